@@ -1,0 +1,49 @@
+"""Exceptions raised by the workbench.
+
+The tree::
+
+    WorkbenchError
+    ├── IngestError          a whole input could not be ingested (unreadable file, I/O)
+    │   └── FormatError      a file matches none of the known formats, or not the one asked for
+    ├── StoreError           the store cannot be opened or used
+    │   ├── StoreLockedError another process holds DuckDB's single-writer lock
+    │   └── ReadOnlyStoreError  a write on a Parquet export or a read-only store
+    ├── SimulationError      a bad simulator argument or intervention
+    └── ReplayError          a replay could not be carried out
+
+Bad *records* never raise: they go to the ``quarantine`` table.
+"""
+
+from __future__ import annotations
+
+
+class WorkbenchError(Exception):
+    """Base of every error the workbench raises on purpose."""
+
+
+class IngestError(WorkbenchError):
+    """An input as a whole could not be ingested."""
+
+
+class FormatError(IngestError):
+    """A file is in none of the known formats (or not in the one requested)."""
+
+
+class StoreError(WorkbenchError):
+    """The store cannot be opened or used."""
+
+
+class StoreLockedError(StoreError):
+    """Another process holds the write lock on a DuckDB file."""
+
+
+class ReadOnlyStoreError(StoreError):
+    """A write was attempted on a read-only store (for example a Parquet export)."""
+
+
+class SimulationError(WorkbenchError):
+    """A simulator was given an argument it cannot use."""
+
+
+class ReplayError(WorkbenchError):
+    """A replay could not be carried out."""

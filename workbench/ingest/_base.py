@@ -1,0 +1,382 @@
+"""The adapter contract: an adapter reads one file and writes normalised rows into staging tables.
+
+An adapter never touches the store's tables. It hands rows to a :class:`Stage`, which buffers them
+into temporary DuckDB tables (``stage_steps``, ``stage_runs``, ``stage_edges``, ``stage_labels``,
+``stage_quarantine``). The ingest driver then validates, de-duplicates, inherits agents, orders steps
+and merges everything into the store in one transaction (see ``store/sql/finalize_*.sql``).
+
+Rules for adapters
+------------------
+* Every source span / observation / turn becomes exactly one ``stage.step(...)`` call, or one
+  ``stage.reject(...)`` call when it cannot be read. A line that cannot be parsed at all is one
+  ``reject``. This is what makes ``read = stored + quarantined`` hold.
+* Timestamps are integers: nanoseconds since the Unix epoch, UTC (``start_ns``, ``end_ns``).
+  Use :func:`workbench.ingest._values.iso_to_ns` for ISO-8601 strings.
+* ``status`` is ``'ok'``, ``'error'`` or ``'unset'``. ``kind`` is one of :data:`STEP_KINDS`.
+* ``agent`` is the agent the span itself declares (``gen_ai.agent.name``, an AGENT span's name …);
+  leave it ``None`` on LLM/tool spans that do not say: the driver gives them the agent of their
+  nearest agent ancestor (``is_agent=True`` marks a span that opens an agent scope).
+* ``attributes`` is a dict (kept as JSON); ``input`` / ``output`` are strings (dicts are dumped).
+* A fast adapter may instead ``INSERT INTO`` the staging tables directly with SQL
+  (``stage.con``, ``stage.file``); it must then also add its rows to ``stage.counts``.
+"""
+
+from __future__ import annotations
+
+import json
+from abc import ABC, abstractmethod
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any, ClassVar
+
+import duckdb
+import pyarrow as pa
+
+STEP_KINDS = ("llm", "tool", "agent", "handoff", "human", "system", "chain", "retriever", "other")
+
+# Largest text a single field may hold before the record is quarantined (a 10 MB attribute is a bug
+# in the producer, and would make every view of the run unusable).
+MAX_FIELD_BYTES = 4 * 1024 * 1024
+
+STAGE_STEP_COLUMNS: dict[str, pa.DataType] = {
+    "file": pa.string(),
+    "line": pa.int64(),
+    "run_id": pa.string(),
+    "step_id": pa.string(),
+    "parent_id": pa.string(),
+    "agent": pa.string(),
+    "is_agent": pa.bool_(),
+    "kind": pa.string(),
+    "name": pa.string(),
+    "tool": pa.string(),
+    "model": pa.string(),
+    "start_ns": pa.int64(),
+    "end_ns": pa.int64(),
+    "latency_ms": pa.float64(),
+    "status": pa.string(),
+    "error": pa.string(),
+    "input": pa.string(),
+    "output": pa.string(),
+    "tokens_in": pa.int64(),
+    "tokens_out": pa.int64(),
+    "cost": pa.float64(),
+    "confidence": pa.float64(),
+    "entropy": pa.float64(),
+    "attributes": pa.string(),
+    "order_hint": pa.int64(),
+    "source": pa.string(),
+    "raw": pa.string(),
+}
+
+STAGE_RUN_COLUMNS: dict[str, pa.DataType] = {
+    "file": pa.string(),
+    "line": pa.int64(),
+    "run_id": pa.string(),
+    "source": pa.string(),
+    "system": pa.string(),
+    "task": pa.string(),
+    "outcome": pa.string(),
+    "outcome_detail": pa.string(),
+    "attributes": pa.string(),
+}
+
+STAGE_EDGE_COLUMNS: dict[str, pa.DataType] = {
+    "run_id": pa.string(),
+    "src_step": pa.string(),
+    "dst_step": pa.string(),
+    "kind": pa.string(),
+}
+
+STAGE_LABEL_COLUMNS: dict[str, pa.DataType] = {
+    "run_id": pa.string(),
+    "agent": pa.string(),
+    "step_id": pa.string(),
+    "kind": pa.string(),
+    "source": pa.string(),
+    "outcome": pa.string(),
+    "detail": pa.string(),
+}
+
+STAGE_QUARANTINE_COLUMNS: dict[str, pa.DataType] = {
+    "file": pa.string(),
+    "line": pa.int64(),
+    "reason": pa.string(),
+    "raw": pa.string(),
+    "source": pa.string(),
+    "run_id": pa.string(),
+    "step_id": pa.string(),
+}
+
+_TABLES = {
+    "steps": STAGE_STEP_COLUMNS,
+    "runs": STAGE_RUN_COLUMNS,
+    "edges": STAGE_EDGE_COLUMNS,
+    "labels": STAGE_LABEL_COLUMNS,
+    "quarantine": STAGE_QUARANTINE_COLUMNS,
+}
+
+_DUCK_TYPES = {
+    pa.string(): "VARCHAR",
+    pa.int64(): "BIGINT",
+    pa.float64(): "DOUBLE",
+    pa.bool_(): "BOOLEAN",
+}
+
+_INT_FIELDS = frozenset(
+    k for k, t in STAGE_STEP_COLUMNS.items() if t == pa.int64() and k not in ("line",)
+)
+_FLOAT_FIELDS = frozenset(k for k, t in STAGE_STEP_COLUMNS.items() if t == pa.float64())
+_TEXT_FIELDS = frozenset(
+    k for k, t in STAGE_STEP_COLUMNS.items() if t == pa.string() and k not in ("file", "raw")
+)
+
+
+class RecordError(ValueError):
+    """A record that cannot be stored; the message is the quarantine reason."""
+
+
+def create_stage_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Create (empty) temporary staging tables on ``con``."""
+    for table, cols in _TABLES.items():
+        ddl = ", ".join(f"{name} {_DUCK_TYPES[t]}" for name, t in cols.items())
+        con.execute(f"CREATE OR REPLACE TEMP TABLE stage_{table} ({ddl})")
+
+
+def drop_stage_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop the staging tables."""
+    for table in _TABLES:
+        con.execute(f"DROP TABLE IF EXISTS stage_{table}")
+
+
+def _text(value: Any, field: str) -> str | None:
+    if value is None or isinstance(value, str):
+        text = value
+    elif isinstance(value, (dict, list)):
+        text = json.dumps(value, ensure_ascii=False, default=str)
+    elif isinstance(value, (int, float, bool)):
+        text = str(value)
+    else:
+        raise RecordError(f"field {field!r} has unsupported type {type(value).__name__}")
+    if text is not None and len(text) > MAX_FIELD_BYTES // 4 and len(text.encode("utf-8", "surrogatepass")) > MAX_FIELD_BYTES:
+        raise RecordError(f"field {field!r} is {len(text.encode('utf-8', 'surrogatepass'))} bytes (limit {MAX_FIELD_BYTES})")
+    if text is not None:
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise RecordError(f"field {field!r} is not valid UTF-8 ({exc.reason})") from None
+    return text
+
+
+def _int(value: Any, field: str) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise RecordError(f"field {field!r} must be an integer (got a boolean)")
+    if isinstance(value, int):
+        if not -(2**63) <= value < 2**63:
+            raise RecordError(f"field {field!r} is out of range ({value})")
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str):
+        try:
+            return int(value)
+        except ValueError:
+            pass
+    raise RecordError(f"field {field!r} must be an integer (got {type(value).__name__} {str(value)[:40]!r})")
+
+
+def _float(value: Any, field: str) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise RecordError(f"field {field!r} must be a number (got a boolean)")
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            pass
+    raise RecordError(f"field {field!r} must be a number (got {type(value).__name__} {str(value)[:40]!r})")
+
+
+class Stage:
+    """Buffers normalised rows for one ingest call and writes them to the staging tables.
+
+    ``read`` counts every record handed over (steps and rejects); the driver checks that
+    ``read == stored + quarantined`` after merging.
+    """
+
+    flush_rows = 20_000
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, source: str = "") -> None:
+        self.con = con
+        self.file = ""
+        self.source = source
+        self.read = 0
+        self._buf: dict[str, dict[str, list]] = {
+            t: {c: [] for c in cols} for t, cols in _TABLES.items()
+        }
+        self._n: dict[str, int] = dict.fromkeys(_TABLES, 0)
+
+    # -- rows -------------------------------------------------------------------------------
+    def step(self, *, line: int, run_id: Any, step_id: Any, raw: Any = None, **fields: Any) -> bool:
+        """Stage one step; a record that fails validation is quarantined instead.
+
+        Returns True when staged, False when quarantined.
+        """
+        self.read += 1
+        try:
+            row = self._step_row(line, run_id, step_id, fields)
+        except RecordError as exc:
+            self._reject(line, str(exc), raw, run_id, step_id)
+            return False
+        row["raw"] = None if raw is None else _safe_raw(raw)
+        self._append("steps", row)
+        return True
+
+    def _step_row(self, line: int, run_id: Any, step_id: Any, fields: dict[str, Any]) -> dict:
+        unknown = set(fields) - set(STAGE_STEP_COLUMNS)
+        if unknown:
+            raise TypeError(f"unknown step fields {sorted(unknown)}")  # a bug in the adapter
+        if not isinstance(run_id, str) or not run_id:
+            raise RecordError("missing or empty run id")
+        if not isinstance(step_id, str) or not step_id:
+            raise RecordError("missing or empty step id")
+        row: dict[str, Any] = {"file": self.file, "line": line, "run_id": _text(run_id, "run_id"),
+                               "step_id": _text(step_id, "step_id")}
+        for key in STAGE_STEP_COLUMNS:
+            if key in row or key == "raw":
+                continue
+            value = fields.get(key)
+            if key in _INT_FIELDS:
+                row[key] = _int(value, key)
+            elif key in _FLOAT_FIELDS:
+                v = _float(value, key)
+                if v is not None and v != v:  # NaN means "not given"
+                    v = None
+                row[key] = v
+            elif key == "is_agent":
+                row[key] = bool(value)
+            elif key == "attributes":
+                row[key] = _text(value if value else None, key)
+            elif key == "source":
+                row[key] = value or self.source
+            else:
+                row[key] = _text(value, key)
+        if row["kind"] is None:
+            row["kind"] = "other"
+        if row["status"] not in ("ok", "error", "unset"):
+            raise RecordError(f"status must be ok, error or unset (got {row['status']!r})")
+        conf = row["confidence"]
+        if conf is not None and not 0.0 <= conf <= 1.0:
+            raise RecordError(f"confidence must be in [0, 1] (got {conf})")
+        return row
+
+    def reject(self, *, line: int, reason: str, raw: Any = None, run_id: Any = None,
+               step_id: Any = None) -> None:
+        """Quarantine one record that could not be read."""
+        self.read += 1
+        self._reject(line, reason, raw, run_id, step_id)
+
+    def _reject(self, line: int, reason: str, raw: Any, run_id: Any, step_id: Any) -> None:
+        self._append("quarantine", {
+            "file": self.file, "line": int(line), "reason": reason, "raw": _safe_raw(raw),
+            "source": self.source,
+            "run_id": run_id if isinstance(run_id, str) else None,
+            "step_id": step_id if isinstance(step_id, str) else None,
+        })
+
+    def run(self, *, run_id: str, line: int = 0, **fields: Any) -> None:
+        """Stage run-level facts (system, task, declared outcome …). Not counted in ``read``."""
+        row = {c: None for c in STAGE_RUN_COLUMNS}
+        row.update(file=self.file, line=line, run_id=run_id, source=fields.pop("source", self.source))
+        for key, value in fields.items():
+            if key not in STAGE_RUN_COLUMNS:
+                raise TypeError(f"unknown run field {key!r}")
+            row[key] = _text(value, key) if value is not None else None
+        self._append("runs", row)
+
+    def edge(self, *, run_id: str, src_step: str, dst_step: str, kind: str) -> None:
+        """Stage a dependency between two steps ('handoff' or 'consumes'; parent edges are derived)."""
+        self._append("edges", {"run_id": run_id, "src_step": src_step, "dst_step": dst_step, "kind": kind})
+
+    def label(self, *, run_id: str, agent: str | None = None, step_id: str | None = None,
+              kind: str | None = None, source: str = "ground_truth", outcome: str | None = None,
+              detail: str | None = None) -> None:
+        """Stage a known culprit (and/or outcome) of a run."""
+        self._append("labels", {"run_id": run_id, "agent": agent, "step_id": step_id, "kind": kind,
+                                "source": source, "outcome": outcome, "detail": detail})
+
+    # -- buffering --------------------------------------------------------------------------
+    def _append(self, table: str, row: dict[str, Any]) -> None:
+        buf = self._buf[table]
+        for col in buf:
+            buf[col].append(row.get(col))
+        self._n[table] += 1
+        if self._n[table] >= self.flush_rows:
+            self._flush_table(table)
+
+    def _flush_table(self, table: str) -> None:
+        if not self._n[table]:
+            return
+        cols = _TABLES[table]
+        buf = self._buf[table]
+        arrow = pa.table({c: pa.array(buf[c], type=t) for c, t in cols.items()})
+        view = f"_stage_batch_{table}"
+        self.con.register(view, arrow)
+        try:
+            self.con.execute(f"INSERT INTO stage_{table} BY NAME SELECT * FROM {view}")
+        finally:
+            self.con.unregister(view)
+        for col in buf:
+            buf[col].clear()
+        self._n[table] = 0
+
+    def flush(self) -> None:
+        """Write every buffered row to the staging tables."""
+        for table in _TABLES:
+            self._flush_table(table)
+
+
+def _safe_raw(raw: Any) -> str | None:
+    """Text of a raw record for the quarantine, whatever it is (bytes may be invalid UTF-8)."""
+    if raw is None:
+        return None
+    if isinstance(raw, (bytes, bytearray)):
+        return bytes(raw).decode("utf-8", errors="backslashreplace")
+    if isinstance(raw, str):
+        return raw.encode("utf-8", errors="backslashreplace").decode("utf-8")
+    try:
+        return json.dumps(raw, ensure_ascii=False, default=str).encode(
+            "utf-8", errors="backslashreplace").decode("utf-8")
+    except (TypeError, ValueError):
+        return repr(raw)
+
+
+class Adapter(ABC):
+    """One input format. Subclasses set ``name`` and implement :meth:`sniff` and :meth:`stage`."""
+
+    #: Short name used by ``ws.ingest(path, format=name)``.
+    name: ClassVar[str]
+    #: One line shown when a file matches no format.
+    description: ClassVar[str] = ""
+
+    @abstractmethod
+    def sniff(self, path: Path, head: bytes) -> bool:
+        """Return True when the file (whose first bytes are ``head``) looks like this format."""
+
+    @abstractmethod
+    def stage(self, path: Path, stage: Stage) -> None:
+        """Read ``path`` and hand every record to ``stage``; never raise on a bad record."""
+
+
+class RecordsAdapter(ABC):
+    """An adapter for in-memory inputs (an iterable of records rather than a file)."""
+
+    name: ClassVar[str]
+
+    @abstractmethod
+    def stage_records(self, records: Iterable[Any], stage: Stage) -> None:
+        """Hand every record to ``stage``."""

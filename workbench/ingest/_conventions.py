@@ -1,0 +1,313 @@
+"""Attribute names of the OpenTelemetry GenAI and OpenInference conventions, mapped to step columns.
+
+Shared by the OTLP adapter (``otlp.py``) and the OpenInference adapters (``openinference.py``): each
+adapter decodes a span's attributes into one flat ``{key: value}`` dict (OpenInference's dotted keys,
+e.g. ``llm.input_messages.0.message.role``) and calls :func:`map_span`.
+
+Conventions covered
+-------------------
+* OTel GenAI (current): ``gen_ai.operation.name``, ``gen_ai.agent.name``, ``gen_ai.tool.name``,
+  ``gen_ai.request.model`` / ``gen_ai.response.model``, ``gen_ai.usage.input_tokens`` /
+  ``output_tokens``, ``gen_ai.input.messages`` / ``gen_ai.output.messages``,
+  ``gen_ai.tool.call.arguments`` / ``result``, ``error.type``.
+* OTel GenAI (deprecated): ``gen_ai.usage.prompt_tokens`` / ``completion_tokens``, ``gen_ai.prompt`` /
+  ``gen_ai.completion``, and the span events ``gen_ai.{system,user,assistant,tool}.message`` /
+  ``gen_ai.choice``.
+* OpenInference: ``openinference.span.kind``, ``input.value`` / ``output.value``, ``llm.model_name``,
+  ``llm.token_count.*``, ``llm.cost.total``, ``tool.name``, ``tool.parameters``, ``agent.name``,
+  flattened ``llm.input_messages.N.message.*`` / ``llm.output_messages.N.message.*``.
+* The workbench's own hand-over attributes: ``workbench.confidence``, ``workbench.entropy``,
+  ``workbench.logprobs``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+from ._values import logprob_stats
+
+# gen_ai.operation.name -> step kind. "handoff" is what openai-agents instrumentations write.
+OPERATION_KINDS = {
+    "chat": "llm", "text_completion": "llm", "generate_content": "llm", "embeddings": "llm",
+    "execute_tool": "tool", "invoke_agent": "agent", "create_agent": "agent",
+    "retrieval": "retriever", "invoke_workflow": "chain", "handoff": "handoff",
+}
+# openinference.span.kind -> step kind. Guardrails and evaluators are the system checking itself.
+OI_KINDS = {
+    "AGENT": "agent", "TOOL": "tool", "LLM": "llm", "EMBEDDING": "llm", "CHAIN": "chain",
+    "RETRIEVER": "retriever", "RERANKER": "retriever", "GUARDRAIL": "system", "EVALUATOR": "system",
+    "PROMPT": "other", "UNKNOWN": "other",
+}
+
+# key -> (slot, priority): the lowest priority present fills the slot. Keys left out of a slot are
+# kept in the step's attributes; so are the ones in _KEEP (the raw kind names, since our kind is coarser).
+_SLOT_KEYS: dict[str, tuple[str, ...]] = {
+    "op": ("gen_ai.operation.name",),
+    "oi_kind": ("openinference.span.kind",),
+    "agent": ("gen_ai.agent.name", "agent.name"),
+    "tool": ("gen_ai.tool.name", "tool.name"),
+    "model": ("gen_ai.response.model", "gen_ai.request.model", "llm.response.model_name",
+              "llm.model_name", "llm.request.model_name", "embedding.model_name", "reranker.model_name"),
+    "tokens_in": ("gen_ai.usage.input_tokens", "gen_ai.usage.prompt_tokens", "llm.token_count.prompt"),
+    "tokens_out": ("gen_ai.usage.output_tokens", "gen_ai.usage.completion_tokens",
+                   "llm.token_count.completion"),
+    "cost": ("workbench.cost", "llm.cost.total"),
+    "input": ("gen_ai.input.messages", "gen_ai.tool.call.arguments", "input.value", "gen_ai.prompt",
+              "input", "tool.parameters"),
+    "output": ("gen_ai.output.messages", "gen_ai.tool.call.result", "output.value", "gen_ai.completion",
+               "output"),
+    "error_type": ("error.type", "exception.message", "exception.type"),
+    "confidence": ("workbench.confidence",),
+    "entropy": ("workbench.entropy",),
+    "logprobs": ("workbench.logprobs", "gen_ai.response.logprobs"),
+}
+SLOTS: dict[str, tuple[str, int]] = {
+    key: (slot, prio) for slot, keys in _SLOT_KEYS.items() for prio, key in enumerate(keys)
+}
+_KEEP = frozenset({"gen_ai.operation.name", "openinference.span.kind"})
+
+_MESSAGE_KINDS = frozenset({"llm", "other", "agent", "chain"})
+_IN_MSG = "llm.input_messages."
+_OUT_MSG = "llm.output_messages."
+# Deprecated GenAI events that carry the prompt (input) and the completion (output).
+_INPUT_EVENTS = frozenset({"gen_ai.system.message", "gen_ai.user.message", "gen_ai.assistant.message",
+                           "gen_ai.tool.message"})
+_OUTPUT_EVENTS = frozenset({"gen_ai.choice"})
+
+
+def split_attributes(attrs: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Split attributes into ``(slots, rest)``: the best value of each known slot, and the others."""
+    known: dict[str, tuple[int, str, Any]] = {}
+    rest: dict[str, Any] = {}
+    slots = SLOTS
+    for key, value in attrs.items():
+        hit = slots.get(key)
+        if hit is None or value is None:
+            rest[key] = value
+            continue
+        slot, prio = hit
+        cur = known.get(slot)
+        if cur is None or prio < cur[0]:
+            known[slot] = (prio, key, value)
+            if cur is not None:
+                rest[cur[1]] = cur[2]
+        else:
+            rest[key] = value
+        if key in _KEEP:
+            rest[key] = value
+    return {slot: v[2] for slot, v in known.items()}, rest
+
+
+def step_kind(op: Any, oi_kind: Any, name: str | None, fallback: Any = None) -> str:
+    """The step kind of a span from its GenAI operation, its OpenInference kind, or its name."""
+    kind = OPERATION_KINDS.get(op) if isinstance(op, str) else None
+    if kind is None:
+        for candidate in (oi_kind, fallback):
+            if isinstance(candidate, str):
+                kind = OI_KINDS.get(candidate.upper())
+                if kind is not None:
+                    break
+    # openai-agents names its hand-off spans "Handoff" / "handoff to X" and gives them no usable kind.
+    if kind in (None, "tool", "other") and name and name[:7].lower() == "handoff":
+        return "handoff"
+    return kind or "other"
+
+
+def as_text(value: Any) -> str | None:
+    """Text of an input/output value: strings as they are, structured values as compact JSON."""
+    if value is None or isinstance(value, str):
+        return value
+    try:
+        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+    except TypeError:
+        return str(value)
+
+
+def _messages(rest: dict[str, Any], prefix: str) -> list[dict[str, Any]] | None:
+    """Rebuild OpenInference's flattened ``llm.*_messages.N.message.*`` keys into a message list.
+
+    The keys used are removed from ``rest`` (they are now the step's input or output).
+    """
+    keys = [k for k in rest if k.startswith(prefix)]
+    if not keys:
+        return None
+    by_index: dict[int, dict[str, Any]] = {}
+    plen = len(prefix)
+    for key in keys:
+        index, _, field = key[plen:].partition(".")
+        if not index.isdigit():
+            continue
+        value = rest.pop(key)
+        field = field.removeprefix("message.")
+        msg = by_index.setdefault(int(index), {})
+        if field.startswith("contents."):
+            # contents.N.message_content.text -> appended to the message's content
+            if field.endswith(".message_content.text") and isinstance(value, str):
+                msg.setdefault("_parts", []).append((field, value))
+        elif field.startswith("tool_calls."):
+            n, _, sub = field[len("tool_calls."):].partition(".")
+            calls = msg.setdefault("tool_calls", {})
+            calls.setdefault(n, {})[sub.removeprefix("tool_call.").removeprefix("function.")] = value
+        else:
+            msg[field] = value
+    out = []
+    for _, msg in sorted(by_index.items()):
+        parts = msg.pop("_parts", None)
+        if parts and "content" not in msg:
+            msg["content"] = "".join(text for _, text in sorted(parts))
+        if "tool_calls" in msg:
+            msg["tool_calls"] = [c for _, c in sorted(msg["tool_calls"].items())]
+        out.append(msg)
+    return out
+
+
+def _find_logprobs(obj: Any, depth: int = 0) -> Any:
+    """The ``logprobs`` of an OpenAI-style response body or output message, if it has some."""
+    if depth > 3:
+        return None
+    if isinstance(obj, dict):
+        if obj.get("logprobs") is not None:
+            return obj["logprobs"]
+        for key in ("choices", "message", "messages", "output"):
+            if key in obj:
+                found = _find_logprobs(obj[key], depth + 1)
+                if found is not None:
+                    return found
+    elif isinstance(obj, list):
+        for item in obj[:8]:
+            found = _find_logprobs(item, depth + 1)
+            if found is not None:
+                return found
+    return None
+
+
+def _logprobs_in_text(text: Any) -> Any:
+    # Parsing every output to look for logprobs would be slow: only texts that mention them.
+    if isinstance(text, str):
+        if "logprobs" not in text or text[:1] not in "{[":
+            return None
+        try:
+            text = orjson.loads(text)
+        except orjson.JSONDecodeError:
+            return None
+    return _find_logprobs(text)
+
+
+def _number(value: Any) -> Any:
+    # A numeric string (attributes are often strings) becomes a number; anything else is left for the
+    # stage to reject, so a producer's bug is visible rather than silently dropped.
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return value
+    return value
+
+
+def _count(value: Any) -> Any:
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def map_span(attrs: dict[str, Any], name: str | None, events: list[dict[str, Any]] | None = None,
+             fallback_kind: Any = None) -> dict[str, Any]:
+    """Map one span's flat attributes (and decoded events) to step fields.
+
+    Parameters
+    ----------
+    attrs
+        The span's attributes, flat (dotted keys), values decoded.
+    name
+        The span's name (used for AGENT spans that carry no agent name, and hand-off detection).
+    events
+        The span's events as ``[{"name": str, "attributes": dict}]`` (exceptions, GenAI message events,
+        logprobs), or None.
+    fallback_kind
+        A span kind given outside the attributes (Phoenix's ``span_kind`` column).
+
+    Returns
+    -------
+    dict
+        ``kind``, ``is_agent``, ``agent``, ``tool``, ``model``, ``tokens_in``, ``tokens_out``, ``cost``,
+        ``input``, ``output``, ``error`` (a fallback error text, the status message wins),
+        ``confidence``, ``entropy`` and ``attributes`` (the remaining attributes).
+    """
+    known, rest = split_attributes(attrs)
+    kind = step_kind(known.get("op"), known.get("oi_kind"), name, fallback_kind)
+    agent = known.get("agent")
+    if agent is None and kind == "agent" and name:
+        # GenAI names agent spans "invoke_agent {gen_ai.agent.name}"; OpenInference uses the agent's name.
+        agent = name.partition(" ")[2] or name if name.startswith(("invoke_agent ", "create_agent ")) else name
+    tool = known.get("tool")
+    if tool is None and kind == "tool" and name:
+        tool = name[13:] or name if name.startswith("execute_tool ") else name
+    inp = known.get("input")
+    out = known.get("output")
+    # Only LLM-like spans carry flattened messages; skip the key scan elsewhere (it costs per span).
+    if inp is None and kind in _MESSAGE_KINDS:
+        inp = _messages(rest, _IN_MSG)
+    if out is None and kind in _MESSAGE_KINDS:
+        out = _messages(rest, _OUT_MSG)
+    error = known.get("error_type")
+    conf = _number(known.get("confidence"))
+    ent = _number(known.get("entropy"))
+    lp_source = known.get("logprobs")
+    if events:
+        ev_in: list[Any] = []
+        ev_out: list[Any] = []
+        for ev in events:
+            ev_name = ev.get("name")
+            ev_attrs = ev.get("attributes") or {}
+            if ev_name == "exception":
+                msg = ev_attrs.get("exception.message") or ev_attrs.get("exception.type")
+                if msg is not None and error is None:
+                    error = msg
+            elif ev_name in _INPUT_EVENTS:
+                ev_in.append({"role": ev_name[7:-8], **ev_attrs})
+            elif ev_name in _OUTPUT_EVENTS:
+                ev_out.append(ev_attrs)
+            if lp_source is None and ev_attrs:
+                lp_source = ev_attrs.get("logprobs") or ev_attrs.get("gen_ai.response.logprobs") \
+                    or _logprobs_in_text(ev_attrs.get("body") or ev_attrs.get("message"))
+        if inp is None and ev_in:
+            inp = ev_in
+        if out is None and ev_out:
+            out = ev_out
+    if lp_source is None and (conf is None or ent is None):
+        lp_source = _logprobs_in_text(out)
+    if lp_source is not None and (conf is None or ent is None):
+        lconf, lent = logprob_stats(lp_source)
+        conf = lconf if conf is None else conf
+        ent = lent if ent is None else ent
+    return {
+        "kind": kind, "is_agent": kind == "agent", "agent": agent, "tool": tool,
+        "model": known.get("model"), "tokens_in": _count(known.get("tokens_in")),
+        "tokens_out": _count(known.get("tokens_out")), "cost": _number(known.get("cost")),
+        "input": as_text(inp), "output": as_text(out), "error": as_text(error),
+        "confidence": conf, "entropy": ent, "attributes": rest,
+    }
+
+
+def status_of(code: Any) -> str | None:
+    """``'ok'`` / ``'error'`` / ``'unset'`` of an OTLP or OpenInference status code; None if unknown.
+
+    Accepts 0/1/2, ``STATUS_CODE_ERROR``, ``ERROR``, ``Error`` …; a missing code is ``'unset'``.
+    """
+    if code is None or code == "":
+        return "unset"
+    if isinstance(code, bool):
+        return None
+    if isinstance(code, int):
+        return _STATUS_INT.get(code)
+    if isinstance(code, str):
+        return _STATUS_TEXT.get(code.upper().removeprefix("STATUS_CODE_"))
+    return None
+
+
+_STATUS_INT = {0: "unset", 1: "ok", 2: "error"}
+_STATUS_TEXT = {"UNSET": "unset", "OK": "ok", "ERROR": "error", "0": "unset", "1": "ok", "2": "error"}

@@ -1,0 +1,109 @@
+"""Small value conversions shared by the adapters: timestamps, durations, log-probabilities."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from datetime import datetime, timezone
+from typing import Any
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_FRACTION = re.compile(r"\.(\d+)")
+
+
+def iso_to_ns(value: Any) -> int | None:
+    """Nanoseconds since the epoch of an ISO-8601 timestamp (``Z`` or an offset; naive = UTC).
+
+    Integers pass through (taken as nanoseconds); ``None`` and ``''`` give ``None``.
+    Raises ``ValueError`` on text that is not a timestamp.
+    """
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise ValueError(f"not a timestamp: {value!r}")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return int(value)
+    if not isinstance(value, str):
+        raise ValueError(f"not a timestamp: {value!r}")
+    text = value.strip()
+    if text.isdigit():
+        return int(text)
+    # datetime keeps microseconds only: carry the sub-microsecond digits ourselves.
+    frac_ns = 0
+    m = _FRACTION.search(text)
+    if m:
+        digits = m.group(1)
+        frac_ns = int((digits + "000000000")[:9])
+        text = text[: m.start()] + text[m.end():]
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    dt = datetime.fromisoformat(text)
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=timezone.utc)
+    delta = dt - _EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000_000 + frac_ns
+
+
+_ISO_DURATION = re.compile(
+    r"^P(?:(?P<d>\d+(?:\.\d+)?)D)?(?:T(?:(?P<h>\d+(?:\.\d+)?)H)?(?:(?P<m>\d+(?:\.\d+)?)M)?"
+    r"(?:(?P<s>\d+(?:\.\d+)?)S)?)?$"
+)
+
+
+def iso_duration_ms(value: Any) -> float | None:
+    """Milliseconds of an ISO-8601 duration such as ``PT1.5S`` (numbers are taken as seconds)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value) * 1000.0
+    m = _ISO_DURATION.match(str(value).strip())
+    if not m or not any(m.groupdict().values()):
+        raise ValueError(f"not an ISO-8601 duration: {value!r}")
+    parts = {k: float(v) if v else 0.0 for k, v in m.groupdict().items()}
+    return ((parts["d"] * 24 + parts["h"]) * 60 + parts["m"]) * 60_000 + parts["s"] * 1000.0
+
+
+def logprob_stats(content: Any) -> tuple[float | None, float | None]:
+    """(confidence, entropy) from OpenAI-style ``logprobs.content``.
+
+    ``content`` is a list of ``{"token", "logprob", "top_logprobs": [{"token", "logprob"}, …]}``
+    (or a JSON string of it, or a dict holding it under ``content``). Entropy is in nats: for each
+    token, the entropy of its top-k distribution renormalised to sum to one, averaged over tokens.
+    Confidence is the geometric-mean probability of the chosen tokens, ``exp(mean logprob)``.
+    Returns ``(None, None)`` when there is nothing usable; never makes a number up.
+    """
+    if isinstance(content, str):
+        try:
+            content = json.loads(content)
+        except ValueError:
+            return None, None
+    if isinstance(content, dict):
+        content = content.get("content", content.get("logprobs"))
+        if isinstance(content, dict):
+            content = content.get("content")
+    if not isinstance(content, list) or not content:
+        return None, None
+    chosen: list[float] = []
+    entropies: list[float] = []
+    for tok in content:
+        if not isinstance(tok, dict):
+            continue
+        lp = tok.get("logprob")
+        if isinstance(lp, (int, float)) and not isinstance(lp, bool) and math.isfinite(lp):
+            chosen.append(min(float(lp), 0.0))
+        top = tok.get("top_logprobs")
+        if isinstance(top, list) and top:
+            lps = [t.get("logprob") for t in top if isinstance(t, dict)]
+            lps = [float(x) for x in lps if isinstance(x, (int, float)) and not isinstance(x, bool)
+                   and math.isfinite(x)]
+            if lps:
+                peak = max(lps)
+                ps = [math.exp(x - peak) for x in lps]
+                z = sum(ps)
+                entropies.append(-sum((p / z) * math.log(p / z) for p in ps if p > 0))
+    confidence = math.exp(sum(chosen) / len(chosen)) if chosen else None
+    entropy = sum(entropies) / len(entropies) if entropies else None
+    return confidence, entropy

@@ -1,0 +1,143 @@
+"""The workbench's own JSONL format: one JSON object per line, the store's columns.
+
+Each line has a ``record`` key (``"step"`` when absent):
+
+``{"record": "run", "run_id", "system", "task", "outcome", "outcome_detail", "attributes"}``
+    Run-level facts. ``outcome`` (``success`` / ``failure`` / ``unknown``) is what the system reported.
+``{"record": "step", "run_id", "step_id", "parent_id", "agent", "kind", "name", "tool", "model",
+"started_at", "ended_at", "latency_ms", "status", "error", "input", "output", "tokens_in",
+"tokens_out", "cost", "confidence", "entropy", "logprobs", "attributes"}``
+    One agent move. ``run_id`` and ``step_id`` are required. Timestamps are ISO-8601 strings or
+    integer nanoseconds since the epoch. ``kind`` is one of llm / tool / agent / handoff / human /
+    system. ``status`` is ok / error (default ok). ``logprobs`` is OpenAI-style
+    ``[{"token", "logprob", "top_logprobs": [...]}, ...]``: when given and ``confidence`` /
+    ``entropy`` are not, they are computed from it. ``input`` / ``output`` may be text or JSON.
+``{"record": "edge", "run_id", "src_step", "dst_step", "kind"}``
+    ``kind`` is ``handoff`` (work passed to another agent) or ``consumes`` (dst read src's output).
+``{"record": "label", "run_id", "agent", "step_id", "kind", "source", "outcome", "detail"}``
+    A known culprit (fault type in ``kind``) and/or the true outcome of the run.
+"""
+
+from __future__ import annotations
+
+import gzip
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from ._base import Adapter, RecordError, RecordsAdapter, Stage
+from ._values import iso_to_ns, logprob_stats
+
+_STEP_PASS = ("parent_id", "agent", "kind", "name", "tool", "model", "latency_ms", "error", "input",
+              "output", "tokens_in", "tokens_out", "cost", "confidence", "entropy", "attributes")
+
+
+def _status(value: Any) -> str:
+    if value is None:
+        return "ok"
+    text = str(value).lower()
+    return {"ok": "ok", "error": "error", "unset": "unset", "success": "ok", "failure": "error"}.get(
+        text, text)
+
+
+def stage_record(rec: Any, line: int, stage: Stage, raw: Any = None) -> None:
+    """Stage one native record (a parsed JSON object)."""
+    if not isinstance(rec, dict):
+        stage.reject(line=line, reason=f"record is a JSON {type(rec).__name__}, not an object", raw=raw or rec)
+        return
+    kind = rec.get("record", "step")
+    if kind == "step":
+        try:
+            start = iso_to_ns(rec.get("started_at"))
+            end = iso_to_ns(rec.get("ended_at"))
+        except (ValueError, OverflowError) as exc:
+            stage.reject(line=line, reason=f"bad timestamp: {exc}", raw=raw or rec,
+                         run_id=rec.get("run_id"), step_id=rec.get("step_id"))
+            return
+        fields = {k: rec.get(k) for k in _STEP_PASS}
+        if rec.get("logprobs") is not None and (fields["confidence"] is None or fields["entropy"] is None):
+            conf, ent = logprob_stats(rec["logprobs"])
+            fields["confidence"] = fields["confidence"] if fields["confidence"] is not None else conf
+            fields["entropy"] = fields["entropy"] if fields["entropy"] is not None else ent
+        kind_value = fields.get("kind") or "other"
+        stage.step(line=line, run_id=rec.get("run_id"), step_id=rec.get("step_id"),
+                   raw=raw if raw is not None else rec, start_ns=start, end_ns=end,
+                   status=_status(rec.get("status")), is_agent=kind_value == "agent",
+                   order_hint=rec.get("seq", line), **fields)
+    elif kind == "run":
+        if not isinstance(rec.get("run_id"), str) or not rec["run_id"]:
+            stage.reject(line=line, reason="run record without a run id", raw=raw or rec)
+            return
+        try:
+            stage.run(run_id=rec["run_id"], line=line, system=rec.get("system"), task=rec.get("task"),
+                      outcome=rec.get("outcome"), outcome_detail=rec.get("outcome_detail"),
+                      attributes=rec.get("attributes"))
+        except RecordError as exc:
+            stage.reject(line=line, reason=str(exc), raw=raw or rec, run_id=rec.get("run_id"))
+    elif kind == "edge":
+        vals = [rec.get(k) for k in ("run_id", "src_step", "dst_step", "kind")]
+        if not all(isinstance(v, str) and v for v in vals):
+            stage.reject(line=line, reason="edge record needs run_id, src_step, dst_step and kind",
+                         raw=raw or rec)
+            return
+        stage.edge(run_id=vals[0], src_step=vals[1], dst_step=vals[2], kind=vals[3])
+    elif kind == "label":
+        if not isinstance(rec.get("run_id"), str) or not rec["run_id"]:
+            stage.reject(line=line, reason="label record without a run id", raw=raw or rec)
+            return
+        stage.label(run_id=rec["run_id"], agent=rec.get("agent"), step_id=rec.get("step_id"),
+                    kind=rec.get("kind"), source=rec.get("source") or "ground_truth",
+                    outcome=rec.get("outcome"), detail=rec.get("detail"))
+    else:
+        stage.reject(line=line, reason=f"unknown record type {kind!r}", raw=raw or rec)
+
+
+def _lines(path: Path) -> Iterator[tuple[int, bytes]]:
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rb") as fh:
+        for n, line in enumerate(fh, start=1):
+            if line.strip():
+                yield n, line
+
+
+class NativeJsonl(Adapter):
+    """The workbench's own JSONL (what the simulator writes)."""
+
+    name = "native"
+    description = "workbench JSONL: one {'record': 'step'|'run'|'edge'|'label', ...} object per line"
+
+    def sniff(self, path: Path, head: bytes) -> bool:
+        first = head.lstrip().split(b"\n", 1)[0]
+        try:
+            rec = orjson.loads(first)
+        except orjson.JSONDecodeError:
+            return False
+        return isinstance(rec, dict) and (
+            rec.get("record") in ("step", "run", "edge", "label")
+            or ("run_id" in rec and "step_id" in rec)
+        )
+
+    def stage(self, path: Path, stage: Stage) -> None:
+        for n, line in _lines(path):
+            try:
+                rec = orjson.loads(line)
+            except orjson.JSONDecodeError as exc:
+                stage.reject(line=n, reason=f"broken JSON: {exc}", raw=line)
+                continue
+            stage_record(rec, n, stage, raw=line)
+
+
+class NativeRecords(RecordsAdapter):
+    """Native records already in memory: dicts, or objects with ``to_records()`` (simulated runs)."""
+
+    name = "native-records"
+
+    def stage_records(self, records: Iterable[Any], stage: Stage) -> None:
+        n = 0
+        for item in records:
+            recs = item.to_records() if hasattr(item, "to_records") else [item]
+            for rec in recs:
+                n += 1
+                stage_record(rec, n, stage)

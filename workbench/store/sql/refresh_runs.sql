@@ -1,0 +1,63 @@
+-- Rebuild the runs rows of the affected runs (temp table `affected`) from their steps, what the
+-- logs declared about them (stage_runs, then the stored row) and labels. Outcome precedence:
+-- a label's outcome > the outcome the log declares > the root span's status.
+
+CREATE OR REPLACE TEMP TABLE run_steps AS
+SELECT s.run_id,
+       min(s.started_at) AS started_at,
+       max(coalesce(s.ended_at, s.started_at)) AS ended_at,
+       count(*) AS n_steps,
+       any_value(s.source) AS source,
+       bool_or(s.status = 'error') FILTER (WHERE p.step_id IS NULL) AS root_error,
+       bool_and(s.status = 'ok') FILTER (WHERE p.step_id IS NULL) AS root_ok
+FROM steps s SEMI JOIN affected a ON a.run_id = s.run_id
+LEFT JOIN steps p ON p.run_id = s.run_id AND p.step_id = s.parent_id
+GROUP BY s.run_id;
+
+CREATE OR REPLACE TEMP TABLE run_declared AS
+SELECT run_id,
+       arg_max(source, rowid) FILTER (WHERE source IS NOT NULL) AS source,
+       arg_max(system, rowid) FILTER (WHERE system IS NOT NULL) AS system,
+       arg_max(task, rowid) FILTER (WHERE task IS NOT NULL) AS task,
+       arg_max(outcome, rowid) FILTER (WHERE outcome IS NOT NULL) AS outcome,
+       arg_max(outcome_detail, rowid) FILTER (WHERE outcome_detail IS NOT NULL) AS outcome_detail,
+       arg_max(attributes, rowid) FILTER (WHERE attributes IS NOT NULL) AS attributes
+FROM stage_runs
+GROUP BY run_id;
+
+CREATE OR REPLACE TEMP TABLE run_labelled AS
+SELECT run_id, arg_max(outcome, created_at) AS outcome
+FROM labels SEMI JOIN affected a ON a.run_id = labels.run_id
+WHERE outcome IS NOT NULL
+GROUP BY run_id;
+
+CREATE OR REPLACE TEMP TABLE run_rows AS
+SELECT a.run_id,
+       coalesce(d.source, old.source, rs.source) AS source,
+       coalesce(d.system, old.system) AS system,
+       rs.started_at, rs.ended_at,
+       coalesce(d.outcome, old.declared_outcome) AS declared_outcome,
+       CASE WHEN rs.root_error THEN 'failure' WHEN rs.root_ok THEN 'success' ELSE 'unknown' END AS root_outcome,
+       lab.outcome AS label_outcome,
+       coalesce(d.outcome_detail, old.outcome_detail) AS outcome_detail,
+       coalesce(d.task, old.task) AS task,
+       coalesce(rs.n_steps, 0) AS n_steps,
+       coalesce(d.attributes::JSON, old.attributes) AS attributes
+FROM affected a
+LEFT JOIN run_steps rs ON rs.run_id = a.run_id
+LEFT JOIN run_declared d ON d.run_id = a.run_id
+LEFT JOIN runs old ON old.run_id = a.run_id
+LEFT JOIN run_labelled lab ON lab.run_id = a.run_id;
+
+DELETE FROM runs WHERE run_id IN (SELECT run_id FROM affected);
+
+INSERT INTO runs BY NAME
+SELECT run_id, source, system, started_at, ended_at,
+       coalesce(label_outcome, declared_outcome,
+                CASE WHEN n_steps > 0 THEN root_outcome END, 'unknown') AS outcome,
+       CASE WHEN label_outcome IS NOT NULL THEN 'label'
+            WHEN declared_outcome IS NOT NULL THEN 'declared'
+            WHEN n_steps > 0 AND root_outcome <> 'unknown' THEN 'root_status'
+            ELSE 'none' END AS outcome_source,
+       outcome_detail, declared_outcome, task, n_steps, attributes
+FROM run_rows;

@@ -1,0 +1,121 @@
+-- The store's tables: the contract between ingest, detectors, attribution, thresholds and policy.
+-- Schema version 1. Timestamps are UTC without zone. JSON columns hold the source's extra attributes.
+
+-- Key/value facts about the store itself (schema_version).
+CREATE TABLE IF NOT EXISTS meta (
+    key   VARCHAR PRIMARY KEY,
+    value VARCHAR
+);
+
+-- One row per run: a trace, a task, a Who&When record.
+-- outcome: 'success' | 'failure' | 'unknown'; outcome_source says where it came from
+-- ('label' > 'declared' by the log > 'root_status' of the root span > 'none').
+CREATE TABLE IF NOT EXISTS runs (
+    run_id          VARCHAR PRIMARY KEY,
+    source          VARCHAR,
+    system          VARCHAR,
+    started_at      TIMESTAMP,
+    ended_at        TIMESTAMP,
+    outcome         VARCHAR,
+    outcome_source  VARCHAR,
+    outcome_detail  VARCHAR,
+    declared_outcome VARCHAR,
+    task            VARCHAR,
+    n_steps         BIGINT,
+    attributes      JSON
+);
+
+-- One row per agent move: every source span or turn becomes exactly one step.
+-- agent is inherited from the nearest agent ancestor when the step declares none (agent_own).
+-- status: 'ok' | 'error' | 'unset' (OpenTelemetry's unset kept apart, it is not a success claim).
+CREATE TABLE IF NOT EXISTS steps (
+    run_id      VARCHAR NOT NULL,
+    step_id     VARCHAR NOT NULL,
+    parent_id   VARCHAR,
+    seq         BIGINT,
+    depth       INTEGER,
+    agent       VARCHAR,
+    agent_own   VARCHAR,
+    kind        VARCHAR,
+    name        VARCHAR,
+    tool        VARCHAR,
+    model       VARCHAR,
+    started_at  TIMESTAMP,
+    ended_at    TIMESTAMP,
+    latency_ms  DOUBLE,
+    status      VARCHAR,
+    error       VARCHAR,
+    input       VARCHAR,
+    output      VARCHAR,
+    tokens_in   BIGINT,
+    tokens_out  BIGINT,
+    cost        DOUBLE,
+    confidence  DOUBLE,
+    entropy     DOUBLE,
+    attributes  JSON,
+    source      VARCHAR,
+    file        VARCHAR,
+    line        BIGINT,
+    order_hint  BIGINT,
+    PRIMARY KEY (run_id, step_id)
+);
+
+-- Dependencies between steps: 'parent' (span tree), 'handoff' (work passed to another agent),
+-- 'consumes' (dst read the output of src).
+CREATE TABLE IF NOT EXISTS edges (
+    run_id    VARCHAR NOT NULL,
+    src_step  VARCHAR NOT NULL,
+    dst_step  VARCHAR NOT NULL,
+    kind      VARCHAR NOT NULL,
+    PRIMARY KEY (run_id, src_step, dst_step, kind)
+);
+
+-- Known culprits and outcomes of runs. One run may have several culprits (several faults).
+-- outcome, when set, overrides what the log says about the run.
+CREATE TABLE IF NOT EXISTS labels (
+    run_id   VARCHAR NOT NULL,
+    agent    VARCHAR,
+    step_id  VARCHAR,
+    kind     VARCHAR,
+    source   VARCHAR,
+    outcome  VARCHAR,
+    detail   VARCHAR,
+    created_at TIMESTAMP DEFAULT current_timestamp
+);
+
+-- Detector hits.
+CREATE TABLE IF NOT EXISTS findings (
+    run_id    VARCHAR NOT NULL,
+    step_id   VARCHAR,
+    agent     VARCHAR,
+    detector  VARCHAR NOT NULL,
+    severity  VARCHAR,
+    detail    VARCHAR,
+    attributes JSON
+);
+
+-- Computed credit: one row per (run, method, unit, target).
+CREATE TABLE IF NOT EXISTS attributions (
+    run_id   VARCHAR NOT NULL,
+    method   VARCHAR NOT NULL,
+    unit     VARCHAR NOT NULL,
+    target   VARCHAR NOT NULL,
+    value    DOUBLE,
+    ci_low   DOUBLE,
+    ci_high  DOUBLE,
+    params   JSON,
+    created_at TIMESTAMP DEFAULT current_timestamp
+);
+
+-- Rejected input records, with where they came from and why. Never silently dropped.
+-- (file, line, reason, step_id) is unique: ingesting a file again adds no second copy.
+CREATE TABLE IF NOT EXISTS quarantine (
+    file     VARCHAR NOT NULL,
+    line     BIGINT NOT NULL,
+    reason   VARCHAR NOT NULL,
+    raw      VARCHAR,
+    source   VARCHAR,
+    run_id   VARCHAR,
+    step_id  VARCHAR,
+    created_at TIMESTAMP DEFAULT current_timestamp
+);

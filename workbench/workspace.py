@@ -1,0 +1,204 @@
+"""The Workspace: one DuckDB store and the operations on it."""
+
+from __future__ import annotations
+
+import html
+import os
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from .exceptions import ReadOnlyStoreError, StoreError, WorkbenchError
+from .ingest._driver import IngestReport, run_ingest
+from .store._connection import (
+    PARTITIONED,
+    TABLES,
+    connect_file,
+    ensure_schema,
+    is_parquet_export,
+    open_parquet_export,
+)
+
+_OUTCOMES = ("success", "failure", "unknown")
+
+
+class Workspace:
+    """A store of runs, steps, labels, findings and attributions in one DuckDB database.
+
+    Open one with :func:`workbench.open`. Every query is parameterised; log contents never
+    reach SQL text.
+    """
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, path: Path | None, read_only: bool) -> None:
+        self._con = con
+        self.path = path
+        self.read_only = read_only
+
+    # -- reading ------------------------------------------------------------------------------
+    @property
+    def con(self) -> duckdb.DuckDBPyConnection:
+        """The DuckDB connection the workspace owns."""
+        return self._con
+
+    def sql(self, query: str, params: Any = None) -> duckdb.DuckDBPyRelation:
+        """Run ``query`` with ``params`` bound to its ``?`` / ``$name`` placeholders."""
+        return self._con.sql(query, params=params)
+
+    def runs(self, outcome: str | None = None, system: str | None = None,
+             limit: int | None = None) -> pd.DataFrame:
+        """Runs, newest first, optionally only those with ``outcome`` or of ``system``."""
+        if outcome is not None and outcome not in _OUTCOMES:
+            raise WorkbenchError(f"outcome must be one of {_OUTCOMES} (got {outcome!r})")
+        query = ("SELECT * FROM runs WHERE (? IS NULL OR outcome = ?) AND (? IS NULL OR system = ?) "
+                 "ORDER BY started_at DESC NULLS LAST, run_id LIMIT ?")
+        return self._con.execute(query, [outcome, outcome, system, system,
+                                         limit if limit is not None else 2**62]).df()
+
+    def steps(self, run_id: str) -> pd.DataFrame:
+        """The steps of one run, in ``seq`` order."""
+        return self._con.execute("SELECT * FROM steps WHERE run_id = ? ORDER BY seq", [run_id]).df()
+
+    def edges(self, run_id: str) -> pd.DataFrame:
+        """The edges (parent, handoff, consumes) of one run."""
+        return self._con.execute("SELECT * FROM edges WHERE run_id = ? ORDER BY kind, src_step, dst_step",
+                                 [run_id]).df()
+
+    def labels(self, run_id: str | None = None) -> pd.DataFrame:
+        """Labels (known culprits and outcomes), of one run or all."""
+        return self._con.execute(
+            "SELECT * FROM labels WHERE (? IS NULL OR run_id = ?) ORDER BY run_id, created_at",
+            [run_id, run_id]).df()
+
+    def quarantine(self, file: str | None = None) -> pd.DataFrame:
+        """Rejected records with file, line and reason."""
+        return self._con.execute(
+            "SELECT * FROM quarantine WHERE (? IS NULL OR file = ?) ORDER BY file, line",
+            [file, file]).df()
+
+    def count(self, table: str) -> int:
+        """Rows in one of the store's tables."""
+        if table not in TABLES:
+            raise WorkbenchError(f"no table {table!r}; the tables are {', '.join(TABLES)}")
+        return int(self._con.table(table).aggregate("count(*)").fetchall()[0][0])
+
+    # -- writing ------------------------------------------------------------------------------
+    def _writable(self) -> None:
+        if self.read_only:
+            raise ReadOnlyStoreError(
+                f"{self.path} is open read-only (a Parquet export, or read_only=True): "
+                "open a DuckDB file to write")
+
+    def ingest(self, source: Any, format: str | None = None, progress: bool | None = None) -> IngestReport:
+        """Ingest files (path, folder, glob, or list of them) or in-memory native records.
+
+        The format of each file is detected (or forced with ``format=``: native, otlp,
+        openinference, span-tree, langfuse, whowhen). The whole call is one transaction: on an
+        error nothing is stored. Ingesting the same input twice adds nothing. Bad records go to the
+        ``quarantine`` table; ``report.read == report.stored + report.quarantined``.
+        """
+        self._writable()
+        return run_ingest(self._con, source, fmt=format, progress=progress)
+
+    def label(self, run_id: str, outcome: str | None = None, agent: str | None = None,
+              step_id: str | None = None, kind: str | None = None, source: str = "human",
+              detail: str | None = None) -> None:
+        """Record the true outcome of a run and/or a known culprit (agent, step, fault kind)."""
+        self._writable()
+        if outcome is not None and outcome not in _OUTCOMES:
+            raise WorkbenchError(f"outcome must be one of {_OUTCOMES} (got {outcome!r})")
+        if outcome is None and agent is None and step_id is None and kind is None:
+            raise WorkbenchError("label() needs an outcome, an agent, a step_id or a kind")
+        known = self._con.execute("SELECT count(*) FROM runs WHERE run_id = ?", [run_id]).fetchall()[0][0]
+        if not known:
+            raise WorkbenchError(f"no run {run_id!r} in this store")
+
+        def fill(stage: Any) -> None:
+            stage.label(run_id=run_id, agent=agent, step_id=step_id, kind=kind, source=source,
+                        outcome=outcome, detail=detail)
+
+        run_ingest(self._con, [], stage_fill=fill)
+
+    def label_file(self, path: str | os.PathLike[str]) -> int:
+        """Read labels from a CSV, JSON or JSONL file (columns run_id, outcome, agent, step_id,
+        kind, source, detail); return how many rows were read."""
+        from .ingest.labels_file import read_labels
+
+        self._writable()
+        rows = read_labels(path)
+
+        def fill(stage: Any) -> None:
+            for row in rows:
+                stage.label(run_id=row["run_id"], agent=row.get("agent"), step_id=row.get("step_id"),
+                            kind=row.get("kind"), source=row.get("source") or "human",
+                            outcome=row.get("outcome"), detail=row.get("detail"))
+
+        run_ingest(self._con, [], stage_fill=fill)
+        return len(rows)
+
+    # -- scale-out ----------------------------------------------------------------------------
+    def export(self, folder: str | os.PathLike[str]) -> Path:
+        """Write every table as Parquet under ``folder`` (runs and steps partitioned by day, hive
+        style: ``steps/day=2026-01-05/….parquet``). ``wb.open(folder)`` reads it back in place."""
+        out = Path(folder)
+        out.mkdir(parents=True, exist_ok=True)
+        for table in (*TABLES, "meta"):
+            rel = self._con.table(table)
+            target = out / table
+            if table in PARTITIONED:
+                col = PARTITIONED[table]
+                rel = rel.select(f"*, coalesce(strftime({col}, '%Y-%m-%d'), 'none') AS day")
+                target.mkdir(parents=True, exist_ok=True)
+                rel.write_parquet(str(target), partition_by=["day"], overwrite=True)
+            else:
+                target.mkdir(parents=True, exist_ok=True)
+                rel.write_parquet(str(target / "data.parquet"), overwrite=True)
+        return out
+
+    # -- housekeeping -------------------------------------------------------------------------
+    def close(self) -> None:
+        """Close the connection (and release the file's write lock)."""
+        self._con.close()
+
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        where = "memory" if self.path is None else str(self.path)
+        return f"<Workspace {where}{' read-only' if self.read_only else ''}>"
+
+    def summary(self) -> pd.DataFrame:
+        """Row counts of every table and runs by outcome."""
+        rows = [(t, self.count(t)) for t in TABLES]
+        rows += [(f"runs[{o}]", int(n)) for o, n in self._con.execute(
+            "SELECT outcome, count(*) FROM runs GROUP BY outcome ORDER BY outcome").fetchall()]
+        return pd.DataFrame(rows, columns=["table", "rows"])
+
+    def _repr_html_(self) -> str:
+        body = "".join(f"<tr><td>{html.escape(str(t))}</td><td>{n:,}</td></tr>"
+                       for t, n in self.summary().itertuples(index=False))
+        return f"<b>{html.escape(repr(self))}</b><table>{body}</table>"
+
+
+def open(path: str | os.PathLike[str] | None = None, read_only: bool = False) -> Workspace:  # noqa: A001
+    """Open a workspace: in memory (``None``), a DuckDB file, or a Parquet export folder.
+
+    Examples
+    --------
+    >>> import workbench as wb
+    >>> ws = wb.open()
+    >>> ws.count("runs")
+    0
+    """
+    if path is not None and is_parquet_export(Path(path)):
+        return Workspace(open_parquet_export(Path(path)), Path(path), read_only=True)
+    if path is not None and Path(path).is_dir():
+        raise StoreError(f"{path} is a folder but not a workbench Parquet export (no runs/ and steps/)")
+    con = connect_file(path, read_only=read_only)
+    if not read_only:
+        ensure_schema(con)
+    return Workspace(con, Path(path) if path is not None else None, read_only)
