@@ -20,14 +20,14 @@ PARTITIONED = {"runs": "started_at", "steps": "started_at"}
 MIGRATIONS: dict[int, str] = {}
 
 
-def sql_text(name: str) -> str:
-    """The text of ``store/sql/<name>.sql``."""
-    return resources.files(__package__).joinpath("sql", f"{name}.sql").read_text(encoding="utf-8")
+def sql_text(name: str, package: str = __package__) -> str:
+    """The text of ``<package>/sql/<name>.sql``."""
+    return resources.files(package).joinpath("sql", f"{name}.sql").read_text(encoding="utf-8")
 
 
-def sql_statements(name: str) -> list[str]:
-    """The statements of a ``.sql`` file, split on ``;`` at line ends (comments kept apart)."""
-    text = sql_text(name)
+def sql_statements(name: str, package: str = __package__) -> list[str]:
+    """The statements of a ``.sql`` file, split on ``;`` at line ends (comment lines dropped)."""
+    text = sql_text(name, package)
     parts = re.split(r";\s*(?:\n|$)", text)
     out = []
     for part in parts:

@@ -59,5 +59,7 @@ SELECT run_id, source, system, started_at, ended_at,
             WHEN declared_outcome IS NOT NULL THEN 'declared'
             WHEN n_steps > 0 AND root_outcome <> 'unknown' THEN 'root_status'
             ELSE 'none' END AS outcome_source,
-       outcome_detail, declared_outcome, task, n_steps, attributes
+       outcome_detail, declared_outcome,
+       coalesce(declared_outcome, CASE WHEN n_steps > 0 THEN root_outcome END, 'unknown') AS reported_outcome,
+       task, n_steps, attributes
 FROM run_rows;

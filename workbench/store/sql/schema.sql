@@ -10,6 +10,8 @@ CREATE TABLE IF NOT EXISTS meta (
 -- One row per run: a trace, a task, a Who&When record.
 -- outcome: 'success' | 'failure' | 'unknown'; outcome_source says where it came from
 -- ('label' > 'declared' by the log > 'root_status' of the root span > 'none').
+-- reported_outcome is what the system itself said (declared, else root status), whatever the labels
+-- say: a silent failure is reported 'success' with outcome 'failure'.
 CREATE TABLE IF NOT EXISTS runs (
     run_id          VARCHAR PRIMARY KEY,
     source          VARCHAR,
@@ -20,6 +22,7 @@ CREATE TABLE IF NOT EXISTS runs (
     outcome_source  VARCHAR,
     outcome_detail  VARCHAR,
     declared_outcome VARCHAR,
+    reported_outcome VARCHAR,
     task            VARCHAR,
     n_steps         BIGINT,
     attributes      JSON

@@ -1,0 +1,6 @@
+"""Detectors of multi-agent failure patterns; their hits go to the ``findings`` table."""
+
+from ._config import DetectorConfig
+from ._runner import DETECTORS, detect
+
+__all__ = ["DETECTORS", "DetectorConfig", "detect"]

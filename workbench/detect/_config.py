@@ -1,0 +1,97 @@
+"""Detector thresholds: one object read by the detectors, the policy and the runtime guard."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+from ..exceptions import WorkbenchError
+
+
+@dataclass(frozen=True)
+class DetectorConfig:
+    """Thresholds of every detector, with defaults an SRE would start from.
+
+    Parameters
+    ----------
+    loop_min_turns : int
+        A cycle of tool calls (same agent, tool and normalised arguments) must turn at least this
+        many times to be a loop.
+    loop_max_period : int
+        Longest cycle of tool calls looked for (1 = the same call repeated).
+    pingpong_min_exchanges : int
+        Hand-offs back and forth between the same two agents before it is ping-pong
+        (A→B→A→B is 3 exchanges).
+    max_tool_calls_run, max_tool_calls_agent : int
+        Tool-call budgets per run and per agent within a run (storms).
+    max_depth : int
+        Deepest nesting of spans (chain depth) before the circuit breaker would trip.
+    max_handoffs : int
+        Hand-offs between agents in one run.
+    max_run_latency_ms, max_step_latency_ms : float
+        Latency budgets for a whole run and for one step.
+    max_retries : int
+        A failing call retried more than this many times is a retry without end (critical);
+        fewer retries are reported as warnings.
+    silent_min_value : float
+        Integers below this are not checked by the groundedness check (ordinals and small counts
+        are too common in prose to be evidence).
+    drift_windows : int
+        Time windows the history is cut into when an agent's model/version does not change.
+    drift_alpha : float
+        False-discovery rate (Benjamini–Hochberg) across all drift tests.
+    drift_min_runs : int
+        Runs an agent needs in a window for that window to be tested.
+    """
+
+    loop_min_turns: int = 3
+    loop_max_period: int = 3
+    pingpong_min_exchanges: int = 4
+    max_tool_calls_run: int = 25
+    max_tool_calls_agent: int = 10
+    max_depth: int = 10
+    max_handoffs: int = 15
+    max_run_latency_ms: float = 120_000.0
+    max_step_latency_ms: float = 30_000.0
+    max_retries: int = 3
+    silent_min_value: float = 10.0
+    drift_windows: int = 6
+    drift_alpha: float = 0.01
+    drift_min_runs: int = 30
+
+    _BOUNDS = {
+        "loop_min_turns": 2, "loop_max_period": 1, "pingpong_min_exchanges": 2, "max_tool_calls_run": 1,
+        "max_tool_calls_agent": 1, "max_depth": 1, "max_handoffs": 1, "max_run_latency_ms": 0.0,
+        "max_step_latency_ms": 0.0, "max_retries": 0, "silent_min_value": 0.0, "drift_windows": 2,
+        "drift_alpha": 0.0, "drift_min_runs": 2,
+    }
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            value = getattr(self, f.name)
+            low = self._BOUNDS[f.name]
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise WorkbenchError(f"{f.name!r} must be a number (got {value!r})")
+            if f.type == "int" and not isinstance(value, int):
+                raise WorkbenchError(f"{f.name!r} must be an integer (got {value!r})")
+            if value < low:
+                raise WorkbenchError(f"{f.name!r} must be >= {low} (got {value!r})")
+        if not self.drift_alpha < 1:
+            raise WorkbenchError(f"'drift_alpha' must be < 1 (got {self.drift_alpha!r})")
+
+    def to_dict(self) -> dict[str, Any]:
+        """The thresholds as a plain dict (for YAML/JSON policies)."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> DetectorConfig:
+        """Build from a dict, naming any unknown key."""
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise WorkbenchError(f"unknown detector setting(s) {unknown}; known: {sorted(known)}")
+        return cls(**data)
+
+    def params(self) -> dict[str, Any]:
+        """Named SQL parameters (``$name``) for the detector queries."""
+        return self.to_dict()

@@ -1,0 +1,102 @@
+"""Drift (nonstationarity): did an agent's behaviour change between model versions or time windows?"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from ._config import DetectorConfig
+
+# Per-run behaviour of each agent. Outcome is the run's (a label's, when there is one).
+_AGENT_RUNS = """
+SELECT s.run_id, s.agent, min(r.started_at) AS t,
+       arg_max(s.model, s.seq) FILTER (WHERE s.model IS NOT NULL) AS model,
+       count(*) FILTER (WHERE s.kind = 'tool') AS tool_calls,
+       sum(s.latency_ms) FILTER (WHERE s.kind IN ('llm', 'tool')) AS latency_ms,
+       avg(CASE WHEN s.status = 'error' THEN 1.0 ELSE 0.0 END) AS error_rate,
+       avg(s.confidence) AS confidence,
+       avg(s.entropy) AS entropy,
+       any_value(CASE WHEN r.outcome = 'failure' THEN 1 WHEN r.outcome = 'success' THEN 0 END) AS failed
+FROM steps s JOIN runs r ON r.run_id = s.run_id
+WHERE s.agent IS NOT NULL AND r.started_at IS NOT NULL
+GROUP BY s.run_id, s.agent
+"""
+
+CONTINUOUS = ("tool_calls", "latency_ms", "error_rate", "confidence", "entropy")
+
+
+def _segments(df: pd.DataFrame, config: DetectorConfig) -> tuple[str, list[pd.DataFrame]]:
+    """Cut one agent's runs into ordered segments: by model version when it changes, else by time."""
+    df = df.sort_values("t")
+    models = df["model"].dropna()
+    if models.nunique() >= 2:
+        first_seen = df.dropna(subset=["model"]).groupby("model")["t"].min().sort_values()
+        order = {m: i for i, m in enumerate(first_seen.index)}
+        key = df["model"].map(order).ffill().bfill()
+        segs = [g for _, g in df.groupby(key, sort=True)]
+        return "version", segs
+    edges = np.array_split(np.arange(len(df)), config.drift_windows)
+    return "window", [df.iloc[idx] for idx in edges if len(idx)]
+
+
+def _tests(before: pd.DataFrame, after: pd.DataFrame) -> list[tuple[str, float, str]]:
+    out = []
+    for metric in CONTINUOUS:
+        a, b = before[metric].dropna().to_numpy(float), after[metric].dropna().to_numpy(float)
+        if len(a) < 5 or len(b) < 5 or (np.ptp(np.r_[a, b]) == 0):
+            continue
+        p = stats.ks_2samp(a, b).pvalue
+        out.append((metric, float(p), f"{metric} mean {a.mean():.3g} → {b.mean():.3g}"))
+    fa, fb = before["failed"].dropna(), after["failed"].dropna()
+    if len(fa) >= 5 and len(fb) >= 5:
+        table = np.array([[fa.sum(), len(fa) - fa.sum()], [fb.sum(), len(fb) - fb.sum()]], dtype=float)
+        if table.sum(axis=0).min() > 0:
+            p = stats.fisher_exact(table).pvalue
+            out.append(("failure_rate", float(p), f"failure rate {fa.mean():.1%} → {fb.mean():.1%}"))
+    return out
+
+
+def detect_drift(con, config: DetectorConfig) -> pd.DataFrame:  # noqa: ANN001
+    """Findings of agents whose behaviour shifted, one per agent and change point.
+
+    Consecutive segments (model versions in order of first use, else equal-count time windows) are
+    compared metric by metric — Kolmogorov–Smirnov for continuous behaviour, Fisher's exact test for
+    the failure rate — and the p-values of all tests are corrected together (Benjamini–Hochberg at
+    ``config.drift_alpha``).
+    """
+    data = con.execute(_AGENT_RUNS).df()
+    rows: list[dict] = []
+    for agent, df in data.groupby("agent", sort=True):
+        how, segs = _segments(df, config)
+        for i in range(1, len(segs)):
+            before, after = segs[i - 1], segs[i]
+            if len(before) < config.drift_min_runs or len(after) < config.drift_min_runs:
+                continue
+            for metric, p, text in _tests(before, after):
+                first = after.sort_values("t").iloc[0]
+                rows.append({"agent": agent, "how": how, "segment": i, "metric": metric, "p": p, "text": text,
+                             "run_id": first["run_id"], "since": first["t"],
+                             "from_model": before["model"].mode().iat[0] if before["model"].notna().any() else None,
+                             "to_model": after["model"].mode().iat[0] if after["model"].notna().any() else None})
+    cols = ["run_id", "step_id", "agent", "detector", "severity", "detail", "attributes"]
+    if not rows:
+        return pd.DataFrame(columns=cols)
+    tests = pd.DataFrame(rows)
+    tests["p_adj"] = stats.false_discovery_control(tests["p"].to_numpy(), method="bh")
+    hits = tests[tests["p_adj"] <= config.drift_alpha]
+    out = []
+    for (agent, seg), g in hits.groupby(["agent", "segment"], sort=True):
+        g = g.sort_values("p_adj")
+        top = g.iloc[0]
+        change = (f"model {top['from_model']} → {top['to_model']}" if top["how"] == "version"
+                  else f"time window {seg + 1}")
+        detail = (f"{agent} changed from {pd.Timestamp(top['since']):%Y-%m-%d %H:%M} ({change}): "
+                  + "; ".join(f"{r.text} (p={r.p_adj:.1e})" for r in g.itertuples()))
+        attrs = {"since": str(top["since"]), "segmentation": top["how"], "segment": int(seg),
+                 "metrics": {r.metric: float(r.p_adj) for r in g.itertuples()}}
+        out.append({"run_id": top["run_id"], "step_id": None, "agent": agent, "detector": "drift",
+                    "severity": "warning", "detail": detail, "attributes": json.dumps(attrs)})
+    return pd.DataFrame(out, columns=cols)

@@ -1,0 +1,9 @@
+-- Shared input of the loop and retry detectors: the tool calls of the runs in scope, in order,
+-- with a signature of (agent, tool, arguments with whitespace and case normalised away).
+CREATE OR REPLACE TEMP TABLE det_calls AS
+SELECT s.run_id, s.step_id, s.seq, s.agent, coalesce(s.tool, s.name) AS tool, s.status, s.error,
+       hash(coalesce(s.agent, ''), coalesce(s.tool, s.name, ''),
+            lower(regexp_replace(coalesce(s.input, ''), '\s+', '', 'g'))) AS sig,
+       row_number() OVER (PARTITION BY s.run_id ORDER BY s.seq) AS k
+FROM steps s SEMI JOIN det_scope d ON d.run_id = s.run_id
+WHERE s.kind = 'tool';
