@@ -172,18 +172,21 @@ def _int(value: Any, field: str) -> int | None:
         return None
     if isinstance(value, bool):
         raise RecordError(f"field {field!r} must be an integer (got a boolean)")
+    number: int | None = None
     if isinstance(value, int):
-        if not -(2**63) <= value < 2**63:
-            raise RecordError(f"field {field!r} is out of range ({value})")
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str):
+        number = value
+    elif isinstance(value, float) and value.is_integer():
+        number = int(value)
+    elif isinstance(value, str):
         try:
-            return int(value)
+            number = int(value)
         except ValueError:
             pass
-    raise RecordError(f"field {field!r} must be an integer (got {type(value).__name__} {str(value)[:40]!r})")
+    if number is None:
+        raise RecordError(f"field {field!r} must be an integer (got {type(value).__name__} {str(value)[:40]!r})")
+    if not -(2**63) <= number < 2**63:
+        raise RecordError(f"field {field!r} is out of range ({number})")
+    return number
 
 
 def _float(value: Any, field: str) -> float | None:

@@ -1,13 +1,14 @@
 -- Cascades: from a faulty step (the origin of an unsupported value, or a failed step whose output
--- was consumed) follow the data lineage forward: 'consumes' and 'handoff' edges, and later steps
+-- another agent consumed: an agent reading its own failed call is ordinary error handling) follow the data lineage forward: 'consumes' and 'handoff' edges, and later steps
 -- that carry the same unsupported value. Every step built on the fault is marked.
 CREATE OR REPLACE TEMP TABLE det_seeds AS
 SELECT DISTINCT run_id, origin_step AS step_id, 'unsupported value ' || token AS why FROM det_unsupported
 UNION
-SELECT DISTINCT s.run_id, s.step_id, 'failed step whose output was consumed'
+SELECT DISTINCT s.run_id, s.step_id, 'failed step consumed by ' || d.agent
 FROM steps s SEMI JOIN det_scope USING (run_id)
 JOIN edges e ON e.run_id = s.run_id AND e.src_step = s.step_id AND e.kind = 'consumes'
-WHERE s.status = 'error';
+JOIN steps d ON d.run_id = e.run_id AND d.step_id = e.dst_step
+WHERE s.status = 'error' AND d.agent IS DISTINCT FROM s.agent;
 
 CREATE OR REPLACE TEMP TABLE det_downstream AS
 WITH RECURSIVE flow(run_id, seed, step_id, hops) AS (

@@ -1,0 +1,118 @@
+"""Detector benchmark: all detectors over 1M and 10M steps.
+
+Usage::
+
+    python bench/detect.py                  # 1M and 10M steps
+    python bench/detect.py --sizes 1000000
+
+The store is filled inside DuckDB (ingest has its own benchmark): runs of 50 steps across five
+agents, with tool calls, inputs and outputs carrying prices and ids, consumes edges (an LLM call reads
+the tool result before it; hand-offs between agents), a share of loops, retries and unsupported answers, and a model change half-way for drift. Each size runs in
+its own process so peak RSS is its own. Prints: steps, detector, seconds, steps/s, findings, peak RSS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+STEPS_PER_RUN = 50
+
+_FILL = """
+INSERT INTO steps BY NAME
+SELECT 'r' || r AS run_id, 's' || lpad(k::VARCHAR, 3, '0') AS step_id,
+       CASE WHEN k = 0 THEN NULL ELSE 's000' END AS parent_id, k AS seq, CASE WHEN k = 0 THEN 0 ELSE 1 END AS depth,
+       CASE WHEN k = 0 THEN NULL ELSE ['planner', 'retriever', 'pricer', 'executor', 'verifier'][1 + (k // 10)] END AS agent,
+       NULL AS agent_own,
+       CASE WHEN k = 0 THEN 'system' WHEN k % 3 = 0 THEN 'tool' ELSE 'llm' END AS kind,
+       'step' AS name,
+       CASE WHEN k % 3 = 0 AND r % 40 = 0 AND k BETWEEN 3 AND 12 THEN 'get_price'
+            WHEN k % 3 = 0 THEN ['search', 'get_price', 'place_order'][1 + (k % 9) // 3] END AS tool,
+       CASE WHEN r > $n_runs // 2 AND k // 10 = 2 THEN 'pricer-v2' ELSE 'm-v1' END AS model,
+       TIMESTAMP '2026-01-01' + to_seconds(r * 60 + k) AS started_at,
+       TIMESTAMP '2026-01-01' + to_seconds(r * 60 + k) + to_milliseconds(500) + CASE WHEN k = 0 THEN to_seconds(50) ELSE to_seconds(0) END AS ended_at,
+       500.0 + (hash(r, k) % 1000) * (CASE WHEN r > $n_runs // 2 AND k // 10 = 2 THEN 3 ELSE 1 END) AS latency_ms,
+       CASE WHEN k % 3 = 0 AND hash(r, k) % 50 = 0 THEN 'error' ELSE 'ok' END AS status,
+       NULL AS error,
+       CASE WHEN k % 3 = 0 AND r % 40 = 0 AND k BETWEEN 3 AND 12 THEN '{"sku": "SKU-1"}'
+            ELSE '{"sku": "SKU-' || (hash(r, k) % 500) || '"}' END AS input,
+       CASE WHEN k = 0 THEN 'ordered 40 at ' || (CASE WHEN r % 25 = 0 THEN 99.99 ELSE 12.5 END) || ' order PO-' || r
+            WHEN k % 3 = 0 THEN '{"price": 12.5, "order": "PO-' || r || '"}'
+            ELSE 'thinking about ' || (hash(r, k) % 100) END AS output,
+       100 AS tokens_in, 20 AS tokens_out, 0.001 AS cost,
+       0.5 + (hash(r, k) % 500) / 1000.0 AS confidence, (hash(r, k) % 300) / 100.0 AS entropy,
+       NULL AS attributes, 'bench' AS source, 'bench' AS file, k AS line, k AS order_hint
+FROM range($n_runs) t(r), range(50) u(k);
+
+INSERT INTO runs BY NAME
+SELECT 'r' || r AS run_id, 'bench' AS source, 'bench' AS system,
+       TIMESTAMP '2026-01-01' + to_seconds(r * 60) AS started_at,
+       TIMESTAMP '2026-01-01' + to_seconds(r * 60 + 50) AS ended_at,
+       CASE WHEN r % 7 = 0 THEN 'failure' ELSE 'success' END AS outcome, 'root_status' AS outcome_source,
+       'success' AS reported_outcome, 'buy 40 units' AS task, 50 AS n_steps
+FROM range($n_runs) t(r);
+
+-- an LLM call reads the tool result before it; each agent hands over to the next
+INSERT INTO edges
+SELECT 'r' || r, 's' || lpad(k::VARCHAR, 3, '0'), 's' || lpad((k + 1)::VARCHAR, 3, '0'),
+       CASE WHEN k % 10 = 9 THEN 'handoff' ELSE 'consumes' END
+FROM range($n_runs) t(r), range(1, 49) u(k)
+WHERE k % 3 = 0 OR k % 10 = 9;
+"""
+
+
+def _child(n_steps: int) -> None:
+    import workbench as wb
+    from workbench.detect import DETECTORS, detect
+
+    n_runs = n_steps // STEPS_PER_RUN
+    with tempfile.TemporaryDirectory() as tmp:
+        ws = wb.open(Path(tmp) / "bench.duckdb")
+        for stmt in [s for s in _FILL.split(";\n") if s.strip()]:
+            ws.con.execute(stmt, {"n_runs": n_runs})
+        rows = []
+        total = 0.0
+        for name in DETECTORS:
+            start = time.perf_counter()
+            found = detect(ws, detectors=[name], progress=False)
+            sec = time.perf_counter() - start
+            total += sec
+            rows.append({"detector": name, "seconds": sec, "findings": len(found)})
+        start = time.perf_counter()
+        found = detect(ws, progress=False)
+        rows.append({"detector": "all (one call)", "seconds": time.perf_counter() - start, "findings": len(found)})
+        ws.close()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"steps": n_steps, "rows": rows, "peak_mb": peak}))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", type=int, nargs="*", default=[1_000_000, 10_000_000])
+    parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        _child(args.child)
+        return
+    print("| steps | detector | seconds | steps/s | findings | peak RSS MB |")
+    print("|---|---|---|---|---|---|")
+    for size in args.sizes:
+        out = subprocess.run([sys.executable, __file__, "--child", str(size)], capture_output=True, text=True,
+                             check=False, env={"PYTHONPATH": str(Path(__file__).resolve().parents[1]),
+                                               "PATH": "/usr/bin:/bin"})
+        if out.returncode:
+            raise SystemExit(out.stderr[-3000:])
+        res = json.loads(out.stdout.strip().splitlines()[-1])
+        for row in res["rows"]:
+            print(f"| {size:,} | {row['detector']} | {row['seconds']:.2f} | {size / row['seconds']:,.0f} | "
+                  f"{row['findings']:,} | {res['peak_mb']:,.0f} |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,181 @@
+"""Each detector on small runs whose faults are known by construction."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import workbench as wb
+from workbench.detect import DetectorConfig, detect
+
+T0 = 1_767_225_600_000_000_000
+S = 1_000_000_000
+
+
+class RunBuilder:
+    """Writes native records for one run, a step per call, one second apart."""
+
+    def __init__(self, run_id: str, task: str = "buy 40 units of SKU-7", outcome: str | None = None) -> None:
+        self.run_id = run_id
+        self.records: list[dict] = [{"record": "run", "run_id": run_id, "system": "unit", "task": task,
+                                     "outcome": outcome}]
+        self.i = 0
+        self.root = self.add(kind="system", name="run", latency=100 * S)
+
+    def add(self, latency: int = S // 2, **fields) -> str:
+        step_id = f"s{self.i:02d}"
+        start = T0 + self.i * S
+        rec = {"run_id": self.run_id, "step_id": step_id, "started_at": start, "ended_at": start + latency,
+               "status": "ok"}
+        if self.i:
+            rec["parent_id"] = "s00"
+        rec.update(fields)
+        self.records.append(rec)
+        self.i += 1
+        return step_id
+
+    def edge(self, src: str, dst: str, kind: str = "consumes") -> None:
+        self.records.append({"record": "edge", "run_id": self.run_id, "src_step": src, "dst_step": dst,
+                             "kind": kind})
+
+    def answer(self, text: str) -> None:
+        self.records[1]["output"] = text
+
+
+def _ws(*runs: RunBuilder) -> wb.Workspace:
+    ws = wb.open()
+    ws.ingest([r for run in runs for r in run.records])
+    return ws
+
+
+def _hits(findings, detector: str) -> list[dict]:
+    return findings[findings["detector"] == detector].to_dict("records")
+
+
+def test_loop_of_one_call_and_cycle_of_two() -> None:
+    one = RunBuilder("one")
+    for _ in range(4):
+        one.add(kind="tool", agent="pricer", tool="get_price", input='{"sku": "SKU-7"}', output='{"price": 12.5}')
+    two = RunBuilder("two")
+    for _ in range(3):
+        two.add(kind="tool", agent="retriever", tool="search", input='{"q": "awning"}', output="[]")
+        two.add(kind="tool", agent="retriever", tool="open", input='{"id": 1}', output="{}")
+    calm = RunBuilder("calm")
+    for sku in ("A-1", "A-2", "A-3", "A-4"):
+        calm.add(kind="tool", agent="pricer", tool="get_price", input=json.dumps({"sku": sku}), output="{}")
+    findings = detect(_ws(one, two, calm), detectors=["loop"])
+    hits = {h["run_id"]: h for h in _hits(findings, "loop")}
+    assert set(hits) == {"one", "two"}
+    assert json.loads(hits["one"]["attributes"])["turns"] == 4 and hits["one"]["step_id"] == "s01"
+    assert json.loads(hits["two"]["attributes"])["period"] == 2
+    assert "search → open" in hits["two"]["detail"]
+
+
+def test_retries_warn_and_go_critical_past_the_budget() -> None:
+    run = RunBuilder("r")
+    for k in range(5):
+        run.add(kind="tool", agent="executor", tool="place_order", input='{"qty": 40}',
+                status="error" if k < 4 else "ok", error="429 Too Many Requests")
+    short = RunBuilder("short")
+    short.add(kind="tool", agent="executor", tool="place_order", input="{}", status="error", error="timeout")
+    short.add(kind="tool", agent="executor", tool="place_order", input="{}")
+    findings = detect(_ws(run, short), detectors=["retry", "loop"])
+    retry = {h["run_id"]: h for h in _hits(findings, "retry")}
+    assert retry["r"]["severity"] == "critical" and "4 time(s)" in retry["r"]["detail"]
+    assert retry["short"]["severity"] == "warning"
+    assert not _hits(findings, "loop"), "a retry chain is not a loop"
+
+
+def test_storm_budgets_per_run_and_per_agent() -> None:
+    run = RunBuilder("storm")
+    for k in range(6):
+        run.add(kind="tool", agent="retriever", tool="search", input=str(k))
+    config = DetectorConfig(max_tool_calls_run=5, max_tool_calls_agent=3)
+    hits = _hits(detect(_ws(run), config=config, detectors=["storm"]), "storm")
+    scopes = sorted(json.loads(h["attributes"])["scope"] for h in hits)
+    assert scopes == ["agent", "run"]
+
+
+def test_breaches_of_latency_depth_and_handoffs() -> None:
+    run = RunBuilder("slow")
+    run.add(kind="llm", agent="planner", latency=45 * S)
+    deep = RunBuilder("deep")
+    parent = "s00"
+    for _ in range(4):
+        parent = deep.add(kind="agent", agent="planner", parent_id=parent)
+    config = DetectorConfig(max_depth=3, max_run_latency_ms=50_000)
+    findings = detect(_ws(run, deep), config=config, detectors=["breach"])
+    kinds = {(h["run_id"], h["detector"], json.loads(h["attributes"]).get("scope")) for h in
+             findings.to_dict("records")}
+    assert ("slow", "latency_breach", "step") in kinds
+    assert ("slow", "latency_breach", "run") in kinds
+    assert ("deep", "depth_breach", None) in kinds
+
+
+def test_ping_pong_between_two_agents_only() -> None:
+    pp = RunBuilder("pp")
+    for agent in ["planner", "pricer"] * 3:
+        pp.add(kind="agent", agent=agent, output="you do it")
+    pipeline = RunBuilder("pipeline")
+    for agent in ["planner", "retriever", "pricer", "executor", "verifier"]:
+        pipeline.add(kind="agent", agent=agent)
+    hits = _hits(detect(_ws(pp, pipeline), detectors=["ping_pong"]), "ping_pong")
+    assert [h["run_id"] for h in hits] == ["pp"]
+    assert "planner and pricer" in hits[0]["detail"] and "5 times" in hits[0]["detail"]
+
+
+def test_silent_failure_flags_the_value_and_where_it_first_appeared() -> None:
+    bad = RunBuilder("bad", outcome="success")
+    bad.add(kind="tool", agent="pricer", tool="get_price", output='{"sku": "SKU-7", "price": 12.50}')
+    origin = bad.add(kind="llm", agent="pricer", output="unit price is 13.75")
+    bad.add(kind="llm", agent="verifier", output="looks right")
+    bad.answer("Ordered 40 units at 13.75, total 550.00")
+    good = RunBuilder("good", outcome="success")
+    good.add(kind="tool", agent="pricer", tool="get_price", output='{"sku": "SKU-7", "price": 12.50}')
+    good.add(kind="tool", agent="executor", tool="place_order", output='{"order_id": "PO-991"}')
+    good.answer("Ordered 40 units at 12.50 each (total 500.00), order PO-991")
+    hits = _hits(detect(_ws(bad, good), detectors=["silent_failure"]), "silent_failure")
+    assert [h["run_id"] for h in hits] == ["bad"]
+    assert (hits[0]["step_id"], hits[0]["agent"]) == (origin, "pricer")
+    assert "13.75" in hits[0]["detail"] and "550.00" in hits[0]["detail"]
+
+
+def test_cascade_marks_every_step_built_on_the_fault() -> None:
+    run = RunBuilder("cascade", outcome="failure")
+    run.add(kind="tool", agent="retriever", tool="search", output='{"sku": "SKU-7", "price": 12.5}')
+    wrong = run.add(kind="llm", agent="pricer", output="price 15.25")
+    used = run.add(kind="llm", agent="executor", input="order at 15.25", output="placing order")
+    checked = run.add(kind="llm", agent="verifier", input="check", output="ok")
+    run.edge(wrong, used)
+    run.edge(used, checked)
+    run.answer("done at 15.25")
+    findings = detect(_ws(run), detectors=["cascade"])
+    origin = [h for h in _hits(findings, "cascade") if h["severity"] == "critical"]
+    assert [(h["step_id"], h["agent"]) for h in origin] == [(wrong, "pricer")]
+    downstream = {h["step_id"] for h in _hits(findings, "cascade") if h["severity"] == "info"}
+    assert {used, checked} <= downstream
+
+
+def test_findings_are_replaced_not_duplicated_and_scoped() -> None:
+    run = RunBuilder("one")
+    for _ in range(4):
+        run.add(kind="tool", agent="pricer", tool="get_price", input="{}")
+    other = RunBuilder("other")
+    for _ in range(4):
+        other.add(kind="tool", agent="pricer", tool="get_price", input="{}")
+    ws = _ws(run, other)
+    detect(ws, detectors=["loop"])
+    detect(ws, detectors=["loop"])
+    assert ws.count("findings") == 2
+    detect(ws, run_ids=["one"], detectors=["loop"])
+    assert ws.count("findings") == 2
+
+
+def test_bad_config_and_detector_names_are_clear() -> None:
+    with pytest.raises(wb.WorkbenchError, match="'max_retries' must be >= 0 \\(got -1\\)"):
+        DetectorConfig(max_retries=-1)
+    with pytest.raises(wb.WorkbenchError, match="unknown detector setting"):
+        DetectorConfig.from_dict({"max_loops": 3})
+    with pytest.raises(wb.WorkbenchError, match="unknown detector"):
+        detect(wb.open(), detectors=["astrology"])
