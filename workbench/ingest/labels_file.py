@@ -1,0 +1,173 @@
+"""Labels written by people: known culprits and true outcomes of runs, in CSV, JSON or JSONL.
+
+Columns (CSV header, or object keys): ``run_id`` (required), ``outcome`` (``success`` / ``failure`` /
+``unknown``), ``agent``, ``step_id``, ``kind`` (fault type), ``source`` (default ``human``), ``detail``.
+Each row must say something beyond its run id: an outcome, an agent, a step or a kind.
+
+Labels are typed by hand, so the reader is strict: an unknown column, a missing run id, an outcome
+outside the three values or a value that is not text stops the whole file with an
+:class:`~workbench.exceptions.IngestError` that names the file and the line (or list item), rather than
+storing a label that silently says something else.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from ..exceptions import IngestError
+
+COLUMNS = ("run_id", "outcome", "agent", "step_id", "kind", "source", "detail")
+OUTCOMES = ("success", "failure", "unknown")
+DEFAULT_SOURCE = "human"
+
+
+def read_labels(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
+    """Read a labels file.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A ``.csv`` / ``.tsv`` file with a header row, a ``.json`` file holding a list of objects, or a
+        ``.jsonl`` / ``.ndjson`` file with one object per line. Other extensions are recognised by
+        their first character (``[`` JSON, ``{`` JSONL, else CSV).
+
+    Returns
+    -------
+    list of dict
+        One dict per label with every key of :data:`COLUMNS`; absent or empty values are ``None``,
+        ``source`` defaults to ``"human"`` and ``outcome`` is lower-cased.
+
+    Raises
+    ------
+    IngestError
+        When the file cannot be read, or a row is invalid (the message names the file and the row).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "labels.csv"
+    >>> _ = p.write_text("run_id,agent,kind\\nr1,pricer,hallucination\\n")
+    >>> read_labels(p)[0]["agent"]
+    'pricer'
+    """
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise IngestError(f"{path}: cannot read labels file ({exc.strerror or exc})") from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise IngestError(f"{path}: labels file is not UTF-8 text (byte {exc.start})") from None
+    if not text.strip():
+        raise IngestError(f"{path}: labels file is empty")
+    suffix = path.suffix.lower()
+    first = text.lstrip()[:1]
+    if suffix in (".jsonl", ".ndjson") or (suffix not in (".json", ".csv", ".tsv") and first == "{"):
+        rows = _jsonl_rows(text, path)
+    elif suffix == ".json" or (suffix not in (".csv", ".tsv") and first == "["):
+        rows = _json_rows(data, path)
+    else:
+        rows = _csv_rows(text, path, delimiter="\t" if suffix == ".tsv" else ",")
+    return [_label(row, where, path) for where, row in rows]
+
+
+def _csv_rows(text: str, path: Path, delimiter: str) -> list[tuple[str, dict[str, Any]]]:
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    try:
+        header = next(reader)
+    except csv.Error as exc:
+        raise IngestError(f"{path}: line 1: bad CSV header ({exc})") from None
+    names = [h.strip().lower() for h in header]
+    _check_columns(names, path, "header (line 1)")
+    seen = set()
+    for name in names:
+        if name in seen:
+            raise IngestError(f"{path}: header (line 1): column {name!r} appears twice")
+        seen.add(name)
+    rows: list[tuple[str, dict[str, Any]]] = []
+    start = reader.line_num + 1
+    try:
+        for values in reader:
+            where = f"line {start}" if start == reader.line_num else f"lines {start}-{reader.line_num}"
+            start = reader.line_num + 1
+            if not any(v.strip() for v in values):
+                continue  # a blank line
+            if len(values) != len(names):
+                raise IngestError(f"{path}: {where}: {len(values)} fields, the header has {len(names)}")
+            rows.append((where, dict(zip(names, values, strict=True))))
+    except csv.Error as exc:
+        raise IngestError(f"{path}: line {reader.line_num}: bad CSV ({exc})") from None
+    return rows
+
+
+def _json_rows(data: bytes, path: Path) -> list[tuple[str, dict[str, Any]]]:
+    try:
+        doc = orjson.loads(data.removeprefix(b"\xef\xbb\xbf"))
+    except orjson.JSONDecodeError as exc:
+        raise IngestError(f"{path}: broken JSON ({exc})") from None
+    if not isinstance(doc, list):
+        raise IngestError(f"{path}: a JSON labels file holds a list of objects (got a JSON "
+                          f"{type(doc).__name__})")
+    rows = []
+    for k, item in enumerate(doc, start=1):
+        if not isinstance(item, dict):
+            raise IngestError(f"{path}: item {k}: a JSON {type(item).__name__}, not an object")
+        rows.append((f"item {k}", item))
+    return rows
+
+
+def _jsonl_rows(text: str, path: Path) -> list[tuple[str, dict[str, Any]]]:
+    rows = []
+    for n, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            item = orjson.loads(line)
+        except orjson.JSONDecodeError as exc:
+            raise IngestError(f"{path}: line {n}: broken JSON ({exc})") from None
+        if not isinstance(item, dict):
+            raise IngestError(f"{path}: line {n}: a JSON {type(item).__name__}, not an object")
+        rows.append((f"line {n}", item))
+    return rows
+
+
+def _check_columns(names: list[str], path: Path, where: str) -> None:
+    unknown = [n for n in names if n not in COLUMNS]
+    if unknown:
+        raise IngestError(f"{path}: {where}: unknown column(s) {', '.join(map(repr, unknown))}; "
+                          f"the columns are {', '.join(COLUMNS)}")
+    if "run_id" not in names:
+        raise IngestError(f"{path}: {where}: no run_id column")
+
+
+def _label(row: dict[str, Any], where: str, path: Path) -> dict[str, Any]:
+    _check_columns([k.strip().lower() if isinstance(k, str) else k for k in row], path, where)
+    out: dict[str, Any] = dict.fromkeys(COLUMNS)
+    for key, value in row.items():
+        name = key.strip().lower()
+        if value is None:
+            continue
+        if not isinstance(value, str):
+            raise IngestError(f"{path}: {where}: {name} must be text (got {type(value).__name__} "
+                              f"{str(value)[:40]!r})")
+        value = value.strip()
+        out[name] = value or None
+    if out["run_id"] is None:
+        raise IngestError(f"{path}: {where}: run_id is empty")
+    if out["outcome"] is not None:
+        out["outcome"] = out["outcome"].lower()
+        if out["outcome"] not in OUTCOMES:
+            raise IngestError(f"{path}: {where}: outcome must be one of {', '.join(OUTCOMES)} "
+                              f"(got {row.get('outcome')!r})")
+    if all(out[k] is None for k in ("outcome", "agent", "step_id", "kind")):
+        raise IngestError(f"{path}: {where}: the label for run {out['run_id']!r} says nothing: "
+                          "give an outcome, an agent, a step_id or a kind")
+    out["source"] = out["source"] or DEFAULT_SOURCE
+    return out

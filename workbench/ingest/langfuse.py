@@ -1,0 +1,477 @@
+"""Langfuse trace exports: one observation tree per trace.
+
+Shapes read
+-----------
+* ``{"trace": {...}, "observations": [...]}``, one per file (Langfuse's export / ``download_traces``);
+  also a trace object holding its own ``observations`` list (``GET /api/public/traces/{id}``).
+* JSONL with one such object per line.
+* A bare JSON list of observations, or an API page ``{"data": [...], "meta": {...}}`` of observations
+  or traces.
+
+Every observation becomes one step: ``run_id`` = trace id, ``step_id`` = observation id, ``parent_id`` =
+``parentObservationId``. Langfuse's ``type`` gives the kind; when it is the generic ``SPAN``, the OTel
+attributes kept in ``metadata`` (often a JSON *string*) decide: ``gen_ai.operation.name``,
+``openinference.span.kind``, ``langsmith.span.kind``, LangGraph's ``langgraph_node``. The agent is only set
+on spans that declare one (``gen_ai.agent.name``, ``graph.node.id``, an AGENT span's name, a LangGraph node
+span, a CrewAI task's agent role); the ingest driver hands it down to descendants.
+
+Langfuse has no OK status, so a step is ``error`` when ``level`` is ``ERROR`` and ``unset`` otherwise.
+Trace ``scores`` are evaluations, not outcomes: they are kept in the run's attributes and never turned into
+an outcome.
+"""
+
+from __future__ import annotations
+
+import gzip
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from ._base import Adapter, RecordError, Stage
+from ._values import iso_to_ns, logprob_stats
+
+# Langfuse observation types with a meaning of their own; SPAN and EVENT say nothing about the work.
+_TYPE_KIND = {"GENERATION": "llm", "EMBEDDING": "llm", "TOOL": "tool", "AGENT": "agent", "CHAIN": "chain",
+              "RETRIEVER": "retriever", "GUARDRAIL": "system", "EVALUATOR": "system"}
+_OI_KIND = {"LLM": "llm", "EMBEDDING": "llm", "TOOL": "tool", "AGENT": "agent", "CHAIN": "chain",
+            "RETRIEVER": "retriever", "RERANKER": "retriever", "GUARDRAIL": "system", "EVALUATOR": "system"}
+_OP_KIND = {"chat": "llm", "text_completion": "llm", "generate_content": "llm", "embeddings": "llm",
+            "execute_tool": "tool", "invoke_agent": "agent", "create_agent": "system"}
+_LS_KIND = {"llm": "llm", "tool": "tool", "retriever": "retriever", "chain": "chain", "embedding": "llm"}
+
+# Instrumentation scopes that name the agent framework (checked in order; LLM-client scopes such as
+# openinference.instrumentation.litellm say nothing about the framework and are not listed).
+_FRAMEWORKS = (("crewai", "crewai"), ("openai_agents", "openai-agents"), ("google_adk", "google-adk"),
+               ("gcp.vertex.agent", "google-adk"), ("agent_framework", "microsoft-agent-framework"),
+               ("autogen", "autogen"), ("smolagents", "smolagents"), ("langgraph", "langgraph"),
+               ("llama_index", "llama-index"), ("pydantic_ai", "pydantic-ai"), ("agno", "agno"),
+               ("strands", "strands-agents"), ("semantic_kernel", "semantic-kernel"))
+
+_AGENT_NAME_KEYS = ("gen_ai.agent.name", "graph.node.id", "agent.name")
+_AGENT_SPAN_NAME = re.compile(r"^(?:invoke_agent|create_agent)\s+(.+)$|^agent_run\s*\[(.+)\]$")
+_CREW_ROLE = re.compile(r"""\brole=(?:'((?:[^'\\]|\\.)*)'|"((?:[^"\\]|\\.)*)")""")
+_HANDOFF = re.compile(r"^handoff\b", re.IGNORECASE)
+
+# Attributes already carried by the step's input/output: kept once, not twice.
+_DUPLICATE_KEYS = ("input.value", "output.value", "llm.input_messages.", "llm.output_messages.",
+                   "gcp.vertex.agent.llm_request", "gcp.vertex.agent.llm_response")
+_OBS_EXTRA = ("version", "modelParameters", "promptName", "promptVersion", "completionStartTime",
+              "timeToFirstToken", "toolCallNames", "environment")
+
+_MAX_RAW = 64 * 1024
+
+
+def read_bytes(path: Path) -> bytes:
+    """The bytes of ``path``, gunzipped when it ends in ``.gz``, without a UTF-8 byte-order mark."""
+    data = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
+    return data.removeprefix(b"\xef\xbb\xbf")
+
+
+def iter_json(path: Path) -> Iterator[tuple[int, Any, bytes | None, str | None]]:
+    """Yield ``(line, value, raw, error)`` for each JSON value of a JSON document or a JSONL file.
+
+    A document that parses as a whole is one value at line 1 with ``raw`` None. Otherwise the file is
+    JSONL (one value per non-blank line, ``raw`` its bytes) when at least one line parses; if none
+    does, the whole file is one broken value. ``error`` is why a value could not be parsed.
+    """
+    data = read_bytes(path)
+    if not data.strip():
+        return
+    try:
+        yield 1, orjson.loads(data), None, None
+        return
+    except orjson.JSONDecodeError as exc:
+        whole_error = str(exc)
+    # JSONL: lines that fail before the first good one are held back, so that a file no line of which
+    # parses is one broken document rather than one reject per line.
+    held: list[tuple[int, Any, bytes | None, str | None]] = []
+    good = False
+    for n, line in enumerate(data.split(b"\n"), start=1):
+        if not line.strip():
+            continue
+        try:
+            item: tuple[int, Any, bytes | None, str | None] = (n, orjson.loads(line), line, None)
+        except orjson.JSONDecodeError as exc:
+            item = (n, None, line, f"broken JSON: {exc}")
+        if good:
+            yield item
+        elif item[3] is None:
+            good = True
+            yield from held
+            yield item
+        else:
+            held.append(item)
+    if not good:
+        yield 1, None, data[:_MAX_RAW], f"broken JSON: {whole_error}"
+
+
+def _json_dict(value: Any) -> dict | None:
+    """A dict, or the dict a JSON string encodes (Langfuse keeps ``metadata`` as a JSON string)."""
+    if isinstance(value, str) and value.lstrip().startswith("{"):
+        try:
+            value = orjson.loads(value)
+        except orjson.JSONDecodeError:
+            return None
+    return value if isinstance(value, dict) else None
+
+
+def _text(value: Any) -> str | None:
+    """Text of a field that Langfuse may have JSON-encoded once more (``"\\"hi\\""`` is ``hi``)."""
+    if isinstance(value, str) and value.strip().startswith('"'):
+        try:
+            decoded = orjson.loads(value)
+        except orjson.JSONDecodeError:
+            return value
+        return decoded if isinstance(decoded, str) else value
+    return value if value is None or isinstance(value, str) else orjson.dumps(value).decode()
+
+
+def _is_observation(item: Any) -> bool:
+    return isinstance(item, dict) and "observations" not in item and (
+        "parentObservationId" in item or ("traceId" in item and "type" in item))
+
+
+def _units(doc: Any) -> list[tuple[dict | None, Any]]:
+    """Split a parsed document into ``(trace or None, observations)`` units."""
+    if isinstance(doc, list):
+        return _units_of_items(doc)
+    if not isinstance(doc, dict):
+        raise RecordError(f"a JSON {type(doc).__name__} is not a Langfuse trace or observation")
+    if isinstance(doc.get("trace"), dict) or "observations" in doc:
+        trace = doc["trace"] if isinstance(doc.get("trace"), dict) else doc
+        # The export repeats the observations inside the trace: read them once, top level first.
+        obs = doc["observations"] if "observations" in doc else trace.get("observations", [])
+        return [(trace, obs)]
+    if isinstance(doc.get("data"), list):
+        return _units_of_items(doc["data"])
+    if _is_observation(doc):
+        return [(None, [doc])]
+    raise RecordError("no 'trace' or 'observations' key: not a Langfuse export")
+
+
+def _units_of_items(items: list) -> list[tuple[dict | None, Any]]:
+    units: list[tuple[dict | None, Any]] = []
+    loose: list[Any] = []
+    for item in items:
+        if isinstance(item, dict) and (isinstance(item.get("trace"), dict) or "observations" in item):
+            units.extend(_units(item))
+        else:
+            loose.append(item)  # observations, or junk that is then rejected one by one
+    if loose:
+        units.append((None, loose))
+    return units
+
+
+def _attrs(meta: dict) -> dict[str, Any]:
+    """One flat view of an observation's metadata: its own keys plus the OTel span attributes."""
+    flat = {k: v for k, v in meta.items() if k not in ("attributes", "resourceAttributes", "scope")}
+    if isinstance(meta.get("attributes"), dict):
+        flat.update(meta["attributes"])
+    return flat
+
+
+def _scope(meta: dict) -> str:
+    scope = meta.get("scope")
+    return str(scope.get("name") or "") if isinstance(scope, dict) else ""
+
+
+def _framework(metas: list[dict]) -> str | None:
+    scopes = {_scope(m) for m in metas} - {""}
+    for needle, framework in _FRAMEWORKS:
+        # Whole name parts only: "agno" is a framework, "diagnostics" is not.
+        pattern = re.compile(rf"(?:^|[._/-]){re.escape(needle)}(?:$|[._/-])")
+        if any(pattern.search(scope) for scope in scopes):
+            return framework
+    if any("langgraph_node" in m for m in metas):
+        return "langgraph"
+    return None
+
+
+def _crew_roles(metas: list[dict]) -> dict[str, str]:
+    """CrewAI task id -> agent role, from the ``crew_tasks`` attribute of the kickoff span."""
+    roles: dict[str, str] = {}
+    for meta in metas:
+        tasks = _attrs(meta).get("crew_tasks")
+        if isinstance(tasks, str):
+            try:
+                tasks = orjson.loads(tasks)
+            except orjson.JSONDecodeError:
+                continue
+        for task in tasks if isinstance(tasks, list) else ():
+            if isinstance(task, dict) and isinstance(task.get("agent_role"), str) and task.get("id"):
+                roles[str(task["id"])] = task["agent_role"]
+    return roles
+
+
+def _agent_name(name: str, a: dict, obs: dict, crew_roles: dict[str, str]) -> str | None:
+    """The name an agent span gives itself; frameworks each put it somewhere else."""
+    for key in _AGENT_NAME_KEYS:
+        if isinstance(a.get(key), str) and a[key].strip():
+            return a[key].strip()
+    m = _AGENT_SPAN_NAME.match(name)
+    if m:
+        return (m.group(1) or m.group(2)).strip()
+    if name.endswith("._execute_core"):  # CrewAI: the span runs a task for one agent
+        m = _CREW_ROLE.search(str(obs.get("input") or a.get("input.value") or ""))
+        if m:
+            return m.group(1) if m.group(1) is not None else m.group(2)
+        if str(a.get("task_id")) in crew_roles:
+            return crew_roles[str(a["task_id"])]
+        prefix = name[: -len("._execute_core")]
+        if prefix not in ("Task", "Agent"):
+            return prefix
+    return name or None
+
+
+def _classify(obs: dict, name: str, a: dict, top: dict, scope: str,
+              crew_roles: dict[str, str]) -> tuple[str, str | None, bool, str | None]:
+    """(kind, agent, is_agent, tool) of one observation."""
+    otype = str(obs.get("type") or "").upper()
+    op = str(a.get("gen_ai.operation.name") or "").lower()
+    node = top.get("langgraph_node")
+    kind = _TYPE_KIND.get(otype) or _OI_KIND.get(str(a.get("openinference.span.kind") or "").upper()) \
+        or _OP_KIND.get(op) or _LS_KIND.get(str(a.get("langsmith.span.kind") or "").lower())
+    if isinstance(node, str) and node == name and kind in (None, "chain", "agent"):
+        return "agent", node, True, None  # a LangGraph node span: the node is the actor
+    if kind is None and isinstance(node, str) and ("inputs" in top or node == "tools"):
+        kind = "tool"  # LangChain tool callback under a LangGraph node (Langfuse types it SPAN)
+    if kind is None:
+        kind = "system" if scope.startswith("crewai.telemetry") else (
+            "other" if otype == "EVENT" else "chain")
+    declared = a.get("gen_ai.agent.name") if isinstance(a.get("gen_ai.agent.name"), str) else None
+    if _HANDOFF.match(name) and kind in ("tool", "chain", "other"):
+        return "handoff", declared, False, None
+    if kind == "agent":
+        if "openai_agents" in scope and not any(k in a for k in ("graph.node.id", "llm.system")):
+            return "chain", None, False, None  # openai-agents' trace span: the workflow, not an agent
+        return "agent", _agent_name(name, a, obs, crew_roles), True, None
+    if kind == "tool":
+        tool = a.get("gen_ai.tool.name") or a.get("tool.name")
+        if not isinstance(tool, str) or not tool:
+            tool = re.sub(r"^execute_tool\s+|\._use$", "", name) or None
+        return "tool", declared, False, tool
+    return kind, declared, False, None
+
+
+def _number(value: Any, integer: bool = False) -> Any:
+    """A count or amount as a number, else None: a malformed usage figure is not worth the whole step."""
+    if isinstance(value, str):
+        try:
+            value = float(value)
+        except ValueError:
+            return None
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or value != value:
+        return None
+    if integer:
+        return int(value) if float(value).is_integer() else None
+    return value
+
+
+def _usage(obs: dict) -> tuple[Any, Any]:
+    for key in ("usageDetails", "usage"):
+        u = obs.get(key)
+        if isinstance(u, dict) and u:
+            tin = next((u[k] for k in ("input", "prompt_tokens", "input_tokens", "promptTokens") if k in u), None)
+            tout = next((u[k] for k in ("output", "completion_tokens", "output_tokens", "completionTokens")
+                         if k in u), None)
+            if tin is not None or tout is not None:
+                return tin, tout
+    if obs.get("promptTokens") or obs.get("completionTokens"):
+        return obs.get("promptTokens"), obs.get("completionTokens")
+    if obs.get("inputUsage") or obs.get("outputUsage"):
+        return obs.get("inputUsage"), obs.get("outputUsage")
+    return None, None
+
+
+def _cost(obs: dict) -> Any:
+    details = obs.get("costDetails")
+    if isinstance(details, dict) and details.get("total") is not None:
+        return _number(details["total"])
+    if obs.get("calculatedTotalCost") is not None:
+        return _number(obs["calculatedTotalCost"])
+    # totalCost is 0 on observations Langfuse could not price: only a positive figure is a claim.
+    total = _number(obs.get("totalCost"))
+    return total if total else None
+
+
+def _logprob_tokens(output: Any) -> list | None:
+    """OpenAI-style token log-probabilities inside a response body (chat completions or responses API)."""
+    if isinstance(output, str):
+        if "logprob" not in output:
+            return None
+        output = _json_dict(output)
+    if not isinstance(output, dict):
+        return None
+    tokens: list = []
+    for choice in output.get("choices") or ():
+        lp = choice.get("logprobs") if isinstance(choice, dict) else None
+        if isinstance(lp, dict) and isinstance(lp.get("content"), list):
+            tokens.extend(lp["content"])
+    lp = output.get("logprobs")
+    if isinstance(lp, dict) and isinstance(lp.get("content"), list):
+        tokens.extend(lp["content"])
+    for item in output.get("output") or ():
+        for part in (item.get("content") or ()) if isinstance(item, dict) else ():
+            if isinstance(part, dict) and isinstance(part.get("logprobs"), list):
+                tokens.extend(part["logprobs"])
+    return tokens or None
+
+
+def _signals(a: dict, output: Any) -> tuple[Any, Any]:
+    conf, ent = a.get("workbench.confidence"), a.get("workbench.entropy")
+    if conf is not None and ent is not None:
+        return conf, ent
+    source = a.get("workbench.logprobs") or a.get("gen_ai.response.logprobs") or _logprob_tokens(output)
+    lp_conf, lp_ent = logprob_stats(source) if source is not None else (None, None)
+    return (conf if conf is not None else lp_conf), (ent if ent is not None else lp_ent)
+
+
+def _step_attributes(obs: dict, a: dict, scope: str, kind: str, tin: Any, tout: Any, cost: Any) -> dict:
+    out: dict[str, Any] = {"langfuse.type": obs.get("type")}
+    level = obs.get("level")
+    if level not in (None, "DEFAULT"):
+        out["langfuse.level"] = level
+    if obs.get("statusMessage") and level != "ERROR":
+        out["langfuse.status_message"] = obs["statusMessage"]
+    for key in _OBS_EXTRA:
+        value = obs.get(key)
+        if value not in (None, "", [], {}) and not (key == "environment" and value == "default"):
+            out[f"langfuse.{key}"] = value
+    if kind != "llm" and (tin or tout or cost):
+        # An agent or chain span that reports usage sums its children's: kept here, not in the token and
+        # cost columns, so totals over a run do not count the same tokens twice.
+        out["langfuse.usage"] = {"input": tin, "output": tout}
+        out["langfuse.cost"] = cost
+    if scope:
+        out["otel.scope"] = scope
+    if isinstance(obs.get("metadata"), str) and not a and obs["metadata"].strip() not in ("", "{}"):
+        out["langfuse.metadata"] = obs["metadata"]  # free text, not the usual JSON object: keep it as is
+    for key, value in a.items():
+        if not key.startswith(_DUPLICATE_KEYS):
+            out[key] = value
+    return out
+
+
+def _run_attributes(trace: dict) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key in ("name", "tags", "sessionId", "userId", "release", "version", "environment", "bookmarked"):
+        if trace.get(key) not in (None, "", []) and not (key == "environment" and trace[key] == "default"):
+            out[key] = trace[key]
+    if trace.get("output") is not None:
+        out["output"] = _text(trace["output"])
+    meta = _json_dict(trace.get("metadata"))
+    if meta:
+        own = {k: v for k, v in meta.items() if k not in ("attributes", "resourceAttributes", "scope")}
+        if own:
+            out["metadata"] = own
+    scores = [{k: s.get(k) for k in ("name", "value", "stringValue", "dataType", "source", "comment",
+                                     "observationId") if s.get(k) is not None}
+              for s in trace.get("scores") or () if isinstance(s, dict)]
+    if scores:
+        out["scores"] = scores
+    return out
+
+
+class LangfuseExport(Adapter):
+    """Langfuse trace exports: ``{"trace", "observations"}`` files, JSONL of them, observation lists."""
+
+    name = "langfuse"
+    description = ("Langfuse export: {'trace': {...}, 'observations': [...]} per file or per JSONL line, "
+                   "or a list / API page of observations")
+
+    def sniff(self, path: Path, head: bytes) -> bool:
+        """Langfuse objects carry ``projectId``; observations carry ``parentObservationId``."""
+        if not head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith((b"{", b"[")):
+            return False
+        if b'"projectId"' in head and any(
+                k in head for k in (b'"observations"', b'"parentObservationId"', b'"trace"', b'"traceId"')):
+            return True
+        return b'"parentObservationId"' in head and b'"traceId"' in head
+
+    def stage(self, path: Path, stage: Stage) -> None:
+        """Stage every observation of every trace in ``path``."""
+        ordinal = 0
+        for line, doc, raw, error in iter_json(path):
+            if error is not None:
+                stage.reject(line=line, reason=error, raw=raw)
+                continue
+            try:
+                units = _units(doc)
+            except RecordError as exc:
+                stage.reject(line=line, reason=str(exc), raw=raw if raw is not None else doc)
+                continue
+            for trace, observations in units:
+                ordinal = self._stage_unit(trace, observations, line, ordinal, stage, raw)
+
+    def _stage_unit(self, trace: dict | None, observations: Any, line: int, ordinal: int,
+                    stage: Stage, raw: bytes | None) -> int:
+        trace_id = trace.get("id") if trace is not None else None
+        if not isinstance(observations, list):
+            stage.reject(line=line, reason=f"'observations' is a JSON {type(observations).__name__}, not a list",
+                         raw=raw if raw is not None else trace, run_id=trace_id)
+            return ordinal
+        metas = [(_json_dict(o.get("metadata")) or {}) if isinstance(o, dict) else {} for o in observations]
+        framework = _framework(metas)
+        crew_roles = _crew_roles(metas)
+        run_ids: set[str] = set()
+        for obs, meta in zip(observations, metas, strict=True):
+            ordinal += 1
+            # Line: the JSONL line, or the observation's position within a single JSON document.
+            where = line if raw is not None else ordinal
+            run_id = self._stage_observation(obs, meta, trace_id, ordinal, where, crew_roles, stage)
+            if isinstance(run_id, str) and run_id:
+                run_ids.add(run_id)
+        if isinstance(trace_id, str) and trace_id:
+            try:
+                stage.run(run_id=trace_id, line=line, system=framework or trace.get("name"),
+                          task=_text(trace.get("input")), attributes=_run_attributes(trace) or None)
+            except RecordError as exc:  # an oversized or undecodable trace input: its steps still stand
+                stage.reject(line=line, reason=f"trace {trace_id}: {exc}", raw=raw if raw is not None else trace,
+                             run_id=trace_id)
+        elif framework:
+            for run_id in sorted(run_ids):
+                stage.run(run_id=run_id, line=line, system=framework)
+        return ordinal
+
+    def _stage_observation(self, obs: Any, meta: dict, trace_id: Any, ordinal: int, where: int,
+                           crew_roles: dict[str, str], stage: Stage) -> Any:
+        if not isinstance(obs, dict):
+            what = "an id, not an object (export with observations expanded)" if isinstance(obs, str) \
+                else f"a JSON {type(obs).__name__}, not an object"
+            stage.reject(line=where, reason=f"observation {ordinal} is {what}", raw=obs, run_id=trace_id)
+            return None
+        run_id = trace_id if isinstance(trace_id, str) and trace_id else obs.get("traceId")
+        step_id = obs.get("id")
+        try:
+            start, end = iso_to_ns(obs.get("startTime")), iso_to_ns(obs.get("endTime"))
+        except (ValueError, OverflowError) as exc:
+            stage.reject(line=where, reason=f"observation {ordinal}: bad timestamp: {exc}", raw=obs,
+                         run_id=run_id, step_id=step_id)
+            return run_id
+        name = obs.get("name") if isinstance(obs.get("name"), str) else ""
+        a = _attrs(meta)
+        scope = _scope(meta)
+        kind, agent, is_agent, tool = _classify(obs, name, a, meta, scope, crew_roles)
+        tin, tout = (_number(v, integer=True) for v in _usage(obs))
+        cost = _cost(obs)
+        model = obs.get("model") or obs.get("providedModelName") or next(
+            (a[k] for k in ("gen_ai.response.model", "gen_ai.request.model", "llm.model_name")
+             if isinstance(a.get(k), str) and a[k]), None)
+        latency = None
+        if (start is None or end is None) and isinstance(obs.get("latency"), (int, float)):
+            latency = float(obs["latency"]) * 1000.0  # Langfuse reports seconds
+        error = obs.get("level") == "ERROR"
+        conf, ent = _signals(a, obs.get("output"))
+        stage.step(
+            line=where, run_id=run_id, step_id=step_id, raw=obs, parent_id=obs.get("parentObservationId"),
+            agent=agent, is_agent=is_agent, kind=kind, name=name or None, tool=tool, model=model,
+            start_ns=start, end_ns=end, latency_ms=latency, status="error" if error else "unset",
+            error=(obs.get("statusMessage") or "ERROR") if error else None,
+            input=obs.get("input"), output=obs.get("output"),
+            tokens_in=tin if kind == "llm" else None, tokens_out=tout if kind == "llm" else None,
+            cost=cost if kind == "llm" else None, confidence=conf, entropy=ent, order_hint=ordinal,
+            attributes=_step_attributes(obs, a, scope, kind, tin, tout, cost))
+        return run_id

@@ -1,0 +1,230 @@
+"""Who&When failure-attribution logs (ag2ai/Agents_Failure_Attribution).
+
+One record is one failed multi-agent run: ``question``, ``history`` (the transcript, one turn per message),
+``mistake_agent`` / ``mistake_step`` / ``mistake_reason`` (the human-annotated culprit), ``ground_truth``,
+``is_correct`` (spelled ``is_corrected`` in the Hand-Crafted subset), ``level`` (a string, an integer or
+absent) and, in the Algorithm-Generated subset, ``system_prompt`` (agent -> prompt).
+
+Read as one record per file, a JSON list of records, or JSONL. Each turn becomes one step ``tNNN`` (its
+0-based index in ``history``, the index ``mistake_step`` refers to). The speaker is the agent:
+Algorithm-Generated turns name it in ``name`` (``role`` is only user/assistant there); Hand-Crafted turns
+in ``role``, as ``WebSurfer`` or ``Orchestrator (thought)`` / ``Orchestrator (-> WebSurfer)``, whose agent is
+the part before the parenthesis (that is how ``mistake_agent`` names it). Code-execution turns
+(``Computer_terminal``) are ``tool`` steps that keep the terminal as their agent, since the labels can
+blame it; the ``human`` turn is a ``human`` step.
+
+The run id is ``ww-`` plus a hash of the question id, the question and the transcript, so the same record
+ingested from two paths is one run, and a corrected label does not make a new run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from ._base import Adapter, RecordError, Stage
+from .langfuse import iter_json, read_bytes
+
+_SPEAKER = re.compile(r"^(?P<agent>[^()]*?)\s*\((?P<note>[^()]*)\)\s*$")
+_EXIT = re.compile(r"^\s*exitcode:\s*(-?\d+)")
+_TERMINALS = frozenset({"computerterminal", "codeexecutor", "terminal", "executor"})
+_HUMANS = frozenset({"human", "user"})
+_SUBSETS = {"algorithmgenerated": "Algorithm-Generated", "handcrafted": "Hand-Crafted"}
+
+
+def subset_of(path: Path) -> str | None:
+    """``Algorithm-Generated`` or ``Hand-Crafted`` when a folder of ``path`` says so."""
+    for part in reversed(path.parts[:-1]):
+        key = re.sub(r"[^a-z]", "", part.lower())
+        if key in _SUBSETS:
+            return _SUBSETS[key]
+    return None
+
+
+def run_id_of(rec: dict) -> str:
+    """Stable id of a record: a hash of its question id, question and transcript (not its labels)."""
+    history = rec.get("history")
+    turns = [[t.get("name"), t.get("role"), t.get("content")] if isinstance(t, dict) else t
+             for t in history] if isinstance(history, list) else history
+    # The stdlib encoder: it takes any int and escapes lone surrogates, so every record has an id.
+    key = json.dumps([rec.get("question_ID"), rec.get("question"), turns], sort_keys=True,
+                     ensure_ascii=True, separators=(",", ":"), default=str)
+    return "ww-" + hashlib.sha1(key.encode("ascii")).hexdigest()[:16]
+
+
+def _speaker(turn: dict) -> tuple[str, str, str, str | None, str | None]:
+    """(speaker label, agent, kind, tool, hand-off target) of one turn."""
+    name, role = turn.get("name"), turn.get("role")
+    from_role = not (isinstance(name, str) and name.strip())
+    label = role if from_role else name
+    if not isinstance(label, str) or not label.strip():
+        raise ValueError("has neither a 'name' nor a 'role' string")
+    label = label.strip()
+    m = _SPEAKER.match(label)
+    agent = m.group("agent") if m and m.group("agent") else label
+    note = m.group("note").strip() if m else ""
+    target = (note[2:].strip() or None) if note.startswith("->") else None
+    if agent.lower() in _HUMANS:
+        return label, agent, "human", None, None
+    if re.sub(r"[^a-z]", "", agent.lower()) in _TERMINALS:
+        return label, agent, "tool", agent, None
+    return label, agent, "handoff" if target else "agent", None, target
+
+
+def _step_index(value: Any, n_turns: int) -> tuple[int | None, str | None]:
+    """``mistake_step`` as an index into history, or the reason it is not one."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        index = value
+    elif isinstance(value, str) and value.strip().isdigit():
+        index = int(value.strip())
+    else:
+        return None, f"mistake_step {value!r} is not an integer index into history"
+    if not 0 <= index < n_turns:
+        return None, f"mistake_step {index} is outside history (0..{n_turns - 1})"
+    return index, None
+
+
+def _outcome(rec: dict) -> str:
+    flag = rec["is_correct"] if "is_correct" in rec else rec.get("is_corrected")
+    if flag is True:
+        return "success"
+    if flag is False or rec.get("mistake_agent") is not None or rec.get("mistake_step") is not None:
+        return "failure"  # the data set only holds failed runs; a record with a culprit failed
+    return "unknown"
+
+
+def stage_record(rec: Any, line: int, stage: Stage, subset: str | None = None, raw: Any = None) -> None:
+    """Stage one Who&When record: its run, one step per turn, edges, and the culprit label."""
+    if not isinstance(rec, dict):
+        stage.reject(line=line, reason=f"record is a JSON {type(rec).__name__}, not an object",
+                     raw=raw if raw is not None else rec)
+        return
+    history = rec.get("history")
+    if not isinstance(history, list):
+        what = "missing" if history is None else f"a JSON {type(history).__name__}, not a list"
+        stage.reject(line=line, reason=f"'history' is {what}", raw=raw if raw is not None else rec)
+        return
+    run_id = run_id_of(rec)
+    attributes = {"question_ID": rec.get("question_ID"), "level": rec.get("level"),
+                  "ground_truth": rec.get("ground_truth"),
+                  "is_correct": rec["is_correct"] if "is_correct" in rec else rec.get("is_corrected"),
+                  "subset": subset, "system_prompt": rec.get("system_prompt")}
+    question = rec.get("question")
+    try:
+        stage.run(run_id=run_id, line=line, system=f"whowhen/{subset}" if subset else "whowhen",
+                  task=question if isinstance(question, str) else None, outcome=_outcome(rec),
+                  attributes={k: v for k, v in attributes.items() if v is not None})
+    except RecordError as exc:  # an oversized question or system prompt: the turns still stand
+        stage.reject(line=line, reason=f"run facts: {exc}", raw=raw if raw is not None else rec, run_id=run_id)
+    previous: tuple[str, str] | None = None
+    for i, turn in enumerate(history):
+        step_id = f"t{i:03d}"
+        reason = None
+        if not isinstance(turn, dict):
+            reason = f"turn {i} is a JSON {type(turn).__name__}, not an object"
+        elif not isinstance(turn.get("content"), str):
+            reason = f"turn {i}: content is {type(turn.get('content')).__name__}, not a string"
+        else:
+            try:
+                label, agent, kind, tool, target = _speaker(turn)
+            except ValueError as exc:
+                reason = f"turn {i} {exc}"
+        if reason is not None:
+            stage.reject(line=line, reason=reason, raw=turn, run_id=run_id, step_id=step_id)
+            continue
+        content = turn["content"]
+        exit_code = _EXIT.match(content) if kind == "tool" else None
+        failed = exit_code is not None and exit_code.group(1) != "0"
+        attrs = {k: turn[k] for k in ("role", "name") if turn.get(k) is not None}
+        if target:
+            attrs["to"] = target
+        if exit_code is not None:
+            attrs["exitcode"] = int(exit_code.group(1))
+        if stage.step(line=line, run_id=run_id, step_id=step_id, raw=turn, agent=agent,
+                      is_agent=kind == "agent", kind=kind, name=label, tool=tool, output=content,
+                      status="error" if failed else "unset",
+                      error=content.split("\n", 1)[0] if failed else None, order_hint=i, attributes=attrs):
+            if previous is not None:
+                # Every turn is appended to a transcript all later speakers read.
+                stage.edge(run_id=run_id, src_step=previous[0], dst_step=step_id, kind="consumes")
+                if previous[1] != agent:
+                    stage.edge(run_id=run_id, src_step=previous[0], dst_step=step_id, kind="handoff")
+            previous = (step_id, agent)
+    _stage_label(rec, run_id, len(history), line, stage)
+
+
+def _stage_label(rec: dict, run_id: str, n_turns: int, line: int, stage: Stage) -> None:
+    agent, step = rec.get("mistake_agent"), rec.get("mistake_step")
+    if agent is None and step is None:
+        return  # an unlabelled record is not an error
+    culprit = {"mistake_agent": agent, "mistake_step": step}
+    step_id = None
+    if step is not None:
+        index, problem = _step_index(step, n_turns)
+        if problem is not None:
+            # The agent part of the label stays usable; the bad step index is quarantined on its own.
+            stage.reject(line=line, reason=problem, raw=culprit, run_id=run_id)
+        else:
+            step_id = f"t{index:03d}"
+    if agent is not None and (not isinstance(agent, str) or not agent.strip()):
+        stage.reject(line=line, reason=f"mistake_agent {agent!r} is not an agent name", raw=culprit,
+                     run_id=run_id)
+        agent = None
+    if agent is None and step_id is None:
+        return
+    detail = rec.get("mistake_reason")
+    stage.label(run_id=run_id, agent=agent.strip() if agent else None, step_id=step_id, kind="mistake",
+                source="ground_truth", detail=detail if isinstance(detail, str) else None)
+
+
+def _looks_like_record(value: Any) -> bool:
+    if isinstance(value, list):
+        value = value[0] if value else None
+    return isinstance(value, dict) and isinstance(value.get("history"), list) and any(
+        k in value for k in ("mistake_agent", "mistake_step", "question"))
+
+
+class WhoWhen(Adapter):
+    """Who&When records: one per JSON file, a JSON list of them, or JSONL."""
+
+    name = "whowhen"
+    description = ("Who&When failure-attribution log: {'history': [...], 'question', 'mistake_agent', "
+                   "'mistake_step', ...} per file, as a JSON list, or per JSONL line")
+
+    def sniff(self, path: Path, head: bytes) -> bool:
+        """A record (or a list / JSONL of records) with a ``history`` list and a question or culprit."""
+        start = head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
+        if start not in (b"{", b"[") or b'"history"' not in head:
+            return False
+        if b'"mistake_agent"' in head or b'"mistake_step"' in head:
+            return True
+        # History often comes first and is long: the telling keys may lie beyond the head.
+        first = head.split(b"\n", 1)[0]
+        try:
+            return _looks_like_record(orjson.loads(first))
+        except orjson.JSONDecodeError:
+            pass
+        try:
+            if path.stat().st_size > 256 * 1024 * 1024:
+                return False
+            return _looks_like_record(orjson.loads(read_bytes(path)))
+        except (OSError, orjson.JSONDecodeError):
+            return False
+
+    def stage(self, path: Path, stage: Stage) -> None:
+        """Stage every record in ``path``."""
+        subset = subset_of(path)
+        for line, doc, raw, error in iter_json(path):
+            if error is not None:
+                stage.reject(line=line, reason=error, raw=raw)
+            elif isinstance(doc, list) and raw is None:
+                # A list of records: the line is the record's position in the list.
+                for k, rec in enumerate(doc, start=1):
+                    stage_record(rec, k, stage, subset)
+            else:
+                stage_record(doc, line, stage, subset, raw=raw)
