@@ -16,12 +16,13 @@ class DetectorConfig:
     ----------
     loop_min_turns : int
         A cycle of tool calls (same agent, tool and normalised arguments) must turn at least this
-        many times to be a loop.
+        many times to be a loop. Two identical successful calls in a row are already waste; the
+        finding is critical from twice this many.
     loop_max_period : int
         Longest cycle of tool calls looked for (1 = the same call repeated).
     pingpong_min_exchanges : int
-        Hand-offs back and forth between the same two agents before it is ping-pong
-        (A→B→A→B is 3 exchanges).
+        Hand-offs back and forth between the same two agents, with no successful tool call in the
+        turns between, before it is ping-pong (A→B→A→B is 3 exchanges).
     max_tool_calls_run, max_tool_calls_agent : int
         Tool-call budgets per run and per agent within a run (storms).
     max_depth : int
@@ -44,9 +45,9 @@ class DetectorConfig:
         Runs an agent needs in a window for that window to be tested.
     """
 
-    loop_min_turns: int = 3
+    loop_min_turns: int = 2
     loop_max_period: int = 3
-    pingpong_min_exchanges: int = 4
+    pingpong_min_exchanges: int = 3
     max_tool_calls_run: int = 25
     max_tool_calls_agent: int = 10
     max_depth: int = 10

@@ -87,6 +87,11 @@ def detect_drift(con, config: DetectorConfig) -> pd.DataFrame:  # noqa: ANN001
     tests = pd.DataFrame(rows)
     tests["p_adj"] = stats.false_discovery_control(tests["p"].to_numpy(), method="bh")
     hits = tests[tests["p_adj"] <= config.drift_alpha]
+    # A model change is a known cause; a time-window shift of another agent close to it is most
+    # likely that change seen downstream (a verifier re-checking a drifted pricer more often).
+    span = data["t"].max() - data["t"].min()
+    width = span / config.drift_windows
+    changes = hits[hits["how"] == "version"].groupby("agent")["since"].min()
     out = []
     for (agent, seg), g in hits.groupby(["agent", "segment"], sort=True):
         g = g.sort_values("p_adj")
@@ -95,8 +100,15 @@ def detect_drift(con, config: DetectorConfig) -> pd.DataFrame:  # noqa: ANN001
                   else f"time window {seg + 1}")
         detail = (f"{agent} changed from {pd.Timestamp(top['since']):%Y-%m-%d %H:%M} ({change}): "
                   + "; ".join(f"{r.text} (p={r.p_adj:.1e})" for r in g.itertuples()))
+        cause = None
+        if top["how"] == "window":
+            near = changes[(changes.index != agent) & ((changes - top["since"]).abs() <= width)]
+            cause = near.index[0] if len(near) else None
+        if cause is not None:
+            detail += f"; likely downstream of {cause}'s model change"
         attrs = {"since": str(top["since"]), "segmentation": top["how"], "segment": int(seg),
-                 "metrics": {r.metric: float(r.p_adj) for r in g.itertuples()}}
+                 "metrics": {r.metric: float(r.p_adj) for r in g.itertuples()}, "downstream_of": cause}
         out.append({"run_id": top["run_id"], "step_id": None, "agent": agent, "detector": "drift",
-                    "severity": "warning", "detail": detail, "attributes": json.dumps(attrs)})
+                    "severity": "info" if cause else "warning", "detail": detail,
+                    "attributes": json.dumps(attrs)})
     return pd.DataFrame(out, columns=cols)

@@ -1,8 +1,20 @@
--- Cascades: from a faulty step (the origin of an unsupported value, or a failed step whose output
--- another agent consumed: an agent reading its own failed call is ordinary error handling) follow the data lineage forward: 'consumes' and 'handoff' edges, and later steps
--- that carry the same unsupported value. Every step built on the fault is marked.
+-- Cascades: a faulty step whose output other agents built on. Faulty: it stated a value it could
+-- not have seen or picked a look-alike (det_bad_values), or it failed and another agent consumed its output. Built on: later
+-- steps of other agents that carry the made-up value, and steps reached along 'consumes' and
+-- 'handoff' edges. A made-up value counts once it reached the backend (a tool call's input) or
+-- the final answer: a slip nobody acted on is not a cascade.
+CREATE OR REPLACE TEMP TABLE det_value_flow AS
+SELECT DISTINCT i.run_id, i.step_id AS seed, i.why, v.step_id, v.agent, v.kind, v.field,
+       v.step_id = a.step_id AS is_answer
+FROM det_bad_values i
+JOIN det_vals v ON v.run_id = i.run_id AND v.tref > i.tref AND v.step_id <> i.step_id
+ AND (v.ident = i.ident OR (v.ident IS NULL AND i.ident IS NULL AND v.num = i.num))
+LEFT JOIN det_answer a ON a.run_id = i.run_id;
+
 CREATE OR REPLACE TEMP TABLE det_seeds AS
-SELECT DISTINCT run_id, origin_step AS step_id, 'unsupported value ' || token AS why FROM det_unsupported
+SELECT run_id, seed AS step_id, any_value(why) AS why FROM det_value_flow
+GROUP BY run_id, seed
+HAVING bool_or((kind = 'tool' AND field = 'input') OR is_answer)
 UNION
 SELECT DISTINCT s.run_id, s.step_id, 'failed step consumed by ' || d.agent
 FROM steps s SEMI JOIN det_scope USING (run_id)
@@ -18,25 +30,18 @@ WITH RECURSIVE flow(run_id, seed, step_id, hops) AS (
     FROM flow f JOIN edges e ON e.run_id = f.run_id AND e.src_step = f.step_id AND e.kind IN ('consumes', 'handoff')
     WHERE f.hops < 64
 )
-SELECT run_id, seed, step_id, min(hops) AS hops FROM flow WHERE hops > 0 GROUP BY ALL
+SELECT run_id, seed, step_id FROM flow WHERE hops > 0
 UNION
--- Value lineage, for logs that record no edges: later steps stating the same unsupported value.
-SELECT DISTINCT u.run_id, u.origin_step, v.step_id, NULL
-FROM det_unsupported u
-JOIN det_values v ON v.run_id = u.run_id AND v.seq > u.origin_seq
- AND (v.ident = u.ident OR (u.ident IS NULL AND v.ident IS NULL AND abs(v.num - u.num) <= greatest(0.005, 1e-4 * abs(u.num))));
+SELECT f.run_id, f.seed, f.step_id FROM det_value_flow f SEMI JOIN det_seeds s ON s.run_id = f.run_id AND s.step_id = f.seed;
 
 CREATE OR REPLACE TEMP TABLE det_cascade AS
-SELECT d.run_id, d.seed, d.step_id, s.agent, s.seq
-FROM (SELECT run_id, seed, step_id FROM det_downstream GROUP BY ALL) d
+SELECT d.run_id, d.seed, d.step_id, s.agent
+FROM (SELECT DISTINCT run_id, seed, step_id FROM det_downstream) d
 JOIN steps s ON s.run_id = d.run_id AND s.step_id = d.step_id;
 
-INSERT INTO det_out
-SELECT c.run_id, c.seed, o.agent, 'cascade', 'critical',
-       coalesce(o.agent, '?') || ' at ' || c.seed || ' (' || any_value(sd.why) || ') spread to '
-       || count(DISTINCT c.step_id) || ' later steps of ' || string_agg(DISTINCT c.agent, ', '),
-       json_object('role', 'origin', 'downstream', list(DISTINCT c.step_id ORDER BY c.step_id),
-                   'agents', list(DISTINCT c.agent))
+CREATE OR REPLACE TEMP TABLE det_cascade_origins AS
+SELECT c.run_id, c.seed, o.agent, any_value(sd.why) AS why, count(DISTINCT c.step_id) AS n,
+       list(DISTINCT c.step_id ORDER BY c.step_id) AS downstream, list(DISTINCT c.agent) AS agents
 FROM det_cascade c
 JOIN steps o ON o.run_id = c.run_id AND o.step_id = c.seed
 JOIN det_seeds sd ON sd.run_id = c.run_id AND sd.step_id = c.seed
@@ -44,10 +49,14 @@ GROUP BY c.run_id, c.seed, o.agent
 HAVING count(DISTINCT c.agent) FILTER (WHERE c.agent IS DISTINCT FROM o.agent) > 0;
 
 INSERT INTO det_out
-SELECT c.run_id, c.step_id, c.agent, 'cascade', 'info',
-       'built on ' || c.seed || ' (' || coalesce(o.agent, '?') || ')',
+SELECT run_id, seed, agent, 'cascade', 'critical',
+       coalesce(agent, '?') || ' at ' || seed || ' (' || why || ') spread to ' || n || ' later steps of '
+       || array_to_string(list_filter(agents, lambda x: x IS NOT NULL), ', '),
+       json_object('role', 'origin', 'downstream', downstream, 'agents', agents)
+FROM det_cascade_origins;
+
+INSERT INTO det_out
+SELECT c.run_id, c.step_id, c.agent, 'cascade', 'info', 'built on ' || c.seed || ' (' || coalesce(o.agent, '?') || ')',
        json_object('role', 'downstream', 'origin', c.seed)
 FROM det_cascade c
-JOIN steps o ON o.run_id = c.run_id AND o.step_id = c.seed
-WHERE EXISTS (SELECT 1 FROM det_cascade x WHERE x.run_id = c.run_id AND x.seed = c.seed
-              AND x.agent IS DISTINCT FROM o.agent);
+JOIN det_cascade_origins o ON o.run_id = c.run_id AND o.seed = c.seed;

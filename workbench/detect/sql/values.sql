@@ -1,91 +1,211 @@
--- Numbers and identifiers stated by the runs in scope: the ground the groundedness (silent
--- failure) and cascade checks stand on. Text is scanned lazily: final answers and backend
--- records first, then only the runs whose answers hold unsupported values.
+-- Values (numbers, identifiers, key: "value" pairs) stated by the runs in scope: the ground the
+-- groundedness (silent failure) and cascade checks stand on. Deterministic text matching only.
+
+-- The steps in scope with the time each one could see the others: a leaf move (LLM call, tool
+-- call, hand-off) sees what ended before it started; a composite span (agent, chain, system)
+-- reports at its end what its children produced. Without timestamps, the order of the log.
+CREATE OR REPLACE TEMP TABLE det_steps AS
+SELECT run_id, step_id, agent, kind, input, output, parent_id,
+       coalesce(epoch_us(started_at)::DOUBLE, seq::DOUBLE) AS t0,
+       coalesce(epoch_us(ended_at)::DOUBLE, seq + 0.5) AS t1,
+       CASE WHEN kind IN ('agent', 'chain', 'system') THEN coalesce(epoch_us(ended_at)::DOUBLE, seq + 0.5)
+            ELSE coalesce(epoch_us(started_at)::DOUBLE, seq::DOUBLE) END AS tref
+FROM steps SEMI JOIN det_scope USING (run_id);
+
+-- Numbers and identifiers in every input and output. Small integers count only in structured
+-- (JSON) text: in prose they are mostly ordinals and counts, not claims.
+CREATE OR REPLACE TEMP TABLE det_vals AS
+WITH texts AS (
+    SELECT run_id, step_id, agent, kind, t0, t1, tref, 'output' AS field, output AS txt
+    FROM det_steps WHERE output IS NOT NULL
+    UNION ALL
+    SELECT run_id, step_id, agent, kind, t0, t1, tref, 'input', input FROM det_steps WHERE input IS NOT NULL
+),
+tokens AS (
+    SELECT run_id, step_id, agent, kind, t0, t1, tref, field, json_valid(txt) AS structured,
+           unnest(regexp_extract_all(txt, '[A-Za-z]{1,12}[-_][0-9][A-Za-z0-9_-]*|[0-9]+(?:,[0-9]{3})*(?:\.[0-9]+)?')) AS token
+    FROM texts
+)
+SELECT run_id, step_id, agent, kind, t0, t1, tref, field, token,
+       try_cast(replace(token, ',', '') AS DOUBLE) AS num,
+       CASE WHEN regexp_matches(token, '^[A-Za-z]') THEN upper(token) END AS ident
+FROM tokens
+WHERE regexp_matches(token, '^[A-Za-z]') OR structured
+   OR try_cast(replace(token, ',', '') AS DOUBLE) >= $silent_min_value OR token LIKE '%.%';
+
+CREATE OR REPLACE TEMP TABLE det_task_vals AS
+SELECT DISTINCT run_id, try_cast(replace(token, ',', '') AS DOUBLE) AS num,
+       CASE WHEN regexp_matches(token, '^[A-Za-z]') THEN upper(token) END AS ident
+FROM (SELECT run_id, unnest(regexp_extract_all(task,
+             '[A-Za-z]{1,12}[-_][0-9][A-Za-z0-9_-]*|[0-9]+(?:,[0-9]{3})*(?:\.[0-9]+)?')) AS token
+      FROM runs SEMI JOIN det_scope USING (run_id) WHERE task IS NOT NULL);
+
+-- Values a non-tool step states that it could not have seen: not in its own input, not in an
+-- output that ended before it, not in the task. (Tool outputs are the backend: they are the ground.)
+CREATE OR REPLACE TEMP TABLE det_intro_direct AS
+SELECT c.* FROM det_vals c
+WHERE c.field = 'output' AND c.kind <> 'tool'
+  AND NOT EXISTS (SELECT 1 FROM det_vals a WHERE a.run_id = c.run_id AND a.step_id = c.step_id
+                  AND a.field = 'input' AND (a.ident = c.ident OR a.num = c.num))
+  AND NOT EXISTS (SELECT 1 FROM det_vals a WHERE a.run_id = c.run_id AND a.field = 'output'
+                  AND a.t1 <= c.tref AND a.step_id <> c.step_id AND (a.ident = c.ident OR a.num = c.num))
+  AND NOT EXISTS (SELECT 1 FROM det_task_vals a WHERE a.run_id = c.run_id AND (a.ident = c.ident OR a.num = c.num));
+
+-- A figure computed from two numbers the step could see (price × quantity, a sum) is not made up.
+CREATE OR REPLACE TEMP TABLE det_intro AS
+WITH given AS (
+    SELECT DISTINCT c.run_id, c.step_id, a.num
+    FROM (SELECT DISTINCT run_id, step_id FROM det_intro_direct WHERE ident IS NULL) c
+    JOIN det_vals a ON a.run_id = c.run_id AND a.step_id = c.step_id AND a.field = 'input' AND a.num IS NOT NULL
+    UNION
+    SELECT DISTINCT c.run_id, c.step_id, t.num
+    FROM (SELECT DISTINCT run_id, step_id FROM det_intro_direct WHERE ident IS NULL) c
+    JOIN det_task_vals t ON t.run_id = c.run_id AND t.num IS NOT NULL
+    UNION
+    SELECT DISTINCT c.run_id, c.step_id, a.num
+    FROM (SELECT DISTINCT run_id, step_id, tref FROM det_intro_direct WHERE ident IS NULL) c
+    JOIN det_vals a ON a.run_id = c.run_id AND a.field = 'output' AND a.t1 <= c.tref AND a.num IS NOT NULL
+)
+SELECT c.* FROM det_intro_direct c
+WHERE c.ident IS NOT NULL OR NOT EXISTS (
+    SELECT 1 FROM given a JOIN given b ON a.run_id = b.run_id AND a.step_id = b.step_id
+    WHERE a.run_id = c.run_id AND a.step_id = c.step_id
+      AND (abs(a.num * b.num - c.num) <= greatest(0.005, 1e-4 * abs(c.num))
+           OR abs(a.num + b.num - c.num) <= greatest(0.005, 1e-4 * abs(c.num))));
 
 -- The final answer of each run: the output of the non-tool step that ends last.
 CREATE OR REPLACE TEMP TABLE det_answer AS
-SELECT run_id, arg_max(step_id, [epoch_ms(coalesce(ended_at, started_at, '1970-01-01'::TIMESTAMP)), seq]) AS step_id,
-       arg_max(output, [epoch_ms(coalesce(ended_at, started_at, '1970-01-01'::TIMESTAMP)), seq]) AS output
-FROM steps SEMI JOIN det_scope USING (run_id)
+SELECT run_id, arg_max(step_id, [t1, t0]) AS step_id, arg_max(output, [t1, t0]) AS output
+FROM det_steps
 WHERE output IS NOT NULL AND kind <> 'tool'
 GROUP BY run_id;
 
--- Values the answers state, without small integers (ordinals and counts are not evidence).
-CREATE OR REPLACE TEMP TABLE det_stated AS
-SELECT DISTINCT run_id, token, num, ident FROM (
-    SELECT run_id, token, try_cast(replace(token, ',', '') AS DOUBLE) AS num,
-           CASE WHEN regexp_matches(token, '^[A-Za-z]') THEN upper(token) END AS ident
-    FROM (SELECT run_id, unnest(regexp_extract_all(output,
-                 '[A-Za-z]{1,12}[-_][0-9][A-Za-z0-9_-]*|[0-9][0-9,]*(?:\.[0-9]+)?')) AS token FROM det_answer)
-)
-WHERE ident IS NOT NULL OR (num IS NOT NULL AND (num >= $silent_min_value OR num <> floor(num)));
-
--- What the backend said: values in tool outputs, in the task and in the run's first input.
-CREATE OR REPLACE TEMP TABLE det_supported AS
-WITH texts AS (
-    SELECT s.run_id, s.output AS txt FROM steps s SEMI JOIN det_stated d ON d.run_id = s.run_id
-    WHERE s.kind = 'tool' AND s.output IS NOT NULL
-    UNION ALL
-    SELECT s.run_id, s.input FROM steps s SEMI JOIN det_stated d ON d.run_id = s.run_id
-    WHERE s.parent_id IS NULL AND s.input IS NOT NULL
-    UNION ALL
-    SELECT r.run_id, r.task FROM runs r SEMI JOIN det_stated d ON d.run_id = r.run_id WHERE r.task IS NOT NULL
-)
-SELECT DISTINCT run_id, try_cast(replace(token, ',', '') AS DOUBLE) AS num,
-       CASE WHEN regexp_matches(token, '^[A-Za-z]') THEN upper(token) END AS ident
-FROM (SELECT run_id, unnest(regexp_extract_all(txt,
-             '[A-Za-z]{1,12}[-_][0-9][A-Za-z0-9_-]*|[0-9][0-9,]*(?:\.[0-9]+)?')) AS token FROM texts);
-
--- Derived figures an agent may state honestly: a product or sum of two backend numbers
--- (a total is price × quantity). Capped per run so the pairs stay few.
-CREATE OR REPLACE TEMP TABLE det_supported_num AS
-WITH nums AS (
-    SELECT run_id, num FROM (
-        SELECT run_id, num, row_number() OVER (PARTITION BY run_id ORDER BY num) AS k
-        FROM (SELECT DISTINCT run_id, num FROM det_supported WHERE num IS NOT NULL))
-    WHERE k <= 60
-)
-SELECT run_id, num FROM nums
-UNION
-SELECT a.run_id, a.num * b.num FROM nums a JOIN nums b ON a.run_id = b.run_id AND a.num <= b.num
-UNION
-SELECT a.run_id, a.num + b.num FROM nums a JOIN nums b ON a.run_id = b.run_id AND a.num <= b.num;
+-- Values of the final answer no backend record supports (directly, or as a product or sum of two).
+CREATE OR REPLACE TEMP TABLE det_unsupported_direct AS
+SELECT DISTINCT v.run_id, v.token, v.num, v.ident
+FROM det_vals v JOIN det_answer a ON a.run_id = v.run_id AND a.step_id = v.step_id
+WHERE v.field = 'output'
+  AND NOT EXISTS (SELECT 1 FROM det_vals b WHERE b.run_id = v.run_id AND b.kind = 'tool' AND b.field = 'output'
+                  AND (b.ident = v.ident OR b.num = v.num))
+  AND NOT EXISTS (SELECT 1 FROM det_task_vals b WHERE b.run_id = v.run_id AND (b.ident = v.ident OR b.num = v.num));
 
 CREATE OR REPLACE TEMP TABLE det_unsupported_values AS
-SELECT s.* FROM det_stated s
-WHERE CASE WHEN s.ident IS NOT NULL
-           THEN NOT EXISTS (SELECT 1 FROM det_supported p WHERE p.run_id = s.run_id AND p.ident = s.ident)
-           ELSE NOT EXISTS (SELECT 1 FROM det_supported_num p WHERE p.run_id = s.run_id
-                            AND abs(p.num - s.num) <= greatest(0.005, 1e-4 * abs(p.num))) END;
-
--- Every value stated in the runs that have unsupported answers, in the order steps end in
--- (a value exists once its step is done; seq is the order steps start in).
-CREATE OR REPLACE TEMP TABLE det_values AS
-WITH scoped AS (
-    SELECT run_id, step_id, agent, kind, input, output,
-           row_number() OVER (PARTITION BY run_id ORDER BY coalesce(ended_at, started_at) NULLS LAST, seq) AS seq
-    FROM steps SEMI JOIN (SELECT DISTINCT run_id FROM det_unsupported_values) u USING (run_id)
-),
-texts AS (
-    SELECT run_id, step_id, seq, agent, kind, 'output' AS field, output AS txt FROM scoped WHERE output IS NOT NULL
-    UNION ALL
-    SELECT run_id, step_id, seq, agent, kind, 'input', input FROM scoped WHERE input IS NOT NULL
+WITH ground AS (
+    SELECT DISTINCT b.run_id, b.num FROM det_vals b
+    SEMI JOIN (SELECT DISTINCT run_id FROM det_unsupported_direct WHERE ident IS NULL) u ON u.run_id = b.run_id
+    WHERE b.kind = 'tool' AND b.field = 'output' AND b.num IS NOT NULL
+    UNION
+    SELECT t.run_id, t.num FROM det_task_vals t
+    SEMI JOIN (SELECT DISTINCT run_id FROM det_unsupported_direct WHERE ident IS NULL) u ON u.run_id = t.run_id
+    WHERE t.num IS NOT NULL
 )
-SELECT run_id, step_id, seq, agent, kind, field, token,
-       try_cast(replace(token, ',', '') AS DOUBLE) AS num,
-       CASE WHEN regexp_matches(token, '^[A-Za-z]') THEN upper(token) END AS ident
-FROM (SELECT *, unnest(regexp_extract_all(txt,
-             '[A-Za-z]{1,12}[-_][0-9][A-Za-z0-9_-]*|[0-9][0-9,]*(?:\.[0-9]+)?')) AS token FROM texts);
+SELECT u.* FROM det_unsupported_direct u
+WHERE u.ident IS NOT NULL OR NOT EXISTS (
+    SELECT 1 FROM ground a JOIN ground b ON a.run_id = b.run_id
+    WHERE a.run_id = u.run_id
+      AND (abs(a.num * b.num - u.num) <= greatest(0.005, 1e-4 * abs(u.num))
+           OR abs(a.num + b.num - u.num) <= greatest(0.005, 1e-4 * abs(u.num))));
 
--- Each unsupported value with the step that first stated it (its origin).
-CREATE OR REPLACE TEMP TABLE det_unsupported AS
-SELECT run_id, token, num, ident, origin_step, origin_agent, origin_seq FROM (
-    SELECT u.run_id, u.token, u.num, u.ident, v.step_id AS origin_step, v.agent AS origin_agent,
-           v.seq AS origin_seq,
-           row_number() OVER (PARTITION BY u.run_id, u.token ORDER BY v.seq) AS k
-    FROM det_unsupported_values u
-    JOIN det_values v ON v.run_id = u.run_id AND v.field = 'output' AND v.kind <> 'tool'
-     AND (v.ident = u.ident OR (u.ident IS NULL AND v.ident IS NULL
-                                AND abs(v.num - u.num) <= greatest(0.005, 1e-4 * abs(u.num))))
+-- key: "value" pairs (categorical facts such as a status). A final answer contradicts the backend
+-- when a tool output of the run gives the same key (or one that ends the other: order_status ~
+-- status) another value and never this one, and this value is one the backend uses for that key.
+CREATE OR REPLACE TEMP TABLE det_pairs AS
+WITH texts AS (
+    SELECT s.run_id, s.step_id, s.agent, s.kind, s.t1, s.tref, s.output AS txt
+    FROM det_steps s WHERE s.output IS NOT NULL AND s.output LIKE '%":%"%'
+)
+SELECT run_id, step_id, agent, kind, t1, tref, lower(p.k) AS k, p.v AS v
+FROM (SELECT *, unnest(regexp_extract_all(txt, '"([A-Za-z0-9_.-]{1,40})"\s*:\s*"([^"]{1,60})"', ['k', 'v'])) AS p
+      FROM texts);
+
+CREATE OR REPLACE TEMP TABLE det_contradictions AS
+WITH answer_pairs AS (
+    SELECT p.* FROM det_pairs p JOIN det_answer a ON a.run_id = p.run_id AND a.step_id = p.step_id
+),
+backend AS (SELECT * FROM det_pairs WHERE kind = 'tool'),
+vocab AS (SELECT DISTINCT k, v FROM backend)
+SELECT DISTINCT ap.run_id, ap.k, ap.v, b.v AS backend_value
+FROM answer_pairs ap
+JOIN backend b ON b.run_id = ap.run_id
+ AND (b.k = ap.k OR ap.k LIKE '%\_' || b.k ESCAPE '\' OR b.k LIKE '%\_' || ap.k ESCAPE '\')
+WHERE b.v <> ap.v
+  AND EXISTS (SELECT 1 FROM vocab w WHERE w.k = b.k AND w.v = ap.v)
+  AND NOT EXISTS (SELECT 1 FROM backend x WHERE x.run_id = ap.run_id AND x.v = ap.v
+                  AND (x.k = ap.k OR ap.k LIKE '%\_' || x.k ESCAPE '\' OR x.k LIKE '%\_' || ap.k ESCAPE '\'));
+
+-- Look-alike substitutions: the answer names something close to, but not, what the request asked
+-- for ("work boots size 43" for a request of "work boots size 42"). Its origin is the first agent
+-- step that chose an identifier which the backend listed beside the look-alike and which the
+-- answer carries (the SKU picked from the search results).
+CREATE OR REPLACE TEMP TABLE det_nearmiss AS
+WITH answer_pairs AS (
+    SELECT p.run_id, p.k, p.v, lower(r.task) AS task
+    FROM det_pairs p JOIN det_answer a ON a.run_id = p.run_id AND a.step_id = p.step_id
+    JOIN runs r ON r.run_id = p.run_id
+    WHERE r.task IS NOT NULL AND p.v LIKE '% %'
+),
+scored AS (
+    SELECT run_id, k, v, task,
+           len(list_filter(string_split(lower(v), ' '), lambda w: regexp_matches(task, '\b' || regexp_escape(w) || '\b')))
+               / len(string_split(v, ' ')) AS overlap
+    FROM answer_pairs
+)
+SELECT run_id, k, v FROM scored WHERE overlap >= 0.6 AND NOT contains(task, lower(v));
+
+CREATE OR REPLACE TEMP TABLE det_nearmiss_origins AS
+SELECT run_id, token, ident, why, origin_step, origin_agent, origin_t FROM (
+    SELECT n.run_id, o.token, o.ident, 'names "' || n.v || '", not what the request asked for' AS why,
+           o.step_id AS origin_step, o.agent AS origin_agent, o.tref AS origin_t,
+           row_number() OVER (PARTITION BY n.run_id, n.v ORDER BY o.t1, o.tref) AS k
+    FROM det_nearmiss n
+    JOIN det_steps t ON t.run_id = n.run_id AND t.kind = 'tool' AND contains(t.output, n.v)
+    JOIN det_vals listed ON listed.run_id = t.run_id AND listed.step_id = t.step_id AND listed.field = 'output'
+     AND listed.ident IS NOT NULL
+    JOIN det_answer a ON a.run_id = n.run_id
+    JOIN det_vals carried ON carried.run_id = a.run_id AND carried.step_id = a.step_id AND carried.field = 'output'
+     AND carried.ident = listed.ident
+    JOIN det_vals o ON o.run_id = n.run_id AND o.field = 'output' AND o.kind <> 'tool' AND o.ident = listed.ident
+     AND o.t1 >= t.t1
 )
 WHERE k = 1;
+
+-- Values that are wrong at the step that first stated them: made up, or a look-alike's identifier.
+CREATE OR REPLACE TEMP TABLE det_bad_values AS
+SELECT run_id, step_id, agent, tref, token, num, ident, 'made-up value ' || token AS why FROM det_intro
+UNION ALL
+SELECT run_id, origin_step, origin_agent, origin_t, token, NULL, ident, why FROM det_nearmiss_origins;
+
+-- Everything wrong with each final answer, with the step that first stated it (its origin):
+-- unsupported values, contradicted facts, and made-up values that reached the answer even if the
+-- backend later echoed them (a wrong quantity that was then ordered).
+CREATE OR REPLACE TEMP TABLE det_problems AS
+WITH stated AS (
+    SELECT run_id, token, num, ident, 'unsupported' AS why FROM det_unsupported_values
+    UNION
+    SELECT DISTINCT i.run_id, v.token, v.num, v.ident, 'made up upstream'
+    FROM det_intro i
+    JOIN det_answer a ON a.run_id = i.run_id
+    JOIN det_vals v ON v.run_id = a.run_id AND v.step_id = a.step_id AND v.field = 'output'
+     AND (v.ident = i.ident OR (v.ident IS NULL AND i.ident IS NULL AND v.num = i.num))
+),
+num_origins AS (
+    SELECT s.run_id, s.token, s.why, o.step_id AS origin_step, o.agent AS origin_agent, o.tref AS origin_t,
+           row_number() OVER (PARTITION BY s.run_id, s.token ORDER BY (i.step_id IS NULL), o.t1, o.tref) AS k
+    FROM stated s
+    JOIN det_vals o ON o.run_id = s.run_id AND o.field = 'output' AND o.kind <> 'tool'
+     AND (o.ident = s.ident OR (s.ident IS NULL AND o.ident IS NULL AND o.num = s.num))
+    LEFT JOIN det_intro i ON i.run_id = o.run_id AND i.step_id = o.step_id AND i.token = o.token
+),
+pair_origins AS (
+    SELECT c.run_id, c.k || ': ' || c.v AS token, 'contradicts the backend (' || c.backend_value || ')' AS why,
+           p.step_id AS origin_step, p.agent AS origin_agent, p.tref AS origin_t,
+           row_number() OVER (PARTITION BY c.run_id, c.k, c.v ORDER BY p.t1, p.tref) AS k
+    FROM det_contradictions c
+    JOIN det_pairs p ON p.run_id = c.run_id AND p.kind <> 'tool' AND p.v = c.v
+     AND (p.k = c.k OR c.k LIKE '%\_' || p.k ESCAPE '\' OR p.k LIKE '%\_' || c.k ESCAPE '\')
+)
+SELECT run_id, token, why, origin_step, origin_agent, origin_t FROM num_origins WHERE k = 1
+UNION ALL
+SELECT run_id, token, why, origin_step, origin_agent, origin_t FROM pair_origins WHERE k = 1
+UNION ALL
+SELECT run_id, token, why, origin_step, origin_agent, origin_t FROM det_nearmiss_origins;
