@@ -82,7 +82,7 @@ def _trace(t: int) -> dict:
 def write_otlp(path: Path, n_spans: int) -> None:
     """OTLP JSON lines as the Collector's file exporter writes them: one trace per line."""
     with path.open("w") as fh:
-        for t in range(n_spans // SPANS_PER_TRACE):
+        for t in range(1, n_spans // SPANS_PER_TRACE + 1):
             fh.write(json.dumps(_trace(t), separators=(",", ":")) + "\n")
 
 

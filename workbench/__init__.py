@@ -1,6 +1,8 @@
-"""workbench: who broke the multi-agent run, at which step, and how sure we are."""
+"""workbench: which agent, and which step, caused a multi-agent LLM run to fail — and how sure we are."""
 
 from . import sim
+from .attribution import Attribution, DecisiveStep, ShapleyResult, Verdict, attribute, shapley
+from .detect import DetectorConfig, detect, drift_delay, evaluate_detectors
 from .exceptions import (
     FormatError,
     IngestError,
@@ -12,22 +14,36 @@ from .exceptions import (
     WorkbenchError,
 )
 from .ingest._driver import IngestReport
+from .replay import Intervention, ReplayResult, TableReplay
 from .workspace import Workspace, open
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "Attribution",
+    "DecisiveStep",
+    "DetectorConfig",
     "FormatError",
     "IngestError",
     "IngestReport",
+    "Intervention",
     "ReadOnlyStoreError",
     "ReplayError",
+    "ReplayResult",
+    "ShapleyResult",
     "SimulationError",
     "StoreError",
     "StoreLockedError",
+    "TableReplay",
+    "Verdict",
     "WorkbenchError",
     "Workspace",
     "__version__",
+    "attribute",
+    "detect",
+    "drift_delay",
+    "evaluate_detectors",
     "open",
+    "shapley",
     "sim",
 ]

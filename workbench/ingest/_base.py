@@ -18,7 +18,7 @@ Rules for adapters
   nearest agent ancestor (``is_agent=True`` marks a span that opens an agent scope).
 * ``attributes`` is a dict (kept as JSON); ``input`` / ``output`` are strings (dicts are dumped).
 * A fast adapter may instead ``INSERT INTO`` the staging tables directly with SQL
-  (``stage.con``, ``stage.file``); it must then also add its rows to ``stage.counts``.
+  (``stage.con``, ``stage.file``); it must then also add those rows to ``stage.read``.
 """
 
 from __future__ import annotations

@@ -38,8 +38,10 @@ def sql_statements(name: str, package: str = __package__) -> list[str]:
 
 
 def _configure(con: duckdb.DuckDBPyConnection) -> None:
-    # Library code must not pick up caller's local variables as tables by name.
+    # Library code must not pick up caller's local variables as tables by name, nor print DuckDB's
+    # own progress bars into a notebook (long work shows one tqdm bar).
     con.execute("SET python_enable_replacements = false")
+    con.execute("SET enable_progress_bar = false")
 
 
 def connect_file(path: str | os.PathLike[str] | None, read_only: bool = False) -> duckdb.DuckDBPyConnection:

@@ -126,7 +126,8 @@ WHERE NOT EXISTS (
       AND x.detail IS NOT DISTINCT FROM l.detail
 );
 
--- Everything rejected, whether by the adapter or here; once per (file, line, reason, step).
+-- Everything rejected, whether by the adapter or here; once per (file, line, reason, step, raw
+-- text), so ingesting a file again adds nothing and distinct rejects on one line stay distinct.
 CREATE OR REPLACE TEMP TABLE stage_rejects AS
 SELECT file, line, reason, raw, source, run_id, step_id FROM stage_quarantine
 UNION ALL
@@ -134,10 +135,11 @@ SELECT n.file, n.line, b.reason, n.raw, n.source, n.run_id, n.step_id
 FROM stage_bad b JOIN stage_n n ON n.rid = b.rid;
 
 INSERT INTO quarantine (file, line, reason, raw, source, run_id, step_id)
-SELECT DISTINCT ON (file, line, reason, step_id) file, line, reason, raw, source, run_id, step_id
+SELECT DISTINCT ON (file, line, reason, step_id, md5(coalesce(raw, ''))) file, line, reason, raw, source, run_id,
+       step_id
 FROM stage_rejects r
 WHERE NOT EXISTS (
     SELECT 1 FROM quarantine q
     WHERE q.file = r.file AND q.line = r.line AND q.reason = r.reason
-      AND q.step_id IS NOT DISTINCT FROM r.step_id
+      AND q.step_id IS NOT DISTINCT FROM r.step_id AND md5(coalesce(q.raw, '')) = md5(coalesce(r.raw, ''))
 );

@@ -111,7 +111,7 @@ CREATE TABLE IF NOT EXISTS attributions (
 );
 
 -- Rejected input records, with where they came from and why. Never silently dropped.
--- (file, line, reason, step_id) is unique: ingesting a file again adds no second copy.
+-- (file, line, reason, step_id, raw) is unique: ingesting a file again adds no second copy.
 CREATE TABLE IF NOT EXISTS quarantine (
     file     VARCHAR NOT NULL,
     line     BIGINT NOT NULL,

@@ -1,0 +1,177 @@
+"""The SQL path of the OTLP adapter stages exactly what the Python path stages, odd inputs included."""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import pytest
+from _otel_fixtures import (
+    LOGPROBS,
+    collector_style,
+    counts_reconcile,
+    multi_agent_spans,
+    otlp_request,
+    rows,
+    run_adapter,
+)
+
+from workbench.ingest._base import MAX_FIELD_BYTES
+from workbench.ingest.otlp import OtlpJson
+
+T0 = 1_767_225_600_000_000_000
+
+
+def kv(key: str, value: Any) -> dict:
+    if isinstance(value, dict):
+        return {"key": key, "value": value}
+    if isinstance(value, bool):
+        return {"key": key, "value": {"boolValue": value}}
+    if isinstance(value, int):
+        return {"key": key, "value": {"intValue": str(value)}}
+    if isinstance(value, float):
+        return {"key": key, "value": {"doubleValue": value}}
+    return {"key": key, "value": {"stringValue": value}}
+
+
+def span(n: int, *attrs: dict, trace: str = "ab" * 16, parent: str = "", **over: Any) -> dict:
+    out = {"traceId": trace, "spanId": f"{n:016x}", "parentSpanId": parent, "name": f"span {n}", "kind": 1,
+           "startTimeUnixNano": str(T0 + n * 1000), "endTimeUnixNano": str(T0 + n * 1000 + 500),
+           "attributes": list(attrs), "status": {}}
+    out.update(over)
+    return out
+
+
+def line(*spans: dict, service: Any = "svc", scope: str = "lib") -> str:
+    resource = {"attributes": [kv("service.name", service)]} if service is not None else {}
+    return json.dumps({"resourceSpans": [{"resource": resource, "scopeSpans": [
+        {"scope": {"name": scope}, "spans": list(spans)}]}]})
+
+
+def odd_lines() -> list[str]:
+    body = json.dumps({"choices": [{"message": {"content": "ok"}, "logprobs": {"content": LOGPROBS}}]})
+    doc = collector_style(otlp_request(multi_agent_spans()))
+    two = {"resourceSpans": [
+        {"resource": {"attributes": [kv("service.name", "one")]}, "scopeSpans": [
+            {"scope": {"name": "a"}, "spans": [span(201), span(202)]},
+            {"scope": {"name": "b"}, "spans": [span(203)]}]},
+        {"resource": {"attributes": [kv("service.name", "two"), kv("k8s.pod", "p")]}, "scopeSpans": [
+            {"spans": [span(204, trace="cd" * 16)]}]}]}
+    half_bad = {"resourceSpans": [two["resourceSpans"][0], {"resource": {"attributes": [kv("service.name", 7)]},
+                                                           "scopeSpans": [{"spans": [span(206)]}]}]}
+    legacy = {"resourceSpans": [{"resource": {}, "instrumentationLibrarySpans": [
+        {"instrumentationLibrary": {"name": "old"}, "spans": [span(205)]}]}]}
+    return [
+        "\ufeff" + json.dumps(doc),
+        "",
+        line(span(1, kv("gen_ai.operation.name", "chat"), kv("gen_ai.request.model", "m"),
+                  kv("gen_ai.usage.input_tokens", 5), kv("gen_ai.usage.output_tokens", {"intValue": 6}),
+                  kv("workbench.cost", 0.25), kv("flag", True), kv("ratio", 1.0))),
+        line(span(2, trace="AB" * 16, parent="0000000000000000", startTimeUnixNano=T0, endTimeUnixNano="0"),
+             span(3, parent="0000000000000002", status={"code": "STATUS_CODE_ERROR", "message": ""}),
+             span(4, kv("error.type", "Timeout"), status={"code": "ERROR"}),
+             span(5, status={"code": 1, "message": "fine"}), span(7, status={"code": 0})),
+        line(span(6, name=None)),
+        line(span(8, kv("list", {"arrayValue": {"values": [{"intValue": "1"}, {"stringValue": "x"}]}}),
+                  kv("map", {"kvlistValue": {"values": [kv("a", "b")]}}), kv("blob", {"bytesValue": "AAE="}),
+                  kv("empty", {}), kv("dup", "a"), kv("dup", "b"))),
+        line(span(9, kv("openinference.span.kind", "LLM"), kv("llm.input_messages.0.message.role", "user"),
+                  kv("llm.input_messages.0.message.content", "hi"), kv("output.value", body))),
+        line(span(10, kv("gen_ai.operation.name", "chat"), events=[
+            {"name": "gen_ai.user.message", "attributes": [kv("content", "q")]},
+            {"name": "gen_ai.choice", "attributes": [kv("message", "a"), kv("logprobs", json.dumps(LOGPROBS))]},
+            {"name": "exception", "attributes": [kv("exception.message", "boom")]}],
+            status={"code": 2})),
+        line(span(11, kv("gen_ai.usage.input_tokens", "12"), kv("workbench.confidence", 1.5)),
+             span(12, kv("workbench.entropy", 0), kv("workbench.confidence", 0.5), kv("gen_ai.agent.name", 5)),
+             span(13, kv("service.name", "mine"), kv("gen_ai.response.logprobs", json.dumps(LOGPROBS)))),
+        line(span(14), service=7),
+        line(span(15, name="Handoff"), span(16, kv("openinference.span.kind", "TOOL"), name="handoff to pricer"),
+             span(17, kv("gen_ai.operation.name", "invoke_agent"), name="invoke_agent "),
+             span(18, kv("gen_ai.operation.name", "execute_tool"), name="execute_tool lookup"),
+             span(19, kv("gen_ai.operation.name", "create_agent"), name="create_agent builder"),
+             span(20, kv("openinference.span.kind", "GUARDRAIL")), span(21, kv("gen_ai.operation.name", "nope"))),
+        line(span(22, startTimeUnixNano=float(T0)), span(23, kv("x", {"doubleValue": "NaN"})),
+             span(24, trace="q83vEjRWeJCrze8SNFZ4kA==", spanId="ASNFZ4mrze8="), span(25, startTimeUnixNano="007"),
+             span(26, kv("big", "x" * (MAX_FIELD_BYTES // 4 + 10))), span(27, links=[{"traceId": "x"}])),
+        line(span(28, kv("input.value", "y" * (MAX_FIELD_BYTES + 10)))),
+        json.dumps(two), json.dumps(legacy), json.dumps(half_bad).replace("ab" * 16, "ef" * 16), line(span(29), service=None),
+        '{"resourceSpans": [{"scopeSpans": [{"spans": [{"traceId": "' + "ab" * 16 + '", "spanId": "1",}]}]}]}',
+        '{"resourceSpans": [{"scopeSpans": [{"spans": [{"spanId": 5, "name": "x"}]}]}]}',
+        '{"resourceSpans": [{"scopeSpans": [{"spans": [' + json.dumps(span(30, kv("v", {"doubleValue": 1}))).replace(
+            '"doubleValue": 1', '"doubleValue": NaN') + "]}]}]}",
+        line(span(31, endTimeUnixNano=str(2**63)), span(32, parentSpanId="zz"), span(33, status="bad")),
+    ]
+
+
+def snapshot(path: Path, fast: bool) -> tuple[list, list, list, int]:
+    con, stage = run_adapter(OtlpJson(fast=fast), path)
+    assert counts_reconcile(con, stage)
+    steps = []
+    for r in rows(con, "stage_steps", "order_hint"):
+        r.pop("raw")
+        r["attributes"] = json.loads(r["attributes"]) if r["attributes"] else None
+        for key in ("latency_ms", "confidence", "entropy", "cost"):
+            r[key] = None if r[key] is None else round(r[key], 9)
+        steps.append(r)
+    runs = [(r["run_id"], r["line"], r["system"], json.loads(r["attributes"] or "null"))
+            for r in rows(con, "stage_runs", "run_id")]
+    rejects = [(r["line"], r["reason"], r["run_id"], r["step_id"]) for r in rows(con, "stage_quarantine",
+                                                                              "line, reason, step_id")]
+    return steps, runs, rejects, stage.read
+
+
+@pytest.fixture(scope="module")
+def odd_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("otlp") / "odd.jsonl"
+    path.write_text("\n".join(odd_lines()) + "\n", encoding="utf-8")
+    return path
+
+
+def test_sql_path_equals_python_path(odd_file: Path) -> None:
+    fast, slow = snapshot(odd_file, True), snapshot(odd_file, False)
+    assert fast[3] == slow[3]
+    assert fast[2] == slow[2]
+    assert fast[1] == slow[1]
+    assert len(fast[0]) == len(slow[0])
+    for a, b in zip(fast[0], slow[0], strict=True):
+        assert a == b, a["name"]
+
+
+def test_odd_inputs_map_as_documented(odd_file: Path) -> None:
+    steps, runs, rejects, read = snapshot(odd_file, True)
+    by = {r["step_id"]: r for r in steps}
+    s = by[f"{1:016x}"]
+    assert (s["tokens_in"], s["tokens_out"], s["cost"]) == (5, 6, 0.25)
+    assert s["attributes"]["flag"] is True and s["attributes"]["ratio"] == 1.0
+    assert by[f"{2:016x}"]["run_id"] == "ab" * 16 and by[f"{2:016x}"]["parent_id"] is None
+    assert by[f"{2:016x}"]["end_ns"] is None
+    assert by[f"{4:016x}"]["error"] == "Timeout" and by[f"{5:016x}"]["error"] == "fine"
+    assert by[f"{8:016x}"]["attributes"]["list"] == [1, "x"] and by[f"{8:016x}"]["attributes"]["dup"] == "b"
+    assert json.loads(by[f"{9:016x}"]["input"]) == [{"role": "user", "content": "hi"}]
+    assert by[f"{9:016x}"]["confidence"] == pytest.approx(math.sqrt(0.125))
+    ten = by[f"{10:016x}"]
+    assert (ten["error"], json.loads(ten["input"])[0]["content"]) == ("boom", "q")
+    assert ten["entropy"] is not None
+    assert f"{11:016x}" not in by  # confidence 1.5: quarantined
+    assert by[f"{12:016x}"]["agent"] == "5" and by[f"{12:016x}"]["entropy"] == 0.0
+    assert by[f"{13:016x}"]["attributes"]["service.name"] == "svc"
+    assert [by[f"{n:016x}"]["kind"] for n in range(15, 22)] == [
+        "handoff", "handoff", "agent", "tool", "agent", "system", "other"]
+    assert by[f"{18:016x}"]["tool"] == "lookup" and by[f"{19:016x}"]["agent"] == "builder"
+    assert by[f"{17:016x}"]["agent"] == "invoke_agent "
+    assert by["0123456789abcdef"]["run_id"] == base64.b64decode("q83vEjRWeJCrze8SNFZ4kA==").hex()
+    assert by[f"{22:016x}"]["start_ns"] == T0 and by[f"{25:016x}"]["start_ns"] == 7
+    assert by[f"{205:016x}"]["attributes"]["otel.scope.name"] == "old"
+    reasons = " | ".join(r[1] for r in rejects)
+    for text in ("confidence must be in [0, 1]", "broken JSON", "endTimeUnixNano is out of range",
+                 "parentSpanId", "is 4194", "traceId"):
+        assert text in reasons, text
+    systems = {r[0]: r[2] for r in runs}
+    assert systems["ab" * 16] == "svc" and systems["cd" * 16] == "two"
+    assert systems["ef" * 16] == "one"
+    assert len(runs) == 6 and list(systems.values()).count("procurement") == 2
+    assert read == len(steps) + len(rejects)

@@ -1,0 +1,90 @@
+"""The verdict: culprit agent, decisive step, and how sure we are."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Who caused the failure, where, and how sure the attribution is.
+
+    Attributes
+    ----------
+    culprit : str or None
+        The agent with the most blame (``None`` when no agent carries any).
+    decisive_step : str or None
+        The earliest step whose repair (with everything after it) saves the run.
+    decisive_agent : str or None
+        The agent of the decisive step.
+    confidence : float
+        In [0, 1]: the culprit's share of all positive blame, discounted when its confidence
+        interval overlaps the runner-up's.
+    ambiguous : bool
+        True when another agent's blame is statistically indistinguishable from the culprit's,
+        or at least half of it: the blame is shared, and the verdict says so.
+    runner_up : str or None
+        The agent with the second most blame.
+    explanation : str
+        One sentence for a human.
+    """
+
+    culprit: str | None
+    decisive_step: str | None
+    decisive_agent: str | None
+    confidence: float
+    ambiguous: bool
+    runner_up: str | None
+    explanation: str
+
+    def _repr_html_(self) -> str:
+        return f"<p><b>Verdict</b>: {html.escape(self.explanation)}</p>"
+
+
+def blame_table(values: pd.DataFrame) -> pd.DataFrame:
+    """Blame per player from Shapley values of the kept-as-recorded game (blame = −φ)."""
+    out = values.copy()
+    out["blame"] = -out["value"]
+    if "ci_low" in out:
+        out["blame_low"] = -out["ci_high"]
+        out["blame_high"] = -out["ci_low"]
+    else:
+        out["blame_low"] = out["blame_high"] = out["blame"]
+    return out.sort_values("blame", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def make_verdict(agent_blame: pd.DataFrame | None, decisive_step: str | None = None,
+                 decisive_agent: str | None = None, share_ambiguous: float = 0.5) -> Verdict:
+    """Build a verdict from a blame table (columns player, blame, blame_low, blame_high)."""
+    culprit = runner_up = None
+    confidence = 0.0
+    ambiguous = False
+    if agent_blame is not None and len(agent_blame):
+        top = agent_blame.iloc[0]
+        positive = agent_blame["blame"].clip(lower=0).sum()
+        if top["blame"] > 1e-12:
+            culprit = str(top["player"])
+            confidence = float(top["blame"] / positive) if positive > 0 else 0.0
+            if len(agent_blame) > 1:
+                second = agent_blame.iloc[1]
+                runner_up = str(second["player"]) if second["blame"] > 1e-12 else None
+                overlap = second["blame_high"] >= top["blame_low"] and second["blame"] > 1e-12
+                if overlap:
+                    confidence *= 0.5
+                ambiguous = bool(overlap or second["blame"] >= share_ambiguous * top["blame"])
+    elif decisive_agent is not None:
+        culprit = decisive_agent
+        confidence = 0.5
+    if culprit is None:
+        text = "no agent carries blame: replacing agents does not change the outcome"
+    elif ambiguous:
+        text = (f"blame is shared: {culprit} and {runner_up} both explain the failure "
+                f"({confidence:.0%} confidence in {culprit})")
+    else:
+        text = f"{culprit} caused the failure ({confidence:.0%} of the blame)"
+    if decisive_step is not None:
+        text += f"; decisive step {decisive_step}" + (f" by {decisive_agent}" if decisive_agent else "")
+    return Verdict(culprit, decisive_step, decisive_agent, round(confidence, 4), ambiguous, runner_up, text)

@@ -1,0 +1,274 @@
+"""OpenInference spans outside OTLP: Phoenix span exports and smolagents-style span trees.
+
+OpenInference attributes inside OTLP files are read by :class:`workbench.ingest.otlp.OtlpJson`; both
+go through the same mapper (:func:`workbench.ingest._conventions.map_span`).
+
+:class:`OpenInferenceJsonl` (``openinference``)
+    One span per line, as Arize Phoenix exports them: ``px.Client().get_spans_dataframe()`` written
+    with ``to_json(orient="records", lines=True)`` (flat columns ``context.trace_id``,
+    ``context.span_id``, ``parent_id``, ``name``, ``span_kind``, ``start_time``, ``end_time``,
+    ``status_code``, ``status_message``, ``events``, ``attributes.input.value`` …), or Phoenix's span
+    JSON (``{"context": {"trace_id", "span_id"}, "parent_id", "attributes": {...}}``, attributes flat or
+    nested). Times are ISO-8601 or epoch numbers (pandas writes epoch milliseconds by default; the unit
+    is told from the magnitude).
+:class:`SpanTreeJson` (``span-tree``)
+    ``{"trace_id": …, "spans": [...]}`` documents (one per file, or one per line) whose spans have
+    ``span_id``, ``parent_span_id``, ``span_name``, ``span_kind``, ``scope_name``, ``span_attributes``,
+    ``timestamp`` (ISO start), ``duration`` (ISO-8601, e.g. ``PT1.5S``), ``status_code``,
+    ``status_message``, ``events`` and nested ``child_spans`` (each one step; a child without
+    ``parent_span_id`` gets its enclosing span as parent).
+
+``line`` is the 1-based line of the record for JSONL, and 1 for a single multi-line document.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from ._base import Adapter, Stage
+from ._conventions import StepSink, map_span, status_of
+from ._values import iso_duration_ms, iso_to_ns
+
+MAX_DOCUMENT_BYTES = 512 * 1024 * 1024
+
+
+class BadSpan(ValueError):
+    """A span that cannot be read; the message is the quarantine reason."""
+
+
+def flatten(value: Any, prefix: str = "", out: dict[str, Any] | None = None) -> dict[str, Any]:
+    """OpenInference's flat dotted keys from nested dicts and lists of dicts (Phoenix unflattens them).
+
+    ``{"llm": {"input_messages": [{"message": {"role": "user"}}]}}`` becomes
+    ``{"llm.input_messages.0.message.role": "user"}``; lists of scalars stay lists; None is dropped.
+    """
+    out = {} if out is None else out
+    if isinstance(value, dict):
+        for key, item in value.items():
+            flatten(item, f"{prefix}.{key}" if prefix else str(key), out)
+    elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+        for i, item in enumerate(value):
+            flatten(item, f"{prefix}.{i}", out)
+    elif value is not None and prefix:
+        out[prefix] = value
+    return out
+
+
+def epoch_or_iso_ns(value: Any) -> int | None:
+    """Nanoseconds of an ISO-8601 time, or of an epoch number in s, ms, µs or ns (told by magnitude)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        x = abs(value)
+        scale = 1e9 if x < 1e11 else 1e6 if x < 1e14 else 1e3 if x < 1e17 else 1
+        return int(value * scale)
+    return iso_to_ns(value)
+
+
+def _text_id(value: Any, what: str) -> str:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if not isinstance(value, str) or not value:
+        raise BadSpan(f"missing or invalid {what} {str(value)[:60]!r}")
+    return value
+
+
+def _events(value: Any) -> list[dict[str, Any]] | None:
+    if not value:
+        return None
+    if isinstance(value, str):  # a dataframe column written as text
+        value = orjson.loads(value)
+    if not isinstance(value, list):
+        raise BadSpan(f"events is a {type(value).__name__}, not a list")
+    return [{"name": e.get("name"), "attributes": flatten(e.get("attributes") or {})}
+            for e in value if isinstance(e, dict)]
+
+
+def _stage_span(stage: Stage, sink: StepSink, runs: set[str], *, line: int, order: int, raw: Any,
+                trace_id: Any, span_id: Any, parent_id: Any, name: Any, attrs: dict[str, Any],
+                start: Any, end: Any, status: Any, message: Any, events: Any, kind: Any,
+                duration_ms: float | None = None, extra: dict[str, Any] | None = None) -> None:
+    """Map and stage one OpenInference span (shared by both adapters); quarantine it if unreadable."""
+    try:
+        tid = _text_id(trace_id, "trace id")
+        sid = _text_id(span_id, "span id")
+        pid = None if parent_id in (None, "") else _text_id(parent_id, "parent id")
+        if name is not None and not isinstance(name, str):
+            raise BadSpan(f"span name is a {type(name).__name__}")
+        start_ns = epoch_or_iso_ns(start)
+        end_ns = epoch_or_iso_ns(end)
+        if end_ns is None and start_ns is not None and duration_ms is not None:
+            end_ns = start_ns + int(round(duration_ms * 1e6))
+        code = status_of(status)
+        if code is None:
+            raise BadSpan(f"unknown status code {status!r}")
+        if message is not None and not isinstance(message, str):
+            raise BadSpan(f"status message is a {type(message).__name__}")
+        m = map_span(attrs, name, _events(events), fallback_kind=kind)
+    except (BadSpan, ValueError, TypeError, AttributeError, OverflowError) as exc:
+        reason = str(exc) if isinstance(exc, BadSpan) else f"{type(exc).__name__}: {exc}"
+        stage.reject(line=line, reason=f"bad span: {reason}", raw=raw,
+                     run_id=trace_id if isinstance(trace_id, str) else None,
+                     step_id=span_id if isinstance(span_id, str) else None)
+        return
+    if tid not in runs:
+        runs.add(tid)
+        stage.run(run_id=tid, line=line)
+    if extra:
+        m["attributes"].update(extra)
+    m["error"] = message or (m["error"] if code == "error" else None)
+    sink.add(line, tid, sid, pid, name, start_ns, end_ns, code, m, order, raw, True)
+
+
+def _records(path: Path) -> Iterator[tuple[int, Any, bytes | None]]:
+    """(line, parsed JSON or the exception, raw line) of a JSONL file, or of one multi-line document."""
+    with open(path, "rb") as fh:
+        lines = ((n, b) for n, b in enumerate(fh, start=1) if b.strip())
+        first = next(lines, None)
+        if first is None:
+            return
+        try:
+            yield first[0], orjson.loads(first[1].removeprefix(b"\xef\xbb\xbf")), first[1]
+        except orjson.JSONDecodeError as exc:
+            if path.stat().st_size <= MAX_DOCUMENT_BYTES:
+                try:
+                    yield 1, orjson.loads(path.read_bytes().removeprefix(b"\xef\xbb\xbf")), None
+                    return
+                except orjson.JSONDecodeError:
+                    pass
+            yield first[0], exc, first[1]
+        for n, b in lines:
+            try:
+                yield n, orjson.loads(b), b
+            except orjson.JSONDecodeError as exc:
+                yield n, exc, b
+
+
+def _get(rec: dict[str, Any], flat: str, *path: str) -> Any:
+    if flat in rec:
+        return rec[flat]
+    value: Any = rec
+    for key in path:
+        if not isinstance(value, dict):
+            return None
+        value = value.get(key)
+    return value
+
+
+class OpenInferenceJsonl(Adapter):
+    """Phoenix / OpenInference span exports: one span per line (flat dataframe columns or nested)."""
+
+    name = "openinference"
+    description = "OpenInference spans, one per line (Phoenix export: context.span_id, span_kind, attributes.*)"
+
+    def sniff(self, path: Path, head: bytes) -> bool:
+        start = head.lstrip()[:4096]
+        return start[:1] in (b"{", b"[") and (
+            b'"context.span_id"' in start
+            or (b'"context"' in start and b'"span_id"' in start and b'"span_kind"' in start))
+
+    def stage(self, path: Path, stage: Stage) -> None:
+        sink, runs = StepSink(stage), set()
+        for n, rec, raw in _records(path):
+            if isinstance(rec, Exception):
+                stage.reject(line=n, reason=f"broken JSON: {rec}", raw=raw)
+                continue
+            for i, span in enumerate(rec if isinstance(rec, list) else [rec]):
+                self._span(span, n, (n << 24) + i, raw if not isinstance(rec, list) else None, stage, sink, runs)
+        sink.flush()
+
+    @staticmethod
+    def _span(rec: Any, line: int, order: int, raw: Any, stage: Stage, sink: StepSink, runs: set[str]) -> None:
+        if not isinstance(rec, dict):
+            stage.reject(line=line, reason=f"record is a JSON {type(rec).__name__}, not an object", raw=rec)
+            return
+        attrs: dict[str, Any] = {}
+        nested = rec.get("attributes")
+        if isinstance(nested, str):  # a dataframe column written as JSON text
+            try:
+                nested = orjson.loads(nested)
+            except orjson.JSONDecodeError:
+                nested = None
+        if isinstance(nested, dict):
+            flatten(nested, "", attrs)
+        for key, value in rec.items():
+            if key.startswith("attributes.") and value is not None:
+                flatten(value, key[len("attributes."):], attrs)
+        _stage_span(
+            stage, sink, runs, line=line, order=order, raw=raw if raw is not None else rec,
+            trace_id=_get(rec, "context.trace_id", "context", "trace_id"),
+            span_id=_get(rec, "context.span_id", "context", "span_id"),
+            parent_id=rec.get("parent_id", rec.get("parent_span_id")), name=rec.get("name"), attrs=attrs,
+            start=rec.get("start_time"), end=rec.get("end_time"), status=rec.get("status_code"),
+            message=rec.get("status_message") or None, events=rec.get("events"), kind=rec.get("span_kind"))
+
+
+class SpanTreeJson(Adapter):
+    """OpenInference span trees (smolagents / Phoenix-based benchmarks): ``{"trace_id", "spans": [...]}``."""
+
+    name = "span-tree"
+    description = "OpenInference span trees: {'trace_id', 'spans': [{'span_id', 'span_attributes', 'child_spans'}]}"
+
+    def sniff(self, path: Path, head: bytes) -> bool:
+        start = head.lstrip()[:8192]
+        return start[:1] in (b"{", b"[") and b'"spans"' in start and (
+            b'"span_attributes"' in start or b'"child_spans"' in start or b'"span_name"' in start)
+
+    def stage(self, path: Path, stage: Stage) -> None:
+        sink, runs = StepSink(stage), set()
+        for n, doc, raw in _records(path):
+            if isinstance(doc, Exception):
+                stage.reject(line=n, reason=f"broken JSON: {doc}", raw=raw)
+                continue
+            for item in doc if isinstance(doc, list) else [doc]:
+                self._document(item, n, stage, sink, runs)
+        sink.flush()
+
+    def _document(self, doc: Any, line: int, stage: Stage, sink: StepSink, runs: set[str]) -> None:
+        if not isinstance(doc, dict) or not isinstance(doc.get("spans"), list):
+            stage.reject(line=line, reason="not a span tree: needs an object with a 'spans' list", raw=doc)
+            return
+        order = line << 24
+        stack = [(span, None) for span in reversed(doc["spans"])]
+        while stack:  # depth-first, in document order; no recursion limit on deep trees
+            span, parent = stack.pop()
+            if not isinstance(span, dict):
+                stage.reject(line=line, reason=f"span is a JSON {type(span).__name__}, not an object", raw=span)
+                order += 1
+                continue
+            children = span.get("child_spans") or []
+            raw = {k: v for k, v in span.items() if k != "child_spans"}
+            self._span(span, doc.get("trace_id"), parent, line, order, raw, stage, sink, runs)
+            order += 1
+            if isinstance(children, list):
+                stack.extend((child, span.get("span_id")) for child in reversed(children))
+
+    @staticmethod
+    def _span(span: dict[str, Any], trace_id: Any, parent: Any, line: int, order: int, raw: Any,
+              stage: Stage, sink: StepSink, runs: set[str]) -> None:
+        attrs = span.get("span_attributes") or {}
+        if isinstance(attrs, str):
+            try:
+                attrs = orjson.loads(attrs)
+            except orjson.JSONDecodeError:
+                attrs = None
+        if not isinstance(attrs, dict):
+            stage.reject(line=line, reason="span_attributes is not an object", raw=raw,
+                         step_id=span.get("span_id") if isinstance(span.get("span_id"), str) else None)
+            return
+        try:
+            duration = iso_duration_ms(span.get("duration"))
+        except ValueError as exc:
+            stage.reject(line=line, reason=f"bad span: {exc}", raw=raw)
+            return
+        extra = {"otel.scope.name": span["scope_name"]} if span.get("scope_name") else None
+        pid = span.get("parent_span_id")
+        _stage_span(
+            stage, sink, runs, line=line, order=order, raw=raw, trace_id=span.get("trace_id") or trace_id,
+            span_id=span.get("span_id"), parent_id=pid if pid not in (None, "") else parent,
+            name=span.get("span_name"), attrs=flatten(attrs), start=span.get("timestamp"),
+            end=span.get("end_time"), status=span.get("status_code"),
+            message=span.get("status_message") or None, events=span.get("events"), kind=span.get("span_kind"),
+            duration_ms=duration, extra=extra)

@@ -1,0 +1,118 @@
+"""The replay contract: re-run a recorded run with some agents or steps replaced.
+
+A replay function is the user's system re-run under an intervention::
+
+    replay(run_id, intervention) -> ReplayResult | "success" | "failure" | bool | float
+
+where ``intervention`` is an :class:`Intervention` naming the agents and/or steps whose recorded
+behaviour is replaced (``mode="repair"``: by their fault-free behaviour; ``"baseline"``: by a
+simple reference implementation). Everything else is kept as recorded. A replay may resume from
+the state snapshot of the first changed step rather than re-running the prefix; it reports how
+many steps it really re-executed in ``ReplayResult.replayed_steps``.
+
+:class:`TableReplay` is an in-memory fake for tests and for systems whose counterfactual
+outcomes were computed elsewhere.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from .exceptions import ReplayError
+
+Mode = Literal["repair", "baseline"]
+
+
+@dataclass(frozen=True)
+class Intervention:
+    """The units a replay replaces: agent names, step ids, and how (``repair`` or ``baseline``)."""
+
+    agents: frozenset[str] = field(default_factory=frozenset)
+    steps: frozenset[str] = field(default_factory=frozenset)
+    mode: Mode = "repair"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "agents", frozenset(self.agents))
+        object.__setattr__(self, "steps", frozenset(self.steps))
+        if self.mode not in ("repair", "baseline"):
+            raise ReplayError(f"intervention mode must be 'repair' or 'baseline' (got {self.mode!r})")
+
+    @property
+    def empty(self) -> bool:
+        """True when nothing is replaced (the replay reproduces the recorded run)."""
+        return not self.agents and not self.steps
+
+
+@dataclass(frozen=True)
+class ReplayResult:
+    """What one replay gave: the outcome and what it cost."""
+
+    outcome: str
+    success: bool
+    replayed_steps: int = 0
+    resumed_from_seq: int | None = None
+    n_steps: int | None = None
+
+
+def outcome_value(result: Any) -> float:
+    """The value of a replay's outcome for a coalition game: 1.0 success, 0.0 failure.
+
+    Accepts a :class:`ReplayResult` (or anything with ``success``), ``"success"``/``"failure"``,
+    a bool, or a number in [0, 1] (a success probability from repeated replays).
+    """
+    if hasattr(result, "success"):
+        return 1.0 if result.success else 0.0
+    if isinstance(result, str):
+        text = result.lower()
+        if text in ("success", "ok", "pass", "passed"):
+            return 1.0
+        if text in ("failure", "error", "fail", "failed"):
+            return 0.0
+        raise ReplayError(f"a replay returned the outcome {result!r}; expected 'success' or 'failure'")
+    if isinstance(result, bool):
+        return 1.0 if result else 0.0
+    if isinstance(result, (int, float)) and math.isfinite(result) and 0.0 <= result <= 1.0:
+        return float(result)
+    raise ReplayError(f"a replay returned {result!r}; expected a ReplayResult, 'success'/'failure', a bool "
+                      "or a success probability in [0, 1]")
+
+
+def replayed_steps(result: Any) -> int | None:
+    """Steps a replay re-executed, when it says."""
+    n = getattr(result, "replayed_steps", None)
+    return int(n) if n is not None else None
+
+
+class TableReplay:
+    """A replay whose outcomes come from a function of the replaced units (no system behind it).
+
+    Parameters
+    ----------
+    outcome : callable
+        ``outcome(run_id, replaced)`` → success (bool), where ``replaced`` is the frozenset of
+        agent names and step ids the intervention replaces.
+
+    Examples
+    --------
+    >>> from workbench.replay import Intervention, TableReplay
+    >>> fix = TableReplay(lambda run_id, replaced: "pricer" in replaced)
+    >>> fix("run-1", Intervention(agents={"pricer"})).outcome
+    'success'
+    """
+
+    def __init__(self, outcome: Callable[[str, frozenset[str]], bool]) -> None:
+        self._outcome = outcome
+        self.calls = 0
+
+    def __call__(self, run_id: str, intervention: Intervention) -> ReplayResult:
+        self.calls += 1
+        ok = bool(self._outcome(run_id, frozenset(intervention.agents) | frozenset(intervention.steps)))
+        return ReplayResult(outcome="success" if ok else "failure", success=ok)
+
+
+def as_units(items: Iterable[str] | None) -> frozenset[str]:
+    """A frozenset of unit names (``None`` is empty)."""
+    return frozenset(items or ())
