@@ -70,7 +70,7 @@ def test_step_level_shapley_with_snapshot_resume_saves_steps(system_ws) -> None:
 
 
 def test_replays_spread_over_a_dask_cluster(system_ws) -> None:
-    distributed = pytest.importorskip("distributed")
+    import distributed
     system, ws, runs = system_ws
     run = next(r for r in runs if r.outcome == "failure" and len(r.faults) == 1)
     local = attribute(ws, run.run_id, system.replay, store=False)
