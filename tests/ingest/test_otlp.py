@@ -18,7 +18,8 @@ from _otel_fixtures import (
     write_jsonl,
 )
 
-from workbench.ingest.otlp import OtlpJson, hex_id
+from workbench.ingest._otlp_read import hex_id
+from workbench.ingest.otlp import OtlpJson
 
 SPANS = multi_agent_spans()
 REQUEST = otlp_request(SPANS)

@@ -1,0 +1,375 @@
+"""OTLP JSON decoding in Python: ids, attribute values, spans, documents, JSONL lines.
+
+The reader every OTLP record can go through; :mod:`._otlp_sql` hands it whatever the SQL path cannot vouch for.
+"""
+
+from __future__ import annotations
+
+import binascii
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pyarrow as pa
+
+from ._base import Stage
+from ._conventions import (
+    StepSink,
+    as_text,
+    map_span,
+    status_of,
+)
+
+# Largest single-document (non-JSONL) file parsed in one go; a bigger file is read line by line.
+MAX_DOCUMENT_BYTES = 512 * 1024 * 1024
+
+_HEX = frozenset("0123456789abcdefABCDEF")
+_ZERO_IDS = frozenset({"0" * 16, "0" * 32})
+
+
+class BadRecord(ValueError):
+    """A span or resource that cannot be read; the message is the quarantine reason."""
+
+
+# Key spellings: the OTLP JSON encoding (camelCase) and protobuf JSON with proto field names.
+class _Keys:
+    __slots__ = ("scope_spans", "scope", "spans", "trace", "span", "parent", "start", "end", "string")
+
+    def __init__(self, snake: bool) -> None:
+        if snake:
+            self.scope_spans, self.scope, self.spans = "scope_spans", "scope", "spans"
+            self.trace, self.span, self.parent = "trace_id", "span_id", "parent_span_id"
+            self.start, self.end, self.string = "start_time_unix_nano", "end_time_unix_nano", "string_value"
+        else:
+            self.scope_spans, self.scope, self.spans = "scopeSpans", "scope", "spans"
+            self.trace, self.span, self.parent = "traceId", "spanId", "parentSpanId"
+            self.start, self.end, self.string = "startTimeUnixNano", "endTimeUnixNano", "stringValue"
+
+
+_CAMEL = _Keys(snake=False)
+_SNAKE = _Keys(snake=True)
+
+
+def hex_id(value: Any, nbytes: int, what: str) -> str:
+    """Lower-case hex of a trace/span id given as hex, or as base64 of ``nbytes`` bytes."""
+    if isinstance(value, str):
+        if len(value) == 2 * nbytes and _HEX.issuperset(value):
+            if value in _ZERO_IDS:
+                raise BadRecord(f"{what} is all zeros")
+            return value.lower()
+        if value and len(value) <= 4 * nbytes:
+            try:
+                raw = binascii.a2b_base64(value, strict_mode=True)
+            except (binascii.Error, ValueError):
+                raw = b""
+            if len(raw) == nbytes:
+                if not any(raw):
+                    raise BadRecord(f"{what} is all zeros")
+                return raw.hex()
+    raise BadRecord(f"invalid {what} {str(value)[:60]!r} (not {nbytes} bytes as hex or base64)")
+
+
+def _int_value(x: Any) -> int:
+    if x.__class__ is int:
+        return x
+    if isinstance(x, str):
+        return int(x)
+    raise BadRecord(f"intValue is a {type(x).__name__}")
+
+
+def _double_value(x: Any) -> float:
+    if isinstance(x, (int, float)) and not isinstance(x, bool):
+        return float(x)
+    if isinstance(x, str):  # protobuf JSON writes "NaN", "Infinity"
+        return float(x)
+    raise BadRecord(f"doubleValue is a {type(x).__name__}")
+
+
+def _bool_value(x: Any) -> bool:
+    if isinstance(x, bool):
+        return x
+    raise BadRecord(f"boolValue is a {type(x).__name__}")
+
+
+def _str_value(x: Any) -> str:
+    if isinstance(x, str):
+        return x
+    raise BadRecord(f"stringValue is a {type(x).__name__}")
+
+
+def _array_value(x: Any) -> list:
+    return [any_value(v) for v in (x.get("values") or ())]
+
+
+def _kvlist_value(x: Any) -> dict:
+    return {kv["key"]: any_value(kv.get("value")) for kv in (x.get("values") or ())}
+
+
+_DECODERS = {
+    "stringValue": _str_value, "string_value": _str_value,
+    "intValue": _int_value, "int_value": _int_value,
+    "doubleValue": _double_value, "double_value": _double_value,
+    "boolValue": _bool_value, "bool_value": _bool_value,
+    "arrayValue": _array_value, "array_value": _array_value,
+    "kvlistValue": _kvlist_value, "kvlist_value": _kvlist_value,
+    "bytesValue": _str_value, "bytes_value": _str_value,  # kept as the base64 text
+}
+
+
+def any_value(v: Any) -> Any:
+    """Decode an OTLP ``AnyValue`` (``{"stringValue": "x"}`` …); an empty value is None."""
+    if v is None:
+        return None
+    for key, x in v.items():
+        decode = _DECODERS.get(key)
+        if decode is None:
+            raise BadRecord(f"unknown attribute value type {key!r}")
+        return decode(x)
+    return None
+
+
+def attributes(kvs: Any, string_key: str = "stringValue") -> dict[str, Any]:
+    """A flat dict from an OTLP ``[{"key", "value": AnyValue}]`` list."""
+    out: dict[str, Any] = {}
+    if not kvs:
+        return out
+    for kv in kvs:
+        v = kv["value"] if "value" in kv else None
+        # Most values are strings: look that one up directly, decode the rest.
+        s = v.get(string_key) if v else None
+        out[kv["key"]] = s if s.__class__ is str else any_value(v)
+    return out
+
+
+def _nanos(value: Any, what: str) -> int | None:
+    if value.__class__ is str:
+        if value.isdigit():
+            n = int(value)
+        else:
+            raise BadRecord(f"{what} is not a number: {value[:40]!r}")
+    elif value.__class__ is int:
+        n = value
+    elif value is None:
+        return None
+    elif isinstance(value, float) and value.is_integer():
+        n = int(value)
+    else:
+        raise BadRecord(f"{what} is not a number: {str(value)[:40]!r}")
+    if not 0 <= n < 2**63:
+        raise BadRecord(f"{what} is out of range: {n}")
+    return n or None  # protobuf JSON leaves 0 out; 0 means "not recorded"
+
+
+def _events(evs: Any, string_key: str) -> list[dict[str, Any]] | None:
+    if not evs:
+        return None
+    return [{"name": e.get("name"), "attributes": attributes(e.get("attributes"), string_key)} for e in evs]
+
+
+class _Context:
+    """Per-file state: the sink, the runs seen, the trace id cache, the position in the document."""
+
+    def __init__(self, stage: Stage, sink: StepSink) -> None:
+        self.stage = stage
+        self.sink = sink
+        # run_id -> (order_hint, line, system, resource attributes as JSON): the first span wins.
+        self.runs: dict[str, tuple[int, int, str | None, str | None]] = {}
+        self.trace_ids: dict[str, str] = {}
+        self.pos = 0
+
+
+def stage_document(top: Any, line: int, ctx: _Context, check_sizes: bool,
+                   only: set[tuple[int, int, int]] | None = None) -> None:
+    """Stage every span of one parsed ``{"resourceSpans": [...]}`` object (or a list of them).
+
+    ``only`` restricts the work to the spans at those 1-based (resource, scope, span) indexes (the
+    ones the SQL path handed back); positions still count every span, so ``order_hint`` agrees.
+    """
+    ctx.pos = 0
+    if isinstance(top, list):
+        for item in top:
+            _document(item, line, ctx, check_sizes, None)
+        return
+    _document(top, line, ctx, check_sizes, only)
+
+
+def _document(top: Any, line: int, ctx: _Context, check_sizes: bool,
+              only: set[tuple[int, int, int]] | None) -> None:
+    stage = ctx.stage
+    if not isinstance(top, dict):
+        stage.reject(line=line, reason=f"record is a JSON {type(top).__name__}, not an OTLP object", raw=top)
+        return
+    keys = _CAMEL
+    rss = top.get("resourceSpans")
+    if rss is None and "resource_spans" in top:
+        rss, keys = top["resource_spans"], _SNAKE
+    if not isinstance(rss, list):
+        what = "not a list" if rss is not None else f"missing (keys: {', '.join(list(top)[:5])})"
+        stage.reject(line=line, reason=f"resourceSpans is {what}", raw=top)
+        return
+    for ri, rs in enumerate(rss, start=1):
+        try:
+            scopes, service, resource = _resource(rs, keys)
+        except (BadRecord, KeyError, TypeError, AttributeError, ValueError) as exc:
+            stage.reject(line=line, reason=f"malformed resourceSpans entry: {_why(exc)}", raw=rs)
+            continue
+        for si, ss in enumerate(scopes, start=1):
+            if not isinstance(ss, dict) or not isinstance(ss.get(keys.spans) or [], list):
+                stage.reject(line=line, reason="malformed scopeSpans entry", raw=ss)
+                continue
+            scope = ss.get(keys.scope) or ss.get("instrumentationLibrary") or {}
+            base = {"service.name": service} if service is not None else {}
+            scope_name = scope.get("name") if isinstance(scope, dict) else None
+            if scope_name:
+                base["otel.scope.name"] = scope_name
+            for pi, sp in enumerate(ss.get(keys.spans) or (), start=1):
+                ctx.pos += 1
+                if only is not None and (ri, si, pi) not in only:
+                    continue
+                _span(sp, line, keys, base, service, resource, ctx, check_sizes)
+
+
+def _resource(rs: Any, keys: _Keys) -> tuple[list, Any, dict[str, Any]]:
+    if not isinstance(rs, dict):
+        raise BadRecord(f"a JSON {type(rs).__name__}, not an object")
+    resource = rs.get("resource") or {}
+    rattrs = attributes(resource.get("attributes"), keys.string)
+    scopes = rs.get(keys.scope_spans)
+    if scopes is None:  # OTLP before 0.15 called them instrumentationLibrarySpans
+        scopes = rs.get("instrumentationLibrarySpans") or rs.get("instrumentation_library_spans") or []
+    if not isinstance(scopes, list):
+        raise BadRecord("scopeSpans is not a list")
+    service = rattrs.get("service.name")
+    return scopes, service, rattrs
+
+
+def _why(exc: Exception) -> str:
+    if isinstance(exc, BadRecord):
+        return str(exc)
+    if isinstance(exc, KeyError):
+        return f"missing key {exc}"
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _span(sp: Any, line: int, keys: _Keys, base: dict[str, Any], service: Any,
+          resource: dict[str, Any], ctx: _Context, check_sizes: bool) -> None:
+    stage = ctx.stage
+    order = (line << 24) + ctx.pos - 1
+    try:
+        if sp.__class__ is not dict:
+            raise BadRecord(f"span is a JSON {type(sp).__name__}, not an object")
+        raw_tid = sp.get(keys.trace)
+        tid = ctx.trace_ids.get(raw_tid) if raw_tid.__class__ is str else None
+        if tid is None:
+            tid = hex_id(raw_tid, 16, "traceId")
+            if len(ctx.trace_ids) > 100_000:
+                ctx.trace_ids.clear()
+            ctx.trace_ids[raw_tid] = tid
+        sid = hex_id(sp.get(keys.span), 8, "spanId")
+        pid = sp.get(keys.parent)
+        pid = hex_id(pid, 8, "parentSpanId") if pid and pid not in _ZERO_IDS else None
+        start = _nanos(sp.get(keys.start), "startTimeUnixNano")
+        end = _nanos(sp.get(keys.end), "endTimeUnixNano")
+        name = sp.get("name")
+        if name is not None and name.__class__ is not str:
+            raise BadRecord(f"span name is a {type(name).__name__}")
+        attrs = attributes(sp.get("attributes"), keys.string)
+        events = _events(sp.get("events"), keys.string)
+        status = sp.get("status") or {}
+        status_code = status_of(status.get("code"))
+        if status_code is None:
+            raise BadRecord(f"unknown status code {status.get('code')!r}")
+        message = status.get("message") or None
+        if message is not None and message.__class__ is not str:
+            raise BadRecord(f"status message is a {type(message).__name__}")
+        m = map_span(attrs, name, events)
+    except (BadRecord, KeyError, TypeError, AttributeError, ValueError) as exc:
+        sid = sp.get(keys.span) if isinstance(sp, dict) else None
+        tid = sp.get(keys.trace) if isinstance(sp, dict) else None
+        stage.reject(line=line, reason=f"bad span: {_why(exc)}", raw=sp, run_id=tid, step_id=sid)
+        return
+    if tid not in ctx.runs:
+        ctx.runs[tid] = (order, line, _scalar_text(service), _json_text(resource))
+    rest = m["attributes"]
+    if base:
+        rest.update(base)
+    m["error"] = message if message is not None else (m["error"] if status_code == "error" else None)
+    ctx.sink.add(line, tid, sid, pid, name, start, end, status_code, m, order, sp, check_sizes)
+
+
+def _scalar_text(value: Any) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    return as_text(value) if isinstance(value, (list, dict)) else str(value)
+
+
+def _json_text(value: dict[str, Any]) -> str | None:
+    if not value:
+        return None
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:  # an integer beyond 64 bits
+        return json.dumps(value, default=str)
+
+
+def write_runs(ctx: _Context, extra: str | None = None) -> None:
+    """Stage one run per trace: the first span's resource (``service.name`` is the system).
+
+    ``extra`` names a table of more candidates (the SQL path's) with the same columns.
+    """
+    stage = ctx.stage
+    rows = [(k, *v) for k, v in ctx.runs.items()]
+    cols = list(zip(*rows, strict=True)) if rows else [[]] * 5
+    table = pa.table({"run_id": pa.array(cols[0], pa.string()), "order_hint": pa.array(cols[1], pa.int64()),
+                      "line": pa.array(cols[2], pa.int64()), "system": pa.array(cols[3], pa.string()),
+                      "attributes": pa.array(cols[4], pa.string())})
+    view = f"_wb_otlp_runs_py_{id(ctx)}"
+    stage.con.register(view, table)
+    union = f"SELECT * FROM {view}" + (f" UNION ALL BY NAME SELECT * FROM {extra}" if extra else "")
+    try:
+        stage.con.execute(
+            "INSERT INTO stage_runs BY NAME SELECT $file AS file, arg_min(line, order_hint) AS line, run_id, "
+            "$source AS source, arg_min(system, order_hint) AS system, "
+            f"arg_min(attributes, order_hint) AS attributes FROM ({union}) GROUP BY run_id",
+            {"file": stage.file, "source": stage.source})
+    finally:
+        stage.con.unregister(view)
+
+
+def _lines(path: Path) -> Iterator[tuple[int, bytes]]:
+    with open(path, "rb") as fh:
+        for n, line in enumerate(fh, start=1):
+            if n == 1 and line.startswith(b"\xef\xbb\xbf"):
+                line = line[3:]
+            if line.strip():
+                yield n, line
+
+
+def _is_single_document(path: Path) -> bool:
+    """True when the file is one (multi-line) JSON document rather than JSONL."""
+    for _, line in _lines(path):
+        try:
+            orjson.loads(line)
+            return False  # the first line is a whole record: JSONL
+        except orjson.JSONDecodeError:
+            return path.stat().st_size <= MAX_DOCUMENT_BYTES
+    return False
+
+
+def stage_line(line: bytes, n: int, ctx: _Context, only: set[tuple[int, int, int]] | None = None) -> None:
+    """Parse one JSONL line and stage its spans (or quarantine it)."""
+    try:
+        top = orjson.loads(line)
+    except orjson.JSONDecodeError as exc:
+        if only is None:
+            ctx.stage.reject(line=n, reason=f"broken JSON: {exc}", raw=line)
+        else:  # the SQL path read the line; account for each span it handed back
+            for _ in only:
+                ctx.stage.reject(line=n, reason=f"span could not be re-read: {exc}", raw=line)
+        return
+    # A field can only exceed the size limit when its line does.
+    stage_document(top, n, ctx, len(line) > ctx.sink.max_field_bytes, only)
+
+

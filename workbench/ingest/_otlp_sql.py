@@ -1,0 +1,261 @@
+"""OTLP JSONL decoded and mapped by DuckDB, handing unusual lines back to the Python reader."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import orjson
+import pyarrow as pa
+
+from ._base import MAX_FIELD_BYTES
+from ._conventions import (
+    KEEP_KEYS,
+    MESSAGE_KINDS,
+    OI_KINDS,
+    OPERATION_KINDS,
+    SLOT_KEYS,
+)
+from ._otlp_read import _Context, stage_line
+
+# -- the SQL path ------------------------------------------------------------------------------------
+# Well-formed lines are decoded and mapped by DuckDB (vectorised, on all cores); the Python reader above
+# gets every line or span the SQL cannot vouch for (flagged below), so the rows and the quarantine are
+# the same either way (tests/ingest/test_otlp_fast.py checks this).
+
+# Lines the typed JSON transform would read leniently (a non-string where a string belongs, a
+# non-list/non-object container, NaN, trailing commas …) go to Python. False alarms (the pattern
+# inside a string value) only cost speed.
+_GUARD = "|".join((
+    r'"(?:stringValue|key|bytesValue|name|message|traceId|spanId|parentSpanId)"\s*:\s*[^"\s]',
+    r'"boolValue"\s*:\s*[^tf\s]',
+    r'"(?:resourceSpans|scopeSpans|spans|attributes)"\s*:\s*[^\[\s]',
+    r'"(?:resource|scope|status|value)"\s*:\s*[^{\s]',
+    r'[:,\[]\s*-?(?:NaN|Infinity)', r',\s*[}\]]',
+))
+_VALUE = {"stringValue": "VARCHAR", "intValue": "VARCHAR", "doubleValue": "DOUBLE", "boolValue": "BOOLEAN",
+          "arrayValue": "JSON", "kvlistValue": "JSON", "bytesValue": "JSON"}
+_KVS = [{"key": "VARCHAR", "value": _VALUE}]
+_SPAN = {"traceId": "VARCHAR", "spanId": "VARCHAR", "parentSpanId": "VARCHAR", "name": "VARCHAR",
+         "startTimeUnixNano": "VARCHAR", "endTimeUnixNano": "VARCHAR", "attributes": _KVS, "events": "JSON",
+         "status": {"code": "VARCHAR", "message": "VARCHAR"}}
+_DOC = {"resourceSpans": [{"resource": {"attributes": _KVS}, "scopeSpans": [
+    {"scope": {"name": "VARCHAR"}, "instrumentationLibrary": "JSON", "spans": [_SPAN]}]}]}
+
+_MACROS = r"""
+CREATE OR REPLACE TEMP MACRO _wb_attrs(l) AS list_transform(coalesce(l, []), lambda a: struct_pack(
+  k := a.key, s := a.value.stringValue, i := TRY_CAST(a.value.intValue AS BIGINT),
+  n := coalesce(a.value.doubleValue, TRY_CAST(a.value.intValue AS DOUBLE)),
+  j := coalesce(to_json(a.value.stringValue)::VARCHAR, a.value.intValue, to_json(a.value.doubleValue)::VARCHAR,
+                a.value.boolValue::VARCHAR),
+  ok := a.key IS NOT NULL AND a.value.arrayValue IS NULL AND a.value.kvlistValue IS NULL
+        AND a.value.bytesValue IS NULL AND (a.value.doubleValue IS NULL OR isfinite(a.value.doubleValue))
+        AND (a.value.intValue IS NULL OR coalesce(TRY_CAST(a.value.intValue AS BIGINT)::VARCHAR = a.value.intValue, false))
+        AND (a.value.stringValue IS NOT NULL)::INT + (a.value.intValue IS NOT NULL)::INT
+            + (a.value.doubleValue IS NOT NULL)::INT + (a.value.boolValue IS NOT NULL)::INT = 1));
+CREATE OR REPLACE TEMP MACRO _wb_ok(l) AS coalesce(list_bool_and(list_transform(l, lambda a: a.ok)), true)
+  AND len(list_distinct(list_transform(l, lambda a: a.k))) = len(l);
+CREATE OR REPLACE TEMP MACRO _wb_any(l) AS coalesce(list_bool_or(l), false);
+CREATE OR REPLACE TEMP MACRO _wb_entries(l) AS list_transform(l, lambda a: to_json(a.k)::VARCHAR || ':' || a.j);
+CREATE OR REPLACE TEMP MACRO _wb_obj(e) AS CASE WHEN len(e) > 0 THEN '{' || array_to_string(e, ',') || '}' END;
+CREATE OR REPLACE TEMP MACRO _wb_nanos(x) AS CASE WHEN TRY_CAST(x AS BIGINT) >= 0
+  AND TRY_CAST(x AS BIGINT)::VARCHAR = x THEN TRY_CAST(x AS BIGINT) END;
+"""
+
+
+def _q(text: str) -> str:
+    """A SQL string literal of one of this module's own constants (never of input data)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _spans_sql() -> str:
+    """One statement: decode, flag and map every span of the batch in ``_wb_otlp_in(line, json)``.
+
+    A line the SQL cannot vouch for yields one row with ``bad``; a span it cannot vouch for is a row
+    with ``fast = false``; both go back to the Python path.
+    """
+    keys = [k for ks in SLOT_KEYS.values() for k in ks]
+    idx = {k: n for n, k in enumerate(keys)}
+    positions = ", ".join(f"list_position(keys, {_q(k)}) AS p{n}" for n, k in enumerate(keys))
+    slots, chosen = [], []
+    for slot, ks in SLOT_KEYS.items():
+        slots.append("CASE " + " ".join(f"WHEN p{idx[k]} IS NOT NULL THEN attrs[p{idx[k]}]" for k in ks)
+                     + f" END AS v_{slot}")
+        if not KEEP_KEYS.intersection(ks):
+            chosen.append("coalesce(" + ", ".join(f"p{idx[k]}" for k in ks) + ")")
+    op = " ".join(f"WHEN {_q(k)} THEN {_q(v)}" for k, v in OPERATION_KINDS.items())
+    oi = " ".join(f"WHEN {_q(k)} THEN {_q(v)}" for k, v in OI_KINDS.items())
+    status = " ".join(f"WHEN {_q(k)} THEN {_q(v)}" for k, v in _STATUS_SQL.items())
+    text_slots = " OR ".join(f"(v_{s} IS NOT NULL AND v_{s}.s IS NULL)" for s in
+                             ("op", "oi_kind", "agent", "tool", "model", "input", "output", "error_type"))
+    msg_kinds = ", ".join(_q(k) for k in sorted(MESSAGE_KINDS))
+    z16, z32, big = "0" * 16, "0" * 32, MAX_FIELD_BYTES // 4
+    doc = _q(orjson.dumps(_DOC).decode())
+    return f"""
+CREATE OR REPLACE TEMP TABLE _wb_otlp_spans AS
+WITH docs AS (
+  -- NULL-safe tests only: a NULL in an OR chain would flag the line
+  SELECT line, d, coalesce(d.resourceSpans IS NULL OR regexp_matches(json, {_q(_GUARD)}), true) AS bad,
+         -- positions across several resources/scopes need the span counts; one scope (the usual) does not
+         CASE WHEN len(d.resourceSpans) > 1 OR len(d.resourceSpans[1].scopeSpans) > 1 THEN
+           list_transform(d.resourceSpans, lambda r: list_transform(r.scopeSpans, lambda x: len(x.spans))) END AS counts
+  FROM (SELECT line, json, CASE WHEN json_valid(json) THEN json_transform(json, {doc}) END AS d FROM _wb_otlp_in)
+), rs AS (
+  -- a bad line keeps one all-NULL row down to the end, so it can be handed back whole
+  SELECT line, bad, counts, unnest(CASE WHEN bad THEN [NULL] ELSE d.resourceSpans END) AS r,
+         unnest(CASE WHEN bad THEN [NULL] ELSE range(1, len(d.resourceSpans) + 1) END) AS ri
+  FROM docs
+), rs2 AS (
+  SELECT *, bad OR coalesce(scopes IS NULL OR NOT _wb_ok(rattrs)
+                            OR _wb_any(list_transform(rattrs, lambda a: a.k = 'service.name' AND a.s IS NULL)), true) AS rbad
+  FROM (SELECT *, r.scopeSpans AS scopes, _wb_attrs(r.resource.attributes) AS rattrs FROM rs)
+), ss AS (
+  SELECT line, rbad AS bad, counts, ri, list_filter(rattrs, lambda a: a.k = 'service.name')[1] AS service,
+         _wb_obj(_wb_entries(rattrs)) AS resource, unnest(CASE WHEN rbad THEN [NULL] ELSE scopes END) AS x,
+         unnest(CASE WHEN rbad THEN [NULL] ELSE range(1, len(scopes) + 1) END) AS si
+  FROM rs2
+), a AS (
+  SELECT line, bad OR coalesce(x.spans IS NULL OR x.instrumentationLibrary IS NOT NULL, true) AS bad, ri, si,
+         service, resource, nullif(x.scope.name, '') AS scope_name,
+         CASE WHEN counts IS NULL THEN 0 ELSE coalesce(list_sum(list_transform(counts[1:ri-1], lambda c: list_sum(c))), 0)
+           + coalesce(list_sum(counts[ri][1:si-1]), 0) END AS off,
+         unnest(CASE WHEN bad OR x.spans IS NULL OR x.instrumentationLibrary IS NOT NULL THEN [NULL] ELSE x.spans END) AS s,
+         unnest(CASE WHEN bad OR x.spans IS NULL OR x.instrumentationLibrary IS NOT NULL THEN [NULL]
+                     ELSE range(1, len(x.spans) + 1) END) AS pi
+  FROM ss
+), b AS (
+  SELECT *, _wb_attrs(s.attributes) AS attrs, _wb_nanos(s.startTimeUnixNano) AS t0,
+         _wb_nanos(s.endTimeUnixNano) AS t1, CASE coalesce(upper(s.status.code), '') {status} END AS status
+  FROM a
+), c AS (SELECT *, {positions} FROM (SELECT *, list_transform(attrs, lambda x: x.k) AS keys FROM b)
+), d AS (SELECT *, {", ".join(slots)}, [{", ".join(chosen)}] AS chosen FROM c
+), e AS (
+  SELECT *, CASE WHEN (k0 IS NULL OR k0 IN ('tool', 'other')) AND lower(left(s.name, 7)) = 'handoff' THEN 'handoff'
+                 ELSE coalesce(k0, 'other') END AS kind
+  FROM (SELECT *, coalesce(CASE v_op.s {op} END, CASE upper(v_oi_kind.s) {oi} END) AS k0 FROM d)
+), f AS (
+  SELECT *,
+    coalesce(v_agent.s, CASE WHEN kind = 'agent' AND s.name <> '' THEN CASE WHEN starts_with(s.name, 'invoke_agent ')
+      OR starts_with(s.name, 'create_agent ') THEN coalesce(nullif(s.name[14:], ''), s.name) ELSE s.name END END) AS agent,
+    coalesce(v_tool.s, CASE WHEN kind = 'tool' AND s.name <> '' THEN CASE WHEN starts_with(s.name, 'execute_tool ')
+      THEN coalesce(nullif(s.name[14:], ''), s.name) ELSE s.name END END) AS tool,
+    coalesce(nullif(s.status.message, ''), CASE WHEN status = 'error' THEN v_error_type.s END) AS error,
+    _wb_obj(list_concat(_wb_entries(list_filter(attrs, lambda x, i: NOT list_contains(chosen, i))),
+                        CASE WHEN service IS NOT NULL THEN ['"service.name":' || service.j] ELSE [] END,
+                        CASE WHEN scope_name IS NOT NULL THEN ['"otel.scope.name":' || to_json(scope_name)::VARCHAR]
+                             ELSE [] END)) AS attributes
+  FROM e
+)
+SELECT line, bad, ri, si, pi, (line << 24) + off + pi - 1 AS order_hint, service.s AS system, resource,
+  lower(s.traceId) AS run_id, lower(s.spanId) AS step_id,
+  CASE WHEN coalesce(s.parentSpanId, '') IN ('', '{z16}', '{z32}') THEN NULL ELSE lower(s.parentSpanId) END AS parent_id,
+  s.name AS name, kind, kind = 'agent' AS is_agent, agent, tool, v_model.s AS model,
+  nullif(t0, 0) AS start_ns, nullif(t1, 0) AS end_ns, (nullif(t1, 0) - nullif(t0, 0)) / 1e6 AS latency_ms,
+  status, error, v_input.s AS input, v_output.s AS output, v_tokens_in.i AS tokens_in, v_tokens_out.i AS tokens_out,
+  v_cost.n AS cost, v_confidence.n AS confidence, v_entropy.n AS entropy, attributes,
+  NOT coalesce(bad
+    OR NOT coalesce(regexp_full_match(s.traceId, '[0-9a-fA-F]{{32}}') AND s.traceId <> '{z32}', false)
+    OR NOT coalesce(regexp_full_match(s.spanId, '[0-9a-fA-F]{{16}}') AND s.spanId <> '{z16}', false)
+    OR (coalesce(s.parentSpanId, '') NOT IN ('', '{z16}', '{z32}') AND NOT regexp_full_match(s.parentSpanId, '[0-9a-fA-F]{{16}}'))
+    OR (s.startTimeUnixNano IS NOT NULL AND t0 IS NULL) OR (s.endTimeUnixNano IS NOT NULL AND t1 IS NULL)
+    OR status IS NULL OR (s.events IS NOT NULL AND s.events <> '[]')
+    OR NOT _wb_ok(attrs) OR list_contains(keys, 'service.name') OR list_contains(keys, 'otel.scope.name')
+    OR {text_slots}
+    OR (v_tokens_in IS NOT NULL AND v_tokens_in.i IS NULL) OR (v_tokens_out IS NOT NULL AND v_tokens_out.i IS NULL)
+    OR (v_cost IS NOT NULL AND v_cost.n IS NULL) OR (v_entropy IS NOT NULL AND v_entropy.n IS NULL)
+    OR (v_confidence IS NOT NULL AND NOT coalesce(v_confidence.n BETWEEN 0 AND 1, false)) OR v_logprobs IS NOT NULL
+    OR (kind IN ({msg_kinds}) AND ((v_input IS NULL AND _wb_any(list_transform(keys, lambda k: starts_with(k, 'llm.input_messages.'))))
+        OR (v_output IS NULL AND _wb_any(list_transform(keys, lambda k: starts_with(k, 'llm.output_messages.'))))))
+    OR ((v_confidence IS NULL OR v_entropy IS NULL) AND coalesce(contains(v_output.s, 'logprobs'), false))
+    OR coalesce(greatest(length(s.name), length(v_input.s), length(v_output.s), length(error), length(attributes),
+                         length(agent), length(tool), length(v_model.s)) > {big}, false),
+  true) AS fast
+FROM f"""
+
+
+_STATUS_SQL = {"": "unset", "0": "unset", "1": "ok", "2": "error", "UNSET": "unset", "OK": "ok", "ERROR": "error",
+               "STATUS_CODE_UNSET": "unset", "STATUS_CODE_OK": "ok", "STATUS_CODE_ERROR": "error"}
+_STEP_OUT = ("line", "run_id", "step_id", "parent_id", "agent", "is_agent", "kind", "name", "tool", "model",
+             "start_ns", "end_ns", "latency_ms", "status", "error", "input", "output", "tokens_in", "tokens_out",
+             "cost", "confidence", "entropy", "attributes", "order_hint")
+_BATCH_BYTES = 32 * 1024 * 1024
+_SQL_CACHE: dict[str, str] = {}
+
+
+def stage_jsonl_sql(path: Path, ctx: _Context) -> str:
+    """Stage an OTLP JSONL file through DuckDB; return the table of run candidates it filled.
+
+    Reads the file in ~32 MB batches of lines. A batch that DuckDB cannot read at all (it should not
+    happen) is read by the Python path instead.
+    """
+    con, stage = ctx.stage.con, ctx.stage
+    if not _SQL_CACHE:
+        _SQL_CACHE["spans"] = _spans_sql()
+    con.execute(_MACROS)
+    runs = "_wb_otlp_runs"
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {runs} (run_id VARCHAR, order_hint BIGINT, line BIGINT, "
+                "system VARCHAR, attributes VARCHAR)")
+    cols = ", ".join(_STEP_OUT)
+    with open(path, "rb") as fh:
+        first = 1
+        while batch := fh.readlines(_BATCH_BYTES):
+            numbers = range(first, first + len(batch))
+            first += len(batch)
+            if numbers[0] == 1 and batch[0].startswith(b"\xef\xbb\xbf"):
+                batch[0] = batch[0][3:]
+            keep = [(n, b) for n, b in zip(numbers, batch, strict=True) if b.strip()]
+            texts = _decoded(keep, ctx)
+            if not texts:
+                continue
+            table = pa.table({"line": pa.array([n for n, _ in texts], pa.int64()),
+                              "json": pa.array([t for _, t in texts], pa.string())})
+            # Several record batches let DuckDB scan (and parse) them on all threads.
+            con.register("_wb_otlp_in", pa.Table.from_batches(table.to_batches(max_chunksize=512)))
+            try:
+                con.execute(_SQL_CACHE["spans"])
+            except duckdb.Error:
+                for n, text in texts:
+                    stage_line(text.encode(), n, ctx)
+                continue
+            finally:
+                con.unregister("_wb_otlp_in")
+            # A line with any bad part goes back whole: none of its spans may be staged here.
+            con.execute("UPDATE _wb_otlp_spans SET fast = false, bad = true WHERE line IN "
+                        "(SELECT line FROM _wb_otlp_spans WHERE bad)")
+            n_fast = con.execute(
+                f"INSERT INTO stage_steps BY NAME SELECT {cols}, $file AS file, $source AS source "
+                "FROM _wb_otlp_spans WHERE fast", {"file": stage.file, "source": stage.source}).fetchall()[0][0]
+            stage.read += n_fast
+            con.execute(f"INSERT INTO {runs} SELECT run_id, min(order_hint), arg_min(line, order_hint), "
+                        "arg_min(system, order_hint), arg_min(resource, order_hint) FROM _wb_otlp_spans "
+                        "WHERE fast GROUP BY run_id")
+            _hand_back(con, dict(texts), ctx)
+    con.execute("DROP TABLE IF EXISTS _wb_otlp_spans")
+    return runs
+
+
+def _decoded(lines: list[tuple[int, bytes]], ctx: _Context) -> list[tuple[int, str]]:
+    """The lines as text; a line that is not UTF-8 is quarantined by the Python path."""
+    try:
+        return [(n, b.decode()) for n, b in lines]
+    except UnicodeDecodeError:
+        out = []
+        for n, b in lines:
+            try:
+                out.append((n, b.decode()))
+            except UnicodeDecodeError:
+                stage_line(b, n, ctx)
+        return out
+
+
+def _hand_back(con: duckdb.DuckDBPyConnection, texts: dict[int, str], ctx: _Context) -> None:
+    """Give the Python path the lines and spans the SQL path flagged."""
+    flagged: dict[int, set[tuple[int, int, int]] | None] = {}
+    for n, bad, ri, si, pi in con.execute(
+            "SELECT line, bad, ri, si, pi FROM _wb_otlp_spans WHERE NOT fast ORDER BY line").fetchall():
+        if bad:
+            flagged[n] = None
+        else:
+            flagged.setdefault(n, set()).add((ri, si, pi))
+    for n, only in sorted(flagged.items()):
+        stage_line(texts[n].encode(), n, ctx, only)
