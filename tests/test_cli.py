@@ -46,3 +46,19 @@ def test_errors_are_one_line_without_traceback(tmp_path: Path, argv: list[str], 
     assert proc.returncode == 2
     assert proc.stderr.count("\n") == 1 and proc.stderr.startswith("workbench: error:")
     assert message in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_lab_prepares_the_demo_store_and_opens_jupyterlab(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = []
+    monkeypatch.setattr("workbench.cli.subprocess.call", lambda cmd, env: calls.append((cmd, env)) or 0)
+    monkeypatch.setattr("workbench.cli.shutil.which", lambda name: "/usr/bin/" + name)
+    db = tmp_path / "demo.duckdb"
+    assert main(["lab", "--db", str(db), "--no-browser"]) == 0
+    (cmd, env), = calls
+    assert cmd[:2] == ["/usr/bin/jupyter", "lab"] and cmd[-1] == "--no-browser"
+    assert cmd[2].startswith("--notebook-dir=") and cmd[2].endswith("notebooks")
+    assert env["WORKBENCH_DB"] == str(db)
+    import workbench as wb
+
+    with wb.open(db, read_only=True) as ws:
+        assert ws.count("runs") == 2000

@@ -208,9 +208,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fault-rate", type=float, default=0.3)
     p.set_defaults(func=cmd_sim)
 
-    p = sub.add_parser("lab", help="open JupyterLab on notebooks/ with the demo data ready")
+    p = sub.add_parser("lab", help="open JupyterLab on notebooks/ with the demo data ready (other options go to "
+                                   "JupyterLab)")
     p.add_argument("--db", help="DuckDB file to use (default notebooks/demo.duckdb)")
-    p.add_argument("jupyter_args", nargs=argparse.REMAINDER)
     p.set_defaults(func=cmd_lab)
     return parser
 
@@ -218,7 +218,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: one clear line and a non-zero exit on error, never a traceback."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    # Anything `workbench lab` does not know is passed on to JupyterLab (--no-browser, --port …).
+    args, extra = parser.parse_known_args(argv)
+    if extra and args.command != "lab":
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    args.jupyter_args = extra
     try:
         return int(args.func(args) or 0)
     except WorkbenchError as exc:
