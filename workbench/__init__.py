@@ -1,6 +1,6 @@
 """workbench: which agent, and which step, caused a multi-agent LLM run to fail — and how sure we are."""
 
-from . import sim
+from . import demo, sim
 from .attribution import Attribution, DecisiveStep, ShapleyResult, Verdict, attribute, shapley
 from .detect import DetectorConfig, detect, drift_delay, evaluate_detectors
 from .exceptions import (
@@ -40,6 +40,7 @@ __all__ = [
     "Workspace",
     "__version__",
     "attribute",
+    "demo",
     "detect",
     "drift_delay",
     "evaluate_detectors",

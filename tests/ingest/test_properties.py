@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import hypothesis.strategies as st
@@ -39,7 +40,7 @@ mutation = st.tuples(st.integers(min_value=0, max_value=10_000), st.sampled_from
                      json_values)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=int(os.environ.get("HYPOTHESIS_EXAMPLES", 60)), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(mutation, max_size=12))
 def test_mutated_native_records_never_raise_and_reconcile(mutations: list) -> None:
     recs = _valid(3, 6)
@@ -62,7 +63,7 @@ byte_edit = st.tuples(st.integers(min_value=0, max_value=10**6), st.integers(min
                       st.binary(max_size=6))
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+@settings(max_examples=int(os.environ.get("HYPOTHESIS_EXAMPLES", 40)), deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                   HealthCheck.function_scoped_fixture])
 @given(st.lists(byte_edit, max_size=8))
 def test_byte_mutated_jsonl_file_never_raises(tmp_path: Path, edits: list) -> None:

@@ -167,6 +167,23 @@ def _text(value: Any, field: str) -> str | None:
     return text
 
 
+def _attributes(value: Any) -> str | None:
+    """Attributes as JSON text: a dict (or JSON text of an object); anything else is a bad record."""
+    if value is None or value == {} or value == "":
+        return None
+    if isinstance(value, str):
+        try:
+            parsed = json.loads(value)
+        except ValueError:
+            raise RecordError("field 'attributes' is text that is not JSON") from None
+        if not isinstance(parsed, dict):
+            raise RecordError(f"field 'attributes' must be a JSON object (got a JSON {type(parsed).__name__})")
+        return _text(value, "attributes")
+    if not isinstance(value, dict):
+        raise RecordError(f"field 'attributes' must be an object (got {type(value).__name__})")
+    return _text(value, "attributes")
+
+
 def _int(value: Any, field: str) -> int | None:
     if value is None:
         return None
@@ -263,7 +280,7 @@ class Stage:
             elif key == "is_agent":
                 row[key] = bool(value)
             elif key == "attributes":
-                row[key] = _text(value if value else None, key)
+                row[key] = _attributes(value)
             elif key == "source":
                 row[key] = value or self.source
             else:
@@ -298,7 +315,10 @@ class Stage:
         for key, value in fields.items():
             if key not in STAGE_RUN_COLUMNS:
                 raise TypeError(f"unknown run field {key!r}")
-            row[key] = _text(value, key) if value is not None else None
+            if key == "attributes":
+                row[key] = _attributes(value)
+            else:
+                row[key] = _text(value, key) if value is not None else None
         self._append("runs", row)
 
     def edge(self, *, run_id: str, src_step: str, dst_step: str, kind: str) -> None:
