@@ -184,8 +184,20 @@ class Workspace:
         return f"<b>{html.escape(repr(self))}</b><table>{body}</table>"
 
 
-def open(path: str | os.PathLike[str] | None = None, read_only: bool = False) -> Workspace:  # noqa: A001
+def _limit(con: duckdb.DuckDBPyConnection, memory_limit: str | None) -> None:
+    if memory_limit is not None:
+        try:
+            con.execute("SET memory_limit = ?", [memory_limit])
+        except duckdb.Error as exc:
+            raise StoreError(f"memory_limit {memory_limit!r} is not a size DuckDB understands: {exc}") from None
+
+
+def open(path: str | os.PathLike[str] | None = None, read_only: bool = False,  # noqa: A001
+         memory_limit: str | None = None) -> Workspace:
     """Open a workspace: in memory (``None``), a DuckDB file, or a Parquet export folder.
+
+    ``memory_limit`` (e.g. ``"2GB"``) caps DuckDB's memory; beyond it, large ingests and queries
+    spill to disk instead of growing (DuckDB's default is 80 % of the machine's RAM).
 
     Examples
     --------
@@ -195,10 +207,13 @@ def open(path: str | os.PathLike[str] | None = None, read_only: bool = False) ->
     0
     """
     if path is not None and is_parquet_export(Path(path)):
-        return Workspace(open_parquet_export(Path(path)), Path(path), read_only=True)
+        con = open_parquet_export(Path(path))
+        _limit(con, memory_limit)
+        return Workspace(con, Path(path), read_only=True)
     if path is not None and Path(path).is_dir():
         raise StoreError(f"{path} is a folder but not a workbench Parquet export (no runs/ and steps/)")
     con = connect_file(path, read_only=read_only)
+    _limit(con, memory_limit)
     if not read_only:
         ensure_schema(con)
     return Workspace(con, Path(path) if path is not None else None, read_only)

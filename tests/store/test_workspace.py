@@ -204,3 +204,11 @@ def test_export_to_parquet_and_read_back_in_place(tmp_path: Path) -> None:
         pd.testing.assert_frame_equal(a, b, obj=table)
     with pytest.raises(wb.ReadOnlyStoreError):
         back.ingest(_steps("r9", 1))
+
+
+def test_memory_limit_is_applied_and_checked() -> None:
+    ws = wb.open(memory_limit="512MB")
+    limit = ws.sql("SELECT current_setting('memory_limit')").fetchall()[0][0]
+    assert limit.replace(" ", "").upper() in ("488.2MIB", "512.0MB", "512MB", "488MIB")
+    with pytest.raises(wb.StoreError, match="memory_limit 'lots'"):
+        wb.open(memory_limit="lots")

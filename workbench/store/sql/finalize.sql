@@ -103,17 +103,20 @@ FROM (
 ) o
 WHERE steps.run_id = o.run_id AND steps.step_id = o.step_id AND steps.seq IS DISTINCT FROM o.seq;
 
--- Edges: the span tree, plus hand-offs and data lineage the source states.
-INSERT INTO edges
-SELECT DISTINCT s.run_id, s.parent_id, s.step_id, 'parent'
+-- Edges: the span tree, plus hand-offs and data lineage the source states; each once.
+CREATE OR REPLACE TEMP TABLE stage_all_edges AS
+SELECT s.run_id, s.parent_id AS src_step, s.step_id AS dst_step, 'parent' AS kind
 FROM steps s SEMI JOIN affected a ON a.run_id = s.run_id
-JOIN steps p ON p.run_id = s.run_id AND p.step_id = s.parent_id
-ON CONFLICT DO NOTHING;
+WHERE s.parent_id IS NOT NULL
+  AND EXISTS (SELECT 1 FROM steps p WHERE p.run_id = s.run_id AND p.step_id = s.parent_id)
+UNION
+SELECT run_id, src_step, dst_step, kind FROM stage_edges
+WHERE run_id IS NOT NULL AND src_step IS NOT NULL AND dst_step IS NOT NULL AND kind IS NOT NULL;
 
 INSERT INTO edges
-SELECT DISTINCT run_id, src_step, dst_step, kind FROM stage_edges
-WHERE run_id IS NOT NULL AND src_step IS NOT NULL AND dst_step IS NOT NULL AND kind IS NOT NULL
-ON CONFLICT DO NOTHING;
+SELECT n.* FROM stage_all_edges n
+WHERE NOT EXISTS (SELECT 1 FROM edges e WHERE e.run_id = n.run_id AND e.src_step = n.src_step
+                  AND e.dst_step = n.dst_step AND e.kind = n.kind);
 
 INSERT INTO labels (run_id, agent, step_id, kind, source, outcome, detail)
 SELECT DISTINCT l.run_id, l.agent, l.step_id, l.kind, l.source, l.outcome, l.detail

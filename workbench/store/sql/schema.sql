@@ -28,7 +28,9 @@ CREATE TABLE IF NOT EXISTS runs (
     attributes      JSON
 );
 
--- One row per agent move: every source span or turn becomes exactly one step.
+-- One row per agent move: every source span or turn becomes exactly one step. (run_id, step_id) is
+-- unique, kept so by the ingest's anti-join rather than an index: an ART index over millions of steps
+-- costs more memory and insert time than the whole of the rest of the ingest.
 -- agent is inherited from the nearest agent ancestor when the step declares none (agent_own).
 -- status: 'ok' | 'error' | 'unset' (OpenTelemetry's unset kept apart, it is not a success claim).
 CREATE TABLE IF NOT EXISTS steps (
@@ -59,18 +61,16 @@ CREATE TABLE IF NOT EXISTS steps (
     source      VARCHAR,
     file        VARCHAR,
     line        BIGINT,
-    order_hint  BIGINT,
-    PRIMARY KEY (run_id, step_id)
+    order_hint  BIGINT
 );
 
 -- Dependencies between steps: 'parent' (span tree), 'handoff' (work passed to another agent),
--- 'consumes' (dst read the output of src).
+-- 'consumes' (dst read the output of src). (run_id, src_step, dst_step, kind) is unique (see steps).
 CREATE TABLE IF NOT EXISTS edges (
     run_id    VARCHAR NOT NULL,
     src_step  VARCHAR NOT NULL,
     dst_step  VARCHAR NOT NULL,
-    kind      VARCHAR NOT NULL,
-    PRIMARY KEY (run_id, src_step, dst_step, kind)
+    kind      VARCHAR NOT NULL
 );
 
 -- Known culprits and outcomes of runs. One run may have several culprits (several faults).
