@@ -1,11 +1,21 @@
 """workbench: which agent, and which step, caused a multi-agent LLM run to fail — and how sure we are."""
 
 from . import demo, sim
-from .attribution import Attribution, DecisiveStep, ShapleyResult, Verdict, attribute, shapley
+from .attribution import (
+    Attribution,
+    BlameModel,
+    DecisiveStep,
+    ShapleyResult,
+    Verdict,
+    attribute,
+    evaluate_attribution,
+    shapley,
+)
 from .detect import DetectorConfig, detect, drift_delay, evaluate_detectors
 from .exceptions import (
     FormatError,
     IngestError,
+    InvalidParameterError,
     ReadOnlyStoreError,
     ReplayError,
     SimulationError,
@@ -21,12 +31,14 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Attribution",
+    "BlameModel",
     "DecisiveStep",
     "DetectorConfig",
     "FormatError",
     "IngestError",
     "IngestReport",
     "Intervention",
+    "InvalidParameterError",
     "ReadOnlyStoreError",
     "ReplayError",
     "ReplayResult",
@@ -43,6 +55,7 @@ __all__ = [
     "demo",
     "detect",
     "drift_delay",
+    "evaluate_attribution",
     "evaluate_detectors",
     "open",
     "shapley",

@@ -9,7 +9,8 @@ The tree::
     │   ├── StoreLockedError another process holds DuckDB's single-writer lock
     │   └── ReadOnlyStoreError  a write on a Parquet export or a read-only store
     ├── SimulationError      a bad simulator argument or intervention
-    └── ReplayError          a replay could not be carried out
+    ├── ReplayError          a replay could not be carried out
+    └── InvalidParameterError  an estimator parameter with a value it cannot use (also a ValueError)
 
 Bad *records* never raise: they go to the ``quarantine`` table.
 """
@@ -47,3 +48,7 @@ class SimulationError(WorkbenchError):
 
 class ReplayError(WorkbenchError):
     """A replay could not be carried out."""
+
+
+class InvalidParameterError(WorkbenchError, ValueError):
+    """An estimator parameter has a value it cannot use (named, with the value, in the message)."""

@@ -61,8 +61,10 @@ class ShapleyResult:
     confidence : float
         Level of the intervals.
     stop : str
-        Why sampling stopped: ``"tol"``, ``"n_samples"``, ``"max_evals"``, ``"saturated"`` (every
-        coalition seen, finished exactly) or ``"exact"``.
+        Why sampling stopped: ``"tol"``, ``"n_samples"``, ``"max_evals"``, ``"complete"`` or
+        ``"exact"`` (enumeration was asked for). ``"complete"``: in a small game (n <= 20) the
+        coalitions not yet seen cost fewer calls than reaching ``tol`` was projected to, or fit in what
+        was left of ``max_evals`` (or none were left), so they were evaluated and the values are exact.
     """
 
     values: pd.DataFrame
@@ -248,6 +250,7 @@ def shapley(value: Callable[[frozenset], float], players: Sequence[Hashable], me
                              float(vals[-1]), float(vals[0]), confidence, "exact")
 
     rng = np.random.default_rng(seed)
+    given_budget = max_evals is not None
     if n_samples is None and max_evals is None:
         if tol is None:
             n_samples = DEFAULT_ROUNDS * 2 * n
@@ -257,15 +260,16 @@ def shapley(value: Callable[[frozenset], float], players: Sequence[Hashable], me
     report, close = _progress(progress, max_evals)
     try:
         st = sample(game, names, rng, max_pairs=None if n_samples is None else n_samples // 2,
-                    max_evals=max_evals, tol=tol, confidence=confidence, batch=batch, report=report)
+                    max_evals=max_evals, tol=tol, confidence=confidence, batch=batch, report=report,
+                    finish_budget=max_evals if given_budget else None)
     finally:
         close()
     v_all, v_empty = game(frozenset(names)), game(frozenset())
-    if st.stop == "saturated":
-        # every coalition is in the cache: the exact values cost nothing more
+    if st.stop == "complete":
+        # the coalitions not yet seen cost less than more sampling would (or none are left): enumerate
         phi = _exact_from_table(_enumerate(game, names, None), n)
         return ShapleyResult(_frame(names, phi, np.zeros(n), np.zeros(n)), "exact", game.n_evals,
-                             2 * st.n_pairs, v_all, v_empty, confidence, "saturated")
+                             2 * st.n_pairs, v_all, v_empty, confidence, "complete")
     se, half = st.half_width(confidence)
     return ShapleyResult(_frame(names, st.estimate(), se, half), "permutation", game.n_evals,
                          2 * st.n_pairs, v_all, v_empty, confidence, st.stop)

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, MutableMapping, Sequence
 from dataclasses import dataclass, field
+from math import comb
 
 import numpy as np
 from scipy import stats
@@ -161,12 +162,15 @@ def _marginals(game: CachedValue, sets: list[frozenset], perm: np.ndarray) -> np
 
 def sample(game: CachedValue, names: Sequence[Hashable], rng: np.random.Generator, *,
            max_pairs: int | None, max_evals: int | None, tol: float | None, confidence: float,
-           batch: int | None, report: Callable[[int], None] | None = None,
-           stratify: bool = True) -> SampleStats:
+           batch: int | None, report: Callable[[int], None] | None = None, stratify: bool = True,
+           finish_budget: int | None = None, project: bool = True) -> SampleStats:
     """Draw rounds of antithetic pairs until a stopping rule fires; ``stats.stop`` says which.
 
     Stops are checked before each pair (budgets: a pair that would take the distinct calls past
     ``max_evals`` is not started) and after each round (``tol`` on every player's CI half-width).
+    In a small game (``game.seen`` tracked) sampling also stops with ``"complete"`` when every
+    coalition has been seen, when the unseen ones fit in ``finish_budget``, or (``project``) when
+    reaching ``tol`` looks dearer than evaluating them; the caller then enumerates.
     """
     n = len(names)
     st = SampleStats(n=n, sq=np.zeros(n))
@@ -190,7 +194,7 @@ def sample(game: CachedValue, names: Sequence[Hashable], rng: np.random.Generato
             st.sq += a * a
             count += 1
             if full is not None and len(game.seen) == full:
-                st.stop = "saturated"
+                st.stop = "complete"
                 break
         if count:
             st.sums.append(total)
@@ -201,7 +205,34 @@ def sample(game: CachedValue, names: Sequence[Hashable], rng: np.random.Generato
                 f"({game.n_evals + game.cost(fwd + rev)} distinct value calls for {n} players)")
         if report is not None:
             report(game.n_evals)
-        if not st.stop and tol is not None and len(st.counts) >= 2:
-            if np.all(st.half_width(confidence)[1] < tol):
-                st.stop = "tol"
+        if st.stop and st.stop != "max_evals":
+            continue
+        if tol is not None and len(st.counts) >= 2 and np.all(st.half_width(confidence)[1] < tol):
+            st.stop = "tol"
+        elif full is not None:
+            missing = full - len(game.seen)
+            if finish_budget is not None and missing <= finish_budget - game.n_evals:
+                st.stop = "complete"
+            elif project and tol is not None and missing <= _calls_to_tol(st, tol, confidence):
+                st.stop = "complete"
     return st
+
+
+def _calls_to_tol(st: SampleStats, tol: float, confidence: float) -> float:
+    """Projected further distinct calls until every half-width is below ``tol``.
+
+    Pairs needed scale as (z·se/tol)² (normal quantile; no projection before 4 rounds, whose t
+    quantile and noisy se would always favour enumeration). Distinct calls are counted as if each
+    pair drew two uniform coalitions of every size 1..n-1 (true of each chain prefix), so the cache
+    hits that make late pairs nearly free in a small game are priced in.
+    """
+    if len(st.counts) < 4:
+        return 0.0
+    worst = stats.norm.ppf(0.5 + confidence / 2) * float(np.max(st.std_err()[0]))
+    need = st.n_pairs * max((worst / tol) ** 2, 1.0)
+    return _distinct(need, st.n) - _distinct(st.n_pairs, st.n)
+
+
+def _distinct(pairs: float, n: int) -> float:
+    sizes = np.array([comb(n, k) for k in range(1, n)], dtype=float)
+    return float(np.sum(-sizes * np.expm1(-2.0 * pairs / sizes)))

@@ -1,0 +1,268 @@
+"""Rankings shared by the log-only methods, and one-line baselines to compare them against.
+
+Every log-only method scores moves; :func:`rank_steps`, :func:`rank_agents` and :func:`verdicts`
+turn scores into rankings and a per-run verdict, and :func:`save_scores` stores them.
+
+Each heuristic scores every move of a run from its features (see :mod:`._features`); the
+decisive step is the top-scoring move (ties go to the earlier move) and the culprit agent the
+agent of its best move. So every heuristic also ranks steps and agents, which top-k accuracy
+needs. Each public function returns the same table as :meth:`BlameModel.predict`.
+
+The Who&When paper (Zhang et al., 2025) notes that a positional one-liner comes close to an
+all-at-once GPT-4o judge on agent-level accuracy; ``first_agent_turn`` is that kind of baseline.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from ..detect import DETECTORS
+from ..detect import detect as run_detectors
+from ..exceptions import WorkbenchError
+from ._features import step_features
+
+PREDICT_COLUMNS = ["run_id", "agent", "step_id", "score", "agent_confidence"]
+
+
+def rank_steps(steps: pd.DataFrame) -> pd.DataFrame:
+    """Add ``rank`` (1 = top) within each run: higher score first, then the earlier move."""
+    steps = steps.sort_values(["run_id", "score", "pos"], ascending=[True, False, True], kind="stable")
+    steps["rank"] = steps.groupby("run_id", sort=False).cumcount() + 1
+    return steps.sort_values(["run_id", "pos"], kind="stable", ignore_index=True)
+
+
+def rank_agents(steps: pd.DataFrame, how: str = "max") -> pd.DataFrame:
+    """Agent scores from step scores (their ``max`` or ``sum``), ranked within each run."""
+    keyed = steps.assign(agent=steps["agent"].fillna("<none>"))
+    g = keyed.groupby(["run_id", "agent"], sort=False)
+    A = g.agg(score=("score", how), first_pos=("pos", "min")).reset_index()
+    return finish_agents(A)
+
+
+def finish_agents(A: pd.DataFrame) -> pd.DataFrame:
+    """Add each agent's ``share`` of its run's positive score and its ``rank`` (ties: first to act)."""
+    total = A.groupby("run_id")["score"].transform(lambda s: s.clip(lower=0).sum())
+    A["share"] = np.where(total > 0, A["score"].clip(lower=0) / total.where(total > 0, 1.0), 0.0)
+    A = A.sort_values(["run_id", "score", "first_pos"], ascending=[True, False, True], kind="stable")
+    A["rank"] = A.groupby("run_id", sort=False).cumcount() + 1
+    return A[["run_id", "agent", "score", "share", "rank"]].reset_index(drop=True)
+
+
+def verdicts(steps: pd.DataFrame, agents: pd.DataFrame) -> pd.DataFrame:
+    """One row per run from ranked step and agent scores (the table of ``BlameModel.predict``)."""
+    top_s = steps.loc[steps["rank"] == 1, ["run_id", "step_id", "score"]]
+    top_a = agents.loc[agents["rank"] == 1, ["run_id", "agent", "share"]].rename(columns={"share": "agent_confidence"})
+    out = top_a.merge(top_s, on="run_id", how="outer")
+    out["agent"] = out["agent"].where(out["agent"] != "<none>", None)
+    return out[PREDICT_COLUMNS].sort_values("run_id", ignore_index=True)
+
+
+def save_scores(ws, method: str, steps: pd.DataFrame, agents: pd.DataFrame, verdict: pd.DataFrame,  # noqa: ANN001
+                params: dict[str, Any]) -> None:
+    """Write agent, step and verdict rows of ``method`` to ``attributions`` (replacing older ones)."""
+    ws._writable()
+    p = json.dumps({k: v for k, v in params.items() if isinstance(v, (str, int, float, bool, type(None), list))})
+    parts = [
+        pd.DataFrame({"run_id": agents["run_id"], "unit": "agent", "target": agents["agent"],
+                      "value": agents["score"], "params": p}),
+        pd.DataFrame({"run_id": steps["run_id"], "unit": "step", "target": steps["step_id"],
+                      "value": steps["score"], "params": p}),
+        pd.DataFrame({"run_id": verdict["run_id"], "unit": "verdict", "target": verdict["agent"].fillna(""),
+                      "value": verdict["agent_confidence"],
+                      "params": [json.dumps({**json.loads(p), "decisive_step": s}) for s in verdict["step_id"]]}),
+    ]
+    rows = pa.Table.from_pandas(pd.concat(parts, ignore_index=True).astype(
+        {"run_id": str, "unit": str, "target": str, "value": float, "params": str}), preserve_index=False)
+    con = ws.con
+    con.register("_bm_rows", rows)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute("DELETE FROM attributions WHERE method = ? AND run_id IN (SELECT DISTINCT run_id FROM _bm_rows)",
+                    [method])
+        con.execute("INSERT INTO attributions (run_id, method, unit, target, value, params) "
+                    "SELECT run_id, ?, unit, target, value, params::JSON FROM _bm_rows", [method])
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        con.unregister("_bm_rows")
+
+
+def failed_runs(ws) -> list[str]:  # noqa: ANN001
+    """Ids of the store's failed runs, sorted."""
+    return [r for (r,) in ws.con.execute("SELECT run_id FROM runs WHERE outcome = 'failure' ORDER BY run_id").fetchall()]
+
+
+def culprit_labels(ws, run_ids: Iterable[str] | None = None) -> pd.DataFrame:  # noqa: ANN001
+    """Labelled culprits of failed runs: run_id, agent, step_id, kind, seq, first.
+
+    Every label with an agent or a step of a run whose outcome is ``failure`` counts (a run may
+    have several). ``first`` marks the run's first labelled fault: the one at the earliest step
+    (labels without a step come after those with one).
+    """
+    con = ws.con
+    scope = None
+    if run_ids is not None:
+        scope = pa.table({"run_id": pa.array([str(r) for r in run_ids], type=pa.string())})
+        con.register("_bf_label_scope", scope)
+    try:
+        query = """
+            SELECT l.run_id, coalesce(l.agent, s.agent) AS agent, l.step_id, l.kind, s.seq,
+                   row_number() OVER (PARTITION BY l.run_id ORDER BY s.seq NULLS LAST, l.step_id, l.agent) = 1 AS first
+            FROM labels l JOIN runs r ON r.run_id = l.run_id AND r.outcome = 'failure'
+            LEFT JOIN steps s ON s.run_id = l.run_id AND s.step_id = l.step_id
+            WHERE (l.agent IS NOT NULL OR l.step_id IS NOT NULL) {scope}
+            ORDER BY l.run_id, s.seq NULLS LAST"""
+        # The only formatted text is one of two fixed clauses; run ids travel in a registered table.
+        clause = "AND l.run_id IN (SELECT run_id FROM _bf_label_scope)" if scope is not None else ""
+        return con.execute(query.format(scope=clause)).df()
+    finally:
+        if scope is not None:
+            con.unregister("_bf_label_scope")
+
+
+def ensure_findings(ws, run_ids: list[str], detect: str | bool) -> None:  # noqa: ANN001
+    """Run the detectors on ``run_ids`` (``True``), on those without findings (``"auto"``), or not.
+
+    A read-only store is left as it is: its detector features come from the findings it has.
+    """
+    if detect is False or ws.read_only or not run_ids:
+        return
+    todo = run_ids
+    if detect == "auto":
+        ids = pa.table({"run_id": pa.array(run_ids, type=pa.string())})
+        ws.con.register("_bm_ids", ids)
+        try:
+            todo = [r for (r,) in ws.con.execute(
+                "SELECT i.run_id FROM _bm_ids i ANTI JOIN findings f ON f.run_id = i.run_id").fetchall()]
+        finally:
+            ws.con.unregister("_bm_ids")
+    if todo:
+        # Drift compares periods of the whole history; per-run features do not need it.
+        run_detectors(ws, todo, detectors=[d for d in DETECTORS if d != "drift"])
+
+
+Scorer = Callable[[pd.DataFrame, np.random.Generator], np.ndarray]
+
+
+def _col(X: pd.DataFrame, name: str, missing: float) -> np.ndarray:
+    return X[name].fillna(missing).to_numpy(dtype=float)
+
+
+def _is_model_move(X: pd.DataFrame) -> np.ndarray:
+    return _col(X, "is_model", 0.0) > 0
+
+
+# Every scorer: higher = more to blame. Ties go to the earlier move, so a run in which the heuristic
+# has nothing to go on (no error, no confidence) falls back to its first move.
+SCORERS: dict[str, Scorer] = {
+    # The first failed step; without any error, the first move.
+    "first_error": lambda X, rng: _col(X, "is_error", 0.0),
+    # The final move that is not a tool call (nor a human).
+    "last_agent": lambda X, rng: np.where(_is_model_move(X) | (_col(X, "is_handoff", 0) > 0),
+                                          _col(X, "position", 0.0), -1.0),
+    # The first move of an agent that is not a human or a tool.
+    "first_agent_turn": lambda X, rng: np.where(_is_model_move(X), -_col(X, "position", 0.0), -np.inf),
+    # The move whose output most steps consumed.
+    "most_consumers": lambda X, rng: _col(X, "n_consumers", 0.0),
+    # The least confident move (moves without a confidence are never picked over one with it).
+    "lowest_confidence": lambda X, rng: -_col(X, "confidence", np.inf),
+    # The most uncertain move.
+    "highest_entropy": lambda X, rng: _col(X, "entropy", -np.inf),
+    # The move with the most detector findings (origins, not 'built on' notes).
+    "most_detector_hits": lambda X, rng: _col(X, "det_hits", 0.0),
+    # A uniformly random move (seeded).
+    "random": lambda X, rng: rng.random(len(X)),
+}
+HEURISTICS = tuple(SCORERS)
+
+
+def heuristic_scores(X: pd.DataFrame, name: str, seed: int | None = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Ranked step and agent scores of heuristic ``name`` over a step-feature table.
+
+    Parameters
+    ----------
+    X : pandas.DataFrame
+        Output of :func:`~workbench.attribution._features.step_features`.
+    name : str
+        One of :data:`HEURISTICS`.
+    seed : int or None
+        Seed of ``random``.
+
+    Returns
+    -------
+    (steps, agents) : tuple of pandas.DataFrame
+        Step scores with ``rank`` per run, and agent scores (their best move's) with ``rank``.
+    """
+    if name not in SCORERS:
+        raise WorkbenchError(f"unknown heuristic {name!r}; the heuristics are {list(HEURISTICS)}")
+    rng = np.random.default_rng(seed)
+    steps = X[["run_id", "step_id", "agent", "kind", "pos"]].copy()
+    steps["score"] = SCORERS[name](X, rng) if len(X) else np.zeros(0)
+    steps = rank_steps(steps)
+    return steps, rank_agents(steps, how="max")
+
+
+def predict_heuristic(ws, name: str, run_ids: Iterable[str] | None = None, seed: int | None = 0,  # noqa: ANN001
+                      detect: str | bool = "auto") -> pd.DataFrame:
+    """Culprit agent and decisive step of each run by heuristic ``name``.
+
+    Parameters
+    ----------
+    ws : Workspace
+        The store.
+    name : str
+        One of :data:`HEURISTICS`.
+    run_ids : iterable of str, optional
+        Runs (default: every failed run).
+    seed : int or None
+        Seed of ``random``.
+    detect : {"auto", True, False}
+        Whether to run the detectors first (only ``most_detector_hits`` reads them); see
+        :class:`BlameModel`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        run_id, agent, step_id, score, agent_confidence (as :meth:`BlameModel.predict`).
+
+    Examples
+    --------
+    >>> import workbench as wb
+    >>> ws = wb.open()
+    >>> _ = ws.ingest(wb.sim.procurement(seed=3, fault_rate=1.0).generate(20))
+    >>> first_error(ws).columns.tolist()
+    ['run_id', 'agent', 'step_id', 'score', 'agent_confidence']
+    """
+    ids = failed_runs(ws) if run_ids is None else [str(r) for r in run_ids]
+    if name == "most_detector_hits":
+        ensure_findings(ws, ids, detect)
+    steps, agents = heuristic_scores(step_features(ws, ids), name, seed)
+    return verdicts(steps, agents)
+
+
+def _make(name: str, doc: str) -> Callable[..., pd.DataFrame]:
+    def heuristic(ws, run_ids: Iterable[str] | None = None, seed: int | None = 0) -> pd.DataFrame:  # noqa: ANN001
+        return predict_heuristic(ws, name, run_ids, seed)
+
+    heuristic.__name__ = heuristic.__qualname__ = name
+    heuristic.__doc__ = (f"{doc}\n\n    Returns the table of :meth:`BlameModel.predict` for ``run_ids`` "
+                         "(default: every failed run); see :func:`predict_heuristic`.\n")
+    return heuristic
+
+
+first_error = _make("first_error", "Blame the first failed step (the first move when nothing failed).")
+last_agent = _make("last_agent", "Blame the run's last move that is not a tool call or a human turn.")
+first_agent_turn = _make("first_agent_turn", "Blame the run's first move by a non-human, non-tool agent.")
+most_consumers = _make("most_consumers", "Blame the move whose output the most steps consumed.")
+lowest_confidence = _make("lowest_confidence", "Blame the least confident move (needs log-probabilities).")
+highest_entropy = _make("highest_entropy", "Blame the most uncertain move (needs log-probabilities).")
+most_detector_hits = _make("most_detector_hits", "Blame the move with the most detector findings.")
+random_blame = _make("random", "Blame a uniformly random move (seeded by ``seed``).")
