@@ -7,8 +7,8 @@ CREATE OR REPLACE TEMP TABLE det_value_flow AS
 SELECT DISTINCT i.run_id, i.step_id AS seed, i.why, v.step_id, v.agent, v.kind, v.field,
        v.step_id = a.step_id AS is_answer
 FROM det_bad_values i
-JOIN det_vals v ON v.run_id = i.run_id AND v.tref > i.tref AND v.step_id <> i.step_id
- AND (v.ident = i.ident OR (v.ident IS NULL AND i.ident IS NULL AND v.num = i.num))
+JOIN det_vals v ON v.run_id = i.run_id AND v.v = coalesce(i.ident, i.num::VARCHAR) AND v.tref > i.tref
+ AND v.step_id <> i.step_id
 LEFT JOIN det_answer a ON a.run_id = i.run_id;
 
 CREATE OR REPLACE TEMP TABLE det_seeds AS

@@ -26,52 +26,63 @@ tokens AS (
            unnest(regexp_extract_all(txt, '[A-Za-z]{1,12}[-_][0-9][A-Za-z0-9_-]*|[0-9]+(?:,[0-9]{3})*(?:\.[0-9]+)?')) AS token
     FROM texts
 )
-SELECT run_id, step_id, agent, kind, t0, t1, tref, field, token,
-       try_cast(replace(token, ',', '') AS DOUBLE) AS num,
-       CASE WHEN regexp_matches(token, '^[A-Za-z]') THEN upper(token) END AS ident
-FROM tokens
+SELECT run_id, step_id, agent, kind, t0, t1, tref, field, token, num, ident,
+       coalesce(ident, num::VARCHAR) AS v
+FROM (SELECT *, try_cast(replace(token, ',', '') AS DOUBLE) AS num,
+             CASE WHEN regexp_matches(token, '^[A-Za-z]') THEN upper(token) END AS ident FROM tokens)
 WHERE regexp_matches(token, '^[A-Za-z]') OR structured
    OR try_cast(replace(token, ',', '') AS DOUBLE) >= $silent_min_value OR token LIKE '%.%';
 
 CREATE OR REPLACE TEMP TABLE det_task_vals AS
-SELECT DISTINCT run_id, try_cast(replace(token, ',', '') AS DOUBLE) AS num,
-       CASE WHEN regexp_matches(token, '^[A-Za-z]') THEN upper(token) END AS ident
-FROM (SELECT run_id, unnest(regexp_extract_all(task,
+SELECT DISTINCT run_id, num, ident, coalesce(ident, num::VARCHAR) AS v
+FROM (SELECT run_id, try_cast(replace(token, ',', '') AS DOUBLE) AS num,
+             CASE WHEN regexp_matches(token, '^[A-Za-z]') THEN upper(token) END AS ident FROM (SELECT run_id, unnest(regexp_extract_all(task,
              '[A-Za-z]{1,12}[-_][0-9][A-Za-z0-9_-]*|[0-9]+(?:,[0-9]{3})*(?:\.[0-9]+)?')) AS token
-      FROM runs SEMI JOIN det_scope USING (run_id) WHERE task IS NOT NULL);
+      FROM runs SEMI JOIN det_scope USING (run_id) WHERE task IS NOT NULL));
 
--- Values a non-tool step states that it could not have seen: not in its own input, not in an
--- output that ended before it, not in the task. (Tool outputs are the backend: they are the ground.)
+-- When each value was first stated by any output (and by which step): what a later step could see.
+CREATE OR REPLACE TEMP TABLE det_first_out AS
+SELECT run_id, v, min(t1) AS t1, arg_min(step_id, t1) AS step_id
+FROM det_vals WHERE field = 'output'
+GROUP BY run_id, v;
+
+-- Values a move (an LLM call, a hand-off, a human turn) states that it could not have seen: not
+-- in its own input, not in an output that ended before it, not in the task. Tool outputs are the
+-- backend, the ground; agent and chain spans only pass on what their children said.
 CREATE OR REPLACE TEMP TABLE det_intro_direct AS
 SELECT c.* FROM det_vals c
-WHERE c.field = 'output' AND c.kind <> 'tool'
+LEFT JOIN det_first_out f ON f.run_id = c.run_id AND f.v = c.v
+WHERE c.field = 'output' AND c.kind NOT IN ('tool', 'agent', 'chain', 'system')
+  AND NOT (f.t1 <= c.tref AND f.step_id <> c.step_id)
   AND NOT EXISTS (SELECT 1 FROM det_vals a WHERE a.run_id = c.run_id AND a.step_id = c.step_id
-                  AND a.field = 'input' AND (a.ident = c.ident OR a.num = c.num))
-  AND NOT EXISTS (SELECT 1 FROM det_vals a WHERE a.run_id = c.run_id AND a.field = 'output'
-                  AND a.t1 <= c.tref AND a.step_id <> c.step_id AND (a.ident = c.ident OR a.num = c.num))
-  AND NOT EXISTS (SELECT 1 FROM det_task_vals a WHERE a.run_id = c.run_id AND (a.ident = c.ident OR a.num = c.num));
+                  AND a.field = 'input' AND a.v = c.v)
+  AND NOT EXISTS (SELECT 1 FROM det_task_vals a WHERE a.run_id = c.run_id AND a.v = c.v);
 
--- A figure computed from two numbers the step could see (price × quantity, a sum) is not made up.
+-- A figure computed from two numbers in the step's own input or the task (price × quantity, a
+-- sum) is not made up.
 CREATE OR REPLACE TEMP TABLE det_intro AS
-WITH given AS (
-    SELECT DISTINCT c.run_id, c.step_id, a.num
-    FROM (SELECT DISTINCT run_id, step_id FROM det_intro_direct WHERE ident IS NULL) c
-    JOIN det_vals a ON a.run_id = c.run_id AND a.step_id = c.step_id AND a.field = 'input' AND a.num IS NOT NULL
-    UNION
-    SELECT DISTINCT c.run_id, c.step_id, t.num
-    FROM (SELECT DISTINCT run_id, step_id FROM det_intro_direct WHERE ident IS NULL) c
-    JOIN det_task_vals t ON t.run_id = c.run_id AND t.num IS NOT NULL
-    UNION
-    SELECT DISTINCT c.run_id, c.step_id, a.num
-    FROM (SELECT DISTINCT run_id, step_id, tref FROM det_intro_direct WHERE ident IS NULL) c
-    JOIN det_vals a ON a.run_id = c.run_id AND a.field = 'output' AND a.t1 <= c.tref AND a.num IS NOT NULL
+WITH candidates AS (SELECT DISTINCT run_id, step_id FROM det_intro_direct WHERE ident IS NULL),
+given AS (
+    SELECT run_id, step_id, num FROM (
+        SELECT DISTINCT c.run_id, c.step_id, a.num FROM candidates c
+        JOIN det_vals a ON a.run_id = c.run_id AND a.step_id = c.step_id AND a.field = 'input'
+        WHERE a.num IS NOT NULL
+        UNION
+        SELECT DISTINCT c.run_id, c.step_id, t.num FROM candidates c
+        JOIN det_task_vals t ON t.run_id = c.run_id WHERE t.num IS NOT NULL)
+    QUALIFY row_number() OVER (PARTITION BY run_id, step_id ORDER BY num) <= 40
+),
+derived AS (
+    SELECT a.run_id, a.step_id, a.num * b.num AS num FROM given a
+    JOIN given b ON a.run_id = b.run_id AND a.step_id = b.step_id AND a.num <= b.num
+    UNION ALL
+    SELECT a.run_id, a.step_id, a.num + b.num FROM given a
+    JOIN given b ON a.run_id = b.run_id AND a.step_id = b.step_id AND a.num <= b.num
 )
 SELECT c.* FROM det_intro_direct c
 WHERE c.ident IS NOT NULL OR NOT EXISTS (
-    SELECT 1 FROM given a JOIN given b ON a.run_id = b.run_id AND a.step_id = b.step_id
-    WHERE a.run_id = c.run_id AND a.step_id = c.step_id
-      AND (abs(a.num * b.num - c.num) <= greatest(0.005, 1e-4 * abs(c.num))
-           OR abs(a.num + b.num - c.num) <= greatest(0.005, 1e-4 * abs(c.num))));
+    SELECT 1 FROM derived d WHERE d.run_id = c.run_id AND d.step_id = c.step_id
+      AND abs(d.num - c.num) <= greatest(0.005, 1e-4 * abs(c.num)));
 
 -- The final answer of each run: the output of the non-tool step that ends last.
 CREATE OR REPLACE TEMP TABLE det_answer AS
@@ -86,8 +97,8 @@ SELECT DISTINCT v.run_id, v.token, v.num, v.ident
 FROM det_vals v JOIN det_answer a ON a.run_id = v.run_id AND a.step_id = v.step_id
 WHERE v.field = 'output'
   AND NOT EXISTS (SELECT 1 FROM det_vals b WHERE b.run_id = v.run_id AND b.kind = 'tool' AND b.field = 'output'
-                  AND (b.ident = v.ident OR b.num = v.num))
-  AND NOT EXISTS (SELECT 1 FROM det_task_vals b WHERE b.run_id = v.run_id AND (b.ident = v.ident OR b.num = v.num));
+                  AND b.v = v.v)
+  AND NOT EXISTS (SELECT 1 FROM det_task_vals b WHERE b.run_id = v.run_id AND b.v = v.v);
 
 CREATE OR REPLACE TEMP TABLE det_unsupported_values AS
 WITH ground AS (
@@ -180,20 +191,19 @@ SELECT run_id, origin_step, origin_agent, origin_t, token, NULL, ident, why FROM
 -- backend later echoed them (a wrong quantity that was then ordered).
 CREATE OR REPLACE TEMP TABLE det_problems AS
 WITH stated AS (
-    SELECT run_id, token, num, ident, 'unsupported' AS why FROM det_unsupported_values
+    SELECT run_id, token, num, ident, coalesce(ident, num::VARCHAR) AS v, 'unsupported' AS why
+    FROM det_unsupported_values
     UNION
-    SELECT DISTINCT i.run_id, v.token, v.num, v.ident, 'made up upstream'
+    SELECT DISTINCT i.run_id, v.token, v.num, v.ident, v.v, 'made up upstream'
     FROM det_intro i
     JOIN det_answer a ON a.run_id = i.run_id
-    JOIN det_vals v ON v.run_id = a.run_id AND v.step_id = a.step_id AND v.field = 'output'
-     AND (v.ident = i.ident OR (v.ident IS NULL AND i.ident IS NULL AND v.num = i.num))
+    JOIN det_vals v ON v.run_id = a.run_id AND v.step_id = a.step_id AND v.field = 'output' AND v.v = i.v
 ),
 num_origins AS (
     SELECT s.run_id, s.token, s.why, o.step_id AS origin_step, o.agent AS origin_agent, o.tref AS origin_t,
            row_number() OVER (PARTITION BY s.run_id, s.token ORDER BY (i.step_id IS NULL), o.t1, o.tref) AS k
     FROM stated s
-    JOIN det_vals o ON o.run_id = s.run_id AND o.field = 'output' AND o.kind <> 'tool'
-     AND (o.ident = s.ident OR (s.ident IS NULL AND o.ident IS NULL AND o.num = s.num))
+    JOIN det_vals o ON o.run_id = s.run_id AND o.field = 'output' AND o.kind <> 'tool' AND o.v = s.v
     LEFT JOIN det_intro i ON i.run_id = o.run_id AND i.step_id = o.step_id AND i.token = o.token
 ),
 pair_origins AS (
