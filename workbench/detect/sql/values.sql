@@ -12,14 +12,26 @@ SELECT run_id, step_id, agent, kind, input, output, parent_id,
             ELSE coalesce(epoch_us(started_at)::DOUBLE, seq::DOUBLE) END AS tref
 FROM steps SEMI JOIN det_scope USING (run_id);
 
--- Numbers and identifiers in every input and output. Small integers count only in structured
--- (JSON) text: in prose they are mostly ordinals and counts, not claims.
+-- The final answer of each run: the output of the non-tool step that ends last.
+CREATE OR REPLACE TEMP TABLE det_answer AS
+SELECT run_id, arg_max(step_id, [t1, t0]) AS step_id, arg_max(output, [t1, t0]) AS output
+FROM det_steps
+WHERE output IS NOT NULL AND kind <> 'tool'
+GROUP BY run_id;
+
+-- Numbers and identifiers in every output, in tool calls' arguments (what reached the backend) and
+-- in the input of the step that gave the final answer (what the answer was built from).
+-- Other inputs — prompts, often the whole context — are not scanned: a step's own input is checked
+-- by substring, only for the values that matter. Small integers count only in structured (JSON)
+-- text: in prose they are mostly ordinals and counts, not claims.
 CREATE OR REPLACE TEMP TABLE det_vals AS
 WITH texts AS (
     SELECT run_id, step_id, agent, kind, t0, t1, tref, 'output' AS field, output AS txt
     FROM det_steps WHERE output IS NOT NULL
     UNION ALL
-    SELECT run_id, step_id, agent, kind, t0, t1, tref, 'input', input FROM det_steps WHERE input IS NOT NULL
+    SELECT s.run_id, s.step_id, s.agent, s.kind, s.t0, s.t1, s.tref, 'input', s.input FROM det_steps s
+    LEFT JOIN det_answer a ON a.run_id = s.run_id AND a.step_id = s.step_id
+    WHERE s.input IS NOT NULL AND (s.kind = 'tool' OR a.step_id IS NOT NULL)
 ),
 tokens AS (
     SELECT run_id, step_id, agent, kind, t0, t1, tref, field, json_valid(txt) AS structured,
@@ -46,33 +58,50 @@ SELECT run_id, v, min(t1) AS t1, arg_min(step_id, t1) AS step_id
 FROM det_vals WHERE field = 'output'
 GROUP BY run_id, v;
 
--- Values a move (an LLM call, a hand-off, a human turn) states that it could not have seen: not
--- in its own input, not in an output that ended before it, not in the task. Tool outputs are the
--- backend, the ground; agent and chain spans only pass on what their children said.
+-- Where a value has effect: the final answer (and what it was built from), and the arguments of
+-- tool calls (the backend).
+CREATE OR REPLACE TEMP TABLE det_sinks AS
+SELECT DISTINCT v.run_id, v.v FROM det_vals v
+LEFT JOIN det_answer a ON a.run_id = v.run_id AND a.step_id = v.step_id
+WHERE (v.kind = 'tool' AND v.field = 'input') OR a.step_id IS NOT NULL;
+
+-- Values a move (an LLM call, a hand-off, a human turn) states that it could not have seen and
+-- that reached a sink: not in its own input, not in an output that ended before it, not in the
+-- task. Tool outputs are the backend, the ground; agent and chain spans only pass on what their
+-- children said; a made-up value nobody used harms nothing.
 CREATE OR REPLACE TEMP TABLE det_intro_direct AS
 SELECT c.* FROM det_vals c
+SEMI JOIN det_sinks k ON k.run_id = c.run_id AND k.v = c.v
 LEFT JOIN det_first_out f ON f.run_id = c.run_id AND f.v = c.v
+JOIN det_steps s ON s.run_id = c.run_id AND s.step_id = c.step_id
 WHERE c.field = 'output' AND c.kind NOT IN ('tool', 'agent', 'chain', 'system')
   AND NOT (f.t1 <= c.tref AND f.step_id <> c.step_id)
-  AND NOT EXISTS (SELECT 1 FROM det_vals a WHERE a.run_id = c.run_id AND a.step_id = c.step_id
-                  AND a.field = 'input' AND a.v = c.v)
+  -- the token as a whole in the step's own input (5 is not in "50")
+  AND NOT coalesce(regexp_matches(s.input, '(^|[^0-9A-Za-z.])' || regexp_escape(c.token) || '([^0-9A-Za-z]|$)'), false)
   AND NOT EXISTS (SELECT 1 FROM det_task_vals a WHERE a.run_id = c.run_id AND a.v = c.v);
 
--- A figure computed from two numbers in the step's own input or the task (price × quantity, a
--- sum) is not made up.
+-- A number in the step's own input written another way (12.50 for 12.5), or computed from two of
+-- them or the task's (price × quantity, a sum), is not made up.
 CREATE OR REPLACE TEMP TABLE det_intro AS
-WITH candidates AS (SELECT DISTINCT run_id, step_id FROM det_intro_direct WHERE ident IS NULL),
+WITH candidates AS (
+    SELECT DISTINCT d.run_id, d.step_id, s.input FROM det_intro_direct d
+    JOIN det_steps s ON s.run_id = d.run_id AND s.step_id = d.step_id
+    WHERE d.ident IS NULL
+),
 given AS (
     SELECT run_id, step_id, num FROM (
-        SELECT DISTINCT c.run_id, c.step_id, a.num FROM candidates c
-        JOIN det_vals a ON a.run_id = c.run_id AND a.step_id = c.step_id AND a.field = 'input'
-        WHERE a.num IS NOT NULL
+        SELECT DISTINCT run_id, step_id, try_cast(replace(token, ',', '') AS DOUBLE) AS num FROM (
+            SELECT run_id, step_id, unnest(regexp_extract_all(input, '[0-9]+(?:,[0-9]{3})*(?:\.[0-9]+)?')) AS token
+            FROM candidates WHERE input IS NOT NULL)
         UNION
         SELECT DISTINCT c.run_id, c.step_id, t.num FROM candidates c
         JOIN det_task_vals t ON t.run_id = c.run_id WHERE t.num IS NOT NULL)
+    WHERE num IS NOT NULL
     QUALIFY row_number() OVER (PARTITION BY run_id, step_id ORDER BY num) <= 40
 ),
 derived AS (
+    SELECT run_id, step_id, num FROM given
+    UNION ALL
     SELECT a.run_id, a.step_id, a.num * b.num AS num FROM given a
     JOIN given b ON a.run_id = b.run_id AND a.step_id = b.step_id AND a.num <= b.num
     UNION ALL
@@ -83,13 +112,6 @@ SELECT c.* FROM det_intro_direct c
 WHERE c.ident IS NOT NULL OR NOT EXISTS (
     SELECT 1 FROM derived d WHERE d.run_id = c.run_id AND d.step_id = c.step_id
       AND abs(d.num - c.num) <= greatest(0.005, 1e-4 * abs(c.num)));
-
--- The final answer of each run: the output of the non-tool step that ends last.
-CREATE OR REPLACE TEMP TABLE det_answer AS
-SELECT run_id, arg_max(step_id, [t1, t0]) AS step_id, arg_max(output, [t1, t0]) AS output
-FROM det_steps
-WHERE output IS NOT NULL AND kind <> 'tool'
-GROUP BY run_id;
 
 -- Values of the final answer no backend record supports (directly, or as a product or sum of two).
 CREATE OR REPLACE TEMP TABLE det_unsupported_direct AS
