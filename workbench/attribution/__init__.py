@@ -13,10 +13,11 @@ from ._decisive import DecisiveStep, decisive_step
 from ._evaluate import cv_folds, evaluate_attribution, labelled_failures
 from ._features import FEATURES, feature_availability, step_features
 from ._heuristics import HEURISTICS, predict_heuristic
-from ._shapley import ShapleyResult, shapley
+from ._shapley import AUTO_EXACT_MAX_PLAYERS, ShapleyResult, shapley
 from ._verdict import Verdict
 
 __all__ = [
+    "AUTO_EXACT_MAX_PLAYERS",
     "FEATURES",
     "HEURISTICS",
     "Attribution",

@@ -15,7 +15,7 @@ import pandas as pd
 from ..exceptions import WorkbenchError
 from ._decisive import DecisiveStep, decisive_step
 from ._runner import ReplayLog, ReplayRunner, kept_game
-from ._shapley import shapley
+from ._shapley import AUTO_EXACT_MAX_PLAYERS, shapley
 from ._verdict import Verdict, blame_table, make_verdict
 
 # Step kinds that are moves an agent makes (a root 'system' span or an agent's scope span is not).
@@ -152,7 +152,7 @@ def attribute(ws, run_id: str, replay: Callable, unit: str = "agent", method: st
             values = _ablation(runner, names)
         else:
             kw = {"seed": seed}
-            if shapley_method == "exact" or (shapley_method == "auto" and len(names) <= 10):
+            if shapley_method == "exact" or (shapley_method == "auto" and len(names) <= AUTO_EXACT_MAX_PLAYERS):
                 res = _exact(runner, names, **kw) if names else None
             else:
                 res = shapley(kept_game(runner, names), names, method=shapley_method, n_samples=n_samples,

@@ -23,7 +23,7 @@ from math import comb, factorial
 
 import numpy as np
 
-from ..exceptions import WorkbenchError
+from ..exceptions import InvalidParameterError
 
 __all__ = [
     "Game", "additive", "airport", "glove", "random_table", "security_council", "sparse_interaction",
@@ -50,7 +50,7 @@ class Game:
 def _names(players: Sequence[Hashable] | None, n: int) -> tuple:
     names = tuple(range(n)) if players is None else tuple(players)
     if len(names) != n or len(set(names)) != n:
-        raise WorkbenchError(f"players must be {n} distinct names, got {list(names)!r}")
+        raise InvalidParameterError(f"players must be {n} distinct names, got {list(names)!r}")
     return names
 
 
@@ -103,7 +103,7 @@ def sparse_interaction(terms: Iterable[tuple[Iterable[Hashable], float]], player
     phi = dict.fromkeys(names, 0.0)
     for t, w in parsed:
         if not t or not t <= set(names):
-            raise WorkbenchError(f"terms: carrier {sorted(t, key=str)!r} must be a non-empty subset of players")
+            raise InvalidParameterError(f"terms: carrier {sorted(t, key=str)!r} must be a non-empty subset of players")
         for p in t:
             phi[p] += w / len(t)
 
@@ -147,11 +147,11 @@ def weighted_voting(weights: Sequence[int], quota: float, players: Sequence[Hash
     """
     w = [int(x) for x in weights]
     if any(x < 0 or x != y for x, y in zip(w, weights, strict=True)):
-        raise WorkbenchError(f"weights must be non-negative integers, got {list(weights)!r}")
+        raise InvalidParameterError(f"weights must be non-negative integers, got {list(weights)!r}")
     names = _names(players, len(w))
     n, total = len(w), sum(w)
     if n > 60:
-        raise WorkbenchError(f"weights: {n} players; the exact index counts coalitions in int64, use n <= 60")
+        raise InvalidParameterError(f"weights: {n} players; the exact index counts coalitions in int64, use n <= 60")
     phi = {}
     for i, p in enumerate(names):
         # count[k, t]: number of coalitions of the other players with k members and weight t
@@ -244,7 +244,7 @@ def random_table(n: int, seed: int | None = None) -> Game:
     (0.0, True)
     """
     if n > 24:
-        raise WorkbenchError(f"n={n}: a random table game stores 2**n = {2 ** n} values; use n <= 24")
+        raise InvalidParameterError(f"n={n}: a random table game stores 2**n = {2 ** n} values; use n <= 24")
     table = np.random.default_rng(seed).normal(size=2 ** n)
     table[0] = 0.0
     return Game("random_table", tuple(range(n)), lambda s: float(table[sum(1 << i for i in s)]), None)
