@@ -27,6 +27,10 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     "drift": (),
 }
 DETECTORS = tuple(FAMILIES)
+# Families whose SQL reads the text of every step: run over chunks of runs, so memory stays bounded
+# and the work linear in the size of the store (their analysis never crosses runs).
+CHUNKED = ("silent_failure", "cascade")
+CHUNK_STEPS = 400_000
 # Finding names a family writes (breach writes three kinds).
 WRITES = {"breach": ("depth_breach", "handoff_breach", "latency_breach")}
 _PARAM = re.compile(r"\$([a-z_]+)")
@@ -36,6 +40,22 @@ _COLUMNS = ["run_id", "step_id", "agent", "detector", "severity", "detail", "att
 def _execute(con, stmt: str, params: dict[str, Any]) -> None:  # noqa: ANN001
     used = {k: params[k] for k in set(_PARAM.findall(stmt))}
     con.execute(stmt, used) if used else con.execute(stmt)
+
+
+def _run_chunked(con, families: list[str], params: dict[str, Any], show: bool) -> None:  # noqa: ANN001
+    con.execute("CREATE OR REPLACE TEMP TABLE det_scope_all AS SELECT * FROM det_scope")
+    con.execute("""CREATE OR REPLACE TEMP TABLE det_chunks AS
+                   SELECT s.run_id, sum(coalesce(r.n_steps, 0)) OVER (ORDER BY s.run_id) // ? AS chunk
+                   FROM det_scope_all s LEFT JOIN runs r USING (run_id)""", [CHUNK_STEPS])
+    chunks = [c for (c,) in con.execute("SELECT DISTINCT chunk FROM det_chunks ORDER BY chunk").fetchall()]
+    names = list(dict.fromkeys(n for f in families for n in FAMILIES[f]))
+    for chunk in tqdm(chunks, desc="detect (lineage)", disable=not show or len(chunks) < 2):
+        con.execute("CREATE OR REPLACE TEMP TABLE det_scope AS SELECT run_id FROM det_chunks WHERE chunk = ?",
+                    [chunk])
+        for name in names:
+            for stmt in sql_statements(name, __package__):
+                _execute(con, stmt, params)
+    con.execute("CREATE OR REPLACE TEMP TABLE det_scope AS SELECT * FROM det_scope_all")
 
 
 def detect(ws, run_ids: Iterable[str] | None = None, config: DetectorConfig | dict | None = None,  # noqa: ANN001
@@ -85,20 +105,22 @@ def detect(ws, run_ids: Iterable[str] | None = None, config: DetectorConfig | di
             con.unregister("_det_scope_in")
         con.execute("CREATE OR REPLACE TEMP TABLE det_out (run_id VARCHAR, step_id VARCHAR, agent VARCHAR, "
                     "detector VARCHAR, severity VARCHAR, detail VARCHAR, attributes VARCHAR)")
+        per_run = [f for f in chosen if f in CHUNKED]
         done: set[str] = set()
-        for family in tqdm(chosen, desc="detect", disable=not show):
+        for family in tqdm([f for f in chosen if f not in CHUNKED], desc="detect", disable=not show):
             for name in FAMILIES[family]:
-                if name in done:
-                    continue
-                for stmt in sql_statements(name, __package__):
-                    _execute(con, stmt, params)
-                done.add(name)
+                if name not in done:
+                    for stmt in sql_statements(name, __package__):
+                        _execute(con, stmt, params)
+                    done.add(name)
             if family == "drift":
                 drift = detect_drift(con, config)
                 con.register("_det_drift", drift.astype(object))
                 con.execute("INSERT INTO det_out SELECT d.* FROM _det_drift d SEMI JOIN det_scope s "
                             "ON s.run_id = d.run_id")
                 con.unregister("_det_drift")
+        if per_run:
+            _run_chunked(con, per_run, params, show)
         names = [n for f in chosen for n in WRITES.get(f, (f,))]
         con.register("_det_names", pa.table({"detector": pa.array(names, type=pa.string())}))
         con.execute("DELETE FROM findings WHERE run_id IN (SELECT run_id FROM det_scope) "
