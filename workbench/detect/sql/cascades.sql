@@ -3,6 +3,10 @@
 -- steps of other agents that carry the made-up value, and steps reached along 'consumes' and
 -- 'handoff' edges. A made-up value counts once it reached the backend (a tool call's input) or
 -- the final answer: a slip nobody acted on is not a cascade.
+-- The lineage of the runs in scope, read once (the detector runs over chunks of runs).
+CREATE OR REPLACE TEMP TABLE det_edges AS
+SELECT * FROM edges SEMI JOIN det_scope USING (run_id) WHERE kind IN ('consumes', 'handoff');
+
 CREATE OR REPLACE TEMP TABLE det_value_flow AS
 SELECT DISTINCT i.run_id, i.step_id AS seed, i.why, v.step_id, v.agent, v.kind, v.field,
        v.step_id = a.step_id AS is_answer
@@ -17,9 +21,9 @@ GROUP BY run_id, seed
 HAVING bool_or((kind = 'tool' AND field = 'input') OR is_answer)
 UNION
 SELECT DISTINCT s.run_id, s.step_id, 'failed step consumed by ' || d.agent
-FROM steps s SEMI JOIN det_scope USING (run_id)
-JOIN edges e ON e.run_id = s.run_id AND e.src_step = s.step_id AND e.kind = 'consumes'
-JOIN steps d ON d.run_id = e.run_id AND d.step_id = e.dst_step
+FROM det_steps s
+JOIN det_edges e ON e.run_id = s.run_id AND e.src_step = s.step_id AND e.kind = 'consumes'
+JOIN det_steps d ON d.run_id = e.run_id AND d.step_id = e.dst_step
 WHERE s.status = 'error' AND d.agent IS DISTINCT FROM s.agent;
 
 CREATE OR REPLACE TEMP TABLE det_downstream AS
@@ -27,7 +31,7 @@ WITH RECURSIVE flow(run_id, seed, step_id, hops) AS (
     SELECT run_id, step_id, step_id, 0 FROM det_seeds
     UNION
     SELECT f.run_id, f.seed, e.dst_step, f.hops + 1
-    FROM flow f JOIN edges e ON e.run_id = f.run_id AND e.src_step = f.step_id AND e.kind IN ('consumes', 'handoff')
+    FROM flow f JOIN det_edges e ON e.run_id = f.run_id AND e.src_step = f.step_id
     WHERE f.hops < 64
 )
 SELECT run_id, seed, step_id FROM flow WHERE hops > 0
@@ -37,13 +41,13 @@ SELECT f.run_id, f.seed, f.step_id FROM det_value_flow f SEMI JOIN det_seeds s O
 CREATE OR REPLACE TEMP TABLE det_cascade AS
 SELECT d.run_id, d.seed, d.step_id, s.agent
 FROM (SELECT DISTINCT run_id, seed, step_id FROM det_downstream) d
-JOIN steps s ON s.run_id = d.run_id AND s.step_id = d.step_id;
+JOIN det_steps s ON s.run_id = d.run_id AND s.step_id = d.step_id;
 
 CREATE OR REPLACE TEMP TABLE det_cascade_origins AS
 SELECT c.run_id, c.seed, o.agent, any_value(sd.why) AS why, count(DISTINCT c.step_id) AS n,
        list(DISTINCT c.step_id ORDER BY c.step_id) AS downstream, list(DISTINCT c.agent) AS agents
 FROM det_cascade c
-JOIN steps o ON o.run_id = c.run_id AND o.step_id = c.seed
+JOIN det_steps o ON o.run_id = c.run_id AND o.step_id = c.seed
 JOIN det_seeds sd ON sd.run_id = c.run_id AND sd.step_id = c.seed
 GROUP BY c.run_id, c.seed, o.agent
 HAVING count(DISTINCT c.agent) FILTER (WHERE c.agent IS DISTINCT FROM o.agent) > 0;

@@ -5,7 +5,7 @@
 -- call, hand-off) sees what ended before it started; a composite span (agent, chain, system)
 -- reports at its end what its children produced. Without timestamps, the order of the log.
 CREATE OR REPLACE TEMP TABLE det_steps AS
-SELECT run_id, step_id, agent, kind, input, output, parent_id,
+SELECT run_id, step_id, agent, kind, status, input, output, parent_id,
        coalesce(epoch_us(started_at)::DOUBLE, seq::DOUBLE) AS t0,
        coalesce(epoch_us(ended_at)::DOUBLE, seq + 0.5) AS t1,
        CASE WHEN kind IN ('agent', 'chain', 'system') THEN coalesce(epoch_us(ended_at)::DOUBLE, seq + 0.5)
