@@ -19,14 +19,14 @@ The Shapley engine itself (ours vs shap's explainers at equal budgets) is in ``b
 from __future__ import annotations
 
 import argparse
-import math
 import statistics
 import time
 from itertools import combinations
 
 import workbench as wb
-from workbench.attribution import attribute
+from workbench.attribution import attribute, decisive_step
 from workbench.attribution._attribute import STEP_KINDS
+from workbench.attribution._decisive import search_budget
 from workbench.attribution._runner import ReplayRunner
 
 
@@ -93,8 +93,6 @@ def decisive_cost(system, ws, runs) -> tuple[list[tuple], dict]:  # noqa: ANN001
         steps = ws.steps(run.run_id)
         cands = steps[steps["kind"].isin(STEP_KINDS)].sort_values("seq")["step_id"].tolist()
         runner = ReplayRunner(system.replay, run.run_id, unit="step")
-        from workbench.attribution import decisive_step
-
         found = decisive_step(runner, cands, check_alone=False)
         searched.append(found.replays)
         # A linear scan repairs one more step at a time until the run succeeds.
@@ -103,7 +101,7 @@ def decisive_cost(system, ws, runs) -> tuple[list[tuple], dict]:  # noqa: ANN001
             if scan.value(frozenset(cands[: t + 1])) >= 0.5:
                 break
         scanned.append(scan.log.replays)
-        bound.append(math.ceil(math.log2(len(cands))) + 1)
+        bound.append(search_budget(len(cands)))
     rows = [("binary search (prefix repairs)", len(searched), statistics.mean(searched), max(searched)),
             ("linear scan", len(scanned), statistics.mean(scanned), max(scanned)),
             ("bound log2(T) + 1", len(bound), statistics.mean(bound), max(bound))]

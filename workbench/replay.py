@@ -17,7 +17,7 @@ outcomes were computed elsewhere.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -111,8 +111,3 @@ class TableReplay:
         self.calls += 1
         ok = bool(self._outcome(run_id, frozenset(intervention.agents) | frozenset(intervention.steps)))
         return ReplayResult(outcome="success" if ok else "failure", success=ok)
-
-
-def as_units(items: Iterable[str] | None) -> frozenset[str]:
-    """A frozenset of unit names (``None`` is empty)."""
-    return frozenset(items or ())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 from pathlib import Path
@@ -94,3 +95,20 @@ def test_oversized_attribute_and_invalid_utf8_are_quarantined(tmp_path: Path) ->
     assert "bytes (limit" in q.loc[5, "reason"]
     assert "UTF-8" in q.loc[6, "reason"] or "JSON" in q.loc[6, "reason"]
     assert len(q.loc[5, "raw"]) > 5 * 1024 * 1024  # the record is kept whole, not cut
+
+
+def test_gzipped_and_plain_files_read_the_same(tmp_path: Path) -> None:
+    span = {"traceId": "0af7651916cd43dd8448eb211c80319c", "spanId": "b7ad6b7169203331", "parentSpanId": "",
+            "name": "invoke_agent planner", "startTimeUnixNano": "1767225600000000000",
+            "endTimeUnixNano": "1767225601000000000", "status": {"code": 2},
+            "attributes": [{"key": "gen_ai.operation.name", "value": {"stringValue": "invoke_agent"}},
+                           {"key": "gen_ai.agent.name", "value": {"stringValue": "planner"}}]}
+    line = json.dumps({"resourceSpans": [{"resource": {"attributes": []},
+                                          "scopeSpans": [{"scope": {"name": "t"}, "spans": [span]}]}]})
+    native = "\n".join(json.dumps(r) for r in _valid(1, 3))
+    for name, text in (("otlp", line), ("native", native)):
+        plain, packed = tmp_path / f"{name}.jsonl", tmp_path / f"{name}.jsonl.gz"
+        plain.write_text("\ufeff" + text + "\n")
+        packed.write_bytes(gzip.compress(("\ufeff" + text + "\n").encode()))
+        a, b = wb.open().ingest(plain), wb.open().ingest(packed)
+        assert (a.stored, a.quarantined) == (b.stored, b.quarantined) and a.stored > 0 and a.quarantined == 0, name

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import glob
-import gzip
 import html
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ from tqdm.auto import tqdm
 from ..exceptions import FormatError, IngestError
 from ..store._connection import sql_statements
 from ._base import Adapter, RecordsAdapter, Stage, create_stage_tables, drop_stage_tables
+from ._jsonio import open_input
 from ._registry import ADAPTERS, RECORD_ADAPTERS
 
 _HEAD_BYTES = 64 * 1024
@@ -70,9 +70,9 @@ class IngestReport:
 
 
 def _read_head(path: Path) -> bytes:
-    opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rb") as fh:
-        return fh.read(_HEAD_BYTES)
+    # Sniffers see the text as the readers do: gunzipped, without a byte-order mark.
+    with open_input(path) as fh:
+        return fh.read(_HEAD_BYTES).removeprefix(b"\xef\xbb\xbf")
 
 
 def expand_paths(source: str | os.PathLike[str] | Sequence[str | os.PathLike[str]]) -> list[Path]:
@@ -194,8 +194,3 @@ def _report(con: duckdb.DuckDBPyConnection, stage: Stage, files: list[str]) -> I
         "SELECT file, line, reason FROM stage_rejects ORDER BY file, line LIMIT ?", [_MAX_ERRORS]).fetchall()]
     return IngestReport(read=stage.read, stored=staged - bad, quarantined=adapter_rejects + bad,
                         errors=errors, added=added, files=files, runs=runs, labels=labels)
-
-
-def ingest_records(con: duckdb.DuckDBPyConnection, records: Iterable[Any]) -> IngestReport:
-    """Ingest in-memory native records (dicts or objects with ``to_records()``)."""
-    return run_ingest(con, records)

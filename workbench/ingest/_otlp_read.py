@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import binascii
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +20,7 @@ from ._conventions import (
     map_span,
     status_of,
 )
+from ._jsonio import jsonl_lines
 
 # Largest single-document (non-JSONL) file parsed in one go; a bigger file is read line by line.
 MAX_DOCUMENT_BYTES = 512 * 1024 * 1024
@@ -338,18 +338,9 @@ def write_runs(ctx: _Context, extra: str | None = None) -> None:
         stage.con.unregister(view)
 
 
-def _lines(path: Path) -> Iterator[tuple[int, bytes]]:
-    with open(path, "rb") as fh:
-        for n, line in enumerate(fh, start=1):
-            if n == 1 and line.startswith(b"\xef\xbb\xbf"):
-                line = line[3:]
-            if line.strip():
-                yield n, line
-
-
 def _is_single_document(path: Path) -> bool:
     """True when the file is one (multi-line) JSON document rather than JSONL."""
-    for _, line in _lines(path):
+    for _, line in jsonl_lines(path):
         try:
             orjson.loads(line)
             return False  # the first line is a whole record: JSONL

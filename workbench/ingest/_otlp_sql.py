@@ -16,6 +16,7 @@ from ._conventions import (
     OPERATION_KINDS,
     SLOT_KEYS,
 )
+from ._jsonio import open_input
 from ._otlp_read import _Context, stage_line
 
 # -- the SQL path ------------------------------------------------------------------------------------
@@ -196,7 +197,7 @@ def stage_jsonl_sql(path: Path, ctx: _Context) -> str:
     con.execute(f"CREATE OR REPLACE TEMP TABLE {runs} (run_id VARCHAR, order_hint BIGINT, line BIGINT, "
                 "system VARCHAR, attributes VARCHAR)")
     cols = ", ".join(_STEP_OUT)
-    with open(path, "rb") as fh:
+    with open_input(path) as fh:
         first = 1
         while batch := fh.readlines(_BATCH_BYTES):
             numbers = range(first, first + len(batch))

@@ -22,15 +22,14 @@ an outcome.
 
 from __future__ import annotations
 
-import gzip
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import orjson
 
 from ._base import Adapter, RecordError, Stage
+from ._jsonio import iter_json
 from ._values import iso_to_ns, logprob_stats
 
 # Langfuse observation types with a meaning of their own; SPAN and EVENT say nothing about the work.
@@ -60,53 +59,6 @@ _DUPLICATE_KEYS = ("input.value", "output.value", "llm.input_messages.", "llm.ou
                    "gcp.vertex.agent.llm_request", "gcp.vertex.agent.llm_response")
 _OBS_EXTRA = ("version", "modelParameters", "promptName", "promptVersion", "completionStartTime",
               "timeToFirstToken", "toolCallNames", "environment")
-
-_MAX_RAW = 64 * 1024
-
-
-def read_bytes(path: Path) -> bytes:
-    """The bytes of ``path``, gunzipped when it ends in ``.gz``, without a UTF-8 byte-order mark."""
-    data = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
-    return data.removeprefix(b"\xef\xbb\xbf")
-
-
-def iter_json(path: Path) -> Iterator[tuple[int, Any, bytes | None, str | None]]:
-    """Yield ``(line, value, raw, error)`` for each JSON value of a JSON document or a JSONL file.
-
-    A document that parses as a whole is one value at line 1 with ``raw`` None. Otherwise the file is
-    JSONL (one value per non-blank line, ``raw`` its bytes) when at least one line parses; if none
-    does, the whole file is one broken value. ``error`` is why a value could not be parsed.
-    """
-    data = read_bytes(path)
-    if not data.strip():
-        return
-    try:
-        yield 1, orjson.loads(data), None, None
-        return
-    except orjson.JSONDecodeError as exc:
-        whole_error = str(exc)
-    # JSONL: lines that fail before the first good one are held back, so that a file no line of which
-    # parses is one broken document rather than one reject per line.
-    held: list[tuple[int, Any, bytes | None, str | None]] = []
-    good = False
-    for n, line in enumerate(data.split(b"\n"), start=1):
-        if not line.strip():
-            continue
-        try:
-            item: tuple[int, Any, bytes | None, str | None] = (n, orjson.loads(line), line, None)
-        except orjson.JSONDecodeError as exc:
-            item = (n, None, line, f"broken JSON: {exc}")
-        if good:
-            yield item
-        elif item[3] is None:
-            good = True
-            yield from held
-            yield item
-        else:
-            held.append(item)
-    if not good:
-        yield 1, None, data[:_MAX_RAW], f"broken JSON: {whole_error}"
-
 
 def _json_dict(value: Any) -> dict | None:
     """A dict, or the dict a JSON string encodes (Langfuse keeps ``metadata`` as a JSON string)."""

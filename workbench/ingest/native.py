@@ -20,14 +20,14 @@ Each line has a ``record`` key (``"step"`` when absent):
 
 from __future__ import annotations
 
-import gzip
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import orjson
 
 from ._base import Adapter, RecordError, RecordsAdapter, Stage
+from ._jsonio import jsonl_lines
 from ._values import iso_to_ns, logprob_stats
 
 _STEP_PASS = ("parent_id", "agent", "kind", "name", "tool", "model", "latency_ms", "error", "input",
@@ -94,14 +94,6 @@ def stage_record(rec: Any, line: int, stage: Stage, raw: Any = None) -> None:
         stage.reject(line=line, reason=f"unknown record type {kind!r}", raw=raw or rec)
 
 
-def _lines(path: Path) -> Iterator[tuple[int, bytes]]:
-    opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rb") as fh:
-        for n, line in enumerate(fh, start=1):
-            if line.strip():
-                yield n, line
-
-
 class NativeJsonl(Adapter):
     """The workbench's own JSONL (what the simulator writes)."""
 
@@ -120,7 +112,7 @@ class NativeJsonl(Adapter):
         )
 
     def stage(self, path: Path, stage: Stage) -> None:
-        for n, line in _lines(path):
+        for n, line in jsonl_lines(path):
             try:
                 rec = orjson.loads(line)
             except orjson.JSONDecodeError as exc:

@@ -31,6 +31,7 @@ import orjson
 
 from ._base import Adapter, Stage
 from ._conventions import StepSink, map_span, status_of
+from ._jsonio import jsonl_lines, read_bytes
 from ._values import iso_duration_ms, iso_to_ns
 
 MAX_DOCUMENT_BYTES = 512 * 1024 * 1024
@@ -124,26 +125,28 @@ def _stage_span(stage: Stage, sink: StepSink, runs: set[str], *, line: int, orde
 
 def _records(path: Path) -> Iterator[tuple[int, Any, bytes | None]]:
     """(line, parsed JSON or the exception, raw line) of a JSONL file, or of one multi-line document."""
-    with open(path, "rb") as fh:
-        lines = ((n, b) for n, b in enumerate(fh, start=1) if b.strip())
-        first = next(lines, None)
-        if first is None:
-            return
-        try:
-            yield first[0], orjson.loads(first[1].removeprefix(b"\xef\xbb\xbf")), first[1]
-        except orjson.JSONDecodeError as exc:
-            if path.stat().st_size <= MAX_DOCUMENT_BYTES:
-                try:
-                    yield 1, orjson.loads(path.read_bytes().removeprefix(b"\xef\xbb\xbf")), None
-                    return
-                except orjson.JSONDecodeError:
-                    pass
-            yield first[0], exc, first[1]
-        for n, b in lines:
+    lines = jsonl_lines(path)
+    first = next(lines, None)
+    if first is None:
+        return
+    try:
+        yield first[0], orjson.loads(first[1]), first[1]
+    except orjson.JSONDecodeError as exc:
+        if path.stat().st_size <= MAX_DOCUMENT_BYTES:
             try:
-                yield n, orjson.loads(b), b
-            except orjson.JSONDecodeError as exc:
-                yield n, exc, b
+                doc = orjson.loads(read_bytes(path))
+            except orjson.JSONDecodeError:
+                pass
+            else:
+                lines.close()
+                yield 1, doc, None
+                return
+        yield first[0], exc, first[1]
+    for n, b in lines:
+        try:
+            yield n, orjson.loads(b), b
+        except orjson.JSONDecodeError as exc:
+            yield n, exc, b
 
 
 def _get(rec: dict[str, Any], flat: str, *path: str) -> Any:

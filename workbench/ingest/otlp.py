@@ -29,7 +29,8 @@ from ._base import Adapter, Stage
 from ._conventions import (
     StepSink,
 )
-from ._otlp_read import _Context, _is_single_document, _lines, stage_document, stage_line, write_runs
+from ._jsonio import jsonl_lines, read_bytes
+from ._otlp_read import _Context, _is_single_document, stage_document, stage_line, write_runs
 from ._otlp_sql import stage_jsonl_sql
 
 
@@ -58,7 +59,7 @@ class OtlpJson(Adapter):
         extra_runs = None
         try:
             if _is_single_document(path):
-                data = path.read_bytes().removeprefix(b"\xef\xbb\xbf")
+                data = read_bytes(path)
                 try:
                     top = orjson.loads(data)
                 except orjson.JSONDecodeError:
@@ -69,7 +70,7 @@ class OtlpJson(Adapter):
             if self.fast:
                 extra_runs = stage_jsonl_sql(path, ctx)
                 return
-            for n, line in _lines(path):
+            for n, line in jsonl_lines(path):
                 stage_line(line, n, ctx)
         finally:
             ctx.sink.flush()

@@ -28,7 +28,7 @@ from typing import Any
 import orjson
 
 from ._base import Adapter, RecordError, Stage
-from .langfuse import iter_json, read_bytes
+from ._jsonio import iter_json, read_bytes
 
 _SPEAKER = re.compile(r"^(?P<agent>[^()]*?)\s*\((?P<note>[^()]*)\)\s*$")
 _EXIT = re.compile(r"^\s*exitcode:\s*(-?\d+)")
