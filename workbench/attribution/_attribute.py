@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..exceptions import WorkbenchError
+from ..exceptions import InvalidParameterError
 from ._decisive import DecisiveStep, decisive_step
 from ._runner import ReplayLog, ReplayRunner, kept_game
 from ._shapley import AUTO_EXACT_MAX_PLAYERS, shapley
@@ -58,7 +58,7 @@ class Attribution:
 def _players(ws, run_id: str, unit: str, players: Sequence[str] | None) -> tuple[list[str], pd.DataFrame]:  # noqa: ANN001
     steps = ws.steps(run_id)
     if steps.empty:
-        raise WorkbenchError(f"no run {run_id!r} in this store (or it has no steps)")
+        raise InvalidParameterError(f"no run {run_id!r} in this store (or it has no steps)")
     if players is not None:
         return list(players), steps
     if unit == "agent":
@@ -136,11 +136,11 @@ def attribute(ws, run_id: str, replay: Callable, unit: str = "agent", method: st
         ``.values`` per player, ``.verdict``, ``.decisive``, and the replays used.
     """
     if unit not in _UNITS:
-        raise WorkbenchError(f"unit must be one of {_UNITS} (got {unit!r})")
+        raise InvalidParameterError(f"unit must be one of {_UNITS} (got {unit!r})")
     if method not in _METHODS:
-        raise WorkbenchError(f"method must be one of {_METHODS} (got {method!r})")
+        raise InvalidParameterError(f"method must be one of {_METHODS} (got {method!r})")
     if counterfactual not in ("repair", "baseline"):
-        raise WorkbenchError(f"counterfactual must be 'repair' or 'baseline' (got {counterfactual!r})")
+        raise InvalidParameterError(f"counterfactual must be 'repair' or 'baseline' (got {counterfactual!r})")
     start = time.perf_counter()
     cache = {} if cache is None else cache
     names, steps = _players(ws, run_id, unit, players)
