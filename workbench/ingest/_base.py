@@ -166,8 +166,8 @@ def _text(value: Any, field: str) -> str | None:
         if deeper_than(value):
             raise RecordError(f"field {field!r} is nested deeper than {MAX_DEPTH} levels (the limit)")
         try:
-            text = json.dumps(value, ensure_ascii=False, default=str)
-        except ValueError as exc:  # a circular structure handed over in memory
+            text = json.dumps(value, ensure_ascii=False, default=str, allow_nan=False)
+        except ValueError as exc:  # NaN or infinity (not JSON), or a circular structure handed over in memory
             raise RecordError(f"field {field!r} cannot be written as JSON: {exc}") from None
     elif isinstance(value, (int, float, bool)):
         text = str(value)
@@ -486,12 +486,15 @@ def _raw_bytes(raw: Any) -> bytes | None:
         return bytes(raw)
     if isinstance(raw, str):
         return raw.encode("utf-8", errors="backslashreplace")
+    if deeper_than(raw):
+        return f"<a {type(raw).__name__} nested deeper than {MAX_DEPTH} levels>".encode()
     try:
-        if deeper_than(raw):
-            raise ValueError("too deep")
         return json.dumps(raw, ensure_ascii=False, default=str).encode("utf-8", errors="backslashreplace")
     except (TypeError, ValueError, RecursionError):
-        return repr(raw)[:MAX_RAW_BYTES].encode("utf-8", errors="backslashreplace")
+        try:
+            return repr(raw)[:MAX_RAW_BYTES].encode("utf-8", errors="backslashreplace")
+        except RecursionError:
+            return f"<a {type(raw).__name__} that cannot be written out>".encode()
 
 
 def _raw_record(raw: Any) -> tuple[str | None, int | None, str | None]:

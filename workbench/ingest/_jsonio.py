@@ -235,9 +235,26 @@ def deeper_than(value: Any, limit: int = MAX_DEPTH) -> bool:
     return False
 
 
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+
+
 def may_be_deep(raw: bytes, limit: int = MAX_DEPTH) -> bool:
-    """False when ``raw`` JSON text has too few brackets to nest past ``limit`` (a cheap pre-check)."""
-    return raw.count(b"[") + raw.count(b"{") > limit
+    """False when ``raw`` JSON text surely nests no deeper than ``limit`` (a cheap pre-check in C).
+
+    The brackets alone are kept and innermost pairs peeled off, one level per pass; brackets inside
+    strings can only make this say "maybe", never wrongly "no".
+    """
+    shape = raw.translate(None, _NOT_BRACKETS)
+    if len(shape) <= 2 * limit:
+        return False
+    for _ in range(limit):
+        if not shape:
+            return False
+        peeled = shape.replace(b"[]", b"").replace(b"{}", b"")
+        if len(peeled) == len(shape):
+            return True  # unbalanced (a bracket inside a string): look at the parsed value
+        shape = peeled
+    return bool(shape)
 
 
 def depth_error(value: Any, raw: bytes | None = None, limit: int = MAX_DEPTH) -> str | None:
