@@ -79,7 +79,30 @@ class IngestReport:
 
 def _read_head(path: Path) -> bytes:
     # Sniffers see the text as the readers do: gunzipped, without a byte-order mark.
-    return read_head(path, _HEAD_BYTES)
+    head, broken = read_head(path, _HEAD_BYTES)
+    if broken is not None and not head.strip():
+        raise _Unreadable(broken)
+    return head
+
+
+class _Unreadable(Exception):
+    """A compressed file that breaks before anything could be read from it."""
+
+
+class _BrokenFile(Adapter):
+    """Stands in for the adapter of a file nothing can be read from: the file is one quarantined record."""
+
+    name = "unknown"
+
+    def __init__(self, why: str) -> None:
+        self.why = why
+
+    def sniff(self, path: Path, head: bytes) -> bool:  # noqa: D102 - never sniffed
+        return False
+
+    def stage(self, path: Path, stage: Stage) -> None:  # noqa: D102
+        stage.reject(line=1, reason=f"compressed stream broken at byte offset 0, nothing could be read "
+                                    f"({self.why})")
 
 
 def choose_adapter(path: Path, fmt: str | None = None) -> Adapter:
@@ -125,6 +148,8 @@ def _plan(source: Any, fmt: str | None) -> tuple[list[tuple[Path, Adapter]], lis
     for path, named in files:
         try:
             jobs.append((path, choose_adapter(path, fmt)))
+        except _Unreadable as exc:
+            jobs.append((path, _BrokenFile(str(exc))))
         except _EmptyFile:
             skipped.append((display(path), "empty file"))
         except FormatError as exc:

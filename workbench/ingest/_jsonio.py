@@ -39,8 +39,6 @@ MAX_DEPTH = 100
 #: Longest prefix of a rejected record's source text kept in the quarantine.
 MAX_RAW_BYTES = 1024 * 1024
 
-_BROKEN = (EOFError, zlib.error, gzip.BadGzipFile)
-
 
 def open_input(path: Path) -> BinaryIO:
     """``path`` opened for binary reading, gunzipped on the fly when it ends in ``.gz``."""
@@ -48,28 +46,67 @@ def open_input(path: Path) -> BinaryIO:
 
 
 class _Stream:
-    """Decompressed chunks of one file; remembers where (and why) a compressed stream broke."""
+    """Decompressed chunks of one file; remembers where (and why) a compressed stream broke.
+
+    gzip is inflated here with :mod:`zlib` in bounded steps rather than through :class:`gzip.GzipFile`,
+    whose ``read`` loses what it inflated when the stream turns out to be cut.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self.offset = 0  # decompressed bytes handed out
+        self.compressed_offset = 0  # compressed bytes consumed
         self.broken: str | None = None
 
     def chunks(self) -> Iterator[bytes]:
-        with open_input(self.path) as fh:
-            first = True
-            while True:
-                try:
-                    chunk = fh.read(_CHUNK)
-                except _BROKEN as exc:
-                    self.broken = f"{type(exc).__name__}: {exc}"
-                    return
-                if not chunk:
-                    return
-                if first:
-                    chunk, first = chunk.removeprefix(_BOM), False
+        source = self._gunzip() if self.path.suffix == ".gz" else self._plain()
+        first = True
+        for chunk in source:
+            if first:
+                chunk, first = chunk.removeprefix(_BOM), False
+            if chunk:
                 self.offset += len(chunk)
                 yield chunk
+
+    def _plain(self) -> Iterator[bytes]:
+        with open(self.path, "rb") as fh:
+            while chunk := fh.read(_CHUNK):
+                yield chunk
+
+    def _gunzip(self) -> Iterator[bytes]:
+        with open(self.path, "rb") as fh:
+            inflater = zlib.decompressobj(wbits=47)  # 32 + 15: a gzip (or zlib) header, read by zlib
+            pending = b""
+            started = False
+            while True:
+                if not pending:
+                    pending = fh.read(8 * 1024)  # small steps: a corrupt block costs only itself
+                    if not pending:
+                        break
+                    self.compressed_offset += len(pending)
+                try:
+                    out = inflater.decompress(pending, _CHUNK)  # never more than a chunk at once
+                except zlib.error as exc:
+                    self.broken = f"corrupt compressed data near compressed byte {self.compressed_offset:,}: {exc}"
+                    return
+                started = True
+                pending = inflater.unconsumed_tail
+                if out:
+                    yield out
+                if inflater.eof:
+                    rest = inflater.unused_data + pending
+                    if not rest.strip(b"\x00"):
+                        pending = b""
+                        continue  # padding after the last member
+                    inflater = zlib.decompressobj(wbits=47)  # a concatenated gzip member
+                    pending = rest
+            if started and not inflater.eof:
+                tail = inflater.flush()
+                if tail:
+                    yield tail
+                self.broken = "EOFError: the compressed file ends before its end-of-stream marker"
+            elif not started:
+                self.broken = "EOFError: the compressed file is empty"
 
 
 class _Oversize:
@@ -208,15 +245,18 @@ def read_bytes(path: Path, limit: int = MAX_DOCUMENT_BYTES) -> bytes:
     return data or b""
 
 
-def read_head(path: Path, size: int) -> bytes:
-    """The first ``size`` decompressed bytes of ``path`` (fewer when the stream breaks), no BOM."""
+def read_head(path: Path, size: int) -> tuple[bytes, str | None]:
+    """The first ``size`` decompressed bytes of ``path`` (fewer when the stream breaks), no BOM.
+
+    Also says why the stream broke when it broke before ``size`` bytes, else None.
+    """
     stream = _Stream(path)
     out = bytearray()
     for chunk in stream.chunks():
         out += chunk
         if len(out) >= size:
             break
-    return bytes(out[:size])
+    return bytes(out[:size]), stream.broken
 
 
 def deeper_than(value: Any, limit: int = MAX_DEPTH) -> bool:
