@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 import os
 from pathlib import Path
@@ -94,7 +95,10 @@ def test_oversized_attribute_and_invalid_utf8_are_quarantined(tmp_path: Path) ->
     q = ws.quarantine().set_index("line")
     assert "bytes (limit" in q.loc[5, "reason"]
     assert "UTF-8" in q.loc[6, "reason"] or "JSON" in q.loc[6, "reason"]
-    assert len(q.loc[5, "raw"]) > 5 * 1024 * 1024  # the record is kept whole, not cut
+    # The quarantine keeps a bounded prefix of the record, with the whole record's length and hash.
+    whole = lines[4] + b"\n"  # the line as read
+    assert q.loc[5, "raw"].encode() == whole[:1024 * 1024]
+    assert q.loc[5, "raw_bytes"] == len(whole) and q.loc[5, "raw_sha256"] == hashlib.sha256(whole).hexdigest()
 
 
 def test_gzipped_and_plain_files_read_the_same(tmp_path: Path) -> None:

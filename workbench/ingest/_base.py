@@ -23,20 +23,29 @@ Rules for adapters
 
 from __future__ import annotations
 
+import hashlib
 import json
+import math
 from abc import ABC, abstractmethod
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, ClassVar
 
 import duckdb
 import pyarrow as pa
 
+from ._jsonio import MAX_DEPTH, MAX_RAW_BYTES, deeper_than
+
 STEP_KINDS = ("llm", "tool", "agent", "handoff", "human", "system", "chain", "retriever", "other")
 
 # Largest text a single field may hold before the record is quarantined (a 10 MB attribute is a bug
 # in the producer, and would make every view of the run unusable).
 MAX_FIELD_BYTES = 4 * 1024 * 1024
+OUTCOMES = ("success", "failure", "unknown")
+EDGE_KINDS = ("handoff", "consumes")
+# Timestamps are nanoseconds since 1970 that fit a signed 64-bit integer (up to the year 2262).
+_NS_MAX = 2**63
 
 STAGE_STEP_COLUMNS: dict[str, pa.DataType] = {
     "file": pa.string(),
@@ -105,6 +114,8 @@ STAGE_QUARANTINE_COLUMNS: dict[str, pa.DataType] = {
     "source": pa.string(),
     "run_id": pa.string(),
     "step_id": pa.string(),
+    "raw_bytes": pa.int64(),
+    "raw_sha256": pa.string(),
 }
 
 _TABLES = {
@@ -152,7 +163,12 @@ def _text(value: Any, field: str) -> str | None:
     if value is None or isinstance(value, str):
         text = value
     elif isinstance(value, (dict, list)):
-        text = json.dumps(value, ensure_ascii=False, default=str)
+        if deeper_than(value):
+            raise RecordError(f"field {field!r} is nested deeper than {MAX_DEPTH} levels (the limit)")
+        try:
+            text = json.dumps(value, ensure_ascii=False, default=str, allow_nan=False)
+        except ValueError as exc:  # NaN or infinity (not JSON), or a circular structure handed over in memory
+            raise RecordError(f"field {field!r} cannot be written as JSON: {exc}") from None
     elif isinstance(value, (int, float, bool)):
         text = str(value)
     else:
@@ -211,14 +227,45 @@ def _float(value: Any, field: str) -> float | None:
         return None
     if isinstance(value, bool):
         raise RecordError(f"field {field!r} must be a number (got a boolean)")
+    number: float | None = None
     if isinstance(value, (int, float)):
-        return float(value)
-    if isinstance(value, str):
         try:
-            return float(value)
+            number = float(value)
+        except OverflowError:
+            raise RecordError(f"field {field!r} is out of range ({str(value)[:40]})") from None
+    elif isinstance(value, str):
+        try:
+            number = float(value)
         except ValueError:
             pass
-    raise RecordError(f"field {field!r} must be a number (got {type(value).__name__} {str(value)[:40]!r})")
+    if number is None:
+        raise RecordError(f"field {field!r} must be a number (got {type(value).__name__} {str(value)[:40]!r})")
+    if math.isinf(number):
+        raise RecordError(f"field {field!r} is infinite")
+    return number
+
+
+def _plain_text(value: Any, field: str) -> str | None:
+    """A field that must be text when given (names, ids, enums): anything else is a bad record."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise RecordError(f"field {field!r} must be text (got a {type(value).__name__})")
+    return _text(value, field)
+
+
+def _outcome(value: Any, field: str = "outcome") -> str | None:
+    text = _plain_text(value, field)
+    if text is not None and text not in OUTCOMES:
+        raise RecordError(f"{field} must be success, failure or unknown (got {text[:40]!r})")
+    return text
+
+
+def _describe(exc: BaseException) -> str:
+    """A quarantine reason for an unexpected failure while reading one record."""
+    if isinstance(exc, RecursionError):
+        return f"nested too deeply to read (limit {MAX_DEPTH} levels)"
+    return f"cannot read record: {type(exc).__name__}: {str(exc)[:300]}"
 
 
 class Stage:
@@ -252,7 +299,16 @@ class Stage:
         except RecordError as exc:
             self._reject(line, str(exc), raw, run_id, step_id)
             return False
-        row["raw"] = None if raw is None else _safe_raw(raw)
+        except TypeError as exc:
+            if str(exc).startswith("unknown step fields"):
+                raise  # a bug in the adapter, not in the record
+            self._reject(line, _describe(exc), raw, run_id, step_id)
+            return False
+        except Exception as exc:  # noqa: BLE001 - one record never costs the others
+            self._reject(line, _describe(exc), raw, run_id, step_id)
+            return False
+        data = _raw_bytes(raw)
+        row["raw"] = None if data is None else data[:MAX_RAW_BYTES].decode("utf-8", errors="backslashreplace")
         self._append("steps", row)
         return True
 
@@ -287,6 +343,12 @@ class Stage:
                 row[key] = _text(value, key)
         if row["kind"] is None:
             row["kind"] = "other"
+        if row["kind"] not in STEP_KINDS:
+            raise RecordError(f"kind must be one of {', '.join(STEP_KINDS)} (got {row['kind'][:40]!r})")
+        for key, what in (("start_ns", "start time"), ("end_ns", "end time")):
+            ns = row[key]
+            if ns is not None and not 0 <= ns < _NS_MAX:
+                raise RecordError(f"{what} is out of range ({ns} ns since 1970; the range is 1970 to 2262)")
         if row["status"] not in ("ok", "error", "unset"):
             raise RecordError(f"status must be ok, error or unset (got {row['status']!r})")
         conf = row["confidence"]
@@ -295,42 +357,90 @@ class Stage:
         return row
 
     def reject(self, *, line: int, reason: str, raw: Any = None, run_id: Any = None,
-               step_id: Any = None) -> None:
-        """Quarantine one record that could not be read."""
-        self.read += 1
-        self._reject(line, reason, raw, run_id, step_id)
+               step_id: Any = None, raw_bytes: int | None = None, raw_sha256: str | None = None) -> None:
+        """Quarantine one record that could not be read.
 
-    def _reject(self, line: int, reason: str, raw: Any, run_id: Any, step_id: Any) -> None:
+        ``raw`` is kept up to ``MAX_RAW_BYTES``; ``raw_bytes`` / ``raw_sha256`` give the length and hash
+        of the whole record when ``raw`` is only its prefix (otherwise they are computed from ``raw``).
+        """
+        self.read += 1
+        self._reject(line, reason, raw, run_id, step_id, raw_bytes, raw_sha256)
+
+    @contextmanager
+    def guard(self, line: int, raw: Any = None, run_id: Any = None, step_id: Any = None) -> Iterator[None]:
+        """Quarantine the record being read when reading it raises; the caller's loop goes on.
+
+        Adapters wrap the reading of each record (a line, a span, an observation, a turn) in this, so
+        that a failure nobody foresaw costs that record only.
+        """
+        try:
+            yield
+        except RecordError as exc:
+            self.reject(line=line, reason=str(exc), raw=raw, run_id=run_id, step_id=step_id)
+        except Exception as exc:  # noqa: BLE001 - one record never costs the others
+            self.reject(line=line, reason=_describe(exc), raw=raw, run_id=run_id, step_id=step_id)
+
+    def _reject(self, line: int, reason: str, raw: Any, run_id: Any, step_id: Any,
+                raw_bytes: int | None = None, raw_sha256: str | None = None) -> None:
+        text, size, digest = _raw_record(raw)
         self._append("quarantine", {
-            "file": self.file, "line": int(line), "reason": reason, "raw": _safe_raw(raw),
+            "file": self.file, "line": int(line), "reason": reason, "raw": text,
             "source": self.source,
-            "run_id": run_id if isinstance(run_id, str) else None,
-            "step_id": step_id if isinstance(step_id, str) else None,
+            "run_id": _short_id(run_id),
+            "step_id": _short_id(step_id),
+            "raw_bytes": raw_bytes if raw_bytes is not None else size,
+            "raw_sha256": raw_sha256 if raw_sha256 is not None else digest,
         })
 
     def run(self, *, run_id: str, line: int = 0, **fields: Any) -> None:
-        """Stage run-level facts (system, task, declared outcome …). Not counted in ``read``."""
+        """Stage run-level facts (system, task, declared outcome …). Not counted in ``read``.
+
+        Raises :class:`RecordError` on a value of the wrong type or an unknown outcome.
+        """
+        if not isinstance(run_id, str) or not run_id:
+            raise RecordError("missing or empty run id")
         row = {c: None for c in STAGE_RUN_COLUMNS}
-        row.update(file=self.file, line=line, run_id=run_id, source=fields.pop("source", self.source))
+        row.update(file=self.file, line=line, run_id=_text(run_id, "run_id"),
+                   source=fields.pop("source", self.source))
         for key, value in fields.items():
             if key not in STAGE_RUN_COLUMNS:
                 raise TypeError(f"unknown run field {key!r}")
             if key == "attributes":
                 row[key] = _attributes(value)
+            elif key == "outcome":
+                row[key] = _outcome(value)
+            elif key in ("system", "outcome_detail"):
+                row[key] = _plain_text(value, key)
             else:
                 row[key] = _text(value, key) if value is not None else None
         self._append("runs", row)
 
     def edge(self, *, run_id: str, src_step: str, dst_step: str, kind: str) -> None:
-        """Stage a dependency between two steps ('handoff' or 'consumes'; parent edges are derived)."""
-        self._append("edges", {"run_id": run_id, "src_step": src_step, "dst_step": dst_step, "kind": kind})
+        """Stage a dependency between two steps ('handoff' or 'consumes'; parent edges are derived).
+
+        Raises :class:`RecordError` when an id is not text or the kind is unknown.
+        """
+        row = {k: _plain_text(v, k) for k, v in
+               (("run_id", run_id), ("src_step", src_step), ("dst_step", dst_step), ("kind", kind))}
+        if not all(row.values()):
+            raise RecordError("edge record needs run_id, src_step, dst_step and kind")
+        if row["kind"] not in EDGE_KINDS:
+            raise RecordError(f"edge kind must be handoff or consumes (got {row['kind'][:40]!r})")
+        self._append("edges", row)
 
     def label(self, *, run_id: str, agent: str | None = None, step_id: str | None = None,
               kind: str | None = None, source: str = "ground_truth", outcome: str | None = None,
               detail: str | None = None) -> None:
-        """Stage a known culprit (and/or outcome) of a run."""
-        self._append("labels", {"run_id": run_id, "agent": agent, "step_id": step_id, "kind": kind,
-                                "source": source, "outcome": outcome, "detail": detail})
+        """Stage a known culprit (and/or outcome) of a run.
+
+        Raises :class:`RecordError` when a field is not text or the outcome is unknown.
+        """
+        row = {k: _plain_text(v, k) for k, v in (("run_id", run_id), ("agent", agent), ("step_id", step_id),
+                                                 ("kind", kind), ("source", source), ("detail", detail))}
+        if not row["run_id"]:
+            raise RecordError("label without a run id")
+        row["outcome"] = _outcome(outcome)
+        self._append("labels", row)
 
     # -- buffering --------------------------------------------------------------------------
     def _append(self, table: str, row: dict[str, Any]) -> None:
@@ -363,19 +473,41 @@ class Stage:
             self._flush_table(table)
 
 
-def _safe_raw(raw: Any) -> str | None:
-    """Text of a raw record for the quarantine, whatever it is (bytes may be invalid UTF-8)."""
+def _short_id(value: Any) -> str | None:
+    if not isinstance(value, str):
+        return None
+    return value[:512].encode("utf-8", errors="backslashreplace").decode("utf-8")
+
+
+def _raw_bytes(raw: Any) -> bytes | None:
     if raw is None:
         return None
     if isinstance(raw, (bytes, bytearray)):
-        return bytes(raw).decode("utf-8", errors="backslashreplace")
+        return bytes(raw)
     if isinstance(raw, str):
-        return raw.encode("utf-8", errors="backslashreplace").decode("utf-8")
+        return raw.encode("utf-8", errors="backslashreplace")
+    if deeper_than(raw):
+        return f"<a {type(raw).__name__} nested deeper than {MAX_DEPTH} levels>".encode()
     try:
-        return json.dumps(raw, ensure_ascii=False, default=str).encode(
-            "utf-8", errors="backslashreplace").decode("utf-8")
-    except (TypeError, ValueError):
-        return repr(raw)
+        return json.dumps(raw, ensure_ascii=False, default=str).encode("utf-8", errors="backslashreplace")
+    except (TypeError, ValueError, RecursionError):
+        try:
+            return repr(raw)[:MAX_RAW_BYTES].encode("utf-8", errors="backslashreplace")
+        except RecursionError:
+            return f"<a {type(raw).__name__} that cannot be written out>".encode()
+
+
+def _raw_record(raw: Any) -> tuple[str | None, int | None, str | None]:
+    """(text kept in the quarantine, whole length in bytes, SHA-256) of a rejected record's source.
+
+    The text is at most ``MAX_RAW_BYTES`` (cut at a character boundary); bytes that are not UTF-8
+    are written as backslash escapes.
+    """
+    data = _raw_bytes(raw)
+    if data is None:
+        return None, None, None
+    digest = hashlib.sha256(data).hexdigest()
+    return data[:MAX_RAW_BYTES].decode("utf-8", errors="backslashreplace"), len(data), digest
 
 
 class Adapter(ABC):

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import glob
 import html
 import os
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,10 +11,12 @@ from typing import Any
 import duckdb
 from tqdm.auto import tqdm
 
-from ..exceptions import FormatError, IngestError
+from ..exceptions import FormatError, IngestError, WorkbenchError
 from ..store._connection import sql_statements
-from ._base import Adapter, RecordsAdapter, Stage, create_stage_tables, drop_stage_tables
-from ._jsonio import open_input
+from ..store._transaction import drop_temp_tables, temp_tables, transaction
+from ._base import Adapter, RecordsAdapter, Stage, create_stage_tables
+from ._jsonio import read_head
+from ._paths import display, expand_paths
 from ._registry import ADAPTERS, RECORD_ADAPTERS
 
 _HEAD_BYTES = 64 * 1024
@@ -44,6 +44,9 @@ class IngestReport:
         Steps newly written by this call (0 when the same input is ingested again).
     files : list of str
         The files read, with the format each was read as.
+    skipped : list of str
+        What a folder or glob held that was not read, as ``path: why`` (a README or another file in
+        no known format, an empty file, an unreadable folder, a FIFO, a broken symlink, a loop).
     """
 
     read: int
@@ -54,46 +57,52 @@ class IngestReport:
     files: list[str] = field(default_factory=list)
     runs: int = 0
     labels: int = 0
+    skipped: list[str] = field(default_factory=list)
 
     def __str__(self) -> str:
         text = (f"read {self.read:,} records: stored {self.stored:,} ({self.added:,} new), "
                 f"quarantined {self.quarantined:,}; {self.runs:,} runs touched")
         if self.errors:
             text += "\n  " + "\n  ".join(self.errors[:5])
+        if self.skipped:
+            text += f"\n  skipped {len(self.skipped)}: " + "; ".join(self.skipped[:5])
         return text
 
     def _repr_html_(self) -> str:
         rows = "".join(f"<li><code>{html.escape(e)}</code></li>" for e in self.errors[:10])
         return (f"<div><b>IngestReport</b>: read {self.read:,}, stored {self.stored:,} "
                 f"({self.added:,} new), quarantined {self.quarantined:,}, runs {self.runs:,}"
-                + (f"<ul>{rows}</ul>" if rows else "") + "</div>")
+                + (f"<ul>{rows}</ul>" if rows else "")
+                + (f"<br>skipped: {html.escape('; '.join(self.skipped[:10]))}" if self.skipped else "")
+                + "</div>")
 
 
 def _read_head(path: Path) -> bytes:
     # Sniffers see the text as the readers do: gunzipped, without a byte-order mark.
-    with open_input(path) as fh:
-        return fh.read(_HEAD_BYTES).removeprefix(b"\xef\xbb\xbf")
+    head, broken = read_head(path, _HEAD_BYTES)
+    if broken is not None and not head.strip():
+        raise _Unreadable(broken)
+    return head
 
 
-def expand_paths(source: str | os.PathLike[str] | Sequence[str | os.PathLike[str]]) -> list[Path]:
-    """Files named by a path, a folder (read recursively), a glob, or a list of those."""
-    items = [source] if isinstance(source, (str, os.PathLike)) else list(source)
-    out: list[Path] = []
-    for item in items:
-        text = os.fspath(item)
-        path = Path(text)
-        if path.is_dir():
-            found = sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith("."))
-        elif any(ch in text for ch in "*?["):
-            found = sorted(Path(p) for p in glob.glob(text, recursive=True) if Path(p).is_file())
-        elif path.is_file():
-            found = [path]
-        else:
-            raise IngestError(f"{text}: no such file")
-        if not found:
-            raise IngestError(f"{text}: no file matches")
-        out.extend(found)
-    return out
+class _Unreadable(Exception):
+    """A compressed file that breaks before anything could be read from it."""
+
+
+class _BrokenFile(Adapter):
+    """Stands in for the adapter of a file nothing can be read from: the file is one quarantined record."""
+
+    name = "unknown"
+
+    def __init__(self, why: str) -> None:
+        self.why = why
+
+    def sniff(self, path: Path, head: bytes) -> bool:  # noqa: D102 - never sniffed
+        return False
+
+    def stage(self, path: Path, stage: Stage) -> None:  # noqa: D102
+        stage.reject(line=1, reason=f"compressed stream broken at byte offset 0, nothing could be read "
+                                    f"({self.why})")
 
 
 def choose_adapter(path: Path, fmt: str | None = None) -> Adapter:
@@ -107,7 +116,9 @@ def choose_adapter(path: Path, fmt: str | None = None) -> Adapter:
     try:
         head = _read_head(path)
     except OSError as exc:
-        raise IngestError(f"{path}: cannot read ({exc.strerror or exc})") from None
+        raise IngestError(f"{display(path)}: cannot read ({exc.strerror or exc})") from None
+    if not head.strip():
+        raise _EmptyFile(f"{display(path)}: empty file")
     for adapter in ADAPTERS:
         try:
             if adapter.sniff(path, head):
@@ -115,67 +126,102 @@ def choose_adapter(path: Path, fmt: str | None = None) -> Adapter:
         except Exception:  # noqa: BLE001 - a sniffer that trips over odd bytes just says no
             continue
     tried = "; ".join(f"{a.name} ({a.description})" for a in ADAPTERS)
-    raise FormatError(f"{path}: not in any known format. Tried: {tried}. "
+    raise FormatError(f"{display(path)}: not in any known format. Tried: {tried}. "
                       "Name one with format=… if the file is in one of them.")
+
+
+class _EmptyFile(FormatError):
+    """A file with nothing in it (or only whitespace): skipped, there is nothing to read."""
 
 
 def _is_records(source: Any) -> bool:
     return not isinstance(source, (str, bytes, os.PathLike)) and not (
-        isinstance(source, (list, tuple)) and source and all(isinstance(s, (str, os.PathLike)) for s in source)
+        isinstance(source, (list, tuple)) and source
+        and all(isinstance(s, (str, bytes, os.PathLike)) for s in source)
     )
+
+
+def _plan(source: Any, fmt: str | None) -> tuple[list[tuple[Path, Adapter]], list[tuple[str, str]]]:
+    """The files to read with their adapters, and what was skipped (with why)."""
+    files, skipped = expand_paths(source)
+    jobs: list[tuple[Path, Adapter]] = []
+    for path, named in files:
+        try:
+            jobs.append((path, choose_adapter(path, fmt)))
+        except _Unreadable as exc:
+            jobs.append((path, _BrokenFile(str(exc))))
+        except _EmptyFile:
+            skipped.append((display(path), "empty file"))
+        except FormatError as exc:
+            # A file found in a folder or by a glob that is in no known format (a README) is skipped;
+            # one named on its own must be readable.
+            if named or fmt is not None:
+                raise
+            skipped.append((display(path), "not in any known format"))
+            del exc
+        except IngestError:
+            if named:
+                raise
+            skipped.append((display(path), "cannot read"))
+    return jobs, skipped
 
 
 def run_ingest(con: duckdb.DuckDBPyConnection, source: Any, fmt: str | None = None,
                progress: bool | None = None, stage_fill: Any = None) -> IngestReport:
     """Ingest ``source`` into the store on ``con`` in one transaction (see ``Workspace.ingest``)."""
     jobs: list[tuple[Path | None, Adapter | RecordsAdapter]] = []
+    skipped: list[tuple[str, str]] = []
     if stage_fill is not None:
         jobs = []
     elif _is_records(source):
         jobs = [(None, RECORD_ADAPTERS[0])]
     else:
-        jobs = [(p, choose_adapter(p, fmt)) for p in expand_paths(source)]
+        planned, skipped = _plan(source, fmt)
+        jobs = list(planned)
     total_bytes = sum(p.stat().st_size for p, _ in jobs if p is not None)
     show = progress if progress is not None else total_bytes > _PROGRESS_BYTES
     bar = tqdm(total=total_bytes or None, unit="B", unit_scale=True, desc="ingest", disable=not show)
     stage = Stage(con)
-    con.execute("BEGIN TRANSACTION")
     current = "<records>"
+    before = temp_tables(con)
     try:
-        create_stage_tables(con)
-        for path, adapter in jobs:
-            current = str(path) if path is not None else "<records>"
-            stage.source = adapter.name
-            stage.file = str(path.resolve()) if path is not None else f"<{adapter.name}>"
-            if path is None:
-                adapter.stage_records(source, stage)  # type: ignore[union-attr]
-            else:
-                adapter.stage(path, stage)  # type: ignore[union-attr]
-                bar.update(path.stat().st_size)
-            bar.set_postfix(records=stage.read)
-        if stage_fill is not None:
-            stage_fill(stage)
-        stage.flush()
-        current = "<merge>"
-        for stmt in sql_statements("finalize"):
-            con.execute(stmt)
-        for stmt in sql_statements("refresh_runs"):
-            con.execute(stmt)
-        report = _report(con, stage, [f"{p} ({a.name})" for p, a in jobs if p is not None])
-        if report.read != report.stored + report.quarantined:
-            raise IngestError(
-                f"{current}: record counts do not reconcile (read {report.read}, stored "
-                f"{report.stored}, quarantined {report.quarantined}); nothing was stored")
-        drop_stage_tables(con)
-        con.execute("COMMIT")
-    except BaseException as exc:
-        con.execute("ROLLBACK")
-        if isinstance(exc, IngestError) or not isinstance(exc, Exception):
-            raise
+        with transaction(con, "the ingest"):
+            create_stage_tables(con)
+            for path, adapter in jobs:
+                current = display(path) if path is not None else "<records>"
+                stage.source = adapter.name
+                stage.file = display(path.resolve()) if path is not None else f"<{adapter.name}>"
+                if path is None:
+                    adapter.stage_records(source, stage)  # type: ignore[union-attr]
+                else:
+                    adapter.stage(path, stage)  # type: ignore[union-attr]
+                    bar.update(path.stat().st_size)
+                bar.set_postfix(records=stage.read)
+            if stage_fill is not None:
+                stage_fill(stage)
+            stage.flush()
+            current = "<merge>"
+            for stmt in sql_statements("finalize"):
+                con.execute(stmt)
+            for stmt in sql_statements("refresh_runs"):
+                con.execute(stmt)
+            report = _report(con, stage, [f"{display(p)} ({a.name})" for p, a in jobs if p is not None],
+                             [f"{p}: {why}" for p, why in skipped])
+            if report.read != report.stored + report.quarantined:
+                raise IngestError(
+                    f"{current}: record counts do not reconcile (read {report.read}, stored "
+                    f"{report.stored}, quarantined {report.quarantined}); nothing was stored")
+    except WorkbenchError:
+        raise
+    except Exception as exc:
         raise IngestError(f"ingest failed while reading {current}: {type(exc).__name__}: {exc}; "
                           "nothing was stored") from exc
     finally:
         bar.close()
+        try:
+            drop_temp_tables(con, before)
+        except duckdb.Error:
+            pass  # a connection closed under us has no tables left to drop
     return report
 
 
@@ -183,14 +229,17 @@ def _one(con: duckdb.DuckDBPyConnection, query: str) -> int:
     return int(con.execute(query).fetchall()[0][0])
 
 
-def _report(con: duckdb.DuckDBPyConnection, stage: Stage, files: list[str]) -> IngestReport:
+def _report(con: duckdb.DuckDBPyConnection, stage: Stage, files: list[str], skipped: list[str]) -> IngestReport:
     staged = _one(con, "SELECT count(*) FROM stage_n")
     bad = _one(con, "SELECT count(*) FROM stage_bad")
     adapter_rejects = _one(con, "SELECT count(*) FROM stage_quarantine")
+    run_conflicts = _one(con, "SELECT count(*) FROM stage_run_conflicts")
     added = _one(con, "SELECT count(*) FROM stage_new WHERE rid NOT IN (SELECT rid FROM stage_bad)")
     runs = _one(con, "SELECT count(*) FROM affected")
     labels = _one(con, "SELECT count(*) FROM stage_labels")
     errors = [f"{f}:{ln}: {reason}" for f, ln, reason in con.execute(
         "SELECT file, line, reason FROM stage_rejects ORDER BY file, line LIMIT ?", [_MAX_ERRORS]).fetchall()]
-    return IngestReport(read=stage.read, stored=staged - bad, quarantined=adapter_rejects + bad,
-                        errors=errors, added=added, files=files, runs=runs, labels=labels)
+    # A run record found to conflict only at the merge is one more record read, and quarantined.
+    return IngestReport(read=stage.read + run_conflicts, stored=staged - bad,
+                        quarantined=adapter_rejects + bad + run_conflicts, errors=errors, added=added,
+                        files=files, runs=runs, labels=labels, skipped=skipped)

@@ -1,54 +1,368 @@
-"""Reading JSON and JSONL input files: one place for gzip, byte-order marks and line numbering."""
+"""Reading JSON and JSONL input files: gzip, byte-order marks, line numbering and size limits, once.
+
+Every limit here is on *decompressed* bytes and is enforced while streaming, so a small ``.gz`` that
+inflates to a gigabyte costs no more memory than a plain file of the limit's size:
+
+* a JSONL line longer than :data:`MAX_LINE_BYTES` is quarantined (a prefix, its length and SHA-256)
+  without being held in memory;
+* a whole JSON document longer than :data:`MAX_DOCUMENT_BYTES` likewise;
+* a compressed stream that breaks (truncated, corrupt) keeps every line read before the break, and the
+  break itself is quarantined with the file and the decompressed byte offset where it happened.
+
+Functions take an optional ``stage``: with one, oversized lines and breaks become quarantine records;
+without one (sniffing), they are cut to a bounded prefix or end the stream quietly.
+"""
 
 from __future__ import annotations
 
 import gzip
+import hashlib
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import orjson
 
+if TYPE_CHECKING:
+    from ._base import Stage
+
 _BOM = b"\xef\xbb\xbf"
-_MAX_RAW = 64 * 1024
+_CHUNK = 1024 * 1024
+
+#: Longest JSONL line (one record) read; a longer line is quarantined by its prefix, length and hash.
+MAX_LINE_BYTES = 64 * 1024 * 1024
+#: Longest single JSON document (a file that is not JSONL) read whole.
+MAX_DOCUMENT_BYTES = 128 * 1024 * 1024
+#: Deepest nesting of arrays and objects within one record.
+MAX_DEPTH = 100
+#: Longest prefix of a rejected record's source text kept in the quarantine.
+MAX_RAW_BYTES = 1024 * 1024
 
 
-def open_input(path: Path):  # noqa: ANN201 - a binary file object
+def open_input(path: Path) -> BinaryIO:
     """``path`` opened for binary reading, gunzipped on the fly when it ends in ``.gz``."""
-    return gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb")
+    return gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb")  # type: ignore[return-value]
 
 
-def jsonl_lines(path: Path) -> Iterator[tuple[int, bytes]]:
-    """``(line number, bytes)`` of every non-blank line, 1-based, streamed (gzip when ``.gz``, no BOM)."""
-    with open_input(path) as fh:
-        for n, line in enumerate(fh, start=1):
-            if n == 1:
-                line = line.removeprefix(_BOM)
-            if line.strip():
-                yield n, line
+class _Stream:
+    """Decompressed chunks of one file; remembers where (and why) a compressed stream broke.
+
+    gzip is inflated here with :mod:`zlib` in bounded steps rather than through :class:`gzip.GzipFile`,
+    whose ``read`` loses what it inflated when the stream turns out to be cut.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.offset = 0  # decompressed bytes handed out
+        self.compressed_offset = 0  # compressed bytes consumed
+        self.broken: str | None = None
+
+    def chunks(self) -> Iterator[bytes]:
+        source = self._gunzip() if self.path.suffix == ".gz" else self._plain()
+        first = True
+        for chunk in source:
+            if first:
+                chunk, first = chunk.removeprefix(_BOM), False
+            if chunk:
+                self.offset += len(chunk)
+                yield chunk
+
+    def _plain(self) -> Iterator[bytes]:
+        with open(self.path, "rb") as fh:
+            while chunk := fh.read(_CHUNK):
+                yield chunk
+
+    def _gunzip(self) -> Iterator[bytes]:
+        with open(self.path, "rb") as fh:
+            inflater = zlib.decompressobj(wbits=47)  # 32 + 15: a gzip (or zlib) header, read by zlib
+            pending = b""
+            started = False
+            while True:
+                if not pending:
+                    pending = fh.read(8 * 1024)  # small steps: a corrupt block costs only itself
+                    if not pending:
+                        break
+                    self.compressed_offset += len(pending)
+                try:
+                    out = inflater.decompress(pending, _CHUNK)  # never more than a chunk at once
+                except zlib.error as exc:
+                    self.broken = f"corrupt compressed data near compressed byte {self.compressed_offset:,}: {exc}"
+                    return
+                started = True
+                pending = inflater.unconsumed_tail
+                if out:
+                    yield out
+                if inflater.eof:
+                    rest = inflater.unused_data + pending
+                    if not rest.strip(b"\x00"):
+                        pending = b""
+                        continue  # padding after the last member
+                    inflater = zlib.decompressobj(wbits=47)  # a concatenated gzip member
+                    pending = rest
+            if started and not inflater.eof:
+                tail = inflater.flush()
+                if tail:
+                    yield tail
+                self.broken = "EOFError: the compressed file ends before its end-of-stream marker"
+            elif not started:
+                self.broken = "EOFError: the compressed file is empty"
 
 
-def read_bytes(path: Path) -> bytes:
-    """The bytes of ``path``, gunzipped when it ends in ``.gz``, without a UTF-8 byte-order mark."""
-    with open_input(path) as fh:
-        return fh.read().removeprefix(_BOM)
+class _Oversize:
+    """A line or document over its limit: a prefix of it, its whole length and hash."""
+
+    __slots__ = ("prefix", "length", "sha256")
+
+    def __init__(self, prefix: bytes, length: int, sha256: str) -> None:
+        self.prefix, self.length, self.sha256 = prefix, length, sha256
 
 
-def iter_json(path: Path) -> Iterator[tuple[int, Any, bytes | None, str | None]]:
+def _reject_oversize(stage: Stage, line: int, what: str, over: _Oversize, limit: int) -> None:
+    stage.reject(line=line, reason=f"{what} of {over.length:,} bytes is over the limit of {limit:,} bytes "
+                                   f"(sha256 {over.sha256})",
+                 raw=over.prefix[:MAX_RAW_BYTES], raw_bytes=over.length, raw_sha256=over.sha256)
+
+
+def _reject_break(stage: Stage, stream: _Stream, line: int, partial: bytes | bytearray) -> None:
+    stage.reject(line=line, reason=f"compressed stream broken after {stream.offset:,} decompressed bytes "
+                                   f"(byte offset {stream.offset - len(partial):,} of the decompressed data "
+                                   f"is the start of the unreadable rest; {stream.broken}); "
+                                   "the records before it are kept",
+                 raw=bytes(partial[:MAX_RAW_BYTES]) or None, raw_bytes=len(partial))
+
+
+def _raw_lines(stream: _Stream, limit: int) -> Iterator[tuple[int, bytes | _Oversize, bool]]:
+    """``(line number, bytes or _Oversize, complete)`` of every line; the last may be incomplete."""
+    buf = bytearray()
+    n = 1
+    over: Any = None  # hashlib object while skipping the rest of a too-long line
+    over_len = 0
+    prefix = b""
+    for chunk in stream.chunks():
+        start = 0
+        while True:
+            nl = chunk.find(b"\n", start)
+            piece = chunk[start:] if nl < 0 else chunk[start:nl + 1]
+            if over is not None:
+                over.update(piece)
+                over_len += len(piece)
+            elif len(buf) + len(piece) > limit:
+                over = hashlib.sha256(bytes(buf))
+                over.update(piece)
+                over_len = len(buf) + len(piece)
+                prefix = bytes((buf + piece)[:MAX_RAW_BYTES])
+                buf.clear()
+            else:
+                buf += piece
+            if nl < 0:
+                break
+            if over is not None:
+                yield n, _Oversize(prefix, over_len, over.hexdigest()), True
+                over, over_len = None, 0
+            else:
+                yield n, bytes(buf), True
+                buf.clear()
+            n += 1
+            start = nl + 1
+    if over is not None:
+        yield n, _Oversize(prefix, over_len, over.hexdigest()), stream.broken is None
+    elif buf:
+        yield n, bytes(buf), stream.broken is None
+
+
+def jsonl_lines(path: Path, stage: Stage | None = None,
+                limit: int = MAX_LINE_BYTES) -> Iterator[tuple[int, bytes]]:
+    """``(line number, bytes)`` of every non-blank line, 1-based, streamed (gunzipped, no BOM).
+
+    With a ``stage``, a line over ``limit`` bytes and a broken compressed stream are quarantined there;
+    without one, a long line comes as its first ``MAX_RAW_BYTES`` and a break ends the lines.
+    """
+    stream = _Stream(path)
+    n = 0
+    for n, line, complete in _raw_lines(stream, limit):
+        if not complete:
+            if stage is not None:
+                _reject_break(stage, stream, n, line.prefix if isinstance(line, _Oversize) else line)
+            return
+        if isinstance(line, _Oversize):
+            if stage is not None:
+                _reject_oversize(stage, n, "line", line, limit)
+            else:
+                yield n, line.prefix
+            continue
+        if line.strip():
+            yield n, line
+    if stream.broken is not None and stage is not None:
+        _reject_break(stage, stream, n + 1, b"")
+
+
+def line_batches(path: Path, stage: Stage, batch_bytes: int,
+                 limit: int = MAX_LINE_BYTES) -> Iterator[list[tuple[int, bytes]]]:
+    """Lists of ``(line number, bytes)`` of about ``batch_bytes`` each (see :func:`jsonl_lines`)."""
+    batch: list[tuple[int, bytes]] = []
+    size = 0
+    for n, line in jsonl_lines(path, stage, limit):
+        batch.append((n, line))
+        size += len(line)
+        if size >= batch_bytes:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
+
+
+def read_document(path: Path, stage: Stage | None = None,
+                  limit: int = MAX_DOCUMENT_BYTES) -> tuple[bytes | None, _Stream]:
+    """The decompressed bytes of ``path`` (no BOM), or None when over ``limit`` (quarantined with a stage).
+
+    A broken stream gives the bytes read before the break; ``stream.broken`` then says why.
+    """
+    stream = _Stream(path)
+    buf = bytearray()
+    digest: Any = None
+    prefix = b""
+    for chunk in stream.chunks():
+        if digest is not None:
+            digest.update(chunk)
+        elif len(buf) + len(chunk) > limit:
+            digest = hashlib.sha256(bytes(buf))
+            digest.update(chunk)
+            prefix = bytes((buf + chunk)[:MAX_RAW_BYTES])
+            buf = bytearray()
+        else:
+            buf += chunk
+    if digest is not None:
+        if stage is not None:
+            _reject_oversize(stage, 1, "document", _Oversize(prefix, stream.offset, digest.hexdigest()), limit)
+        return None, stream
+    return bytes(buf), stream
+
+
+def read_bytes(path: Path, limit: int = MAX_DOCUMENT_BYTES) -> bytes:
+    """The bytes of ``path`` (gunzipped, no BOM) up to a broken stream; b"" when over ``limit``."""
+    data, _ = read_document(path, None, limit)
+    return data or b""
+
+
+def read_head(path: Path, size: int) -> tuple[bytes, str | None]:
+    """The first ``size`` decompressed bytes of ``path`` (fewer when the stream breaks), no BOM.
+
+    Also says why the stream broke when it broke before ``size`` bytes, else None.
+    """
+    stream = _Stream(path)
+    out = bytearray()
+    for chunk in stream.chunks():
+        out += chunk
+        if len(out) >= size:
+            break
+    return bytes(out[:size]), stream.broken
+
+
+def deeper_than(value: Any, limit: int = MAX_DEPTH) -> bool:
+    """True when arrays / objects in ``value`` nest more than ``limit`` levels (no recursion)."""
+    if not isinstance(value, (dict, list)):
+        return False
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return True
+        children = item.values() if isinstance(item, dict) else item
+        for child in children:
+            if isinstance(child, (dict, list)):
+                stack.append((child, depth + 1))
+    return False
+
+
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+
+
+def may_be_deep(raw: bytes, limit: int = MAX_DEPTH) -> bool:
+    """False when ``raw`` JSON text surely nests no deeper than ``limit`` (a cheap pre-check in C).
+
+    The brackets alone are kept and innermost pairs peeled off, one level per pass; brackets inside
+    strings can only make this say "maybe", never wrongly "no".
+    """
+    shape = raw.translate(None, _NOT_BRACKETS)
+    if len(shape) <= 2 * limit:
+        return False
+    for _ in range(limit):
+        if not shape:
+            return False
+        peeled = shape.replace(b"[]", b"").replace(b"{}", b"")
+        if len(peeled) == len(shape):
+            return True  # unbalanced (a bracket inside a string): look at the parsed value
+        shape = peeled
+    return bool(shape)
+
+
+def depth_error(value: Any, raw: bytes | None = None, limit: int = MAX_DEPTH) -> str | None:
+    """The quarantine reason when a parsed record nests past ``limit``, else None."""
+    if raw is not None and not may_be_deep(raw, limit):
+        return None
+    if deeper_than(value, limit):
+        return f"nested deeper than {limit} levels of arrays and objects (the limit)"
+    return None
+
+
+def iter_json(path: Path, stage: Stage | None = None) -> Iterator[tuple[int, Any, bytes | None, str | None]]:
     """Yield ``(line, value, raw, error)`` for each JSON value of a JSON document or a JSONL file.
 
-    A document that parses as a whole is one value at line 1 with ``raw`` None. Otherwise the file is
-    JSONL (one value per non-blank line, ``raw`` its bytes) when at least one line parses; if none
-    does, the whole file is one broken value. ``error`` is why a value could not be parsed.
+    A file whose first line is a whole JSON value is JSONL (one value per non-blank line, ``raw`` its
+    bytes), streamed; when that line is the only one it is a document (``raw`` None). Otherwise the
+    file is one document (at most :data:`MAX_DOCUMENT_BYTES`), at line 1 with ``raw`` None; a document
+    that does not parse is read as JSONL if any of its lines parses, else it is one broken value.
+    ``error`` is why a value could not be parsed. Breaks and oversized input go to ``stage``.
     """
-    data = read_bytes(path)
-    if not data.strip():
+    lines = jsonl_lines(path, stage)
+    first = next(lines, None)
+    if first is None:
         return
     try:
-        yield 1, orjson.loads(data), None, None
+        value = orjson.loads(first[1])
+    except orjson.JSONDecodeError:
+        lines.close()
+        yield from _document(path, stage)
         return
+    second = next(lines, None)
+    if second is None:
+        yield first[0], value, None, None
+        return
+    yield first[0], value, first[1], None
+    yield from _parsed(second[0], second[1])
+    for n, line in lines:
+        yield from _parsed(n, line)
+
+
+def _parsed(n: int, line: bytes) -> Iterator[tuple[int, Any, bytes | None, str | None]]:
+    try:
+        yield n, orjson.loads(line), line, None
     except orjson.JSONDecodeError as exc:
-        whole_error = str(exc)
+        yield n, None, line, f"broken JSON: {exc}"
+
+
+def _document(path: Path, stage: Stage | None) -> Iterator[tuple[int, Any, bytes | None, str | None]]:
+    data, stream = read_document(path, stage)
+    if data is None:
+        return
+    partial = b""
+    if stream.broken is not None:
+        # The text after the last newline is where the stream broke: it is the break's record.
+        cut = data.rfind(b"\n") + 1
+        data, partial = data[:cut], data[cut:]
+    if data.strip():
+        try:
+            value = orjson.loads(data)
+        except orjson.JSONDecodeError as exc:
+            yield from _document_lines(data, str(exc))
+        else:
+            yield 1, value, None, None
+    if stream.broken is not None and stage is not None:
+        _reject_break(stage, stream, data.count(b"\n") + 1, partial)
+
+
+def _document_lines(data: bytes, whole_error: str) -> Iterator[tuple[int, Any, bytes | None, str | None]]:
     # JSONL: lines that fail before the first good one are held back, so that a file no line of which
     # parses is one broken document rather than one reject per line.
     held: list[tuple[int, Any, bytes | None, str | None]] = []
@@ -56,10 +370,7 @@ def iter_json(path: Path) -> Iterator[tuple[int, Any, bytes | None, str | None]]
     for n, line in enumerate(data.split(b"\n"), start=1):
         if not line.strip():
             continue
-        try:
-            item: tuple[int, Any, bytes | None, str | None] = (n, orjson.loads(line), line, None)
-        except orjson.JSONDecodeError as exc:
-            item = (n, None, line, f"broken JSON: {exc}")
+        item = next(_parsed(n, line))
         if good:
             yield item
         elif item[3] is None:
@@ -69,6 +380,4 @@ def iter_json(path: Path) -> Iterator[tuple[int, Any, bytes | None, str | None]]
         else:
             held.append(item)
     if not good:
-        yield 1, None, data[:_MAX_RAW], f"broken JSON: {whole_error}"
-
-
+        yield 1, None, data[:MAX_RAW_BYTES], f"broken JSON: {whole_error}"

@@ -20,7 +20,7 @@ from ._conventions import (
     map_span,
     status_of,
 )
-from ._jsonio import jsonl_lines
+from ._jsonio import MAX_DEPTH, deeper_than, jsonl_lines, may_be_deep
 
 # Largest single-document (non-JSONL) file parsed in one go; a bigger file is read line by line.
 MAX_DOCUMENT_BYTES = 512 * 1024 * 1024
@@ -212,7 +212,7 @@ def _document(top: Any, line: int, ctx: _Context, check_sizes: bool,
     for ri, rs in enumerate(rss, start=1):
         try:
             scopes, service, resource = _resource(rs, keys)
-        except (BadRecord, KeyError, TypeError, AttributeError, ValueError) as exc:
+        except (BadRecord, KeyError, TypeError, AttributeError, ValueError, RecursionError) as exc:
             stage.reject(line=line, reason=f"malformed resourceSpans entry: {_why(exc)}", raw=rs)
             continue
         for si, ss in enumerate(scopes, start=1):
@@ -260,6 +260,8 @@ def _span(sp: Any, line: int, keys: _Keys, base: dict[str, Any], service: Any,
     try:
         if sp.__class__ is not dict:
             raise BadRecord(f"span is a JSON {type(sp).__name__}, not an object")
+        if check_sizes and deeper_than(sp):
+            raise BadRecord(f"nested deeper than {MAX_DEPTH} levels of arrays and objects (the limit)")
         raw_tid = sp.get(keys.trace)
         tid = ctx.trace_ids.get(raw_tid) if raw_tid.__class__ is str else None
         if tid is None:
@@ -285,7 +287,7 @@ def _span(sp: Any, line: int, keys: _Keys, base: dict[str, Any], service: Any,
         if message is not None and message.__class__ is not str:
             raise BadRecord(f"status message is a {type(message).__name__}")
         m = map_span(attrs, name, events)
-    except (BadRecord, KeyError, TypeError, AttributeError, ValueError) as exc:
+    except (BadRecord, KeyError, TypeError, AttributeError, ValueError, RecursionError) as exc:
         sid = sp.get(keys.span) if isinstance(sp, dict) else None
         tid = sp.get(keys.trace) if isinstance(sp, dict) else None
         stage.reject(line=line, reason=f"bad span: {_why(exc)}", raw=sp, run_id=tid, step_id=sid)
@@ -360,7 +362,7 @@ def stage_line(line: bytes, n: int, ctx: _Context, only: set[tuple[int, int, int
             for _ in only:
                 ctx.stage.reject(line=n, reason=f"span could not be re-read: {exc}", raw=line)
         return
-    # A field can only exceed the size limit when its line does.
-    stage_document(top, n, ctx, len(line) > ctx.sink.max_field_bytes, only)
+    # A field can only exceed the size limit, or nest past the depth limit, when its line does.
+    stage_document(top, n, ctx, len(line) > ctx.sink.max_field_bytes or may_be_deep(line), only)
 
 

@@ -16,7 +16,7 @@ from ._conventions import (
     OPERATION_KINDS,
     SLOT_KEYS,
 )
-from ._jsonio import open_input
+from ._jsonio import line_batches, may_be_deep
 from ._otlp_read import _Context, stage_line
 
 # -- the SQL path ------------------------------------------------------------------------------------
@@ -197,40 +197,39 @@ def stage_jsonl_sql(path: Path, ctx: _Context) -> str:
     con.execute(f"CREATE OR REPLACE TEMP TABLE {runs} (run_id VARCHAR, order_hint BIGINT, line BIGINT, "
                 "system VARCHAR, attributes VARCHAR)")
     cols = ", ".join(_STEP_OUT)
-    with open_input(path) as fh:
-        first = 1
-        while batch := fh.readlines(_BATCH_BYTES):
-            numbers = range(first, first + len(batch))
-            first += len(batch)
-            if numbers[0] == 1 and batch[0].startswith(b"\xef\xbb\xbf"):
-                batch[0] = batch[0][3:]
-            keep = [(n, b) for n, b in zip(numbers, batch, strict=True) if b.strip()]
-            texts = _decoded(keep, ctx)
-            if not texts:
-                continue
-            table = pa.table({"line": pa.array([n for n, _ in texts], pa.int64()),
-                              "json": pa.array([t for _, t in texts], pa.string())})
-            # Several record batches let DuckDB scan (and parse) them on all threads.
-            con.register("_wb_otlp_in", pa.Table.from_batches(table.to_batches(max_chunksize=512)))
-            try:
-                con.execute(_SQL_CACHE["spans"])
-            except duckdb.Error:
-                for n, text in texts:
-                    stage_line(text.encode(), n, ctx)
-                continue
-            finally:
-                con.unregister("_wb_otlp_in")
-            # A line with any bad part goes back whole: none of its spans may be staged here.
-            con.execute("UPDATE _wb_otlp_spans SET fast = false, bad = true WHERE line IN "
-                        "(SELECT line FROM _wb_otlp_spans WHERE bad)")
-            n_fast = con.execute(
-                f"INSERT INTO stage_steps BY NAME SELECT {cols}, $file AS file, $source AS source "
-                "FROM _wb_otlp_spans WHERE fast", {"file": stage.file, "source": stage.source}).fetchall()[0][0]
-            stage.read += n_fast
-            con.execute(f"INSERT INTO {runs} SELECT run_id, min(order_hint), arg_min(line, order_hint), "
-                        "arg_min(system, order_hint), arg_min(resource, order_hint) FROM _wb_otlp_spans "
-                        "WHERE fast GROUP BY run_id")
-            _hand_back(con, dict(texts), ctx)
+    # Lines are read with the size limit on decompressed bytes; a too-long line or a broken stream
+    # is quarantined by the reader.
+    for keep in line_batches(path, stage, _BATCH_BYTES):
+        # A line that may nest past MAX_DEPTH is judged span by span in Python.
+        deep = [(n, b) for n, b in keep if may_be_deep(b)]
+        for n, b in deep:
+            stage_line(b, n, ctx)
+        texts = _decoded([(n, b) for n, b in keep if not may_be_deep(b)] if deep else keep, ctx)
+        if not texts:
+            continue
+        table = pa.table({"line": pa.array([n for n, _ in texts], pa.int64()),
+                          "json": pa.array([t for _, t in texts], pa.string())})
+        # Several record batches let DuckDB scan (and parse) them on all threads.
+        con.register("_wb_otlp_in", pa.Table.from_batches(table.to_batches(max_chunksize=512)))
+        try:
+            con.execute(_SQL_CACHE["spans"])
+        except duckdb.Error:
+            for n, text in texts:
+                stage_line(text.encode(), n, ctx)
+            continue
+        finally:
+            con.unregister("_wb_otlp_in")
+        # A line with any bad part goes back whole: none of its spans may be staged here.
+        con.execute("UPDATE _wb_otlp_spans SET fast = false, bad = true WHERE line IN "
+                    "(SELECT line FROM _wb_otlp_spans WHERE bad)")
+        n_fast = con.execute(
+            f"INSERT INTO stage_steps BY NAME SELECT {cols}, $file AS file, $source AS source "
+            "FROM _wb_otlp_spans WHERE fast", {"file": stage.file, "source": stage.source}).fetchall()[0][0]
+        stage.read += n_fast
+        con.execute(f"INSERT INTO {runs} SELECT run_id, min(order_hint), arg_min(line, order_hint), "
+                    "arg_min(system, order_hint), arg_min(resource, order_hint) FROM _wb_otlp_spans "
+                    "WHERE fast GROUP BY run_id")
+        _hand_back(con, dict(texts), ctx)
     con.execute("DROP TABLE IF EXISTS _wb_otlp_spans")
     return runs
 

@@ -25,6 +25,8 @@ def iso_to_ns(value: Any) -> int | None:
     if isinstance(value, int):
         return value
     if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"not a timestamp: {value!r}")
         return int(value)
     if not isinstance(value, str):
         raise ValueError(f"not a timestamp: {value!r}")
@@ -45,6 +47,13 @@ def iso_to_ns(value: Any) -> int | None:
         dt = dt.replace(tzinfo=timezone.utc)
     delta = dt - _EPOCH
     return (delta.days * 86_400 + delta.seconds) * 1_000_000_000 + frac_ns
+
+
+def checked_ns(value: int | None, what: str) -> int | None:
+    """``value`` when it is a time the store can hold (1970 to 2262 in nanoseconds); else ValueError."""
+    if value is not None and not 0 <= value < 2**63:
+        raise ValueError(f"{what} is out of range ({value} ns since 1970; the range is 1970 to 2262)")
+    return value
 
 
 _ISO_DURATION = re.compile(

@@ -29,7 +29,7 @@ from typing import Any
 import orjson
 
 from ._base import Adapter, RecordError, Stage
-from ._jsonio import iter_json
+from ._jsonio import depth_error, iter_json
 from ._values import iso_to_ns, logprob_stats
 
 # Langfuse observation types with a meaning of their own; SPAN and EVENT say nothing about the work.
@@ -346,7 +346,7 @@ class LangfuseExport(Adapter):
     def stage(self, path: Path, stage: Stage) -> None:
         """Stage every observation of every trace in ``path``."""
         ordinal = 0
-        for line, doc, raw, error in iter_json(path):
+        for line, doc, raw, error in iter_json(path, stage):
             if error is not None:
                 stage.reject(line=line, reason=error, raw=raw)
                 continue
@@ -356,6 +356,11 @@ class LangfuseExport(Adapter):
                 stage.reject(line=line, reason=str(exc), raw=raw if raw is not None else doc)
                 continue
             for trace, observations in units:
+                if trace is not None and depth_error({k: v for k, v in trace.items() if k != "observations"}):
+                    # The trace's own facts are unreadable; its observations are judged one by one.
+                    stage.reject(line=line, reason=f"trace {str(trace.get('id'))[:80]}: "
+                                 f"{depth_error(trace)}", run_id=trace.get("id"))
+                    trace = {"id": trace.get("id")}
                 ordinal = self._stage_unit(trace, observations, line, ordinal, stage, raw)
 
     def _stage_unit(self, trace: dict | None, observations: Any, line: int, ordinal: int,
@@ -373,9 +378,15 @@ class LangfuseExport(Adapter):
             ordinal += 1
             # Line: the JSONL line, or the observation's position within a single JSON document.
             where = line if raw is not None else ordinal
-            run_id = self._stage_observation(obs, meta, trace_id, ordinal, where, crew_roles, stage)
-            if isinstance(run_id, str) and run_id:
-                run_ids.add(run_id)
+            deep = depth_error(obs)
+            if deep is not None:
+                stage.reject(line=where, reason=f"observation {ordinal}: {deep}", run_id=trace_id,
+                             step_id=obs.get("id") if isinstance(obs, dict) else None)
+                continue
+            with stage.guard(where, obs, trace_id, obs.get("id") if isinstance(obs, dict) else None):
+                run_id = self._stage_observation(obs, meta, trace_id, ordinal, where, crew_roles, stage)
+                if isinstance(run_id, str) and run_id:
+                    run_ids.add(run_id)
         if isinstance(trace_id, str) and trace_id:
             try:
                 stage.run(run_id=trace_id, line=line, system=framework or trace.get("name"),

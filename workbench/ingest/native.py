@@ -27,7 +27,7 @@ from typing import Any
 import orjson
 
 from ._base import Adapter, RecordError, RecordsAdapter, Stage
-from ._jsonio import jsonl_lines
+from ._jsonio import depth_error, jsonl_lines
 from ._values import iso_to_ns, logprob_stats
 
 _STEP_PASS = ("parent_id", "agent", "kind", "name", "tool", "model", "latency_ms", "error", "input",
@@ -46,6 +46,10 @@ def stage_record(rec: Any, line: int, stage: Stage, raw: Any = None) -> None:
     """Stage one native record (a parsed JSON object)."""
     if not isinstance(rec, dict):
         stage.reject(line=line, reason=f"record is a JSON {type(rec).__name__}, not an object", raw=raw or rec)
+        return
+    deep = depth_error(rec, raw if isinstance(raw, bytes) else None)
+    if deep is not None:
+        stage.reject(line=line, reason=deep, raw=raw or rec, run_id=rec.get("run_id"), step_id=rec.get("step_id"))
         return
     kind = rec.get("record", "step")
     if kind == "step":
@@ -76,20 +80,17 @@ def stage_record(rec: Any, line: int, stage: Stage, raw: Any = None) -> None:
                       attributes=rec.get("attributes"))
         except RecordError as exc:
             stage.reject(line=line, reason=str(exc), raw=raw or rec, run_id=rec.get("run_id"))
-    elif kind == "edge":
-        vals = [rec.get(k) for k in ("run_id", "src_step", "dst_step", "kind")]
-        if not all(isinstance(v, str) and v for v in vals):
-            stage.reject(line=line, reason="edge record needs run_id, src_step, dst_step and kind",
-                         raw=raw or rec)
-            return
-        stage.edge(run_id=vals[0], src_step=vals[1], dst_step=vals[2], kind=vals[3])
-    elif kind == "label":
-        if not isinstance(rec.get("run_id"), str) or not rec["run_id"]:
-            stage.reject(line=line, reason="label record without a run id", raw=raw or rec)
-            return
-        stage.label(run_id=rec["run_id"], agent=rec.get("agent"), step_id=rec.get("step_id"),
-                    kind=rec.get("kind"), source=rec.get("source") or "ground_truth",
-                    outcome=rec.get("outcome"), detail=rec.get("detail"))
+    elif kind in ("edge", "label"):
+        try:
+            if kind == "edge":
+                stage.edge(run_id=rec.get("run_id"), src_step=rec.get("src_step"), dst_step=rec.get("dst_step"),
+                           kind=rec.get("kind"))
+            else:
+                stage.label(run_id=rec.get("run_id"), agent=rec.get("agent"), step_id=rec.get("step_id"),
+                            kind=rec.get("kind"), source=rec.get("source") or "ground_truth",
+                            outcome=rec.get("outcome"), detail=rec.get("detail"))
+        except RecordError as exc:
+            stage.reject(line=line, reason=f"{kind} record: {exc}", raw=raw or rec, run_id=rec.get("run_id"))
     else:
         stage.reject(line=line, reason=f"unknown record type {kind!r}", raw=raw or rec)
 
@@ -112,13 +113,14 @@ class NativeJsonl(Adapter):
         )
 
     def stage(self, path: Path, stage: Stage) -> None:
-        for n, line in jsonl_lines(path):
+        for n, line in jsonl_lines(path, stage):
             try:
                 rec = orjson.loads(line)
             except orjson.JSONDecodeError as exc:
                 stage.reject(line=n, reason=f"broken JSON: {exc}", raw=line)
                 continue
-            stage_record(rec, n, stage, raw=line)
+            with stage.guard(n, line):
+                stage_record(rec, n, stage, raw=line)
 
 
 class NativeRecords(RecordsAdapter):
@@ -132,4 +134,5 @@ class NativeRecords(RecordsAdapter):
             recs = item.to_records() if hasattr(item, "to_records") else [item]
             for rec in recs:
                 n += 1
-                stage_record(rec, n, stage)
+                with stage.guard(n, rec):
+                    stage_record(rec, n, stage)

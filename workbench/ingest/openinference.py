@@ -31,10 +31,8 @@ import orjson
 
 from ._base import Adapter, Stage
 from ._conventions import StepSink, map_span, status_of
-from ._jsonio import jsonl_lines, read_bytes
-from ._values import iso_duration_ms, iso_to_ns
-
-MAX_DOCUMENT_BYTES = 512 * 1024 * 1024
+from ._jsonio import depth_error, iter_json
+from ._values import checked_ns, iso_duration_ms, iso_to_ns
 
 
 class BadSpan(ValueError):
@@ -98,8 +96,8 @@ def _stage_span(stage: Stage, sink: StepSink, runs: set[str], *, line: int, orde
         pid = None if parent_id in (None, "") else _text_id(parent_id, "parent id")
         if name is not None and not isinstance(name, str):
             raise BadSpan(f"span name is a {type(name).__name__}")
-        start_ns = epoch_or_iso_ns(start)
-        end_ns = epoch_or_iso_ns(end)
+        start_ns = checked_ns(epoch_or_iso_ns(start), "start time")
+        end_ns = checked_ns(epoch_or_iso_ns(end), "end time")
         if end_ns is None and start_ns is not None and duration_ms is not None:
             end_ns = start_ns + int(round(duration_ms * 1e6))
         code = status_of(status)
@@ -123,30 +121,10 @@ def _stage_span(stage: Stage, sink: StepSink, runs: set[str], *, line: int, orde
     sink.add(line, tid, sid, pid, name, start_ns, end_ns, code, m, order, raw, True)
 
 
-def _records(path: Path) -> Iterator[tuple[int, Any, bytes | None]]:
+def _records(path: Path, stage: Stage) -> Iterator[tuple[int, Any, Any]]:
     """(line, parsed JSON or the exception, raw line) of a JSONL file, or of one multi-line document."""
-    lines = jsonl_lines(path)
-    first = next(lines, None)
-    if first is None:
-        return
-    try:
-        yield first[0], orjson.loads(first[1]), first[1]
-    except orjson.JSONDecodeError as exc:
-        if path.stat().st_size <= MAX_DOCUMENT_BYTES:
-            try:
-                doc = orjson.loads(read_bytes(path))
-            except orjson.JSONDecodeError:
-                pass
-            else:
-                lines.close()
-                yield 1, doc, None
-                return
-        yield first[0], exc, first[1]
-    for n, b in lines:
-        try:
-            yield n, orjson.loads(b), b
-        except orjson.JSONDecodeError as exc:
-            yield n, exc, b
+    for n, value, raw, error in iter_json(path, stage):
+        yield n, (ValueError(error.removeprefix("broken JSON: ")) if error is not None else value), raw
 
 
 def _get(rec: dict[str, Any], flat: str, *path: str) -> Any:
@@ -174,18 +152,26 @@ class OpenInferenceJsonl(Adapter):
 
     def stage(self, path: Path, stage: Stage) -> None:
         sink, runs = StepSink(stage), set()
-        for n, rec, raw in _records(path):
-            if isinstance(rec, Exception):
-                stage.reject(line=n, reason=f"broken JSON: {rec}", raw=raw)
-                continue
-            for i, span in enumerate(rec if isinstance(rec, list) else [rec]):
-                self._span(span, n, (n << 24) + i, raw if not isinstance(rec, list) else None, stage, sink, runs)
-        sink.flush()
+        try:
+            for n, rec, raw in _records(path, stage):
+                if isinstance(rec, Exception):
+                    stage.reject(line=n, reason=f"broken JSON: {rec}", raw=raw)
+                    continue
+                for i, span in enumerate(rec if isinstance(rec, list) else [rec]):
+                    one = raw if not isinstance(rec, list) else None
+                    with stage.guard(n, one if one is not None else span):
+                        self._span(span, n, (n << 24) + i, one, stage, sink, runs)
+        finally:
+            sink.flush()
 
     @staticmethod
     def _span(rec: Any, line: int, order: int, raw: Any, stage: Stage, sink: StepSink, runs: set[str]) -> None:
         if not isinstance(rec, dict):
             stage.reject(line=line, reason=f"record is a JSON {type(rec).__name__}, not an object", raw=rec)
+            return
+        deep = depth_error(rec, raw)
+        if deep is not None:
+            stage.reject(line=line, reason=f"bad span: {deep}", raw=raw if raw is not None else rec)
             return
         attrs: dict[str, Any] = {}
         nested = rec.get("attributes")
@@ -221,13 +207,15 @@ class SpanTreeJson(Adapter):
 
     def stage(self, path: Path, stage: Stage) -> None:
         sink, runs = StepSink(stage), set()
-        for n, doc, raw in _records(path):
-            if isinstance(doc, Exception):
-                stage.reject(line=n, reason=f"broken JSON: {doc}", raw=raw)
-                continue
-            for item in doc if isinstance(doc, list) else [doc]:
-                self._document(item, n, stage, sink, runs)
-        sink.flush()
+        try:
+            for n, doc, raw in _records(path, stage):
+                if isinstance(doc, Exception):
+                    stage.reject(line=n, reason=f"broken JSON: {doc}", raw=raw)
+                    continue
+                for item in doc if isinstance(doc, list) else [doc]:
+                    self._document(item, n, stage, sink, runs)
+        finally:
+            sink.flush()
 
     def _document(self, doc: Any, line: int, stage: Stage, sink: StepSink, runs: set[str]) -> None:
         if not isinstance(doc, dict) or not isinstance(doc.get("spans"), list):
@@ -243,7 +231,13 @@ class SpanTreeJson(Adapter):
                 continue
             children = span.get("child_spans") or []
             raw = {k: v for k, v in span.items() if k != "child_spans"}
-            self._span(span, doc.get("trace_id"), parent, line, order, raw, stage, sink, runs)
+            deep = depth_error(raw)
+            if deep is not None:
+                stage.reject(line=line, reason=f"bad span: {deep}", raw=None, run_id=doc.get("trace_id"),
+                             step_id=span.get("span_id"))
+            else:
+                with stage.guard(line, raw, doc.get("trace_id"), span.get("span_id")):
+                    self._span(span, doc.get("trace_id"), parent, line, order, raw, stage, sink, runs)
             order += 1
             if isinstance(children, list):
                 stack.extend((child, span.get("span_id")) for child in reversed(children))

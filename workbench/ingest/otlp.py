@@ -29,7 +29,7 @@ from ._base import Adapter, Stage
 from ._conventions import (
     StepSink,
 )
-from ._jsonio import jsonl_lines, read_bytes
+from ._jsonio import jsonl_lines, read_document
 from ._otlp_read import _Context, _is_single_document, stage_document, stage_line, write_runs
 from ._otlp_sql import stage_jsonl_sql
 
@@ -59,7 +59,9 @@ class OtlpJson(Adapter):
         extra_runs = None
         try:
             if _is_single_document(path):
-                data = read_bytes(path)
+                data, _ = read_document(path, stage)
+                if data is None:
+                    return  # over the document limit (in decompressed bytes): quarantined whole
                 try:
                     top = orjson.loads(data)
                 except orjson.JSONDecodeError:
@@ -70,7 +72,7 @@ class OtlpJson(Adapter):
             if self.fast:
                 extra_runs = stage_jsonl_sql(path, ctx)
                 return
-            for n, line in jsonl_lines(path):
+            for n, line in jsonl_lines(path, stage):
                 stage_line(line, n, ctx)
         finally:
             ctx.sink.flush()

@@ -28,7 +28,7 @@ from typing import Any
 import orjson
 
 from ._base import Adapter, RecordError, Stage
-from ._jsonio import iter_json, read_bytes
+from ._jsonio import deeper_than, depth_error, iter_json, read_bytes
 
 _SPEAKER = re.compile(r"^(?P<agent>[^()]*?)\s*\((?P<note>[^()]*)\)\s*$")
 _EXIT = re.compile(r"^\s*exitcode:\s*(-?\d+)")
@@ -51,6 +51,8 @@ def run_id_of(rec: dict) -> str:
     history = rec.get("history")
     turns = [[t.get("name"), t.get("role"), t.get("content")] if isinstance(t, dict) else t
              for t in history] if isinstance(history, list) else history
+    if isinstance(turns, list):  # a turn nested past the limit is quarantined; it still names the run
+        turns = ["<nested too deeply>" if deeper_than(t) else t for t in turns]
     # The stdlib encoder: it takes any int and escapes lone surrogates, so every record has an id.
     key = json.dumps([rec.get("question_ID"), rec.get("question"), turns], sort_keys=True,
                      ensure_ascii=True, separators=(",", ":"), default=str)
@@ -110,6 +112,11 @@ def stage_record(rec: Any, line: int, stage: Stage, subset: str | None = None, r
         stage.reject(line=line, reason=f"'history' is {what}", raw=raw if raw is not None else rec)
         return
     run_id = run_id_of(rec)
+    if depth_error({k: v for k, v in rec.items() if k != "history"}) is not None:
+        # The record's own facts nest too deeply to read; its turns are judged one by one.
+        stage.reject(line=line, reason=f"run facts: {depth_error(rec)}", run_id=run_id)
+        rec = {"history": history, "question_ID": rec.get("question_ID") if isinstance(
+            rec.get("question_ID"), (str, int)) else None}
     attributes = {"question_ID": rec.get("question_ID"), "level": rec.get("level"),
                   "ground_truth": rec.get("ground_truth"),
                   "is_correct": rec["is_correct"] if "is_correct" in rec else rec.get("is_corrected"),
@@ -127,6 +134,9 @@ def stage_record(rec: Any, line: int, stage: Stage, subset: str | None = None, r
         reason = None
         if not isinstance(turn, dict):
             reason = f"turn {i} is a JSON {type(turn).__name__}, not an object"
+        elif depth_error(turn) is not None:
+            reason = f"turn {i}: {depth_error(turn)}"
+            turn = None  # its text cannot be written out either
         elif not isinstance(turn.get("content"), str):
             reason = f"turn {i}: content is {type(turn.get('content')).__name__}, not a string"
         else:
@@ -210,21 +220,22 @@ class WhoWhen(Adapter):
         except orjson.JSONDecodeError:
             pass
         try:
-            if path.stat().st_size > 256 * 1024 * 1024:
-                return False
-            return _looks_like_record(orjson.loads(read_bytes(path)))
+            data = read_bytes(path)  # b"" past the document limit, counted in decompressed bytes
+            return bool(data) and _looks_like_record(orjson.loads(data))
         except (OSError, orjson.JSONDecodeError):
             return False
 
     def stage(self, path: Path, stage: Stage) -> None:
         """Stage every record in ``path``."""
         subset = subset_of(path)
-        for line, doc, raw, error in iter_json(path):
+        for line, doc, raw, error in iter_json(path, stage):
             if error is not None:
                 stage.reject(line=line, reason=error, raw=raw)
             elif isinstance(doc, list) and raw is None:
                 # A list of records: the line is the record's position in the list.
                 for k, rec in enumerate(doc, start=1):
-                    stage_record(rec, k, stage, subset)
+                    with stage.guard(k, rec):
+                        stage_record(rec, k, stage, subset)
             else:
-                stage_record(doc, line, stage, subset, raw=raw)
+                with stage.guard(line, raw if raw is not None else doc):
+                    stage_record(doc, line, stage, subset, raw=raw)

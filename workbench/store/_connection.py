@@ -10,14 +10,25 @@ from pathlib import Path
 import duckdb
 
 from ..exceptions import StoreError, StoreLockedError
+from ._transaction import transaction
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 TABLES = ("runs", "steps", "edges", "labels", "findings", "attributions", "quarantine")
 # Tables a Parquet export partitions by day, on this column.
 PARTITIONED = {"runs": "started_at", "steps": "started_at"}
 
-# version -> SQL that upgrades a store from version-1 to version. Version 1 is schema.sql itself.
-MIGRATIONS: dict[int, str] = {}
+# version -> SQL statements that upgrade a store from version-1 to version. schema.sql is the newest
+# version; a store made by it needs no migration.
+MIGRATIONS: dict[int, list[str]] = {
+    # 2: the quarantine keeps a bounded prefix of a record with its length and hash, and numbers
+    # identical rejects instead of collapsing them.
+    2: ["ALTER TABLE quarantine ADD COLUMN IF NOT EXISTS raw_bytes BIGINT",
+        "ALTER TABLE quarantine ADD COLUMN IF NOT EXISTS raw_sha256 VARCHAR",
+        "ALTER TABLE quarantine ADD COLUMN IF NOT EXISTS occurrence INTEGER DEFAULT 1",
+        "UPDATE quarantine SET raw_bytes = octet_length(encode(raw)), raw_sha256 = sha256(raw) "
+        "WHERE raw IS NOT NULL AND raw_sha256 IS NULL",
+        "UPDATE quarantine SET occurrence = 1 WHERE occurrence IS NULL"],
+}
 
 
 def sql_text(name: str, package: str = __package__) -> str:
@@ -68,29 +79,31 @@ def connect_file(path: str | os.PathLike[str] | None, read_only: bool = False) -
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> int:
     """Create missing tables and run pending migrations; return the schema version."""
-    con.execute("BEGIN TRANSACTION")
-    try:
-        for stmt in sql_statements("schema"):
-            con.execute(stmt)
-        row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
+    with transaction(con, "creating or upgrading the store's schema"):
+        row = (con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
+               if _has_table(con, "meta") else [])
         version = int(row[0][0]) if row else 0
-        if version == 0:
-            con.execute("INSERT INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
-            version = SCHEMA_VERSION
-        elif version > SCHEMA_VERSION:
+        if version > SCHEMA_VERSION:
             raise StoreError(
                 f"this store has schema version {version}, newer than this workbench "
                 f"({SCHEMA_VERSION}): upgrade the workbench package"
             )
-        for target in range(version + 1, SCHEMA_VERSION + 1):
-            con.execute(MIGRATIONS[target])
+        for target in range(version + 1, SCHEMA_VERSION + 1) if version else ():
+            for stmt in MIGRATIONS[target]:
+                con.execute(stmt)
             con.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", [str(target)])
             version = target
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
+        for stmt in sql_statements("schema"):
+            con.execute(stmt)
+        if version == 0:
+            con.execute("INSERT INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
+            version = SCHEMA_VERSION
     return version
+
+
+def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    return bool(con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ? AND NOT temporary",
+                            [name]).fetchall()[0][0])
 
 
 def is_parquet_export(path: Path) -> bool:

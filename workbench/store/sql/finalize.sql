@@ -25,6 +25,64 @@ SELECT rid, 'ends before it starts (end ' || end_ns || ' ns < start ' || start_n
 FROM stage_n
 WHERE end_ns < start_ns AND rid NOT IN (SELECT rid FROM stage_bad);
 
+-- A step already in the store with other content is a conflict: quarantined, naming the stored step
+-- and the columns that differ (the same content again is not: ingesting twice adds nothing).
+INSERT INTO stage_bad
+SELECT rid, 'conflicts with the stored step ' || step_id || ' of run ' || run_id || ' (stored from '
+            || coalesce(s_file, '?') || ' line ' || coalesce(s_line::VARCHAR, '?') || '): differs in '
+            || differs AS reason
+FROM (
+    SELECT n.rid, n.run_id, n.step_id, s.file AS s_file, s.line AS s_line,
+           concat_ws(', ',
+               CASE WHEN n.parent_id IS DISTINCT FROM s.parent_id THEN 'parent_id' END,
+               CASE WHEN n.agent IS DISTINCT FROM s.agent_own THEN 'agent' END,
+               CASE WHEN n.kind IS DISTINCT FROM s.kind THEN 'kind' END,
+               CASE WHEN n.name IS DISTINCT FROM s.name THEN 'name' END,
+               CASE WHEN n.tool IS DISTINCT FROM s.tool THEN 'tool' END,
+               CASE WHEN n.model IS DISTINCT FROM s.model THEN 'model' END,
+               CASE WHEN make_timestamp(n.start_ns // 1000) IS DISTINCT FROM s.started_at THEN 'started_at' END,
+               CASE WHEN make_timestamp(n.end_ns // 1000) IS DISTINCT FROM s.ended_at THEN 'ended_at' END,
+               CASE WHEN n.status IS DISTINCT FROM s.status THEN 'status' END,
+               CASE WHEN n.error IS DISTINCT FROM s.error THEN 'error' END,
+               CASE WHEN n.input IS DISTINCT FROM s.input THEN 'input' END,
+               CASE WHEN n.output IS DISTINCT FROM s.output THEN 'output' END,
+               CASE WHEN n.tokens_in IS DISTINCT FROM s.tokens_in THEN 'tokens_in' END,
+               CASE WHEN n.tokens_out IS DISTINCT FROM s.tokens_out THEN 'tokens_out' END,
+               CASE WHEN n.cost IS DISTINCT FROM s.cost THEN 'cost' END,
+               CASE WHEN n.confidence IS DISTINCT FROM s.confidence THEN 'confidence' END,
+               CASE WHEN n.entropy IS DISTINCT FROM s.entropy THEN 'entropy' END,
+               CASE WHEN n.attributes::JSON::VARCHAR IS DISTINCT FROM s.attributes::VARCHAR
+                    THEN 'attributes' END) AS differs
+    FROM stage_n n JOIN steps s ON s.run_id = n.run_id AND s.step_id = n.step_id
+    WHERE n.rid NOT IN (SELECT rid FROM stage_bad)
+)
+WHERE differs <> '';
+
+-- A run record that declares another outcome or task than the stored run (or than an earlier run
+-- record of this call) is a conflict too; it is quarantined and the stored facts stay as they were.
+CREATE OR REPLACE TEMP TABLE stage_runs_n AS
+SELECT rowid AS rrid, * FROM stage_runs;
+
+CREATE OR REPLACE TEMP TABLE stage_run_conflicts AS
+SELECT r.rrid, r.file, r.line, r.source, r.run_id,
+       'conflicts with the ' || CASE WHEN o.run_id IS NOT NULL THEN 'stored run ' || r.run_id
+                                     ELSE 'run record of ' || r.run_id || ' at ' || f.file || ' line ' || f.line END
+       || ': ' || concat_ws(', ',
+           CASE WHEN r.outcome <> coalesce(o.declared_outcome, f.outcome)
+                THEN 'outcome ' || r.outcome || ' (stored ' || coalesce(o.declared_outcome, f.outcome) || ')' END,
+           CASE WHEN r.task <> coalesce(o.task, f.task) THEN 'task differs' END) AS reason
+FROM stage_runs_n r
+LEFT JOIN runs o ON o.run_id = r.run_id
+LEFT JOIN (
+    SELECT run_id, arg_min(outcome, rrid) FILTER (WHERE outcome IS NOT NULL) AS outcome,
+           arg_min(task, rrid) FILTER (WHERE task IS NOT NULL) AS task,
+           arg_min(file, rrid) AS file, arg_min(line, rrid) AS line
+    FROM stage_runs_n GROUP BY run_id
+) f ON f.run_id = r.run_id
+WHERE r.outcome <> coalesce(o.declared_outcome, f.outcome) OR r.task <> coalesce(o.task, f.task);
+
+DELETE FROM stage_runs WHERE rowid IN (SELECT rrid FROM stage_run_conflicts);
+
 -- Runs this ingest touches.
 CREATE OR REPLACE TEMP TABLE affected AS
 SELECT run_id FROM stage_steps WHERE run_id IS NOT NULL
@@ -129,20 +187,30 @@ WHERE NOT EXISTS (
       AND x.detail IS NOT DISTINCT FROM l.detail
 );
 
--- Everything rejected, whether by the adapter or here; once per (file, line, reason, step, raw
--- text), so ingesting a file again adds nothing and distinct rejects on one line stay distinct.
+-- Everything rejected, whether by the adapter or here. Identical rejects (same file, line, reason,
+-- step and text) are numbered, not collapsed; a reject already in the store with the same number is
+-- not added again, so ingesting a file again adds nothing.
 CREATE OR REPLACE TEMP TABLE stage_rejects AS
-SELECT file, line, reason, raw, source, run_id, step_id FROM stage_quarantine
-UNION ALL
-SELECT n.file, n.line, b.reason, n.raw, n.source, n.run_id, n.step_id
-FROM stage_bad b JOIN stage_n n ON n.rid = b.rid;
+SELECT *, row_number() OVER (PARTITION BY file, line, reason, step_id, raw_sha256
+                             ORDER BY origin, ord) AS occurrence
+FROM (
+    SELECT file, line, reason, raw, source, run_id, step_id, raw_bytes, raw_sha256, 0 AS origin, rowid AS ord
+    FROM stage_quarantine
+    UNION ALL
+    SELECT n.file, n.line, b.reason, n.raw, n.source, n.run_id, n.step_id,
+           octet_length(encode(n.raw)), sha256(n.raw), 1, b.rid
+    FROM stage_bad b JOIN stage_n n ON n.rid = b.rid
+    UNION ALL
+    SELECT file, line, reason, NULL, source, run_id, NULL, NULL, NULL, 2, rrid
+    FROM stage_run_conflicts
+);
 
-INSERT INTO quarantine (file, line, reason, raw, source, run_id, step_id)
-SELECT DISTINCT ON (file, line, reason, step_id, md5(coalesce(raw, ''))) file, line, reason, raw, source, run_id,
-       step_id
+INSERT INTO quarantine (file, line, reason, raw, source, run_id, step_id, raw_bytes, raw_sha256, occurrence)
+SELECT file, line, reason, raw, source, run_id, step_id, raw_bytes, raw_sha256, occurrence
 FROM stage_rejects r
 WHERE NOT EXISTS (
     SELECT 1 FROM quarantine q
     WHERE q.file = r.file AND q.line = r.line AND q.reason = r.reason
-      AND q.step_id IS NOT DISTINCT FROM r.step_id AND md5(coalesce(q.raw, '')) = md5(coalesce(r.raw, ''))
+      AND q.step_id IS NOT DISTINCT FROM r.step_id AND q.raw_sha256 IS NOT DISTINCT FROM r.raw_sha256
+      AND q.occurrence = r.occurrence
 );

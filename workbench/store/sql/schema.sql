@@ -1,5 +1,5 @@
 -- The store's tables: the contract between ingest, detectors, attribution, thresholds and policy.
--- Schema version 1. Timestamps are UTC without zone. JSON columns hold the source's extra attributes.
+-- Schema version 2. Timestamps are UTC without zone. JSON columns hold the source's extra attributes.
 
 -- Key/value facts about the store itself (schema_version).
 CREATE TABLE IF NOT EXISTS meta (
@@ -111,7 +111,10 @@ CREATE TABLE IF NOT EXISTS attributions (
 );
 
 -- Rejected input records, with where they came from and why. Never silently dropped.
--- (file, line, reason, step_id, raw) is unique: ingesting a file again adds no second copy.
+-- raw is the record's source text, at most its first MiB; raw_bytes and raw_sha256 are the length and
+-- SHA-256 of the whole record. occurrence numbers identical rejects (same file, line, reason, step and
+-- text: three equal bad spans on one line are three rows). (file, line, reason, step_id, raw_sha256,
+-- occurrence) is unique: ingesting a file again adds no second copy.
 CREATE TABLE IF NOT EXISTS quarantine (
     file     VARCHAR NOT NULL,
     line     BIGINT NOT NULL,
@@ -120,5 +123,8 @@ CREATE TABLE IF NOT EXISTS quarantine (
     source   VARCHAR,
     run_id   VARCHAR,
     step_id  VARCHAR,
-    created_at TIMESTAMP DEFAULT current_timestamp
+    created_at TIMESTAMP DEFAULT current_timestamp,
+    raw_bytes  BIGINT,
+    raw_sha256 VARCHAR,
+    occurrence INTEGER DEFAULT 1
 );

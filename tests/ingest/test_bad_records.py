@@ -1,0 +1,143 @@
+"""Issue 7's repro files: each bad record is quarantined with file, line and reason; the rest is stored."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import workbench as wb
+from workbench.ingest._jsonio import MAX_DEPTH
+
+T0 = 1_767_225_600_000_000_000
+DEEP = "[" * 1000 + "]" * 1000  # parses (orjson allows 1024 levels) but nests past MAX_DEPTH
+
+
+def _native_good() -> str:
+    return json.dumps({"run_id": "r1", "step_id": "s1", "kind": "llm", "started_at": T0, "ended_at": T0 + 10})
+
+
+def _native(bad: str) -> str:
+    return _native_good() + "\n" + bad + "\n"
+
+
+def _langfuse() -> str:
+    def obs(i: int) -> dict:
+        return {"id": f"o{i}", "traceId": "t1", "type": "SPAN", "name": "x", "startTime": "2026-01-01T00:00:00Z",
+                "projectId": "p", "parentObservationId": None, "input": "PLACE" if i == 2 else "ok"}
+    doc = {"trace": {"id": "t1", "projectId": "p"}, "observations": [obs(1), obs(2)]}
+    return json.dumps(doc).replace('"PLACE"', DEEP)
+
+
+def _whowhen() -> str:
+    def rec(q: str, content: str) -> str:
+        return ('{"question": "q", "question_ID": "' + q + '", "history": [{"content": "hi", "name": "A"}, '
+                '{"content": ' + content + ', "name": "B"}], "mistake_agent": "A", "mistake_step": "0"}')
+    return rec("a", '"fine"') + "\n" + rec("b", DEEP) + "\n"
+
+
+def _oi(span_id: str, **extra: object) -> str:
+    return json.dumps({"name": "n", "span_kind": "LLM", "context.trace_id": "t1", "context.span_id": span_id,
+                       "start_time": "2026-01-01T00:00:00Z", "end_time": "2026-01-01T00:00:01Z",
+                       "status_code": "OK", **extra})
+
+
+def _span_tree() -> str:
+    def span(sid: str, attrs: object) -> dict:
+        return {"span_id": sid, "span_name": "n", "span_kind": "LLM", "span_attributes": attrs, "duration": "PT1S",
+                "timestamp": "2026-01-01T00:00:00Z", "status_code": "OK", "child_spans": []}
+    return json.dumps({"trace_id": "t1", "spans": [span("a", {"k": 1}), span("b", {"k": "PLACE"})]}).replace(
+        '"PLACE"', DEEP)
+
+
+def _otlp_line(spans: list[dict]) -> str:
+    return json.dumps({"resourceSpans": [{"resource": {"attributes": []},
+                                          "scopeSpans": [{"scope": {"name": "t"}, "spans": spans}]}]})
+
+
+def _otlp_span(sid: str, **extra: object) -> dict:
+    return {"traceId": "0af7651916cd43dd8448eb211c80319c", "spanId": sid, "name": "chat",
+            "startTimeUnixNano": str(T0), "endTimeUnixNano": str(T0 + 1000), "status": {"code": 1},
+            "attributes": [{"key": "gen_ai.operation.name", "value": {"stringValue": "chat"}}], **extra}
+
+
+def _otlp_deep() -> str:
+    value = '{"stringValue": "x"}'
+    for _ in range(200):  # kvlist inside kvlist: 4 JSON levels each, 800 in all (orjson reads 1024)
+        value = '{"kvlistValue": {"values": [{"key": "k", "value": ' + value + '}]}}'
+    good = _otlp_line([_otlp_span("b7ad6b7169203331")])
+    bad = _otlp_line([_otlp_span("b7ad6b7169203332", attributes=[{"key": "deep", "value": "PLACE"}])])
+    return good + "\n" + bad.replace('"PLACE"', value) + "\n"
+
+
+CASES = {
+    "native-deep-input": ("n.jsonl", _native('{"run_id":"r1","step_id":"s2","input":' + DEEP + '}'), "nested deeper"),
+    "native-deep-attributes": ("n.jsonl", _native('{"run_id":"r1","step_id":"s2","attributes":{"a":' + DEEP + '}}'),
+                               "nested deeper"),
+    "native-time-range": ("n.jsonl", _native(json.dumps({"run_id": "r1", "step_id": "s2", "started_at": -2**62,
+                                                        "ended_at": 2**62})), "out of range"),
+    "native-label-agent-object": ("n.jsonl", _native(json.dumps({"record": "label", "run_id": "r1",
+                                                                "agent": {"x": 1}})), "'agent' must be text"),
+    "native-outcome-enum": ("n.jsonl", _native(json.dumps({"record": "run", "run_id": "r1",
+                                                          "outcome": "catastrophe"})), "catastrophe"),
+    "native-label-outcome-enum": ("n.jsonl", _native(json.dumps({"record": "label", "run_id": "r1",
+                                                                "outcome": "catastrophe"})), "catastrophe"),
+    "native-kind-enum": ("n.jsonl", _native(json.dumps({"run_id": "r1", "step_id": "s2", "kind": "wizard"})),
+                         "kind must be one of"),
+    "native-edge-kind": ("n.jsonl", _native(json.dumps({"record": "edge", "run_id": "r1", "src_step": "s1",
+                                                       "dst_step": "s1", "kind": "teleport"})), "edge kind"),
+    "native-infinite-cost": ("n.jsonl", _native('{"run_id":"r1","step_id":"s2","cost":"1e400"}'), "infinite"),
+    "langfuse-deep-input": ("l.json", _langfuse(), "nested deeper"),
+    "whowhen-deep-content": ("w.jsonl", _whowhen(), "nested deeper"),
+    "openinference-deep-attributes": ("o.jsonl", _oi("a") + "\n" + _oi("b", attributes={"x": "PLACE"}).replace(
+        '"PLACE"', DEEP) + "\n", "nested deeper"),
+    "openinference-start-1e30": ("o.jsonl", _oi("a") + "\n" + _oi("b", start_time=1e30) + "\n", "out of range"),
+    "span-tree-deep-attributes": ("t.json", _span_tree(), "nested deeper"),
+    "otlp-deep-attributes": ("x.jsonl", _otlp_deep(), "deep"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_one_bad_record_is_quarantined_and_the_rest_stored(tmp_path: Path, case: str) -> None:
+    name, text, why = CASES[case]
+    path = tmp_path / name
+    path.write_text(text)
+    ws = wb.open()
+    report = ws.ingest(path)
+    assert report.quarantined == 1 and report.stored >= 1
+    assert report.read == report.stored + report.quarantined
+    q = ws.quarantine()
+    assert len(q) == 1
+    row = q.iloc[0]
+    assert row["file"] == str(path.resolve()) and row["line"] >= 1
+    assert why in row["reason"], row["reason"]
+    assert ws.count("steps") == report.stored
+    # Nothing of the bad record leaked into the store.
+    assert ws.sql("SELECT count(*) FROM runs WHERE outcome NOT IN ('success', 'failure', 'unknown')"
+                  ).fetchall() == [(0,)]
+    again = ws.ingest(path)
+    assert again.added == 0 and ws.count("quarantine") == 1
+
+
+def test_depth_limit_is_the_documented_one(tmp_path: Path) -> None:
+    ok = "[" * (MAX_DEPTH - 2) + "]" * (MAX_DEPTH - 2)  # within the limit with the record's own object
+    over = "[" * (MAX_DEPTH + 1) + "]" * (MAX_DEPTH + 1)
+    path = tmp_path / "d.jsonl"
+    path.write_text('{"run_id":"r","step_id":"a","input":' + ok + '}\n{"run_id":"r","step_id":"b","input":'
+                    + over + '}\n')
+    report = wb.open().ingest(path)
+    assert (report.stored, report.quarantined) == (1, 1)
+
+
+def test_in_memory_records_with_bad_values_cost_only_themselves() -> None:
+    deep: list = []
+    for _ in range(2000):  # deeper than Python's own recursion limit
+        deep = [deep]
+    recs = [{"run_id": "r", "step_id": "ok"}, {"run_id": "r", "step_id": "deep", "input": deep},
+            {"run_id": "r", "step_id": "nan", "attributes": {"x": float("nan")}},
+            {"record": "label", "run_id": "r", "agent": ["a"]}, {"run_id": "r", "step_id": "big", "tokens_in": 2**80}]
+    ws = wb.open()
+    report = ws.ingest(recs)
+    assert (report.stored, report.quarantined) == (1, 4)
+    assert ws.count("quarantine") == 4

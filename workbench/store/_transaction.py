@@ -1,0 +1,54 @@
+"""One transaction: BEGIN, the work, COMMIT, and a ROLLBACK that never hides why the work failed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import duckdb
+
+from ..exceptions import StoreError
+
+
+def _rollback(con: duckdb.DuckDBPyConnection) -> None:
+    try:
+        con.execute("ROLLBACK")
+    except duckdb.Error:
+        # DuckDB ends a transaction whose COMMIT failed (or that an error invalidated) by itself:
+        # "no transaction is active" here says nothing about what went wrong, so it is not raised.
+        pass
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection, what: str = "the change") -> Iterator[None]:
+    """Run the body in one transaction on ``con``: committed when it returns, rolled back when it raises.
+
+    An exception from the body propagates unchanged after the rollback. A COMMIT that fails (a full
+    disk, a write conflict with another connection) raises :class:`StoreError` carrying DuckDB's own
+    message, and the store is as it was before.
+    """
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield
+    except BaseException:
+        _rollback(con)
+        raise
+    try:
+        con.execute("COMMIT")
+    except duckdb.Error as exc:
+        _rollback(con)
+        raise StoreError(f"{what} could not be committed, nothing was stored: {type(exc).__name__}: {exc}") \
+            from exc
+
+
+def temp_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """Names of the temporary tables on ``con``."""
+    return {r[0] for r in con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE temporary").fetchall()}
+
+
+def drop_temp_tables(con: duckdb.DuckDBPyConnection, keep: set[str]) -> None:
+    """Drop every temporary table on ``con`` whose name is not in ``keep``."""
+    for name in sorted(temp_tables(con) - keep):
+        quoted = name.replace('"', '""')  # a name DuckDB gave back, never a log value
+        con.execute(f'DROP TABLE IF EXISTS temp."{quoted}"')
