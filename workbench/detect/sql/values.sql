@@ -198,7 +198,7 @@ CREATE OR REPLACE TEMP TABLE det_nearmiss_origins AS
 SELECT run_id, token, ident, why, origin_step, origin_agent, origin_t FROM (
     SELECT n.run_id, o.token, o.ident, 'names "' || n.v || '", not what the request asked for' AS why,
            o.step_id AS origin_step, o.agent AS origin_agent, o.tref AS origin_t,
-           row_number() OVER (PARTITION BY n.run_id, n.v ORDER BY o.t1, o.tref) AS k
+           row_number() OVER (PARTITION BY n.run_id, n.v ORDER BY o.t1, o.tref, o.step_id) AS k
     FROM det_nearmiss n
     JOIN det_steps t ON t.run_id = n.run_id AND t.kind = 'tool' AND contains(t.output, n.v)
     JOIN det_vals listed ON listed.run_id = t.run_id AND listed.step_id = t.step_id AND listed.field = 'output'
@@ -232,7 +232,7 @@ WITH stated AS (
 ),
 num_origins AS (
     SELECT s.run_id, s.token, s.why, o.step_id AS origin_step, o.agent AS origin_agent, o.tref AS origin_t,
-           row_number() OVER (PARTITION BY s.run_id, s.token ORDER BY (i.step_id IS NULL), o.t1, o.tref) AS k
+           row_number() OVER (PARTITION BY s.run_id, s.token ORDER BY (i.step_id IS NULL), o.t1, o.tref, o.step_id, s.why) AS k
     FROM stated s
     JOIN det_vals o ON o.run_id = s.run_id AND o.field = 'output' AND o.kind <> 'tool' AND o.v = s.v
     LEFT JOIN det_intro i ON i.run_id = o.run_id AND i.step_id = o.step_id AND i.token = o.token
@@ -240,7 +240,7 @@ num_origins AS (
 pair_origins AS (
     SELECT c.run_id, c.k || ': ' || c.v AS token, 'contradicts the backend (' || c.backend_value || ')' AS why,
            p.step_id AS origin_step, p.agent AS origin_agent, p.tref AS origin_t,
-           row_number() OVER (PARTITION BY c.run_id, c.k, c.v ORDER BY p.t1, p.tref) AS k
+           row_number() OVER (PARTITION BY c.run_id, c.k, c.v ORDER BY p.t1, p.tref, p.step_id) AS k
     FROM det_contradictions c
     JOIN det_pairs p ON p.run_id = c.run_id AND p.kind <> 'tool' AND p.v = c.v
      AND (p.k = c.k OR c.k LIKE '%\_' || p.k ESCAPE '\' OR p.k LIKE '%\_' || c.k ESCAPE '\')
