@@ -4,6 +4,11 @@ Usage::
 
     python bench/detect.py                  # 1M and 10M steps
     python bench/detect.py --sizes 1000000
+    python bench/detect.py --all-only --baseline-python /tmp/old-venv/bin/python   # old release beside
+
+The store is filled by one process and read by another, so the peak RSS is the detectors' own.
+``--baseline-python`` runs the same detection with another interpreter (a venv holding an earlier
+workbench release, imported from its site-packages) in the same invocation, for a before/after table.
 
 The store is filled inside DuckDB (ingest has its own benchmark): runs of 50 steps across five
 agents, with tool calls, inputs and outputs carrying prices and ids, consumes edges (an LLM call reads
@@ -15,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -67,51 +73,75 @@ WHERE k % 3 = 0 OR k % 10 = 9;
 """
 
 
-def _child(n_steps: int) -> None:
+def _fill(db: str, n_steps: int) -> None:
+    import workbench as wb
+
+    with wb.open(db) as ws:
+        for stmt in [s for s in _FILL.split(";\n") if s.strip()]:
+            ws.con.execute(stmt, {"n_runs": n_steps // STEPS_PER_RUN})
+
+
+def _child(db: str, all_only: bool) -> None:
     import workbench as wb
     from workbench.detect import DETECTORS, detect
 
-    n_runs = n_steps // STEPS_PER_RUN
-    with tempfile.TemporaryDirectory() as tmp:
-        ws = wb.open(Path(tmp) / "bench.duckdb")
-        for stmt in [s for s in _FILL.split(";\n") if s.strip()]:
-            ws.con.execute(stmt, {"n_runs": n_runs})
-        rows = []
-        total = 0.0
-        for name in DETECTORS:
+    rows = []
+    with wb.open(db) as ws:
+        for name in () if all_only else DETECTORS:
             start = time.perf_counter()
             found = detect(ws, detectors=[name], progress=False)
-            sec = time.perf_counter() - start
-            total += sec
-            rows.append({"detector": name, "seconds": sec, "findings": len(found)})
+            rows.append({"detector": name, "seconds": time.perf_counter() - start, "findings": len(found)})
         start = time.perf_counter()
         found = detect(ws, progress=False)
         rows.append({"detector": "all (one call)", "seconds": time.perf_counter() - start, "findings": len(found)})
-        ws.close()
+        temp = ws.con.execute("SELECT count(*) FROM duckdb_tables() WHERE temporary").fetchall()[0][0]
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"steps": n_steps, "rows": rows, "peak_mb": peak}))
+    print(json.dumps({"rows": rows, "peak_mb": peak, "temp_tables_left": temp}))
+
+
+def _run(python: str, args: list[str], own_tree: bool) -> str:
+    # The baseline interpreter imports its own installed workbench, not this checkout.
+    env = {"PATH": "/usr/bin:/bin"}
+    if own_tree:
+        env["PYTHONPATH"] = str(Path(__file__).resolve().parents[1])
+    out = subprocess.run([python, __file__, *args], capture_output=True, text=True, check=False, env=env)
+    if out.returncode:
+        raise SystemExit(out.stderr[-3000:])
+    return out.stdout
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="*", default=[1_000_000, 10_000_000])
-    parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--all-only", action="store_true", help="time only the one call running every detector")
+    parser.add_argument("--baseline-python", help="also run with this interpreter (an earlier release)")
+    parser.add_argument("--fill", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.child:
-        _child(args.child)
+    if args.fill:
+        _fill(args.fill[0], int(args.fill[1]))
         return
-    print("| steps | detector | seconds | steps/s | findings | peak RSS MB |")
-    print("|---|---|---|---|---|---|")
+    if args.child:
+        _child(args.child, args.all_only)
+        return
+    runs = [("this tree", sys.executable, True)]
+    if args.baseline_python:
+        runs.append(("baseline", args.baseline_python, False))
+    print(f"load average at start: {os.getloadavg()}")
+    print("| steps | code | detector | seconds | steps/s | findings | peak RSS MB | temp tables left | load |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for size in args.sizes:
-        out = subprocess.run([sys.executable, __file__, "--child", str(size)], capture_output=True, text=True,
-                             check=False, env={"PYTHONPATH": str(Path(__file__).resolve().parents[1]),
-                                               "PATH": "/usr/bin:/bin"})
-        if out.returncode:
-            raise SystemExit(out.stderr[-3000:])
-        res = json.loads(out.stdout.strip().splitlines()[-1])
-        for row in res["rows"]:
-            print(f"| {size:,} | {row['detector']} | {row['seconds']:.2f} | {size / row['seconds']:,.0f} | "
-                  f"{row['findings']:,} | {res['peak_mb']:,.0f} |")
+        with tempfile.TemporaryDirectory() as tmp:
+            db = str(Path(tmp) / "bench.duckdb")
+            _run(sys.executable, ["--fill", db, str(size)], True)
+            for label, python, own in runs:
+                extra = ["--all-only"] if args.all_only else []
+                res = json.loads(_run(python, ["--child", db, *extra], own).strip().splitlines()[-1])
+                load = "/".join(f"{x:.1f}" for x in os.getloadavg())
+                for row in res["rows"]:
+                    print(f"| {size:,} | {label} | {row['detector']} | {row['seconds']:.2f} | "
+                          f"{size / row['seconds']:,.0f} | {row['findings']:,} | {res['peak_mb']:,.0f} | "
+                          f"{res['temp_tables_left']} | {load} |", flush=True)
 
 
 if __name__ == "__main__":

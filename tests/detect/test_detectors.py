@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 
 import pytest
@@ -179,3 +180,38 @@ def test_bad_config_and_detector_names_are_clear() -> None:
         DetectorConfig.from_dict({"max_loops": 3})
     with pytest.raises(wb.WorkbenchError, match="unknown detector"):
         detect(wb.open(), detectors=["astrology"])
+
+
+def _lineage_runs() -> list[RunBuilder]:
+    runs = []
+    for n in range(6):
+        run = RunBuilder(f"r{n}", outcome="success")
+        run.add(kind="tool", agent="retriever", tool="search", output='{"sku": "SKU-7", "price": 12.5}')
+        wrong = run.add(kind="llm", agent="pricer", output=f"price {15 + n}.25")
+        used = run.add(kind="tool", agent="executor", tool="place_order", input=f'{{"price": {15 + n}.25}}')
+        run.edge(wrong, used)
+        run.answer(f"done at {15 + n}.25" if n % 2 else "done at 12.5")
+        runs.append(run)
+    return runs
+
+
+def test_lineage_chunks_give_the_same_findings_with_runs_interleaved_in_storage(monkeypatch) -> None:
+    runs = _lineage_runs()
+    # records of all runs interleaved, so each run's rows spread over the table
+    interleaved = [rec for group in zip(*(r.records for r in runs), strict=False) for rec in group]
+    ws = wb.open()
+    ws.ingest(interleaved)
+    whole = detect(ws, detectors=["silent_failure", "cascade"])
+    assert {"silent_failure", "cascade"} <= set(whole["detector"])
+    monkeypatch.setattr(importlib.import_module("workbench.detect._runner"), "CHUNK_STEPS", 5)
+    chunked = detect(ws, detectors=["silent_failure", "cascade"])
+    cols = ["run_id", "step_id", "detector", "severity", "detail"]
+    assert chunked[cols].sort_values(cols).values.tolist() == whole[cols].sort_values(cols).values.tolist()
+
+
+def test_no_working_table_outlives_the_call() -> None:
+    ws = _ws(*_lineage_runs())
+    before = ws.sql("SELECT count(*) FROM duckdb_tables() WHERE temporary").fetchall()[0][0]
+    assert not detect(ws).empty
+    names = ws.sql("SELECT table_name FROM duckdb_tables() WHERE temporary").fetchall()
+    assert len(names) == before, names

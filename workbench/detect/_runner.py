@@ -43,19 +43,41 @@ def _execute(con, stmt: str, params: dict[str, Any]) -> None:  # noqa: ANN001
 
 
 def _run_chunked(con, families: list[str], params: dict[str, Any], show: bool) -> None:  # noqa: ANN001
+    # Chunks of whole runs, in storage order: a run's steps (and edges) lie in a narrow rowid range,
+    # so each chunk's scan reads its own row groups only and the whole call reads `steps` about once.
     con.execute("CREATE OR REPLACE TEMP TABLE det_scope_all AS SELECT * FROM det_scope")
     con.execute("""CREATE OR REPLACE TEMP TABLE det_chunks AS
-                   SELECT s.run_id, sum(coalesce(r.n_steps, 0)) OVER (ORDER BY s.run_id) // ? AS chunk
-                   FROM det_scope_all s LEFT JOIN runs r USING (run_id)""", [CHUNK_STEPS])
-    chunks = [c for (c,) in con.execute("SELECT DISTINCT chunk FROM det_chunks ORDER BY chunk").fetchall()]
+                   WITH s AS (SELECT run_id, min(steps.rowid) AS lo, max(steps.rowid) AS hi, count(*) AS n
+                              FROM steps SEMI JOIN det_scope_all USING (run_id) GROUP BY run_id)
+                   SELECT d.run_id, s.lo, s.hi,
+                          sum(coalesce(s.n, 0)) OVER (ORDER BY s.lo NULLS LAST, d.run_id
+                                                      ROWS UNBOUNDED PRECEDING) // ? AS chunk
+                   FROM det_scope_all d LEFT JOIN s USING (run_id)""", [CHUNK_STEPS])
+    ranges = con.execute("""SELECT c.chunk, coalesce(min(c.lo), 0), coalesce(max(c.hi), -1),
+                                   coalesce(min(e.lo), 0), coalesce(max(e.hi), -1)
+                            FROM det_chunks c
+                            LEFT JOIN (SELECT run_id, min(edges.rowid) AS lo, max(edges.rowid) AS hi
+                                       FROM edges SEMI JOIN det_scope_all USING (run_id) GROUP BY run_id) e
+                              USING (run_id)
+                            GROUP BY c.chunk ORDER BY c.chunk""").fetchall()
     names = list(dict.fromkeys(n for f in families for n in FAMILIES[f]))
-    for chunk in tqdm(chunks, desc="detect (lineage)", disable=not show or len(chunks) < 2):
+    for chunk, row_lo, row_hi, edge_lo, edge_hi in tqdm(ranges, desc="detect (lineage)",
+                                                        disable=not show or len(ranges) < 2):
         con.execute("CREATE OR REPLACE TEMP TABLE det_scope AS SELECT run_id FROM det_chunks WHERE chunk = ?",
                     [chunk])
+        bounds = {"row_lo": row_lo, "row_hi": row_hi, "edge_lo": edge_lo, "edge_hi": edge_hi}
         for name in names:
             for stmt in sql_statements(name, __package__):
-                _execute(con, stmt, params)
+                _execute(con, stmt, {**params, **bounds})
     con.execute("CREATE OR REPLACE TEMP TABLE det_scope AS SELECT * FROM det_scope_all")
+
+
+def _drop_temp(con) -> None:  # noqa: ANN001
+    # No working table outlives the call: they hold copies of step text (issue 7).
+    names = [n for (n,) in con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE temporary AND starts_with(table_name, 'det_')").fetchall()]
+    for name in names:
+        con.execute(f'DROP TABLE IF EXISTS temp."{name}"')
 
 
 def detect(ws, run_ids: Iterable[str] | None = None, config: DetectorConfig | dict | None = None,  # noqa: ANN001
@@ -129,8 +151,10 @@ def detect(ws, run_ids: Iterable[str] | None = None, config: DetectorConfig | di
         con.execute("INSERT INTO findings (run_id, step_id, agent, detector, severity, detail, attributes) "
                     "SELECT run_id, step_id, agent, detector, severity, detail, attributes::JSON FROM det_out")
         result = con.execute("SELECT * FROM det_out ORDER BY run_id, detector, step_id").df()
+        _drop_temp(con)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
+        _drop_temp(con)
         raise
     return result[_COLUMNS]

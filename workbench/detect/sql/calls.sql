@@ -3,7 +3,9 @@
 CREATE OR REPLACE TEMP TABLE det_calls AS
 SELECT s.run_id, s.step_id, s.seq, s.agent, coalesce(s.tool, s.name) AS tool, s.status, s.error,
        hash(coalesce(s.agent, ''), coalesce(s.tool, s.name, ''),
-            lower(regexp_replace(coalesce(s.input, ''), '\s+', '', 'g'))) AS sig,
+            -- RE2's \s is exactly these five characters; plain replaces cost a fraction of a regex
+            lower(replace(replace(replace(replace(replace(coalesce(s.input, ''), ' ', ''), chr(9), ''),
+                                          chr(10), ''), chr(12), ''), chr(13), ''))) AS sig,
        row_number() OVER (PARTITION BY s.run_id ORDER BY s.seq) AS k
 FROM steps s SEMI JOIN det_scope d ON d.run_id = s.run_id
 WHERE s.kind = 'tool';

@@ -5,7 +5,8 @@
 -- the final answer: a slip nobody acted on is not a cascade.
 -- The lineage of the runs in scope, read once (the detector runs over chunks of runs).
 CREATE OR REPLACE TEMP TABLE det_edges AS
-SELECT * FROM edges SEMI JOIN det_scope USING (run_id) WHERE kind IN ('consumes', 'handoff');
+SELECT * FROM edges SEMI JOIN det_scope USING (run_id)
+WHERE kind IN ('consumes', 'handoff') AND edges.rowid BETWEEN $edge_lo AND $edge_hi;
 
 CREATE OR REPLACE TEMP TABLE det_value_flow AS
 SELECT DISTINCT i.run_id, i.step_id AS seed, i.why, v.step_id, v.agent, v.kind, v.field,

@@ -10,7 +10,9 @@ SELECT run_id, step_id, agent, kind, status, input, output, parent_id,
        coalesce(epoch_us(ended_at)::DOUBLE, seq + 0.5) AS t1,
        CASE WHEN kind IN ('agent', 'chain', 'system') THEN coalesce(epoch_us(ended_at)::DOUBLE, seq + 0.5)
             ELSE coalesce(epoch_us(started_at)::DOUBLE, seq::DOUBLE) END AS tref
-FROM steps SEMI JOIN det_scope USING (run_id);
+FROM steps SEMI JOIN det_scope USING (run_id)
+-- the chunk's rows lie in this range: the scan skips every other row group
+WHERE steps.rowid BETWEEN $row_lo AND $row_hi;
 
 -- The final answer of each run: the output of the non-tool step that ends last.
 CREATE OR REPLACE TEMP TABLE det_answer AS
@@ -70,15 +72,22 @@ WHERE (v.kind = 'tool' AND v.field = 'input') OR a.step_id IS NOT NULL;
 -- task. Tool outputs are the backend, the ground; agent and chain spans only pass on what their
 -- children said; a made-up value nobody used harms nothing.
 CREATE OR REPLACE TEMP TABLE det_intro_direct AS
-SELECT c.* FROM det_vals c
-SEMI JOIN det_sinks k ON k.run_id = c.run_id AND k.v = c.v
-LEFT JOIN det_first_out f ON f.run_id = c.run_id AND f.v = c.v
+-- the cheap tests first, materialised: the planner may otherwise run the per-row regex below first
+WITH cand AS MATERIALIZED (
+    SELECT c.* FROM det_vals c
+    SEMI JOIN det_sinks k ON k.run_id = c.run_id AND k.v = c.v
+    LEFT JOIN det_first_out f ON f.run_id = c.run_id AND f.v = c.v
+    WHERE c.field = 'output' AND c.kind NOT IN ('tool', 'agent', 'chain', 'system')
+      AND NOT (f.t1 <= c.tref AND f.step_id <> c.step_id)
+      AND NOT EXISTS (SELECT 1 FROM det_task_vals a WHERE a.run_id = c.run_id AND a.v = c.v)
+)
+SELECT c.* FROM cand c
 JOIN det_steps s ON s.run_id = c.run_id AND s.step_id = c.step_id
-WHERE c.field = 'output' AND c.kind NOT IN ('tool', 'agent', 'chain', 'system')
-  AND NOT (f.t1 <= c.tref AND f.step_id <> c.step_id)
-  -- the token as a whole in the step's own input (5 is not in "50")
-  AND NOT coalesce(regexp_matches(s.input, '(^|[^0-9A-Za-z.])' || regexp_escape(c.token) || '([^0-9A-Za-z]|$)'), false)
-  AND NOT EXISTS (SELECT 1 FROM det_task_vals a WHERE a.run_id = c.run_id AND a.v = c.v);
+-- the token as a whole in the step's own input (5 is not in "50"); a regex built per row is slow,
+-- so only for inputs that contain the token at all
+WHERE NOT CASE WHEN contains(s.input, c.token)
+               THEN regexp_matches(s.input, '(^|[^0-9A-Za-z.])' || regexp_escape(c.token) || '([^0-9A-Za-z]|$)')
+               ELSE false END;
 
 -- A number in the step's own input written another way (12.50 for 12.5), or computed from two of
 -- them or the task's (price × quantity, a sum), is not made up.
@@ -189,7 +198,7 @@ CREATE OR REPLACE TEMP TABLE det_nearmiss_origins AS
 SELECT run_id, token, ident, why, origin_step, origin_agent, origin_t FROM (
     SELECT n.run_id, o.token, o.ident, 'names "' || n.v || '", not what the request asked for' AS why,
            o.step_id AS origin_step, o.agent AS origin_agent, o.tref AS origin_t,
-           row_number() OVER (PARTITION BY n.run_id, n.v ORDER BY o.t1, o.tref) AS k
+           row_number() OVER (PARTITION BY n.run_id, n.v ORDER BY o.t1, o.tref, o.step_id) AS k
     FROM det_nearmiss n
     JOIN det_steps t ON t.run_id = n.run_id AND t.kind = 'tool' AND contains(t.output, n.v)
     JOIN det_vals listed ON listed.run_id = t.run_id AND listed.step_id = t.step_id AND listed.field = 'output'
@@ -223,7 +232,7 @@ WITH stated AS (
 ),
 num_origins AS (
     SELECT s.run_id, s.token, s.why, o.step_id AS origin_step, o.agent AS origin_agent, o.tref AS origin_t,
-           row_number() OVER (PARTITION BY s.run_id, s.token ORDER BY (i.step_id IS NULL), o.t1, o.tref) AS k
+           row_number() OVER (PARTITION BY s.run_id, s.token ORDER BY (i.step_id IS NULL), o.t1, o.tref, o.step_id, s.why) AS k
     FROM stated s
     JOIN det_vals o ON o.run_id = s.run_id AND o.field = 'output' AND o.kind <> 'tool' AND o.v = s.v
     LEFT JOIN det_intro i ON i.run_id = o.run_id AND i.step_id = o.step_id AND i.token = o.token
@@ -231,7 +240,7 @@ num_origins AS (
 pair_origins AS (
     SELECT c.run_id, c.k || ': ' || c.v AS token, 'contradicts the backend (' || c.backend_value || ')' AS why,
            p.step_id AS origin_step, p.agent AS origin_agent, p.tref AS origin_t,
-           row_number() OVER (PARTITION BY c.run_id, c.k, c.v ORDER BY p.t1, p.tref) AS k
+           row_number() OVER (PARTITION BY c.run_id, c.k, c.v ORDER BY p.t1, p.tref, p.step_id) AS k
     FROM det_contradictions c
     JOIN det_pairs p ON p.run_id = c.run_id AND p.kind <> 'tool' AND p.v = c.v
      AND (p.k = c.k OR c.k LIKE '%\_' || p.k ESCAPE '\' OR p.k LIKE '%\_' || c.k ESCAPE '\')
