@@ -210,7 +210,7 @@ class Policy:
         return out
 
     def __str__(self) -> str:
-        rules = ", ".join(f"{n}={v:g}" if isinstance(v, float) else f"{n}={v}" for n, v in self.rules())
+        rules = ", ".join(n if n.startswith("hitl:") else f"{n}={v:g}" for n, v in self.rules())
         return f"Policy v{self.version}{' ' + self.name if self.name else ''}: {rules or 'no rules'}"
 
 
