@@ -2,10 +2,10 @@
 
 Every limit is measured the way the guard measures it: the store's runs go through the decision core
 with no rule set, which records the highest value each rule's quantity reaches in each run (its
-``peaks``). A limit sits at the ``success_quantile`` of the successful runs' peaks, so history's
-successes are not cut (at the default 1.0, none is), and is kept only when failed runs go past it.
-The detectors' findings say which of these failure modes the store shows; their counts are kept in
-the provenance.
+``peaks``). Each limit L is placed where it cuts many failed runs for few successful ones: the value
+of the peaks maximising (failed runs past L) − ``lost_weight`` × (successful runs past L), and no
+limit when that is never positive. The detectors' findings say which of these failure modes the store
+shows; their counts are kept in the provenance beside each limit.
 """
 
 from __future__ import annotations
@@ -67,8 +67,8 @@ def run_peaks(ws: Any, window: int = 20) -> pd.DataFrame:
     return frame
 
 
-def policy_from_findings(ws: Any, success_quantile: float = 1.0, review_budget: float = 0.1,
-                         signals: tuple[str, ...] = ("confidence", "entropy"), cost_review: float = 1.0,
+def policy_from_findings(ws: Any, lost_weight: float = 3.0, review_budget: float = 0.1,
+                         signals: tuple[str, ...] = ("confidence", "entropy", "latency_ms"), cost_review: float = 1.0,
                          cost_failure: float = 20.0, window: int = 20, findings: pd.DataFrame | None = None,
                          version: str = "1") -> Policy:
     """Propose a policy from the store's history.
@@ -76,9 +76,8 @@ def policy_from_findings(ws: Any, success_quantile: float = 1.0, review_budget: 
     Parameters
     ----------
     ws : Workspace
-    success_quantile : float
-        Limits sit at this quantile of the successful runs' peaks (1.0: the highest, so no success of
-        the history is cut).
+    lost_weight : float
+        How many failed runs cut are worth one successful run cut (lost). Higher: looser limits.
     review_budget : float
         Highest share of runs the HITL rule may escalate.
     signals : tuple of str
@@ -91,8 +90,8 @@ def policy_from_findings(ws: Any, success_quantile: float = 1.0, review_budget: 
     from ..exceptions import InvalidParameterError
     from ..thresholds import available_signals, sweep_thresholds
 
-    if not 0 < success_quantile <= 1:
-        raise InvalidParameterError(f"'success_quantile' must be in (0, 1] (got {success_quantile!r})")
+    if not lost_weight > 0:
+        raise InvalidParameterError(f"'lost_weight' must be > 0 (got {lost_weight!r})")
     peaks = run_peaks(ws, window)
     if peaks.empty:
         raise InvalidParameterError("no run with a known outcome in this store: nothing to learn limits from")
@@ -103,7 +102,8 @@ def policy_from_findings(ws: Any, success_quantile: float = 1.0, review_budget: 
         if findings.empty and not getattr(ws, "read_only", False):
             from ..detect import detect
 
-            findings = detect(ws)
+            # Only the families whose failure modes a limit can stop (no text scans, no drift tests).
+            findings = detect(ws, detectors=["loop", "retry", "storm", "breach", "ping_pong"])
     failed_ids = set(bad["run_id"])
     notes: list[str] = []
     limits: dict[str, dict[str, Any]] = {"breakers": {}, "budgets": {}, "loops": {"window": window}}
@@ -114,13 +114,12 @@ def policy_from_findings(ws: Any, success_quantile: float = 1.0, review_budget: 
         n_hit = len(set(hits["run_id"]) & failed_ids) if len(hits) else 0
         if succ.size == 0 or fail.size == 0:
             continue
-        limit = float(np.quantile(succ, success_quantile, method="higher"))
-        limit = math.ceil(limit) if integer else round(limit, 3)
-        over = int((fail > limit).sum())
-        if over:
+        limit = _best_limit(succ, fail, lost_weight, integer)
+        if limit is not None:
             limits[group][rule] = int(limit) if integer else limit
-            notes.append(f"{rule} {limit:g}: {over} failed and {int((succ > limit).sum())} successful runs "
-                         f"past it; {detector} findings in {n_hit} failed runs")
+            notes.append(f"{rule} {limit:g}: {int((fail > limit).sum())} failed and "
+                         f"{int((succ > limit).sum())} successful runs past it; {detector} findings in "
+                         f"{n_hit} failed runs")
     hitl: tuple[HitlRule, ...] = ()
     have = set(available_signals(ws).query("steps > 0")["signal"])
     best_cost, chosen = math.inf, None
@@ -142,7 +141,22 @@ def policy_from_findings(ws: Any, success_quantile: float = 1.0, review_budget: 
                       created_by="workbench", source="policy_from_findings",
                       store=str(ws.path) if getattr(ws, "path", None) is not None else "<memory>",
                       runs=len(peaks), failures=len(bad), notes=tuple(notes),
-                      sweep={"success_quantile": success_quantile, "review_budget": review_budget,
+                      sweep={"lost_weight": lost_weight, "review_budget": review_budget,
                              "cost_review": cost_review, "cost_failure": cost_failure})
     return Policy(version=version, breakers=Breakers(**limits["breakers"]), budgets=Budgets(**limits["budgets"]),
                   loops=Loops(**limits["loops"]), hitl=hitl, provenance=prov)
+
+
+def _best_limit(succ: np.ndarray, fail: np.ndarray, lost_weight: float, integer: bool) -> float | None:
+    """The limit maximising failed runs past it minus ``lost_weight`` × successful runs past it."""
+    cands = np.unique(np.concatenate([succ, fail]))
+    if integer:
+        cands = np.unique(np.ceil(cands))
+    s_sorted, f_sorted = np.sort(succ), np.sort(fail)
+    f_over = len(f_sorted) - np.searchsorted(f_sorted, cands, "right")
+    s_over = len(s_sorted) - np.searchsorted(s_sorted, cands, "right")
+    score = f_over - lost_weight * s_over
+    if score.size == 0 or score.max() <= 0:
+        return None
+    best = cands[np.flatnonzero(score == score.max())[-1]]   # ties: the loosest limit
+    return float(best) if integer else round(float(best), 3)
