@@ -42,6 +42,7 @@ _LAZY: dict[str, str] = {
     "attribute": "workbench.attribution",
     "available_signals": "workbench.thresholds",
     "backtest": "workbench.policy._backtest",
+    "capture": "workbench.capture",
     "confidence_calibration": "workbench.thresholds",
     "demo": "workbench.demo",
     "detect": "workbench.detect",
@@ -86,6 +87,7 @@ __all__ = [
     "attribute",
     "available_signals",
     "backtest",
+    "capture",
     "confidence_calibration",
     "demo",
     "detect",
@@ -115,7 +117,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # static checkers and IDEs see the eager imports
-    from . import demo, sim
+    from . import capture, demo, sim
     from .attribution import (
         Attribution,
         BlameModel,
