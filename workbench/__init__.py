@@ -14,15 +14,19 @@ __version__ = "0.1.0"
 # public name -> module that defines it (a name mapped to its own module path is a submodule)
 _LAZY: dict[str, str] = {
     "Attribution": "workbench.attribution",
+    "BacktestReport": "workbench.policy._backtest",
     "BlameModel": "workbench.attribution",
     "DecisiveStep": "workbench.attribution",
     "DetectorConfig": "workbench.detect",
     "FormatError": "workbench.exceptions",
+    "Guard": "workbench.guard",
     "IngestError": "workbench.exceptions",
     "IngestReport": "workbench.ingest._driver",
     "Intervention": "workbench.replay",
     "InvalidParameterError": "workbench.exceptions",
+    "Policy": "workbench.policy",
     "PolicyError": "workbench.exceptions",
+    "PolicyViolation": "workbench.exceptions",
     "ReadOnlyStoreError": "workbench.exceptions",
     "ReplayError": "workbench.exceptions",
     "ReplayResult": "workbench.replay",
@@ -31,31 +35,42 @@ _LAZY: dict[str, str] = {
     "StoreError": "workbench.exceptions",
     "StoreLockedError": "workbench.exceptions",
     "TableReplay": "workbench.replay",
+    "ThresholdSweep": "workbench.thresholds",
     "Verdict": "workbench.attribution",
     "WorkbenchError": "workbench.exceptions",
     "Workspace": "workbench.workspace",
     "attribute": "workbench.attribution",
+    "available_signals": "workbench.thresholds",
+    "backtest": "workbench.policy._backtest",
+    "capture": "workbench.capture",
+    "confidence_calibration": "workbench.thresholds",
     "demo": "workbench.demo",
     "detect": "workbench.detect",
     "drift_delay": "workbench.detect",
     "evaluate_attribution": "workbench.attribution",
     "evaluate_detectors": "workbench.detect",
     "open": "workbench.workspace",
+    "policy_from_findings": "workbench.policy._propose",
     "shapley": "workbench.attribution",
     "sim": "workbench.sim",
+    "sweep_thresholds": "workbench.thresholds",
 }
 
 __all__ = [
     "Attribution",
+    "BacktestReport",
     "BlameModel",
     "DecisiveStep",
     "DetectorConfig",
     "FormatError",
+    "Guard",
     "IngestError",
     "IngestReport",
     "Intervention",
     "InvalidParameterError",
+    "Policy",
     "PolicyError",
+    "PolicyViolation",
     "ReadOnlyStoreError",
     "ReplayError",
     "ReplayResult",
@@ -64,19 +79,26 @@ __all__ = [
     "StoreError",
     "StoreLockedError",
     "TableReplay",
+    "ThresholdSweep",
     "Verdict",
     "WorkbenchError",
     "Workspace",
     "__version__",
     "attribute",
+    "available_signals",
+    "backtest",
+    "capture",
+    "confidence_calibration",
     "demo",
     "detect",
     "drift_delay",
     "evaluate_attribution",
     "evaluate_detectors",
     "open",
+    "policy_from_findings",
     "shapley",
     "sim",
+    "sweep_thresholds",
 ]
 
 
@@ -95,7 +117,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # static checkers and IDEs see the eager imports
-    from . import demo, sim
+    from . import capture, demo, sim
     from .attribution import (
         Attribution,
         BlameModel,
@@ -112,6 +134,7 @@ if TYPE_CHECKING:  # static checkers and IDEs see the eager imports
         IngestError,
         InvalidParameterError,
         PolicyError,
+        PolicyViolation,
         ReadOnlyStoreError,
         ReplayError,
         SimulationError,
@@ -119,6 +142,11 @@ if TYPE_CHECKING:  # static checkers and IDEs see the eager imports
         StoreLockedError,
         WorkbenchError,
     )
+    from .guard import Guard
     from .ingest._driver import IngestReport
+    from .policy import Policy
+    from .policy._backtest import BacktestReport, backtest
+    from .policy._propose import policy_from_findings
     from .replay import Intervention, ReplayResult, TableReplay
+    from .thresholds import ThresholdSweep, available_signals, confidence_calibration, sweep_thresholds
     from .workspace import Workspace, open

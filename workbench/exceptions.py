@@ -11,7 +11,8 @@ The tree::
     │   ├── StoreLockedError        another process holds DuckDB's single-writer lock
     │   └── ReadOnlyStoreError      a write on a Parquet export or a read-only store
     ├── ReplayError                 a replay could not be carried out or gave no usable outcome
-    └── PolicyError                 a policy cannot be built, loaded or enforced
+    ├── PolicyError                 a policy file or document that does not match the policy schema (also a ValueError)
+    └── PolicyViolation             the runtime guard stopped a step (names the rule, the value and the limit)
 
 How they are used:
 
@@ -64,5 +65,14 @@ class ReplayError(WorkbenchError):
     """A replay could not be carried out, or gave no usable outcome."""
 
 
-class PolicyError(WorkbenchError):
-    """A policy cannot be built, loaded or enforced."""
+class PolicyError(WorkbenchError, ValueError):
+    """A policy document does not match the schema (the message names the field path)."""
+
+
+class PolicyViolation(WorkbenchError):
+    """The runtime guard stopped a step: ``rule``, ``value`` and ``limit`` say why."""
+
+    def __init__(self, message: str, rule: str = "", value: object = None, limit: object = None,
+                 run_id: str | None = None) -> None:
+        super().__init__(message)
+        self.rule, self.value, self.limit, self.run_id = rule, value, limit, run_id

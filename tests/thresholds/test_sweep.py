@@ -1,0 +1,167 @@
+"""Threshold sweeps: checked against a brute-force count, scikit-learn's threshold tuner, and stores
+without log-probabilities."""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+import pytest
+
+import workbench as wb
+
+CONTAINERS = ("agent", "system")
+
+
+@functools.lru_cache(maxsize=2)
+def _frames(ws):
+    steps = ws.sql("SELECT * FROM steps").df()
+    steps = steps[~steps["kind"].isin(CONTAINERS)]
+    labelled = ws.sql("SELECT run_id, step_id FROM labels WHERE step_id IS NOT NULL").df()
+    all_steps = ws.sql("SELECT run_id, step_id, seq FROM steps").df()
+    decisive = labelled.merge(all_steps, on=["run_id", "step_id"]).groupby("run_id")["seq"].min()
+    return steps, decisive, dict(tuple(steps.groupby("run_id")))
+
+
+def brute_force(ws, signal: str, t: float, below: bool) -> dict[str, int]:
+    """The sweep's numbers at t, counted with pandas from the store's rows, run by run."""
+    steps, decisive, by_run = _frames(ws)
+    escalated = caught = false = n_steps = 0
+    for run in ws.runs().itertuples():
+        s = by_run.get(run.run_id, steps.iloc[:0])
+        v = s[signal]
+        hit = ((v <= t) if below else (v >= t)).fillna(False).astype(bool)
+        n_steps += int(hit.sum())
+        if hit.any():
+            escalated += 1
+            false += run.outcome == "success"
+        if run.outcome == "failure":
+            d = decisive.get(run.run_id)
+            pre = hit if d is None else hit & (s["seq"] <= d)
+            caught += bool(pre.any())
+    return {"escalated_runs": escalated, "failures_caught": caught, "false_escalations": false,
+            "escalated_steps": n_steps}
+
+
+def test_sweep_matches_a_brute_force_count(sweep_ws) -> None:
+    for signal, below in (("entropy", False), ("confidence", True)):
+        sweep = wb.sweep_thresholds(sweep_ws, signal=signal)
+        for q in (0.05, 0.5, 0.95):
+            t = float(sweep.curve["threshold"].quantile(q))
+            point = sweep.at(t)
+            assert {k: getattr(point, k) for k in ("escalated_runs", "failures_caught", "false_escalations",
+                                                   "escalated_steps")} == brute_force(sweep_ws, signal, t, below)
+            assert point.cost == 1.0 * point.escalated_runs + 20.0 * (sweep.n_failures - point.failures_caught)
+
+
+def test_running_count_signals_match_the_guard(sweep_ws) -> None:
+    # tool_calls: the count of tool calls so far, as the guard counts it; a threshold of 1 escalates
+    # every run with a tool call, at the first one.
+    sweep = wb.sweep_thresholds(sweep_ws, signal="tool_calls")
+    with_tools = sweep_ws.sql("SELECT count(DISTINCT run_id) FROM steps WHERE kind = 'tool'").fetchall()[0][0]
+    assert sweep.at(1).escalated_runs == with_tools
+    report = wb.backtest(wb.Policy(hitl=(wb.policy.HitlRule("retries", 1),)), sweep_ws)
+    assert sweep.__class__ is wb.ThresholdSweep
+    retries = wb.sweep_thresholds(sweep_ws, signal="retries")
+    assert retries.at(1).escalated_runs == report.summary["reviews"] > 0
+
+
+def test_curve_is_tidy_and_monotone(sweep_ws) -> None:
+    sweep = wb.sweep_thresholds(sweep_ws, signal="entropy")
+    c = sweep.curve
+    assert list(c.columns) == ["threshold", "escalated_runs", "escalation_rate", "escalated_steps",
+                               "step_escalation_rate", "failures_caught", "false_escalations", "precision",
+                               "recall", "cost"]
+    assert c["threshold"].is_monotonic_increasing
+    assert c["escalated_runs"].is_monotonic_decreasing and c["failures_caught"].is_monotonic_decreasing
+    assert c["cost"].min() == pytest.approx(min(sweep.best.cost, sweep.at(None).cost))
+    assert sweep.at(None).escalated_runs == 0 and sweep.at(-1e9).escalation_rate == 1.0
+    assert "entropy" in repr(sweep)
+
+
+def test_budget_and_per_agent(sweep_ws) -> None:
+    single = wb.sweep_thresholds(sweep_ws, signal="entropy", budget=0.1, per_agent=True)
+    assert single.best.escalation_rate <= 0.1
+    joint = single.best_per_agent
+    assert joint is not None and joint.escalation_rate <= 0.1 and joint.cost <= single.best.cost
+    assert set(joint.threshold) == set(single.agents)
+    # the joint point is what at() says for those thresholds, and a policy carries one rule per agent
+    assert single.at(joint.threshold) == joint
+    policy = single.to_policy()
+    assert {r.agent for r in policy.hitl} == {a for a, t in joint.threshold.items() if t is not None}
+    assert policy.provenance.sweep["signal"] == "entropy" and policy.provenance.runs == single.n_runs
+    with pytest.raises(ValueError, match="no agent 'nobody'"):
+        single.at({"nobody": 1.0})
+
+
+def test_cross_check_with_sklearn_tuned_threshold(sweep_ws) -> None:
+    """With no labelled steps, caught = escalated anywhere, and the run-level problem is a classifier
+    on the run's highest entropy: scikit-learn's TunedThresholdClassifierCV with the same cost as
+    scorer must find a threshold of the same cost."""
+    from sklearn.base import BaseEstimator, ClassifierMixin
+    from sklearn.metrics import make_scorer
+    from sklearn.model_selection import TunedThresholdClassifierCV
+
+    ws = wb.open()
+    ws.ingest(wb.sim.procurement(seed=9, fault_rate=0.4).generate(120), progress=False)
+    ws.con.execute("DELETE FROM labels WHERE step_id IS NOT NULL")
+    sweep = wb.sweep_thresholds(ws, signal="entropy", cost_review=1.0, cost_failure=5.0)
+    data = ws.sql("""SELECT r.run_id, r.outcome = 'failure' AS failed, max(s.entropy) AS x
+                     FROM runs r JOIN steps s USING (run_id) GROUP BY ALL ORDER BY r.run_id""").df()
+    X, y = data[["x"]].fillna(-1.0).to_numpy(), data["failed"].to_numpy().astype(int)
+
+    class Identity(ClassifierMixin, BaseEstimator):
+        def fit(self, X, y):
+            self.classes_ = np.array([0, 1])
+            return self
+
+        def decision_function(self, X):
+            return X[:, 0]
+
+    def neg_cost(y_true, y_pred):
+        return -(1.0 * y_pred.sum() + 5.0 * ((y_true == 1) & (y_pred == 0)).sum())
+
+    tuned = TunedThresholdClassifierCV(Identity().fit(X, y), scoring=make_scorer(neg_cost), response_method="decision_function",
+                                       thresholds=sweep.curve["threshold"].to_numpy(), cv="prefit", refit=False)
+    tuned.fit(X, y)
+    assert -tuned.best_score_ == pytest.approx(min(sweep.best.cost, sweep.at(None).cost))
+    assert sweep.at(tuned.best_threshold_).cost == pytest.approx(sweep.best.cost)
+
+
+def test_store_without_logprobs_says_which_signals_exist(tmp_path) -> None:
+    ws = wb.open()
+    records = [{"record": "run", "run_id": f"r{i}", "outcome": "failure" if i % 3 == 0 else "success"}
+               for i in range(6)]
+    records += [{"record": "step", "run_id": f"r{i}", "step_id": f"s{j}", "agent": "a", "kind": "tool",
+                 "tool": "t", "status": "ok", "started_at": 1_000_000_000 * j, "ended_at": 1_000_000_000 * j + 5e8}
+                for i in range(6) for j in range(3)]
+    ws.ingest(records, progress=False)
+    avail = wb.available_signals(ws).set_index("signal")["steps"]
+    assert avail["entropy"] == 0 and avail["latency_ms"] == 18
+    with pytest.raises(ValueError) as err:
+        wb.sweep_thresholds(ws, signal="entropy")
+    msg = str(err.value)
+    assert "no step in this store has a value for 'entropy'" in msg and "log-probabilities" in msg
+    assert "latency_ms (18 steps)" in msg and "tool_calls (18 steps)" in msg
+    sweep = wb.sweep_thresholds(ws, signal="latency_ms")       # an offered signal works
+    assert sweep.at(500.0).escalated_runs == 6
+    with pytest.raises(ValueError, match="no step in this store has a confidence"):
+        wb.confidence_calibration(ws)
+
+
+def test_calibration_of_confidence(sweep_ws) -> None:
+    cal = wb.confidence_calibration(sweep_ws, n_bins=5)
+    assert list(cal.columns) == ["mean_confidence", "success_rate", "steps", "gap"]
+    assert len(cal) == 5 and cal["mean_confidence"].is_monotonic_increasing
+    assert ((cal["success_rate"] >= 0) & (cal["success_rate"] <= 1)).all()
+    n = sweep_ws.sql("SELECT count(*) FROM steps WHERE confidence IS NOT NULL").fetchall()[0][0]
+    assert cal["steps"].sum() == n
+
+
+def test_bad_parameters(sweep_ws) -> None:
+    with pytest.raises(ValueError, match="signal must be one of"):
+        wb.sweep_thresholds(sweep_ws, signal="vibes")
+    with pytest.raises(ValueError, match="'budget' must be"):
+        wb.sweep_thresholds(sweep_ws, budget=2.0)
+    with pytest.raises(ValueError, match="'cost_review' must be >= 0"):
+        wb.sweep_thresholds(sweep_ws, cost_review=-1)

@@ -1,0 +1,179 @@
+"""Live capture: an OpenTelemetry ``SpanExporter`` that writes a running system's spans into a workspace.
+
+Three lines point a live agent system at the workbench::
+
+    from opentelemetry.sdk.trace.export import BatchSpanProcessor
+    from workbench.capture import WorkspaceSpanExporter
+    provider.add_span_processor(BatchSpanProcessor(WorkspaceSpanExporter(wb.open("live.duckdb"))))
+
+Each exported batch is encoded exactly as the OpenTelemetry Collector's file exporter writes OTLP JSON
+(hex ids, integer enums, 64-bit integers as strings), spooled to one JSONL line and ingested by the
+OTLP adapter, so the rows are those the adapter stores from the Collector's file of the same spans
+(only the ``file`` column, which names the spool file, differs). A batch that cannot be stored (the
+store busy in another transaction, say) stays in the spool folder and is retried with the next batch.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import os
+import tempfile
+import threading
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+try:
+    from opentelemetry.sdk.trace import ReadableSpan
+    from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
+except ImportError as exc:  # pragma: no cover - depends on the environment
+    raise ImportError("workbench.capture needs the OpenTelemetry SDK: pip install 'workbench[capture]' "
+                      "(or opentelemetry-sdk)") from exc
+
+from .workspace import Workspace
+
+__all__ = ["WorkspaceSpanExporter", "otlp_json"]
+
+_log = logging.getLogger("workbench.capture")
+
+
+class WorkspaceSpanExporter(SpanExporter):
+    """Write finished spans into ``ws`` (use it inside a ``BatchSpanProcessor``).
+
+    Parameters
+    ----------
+    ws : Workspace
+        A writable workspace. The exporter writes through its own cursor on the workspace's
+        database, so the exporting thread never shares a connection with the notebook's.
+    spool_dir : path, optional
+        Where batches are spooled before ingest (a temporary folder by default).
+    keep : bool
+        Keep ingested spool files (an OTLP JSONL trail any tool can read) instead of deleting them.
+    """
+
+    def __init__(self, ws: Workspace, spool_dir: str | os.PathLike[str] | None = None, keep: bool = False) -> None:
+        if ws.read_only:
+            raise ValueError(f"{ws!r} is read-only: live capture needs a writable workspace")
+        self._ws = Workspace(ws.con.cursor(), ws.path, False)
+        self._own_dir = spool_dir is None
+        self.spool_dir = Path(spool_dir) if spool_dir is not None else Path(tempfile.mkdtemp(prefix="wb-capture-"))
+        self.spool_dir.mkdir(parents=True, exist_ok=True)
+        self.keep = keep
+        self._lock = threading.Lock()
+        self._n = 0
+        self._closed = False
+        self.exported = 0          # spans stored so far
+
+    def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
+        """Store a batch of finished spans (and any batch left over from a failed export)."""
+        if self._closed:
+            return SpanExportResult.FAILURE
+        if not spans:
+            return SpanExportResult.SUCCESS
+        with self._lock:
+            self._n += 1
+            path = self.spool_dir / f"spans-{time.time_ns()}-{self._n:06d}.jsonl"
+            path.write_text(json.dumps(otlp_json(spans), separators=(",", ":")) + "\n", encoding="utf-8")
+            ok = True
+            for pending in sorted(self.spool_dir.glob("spans-*.jsonl")):
+                if pending.name.endswith(".done.jsonl"):
+                    continue
+                try:
+                    report = self._ws.ingest(pending, format="otlp", progress=False)
+                except Exception as exc:  # noqa: BLE001 - the exporter must not raise into the SDK
+                    _log.warning("could not store %s (kept for the next export): %s", pending, exc)
+                    ok = False
+                    break
+                self.exported += report.stored
+                if self.keep:
+                    pending.rename(pending.with_suffix(".done.jsonl"))
+                else:
+                    pending.unlink()
+        return SpanExportResult.SUCCESS if ok else SpanExportResult.FAILURE
+
+    def force_flush(self, timeout_millis: int = 30000) -> bool:
+        return True
+
+    def shutdown(self) -> None:
+        with self._lock:
+            self._closed = True
+            self._ws.close()
+            if self._own_dir and not self.keep and not any(self.spool_dir.iterdir()):
+                self.spool_dir.rmdir()
+
+
+# -- OTLP JSON, as the Collector's file exporter writes it ------------------------------------------
+def otlp_json(spans: Sequence[ReadableSpan]) -> dict[str, Any]:
+    """One ``{"resourceSpans": [...]}`` document for ``spans``: grouped by resource, then scope."""
+    by_resource: dict[int, tuple[Any, dict[Any, list[ReadableSpan]]]] = {}
+    for span in spans:
+        entry = by_resource.setdefault(id(span.resource), (span.resource, {}))
+        scope = span.instrumentation_scope
+        key = (scope.name, scope.version, scope.schema_url) if scope is not None else None
+        entry[1].setdefault(key, []).append(span)
+    resource_spans = []
+    for resource, scopes in by_resource.values():
+        scope_spans = []
+        for key, group in scopes.items():
+            block: dict[str, Any] = {}
+            if key is not None:
+                name, version, schema_url = key
+                block["scope"] = {k: v for k, v in (("name", name), ("version", version)) if v}
+                if schema_url:
+                    block["schemaUrl"] = schema_url
+            block["spans"] = [_span(s) for s in group]
+            scope_spans.append(block)
+        rs: dict[str, Any] = {"resource": {"attributes": _attributes(resource.attributes if resource else {})},
+                              "scopeSpans": scope_spans}
+        if resource is not None and resource.schema_url:
+            rs["schemaUrl"] = resource.schema_url
+        resource_spans.append(rs)
+    return {"resourceSpans": resource_spans}
+
+
+def _span(span: ReadableSpan) -> dict[str, Any]:
+    ctx = span.context
+    out: dict[str, Any] = {
+        "traceId": f"{ctx.trace_id:032x}",
+        "spanId": f"{ctx.span_id:016x}",
+        "parentSpanId": f"{span.parent.span_id:016x}" if span.parent is not None else "",
+        "name": span.name,
+        "kind": span.kind.value + 1,    # the SDK's INTERNAL is 0, OTLP's SPAN_KIND_INTERNAL is 1
+        "startTimeUnixNano": str(span.start_time or 0),
+        "endTimeUnixNano": str(span.end_time or 0),
+        "attributes": _attributes(span.attributes or {}),
+    }
+    if span.events:
+        out["events"] = [{"timeUnixNano": str(e.timestamp), "name": e.name,
+                          "attributes": _attributes(e.attributes or {})} for e in span.events]
+    if span.links:
+        out["links"] = [{"traceId": f"{link.context.trace_id:032x}", "spanId": f"{link.context.span_id:016x}",
+                         "attributes": _attributes(link.attributes or {})} for link in span.links]
+    status: dict[str, Any] = {}
+    if span.status.description:
+        status["message"] = span.status.description
+    if span.status.status_code.value:
+        status["code"] = span.status.status_code.value     # UNSET 0, OK 1, ERROR 2, as in OTLP
+    out["status"] = status
+    return out
+
+
+def _attributes(attrs: Any) -> list[dict[str, Any]]:
+    return [{"key": str(k), "value": _value(v)} for k, v in attrs.items()]
+
+
+def _value(v: Any) -> dict[str, Any]:
+    if isinstance(v, bool):
+        return {"boolValue": v}
+    if isinstance(v, int):
+        return {"intValue": str(v)}
+    if isinstance(v, float):
+        return {"doubleValue": v}
+    if isinstance(v, bytes):
+        return {"bytesValue": base64.b64encode(v).decode("ascii")}
+    if isinstance(v, (list, tuple)):
+        return {"arrayValue": {"values": [_value(x) for x in v]}}
+    return {"stringValue": str(v)}
