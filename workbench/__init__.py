@@ -1,6 +1,7 @@
 """workbench: which agent, and which step, caused a multi-agent LLM run to fail — and how sure we are."""
 
 from . import demo, sim
+from ._open_path import open_path
 from .attribution import (
     Attribution,
     BlameModel,
@@ -58,6 +59,14 @@ __all__ = [
     "evaluate_attribution",
     "evaluate_detectors",
     "open",
+    "open_path",
     "shapley",
     "sim",
 ]
+
+
+def load_ipython_extension(ipython: object) -> None:
+    """``%load_ext workbench``: adds the ``%workbench`` magic (open a file in the explorer, investigate)."""
+    from ._magics import load_ipython_extension as load
+
+    load(ipython)
