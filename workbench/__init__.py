@@ -50,6 +50,7 @@ _LAZY: dict[str, str] = {
     "evaluate_attribution": "workbench.attribution",
     "evaluate_detectors": "workbench.detect",
     "open": "workbench.workspace",
+    "open_path": "workbench._open_path",
     "policy_from_findings": "workbench.policy._propose",
     "shapley": "workbench.attribution",
     "sim": "workbench.sim",
@@ -95,11 +96,19 @@ __all__ = [
     "evaluate_attribution",
     "evaluate_detectors",
     "open",
+    "open_path",
     "policy_from_findings",
     "shapley",
     "sim",
     "sweep_thresholds",
 ]
+
+
+def load_ipython_extension(ipython: object) -> None:
+    """``%load_ext workbench``: adds the ``%workbench`` magic (open a file in the explorer, investigate)."""
+    from ._magics import load_ipython_extension as load
+
+    load(ipython)
 
 
 def __getattr__(name: str) -> Any:
@@ -149,4 +158,5 @@ if TYPE_CHECKING:  # static checkers and IDEs see the eager imports
     from .policy._propose import policy_from_findings
     from .replay import Intervention, ReplayResult, TableReplay
     from .thresholds import ThresholdSweep, available_signals, confidence_calibration, sweep_thresholds
+    from ._open_path import open_path
     from .workspace import Workspace, open

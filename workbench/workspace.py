@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import os
 from pathlib import Path
 from typing import Any
@@ -179,9 +178,15 @@ class Workspace:
         return pd.DataFrame(rows, columns=["table", "rows"])
 
     def _repr_html_(self) -> str:
-        body = "".join(f"<tr><td>{html.escape(str(t))}</td><td>{n:,}</td></tr>"
-                       for t, n in self.summary().itertuples(index=False))
-        return f"<b>{html.escape(repr(self))}</b><table>{body}</table>"
+        from ._summary import summary_html
+
+        return summary_html(self)
+
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+        # IPython's text view: the summary; repr() itself stays cheap.
+        from ._summary import summary_text
+
+        p.text(repr(self) if cycle else summary_text(self))
 
 
 def _limit(con: duckdb.DuckDBPyConnection, memory_limit: str | None) -> None:

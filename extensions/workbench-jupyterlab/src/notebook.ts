@@ -1,0 +1,138 @@
+/**
+ * The notebooks the extension writes and runs: one beside each opened file, and the demo.
+ *
+ * The browser never reads a workspace or a trace: a kernel does, through the Python API, so a
+ * 10 GB store opens as fast as a small one and everything shown is what `wb` itself computes.
+ */
+import { PathExt } from '@jupyterlab/coreutils';
+import { IDocumentManager } from '@jupyterlab/docmanager';
+import { NotebookActions, NotebookPanel } from '@jupyterlab/notebook';
+import { Contents } from '@jupyterlab/services';
+
+type Cell = { cell_type: 'code' | 'markdown'; source: string };
+
+/**
+ * A Python string literal holding `text`.
+ *
+ * JSON's escapes (\" \\ \n \uXXXX) mean the same in Python, so a file name with quotes or
+ * newlines stays a string and never becomes code.
+ */
+export function pythonString(text: string): string {
+  return JSON.stringify(text);
+}
+
+/** The notebook written beside `path`: `incidents.duckdb` -> `incidents.duckdb.ipynb`. */
+export function notebookPathFor(path: string): string {
+  return `${path}.ipynb`;
+}
+
+/** The cells that open one file (a workspace, or a trace ingested into a workspace beside it). */
+export function fileCells(path: string): Cell[] {
+  const name = pythonString(PathExt.basename(path));
+  return [
+    {
+      cell_type: 'markdown',
+      source:
+        '### Workbench\n' +
+        'Opened from the file browser. A workspace (`.duckdb`) opens as it is; a trace file is first ' +
+        'ingested into a workspace beside it (ingesting the same file again adds nothing).'
+    },
+    {
+      cell_type: 'code',
+      source: `import workbench as wb\n\nws = wb.open_path(${name})\nws`
+    },
+    { cell_type: 'code', source: 'wb.IncidentExplorer(ws)' }
+  ];
+}
+
+/** The cells of the demo notebook: the embedded demo data in the explorer. */
+export function demoCells(): Cell[] {
+  return [
+    {
+      cell_type: 'markdown',
+      source:
+        '### Workbench demo\n' +
+        'Simulated runs of a five-agent procurement system with known culprits. ' +
+        '`wb.open_path("traces.otlp.jsonl")` opens your own logs the same way.'
+    },
+    {
+      cell_type: 'code',
+      source: 'import workbench as wb\n\nws = wb.demo.open_demo()\nws'
+    },
+    { cell_type: 'code', source: 'wb.IncidentExplorer(ws)' }
+  ];
+}
+
+function notebookJSON(cells: Cell[], source: string | null): object {
+  return {
+    cells: cells.map(c =>
+      c.cell_type === 'code'
+        ? { ...c, metadata: {}, outputs: [], execution_count: null }
+        : { ...c, metadata: {} }
+    ),
+    metadata: {
+      kernelspec: {
+        name: 'python3',
+        display_name: 'Python 3 (ipykernel)',
+        language: 'python'
+      },
+      language_info: { name: 'python' },
+      workbench: { source }
+    },
+    nbformat: 4,
+    nbformat_minor: 5
+  };
+}
+
+async function exists(contents: Contents.IManager, path: string): Promise<boolean> {
+  try {
+    await contents.get(path, { content: false });
+    return true;
+  } catch (err) {
+    if ((err as any)?.response?.status === 404) {
+      return false;
+    }
+    throw err;
+  }
+}
+
+/**
+ * Open the notebook at `nbPath`, written from `cells` when it does not exist yet.
+ *
+ * An existing notebook is kept as the user left it: opening the same file again re-runs it.
+ */
+export async function openNotebook(
+  docManager: IDocumentManager,
+  nbPath: string,
+  cells: Cell[],
+  source: string | null
+): Promise<NotebookPanel> {
+  const contents = docManager.services.contents;
+  if (!(await exists(contents, nbPath))) {
+    await contents.save(nbPath, {
+      type: 'notebook',
+      format: 'json',
+      content: notebookJSON(cells, source)
+    });
+  }
+  const widget = docManager.openOrReveal(nbPath, 'Notebook');
+  if (!(widget instanceof NotebookPanel)) {
+    throw new Error(`${nbPath} did not open as a notebook`);
+  }
+  return widget;
+}
+
+/**
+ * Run every cell once the kernel is up: cells sent before a kernel exists would be lost.
+ * Resolves when the last cell has run (false when one failed; its error shows in the notebook).
+ */
+export async function runAll(panel: NotebookPanel): Promise<boolean> {
+  await panel.context.ready;
+  await panel.sessionContext.ready;
+  if (!panel.sessionContext.session?.kernel) {
+    throw new Error(
+      `no kernel started for ${panel.context.path}: pick one and run the notebook`
+    );
+  }
+  return NotebookActions.runAll(panel.content, panel.sessionContext);
+}

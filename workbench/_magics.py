@@ -1,0 +1,166 @@
+"""The IPython extension: ``%load_ext workbench`` adds the ``%workbench`` line magic.
+
+    %workbench open PATH [--db FILE] [--as NAME]     open a workspace, or ingest a trace file into one
+                                                      beside it, then show the IncidentExplorer
+    %workbench investigate [PATH ...] [--db FILE] [--all] [--limit N]
+                                                      the ``workbench investigate`` table, as rich output
+
+``investigate`` with no PATH and no ``--db`` reads the workspace of the last ``%workbench open``,
+else the embedded demo (as the command line does).
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import os
+import shlex
+import warnings
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from IPython.core.error import UsageError
+from IPython.core.magic import Magics, line_magic, magics_class
+from IPython.display import display
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from .workspace import Workspace
+
+
+class _Parser(argparse.ArgumentParser):
+    # argparse would print and exit; in a kernel that must be one clear error instead.
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"%workbench: {message}\n{self.format_usage().strip()}")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="%workbench", add_help=False)
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    p = sub.add_parser("open", add_help=False,
+                       help="open a workspace or ingest a trace file, then show the explorer")
+    p.add_argument("path")
+    p.add_argument("--db", help="workspace to ingest a trace into (default: beside it, named after it)")
+    p.add_argument("--as", dest="name", default="ws", help="variable to hold the workspace (default ws)")
+    p = sub.add_parser("investigate", add_help=False, help="per failed run: errors, detector hits, culprit")
+    p.add_argument("paths", nargs="*")
+    p.add_argument("--db")
+    p.add_argument("--limit", type=int, default=25)
+    p.add_argument("--all", action="store_true")
+    p.add_argument("--no-attribute", action="store_true")
+    return parser
+
+
+@dataclass
+class Investigation:
+    """What ``%workbench investigate`` found: the command line's table, shown as HTML in a notebook."""
+
+    where: str
+    n_runs: int
+    n_failed: int
+    table: pd.DataFrame
+    truncated: bool
+    agreement: str
+    note: str
+
+    def _header(self) -> str:
+        shown = " (first {:,} shown; --all for every one)".format(len(self.table)) if self.truncated else ""
+        return f"{self.where}: {self.n_runs:,} runs, {self.n_failed:,} failed{shown}"
+
+    def __repr__(self) -> str:
+        body = self.table.to_string(index=False) if len(self.table) else "no failed runs"
+        return "\n".join(x for x in (self._header(), body, self.agreement, self.note) if x)
+
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+        p.text(repr(self))
+
+    def _repr_html_(self) -> str:
+        # to_html escapes cell text: run ids, agents and errors come from logs.
+        table = (self.table.to_html(index=False, escape=True, border=0, classes="wb-investigate")
+                 if len(self.table) else "<p>no failed runs</p>")
+        extra = "".join(f"<p>{html.escape(x)}</p>" for x in (self.agreement, self.note) if x)
+        return f"<div><p><b>{html.escape(self._header())}</b></p>{table}{extra}</div>"
+
+
+def investigate(ws: Workspace, where: str, replay: Any = None, limit: int | None = 25) -> Investigation:
+    """Run the detectors (and, with ``replay``, the verdicts) and collect the investigate table."""
+    from .cli import _agreement, _attribute_failed, _investigate_table
+    from .detect import detect
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # scipy's exact KS test falls back, harmlessly
+        detect(ws)
+    if replay is not None:
+        _attribute_failed(ws, replay)
+    n_runs = ws.count("runs")
+    n_failed = int(ws.sql("SELECT count(*) FROM runs WHERE outcome = 'failure'").fetchall()[0][0])
+    table = _investigate_table(ws, limit)
+    note = "" if replay is not None else (
+        "culprits need a replay of the system (wb.attribute with your replay function) or a BlameModel")
+    return Investigation(where=where, n_runs=n_runs, n_failed=n_failed, table=table,
+                         truncated=limit is not None and n_failed > limit, agreement=_agreement(ws), note=note)
+
+
+@magics_class
+class WorkbenchMagics(Magics):
+    """``%workbench open`` and ``%workbench investigate``."""
+
+    def __init__(self, shell: Any) -> None:
+        super().__init__(shell)
+        self._last: Workspace | None = None
+
+    @line_magic
+    def workbench(self, line: str) -> Any:
+        """Open a workspace or trace file in the explorer, or show the investigate table.
+
+        Usage: ``%workbench open PATH [--db FILE] [--as NAME]`` or
+        ``%workbench investigate [PATH ...] [--db FILE] [--all] [--limit N] [--no-attribute]``.
+        """
+        args = _parser().parse_args(shlex.split(line, posix=os.name != "nt"))
+        if args.command == "open":
+            return self._open(args)
+        return self._investigate(args)
+
+    def _open(self, args: argparse.Namespace) -> Any:
+        import workbench as wb
+
+        from ._open_path import open_path_report
+
+        if not args.name.isidentifier():
+            raise UsageError(f"%workbench open: --as needs a Python name (got {args.name!r})")
+        ws, report = open_path_report(args.path, db=args.db, progress=True)
+        self.shell.user_ns[args.name] = ws
+        self._last = ws
+        if report is not None:
+            display(report)
+        display(ws)
+        return wb.IncidentExplorer(ws)
+
+    def _investigate(self, args: argparse.Namespace) -> Investigation:
+        from .workspace import open as wb_open
+
+        limit = None if args.all else args.limit
+        replay = None
+        if args.paths:
+            if not args.db:
+                raise UsageError("%workbench investigate PATH ... needs --db FILE to ingest into")
+            ws = wb_open(args.db)
+            display(ws.ingest(args.paths, progress=True))
+            where = os.fspath(args.db)
+        elif args.db:
+            ws, where = wb_open(args.db), os.fspath(args.db)
+        elif self._last is not None:
+            ws = self._last
+            where = "memory" if ws.path is None else str(ws.path)
+        else:
+            from .demo import demo_replay, open_demo
+
+            ws, where = open_demo(), "the demo data"
+            replay = None if args.no_attribute else demo_replay()
+        return investigate(ws, where, replay=replay, limit=limit)
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    """Called by ``%load_ext workbench``."""
+    ipython.register_magics(WorkbenchMagics)

@@ -1,0 +1,137 @@
+"""A workspace at a glance: what a notebook shows when a ``Workspace`` is a cell's last expression.
+
+Agent and system names come from logs, so every one is html-escaped; the queries take no values.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .workspace import Workspace
+
+_SHOWN_NAMES = 6
+_OUTCOME_ORDER = ("failure", "success", "unknown")
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Counts and names read from one workspace in a few aggregate queries."""
+
+    where: str
+    read_only: bool
+    runs: int
+    outcomes: dict[str, int]
+    steps: int
+    agents: list[str] = field(default_factory=list)
+    n_agents: int = 0
+    systems: list[str] = field(default_factory=list)
+    n_systems: int = 0
+    first: datetime | None = None
+    last: datetime | None = None
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def summarize(ws: Workspace) -> Summary:
+    """Read the summary of ``ws`` (a full scan of ``steps`` for the agents; DuckDB does that fast)."""
+    con = ws.con
+    outcomes = dict(con.execute(
+        "SELECT coalesce(outcome, 'unknown'), count(*) FROM runs GROUP BY ALL ORDER BY ALL").fetchall())
+    first, last = con.execute("SELECT min(started_at), max(started_at) FROM runs").fetchall()[0]
+    agents = con.execute(
+        "SELECT agent, count(*) OVER () FROM steps WHERE agent IS NOT NULL GROUP BY agent "
+        "ORDER BY count(*) DESC, agent LIMIT ?", [_SHOWN_NAMES]).fetchall()
+    systems = con.execute(
+        "SELECT system, count(*) OVER () FROM runs WHERE system IS NOT NULL GROUP BY system "
+        "ORDER BY count(*) DESC, system LIMIT ?", [_SHOWN_NAMES]).fetchall()
+    counts = {t: ws.count(t) for t in ("labels", "findings", "attributions", "quarantine")}
+    return Summary(
+        where="memory" if ws.path is None else str(ws.path),
+        read_only=ws.read_only,
+        runs=sum(outcomes.values()),
+        outcomes=outcomes,
+        steps=ws.count("steps"),
+        agents=[a for a, _ in agents],
+        n_agents=int(agents[0][1]) if agents else 0,
+        systems=[s for s, _ in systems],
+        n_systems=int(systems[0][1]) if systems else 0,
+        first=first,
+        last=last,
+        counts=counts,
+    )
+
+
+def _outcome_items(s: Summary) -> list[tuple[str, int]]:
+    known = [(o, s.outcomes[o]) for o in _OUTCOME_ORDER if o in s.outcomes]
+    return known + sorted((o, n) for o, n in s.outcomes.items() if o not in _OUTCOME_ORDER)
+
+
+def _names(names: list[str], total: int) -> str:
+    more = total - len(names)
+    return ", ".join(names) + (f" and {more:,} more" if more > 0 else "")
+
+
+def _span(s: Summary) -> str:
+    if s.first is None:
+        return ""
+    fmt = "%Y-%m-%d %H:%M"
+    return f"{s.first:{fmt}} to {s.last:{fmt}} UTC"
+
+
+def _closed(ws: Workspace) -> bool:
+    import duckdb
+
+    try:
+        ws.con.execute("SELECT 1")
+    except duckdb.ConnectionException:
+        return True
+    return False
+
+
+def summary_text(ws: Workspace) -> str:
+    """Plain-text summary, a few lines."""
+    if _closed(ws):
+        return f"{ws!r} (closed)"
+    s = summarize(ws)
+    title = f"Workspace {s.where}{' (read-only)' if s.read_only else ''}"
+    outcomes = ", ".join(f"{n:,} {o}" for o, n in _outcome_items(s))
+    lines = [title, f"  {s.runs:,} runs" + (f" ({outcomes})" if outcomes else "") + f", {s.steps:,} steps"]
+    if s.agents:
+        lines.append(f"  agents: {_names(s.agents, s.n_agents)}")
+    if s.systems:
+        lines.append(f"  systems: {_names(s.systems, s.n_systems)}")
+    if s.first is not None:
+        lines.append(f"  runs from {_span(s)}")
+    lines.append("  " + ", ".join(f"{t} {n:,}" for t, n in s.counts.items()))
+    return "\n".join(lines)
+
+
+_CSS = ("font-family:var(--jp-ui-font-family,sans-serif);font-size:13px;line-height:1.5;"
+        "border-left:3px solid #1976d2;padding:4px 10px")
+_COLOURS = {"failure": "#c62828", "success": "#2e7d32", "unknown": "#757575"}
+
+
+def summary_html(ws: Workspace) -> str:
+    """Compact HTML summary; every name from the store is escaped."""
+    if _closed(ws):
+        return f"<code>{html.escape(repr(ws))}</code> (closed)"
+    s = summarize(ws)
+    esc = html.escape
+    badges = "".join(
+        f'<span class="wb-outcome" data-outcome="{esc(o)}" style="color:{_COLOURS.get(o, "#424242")};'
+        f'margin-right:10px"><b>{n:,}</b> {esc(o)}</span>' for o, n in _outcome_items(s))
+    rows = [f'<div><b class="wb-runs" data-runs="{s.runs}">{s.runs:,} runs</b> &nbsp;{badges}'
+            f"&middot; {s.steps:,} steps</div>"]
+    if s.agents:
+        rows.append(f"<div>agents: {esc(_names(s.agents, s.n_agents))}</div>")
+    if s.systems:
+        rows.append(f"<div>systems: {esc(_names(s.systems, s.n_systems))}</div>")
+    if s.first is not None:
+        rows.append(f"<div>runs from {esc(_span(s))}</div>")
+    rows.append('<div style="color:#616161">'
+                + " &middot; ".join(f"{esc(t)} {n:,}" for t, n in s.counts.items()) + "</div>")
+    title = f"Workspace <code>{esc(s.where)}</code>{' (read-only)' if s.read_only else ''}"
+    return f'<div class="wb-workspace" style="{_CSS}"><div>{title}</div>{"".join(rows)}</div>'
