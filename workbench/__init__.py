@@ -127,6 +127,7 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # static checkers and IDEs see the eager imports
     from . import capture, demo, sim
+    from ._open_path import open_path
     from .attribution import (
         Attribution,
         BlameModel,
@@ -158,5 +159,4 @@ if TYPE_CHECKING:  # static checkers and IDEs see the eager imports
     from .policy._propose import policy_from_findings
     from .replay import Intervention, ReplayResult, TableReplay
     from .thresholds import ThresholdSweep, available_signals, confidence_calibration, sweep_thresholds
-    from ._open_path import open_path
     from .workspace import Workspace, open
