@@ -35,6 +35,7 @@ _LAZY: dict[str, str] = {
     "WorkbenchError": "workbench.exceptions",
     "Workspace": "workbench.workspace",
     "attribute": "workbench.attribution",
+    "attribute_many": "workbench.attribution",
     "demo": "workbench.demo",
     "detect": "workbench.detect",
     "drift_delay": "workbench.detect",
@@ -69,6 +70,7 @@ __all__ = [
     "Workspace",
     "__version__",
     "attribute",
+    "attribute_many",
     "demo",
     "detect",
     "drift_delay",
@@ -103,6 +105,7 @@ if TYPE_CHECKING:  # static checkers and IDEs see the eager imports
         ShapleyResult,
         Verdict,
         attribute,
+        attribute_many,
         evaluate_attribution,
         shapley,
     )

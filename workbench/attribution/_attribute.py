@@ -65,8 +65,8 @@ class Attribution:
                 f"<br><small>{self.method} over {self.unit}s, {self.replays} replays</small>{table}</div>")
 
 
-def _players(ws, run_id: str, unit: str, players: Sequence[str] | None) -> tuple[list[str], pd.DataFrame]:  # noqa: ANN001
-    steps = ws.steps(run_id)
+def _players(steps: pd.DataFrame, run_id: str, unit: str,
+             players: Sequence[str] | None) -> tuple[list[str], pd.DataFrame]:
     if steps.empty:
         raise InvalidParameterError(f"no run {run_id!r} in this store (or it has no steps)")
     if players is not None:
@@ -207,6 +207,23 @@ def attribute(ws, run_id: str, replay: Callable, unit: str = "agent", method: st
     ReplayError
         The recorded run or the fully replaced run could not be replayed.
     """
+    out = attribute_steps(ws.steps(run_id), run_id, replay, unit=unit, method=method,
+                          counterfactual=counterfactual, players=players, shapley_method=shapley_method,
+                          n_samples=n_samples, tol=tol, seed=seed, timeout=timeout, n_jobs=n_jobs,
+                          decisive=decisive, cache=cache, progress=progress)
+    if store:
+        save(ws, out)
+    return out
+
+
+def attribute_steps(steps: pd.DataFrame, run_id: str, replay: Callable, unit: str = "agent",
+                    method: str = "shapley", counterfactual: str = "repair",
+                    players: Sequence[str] | None = None, shapley_method: str = "auto",
+                    n_samples: int | None = None, tol: float | None = 0.05, seed: int | None = 0,
+                    timeout: float | None = None, n_jobs: int = 1, decisive: bool = True,
+                    cache: dict | None = None, progress: bool = False) -> Attribution:
+    """:func:`attribute` on a run's steps already read from the store (columns step_id, agent,
+    kind, seq), without storing: what batch attribution runs in worker processes."""
     if unit not in _UNITS:
         raise InvalidParameterError(f"unit must be one of {_UNITS} (got {unit!r})")
     if method not in _METHODS:
@@ -215,7 +232,7 @@ def attribute(ws, run_id: str, replay: Callable, unit: str = "agent", method: st
         raise InvalidParameterError(f"counterfactual must be 'repair' or 'baseline' (got {counterfactual!r})")
     start = time.perf_counter()
     cache = {} if cache is None else cache
-    names, steps = _players(ws, run_id, unit, players)
+    names, steps = _players(steps, run_id, unit, players)
     runner = ReplayRunner(replay, run_id, mode=counterfactual, unit=unit, timeout=timeout, n_jobs=n_jobs,
                           cache=cache, progress=progress)
     params: dict[str, Any] = {"counterfactual": counterfactual, "players": len(names)}
@@ -260,8 +277,6 @@ def attribute(ws, run_id: str, replay: Callable, unit: str = "agent", method: st
                       replays=runner.log.replays, replayed_steps=runner.log.replayed_steps,
                       errors=list(runner.log.errors), seconds=time.perf_counter() - start, params=params,
                       failed=failed)
-    if store:
-        save(ws, out)
     return out
 
 
@@ -285,10 +300,12 @@ def _agent_blame_from_steps(table: pd.DataFrame, steps: pd.DataFrame) -> pd.Data
     return grouped.sort_values("blame", ascending=False, kind="stable").reset_index(drop=True)
 
 
-def save(ws, res: Attribution) -> None:  # noqa: ANN001
-    """Write an attribution (and its verdict) to the ``attributions`` table, replacing an earlier
-    one of the same run, method and unit."""
-    method = res.method if res.method == "ablation" else f"shapley-{res.params.get('shapley_method', 'auto')}"
+def _method_name(res: Attribution) -> str:
+    return res.method if res.method == "ablation" else f"shapley-{res.params.get('shapley_method', 'auto')}"
+
+
+def _rows(res: Attribution) -> list[tuple]:
+    method = _method_name(res)
     rows = [(res.run_id, method, res.unit, str(r.player), float(r.blame), float(r.blame_low),
              float(r.blame_high), json.dumps(res.params)) for r in res.values.itertuples()]
     v = res.verdict
@@ -299,14 +316,36 @@ def save(ws, res: Attribution) -> None:  # noqa: ANN001
     if res.decisive is not None and res.decisive.step_id is not None:
         rows.append((res.run_id, "decisive-step", "step", res.decisive.step_id, 1.0, None, None,
                      json.dumps({"replays": res.decisive.replays, "position": res.decisive.position})))
+    return rows
+
+
+def save(ws, res: Attribution | Sequence[Attribution]) -> None:  # noqa: ANN001
+    """Write attributions (and their verdicts) to the ``attributions`` table in one transaction,
+    replacing earlier ones of the same run, method and unit."""
+    results = [res] if isinstance(res, Attribution) else list(res)
+    if not results:
+        return
+    rows = [row for r in results for row in _rows(r)]
+    groups: dict[tuple[str, str], list[str]] = {}
+    for r in results:
+        groups.setdefault((_method_name(r), r.unit), []).append(r.run_id)
+    frame = pd.DataFrame(rows, columns=["run_id", "method", "unit", "target", "value", "ci_low", "ci_high",
+                                        "params"])
     con = ws.con
     con.execute("BEGIN TRANSACTION")
     try:
-        con.execute("DELETE FROM attributions WHERE run_id = ? AND method = ? AND unit IN (?, 'verdict')",
-                    [res.run_id, method, res.unit])
-        con.execute("DELETE FROM attributions WHERE run_id = ? AND method = 'decisive-step'", [res.run_id])
-        con.executemany("INSERT INTO attributions (run_id, method, unit, target, value, ci_low, ci_high, params) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?::JSON)", rows)
+        for (method, unit), run_ids in groups.items():
+            con.execute("DELETE FROM attributions WHERE method = ? AND unit IN (?, 'verdict') "
+                        "AND list_contains(?::VARCHAR[], run_id)", [method, unit, run_ids])
+        con.execute("DELETE FROM attributions WHERE method = 'decisive-step' "
+                    "AND list_contains(?::VARCHAR[], run_id)", [[r.run_id for r in results]])
+        con.register("_wb_new_attributions", frame)
+        try:
+            con.execute("INSERT INTO attributions (run_id, method, unit, target, value, ci_low, ci_high, params) "
+                        "SELECT run_id, method, unit, target, value, ci_low, ci_high, params::JSON "
+                        "FROM _wb_new_attributions")
+        finally:
+            con.unregister("_wb_new_attributions")
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
