@@ -59,7 +59,8 @@ def attribute_many(ws, replay: Callable, run_ids: Sequence[str] | None = None, *
     run_ids : sequence of str, optional
         The runs; default every run whose outcome is ``failure``.
     n_jobs : int, optional
-        Worker processes (default: one per CPU, at most 8, from 200 runs on; else 1, in this process).
+        Worker processes (default: one per idle CPU, at most 8, from 200 runs on; else 1, in this
+        process).
     skip_stored : bool
         Leave out runs the ``attributions`` table already holds a verdict for (same method and
         counterfactual): a second call costs no replays.
@@ -93,8 +94,11 @@ def attribute_many(ws, replay: Callable, run_ids: Sequence[str] | None = None, *
                            "ORDER BY run_id, seq", [run_ids]).df()
     by_run = dict(tuple(steps.groupby("run_id", sort=False)))
     work = [(r, by_run.get(r, steps.iloc[:0]).reset_index(drop=True)) for r in run_ids]
-    if n_jobs is None:  # worker start-up (a second or two each) pays off only over many runs
-        n_jobs = min(os.cpu_count() or 1, 8) if len(work) >= 200 else 1
+    if n_jobs is None:
+        # Workers pay off only over many runs (each starts in a second or two) and on idle cores: on a
+        # machine already busy they were measured slower than one process.
+        idle = (os.cpu_count() or 1) - os.getloadavg()[0] if hasattr(os, "getloadavg") else 1
+        n_jobs = max(1, min(8, int(idle))) if len(work) >= 200 else 1
     n_jobs = max(1, int(n_jobs))
     n_jobs = min(n_jobs, len(work))
     results: list[Attribution] = []
