@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import json
 import math
@@ -65,17 +66,26 @@ class Attribution:
                 f"<br><small>{self.method} over {self.unit}s, {self.replays} replays</small>{table}</div>")
 
 
-def _players(ws, run_id: str, unit: str, players: Sequence[str] | None) -> tuple[list[str], pd.DataFrame]:  # noqa: ANN001
-    steps = ws.steps(run_id)
+def _players(steps: pd.DataFrame, run_id: str, unit: str,
+             players: Sequence[str] | None) -> tuple[list[str], list[tuple[str, str | None]]]:
+    """The players, and the run's moves in order as (step id, agent) pairs.
+
+    Plain lists, not DataFrame operations: this runs once per attributed run, and pandas' fixed
+    cost per operation was most of an attribution's time outside the replays."""
     if steps.empty:
         raise InvalidParameterError(f"no run {run_id!r} in this store (or it has no steps)")
+    seq = steps["seq"].tolist()
+    order = sorted(range(len(seq)), key=seq.__getitem__)
+    ids = steps["step_id"].tolist()
+    agents = steps["agent"].tolist()
+    kinds = steps["kind"].tolist()
+    agent_of = [None if pd.isna(agents[i]) else str(agents[i]) for i in order]
+    moves = [(str(ids[i]), a) for i, a in zip(order, agent_of, strict=True) if kinds[i] in STEP_KINDS]
     if players is not None:
-        return list(players), steps
+        return list(players), moves
     if unit == "agent":
-        agents = steps.dropna(subset=["agent"]).sort_values("seq")["agent"].unique().tolist()
-        return [str(a) for a in agents], steps
-    moves = steps[steps["kind"].isin(STEP_KINDS)].sort_values("seq")
-    return moves["step_id"].astype(str).tolist(), steps
+        return list(dict.fromkeys(a for a in agent_of if a is not None)), moves
+    return [sid for sid, _ in moves], moves
 
 
 def _exact(runner: ReplayRunner, players: list[str], **kw: Any) -> tuple[pd.DataFrame, str]:
@@ -207,6 +217,23 @@ def attribute(ws, run_id: str, replay: Callable, unit: str = "agent", method: st
     ReplayError
         The recorded run or the fully replaced run could not be replayed.
     """
+    out = attribute_steps(ws.steps(run_id), run_id, replay, unit=unit, method=method,
+                          counterfactual=counterfactual, players=players, shapley_method=shapley_method,
+                          n_samples=n_samples, tol=tol, seed=seed, timeout=timeout, n_jobs=n_jobs,
+                          decisive=decisive, cache=cache, progress=progress)
+    if store:
+        save(ws, out)
+    return out
+
+
+def attribute_steps(steps: pd.DataFrame, run_id: str, replay: Callable, unit: str = "agent",
+                    method: str = "shapley", counterfactual: str = "repair",
+                    players: Sequence[str] | None = None, shapley_method: str = "auto",
+                    n_samples: int | None = None, tol: float | None = 0.05, seed: int | None = 0,
+                    timeout: float | None = None, n_jobs: int = 1, decisive: bool = True,
+                    cache: dict | None = None, progress: bool = False) -> Attribution:
+    """:func:`attribute` on a run's steps already read from the store (columns step_id, agent,
+    kind, seq), without storing: what batch attribution runs in worker processes."""
     if unit not in _UNITS:
         raise InvalidParameterError(f"unit must be one of {_UNITS} (got {unit!r})")
     if method not in _METHODS:
@@ -215,7 +242,7 @@ def attribute(ws, run_id: str, replay: Callable, unit: str = "agent", method: st
         raise InvalidParameterError(f"counterfactual must be 'repair' or 'baseline' (got {counterfactual!r})")
     start = time.perf_counter()
     cache = {} if cache is None else cache
-    names, steps = _players(ws, run_id, unit, players)
+    names, moves = _players(steps, run_id, unit, players)
     runner = ReplayRunner(replay, run_id, mode=counterfactual, unit=unit, timeout=timeout, n_jobs=n_jobs,
                           cache=cache, progress=progress)
     params: dict[str, Any] = {"counterfactual": counterfactual, "players": len(names)}
@@ -236,22 +263,22 @@ def attribute(ws, run_id: str, replay: Callable, unit: str = "agent", method: st
                                                         n_samples=n_samples, tol=tol, seed=seed)
             params.update(shapley_method=used, seed=seed, n_permutations=n_permutations, tol=tol)
         failed = sorted(tuple(sorted(r)) for r in runner.log.failed)
+        table = blame_table(values)
         found = None
         if decisive:
             step_runner = runner if unit == "step" else ReplayRunner(
                 replay, run_id, mode=counterfactual, unit="step", timeout=timeout, cache=cache)
-            candidates = steps[steps["kind"].isin(STEP_KINDS)].sort_values("seq")["step_id"].astype(str).tolist()
-            found = decisive_step(step_runner, candidates)
+            found = decisive_step(step_runner, _decisive_candidates(table, moves, unit, failed))
             if step_runner is not runner:
                 _merge(runner.log, step_runner.log)
     finally:
         runner.close()
-    table = blame_table(values)
     decisive_agent = None
     if found is not None and found.step_id is not None:
-        match = steps.loc[steps["step_id"] == found.step_id, "agent"]
-        decisive_agent = None if match.empty or pd.isna(match.iat[0]) else str(match.iat[0])
-    by_agent = table if unit == "agent" else _agent_blame_from_steps(table, steps)
+        decisive_agent = dict(moves).get(found.step_id)
+        # its position among all the run's moves, also when only the culprit's were searched
+        found = dataclasses.replace(found, position=[sid for sid, _ in moves].index(found.step_id))
+    by_agent = table if unit == "agent" else _agent_blame_from_steps(table, moves)
     verdict = make_verdict(by_agent, found.step_id if found else None, decisive_agent, failed=len(failed),
                            replays=runner.log.replays)
     if failed:
@@ -260,8 +287,6 @@ def attribute(ws, run_id: str, replay: Callable, unit: str = "agent", method: st
                       replays=runner.log.replays, replayed_steps=runner.log.replayed_steps,
                       errors=list(runner.log.errors), seconds=time.perf_counter() - start, params=params,
                       failed=failed)
-    if store:
-        save(ws, out)
     return out
 
 
@@ -274,10 +299,24 @@ def _merge(into: ReplayLog, other: ReplayLog) -> None:
     into.failed.update(other.failed)
 
 
-def _agent_blame_from_steps(table: pd.DataFrame, steps: pd.DataFrame) -> pd.DataFrame:
+def _decisive_candidates(table: pd.DataFrame, moves: list[tuple[str, str | None]], unit: str,
+                         failed: list) -> list[str]:
+    """Steps the decisive-step search runs over: every move, or only the culprit's when the agent
+    game already settled it (one agent carries all the blame, no replay failed). Repairing a
+    blameless agent's steps changes nothing, so the answer is the same in fewer replays."""
+    steps = [sid for sid, _ in moves]
+    if unit != "agent" or failed or table.empty:
+        return steps
+    pre = make_verdict(table)
+    if pre.culprit is None or pre.ambiguous or pre.confidence < 0.999:
+        return steps
+    own = [sid for sid, agent in moves if agent == pre.culprit]
+    return own or steps
+
+
+def _agent_blame_from_steps(table: pd.DataFrame, moves: list[tuple[str, str | None]]) -> pd.DataFrame:
     """Step blame summed per agent (Shapley values are additive over a partition's members)."""
-    agents = steps.set_index(steps["step_id"].astype(str))["agent"]
-    t = table.assign(agent=table["player"].map(agents))
+    t = table.assign(agent=table["player"].map(dict(moves)))
     t = t.dropna(subset=["agent"])
     grouped = t.groupby("agent", as_index=False).agg(blame=("blame", "sum"), blame_low=("blame_low", "sum"),
                                                      blame_high=("blame_high", "sum"))
@@ -285,10 +324,12 @@ def _agent_blame_from_steps(table: pd.DataFrame, steps: pd.DataFrame) -> pd.Data
     return grouped.sort_values("blame", ascending=False, kind="stable").reset_index(drop=True)
 
 
-def save(ws, res: Attribution) -> None:  # noqa: ANN001
-    """Write an attribution (and its verdict) to the ``attributions`` table, replacing an earlier
-    one of the same run, method and unit."""
-    method = res.method if res.method == "ablation" else f"shapley-{res.params.get('shapley_method', 'auto')}"
+def _method_name(res: Attribution) -> str:
+    return res.method if res.method == "ablation" else f"shapley-{res.params.get('shapley_method', 'auto')}"
+
+
+def _rows(res: Attribution) -> list[tuple]:
+    method = _method_name(res)
     rows = [(res.run_id, method, res.unit, str(r.player), float(r.blame), float(r.blame_low),
              float(r.blame_high), json.dumps(res.params)) for r in res.values.itertuples()]
     v = res.verdict
@@ -299,14 +340,36 @@ def save(ws, res: Attribution) -> None:  # noqa: ANN001
     if res.decisive is not None and res.decisive.step_id is not None:
         rows.append((res.run_id, "decisive-step", "step", res.decisive.step_id, 1.0, None, None,
                      json.dumps({"replays": res.decisive.replays, "position": res.decisive.position})))
+    return rows
+
+
+def save(ws, res: Attribution | Sequence[Attribution]) -> None:  # noqa: ANN001
+    """Write attributions (and their verdicts) to the ``attributions`` table in one transaction,
+    replacing earlier ones of the same run, method and unit."""
+    results = [res] if isinstance(res, Attribution) else list(res)
+    if not results:
+        return
+    rows = [row for r in results for row in _rows(r)]
+    groups: dict[tuple[str, str], list[str]] = {}
+    for r in results:
+        groups.setdefault((_method_name(r), r.unit), []).append(r.run_id)
+    frame = pd.DataFrame(rows, columns=["run_id", "method", "unit", "target", "value", "ci_low", "ci_high",
+                                        "params"])
     con = ws.con
     con.execute("BEGIN TRANSACTION")
     try:
-        con.execute("DELETE FROM attributions WHERE run_id = ? AND method = ? AND unit IN (?, 'verdict')",
-                    [res.run_id, method, res.unit])
-        con.execute("DELETE FROM attributions WHERE run_id = ? AND method = 'decisive-step'", [res.run_id])
-        con.executemany("INSERT INTO attributions (run_id, method, unit, target, value, ci_low, ci_high, params) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?::JSON)", rows)
+        for (method, unit), run_ids in groups.items():
+            con.execute("DELETE FROM attributions WHERE method = ? AND unit IN (?, 'verdict') "
+                        "AND list_contains(?::VARCHAR[], run_id)", [method, unit, run_ids])
+        con.execute("DELETE FROM attributions WHERE method = 'decisive-step' "
+                    "AND list_contains(?::VARCHAR[], run_id)", [[r.run_id for r in results]])
+        con.register("_wb_new_attributions", frame)
+        try:
+            con.execute("INSERT INTO attributions (run_id, method, unit, target, value, ci_low, ci_high, params) "
+                        "SELECT run_id, method, unit, target, value, ci_low, ci_high, params::JSON "
+                        "FROM _wb_new_attributions")
+        finally:
+            con.unregister("_wb_new_attributions")
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
