@@ -96,6 +96,9 @@ def cmd_investigate(args: argparse.Namespace) -> int:
         print(ws.ingest(args.paths))
     elif args.db:
         ws = wb_open(args.db)
+        if ws.read_only:  # a Parquet export: detectors write findings, so they work on a copy in memory
+            print(f"{args.db} is read-only: analysing an in-memory copy (findings are not saved)")
+            ws = ws.copy()
     else:
         from .demo import demo_replay, open_demo
 

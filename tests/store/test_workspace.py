@@ -147,7 +147,7 @@ def test_second_writer_gets_a_clear_lock_message(tmp_path: Path) -> None:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "open"
         with pytest.raises(wb.StoreLockedError) as err:
             wb.open(db)
-        assert f"process {holder.pid}" in str(err.value) and "read_only=True" in str(err.value)
+        assert f"process {holder.pid}" in str(err.value) and "ws.snapshot(PATH)" in str(err.value)
     finally:
         holder.kill()
         holder.wait()
