@@ -151,3 +151,20 @@ def test_a_key_conflict_at_commit_reaches_the_user() -> None:
         run_ingest(ws.con, [], stage_fill=fill)
     assert "no transaction is active" not in str(err.value)
     assert ws.count("labels") == 0 and ws.runs()["outcome"].tolist() == ["success"]
+
+
+def test_a_version_1_store_is_migrated(tmp_path: Path) -> None:
+    db = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(db))
+    from workbench.store._connection import sql_statements
+
+    for stmt in sql_statements("schema"):
+        con.execute(stmt.replace(",\n    raw_bytes  BIGINT,\n    raw_sha256 VARCHAR,\n    occurrence INTEGER DEFAULT 1", ""))
+    con.execute("INSERT INTO meta VALUES ('schema_version', '1')")
+    con.execute("INSERT INTO quarantine (file, line, reason, raw) VALUES ('f', 1, 'bad', 'xyz')")
+    assert "raw_sha256" not in [r[0] for r in con.execute("DESCRIBE quarantine").fetchall()]
+    con.close()
+    with wb.open(db) as ws:
+        assert ws.sql("SELECT value FROM meta").fetchall() == [("2",)]
+        row = ws.quarantine().iloc[0]
+        assert row["raw_bytes"] == 3 and row["occurrence"] == 1 and len(row["raw_sha256"]) == 64
