@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy
 import gzip
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -119,7 +120,12 @@ def mutate(records: list[Any], edits: list[tuple[int, str, Any]]) -> list[Any]:
 def to_bytes(records: list[Any], jsonl: bool) -> bytes:
     """The file text: JSONL or one document (the stdlib encoder, which writes anything JSON can hold)."""
     def dump(v: Any) -> str:
-        return json.dumps(v, default=str, allow_nan=True)
+        limit = sys.getrecursionlimit()
+        sys.setrecursionlimit(max(limit, 5000))  # mutants may nest ~1,100 deep: the writer must not give up
+        try:
+            return json.dumps(v, default=str, allow_nan=True)
+        finally:
+            sys.setrecursionlimit(limit)
     if jsonl:
         return ("\n".join(dump(r) for r in records) + "\n").encode("utf-8", "surrogatepass")
     return dump(records[0]).encode("utf-8", "surrogatepass")
