@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 
 from ..exceptions import WorkbenchError
+from ..store._transaction import transaction
 from ._decisive import DecisiveStep, decisive_step
 from ._runner import ReplayLog, ReplayRunner, kept_game
 from ._shapley import AUTO_EXACT_MAX_PLAYERS, shapley
@@ -222,14 +223,9 @@ def save(ws, res: Attribution) -> None:  # noqa: ANN001
         rows.append((res.run_id, "decisive-step", "step", res.decisive.step_id, 1.0, None, None,
                      json.dumps({"replays": res.decisive.replays, "position": res.decisive.position})))
     con = ws.con
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con, "writing attributions"):
         con.execute("DELETE FROM attributions WHERE run_id = ? AND method = ? AND unit IN (?, 'verdict')",
                     [res.run_id, method, res.unit])
         con.execute("DELETE FROM attributions WHERE run_id = ? AND method = 'decisive-step'", [res.run_id])
         con.executemany("INSERT INTO attributions (run_id, method, unit, target, value, ci_low, ci_high, params) "
                         "VALUES (?, ?, ?, ?, ?, ?, ?, ?::JSON)", rows)
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
