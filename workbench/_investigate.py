@@ -97,6 +97,9 @@ def run(args: argparse.Namespace) -> int:
     elif args.db:
         ws = wb_open(args.db)
         _say(f"investigating {args.db}")
+        if ws.read_only:  # a Parquet export: detectors write findings, so they work on a copy in memory
+            _say(f"{args.db} is read-only: analysing an in-memory copy (findings are not saved)", wrap=True)
+            ws = ws.copy()
     else:
         from .demo import demo_cache_path, demo_data_path, demo_replay, open_demo
 

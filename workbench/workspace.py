@@ -155,6 +155,31 @@ class Workspace:
                 rel.write_parquet(str(target / "data.parquet"), overwrite=True)
         return out
 
+    def snapshot(self, path: str | os.PathLike[str]) -> Path:
+        """Write a consistent copy of the store to the DuckDB file ``path``; return its path.
+
+        DuckDB lets one process open a database file for writing, and then no other process can open
+        that file, not even with ``read_only=True`` (that raises :class:`StoreLockedError`). Several
+        processes may open a file read-only when no process writes it. So to read while a writer runs,
+        the writing process writes a snapshot and readers open that::
+
+            ws.snapshot("incidents.snapshot.duckdb")                   # in the writing process
+            wb.open("incidents.snapshot.duckdb", read_only=True)       # in any number of readers
+
+        The file is replaced atomically: a reader never sees half a snapshot, and one that has it open
+        keeps reading the copy it opened. A Parquet export (:meth:`export`) read in place with
+        ``wb.open(folder)`` works the same way, from any engine.
+        """
+        from .store._snapshot import snapshot_to_file
+
+        return snapshot_to_file(self._con, path)
+
+    def copy(self) -> Workspace:
+        """An in-memory, writable copy of the store (of a read-only store or a Parquet export too)."""
+        from .store._snapshot import snapshot_to_memory
+
+        return Workspace(snapshot_to_memory(self._con), None, read_only=False)
+
     # -- housekeeping -------------------------------------------------------------------------
     def close(self) -> None:
         """Close the connection (and release the file's write lock)."""

@@ -71,9 +71,28 @@ def counts(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
     return steps, rejects
 
 
+# This project's own export in the same layout (content made up), read on every run.
+OWN = {"google-adk-fixture": ("google-adk", {("agent_run [weather_agent]", "weather_agent")}, {"get_forecast"},
+                              {"chain": 1, "agent": 1, "llm": 2, "tool": 1})}
+
+
 @pytest.mark.parametrize("framework", sorted(EXPECTED))
 def test_sample_maps_every_observation(samples: dict[str, Path], framework: str) -> None:
-    path = samples[framework]
+    _maps_every_observation(samples[framework], EXPECTED[framework])
+
+
+@pytest.mark.parametrize("name", sorted(OWN))
+def test_own_export_maps_every_observation(name: str) -> None:
+    _maps_every_observation(FIXTURES / f"{name}.trace.json", OWN[name])
+    ws = wb.open()
+    report = ws.ingest(FIXTURES / f"{name}.trace.json")
+    assert (report.read, report.quarantined) == (5, 0)
+    tool = ws.sql("SELECT agent FROM steps WHERE name = 'execute_tool get_forecast'").fetchall()
+    assert tool == [("weather_agent",)]  # inherited from the agent span, two levels up
+    assert ws.runs().iloc[0]["system"] == "google-adk"
+
+
+def _maps_every_observation(path: Path, expected: tuple) -> None:
     doc = json.loads(path.read_text())
     con, stage = stage_file(path)
     steps, rejects = counts(con)
@@ -89,7 +108,7 @@ def test_sample_maps_every_observation(samples: dict[str, Path], framework: str)
         assert start is not None and end is not None and start <= end
         assert status == "unset"  # Langfuse has no OK: only level ERROR is a claim
 
-    system, agents, tools, kinds = EXPECTED[framework]
+    system, agents, tools, kinds = expected
     declared = set(con.execute(
         "SELECT name, agent FROM stage_steps WHERE agent IS NOT NULL").fetchall())
     assert declared == agents

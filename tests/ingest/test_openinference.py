@@ -13,38 +13,55 @@ from workbench.ingest.openinference import OpenInferenceJsonl, SpanTreeJson, epo
 from workbench.ingest.otlp import OtlpJson
 
 SAMPLES = Path(__file__).parents[2].parent / "shared" / "samples" / "openinference-genai"
+OWN = Path(__file__).parent / "fixtures" / "openinference-genai"
+# Per source: (response model, tokens in, tokens out, question, answer word, request model, tool, tool input,
+# tool output words). "own" are this project's fixtures (always there), "shared" the public samples.
+CALLS = {
+    "own": ("gpt-4o-mini-2024-07-18", 41, 17, "Is it snowing in Oslo?", "light snow", "gpt-4o-mini",
+            "get_forecast", '{"city": "Bergen"}', "Bergen is cloudy"),
+    "shared": ("gpt-4-0613", 97, 52, "Weather in Paris?", "rainy", "gpt-4", "get_weather", '{"city": "New York"}',
+               "New York is sunny"),
+}
 
 
-@pytest.fixture(scope="module")
-def samples() -> dict[str, dict]:
-    if not SAMPLES.parent.is_dir():
-        pytest.skip(f"the shared samples are not at {SAMPLES.parent}")
-    return {p.stem: json.loads(p.read_text()) for p in sorted(SAMPLES.glob("*.json"))}
+@pytest.fixture(params=["own", "shared"])
+def source(request: pytest.FixtureRequest) -> str:
+    return request.param
 
 
-def test_convention_samples(samples: dict[str, dict]) -> None:
+@pytest.fixture
+def samples(source: str) -> dict[str, dict]:
+    # Function-scoped: every test gets its own parsed copy, so no test can change another's input.
+    folder = OWN if source == "own" else SAMPLES
+    if not folder.is_dir():
+        pytest.skip(f"the shared samples are not at {folder.parent}")
+    return {p.stem: json.loads(p.read_text()) for p in sorted(folder.glob("*.json"))}
+
+
+def test_convention_samples(samples: dict[str, dict], source: str) -> None:
     """The same LLM call in OpenInference, current GenAI and deprecated GenAI names maps alike."""
+    model, tin, tout, question, answer, _, tool_name, tool_input, tool_output = CALLS[source]
     oi = map_span(samples["openinference_client_span_input_output_only"], "chat")
     oi_calls = map_span(samples["openinference_client_span_tool_calls"], "chat")
     genai = map_span(samples["otel_genai_client_span_tool_calls"], "chat gpt-4")
     old = map_span(samples["otel_genai_deprecated_client_span_tool_calls"], "chat gpt-4")
     for m in (oi, oi_calls, genai, old):
-        assert (m["kind"], m["model"], m["tokens_in"], m["tokens_out"]) == ("llm", "gpt-4-0613", 97, 52)
+        assert (m["kind"], m["model"], m["tokens_in"], m["tokens_out"]) == ("llm", model, tin, tout)
         assert m["agent"] is None and m["tool"] is None and m["confidence"] is None
-        assert "Weather in Paris?" in m["input"]
-        assert "rainy" in m["output"]
+        assert question in m["input"]
+        assert answer in m["output"]
     assert oi["input"] == samples["openinference_client_span_input_output_only"]["input.value"]
     assert genai["input"] == samples["otel_genai_client_span_tool_calls"]["gen_ai.input.messages"]
     assert old["input"] == samples["otel_genai_deprecated_client_span_tool_calls"]["gen_ai.prompt"]
     # flattened messages stay in the attributes when input.value is there
     assert "llm.input_messages.1.message.tool_calls.0.tool_call.function.name" in oi_calls["attributes"]
-    assert genai["attributes"]["gen_ai.request.model"] == "gpt-4"  # the response model won
-    tool = map_span(samples["otel_genai_tool_execution_span"], "execute_tool get_weather")
-    assert (tool["kind"], tool["tool"], tool["input"]) == ("tool", "get_weather", '{"city": "New York"}')
-    assert "New York is sunny" in tool["output"]
+    assert genai["attributes"]["gen_ai.request.model"] == CALLS[source][5]  # the response model won
+    tool = map_span(samples["otel_genai_tool_execution_span"], f"execute_tool {tool_name}")
+    assert (tool["kind"], tool["tool"], tool["input"]) == ("tool", tool_name, tool_input)
+    assert tool_output in tool["output"]
 
 
-def test_convention_samples_inside_otlp(samples: dict[str, dict], tmp_path: Path) -> None:
+def test_convention_samples_inside_otlp(samples: dict[str, dict], source: str, tmp_path: Path) -> None:
     def value(v):
         if isinstance(v, bool):
             return {"boolValue": v}
@@ -65,8 +82,8 @@ def test_convention_samples_inside_otlp(samples: dict[str, dict], tmp_path: Path
         con, stage = run_adapter(OtlpJson(fast=fast), path)
         steps = {r["name"]: r for r in rows(con, "stage_steps")}
         assert len(steps) == 5 and counts_reconcile(con, stage)
-        assert steps["otel_genai_tool_execution_span"]["tool"] == "get_weather"
-        assert {r["model"] for n, r in steps.items() if "tool_execution" not in n} == {"gpt-4-0613"}
+        assert steps["otel_genai_tool_execution_span"]["tool"] == CALLS[source][6]
+        assert {r["model"] for n, r in steps.items() if "tool_execution" not in n} == {CALLS[source][0]}
 
 
 # -- Phoenix span exports ------------------------------------------------------------------------------

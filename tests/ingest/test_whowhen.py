@@ -18,8 +18,19 @@ SAMPLES = Path(__file__).parents[2].parent / "shared" / "samples"
 FIXTURES = Path(__file__).parent / "fixtures" / "whowhen"
 
 
-@pytest.fixture(scope="module")
-def samples() -> list[Path]:
+@pytest.fixture(params=["own", "shared"])
+def samples(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    """Record files in the data set's layout (``<subset>/<n>.json``, one record each).
+
+    "own": this project's fixture records laid out that way (always there); "shared": the public samples.
+    """
+    if request.param == "own":
+        folder = tmp_path_factory.mktemp("whowhen")
+        records = json.loads((FIXTURES / "records.json").read_text())
+        for n, (subset, rec) in enumerate(zip(("Algorithm-Generated", "Hand-Crafted"), records, strict=True), 1):
+            (folder / subset).mkdir()
+            (folder / subset / f"{n}.json").write_text(json.dumps(rec, indent=1))
+        return sorted(folder.glob("*/*.json"))
     folder = SAMPLES / "whowhen"
     if not folder.is_dir():
         pytest.skip(f"the shared Who&When samples are not at {folder}")
@@ -84,9 +95,12 @@ def test_samples(samples: list[Path]) -> None:
 
 
 def test_failed_code_execution_is_an_error_step(samples: list[Path]) -> None:
-    con, _ = stage_file(next(p for p in samples if p.parent.name == "Algorithm-Generated" and p.name == "3.json"))
+    own = str(json.loads(samples[0].read_text()).get("question_ID")).startswith("fixture-")
+    name, expected = ("1.json", ("t001", "tool", "error", "exitcode: 1 (execution failed)")) if own else (
+        "3.json", ("t003", "tool", "error", "exitcode: 124 (execution failed)"))
+    con, _ = stage_file(next(p for p in samples if p.parent.name == "Algorithm-Generated" and p.name == name))
     assert con.execute("SELECT step_id, kind, status, error FROM stage_steps WHERE status = 'error'").fetchall() == [
-        ("t003", "tool", "error", "exitcode: 124 (execution failed)")]
+        expected]
 
 
 def test_run_id_is_stable_across_paths(samples: list[Path], tmp_path: Path) -> None:
@@ -170,9 +184,10 @@ def test_ingest_samples_end_to_end(samples: list[Path], tmp_path: Path) -> None:
     total = sum(len(json.loads(p.read_text())["history"]) for p in samples)
     assert (report.read, report.stored, report.quarantined) == (total, total, 0)
     runs = ws.runs()
-    assert len(runs) == 5 and set(runs["outcome"]) == {"failure"} and set(runs["outcome_source"]) == {"declared"}
+    assert len(runs) == len(samples) and set(runs["outcome"]) == {"failure"}
+    assert set(runs["outcome_source"]) == {"declared"}
     labels = ws.labels()
-    assert len(labels) == 5 and set(labels["kind"]) == {"mistake"}
+    assert len(labels) == len(samples) and set(labels["kind"]) == {"mistake"}
     for path in samples:
         rec = json.loads(path.read_text())
         steps = ws.steps(run_id_of(rec))
@@ -183,7 +198,7 @@ def test_ingest_samples_end_to_end(samples: list[Path], tmp_path: Path) -> None:
     copy = tmp_path / "copy.json"
     shutil.copy(samples[-1], copy)
     again = ws.ingest(str(copy), format="whowhen")
-    assert again.added == 0 and len(ws.runs()) == 5 and len(ws.labels()) == 5
+    assert again.added == 0 and len(ws.runs()) == len(samples) and len(ws.labels()) == len(samples)
 
 
 def test_ingest_bad_fixture_end_to_end() -> None:

@@ -34,7 +34,7 @@ def test_open_memory_has_every_table_and_schema_version() -> None:
     ws = wb.open()
     assert ws.summary()["table"].tolist()[:7] == [
         "runs", "steps", "edges", "labels", "findings", "attributions", "quarantine"]
-    assert ws.sql("SELECT value FROM meta WHERE key = 'schema_version'").fetchall() == [("1",)]
+    assert ws.sql("SELECT value FROM meta WHERE key = 'schema_version'").fetchall() == [("2",)]
 
 
 def test_agents_are_inherited_and_steps_ordered() -> None:
@@ -147,7 +147,7 @@ def test_second_writer_gets_a_clear_lock_message(tmp_path: Path) -> None:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "open"
         with pytest.raises(wb.StoreLockedError) as err:
             wb.open(db)
-        assert f"process {holder.pid}" in str(err.value) and "read_only=True" in str(err.value)
+        assert f"process {holder.pid}" in str(err.value) and "ws.snapshot(PATH)" in str(err.value)
     finally:
         holder.kill()
         holder.wait()

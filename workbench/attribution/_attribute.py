@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import InvalidParameterError, ReplayError
+from ..store._transaction import transaction
 from ._decisive import DecisiveStep, decisive_step
 from ._runner import ReplayLog, ReplayRunner, kept_game
 from ._shapley import AUTO_EXACT_MAX_PLAYERS, shapley
@@ -356,8 +357,7 @@ def save(ws, res: Attribution | Sequence[Attribution]) -> None:  # noqa: ANN001
     frame = pd.DataFrame(rows, columns=["run_id", "method", "unit", "target", "value", "ci_low", "ci_high",
                                         "params"])
     con = ws.con
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con, "writing attributions"):
         for (method, unit), run_ids in groups.items():
             con.execute("DELETE FROM attributions WHERE method = ? AND unit IN (?, 'verdict') "
                         "AND list_contains(?::VARCHAR[], run_id)", [method, unit, run_ids])
@@ -370,7 +370,3 @@ def save(ws, res: Attribution | Sequence[Attribution]) -> None:  # noqa: ANN001
                         "FROM _wb_new_attributions")
         finally:
             con.unregister("_wb_new_attributions")
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise

@@ -24,7 +24,8 @@ import pyarrow as pa
 
 from ..detect import DETECTORS
 from ..detect import detect as run_detectors
-from ..exceptions import InvalidParameterError
+from ..exceptions import InvalidParameterError, WorkbenchError
+from ..store._transaction import transaction
 from ._features import step_features
 
 PREDICT_COLUMNS = ["run_id", "agent", "step_id", "score", "agent_confidence"]
@@ -81,16 +82,12 @@ def save_scores(ws, method: str, steps: pd.DataFrame, agents: pd.DataFrame, verd
         {"run_id": str, "unit": str, "target": str, "value": float, "params": str}), preserve_index=False)
     con = ws.con
     con.register("_bm_rows", rows)
-    con.execute("BEGIN TRANSACTION")
     try:
-        con.execute("DELETE FROM attributions WHERE method = ? AND run_id IN (SELECT DISTINCT run_id FROM _bm_rows)",
-                    [method])
-        con.execute("INSERT INTO attributions (run_id, method, unit, target, value, params) "
-                    "SELECT run_id, ?, unit, target, value, params::JSON FROM _bm_rows", [method])
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
+        with transaction(con, "writing attributions"):
+            con.execute("DELETE FROM attributions WHERE method = ? AND run_id IN "
+                        "(SELECT DISTINCT run_id FROM _bm_rows)", [method])
+            con.execute("INSERT INTO attributions (run_id, method, unit, target, value, params) "
+                        "SELECT run_id, ?, unit, target, value, params::JSON FROM _bm_rows", [method])
     finally:
         con.unregister("_bm_rows")
 

@@ -66,9 +66,9 @@ def connect_file(path: str | os.PathLike[str] | None, read_only: bool = False) -
             holder = re.search(r"\(PID (\d+)\)", text)
             who = f"process {holder.group(1)}" if holder else "another process"
             raise StoreLockedError(
-                f"{target} is open for writing in {who}. DuckDB allows one writing process per "
-                "database file: close the other workspace (ws.close(), or stop that kernel), or open "
-                "this one read-only with wb.open(path, read_only=True)."
+                f"{target} is open for writing in {who}. DuckDB lets no other process open a file "
+                "that one process writes, not even read-only: close the other workspace (ws.close(), or "
+                "stop that kernel), or read a copy it writes with ws.snapshot(PATH) or ws.export(FOLDER)."
             ) from None
         raise StoreError(f"cannot open {target}: {text}") from None
     except duckdb.Error as exc:

@@ -1,0 +1,99 @@
+"""Folders and odd paths: read what can be read, list what was skipped and why, take paths literally."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+import workbench as wb
+
+T0 = 1_767_225_600_000_000_000
+
+
+def _native(path: Path, run: str) -> Path:
+    path.write_text(json.dumps({"run_id": run, "step_id": "s1", "kind": "llm", "started_at": T0}) + "\n")
+    return path
+
+
+def test_a_folder_reads_what_it_can_and_lists_the_rest(tmp_path: Path) -> None:
+    root = tmp_path / "logs"
+    (root / "sub").mkdir(parents=True)
+    _native(root / "a.jsonl", "ra")
+    _native(root / "sub" / "b.jsonl", "rb")
+    (root / "README.md").write_text("# notes about these logs\n")
+    (root / "empty.jsonl").write_text("")
+    (root / "blank.json").write_text("\n  \n")
+    (root / ".hidden.jsonl").write_text("whatever")
+    (root / "broken.jsonl.gz").write_bytes(b"\x1f\x8b\x08\x00garbage")
+    os.mkfifo(root / "pipe")
+    (root / "loop").symlink_to(root, target_is_directory=True)
+    (root / "dangling.jsonl").symlink_to(root / "nowhere.jsonl")
+    ws = wb.open()
+    report = ws.ingest(root)
+    assert sorted(ws.runs()["run_id"]) == ["ra", "rb"]
+    skipped = dict(s.split(": ", 1) for s in report.skipped)
+    by_name = {Path(k).name: v for k, v in skipped.items()}
+    assert by_name["README.md"] == "not in any known format"
+    assert by_name["empty.jsonl"] == "empty file" and by_name["blank.json"] == "empty file"
+    assert by_name["pipe"].startswith("not a regular file")
+    assert by_name["loop"].startswith("symlink loop")
+    assert by_name["dangling.jsonl"].startswith("broken symlink")
+    assert by_name[".hidden.jsonl"] == "hidden"
+    # A .gz that breaks before anything can be read is one quarantined record, not a failed folder.
+    assert report.quarantined == 1 and "broken" in ws.quarantine().iloc[0]["reason"]
+    assert report.read == report.stored + report.quarantined
+    assert "skipped" in str(report)
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads folders whatever their mode")
+def test_an_unreadable_subfolder_is_skipped(tmp_path: Path) -> None:
+    _native(tmp_path / "a.jsonl", "ra")
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    _native(locked / "b.jsonl", "rb")
+    locked.chmod(0)
+    try:
+        report = wb.open().ingest(tmp_path)
+    finally:
+        locked.chmod(0o755)
+    assert any("unreadable folder" in s for s in report.skipped)
+
+
+def test_a_named_file_in_no_format_is_still_an_error(tmp_path: Path) -> None:
+    readme = tmp_path / "README.md"
+    readme.write_text("# hello\n")
+    with pytest.raises(wb.FormatError, match="README.md"):
+        wb.open().ingest(readme)
+
+
+@pytest.mark.parametrize("name", ["run[1].jsonl", "star*.jsonl", "what?.jsonl"])
+def test_an_existing_path_is_taken_literally_before_any_glob(tmp_path: Path, name: str) -> None:
+    _native(tmp_path / name, "literal")
+    _native(tmp_path / "star-other.jsonl", "other")  # what "star*" would match as a glob
+    _native(tmp_path / "run1.jsonl", "other1")       # what "run[1]" would match as a glob
+    ws = wb.open()
+    report = ws.ingest(tmp_path / name)
+    assert ws.runs()["run_id"].tolist() == ["literal"] and len(report.files) == 1
+
+
+def test_a_glob_still_works_for_paths_that_do_not_exist(tmp_path: Path) -> None:
+    _native(tmp_path / "a1.jsonl", "r1")
+    _native(tmp_path / "a2.jsonl", "r2")
+    ws = wb.open()
+    ws.ingest(str(tmp_path / "a*.jsonl"))
+    assert sorted(ws.runs()["run_id"]) == ["r1", "r2"]
+
+
+def test_a_file_name_that_is_not_utf8_is_read_and_shown_escaped(tmp_path: Path) -> None:
+    raw_name = os.fsencode(tmp_path) + b"/caf\xe9.jsonl"
+    with open(raw_name, "wb") as fh:
+        fh.write(json.dumps({"run_id": "r", "step_id": "s"}).encode() + b"\n{broken\n")
+    ws = wb.open()
+    report = ws.ingest(os.fsdecode(raw_name))
+    assert report.stored == 1 and report.quarantined == 1
+    assert ws.quarantine().iloc[0]["file"].endswith("caf\\xe9.jsonl")
+    report = ws.ingest(raw_name)  # bytes paths too
+    assert report.added == 0

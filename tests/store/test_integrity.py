@@ -1,0 +1,170 @@
+"""Conflicts, identical rejects, failed commits and temporary tables: the store never mixes or leaks."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+import pytest
+
+import workbench as wb
+from workbench.exceptions import StoreError
+from workbench.store._transaction import temp_tables, transaction
+
+T0 = 1_767_225_600_000_000_000
+
+
+def _write(path: Path, recs: list[dict]) -> Path:
+    path.write_text("\n".join(json.dumps(r) for r in recs) + "\n")
+    return path
+
+
+def _run(outcome: str, output: str) -> list[dict]:
+    return [{"record": "run", "run_id": "r1", "system": "s", "outcome": outcome},
+            {"run_id": "r1", "step_id": "a", "kind": "agent", "agent": "planner", "started_at": T0, "ended_at": T0 + 5},
+            {"run_id": "r1", "step_id": "b", "parent_id": "a", "kind": "llm", "output": output,
+             "started_at": T0 + 1, "ended_at": T0 + 4}]
+
+
+def test_same_ids_other_content_is_a_conflict_naming_the_stored_record(tmp_path: Path) -> None:
+    ws = wb.open()
+    first = _write(tmp_path / "first.jsonl", _run("success", "42"))
+    second = _write(tmp_path / "second.jsonl", _run("failure", "41"))
+    ws.ingest(first)
+    report = ws.ingest(second)
+    # Step a is the same content (idempotent); step b and the run record disagree with the store.
+    assert (report.read, report.stored, report.quarantined) == (3, 1, 2)
+    q = ws.quarantine().sort_values("line")
+    assert len(q) == 2
+    step = q[q["step_id"] == "b"].iloc[0]
+    assert f"stored from {first.resolve()} line 3" in step["reason"] and "differs in output" in step["reason"]
+    run = q[q["step_id"].isna()].iloc[0]
+    assert "conflicts with the stored run r1" in run["reason"] and "outcome failure (stored success)" in run["reason"]
+    # Nothing changed in the store: the stored output and the declared outcome stand.
+    assert ws.steps("r1").set_index("step_id").loc["b", "output"] == "42"
+    assert ws.runs().iloc[0]["outcome"] == "success"
+    again = ws.ingest(second)
+    assert (again.quarantined, again.added) == (2, 0) and ws.count("quarantine") == 2
+
+
+def test_conflicting_run_records_within_one_call(tmp_path: Path) -> None:
+    recs = _run("success", "42") + [{"record": "run", "run_id": "r1", "outcome": "failure"}]
+    ws = wb.open()
+    report = ws.ingest(_write(tmp_path / "both.jsonl", recs))
+    assert report.quarantined == 1 and report.read == report.stored + report.quarantined
+    assert "run record of r1 at" in ws.quarantine().iloc[0]["reason"]
+    assert ws.runs().iloc[0]["outcome"] == "success"
+
+
+def test_identical_rejects_do_not_collapse(tmp_path: Path) -> None:
+    bad = {"traceId": "0af7651916cd43dd8448eb211c80319c", "spanId": "not-an-id", "name": "x"}
+    line = json.dumps({"resourceSpans": [{"resource": {"attributes": []},
+                                          "scopeSpans": [{"scope": {"name": "t"}, "spans": [bad, bad, bad]}]}]})
+    path = tmp_path / "otlp.jsonl"
+    path.write_text(line + "\n")
+    ws = wb.open()
+    report = ws.ingest(path)
+    assert report.quarantined == 3 and ws.count("quarantine") == 3
+    assert sorted(ws.quarantine()["occurrence"]) == [1, 2, 3]
+    ws.ingest(path)
+    assert ws.count("quarantine") == 3
+
+
+def test_duplicate_lines_are_each_quarantined_once(tmp_path: Path) -> None:
+    line = json.dumps({"run_id": "r", "step_id": "s", "kind": "llm"})
+    path = tmp_path / "dup.jsonl"
+    path.write_text("\n".join([line, line, line, "{broken", "{broken"]) + "\n")
+    ws = wb.open()
+    report = ws.ingest(path)
+    assert (report.stored, report.quarantined) == (1, 4) and ws.count("quarantine") == 4
+
+
+def test_no_temporary_table_outlives_an_ingest(tmp_path: Path) -> None:
+    from workbench.sim import procurement
+
+    ws = wb.open()
+    before = temp_tables(ws.con)
+    ws.ingest(procurement(seed=0).generate(n_runs=3))
+    otlp = tmp_path / "o.jsonl"
+    otlp.write_text(json.dumps({"resourceSpans": [{"resource": {"attributes": []}, "scopeSpans": [
+        {"spans": [{"traceId": "0af7651916cd43dd8448eb211c80319c", "spanId": "b7ad6b7169203331", "name": "x"}]}]}]})
+        + "\n")
+    ws.ingest(otlp)
+    with pytest.raises(wb.WorkbenchError):
+        ws.ingest(tmp_path / "missing.jsonl")
+    assert temp_tables(ws.con) == before == set()
+
+
+class _FailingCommit:
+    """A connection whose COMMIT fails as DuckDB's does on a full disk (and then has no transaction)."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con = con
+        self.calls: list[str] = []
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.con, name)
+
+    def execute(self, sql: str, *args: object) -> object:
+        self.calls.append(sql)
+        if sql == "COMMIT":
+            self.con.execute("ROLLBACK")
+            raise duckdb.IOException('IO Error: Could not write file "x.duckdb.wal": No space left on device')
+        return self.con.execute(sql, *args)
+
+
+def test_a_failed_commit_reports_its_cause_not_the_rollback() -> None:
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t (x INTEGER)")
+    fake = _FailingCommit(con)
+    with pytest.raises(StoreError, match="No space left on device") as err:
+        with transaction(fake, "the ingest"):  # type: ignore[arg-type]
+            fake.execute("INSERT INTO t VALUES (1)")
+    assert "no transaction is active" not in str(err.value)
+    assert con.execute("SELECT count(*) FROM t").fetchall() == [(0,)]
+    assert fake.calls[-1] == "ROLLBACK"  # tried, and its own error swallowed
+
+
+def test_a_failed_commit_through_ingest_names_the_cause(monkeypatch: pytest.MonkeyPatch) -> None:
+    ws = wb.open()
+    real = ws.con
+    monkeypatch.setattr(ws, "_con", _FailingCommit(real))
+    with pytest.raises(wb.WorkbenchError, match="No space left on device"):
+        ws.ingest([{"run_id": "r", "step_id": "s"}])
+    assert real.execute("SELECT count(*) FROM steps").fetchall() == [(0,)]
+
+
+def test_a_key_conflict_at_commit_reaches_the_user() -> None:
+    # Another connection commits run r9 while the ingest's transaction is open: DuckDB refuses the
+    # ingest's COMMIT with a key violation, and that (not "no transaction is active") is what the user sees.
+    from workbench.ingest._driver import run_ingest
+
+    ws = wb.open()
+
+    def fill(stage: object) -> None:
+        ws.con.execute("SELECT count(*) FROM runs").fetchall()  # the ingest's snapshot is taken
+        ws.con.cursor().execute("INSERT INTO runs (run_id, outcome) VALUES ('r9', 'success')")
+        stage.label(run_id="r9", outcome="failure")  # type: ignore[attr-defined]
+
+    with pytest.raises(wb.WorkbenchError, match="[Dd]uplicate key|PRIMARY KEY|[Cc]onflict") as err:
+        run_ingest(ws.con, [], stage_fill=fill)
+    assert "no transaction is active" not in str(err.value)
+    assert ws.count("labels") == 0 and ws.runs()["outcome"].tolist() == ["success"]
+
+
+def test_a_version_1_store_is_migrated(tmp_path: Path) -> None:
+    db = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(db))
+    from workbench.store._connection import sql_statements
+
+    for stmt in sql_statements("schema"):
+        con.execute(stmt.replace(",\n    raw_bytes  BIGINT,\n    raw_sha256 VARCHAR,\n    occurrence INTEGER DEFAULT 1", ""))
+    con.execute("INSERT INTO meta VALUES ('schema_version', '1')")
+    con.execute("INSERT INTO quarantine (file, line, reason, raw) VALUES ('f', 1, 'bad', 'xyz')")
+    assert "raw_sha256" not in [r[0] for r in con.execute("DESCRIBE quarantine").fetchall()]
+    con.close()
+    with wb.open(db) as ws:
+        assert ws.sql("SELECT value FROM meta").fetchall() == [("2",)]
+        row = ws.quarantine().iloc[0]
+        assert row["raw_bytes"] == 3 and row["occurrence"] == 1 and len(row["raw_sha256"]) == 64

@@ -1,0 +1,67 @@
+"""Consistent copies of a store: what lets other processes read while one process writes.
+
+DuckDB lets one process open a database file for writing, and then no other process may open it at
+all, not even read-only; several processes may open a file read-only when none writes it. So a reader
+alongside a writer reads a copy: a snapshot file (:func:`snapshot_to_file`, replaced atomically, so a
+reader never sees half of one) or a Parquet export.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import duckdb
+
+from ._connection import TABLES, connect_file, ensure_schema
+from ._transaction import transaction
+
+_BATCH_ROWS = 100_000
+
+
+def copy_tables(src: duckdb.DuckDBPyConnection, dst: duckdb.DuckDBPyConnection) -> None:
+    """Copy every table of the store on ``src`` into the (schema-ready, empty) store on ``dst``.
+
+    ``src`` is read in one transaction, so the copy is of one moment even while other cursors write;
+    rows move as Arrow batches, never all at once.
+    """
+    with transaction(src, "reading the store for a snapshot"), transaction(dst, "writing the snapshot"):
+        for table in TABLES:
+            reader = src.table(table).to_arrow_reader(_BATCH_ROWS)
+            dst.register("_wb_snapshot_in", reader)
+            try:
+                dst.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _wb_snapshot_in")
+            finally:
+                dst.unregister("_wb_snapshot_in")
+
+
+def snapshot_to_memory(src: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """An in-memory, writable copy of the store on ``src``."""
+    dst = connect_file(None)
+    ensure_schema(dst)
+    copy_tables(src, dst)
+    return dst
+
+
+def snapshot_to_file(src: duckdb.DuckDBPyConnection, path: str | os.PathLike[str]) -> Path:
+    """Write a copy of the store on ``src`` to the DuckDB file ``path``, replacing it atomically."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    os.unlink(tmp)  # DuckDB creates the file itself
+    try:
+        dst = connect_file(tmp)
+        try:
+            ensure_schema(dst)
+            copy_tables(src, dst)
+            dst.execute("CHECKPOINT")
+        finally:
+            dst.close()
+        os.replace(tmp, target)
+    finally:
+        for leftover in (tmp, tmp + ".wal"):
+            if os.path.exists(leftover):
+                os.unlink(leftover)
+    return target
