@@ -10,11 +10,14 @@ import pyarrow as pa
 
 from ._base import MAX_FIELD_BYTES
 from ._conventions import (
+    AGENT_NAME_PREFIXES,
     KEEP_KEYS,
     MESSAGE_KINDS,
     OI_KINDS,
     OPERATION_KINDS,
     SLOT_KEYS,
+    STATUS_CODES,
+    TOOL_NAME_PREFIX,
 )
 from ._jsonio import open_input
 from ._otlp_read import _Context, stage_line
@@ -90,6 +93,11 @@ def _spans_sql() -> str:
     text_slots = " OR ".join(f"(v_{s} IS NOT NULL AND v_{s}.s IS NULL)" for s in
                              ("op", "oi_kind", "agent", "tool", "model", "input", "output", "error_type"))
     msg_kinds = ", ".join(_q(k) for k in sorted(MESSAGE_KINDS))
+    # "invoke_agent planner" -> planner (the rest of the name after the prefix; the whole name if empty)
+    agent_prefix = " ".join(f"WHEN starts_with(s.name, {_q(x)}) THEN coalesce(nullif(s.name[{len(x) + 1}:], ''), s.name)"
+                            for x in AGENT_NAME_PREFIXES)
+    tool_prefix = (f"WHEN starts_with(s.name, {_q(TOOL_NAME_PREFIX)}) "
+                   f"THEN coalesce(nullif(s.name[{len(TOOL_NAME_PREFIX) + 1}:], ''), s.name)")
     z16, z32, big = "0" * 16, "0" * 32, MAX_FIELD_BYTES // 4
     doc = _q(orjson.dumps(_DOC).decode())
     return f"""
@@ -136,10 +144,8 @@ WITH docs AS (
   FROM (SELECT *, coalesce(CASE v_op.s {op} END, CASE upper(v_oi_kind.s) {oi} END) AS k0 FROM d)
 ), f AS (
   SELECT *,
-    coalesce(v_agent.s, CASE WHEN kind = 'agent' AND s.name <> '' THEN CASE WHEN starts_with(s.name, 'invoke_agent ')
-      OR starts_with(s.name, 'create_agent ') THEN coalesce(nullif(s.name[14:], ''), s.name) ELSE s.name END END) AS agent,
-    coalesce(v_tool.s, CASE WHEN kind = 'tool' AND s.name <> '' THEN CASE WHEN starts_with(s.name, 'execute_tool ')
-      THEN coalesce(nullif(s.name[14:], ''), s.name) ELSE s.name END END) AS tool,
+    coalesce(v_agent.s, CASE WHEN kind = 'agent' AND s.name <> '' THEN CASE {agent_prefix} ELSE s.name END END) AS agent,
+    coalesce(v_tool.s, CASE WHEN kind = 'tool' AND s.name <> '' THEN CASE {tool_prefix} ELSE s.name END END) AS tool,
     coalesce(nullif(s.status.message, ''), CASE WHEN status = 'error' THEN v_error_type.s END) AS error,
     _wb_obj(list_concat(_wb_entries(list_filter(attrs, lambda x, i: NOT list_contains(chosen, i))),
                         CASE WHEN service IS NOT NULL THEN ['"service.name":' || service.j] ELSE [] END,
@@ -174,8 +180,7 @@ SELECT line, bad, ri, si, pi, (line << 24) + off + pi - 1 AS order_hint, service
 FROM f"""
 
 
-_STATUS_SQL = {"": "unset", "0": "unset", "1": "ok", "2": "error", "UNSET": "unset", "OK": "ok", "ERROR": "error",
-               "STATUS_CODE_UNSET": "unset", "STATUS_CODE_OK": "ok", "STATUS_CODE_ERROR": "error"}
+_STATUS_SQL = {"": "unset", **STATUS_CODES}  # the code is upper-cased first; missing is unset
 _STEP_OUT = ("line", "run_id", "step_id", "parent_id", "agent", "is_agent", "kind", "name", "tool", "model",
              "start_ns", "end_ns", "latency_ms", "status", "error", "input", "output", "tokens_in", "tokens_out",
              "cost", "confidence", "entropy", "attributes", "order_hint")
