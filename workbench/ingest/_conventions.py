@@ -87,9 +87,9 @@ MESSAGE_KINDS = frozenset({"llm", "other", "agent", "chain"})
 _IN_MSG = "llm.input_messages."
 _OUT_MSG = "llm.output_messages."
 # Deprecated GenAI events that carry the prompt (input) and the completion (output).
-_INPUT_EVENTS = frozenset({"gen_ai.system.message", "gen_ai.user.message", "gen_ai.assistant.message",
+INPUT_EVENTS = frozenset({"gen_ai.system.message", "gen_ai.user.message", "gen_ai.assistant.message",
                            "gen_ai.tool.message"})
-_OUTPUT_EVENTS = frozenset({"gen_ai.choice"})
+OUTPUT_EVENTS = frozenset({"gen_ai.choice"})
 
 
 def split_attributes(attrs: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -303,9 +303,9 @@ def map_span(attrs: dict[str, Any], name: str | None, events: list[dict[str, Any
                 msg = ev_attrs.get("exception.message") or ev_attrs.get("exception.type")
                 if msg is not None and error is None:
                     error = msg
-            elif ev_name in _INPUT_EVENTS:
+            elif ev_name in INPUT_EVENTS:
                 ev_in.append({"role": ev_name[7:-8], **ev_attrs})
-            elif ev_name in _OUTPUT_EVENTS:
+            elif ev_name in OUTPUT_EVENTS:
                 ev_out.append(ev_attrs)
             if lp_source is None and ev_attrs:
                 lp_source = ev_attrs.get("logprobs") or ev_attrs.get("gen_ai.response.logprobs") \
