@@ -2,9 +2,15 @@
 
 Usage::
 
-    python bench/ingest.py                 # 100k and 1M spans
+    python bench/ingest.py                 # 100k and 1M spans, generated and SDK-written files
     python bench/ingest.py --sizes 100000  # just one size
     python bench/ingest.py --huge          # adds 5M spans
+    python bench/ingest.py --files sdk     # only the SDK-written file
+
+Two kinds of file: ``generated`` (written by this script in the Collector's encoding: hex ids,
+integer enums, one trace per line) and ``sdk`` (spans recorded by the real ``opentelemetry-sdk`` in
+another multi-agent topology, encoded by its OTLP encoder and protobuf's JSON mapping: base64 ids,
+enum names, exception events; 512-span export requests per line, replicated with fresh trace ids).
 
 Each method runs in its own process so peak RSS is its own. Prints a table: spans, method,
 seconds, spans/s, peak RSS, and the ratio of each baseline's time to the workbench's.
@@ -79,6 +85,84 @@ def _trace(t: int) -> dict:
     }]}
 
 
+def _sdk_template() -> tuple[dict, list[str], str]:
+    """One trace recorded with the real SDK: (resource+scope shell, span JSON texts, trace id as written)."""
+    from google.protobuf.json_format import MessageToDict
+    from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
+    from opentelemetry.sdk.resources import Resource
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+    from opentelemetry.trace import Status, StatusCode
+
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider(resource=Resource.create({"service.name": "research-desk"}))
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    tracer = provider.get_tracer("research.agents", "0.3")
+
+    def agent(name: str):  # noqa: ANN202
+        return tracer.start_as_current_span(f"invoke_agent {name}", attributes={
+            "gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": name})
+
+    def chat(model: str, prompt: str, answer: str) -> None:
+        with tracer.start_as_current_span(f"chat {model}", attributes={
+                "gen_ai.operation.name": "chat", "gen_ai.request.model": model, "gen_ai.usage.input_tokens": 310,
+                "gen_ai.usage.output_tokens": 42, "gen_ai.input.messages": json.dumps([{"role": "user", "parts": [
+                    {"type": "text", "content": prompt}]}]),
+                "gen_ai.output.messages": json.dumps([{"role": "assistant", "parts": [
+                    {"type": "text", "content": answer}]}])}):
+            pass
+
+    def tool(name: str, args: dict, result: str | None) -> None:
+        with tracer.start_as_current_span(f"execute_tool {name}", attributes={
+                "gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": name,
+                "gen_ai.tool.call.arguments": json.dumps(args)}) as sp:
+            if result is None:
+                sp.record_exception(TimeoutError(f"{name} timed out"))
+                sp.set_status(Status(StatusCode.ERROR))
+            else:
+                sp.set_attribute("gen_ai.tool.call.result", result)
+
+    with agent("supervisor"):
+        chat("gpt-4o", "split the question", "ask researcher twice, then writer")
+        for round_ in range(2):
+            with agent("researcher"):
+                chat("gpt-4o-mini", f"round {round_}: what to search", "search filings")
+                tool("search", {"q": f"filings round {round_}"}, '["10-K 2025", "10-Q Q3"]')
+                tool("fetch", {"url": "https://example.com/10k"}, None if round_ else "revenue 4.2bn")
+                chat("gpt-4o-mini", "summarise", "revenue 4.2bn, margin 12%")
+        with agent("writer"):
+            chat("gpt-4o", "draft the note", "Revenue was 4.2bn with a 12% margin.")
+        with agent("critic"):
+            chat("gpt-4o", "check the note", "ok")
+    provider.shutdown()
+    doc = MessageToDict(encode_spans(list(exporter.get_finished_spans())))
+    rs = doc["resourceSpans"][0]
+    spans = rs["scopeSpans"][0]["spans"]
+    shell = {"resource": rs["resource"], "scope": rs["scopeSpans"][0]["scope"]}
+    return shell, [json.dumps(sp, separators=(",", ":")) for sp in spans], spans[0]["traceId"]
+
+
+def write_sdk(path: Path, n_spans: int) -> None:
+    """SDK-written OTLP (protobuf JSON: base64 ids, enum names), one 512-span export request per line."""
+    import base64
+
+    shell, spans, trace_id = _sdk_template()
+    head = json.dumps({"resourceSpans": [{"resource": shell["resource"], "scopeSpans": [
+        {"scope": shell["scope"], "spans": []}]}]}, separators=(",", ":"))
+    head, tail = head[:-len("]}]}]}")], "]}]}]}"
+    per_line = max(1, 512 // len(spans))
+    n_traces = max(1, n_spans // len(spans))
+    quoted = f'"{trace_id}"'
+    with path.open("w") as fh:
+        for first in range(0, n_traces, per_line):
+            parts = []
+            for t in range(first, min(first + per_line, n_traces)):
+                new = '"' + base64.b64encode((t + 1).to_bytes(16, "big")).decode() + '"'
+                parts.extend(sp.replace(quoted, new) for sp in spans)
+            fh.write(head + ",".join(parts) + tail + "\n")
+
+
 def write_otlp(path: Path, n_spans: int) -> None:
     """OTLP JSON lines as the Collector's file exporter writes them: one trace per line."""
     with path.open("w") as fh:
@@ -139,10 +223,11 @@ def run_duckdb(path: str, db: str) -> int:
     import duckdb
 
     con = duckdb.connect(db)
-    span_type = ("STRUCT(traceId VARCHAR, spanId VARCHAR, parentSpanId VARCHAR, name VARCHAR, kind INTEGER, "
+    # kind and status code as text: the Collector writes integers, the SDK's encoder enum names
+    span_type = ("STRUCT(traceId VARCHAR, spanId VARCHAR, parentSpanId VARCHAR, name VARCHAR, kind VARCHAR, "
                  "startTimeUnixNano UBIGINT, endTimeUnixNano UBIGINT, "
                  "attributes STRUCT(key VARCHAR, value STRUCT(stringValue VARCHAR, intValue BIGINT))[], "
-                 "status STRUCT(code INTEGER, message VARCHAR))")
+                 "status STRUCT(code VARCHAR, message VARCHAR))")
     columns = {"resourceSpans": f"STRUCT(resource JSON, scopeSpans STRUCT(scope JSON, spans {span_type}[])[])[]"}
     rel = con.read_json(path, format="newline_delimited", columns=columns)
     rel.create_view("raw")
@@ -164,6 +249,7 @@ def run_duckdb(path: str, db: str) -> int:
 
 
 METHODS = {"workbench": run_workbench, "pandas": run_pandas, "duckdb-bare": run_duckdb}
+WRITERS = {"generated": write_otlp, "sdk": write_sdk}
 
 
 def _child(method: str, path: str) -> None:
@@ -175,10 +261,17 @@ def _child(method: str, path: str) -> None:
     print(json.dumps({"spans": n, "seconds": seconds, "peak_mb": peak_mb}))
 
 
-def measure(method: str, path: Path) -> dict:
-    """Run one method on one file in a fresh process; return spans, seconds, peak_mb."""
-    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1]))
-    out = subprocess.run([sys.executable, __file__, "--child", method, str(path)], capture_output=True,
+def measure(method: str, path: Path, python: str | None = None) -> dict:
+    """Run one method on one file in a fresh process; return spans, seconds, peak_mb.
+
+    ``python``: another interpreter (a venv with an earlier workbench release, imported from its own
+    site-packages) for a before/after row.
+    """
+    env = dict(os.environ)
+    env.pop("PYTHONPATH", None)
+    if python is None:
+        env["PYTHONPATH"] = str(Path(__file__).resolve().parents[1])
+    out = subprocess.run([python or sys.executable, __file__, "--child", method, str(path)], capture_output=True,
                          text=True, env=env, check=False)
     if out.returncode != 0:
         raise SystemExit(f"{method} failed on {path}:\n{out.stderr[-2000:]}")
@@ -190,30 +283,37 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="*", default=[100_000, 1_000_000])
     parser.add_argument("--huge", action="store_true", help="also 5M spans")
     parser.add_argument("--methods", nargs="*", default=list(METHODS))
+    parser.add_argument("--baseline-python", help="also run the workbench with this interpreter (earlier release)")
+    parser.add_argument("--files", nargs="*", default=list(WRITERS), choices=list(WRITERS))
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         _child(*args.child)
         return
     sizes = args.sizes + ([5_000_000] if args.huge else [])
-    rows = []
+    print(f"load average at start: {os.getloadavg()}")
+    head = ("spans", "file", "method", "stored", "seconds", "spans/s", "peak RSS MB", "time / workbench",
+            "RSS / workbench", "load")
+    print("| " + " | ".join(head) + " |")
+    print("|" + "---|" * len(head), flush=True)
     with tempfile.TemporaryDirectory() as tmp:
         for size in sizes:
-            path = Path(tmp) / f"otlp_{size}.jsonl"
-            write_otlp(path, size)
-            mb = path.stat().st_size / 2**20
-            results = {m: measure(m, path) for m in args.methods}
-            ours = results.get("workbench")
-            for method, res in results.items():
-                ratio = res["seconds"] / ours["seconds"] if ours else float("nan")
-                rows.append((size, f"{mb:,.0f} MB", method, res["spans"], res["seconds"],
-                             res["spans"] / res["seconds"], res["peak_mb"], ratio))
-            path.unlink()
-    head = ("spans", "file", "method", "stored", "seconds", "spans/s", "peak RSS MB", "time / workbench")
-    print("| " + " | ".join(head) + " |")
-    print("|" + "---|" * len(head))
-    for size, mb, method, n, sec, rate, peak, ratio in rows:
-        print(f"| {size:,} | {mb} | {method} | {n:,} | {sec:.2f} | {rate:,.0f} | {peak:,.0f} | {ratio:.2f}x |")
+            for kind in args.files:
+                path = Path(tmp) / f"otlp_{kind}_{size}.jsonl"
+                WRITERS[kind](path, size)
+                mb = path.stat().st_size / 2**20
+                results = {m: measure(m, path) for m in args.methods}
+                if args.baseline_python:
+                    results["workbench (baseline release)"] = measure("workbench", path, args.baseline_python)
+                ours = results.get("workbench")
+                load = "/".join(f"{x:.1f}" for x in os.getloadavg())
+                for method, res in results.items():
+                    ratio = res["seconds"] / ours["seconds"] if ours else float("nan")
+                    mem = res["peak_mb"] / ours["peak_mb"] if ours else float("nan")
+                    print(f"| {size:,} | {kind} {mb:,.0f} MB | {method} | {res['spans']:,} | {res['seconds']:.2f} | "
+                          f"{res['spans'] / res['seconds']:,.0f} | {res['peak_mb']:,.0f} | {ratio:.2f}x | "
+                          f"{mem:.2f}x | {load} |", flush=True)
+                path.unlink()
 
 
 if __name__ == "__main__":

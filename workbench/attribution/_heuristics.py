@@ -24,7 +24,7 @@ import pyarrow as pa
 
 from ..detect import DETECTORS
 from ..detect import detect as run_detectors
-from ..exceptions import InvalidParameterError, WorkbenchError
+from ..exceptions import InvalidParameterError
 from ..store._transaction import transaction
 from ._features import step_features
 

@@ -30,6 +30,11 @@ import pyarrow as pa
 from ._base import MAX_FIELD_BYTES, STAGE_STEP_COLUMNS, Stage
 from ._values import logprob_stats
 
+# -- the table of conventions ------------------------------------------------------------------------
+# Every reader takes these from here: the Python mapper below, the SQL fast path (_otlp_sql.py generates
+# its CASE expressions from them) and the Langfuse adapter (tests/ingest/test_conventions.py checks
+# that the three agree).
+
 # gen_ai.operation.name -> step kind. "handoff" is what openai-agents instrumentations write.
 OPERATION_KINDS = {
     "chat": "llm", "text_completion": "llm", "generate_content": "llm", "embeddings": "llm",
@@ -41,6 +46,14 @@ OI_KINDS = {
     "AGENT": "agent", "TOOL": "tool", "LLM": "llm", "EMBEDDING": "llm", "CHAIN": "chain",
     "RETRIEVER": "retriever", "RERANKER": "retriever", "GUARDRAIL": "system", "EVALUATOR": "system",
     "PROMPT": "other", "UNKNOWN": "other",
+}
+# Span names that carry the agent or tool after a GenAI operation prefix ("invoke_agent planner").
+AGENT_NAME_PREFIXES = ("invoke_agent ", "create_agent ")
+TOOL_NAME_PREFIX = "execute_tool "
+# Status codes (OTLP integers, their enum names, OpenInference's words; compared upper-cased) -> status.
+STATUS_CODES = {
+    "0": "unset", "1": "ok", "2": "error", "UNSET": "unset", "OK": "ok", "ERROR": "error",
+    "STATUS_CODE_UNSET": "unset", "STATUS_CODE_OK": "ok", "STATUS_CODE_ERROR": "error",
 }
 
 # key -> (slot, priority): the lowest priority present fills the slot. Keys left out of a slot are
@@ -74,9 +87,9 @@ MESSAGE_KINDS = frozenset({"llm", "other", "agent", "chain"})
 _IN_MSG = "llm.input_messages."
 _OUT_MSG = "llm.output_messages."
 # Deprecated GenAI events that carry the prompt (input) and the completion (output).
-_INPUT_EVENTS = frozenset({"gen_ai.system.message", "gen_ai.user.message", "gen_ai.assistant.message",
+INPUT_EVENTS = frozenset({"gen_ai.system.message", "gen_ai.user.message", "gen_ai.assistant.message",
                            "gen_ai.tool.message"})
-_OUTPUT_EVENTS = frozenset({"gen_ai.choice"})
+OUTPUT_EVENTS = frozenset({"gen_ai.choice"})
 
 
 def split_attributes(attrs: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -165,8 +178,41 @@ def _messages(rest: dict[str, Any], prefix: str) -> list[dict[str, Any]] | None:
     return out
 
 
-def _find_logprobs(obj: Any, depth: int = 0) -> Any:
-    """The ``logprobs`` of an OpenAI-style response body or output message, if it has some."""
+def find_logprobs(obj: Any) -> Any:
+    """The token log-probabilities in an OpenAI-style response body or output message, or None.
+
+    The one finder every adapter uses. Known places first (``choices[].logprobs.content`` of chat
+    completions, ``logprobs.content``, the responses API's ``output[].content[].logprobs``), every
+    choice's tokens together; else the first ``logprobs`` found a few levels down (``message``,
+    ``messages``, ``output``). ``obj`` may be the JSON text: only text that mentions logprobs is parsed.
+    """
+    if isinstance(obj, str):
+        if "logprob" not in obj or obj.lstrip()[:1] not in ("{", "["):
+            return None
+        try:
+            obj = orjson.loads(obj)
+        except orjson.JSONDecodeError:
+            return None
+    if isinstance(obj, dict):
+        tokens: list = []
+        for choice in obj.get("choices") or ():
+            lp = choice.get("logprobs") if isinstance(choice, dict) else None
+            if isinstance(lp, dict) and isinstance(lp.get("content"), list):
+                tokens.extend(lp["content"])
+        lp = obj.get("logprobs")
+        if isinstance(lp, dict) and isinstance(lp.get("content"), list):
+            tokens.extend(lp["content"])
+        output = obj.get("output")
+        for item in output if isinstance(output, list) else ():
+            for part in (item.get("content") or ()) if isinstance(item, dict) else ():
+                if isinstance(part, dict) and isinstance(part.get("logprobs"), list):
+                    tokens.extend(part["logprobs"])
+        if tokens:
+            return tokens
+    return _search_logprobs(obj)
+
+
+def _search_logprobs(obj: Any, depth: int = 0) -> Any:
     if depth > 3:
         return None
     if isinstance(obj, dict):
@@ -174,27 +220,15 @@ def _find_logprobs(obj: Any, depth: int = 0) -> Any:
             return obj["logprobs"]
         for key in ("choices", "message", "messages", "output"):
             if key in obj:
-                found = _find_logprobs(obj[key], depth + 1)
+                found = _search_logprobs(obj[key], depth + 1)
                 if found is not None:
                     return found
     elif isinstance(obj, list):
         for item in obj[:8]:
-            found = _find_logprobs(item, depth + 1)
+            found = _search_logprobs(item, depth + 1)
             if found is not None:
                 return found
     return None
-
-
-def _logprobs_in_text(text: Any) -> Any:
-    # Parsing every output to look for logprobs would be slow: only texts that mention them.
-    if isinstance(text, str):
-        if "logprobs" not in text or text[:1] not in "{[":
-            return None
-        try:
-            text = orjson.loads(text)
-        except orjson.JSONDecodeError:
-            return None
-    return _find_logprobs(text)
 
 
 def _number(value: Any) -> Any:
@@ -244,10 +278,10 @@ def map_span(attrs: dict[str, Any], name: str | None, events: list[dict[str, Any
     agent = known.get("agent")
     if agent is None and kind == "agent" and name:
         # GenAI names agent spans "invoke_agent {gen_ai.agent.name}"; OpenInference uses the agent's name.
-        agent = name.partition(" ")[2] or name if name.startswith(("invoke_agent ", "create_agent ")) else name
+        agent = name.partition(" ")[2] or name if name.startswith(AGENT_NAME_PREFIXES) else name
     tool = known.get("tool")
     if tool is None and kind == "tool" and name:
-        tool = name[13:] or name if name.startswith("execute_tool ") else name
+        tool = name[len(TOOL_NAME_PREFIX):] or name if name.startswith(TOOL_NAME_PREFIX) else name
     inp = known.get("input")
     out = known.get("output")
     # Only LLM-like spans carry flattened messages; skip the key scan elsewhere (it costs per span).
@@ -269,19 +303,19 @@ def map_span(attrs: dict[str, Any], name: str | None, events: list[dict[str, Any
                 msg = ev_attrs.get("exception.message") or ev_attrs.get("exception.type")
                 if msg is not None and error is None:
                     error = msg
-            elif ev_name in _INPUT_EVENTS:
+            elif ev_name in INPUT_EVENTS:
                 ev_in.append({"role": ev_name[7:-8], **ev_attrs})
-            elif ev_name in _OUTPUT_EVENTS:
+            elif ev_name in OUTPUT_EVENTS:
                 ev_out.append(ev_attrs)
             if lp_source is None and ev_attrs:
                 lp_source = ev_attrs.get("logprobs") or ev_attrs.get("gen_ai.response.logprobs") \
-                    or _logprobs_in_text(ev_attrs.get("body") or ev_attrs.get("message"))
+                    or find_logprobs(ev_attrs.get("body") or ev_attrs.get("message"))
         if inp is None and ev_in:
             inp = ev_in
         if out is None and ev_out:
             out = ev_out
     if lp_source is None and (conf is None or ent is None):
-        lp_source = _logprobs_in_text(out)
+        lp_source = find_logprobs(out)
     if lp_source is not None and (conf is None or ent is None):
         lconf, lent = logprob_stats(lp_source)
         conf = lconf if conf is None else conf
@@ -305,14 +339,10 @@ def status_of(code: Any) -> str | None:
     if isinstance(code, bool):
         return None
     if isinstance(code, int):
-        return _STATUS_INT.get(code)
+        return STATUS_CODES.get(str(code))
     if isinstance(code, str):
-        return _STATUS_TEXT.get(code.upper().removeprefix("STATUS_CODE_"))
+        return STATUS_CODES.get(code.upper())
     return None
-
-
-_STATUS_INT = {0: "unset", 1: "ok", 2: "error"}
-_STATUS_TEXT = {"UNSET": "unset", "OK": "ok", "ERROR": "error", "0": "unset", "1": "ok", "2": "error"}
 
 
 # -- a fast way into stage_steps ---------------------------------------------------------------------

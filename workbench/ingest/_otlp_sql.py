@@ -10,11 +10,16 @@ import pyarrow as pa
 
 from ._base import MAX_FIELD_BYTES
 from ._conventions import (
+    AGENT_NAME_PREFIXES,
+    INPUT_EVENTS,
     KEEP_KEYS,
     MESSAGE_KINDS,
     OI_KINDS,
     OPERATION_KINDS,
+    OUTPUT_EVENTS,
     SLOT_KEYS,
+    STATUS_CODES,
+    TOOL_NAME_PREFIX,
 )
 from ._jsonio import line_batches, may_be_deep
 from ._otlp_read import _Context, stage_line
@@ -30,7 +35,7 @@ from ._otlp_read import _Context, stage_line
 _GUARD = "|".join((
     r'"(?:stringValue|key|bytesValue|name|message|traceId|spanId|parentSpanId)"\s*:\s*[^"\s]',
     r'"boolValue"\s*:\s*[^tf\s]',
-    r'"(?:resourceSpans|scopeSpans|spans|attributes)"\s*:\s*[^\[\s]',
+    r'"(?:resourceSpans|scopeSpans|spans|attributes|events)"\s*:\s*[^\[\s]',
     r'"(?:resource|scope|status|value)"\s*:\s*[^{\s]',
     r'[:,\[]\s*-?(?:NaN|Infinity)', r',\s*[}\]]',
 ))
@@ -38,7 +43,8 @@ _VALUE = {"stringValue": "VARCHAR", "intValue": "VARCHAR", "doubleValue": "DOUBL
           "arrayValue": "JSON", "kvlistValue": "JSON", "bytesValue": "JSON"}
 _KVS = [{"key": "VARCHAR", "value": _VALUE}]
 _SPAN = {"traceId": "VARCHAR", "spanId": "VARCHAR", "parentSpanId": "VARCHAR", "name": "VARCHAR",
-         "startTimeUnixNano": "VARCHAR", "endTimeUnixNano": "VARCHAR", "attributes": _KVS, "events": "JSON",
+         "startTimeUnixNano": "VARCHAR", "endTimeUnixNano": "VARCHAR", "attributes": _KVS,
+         "events": [{"name": "VARCHAR", "attributes": _KVS}],
          "status": {"code": "VARCHAR", "message": "VARCHAR"}}
 _DOC = {"resourceSpans": [{"resource": {"attributes": _KVS}, "scopeSpans": [
     {"scope": {"name": "VARCHAR"}, "instrumentationLibrary": "JSON", "spans": [_SPAN]}]}]}
@@ -59,6 +65,12 @@ CREATE OR REPLACE TEMP MACRO _wb_ok(l) AS coalesce(list_bool_and(list_transform(
 CREATE OR REPLACE TEMP MACRO _wb_any(l) AS coalesce(list_bool_or(l), false);
 CREATE OR REPLACE TEMP MACRO _wb_entries(l) AS list_transform(l, lambda a: to_json(a.k)::VARCHAR || ':' || a.j);
 CREATE OR REPLACE TEMP MACRO _wb_obj(e) AS CASE WHEN len(e) > 0 THEN '{' || array_to_string(e, ',') || '}' END;
+-- An id as lower-case hex: hex as the Collector writes it, or base64 as protobuf's JSON mapping (the
+-- SDK's encoder) writes it; NULL when neither (the Python reader then says why).
+CREATE OR REPLACE TEMP MACRO _wb_id(x, n) AS CASE
+  WHEN length(x) = 2 * n AND regexp_full_match(x, '[0-9a-fA-F]+') THEN lower(x)
+  WHEN length(x) = 4 * ((n + 2) // 3) AND regexp_full_match(x, '[A-Za-z0-9+/]+={0,2}')
+       AND octet_length(try(from_base64(x))) = n THEN lower(hex(from_base64(x))) END;
 CREATE OR REPLACE TEMP MACRO _wb_nanos(x) AS CASE WHEN TRY_CAST(x AS BIGINT) >= 0
   AND TRY_CAST(x AS BIGINT)::VARCHAR = x THEN TRY_CAST(x AS BIGINT) END;
 """
@@ -90,6 +102,12 @@ def _spans_sql() -> str:
     text_slots = " OR ".join(f"(v_{s} IS NOT NULL AND v_{s}.s IS NULL)" for s in
                              ("op", "oi_kind", "agent", "tool", "model", "input", "output", "error_type"))
     msg_kinds = ", ".join(_q(k) for k in sorted(MESSAGE_KINDS))
+    message_events = ", ".join(_q(k) for k in sorted(INPUT_EVENTS | OUTPUT_EVENTS))
+    # "invoke_agent planner" -> planner (the rest of the name after the prefix; the whole name if empty)
+    agent_prefix = " ".join(f"WHEN starts_with(s.name, {_q(x)}) THEN coalesce(nullif(s.name[{len(x) + 1}:], ''), s.name)"
+                            for x in AGENT_NAME_PREFIXES)
+    tool_prefix = (f"WHEN starts_with(s.name, {_q(TOOL_NAME_PREFIX)}) "
+                   f"THEN coalesce(nullif(s.name[{len(TOOL_NAME_PREFIX) + 1}:], ''), s.name)")
     z16, z32, big = "0" * 16, "0" * 32, MAX_FIELD_BYTES // 4
     doc = _q(orjson.dumps(_DOC).decode())
     return f"""
@@ -126,7 +144,10 @@ WITH docs AS (
   FROM ss
 ), b AS (
   SELECT *, _wb_attrs(s.attributes) AS attrs, _wb_nanos(s.startTimeUnixNano) AS t0,
-         _wb_nanos(s.endTimeUnixNano) AS t1, CASE coalesce(upper(s.status.code), '') {status} END AS status
+         _wb_nanos(s.endTimeUnixNano) AS t1, CASE coalesce(upper(s.status.code), '') {status} END AS status,
+         _wb_id(s.traceId, 16) AS tid, _wb_id(s.spanId, 8) AS sid, _wb_id(s.parentSpanId, 8) AS pid,
+         list_transform(coalesce(s.events, []), lambda v: struct_pack(name := v.name, attrs := _wb_attrs(v.attributes)))
+           AS evs
   FROM a
 ), c AS (SELECT *, {positions} FROM (SELECT *, list_transform(attrs, lambda x: x.k) AS keys FROM b)
 ), d AS (SELECT *, {", ".join(slots)}, [{", ".join(chosen)}] AS chosen FROM c
@@ -136,11 +157,13 @@ WITH docs AS (
   FROM (SELECT *, coalesce(CASE v_op.s {op} END, CASE upper(v_oi_kind.s) {oi} END) AS k0 FROM d)
 ), f AS (
   SELECT *,
-    coalesce(v_agent.s, CASE WHEN kind = 'agent' AND s.name <> '' THEN CASE WHEN starts_with(s.name, 'invoke_agent ')
-      OR starts_with(s.name, 'create_agent ') THEN coalesce(nullif(s.name[14:], ''), s.name) ELSE s.name END END) AS agent,
-    coalesce(v_tool.s, CASE WHEN kind = 'tool' AND s.name <> '' THEN CASE WHEN starts_with(s.name, 'execute_tool ')
-      THEN coalesce(nullif(s.name[14:], ''), s.name) ELSE s.name END END) AS tool,
-    coalesce(nullif(s.status.message, ''), CASE WHEN status = 'error' THEN v_error_type.s END) AS error,
+    coalesce(v_agent.s, CASE WHEN kind = 'agent' AND s.name <> '' THEN CASE {agent_prefix} ELSE s.name END END) AS agent,
+    coalesce(v_tool.s, CASE WHEN kind = 'tool' AND s.name <> '' THEN CASE {tool_prefix} ELSE s.name END END) AS tool,
+    -- the status message, else (on error) the error attribute, else the first exception event's message
+    coalesce(nullif(s.status.message, ''), CASE WHEN status = 'error' THEN coalesce(v_error_type.s, list_filter(
+      list_transform(evs, lambda v: CASE WHEN v.name = 'exception' THEN coalesce(
+        nullif(list_filter(v.attrs, lambda x: x.k = 'exception.message')[1].s, ''),
+        list_filter(v.attrs, lambda x: x.k = 'exception.type')[1].s) END), lambda m: m IS NOT NULL)[1]) END) AS error,
     _wb_obj(list_concat(_wb_entries(list_filter(attrs, lambda x, i: NOT list_contains(chosen, i))),
                         CASE WHEN service IS NOT NULL THEN ['"service.name":' || service.j] ELSE [] END,
                         CASE WHEN scope_name IS NOT NULL THEN ['"otel.scope.name":' || to_json(scope_name)::VARCHAR]
@@ -148,18 +171,21 @@ WITH docs AS (
   FROM e
 )
 SELECT line, bad, ri, si, pi, (line << 24) + off + pi - 1 AS order_hint, service.s AS system, resource,
-  lower(s.traceId) AS run_id, lower(s.spanId) AS step_id,
-  CASE WHEN coalesce(s.parentSpanId, '') IN ('', '{z16}', '{z32}') THEN NULL ELSE lower(s.parentSpanId) END AS parent_id,
+  tid AS run_id, sid AS step_id,
+  CASE WHEN coalesce(s.parentSpanId, '') IN ('', '{z16}', '{z32}') THEN NULL ELSE pid END AS parent_id,
   s.name AS name, kind, kind = 'agent' AS is_agent, agent, tool, v_model.s AS model,
   nullif(t0, 0) AS start_ns, nullif(t1, 0) AS end_ns, (nullif(t1, 0) - nullif(t0, 0)) / 1e6 AS latency_ms,
   status, error, v_input.s AS input, v_output.s AS output, v_tokens_in.i AS tokens_in, v_tokens_out.i AS tokens_out,
   v_cost.n AS cost, v_confidence.n AS confidence, v_entropy.n AS entropy, attributes,
   NOT coalesce(bad
-    OR NOT coalesce(regexp_full_match(s.traceId, '[0-9a-fA-F]{{32}}') AND s.traceId <> '{z32}', false)
-    OR NOT coalesce(regexp_full_match(s.spanId, '[0-9a-fA-F]{{16}}') AND s.spanId <> '{z16}', false)
-    OR (coalesce(s.parentSpanId, '') NOT IN ('', '{z16}', '{z32}') AND NOT regexp_full_match(s.parentSpanId, '[0-9a-fA-F]{{16}}'))
+    OR NOT coalesce(tid <> '{z32}', false) OR NOT coalesce(sid <> '{z16}', false)
+    OR (coalesce(s.parentSpanId, '') NOT IN ('', '{z16}', '{z32}') AND NOT coalesce(pid <> '{z16}', false))
     OR (s.startTimeUnixNano IS NOT NULL AND t0 IS NULL) OR (s.endTimeUnixNano IS NOT NULL AND t1 IS NULL)
-    OR status IS NULL OR (s.events IS NOT NULL AND s.events <> '[]')
+    OR status IS NULL
+    -- events: exceptions (and any event that carries no messages or log-probabilities) are read here
+    OR NOT coalesce(list_bool_and(list_transform(evs, lambda v: v.name NOT IN ({message_events}) AND _wb_ok(v.attrs)
+         AND NOT coalesce(list_bool_or(list_transform(v.attrs, lambda x: x.k IN ('logprobs', 'gen_ai.response.logprobs',
+           'body', 'message') OR (x.k IN ('exception.message', 'exception.type') AND x.s IS NULL))), false))), true)
     OR NOT _wb_ok(attrs) OR list_contains(keys, 'service.name') OR list_contains(keys, 'otel.scope.name')
     OR {text_slots}
     OR (v_tokens_in IS NOT NULL AND v_tokens_in.i IS NULL) OR (v_tokens_out IS NOT NULL AND v_tokens_out.i IS NULL)
@@ -174,8 +200,7 @@ SELECT line, bad, ri, si, pi, (line << 24) + off + pi - 1 AS order_hint, service
 FROM f"""
 
 
-_STATUS_SQL = {"": "unset", "0": "unset", "1": "ok", "2": "error", "UNSET": "unset", "OK": "ok", "ERROR": "error",
-               "STATUS_CODE_UNSET": "unset", "STATUS_CODE_OK": "ok", "STATUS_CODE_ERROR": "error"}
+_STATUS_SQL = {"": "unset", **STATUS_CODES}  # the code is upper-cased first; missing is unset
 _STEP_OUT = ("line", "run_id", "step_id", "parent_id", "agent", "is_agent", "kind", "name", "tool", "model",
              "start_ns", "end_ns", "latency_ms", "status", "error", "input", "output", "tokens_in", "tokens_out",
              "cost", "confidence", "entropy", "attributes", "order_hint")

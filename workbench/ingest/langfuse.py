@@ -29,16 +29,17 @@ from typing import Any
 import orjson
 
 from ._base import Adapter, RecordError, Stage
+from ._conventions import AGENT_NAME_PREFIXES, OI_KINDS, OPERATION_KINDS, find_logprobs
 from ._jsonio import depth_error, iter_json
 from ._values import iso_to_ns, logprob_stats
 
 # Langfuse observation types with a meaning of their own; SPAN and EVENT say nothing about the work.
 _TYPE_KIND = {"GENERATION": "llm", "EMBEDDING": "llm", "TOOL": "tool", "AGENT": "agent", "CHAIN": "chain",
               "RETRIEVER": "retriever", "GUARDRAIL": "system", "EVALUATOR": "system"}
-_OI_KIND = {"LLM": "llm", "EMBEDDING": "llm", "TOOL": "tool", "AGENT": "agent", "CHAIN": "chain",
-            "RETRIEVER": "retriever", "RERANKER": "retriever", "GUARDRAIL": "system", "EVALUATOR": "system"}
-_OP_KIND = {"chat": "llm", "text_completion": "llm", "generate_content": "llm", "embeddings": "llm",
-            "execute_tool": "tool", "invoke_agent": "agent", "create_agent": "system"}
+# The OTel GenAI / OpenInference kinds come from the one table of conventions (an unknown or PROMPT
+# kind says nothing here: the observation type and LangSmith's kind are tried next).
+_OI_KIND = {k: v for k, v in OI_KINDS.items() if v != "other"}
+_OP_KIND = OPERATION_KINDS
 _LS_KIND = {"llm": "llm", "tool": "tool", "retriever": "retriever", "chain": "chain", "embedding": "llm"}
 
 # Instrumentation scopes that name the agent framework (checked in order; LLM-client scopes such as
@@ -50,7 +51,8 @@ _FRAMEWORKS = (("crewai", "crewai"), ("openai_agents", "openai-agents"), ("googl
                ("strands", "strands-agents"), ("semantic_kernel", "semantic-kernel"))
 
 _AGENT_NAME_KEYS = ("gen_ai.agent.name", "graph.node.id", "agent.name")
-_AGENT_SPAN_NAME = re.compile(r"^(?:invoke_agent|create_agent)\s+(.+)$|^agent_run\s*\[(.+)\]$")
+_AGENT_SPAN_NAME = re.compile(r"^(?:" + "|".join(re.escape(x.strip()) for x in AGENT_NAME_PREFIXES)
+                              + r")\s+(.+)$|^agent_run\s*\[(.+)\]$")
 _CREW_ROLE = re.compile(r"""\brole=(?:'((?:[^'\\]|\\.)*)'|"((?:[^"\\]|\\.)*)")""")
 _HANDOFF = re.compile(r"^handoff\b", re.IGNORECASE)
 
@@ -249,34 +251,11 @@ def _cost(obs: dict) -> Any:
     return total if total else None
 
 
-def _logprob_tokens(output: Any) -> list | None:
-    """OpenAI-style token log-probabilities inside a response body (chat completions or responses API)."""
-    if isinstance(output, str):
-        if "logprob" not in output:
-            return None
-        output = _json_dict(output)
-    if not isinstance(output, dict):
-        return None
-    tokens: list = []
-    for choice in output.get("choices") or ():
-        lp = choice.get("logprobs") if isinstance(choice, dict) else None
-        if isinstance(lp, dict) and isinstance(lp.get("content"), list):
-            tokens.extend(lp["content"])
-    lp = output.get("logprobs")
-    if isinstance(lp, dict) and isinstance(lp.get("content"), list):
-        tokens.extend(lp["content"])
-    for item in output.get("output") or ():
-        for part in (item.get("content") or ()) if isinstance(item, dict) else ():
-            if isinstance(part, dict) and isinstance(part.get("logprobs"), list):
-                tokens.extend(part["logprobs"])
-    return tokens or None
-
-
 def _signals(a: dict, output: Any) -> tuple[Any, Any]:
     conf, ent = a.get("workbench.confidence"), a.get("workbench.entropy")
     if conf is not None and ent is not None:
         return conf, ent
-    source = a.get("workbench.logprobs") or a.get("gen_ai.response.logprobs") or _logprob_tokens(output)
+    source = a.get("workbench.logprobs") or a.get("gen_ai.response.logprobs") or find_logprobs(output)
     lp_conf, lp_ent = logprob_stats(source) if source is not None else (None, None)
     return (conf if conf is not None else lp_conf), (ent if ent is not None else lp_ent)
 
