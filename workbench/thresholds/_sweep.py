@@ -21,7 +21,9 @@ from ..policy._model import SIGNALS, HitlRule, Policy, Provenance, default_direc
 
 _SQL = resources.files(__package__).joinpath("sql")
 _STEPS_SQL = _SQL.joinpath("signal_steps.sql").read_text("utf-8")
+_COLUMN_SQL = _SQL.joinpath("column_steps.sql").read_text("utf-8")
 _DECISIVE_SQL = _SQL.joinpath("decisive.sql").read_text("utf-8")
+_RUNNING = ("tool_calls", "retries", "handoffs")    # counts that need the window query
 _SIGNAL_CASE = "CASE $signal " + " ".join(f"WHEN '{s}' THEN {s}" for s in SIGNALS) + " END"
 _MAX_POINTS = 400
 
@@ -46,9 +48,9 @@ def available_signals(ws: Any) -> pd.DataFrame:
     """Which signals this store's steps carry: ``signal``, ``steps`` with a value, ``share``."""
     con = ws.con.cursor()
     try:
-        con.execute(f"CREATE OR REPLACE TEMP VIEW _sig_steps AS {_STEPS_SQL}")
-        aggs = ", ".join(f"count({s})" for s in SIGNALS)
-        counts = con.execute(f"SELECT count(*), {aggs} FROM _sig_steps").fetchall()[0]
+        # Running counts exist wherever steps do: count them as the steps themselves (no window needed).
+        aggs = ", ".join("count(*)" if s in _RUNNING else f"count({s})" for s in SIGNALS)
+        counts = con.execute(f"SELECT count(*), {aggs} FROM ({_COLUMN_SQL})").fetchall()[0]
     finally:
         con.close()
     total = counts[0]
@@ -102,7 +104,8 @@ def sweep_thresholds(ws: Any, signal: str = "entropy", per_agent: bool = False, 
     sign = -1.0 if direction == "below" else 1.0
     con = ws.con.cursor()
     try:
-        con.execute(f"CREATE OR REPLACE TEMP VIEW _sig_steps AS {_STEPS_SQL}")
+        source = _STEPS_SQL if signal in _RUNNING else _COLUMN_SQL
+        con.execute(f"CREATE OR REPLACE TEMP VIEW _sig_steps AS {source}")
         con.execute(f"CREATE OR REPLACE TEMP TABLE _sig_x AS SELECT run_id, seq, agent, "
                     f"{_SIGNAL_CASE} * $sign AS x FROM _sig_steps WHERE {_SIGNAL_CASE} IS NOT NULL",
                     {"signal": signal, "sign": sign})
