@@ -175,9 +175,12 @@ class ThresholdSweep:
         self._fail_all = np.sort(x_all[failed])
         self._fail_pre = np.sort(x_pre[failed])
         self._steps = steps_x
-        self.curve = self._curve(np.unique(np.concatenate([x_all[np.isfinite(x_all)],
-                                                            x_pre[np.isfinite(x_pre)]])))
-        self.best = self._best()
+        candidates = np.unique(np.concatenate([x_all[np.isfinite(x_all)], x_pre[np.isfinite(x_pre)]]))
+        # The optimum is searched over every candidate; the curve shown keeps at most _MAX_POINTS.
+        self.best = self._best(self._curve(candidates))
+        if len(candidates) > _MAX_POINTS:
+            candidates = np.unique(np.quantile(candidates, np.linspace(0, 1, _MAX_POINTS), method="nearest"))
+        self.curve = self._curve(candidates)
         self.best_per_agent = None
         self.agents: list[str] = []
         if per_agent_runs is not None:
@@ -241,8 +244,6 @@ class ThresholdSweep:
 
     # -- the curve ----------------------------------------------------------------------------
     def _curve(self, xs: np.ndarray) -> pd.DataFrame:
-        if len(xs) > _MAX_POINTS:
-            xs = np.unique(np.quantile(xs, np.linspace(0, 1, _MAX_POINTS), method="nearest"))
         def above(sorted_arr: np.ndarray) -> np.ndarray:
             return len(sorted_arr) - np.searchsorted(sorted_arr, xs, "left")
         esc, fail_esc, caught, steps = above(self._all), above(self._fail_all), above(self._fail_pre), \
@@ -262,8 +263,7 @@ class ThresholdSweep:
             })
         return frame.sort_values("threshold", ascending=self.direction == "above", ignore_index=True)
 
-    def _best(self) -> SweepPoint:
-        c = self.curve
+    def _best(self, c: pd.DataFrame) -> SweepPoint:
         ok = c if self.budget is None else c[c["escalation_rate"] <= self.budget]
         none = self.at(None)
         if ok.empty or ok["cost"].min() >= none.cost:
