@@ -160,3 +160,18 @@ def test_importing_the_guard_loads_nothing_heavy() -> None:
             "print(','.join(heavy))\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "", f"importing the guard loaded {out.stdout.strip()}"
+
+
+def test_guard_from_a_policy_file(tmp_path) -> None:
+    policy = Policy(budgets=Budgets(max_tool_calls_run=1))
+    for path in (tmp_path / "p.yaml", tmp_path / "p.json"):
+        (policy.to_yaml if path.suffix == ".yaml" else policy.to_json)(path)
+        guard = Guard(str(path))
+        assert guard.policy == policy
+        tool(guard, "r", "a", "t", 1)
+        with pytest.raises(PolicyViolation):
+            tool(guard, "r", "a", "t", 2)
+    (tmp_path / "policy.txt").write_text(policy.to_yaml())
+    assert Policy.from_yaml(str(tmp_path / "policy.txt")) == policy      # a file whatever its suffix
+    with pytest.raises(ValueError, match="max_runs must be >= 1"):
+        Guard(policy, max_runs=0)
