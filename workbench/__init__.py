@@ -40,6 +40,7 @@ _LAZY: dict[str, str] = {
     "WorkbenchError": "workbench.exceptions",
     "Workspace": "workbench.workspace",
     "attribute": "workbench.attribution",
+    "attribute_many": "workbench.attribution",
     "available_signals": "workbench.thresholds",
     "backtest": "workbench.policy._backtest",
     "capture": "workbench.capture",
@@ -85,6 +86,7 @@ __all__ = [
     "Workspace",
     "__version__",
     "attribute",
+    "attribute_many",
     "available_signals",
     "backtest",
     "capture",
@@ -125,6 +127,7 @@ if TYPE_CHECKING:  # static checkers and IDEs see the eager imports
         ShapleyResult,
         Verdict,
         attribute,
+        attribute_many,
         evaluate_attribution,
         shapley,
     )

@@ -1,20 +1,29 @@
-"""Exceptions raised by the workbench.
+"""Exceptions raised by the workbench: one tree, used the same way everywhere.
 
 The tree::
 
-    WorkbenchError
-    ├── IngestError          a whole input could not be ingested (unreadable file, I/O)
-    │   └── FormatError      a file matches none of the known formats, or not the one asked for
-    ├── StoreError           the store cannot be opened or used
-    │   ├── StoreLockedError another process holds DuckDB's single-writer lock
-    │   └── ReadOnlyStoreError  a write on a Parquet export or a read-only store
-    ├── SimulationError      a bad simulator argument or intervention
-    ├── ReplayError          a replay could not be carried out
-    ├── PolicyError          a policy file or document that does not match the policy schema
-    ├── PolicyViolation      the runtime guard stopped a step (names the rule, the value and the limit)
-    └── InvalidParameterError  an estimator parameter with a value it cannot use (also a ValueError)
+    WorkbenchError                  base of every error the workbench raises on purpose
+    ├── InvalidParameterError       an argument with a value the function cannot use; also a ValueError
+    │   └── SimulationError         ... given to the simulator (an unknown agent, a bad fault rate)
+    ├── IngestError                 a whole input could not be ingested (unreadable file, I/O, failed commit)
+    │   └── FormatError             a file matches none of the known formats, or not the one asked for
+    ├── StoreError                  the store cannot be opened or used
+    │   ├── StoreLockedError        another process holds DuckDB's single-writer lock
+    │   └── ReadOnlyStoreError      a write on a Parquet export or a read-only store
+    ├── ReplayError                 a replay could not be carried out or gave no usable outcome
+    ├── PolicyError                 a policy cannot be built, loaded or enforced
+    └── PolicyViolation             the runtime guard stopped a step (names the rule, the value, the limit)
 
-Bad *records* never raise: they go to the ``quarantine`` table.
+How they are used:
+
+- A bad *argument* (a value out of range, an unknown name or mode, a run id the store does not
+  hold) raises :class:`InvalidParameterError`, whose message names the parameter and the value, so
+  ``except ValueError`` works as in any Python library.
+- A bad *record* never raises: it goes to the ``quarantine`` table with its file, line and reason.
+- A *replay* that raises or times out is evidence of nothing: :func:`workbench.attribute` raises
+  :class:`ReplayError` when the recorded or the fully replaced run cannot be replayed, and reports
+  the failed coalitions in its result otherwise.
+- Anything else that escapes is a bug.
 """
 
 from __future__ import annotations
@@ -22,6 +31,14 @@ from __future__ import annotations
 
 class WorkbenchError(Exception):
     """Base of every error the workbench raises on purpose."""
+
+
+class InvalidParameterError(WorkbenchError, ValueError):
+    """An argument has a value it cannot use (named, with the value, in the message)."""
+
+
+class SimulationError(InvalidParameterError):
+    """The simulator was given an argument or intervention it cannot use."""
 
 
 class IngestError(WorkbenchError):
@@ -44,20 +61,12 @@ class ReadOnlyStoreError(StoreError):
     """A write was attempted on a read-only store (for example a Parquet export)."""
 
 
-class SimulationError(WorkbenchError):
-    """A simulator was given an argument it cannot use."""
-
-
 class ReplayError(WorkbenchError):
-    """A replay could not be carried out."""
+    """A replay could not be carried out, or gave no usable outcome."""
 
 
-class InvalidParameterError(WorkbenchError, ValueError):
-    """An estimator parameter has a value it cannot use (named, with the value, in the message)."""
-
-
-class PolicyError(WorkbenchError, ValueError):
-    """A policy document does not match the schema (the message names the field path)."""
+class PolicyError(WorkbenchError):
+    """A policy cannot be built, loaded or enforced."""
 
 
 class PolicyViolation(WorkbenchError):

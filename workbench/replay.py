@@ -17,44 +17,108 @@ outcomes were computed elsewhere.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from .exceptions import ReplayError
+from .exceptions import InvalidParameterError, ReplayError
 
 Mode = Literal["repair", "baseline"]
 
 
 @dataclass(frozen=True)
 class Intervention:
-    """The units a replay replaces: agent names, step ids, and how (``repair`` or ``baseline``)."""
+    """Units whose recorded behaviour a replay replaces; everything else is kept as recorded.
+
+    The one definition shared by :func:`workbench.attribute`, the simulator
+    (``wb.sim.Intervention is wb.Intervention``) and users' replay functions.
+
+    Parameters
+    ----------
+    agents : iterable of str
+        Agent names; every step of these agents is replaced.
+    steps : iterable of str
+        Step ids of the recorded run (``"s0007"``).
+    mode : {"repair", "baseline"}
+        ``repair``: the unit behaves fault-free (a unit that had no fault changes nothing).
+        ``baseline``: the unit is replaced by a simple, always-correct reference implementation.
+
+    Examples
+    --------
+    >>> Intervention(agents={"pricer"}).agents
+    frozenset({'pricer'})
+    >>> Intervention.coerce(["pricer", "s0007"], agents=("pricer", "verifier"))
+    Intervention(agents=frozenset({'pricer'}), steps=frozenset({'s0007'}), mode='repair')
+    """
 
     agents: frozenset[str] = field(default_factory=frozenset)
     steps: frozenset[str] = field(default_factory=frozenset)
     mode: Mode = "repair"
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "agents", frozenset(self.agents))
-        object.__setattr__(self, "steps", frozenset(self.steps))
+        for name in ("agents", "steps"):
+            value = getattr(self, name)
+            if isinstance(value, str):  # frozenset("pricer") would be a set of letters
+                value = (value,)
+            object.__setattr__(self, name, frozenset(value))
         if self.mode not in ("repair", "baseline"):
-            raise ReplayError(f"intervention mode must be 'repair' or 'baseline' (got {self.mode!r})")
+            raise InvalidParameterError(f"intervention mode must be 'repair' or 'baseline' (got {self.mode!r})")
 
     @property
     def empty(self) -> bool:
         """True when nothing is replaced (the replay reproduces the recorded run)."""
         return not self.agents and not self.steps
 
+    @classmethod
+    def coerce(cls, value: Any, agents: Iterable[str] | None = None) -> Intervention:
+        """An :class:`Intervention` from one, ``None`` (replace nothing), a dict of its fields, or a
+        name or iterable of names: those in ``agents`` (the system's agent names) are agents, the
+        others step ids (all agents when ``agents`` is not given)."""
+        if isinstance(value, Intervention):
+            return value
+        if value is None:
+            return cls()
+        if isinstance(value, dict):
+            unknown = sorted(set(value) - {"agents", "steps", "mode"})
+            if unknown:
+                raise InvalidParameterError(f"intervention fields are agents, steps and mode (got {unknown})")
+            return cls(**value)
+        names = [value] if isinstance(value, str) else list(value)
+        if agents is None:
+            return cls(agents=frozenset(names))
+        known = set(agents)
+        return cls(agents={n for n in names if n in known}, steps={n for n in names if n not in known})
+
 
 @dataclass(frozen=True)
 class ReplayResult:
-    """What one replay gave: the outcome and what it cost."""
+    """What one replay gave: the outcome, what it cost, and why.
+
+    Attributes
+    ----------
+    outcome : {"success", "failure"}
+        The replayed run's true outcome (judged against the system, not self-reported).
+    success : bool
+        ``outcome == "success"``.
+    replayed_steps : int
+        Steps actually re-executed (0 when the intervention changes nothing).
+    resumed_from_seq : int or None
+        Seq of the first re-executed step; the recorded prefix before it was reused.
+    n_steps : int or None
+        Steps in the replayed run.
+    reported_outcome : str
+        What the replayed system would itself report ("" when unknown).
+    detail : str
+        Why the replayed run succeeded or failed ("" when unknown).
+    """
 
     outcome: str
     success: bool
     replayed_steps: int = 0
     resumed_from_seq: int | None = None
     n_steps: int | None = None
+    reported_outcome: str = ""
+    detail: str = ""
 
 
 def outcome_value(result: Any) -> float:

@@ -10,7 +10,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from .exceptions import ReadOnlyStoreError, StoreError, WorkbenchError
+from .exceptions import InvalidParameterError, ReadOnlyStoreError, StoreError
 from .ingest._driver import IngestReport, run_ingest
 from .store._connection import (
     PARTITIONED,
@@ -50,7 +50,7 @@ class Workspace:
              limit: int | None = None) -> pd.DataFrame:
         """Runs, newest first, optionally only those with ``outcome`` or of ``system``."""
         if outcome is not None and outcome not in _OUTCOMES:
-            raise WorkbenchError(f"outcome must be one of {_OUTCOMES} (got {outcome!r})")
+            raise InvalidParameterError(f"outcome must be one of {_OUTCOMES} (got {outcome!r})")
         query = ("SELECT * FROM runs WHERE (? IS NULL OR outcome = ?) AND (? IS NULL OR system = ?) "
                  "ORDER BY started_at DESC NULLS LAST, run_id LIMIT ?")
         return self._con.execute(query, [outcome, outcome, system, system,
@@ -80,7 +80,7 @@ class Workspace:
     def count(self, table: str) -> int:
         """Rows in one of the store's tables."""
         if table not in TABLES:
-            raise WorkbenchError(f"no table {table!r}; the tables are {', '.join(TABLES)}")
+            raise InvalidParameterError(f"no table {table!r}; the tables are {', '.join(TABLES)}")
         return int(self._con.table(table).aggregate("count(*)").fetchall()[0][0])
 
     # -- writing ------------------------------------------------------------------------------
@@ -107,12 +107,12 @@ class Workspace:
         """Record the true outcome of a run and/or a known culprit (agent, step, fault kind)."""
         self._writable()
         if outcome is not None and outcome not in _OUTCOMES:
-            raise WorkbenchError(f"outcome must be one of {_OUTCOMES} (got {outcome!r})")
+            raise InvalidParameterError(f"outcome must be one of {_OUTCOMES} (got {outcome!r})")
         if outcome is None and agent is None and step_id is None and kind is None:
-            raise WorkbenchError("label() needs an outcome, an agent, a step_id or a kind")
+            raise InvalidParameterError("label() needs an outcome, an agent, a step_id or a kind")
         known = self._con.execute("SELECT count(*) FROM runs WHERE run_id = ?", [run_id]).fetchall()[0][0]
         if not known:
-            raise WorkbenchError(f"no run {run_id!r} in this store")
+            raise InvalidParameterError(f"no run {run_id!r} in this store")
 
         def fill(stage: Any) -> None:
             stage.label(run_id=run_id, agent=agent, step_id=step_id, kind=kind, source=source,

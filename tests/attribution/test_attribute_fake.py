@@ -92,7 +92,10 @@ def test_replay_that_raises_or_hangs_is_contained() -> None:
         return "success" if "pricer" in intervention.agents else "failure"
 
     res = attribute(ws, "r", replay, method="ablation", timeout=0.5, decisive=False)
-    assert res.verdict.culprit == "pricer"
+    # the two failed replays might each have saved the run: no single culprit can be named
+    assert res.inconclusive and res.verdict.culprit is None
+    assert "pricer" in res.verdict.explanation
+    assert sorted(res.failed) == [("planner",), ("verifier",)]
     assert any("sandbox crashed" in e for e in res.errors)
     assert any("timed out" in e for e in res.errors)
 
@@ -100,7 +103,7 @@ def test_replay_that_raises_or_hangs_is_contained() -> None:
 def test_bad_arguments_are_named() -> None:
     ws, _ = _ws()
     replay = TableReplay(lambda run, replaced: True)
-    with pytest.raises(wb.WorkbenchError, match="unit must be one of"):
+    with pytest.raises(wb.InvalidParameterError, match="unit must be one of"):
         attribute(ws, "r", replay, unit="team")
-    with pytest.raises(wb.WorkbenchError, match="no run 'nope'"):
+    with pytest.raises(ValueError, match="no run 'nope'"):
         attribute(ws, "nope", replay)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import time
-from types import SimpleNamespace
 
 import pytest
 
+import workbench as wb
 import workbench.sim as sim
-from workbench.exceptions import ReplayError, SimulationError
+from workbench.exceptions import InvalidParameterError, ReplayError, SimulationError
 from workbench.sim import Intervention
 
 
@@ -63,7 +63,7 @@ def test_resume_from_snapshot_matches_full_replay(system: sim.ProcurementSystem,
         units = [*system.agents, *run.step_ids[::3], *run.fault_steps.values()]
         for unit in units:
             for mode in ("repair", "baseline"):
-                iv = Intervention.coerce([unit])
+                iv = Intervention.coerce([unit], agents=system.agents)
                 iv = Intervention(iv.agents, iv.steps, mode)
                 a = system.replay(run, iv)
                 b = system.replay(run, iv, resume=False)
@@ -75,7 +75,7 @@ def test_resume_from_snapshot_matches_full_replay(system: sim.ProcurementSystem,
                 n_pairs += 1
         # Pairs of units, too: the resume point is the earliest change of either.
         for i in range(len(units) - 1):
-            iv = Intervention.coerce(units[i:i + 2])
+            iv = Intervention.coerce(units[i:i + 2], agents=system.agents)
             a, b = system.replay(run, iv), system.replay(run, iv, resume=False)
             assert (a.outcome, a.n_steps) == (b.outcome, b.n_steps)
             n_pairs += 1
@@ -110,18 +110,23 @@ def test_no_op_intervention_returns_the_recorded_outcome(system: sim.Procurement
     assert full.outcome == run.outcome and full.replayed_steps == run.n_steps
 
 
-def test_intervention_coercion() -> None:
-    iv = Intervention.coerce(["pricer", "s0007"])
+def test_intervention_coercion(system: sim.ProcurementSystem, runs: list[sim.SimRun]) -> None:
+    assert sim.Intervention is wb.Intervention and sim.ReplayResult is wb.ReplayResult
+    iv = Intervention.coerce(["pricer", "s0007"], agents=sim.AGENTS)
     assert iv == Intervention(agents=frozenset({"pricer"}), steps=frozenset({"s0007"}), mode="repair")
     assert Intervention.coerce("executor").agents == {"executor"}
     assert Intervention.coerce({"agents": ["verifier"], "mode": "baseline"}).mode == "baseline"
     assert Intervention(agents={"pricer"}).agents == frozenset({"pricer"})
-    other = SimpleNamespace(agents={"pricer"}, steps=set(), mode="baseline")
-    assert Intervention.coerce(other) == Intervention(agents=frozenset({"pricer"}), mode="baseline")
-    with pytest.raises(SimulationError):
-        Intervention.coerce(["accountant"])
-    with pytest.raises(SimulationError):
+    assert Intervention(agents="pricer").agents == frozenset({"pricer"})
+    # the simulator reads plain names the same way
+    assert system.replay(runs[0], ["pricer", "s0007"]) == system.replay(runs[0], iv)
+    with pytest.raises(SimulationError, match="accountant"):
+        system.replay(runs[0], ["accountant"])
+    with pytest.raises(InvalidParameterError, match="fix"):
         Intervention(mode="fix")
+    with pytest.raises(InvalidParameterError, match="agent"):
+        Intervention.coerce({"agent": ["pricer"]})
+    assert issubclass(SimulationError, ValueError) and issubclass(InvalidParameterError, ValueError)
 
 
 def test_replay_of_a_foreign_run_id_fails(system: sim.ProcurementSystem) -> None:

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import html
 import json
+import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-from ..exceptions import WorkbenchError
+from ..exceptions import InvalidParameterError, ReplayError
 from ._decisive import DecisiveStep, decisive_step
 from ._runner import ReplayLog, ReplayRunner, kept_game
 from ._shapley import AUTO_EXACT_MAX_PLAYERS, shapley
@@ -30,7 +32,9 @@ class Attribution:
 
     ``values`` has one row per player (agent or step): ``value`` is the Shapley value (or the
     ablation delta) of keeping it as recorded, ``blame`` its negation — how much of the failure
-    it explains — with confidence bounds.
+    it explains — with confidence bounds. ``failed`` lists the coalitions (as the sorted units they
+    replaced) whose replay raised or timed out, ``errors`` why; their outcomes are unknown, so the
+    bounds cover both outcomes and the verdict is inconclusive when they could change it.
     """
 
     run_id: str
@@ -44,6 +48,12 @@ class Attribution:
     errors: list[str] = field(default_factory=list)
     seconds: float = 0.0
     params: dict[str, Any] = field(default_factory=dict)
+    failed: list[tuple[str, ...]] = field(default_factory=list)
+
+    @property
+    def inconclusive(self) -> bool:
+        """True when failed replays leave the culprit undecided (see ``failed`` and ``errors``)."""
+        return self.verdict.inconclusive
 
     def __repr__(self) -> str:
         return (f"<Attribution {self.run_id} {self.method}/{self.unit}: {self.verdict.explanation}; "
@@ -55,10 +65,10 @@ class Attribution:
                 f"<br><small>{self.method} over {self.unit}s, {self.replays} replays</small>{table}</div>")
 
 
-def _players(ws, run_id: str, unit: str, players: Sequence[str] | None) -> tuple[list[str], pd.DataFrame]:  # noqa: ANN001
-    steps = ws.steps(run_id)
+def _players(steps: pd.DataFrame, run_id: str, unit: str,
+             players: Sequence[str] | None) -> tuple[list[str], pd.DataFrame]:
     if steps.empty:
-        raise WorkbenchError(f"no run {run_id!r} in this store (or it has no steps)")
+        raise InvalidParameterError(f"no run {run_id!r} in this store (or it has no steps)")
     if players is not None:
         return list(players), steps
     if unit == "agent":
@@ -68,12 +78,45 @@ def _players(ws, run_id: str, unit: str, players: Sequence[str] | None) -> tuple
     return moves["step_id"].astype(str).tolist(), steps
 
 
-def _exact(runner: ReplayRunner, players: list[str], **kw: Any):  # noqa: ANN202
+def _exact(runner: ReplayRunner, players: list[str], **kw: Any) -> tuple[pd.DataFrame, str]:
     # Every coalition is known up front: replay them all at once so joblib can spread them.
     everyone = frozenset(players)
     runner.values([everyone - frozenset(c) for k in range(len(players) + 1)
                    for c in combinations(players, k)])
-    return shapley(kept_game(runner, players), players, method="exact", **kw)
+    unknown = [everyone - r for r in runner.log.failed if r <= everyone]
+    if not unknown:
+        res = shapley(kept_game(runner, players), players, method="exact", **kw)
+        return res.values, res.method
+    # Shapley values are linear in v: with each unknown v(T) at 1/2, a player's value moves by at
+    # most half the weight of T in its formula whichever outcomes the failed replays would have had.
+    res = shapley(kept_game(runner, players, fill=0.5), players, method="exact", **kw)
+    n = len(players)
+    slack = dict.fromkeys(players, 0.0)
+    for kept in unknown:
+        t = len(kept)
+        for p in players:
+            weight = (math.factorial(t - 1) * math.factorial(n - t) if p in kept
+                      else math.factorial(t) * math.factorial(n - t - 1)) / math.factorial(n)
+            slack[p] += 0.5 * weight
+    values = res.values.copy()
+    half = values["player"].map(slack)
+    values["ci_low"] = values["value"] - half
+    values["ci_high"] = values["value"] + half
+    return values, res.method
+
+
+def _sampled(runner: ReplayRunner, players: list[str], **kw: Any) -> tuple[pd.DataFrame, str, int | None]:
+    res = shapley(kept_game(runner, players, fill=0.0), players, **kw)
+    if not runner.log.failed:
+        return res.values, res.method, res.n_permutations
+    # Same seed, same permutations, so the replays come from the cache: the values with every
+    # unknown outcome a failure, then a success, and intervals spanning both.
+    hi = shapley(kept_game(runner, players, fill=1.0), players, **kw).values
+    values = res.values.copy()
+    values["value"] = (values["value"] + hi["value"]) / 2
+    values["ci_low"] = np.fmin(values["ci_low"], hi["ci_low"])
+    values["ci_high"] = np.fmax(values["ci_high"], hi["ci_high"])
+    return values, res.method, res.n_permutations
 
 
 def _ablation(runner: ReplayRunner, players: list[str]) -> pd.DataFrame:
@@ -81,9 +124,28 @@ def _ablation(runner: ReplayRunner, players: list[str]) -> pd.DataFrame:
     sets = [frozenset()] + [frozenset([p]) for p in players]
     values = runner.values(sets)
     recorded = values[0]
-    rows = [{"player": p, "value": recorded - v, "std_err": 0.0, "ci_low": recorded - v, "ci_high": recorded - v}
-            for p, v in zip(players, values[1:], strict=True)]
+    rows = []
+    for p, v in zip(players, values[1:], strict=True):
+        if math.isnan(v):  # unknown: anywhere between restoring nothing and everything
+            rows.append({"player": p, "value": recorded - 0.5, "std_err": math.nan, "ci_low": recorded - 1.0,
+                         "ci_high": recorded})
+        else:
+            rows.append({"player": p, "value": recorded - v, "std_err": 0.0, "ci_low": recorded - v,
+                         "ci_high": recorded - v})
     return pd.DataFrame(rows, columns=["player", "value", "std_err", "ci_low", "ci_high"])
+
+
+def _check_endpoints(runner: ReplayRunner, players: list[str], full: bool = True) -> None:
+    """Replay the run as recorded and (for Shapley) with every player replaced: the two ends of the
+    game, without which there is no verdict."""
+    ends = [(frozenset(), "as recorded")]
+    if full:
+        ends.append((frozenset(players), f"with every {runner.unit} replaced"))
+    runner.values([r for r, _ in ends])
+    for replaced, what in ends:
+        if replaced in runner.log.failed:
+            raise ReplayError(f"run {runner.run_id!r} could not be replayed {what}: {runner.log.failed[replaced]} "
+                              "(a verdict needs both the recorded and the fully replaced run)")
 
 
 def attribute(ws, run_id: str, replay: Callable, unit: str = "agent", method: str = "shapley",  # noqa: ANN001
@@ -118,8 +180,11 @@ def attribute(ws, run_id: str, replay: Callable, unit: str = "agent", method: st
     n_samples, tol, seed
         Sampling budget, CI half-width to stop at, and seed for permutation sampling.
     timeout : float, optional
-        Seconds a single replay may take; one that hangs or raises is recorded and counted as a
-        failure, and the rest go on.
+        Seconds a single replay may take. A replay that raises or times out is evidence of
+        nothing: it is listed in ``Attribution.failed`` / ``errors`` and the rest go on. The values'
+        bounds then cover both possible outcomes of the failed coalitions, and the verdict is
+        inconclusive when those outcomes could change the culprit. When the run cannot be replayed
+        as recorded, or with every player replaced, :class:`ReplayError` is raised.
     n_jobs : int
         joblib workers for independent replays (exact Shapley, ablation). Under
         ``joblib.parallel_backend("dask")`` they spread over a Dask cluster.
@@ -134,33 +199,60 @@ def attribute(ws, run_id: str, replay: Callable, unit: str = "agent", method: st
     -------
     Attribution
         ``.values`` per player, ``.verdict``, ``.decisive``, and the replays used.
+
+    Raises
+    ------
+    InvalidParameterError
+        A bad argument, or a run the store does not hold.
+    ReplayError
+        The recorded run or the fully replaced run could not be replayed.
     """
+    out = attribute_steps(ws.steps(run_id), run_id, replay, unit=unit, method=method,
+                          counterfactual=counterfactual, players=players, shapley_method=shapley_method,
+                          n_samples=n_samples, tol=tol, seed=seed, timeout=timeout, n_jobs=n_jobs,
+                          decisive=decisive, cache=cache, progress=progress)
+    if store:
+        save(ws, out)
+    return out
+
+
+def attribute_steps(steps: pd.DataFrame, run_id: str, replay: Callable, unit: str = "agent",
+                    method: str = "shapley", counterfactual: str = "repair",
+                    players: Sequence[str] | None = None, shapley_method: str = "auto",
+                    n_samples: int | None = None, tol: float | None = 0.05, seed: int | None = 0,
+                    timeout: float | None = None, n_jobs: int = 1, decisive: bool = True,
+                    cache: dict | None = None, progress: bool = False) -> Attribution:
+    """:func:`attribute` on a run's steps already read from the store (columns step_id, agent,
+    kind, seq), without storing: what batch attribution runs in worker processes."""
     if unit not in _UNITS:
-        raise WorkbenchError(f"unit must be one of {_UNITS} (got {unit!r})")
+        raise InvalidParameterError(f"unit must be one of {_UNITS} (got {unit!r})")
     if method not in _METHODS:
-        raise WorkbenchError(f"method must be one of {_METHODS} (got {method!r})")
+        raise InvalidParameterError(f"method must be one of {_METHODS} (got {method!r})")
     if counterfactual not in ("repair", "baseline"):
-        raise WorkbenchError(f"counterfactual must be 'repair' or 'baseline' (got {counterfactual!r})")
+        raise InvalidParameterError(f"counterfactual must be 'repair' or 'baseline' (got {counterfactual!r})")
     start = time.perf_counter()
     cache = {} if cache is None else cache
-    names, steps = _players(ws, run_id, unit, players)
+    names, steps = _players(steps, run_id, unit, players)
     runner = ReplayRunner(replay, run_id, mode=counterfactual, unit=unit, timeout=timeout, n_jobs=n_jobs,
                           cache=cache, progress=progress)
     params: dict[str, Any] = {"counterfactual": counterfactual, "players": len(names)}
     try:
+        if names:
+            _check_endpoints(runner, names, full=method != "ablation")
         if method == "ablation":
             values = _ablation(runner, names)
+        elif not names:
+            values = pd.DataFrame(columns=["player", "value", "std_err", "ci_low", "ci_high"])
+            params.update(shapley_method="none", seed=seed, n_permutations=None, tol=tol)
         else:
-            kw = {"seed": seed}
+            n_permutations = None
             if shapley_method == "exact" or (shapley_method == "auto" and len(names) <= AUTO_EXACT_MAX_PLAYERS):
-                res = _exact(runner, names, **kw) if names else None
+                values, used = _exact(runner, names, seed=seed)
             else:
-                res = shapley(kept_game(runner, names), names, method=shapley_method, n_samples=n_samples,
-                              tol=tol, **kw)
-            values = res.values if res is not None else pd.DataFrame(
-                columns=["player", "value", "std_err", "ci_low", "ci_high"])
-            params.update(shapley_method=res.method if res is not None else "none", seed=seed,
-                          n_permutations=getattr(res, "n_permutations", None), tol=tol)
+                values, used, n_permutations = _sampled(runner, names, method=shapley_method,
+                                                        n_samples=n_samples, tol=tol, seed=seed)
+            params.update(shapley_method=used, seed=seed, n_permutations=n_permutations, tol=tol)
+        failed = sorted(tuple(sorted(r)) for r in runner.log.failed)
         found = None
         if decisive:
             step_runner = runner if unit == "step" else ReplayRunner(
@@ -176,16 +268,15 @@ def attribute(ws, run_id: str, replay: Callable, unit: str = "agent", method: st
     if found is not None and found.step_id is not None:
         match = steps.loc[steps["step_id"] == found.step_id, "agent"]
         decisive_agent = None if match.empty or pd.isna(match.iat[0]) else str(match.iat[0])
-    if unit == "agent":
-        verdict = make_verdict(table, found.step_id if found else None, decisive_agent)
-    else:
-        by_agent = _agent_blame_from_steps(table, steps)
-        verdict = make_verdict(by_agent, found.step_id if found else None, decisive_agent)
+    by_agent = table if unit == "agent" else _agent_blame_from_steps(table, steps)
+    verdict = make_verdict(by_agent, found.step_id if found else None, decisive_agent, failed=len(failed),
+                           replays=runner.log.replays)
+    if failed:
+        params.update(failed_replays=len(failed))
     out = Attribution(run_id=run_id, unit=unit, method=method, values=table, verdict=verdict, decisive=found,
                       replays=runner.log.replays, replayed_steps=runner.log.replayed_steps,
-                      errors=list(runner.log.errors), seconds=time.perf_counter() - start, params=params)
-    if store:
-        save(ws, out)
+                      errors=list(runner.log.errors), seconds=time.perf_counter() - start, params=params,
+                      failed=failed)
     return out
 
 
@@ -195,6 +286,7 @@ def _merge(into: ReplayLog, other: ReplayLog) -> None:
     into.replayed_steps += other.replayed_steps
     into.errors.extend(other.errors)
     into.seconds += other.seconds
+    into.failed.update(other.failed)
 
 
 def _agent_blame_from_steps(table: pd.DataFrame, steps: pd.DataFrame) -> pd.DataFrame:
@@ -208,27 +300,52 @@ def _agent_blame_from_steps(table: pd.DataFrame, steps: pd.DataFrame) -> pd.Data
     return grouped.sort_values("blame", ascending=False, kind="stable").reset_index(drop=True)
 
 
-def save(ws, res: Attribution) -> None:  # noqa: ANN001
-    """Write an attribution (and its verdict) to the ``attributions`` table, replacing an earlier
-    one of the same run, method and unit."""
-    method = res.method if res.method == "ablation" else f"shapley-{res.params.get('shapley_method', 'auto')}"
+def _method_name(res: Attribution) -> str:
+    return res.method if res.method == "ablation" else f"shapley-{res.params.get('shapley_method', 'auto')}"
+
+
+def _rows(res: Attribution) -> list[tuple]:
+    method = _method_name(res)
     rows = [(res.run_id, method, res.unit, str(r.player), float(r.blame), float(r.blame_low),
              float(r.blame_high), json.dumps(res.params)) for r in res.values.itertuples()]
     v = res.verdict
     verdict_params = json.dumps({**res.params, "confidence": v.confidence, "ambiguous": v.ambiguous,
-                                 "decisive_step": v.decisive_step, "replays": res.replays})
+                                 "inconclusive": v.inconclusive, "decisive_step": v.decisive_step,
+                                 "replays": res.replays})
     rows.append((res.run_id, method, "verdict", v.culprit or "", v.confidence, None, None, verdict_params))
     if res.decisive is not None and res.decisive.step_id is not None:
         rows.append((res.run_id, "decisive-step", "step", res.decisive.step_id, 1.0, None, None,
                      json.dumps({"replays": res.decisive.replays, "position": res.decisive.position})))
+    return rows
+
+
+def save(ws, res: Attribution | Sequence[Attribution]) -> None:  # noqa: ANN001
+    """Write attributions (and their verdicts) to the ``attributions`` table in one transaction,
+    replacing earlier ones of the same run, method and unit."""
+    results = [res] if isinstance(res, Attribution) else list(res)
+    if not results:
+        return
+    rows = [row for r in results for row in _rows(r)]
+    groups: dict[tuple[str, str], list[str]] = {}
+    for r in results:
+        groups.setdefault((_method_name(r), r.unit), []).append(r.run_id)
+    frame = pd.DataFrame(rows, columns=["run_id", "method", "unit", "target", "value", "ci_low", "ci_high",
+                                        "params"])
     con = ws.con
     con.execute("BEGIN TRANSACTION")
     try:
-        con.execute("DELETE FROM attributions WHERE run_id = ? AND method = ? AND unit IN (?, 'verdict')",
-                    [res.run_id, method, res.unit])
-        con.execute("DELETE FROM attributions WHERE run_id = ? AND method = 'decisive-step'", [res.run_id])
-        con.executemany("INSERT INTO attributions (run_id, method, unit, target, value, ci_low, ci_high, params) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?::JSON)", rows)
+        for (method, unit), run_ids in groups.items():
+            con.execute("DELETE FROM attributions WHERE method = ? AND unit IN (?, 'verdict') "
+                        "AND list_contains(?::VARCHAR[], run_id)", [method, unit, run_ids])
+        con.execute("DELETE FROM attributions WHERE method = 'decisive-step' "
+                    "AND list_contains(?::VARCHAR[], run_id)", [[r.run_id for r in results]])
+        con.register("_wb_new_attributions", frame)
+        try:
+            con.execute("INSERT INTO attributions (run_id, method, unit, target, value, ci_low, ci_high, params) "
+                        "SELECT run_id, method, unit, target, value, ci_low, ci_high, params::JSON "
+                        "FROM _wb_new_attributions")
+        finally:
+            con.unregister("_wb_new_attributions")
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")

@@ -10,6 +10,9 @@ step is decisive), instead of up to T for a linear scan.
 When repairing t* alone is not enough (optional check, one more replay), the run failed for more
 than one reason: a second search over "repair the steps from t to t*" finds the earliest step
 that must be repaired too, and the result names both.
+
+A probe whose replay failed ends the search without a decisive step (the note says which replay
+failed and why): the bisection cannot step over an unknown outcome without guessing.
 """
 
 from __future__ import annotations
@@ -50,10 +53,26 @@ def decisive_step(runner: ReplayRunner, steps: Sequence[str], check_alone: bool 
     def run(label: str, t: int, repaired: Sequence[str]) -> float:
         value = runner.value(frozenset(repaired))
         probes.append((label, t, value))
+        if math.isnan(value):
+            raise _ProbeFailed(f"the replay repairing {len(repaired)} step(s) up to {steps[t]} failed "
+                               f"({runner.log.failed[frozenset(repaired)]})")
         return value
 
     if n == 0:
         return DecisiveStep(None, None, 0, None, probes, "the run has no candidate steps")
+    try:
+        return _search(runner, steps, check_alone, run, probes, before)
+    except _ProbeFailed as exc:
+        return DecisiveStep(None, None, runner.log.replays - before, None, probes, f"{exc}: no decisive step")
+
+
+class _ProbeFailed(Exception):
+    pass
+
+
+def _search(runner: ReplayRunner, steps: Sequence[str], check_alone: bool, run, probes: list,  # noqa: ANN001
+            before: int) -> DecisiveStep:
+    n = len(steps)
     if run("prefix", n - 1, steps) < 0.5:
         return DecisiveStep(None, None, runner.log.replays - before, None, probes,
                             "repairing every step does not save the run: no step is decisive")
@@ -66,7 +85,12 @@ def decisive_step(runner: ReplayRunner, steps: Sequence[str], check_alone: bool 
         else:
             lo = mid
     last = hi
-    if not check_alone or run("alone", last, [steps[last]]) >= 0.5:
+    try:
+        alone = not check_alone or run("alone", last, [steps[last]]) >= 0.5
+    except _ProbeFailed as exc:  # the search itself ran: keep its answer, say what is unchecked
+        return DecisiveStep(steps[last], last, runner.log.replays - before, None, probes,
+                            f"whether repairing {steps[last]} alone suffices is unknown: {exc}")
+    if alone:
         return DecisiveStep(steps[last], last, runner.log.replays - before, None, probes)
     # Several faults: g(t) = repair steps t..last; success for t up to the earliest needed fault.
     lo, hi = 0, last  # g(0) is h(last): success; g(last) failed just above

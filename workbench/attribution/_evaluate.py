@@ -25,7 +25,7 @@ from sklearn.base import clone
 from sklearn.model_selection import GroupKFold
 from tqdm.auto import tqdm
 
-from ..exceptions import WorkbenchError
+from ..exceptions import InvalidParameterError, WorkbenchError
 from ._blame_model import BlameModel
 from ._features import step_features
 from ._heuristics import HEURISTICS, culprit_labels, ensure_findings, heuristic_scores, rank_steps
@@ -54,16 +54,16 @@ def cv_folds(ws, run_ids: Sequence[str], cv: int, groups: str = "auto") -> tuple
     the runs span at least ``cv`` systems, else by run.
     """
     if groups not in ("auto", "run", "system"):
-        raise WorkbenchError(f"groups must be 'auto', 'run' or 'system' (got {groups!r})")
+        raise InvalidParameterError(f"groups must be 'auto', 'run' or 'system' (got {groups!r})")
     if not isinstance(cv, int) or isinstance(cv, bool) or cv < 2:
-        raise WorkbenchError(f"cv must be None or an int >= 2 (got {cv!r})")
+        raise InvalidParameterError(f"cv must be None or an int >= 2 (got {cv!r})")
     ids = pd.DataFrame({"run_id": list(run_ids)})
     systems = ws.con.execute("SELECT run_id, coalesce(system, '') AS system FROM runs").df()
     ids = ids.merge(systems, on="run_id", how="left").fillna({"system": ""})
     used = groups if groups != "auto" else ("system" if ids["system"].nunique() >= cv else "run")
     key = ids["run_id" if used == "run" else "system"].to_numpy()
     if len(np.unique(key)) < cv:
-        raise WorkbenchError(f"cv={cv} folds need at least {cv} distinct {used}s (got {len(np.unique(key))})")
+        raise InvalidParameterError(f"cv={cv} folds need at least {cv} distinct {used}s (got {len(np.unique(key))})")
     folds = [(ids["run_id"].iloc[tr].tolist(), ids["run_id"].iloc[te].tolist())
              for tr, te in GroupKFold(n_splits=cv).split(ids, groups=key)]
     return folds, used
@@ -115,7 +115,7 @@ def _blame_scores(X: pd.DataFrame, labels: pd.DataFrame, model: BlameModel | Non
                   groups: str, kwargs: dict[str, Any]) -> tuple[pd.DataFrame, pd.DataFrame, list[dict], str]:
     if cv is None:
         if model is None:
-            raise WorkbenchError("method 'blame_model' needs a fitted model= or cv=k to cross-validate")
+            raise InvalidParameterError("method 'blame_model' needs a fitted model= or cv=k to cross-validate")
         steps = model._step_scores(X)
         return steps, model._agent_scores(X, steps), [], "none"
     template = clone(model).set_params(**kwargs) if model is not None else BlameModel(**kwargs)
@@ -185,7 +185,7 @@ def evaluate_attribution(ws, method: str | Sequence[str] = "blame_model", replay
     methods = [method] if isinstance(method, str) else list(method)
     unknown = [m for m in methods if m not in METHODS]
     if unknown:
-        raise WorkbenchError(f"unknown method(s) {unknown}; the methods are {list(METHODS)}")
+        raise InvalidParameterError(f"unknown method(s) {unknown}; the methods are {list(METHODS)}")
     labels = culprit_labels(ws, run_ids)
     if labels.empty:
         raise WorkbenchError("no failed run with a culprit label to evaluate on")
@@ -205,7 +205,7 @@ def evaluate_attribution(ws, method: str | Sequence[str] = "blame_model", replay
         used, k = "none", None
         if m in REPLAY_METHODS:
             if replay is None:
-                raise WorkbenchError(f"method {m!r} replays runs: pass replay=")
+                raise InvalidParameterError(f"method {m!r} replays runs: pass replay=")
             steps, agents, replays, replayed = _replay_scores(ws, runs, replay, m, seed, progress, other)
         elif m == "blame_model":
             steps, agents, folds, used = _blame_scores(X, labels, model, cv, ws, groups, bm_kwargs)

@@ -24,7 +24,7 @@ import pyarrow as pa
 
 from ..detect import DETECTORS
 from ..detect import detect as run_detectors
-from ..exceptions import WorkbenchError
+from ..exceptions import InvalidParameterError
 from ._features import step_features
 
 PREDICT_COLUMNS = ["run_id", "agent", "step_id", "score", "agent_confidence"]
@@ -202,7 +202,7 @@ def heuristic_scores(X: pd.DataFrame, name: str, seed: int | None = 0) -> tuple[
         Step scores with ``rank`` per run, and agent scores (their best move's) with ``rank``.
     """
     if name not in SCORERS:
-        raise WorkbenchError(f"unknown heuristic {name!r}; the heuristics are {list(HEURISTICS)}")
+        raise InvalidParameterError(f"unknown heuristic {name!r}; the heuristics are {list(HEURISTICS)}")
     rng = np.random.default_rng(seed)
     steps = X[["run_id", "step_id", "agent", "kind", "pos"]].copy()
     steps["score"] = SCORERS[name](X, rng) if len(X) else np.zeros(0)

@@ -3,13 +3,18 @@
 Replays are the expensive part (in production each is a real LLM re-run), so every distinct
 intervention is replayed at most once per cache, independent replays go to joblib (whose
 backend may be Dask or Ray, spreading them over a cluster: ``with joblib.parallel_backend("dask")``),
-and a replay that raises or runs past ``timeout`` is recorded as an error while the rest go on.
+and a replay that raises or runs past ``timeout`` is recorded as failed while the rest go on.
+
+A failed replay is evidence of nothing: it is never counted as a failure (or a success) of the
+run. Its value is NaN here, it stays out of the shared cache (another call may retry it), and the
+caller decides what an unknown outcome means for its result (see :func:`attribute`).
 """
 
 from __future__ import annotations
 
 import concurrent.futures as cf
 import logging
+import math
 import time
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
@@ -18,6 +23,7 @@ from typing import Any
 from joblib import Parallel, delayed
 from tqdm.auto import tqdm
 
+from ..exceptions import ReplayError
 from ..replay import Intervention, outcome_value, replayed_steps
 
 log = logging.getLogger(__name__)
@@ -32,6 +38,7 @@ class ReplayLog:
     replayed_steps: int = 0
     errors: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    failed: dict[frozenset, str] = field(default_factory=dict)
 
 
 def _contained(replay: Callable, run_id: str, intervention: Intervention, timeout: float | None) -> tuple:
@@ -44,13 +51,15 @@ def _contained(replay: Callable, run_id: str, intervention: Intervention, timeou
             # A thread, not a process: the replay function need not be picklable, and a replay
             # that hangs is abandoned (it cannot be killed) while the others go on.
             pool = cf.ThreadPoolExecutor(max_workers=1)
+            future = pool.submit(replay, run_id, intervention)
             try:
-                result = pool.submit(replay, run_id, intervention).result(timeout=timeout)
+                done, _ = cf.wait([future], timeout=timeout)
             finally:
                 pool.shutdown(wait=False, cancel_futures=True)
+            if not done:  # checked apart from result(): a replay may itself raise TimeoutError
+                return None, None, f"timed out after {timeout:g} s", time.perf_counter() - start
+            result = future.result()
         return outcome_value(result), replayed_steps(result), None, time.perf_counter() - start
-    except cf.TimeoutError:
-        return None, None, f"timed out after {timeout:g} s", time.perf_counter() - start
     except Exception as exc:  # noqa: BLE001 - a user's replay may fail in any way; it is recorded
         return None, None, f"{type(exc).__name__}: {exc}", time.perf_counter() - start
 
@@ -72,22 +81,19 @@ class ReplayRunner:
         Seconds one replay may take.
     n_jobs : int
         joblib workers for independent replays (1 = in this process).
-    failed_value : float
-        Value given to a replay that errored (0.0: count it as a failure, the conservative reading).
     cache : dict, optional
         Shared across calls (and attributions of the same run) to never replay a coalition twice.
     """
 
     def __init__(self, replay: Callable, run_id: str, mode: str = "repair", unit: str = "agent",
-                 timeout: float | None = None, n_jobs: int = 1, failed_value: float = 0.0,
-                 cache: dict | None = None, progress: bool = False) -> None:
+                 timeout: float | None = None, n_jobs: int = 1, cache: dict | None = None,
+                 progress: bool = False) -> None:
         self.replay = replay
         self.run_id = run_id
         self.mode = mode
         self.unit = unit
         self.timeout = timeout
         self.n_jobs = n_jobs
-        self.failed_value = failed_value
         self.cache: dict[Hashable, float] = cache if cache is not None else {}
         self.log = ReplayLog()
         self._bar = tqdm(desc=f"replays {run_id}", unit="replay", disable=not progress)
@@ -101,12 +107,13 @@ class ReplayRunner:
         return Intervention(steps=replaced, mode=self.mode)  # type: ignore[arg-type]
 
     def values(self, replaced_sets: Sequence[frozenset[str]]) -> list[float]:
-        """Success values of the run with each set of units replaced (1 success, 0 failure)."""
+        """Success values of the run with each set of units replaced (1 success, 0 failure, NaN when
+        the replay failed: see ``log.failed`` for why)."""
         todo = []
         seen = set()
         for replaced in replaced_sets:
             key = self._key(replaced)
-            if key in self.cache:
+            if key in self.cache or replaced in self.log.failed:
                 self.log.cached += 1
             elif key not in seen:
                 seen.add(key)
@@ -126,12 +133,13 @@ class ReplayRunner:
                     self.log.replayed_steps += steps
                 if error is not None:
                     self.log.errors.append(f"replacing {sorted(replaced)}: {error}")
+                    self.log.failed[replaced] = error
                     log.warning("replay of %s replacing %s failed: %s", self.run_id, sorted(replaced), error)
-                    value = self.failed_value
+                    continue
                 self.cache[self._key(replaced)] = float(value)
             self.log.seconds += time.perf_counter() - start
             self._bar.update(len(todo))
-        return [self.cache[self._key(r)] for r in replaced_sets]
+        return [math.nan if r in self.log.failed else self.cache[self._key(r)] for r in replaced_sets]
 
     def value(self, replaced: frozenset[str]) -> float:
         """Success value of one replay."""
@@ -142,11 +150,21 @@ class ReplayRunner:
         self._bar.close()
 
 
-def kept_game(runner: ReplayRunner, players: Sequence[str]) -> Callable[[Any], float]:
-    """v(S) = success of the run with the players in S kept as recorded and the others replaced."""
+def kept_game(runner: ReplayRunner, players: Sequence[str], fill: float | None = None) -> Callable[[Any], float]:
+    """v(S) = success of the run with the players in S kept as recorded and the others replaced.
+
+    A coalition whose replay failed is worth ``fill`` (a stand-in for an unknown outcome, used to
+    bound the values); without ``fill`` it raises :class:`ReplayError`.
+    """
     everyone = frozenset(players)
 
     def value(coalition: Any) -> float:
-        return runner.value(everyone - frozenset(coalition))
+        replaced = everyone - frozenset(coalition)
+        v = runner.value(replaced)
+        if math.isnan(v):
+            if fill is None:
+                raise ReplayError(f"replacing {sorted(replaced)}: {runner.log.failed[replaced]}")
+            return fill
+        return v
 
     return value

@@ -40,9 +40,9 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from math import comb
+from statistics import NormalDist
 
 import numpy as np
-from scipy import stats
 
 from ..exceptions import InvalidParameterError, WorkbenchError
 
@@ -153,6 +153,8 @@ class SampleStats:
         se, df = self.std_err()
         if df == 0:
             return se, se
+        from scipy import stats  # here, not at import: exact Shapley never needs it
+
         return se, se * stats.t.ppf(0.5 + confidence / 2, df)
 
 
@@ -239,7 +241,7 @@ def _calls_to_tol(st: SampleStats, tol: float, confidence: float) -> float:
     """
     if len(st.counts) < 4:
         return 0.0
-    worst = stats.norm.ppf(0.5 + confidence / 2) * float(np.max(st.std_err()[0]))
+    worst = NormalDist().inv_cdf(0.5 + confidence / 2) * float(np.max(st.std_err()[0]))
     need = st.n_pairs * max((worst / tol) ** 2, 1.0)
     return _distinct(need, st.n) - _distinct(st.n_pairs, st.n)
 

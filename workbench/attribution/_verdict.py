@@ -30,6 +30,12 @@ class Verdict:
         The agent with the second most blame.
     explanation : str
         One sentence for a human.
+    inconclusive : bool
+        True when replays failed and, whatever their outcomes would have been, the culprit could
+        be another agent (or nobody): then ``culprit`` is ``None`` and the explanation names the
+        candidates.
+    failed_replays : int
+        Coalitions whose replay raised or timed out (evidence of nothing).
     """
 
     culprit: str | None
@@ -39,6 +45,8 @@ class Verdict:
     ambiguous: bool
     runner_up: str | None
     explanation: str
+    inconclusive: bool = False
+    failed_replays: int = 0
 
     def _repr_html_(self) -> str:
         return f"<p><b>Verdict</b>: {html.escape(self.explanation)}</p>"
@@ -57,11 +65,26 @@ def blame_table(values: pd.DataFrame) -> pd.DataFrame:
 
 
 def make_verdict(agent_blame: pd.DataFrame | None, decisive_step: str | None = None,
-                 decisive_agent: str | None = None, share_ambiguous: float = 0.5) -> Verdict:
-    """Build a verdict from a blame table (columns player, blame, blame_low, blame_high)."""
+                 decisive_agent: str | None = None, share_ambiguous: float = 0.5, failed: int = 0,
+                 replays: int | None = None) -> Verdict:
+    """Build a verdict from a blame table (columns player, blame, blame_low, blame_high).
+
+    With ``failed`` replays, the bounds must already cover both outcomes of each failed coalition;
+    the culprit stands only when its lowest blame is positive and above every other agent's
+    highest, and otherwise the verdict is inconclusive.
+    """
     culprit = runner_up = None
     confidence = 0.0
     ambiguous = False
+    if failed and agent_blame is not None and len(agent_blame):
+        undecided = _undecided(agent_blame)
+        if undecided is not None:
+            of = f" of {replays}" if replays else ""
+            text = (f"inconclusive: {failed}{of} replays failed, and with their outcomes unknown the culprit "
+                    f"could be {undecided}")
+            if decisive_step is not None:
+                text += f"; decisive step {decisive_step}" + (f" by {decisive_agent}" if decisive_agent else "")
+            return Verdict(None, decisive_step, decisive_agent, 0.0, True, None, text, True, failed)
     if agent_blame is not None and len(agent_blame):
         top = agent_blame.iloc[0]
         positive = agent_blame["blame"].clip(lower=0).sum()
@@ -87,4 +110,22 @@ def make_verdict(agent_blame: pd.DataFrame | None, decisive_step: str | None = N
         text = f"{culprit} caused the failure ({confidence:.0%} of the blame)"
     if decisive_step is not None:
         text += f"; decisive step {decisive_step}" + (f" by {decisive_agent}" if decisive_agent else "")
-    return Verdict(culprit, decisive_step, decisive_agent, round(confidence, 4), ambiguous, runner_up, text)
+    if failed:
+        text += f" ({failed} replays failed; whatever their outcomes, the culprit is the same)"
+    return Verdict(culprit, decisive_step, decisive_agent, round(confidence, 4), ambiguous, runner_up, text,
+                   False, failed)
+
+
+def _undecided(agent_blame: pd.DataFrame) -> str | None:
+    """The candidates, as text, when the blame bounds do not single out one culprit (else None)."""
+    high = agent_blame["blame_high"].astype(float)
+    if float(high.max()) <= 1e-12:
+        return None  # nobody can carry blame whatever the failed replays gave
+    top = agent_blame.iloc[0]
+    others = high.iloc[1:]
+    if float(top["blame_low"]) > 1e-12 and (others.empty or float(top["blame_low"]) > float(others.max())):
+        return None
+    candidates = agent_blame.loc[high > 1e-12, "player"].astype(str).tolist()
+    if float(agent_blame["blame_low"].max()) <= 1e-12:
+        candidates.append("no agent")
+    return " or ".join([", ".join(candidates[:-1]), candidates[-1]] if len(candidates) > 1 else candidates)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
-from ..exceptions import WorkbenchError
+from ..exceptions import InvalidParameterError
 
 
 @dataclass(frozen=True)
@@ -72,13 +72,13 @@ class DetectorConfig:
             value = getattr(self, f.name)
             low = self._BOUNDS[f.name]
             if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise WorkbenchError(f"{f.name!r} must be a number (got {value!r})")
+                raise InvalidParameterError(f"{f.name!r} must be a number (got {value!r})")
             if f.type == "int" and not isinstance(value, int):
-                raise WorkbenchError(f"{f.name!r} must be an integer (got {value!r})")
+                raise InvalidParameterError(f"{f.name!r} must be an integer (got {value!r})")
             if value < low:
-                raise WorkbenchError(f"{f.name!r} must be >= {low} (got {value!r})")
+                raise InvalidParameterError(f"{f.name!r} must be >= {low} (got {value!r})")
         if not self.drift_alpha < 1:
-            raise WorkbenchError(f"'drift_alpha' must be < 1 (got {self.drift_alpha!r})")
+            raise InvalidParameterError(f"'drift_alpha' must be < 1 (got {self.drift_alpha!r})")
 
     def to_dict(self) -> dict[str, Any]:
         """The thresholds as a plain dict (for YAML/JSON policies)."""
@@ -90,7 +90,7 @@ class DetectorConfig:
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(data) - known)
         if unknown:
-            raise WorkbenchError(f"unknown detector setting(s) {unknown}; known: {sorted(known)}")
+            raise InvalidParameterError(f"unknown detector setting(s) {unknown}; known: {sorted(known)}")
         return cls(**data)
 
     def params(self) -> dict[str, Any]:

@@ -10,7 +10,7 @@ import pandas as pd
 import pyarrow as pa
 from tqdm.auto import tqdm
 
-from ..exceptions import WorkbenchError
+from ..exceptions import InvalidParameterError
 from ..store._connection import sql_statements
 from ._config import DetectorConfig
 from ._drift import detect_drift
@@ -89,7 +89,7 @@ def detect(ws, run_ids: Iterable[str] | None = None, config: DetectorConfig | di
     chosen = list(detectors) if detectors is not None else list(DETECTORS)
     unknown = sorted(set(chosen) - set(DETECTORS))
     if unknown:
-        raise WorkbenchError(f"unknown detector(s) {unknown}; the detectors are {list(DETECTORS)}")
+        raise InvalidParameterError(f"unknown detector(s) {unknown}; the detectors are {list(DETECTORS)}")
     ws._writable()
     con = ws.con
     params = config.params()

@@ -6,9 +6,10 @@
 >>> res = system.replay(runs[0], sim.Intervention(agents={"pricer"}))   # counterfactual outcome
 """
 
+from ..replay import Intervention, ReplayResult
 from ._demo import demo_runs, generate_demo
 from ._faults import AGENTS, FAULT_KINDS, Fault
-from ._procurement import Intervention, ProcurementSystem, ReplayResult, SimRun, procurement
+from ._procurement import ProcurementSystem, SimRun, procurement
 from ._records import write_jsonl
 
 __all__ = ["AGENTS", "FAULT_KINDS", "Fault", "Intervention", "ProcurementSystem", "ReplayResult", "SimRun",

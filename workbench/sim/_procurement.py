@@ -11,9 +11,10 @@ from typing import Any
 import numpy as np
 
 from ..exceptions import ReplayError, SimulationError
+from ..replay import Intervention, ReplayResult
 from . import _llm
 from ._faults import AGENTS, DEFAULT_WEIGHTS, FAULT_KINDS, Fault, plan_faults
-from ._intervention import Intervention, ReplayResult
+from ._intervention import sim_intervention
 from ._machine import Cover, Machine, RunContext
 from ._records import label_records, run_record
 from ._state import State, judge
@@ -262,7 +263,7 @@ class ProcurementSystem:
             run = self.get(run)
         except SimulationError as exc:
             raise ReplayError(str(exc)) from exc
-        iv = Intervention.coerce(intervention)
+        iv = sim_intervention(intervention)
         slots = frozenset(run._meta[int(s[1:])][1] for s in iv.steps if int(s[1:]) < run.n_steps)
         return self._replay(run, Cover(iv.mode, iv.agents, slots), resume)
 

@@ -1,0 +1,164 @@
+"""``workbench investigate``: per failed run, what is known, in a table that fits the terminal."""
+
+from __future__ import annotations
+
+import argparse
+import textwrap
+import time
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+from ._termtext import clean, fit_table, terminal_width
+
+_TABLE_SQL = """
+    WITH failed AS (SELECT * FROM runs WHERE outcome = 'failure'),
+    errs AS (
+        SELECT run_id, count(*) FILTER (WHERE status = 'error') AS error_steps,
+               arg_min(coalesce(agent, '?') || ':' || step_id, seq)
+                   FILTER (WHERE status = 'error' AND kind <> 'system') AS first_error
+        FROM steps SEMI JOIN failed USING (run_id) GROUP BY run_id),
+    culprits AS (
+        SELECT run_id, string_agg(DISTINCT coalesce(agent, '?') || coalesce('@' || step_id, '')
+                                  || coalesce(' (' || kind || ')', ''), '; ') AS known_culprit
+        FROM labels WHERE agent IS NOT NULL OR step_id IS NOT NULL GROUP BY run_id),
+    hits AS (
+        SELECT run_id, string_agg(DISTINCT detector, ', ' ORDER BY detector) AS detectors
+        FROM findings WHERE severity <> 'info' GROUP BY run_id),
+    verdicts AS (
+        SELECT run_id, arg_max(CASE WHEN params->>'inconclusive' = 'true' THEN '(inconclusive)'
+                                    WHEN target = '' THEN '(none)'
+                                    ELSE target || ' ' || round(100 * value)::INTEGER || '%'
+                                         || CASE WHEN params->>'ambiguous' = 'true' THEN ' shared' ELSE '' END
+                               END, created_at) AS culprit
+        FROM attributions WHERE unit = 'verdict' GROUP BY run_id),
+    decisive AS (
+        SELECT run_id, arg_max(target, created_at) AS decisive_step
+        FROM attributions WHERE method = 'decisive-step' GROUP BY run_id)
+    SELECT f.run_id,
+           CASE WHEN f.reported_outcome = 'success' THEN 'SILENT' ELSE coalesce(f.reported_outcome, '-') END,
+           f.n_steps, coalesce(e.error_steps, 0), coalesce(e.first_error, '-'), coalesce(h.detectors, '-'),
+           coalesce(v.culprit, '-'), coalesce(d.decisive_step, '-'), coalesce(c.known_culprit, '-')
+    FROM failed f
+    LEFT JOIN errs e USING (run_id) LEFT JOIN culprits c USING (run_id)
+    LEFT JOIN hits h USING (run_id) LEFT JOIN verdicts v USING (run_id) LEFT JOIN decisive d USING (run_id)
+    ORDER BY f.started_at NULLS LAST, f.run_id
+    LIMIT ?
+"""
+_HEADERS = ["run", "reported", "steps", "errs", "first error", "detectors", "culprit", "step", "known culprit"]
+# cut to share the room; dropped in this order when even that is too wide
+_FLEXIBLE = ["first error", "detectors", "known culprit"]
+_DROP = ["known culprit", "first error", "steps"]
+
+LEGEND = """\
+reported: what the run said of itself; SILENT: it reported success but failed (a silent failure).
+errs: steps with an error status. culprit: the agent the replays blame, with its share of the blame;
+"shared": another agent explains the failure about as well (look at both); "(inconclusive)": failed
+replays could change it. step: the decisive step, the earliest whose repair saves the run.
+known culprit: ground-truth labels, when the store has them."""
+
+
+def choose_attribution(ws: Any, replay: Callable | None) -> str:  # noqa: ARG001 - the store matters to later paths
+    """Which attribution path ``investigate`` takes: ``"replay"`` (counterfactual replays, when the
+    system can be re-run) or ``"none"``. The seam where a log-only model (``BlameModel``) can be
+    chosen for logs with no replay."""
+    return "replay" if replay is not None else "none"
+
+
+def _say(text: str, wrap: bool = False) -> None:
+    text = clean(text)
+    if wrap:
+        text = textwrap.fill(text, width=terminal_width(), subsequent_indent="  ")
+    print(text, flush=True)
+
+
+def _phase(label: str, fn: Callable[[], Any]) -> tuple[Any, float]:
+    start = time.perf_counter()
+    out = fn()
+    return out, time.perf_counter() - start
+
+
+def run(args: argparse.Namespace) -> int:
+    """The ``investigate`` command (see ``workbench investigate --help``)."""
+    from .attribution._many import attribute_many
+    from .workspace import open as wb_open
+
+    progress = not args.quiet
+    replay = None
+    timings: dict[str, float] = {}
+    fresh = True
+    if args.paths:
+        ws = wb_open(args.db)
+        report, timings["ingest"] = _phase("ingest", lambda: ws.ingest(args.paths, progress=progress))
+        _say(str(report))
+    elif args.db:
+        ws = wb_open(args.db)
+        _say(f"investigating {args.db}")
+    else:
+        from .demo import demo_cache_path, demo_data_path, demo_replay, open_demo
+
+        source = demo_data_path() or "the simulator (seed 7)"
+        cached = not args.no_cache and demo_cache_path().exists()
+        _say(f"analysing the demo data: 2,000 simulated runs of a 5-agent procurement system from {source}"
+             + (f" (stored in {demo_cache_path()})" if cached else ""), wrap=True)
+        ws, timings["load"] = _phase("load", lambda: open_demo(progress=progress, cache=not args.no_cache))
+        replay = demo_replay()
+        fresh = ws.count("findings") == 0  # a cached demo store already holds its findings
+    if fresh and not ws.read_only:
+        from .detect import detect  # scipy: only when there is detecting to do
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # scipy's exact KS test falls back, harmlessly
+            _, timings["detect"] = _phase("detect", lambda: detect(ws, progress=progress))
+    path = choose_attribution(ws, replay)
+    if path == "replay" and not args.no_attribute:
+        (done, errors), timings["attribute"] = _phase(
+            "attribute", lambda: attribute_many(ws, replay, n_jobs=args.jobs, progress=progress))
+        if errors:
+            _say(f"{len(errors)} runs could not be attributed (replays failed), e.g. "
+                 f"{next(iter(errors))}: {next(iter(errors.values()))}")
+    _print_table(ws, args)
+    if path == "none":
+        _say("culprits need a replay of the system (wb.attribute with your replay function) or a BlameModel")
+    if args.timings:
+        _say("seconds: " + ", ".join(f"{k} {v:.1f}" for k, v in timings.items()))
+    return 0
+
+
+def _print_table(ws: Any, args: argparse.Namespace) -> None:
+    n_runs = ws.count("runs")
+    n_failed, n_silent = ws.sql("SELECT count(*), count(*) FILTER (WHERE reported_outcome = 'success') "
+                                "FROM runs WHERE outcome = 'failure'").fetchall()[0]
+    limit = None if args.all else args.limit
+    rows = ws.con.execute(_TABLE_SQL, [limit if limit is not None else 2**62]).fetchall()
+    shown = "" if args.all or n_failed <= args.limit else f"; first {args.limit} shown, --all for every one"
+    silent = f", {n_silent:,} of them silent (reported success)" if n_silent else ""
+    _say(f"{n_runs:,} runs, {n_failed:,} failed{silent}{shown}")
+    if not rows:
+        _say("no failed runs")
+        return
+    _say(fit_table(rows, _HEADERS, terminal_width(), flexible=_FLEXIBLE, drop=_DROP,
+                   right=["steps", "errs"]))
+    _say(LEGEND)
+    summary = agreement(ws)
+    if summary:
+        _say(summary)
+
+
+def agreement(ws: Any) -> str:
+    """How often the verdicts agree with ground-truth labels, when the store has them."""
+    row = ws.sql("""
+        WITH v AS (SELECT run_id, arg_max(target, created_at) AS culprit FROM attributions
+                   WHERE unit = 'verdict' AND target <> '' GROUP BY run_id),
+        d AS (SELECT run_id, arg_max(target, created_at) AS step FROM attributions
+              WHERE method = 'decisive-step' GROUP BY run_id),
+        l AS (SELECT run_id, list(agent) AS agents, list(step_id) AS steps FROM labels
+              WHERE source = 'ground_truth' AND agent IS NOT NULL GROUP BY run_id)
+        SELECT count(*), count(*) FILTER (WHERE list_contains(l.agents, v.culprit)),
+               count(*) FILTER (WHERE list_contains(l.steps, d.step))
+        FROM v JOIN l USING (run_id) LEFT JOIN d USING (run_id)""").fetchall()[0]
+    n, agent_ok, step_ok = row
+    if not n:
+        return ""
+    return (f"verdicts vs ground truth on {n:,} labelled failed runs: culprit agent right in {agent_ok / n:.0%}, "
+            f"decisive step is a labelled fault step in {step_ok / n:.0%}")

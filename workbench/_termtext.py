@@ -1,0 +1,107 @@
+"""Text for a terminal: log contents made inert, and tables that fit the terminal's width.
+
+Log text is untrusted LLM output. Printed raw, an ESC sequence can clear the screen, retitle the
+window or hide lines, and a BEL rings; Unicode bidi controls can reorder what is shown. Every
+string the command line prints from a log goes through :func:`clean`.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Sequence
+
+# C0 controls (tab and newline handled apart), DEL, C1 controls, and the bidi/zero-width format
+# characters that change how the text around them is displayed.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f\x80-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+
+
+def _visible(match: re.Match[str]) -> str:
+    ch = match.group(0)
+    code = ord(ch)
+    if code < 0x20:
+        return "^" + chr(code + 64)  # caret notation: ESC -> ^[, BEL -> ^G
+    if code == 0x7F:
+        return "^?"
+    return f"<U+{code:04X}>"
+
+
+def clean(text: object, newlines: bool = True) -> str:
+    """``text`` with every control character shown as a harmless visible stand-in.
+
+    Newlines (and tabs) are kept when ``newlines`` is true, else turned into spaces (for a table
+    cell that must stay on one line).
+
+    >>> clean("ok\\x1b]0;pwned\\x07 done")
+    'ok^[]0;pwned^G done'
+    >>> clean("a\\nb", newlines=False)
+    'a b'
+    """
+    s = str(text)
+    if not newlines:
+        s = s.replace("\r\n", " ").replace("\n", " ").replace("\t", " ")
+    s = s.replace("\r", "^M")
+    return _CONTROL.sub(_visible, s)
+
+
+def terminal_width(default: int = 100) -> int:
+    """Columns of the terminal (``$COLUMNS`` first; ``default`` when not a terminal)."""
+    return max(40, shutil.get_terminal_size((default, 24)).columns)
+
+
+def _cut(text: str, width: int) -> str:
+    if len(text) <= width:
+        return text
+    return text[: max(0, width - 1)] + "…" if width > 0 else ""
+
+
+def fit_table(rows: Sequence[Sequence[object]], headers: Sequence[str], width: int,
+              flexible: Sequence[str] = (), drop: Sequence[str] = (), min_width: int = 8,
+              right: Sequence[str] = ()) -> str:
+    """A plain-text table no wider than ``width``, every cell cleaned and kept on one line.
+
+    The ``flexible`` columns share what the others leave, each cut (with "…") at one common cap;
+    when even ``min_width`` each does not fit, columns are dropped in ``drop`` order and a last
+    line names them.
+    """
+    cells = [[clean(c, newlines=False) for c in row] for row in rows]
+    headers = list(headers)
+    natural = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
+    shown = list(range(len(headers)))
+    flex = {headers.index(f) for f in flexible if f in headers}
+    to_drop = [headers.index(d) for d in drop if d in headers]
+
+    def caps() -> dict[int, int] | None:
+        fixed = sum(natural[i] for i in shown if i not in flex) + 2 * (len(shown) - 1)
+        cols = [i for i in shown if i in flex]
+        room = width - fixed
+        if not cols:
+            return {} if room >= 0 else None
+        if room < sum(min(natural[i], min_width) for i in cols):
+            return None
+        # water-filling: the largest common cap with which the flexible columns fit in the room
+        cap = max(natural[i] for i in cols)
+        while cap > min_width and sum(min(natural[i], cap) for i in cols) > room:
+            cap -= 1
+        return {i: min(natural[i], cap) for i in cols}
+
+    fitted = caps()
+    while fitted is None and to_drop:
+        shown.remove(to_drop.pop(0))
+        fitted = caps()
+    widths = [fitted.get(i, natural[i]) if fitted else natural[i] for i in range(len(headers))]
+    align = {headers.index(r) for r in right if r in headers}
+
+    def line(values: Sequence[str]) -> str:
+        parts = []
+        for i in shown:
+            text = _cut(values[i], widths[i])
+            parts.append(text.rjust(widths[i]) if i in align else text.ljust(widths[i]))
+        return "  ".join(parts).rstrip()
+
+    out = [line([_cut(h, widths[i]) for i, h in enumerate(headers)])]
+    out += [line(r) for r in cells]
+    hidden = [headers[i] for i in range(len(headers)) if i not in shown]
+    if hidden:
+        out.append(f"(not shown at {width} columns: {', '.join(hidden)}; widen the terminal or set COLUMNS)")
+    return "\n".join(out)

@@ -1,0 +1,124 @@
+"""Attribution of many runs at once: steps read in one query, runs spread over worker processes,
+verdicts written in one transaction, runs the store already holds a verdict for skipped."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+import pandas as pd
+from joblib import Parallel, delayed
+from tqdm.auto import tqdm
+
+from ..exceptions import InvalidParameterError, WorkbenchError
+from ._attribute import Attribution, attribute_steps, save
+
+_STEP_COLUMNS = "run_id, step_id, agent, kind, seq"
+
+
+def _chunks(items: Sequence, n: int) -> list[Sequence]:
+    size = max(1, -(-len(items) // n))
+    return [items[i:i + size] for i in range(0, len(items), size)]
+
+
+def _work(batch: list[tuple[str, pd.DataFrame]], replay: Callable, options: dict[str, Any]) -> list:
+    """Attribute a batch of runs in one worker; a run whose replays cannot be carried out costs only itself."""
+    out: list = []
+    for run_id, steps in batch:
+        try:
+            out.append(attribute_steps(steps, run_id, replay, **options))
+        except WorkbenchError as exc:
+            out.append((run_id, f"{type(exc).__name__}: {exc}"))
+    return out
+
+
+def stored_verdicts(ws, run_ids: Iterable[str], method: str = "shapley",  # noqa: ANN001
+                    counterfactual: str = "repair") -> set[str]:
+    """Runs among ``run_ids`` whose verdict by ``method`` the store already holds."""
+    pattern = "shapley-%" if method == "shapley" else method
+    rows = ws.con.execute(
+        "SELECT DISTINCT run_id FROM attributions WHERE unit = 'verdict' AND method LIKE ? "
+        "AND coalesce(params->>'counterfactual', 'repair') = ? AND list_contains(?::VARCHAR[], run_id)",
+        [pattern, counterfactual, list(run_ids)]).fetchall()
+    return {r for (r,) in rows}
+
+
+def attribute_many(ws, replay: Callable, run_ids: Sequence[str] | None = None, *,  # noqa: ANN001
+                   n_jobs: int | None = None, skip_stored: bool = True, store: bool = True,
+                   progress: bool = True, **options: Any) -> tuple[list[Attribution], dict[str, str]]:
+    """:func:`attribute` over many runs (default: every failed run), in parallel.
+
+    Parameters
+    ----------
+    ws : Workspace
+        The store.
+    replay : callable
+        ``replay(run_id, intervention)``; with ``n_jobs > 1`` it must be picklable (a module-level
+        function or a bound method of a picklable object) as runs go to worker processes.
+    run_ids : sequence of str, optional
+        The runs; default every run whose outcome is ``failure``.
+    n_jobs : int, optional
+        Worker processes (default: one per CPU, at most 8, from 200 runs on; else 1, in this process).
+    skip_stored : bool
+        Leave out runs the ``attributions`` table already holds a verdict for (same method and
+        counterfactual): a second call costs no replays.
+    store : bool
+        Write the new attributions, in one transaction.
+    progress : bool
+        A progress bar over runs.
+    **options
+        Passed to :func:`attribute` (``unit``, ``method``, ``counterfactual``, ``timeout`` ...).
+
+    Returns
+    -------
+    (list of Attribution, dict)
+        The new attributions, and the runs that could not be attributed with the reason (a
+        :class:`ReplayError` for one run costs only that run).
+    """
+    for bad in ("store", "n_jobs", "ws", "run_id"):
+        if bad in options:
+            raise InvalidParameterError(f"attribute_many() takes no {bad!r} option for single runs")
+    if run_ids is None:
+        run_ids = [r for (r,) in ws.con.execute(
+            "SELECT run_id FROM runs WHERE outcome = 'failure' ORDER BY run_id").fetchall()]
+    run_ids = list(dict.fromkeys(run_ids))
+    if skip_stored and run_ids:
+        held = stored_verdicts(ws, run_ids, options.get("method", "shapley"),
+                               options.get("counterfactual", "repair"))
+        run_ids = [r for r in run_ids if r not in held]
+    if not run_ids:
+        return [], {}
+    steps = ws.con.execute(f"SELECT {_STEP_COLUMNS} FROM steps WHERE list_contains(?::VARCHAR[], run_id) "
+                           "ORDER BY run_id, seq", [run_ids]).df()
+    by_run = dict(tuple(steps.groupby("run_id", sort=False)))
+    work = [(r, by_run.get(r, steps.iloc[:0]).reset_index(drop=True)) for r in run_ids]
+    if n_jobs is None:  # worker start-up (a second or two each) pays off only over many runs
+        n_jobs = min(os.cpu_count() or 1, 8) if len(work) >= 200 else 1
+    n_jobs = max(1, int(n_jobs))
+    n_jobs = min(n_jobs, len(work))
+    results: list[Attribution] = []
+    errors: dict[str, str] = {}
+    bar = tqdm(total=len(work), desc="attribute", unit="run", disable=not progress)
+    try:
+        if n_jobs == 1:
+            outputs: Iterable[list] = (_work([item], replay, options) for item in work)
+        else:
+            # Several small batches per worker: the bar moves, and a slow run does not hold a whole share.
+            batches = _chunks(work, n_jobs * 8)
+            outputs = Parallel(n_jobs=n_jobs, return_as="generator_unordered")(
+                delayed(_work)(b, replay, options) for b in batches)
+        for out in outputs:
+            for item in out:
+                if isinstance(item, Attribution):
+                    results.append(item)
+                else:
+                    errors[item[0]] = item[1]
+            bar.update(len(out))
+    finally:
+        bar.close()
+    order = {r: i for i, r in enumerate(run_ids)}
+    results.sort(key=lambda a: order[a.run_id])
+    if store:
+        save(ws, results)
+    return results, errors
