@@ -11,8 +11,8 @@ The tree::
     │   ├── StoreLockedError        another process holds DuckDB's single-writer lock
     │   └── ReadOnlyStoreError      a write on a Parquet export or a read-only store
     ├── ReplayError                 a replay could not be carried out or gave no usable outcome
-    ├── PolicyError                 a policy file or document that does not match the policy schema (also a ValueError)
-    └── PolicyViolation             the runtime guard stopped a step (names the rule, the value and the limit)
+    ├── PolicyError                 a policy cannot be built, loaded or enforced
+    └── PolicyViolation             the runtime guard stopped a step (names the rule, the value, the limit)
 
 How they are used:
 
@@ -65,8 +65,8 @@ class ReplayError(WorkbenchError):
     """A replay could not be carried out, or gave no usable outcome."""
 
 
-class PolicyError(WorkbenchError, ValueError):
-    """A policy document does not match the schema (the message names the field path)."""
+class PolicyError(WorkbenchError):
+    """A policy cannot be built, loaded or enforced."""
 
 
 class PolicyViolation(WorkbenchError):

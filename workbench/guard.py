@@ -126,31 +126,12 @@ class Guard:
         return decision
 
     # -- conveniences ------------------------------------------------------------------------
-    @contextmanager
     def step(self, run_id: str | None, agent: str | None, kind: str | None, tool: str | None = None,
-             args: Any = None, *, depth: int | None = None) -> Iterator[StepScope]:
+             args: Any = None, *, depth: int | None = None) -> StepScope:
         """``with guard.step(run_id, "pricer", "tool", tool="get_price", args=a) as s:`` checks before,
         times the block, and records it after (status ``error`` when it raised). Set ``s.confidence``,
         ``s.entropy``, ``s.tokens_in`` … inside the block to hand signals over."""
-        run = self._run_id(run_id)
-        scope = StepScope()
-        started = self._clock()
-        self.before_step(run, agent, kind, tool, args, depth=depth, started_at=started)
-        status = "ok"
-        try:
-            yield scope
-        except PolicyViolation:
-            raise
-        except BaseException:
-            status = "error"
-            raise
-        finally:
-            ended = self._clock()
-            # A step that raised is recorded as an error; a violation from after_step then wins.
-            scope.decision = self.after_step(
-                run, agent, kind, tool, args, status=status, latency_ms=(ended - started) * 1000.0,
-                confidence=scope.confidence, entropy=scope.entropy, tokens_in=scope.tokens_in,
-                tokens_out=scope.tokens_out, cost=scope.cost, ended_at=ended)
+        return StepScope(self, self._run_id(run_id), agent, kind, tool, args, depth)
 
     def wrap(self, agent: str | None, kind: str = "tool", tool: str | None = None) -> Callable[[Any], Any]:
         """Decorator: guard every call of a function as one step of the current run (set with
@@ -211,17 +192,38 @@ class Guard:
 
 
 class StepScope:
-    """Signals a guarded block hands over (and the decision after it)."""
+    """One guarded step (from :meth:`Guard.step`): signals the block hands over, and the decision."""
 
-    __slots__ = ("confidence", "entropy", "tokens_in", "tokens_out", "cost", "decision")
+    __slots__ = ("_guard", "_run", "_agent", "_kind", "_tool", "_args", "_depth", "_started",
+                 "confidence", "entropy", "tokens_in", "tokens_out", "cost", "decision")
 
-    def __init__(self) -> None:
+    def __init__(self, guard: Guard, run: str, agent: str | None, kind: str | None, tool: str | None,
+                 args: Any, depth: int | None) -> None:
+        self._guard, self._run, self._agent, self._kind = guard, run, agent, kind
+        self._tool, self._args, self._depth = tool, args, depth
         self.confidence: float | None = None
         self.entropy: float | None = None
         self.tokens_in: int | None = None
         self.tokens_out: int | None = None
         self.cost: float | None = None
         self.decision: Decision = ALLOW
+
+    def __enter__(self) -> StepScope:
+        g = self._guard
+        self._started = g._clock()
+        g.before_step(self._run, self._agent, self._kind, self._tool, self._args, depth=self._depth,
+                      started_at=self._started)
+        return self
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        g = self._guard
+        ended = g._clock()
+        # A block that raised is recorded as an error step; a violation from after_step then wins.
+        status = "error" if exc_type is not None and not issubclass(exc_type, PolicyViolation) else "ok"
+        self.decision = g.after_step(
+            self._run, self._agent, self._kind, self._tool, self._args, status=status,
+            latency_ms=(ended - self._started) * 1000.0, confidence=self.confidence, entropy=self.entropy,
+            tokens_in=self.tokens_in, tokens_out=self.tokens_out, cost=self.cost, ended_at=ended)
 
 
 def _violation(run_id: str, agent: str | None, d: Decision) -> PolicyViolation:

@@ -143,9 +143,10 @@ def test_bounded_memory_and_threads() -> None:
     for t in threads:
         t.join()
     # 4 runs, 2 threads each, 1000 calls per run for a budget of 500: each run is cut at exactly call
-    # 501 (no lost update across threads), and both of its threads are stopped.
-    assert sorted(e.run_id for e in errors) == ["run0", "run0", "run1", "run1", "run2", "run2", "run3", "run3"]
+    # 501 (no lost update across threads); a thread still calling after that is stopped too.
+    assert {e.run_id for e in errors} == {"run0", "run1", "run2", "run3"}
     assert all(e.value == 501 and e.rule == "max_tool_calls_run" for e in errors)
+    assert all(guard._runs[f"run{k}"].tool_calls == 501 for k in range(4))
 
 
 def test_importing_the_guard_loads_nothing_heavy() -> None:
@@ -159,3 +160,18 @@ def test_importing_the_guard_loads_nothing_heavy() -> None:
             "print(','.join(heavy))\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "", f"importing the guard loaded {out.stdout.strip()}"
+
+
+def test_guard_from_a_policy_file(tmp_path) -> None:
+    policy = Policy(budgets=Budgets(max_tool_calls_run=1))
+    for path in (tmp_path / "p.yaml", tmp_path / "p.json"):
+        (policy.to_yaml if path.suffix == ".yaml" else policy.to_json)(path)
+        guard = Guard(str(path))
+        assert guard.policy == policy
+        tool(guard, "r", "a", "t", 1)
+        with pytest.raises(PolicyViolation):
+            tool(guard, "r", "a", "t", 2)
+    (tmp_path / "policy.txt").write_text(policy.to_yaml())
+    assert Policy.from_yaml(str(tmp_path / "policy.txt")) == policy      # a file whatever its suffix
+    with pytest.raises(ValueError, match="max_runs must be >= 1"):
+        Guard(policy, max_runs=0)

@@ -12,7 +12,6 @@ agents.
 from __future__ import annotations
 
 import json
-import re
 from collections import OrderedDict, deque
 from typing import Any, NamedTuple
 
@@ -23,7 +22,9 @@ from ._model import HitlRule, Policy, hitl_name
 CONTAINER_KINDS = frozenset({"agent", "system"})
 _MAX_KEYS = 512
 _MAX_AGENTS = 256
-_SPACE = re.compile(r"\s+")
+# The SQL side strips RE2's \s (ASCII space, tab, newline, form feed, carriage return): the same here.
+_SPACES = str.maketrans("", "", " \t\n\f\r")
+_ENCODE = json.JSONEncoder(ensure_ascii=False, default=str).encode
 
 
 class Decision(NamedTuple):
@@ -54,15 +55,16 @@ def call_key(agent: str | None, tool: str | None, args: Any) -> str:
     elif isinstance(args, str):
         text = args
     else:
-        text = json.dumps(args, ensure_ascii=False, default=str)
-    return f"{agent}\x1f{tool}\x1f{_SPACE.sub('', text).lower()}"
+        text = _ENCODE(args)
+    return f"{agent}\x1f{tool}\x1f{text.translate(_SPACES).lower()}"
 
 
 class RunState:
     """Everything the policy remembers about one run (bounded, see the module docstring)."""
 
     __slots__ = ("started_at", "tool_calls", "per_agent", "handoffs", "window", "outcomes", "retries",
-                 "retries_total", "turns", "exchanges", "cut", "peaks", "depth")
+                 "retries_total", "turns", "exchanges", "cut", "peaks", "depth", "ok_counts", "last_args",
+                 "last_key")
 
     def __init__(self, window: int) -> None:
         self.started_at: float | None = None
@@ -70,6 +72,9 @@ class RunState:
         self.per_agent: dict[str, int] = {}
         self.handoffs = 0
         self.window: deque[tuple[str, bool]] = deque(maxlen=window)
+        self.ok_counts: dict[str, int] = {}    # successful calls per key within the window
+        self.last_args: Any = None             # the last tool call's arguments and key, so after()
+        self.last_key: str | None = None       # need not normalise them again
         self.outcomes: OrderedDict[str, bool] = OrderedDict()
         self.retries: dict[str, int] = {}
         self.retries_total = 0
@@ -88,8 +93,9 @@ class RunState:
 class Core:
     """A policy compiled for fast checks."""
 
-    def __init__(self, policy: Policy) -> None:
+    def __init__(self, policy: Policy, measure: bool = False) -> None:
         self.policy = policy
+        self.measure = measure    # record each run's peaks (what policy_from_findings learns from)
         b, g, lp = policy.breakers, policy.budgets, policy.loops
         self.max_depth, self.max_handoffs = b.max_depth, b.max_handoffs
         self.max_step_ms, self.max_run_ms = b.max_step_latency_ms, b.max_run_latency_ms
@@ -112,7 +118,8 @@ class Core:
             st.started_at = started_at
         st.depth = depth
         if depth is not None:
-            st._peak("max_depth", depth)
+            if self.measure:
+                st._peak("max_depth", depth)
             if self.max_depth is not None and depth > self.max_depth:
                 return self._cut(st, "max_depth", depth, self.max_depth)
         if agent is not None:
@@ -121,32 +128,38 @@ class Core:
                 return self._cut(st, "max_pingpong", st.exchanges, self.max_pingpong)
         if kind == "handoff":
             st.handoffs += 1
-            st._peak("max_handoffs", st.handoffs)
+            if self.measure:
+                st._peak("max_handoffs", st.handoffs)
             if self.max_handoffs is not None and st.handoffs > self.max_handoffs:
                 return self._cut(st, "max_handoffs", st.handoffs, self.max_handoffs)
         if kind != "tool":
             return ALLOW
         st.tool_calls += 1
-        st._peak("max_tool_calls_run", st.tool_calls)
+        if self.measure:
+            st._peak("max_tool_calls_run", st.tool_calls)
         if self.max_calls is not None and st.tool_calls > self.max_calls:
             return self._cut(st, "max_tool_calls_run", st.tool_calls, self.max_calls)
         name = agent or ""
         if name in st.per_agent or len(st.per_agent) < _MAX_AGENTS:
             n = st.per_agent[name] = st.per_agent.get(name, 0) + 1
-            st._peak("max_tool_calls_agent", n)
+            if self.measure:
+                st._peak("max_tool_calls_agent", n)
             if self.max_calls_agent is not None and n > self.max_calls_agent:
                 return self._cut(st, "max_tool_calls_agent", n, self.max_calls_agent)
         key = call_key(agent, tool, args)
+        st.last_args, st.last_key = args, key
         last_ok = st.outcomes.get(key)
         if last_ok is False:     # the same call failed last time: this is a retry
             n = st.retries[key] = st.retries.get(key, 0) + 1
             st.retries_total += 1
-            st._peak("max_retries", n)
+            if self.measure:
+                st._peak("max_retries", n)
             if self.max_retries is not None and n > self.max_retries:
                 return self._cut(st, "max_retries", n, self.max_retries)
         else:
-            repeats = sum(1 for k, ok in st.window if ok and k == key)
-            st._peak("max_repeats", repeats)
+            repeats = st.ok_counts.get(key, 0)
+            if self.measure:
+                st._peak("max_repeats", repeats)
             if self.max_repeats is not None and repeats > self.max_repeats:
                 return self._cut(st, "max_repeats", repeats, self.max_repeats)
         return ALLOW
@@ -162,7 +175,8 @@ class Core:
         turns.append(agent)
         if len(turns) > 2:
             del turns[0]
-        st._peak("max_pingpong", st.exchanges)
+        if self.measure:
+            st._peak("max_pingpong", st.exchanges)
 
     # -- after the step ran ------------------------------------------------------------------
     def after(self, st: RunState, agent: str | None, kind: str | None, tool: str | None = None,
@@ -173,7 +187,7 @@ class Core:
             return st.cut
         if kind == "tool":
             ok = status != "error"
-            key = call_key(agent, tool, args)
+            key = st.last_key if args is st.last_args and st.last_key is not None else call_key(agent, tool, args)
             st.outcomes[key] = ok
             st.outcomes.move_to_end(key)
             if len(st.outcomes) > _MAX_KEYS:
@@ -181,16 +195,29 @@ class Core:
             if ok:
                 st.retries.pop(key, None)
                 st.exchanges = 0      # a successful tool call is progress: no ping-pong
-            st.window.append((key, ok))
+            window = st.window
+            if len(window) == window.maxlen:
+                old, old_ok = window[0]
+                if old_ok:
+                    n = st.ok_counts[old] - 1
+                    if n:
+                        st.ok_counts[old] = n
+                    else:
+                        del st.ok_counts[old]
+            window.append((key, ok))
+            if ok:
+                st.ok_counts[key] = st.ok_counts.get(key, 0) + 1
         if kind in CONTAINER_KINDS:
             return ALLOW
         if latency_ms is not None:
-            st._peak("max_step_latency_ms", latency_ms)
+            if self.measure:
+                st._peak("max_step_latency_ms", latency_ms)
             if self.max_step_ms is not None and latency_ms > self.max_step_ms:
                 return self._cut(st, "max_step_latency_ms", latency_ms, self.max_step_ms)
         if ended_at is not None and st.started_at is not None:
             elapsed = (ended_at - st.started_at) * 1000.0
-            st._peak("max_run_latency_ms", elapsed)
+            if self.measure:
+                st._peak("max_run_latency_ms", elapsed)
             if self.max_run_ms is not None and elapsed > self.max_run_ms:
                 return self._cut(st, "max_run_latency_ms", elapsed, self.max_run_ms)
         for rule, name, below in self.hitl:

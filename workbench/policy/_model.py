@@ -221,8 +221,8 @@ def hitl_name(rule: HitlRule) -> str:
 
 
 def _read(source: str | os.PathLike[str]) -> tuple[str, str]:
-    if isinstance(source, os.PathLike) or (isinstance(source, str) and "\n" not in source
-                                            and Path(source).suffix.lower() in (".yaml", ".yml", ".json")):
+    if isinstance(source, os.PathLike) or (isinstance(source, str) and "\n" not in source and (
+            Path(source).suffix.lower() in (".yaml", ".yml", ".json") or Path(source).is_file())):
         path = Path(source)
         try:
             return path.read_text(encoding="utf-8"), str(path)

@@ -38,7 +38,7 @@ _RULES = {
 def run_peaks(ws: Any, window: int = 20) -> pd.DataFrame:
     """Per run with a known outcome: its outcome and the peak of every rule's quantity, measured by
     the decision core (what a guard with no limits would have seen)."""
-    core = Core(Policy(loops=Loops(window=window)))
+    core = Core(Policy(loops=Loops(window=window)), measure=True)
     con = ws.con.cursor()
     try:
         outcomes = dict(con.execute("SELECT run_id, outcome FROM runs WHERE outcome IN ('success', 'failure')"

@@ -21,7 +21,9 @@ from ..policy._model import SIGNALS, HitlRule, Policy, Provenance, default_direc
 
 _SQL = resources.files(__package__).joinpath("sql")
 _STEPS_SQL = _SQL.joinpath("signal_steps.sql").read_text("utf-8")
+_COLUMN_SQL = _SQL.joinpath("column_steps.sql").read_text("utf-8")
 _DECISIVE_SQL = _SQL.joinpath("decisive.sql").read_text("utf-8")
+_RUNNING = ("tool_calls", "retries", "handoffs")    # counts that need the window query
 _SIGNAL_CASE = "CASE $signal " + " ".join(f"WHEN '{s}' THEN {s}" for s in SIGNALS) + " END"
 _MAX_POINTS = 400
 
@@ -46,9 +48,9 @@ def available_signals(ws: Any) -> pd.DataFrame:
     """Which signals this store's steps carry: ``signal``, ``steps`` with a value, ``share``."""
     con = ws.con.cursor()
     try:
-        con.execute(f"CREATE OR REPLACE TEMP VIEW _sig_steps AS {_STEPS_SQL}")
-        aggs = ", ".join(f"count({s})" for s in SIGNALS)
-        counts = con.execute(f"SELECT count(*), {aggs} FROM _sig_steps").fetchall()[0]
+        # Running counts exist wherever steps do: count them as the steps themselves (no window needed).
+        aggs = ", ".join("count(*)" if s in _RUNNING else f"count({s})" for s in SIGNALS)
+        counts = con.execute(f"SELECT count(*), {aggs} FROM ({_COLUMN_SQL})").fetchall()[0]
     finally:
         con.close()
     total = counts[0]
@@ -102,7 +104,8 @@ def sweep_thresholds(ws: Any, signal: str = "entropy", per_agent: bool = False, 
     sign = -1.0 if direction == "below" else 1.0
     con = ws.con.cursor()
     try:
-        con.execute(f"CREATE OR REPLACE TEMP VIEW _sig_steps AS {_STEPS_SQL}")
+        source = _STEPS_SQL if signal in _RUNNING else _COLUMN_SQL
+        con.execute(f"CREATE OR REPLACE TEMP VIEW _sig_steps AS {source}")
         con.execute(f"CREATE OR REPLACE TEMP TABLE _sig_x AS SELECT run_id, seq, agent, "
                     f"{_SIGNAL_CASE} * $sign AS x FROM _sig_steps WHERE {_SIGNAL_CASE} IS NOT NULL",
                     {"signal": signal, "sign": sign})
@@ -172,9 +175,12 @@ class ThresholdSweep:
         self._fail_all = np.sort(x_all[failed])
         self._fail_pre = np.sort(x_pre[failed])
         self._steps = steps_x
-        self.curve = self._curve(np.unique(np.concatenate([x_all[np.isfinite(x_all)],
-                                                            x_pre[np.isfinite(x_pre)]])))
-        self.best = self._best()
+        candidates = np.unique(np.concatenate([x_all[np.isfinite(x_all)], x_pre[np.isfinite(x_pre)]]))
+        # The optimum is searched over every candidate; the curve shown keeps at most _MAX_POINTS.
+        self.best = self._best(self._curve(candidates))
+        if len(candidates) > _MAX_POINTS:
+            candidates = np.unique(np.quantile(candidates, np.linspace(0, 1, _MAX_POINTS), method="nearest"))
+        self.curve = self._curve(candidates)
         self.best_per_agent = None
         self.agents: list[str] = []
         if per_agent_runs is not None:
@@ -238,8 +244,6 @@ class ThresholdSweep:
 
     # -- the curve ----------------------------------------------------------------------------
     def _curve(self, xs: np.ndarray) -> pd.DataFrame:
-        if len(xs) > _MAX_POINTS:
-            xs = np.unique(np.quantile(xs, np.linspace(0, 1, _MAX_POINTS), method="nearest"))
         def above(sorted_arr: np.ndarray) -> np.ndarray:
             return len(sorted_arr) - np.searchsorted(sorted_arr, xs, "left")
         esc, fail_esc, caught, steps = above(self._all), above(self._fail_all), above(self._fail_pre), \
@@ -259,8 +263,7 @@ class ThresholdSweep:
             })
         return frame.sort_values("threshold", ascending=self.direction == "above", ignore_index=True)
 
-    def _best(self) -> SweepPoint:
-        c = self.curve
+    def _best(self, c: pd.DataFrame) -> SweepPoint:
         ok = c if self.budget is None else c[c["escalation_rate"] <= self.budget]
         none = self.at(None)
         if ok.empty or ok["cost"].min() >= none.cost:
