@@ -7,6 +7,8 @@ guard do not pay for duckdb, pandas, scipy or scikit-learn until something needs
 from __future__ import annotations
 
 import importlib
+import sys
+import types
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
@@ -44,7 +46,7 @@ _LAZY: dict[str, str] = {
     "backtest": "workbench.policy._backtest",
     "confidence_calibration": "workbench.thresholds",
     "demo": "workbench.demo",
-    "detect": "workbench.detect",
+    "detect": "workbench.detect._runner",
     "drift_delay": "workbench.detect",
     "evaluate_attribution": "workbench.attribution",
     "evaluate_detectors": "workbench.detect",
@@ -112,6 +114,19 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     return sorted({*globals(), *_LAZY})
+
+
+class _Package(types.ModuleType):
+    # Importing the subpackage workbench.detect makes Python set the package attribute ``detect``
+    # to that module, hiding the function wb.detect; keep the function (the public API) instead.
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in _SHADOWED and isinstance(value, types.ModuleType):
+            value = getattr(value, name)
+        super().__setattr__(name, value)
+
+
+_SHADOWED = frozenset({"detect"})
+sys.modules[__name__].__class__ = _Package
 
 
 if TYPE_CHECKING:  # static checkers and IDEs see the eager imports
