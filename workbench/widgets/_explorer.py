@@ -122,6 +122,10 @@ class IncidentExplorer(w.VBox):
         super().__init__([w.HTML(STYLE + "<b>Runs</b>"), filters_row, self.runs, pager, self.header,
                           self.timeline, w.HBox([detail, side])])
         self.add_class("wb-incident-explorer")
+        for widget, name in ((self.runs, "wb-run-list"), (self.header, "wb-run-header"), (self.detail, "wb-step-detail"),
+                             (self.timeline, "wb-timeline"), (self.page_label, "wb-page-label"),
+                             (self.next, "wb-next-page"), (self.verdict, "wb-verdict")):
+            widget.add_class(name)
         self._refresh(count=True)
 
     # -- the run list ---------------------------------------------------------------------------

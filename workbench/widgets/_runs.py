@@ -21,9 +21,26 @@ def _sql(name: str) -> str:
     return resources.files("workbench.widgets").joinpath("sql", f"{name}.sql").read_text(encoding="utf-8")
 
 
-def _page_sql() -> str:
-    # Both files are the package's own text; the filter is inlined once, never user input.
-    return _sql("run_page").replace("__FILTER__", _sql("run_filter"))
+@cache
+def _filter_sql(active: frozenset[str]) -> str:
+    # The file's own clauses, switched on by name for the filters that are set: SQL text comes only
+    # from the package, values only from bound parameters.
+    lines = []
+    for line in _sql("run_filter").splitlines():
+        if line.startswith("--") and ":" in line and line[2:line.index(":")] in _FIELDS:
+            name = line[2:line.index(":")]
+            if name in active:
+                lines.append(line[line.index(":") + 1:])
+        else:
+            lines.append(line)
+    return "\n".join(lines)
+
+
+def _page_sql(active: frozenset[str]) -> str:
+    return _sql("run_page").replace("__FILTER__", _filter_sql(active))
+
+
+_FIELDS = ("outcome", "system", "since", "until", "detector", "culprit")
 
 
 @dataclass(frozen=True)
@@ -45,9 +62,16 @@ class RunFilter:
             if v is not None and not isinstance(v, (date, datetime)):
                 raise ValueError(f"{name} must be a date or datetime (got {v!r})")
 
-    def params(self) -> dict[str, Any]:
+    def active(self) -> frozenset[str]:
+        return frozenset(f.name for f in fields(self) if getattr(self, f.name) is not None)
+
+    def params(self, only_active: bool = False) -> dict[str, Any]:
         out = {f.name: getattr(self, f.name) for f in fields(self)}
+        if only_active:
+            out = {k: v for k, v in out.items() if v is not None}
         for name in ("since", "until"):
+            if name not in out:
+                continue
             v = out[name]
             if isinstance(v, date) and not isinstance(v, datetime):
                 out[name] = datetime(v.year, v.month, v.day)
@@ -59,7 +83,8 @@ class RunFilter:
 
 def count_runs(ws: Workspace, flt: RunFilter) -> int:
     """How many runs pass ``flt``."""
-    return int(ws.con.execute(f"SELECT count(*) FROM ({_sql('run_filter')})", flt.params()).fetchone()[0])
+    sql = f"SELECT count(*) FROM ({_filter_sql(flt.active())})"
+    return int(ws.con.execute(sql, flt.params(only_active=True)).fetchall()[0][0])
 
 
 def run_page(ws: Workspace, flt: RunFilter, page: int = 0, page_size: int = 50) -> pd.DataFrame:
@@ -67,8 +92,8 @@ def run_page(ws: Workspace, flt: RunFilter, page: int = 0, page_size: int = 50) 
     outcome, reported_outcome, n_steps, task, hits, detectors, culprit."""
     if page < 0 or page_size < 1:
         raise ValueError(f"page must be >= 0 and page_size >= 1 (got {page}, {page_size})")
-    return ws.con.execute(_page_sql(), {**flt.params(), "limit": int(page_size),
-                                        "offset": int(page) * int(page_size)}).df()
+    return ws.con.execute(_page_sql(flt.active()), {**flt.params(only_active=True), "limit": int(page_size),
+                                                    "offset": int(page) * int(page_size)}).df()
 
 
 def choices(ws: Workspace) -> dict[str, list[str]]:
