@@ -20,8 +20,11 @@ _LAZY: dict[str, str] = {
     "BlameModel": "workbench.attribution",
     "DecisiveStep": "workbench.attribution",
     "DetectorConfig": "workbench.detect",
+    "DriftMonitor": "workbench.widgets",
+    "FindingsOverview": "workbench.widgets",
     "FormatError": "workbench.exceptions",
     "Guard": "workbench.guard",
+    "IncidentExplorer": "workbench.widgets",
     "IngestError": "workbench.exceptions",
     "IngestReport": "workbench.ingest._driver",
     "Intervention": "workbench.replay",
@@ -38,6 +41,7 @@ _LAZY: dict[str, str] = {
     "StoreLockedError": "workbench.exceptions",
     "TableReplay": "workbench.replay",
     "ThresholdSweep": "workbench.thresholds",
+    "ThresholdTuner": "workbench.widgets",
     "Verdict": "workbench.attribution",
     "WorkbenchError": "workbench.exceptions",
     "Workspace": "workbench.workspace",
@@ -51,6 +55,7 @@ _LAZY: dict[str, str] = {
     "evaluate_attribution": "workbench.attribution",
     "evaluate_detectors": "workbench.detect",
     "open": "workbench.workspace",
+    "plots": "workbench.plots",
     "policy_from_findings": "workbench.policy._propose",
     "shapley": "workbench.attribution",
     "sim": "workbench.sim",
@@ -63,8 +68,11 @@ __all__ = [
     "BlameModel",
     "DecisiveStep",
     "DetectorConfig",
+    "DriftMonitor",
+    "FindingsOverview",
     "FormatError",
     "Guard",
+    "IncidentExplorer",
     "IngestError",
     "IngestReport",
     "Intervention",
@@ -81,6 +89,7 @@ __all__ = [
     "StoreLockedError",
     "TableReplay",
     "ThresholdSweep",
+    "ThresholdTuner",
     "Verdict",
     "WorkbenchError",
     "Workspace",
@@ -95,6 +104,7 @@ __all__ = [
     "evaluate_attribution",
     "evaluate_detectors",
     "open",
+    "plots",
     "policy_from_findings",
     "shapley",
     "sim",
@@ -130,7 +140,7 @@ sys.modules[__name__].__class__ = _Package
 
 
 if TYPE_CHECKING:  # static checkers and IDEs see the eager imports
-    from . import demo, sim
+    from . import demo, plots, sim
     from .attribution import (
         Attribution,
         BlameModel,
@@ -162,4 +172,5 @@ if TYPE_CHECKING:  # static checkers and IDEs see the eager imports
     from .policy._propose import policy_from_findings
     from .replay import Intervention, ReplayResult, TableReplay
     from .thresholds import ThresholdSweep, available_signals, confidence_calibration, sweep_thresholds
+    from .widgets import DriftMonitor, FindingsOverview, IncidentExplorer, ThresholdTuner
     from .workspace import Workspace, open

@@ -37,7 +37,7 @@ class Session:
 
 
 def open_notebook(browser, url: str, name: str) -> Session:  # noqa: ANN001
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page = browser.new_page(viewport={"width": 1400, "height": 1800})
     s = Session(page)
     page.on("console", lambda m: s.console_errors.append(f"{m.text} @ {m.location}") if m.type == "error" else None)
     page.on("pageerror", lambda e: s.console_errors.append(f"pageerror: {e} {e.stack or ''}"[:3000]))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+import os
 from dataclasses import dataclass, fields, replace
 from datetime import date, datetime
 from functools import cache
@@ -106,3 +108,44 @@ def choices(ws: Workspace) -> dict[str, list[str]]:
         "detector": col("SELECT DISTINCT detector FROM findings WHERE severity <> 'info' ORDER BY 1"),
         "culprit": col("SELECT DISTINCT target FROM attributions WHERE unit = 'verdict' AND target <> '' ORDER BY 1"),
     }
+
+
+_COLUMNS = ["run_id", "system", "started_at", "outcome", "reported_outcome", "n_steps", "task", "hits",
+            "detectors", "culprit"]
+_serial = itertools.count()
+
+
+class RunPager:
+    """The runs passing one filter, ordered once, paged by position.
+
+    On creation the filtered runs are sorted once, with their detector hits and stored culprit,
+    into a temporary table keyed by position (the cost of a filter change); a page is then a range
+    scan on that position, however deep the page and however large the store. ``refresh()`` after
+    new findings or attributions; ``close()`` drops the table.
+    """
+
+    def __init__(self, ws: Workspace, flt: RunFilter) -> None:
+        self.ws, self.filter = ws, flt
+        # The table name is the package's own counter, never user input.
+        self.table = f"_wb_runpager_{os.getpid()}_{next(_serial)}"
+        self.total = 0
+        self.refresh()
+
+    def refresh(self) -> None:
+        sql = _sql("run_pager").replace("__FILTER__", _filter_sql(self.filter.active()))
+        self.ws.con.execute(f"CREATE OR REPLACE TEMP TABLE {self.table} AS {sql}", self.filter.params(only_active=True))
+        self.total = int(self.ws.con.execute(f"SELECT count(*) FROM {self.table}").fetchall()[0][0])
+
+    def page(self, page: int, page_size: int = 50) -> pd.DataFrame:
+        """Page ``page`` (from 0), with the columns of :func:`run_page`."""
+        if page < 0 or page_size < 1:
+            raise ValueError(f"page must be >= 0 and page_size >= 1 (got {page}, {page_size})")
+        lo = int(page) * int(page_size)
+        # fetchall + a small DataFrame: DuckDB's .df() costs more than the scan for a dozen rows.
+        rows = self.ws.con.execute(f"SELECT {', '.join(_COLUMNS)} FROM {self.table} WHERE pos >= ? AND pos < ? "
+                                   "ORDER BY pos", [lo, lo + int(page_size)]).fetchall()
+        out = pd.DataFrame(rows, columns=_COLUMNS)
+        return out
+
+    def close(self) -> None:
+        self.ws.con.execute(f"DROP TABLE IF EXISTS {self.table}")
