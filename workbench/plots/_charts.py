@@ -99,7 +99,8 @@ def blame_bars(values: pd.DataFrame, title: str = "Blame per agent", width: int 
         color=alt.condition("datum.blame > 0", alt.value("#e15759"), alt.value("#9d9d9d")),
         tooltip=["player:N", alt.Tooltip("blame:Q", format=".3f"), alt.Tooltip("blame_low:Q", format=".3f"),
                  alt.Tooltip("blame_high:Q", format=".3f")])
-    errs = alt.Chart(data).mark_errorbar(ticks=True).encode(x="blame_low:Q", x2="blame_high:Q", y=y)
+    errs = alt.Chart(data).mark_errorbar(ticks=True).encode(
+        x=alt.X("blame_low:Q", title="blame (share of the failure it explains)"), x2="blame_high:Q", y=y)
     return alt.layer(bars, errs).properties(width=width, height=max(60, 24 * len(data)), title=title)
 
 
@@ -156,17 +157,21 @@ def _threshold_rule(current: float | None, live: bool, color: str) -> list:
 
 
 def cost_curve(table: pd.DataFrame, current: float | None = None, cost: str = "cost",
-               title: str = "Expected cost per threshold", width: int = 360, live: bool = False) -> alt.LayerChart:
-    """Expected cost against the threshold, its minimum marked, and the current threshold (a
-    chart param ``threshold`` with ``live=True``)."""
+               title: str = "Expected cost per threshold", width: int = 360, live: bool = False,
+               best: float | None = None) -> alt.LayerChart:
+    """Expected cost against the threshold, its minimum marked (``best``: the chosen threshold, e.g.
+    the cheapest within a review budget, instead of the curve's own minimum), and the current
+    threshold (a chart param ``threshold`` with ``live=True``)."""
     _check(table, ["threshold", cost], "cost_curve")
     line = alt.Chart(table).mark_line(color="#4c78a8").encode(
         x=alt.X("threshold:Q", title="threshold"), y=alt.Y(f"{cost}:Q", title="expected cost"),
         tooltip=[alt.Tooltip("threshold:Q", format=".3f"), alt.Tooltip(f"{cost}:Q", format=",.1f")])
-    best = table.loc[[table[cost].idxmin()]] if len(table) else table
-    layers = [line, alt.Chart(best).mark_point(shape="diamond", size=140, color="#59a14f", filled=True).encode(
+    label = "minimum" if best is None else "best within budget"
+    mark = (table.loc[[table[cost].idxmin()]] if best is None else table.iloc[[_nearest_index(table, best)]]) \
+        if len(table) else table
+    layers = [line, alt.Chart(mark).mark_point(shape="diamond", size=140, color="#59a14f", filled=True).encode(
         x="threshold:Q", y=f"{cost}:Q", tooltip=[alt.Tooltip("threshold:Q", format=".3f")]),
-        alt.Chart(best).mark_text(text="minimum", dy=14, color="#59a14f").encode(x="threshold:Q", y=f"{cost}:Q")]
+        alt.Chart(mark).mark_text(text=label, dy=14, color="#59a14f").encode(x="threshold:Q", y=f"{cost}:Q")]
     layers += _threshold_rule(current, live, "#e15759")
     return alt.layer(*layers).properties(width=width, height=240, title=title)
 

@@ -108,7 +108,7 @@ class ThresholdTuner(w.VBox):
         self.threshold.description = f"{sw.signal} {'≤' if sw.direction == 'below' else '≥'}"
         self._agent_controls()
         self.threshold.disabled = bool(self.agent_sliders.children)
-        charts = [plots.sweep_curve(curve, start, live=True), plots.cost_curve(curve, start, live=True)]
+        charts = [plots.sweep_curve(curve, start, live=True), plots.cost_curve(curve, start, live=True, best=best if sw.budget else None)]
         if sw.signal in plots.SIGNALS:
             charts.append(plots.histogram(plots.histogram_data(self.ws, sw.signal), sw.signal, start, live=True))
         if self.sweep_chart is None:
