@@ -62,3 +62,17 @@ def test_lazy_names_resolve_to_their_modules() -> None:
 
 def test_all_matches_the_lazy_table() -> None:
     assert set(wb.__all__) == set(wb._LAZY) | {"__version__"}
+
+
+def test_detect_stays_the_function_after_the_subpackage_is_imported() -> None:
+    import workbench.detect  # noqa: F401 - importing the subpackage must not shadow wb.detect
+    from workbench.detect import detect
+
+    assert wb.detect is detect and callable(wb.detect)
+
+
+def test_widgets_are_exported() -> None:
+    from workbench.widgets import IncidentExplorer, ThresholdTuner
+
+    assert wb.IncidentExplorer is IncidentExplorer and wb.ThresholdTuner is ThresholdTuner
+    assert wb.plots.__name__ == "workbench.plots"

@@ -7,6 +7,8 @@ guard do not pay for duckdb, pandas, scipy or scikit-learn until something needs
 from __future__ import annotations
 
 import importlib
+import sys
+import types
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
@@ -18,8 +20,11 @@ _LAZY: dict[str, str] = {
     "BlameModel": "workbench.attribution",
     "DecisiveStep": "workbench.attribution",
     "DetectorConfig": "workbench.detect",
+    "DriftMonitor": "workbench.widgets",
+    "FindingsOverview": "workbench.widgets",
     "FormatError": "workbench.exceptions",
     "Guard": "workbench.guard",
+    "IncidentExplorer": "workbench.widgets",
     "IngestError": "workbench.exceptions",
     "IngestReport": "workbench.ingest._driver",
     "Intervention": "workbench.replay",
@@ -36,6 +41,7 @@ _LAZY: dict[str, str] = {
     "StoreLockedError": "workbench.exceptions",
     "TableReplay": "workbench.replay",
     "ThresholdSweep": "workbench.thresholds",
+    "ThresholdTuner": "workbench.widgets",
     "Verdict": "workbench.attribution",
     "WorkbenchError": "workbench.exceptions",
     "Workspace": "workbench.workspace",
@@ -46,12 +52,13 @@ _LAZY: dict[str, str] = {
     "capture": "workbench.capture",
     "confidence_calibration": "workbench.thresholds",
     "demo": "workbench.demo",
-    "detect": "workbench.detect",
+    "detect": "workbench.detect._runner",
     "drift_delay": "workbench.detect",
     "evaluate_attribution": "workbench.attribution",
     "evaluate_detectors": "workbench.detect",
     "open": "workbench.workspace",
     "open_path": "workbench._open_path",
+    "plots": "workbench.plots",
     "policy_from_findings": "workbench.policy._propose",
     "shapley": "workbench.attribution",
     "sim": "workbench.sim",
@@ -64,8 +71,11 @@ __all__ = [
     "BlameModel",
     "DecisiveStep",
     "DetectorConfig",
+    "DriftMonitor",
+    "FindingsOverview",
     "FormatError",
     "Guard",
+    "IncidentExplorer",
     "IngestError",
     "IngestReport",
     "Intervention",
@@ -82,6 +92,7 @@ __all__ = [
     "StoreLockedError",
     "TableReplay",
     "ThresholdSweep",
+    "ThresholdTuner",
     "Verdict",
     "WorkbenchError",
     "Workspace",
@@ -99,6 +110,7 @@ __all__ = [
     "evaluate_detectors",
     "open",
     "open_path",
+    "plots",
     "policy_from_findings",
     "shapley",
     "sim",
@@ -127,8 +139,21 @@ def __dir__() -> list[str]:
     return sorted({*globals(), *_LAZY})
 
 
+class _Package(types.ModuleType):
+    # Importing the subpackage workbench.detect makes Python set the package attribute ``detect``
+    # to that module, hiding the function wb.detect; keep the function (the public API) instead.
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in _SHADOWED and isinstance(value, types.ModuleType):
+            value = getattr(value, name)
+        super().__setattr__(name, value)
+
+
+_SHADOWED = frozenset({"detect"})
+sys.modules[__name__].__class__ = _Package
+
+
 if TYPE_CHECKING:  # static checkers and IDEs see the eager imports
-    from . import capture, demo, sim
+    from . import capture, demo, plots, sim
     from ._open_path import open_path
     from .attribution import (
         Attribution,
@@ -162,4 +187,5 @@ if TYPE_CHECKING:  # static checkers and IDEs see the eager imports
     from .policy._propose import policy_from_findings
     from .replay import Intervention, ReplayResult, TableReplay
     from .thresholds import ThresholdSweep, available_signals, confidence_calibration, sweep_thresholds
+    from .widgets import DriftMonitor, FindingsOverview, IncidentExplorer, ThresholdTuner
     from .workspace import Workspace, open

@@ -37,10 +37,10 @@ class Session:
 
 
 def open_notebook(browser, url: str, name: str) -> Session:  # noqa: ANN001
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page = browser.new_page(viewport={"width": 1400, "height": 1800})
     s = Session(page)
-    page.on("console", lambda m: s.console_errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: s.console_errors.append(f"pageerror: {e}"))
+    page.on("console", lambda m: s.console_errors.append(f"{m.text} @ {m.location}") if m.type == "error" else None)
+    page.on("pageerror", lambda e: s.console_errors.append(f"pageerror: {e} {e.stack or ''}"[:3000]))
 
     def on_dialog(d) -> None:  # noqa: ANN001
         s.dialogs.append(f"{d.type}: {d.message}")
@@ -95,3 +95,27 @@ def screenshot(s: Session, path: Path, full: bool = True) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     s.page.screenshot(path=str(path), full_page=full)
     return path
+
+
+def shutdown_kernels(url: str) -> None:
+    """Stop every kernel of the server (frees the demo store for the next notebook)."""
+    import json
+    import urllib.request
+
+    kernels = json.loads(urllib.request.urlopen(f"{url}/api/kernels", timeout=10).read())
+    for k in kernels:
+        req = urllib.request.Request(f"{url}/api/kernels/{k['id']}", method="DELETE")
+        urllib.request.urlopen(req, timeout=30).read()
+
+
+def wait_text_change(s: Session, selector: str, before: str, timeout: float = 30) -> float:
+    """Seconds until the text of ``selector`` differs from ``before``."""
+    t0 = time.perf_counter()
+    s.page.wait_for_function(
+        "([sel, before]) => { const e = document.querySelector(sel); return e && e.innerText !== before; }",
+        arg=[selector, before], timeout=timeout * 1000, polling="raf")
+    return time.perf_counter() - t0
+
+
+def text(s: Session, selector: str) -> str:
+    return s.page.eval_on_selector(selector, "e => e.innerText")

@@ -76,7 +76,9 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     env = {**os.environ, "JUPYTER_CONFIG_DIR": str(tmp / "config"), "JUPYTER_DATA_DIR": str(tmp / "data"),
            "JUPYTER_RUNTIME_DIR": str(tmp / "runtime"), "JUPYTERLAB_SETTINGS_DIR": str(settings),
            "JUPYTERLAB_WORKSPACES_DIR": str(tmp / "workspaces"), "PYTHONWARNINGS": "ignore::DeprecationWarning"}
-    env.pop("WORKBENCH_DB", None)
+    # One demo store for all notebooks: the first fills it, the others open it (the test shuts each
+    # notebook's kernel down, releasing DuckDB's write lock, before opening the next).
+    env["WORKBENCH_DB"] = str(tmp / "demo.duckdb")
     # The kernel must be this venv's python: JUPYTER_DATA_DIR moved, so point the kernelspec here.
     spec = tmp / "data" / "kernels" / "python3"
     spec.mkdir(parents=True)
@@ -88,7 +90,9 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     log_fh = log.open("wb")
     proc = subprocess.Popen(
         [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ip", "127.0.0.1", "--port", str(port),
-         "--ServerApp.token=", "--ServerApp.password=", "--allow-root", "--ServerApp.root_dir", str(root)],
+         "--ServerApp.token=", "--ServerApp.password=", "--allow-root",
+         # loopback and test-only: lets the test shut kernels down by REST
+         "--ServerApp.disable_check_xsrf=True", "--ServerApp.root_dir", str(root)],
         env=env, stdout=log_fh, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:

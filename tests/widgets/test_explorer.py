@@ -126,3 +126,16 @@ def test_log_text_is_escaped_everywhere(xss_ws: wb.Workspace) -> None:
         assert raw not in html
     assert "&lt;img src=x onerror=alert(1)&gt;" in html and "&lt;script&gt;alert(&#x27;input&#x27;)" in html
     assert any(AGENT in label for label, _ in ex.step.options)  # option labels are text, shown as such
+
+
+def test_pager_pages_equal_the_one_shot_query(ws: wb.Workspace) -> None:
+    from workbench.widgets import RunPager
+
+    for flt in (RunFilter(), RunFilter(outcome="failure"), RunFilter(detector="loop")):
+        pager = RunPager(ws, flt)
+        assert pager.total == count_runs(ws, flt)
+        for page in range(-(-pager.total // 9)):
+            a, b = pager.page(page, 9), run_page(ws, flt, page, 9)
+            assert a.run_id.tolist() == b.run_id.tolist() and a.hits.tolist() == b.hits.tolist()
+            assert a.detectors.tolist() == b.detectors.tolist()
+        pager.close()

@@ -99,14 +99,18 @@ def blame_bars(values: pd.DataFrame, title: str = "Blame per agent", width: int 
         color=alt.condition("datum.blame > 0", alt.value("#e15759"), alt.value("#9d9d9d")),
         tooltip=["player:N", alt.Tooltip("blame:Q", format=".3f"), alt.Tooltip("blame_low:Q", format=".3f"),
                  alt.Tooltip("blame_high:Q", format=".3f")])
-    errs = alt.Chart(data).mark_errorbar(ticks=True).encode(x="blame_low:Q", x2="blame_high:Q", y=y)
+    errs = alt.Chart(data).mark_errorbar(ticks=True).encode(
+        x=alt.X("blame_low:Q", title="blame (share of the failure it explains)"), x2="blame_high:Q", y=y)
     return alt.layer(bars, errs).properties(width=width, height=max(60, 24 * len(data)), title=title)
 
 
 def sweep_curve(table: pd.DataFrame, current: float | None = None, x: str = "escalation_rate",
                 y: str = "recall", title: str = "Escalation rate vs failures caught",
-                width: int = 360) -> alt.LayerChart:
-    """The trade-off of a threshold sweep (one row per threshold), with the current point."""
+                width: int = 360, live: bool = False) -> alt.LayerChart:
+    """The trade-off of a threshold sweep (one row per threshold), with the current point.
+
+    ``live=True`` draws the current point from the chart params ``cur_x`` / ``cur_y``, so a widget
+    moves it by setting ``JupyterChart.params`` instead of redrawing the chart."""
     _check(table, ["threshold", x, y], "sweep_curve")
     line = alt.Chart(table).mark_line(color="#4c78a8").encode(
         x=alt.X(f"{x}:Q", title="share of runs escalated", axis=alt.Axis(format="%")),
@@ -115,36 +119,65 @@ def sweep_curve(table: pd.DataFrame, current: float | None = None, x: str = "esc
         tooltip=[alt.Tooltip("threshold:Q", format=".3f"), alt.Tooltip(f"{x}:Q", format=".1%"),
                  alt.Tooltip(f"{y}:Q", format=".1%")])
     layers = [line]
-    if current is not None:
-        layers.append(_current(table, current).mark_point(size=120, filled=True, color="#e15759").encode(
-            x=f"{x}:Q", y=f"{y}:Q"))
+    if live:
+        row = _nearest(table, current)
+        cx = alt.param(name="cur_x", value=None if row is None else float(row[x]))
+        cy = alt.param(name="cur_y", value=None if row is None else float(row[y]))
+        layers.append(alt.Chart(pd.DataFrame({"k": [0]})).transform_calculate(cx="cur_x", cy="cur_y")
+                      .transform_filter("isValid(datum.cx) && isValid(datum.cy)")
+                      .mark_point(size=140, filled=True, color="#e15759")
+                      .encode(x="cx:Q", y="cy:Q").add_params(cx, cy))
+    elif current is not None:
+        layers.append(alt.Chart(table.iloc[[_nearest_index(table, current)]]).mark_point(
+            size=140, filled=True, color="#e15759").encode(x=f"{x}:Q", y=f"{y}:Q"))
     return alt.layer(*layers).properties(width=width, height=240, title=title)
 
 
+def _nearest_index(table: pd.DataFrame, t: float) -> int:
+    return int((table["threshold"] - t).abs().to_numpy().argmin())
+
+
+def _nearest(table: pd.DataFrame, t: float | None) -> pd.Series | None:
+    return None if t is None or table.empty else table.iloc[_nearest_index(table, t)]
+
+
+def _threshold_rule(current: float | None, live: bool, color: str) -> list:
+    """The current threshold as a vertical rule: static, or from the chart param ``threshold``."""
+    if live:
+        # Params keep one type: a number, shown only while ``show_threshold`` is 1.
+        p = alt.param(name="threshold", value=0.0 if current is None else float(current))
+        show = alt.param(name="show_threshold", value=0.0 if current is None else 1.0)
+        return [alt.Chart(pd.DataFrame({"k": [0]})).transform_calculate(t="threshold")
+                .transform_filter("show_threshold > 0").mark_rule(color=color, strokeDash=[4, 3], strokeWidth=2)
+                .encode(x="t:Q").add_params(p, show)]
+    if current is None:
+        return []
+    return [alt.Chart(pd.DataFrame({"t": [current]})).mark_rule(color=color, strokeDash=[4, 3], strokeWidth=2)
+            .encode(x="t:Q")]
+
+
 def cost_curve(table: pd.DataFrame, current: float | None = None, cost: str = "cost",
-               title: str = "Expected cost per threshold", width: int = 360) -> alt.LayerChart:
-    """Expected cost against the threshold, its minimum marked, and the current threshold."""
+               title: str = "Expected cost per threshold", width: int = 360, live: bool = False,
+               best: float | None = None) -> alt.LayerChart:
+    """Expected cost against the threshold, its minimum marked (``best``: the chosen threshold, e.g.
+    the cheapest within a review budget, instead of the curve's own minimum), and the current
+    threshold (a chart param ``threshold`` with ``live=True``)."""
     _check(table, ["threshold", cost], "cost_curve")
     line = alt.Chart(table).mark_line(color="#4c78a8").encode(
         x=alt.X("threshold:Q", title="threshold"), y=alt.Y(f"{cost}:Q", title="expected cost"),
         tooltip=[alt.Tooltip("threshold:Q", format=".3f"), alt.Tooltip(f"{cost}:Q", format=",.1f")])
-    best = table.loc[[table[cost].idxmin()]] if len(table) else table
-    layers = [line, alt.Chart(best).mark_point(shape="diamond", size=140, color="#59a14f", filled=True).encode(
+    label = "minimum" if best is None else "best within budget"
+    mark = (table.loc[[table[cost].idxmin()]] if best is None else table.iloc[[_nearest_index(table, best)]]) \
+        if len(table) else table
+    layers = [line, alt.Chart(mark).mark_point(shape="diamond", size=140, color="#59a14f", filled=True).encode(
         x="threshold:Q", y=f"{cost}:Q", tooltip=[alt.Tooltip("threshold:Q", format=".3f")]),
-        alt.Chart(best).mark_text(text="minimum", dy=14, color="#59a14f").encode(x="threshold:Q", y=f"{cost}:Q")]
-    if current is not None:
-        layers.append(alt.Chart(pd.DataFrame({"threshold": [current]})).mark_rule(
-            color="#e15759", strokeDash=[4, 3]).encode(x="threshold:Q"))
+        alt.Chart(mark).mark_text(text=label, dy=14, color="#59a14f").encode(x="threshold:Q", y=f"{cost}:Q")]
+    layers += _threshold_rule(current, live, "#e15759")
     return alt.layer(*layers).properties(width=width, height=240, title=title)
 
 
-def _current(table: pd.DataFrame, t: float) -> alt.Chart:
-    row = table.iloc[[int((table["threshold"] - t).abs().to_numpy().argmin())]]
-    return alt.Chart(row)
-
-
 def histogram(bins: pd.DataFrame, signal: str = "value", threshold: float | None = None,
-              width: int = 360) -> alt.LayerChart:
+              width: int = 360, live: bool = False) -> alt.LayerChart:
     """Counts per bin by run outcome (from ``histogram_data``), with the threshold as a rule."""
     _check(bins, ["outcome", "bin_start", "bin_end", "n"], "histogram")
     bars = alt.Chart(bins).mark_bar(opacity=0.6, binSpacing=0).encode(
@@ -153,23 +186,21 @@ def histogram(bins: pd.DataFrame, signal: str = "value", threshold: float | None
         color=alt.Color("outcome:N", title="run outcome", scale=alt.Scale(domain=list(OUTCOME_COLORS),
                                                                           range=list(OUTCOME_COLORS.values()))),
         tooltip=["outcome:N", alt.Tooltip("bin_start:Q", format=".3f"), alt.Tooltip("n:Q", format=",")])
-    layers = [bars]
-    if threshold is not None:
-        layers.append(alt.Chart(pd.DataFrame({"t": [threshold]})).mark_rule(color="#333", strokeDash=[4, 3])
-                      .encode(x="t:Q"))
-    return alt.layer(*layers).properties(width=width, height=200, title=f"{signal} by run outcome")
+    layers = [bars, *_threshold_rule(threshold, live, "#333")]
+    return alt.layer(*layers).properties(width=width, height=200, title=f"{signal} of steps by run outcome")
 
 
 def calibration(table: pd.DataFrame, width: int = 260) -> alt.LayerChart:
     """Mean confidence against the observed success rate per bin; the diagonal is perfect."""
-    _check(table, ["mean_confidence", "success_rate", "n"], "calibration")
+    _check(table, ["mean_confidence", "success_rate"], "calibration")
+    count = next((c for c in ("n", "steps") if c in table.columns), None)
     diag = alt.Chart(pd.DataFrame({"p": [0.0, 1.0]})).mark_line(color="#9d9d9d", strokeDash=[3, 3]).encode(
         x="p:Q", y="p:Q")
     pts = alt.Chart(table).mark_line(point=True, color="#4c78a8").encode(
         x=alt.X("mean_confidence:Q", title="mean step confidence", scale=alt.Scale(domain=[0, 1])),
         y=alt.Y("success_rate:Q", title="runs that succeeded", scale=alt.Scale(domain=[0, 1])),
         tooltip=[alt.Tooltip("mean_confidence:Q", format=".2f"), alt.Tooltip("success_rate:Q", format=".1%"),
-                 alt.Tooltip("n:Q", format=",")])
+                 *([alt.Tooltip(f"{count}:Q", format=",")] if count else [])])
     return alt.layer(diag, pts).properties(width=width, height=220, title="Calibration of confidence")
 
 

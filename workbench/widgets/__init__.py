@@ -7,6 +7,7 @@ DuckDB only as bound parameters.
 
 from ._drift import DriftMonitor, FindingsOverview
 from ._explorer import IncidentExplorer
-from ._runs import RunFilter, count_runs, run_page
+from ._runs import RunFilter, RunPager, count_runs, run_page
+from ._tuner import ThresholdTuner
 
-__all__ = ["DriftMonitor", "FindingsOverview", "IncidentExplorer", "RunFilter", "count_runs", "run_page"]
+__all__ = ["DriftMonitor", "FindingsOverview", "IncidentExplorer", "RunFilter", "RunPager", "ThresholdTuner", "count_runs", "run_page"]

@@ -14,7 +14,7 @@ import pandas as pd
 
 from .. import plots
 from ._html import STYLE, esc, frame, kv_table, pre
-from ._runs import RunFilter, choices, count_runs, run_page
+from ._runs import RunFilter, RunPager, choices
 
 if TYPE_CHECKING:
     from ..workspace import Workspace
@@ -104,6 +104,7 @@ class IncidentExplorer(w.VBox):
         self.progress = w.IntProgress(value=0, min=0, max=1, description="replays",
                                       layout=w.Layout(visibility="hidden"))
         self._chart_blame: Any = None
+        self._pager: RunPager | None = None
         for d in (self.outcome, self.system, self.detector, self.culprit, self.since, self.until):
             d.observe(self._on_filter, names="value")
         self.prev.on_click(lambda _: self.goto_page(self.page - 1))
@@ -122,6 +123,10 @@ class IncidentExplorer(w.VBox):
         super().__init__([w.HTML(STYLE + "<b>Runs</b>"), filters_row, self.runs, pager, self.header,
                           self.timeline, w.HBox([detail, side])])
         self.add_class("wb-incident-explorer")
+        for widget, name in ((self.runs, "wb-run-list"), (self.header, "wb-run-header"), (self.detail, "wb-step-detail"),
+                             (self.timeline, "wb-timeline"), (self.page_label, "wb-page-label"),
+                             (self.next, "wb-next-page"), (self.verdict, "wb-verdict")):
+            widget.add_class(name)
         self._refresh(count=True)
 
     # -- the run list ---------------------------------------------------------------------------
@@ -143,9 +148,14 @@ class IncidentExplorer(w.VBox):
 
     def _refresh(self, count: bool) -> None:
         t0 = time.perf_counter()
-        if count:
-            self.total = count_runs(self.ws, self.filter)
-        self.page_rows = run_page(self.ws, self.filter, self.page, self.page_size)
+        if count or self._pager is None:
+            if self._pager is not None:
+                self._pager.close()
+            self._pager = RunPager(self.ws, self.filter)
+            self.total = self._pager.total
+            self.latency_ms["filter_query"] = (time.perf_counter() - t0) * 1000
+            t0 = time.perf_counter()
+        self.page_rows = self._pager.page(self.page, self.page_size)
         self.latency_ms["page_query"] = (time.perf_counter() - t0) * 1000
         pages = max(1, math.ceil(self.total / self.page_size))
         self.page_label.value = f"page {self.page + 1} of {pages} · {self.total:,} runs"
@@ -174,16 +184,13 @@ class IncidentExplorer(w.VBox):
             return
         run = self.ws.con.execute("SELECT * FROM runs WHERE run_id = ?", [run_id]).df()
         r = run.iloc[0] if len(run) else None
-        self.steps = plots.timeline_data(self.ws, run_id)
-        values, facts = plots.stored_attribution(self.ws, run_id)
-        decisive = facts["decisive_step"] if facts else None
-        self.timeline.chart = plots.timeline(self.steps, plots.handoff_data(self.ws, run_id),
-                                             decisive_step=decisive, title=run_id)
-        self.timeline.selections.observe(self._on_pick, names=["step"])
         if r is not None:
             self.header.value = (f"<h4 style='margin:4px 0'>{esc(run_id)}</h4>" + kv_table([
                 ("task", r["task"]), ("outcome", r["outcome"]), ("reported by the system", r["reported_outcome"]),
                 ("outcome from", r["outcome_source"]), ("detail", r["outcome_detail"]), ("steps", r["n_steps"])]))
+        self.steps = plots.timeline_data(self.ws, run_id)
+        values, facts = plots.stored_attribution(self.ws, run_id)
+        decisive = facts["decisive_step"] if facts else None
         options = [(f"{s.seq:>3} · {s.agent or '—'} · {s.kind} · {s.name or ''}"
                     + (" · ⚑ " + s.detectors if s.detectors else ""), s.step_id) for s in self.steps.itertuples()]
         self.step.options = options
@@ -195,6 +202,11 @@ class IncidentExplorer(w.VBox):
             "ORDER BY severity = 'info', detector, step_id", [run_id]).df()
         self.findings.value = frame(hits, max_rows=30)
         self._show_attribution(values, facts)
+        self.latency_ms["run_text"] = (time.perf_counter() - t0) * 1000
+        # The chart last: building and validating its spec is the slow part.
+        self.timeline.chart = plots.timeline(self.steps, plots.handoff_data(self.ws, run_id),
+                                             decisive_step=decisive, title=run_id)
+        self.timeline.selections.observe(self._on_pick, names=["step"])
         self.latency_ms["run"] = (time.perf_counter() - t0) * 1000
 
     def _on_pick(self, change: Any) -> None:
@@ -227,17 +239,17 @@ class IncidentExplorer(w.VBox):
                           ("tokens in/out", f"{s['tokens_in']}/{s['tokens_out']}" if pd.notna(s["tokens_in"]) else None),
                           ("confidence", None if pd.isna(s["confidence"]) else f"{s['confidence']:.3f}"),
                           ("entropy", None if pd.isna(s["entropy"]) else f"{s['entropy']:.3f}")])
-        parts = [facts, "<b>input</b>", pre(s["input"]), "<b>output</b>", pre(s["output"])]
+        parts = [facts, "<div><b>input</b></div>", pre(s["input"]), "<div><b>output</b></div>", pre(s["output"])]
         if pd.notna(s["error"]) and s["error"]:
-            parts += ["<b>error</b>", pre(s["error"])]
+            parts += ["<div><b>error</b></div>", pre(s["error"])]
         if isinstance(s["attributes"], str) and s["attributes"] not in ("", "null"):
-            parts += ["<b>attributes</b>", pre(_json_or_text(s["attributes"]))]
+            parts += ["<div><b>attributes</b></div>", pre(_json_or_text(s["attributes"]))]
         if self.snapshot is not None:
             try:
                 state = self.snapshot(self.run_id, step_id)
             except Exception as exc:  # a system that cannot tell costs only this panel
                 state = f"(no snapshot: {type(exc).__name__}: {exc})"
-            parts += ["<b>state before this step</b>", pre(state)]
+            parts += ["<div><b>state before this step</b></div>", pre(state)]
         self.detail.value = "".join(parts)
 
     # -- attribution ----------------------------------------------------------------------------
@@ -296,7 +308,12 @@ class IncidentExplorer(w.VBox):
         finally:
             self.progress.value = self.progress.max
             self.compute.disabled = False
-        self.show_run(self.run_id)
+        run_id = self.run_id
+        self._refresh(count=True)   # the list shows the new culprit (and a culprit filter may now match)
+        if self.run_id != run_id:
+            self.show_run(run_id)
+        else:
+            self.show_run(run_id)
         return res
 
 

@@ -24,7 +24,7 @@ def esc(value: Any, limit: int = MAX_CHARS) -> str:
 
 def pre(value: Any) -> str:
     text = esc(value)
-    return f"<pre class='wb-pre'>{text}</pre>" if text else "<i>(none)</i>"
+    return f"<pre class='wb-pre'>{text}</pre>" if text else "<div><i>(none)</i></div>"
 
 
 def kv_table(pairs: list[tuple[str, Any]]) -> str:

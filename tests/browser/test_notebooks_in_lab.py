@@ -1,0 +1,193 @@
+"""Each notebook run in JupyterLab in headless Chromium, as a person would: Run All, then look.
+
+Every chart must be drawn (an svg/canvas of non-zero size), the console must stay free of errors, no
+cell may show an error or warning text, and the widgets must answer clicks and slider moves. Update
+latencies are measured here and written to ``latency.json`` beside the screenshots.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+from _lab import (
+    PANEL,
+    cell_errors,
+    open_notebook,
+    run_all,
+    screenshot,
+    shutdown_kernels,
+    text,
+    wait_charts_drawn,
+    wait_text_change,
+    widget_errors,
+)
+from nbformat.v4 import new_code_cell, new_notebook
+
+pytestmark = pytest.mark.slow
+LATENCY: dict[str, object] = {}
+WIDGETS_TESTS = Path(__file__).resolve().parents[1] / "widgets"
+
+
+def _record(lab, key: str, value: object) -> None:  # noqa: ANN001
+    LATENCY[key] = value
+    (lab.shots / "latency.json").write_text(json.dumps(LATENCY, indent=1))
+
+
+def _check_page(s, minimum_charts: int) -> list[dict]:  # noqa: ANN001
+    charts = wait_charts_drawn(s, minimum_charts)
+    assert len(charts) >= minimum_charts, f"{len(charts)} charts on the page, expected {minimum_charts}+"
+    blank = [c for c in charts if not c["kind"] or c["width"] <= 0 or c["height"] <= 0]
+    assert not blank, f"charts not drawn: {blank}"
+    assert not cell_errors(s), cell_errors(s)
+    assert not widget_errors(s), widget_errors(s)
+    assert not s.console_errors, s.console_errors
+    assert not s.dialogs, s.dialogs
+    return charts
+
+
+@pytest.fixture()
+def session(lab, browser):  # noqa: ANN001
+    opened = []
+
+    def open_(name: str):  # noqa: ANN202
+        s = open_notebook(browser, lab.url, name)
+        opened.append(s)
+        return s
+
+    yield open_
+    for s in opened:
+        s.page.close()
+    shutdown_kernels(lab.url)
+
+
+def test_01_investigate_incident(lab, session) -> None:  # noqa: ANN001
+    s = session("01_investigate_incident.ipynb")
+    run_all(s)
+    _record(lab, "01_run_all_s", round(s.seconds, 1))
+    charts = _check_page(s, minimum_charts=7)
+    titles = " | ".join(c["title"] for c in charts)
+    assert "Blame per agent" in titles and "Blame per step" in titles and "every move" in titles
+    page = s.page
+    ex = page.locator(f"{PANEL} .wb-incident-explorer").first
+    ex.scroll_into_view_if_needed()
+    options = ex.locator(".wb-run-list select option")
+    assert options.count() >= 5
+    assert ex.locator(".wb-timeline svg").first.bounding_box()["height"] > 50
+    screenshot_el(ex, lab.shots / "01_explorer.png")
+    # Selecting another run in the list updates the header, timeline and detail panel.
+    header = f"{PANEL} .wb-incident-explorer .wb-run-header"
+    times = []
+    for i in (2, 3, 4):
+        before = text(s, header)
+        value = options.nth(i).get_attribute("value")
+        t0 = time.perf_counter()
+        ex.locator(".wb-run-list select").select_option(value=value)
+        times.append(time.perf_counter() - t0 + wait_text_change(s, header, before))
+        assert text(s, header) != before
+    _record(lab, "select_run_to_header_ms", [round(t * 1000) for t in times])
+    # Clicking a move in the timeline chart reaches Python: the detail panel shows that step.
+    detail = f"{PANEL} .wb-incident-explorer .wb-step-detail"
+    before = text(s, detail)
+    bar = ex.locator(".wb-timeline svg .mark-rect path").first
+    bar.click(force=True)
+    took = wait_text_change(s, detail, before)
+    _record(lab, "click_step_to_detail_ms", round(took * 1000))
+    # Paging: the next page arrives from DuckDB and replaces the list.
+    label = f"{PANEL} .wb-incident-explorer .wb-page-label"
+    before = text(s, label)
+    t0 = time.perf_counter()
+    ex.locator("button.wb-next-page").first.click()
+    _record(lab, "next_page_to_list_ms", round((time.perf_counter() - t0 + wait_text_change(s, label, before)) * 1000))
+    assert text(s, label).startswith("page 2 of")
+    screenshot_el(ex, lab.shots / "01_explorer_page2.png")
+    assert not s.console_errors, s.console_errors
+    screenshot(s, lab.shots / "01_notebook.png")
+
+
+def test_02_tune_thresholds(lab, session) -> None:  # noqa: ANN001
+    s = session("02_tune_hitl_thresholds.ipynb")
+    run_all(s)
+    _record(lab, "02_run_all_s", round(s.seconds, 1))
+    _check_page(s, minimum_charts=4)
+    page = s.page
+    tuner = page.locator(f"{PANEL} .wb-threshold-tuner").first
+    tuner.scroll_into_view_if_needed()
+    rate = f"{PANEL} .wb-threshold-tuner .wb-escalation-rate"
+    handle = tuner.locator(".widget-slider .noUi-handle").first
+    track = tuner.locator(".widget-slider .noUi-base").first.bounding_box()
+    times, seen = [], {text(s, rate)}
+    for frac in (0.1, 0.3, 0.5, 0.7, 0.9, 0.2):   # drag the handle as a person does
+        before = text(s, rate)
+        box = handle.bounding_box()
+        page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        page.mouse.down()
+        t0 = time.perf_counter()
+        page.mouse.move(track["x"] + frac * track["width"], box["y"] + box["height"] / 2, steps=4)
+        page.mouse.up()
+        try:
+            times.append(time.perf_counter() - t0 + wait_text_change(s, rate, before, timeout=15))
+        except Exception:  # the drag's own continuous updates already showed the new rate
+            pass
+        page.wait_for_timeout(300)
+        seen.add(text(s, rate))
+    assert len(seen) >= 3, f"the escalation rate did not follow the slider: {seen}"
+    _record(lab, "slider_to_rate_ms", {"n": len(times), "median": round(statistics.median(times) * 1000),
+                                       "max": round(max(times) * 1000), "all": [round(t * 1000) for t in times]})
+    screenshot_el(tuner, lab.shots / "02_tuner.png")
+    assert not s.console_errors, s.console_errors
+
+
+def test_03_export_policy(lab, session) -> None:  # noqa: ANN001
+    s = session("03_export_policy.ipynb")
+    run_all(s)
+    _record(lab, "03_run_all_s", round(s.seconds, 1))
+    _check_page(s, minimum_charts=1)
+    body = s.page.locator(PANEL).first.inner_text()
+    assert "PolicyViolation" in body and "hitl:" in body
+    screenshot(s, lab.shots / "03_notebook.png")
+
+
+def test_log_text_shows_as_text_and_never_runs(lab, session) -> None:  # noqa: ANN001
+    nb = new_notebook(cells=[new_code_cell(c) for c in [
+        f"import sys\nsys.path.insert(0, {str(WIDGETS_TESTS)!r})\n"
+        "import workbench as wb\nfrom workbench import plots\n"
+        "from workbench.widgets import FindingsOverview, IncidentExplorer\n"
+        "from payload import add_payload_finding, payload_records\n"
+        "plots.enable_offline()\nws = wb.open()\nws.ingest(payload_records(), progress=False)\nadd_payload_finding(ws)",
+        "ex = IncidentExplorer(ws, snapshot=lambda r, s: '<img src=x onerror=alert(\"snapshot\")>')\n"
+        "ex.select_step('s0002')\nex",
+        "fo = FindingsOverview(ws)\nfo.drill('retry')\nfo",
+        "plots.timeline(plots.timeline_data(ws, 'xss-run'), plots.handoff_data(ws, 'xss-run'), title='xss')",
+    ]])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
+    nbformat.write(nb, lab.root / "xss.ipynb")
+    s = session("xss.ipynb")
+    run_all(s)
+    _check_page(s, minimum_charts=3)
+    page = s.page
+    detail = page.locator(f"{PANEL} .wb-step-detail").first.inner_text()
+    assert "<img src=x onerror=alert(1)>" in detail and "<svg onload=alert('error')>" in detail
+    assert "<img src=x onerror=alert(\"snapshot\")>" in detail
+    findings = page.locator(f"{PANEL} .wb-findings-overview").first.inner_text()
+    assert "<img src=x onerror=alert(1)>" in findings
+    injected = page.evaluate("() => document.querySelectorAll('img[src=\"x\"], svg[onload], script:not([src])').length")
+    scripts = page.evaluate("() => [...document.querySelectorAll('script:not([src])')].map(s => s.textContent)"
+                            ".filter(t => t.includes('alert('))")
+    assert not scripts and not s.dialogs, (scripts, s.dialogs)
+    assert injected == page.evaluate("() => document.querySelectorAll('script:not([src])').length")
+    page.locator(f"{PANEL} .wb-step-detail").first.scroll_into_view_if_needed()
+    page.wait_for_timeout(1500)   # an onerror handler would fire by now
+    assert not s.dialogs, s.dialogs
+    screenshot_el(page.locator(f"{PANEL} .wb-incident-explorer").first, lab.shots / "xss_explorer.png")
+
+
+def screenshot_el(locator, path: Path) -> None:  # noqa: ANN001
+    path.parent.mkdir(parents=True, exist_ok=True)
+    locator.screenshot(path=str(path))
+    print(f"screenshot: {path}", file=sys.stderr)
