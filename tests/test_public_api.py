@@ -32,3 +32,33 @@ def test_ruff_is_clean() -> None:
     ruff = shutil.which("ruff") or str(Path(sys.executable).parent / "ruff")
     out = subprocess.run([ruff, "check", "workbench", "tests", "bench"], cwd=ROOT, capture_output=True, text=True)
     assert out.returncode == 0, out.stdout[-3000:]
+
+
+def test_import_is_lazy() -> None:
+    """`import workbench` (and the CLI's parser) load none of the heavy dependencies."""
+    heavy = ("duckdb", "pandas", "numpy", "scipy", "sklearn", "ipywidgets", "altair")
+    code = ("import sys, workbench, workbench.exceptions, workbench.cli; workbench.cli.build_parser(); "
+            f"print(','.join(m for m in {heavy!r} if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
+    for name in wb.__all__:
+        assert name in dir(wb)
+
+
+def test_lazy_names_resolve_to_their_modules() -> None:
+    from workbench.replay import Intervention
+    from workbench.workspace import open as wb_open
+
+    assert wb.open is wb_open
+    assert wb.Intervention is Intervention
+    assert wb.sim.__name__ == "workbench.sim"
+    try:
+        wb.no_such_name  # noqa: B018
+    except AttributeError as exc:
+        assert "no_such_name" in str(exc)
+    else:
+        raise AssertionError("unknown attribute did not raise")
+
+
+def test_all_matches_the_lazy_table() -> None:
+    assert set(wb.__all__) == set(wb._LAZY) | {"__version__"}

@@ -1,45 +1,78 @@
-"""workbench: which agent, and which step, caused a multi-agent LLM run to fail — and how sure we are."""
+"""workbench: which agent, and which step, caused a multi-agent LLM run to fail — and how sure we are.
 
-from . import demo, sim
-from ._open_path import open_path
-from .attribution import (
-    Attribution,
-    BlameModel,
-    DecisiveStep,
-    ShapleyResult,
-    Verdict,
-    attribute,
-    evaluate_attribution,
-    shapley,
-)
-from .detect import DetectorConfig, detect, drift_delay, evaluate_detectors
-from .exceptions import (
-    FormatError,
-    IngestError,
-    InvalidParameterError,
-    ReadOnlyStoreError,
-    ReplayError,
-    SimulationError,
-    StoreError,
-    StoreLockedError,
-    WorkbenchError,
-)
-from .ingest._driver import IngestReport
-from .replay import Intervention, ReplayResult, TableReplay
-from .workspace import Workspace, open
+Names are imported on first use (PEP 562), so ``import workbench`` and light modules such as a runtime
+guard do not pay for duckdb, pandas, scipy or scikit-learn until something needs them.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import types
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
+# public name -> module that defines it (a name mapped to its own module path is a submodule)
+_LAZY: dict[str, str] = {
+    "Attribution": "workbench.attribution",
+    "BacktestReport": "workbench.policy._backtest",
+    "BlameModel": "workbench.attribution",
+    "DecisiveStep": "workbench.attribution",
+    "DetectorConfig": "workbench.detect",
+    "FormatError": "workbench.exceptions",
+    "Guard": "workbench.guard",
+    "IngestError": "workbench.exceptions",
+    "IngestReport": "workbench.ingest._driver",
+    "Intervention": "workbench.replay",
+    "InvalidParameterError": "workbench.exceptions",
+    "Policy": "workbench.policy",
+    "PolicyError": "workbench.exceptions",
+    "PolicyViolation": "workbench.exceptions",
+    "ReadOnlyStoreError": "workbench.exceptions",
+    "ReplayError": "workbench.exceptions",
+    "ReplayResult": "workbench.replay",
+    "ShapleyResult": "workbench.attribution",
+    "SimulationError": "workbench.exceptions",
+    "StoreError": "workbench.exceptions",
+    "StoreLockedError": "workbench.exceptions",
+    "TableReplay": "workbench.replay",
+    "ThresholdSweep": "workbench.thresholds",
+    "Verdict": "workbench.attribution",
+    "WorkbenchError": "workbench.exceptions",
+    "Workspace": "workbench.workspace",
+    "attribute": "workbench.attribution",
+    "available_signals": "workbench.thresholds",
+    "backtest": "workbench.policy._backtest",
+    "confidence_calibration": "workbench.thresholds",
+    "demo": "workbench.demo",
+    "detect": "workbench.detect._runner",
+    "drift_delay": "workbench.detect",
+    "evaluate_attribution": "workbench.attribution",
+    "evaluate_detectors": "workbench.detect",
+    "open": "workbench.workspace",
+    "open_path": "workbench._open_path",
+    "policy_from_findings": "workbench.policy._propose",
+    "shapley": "workbench.attribution",
+    "sim": "workbench.sim",
+    "sweep_thresholds": "workbench.thresholds",
+}
+
 __all__ = [
     "Attribution",
+    "BacktestReport",
     "BlameModel",
     "DecisiveStep",
     "DetectorConfig",
     "FormatError",
+    "Guard",
     "IngestError",
     "IngestReport",
     "Intervention",
     "InvalidParameterError",
+    "Policy",
+    "PolicyError",
+    "PolicyViolation",
     "ReadOnlyStoreError",
     "ReplayError",
     "ReplayResult",
@@ -48,11 +81,15 @@ __all__ = [
     "StoreError",
     "StoreLockedError",
     "TableReplay",
+    "ThresholdSweep",
     "Verdict",
     "WorkbenchError",
     "Workspace",
     "__version__",
     "attribute",
+    "available_signals",
+    "backtest",
+    "confidence_calibration",
     "demo",
     "detect",
     "drift_delay",
@@ -60,9 +97,26 @@ __all__ = [
     "evaluate_detectors",
     "open",
     "open_path",
+    "policy_from_findings",
     "shapley",
     "sim",
+    "sweep_thresholds",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'workbench' has no attribute {name!r}")
+    mod = importlib.import_module(module)
+    value = mod if module == f"workbench.{name}" else getattr(mod, name)
+    globals()[name] = value  # later look-ups skip __getattr__
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
+
 
 
 def load_ipython_extension(ipython: object) -> None:
@@ -70,3 +124,52 @@ def load_ipython_extension(ipython: object) -> None:
     from ._magics import load_ipython_extension as load
 
     load(ipython)
+
+class _Package(types.ModuleType):
+    # Importing the subpackage workbench.detect makes Python set the package attribute ``detect``
+    # to that module, hiding the function wb.detect; keep the function (the public API) instead.
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in _SHADOWED and isinstance(value, types.ModuleType):
+            value = getattr(value, name)
+        super().__setattr__(name, value)
+
+
+_SHADOWED = frozenset({"detect"})
+sys.modules[__name__].__class__ = _Package
+
+
+if TYPE_CHECKING:  # static checkers and IDEs see the eager imports
+    from . import demo, sim
+    from ._open_path import open_path
+    from .attribution import (
+        Attribution,
+        BlameModel,
+        DecisiveStep,
+        ShapleyResult,
+        Verdict,
+        attribute,
+        evaluate_attribution,
+        shapley,
+    )
+    from .detect import DetectorConfig, detect, drift_delay, evaluate_detectors
+    from .exceptions import (
+        FormatError,
+        IngestError,
+        InvalidParameterError,
+        PolicyError,
+        PolicyViolation,
+        ReadOnlyStoreError,
+        ReplayError,
+        SimulationError,
+        StoreError,
+        StoreLockedError,
+        WorkbenchError,
+    )
+    from .guard import Guard
+    from .ingest._driver import IngestReport
+    from .policy import Policy
+    from .policy._backtest import BacktestReport, backtest
+    from .policy._propose import policy_from_findings
+    from .replay import Intervention, ReplayResult, TableReplay
+    from .thresholds import ThresholdSweep, available_signals, confidence_calibration, sweep_thresholds
+    from .workspace import Workspace, open

@@ -10,6 +10,8 @@ The tree::
     │   └── ReadOnlyStoreError  a write on a Parquet export or a read-only store
     ├── SimulationError      a bad simulator argument or intervention
     ├── ReplayError          a replay could not be carried out
+    ├── PolicyError          a policy file or document that does not match the policy schema
+    ├── PolicyViolation      the runtime guard stopped a step (names the rule, the value and the limit)
     └── InvalidParameterError  an estimator parameter with a value it cannot use (also a ValueError)
 
 Bad *records* never raise: they go to the ``quarantine`` table.
@@ -52,3 +54,16 @@ class ReplayError(WorkbenchError):
 
 class InvalidParameterError(WorkbenchError, ValueError):
     """An estimator parameter has a value it cannot use (named, with the value, in the message)."""
+
+
+class PolicyError(WorkbenchError, ValueError):
+    """A policy document does not match the schema (the message names the field path)."""
+
+
+class PolicyViolation(WorkbenchError):
+    """The runtime guard stopped a step: ``rule``, ``value`` and ``limit`` say why."""
+
+    def __init__(self, message: str, rule: str = "", value: object = None, limit: object = None,
+                 run_id: str | None = None) -> None:
+        super().__init__(message)
+        self.rule, self.value, self.limit, self.run_id = rule, value, limit, run_id

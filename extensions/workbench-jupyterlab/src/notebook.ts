@@ -39,9 +39,12 @@ export function fileCells(path: string): Cell[] {
     },
     {
       cell_type: 'code',
-      source: `import workbench as wb\n\nws = wb.open_path(${name})\nws`
+      source:
+        'import workbench as wb\n' +
+        'from workbench.widgets import IncidentExplorer\n\n' +
+        `ws = wb.open_path(${name})\nws`
     },
-    { cell_type: 'code', source: 'wb.IncidentExplorer(ws)' }
+    { cell_type: 'code', source: 'IncidentExplorer(ws)' }
   ];
 }
 
@@ -58,7 +61,8 @@ export function demoCells(): Cell[] {
     {
       cell_type: 'code',
       source:
-        'import workbench as wb\n\n' +
+        'import workbench as wb\n' +
+        'from workbench.widgets import IncidentExplorer\n\n' +
         '# Stored beside this notebook on first use, opened as it is afterwards.\n' +
         'ws = wb.demo.open_demo("workbench-demo.duckdb")\nws'
     },
@@ -66,7 +70,7 @@ export function demoCells(): Cell[] {
       cell_type: 'code',
       source:
         '# The simulated system can be re-run, so the explorer can compute attributions.\n' +
-        'wb.IncidentExplorer(ws, replay=wb.demo.demo_replay())'
+        'IncidentExplorer(ws, replay=wb.demo.demo_replay())'
     }
   ];
 }

@@ -1,0 +1,97 @@
+"""Driving a notebook in JupyterLab the way a person does: open it, Run All, look at the page."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PANEL = ".jp-NotebookPanel:not(.lm-mod-hidden)"
+
+# Every code cell has run (a number in its prompt), none is still queued or running.
+_ALL_RAN = """() => {
+  const panel = document.querySelector('%s');
+  if (!panel) return false;
+  const prompts = [...panel.querySelectorAll('.jp-CodeCell .jp-InputArea-prompt')].map(p => p.textContent.trim());
+  return prompts.length > 0 && prompts.every(t => /^\\[\\d+\\]:$/.test(t));
+}""" % PANEL
+
+# Every chart on the page: its drawing surface and the box it occupies on screen.
+_CHARTS = """() => [...document.querySelectorAll('%s .vega-embed')].map(e => {
+  const s = e.querySelector('svg.marks, canvas.marks') || e.querySelector('svg, canvas');
+  const r = s ? s.getBoundingClientRect() : {width: 0, height: 0};
+  const marks = s && s.tagName.toLowerCase() === 'svg' ? s.querySelectorAll('path, rect, line, text, circle').length : -1;
+  return {kind: s ? s.tagName.toLowerCase() : null, width: r.width, height: r.height, marks: marks,
+          title: (e.querySelector('.role-title-text') || {}).textContent || ''};
+})""" % PANEL
+
+
+@dataclass
+class Session:
+    """One open notebook: what the console and dialogs said while it ran."""
+
+    page: object
+    console_errors: list[str] = field(default_factory=list)
+    dialogs: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def open_notebook(browser, url: str, name: str) -> Session:  # noqa: ANN001
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    s = Session(page)
+    page.on("console", lambda m: s.console_errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: s.console_errors.append(f"pageerror: {e}"))
+
+    def on_dialog(d) -> None:  # noqa: ANN001
+        s.dialogs.append(f"{d.type}: {d.message}")
+        d.dismiss()
+
+    page.on("dialog", on_dialog)
+    page.goto(f"{url}/lab/tree/{name}?reset")
+    # The idle indicator shows before any kernel exists; a Run All sent then is lost.
+    page.wait_for_selector("text=(ipykernel) | Idle", timeout=120_000)
+    return s
+
+
+def run_all(s: Session, timeout: float = 600) -> None:
+    page = s.page
+    t0 = time.monotonic()
+    page.click(".lm-MenuBar-itemLabel:text-is('Run')")
+    page.click(".lm-Menu-itemLabel:text-is('Run All Cells')")
+    page.wait_for_function(_ALL_RAN, timeout=timeout * 1000, polling=500)
+    page.wait_for_selector("text=(ipykernel) | Idle", timeout=timeout * 1000)
+    s.seconds = time.monotonic() - t0
+
+
+def charts(s: Session) -> list[dict]:
+    return s.page.evaluate(_CHARTS)
+
+
+def wait_charts_drawn(s: Session, minimum: int, timeout: float = 60) -> list[dict]:
+    """Charts draw asynchronously after their cell finished: wait until ``minimum`` are there."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = charts(s)
+        drawn = [c for c in found if c["kind"] and c["width"] > 0 and c["height"] > 0]
+        if (len(found) >= minimum and len(drawn) == len(found)) or time.monotonic() > deadline:
+            return found
+        s.page.wait_for_timeout(500)
+
+
+def cell_errors(s: Session) -> list[str]:
+    return s.page.eval_on_selector_all(
+        f"{PANEL} .jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr'],"
+        f" {PANEL} .jp-RenderedText[data-mime-type='application/vnd.jupyter.error']",
+        "els => els.map(e => e.textContent.slice(0, 500))")
+
+
+def widget_errors(s: Session) -> list[str]:
+    return s.page.eval_on_selector_all(f"{PANEL} .jp-OutputArea-output",
+                                       "els => els.map(e => e.textContent).filter(t => /Error displaying widget|"
+                                       "model not found|Failed to load model/.test(t))")
+
+
+def screenshot(s: Session, path: Path, full: bool = True) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    s.page.screenshot(path=str(path), full_page=full)
+    return path

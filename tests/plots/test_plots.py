@@ -1,0 +1,108 @@
+"""Charts: aggregated in DuckDB, drawn by pure functions, saved offline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import altair as alt
+import pandas as pd
+import pytest
+
+import workbench as wb
+from workbench import plots
+
+
+def _failed(ws: wb.Workspace) -> str:
+    return ws.sql("SELECT run_id FROM runs WHERE outcome = 'failure' ORDER BY run_id LIMIT 1").fetchall()[0][0]
+
+
+def test_timeline_data_marks_findings(ws: wb.Workspace) -> None:
+    run = ws.sql("SELECT run_id FROM findings WHERE detector = 'cascade' AND severity = 'info' "
+                 "ORDER BY run_id LIMIT 1").fetchall()[0][0]
+    td = plots.timeline_data(ws, run)
+    steps = ws.steps(run)
+    moves = steps[steps.kind.isin(["llm", "tool", "handoff", "human", "retriever", "other"])]
+    assert td.step_id.tolist() == moves.step_id.tolist()
+    downstream = set(ws.sql("SELECT step_id FROM findings WHERE run_id = ? AND detector = 'cascade' "
+                            "AND severity = 'info'", params=[run]).fetchnumpy()["step_id"])
+    assert set(td.loc[td.built_on_fault, "step_id"]) == downstream & set(td.step_id)
+    assert len(plots.timeline_data(ws, run, max_steps=3)) == 3
+
+
+def test_histogram_is_aggregated_and_complete(ws: wb.Workspace) -> None:
+    h = plots.histogram_data(ws, "entropy", bins=20)
+    assert len(h) <= 40 and set(h.outcome) <= {"success", "failure"}
+    expected = ws.sql("SELECT count(*) FROM steps s JOIN runs r USING (run_id) WHERE s.entropy IS NOT NULL "
+                      "AND r.outcome IN ('success', 'failure')").fetchall()[0][0]
+    assert h.n.sum() == expected
+    one = plots.histogram_data(ws, "entropy", bins=20, agent="pricer")
+    assert 0 < one.n.sum() < expected
+
+
+def test_inputs_never_become_sql(ws: wb.Workspace) -> None:
+    with pytest.raises(ValueError, match="signal must be one of"):
+        plots.histogram_data(ws, "entropy FROM steps; DROP TABLE runs; --")
+    with pytest.raises(ValueError, match="bins"):
+        plots.histogram_data(ws, "entropy", bins=0)
+    assert plots.histogram_data(ws, "entropy", agent="x' OR '1'='1").empty
+    assert plots.timeline_data(ws, "x' OR '1'='1").empty
+    assert ws.count("runs") == 120
+
+
+def test_agent_series_and_change_points(ws: wb.Workspace) -> None:
+    s = plots.agent_series(ws, buckets=10)
+    assert set(s.columns) >= {"agent", "t", "runs", *plots.AGENT_METRICS}
+    assert s.groupby("agent").size().max() <= 10
+    # every run is counted once per agent that acted in it
+    per_agent = ws.sql("SELECT agent, count(DISTINCT run_id) AS n FROM steps WHERE agent IS NOT NULL "
+                       "GROUP BY agent").df().set_index("agent")["n"]
+    assert s.groupby("agent")["runs"].sum().sort_index().tolist() == per_agent.sort_index().tolist()
+    cp = plots.change_points(ws)
+    assert list(cp.columns) == ["agent", "since", "severity", "detail", "run_id"]
+    assert cp.since.notna().all()
+
+
+def test_every_chart_builds_and_saves(ws: wb.Workspace, system: wb.sim.ProcurementSystem, tmp_path: Path) -> None:
+    run = _failed(ws)
+    wb.attribute(ws, run, system.replay)
+    values, facts = plots.stored_attribution(ws, run)
+    assert facts is not None and facts["culprit"] == values.iloc[0]["player"]
+    sweep = pd.DataFrame({"threshold": [0.1, 0.5, 0.9], "escalation_rate": [0.9, 0.4, 0.05],
+                          "recall": [1.0, 0.7, 0.1], "cost": [30.0, 20.0, 45.0]})
+    charts = {
+        "timeline": plots.timeline(plots.timeline_data(ws, run), plots.handoff_data(ws, run),
+                                   decisive_step=facts["decisive_step"], title=run),
+        "blame": plots.blame_bars(values),
+        "hist": plots.histogram(plots.histogram_data(ws, "confidence"), "confidence", threshold=0.5),
+        "calibration": plots.calibration(plots.calibration_data(ws)),
+        "drift": plots.drift_over_time(plots.agent_series(ws), "confidence", plots.change_points(ws)),
+        "detectors": plots.detector_bars(plots.detector_counts(ws)),
+        "sweep": plots.sweep_curve(sweep, current=0.5),
+        "cost": plots.cost_curve(sweep, current=0.5),
+    }
+    for name, chart in charts.items():
+        spec = chart.to_dict()
+        assert spec["$schema"].startswith("https://vega.github.io/schema/vega-lite/v")
+        png = plots.save(chart, tmp_path / f"{name}.png")
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        page = plots.save(chart, tmp_path / f"{name}.html").read_text()
+        assert "cdn.jsdelivr" not in page and "vegaEmbed" in page  # Vega inlined: opens offline
+    timeline = charts["timeline"].to_dict()
+    assert [p["name"] for p in timeline["params"]] == ["step"]
+    assert "decisive step" in str(timeline)
+
+
+def test_charts_refuse_unaggregated_data() -> None:
+    big = pd.DataFrame({"player": [f"p{i}" for i in range(6000)], "blame": 0.0})
+    with pytest.raises(ValueError, match="aggregate in DuckDB"):
+        plots.blame_bars(big)
+    with pytest.raises(ValueError, match="missing"):
+        plots.sweep_curve(pd.DataFrame({"threshold": [1.0]}))
+    with pytest.raises(ValueError, match=r"\.png"):
+        plots.save(plots.blame_bars(big.head(2)), "chart.txt")
+
+
+def test_widget_is_offline() -> None:
+    chart = plots.widget(alt.Chart(pd.DataFrame({"a": [1]})).mark_point().encode(x="a:Q"))
+    assert isinstance(chart, alt.JupyterChart) and alt.JupyterChart._is_offline
+    assert "cdn.jsdelivr" not in alt.JupyterChart._esm

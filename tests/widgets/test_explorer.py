@@ -1,0 +1,128 @@
+"""IncidentExplorer and the run list, without a browser: paging, filters, selection, attribution."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import ipywidgets as w
+import pytest
+from payload import AGENT, PAYLOAD
+
+import workbench as wb
+from workbench.widgets import IncidentExplorer, RunFilter, count_runs, run_page
+
+
+def _html_values(widget: w.Widget) -> list[str]:
+    out = []
+    stack = [widget]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, (w.HTML, w.HTMLMath)):
+            out.append(x.value)
+        stack.extend(getattr(x, "children", ()))
+    return out
+
+
+def test_pages_cover_every_run_once_in_order(ws: wb.Workspace) -> None:
+    flt = RunFilter(outcome="failure")
+    total = count_runs(ws, flt)
+    expected = ws.runs(outcome="failure").run_id.tolist()
+    assert total == len(expected) > 10
+    pages = [run_page(ws, flt, p, 7) for p in range(-(-total // 7))]
+    assert [r for pg in pages for r in pg.run_id] == expected
+    assert run_page(ws, flt, 99, 7).empty
+
+
+def test_filters(ws: wb.Workspace, system: wb.sim.ProcurementSystem) -> None:
+    flagged = set(ws.sql("SELECT run_id FROM findings WHERE detector = 'retry' AND severity <> 'info'")
+                  .fetchnumpy()["run_id"])
+    got = run_page(ws, RunFilter(detector="retry"), 0, 1000)
+    assert set(got.run_id) == flagged and (got.hits > 0).all()
+    assert all("retry" in d for d in got.detectors)
+    first = ws.sql("SELECT min(started_at)::DATE FROM runs").fetchall()[0][0]
+    day = run_page(ws, RunFilter(since=first, until=first + timedelta(days=1)), 0, 1000)
+    assert 0 < len(day) < 120 and (day.started_at.dt.date == first).all()
+    run = got[got.outcome == "failure"].run_id.iloc[0]
+    culprit = wb.attribute(ws, run, system.replay).verdict.culprit
+    assert culprit is not None
+    mine = run_page(ws, RunFilter(culprit=culprit), 0, 1000)
+    assert run in set(mine.run_id) and (mine.culprit == culprit).all()
+
+
+def test_filter_values_are_parameters(ws: wb.Workspace) -> None:
+    assert count_runs(ws, RunFilter(system="x' OR '1'='1")) == 0
+    assert count_runs(ws, RunFilter(detector="retry' OR 1=1 --")) == 0
+    with pytest.raises(ValueError, match="outcome"):
+        RunFilter(outcome="failure' OR '1'='1")
+    with pytest.raises(ValueError, match="since"):
+        RunFilter(since="2026-01-01; DROP TABLE runs")
+    with pytest.raises(ValueError, match="page"):
+        run_page(ws, RunFilter(), -1)
+
+
+def test_explorer_lists_pages_and_shows_a_run(ws: wb.Workspace) -> None:
+    ex = IncidentExplorer(ws, filters={"outcome": "failure"}, page_size=5)
+    total = count_runs(ws, RunFilter(outcome="failure"))
+    assert ex.page_label.value == f"page 1 of {-(-total // 5)} · {total:,} runs"
+    assert len(ex.runs.options) == 5 and ex.run_id == ex.runs.options[0][1]
+    assert ex.run_id in ex.header.value and ex.timeline.chart is not None
+    assert ex.step.value is not None and ex.step.value in ex.detail.value
+    first = ex.run_id
+    ex.next.click()
+    assert ex.page == 1 and ex.run_id != first and ex.page_label.value.startswith("page 2 of")
+    ex.prev.click()
+    assert ex.page == 0 and ex.prev.disabled
+    ex.outcome.value = "success"
+    assert ex.page == 0 and ex.total == count_runs(ws, RunFilter(outcome="success"))
+    assert "page_query" in ex.latency_ms and "run" in ex.latency_ms
+
+
+def test_selecting_a_run_and_a_step_reach_python(ws: wb.Workspace) -> None:
+    ex = IncidentExplorer(ws, filters={"outcome": "failure"}, page_size=5)
+    other = ex.runs.options[2][1]
+    ex.runs.value = other                       # what a click in the list does
+    assert ex.run_id == other and other in ex.header.value
+    target = ex.steps.step_id.iloc[-1]
+    # What the browser sends when a move is clicked in the timeline: the Vega point selection.
+    ex.timeline._vl_selections = {"step": {"value": {"vlPoint": {"or": [{"step_id": target}]}}, "store": []}}
+    assert ex.step_id == target and ex.step.value == target
+    assert re.search(rf"<td>{target}</td>", ex.detail.value)
+
+
+def test_compute_attribution_with_progress(ws: wb.Workspace, system: wb.sim.ProcurementSystem) -> None:
+    run = ws.sql("SELECT r.run_id FROM runs r WHERE outcome = 'failure' AND NOT EXISTS "
+                 "(SELECT 1 FROM attributions a WHERE a.run_id = r.run_id) ORDER BY run_id DESC LIMIT 1").fetchall()[0][0]
+    ex = IncidentExplorer(ws, replay=system.replay, filters={"outcome": "failure"})
+    ex.show_run(run)
+    assert "No replay attribution stored" in ex.verdict.value and not ex.blame_box.children
+    res = ex.compute_attribution()
+    assert ex.progress.value == ex.progress.max > 0
+    assert f"<b>{res.verdict.culprit}</b>" in ex.verdict.value and len(ex.blame_box.children) == 1
+    if res.verdict.decisive_step:
+        assert "decisive step" in str(ex.timeline.chart.to_dict())
+    without = IncidentExplorer(ws)
+    assert without.compute.disabled
+    with pytest.raises(ValueError, match="replay"):
+        without.compute_attribution()
+
+
+def test_blame_model_shown_beside_replay(ws: wb.Workspace) -> None:
+    model = wb.BlameModel(n_estimators=20).fit(ws)
+    ex = IncidentExplorer(ws, blame_model=model, filters={"outcome": "failure"})
+    pred = model.predict(ws, [ex.run_id]).iloc[0]
+    assert "Log-only BlameModel" in ex.verdict.value and f"<b>{pred['agent']}</b>" in ex.verdict.value
+
+
+def test_log_text_is_escaped_everywhere(xss_ws: wb.Workspace) -> None:
+    ex = IncidentExplorer(xss_ws, snapshot=lambda r, s: PAYLOAD)
+    assert ex.run_id == "xss-run"
+    seen = []
+    for step in [o[1] for o in ex.step.options]:
+        ex.select_step(step)
+        seen += _html_values(ex)
+    html = "\n".join(seen)
+    for raw in (PAYLOAD, AGENT, "<script>", "<svg onload", "<b>plan</b>"):
+        assert raw not in html
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html and "&lt;script&gt;alert(&#x27;input&#x27;)" in html
+    assert any(AGENT in label for label, _ in ex.step.options)  # option labels are text, shown as such

@@ -1,0 +1,230 @@
+"""The runtime Guard: a policy enforced around each step of a live agent system.
+
+It runs inside someone else's process, so it imports nothing heavy (no duckdb, pandas, numpy or
+Jupyter), keeps bounded memory per run, is safe to call from many threads at once, and costs a few
+microseconds per step (``bench/guard.py``). Its decisions come from the same core as
+:func:`workbench.backtest`, so the guard does in production what the backtest said it would.
+
+Examples
+--------
+>>> from workbench.policy import Policy, Budgets
+>>> guard = Guard(Policy(budgets=Budgets(max_tool_calls_run=1)))
+>>> guard.before_step("r1", "pricer", "tool", tool="get_price", args={"sku": "A"}).action
+'allow'
+>>> guard.before_step("r1", "pricer", "tool", tool="get_price", args={"sku": "B"})
+Traceback (most recent call last):
+...
+workbench.exceptions.PolicyViolation: run 'r1', agent 'pricer': max_tool_calls_run is 2, the limit is 1
+"""
+
+from __future__ import annotations
+
+import contextvars
+import functools
+import logging
+import os
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from .exceptions import PolicyViolation
+from .policy._core import ALLOW, Core, Decision, RunState
+from .policy._model import Policy
+
+__all__ = ["Escalation", "Guard", "PolicyViolation"]
+
+_log = logging.getLogger("workbench.guard")
+_current_run: contextvars.ContextVar[str | None] = contextvars.ContextVar("workbench_guard_run", default=None)
+
+
+@dataclass(frozen=True)
+class Escalation:
+    """What the escalation hook receives: the run, the agent, and the HITL rule that fired."""
+
+    run_id: str
+    agent: str | None
+    kind: str | None
+    tool: str | None
+    rule: str
+    value: float
+    limit: float
+
+
+class Guard:
+    """Enforce a :class:`~workbench.policy.Policy` around the steps of running agents.
+
+    Parameters
+    ----------
+    policy : Policy or path
+        The policy, or a YAML / JSON file holding one (validated against the schema).
+    on_escalate : callable, optional
+        Called with an :class:`Escalation` when a HITL rule fires (outside the guard's lock). Without
+        one, escalations are logged and returned.
+    max_runs : int
+        Runs remembered at once; the least recently used run is forgotten beyond this (call
+        :meth:`end_run` when a run finishes to free it at once).
+    clock : callable
+        Seconds since the epoch, used when a step gives no ``started_at`` / ``ended_at``.
+    """
+
+    def __init__(self, policy: Policy | str | os.PathLike[str],
+                 on_escalate: Callable[[Escalation], Any] | None = None,
+                 max_runs: int = 10_000, clock: Callable[[], float] = time.time) -> None:
+        if not isinstance(policy, Policy):
+            text = os.fspath(policy)
+            policy = Policy.from_json(text) if text.lower().endswith(".json") else Policy.from_yaml(text)
+        if max_runs < 1:
+            raise ValueError(f"max_runs must be >= 1 (got {max_runs})")
+        self.policy = policy
+        self.on_escalate = on_escalate
+        self.max_runs = max_runs
+        self._clock = clock
+        self._core = Core(policy)
+        self._runs: OrderedDict[str, RunState] = OrderedDict()
+        self._lock = threading.Lock()
+
+    # -- the two calls around a step ---------------------------------------------------------
+    def before_step(self, run_id: str, agent: str | None, kind: str | None, tool: str | None = None,
+                    args: Any = None, *, depth: int | None = None,
+                    started_at: float | None = None) -> Decision:
+        """Check a step before it runs. Raises :class:`PolicyViolation` when a breaker, budget or
+        loop limit is past (and for every later step of that run); else returns the decision."""
+        when = self._clock() if started_at is None else started_at
+        with self._lock:
+            decision = self._core.before(self._state(run_id), agent, kind, tool, args, depth, when)
+        if decision.action == "cut":
+            raise _violation(run_id, agent, decision)
+        return decision
+
+    def after_step(self, run_id: str, agent: str | None, kind: str | None, tool: str | None = None,
+                   args: Any = None, *, status: str = "ok", latency_ms: float | None = None,
+                   confidence: float | None = None, entropy: float | None = None,
+                   tokens_in: int | None = None, tokens_out: int | None = None, cost: float | None = None,
+                   ended_at: float | None = None) -> Decision:
+        """Record how a step ended. Raises :class:`PolicyViolation` past a latency limit; calls the
+        escalation hook when a HITL rule fires; returns the decision."""
+        when = self._clock() if ended_at is None else ended_at
+        signals = {"confidence": confidence, "entropy": entropy, "tokens_in": tokens_in,
+                   "tokens_out": tokens_out, "cost": cost}
+        with self._lock:
+            decision = self._core.after(self._state(run_id), agent, kind, tool, args, status, latency_ms,
+                                        when, signals)
+        if decision is ALLOW:
+            return decision
+        if decision.action == "cut":
+            raise _violation(run_id, agent, decision)
+        event = Escalation(run_id, agent, kind, tool, decision.rule or "", float(decision.value or 0.0),
+                           float(decision.limit or 0.0))
+        if self.on_escalate is not None:
+            self.on_escalate(event)
+        else:
+            _log.warning("escalate run %r (agent %r): %s", run_id, agent, decision)
+        return decision
+
+    # -- conveniences ------------------------------------------------------------------------
+    @contextmanager
+    def step(self, run_id: str | None, agent: str | None, kind: str | None, tool: str | None = None,
+             args: Any = None, *, depth: int | None = None) -> Iterator[StepScope]:
+        """``with guard.step(run_id, "pricer", "tool", tool="get_price", args=a) as s:`` checks before,
+        times the block, and records it after (status ``error`` when it raised). Set ``s.confidence``,
+        ``s.entropy``, ``s.tokens_in`` … inside the block to hand signals over."""
+        run = self._run_id(run_id)
+        scope = StepScope()
+        started = self._clock()
+        self.before_step(run, agent, kind, tool, args, depth=depth, started_at=started)
+        status = "ok"
+        try:
+            yield scope
+        except PolicyViolation:
+            raise
+        except BaseException:
+            status = "error"
+            raise
+        finally:
+            ended = self._clock()
+            # A step that raised is recorded as an error; a violation from after_step then wins.
+            scope.decision = self.after_step(
+                run, agent, kind, tool, args, status=status, latency_ms=(ended - started) * 1000.0,
+                confidence=scope.confidence, entropy=scope.entropy, tokens_in=scope.tokens_in,
+                tokens_out=scope.tokens_out, cost=scope.cost, ended_at=ended)
+
+    def wrap(self, agent: str | None, kind: str = "tool", tool: str | None = None) -> Callable[[Any], Any]:
+        """Decorator: guard every call of a function as one step of the current run (set with
+        :meth:`run`); the call's keyword arguments are the step's arguments."""
+        def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
+            name = tool or (fn.__name__ if kind == "tool" else None)
+
+            @functools.wraps(fn)
+            def guarded(*args: Any, **kwargs: Any) -> Any:
+                call_args = kwargs or (list(args) if args else None)
+                with self.step(None, agent, kind, name, call_args):
+                    return fn(*args, **kwargs)
+            return guarded
+        return decorate
+
+    @contextmanager
+    def run(self, run_id: str) -> Iterator[str]:
+        """``with guard.run(run_id):`` makes ``run_id`` the current run of :meth:`wrap` and
+        :meth:`step` (``run_id=None``) in this thread or task, and ends the run on exit."""
+        token = _current_run.set(run_id)
+        try:
+            yield run_id
+        finally:
+            _current_run.reset(token)
+            self.end_run(run_id)
+
+    def end_run(self, run_id: str) -> None:
+        """Forget a finished run."""
+        with self._lock:
+            self._runs.pop(run_id, None)
+
+    def active_runs(self) -> int:
+        """Runs the guard currently remembers."""
+        with self._lock:
+            return len(self._runs)
+
+    def __repr__(self) -> str:
+        return f"<Guard {self.policy}>"
+
+    # -- internals ---------------------------------------------------------------------------
+    def _state(self, run_id: str) -> RunState:
+        runs = self._runs
+        st = runs.get(run_id)
+        if st is None:
+            st = runs[run_id] = self._core.new_run()
+            if len(runs) > self.max_runs:
+                runs.popitem(last=False)
+        else:
+            runs.move_to_end(run_id)
+        return st
+
+    @staticmethod
+    def _run_id(run_id: str | None) -> str:
+        run = run_id if run_id is not None else _current_run.get()
+        if run is None:
+            raise ValueError("no run: pass run_id, or call inside `with guard.run(run_id):`")
+        return run
+
+
+class StepScope:
+    """Signals a guarded block hands over (and the decision after it)."""
+
+    __slots__ = ("confidence", "entropy", "tokens_in", "tokens_out", "cost", "decision")
+
+    def __init__(self) -> None:
+        self.confidence: float | None = None
+        self.entropy: float | None = None
+        self.tokens_in: int | None = None
+        self.tokens_out: int | None = None
+        self.cost: float | None = None
+        self.decision: Decision = ALLOW
+
+
+def _violation(run_id: str, agent: str | None, d: Decision) -> PolicyViolation:
+    value = f"{d.value:g}" if isinstance(d.value, float) else str(d.value)
+    return PolicyViolation(f"run {run_id!r}, agent {agent!r}: {d.rule} is {value}, the limit is {d.limit}",
+                           rule=d.rule or "", value=d.value, limit=d.limit, run_id=run_id)

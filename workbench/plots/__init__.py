@@ -1,0 +1,58 @@
+"""Charts of a workspace: data aggregated in DuckDB (``*_data``), drawn by pure functions.
+
+Example::
+
+    import workbench as wb
+    from workbench import plots
+    plots.enable_offline()                       # charts draw offline, any number per page
+    chart = plots.timeline(plots.timeline_data(ws, run_id))
+    plots.save(chart, "timeline.png")            # or .html / .svg
+"""
+
+from ._charts import (
+    blame_bars,
+    calibration,
+    cost_curve,
+    detector_bars,
+    drift_over_time,
+    histogram,
+    sweep_curve,
+    timeline,
+)
+from ._data import (
+    AGENT_METRICS,
+    SIGNALS,
+    agent_series,
+    calibration_data,
+    change_points,
+    detector_counts,
+    handoff_data,
+    histogram_data,
+    stored_attribution,
+    timeline_data,
+)
+from ._render import enable_offline, save, widget
+
+__all__ = [
+    "AGENT_METRICS",
+    "SIGNALS",
+    "agent_series",
+    "blame_bars",
+    "calibration",
+    "calibration_data",
+    "change_points",
+    "cost_curve",
+    "detector_bars",
+    "detector_counts",
+    "drift_over_time",
+    "enable_offline",
+    "handoff_data",
+    "histogram",
+    "histogram_data",
+    "save",
+    "stored_attribution",
+    "sweep_curve",
+    "timeline",
+    "timeline_data",
+    "widget",
+]

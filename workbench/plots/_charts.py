@@ -1,0 +1,232 @@
+"""Pure functions: query results in, altair charts out. No I/O, no workspace access.
+
+Inputs are the frames of :mod:`workbench.plots._data` (or the same columns from anywhere). Text
+from logs reaches a chart only as data, which Vega renders as SVG text nodes, never as markup.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import altair as alt
+import pandas as pd
+
+KIND_COLORS = {"llm": "#4c78a8", "tool": "#59a14f", "handoff": "#b07aa1", "human": "#edc948",
+               "retriever": "#76b7b2", "other": "#9d9d9d"}
+OUTCOME_COLORS = {"success": "#59a14f", "failure": "#e15759"}
+MAX_MARKS = 5000
+
+
+def _check(df: pd.DataFrame, columns: Sequence[str], what: str) -> None:
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise ValueError(f"{what} needs columns {list(columns)}; missing {missing}")
+    if len(df) > MAX_MARKS:
+        raise ValueError(f"{what}: {len(df)} rows is more than {MAX_MARKS} marks; aggregate in DuckDB first")
+
+
+def timeline(steps: pd.DataFrame, handoffs: pd.DataFrame | None = None, decisive_step: str | None = None,
+             title: str = "", width: int = 720, select: bool = True) -> alt.VConcatChart:
+    """One lane per agent, a bar per move coloured by kind, hand-offs as arrows between lanes,
+    flagged moves outlined red and moves built on a fault hatched amber, the decisive step marked;
+    below it confidence and entropy along the run. Clicking a move selects it (param ``step``)."""
+    _check(steps, ["step_id", "agent", "kind", "started_at", "ended_at", "flagged", "built_on_fault"], "timeline")
+    data = steps.assign(agent=steps["agent"].fillna("(none)"),
+                        decisive=steps["step_id"].eq(decisive_step) if decisive_step else False)
+    lanes = list(dict.fromkeys(data["agent"]))
+    x = alt.X("started_at:T", title=None, axis=alt.Axis(format="%H:%M:%S"))
+    y = alt.Y("agent:N", sort=lanes, title=None)
+    pick = alt.selection_point(name="step", fields=["step_id"], on="click", empty=False)
+    base = alt.Chart(data)
+    bars = base.mark_bar(height=16, cornerRadius=2).encode(
+        x=x, x2="ended_at:T", y=y,
+        color=alt.Color("kind:N", title="move", scale=alt.Scale(domain=list(KIND_COLORS),
+                                                                 range=list(KIND_COLORS.values()))),
+        opacity=alt.condition("datum.built_on_fault", alt.value(0.45), alt.value(1.0)),
+        stroke=alt.condition("datum.flagged", alt.value("#d62728"), alt.value(None)),
+        strokeWidth=alt.condition(pick, alt.value(4), alt.value(2)),
+        tooltip=["step_id:N", "agent:N", "kind:N", "name:N", "status:N",
+                 alt.Tooltip("latency_ms:Q", format=",.0f"), "detectors:N"],
+    )
+    if select:
+        bars = bars.add_params(pick)
+    cascade = base.transform_filter("datum.built_on_fault").mark_tick(
+        color="#f28e2b", thickness=3, size=20).encode(x=x, y=y)
+    errors = base.transform_filter("datum.status == 'error'").mark_point(
+        shape="cross", color="#d62728", size=60, filled=True).encode(x=x, y=y)
+    layers = [bars, cascade, errors]
+    if handoffs is not None and len(handoffs):
+        arrows = alt.Chart(handoffs.assign(t1=handoffs["t1"].fillna(handoffs["t0"]))).mark_rule(
+            color="#b07aa1", strokeDash=[4, 2]).encode(
+            x="t0:T", x2="t1:T", y=alt.Y("src_agent:N", sort=lanes), y2="dst_agent:N",
+            tooltip=["src_step:N", "dst_step:N", "src_agent:N", "dst_agent:N"])
+        heads = alt.Chart(handoffs.assign(t1=handoffs["t1"].fillna(handoffs["t0"]))).mark_point(
+            shape="triangle-down", color="#b07aa1", filled=True, size=40).encode(
+            x="t1:T", y=alt.Y("dst_agent:N", sort=lanes))
+        layers += [arrows, heads]
+    if decisive_step and bool(data["decisive"].any()):
+        mark = base.transform_filter("datum.decisive")
+        layers += [mark.mark_rule(color="#d62728", strokeWidth=2).encode(x=x),
+                   mark.mark_text(text="decisive step", dy=-4, dx=4, align="left", baseline="bottom",
+                                  color="#d62728", fontWeight="bold").encode(x=x, y=alt.value(0))]
+    head = alt.TitleParams(title or "timeline", anchor="start", subtitle=(
+        "red outline: a detector points here · faded with amber ticks: built on a fault · red ✕: error"
+        " · dashed: hand-off · click a move to inspect it"))
+    lanes_chart = alt.layer(*layers).properties(width=width, height=max(60, 28 * len(lanes)), title=head)
+    present = [c for c in ("confidence", "entropy") if c in data.columns]
+    signals = data.melt(id_vars=["step_id", "started_at", "agent"], value_vars=present,
+                        var_name="signal", value_name="value").dropna(subset=["value"])
+    if signals.empty:
+        return alt.vconcat(lanes_chart)
+    line = alt.Chart(signals).mark_line(point=True).encode(
+        x=alt.X("started_at:T", title="time", axis=alt.Axis(format="%H:%M:%S")), y=alt.Y("value:Q", title=None),
+        color=alt.Color("signal:N", scale=alt.Scale(domain=["confidence", "entropy"],
+                                                    range=["#4c78a8", "#e15759"])),
+        tooltip=["step_id:N", "agent:N", "signal:N", alt.Tooltip("value:Q", format=".3f")],
+    ).properties(width=width, height=90, title="confidence and entropy of LLM moves")
+    return alt.vconcat(lanes_chart, line).resolve_scale(color="independent")
+
+
+def blame_bars(values: pd.DataFrame, title: str = "Blame per agent", width: int = 420,
+               player_title: str | None = None) -> alt.LayerChart:
+    """Blame per player (agent or step) as bars with their confidence interval."""
+    _check(values, ["player", "blame"], "blame_bars")
+    data = values.assign(blame_low=values.get("blame_low", values["blame"]),
+                         blame_high=values.get("blame_high", values["blame"]))
+    y = alt.Y("player:N", sort="-x", title=player_title)
+    bars = alt.Chart(data).mark_bar().encode(
+        x=alt.X("blame:Q", title="blame (share of the failure it explains)"), y=y,
+        color=alt.condition("datum.blame > 0", alt.value("#e15759"), alt.value("#9d9d9d")),
+        tooltip=["player:N", alt.Tooltip("blame:Q", format=".3f"), alt.Tooltip("blame_low:Q", format=".3f"),
+                 alt.Tooltip("blame_high:Q", format=".3f")])
+    errs = alt.Chart(data).mark_errorbar(ticks=True).encode(x="blame_low:Q", x2="blame_high:Q", y=y)
+    return alt.layer(bars, errs).properties(width=width, height=max(60, 24 * len(data)), title=title)
+
+
+def sweep_curve(table: pd.DataFrame, current: float | None = None, x: str = "escalation_rate",
+                y: str = "recall", title: str = "Escalation rate vs failures caught",
+                width: int = 360, live: bool = False) -> alt.LayerChart:
+    """The trade-off of a threshold sweep (one row per threshold), with the current point.
+
+    ``live=True`` draws the current point from the chart params ``cur_x`` / ``cur_y``, so a widget
+    moves it by setting ``JupyterChart.params`` instead of redrawing the chart."""
+    _check(table, ["threshold", x, y], "sweep_curve")
+    line = alt.Chart(table).mark_line(color="#4c78a8").encode(
+        x=alt.X(f"{x}:Q", title="share of runs escalated", axis=alt.Axis(format="%")),
+        y=alt.Y(f"{y}:Q", title="share of failures caught", axis=alt.Axis(format="%")),
+        order="threshold:Q",
+        tooltip=[alt.Tooltip("threshold:Q", format=".3f"), alt.Tooltip(f"{x}:Q", format=".1%"),
+                 alt.Tooltip(f"{y}:Q", format=".1%")])
+    layers = [line]
+    if live:
+        row = _nearest(table, current)
+        cx = alt.param(name="cur_x", value=None if row is None else float(row[x]))
+        cy = alt.param(name="cur_y", value=None if row is None else float(row[y]))
+        layers.append(alt.Chart(pd.DataFrame({"k": [0]})).transform_calculate(cx="cur_x", cy="cur_y")
+                      .transform_filter("isValid(datum.cx) && isValid(datum.cy)")
+                      .mark_point(size=140, filled=True, color="#e15759")
+                      .encode(x="cx:Q", y="cy:Q").add_params(cx, cy))
+    elif current is not None:
+        layers.append(alt.Chart(table.iloc[[_nearest_index(table, current)]]).mark_point(
+            size=140, filled=True, color="#e15759").encode(x=f"{x}:Q", y=f"{y}:Q"))
+    return alt.layer(*layers).properties(width=width, height=240, title=title)
+
+
+def _nearest_index(table: pd.DataFrame, t: float) -> int:
+    return int((table["threshold"] - t).abs().to_numpy().argmin())
+
+
+def _nearest(table: pd.DataFrame, t: float | None) -> pd.Series | None:
+    return None if t is None or table.empty else table.iloc[_nearest_index(table, t)]
+
+
+def _threshold_rule(current: float | None, live: bool, color: str) -> list:
+    """The current threshold as a vertical rule: static, or from the chart param ``threshold``."""
+    if live:
+        # Params keep one type: a number, shown only while ``show_threshold`` is 1.
+        p = alt.param(name="threshold", value=0.0 if current is None else float(current))
+        show = alt.param(name="show_threshold", value=0.0 if current is None else 1.0)
+        return [alt.Chart(pd.DataFrame({"k": [0]})).transform_calculate(t="threshold")
+                .transform_filter("show_threshold > 0").mark_rule(color=color, strokeDash=[4, 3], strokeWidth=2)
+                .encode(x="t:Q").add_params(p, show)]
+    if current is None:
+        return []
+    return [alt.Chart(pd.DataFrame({"t": [current]})).mark_rule(color=color, strokeDash=[4, 3], strokeWidth=2)
+            .encode(x="t:Q")]
+
+
+def cost_curve(table: pd.DataFrame, current: float | None = None, cost: str = "cost",
+               title: str = "Expected cost per threshold", width: int = 360, live: bool = False) -> alt.LayerChart:
+    """Expected cost against the threshold, its minimum marked, and the current threshold (a
+    chart param ``threshold`` with ``live=True``)."""
+    _check(table, ["threshold", cost], "cost_curve")
+    line = alt.Chart(table).mark_line(color="#4c78a8").encode(
+        x=alt.X("threshold:Q", title="threshold"), y=alt.Y(f"{cost}:Q", title="expected cost"),
+        tooltip=[alt.Tooltip("threshold:Q", format=".3f"), alt.Tooltip(f"{cost}:Q", format=",.1f")])
+    best = table.loc[[table[cost].idxmin()]] if len(table) else table
+    layers = [line, alt.Chart(best).mark_point(shape="diamond", size=140, color="#59a14f", filled=True).encode(
+        x="threshold:Q", y=f"{cost}:Q", tooltip=[alt.Tooltip("threshold:Q", format=".3f")]),
+        alt.Chart(best).mark_text(text="minimum", dy=14, color="#59a14f").encode(x="threshold:Q", y=f"{cost}:Q")]
+    layers += _threshold_rule(current, live, "#e15759")
+    return alt.layer(*layers).properties(width=width, height=240, title=title)
+
+
+def histogram(bins: pd.DataFrame, signal: str = "value", threshold: float | None = None,
+              width: int = 360, live: bool = False) -> alt.LayerChart:
+    """Counts per bin by run outcome (from ``histogram_data``), with the threshold as a rule."""
+    _check(bins, ["outcome", "bin_start", "bin_end", "n"], "histogram")
+    bars = alt.Chart(bins).mark_bar(opacity=0.6, binSpacing=0).encode(
+        x=alt.X("bin_start:Q", title=signal, bin="binned"), x2="bin_end:Q",
+        y=alt.Y("n:Q", title="steps", stack=None),
+        color=alt.Color("outcome:N", title="run outcome", scale=alt.Scale(domain=list(OUTCOME_COLORS),
+                                                                          range=list(OUTCOME_COLORS.values()))),
+        tooltip=["outcome:N", alt.Tooltip("bin_start:Q", format=".3f"), alt.Tooltip("n:Q", format=",")])
+    layers = [bars, *_threshold_rule(threshold, live, "#333")]
+    return alt.layer(*layers).properties(width=width, height=200, title=f"{signal} of steps by run outcome")
+
+
+def calibration(table: pd.DataFrame, width: int = 260) -> alt.LayerChart:
+    """Mean confidence against the observed success rate per bin; the diagonal is perfect."""
+    _check(table, ["mean_confidence", "success_rate"], "calibration")
+    count = next((c for c in ("n", "steps") if c in table.columns), None)
+    diag = alt.Chart(pd.DataFrame({"p": [0.0, 1.0]})).mark_line(color="#9d9d9d", strokeDash=[3, 3]).encode(
+        x="p:Q", y="p:Q")
+    pts = alt.Chart(table).mark_line(point=True, color="#4c78a8").encode(
+        x=alt.X("mean_confidence:Q", title="mean step confidence", scale=alt.Scale(domain=[0, 1])),
+        y=alt.Y("success_rate:Q", title="runs that succeeded", scale=alt.Scale(domain=[0, 1])),
+        tooltip=[alt.Tooltip("mean_confidence:Q", format=".2f"), alt.Tooltip("success_rate:Q", format=".1%"),
+                 *([alt.Tooltip(f"{count}:Q", format=",")] if count else [])])
+    return alt.layer(diag, pts).properties(width=width, height=220, title="Calibration of confidence")
+
+
+def drift_over_time(series: pd.DataFrame, metric: str, changes: pd.DataFrame | None = None,
+                    width: int = 640) -> alt.LayerChart:
+    """One line per agent of ``metric`` over time buckets, with the drift tests' change points."""
+    _check(series, ["agent", "t", metric], "drift_over_time")
+    lines = alt.Chart(series).mark_line(point=alt.OverlayMarkDef(size=16)).encode(
+        x=alt.X("t:T", title=None), y=alt.Y(f"{metric}:Q", title=metric.replace("_", " ")),
+        color=alt.Color("agent:N"),
+        tooltip=["agent:N", "t:T", alt.Tooltip(f"{metric}:Q", format=".3g"), "runs:Q"])
+    layers = [lines]
+    if changes is not None and len(changes.dropna(subset=["since"])):
+        ch = changes.dropna(subset=["since"])
+        layers += [alt.Chart(ch).mark_rule(strokeDash=[5, 3], strokeWidth=2).encode(
+            x="since:T", color=alt.Color("agent:N"), tooltip=["agent:N", "since:T", "severity:N", "detail:N"]),
+            alt.Chart(ch).mark_text(align="left", dx=3, dy=8, fontWeight="bold").encode(
+                x="since:T", y=alt.value(0), text="agent:N", color=alt.Color("agent:N"))]
+    return alt.layer(*layers).properties(width=width, height=220,
+                                         title=f"{metric.replace('_', ' ')} per agent (dashed: change points)")
+
+
+def detector_bars(counts: pd.DataFrame, width: int = 420) -> alt.Chart:
+    """Runs flagged per detector, stacked by severity; click a bar to select it (param ``detector``)."""
+    _check(counts, ["detector", "severity", "runs"], "detector_bars")
+    pick = alt.selection_point(name="detector", fields=["detector"], on="click", empty=False)
+    sev = {"critical": "#d62728", "warning": "#f28e2b", "info": "#9ecae9"}
+    return alt.Chart(counts).mark_bar().encode(
+        x=alt.X("runs:Q", title="runs flagged"), y=alt.Y("detector:N", sort="-x", title=None),
+        color=alt.Color("severity:N", scale=alt.Scale(domain=list(sev), range=list(sev.values()))),
+        opacity=alt.condition(pick, alt.value(1.0), alt.value(0.75)),
+        tooltip=["detector:N", "severity:N", "runs:Q", "findings:Q"],
+    ).add_params(pick).properties(width=width, height=max(80, 26 * counts["detector"].nunique()),
+                                  title="Runs flagged per detector")

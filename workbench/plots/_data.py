@@ -1,0 +1,88 @@
+"""Query results the charts draw, aggregated in DuckDB so a chart never carries more than a few
+thousand marks, whatever the size of the store. Every value is a bound parameter."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from importlib import resources
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+if TYPE_CHECKING:
+    from ..workspace import Workspace
+
+SIGNALS = ("confidence", "entropy", "latency_ms", "tokens_in", "tokens_out", "cost", "depth")
+AGENT_METRICS = ("confidence", "entropy", "latency_ms", "error_rate", "tool_calls", "failure_rate")
+MAX_STEPS = 2000
+
+
+@cache
+def _sql(name: str) -> str:
+    return resources.files("workbench.plots").joinpath("sql", f"{name}.sql").read_text(encoding="utf-8")
+
+
+def _bins(bins: int) -> int:
+    if not isinstance(bins, int) or isinstance(bins, bool) or not 1 <= bins <= 1000:
+        raise ValueError(f"bins must be an integer in [1, 1000] (got {bins!r})")
+    return bins
+
+
+def timeline_data(ws: Workspace, run_id: str, max_steps: int = MAX_STEPS) -> pd.DataFrame:
+    """The moves of ``run_id`` in order with ``flagged`` / ``built_on_fault`` / ``detectors``
+    from the findings table (at most ``max_steps`` of them)."""
+    return ws.con.execute(_sql("timeline"), {"run_id": run_id, "max_steps": int(max_steps)}).df()
+
+
+def handoff_data(ws: Workspace, run_id: str, max_steps: int = MAX_STEPS) -> pd.DataFrame:
+    """Hand-offs between agents of ``run_id``: source and destination agent and time."""
+    return ws.con.execute(_sql("handoffs"), {"run_id": run_id, "max_steps": int(max_steps)}).df()
+
+
+def histogram_data(ws: Workspace, signal: str = "entropy", bins: int = 30, agent: str | None = None) -> pd.DataFrame:
+    """Counts of a step signal per bin and run outcome (columns outcome, bin_start, bin_end, n)."""
+    if signal not in SIGNALS:
+        raise ValueError(f"signal must be one of {SIGNALS} (got {signal!r})")
+    return ws.con.execute(_sql("histogram"), {"signal": signal, "bins": _bins(bins), "agent": agent}).df()
+
+
+def calibration_data(ws: Workspace, bins: int = 10) -> pd.DataFrame:
+    """Mean step confidence against the success rate of those steps' runs, per confidence bin."""
+    return ws.con.execute(_sql("calibration"), {"bins": _bins(bins)}).df()
+
+
+def agent_series(ws: Workspace, buckets: int = 40) -> pd.DataFrame:
+    """Per agent and time bucket: runs and the mean of every metric in ``AGENT_METRICS``."""
+    return ws.con.execute(_sql("agent_series"), {"buckets": _bins(buckets)}).df()
+
+
+def detector_counts(ws: Workspace) -> pd.DataFrame:
+    """Findings and distinct runs per detector and severity."""
+    return ws.con.execute(_sql("detector_counts")).df()
+
+
+def change_points(ws: Workspace) -> pd.DataFrame:
+    """The drift detector's findings as change points: agent, since (timestamp), severity, detail."""
+    return ws.con.execute(
+        "SELECT agent, try_cast(json_extract_string(attributes, '$.since') AS TIMESTAMP) AS since, "
+        "severity, detail, run_id FROM findings WHERE detector = 'drift' ORDER BY agent, since").df()
+
+
+def stored_attribution(ws: Workspace, run_id: str) -> tuple[pd.DataFrame, dict | None]:
+    """The newest replay attribution stored for ``run_id`` over agents: blame per player with
+    bounds (player, blame, blame_low, blame_high, method) and its verdict row's facts (culprit,
+    confidence, ambiguous, decisive_step), or an empty frame and None."""
+    rows = ws.con.execute(_sql("stored_attribution"), [run_id]).df()
+    if rows.empty:
+        return rows, None
+    verdict = rows[rows["unit"] == "verdict"]
+    values = rows[rows["unit"] == "agent"].drop(columns=["unit", "params"]).reset_index(drop=True)
+    facts = None
+    if len(verdict):
+        v = verdict.iloc[0]
+        params = json.loads(v["params"]) if isinstance(v["params"], str) else {}
+        facts = {"culprit": v["player"] or None, "confidence": float(v["blame"]),
+                 "ambiguous": bool(params.get("ambiguous", False)), "decisive_step": params.get("decisive_step"),
+                 "method": v["method"]}
+    return values, facts

@@ -1,0 +1,28 @@
+-- Per agent and time bucket: the mean of each behaviour the drift detector tests, over the runs
+-- started in the bucket ($buckets equal-width buckets between the first and the last run).
+WITH per_run AS (
+    SELECT s.run_id, s.agent, min(r.started_at) AS t,
+           count(*) FILTER (WHERE s.kind = 'tool') AS tool_calls,
+           sum(s.latency_ms) FILTER (WHERE s.kind IN ('llm', 'tool')) AS latency_ms,
+           avg(CASE WHEN s.status = 'error' THEN 1.0 ELSE 0.0 END) AS error_rate,
+           avg(s.confidence) AS confidence,
+           avg(s.entropy) AS entropy,
+           any_value(CASE WHEN r.outcome = 'failure' THEN 1.0 WHEN r.outcome = 'success' THEN 0.0 END) AS failure_rate
+    FROM steps s JOIN runs r ON r.run_id = s.run_id
+    WHERE s.agent IS NOT NULL AND r.started_at IS NOT NULL
+    GROUP BY s.run_id, s.agent
+), span AS (
+    SELECT min(t) AS lo, greatest(epoch(max(t)) - epoch(min(t)), 1e-6) AS width FROM per_run
+), bucketed AS (
+    SELECT p.*, least(floor((epoch(p.t) - epoch(span.lo)) / span.width * $buckets), $buckets - 1) AS b,
+           span.lo, span.width
+    FROM per_run p, span
+)
+SELECT agent,
+       to_timestamp(epoch(any_value(lo)) + (b + 0.5) * any_value(width) / $buckets)::TIMESTAMP AS t,
+       count(*) AS runs,
+       avg(tool_calls) AS tool_calls, avg(latency_ms) AS latency_ms, avg(error_rate) AS error_rate,
+       avg(confidence) AS confidence, avg(entropy) AS entropy, avg(failure_rate) AS failure_rate
+FROM bucketed
+GROUP BY agent, b
+ORDER BY agent, t

@@ -1,0 +1,24 @@
+-- One step signal ($signal picks the column: no SQL text is built from it) binned in DuckDB by run
+-- outcome, optionally of one agent: the browser receives at most bins × 2 rows whatever the store's size.
+WITH v AS (
+    SELECT CASE $signal
+               WHEN 'confidence' THEN s.confidence
+               WHEN 'entropy' THEN s.entropy
+               WHEN 'latency_ms' THEN s.latency_ms
+               WHEN 'tokens_in' THEN s.tokens_in
+               WHEN 'tokens_out' THEN s.tokens_out
+               WHEN 'cost' THEN s.cost
+               WHEN 'depth' THEN s.depth
+           END::DOUBLE AS x,
+           r.outcome
+    FROM steps s JOIN runs r USING (run_id)
+    WHERE r.outcome IN ('success', 'failure') AND ($agent IS NULL OR s.agent = $agent)
+), w AS (SELECT * FROM v WHERE x IS NOT NULL AND isfinite(x)),
+r AS (SELECT min(x) AS lo, greatest(max(x) - min(x), 1e-12) AS span FROM w)
+SELECT outcome,
+       r.lo + least(floor((x - r.lo) / r.span * $bins), $bins - 1) * r.span / $bins AS bin_start,
+       r.lo + (least(floor((x - r.lo) / r.span * $bins), $bins - 1) + 1) * r.span / $bins AS bin_end,
+       count(*) AS n
+FROM w, r
+GROUP BY ALL
+ORDER BY outcome, bin_start

@@ -1,0 +1,11 @@
+-- The newest replay attribution of one run over agents (Shapley or ablation) and its verdict row.
+WITH latest AS (
+    SELECT method FROM attributions
+    WHERE run_id = $1 AND unit = 'agent' AND (method LIKE 'shapley%' OR method = 'ablation')
+    ORDER BY created_at DESC LIMIT 1
+)
+SELECT a.unit, a.target AS player, a.value AS blame, coalesce(a.ci_low, a.value) AS blame_low,
+       coalesce(a.ci_high, a.value) AS blame_high, a.method, a.params::VARCHAR AS params
+FROM attributions a JOIN latest USING (method)
+WHERE a.run_id = $1 AND a.unit IN ('agent', 'verdict')
+ORDER BY a.unit, a.value DESC

@@ -1,0 +1,221 @@
+"""Backtest: what a policy would have done to the runs in a store, had it been in force.
+
+The store's steps go through the same decision core as the runtime Guard, run by run in ``seq``
+order (``before`` then ``after`` for each step), so the backtest and the guard decide alike.
+A failed run counts as *prevented* when the policy cut or escalated it at or before its decisive
+step (the earliest labelled culprit step) — anywhere in the run when no step is labelled. Runs
+whose outcome is unknown are left out, and the report says how many.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any
+
+import pandas as pd
+from tqdm.auto import tqdm
+
+from ._core import Core
+from ._model import Policy
+
+_STEPS_SQL = resources.files(__package__).joinpath("sql/backtest_steps.sql").read_text("utf-8")
+_RUNS_SQL = resources.files(__package__).joinpath("sql/backtest_runs.sql").read_text("utf-8")
+_BATCH = 50_000
+
+
+@dataclass
+class BacktestReport:
+    """What a policy would have done: per run, per rule and in total.
+
+    Attributes
+    ----------
+    runs : DataFrame
+        One row per evaluated run: outcome, ``decision`` (``cut`` / ``escalated`` / ``allowed``), the
+        step and rule of the cut and of the first escalation, the decisive step, whether a failure
+        was prevented (``prevented``) or a success lost (``lost``), and what the cut saved.
+    table : DataFrame
+        Per rule (the rule that intervened first in a run) and a ``total`` row.
+    summary : dict
+        Runs, failures, failures prevented and their share, review rate, successes lost, excluded.
+    steps : DataFrame or None
+        With ``steps=True``: every step's decision (``run_id, step_id, seq, phase, action, rule``).
+    """
+
+    policy: Policy
+    runs: pd.DataFrame
+    table: pd.DataFrame
+    summary: dict[str, Any]
+    steps: pd.DataFrame | None = field(default=None, repr=False)
+
+    def meets(self, prevented: float = 0.5, review_rate: float = 0.1) -> bool:
+        """Whether at least ``prevented`` of the failures are prevented at a review rate under
+        ``review_rate``."""
+        s = self.summary
+        return bool(s["prevented_share"] >= prevented and s["review_rate"] < review_rate)
+
+    def __repr__(self) -> str:
+        s = self.summary
+        return (f"<BacktestReport {s['runs']} runs ({s['failures']} failed, {s['excluded_unknown']} unknown "
+                f"left out): prevented {s['prevented']} ({s['prevented_share']:.0%}), review rate "
+                f"{s['review_rate']:.1%}, cut {s['cut_rate']:.1%}, successes lost {s['successes_lost']}>")
+
+    def _repr_html_(self) -> str:
+        return f"<p>{html.escape(repr(self))}</p>" + self.table.to_html(index=False, escape=True)
+
+
+def backtest(policy: Policy, ws: Any, runs: list[str] | None = None, steps: bool = False,
+             progress: bool | None = None) -> BacktestReport:
+    """Replay a store's history through ``policy``: which runs it would have cut (where),
+    escalated (where) or let through, and what that prevents, loses and saves.
+
+    Parameters
+    ----------
+    policy : Policy
+    ws : Workspace
+    runs : list of str, optional
+        Only these runs (all by default).
+    steps : bool
+        Also keep every step's decision (``report.steps``), for comparison with a Guard.
+    progress : bool, optional
+        Show a progress bar (default: above 200,000 steps).
+    """
+    if not isinstance(policy, Policy):
+        raise TypeError(f"policy must be a workbench Policy (got {type(policy).__name__})")
+    con = ws.con.cursor()
+    try:
+        con.execute("CREATE OR REPLACE TEMP TABLE _bt_scope (run_id VARCHAR)")
+        if runs is not None:
+            con.executemany("INSERT INTO _bt_scope VALUES (?)", [[r] for r in runs])
+        scoped = runs is not None
+        info = {r[0]: r[1:] for r in con.execute(_RUNS_SQL, [scoped]).fetchall()}
+        n_steps = sum(int(v[3] or 0) for v in info.values() if v[0] in ("success", "failure"))
+        bar = tqdm(total=n_steps, unit="step", desc="backtest",
+                   disable=not (progress if progress is not None else n_steps > 200_000))
+        cur = con.execute(_STEPS_SQL, [scoped])
+        rows, step_rows = _replay(Core(policy), cur, info, bar, steps)
+        bar.close()
+    finally:
+        con.close()
+    frame = pd.DataFrame(rows, columns=_RUN_COLUMNS)
+    excluded = sum(1 for v in info.values() if v[0] not in ("success", "failure"))
+    report = BacktestReport(policy, frame, _table(frame, policy), _summary(frame, excluded),
+                            pd.DataFrame(step_rows, columns=_STEP_COLUMNS) if steps else None)
+    return report
+
+
+_RUN_COLUMNS = ["run_id", "outcome", "decision", "rule", "cut_step", "cut_rule", "escalate_step",
+                "escalate_rule", "escalations", "decisive_step", "intervened_at", "prevented", "lost",
+                "saved_tool_calls", "saved_tokens", "saved_cost", "saved_latency_ms"]
+_STEP_COLUMNS = ["run_id", "step_id", "seq", "phase", "action", "rule"]
+
+
+def _replay(core: Core, cur: Any, info: dict[str, tuple], bar: Any, keep_steps: bool
+            ) -> tuple[list[tuple], list[tuple]]:
+    out: list[tuple] = []
+    step_rows: list[tuple] = []
+    current: str | None = None
+    acc: dict[str, Any] = {}
+
+    def finish() -> None:
+        if current is None:
+            return
+        outcome, decisive_seq, decisive_step, _, run_end = info[current]
+        first = min((x for x in (acc["cut_seq"], acc["esc_seq"]) if x is not None), default=None)
+        if acc["cut_seq"] is not None and (acc["esc_seq"] is None or acc["cut_seq"] <= acc["esc_seq"]):
+            rule = acc["cut_rule"]
+        else:
+            rule = acc["esc_rule"]
+        in_time = first is not None and (decisive_seq is None or first <= decisive_seq)
+        decision = "cut" if acc["cut_step"] else "escalated" if acc["esc_step"] else "allowed"
+        saved_latency = (max(0.0, (run_end - acc["cut_at"]) * 1000.0)
+                         if acc["cut_at"] is not None and run_end is not None else 0.0)
+        out.append((current, outcome, decision, rule, acc["cut_step"], acc["cut_rule"], acc["esc_step"],
+                    acc["esc_rule"], acc["escalations"], decisive_step,
+                    acc["cut_step"] if rule == acc["cut_rule"] and acc["cut_step"] else acc["esc_step"],
+                    bool(outcome == "failure" and in_time), bool(outcome == "success" and acc["cut_step"]),
+                    acc["saved_calls"], acc["saved_tokens"], acc["saved_cost"], saved_latency))
+
+    state = None
+    while True:
+        batch = cur.fetchmany(_BATCH)
+        if not batch:
+            break
+        for (run_id, step_id, seq, agent, kind, tool, args, depth, t0, t1, latency, status, conf, ent,
+             tin, tout, cost) in batch:
+            if run_id != current:
+                finish()
+                current = run_id
+                state = core.new_run()
+                acc = {"cut_seq": None, "cut_step": None, "cut_rule": None, "cut_at": None, "esc_seq": None,
+                       "esc_step": None, "esc_rule": None, "escalations": 0, "saved_calls": 0,
+                       "saved_tokens": 0, "saved_cost": 0.0}
+            if state.cut is not None:     # after a cut: what the run would not have spent
+                acc["saved_calls"] += kind == "tool"
+                acc["saved_tokens"] += (tin or 0) + (tout or 0)
+                acc["saved_cost"] += cost or 0.0
+                continue
+            d = core.before(state, agent, kind, tool, args, depth, t0)
+            if keep_steps:
+                step_rows.append((run_id, step_id, seq, "before", d.action, d.rule))
+            if d.action == "cut":
+                acc.update(cut_seq=seq, cut_step=step_id, cut_rule=d.rule, cut_at=t0)
+                acc["saved_calls"] += kind == "tool"
+                acc["saved_tokens"] += (tin or 0) + (tout or 0)
+                acc["saved_cost"] += cost or 0.0
+                continue
+            d = core.after(state, agent, kind, tool, args, status, latency, t1,
+                           {"confidence": conf, "entropy": ent, "tokens_in": tin, "tokens_out": tout,
+                            "cost": cost})
+            if keep_steps:
+                step_rows.append((run_id, step_id, seq, "after", d.action, d.rule))
+            if d.action == "cut":
+                acc.update(cut_seq=seq, cut_step=step_id, cut_rule=d.rule, cut_at=t1)
+            elif d.action == "escalate":
+                acc["escalations"] += 1
+                if acc["esc_step"] is None:
+                    acc.update(esc_seq=seq, esc_step=step_id, esc_rule=d.rule)
+        bar.update(len(batch))
+    finish()
+    return out, step_rows
+
+
+def _table(frame: pd.DataFrame, policy: Policy) -> pd.DataFrame:
+    names = [n for n, _ in policy.rules()]
+    rows = []
+    for name in [*names, "total"]:
+        part = frame if name == "total" else frame[frame["rule"] == name]
+        fail = part["outcome"] == "failure"
+        rows.append({
+            "rule": name,
+            "limit": dict(policy.rules()).get(name) if name != "total" else None,
+            "runs_cut": int((part["decision"] == "cut").sum()),
+            "runs_escalated": int((part["escalate_step"].notna()).sum()),
+            "failures_prevented": int(part["prevented"].sum()),
+            "failures_caught_late": int((fail & part["intervened_at"].notna() & ~part["prevented"]).sum()),
+            "successes_lost": int(part["lost"].sum()),
+            "false_escalations": int(((part["outcome"] == "success") & part["escalate_step"].notna()).sum()),
+            "tool_calls_saved": int(part["saved_tool_calls"].sum()),
+            "tokens_saved": int(part["saved_tokens"].sum()),
+            "latency_saved_s": round(float(part["saved_latency_ms"].sum()) / 1000.0, 1),
+        })
+    return pd.DataFrame(rows)
+
+
+def _summary(frame: pd.DataFrame, excluded: int) -> dict[str, Any]:
+    n = len(frame)
+    failures = int((frame["outcome"] == "failure").sum())
+    prevented = int(frame["prevented"].sum())
+    escalated = int(frame["escalate_step"].notna().sum())
+    cut = int((frame["decision"] == "cut").sum())
+    return {
+        "runs": n, "failures": failures, "excluded_unknown": excluded,
+        "prevented": prevented, "prevented_share": prevented / failures if failures else 0.0,
+        "reviews": escalated, "review_rate": escalated / n if n else 0.0,
+        "cut": cut, "cut_rate": cut / n if n else 0.0,
+        "successes_lost": int(frame["lost"].sum()),
+        "tool_calls_saved": int(frame["saved_tool_calls"].sum()),
+        "tokens_saved": int(frame["saved_tokens"].sum()),
+        "latency_saved_s": float(frame["saved_latency_ms"].sum()) / 1000.0,
+    }

@@ -1,0 +1,295 @@
+"""The Policy: breakers, budgets, loop limits and HITL rules, with a version and provenance.
+
+Pure Python (no numpy, pandas or duckdb): the runtime guard imports it inside someone else's agent
+process. Every document read from YAML or JSON is validated against ``policy.schema.json`` (shipped in
+the package) with ``jsonschema``; the first error names the field path and what was wrong.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, field, fields, replace
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from ..exceptions import PolicyError
+
+SCHEMA_ID = "workbench.policy/v1"
+
+# Signals a HITL rule can read at the end of a step. Columns of the step, or counts kept per run.
+STEP_SIGNALS = ("confidence", "entropy", "latency_ms", "tokens_in", "tokens_out", "cost")
+RUNNING_SIGNALS = ("tool_calls", "retries", "depth", "handoffs")
+SIGNALS = STEP_SIGNALS + RUNNING_SIGNALS
+# Low confidence is the warning sign; for every other signal a high value is.
+LOW_IS_BAD = frozenset({"confidence"})
+
+
+def default_direction(signal: str) -> str:
+    """``"below"`` for confidence (escalate when it drops), ``"above"`` for every other signal."""
+    return "below" if signal in LOW_IS_BAD else "above"
+
+
+@dataclass(frozen=True)
+class Breakers:
+    """Circuit breakers: a step past one of these limits is cut (``None`` = no limit)."""
+
+    max_depth: int | None = None
+    max_handoffs: int | None = None
+    max_step_latency_ms: float | None = None
+    max_run_latency_ms: float | None = None
+
+
+@dataclass(frozen=True)
+class Budgets:
+    """Tool-call budgets per run and per agent within a run; retries of one failing call."""
+
+    max_tool_calls_run: int | None = None
+    max_tool_calls_agent: int | None = None
+    max_retries: int | None = None
+
+
+@dataclass(frozen=True)
+class Loops:
+    """Loop limits.
+
+    ``max_repeats``: how many times a tool call (same agent, tool, whitespace- and case-normalised
+    arguments) that already succeeded may be made again within the last ``window`` tool calls.
+    ``max_pingpong``: agent turns alternating between the same two agents with no successful tool
+    call in between (A→B→A is 2 exchanges).
+    """
+
+    max_repeats: int | None = None
+    window: int = 20
+    max_pingpong: int | None = None
+
+
+@dataclass(frozen=True)
+class HitlRule:
+    """Escalate to a human when ``signal`` crosses ``threshold`` (``direction`` ``above``: value >=
+    threshold; ``below``: value <= threshold), for steps of ``agent`` (``None``: every agent)."""
+
+    signal: str
+    threshold: float
+    direction: str = ""
+    agent: str | None = None
+
+    def __post_init__(self) -> None:
+        if not self.direction:
+            object.__setattr__(self, "direction", default_direction(self.signal))
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where a policy came from: the store, the runs, the sweep or findings, and when."""
+
+    created_at: str | None = None
+    created_by: str | None = None
+    store: str | None = None
+    runs: int | None = None
+    failures: int | None = None
+    source: str | None = None
+    sweep: dict[str, Any] | None = None
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Policy:
+    """A guard policy: breakers, budgets, loop limits and HITL rules, versioned and with provenance.
+
+    Examples
+    --------
+    >>> p = Policy(breakers=Breakers(max_depth=6), hitl=(HitlRule("confidence", 0.5),))
+    >>> Policy.from_yaml(p.to_yaml()) == p
+    True
+    """
+
+    version: str = "1"
+    name: str | None = None
+    breakers: Breakers = field(default_factory=Breakers)
+    budgets: Budgets = field(default_factory=Budgets)
+    loops: Loops = field(default_factory=Loops)
+    hitl: tuple[HitlRule, ...] = ()
+    provenance: Provenance = field(default_factory=Provenance)
+
+    def __post_init__(self) -> None:
+        # Validation of objects built in Python goes through the same schema as files do.
+        object.__setattr__(self, "hitl", tuple(self.hitl))
+        validate(self.to_dict())
+
+    # -- dict form ---------------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """The document form (what YAML and JSON hold), ``schema`` key first."""
+        prov = {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(self.provenance).items()}
+        return {
+            "schema": SCHEMA_ID,
+            "version": self.version,
+            "name": self.name,
+            "breakers": asdict(self.breakers),
+            "budgets": asdict(self.budgets),
+            "loops": asdict(self.loops),
+            "hitl": [asdict(r) for r in self.hitl],
+            "provenance": prov,
+        }
+
+    @classmethod
+    def from_dict(cls, doc: Any, where: str = "policy") -> Policy:
+        """Build a policy from its document form, validated against the schema first."""
+        validate(doc, where)
+        def part(kind: type, key: str) -> Any:
+            return kind(**doc.get(key) or {})
+        prov = dict(doc.get("provenance") or {})
+        prov["notes"] = tuple(prov.get("notes") or ())
+        return cls(version=str(doc.get("version", "1")), name=doc.get("name"),
+                   breakers=part(Breakers, "breakers"), budgets=part(Budgets, "budgets"),
+                   loops=part(Loops, "loops"),
+                   hitl=tuple(HitlRule(**r) for r in doc.get("hitl") or ()),
+                   provenance=Provenance(**prov))
+
+    # -- files -------------------------------------------------------------------------------
+    def to_json(self, path: str | os.PathLike[str] | None = None) -> str:
+        """The policy as JSON text; written to ``path`` too when given."""
+        text = json.dumps(self.to_dict(), indent=2, sort_keys=False) + "\n"
+        if path is not None:
+            Path(path).write_text(text, encoding="utf-8")
+        return text
+
+    def to_yaml(self, path: str | os.PathLike[str] | None = None) -> str:
+        """The policy as YAML text; written to ``path`` too when given."""
+        import yaml
+
+        text = yaml.safe_dump(self.to_dict(), sort_keys=False, allow_unicode=True)
+        if path is not None:
+            Path(path).write_text(text, encoding="utf-8")
+        return text
+
+    @classmethod
+    def from_json(cls, source: str | os.PathLike[str]) -> Policy:
+        """Read a policy from a JSON file, or from JSON text."""
+        text, where = _read(source)
+        try:
+            doc = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise PolicyError(f"{where}: not valid JSON (line {exc.lineno}, column {exc.colno}): "
+                              f"{exc.msg}") from None
+        return cls.from_dict(doc, where)
+
+    @classmethod
+    def from_yaml(cls, source: str | os.PathLike[str]) -> Policy:
+        """Read a policy from a YAML file, or from YAML text."""
+        import yaml
+
+        text, where = _read(source)
+        try:
+            doc = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            at = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
+            raise PolicyError(f"{where}: not valid YAML{at}: {getattr(exc, 'problem', exc)}") from None
+        return cls.from_dict(doc, where)
+
+    @staticmethod
+    def json_schema() -> dict[str, Any]:
+        """The published JSON Schema every policy document is validated against."""
+        return json.loads(schema_text())
+
+    def replace(self, **changes: Any) -> Policy:
+        """A copy with some top-level fields changed (``breakers=…``, ``hitl=…``, ``version=…``)."""
+        return replace(self, **changes)
+
+    def rules(self) -> list[tuple[str, Any]]:
+        """Every active rule as ``(name, limit)``: breakers, budgets, loop limits, then HITL rules."""
+        out: list[tuple[str, Any]] = []
+        for group in (self.breakers, self.budgets, self.loops):
+            for f in fields(group):
+                value = getattr(group, f.name)
+                if f.name != "window" and value is not None:
+                    out.append((f.name, value))
+        out += [(hitl_name(r), r.threshold) for r in self.hitl]
+        return out
+
+    def __str__(self) -> str:
+        rules = ", ".join(n if n.startswith("hitl:") else f"{n}={v:g}" for n, v in self.rules())
+        return f"Policy v{self.version}{' ' + self.name if self.name else ''}: {rules or 'no rules'}"
+
+
+def hitl_name(rule: HitlRule) -> str:
+    """A HITL rule's name in reports: ``hitl:confidence<=0.5@pricer``."""
+    op = "<=" if rule.direction == "below" else ">="
+    return f"hitl:{rule.signal}{op}{rule.threshold:g}" + (f"@{rule.agent}" if rule.agent else "")
+
+
+def _read(source: str | os.PathLike[str]) -> tuple[str, str]:
+    if isinstance(source, os.PathLike) or (isinstance(source, str) and "\n" not in source
+                                            and Path(source).suffix.lower() in (".yaml", ".yml", ".json")):
+        path = Path(source)
+        try:
+            return path.read_text(encoding="utf-8"), str(path)
+        except OSError as exc:
+            raise PolicyError(f"cannot read policy file {path}: {exc.strerror or exc}") from None
+    return str(source), "policy"
+
+
+_SCHEMA_TEXT: str | None = None
+_VALIDATOR: Any = None
+
+
+def schema_text() -> str:
+    """The schema file's text (``workbench/policy/policy.schema.json``)."""
+    global _SCHEMA_TEXT
+    if _SCHEMA_TEXT is None:
+        _SCHEMA_TEXT = resources.files(__package__).joinpath("policy.schema.json").read_text("utf-8")
+    return _SCHEMA_TEXT
+
+
+def validate(doc: Any, where: str = "policy") -> None:
+    """Validate a policy document; raise one :class:`PolicyError` naming the field path."""
+    global _VALIDATOR
+    if _VALIDATOR is None:
+        # Imported on first use: jsonschema is not needed by a guard built from a Policy object.
+        from jsonschema import Draft202012Validator
+
+        _VALIDATOR = Draft202012Validator(json.loads(schema_text()))
+    errors = sorted(_VALIDATOR.iter_errors(doc), key=lambda e: (list(e.absolute_path), e.validator))
+    if errors:
+        err = min(errors, key=lambda e: (-len(e.absolute_path), _ORDER.get(e.validator, 9)))
+        raise PolicyError(f"{where}: {_path(err)}: {_explain(err)}")
+
+
+_ORDER = {"type": 0, "required": 1, "additionalProperties": 2, "enum": 3, "const": 3}
+_TYPES = {"number": "a number", "integer": "an integer", "string": "a string", "object": "a mapping",
+          "array": "a list", "null": "null", "boolean": "true or false"}
+
+
+def _path(err: Any) -> str:
+    out = ""
+    for part in err.absolute_path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"
+
+
+def _shown(value: Any) -> str:
+    return json.dumps(value, default=str)
+
+
+def _explain(err: Any) -> str:
+    kind, got = err.validator, _shown(err.instance)
+    if kind == "type":
+        wanted = err.validator_value if isinstance(err.validator_value, list) else [err.validator_value]
+        names = " or ".join(_TYPES.get(w, w) for w in wanted if w != "null")
+        return f"must be {names}{' (or null)' if 'null' in wanted else ''}, got {got}"
+    if kind == "required":
+        missing = [k for k in err.validator_value if k not in err.instance]
+        return f"missing required field {missing[0]!r}"
+    if kind == "additionalProperties":
+        allowed = set(err.schema.get("properties", {}))
+        extra = sorted(k for k in err.instance if k not in allowed)
+        return f"unknown field {extra[0]!r} (allowed: {', '.join(sorted(allowed))})"
+    if kind in ("enum", "const"):
+        options = err.validator_value if kind == "enum" else [err.validator_value]
+        return f"must be one of {', '.join(_shown(o) for o in options)}, got {got}"
+    if kind in ("minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum"):
+        op = {"minimum": ">=", "exclusiveMinimum": ">", "maximum": "<=", "exclusiveMaximum": "<"}[kind]
+        return f"must be {op} {err.validator_value}, got {got}"
+    return f"{err.message}"

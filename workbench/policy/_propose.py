@@ -1,0 +1,162 @@
+"""Propose a policy from a store: breaker, budget and loop limits from the runs, HITL from sweeps.
+
+Every limit is measured the way the guard measures it: the store's runs go through the decision core
+with no rule set, which records the highest value each rule's quantity reaches in each run (its
+``peaks``). Each limit L is placed where it cuts many failed runs for few successful ones: the value
+of the peaks maximising (failed runs past L) − ``lost_weight`` × (successful runs past L), and no
+limit when that is never positive. The detectors' findings say which of these failure modes the store
+shows; their counts are kept in the provenance beside each limit.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timezone
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ._backtest import _STEPS_SQL
+from ._core import Core
+from ._model import Breakers, Budgets, HitlRule, Loops, Policy, Provenance
+
+# rule -> (group, detector whose findings show the failure mode, integer limit?)
+_RULES = {
+    "max_depth": ("breakers", "depth_breach", True),
+    "max_handoffs": ("breakers", "handoff_breach", True),
+    "max_step_latency_ms": ("breakers", "latency_breach", False),
+    "max_run_latency_ms": ("breakers", "latency_breach", False),
+    "max_tool_calls_run": ("budgets", "storm", True),
+    "max_tool_calls_agent": ("budgets", "storm", True),
+    "max_retries": ("budgets", "retry", True),
+    "max_repeats": ("loops", "loop", True),
+    "max_pingpong": ("loops", "ping_pong", True),
+}
+
+
+def run_peaks(ws: Any, window: int = 20) -> pd.DataFrame:
+    """Per run with a known outcome: its outcome and the peak of every rule's quantity, measured by
+    the decision core (what a guard with no limits would have seen)."""
+    core = Core(Policy(loops=Loops(window=window)))
+    con = ws.con.cursor()
+    try:
+        outcomes = dict(con.execute("SELECT run_id, outcome FROM runs WHERE outcome IN ('success', 'failure')"
+                                    ).fetchall())
+        con.execute("CREATE OR REPLACE TEMP TABLE _bt_scope (run_id VARCHAR)")
+        cur = con.execute(_STEPS_SQL, [False])
+        rows: list[dict[str, Any]] = []
+        current, state = None, None
+        while batch := cur.fetchmany(50_000):
+            for (run_id, _sid, _seq, agent, kind, tool, args, depth, t0, t1, latency, status,
+                 *_signals) in batch:
+                if run_id != current:
+                    if state is not None:
+                        rows.append({"run_id": current, "outcome": outcomes[current], **state.peaks})
+                    current, state = run_id, core.new_run()
+                core.before(state, agent, kind, tool, args, depth, t0)
+                core.after(state, agent, kind, tool, args, status, latency, t1)
+        if state is not None:
+            rows.append({"run_id": current, "outcome": outcomes[current], **state.peaks})
+    finally:
+        con.close()
+    frame = pd.DataFrame(rows)
+    for rule in _RULES:
+        if rule not in frame:
+            frame[rule] = np.nan
+    return frame
+
+
+def policy_from_findings(ws: Any, lost_weight: float = 3.0, review_budget: float = 0.1,
+                         signals: tuple[str, ...] = ("confidence", "entropy", "latency_ms"), cost_review: float = 1.0,
+                         cost_failure: float = 20.0, window: int = 20, findings: pd.DataFrame | None = None,
+                         version: str = "1") -> Policy:
+    """Propose a policy from the store's history.
+
+    Parameters
+    ----------
+    ws : Workspace
+    lost_weight : float
+        How many failed runs cut are worth one successful run cut (lost). Higher: looser limits.
+    review_budget : float
+        Highest share of runs the HITL rule may escalate.
+    signals : tuple of str
+        Signals to try for the HITL rule (those the store has; the cheapest within budget wins, one
+        threshold per agent when that is cheaper).
+    findings : DataFrame, optional
+        Detector findings; read from the store's ``findings`` table, or computed with
+        :func:`workbench.detect` when it is empty.
+    """
+    from ..exceptions import InvalidParameterError
+    from ..thresholds import available_signals, sweep_thresholds
+
+    if not lost_weight > 0:
+        raise InvalidParameterError(f"'lost_weight' must be > 0 (got {lost_weight!r})")
+    peaks = run_peaks(ws, window)
+    if peaks.empty:
+        raise InvalidParameterError("no run with a known outcome in this store: nothing to learn limits from")
+    ok = peaks[peaks["outcome"] == "success"]
+    bad = peaks[peaks["outcome"] == "failure"]
+    if findings is None:
+        findings = ws.sql("SELECT run_id, detector FROM findings").df()
+        if findings.empty and not getattr(ws, "read_only", False):
+            from ..detect import detect
+
+            # Only the families whose failure modes a limit can stop (no text scans, no drift tests).
+            findings = detect(ws, detectors=["loop", "retry", "storm", "breach", "ping_pong"])
+    failed_ids = set(bad["run_id"])
+    notes: list[str] = []
+    limits: dict[str, dict[str, Any]] = {"breakers": {}, "budgets": {}, "loops": {"window": window}}
+    for rule, (group, detector, integer) in _RULES.items():
+        succ = ok[rule].dropna().to_numpy(dtype=float)
+        fail = bad[rule].dropna().to_numpy(dtype=float)
+        hits = findings[findings["detector"] == detector] if not findings.empty else findings
+        n_hit = len(set(hits["run_id"]) & failed_ids) if len(hits) else 0
+        if succ.size == 0 or fail.size == 0:
+            continue
+        limit = _best_limit(succ, fail, lost_weight, integer)
+        if limit is not None:
+            limits[group][rule] = int(limit) if integer else limit
+            notes.append(f"{rule} {limit:g}: {int((fail > limit).sum())} failed and "
+                         f"{int((succ > limit).sum())} successful runs past it; {detector} findings in "
+                         f"{n_hit} failed runs")
+    hitl: tuple[HitlRule, ...] = ()
+    have = set(available_signals(ws).query("steps > 0")["signal"])
+    best_cost, chosen = math.inf, None
+    for signal in signals:
+        if signal not in have:
+            notes.append(f"no HITL rule on {signal}: no step in this store carries it")
+            continue
+        sweep = sweep_thresholds(ws, signal, per_agent=True, cost_review=cost_review,
+                                 cost_failure=cost_failure, budget=review_budget)
+        for point in (sweep.best, sweep.best_per_agent):
+            if point is not None and point.threshold is not None and point.cost < best_cost:
+                best_cost, chosen = point.cost, (sweep, point)
+    if chosen is not None:
+        sweep, point = chosen
+        hitl = sweep.to_policy(point.threshold).hitl
+        notes.append(f"HITL on {sweep.signal}: {point.escalation_rate:.1%} of runs escalated, "
+                     f"{point.failures_caught} of {sweep.n_failures} failures caught in time")
+    prov = Provenance(created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                      created_by="workbench", source="policy_from_findings",
+                      store=str(ws.path) if getattr(ws, "path", None) is not None else "<memory>",
+                      runs=len(peaks), failures=len(bad), notes=tuple(notes),
+                      sweep={"lost_weight": lost_weight, "review_budget": review_budget,
+                             "cost_review": cost_review, "cost_failure": cost_failure})
+    return Policy(version=version, breakers=Breakers(**limits["breakers"]), budgets=Budgets(**limits["budgets"]),
+                  loops=Loops(**limits["loops"]), hitl=hitl, provenance=prov)
+
+
+def _best_limit(succ: np.ndarray, fail: np.ndarray, lost_weight: float, integer: bool) -> float | None:
+    """The limit maximising failed runs past it minus ``lost_weight`` × successful runs past it."""
+    cands = np.unique(np.concatenate([succ, fail]))
+    if integer:
+        cands = np.unique(np.ceil(cands))
+    s_sorted, f_sorted = np.sort(succ), np.sort(fail)
+    f_over = len(f_sorted) - np.searchsorted(f_sorted, cands, "right")
+    s_over = len(s_sorted) - np.searchsorted(s_sorted, cands, "right")
+    score = f_over - lost_weight * s_over
+    if score.size == 0 or score.max() <= 0:
+        return None
+    best = cands[np.flatnonzero(score == score.max())[-1]]   # ties: the loosest limit
+    return float(best) if integer else round(float(best), 3)

@@ -1,0 +1,16 @@
+-- Runs a backtest evaluates: outcome, decisive step (the earliest labelled culprit step, NULL when no
+-- step is labelled), step count and end time (epoch seconds).
+-- $1: true when only the runs in the temp table _bt_scope are wanted.
+WITH decisive AS (
+    SELECT l.run_id, min(s.seq) AS seq, arg_min(s.step_id, s.seq) AS step_id
+    FROM labels l JOIN steps s ON s.run_id = l.run_id AND s.step_id = l.step_id
+    WHERE l.step_id IS NOT NULL
+    GROUP BY l.run_id
+), ends AS (
+    SELECT run_id, count(*) AS n_steps, epoch(max(ended_at)) AS run_end FROM steps GROUP BY run_id
+)
+SELECT r.run_id, coalesce(r.outcome, 'unknown'), d.seq, d.step_id, e.n_steps, e.run_end
+FROM runs r
+LEFT JOIN decisive d USING (run_id)
+LEFT JOIN ends e USING (run_id)
+WHERE NOT $1 OR r.run_id IN (SELECT run_id FROM _bt_scope)

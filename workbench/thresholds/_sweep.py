@@ -1,0 +1,325 @@
+"""Threshold sweeps: for every threshold on a step signal, who would have gone to a human.
+
+The store is read once (DuckDB computes each step's signal, each run's extreme value before its
+decisive step and anywhere, and sorts the step values); after that, moving the threshold is a binary
+search in sorted arrays (:meth:`ThresholdSweep.at`), so a slider over millions of steps stays live.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from importlib import resources
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..exceptions import InvalidParameterError
+from ..policy._model import SIGNALS, HitlRule, Policy, Provenance, default_direction
+
+_SQL = resources.files(__package__).joinpath("sql")
+_STEPS_SQL = _SQL.joinpath("signal_steps.sql").read_text("utf-8")
+_DECISIVE_SQL = _SQL.joinpath("decisive.sql").read_text("utf-8")
+_SIGNAL_CASE = "CASE $signal " + " ".join(f"WHEN '{s}' THEN {s}" for s in SIGNALS) + " END"
+_MAX_POINTS = 400
+
+
+@dataclass(frozen=True)
+class SweepPoint:
+    """The sweep at one threshold (or one threshold per agent)."""
+
+    threshold: float | dict[str, float | None] | None
+    escalated_runs: int
+    escalation_rate: float
+    escalated_steps: int
+    step_escalation_rate: float
+    failures_caught: int
+    false_escalations: int
+    precision: float
+    recall: float
+    cost: float
+
+
+def available_signals(ws: Any) -> pd.DataFrame:
+    """Which signals this store's steps carry: ``signal``, ``steps`` with a value, ``share``."""
+    con = ws.con.cursor()
+    try:
+        con.execute(f"CREATE OR REPLACE TEMP VIEW _sig_steps AS {_STEPS_SQL}")
+        aggs = ", ".join(f"count({s})" for s in SIGNALS)
+        counts = con.execute(f"SELECT count(*), {aggs} FROM _sig_steps").fetchall()[0]
+    finally:
+        con.close()
+    total = counts[0]
+    rows = [(s, int(n), n / total if total else 0.0) for s, n in zip(SIGNALS, counts[1:], strict=True)]
+    return pd.DataFrame(rows, columns=["signal", "steps", "share"])
+
+
+def sweep_thresholds(ws: Any, signal: str = "entropy", per_agent: bool = False, cost_review: float = 1.0,
+                     cost_failure: float = 20.0, budget: float | None = None,
+                     direction: str | None = None) -> ThresholdSweep:
+    """Sweep every threshold on a step signal: escalations, failures caught, cost.
+
+    Parameters
+    ----------
+    ws : Workspace
+    signal : str
+        ``confidence``, ``entropy``, ``latency_ms``, ``tokens_in``, ``tokens_out``, ``cost`` (step
+        columns) or ``tool_calls``, ``retries``, ``depth``, ``handoffs`` (counts so far in the run).
+    per_agent : bool
+        Also choose one threshold per agent, jointly, under ``budget`` (``sweep.best_per_agent``).
+    cost_review, cost_failure : float
+        Cost of one human review (an escalated run) and of one failure that goes through.
+    budget : float, optional
+        Highest share of runs that may be escalated (a review rate, e.g. 0.1); ``best`` respects it.
+    direction : {"above", "below"}, optional
+        Escalate when the value is at or above / at or below the threshold (default: below for
+        confidence, above for the rest).
+
+    A failed run is *caught* when a step at or before its decisive step (the earliest labelled culprit
+    step; anywhere when none is labelled) crosses the threshold. Runs of unknown outcome are left out.
+    """
+    if signal not in SIGNALS:
+        raise InvalidParameterError(f"signal must be one of {', '.join(SIGNALS)} (got {signal!r})")
+    direction = direction or default_direction(signal)
+    if direction not in ("above", "below"):
+        raise InvalidParameterError(f"direction must be 'above' or 'below' (got {direction!r})")
+    for name, value in (("cost_review", cost_review), ("cost_failure", cost_failure)):
+        if not value >= 0:
+            raise InvalidParameterError(f"{name!r} must be >= 0 (got {value!r})")
+    if budget is not None and not 0 < budget <= 1:
+        raise InvalidParameterError(f"'budget' must be a share of runs in (0, 1] (got {budget!r})")
+    avail = available_signals(ws)
+    have = avail[avail["steps"] > 0]
+    if signal not in set(have["signal"]):
+        offer = ", ".join(f"{s} ({n:,} steps)" for s, n in have[["signal", "steps"]].itertuples(index=False))
+        why = (" (no step carries token log-probabilities, or workbench.confidence / workbench.entropy)"
+               if signal in ("confidence", "entropy") else "")
+        raise InvalidParameterError(
+            f"no step in this store has a value for {signal!r}{why}; signals with values here: "
+            f"{offer or 'none (the store has no steps of runs with a known outcome)'}")
+    sign = -1.0 if direction == "below" else 1.0
+    con = ws.con.cursor()
+    try:
+        con.execute(f"CREATE OR REPLACE TEMP VIEW _sig_steps AS {_STEPS_SQL}")
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _sig_x AS SELECT run_id, seq, agent, "
+                    f"{_SIGNAL_CASE} * $sign AS x FROM _sig_steps WHERE {_SIGNAL_CASE} IS NOT NULL",
+                    {"signal": signal, "sign": sign})
+        steps_x = con.execute("SELECT x FROM _sig_x ORDER BY x").fetchnumpy()["x"]
+        run_sql = (f"WITH d AS ({_DECISIVE_SQL}) SELECT d.run_id, d.failed, max(v.x) AS x_all, "
+                   "max(v.x) FILTER (WHERE d.decisive_seq IS NULL OR v.seq <= d.decisive_seq) AS x_pre "
+                   "{agent} FROM d LEFT JOIN _sig_x v ON v.run_id = d.run_id GROUP BY d.run_id, d.failed "
+                   "{group} ORDER BY d.run_id")
+        per_run = con.execute(run_sql.format(agent="", group="")).df()
+        per_agent_df = (con.execute(run_sql.format(agent=", v.agent", group=", v.agent")).df()
+                        if per_agent else None)
+        agent_steps = None
+        if per_agent:
+            data = con.execute("SELECT agent, x FROM _sig_x WHERE agent IS NOT NULL ORDER BY agent, x"
+                               ).fetchnumpy()
+            names, xs = np.asarray(data["agent"], dtype=object), np.asarray(data["x"], dtype=float)
+            cuts = np.flatnonzero(names[1:] != names[:-1]) + 1 if len(names) else np.array([], int)
+            agent_steps = {str(part[0]): arr for part, arr in zip(np.split(names, cuts), np.split(xs, cuts),
+                                                                 strict=True) if len(part)}
+        n_all_steps = con.execute("SELECT count(*) FROM _sig_steps").fetchall()[0][0]
+        con.execute("DROP TABLE _sig_x")
+    finally:
+        con.close()
+    return ThresholdSweep(signal=signal, direction=direction, cost_review=float(cost_review),
+                          cost_failure=float(cost_failure), budget=budget, per_run=per_run,
+                          steps_x=np.asarray(steps_x, dtype=float), n_steps=int(n_all_steps),
+                          per_agent_runs=per_agent_df, signals=avail, store=_store_name(ws),
+                          agent_steps=agent_steps)
+
+
+def _store_name(ws: Any) -> str:
+    return str(ws.path) if getattr(ws, "path", None) is not None else "<memory>"
+
+
+class ThresholdSweep:
+    """A computed sweep. ``curve`` is a tidy DataFrame; :meth:`at` looks any threshold up.
+
+    Attributes
+    ----------
+    curve : DataFrame
+        One row per candidate threshold: ``threshold, escalated_runs, escalation_rate,
+        escalated_steps, step_escalation_rate, failures_caught, false_escalations, precision, recall,
+        cost``.
+    best : SweepPoint
+        The cheapest threshold (within ``budget`` when one was given).
+    best_per_agent : SweepPoint or None
+        With ``per_agent=True``: one threshold per agent, chosen jointly.
+    signals_available : DataFrame
+        Every signal and how many steps of this store carry it.
+    """
+
+    def __init__(self, *, signal: str, direction: str, cost_review: float, cost_failure: float,
+                 budget: float | None, per_run: pd.DataFrame, steps_x: np.ndarray, n_steps: int,
+                 per_agent_runs: pd.DataFrame | None, signals: pd.DataFrame, store: str,
+                 agent_steps: dict[str, np.ndarray] | None = None) -> None:
+        self.signal, self.direction, self.budget = signal, direction, budget
+        self.cost_review, self.cost_failure = cost_review, cost_failure
+        self.signals_available = signals
+        self.store = store
+        self._sign = -1.0 if direction == "below" else 1.0
+        failed = per_run["failed"].to_numpy(dtype=bool)
+        x_all = per_run["x_all"].to_numpy(dtype=float, na_value=-np.inf)
+        x_pre = per_run["x_pre"].to_numpy(dtype=float, na_value=-np.inf)
+        self.n_runs, self.n_failures = len(per_run), int(failed.sum())
+        self.n_steps = n_steps
+        self._all = np.sort(x_all)
+        self._fail_all = np.sort(x_all[failed])
+        self._fail_pre = np.sort(x_pre[failed])
+        self._steps = steps_x
+        self.curve = self._curve(np.unique(np.concatenate([x_all[np.isfinite(x_all)],
+                                                            x_pre[np.isfinite(x_pre)]])))
+        self.best = self._best()
+        self.best_per_agent = None
+        self.agents: list[str] = []
+        if per_agent_runs is not None:
+            from ._per_agent import optimise_per_agent
+
+            self.agents, self._agent_all, self._agent_pre = _agent_matrix(per_run, per_agent_runs)
+            self._failed = failed
+            self._agent_steps = agent_steps or {}
+            start = None if self.best.threshold is None else self._sign * float(self.best.threshold)
+            chosen = optimise_per_agent(self._agent_all, self._agent_pre, failed, self._objective, start)
+            self.best_per_agent = self.at({a: (None if t is None else self._sign * t)
+                                           for a, t in zip(self.agents, chosen, strict=True)})
+
+    # -- lookups ------------------------------------------------------------------------------
+    def at(self, threshold: float | dict[str, float | None] | None) -> SweepPoint:
+        """The sweep at ``threshold`` (``None``: no escalation; a dict: one threshold per agent, for
+        a sweep made with ``per_agent=True``). A few binary searches: microseconds."""
+        if isinstance(threshold, dict):
+            return self._at_agents(threshold)
+        if threshold is None:
+            esc = caught = steps = fail_esc = 0
+        else:
+            t = self._sign * float(threshold)
+            esc = self.n_runs - int(np.searchsorted(self._all, t, "left"))
+            fail_esc = len(self._fail_all) - int(np.searchsorted(self._fail_all, t, "left"))
+            caught = len(self._fail_pre) - int(np.searchsorted(self._fail_pre, t, "left"))
+            steps = len(self._steps) - int(np.searchsorted(self._steps, t, "left"))
+        return self._point(threshold, esc, caught, esc - fail_esc, steps)
+
+    def _point(self, threshold: Any, esc: int, caught: int, false: int, steps: int) -> SweepPoint:
+        return SweepPoint(
+            threshold=threshold, escalated_runs=esc, escalation_rate=esc / self.n_runs if self.n_runs else 0.0,
+            escalated_steps=steps, step_escalation_rate=steps / self.n_steps if self.n_steps else 0.0,
+            failures_caught=caught, false_escalations=false,
+            precision=caught / esc if esc else 0.0,
+            recall=caught / self.n_failures if self.n_failures else 0.0,
+            cost=self.cost_review * esc + self.cost_failure * (self.n_failures - caught))
+
+    def _at_agents(self, thresholds: dict[str, float | None]) -> SweepPoint:
+        if not self.agents:
+            raise InvalidParameterError("thresholds per agent need a sweep made with per_agent=True")
+        unknown = set(thresholds) - set(self.agents)
+        if unknown:
+            raise InvalidParameterError(f"no agent {sorted(unknown)[0]!r} in this sweep "
+                                        f"(agents: {', '.join(self.agents)})")
+        cols = [np.inf if thresholds.get(a) is None else self._sign * float(thresholds[a])  # type: ignore[arg-type]
+                for a in self.agents]
+        t = np.asarray(cols)
+        esc = (self._agent_all >= t).any(axis=1)
+        caught = (self._agent_pre >= t).any(axis=1) & self._failed
+        steps = sum(len(arr) - int(np.searchsorted(arr, t[j], "left"))
+                    for j, a in enumerate(self.agents) if (arr := self._agent_steps.get(a)) is not None)
+        return self._point(dict(thresholds), int(esc.sum()), int(caught.sum()),
+                           int((esc & ~self._failed).sum()), steps)
+
+    def _objective(self, esc: np.ndarray, caught: np.ndarray) -> np.ndarray:
+        cost = self.cost_review * esc + self.cost_failure * (self.n_failures - caught)
+        if self.budget is not None:
+            cost = np.where(esc <= self.budget * self.n_runs, cost, np.inf)
+        return cost
+
+    # -- the curve ----------------------------------------------------------------------------
+    def _curve(self, xs: np.ndarray) -> pd.DataFrame:
+        if len(xs) > _MAX_POINTS:
+            xs = np.unique(np.quantile(xs, np.linspace(0, 1, _MAX_POINTS), method="nearest"))
+        def above(sorted_arr: np.ndarray) -> np.ndarray:
+            return len(sorted_arr) - np.searchsorted(sorted_arr, xs, "left")
+        esc, fail_esc, caught, steps = above(self._all), above(self._fail_all), above(self._fail_pre), \
+            above(self._steps)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            frame = pd.DataFrame({
+                "threshold": self._sign * xs,
+                "escalated_runs": esc,
+                "escalation_rate": esc / max(self.n_runs, 1),
+                "escalated_steps": steps,
+                "step_escalation_rate": steps / max(self.n_steps, 1),
+                "failures_caught": caught,
+                "false_escalations": esc - fail_esc,
+                "precision": np.where(esc > 0, caught / np.maximum(esc, 1), 0.0),
+                "recall": caught / max(self.n_failures, 1),
+                "cost": self.cost_review * esc + self.cost_failure * (self.n_failures - caught),
+            })
+        return frame.sort_values("threshold", ascending=self.direction == "above", ignore_index=True)
+
+    def _best(self) -> SweepPoint:
+        c = self.curve
+        ok = c if self.budget is None else c[c["escalation_rate"] <= self.budget]
+        none = self.at(None)
+        if ok.empty or ok["cost"].min() >= none.cost:
+            return none
+        return self.at(float(ok.loc[ok["cost"].idxmin(), "threshold"]))
+
+    # -- outputs ------------------------------------------------------------------------------
+    def to_policy(self, threshold: float | dict[str, float | None] | None = None, **fields: Any) -> Policy:
+        """A policy with this sweep's HITL rule(s): at ``threshold``, else at the best point (one rule
+        per agent with ``per_agent=True``). Keyword ``fields`` go to :class:`Policy` (``breakers=`` …)."""
+        if threshold is None:
+            threshold = (self.best_per_agent.threshold if self.best_per_agent is not None
+                         else self.best.threshold)
+        if threshold is None:
+            rules: tuple[HitlRule, ...] = ()
+        elif isinstance(threshold, dict):
+            rules = tuple(HitlRule(self.signal, float(t), self.direction, a)
+                          for a, t in threshold.items() if t is not None)
+        else:
+            rules = (HitlRule(self.signal, float(threshold), self.direction),)
+        point = self.at(threshold)
+        prov = Provenance(
+            created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"), created_by="workbench",
+            store=self.store, runs=self.n_runs, failures=self.n_failures, source="sweep_thresholds",
+            sweep={"signal": self.signal, "direction": self.direction, "cost_review": self.cost_review,
+                   "cost_failure": self.cost_failure, "budget": self.budget,
+                   "escalation_rate": round(point.escalation_rate, 6), "recall": round(point.recall, 6),
+                   "cost": point.cost},
+            notes=() if rules else ("no threshold on this signal costs less than escalating nothing",))
+        fields.setdefault("hitl", rules)
+        fields.setdefault("provenance", prov)
+        return Policy(**fields)
+
+    def calibration(self, ws: Any, n_bins: int = 10) -> pd.DataFrame:
+        """Reliability of ``confidence`` against run outcomes (see :func:`confidence_calibration`)."""
+        from ._calibration import confidence_calibration
+
+        return confidence_calibration(ws, n_bins=n_bins)
+
+    def __repr__(self) -> str:
+        b = self.best
+        at = "no escalation" if b.threshold is None else f"{self.signal} {'<=' if self._sign < 0 else '>='} " \
+            f"{b.threshold:.4g}"
+        return (f"<ThresholdSweep {self.signal}: {self.n_runs} runs, {self.n_failures} failed; best: {at}, "
+                f"escalating {b.escalation_rate:.1%} of runs, recall {b.recall:.0%}, cost {b.cost:g}>")
+
+    def _repr_html_(self) -> str:
+        return f"<p>{html.escape(repr(self))}</p>"
+
+
+def _agent_matrix(per_run: pd.DataFrame, rows: pd.DataFrame) -> tuple[list[str], np.ndarray, np.ndarray]:
+    rows = rows[rows["agent"].notna()]
+    agents = sorted(rows["agent"].unique().tolist())
+    index = {r: i for i, r in enumerate(per_run["run_id"])}
+    col = {a: j for j, a in enumerate(agents)}
+    all_m = np.full((len(per_run), len(agents)), -np.inf)
+    pre_m = np.full((len(per_run), len(agents)), -np.inf)
+    ri = rows["run_id"].map(index).to_numpy()
+    ci = rows["agent"].map(col).to_numpy()
+    all_m[ri, ci] = rows["x_all"].to_numpy(dtype=float, na_value=-np.inf)
+    pre_m[ri, ci] = rows["x_pre"].to_numpy(dtype=float, na_value=-np.inf)
+    return agents, all_m, pre_m

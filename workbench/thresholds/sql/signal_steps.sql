@@ -1,0 +1,28 @@
+-- Every step's value of the signals a HITL rule can read, as the decision core reads them at the end
+-- of a step (policy/_core.py): running counts include the step itself; agent and system spans, which
+-- enclose other steps, carry no signal. Only runs with a known outcome.
+-- Retries: a tool call whose previous identical call (agent, tool, whitespace-free lower-cased
+-- arguments: the detectors' normalisation) in the run failed.
+WITH ordered AS (
+    SELECT s.run_id, s.seq, s.agent, s.kind, s.depth, s.latency_ms, s.confidence, s.entropy,
+           s.tokens_in, s.tokens_out, s.cost,
+           CASE WHEN s.kind = 'tool' AND lag(s.status) OVER (
+                    PARTITION BY s.run_id, s.agent, s.tool,
+                                 lower(regexp_replace(coalesce(s.input, ''), '\s+', '', 'g'))
+                    ORDER BY s.seq) = 'error' THEN 1 ELSE 0 END AS is_retry
+    FROM steps s
+    JOIN runs r ON r.run_id = s.run_id AND r.outcome IN ('success', 'failure')
+), counted AS (
+    SELECT *,
+           sum(CASE WHEN kind = 'tool' THEN 1 ELSE 0 END) OVER w AS tool_calls,
+           sum(CASE WHEN kind = 'handoff' THEN 1 ELSE 0 END) OVER w AS handoffs,
+           sum(is_retry) OVER w AS retries
+    FROM ordered
+    WINDOW w AS (PARTITION BY run_id ORDER BY seq ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+)
+SELECT run_id, seq, agent,
+       latency_ms, confidence, entropy, tokens_in::DOUBLE AS tokens_in, tokens_out::DOUBLE AS tokens_out,
+       cost, tool_calls::DOUBLE AS tool_calls, retries::DOUBLE AS retries, depth::DOUBLE AS depth,
+       handoffs::DOUBLE AS handoffs
+FROM counted
+WHERE kind IS NULL OR kind NOT IN ('agent', 'system')

@@ -1,0 +1,84 @@
+"""DriftMonitor and FindingsOverview: what changed over time, and what the detectors found."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import ipywidgets as w
+import pandas as pd
+
+from .. import plots
+from ._html import STYLE, esc, frame
+
+if TYPE_CHECKING:
+    from ..workspace import Workspace
+
+
+class DriftMonitor(w.VBox):
+    """Per-agent metrics over time (aggregated in DuckDB into ``buckets`` time buckets) with the
+    drift detector's change points, and the drift findings in words. Run ``wb.detect(ws)`` first
+    for the change points; without them the lines are still drawn and the panel says so."""
+
+    def __init__(self, ws: Workspace, metric: str = "confidence", buckets: int = 40) -> None:
+        if metric not in plots.AGENT_METRICS:
+            raise ValueError(f"metric must be one of {plots.AGENT_METRICS} (got {metric!r})")
+        self.ws = ws
+        self.series = plots.agent_series(ws, buckets=buckets)
+        self.changes = plots.change_points(ws)
+        self.metric = w.Dropdown(description="metric", options=list(plots.AGENT_METRICS), value=metric)
+        self.chart = plots.widget(plots.drift_over_time(self.series, metric, self.changes))
+        self.summary = w.HTML(self._summary())
+        self.metric.observe(lambda c: self.show(c["new"]), names="value")
+        super().__init__([w.HTML(STYLE + "<b>Drift per agent</b>"), self.metric, self.chart, self.summary])
+        self.add_class("wb-drift-monitor")
+
+    def show(self, metric: str) -> None:
+        """Draw ``metric`` per agent over time."""
+        if metric not in plots.AGENT_METRICS:
+            raise ValueError(f"metric must be one of {plots.AGENT_METRICS} (got {metric!r})")
+        if self.metric.value != metric:
+            self.metric.value = metric
+            return
+        self.chart.chart = plots.drift_over_time(self.series, metric, self.changes)
+
+    def _summary(self) -> str:
+        if self.changes.empty:
+            return "<i>No drift findings in this store (run <code>wb.detect(ws)</code>; none may be significant).</i>"
+        items = "".join(f"<li>{esc(d)}</li>" for d in self.changes["detail"])
+        return f"<b>Change points</b><ul>{items}</ul>"
+
+
+class FindingsOverview(w.VBox):
+    """Runs flagged per detector (click a bar, or pick a detector) and the runs behind it."""
+
+    def __init__(self, ws: Workspace, max_runs: int = 25) -> None:
+        self.ws, self.max_runs = ws, max_runs
+        self.counts = plots.detector_counts(ws)
+        detectors = sorted(self.counts["detector"].unique().tolist()) if len(self.counts) else []
+        self.detector = w.Dropdown(description="detector", options=[("(pick one)", None)] + [(d, d) for d in detectors])
+        self.chart = plots.widget(plots.detector_bars(self.counts)) if len(self.counts) else w.HTML(
+            "<i>No findings: run <code>wb.detect(ws)</code> first.</i>")
+        self.runs = w.HTML()
+        self.detector.observe(lambda c: self.drill(c["new"]), names="value")
+        if hasattr(self.chart, "selections"):
+            self.chart.selections.observe(self._on_pick, names=["detector"])
+        super().__init__([w.HTML(STYLE + "<b>Findings</b>"), self.chart, self.detector, self.runs])
+        self.add_class("wb-findings-overview")
+
+    def _on_pick(self, change: Any) -> None:
+        value = getattr(change["new"], "value", None) or []
+        if value and "detector" in value[0]:
+            self.detector.value = value[0]["detector"]
+
+    def drill(self, detector: str | None) -> pd.DataFrame:
+        """The runs ``detector`` flagged (most findings first), shown below the chart."""
+        if detector is None:
+            self.runs.value = ""
+            return pd.DataFrame()
+        runs = self.ws.con.execute(
+            "SELECT f.run_id, r.outcome, r.reported_outcome, count(*) AS findings, "
+            "string_agg(DISTINCT f.severity, ', ') AS severity, any_value(f.detail) AS example "
+            "FROM findings f JOIN runs r USING (run_id) WHERE f.detector = ? "
+            "GROUP BY ALL ORDER BY findings DESC, f.run_id LIMIT ?", [detector, self.max_runs]).df()
+        self.runs.value = f"<b>{esc(detector)}</b>: top {len(runs)} runs" + frame(runs)
+        return runs

@@ -1,0 +1,307 @@
+"""IncidentExplorer: find a run, see its timeline, inspect a step, read or compute its attribution."""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections.abc import Callable
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+import ipywidgets as w
+import pandas as pd
+
+from .. import plots
+from ._html import STYLE, esc, frame, kv_table, pre
+from ._runs import RunFilter, choices, count_runs, run_page
+
+if TYPE_CHECKING:
+    from ..workspace import Workspace
+
+ANY = "(any)"
+
+
+def _options(values: list[str]) -> list[tuple[str, str | None]]:
+    return [(ANY, None), *[(v, v) for v in values]]
+
+
+def _run_label(r: Any) -> str:
+    when = f"{r.started_at:%Y-%m-%d %H:%M}" if isinstance(r.started_at, pd.Timestamp) else "—"
+    silent = " (reported success)" if r.outcome == "failure" and r.reported_outcome == "success" else ""
+    culprit = f" · culprit {r.culprit}" if isinstance(r.culprit, str) and r.culprit else ""
+    hits = f" · {r.hits} hits: {r.detectors}" if r.hits else ""
+    return f"{r.run_id} · {when} · {r.outcome}{silent}{hits}{culprit}"
+
+
+class IncidentExplorer(w.VBox):
+    """Browse a workspace's runs and investigate one: filterable run list paged in DuckDB, the
+    run's timeline (click a move to inspect it), the selected step's input, output, error and
+    state, the run's findings, and its attribution (computed on demand when ``replay`` is given).
+
+    Constructing it runs two small queries (a count and the first page) and draws the newest run,
+    so it is cheap to display on a store of any size.
+
+    Parameters
+    ----------
+    ws : Workspace
+        The store to explore.
+    replay : callable, optional
+        ``replay(run_id, intervention)`` of a re-runnable system: enables "Compute attribution".
+    blame_model : BlameModel, optional
+        A fitted log-only model: its culprit for the run is shown beside the replay verdict.
+    snapshot : callable, optional
+        ``snapshot(run_id, step_id) -> object``: the system's state before a step, when it can tell.
+    page_size : int
+        Runs per page of the list.
+    filters : dict, optional
+        Initial filters (outcome, system, detector, culprit, since, until).
+    """
+
+    def __init__(self, ws: Workspace, replay: Callable | None = None, blame_model: Any = None,
+                 snapshot: Callable[[str, str], Any] | None = None, page_size: int = 12,
+                 filters: dict[str, Any] | None = None) -> None:
+        if not isinstance(page_size, int) or page_size < 1:
+            raise ValueError(f"page_size must be a positive integer (got {page_size!r})")
+        self.ws, self.replay, self.blame_model, self.snapshot = ws, replay, blame_model, snapshot
+        self.page_size = page_size
+        self.filter = RunFilter(**(filters or {}))
+        self.page = 0
+        self.total = 0
+        self.page_rows = pd.DataFrame()
+        self.run_id: str | None = None
+        self.step_id: str | None = None
+        self.steps = pd.DataFrame()
+        self.latency_ms: dict[str, float] = {}
+        opts = choices(ws)
+        lay = w.Layout(width="170px")
+        self.outcome = w.Dropdown(description="outcome", options=_options(["failure", "success", "unknown"]),
+                                  value=self.filter.outcome, layout=lay)
+        self.system = w.Dropdown(description="system", options=_options(opts["system"]), layout=lay)
+        self.detector = w.Dropdown(description="detector", options=_options(opts["detector"]), layout=lay)
+        self.culprit = w.Dropdown(description="culprit", options=_options(opts["culprit"]), layout=lay)
+        self.since = w.DatePicker(description="from", layout=w.Layout(width="210px"))
+        self.until = w.DatePicker(description="to", layout=w.Layout(width="210px"))
+        for d, key in ((self.system, "system"), (self.detector, "detector"), (self.culprit, "culprit")):
+            v = getattr(self.filter, key)
+            if v in [o[1] for o in d.options]:
+                d.value = v
+        self.runs = w.Select(options=[], rows=page_size, layout=w.Layout(width="100%"))
+        self.prev = w.Button(description="◀ newer", layout=w.Layout(width="90px"))
+        self.next = w.Button(description="older ▶", layout=w.Layout(width="90px"))
+        self.page_label = w.Label()
+        self.header = w.HTML()
+        self.timeline = plots.widget(plots.timeline(pd.DataFrame(columns=[
+            "step_id", "agent", "kind", "started_at", "ended_at", "flagged", "built_on_fault"]), title="(no run)"))
+        self.step = w.Dropdown(description="step", options=[], layout=w.Layout(width="480px"))
+        self.detail = w.HTML()
+        self.findings = w.HTML()
+        self.verdict = w.HTML()
+        self.blame_box = w.VBox()
+        self.compute = w.Button(description="Compute attribution", icon="play", button_style="warning",
+                                disabled=replay is None,
+                                tooltip="replay the run with agents repaired (needs a re-runnable system)")
+        self.progress = w.IntProgress(value=0, min=0, max=1, description="replays",
+                                      layout=w.Layout(visibility="hidden"))
+        self._chart_blame: Any = None
+        for d in (self.outcome, self.system, self.detector, self.culprit, self.since, self.until):
+            d.observe(self._on_filter, names="value")
+        self.prev.on_click(lambda _: self.goto_page(self.page - 1))
+        self.next.on_click(lambda _: self.goto_page(self.page + 1))
+        self.runs.observe(self._on_run, names="value")
+        self.step.observe(self._on_step, names="value")
+        self.compute.on_click(lambda _: self.compute_attribution())
+        filters_row = w.HBox([self.outcome, self.system, self.detector, self.culprit, self.since, self.until],
+                             layout=w.Layout(flex_flow="row wrap"))
+        pager = w.HBox([self.prev, self.next, self.page_label])
+        attribution = w.VBox([w.HTML("<b>Attribution</b>"), self.verdict, self.blame_box,
+                              w.HBox([self.compute, self.progress])])
+        detail = w.VBox([w.HTML("<b>Step</b>"), self.step, self.detail], layout=w.Layout(width="50%"))
+        side = w.VBox([attribution, w.HTML("<b>Findings of this run</b>"), self.findings],
+                      layout=w.Layout(width="50%"))
+        super().__init__([w.HTML(STYLE + "<b>Runs</b>"), filters_row, self.runs, pager, self.header,
+                          self.timeline, w.HBox([detail, side])])
+        self.add_class("wb-incident-explorer")
+        self._refresh(count=True)
+
+    # -- the run list ---------------------------------------------------------------------------
+    def _on_filter(self, _change: Any = None) -> None:
+        def day(v: date | None) -> date | None:
+            return v if isinstance(v, date) else None
+
+        self.filter = RunFilter(outcome=self.outcome.value, system=self.system.value,
+                                detector=self.detector.value, culprit=self.culprit.value,
+                                since=day(self.since.value), until=day(self.until.value))
+        self.page = 0
+        self._refresh(count=True)
+
+    def goto_page(self, page: int) -> None:
+        """Show page ``page`` (from 0) of the filtered runs."""
+        pages = max(1, math.ceil(self.total / self.page_size))
+        self.page = min(max(0, page), pages - 1)
+        self._refresh(count=False)
+
+    def _refresh(self, count: bool) -> None:
+        t0 = time.perf_counter()
+        if count:
+            self.total = count_runs(self.ws, self.filter)
+        self.page_rows = run_page(self.ws, self.filter, self.page, self.page_size)
+        self.latency_ms["page_query"] = (time.perf_counter() - t0) * 1000
+        pages = max(1, math.ceil(self.total / self.page_size))
+        self.page_label.value = f"page {self.page + 1} of {pages} · {self.total:,} runs"
+        self.prev.disabled, self.next.disabled = self.page == 0, self.page >= pages - 1
+        labels = [(_run_label(r), r.run_id) for r in self.page_rows.itertuples()]
+        keep = self.run_id if self.run_id in set(self.page_rows["run_id"]) else None
+        self.runs.options = labels
+        self.runs.value = keep if keep else (labels[0][1] if labels else None)
+        if not labels:
+            self.show_run(None)
+        self.latency_ms["page"] = (time.perf_counter() - t0) * 1000
+
+    def _on_run(self, change: Any) -> None:
+        if change["new"] is not None and change["new"] != self.run_id:
+            self.show_run(change["new"])
+
+    # -- one run --------------------------------------------------------------------------------
+    def show_run(self, run_id: str | None) -> None:
+        """Show ``run_id``: header, timeline, first flagged step, findings, attribution."""
+        t0 = time.perf_counter()
+        self.run_id = run_id
+        if run_id is None:
+            self.header.value = "<i>No run matches these filters.</i>"
+            self.step.options, self.detail.value, self.findings.value, self.verdict.value = [], "", "", ""
+            self.blame_box.children = ()
+            return
+        run = self.ws.con.execute("SELECT * FROM runs WHERE run_id = ?", [run_id]).df()
+        r = run.iloc[0] if len(run) else None
+        self.steps = plots.timeline_data(self.ws, run_id)
+        values, facts = plots.stored_attribution(self.ws, run_id)
+        decisive = facts["decisive_step"] if facts else None
+        self.timeline.chart = plots.timeline(self.steps, plots.handoff_data(self.ws, run_id),
+                                             decisive_step=decisive, title=run_id)
+        self.timeline.selections.observe(self._on_pick, names=["step"])
+        if r is not None:
+            self.header.value = (f"<h4 style='margin:4px 0'>{esc(run_id)}</h4>" + kv_table([
+                ("task", r["task"]), ("outcome", r["outcome"]), ("reported by the system", r["reported_outcome"]),
+                ("outcome from", r["outcome_source"]), ("detail", r["outcome_detail"]), ("steps", r["n_steps"])]))
+        options = [(f"{s.seq:>3} · {s.agent or '—'} · {s.kind} · {s.name or ''}"
+                    + (" · ⚑ " + s.detectors if s.detectors else ""), s.step_id) for s in self.steps.itertuples()]
+        self.step.options = options
+        first = self.steps.loc[self.steps["flagged"], "step_id"]
+        pick = decisive if decisive in set(self.steps["step_id"]) else (first.iat[0] if len(first) else None)
+        self.step.value = pick if pick is not None else (options[0][1] if options else None)
+        hits = self.ws.con.execute(
+            "SELECT step_id, agent, detector, severity, detail FROM findings WHERE run_id = ? "
+            "ORDER BY severity = 'info', detector, step_id", [run_id]).df()
+        self.findings.value = frame(hits, max_rows=30)
+        self._show_attribution(values, facts)
+        self.latency_ms["run"] = (time.perf_counter() - t0) * 1000
+
+    def _on_pick(self, change: Any) -> None:
+        sel = change["new"]
+        value = getattr(sel, "value", None) or []
+        if value and "step_id" in value[0]:
+            self.select_step(value[0]["step_id"])
+
+    def _on_step(self, change: Any) -> None:
+        self.select_step(change["new"])
+
+    def select_step(self, step_id: str | None) -> None:
+        """Show ``step_id``'s details (input, output, error, attributes, state)."""
+        self.step_id = step_id
+        if step_id is None or self.run_id is None:
+            self.detail.value = ""
+            return
+        if self.step.value != step_id and step_id in [o[1] for o in self.step.options]:
+            self.step.value = step_id  # calls back here once with the same id
+            return
+        row = self.ws.con.execute("SELECT * FROM steps WHERE run_id = ? AND step_id = ?",
+                                  [self.run_id, step_id]).df()
+        if row.empty:
+            self.detail.value = f"<i>no step {esc(step_id)}</i>"
+            return
+        s = row.iloc[0]
+        facts = kv_table([("step", s["step_id"]), ("agent", s["agent"]), ("kind", s["kind"]), ("name", s["name"]),
+                          ("tool", s["tool"]), ("model", s["model"]), ("status", s["status"]),
+                          ("latency ms", None if pd.isna(s["latency_ms"]) else f"{s['latency_ms']:,.0f}"),
+                          ("tokens in/out", f"{s['tokens_in']}/{s['tokens_out']}" if pd.notna(s["tokens_in"]) else None),
+                          ("confidence", None if pd.isna(s["confidence"]) else f"{s['confidence']:.3f}"),
+                          ("entropy", None if pd.isna(s["entropy"]) else f"{s['entropy']:.3f}")])
+        parts = [facts, "<b>input</b>", pre(s["input"]), "<b>output</b>", pre(s["output"])]
+        if pd.notna(s["error"]) and s["error"]:
+            parts += ["<b>error</b>", pre(s["error"])]
+        if isinstance(s["attributes"], str) and s["attributes"] not in ("", "null"):
+            parts += ["<b>attributes</b>", pre(_json_or_text(s["attributes"]))]
+        if self.snapshot is not None:
+            try:
+                state = self.snapshot(self.run_id, step_id)
+            except Exception as exc:  # a system that cannot tell costs only this panel
+                state = f"(no snapshot: {type(exc).__name__}: {exc})"
+            parts += ["<b>state before this step</b>", pre(state)]
+        self.detail.value = "".join(parts)
+
+    # -- attribution ----------------------------------------------------------------------------
+    def _show_attribution(self, values: pd.DataFrame, facts: dict | None) -> None:
+        lines = []
+        if facts is not None:
+            share = "shared with another agent, " if facts["ambiguous"] else ""
+            who = esc(facts["culprit"]) if facts["culprit"] else "no single agent"
+            step = f" at step <b>{esc(facts['decisive_step'])}</b>" if facts["decisive_step"] else ""
+            lines.append(f"Replay verdict ({esc(facts['method'])}): <b>{who}</b>{step} — {share}"
+                         f"confidence {facts['confidence']:.0%}.")
+        elif self.run_id is not None:
+            lines.append("No replay attribution stored for this run. "
+                         + ("Compute it below (replays the run with agents repaired)." if self.replay is not None
+                            else "Replay needs a re-runnable system: pass <code>replay=</code>."))
+        if self.blame_model is not None and self.run_id is not None:
+            try:
+                p = self.blame_model.predict(self.ws, [self.run_id])
+                if len(p):
+                    q = p.iloc[0]
+                    lines.append(f"Log-only BlameModel: <b>{esc(q['agent'])}</b> at step <b>{esc(q['step_id'])}</b> "
+                                 f"(agent share {q['agent_confidence']:.0%}).")
+            except Exception as exc:  # a model that cannot score this run says so, the rest stays
+                lines.append(f"Log-only BlameModel: cannot score this run ({esc(type(exc).__name__)}: {esc(exc)}).")
+        self.verdict.value = "<br>".join(lines)
+        if facts is not None and len(values):
+            chart = plots.blame_bars(values, title="Blame per agent (Shapley, with intervals)")
+            if self._chart_blame is None:
+                self._chart_blame = plots.widget(chart)
+            else:
+                self._chart_blame.chart = chart
+            self.blame_box.children = (self._chart_blame,)
+        else:
+            self.blame_box.children = ()
+        self.compute.disabled = self.replay is None or self.run_id is None
+
+    def compute_attribution(self) -> Any:
+        """Attribute the shown run by replay (Shapley over agents + decisive step), store it, show it."""
+        from ..attribution import attribute
+
+        if self.replay is None or self.run_id is None:
+            raise ValueError("compute_attribution needs a run and IncidentExplorer(ws, replay=...)")
+        n_agents = int(self.steps["agent"].nunique()) if len(self.steps) else 1
+        self.progress.max = 2 ** n_agents + max(1, math.ceil(math.log2(max(2, len(self.steps))))) + 2
+        self.progress.value = 0
+        self.progress.layout.visibility = "visible"
+        replay = self.replay
+
+        def counted(*args: Any, **kwargs: Any) -> Any:
+            self.progress.value = min(self.progress.max, self.progress.value + 1)
+            return replay(*args, **kwargs)
+
+        self.compute.disabled = True
+        try:
+            res = attribute(self.ws, self.run_id, counted)
+        finally:
+            self.progress.value = self.progress.max
+            self.compute.disabled = False
+        self.show_run(self.run_id)
+        return res
+
+
+def _json_or_text(value: Any) -> str:
+    try:
+        return json.dumps(json.loads(value), indent=1)
+    except (TypeError, ValueError):
+        return str(value)

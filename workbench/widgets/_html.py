@@ -1,0 +1,45 @@
+"""HTML for the widgets' text panels. Everything from a log is untrusted LLM output: it goes in
+escaped (``html.escape``), never as markup, whatever field it came from."""
+
+from __future__ import annotations
+
+import html
+import math
+from typing import Any
+
+import pandas as pd
+
+MAX_CHARS = 20_000
+
+
+def esc(value: Any, limit: int = MAX_CHARS) -> str:
+    """``value`` as escaped text ('' for missing), cut at ``limit`` characters with a note."""
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return ""
+    text = str(value)
+    if len(text) > limit:
+        text = text[:limit] + f" … [{len(text) - limit:,} more characters]"
+    return html.escape(text, quote=True)
+
+
+def pre(value: Any) -> str:
+    text = esc(value)
+    return f"<pre class='wb-pre'>{text}</pre>" if text else "<i>(none)</i>"
+
+
+def kv_table(pairs: list[tuple[str, Any]]) -> str:
+    rows = "".join(f"<tr><th style='text-align:left;padding-right:1em'>{esc(k)}</th><td>{esc(v)}</td></tr>"
+                   for k, v in pairs if esc(v) != "")
+    return f"<table class='wb-kv'>{rows}</table>"
+
+
+def frame(df: pd.DataFrame, max_rows: int = 50) -> str:
+    """A DataFrame as an escaped HTML table."""
+    if df.empty:
+        return "<i>(none)</i>"
+    return df.head(max_rows).to_html(index=False, escape=True, na_rep="", border=0, classes="wb-table")
+
+
+STYLE = ("<style>.wb-pre{white-space:pre-wrap;word-break:break-word;max-height:16em;overflow:auto;"
+         "background:var(--jp-layout-color2,#f5f5f5);padding:4px;margin:2px 0;font-size:12px}"
+         ".wb-kv th,.wb-kv td,.wb-table th,.wb-table td{font-size:12px;padding:1px 6px}</style>")

@@ -1,0 +1,205 @@
+"""ThresholdTuner: move a HITL threshold and see what it costs, live; export it as a policy."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import ipywidgets as w
+
+from .. import plots
+from ._html import STYLE, esc, pre
+
+if TYPE_CHECKING:
+    from ..thresholds import SweepPoint, ThresholdSweep
+    from ..workspace import Workspace
+
+
+class ThresholdTuner(w.VBox):
+    """Tune when runs go to a human: a slider on a step signal (one per agent when chosen), the
+    costs of a review and of a missed failure, and live views — escalation rate vs failures caught
+    with the current point, the cost curve with its minimum, the signal's histogram by outcome,
+    and the calibration of confidence. "Export policy" writes the rule(s) as YAML and shows it.
+
+    The sweep is computed once per signal and cost (DuckDB); moving a slider is a lookup
+    (``ThresholdSweep.at``) and moves the charts' current marks through chart params, without
+    redrawing them.
+    """
+
+    def __init__(self, ws: Workspace, signal: str | None = None, cost_review: float = 1.0,
+                 cost_failure: float = 20.0, budget: float | None = None,
+                 policy_path: str = "policy.yaml") -> None:
+        from ..thresholds import available_signals
+
+        self.ws = ws
+        have = available_signals(ws)
+        self.signals = have.loc[have["steps"] > 0, "signal"].tolist()
+        if not self.signals:
+            raise ValueError("no step of this store carries a signal to put a threshold on")
+        if signal is not None and signal not in self.signals:
+            raise ValueError(f"no step of this store has {signal!r}; signals here: {', '.join(self.signals)}")
+        start = signal or ("entropy" if "entropy" in self.signals else self.signals[0])
+        self.latency_ms: dict[str, float] = {}
+        self.sweep: ThresholdSweep | None = None
+        self.point: SweepPoint | None = None
+        self.signal = w.Dropdown(description="signal", options=self.signals, value=start)
+        self.per_agent = w.Checkbox(description="one threshold per agent", value=False)
+        self.cost_review = w.BoundedFloatText(description="review cost", value=cost_review, min=0, max=1e9,
+                                              layout=w.Layout(width="190px"))
+        self.cost_failure = w.BoundedFloatText(description="failure cost", value=cost_failure, min=0, max=1e9,
+                                               layout=w.Layout(width="190px"))
+        self.budget = w.BoundedFloatText(description="max review", value=budget or 0.0, min=0, max=1, step=0.01,
+                                         tooltip="highest share of runs sent to a human (0: no limit)",
+                                         layout=w.Layout(width="190px"))
+        self.threshold = w.FloatSlider(description="threshold", continuous_update=True, readout_format=".3f",
+                                       layout=w.Layout(width="560px"))
+        self.agent_sliders = w.VBox()
+        self.readout = w.HTML()
+        self.readout.add_class("wb-tuner-readout")
+        self.sweep_chart: Any = None
+        self.cost_chart: Any = None
+        self.hist_chart: Any = None
+        self.charts = w.HBox(layout=w.Layout(flex_flow="row wrap"))
+        self.calibration = w.VBox()
+        self.path = w.Text(description="to file", value=policy_path, layout=w.Layout(width="320px"))
+        self.export = w.Button(description="Export policy", icon="download", button_style="primary")
+        self.policy_view = w.HTML()
+        for c in (self.signal, self.per_agent, self.cost_review, self.cost_failure, self.budget):
+            c.observe(lambda _: self.recompute(), names="value")
+        self._quiet = False
+        self.threshold.observe(lambda c: None if self._quiet else self.move(c["new"]), names="value")
+        self.export.on_click(lambda _: self.export_policy())
+        super().__init__([
+            w.HTML(STYLE + "<b>Threshold tuner</b> — when should a run go to a human?"),
+            w.HBox([self.signal, self.per_agent]), w.HBox([self.cost_review, self.cost_failure, self.budget]),
+            self.threshold, self.agent_sliders, self.readout, self.charts, self.calibration,
+            w.HBox([self.path, self.export]), self.policy_view])
+        self.add_class("wb-threshold-tuner")
+        self._calibration()
+        self.recompute()
+
+    # -- compute once per signal / cost --------------------------------------------------------
+    def recompute(self) -> None:
+        """Sweep the chosen signal at the chosen costs (one DuckDB pass) and redraw the curves."""
+        from ..thresholds import sweep_thresholds
+
+        t0 = time.perf_counter()
+        budget = self.budget.value or None
+        sw = sweep_thresholds(self.ws, self.signal.value, per_agent=self.per_agent.value,
+                              cost_review=self.cost_review.value, cost_failure=self.cost_failure.value,
+                              budget=budget)
+        self.sweep = sw
+        curve = sw.curve
+        lo, hi = float(curve["threshold"].min()), float(curve["threshold"].max())
+        best = sw.best.threshold if isinstance(sw.best.threshold, float) else None
+        start = best if best is not None else (lo if sw.direction == "below" else hi)
+        step = (hi - lo) / 400 if hi > lo else 1.0
+        slider, hi = self.threshold, max(hi, lo + step)
+        self._quiet = True  # one move() at the end, not one per bound
+        try:
+            if lo > slider.max:
+                slider.max, slider.min = hi, lo
+            else:
+                slider.min, slider.max = lo, hi
+            slider.step, slider.value = step, start
+        finally:
+            self._quiet = False
+        self.threshold.description = f"{sw.signal} {'≤' if sw.direction == 'below' else '≥'}"
+        self._agent_controls()
+        self.threshold.disabled = bool(self.agent_sliders.children)
+        charts = [plots.sweep_curve(curve, start, live=True), plots.cost_curve(curve, start, live=True)]
+        if sw.signal in plots.SIGNALS:
+            charts.append(plots.histogram(plots.histogram_data(self.ws, sw.signal), sw.signal, start, live=True))
+        if self.sweep_chart is None:
+            self.sweep_chart, self.cost_chart = plots.widget(charts[0]), plots.widget(charts[1])
+            self.hist_chart = plots.widget(charts[2]) if len(charts) > 2 else None
+        else:
+            self.sweep_chart.chart, self.cost_chart.chart = charts[0], charts[1]
+            if len(charts) > 2:
+                if self.hist_chart is None:
+                    self.hist_chart = plots.widget(charts[2])
+                else:
+                    self.hist_chart.chart = charts[2]
+        self.charts.children = tuple(c for c in (self.sweep_chart, self.cost_chart,
+                                                 self.hist_chart if len(charts) > 2 else None) if c is not None)
+        self.latency_ms["sweep"] = (time.perf_counter() - t0) * 1000
+        self.move(self.threshold.value)
+
+    def _agent_controls(self) -> None:
+        sw = self.sweep
+        if sw is None or not self.per_agent.value or sw.best_per_agent is None:
+            self.agent_sliders.children = ()
+            return
+        chosen = sw.best_per_agent.threshold if isinstance(sw.best_per_agent.threshold, dict) else {}
+        lo, hi, step = self.threshold.min, self.threshold.max, self.threshold.step
+        sliders = []
+        for agent in sw.agents:
+            t = chosen.get(agent)
+            s = w.FloatSlider(description=str(agent), min=lo, max=hi, step=step, readout_format=".3f",
+                              value=float(t) if t is not None else (lo if sw.direction == "below" else hi))
+            s.style.description_width = "120px"
+            s.observe(lambda _: self.move(None), names="value")
+            sliders.append(s)
+        self.agent_sliders.children = tuple(sliders)
+
+    # -- a lookup per slider move ----------------------------------------------------------------
+    def current_threshold(self) -> float | dict[str, float]:
+        if self.per_agent.value and self.agent_sliders.children:
+            return {s.description: float(s.value) for s in self.agent_sliders.children}
+        return float(self.threshold.value)
+
+    def move(self, _value: Any = None) -> SweepPoint:
+        """Look the current threshold(s) up and update the readout and the charts' current marks."""
+        t0 = time.perf_counter()
+        sw = self.sweep
+        assert sw is not None
+        t = self.current_threshold()
+        p = sw.at(t)
+        self.point = p
+        where = (", ".join(f"{esc(a)} {v:.3g}" for a, v in t.items()) if isinstance(t, dict)
+                 else f"{t:.4g}")
+        self.readout.value = (
+            f"<div style='font-size:14px'>At {esc(sw.signal)} {'≤' if sw.direction == 'below' else '≥'} {where}: "
+            f"escalation rate <b class='wb-escalation-rate'>{p.escalation_rate:.1%}</b> of runs "
+            f"({p.escalated_runs:,} of {sw.n_runs:,}; {p.step_escalation_rate:.2%} of steps) · "
+            f"failures caught <b>{p.recall:.1%}</b> ({p.failures_caught:,} of {sw.n_failures:,}) · "
+            f"precision {p.precision:.1%} · expected cost <b>{p.cost:,.1f}</b> "
+            f"(best {sw.best.cost:,.1f})</div>")
+        single = None if isinstance(t, dict) else t
+        if self.sweep_chart is not None:
+            with self.sweep_chart.hold_sync():
+                self.sweep_chart.params.cur_x, self.sweep_chart.params.cur_y = p.escalation_rate, p.recall
+            charts = [self.cost_chart] + ([self.hist_chart] if self.hist_chart in self.charts.children else [])
+            for c in charts:
+                with c.hold_sync():
+                    c.params.show_threshold = 0.0 if single is None else 1.0
+                    if single is not None:
+                        c.params.threshold = float(single)
+        self.latency_ms["move"] = (time.perf_counter() - t0) * 1000
+        return p
+
+    def _calibration(self) -> None:
+        if "confidence" not in self.signals:
+            self.calibration.children = (w.HTML("<i>No step carries a confidence: no calibration.</i>"),)
+            return
+        from ..thresholds import confidence_calibration
+
+        try:
+            table = confidence_calibration(self.ws)
+        except ValueError as exc:  # one outcome only, say so instead of drawing nothing
+            self.calibration.children = (w.HTML(f"<i>{esc(exc)}</i>"),)
+            return
+        self.calibration.children = (plots.widget(plots.calibration(table)),)
+
+    # -- export ----------------------------------------------------------------------------------
+    def export_policy(self, path: str | Path | None = None) -> Any:
+        """Write a policy with the current HITL rule(s) as YAML to ``path`` (the text box's by
+        default) and show it; return the Policy."""
+        assert self.sweep is not None
+        t = self.current_threshold()
+        policy = self.sweep.to_policy(t)
+        target = Path(path if path is not None else self.path.value)
+        text = policy.to_yaml(target)
+        self.policy_view.value = f"<b>Wrote {esc(target)}</b>" + pre(text)
+        return policy
