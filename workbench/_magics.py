@@ -123,9 +123,8 @@ class WorkbenchMagics(Magics):
         return self._investigate(args)
 
     def _open(self, args: argparse.Namespace) -> Any:
-        import workbench as wb
-
         from ._open_path import open_path_report
+        from .widgets import IncidentExplorer
 
         if not args.name.isidentifier():
             raise UsageError(f"%workbench open: --as needs a Python name (got {args.name!r})")
@@ -135,7 +134,7 @@ class WorkbenchMagics(Magics):
         if report is not None:
             display(report)
         display(ws)
-        return wb.IncidentExplorer(ws)
+        return IncidentExplorer(ws)
 
     def _investigate(self, args: argparse.Namespace) -> Investigation:
         from .workspace import open as wb_open

@@ -19,6 +19,7 @@ import workbench as wb
 from workbench.sim import write_jsonl
 
 AGENTS = ("planner", "pricer", "executor")
+_T0 = 1_767_603_600 * 1_000_000_000  # 2026-01-05 09:00 UTC, in ns
 
 
 def write_sim(path: Path, n_runs: int, seed: int = 0) -> Path:
@@ -30,29 +31,41 @@ def write_sim(path: Path, n_runs: int, seed: int = 0) -> Path:
 def write_otlp(path: Path, n_traces: int, failing: set[int], agent_name: str | None = None) -> Path:
     """``n_traces`` multi-agent traces (GenAI conventions) made with the SDK; those in ``failing`` end in ERROR.
 
-    ``agent_name`` renames the second agent (to put untrusted text in the store).
+    Spans get explicit, realistic times (an LLM call 0.8 s, a tool call 0.2 s, one trace a minute from
+    2026-01-05 09:00 UTC). ``agent_name`` renames the second agent (to put untrusted text in the store).
     """
     exporter = InMemorySpanExporter()
     provider = TracerProvider(resource=Resource.create({"service.name": "shop"}))
     provider.add_span_processor(SimpleSpanProcessor(exporter))
     tracer = provider.get_tracer("workbench.tests.extension", "1.0")
     agents = (AGENTS[0], agent_name or AGENTS[1], AGENTS[2])
+    second = 1_000_000_000
     for i in range(n_traces):
-        with tracer.start_as_current_span("invoke_agent orchestrator", attributes={
-                "gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "orchestrator"}) as root:
+        clock = _T0 + i * 60 * second
+        with tracer.start_as_current_span("invoke_agent orchestrator", start_time=clock, end_on_exit=False,
+                                          attributes={"gen_ai.operation.name": "invoke_agent",
+                                                      "gen_ai.agent.name": "orchestrator"}) as root:
             for agent in agents:
-                with tracer.start_as_current_span(f"invoke_agent {agent}", attributes={
-                        "gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": agent}):
-                    with tracer.start_as_current_span("chat gpt-4o", attributes={
+                with tracer.start_as_current_span(f"invoke_agent {agent}", start_time=clock, end_on_exit=False,
+                                                  attributes={"gen_ai.operation.name": "invoke_agent",
+                                                              "gen_ai.agent.name": agent}) as turn:
+                    with tracer.start_as_current_span("chat gpt-4o", start_time=clock, end_on_exit=False, attributes={
                             "gen_ai.operation.name": "chat", "gen_ai.request.model": "gpt-4o",
-                            "gen_ai.usage.input_tokens": 50 + i, "gen_ai.usage.output_tokens": 9}):
-                        pass
-                    with tracer.start_as_current_span("execute_tool lookup", attributes={
-                            "gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "lookup",
-                            "gen_ai.tool.call.arguments": json.dumps({"item": i})}) as tool:
+                            "gen_ai.usage.input_tokens": 50 + i, "gen_ai.usage.output_tokens": 9}) as chat:
+                        clock += 8 * second // 10
+                        chat.end(end_time=clock)
+                    with tracer.start_as_current_span("execute_tool lookup", start_time=clock, end_on_exit=False,
+                                                      attributes={"gen_ai.operation.name": "execute_tool",
+                                                                  "gen_ai.tool.name": "lookup",
+                                                                  "gen_ai.tool.call.arguments": json.dumps({"item": i})}
+                                                      ) as tool:
+                        clock += 2 * second // 10
                         if i in failing and agent == agents[1]:
                             tool.set_status(Status(StatusCode.ERROR, "lookup timed out"))
+                        tool.end(end_time=clock)
+                    turn.end(end_time=clock)
             root.set_status(Status(StatusCode.ERROR, "run failed") if i in failing else Status(StatusCode.OK))
+            root.end(end_time=clock)
     provider.shutdown()
     lines = []
     for span in exporter.get_finished_spans():

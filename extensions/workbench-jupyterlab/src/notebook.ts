@@ -39,9 +39,12 @@ export function fileCells(path: string): Cell[] {
     },
     {
       cell_type: 'code',
-      source: `import workbench as wb\n\nws = wb.open_path(${name})\nws`
+      source:
+        'import workbench as wb\n' +
+        'from workbench.widgets import IncidentExplorer\n\n' +
+        `ws = wb.open_path(${name})\nws`
     },
-    { cell_type: 'code', source: 'wb.IncidentExplorer(ws)' }
+    { cell_type: 'code', source: 'IncidentExplorer(ws)' }
   ];
 }
 
@@ -57,9 +60,18 @@ export function demoCells(): Cell[] {
     },
     {
       cell_type: 'code',
-      source: 'import workbench as wb\n\nws = wb.demo.open_demo()\nws'
+      source:
+        'import workbench as wb\n' +
+        'from workbench.widgets import IncidentExplorer\n\n' +
+        '# Stored beside this notebook on first use, opened as it is afterwards.\n' +
+        'ws = wb.demo.open_demo("workbench-demo.duckdb")\nws'
     },
-    { cell_type: 'code', source: 'wb.IncidentExplorer(ws)' }
+    {
+      cell_type: 'code',
+      source:
+        '# The simulated system can be re-run, so the explorer can compute attributions.\n' +
+        'IncidentExplorer(ws, replay=wb.demo.demo_replay())'
+    }
   ];
 }
 
@@ -85,15 +97,10 @@ function notebookJSON(cells: Cell[], source: string | null): object {
 }
 
 async function exists(contents: Contents.IManager, path: string): Promise<boolean> {
-  try {
-    await contents.get(path, { content: false });
-    return true;
-  } catch (err) {
-    if ((err as any)?.response?.status === 404) {
-      return false;
-    }
-    throw err;
-  }
+  // List the folder rather than ask for the file: a 404 would show as an error in the console.
+  const dir = await contents.get(PathExt.dirname(path), { content: true });
+  const name = PathExt.basename(path);
+  return (dir.content as Contents.IModel[]).some(item => item.name === name);
 }
 
 /**
@@ -134,5 +141,10 @@ export async function runAll(panel: NotebookPanel): Promise<boolean> {
       `no kernel started for ${panel.context.path}: pick one and run the notebook`
     );
   }
-  return NotebookActions.runAll(panel.content, panel.sessionContext);
+  const ok = await NotebookActions.runAll(panel.content, panel.sessionContext);
+  // Saved with its outputs, so the tab is not left "modified" by cells the user never edited.
+  if (!panel.isDisposed && panel.context.model.dirty) {
+    await panel.context.save();
+  }
+  return ok;
 }

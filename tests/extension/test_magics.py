@@ -1,0 +1,79 @@
+"""``%load_ext workbench``: the ``%workbench`` magic, run in a real kernel (nbclient) and in-process."""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+import nbformat
+import pytest
+from _traces import write_otlp, write_sim
+from IPython.core.error import UsageError
+from nbclient import NotebookClient
+
+PAYLOAD = "<img src=x onerror=alert(1)>"
+WIDGET = "application/vnd.jupyter.widget-view+json"
+
+
+def _html(outputs: list) -> str:
+    return "".join(o.get("data", {}).get("text/html", "") for o in outputs)
+
+
+@pytest.mark.slow
+def test_magics_in_a_kernel(tmp_path: Path) -> None:
+    write_otlp(tmp_path / "traces.otlp.jsonl", n_traces=6, failing={1, 4})
+    write_sim(tmp_path / "sim.jsonl", n_runs=10)
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(src) for src in (
+        "%load_ext workbench",
+        "%workbench open traces.otlp.jsonl",
+        "ws",
+        f"ws.label(sorted(ws.runs(outcome='failure')['run_id'])[0], agent={PAYLOAD!r})\n"
+        "%workbench investigate",
+        "%workbench investigate sim.jsonl --db sim.duckdb --all",
+    )])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
+    cells = nb.cells
+    assert all(o.get("output_type") != "error" for c in cells for o in c.outputs)
+
+    # open: the ingest report, the workspace summary, then the explorer widget as the cell's result.
+    opened = cells[1].outputs
+    assert "read 60, stored 60 (60 new), quarantined 0, runs 6" in _html(opened)
+    assert 'data-runs="6"' in _html(opened) and "traces.duckdb" in _html(opened)
+    result = [o for o in opened if o["output_type"] == "execute_result"]
+    assert len(result) == 1 and WIDGET in result[0]["data"]
+    assert (tmp_path / "traces.duckdb").is_file()
+
+    # The workspace as a cell's last expression.
+    summary = _html(cells[2].outputs)
+    assert '<b class="wb-runs" data-runs="6">6 runs</b>' in summary and "<b>2</b> failure" in summary
+
+    # investigate on the opened workspace: one row per failed run, log text escaped.
+    page = _html(cells[3].outputs)
+    assert "traces.duckdb: 6 runs, 2 failed" in page
+    assert page.count("</tr>") == 1 + 2  # header + the two failed runs
+    assert PAYLOAD not in page and html.escape(PAYLOAD) in page
+
+    # investigate PATH --db FILE: ingested first, then the table.
+    page = _html(cells[4].outputs)
+    assert "sim.duckdb: 10 runs" in page and (tmp_path / "sim.duckdb").is_file()
+
+
+def test_usage_errors_are_one_clear_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from IPython.testing.globalipapp import get_ipython
+
+    monkeypatch.chdir(tmp_path)
+    ip = get_ipython()
+    ip.run_line_magic("load_ext", "workbench")
+    with pytest.raises(UsageError, match="invalid choice: 'frobnicate'"):
+        ip.run_line_magic("workbench", "frobnicate")
+    with pytest.raises(UsageError, match="the following arguments are required: path"):
+        ip.run_line_magic("workbench", "open")
+    with pytest.raises(UsageError, match="--as needs a Python name"):
+        ip.run_line_magic("workbench", "open x.duckdb --as 1ws")
+    with pytest.raises(UsageError, match="needs --db FILE"):
+        ip.run_line_magic("workbench", "investigate traces.jsonl")
+    import workbench as wb
+
+    with pytest.raises(wb.IngestError, match="missing.otlp.json: no such file"):
+        ip.run_line_magic("workbench", "open missing.otlp.json")
