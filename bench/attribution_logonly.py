@@ -119,6 +119,12 @@ def main() -> None:
         rows.append(row(f"trained on {tname} only, scored on {sname}", f"{sname} ({len(test)})", res))
         for m in ("first_agent_turn", "random"):
             rows.append(row(f"{m} (baseline)", f"{sname} ({len(test)})", evaluate_attribution(ws, m, run_ids=test)))
+    systems = [x for x in (ag, hc, sim) if x]
+    if len(systems) >= 2:
+        ids = [r for x in systems for r in x]
+        res = evaluate_attribution(ws, "blame_model", cv=len(systems), run_ids=ids, groups="system", **PARAMS)
+        rows.append(row(f"leave-one-system-out ({len(systems)} systems, groups='system')",
+                        f"Alg-Gen + Hand-Crafted + simulator ({len(ids)})", res))
     try:
         shipped = BlameModel.pretrained()
         for test, sname in ((hc, "Hand-Crafted"), (sim, "simulator")):
@@ -133,6 +139,7 @@ def main() -> None:
     if len(ag) >= cv:
         res = evaluate_attribution(ws, "blame_model", cv=cv, run_ids=ag, groups="run", **PARAMS)
         print(calibration_table(ws, ag, res, cv))
+    print(span_table(n_train=60 if args.quick else 150, n_test=40 if args.quick else 100))
     if args.write_pretrained and ag:
         write_pretrained(ws, ag, rows)
     print(f"\ntotal {time.perf_counter() - start:.0f} s; load average {os.getloadavg()}")
@@ -160,6 +167,64 @@ def calibration_table(ws: wb.Workspace, ag: list[str], res: pd.DataFrame, cv: in
             f"verdicts marked uncertain (< 0.5): {(conf < 0.5).mean():.1%}, their accuracy "
             f"{ok[conf < 0.5].mean() if (conf < 0.5).any() else float('nan'):.3f}; the others' "
             f"{ok[conf >= 0.5].mean() if (conf >= 0.5).any() else float('nan'):.3f}")
+
+
+def span_table(n_train: int, n_test: int) -> str:
+    """Long single-agent span trees (smolagents style, generated): annotated error spans ranked first?"""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "attribution"))
+    import tempfile
+
+    from _spantree_fixture import write_traces
+
+    out = []
+    with tempfile.TemporaryDirectory() as tmp:
+        stores = {}
+        for name, n, seed in (("train", n_train, 1), ("test", n_test, 2)):
+            ws = wb.open()
+            path = Path(tmp) / f"{name}.jsonl"
+            labels = write_traces(path, n, seed)
+            ws.ingest(str(path), format="span-tree", progress=False)
+            for run_id in {r for r, _, _ in labels}:
+                ws.label(run_id, outcome="failure", source="ground_truth")
+            for run_id, span_id, kind in labels:
+                ws.label(run_id, step_id=span_id, kind=kind, source="ground_truth")
+            stores[name] = ws
+        train, test = stores["train"], stores["test"]
+        moves = BlameModel().frame(test)
+        n_moves = moves.groupby("run_id").size()
+        for est in ("linear", "trees"):
+            m = BlameModel(estimator=est).fit(train)
+            r = evaluate_attribution(test, "blame_model", model=m).iloc[0]
+            out.append({"method": f"BlameModel ({est})", "traces": int(r["runs"]), "top1": r["step_acc"],
+                        "top3": r["step_top3"]})
+        out.append({"method": "trivial: random span of the most error-prone kind", "traces": int(r["runs"]),
+                    **trivial_ranking(train, test)})
+    return (f"## Span-level localisation, long single-agent traces (generated smolagents-style span trees; "
+            f"{n_train} training traces, {n_test} held out, {n_moves.mean():.0f} leaf spans per trace)\n\n"
+            f"{markdown(pd.DataFrame(out))}\n")
+
+
+def trivial_ranking(train: wb.Workspace, test: wb.Workspace, draws: int = 200) -> dict[str, float]:
+    """Expected top-1 / top-3 of ranking the spans of the kind most often annotated (in training) first, at random."""
+    def kinds(ws: wb.Workspace) -> pd.DataFrame:
+        X = BlameModel().frame(ws)[["run_id", "step_id", "kind"]]
+        lab = culprit_labels(ws)[["run_id", "step_id"]].assign(error=True)
+        return X.merge(lab, on=["run_id", "step_id"], how="left").fillna({"error": False})
+
+    k = kinds(train)
+    worst = k.groupby("kind")["error"].mean().idxmax()
+    t = kinds(test)
+    rng = np.random.default_rng(0)
+    hits = {1: 0.0, 3: 0.0}
+    for _, g in t.groupby("run_id"):
+        err = g["error"].to_numpy(dtype=bool)
+        first = (g["kind"] == worst).to_numpy()
+        for _ in range(draws):
+            order = np.lexsort((rng.random(len(g)), ~first))
+            for n in hits:
+                hits[n] += err[order[:n]].any() / draws
+    runs = t["run_id"].nunique()
+    return {"top1": hits[1] / runs, "top3": hits[3] / runs}
 
 
 def write_pretrained(ws: wb.Workspace, ag: list[str], rows: list[dict]) -> None:

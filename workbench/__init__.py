@@ -8,6 +8,7 @@ from .attribution import (
     ShapleyResult,
     Verdict,
     attribute,
+    attribute_logonly,
     evaluate_attribution,
     shapley,
 )
@@ -52,6 +53,7 @@ __all__ = [
     "Workspace",
     "__version__",
     "attribute",
+    "attribute_logonly",
     "demo",
     "detect",
     "drift_delay",

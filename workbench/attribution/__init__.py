@@ -13,6 +13,7 @@ from ._decisive import DecisiveStep, decisive_step
 from ._evaluate import cv_folds, evaluate_attribution, labelled_failures
 from ._features import FEATURES, feature_availability, step_features
 from ._heuristics import HEURISTICS, predict_heuristic
+from ._persist import attribute_logonly
 from ._shapley import AUTO_EXACT_MAX_PLAYERS, ShapleyResult, shapley
 from ._verdict import Verdict
 
@@ -27,6 +28,7 @@ __all__ = [
     "ShapleyResult",
     "Verdict",
     "attribute",
+    "attribute_logonly",
     "cv_folds",
     "decisive_step",
     "evaluate_attribution",

@@ -121,3 +121,31 @@ class PersistMixin:
         base = type(self).pretrained()
         base.prior_ = None
         return base
+
+
+def attribute_logonly(ws, run_ids: Any = None, model: Any = None) -> Any:  # noqa: ANN001
+    """Culprit agent and decisive step of failed runs from their logs alone (no replay, no labels).
+
+    What ``workbench investigate`` uses when a run cannot be replayed: the shipped pretrained
+    :class:`BlameModel` (or ``model``, e.g. one refined on your labelled runs).
+
+    Parameters
+    ----------
+    ws : Workspace
+        The store.
+    run_ids : iterable of str, optional
+        Runs to attribute (default: every failed run).
+    model : BlameModel, optional
+        A fitted model (default: :meth:`BlameModel.pretrained`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per run: run_id, agent, step_id, score, agent_confidence, uncertain (see
+        :meth:`BlameModel.predict`).
+    """
+    if model is None:
+        from ._blame_model import BlameModel
+
+        model = BlameModel.pretrained()
+    return model.predict(ws, run_ids)

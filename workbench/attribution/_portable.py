@@ -44,8 +44,8 @@ PORTABLE_FEATURES: dict[str, str] = {
     "task_support": "share of the move's numbers that the task states",
     "final_origin": "numbers of the run's final moves that this move states first",
     "final_origin_first": "the earliest agent move that first states a number of the final moves",
-    "corrected_later": "later moves with correction words that repeat one of this move's numbers",
-    "max_sim_earlier": "highest word Jaccard similarity with any earlier move",
+    "corrected_later": "moves (of the next 64) with correction words that repeat one of this move's numbers",
+    "max_sim_earlier": "highest word Jaccard similarity with any of the 64 moves before",
     "first_numbers": "the run's first agent move that states a number the task does not",
     "first_code": "the run's first agent move with code",
     "len_rank": "percentile of output length within the run",
@@ -65,6 +65,7 @@ _FAIL = re.compile(r"(exitcode: [1-9]|execution failed|traceback|error|exception
 _NUM = re.compile(r"(?<![\w.])\d[\d,]*(?:\.\d+)?")
 _WORD = re.compile(r"[a-z0-9]+")
 _FINAL_MOVES = 2   # the answer is stated in the last agent moves (the very last is often a bare "TERMINATE")
+_WINDOW = 64       # pairwise comparisons look this many moves away at most: linear time on long traces
 
 
 def _numbers(text: str) -> set[str]:
@@ -165,9 +166,10 @@ def _run_features(kind: np.ndarray, agent: np.ndarray, texts: list[str], task: s
     for i in range(n):
         own = nums[i] - task_nums
         if own:
-            f["corrected_later"][i] = sum(1 for j in range(i + 1, n) if corrective[j] and own & nums[j])
+            f["corrected_later"][i] = sum(1 for j in range(i + 1, min(n, i + 1 + _WINDOW))
+                                          if corrective[j] and own & nums[j])
         best = 0.0
-        for j in range(i):
+        for j in range(max(0, i - _WINDOW), i):
             if words[i] and words[j]:
                 best = max(best, len(words[i] & words[j]) / len(words[i] | words[j]))
         f["max_sim_earlier"][i] = best
