@@ -22,6 +22,7 @@ run (``groups="run"``); cross-system rows fit on one system and score another
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import time
@@ -184,10 +185,10 @@ def span_table(n_train: int, n_test: int) -> str:
             path = Path(tmp) / f"{name}.jsonl"
             labels = write_traces(path, n, seed)
             ws.ingest(str(path), format="span-tree", progress=False)
-            for run_id in {r for r, _, _ in labels}:
-                ws.label(run_id, outcome="failure", source="ground_truth")
-            for run_id, span_id, kind in labels:
-                ws.label(run_id, step_id=span_id, kind=kind, source="ground_truth")
+            rows = [{"run_id": r, "outcome": "failure", "source": "ground_truth"} for r in sorted({r for r, _, _ in labels})]
+            rows += [{"run_id": r, "step_id": s, "kind": k, "source": "ground_truth"} for r, s, k in labels]
+            (Path(tmp) / f"{name}.labels.jsonl").write_text("\n".join(json.dumps(x) for x in rows))
+            ws.label_file(Path(tmp) / f"{name}.labels.jsonl")
             stores[name] = ws
         train, test = stores["train"], stores["test"]
         moves = BlameModel().frame(test)

@@ -21,9 +21,10 @@ _INPUTS = ("share", "margin")
 
 def margins(agents: pd.DataFrame) -> np.ndarray:
     """Each agent's share minus the best share of the other agents of its run (top: its lead)."""
-    g = agents.groupby("run_id")["share"]
-    first = g.transform("max")
-    second = g.transform(lambda s: s.nlargest(2).iloc[-1] if len(s) > 1 else 0.0)
+    first = agents.groupby("run_id")["share"].transform("max")
+    ranked = agents.sort_values(["run_id", "share"], ascending=[True, False], kind="stable")
+    second = ranked.groupby("run_id")["share"].nth(1)
+    second = agents["run_id"].map(pd.Series(second.to_numpy(), index=ranked.loc[second.index, "run_id"])).fillna(0.0)
     other_best = np.where(agents["share"] >= first, second, first)
     return (agents["share"] - other_best).to_numpy(dtype=np.float64)
 

@@ -47,7 +47,7 @@ def rank_agents(steps: pd.DataFrame, how: str = "max") -> pd.DataFrame:
 
 def finish_agents(A: pd.DataFrame) -> pd.DataFrame:
     """Add each agent's ``share`` of its run's positive score and its ``rank`` (ties: first to act)."""
-    total = A.groupby("run_id")["score"].transform(lambda s: s.clip(lower=0).sum())
+    total = A["score"].clip(lower=0).groupby(A["run_id"]).transform("sum")
     A["share"] = np.where(total > 0, A["score"].clip(lower=0) / total.where(total > 0, 1.0), 0.0)
     A = A.sort_values(["run_id", "score", "first_pos"], ascending=[True, False, True], kind="stable")
     A["rank"] = A.groupby("run_id", sort=False).cumcount() + 1

@@ -192,7 +192,8 @@ def portable_features(ws, X: pd.DataFrame) -> pd.DataFrame:  # noqa: ANN001
     ws : Workspace
         The store the moves come from (their outputs and the run's task are read from it).
     X : pandas.DataFrame
-        Step features: run_id, step_id, agent, kind, pos, sorted by run and position.
+        Step features: run_id, step_id, agent, kind, pos, sorted by run and position (as
+        :func:`step_features` returns them).
 
     Returns
     -------
@@ -201,11 +202,19 @@ def portable_features(ws, X: pd.DataFrame) -> pd.DataFrame:  # noqa: ANN001
     """
     if X.empty:
         return pd.DataFrame({k: pd.Series(dtype="float64") for k in PORTABLE_FEATURES}, index=X.index)
+    given = X.index
+    X = X.sort_values(["run_id", "pos"], kind="stable")   # a no-op on step_features' order
     T = _texts(ws, X)
-    parts = []
-    for _, idx in X.groupby("run_id", sort=False).indices.items():
-        rows = X.iloc[idx]
-        f = _run_features(rows["kind"].to_numpy(dtype=object), rows["agent"].to_numpy(dtype=object),
-                          T["output"].iloc[idx].fillna("").tolist(), T["task"].iloc[idx[0]] or "")
-        parts.append(pd.DataFrame(f, index=rows.index))
-    return pd.concat(parts).reindex(X.index).astype("float64")
+    kind = X["kind"].to_numpy(dtype=object)
+    agent = X["agent"].to_numpy(dtype=object)
+    texts = T["output"].fillna("").to_numpy(dtype=object)
+    task = T["task"].to_numpy(dtype=object)
+    out = {k: np.full(len(X), np.nan) for k in PORTABLE_FEATURES}
+    run = X["run_id"].to_numpy(dtype=object)
+    # Rows are sorted by run: each run is one contiguous block.
+    bounds = np.flatnonzero(np.r_[True, run[1:] != run[:-1], True])
+    for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
+        f = _run_features(kind[lo:hi], agent[lo:hi], list(texts[lo:hi]), task[lo] or "")
+        for k, v in f.items():
+            out[k][lo:hi] = v
+    return pd.DataFrame(out, index=X.index).reindex(given)
