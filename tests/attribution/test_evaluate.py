@@ -8,7 +8,7 @@ import pytest
 
 import workbench as wb
 from workbench.attribution._evaluate import cv_folds, evaluate_attribution, labelled_failures
-from workbench.attribution._heuristics import HEURISTICS, first_error, predict_heuristic, random_blame
+from workbench.attribution._heuristics import HEURISTICS, predict_heuristic
 from workbench.exceptions import WorkbenchError
 
 WHOWHEN = Path("/work/shared/samples/whowhen")
@@ -52,11 +52,12 @@ def test_metric_definitions_on_hand_made_runs(toy) -> None:
 
 
 def test_heuristics_share_the_predict_table(toy) -> None:
-    pred = first_error(toy)
-    assert list(pred.columns) == ["run_id", "agent", "step_id", "score", "agent_confidence"]
+    pred = predict_heuristic(toy, "first_error")
+    assert list(pred.columns) == ["run_id", "agent", "step_id", "score", "agent_confidence", "uncertain"]
+    assert pred["uncertain"].isna().all()       # a heuristic's score share is not a probability
     assert pred.set_index("run_id")["step_id"].to_dict() == {"A": "b1", "B": "a0", "C": "c2"}
     assert predict_heuristic(toy, "first_agent_turn")["step_id"].tolist() == ["a0", "a0", "a0"]
-    assert random_blame(toy, seed=3).equals(random_blame(toy, seed=3))
+    assert predict_heuristic(toy, "random", seed=3).equals(predict_heuristic(toy, "random", seed=3))
     table = evaluate_attribution(toy, list(HEURISTICS))
     assert table["method"].tolist() == list(HEURISTICS) and (table["runs"] == 3).all()
 

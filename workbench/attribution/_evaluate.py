@@ -27,6 +27,7 @@ from tqdm.auto import tqdm
 
 from ..exceptions import InvalidParameterError, WorkbenchError
 from ._blame_model import BlameModel
+from ._calibration import brier
 from ._features import step_features
 from ._heuristics import HEURISTICS, culprit_labels, ensure_findings, heuristic_scores, rank_steps
 
@@ -116,20 +117,28 @@ def _blame_scores(X: pd.DataFrame, labels: pd.DataFrame, model: BlameModel | Non
     if cv is None:
         if model is None:
             raise InvalidParameterError("method 'blame_model' needs a fitted model= or cv=k to cross-validate")
-        steps = model._step_scores(X)
-        return steps, model._agent_scores(X, steps), [], "none"
+        steps, agents = model.rank_frame(X)
+        return steps, agents, [], "none"
     template = clone(model).set_params(**kwargs) if model is not None else BlameModel(**kwargs)
     folds, used = cv_folds(ws, sorted(labels["run_id"].unique()), cv, groups)
     step_parts, agent_parts, record = [], [], []
     for train, test in folds:
-        m = clone(template)._fit_frame(X[X["run_id"].isin(train)], labels[labels["run_id"].isin(train)])
-        Xt = X[X["run_id"].isin(test)]
-        steps = m._step_scores(Xt)
+        m = clone(template).fit_frame(X[X["run_id"].isin(train)], labels[labels["run_id"].isin(train)])
+        steps, agents = m.rank_frame(X[X["run_id"].isin(test)])
         step_parts.append(steps)
-        agent_parts.append(m._agent_scores(Xt, steps))
+        agent_parts.append(agents)
         record.append({"train": train, "test": test})
     return (rank_steps(pd.concat(step_parts, ignore_index=True)), pd.concat(agent_parts, ignore_index=True),
             record, used)
+
+
+def _calibration_metrics(labels: pd.DataFrame, agents: pd.DataFrame) -> dict[str, float]:
+    if "confidence" not in agents.columns:
+        return {"brier": float("nan")}
+    top = agents[agents["rank"] == 1]
+    culprits = set(zip(labels["run_id"], labels["agent"].astype(object), strict=True))
+    correct = np.array([(r, a) in culprits for r, a in zip(top["run_id"], top["agent"], strict=True)])
+    return {"brier": brier(top["confidence"].to_numpy(), correct)}
 
 
 def evaluate_attribution(ws, method: str | Sequence[str] = "blame_model", replay: Any = None,  # noqa: ANN001
@@ -170,7 +179,8 @@ def evaluate_attribution(ws, method: str | Sequence[str] = "blame_model", replay
     -------
     pandas.DataFrame
         One row per method: method, runs, agent_acc, agent_acc_first, agent_top{k}, step_runs,
-        step_acc, step_acc_first, step_top{k}, replays, replayed_steps, seconds, cv, groups.
+        step_acc, step_acc_first, step_top{k}, replays, replayed_steps, seconds, cv, groups and
+        brier (Brier score of the verdict's calibrated agent confidence, ``blame_model`` only).
         ``.attrs["folds"]`` holds each fold's train and test run ids.
 
     Examples
@@ -197,12 +207,13 @@ def evaluate_attribution(ws, method: str | Sequence[str] = "blame_model", replay
     if any(m not in REPLAY_METHODS for m in methods):
         if "blame_model" in methods or "most_detector_hits" in methods:   # the others ignore findings
             ensure_findings(ws, runs, bm_kwargs.get("detect", model.detect if model is not None else "auto"))
-        X = step_features(ws, runs)
+        X = (model or BlameModel(**bm_kwargs)).frame(ws, runs) if "blame_model" in methods \
+            else step_features(ws, runs)
     rows, folds = [], []
     for m in methods:
         start = time.perf_counter()
         replays = replayed = 0
-        used, k = "none", None
+        used, k, extra = "none", None, {"brier": float("nan")}
         if m in REPLAY_METHODS:
             if replay is None:
                 raise InvalidParameterError(f"method {m!r} replays runs: pass replay=")
@@ -210,10 +221,11 @@ def evaluate_attribution(ws, method: str | Sequence[str] = "blame_model", replay
         elif m == "blame_model":
             steps, agents, folds, used = _blame_scores(X, labels, model, cv, ws, groups, bm_kwargs)
             k = cv
+            extra = _calibration_metrics(labels, agents)
         else:
             steps, agents = heuristic_scores(X, m, seed)
         row = {"method": m, **_metrics(labels, steps, agents, k_steps, k_agents), "replays": replays,
-               "replayed_steps": replayed, "seconds": time.perf_counter() - start, "cv": k, "groups": used}
+               "replayed_steps": replayed, "seconds": time.perf_counter() - start, "cv": k, "groups": used, **extra}
         rows.append(row)
     out = pd.DataFrame(rows)
     out.attrs["folds"] = folds

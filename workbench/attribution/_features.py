@@ -384,29 +384,6 @@ def step_features(ws, run_ids: Iterable[str] | None = None) -> pd.DataFrame:  # 
     return pd.concat([out.reset_index(drop=True), pd.DataFrame(values).reset_index(drop=True)], axis=1)
 
 
-def agent_features(steps: pd.DataFrame, names: list[str] | None = None) -> pd.DataFrame:
-    """Per (run, agent) aggregates of step features: max and mean of each, plus its move count.
-
-    Parameters
-    ----------
-    steps : pandas.DataFrame
-        Output of :func:`step_features`.
-    names : list of str, optional
-        Features to aggregate (default: all of :data:`FEATURES`).
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per (run_id, agent); feature columns ``<feature>_max`` and ``<feature>_mean``.
-    """
-    keyed = steps.assign(agent=steps["agent"].fillna("<none>"))
-    groups = keyed.groupby(["run_id", "agent"], sort=False)[list(names or FEATURE_NAMES)]
-    agg = groups.agg(["max", "mean"])
-    agg.columns = [f"{a}_{b}" for a, b in agg.columns]
-    agg["n_moves_agent"] = groups.size()
-    return agg.reset_index()
-
-
 def feature_availability(steps: pd.DataFrame) -> pd.DataFrame:
     """Which features a set of runs has: share of moves with a value, per feature.
 
@@ -416,6 +393,9 @@ def feature_availability(steps: pd.DataFrame) -> pd.DataFrame:
         Columns feature, needs, available (fraction of rows that are not null), description;
         a feature with ``available == 0`` cannot be computed from these logs.
     """
+    from ._portable import PORTABLE_FEATURES  # portable features are there when the table has them
+
+    known = {**FEATURES, **{k: ("portable", v) for k, v in PORTABLE_FEATURES.items()}}
     rows = [(name, needs, float(steps[name].notna().mean()) if len(steps) else 0.0, text)
-            for name, (needs, text) in FEATURES.items()]
+            for name, (needs, text) in known.items() if name in steps.columns]
     return pd.DataFrame(rows, columns=["feature", "needs", "available", "description"])

@@ -28,7 +28,7 @@ from ..exceptions import InvalidParameterError
 from ..store._transaction import transaction
 from ._features import step_features
 
-PREDICT_COLUMNS = ["run_id", "agent", "step_id", "score", "agent_confidence"]
+PREDICT_COLUMNS = ["run_id", "agent", "step_id", "score", "agent_confidence", "uncertain"]
 
 
 def rank_steps(steps: pd.DataFrame) -> pd.DataFrame:
@@ -48,19 +48,25 @@ def rank_agents(steps: pd.DataFrame, how: str = "max") -> pd.DataFrame:
 
 def finish_agents(A: pd.DataFrame) -> pd.DataFrame:
     """Add each agent's ``share`` of its run's positive score and its ``rank`` (ties: first to act)."""
-    total = A.groupby("run_id")["score"].transform(lambda s: s.clip(lower=0).sum())
+    total = A["score"].clip(lower=0).groupby(A["run_id"]).transform("sum")
     A["share"] = np.where(total > 0, A["score"].clip(lower=0) / total.where(total > 0, 1.0), 0.0)
     A = A.sort_values(["run_id", "score", "first_pos"], ascending=[True, False, True], kind="stable")
     A["rank"] = A.groupby("run_id", sort=False).cumcount() + 1
     return A[["run_id", "agent", "score", "share", "rank"]].reset_index(drop=True)
 
 
-def verdicts(steps: pd.DataFrame, agents: pd.DataFrame) -> pd.DataFrame:
-    """One row per run from ranked step and agent scores (the table of ``BlameModel.predict``)."""
+def verdicts(steps: pd.DataFrame, agents: pd.DataFrame, uncertain_below: float | None = None) -> pd.DataFrame:
+    """One row per run from ranked step and agent scores (the table of ``BlameModel.predict``).
+
+    ``agent_confidence`` is the top agent's ``share``; ``uncertain`` says it is below
+    ``uncertain_below`` (None: not known, for scores that are not probabilities).
+    """
     top_s = steps.loc[steps["rank"] == 1, ["run_id", "step_id", "score"]]
     top_a = agents.loc[agents["rank"] == 1, ["run_id", "agent", "share"]].rename(columns={"share": "agent_confidence"})
     out = top_a.merge(top_s, on="run_id", how="outer")
     out["agent"] = out["agent"].where(out["agent"] != "<none>", None)
+    out["uncertain"] = (out["agent_confidence"].fillna(0.0) < uncertain_below) if uncertain_below is not None \
+        else pd.Series(pd.NA, index=out.index, dtype="boolean")
     return out[PREDICT_COLUMNS].sort_values("run_id", ignore_index=True)
 
 
@@ -235,31 +241,11 @@ def predict_heuristic(ws, name: str, run_ids: Iterable[str] | None = None, seed:
     >>> import workbench as wb
     >>> ws = wb.open()
     >>> _ = ws.ingest(wb.sim.procurement(seed=3, fault_rate=1.0).generate(20))
-    >>> first_error(ws).columns.tolist()
-    ['run_id', 'agent', 'step_id', 'score', 'agent_confidence']
+    >>> predict_heuristic(ws, "first_error").columns.tolist()
+    ['run_id', 'agent', 'step_id', 'score', 'agent_confidence', 'uncertain']
     """
     ids = failed_runs(ws) if run_ids is None else [str(r) for r in run_ids]
     if name == "most_detector_hits":
         ensure_findings(ws, ids, detect)
     steps, agents = heuristic_scores(step_features(ws, ids), name, seed)
     return verdicts(steps, agents)
-
-
-def _make(name: str, doc: str) -> Callable[..., pd.DataFrame]:
-    def heuristic(ws, run_ids: Iterable[str] | None = None, seed: int | None = 0) -> pd.DataFrame:  # noqa: ANN001
-        return predict_heuristic(ws, name, run_ids, seed)
-
-    heuristic.__name__ = heuristic.__qualname__ = name
-    heuristic.__doc__ = (f"{doc}\n\n    Returns the table of :meth:`BlameModel.predict` for ``run_ids`` "
-                         "(default: every failed run); see :func:`predict_heuristic`.\n")
-    return heuristic
-
-
-first_error = _make("first_error", "Blame the first failed step (the first move when nothing failed).")
-last_agent = _make("last_agent", "Blame the run's last move that is not a tool call or a human turn.")
-first_agent_turn = _make("first_agent_turn", "Blame the run's first move by a non-human, non-tool agent.")
-most_consumers = _make("most_consumers", "Blame the move whose output the most steps consumed.")
-lowest_confidence = _make("lowest_confidence", "Blame the least confident move (needs log-probabilities).")
-highest_entropy = _make("highest_entropy", "Blame the most uncertain move (needs log-probabilities).")
-most_detector_hits = _make("most_detector_hits", "Blame the move with the most detector findings.")
-random_blame = _make("random", "Blame a uniformly random move (seeded by ``seed``).")

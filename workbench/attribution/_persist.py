@@ -1,0 +1,151 @@
+"""Saving and loading a fitted BlameModel as versioned JSON, and the pretrained model that ships.
+
+The file holds the parameters, the feature names, the trees as arrays, the calibration and a
+``provenance`` note (what it was trained on, its measured accuracy). Loading parses JSON only —
+no pickle, no code runs — checks the format name, the version and every array, and builds the
+model without scikit-learn (so no version warning either). A file of another version is refused
+with a :class:`~workbench.exceptions.FormatError` that says which versions this code reads.
+"""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..exceptions import FormatError
+
+FORMAT = "workbench.BlameModel"
+VERSION = 1
+PRETRAINED = "blame_model_whowhen_v1.json"
+
+
+class PersistMixin:
+    """to_dict / from_dict / save / load / pretrained for :class:`BlameModel`."""
+
+    def to_dict(self, provenance: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The fitted model as a JSON-able dict (see :meth:`save`)."""
+        from sklearn.utils.validation import check_is_fitted
+
+        check_is_fitted(self, "step_model_")
+        prior = getattr(self, "prior_", None)
+        return {"format": FORMAT, "version": VERSION, "params": self.get_params(),
+                "feature_names": [str(f) for f in self.feature_names_in_],
+                "unavailable_features": list(self.unavailable_features_), "n_runs": self.n_runs_,
+                "step_model": self.step_model_.to_dict(),
+                "calibration": self.calibration_.to_dict() if self.calibration_ is not None else None,
+                "prior": prior.to_dict() if prior is not None else None,
+                "provenance": provenance or getattr(self, "provenance_", {})}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Any:
+        """Rebuild a fitted model from :meth:`to_dict` output, checking what it reads."""
+        from ._calibration import PlattCalibration
+        from ._linear import LinearScorer
+        from ._trees import TreeEnsemble
+
+        if not isinstance(d, dict) or d.get("format") != FORMAT:
+            raise FormatError(f"not a {FORMAT} file (format: {d.get('format') if isinstance(d, dict) else type(d)})")
+        if d.get("version") != VERSION:
+            raise FormatError(f"{FORMAT} version {d.get('version')!r}: this workbench reads version {VERSION}")
+        try:
+            model = cls(**d["params"])
+            model._validate()
+            names = [str(f) for f in d["feature_names"]]
+            kind = d["step_model"].get("kind")
+            if kind not in ("linear", "trees"):
+                raise FormatError(f"step model kind {kind!r} is not 'linear' or 'trees'")
+            trees = (LinearScorer if kind == "linear" else TreeEnsemble).from_dict(d["step_model"])
+            if trees.n_features != len(names):
+                raise FormatError(f"the trees take {trees.n_features} features, the file names {len(names)}")
+            model.prior_ = cls.from_dict(d["prior"]) if d.get("prior") is not None else None
+            allowed = set(model._feature_list()) | {"prior_logit"}
+            unknown = [n for n in names if n not in allowed]
+            if unknown:
+                raise FormatError(f"features {unknown} are not features of this workbench")
+            model.feature_names_in_ = np.asarray(names, dtype=object)
+            model.n_features_in_ = len(names)
+            model.unavailable_features_ = [str(f) for f in d.get("unavailable_features", [])]
+            model.n_runs_ = int(d["n_runs"])
+            model.step_model_ = trees
+            model.calibration_ = PlattCalibration.from_dict(d["calibration"]) if d.get("calibration") else None
+            model.provenance_ = dict(d.get("provenance") or {})
+        except (KeyError, TypeError, ValueError) as exc:
+            if isinstance(exc, FormatError):
+                raise
+            raise FormatError(f"{FORMAT} file: {type(exc).__name__}: {exc}") from exc
+        return model
+
+    def save(self, path: str | Path, provenance: dict[str, Any] | None = None) -> Path:
+        """Write the fitted model as JSON (``provenance``: free notes, e.g. what it was trained on)."""
+        path = Path(path)
+        path.write_text(json.dumps(self.to_dict(provenance), separators=(",", ":")), encoding="utf-8")
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path) -> Any:
+        """Read a model written by :meth:`save`."""
+        try:
+            d = json.loads(Path(path).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise FormatError(f"{path}: cannot read a model file: {exc}") from exc
+        try:
+            return cls.from_dict(d)
+        except FormatError as exc:
+            raise FormatError(f"{path}: {exc}") from exc
+
+    @classmethod
+    def pretrained(cls) -> Any:
+        """The model that ships with workbench: portable features, fitted on public labelled runs.
+
+        Trained on the Who&When Algorithm-Generated subset (126 failed runs of real LLM multi-agent
+        systems, MIT licence); ``model.provenance_`` says what it was trained on and its measured
+        accuracy. Its ``prior`` parameter is ``"pretrained"``, so ``fit`` on your own labelled runs
+        refines it rather than starting over.
+
+        Examples
+        --------
+        >>> import workbench as wb
+        >>> model = wb.BlameModel.pretrained()
+        >>> model.features, model.prior
+        ('portable', 'pretrained')
+        """
+        ref = resources.files("workbench.attribution").joinpath("models", PRETRAINED)
+        with resources.as_file(ref) as p:
+            return cls.load(p)
+
+    def _load_prior(self) -> Any:
+        base = type(self).pretrained()
+        base.prior_ = None
+        return base
+
+
+def attribute_logonly(ws, run_ids: Any = None, model: Any = None) -> Any:  # noqa: ANN001
+    """Culprit agent and decisive step of failed runs from their logs alone (no replay, no labels).
+
+    What ``workbench investigate`` uses when a run cannot be replayed: the shipped pretrained
+    :class:`BlameModel` (or ``model``, e.g. one refined on your labelled runs).
+
+    Parameters
+    ----------
+    ws : Workspace
+        The store.
+    run_ids : iterable of str, optional
+        Runs to attribute (default: every failed run).
+    model : BlameModel, optional
+        A fitted model (default: :meth:`BlameModel.pretrained`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per run: run_id, agent, step_id, score, agent_confidence, uncertain (see
+        :meth:`BlameModel.predict`).
+    """
+    if model is None:
+        from ._blame_model import BlameModel
+
+        model = BlameModel.pretrained()
+    return model.predict(ws, run_ids)
