@@ -53,7 +53,7 @@ def _command(label: str, cwd: Path, env: dict[str, str], argv: list[str]) -> dic
     if proc.returncode != 0:
         raise SystemExit(f"{label}: exit {proc.returncode}: {proc.stderr[-2000:]}")
     rss = re.search(r"maxrss_kb (\d+)", proc.stderr)
-    agree = _AGREE.search(proc.stdout)
+    agree = _AGREE.search(" ".join(proc.stdout.split()))  # lines are wrapped at the terminal width
     phases = re.search(r"^seconds: (.*)$", proc.stdout, re.M)
     return {"label": label, "seconds": seconds, "rss_mb": int(rss.group(1)) / 1024 if rss else float("nan"),
             "agent": f"{agree.group(1)}%" if agree else "-", "step": f"{agree.group(2)}%" if agree else "-",

@@ -142,7 +142,7 @@ def test_fit_table_cuts_and_drops_columns_to_the_width() -> None:
     (["ingest", "/nonexistent/x.jsonl", "--db", "{db}"], "no such file"),
     (["ingest", "{bad}", "--db", "{db}"], "Name one with --format NAME"),
     (["ingest", "{bad}", "--db", "{db}", "--format", "parquet"], "unknown format 'parquet'"),
-    (["ingest", "{quarantined}", "--db", "{db}"], "every record was quarantined (2): nothing stored"),
+    (["ingest", "{quarantined}", "--db", "{db}", "--quiet"], "every record was quarantined (2): nothing stored"),
     (["sim", "--runs", "-5", "--out", "{out}"], "argument --runs: must be >= 1 (got -5)"),
     (["sim", "--runs", "5", "--fault-rate", "2", "--out", "{out}"], "must be in [0, 1]"),
     (["investigate", "--limit", "0"], "must be >= 1"),

@@ -88,11 +88,23 @@ def test_replays_spread_over_a_dask_cluster(system_ws) -> None:
     local = attribute(ws, run.run_id, system.replay, store=False)
     _SYSTEM["system"] = system
     _WHERE.clear()
+    # dashboard on any free port: 8787 may be taken, and the warning saying so is an error here
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
-                                  dashboard_address=None) as cluster, distributed.Client(cluster) as client:
+                                  dashboard_address=":0") as cluster, distributed.Client(cluster) as client:
         workers = set(client.scheduler_info()["workers"])
         with distributed.get_task_stream(client) as stream, joblib.parallel_backend("dask"):
             spread = attribute(ws, run.run_id, _replay_noting_the_worker, n_jobs=2, store=False)
+        # whole runs, too: attribute_many sends each batch of runs to the cluster
+        failed = [r for r in runs if r.outcome == "failure"][:4]
+        many_ws = wb.open()
+        many_ws.ingest([rec for r in failed for rec in r.to_records()])
+        before = len(_WHERE)
+        with joblib.parallel_backend("dask"):
+            done, errors = wb.attribute_many(many_ws, _replay_noting_the_worker, n_jobs=-1, progress=False)
+        ran = _WHERE[before:]
+        assert not errors and len(done) == 4 and len(ran) == sum(a.replays for a in done)
+        assert ran and set(ran) <= workers, "every replay of the runs ran on a Dask worker"
+        del _WHERE[before:]
     on_workers = [w for w in _WHERE if w]
     # the 32 coalitions of the exact game went through the Dask scheduler to both workers; the
     # decisive-step probes depend on each other and run one by one in this process
