@@ -50,12 +50,14 @@ _HEADERS = ["run", "reported", "steps", "errs", "first error", "detectors", "cul
 _FLEXIBLE = ["first error", "detectors", "known culprit"]
 _DROP = ["known culprit", "first error", "steps"]
 
-LEGEND = """\
-reported: what the run said of itself; SILENT: it reported success but failed (a silent failure).
-errs: steps with an error status. culprit: the agent the replays blame, with its share of the blame;
-"shared": another agent explains the failure about as well (look at both); "(inconclusive)": failed
-replays could change it. step: the decisive step, the earliest whose repair saves the run.
-known culprit: ground-truth labels, when the store has them."""
+LEGEND = [
+    "reported: what the run said of itself; SILENT: it reported success but failed (a silent failure).",
+    "errs: steps with an error status.",
+    "culprit: the agent the replays blame, with its share of the blame; \"shared\": another agent explains "
+    "the failure about as well (look at both); \"(inconclusive)\": failed replays could change it.",
+    "step: the decisive step, the earliest whose repair saves the run.",
+    "known culprit: ground-truth labels, when the store has them.",
+]
 
 
 def choose_attribution(ws: Any, replay: Callable | None) -> str:  # noqa: ARG001 - the store matters to later paths
@@ -68,7 +70,8 @@ def choose_attribution(ws: Any, replay: Callable | None) -> str:  # noqa: ARG001
 def _say(text: str, wrap: bool = False) -> None:
     text = clean(text)
     if wrap:
-        text = textwrap.fill(text, width=terminal_width(), subsequent_indent="  ")
+        width = terminal_width()
+        text = "\n".join(textwrap.fill(line, width=width, subsequent_indent="  ") for line in text.splitlines())
     print(text, flush=True)
 
 
@@ -90,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
     if args.paths:
         ws = wb_open(args.db)
         report, timings["ingest"] = _phase("ingest", lambda: ws.ingest(args.paths, progress=progress))
-        _say(str(report))
+        _say(str(report), wrap=True)
     elif args.db:
         ws = wb_open(args.db)
         _say(f"investigating {args.db}")
@@ -116,10 +119,11 @@ def run(args: argparse.Namespace) -> int:
             "attribute", lambda: attribute_many(ws, replay, n_jobs=args.jobs, progress=progress))
         if errors:
             _say(f"{len(errors)} runs could not be attributed (replays failed), e.g. "
-                 f"{next(iter(errors))}: {next(iter(errors.values()))}")
+                 f"{next(iter(errors))}: {next(iter(errors.values()))}", wrap=True)
     _print_table(ws, args)
     if path == "none":
-        _say("culprits need a replay of the system (wb.attribute with your replay function) or a BlameModel")
+        _say("culprits need a replay of the system (wb.attribute with your replay function) or a BlameModel",
+             wrap=True)
     if args.timings:
         _say("seconds: " + ", ".join(f"{k} {v:.1f}" for k, v in timings.items()))
     return 0
@@ -133,16 +137,17 @@ def _print_table(ws: Any, args: argparse.Namespace) -> None:
     rows = ws.con.execute(_TABLE_SQL, [limit if limit is not None else 2**62]).fetchall()
     shown = "" if args.all or n_failed <= args.limit else f"; first {args.limit} shown, --all for every one"
     silent = f", {n_silent:,} of them silent (reported success)" if n_silent else ""
-    _say(f"{n_runs:,} runs, {n_failed:,} failed{silent}{shown}")
+    _say(f"{n_runs:,} runs, {n_failed:,} failed{silent}{shown}", wrap=True)
     if not rows:
         _say("no failed runs")
         return
     _say(fit_table(rows, _HEADERS, terminal_width(), flexible=_FLEXIBLE, drop=_DROP,
                    right=["steps", "errs"]))
-    _say(LEGEND)
+    for entry in LEGEND:
+        _say(entry, wrap=True)
     summary = agreement(ws)
     if summary:
-        _say(summary)
+        _say(summary, wrap=True)
 
 
 def agreement(ws: Any) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import textwrap
 from collections.abc import Sequence
 
 # C0 controls (tab and newline handled apart), DEL, C1 controls, and the bidi/zero-width format
@@ -89,6 +90,9 @@ def fit_table(rows: Sequence[Sequence[object]], headers: Sequence[str], width: i
     while fitted is None and to_drop:
         shown.remove(to_drop.pop(0))
         fitted = caps()
+    if fitted is None:  # still too wide: every column gives way, down to a few characters
+        flex, min_width = set(shown), 4
+        fitted = caps()
     widths = [fitted.get(i, natural[i]) if fitted else natural[i] for i in range(len(headers))]
     align = {headers.index(r) for r in right if r in headers}
 
@@ -103,5 +107,6 @@ def fit_table(rows: Sequence[Sequence[object]], headers: Sequence[str], width: i
     out += [line(r) for r in cells]
     hidden = [headers[i] for i in range(len(headers)) if i not in shown]
     if hidden:
-        out.append(f"(not shown at {width} columns: {', '.join(hidden)}; widen the terminal or set COLUMNS)")
+        out.append(textwrap.fill(f"(not shown at {width} columns: {', '.join(hidden)}; widen the terminal or "
+                                 "set COLUMNS)", width=width))
     return "\n".join(out)

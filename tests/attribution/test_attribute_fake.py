@@ -46,6 +46,7 @@ def test_single_culprit_agent_and_decisive_step() -> None:
     # the search (log2 T), the full-repair check, and the check that this step alone suffices
     assert res.decisive.replays <= math.ceil(math.log2(15)) + 2
     assert res.decisive.also_needed is None
+    assert res.decisive.position == 7, "its position among all 15 moves"
     assert res.values.set_index("player").loc["pricer", "blame"] == pytest.approx(1.0)
     stored = ws.sql("SELECT target, value FROM attributions WHERE run_id = 'r' AND unit = 'agent' "
                     "ORDER BY value DESC LIMIT 1").fetchall()

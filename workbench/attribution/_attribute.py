@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import json
 import math
@@ -66,16 +67,25 @@ class Attribution:
 
 
 def _players(steps: pd.DataFrame, run_id: str, unit: str,
-             players: Sequence[str] | None) -> tuple[list[str], pd.DataFrame]:
+             players: Sequence[str] | None) -> tuple[list[str], list[tuple[str, str | None]]]:
+    """The players, and the run's moves in order as (step id, agent) pairs.
+
+    Plain lists, not DataFrame operations: this runs once per attributed run, and pandas' fixed
+    cost per operation was most of an attribution's time outside the replays."""
     if steps.empty:
         raise InvalidParameterError(f"no run {run_id!r} in this store (or it has no steps)")
+    seq = steps["seq"].tolist()
+    order = sorted(range(len(seq)), key=seq.__getitem__)
+    ids = steps["step_id"].tolist()
+    agents = steps["agent"].tolist()
+    kinds = steps["kind"].tolist()
+    agent_of = [None if pd.isna(agents[i]) else str(agents[i]) for i in order]
+    moves = [(str(ids[i]), a) for i, a in zip(order, agent_of, strict=True) if kinds[i] in STEP_KINDS]
     if players is not None:
-        return list(players), steps
+        return list(players), moves
     if unit == "agent":
-        agents = steps.dropna(subset=["agent"]).sort_values("seq")["agent"].unique().tolist()
-        return [str(a) for a in agents], steps
-    moves = steps[steps["kind"].isin(STEP_KINDS)].sort_values("seq")
-    return moves["step_id"].astype(str).tolist(), steps
+        return list(dict.fromkeys(a for a in agent_of if a is not None)), moves
+    return [sid for sid, _ in moves], moves
 
 
 def _exact(runner: ReplayRunner, players: list[str], **kw: Any) -> tuple[pd.DataFrame, str]:
@@ -232,7 +242,7 @@ def attribute_steps(steps: pd.DataFrame, run_id: str, replay: Callable, unit: st
         raise InvalidParameterError(f"counterfactual must be 'repair' or 'baseline' (got {counterfactual!r})")
     start = time.perf_counter()
     cache = {} if cache is None else cache
-    names, steps = _players(steps, run_id, unit, players)
+    names, moves = _players(steps, run_id, unit, players)
     runner = ReplayRunner(replay, run_id, mode=counterfactual, unit=unit, timeout=timeout, n_jobs=n_jobs,
                           cache=cache, progress=progress)
     params: dict[str, Any] = {"counterfactual": counterfactual, "players": len(names)}
@@ -253,22 +263,22 @@ def attribute_steps(steps: pd.DataFrame, run_id: str, replay: Callable, unit: st
                                                         n_samples=n_samples, tol=tol, seed=seed)
             params.update(shapley_method=used, seed=seed, n_permutations=n_permutations, tol=tol)
         failed = sorted(tuple(sorted(r)) for r in runner.log.failed)
+        table = blame_table(values)
         found = None
         if decisive:
             step_runner = runner if unit == "step" else ReplayRunner(
                 replay, run_id, mode=counterfactual, unit="step", timeout=timeout, cache=cache)
-            candidates = steps[steps["kind"].isin(STEP_KINDS)].sort_values("seq")["step_id"].astype(str).tolist()
-            found = decisive_step(step_runner, candidates)
+            found = decisive_step(step_runner, _decisive_candidates(table, moves, unit, failed))
             if step_runner is not runner:
                 _merge(runner.log, step_runner.log)
     finally:
         runner.close()
-    table = blame_table(values)
     decisive_agent = None
     if found is not None and found.step_id is not None:
-        match = steps.loc[steps["step_id"] == found.step_id, "agent"]
-        decisive_agent = None if match.empty or pd.isna(match.iat[0]) else str(match.iat[0])
-    by_agent = table if unit == "agent" else _agent_blame_from_steps(table, steps)
+        decisive_agent = dict(moves).get(found.step_id)
+        # its position among all the run's moves, also when only the culprit's were searched
+        found = dataclasses.replace(found, position=[sid for sid, _ in moves].index(found.step_id))
+    by_agent = table if unit == "agent" else _agent_blame_from_steps(table, moves)
     verdict = make_verdict(by_agent, found.step_id if found else None, decisive_agent, failed=len(failed),
                            replays=runner.log.replays)
     if failed:
@@ -289,10 +299,24 @@ def _merge(into: ReplayLog, other: ReplayLog) -> None:
     into.failed.update(other.failed)
 
 
-def _agent_blame_from_steps(table: pd.DataFrame, steps: pd.DataFrame) -> pd.DataFrame:
+def _decisive_candidates(table: pd.DataFrame, moves: list[tuple[str, str | None]], unit: str,
+                         failed: list) -> list[str]:
+    """Steps the decisive-step search runs over: every move, or only the culprit's when the agent
+    game already settled it (one agent carries all the blame, no replay failed). Repairing a
+    blameless agent's steps changes nothing, so the answer is the same in fewer replays."""
+    steps = [sid for sid, _ in moves]
+    if unit != "agent" or failed or table.empty:
+        return steps
+    pre = make_verdict(table)
+    if pre.culprit is None or pre.ambiguous or pre.confidence < 0.999:
+        return steps
+    own = [sid for sid, agent in moves if agent == pre.culprit]
+    return own or steps
+
+
+def _agent_blame_from_steps(table: pd.DataFrame, moves: list[tuple[str, str | None]]) -> pd.DataFrame:
     """Step blame summed per agent (Shapley values are additive over a partition's members)."""
-    agents = steps.set_index(steps["step_id"].astype(str))["agent"]
-    t = table.assign(agent=table["player"].map(agents))
+    t = table.assign(agent=table["player"].map(dict(moves)))
     t = t.dropna(subset=["agent"])
     grouped = t.groupby("agent", as_index=False).agg(blame=("blame", "sum"), blame_low=("blame_low", "sum"),
                                                      blame_high=("blame_high", "sum"))

@@ -15,6 +15,7 @@ from ..exceptions import InvalidParameterError, WorkbenchError
 from ._attribute import Attribution, attribute_steps, save
 
 _STEP_COLUMNS = "run_id, step_id, agent, kind, seq"
+_SAVE_EVERY = 100
 
 
 def _chunks(items: Sequence, n: int) -> list[Sequence]:
@@ -59,12 +60,15 @@ def attribute_many(ws, replay: Callable, run_ids: Sequence[str] | None = None, *
     run_ids : sequence of str, optional
         The runs; default every run whose outcome is ``failure``.
     n_jobs : int, optional
-        Worker processes (default: one per CPU, at most 8, from 200 runs on; else 1, in this process).
+        Worker processes (default: one per idle CPU, at most 8, from 200 runs on; else 1, in this
+        process; -1: joblib's every worker). Inside ``joblib.parallel_backend("dask")`` the runs go to
+        a Dask cluster instead.
     skip_stored : bool
         Leave out runs the ``attributions`` table already holds a verdict for (same method and
         counterfactual): a second call costs no replays.
     store : bool
-        Write the new attributions, in one transaction.
+        Write the new attributions as they come, a hundred runs per transaction (an interrupted
+        call keeps what it finished, and the next call skips it).
     progress : bool
         A progress bar over runs.
     **options
@@ -93,10 +97,12 @@ def attribute_many(ws, replay: Callable, run_ids: Sequence[str] | None = None, *
                            "ORDER BY run_id, seq", [run_ids]).df()
     by_run = dict(tuple(steps.groupby("run_id", sort=False)))
     work = [(r, by_run.get(r, steps.iloc[:0]).reset_index(drop=True)) for r in run_ids]
-    if n_jobs is None:  # worker start-up (a second or two each) pays off only over many runs
-        n_jobs = min(os.cpu_count() or 1, 8) if len(work) >= 200 else 1
-    n_jobs = max(1, int(n_jobs))
-    n_jobs = min(n_jobs, len(work))
+    if n_jobs is None:
+        # Workers pay off only over many runs (each starts in a second or two) and on idle cores: on a
+        # machine already busy they were measured slower than one process.
+        idle = (os.cpu_count() or 1) - os.getloadavg()[0] if hasattr(os, "getloadavg") else 1
+        n_jobs = max(1, min(8, int(idle))) if len(work) >= 200 else 1
+    n_jobs = min(int(n_jobs), len(work)) if n_jobs > 0 else int(n_jobs)  # -1: joblib's "every worker"
     results: list[Attribution] = []
     errors: dict[str, str] = {}
     bar = tqdm(total=len(work), desc="attribute", unit="run", disable=not progress)
@@ -105,20 +111,26 @@ def attribute_many(ws, replay: Callable, run_ids: Sequence[str] | None = None, *
             outputs: Iterable[list] = (_work([item], replay, options) for item in work)
         else:
             # Several small batches per worker: the bar moves, and a slow run does not hold a whole share.
-            batches = _chunks(work, n_jobs * 8)
+            batches = _chunks(work, (n_jobs if n_jobs > 0 else os.cpu_count() or 1) * 8)
             outputs = Parallel(n_jobs=n_jobs, return_as="generator_unordered")(
                 delayed(_work)(b, replay, options) for b in batches)
+        unsaved: list[Attribution] = []
         for out in outputs:
             for item in out:
                 if isinstance(item, Attribution):
                     results.append(item)
+                    unsaved.append(item)
                 else:
                     errors[item[0]] = item[1]
             bar.update(len(out))
+            # written as they come, in a few transactions: an interrupted call keeps what it replayed
+            if store and len(unsaved) >= _SAVE_EVERY:
+                save(ws, unsaved)
+                unsaved = []
+        if store:
+            save(ws, unsaved)
     finally:
         bar.close()
     order = {r: i for i, r in enumerate(run_ids)}
     results.sort(key=lambda a: order[a.run_id])
-    if store:
-        save(ws, results)
     return results, errors

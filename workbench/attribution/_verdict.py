@@ -7,6 +7,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+# a runner-up with at least this share of the culprit's blame makes the blame shared
+_SHARED = 0.5
+
 
 @dataclass(frozen=True)
 class Verdict:
@@ -65,7 +68,7 @@ def blame_table(values: pd.DataFrame) -> pd.DataFrame:
 
 
 def make_verdict(agent_blame: pd.DataFrame | None, decisive_step: str | None = None,
-                 decisive_agent: str | None = None, share_ambiguous: float = 0.5, failed: int = 0,
+                 decisive_agent: str | None = None, failed: int = 0,
                  replays: int | None = None) -> Verdict:
     """Build a verdict from a blame table (columns player, blame, blame_low, blame_high).
 
@@ -97,7 +100,7 @@ def make_verdict(agent_blame: pd.DataFrame | None, decisive_step: str | None = N
                 overlap = second["blame_high"] >= top["blame_low"] and second["blame"] > 1e-12
                 if overlap:
                     confidence *= 0.5
-                ambiguous = bool(overlap or second["blame"] >= share_ambiguous * top["blame"])
+                ambiguous = bool(overlap or second["blame"] >= _SHARED * top["blame"])
     elif decisive_agent is not None:
         culprit = decisive_agent
         confidence = 0.5
