@@ -82,6 +82,10 @@ def test_predict_is_read_only_and_store_predictions_writes(model, test_ws) -> No
     n = test_ws.sql("SELECT unit, count(*) FROM attributions WHERE method = 'blame_model' GROUP BY unit "
                     "ORDER BY unit").fetchall()
     assert dict(n) == {"agent": len(agents), "step": len(steps), "verdict": 10}
+    flags = test_ws.sql("SELECT run_id, params->>'uncertain', params->>'decisive_step' FROM attributions "
+                        "WHERE method = 'blame_model' AND unit = 'verdict' ORDER BY run_id").fetchall()
+    assert [(r, u == "true", s) for r, u, s in flags] == list(
+        zip(pred["run_id"], pred["uncertain"], pred["step_id"], strict=True))
     model.store_predictions(test_ws, runs)   # replaces, does not duplicate
     again = test_ws.sql("SELECT count(*) FROM attributions WHERE method = 'blame_model'").fetchall()[0][0]
     assert again == len(agents) + len(steps) + 10

@@ -1,16 +1,15 @@
 """BlameModel: log-only attribution learned from labelled failed runs (no replay).
 
-A gradient-boosted classifier scores every move of a failed run ("is this the labelled culprit
-step?"); the run's decisive step is its highest-scoring move and the culprit agent the agent whose
-moves score highest. The agent's confidence is calibrated on held-out runs (Platt scaling over
-out-of-fold scores), so "0.7" means right about seven times in ten on runs like the training ones,
-and a verdict under ``uncertain_below`` says it is uncertain. SHAP values explain both.
+A per-move scorer ("is this the labelled culprit step?") scores every move of a failed run; the
+run's decisive step is its highest-scoring move and the culprit agent the agent whose moves score
+highest. The agent's confidence is calibrated on held-out runs (Platt scaling over out-of-fold
+scores), and a verdict under ``uncertain_below`` says it is uncertain. SHAP values explain both.
 
-Why :class:`~sklearn.ensemble.HistGradientBoostingClassifier`: it takes the null features as they
-are (missing-value branches, no imputation) and fits thousands of moves in a second. The fitted
-trees are kept as a :class:`~._trees.TreeEnsemble` (plain arrays): a fitted model and one loaded
-from JSON (:meth:`BlameModel.load`, :meth:`BlameModel.pretrained`) score through the same code, with
-no pickle. Persistence and the pretrained model live in :mod:`._persist`.
+The scorer is a regularised logistic regression (default) or gradient-boosted trees; either is kept
+as plain arrays (:class:`~._linear.LinearScorer`, :class:`~._trees.TreeEnsemble`), so a fitted model
+and one loaded from JSON (:meth:`BlameModel.load`, :meth:`BlameModel.pretrained`) score through the
+same code, with no pickle. Persistence and the pretrained model live in :mod:`._persist`; the
+portable features in :mod:`._portable`.
 """
 
 from __future__ import annotations
@@ -148,7 +147,9 @@ class BlameModel(PersistMixin, BaseEstimator):
     ['run_id', 'agent', 'step_id', 'score', 'agent_confidence', 'uncertain']
     """
 
-    _parameter_constraints: dict[str, tuple[Callable[[Any], bool], str]] = {
+    # (check, what it must be) per parameter, run at fit time. Not named `_parameter_constraints`:
+    # that name is scikit-learn's, in its own format, read by its `_validate_params` and checks.
+    _param_checks: dict[str, tuple[Callable[[Any], bool], str]] = {
         "estimator": (lambda v: v in ("linear", "trees"), "one of 'linear', 'trees'"),
         "C": (_real(0.0, closed_low=False), "a float > 0"),
         "agent_aggregation": (lambda v: v in ("max", "sum"), "one of 'max', 'sum'"),
@@ -167,8 +168,8 @@ class BlameModel(PersistMixin, BaseEstimator):
         "n_jobs": (_int_or_none(1), "None or an int >= 1"),
     }
 
-    def __init__(self, *, estimator: str = "linear", C: float = 0.1, agent_aggregation: str = "max", features: str | list[str] | None = None,
-                 n_estimators: int = 100, learning_rate: float = 0.1, max_depth: int | None = None,
+    def __init__(self, *, estimator: str = "linear", C: float = 0.1, agent_aggregation: str = "max",
+                 features: str | list[str] | None = None, n_estimators: int = 100, learning_rate: float = 0.1, max_depth: int | None = None,
                  max_leaf_nodes: int = 15, min_samples_leaf: int = 20, l2_regularization: float = 0.0,
                  calibration_cv: int | None = 5, uncertain_below: float = 0.5, prior: str | None = None,
                  detect: str | bool = "auto", random_state: int | None = 0, n_jobs: int | None = 1) -> None:
@@ -191,7 +192,7 @@ class BlameModel(PersistMixin, BaseEstimator):
 
     # -- parameters -------------------------------------------------------------------------
     def _validate(self) -> None:
-        for name, (ok, what) in self._parameter_constraints.items():
+        for name, (ok, what) in self._param_checks.items():
             value = getattr(self, name)
             if not ok(value):
                 raise InvalidParameterError(f"{name!r} must be {what} (got {value!r})")

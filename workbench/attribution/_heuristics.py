@@ -82,7 +82,9 @@ def save_scores(ws, method: str, steps: pd.DataFrame, agents: pd.DataFrame, verd
                       "value": steps["score"], "params": p}),
         pd.DataFrame({"run_id": verdict["run_id"], "unit": "verdict", "target": verdict["agent"].fillna(""),
                       "value": verdict["agent_confidence"],
-                      "params": [json.dumps({**json.loads(p), "decisive_step": s}) for s in verdict["step_id"]]}),
+                      "params": [json.dumps({**json.loads(p), "decisive_step": s,
+                                             "uncertain": None if pd.isna(u) else bool(u)})
+                                 for s, u in zip(verdict["step_id"], verdict["uncertain"], strict=True)]}),
     ]
     rows = pa.Table.from_pandas(pd.concat(parts, ignore_index=True).astype(
         {"run_id": str, "unit": str, "target": str, "value": float, "params": str}), preserve_index=False)
