@@ -53,6 +53,36 @@ def test_sim_ingest_investigate_round_trip(tmp_path: Path, capsys: pytest.Captur
     assert "detectors" in text and "known culprit" in text and "proc-s5-" in text
 
 
+def test_investigate_without_replay_uses_the_pretrained_log_only_model(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # A Who&When-style log of a system the workbench never saw: no replay, so the verdicts must come
+    # from the shipped BlameModel, be stored as its rows, and be marked as log-only in the table.
+    folder = tmp_path / "Hand-Crafted"
+    folder.mkdir()
+    for i, culprit in enumerate(["Planner", "Coder", "Reviewer"]):
+        history = [{"role": "Planner", "content": f"Plan: read the ledger, then add the {i + 3} rows."},
+                   {"role": "Computer_terminal", "content": "exitcode: 0 (execution succeeded)\nCode output: 41"},
+                   {"role": culprit, "content": "The output shows 57 rows; I assume that is about right."},
+                   {"role": "Reviewer", "content": "Verified: 57 is consistent with the plan. TERMINATE"}]
+        (folder / f"{i}.json").write_text(json.dumps(
+            {"question": f"How many rows in ledger {i}?", "ground_truth": "41", "history": history,
+             "is_correct": False, "question_ID": f"q{i}", "mistake_agent": culprit, "mistake_step": "2",
+             "mistake_reason": "misread the output"}), encoding="utf-8")
+    db = tmp_path / "store.duckdb"
+    assert main(["investigate", str(folder), "--db", str(db), "--quiet", "--all"]) == 0
+    text = capsys.readouterr().out
+    assert "pretrained log-only BlameModel" in text
+    with wb.open(db, read_only=True) as ws:
+        verdicts = ws.sql("SELECT run_id, target, params->>'decisive_step' FROM attributions "
+                          "WHERE method = 'blame_model' AND unit = 'verdict'").fetchall()
+        steps = {sid for (sid,) in ws.sql("SELECT step_id FROM steps").fetchall()}
+    assert len(verdicts) == 3
+    for _, agent, step in verdicts:
+        assert agent in {"Planner", "Coder", "Reviewer", "Computer_terminal"} and step in steps
+        assert f"{agent[:6]}" in text
+    assert text.count("(log)") >= 3
+
+
 @pytest.mark.slow
 def test_investigate_on_the_demo_data_names_culprits(tmp_path: Path) -> None:
     proc = _cli("investigate", "--limit", "5", "--quiet", env=dict(os.environ, COLUMNS="120"))

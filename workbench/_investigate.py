@@ -30,11 +30,17 @@ _TABLE_SQL = """
                                     WHEN target = '' THEN '(none)'
                                     ELSE target || ' ' || round(100 * value)::INTEGER || '%'
                                          || CASE WHEN params->>'ambiguous' = 'true' THEN ' shared' ELSE '' END
+                                         || CASE WHEN params->>'uncertain' = 'true' THEN ' uncertain' ELSE '' END
+                                         || CASE WHEN method = 'blame_model' THEN ' (log)' ELSE '' END
                                END, created_at) AS culprit
         FROM attributions WHERE unit = 'verdict' GROUP BY run_id),
     decisive AS (
-        SELECT run_id, arg_max(target, created_at) AS decisive_step
-        FROM attributions WHERE method = 'decisive-step' GROUP BY run_id)
+        SELECT run_id, arg_max(step, created_at) AS decisive_step
+        FROM (SELECT run_id, target AS step, created_at FROM attributions WHERE method = 'decisive-step'
+              UNION ALL
+              SELECT run_id, params->>'decisive_step', created_at FROM attributions
+              WHERE method = 'blame_model' AND unit = 'verdict' AND params->>'decisive_step' IS NOT NULL)
+        GROUP BY run_id)
     SELECT f.run_id,
            CASE WHEN f.reported_outcome = 'success' THEN 'SILENT' ELSE coalesce(f.reported_outcome, '-') END,
            f.n_steps, coalesce(e.error_steps, 0), coalesce(e.first_error, '-'), coalesce(h.detectors, '-'),
@@ -54,17 +60,22 @@ LEGEND = [
     "reported: what the run said of itself; SILENT: it reported success but failed (a silent failure).",
     "errs: steps with an error status.",
     "culprit: the agent the replays blame, with its share of the blame; \"shared\": another agent explains "
-    "the failure about as well (look at both); \"(inconclusive)\": failed replays could change it.",
+    "the failure about as well (look at both); \"(inconclusive)\": failed replays could change it; "
+    "\"(log)\": no replay, named by the pretrained log-only BlameModel with its calibrated confidence "
+    "(\"uncertain\" below 50%).",
     "step: the decisive step, the earliest whose repair saves the run.",
     "known culprit: ground-truth labels, when the store has them.",
 ]
 
 
-def choose_attribution(ws: Any, replay: Callable | None) -> str:  # noqa: ARG001 - the store matters to later paths
+def choose_attribution(ws: Any, replay: Callable | None) -> str:
     """Which attribution path ``investigate`` takes: ``"replay"`` (counterfactual replays, when the
-    system can be re-run) or ``"none"``. The seam where a log-only model (``BlameModel``) can be
-    chosen for logs with no replay."""
-    return "replay" if replay is not None else "none"
+    system can be re-run), ``"logonly"`` (the pretrained :class:`BlameModel` reading the logs, when
+    there are failed runs but no replay) or ``"none"``."""
+    if replay is not None:
+        return "replay"
+    n_failed = ws.sql("SELECT count(*) FROM runs WHERE outcome = 'failure'").fetchall()[0][0]
+    return "logonly" if n_failed else "none"
 
 
 def _say(text: str, wrap: bool = False) -> None:
@@ -123,6 +134,11 @@ def run(args: argparse.Namespace) -> int:
         if errors:
             _say(f"{len(errors)} runs could not be attributed (replays failed), e.g. "
                  f"{next(iter(errors))}: {next(iter(errors.values()))}", wrap=True)
+    elif path == "logonly" and not args.no_attribute:
+        from .attribution import BlameModel
+
+        _say("no replay of this system: culprits come from the pretrained log-only BlameModel", wrap=True)
+        _, timings["attribute"] = _phase("attribute", lambda: BlameModel.pretrained().store_predictions(ws))
     _print_table(ws, args)
     if path == "none":
         _say("culprits need a replay of the system (wb.attribute with your replay function) or a BlameModel",
