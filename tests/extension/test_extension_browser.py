@@ -175,7 +175,8 @@ def _wait_for_notebook(page: object, name: str) -> object:
     # Both code cells done: execution counts set, no cell still busy.
     page.wait_for_function(
         """sel => {
-            const p = document.querySelector(sel);
+            const p = document.querySelector(sel);  // null while the opener's placeholder is in front
+            if (!p) { return false; }
             const prompts = [...p.querySelectorAll('.jp-CodeCell .jp-InputPrompt')].map(e => e.textContent);
             return prompts.length === 2 && prompts.every(t => /\\[\\d+\\]/.test(t));
         }""", arg=VISIBLE, timeout=SLOW_MS)
@@ -230,6 +231,19 @@ def test_open_with_workbench_on_an_otlp_file(lab: Lab, page: object) -> None:
     assert _explorer_runs(panel) == str(OTLP_TRACES)
     page.screenshot(path=str(SHOTS / "extension_otlp.png"))
     panel.locator(".wb-incident-explorer").screenshot(path=str(SHOTS / "extension_otlp_explorer.png"))
+    _no_errors(panel, lab)
+
+    # A double-click (the default for .otlp.jsonl) reopens the same notebook and re-runs it: the
+    # second ingest adds nothing, and no second notebook or workspace appears.
+    _item(page, "shop.otlp.jsonl").dblclick()
+    page.wait_for_function(
+        """sel => [...(document.querySelector(sel)?.querySelectorAll('.jp-CodeCell .jp-InputPrompt') ?? [])]
+                  .map(e => e.textContent.trim()).join(' ') === '[3]: [4]:'""", arg=VISIBLE, timeout=SLOW_MS)
+    panel = page.locator(VISIBLE)
+    assert _runs_in_summary(panel) == OTLP_TRACES and _explorer_runs(panel) == str(OTLP_TRACES)
+    assert sorted(p.name for p in (lab.root / "traces").iterdir() if not p.name.endswith(".wal")
+                  and not p.name.startswith(".")) == [
+        "shop.duckdb", "shop.otlp.jsonl", "shop.otlp.jsonl.ipynb"]
     _no_errors(panel, lab)
 
 
