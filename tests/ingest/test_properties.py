@@ -96,7 +96,7 @@ def test_oversized_attribute_and_invalid_utf8_are_quarantined(tmp_path: Path) ->
     assert "bytes (limit" in q.loc[5, "reason"]
     assert "UTF-8" in q.loc[6, "reason"] or "JSON" in q.loc[6, "reason"]
     # The quarantine keeps a bounded prefix of the record, with the whole record's length and hash.
-    whole = lines[4] + b"\n"  # the line as read
+    whole = lines[4]  # the line as read, without its newline
     assert q.loc[5, "raw"].encode() == whole[:1024 * 1024]
     assert q.loc[5, "raw_bytes"] == len(whole) and q.loc[5, "raw_sha256"] == hashlib.sha256(whole).hexdigest()
 
