@@ -245,6 +245,8 @@ def read_document(path: Path, stage: Stage | None = None,
         if digest is not None:
             digest.update(chunk)
         elif len(buf) + len(chunk) > limit:
+            if stage is None:
+                return None, stream  # nobody to report the length and hash to: stop reading
             digest = hashlib.sha256(bytes(buf))
             digest.update(chunk)
             prefix = bytes((buf + chunk)[:MAX_RAW_BYTES])
