@@ -84,24 +84,26 @@ def seeds() -> dict[str, tuple[list[Any], bool]]:
 FORMATS = sorted(seeds())
 
 
-def _slots(value: Any, out: list[tuple[Any, Any]]) -> list[tuple[Any, Any]]:
-    """Every (container, key or index) in a JSON value, depth first."""
-    if isinstance(value, dict):
-        for k in list(value):
-            out.append((value, k))
-            _slots(value[k], out)
-    elif isinstance(value, list):
-        for i in range(len(value)):
-            out.append((value, i))
-            _slots(value[i], out)
+def _slots(value: Any, max_depth: int = 12) -> list[tuple[Any, Any]]:
+    """Every (container, key or index) in a JSON value down to ``max_depth``, depth first, no recursion."""
+    out: list[tuple[Any, Any]] = []
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if depth >= max_depth:
+            continue
+        keys = list(item) if isinstance(item, dict) else range(len(item)) if isinstance(item, list) else ()
+        for key in reversed(keys):
+            out.append((item, key))
+            stack.append((item[key], depth + 1))
     return out
 
 
 def mutate(records: list[Any], edits: list[tuple[int, str, Any]]) -> list[Any]:
-    """Apply ``(position, action, value)`` edits: set a slot to ``value``, drop it, or copy it."""
-    recs = copy.deepcopy(records)
+    """Apply ``(position, action, value)`` edits: set a slot to ``value``, drop it, or repeat it."""
+    recs = copy.deepcopy(records)  # the seeds are shallow; edits only add values, never copy them deeply
     for pos, action, value in edits:
-        slots = _slots(recs, [])
+        slots = _slots(recs)
         if not slots:
             break
         container, key = slots[pos % len(slots)]
@@ -113,7 +115,7 @@ def mutate(records: list[Any], edits: list[tuple[int, str, Any]]) -> list[Any]:
             elif len(container) > 1:
                 container.pop(key)
         elif action == "copy" and isinstance(container, list):
-            container.append(copy.deepcopy(container[key]))
+            container.append(container[key])
     return recs
 
 

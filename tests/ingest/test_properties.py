@@ -42,7 +42,7 @@ mutation = st.tuples(st.integers(min_value=0, max_value=10_000), st.sampled_from
                      json_values)
 
 
-@settings(max_examples=int(os.environ.get("HYPOTHESIS_EXAMPLES", 60)), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=int(os.environ.get("HYPOTHESIS_EXAMPLES", 25)), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(mutation, max_size=12))
 def test_mutated_native_records_never_raise_and_reconcile(mutations: list) -> None:
     recs = _valid(3, 6)
@@ -58,14 +58,14 @@ def test_mutated_native_records_never_raise_and_reconcile(mutations: list) -> No
     report = ws.ingest(recs)
     assert report.read == report.stored + report.quarantined
     assert ws.count("steps") == report.added
-    assert ws.count("quarantine") <= report.quarantined
+    assert ws.count("quarantine") == report.quarantined
 
 
 byte_edit = st.tuples(st.integers(min_value=0, max_value=10**6), st.integers(min_value=0, max_value=40),
                       st.binary(max_size=6))
 
 
-@settings(max_examples=int(os.environ.get("HYPOTHESIS_EXAMPLES", 40)), deadline=None, suppress_health_check=[HealthCheck.too_slow,
+@settings(max_examples=int(os.environ.get("HYPOTHESIS_EXAMPLES", 20)), deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                   HealthCheck.function_scoped_fixture])
 @given(st.lists(byte_edit, max_size=8))
 def test_byte_mutated_jsonl_file_never_raises(tmp_path: Path, edits: list) -> None:
@@ -96,7 +96,7 @@ def test_oversized_attribute_and_invalid_utf8_are_quarantined(tmp_path: Path) ->
     assert "bytes (limit" in q.loc[5, "reason"]
     assert "UTF-8" in q.loc[6, "reason"] or "JSON" in q.loc[6, "reason"]
     # The quarantine keeps a bounded prefix of the record, with the whole record's length and hash.
-    whole = lines[4] + b"\n"  # the line as read
+    whole = lines[4]  # the line as read, without its newline
     assert q.loc[5, "raw"].encode() == whole[:1024 * 1024]
     assert q.loc[5, "raw_bytes"] == len(whole) and q.loc[5, "raw_sha256"] == hashlib.sha256(whole).hexdigest()
 

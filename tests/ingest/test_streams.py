@@ -90,7 +90,7 @@ def test_line_over_the_limit_is_quarantined_by_prefix_length_and_hash(tmp_path: 
     assert (report.stored, report.quarantined) == (2, 1)
     row = ws.quarantine().iloc[0]
     assert row["line"] == 3 and "over the limit" in row["reason"]
-    assert row["raw_bytes"] == len(big) + 1 and row["raw_sha256"] == hashlib.sha256(big + b"\n").hexdigest()
+    assert row["raw_bytes"] == len(big) and row["raw_sha256"] == hashlib.sha256(big).hexdigest()
     assert len(row["raw"]) <= _jsonio.MAX_RAW_BYTES
 
 

@@ -163,12 +163,15 @@ def _text(value: Any, field: str) -> str | None:
     if value is None or isinstance(value, str):
         text = value
     elif isinstance(value, (dict, list)):
-        if deeper_than(value):
-            raise RecordError(f"field {field!r} is nested deeper than {MAX_DEPTH} levels (the limit)")
         try:
             text = json.dumps(value, ensure_ascii=False, default=str, allow_nan=False)
+        except RecursionError:
+            raise RecordError(f"field {field!r} is nested deeper than {MAX_DEPTH} levels (the limit)") from None
         except ValueError as exc:  # NaN or infinity (not JSON), or a circular structure handed over in memory
             raise RecordError(f"field {field!r} cannot be written as JSON: {exc}") from None
+        # Nesting needs an opening bracket per level: few brackets, no walk.
+        if text.count("[") + text.count("{") > MAX_DEPTH and deeper_than(value):
+            raise RecordError(f"field {field!r} is nested deeper than {MAX_DEPTH} levels (the limit)")
     elif isinstance(value, (int, float, bool)):
         text = str(value)
     else:

@@ -132,43 +132,62 @@ def _reject_break(stage: Stage, stream: _Stream, line: int, partial: bytes | byt
                  raw=bytes(partial[:MAX_RAW_BYTES]) or None, raw_bytes=len(partial))
 
 
+def _oversize(data: bytes) -> _Oversize:
+    return _Oversize(data[:MAX_RAW_BYTES], len(data), hashlib.sha256(data).hexdigest())
+
+
 def _raw_lines(stream: _Stream, limit: int) -> Iterator[tuple[int, bytes | _Oversize, bool]]:
-    """``(line number, bytes or _Oversize, complete)`` of every line; the last may be incomplete."""
-    buf = bytearray()
+    """``(line number, bytes or _Oversize, complete)`` of every line, without its newline.
+
+    Lines are split with ``bytes.split`` a chunk at a time; a line longer than ``limit`` is never held
+    whole: past the limit only its prefix, length and running hash are kept. The last line may be
+    incomplete when the stream broke.
+    """
     n = 1
-    over: Any = None  # hashlib object while skipping the rest of a too-long line
-    over_len = 0
+    parts: list[bytes] = []  # the current line's pieces so far
+    held = 0
+    skip: Any = None  # sha256 of a line past the limit while its rest is read
+    skip_len = 0
     prefix = b""
     for chunk in stream.chunks():
-        start = 0
-        while True:
-            nl = chunk.find(b"\n", start)
-            piece = chunk[start:] if nl < 0 else chunk[start:nl + 1]
-            if over is not None:
-                over.update(piece)
-                over_len += len(piece)
-            elif len(buf) + len(piece) > limit:
-                over = hashlib.sha256(bytes(buf))
-                over.update(piece)
-                over_len = len(buf) + len(piece)
-                prefix = bytes((buf + piece)[:MAX_RAW_BYTES])
-                buf.clear()
+        nl = chunk.find(b"\n")
+        if nl < 0:
+            if skip is not None:
+                skip.update(chunk)
+                skip_len += len(chunk)
             else:
-                buf += piece
-            if nl < 0:
-                break
-            if over is not None:
-                yield n, _Oversize(prefix, over_len, over.hexdigest()), True
-                over, over_len = None, 0
-            else:
-                yield n, bytes(buf), True
-                buf.clear()
+                parts.append(chunk)
+                held += len(chunk)
+                if held > limit:
+                    whole = b"".join(parts)
+                    skip, skip_len, prefix = hashlib.sha256(whole), len(whole), whole[:MAX_RAW_BYTES]
+                    parts, held = [], 0
+            continue
+        head = chunk[:nl]
+        if skip is not None:
+            skip.update(head)
+            yield n, _Oversize(prefix, skip_len + len(head), skip.hexdigest()), True
+            skip = None
+        else:
+            line = b"".join(parts) + head if parts else head
+            yield n, (line if len(line) <= limit else _oversize(line)), True
+        parts, held = [], 0
+        n += 1
+        pieces = chunk[nl + 1:].split(b"\n")
+        last = pieces.pop()
+        for piece in pieces:
+            yield n, (piece if len(piece) <= limit else _oversize(piece)), True
             n += 1
-            start = nl + 1
-    if over is not None:
-        yield n, _Oversize(prefix, over_len, over.hexdigest()), stream.broken is None
-    elif buf:
-        yield n, bytes(buf), stream.broken is None
+        if last:
+            if len(last) > limit:
+                skip, skip_len, prefix = hashlib.sha256(last), len(last), last[:MAX_RAW_BYTES]
+            else:
+                parts, held = [last], len(last)
+    complete = stream.broken is None
+    if skip is not None:
+        yield n, _Oversize(prefix, skip_len, skip.hexdigest()), complete
+    elif parts:
+        yield n, b"".join(parts), complete
 
 
 def jsonl_lines(path: Path, stage: Stage | None = None,
@@ -226,6 +245,8 @@ def read_document(path: Path, stage: Stage | None = None,
         if digest is not None:
             digest.update(chunk)
         elif len(buf) + len(chunk) > limit:
+            if stage is None:
+                return None, stream  # nobody to report the length and hash to: stop reading
             digest = hashlib.sha256(bytes(buf))
             digest.update(chunk)
             prefix = bytes((buf + chunk)[:MAX_RAW_BYTES])
