@@ -142,7 +142,7 @@ def _nearest(table: pd.DataFrame, t: float | None) -> pd.Series | None:
 
 
 def _threshold_rule(current: float | None, live: bool, color: str) -> list:
-    """The current threshold as a vertical rule: static, or from the chart param ``threshold``."""
+    """The current threshold as a vertical rule: static, or from the chart param ``cur_t``."""
     if live:
         # Params keep one type: a number, shown only while ``cur_show`` is 1. (Named apart from the
         # data's own ``threshold`` field.)
@@ -162,7 +162,7 @@ def cost_curve(table: pd.DataFrame, current: float | None = None, cost: str = "c
                best: float | None = None) -> alt.LayerChart:
     """Expected cost against the threshold, its minimum marked (``best``: the chosen threshold, e.g.
     the cheapest within a review budget, instead of the curve's own minimum), and the current
-    threshold (a chart param ``threshold`` with ``live=True``)."""
+    threshold (a chart param ``cur_t`` with ``live=True``)."""
     _check(table, ["threshold", cost], "cost_curve")
     line = alt.Chart(table).mark_line(color="#4c78a8").encode(
         x=alt.X("threshold:Q", title="threshold"), y=alt.Y(f"{cost}:Q", title="expected cost"),
