@@ -106,6 +106,12 @@ def shutdown_kernels(url: str) -> None:
     for k in kernels:
         req = urllib.request.Request(f"{url}/api/kernels/{k['id']}", method="DELETE")
         urllib.request.urlopen(req, timeout=30).read()
+    # Wait until the server lists none: a page opened while a kernel is still going away sees
+    # a 500 from /api/kernels in its console.
+    deadline = time.monotonic() + 30
+    while json.loads(urllib.request.urlopen(f"{url}/api/kernels", timeout=10).read()) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    time.sleep(2)
 
 
 def wait_text_change(s: Session, selector: str, before: str, timeout: float = 30) -> float:

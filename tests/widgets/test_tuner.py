@@ -27,7 +27,7 @@ def test_slider_moves_the_point(ws: wb.Workspace) -> None:
         assert _rate(tu) == pytest.approx(expected.escalation_rate, abs=5e-4)
         assert tu.sweep_chart.params.cur_x == pytest.approx(expected.escalation_rate)
         assert tu.sweep_chart.params.cur_y == pytest.approx(expected.recall)
-        assert tu.cost_chart.params.threshold == pytest.approx(tu.threshold.value)
+        assert tu.cost_chart.params.cur_t == pytest.approx(tu.threshold.value)
         rates.append(_rate(tu))
     assert rates[0] > rates[1] > rates[2]       # a higher entropy threshold escalates fewer runs
     assert tu.latency_ms["move"] < 1000
@@ -41,7 +41,7 @@ def test_per_agent_and_signal_switch(ws: wb.Workspace) -> None:
     first = tu.agent_sliders.children[0]
     before = _rate(tu)
     first.value = first.min if tu.sweep.direction == "above" else first.max   # escalate all of that agent
-    assert _rate(tu) >= before and tu.cost_chart.params.show_threshold == 0.0
+    assert _rate(tu) >= before and tu.cost_chart.params.cur_show == 0.0
     tu.per_agent.value = False
     tu.signal.value = "confidence"
     assert tu.sweep.signal == "confidence" and "confidence ≤" in tu.readout.value

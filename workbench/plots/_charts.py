@@ -142,13 +142,14 @@ def _nearest(table: pd.DataFrame, t: float | None) -> pd.Series | None:
 
 
 def _threshold_rule(current: float | None, live: bool, color: str) -> list:
-    """The current threshold as a vertical rule: static, or from the chart param ``threshold``."""
+    """The current threshold as a vertical rule: static, or from the chart param ``cur_t``."""
     if live:
-        # Params keep one type: a number, shown only while ``show_threshold`` is 1.
-        p = alt.param(name="threshold", value=0.0 if current is None else float(current))
-        show = alt.param(name="show_threshold", value=0.0 if current is None else 1.0)
-        return [alt.Chart(pd.DataFrame({"k": [0]})).transform_calculate(t="threshold")
-                .transform_filter("show_threshold > 0").mark_rule(color=color, strokeDash=[4, 3], strokeWidth=2)
+        # Params keep one type: a number, shown only while ``cur_show`` is 1. (Named apart from the
+        # data's own ``threshold`` field.)
+        p = alt.param(name="cur_t", value=0.0 if current is None else float(current))
+        show = alt.param(name="cur_show", value=0.0 if current is None else 1.0)
+        return [alt.Chart(pd.DataFrame({"k": [0]})).transform_calculate(t="cur_t")
+                .transform_filter("cur_show > 0").mark_rule(color=color, strokeDash=[4, 3], strokeWidth=2)
                 .encode(x="t:Q").add_params(p, show)]
     if current is None:
         return []
@@ -161,7 +162,7 @@ def cost_curve(table: pd.DataFrame, current: float | None = None, cost: str = "c
                best: float | None = None) -> alt.LayerChart:
     """Expected cost against the threshold, its minimum marked (``best``: the chosen threshold, e.g.
     the cheapest within a review budget, instead of the curve's own minimum), and the current
-    threshold (a chart param ``threshold`` with ``live=True``)."""
+    threshold (a chart param ``cur_t`` with ``live=True``)."""
     _check(table, ["threshold", cost], "cost_curve")
     line = alt.Chart(table).mark_line(color="#4c78a8").encode(
         x=alt.X("threshold:Q", title="threshold"), y=alt.Y(f"{cost}:Q", title="expected cost"),

@@ -310,10 +310,7 @@ class IncidentExplorer(w.VBox):
             self.compute.disabled = False
         run_id = self.run_id
         self._refresh(count=True)   # the list shows the new culprit (and a culprit filter may now match)
-        if self.run_id != run_id:
-            self.show_run(run_id)
-        else:
-            self.show_run(run_id)
+        self.show_run(run_id)
         return res
 
 

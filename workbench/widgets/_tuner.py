@@ -173,9 +173,9 @@ class ThresholdTuner(w.VBox):
             charts = [self.cost_chart] + ([self.hist_chart] if self.hist_chart in self.charts.children else [])
             for c in charts:
                 with c.hold_sync():
-                    c.params.show_threshold = 0.0 if single is None else 1.0
+                    c.params.cur_show = 0.0 if single is None else 1.0
                     if single is not None:
-                        c.params.threshold = float(single)
+                        c.params.cur_t = float(single)
         self.latency_ms["move"] = (time.perf_counter() - t0) * 1000
         return p
 
