@@ -94,6 +94,8 @@ def _post(url: str, body: bytes, content_type: str = "application/x-protobuf") -
             return resp.status, resp.read()
     except urllib.error.HTTPError as exc:
         return exc.code, b""
+    except (urllib.error.URLError, OSError):  # not listening yet (starting) or gone
+        return -1, b""
 
 
 def _record_count(base: str) -> int:
