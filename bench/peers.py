@@ -19,6 +19,7 @@ OTLP JSON lines for the workbench. Time to queryable: Phoenix, from the first re
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import json
 import os
 import resource
@@ -48,6 +49,12 @@ from phoenix.server.main import main
 sys.argv = ["phoenix", "serve"]
 main()
 """
+
+
+def _loopback(host: str) -> bool:
+    ip = ipaddress.ip_address(host)
+    mapped = getattr(ip, "ipv4_mapped", None)  # gRPC reports ::ffff:127.0.0.1
+    return ip.is_loopback or bool(mapped and mapped.is_loopback)
 
 
 def _free_port() -> int:
@@ -94,6 +101,8 @@ def _post(url: str, body: bytes, content_type: str = "application/x-protobuf") -
             return resp.status, resp.read()
     except urllib.error.HTTPError as exc:
         return exc.code, b""
+    except (urllib.error.URLError, OSError):  # not listening yet (starting) or gone
+        return -1, b""
 
 
 def _record_count(base: str) -> int:
@@ -122,7 +131,7 @@ def run_phoenix(python: Path, requests: list[bytes], n_spans: int, timeout: floa
                 time.sleep(1)
             listening = sorted({f"{c.laddr.ip}:{c.laddr.port}" for p in [psutil.Process(proc.pid)]
                                 for c in p.net_connections(kind="inet") if c.status == psutil.CONN_LISTEN})
-            if any(not a.startswith(("127.0.0.1:", "::1:")) for a in listening):
+            if not all(_loopback(a.rpartition(":")[0]) for a in listening):
                 raise SystemExit(f"Phoenix listens beyond loopback: {listening}")
             start = time.perf_counter()
             for body in requests:
