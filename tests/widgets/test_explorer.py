@@ -78,6 +78,18 @@ def test_explorer_lists_pages_and_shows_a_run(ws: wb.Workspace) -> None:
     assert "page_query" in ex.latency_ms and "run" in ex.latency_ms
 
 
+def test_unset_filters_show_any_and_clear_back(ws: wb.Workspace) -> None:
+    ex = IncidentExplorer(ws, page_size=5)
+    # a dropdown whose value matches no option shows a blank box; "any" must be a real, labelled option
+    for d in (ex.outcome, ex.system, ex.detector, ex.culprit):
+        assert d.label == "(any)" and d.index == 0
+    assert ex.total == count_runs(ws, RunFilter())
+    ex.outcome.value = "failure"
+    assert ex.total == count_runs(ws, RunFilter(outcome="failure"))
+    ex.outcome.value = ""
+    assert ex.outcome.label == "(any)" and ex.total == count_runs(ws, RunFilter())
+
+
 def test_selecting_a_run_and_a_step_reach_python(ws: wb.Workspace) -> None:
     ex = IncidentExplorer(ws, filters={"outcome": "failure"}, page_size=5)
     other = ex.runs.options[2][1]

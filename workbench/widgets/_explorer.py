@@ -22,8 +22,9 @@ if TYPE_CHECKING:
 ANY = "(any)"
 
 
-def _options(values: list[str]) -> list[tuple[str, str | None]]:
-    return [(ANY, None), *[(v, v) for v in values]]
+def _options(values: list[str]) -> list[tuple[str, str]]:
+    # "" stands for "any": a Dropdown whose value is None selects nothing and shows a blank box
+    return [(ANY, ""), *[(v, v) for v in values]]
 
 
 def _run_label(r: Any) -> str:
@@ -76,7 +77,7 @@ class IncidentExplorer(w.VBox):
         opts = choices(ws)
         lay = w.Layout(width="170px")
         self.outcome = w.Dropdown(description="outcome", options=_options(["failure", "success", "unknown"]),
-                                  value=self.filter.outcome, layout=lay)
+                                  value=self.filter.outcome or "", layout=lay)
         self.system = w.Dropdown(description="system", options=_options(opts["system"]), layout=lay)
         self.detector = w.Dropdown(description="detector", options=_options(opts["detector"]), layout=lay)
         self.culprit = w.Dropdown(description="culprit", options=_options(opts["culprit"]), layout=lay)
@@ -134,8 +135,8 @@ class IncidentExplorer(w.VBox):
         def day(v: date | None) -> date | None:
             return v if isinstance(v, date) else None
 
-        self.filter = RunFilter(outcome=self.outcome.value, system=self.system.value,
-                                detector=self.detector.value, culprit=self.culprit.value,
+        self.filter = RunFilter(outcome=self.outcome.value or None, system=self.system.value or None,
+                                detector=self.detector.value or None, culprit=self.culprit.value or None,
                                 since=day(self.since.value), until=day(self.until.value))
         self.page = 0
         self._refresh(count=True)
