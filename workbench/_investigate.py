@@ -78,11 +78,36 @@ def choose_attribution(ws: Any, replay: Callable | None) -> str:
     return "logonly" if n_failed else "none"
 
 
+def attribute_failed(ws: Any, replay: Callable | None, path: str, jobs: int | None = None,
+                     progress: bool = False) -> dict[str, str]:
+    """Give every failed run a stored verdict by ``path`` (see :func:`choose_attribution`); returns the
+    runs whose replays could not be carried out, with the reason."""
+    if path == "replay":
+        from .attribution._many import attribute_many
+
+        _, errors = attribute_many(ws, replay, n_jobs=jobs, progress=progress)
+        return errors
+    if path == "logonly":
+        from .attribution import BlameModel
+
+        BlameModel.pretrained().store_predictions(ws)
+    return {}
+
+
+def investigate_table(ws: Any, limit: int | None) -> Any:
+    """The investigate table (one row per failed run) as a DataFrame."""
+    import pandas as pd
+
+    rows = ws.con.execute(_TABLE_SQL, [limit if limit is not None else 2**62]).fetchall()
+    return pd.DataFrame(rows, columns=_HEADERS)
+
+
 def _say(text: str, wrap: bool = False) -> None:
     text = clean(text)
     if wrap:
         width = terminal_width()
-        text = "\n".join(textwrap.fill(line, width=width, subsequent_indent="  ") for line in text.splitlines())
+        text = "\n".join(textwrap.fill(line, width=width, subsequent_indent="  ",
+                                       break_on_hyphens=False, break_long_words=False) for line in text.splitlines())
     print(text, flush=True)
 
 
@@ -94,7 +119,6 @@ def _phase(label: str, fn: Callable[[], Any]) -> tuple[Any, float]:
 
 def run(args: argparse.Namespace) -> int:
     """The ``investigate`` command (see ``workbench investigate --help``)."""
-    from .attribution._many import attribute_many
     from .workspace import open as wb_open
 
     progress = not args.quiet
@@ -128,17 +152,14 @@ def run(args: argparse.Namespace) -> int:
             warnings.simplefilter("ignore", RuntimeWarning)  # scipy's exact KS test falls back, harmlessly
             _, timings["detect"] = _phase("detect", lambda: detect(ws, progress=progress))
     path = choose_attribution(ws, replay)
-    if path == "replay" and not args.no_attribute:
-        (done, errors), timings["attribute"] = _phase(
-            "attribute", lambda: attribute_many(ws, replay, n_jobs=args.jobs, progress=progress))
+    if path != "none" and not args.no_attribute:
+        if path == "logonly":
+            _say("no replay of this system: culprits come from the pretrained log-only BlameModel", wrap=True)
+        errors, timings["attribute"] = _phase(
+            "attribute", lambda: attribute_failed(ws, replay, path, jobs=args.jobs, progress=progress))
         if errors:
             _say(f"{len(errors)} runs could not be attributed (replays failed), e.g. "
                  f"{next(iter(errors))}: {next(iter(errors.values()))}", wrap=True)
-    elif path == "logonly" and not args.no_attribute:
-        from .attribution import BlameModel
-
-        _say("no replay of this system: culprits come from the pretrained log-only BlameModel", wrap=True)
-        _, timings["attribute"] = _phase("attribute", lambda: BlameModel.pretrained().store_predictions(ws))
     _print_table(ws, args)
     if path == "none":
         _say("culprits need a replay of the system (wb.attribute with your replay function) or a BlameModel",

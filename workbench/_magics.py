@@ -83,23 +83,25 @@ class Investigation:
         return f"<div><p><b>{html.escape(self._header())}</b></p>{table}{extra}</div>"
 
 
-def investigate(ws: Workspace, where: str, replay: Any = None, limit: int | None = 25) -> Investigation:
-    """Run the detectors (and, with ``replay``, the verdicts) and collect the investigate table."""
-    from .cli import _agreement, _attribute_failed, _investigate_table
+def investigate(ws: Workspace, where: str, replay: Any = None, limit: int | None = 25,
+                attribute: bool = True) -> Investigation:
+    """Run the detectors and (unless ``attribute`` is false) the verdicts — by replay with ``replay``,
+    else by the pretrained log-only model — and collect the investigate table."""
+    from ._investigate import agreement, attribute_failed, choose_attribution, investigate_table
     from .detect import detect
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # scipy's exact KS test falls back, harmlessly
         detect(ws)
-    if replay is not None:
-        _attribute_failed(ws, replay)
+    path = choose_attribution(ws, replay) if attribute else "none"
+    attribute_failed(ws, replay, path)
     n_runs = ws.count("runs")
     n_failed = int(ws.sql("SELECT count(*) FROM runs WHERE outcome = 'failure'").fetchall()[0][0])
-    table = _investigate_table(ws, limit)
-    note = "" if replay is not None else (
-        "culprits need a replay of the system (wb.attribute with your replay function) or a BlameModel")
+    table = investigate_table(ws, limit)
+    note = {"replay": "", "none": "",
+            "logonly": "no replay of this system: culprits from the pretrained log-only BlameModel (log)"}[path]
     return Investigation(where=where, n_runs=n_runs, n_failed=n_failed, table=table,
-                         truncated=limit is not None and n_failed > limit, agreement=_agreement(ws), note=note)
+                         truncated=limit is not None and n_failed > limit, agreement=agreement(ws), note=note)
 
 
 @magics_class
@@ -157,7 +159,7 @@ class WorkbenchMagics(Magics):
 
             ws, where = open_demo(), "the demo data"
             replay = None if args.no_attribute else demo_replay()
-        return investigate(ws, where, replay=replay, limit=limit)
+        return investigate(ws, where, replay=replay, limit=limit, attribute=not args.no_attribute)
 
 
 def load_ipython_extension(ipython: Any) -> None:

@@ -60,7 +60,7 @@ class Lab:
     shots: Path = field(default=SHOTS)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     _need_chromium()
     tmp = tmp_path_factory.mktemp("lab")
@@ -118,7 +118,8 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
         log_fh.close()
 
 
-@pytest.fixture(scope="session")
+# module scope: one sync Playwright per thread at a time, and tests/extension starts its own
+@pytest.fixture(scope="module")
 def browser(lab: Lab) -> Iterator[object]:
     from playwright.sync_api import sync_playwright
 
