@@ -27,10 +27,9 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     "drift": (),
 }
 DETECTORS = tuple(FAMILIES)
-# Every family but drift judges each run on its own: they run over chunks of runs, each chunk's steps
-# read once into det_base (base.sql) and shared, so memory stays bounded and the work linear in the
-# size of the store. Drift compares periods across runs and reads the whole history once.
-CHUNKED = tuple(f for f in FAMILIES if f != "drift")
+# Families whose SQL reads the text of every step: run over chunks of runs, so memory stays bounded
+# and the work linear in the size of the store (their analysis never crosses runs).
+CHUNKED = ("silent_failure", "cascade")
 CHUNK_STEPS = 400_000
 # Finding names a family writes (breach writes three kinds).
 WRITES = {"breach": ("depth_breach", "handoff_breach", "latency_breach")}
@@ -61,8 +60,9 @@ def _run_chunked(con, families: list[str], params: dict[str, Any], show: bool) -
                                        FROM edges SEMI JOIN det_scope_all USING (run_id) GROUP BY run_id) e
                               USING (run_id)
                             GROUP BY c.chunk ORDER BY c.chunk""").fetchall()
-    names = list(dict.fromkeys(["base", *(n for f in families for n in FAMILIES[f])]))
-    for chunk, row_lo, row_hi, edge_lo, edge_hi in tqdm(ranges, desc="detect", disable=not show):
+    names = list(dict.fromkeys(n for f in families for n in FAMILIES[f]))
+    for chunk, row_lo, row_hi, edge_lo, edge_hi in tqdm(ranges, desc="detect (lineage)",
+                                                        disable=not show or len(ranges) < 2):
         con.execute("CREATE OR REPLACE TEMP TABLE det_scope AS SELECT run_id FROM det_chunks WHERE chunk = ?",
                     [chunk])
         bounds = {"row_lo": row_lo, "row_hi": row_hi, "edge_lo": edge_lo, "edge_hi": edge_hi}
@@ -128,14 +128,21 @@ def detect(ws, run_ids: Iterable[str] | None = None, config: DetectorConfig | di
         con.execute("CREATE OR REPLACE TEMP TABLE det_out (run_id VARCHAR, step_id VARCHAR, agent VARCHAR, "
                     "detector VARCHAR, severity VARCHAR, detail VARCHAR, attributes VARCHAR)")
         per_run = [f for f in chosen if f in CHUNKED]
+        done: set[str] = set()
+        for family in tqdm([f for f in chosen if f not in CHUNKED], desc="detect", disable=not show):
+            for name in FAMILIES[family]:
+                if name not in done:
+                    for stmt in sql_statements(name, __package__):
+                        _execute(con, stmt, params)
+                    done.add(name)
+            if family == "drift":
+                drift = detect_drift(con, config)
+                con.register("_det_drift", drift.astype(object))
+                con.execute("INSERT INTO det_out SELECT d.* FROM _det_drift d SEMI JOIN det_scope s "
+                            "ON s.run_id = d.run_id")
+                con.unregister("_det_drift")
         if per_run:
             _run_chunked(con, per_run, params, show)
-        if "drift" in chosen:
-            drift = detect_drift(con, config)
-            con.register("_det_drift", drift.astype(object))
-            con.execute("INSERT INTO det_out SELECT d.* FROM _det_drift d SEMI JOIN det_scope s "
-                        "ON s.run_id = d.run_id")
-            con.unregister("_det_drift")
         names = [n for f in chosen for n in WRITES.get(f, (f,))]
         con.register("_det_names", pa.table({"detector": pa.array(names, type=pa.string())}))
         con.execute("DELETE FROM findings WHERE run_id IN (SELECT run_id FROM det_scope) "

@@ -3,7 +3,7 @@ INSERT INTO det_out
 SELECT run_id, arg_max(step_id, depth), arg_max(agent, depth), 'depth_breach', 'critical',
        'span chain ' || max(depth) || ' deep (limit ' || $max_depth || ')',
        json_object('depth', max(depth), 'limit', $max_depth)
-FROM det_base
+FROM steps SEMI JOIN det_scope USING (run_id)
 GROUP BY run_id
 HAVING max(depth) > $max_depth;
 
@@ -31,5 +31,5 @@ SELECT run_id, step_id, agent, 'latency_breach', 'warning',
        coalesce(agent, '?') || ' ' || kind || ' ' || coalesce(tool, name, '') || ' took '
        || round(latency_ms) || ' ms (limit ' || $max_step_latency_ms || ' ms)',
        json_object('latency_ms', latency_ms, 'limit', $max_step_latency_ms, 'scope', 'step')
-FROM det_base
+FROM steps SEMI JOIN det_scope USING (run_id)
 WHERE kind IN ('llm', 'tool') AND latency_ms > $max_step_latency_ms;

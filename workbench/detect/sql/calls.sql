@@ -7,5 +7,5 @@ SELECT s.run_id, s.step_id, s.seq, s.agent, coalesce(s.tool, s.name) AS tool, s.
             lower(replace(replace(replace(replace(replace(coalesce(s.input, ''), ' ', ''), chr(9), ''),
                                           chr(10), ''), chr(12), ''), chr(13), ''))) AS sig,
        row_number() OVER (PARTITION BY s.run_id ORDER BY s.seq) AS k
-FROM det_base s
+FROM steps s SEMI JOIN det_scope d ON d.run_id = s.run_id
 WHERE s.kind = 'tool';

@@ -4,7 +4,7 @@ SELECT run_id, arg_min(step_id, seq), NULL, 'storm',
        CASE WHEN count(*) > 2 * $max_tool_calls_run THEN 'critical' ELSE 'warning' END,
        count(*) || ' tool calls in the run (budget ' || $max_tool_calls_run || ')',
        json_object('tool_calls', count(*), 'budget', $max_tool_calls_run, 'scope', 'run')
-FROM det_base
+FROM steps SEMI JOIN det_scope USING (run_id)
 WHERE kind = 'tool'
 GROUP BY run_id
 HAVING count(*) > $max_tool_calls_run;
@@ -14,7 +14,7 @@ SELECT run_id, arg_min(step_id, seq), agent, 'storm',
        CASE WHEN count(*) > 2 * $max_tool_calls_agent THEN 'critical' ELSE 'warning' END,
        agent || ' made ' || count(*) || ' tool calls (budget ' || $max_tool_calls_agent || ' per agent)',
        json_object('tool_calls', count(*), 'budget', $max_tool_calls_agent, 'scope', 'agent')
-FROM det_base
+FROM steps SEMI JOIN det_scope USING (run_id)
 WHERE kind = 'tool' AND agent IS NOT NULL
 GROUP BY run_id, agent
 HAVING count(*) > $max_tool_calls_agent;

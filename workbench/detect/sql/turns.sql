@@ -4,7 +4,7 @@ CREATE OR REPLACE TEMP TABLE det_turns AS
 WITH ordered AS (
     SELECT run_id, step_id, seq, agent, kind, status,
            lag(agent) OVER (PARTITION BY run_id ORDER BY seq) AS before
-    FROM det_base
+    FROM steps SEMI JOIN det_scope USING (run_id)
     WHERE agent IS NOT NULL AND kind <> 'system'
 ),
 numbered AS (

@@ -10,7 +10,9 @@ SELECT run_id, step_id, agent, kind, status, input, output, parent_id,
        coalesce(epoch_us(ended_at)::DOUBLE, seq + 0.5) AS t1,
        CASE WHEN kind IN ('agent', 'chain', 'system') THEN coalesce(epoch_us(ended_at)::DOUBLE, seq + 0.5)
             ELSE coalesce(epoch_us(started_at)::DOUBLE, seq::DOUBLE) END AS tref
-FROM det_base;
+FROM steps SEMI JOIN det_scope USING (run_id)
+-- the chunk's rows lie in this range: the scan skips every other row group
+WHERE steps.rowid BETWEEN $row_lo AND $row_hi;
 
 -- The final answer of each run: the output of the non-tool step that ends last.
 CREATE OR REPLACE TEMP TABLE det_answer AS
