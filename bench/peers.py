@@ -72,7 +72,7 @@ def _phoenix_python(venv: Path) -> Path:
 
 
 def _spans(n_spans: int) -> tuple[list[bytes], list[str]]:
-    """(OTLP protobuf requests of 512 spans, OTLP JSON lines): the same spans, fresh trace ids."""
+    """(OTLP protobuf requests of 512 spans, OTLP JSON lines): the same spans, fresh trace and span ids."""
     import base64
 
     from google.protobuf.json_format import ParseDict
@@ -86,7 +86,14 @@ def _spans(n_spans: int) -> tuple[list[bytes], list[str]]:
         batch = []
         for t in range(first, min(first + per, n_traces)):
             new = base64.b64encode((t + 1).to_bytes(16, "big")).decode()
-            batch.extend(json.loads(sp.replace(f'"{trace_id}"', f'"{new}"')) for sp in spans)
+            # Phoenix keys spans by span id alone: every replica needs fresh span ids too
+            ids = {json.loads(sp)["spanId"]: base64.b64encode(((t + 1) << 16 | i).to_bytes(8, "big")).decode()
+                   for i, sp in enumerate(spans)}
+            for sp in spans:
+                text = sp.replace(f'"{trace_id}"', f'"{new}"')
+                for old_id, new_id in ids.items():
+                    text = text.replace(f'"{old_id}"', f'"{new_id}"')
+                batch.append(json.loads(text))
         doc = {"resourceSpans": [{"resource": shell["resource"], "scopeSpans": [
             {"scope": shell["scope"], "spans": batch}]}]}
         requests.append(ParseDict(doc, ExportTraceServiceRequest()).SerializeToString())
