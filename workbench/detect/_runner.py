@@ -12,6 +12,7 @@ from tqdm.auto import tqdm
 
 from ..exceptions import InvalidParameterError
 from ..store._connection import sql_statements
+from ..store._transaction import transaction
 from ._config import DetectorConfig
 from ._drift import detect_drift
 
@@ -116,45 +117,43 @@ def detect(ws, run_ids: Iterable[str] | None = None, config: DetectorConfig | di
     con = ws.con
     params = config.params()
     show = progress if progress is not None else ws.count("steps") > 1_000_000
-    con.execute("BEGIN TRANSACTION")
     try:
-        if run_ids is None:
-            con.execute("CREATE OR REPLACE TEMP TABLE det_scope AS SELECT run_id FROM runs")
-        else:
-            scope = pa.table({"run_id": pa.array(list(run_ids), type=pa.string())})
-            con.register("_det_scope_in", scope)
-            con.execute("CREATE OR REPLACE TEMP TABLE det_scope AS SELECT DISTINCT run_id FROM _det_scope_in")
-            con.unregister("_det_scope_in")
-        con.execute("CREATE OR REPLACE TEMP TABLE det_out (run_id VARCHAR, step_id VARCHAR, agent VARCHAR, "
-                    "detector VARCHAR, severity VARCHAR, detail VARCHAR, attributes VARCHAR)")
-        per_run = [f for f in chosen if f in CHUNKED]
-        done: set[str] = set()
-        for family in tqdm([f for f in chosen if f not in CHUNKED], desc="detect", disable=not show):
-            for name in FAMILIES[family]:
-                if name not in done:
-                    for stmt in sql_statements(name, __package__):
-                        _execute(con, stmt, params)
-                    done.add(name)
-            if family == "drift":
-                drift = detect_drift(con, config)
-                con.register("_det_drift", drift.astype(object))
-                con.execute("INSERT INTO det_out SELECT d.* FROM _det_drift d SEMI JOIN det_scope s "
-                            "ON s.run_id = d.run_id")
-                con.unregister("_det_drift")
-        if per_run:
-            _run_chunked(con, per_run, params, show)
-        names = [n for f in chosen for n in WRITES.get(f, (f,))]
-        con.register("_det_names", pa.table({"detector": pa.array(names, type=pa.string())}))
-        con.execute("DELETE FROM findings WHERE run_id IN (SELECT run_id FROM det_scope) "
-                    "AND detector IN (SELECT detector FROM _det_names)")
-        con.unregister("_det_names")
-        con.execute("INSERT INTO findings (run_id, step_id, agent, detector, severity, detail, attributes) "
-                    "SELECT run_id, step_id, agent, detector, severity, detail, attributes::JSON FROM det_out")
-        result = con.execute("SELECT * FROM det_out ORDER BY run_id, detector, step_id").df()
-        _drop_temp(con)
-        con.execute("COMMIT")
+        with transaction(con, "the detectors' findings"):
+            if run_ids is None:
+                con.execute("CREATE OR REPLACE TEMP TABLE det_scope AS SELECT run_id FROM runs")
+            else:
+                scope = pa.table({"run_id": pa.array(list(run_ids), type=pa.string())})
+                con.register("_det_scope_in", scope)
+                con.execute("CREATE OR REPLACE TEMP TABLE det_scope AS SELECT DISTINCT run_id FROM _det_scope_in")
+                con.unregister("_det_scope_in")
+            con.execute("CREATE OR REPLACE TEMP TABLE det_out (run_id VARCHAR, step_id VARCHAR, agent VARCHAR, "
+                        "detector VARCHAR, severity VARCHAR, detail VARCHAR, attributes VARCHAR)")
+            per_run = [f for f in chosen if f in CHUNKED]
+            done: set[str] = set()
+            for family in tqdm([f for f in chosen if f not in CHUNKED], desc="detect", disable=not show):
+                for name in FAMILIES[family]:
+                    if name not in done:
+                        for stmt in sql_statements(name, __package__):
+                            _execute(con, stmt, params)
+                        done.add(name)
+                if family == "drift":
+                    drift = detect_drift(con, config)
+                    con.register("_det_drift", drift.astype(object))
+                    con.execute("INSERT INTO det_out SELECT d.* FROM _det_drift d SEMI JOIN det_scope s "
+                                "ON s.run_id = d.run_id")
+                    con.unregister("_det_drift")
+            if per_run:
+                _run_chunked(con, per_run, params, show)
+            names = [n for f in chosen for n in WRITES.get(f, (f,))]
+            con.register("_det_names", pa.table({"detector": pa.array(names, type=pa.string())}))
+            con.execute("DELETE FROM findings WHERE run_id IN (SELECT run_id FROM det_scope) "
+                        "AND detector IN (SELECT detector FROM _det_names)")
+            con.unregister("_det_names")
+            con.execute("INSERT INTO findings (run_id, step_id, agent, detector, severity, detail, attributes) "
+                        "SELECT run_id, step_id, agent, detector, severity, detail, attributes::JSON FROM det_out")
+            result = con.execute("SELECT * FROM det_out ORDER BY run_id, detector, step_id").df()
+            _drop_temp(con)
     except BaseException:
-        con.execute("ROLLBACK")
-        _drop_temp(con)
+        _drop_temp(con)  # a no-op when the rollback already took them
         raise
     return result[_COLUMNS]
