@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import queue
 import re
-from collections.abc import Iterable, Sequence
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from functools import lru_cache
 from typing import Any
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 from tqdm.auto import tqdm
 
 from ..exceptions import InvalidParameterError
@@ -28,10 +33,13 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     "drift": (),
 }
 DETECTORS = tuple(FAMILIES)
-# Families whose SQL reads the text of every step: run over chunks of runs, so memory stays bounded
-# and the work linear in the size of the store (their analysis never crosses runs).
-CHUNKED = ("silent_failure", "cascade")
+# Every family but drift analyses one run at a time: they run over chunks of whole runs, each
+# chunk's statements reading only its rows of `steps`, so memory stays bounded by the chunk and the
+# work linear in the size of the store. Drift compares periods, so it reads the whole history.
+WHOLE_STORE = ("drift",)
 CHUNK_STEPS = 400_000
+# Connections running chunks side by side (at most DuckDB's thread count).
+WORKERS = 4
 # Finding names a family writes (breach writes three kinds).
 WRITES = {"breach": ("depth_breach", "handoff_breach", "latency_breach")}
 _PARAM = re.compile(r"\$([a-z_]+)")
@@ -43,34 +51,94 @@ def _execute(con, stmt: str, params: dict[str, Any]) -> None:  # noqa: ANN001
     con.execute(stmt, used) if used else con.execute(stmt)
 
 
-def _run_chunked(con, families: list[str], params: dict[str, Any], show: bool) -> None:  # noqa: ANN001
-    # Chunks of whole runs, in storage order: a run's steps (and edges) lie in a narrow rowid range,
-    # so each chunk's scan reads its own row groups only and the whole call reads `steps` about once.
-    con.execute("CREATE OR REPLACE TEMP TABLE det_scope_all AS SELECT * FROM det_scope")
+@lru_cache(maxsize=None)
+def _statements(name: str) -> tuple[str, ...]:
+    return tuple(sql_statements(name, __package__))
+
+
+def _chunks(con, families: list[str]) -> tuple[pa.Table, list[tuple[int, int, int, int, int]]]:  # noqa: ANN001
+    """Runs in scope cut into chunks of whole runs, in storage order, with each chunk's rowid ranges."""
+    # A run's steps (and edges) lie in a narrow rowid range, so each chunk's scans read its own row
+    # groups only and the whole call reads `steps` about once per statement that needs it.
     con.execute("""CREATE OR REPLACE TEMP TABLE det_chunks AS
                    WITH s AS (SELECT run_id, min(steps.rowid) AS lo, max(steps.rowid) AS hi, count(*) AS n
-                              FROM steps SEMI JOIN det_scope_all USING (run_id) GROUP BY run_id)
+                              FROM steps SEMI JOIN det_scope USING (run_id) GROUP BY run_id)
                    SELECT d.run_id, s.lo, s.hi,
                           sum(coalesce(s.n, 0)) OVER (ORDER BY s.lo NULLS LAST, d.run_id
                                                       ROWS UNBOUNDED PRECEDING) // ? AS chunk
-                   FROM det_scope_all d LEFT JOIN s USING (run_id)""", [CHUNK_STEPS])
+                   FROM det_scope d LEFT JOIN s USING (run_id)""", [CHUNK_STEPS])
+    if "cascade" in families:  # only the cascade detector reads the lineage edges
+        con.execute("""CREATE OR REPLACE TEMP TABLE det_chunk_edges AS
+                       SELECT run_id, min(edges.rowid) AS lo, max(edges.rowid) AS hi
+                       FROM edges SEMI JOIN det_scope USING (run_id) GROUP BY run_id""")
+    else:
+        con.execute("CREATE OR REPLACE TEMP TABLE det_chunk_edges (run_id VARCHAR, lo BIGINT, hi BIGINT)")
     ranges = con.execute("""SELECT c.chunk, coalesce(min(c.lo), 0), coalesce(max(c.hi), -1),
                                    coalesce(min(e.lo), 0), coalesce(max(e.hi), -1)
-                            FROM det_chunks c
-                            LEFT JOIN (SELECT run_id, min(edges.rowid) AS lo, max(edges.rowid) AS hi
-                                       FROM edges SEMI JOIN det_scope_all USING (run_id) GROUP BY run_id) e
-                              USING (run_id)
+                            FROM det_chunks c LEFT JOIN det_chunk_edges e USING (run_id)
                             GROUP BY c.chunk ORDER BY c.chunk""").fetchall()
+    return con.sql("SELECT chunk, run_id FROM det_chunks ORDER BY chunk").to_arrow_table(), ranges
+
+
+def _worker(cur, todo: queue.SimpleQueue, runs: pa.Table, names: list[str],  # noqa: ANN001
+            params: dict[str, Any], bar: tqdm, stop: threading.Event) -> pa.Table:
+    """Run the statements over chunks taken from ``todo`` on a connection of its own; its findings."""
+    try:
+        cur.execute("CREATE OR REPLACE TEMP TABLE det_out (run_id VARCHAR, step_id VARCHAR, agent VARCHAR, "
+                    "detector VARCHAR, severity VARCHAR, detail VARCHAR, attributes VARCHAR)")
+        while not stop.is_set():
+            try:
+                chunk, row_lo, row_hi, edge_lo, edge_hi = todo.get_nowait()
+            except queue.Empty:
+                break
+            scope = runs.filter(pc.equal(runs["chunk"], chunk)).select(["run_id"])
+            cur.register("_det_chunk_runs", scope)
+            cur.execute("CREATE OR REPLACE TEMP TABLE det_scope AS SELECT run_id FROM _det_chunk_runs")
+            cur.unregister("_det_chunk_runs")
+            bounds = {"row_lo": row_lo, "row_hi": row_hi, "edge_lo": edge_lo, "edge_hi": edge_hi}
+            for name in names:
+                for stmt in _statements(name):
+                    _execute(cur, stmt, {**params, **bounds})
+            bar.update()
+        return cur.sql("SELECT * FROM det_out").to_arrow_table()
+    except BaseException:
+        stop.set()  # the other workers stop after their current chunk
+        raise
+    finally:
+        _drop_temp(cur)
+        cur.close()
+
+
+def _run_chunked(con, families: list[str], params: dict[str, Any], show: bool,  # noqa: ANN001
+                 meanwhile: Callable[[], None] | None = None) -> None:
+    # Chunks run on as many connections of their own as DuckDB has threads, each a pipeline of
+    # small statements: side by side they keep the cores busy where one statement at a time leaves
+    # them waiting on its serial parts (a chunk's working tables are its connection's own).
+    # Scans are cheap; what costs is copying rows into working tables, so the statements read
+    # `steps` again rather than share a copy of the chunk.
+    runs, ranges = _chunks(con, families)
     names = list(dict.fromkeys(n for f in families for n in FAMILIES[f]))
-    for chunk, row_lo, row_hi, edge_lo, edge_hi in tqdm(ranges, desc="detect (lineage)",
-                                                        disable=not show or len(ranges) < 2):
-        con.execute("CREATE OR REPLACE TEMP TABLE det_scope AS SELECT run_id FROM det_chunks WHERE chunk = ?",
-                    [chunk])
-        bounds = {"row_lo": row_lo, "row_hi": row_hi, "edge_lo": edge_lo, "edge_hi": edge_hi}
-        for name in names:
-            for stmt in sql_statements(name, __package__):
-                _execute(con, stmt, {**params, **bounds})
-    con.execute("CREATE OR REPLACE TEMP TABLE det_scope AS SELECT * FROM det_scope_all")
+    todo: queue.SimpleQueue = queue.SimpleQueue()
+    for r in ranges:
+        todo.put(r)
+    threads = int(con.execute("SELECT current_setting('threads')").fetchall()[0][0])
+    n_workers = max(1, min(threads, WORKERS, len(ranges)))
+    stop = threading.Event()
+    with tqdm(total=len(ranges), desc="detect", disable=not show or len(ranges) < 2) as bar, \
+            ThreadPoolExecutor(n_workers) as pool:
+        futures = [pool.submit(_worker, con.cursor(), todo, runs, names, params, bar, stop)
+                   for _ in range(n_workers)]
+        try:
+            if meanwhile is not None:
+                meanwhile()
+        except BaseException:
+            stop.set()
+            raise
+        outs = [f.result() for f in futures]
+    for out in outs:
+        con.register("_det_chunk_out", out)
+        con.execute("INSERT INTO det_out SELECT * FROM _det_chunk_out")
+        con.unregister("_det_chunk_out")
 
 
 def _drop_temp(con) -> None:  # noqa: ANN001
@@ -128,22 +196,22 @@ def detect(ws, run_ids: Iterable[str] | None = None, config: DetectorConfig | di
                 con.unregister("_det_scope_in")
             con.execute("CREATE OR REPLACE TEMP TABLE det_out (run_id VARCHAR, step_id VARCHAR, agent VARCHAR, "
                         "detector VARCHAR, severity VARCHAR, detail VARCHAR, attributes VARCHAR)")
-            per_run = [f for f in chosen if f in CHUNKED]
-            done: set[str] = set()
-            for family in tqdm([f for f in chosen if f not in CHUNKED], desc="detect", disable=not show):
-                for name in FAMILIES[family]:
-                    if name not in done:
-                        for stmt in sql_statements(name, __package__):
-                            _execute(con, stmt, params)
-                        done.add(name)
-                if family == "drift":
-                    drift = detect_drift(con, config)
-                    con.register("_det_drift", drift.astype(object))
-                    con.execute("INSERT INTO det_out SELECT d.* FROM _det_drift d SEMI JOIN det_scope s "
-                                "ON s.run_id = d.run_id")
-                    con.unregister("_det_drift")
-            if per_run:
-                _run_chunked(con, per_run, params, show)
+            drifted: list[pd.DataFrame] = []
+
+            def drift() -> None:
+                if "drift" in chosen:
+                    drifted.append(detect_drift(con, config))
+
+            per_run = [f for f in chosen if f not in WHOLE_STORE]
+            if per_run:  # drift reads the whole history on this connection while the chunks run
+                _run_chunked(con, per_run, params, show, meanwhile=drift)
+            else:
+                drift()
+            for found in drifted:
+                con.register("_det_drift", found.astype(object))
+                con.execute("INSERT INTO det_out SELECT d.* FROM _det_drift d SEMI JOIN det_scope s "
+                            "ON s.run_id = d.run_id")
+                con.unregister("_det_drift")
             names = [n for f in chosen for n in WRITES.get(f, (f,))]
             con.register("_det_names", pa.table({"detector": pa.array(names, type=pa.string())}))
             con.execute("DELETE FROM findings WHERE run_id IN (SELECT run_id FROM det_scope) "

@@ -4,6 +4,7 @@ SELECT run_id, arg_max(step_id, depth), arg_max(agent, depth), 'depth_breach', '
        'span chain ' || max(depth) || ' deep (limit ' || $max_depth || ')',
        json_object('depth', max(depth), 'limit', $max_depth)
 FROM steps SEMI JOIN det_scope USING (run_id)
+WHERE steps.rowid BETWEEN $row_lo AND $row_hi
 GROUP BY run_id
 HAVING max(depth) > $max_depth;
 
@@ -32,4 +33,4 @@ SELECT run_id, step_id, agent, 'latency_breach', 'warning',
        || round(latency_ms) || ' ms (limit ' || $max_step_latency_ms || ' ms)',
        json_object('latency_ms', latency_ms, 'limit', $max_step_latency_ms, 'scope', 'step')
 FROM steps SEMI JOIN det_scope USING (run_id)
-WHERE kind IN ('llm', 'tool') AND latency_ms > $max_step_latency_ms;
+WHERE kind IN ('llm', 'tool') AND latency_ms > $max_step_latency_ms AND steps.rowid BETWEEN $row_lo AND $row_hi;

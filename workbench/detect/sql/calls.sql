@@ -8,4 +8,4 @@ SELECT s.run_id, s.step_id, s.seq, s.agent, coalesce(s.tool, s.name) AS tool, s.
                                           chr(10), ''), chr(12), ''), chr(13), ''))) AS sig,
        row_number() OVER (PARTITION BY s.run_id ORDER BY s.seq) AS k
 FROM steps s SEMI JOIN det_scope d ON d.run_id = s.run_id
-WHERE s.kind = 'tool';
+WHERE s.kind = 'tool' AND s.rowid BETWEEN $row_lo AND $row_hi;

@@ -17,7 +17,7 @@ JOIN det_vals v ON v.run_id = i.run_id AND v.v = coalesce(i.ident, i.num::VARCHA
 LEFT JOIN det_answer a ON a.run_id = i.run_id;
 
 CREATE OR REPLACE TEMP TABLE det_seeds AS
-SELECT run_id, seed AS step_id, any_value(why) AS why FROM det_value_flow
+SELECT run_id, seed AS step_id, min(why) AS why FROM det_value_flow
 GROUP BY run_id, seed
 HAVING bool_or((kind = 'tool' AND field = 'input') OR is_answer)
 UNION
@@ -45,8 +45,8 @@ FROM (SELECT DISTINCT run_id, seed, step_id FROM det_downstream) d
 JOIN det_steps s ON s.run_id = d.run_id AND s.step_id = d.step_id;
 
 CREATE OR REPLACE TEMP TABLE det_cascade_origins AS
-SELECT c.run_id, c.seed, o.agent, any_value(sd.why) AS why, count(DISTINCT c.step_id) AS n,
-       list(DISTINCT c.step_id ORDER BY c.step_id) AS downstream, list(DISTINCT c.agent) AS agents
+SELECT c.run_id, c.seed, o.agent, min(sd.why) AS why, count(DISTINCT c.step_id) AS n,
+       list(DISTINCT c.step_id ORDER BY c.step_id) AS downstream, list(DISTINCT c.agent ORDER BY c.agent) AS agents
 FROM det_cascade c
 JOIN det_steps o ON o.run_id = c.run_id AND o.step_id = c.seed
 JOIN det_seeds sd ON sd.run_id = c.run_id AND sd.step_id = c.seed

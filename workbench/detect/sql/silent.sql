@@ -3,14 +3,14 @@
 -- made up. The finding sits at the step where the first such value appeared.
 INSERT INTO det_out
 SELECT p.run_id, first.o.step, first.o.agent, 'silent_failure', 'critical',
-       'reported success, but the final answer ' || string_agg(DISTINCT p.token || ' (' || p.why || ')', '; ')
+       'reported success, but the final answer ' || string_agg(DISTINCT p.token || ' (' || p.why || ')', '; ' ORDER BY p.token || ' (' || p.why || ')')
        || '; first stated by ' || coalesce(first.o.agent, '?') || ' at step ' || first.o.step,
-       json_object('values', list(DISTINCT p.token), 'answer_step', any_value(a.step_id),
+       json_object('values', list(DISTINCT p.token ORDER BY p.token), 'answer_step', any_value(a.step_id),
                    'origin_step', first.o.step)
 FROM det_problems p
 JOIN runs r ON r.run_id = p.run_id
 JOIN det_answer a ON a.run_id = p.run_id
-JOIN (SELECT run_id, arg_min({'step': origin_step, 'agent': origin_agent}, origin_t) AS o
+JOIN (SELECT run_id, arg_min({'step': origin_step, 'agent': origin_agent}, {'t': origin_t, 'step': origin_step}) AS o
       FROM det_problems GROUP BY run_id) first ON first.run_id = p.run_id
 WHERE r.reported_outcome = 'success'
 GROUP BY p.run_id, first.o.step, first.o.agent;

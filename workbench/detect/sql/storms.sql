@@ -5,7 +5,7 @@ SELECT run_id, arg_min(step_id, seq), NULL, 'storm',
        count(*) || ' tool calls in the run (budget ' || $max_tool_calls_run || ')',
        json_object('tool_calls', count(*), 'budget', $max_tool_calls_run, 'scope', 'run')
 FROM steps SEMI JOIN det_scope USING (run_id)
-WHERE kind = 'tool'
+WHERE kind = 'tool' AND steps.rowid BETWEEN $row_lo AND $row_hi
 GROUP BY run_id
 HAVING count(*) > $max_tool_calls_run;
 
@@ -15,6 +15,6 @@ SELECT run_id, arg_min(step_id, seq), agent, 'storm',
        agent || ' made ' || count(*) || ' tool calls (budget ' || $max_tool_calls_agent || ' per agent)',
        json_object('tool_calls', count(*), 'budget', $max_tool_calls_agent, 'scope', 'agent')
 FROM steps SEMI JOIN det_scope USING (run_id)
-WHERE kind = 'tool' AND agent IS NOT NULL
+WHERE kind = 'tool' AND agent IS NOT NULL AND steps.rowid BETWEEN $row_lo AND $row_hi
 GROUP BY run_id, agent
 HAVING count(*) > $max_tool_calls_agent;

@@ -5,7 +5,7 @@ WITH ordered AS (
     SELECT run_id, step_id, seq, agent, kind, status,
            lag(agent) OVER (PARTITION BY run_id ORDER BY seq) AS before
     FROM steps SEMI JOIN det_scope USING (run_id)
-    WHERE agent IS NOT NULL AND kind <> 'system'
+    WHERE agent IS NOT NULL AND kind <> 'system' AND steps.rowid BETWEEN $row_lo AND $row_hi
 ),
 numbered AS (
     SELECT *, sum(CASE WHEN before IS NULL OR before <> agent THEN 1 ELSE 0 END)

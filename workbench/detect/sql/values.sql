@@ -4,8 +4,10 @@
 -- The steps in scope with the time each one could see the others: a leaf move (LLM call, tool
 -- call, hand-off) sees what ended before it started; a composite span (agent, chain, system)
 -- reports at its end what its children produced. Without timestamps, the order of the log.
+-- No text here: copying every step's input and output costs more than reading them again from
+-- `steps` where a statement needs them (the chunk's rowid range keeps those scans narrow).
 CREATE OR REPLACE TEMP TABLE det_steps AS
-SELECT run_id, step_id, agent, kind, status, input, output, parent_id,
+SELECT run_id, step_id, agent, kind, status, output IS NOT NULL AS has_output,
        coalesce(epoch_us(started_at)::DOUBLE, seq::DOUBLE) AS t0,
        coalesce(epoch_us(ended_at)::DOUBLE, seq + 0.5) AS t1,
        CASE WHEN kind IN ('agent', 'chain', 'system') THEN coalesce(epoch_us(ended_at)::DOUBLE, seq + 0.5)
@@ -16,9 +18,9 @@ WHERE steps.rowid BETWEEN $row_lo AND $row_hi;
 
 -- The final answer of each run: the output of the non-tool step that ends last.
 CREATE OR REPLACE TEMP TABLE det_answer AS
-SELECT run_id, arg_max(step_id, [t1, t0]) AS step_id, arg_max(output, [t1, t0]) AS output
+SELECT run_id, arg_max(step_id, [t1, t0]) AS step_id
 FROM det_steps
-WHERE output IS NOT NULL AND kind <> 'tool'
+WHERE has_output AND kind <> 'tool'
 GROUP BY run_id;
 
 -- Numbers and identifiers in every output, in tool calls' arguments (what reached the backend) and
@@ -26,46 +28,83 @@ GROUP BY run_id;
 -- Other inputs — prompts, often the whole context — are not scanned: a step's own input is checked
 -- by substring, only for the values that matter. Small integers count only in structured (JSON)
 -- text: in prose they are mostly ordinals and counts, not claims.
-CREATE OR REPLACE TEMP TABLE det_vals AS
+-- First the sinks, where a value has effect: the arguments of tool calls (the backend) and the
+-- final answer with what it was built from. Every later test asks about values that reached a sink
+-- (or about the backend's numbers), so the other outputs keep only those tokens (see det_vals).
+CREATE OR REPLACE TEMP TABLE det_sink_vals AS
 WITH texts AS (
-    SELECT run_id, step_id, agent, kind, t0, t1, tref, 'output' AS field, output AS txt
-    FROM det_steps WHERE output IS NOT NULL
-    UNION ALL
-    SELECT s.run_id, s.step_id, s.agent, s.kind, s.t0, s.t1, s.tref, 'input', s.input FROM det_steps s
+    SELECT s.run_id, s.step_id, s.agent, s.kind,
+           coalesce(epoch_us(s.ended_at)::DOUBLE, s.seq + 0.5) AS t1,
+           CASE WHEN s.kind IN ('agent', 'chain', 'system') THEN coalesce(epoch_us(s.ended_at)::DOUBLE, s.seq + 0.5)
+                ELSE coalesce(epoch_us(s.started_at)::DOUBLE, s.seq::DOUBLE) END AS tref,
+           a.step_id IS NOT NULL AS is_answer, s.input, s.output
+    FROM steps s SEMI JOIN det_scope USING (run_id)
     LEFT JOIN det_answer a ON a.run_id = s.run_id AND a.step_id = s.step_id
-    WHERE s.input IS NOT NULL AND (s.kind = 'tool' OR a.step_id IS NOT NULL)
+    WHERE s.rowid BETWEEN $row_lo AND $row_hi AND (s.kind = 'tool' OR a.step_id IS NOT NULL)
+),
+fields AS (
+    SELECT run_id, step_id, agent, kind, t1, tref, 'output' AS field, output AS txt
+    FROM texts WHERE is_answer AND output IS NOT NULL
+    UNION ALL
+    SELECT run_id, step_id, agent, kind, t1, tref, 'input', input FROM texts WHERE input IS NOT NULL
 ),
 tokens AS (
-    SELECT run_id, step_id, agent, kind, t0, t1, tref, field, json_valid(txt) AS structured,
+    SELECT run_id, step_id, agent, kind, t1, tref, field, json_valid(txt) AS structured,
+           unnest(regexp_extract_all(txt, '[A-Za-z]{1,12}[-_][0-9][A-Za-z0-9_-]*|[0-9]+(?:,[0-9]{3})*(?:\.[0-9]+)?')) AS token
+    FROM fields
+)
+-- a token starts with a letter exactly when it is an identifier (the pattern's first branch)
+SELECT run_id, step_id, agent, kind, t1, tref, field, token, num, ident, coalesce(ident, num::VARCHAR) AS v
+FROM (SELECT *, try_cast(replace(token, ',', '') AS DOUBLE) AS num,
+             CASE WHEN ascii(token) >= 65 THEN upper(token) END AS ident FROM tokens)
+WHERE ident IS NOT NULL OR structured OR num >= $silent_min_value OR token LIKE '%.%';
+
+CREATE OR REPLACE TEMP TABLE det_sinks AS
+SELECT DISTINCT run_id, v FROM det_sink_vals;
+
+-- All stated values: the sinks' own, and the tokens of every other output that are a sink's value
+-- or a number of the backend (a tool output: the ground products and sums are checked against).
+CREATE OR REPLACE TEMP TABLE det_vals AS
+WITH texts AS (
+    SELECT s.run_id, s.step_id, s.agent, s.kind,
+           coalesce(epoch_us(s.ended_at)::DOUBLE, s.seq + 0.5) AS t1,
+           CASE WHEN s.kind IN ('agent', 'chain', 'system') THEN coalesce(epoch_us(s.ended_at)::DOUBLE, s.seq + 0.5)
+                ELSE coalesce(epoch_us(s.started_at)::DOUBLE, s.seq::DOUBLE) END AS tref,
+           'output' AS field, s.output AS txt
+    FROM steps s SEMI JOIN det_scope USING (run_id)
+    ANTI JOIN det_answer a ON a.run_id = s.run_id AND a.step_id = s.step_id
+    WHERE s.rowid BETWEEN $row_lo AND $row_hi AND s.output IS NOT NULL
+),
+tokens AS (
+    SELECT run_id, step_id, agent, kind, t1, tref, field, json_valid(txt) AS structured,
            unnest(regexp_extract_all(txt, '[A-Za-z]{1,12}[-_][0-9][A-Za-z0-9_-]*|[0-9]+(?:,[0-9]{3})*(?:\.[0-9]+)?')) AS token
     FROM texts
+),
+vals AS (
+    SELECT run_id, step_id, agent, kind, t1, tref, field, token, num, ident, coalesce(ident, num::VARCHAR) AS v
+    FROM (SELECT *, try_cast(replace(token, ',', '') AS DOUBLE) AS num,
+                 CASE WHEN ascii(token) >= 65 THEN upper(token) END AS ident FROM tokens)
+    WHERE ident IS NOT NULL OR structured OR num >= $silent_min_value OR token LIKE '%.%'
 )
-SELECT run_id, step_id, agent, kind, t0, t1, tref, field, token, num, ident,
-       coalesce(ident, num::VARCHAR) AS v
-FROM (SELECT *, try_cast(replace(token, ',', '') AS DOUBLE) AS num,
-             CASE WHEN regexp_matches(token, '^[A-Za-z]') THEN upper(token) END AS ident FROM tokens)
-WHERE regexp_matches(token, '^[A-Za-z]') OR structured
-   OR try_cast(replace(token, ',', '') AS DOUBLE) >= $silent_min_value OR token LIKE '%.%';
+SELECT * FROM det_sink_vals
+UNION ALL
+SELECT v.* FROM vals v
+WHERE (v.kind = 'tool' AND v.num IS NOT NULL)
+   OR EXISTS (SELECT 1 FROM det_sinks k WHERE k.run_id = v.run_id AND k.v = v.v);
 
 CREATE OR REPLACE TEMP TABLE det_task_vals AS
 SELECT DISTINCT run_id, num, ident, coalesce(ident, num::VARCHAR) AS v
 FROM (SELECT run_id, try_cast(replace(token, ',', '') AS DOUBLE) AS num,
-             CASE WHEN regexp_matches(token, '^[A-Za-z]') THEN upper(token) END AS ident FROM (SELECT run_id, unnest(regexp_extract_all(task,
+             CASE WHEN ascii(token) >= 65 THEN upper(token) END AS ident FROM (SELECT run_id, unnest(regexp_extract_all(task,
              '[A-Za-z]{1,12}[-_][0-9][A-Za-z0-9_-]*|[0-9]+(?:,[0-9]{3})*(?:\.[0-9]+)?')) AS token
       FROM runs SEMI JOIN det_scope USING (run_id) WHERE task IS NOT NULL));
 
 -- When each value was first stated by any output (and by which step): what a later step could see.
 CREATE OR REPLACE TEMP TABLE det_first_out AS
-SELECT run_id, v, min(t1) AS t1, arg_min(step_id, t1) AS step_id
-FROM det_vals WHERE field = 'output'
-GROUP BY run_id, v;
-
--- Where a value has effect: the final answer (and what it was built from), and the arguments of
--- tool calls (the backend).
-CREATE OR REPLACE TEMP TABLE det_sinks AS
-SELECT DISTINCT v.run_id, v.v FROM det_vals v
-LEFT JOIN det_answer a ON a.run_id = v.run_id AND a.step_id = v.step_id
-WHERE (v.kind = 'tool' AND v.field = 'input') OR a.step_id IS NOT NULL;
+SELECT v.run_id, v.v, min(v.t1) AS t1, arg_min(v.step_id, v.t1) AS step_id
+FROM det_vals v SEMI JOIN det_sinks k ON k.run_id = v.run_id AND k.v = v.v
+WHERE v.field = 'output'
+GROUP BY v.run_id, v.v;
 
 -- Values a move (an LLM call, a hand-off, a human turn) states that it could not have seen and
 -- that reached a sink: not in its own input, not in an output that ended before it, not in the
@@ -82,7 +121,7 @@ WITH cand AS MATERIALIZED (
       AND NOT EXISTS (SELECT 1 FROM det_task_vals a WHERE a.run_id = c.run_id AND a.v = c.v)
 )
 SELECT c.* FROM cand c
-JOIN det_steps s ON s.run_id = c.run_id AND s.step_id = c.step_id
+JOIN steps s ON s.run_id = c.run_id AND s.step_id = c.step_id AND s.rowid BETWEEN $row_lo AND $row_hi
 -- the token as a whole in the step's own input (5 is not in "50"); a regex built per row is slow,
 -- so only for inputs that contain the token at all
 WHERE NOT CASE WHEN contains(s.input, c.token)
@@ -94,7 +133,7 @@ WHERE NOT CASE WHEN contains(s.input, c.token)
 CREATE OR REPLACE TEMP TABLE det_intro AS
 WITH candidates AS (
     SELECT DISTINCT d.run_id, d.step_id, s.input FROM det_intro_direct d
-    JOIN det_steps s ON s.run_id = d.run_id AND s.step_id = d.step_id
+    JOIN steps s ON s.run_id = d.run_id AND s.step_id = d.step_id AND s.rowid BETWEEN $row_lo AND $row_hi
     WHERE d.ident IS NULL
 ),
 given AS (
@@ -153,8 +192,9 @@ WHERE u.ident IS NOT NULL OR NOT EXISTS (
 -- status) another value and never this one, and this value is one the backend uses for that key.
 CREATE OR REPLACE TEMP TABLE det_pairs AS
 WITH texts AS (
-    SELECT s.run_id, s.step_id, s.agent, s.kind, s.t1, s.tref, s.output AS txt
-    FROM det_steps s WHERE s.output IS NOT NULL AND s.output LIKE '%":%"%'
+    SELECT s.run_id, s.step_id, s.agent, s.kind, d.t1, d.tref, s.output AS txt
+    FROM steps s JOIN det_steps d ON d.run_id = s.run_id AND d.step_id = s.step_id
+    WHERE s.rowid BETWEEN $row_lo AND $row_hi AND s.output LIKE '%":%"%'
 )
 SELECT run_id, step_id, agent, kind, t1, tref, lower(p.k) AS k, p.v AS v
 FROM (SELECT *, unnest(regexp_extract_all(txt, '"([A-Za-z0-9_.-]{1,40})"\s*:\s*"([^"]{1,60})"', ['k', 'v'])) AS p
@@ -198,9 +238,12 @@ CREATE OR REPLACE TEMP TABLE det_nearmiss_origins AS
 SELECT run_id, token, ident, why, origin_step, origin_agent, origin_t FROM (
     SELECT n.run_id, o.token, o.ident, 'names "' || n.v || '", not what the request asked for' AS why,
            o.step_id AS origin_step, o.agent AS origin_agent, o.tref AS origin_t,
-           row_number() OVER (PARTITION BY n.run_id, n.v ORDER BY o.t1, o.tref, o.step_id) AS k
+           row_number() OVER (PARTITION BY n.run_id, n.v ORDER BY o.t1, o.tref, o.step_id, o.token) AS k
     FROM det_nearmiss n
-    JOIN det_steps t ON t.run_id = n.run_id AND t.kind = 'tool' AND contains(t.output, n.v)
+    JOIN (SELECT t.run_id, t.step_id, t.output, d.t1 FROM steps t
+          JOIN det_steps d ON d.run_id = t.run_id AND d.step_id = t.step_id
+          WHERE t.rowid BETWEEN $row_lo AND $row_hi AND t.kind = 'tool') t
+      ON t.run_id = n.run_id AND contains(t.output, n.v)
     JOIN det_vals listed ON listed.run_id = t.run_id AND listed.step_id = t.step_id AND listed.field = 'output'
      AND listed.ident IS NOT NULL
     JOIN det_answer a ON a.run_id = n.run_id
@@ -240,7 +283,7 @@ num_origins AS (
 pair_origins AS (
     SELECT c.run_id, c.k || ': ' || c.v AS token, 'contradicts the backend (' || c.backend_value || ')' AS why,
            p.step_id AS origin_step, p.agent AS origin_agent, p.tref AS origin_t,
-           row_number() OVER (PARTITION BY c.run_id, c.k, c.v ORDER BY p.t1, p.tref, p.step_id) AS k
+           row_number() OVER (PARTITION BY c.run_id, c.k, c.v ORDER BY p.t1, p.tref, p.step_id, c.backend_value) AS k
     FROM det_contradictions c
     JOIN det_pairs p ON p.run_id = c.run_id AND p.kind <> 'tool' AND p.v = c.v
      AND (p.k = c.k OR c.k LIKE '%\_' || p.k ESCAPE '\' OR p.k LIKE '%\_' || c.k ESCAPE '\')
