@@ -13,7 +13,7 @@ workbench release, imported from its site-packages) in the same invocation, for 
 The store is filled inside DuckDB (ingest has its own benchmark): runs of 50 steps across five
 agents, with tool calls, inputs and outputs carrying prices and ids, consumes edges (an LLM call reads
 the tool result before it; hand-offs between agents), a share of loops, retries and unsupported answers, and a model change half-way for drift. Each size runs in
-its own process so peak RSS is its own. Prints: steps, detector, seconds, steps/s, findings, peak RSS.
+its own process so peak RSS is its own. Prints: steps, detector, seconds, steps/s, CPU seconds (all threads), findings, peak RSS.
 """
 
 from __future__ import annotations
@@ -81,6 +81,13 @@ def _fill(db: str, n_steps: int) -> None:
             ws.con.execute(stmt, {"n_runs": n_steps // STEPS_PER_RUN})
 
 
+def _cpu() -> float:
+    # CPU seconds of this process, all threads: beside the wall time, the work itself, which the
+    # load of other processes on a shared machine does not inflate.
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _child(db: str, all_only: bool) -> None:
     import workbench as wb
     from workbench.detect import DETECTORS, detect
@@ -88,12 +95,14 @@ def _child(db: str, all_only: bool) -> None:
     rows = []
     with wb.open(db) as ws:
         for name in () if all_only else DETECTORS:
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), _cpu()
             found = detect(ws, detectors=[name], progress=False)
-            rows.append({"detector": name, "seconds": time.perf_counter() - start, "findings": len(found)})
-        start = time.perf_counter()
+            rows.append({"detector": name, "seconds": time.perf_counter() - start, "cpu": _cpu() - cpu,
+                         "findings": len(found)})
+        start, cpu = time.perf_counter(), _cpu()
         found = detect(ws, progress=False)
-        rows.append({"detector": "all (one call)", "seconds": time.perf_counter() - start, "findings": len(found)})
+        rows.append({"detector": "all (one call)", "seconds": time.perf_counter() - start, "cpu": _cpu() - cpu,
+                     "findings": len(found)})
         temp = ws.con.execute("SELECT count(*) FROM duckdb_tables() WHERE temporary").fetchall()[0][0]
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"rows": rows, "peak_mb": peak, "temp_tables_left": temp}))
@@ -128,8 +137,8 @@ def main() -> None:
     if args.baseline_python:
         runs.append(("baseline", args.baseline_python, False))
     print(f"load average at start: {os.getloadavg()}")
-    print("| steps | code | detector | seconds | steps/s | findings | peak RSS MB | temp tables left | load |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("| steps | code | detector | seconds | steps/s | CPU s | findings | peak RSS MB | temp tables left | load |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for size in args.sizes:
         with tempfile.TemporaryDirectory() as tmp:
             db = str(Path(tmp) / "bench.duckdb")
@@ -140,7 +149,7 @@ def main() -> None:
                 load = "/".join(f"{x:.1f}" for x in os.getloadavg())
                 for row in res["rows"]:
                     print(f"| {size:,} | {label} | {row['detector']} | {row['seconds']:.2f} | "
-                          f"{size / row['seconds']:,.0f} | {row['findings']:,} | {res['peak_mb']:,.0f} | "
+                          f"{size / row['seconds']:,.0f} | {row['cpu']:.1f} | {row['findings']:,} | {res['peak_mb']:,.0f} | "
                           f"{res['temp_tables_left']} | {load} |", flush=True)
 
 

@@ -33,20 +33,29 @@ GROUP BY run_id;
 -- (or about the backend's numbers), so the other outputs keep only those tokens (see det_vals).
 CREATE OR REPLACE TEMP TABLE det_sink_vals AS
 WITH texts AS (
-    SELECT s.run_id, s.step_id, s.agent, s.kind,
-           coalesce(epoch_us(s.ended_at)::DOUBLE, s.seq + 0.5) AS t1,
-           CASE WHEN s.kind IN ('agent', 'chain', 'system') THEN coalesce(epoch_us(s.ended_at)::DOUBLE, s.seq + 0.5)
-                ELSE coalesce(epoch_us(s.started_at)::DOUBLE, s.seq::DOUBLE) END AS tref,
-           a.step_id IS NOT NULL AS is_answer, s.input, s.output
+    SELECT s.run_id, s.step_id, s.agent, s.kind, s.started_at, s.ended_at, s.seq, s.input, s.output,
+           a.step_id IS NOT NULL AS is_answer
     FROM steps s SEMI JOIN det_scope USING (run_id)
     LEFT JOIN det_answer a ON a.run_id = s.run_id AND a.step_id = s.step_id
-    WHERE s.rowid BETWEEN $row_lo AND $row_hi AND (s.kind = 'tool' OR a.step_id IS NOT NULL)
+    WHERE s.rowid BETWEEN $row_lo AND $row_hi
+),
+-- one pass (a CTE read twice would copy the texts): the answer's output and the inputs of tool
+-- calls and of the answer
+sides AS (
+    SELECT run_id, step_id, agent, kind,
+           coalesce(epoch_us(ended_at)::DOUBLE, seq + 0.5) AS t1,
+           CASE WHEN kind IN ('agent', 'chain', 'system') THEN coalesce(epoch_us(ended_at)::DOUBLE, seq + 0.5)
+                ELSE coalesce(epoch_us(started_at)::DOUBLE, seq::DOUBLE) END AS tref,
+           input, output,
+           unnest(CASE WHEN is_answer AND output IS NOT NULL AND input IS NOT NULL THEN ['output', 'input']
+                       WHEN is_answer AND output IS NOT NULL THEN ['output']
+                       WHEN input IS NOT NULL THEN ['input'] END) AS field
+    FROM texts
+    WHERE kind = 'tool' OR is_answer
 ),
 fields AS (
-    SELECT run_id, step_id, agent, kind, t1, tref, 'output' AS field, output AS txt
-    FROM texts WHERE is_answer AND output IS NOT NULL
-    UNION ALL
-    SELECT run_id, step_id, agent, kind, t1, tref, 'input', input FROM texts WHERE input IS NOT NULL
+    SELECT run_id, step_id, agent, kind, t1, tref, field, CASE field WHEN 'output' THEN output ELSE input END AS txt
+    FROM sides
 ),
 tokens AS (
     SELECT run_id, step_id, agent, kind, t1, tref, field, json_valid(txt) AS structured,
