@@ -12,17 +12,23 @@ from ._config import DetectorConfig
 
 # Per-run behaviour of each agent. Outcome is the run's (a label's, when there is one).
 _AGENT_RUNS = """
-SELECT s.run_id, s.agent, min(r.started_at) AS t,
-       arg_max(s.model, s.seq) FILTER (WHERE s.model IS NOT NULL) AS model,
-       count(*) FILTER (WHERE s.kind = 'tool') AS tool_calls,
-       sum(s.latency_ms) FILTER (WHERE s.kind IN ('llm', 'tool')) AS latency_ms,
-       avg(CASE WHEN s.status = 'error' THEN 1.0 ELSE 0.0 END) AS error_rate,
-       avg(s.confidence) AS confidence,
-       avg(s.entropy) AS entropy,
-       any_value(CASE WHEN r.outcome = 'failure' THEN 1 WHEN r.outcome = 'success' THEN 0 END) AS failed
-FROM steps s JOIN runs r ON r.run_id = s.run_id
-WHERE s.agent IS NOT NULL AND r.started_at IS NOT NULL
-GROUP BY s.run_id, s.agent
+WITH per_agent AS (
+    SELECT run_id, agent,
+           arg_max(model, seq) FILTER (WHERE model IS NOT NULL) AS model,
+           count(*) FILTER (WHERE kind = 'tool') AS tool_calls,
+           sum(latency_ms) FILTER (WHERE kind IN ('llm', 'tool')) AS latency_ms,
+           avg(CASE WHEN status = 'error' THEN 1.0 ELSE 0.0 END) AS error_rate,
+           avg(confidence) AS confidence,
+           avg(entropy) AS entropy
+    FROM steps
+    WHERE agent IS NOT NULL
+    GROUP BY run_id, agent
+)
+-- the run's time and outcome joined to the (run, agent) rows, not to every step
+SELECT a.run_id, a.agent, r.started_at AS t, a.model, a.tool_calls, a.latency_ms, a.error_rate, a.confidence,
+       a.entropy, CASE WHEN r.outcome = 'failure' THEN 1 WHEN r.outcome = 'success' THEN 0 END AS failed
+FROM per_agent a JOIN runs r ON r.run_id = a.run_id
+WHERE r.started_at IS NOT NULL
 """
 
 CONTINUOUS = ("tool_calls", "latency_ms", "error_rate", "confidence", "entropy")
@@ -75,12 +81,15 @@ def detect_drift(con, config: DetectorConfig) -> pd.DataFrame:  # noqa: ANN001
             before, after = segs[i - 1], segs[i]
             if len(before) < config.drift_min_runs or len(after) < config.drift_min_runs:
                 continue
-            for metric, p, text in _tests(before, after):
-                first = after.sort_values("t").iloc[0]
-                rows.append({"agent": agent, "how": how, "segment": i, "metric": metric, "p": p, "text": text,
-                             "run_id": first["run_id"], "since": first["t"],
-                             "from_model": before["model"].mode().iat[0] if before["model"].notna().any() else None,
-                             "to_model": after["model"].mode().iat[0] if after["model"].notna().any() else None})
+            tests = _tests(before, after)
+            if not tests:
+                continue
+            # the same for every metric of the pair: worked out once
+            first = after.sort_values("t").iloc[0]
+            segment = {"agent": agent, "how": how, "segment": i, "run_id": first["run_id"], "since": first["t"],
+                       "from_model": before["model"].mode().iat[0] if before["model"].notna().any() else None,
+                       "to_model": after["model"].mode().iat[0] if after["model"].notna().any() else None}
+            rows.extend({**segment, "metric": metric, "p": p, "text": text} for metric, p, text in tests)
     cols = ["run_id", "step_id", "agent", "detector", "severity", "detail", "attributes"]
     if not rows:
         return pd.DataFrame(columns=cols)
