@@ -215,3 +215,18 @@ def test_no_working_table_outlives_the_call() -> None:
     assert not detect(ws).empty
     names = ws.sql("SELECT table_name FROM duckdb_tables() WHERE temporary").fetchall()
     assert len(names) == before, names
+
+
+def test_chunks_on_parallel_connections_give_every_finding_and_leave_threads_as_they_were(monkeypatch) -> None:
+    runs = _lineage_runs()
+    interleaved = [rec for group in zip(*(r.records for r in runs), strict=False) for rec in group]
+    ws = wb.open()
+    ws.ingest(interleaved)
+    ws.con.execute("SET threads = 2")
+    whole = detect(ws)  # one chunk, one connection
+    monkeypatch.setattr(importlib.import_module("workbench.detect._runner"), "CHUNK_STEPS", 5)
+    chunked = detect(ws)  # many chunks, two connections side by side
+    cols = ["run_id", "step_id", "detector", "severity", "detail"]
+    assert len(whole) > 0
+    assert chunked[cols].sort_values(cols).values.tolist() == whole[cols].sort_values(cols).values.tolist()
+    assert ws.sql("SELECT current_setting('threads')").fetchall()[0][0] == 2
