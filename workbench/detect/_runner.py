@@ -21,7 +21,7 @@ from ..store._transaction import transaction
 from ._config import DetectorConfig
 from ._drift import detect_drift
 
-# detector -> the SQL files it needs, in order (shared inputs first; each file runs once per call).
+# detector -> the SQL files it needs, in order (shared inputs first; each file runs once per chunk).
 FAMILIES: dict[str, tuple[str, ...]] = {
     "loop": ("calls", "loops"),
     "retry": ("calls", "retries"),
