@@ -143,6 +143,11 @@ class ReplayRunner:
 
     def value(self, replaced: frozenset[str]) -> float:
         """Success value of one replay."""
+        if replaced not in self.log.failed:  # the games ask for each coalition again and again
+            v = self.cache.get(self._key(replaced))
+            if v is not None:
+                self.log.cached += 1
+                return v
         return self.values([replaced])[0]
 
     def close(self) -> None:
