@@ -44,6 +44,31 @@ def stored_verdicts(ws, run_ids: Iterable[str], method: str = "shapley",  # noqa
     return {r for (r,) in rows}
 
 
+def pending_work(ws, run_ids: Sequence[str] | None, skip_stored: bool,  # noqa: ANN001
+                 options: dict[str, Any]) -> list[tuple[str, list[tuple]]]:
+    """The runs :func:`attribute_many` has to attribute, with their steps as (step_id, agent, kind,
+    seq) rows, read in one query."""
+    for bad in ("store", "n_jobs", "ws", "run_id"):
+        if bad in options:
+            raise InvalidParameterError(f"attribute_many() takes no {bad!r} option for single runs")
+    if run_ids is None:
+        run_ids = [r for (r,) in ws.con.execute(
+            "SELECT run_id FROM runs WHERE outcome = 'failure' ORDER BY run_id").fetchall()]
+    run_ids = list(dict.fromkeys(run_ids))
+    if skip_stored and run_ids:
+        held = stored_verdicts(ws, run_ids, options.get("method", "shapley"),
+                               options.get("counterfactual", "repair"))
+        run_ids = [r for r in run_ids if r not in held]
+    if not run_ids:
+        return []
+    # plain tuples, not a DataFrame per run: cheaper to build, to read and to send to workers
+    by_run: dict[str, list[tuple]] = {r: [] for r in run_ids}
+    for run_id, *row in ws.con.execute(f"SELECT {_STEP_COLUMNS} FROM steps WHERE list_contains(?::VARCHAR[], "
+                                       "run_id) ORDER BY run_id, seq", [run_ids]).fetchall():
+        by_run[run_id].append(tuple(row))
+    return list(by_run.items())
+
+
 def attribute_many(ws, replay: Callable, run_ids: Sequence[str] | None = None, *,  # noqa: ANN001
                    n_jobs: int | None = None, skip_stored: bool = True, store: bool = True,
                    progress: bool = True, **options: Any) -> tuple[list[Attribution], dict[str, str]]:
@@ -79,25 +104,9 @@ def attribute_many(ws, replay: Callable, run_ids: Sequence[str] | None = None, *
         The new attributions, and the runs that could not be attributed with the reason (a
         :class:`ReplayError` for one run costs only that run).
     """
-    for bad in ("store", "n_jobs", "ws", "run_id"):
-        if bad in options:
-            raise InvalidParameterError(f"attribute_many() takes no {bad!r} option for single runs")
-    if run_ids is None:
-        run_ids = [r for (r,) in ws.con.execute(
-            "SELECT run_id FROM runs WHERE outcome = 'failure' ORDER BY run_id").fetchall()]
-    run_ids = list(dict.fromkeys(run_ids))
-    if skip_stored and run_ids:
-        held = stored_verdicts(ws, run_ids, options.get("method", "shapley"),
-                               options.get("counterfactual", "repair"))
-        run_ids = [r for r in run_ids if r not in held]
-    if not run_ids:
+    work = pending_work(ws, run_ids, skip_stored, options)
+    if not work:
         return [], {}
-    # plain tuples, not a DataFrame per run: cheaper to build, to read and to send to workers
-    by_run: dict[str, list[tuple]] = {r: [] for r in run_ids}
-    for run_id, *row in ws.con.execute(f"SELECT {_STEP_COLUMNS} FROM steps WHERE list_contains(?::VARCHAR[], "
-                                       "run_id) ORDER BY run_id, seq", [run_ids]).fetchall():
-        by_run[run_id].append(tuple(row))
-    work = list(by_run.items())
     if n_jobs is None:
         # Workers pay off only over many runs (each starts in a second or two) and on idle cores: on a
         # machine already busy they were measured slower than one process.
@@ -132,6 +141,6 @@ def attribute_many(ws, replay: Callable, run_ids: Sequence[str] | None = None, *
             save(ws, unsaved)
     finally:
         bar.close()
-    order = {r: i for i, r in enumerate(run_ids)}
+    order = {r: i for i, (r, _) in enumerate(work)}
     results.sort(key=lambda a: order[a.run_id])
     return results, errors
