@@ -74,12 +74,15 @@ class AttributionPool:
         self._options: dict[str, Any] = {}
         self._bar: Any = None
         self._order: dict[str, int] = {}
+        #: runs attributed by the worker processes in the last ``start``/``finish`` (the rest: here)
+        self.by_workers = 0
 
     def start(self, ws, run_ids: Sequence[str] | None = None, skip_stored: bool = True,  # noqa: ANN001
               progress: bool = False, **options: Any) -> int:
         """Queue the runs :func:`attribute_many` would attribute (read from ``ws`` now, in this
         thread) and start the workers on them; returns how many runs were queued."""
         work = pending_work(ws, run_ids, skip_stored, options)
+        self._out, self.by_workers = [], 0
         self._options = options
         self._order = {r: i for i, (r, _) in enumerate(work)}
         self._queue.extend(work[i:i + _BATCH] for i in range(0, len(work), _BATCH))
@@ -94,9 +97,10 @@ class AttributionPool:
         with self._lock:
             return self._queue.popleft() if self._queue else None
 
-    def _done(self, out: list) -> None:
+    def _done(self, out: list, worker: bool = False) -> None:
         with self._lock:
             self._out.extend(out)
+            self.by_workers += len(out) if worker else 0
         self._bar.update(len(out))
 
     def _feed(self) -> None:
@@ -107,7 +111,7 @@ class AttributionPool:
                 with self._lock:
                     self._queue.appendleft(batch)
                 return
-            self._done(out)
+            self._done(out, worker=True)
 
     def finish(self, ws, store: bool = True) -> tuple[list, dict[str, str]]:  # noqa: ANN001
         """Replay what is left of the queue in this process, wait for the workers' last batches,
