@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import textwrap
+import threading
 import time
 import warnings
 from collections.abc import Callable
@@ -123,6 +124,25 @@ def _processes(jobs: int | None) -> int:
     return jobs if jobs is not None else max(1, min(4, os.cpu_count() or 1))
 
 
+def _preload(*modules: str) -> threading.Thread:
+    """Import ``modules`` in a background thread: the detectors' scipy takes a second or two to
+    import, which overlaps the ingest's time in DuckDB (a failure here only means the import is
+    done, or fails with its real error, where the module is first used)."""
+
+    def work() -> None:
+        import importlib
+
+        for name in modules:
+            try:
+                importlib.import_module(name)
+            except Exception:  # noqa: BLE001, S112 - the caller's own import reports it
+                continue
+
+    thread = threading.Thread(target=work, name="workbench-preload", daemon=True)
+    thread.start()
+    return thread
+
+
 def _start_pool(replay: Callable, processes: int) -> Any:
     """Worker processes for the replays, started now so their imports overlap the ingest; None
     when there is one process, or when this platform cannot start them (the replays then run here)."""
@@ -148,6 +168,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         if args.paths:
             ws = wb_open(args.db)
+            _preload("workbench.detect")
             report, timings["ingest"] = _phase("ingest", lambda: ws.ingest(args.paths, progress=progress))
             _say(str(report), wrap=True)
         elif args.db:
@@ -164,8 +185,10 @@ def run(args: argparse.Namespace) -> int:
             _say(f"analysing the demo data: 2,000 simulated runs of a 5-agent procurement system from {source}"
                  + (f" (stored in {demo_cache_path()})" if cached else ""), wrap=True)
             replay = demo_replay()
-            if not cached and not args.no_attribute:  # hundreds of failed runs to replay: workers pay
-                pool = _start_pool(replay, _processes(args.jobs))
+            if not cached:  # detectors and hundreds of replays to come
+                _preload("workbench.detect")
+                if not args.no_attribute:
+                    pool = _start_pool(replay, _processes(args.jobs))
             ws, timings["load"] = _phase("load", lambda: open_demo(progress=progress, cache=not args.no_cache))
             fresh = ws.count("findings") == 0  # a cached demo store already holds its findings
         path = choose_attribution(ws, replay)

@@ -97,6 +97,20 @@ class SimRun:
                 for sid, fids in self._step_fires.items() for fid in fids)
         return self._derived["fires"]
 
+    def _slots(self, step_ids: frozenset[str]) -> frozenset[tuple[str, int]]:
+        """The slots of the recorded steps named (ids beyond the last step name nothing)."""
+        if "slot_of" not in self._derived:
+            self._derived["slot_of"] = {f"s{i:04d}": sl for i, (_, sl) in enumerate(self._meta)}
+        slot_of = self._derived["slot_of"]
+        out = []
+        for sid in step_ids:
+            sl = slot_of.get(sid)
+            if sl is None and int(sid[1:]) < len(self._meta):  # "s00007" is step 7 too
+                sl = self._meta[int(sid[1:])][1]
+            if sl is not None:
+                out.append(sl)
+        return frozenset(out)
+
     def _slot_owner(self) -> dict[tuple[str, int], tuple[str | None, int]]:
         """The agent and seq of each recorded step, by its slot (a slot is emitted once per run)."""
         if "owner" not in self._derived:
@@ -295,8 +309,7 @@ class ProcurementSystem:
         except SimulationError as exc:
             raise ReplayError(str(exc)) from exc
         iv = sim_intervention(intervention)
-        slots = frozenset(run._meta[int(s[1:])][1] for s in iv.steps if int(s[1:]) < run.n_steps)
-        return self._replay(run, Cover(iv.mode, iv.agents, slots), resume)
+        return self._replay(run, Cover(iv.mode, iv.agents, run._slots(iv.steps)), resume)
 
     def _replayable(self, run: str | int) -> SimRun:
         """The run to replay: the full one when it is cached, else one rebuilt without records."""
