@@ -19,7 +19,8 @@ empty demo cache directory (``WORKBENCH_CACHE_DIR``), so "cold" is a fresh ``~/.
 
 Phases come from ``--timings`` ("load" is the ingest); "other" is the rest of the wall time: start-up,
 imports, the table and anything the command does not time. The baseline prints fewer phases (it
-had no overlap of detectors and replays). Peak RSS is the whole process tree (worker processes
+had no overlap of detectors and replays). "CPU s" is the user + system time of the command and its
+worker processes (a figure the machine's load barely changes; wall times it changes a lot). Peak RSS is the whole process tree (worker processes
 included), sampled every 20 ms. The load average is printed before and after each row: on a shared
 machine it says how much the numbers are worth.
 
@@ -33,6 +34,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import resource
 import statistics
 import subprocess
 import sys
@@ -69,6 +71,7 @@ def _command(checkout: Path, cache: Path, argv: list[str]) -> dict:
     env = dict(os.environ, WORKBENCH_CACHE_DIR=str(cache), COLUMNS="120")
     env.pop("WORKBENCH_DB", None)
     load_before = _load()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = psutil.Popen([sys.executable, "-c", _RUNNER, str(checkout), "investigate", "--quiet", "--timings", *argv],
                         cwd=checkout, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -86,6 +89,8 @@ def _command(checkout: Path, cache: Path, argv: list[str]) -> dict:
     seconds = time.perf_counter() - start
     done.set()
     sampler.join()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)  # the command and its workers, once reaped
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     if proc.returncode != 0:
         raise SystemExit(f"{checkout} investigate {argv}: exit {proc.returncode}: {err[-2000:]}")
     flat = " ".join(out.split())  # lines are wrapped at the terminal width
@@ -96,7 +101,7 @@ def _command(checkout: Path, cache: Path, argv: list[str]) -> dict:
         name, value = part.rsplit(" ", 1)
         key = name.split(":")[0]  # "attribute: queue" and "attribute: rest" are both attribution
         phases[key] = phases.get(key, 0.0) + float(value)
-    return {"seconds": seconds, "rss_mb": peak / 2**20, "phases": phases,
+    return {"seconds": seconds, "cpu": cpu, "rss_mb": peak / 2**20, "phases": phases,
             "agent": f"{agree.group(1)}%" if agree else "-", "step": f"{agree.group(2)}%" if agree else "-",
             "load": f"{load_before} / {_load()}"}
 
@@ -106,6 +111,7 @@ def _median(runs: list[dict]) -> dict:
         return runs[0]
     mid = sorted(runs, key=lambda r: r["seconds"])[len(runs) // 2]
     return {**mid, "seconds": statistics.median(r["seconds"] for r in runs),
+            "cpu": statistics.median(r["cpu"] for r in runs),
             "rss_mb": statistics.median(r["rss_mb"] for r in runs)}
 
 
@@ -122,8 +128,8 @@ def end_to_end(checkouts: list[tuple[str, Path]], repeat: int) -> None:
     print(f"\n### workbench investigate on the demo data ({os.cpu_count()} cores; load average 1/5/15 min "
           f"before / after each row; median of {repeat})\n")
     print("| checkout | run | total (s) | load = ingest | detect | attribute | print | other | "
-          "vs baseline | peak RSS (MB) | culprit right | step right | load average |")
-    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+          "vs baseline | CPU s | peak RSS (MB) | culprit right | step right | load average |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     for kind, _, _ in kinds:
         base = _median(results[(checkouts[-1][0], kind)])["seconds"]
         for label, _ in checkouts:
@@ -132,7 +138,7 @@ def end_to_end(checkouts: list[tuple[str, Path]], repeat: int) -> None:
             cells = [f"{ph[p]:.1f}" if p in ph else "-" for p in _PHASES]
             other = row["seconds"] - sum(ph.values())
             print(f"| {label} | {kind} | {row['seconds']:.1f} | {' | '.join(cells)} | {other:.1f} | "
-                  f"{base / row['seconds']:.2f}x | {row['rss_mb']:.0f} | {row['agent']} | {row['step']} | "
+                  f"{base / row['seconds']:.2f}x | {row['cpu']:.1f} | {row['rss_mb']:.0f} | {row['agent']} | {row['step']} | "
                   f"{row['load']} |")
     print("\nvs baseline: the baseline's seconds over this row's (above 1: faster than the baseline).")
 
