@@ -1,21 +1,32 @@
-"""``workbench investigate`` on the demo data: seconds, peak RSS and verdict agreement, before and after.
+"""``workbench investigate`` on the demo data: phase times cold and cached, total, peak RSS, verdict
+quality, this checkout beside the previous release, in one invocation.
 
 Usage::
 
-    python bench/investigate.py                          # everything below, ~3-5 minutes on 2 idle cores
-    python bench/investigate.py --baseline-ref b649ea8   # also the command as it was at that commit
-    python bench/investigate.py --runs 100               # the attribution table on the first 100 failed runs
+    python bench/investigate.py                         # this checkout and `main`, cold and cached
+    python bench/investigate.py --baseline-ref v0.1.0   # another baseline commit
+    python bench/investigate.py --extra merged=/tmp/wt  # also time another checkout (e.g. a local merge)
+    python bench/investigate.py --repeat 3              # median of 3 of each (rows interleaved)
+    python bench/investigate.py --attribution           # also table 2: the attribution phase alone
 
-Table 1 (end to end, each a fresh ``workbench investigate`` process): the command at
-``--baseline-ref`` (checked out into a temporary git worktree and run from there, same machine, same
-invocation), this checkout with no cache (``--no-cache``: ingest, detect, replays), the first run that
-fills the demo cache, and a second run that reads it. Peak RSS is the command's own process
-(``ru_maxrss``; replay worker processes, when used, are not included).
+Table 1: each row is a fresh ``workbench investigate`` process (run as ``python -c`` with the
+checkout first on ``sys.path``, the same interpreter and packages for every checkout) with its own
+empty demo cache directory (``WORKBENCH_CACHE_DIR``), so "cold" is a fresh ``~/.cache/workbench``:
 
-Table 2 (the attribution phase alone, in this process, on the same store): one ``wb.attribute`` call per
-failed run (what the command did before), then ``wb.attribute_many`` in this process and with 2 worker
-processes, then again when the store already holds the verdicts. Agreement is the share of labelled
-failed runs whose culprit agent, and decisive step, match the ground-truth labels.
+* cold, ``--no-cache``: ingest in memory, detectors, every replay;
+* cold, first run: the same, into the demo cache file;
+* cached: a second run on that file (findings and verdicts already stored: no replays).
+
+Phases come from ``--timings`` ("load" is the ingest); "other" is the rest of the wall time: start-up,
+imports, the table and anything the command does not time. The baseline prints fewer phases (it
+had no overlap of detectors and replays). "CPU s" is the user + system time of the command and its
+worker processes (a figure the machine's load barely changes; wall times it changes a lot). Peak RSS is the whole process tree (worker processes
+included), sampled every 20 ms. The load average is printed before and after each row: on a shared
+machine it says how much the numbers are worth.
+
+Table 2 (``--attribution``): the attribution phase alone, in this process, on one store: one
+``wb.attribute`` call per failed run, ``wb.attribute_many`` in this process, and the investigate
+command's pool (one worker process plus this one).
 """
 
 from __future__ import annotations
@@ -23,6 +34,8 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -33,159 +46,168 @@ from pathlib import Path
 import psutil
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
 _AGREE = re.compile(r"culprit agent right in (\d+)%, decisive step is a labelled fault step in (\d+)%")
-_RUNNER = ("import resource, sys; from workbench.cli import main; rc = main(sys.argv[1:]); "
-           "print('maxrss_kb', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr); "
-           "sys.exit(rc)")
+# the checkout's own package first: every checkout runs with this interpreter and its packages
+_RUNNER = "import sys; sys.path.insert(0, sys.argv.pop(1)); from workbench.cli import main; sys.exit(main(sys.argv[1:]))"
+_PHASES = ("load", "detect", "attribute", "print")
 
 
 def _load() -> str:
-    return "load average " + " ".join(f"{x:.2f}" for x in os.getloadavg())
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
-def _command(label: str, cwd: Path, env: dict[str, str], argv: list[str]) -> dict:
+def _tree_rss(proc: psutil.Process) -> int:
+    try:
+        tree = [proc, *proc.children(recursive=True)]
+    except psutil.Error:  # it just ended
+        return 0
+    total = 0
+    for p in tree:
+        try:
+            total += p.memory_info().rss
+        except psutil.Error:
+            pass
+    return total
+
+
+def _command(checkout: Path, cache: Path, argv: list[str]) -> dict:
+    env = dict(os.environ, WORKBENCH_CACHE_DIR=str(cache), COLUMNS="120")
+    env.pop("WORKBENCH_DB", None)
+    load_before = _load()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-c", _RUNNER, "investigate", "--quiet", "--timings", *argv],
-                          cwd=cwd, env=env, capture_output=True, text=True)
+    proc = psutil.Popen([sys.executable, "-c", _RUNNER, str(checkout), "investigate", "--quiet", "--timings", *argv],
+                        cwd=checkout, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    peak = 0
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.wait(0.02):
+            peak = max(peak, _tree_rss(proc))
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    out, err = proc.communicate()
     seconds = time.perf_counter() - start
+    done.set()
+    sampler.join()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)  # the command and its workers, once reaped
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     if proc.returncode != 0:
-        raise SystemExit(f"{label}: exit {proc.returncode}: {proc.stderr[-2000:]}")
-    rss = re.search(r"maxrss_kb (\d+)", proc.stderr)
-    agree = _AGREE.search(" ".join(proc.stdout.split()))  # lines are wrapped at the terminal width
-    phases = re.search(r"^seconds: (.*)$", proc.stdout, re.M)
-    return {"label": label, "seconds": seconds, "rss_mb": int(rss.group(1)) / 1024 if rss else float("nan"),
+        raise SystemExit(f"{checkout} investigate {argv}: exit {proc.returncode}: {err[-2000:]}")
+    flat = " ".join(out.split())  # lines are wrapped at the terminal width
+    agree = _AGREE.search(flat)
+    phases: dict[str, float] = {}
+    line = re.search(r"^seconds: (.*)$", out, re.M)
+    for part in (line.group(1).split(", ") if line else []):
+        name, value = part.rsplit(" ", 1)
+        key = name.split(":")[0]  # "attribute: queue" and "attribute: rest" are both attribution
+        phases[key] = phases.get(key, 0.0) + float(value)
+    return {"seconds": seconds, "cpu": cpu, "rss_mb": peak / 2**20, "phases": phases,
             "agent": f"{agree.group(1)}%" if agree else "-", "step": f"{agree.group(2)}%" if agree else "-",
-            "phases": phases.group(1) if phases else "-"}
+            "load": f"{load_before} / {_load()}"}
 
 
-def end_to_end(baseline_ref: str | None) -> None:
-    rows = []
+def _median(runs: list[dict]) -> dict:
+    if len(runs) == 1:
+        return runs[0]
+    mid = sorted(runs, key=lambda r: r["seconds"])[len(runs) // 2]
+    return {**mid, "seconds": statistics.median(r["seconds"] for r in runs),
+            "cpu": statistics.median(r["cpu"] for r in runs),
+            "rss_mb": statistics.median(r["rss_mb"] for r in runs)}
+
+
+def end_to_end(checkouts: list[tuple[str, Path]], repeat: int) -> None:
+    kinds = [("cold, --no-cache", ["--no-cache"], False), ("cold, first run (fills the cache)", [], False),
+             ("cached (second run)", [], True)]
+    results: dict[tuple[str, str], list[dict]] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        env = dict(os.environ, WORKBENCH_CACHE_DIR=str(Path(tmp) / "cache"), COLUMNS="120")
-        env.pop("WORKBENCH_DB", None)
-        if baseline_ref:
-            old = Path(tmp) / "baseline"
-            subprocess.run(["git", "worktree", "add", "--detach", str(old), baseline_ref], cwd=ROOT, check=True,
-                           capture_output=True)
-            try:
-                old_env = dict(env, PYTHONPATH=str(old))
-                # the old command had no --quiet/--timings: run it plainly
-                start = time.perf_counter()
-                proc = subprocess.run([sys.executable, "-c", _RUNNER.replace("main(sys.argv[1:])",
-                                                                              "main(['investigate'])")],
-                                      cwd=old, env=old_env, capture_output=True, text=True)
-                seconds = time.perf_counter() - start
-                rss = re.search(r"maxrss_kb (\d+)", proc.stderr)
-                agree = _AGREE.search(proc.stdout)
-                rows.append({"label": f"before ({baseline_ref})", "seconds": seconds,
-                             "rss_mb": int(rss.group(1)) / 1024 if rss else float("nan"),
-                             "agent": f"{agree.group(1)}%" if agree else "-",
-                             "step": f"{agree.group(2)}%" if agree else "-", "phases": "-"})
-            finally:
-                subprocess.run(["git", "worktree", "remove", "--force", str(old)], cwd=ROOT, capture_output=True)
-        rows.append(_command("after, no cache (--no-cache)", ROOT, env, ["--no-cache"]))
-        rows.append(_command("after, first run (fills the cache)", ROOT, env, []))
-        rows.append(_command("after, cached demo store", ROOT, env, []))
-    base = rows[0]["seconds"]
-    print(f"\n### workbench investigate, end to end ({_load()}, {os.cpu_count()} cores)\n")
-    print("| command | seconds | vs first row | peak RSS (MB) | culprit right | step right | phases (s) |")
-    print("|---|---:|---:|---:|---:|---:|---|")
-    for r in rows:
-        print(f"| {r['label']} | {r['seconds']:.1f} | {base / r['seconds']:.1f}x | {r['rss_mb']:.0f} | "
-              f"{r['agent']} | {r['step']} | {r['phases']} |")
+        for r in range(repeat):
+            for label, checkout in checkouts:  # interleaved: each checkout sees the same machine load
+                cache = Path(tmp) / f"{label}-{r}"
+                for kind, argv, _ in kinds:
+                    results.setdefault((label, kind), []).append(_command(checkout, cache, argv))
+    print(f"\n### workbench investigate on the demo data ({os.cpu_count()} cores; load average 1/5/15 min "
+          f"before / after each row; median of {repeat})\n")
+    print("| checkout | run | total (s) | load = ingest | detect | attribute | print | other | "
+          "vs baseline | CPU s | peak RSS (MB) | culprit right | step right | load average |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+    for kind, _, _ in kinds:
+        base = _median(results[(checkouts[-1][0], kind)])["seconds"]
+        for label, _ in checkouts:
+            row = _median(results[(label, kind)])
+            ph = row["phases"]
+            cells = [f"{ph[p]:.1f}" if p in ph else "-" for p in _PHASES]
+            other = row["seconds"] - sum(ph.values())
+            print(f"| {label} | {kind} | {row['seconds']:.1f} | {' | '.join(cells)} | {other:.1f} | "
+                  f"{base / row['seconds']:.2f}x | {row['cpu']:.1f} | {row['rss_mb']:.0f} | {row['agent']} | {row['step']} | "
+                  f"{row['load']} |")
+    print("\nvs baseline: the baseline's seconds over this row's (above 1: faster than the baseline).")
 
 
-class _PeakRSS:
-    """Peak RSS of this process and its children, sampled every 50 ms."""
-
-    def __init__(self) -> None:
-        self.peak = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self) -> None:
-        me = psutil.Process()
-        while not self._stop.wait(0.05):
-            total = me.memory_info().rss
-            for child in me.children(recursive=True):
-                try:
-                    total += child.memory_info().rss
-                except psutil.Error:
-                    pass
-            self.peak = max(self.peak, total)
-
-    def __enter__(self) -> _PeakRSS:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-
-
-def _agreement(ws, run_ids: list[str]) -> tuple[str, str]:  # noqa: ANN001
-    from workbench._investigate import agreement
-
-    text = agreement(ws)
-    m = _AGREE.search(text)
-    return (f"{m.group(1)}%", f"{m.group(2)}%") if m else ("-", "-")
-
-
-def attribution_phase(n_runs: int | None) -> None:
+def attribution_phase() -> None:
     import workbench as wb
+    from workbench.attribution._pool import AttributionPool
     from workbench.demo import demo_replay, open_demo
 
-    base = open_demo(progress=False)
-    failed = [r for (r,) in base.sql("SELECT run_id FROM runs WHERE outcome = 'failure' ORDER BY run_id").fetchall()]
-    failed = failed[:n_runs] if n_runs else failed
-    replay = demo_replay()
-    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        ws = open_demo(str(Path(tmp) / "demo.duckdb"), progress=False)
+        failed = [r for (r,) in ws.sql("SELECT run_id FROM runs WHERE outcome = 'failure' ORDER BY run_id").fetchall()]
+        replay = demo_replay()
+        rows = []
 
-    def fresh():  # noqa: ANN202
-        base.sql("DELETE FROM attributions")
-        return base
-
-    ws = fresh()
-    with _PeakRSS() as mem:
-        start = time.perf_counter()
-        replays = 0
-        for r in failed:
-            replays += wb.attribute(ws, r, replay).replays
-        rows.append(("one wb.attribute call per run (before)", time.perf_counter() - start, replays, mem))
-    rows[-1] += _agreement(ws, failed)
-    for label, jobs in (("wb.attribute_many, in this process", 1), ("wb.attribute_many, 2 worker processes", 2)):
-        ws = fresh()
-        with _PeakRSS() as mem:
+        def timed(label: str, fn) -> None:  # noqa: ANN001
+            ws.sql("DELETE FROM attributions")
+            load = _load()
+            cpu = time.process_time()
             start = time.perf_counter()
-            done, _ = wb.attribute_many(ws, replay, failed, n_jobs=jobs, progress=False)
-            rows.append((label, time.perf_counter() - start, sum(a.replays for a in done), mem))
-        rows[-1] += _agreement(ws, failed)
-    with _PeakRSS() as mem:
-        start = time.perf_counter()
-        done, _ = wb.attribute_many(ws, replay, failed, progress=False)
-        rows.append(("wb.attribute_many, verdicts already stored", time.perf_counter() - start,
-                     sum(a.replays for a in done), mem) + _agreement(ws, failed))
+            replays = fn()
+            rows.append((label, time.perf_counter() - start, time.process_time() - cpu, replays, load))
+
+        timed("one wb.attribute call per run", lambda: sum(wb.attribute(ws, r, replay).replays for r in failed))
+        timed("wb.attribute_many, this process",
+              lambda: sum(a.replays for a in wb.attribute_many(ws, replay, n_jobs=1, progress=False)[0]))
+
+        with AttributionPool(replay, workers=1) as pool:
+            for warm in pool._warm:  # in the command the worker starts while this process ingests
+                warm.result()
+            timed("pool: 1 worker + this process", lambda: (pool.start(ws), sum(
+                a.replays for a in pool.finish(ws)[0]))[1])
+        ws.close()
     first = rows[0][1]
-    print(f"\n### attribution of {len(failed)} failed demo runs ({_load()})\n")
-    print("| path | seconds | vs before | runs/s | replays | peak RSS (MB) | culprit right | step right |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|")
-    for label, seconds, replays, mem, agent, step in rows:
-        print(f"| {label} | {seconds:.2f} | {first / seconds:.1f}x | {len(failed) / seconds:.0f} | {replays:,} | "
-              f"{mem.peak / 2**20:.0f} | {agent} | {step} |")
+    print(f"\n### attribution of the {len(failed)} failed demo runs alone\n")
+    print("| path | seconds | CPU s (this process) | vs first | replays | load average before |")
+    print("|---|---:|---:|---:|---:|---|")
+    for label, seconds, cpu, replays, load in rows:
+        print(f"| {label} | {seconds:.2f} | {cpu:.2f} | {first / seconds:.1f}x | {replays:,} | {load} |")
+    print("\nThe pool's worker had started (its imports done) before the clock started, as in the command, "
+          "where it starts during the ingest; its CPU time is not in the CPU column.")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--baseline-ref", help="git commit whose `workbench investigate` is the baseline")
-    parser.add_argument("--runs", type=int, default=None, help="failed runs in table 2 (default: all)")
-    parser.add_argument("--skip-end-to-end", action="store_true")
+    parser.add_argument("--baseline-ref", default="main", help="git commit of the baseline (default main)")
+    parser.add_argument("--extra", action="append", default=[], metavar="LABEL=PATH",
+                        help="another checkout to time in the same invocation")
+    parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--attribution", action="store_true", help="also table 2, the attribution phase alone")
     args = parser.parse_args()
-    print(_load())
-    if not args.skip_end_to_end:
-        end_to_end(args.baseline_ref)
-    attribution_phase(args.runs)
+    print(f"load average {_load()}")
+    with tempfile.TemporaryDirectory() as tmp:
+        old = Path(tmp) / "baseline"
+        subprocess.run(["git", "worktree", "add", "--detach", str(old), args.baseline_ref], cwd=ROOT, check=True,
+                       capture_output=True)
+        try:
+            checkouts = [("this checkout", ROOT)]
+            checkouts += [(e.split("=", 1)[0], Path(e.split("=", 1)[1]).resolve()) for e in args.extra]
+            checkouts.append((f"baseline ({args.baseline_ref})", old))
+            end_to_end(checkouts, args.repeat)
+        finally:
+            subprocess.run(["git", "worktree", "remove", "--force", str(old)], cwd=ROOT, capture_output=True)
+    if args.attribution:
+        attribution_phase()
 
 
 if __name__ == "__main__":

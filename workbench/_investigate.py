@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import os
 import textwrap
+import threading
 import time
 import warnings
 from collections.abc import Callable
@@ -111,10 +113,51 @@ def _say(text: str, wrap: bool = False) -> None:
     print(text, flush=True)
 
 
+_CPU: dict[str, float] = {}  # CPU seconds of this process (all its threads) per phase, for --timings
+
+
 def _phase(label: str, fn: Callable[[], Any]) -> tuple[Any, float]:
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     out = fn()
+    _CPU[label] = _CPU.get(label, 0.0) + time.process_time() - cpu
     return out, time.perf_counter() - start
+
+
+def _processes(jobs: int | None) -> int:
+    """Processes that replay (this one included): ``--jobs``, else one per CPU, at most four."""
+    return jobs if jobs is not None else max(1, min(4, os.cpu_count() or 1))
+
+
+def _preload(*modules: str) -> threading.Thread:
+    """Import ``modules`` in a background thread: the detectors' scipy takes a second or two to
+    import, which overlaps the ingest's time in DuckDB (a failure here only means the import is
+    done, or fails with its real error, where the module is first used)."""
+
+    def work() -> None:
+        import importlib
+
+        for name in modules:
+            try:
+                importlib.import_module(name)
+            except Exception:  # noqa: BLE001, S112 - the caller's own import reports it
+                continue
+
+    thread = threading.Thread(target=work, name="workbench-preload", daemon=True)
+    thread.start()
+    return thread
+
+
+def _start_pool(replay: Callable, processes: int) -> Any:
+    """Worker processes for the replays, started now so their imports overlap the ingest; None
+    when there is one process, or when this platform cannot start them (the replays then run here)."""
+    if processes < 2:
+        return None
+    from .attribution._pool import AttributionPool
+
+    try:
+        return AttributionPool(replay, workers=processes - 1)
+    except Exception:  # noqa: BLE001 - e.g. no POSIX semaphores in a sandbox, an unpicklable replay
+        return None
 
 
 def run(args: argparse.Namespace) -> int:
@@ -122,50 +165,70 @@ def run(args: argparse.Namespace) -> int:
     from .workspace import open as wb_open
 
     progress = not args.quiet
+    _CPU.clear()
     replay = None
+    pool = None
     timings: dict[str, float] = {}
     fresh = True
-    if args.paths:
-        ws = wb_open(args.db)
-        report, timings["ingest"] = _phase("ingest", lambda: ws.ingest(args.paths, progress=progress))
-        _say(str(report), wrap=True)
-    elif args.db:
-        ws = wb_open(args.db)
-        _say(f"investigating {args.db}")
-        if ws.read_only:  # a Parquet export: detectors write findings, so they work on a copy in memory
-            _say(f"{args.db} is read-only: analysing an in-memory copy (findings are not saved)", wrap=True)
-            ws = ws.copy()
-    else:
-        from .demo import demo_cache_path, demo_data_path, demo_replay, open_demo
+    try:
+        if args.paths:
+            ws = wb_open(args.db)
+            _preload("workbench.detect")
+            report, timings["ingest"] = _phase("ingest", lambda: ws.ingest(args.paths, progress=progress))
+            _say(str(report), wrap=True)
+        elif args.db:
+            ws = wb_open(args.db)
+            _say(f"investigating {args.db}")
+            if ws.read_only:  # a Parquet export: detectors write findings, so they work on a copy in memory
+                _say(f"{args.db} is read-only: analysing an in-memory copy (findings are not saved)", wrap=True)
+                ws = ws.copy()
+        else:
+            from .demo import demo_cache_path, demo_data_path, demo_replay, open_demo
 
-        source = demo_data_path() or "the simulator (seed 7)"
-        cached = not args.no_cache and demo_cache_path().exists()
-        _say(f"analysing the demo data: 2,000 simulated runs of a 5-agent procurement system from {source}"
-             + (f" (stored in {demo_cache_path()})" if cached else ""), wrap=True)
-        ws, timings["load"] = _phase("load", lambda: open_demo(progress=progress, cache=not args.no_cache))
-        replay = demo_replay()
-        fresh = ws.count("findings") == 0  # a cached demo store already holds its findings
-    if fresh and not ws.read_only:
-        from .detect import detect  # scipy: only when there is detecting to do
+            source = demo_data_path() or "the simulator (seed 7)"
+            cached = not args.no_cache and demo_cache_path().exists()
+            _say(f"analysing the demo data: 2,000 simulated runs of a 5-agent procurement system from {source}"
+                 + (f" (stored in {demo_cache_path()})" if cached else ""), wrap=True)
+            replay = demo_replay()
+            if not cached:  # detectors and hundreds of replays to come
+                _preload("workbench.detect")
+                if not args.no_attribute:
+                    pool = _start_pool(replay, _processes(args.jobs))
+            ws, timings["load"] = _phase("load", lambda: open_demo(progress=progress, cache=not args.no_cache))
+            fresh = ws.count("findings") == 0  # a cached demo store already holds its findings
+        path = choose_attribution(ws, replay)
+        attributing = path != "none" and not args.no_attribute
+        if attributing and pool is not None:
+            # the workers replay while this process runs the detectors, then it joins them
+            _, timings["attribute: queue"] = _phase("queue", lambda: pool.start(ws, progress=progress))
+        if fresh and not ws.read_only:
+            from .detect import detect  # scipy: only when there is detecting to do
 
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # scipy's exact KS test falls back, harmlessly
-            _, timings["detect"] = _phase("detect", lambda: detect(ws, progress=progress))
-    path = choose_attribution(ws, replay)
-    if path != "none" and not args.no_attribute:
-        if path == "logonly":
-            _say("no replay of this system: culprits come from the pretrained log-only BlameModel", wrap=True)
-        errors, timings["attribute"] = _phase(
-            "attribute", lambda: attribute_failed(ws, replay, path, jobs=args.jobs, progress=progress))
-        if errors:
-            _say(f"{len(errors)} runs could not be attributed (replays failed), e.g. "
-                 f"{next(iter(errors))}: {next(iter(errors.values()))}", wrap=True)
-    _print_table(ws, args)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # scipy's exact KS test falls back, harmlessly
+                _, timings["detect"] = _phase("detect", lambda: detect(ws, progress=progress))
+        if attributing:
+            if path == "logonly":
+                _say("no replay of this system: culprits come from the pretrained log-only BlameModel", wrap=True)
+            if pool is not None:
+                (_, errors), timings["attribute: rest"] = _phase("attribute", lambda: pool.finish(ws))
+            else:
+                errors, timings["attribute"] = _phase(
+                    "attribute", lambda: attribute_failed(ws, replay, path, jobs=args.jobs, progress=progress))
+            if errors:
+                _say(f"{len(errors)} runs could not be attributed (replays failed), e.g. "
+                     f"{next(iter(errors))}: {next(iter(errors.values()))}", wrap=True)
+    finally:
+        if pool is not None:
+            pool.close()
+    _, timings["print"] = _phase("print", lambda: _print_table(ws, args))
     if path == "none":
         _say("culprits need a replay of the system (wb.attribute with your replay function) or a BlameModel",
              wrap=True)
     if args.timings:
         _say("seconds: " + ", ".join(f"{k} {v:.1f}" for k, v in timings.items()))
+        # CPU time says what wall time cannot on a busy machine (worker processes not included)
+        _say("cpu seconds in this process: " + ", ".join(f"{k} {v:.1f}" for k, v in _CPU.items()))
     return 0
 
 

@@ -19,8 +19,8 @@ from ..exceptions import InvalidParameterError, ReplayError
 from ..store._transaction import transaction
 from ._decisive import DecisiveStep, decisive_step
 from ._runner import ReplayLog, ReplayRunner, kept_game
-from ._shapley import AUTO_EXACT_MAX_PLAYERS, shapley
-from ._verdict import Verdict, blame_table, make_verdict
+from ._shapley import AUTO_EXACT_MAX_PLAYERS, check_exact, exact_columns, shapley
+from ._verdict import Verdict, blame_columns, columns, make_verdict, table
 
 # Step kinds that are moves an agent makes (a root 'system' span or an agent's scope span is not).
 STEP_KINDS = ("llm", "tool", "handoff", "human", "retriever", "other")
@@ -62,26 +62,28 @@ class Attribution:
                 f"{self.replays} replays>")
 
     def _repr_html_(self) -> str:
-        table = self.values[["player", "blame", "blame_low", "blame_high"]].to_html(index=False, escape=True)
+        blame = self.values[["player", "blame", "blame_low", "blame_high"]].to_html(index=False, escape=True)
         return (f"<div><b>{html.escape(self.run_id)}</b> — {html.escape(self.verdict.explanation)}"
-                f"<br><small>{self.method} over {self.unit}s, {self.replays} replays</small>{table}</div>")
+                f"<br><small>{self.method} over {self.unit}s, {self.replays} replays</small>{blame}</div>")
 
 
-def _players(steps: pd.DataFrame, run_id: str, unit: str,
+def _players(steps: pd.DataFrame | Sequence[tuple], run_id: str, unit: str,
              players: Sequence[str] | None) -> tuple[list[str], list[tuple[str, str | None]]]:
     """The players, and the run's moves in order as (step id, agent) pairs.
 
-    Plain lists, not DataFrame operations: this runs once per attributed run, and pandas' fixed
-    cost per operation was most of an attribution's time outside the replays."""
-    if steps.empty:
+    ``steps`` is a DataFrame (columns step_id, agent, kind, seq) or its rows as tuples in that
+    order. Plain lists, not DataFrame operations: this runs once per attributed run, and pandas'
+    fixed cost per operation was most of an attribution's time outside the replays."""
+    if len(steps) == 0:
         raise InvalidParameterError(f"no run {run_id!r} in this store (or it has no steps)")
-    seq = steps["seq"].tolist()
-    order = sorted(range(len(seq)), key=seq.__getitem__)
-    ids = steps["step_id"].tolist()
-    agents = steps["agent"].tolist()
-    kinds = steps["kind"].tolist()
-    agent_of = [None if pd.isna(agents[i]) else str(agents[i]) for i in order]
-    moves = [(str(ids[i]), a) for i, a in zip(order, agent_of, strict=True) if kinds[i] in STEP_KINDS]
+    if isinstance(steps, pd.DataFrame):
+        rows = list(zip(steps["step_id"].tolist(), steps["agent"].tolist(), steps["kind"].tolist(),
+                        steps["seq"].tolist(), strict=True))
+    else:
+        rows = list(steps)
+    rows.sort(key=lambda r: r[3])
+    agent_of = [None if a is None or pd.isna(a) else str(a) for _, a, _, _ in rows]
+    moves = [(str(r[0]), a) for r, a in zip(rows, agent_of, strict=True) if r[2] in STEP_KINDS]
     if players is not None:
         return list(players), moves
     if unit == "agent":
@@ -89,19 +91,23 @@ def _players(steps: pd.DataFrame, run_id: str, unit: str,
     return [sid for sid, _ in moves], moves
 
 
-def _exact(runner: ReplayRunner, players: list[str], **kw: Any) -> tuple[pd.DataFrame, str]:
+def _exact(runner: ReplayRunner, players: list[str]) -> tuple[dict[str, Any], str]:
+    check_exact(players)
     # Every coalition is known up front: replay them all at once so joblib can spread them.
     everyone = frozenset(players)
     runner.values([everyone - frozenset(c) for k in range(len(players) + 1)
                    for c in combinations(players, k)])
+    # v of every coalition by bitmask (bit i: players[i] kept), the table shapley() enumerates
+    n = len(players)
+    vals = np.array(runner.values([frozenset(p for i, p in enumerate(players) if not mask >> i & 1)
+                                   for mask in range(2 ** n)]))
     unknown = [everyone - r for r in runner.log.failed if r <= everyone]
     if not unknown:
-        res = shapley(kept_game(runner, players), players, method="exact", **kw)
-        return res.values, res.method
+        return exact_columns(vals, players), "exact"
     # Shapley values are linear in v: with each unknown v(T) at 1/2, a player's value moves by at
     # most half the weight of T in its formula whichever outcomes the failed replays would have had.
-    res = shapley(kept_game(runner, players, fill=0.5), players, method="exact", **kw)
-    n = len(players)
+    vals[np.isnan(vals)] = 0.5
+    values = exact_columns(vals, players)
     slack = dict.fromkeys(players, 0.0)
     for kept in unknown:
         t = len(kept)
@@ -109,11 +115,10 @@ def _exact(runner: ReplayRunner, players: list[str], **kw: Any) -> tuple[pd.Data
             weight = (math.factorial(t - 1) * math.factorial(n - t) if p in kept
                       else math.factorial(t) * math.factorial(n - t - 1)) / math.factorial(n)
             slack[p] += 0.5 * weight
-    values = res.values.copy()
-    half = values["player"].map(slack)
+    half = np.array([slack[p] for p in values["player"]])
     values["ci_low"] = values["value"] - half
     values["ci_high"] = values["value"] + half
-    return values, res.method
+    return values, "exact"
 
 
 def _sampled(runner: ReplayRunner, players: list[str], **kw: Any) -> tuple[pd.DataFrame, str, int | None]:
@@ -227,14 +232,15 @@ def attribute(ws, run_id: str, replay: Callable, unit: str = "agent", method: st
     return out
 
 
-def attribute_steps(steps: pd.DataFrame, run_id: str, replay: Callable, unit: str = "agent",
+def attribute_steps(steps: pd.DataFrame | Sequence[tuple], run_id: str, replay: Callable, unit: str = "agent",
                     method: str = "shapley", counterfactual: str = "repair",
                     players: Sequence[str] | None = None, shapley_method: str = "auto",
                     n_samples: int | None = None, tol: float | None = 0.05, seed: int | None = 0,
                     timeout: float | None = None, n_jobs: int = 1, decisive: bool = True,
                     cache: dict | None = None, progress: bool = False) -> Attribution:
-    """:func:`attribute` on a run's steps already read from the store (columns step_id, agent,
-    kind, seq), without storing: what batch attribution runs in worker processes."""
+    """:func:`attribute` on a run's steps already read from the store (a DataFrame with columns
+    step_id, agent, kind, seq, or those rows as tuples), without storing: what batch attribution
+    runs in worker processes."""
     if unit not in _UNITS:
         raise InvalidParameterError(f"unit must be one of {_UNITS} (got {unit!r})")
     if method not in _METHODS:
@@ -251,25 +257,26 @@ def attribute_steps(steps: pd.DataFrame, run_id: str, replay: Callable, unit: st
         if names:
             _check_endpoints(runner, names, full=method != "ablation")
         if method == "ablation":
-            values = _ablation(runner, names)
+            values = columns(_ablation(runner, names))
         elif not names:
-            values = pd.DataFrame(columns=["player", "value", "std_err", "ci_low", "ci_high"])
+            values = columns(pd.DataFrame(columns=["player", "value", "std_err", "ci_low", "ci_high"]))
             params.update(shapley_method="none", seed=seed, n_permutations=None, tol=tol)
         else:
             n_permutations = None
             if shapley_method == "exact" or (shapley_method == "auto" and len(names) <= AUTO_EXACT_MAX_PLAYERS):
-                values, used = _exact(runner, names, seed=seed)
+                values, used = _exact(runner, names)
             else:
-                values, used, n_permutations = _sampled(runner, names, method=shapley_method,
-                                                        n_samples=n_samples, tol=tol, seed=seed)
+                sampled, used, n_permutations = _sampled(runner, names, method=shapley_method,
+                                                         n_samples=n_samples, tol=tol, seed=seed)
+                values = columns(sampled)
             params.update(shapley_method=used, seed=seed, n_permutations=n_permutations, tol=tol)
         failed = sorted(tuple(sorted(r)) for r in runner.log.failed)
-        table = blame_table(values)
+        blame = blame_columns(values)
         found = None
         if decisive:
             step_runner = runner if unit == "step" else ReplayRunner(
                 replay, run_id, mode=counterfactual, unit="step", timeout=timeout, cache=cache)
-            found = decisive_step(step_runner, _decisive_candidates(table, moves, unit, failed))
+            found = decisive_step(step_runner, _decisive_candidates(blame, moves, unit, failed))
             if step_runner is not runner:
                 _merge(runner.log, step_runner.log)
     finally:
@@ -279,12 +286,12 @@ def attribute_steps(steps: pd.DataFrame, run_id: str, replay: Callable, unit: st
         decisive_agent = dict(moves).get(found.step_id)
         # its position among all the run's moves, also when only the culprit's were searched
         found = dataclasses.replace(found, position=[sid for sid, _ in moves].index(found.step_id))
-    by_agent = table if unit == "agent" else _agent_blame_from_steps(table, moves)
+    by_agent = blame if unit == "agent" else _agent_blame_from_steps(table(blame), moves)
     verdict = make_verdict(by_agent, found.step_id if found else None, decisive_agent, failed=len(failed),
                            replays=runner.log.replays)
     if failed:
         params.update(failed_replays=len(failed))
-    out = Attribution(run_id=run_id, unit=unit, method=method, values=table, verdict=verdict, decisive=found,
+    out = Attribution(run_id=run_id, unit=unit, method=method, values=table(blame), verdict=verdict, decisive=found,
                       replays=runner.log.replays, replayed_steps=runner.log.replayed_steps,
                       errors=list(runner.log.errors), seconds=time.perf_counter() - start, params=params,
                       failed=failed)
@@ -300,15 +307,15 @@ def _merge(into: ReplayLog, other: ReplayLog) -> None:
     into.failed.update(other.failed)
 
 
-def _decisive_candidates(table: pd.DataFrame, moves: list[tuple[str, str | None]], unit: str,
+def _decisive_candidates(blame: dict[str, Any], moves: list[tuple[str, str | None]], unit: str,
                          failed: list) -> list[str]:
     """Steps the decisive-step search runs over: every move, or only the culprit's when the agent
     game already settled it (one agent carries all the blame, no replay failed). Repairing a
     blameless agent's steps changes nothing, so the answer is the same in fewer replays."""
     steps = [sid for sid, _ in moves]
-    if unit != "agent" or failed or table.empty:
+    if unit != "agent" or failed or not len(blame["player"]):
         return steps
-    pre = make_verdict(table)
+    pre = make_verdict(blame)
     if pre.culprit is None or pre.ambiguous or pre.confidence < 0.999:
         return steps
     own = [sid for sid, agent in moves if agent == pre.culprit]
@@ -331,8 +338,11 @@ def _method_name(res: Attribution) -> str:
 
 def _rows(res: Attribution) -> list[tuple]:
     method = _method_name(res)
-    rows = [(res.run_id, method, res.unit, str(r.player), float(r.blame), float(r.blame_low),
-             float(r.blame_high), json.dumps(res.params)) for r in res.values.itertuples()]
+    params = json.dumps(res.params)
+    t = res.values
+    rows = [(res.run_id, method, res.unit, str(p), float(b), float(lo), float(hi), params)
+            for p, b, lo, hi in zip(t["player"].tolist(), t["blame"].tolist(), t["blame_low"].tolist(),
+                                    t["blame_high"].tolist(), strict=True)]
     v = res.verdict
     verdict_params = json.dumps({**res.params, "confidence": v.confidence, "ambiguous": v.ambiguous,
                                  "inconclusive": v.inconclusive, "decisive_step": v.decisive_step,

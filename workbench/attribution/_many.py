@@ -7,7 +7,6 @@ import os
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-import pandas as pd
 from joblib import Parallel, delayed
 from tqdm.auto import tqdm
 
@@ -23,7 +22,7 @@ def _chunks(items: Sequence, n: int) -> list[Sequence]:
     return [items[i:i + size] for i in range(0, len(items), size)]
 
 
-def _work(batch: list[tuple[str, pd.DataFrame]], replay: Callable, options: dict[str, Any]) -> list:
+def _work(batch: list[tuple[str, list[tuple]]], replay: Callable, options: dict[str, Any]) -> list:
     """Attribute a batch of runs in one worker; a run whose replays cannot be carried out costs only itself."""
     out: list = []
     for run_id, steps in batch:
@@ -43,6 +42,31 @@ def stored_verdicts(ws, run_ids: Iterable[str], method: str = "shapley",  # noqa
         "AND coalesce(params->>'counterfactual', 'repair') = ? AND list_contains(?::VARCHAR[], run_id)",
         [pattern, counterfactual, list(run_ids)]).fetchall()
     return {r for (r,) in rows}
+
+
+def pending_work(ws, run_ids: Sequence[str] | None, skip_stored: bool,  # noqa: ANN001
+                 options: dict[str, Any]) -> list[tuple[str, list[tuple]]]:
+    """The runs :func:`attribute_many` has to attribute, with their steps as (step_id, agent, kind,
+    seq) rows, read in one query."""
+    for bad in ("store", "n_jobs", "ws", "run_id"):
+        if bad in options:
+            raise InvalidParameterError(f"attribute_many() takes no {bad!r} option for single runs")
+    if run_ids is None:
+        run_ids = [r for (r,) in ws.con.execute(
+            "SELECT run_id FROM runs WHERE outcome = 'failure' ORDER BY run_id").fetchall()]
+    run_ids = list(dict.fromkeys(run_ids))
+    if skip_stored and run_ids:
+        held = stored_verdicts(ws, run_ids, options.get("method", "shapley"),
+                               options.get("counterfactual", "repair"))
+        run_ids = [r for r in run_ids if r not in held]
+    if not run_ids:
+        return []
+    # plain tuples, not a DataFrame per run: cheaper to build, to read and to send to workers
+    by_run: dict[str, list[tuple]] = {r: [] for r in run_ids}
+    for run_id, *row in ws.con.execute(f"SELECT {_STEP_COLUMNS} FROM steps WHERE list_contains(?::VARCHAR[], "
+                                       "run_id) ORDER BY run_id, seq", [run_ids]).fetchall():
+        by_run[run_id].append(tuple(row))
+    return list(by_run.items())
 
 
 def attribute_many(ws, replay: Callable, run_ids: Sequence[str] | None = None, *,  # noqa: ANN001
@@ -80,23 +104,9 @@ def attribute_many(ws, replay: Callable, run_ids: Sequence[str] | None = None, *
         The new attributions, and the runs that could not be attributed with the reason (a
         :class:`ReplayError` for one run costs only that run).
     """
-    for bad in ("store", "n_jobs", "ws", "run_id"):
-        if bad in options:
-            raise InvalidParameterError(f"attribute_many() takes no {bad!r} option for single runs")
-    if run_ids is None:
-        run_ids = [r for (r,) in ws.con.execute(
-            "SELECT run_id FROM runs WHERE outcome = 'failure' ORDER BY run_id").fetchall()]
-    run_ids = list(dict.fromkeys(run_ids))
-    if skip_stored and run_ids:
-        held = stored_verdicts(ws, run_ids, options.get("method", "shapley"),
-                               options.get("counterfactual", "repair"))
-        run_ids = [r for r in run_ids if r not in held]
-    if not run_ids:
+    work = pending_work(ws, run_ids, skip_stored, options)
+    if not work:
         return [], {}
-    steps = ws.con.execute(f"SELECT {_STEP_COLUMNS} FROM steps WHERE list_contains(?::VARCHAR[], run_id) "
-                           "ORDER BY run_id, seq", [run_ids]).df()
-    by_run = dict(tuple(steps.groupby("run_id", sort=False)))
-    work = [(r, by_run.get(r, steps.iloc[:0]).reset_index(drop=True)) for r in run_ids]
     if n_jobs is None:
         # Workers pay off only over many runs (each starts in a second or two) and on idle cores: on a
         # machine already busy they were measured slower than one process.
@@ -131,6 +141,6 @@ def attribute_many(ws, replay: Callable, run_ids: Sequence[str] | None = None, *
             save(ws, unsaved)
     finally:
         bar.close()
-    order = {r: i for i, r in enumerate(run_ids)}
+    order = {r: i for i, (r, _) in enumerate(work)}
     results.sort(key=lambda a: order[a.run_id])
     return results, errors

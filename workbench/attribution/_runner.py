@@ -96,7 +96,8 @@ class ReplayRunner:
         self.n_jobs = n_jobs
         self.cache: dict[Hashable, float] = cache if cache is not None else {}
         self.log = ReplayLog()
-        self._bar = tqdm(desc=f"replays {run_id}", unit="replay", disable=not progress)
+        # no bar object at all without progress: one per attributed run was measurable in batches
+        self._bar = tqdm(desc=f"replays {run_id}", unit="replay") if progress else None
 
     def _key(self, replaced: frozenset[str]) -> tuple:
         return (self.run_id, self.unit, self.mode, replaced)
@@ -138,16 +139,23 @@ class ReplayRunner:
                     continue
                 self.cache[self._key(replaced)] = float(value)
             self.log.seconds += time.perf_counter() - start
-            self._bar.update(len(todo))
+            if self._bar is not None:
+                self._bar.update(len(todo))
         return [math.nan if r in self.log.failed else self.cache[self._key(r)] for r in replaced_sets]
 
     def value(self, replaced: frozenset[str]) -> float:
         """Success value of one replay."""
+        if replaced not in self.log.failed:  # the games ask for each coalition again and again
+            v = self.cache.get(self._key(replaced))
+            if v is not None:
+                self.log.cached += 1
+                return v
         return self.values([replaced])[0]
 
     def close(self) -> None:
         """Close the progress bar."""
-        self._bar.close()
+        if self._bar is not None:
+            self._bar.close()
 
 
 def kept_game(runner: ReplayRunner, players: Sequence[str], fill: float | None = None) -> Callable[[Any], float]:

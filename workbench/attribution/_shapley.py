@@ -163,6 +163,28 @@ def _exact_from_table(vals: np.ndarray, n: int) -> np.ndarray:
     return phi
 
 
+def exact_columns(vals: np.ndarray, players: Sequence[Hashable]) -> dict:
+    """The exact values' table, as columns (``player`` a list, the others arrays), from v of every
+    coalition indexed by bitmask (bit i = ``players[i]``): what ``shapley(method="exact")``
+    computes once it has enumerated the game."""
+    n = len(players)
+    phi = _exact_from_table(np.asarray(vals, dtype=float), n)
+    zero = np.zeros(n)
+    return {"player": list(players), "value": phi, "std_err": zero, "ci_low": phi - zero, "ci_high": phi + zero}
+
+
+def check_exact(players: Sequence[Hashable], max_evals: int | None = None) -> tuple:
+    """The players, checked as ``shapley(method="exact")`` checks them, and within its budget."""
+    names = _check("exact", players, None, None, 0.95, max_evals, None)
+    budget = EXACT_MAX_EVALS if max_evals is None else max_evals
+    n = len(names)
+    if 2 ** n > budget:
+        hint = "pass a larger max_evals" if max_evals is not None else "pass max_evals to allow it"
+        raise InvalidParameterError(f"exact Shapley values over {n} players need 2**{n} = {2 ** n} value calls, "
+                                    f"over the budget max_evals={budget}; {hint}, or use method='permutation'")
+    return names
+
+
 def _frame(names: tuple, value: np.ndarray, se: np.ndarray, half: np.ndarray) -> pd.DataFrame:
     return pd.DataFrame({"player": pd.Series(names, dtype=object), "value": value, "std_err": se,
                          "ci_low": value - half, "ci_high": value + half}, columns=_COLUMNS)
@@ -257,11 +279,7 @@ def shapley(value: Callable[[frozenset], float], players: Sequence[Hashable], me
         fits = max_evals is None or 2 ** n <= max_evals
         method = "exact" if n <= AUTO_EXACT_MAX_PLAYERS and fits else "permutation"
     if method == "exact":
-        budget = EXACT_MAX_EVALS if max_evals is None else max_evals
-        if 2 ** n > budget:
-            hint = "pass a larger max_evals" if max_evals is not None else "pass max_evals to allow it"
-            raise InvalidParameterError(f"exact Shapley values over {n} players need 2**{n} = {2 ** n} value calls, "
-                                 f"over the budget max_evals={budget}; {hint}, or use method='permutation'")
+        check_exact(names, max_evals)
         game = CachedValue(value, cache, track_distinct=False, keep=cache is not None)
         report, close = _progress(progress, 2 ** n)
         try:

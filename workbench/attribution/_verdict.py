@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import html
+import math
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
+import numpy as np
 import pandas as pd
 
 # a runner-up with at least this share of the culprit's blame makes the blame shared
@@ -55,22 +59,44 @@ class Verdict:
         return f"<p><b>Verdict</b>: {html.escape(self.explanation)}</p>"
 
 
+def blame_columns(values: Mapping[str, Any]) -> dict[str, Any]:
+    """:func:`blame_table` on columns (``player`` a sequence, numbers arrays): what attribution
+    works with until it builds its one table per run, as pandas' fixed cost per operation on small
+    frames was a large part of a batch attribution's time."""
+    blame = -np.asarray(values["value"], dtype=float)
+    if "ci_low" in values:
+        low, high = -np.asarray(values["ci_high"], dtype=float), -np.asarray(values["ci_low"], dtype=float)
+    else:
+        low = high = blame
+    # descending, ties in the order given, NaN last (pandas' stable descending sort)
+    order = sorted(range(len(blame)), key=lambda i: (True, 0.0) if math.isnan(blame[i]) else (False, -blame[i]))
+    out = {c: [col[i] for i in order] if isinstance(col, list) else np.asarray(col)[order]
+           for c, col in values.items() if c not in ("blame", "blame_low", "blame_high")}
+    out.update(blame=blame[order], blame_low=low[order], blame_high=high[order])
+    return out
+
+
+def columns(frame: pd.DataFrame) -> dict[str, Any]:
+    """A table's columns: ``player`` as a list, the others as arrays."""
+    return {c: frame[c].tolist() if c == "player" else frame[c].to_numpy() for c in frame.columns}
+
+
+def table(cols: Mapping[str, Any]) -> pd.DataFrame:
+    """The DataFrame of columns from :func:`blame_columns` (players as objects, as in
+    :class:`~workbench.ShapleyResult`)."""
+    return pd.DataFrame({c: pd.Series(list(col), dtype=object) if c == "player" else col for c, col in cols.items()})
+
+
 def blame_table(values: pd.DataFrame) -> pd.DataFrame:
     """Blame per player from Shapley values of the kept-as-recorded game (blame = −φ)."""
-    out = values.copy()
-    out["blame"] = -out["value"]
-    if "ci_low" in out:
-        out["blame_low"] = -out["ci_high"]
-        out["blame_high"] = -out["ci_low"]
-    else:
-        out["blame_low"] = out["blame_high"] = out["blame"]
-    return out.sort_values("blame", ascending=False, kind="stable").reset_index(drop=True)
+    return table(blame_columns(columns(values)))
 
 
-def make_verdict(agent_blame: pd.DataFrame | None, decisive_step: str | None = None,
+def make_verdict(agent_blame: pd.DataFrame | Mapping[str, Any] | None, decisive_step: str | None = None,
                  decisive_agent: str | None = None, failed: int = 0,
                  replays: int | None = None) -> Verdict:
-    """Build a verdict from a blame table (columns player, blame, blame_low, blame_high).
+    """Build a verdict from a blame table (columns player, blame, blame_low, blame_high; a DataFrame
+    or :func:`blame_columns`).
 
     With ``failed`` replays, the bounds must already cover both outcomes of each failed coalition;
     the culprit stands only when its lowest blame is positive and above every other agent's
@@ -79,8 +105,10 @@ def make_verdict(agent_blame: pd.DataFrame | None, decisive_step: str | None = N
     culprit = runner_up = None
     confidence = 0.0
     ambiguous = False
-    if failed and agent_blame is not None and len(agent_blame):
-        undecided = _undecided(agent_blame)
+    if isinstance(agent_blame, pd.DataFrame):
+        agent_blame = columns(agent_blame)
+    if failed and agent_blame is not None and len(agent_blame["player"]):
+        undecided = _undecided(table(agent_blame))
         if undecided is not None:
             of = f" of {replays}" if replays else ""
             text = (f"inconclusive: {failed}{of} replays failed, and with their outcomes unknown the culprit "
@@ -88,19 +116,21 @@ def make_verdict(agent_blame: pd.DataFrame | None, decisive_step: str | None = N
             if decisive_step is not None:
                 text += f"; decisive step {decisive_step}" + (f" by {decisive_agent}" if decisive_agent else "")
             return Verdict(None, decisive_step, decisive_agent, 0.0, True, None, text, True, failed)
-    if agent_blame is not None and len(agent_blame):
-        top = agent_blame.iloc[0]
-        positive = agent_blame["blame"].clip(lower=0).sum()
-        if top["blame"] > 1e-12:
-            culprit = str(top["player"])
-            confidence = float(top["blame"] / positive) if positive > 0 else 0.0
-            if len(agent_blame) > 1:
-                second = agent_blame.iloc[1]
-                runner_up = str(second["player"]) if second["blame"] > 1e-12 else None
-                overlap = second["blame_high"] >= top["blame_low"] and second["blame"] > 1e-12
+    if agent_blame is not None and len(agent_blame["player"]):
+        players = list(agent_blame["player"])
+        blame = np.asarray(agent_blame["blame"], dtype=float)
+        low = np.asarray(agent_blame["blame_low"], dtype=float)
+        high = np.asarray(agent_blame["blame_high"], dtype=float)
+        positive = np.nansum(np.clip(blame, 0, None))
+        if blame[0] > 1e-12:
+            culprit = str(players[0])
+            confidence = float(blame[0] / positive) if positive > 0 else 0.0
+            if len(players) > 1:
+                runner_up = str(players[1]) if blame[1] > 1e-12 else None
+                overlap = high[1] >= low[0] and blame[1] > 1e-12
                 if overlap:
                     confidence *= 0.5
-                ambiguous = bool(overlap or second["blame"] >= _SHARED * top["blame"])
+                ambiguous = bool(overlap or blame[1] >= _SHARED * blame[0])
     elif decisive_agent is not None:
         culprit = decisive_agent
         confidence = 0.5

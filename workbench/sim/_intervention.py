@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 from ..exceptions import SimulationError
@@ -18,7 +19,12 @@ def sim_intervention(value: Any) -> Intervention:
     ``value`` is anything :meth:`Intervention.coerce` takes (plain names split into the system's
     agents and step ids).
     """
-    iv = Intervention.coerce(value, agents=AGENTS)
+    return _checked(Intervention.coerce(value, agents=AGENTS))
+
+
+@lru_cache(maxsize=8192)
+def _checked(iv: Intervention) -> Intervention:
+    # cached: the attribution games ask for the same interventions again and again
     bad = sorted(map(str, (a for a in iv.agents if a not in AGENTS)))
     if bad:
         raise SimulationError(f"unknown agents {bad}; the system's agents are {list(AGENTS)}")

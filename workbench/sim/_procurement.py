@@ -48,6 +48,9 @@ class SimRun:
     _snapshots: list[State] | None = field(default=None, repr=False)
     _meta: list[tuple[str | None, tuple[str, int]]] = field(default_factory=list, repr=False)
     _step_fires: dict[str, list[int]] = field(default_factory=dict, repr=False)
+    # replay results by effective intervention (see ProcurementSystem._replay)
+    _outcomes: dict[tuple, ReplayResult] = field(default_factory=dict, repr=False)
+    _derived: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
     def n_steps(self) -> int:
@@ -84,6 +87,35 @@ class SimRun:
                 raise ReplayError(f"{self.run_id}: re-execution diverged from the recorded run")
             self._snapshots = snaps
         return self._snapshots
+
+    def _fires(self) -> list[tuple[int, str, tuple[str, int]]]:
+        """(seq, fault's agent, slot) of every step where a fault fired, in run order."""
+        if "fires" not in self._derived:
+            by_id = {f.fid: f for f in self.faults}
+            self._derived["fires"] = sorted(
+                (int(sid[1:]), by_id[fid].agent, self._meta[int(sid[1:])][1])
+                for sid, fids in self._step_fires.items() for fid in fids)
+        return self._derived["fires"]
+
+    def _slots(self, step_ids: frozenset[str]) -> frozenset[tuple[str, int]]:
+        """The slots of the recorded steps named (ids beyond the last step name nothing)."""
+        if "slot_of" not in self._derived:
+            self._derived["slot_of"] = {f"s{i:04d}": sl for i, (_, sl) in enumerate(self._meta)}
+        slot_of = self._derived["slot_of"]
+        out = []
+        for sid in step_ids:
+            sl = slot_of.get(sid)
+            if sl is None and int(sid[1:]) < len(self._meta):  # "s00007" is step 7 too
+                sl = self._meta[int(sid[1:])][1]
+            if sl is not None:
+                out.append(sl)
+        return frozenset(out)
+
+    def _slot_owner(self) -> dict[tuple[str, int], tuple[str | None, int]]:
+        """The agent and seq of each recorded step, by its slot (a slot is emitted once per run)."""
+        if "owner" not in self._derived:
+            self._derived["owner"] = {sl: (agent, seq) for seq, (agent, sl) in enumerate(self._meta)}
+        return self._derived["owner"]
 
     def labels(self) -> list[dict[str, Any]]:
         """Ground-truth label records (true outcome, then one per fault)."""
@@ -150,6 +182,14 @@ class ProcurementSystem:
         self._t_start = parse_us(start)
         self._cache: OrderedDict[int, SimRun] = OrderedDict()
         self._cache_size = cache_size
+        # runs rebuilt only to be replayed: no records, snapshots taken in the same pass
+        self._replay_cache: OrderedDict[int, SimRun] = OrderedDict()
+
+    def __getstate__(self) -> dict[str, Any]:
+        # The caches are rebuilt on demand: a system sent to worker processes travels light.
+        state = dict(self.__dict__)
+        state["_cache"], state["_replay_cache"] = OrderedDict(), OrderedDict()
+        return state
 
     def __repr__(self) -> str:
         return (f"ProcurementSystem(seed={self.seed}, fault_rate={self.fault_rate}, drift_at={self.drift_at}, "
@@ -214,15 +254,20 @@ class ProcurementSystem:
         return RunContext(self.run_id(index), self.seed, index, self.world, task, _llm.Noise(rng), models, t0,
                           order_base), plan
 
-    def _build(self, index: int) -> SimRun:
+    def _build(self, index: int, record: bool = True) -> SimRun:
+        """Run ``index`` with its records, or (``record=False``, for replays only) without records,
+        labels' recovery flags or fault notes but with every step's snapshot, in one pass."""
         ctx, plan = self._context(index)
-        m = Machine(ctx, plan)
-        st = m.run(State(t=ctx.t0))
+        m = Machine(ctx, plan, record=record)
+        snaps: list[State] | None = None if record else []
+        st = m.run(State(t=ctx.t0), snaps)
         fired = tuple(f for f in plan if f.fid in m.fired_at)
         outcome, detail = judge(ctx.task, st)
         run = SimRun(ctx.run_id, self.seed, index, ctx.task, ctx.models, outcome, detail,
                      st.reported or "failure", st.detail or "", fired, dict(m.fired_at), dict(m.desc),
-                     st.final, m.steps, m.edges, {}, ctx, None, m.meta, m.step_fires)
+                     st.final, m.steps, m.edges, {}, ctx, snaps, m.meta, m.step_fires)
+        if not record:
+            return run
         for f in fired:
             if len(fired) == 1:
                 run.recovered[f.fid] = outcome == "success"
@@ -260,38 +305,86 @@ class ProcurementSystem:
         ReplayResult
         """
         try:
-            run = self.get(run)
+            run = run if isinstance(run, SimRun) else self._replayable(run)
         except SimulationError as exc:
             raise ReplayError(str(exc)) from exc
         iv = sim_intervention(intervention)
-        slots = frozenset(run._meta[int(s[1:])][1] for s in iv.steps if int(s[1:]) < run.n_steps)
-        return self._replay(run, Cover(iv.mode, iv.agents, slots), resume)
+        return self._replay(run, Cover(iv.mode, iv.agents, run._slots(iv.steps)), resume)
+
+    def _replayable(self, run: str | int) -> SimRun:
+        """The run to replay: the full one when it is cached, else one rebuilt without records."""
+        index = self.index_of(run) if isinstance(run, str) else int(run)
+        if index < 0:
+            raise SimulationError(f"run index must be >= 0, not {run}")
+        hit = self._cache.get(index) or self._replay_cache.get(index)
+        if hit is not None:
+            return hit
+        built = self._replay_cache[index] = self._build(index, record=False)
+        if len(self._replay_cache) > self._cache_size:
+            self._replay_cache.popitem(last=False)
+        return built
 
     def _replay(self, run: SimRun, cover: Cover, resume: bool) -> ReplayResult:
-        first = _first_changed(run, cover)
-        if first is None and resume:
-            return ReplayResult(run.outcome, run.success, 0, run.n_steps, run.n_steps, run.reported_outcome,
-                                run.outcome_detail)
-        at = first if (resume and first is not None) else 0
-        m = Machine(run._ctx, run.faults, cover, record=False)
-        st = m.run(run.snapshots()[at].copy())
-        outcome, detail = judge(run.task, st)
-        return ReplayResult(outcome, outcome == "success", m.executed, at, at + m.executed,
-                            st.reported or "failure", detail)
+        if not resume:
+            return _execute(run, cover, 0)
+        # Interventions that change the same things give the same replay: answer again from the
+        # run's memo (the attribution games ask for many coalitions that differ only in units
+        # that had nothing to repair, or in steps after the fault that their repair already ended).
+        first, key = _effective(run, cover)
+        hit = run._outcomes.get(key)
+        if hit is None:
+            if first is None:
+                hit = ReplayResult(run.outcome, run.success, 0, run.n_steps, run.n_steps, run.reported_outcome,
+                                   run.outcome_detail)
+            else:
+                hit = _execute(run, cover, first)
+            run._outcomes[key] = hit
+        return hit
+
+
+def _execute(run: SimRun, cover: Cover, at: int) -> ReplayResult:
+    """Re-execute ``run`` under ``cover`` from the snapshot before step ``at``."""
+    m = Machine(run._ctx, run.faults, cover, record=False)
+    st = m.run(run.snapshots()[at].copy())
+    outcome, detail = judge(run.task, st)
+    return ReplayResult(outcome, outcome == "success", m.executed, at, at + m.executed,
+                        st.reported or "failure", detail)
+
+
+def _effective(run: SimRun, cover: Cover) -> tuple[int | None, tuple]:
+    """The first step ``cover`` changes, and what of ``cover`` decides the replay of ``run``.
+
+    Two covers with the same key give the same replay (checked against full re-execution in
+    tests/sim). A baseline replaces a unit whatever it did, so its cover is kept whole. A repair
+    acts only in :meth:`Machine.fire`, on an agent's own fault (one per agent) at that agent's own
+    steps, so:
+
+    * before the first step where a recorded fault fires and is covered, the replay is the
+      recording, and that fault's attempt there is the same; covered, the fault is done for good,
+      so its agent (and its agent's steps) no longer matter;
+    * a slot (step name, occurrence) recorded before that step cannot come again, as occurrences
+      only grow;
+    * agents with no fault in the run, and their steps, never matter.
+    """
+    if cover.mode != "repair":
+        return _first_changed(run, cover), (cover.mode, cover.agents, cover.slots)
+    fires = run._fires()
+    first = next((seq for seq, agent, sl in fires if agent in cover.agents or sl in cover.slots), None)
+    if first is None:
+        return None, ("repair",)
+    done = {agent for seq, agent, sl in fires if seq == first and (agent in cover.agents or sl in cover.slots)}
+    live = {f.agent for f in run.faults} - done
+    owner = run._slot_owner()
+    slots = frozenset(sl for sl in cover.slots if owner[sl][0] in live and owner[sl][1] > first)
+    return first, ("repair", first, cover.agents & live, slots)
 
 
 def _first_changed(run: SimRun, cover: Cover) -> int | None:
-    """Seq of the first recorded step whose behaviour the intervention changes, if any."""
-    by_id = {f.fid: f for f in run.faults}
-    baseline = cover.mode == "baseline"
+    """Seq of the first recorded step whose behaviour a baseline intervention changes, if any
+    (for a repair, see :func:`_effective`)."""
     for seq, (agent, sl) in enumerate(run._meta):
-        if agent is None:
-            continue
-        if baseline and (agent in cover.agents or sl in cover.slots):
+        if agent is not None and (agent in cover.agents or sl in cover.slots):
             return seq
-        for fid in run._step_fires.get(f"s{seq:04d}", ()):
-            if by_id[fid].agent in cover.agents or sl in cover.slots:
-                return seq
     return None
 
 

@@ -1,0 +1,83 @@
+"""The investigate command's pool: the same attributions as attribute_many, from a worker and this process."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import pandas as pd
+import pytest
+
+import workbench as wb
+from workbench.attribution._pool import AttributionPool
+
+
+@pytest.fixture(scope="module")
+def small():
+    system = wb.sim.procurement(seed=43, fault_rate=0.6)
+    ws = wb.open()
+    ws.ingest(system.generate(60))
+    return system, ws
+
+
+def _same(a: list, b: list) -> None:
+    assert [x.run_id for x in a] == [y.run_id for y in b]
+    for x, y in zip(a, b, strict=True):
+        pd.testing.assert_frame_equal(x.values, y.values)
+        assert (x.verdict, x.decisive, x.replays, x.params) == (y.verdict, y.decisive, y.replays, y.params)
+
+
+def _stored(ws) -> list:  # noqa: ANN001
+    return ws.sql("SELECT run_id, method, unit, target, value, ci_low, ci_high, params::VARCHAR FROM attributions "
+                  "ORDER BY ALL").fetchall()
+
+
+def test_pool_gives_what_attribute_many_gives(small) -> None:
+    system, ws = small
+    ws.sql("DELETE FROM attributions")
+    want, want_err = wb.attribute_many(ws, system.replay, n_jobs=1, progress=False)
+    assert len(want) >= 15 and not want_err
+    rows = _stored(ws)
+    ws.sql("DELETE FROM attributions")
+    with AttributionPool(system.replay, workers=1) as pool:
+        assert pool.start(ws) == len(want)
+        deadline = time.monotonic() + 120
+        while not pool.by_workers and time.monotonic() < deadline:  # this process is busy elsewhere
+            time.sleep(0.05)
+        got, got_err = pool.finish(ws)
+        assert 0 < pool.by_workers <= len(want)
+        _same(got, want)
+        assert not got_err and _stored(ws) == rows
+        assert pool.start(ws) == 0 and pool.finish(ws) == ([], {})  # the store holds them all: nothing to do
+
+
+def _explode_in_a_worker(parent: int):  # noqa: ANN202
+    if os.getpid() != parent:
+        raise RuntimeError("this replay cannot be rebuilt here")
+    return wb.sim.procurement(seed=43, fault_rate=0.6).replay
+
+
+class _OnlyHere:
+    """A replay function that cannot be unpickled in a worker process."""
+
+    def __init__(self) -> None:
+        self.replay = wb.sim.procurement(seed=43, fault_rate=0.6).replay
+
+    def __call__(self, run_id, intervention):  # noqa: ANN001, ANN204
+        return self.replay(run_id, intervention)
+
+    def __reduce__(self):  # noqa: ANN204
+        return _explode_in_a_worker, (os.getpid(),)
+
+
+def test_a_broken_worker_costs_nothing(small) -> None:
+    system, ws = small
+    ws.sql("DELETE FROM attributions")
+    some = [r for (r,) in ws.sql("SELECT run_id FROM runs WHERE outcome = 'failure' ORDER BY run_id LIMIT 12").fetchall()]
+    want, _ = wb.attribute_many(ws, system.replay, some, n_jobs=1, store=False, progress=False)
+    with AttributionPool(_OnlyHere(), workers=1) as pool:
+        pool.start(ws, some)
+        got, errors = pool.finish(ws)  # this process replays every batch the worker could not
+        assert pool.by_workers == 0
+    _same(got, want)
+    assert not errors and ws.sql("SELECT count(DISTINCT run_id) FROM attributions").fetchall()[0][0] == len(want)
