@@ -100,7 +100,7 @@ class IncidentExplorer(w.VBox):
         self.verdict = w.HTML()
         self.blame_box = w.VBox()
         self.compute = w.Button(description="Compute attribution", icon="play", button_style="warning",
-                                disabled=replay is None,
+                                disabled=replay is None, layout=w.Layout(width="190px"),
                                 tooltip="replay the run with agents repaired (needs a re-runnable system)")
         self.progress = w.IntProgress(value=0, min=0, max=1, description="replays",
                                       layout=w.Layout(visibility="hidden"))
@@ -176,7 +176,8 @@ class IncidentExplorer(w.VBox):
         t1 = time.perf_counter()
         self.total = self._pager.total
         pages = max(1, math.ceil(self.total / self.page_size))
-        self.page_label.value = f"page {self.page + 1} of {pages:,} · {self.total:,} runs"
+        self.page_label.value = (f"page {self.page + 1} of {pages:,} · {self.total:,} "
+                                 f"{'run' if self.total == 1 else 'runs'}")
         self.latency_ms["count"] = (time.perf_counter() - t1) * 1000
         if not labels:
             self.show_run(None)
