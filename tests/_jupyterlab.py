@@ -69,6 +69,7 @@ class Lab:
     root: Path
     proc: subprocess.Popen
     log: Path
+    demo_db: Path
     shots: Path = field(default=SHOTS)
 
 
@@ -151,7 +152,7 @@ class SharedLab:
                 time.sleep(0.3)
         SHOTS.mkdir(parents=True, exist_ok=True)
         print(f"\nJupyterLab at {url} (root {root}); screenshots in {SHOTS}")
-        return Lab(url=url, root=root, proc=proc, log=log)
+        return Lab(url=url, root=root, proc=proc, log=log, demo_db=tmp / "demo.duckdb")
 
     def _stop_server(self, proc: subprocess.Popen) -> None:
         proc.terminate()

@@ -31,7 +31,9 @@ def shared_lab(tmp_path_factory: pytest.TempPathFactory, request: pytest.Fixture
         lab.close()
 
 
-def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> None:
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    yield   # the test's own fixtures (pages, kernels) are torn down first
     lab = item.config.stash.get(SharedLab.KEY, None)
     if lab is not None and uses_browser(item) and (nextitem is None or not uses_browser(nextitem)):
         lab.close()

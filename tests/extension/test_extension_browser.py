@@ -47,9 +47,17 @@ def lab(shared_lab: SharedLab) -> Lab:
     root = server.root
     (root / "demo").mkdir()
     (root / "traces").mkdir()
-    # The demo's workspace, as `workbench lab` writes it (the embedded demo data, 2,000 runs).
-    wb.demo.open_demo(str(root / "demo" / "demo.duckdb")).close()
-    shutil.copy(root / "demo" / "demo.duckdb", root / "workbench-demo.duckdb")
+    # The demo's workspace, as `workbench lab` writes it (the embedded demo data, 2,000 runs): the one the
+    # notebooks of tests/browser filled when they ran before (their kernels are shut down), else a new one.
+    if server.demo_db.is_file():
+        for suffix in ("", ".wal"):
+            if Path(f"{server.demo_db}{suffix}").is_file():
+                shutil.copy(f"{server.demo_db}{suffix}", f"{root / 'demo' / 'demo.duckdb'}{suffix}")
+    else:
+        wb.demo.open_demo(str(root / "demo" / "demo.duckdb")).close()
+    for suffix in ("", ".wal"):
+        if Path(f"{root / 'demo' / 'demo.duckdb'}{suffix}").is_file():
+            shutil.copy(f"{root / 'demo' / 'demo.duckdb'}{suffix}", f"{root / 'workbench-demo.duckdb'}{suffix}")
     write_otlp(root / "traces" / "shop.otlp.jsonl", n_traces=OTLP_TRACES, failing=OTLP_FAILING)
     return Lab(url=server.url, root=root, log=server.log)
 
