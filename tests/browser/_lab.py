@@ -63,6 +63,26 @@ def run_all(s: Session, timeout: float = 600) -> None:
     s.seconds = time.monotonic() - t0
 
 
+def save_notebook(s: Session, path: Path, timeout: float = 120) -> Path:
+    """File > Save Notebook, then wait until ``path`` on disk holds every cell's run."""
+    import nbformat
+
+    page = s.page
+    page.click(".lm-MenuBar-itemLabel:text-is('File')")
+    page.click(".lm-Menu-itemLabel:text-is('Save Notebook')")
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            nb = nbformat.read(path, as_version=4)
+            if all(c.get("execution_count") for c in nb.cells if c.cell_type == "code"):
+                return path
+        except Exception:  # noqa: BLE001 - caught mid-write: read again
+            pass
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{path.name} was not saved with its outputs within {timeout:.0f} s")
+        time.sleep(0.5)
+
+
 def charts(s: Session) -> list[dict]:
     return s.page.evaluate(_CHARTS)
 

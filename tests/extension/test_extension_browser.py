@@ -5,69 +5,29 @@ OpenTelemetry SDK is opened with "Open With -> Workbench", and the demo starts f
 time a notebook opens beside the file with the IncidentExplorer on it. Screenshots are saved to
 ``bench/out/screenshots/`` (or ``$WORKBENCH_SCREENSHOTS``).
 
-Chromium is Debian's ``/usr/bin/chromium`` through Playwright's ``executable_path`` (no downloaded
-browser). Without it the tests skip on a developer machine and fail in CI (``$CI`` set).
+The JupyterLab server and Chromium are the ones every browser test shares (tests/_jupyterlab.py:
+Debian's ``/usr/bin/chromium`` through Playwright's ``executable_path``, no downloaded browser; without
+it the tests skip on a developer machine and fail in CI).
 """
 
 from __future__ import annotations
 
-import json
-import os
 import re
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from _jupyterlab import SHOTS, SharedLab
 from _traces import write_otlp
 
-CHROMIUM = os.environ.get("WORKBENCH_CHROMIUM", "/usr/bin/chromium")
-REPO = Path(__file__).resolve().parents[2]
-SHOTS = Path(os.environ.get("WORKBENCH_SCREENSHOTS", REPO / "bench" / "out" / "screenshots"))
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
-USER_SETTINGS = {
-    "@jupyterlab/apputils-extension/notification": {"fetchNews": "false", "checkForUpdates": False},
-    "@jupyterlab/notebook-extension/tracker": {"windowingMode": "none"},
-}
 OTLP_TRACES, OTLP_FAILING = 8, {1, 2, 6}
 VISIBLE = ".jp-NotebookPanel:not(.lm-mod-hidden)"
 # A run's kernel start, `import workbench` and the first queries take a while on a busy 2-core machine.
 SLOW_MS = 240_000
 
 pytestmark = pytest.mark.slow
-
-
-def _need_browser() -> None:
-    missing = [what for what, ok in (
-        (CHROMIUM, Path(CHROMIUM).exists()),
-        ("the playwright package", shutil.which("playwright", path=str(Path(sys.executable).parent)) is not None
-         or _importable("playwright")),
-    ) if not ok]
-    if not missing:
-        return
-    if os.environ.get("CI"):
-        pytest.fail(f"{', '.join(missing)} missing and $CI is set: browser tests never skip in CI "
-                    "(apt-get install -y chromium; pip install -e '.[test]')")
-    pytest.skip(f"{', '.join(missing)} missing ($CI unset): skipping the browser tests on this machine")
-
-
-def _importable(name: str) -> bool:
-    import importlib.util
-
-    return importlib.util.find_spec(name) is not None
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass
@@ -79,78 +39,41 @@ class Lab:
 
 
 @pytest.fixture(scope="module")
-def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
-    _need_browser()
+def lab(shared_lab: SharedLab) -> Lab:
+    """The shared JupyterLab (tests/conftest.py), with this module's files in the folder it serves."""
     import workbench as wb
 
-    tmp = tmp_path_factory.mktemp("extlab")
-    root = tmp / "files"
-    (root / "demo").mkdir(parents=True)
+    server = shared_lab.server()
+    root = server.root
+    (root / "demo").mkdir()
     (root / "traces").mkdir()
-    # The demo's workspace, as `workbench lab` writes it (the embedded demo data, 2,000 runs).
-    wb.demo.open_demo(str(root / "demo" / "demo.duckdb")).close()
-    shutil.copy(root / "demo" / "demo.duckdb", root / "workbench-demo.duckdb")
+    # The demo's workspace, as `workbench lab` writes it (the embedded demo data, 2,000 runs): the one the
+    # notebooks of tests/browser filled when they ran before (their kernels are shut down), else a new one.
+    if server.demo_db.is_file():
+        for suffix in ("", ".wal"):
+            if Path(f"{server.demo_db}{suffix}").is_file():
+                shutil.copy(f"{server.demo_db}{suffix}", f"{root / 'demo' / 'demo.duckdb'}{suffix}")
+    else:
+        wb.demo.open_demo(str(root / "demo" / "demo.duckdb")).close()
+    for suffix in ("", ".wal"):
+        if Path(f"{root / 'demo' / 'demo.duckdb'}{suffix}").is_file():
+            shutil.copy(f"{root / 'demo' / 'demo.duckdb'}{suffix}", f"{root / 'workbench-demo.duckdb'}{suffix}")
     write_otlp(root / "traces" / "shop.otlp.jsonl", n_traces=OTLP_TRACES, failing=OTLP_FAILING)
-    settings = tmp / "user-settings"
-    for plugin, values in USER_SETTINGS.items():
-        target = settings / f"{plugin}.jupyterlab-settings"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(json.dumps(values))
-    # JUPYTER_DATA_DIR moves the user data dir only: the extension is still found in sys.prefix.
-    env = {**os.environ, "JUPYTER_CONFIG_DIR": str(tmp / "config"), "JUPYTER_DATA_DIR": str(tmp / "data"),
-           "JUPYTER_RUNTIME_DIR": str(tmp / "runtime"), "JUPYTERLAB_SETTINGS_DIR": str(settings),
-           "JUPYTERLAB_WORKSPACES_DIR": str(tmp / "workspaces"), "PYTHONWARNINGS": "ignore::DeprecationWarning"}
-    env.pop("WORKBENCH_DB", None)
-    spec = tmp / "data" / "kernels" / "python3"
-    spec.mkdir(parents=True)
-    (spec / "kernel.json").write_text(json.dumps({
-        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-        "display_name": "Python 3 (ipykernel)", "language": "python"}))
-    port = _free_port()
-    log = tmp / "jupyter.log"
-    with log.open("wb") as log_fh:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ip", "127.0.0.1", "--port", str(port),
-             "--ServerApp.token=", "--ServerApp.password=", "--allow-root", "--ServerApp.root_dir", str(root)],
-            env=env, stdout=log_fh, stderr=subprocess.STDOUT)
-        url = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 120
-            while True:
-                try:
-                    urllib.request.urlopen(f"{url}/api/status", timeout=2).read()
-                    break
-                except OSError:
-                    if proc.poll() is not None or time.monotonic() > deadline:
-                        raise RuntimeError(f"JupyterLab did not start:\n{log.read_text()[-3000:]}") from None
-                    time.sleep(0.3)
-            SHOTS.mkdir(parents=True, exist_ok=True)
-            yield Lab(url=url, root=root, log=log)
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+    return Lab(url=server.url, root=root, log=server.log)
 
 
 @pytest.fixture(scope="module")
-def page(lab: Lab) -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        try:
-            pg = browser.new_page(viewport={"width": 1500, "height": 1100})
-            pg.on("console", lambda m: lab.console.append(f"{m.type}: {m.text}") if m.type == "error" else None)
-            pg.on("pageerror", lambda e: lab.console.append(f"pageerror: {e}"))
-            pg.on("dialog", lambda d: (lab.console.append(f"dialog: {d.message}"), d.dismiss()))
-            pg.goto(f"{lab.url}/lab?reset")
-            pg.locator(".jp-DirListing-item").first.wait_for(timeout=SLOW_MS)
-            yield pg
-        finally:
-            browser.close()
+def page(lab: Lab, shared_lab: SharedLab) -> Iterator[object]:
+    pg = shared_lab.browser().new_page(viewport={"width": 1500, "height": 1100})
+    pg.on("console", lambda m: lab.console.append(f"{m.type}: {m.text}") if m.type == "error" else None)
+    pg.on("pageerror", lambda e: lab.console.append(f"pageerror: {e}"))
+    pg.on("dialog", lambda d: (lab.console.append(f"dialog: {d.message}"), d.dismiss()))
+    try:
+        pg.goto(f"{lab.url}/lab?reset")
+        pg.locator(".jp-DirListing-item").first.wait_for(timeout=SLOW_MS)
+        yield pg
+    finally:
+        pg.close()
 
 
 def _item(page: object, name: str) -> object:

@@ -106,3 +106,23 @@ def test_widget_is_offline() -> None:
     chart = plots.widget(alt.Chart(pd.DataFrame({"a": [1]})).mark_point().encode(x="a:Q"))
     assert isinstance(chart, alt.JupyterChart) and alt.JupyterChart._is_offline
     assert "cdn.jsdelivr" not in alt.JupyterChart._esm
+
+
+def test_every_chart_imports_one_shared_vega_bundle() -> None:
+    """A chart's module is a small loader around the one bundle (see plots/_render.py): the bundle goes in
+    whole and unchanged, keyed by its hash, and wrapping is idempotent."""
+    import hashlib
+    import json
+    import re
+
+    from workbench.plots._render import shared_module
+
+    plots.enable_offline()
+    esm = alt.JupyterChart._esm
+    literal = re.search(r"^const SRC = (.*);$", esm, flags=re.M).group(1)
+    bundle = json.loads(literal)
+    assert "export{__default as default}" in bundle and len(bundle) > 100_000
+    assert f"__workbench_esm_{hashlib.sha256(bundle.encode()).hexdigest()[:16]}" in esm
+    assert "export default" in esm.split("const SRC")[0] + esm.split(literal)[1]
+    assert shared_module(esm) == esm and shared_module(bundle) == esm
+    assert plots.widget(alt.Chart(pd.DataFrame({"a": [1]})).mark_point().encode(x="a:Q"))._esm == esm

@@ -149,5 +149,36 @@ def test_pager_pages_equal_the_one_shot_query(ws: wb.Workspace) -> None:
         for page in range(-(-pager.total // 9)):
             a, b = pager.page(page, 9), run_page(ws, flt, page, 9)
             assert a.run_id.tolist() == b.run_id.tolist() and a.hits.tolist() == b.hits.tolist()
-            assert a.detectors.tolist() == b.detectors.tolist()
-        pager.close()
+            assert a.detectors.tolist() == b.detectors.tolist() and a.culprit.tolist() == b.culprit.tolist()
+            assert pager.has_next(page, 9) == ((page + 1) * 9 < pager.total)
+
+
+def test_pager_seeks_forward_backward_and_jumps_through_ties_and_untimed_runs() -> None:
+    """Keyset paging over a list with equal start times and runs without one, in every direction."""
+    from datetime import datetime
+
+    from workbench.widgets import RunPager
+
+    ws = wb.open()
+    # 40 runs in 8 equal start times, 7 runs with no start time (listed last), ids out of time order.
+    ws.con.execute("""
+        INSERT INTO runs (run_id, system, started_at, outcome, n_steps)
+        SELECT 'run-' || lpad(((i * 17) % 47)::VARCHAR, 2, '0'), 'sys',
+               CASE WHEN i < 40 THEN TIMESTAMP '2026-03-01' + to_hours(i // 5) END,
+               CASE WHEN i % 3 = 0 THEN 'failure' ELSE 'success' END, i
+        FROM range(47) t(i)""")
+    for flt in (RunFilter(), RunFilter(outcome="failure"), RunFilter(since=datetime(2026, 3, 1, 2))):
+        expected = run_page(ws, flt, 0, 1000).run_id.tolist()
+        for size in (1, 4, 5, 11):
+            pages = -(-len(expected) // size)
+            want = [expected[p * size:(p + 1) * size] for p in range(pages)]
+            forward = RunPager(ws, flt)
+            assert [forward.page(p, size).run_id.tolist() for p in range(pages)] == want
+            assert not forward.has_next(pages - 1, size)
+            backward = RunPager(ws, flt)          # a jump to the last page, then "newer" all the way up
+            assert [backward.page(p, size).run_id.tolist() for p in reversed(range(pages))] == want[::-1]
+            jumps = RunPager(ws, flt)
+            for p in (pages // 2, 1, pages - 1, 0, pages // 3):
+                assert jumps.page(p, size).run_id.tolist() == (want[p] if p < pages else [])
+            assert jumps.page(pages + 3, size).empty
+        assert RunPager(ws, flt).total == len(expected)

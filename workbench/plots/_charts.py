@@ -34,7 +34,7 @@ def timeline(steps: pd.DataFrame, handoffs: pd.DataFrame | None = None, decisive
     data = steps.assign(agent=steps["agent"].fillna("(none)"),
                         decisive=steps["step_id"].eq(decisive_step) if decisive_step else False)
     lanes = list(dict.fromkeys(data["agent"]))
-    x = alt.X("started_at:T", title=None, axis=alt.Axis(format="%H:%M:%S"))
+    x = alt.X("started_at:T", title=None, axis=alt.Axis(format="%H:%M:%S", labelOverlap=True, tickCount=8))
     y = alt.Y("agent:N", sort=lanes, title=None)
     pick = alt.selection_point(name="step", fields=["step_id"], on="click", empty=False)
     base = alt.Chart(data)
@@ -79,7 +79,7 @@ def timeline(steps: pd.DataFrame, handoffs: pd.DataFrame | None = None, decisive
     if signals.empty:
         return alt.vconcat(lanes_chart)
     line = alt.Chart(signals).mark_line(point=True).encode(
-        x=alt.X("started_at:T", title="time", axis=alt.Axis(format="%H:%M:%S")), y=alt.Y("value:Q", title=None),
+        x=alt.X("started_at:T", title="time", axis=alt.Axis(format="%H:%M:%S", labelOverlap=True, tickCount=8)), y=alt.Y("value:Q", title=None),
         color=alt.Color("signal:N", scale=alt.Scale(domain=["confidence", "entropy"],
                                                     range=["#4c78a8", "#e15759"])),
         tooltip=["step_id:N", "agent:N", "signal:N", alt.Tooltip("value:Q", format=".3f")],

@@ -8,6 +8,8 @@ needs no network, and sends selections back to Python, which the widgets listen 
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 from pathlib import Path
 
@@ -24,7 +26,46 @@ def enable_offline() -> None:
         return
     alt.JupyterChart.enable_offline()
     alt.renderers.enable("jupyter", offline=True)
+    alt.JupyterChart._esm = shared_module(alt.JupyterChart._esm)
     _enabled = True
+
+
+# anywidget (0.11) gives each widget model 2 s (a fixed AbortSignal.timeout) to import its ``_esm``; a
+# model that misses it rejects its ``ready`` promise for good, so the page logs "[anywidget] Failed to
+# initialize model" and every later update from Python to that model (a new spec, a moved threshold) is
+# dropped. Offline, ``_esm`` is Vega's whole bundle (~0.9 MB), imported from a fresh blob URL per model,
+# i.e. compiled again for every chart: on a busy machine that takes longer than 2 s. The wrapper below is
+# what each model imports instead: it starts the bundle's import once per page (shared by every chart,
+# every notebook, keyed by the bundle's hash) without waiting for it, so the model is ready at once; each
+# chart's ``render`` then awaits the one shared import.
+_LOADER = """const KEY = "__workbench_esm_%(key)s";
+const SRC = %(src)s;
+function load() {
+  if (!globalThis[KEY]) {
+    const url = URL.createObjectURL(new Blob([SRC], {type: "text/javascript"}));
+    globalThis[KEY] = import(url).finally(() => URL.revokeObjectURL(url));
+  }
+  return globalThis[KEY];
+}
+load().catch(() => {});  // a failure shows where a chart is rendered
+async function widget() {
+  const mod = await load();
+  return typeof mod.default === "function" ? await mod.default() : mod.default;
+}
+export default {
+  async render(ctx) {
+    return (await widget()).render(ctx);
+  },
+};
+"""
+
+
+def shared_module(esm: str) -> str:
+    """An anywidget ``_esm`` that loads ``esm`` once per page and is itself ready at once (see above)."""
+    if esm.startswith("const KEY = \"__workbench_esm_"):
+        return esm
+    key = hashlib.sha256(esm.encode("utf-8")).hexdigest()[:16]
+    return _LOADER % {"key": key, "src": json.dumps(esm)}
 
 
 def widget(chart: alt.TopLevelMixin, **kwargs: object) -> alt.JupyterChart:

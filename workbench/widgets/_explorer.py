@@ -40,8 +40,8 @@ class IncidentExplorer(w.VBox):
     run's timeline (click a move to inspect it), the selected step's input, output, error and
     state, the run's findings, and its attribution (computed on demand when ``replay`` is given).
 
-    Constructing it runs two small queries (a count and the first page) and draws the newest run,
-    so it is cheap to display on a store of any size.
+    Constructing it seeks the first page (a top-N in DuckDB), counts the matching runs after the
+    page is listed, and draws the newest run, so it is cheap to display on a store of any size.
 
     Parameters
     ----------
@@ -100,7 +100,7 @@ class IncidentExplorer(w.VBox):
         self.verdict = w.HTML()
         self.blame_box = w.VBox()
         self.compute = w.Button(description="Compute attribution", icon="play", button_style="warning",
-                                disabled=replay is None,
+                                disabled=replay is None, layout=w.Layout(width="190px"),
                                 tooltip="replay the run with agents repaired (needs a re-runnable system)")
         self.progress = w.IntProgress(value=0, min=0, max=1, description="replays",
                                       layout=w.Layout(visibility="hidden"))
@@ -142,32 +142,47 @@ class IncidentExplorer(w.VBox):
         self._refresh(count=True)
 
     def goto_page(self, page: int) -> None:
-        """Show page ``page`` (from 0) of the filtered runs."""
-        pages = max(1, math.ceil(self.total / self.page_size))
-        self.page = min(max(0, page), pages - 1)
+        """Show page ``page`` (from 0) of the filtered runs (clamped to the pages there are)."""
+        page = max(0, page)
+        if self._pager is not None and page > self.page and not self._pager.has_next(self.page, self.page_size):
+            return
+        if page > self.page + 1:
+            page = min(page, max(0, math.ceil(self.total / self.page_size) - 1))
+        self.page = page
         self._refresh(count=False)
 
     def _refresh(self, count: bool) -> None:
         t0 = time.perf_counter()
         if count or self._pager is None:
-            if self._pager is not None:
-                self._pager.close()
+            # No query here: the pager seeks the first page directly and counts only when asked.
             self._pager = RunPager(self.ws, self.filter)
-            self.total = self._pager.total
-            self.latency_ms["filter_query"] = (time.perf_counter() - t0) * 1000
-            t0 = time.perf_counter()
         self.page_rows = self._pager.page(self.page, self.page_size)
+        more = self._pager.has_next(self.page, self.page_size)
         self.latency_ms["page_query"] = (time.perf_counter() - t0) * 1000
-        pages = max(1, math.ceil(self.total / self.page_size))
-        self.page_label.value = f"page {self.page + 1} of {pages} · {self.total:,} runs"
-        self.prev.disabled, self.next.disabled = self.page == 0, self.page >= pages - 1
+        self.prev.disabled, self.next.disabled = self.page == 0, not more
         labels = [(_run_label(r), r.run_id) for r in self.page_rows.itertuples()]
         keep = self.run_id if self.run_id in set(self.page_rows["run_id"]) else None
-        self.runs.options = labels
-        self.runs.value = keep if keep else (labels[0][1] if labels else None)
+        # The list first, without selecting: a selection draws a run, the slow part.
+        self.runs.unobserve(self._on_run, names="value")
+        try:
+            self.runs.options = labels
+            self.runs.value = keep if keep else (labels[0][1] if labels else None)
+        finally:
+            self.runs.observe(self._on_run, names="value")
+        if count:
+            self.page_label.value = f"page {self.page + 1} · counting runs…"
+        self.latency_ms["page"] = (time.perf_counter() - t0) * 1000
+        # The count after the page is on screen: the list never waits for it.
+        t1 = time.perf_counter()
+        self.total = self._pager.total
+        pages = max(1, math.ceil(self.total / self.page_size))
+        self.page_label.value = (f"page {self.page + 1} of {pages:,} · {self.total:,} "
+                                 f"{'run' if self.total == 1 else 'runs'}")
+        self.latency_ms["count"] = (time.perf_counter() - t1) * 1000
         if not labels:
             self.show_run(None)
-        self.latency_ms["page"] = (time.perf_counter() - t0) * 1000
+        elif self.runs.value != self.run_id:
+            self.show_run(self.runs.value)
 
     def _on_run(self, change: Any) -> None:
         if change["new"] is not None and change["new"] != self.run_id:

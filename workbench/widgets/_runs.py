@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import itertools
-import os
 from dataclasses import dataclass, fields, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any
@@ -112,40 +110,165 @@ def choices(ws: Workspace) -> dict[str, list[str]]:
 
 _COLUMNS = ["run_id", "system", "started_at", "outcome", "reported_outcome", "n_steps", "task", "hits",
             "detectors", "culprit"]
-_serial = itertools.count()
+_CLAUSES = frozenset({"timed", "untimed", "after", "before", "after_id", "before_id", "lo", "hi", "forward",
+                      "backward"})
+_Key = tuple[datetime | None, str]   # (started_at, run_id): a run's place in the list
+# A time window starts as wide as this many runs at the store's average density (about a DuckDB row
+# group, 122,880 rows: a narrower window skips no more of the table) and widens by up to this factor
+# while it holds less than a page.
+_WINDOW_RUNS, _WINDOW_GROWTH = 100_000, 16
 
 
 class RunPager:
-    """The runs passing one filter, ordered once, paged by position.
+    """The runs passing one filter, newest first, fetched a page at a time by keyset ("seek") pagination.
 
-    On creation the filtered runs are sorted once, with their detector hits and stored culprit,
-    into a temporary table keyed by position (the cost of a filter change); a page is then a range
-    scan on that position, however deep the page and however large the store. ``refresh()`` after
-    new findings or attributions; ``close()`` drops the table.
+    Creating one runs no query. A page is a top-N (``ORDER BY ... LIMIT``) over the runs past the
+    previous page's last key, in a time window that widens until it holds the page, so DuckDB skips
+    the row groups outside it: the first page after a filter change costs what any other page
+    costs, at any store size. The keys of the pages seen are kept, so "older" and "newer" are seeks
+    from a known key; a jump to a page never seen finds its key with one ``OFFSET`` over the two
+    key columns (from the nearer end of the list). ``total`` is counted on first use, not before.
+    ``refresh()`` after new runs, findings or attributions.
     """
 
     def __init__(self, ws: Workspace, flt: RunFilter) -> None:
         self.ws, self.filter = ws, flt
-        # The table name is the package's own counter, never user input.
-        self.table = f"_wb_runpager_{os.getpid()}_{next(_serial)}"
-        self.total = 0
         self.refresh()
 
     def refresh(self) -> None:
-        sql = _sql("run_pager").replace("__FILTER__", _filter_sql(self.filter.active()))
-        self.ws.con.execute(f"CREATE OR REPLACE TEMP TABLE {self.table} AS {sql}", self.filter.params(only_active=True))
-        self.total = int(self.ws.con.execute(f"SELECT count(*) FROM {self.table}").fetchall()[0][0])
+        """Forget the counts and keys (call after the store changed)."""
+        self._total: int | None = None
+        self._span: tuple[datetime, datetime, int] | None = None
+        self._first: dict[tuple[int, int], _Key] = {}
+        self._last: dict[tuple[int, int], _Key] = {}
+        self._more: dict[tuple[int, int], bool] = {}
+
+    @property
+    def total(self) -> int:
+        """How many runs pass the filter (one count, on first use)."""
+        if self._total is None:
+            self._total = count_runs(self.ws, self.filter)
+        return self._total
+
+    def has_next(self, page: int, page_size: int = 50) -> bool:
+        """Whether a page follows ``page`` (known once ``page`` was fetched, else counted)."""
+        known = self._more.get((page_size, page))
+        return known if known is not None else (page + 1) * page_size < self.total
 
     def page(self, page: int, page_size: int = 50) -> pd.DataFrame:
         """Page ``page`` (from 0), with the columns of :func:`run_page`."""
         if page < 0 or page_size < 1:
             raise ValueError(f"page must be >= 0 and page_size >= 1 (got {page}, {page_size})")
-        lo = int(page) * int(page_size)
-        # fetchall + a small DataFrame: DuckDB's .df() costs more than the scan for a dozen rows.
-        rows = self.ws.con.execute(f"SELECT {', '.join(_COLUMNS)} FROM {self.table} WHERE pos >= ? AND pos < ? "
-                                   "ORDER BY pos", [lo, lo + int(page_size)]).fetchall()
-        out = pd.DataFrame(rows, columns=_COLUMNS)
-        return out
+        n, at = int(page_size), (int(page_size), int(page))
+        if page == 0 or (n, page - 1) in self._last:
+            rows = self._seek("forward", self._last.get((n, page - 1)), n + 1)
+            more, rows = len(rows) > n, rows[:n]
+        elif (n, page + 1) in self._first:
+            rows, more = self._seek("backward", self._first[(n, page + 1)], n)[::-1], True
+        else:
+            before = self._key_at(page * n - 1)
+            rows = self._seek("forward", before, n + 1) if before is not None else []
+            more, rows = len(rows) > n, rows[:n]
+        if rows:
+            self._first[at], self._last[at] = (rows[0][2], rows[0][0]), (rows[-1][2], rows[-1][0])
+        self._more[at] = more
+        # fetchall + a small DataFrame: DuckDB's .df() costs more than the query for a dozen rows.
+        return pd.DataFrame(rows, columns=_COLUMNS)
 
-    def close(self) -> None:
-        self.ws.con.execute(f"DROP TABLE IF EXISTS {self.table}")
+    # -- the queries ----------------------------------------------------------------------------
+    def _run(self, sql: str, params: dict[str, Any]) -> list[tuple]:
+        return self.ws.con.execute(sql, {**self.filter.params(only_active=True), **params}).fetchall()
+
+    def _seek(self, direction: str, key: _Key | None, limit: int) -> list[tuple]:
+        """Up to ``limit`` runs strictly past ``key`` (None: from that end of the list), in that direction."""
+        ts, rid = key if key is not None else (None, None)
+        fwd = direction == "forward"
+        rows: list[tuple] = []
+        # Forward the timed runs come first and the untimed last; backward the other way round.
+        for phase in (("timed", "untimed") if fwd else ("untimed", "timed")):
+            need = limit - len(rows)
+            if need <= 0:
+                break
+            if phase == "untimed":
+                if key is not None and ts is not None and not fwd:
+                    continue            # before a timed run there are only timed runs
+                clauses = {"untimed", direction}
+                if key is not None and ts is None:
+                    clauses.add("after_id" if fwd else "before_id")
+                rows += self._run(_seek_sql(self.filter.active(), frozenset(clauses)),
+                                  {"limit": need, **({"rid": rid} if "after_id" in clauses
+                                                     or "before_id" in clauses else {})})
+            else:
+                if key is not None and ts is None and fwd:
+                    continue            # after an untimed run there are only untimed runs
+                rows += self._seek_timed(direction, ts if key is not None else None, rid, need)
+        return rows
+
+    def _seek_timed(self, direction: str, ts: datetime | None, rid: str | None, limit: int) -> list[tuple]:
+        fwd = direction == "forward"
+        clauses = {"timed", direction}
+        params: dict[str, Any] = {"limit": limit}
+        if ts is not None:
+            clauses.add("after" if fwd else "before")
+            params.update(ts=ts, rid=rid)
+        lo_ts, hi_ts, n_timed = self._time_span()
+        if n_timed == 0:
+            return []
+        # A time filter narrows where the windows need to look.
+        bounds = self.filter.params()
+        lo_ts = max(lo_ts, bounds["since"]) if bounds["since"] is not None else lo_ts
+        hi_ts = min(hi_ts, bounds["until"]) if bounds["until"] is not None else hi_ts
+        if hi_ts < lo_ts:
+            return []
+        anchor = ts if ts is not None else (hi_ts if fwd else lo_ts)
+        width = (hi_ts - lo_ts) * min(1.0, max(_WINDOW_RUNS, 64 * limit) / n_timed)
+        bound = "lo" if fwd else "hi"
+        while width > timedelta(0):
+            edge = anchor - width if fwd else anchor + width
+            if (fwd and edge <= lo_ts) or (not fwd and edge >= hi_ts):
+                break               # the window covers the rest of the list: one unbounded seek
+            rows = self._run(_seek_sql(self.filter.active(), frozenset(clauses | {bound})),
+                             {**params, bound: edge})
+            if len(rows) >= limit:
+                return rows         # the window's top-N is the list's: every run outside it comes later
+            width *= _WINDOW_GROWTH if not rows else min(_WINDOW_GROWTH, max(2, 2 * limit // len(rows)))
+        return self._run(_seek_sql(self.filter.active(), frozenset(clauses)), params)
+
+    def _time_span(self) -> tuple[datetime, datetime, int]:
+        # Over all runs, not the filtered ones: min/max/count of one column, cheap at any size.
+        if self._span is None:
+            lo, hi, n = self.ws.con.execute(
+                "SELECT min(started_at), max(started_at), count(started_at) FROM runs").fetchall()[0]
+            self._span = (lo, hi, int(n)) if n else (datetime.min, datetime.min, 0)
+        return self._span
+
+    def _key_at(self, position: int) -> _Key | None:
+        """The key of the run at ``position`` (from 0) of the list, or None past its end."""
+        if position < 0:
+            return None
+        total = self.total
+        if position >= total:
+            return None
+        # From the nearer end: the OFFSET costs what it skips.
+        direction, offset = ("forward", position) if position < total // 2 else ("backward", total - 1 - position)
+        sql = _keyed_sql("run_key_at", self.filter.active(), frozenset({direction}))
+        got = self._run(sql, {"offset": offset})
+        return (got[0][0], got[0][1]) if got else None
+
+
+@cache
+def _keyed_sql(name: str, active: frozenset[str], clauses: frozenset[str]) -> str:
+    """``name``.sql with the filter inlined and its ``--clause:`` lines switched on by name."""
+    lines = []
+    for line in _sql(name).replace("__FILTER__", _filter_sql(active)).splitlines():
+        tag = line[2:line.index(":")] if line.startswith("--") and ":" in line else None
+        if tag in _CLAUSES:
+            if tag in clauses:
+                lines.append(line[line.index(":") + 1:])
+        else:
+            lines.append(line)
+    return "\n".join(lines)
+
+
+def _seek_sql(active: frozenset[str], clauses: frozenset[str]) -> str:
+    return _keyed_sql("run_seek", active, clauses)

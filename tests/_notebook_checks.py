@@ -1,0 +1,32 @@
+"""What an executed notebook must show, checked on one execution: in JupyterLab (tests/browser, on the
+copy the page saved) or, where no browser can run, headless (tests/notebooks)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
+MIN_CHARTS = {"01_investigate_incident.ipynb": 7, "02_tune_hitl_thresholds.ipynb": 6, "03_export_policy.ipynb": 1}
+WIDGET = "application/vnd.jupyter.widget-view+json"
+
+
+def check_executed(nb: object) -> None:
+    """Every code cell ran; no error, no warning text, no chart from a CDN, every display renderable."""
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert all(c.get("execution_count") for c in code), "a code cell did not run"
+    outputs = [o for c in code for o in c.outputs]
+    assert not [o for o in outputs if o.output_type == "error"]
+    noise = [o.text for o in outputs if o.output_type == "stream" and o.name == "stderr"
+             and "it/s]" not in o.text and "s/it]" not in o.text]   # tqdm's bar text is not clutter
+    assert not noise, f"warnings or errors printed: {noise[:3]}"
+    assert not [o for o in outputs if "text/html" in o.get("data", {}) and "cdn.jsdelivr" in o["data"]["text/html"]]
+    assert all(WIDGET in o.get("data", {}) or o.output_type != "display_data" or "text/html" in o.get("data", {})
+               or "text/plain" in o.get("data", {}) for o in outputs)
+
+
+def check_stripped(path: Path) -> None:
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    assert all(not c.get("outputs") and c.get("execution_count") is None
+               for c in nb.cells if c.cell_type == "code"), f"{path.name}: commit notebooks with outputs stripped"

@@ -1,0 +1,34 @@
+-- A stretch of the filtered runs in list order (newest first, then run_id; runs without a start time
+-- last) or in reverse, strictly after / before a key, with their detector hits and stored culprit:
+-- keyset pagination, so a page is a top-N (ORDER BY ... LIMIT) over the runs past the key, never a
+-- sort of all filtered runs nor an OFFSET, and hits and culprits are looked up for the page's runs only.
+-- Runs with and without a start time are sought separately ("timed" / "untimed"), so that each
+-- clause is a plain range on started_at that DuckDB can use to skip row groups; "lo" / "hi" bound a
+-- time window the caller widens until it holds a page. Every value is a bound parameter.
+WITH page AS (
+    SELECT run_id, system, started_at, outcome, reported_outcome, n_steps, task
+    FROM (__FILTER__) f
+    WHERE true
+--timed:       AND started_at IS NOT NULL
+--untimed:     AND started_at IS NULL
+--after:       AND started_at <= $ts AND (started_at < $ts OR run_id > $rid)
+--before:      AND started_at >= $ts AND (started_at > $ts OR run_id < $rid)
+--after_id:    AND run_id > $rid
+--before_id:   AND run_id < $rid
+--lo:          AND started_at >= $lo
+--hi:          AND started_at <= $hi
+--forward:     ORDER BY started_at DESC, run_id
+--backward:    ORDER BY started_at, run_id DESC
+    LIMIT $limit
+), hits AS (
+    SELECT run_id, count(*) AS hits, string_agg(DISTINCT detector, ', ' ORDER BY detector) AS detectors
+    FROM findings WHERE severity <> 'info' AND run_id IN (SELECT run_id FROM page) GROUP BY run_id
+), verdicts AS (
+    SELECT run_id, arg_max(nullif(target, ''), created_at) AS culprit
+    FROM attributions WHERE unit = 'verdict' AND run_id IN (SELECT run_id FROM page) GROUP BY run_id
+)
+SELECT p.run_id, p.system, p.started_at, p.outcome, p.reported_outcome, p.n_steps, p.task,
+       coalesce(h.hits, 0) AS hits, coalesce(h.detectors, '') AS detectors, v.culprit
+FROM page p LEFT JOIN hits h USING (run_id) LEFT JOIN verdicts v USING (run_id)
+--forward:     ORDER BY started_at DESC, run_id
+--backward:    ORDER BY started_at, run_id DESC
