@@ -114,3 +114,24 @@ def test_the_v1_model_file_still_loads_and_predicts(ws) -> None:
     assert len(pred) == 1 and pred["agent"].iat[0] in ("Orchestrator", "WebSurfer")
     new = BlameModel.pretrained()
     assert set(old.feature_names_in_) <= set(new.feature_names_in_) | set(new.unavailable_features_)
+
+
+def test_calibration_holds_out_whole_systems_when_trained_on_several(tmp_path) -> None:
+    write_runs(tmp_path, "alpha", 20, seed=5)
+    write_runs(tmp_path, "beta", 12, seed=6)
+    ws = wb.open()
+    ws.ingest(str(tmp_path / "*" / "*.json"), progress=False)
+    X = BlameModel(features="portable", detect=False).frame(ws)
+    assert set(X["system"]) == {"whowhen/Algorithm-Generated", "whowhen/Hand-Crafted"}
+    labels = ws.sql("SELECT run_id, agent, step_id FROM labels").df()
+    by_system = BlameModel(features="portable", detect=False).fit_frame(X, labels)
+    # One held-out score per run, each from a scorer fitted on the other system only.
+    assert by_system.calibration_.n_rows == 32
+    assert (by_system.calibration_.coef[:2] >= 0).all()       # more share or lead never lowers confidence
+    by_run = BlameModel(features="portable", detect=False, calibration_groups="run").fit_frame(X, labels)
+    assert by_run.calibration_.n_rows == 32
+    one = X[X["system"] == "whowhen/Algorithm-Generated"]
+    only = BlameModel(features="portable", detect=False, calibration_groups="system").fit_frame(one, labels)
+    assert only.calibration_ is None          # one system: nothing to hold out, so no calibration
+    with pytest.raises(ValueError, match="'calibration_groups' must be 'auto', 'run' or 'system'"):
+        BlameModel(calibration_groups="agent").fit_frame(X, labels)

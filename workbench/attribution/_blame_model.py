@@ -236,7 +236,12 @@ class BlameModel(PersistMixin, BaseEstimator):
         X = step_features(ws, ids)
         systems = dict(ws.con.execute("SELECT run_id, coalesce(system, '') FROM runs").fetchall())
         X.insert(5, "system", X["run_id"].map(systems).astype(object))
-        return pd.concat([X, portable_features(ws, X)], axis=1)
+        X = pd.concat([X, portable_features(ws, X)], axis=1)
+        # DuckDB's parallel window sums can differ in the last bits from one call to the next:
+        # rounded, the same log gives the same features and so the same scores.
+        names = [c for c in X.columns if c in ALL_FEATURES]
+        X[names] = X[names].astype(np.float64).round(9)
+        return X.copy()   # one block per dtype again: later column additions stay cheap (and warning-free)
 
     # -- fitting ----------------------------------------------------------------------------
     def fit(self, ws, run_ids: Iterable[str] | None = None) -> BlameModel:  # noqa: ANN001
