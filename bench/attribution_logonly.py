@@ -2,21 +2,24 @@
 
 Usage::
 
-    python bench/attribution_logonly.py                       # the table (Who&When + simulator)
-    python bench/attribution_logonly.py --quick               # 3-fold, fewer simulator runs
-    python bench/attribution_logonly.py --write-pretrained    # also refit and write the shipped model
+    python bench/attribution_logonly.py                         # the table, for the data present
+    python bench/attribution_logonly.py --hand-crafted PATH     # Who&When Hand-Crafted runs (a folder of *.json)
+    python bench/attribution_logonly.py --quick                 # 3-fold, fewer simulator runs
+    python bench/attribution_logonly.py --write-pretrained      # also refit and write the shipped model
 
 Data (each row says which it used):
 
 - ``../shared/samples/whowhen-algorithm-generated/*.json``: Who&When Algorithm-Generated, 126 runs.
-- ``../shared/samples/whowhen/Hand-Crafted/*.json``: the Hand-Crafted runs present (a sample).
-- ``wb.sim.procurement(seed=303, fault_rate=1.0)``: simulated runs of another system (5 agents,
-  tools), scored with the model's portable features only.
+- Who&When Hand-Crafted (58 runs): ``--hand-crafted PATH``, else ``../shared/samples/whowhen/Hand-Crafted``
+  when present (there it is a sample of 2 runs). Both subsets: MIT licence, ag2ai/Agents_Failure_Attribution.
+- ``wb.sim.procurement(seed=303, fault_rate=1.0)``: simulated runs of another system (5 agents, tools).
 
-Metrics are the Who&When paper's: exact culprit agent and exact decisive step (top-1), plus
-step top-3 and the Brier score of the calibrated agent confidence. Cross-validation is 5-fold by
-run (``groups="run"``); cross-system rows fit on one system and score another
-(``groups="system"``). The machine's load average is printed with the numbers.
+Metrics are the Who&When paper's: exact culprit agent and exact decisive step (top-1), plus step
+top-3, the Brier score of the calibrated agent confidence and, beside it, the Brier score of a
+constant at the rate the verdicts are right (what a confidence that separates nothing scores).
+Cross-validation is 5-fold by run (``groups="run"``); cross-system rows fit on one system and
+score another; leave-one-system-out uses ``groups="system"``. The machine's load average is
+printed with the numbers.
 """
 
 from __future__ import annotations
@@ -60,16 +63,15 @@ def markdown(df: pd.DataFrame) -> str:
     return head + "\n".join("| " + " | ".join(fmt(v) for v in row) + " |" for row in df.itertuples(index=False))
 
 
-def load(n_sim: int) -> wb.Workspace:
+def load(n_sim: int, hand_crafted: Path | None) -> wb.Workspace:
     ws = wb.open()
-    ag = sorted((SAMPLES / "whowhen-algorithm-generated").glob("*.json"))
-    if ag:
-        ws.ingest([str(p) for p in ag], format="whowhen", progress=False)
-        # The folder name does not say the subset: name the system so groups="system" sees it.
-        ws.con.execute("UPDATE runs SET system = ? WHERE system = 'whowhen'", [AG])
-    hc = sorted((SAMPLES / "whowhen" / "Hand-Crafted").glob("*.json"))
-    if hc:
-        ws.ingest([str(p) for p in hc], format="whowhen", progress=False)
+    for files, system in ((sorted((SAMPLES / "whowhen-algorithm-generated").glob("*.json")), AG),
+                          (sorted(hand_crafted.glob("*.json")) if hand_crafted else [], HC)):
+        if files:
+            ws.ingest([str(p) for p in files], format="whowhen", progress=False)
+            # A folder name need not say the subset: name the system so groups="system" sees it.
+            ws.con.execute("UPDATE runs SET system = ? WHERE system LIKE 'whowhen%' AND system <> ? AND system <> ?",
+                           [system, AG, HC])
     if n_sim:
         ws.ingest(wb.sim.procurement(seed=303, fault_rate=1.0).generate(n_sim), progress=False)
     return ws
@@ -83,78 +85,96 @@ def runs_of(ws: wb.Workspace, system: str) -> list[str]:
 
 def row(name: str, data: str, res: pd.DataFrame) -> dict:
     r = res.iloc[0]
+    acc = float(r["agent_acc"])
     return {"setting": name, "data": data, "runs": int(r["runs"]), "agent": r["agent_acc"], "step": r["step_acc"],
-            "step_top3": r["step_top3"], "brier": r.get("brier", float("nan"))}
+            "step_top3": r["step_top3"], "brier": r.get("brier", float("nan")),
+            # A constant confidence at the rate the verdicts are right: the Brier score to beat.
+            "brier_const": acc * (1 - acc) if pd.notna(r.get("brier", float("nan"))) else float("nan")}
+
+
+def default_hand_crafted() -> Path | None:
+    path = SAMPLES / "whowhen" / "Hand-Crafted"
+    return path if path.is_dir() else None
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--write-pretrained", action="store_true")
+    ap.add_argument("--hand-crafted", type=Path, default=None,
+                    help="folder of Who&When Hand-Crafted *.json (default: ../shared/samples/whowhen/Hand-Crafted)")
     args = ap.parse_args()
+    hand = args.hand_crafted or default_hand_crafted()
+    if hand is not None and not hand.is_dir():
+        ap.error(f"--hand-crafted {hand}: not a folder")
     warnings.simplefilter("ignore")  # scipy's KS fallback notice from the drift detector
     cv = 3 if args.quick else 5
     start = time.perf_counter()
-    ws = load(150 if args.quick else 300)
+    ws = load(150 if args.quick else 300, hand)
     ag, hc, sim = runs_of(ws, AG), runs_of(ws, HC), runs_of(ws, SIM)
-    print(f"data: {len(ag)} Algorithm-Generated runs, {len(hc)} Hand-Crafted runs (of 58 in the full set), "
+    print(f"data: {len(ag)} Algorithm-Generated runs, {len(hc)} Hand-Crafted runs ({hand}), "
           f"{len(sim)} labelled failed simulator runs; load average {os.getloadavg()}\n")
+    names = {AG: ("Alg-Gen", ag), HC: ("Hand-Crafted", hc), SIM: ("simulator", sim)}
     rows = []
-    if len(ag) >= cv:
-        for m in ("blame_model", "first_agent_turn", "random"):
-            res = evaluate_attribution(ws, m, cv=cv if m == "blame_model" else None, run_ids=ag, groups="run",
-                                       **(PARAMS if m == "blame_model" else {}))
-            rows.append(row(f"{m}, {cv}-fold CV by run" if m == "blame_model" else m, f"Alg-Gen ({len(ag)})", res))
-    if len(hc) >= 10:
-        res = evaluate_attribution(ws, "blame_model", cv=cv, run_ids=hc, groups="run", **PARAMS)
-        rows.append(row(f"blame_model, {cv}-fold CV by run", f"Hand-Crafted ({len(hc)})", res))
-    fitted = {}
-    for train, test, tname, sname in ((ag, hc, "Alg-Gen", "Hand-Crafted"), (ag, sim, "Alg-Gen", "simulator"),
-                                      (sim, ag, "simulator", "Alg-Gen"), (hc, ag, "Hand-Crafted", "Alg-Gen")):
-        if len(train) < 10 or not test:
+    for sname, ids in names.values():
+        if len(ids) < 2 * cv:
             continue
-        key = tname
-        if key not in fitted:
-            fitted[key] = BlameModel(**PARAMS).fit(ws, train)
-        res = evaluate_attribution(ws, "blame_model", model=fitted[key], run_ids=test)
-        rows.append(row(f"trained on {tname} only, scored on {sname}", f"{sname} ({len(test)})", res))
+        res = evaluate_attribution(ws, "blame_model", cv=cv, run_ids=ids, groups="run", **PARAMS)
+        rows.append(row(f"BlameModel, {cv}-fold CV by run", f"{sname} ({len(ids)})", res))
+    fitted = {}
+    for train, test in ((AG, HC), (HC, AG), (AG, SIM), (SIM, AG), (SIM, HC)):
+        (tname, tr), (sname, te) = names[train], names[test]
+        if len(tr) < 10 or not te:
+            continue
+        if train not in fitted:
+            fitted[train] = BlameModel(**PARAMS).fit(ws, tr)
+        res = evaluate_attribution(ws, "blame_model", model=fitted[train], run_ids=te)
+        rows.append(row(f"trained on {tname} only, scored on {sname}", f"{sname} ({len(te)})", res))
+    for sname, ids in names.values():
         for m in ("first_agent_turn", "random"):
-            rows.append(row(f"{m} (baseline)", f"{sname} ({len(test)})", evaluate_attribution(ws, m, run_ids=test)))
-    systems = [x for x in (ag, hc, sim) if x]
+            if ids:
+                rows.append(row(f"{m} (baseline)", f"{sname} ({len(ids)})", evaluate_attribution(ws, m, run_ids=ids)))
+    systems = [(n, x) for n, x in names.values() if len(x) >= 10]
     if len(systems) >= 2:
-        ids = [r for x in systems for r in x]
+        ids = [r for _, x in systems for r in x]
         res = evaluate_attribution(ws, "blame_model", cv=len(systems), run_ids=ids, groups="system", **PARAMS)
         rows.append(row(f"leave-one-system-out ({len(systems)} systems, groups='system')",
-                        f"Alg-Gen + Hand-Crafted + simulator ({len(ids)})", res))
+                        " + ".join(n for n, _ in systems) + f" ({len(ids)})", res))
+        for held, (hname, hids) in enumerate(systems):
+            others = [r for i, (_, x) in enumerate(systems) if i != held for r in x]
+            if len(systems) > 2:
+                m = BlameModel(**PARAMS).fit(ws, others)
+                res = evaluate_attribution(ws, "blame_model", model=m, run_ids=hids)
+                rows.append(row("  trained on the other systems, scored on", f"{hname} ({len(hids)})", res))
     try:
         shipped = BlameModel.pretrained()
-        for test, sname in ((hc, "Hand-Crafted"), (sim, "simulator")):
-            if test:
-                res = evaluate_attribution(ws, "blame_model", model=shipped, run_ids=test)
-                rows.append(row("shipped pretrained model", f"{sname} ({len(test)})", res))
+        rows.append({"setting": f"(shipped pretrained model: trained on {shipped.n_runs_} runs incl. these; "
+                                "in-sample, not a test)", "data": "", "runs": 0, "agent": float("nan"),
+                     "step": float("nan"), "step_top3": float("nan"), "brier": float("nan"),
+                     "brier_const": float("nan")})
     except wb.WorkbenchError as exc:
         print(f"(no pretrained model: {exc})")
     print("## Log-only attribution (exact agent / exact step, top-1)\n")
     print(markdown(pd.DataFrame(rows)) + "\n")
 
-    if len(ag) >= cv:
-        res = evaluate_attribution(ws, "blame_model", cv=cv, run_ids=ag, groups="run", **PARAMS)
-        print(calibration_table(ws, ag, res, cv))
+    for system in (AG, HC):
+        sname, ids = names[system]
+        if len(ids) >= 2 * cv:
+            print(calibration_table(ws, ids, sname, cv))
     print(span_table(n_train=60 if args.quick else 150, n_test=40 if args.quick else 100))
     if args.write_pretrained and ag:
-        write_pretrained(ws, ag, rows)
+        write_pretrained(ws, ag, hc, sim, rows)
     print(f"\ntotal {time.perf_counter() - start:.0f} s; load average {os.getloadavg()}")
 
 
-def calibration_table(ws: wb.Workspace, ag: list[str], res: pd.DataFrame, cv: int) -> str:
+def calibration_table(ws: wb.Workspace, ids: list[str], name: str, cv: int) -> str:
     """Reliability of the verdict's confidence on out-of-fold runs (each scored by a model that never saw it)."""
-    folds = res.attrs["folds"]
-    labels = culprit_labels(ws, ag)
+    res = evaluate_attribution(ws, "blame_model", cv=cv, run_ids=ids, groups="run", **PARAMS)
+    labels = culprit_labels(ws, ids)
     culprits = set(zip(labels["run_id"], labels["agent"], strict=True))
     conf, ok = [], []
-    model = BlameModel(**PARAMS)
-    X = model.frame(ws, ag)
-    for fold in folds:
+    X = BlameModel(**PARAMS).frame(ws, ids)
+    for fold in res.attrs["folds"]:
         m = BlameModel(**PARAMS).fit_frame(X[X["run_id"].isin(fold["train"])], labels[labels["run_id"].isin(fold["train"])])
         _, agents = m.rank_frame(X[X["run_id"].isin(fold["test"])])
         top = agents[agents["rank"] == 1]
@@ -163,11 +183,12 @@ def calibration_table(ws: wb.Workspace, ag: list[str], res: pd.DataFrame, cv: in
     conf, ok = np.array(conf), np.array(ok)
     rel = reliability(conf, ok, n_bins=5)
     base = brier(np.full(len(ok), ok.mean()), ok)
-    return (f"## Calibration of the agent confidence (Alg-Gen, {cv}-fold, out-of-fold)\n\n{markdown(rel)}\n\n"
+    unsure = conf < 0.5
+    return (f"## Calibration of the agent confidence ({name}, {cv}-fold, out-of-fold)\n\n{markdown(rel)}\n\n"
             f"Brier {brier(conf, ok):.3f} (constant at the base rate {ok.mean():.3f}: {base:.3f}); "
-            f"verdicts marked uncertain (< 0.5): {(conf < 0.5).mean():.1%}, their accuracy "
-            f"{ok[conf < 0.5].mean() if (conf < 0.5).any() else float('nan'):.3f}; the others' "
-            f"{ok[conf >= 0.5].mean() if (conf >= 0.5).any() else float('nan'):.3f}")
+            f"verdicts marked uncertain (< 0.5): {unsure.mean():.1%}, their accuracy "
+            f"{ok[unsure].mean() if unsure.any() else float('nan'):.3f}; the others' "
+            f"{ok[~unsure].mean() if (~unsure).any() else float('nan'):.3f}\n")
 
 
 def span_table(n_train: int, n_test: int) -> str:
@@ -228,15 +249,19 @@ def trivial_ranking(train: wb.Workspace, test: wb.Workspace, draws: int = 200) -
     return {"top1": hits[1] / runs, "top3": hits[3] / runs}
 
 
-def write_pretrained(ws: wb.Workspace, ag: list[str], rows: list[dict]) -> None:
-    model = BlameModel(**PARAMS).fit(ws, ag)
+def write_pretrained(ws: wb.Workspace, ag: list[str], hc: list[str], sim: list[str], rows: list[dict]) -> None:
+    """Fit the shipped model on every labelled run present (choices were frozen before) and write it."""
+    model = BlameModel(**PARAMS).fit(ws, ag + hc + sim)
     model.set_params(prior="pretrained")   # fit() on a user's runs then refines it
-    cvrow = next((r for r in rows if r["setting"].startswith("blame_model") and r["data"].startswith("Alg-Gen")), {})
+    measured = {f"{r['setting']} [{r['data']}]": {"agent": r["agent"], "step": r["step"]}
+                for r in rows if r["runs"] and not r["setting"].startswith(("first_agent", "random"))}
     path = Path(__file__).resolve().parents[1] / "workbench" / "attribution" / "models" / PRETRAINED
     path.parent.mkdir(exist_ok=True)
     model.save(path, provenance={
-        "trained_on": f"Who&When Algorithm-Generated, {len(ag)} labelled failed runs (MIT licence)",
-        "cv_agent_acc": cvrow.get("agent"), "cv_step_acc": cvrow.get("step"),
+        "trained_on": (f"Who&When Algorithm-Generated ({len(ag)} runs) and Hand-Crafted ({len(hc)} runs), "
+                       "MIT licence, github.com/ag2ai/Agents_Failure_Attribution @ f4d2b6d; "
+                       f"{len(sim)} failed wb.sim.procurement(seed=303) runs"),
+        "measured_before_refit": measured,
         "written_by": "bench/attribution_logonly.py --write-pretrained"})
     print(f"\nwrote {path} ({path.stat().st_size / 1e3:.0f} kB)")
 

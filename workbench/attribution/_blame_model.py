@@ -26,7 +26,7 @@ from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
 from ..exceptions import InvalidParameterError, WorkbenchError
-from ._calibration import PlattCalibration, calibration_rows, margins
+from ._calibration import PlattCalibration, calibration_rows
 from ._features import FEATURES, feature_availability, step_features
 from ._heuristics import (
     culprit_labels,
@@ -106,6 +106,12 @@ class BlameModel(PersistMixin, BaseEstimator):
     calibration_cv : int or None
         Folds (of whole runs) whose out-of-fold scores calibrate the agent confidence; None, or
         fewer than ``2 * calibration_cv`` runs, leaves it uncalibrated (the agent's score share).
+    calibration_groups : {"auto", "run", "system"}
+        How the calibration's held-out scores are made. ``"system"``: each system of the training
+        runs (``runs.system``) is scored by a scorer fitted on the others, so the confidence is
+        that of a model on a system it never saw (what the pretrained model faces; scores on
+        familiar runs would make it overconfident there). ``"run"``: ``calibration_cv`` folds of
+        runs. ``"auto"``: by system when the training runs span at least two systems.
     uncertain_below : float
         A verdict whose agent confidence is below this says ``uncertain``.
     prior : None or "pretrained"
@@ -161,6 +167,7 @@ class BlameModel(PersistMixin, BaseEstimator):
         "min_samples_leaf": (_int(1), "an int >= 1"),
         "l2_regularization": (_real(0.0), "a float >= 0"),
         "calibration_cv": (_int_or_none(2), "None or an int >= 2"),
+        "calibration_groups": (lambda v: v in ("auto", "run", "system"), "'auto', 'run' or 'system'"),
         "uncertain_below": (_real(0.0, 1.0), "a float in [0, 1]"),
         "prior": (lambda v: v is None or v == "pretrained", "None or 'pretrained'"),
         "detect": (lambda v: isinstance(v, bool) or v == "auto", "'auto', True or False"),
@@ -171,7 +178,8 @@ class BlameModel(PersistMixin, BaseEstimator):
     def __init__(self, *, estimator: str = "linear", C: float = 0.1, agent_aggregation: str = "max",
                  features: str | list[str] | None = None, n_estimators: int = 100, learning_rate: float = 0.1, max_depth: int | None = None,
                  max_leaf_nodes: int = 15, min_samples_leaf: int = 20, l2_regularization: float = 0.0,
-                 calibration_cv: int | None = 5, uncertain_below: float = 0.5, prior: str | None = None,
+                 calibration_cv: int | None = 5, calibration_groups: str = "auto", uncertain_below: float = 0.5,
+                 prior: str | None = None,
                  detect: str | bool = "auto", random_state: int | None = 0, n_jobs: int | None = 1) -> None:
         self.estimator = estimator
         self.C = C
@@ -184,6 +192,7 @@ class BlameModel(PersistMixin, BaseEstimator):
         self.min_samples_leaf = min_samples_leaf
         self.l2_regularization = l2_regularization
         self.calibration_cv = calibration_cv
+        self.calibration_groups = calibration_groups
         self.uncertain_below = uncertain_below
         self.prior = prior
         self.detect = detect
@@ -217,15 +226,22 @@ class BlameModel(PersistMixin, BaseEstimator):
         Returns
         -------
         pandas.DataFrame
-            run_id, step_id, agent, kind, pos, then every feature of :data:`ALL_FEATURES` (float64,
-            NaN where the log does not say). :meth:`fit_frame` and :meth:`rank_frame` take it, so
+            run_id, step_id, agent, kind, pos, system (the run's), then every feature of
+            :data:`ALL_FEATURES` (float64, NaN where the log does not say). :meth:`fit_frame` and :meth:`rank_frame` take it, so
             one table serves many fits (cross-validation).
         """
         self._validate()
         ids = failed_runs(ws) if run_ids is None else [str(r) for r in run_ids]
         ensure_findings(ws, ids, self.detect)
         X = step_features(ws, ids)
-        return pd.concat([X, portable_features(ws, X)], axis=1)
+        systems = dict(ws.con.execute("SELECT run_id, coalesce(system, '') FROM runs").fetchall())
+        X.insert(5, "system", X["run_id"].map(systems).astype(object))
+        X = pd.concat([X, portable_features(ws, X)], axis=1)
+        # DuckDB's parallel window sums can differ in the last bits from one call to the next:
+        # rounded, the same log gives the same features and so the same scores.
+        names = [c for c in X.columns if c in ALL_FEATURES]
+        X[names] = X[names].astype(np.float64).round(9)
+        return X.copy()   # one block per dtype again: later column additions stay cheap (and warning-free)
 
     # -- fitting ----------------------------------------------------------------------------
     def fit(self, ws, run_ids: Iterable[str] | None = None) -> BlameModel:  # noqa: ANN001
@@ -296,10 +312,16 @@ class BlameModel(PersistMixin, BaseEstimator):
         k = self.calibration_cv
         if k is None or len(runs) < 2 * k:
             return None
-        order = np.random.default_rng(self.random_state).permutation(runs)
+        systems = X["system"].fillna("") if "system" in X.columns else pd.Series("", index=X.index)
+        if self.calibration_groups != "run" and systems.nunique() >= 2:
+            held_out = [(systems == s).to_numpy() for s in sorted(systems.unique())]
+        elif self.calibration_groups == "system":
+            return None   # one system: nothing to hold out
+        else:
+            order = np.random.default_rng(self.random_state).permutation(runs)
+            held_out = [X["run_id"].isin(order[i::k]).to_numpy() for i in range(k)]
         parts = []
-        for i in range(k):
-            test = X["run_id"].isin(order[i::k]).to_numpy()
+        for test in held_out:
             trees = self._fit_scorer(X.loc[~test], y[~test])
             steps = self._rank_steps(X.loc[test], trees)
             parts.append(calibration_rows(rank_agents(steps, how=self.agent_aggregation), labels))
@@ -337,7 +359,7 @@ class BlameModel(PersistMixin, BaseEstimator):
         if self.calibration_ is None:
             agents["confidence"] = agents["share"]
         else:
-            agents["confidence"] = self.calibration_.predict(agents["share"].to_numpy(), margins(agents))
+            agents["confidence"] = self.calibration_.predict(agents)
         return steps, agents
 
     def score_steps(self, ws, run_ids: Iterable[str] | None = None) -> pd.DataFrame:  # noqa: ANN001

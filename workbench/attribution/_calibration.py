@@ -3,7 +3,12 @@
 The raw score share of an agent is not a probability: the trees' scores are pulled toward the
 classes they saw, and a run with many agents spreads the share thin. :class:`PlattCalibration` is a
 logistic regression, fitted on scores of runs the scorer did not see, from (the top agent's share
-of its run's score, its lead over the runner-up) to "this agent is the labelled culprit". :func:`reliability` and :func:`brier` check it on held-out runs.
+of its run's score, its lead over the runner-up, the log of the number of agents it competed with)
+to "this agent is the labelled culprit". :func:`reliability` and :func:`brier` check it on held-out
+runs. A model that will score systems it never saw is calibrated on scores of held-out *systems*
+(see ``BlameModel(calibration_groups=...)``): scores on a system of its training data would make it
+overconfident elsewhere. Files written before the agent count was an input (``share``, ``margin``)
+still load and predict as they did.
 """
 
 from __future__ import annotations
@@ -16,7 +21,8 @@ from sklearn.linear_model import LogisticRegression
 
 from ..exceptions import FormatError
 
-_INPUTS = ("share", "margin")
+_INPUTS = ("share", "margin", "log_agents")
+_OLD_INPUTS = ("share", "margin")     # version-1 files of the first release
 
 
 def margins(agents: pd.DataFrame) -> np.ndarray:
@@ -29,34 +35,45 @@ def margins(agents: pd.DataFrame) -> np.ndarray:
     return (agents["share"] - other_best).to_numpy(dtype=np.float64)
 
 
+def inputs(agents: pd.DataFrame) -> pd.DataFrame:
+    """The calibration inputs of every agent row: share, margin, log_agents (agents in its run)."""
+    return pd.DataFrame({"share": agents["share"].to_numpy(dtype=np.float64), "margin": margins(agents),
+                         "log_agents": np.log(agents.groupby("run_id")["agent"].transform("size").to_numpy(
+                             dtype=np.float64))}, index=agents.index)
+
+
 def calibration_rows(agents: pd.DataFrame, labels: pd.DataFrame) -> pd.DataFrame:
-    """The top agent of each scored run: share, margin and y (it is a labelled culprit)."""
-    rows = agents[["run_id", "agent", "share"]].assign(margin=margins(agents))[(agents["rank"] == 1).to_numpy()]
+    """The top agent of each scored run: its inputs and y (it is a labelled culprit)."""
+    rows = pd.concat([agents[["run_id", "agent"]], inputs(agents)], axis=1)[(agents["rank"] == 1).to_numpy()]
     culprits = set(zip(labels["run_id"], labels["agent"].astype(object), strict=True))
     rows["y"] = [(r, a) in culprits for r, a in zip(rows["run_id"], rows["agent"], strict=True)]
     return rows.reset_index(drop=True)
 
 
 class PlattCalibration:
-    """P(the top agent is the culprit) = sigmoid(w · (share, margin) + b).
+    """P(the top agent is the culprit) = sigmoid(w · (share, margin, log_agents) + b).
 
     Fitted on the top agent of each held-out run (what a verdict reports); applied to other
     agents too, where the margin is negative.
 
     Parameters
     ----------
-    coef : sequence of 2 floats
-        Weights of the agent's score share and of its margin over the best other agent.
+    coef : sequence of floats
+        Weights of the inputs: the agent's score share, its margin over the best other agent and
+        the log of the number of agents in the run.
     intercept : float
         The bias.
     n_rows : int
         Agent rows it was fitted on.
+    names : sequence of str
+        The inputs ``coef`` weighs (the first release's files: share and margin only).
     """
 
-    def __init__(self, coef: Any, intercept: float, n_rows: int = 0) -> None:
+    def __init__(self, coef: Any, intercept: float, n_rows: int = 0, names: Any = _INPUTS) -> None:
         self.coef = np.asarray(coef, dtype=np.float64)
         self.intercept = float(intercept)
         self.n_rows = int(n_rows)
+        self.names = tuple(names)
 
     @classmethod
     def fit(cls, rows: pd.DataFrame) -> PlattCalibration | None:
@@ -65,25 +82,37 @@ class PlattCalibration:
         if y.all() or not y.any():
             return None
         M = np.nan_to_num(rows[list(_INPUTS)].to_numpy(dtype=np.float64))
-        lr = LogisticRegression(C=1.0, max_iter=1000).fit(M, y)
-        return cls(lr.coef_[0], lr.intercept_[0], len(rows))
+        # A higher score share or lead must not lower the confidence: scores pooled over several
+        # held-out systems can say so (a system where the model is confident and wrong), and a user
+        # would rightly distrust it. Such an input is dropped (weight 0) and the rest refitted.
+        use = np.ones(len(_INPUTS), dtype=bool)
+        while True:
+            lr = LogisticRegression(C=1.0, max_iter=1000).fit(M[:, use], y)
+            coef = np.zeros(len(_INPUTS))
+            coef[use] = lr.coef_[0]
+            wrong = [i for i, n in enumerate(_INPUTS) if n in ("share", "margin") and use[i] and coef[i] < 0]
+            if not wrong:
+                return cls(coef, lr.intercept_[0], len(rows))
+            use[wrong[0]] = False
 
-    def predict(self, share: np.ndarray, margin: np.ndarray) -> np.ndarray:
-        """Calibrated probability for each agent row."""
-        M = np.nan_to_num(np.column_stack([share, margin]).astype(np.float64))
+    def predict(self, agents: pd.DataFrame) -> np.ndarray:
+        """Calibrated probability for each agent row of a ranked agent table (run_id, agent, share)."""
+        M = np.nan_to_num(inputs(agents)[list(self.names)].to_numpy(dtype=np.float64))
         return 1.0 / (1.0 + np.exp(-(M @ self.coef + self.intercept)))
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form."""
-        return {"inputs": list(_INPUTS), "coef": self.coef.tolist(), "intercept": self.intercept, "n_rows": self.n_rows}
+        return {"inputs": list(self.names), "coef": self.coef.tolist(), "intercept": self.intercept,
+                "n_rows": self.n_rows}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> PlattCalibration:
         """Inverse of :meth:`to_dict`."""
         try:
-            if list(d["inputs"]) != list(_INPUTS) or len(d["coef"]) != len(_INPUTS):
+            names = tuple(d["inputs"])
+            if names not in (_INPUTS, _OLD_INPUTS) or len(d["coef"]) != len(names):
                 raise FormatError(f"calibration inputs {d['inputs']} are not {list(_INPUTS)}")
-            return cls([float(c) for c in d["coef"]], float(d["intercept"]), int(d.get("n_rows", 0)))
+            return cls([float(c) for c in d["coef"]], float(d["intercept"]), int(d.get("n_rows", 0)), names)
         except (KeyError, TypeError, ValueError) as exc:
             raise FormatError(f"not a calibration: {exc}") from exc
 

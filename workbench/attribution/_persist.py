@@ -20,7 +20,9 @@ from ..exceptions import FormatError
 
 FORMAT = "workbench.BlameModel"
 VERSION = 1
-PRETRAINED = "blame_model_whowhen_v1.json"
+# v2 (portable role features; trained on Who&When Algorithm-Generated + Hand-Crafted + simulator runs)
+# replaces v1 (Algorithm-Generated only). The file format is unchanged: this code still reads a v1 file.
+PRETRAINED = "blame_model_whowhen_v2.json"
 
 
 class PersistMixin:
@@ -101,9 +103,10 @@ class PersistMixin:
     def pretrained(cls) -> Any:
         """The model that ships with workbench: portable features, fitted on public labelled runs.
 
-        Trained on the Who&When Algorithm-Generated subset (126 failed runs of real LLM multi-agent
-        systems, MIT licence); ``model.provenance_`` says what it was trained on and its measured
-        accuracy. Its ``prior`` parameter is ``"pretrained"``, so ``fit`` on your own labelled runs
+        Trained on every public labelled failed run we have: Who&When Algorithm-Generated (126
+        runs) and Hand-Crafted (58 runs), both MIT licence (ag2ai/Agents_Failure_Attribution), and
+        simulated runs of ``wb.sim.procurement``; ``model.provenance_`` says what it was trained on
+        and its measured accuracy. Its ``prior`` parameter is ``"pretrained"``, so ``fit`` on your own labelled runs
         refines it rather than starting over.
 
         Examples

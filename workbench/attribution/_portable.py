@@ -15,6 +15,8 @@ computed here in Python over each run's texts, after :func:`~._features.step_fea
   made-up-data words and the highest similarity with any earlier move.
 - **hand-off structure**: the order in which the agent first spoke, the move's place among the
   agent's own moves, the number of agents in the run.
+- **roles** (:mod:`._portable_roles`): whether the move's agent is addressed or delegates, brings
+  outside material, works next to tools; the turn after which the conversation goes in circles.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ import re
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+
+from ._portable_roles import ROLE_FEATURES, role_features
 
 PORTABLE_FEATURES: dict[str, str] = {
     "model_rank": "position among the run's agent (non-tool, non-human) moves",
@@ -49,6 +53,7 @@ PORTABLE_FEATURES: dict[str, str] = {
     "first_numbers": "the run's first agent move that states a number the task does not",
     "first_code": "the run's first agent move with code",
     "len_rank": "percentile of output length within the run",
+    **ROLE_FEATURES,
 }
 
 _WORDS = {
@@ -181,6 +186,7 @@ def _run_features(kind: np.ndarray, agent: np.ndarray, texts: list[str], task: s
         f["first_code"][first_code] = 1
     lengths = np.array([len(t) for t in texts], dtype=float)
     f["len_rank"] = pd.Series(lengths).rank(pct=True).to_numpy()
+    f.update(role_features(kind, agent, texts, is_agent, is_tool, f["max_sim_earlier"]))
     return f
 
 

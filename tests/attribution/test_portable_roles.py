@@ -1,0 +1,137 @@
+"""Portable role features: who is addressed, who delegates, who brings outside material, loops.
+
+On Who&When-format runs the test writes itself (a planner that hands off to a web worker by name,
+a coder next to a terminal) and through the public model API; plus the v1 model file still loads.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from _whowhen_fixture import write_runs
+
+import workbench as wb
+from workbench.attribution._blame_model import BlameModel
+from workbench.attribution._portable_roles import ROLE_FEATURES, role_features
+
+DATA = Path(__file__).parent / "data"
+_PAGES = ["Title: Ferry timetable 2024. Departures: 07:15 harbour, 08:40 island, 11:05 harbour, "
+          "fares adult 12.50, child 6.25, bicycles free; operator Bluewater Lines; updated March.",
+          "Search results: Harbour authority notice about winter schedule changes, storm cancellations, "
+          "pier renovation works and parking permits near terminal building.",
+          "Bluewater Lines news page: new catamaran vessel, onboard cafe menu, loyalty discounts "
+          "for residents, lost property office opening hours."]
+
+
+def _run() -> list[dict]:
+    return [
+        {"role": "human", "content": "When does the first ferry leave the harbour?"},
+        {"role": "Orchestrator (thought)", "content": "Plan: ask WebSurfer to find the timetable."},
+        {"role": "Orchestrator (-> WebSurfer)", "content": "Please search for the ferry timetable."},
+        {"role": "WebSurfer", "content": _PAGES[0]},
+        {"role": "Orchestrator (thought)", "content": "WebSurfer should check the departures again."},
+        {"role": "Orchestrator (-> WebSurfer)", "content": "Please search for the ferry timetable."},
+        {"role": "WebSurfer", "content": _PAGES[1]},
+        {"role": "Orchestrator (-> WebSurfer)", "content": "Please search for the ferry timetable."},
+        {"role": "WebSurfer", "content": _PAGES[2]},
+        {"role": "Orchestrator (thought)", "content": "The answer is 08:40."},
+    ]
+
+
+@pytest.fixture(scope="module")
+def ws(tmp_path_factory) -> wb.Workspace:
+    folder = tmp_path_factory.mktemp("roles") / "Hand-Crafted"
+    folder.mkdir()
+    (folder / "ferry.json").write_text(json.dumps({
+        "question": "When does the first ferry leave the harbour?", "history": _run(), "is_corrected": False,
+        "question_ID": "ferry", "mistake_agent": "WebSurfer", "mistake_step": "3",
+        "mistake_reason": "misread the timetable"}))
+    ws = wb.open()
+    ws.ingest(str(folder / "*.json"), progress=False)
+    return ws
+
+
+def test_roles_say_who_plans_and_who_is_told_what_to_do(ws) -> None:
+    X = BlameModel(features="portable").frame(ws)
+    assert set(ROLE_FEATURES) <= set(X.columns)
+    by = X[X["agent"].isin(["Orchestrator", "WebSurfer"])].groupby("agent")[list(ROLE_FEATURES)].mean()
+    # The orchestrator names and hands off to the web surfer; never the other way round.
+    assert by.loc["WebSurfer", "role_addressed"] > 0.5 and by.loc["Orchestrator", "role_addressed"] == 0
+    assert by.loc["Orchestrator", "role_delegates"] > 0.5 and by.loc["WebSurfer", "role_delegates"] == 0
+    # The web surfer brings the outside material (new words, long outputs).
+    assert by.loc["WebSurfer", "role_external"] == 1.0 and by.loc["WebSurfer", "role_len"] == 1.0
+    # Every value is relative to the run: ranks and shares stay in [0, 1].
+    for col in ("role_addressed", "role_delegates", "role_external", "role_len", "role_share_rank"):
+        assert X[col].dropna().between(0, 1).all()
+
+
+def test_loop_feature_marks_the_turn_after_which_the_run_repeats_itself() -> None:
+    texts = ["start the task", "a plan with several distinct words", "fetch alpha data now",
+             "same old reply", "same old reply", "same old reply", "same old reply"]
+    n = len(texts)
+    kind = np.array(["agent"] * n, dtype=object)
+    agent = np.array(["A", "B", "A", "B", "A", "B", "A"], dtype=object)
+    words = [set(t.split()) for t in texts]
+    sim = np.array([max((len(words[i] & words[j]) / len(words[i] | words[j]) for j in range(i)), default=0.0)
+                    for i in range(n)])
+    f = role_features(kind, agent, texts, np.ones(n, bool), np.zeros(n, bool), sim)
+    assert int(np.argmax(f["step_loop_after"])) == 3      # the first of the repeated turns
+    assert f["step_loop_after"][-1] < f["step_loop_after"][2]
+    # No agent: nothing to say, and no crash.
+    empty = role_features(np.array(["tool"], dtype=object), np.array([None], dtype=object), ["x"],
+                          np.zeros(1, bool), np.ones(1, bool), np.zeros(1))
+    assert all(np.isnan(v).all() for v in empty.values())
+
+
+def test_role_features_do_not_depend_on_agent_names(tmp_path) -> None:
+    write_runs(tmp_path, "alpha", 8, seed=3)
+    write_runs(tmp_path, "beta", 4, seed=4)
+    ws = wb.open()
+    ws.ingest(str(tmp_path / "*" / "*.json"), progress=False)
+    X = BlameModel(features="portable", detect=False).frame(ws)
+    # Renaming every agent changes no role feature: they describe behaviour, not names.
+    ws2 = wb.open()
+    for sub in ("Algorithm-Generated", "Hand-Crafted"):
+        (tmp_path / "renamed" / sub).mkdir(parents=True)
+        for p in (tmp_path / sub).glob("*.json"):
+            doc = p.read_text().replace("Expert", "Specialist").replace("WebSurfer", "Browser")
+            (tmp_path / "renamed" / sub / p.name).write_text(doc)
+    ws2.ingest(str(tmp_path / "renamed" / "*" / "*.json"), progress=False)
+    Y = BlameModel(features="portable", detect=False).frame(ws2)
+    cols = list(ROLE_FEATURES)
+    a = X.sort_values(["agent", "pos"]).groupby("run_id")[cols].sum().to_numpy()
+    b = Y.sort_values(["agent", "pos"]).groupby("run_id")[cols].sum().to_numpy()
+    assert np.allclose(np.sort(a, axis=0), np.sort(b, axis=0), equal_nan=True)
+
+
+def test_the_v1_model_file_still_loads_and_predicts(ws) -> None:
+    old = BlameModel.load(DATA / "blame_model_whowhen_v1.json")
+    assert old.features == "portable" and "role_addressed" not in old.feature_names_in_
+    pred = old.predict(ws)
+    assert len(pred) == 1 and pred["agent"].iat[0] in ("Orchestrator", "WebSurfer")
+    new = BlameModel.pretrained()
+    assert set(old.feature_names_in_) <= set(new.feature_names_in_) | set(new.unavailable_features_)
+
+
+def test_calibration_holds_out_whole_systems_when_trained_on_several(tmp_path) -> None:
+    write_runs(tmp_path, "alpha", 20, seed=5)
+    write_runs(tmp_path, "beta", 12, seed=6)
+    ws = wb.open()
+    ws.ingest(str(tmp_path / "*" / "*.json"), progress=False)
+    X = BlameModel(features="portable", detect=False).frame(ws)
+    assert set(X["system"]) == {"whowhen/Algorithm-Generated", "whowhen/Hand-Crafted"}
+    labels = ws.sql("SELECT run_id, agent, step_id FROM labels").df()
+    by_system = BlameModel(features="portable", detect=False).fit_frame(X, labels)
+    # One held-out score per run, each from a scorer fitted on the other system only.
+    assert by_system.calibration_.n_rows == 32
+    assert (by_system.calibration_.coef[:2] >= 0).all()       # more share or lead never lowers confidence
+    by_run = BlameModel(features="portable", detect=False, calibration_groups="run").fit_frame(X, labels)
+    assert by_run.calibration_.n_rows == 32
+    one = X[X["system"] == "whowhen/Algorithm-Generated"]
+    only = BlameModel(features="portable", detect=False, calibration_groups="system").fit_frame(one, labels)
+    assert only.calibration_ is None          # one system: nothing to hold out, so no calibration
+    with pytest.raises(ValueError, match="'calibration_groups' must be 'auto', 'run' or 'system'"):
+        BlameModel(calibration_groups="agent").fit_frame(X, labels)
