@@ -100,8 +100,8 @@ WITH p AS MATERIALIZED (
               THEN json_transform(logprobs, '[{{"logprob":"JSON","top_logprobs":"JSON"}}]') END AS toks
   FROM p
 ), lp AS (
-  -- per token: its chosen log-probability, and the numbers among its top log-probabilities
-  SELECT line, list_transform(toks, lambda t: least(_wbn_num(t.logprob), 0.0)) AS chosen,
+  -- per token: its chosen log-probability (least() skips a NULL, hence the CASE), and the numbers among its top log-probabilities
+  SELECT line, list_transform(toks, lambda t: CASE WHEN _wbn_num(t.logprob) IS NOT NULL THEN least(_wbn_num(t.logprob), 0.0) END) AS chosen,
          list_transform(toks, lambda t: CASE WHEN json_type(t.top_logprobs) = 'ARRAY' THEN list_filter(list_transform(
            json_transform(t.top_logprobs, '[{{"logprob":"JSON"}}]'), lambda u: _wbn_num(u.logprob)), lambda x: x IS NOT NULL)
            END) AS tops
