@@ -18,7 +18,8 @@ LOGPROBS = [{"token": "4", "logprob": -0.25, "top_logprobs": [{"token": "4", "lo
                                                               {"token": "5", "logprob": -1.75}]},
             {"token": "2", "logprob": -0.01, "top_logprobs": [{"token": "2", "logprob": -0.01}, "junk",
                                                               {"token": "3", "logprob": "x"}]},
-            {"token": "!", "logprob": True}, 7]
+            {"token": "!", "logprob": True}, 7, {"token": "?", "logprob": -0.5, "top_logprobs": "x"},
+            {"token": "-", "logprob": -0.5, "top_logprobs": {"logprob": -1}}]
 
 
 def step(n: int, **over: Any) -> dict:

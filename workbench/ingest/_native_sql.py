@@ -97,14 +97,14 @@ WITH p AS MATERIALIZED (
          CASE WHEN coalesce(record, 'step') = 'step' THEN _wbn_ns(started_at) END AS start_ns,
          CASE WHEN coalesce(record, 'step') = 'step' THEN _wbn_ns(ended_at) END AS end_ns,
          CASE WHEN coalesce(record, 'step') = 'step' AND logprobs IS NOT NULL AND (confidence IS NULL OR entropy IS NULL)
-              THEN json_transform(logprobs, '[{{"logprob":"JSON","top_logprobs":"JSON"}}]') END AS toks
+              THEN json_transform(logprobs, '[{{"logprob":"JSON","top_logprobs":[{{"logprob":"JSON"}}]}}]') END AS toks
   FROM p
 ), lp AS (
   -- per token: its chosen log-probability (least() skips a NULL, hence the CASE), and the numbers among its top log-probabilities
   SELECT line, list_transform(toks, lambda t: CASE WHEN _wbn_num(t.logprob) IS NOT NULL THEN least(_wbn_num(t.logprob), 0.0) END) AS chosen,
-         list_transform(toks, lambda t: CASE WHEN json_type(t.top_logprobs) = 'ARRAY' THEN list_filter(list_transform(
-           json_transform(t.top_logprobs, '[{{"logprob":"JSON"}}]'), lambda u: _wbn_num(u.logprob)), lambda x: x IS NOT NULL)
-           END) AS tops
+         -- (a top_logprobs that is not a list reads as NULL, an element that is not an object as a NULL logprob)
+         list_transform(toks, lambda t: list_filter(list_transform(t.top_logprobs, lambda u: _wbn_num(u.logprob)),
+                                                    lambda x: x IS NOT NULL)) AS tops
   FROM q WHERE toks IS NOT NULL
 ), lp2 AS (
   SELECT line, chosen,
