@@ -1,16 +1,22 @@
-"""Ingest benchmark: workbench vs a plain pandas path vs a bare DuckDB read, on the same OTLP files.
+"""Ingest benchmark: workbench vs a plain pandas path vs a bare DuckDB read, on the same files.
 
 Usage::
 
-    python bench/ingest.py                 # 100k and 1M spans, generated and SDK-written files
+    python bench/ingest.py                 # 100k and 1M spans/steps: OTLP generated + SDK-written, native, the demo
     python bench/ingest.py --sizes 100000  # just one size
-    python bench/ingest.py --huge          # adds 5M spans
+    python bench/ingest.py --huge          # adds 5M
     python bench/ingest.py --files sdk     # only the SDK-written file
+    python bench/ingest.py --files demo    # only the embedded demo (native JSONL, gzip)
 
-Two kinds of file: ``generated`` (written by this script in the Collector's encoding: hex ids,
+OTLP files, two kinds: ``generated`` (written by this script in the Collector's encoding: hex ids,
 integer enums, one trace per line) and ``sdk`` (spans recorded by the real ``opentelemetry-sdk`` in
 another multi-agent topology, encoded by its OTLP encoder and protobuf's JSON mapping: base64 ids,
 enum names, exception events; 512-span export requests per line, replicated with fresh trace ids).
+
+Native JSONL: ``native`` is the embedded demo (``data/demo.jsonl.gz``, simulator output: runs, steps with
+log-probabilities, edges, labels) replicated with fresh run ids up to the size in steps, uncompressed;
+``demo`` is the demo file itself (52,875 steps, gzip), once whatever the sizes. Their bare DuckDB read
+is ``read_json`` of the same file into one table with the native format's typed columns.
 
 Each method runs in its own process so peak RSS is its own. Prints a table: spans, method,
 seconds, spans/s, peak RSS, and the ratio of each baseline's time to the workbench's.
@@ -170,19 +176,57 @@ def write_otlp(path: Path, n_spans: int) -> None:
             fh.write(json.dumps(_trace(t), separators=(",", ":")) + "\n")
 
 
-# -- the three methods, each run in a child process ------------------------------------------------
+DEMO = Path(__file__).resolve().parents[1] / "data" / "demo.jsonl.gz"
+
+
+def write_native(path: Path, n_steps: int) -> None:
+    """The demo's records, replicated with fresh run ids until ``n_steps`` steps (whole runs)."""
+    import gzip
+
+    lines = gzip.decompress(DEMO.read_bytes()).splitlines()
+    per_run: list[list[bytes]] = []
+    for line in lines:
+        if b'"record":"run"' in line or not per_run:
+            per_run.append([])
+        per_run[-1].append(line)
+    written = 0
+    with path.open("wb") as fh:
+        copy = 0
+        while written < n_steps:
+            tag = b'"proc-s7-c%d-' % copy
+            for run in per_run:
+                n = sum(1 for x in run if b'"record":"step"' in x)
+                fh.write(b"\n".join(x.replace(b'"proc-s7-', tag) for x in run) + b"\n")
+                written += n
+                if written >= n_steps:
+                    break
+            copy += 1
+
+
+def write_demo(path: Path, n_steps: int) -> None:
+    """The demo file itself (gzip); ``n_steps`` is ignored."""
+    path.write_bytes(DEMO.read_bytes())
+
+
+# -- the methods, each run in a child process ------------------------------------------------
 def run_workbench(path: str, db: str) -> int:
     import workbench as wb
 
     with wb.open(db) as ws:
-        report = ws.ingest(path, format="otlp", progress=False)
+        report = ws.ingest(path, format="native" if _is_native(path) else "otlp", progress=False)
         return report.stored
+
+
+def _is_native(path: str) -> bool:
+    return "native" in Path(path).name or "demo" in Path(path).name
 
 
 def run_pandas(path: str, db: str) -> int:
     import duckdb
     import pandas as pd
 
+    if _is_native(path):
+        return _pandas_native(path, db)
     con = duckdb.connect(db)
     con.execute("CREATE TABLE spans AS SELECT * FROM (SELECT NULL::VARCHAR AS x) WHERE false")
     total = 0
@@ -219,10 +263,61 @@ def _pandas_insert(con, pd, spans: list, first: bool) -> int:  # noqa: ANN001
     return len(df)
 
 
+def _pandas_native(path: str, db: str) -> int:
+    import gzip
+
+    import duckdb
+    import pandas as pd
+
+    con = duckdb.connect(db)
+    steps, batch, first = 0, [], True
+    with (gzip.open(path, "rt") if path.endswith(".gz") else open(path)) as fh:
+        for line in fh:
+            batch.append(json.loads(line))
+            if len(batch) >= 50_000:
+                steps += _pandas_native_insert(con, pd, batch, first)
+                first, batch = False, []
+    if batch:
+        steps += _pandas_native_insert(con, pd, batch, first)
+    con.close()
+    return steps
+
+
+def _pandas_native_insert(con, pd, records: list, first: bool) -> int:  # noqa: ANN001
+    df = pd.DataFrame.from_records(records)
+    for col in ("input", "output", "logprobs", "attributes"):
+        if col in df:
+            df[col] = df[col].map(lambda v: None if v is None or v != v else json.dumps(v))
+    df = df.astype(str)
+    con.register("batch", df)
+    con.execute("CREATE TABLE records AS SELECT * FROM batch" if first else
+                "INSERT INTO records BY NAME SELECT * FROM batch")
+    con.unregister("batch")
+    return int((df["record"] == "step").sum()) if "record" in df else len(df)
+
+
+NATIVE_COLUMNS = {
+    **{k: "VARCHAR" for k in ("record", "run_id", "step_id", "parent_id", "agent", "kind", "name", "tool", "model",
+                              "started_at", "ended_at", "status", "error", "system", "task", "outcome",
+                              "outcome_detail", "src_step", "dst_step", "source", "detail")},
+    **{k: "DOUBLE" for k in ("latency_ms", "cost", "confidence", "entropy")},
+    **{k: "BIGINT" for k in ("tokens_in", "tokens_out", "seq")},
+    **{k: "JSON" for k in ("input", "output", "logprobs", "attributes")},
+}
+
+
 def run_duckdb(path: str, db: str) -> int:
     import duckdb
 
     con = duckdb.connect(db)
+    if _is_native(path):
+        # the native format's typed columns, every record type in one table
+        rel = con.read_json(path, format="newline_delimited", columns=NATIVE_COLUMNS)
+        rel.create_view("raw")
+        con.execute("CREATE TABLE records AS SELECT * FROM raw")
+        n = con.execute("SELECT count(*) FROM records WHERE coalesce(record, 'step') = 'step'").fetchall()[0][0]
+        con.close()
+        return int(n)
     # kind and status code as text: the Collector writes integers, the SDK's encoder enum names
     span_type = ("STRUCT(traceId VARCHAR, spanId VARCHAR, parentSpanId VARCHAR, name VARCHAR, kind VARCHAR, "
                  "startTimeUnixNano UBIGINT, endTimeUnixNano UBIGINT, "
@@ -249,7 +344,7 @@ def run_duckdb(path: str, db: str) -> int:
 
 
 METHODS = {"workbench": run_workbench, "pandas": run_pandas, "duckdb-bare": run_duckdb}
-WRITERS = {"generated": write_otlp, "sdk": write_sdk}
+WRITERS = {"generated": write_otlp, "sdk": write_sdk, "native": write_native, "demo": write_demo}
 
 
 def _child(method: str, path: str) -> None:
@@ -292,14 +387,17 @@ def main() -> None:
         return
     sizes = args.sizes + ([5_000_000] if args.huge else [])
     print(f"load average at start: {os.getloadavg()}")
-    head = ("spans", "file", "method", "stored", "seconds", "spans/s", "peak RSS MB", "time / workbench",
+    head = ("spans/steps", "file", "method", "stored", "seconds", "spans/s", "peak RSS MB", "time / workbench",
             "RSS / workbench", "load")
     print("| " + " | ".join(head) + " |")
     print("|" + "---|" * len(head), flush=True)
     with tempfile.TemporaryDirectory() as tmp:
         for size in sizes:
             for kind in args.files:
-                path = Path(tmp) / f"otlp_{kind}_{size}.jsonl"
+                if kind == "demo" and size != sizes[0]:
+                    continue  # one size only
+                name = {"native": f"native_{size}.jsonl", "demo": "demo.jsonl.gz"}.get(kind, f"otlp_{kind}_{size}.jsonl")
+                path = Path(tmp) / name
                 WRITERS[kind](path, size)
                 mb = path.stat().st_size / 2**20
                 results = {m: measure(m, path) for m in args.methods}
@@ -310,7 +408,8 @@ def main() -> None:
                 for method, res in results.items():
                     ratio = res["seconds"] / ours["seconds"] if ours else float("nan")
                     mem = res["peak_mb"] / ours["peak_mb"] if ours else float("nan")
-                    print(f"| {size:,} | {kind} {mb:,.0f} MB | {method} | {res['spans']:,} | {res['seconds']:.2f} | "
+                    shown = f"{res['spans']:,}" if kind == "demo" else f"{size:,}"
+                    print(f"| {shown} | {kind} {mb:,.0f} MB | {method} | {res['spans']:,} | {res['seconds']:.2f} | "
                           f"{res['spans'] / res['seconds']:,.0f} | {res['peak_mb']:,.0f} | {ratio:.2f}x | "
                           f"{mem:.2f}x | {load} |", flush=True)
                 path.unlink()

@@ -286,19 +286,24 @@ class Stage:
         self.source = source
         self.read = 0
         self._buf: dict[str, dict[str, list]] = {
-            t: {c: [] for c in cols} for t, cols in _TABLES.items()
+            t: {c: [] for c in [*cols, *(["_json"] if t in _JSON_COLUMNS else [])]} for t, cols in _TABLES.items()
         }
         self._n: dict[str, int] = dict.fromkeys(_TABLES, 0)
 
     # -- rows -------------------------------------------------------------------------------
-    def step(self, *, line: int, run_id: Any, step_id: Any, raw: Any = None, **fields: Any) -> bool:
+    def step(self, *, line: int, run_id: Any, step_id: Any, raw: Any = None, compact_json: bool = False,
+             **fields: Any) -> bool:
         """Stage one step; a record that fails validation is quarantined instead.
 
+        ``compact_json``: objects and arrays in ``input`` / ``output`` / ``attributes`` are stored as
+        DuckDB writes them (compact), as the native format's SQL reader stores them.
         Returns True when staged, False when quarantined.
         """
         self.read += 1
         try:
             row = self._step_row(line, run_id, step_id, fields)
+            if compact_json:
+                row["_json"] = _json_mask(fields, _STEP_JSON)
         except RecordError as exc:
             self._reject(line, str(exc), raw, run_id, step_id)
             return False
@@ -405,6 +410,8 @@ class Stage:
         row = {c: None for c in STAGE_RUN_COLUMNS}
         row.update(file=self.file, line=line, run_id=_text(run_id, "run_id"),
                    source=fields.pop("source", self.source))
+        if fields.pop("compact_json", False):
+            row["_json"] = _json_mask(fields, _RUN_JSON)
         for key, value in fields.items():
             if key not in STAGE_RUN_COLUMNS:
                 raise TypeError(f"unknown run field {key!r}")
@@ -448,8 +455,10 @@ class Stage:
     # -- buffering --------------------------------------------------------------------------
     def _append(self, table: str, row: dict[str, Any]) -> None:
         buf = self._buf[table]
-        for col in buf:
+        for col in _TABLES[table]:
             buf[col].append(row.get(col))
+        if table in _JSON_COLUMNS:
+            buf["_json"].append(row.get("_json", 0))
         self._n[table] += 1
         if self._n[table] >= self.flush_rows:
             self._flush_table(table)
@@ -460,10 +469,17 @@ class Stage:
         cols = _TABLES[table]
         buf = self._buf[table]
         arrow = pa.table({c: pa.array(buf[c], type=t) for c, t in cols.items()})
+        select = "*"
+        if table in _JSON_COLUMNS:
+            arrow = arrow.append_column("_json", pa.array(buf["_json"], pa.int8()))
+            # Flagged objects are rewritten as DuckDB writes JSON (see ``step``); bits are column positions.
+            select = "* EXCLUDE (_json) REPLACE (" + ", ".join(
+                f"CASE WHEN _json & {1 << i} <> 0 THEN json({c})::VARCHAR ELSE {c} END AS {c}"
+                for i, c in enumerate(_JSON_COLUMNS[table])) + ")"
         view = f"_stage_batch_{table}"
         self.con.register(view, arrow)
         try:
-            self.con.execute(f"INSERT INTO stage_{table} BY NAME SELECT * FROM {view}")
+            self.con.execute(f"INSERT INTO stage_{table} BY NAME SELECT {select} FROM {view}")
         finally:
             self.con.unregister(view)
         for col in buf:
@@ -474,6 +490,16 @@ class Stage:
         """Write every buffered row to the staging tables."""
         for table in _TABLES:
             self._flush_table(table)
+
+
+_STEP_JSON = ("input", "output", "attributes")
+_RUN_JSON = ("attributes",)
+_JSON_COLUMNS = {"steps": _STEP_JSON, "runs": _RUN_JSON}
+
+
+def _json_mask(fields: dict[str, Any], columns: tuple[str, ...]) -> int:
+    """Bit i set when ``fields[columns[i]]`` is an object or array (its text is then rewritten compactly)."""
+    return sum(1 << i for i, c in enumerate(columns) if isinstance(fields.get(c), (dict, list)))
 
 
 def _short_id(value: Any) -> str | None:

@@ -13,7 +13,7 @@ from tqdm.auto import tqdm
 
 from ..exceptions import FormatError, IngestError, WorkbenchError
 from ..store._connection import sql_statements
-from ..store._transaction import drop_temp_tables, temp_tables, transaction
+from ..store._transaction import drop_temp_tables, temp_tables, temp_views, transaction
 from ._base import Adapter, RecordsAdapter, Stage, create_stage_tables
 from ._jsonio import read_head
 from ._paths import display, expand_paths
@@ -183,7 +183,7 @@ def run_ingest(con: duckdb.DuckDBPyConnection, source: Any, fmt: str | None = No
     bar = tqdm(total=total_bytes or None, unit="B", unit_scale=True, desc="ingest", disable=not show)
     stage = Stage(con)
     current = "<records>"
-    before = temp_tables(con)
+    before = temp_tables(con) | temp_views(con)
     try:
         with transaction(con, "the ingest"):
             create_stage_tables(con)

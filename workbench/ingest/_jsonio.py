@@ -217,11 +217,14 @@ def jsonl_lines(path: Path, stage: Stage | None = None,
 
 
 def line_batches(path: Path, stage: Stage, batch_bytes: int,
-                 limit: int = MAX_LINE_BYTES) -> Iterator[list[tuple[int, bytes]]]:
-    """Lists of ``(line number, bytes)`` of about ``batch_bytes`` each (see :func:`jsonl_lines`)."""
+                 limit: int | None = None) -> Iterator[list[tuple[int, bytes]]]:
+    """Lists of ``(line number, bytes)`` of about ``batch_bytes`` each (see :func:`jsonl_lines`).
+
+    ``limit`` defaults to :data:`MAX_LINE_BYTES` as it is when called.
+    """
     batch: list[tuple[int, bytes]] = []
     size = 0
-    for n, line in jsonl_lines(path, stage, limit):
+    for n, line in jsonl_lines(path, stage, MAX_LINE_BYTES if limit is None else limit):
         batch.append((n, line))
         size += len(line)
         if size >= batch_bytes:

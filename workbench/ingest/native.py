@@ -28,6 +28,7 @@ import orjson
 
 from ._base import Adapter, RecordError, RecordsAdapter, Stage
 from ._jsonio import depth_error, jsonl_lines
+from ._native_sql import stage_native_sql
 from ._values import iso_to_ns, logprob_stats
 
 _STEP_PASS = ("parent_id", "agent", "kind", "name", "tool", "model", "latency_ms", "error", "input",
@@ -69,7 +70,7 @@ def stage_record(rec: Any, line: int, stage: Stage, raw: Any = None) -> None:
         stage.step(line=line, run_id=rec.get("run_id"), step_id=rec.get("step_id"),
                    raw=raw if raw is not None else rec, start_ns=start, end_ns=end,
                    status=_status(rec.get("status")), is_agent=kind_value == "agent",
-                   order_hint=rec.get("seq", line), **fields)
+                   order_hint=rec.get("seq", line), compact_json=True, **fields)
     elif kind == "run":
         if not isinstance(rec.get("run_id"), str) or not rec["run_id"]:
             stage.reject(line=line, reason="run record without a run id", raw=raw or rec)
@@ -77,7 +78,7 @@ def stage_record(rec: Any, line: int, stage: Stage, raw: Any = None) -> None:
         try:
             stage.run(run_id=rec["run_id"], line=line, system=rec.get("system"), task=rec.get("task"),
                       outcome=rec.get("outcome"), outcome_detail=rec.get("outcome_detail"),
-                      attributes=rec.get("attributes"))
+                      attributes=rec.get("attributes"), compact_json=True)
         except RecordError as exc:
             stage.reject(line=line, reason=str(exc), raw=raw or rec, run_id=rec.get("run_id"))
     elif kind in ("edge", "label"):
@@ -95,8 +96,26 @@ def stage_record(rec: Any, line: int, stage: Stage, raw: Any = None) -> None:
         stage.reject(line=line, reason=f"unknown record type {kind!r}", raw=raw or rec)
 
 
+def stage_line(line: bytes, n: int, stage: Stage) -> None:
+    """Stage one JSONL line (its bytes) read in Python."""
+    try:
+        rec = orjson.loads(line)
+    except orjson.JSONDecodeError as exc:
+        stage.reject(line=n, reason=f"broken JSON: {exc}", raw=line)
+        return
+    with stage.guard(n, line):
+        stage_record(rec, n, stage, raw=line)
+
+
 class NativeJsonl(Adapter):
-    """The workbench's own JSONL (what the simulator writes)."""
+    """The workbench's own JSONL (what the simulator writes).
+
+    Parameters
+    ----------
+    fast
+        Read through DuckDB's JSON functions (:mod:`._native_sql`), handing anything unusual back to
+        the Python reader; False reads every line in Python.
+    """
 
     name = "native"
     description = "workbench JSONL: one {'record': 'step'|'run'|'edge'|'label', ...} object per line"
@@ -112,15 +131,15 @@ class NativeJsonl(Adapter):
             or ("run_id" in rec and "step_id" in rec)
         )
 
+    def __init__(self, fast: bool = True) -> None:
+        self.fast = fast
+
     def stage(self, path: Path, stage: Stage) -> None:
+        if self.fast:
+            stage_native_sql(path, stage)
+            return
         for n, line in jsonl_lines(path, stage):
-            try:
-                rec = orjson.loads(line)
-            except orjson.JSONDecodeError as exc:
-                stage.reject(line=n, reason=f"broken JSON: {exc}", raw=line)
-                continue
-            with stage.guard(n, line):
-                stage_record(rec, n, stage, raw=line)
+            stage_line(line, n, stage)
 
 
 class NativeRecords(RecordsAdapter):

@@ -47,8 +47,17 @@ def temp_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
         "SELECT table_name FROM duckdb_tables() WHERE temporary").fetchall()}
 
 
+def temp_views(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """Names of the temporary views on ``con``."""
+    return {r[0] for r in con.execute(
+        "SELECT view_name FROM duckdb_views() WHERE temporary AND NOT internal").fetchall()}
+
+
 def drop_temp_tables(con: duckdb.DuckDBPyConnection, keep: set[str]) -> None:
-    """Drop every temporary table on ``con`` whose name is not in ``keep``."""
+    """Drop every temporary table and temporary view on ``con`` whose name is not in ``keep``."""
+    for name in sorted(temp_views(con) - keep):
+        quoted = name.replace('"', '""')  # a name DuckDB gave back, never a log value
+        con.execute(f'DROP VIEW IF EXISTS temp."{quoted}"')
     for name in sorted(temp_tables(con) - keep):
         quoted = name.replace('"', '""')  # a name DuckDB gave back, never a log value
         con.execute(f'DROP TABLE IF EXISTS temp."{quoted}"')

@@ -2,8 +2,10 @@
 -- into the store. Runs inside the ingest transaction, statement by statement, in this order.
 -- Every staged step ends either in steps (new, or already there: idempotence) or in quarantine.
 
--- Staged steps numbered in arrival order, so "the first of two duplicates" is well defined.
-CREATE OR REPLACE TEMP TABLE stage_n AS
+-- Staged steps numbered in arrival order, so "the first of two duplicates" is well defined. A view, not
+-- a copy: stage_steps is not changed from here on, so its row ids stay put, and a copy of every staged
+-- step (their text included) would double the memory the merge needs.
+CREATE OR REPLACE TEMP VIEW stage_n AS
 SELECT rowid AS rid, * FROM stage_steps;
 
 -- Steps rejected here, with the reason: duplicate ids within the input, end before start.
@@ -89,9 +91,10 @@ SELECT run_id FROM stage_steps WHERE run_id IS NOT NULL
 UNION SELECT run_id FROM stage_runs
 UNION SELECT run_id FROM stage_labels;
 
--- Steps not yet in the store (the rest are already there: ingesting twice adds nothing).
+-- Steps not yet in the store (the rest are already there: ingesting twice adds nothing). Keys only;
+-- the rest of each row is read from stage_n when it is inserted.
 CREATE OR REPLACE TEMP TABLE stage_new AS
-SELECT n.* FROM stage_n n
+SELECT n.rid, n.run_id, n.step_id, n.parent_id, n.agent FROM stage_n n
 WHERE n.rid NOT IN (SELECT rid FROM stage_bad)
   AND NOT EXISTS (SELECT 1 FROM steps s WHERE s.run_id = n.run_id AND s.step_id = n.step_id);
 
@@ -141,9 +144,10 @@ SELECT n.run_id, n.step_id, n.parent_id, NULL AS seq, r.depth, r.agent, n.agent 
        n.status, n.error, n.input, n.output, n.tokens_in, n.tokens_out, n.cost,
        n.confidence, n.entropy, n.attributes::JSON AS attributes, n.source, n.file, n.line,
        n.order_hint
-FROM stage_new n
-JOIN resolved r ON r.run_id = n.run_id AND r.step_id = n.step_id
-WHERE n.rid NOT IN (SELECT rid FROM stage_bad);
+FROM stage_new k
+JOIN stage_n n ON n.rid = k.rid
+JOIN resolved r ON r.run_id = k.run_id AND r.step_id = k.step_id
+WHERE k.rid NOT IN (SELECT rid FROM stage_bad);
 
 -- Older steps may gain an agent or depth from ancestors that arrived now (a trace split over files).
 UPDATE steps SET agent = r.agent, depth = r.depth

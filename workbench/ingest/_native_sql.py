@@ -1,0 +1,234 @@
+"""Native JSONL decoded, checked and mapped by DuckDB; the Python reader gets every line it cannot vouch for.
+
+The Python reader (:func:`workbench.ingest.native.stage_record`) defines what a native record means. This
+path gives the same rows for the lines it accepts, and hands every other line to that reader whole, so
+the quarantine is the same either way (``tests/ingest/test_native_fast.py`` checks both). A line goes to
+Python when it may be something the typed JSON reader reads leniently: not an object, a non-string where
+text belongs, a number in quotes, NaN or infinity, a trailing comma, an integer past 64 bits, a duplicate
+key, a timestamp that is not plain ISO-8601 or integer nanoseconds, an unknown enum value, a field near
+the size limit, a nesting that may pass the depth limit, or text that is not UTF-8. False alarms cost
+only speed.
+
+Objects and arrays in ``input`` / ``output`` / ``attributes`` are stored as DuckDB writes the parsed value
+(compact JSON); the Python reader writes native records' objects the same way (see ``Stage``), so a
+record reads the same whichever path took it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import orjson
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ._base import EDGE_KINDS, MAX_FIELD_BYTES, OUTCOMES, STEP_KINDS, Stage
+from ._jsonio import MAX_DEPTH, line_batches, may_be_deep
+
+_TEXT = ("record", "run_id", "step_id", "parent_id", "agent", "kind", "name", "tool", "model", "status", "error",
+         "system", "task", "outcome", "outcome_detail", "src_step", "dst_step", "source", "detail")
+_NUMBER = ("latency_ms", "cost", "confidence", "entropy")
+_INT = ("tokens_in", "tokens_out", "seq")
+_ANY = ("started_at", "ended_at")  # text (ISO-8601 or digits) or an integer: read as text, parsed below
+# Text, or an object / array kept as its compact JSON (read as VARCHAR, DuckDB writes an object as JSON)
+_JSON = ("input", "output", "logprobs", "attributes")
+
+_DOC = {**{k: "VARCHAR" for k in _TEXT + _ANY + _JSON}, **{k: "DOUBLE" for k in _NUMBER},
+        **{k: "BIGINT" for k in _INT}}
+
+# Lines the typed reader would read leniently or differently from orjson go to Python (see the module doc).
+_GUARD = "|".join((
+    r"^\s*[^\s{]",
+    '"(?:' + "|".join(_TEXT) + r')"\s*:\s*[^"\sn]',
+    r'"(?:input|output)"\s*:\s*[^"\sn{\[]', r'"attributes"\s*:\s*[^\sn{]', r'"logprobs"\s*:\s*[^\sn\[]',
+    '"(?:' + "|".join(_NUMBER + _INT) + r')"\s*:\s*[^-0-9\sn]',
+    '"(?:' + "|".join(_INT) + r')"\s*:\s*-?[0-9]+[.eE]',
+    '"(?:' + "|".join(_INT) + r')"\s*:\s*-?[0-9]{19}',
+    # an explicit null where absence means something else (record defaults to step, seq to the line)
+    r'"(?:record|seq)"\s*:\s*n',
+    r"[:,\[]\s*[-+]?(?i:nan|inf)", r",\s*[}\]]", r"[0-9]{20}", r"[0-9][eE][-+]?[0-9]{3}", r"\\u0000",
+))
+# ISO-8601 as the simulator and most loggers write it; anything else is parsed in Python.
+_ISO = r"[0-9]{4}-[0-9]{2}-[0-9]{2}T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]+)?(Z|[-+][0-9]{2}:[0-9]{2})?"
+
+
+def _q(text: str) -> str:
+    """A SQL string literal of one of this module's own constants (never of input data)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _in(values: tuple[str, ...]) -> str:
+    return ", ".join(_q(v) for v in values)
+
+
+_MACROS = rf"""
+CREATE OR REPLACE TEMP MACRO _wbn_zone(x) AS CASE WHEN right(x, 1) = 'Z' THEN 1 WHEN x[-6] IN ('+', '-') THEN 6 ELSE 0 END;
+CREATE OR REPLACE TEMP MACRO _wbn_ns(x) AS CASE
+  WHEN x IS NULL OR x = '' THEN NULL
+  WHEN regexp_full_match(x, '[0-9]+') THEN TRY_CAST(x AS BIGINT)
+  WHEN regexp_full_match(x, {_q(_ISO)}) AND x[1:4]::INT BETWEEN 1970 AND 2261 THEN
+    (epoch_us(TRY_CAST(x[1:10] || ' ' || x[12:19] AS TIMESTAMP)) // 1000000
+     - CASE WHEN _wbn_zone(x) = 6 THEN (CASE WHEN x[-6] = '-' THEN -1 ELSE 1 END) * (x[-5:-4]::INT * 3600 + x[-2:]::INT * 60)
+            ELSE 0 END) * 1000000000
+    + CASE WHEN x[20] = '.' THEN rpad(x[21:length(x) - _wbn_zone(x)], 9, '0')[1:9]::BIGINT ELSE 0 END
+END;
+-- ns is NULL while the text is not: Python says why (or parses a form this does not)
+CREATE OR REPLACE TEMP MACRO _wbn_bad_ns(x, ns) AS x IS NOT NULL AND x <> '' AND (ns IS NULL OR ns < 0);
+CREATE OR REPLACE TEMP MACRO _wbn_num(j) AS CASE WHEN json_type(j) IN ('DOUBLE', 'BIGINT', 'UBIGINT') THEN j::DOUBLE END;
+CREATE OR REPLACE TEMP MACRO _wbn_mean(l) AS CASE WHEN len(l) > 0 THEN list_sum(l) / len(l) END;
+"""
+
+
+def _sql() -> str:
+    doc = _q(orjson.dumps(_DOC).decode())
+    status = "CASE lower(status) WHEN 'ok' THEN 'ok' WHEN 'success' THEN 'ok' WHEN 'error' THEN 'error' " \
+             "WHEN 'failure' THEN 'error' WHEN 'unset' THEN 'unset' END"
+    big = MAX_FIELD_BYTES // 4
+    return f"""
+CREATE OR REPLACE TEMP TABLE _wbn_rows AS
+WITH p AS MATERIALIZED (
+  -- a line that is not JSON (try gives NULL) or repeats a key (orjson keeps the last, DuckDB the first) is not read here
+  SELECT line, unnest(d), keys, len(keys) = len(list_distinct(keys)) AS unique_keys FROM (
+    SELECT line, try(json_transform(json, {doc})) AS d, try(json_keys(json)) AS keys FROM _wbn_in
+    WHERE strlen(json) <= {big} AND NOT regexp_matches(json, {_q(_GUARD)}))
+), q AS (
+  SELECT *, CASE WHEN keys IS NOT NULL AND unique_keys THEN coalesce(record, 'step') END AS rec,
+         CASE WHEN coalesce(record, 'step') = 'step' THEN _wbn_ns(started_at) END AS start_ns,
+         CASE WHEN coalesce(record, 'step') = 'step' THEN _wbn_ns(ended_at) END AS end_ns,
+         CASE WHEN coalesce(record, 'step') = 'step' AND logprobs IS NOT NULL AND (confidence IS NULL OR entropy IS NULL)
+              THEN json_transform(logprobs, '[{{"logprob":"JSON","top_logprobs":[{{"logprob":"JSON"}}]}}]') END AS toks
+  FROM p
+), lp AS (
+  -- per token: its chosen log-probability (least() skips a NULL, hence the CASE), and the numbers among its top log-probabilities
+  SELECT line, list_transform(toks, lambda t: CASE WHEN _wbn_num(t.logprob) IS NOT NULL THEN least(_wbn_num(t.logprob), 0.0) END) AS chosen,
+         -- (a top_logprobs that is not a list reads as NULL, an element that is not an object as a NULL logprob)
+         list_transform(toks, lambda t: list_filter(list_transform(t.top_logprobs, lambda u: _wbn_num(u.logprob)),
+                                                    lambda x: x IS NOT NULL)) AS tops
+  FROM q WHERE toks IS NOT NULL
+), lp2 AS (
+  SELECT line, chosen,
+         list_transform(tops, lambda l: CASE WHEN len(l) > 0 THEN list_transform(l, lambda x: exp(x - list_max(l))) END) AS pss
+  FROM lp
+), stats AS (
+  -- the same arithmetic, in the same order, as workbench.ingest._values.logprob_stats
+  SELECT line, exp(_wbn_mean(list_filter(chosen, lambda x: x IS NOT NULL))) AS lp_conf,
+         _wbn_mean(list_filter(list_transform(pss, lambda ps: -list_sum(list_transform(
+           list_filter(ps, lambda p: p > 0), lambda p: (p / list_sum(ps)) * ln(p / list_sum(ps))))),
+           lambda x: x IS NOT NULL)) AS lp_ent
+  FROM lp2
+), r AS (
+  SELECT q.*, coalesce(confidence, lp_conf) AS conf, coalesce(entropy, lp_ent) AS ent FROM q LEFT JOIN stats USING (line)
+)
+SELECT line, rec, run_id, step_id, parent_id, agent, coalesce(kind, 'other') AS step_kind, kind,
+  coalesce(kind, 'other') = 'agent' AS is_agent, name, tool, model, start_ns, end_ns, latency_ms,
+  CASE WHEN status IS NULL THEN 'ok' ELSE {status} END AS step_status, error, input, output, tokens_in, tokens_out,
+  cost, conf AS confidence, ent AS entropy, nullif(attributes, '{{}}') AS attrs,
+  CASE WHEN seq IS NULL THEN line ELSE seq END AS order_hint, system, task, outcome, outcome_detail, src_step, dst_step,
+  coalesce(nullif(source, ''), 'ground_truth') AS label_source, detail,
+  coalesce(CASE rec
+    WHEN 'step' THEN run_id <> '' AND step_id <> '' AND coalesce(kind, 'other') IN ({_in(STEP_KINDS)})
+      AND (status IS NULL OR (regexp_full_match(status, '[A-Za-z]+') AND {status} IS NOT NULL))
+      AND NOT _wbn_bad_ns(started_at, start_ns) AND NOT _wbn_bad_ns(ended_at, end_ns)
+      AND (conf IS NULL OR conf BETWEEN 0 AND 1)
+    WHEN 'run' THEN run_id <> '' AND (outcome IS NULL OR outcome IN ({_in(OUTCOMES)}))
+    WHEN 'edge' THEN run_id <> '' AND src_step <> '' AND dst_step <> '' AND kind IN ({_in(EDGE_KINDS)})
+    WHEN 'label' THEN run_id <> '' AND (outcome IS NULL OR outcome IN ({_in(OUTCOMES)}))
+  END, false) AS fast
+FROM r"""
+
+
+_STEP_OUT = ("line", "run_id", "step_id", "parent_id", "agent", "is_agent", "step_kind AS kind", "name", "tool",
+             "model", "start_ns", "end_ns", "latency_ms", "step_status AS status", "error", "input", "output",
+             "tokens_in", "tokens_out", "cost", "confidence", "entropy", "attrs AS attributes", "order_hint")
+_BATCH_BYTES = 32 * 1024 * 1024
+_SQL_CACHE: dict[str, str] = {}
+
+
+def stage_native_sql(path: Path, stage: Stage) -> None:
+    """Stage a native JSONL file through DuckDB, reading in Python only the lines it hands back."""
+    from .native import stage_line  # the Python reader; imported here, it imports this module
+
+    con = stage.con
+    if not _SQL_CACHE:
+        _SQL_CACHE["rows"] = _sql()
+    con.execute(_MACROS)
+    params = {"file": stage.file, "source": stage.source}
+    for batch in line_batches(path, stage, _BATCH_BYTES):
+        texts = _table(batch, stage, stage_line)
+        if texts is None:
+            continue
+        con.register("_wbn_in", texts)
+        try:
+            con.execute(_SQL_CACHE["rows"])
+        finally:
+            con.unregister("_wbn_in")
+        stage.read += con.execute(
+            f"INSERT INTO stage_steps BY NAME SELECT {', '.join(_STEP_OUT)}, $file AS file, $source AS source "
+            "FROM _wbn_rows WHERE fast AND rec = 'step'", params).fetchall()[0][0]
+        con.execute("INSERT INTO stage_runs BY NAME SELECT $file AS file, line, run_id, $source AS source, system, "
+                    "task, outcome, outcome_detail, attrs AS attributes FROM _wbn_rows WHERE fast AND rec = 'run'", params)
+        con.execute("INSERT INTO stage_edges BY NAME SELECT run_id, src_step, dst_step, kind "
+                    "FROM _wbn_rows WHERE fast AND rec = 'edge'")
+        con.execute("INSERT INTO stage_labels BY NAME SELECT run_id, agent, step_id, kind, label_source AS source, "
+                    "outcome, detail FROM _wbn_rows WHERE fast AND rec = 'label'")
+        # Everything else, in file order, to the Python reader (it quarantines what is really bad).
+        handed = _slow_lines(con, texts)
+        for n, text in _pick(texts, handed):
+            stage_line(text.encode(), n, stage)
+    con.execute("DROP TABLE IF EXISTS _wbn_rows")
+
+
+def _slow_lines(con: duckdb.DuckDBPyConnection, texts: pa.Table) -> set[int]:
+    con.register("_wbn_lines", texts.select(["line"]))
+    try:
+        return {n for (n,) in con.execute(
+            "SELECT line FROM _wbn_lines ANTI JOIN (SELECT line FROM _wbn_rows WHERE fast) USING (line)").fetchall()}
+    finally:
+        con.unregister("_wbn_lines")
+
+
+def _pick(texts: pa.Table, lines: set[int]) -> list[tuple[int, str]]:
+    if not lines:
+        return []
+    numbers = texts.column("line")
+    mask = pc.is_in(numbers, value_set=pa.array(sorted(lines), pa.int64()))
+    chosen = texts.filter(mask)
+    return list(zip(chosen.column("line").to_pylist(), chosen.column("json").to_pylist(), strict=True))
+
+
+def _table(batch: list[tuple[int, bytes]], stage: Stage, slow) -> pa.Table | None:  # noqa: ANN001
+    """The lines as an Arrow table (line, json text); lines that are not UTF-8 or may nest too deep go to ``slow``."""
+    if not batch:
+        return None
+    numbers = pa.array([n for n, _ in batch], pa.int64())
+    data = pa.array([b for _, b in batch], pa.binary())
+    try:
+        text = data.cast(pa.string())
+    except pa.ArrowInvalid:
+        ok = [True] * len(batch)
+        for i, (n, b) in enumerate(batch):
+            try:
+                b.decode()
+            except UnicodeDecodeError:
+                slow(b, n, stage)
+                ok[i] = False
+        mask = pa.array(ok)
+        numbers, text = numbers.filter(mask), data.filter(mask).cast(pa.string())
+    # Nesting needs two brackets a level: a line with few brackets cannot pass the depth limit (counted
+    # in C); the rest are looked at closely, and a line that may be too deep is judged in Python.
+    many = pc.greater(pc.count_substring_regex(text, r"[\[\]{}]"), 2 * MAX_DEPTH).to_numpy(zero_copy_only=False)
+    if many.any():
+        keep = [True] * len(text)
+        for i in many.nonzero()[0]:
+            raw = text[int(i)].as_py().encode()
+            if may_be_deep(raw):
+                slow(raw, numbers[int(i)].as_py(), stage)
+                keep[int(i)] = False
+        mask = pa.array(keep)
+        numbers, text = numbers.filter(mask), text.filter(mask)
+    if not len(text):
+        return None
+    table = pa.table({"line": numbers, "json": text})
+    # Several record batches let DuckDB parse them on all threads.
+    return pa.Table.from_batches(table.to_batches(max_chunksize=2048))
