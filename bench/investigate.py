@@ -125,9 +125,9 @@ def end_to_end(checkouts: list[tuple[str, Path]], repeat: int) -> None:
     results: dict[tuple[str, str], list[dict]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         for r in range(repeat):
-            for label, checkout in checkouts:  # interleaved: each checkout sees the same machine load
-                cache = Path(tmp) / f"{label}-{r}"
-                for kind, argv, _ in kinds:
+            for kind, argv, _ in kinds:
+                for label, checkout in checkouts:  # interleaved: the checkouts' rows run close in time
+                    cache = Path(tmp) / f"{label}-{r}"
                     results.setdefault((label, kind), []).append(_command(checkout, cache, argv))
     print(f"\n### workbench investigate on the demo data ({os.cpu_count()} cores; load average 1/5/15 min "
           f"before / after each row; median of {repeat})\n")

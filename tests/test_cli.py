@@ -85,7 +85,8 @@ def test_investigate_without_replay_uses_the_pretrained_log_only_model(
 
 @pytest.mark.slow
 def test_investigate_on_the_demo_data_names_culprits(tmp_path: Path) -> None:
-    proc = _cli("investigate", "--limit", "5", "--quiet", env=dict(os.environ, COLUMNS="120"))
+    # --jobs 2: a worker process replays beside the detectors whatever the machine's load
+    proc = _cli("investigate", "--limit", "5", "--quiet", "--jobs", "2", env=dict(os.environ, COLUMNS="120"))
     assert proc.returncode == 0, proc.stderr
     text = proc.stdout
     assert text.startswith("analysing the demo data")

