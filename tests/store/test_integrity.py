@@ -48,6 +48,24 @@ def test_same_ids_other_content_is_a_conflict_naming_the_stored_record(tmp_path:
     assert (again.quarantined, again.added) == (2, 0) and ws.count("quarantine") == 2
 
 
+def test_json_text_is_compared_as_json_not_as_spacing(tmp_path: Path) -> None:
+    # Earlier releases stored native objects as '{"sku": "A-1"}'; this one stores '{"sku":"A-1"}'.
+    # Re-ingesting the same log into an older store must add nothing, and a real change still conflicts.
+    ws = wb.open()
+    spaced = _run("success", '{"price": 12.5, "sku": "A-1"}')
+    spaced[2]["input"], spaced[2]["attributes"] = '{"sku": "A-1"}', {"attempt": 1}
+    ws.ingest(_write(tmp_path / "spaced.jsonl", spaced))
+    same = _run("success", '{"price":12.5,"sku":"A-1"}')
+    same[2]["input"], same[2]["attributes"] = {"sku": "A-1"}, {"attempt": 1}
+    report = ws.ingest(_write(tmp_path / "compact.jsonl", same))
+    assert (report.read, report.stored, report.added, report.quarantined) == (2, 2, 0, 0)
+    changed = _run("success", '{"price":12.5,"sku":"A-1"}')
+    changed[2]["input"], changed[2]["attributes"] = {"sku": "A-2"}, {"attempt": 2}
+    report = ws.ingest(_write(tmp_path / "changed.jsonl", changed))
+    assert report.quarantined == 1
+    assert "differs in input, attributes" in ws.quarantine().iloc[0]["reason"]
+
+
 def test_conflicting_run_records_within_one_call(tmp_path: Path) -> None:
     recs = _run("success", "42") + [{"record": "run", "run_id": "r1", "outcome": "failure"}]
     ws = wb.open()

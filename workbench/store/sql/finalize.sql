@@ -28,7 +28,9 @@ FROM stage_n
 WHERE end_ns < start_ns AND rid NOT IN (SELECT rid FROM stage_bad);
 
 -- A step already in the store with other content is a conflict: quarantined, naming the stored step
--- and the columns that differ (the same content again is not: ingesting twice adds nothing).
+-- and the columns that differ (the same content again is not: ingesting twice adds nothing). JSON text
+-- is compared as JSON: earlier releases stored native objects with spaces after separators, and
+-- re-ingesting the same file into a store they built must still add nothing.
 INSERT INTO stage_bad
 SELECT rid, 'conflicts with the stored step ' || step_id || ' of run ' || run_id || ' (stored from '
             || coalesce(s_file, '?') || ' line ' || coalesce(s_line::VARCHAR, '?') || '): differs in '
@@ -46,14 +48,18 @@ FROM (
                CASE WHEN make_timestamp(n.end_ns // 1000) IS DISTINCT FROM s.ended_at THEN 'ended_at' END,
                CASE WHEN n.status IS DISTINCT FROM s.status THEN 'status' END,
                CASE WHEN n.error IS DISTINCT FROM s.error THEN 'error' END,
-               CASE WHEN n.input IS DISTINCT FROM s.input THEN 'input' END,
-               CASE WHEN n.output IS DISTINCT FROM s.output THEN 'output' END,
+               CASE WHEN n.input IS DISTINCT FROM s.input
+                     AND NOT CASE WHEN json_valid(n.input) AND json_valid(s.input)
+                                  THEN json(n.input) = json(s.input) ELSE false END THEN 'input' END,
+               CASE WHEN n.output IS DISTINCT FROM s.output
+                     AND NOT CASE WHEN json_valid(n.output) AND json_valid(s.output)
+                                  THEN json(n.output) = json(s.output) ELSE false END THEN 'output' END,
                CASE WHEN n.tokens_in IS DISTINCT FROM s.tokens_in THEN 'tokens_in' END,
                CASE WHEN n.tokens_out IS DISTINCT FROM s.tokens_out THEN 'tokens_out' END,
                CASE WHEN n.cost IS DISTINCT FROM s.cost THEN 'cost' END,
                CASE WHEN n.confidence IS DISTINCT FROM s.confidence THEN 'confidence' END,
                CASE WHEN n.entropy IS DISTINCT FROM s.entropy THEN 'entropy' END,
-               CASE WHEN n.attributes::JSON::VARCHAR IS DISTINCT FROM s.attributes::VARCHAR
+               CASE WHEN json(n.attributes::JSON::VARCHAR) IS DISTINCT FROM json(s.attributes::VARCHAR)
                     THEN 'attributes' END) AS differs
     FROM stage_n n JOIN steps s ON s.run_id = n.run_id AND s.step_id = n.step_id
     WHERE n.rid NOT IN (SELECT rid FROM stage_bad)
