@@ -79,6 +79,14 @@ def _run_notebook(lab, session, name: str):  # noqa: ANN001, ANN202
     return s
 
 
+def _wait_timeline_of(s, ex, run_id: str) -> None:  # noqa: ANN001
+    """Wait until the explorer's timeline is the chart of ``run_id`` (its title), not the previous run's."""
+    ex.locator(".wb-timeline svg").first.wait_for()
+    s.page.wait_for_function(
+        "([sel, rid]) => [...document.querySelectorAll(sel)].some(t => t.textContent === rid)",
+        arg=[f"{PANEL} .wb-incident-explorer .wb-timeline svg text", run_id], timeout=60_000)
+
+
 def test_01_investigate_incident(lab, session) -> None:  # noqa: ANN001
     s = _run_notebook(lab, session, "01_investigate_incident.ipynb")
     charts = _check_page(lab, s, minimum_charts=MIN_CHARTS["01_investigate_incident.ipynb"])
@@ -101,6 +109,7 @@ def test_01_investigate_incident(lab, session) -> None:  # noqa: ANN001
         ex.locator(".wb-run-list select").select_option(value=value)
         times.append(time.perf_counter() - t0 + wait_text_change(s, header, before))
         assert text(s, header) != before
+        _wait_timeline_of(s, ex, text(s, header).split()[0])
     _record(lab, "select_run_to_header_ms", [round(t * 1000) for t in times])
     # Clicking a move in the timeline chart reaches Python: the detail panel shows that step.
     detail = f"{PANEL} .wb-incident-explorer .wb-step-detail"
@@ -122,6 +131,8 @@ def test_01_investigate_incident(lab, session) -> None:  # noqa: ANN001
                              arg=[f"{PANEL} .wb-incident-explorer .wb-run-list select option", first], timeout=30_000)
     _record(lab, "next_page_to_list_ms", round(took * 1000))
     assert options.count() >= 5 and first not in [options.nth(i).get_attribute("value") for i in range(options.count())]
+    # The header names the run the new page opened on, and the timeline follows it (drawn last).
+    _wait_timeline_of(s, ex, text(s, header).split()[0])
     screenshot_el(ex, lab.shots / "01_explorer_page2.png")
     assert not s.console_errors, s.console_errors
     screenshot(s, lab.shots / "01_notebook.png")
