@@ -59,7 +59,7 @@ FROM (
                CASE WHEN n.cost IS DISTINCT FROM s.cost THEN 'cost' END,
                CASE WHEN n.confidence IS DISTINCT FROM s.confidence THEN 'confidence' END,
                CASE WHEN n.entropy IS DISTINCT FROM s.entropy THEN 'entropy' END,
-               CASE WHEN json(n.attributes::JSON::VARCHAR) IS DISTINCT FROM json(s.attributes::VARCHAR)
+               CASE WHEN json(n.attributes) IS DISTINCT FROM json(s.attributes::VARCHAR)
                     THEN 'attributes' END) AS differs
     FROM stage_n n JOIN steps s ON s.run_id = n.run_id AND s.step_id = n.step_id
     WHERE n.rid NOT IN (SELECT rid FROM stage_bad)
