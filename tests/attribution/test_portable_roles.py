@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from _whowhen_fixture import write_runs
 
@@ -86,12 +87,17 @@ def test_loop_feature_marks_the_turn_after_which_the_run_repeats_itself() -> Non
     assert all(np.isnan(v).all() for v in empty.values())
 
 
-def test_role_features_do_not_depend_on_agent_names(tmp_path) -> None:
-    write_runs(tmp_path, "alpha", 8, seed=3)
-    write_runs(tmp_path, "beta", 4, seed=4)
+def _two_systems(tmp_path: Path, alpha: tuple[int, int], beta: tuple[int, int]) -> tuple[wb.Workspace, pd.DataFrame]:
+    """Runs of both Who&When subsets, (runs, seed) each, in one store, and their portable feature frame."""
+    write_runs(tmp_path, "alpha", alpha[0], seed=alpha[1])
+    write_runs(tmp_path, "beta", beta[0], seed=beta[1])
     ws = wb.open()
     ws.ingest(str(tmp_path / "*" / "*.json"), progress=False)
-    X = BlameModel(features="portable", detect=False).frame(ws)
+    return ws, BlameModel(features="portable", detect=False).frame(ws)
+
+
+def test_role_features_do_not_depend_on_agent_names(tmp_path) -> None:
+    _, X = _two_systems(tmp_path, (8, 3), (4, 4))
     # Renaming every agent changes no role feature: they describe behaviour, not names.
     ws2 = wb.open()
     for sub in ("Algorithm-Generated", "Hand-Crafted"):
@@ -117,11 +123,7 @@ def test_the_v1_model_file_still_loads_and_predicts(ws) -> None:
 
 
 def test_calibration_holds_out_whole_systems_when_trained_on_several(tmp_path) -> None:
-    write_runs(tmp_path, "alpha", 20, seed=5)
-    write_runs(tmp_path, "beta", 12, seed=6)
-    ws = wb.open()
-    ws.ingest(str(tmp_path / "*" / "*.json"), progress=False)
-    X = BlameModel(features="portable", detect=False).frame(ws)
+    ws, X = _two_systems(tmp_path, (20, 5), (12, 6))
     assert set(X["system"]) == {"whowhen/Algorithm-Generated", "whowhen/Hand-Crafted"}
     labels = ws.sql("SELECT run_id, agent, step_id FROM labels").df()
     by_system = BlameModel(features="portable", detect=False).fit_frame(X, labels)
