@@ -2,16 +2,18 @@
 -- times in a row. Streaks of failing calls are retries (retries.sql), not loops.
 CREATE OR REPLACE TEMP TABLE det_loop_streaks AS
 WITH periods AS (SELECT unnest(range(1, $loop_max_period + 1)) AS p),
+-- the call p places back is the one numbered k - p (k counts the run's calls from 1): a hash join
+-- finds it, where a window would sort every call once per period
 matched AS (
-    SELECT c.run_id, c.k, p.p, c.status,
-           -- a call repeated after a failure is a retry (retries.sql), not a loop
-           c.sig = lag(c.sig, p.p) OVER w AND lag(c.status, p.p) OVER w IS DISTINCT FROM 'error' AS same
+    SELECT c.run_id, c.k, p.p, c.status
     FROM det_calls c CROSS JOIN periods p
-    WINDOW w AS (PARTITION BY c.run_id, p.p ORDER BY c.k)
+    JOIN det_calls b ON b.run_id = c.run_id AND b.k = c.k - p.p
+    -- a call repeated after a failure is a retry (retries.sql), not a loop
+    WHERE c.sig = b.sig AND b.status IS DISTINCT FROM 'error'
 ),
 islands AS (
     SELECT run_id, k, p, status, k - row_number() OVER (PARTITION BY run_id, p ORDER BY k) AS grp
-    FROM matched WHERE same
+    FROM matched
 )
 SELECT run_id, p, min(k) - p AS k_start, max(k) AS k_end, count(*) AS n,
        bool_and(status = 'error') AS all_failed

@@ -1,12 +1,14 @@
 -- Retries: the same call (agent, tool, arguments) made again right after it failed. More than
 -- $max_retries retries is a retry without end (critical); fewer are reported as warnings.
 INSERT INTO det_out
+-- the call before is the one numbered k - 1 (a hash join; a window would sort every call)
 WITH marked AS (
-    SELECT *, sig = lag(sig) OVER w AND lag(status) OVER w = 'error' AS is_retry
-    FROM det_calls WINDOW w AS (PARTITION BY run_id ORDER BY k)
+    SELECT c.* FROM det_calls c
+    JOIN det_calls b ON b.run_id = c.run_id AND b.k = c.k - 1
+    WHERE c.sig = b.sig AND b.status = 'error'
 ),
 islands AS (
-    SELECT *, k - row_number() OVER (PARTITION BY run_id ORDER BY k) AS grp FROM marked WHERE is_retry
+    SELECT *, k - row_number() OVER (PARTITION BY run_id ORDER BY k) AS grp FROM marked
 ),
 chains AS (
     SELECT run_id, grp, min(k) - 1 AS k_first, count(*) AS retries,
