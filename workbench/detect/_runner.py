@@ -149,6 +149,10 @@ def _run_chunked(con, families: list[str], params: dict[str, Any], show: bool,  
 
 def _drop_temp(con) -> None:  # noqa: ANN001
     # No working table outlives the call: they hold copies of step text (issue 7).
+    views = [n for (n,) in con.execute(
+        "SELECT view_name FROM duckdb_views() WHERE temporary AND starts_with(view_name, 'det_')").fetchall()]
+    for name in views:
+        con.execute(f'DROP VIEW IF EXISTS temp."{name}"')
     names = [n for (n,) in con.execute(
         "SELECT table_name FROM duckdb_tables() WHERE temporary AND starts_with(table_name, 'det_')").fetchall()]
     for name in names:

@@ -58,9 +58,11 @@ fields AS (
     FROM sides
 ),
 tokens AS (
-    SELECT run_id, step_id, agent, kind, t1, tref, field, json_valid(txt) AS structured,
-           unnest(regexp_extract_all(txt, '[A-Za-z]{1,12}[-_][0-9][A-Za-z0-9_-]*|[0-9]+(?:,[0-9]{3})*(?:\.[0-9]+)?')) AS token
-    FROM fields
+    -- the text is parsed once per step, not carried along with (and checked for) each of its tokens
+    SELECT run_id, step_id, agent, kind, t1, tref, field, structured, unnest(found) AS token
+    FROM (SELECT *, json_valid(txt) AS structured,
+                 regexp_extract_all(txt, '[A-Za-z]{1,12}[-_][0-9][A-Za-z0-9_-]*|[0-9]+(?:,[0-9]{3})*(?:\.[0-9]+)?') AS found
+          FROM fields)
 )
 -- a token starts with a letter exactly when it is an identifier (the pattern's first branch)
 SELECT run_id, step_id, agent, kind, t1, tref, field, token, num, ident, coalesce(ident, num::VARCHAR) AS v
@@ -73,7 +75,8 @@ SELECT DISTINCT run_id, v FROM det_sink_vals;
 
 -- All stated values: the sinks' own, and the tokens of every other output that are a sink's value
 -- or a number of the backend (a tool output: the ground products and sums are checked against).
-CREATE OR REPLACE TEMP TABLE det_vals AS
+-- `sunk`: the value reached a sink (what later tests ask, without joining det_sinks again).
+CREATE OR REPLACE TEMP TABLE det_out_vals AS
 WITH texts AS (
     SELECT s.run_id, s.step_id, s.agent, s.kind,
            coalesce(epoch_us(s.ended_at)::DOUBLE, s.seq + 0.5) AS t1,
@@ -85,9 +88,11 @@ WITH texts AS (
     WHERE s.rowid BETWEEN $row_lo AND $row_hi AND s.output IS NOT NULL
 ),
 tokens AS (
-    SELECT run_id, step_id, agent, kind, t1, tref, field, json_valid(txt) AS structured,
-           unnest(regexp_extract_all(txt, '[A-Za-z]{1,12}[-_][0-9][A-Za-z0-9_-]*|[0-9]+(?:,[0-9]{3})*(?:\.[0-9]+)?')) AS token
-    FROM texts
+    -- the text is parsed once per step, not carried along with (and checked for) each of its tokens
+    SELECT run_id, step_id, agent, kind, t1, tref, field, structured, unnest(found) AS token
+    FROM (SELECT *, json_valid(txt) AS structured,
+                 regexp_extract_all(txt, '[A-Za-z]{1,12}[-_][0-9][A-Za-z0-9_-]*|[0-9]+(?:,[0-9]{3})*(?:\.[0-9]+)?') AS found
+          FROM texts)
 ),
 vals AS (
     SELECT run_id, step_id, agent, kind, t1, tref, field, token, num, ident, coalesce(ident, num::VARCHAR) AS v
@@ -95,11 +100,15 @@ vals AS (
                  CASE WHEN ascii(token) >= 65 THEN upper(token) END AS ident FROM tokens)
     WHERE ident IS NOT NULL OR structured OR num >= $silent_min_value OR token LIKE '%.%'
 )
-SELECT * FROM det_sink_vals
+SELECT * FROM (SELECT v.*, EXISTS (SELECT 1 FROM det_sinks k WHERE k.run_id = v.run_id AND k.v = v.v) AS sunk
+               FROM vals v)
+WHERE sunk OR (kind = 'tool' AND num IS NOT NULL);
+
+-- a view, not a copy: the sinks' rows are not written twice
+CREATE OR REPLACE TEMP VIEW det_vals AS
+SELECT *, true AS sunk FROM det_sink_vals
 UNION ALL
-SELECT v.* FROM vals v
-WHERE (v.kind = 'tool' AND v.num IS NOT NULL)
-   OR EXISTS (SELECT 1 FROM det_sinks k WHERE k.run_id = v.run_id AND k.v = v.v);
+SELECT * FROM det_out_vals;
 
 CREATE OR REPLACE TEMP TABLE det_task_vals AS
 SELECT DISTINCT run_id, num, ident, coalesce(ident, num::VARCHAR) AS v
@@ -111,8 +120,8 @@ FROM (SELECT run_id, try_cast(replace(token, ',', '') AS DOUBLE) AS num,
 -- When each value was first stated by any output (and by which step): what a later step could see.
 CREATE OR REPLACE TEMP TABLE det_first_out AS
 SELECT v.run_id, v.v, min(v.t1) AS t1, arg_min(v.step_id, v.t1) AS step_id
-FROM det_vals v SEMI JOIN det_sinks k ON k.run_id = v.run_id AND k.v = v.v
-WHERE v.field = 'output'
+FROM det_vals v
+WHERE v.field = 'output' AND v.sunk
 GROUP BY v.run_id, v.v;
 
 -- Values a move (an LLM call, a hand-off, a human turn) states that it could not have seen and
@@ -122,10 +131,9 @@ GROUP BY v.run_id, v.v;
 CREATE OR REPLACE TEMP TABLE det_intro_direct AS
 -- the cheap tests first, materialised: the planner may otherwise run the per-row regex below first
 WITH cand AS MATERIALIZED (
-    SELECT c.* FROM det_vals c
-    SEMI JOIN det_sinks k ON k.run_id = c.run_id AND k.v = c.v
+    SELECT c.* EXCLUDE (sunk) FROM det_vals c
     LEFT JOIN det_first_out f ON f.run_id = c.run_id AND f.v = c.v
-    WHERE c.field = 'output' AND c.kind NOT IN ('tool', 'agent', 'chain', 'system')
+    WHERE c.sunk AND c.field = 'output' AND c.kind NOT IN ('tool', 'agent', 'chain', 'system')
       AND NOT (f.t1 <= c.tref AND f.step_id <> c.step_id)
       AND NOT EXISTS (SELECT 1 FROM det_task_vals a WHERE a.run_id = c.run_id AND a.v = c.v)
 )
