@@ -37,7 +37,7 @@ DETECTORS = tuple(FAMILIES)
 # chunk's statements reading only its rows of `steps`, so memory stays bounded by the chunk and the
 # work linear in the size of the store. Drift compares periods, so it reads the whole history.
 WHOLE_STORE = ("drift",)
-CHUNK_STEPS = 400_000
+CHUNK_STEPS = 1_000_000
 # Connections running chunks side by side (at most DuckDB's thread count).
 WORKERS = 4
 # Finding names a family writes (breach writes three kinds).

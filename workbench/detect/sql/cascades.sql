@@ -22,10 +22,12 @@ GROUP BY run_id, seed
 HAVING bool_or((kind = 'tool' AND field = 'input') OR is_answer)
 UNION
 SELECT DISTINCT s.run_id, s.step_id, 'failed step consumed by ' || d.agent
-FROM det_steps s
+FROM steps s
 JOIN det_edges e ON e.run_id = s.run_id AND e.src_step = s.step_id AND e.kind = 'consumes'
-JOIN det_steps d ON d.run_id = e.run_id AND d.step_id = e.dst_step
-WHERE s.status = 'error' AND d.agent IS DISTINCT FROM s.agent;
+JOIN steps d ON d.run_id = e.run_id AND d.step_id = e.dst_step
+-- det_edges holds the runs in scope; their steps lie in the chunk's rowid range
+WHERE s.status = 'error' AND d.agent IS DISTINCT FROM s.agent
+  AND s.rowid BETWEEN $row_lo AND $row_hi AND d.rowid BETWEEN $row_lo AND $row_hi;
 
 CREATE OR REPLACE TEMP TABLE det_downstream AS
 WITH RECURSIVE flow(run_id, seed, step_id, hops) AS (
@@ -42,13 +44,13 @@ SELECT f.run_id, f.seed, f.step_id FROM det_value_flow f SEMI JOIN det_seeds s O
 CREATE OR REPLACE TEMP TABLE det_cascade AS
 SELECT d.run_id, d.seed, d.step_id, s.agent
 FROM (SELECT DISTINCT run_id, seed, step_id FROM det_downstream) d
-JOIN det_steps s ON s.run_id = d.run_id AND s.step_id = d.step_id;
+JOIN steps s ON s.run_id = d.run_id AND s.step_id = d.step_id AND s.rowid BETWEEN $row_lo AND $row_hi;
 
 CREATE OR REPLACE TEMP TABLE det_cascade_origins AS
 SELECT c.run_id, c.seed, o.agent, min(sd.why) AS why, count(DISTINCT c.step_id) AS n,
        list(DISTINCT c.step_id ORDER BY c.step_id) AS downstream, list(DISTINCT c.agent ORDER BY c.agent) AS agents
 FROM det_cascade c
-JOIN det_steps o ON o.run_id = c.run_id AND o.step_id = c.seed
+JOIN steps o ON o.run_id = c.run_id AND o.step_id = c.seed AND o.rowid BETWEEN $row_lo AND $row_hi
 JOIN det_seeds sd ON sd.run_id = c.run_id AND sd.step_id = c.seed
 GROUP BY c.run_id, c.seed, o.agent
 HAVING count(DISTINCT c.agent) FILTER (WHERE c.agent IS DISTINCT FROM o.agent) > 0;

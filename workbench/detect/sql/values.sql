@@ -1,26 +1,19 @@
 -- Values (numbers, identifiers, key: "value" pairs) stated by the runs in scope: the ground the
 -- groundedness (silent failure) and cascade checks stand on. Deterministic text matching only.
 
--- The steps in scope with the time each one could see the others: a leaf move (LLM call, tool
--- call, hand-off) sees what ended before it started; a composite span (agent, chain, system)
--- reports at its end what its children produced. Without timestamps, the order of the log.
--- No text here: copying every step's input and output costs more than reading them again from
--- `steps` where a statement needs them (the chunk's rowid range keeps those scans narrow).
-CREATE OR REPLACE TEMP TABLE det_steps AS
-SELECT run_id, step_id, agent, kind, status, output IS NOT NULL AS has_output,
-       coalesce(epoch_us(started_at)::DOUBLE, seq::DOUBLE) AS t0,
-       coalesce(epoch_us(ended_at)::DOUBLE, seq + 0.5) AS t1,
-       CASE WHEN kind IN ('agent', 'chain', 'system') THEN coalesce(epoch_us(ended_at)::DOUBLE, seq + 0.5)
-            ELSE coalesce(epoch_us(started_at)::DOUBLE, seq::DOUBLE) END AS tref
-FROM steps SEMI JOIN det_scope USING (run_id)
--- the chunk's rows lie in this range: the scan skips every other row group
-WHERE steps.rowid BETWEEN $row_lo AND $row_hi;
+-- The time each step could see the others (t1, tref below): a leaf move (LLM call, tool call,
+-- hand-off) sees what ended before it started; a composite span (agent, chain, system) reports at
+-- its end what its children produced. Without timestamps, the order of the log. Worked out where
+-- a statement reads `steps` (the chunk's rowid range keeps those scans narrow): a working table of
+-- every step would cost more to write than the scans it saves.
 
 -- The final answer of each run: the output of the non-tool step that ends last.
 CREATE OR REPLACE TEMP TABLE det_answer AS
-SELECT run_id, arg_max(step_id, [t1, t0]) AS step_id
-FROM det_steps
-WHERE has_output AND kind <> 'tool'
+SELECT run_id, arg_max(step_id, [coalesce(epoch_us(ended_at)::DOUBLE, seq + 0.5),
+                                 coalesce(epoch_us(started_at)::DOUBLE, seq::DOUBLE)]) AS step_id
+FROM steps SEMI JOIN det_scope USING (run_id)
+-- the chunk's rows lie in this range: the scan skips every other row group
+WHERE output IS NOT NULL AND kind <> 'tool' AND steps.rowid BETWEEN $row_lo AND $row_hi
 GROUP BY run_id;
 
 -- Numbers and identifiers in every output, in tool calls' arguments (what reached the backend) and
@@ -209,8 +202,12 @@ WHERE u.ident IS NOT NULL OR NOT EXISTS (
 -- status) another value and never this one, and this value is one the backend uses for that key.
 CREATE OR REPLACE TEMP TABLE det_pairs AS
 WITH texts AS (
-    SELECT s.run_id, s.step_id, s.agent, s.kind, d.t1, d.tref, s.output AS txt
-    FROM steps s JOIN det_steps d ON d.run_id = s.run_id AND d.step_id = s.step_id
+    SELECT s.run_id, s.step_id, s.agent, s.kind,
+           coalesce(epoch_us(s.ended_at)::DOUBLE, s.seq + 0.5) AS t1,
+           CASE WHEN s.kind IN ('agent', 'chain', 'system') THEN coalesce(epoch_us(s.ended_at)::DOUBLE, s.seq + 0.5)
+                ELSE coalesce(epoch_us(s.started_at)::DOUBLE, s.seq::DOUBLE) END AS tref,
+           s.output AS txt
+    FROM steps s SEMI JOIN det_scope USING (run_id)
     WHERE s.rowid BETWEEN $row_lo AND $row_hi AND s.output LIKE '%":%"%'
 )
 SELECT run_id, step_id, agent, kind, t1, tref, lower(p.k) AS k, p.v AS v
@@ -257,8 +254,8 @@ SELECT run_id, token, ident, why, origin_step, origin_agent, origin_t FROM (
            o.step_id AS origin_step, o.agent AS origin_agent, o.tref AS origin_t,
            row_number() OVER (PARTITION BY n.run_id, n.v ORDER BY o.t1, o.tref, o.step_id, o.token) AS k
     FROM det_nearmiss n
-    JOIN (SELECT t.run_id, t.step_id, t.output, d.t1 FROM steps t
-          JOIN det_steps d ON d.run_id = t.run_id AND d.step_id = t.step_id
+    JOIN (SELECT t.run_id, t.step_id, t.output, coalesce(epoch_us(t.ended_at)::DOUBLE, t.seq + 0.5) AS t1
+          FROM steps t SEMI JOIN det_scope USING (run_id)
           WHERE t.rowid BETWEEN $row_lo AND $row_hi AND t.kind = 'tool') t
       ON t.run_id = n.run_id AND contains(t.output, n.v)
     JOIN det_vals listed ON listed.run_id = t.run_id AND listed.step_id = t.step_id AND listed.field = 'output'
