@@ -57,14 +57,17 @@ tokens AS (
                  regexp_extract_all(txt, '[A-Za-z]{1,12}[-_][0-9][A-Za-z0-9_-]*|[0-9]+(?:,[0-9]{3})*(?:\.[0-9]+)?') AS found
           FROM fields)
 )
--- a token starts with a letter exactly when it is an identifier (the pattern's first branch)
+-- a token starts with a letter exactly when it is an identifier (the pattern's first branch), so
+-- only the others are read as numbers
 SELECT run_id, step_id, agent, kind, t1, tref, field, token, num, ident, coalesce(ident, num::VARCHAR) AS v
-FROM (SELECT *, try_cast(replace(token, ',', '') AS DOUBLE) AS num,
+FROM (SELECT *, CASE WHEN ascii(token) < 65 THEN try_cast(replace(token, ',', '') AS DOUBLE) END AS num,
              CASE WHEN ascii(token) >= 65 THEN upper(token) END AS ident FROM tokens)
-WHERE ident IS NOT NULL OR structured OR num >= $silent_min_value OR token LIKE '%.%';
+WHERE ascii(token) >= 65 OR structured OR contains(token, '.') OR num >= $silent_min_value;
 
+-- by number or identifier (v is one of them, written out): a join on a double or a short string
+-- costs less than formatting every other token's number first
 CREATE OR REPLACE TEMP TABLE det_sinks AS
-SELECT DISTINCT run_id, v FROM det_sink_vals;
+SELECT DISTINCT run_id, num, ident FROM det_sink_vals;
 
 -- All stated values: the sinks' own, and the tokens of every other output that are a sink's value
 -- or a number of the backend (a tool output: the ground products and sums are checked against).
@@ -88,13 +91,16 @@ tokens AS (
           FROM texts)
 ),
 vals AS (
-    SELECT run_id, step_id, agent, kind, t1, tref, field, token, num, ident, coalesce(ident, num::VARCHAR) AS v
-    FROM (SELECT *, try_cast(replace(token, ',', '') AS DOUBLE) AS num,
+    SELECT run_id, step_id, agent, kind, t1, tref, field, token, num, ident
+    FROM (SELECT *, CASE WHEN ascii(token) < 65 THEN try_cast(replace(token, ',', '') AS DOUBLE) END AS num,
                  CASE WHEN ascii(token) >= 65 THEN upper(token) END AS ident FROM tokens)
-    WHERE ident IS NOT NULL OR structured OR num >= $silent_min_value OR token LIKE '%.%'
+    WHERE ascii(token) >= 65 OR structured OR contains(token, '.') OR num >= $silent_min_value
 )
-SELECT * FROM (SELECT v.*, EXISTS (SELECT 1 FROM det_sinks k WHERE k.run_id = v.run_id AND k.v = v.v) AS sunk
-               FROM vals v)
+SELECT run_id, step_id, agent, kind, t1, tref, field, token, num, ident, coalesce(ident, num::VARCHAR) AS v, sunk
+FROM (
+    SELECT v.*, (EXISTS (SELECT 1 FROM det_sinks k WHERE k.run_id = v.run_id AND k.ident = v.ident)
+                 OR EXISTS (SELECT 1 FROM det_sinks k WHERE k.run_id = v.run_id AND k.num = v.num)) AS sunk
+    FROM vals v)
 WHERE sunk OR (kind = 'tool' AND num IS NOT NULL);
 
 -- a view, not a copy: the sinks' rows are not written twice
