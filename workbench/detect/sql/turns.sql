@@ -1,28 +1,31 @@
 -- Agent turns: the run's steps in order, collapsed to one row per stretch of the same agent, with
 -- the successful tool calls made in the turn (its progress). Shared by ping-pong and hand-offs.
--- One sort of the steps (lag and lead share it); the turns are numbered among their first steps
--- only, and each successful tool call finds its turn by an as-of join on seq.
+-- One sort of the steps: lag and lead find the turns' first steps, and a running count of
+-- successful tool calls gives each turn its progress as a difference between the turn's first
+-- step and the next turn's (or the run's last step). seq is unique within a run.
 CREATE OR REPLACE TEMP TABLE det_turns AS
 WITH ordered AS (
-    SELECT run_id, step_id, seq, agent, kind, status, lag(agent) OVER w AS before, lead(agent) OVER w AS after
+    SELECT run_id, step_id, seq, agent, lag(agent) OVER w AS before, lead(agent) OVER w AS after,
+           (kind = 'tool' AND status = 'ok')::INTEGER AS ok,
+           sum((kind = 'tool' AND status = 'ok')::INTEGER) OVER w AS ok_through
     FROM steps SEMI JOIN det_scope USING (run_id)
     WHERE agent IS NOT NULL AND kind <> 'system' AND steps.rowid BETWEEN $row_lo AND $row_hi
-    WINDOW w AS (PARTITION BY run_id ORDER BY seq)
+    WINDOW w AS (PARTITION BY run_id ORDER BY seq ROWS UNBOUNDED PRECEDING)
 ),
-starts AS (
-    -- prev_agent of the run's first turn is its own agent when the turn has more than one step:
-    -- what the hand-off count has always been based on (it counts that turn as one)
-    SELECT run_id, step_id, seq, agent,
+-- the turns' first steps, and each run's last step (where the last turn's count ends)
+marks AS (
+    SELECT run_id, step_id, seq, agent, before IS NULL OR before <> agent AS is_start,
+           -- prev_agent of the run's first turn is its own agent when the turn has more than one
+           -- step: what the hand-off count has always been based on (it counts that turn as one)
            CASE WHEN before IS NOT NULL THEN before WHEN after = agent THEN agent END AS prev_agent,
-           row_number() OVER (PARTITION BY run_id ORDER BY seq) AS t
+           ok_through - ok AS ok_before, ok_through
     FROM ordered
-    WHERE before IS NULL OR before <> agent
-),
-progress AS (
-    SELECT s.run_id, s.t, count(*) AS n
-    FROM (SELECT run_id, seq FROM ordered WHERE kind = 'tool' AND status = 'ok') o
-    ASOF JOIN starts s ON s.run_id = o.run_id AND s.seq <= o.seq
-    GROUP BY s.run_id, s.t
+    WHERE before IS NULL OR before <> agent OR after IS NULL
 )
-SELECT s.run_id, s.t, s.step_id, s.seq, s.agent, s.prev_agent, coalesce(p.n, 0) AS tool_ok
-FROM starts s LEFT JOIN progress p ON p.run_id = s.run_id AND p.t = s.t;
+SELECT run_id, t, step_id, seq, agent, prev_agent, tool_ok FROM (
+    SELECT run_id, is_start, row_number() OVER v AS t, step_id, seq, agent, prev_agent,
+           (CASE WHEN lead(is_start) OVER v THEN lead(ok_before) OVER v
+                ELSE coalesce(lead(ok_through) OVER v, ok_through) END - ok_before)::BIGINT AS tool_ok
+    FROM marks
+    WINDOW v AS (PARTITION BY run_id ORDER BY seq))
+WHERE is_start;
