@@ -215,6 +215,8 @@ def test_no_working_table_outlives_the_call() -> None:
     assert not detect(ws).empty
     names = ws.sql("SELECT table_name FROM duckdb_tables() WHERE temporary").fetchall()
     assert len(names) == before, names
+    views = ws.sql("SELECT view_name FROM duckdb_views() WHERE temporary AND starts_with(view_name, 'det_')").fetchall()
+    assert views == [], views
 
 
 def test_chunks_on_parallel_connections_give_every_finding_and_leave_threads_as_they_were(monkeypatch) -> None:
@@ -230,3 +232,14 @@ def test_chunks_on_parallel_connections_give_every_finding_and_leave_threads_as_
     assert len(whole) > 0
     assert chunked[cols].sort_values(cols).values.tolist() == whole[cols].sort_values(cols).values.tolist()
     assert ws.sql("SELECT current_setting('threads')").fetchall()[0][0] == 2
+
+
+def test_chunks_are_as_few_as_memory_allows_and_shared_evenly_by_the_workers() -> None:
+    runner = importlib.import_module("workbench.detect._runner")
+    assert runner._chunk_size(10_000, 2) == 10_000  # small: one chunk, no second plan
+    for total, workers in [(1_000_000, 2), (10_000_000, 2), (12_000_000, 4), (9_999_999, 3)]:
+        size = runner._chunk_size(total, workers)
+        chunks = -(-total // size)
+        assert size <= runner.CHUNK_STEPS
+        assert chunks % workers == 0, (total, workers, size)
+        assert chunks <= workers * -(-total // (workers * runner.CHUNK_STEPS)), (total, workers, size)

@@ -37,7 +37,12 @@ DETECTORS = tuple(FAMILIES)
 # chunk's statements reading only its rows of `steps`, so memory stays bounded by the chunk and the
 # work linear in the size of the store. Drift compares periods, so it reads the whole history.
 WHOLE_STORE = ("drift",)
-CHUNK_STEPS = 1_000_000
+# Largest chunk (memory). Each chunk costs ~0.4 CPU s of planning whatever its size, so a store is
+# cut into as few chunks as this allows, a multiple of the workers so that each gets an equal share;
+# stores under PARALLEL_FROM steps are one chunk (planning the statements twice costs more than a
+# second core saves).
+CHUNK_STEPS = 2_500_000
+PARALLEL_FROM = 250_000
 # Connections running chunks side by side (at most DuckDB's thread count).
 WORKERS = 4
 # Finding names a family writes (breach writes three kinds).
@@ -56,17 +61,29 @@ def _statements(name: str) -> tuple[str, ...]:
     return tuple(sql_statements(name, __package__))
 
 
-def _chunks(con, families: list[str]) -> tuple[pa.Table, list[tuple[int, int, int, int, int]]]:  # noqa: ANN001
+def _chunk_size(total: int, workers: int) -> int:
+    """Steps per chunk: as few chunks as CHUNK_STEPS allows, a multiple of ``workers`` when parallel."""
+    n = -(-total // CHUNK_STEPS)
+    if workers > 1 and total >= PARALLEL_FROM:
+        n = workers * -(-n // workers)
+    return max(1, -(-total // max(n, 1)))
+
+
+def _chunks(con, families: list[str], workers: int) -> tuple[pa.Table, list[tuple[int, int, int, int, int]]]:  # noqa: ANN001
     """Runs in scope cut into chunks of whole runs, in storage order, with each chunk's rowid ranges."""
     # A run's steps (and edges) lie in a narrow rowid range, so each chunk's scans read its own row
     # groups only and the whole call reads `steps` about once per statement that needs it.
-    con.execute("""CREATE OR REPLACE TEMP TABLE det_chunks AS
+    con.execute("""CREATE OR REPLACE TEMP TABLE det_chunk_runs AS
                    WITH s AS (SELECT run_id, min(steps.rowid) AS lo, max(steps.rowid) AS hi, count(*) AS n
                               FROM steps SEMI JOIN det_scope USING (run_id) GROUP BY run_id)
-                   SELECT d.run_id, s.lo, s.hi,
-                          sum(coalesce(s.n, 0)) OVER (ORDER BY s.lo NULLS LAST, d.run_id
-                                                      ROWS UNBOUNDED PRECEDING) // ? AS chunk
-                   FROM det_scope d LEFT JOIN s USING (run_id)""", [CHUNK_STEPS])
+                   SELECT d.run_id, s.lo, s.hi, coalesce(s.n, 0) AS n
+                   FROM det_scope d LEFT JOIN s USING (run_id)""")
+    total = con.execute("SELECT coalesce(sum(n), 0)::BIGINT FROM det_chunk_runs").fetchall()[0][0]
+    # a run's chunk is the number of steps before it (in storage order) over the chunk size
+    con.execute("""CREATE OR REPLACE TEMP TABLE det_chunks AS
+                   SELECT run_id, lo, hi,
+                          (sum(n) OVER (ORDER BY lo NULLS LAST, run_id ROWS UNBOUNDED PRECEDING) - n) // ? AS chunk
+                   FROM det_chunk_runs""", [_chunk_size(total, workers)])
     if "cascade" in families:  # only the cascade detector reads the lineage edges
         con.execute("""CREATE OR REPLACE TEMP TABLE det_chunk_edges AS
                        SELECT run_id, min(edges.rowid) AS lo, max(edges.rowid) AS hi
@@ -116,12 +133,12 @@ def _run_chunked(con, families: list[str], params: dict[str, Any], show: bool,  
     # fifth more CPU (measured) than whole chunks side by side. A chunk's working tables are its
     # connection's own. Scans are cheap; what costs is copying rows into working tables, so the
     # statements read `steps` again rather than share a copy of the chunk.
-    runs, ranges = _chunks(con, families)
+    threads = int(con.execute("SELECT current_setting('threads')").fetchall()[0][0])
+    runs, ranges = _chunks(con, families, max(1, min(threads, WORKERS)))
     names = list(dict.fromkeys(n for f in families for n in FAMILIES[f]))
     todo: queue.SimpleQueue = queue.SimpleQueue()
     for r in ranges:
         todo.put(r)
-    threads = int(con.execute("SELECT current_setting('threads')").fetchall()[0][0])
     n_workers = max(1, min(threads, WORKERS, len(ranges)))
     stop = threading.Event()
     if n_workers > 1:  # a database-wide setting: put back as it was below
