@@ -1,11 +1,14 @@
 -- Shared input of the loop and retry detectors: the tool calls of the runs in scope, in order,
 -- with a signature of (agent, tool, arguments with whitespace and case normalised away).
+-- The signature is worked out before the numbering, so the sort carries a hash, not the arguments.
 CREATE OR REPLACE TEMP TABLE det_calls AS
-SELECT s.run_id, s.step_id, s.seq, s.agent, coalesce(s.tool, s.name) AS tool, s.status, s.error,
-       hash(coalesce(s.agent, ''), coalesce(s.tool, s.name, ''),
-            -- RE2's \s is exactly these five characters; plain replaces cost a fraction of a regex
-            lower(replace(replace(replace(replace(replace(coalesce(s.input, ''), ' ', ''), chr(9), ''),
-                                          chr(10), ''), chr(12), ''), chr(13), ''))) AS sig,
-       row_number() OVER (PARTITION BY s.run_id ORDER BY s.seq) AS k
-FROM steps s SEMI JOIN det_scope d ON d.run_id = s.run_id
-WHERE s.kind = 'tool' AND s.rowid BETWEEN $row_lo AND $row_hi;
+SELECT run_id, step_id, seq, agent, tool, status, error, sig,
+       row_number() OVER (PARTITION BY run_id ORDER BY seq) AS k
+FROM (
+    SELECT s.run_id, s.step_id, s.seq, s.agent, coalesce(s.tool, s.name) AS tool, s.status, s.error,
+           hash(coalesce(s.agent, ''), coalesce(s.tool, s.name, ''),
+                -- RE2's \s is exactly these five characters; plain replaces cost a fraction of a regex
+                lower(replace(replace(replace(replace(replace(coalesce(s.input, ''), ' ', ''), chr(9), ''),
+                                              chr(10), ''), chr(12), ''), chr(13), ''))) AS sig
+    FROM steps s SEMI JOIN det_scope d ON d.run_id = s.run_id
+    WHERE s.kind = 'tool' AND s.rowid BETWEEN $row_lo AND $row_hi);
