@@ -1,9 +1,11 @@
 -- Shared input of the loop and retry detectors: the tool calls of the runs in scope, in order,
 -- with a signature of (agent, tool, arguments with whitespace and case normalised away).
 -- The signature is worked out before the numbering, so the sort carries a hash, not the arguments.
+-- k numbers the calls of the whole chunk in one ordering (cheaper than a partition per run): a
+-- run's calls are consecutive numbers, and every use of k compares calls of the same run.
 CREATE OR REPLACE TEMP TABLE det_calls AS
 SELECT run_id, step_id, seq, agent, tool, status, error, sig,
-       row_number() OVER (PARTITION BY run_id ORDER BY seq) AS k
+       row_number() OVER (ORDER BY run_id, seq) AS k
 FROM (
     SELECT s.run_id, s.step_id, s.seq, s.agent, coalesce(s.tool, s.name) AS tool, s.status, s.error,
            hash(coalesce(s.agent, ''), coalesce(s.tool, s.name, ''),

@@ -2,7 +2,7 @@
 -- times in a row. Streaks of failing calls are retries (retries.sql), not loops.
 CREATE OR REPLACE TEMP TABLE det_loop_streaks AS
 WITH periods AS (SELECT unnest(range(1, $loop_max_period + 1)) AS p),
--- the call p places back is the one numbered k - p (k counts the run's calls from 1): a hash join
+-- the call p places back is the one numbered k - p (a run's calls are numbered consecutively): a hash join
 -- finds it, where a window would sort every call once per period
 matched AS (
     SELECT c.run_id, c.k, p.p, c.status

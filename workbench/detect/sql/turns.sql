@@ -4,13 +4,18 @@
 -- successful tool calls gives each turn its progress as a difference between the turn's first
 -- step and the next turn's (or the run's last step). seq is unique within a run.
 CREATE OR REPLACE TEMP TABLE det_turns AS
+-- One ordering of the whole chunk (cheaper than a partition per run): neighbours count only
+-- within the same run, and the running count runs across runs, which the differences taken
+-- within a run below do not see.
 WITH ordered AS (
-    SELECT run_id, step_id, seq, agent, lag(agent) OVER w AS before, lead(agent) OVER w AS after,
-           (kind = 'tool' AND status = 'ok')::INTEGER AS ok,
-           sum((kind = 'tool' AND status = 'ok')::INTEGER) OVER w AS ok_through
-    FROM steps SEMI JOIN det_scope USING (run_id)
-    WHERE agent IS NOT NULL AND kind <> 'system' AND steps.rowid BETWEEN $row_lo AND $row_hi
-    WINDOW w AS (PARTITION BY run_id ORDER BY seq ROWS UNBOUNDED PRECEDING)
+    SELECT run_id, step_id, seq, agent,
+           CASE WHEN lag(run_id) OVER w = run_id THEN lag(agent) OVER w END AS before,
+           CASE WHEN lead(run_id) OVER w = run_id THEN lead(agent) OVER w END AS after,
+           ok, sum(ok) OVER w AS ok_through
+    FROM (SELECT run_id, step_id, seq, agent, (kind = 'tool' AND status = 'ok')::INTEGER AS ok
+          FROM steps SEMI JOIN det_scope USING (run_id)
+          WHERE agent IS NOT NULL AND kind <> 'system' AND steps.rowid BETWEEN $row_lo AND $row_hi)
+    WINDOW w AS (ORDER BY run_id, seq ROWS UNBOUNDED PRECEDING)
 ),
 -- the turns' first steps, and each run's last step (where the last turn's count ends)
 marks AS (
