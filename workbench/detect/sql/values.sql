@@ -98,8 +98,9 @@ vals AS (
 )
 SELECT run_id, step_id, agent, kind, t1, tref, field, token, num, ident, coalesce(ident, num::VARCHAR) AS v, sunk
 FROM (
-    SELECT v.*, (EXISTS (SELECT 1 FROM det_sinks k WHERE k.run_id = v.run_id AND k.ident = v.ident)
-                 OR EXISTS (SELECT 1 FROM det_sinks k WHERE k.run_id = v.run_id AND k.num = v.num)) AS sunk
+    -- a token is an identifier (num null) or a number (ident null), and so is a sink's value
+    SELECT v.*, EXISTS (SELECT 1 FROM det_sinks k WHERE k.run_id = v.run_id AND k.ident IS NOT DISTINCT FROM v.ident
+                                                  AND k.num IS NOT DISTINCT FROM v.num) AS sunk
     FROM vals v)
 WHERE sunk OR (kind = 'tool' AND num IS NOT NULL);
 
