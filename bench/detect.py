@@ -13,7 +13,8 @@ workbench release, imported from its site-packages) in the same invocation, for 
 The store is filled inside DuckDB (ingest has its own benchmark): runs of 50 steps across five
 agents, with tool calls, inputs and outputs carrying prices and ids, consumes edges (an LLM call reads
 the tool result before it; hand-offs between agents), a share of loops, retries and unsupported answers, and a model change half-way for drift. Each size runs in
-its own process so peak RSS is its own. Prints: steps, detector, seconds, steps/s, CPU seconds (all threads), findings, peak RSS.
+its own process so peak RSS is its own. Prints: steps, detector, seconds, steps/s, CPU seconds (all threads), findings, peak RSS,
+and, with a baseline, whether both gave the same findings (EXCEPT ALL both ways).
 """
 
 from __future__ import annotations
@@ -88,7 +89,7 @@ def _cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def _child(db: str, all_only: bool) -> None:
+def _child(db: str, all_only: bool, dump: str | None) -> None:
     import workbench as wb
     from workbench.detect import DETECTORS, detect
 
@@ -104,6 +105,9 @@ def _child(db: str, all_only: bool) -> None:
         rows.append({"detector": "all (one call)", "seconds": time.perf_counter() - start, "cpu": _cpu() - cpu,
                      "findings": len(found)})
         temp = ws.con.execute("SELECT count(*) FROM duckdb_tables() WHERE temporary").fetchall()[0][0]
+        if dump:  # the findings, for the comparison with the other code's (a path the parent chose)
+            ws.con.execute(f"COPY (SELECT run_id, step_id, agent, detector, severity, detail, attributes::VARCHAR "
+                           f"AS attributes FROM findings) TO '{dump}' (FORMAT parquet)")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"rows": rows, "peak_mb": peak, "temp_tables_left": temp}))
 
@@ -119,6 +123,18 @@ def _run(python: str, args: list[str], own_tree: bool) -> str:
     return out.stdout
 
 
+def _compare(mine: str, theirs: str, size: int) -> None:
+    # The same findings, row for row (EXCEPT ALL both ways: duplicates count).
+    import duckdb
+
+    con = duckdb.connect()
+    rows = con.execute("SELECT count(*) FROM read_parquet(?)", [mine]).fetchall()[0][0]
+    only = [con.execute("SELECT count(*) FROM (FROM read_parquet(?) EXCEPT ALL FROM read_parquet(?))",
+                        [a, b]).fetchall()[0][0] for a, b in ((mine, theirs), (theirs, mine))]
+    print(f"\n{size:,} steps: {rows:,} findings; only in this tree's {only[0]:,}, only in the baseline's {only[1]:,}"
+          f" ({'identical' if only == [0, 0] else 'DIFFERENT'})\n", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="*", default=[1_000_000, 10_000_000])
@@ -126,12 +142,13 @@ def main() -> None:
     parser.add_argument("--baseline-python", help="also run with this interpreter (an earlier release)")
     parser.add_argument("--fill", nargs=2, help=argparse.SUPPRESS)
     parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--dump", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.fill:
         _fill(args.fill[0], int(args.fill[1]))
         return
     if args.child:
-        _child(args.child, args.all_only)
+        _child(args.child, args.all_only, args.dump)
         return
     runs = [("this tree", sys.executable, True)]
     if args.baseline_python:
@@ -143,14 +160,18 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             db = str(Path(tmp) / "bench.duckdb")
             _run(sys.executable, ["--fill", db, str(size)], True)
+            dumps = []
             for label, python, own in runs:
                 extra = ["--all-only"] if args.all_only else []
-                res = json.loads(_run(python, ["--child", db, *extra], own).strip().splitlines()[-1])
+                dumps.append(str(Path(tmp) / f"findings-{len(dumps)}.parquet"))
+                res = json.loads(_run(python, ["--child", db, *extra, "--dump", dumps[-1]], own).strip().splitlines()[-1])
                 load = "/".join(f"{x:.1f}" for x in os.getloadavg())
                 for row in res["rows"]:
                     print(f"| {size:,} | {label} | {row['detector']} | {row['seconds']:.2f} | "
                           f"{size / row['seconds']:,.0f} | {row['cpu']:.1f} | {row['findings']:,} | {res['peak_mb']:,.0f} | "
                           f"{res['temp_tables_left']} | {load} |", flush=True)
+            if len(dumps) == 2:
+                _compare(*dumps, size)
 
 
 if __name__ == "__main__":
