@@ -180,12 +180,14 @@ WHERE c.ident IS NOT NULL OR NOT EXISTS (
 
 -- Values of the final answer no backend record supports (directly, or as a product or sum of two).
 CREATE OR REPLACE TEMP TABLE det_unsupported_direct AS
+-- The values of the answer are in det_sink_vals, so a tool output stating one has it marked sunk
+-- (and tool outputs are never rows of det_sink_vals): anti joins, the few answer values probing.
 SELECT DISTINCT v.run_id, v.token, v.num, v.ident
-FROM det_vals v JOIN det_answer a ON a.run_id = v.run_id AND a.step_id = v.step_id
-WHERE v.field = 'output'
-  AND NOT EXISTS (SELECT 1 FROM det_vals b WHERE b.run_id = v.run_id AND b.kind = 'tool' AND b.field = 'output'
-                  AND b.v = v.v)
-  AND NOT EXISTS (SELECT 1 FROM det_task_vals b WHERE b.run_id = v.run_id AND b.v = v.v);
+FROM det_sink_vals v JOIN det_answer a ON a.run_id = v.run_id AND a.step_id = v.step_id
+ANTI JOIN (SELECT run_id, v FROM det_out_vals WHERE kind = 'tool' AND field = 'output' AND sunk) b
+  ON b.run_id = v.run_id AND b.v = v.v
+ANTI JOIN det_task_vals t ON t.run_id = v.run_id AND t.v = v.v
+WHERE v.field = 'output';
 
 CREATE OR REPLACE TEMP TABLE det_unsupported_values AS
 WITH ground AS (
