@@ -243,3 +243,25 @@ def test_chunks_are_as_few_as_memory_allows_and_shared_evenly_by_the_workers() -
         assert size <= runner.CHUNK_STEPS
         assert chunks % workers == 0, (total, workers, size)
         assert chunks <= workers * -(-total // (workers * runner.CHUNK_STEPS)), (total, workers, size)
+
+
+def test_a_contradiction_does_not_depend_on_which_runs_share_a_chunk(monkeypatch) -> None:
+    # "shipped" is a status only the other run's backend uses: the answer's "status": "shipped"
+    # contradicts this run's backend ("pending") whether or not the two runs fall in one chunk.
+    wrong = RunBuilder("wrong", outcome="success")
+    wrong.add(kind="tool", agent="tracker", tool="get_order", output='{"order_id": "PO-1", "status": "pending"}')
+    origin = wrong.add(kind="llm", agent="writer", output='{"order_id": "PO-1", "status": "shipped"}')
+    wrong.answer('{"order_id": "PO-1", "status": "shipped"}')
+    other = RunBuilder("other", outcome="success")
+    for _ in range(6):  # enough steps that a chunk of 5 cannot hold both runs
+        other.add(kind="tool", agent="tracker", tool="get_order", output='{"order_id": "PO-2", "status": "shipped"}')
+    other.answer('{"order_id": "PO-2", "status": "shipped"}')
+    ws = _ws(other, wrong)  # chunks are cut in storage order: "other" fills the first
+    ws.con.execute("SET threads = 2")
+    whole = _hits(detect(ws, detectors=["silent_failure"]), "silent_failure")
+    assert [(h["run_id"], h["step_id"]) for h in whole] == [("wrong", origin)]
+    assert "contradicts the backend (pending)" in whole[0]["detail"]
+    monkeypatch.setattr(importlib.import_module("workbench.detect._runner"), "CHUNK_STEPS", 5)
+    chunked = _hits(detect(ws, detectors=["silent_failure"]), "silent_failure")
+    assert [(h["run_id"], h["step_id"], h["detail"]) for h in chunked] == \
+        [(h["run_id"], h["step_id"], h["detail"]) for h in whole]

@@ -98,9 +98,13 @@ def _chunks(con, families: list[str], workers: int) -> tuple[pa.Table, list[tupl
 
 
 def _worker(cur, todo: queue.SimpleQueue, runs: pa.Table, names: list[str],  # noqa: ANN001
-            params: dict[str, Any], bar: tqdm, stop: threading.Event) -> pa.Table:
+            params: dict[str, Any], shared: dict[str, pa.Table], bar: tqdm, stop: threading.Event) -> pa.Table:
     """Run the statements over chunks taken from ``todo`` on a connection of its own; its findings."""
     try:
+        for name, table in shared.items():  # scope-wide inputs, the same for every chunk
+            cur.register(f"_{name}", table)
+            cur.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM _{name}")
+            cur.unregister(f"_{name}")
         cur.execute("CREATE OR REPLACE TEMP TABLE det_out (run_id VARCHAR, step_id VARCHAR, agent VARCHAR, "
                     "detector VARCHAR, severity VARCHAR, detail VARCHAR, attributes VARCHAR)")
         while not stop.is_set():
@@ -136,6 +140,10 @@ def _run_chunked(con, families: list[str], params: dict[str, Any], show: bool,  
     threads = int(con.execute("SELECT current_setting('threads')").fetchall()[0][0])
     runs, ranges = _chunks(con, families, max(1, min(threads, WORKERS)))
     names = list(dict.fromkeys(n for f in families for n in FAMILIES[f]))
+    shared: dict[str, pa.Table] = {}
+    if "values" in names:
+        (stmt,) = _statements("vocab")
+        shared["det_vocab"] = con.sql(stmt).to_arrow_table()
     todo: queue.SimpleQueue = queue.SimpleQueue()
     for r in ranges:
         todo.put(r)
@@ -146,7 +154,7 @@ def _run_chunked(con, families: list[str], params: dict[str, Any], show: bool,  
     try:
         with tqdm(total=len(ranges), desc="detect", disable=not show or len(ranges) < 2) as bar, \
                 ThreadPoolExecutor(n_workers) as pool:
-            futures = [pool.submit(_worker, con.cursor(), todo, runs, names, params, bar, stop)
+            futures = [pool.submit(_worker, con.cursor(), todo, runs, names, params, shared, bar, stop)
                        for _ in range(n_workers)]
             try:
                 if meanwhile is not None:
