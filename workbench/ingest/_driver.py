@@ -17,6 +17,7 @@ from ..store._transaction import drop_temp_tables, temp_tables, temp_views, tran
 from ._base import Adapter, RecordsAdapter, Stage, create_stage_tables
 from ._jsonio import read_head
 from ._paths import display, expand_paths
+from ._rawtext import fill_raw_text
 from ._registry import ADAPTERS, RECORD_ADAPTERS
 
 _HEAD_BYTES = 64 * 1024
@@ -202,9 +203,10 @@ def run_ingest(con: duckdb.DuckDBPyConnection, source: Any, fmt: str | None = No
             stage.flush()
             current = "<merge>"
             for stmt in sql_statements("finalize"):
-                con.execute(stmt)
-            for stmt in sql_statements("refresh_runs"):
-                con.execute(stmt)
+                _timed(con, stmt)
+            fill_raw_text(con, {display(p.resolve()): p for p, _ in jobs if p is not None})
+            for stmt in [*sql_statements("quarantine"), *sql_statements("refresh_runs")]:
+                _timed(con, stmt)
             report = _report(con, stage, [f"{display(p)} ({a.name})" for p, a in jobs if p is not None],
                              [f"{p}: {why}" for p, why in skipped])
             if report.read != report.stored + report.quarantined:
@@ -223,6 +225,22 @@ def run_ingest(con: duckdb.DuckDBPyConnection, source: Any, fmt: str | None = No
         except duckdb.Error:
             pass  # a connection closed under us has no tables left to drop
     return report
+
+
+_TIMINGS = os.environ.get("WORKBENCH_INGEST_TIMINGS") == "1"
+
+
+def _timed(con: duckdb.DuckDBPyConnection, stmt: str) -> None:
+    """Run one merge statement; with WORKBENCH_INGEST_TIMINGS=1, print its wall and CPU seconds (profiling)."""
+    if not _TIMINGS:
+        con.execute(stmt)
+        return
+    import time
+
+    wall, cpu = time.perf_counter(), time.process_time()
+    con.execute(stmt)
+    head = " ".join(line for line in stmt.splitlines() if not line.startswith("--"))[:70]
+    print(f"[merge] {time.perf_counter() - wall:7.2f} s wall {time.process_time() - cpu:7.2f} s CPU  {head}")
 
 
 def _one(con: duckdb.DuckDBPyConnection, query: str) -> int:

@@ -87,7 +87,7 @@ def _sql() -> str:
     big = MAX_FIELD_BYTES // 4
     return f"""
 CREATE OR REPLACE TEMP TABLE _wbn_rows AS
-WITH p AS MATERIALIZED (
+WITH p AS (
   -- a line that is not JSON (try gives NULL) or repeats a key (orjson keeps the last, DuckDB the first) is not read here
   SELECT line, unnest(d), keys, len(keys) = len(list_distinct(keys)) AS unique_keys FROM (
     SELECT line, try(json_transform(json, {doc})) AS d, try(json_keys(json)) AS keys FROM _wbn_in
@@ -100,25 +100,25 @@ WITH p AS MATERIALIZED (
               THEN json_transform(logprobs, '[{{"logprob":"JSON","top_logprobs":[{{"logprob":"JSON"}}]}}]') END AS toks
   FROM p
 ), lp AS (
+  -- One pipeline, row by row (no join back): the statistics are NULL where toks is.
   -- per token: its chosen log-probability (least() skips a NULL, hence the CASE), and the numbers among its top log-probabilities
-  SELECT line, list_transform(toks, lambda t: CASE WHEN _wbn_num(t.logprob) IS NOT NULL THEN least(_wbn_num(t.logprob), 0.0) END) AS chosen,
+  SELECT * EXCLUDE (toks), list_transform(toks, lambda t: CASE WHEN _wbn_num(t.logprob) IS NOT NULL THEN least(_wbn_num(t.logprob), 0.0) END) AS chosen,
          -- (a top_logprobs that is not a list reads as NULL, an element that is not an object as a NULL logprob)
          list_transform(toks, lambda t: list_filter(list_transform(t.top_logprobs, lambda u: _wbn_num(u.logprob)),
                                                     lambda x: x IS NOT NULL)) AS tops
-  FROM q WHERE toks IS NOT NULL
+  FROM q
 ), lp2 AS (
-  SELECT line, chosen,
+  SELECT * EXCLUDE (tops),
          list_transform(tops, lambda l: CASE WHEN len(l) > 0 THEN list_transform(l, lambda x: exp(x - list_max(l))) END) AS pss
   FROM lp
-), stats AS (
-  -- the same arithmetic, in the same order, as workbench.ingest._values.logprob_stats
-  SELECT line, exp(_wbn_mean(list_filter(chosen, lambda x: x IS NOT NULL))) AS lp_conf,
-         _wbn_mean(list_filter(list_transform(pss, lambda ps: -list_sum(list_transform(
-           list_filter(ps, lambda p: p > 0), lambda p: (p / list_sum(ps)) * ln(p / list_sum(ps))))),
-           lambda x: x IS NOT NULL)) AS lp_ent
-  FROM lp2
 ), r AS (
-  SELECT q.*, coalesce(confidence, lp_conf) AS conf, coalesce(entropy, lp_ent) AS ent FROM q LEFT JOIN stats USING (line)
+  -- the same arithmetic, in the same order, as workbench.ingest._values.logprob_stats
+  SELECT * EXCLUDE (chosen, pss),
+         coalesce(confidence, exp(_wbn_mean(list_filter(chosen, lambda x: x IS NOT NULL)))) AS conf,
+         coalesce(entropy, _wbn_mean(list_filter(list_transform(pss, lambda ps: -list_sum(list_transform(
+           list_filter(ps, lambda p: p > 0), lambda p: (p / list_sum(ps)) * ln(p / list_sum(ps))))),
+           lambda x: x IS NOT NULL))) AS ent
+  FROM lp2
 )
 SELECT line, rec, run_id, step_id, parent_id, agent, coalesce(kind, 'other') AS step_kind, kind,
   coalesce(kind, 'other') = 'agent' AS is_agent, name, tool, model, start_ns, end_ns, latency_ms,

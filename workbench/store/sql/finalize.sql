@@ -198,8 +198,7 @@ WHERE NOT EXISTS (
 );
 
 -- Everything rejected, whether by the adapter or here. Identical rejects (same file, line, reason,
--- step and text) are numbered, not collapsed; a reject already in the store with the same number is
--- not added again, so ingesting a file again adds nothing.
+-- step and text) are numbered, not collapsed (quarantine.sql writes them to the store).
 CREATE OR REPLACE TEMP TABLE stage_rejects AS
 SELECT *, row_number() OVER (PARTITION BY file, line, reason, step_id, raw_sha256
                              ORDER BY origin, ord) AS occurrence
@@ -213,14 +212,4 @@ FROM (
     UNION ALL
     SELECT file, line, reason, NULL, source, run_id, NULL, NULL, NULL, 2, rrid
     FROM stage_run_conflicts
-);
-
-INSERT INTO quarantine (file, line, reason, raw, source, run_id, step_id, raw_bytes, raw_sha256, occurrence)
-SELECT file, line, reason, raw, source, run_id, step_id, raw_bytes, raw_sha256, occurrence
-FROM stage_rejects r
-WHERE NOT EXISTS (
-    SELECT 1 FROM quarantine q
-    WHERE q.file = r.file AND q.line = r.line AND q.reason = r.reason
-      AND q.step_id IS NOT DISTINCT FROM r.step_id AND q.raw_sha256 IS NOT DISTINCT FROM r.raw_sha256
-      AND q.occurrence = r.occurrence
 );
