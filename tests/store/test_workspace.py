@@ -212,3 +212,36 @@ def test_memory_limit_is_applied_and_checked() -> None:
     assert limit.replace(" ", "").upper() in ("488.2MIB", "512.0MB", "512MB", "488MIB")
     with pytest.raises(wb.StoreError, match="memory_limit 'lots'"):
         wb.open(memory_limit="lots")
+
+
+def test_a_store_on_disk_ingests_within_a_memory_budget(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The budget holds during the ingest only; a budget too small for some step costs a second try,
+    # never a record; a limit the user chose is left alone.
+    import workbench.workspace as workspace
+
+    path = tmp_path / "log.jsonl"
+    path.write_text("\n".join(json.dumps({"run_id": f"r{i // 5}", "step_id": f"s{i}", "kind": "llm",
+                                          "input": "x" * 200}) for i in range(2000)) + "\n")
+    seen: list[str] = []
+    real = workspace.run_ingest
+
+    def spy(con, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+        seen.append(kwargs.get("memory_budget"))
+        return real(con, *args, **kwargs)
+
+    monkeypatch.setattr(workspace, "run_ingest", spy)
+    with wb.open(tmp_path / "a.duckdb") as ws:
+        default = ws.con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+        report = ws.ingest(path)
+        assert (report.stored, seen) == (2000, ["512MB"])
+        assert ws.con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0] == default
+    monkeypatch.setattr(workspace, "INGEST_MEMORY", "1MB")
+    seen.clear()
+    with wb.open(tmp_path / "b.duckdb") as ws:
+        report = ws.ingest(path)
+        assert (report.stored, report.quarantined, ws.count("steps")) == (2000, 0, 2000)
+        assert seen == ["1MB", None]
+    seen.clear()
+    with wb.open(tmp_path / "c.duckdb", memory_limit="2GB") as ws:
+        ws.ingest(path)
+        assert seen == [None]

@@ -24,6 +24,9 @@ _HEAD_BYTES = 64 * 1024
 # Inputs above this many bytes (in all) get a progress bar when progress is left to us.
 _PROGRESS_BYTES = 8 * 1024 * 1024
 _MAX_ERRORS = 20
+#: DuckDB's memory limit while a store on disk ingests (unless the user set one): staged rows and the
+#: merge spill next to the store past it, so a big file costs bounded memory rather than its size.
+INGEST_MEMORY = "512MB"
 
 
 @dataclass(frozen=True)
@@ -168,8 +171,26 @@ def _plan(source: Any, fmt: str | None) -> tuple[list[tuple[Path, Adapter]], lis
 
 
 def run_ingest(con: duckdb.DuckDBPyConnection, source: Any, fmt: str | None = None,
-               progress: bool | None = None, stage_fill: Any = None) -> IngestReport:
-    """Ingest ``source`` into the store on ``con`` in one transaction (see ``Workspace.ingest``)."""
+               progress: bool | None = None, stage_fill: Any = None,
+               memory_budget: str | None = None) -> IngestReport:
+    """Ingest ``source`` into the store on ``con`` in one transaction (see ``Workspace.ingest``).
+
+    ``memory_budget``: DuckDB's memory limit for this call (reset to DuckDB's default after it).
+    """
+    if memory_budget is None:
+        return _run_ingest(con, source, fmt, progress, stage_fill)
+    con.execute("SET memory_limit = ?", [memory_budget])
+    try:
+        return _run_ingest(con, source, fmt, progress, stage_fill)
+    finally:
+        try:
+            con.execute("RESET memory_limit")
+        except duckdb.Error:
+            pass  # a connection closed under us has no setting left to reset
+
+
+def _run_ingest(con: duckdb.DuckDBPyConnection, source: Any, fmt: str | None, progress: bool | None,
+                stage_fill: Any) -> IngestReport:
     jobs: list[tuple[Path | None, Adapter | RecordsAdapter]] = []
     skipped: list[tuple[str, str]] = []
     if stage_fill is not None:
