@@ -130,9 +130,10 @@ WHERE t.rid IS NOT NULL;
 
 DELETE FROM tree WHERE rid IN (SELECT rid FROM stage_bad);
 
--- Agent (own, else nearest ancestor's) and depth of every step of the affected runs.
+-- Agent (own, else nearest ancestor's) and depth of every step of the affected runs; rid is that of a
+-- new step (one of stage_new not rejected since: the tree lost those), NULL for a stored one.
 CREATE OR REPLACE TEMP TABLE resolved AS
-SELECT t.run_id, t.step_id,
+SELECT t.run_id, t.step_id, any_value(t.rid) AS rid,
        coalesce(any_value(t.agent_own),
                 arg_min(a.agent_own, w.dist) FILTER (WHERE a.agent_own IS NOT NULL)) AS agent,
        coalesce(max(w.dist) FILTER (WHERE a.step_id IS NOT NULL), 0) AS depth
@@ -150,10 +151,8 @@ SELECT n.run_id, n.step_id, n.parent_id, NULL AS seq, r.depth, r.agent, n.agent 
        n.status, n.error, n.input, n.output, n.tokens_in, n.tokens_out, n.cost,
        n.confidence, n.entropy, n.attributes::JSON AS attributes, n.source, n.file, n.line,
        n.order_hint
-FROM stage_new k
-JOIN stage_n n ON n.rid = k.rid
-JOIN resolved r ON r.run_id = k.run_id AND r.step_id = k.step_id
-WHERE k.rid NOT IN (SELECT rid FROM stage_bad);
+FROM resolved r
+JOIN stage_n n ON n.rid = r.rid;
 
 -- Older steps may gain an agent or depth from ancestors that arrived now (a trace split over files).
 UPDATE steps SET agent = r.agent, depth = r.depth
