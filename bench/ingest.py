@@ -396,8 +396,8 @@ def main() -> None:
           "'RSS vs bare' = our peak RSS / bare's (<= 1 is the target), 'vs pandas' = pandas seconds / ours "
           "(>= 10 is the target). CPU s = user + system seconds of the process (DuckDB threads included).\n")
     head = ("spans/steps", "file", "MB", "ours s", "spans/s", "ours peak RSS MB", "ours CPU s", "bare s / RSS MB",
-            "bare CPU s", "pandas s", "baseline s / RSS MB", "vs bare", "RSS vs bare", "vs pandas", "vs baseline",
-            "load 1/5/15")
+            "bare CPU s", "pandas s", "baseline s / RSS MB", "baseline CPU s", "vs bare", "vs bare, CPU",
+            "RSS vs bare", "vs pandas", "vs baseline", "load 1/5/15")
     rows = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     print("\n".join(rows), flush=True)
     with tempfile.TemporaryDirectory(dir=args.tmp) as tmp:
@@ -434,7 +434,8 @@ def _row(size: int, kind: str, mb: float, res: dict, load: str) -> str:
              f"{ours['seconds']:.1f}" if ours else "-", f"{ours['spans'] / ours['seconds']:,.0f}" if ours else "-",
              f"{ours['peak_mb']:,.0f}" if ours else "-", f"{ours['cpu']:.1f}" if ours else "-", pair(bare),
              f"{bare['cpu']:.1f}" if bare else "-", f"{pandas['seconds']:.1f}" if pandas else "-", pair(base),
-             ratio(bare, ours), ratio(ours, bare, "peak_mb"), ratio(pandas, ours), ratio(base, ours), load]
+             f"{base['cpu']:.1f}" if base else "-", ratio(bare, ours), ratio(bare, ours, "cpu"),
+             ratio(ours, bare, "peak_mb"), ratio(pandas, ours), ratio(base, ours), load]
     return "| " + " | ".join(cells) + " |"
 
 
