@@ -245,3 +245,22 @@ def test_a_store_on_disk_ingests_within_a_memory_budget(tmp_path: Path, monkeypa
     with wb.open(tmp_path / "c.duckdb", memory_limit="2GB") as ws:
         ws.ingest(path)
         assert seen == [None]
+
+
+def test_an_otlp_ingest_out_of_memory_is_retried_not_read_in_python(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    # Running out of memory inside the OTLP fast path loses the transaction, not the batch: the call is
+    # run again without the budget and stores every span.
+    import workbench.workspace as workspace
+
+    spans = [{"traceId": f"{t:032x}", "spanId": f"{t * 8 + i + 1:016x}", "name": "chat gpt-4o",
+              "startTimeUnixNano": str(1_767_225_600_000_000_000 + i), "endTimeUnixNano": str(1_767_225_600_000_000_100 + i),
+              "attributes": [{"key": "gen_ai.operation.name", "value": {"stringValue": "chat"}}]}
+             for t in range(1, 200) for i in range(5)]
+    path = tmp_path / "otlp.jsonl"
+    path.write_text(json.dumps({"resourceSpans": [{"resource": {"attributes": []},
+                                                   "scopeSpans": [{"scope": {"name": "t"}, "spans": spans}]}]}) + "\n")
+    monkeypatch.setattr(workspace, "INGEST_MEMORY", "1MB")
+    with wb.open(tmp_path / "o.duckdb") as ws:
+        report = ws.ingest(path)
+        assert (report.stored, report.quarantined, ws.count("steps")) == (len(spans), 0, len(spans))
