@@ -18,8 +18,10 @@ log-probabilities, edges, labels) replicated with fresh run ids up to the size i
 ``demo`` is the demo file itself (52,875 steps, gzip), once whatever the sizes. Their bare DuckDB read
 is ``read_json`` of the same file into one table with the native format's typed columns.
 
-Each method runs in its own process so peak RSS is its own. Prints a table: spans, method,
-seconds, spans/s, peak RSS, and the ratio of each baseline's time to the workbench's.
+Each method runs in its own process so peak RSS is its own. Prints one markdown row per file (as it
+goes, and the whole table again at the end): seconds, spans/s, peak RSS and CPU seconds of this
+checkout's workbench; the bare DuckDB read's, pandas' and the baseline release's (``--baseline-python``)
+seconds and RSS; the ratios against each; the load average.
 """
 
 from __future__ import annotations
@@ -352,8 +354,9 @@ def _child(method: str, path: str) -> None:
         start = time.perf_counter()
         n = METHODS[method](path, str(Path(tmp) / "bench.duckdb"))
         seconds = time.perf_counter() - start
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"spans": n, "seconds": seconds, "peak_mb": peak_mb}))
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    print(json.dumps({"spans": n, "seconds": seconds, "peak_mb": usage.ru_maxrss / 1024,
+                      "cpu": usage.ru_utime + usage.ru_stime}))
 
 
 def measure(method: str, path: Path, python: str | None = None) -> dict:
@@ -380,18 +383,24 @@ def main() -> None:
     parser.add_argument("--methods", nargs="*", default=list(METHODS))
     parser.add_argument("--baseline-python", help="also run the workbench with this interpreter (earlier release)")
     parser.add_argument("--files", nargs="*", default=list(WRITERS), choices=list(WRITERS))
+    parser.add_argument("--tmp", help="folder for the generated files (default: the system's temp folder)")
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         _child(*args.child)
         return
     sizes = args.sizes + ([5_000_000] if args.huge else [])
-    print(f"load average at start: {os.getloadavg()}")
-    head = ("spans/steps", "file", "method", "stored", "seconds", "spans/s", "peak RSS MB", "time / workbench",
-            "RSS / workbench", "load")
-    print("| " + " | ".join(head) + " |")
-    print("|" + "---|" * len(head), flush=True)
-    with tempfile.TemporaryDirectory() as tmp:
+    print(f"load average at start: {os.getloadavg()}; {os.cpu_count()} CPUs")
+    print("ours = this checkout's workbench; bare = DuckDB read_json (+ unnest for OTLP) of the same file into a "
+          "table; baseline = --baseline-python's workbench. 'vs bare' = bare seconds / ours (>= 1 is the target), "
+          "'RSS vs bare' = our peak RSS / bare's (<= 1 is the target), 'vs pandas' = pandas seconds / ours "
+          "(>= 10 is the target). CPU s = user + system seconds of the process (DuckDB threads included).\n")
+    head = ("spans/steps", "file", "MB", "ours s", "spans/s", "ours peak RSS MB", "ours CPU s", "bare s / RSS MB",
+            "bare CPU s", "pandas s", "baseline s / RSS MB", "baseline CPU s", "vs bare", "vs bare, CPU",
+            "RSS vs bare", "vs pandas", "vs baseline", "load 1/5/15")
+    rows = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    print("\n".join(rows), flush=True)
+    with tempfile.TemporaryDirectory(dir=args.tmp) as tmp:
         for size in sizes:
             for kind in args.files:
                 if kind == "demo" and size != sizes[0]:
@@ -402,17 +411,32 @@ def main() -> None:
                 mb = path.stat().st_size / 2**20
                 results = {m: measure(m, path) for m in args.methods}
                 if args.baseline_python:
-                    results["workbench (baseline release)"] = measure("workbench", path, args.baseline_python)
-                ours = results.get("workbench")
-                load = "/".join(f"{x:.1f}" for x in os.getloadavg())
-                for method, res in results.items():
-                    ratio = res["seconds"] / ours["seconds"] if ours else float("nan")
-                    mem = res["peak_mb"] / ours["peak_mb"] if ours else float("nan")
-                    shown = f"{res['spans']:,}" if kind == "demo" else f"{size:,}"
-                    print(f"| {shown} | {kind} {mb:,.0f} MB | {method} | {res['spans']:,} | {res['seconds']:.2f} | "
-                          f"{res['spans'] / res['seconds']:,.0f} | {res['peak_mb']:,.0f} | {ratio:.2f}x | "
-                          f"{mem:.2f}x | {load} |", flush=True)
+                    results["baseline"] = measure("workbench", path, args.baseline_python)
                 path.unlink()
+                load = "/".join(f"{x:.1f}" for x in os.getloadavg())
+                rows.append(_row(size, kind, mb, results, load))
+                print(rows[-1], flush=True)
+    print("\n" + "\n".join(rows))
+
+
+def _row(size: int, kind: str, mb: float, res: dict, load: str) -> str:
+    """One markdown row; a method not run shows as a dash."""
+    ours, bare, pandas, base = (res.get(k) for k in ("workbench", "duckdb-bare", "pandas", "baseline"))
+
+    def ratio(a: dict | None, b: dict | None, key: str = "seconds") -> str:
+        return f"{a[key] / b[key]:.2f}x" if a and b else "-"
+
+    def pair(r: dict | None) -> str:
+        return f"{r['seconds']:.1f} / {r['peak_mb']:,.0f}" if r else "-"
+
+    n = (ours or bare or pandas or base)["spans"]
+    cells = [f"{n:,}" if kind == "demo" else f"{size:,}", kind, f"{mb:,.0f}",
+             f"{ours['seconds']:.1f}" if ours else "-", f"{ours['spans'] / ours['seconds']:,.0f}" if ours else "-",
+             f"{ours['peak_mb']:,.0f}" if ours else "-", f"{ours['cpu']:.1f}" if ours else "-", pair(bare),
+             f"{bare['cpu']:.1f}" if bare else "-", f"{pandas['seconds']:.1f}" if pandas else "-", pair(base),
+             f"{base['cpu']:.1f}" if base else "-", ratio(bare, ours), ratio(bare, ours, "cpu"),
+             ratio(ours, bare, "peak_mb"), ratio(pandas, ours), ratio(base, ours), load]
+    return "| " + " | ".join(cells) + " |"
 
 
 if __name__ == "__main__":

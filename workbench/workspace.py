@@ -9,8 +9,8 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from .exceptions import InvalidParameterError, ReadOnlyStoreError, StoreError
-from .ingest._driver import IngestReport, run_ingest
+from .exceptions import InvalidParameterError, ReadOnlyStoreError, StoreError, WorkbenchError
+from .ingest._driver import INGEST_MEMORY, IngestReport, run_ingest
 from .store._connection import (
     PARTITIONED,
     TABLES,
@@ -30,10 +30,12 @@ class Workspace:
     reach SQL text.
     """
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, path: Path | None, read_only: bool) -> None:
+    def __init__(self, con: duckdb.DuckDBPyConnection, path: Path | None, read_only: bool,
+                 memory_limit: str | None = None) -> None:
         self._con = con
         self.path = path
         self.read_only = read_only
+        self._memory_limit = memory_limit
 
     # -- reading ------------------------------------------------------------------------------
     @property
@@ -98,6 +100,15 @@ class Workspace:
         ``quarantine`` table; ``report.read == report.stored + report.quarantined``.
         """
         self._writable()
+        # A store on disk ingests within a bounded memory budget (DuckDB spills past it, next to the
+        # store) unless the user chose a limit; should some step need more than the budget, the call
+        # is run again (nothing was stored) with DuckDB's own limit.
+        budget = INGEST_MEMORY if self._memory_limit is None and self.path is not None else None
+        try:
+            return run_ingest(self._con, source, fmt=format, progress=progress, memory_budget=budget)
+        except WorkbenchError as exc:
+            if budget is None or not _out_of_memory(exc):
+                raise
         return run_ingest(self._con, source, fmt=format, progress=progress)
 
     def label(self, run_id: str, outcome: str | None = None, agent: str | None = None,
@@ -214,6 +225,17 @@ class Workspace:
         p.text(repr(self) if cycle else summary_text(self))
 
 
+def _out_of_memory(exc: BaseException) -> bool:
+    """Whether DuckDB ran out of memory somewhere in the chain of causes of ``exc``."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, duckdb.OutOfMemoryException):
+            return True
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__  # type: ignore[assignment]
+    return False
+
+
 def _limit(con: duckdb.DuckDBPyConnection, memory_limit: str | None) -> None:
     if memory_limit is not None:
         try:
@@ -246,4 +268,4 @@ def open(path: str | os.PathLike[str] | None = None, read_only: bool = False,  #
     _limit(con, memory_limit)
     if not read_only:
         ensure_schema(con)
-    return Workspace(con, Path(path) if path is not None else None, read_only)
+    return Workspace(con, Path(path) if path is not None else None, read_only, memory_limit)

@@ -105,3 +105,58 @@ def test_document_over_the_limit_is_quarantined_whole(tmp_path: Path, monkeypatc
     row = ws.quarantine().iloc[0]
     assert "document of 100,0" in row["reason"] and row["raw_bytes"] == len(doc)
     assert row["raw_sha256"] == hashlib.sha256(doc).hexdigest()
+
+
+def _stage_rows(stage) -> list:  # noqa: ANN001
+    stage.flush()
+    return stage.con.execute("SELECT line, reason, raw_bytes, raw_sha256 FROM stage_quarantine ORDER BY line").fetchall()
+
+
+@pytest.mark.parametrize("gz", [False, True])
+def test_blocks_of_lines_are_the_lines_one_by_one(tmp_path: Path, gz: bool) -> None:
+    # The native fast path reads blocks of whole lines; split, they must be jsonl_lines' lines with the
+    # same numbers, and a line over the limit or a broken stream quarantined the same, at any block size.
+    import duckdb
+
+    from workbench.ingest._base import Stage, create_stage_tables
+
+    rng = __import__("random").Random(5)
+    parts = [b"\xef\xbb\xbf{\"a\": 1}"]
+    for i in range(300):
+        parts.append(rng.choice([b"", b"  ", b"\t\r", b"{\"b\": %d}\r" % i, b" {\"c\": 2}", b"x" * rng.randrange(1, 900),
+                                 b"{\"d\": \"%s\"}" % (b"y" * rng.randrange(50, 400))]))
+    text = b"\n".join(parts)  # no newline after the last line
+    if gz:
+        packed = gzip.compress(text)
+        path = tmp_path / "f.jsonl.gz"
+        path.write_bytes(packed[: len(packed) * 3 // 4])  # broken two thirds of the way
+    else:
+        path = tmp_path / "f.jsonl"
+        path.write_bytes(text)
+    limit = 600
+    con = duckdb.connect()
+    create_stage_tables(con)
+    want_stage = Stage(con)
+    want = list(_jsonio.jsonl_lines(path, want_stage, limit))
+    want_rejects = _stage_rows(want_stage)
+    for block_bytes in (1, 64, 700, 5000, 10**7):
+        con.execute("DELETE FROM stage_quarantine")
+        stage = Stage(con)
+        got = []
+        for first, block in _jsonio.line_blocks(path, stage, block_bytes, limit):
+            assert block.endswith(b"\n")
+            for n, line in enumerate(block.split(b"\n")[:-1], start=first):
+                if len(line) > limit:
+                    stage.reject(line=n, reason="over", raw_bytes=len(line),
+                                 raw_sha256=hashlib.sha256(line).hexdigest())
+                elif line.strip():
+                    got.append((n, line))
+        assert got == want, block_bytes
+        assert _normal(_stage_rows(stage)) == _normal(want_rejects), block_bytes
+    assert any("over the limit" in r[1] for r in want_rejects)
+    assert any("broken" in r[1] for r in want_rejects) == gz
+
+
+def _normal(rows: list) -> list:
+    """Rejects with any over-the-limit reason written one way (the caller words those in a block)."""
+    return sorted((n, "over" if r == "over" or "over the limit" in r else r, b, h) for n, r, b, h in rows)

@@ -73,6 +73,27 @@ def test_conflicting_run_records_within_one_call(tmp_path: Path) -> None:
     assert report.quarantined == 1 and report.read == report.stored + report.quarantined
     assert "run record of r1 at" in ws.quarantine().iloc[0]["reason"]
     assert ws.runs().iloc[0]["outcome"] == "success"
+    # Again: the record now conflicts with the stored run (another wording), but it is the same reject.
+    again = ws.ingest(tmp_path / "both.jsonl")
+    assert (again.quarantined, again.added) == (1, 0) and ws.count("quarantine") == 1
+    assert json.loads(ws.quarantine().iloc[0]["raw"]) == recs[-1]
+
+
+def test_steps_rejected_at_the_merge_keep_their_line(tmp_path: Path) -> None:
+    # Read by the native fast path, rejected only at the merge (a duplicate, an end before the start):
+    # the quarantine still holds each line's text, length and hash, and a second ingest adds nothing.
+    recs = _run("success", "42")
+    recs += [dict(recs[2], output="43"), dict(recs[1], step_id="c", started_at=T0 + 9, ended_at=T0 + 2)]
+    path = _write(tmp_path / "rejects.jsonl", recs)
+    ws = wb.open()
+    report = ws.ingest(path)
+    assert (report.stored, report.quarantined) == (2, 2)
+    q = ws.quarantine().sort_values("line")
+    lines = path.read_text().splitlines()
+    assert list(q["line"]) == [4, 5] and list(q["raw"]) == [lines[3], lines[4]]
+    assert list(q["raw_bytes"]) == [len(lines[3]), len(lines[4])]
+    ws.ingest(path)
+    assert ws.count("quarantine") == 2
 
 
 def test_identical_rejects_do_not_collapse(tmp_path: Path) -> None:

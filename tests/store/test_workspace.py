@@ -212,3 +212,55 @@ def test_memory_limit_is_applied_and_checked() -> None:
     assert limit.replace(" ", "").upper() in ("488.2MIB", "512.0MB", "512MB", "488MIB")
     with pytest.raises(wb.StoreError, match="memory_limit 'lots'"):
         wb.open(memory_limit="lots")
+
+
+def test_a_store_on_disk_ingests_within_a_memory_budget(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The budget holds during the ingest only; a budget too small for some step costs a second try,
+    # never a record; a limit the user chose is left alone.
+    import workbench.workspace as workspace
+
+    path = tmp_path / "log.jsonl"
+    path.write_text("\n".join(json.dumps({"run_id": f"r{i // 5}", "step_id": f"s{i}", "kind": "llm",
+                                          "input": "x" * 200}) for i in range(2000)) + "\n")
+    seen: list[str] = []
+    real = workspace.run_ingest
+
+    def spy(con, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+        seen.append(kwargs.get("memory_budget"))
+        return real(con, *args, **kwargs)
+
+    monkeypatch.setattr(workspace, "run_ingest", spy)
+    with wb.open(tmp_path / "a.duckdb") as ws:
+        default = ws.con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+        report = ws.ingest(path)
+        assert (report.stored, seen) == (2000, ["512MB"])
+        assert ws.con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0] == default
+    monkeypatch.setattr(workspace, "INGEST_MEMORY", "1MB")
+    seen.clear()
+    with wb.open(tmp_path / "b.duckdb") as ws:
+        report = ws.ingest(path)
+        assert (report.stored, report.quarantined, ws.count("steps")) == (2000, 0, 2000)
+        assert seen == ["1MB", None]
+    seen.clear()
+    with wb.open(tmp_path / "c.duckdb", memory_limit="2GB") as ws:
+        ws.ingest(path)
+        assert seen == [None]
+
+
+def test_an_otlp_ingest_out_of_memory_is_retried_not_read_in_python(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    # Running out of memory inside the OTLP fast path loses the transaction, not the batch: the call is
+    # run again without the budget and stores every span.
+    import workbench.workspace as workspace
+
+    spans = [{"traceId": f"{t:032x}", "spanId": f"{t * 8 + i + 1:016x}", "name": "chat gpt-4o",
+              "startTimeUnixNano": str(1_767_225_600_000_000_000 + i), "endTimeUnixNano": str(1_767_225_600_000_000_100 + i),
+              "attributes": [{"key": "gen_ai.operation.name", "value": {"stringValue": "chat"}}]}
+             for t in range(1, 200) for i in range(5)]
+    path = tmp_path / "otlp.jsonl"
+    path.write_text(json.dumps({"resourceSpans": [{"resource": {"attributes": []},
+                                                   "scopeSpans": [{"scope": {"name": "t"}, "spans": spans}]}]}) + "\n")
+    monkeypatch.setattr(workspace, "INGEST_MEMORY", "1MB")
+    with wb.open(tmp_path / "o.duckdb") as ws:
+        report = ws.ingest(path)
+        assert (report.stored, report.quarantined, ws.count("steps")) == (len(spans), 0, len(spans))

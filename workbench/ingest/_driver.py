@@ -17,12 +17,16 @@ from ..store._transaction import drop_temp_tables, temp_tables, temp_views, tran
 from ._base import Adapter, RecordsAdapter, Stage, create_stage_tables
 from ._jsonio import read_head
 from ._paths import display, expand_paths
+from ._rawtext import fill_raw_text
 from ._registry import ADAPTERS, RECORD_ADAPTERS
 
 _HEAD_BYTES = 64 * 1024
 # Inputs above this many bytes (in all) get a progress bar when progress is left to us.
 _PROGRESS_BYTES = 8 * 1024 * 1024
 _MAX_ERRORS = 20
+#: DuckDB's memory limit while a store on disk ingests (unless the user set one): staged rows and the
+#: merge spill next to the store past it, so a big file costs bounded memory rather than its size.
+INGEST_MEMORY = "512MB"
 
 
 @dataclass(frozen=True)
@@ -167,8 +171,26 @@ def _plan(source: Any, fmt: str | None) -> tuple[list[tuple[Path, Adapter]], lis
 
 
 def run_ingest(con: duckdb.DuckDBPyConnection, source: Any, fmt: str | None = None,
-               progress: bool | None = None, stage_fill: Any = None) -> IngestReport:
-    """Ingest ``source`` into the store on ``con`` in one transaction (see ``Workspace.ingest``)."""
+               progress: bool | None = None, stage_fill: Any = None,
+               memory_budget: str | None = None) -> IngestReport:
+    """Ingest ``source`` into the store on ``con`` in one transaction (see ``Workspace.ingest``).
+
+    ``memory_budget``: DuckDB's memory limit for this call (reset to DuckDB's default after it).
+    """
+    if memory_budget is None:
+        return _run_ingest(con, source, fmt, progress, stage_fill)
+    con.execute("SET memory_limit = ?", [memory_budget])
+    try:
+        return _run_ingest(con, source, fmt, progress, stage_fill)
+    finally:
+        try:
+            con.execute("RESET memory_limit")
+        except duckdb.Error:
+            pass  # a connection closed under us has no setting left to reset
+
+
+def _run_ingest(con: duckdb.DuckDBPyConnection, source: Any, fmt: str | None, progress: bool | None,
+                stage_fill: Any) -> IngestReport:
     jobs: list[tuple[Path | None, Adapter | RecordsAdapter]] = []
     skipped: list[tuple[str, str]] = []
     if stage_fill is not None:
@@ -202,9 +224,10 @@ def run_ingest(con: duckdb.DuckDBPyConnection, source: Any, fmt: str | None = No
             stage.flush()
             current = "<merge>"
             for stmt in sql_statements("finalize"):
-                con.execute(stmt)
-            for stmt in sql_statements("refresh_runs"):
-                con.execute(stmt)
+                _timed(con, stmt)
+            fill_raw_text(con, {display(p.resolve()): p for p, _ in jobs if p is not None})
+            for stmt in [*sql_statements("quarantine"), *sql_statements("refresh_runs")]:
+                _timed(con, stmt)
             report = _report(con, stage, [f"{display(p)} ({a.name})" for p, a in jobs if p is not None],
                              [f"{p}: {why}" for p, why in skipped])
             if report.read != report.stored + report.quarantined:
@@ -223,6 +246,22 @@ def run_ingest(con: duckdb.DuckDBPyConnection, source: Any, fmt: str | None = No
         except duckdb.Error:
             pass  # a connection closed under us has no tables left to drop
     return report
+
+
+_TIMINGS = os.environ.get("WORKBENCH_INGEST_TIMINGS") == "1"
+
+
+def _timed(con: duckdb.DuckDBPyConnection, stmt: str) -> None:
+    """Run one merge statement; with WORKBENCH_INGEST_TIMINGS=1, print its wall and CPU seconds (profiling)."""
+    if not _TIMINGS:
+        con.execute(stmt)
+        return
+    import time
+
+    wall, cpu = time.perf_counter(), time.process_time()
+    con.execute(stmt)
+    head = " ".join(line for line in stmt.splitlines() if not line.startswith("--"))[:70]
+    print(f"[merge] {time.perf_counter() - wall:7.2f} s wall {time.process_time() - cpu:7.2f} s CPU  {head}")
 
 
 def _one(con: duckdb.DuckDBPyConnection, query: str) -> int:

@@ -132,6 +132,11 @@ def _reject_break(stage: Stage, stream: _Stream, line: int, partial: bytes | byt
                  raw=bytes(partial[:MAX_RAW_BYTES]) or None, raw_bytes=len(partial))
 
 
+def reject_oversize_line(stage: Stage, line: int, data: bytes) -> None:
+    """Quarantine one JSONL line over :data:`MAX_LINE_BYTES` (as :func:`jsonl_lines` does)."""
+    _reject_oversize(stage, line, "line", _oversize(data), MAX_LINE_BYTES)
+
+
 def _oversize(data: bytes) -> _Oversize:
     return _Oversize(data[:MAX_RAW_BYTES], len(data), hashlib.sha256(data).hexdigest())
 
@@ -232,6 +237,69 @@ def line_batches(path: Path, stage: Stage, batch_bytes: int,
             batch, size = [], 0
     if batch:
         yield batch
+
+
+def line_blocks(path: Path, stage: Stage, block_bytes: int,
+                limit: int | None = None) -> Iterator[tuple[int, bytes]]:
+    """``(number of the first line, text)`` of blocks of about ``block_bytes`` of whole lines.
+
+    Every line of a block ends in ``\n`` (a last line without one is given one). The lines are those of
+    :func:`jsonl_lines`, numbered the same, but not split here: a caller splits a block in C (see
+    ``_native_sql``) and drops blank lines itself. Lines over ``limit`` bytes that do not fit a block
+    and a broken compressed stream are quarantined here as :func:`jsonl_lines` does; a block may still
+    hold a line over ``limit`` (when ``limit`` is below ``block_bytes``), which the caller quarantines.
+    """
+    limit = MAX_LINE_BYTES if limit is None else limit
+    stream = _Stream(path)
+    n = 1  # number of the first line not yet handed out
+    pending: list[bytes] = []
+    size = 0
+    skip: Any = None  # sha256 of a line past the limit while its rest is read
+    skip_len, prefix = 0, b""
+    for chunk in stream.chunks():
+        if skip is not None:
+            nl = chunk.find(b"\n")
+            if nl < 0:
+                skip.update(chunk)
+                skip_len += len(chunk)
+                continue
+            skip.update(chunk[:nl])
+            _reject_oversize(stage, n, "line", _Oversize(prefix, skip_len + nl, skip.hexdigest()), limit)
+            skip, n, chunk = None, n + 1, chunk[nl + 1:]
+        pending.append(chunk)
+        size += len(chunk)
+        if size < block_bytes:
+            continue
+        data = b"".join(pending)
+        cut = data.rfind(b"\n") + 1
+        block, rest = data[:cut], data[cut:]
+        if block:
+            yield n, block
+            n += block.count(b"\n")
+        if len(rest) > limit:  # the start of one line longer than the limit: keep its hash, not its text
+            skip, skip_len, prefix = hashlib.sha256(rest), len(rest), rest[:MAX_RAW_BYTES]
+            rest = b""
+        pending, size = ([rest] if rest else []), len(rest)
+    data = b"".join(pending)
+    cut = data.rfind(b"\n") + 1
+    block, rest = data[:cut], data[cut:]
+    if block:
+        yield n, block
+        n += block.count(b"\n")
+    if skip is not None:
+        if stream.broken is not None:
+            _reject_break(stage, stream, n, prefix)
+        else:
+            _reject_oversize(stage, n, "line", _Oversize(prefix, skip_len, skip.hexdigest()), limit)
+        return
+    if rest:
+        if stream.broken is not None:
+            _reject_break(stage, stream, n, rest)
+            return
+        yield n, rest + b"\n"
+        n += 1
+    if stream.broken is not None:
+        _reject_break(stage, stream, n, b"")
 
 
 def read_document(path: Path, stage: Stage | None = None,

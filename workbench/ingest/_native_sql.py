@@ -16,15 +16,17 @@ record reads the same whichever path took it.
 
 from __future__ import annotations
 
+from contextlib import suppress
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from ._base import EDGE_KINDS, MAX_FIELD_BYTES, OUTCOMES, STEP_KINDS, Stage
-from ._jsonio import MAX_DEPTH, line_batches, may_be_deep
+from ._jsonio import MAX_DEPTH, line_blocks, may_be_deep, reject_oversize_line
 
 _TEXT = ("record", "run_id", "step_id", "parent_id", "agent", "kind", "name", "tool", "model", "status", "error",
          "system", "task", "outcome", "outcome_detail", "src_step", "dst_step", "source", "detail")
@@ -87,7 +89,7 @@ def _sql() -> str:
     big = MAX_FIELD_BYTES // 4
     return f"""
 CREATE OR REPLACE TEMP TABLE _wbn_rows AS
-WITH p AS MATERIALIZED (
+WITH p AS (
   -- a line that is not JSON (try gives NULL) or repeats a key (orjson keeps the last, DuckDB the first) is not read here
   SELECT line, unnest(d), keys, len(keys) = len(list_distinct(keys)) AS unique_keys FROM (
     SELECT line, try(json_transform(json, {doc})) AS d, try(json_keys(json)) AS keys FROM _wbn_in
@@ -100,25 +102,25 @@ WITH p AS MATERIALIZED (
               THEN json_transform(logprobs, '[{{"logprob":"JSON","top_logprobs":[{{"logprob":"JSON"}}]}}]') END AS toks
   FROM p
 ), lp AS (
+  -- One pipeline, row by row (no join back): the statistics are NULL where toks is.
   -- per token: its chosen log-probability (least() skips a NULL, hence the CASE), and the numbers among its top log-probabilities
-  SELECT line, list_transform(toks, lambda t: CASE WHEN _wbn_num(t.logprob) IS NOT NULL THEN least(_wbn_num(t.logprob), 0.0) END) AS chosen,
+  SELECT * EXCLUDE (toks), list_transform(toks, lambda t: CASE WHEN _wbn_num(t.logprob) IS NOT NULL THEN least(_wbn_num(t.logprob), 0.0) END) AS chosen,
          -- (a top_logprobs that is not a list reads as NULL, an element that is not an object as a NULL logprob)
          list_transform(toks, lambda t: list_filter(list_transform(t.top_logprobs, lambda u: _wbn_num(u.logprob)),
                                                     lambda x: x IS NOT NULL)) AS tops
-  FROM q WHERE toks IS NOT NULL
+  FROM q
 ), lp2 AS (
-  SELECT line, chosen,
+  SELECT * EXCLUDE (tops),
          list_transform(tops, lambda l: CASE WHEN len(l) > 0 THEN list_transform(l, lambda x: exp(x - list_max(l))) END) AS pss
   FROM lp
-), stats AS (
-  -- the same arithmetic, in the same order, as workbench.ingest._values.logprob_stats
-  SELECT line, exp(_wbn_mean(list_filter(chosen, lambda x: x IS NOT NULL))) AS lp_conf,
-         _wbn_mean(list_filter(list_transform(pss, lambda ps: -list_sum(list_transform(
-           list_filter(ps, lambda p: p > 0), lambda p: (p / list_sum(ps)) * ln(p / list_sum(ps))))),
-           lambda x: x IS NOT NULL)) AS lp_ent
-  FROM lp2
 ), r AS (
-  SELECT q.*, coalesce(confidence, lp_conf) AS conf, coalesce(entropy, lp_ent) AS ent FROM q LEFT JOIN stats USING (line)
+  -- the same arithmetic, in the same order, as workbench.ingest._values.logprob_stats
+  SELECT * EXCLUDE (chosen, pss),
+         coalesce(confidence, exp(_wbn_mean(list_filter(chosen, lambda x: x IS NOT NULL)))) AS conf,
+         coalesce(entropy, _wbn_mean(list_filter(list_transform(pss, lambda ps: -list_sum(list_transform(
+           list_filter(ps, lambda p: p > 0), lambda p: (p / list_sum(ps)) * ln(p / list_sum(ps))))),
+           lambda x: x IS NOT NULL))) AS ent
+  FROM lp2
 )
 SELECT line, rec, run_id, step_id, parent_id, agent, coalesce(kind, 'other') AS step_kind, kind,
   coalesce(kind, 'other') = 'agent' AS is_agent, name, tool, model, start_ns, end_ns, latency_ms,
@@ -154,15 +156,17 @@ def stage_native_sql(path: Path, stage: Stage) -> None:
         _SQL_CACHE["rows"] = _sql()
     con.execute(_MACROS)
     params = {"file": stage.file, "source": stage.source}
-    for batch in line_batches(path, stage, _BATCH_BYTES):
-        texts = _table(batch, stage, stage_line)
+    for first, block in line_blocks(path, stage, _BATCH_BYTES):
+        texts = _block_table(first, block, stage, stage_line)
         if texts is None:
             continue
         con.register("_wbn_in", texts)
         try:
             con.execute(_SQL_CACHE["rows"])
         finally:
-            con.unregister("_wbn_in")
+            # (in a transaction DuckDB has aborted this fails too, and would hide why it aborted)
+            with suppress(duckdb.Error):
+                con.unregister("_wbn_in")
         stage.read += con.execute(
             f"INSERT INTO stage_steps BY NAME SELECT {', '.join(_STEP_OUT)}, $file AS file, $source AS source "
             "FROM _wbn_rows WHERE fast AND rec = 'step'", params).fetchall()[0][0]
@@ -175,7 +179,7 @@ def stage_native_sql(path: Path, stage: Stage) -> None:
         # Everything else, in file order, to the Python reader (it quarantines what is really bad).
         handed = _slow_lines(con, texts)
         for n, text in _pick(texts, handed):
-            stage_line(text.encode(), n, stage)
+            stage_line(text.encode().removesuffix(b"\n"), n, stage)
     con.execute("DROP TABLE IF EXISTS _wbn_rows")
 
 
@@ -197,38 +201,61 @@ def _pick(texts: pa.Table, lines: set[int]) -> list[tuple[int, str]]:
     return list(zip(chosen.column("line").to_pylist(), chosen.column("json").to_pylist(), strict=True))
 
 
-def _table(batch: list[tuple[int, bytes]], stage: Stage, slow) -> pa.Table | None:  # noqa: ANN001
-    """The lines as an Arrow table (line, json text); lines that are not UTF-8 or may nest too deep go to ``slow``."""
-    if not batch:
-        return None
-    numbers = pa.array([n for n, _ in batch], pa.int64())
-    data = pa.array([b for _, b in batch], pa.binary())
+_BRACKETS = np.zeros(256, bool)
+_BRACKETS[list(b"[]{}")] = True
+_SPACE = np.zeros(256, bool)
+_SPACE[list(b" \t\n\r\x0b\x0c")] = True
+
+
+def _block_table(first: int, block: bytes, stage: Stage, slow) -> pa.Table | None:  # noqa: ANN001
+    """A block of whole lines (each ending in a newline) as an Arrow table (line, json text), split in C.
+
+    Each text keeps its newline (JSON whitespace; Arrow values must be contiguous). Blank lines are
+    dropped as :func:`~._jsonio.jsonl_lines` drops them; lines over the length limit are quarantined;
+    lines that are not UTF-8 or may nest too deep go to ``slow`` (the Python reader) without it.
+    """
+    from . import _jsonio
+
+    raw = np.frombuffer(block, np.uint8)
+    ends = np.flatnonzero(raw == 10) + 1
+    starts = np.concatenate(([0], ends[:-1]))
+    numbers = np.arange(first, first + len(ends), dtype=np.int64)
+    keep = np.ones(len(ends), bool)
+    # A line that starts with whitespace may be blank: looked at in Python (rare in real logs).
+    for i in np.flatnonzero(_SPACE[raw[starts]]):
+        if not block[starts[i]:ends[i]].strip():
+            keep[i] = False
+    for i in np.flatnonzero(ends - starts - 1 > _jsonio.MAX_LINE_BYTES):
+        reject_oversize_line(stage, int(numbers[i]), block[starts[i]:ends[i] - 1])
+        keep[i] = False
+    # Nesting needs two brackets a level: a line with few brackets cannot pass the depth limit (counted
+    # in C); the rest are looked at closely, and a line that may be too deep is judged in Python.
+    brackets = np.flatnonzero(_BRACKETS[raw])
+    counts = np.searchsorted(brackets, ends) - np.searchsorted(brackets, starts)
+    for i in np.flatnonzero(keep & (counts > 2 * MAX_DEPTH)):
+        line = block[starts[i]:ends[i] - 1]
+        if may_be_deep(line):
+            slow(line, int(numbers[i]), stage)
+            keep[i] = False
+    offsets = pa.py_buffer(np.concatenate(([0], ends)).astype(np.int32))
+    data = pa.Array.from_buffers(pa.binary(), len(ends), [None, offsets, pa.py_buffer(block)])
     try:
         text = data.cast(pa.string())
     except pa.ArrowInvalid:
-        ok = [True] * len(batch)
-        for i, (n, b) in enumerate(batch):
+        for i in np.flatnonzero(keep):
+            line = block[starts[i]:ends[i] - 1]
             try:
-                b.decode()
+                line.decode()
             except UnicodeDecodeError:
-                slow(b, n, stage)
-                ok[i] = False
-        mask = pa.array(ok)
-        numbers, text = numbers.filter(mask), data.filter(mask).cast(pa.string())
-    # Nesting needs two brackets a level: a line with few brackets cannot pass the depth limit (counted
-    # in C); the rest are looked at closely, and a line that may be too deep is judged in Python.
-    many = pc.greater(pc.count_substring_regex(text, r"[\[\]{}]"), 2 * MAX_DEPTH).to_numpy(zero_copy_only=False)
-    if many.any():
-        keep = [True] * len(text)
-        for i in many.nonzero()[0]:
-            raw = text[int(i)].as_py().encode()
-            if may_be_deep(raw):
-                slow(raw, numbers[int(i)].as_py(), stage)
-                keep[int(i)] = False
-        mask = pa.array(keep)
-        numbers, text = numbers.filter(mask), text.filter(mask)
+                slow(line, int(numbers[i]), stage)
+                keep[i] = False
+        text = data.filter(pa.array(keep)).cast(pa.string())
+        numbers = numbers[keep]
+        keep = np.ones(len(numbers), bool)
+    if not keep.all():
+        text, numbers = text.filter(pa.array(keep)), numbers[keep]
     if not len(text):
         return None
-    table = pa.table({"line": numbers, "json": text})
+    table = pa.table({"line": pa.array(numbers), "json": text})
     # Several record batches let DuckDB parse them on all threads.
     return pa.Table.from_batches(table.to_batches(max_chunksize=2048))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from pathlib import Path
 
 import duckdb
@@ -238,12 +239,16 @@ def stage_jsonl_sql(path: Path, ctx: _Context) -> str:
         con.register("_wb_otlp_in", pa.Table.from_batches(table.to_batches(max_chunksize=512)))
         try:
             con.execute(_SQL_CACHE["spans"])
+        except (duckdb.OutOfMemoryException, duckdb.TransactionException):
+            raise  # the transaction is lost, not the batch unreadable: the caller says so (and may retry)
         except duckdb.Error:
             for n, text in texts:
                 stage_line(text.encode(), n, ctx)
             continue
         finally:
-            con.unregister("_wb_otlp_in")
+            # (in a transaction DuckDB has aborted this fails too, and would hide why it aborted)
+            with suppress(duckdb.Error):
+                con.unregister("_wb_otlp_in")
         # A line with any bad part goes back whole: none of its spans may be staged here.
         con.execute("UPDATE _wb_otlp_spans SET fast = false, bad = true WHERE line IN "
                     "(SELECT line FROM _wb_otlp_spans WHERE bad)")

@@ -130,9 +130,10 @@ WHERE t.rid IS NOT NULL;
 
 DELETE FROM tree WHERE rid IN (SELECT rid FROM stage_bad);
 
--- Agent (own, else nearest ancestor's) and depth of every step of the affected runs.
+-- Agent (own, else nearest ancestor's) and depth of every step of the affected runs; rid is that of a
+-- new step (one of stage_new not rejected since: the tree lost those), NULL for a stored one.
 CREATE OR REPLACE TEMP TABLE resolved AS
-SELECT t.run_id, t.step_id,
+SELECT t.run_id, t.step_id, any_value(t.rid) AS rid,
        coalesce(any_value(t.agent_own),
                 arg_min(a.agent_own, w.dist) FILTER (WHERE a.agent_own IS NOT NULL)) AS agent,
        coalesce(max(w.dist) FILTER (WHERE a.step_id IS NOT NULL), 0) AS depth
@@ -150,10 +151,8 @@ SELECT n.run_id, n.step_id, n.parent_id, NULL AS seq, r.depth, r.agent, n.agent 
        n.status, n.error, n.input, n.output, n.tokens_in, n.tokens_out, n.cost,
        n.confidence, n.entropy, n.attributes::JSON AS attributes, n.source, n.file, n.line,
        n.order_hint
-FROM stage_new k
-JOIN stage_n n ON n.rid = k.rid
-JOIN resolved r ON r.run_id = k.run_id AND r.step_id = k.step_id
-WHERE k.rid NOT IN (SELECT rid FROM stage_bad);
+FROM resolved r
+JOIN stage_n n ON n.rid = r.rid;
 
 -- Older steps may gain an agent or depth from ancestors that arrived now (a trace split over files).
 UPDATE steps SET agent = r.agent, depth = r.depth
@@ -198,8 +197,7 @@ WHERE NOT EXISTS (
 );
 
 -- Everything rejected, whether by the adapter or here. Identical rejects (same file, line, reason,
--- step and text) are numbered, not collapsed; a reject already in the store with the same number is
--- not added again, so ingesting a file again adds nothing.
+-- step and text) are numbered, not collapsed (quarantine.sql writes them to the store).
 CREATE OR REPLACE TEMP TABLE stage_rejects AS
 SELECT *, row_number() OVER (PARTITION BY file, line, reason, step_id, raw_sha256
                              ORDER BY origin, ord) AS occurrence
@@ -213,14 +211,4 @@ FROM (
     UNION ALL
     SELECT file, line, reason, NULL, source, run_id, NULL, NULL, NULL, 2, rrid
     FROM stage_run_conflicts
-);
-
-INSERT INTO quarantine (file, line, reason, raw, source, run_id, step_id, raw_bytes, raw_sha256, occurrence)
-SELECT file, line, reason, raw, source, run_id, step_id, raw_bytes, raw_sha256, occurrence
-FROM stage_rejects r
-WHERE NOT EXISTS (
-    SELECT 1 FROM quarantine q
-    WHERE q.file = r.file AND q.line = r.line AND q.reason = r.reason
-      AND q.step_id IS NOT DISTINCT FROM r.step_id AND q.raw_sha256 IS NOT DISTINCT FROM r.raw_sha256
-      AND q.occurrence = r.occurrence
 );
