@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import time
+from functools import partial
 
 import pandas as pd
 import pytest
@@ -81,3 +82,33 @@ def test_a_broken_worker_costs_nothing(small) -> None:
         assert pool.by_workers == 0
     _same(got, want)
     assert not errors and ws.sql("SELECT count(DISTINCT run_id) FROM attributions").fetchall()[0][0] == len(want)
+
+
+def _guess(system_seed: int, run_ids: list[str], wrong: str) -> list:
+    """What a reader of the source could guess: the failed runs' steps, but one run's steps wrong
+    (none: replayed from them it has no culprit), one run the store does not hold, one it does left out."""
+    ws = wb.open()
+    ws.ingest(wb.sim.procurement(seed=system_seed, fault_rate=0.6).generate(60))
+    from workbench.attribution._many import pending_work
+
+    work = pending_work(ws, run_ids, False, {})
+    return [(r, [] if r == wrong else steps) for r, steps in work[1:]] + [("not-a-failed-run", [])]
+
+
+def test_a_prefetched_guess_is_checked_against_the_store(small) -> None:
+    system, ws = small
+    ws.sql("DELETE FROM attributions")
+    failed = [r for (r,) in ws.sql("SELECT run_id FROM runs WHERE outcome = 'failure' ORDER BY run_id").fetchall()]
+    some = failed[:10]
+    want, _ = wb.attribute_many(ws, system.replay, some, n_jobs=1, store=False, progress=False)
+    with AttributionPool(system.replay, workers=1) as pool:
+        pool.prefetch(partial(_guess, 43, some, some[3]))
+        deadline = time.monotonic() + 120
+        while not set(some[1:]) <= pool._produced.keys() and time.monotonic() < deadline:  # the head start
+            time.sleep(0.05)
+        assert pool.start(ws, some) == len(some)
+        got, errors = pool.finish(ws)
+        assert len(some) - 2 <= pool.by_workers <= len(some)
+    _same(got, want)
+    assert not errors
+    assert ws.sql("SELECT count(DISTINCT run_id) FROM attributions").fetchall()[0][0] == len(some)
