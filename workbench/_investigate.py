@@ -175,8 +175,6 @@ def _start_pool(replay: Callable, processes: int) -> Any:
 
 def run(args: argparse.Namespace) -> int:
     """The ``investigate`` command (see ``workbench investigate --help``)."""
-    from .workspace import open as wb_open
-
     progress = not args.quiet
     _CPU.clear()
     replay = None
@@ -185,11 +183,15 @@ def run(args: argparse.Namespace) -> int:
     fresh = True
     try:
         if args.paths:
+            from .workspace import open as wb_open
+
             ws = wb_open(args.db)
             _preload("workbench.detect", "scipy.stats")
             report, timings["ingest"] = _phase("ingest", lambda: ws.ingest(args.paths, progress=progress))
             _say(str(report), wrap=True)
         elif args.db:
+            from .workspace import open as wb_open
+
             ws = wb_open(args.db)
             _say(f"investigating {args.db}")
             if ws.read_only:  # a Parquet export: detectors write findings, so they work on a copy in memory

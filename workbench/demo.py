@@ -7,10 +7,10 @@ import os
 import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .exceptions import StoreError
-from .workspace import Workspace
-from .workspace import open as wb_open
+if TYPE_CHECKING:  # the store (duckdb, pandas) is imported when a store is opened: investigate starts
+    from .workspace import Workspace  # its replay worker before that
 
 _REPO = Path(__file__).resolve().parents[1]
 # Bump when what the demo store holds (schema, detectors, attribution) changes meaning.
@@ -61,6 +61,9 @@ def open_demo(db: str | os.PathLike[str] | None = None, progress: bool | None = 
     later calls (with whatever findings and attributions were stored in it); when that file cannot
     be written or another process holds it, the store is in memory.
     """
+    from .exceptions import StoreError
+    from .workspace import open as wb_open
+
     db = db if db is not None else os.environ.get("WORKBENCH_DB")
     if db is None and cache:
         path = demo_cache_path()

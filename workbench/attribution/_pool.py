@@ -29,9 +29,8 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
-from tqdm.auto import tqdm
-
-from ._many import _SAVE_EVERY, _work, pending_work
+# _many (pandas, joblib, the attribution code) and tqdm are imported where used: investigate starts
+# the pool first thing, so that its worker's start-up overlaps this process's own imports
 
 _BATCH = 8  # runs per batch: small, so that the last batches spread over every process
 _REPLAY: list[Callable] = []  # in a worker: the replay function it was started with
@@ -50,6 +49,8 @@ def _ready() -> int:
 
 
 def _run_batch(batch: list, options: dict[str, Any]) -> list:
+    from ._many import _work
+
     return _work(batch, _REPLAY[0], options)
 
 
@@ -121,6 +122,10 @@ class AttributionPool:
         """Queue the runs :func:`attribute_many` would attribute (read from ``ws`` now, in this
         thread) and start the workers on them; returns how many runs were queued. Results of a
         :meth:`prefetch` are kept where the store holds the same rows."""
+        from tqdm.auto import tqdm
+
+        from ._many import pending_work
+
         work = pending_work(ws, run_ids, skip_stored, options)
         with self._lock:
             if options != self._options:
@@ -192,6 +197,7 @@ class AttributionPool:
         write the new attributions (a hundred runs per transaction) and return them with the runs
         that could not be attributed, as :func:`attribute_many` does."""
         from ._attribute import Attribution, save
+        from ._many import _SAVE_EVERY, _work
 
         if self._expected is None:
             raise RuntimeError("AttributionPool.finish() before start()")
