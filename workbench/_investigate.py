@@ -23,9 +23,11 @@ _TABLE_SQL = """
                    FILTER (WHERE status = 'error' AND kind <> 'system') AS first_error
         FROM steps SEMI JOIN failed USING (run_id) GROUP BY run_id),
     culprits AS (
-        SELECT run_id, string_agg(DISTINCT coalesce(agent, '?') || coalesce('@' || step_id, '')
-                                  || coalesce(' (' || kind || ')', ''), '; ') AS known_culprit
-        FROM labels WHERE agent IS NOT NULL OR step_id IS NOT NULL GROUP BY run_id),
+        SELECT run_id, string_agg(DISTINCT label, '; ' ORDER BY label) AS known_culprit
+        FROM (SELECT run_id, coalesce(agent, '?') || coalesce('@' || step_id, '')
+                             || coalesce(' (' || kind || ')', '') AS label
+              FROM labels WHERE agent IS NOT NULL OR step_id IS NOT NULL)
+        GROUP BY run_id),
     hits AS (
         SELECT run_id, string_agg(DISTINCT detector, ', ' ORDER BY detector) AS detectors
         FROM findings WHERE severity <> 'info' GROUP BY run_id),
