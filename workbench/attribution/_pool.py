@@ -33,12 +33,21 @@ from typing import Any
 # the pool first thing, so that its worker's start-up overlaps this process's own imports
 
 _BATCH = 8  # runs per batch: small, so that the last batches spread over every process
+_NICE = 10  # workers' niceness above the parent's
+_WAIT_LAST = 0.25  # seconds the parent waits for a worker's last batch before replaying it itself
 _REPLAY: list[Callable] = []  # in a worker: the replay function it was started with
 
 
 def _init_worker(replay: Callable) -> None:
     # Ctrl-C reaches the whole process group: the parent stops the pool, workers must not print tracebacks
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # A worker only soaks up CPU this process leaves: the parent's ingest and detectors are the
+    # critical path, and whatever the worker has not replayed when the parent is free, the parent does.
+    if hasattr(os, "nice"):
+        try:
+            os.nice(_NICE)
+        except OSError:  # not allowed here: run at the parent's priority
+            pass
     from . import _attribute  # noqa: F401 - the imports a batch needs, done while the parent ingests
 
     _REPLAY.append(replay)
@@ -201,28 +210,32 @@ class AttributionPool:
 
         if self._expected is None:
             raise RuntimeError("AttributionPool.finish() before start()")
+        deadline = float("inf")
         try:
             while True:
                 while (taken := self._take()) is not None:
                     batch, gen, options = taken
                     self._done(batch, _work(batch, self.replay, options), gen)
+                deadline = min(deadline, time.monotonic() + _WAIT_LAST)
                 with self._lock:
                     idle = not self._active and not self._queue
-                if idle:
+                if idle or time.monotonic() > deadline:
                     break
                 time.sleep(0.005)  # a worker's last batch, or one it gave back
             with self._lock:
-                expected, produced, options = self._expected, self._produced, self._options
+                expected, produced, options = self._expected, dict(self._produced), self._options
                 self.by_workers = sum(1 for r in expected if r in self._from_worker and r in produced
                                       and produced[r][0] == expected[r])
-            # a run only a stale guess covered (its batch was in a worker when start() read the store)
+            # a run only a stale guess covered (its batch was in a worker when start() read the store),
+            # or one in a batch a worker (busy or starved of CPU) did not return in time: replayed here
             late = [(r, steps) for r, steps in expected.items() if r not in produced or produced[r][0] != steps]
             if late:
                 self._done(late, _work(late, self.replay, options), self._gen)
         finally:
             if self._bar is not None:
                 self._bar.close()
-        out = [self._produced[r][1] for r in expected]
+        with self._lock:
+            out = [self._produced[r][1] for r in expected]
         results = [a for a in out if isinstance(a, Attribution)]
         errors = {item[0]: item[1] for item in out if not isinstance(item, Attribution)}
         with self._lock:  # ready for the next start()
