@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import threading
 import time
 from functools import partial
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -112,3 +114,39 @@ def test_a_prefetched_guess_is_checked_against_the_store(small) -> None:
     _same(got, want)
     assert not errors
     assert ws.sql("SELECT count(DISTINCT run_id) FROM attributions").fetchall()[0][0] == len(some)
+
+
+class _StuckInWorker:
+    """A replay that, in a worker process, waits until a file appears (a worker starved of CPU)."""
+
+    def __init__(self, flag: Path) -> None:
+        self.replay = wb.sim.procurement(seed=43, fault_rate=0.6).replay
+        self.flag = flag
+        self.parent = os.getpid()
+
+    def __call__(self, run_id, intervention):  # noqa: ANN001, ANN204
+        while os.getpid() != self.parent and not self.flag.exists():
+            time.sleep(0.01)
+        return self.replay(run_id, intervention)
+
+
+def test_the_parent_does_not_wait_for_a_stuck_worker(small, tmp_path: Path) -> None:
+    system, ws = small
+    ws.sql("DELETE FROM attributions")
+    some = [r for (r,) in ws.sql("SELECT run_id FROM runs WHERE outcome = 'failure' ORDER BY run_id LIMIT 12").fetchall()]
+    want, _ = wb.attribute_many(ws, system.replay, some, n_jobs=1, store=False, progress=False)
+    flag = tmp_path / "go"
+    with AttributionPool(_StuckInWorker(flag), workers=1) as pool:
+        pool.start(ws, some)
+        deadline = time.monotonic() + 60
+        while not pool._claimed and time.monotonic() < deadline:  # the worker has taken its batch
+            time.sleep(0.01)
+        done: list = []
+        finishing = threading.Thread(target=lambda: done.append(pool.finish(ws)), daemon=True)
+        finishing.start()
+        finishing.join(120)
+        flag.touch()  # let the worker go, so that the pool can close
+        assert done, "finish() waited for the stuck worker's batch"
+        got, errors = done[0]
+        assert pool.by_workers == 0 and not errors
+    _same(got, want)
