@@ -8,6 +8,9 @@ Usage::
     python bench/investigate.py --extra merged=/tmp/wt  # also time another checkout (e.g. a local merge)
     python bench/investigate.py --repeat 3              # median of 3 of each (rows interleaved)
     python bench/investigate.py --attribution           # also table 2: the attribution phase alone
+    python bench/investigate.py --baseline-python /work/main/.venv/bin/python  # main's packages too
+    python bench/investigate.py --cold-only --variant "jobs 1=--jobs 1"  # only the --no-cache rows, and
+                                                        # this checkout with other options as well
 
 Table 1: each row is a fresh ``workbench investigate`` process (run as ``python -c`` with the
 checkout first on ``sys.path``, the same interpreter and packages for every checkout) with its own
@@ -71,13 +74,13 @@ def _tree_rss(proc: psutil.Process) -> int:
     return total
 
 
-def _command(checkout: Path, cache: Path, argv: list[str]) -> dict:
+def _command(checkout: Path, cache: Path, argv: list[str], python: str = sys.executable) -> dict:
     env = dict(os.environ, WORKBENCH_CACHE_DIR=str(cache), COLUMNS="120")
     env.pop("WORKBENCH_DB", None)
     load_before = _load()
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    proc = psutil.Popen([sys.executable, "-c", _RUNNER, str(checkout), "investigate", "--quiet", "--timings", *argv],
+    proc = psutil.Popen([python, "-c", _RUNNER, str(checkout), "investigate", "--quiet", "--timings", *argv],
                         cwd=checkout, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     peak = 0
     done = threading.Event()
@@ -119,16 +122,17 @@ def _median(runs: list[dict]) -> dict:
             "rss_mb": statistics.median(r["rss_mb"] for r in runs)}
 
 
-def end_to_end(checkouts: list[tuple[str, Path]], repeat: int) -> None:
+def end_to_end(checkouts: list[tuple[str, Path, list[str], str]], repeat: int, cold_only: bool = False) -> None:
     kinds = [("cold, --no-cache", ["--no-cache"], False), ("cold, first run (fills the cache)", [], False),
              ("cached (second run)", [], True)]
+    kinds = kinds[:1] if cold_only else kinds
     results: dict[tuple[str, str], list[dict]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         for r in range(repeat):
             for kind, argv, _ in kinds:
-                for label, checkout in checkouts:  # interleaved: the checkouts' rows run close in time
-                    cache = Path(tmp) / f"{label}-{r}"
-                    results.setdefault((label, kind), []).append(_command(checkout, cache, argv))
+                for label, checkout, extra, python in checkouts:  # interleaved: the checkouts' rows run close in time
+                    cache = Path(tmp) / f"{label}-{r}".replace(" ", "_")
+                    results.setdefault((label, kind), []).append(_command(checkout, cache, argv + extra, python))
     print(f"\n### workbench investigate on the demo data ({os.cpu_count()} cores; load average 1/5/15 min "
           f"before / after each row; median of {repeat})\n")
     print("| checkout | run | total (s) | load = ingest | detect | attribute | print | other | "
@@ -136,7 +140,7 @@ def end_to_end(checkouts: list[tuple[str, Path]], repeat: int) -> None:
     print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     for kind, _, _ in kinds:
         base = _median(results[(checkouts[-1][0], kind)])["seconds"]
-        for label, _ in checkouts:
+        for label, *_ in checkouts:
             row = _median(results[(label, kind)])
             ph = row["phases"]
             cells = [f"{ph[p]:.1f}" if p in ph else "-" for p in _PHASES]
@@ -193,6 +197,11 @@ def main() -> None:
                         help="another checkout to time in the same invocation")
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--attribution", action="store_true", help="also table 2, the attribution phase alone")
+    parser.add_argument("--baseline-python", metavar="PATH",
+                        help="the baseline's interpreter (e.g. main's venv); default this one")
+    parser.add_argument("--cold-only", action="store_true", help="only the cold --no-cache rows (the 10 s target)")
+    parser.add_argument("--variant", action="append", default=[], metavar="LABEL=ARGS",
+                        help="also this checkout with more investigate options, e.g. 'jobs 1=--jobs 1'")
     args = parser.parse_args()
     print(f"load average {_load()}")
     with tempfile.TemporaryDirectory() as tmp:
@@ -200,10 +209,13 @@ def main() -> None:
         subprocess.run(["git", "worktree", "add", "--detach", str(old), args.baseline_ref], cwd=ROOT, check=True,
                        capture_output=True)
         try:
-            checkouts = [("this checkout", ROOT)]
-            checkouts += [(e.split("=", 1)[0], Path(e.split("=", 1)[1]).resolve()) for e in args.extra]
-            checkouts.append((f"baseline ({args.baseline_ref})", old))
-            end_to_end(checkouts, args.repeat)
+            me = sys.executable
+            checkouts = [("this checkout", ROOT, [], me)]
+            checkouts += [(f"this checkout, {v.split('=', 1)[0]}", ROOT, v.split("=", 1)[1].split(), me)
+                          for v in args.variant]
+            checkouts += [(e.split("=", 1)[0], Path(e.split("=", 1)[1]).resolve(), [], me) for e in args.extra]
+            checkouts.append((f"baseline ({args.baseline_ref})", old, [], args.baseline_python or me))
+            end_to_end(checkouts, args.repeat, args.cold_only)
         finally:
             subprocess.run(["git", "worktree", "remove", "--force", str(old)], cwd=ROOT, capture_output=True)
     if args.attribution:

@@ -9,6 +9,8 @@ import threading
 import time
 import warnings
 from collections.abc import Callable
+from functools import partial
+from pathlib import Path
 from typing import Any
 
 from ._termtext import clean, fit_table, terminal_width
@@ -21,9 +23,11 @@ _TABLE_SQL = """
                    FILTER (WHERE status = 'error' AND kind <> 'system') AS first_error
         FROM steps SEMI JOIN failed USING (run_id) GROUP BY run_id),
     culprits AS (
-        SELECT run_id, string_agg(DISTINCT coalesce(agent, '?') || coalesce('@' || step_id, '')
-                                  || coalesce(' (' || kind || ')', ''), '; ') AS known_culprit
-        FROM labels WHERE agent IS NOT NULL OR step_id IS NOT NULL GROUP BY run_id),
+        SELECT run_id, string_agg(DISTINCT label, '; ' ORDER BY label) AS known_culprit
+        FROM (SELECT run_id, coalesce(agent, '?') || coalesce('@' || step_id, '')
+                             || coalesce(' (' || kind || ')', '') AS label
+              FROM labels WHERE agent IS NOT NULL OR step_id IS NOT NULL)
+        GROUP BY run_id),
     hits AS (
         SELECT run_id, string_agg(DISTINCT detector, ', ' ORDER BY detector) AS detectors
         FROM findings WHERE severity <> 'info' GROUP BY run_id),
@@ -124,20 +128,24 @@ def _phase(label: str, fn: Callable[[], Any]) -> tuple[Any, float]:
 
 
 def _processes(jobs: int | None) -> int:
-    """Processes that replay (this one included): ``--jobs``, else one per idle CPU, at most four.
+    """Processes that replay (this one included): ``--jobs``, else all CPUs (at most four) unless
+    the machine is already busy, then one.
 
-    Idle, because on a machine already busy a worker only adds its start-up: measured on 2 cores at a
-    load average of 4.5, ``--no-cache`` took 36.1 s with a worker and 28.0 s without."""
+    A worker starts replaying at once (see ``AttributionPool.prefetch``), so it pays wherever a core
+    is mostly free. Each 2 of load average take one process off: on 2 cores a worker was measured
+    slower than none at load 4.5 and 6 (the machine shared with other work), but a load under 2 is
+    also what this command's own previous run leaves behind on an idle machine (the average lags a
+    minute), and that must not turn the worker off."""
     if jobs is not None:
         return jobs
     cpus = os.cpu_count() or 1
-    idle = cpus - os.getloadavg()[0] if hasattr(os, "getloadavg") else cpus
-    return max(1, min(4, round(idle)))
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
+    return max(1, min(4, cpus - int(load // 2)))
 
 
 def _preload(*modules: str) -> threading.Thread:
-    """Import ``modules`` in a background thread: the detectors' scipy takes a second or two to
-    import, which overlaps the ingest's time in DuckDB (a failure here only means the import is
+    """Import ``modules`` in a background thread: the drift detector's scipy.stats takes a second
+    or two to import, which overlaps the ingest's time in DuckDB (a failure here only means the import is
     done, or fails with its real error, where the module is first used)."""
 
     def work() -> None:
@@ -169,8 +177,6 @@ def _start_pool(replay: Callable, processes: int) -> Any:
 
 def run(args: argparse.Namespace) -> int:
     """The ``investigate`` command (see ``workbench investigate --help``)."""
-    from .workspace import open as wb_open
-
     progress = not args.quiet
     _CPU.clear()
     replay = None
@@ -179,18 +185,22 @@ def run(args: argparse.Namespace) -> int:
     fresh = True
     try:
         if args.paths:
+            from .workspace import open as wb_open
+
             ws = wb_open(args.db)
-            _preload("workbench.detect")
+            _preload("workbench.detect", "scipy.stats")
             report, timings["ingest"] = _phase("ingest", lambda: ws.ingest(args.paths, progress=progress))
             _say(str(report), wrap=True)
         elif args.db:
+            from .workspace import open as wb_open
+
             ws = wb_open(args.db)
             _say(f"investigating {args.db}")
             if ws.read_only:  # a Parquet export: detectors write findings, so they work on a copy in memory
                 _say(f"{args.db} is read-only: analysing an in-memory copy (findings are not saved)", wrap=True)
                 ws = ws.copy()
         else:
-            from .demo import demo_cache_path, demo_data_path, demo_replay, open_demo
+            from .demo import demo_cache_path, demo_data_path, demo_failed_work, demo_replay, open_demo
 
             source = demo_data_path() or "the simulator (seed 7)"
             cached = not args.no_cache and demo_cache_path().exists()
@@ -198,9 +208,13 @@ def run(args: argparse.Namespace) -> int:
                  + (f" (stored in {demo_cache_path()})" if cached else ""), wrap=True)
             replay = demo_replay()
             if not cached:  # detectors and hundreds of replays to come
-                _preload("workbench.detect")
                 if not args.no_attribute:
                     pool = _start_pool(replay, _processes(args.jobs))
+                    if pool is not None and isinstance(source, Path):
+                        # the worker reads the failed runs from the file and replays them during the
+                        # ingest; the pool keeps only what the store's rows confirm
+                        pool.prefetch(partial(demo_failed_work, source))
+                _preload("workbench.detect", "scipy.stats")
             ws, timings["load"] = _phase("load", lambda: open_demo(progress=progress, cache=not args.no_cache))
             fresh = ws.count("findings") == 0  # a cached demo store already holds its findings
         path = choose_attribution(ws, replay)

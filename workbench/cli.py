@@ -153,8 +153,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--all", action="store_true", help="show every failed run")
     p.add_argument("--no-attribute", action="store_true", help="skip the replay-based verdicts on the demo data")
     p.add_argument("--jobs", type=_int_at_least(1), default=None,
-                   help="processes replaying the demo's failed runs, this one included (default: one per idle "
-                        "CPU, at most 4; 1: no worker processes)")
+                   help="processes replaying the demo's failed runs, this one included (default: every CPU, "
+                        "at most 4, one fewer per 2 of load average; 1: no worker processes)")
     p.add_argument("--no-cache", action="store_true",
                    help="build the demo store in memory instead of reusing the cached one")
     p.add_argument("--quiet", action="store_true", help="no progress bars")

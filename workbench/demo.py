@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .exceptions import StoreError
-from .workspace import Workspace
-from .workspace import open as wb_open
+if TYPE_CHECKING:  # the store (duckdb, pandas) is imported when a store is opened: investigate starts
+    from .workspace import Workspace  # its replay worker before that
 
 _REPO = Path(__file__).resolve().parents[1]
 # Bump when what the demo store holds (schema, detectors, attribution) changes meaning.
@@ -60,6 +61,9 @@ def open_demo(db: str | os.PathLike[str] | None = None, progress: bool | None = 
     later calls (with whatever findings and attributions were stored in it); when that file cannot
     be written or another process holds it, the store is in memory.
     """
+    from .exceptions import StoreError
+    from .workspace import open as wb_open
+
     db = db if db is not None else os.environ.get("WORKBENCH_DB")
     if db is None and cache:
         path = demo_cache_path()
@@ -79,6 +83,54 @@ def open_demo(db: str | os.PathLike[str] | None = None, progress: bool | None = 
 
             ws.ingest(demo_runs(), progress=progress)
     return ws
+
+
+_RUN_ID = re.compile(rb'"run_id"\s*:\s*"([^"\\]*)"')
+
+
+def demo_failed_work(path: str | os.PathLike[str]) -> list[tuple[str, list[tuple]]]:
+    """The demo file's failed runs with their steps as (step_id, agent, kind, seq) rows, in run
+    order, read straight from the file: what :func:`~workbench.attribute_many` would read from the
+    store after the ingest, available before it.
+
+    A guess, not the store's truth: a label's outcome wins over the run record's (as in the store),
+    but nothing is validated. ``workbench investigate`` starts replays on it while the ingest runs
+    and keeps a result only where the store's rows turn out the same.
+    """
+    import gzip
+    import json
+
+    path = Path(path)
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rb") as fh:
+        lines = fh.read().splitlines()
+    declared: dict[str, str | None] = {}
+    labelled: dict[str, str] = {}
+    candidates: list[bytes] = []
+    # only run and label records are decoded in full; a step line is decoded once its run is known failed
+    for line in lines:
+        if b'"step"' in line:
+            candidates.append(line)
+        elif b'"run"' in line or b'"label"' in line:
+            record = json.loads(line)
+            kind = record.get("record")
+            if kind == "run":
+                declared[record["run_id"]] = record.get("outcome")
+            elif kind == "label" and record.get("outcome") is not None:
+                labelled[record["run_id"]] = record["outcome"]
+    failed = {r for r, outcome in declared.items() if labelled.get(r, outcome) == "failure"}
+    failed |= {r for r, outcome in labelled.items() if outcome == "failure"}
+    steps: dict[str, list[tuple]] = {r: [] for r in sorted(failed)}
+    for line in candidates:
+        found = _RUN_ID.search(line)
+        if found is None or found.group(1).decode() in steps:
+            record = json.loads(line)
+            if record.get("record") == "step" and record.get("run_id") in steps:
+                steps[record["run_id"]].append(
+                    (record.get("step_id"), record.get("agent"), record.get("kind"), record.get("seq")))
+    for rows in steps.values():
+        rows.sort(key=lambda row: (row[3] is None, row[3] if row[3] is not None else 0))
+    return list(steps.items())
 
 
 def demo_replay() -> Callable:

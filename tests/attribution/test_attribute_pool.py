@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+import threading
 import time
+from functools import partial
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -81,3 +84,69 @@ def test_a_broken_worker_costs_nothing(small) -> None:
         assert pool.by_workers == 0
     _same(got, want)
     assert not errors and ws.sql("SELECT count(DISTINCT run_id) FROM attributions").fetchall()[0][0] == len(want)
+
+
+def _guess(system_seed: int, run_ids: list[str], wrong: str) -> list:
+    """What a reader of the source could guess: the failed runs' steps, but one run's steps wrong
+    (none: replayed from them it has no culprit), one run the store does not hold, one it does left out."""
+    ws = wb.open()
+    ws.ingest(wb.sim.procurement(seed=system_seed, fault_rate=0.6).generate(60))
+    from workbench.attribution._many import pending_work
+
+    work = pending_work(ws, run_ids, False, {})
+    return [(r, [] if r == wrong else steps) for r, steps in work[1:]] + [("not-a-failed-run", [])]
+
+
+def test_a_prefetched_guess_is_checked_against_the_store(small) -> None:
+    system, ws = small
+    ws.sql("DELETE FROM attributions")
+    failed = [r for (r,) in ws.sql("SELECT run_id FROM runs WHERE outcome = 'failure' ORDER BY run_id").fetchall()]
+    some = failed[:10]
+    want, _ = wb.attribute_many(ws, system.replay, some, n_jobs=1, store=False, progress=False)
+    with AttributionPool(system.replay, workers=1) as pool:
+        pool.prefetch(partial(_guess, 43, some, some[3]))
+        deadline = time.monotonic() + 120
+        while not set(some[1:]) <= pool._produced.keys() and time.monotonic() < deadline:  # the head start
+            time.sleep(0.05)
+        assert pool.start(ws, some) == len(some)
+        got, errors = pool.finish(ws)
+        assert len(some) - 2 <= pool.by_workers <= len(some)
+    _same(got, want)
+    assert not errors
+    assert ws.sql("SELECT count(DISTINCT run_id) FROM attributions").fetchall()[0][0] == len(some)
+
+
+class _StuckInWorker:
+    """A replay that, in a worker process, waits until a file appears (a worker starved of CPU)."""
+
+    def __init__(self, flag: Path) -> None:
+        self.replay = wb.sim.procurement(seed=43, fault_rate=0.6).replay
+        self.flag = flag
+        self.parent = os.getpid()
+
+    def __call__(self, run_id, intervention):  # noqa: ANN001, ANN204
+        while os.getpid() != self.parent and not self.flag.exists():
+            time.sleep(0.01)
+        return self.replay(run_id, intervention)
+
+
+def test_the_parent_does_not_wait_for_a_stuck_worker(small, tmp_path: Path) -> None:
+    system, ws = small
+    ws.sql("DELETE FROM attributions")
+    some = [r for (r,) in ws.sql("SELECT run_id FROM runs WHERE outcome = 'failure' ORDER BY run_id LIMIT 12").fetchall()]
+    want, _ = wb.attribute_many(ws, system.replay, some, n_jobs=1, store=False, progress=False)
+    flag = tmp_path / "go"
+    with AttributionPool(_StuckInWorker(flag), workers=1) as pool:
+        pool.start(ws, some)
+        deadline = time.monotonic() + 60
+        while not pool._claimed and time.monotonic() < deadline:  # the worker has taken its batch
+            time.sleep(0.01)
+        done: list = []
+        finishing = threading.Thread(target=lambda: done.append(pool.finish(ws)), daemon=True)
+        finishing.start()
+        finishing.join(120)
+        flag.touch()  # let the worker go, so that the pool can close
+        assert done, "finish() waited for the stuck worker's batch"
+        got, errors = done[0]
+        assert pool.by_workers == 0 and not errors
+    _same(got, want)

@@ -53,3 +53,18 @@ def test_committed_demo_data_matches_the_simulator() -> None:
     with gzip.open(path, "rt", encoding="utf-8") as fh:
         runs = sum(1 for line in fh if '"record":"run"' in line)
     assert runs == demo.DEMO_RUNS
+
+
+def test_demo_failed_work_reads_what_the_store_will_hold(tmp_path: Path) -> None:
+    # investigate's head start: the failed runs and their step rows, read from the file before the ingest
+    import workbench as wb
+    from workbench.attribution._many import pending_work
+    from workbench.demo import demo_failed_work
+
+    path = tmp_path / "demo.jsonl.gz"
+    sim.generate_demo(path, n_runs=60, seed=7)
+    guess = demo_failed_work(path)
+    with wb.open() as ws:
+        ws.ingest(path, progress=False)
+        held = pending_work(ws, None, False, {})
+    assert len(held) >= 5 and guess == held

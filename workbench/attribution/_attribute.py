@@ -16,7 +16,6 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import InvalidParameterError, ReplayError
-from ..store._transaction import transaction
 from ._decisive import DecisiveStep, decisive_step
 from ._runner import ReplayLog, ReplayRunner, kept_game
 from ._shapley import AUTO_EXACT_MAX_PLAYERS, check_exact, exact_columns, shapley
@@ -357,6 +356,8 @@ def _rows(res: Attribution) -> list[tuple]:
 def save(ws, res: Attribution | Sequence[Attribution]) -> None:  # noqa: ANN001
     """Write attributions (and their verdicts) to the ``attributions`` table in one transaction,
     replacing earlier ones of the same run, method and unit."""
+    from ..store._transaction import transaction  # duckdb: not needed where runs are only replayed
+
     results = [res] if isinstance(res, Attribution) else list(res)
     if not results:
         return

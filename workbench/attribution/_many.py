@@ -7,7 +7,6 @@ import os
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from joblib import Parallel, delayed
 from tqdm.auto import tqdm
 
 from ..exceptions import InvalidParameterError, WorkbenchError
@@ -121,6 +120,8 @@ def attribute_many(ws, replay: Callable, run_ids: Sequence[str] | None = None, *
             outputs: Iterable[list] = (_work([item], replay, options) for item in work)
         else:
             # Several small batches per worker: the bar moves, and a slow run does not hold a whole share.
+            from joblib import Parallel, delayed  # only here: a worker process of the pool never needs it
+
             batches = _chunks(work, (n_jobs if n_jobs > 0 else os.cpu_count() or 1) * 8)
             outputs = Parallel(n_jobs=n_jobs, return_as="generator_unordered")(
                 delayed(_work)(b, replay, options) for b in batches)

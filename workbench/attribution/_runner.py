@@ -20,7 +20,6 @@ from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from joblib import Parallel, delayed
 from tqdm.auto import tqdm
 
 from ..exceptions import ReplayError
@@ -121,12 +120,14 @@ class ReplayRunner:
                 todo.append(replaced)
         if todo:
             start = time.perf_counter()
-            jobs = (delayed(_contained)(self.replay, self.run_id, self._intervention(r), self.timeout)
-                    for r in todo)
             if self.n_jobs == 1 or len(todo) == 1:
                 results = [_contained(self.replay, self.run_id, self._intervention(r), self.timeout)
                            for r in todo]
             else:
+                from joblib import Parallel, delayed  # only for replays in threads (n_jobs > 1)
+
+                jobs = (delayed(_contained)(self.replay, self.run_id, self._intervention(r), self.timeout)
+                        for r in todo)
                 results = Parallel(n_jobs=self.n_jobs, prefer="threads")(jobs)
             for replaced, (value, steps, error, _sec) in zip(todo, results, strict=True):
                 self.log.replays += 1

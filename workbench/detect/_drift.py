@@ -6,7 +6,6 @@ import json
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from ._config import DetectorConfig
 
@@ -49,6 +48,8 @@ def _segments(df: pd.DataFrame, config: DetectorConfig) -> tuple[str, list[pd.Da
 
 
 def _tests(before: pd.DataFrame, after: pd.DataFrame) -> list[tuple[str, float, str]]:
+    from scipy import stats  # here, not at import: scipy.stats takes a second or more to import
+
     out = []
     for metric in CONTINUOUS:
         a, b = before[metric].dropna().to_numpy(float), after[metric].dropna().to_numpy(float)
@@ -93,6 +94,8 @@ def detect_drift(con, config: DetectorConfig) -> pd.DataFrame:  # noqa: ANN001
     cols = ["run_id", "step_id", "agent", "detector", "severity", "detail", "attributes"]
     if not rows:
         return pd.DataFrame(columns=cols)
+    from scipy import stats
+
     tests = pd.DataFrame(rows)
     tests["p_adj"] = stats.false_discovery_control(tests["p"].to_numpy(), method="bh")
     hits = tests[tests["p_adj"] <= config.drift_alpha]
