@@ -161,6 +161,10 @@ def main() -> None:
         sname, ids = names[system]
         if len(ids) >= 2 * cv:
             print(calibration_table(ws, ids, sname, cv))
+    for train, test in ((AG, HC), (AG, SIM)):
+        if train in fitted and names[test][1]:
+            print(cross_calibration(ws, fitted[train], names[test][1],
+                                    f"trained on {names[train][0]} only, scored on {names[test][0]}"))
     print(span_table(n_train=60 if args.quick else 150, n_test=40 if args.quick else 100))
     if args.write_pretrained and ag:
         write_pretrained(ws, ag, hc, sim, rows)
@@ -180,11 +184,24 @@ def calibration_table(ws: wb.Workspace, ids: list[str], name: str, cv: int) -> s
         top = agents[agents["rank"] == 1]
         conf += top["confidence"].tolist()
         ok += [(r, a) in culprits for r, a in zip(top["run_id"], top["agent"], strict=True)]
-    conf, ok = np.array(conf), np.array(ok)
+    return reliability_text(np.array(conf), np.array(ok), f"{name}, {cv}-fold, out-of-fold")
+
+
+def cross_calibration(ws: wb.Workspace, model: BlameModel, ids: list[str], name: str) -> str:
+    """Reliability of a model fitted on one system, on the runs of another."""
+    labels = culprit_labels(ws, ids)
+    culprits = set(zip(labels["run_id"], labels["agent"], strict=True))
+    _, agents = model.rank_frame(model.frame(ws, ids))
+    top = agents[agents["rank"] == 1]
+    ok = np.array([(r, a) in culprits for r, a in zip(top["run_id"], top["agent"], strict=True)])
+    return reliability_text(top["confidence"].to_numpy(), ok, name)
+
+
+def reliability_text(conf: np.ndarray, ok: np.ndarray, name: str) -> str:
     rel = reliability(conf, ok, n_bins=5)
     base = brier(np.full(len(ok), ok.mean()), ok)
     unsure = conf < 0.5
-    return (f"## Calibration of the agent confidence ({name}, {cv}-fold, out-of-fold)\n\n{markdown(rel)}\n\n"
+    return (f"## Calibration of the agent confidence ({name})\n\n{markdown(rel)}\n\n"
             f"Brier {brier(conf, ok):.3f} (constant at the base rate {ok.mean():.3f}: {base:.3f}); "
             f"verdicts marked uncertain (< 0.5): {unsure.mean():.1%}, their accuracy "
             f"{ok[unsure].mean() if unsure.any() else float('nan'):.3f}; the others' "
@@ -253,7 +270,8 @@ def write_pretrained(ws: wb.Workspace, ag: list[str], hc: list[str], sim: list[s
     """Fit the shipped model on every labelled run present (choices were frozen before) and write it."""
     model = BlameModel(**PARAMS).fit(ws, ag + hc + sim)
     model.set_params(prior="pretrained")   # fit() on a user's runs then refines it
-    measured = {f"{r['setting']} [{r['data']}]": {"agent": r["agent"], "step": r["step"]}
+    measured = {f"{r['setting']} [{r['data']}]": {k: r[k] for k in ("agent", "step", "step_top3", "brier", "brier_const")
+                                                   if pd.notna(r[k])}
                 for r in rows if r["runs"] and not r["setting"].startswith(("first_agent", "random"))}
     path = Path(__file__).resolve().parents[1] / "workbench" / "attribution" / "models" / PRETRAINED
     path.parent.mkdir(exist_ok=True)
@@ -261,6 +279,9 @@ def write_pretrained(ws: wb.Workspace, ag: list[str], hc: list[str], sim: list[s
         "trained_on": (f"Who&When Algorithm-Generated ({len(ag)} runs) and Hand-Crafted ({len(hc)} runs), "
                        "MIT licence, github.com/ag2ai/Agents_Failure_Attribution @ f4d2b6d; "
                        f"{len(sim)} failed wb.sim.procurement(seed=303) runs"),
+        "calibration": ("Platt on held-out-system scores over (log-odds of the agent's softmax mass over moves, "
+                        "log number of agents), or a constant when a nested check says so; inputs chosen without "
+                        "Hand-Crafted: Alg-Gen CV, Alg-Gen -> simulator, leave-one-system-out on simulator and Alg-Gen"),
         "measured_before_refit": measured,
         "written_by": "bench/attribution_logonly.py --write-pretrained"})
     print(f"\nwrote {path} ({path.stat().st_size / 1e3:.0f} kB)")

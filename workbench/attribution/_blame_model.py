@@ -3,7 +3,8 @@
 A per-move scorer ("is this the labelled culprit step?") scores every move of a failed run; the
 run's decisive step is its highest-scoring move and the culprit agent the agent whose moves score
 highest. The agent's confidence is calibrated on held-out runs (Platt scaling over out-of-fold
-scores), and a verdict under ``uncertain_below`` says it is uncertain. SHAP values explain both.
+scores, or the held-out hit rate when that does better), and a verdict under ``uncertain_below``
+(default 0.5: more likely wrong than right) says it is uncertain. SHAP values explain both.
 
 The scorer is a regularised logistic regression (default) or gradient-boosted trees; either is kept
 as plain arrays (:class:`~._linear.LinearScorer`, :class:`~._trees.TreeEnsemble`), so a fitted model
@@ -26,7 +27,7 @@ from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
 from ..exceptions import InvalidParameterError, WorkbenchError
-from ._calibration import PlattCalibration, calibration_rows
+from ._calibration import PlattCalibration, agent_evidence, calibration_rows
 from ._features import FEATURES, feature_availability, step_features
 from ._heuristics import (
     culprit_labels,
@@ -113,7 +114,10 @@ class BlameModel(PersistMixin, BaseEstimator):
         familiar runs would make it overconfident there). ``"run"``: ``calibration_cv`` folds of
         runs. ``"auto"``: by system when the training runs span at least two systems.
     uncertain_below : float
-        A verdict whose agent confidence is below this says ``uncertain``.
+        A verdict whose agent confidence is below this says ``uncertain``. The default 0.5 reads
+        the calibrated confidence as it is: the verdict is more likely wrong than right. (A
+        calibration that fell back to a constant at a hit rate over 0.5 then flags nothing: it
+        cannot tell which verdicts are the weak ones.)
     prior : None or "pretrained"
         ``"pretrained"``: :meth:`fit` refines the shipped model (:meth:`pretrained`) instead of
         starting from nothing: its log-odds become a feature of the trees fitted on your runs.
@@ -135,7 +139,9 @@ class BlameModel(PersistMixin, BaseEstimator):
     step_model_ : LinearScorer or TreeEnsemble
         The per-move model (log-odds that the move is the decisive step), as plain arrays.
     calibration_ : PlattCalibration or None
-        Maps an agent's score share and best log-odds to the probability it is the culprit.
+        Maps an agent's share of the run's softmax mass over moves, and the number of agents, to
+        the probability it is the culprit (a constant, the held-out hit rate, when these do not
+        beat one in a nested check).
     prior_ : BlameModel or None
         The pretrained model refined (``prior="pretrained"``).
     unavailable_features_ : list of str
@@ -324,8 +330,9 @@ class BlameModel(PersistMixin, BaseEstimator):
         for test in held_out:
             trees = self._fit_scorer(X.loc[~test], y[~test])
             steps = self._rank_steps(X.loc[test], trees)
-            parts.append(calibration_rows(rank_agents(steps, how=self.agent_aggregation), labels))
-        return PlattCalibration.fit(pd.concat(parts, ignore_index=True))
+            agents = agent_evidence(steps, rank_agents(steps, how=self.agent_aggregation))
+            parts.append(calibration_rows(agents, labels))
+        return PlattCalibration.fit(pd.concat(parts, ignore_index=True), random_state=self.random_state)
 
     # -- scoring ----------------------------------------------------------------------------
     def _with_prior(self, X: pd.DataFrame) -> pd.DataFrame:
@@ -359,7 +366,7 @@ class BlameModel(PersistMixin, BaseEstimator):
         if self.calibration_ is None:
             agents["confidence"] = agents["share"]
         else:
-            agents["confidence"] = self.calibration_.predict(agents)
+            agents["confidence"] = self.calibration_.predict(agent_evidence(steps, agents))
         return steps, agents
 
     def score_steps(self, ws, run_ids: Iterable[str] | None = None) -> pd.DataFrame:  # noqa: ANN001

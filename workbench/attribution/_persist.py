@@ -20,9 +20,10 @@ from ..exceptions import FormatError
 
 FORMAT = "workbench.BlameModel"
 VERSION = 1
-# v2 (portable role features; trained on Who&When Algorithm-Generated + Hand-Crafted + simulator runs)
-# replaces v1 (Algorithm-Generated only). The file format is unchanged: this code still reads a v1 file.
-PRETRAINED = "blame_model_whowhen_v2.json"
+# v3 (same features and data as v2; the agent confidence calibrated on the softmax mass of the
+# agent's moves and on whether it acted first, or a constant) replaces v2, which replaced v1
+# (Algorithm-Generated only). The file format is unchanged: this code still reads v1 and v2 files.
+PRETRAINED = "blame_model_whowhen_v3.json"
 
 
 class PersistMixin:
