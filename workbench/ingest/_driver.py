@@ -26,7 +26,9 @@ _PROGRESS_BYTES = 8 * 1024 * 1024
 _MAX_ERRORS = 20
 #: DuckDB's memory limit while a store on disk ingests (unless the user set one): staged rows and the
 #: merge spill next to the store past it, so a big file costs bounded memory rather than its size.
-INGEST_MEMORY = "512MB"
+#: Measured at 1M OTLP spans on 2 cores: 512MB cost 52 % more time than no limit (spilling), 1GB 13 %,
+#: for 1.2 / 1.7 / 2.8 GB peak RSS.
+INGEST_MEMORY = "1GB"
 
 
 @dataclass(frozen=True)
