@@ -239,6 +239,13 @@ def line_batches(path: Path, stage: Stage, batch_bytes: int,
         yield batch
 
 
+def _whole_lines(pending: list[bytes]) -> tuple[bytes, bytes]:
+    """``pending`` joined and cut after its last newline: (whole lines, the start of the next line)."""
+    data = b"".join(pending)
+    cut = data.rfind(b"\n") + 1
+    return data[:cut], data[cut:]
+
+
 def line_blocks(path: Path, stage: Stage, block_bytes: int,
                 limit: int | None = None) -> Iterator[tuple[int, bytes]]:
     """``(number of the first line, text)`` of blocks of about ``block_bytes`` of whole lines.
@@ -270,9 +277,7 @@ def line_blocks(path: Path, stage: Stage, block_bytes: int,
         size += len(chunk)
         if size < block_bytes:
             continue
-        data = b"".join(pending)
-        cut = data.rfind(b"\n") + 1
-        block, rest = data[:cut], data[cut:]
+        block, rest = _whole_lines(pending)
         if block:
             yield n, block
             n += block.count(b"\n")
@@ -280,9 +285,7 @@ def line_blocks(path: Path, stage: Stage, block_bytes: int,
             skip, skip_len, prefix = hashlib.sha256(rest), len(rest), rest[:MAX_RAW_BYTES]
             rest = b""
         pending, size = ([rest] if rest else []), len(rest)
-    data = b"".join(pending)
-    cut = data.rfind(b"\n") + 1
-    block, rest = data[:cut], data[cut:]
+    block, rest = _whole_lines(pending)
     if block:
         yield n, block
         n += block.count(b"\n")
