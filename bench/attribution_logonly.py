@@ -20,6 +20,12 @@ constant at the rate the verdicts are right (what a confidence that separates no
 Cross-validation is 5-fold by run (``groups="run"``); cross-system rows fit on one system and
 score another; leave-one-system-out uses ``groups="system"``. The machine's load average is
 printed with the numbers.
+
+Rows marked "invariant features" are an experiment, not the shipped model: a fit on the portable
+features whose weights another system's own fit does not oppose (``_portable_select``), the check
+redone inside every fit: per CV fold against the simulator; for Alg-Gen -> simulator against one
+half of the simulator runs, scoring the other half; for leave-one-system-out between the training
+systems. It held Alg-Gen CV and helped on the simulator, and lost on Hand-Crafted (README).
 """
 
 from __future__ import annotations
@@ -40,9 +46,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import workbench as wb  # noqa: E402
 from workbench.attribution._blame_model import BlameModel  # noqa: E402
 from workbench.attribution._calibration import brier, reliability  # noqa: E402
-from workbench.attribution._evaluate import evaluate_attribution  # noqa: E402
+from workbench.attribution._evaluate import _calibration_metrics, _metrics, cv_folds, evaluate_attribution  # noqa: E402
 from workbench.attribution._heuristics import culprit_labels  # noqa: E402
 from workbench.attribution._persist import PRETRAINED  # noqa: E402
+from workbench.attribution._portable_select import invariant_features_frame  # noqa: E402
 
 SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples"
 for candidate in (SAMPLES, Path("/work/shared/samples")):
@@ -154,8 +161,11 @@ def main() -> None:
                      "brier_const": float("nan")})
     except wb.WorkbenchError as exc:
         print(f"(no pretrained model: {exc})")
+    inv_rows, inv_calibration = invariant_rows(ws, names, cv)
+    rows += inv_rows
     print("## Log-only attribution (exact agent / exact step, top-1)\n")
     print(markdown(pd.DataFrame(rows)) + "\n")
+    print("".join(inv_calibration))
 
     for system in (AG, HC):
         sname, ids = names[system]
@@ -264,6 +274,80 @@ def trivial_ranking(train: wb.Workspace, test: wb.Workspace, draws: int = 200) -
                 hits[n] += err[order[:n]].any() / draws
     runs = t["run_id"].nunique()
     return {"top1": hits[1] / runs, "top3": hits[3] / runs}
+
+
+def _score(model: BlameModel, X: pd.DataFrame, ids: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    return model.rank_frame(X[X["run_id"].isin(ids)])
+
+
+def _fit_invariant(X: pd.DataFrame, labels: pd.DataFrame, train: list[str], check: list[str]) -> BlameModel:
+    """Fit on ``train`` with the portable features whose weights ``train`` and ``check`` (other systems) agree on."""
+    both = set(train) | set(check)
+    feats = invariant_features_frame(X[X["run_id"].isin(both)], labels[labels["run_id"].isin(both)])
+    return BlameModel(features=feats).fit_frame(X[X["run_id"].isin(train)], labels[labels["run_id"].isin(train)])
+
+
+def _inv_row(name: str, data: str, labels: pd.DataFrame, parts: list[tuple[pd.DataFrame, pd.DataFrame]],
+             ids: list[str]) -> tuple[dict, np.ndarray, np.ndarray]:
+    steps = pd.concat([p[0] for p in parts], ignore_index=True)
+    agents = pd.concat([p[1] for p in parts], ignore_index=True)
+    lab = labels[labels["run_id"].isin(ids)]
+    res = pd.DataFrame([{**_metrics(lab, steps, agents, 3, 2), **_calibration_metrics(lab, agents)}])
+    top = agents[agents["rank"] == 1]
+    culprits = set(zip(lab["run_id"], lab["agent"], strict=True))
+    ok = np.array([(r, a) in culprits for r, a in zip(top["run_id"], top["agent"], strict=True)])
+    return row(name, data, res), top["confidence"].to_numpy(), ok
+
+
+def invariant_rows(ws: wb.Workspace, names: dict, cv: int) -> tuple[list[dict], list[str]]:
+    """The model on invariant features (``_portable_select``): the check against other systems inside every fit.
+
+    - Alg-Gen CV: each fold keeps the features its training runs and the simulator agree on.
+    - Alg-Gen -> simulator: features checked on one half of the simulator runs, scored on the other
+      half (both ways), so the scored runs never took part in the check.
+    - Alg-Gen -> Hand-Crafted: features checked against the simulator.
+    - leave-one-system-out (3 systems): features checked between the two training systems.
+    """
+    (_, ag), (_, hc), (_, sim) = names[AG], names[HC], names[SIM]
+    if len(ag) < 2 * cv or len(sim) < 20:
+        return [], []
+    ids = ag + hc + sim
+    labels = culprit_labels(ws, ids)
+    X = BlameModel(**PARAMS).frame(ws, ids)
+    rows, texts = [], []
+    folds, _ = cv_folds(ws, ag, cv, "run")
+    parts = [_score(_fit_invariant(X, labels, tr, sim), X, te) for tr, te in folds]
+    r, conf, ok = _inv_row(f"invariant features (vs simulator), {cv}-fold CV by run", f"Alg-Gen ({len(ag)})",
+                           labels, parts, ag)
+    rows.append(r)
+    texts.append(reliability_text(conf, ok, f"invariant features, Alg-Gen {cv}-fold, out-of-fold"))
+    perm = list(np.random.default_rng(0).permutation(sim))
+    halves = [perm[0::2], perm[1::2]]
+    parts = [_score(_fit_invariant(X, labels, ag, halves[i]), X, halves[1 - i]) for i in (0, 1)]
+    r, conf, ok = _inv_row("invariant features: trained on Alg-Gen (checked on the other half), scored on simulator",
+                           f"simulator ({len(sim)})", labels, parts, sim)
+    rows.append(r)
+    texts.append(reliability_text(conf, ok, "invariant features, Alg-Gen -> simulator halves"))
+    if hc:
+        parts = [_score(_fit_invariant(X, labels, ag, sim), X, hc)]
+        r, conf, ok = _inv_row("**invariant features: trained on Alg-Gen only (checked vs simulator), scored on "
+                               "Hand-Crafted**", f"Hand-Crafted ({len(hc)})", labels, parts, hc)
+        rows.append(r)
+        texts.append(reliability_text(conf, ok, "invariant features, Alg-Gen -> Hand-Crafted"))
+        systems = [(n, x) for n, x in names.values() if len(x) >= 10]
+        if len(systems) >= 3:
+            per, parts = [], []
+            for held, (hname, hids) in enumerate(systems):
+                others = [x for i, (_, x) in enumerate(systems) if i != held]
+                train = [r for x in others for r in x]
+                m = _fit_invariant(X, labels, train, [])
+                parts.append(_score(m, X, hids))
+                per.append(_inv_row("  invariant features: trained on the other systems, scored on",
+                                    f"{hname} ({len(hids)})", labels, parts[-1:], hids)[0])
+            rows.append(_inv_row("invariant features: leave-one-system-out, pooled", f"{len(ids)}", labels, parts,
+                                 ids)[0])
+            rows += per
+    return rows, texts
 
 
 def write_pretrained(ws: wb.Workspace, ag: list[str], hc: list[str], sim: list[str], rows: list[dict]) -> None:
