@@ -84,19 +84,23 @@ class AttributionPool:
         ``replay(run_id, intervention)``, picklable (workers get a copy when they start).
     workers : int
         Worker processes besides this one (started now, with the ``spawn`` method: nothing of this
-        process's state, its DuckDB connection included, is shared with them).
+        process's state, its DuckDB connection included, is shared with them). With 0, every
+        replay is this process's, in :meth:`finish` (which can run in a thread beside other work).
     """
 
     def __init__(self, replay: Callable, workers: int = 1) -> None:
-        if workers < 1:
-            raise ValueError(f"workers must be >= 1 (got {workers})")
+        if workers < 0:
+            raise ValueError(f"workers must be >= 0 (got {workers})")
         self.replay = replay
         self.workers = workers
-        context = multiprocessing.get_context("spawn")
-        self._stop = context.Event()
-        self._executor = ProcessPoolExecutor(max_workers=workers, mp_context=context,
-                                             initializer=_init_worker, initargs=(replay, self._stop))
-        self._warm = [self._executor.submit(_ready) for _ in range(workers)]  # starts them now
+        self._executor: ProcessPoolExecutor | None = None
+        if workers:
+            context = multiprocessing.get_context("spawn")
+            self._stop = context.Event()
+            self._executor = ProcessPoolExecutor(max_workers=workers, mp_context=context,
+                                                 initializer=_init_worker, initargs=(replay, self._stop))
+            for _ in range(workers):
+                self._executor.submit(_ready)  # starts them now
         self._queue: deque[list] = deque()
         self._lock = threading.Lock()
         self._active = 0  # feeder threads running
@@ -118,6 +122,8 @@ class AttributionPool:
 
         A guess costs nothing when wrong: :meth:`start` keeps only results computed from the rows
         the store then holds, with the same ``options``."""
+        if self._executor is None:
+            raise ValueError("prefetch() needs a worker process (workers >= 1)")
         future = self._executor.submit(loader)
 
         def arrive() -> None:
@@ -266,8 +272,9 @@ class AttributionPool:
         with self._lock:
             self._queue.clear()
             self._gen += 1
-        self._stop.set()
-        self._executor.shutdown(wait=True, cancel_futures=True)
+        if self._executor is not None:
+            self._stop.set()
+            self._executor.shutdown(wait=True, cancel_futures=True)
 
     def __enter__(self) -> AttributionPool:
         return self
