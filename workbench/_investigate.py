@@ -206,6 +206,7 @@ def run(args: argparse.Namespace) -> int:
     pool = None
     timings: dict[str, float] = {}
     fresh = True
+    ws = None
     try:
         if args.paths:
             from .workspace import open as wb_open
@@ -266,17 +267,20 @@ def run(args: argparse.Namespace) -> int:
             if errors:
                 _say(f"{len(errors)} runs could not be attributed (replays failed), e.g. "
                      f"{next(iter(errors))}: {next(iter(errors.values()))}", wrap=True)
+        # the table before the workers stop: nothing in it waits for them to exit
+        _, timings["print"] = _phase("print", lambda: _print_table(ws, args))
+        if path == "none":
+            _say("culprits need a replay of the system (wb.attribute with your replay function) or a BlameModel",
+                 wrap=True)
+        if args.timings:
+            _say("seconds: " + ", ".join(f"{k} {v:.1f}" for k, v in timings.items()))
+            # CPU time says what wall time cannot on a busy machine (worker processes not included)
+            _say("cpu seconds in this process: " + ", ".join(f"{k} {v:.1f}" for k, v in _CPU.items()))
     finally:
         if pool is not None:
             pool.close()
-    _, timings["print"] = _phase("print", lambda: _print_table(ws, args))
-    if path == "none":
-        _say("culprits need a replay of the system (wb.attribute with your replay function) or a BlameModel",
-             wrap=True)
-    if args.timings:
-        _say("seconds: " + ", ".join(f"{k} {v:.1f}" for k, v in timings.items()))
-        # CPU time says what wall time cannot on a busy machine (worker processes not included)
-        _say("cpu seconds in this process: " + ", ".join(f"{k} {v:.1f}" for k, v in _CPU.items()))
+        if ws is not None:
+            ws.close()  # a file store is checkpointed and unlocked now, not whenever the process ends
     return 0
 
 
