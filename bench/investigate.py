@@ -51,8 +51,10 @@ import psutil
 ROOT = Path(__file__).resolve().parents[1]
 
 _AGREE = re.compile(r"culprit agent right in (\d+)%, decisive step is a labelled fault step in (\d+)%")
-# the checkout's own package first: every checkout runs with this interpreter and its packages
-_RUNNER = "import sys; sys.path.insert(0, sys.argv.pop(1)); from workbench.cli import main; sys.exit(main(sys.argv[1:]))"
+# the checkout's own package first: every checkout runs with this interpreter and its packages;
+# main() reads sys.argv, as the `workbench` console script calls it
+_RUNNER = ("import sys; sys.path.insert(0, sys.argv.pop(1)); sys.argv[0] = 'workbench'; "
+           "from workbench.cli import main; sys.exit(main())")
 _PHASES = ("load", "detect", "attribute", "print")
 
 

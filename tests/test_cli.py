@@ -53,6 +53,24 @@ def test_sim_ingest_investigate_round_trip(tmp_path: Path, capsys: pytest.Captur
     assert "detectors" in text and "known culprit" in text and "proc-s5-" in text
 
 
+def test_the_command_line_ends_with_its_output_and_store_complete(tmp_path: Path) -> None:
+    # From the command line investigate ends the process without tearing the interpreter down:
+    # the table must be all there and the store closed with every finding in it.
+    out = tmp_path / "runs.jsonl"
+    db = tmp_path / "store.duckdb"
+    assert main(["sim", "--runs", "30", "--out", str(out), "--seed", "3"]) == 0
+    proc = _cli("investigate", str(out), "--db", str(db), "--no-attribute", "--quiet", "--all",
+                env=dict(os.environ, COLUMNS="120"))
+    assert proc.returncode == 0, proc.stderr
+    with wb.open(db) as ws:  # opened for writing: the command released the file
+        n_failed = ws.sql("SELECT count(*) FROM runs WHERE outcome = 'failure'").fetchall()[0][0]
+        n_findings = ws.count("findings")
+    assert n_failed and n_findings
+    assert f"30 runs, {n_failed:,} failed" in proc.stdout
+    assert proc.stdout.endswith("known culprit: ground-truth labels, when the store has them.\n")  # the last line
+    assert sum(ln.startswith("proc-s3-") for ln in proc.stdout.splitlines()) == n_failed
+
+
 def test_investigate_without_replay_uses_the_pretrained_log_only_model(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     # A Who&When-style log of a system the workbench never saw: no replay, so the verdicts must come

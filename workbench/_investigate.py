@@ -163,16 +163,39 @@ def _preload(*modules: str) -> threading.Thread:
 
 
 def _start_pool(replay: Callable, processes: int) -> Any:
-    """Worker processes for the replays, started now so their imports overlap the ingest; None
-    when there is one process, or when this platform cannot start them (the replays then run here)."""
-    if processes < 2:
-        return None
+    """The replays' pool: ``processes - 1`` worker processes, started now so that their imports
+    overlap the ingest; none when there is one process or this platform cannot start them (then
+    every replay is this process's, in a thread beside the detectors)."""
     from .attribution._pool import AttributionPool
 
-    try:
-        return AttributionPool(replay, workers=processes - 1)
-    except Exception:  # noqa: BLE001 - e.g. no POSIX semaphores in a sandbox, an unpicklable replay
-        return None
+    if processes >= 2:
+        try:
+            return AttributionPool(replay, workers=processes - 1)
+        except Exception:  # noqa: BLE001, S110 - e.g. no POSIX semaphores in a sandbox, an unpicklable replay
+            pass
+    return AttributionPool(replay, workers=0)
+
+
+class _Beside:
+    """``fn()`` in a thread, its result (or exception) for whoever joins it."""
+
+    def __init__(self, fn: Callable[[], Any]) -> None:
+        self._out: list[Any] = []
+        self._error: list[BaseException] = []
+        self._thread = threading.Thread(target=self._run, args=(fn,), daemon=True, name="workbench-beside")
+        self._thread.start()
+
+    def _run(self, fn: Callable[[], Any]) -> None:
+        try:
+            self._out.append(fn())
+        except BaseException as exc:  # noqa: BLE001 - raised again in the joining thread
+            self._error.append(exc)
+
+    def result(self) -> Any:
+        self._thread.join()
+        if self._error:
+            raise self._error[0]
+        return self._out[0]
 
 
 def run(args: argparse.Namespace) -> int:
@@ -183,6 +206,7 @@ def run(args: argparse.Namespace) -> int:
     pool = None
     timings: dict[str, float] = {}
     fresh = True
+    ws = None
     try:
         if args.paths:
             from .workspace import open as wb_open
@@ -210,7 +234,7 @@ def run(args: argparse.Namespace) -> int:
             if not cached:  # detectors and hundreds of replays to come
                 if not args.no_attribute:
                     pool = _start_pool(replay, _processes(args.jobs))
-                    if pool is not None and isinstance(source, Path):
+                    if pool.workers and isinstance(source, Path):
                         # the worker reads the failed runs from the file and replays them during the
                         # ingest; the pool keeps only what the store's rows confirm
                         pool.prefetch(partial(demo_failed_work, source))
@@ -219,9 +243,13 @@ def run(args: argparse.Namespace) -> int:
             fresh = ws.count("findings") == 0  # a cached demo store already holds its findings
         path = choose_attribution(ws, replay)
         attributing = path != "none" and not args.no_attribute
+        finishing = None
         if attributing and pool is not None:
-            # the workers replay while this process runs the detectors, then it joins them
+            # the workers replay while this process runs the detectors, and so does a thread of this
+            # process: the detectors' SQL runs in DuckDB without Python's lock (their CPU seconds
+            # below then include this thread's replays)
             _, timings["attribute: queue"] = _phase("queue", lambda: pool.start(ws, progress=progress))
+            finishing = _Beside(lambda: pool.finish(ws, store=False))
         if fresh and not ws.read_only:
             from .detect import detect  # scipy: only when there is detecting to do
 
@@ -231,26 +259,41 @@ def run(args: argparse.Namespace) -> int:
         if attributing:
             if path == "logonly":
                 _say("no replay of this system: culprits come from the pretrained log-only BlameModel", wrap=True)
-            if pool is not None:
-                (_, errors), timings["attribute: rest"] = _phase("attribute", lambda: pool.finish(ws))
+            if finishing is not None:
+                (_, errors), timings["attribute: rest"] = _phase("attribute", lambda: _saved(ws, finishing.result()))
             else:
                 errors, timings["attribute"] = _phase(
                     "attribute", lambda: attribute_failed(ws, replay, path, jobs=args.jobs, progress=progress))
             if errors:
                 _say(f"{len(errors)} runs could not be attributed (replays failed), e.g. "
                      f"{next(iter(errors))}: {next(iter(errors.values()))}", wrap=True)
+        # the table before the workers stop: nothing in it waits for them to exit
+        _, timings["print"] = _phase("print", lambda: _print_table(ws, args))
+        if path == "none":
+            _say("culprits need a replay of the system (wb.attribute with your replay function) or a BlameModel",
+                 wrap=True)
+        if args.timings:
+            _say("seconds: " + ", ".join(f"{k} {v:.1f}" for k, v in timings.items()))
+            # CPU time says what wall time cannot on a busy machine (worker processes not included)
+            _say("cpu seconds in this process: " + ", ".join(f"{k} {v:.1f}" for k, v in _CPU.items()))
     finally:
         if pool is not None:
             pool.close()
-    _, timings["print"] = _phase("print", lambda: _print_table(ws, args))
-    if path == "none":
-        _say("culprits need a replay of the system (wb.attribute with your replay function) or a BlameModel",
-             wrap=True)
-    if args.timings:
-        _say("seconds: " + ", ".join(f"{k} {v:.1f}" for k, v in timings.items()))
-        # CPU time says what wall time cannot on a busy machine (worker processes not included)
-        _say("cpu seconds in this process: " + ", ".join(f"{k} {v:.1f}" for k, v in _CPU.items()))
+        if ws is not None:
+            ws.close()  # a file store is checkpointed and unlocked now, not whenever the process ends
     return 0
+
+
+def _saved(ws: Any, done: tuple[list, dict[str, str]]) -> tuple[list, dict[str, str]]:
+    """Store the attributions ``AttributionPool.finish(store=False)`` returned (a hundred runs per
+    transaction, as it would have)."""
+    from .attribution._attribute import save
+    from .attribution._many import _SAVE_EVERY
+
+    results, errors = done
+    for i in range(0, len(results), _SAVE_EVERY):
+        save(ws, results[i:i + _SAVE_EVERY])
+    return results, errors
 
 
 def _print_table(ws: Any, args: argparse.Namespace) -> None:

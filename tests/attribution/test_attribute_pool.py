@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 import workbench as wb
+from workbench.attribution._attribute import save
 from workbench.attribution._pool import AttributionPool
 
 
@@ -150,3 +151,26 @@ def test_the_parent_does_not_wait_for_a_stuck_worker(small, tmp_path: Path) -> N
         got, errors = done[0]
         assert pool.by_workers == 0 and not errors
     _same(got, want)
+
+
+def test_a_pool_without_workers_replays_in_a_thread_beside_other_work(small) -> None:
+    # investigate's one-process path: finish(store=False) in a thread while the store is busy, saved after
+    system, ws = small
+    ws.sql("DELETE FROM attributions")
+    want, _ = wb.attribute_many(ws, system.replay, n_jobs=1, progress=False)
+    rows = _stored(ws)
+    ws.sql("DELETE FROM attributions")
+    with AttributionPool(system.replay, workers=0) as pool:
+        with pytest.raises(ValueError, match="worker"):
+            pool.prefetch(list)
+        assert pool.start(ws) == len(want)
+        out: list = []
+        thread = threading.Thread(target=lambda: out.append(pool.finish(ws, store=False)))
+        thread.start()
+        assert ws.count("steps") > 0  # the store is free for this thread meanwhile
+        thread.join()
+        got, errors = out[0]
+        _same(got, want)
+        assert not errors and ws.count("attributions") == 0
+        save(ws, got)
+        assert _stored(ws) == rows

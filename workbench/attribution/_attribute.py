@@ -6,20 +6,24 @@ import dataclasses
 import html
 import json
 import math
+import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from itertools import combinations
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 from ..exceptions import InvalidParameterError, ReplayError
 from ._decisive import DecisiveStep, decisive_step
 from ._runner import ReplayLog, ReplayRunner, kept_game
 from ._shapley import AUTO_EXACT_MAX_PLAYERS, check_exact, exact_columns, shapley
-from ._verdict import Verdict, blame_columns, columns, make_verdict, table
+from ._verdict import Verdict, blame_columns, columns, is_frame, make_verdict, table
 
 # Step kinds that are moves an agent makes (a root 'system' span or an agent's scope span is not).
 STEP_KINDS = ("llm", "tool", "handoff", "human", "retriever", "other")
@@ -41,7 +45,9 @@ class Attribution:
     run_id: str
     unit: str
     method: str
-    values: pd.DataFrame
+    # the table as columns (see blame_columns); ``values`` makes the DataFrame when first read, as a
+    # batch of runs attributed in a worker process and saved by the parent never needs one
+    _columns: dict[str, Any] = field(repr=False)
     verdict: Verdict
     decisive: DecisiveStep | None
     replays: int
@@ -50,6 +56,11 @@ class Attribution:
     seconds: float = 0.0
     params: dict[str, Any] = field(default_factory=dict)
     failed: list[tuple[str, ...]] = field(default_factory=list)
+
+    @cached_property
+    def values(self) -> pd.DataFrame:
+        """One row per player: player, value, std_err, ci_low, ci_high, blame, blame_low, blame_high."""
+        return table(self._columns)
 
     @property
     def inconclusive(self) -> bool:
@@ -75,19 +86,27 @@ def _players(steps: pd.DataFrame | Sequence[tuple], run_id: str, unit: str,
     fixed cost per operation was most of an attribution's time outside the replays."""
     if len(steps) == 0:
         raise InvalidParameterError(f"no run {run_id!r} in this store (or it has no steps)")
-    if isinstance(steps, pd.DataFrame):
+    if is_frame(steps):
         rows = list(zip(steps["step_id"].tolist(), steps["agent"].tolist(), steps["kind"].tolist(),
                         steps["seq"].tolist(), strict=True))
     else:
         rows = list(steps)
     rows.sort(key=lambda r: r[3])
-    agent_of = [None if a is None or pd.isna(a) else str(a) for _, a, _, _ in rows]
+    agent_of = [None if _missing(a) else str(a) for _, a, _, _ in rows]
     moves = [(str(r[0]), a) for r, a in zip(rows, agent_of, strict=True) if r[2] in STEP_KINDS]
     if players is not None:
         return list(players), moves
     if unit == "agent":
         return list(dict.fromkeys(a for a in agent_of if a is not None)), moves
     return [sid for sid, _ in moves], moves
+
+
+def _missing(value: object) -> bool:
+    """None, NaN or pandas' NA (an agent a DataFrame of steps leaves empty)."""
+    if value is None or isinstance(value, str):
+        return value is None
+    pd = sys.modules.get("pandas")
+    return bool(pd.isna(value)) if pd is not None else value != value  # noqa: PLR0124 - NaN test
 
 
 def _exact(runner: ReplayRunner, players: list[str]) -> tuple[dict[str, Any], str]:
@@ -135,6 +154,8 @@ def _sampled(runner: ReplayRunner, players: list[str], **kw: Any) -> tuple[pd.Da
 
 
 def _ablation(runner: ReplayRunner, players: list[str]) -> pd.DataFrame:
+    import pandas as pd
+
     # Leave-one-out: replace one unit at a time; its blame is how much that alone restores.
     sets = [frozenset()] + [frozenset([p]) for p in players]
     values = runner.values(sets)
@@ -258,7 +279,7 @@ def attribute_steps(steps: pd.DataFrame | Sequence[tuple], run_id: str, replay: 
         if method == "ablation":
             values = columns(_ablation(runner, names))
         elif not names:
-            values = columns(pd.DataFrame(columns=["player", "value", "std_err", "ci_low", "ci_high"]))
+            values = {"player": [], **{c: np.zeros(0) for c in ("value", "std_err", "ci_low", "ci_high")}}
             params.update(shapley_method="none", seed=seed, n_permutations=None, tol=tol)
         else:
             n_permutations = None
@@ -290,7 +311,7 @@ def attribute_steps(steps: pd.DataFrame | Sequence[tuple], run_id: str, replay: 
                            replays=runner.log.replays)
     if failed:
         params.update(failed_replays=len(failed))
-    out = Attribution(run_id=run_id, unit=unit, method=method, values=table(blame), verdict=verdict, decisive=found,
+    out = Attribution(run_id=run_id, unit=unit, method=method, _columns=blame, verdict=verdict, decisive=found,
                       replays=runner.log.replays, replayed_steps=runner.log.replayed_steps,
                       errors=list(runner.log.errors), seconds=time.perf_counter() - start, params=params,
                       failed=failed)
@@ -338,10 +359,11 @@ def _method_name(res: Attribution) -> str:
 def _rows(res: Attribution) -> list[tuple]:
     method = _method_name(res)
     params = json.dumps(res.params)
-    t = res.values
+    t = res._columns
     rows = [(res.run_id, method, res.unit, str(p), float(b), float(lo), float(hi), params)
-            for p, b, lo, hi in zip(t["player"].tolist(), t["blame"].tolist(), t["blame_low"].tolist(),
-                                    t["blame_high"].tolist(), strict=True)]
+            for p, b, lo, hi in zip(list(t["player"]), np.asarray(t["blame"], dtype=float).tolist(),
+                                    np.asarray(t["blame_low"], dtype=float).tolist(),
+                                    np.asarray(t["blame_high"], dtype=float).tolist(), strict=True)]
     v = res.verdict
     verdict_params = json.dumps({**res.params, "confidence": v.confidence, "ambiguous": v.ambiguous,
                                  "inconclusive": v.inconclusive, "decisive_step": v.decisive_step,
@@ -356,6 +378,8 @@ def _rows(res: Attribution) -> list[tuple]:
 def save(ws, res: Attribution | Sequence[Attribution]) -> None:  # noqa: ANN001
     """Write attributions (and their verdicts) to the ``attributions`` table in one transaction,
     replacing earlier ones of the same run, method and unit."""
+    import pandas as pd
+
     from ..store._transaction import transaction  # duckdb: not needed where runs are only replayed
 
     results = [res] if isinstance(res, Attribution) else list(res)

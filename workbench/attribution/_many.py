@@ -7,8 +7,6 @@ import os
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from tqdm.auto import tqdm
-
 from ..exceptions import InvalidParameterError, WorkbenchError
 from ._attribute import Attribution, attribute_steps, save
 
@@ -114,6 +112,8 @@ def attribute_many(ws, replay: Callable, run_ids: Sequence[str] | None = None, *
     n_jobs = min(int(n_jobs), len(work)) if n_jobs > 0 else int(n_jobs)  # -1: joblib's "every worker"
     results: list[Attribution] = []
     errors: dict[str, str] = {}
+    from tqdm.auto import tqdm  # here: workers import this module for _work, and never show a bar
+
     bar = tqdm(total=len(work), desc="attribute", unit="run", disable=not progress)
     try:
         if n_jobs == 1:

@@ -36,9 +36,10 @@ _BATCH = 8  # runs per batch: small, so that the last batches spread over every 
 _NICE = 10  # workers' niceness above the parent's
 _WAIT_LAST = 0.25  # seconds the parent waits for a worker's last batch before replaying it itself
 _REPLAY: list[Callable] = []  # in a worker: the replay function it was started with
+_STOP: list[Any] = []  # in a worker: the pool's event set when it closes
 
 
-def _init_worker(replay: Callable) -> None:
+def _init_worker(replay: Callable, stop: Any = None) -> None:
     # Ctrl-C reaches the whole process group: the parent stops the pool, workers must not print tracebacks
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     # A worker only soaks up CPU this process leaves: the parent's ingest and detectors are the
@@ -51,6 +52,8 @@ def _init_worker(replay: Callable) -> None:
     from . import _attribute  # noqa: F401 - the imports a batch needs, done while the parent ingests
 
     _REPLAY.append(replay)
+    if stop is not None:
+        _STOP.append(stop)
 
 
 def _ready() -> int:
@@ -60,7 +63,12 @@ def _ready() -> int:
 def _run_batch(batch: list, options: dict[str, Any]) -> list:
     from ._many import _work
 
-    return _work(batch, _REPLAY[0], options)
+    out: list = []
+    for item in batch:
+        if _STOP and _STOP[0].is_set():
+            break  # the pool is closing: nothing more of this batch is wanted, and close() waits for it
+        out.extend(_work([item], _REPLAY[0], options))
+    return out
 
 
 def _batches(work: Sequence) -> list[list]:
@@ -76,17 +84,23 @@ class AttributionPool:
         ``replay(run_id, intervention)``, picklable (workers get a copy when they start).
     workers : int
         Worker processes besides this one (started now, with the ``spawn`` method: nothing of this
-        process's state, its DuckDB connection included, is shared with them).
+        process's state, its DuckDB connection included, is shared with them). With 0, every
+        replay is this process's, in :meth:`finish` (which can run in a thread beside other work).
     """
 
     def __init__(self, replay: Callable, workers: int = 1) -> None:
-        if workers < 1:
-            raise ValueError(f"workers must be >= 1 (got {workers})")
+        if workers < 0:
+            raise ValueError(f"workers must be >= 0 (got {workers})")
         self.replay = replay
         self.workers = workers
-        self._executor = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                                             initializer=_init_worker, initargs=(replay,))
-        self._warm = [self._executor.submit(_ready) for _ in range(workers)]  # starts them now
+        self._executor: ProcessPoolExecutor | None = None
+        if workers:
+            context = multiprocessing.get_context("spawn")
+            self._stop = context.Event()
+            self._executor = ProcessPoolExecutor(max_workers=workers, mp_context=context,
+                                                 initializer=_init_worker, initargs=(replay, self._stop))
+            for _ in range(workers):
+                self._executor.submit(_ready)  # starts them now
         self._queue: deque[list] = deque()
         self._lock = threading.Lock()
         self._active = 0  # feeder threads running
@@ -108,6 +122,8 @@ class AttributionPool:
 
         A guess costs nothing when wrong: :meth:`start` keeps only results computed from the rows
         the store then holds, with the same ``options``."""
+        if self._executor is None:
+            raise ValueError("prefetch() needs a worker process (workers >= 1)")
         future = self._executor.submit(loader)
 
         def arrive() -> None:
@@ -199,6 +215,10 @@ class AttributionPool:
                     self._queue.appendleft(batch)
                     self._active -= 1
                 return
+            if len(out) < len(batch):  # cut short by close(): its results are no longer wanted
+                with self._lock:
+                    self._active -= 1
+                return
             self._done(batch, out, gen, worker=True)
 
     def finish(self, ws, store: bool = True) -> tuple[list, dict[str, str]]:  # noqa: ANN001
@@ -246,11 +266,15 @@ class AttributionPool:
         return results, errors
 
     def close(self) -> None:
-        """Stop the workers (queued batches that no worker took are dropped)."""
+        """Stop the workers (queued batches that no worker took are dropped; a batch a worker is
+        replaying stops after its current run, instead of making this wait for the whole batch,
+        whose results nobody wants any more: after :meth:`finish`, this process replayed it itself)."""
         with self._lock:
             self._queue.clear()
             self._gen += 1
-        self._executor.shutdown(wait=True, cancel_futures=True)
+        if self._executor is not None:
+            self._stop.set()
+            self._executor.shutdown(wait=True, cancel_futures=True)
 
     def __enter__(self) -> AttributionPool:
         return self

@@ -20,8 +20,6 @@ from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from tqdm.auto import tqdm
-
 from ..exceptions import ReplayError
 from ..replay import Intervention, outcome_value, replayed_steps
 
@@ -96,7 +94,11 @@ class ReplayRunner:
         self.cache: dict[Hashable, float] = cache if cache is not None else {}
         self.log = ReplayLog()
         # no bar object at all without progress: one per attributed run was measurable in batches
-        self._bar = tqdm(desc=f"replays {run_id}", unit="replay") if progress else None
+        self._bar = None
+        if progress:
+            from tqdm.auto import tqdm  # here: a worker process replaying batches never shows a bar
+
+            self._bar = tqdm(desc=f"replays {run_id}", unit="replay")
 
     def _key(self, replaced: frozenset[str]) -> tuple:
         return (self.run_id, self.unit, self.mode, replaced)

@@ -31,9 +31,12 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Iterable, MutableMapping, Sequence
 from dataclasses import dataclass
 from math import comb
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 from ..exceptions import InvalidParameterError
 from ._shapley_perm import CachedValue, sample
@@ -186,6 +189,8 @@ def check_exact(players: Sequence[Hashable], max_evals: int | None = None) -> tu
 
 
 def _frame(names: tuple, value: np.ndarray, se: np.ndarray, half: np.ndarray) -> pd.DataFrame:
+    import pandas as pd  # here: batch attribution over a few agents never builds a frame (see _verdict)
+
     return pd.DataFrame({"player": pd.Series(names, dtype=object), "value": value, "std_err": se,
                          "ci_low": value - half, "ci_high": value + half}, columns=_COLUMNS)
 

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import html
 import math
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:
+    import pandas as pd
+# pandas is imported where a DataFrame is built: a worker process replaying batches of runs builds
+# none (an Attribution's table is made when first read), and pandas is most of its start-up time
 
 # a runner-up with at least this share of the culprit's blame makes the blame shared
 _SHARED = 0.5
@@ -84,7 +89,16 @@ def columns(frame: pd.DataFrame) -> dict[str, Any]:
 def table(cols: Mapping[str, Any]) -> pd.DataFrame:
     """The DataFrame of columns from :func:`blame_columns` (players as objects, as in
     :class:`~workbench.ShapleyResult`)."""
+    import pandas as pd
+
     return pd.DataFrame({c: pd.Series(list(col), dtype=object) if c == "player" else col for c, col in cols.items()})
+
+
+def is_frame(obj: object) -> bool:
+    """Whether ``obj`` is a pandas DataFrame, without importing pandas (it is not one if pandas
+    was never imported)."""
+    pd = sys.modules.get("pandas")
+    return pd is not None and isinstance(obj, pd.DataFrame)
 
 
 def blame_table(values: pd.DataFrame) -> pd.DataFrame:
@@ -105,7 +119,7 @@ def make_verdict(agent_blame: pd.DataFrame | Mapping[str, Any] | None, decisive_
     culprit = runner_up = None
     confidence = 0.0
     ambiguous = False
-    if isinstance(agent_blame, pd.DataFrame):
+    if is_frame(agent_blame):
         agent_blame = columns(agent_blame)
     if failed and agent_blame is not None and len(agent_blame["player"]):
         undecided = _undecided(table(agent_blame))

@@ -69,8 +69,9 @@ def _chunk_size(total: int, workers: int) -> int:
     return max(1, -(-total // max(n, 1)))
 
 
-def _chunks(con, families: list[str], workers: int) -> tuple[pa.Table, list[tuple[int, int, int, int, int]]]:  # noqa: ANN001
-    """Runs in scope cut into chunks of whole runs, in storage order, with each chunk's rowid ranges."""
+def _chunks(con, families: list[str], workers: int) -> tuple[pa.Table, list[tuple[int, int, int, int, int]], int]:  # noqa: ANN001
+    """Runs in scope cut into chunks of whole runs, in storage order, with each chunk's rowid
+    ranges, and the steps in scope."""
     # A run's steps (and edges) lie in a narrow rowid range, so each chunk's scans read its own row
     # groups only and the whole call reads `steps` about once per statement that needs it.
     con.execute("""CREATE OR REPLACE TEMP TABLE det_chunk_runs AS
@@ -94,7 +95,7 @@ def _chunks(con, families: list[str], workers: int) -> tuple[pa.Table, list[tupl
                                    coalesce(min(e.lo), 0), coalesce(max(e.hi), -1)
                             FROM det_chunks c LEFT JOIN det_chunk_edges e USING (run_id)
                             GROUP BY c.chunk ORDER BY c.chunk""").fetchall()
-    return con.sql("SELECT chunk, run_id FROM det_chunks ORDER BY chunk").to_arrow_table(), ranges
+    return con.sql("SELECT chunk, run_id FROM det_chunks ORDER BY chunk").to_arrow_table(), ranges, total
 
 
 def _worker(cur, todo: queue.SimpleQueue, runs: pa.Table, names: list[str],  # noqa: ANN001
@@ -137,8 +138,12 @@ def _run_chunked(con, families: list[str], params: dict[str, Any], show: bool,  
     # fifth more CPU (measured) than whole chunks side by side. A chunk's working tables are its
     # connection's own. Scans are cheap; what costs is copying rows into working tables, so the
     # statements read `steps` again rather than share a copy of the chunk.
+    # A scope under PARALLEL_FROM steps is one chunk on one thread too: its statements are small,
+    # DuckDB's split of each over the cores cost more CPU than it saved (at 53k steps, 1.7 CPU s
+    # and 2.3 s against 1.4 and 1.5 on one thread, measured on a busy machine), and the drift
+    # detector and whatever else the process does (investigate's replays) have the other core.
     threads = int(con.execute("SELECT current_setting('threads')").fetchall()[0][0])
-    runs, ranges = _chunks(con, families, max(1, min(threads, WORKERS)))
+    runs, ranges, total = _chunks(con, families, max(1, min(threads, WORKERS)))
     names = list(dict.fromkeys(n for f in families for n in FAMILIES[f]))
     shared: dict[str, pa.Table] = {}
     if "values" in names:
@@ -149,7 +154,8 @@ def _run_chunked(con, families: list[str], params: dict[str, Any], show: bool,  
         todo.put(r)
     n_workers = max(1, min(threads, WORKERS, len(ranges)))
     stop = threading.Event()
-    if n_workers > 1:  # a database-wide setting: put back as it was below
+    one_thread = threads > 1 and (n_workers > 1 or total < PARALLEL_FROM)
+    if one_thread:  # a database-wide setting: put back as it was below
         con.execute("SET threads = ?", [1])
     try:
         with tqdm(total=len(ranges), desc="detect", disable=not show or len(ranges) < 2) as bar, \
@@ -164,7 +170,7 @@ def _run_chunked(con, families: list[str], params: dict[str, Any], show: bool,  
                 raise
             outs = [f.result() for f in futures]
     finally:
-        if n_workers > 1:
+        if one_thread:
             con.execute("SET threads = ?", [threads])
     for out in outs:
         con.register("_det_chunk_out", out)
