@@ -111,6 +111,11 @@ FROM steps s SEMI JOIN affected a ON a.run_id = s.run_id
 UNION ALL
 SELECT run_id, step_id, parent_id, agent, rid FROM stage_new;
 
+-- Runs that had steps in the store before this call. The steps of the others are all new: they get their
+-- order as they are inserted, and only these runs are renumbered after the insert.
+CREATE OR REPLACE TEMP TABLE stored_runs AS
+SELECT DISTINCT run_id FROM tree WHERE rid IS NULL;
+
 -- Every (step, ancestor id, distance). Bounded so that a cycle cannot run forever.
 CREATE OR REPLACE TEMP TABLE ancestry AS
 WITH RECURSIVE walk(run_id, step_id, anc, dist) AS (
@@ -142,8 +147,13 @@ LEFT JOIN ancestry w ON w.run_id = t.run_id AND w.step_id = t.step_id
 LEFT JOIN tree a ON a.run_id = w.run_id AND a.step_id = w.anc
 GROUP BY t.run_id, t.step_id;
 
+-- (seq: the order of the UPDATE below, for a run whose steps are all new)
 INSERT INTO steps BY NAME
-SELECT n.run_id, n.step_id, n.parent_id, NULL AS seq, r.depth, r.agent, n.agent AS agent_own,
+SELECT n.run_id, n.step_id, n.parent_id,
+       CASE WHEN o.run_id IS NULL THEN row_number() OVER (
+           PARTITION BY n.run_id ORDER BY make_timestamp(n.start_ns // 1000) NULLS LAST, r.depth, n.order_hint,
+                                          n.file, n.line, n.step_id) - 1 END AS seq,
+       r.depth, r.agent, n.agent AS agent_own,
        n.kind, n.name, n.tool, n.model,
        make_timestamp(n.start_ns // 1000) AS started_at,
        make_timestamp(n.end_ns // 1000) AS ended_at,
@@ -152,12 +162,13 @@ SELECT n.run_id, n.step_id, n.parent_id, NULL AS seq, r.depth, r.agent, n.agent 
        n.confidence, n.entropy, n.attributes::JSON AS attributes, n.source, n.file, n.line,
        n.order_hint
 FROM resolved r
-JOIN stage_n n ON n.rid = r.rid;
+JOIN stage_n n ON n.rid = r.rid
+LEFT JOIN stored_runs o ON o.run_id = n.run_id;
 
 -- Older steps may gain an agent or depth from ancestors that arrived now (a trace split over files).
 UPDATE steps SET agent = r.agent, depth = r.depth
 FROM resolved r
-WHERE steps.run_id = r.run_id AND steps.step_id = r.step_id
+WHERE r.rid IS NULL AND steps.run_id = r.run_id AND steps.step_id = r.step_id
   AND (steps.agent IS DISTINCT FROM r.agent OR steps.depth IS DISTINCT FROM r.depth);
 
 -- Order within a run: start time, then parents before children, then the source's own order.
@@ -166,7 +177,7 @@ FROM (
     SELECT run_id, step_id,
            row_number() OVER (PARTITION BY run_id
                               ORDER BY started_at NULLS LAST, depth, order_hint, file, line, step_id) - 1 AS seq
-    FROM steps SEMI JOIN affected a ON a.run_id = steps.run_id
+    FROM steps SEMI JOIN stored_runs a ON a.run_id = steps.run_id
 ) o
 WHERE steps.run_id = o.run_id AND steps.step_id = o.step_id AND steps.seq IS DISTINCT FROM o.seq;
 
