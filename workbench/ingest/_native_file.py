@@ -76,7 +76,9 @@ def _source() -> str:
     checks.append("(input IS NULL OR _wbf_is_text(input) OR (ascii(input) IN (91, 123) AND _wbf_nested_ok(input)))")
     checks.append("(output IS NULL OR _wbf_is_text(output) OR (ascii(output) IN (91, 123) AND _wbf_nested_ok(output)))")
     checks.append("(attributes IS NULL OR (starts_with(attributes, '{') AND _wbf_nested_ok(attributes)))")
-    checks.append("(logprobs IS NULL OR (starts_with(logprobs, '[') AND _wbf_nested_ok(logprobs)))")
+    # (log-probabilities are read as numbers: one past the range of a double is broken JSON to Python)
+    checks.append("(logprobs IS NULL OR (starts_with(logprobs, '[') AND _wbf_nested_ok(logprobs) "
+                  "AND NOT regexp_matches(logprobs, '[0-9][eE][+]?[0-9]{3}')))")
     # record and seq: absent and null read alike here, and mean different things to the Python reader
     rec = "CASE WHEN starts_with(record, '\"') THEN _wbf_str(record) END"
     casts = ", ".join(f"{k}::VARCHAR AS {k}" for k in _TEXT + _NUMBER + _INT + _ANY + _JSON)
@@ -172,25 +174,26 @@ def _hand_back(path: Path, stage: Stage, lines: np.ndarray, slow) -> None:  # no
 def last_text_line(path: Path) -> tuple[int, int] | None:
     """(number of the last line with more than whitespace, longest line in bytes) of ``path`` gunzipped.
 
-    None when a compressed stream breaks.
+    The length is exact for a line longer than a chunk (1 MiB), which is what the limit needs; a shorter
+    one counts as a chunk's length at most. None when a compressed stream breaks.
     """
     stream = _Stream(path)
     lines = 0  # newlines before the current chunk
     last = longest = 0
-    start = 0  # offset of the current line's start, from the start of the current chunk
+    run = 0  # bytes of the current line in earlier chunks
     try:
         for chunk in stream.chunks():
-            ends = np.flatnonzero(np.frombuffer(chunk, np.uint8) == 10)
-            if len(ends):
-                longest = max(longest, int(ends[0]) - start, int(np.diff(ends).max(initial=0)) - 1)
-                start = -(len(chunk) - int(ends[-1]) - 1)
+            n = chunk.count(b"\n")
+            if n:
+                longest = max(longest, run + chunk.find(b"\n"), len(chunk) if n > 1 else 0)
+                run = len(chunk) - chunk.rfind(b"\n") - 1
             else:
-                start -= len(chunk)
+                run += len(chunk)
             text = chunk.rstrip()
             if text:
-                last = lines + len(ends) - chunk[len(text):].count(b"\n") + 1
-            lines += len(ends)
+                last = lines + n - chunk[len(text):].count(b"\n") + 1
+            lines += n
     except OSError:
         return None
-    longest = max(longest, -start)  # the last line, when no newline ends it
+    longest = max(longest, run)  # the last line, when no newline ends it
     return None if stream.broken is not None else (last, longest)
