@@ -187,15 +187,16 @@ FROM (
 ) o
 WHERE steps.run_id = o.run_id AND steps.step_id = o.step_id AND steps.seq IS DISTINCT FROM o.seq;
 
--- Edges: the span tree, plus hand-offs and data lineage the source states; each once.
--- (tree holds the steps of the affected runs as they now are in the store, and only their ids)
+-- Edges: the span tree, plus hand-offs and data lineage the source states; each once. (tree holds the
+-- steps of the affected runs as they now are in the store, each once, so its parent edges are distinct;
+-- stated edges are never of kind 'parent'.)
 CREATE OR REPLACE TEMP TABLE stage_all_edges AS
 SELECT s.run_id, s.parent_id AS src_step, s.step_id AS dst_step, 'parent' AS kind
 FROM tree s
 WHERE s.parent_id IS NOT NULL
   AND EXISTS (SELECT 1 FROM tree p WHERE p.run_id = s.run_id AND p.step_id = s.parent_id)
-UNION
-SELECT run_id, src_step, dst_step, kind FROM stage_edges
+UNION ALL
+SELECT DISTINCT run_id, src_step, dst_step, kind FROM stage_edges
 WHERE run_id IS NOT NULL AND src_step IS NOT NULL AND dst_step IS NOT NULL AND kind IS NOT NULL;
 
 INSERT INTO edges
