@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pandas as pd
+
+if TYPE_CHECKING:
+    import pandas as pd  # imported when a table is asked for: an ingest script never pays for it
 
 from .exceptions import InvalidParameterError, ReadOnlyStoreError, StoreError, WorkbenchError
 from .ingest._driver import INGEST_MEMORY, IngestReport, run_ingest
@@ -211,6 +213,8 @@ class Workspace:
         rows = [(t, self.count(t)) for t in TABLES]
         rows += [(f"runs[{o}]", int(n)) for o, n in self._con.execute(
             "SELECT outcome, count(*) FROM runs GROUP BY outcome ORDER BY outcome").fetchall()]
+        import pandas as pd
+
         return pd.DataFrame(rows, columns=["table", "rows"])
 
     def _repr_html_(self) -> str:

@@ -209,6 +209,10 @@ def _run_ingest(con: duckdb.DuckDBPyConnection, source: Any, fmt: str | None, pr
     current = "<records>"
     before = temp_tables(con) | temp_views(con)
     try:
+        for path, adapter in jobs:
+            if path is not None and isinstance(adapter, Adapter):
+                current = display(path)
+                adapter.prepare(path, stage)
         with transaction(con, "the ingest"):
             create_stage_tables(con)
             for path, adapter in jobs:

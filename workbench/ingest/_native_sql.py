@@ -84,18 +84,28 @@ CREATE OR REPLACE TEMP MACRO _wbn_mean(l) AS CASE WHEN len(l) > 0 THEN list_sum(
 
 def _sql() -> str:
     doc = _q(orjson.dumps(_DOC).decode())
+    big = MAX_FIELD_BYTES // 4
+    return "CREATE OR REPLACE TEMP TABLE _wbn_rows AS " + mapping_sql(f"""
+  -- a line that is not JSON (try gives NULL) or repeats a key (orjson keeps the last, DuckDB the first) is not read here
+  SELECT line, unnest(d), CASE WHEN keys IS NOT NULL AND len(keys) = len(list_distinct(keys)) THEN coalesce(d.record, 'step')
+                          END AS rec FROM (
+    SELECT line, try(json_transform(json, {doc})) AS d, try(json_keys(json)) AS keys FROM _wbn_in
+    WHERE strlen(json) <= {big} AND NOT regexp_matches(json, {_q(_GUARD)}))""")
+
+
+def mapping_sql(source: str, checked: str = "true") -> str:
+    """The mapping of typed native records to staged rows (a query), from ``source``.
+
+    ``source`` is a query giving ``line``, ``rec`` (the record type, NULL for a line to hand to Python) and
+    the format's keys as typed by ``_DOC``; ``checked`` is a condition on its columns that must also hold
+    for a row to be staged here.
+    """
     status = "CASE lower(status) WHEN 'ok' THEN 'ok' WHEN 'success' THEN 'ok' WHEN 'error' THEN 'error' " \
              "WHEN 'failure' THEN 'error' WHEN 'unset' THEN 'unset' END"
-    big = MAX_FIELD_BYTES // 4
     return f"""
-CREATE OR REPLACE TEMP TABLE _wbn_rows AS
-WITH p AS (
-  -- a line that is not JSON (try gives NULL) or repeats a key (orjson keeps the last, DuckDB the first) is not read here
-  SELECT line, unnest(d), keys, len(keys) = len(list_distinct(keys)) AS unique_keys FROM (
-    SELECT line, try(json_transform(json, {doc})) AS d, try(json_keys(json)) AS keys FROM _wbn_in
-    WHERE strlen(json) <= {big} AND NOT regexp_matches(json, {_q(_GUARD)}))
+WITH p AS ({source}
 ), q AS (
-  SELECT *, CASE WHEN keys IS NOT NULL AND unique_keys THEN coalesce(record, 'step') END AS rec,
+  SELECT *,
          CASE WHEN coalesce(record, 'step') = 'step' THEN _wbn_ns(started_at) END AS start_ns,
          CASE WHEN coalesce(record, 'step') = 'step' THEN _wbn_ns(ended_at) END AS end_ns,
          CASE WHEN coalesce(record, 'step') = 'step' AND logprobs IS NOT NULL AND (confidence IS NULL OR entropy IS NULL)
@@ -128,7 +138,7 @@ SELECT line, rec, run_id, step_id, parent_id, agent, coalesce(kind, 'other') AS 
   cost, conf AS confidence, ent AS entropy, nullif(attributes, '{{}}') AS attrs,
   CASE WHEN seq IS NULL THEN line ELSE seq END AS order_hint, system, task, outcome, outcome_detail, src_step, dst_step,
   coalesce(nullif(source, ''), 'ground_truth') AS label_source, detail,
-  coalesce(CASE rec
+  {checked} AND coalesce(CASE rec
     WHEN 'step' THEN run_id <> '' AND step_id <> '' AND coalesce(kind, 'other') IN ({_in(STEP_KINDS)})
       AND (status IS NULL OR (regexp_full_match(status, '[A-Za-z]+') AND {status} IS NOT NULL))
       AND NOT _wbn_bad_ns(started_at, start_ns) AND NOT _wbn_bad_ns(ended_at, end_ns)

@@ -17,7 +17,9 @@ FROM (
            first_value(line) OVER w AS first_line,
            first_value(file) OVER w AS first_file,
            row_number() OVER w AS k
-    FROM stage_n
+    -- (only the ids staged more than once are ordered: most inputs have none)
+    FROM stage_n SEMI JOIN (SELECT run_id, step_id FROM stage_n GROUP BY ALL HAVING count(*) > 1) d
+        ON d.run_id = stage_n.run_id AND d.step_id = stage_n.step_id
     WINDOW w AS (PARTITION BY run_id, step_id ORDER BY rid)
 )
 WHERE k > 1;
@@ -111,6 +113,11 @@ FROM steps s SEMI JOIN affected a ON a.run_id = s.run_id
 UNION ALL
 SELECT run_id, step_id, parent_id, agent, rid FROM stage_new;
 
+-- Runs that had steps in the store before this call. The steps of the others are all new: they get their
+-- order as they are inserted, and only these runs are renumbered after the insert.
+CREATE OR REPLACE TEMP TABLE stored_runs AS
+SELECT DISTINCT run_id FROM tree WHERE rid IS NULL;
+
 -- Every (step, ancestor id, distance). Bounded so that a cycle cannot run forever.
 CREATE OR REPLACE TEMP TABLE ancestry AS
 WITH RECURSIVE walk(run_id, step_id, anc, dist) AS (
@@ -133,17 +140,27 @@ DELETE FROM tree WHERE rid IN (SELECT rid FROM stage_bad);
 -- Agent (own, else nearest ancestor's) and depth of every step of the affected runs; rid is that of a
 -- new step (one of stage_new not rejected since: the tree lost those), NULL for a stored one.
 CREATE OR REPLACE TEMP TABLE resolved AS
-SELECT t.run_id, t.step_id, any_value(t.rid) AS rid,
-       coalesce(any_value(t.agent_own),
-                arg_min(a.agent_own, w.dist) FILTER (WHERE a.agent_own IS NOT NULL)) AS agent,
-       coalesce(max(w.dist) FILTER (WHERE a.step_id IS NOT NULL), 0) AS depth
-FROM tree t
-LEFT JOIN ancestry w ON w.run_id = t.run_id AND w.step_id = t.step_id
-LEFT JOIN tree a ON a.run_id = w.run_id AND a.step_id = w.anc
-GROUP BY t.run_id, t.step_id;
+SELECT g.*,
+       -- the order of the UPDATE below, for a run whose steps are all new: computed here on narrow rows,
+       -- not while the wide rows are inserted
+       CASE WHEN g.rid IS NOT NULL AND o.run_id IS NULL THEN row_number() OVER (
+           PARTITION BY g.run_id ORDER BY make_timestamp(n.start_ns // 1000) NULLS LAST, g.depth, n.order_hint,
+                                          n.file, n.line, n.step_id) - 1 END AS seq
+FROM (
+    SELECT t.run_id, t.step_id, any_value(t.rid) AS rid,
+           coalesce(any_value(t.agent_own),
+                    arg_min(a.agent_own, w.dist) FILTER (WHERE a.agent_own IS NOT NULL)) AS agent,
+           coalesce(max(w.dist) FILTER (WHERE a.step_id IS NOT NULL), 0) AS depth
+    FROM tree t
+    LEFT JOIN ancestry w ON w.run_id = t.run_id AND w.step_id = t.step_id
+    LEFT JOIN tree a ON a.run_id = w.run_id AND a.step_id = w.anc
+    GROUP BY t.run_id, t.step_id
+) g
+LEFT JOIN stored_runs o ON o.run_id = g.run_id
+LEFT JOIN (SELECT rid, start_ns, order_hint, file, line, step_id FROM stage_n) n ON n.rid = g.rid;
 
 INSERT INTO steps BY NAME
-SELECT n.run_id, n.step_id, n.parent_id, NULL AS seq, r.depth, r.agent, n.agent AS agent_own,
+SELECT n.run_id, n.step_id, n.parent_id, r.seq, r.depth, r.agent, n.agent AS agent_own,
        n.kind, n.name, n.tool, n.model,
        make_timestamp(n.start_ns // 1000) AS started_at,
        make_timestamp(n.end_ns // 1000) AS ended_at,
@@ -157,7 +174,7 @@ JOIN stage_n n ON n.rid = r.rid;
 -- Older steps may gain an agent or depth from ancestors that arrived now (a trace split over files).
 UPDATE steps SET agent = r.agent, depth = r.depth
 FROM resolved r
-WHERE steps.run_id = r.run_id AND steps.step_id = r.step_id
+WHERE r.rid IS NULL AND steps.run_id = r.run_id AND steps.step_id = r.step_id
   AND (steps.agent IS DISTINCT FROM r.agent OR steps.depth IS DISTINCT FROM r.depth);
 
 -- Order within a run: start time, then parents before children, then the source's own order.
@@ -166,18 +183,20 @@ FROM (
     SELECT run_id, step_id,
            row_number() OVER (PARTITION BY run_id
                               ORDER BY started_at NULLS LAST, depth, order_hint, file, line, step_id) - 1 AS seq
-    FROM steps SEMI JOIN affected a ON a.run_id = steps.run_id
+    FROM steps SEMI JOIN stored_runs a ON a.run_id = steps.run_id
 ) o
 WHERE steps.run_id = o.run_id AND steps.step_id = o.step_id AND steps.seq IS DISTINCT FROM o.seq;
 
--- Edges: the span tree, plus hand-offs and data lineage the source states; each once.
+-- Edges: the span tree, plus hand-offs and data lineage the source states; each once. (tree holds the
+-- steps of the affected runs as they now are in the store, each once, so its parent edges are distinct;
+-- stated edges are never of kind 'parent'.)
 CREATE OR REPLACE TEMP TABLE stage_all_edges AS
 SELECT s.run_id, s.parent_id AS src_step, s.step_id AS dst_step, 'parent' AS kind
-FROM steps s SEMI JOIN affected a ON a.run_id = s.run_id
+FROM tree s
 WHERE s.parent_id IS NOT NULL
-  AND EXISTS (SELECT 1 FROM steps p WHERE p.run_id = s.run_id AND p.step_id = s.parent_id)
-UNION
-SELECT run_id, src_step, dst_step, kind FROM stage_edges
+  AND EXISTS (SELECT 1 FROM tree p WHERE p.run_id = s.run_id AND p.step_id = s.parent_id)
+UNION ALL
+SELECT DISTINCT run_id, src_step, dst_step, kind FROM stage_edges
 WHERE run_id IS NOT NULL AND src_step IS NOT NULL AND dst_step IS NOT NULL AND kind IS NOT NULL;
 
 INSERT INTO edges

@@ -1,0 +1,115 @@
+"""The whole-file path of the native adapter (DuckDB's read_json over the file) stages what Python stages."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import duckdb
+import pytest
+from _otel_fixtures import rows
+from test_native_fast import good_lines, odd_lines
+
+import workbench as wb
+from workbench.ingest._base import Stage, create_stage_tables
+from workbench.ingest.native import NativeJsonl
+
+# Odd lines DuckDB's reader reads whole (the rest stop it: the file then takes the block path), and two it
+# reads more leniently than the Python reader (see the module doc of _native_file).
+_STOPS_THE_READER = ("not json", "[1, 2]", '"text"', '"run_id": "r2"}', '\\ud800"}')
+_LENIENT = ('"kind": "llm",}', '"x": 1e999}')
+
+
+def readable_odd_lines() -> list[str]:
+    # (NaN and a number past a double among the log-probabilities: broken JSON to the Python reader)
+    nan = ['{"record": "step", "run_id": "r1", "step_id": "t40", "seq": 40, "logprobs": [{"logprob": NaN}]}',
+           '{"record": "step", "run_id": "r1", "step_id": "t41", "seq": 41, "logprobs": [{"logprob": -0.5, '
+           '"top_logprobs": [{"logprob": 1e999}]}]}']
+    return [x for x in odd_lines() if not x.endswith(_STOPS_THE_READER) and not x.endswith(_LENIENT)] + nan
+
+
+def stage_file(path: Path, fast: bool) -> tuple[duckdb.DuckDBPyConnection, Stage, bool]:
+    """Stage ``path`` as the driver does (prepare, then stage); also whether the whole-file path read it."""
+    con = duckdb.connect()
+    stage = Stage(con, source="native")
+    adapter = NativeJsonl(fast=fast)
+    adapter.prepare(path, stage)
+    whole = bool(stage.prepared)
+    create_stage_tables(con)
+    stage.file = str(path)
+    adapter.stage(path, stage)
+    stage.flush()
+    return con, stage, whole
+
+
+def staged(con: duckdb.DuckDBPyConnection, stage: Stage) -> dict:
+    out = {t: rows(con, f"stage_{t}", order) for t, order in (
+        ("steps", "line"), ("runs", "line"), ("edges", "ALL"), ("labels", "ALL"), ("quarantine", "line, reason"))}
+    out["steps"] = [dict(r, raw=None) for r in out["steps"]]  # the fast paths keep no text for staged steps
+    return out | {"read": stage.read}
+
+
+@pytest.mark.parametrize("gz", [False, True])
+def test_whole_file_path_stages_what_the_python_path_stages(tmp_path: Path, gz: bool) -> None:
+    lines = good_lines() + readable_odd_lines() + good_lines()[1:3]
+    text = ("\n".join(lines) + "\n\n  \n").encode()  # blank lines at the end do not shift the numbering
+    path = tmp_path / ("odd.jsonl.gz" if gz else "odd.jsonl")
+    path.write_bytes(gzip.compress(text) if gz else text)
+    con, stage, whole = stage_file(path, fast=True)
+    fast = staged(con, stage)
+    slow = staged(*stage_file(path, fast=False)[:2])
+    assert whole
+    assert fast == slow
+    assert fast["read"] == len(fast["steps"]) + len(fast["quarantine"])
+    assert len(fast["quarantine"]) > 20 and all(r["raw"] for r in fast["quarantine"])
+    assert {r["line"] for r in fast["steps"]} >= {2, 3, 4, 5, 6, 7}
+
+
+def test_blank_lines_inside_the_file_send_it_to_the_block_path(tmp_path: Path) -> None:
+    lines = good_lines()
+    path = tmp_path / "gaps.jsonl"
+    path.write_text("\n".join(lines[:3]) + "\n\n   \n" + "\n".join(lines[3:]) + "\n", encoding="utf-8")
+    con, stage, whole = stage_file(path, fast=True)
+    assert not whole
+    fast = staged(con, stage)
+    assert fast == staged(*stage_file(path, fast=False)[:2])
+    assert [r["line"] for r in fast["steps"]] == [2, 3, 6, 7, 8, 9]
+
+
+def test_a_line_the_reader_stops_on_sends_the_file_to_the_block_path(tmp_path: Path) -> None:
+    path = tmp_path / "dup.jsonl"
+    path.write_text("\n".join([*good_lines(), '{"run_id": "r1", "step_id": "t4", "run_id": "r2"}']) + "\n",
+                    encoding="utf-8")
+    con, stage, whole = stage_file(path, fast=True)
+    assert not whole
+    fast = staged(con, stage)
+    assert fast == staged(*stage_file(path, fast=False)[:2])
+    assert [r["line"] for r in fast["steps"]][-1] == 11  # the repeated key: orjson keeps the last run id
+
+
+def test_lenient_reads_are_what_the_module_says(tmp_path: Path) -> None:
+    path = tmp_path / "lenient.jsonl"
+    lenient = ['{"record": "step", "run_id": "r1", "step_id": "t1", "seq": 1, "kind": "llm",}',
+               '{"record": "step", "run_id": "r1", "step_id": "t33", "seq": 2, "x": 1e999}']
+    path.write_text("\n".join([*good_lines(), *lenient]) + "\n", encoding="utf-8")
+    con, stage, whole = stage_file(path, fast=True)
+    assert whole and {"t1", "t33"} <= {r["step_id"] for r in rows(con, "stage_steps")}
+    con, stage, _ = stage_file(path, fast=False)
+    assert not {"t1", "t33"} & {r["step_id"] for r in rows(con, "stage_steps")}
+
+
+def test_whole_file_ingest_is_idempotent_and_reconciles(tmp_path: Path) -> None:
+    odd = [x for x in readable_odd_lines() if '"task": {' not in x]
+    path = tmp_path / "mixed.jsonl"
+    path.write_text("\n".join(good_lines() + odd) + "\n", encoding="utf-8")
+    ws = wb.open(tmp_path / "store.duckdb")
+    report = ws.ingest(path, format="native")
+    assert report.read == report.stored + report.quarantined and report.quarantined > 20
+    assert ws.count("quarantine") == report.quarantined
+    text = path.read_text(encoding="utf-8").splitlines()
+    for step_id, line in ws.sql("SELECT step_id, line FROM steps").fetchall():
+        assert json.loads(text[line - 1])["step_id"] == step_id
+    again = ws.ingest(path, format="native")
+    assert again.added == 0 and ws.count("quarantine") == report.quarantined
+    ws.close()

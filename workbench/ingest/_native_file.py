@@ -1,0 +1,199 @@
+"""Native JSONL read whole by DuckDB's parallel JSON reader: the fast path for a file DuckDB reads cleanly.
+
+``read_json`` decodes the file on every thread, each key the format uses typed ``JSON`` (its value as
+DuckDB writes it), so a type check is a test of the first character rather than a pattern over the line.
+Records are mapped by the same SQL as the block path (:func:`._native_sql.mapping_sql`) into one table
+numbered in the file's order (``row_number() OVER ()`` under ``preserve_insertion_order``): record ``i``
+is line ``i`` as long as no line before the last holds only whitespace (the reader skips those); the
+lines are counted to make sure.
+
+The file goes to the block path instead (nothing staged here) when the reader stops on it: a line that
+is not a JSON object, a repeated key, text that is not UTF-8, a nesting past DuckDB's limit, a line
+longer than its object size limit, a broken gzip stream; or when blank lines break the numbering. A
+record it reads but cannot vouch for (a value of an unexpected type, NaN or infinity, an integer past 64
+bits, a deep nesting, a field near the size limit, ``record`` or a step's ``seq`` absent or null) is
+read again from the file and handed to the Python reader, which quarantines it when it is bad.
+
+Unlike the Python reader, DuckDB's reader accepts a trailing comma, keys the format does not use are not
+looked at here, and in an object or array (``input``, ``attributes`` ...) a number past 64 bits or past
+the range of a double is kept as written: such a line is stored when the fields the format uses are good
+(the Python reader quarantines it as broken JSON, or rounds a long integer to a double).
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import suppress
+from pathlib import Path
+
+import duckdb
+import numpy as np
+
+from . import _jsonio
+from ._base import MAX_FIELD_BYTES, Stage
+from ._jsonio import MAX_DEPTH, _Stream, line_blocks
+from ._native_sql import _ANY, _INT, _JSON, _MACROS, _NUMBER, _TEXT, mapping_sql
+
+#: Longest line DuckDB's reader takes here; a longer one sends the file to the block path.
+MAX_OBJECT_BYTES = 16 * 1024 * 1024
+# A file with many records handed back (steps without ``seq``, say) is cheaper on the block path.
+_MAX_HANDED_BACK = 0.02
+
+_FILE_MACROS = rf"""
+CREATE OR REPLACE TEMP MACRO _wbf_str(j) AS CASE WHEN NOT contains(j, '\') THEN j[2:-2] ELSE json_extract_string(j, '$') END;
+CREATE OR REPLACE TEMP MACRO _wbf_is_text(j) AS starts_with(j, '"') AND NOT contains(j, '\u0000') AND strlen(j) <= {MAX_FIELD_BYTES // 4};
+CREATE OR REPLACE TEMP MACRO _wbf_nested_ok(j) AS strlen(j) <= {MAX_FIELD_BYTES // 4}
+  AND NOT contains(j, 'NaN') AND NOT contains(j, 'Infinity') AND NOT contains(j, '\u0000')
+  AND NOT (strlen(j) > {2 * MAX_DEPTH} AND strlen(j) - strlen(replace(replace(j, '[', ''), '{{', '')) > {MAX_DEPTH});
+CREATE OR REPLACE TEMP MACRO _wbf_is_number(j) AS ascii(j) IN (45, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57) AND strlen(j) < 20
+  AND isfinite(TRY_CAST(j AS DOUBLE));
+"""
+
+
+def _columns() -> str:
+    keys = _TEXT + _NUMBER + _INT + _ANY + _JSON
+    return "{" + ", ".join(f"{k}: 'JSON'" for k in keys) + "}"
+
+
+def _source() -> str:
+    """The typed keys of every line, and ``ok``: every key this path uses holds what the format says."""
+    values, checks = [], []
+    for k in _TEXT:
+        if k != "record":
+            values.append(f"CASE WHEN starts_with({k}, '\"') THEN _wbf_str({k}) END AS {k}")
+        checks.append(f"({k} IS NULL OR _wbf_is_text({k}))")
+    for k in _NUMBER:
+        values.append(f"TRY_CAST({k} AS DOUBLE) AS {k}")
+        checks.append(f"({k} IS NULL OR _wbf_is_number({k}))")
+    for k in _INT:
+        values.append(f"TRY_CAST({k} AS BIGINT) AS {k}")
+        checks.append(f"({k} IS NULL OR (regexp_full_match({k}, '-?[0-9]{{1,19}}') AND TRY_CAST({k} AS BIGINT) IS NOT NULL))")
+    for k in _ANY:  # text, or an integer (nanoseconds): both parsed by _wbn_ns
+        values.append(f"CASE WHEN starts_with({k}, '\"') THEN _wbf_str({k}) ELSE {k} END AS {k}")
+        checks.append(f"({k} IS NULL OR _wbf_is_text({k}) OR regexp_full_match({k}, '[0-9]{{1,19}}'))")
+    for k in _JSON:
+        values.append(f"CASE WHEN starts_with({k}, '\"') THEN _wbf_str({k}) ELSE {k} END AS {k}")
+    checks.append("(input IS NULL OR _wbf_is_text(input) OR (ascii(input) IN (91, 123) AND _wbf_nested_ok(input)))")
+    checks.append("(output IS NULL OR _wbf_is_text(output) OR (ascii(output) IN (91, 123) AND _wbf_nested_ok(output)))")
+    checks.append("(attributes IS NULL OR (starts_with(attributes, '{') AND _wbf_nested_ok(attributes)))")
+    # (log-probabilities are read as numbers: one past the range of a double is broken JSON to Python)
+    checks.append("(logprobs IS NULL OR (starts_with(logprobs, '[') AND _wbf_nested_ok(logprobs) "
+                  "AND NOT regexp_matches(logprobs, '[0-9][eE][+]?[0-9]{3}')))")
+    # record and seq: absent and null read alike here, and mean different things to the Python reader
+    rec = "CASE WHEN starts_with(record, '\"') THEN _wbf_str(record) END"
+    casts = ", ".join(f"{k}::VARCHAR AS {k}" for k in _TEXT + _NUMBER + _INT + _ANY + _JSON)
+    return f"""
+  SELECT line, {rec} AS rec, {rec} AS record, {', '.join(values)},
+         coalesce({' AND '.join(checks)}, false) AND (coalesce({rec} <> 'step', false) OR seq IS NOT NULL) AS ok
+  FROM (SELECT row_number() OVER () AS line, {casts} FROM read_json($path, format = 'newline_delimited', records = true,
+                                       maximum_object_size = {MAX_OBJECT_BYTES}, columns = {_columns()}))"""
+
+
+_SQL: dict[str, str] = {}
+
+
+def prepare_native_file(path: Path, stage: Stage) -> None:
+    """Read ``path`` whole with ``read_json`` into a temporary table noted in ``stage.prepared``.
+
+    Runs before the ingest's transaction begins: a reader that stops on a bad line fails one statement
+    there, where inside the transaction it would abort the whole ingest. Notes nothing when the file
+    must take the block path.
+    """
+    con = stage.con
+    if not _SQL:
+        _SQL["file"] = mapping_sql(_source(), "ok")
+    if con.execute("SELECT current_setting('preserve_insertion_order')").fetchall()[0][0] is not True:
+        return  # the numbering of records by their order needs it
+    table = f"_wbf_rows_{len(stage.prepared)}"
+    con.execute(_MACROS + _FILE_MACROS)
+    with ThreadPoolExecutor(1) as pool:
+        counting = pool.submit(last_text_line, path)
+        try:
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS {_SQL['file']}", {"path": str(path)})
+        except duckdb.Error:
+            # (the reader stopped on a line it cannot read: the block path reads the file line by line)
+            counting.cancel()
+            _drop(con, table)
+            return
+        counted = counting.result()
+    rows, fast = con.execute(f"SELECT count(*), count(*) FILTER (WHERE fast) FROM {table}").fetchall()[0]
+    if counted is None or counted[1] > _jsonio.MAX_LINE_BYTES or rows != counted[0] or rows - fast > _MAX_HANDED_BACK * rows + 100:
+        _drop(con, table)
+        return
+    stage.prepared[path] = table
+
+
+def stage_prepared(path: Path, stage: Stage, slow) -> bool:  # noqa: ANN001
+    """Stage ``path`` from the table :func:`prepare_native_file` made; False when it made none.
+
+    ``slow(line_bytes, number, stage)`` reads one line in Python (the records handed back).
+    """
+    table = stage.prepared.pop(path, None)
+    if table is None:
+        return False
+    con = stage.con
+    params = {"file": stage.file, "source": stage.source}
+    stage.read += con.execute(
+        "INSERT INTO stage_steps BY NAME SELECT line, run_id, step_id, parent_id, agent, is_agent, "
+        "step_kind AS kind, name, tool, model, start_ns, end_ns, latency_ms, step_status AS status, error, input, "
+        "output, tokens_in, tokens_out, cost, confidence, entropy, attrs AS attributes, order_hint, "
+        f"$file AS file, $source AS source FROM {table} WHERE fast AND rec = 'step'", params).fetchall()[0][0]
+    con.execute("INSERT INTO stage_runs BY NAME SELECT $file AS file, line, run_id, $source AS source, "
+                f"system, task, outcome, outcome_detail, attrs AS attributes FROM {table} "
+                "WHERE fast AND rec = 'run'", params)
+    con.execute("INSERT INTO stage_edges BY NAME SELECT run_id, src_step, dst_step, kind "
+                f"FROM {table} WHERE fast AND rec = 'edge'")
+    con.execute("INSERT INTO stage_labels BY NAME SELECT run_id, agent, step_id, kind, label_source AS source, "
+                f"outcome, detail FROM {table} WHERE fast AND rec = 'label'")
+    handed = np.array([n for (n,) in con.execute(
+        f"SELECT line FROM {table} WHERE NOT fast ORDER BY 1").fetchall()], np.int64)
+    _drop(con, table)
+    if len(handed):
+        _hand_back(path, stage, handed, slow)
+    return True
+
+
+def _drop(con: duckdb.DuckDBPyConnection, table: str) -> None:
+    with suppress(duckdb.Error):
+        con.execute(f"DROP TABLE IF EXISTS {table}")
+
+
+def _hand_back(path: Path, stage: Stage, lines: np.ndarray, slow) -> None:  # noqa: ANN001
+    """Read the given lines (sorted numbers) of ``path`` again and hand each to ``slow``."""
+    for first, block in line_blocks(path, stage, 32 * 1024 * 1024):
+        ends = np.flatnonzero(np.frombuffer(block, np.uint8) == 10) + 1
+        lo, hi = np.searchsorted(lines, [first, first + len(ends)])
+        for n in lines[lo:hi]:
+            i = int(n) - first
+            start = int(ends[i - 1]) if i else 0
+            slow(block[start:int(ends[i]) - 1], int(n), stage)
+        if hi == len(lines):
+            break
+
+
+def last_text_line(path: Path) -> tuple[int, int] | None:
+    """(number of the last line with more than whitespace, longest line in bytes) of ``path`` gunzipped.
+
+    The length is exact for a line longer than a chunk (1 MiB), which is what the limit needs; a shorter
+    one counts as a chunk's length at most. None when a compressed stream breaks.
+    """
+    stream = _Stream(path)
+    lines = 0  # newlines before the current chunk
+    last = longest = 0
+    run = 0  # bytes of the current line in earlier chunks
+    try:
+        for chunk in stream.chunks():
+            n = chunk.count(b"\n")
+            if n:
+                longest = max(longest, run + chunk.find(b"\n"), len(chunk) if n > 1 else 0)
+                run = len(chunk) - chunk.rfind(b"\n") - 1
+            else:
+                run += len(chunk)
+            text = chunk.rstrip()
+            if text:
+                last = lines + n - chunk[len(text):].count(b"\n") + 1
+            lines += n
+    except OSError:
+        return None
+    longest = max(longest, run)  # the last line, when no newline ends it
+    return None if stream.broken is not None else (last, longest)
