@@ -175,3 +175,32 @@ def test_odd_inputs_map_as_documented(odd_file: Path) -> None:
     assert systems["ef" * 16] == "one"
     assert len(runs) == 6 and list(systems.values()).count("procurement") == 2
     assert read == len(steps) + len(rejects)
+
+
+def test_many_spans_a_line_are_decoded_in_several_batches(odd_file: Path, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    # Exporters write hundreds of spans a line; the block is cut into batches of ~_CHUNK_BYTES of text
+    # (one a thread) and the rows are the same as in one batch.
+    from workbench.ingest import _otlp_sql
+
+    long = tmp_path / "long.jsonl"
+    long.write_text("\n".join(line(*[span(100 * k + i + 1, trace=f"{k + 1:032x}") for i in range(60)])
+                              for k in range(40)) + "\n")
+    sizes: list[int] = []
+    real = _otlp_sql._rechunked
+    monkeypatch.setattr(_otlp_sql, "_CHUNK_BYTES", 50_000)
+    monkeypatch.setattr(_otlp_sql, "_rechunked", lambda t: (sizes.extend(
+        b.num_rows for b in real(t).to_batches()), real(t))[1])
+    fast = snapshot(long, True)
+    assert len(sizes) > 5 and max(sizes) < 40
+    assert fast == snapshot(long, False) and len(fast[0]) == 2400
+    monkeypatch.setattr(_otlp_sql, "_CHUNK_BYTES", 1024 * 1024)
+    assert snapshot(odd_file, True) == snapshot(odd_file, False)
+
+
+def test_a_block_duckdb_cannot_run_is_read_by_the_python_path(odd_file: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    from workbench.ingest import _otlp_sql
+
+    monkeypatch.setitem(_otlp_sql._SQL_CACHE, "spans", "SELECT error('the SQL path broke')")
+    assert snapshot(odd_file, True) == snapshot(odd_file, False)
