@@ -175,3 +175,47 @@ def test_odd_inputs_map_as_documented(odd_file: Path) -> None:
     assert systems["ef" * 16] == "one"
     assert len(runs) == 6 and list(systems.values()).count("procurement") == 2
     assert read == len(steps) + len(rejects)
+
+
+def test_many_spans_a_line_are_decoded_in_several_batches(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Exporters write hundreds of spans a line; the block is cut into batches of ~_CHUNK_BYTES of text
+    # (one a thread) and the rows are the same as the Python reader's.
+    from workbench.ingest import _otlp_sql
+
+    long = tmp_path / "long.jsonl"
+    long.write_text("\n".join(line(*[span(100 * k + i + 1, trace=f"{k + 1:032x}") for i in range(40)])
+                              for k in range(20)) + "\n")
+    per_line = long.stat().st_size // 20
+    sizes: list[int] = []
+    real = _otlp_sql._rechunked
+    monkeypatch.setattr(_otlp_sql, "_CHUNK_BYTES", 4 * per_line)
+    monkeypatch.setattr(_otlp_sql, "_rechunked", lambda t: (sizes.extend(
+        b.num_rows for b in real(t).to_batches()), real(t))[1])
+    fast = snapshot(long, True)
+    assert sum(sizes) == 20 and len(sizes) >= 5 and max(sizes) <= 4, sizes
+    assert fast == snapshot(long, False) and len(fast[0]) == 800
+
+
+def test_a_block_duckdb_cannot_run_is_read_by_the_python_path(odd_file: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    from workbench.ingest import _otlp_sql
+
+    monkeypatch.setitem(_otlp_sql._SQL_CACHE, "spans", "SELECT error('the SQL path broke')")
+    assert snapshot(odd_file, True) == snapshot(odd_file, False)
+
+
+def test_a_failed_statement_while_staging_does_not_abort_the_ingest(odd_file: Path, tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    # Staging runs before the ingest's transaction: the SQL path's failure costs only its fallback to the
+    # Python reader (inside a transaction it would abort the whole ingest).
+    import workbench as wb
+    from workbench.ingest import _otlp_sql
+
+    with wb.open(tmp_path / "ok.duckdb") as ws:
+        good = ws.ingest(odd_file, format="otlp")
+        expected = ws.sql("SELECT run_id, step_id, agent, kind, error FROM steps ORDER BY ALL").fetchall()
+    monkeypatch.setitem(_otlp_sql._SQL_CACHE, "spans", "SELECT error('the SQL path broke')")
+    with wb.open(tmp_path / "fallback.duckdb") as ws:
+        report = ws.ingest(odd_file, format="otlp")
+        assert (report.read, report.stored, report.quarantined) == (good.read, good.stored, good.quarantined)
+        assert ws.sql("SELECT run_id, step_id, agent, kind, error FROM steps ORDER BY ALL").fetchall() == expected

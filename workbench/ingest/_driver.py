@@ -213,21 +213,25 @@ def _run_ingest(con: duckdb.DuckDBPyConnection, source: Any, fmt: str | None, pr
             if path is not None and isinstance(adapter, Adapter):
                 current = display(path)
                 adapter.prepare(path, stage)
+        # Staging fills temporary tables only (never the store), so it runs before the transaction: rows
+        # appended inside one are held uncompressed until the commit (at 300k OTLP spans 449 MB against
+        # 48 MB committed, measured), and a statement that fails there cannot abort the ingest.
+        create_stage_tables(con)
+        for path, adapter in jobs:
+            current = display(path) if path is not None else "<records>"
+            stage.source = adapter.name
+            stage.file = display(path.resolve()) if path is not None else f"<{adapter.name}>"
+            if path is None:
+                adapter.stage_records(source, stage)  # type: ignore[union-attr]
+            else:
+                adapter.stage(path, stage)  # type: ignore[union-attr]
+                bar.update(path.stat().st_size)
+            bar.set_postfix(records=stage.read)
+        stage.flush()
         with transaction(con, "the ingest"):
-            create_stage_tables(con)
-            for path, adapter in jobs:
-                current = display(path) if path is not None else "<records>"
-                stage.source = adapter.name
-                stage.file = display(path.resolve()) if path is not None else f"<{adapter.name}>"
-                if path is None:
-                    adapter.stage_records(source, stage)  # type: ignore[union-attr]
-                else:
-                    adapter.stage(path, stage)  # type: ignore[union-attr]
-                    bar.update(path.stat().st_size)
-                bar.set_postfix(records=stage.read)
-            if stage_fill is not None:
+            if stage_fill is not None:  # (the workspace's few label and outcome rows, in the transaction)
                 stage_fill(stage)
-            stage.flush()
+                stage.flush()
             current = "<merge>"
             for stmt in sql_statements("finalize"):
                 _timed(con, stmt)
