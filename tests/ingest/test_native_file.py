@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 from pathlib import Path
+from unittest import mock
 
 import duckdb
 import pytest
@@ -12,6 +13,7 @@ from _otel_fixtures import rows
 from test_native_fast import good_lines, odd_lines
 
 import workbench as wb
+from workbench.ingest import native
 from workbench.ingest._base import Stage, create_stage_tables
 from workbench.ingest.native import NativeJsonl
 
@@ -30,17 +32,15 @@ def readable_odd_lines() -> list[str]:
 
 
 def stage_file(path: Path, fast: bool) -> tuple[duckdb.DuckDBPyConnection, Stage, bool]:
-    """Stage ``path`` as the driver does (prepare, then stage); also whether the whole-file path read it."""
+    """Stage ``path`` as the driver does; also whether the whole-file path read it (the block path did not)."""
     con = duckdb.connect()
     stage = Stage(con, source="native")
-    adapter = NativeJsonl(fast=fast)
-    adapter.prepare(path, stage)
-    whole = bool(stage.prepared)
     create_stage_tables(con)
     stage.file = str(path)
-    adapter.stage(path, stage)
+    with mock.patch.object(native, "stage_native_sql", wraps=native.stage_native_sql) as block_path:
+        NativeJsonl(fast=fast).stage(path, stage)
     stage.flush()
-    return con, stage, whole
+    return con, stage, fast and not block_path.called
 
 
 def staged(con: duckdb.DuckDBPyConnection, stage: Stage) -> dict:

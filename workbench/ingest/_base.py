@@ -285,8 +285,6 @@ class Stage:
         self.file = ""
         self.source = source
         self.read = 0
-        #: files an adapter read ahead of the transaction (see :meth:`Adapter.prepare`), with what it made
-        self.prepared: dict[Path, Any] = {}
         self._buf: dict[str, dict[str, list]] = {
             t: {c: [] for c in [*cols, *(["_json"] if t in _JSON_COLUMNS else [])]} for t, cols in _TABLES.items()
         }
@@ -556,14 +554,6 @@ class Adapter(ABC):
     @abstractmethod
     def stage(self, path: Path, stage: Stage) -> None:
         """Read ``path`` and hand every record to ``stage``; never raise on a bad record."""
-
-    def prepare(self, path: Path, stage: Stage) -> None:  # noqa: B027 - optional, most adapters need none
-        """Work on ``path`` run before the ingest's transaction begins (called for every file first).
-
-        For a statement that may fail on the input and let the adapter fall back: inside the transaction
-        a failed statement would abort the whole ingest. What it makes goes in ``stage.prepared``
-        (temporary tables are dropped after the ingest however it ends).
-        """
 
 
 class RecordsAdapter(ABC):

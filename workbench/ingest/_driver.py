@@ -209,10 +209,6 @@ def _run_ingest(con: duckdb.DuckDBPyConnection, source: Any, fmt: str | None, pr
     current = "<records>"
     before = temp_tables(con) | temp_views(con)
     try:
-        for path, adapter in jobs:
-            if path is not None and isinstance(adapter, Adapter):
-                current = display(path)
-                adapter.prepare(path, stage)
         # Staging fills temporary tables only (never the store), so it runs before the transaction: rows
         # appended inside one are held uncompressed until the commit (at 300k OTLP spans 449 MB against
         # 48 MB committed, measured), and a statement that fails there cannot abort the ingest.

@@ -92,20 +92,46 @@ def _source() -> str:
 _SQL: dict[str, str] = {}
 
 
-def prepare_native_file(path: Path, stage: Stage) -> None:
-    """Read ``path`` whole with ``read_json`` into a temporary table noted in ``stage.prepared``.
+def stage_native_file(path: Path, stage: Stage, slow) -> bool:  # noqa: ANN001
+    """Stage ``path`` read whole by ``read_json``; False (nothing staged) when it must take the block path.
 
-    Runs before the ingest's transaction begins: a reader that stops on a bad line fails one statement
-    there, where inside the transaction it would abort the whole ingest. Notes nothing when the file
-    must take the block path.
+    ``slow(line_bytes, number, stage)`` reads one line in Python (the records handed back). Staging runs
+    before the ingest's transaction, so a reader that stops on a bad line fails only its own statement.
     """
     con = stage.con
     if not _SQL:
         _SQL["file"] = mapping_sql(_source(), "ok")
     if con.execute("SELECT current_setting('preserve_insertion_order')").fetchall()[0][0] is not True:
-        return  # the numbering of records by their order needs it
-    table = f"_wbf_rows_{len(stage.prepared)}"
+        return False  # the numbering of records by their order needs it
+    table = "_wbf_rows"
     con.execute(_MACROS + _FILE_MACROS)
+    try:
+        if not _read_whole(con, path, table):
+            return False
+        params = {"file": stage.file, "source": stage.source}
+        stage.read += con.execute(
+            "INSERT INTO stage_steps BY NAME SELECT line, run_id, step_id, parent_id, agent, is_agent, "
+            "step_kind AS kind, name, tool, model, start_ns, end_ns, latency_ms, step_status AS status, error, "
+            "input, output, tokens_in, tokens_out, cost, confidence, entropy, attrs AS attributes, order_hint, "
+            f"$file AS file, $source AS source FROM {table} WHERE fast AND rec = 'step'", params).fetchall()[0][0]
+        con.execute("INSERT INTO stage_runs BY NAME SELECT $file AS file, line, run_id, $source AS source, "
+                    f"system, task, outcome, outcome_detail, attrs AS attributes FROM {table} "
+                    "WHERE fast AND rec = 'run'", params)
+        con.execute("INSERT INTO stage_edges BY NAME SELECT run_id, src_step, dst_step, kind "
+                    f"FROM {table} WHERE fast AND rec = 'edge'")
+        con.execute("INSERT INTO stage_labels BY NAME SELECT run_id, agent, step_id, kind, label_source AS source, "
+                    f"outcome, detail FROM {table} WHERE fast AND rec = 'label'")
+        handed = np.array([n for (n,) in con.execute(
+            f"SELECT line FROM {table} WHERE NOT fast ORDER BY 1").fetchall()], np.int64)
+    finally:
+        _drop(con, table)
+    if len(handed):
+        _hand_back(path, stage, handed, slow)
+    return True
+
+
+def _read_whole(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> bool:
+    """Map ``path`` into ``table`` with ``read_json``; False when the file must take the block path."""
     with ThreadPoolExecutor(1) as pool:
         counting = pool.submit(last_text_line, path)
         try:
@@ -113,44 +139,11 @@ def prepare_native_file(path: Path, stage: Stage) -> None:
         except duckdb.Error:
             # (the reader stopped on a line it cannot read: the block path reads the file line by line)
             counting.cancel()
-            _drop(con, table)
-            return
+            return False
         counted = counting.result()
     rows, fast = con.execute(f"SELECT count(*), count(*) FILTER (WHERE fast) FROM {table}").fetchall()[0]
-    if counted is None or counted[1] > _jsonio.MAX_LINE_BYTES or rows != counted[0] or rows - fast > _MAX_HANDED_BACK * rows + 100:
-        _drop(con, table)
-        return
-    stage.prepared[path] = table
-
-
-def stage_prepared(path: Path, stage: Stage, slow) -> bool:  # noqa: ANN001
-    """Stage ``path`` from the table :func:`prepare_native_file` made; False when it made none.
-
-    ``slow(line_bytes, number, stage)`` reads one line in Python (the records handed back).
-    """
-    table = stage.prepared.pop(path, None)
-    if table is None:
-        return False
-    con = stage.con
-    params = {"file": stage.file, "source": stage.source}
-    stage.read += con.execute(
-        "INSERT INTO stage_steps BY NAME SELECT line, run_id, step_id, parent_id, agent, is_agent, "
-        "step_kind AS kind, name, tool, model, start_ns, end_ns, latency_ms, step_status AS status, error, input, "
-        "output, tokens_in, tokens_out, cost, confidence, entropy, attrs AS attributes, order_hint, "
-        f"$file AS file, $source AS source FROM {table} WHERE fast AND rec = 'step'", params).fetchall()[0][0]
-    con.execute("INSERT INTO stage_runs BY NAME SELECT $file AS file, line, run_id, $source AS source, "
-                f"system, task, outcome, outcome_detail, attrs AS attributes FROM {table} "
-                "WHERE fast AND rec = 'run'", params)
-    con.execute("INSERT INTO stage_edges BY NAME SELECT run_id, src_step, dst_step, kind "
-                f"FROM {table} WHERE fast AND rec = 'edge'")
-    con.execute("INSERT INTO stage_labels BY NAME SELECT run_id, agent, step_id, kind, label_source AS source, "
-                f"outcome, detail FROM {table} WHERE fast AND rec = 'label'")
-    handed = np.array([n for (n,) in con.execute(
-        f"SELECT line FROM {table} WHERE NOT fast ORDER BY 1").fetchall()], np.int64)
-    _drop(con, table)
-    if len(handed):
-        _hand_back(path, stage, handed, slow)
-    return True
+    return not (counted is None or counted[1] > _jsonio.MAX_LINE_BYTES or rows != counted[0]
+                or rows - fast > _MAX_HANDED_BACK * rows + 100)
 
 
 def _drop(con: duckdb.DuckDBPyConnection, table: str) -> None:

@@ -28,7 +28,7 @@ import orjson
 
 from ._base import Adapter, RecordError, RecordsAdapter, Stage
 from ._jsonio import depth_error, jsonl_lines
-from ._native_file import prepare_native_file, stage_prepared
+from ._native_file import stage_native_file
 from ._native_sql import stage_native_sql
 from ._values import iso_to_ns, logprob_stats
 
@@ -135,13 +135,9 @@ class NativeJsonl(Adapter):
     def __init__(self, fast: bool = True) -> None:
         self.fast = fast
 
-    def prepare(self, path: Path, stage: Stage) -> None:
-        if self.fast:
-            prepare_native_file(path, stage)
-
     def stage(self, path: Path, stage: Stage) -> None:
         if self.fast:
-            if not stage_prepared(path, stage, stage_line):
+            if not stage_native_file(path, stage, stage_line):
                 stage_native_sql(path, stage)
             return
         for n, line in jsonl_lines(path, stage):
