@@ -20,13 +20,12 @@ from contextlib import suppress
 from pathlib import Path
 
 import duckdb
-import numpy as np
 import orjson
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from ._base import EDGE_KINDS, MAX_FIELD_BYTES, OUTCOMES, STEP_KINDS, Stage
-from ._jsonio import MAX_DEPTH, line_blocks, may_be_deep, reject_oversize_line
+from ._jsonio import line_blocks
+from ._line_table import block_table, pick_lines
 
 _TEXT = ("record", "run_id", "step_id", "parent_id", "agent", "kind", "name", "tool", "model", "status", "error",
          "system", "task", "outcome", "outcome_detail", "src_step", "dst_step", "source", "detail")
@@ -167,7 +166,7 @@ def stage_native_sql(path: Path, stage: Stage) -> None:
     con.execute(_MACROS)
     params = {"file": stage.file, "source": stage.source}
     for first, block in line_blocks(path, stage, _BATCH_BYTES):
-        texts = _block_table(first, block, stage, stage_line)
+        texts = block_table(first, block, stage, stage_line)
         if texts is None:
             continue
         con.register("_wbn_in", texts)
@@ -188,7 +187,7 @@ def stage_native_sql(path: Path, stage: Stage) -> None:
                     "outcome, detail FROM _wbn_rows WHERE fast AND rec = 'label'")
         # Everything else, in file order, to the Python reader (it quarantines what is really bad).
         handed = _slow_lines(con, texts)
-        for n, text in _pick(texts, handed):
+        for n, text in pick_lines(texts, handed):
             stage_line(text.encode().removesuffix(b"\n"), n, stage)
     con.execute("DROP TABLE IF EXISTS _wbn_rows")
 
@@ -200,72 +199,3 @@ def _slow_lines(con: duckdb.DuckDBPyConnection, texts: pa.Table) -> set[int]:
             "SELECT line FROM _wbn_lines ANTI JOIN (SELECT line FROM _wbn_rows WHERE fast) USING (line)").fetchall()}
     finally:
         con.unregister("_wbn_lines")
-
-
-def _pick(texts: pa.Table, lines: set[int]) -> list[tuple[int, str]]:
-    if not lines:
-        return []
-    numbers = texts.column("line")
-    mask = pc.is_in(numbers, value_set=pa.array(sorted(lines), pa.int64()))
-    chosen = texts.filter(mask)
-    return list(zip(chosen.column("line").to_pylist(), chosen.column("json").to_pylist(), strict=True))
-
-
-_BRACKETS = np.zeros(256, bool)
-_BRACKETS[list(b"[]{}")] = True
-_SPACE = np.zeros(256, bool)
-_SPACE[list(b" \t\n\r\x0b\x0c")] = True
-
-
-def _block_table(first: int, block: bytes, stage: Stage, slow) -> pa.Table | None:  # noqa: ANN001
-    """A block of whole lines (each ending in a newline) as an Arrow table (line, json text), split in C.
-
-    Each text keeps its newline (JSON whitespace; Arrow values must be contiguous). Blank lines are
-    dropped as :func:`~._jsonio.jsonl_lines` drops them; lines over the length limit are quarantined;
-    lines that are not UTF-8 or may nest too deep go to ``slow`` (the Python reader) without it.
-    """
-    from . import _jsonio
-
-    raw = np.frombuffer(block, np.uint8)
-    ends = np.flatnonzero(raw == 10) + 1
-    starts = np.concatenate(([0], ends[:-1]))
-    numbers = np.arange(first, first + len(ends), dtype=np.int64)
-    keep = np.ones(len(ends), bool)
-    # A line that starts with whitespace may be blank: looked at in Python (rare in real logs).
-    for i in np.flatnonzero(_SPACE[raw[starts]]):
-        if not block[starts[i]:ends[i]].strip():
-            keep[i] = False
-    for i in np.flatnonzero(ends - starts - 1 > _jsonio.MAX_LINE_BYTES):
-        reject_oversize_line(stage, int(numbers[i]), block[starts[i]:ends[i] - 1])
-        keep[i] = False
-    # Nesting needs two brackets a level: a line with few brackets cannot pass the depth limit (counted
-    # in C); the rest are looked at closely, and a line that may be too deep is judged in Python.
-    brackets = np.flatnonzero(_BRACKETS[raw])
-    counts = np.searchsorted(brackets, ends) - np.searchsorted(brackets, starts)
-    for i in np.flatnonzero(keep & (counts > 2 * MAX_DEPTH)):
-        line = block[starts[i]:ends[i] - 1]
-        if may_be_deep(line):
-            slow(line, int(numbers[i]), stage)
-            keep[i] = False
-    offsets = pa.py_buffer(np.concatenate(([0], ends)).astype(np.int32))
-    data = pa.Array.from_buffers(pa.binary(), len(ends), [None, offsets, pa.py_buffer(block)])
-    try:
-        text = data.cast(pa.string())
-    except pa.ArrowInvalid:
-        for i in np.flatnonzero(keep):
-            line = block[starts[i]:ends[i] - 1]
-            try:
-                line.decode()
-            except UnicodeDecodeError:
-                slow(line, int(numbers[i]), stage)
-                keep[i] = False
-        text = data.filter(pa.array(keep)).cast(pa.string())
-        numbers = numbers[keep]
-        keep = np.ones(len(numbers), bool)
-    if not keep.all():
-        text, numbers = text.filter(pa.array(keep)), numbers[keep]
-    if not len(text):
-        return None
-    table = pa.table({"line": pa.array(numbers), "json": text})
-    # Several record batches let DuckDB parse them on all threads.
-    return pa.Table.from_batches(table.to_batches(max_chunksize=2048))

@@ -8,7 +8,6 @@ from pathlib import Path
 import duckdb
 import orjson
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from ._base import MAX_FIELD_BYTES
 from ._conventions import (
@@ -24,7 +23,7 @@ from ._conventions import (
     TOOL_NAME_PREFIX,
 )
 from ._jsonio import line_blocks
-from ._native_sql import _block_table
+from ._line_table import block_table, pick_lines
 from ._otlp_read import _Context, stage_line
 
 # -- the SQL path ------------------------------------------------------------------------------------
@@ -237,7 +236,7 @@ def stage_jsonl_sql(path: Path, ctx: _Context) -> str:
     # Lines are read with the size limit on decompressed bytes; a too-long line or a broken stream is
     # quarantined by the reader, a line that is not UTF-8 or may nest past MAX_DEPTH goes to Python.
     for first, block in line_blocks(path, stage, _BATCH_BYTES):
-        texts = _block_table(first, block, stage, slow)
+        texts = block_table(first, block, stage, slow)
         del block
         if texts is None:
             continue
@@ -248,7 +247,7 @@ def stage_jsonl_sql(path: Path, ctx: _Context) -> str:
         except (duckdb.OutOfMemoryException, duckdb.TransactionException):
             raise  # the transaction is lost, not the batch unreadable: the caller says so (and may retry)
         except duckdb.Error:
-            for n, text in _pick(texts, None):
+            for n, text in pick_lines(texts, None):
                 stage_line(text.encode().removesuffix(b"\n"), n, ctx)
             continue
         finally:
@@ -277,15 +276,6 @@ def _rechunked(texts: pa.Table) -> pa.Table:
     return pa.Table.from_batches(texts.to_batches(max_chunksize=max(1, _CHUNK_BYTES // per_line)))
 
 
-def _pick(texts: pa.Table, lines: set[int] | None) -> list[tuple[int, str]]:
-    """``(line, text)`` of the given lines of a block (all of them when None), in file order."""
-    if lines is not None:
-        if not lines:
-            return []
-        texts = texts.filter(pc.is_in(texts.column("line"), value_set=pa.array(sorted(lines), pa.int64())))
-    return list(zip(texts.column("line").to_pylist(), texts.column("json").to_pylist(), strict=True))
-
-
 def _hand_back(con: duckdb.DuckDBPyConnection, texts: pa.Table, ctx: _Context) -> None:
     """Give the Python path the lines and spans the SQL path flagged."""
     flagged: dict[int, set[tuple[int, int, int]] | None] = {}
@@ -295,5 +285,5 @@ def _hand_back(con: duckdb.DuckDBPyConnection, texts: pa.Table, ctx: _Context) -
             flagged[n] = None
         else:
             flagged.setdefault(n, set()).add((ri, si, pi))
-    for n, text in _pick(texts, set(flagged)):
+    for n, text in pick_lines(texts, set(flagged)):
         stage_line(text.encode().removesuffix(b"\n"), n, ctx, flagged[n])

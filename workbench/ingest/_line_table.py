@@ -1,0 +1,82 @@
+"""A block of whole JSONL lines as an Arrow table (line number, text), split in C; and lines picked from it.
+
+Both SQL fast paths (native JSONL and OTLP) hand such a table to DuckDB and give the lines it flags back
+to their Python reader.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from . import _jsonio
+from ._base import Stage
+from ._jsonio import MAX_DEPTH, may_be_deep, reject_oversize_line
+
+
+def pick_lines(texts: pa.Table, lines: set[int] | None) -> list[tuple[int, str]]:
+    """``(line, text)`` of the given lines of a block table (all of them when None), in file order."""
+    if lines is not None:
+        if not lines:
+            return []
+        texts = texts.filter(pc.is_in(texts.column("line"), value_set=pa.array(sorted(lines), pa.int64())))
+    return list(zip(texts.column("line").to_pylist(), texts.column("json").to_pylist(), strict=True))
+
+
+_BRACKETS = np.zeros(256, bool)
+_BRACKETS[list(b"[]{}")] = True
+_SPACE = np.zeros(256, bool)
+_SPACE[list(b" \t\n\r\x0b\x0c")] = True
+
+
+def block_table(first: int, block: bytes, stage: Stage, slow) -> pa.Table | None:  # noqa: ANN001
+    """A block of whole lines (each ending in a newline) as an Arrow table (line, json text), split in C.
+
+    Each text keeps its newline (JSON whitespace; Arrow values must be contiguous). Blank lines are
+    dropped as :func:`~._jsonio.jsonl_lines` drops them; lines over the length limit are quarantined;
+    lines that are not UTF-8 or may nest too deep go to ``slow`` (the Python reader) without it.
+    """
+    raw = np.frombuffer(block, np.uint8)
+    ends = np.flatnonzero(raw == 10) + 1
+    starts = np.concatenate(([0], ends[:-1]))
+    numbers = np.arange(first, first + len(ends), dtype=np.int64)
+    keep = np.ones(len(ends), bool)
+    # A line that starts with whitespace may be blank: looked at in Python (rare in real logs).
+    for i in np.flatnonzero(_SPACE[raw[starts]]):
+        if not block[starts[i]:ends[i]].strip():
+            keep[i] = False
+    for i in np.flatnonzero(ends - starts - 1 > _jsonio.MAX_LINE_BYTES):
+        reject_oversize_line(stage, int(numbers[i]), block[starts[i]:ends[i] - 1])
+        keep[i] = False
+    # Nesting needs two brackets a level: a line with few brackets cannot pass the depth limit (counted
+    # in C); the rest are looked at closely, and a line that may be too deep is judged in Python.
+    brackets = np.flatnonzero(_BRACKETS[raw])
+    counts = np.searchsorted(brackets, ends) - np.searchsorted(brackets, starts)
+    for i in np.flatnonzero(keep & (counts > 2 * MAX_DEPTH)):
+        line = block[starts[i]:ends[i] - 1]
+        if may_be_deep(line):
+            slow(line, int(numbers[i]), stage)
+            keep[i] = False
+    offsets = pa.py_buffer(np.concatenate(([0], ends)).astype(np.int32))
+    data = pa.Array.from_buffers(pa.binary(), len(ends), [None, offsets, pa.py_buffer(block)])
+    try:
+        text = data.cast(pa.string())
+    except pa.ArrowInvalid:
+        for i in np.flatnonzero(keep):
+            line = block[starts[i]:ends[i] - 1]
+            try:
+                line.decode()
+            except UnicodeDecodeError:
+                slow(line, int(numbers[i]), stage)
+                keep[i] = False
+        text = data.filter(pa.array(keep)).cast(pa.string())
+        numbers = numbers[keep]
+        keep = np.ones(len(numbers), bool)
+    if not keep.all():
+        text, numbers = text.filter(pa.array(keep)), numbers[keep]
+    if not len(text):
+        return None
+    table = pa.table({"line": pa.array(numbers), "json": text})
+    # Several record batches let DuckDB parse them on all threads.
+    return pa.Table.from_batches(table.to_batches(max_chunksize=2048))
