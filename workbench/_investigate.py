@@ -287,13 +287,10 @@ def run(args: argparse.Namespace) -> int:
 def _saved(ws: Any, done: tuple[list, dict[str, str]]) -> tuple[list, dict[str, str]]:
     """Store the attributions ``AttributionPool.finish(store=False)`` returned (a hundred runs per
     transaction, as it would have)."""
-    from .attribution._attribute import save
-    from .attribution._many import _SAVE_EVERY
+    from .attribution._many import save_in_batches
 
-    results, errors = done
-    for i in range(0, len(results), _SAVE_EVERY):
-        save(ws, results[i:i + _SAVE_EVERY])
-    return results, errors
+    save_in_batches(ws, done[0])
+    return done
 
 
 def _print_table(ws: Any, args: argparse.Namespace) -> None:

@@ -14,6 +14,12 @@ _STEP_COLUMNS = "run_id, step_id, agent, kind, seq"
 _SAVE_EVERY = 100
 
 
+def save_in_batches(ws, results: Sequence[Attribution]) -> None:  # noqa: ANN001
+    """Store attributions ``_SAVE_EVERY`` runs per transaction, as :func:`attribute_many` does as it goes."""
+    for i in range(0, len(results), _SAVE_EVERY):
+        save(ws, results[i:i + _SAVE_EVERY])
+
+
 def _chunks(items: Sequence, n: int) -> list[Sequence]:
     size = max(1, -(-len(items) // n))
     return [items[i:i + size] for i in range(0, len(items), size)]

@@ -225,8 +225,8 @@ class AttributionPool:
         """Replay what is left of the queue in this process, wait for the workers' last batches,
         write the new attributions (a hundred runs per transaction) and return them with the runs
         that could not be attributed, as :func:`attribute_many` does."""
-        from ._attribute import Attribution, save
-        from ._many import _SAVE_EVERY, _work
+        from ._attribute import Attribution
+        from ._many import _work, save_in_batches
 
         if self._expected is None:
             raise RuntimeError("AttributionPool.finish() before start()")
@@ -261,8 +261,7 @@ class AttributionPool:
         with self._lock:  # ready for the next start()
             self._expected, self._produced, self._claimed, self._from_worker = None, {}, {}, set()
         if store:
-            for i in range(0, len(results), _SAVE_EVERY):
-                save(ws, results[i:i + _SAVE_EVERY])
+            save_in_batches(ws, results)
         return results, errors
 
     def close(self) -> None:
