@@ -16,6 +16,7 @@ from _whowhen_fixture import write_runs
 
 import workbench as wb
 from workbench.attribution._blame_model import BlameModel
+from workbench.attribution._heuristics import culprit_labels
 from workbench.attribution._portable_roles import ROLE_FEATURES, role_features
 
 DATA = Path(__file__).parent / "data"
@@ -139,3 +140,51 @@ def test_calibration_holds_out_whole_systems_when_trained_on_several(tmp_path) -
     assert only.calibration_ is None          # one system: nothing to hold out, so no calibration
     with pytest.raises(ValueError, match="'calibration_groups' must be 'auto', 'run' or 'system'"):
         BlameModel(calibration_groups="agent").fit_frame(X, labels)
+
+
+def test_no_portable_feature_or_verdict_depends_on_agent_names(tmp_path) -> None:
+    """Every agent renamed (same length, everywhere in the logs): features and verdicts are unchanged.
+
+    The code executors keep their names: the Who&When adapter knows a terminal by its name (a tool
+    step, not an agent), which is the log format's convention, not evidence the model reads.
+    """
+    import codecs
+
+    from _whowhen_fixture import SYSTEMS
+
+    ws, X = _two_systems(tmp_path, (6, 5), (5, 6))
+    names = sorted({n for agents, _ in SYSTEMS.values() for n in agents}, key=len, reverse=True)
+    # rot13 keeps each name's length and shape, so a feature may change only if it reads the name itself.
+    rename = {n: codecs.encode(n, "rot13") for n in names}
+    out = tmp_path / "renamed"
+    for p in tmp_path.glob("*/*.json"):
+        doc = p.read_text()
+        for old, new in rename.items():
+            doc = doc.replace(old, new)
+        (out / p.parent.name).mkdir(parents=True, exist_ok=True)
+        (out / p.parent.name / p.name).write_text(doc)
+    ws2 = wb.open()
+    ws2.ingest(str(out / "*" / "*.json"), progress=False)
+    model = BlameModel(features="portable", detect=False, calibration_cv=None)
+    Y = model.frame(ws2)
+    assert set(Y["agent"].dropna()) & set(names) == set()          # the renaming reached every move
+    cols = model._feature_list()
+    # Run ids hash the log, so the runs are matched by their task (no agent named in it).
+    def by_task(w: wb.Workspace, F: pd.DataFrame) -> pd.DataFrame:
+        tasks = dict(w.con.execute("SELECT run_id, system || task FROM runs").fetchall())
+        return F.assign(task=F["run_id"].map(tasks)).sort_values(["task", "pos"], ignore_index=True)
+
+    a, b = by_task(ws, X), by_task(ws2, Y)
+    assert a["task"].tolist() == b["task"].tolist() and a["task"].nunique() == 11
+    pd.testing.assert_frame_equal(a[cols], b[cols])
+    # The same fit, the same verdicts (culprit renamed); fitted on the frames above to stay fast.
+    verdicts = []
+    for w, F in ((ws, X), (ws2, Y)):
+        m = BlameModel(features="portable", detect=False, calibration_cv=None).fit_frame(F, culprit_labels(w))
+        steps, agents = m.rank_frame(F)
+        top = steps[steps["rank"] == 1].merge(agents[agents["rank"] == 1], on="run_id", suffixes=("", "_top"))
+        verdicts.append(by_task(w, top))
+    p1, p2 = verdicts
+    assert p1["agent_top"].map(rename).tolist() == p2["agent_top"].tolist()
+    assert p1["pos"].tolist() == p2["pos"].tolist()
+    np.testing.assert_allclose(p1["share"], p2["share"])
