@@ -30,6 +30,8 @@ Variants (the uncalibrated ranking; calibration changes no ranking):
   value of the final answer (two added features).
 - ``heuristic-ensemble``: learned log-odds plus 0.5 on the run's first agent move stating a
   number the task does not (a fixed prior, not fitted).
+- ``value_prior=0.5``: the same prior as ``BlameModel(value_prior=0.5)`` (the pretrained v4); it
+  must match ``heuristic-ensemble``.
 - ``no-order-prior``: without the features that say which agent spoke first (a system's prior
   on its first agent, 49 % culprit in Alg-Gen, 21 % in the simulator).
 """
@@ -201,6 +203,7 @@ VARIANTS: dict[str, Callable] = {
     "self-train": self_train(),
     "lineage+names": lineage_names(),
     "heuristic-ensemble": heuristic_ensemble(),
+    "value_prior=0.5": plain(value_prior=0.5),
     "no-order-prior": plain(features=[f for f in PF if f not in ORDER]),
 }
 

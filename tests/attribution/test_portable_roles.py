@@ -188,3 +188,28 @@ def test_no_portable_feature_or_verdict_depends_on_agent_names(tmp_path) -> None
     assert p1["agent_top"].map(rename).tolist() == p2["agent_top"].tolist()
     assert p1["pos"].tolist() == p2["pos"].tolist()
     np.testing.assert_allclose(p1["share"], p2["share"])
+
+
+def test_value_prior_lifts_only_the_first_move_stating_a_new_number(tmp_path) -> None:
+    ws, X = _two_systems(tmp_path, (6, 7), (5, 8))
+    labels = culprit_labels(ws)
+    plain = BlameModel(features="portable", detect=False, calibration_cv=None).fit_frame(X, labels)
+    lifted = BlameModel(features="portable", detect=False, calibration_cv=None, value_prior=0.5).fit_frame(X, labels)
+    # The prior is not fitted: the same weights, and exactly +0.5 log-odds on the flagged moves.
+    np.testing.assert_array_equal(plain.step_model_.coef, lifted.step_model_.coef)
+    a, b = plain.rank_frame(X)[0], lifted.rank_frame(X)[0]
+    flagged = X.set_index(["run_id", "step_id"])["first_numbers"].reindex(list(zip(a["run_id"], a["step_id"], strict=True)))
+    assert flagged.sum() == X["run_id"].nunique()            # one such move per run in these runs
+    np.testing.assert_allclose(b["logit"] - a["logit"], 0.5 * flagged.fillna(0).to_numpy())
+    # Saved with the model, and the explanation keeps adding up (the prior is a row of its own).
+    back = BlameModel.load(lifted.save(tmp_path / "m.json"))
+    assert back.value_prior == 0.5
+    np.testing.assert_allclose(back.rank_frame(X)[0]["logit"], b["logit"])
+    run = b.loc[b["logit"].idxmax(), "run_id"]
+    ex = back.explain(ws, run)
+    steps = ex[ex["level"] == "step"]
+    sums = steps.groupby("step_id").agg(shap=("shap", "sum"), base=("base_value", "first"), out=("output", "first"))
+    np.testing.assert_allclose(sums["shap"] + sums["base"], sums["out"])
+    assert "value_prior" in set(steps["feature"])
+    with pytest.raises(ValueError, match="'value_prior' must be a float >= 0"):
+        BlameModel(value_prior=-1.0).fit_frame(X, labels)

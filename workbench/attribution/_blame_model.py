@@ -118,6 +118,14 @@ class BlameModel(PersistMixin, BaseEstimator):
         the calibrated confidence as it is: the verdict is more likely wrong than right. (A
         calibration that fell back to a constant at a hit rate over 0.5 then flags nothing: it
         cannot tell which verdicts are the weak ones.)
+    value_prior : float
+        Log-odds added, not fitted, to the run's first agent move that states a number the task
+        does not (``first_numbers``: who first brought in a value later moves can rest on). The
+        fitted weights of such a move's features disagree between systems (correlated features
+        share the credit differently in each); a fixed prior keeps the direction that holds in
+        all of them. 0 (default) adds nothing; the pretrained model since v4 uses 0.5 (chosen on
+        Algorithm-Generated CV and the transfer to two simulator samples,
+        ``bench/attribution_variants.py``).
     prior : None or "pretrained"
         ``"pretrained"``: :meth:`fit` refines the shipped model (:meth:`pretrained`) instead of
         starting from nothing: its log-odds become a feature of the trees fitted on your runs.
@@ -175,6 +183,7 @@ class BlameModel(PersistMixin, BaseEstimator):
         "calibration_cv": (_int_or_none(2), "None or an int >= 2"),
         "calibration_groups": (lambda v: v in ("auto", "run", "system"), "'auto', 'run' or 'system'"),
         "uncertain_below": (_real(0.0, 1.0), "a float in [0, 1]"),
+        "value_prior": (_real(0.0), "a float >= 0"),
         "prior": (lambda v: v is None or v == "pretrained", "None or 'pretrained'"),
         "detect": (lambda v: isinstance(v, bool) or v == "auto", "'auto', True or False"),
         "random_state": (_int_or_none(0), "None or an int >= 0"),
@@ -185,7 +194,7 @@ class BlameModel(PersistMixin, BaseEstimator):
                  features: str | list[str] | None = None, n_estimators: int = 100, learning_rate: float = 0.1, max_depth: int | None = None,
                  max_leaf_nodes: int = 15, min_samples_leaf: int = 20, l2_regularization: float = 0.0,
                  calibration_cv: int | None = 5, calibration_groups: str = "auto", uncertain_below: float = 0.5,
-                 prior: str | None = None,
+                 value_prior: float = 0.0, prior: str | None = None,
                  detect: str | bool = "auto", random_state: int | None = 0, n_jobs: int | None = 1) -> None:
         self.estimator = estimator
         self.C = C
@@ -200,6 +209,7 @@ class BlameModel(PersistMixin, BaseEstimator):
         self.calibration_cv = calibration_cv
         self.calibration_groups = calibration_groups
         self.uncertain_below = uncertain_below
+        self.value_prior = value_prior
         self.prior = prior
         self.detect = detect
         self.random_state = random_state
@@ -340,13 +350,20 @@ class BlameModel(PersistMixin, BaseEstimator):
         if prior is None:
             return X
         return X.assign(prior_logit=prior.step_model_.decision_function(
-            X[list(prior.feature_names_in_)].to_numpy(dtype=np.float64)))
+            X[list(prior.feature_names_in_)].to_numpy(dtype=np.float64)) + prior._value_offset(X))
+
+    def _value_offset(self, X: pd.DataFrame) -> np.ndarray:
+        """The unfitted ``value_prior`` log-odds of each move (0 where off or not known)."""
+        w = getattr(self, "value_prior", 0.0)
+        if not w or "first_numbers" not in X.columns:
+            return np.zeros(len(X))
+        return w * X["first_numbers"].fillna(0.0).to_numpy(dtype=np.float64)
 
     def _rank_steps(self, X: pd.DataFrame, trees: LinearScorer | TreeEnsemble) -> pd.DataFrame:
         out = X[["run_id", "step_id", "agent", "kind", "pos"]].copy()
         logit = trees.decision_function(X[list(self.feature_names_in_)].to_numpy(dtype=np.float64)) if len(X) \
             else np.zeros(0)
-        out["logit"] = logit
+        out["logit"] = logit = logit + self._value_offset(X)
         out["score"] = 1.0 / (1.0 + np.exp(-logit))
         return rank_steps(out)
 
@@ -437,6 +454,11 @@ class BlameModel(PersistMixin, BaseEstimator):
             explainer = shap.TreeExplainer(self.step_model_.shap_model())
             values = np.asarray(explainer.shap_values(M), dtype=float).reshape(M.shape)
             base = float(np.ravel(explainer.expected_value)[0])
+        if self.value_prior:
+            # The unfitted prior is one more additive term: it gets its own row, so the sum still holds.
+            names = [*names, "value_prior"]
+            M = np.column_stack([M, X["first_numbers"].fillna(0.0).to_numpy(dtype=np.float64)])
+            values = np.column_stack([values, self._value_offset(X)])
         logit = steps.set_index("step_id")["logit"]
         top_step = steps.loc[steps["rank"] == 1, "step_id"].iat[0]
         top_agent = agents.loc[agents["rank"] == 1, "agent"].iat[0]
