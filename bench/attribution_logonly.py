@@ -18,7 +18,8 @@ Metrics are the Who&When paper's: exact culprit agent and exact decisive step (t
 top-3, the Brier score of the calibrated agent confidence and, beside it, the Brier score of a
 constant at the rate the verdicts are right (what a confidence that separates nothing scores).
 Cross-validation is 5-fold by run (``groups="run"``); cross-system rows fit on one system and
-score another; leave-one-system-out uses ``groups="system"``. The machine's load average is
+score another; leave-one-system-out uses ``groups="system"``. A second Alg-Gen CV row averages 3
+shuffled 5-fold splits: how much the official folds' figure owes to the split. The machine's load average is
 printed with the numbers.
 
 Rows marked "invariant features" are an experiment, not the shipped model: a fit on the portable

@@ -114,10 +114,11 @@ def test_role_features_do_not_depend_on_agent_names(tmp_path) -> None:
     assert np.allclose(np.sort(a, axis=0), np.sort(b, axis=0), equal_nan=True)
 
 
-@pytest.mark.parametrize("version", ["v1", "v2"])
+@pytest.mark.parametrize("version", ["v1", "v2", "v3"])
 def test_older_model_files_still_load_and_predict(ws, version) -> None:
     old = BlameModel.load(DATA / f"blame_model_whowhen_{version}.json")
-    assert old.features == "portable" and ("role_addressed" in old.feature_names_in_) == (version == "v2")
+    assert old.features == "portable" and ("role_addressed" in old.feature_names_in_) == (version != "v1")
+    assert old.value_prior == 0.0          # files from before value_prior load as they were fitted
     pred = old.predict(ws)
     assert len(pred) == 1 and pred["agent"].iat[0] in ("Orchestrator", "WebSurfer")
     new = BlameModel.pretrained()

@@ -125,7 +125,8 @@ class BlameModel(PersistMixin, BaseEstimator):
         share the credit differently in each); a fixed prior keeps the direction that holds in
         all of them. 0 (default) adds nothing; the pretrained model since v4 uses 0.5 (chosen on
         Algorithm-Generated CV and the transfer to two simulator samples,
-        ``bench/attribution_variants.py``).
+        ``bench/attribution_variants.py``). With ``prior="pretrained"`` the pretrained model's lift
+        comes in through its log-odds and is not added twice.
     prior : None or "pretrained"
         ``"pretrained"``: :meth:`fit` refines the shipped model (:meth:`pretrained`) instead of
         starting from nothing: its log-odds become a feature of the trees fitted on your runs.
@@ -355,7 +356,8 @@ class BlameModel(PersistMixin, BaseEstimator):
     def _value_offset(self, X: pd.DataFrame) -> np.ndarray:
         """The unfitted ``value_prior`` log-odds of each move (0 where off or not known)."""
         w = getattr(self, "value_prior", 0.0)
-        if not w or "first_numbers" not in X.columns:
+        # A model refining the pretrained one has the lift already, inside the prior's log-odds.
+        if not w or "first_numbers" not in X.columns or getattr(self, "prior_", None) is not None:
             return np.zeros(len(X))
         return w * X["first_numbers"].fillna(0.0).to_numpy(dtype=np.float64)
 

@@ -20,10 +20,11 @@ from ..exceptions import FormatError
 
 FORMAT = "workbench.BlameModel"
 VERSION = 1
-# v3 (same features and data as v2; the agent confidence calibrated on the softmax mass of the
-# agent's moves and on whether it acted first, or a constant) replaces v2, which replaced v1
-# (Algorithm-Generated only). The file format is unchanged: this code still reads v1 and v2 files.
-PRETRAINED = "blame_model_whowhen_v3.json"
+# v4 (v3 plus ``value_prior=0.5``: a fixed lift of the run's first agent move stating a new number)
+# replaces v3 (calibrated on the softmax mass of the agent's moves, or a constant), which replaced
+# v2 and v1 (Algorithm-Generated only). The file format is unchanged: this code reads v1-v3 files
+# (a file without ``value_prior`` loads with 0, as it was fitted).
+PRETRAINED = "blame_model_whowhen_v4.json"
 
 
 class PersistMixin:
