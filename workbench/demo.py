@@ -86,6 +86,23 @@ def open_demo(db: str | os.PathLike[str] | None = None, progress: bool | None = 
 
 
 _RUN_ID = re.compile(rb'"run_id"\s*:\s*"([^"\\]*)"')
+# a step's record type and the four fields the replays need, each a string, an integer or null (a step
+# line of the demo file holds each once; a line that holds one twice, or misses one, is decoded whole)
+_STEP_FIELD = re.compile(rb'"(agent|kind|record|seq|step_id)"\s*:\s*("(?:[^"\\]|\\.)*"|-?[0-9]+|null)')
+
+
+def _step_row(line: bytes) -> tuple | None:
+    """(step_id, agent, kind, seq) of a step line, None for another record: read by pattern, not by
+    decoding the whole record (its log-probabilities and texts are most of its bytes)."""
+    import orjson
+
+    found = _STEP_FIELD.findall(line)
+    fields = dict(found)
+    record = ({k.decode(): orjson.loads(v) for k, v in fields.items()} if len(found) == len(fields) == 5
+              else orjson.loads(line))
+    if record.get("record") != "step":
+        return None
+    return record.get("step_id"), record.get("agent"), record.get("kind"), record.get("seq")
 
 
 def demo_failed_work(path: str | os.PathLike[str]) -> list[tuple[str, list[tuple]]]:
@@ -98,21 +115,23 @@ def demo_failed_work(path: str | os.PathLike[str]) -> list[tuple[str, list[tuple
     and keeps a result only where the store's rows turn out the same.
     """
     import gzip
-    import json
+
+    import orjson
 
     path = Path(path)
-    opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rb") as fh:
-        lines = fh.read().splitlines()
+    data = path.read_bytes()
+    if path.suffix == ".gz":
+        data = gzip.decompress(data)
     declared: dict[str, str | None] = {}
     labelled: dict[str, str] = {}
     candidates: list[bytes] = []
-    # only run and label records are decoded in full; a step line is decoded once its run is known failed
-    for line in lines:
+    # only run and label records are decoded in full; of a step line, the run id first, and the
+    # fields the replays need once its run is known failed
+    for line in data.splitlines():
         if b'"step"' in line:
             candidates.append(line)
         elif b'"run"' in line or b'"label"' in line:
-            record = json.loads(line)
+            record = orjson.loads(line)
             kind = record.get("record")
             if kind == "run":
                 declared[record["run_id"]] = record.get("outcome")
@@ -122,12 +141,11 @@ def demo_failed_work(path: str | os.PathLike[str]) -> list[tuple[str, list[tuple
     failed |= {r for r, outcome in labelled.items() if outcome == "failure"}
     steps: dict[str, list[tuple]] = {r: [] for r in sorted(failed)}
     for line in candidates:
-        found = _RUN_ID.search(line)
-        if found is None or found.group(1).decode() in steps:
-            record = json.loads(line)
-            if record.get("record") == "step" and record.get("run_id") in steps:
-                steps[record["run_id"]].append(
-                    (record.get("step_id"), record.get("agent"), record.get("kind"), record.get("seq")))
+        # the run id is among a step's last keys (they are sorted): looked for from the end first
+        found = _RUN_ID.match(line, max(line.rfind(b'"run_id"'), 0)) or _RUN_ID.search(line)
+        run_id = found.group(1).decode() if found is not None else orjson.loads(line).get("run_id")
+        if run_id in steps and (row := _step_row(line)) is not None:
+            steps[run_id].append(row)
     for rows in steps.values():
         rows.sort(key=lambda row: (row[3] is None, row[3] if row[3] is not None else 0))
     return list(steps.items())
