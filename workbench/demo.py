@@ -105,20 +105,77 @@ def _step_row(line: bytes) -> tuple | None:
     return record.get("step_id"), record.get("agent"), record.get("kind"), record.get("seq")
 
 
-def demo_failed_work(path: str | os.PathLike[str]) -> list[tuple[str, list[tuple]]]:
-    """The demo file's failed runs with their steps as (step_id, agent, kind, seq) rows, in run
-    order, read straight from the file: what :func:`~workbench.attribute_many` would read from the
-    store after the ingest, available before it.
+def failed_index_path(path: str | os.PathLike[str]) -> Path:
+    """Where the index of a data file's failed runs lives: ``demo.failed.json.gz`` beside ``demo.jsonl.gz``."""
+    path = Path(path)
+    return path.with_name(path.name.split(".", 1)[0] + ".failed.json.gz")
 
-    A guess, not the store's truth: a label's outcome wins over the run record's (as in the store),
-    but nothing is validated. ``workbench investigate`` starts replays on it while the ingest runs
-    and keeps a result only where the store's rows turn out the same.
-    """
+
+def _digest(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def write_failed_index(path: str | os.PathLike[str]) -> Path:
+    """Write the index of ``path``'s failed runs (:func:`demo_failed_work` read from the file, with the
+    file's SHA-256) beside it, for ``workbench investigate``'s replays to start from at once; returns its
+    path. The bytes are the same on every run for the same file (sorted keys, a gzip header with no name
+    and zero time)."""
     import gzip
 
     import orjson
 
     path = Path(path)
+    body = orjson.dumps({"data_sha256": _digest(path), "failed": _read_failed_work(path)},
+                        option=orjson.OPT_SORT_KEYS)
+    out = failed_index_path(path)
+    out.write_bytes(gzip.compress(body, compresslevel=9, mtime=0))
+    return out
+
+
+def _indexed_failed_work(path: Path) -> list[tuple[str, list[tuple]]] | None:
+    """The failed runs from the index beside ``path``; None when there is none, or it is unreadable or
+    was written for other bytes (a regenerated data file)."""
+    import gzip
+
+    import orjson
+
+    index = failed_index_path(path)
+    try:
+        held = orjson.loads(gzip.decompress(index.read_bytes()))
+        if held["data_sha256"] != _digest(path):
+            return None
+        return [(run_id, [tuple(row) for row in rows]) for run_id, rows in held["failed"]]
+    except (OSError, EOFError, ValueError, KeyError, TypeError):  # absent, broken or not an index
+        return None
+
+
+def demo_failed_work(path: str | os.PathLike[str]) -> list[tuple[str, list[tuple]]]:
+    """The demo file's failed runs with their steps as (step_id, agent, kind, seq) rows, in run
+    order: what :func:`~workbench.attribute_many` would read from the store after the ingest,
+    available before it.
+
+    Taken from the index beside the file (:func:`write_failed_index`, a few kilobytes) when it was
+    written for these bytes, else read from the file itself (about a second for the demo's 48 MB).
+
+    A guess, not the store's truth: a label's outcome wins over the run record's (as in the store),
+    but nothing is validated. ``workbench investigate`` starts replays on it while the ingest runs
+    and keeps a result only where the store's rows turn out the same.
+    """
+    path = Path(path)
+    indexed = _indexed_failed_work(path)
+    return indexed if indexed is not None else _read_failed_work(path)
+
+
+def _read_failed_work(path: Path) -> list[tuple[str, list[tuple]]]:
+    """:func:`demo_failed_work` read from the data file itself."""
+    import gzip
+
+    import orjson
+
     data = path.read_bytes()
     if path.suffix == ".gz":
         data = gzip.decompress(data)
