@@ -235,8 +235,8 @@ def run(args: argparse.Namespace) -> int:
                 if not args.no_attribute:
                     pool = _start_pool(replay, _processes(args.jobs))
                     if pool.workers and isinstance(source, Path):
-                        # the worker reads the failed runs from the file and replays them during the
-                        # ingest; the pool keeps only what the store's rows confirm
+                        # the worker reads the failed runs from the data's index (or the file) and replays
+                        # them during the ingest; the pool keeps only what the store's rows confirm
                         pool.prefetch(partial(demo_failed_work, source))
                 _preload("workbench.detect", "scipy.stats")
             ws, timings["load"] = _phase("load", lambda: open_demo(progress=progress, cache=not args.no_cache))

@@ -86,33 +86,109 @@ def open_demo(db: str | os.PathLike[str] | None = None, progress: bool | None = 
 
 
 _RUN_ID = re.compile(rb'"run_id"\s*:\s*"([^"\\]*)"')
+# a step's record type and the four fields the replays need, each a string, an integer or null (a step
+# line of the demo file holds each once; a line that holds one twice, or misses one, is decoded whole)
+_STEP_FIELD = re.compile(rb'"(agent|kind|record|seq|step_id)"\s*:\s*("(?:[^"\\]|\\.)*"|-?[0-9]+|null)')
+
+
+def _step_row(line: bytes) -> tuple | None:
+    """(step_id, agent, kind, seq) of a step line, None for another record: read by pattern, not by
+    decoding the whole record (its log-probabilities and texts are most of its bytes)."""
+    import orjson
+
+    found = _STEP_FIELD.findall(line)
+    fields = dict(found)
+    record = ({k.decode(): orjson.loads(v) for k, v in fields.items()} if len(found) == len(fields) == 5
+              else orjson.loads(line))
+    if record.get("record") != "step":
+        return None
+    return record.get("step_id"), record.get("agent"), record.get("kind"), record.get("seq")
+
+
+def failed_index_path(path: str | os.PathLike[str]) -> Path:
+    """Where the index of a data file's failed runs lives: ``demo.failed.json.gz`` beside ``demo.jsonl.gz``."""
+    path = Path(path)
+    return path.with_name(path.name.split(".", 1)[0] + ".failed.json.gz")
+
+
+def _digest(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def write_failed_index(path: str | os.PathLike[str]) -> Path:
+    """Write the index of ``path``'s failed runs (:func:`demo_failed_work` read from the file, with the
+    file's SHA-256) beside it, for ``workbench investigate``'s replays to start from at once; returns its
+    path. The bytes are the same on every run for the same file (sorted keys, a gzip header with no name
+    and zero time)."""
+    import gzip
+
+    import orjson
+
+    path = Path(path)
+    body = orjson.dumps({"data_sha256": _digest(path), "failed": _read_failed_work(path)},
+                        option=orjson.OPT_SORT_KEYS)
+    out = failed_index_path(path)
+    out.write_bytes(gzip.compress(body, compresslevel=9, mtime=0))
+    return out
+
+
+def _indexed_failed_work(path: Path) -> list[tuple[str, list[tuple]]] | None:
+    """The failed runs from the index beside ``path``; None when there is none, or it is unreadable or
+    was written for other bytes (a regenerated data file)."""
+    import gzip
+
+    import orjson
+
+    index = failed_index_path(path)
+    try:
+        held = orjson.loads(gzip.decompress(index.read_bytes()))
+        if held["data_sha256"] != _digest(path):
+            return None
+        return [(run_id, [tuple(row) for row in rows]) for run_id, rows in held["failed"]]
+    except (OSError, EOFError, ValueError, KeyError, TypeError):  # absent, broken or not an index
+        return None
 
 
 def demo_failed_work(path: str | os.PathLike[str]) -> list[tuple[str, list[tuple]]]:
     """The demo file's failed runs with their steps as (step_id, agent, kind, seq) rows, in run
-    order, read straight from the file: what :func:`~workbench.attribute_many` would read from the
-    store after the ingest, available before it.
+    order: what :func:`~workbench.attribute_many` would read from the store after the ingest,
+    available before it.
+
+    Taken from the index beside the file (:func:`write_failed_index`, a few kilobytes) when it was
+    written for these bytes, else read from the file itself (about a second for the demo's 48 MB).
 
     A guess, not the store's truth: a label's outcome wins over the run record's (as in the store),
     but nothing is validated. ``workbench investigate`` starts replays on it while the ingest runs
     and keeps a result only where the store's rows turn out the same.
     """
-    import gzip
-    import json
-
     path = Path(path)
-    opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rb") as fh:
-        lines = fh.read().splitlines()
+    indexed = _indexed_failed_work(path)
+    return indexed if indexed is not None else _read_failed_work(path)
+
+
+def _read_failed_work(path: Path) -> list[tuple[str, list[tuple]]]:
+    """:func:`demo_failed_work` read from the data file itself."""
+    import gzip
+
+    import orjson
+
+    data = path.read_bytes()
+    if path.suffix == ".gz":
+        data = gzip.decompress(data)
     declared: dict[str, str | None] = {}
     labelled: dict[str, str] = {}
     candidates: list[bytes] = []
-    # only run and label records are decoded in full; a step line is decoded once its run is known failed
-    for line in lines:
+    # only run and label records are decoded in full; of a step line, the run id first, and the
+    # fields the replays need once its run is known failed
+    for line in data.splitlines():
         if b'"step"' in line:
             candidates.append(line)
         elif b'"run"' in line or b'"label"' in line:
-            record = json.loads(line)
+            record = orjson.loads(line)
             kind = record.get("record")
             if kind == "run":
                 declared[record["run_id"]] = record.get("outcome")
@@ -122,12 +198,11 @@ def demo_failed_work(path: str | os.PathLike[str]) -> list[tuple[str, list[tuple
     failed |= {r for r, outcome in labelled.items() if outcome == "failure"}
     steps: dict[str, list[tuple]] = {r: [] for r in sorted(failed)}
     for line in candidates:
-        found = _RUN_ID.search(line)
-        if found is None or found.group(1).decode() in steps:
-            record = json.loads(line)
-            if record.get("record") == "step" and record.get("run_id") in steps:
-                steps[record["run_id"]].append(
-                    (record.get("step_id"), record.get("agent"), record.get("kind"), record.get("seq")))
+        # the run id is among a step's last keys (they are sorted): looked for from the end first
+        found = _RUN_ID.match(line, max(line.rfind(b'"run_id"'), 0)) or _RUN_ID.search(line)
+        run_id = found.group(1).decode() if found is not None else orjson.loads(line).get("run_id")
+        if run_id in steps and (row := _step_row(line)) is not None:
+            steps[run_id].append(row)
     for rows in steps.values():
         rows.sort(key=lambda row: (row[3] is None, row[3] if row[3] is not None else 0))
     return list(steps.items())

@@ -7,6 +7,8 @@ import json
 from itertools import islice
 from pathlib import Path
 
+import pytest
+
 import workbench.sim as sim
 from workbench.sim import demo
 
@@ -68,3 +70,36 @@ def test_demo_failed_work_reads_what_the_store_will_hold(tmp_path: Path) -> None
         ws.ingest(path, progress=False)
         held = pending_work(ws, None, False, {})
     assert len(held) >= 5 and guess == held
+
+
+def test_the_failed_runs_index_stands_in_for_the_file_only_while_it_matches(tmp_path: Path) -> None:
+    # investigate's worker starts from the index (a few kB) instead of reading the whole file
+    from workbench.demo import _read_failed_work, demo_failed_work, failed_index_path, write_failed_index
+
+    path = tmp_path / "demo.jsonl.gz"
+    sim.generate_demo(path, n_runs=40, seed=7)
+    read = _read_failed_work(path)
+    index = write_failed_index(path)
+    assert index == failed_index_path(path) == tmp_path / "demo.failed.json.gz"
+    assert len(read) >= 3 and demo_failed_work(path) == read
+    first = index.read_bytes()
+    assert write_failed_index(path).read_bytes() == first  # deterministic bytes
+    # what the index holds is what is used (here cut to one run) while it names the file's bytes ...
+    body = json.loads(gzip.decompress(first))
+    body["failed"] = body["failed"][:1]
+    index.write_bytes(gzip.compress(json.dumps(body).encode()))
+    assert demo_failed_work(path) == [read[0]]
+    # ... and never once the file has changed, nor when it is not an index
+    sim.generate_demo(path, n_runs=41, seed=7)
+    assert demo_failed_work(path) == _read_failed_work(path) != [read[0]]
+    index.write_bytes(b"not gzip")
+    assert demo_failed_work(path) == _read_failed_work(path)
+
+
+def test_the_committed_failed_runs_index_is_the_committed_files() -> None:
+    from workbench.demo import _indexed_failed_work
+
+    if not (DATA / "demo.jsonl.gz").exists():
+        pytest.skip("an installed package without the data folder")
+    # written for these bytes (regenerate both with `python -m workbench.sim.demo`)
+    assert _indexed_failed_work(DATA / "demo.jsonl.gz") is not None

@@ -1,6 +1,7 @@
 """The embedded demo data set: ``python -m workbench.sim.demo [PATH] [--runs N] [--seed S]``.
 
-Writes the simulator's runs as native JSONL (gzip-compressed when the path ends in ``.gz``),
+Writes the simulator's runs as native JSONL (gzip-compressed when the path ends in ``.gz``) and the
+index of its failed runs beside it (``demo.failed.json.gz``, see :func:`workbench.demo.write_failed_index`),
 byte-for-byte the same for the same arguments, and prints what the file holds.
 """
 
@@ -23,7 +24,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--seed", type=int, default=DEMO_SEED)
     args = ap.parse_args(argv)
     stats = generate_demo(args.path, args.runs, args.seed)
-    print(f"wrote {args.path}")
+    from ..demo import write_failed_index  # the failed runs' index, for investigate's replays
+
+    print(f"wrote {args.path} and {write_failed_index(args.path)}")
     for key, val in stats.items():
         print(f"  {key}: {val}")
 
