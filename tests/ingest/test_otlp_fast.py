@@ -221,11 +221,11 @@ def test_a_failed_statement_while_staging_does_not_abort_the_ingest(odd_file: Pa
         assert ws.sql("SELECT run_id, step_id, agent, kind, error FROM steps ORDER BY ALL").fetchall() == expected
 
 
-def test_blocks_read_ahead_keep_the_file_order_of_rejects_and_rows(tmp_path: Path,
-                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    # The SQL path splits the next block in a second thread; what that thread quarantines (a line over
-    # the limit, a broken gzip stream) or hands to the Python reader (not UTF-8, maybe too deep) is done
-    # in file order, and the spans are staged in file order (the merge keeps the first of two duplicates).
+def test_many_blocks_keep_the_file_order_of_rejects_and_rows(tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    # Across many blocks, and several blocks an INSERT: what the reader quarantines (a line over the
+    # limit, a broken gzip stream) or hands to the Python reader (not UTF-8, maybe too deep) is as the
+    # Python path has it, and the spans are staged in file order (the merge keeps the first of two duplicates).
     import gzip
 
     from workbench.ingest import _jsonio, _otlp_sql
@@ -233,7 +233,7 @@ def test_blocks_read_ahead_keep_the_file_order_of_rejects_and_rows(tmp_path: Pat
     monkeypatch.setattr(_jsonio, "MAX_LINE_BYTES", 8 * 1024)
     monkeypatch.setattr(_jsonio.jsonl_lines, "__defaults__", (None, 8 * 1024))
     monkeypatch.setattr(_otlp_sql, "_BATCH_BYTES", 4 * 1024)
-    monkeypatch.setattr(_otlp_sql, "_INSERT_ROWS", 7)
+    monkeypatch.setattr(_otlp_sql, "_INSERT_ROWS", 40)  # several batches an INSERT
     deep: Any = {"stringValue": "x"}
     for _ in range(120):
         deep = {"arrayValue": {"values": [deep]}}

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
 from pathlib import Path
-from typing import Any
 
 import duckdb
 import orjson
@@ -225,10 +222,9 @@ def stage_jsonl_sql(path: Path, ctx: _Context) -> str:
     """Stage an OTLP JSONL file through DuckDB; return the table of run candidates it filled.
 
     Reads the file in ~32 MB blocks of whole lines, split in C into an Arrow table (no Python object per
-    line) one block ahead of DuckDB (:func:`_prepared`). A block that DuckDB cannot read at all (it
-    should not happen) is read by the Python path.
+    line). A block that DuckDB cannot read at all (it should not happen) is read by the Python path.
     """
-    con = ctx.stage.con
+    con, stage = ctx.stage.con, ctx.stage
     if not _SQL_CACHE:
         _SQL_CACHE["spans"] = _spans_sql()
     con.execute(_MACROS)
@@ -236,9 +232,19 @@ def stage_jsonl_sql(path: Path, ctx: _Context) -> str:
     con.execute(f"CREATE OR REPLACE TEMP TABLE {runs} (run_id VARCHAR, order_hint BIGINT, line BIGINT, "
                 "system VARCHAR, attributes VARCHAR)")
 
+    def slow(line: bytes, n: int, _stage: object) -> None:
+        stage_line(line, n, ctx)
+
+    # Lines are read with the size limit on decompressed bytes; a too-long line or a broken stream is
+    # quarantined by the reader, a line that is not UTF-8 or may nest past MAX_DEPTH goes to Python.
     pending: list[str] = []  # this file's batches of mapped spans not yet in stage_steps
     pending_rows = 0
-    for k, texts in enumerate(_prepared(path, ctx)):
+    for k, (first, block) in enumerate(line_blocks(path, stage, _BATCH_BYTES)):
+        texts = block_table(first, block, stage, slow)
+        del block
+        if texts is None:
+            continue
+        texts = _rechunked(texts)
         con.register("_wb_otlp_in", texts)
         try:
             con.execute(_SQL_CACHE["spans"])
@@ -266,58 +272,6 @@ def stage_jsonl_sql(path: Path, ctx: _Context) -> str:
             pending, pending_rows = [], 0
     _insert(con, ctx, pending, runs)
     return runs
-
-
-class _Deferred:
-    """Stands in for the Stage in the reader thread: keeps what it quarantines, or hands to the Python
-    reader, for the caller's thread to do in order (staging is not thread-safe)."""
-
-    def __init__(self) -> None:
-        self.events: list[tuple[str, Any]] = []
-
-    def reject(self, **fields: Any) -> None:
-        self.events.append(("reject", fields))
-
-    def slow(self, line: bytes, n: int, _stage: object) -> None:
-        self.events.append(("slow", (line, n)))
-
-
-def _prepared(path: Path, ctx: _Context) -> Iterator[pa.Table]:
-    """The file's blocks as Arrow tables, each read and split in a second thread while DuckDB maps the
-    one before (Python and numpy work that otherwise leaves a core idle: ~3 CPU s a million spans).
-
-    Lines are read with the size limit on decompressed bytes; a too-long line or a broken stream is
-    quarantined by the reader, a line that is not UTF-8 or may nest past MAX_DEPTH goes to Python:
-    both are done here, in file order, before the block that follows them is handed out.
-    """
-    deferred = _Deferred()
-    blocks = line_blocks(path, deferred, _BATCH_BYTES)  # type: ignore[arg-type]
-
-    def take() -> tuple[pa.Table | None, bool, list[tuple[str, Any]]]:
-        deferred.events = []
-        item = next(blocks, None)
-        if item is None:
-            return None, False, deferred.events
-        texts = block_table(item[0], item[1], deferred, deferred.slow)  # type: ignore[arg-type]
-        return (None if texts is None else _rechunked(texts)), True, deferred.events
-
-    # One block ahead at most: its text (~32 MB) is all the memory this costs.
-    with ThreadPoolExecutor(1, thread_name_prefix="wb-otlp-read") as pool:
-        ahead = pool.submit(take)
-        while True:
-            texts, more, events = ahead.result()
-            if more:
-                ahead = pool.submit(take)
-            for what, args in events:
-                if what == "reject":
-                    ctx.stage.reject(**args)
-                else:
-                    stage_line(args[0], args[1], ctx)
-            if not more:
-                return
-            if texts is not None:
-                yield texts
-            del texts
 
 
 def _insert(con: duckdb.DuckDBPyConnection, ctx: _Context, tables: list[str], runs: str) -> None:
