@@ -219,3 +219,37 @@ def test_a_failed_statement_while_staging_does_not_abort_the_ingest(odd_file: Pa
         report = ws.ingest(odd_file, format="otlp")
         assert (report.read, report.stored, report.quarantined) == (good.read, good.stored, good.quarantined)
         assert ws.sql("SELECT run_id, step_id, agent, kind, error FROM steps ORDER BY ALL").fetchall() == expected
+
+
+def test_many_blocks_keep_the_file_order_of_rejects_and_rows(tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    # Across many blocks, and several blocks an INSERT: what the reader quarantines (a line over the
+    # limit, a broken gzip stream) or hands to the Python reader (not UTF-8, maybe too deep) is as the
+    # Python path has it, and the spans are staged in file order (the merge keeps the first of two duplicates).
+    import gzip
+
+    from workbench.ingest import _jsonio, _otlp_sql
+
+    monkeypatch.setattr(_jsonio, "MAX_LINE_BYTES", 8 * 1024)
+    monkeypatch.setattr(_jsonio.jsonl_lines, "__defaults__", (None, 8 * 1024))
+    monkeypatch.setattr(_otlp_sql, "_BATCH_BYTES", 4 * 1024)
+    monkeypatch.setattr(_otlp_sql, "_INSERT_ROWS", 40)  # several batches an INSERT
+    deep: Any = {"stringValue": "x"}
+    for _ in range(120):
+        deep = {"arrayValue": {"values": [deep]}}
+    texts = [line(*[span(10 * k + i, trace=f"{k + 1:032x}") for i in range(4)]).encode() for k in range(60)]
+    texts[7] = line(span(1000, kv("input.value", "y" * 9000))).encode()
+    texts[21] = line(span(1001, kv("note", "cafe"))).encode().replace(b"cafe", b"caf\xe9")
+    texts[33] = line(span(1002, kv("deep", deep))).encode()
+    texts[40] = line(span(3, trace=f"{3:032x}")).encode()  # a duplicate of line 3's span, staged after it
+    data = gzip.compress(b"\n".join(texts) + b"\n")
+    path = tmp_path / "ahead.jsonl.gz"
+    path.write_bytes(data[:-12])  # the stream breaks inside the last lines
+    fast, slow = snapshot(path, True), snapshot(path, False)
+    assert fast == slow
+    reasons = {r[0]: r[1] for r in fast[2]}
+    assert "over the limit" in reasons[8] and "nested deeper" in reasons[34] and "UTF-8" in reasons[22], reasons
+    assert any("compressed stream broken" in r for r in reasons.values())
+    con, _ = run_adapter(OtlpJson(), path)
+    hints = [r[0] for r in con.execute("SELECT order_hint FROM stage_steps ORDER BY rowid").fetchall()]
+    assert hints == sorted(hints) and len(hints) > 150
