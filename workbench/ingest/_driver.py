@@ -208,6 +208,8 @@ def _run_ingest(con: duckdb.DuckDBPyConnection, source: Any, fmt: str | None, pr
     stage = Stage(con)
     current = "<records>"
     before = temp_tables(con) | temp_views(con)
+    _LAST.clear()
+    _mark("start")
     try:
         # Staging fills temporary tables only (never the store), so it runs before the transaction: rows
         # appended inside one are held uncompressed until the commit (at 300k OTLP spans 449 MB against
@@ -224,6 +226,7 @@ def _run_ingest(con: duckdb.DuckDBPyConnection, source: Any, fmt: str | None, pr
                 bar.update(path.stat().st_size)
             bar.set_postfix(records=stage.read)
         stage.flush()
+        _mark("staged")
         with transaction(con, "the ingest"):
             if stage_fill is not None:  # (the workspace's few label and outcome rows, in the transaction)
                 stage_fill(stage)
@@ -240,6 +243,8 @@ def _run_ingest(con: duckdb.DuckDBPyConnection, source: Any, fmt: str | None, pr
                 raise IngestError(
                     f"{current}: record counts do not reconcile (read {report.read}, stored "
                     f"{report.stored}, quarantined {report.quarantined}); nothing was stored")
+            _mark("merged")
+        _mark("committed")
     except WorkbenchError:
         raise
     except Exception as exc:
@@ -267,7 +272,33 @@ def _timed(con: duckdb.DuckDBPyConnection, stmt: str) -> None:
     wall, cpu = time.perf_counter(), time.process_time()
     con.execute(stmt)
     head = " ".join(line for line in stmt.splitlines() if not line.startswith("--"))[:70]
-    print(f"[merge] {time.perf_counter() - wall:7.2f} s wall {time.process_time() - cpu:7.2f} s CPU  {head}")
+    print(f"[merge] {time.perf_counter() - wall:7.2f} s wall {time.process_time() - cpu:7.2f} s CPU  "
+          f"{_peak_mb():6.0f} MB peak  {head}")
+
+
+def _peak_mb() -> float:
+    """This process's peak RSS so far, in MB (Linux; 0 elsewhere)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            return next((int(ln.split()[1]) / 1024 for ln in fh if ln.startswith("VmHWM")), 0.0)
+    except OSError:
+        return 0.0
+
+
+_LAST: list[float] = []
+
+
+def _mark(what: str) -> None:
+    """With WORKBENCH_INGEST_TIMINGS=1, print the wall and CPU seconds since the last mark (profiling)."""
+    if not _TIMINGS:
+        return
+    import time
+
+    now = (time.perf_counter(), time.process_time())
+    if _LAST:
+        print(f"[ingest] {now[0] - _LAST[0]:7.2f} s wall {now[1] - _LAST[1]:7.2f} s CPU  {_peak_mb():6.0f} MB peak  "
+              f"until {what}")
+    _LAST[:] = now
 
 
 def _one(con: duckdb.DuckDBPyConnection, query: str) -> int:
