@@ -123,12 +123,12 @@ SELECT DISTINCT run_id FROM tree WHERE rid IS NULL;
 -- Bounded at depth 512 as the upward walk below is. A step on a parent cycle, or under one, is never
 -- reached; rid is that of a new step, NULL for a stored one.
 CREATE OR REPLACE TEMP TABLE down AS
-WITH RECURSIVE d(run_id, step_id, rid, agent, depth) AS (
-    SELECT t.run_id, t.step_id, t.rid, t.agent_own, 0 FROM tree t
+WITH RECURSIVE d(run_id, step_id, parent_id, rid, agent, depth) AS (
+    SELECT t.run_id, t.step_id, t.parent_id, t.rid, t.agent_own, 0 FROM tree t
     WHERE t.parent_id IS NULL
        OR NOT EXISTS (SELECT 1 FROM tree p WHERE p.run_id = t.run_id AND p.step_id = t.parent_id)
     UNION ALL
-    SELECT c.run_id, c.step_id, c.rid, coalesce(c.agent_own, d.agent), d.depth + 1
+    SELECT c.run_id, c.step_id, c.parent_id, c.rid, coalesce(c.agent_own, d.agent), d.depth + 1
     FROM d JOIN tree c ON c.run_id = d.run_id AND c.parent_id = d.step_id
     WHERE d.depth < 512
 )
@@ -214,10 +214,15 @@ WHERE steps.run_id = o.run_id AND steps.step_id = o.step_id AND steps.seq IS DIS
 
 -- Edges: the span tree, plus hand-offs and data lineage the source states; each once. (tree holds the
 -- steps of the affected runs as they now are in the store, each once, so its parent edges are distinct;
--- stated edges are never of kind 'parent'.)
+-- stated edges are never of kind 'parent'.) A step the walk down reached has its parent in the tree
+-- exactly when it is not a root (depth > 0): no second join of the tree with itself.
 CREATE OR REPLACE TEMP TABLE stage_all_edges AS
-SELECT s.run_id, s.parent_id AS src_step, s.step_id AS dst_step, 'parent' AS kind
-FROM tree s
+SELECT run_id, parent_id AS src_step, step_id AS dst_step, 'parent' AS kind
+FROM down
+WHERE depth > 0
+UNION ALL
+SELECT s.run_id, s.parent_id, s.step_id, 'parent'
+FROM unreached s
 WHERE s.parent_id IS NOT NULL
   AND EXISTS (SELECT 1 FROM tree p WHERE p.run_id = s.run_id AND p.step_id = s.parent_id)
 UNION ALL
