@@ -30,6 +30,9 @@ _MAX_ERRORS = 20
 #: 57.1 / 56.3 CPU s for 634 / 951 MB peak RSS (generated OTLP), 67.1 / 67.6 CPU s for 533 / 1,118 MB
 #: (native JSONL): below ~400 MB what sets the peak is the staging's decoding, not DuckDB's buffers.
 INGEST_MEMORY = "384MB"
+#: The merge's limit when it ran out of INGEST_MEMORY (5M generated OTLP spans did: the walk down's hash
+#: table over every step of the tree does not spill); 1GB merged 5M before.
+MERGE_RETRY_MEMORY = "1536MB"
 
 
 @dataclass(frozen=True)
@@ -178,13 +181,14 @@ def run_ingest(con: duckdb.DuckDBPyConnection, source: Any, fmt: str | None = No
                memory_budget: str | None = None) -> IngestReport:
     """Ingest ``source`` into the store on ``con`` in one transaction (see ``Workspace.ingest``).
 
-    ``memory_budget``: DuckDB's memory limit for this call (reset to DuckDB's default after it).
+    ``memory_budget``: DuckDB's memory limit for this call (reset to DuckDB's default after it). Should
+    the merge run out of it, the merge alone runs again within ``MERGE_RETRY_MEMORY``.
     """
     if memory_budget is None:
-        return _run_ingest(con, source, fmt, progress, stage_fill)
+        return _run_ingest(con, source, fmt, progress, stage_fill, None)
     con.execute("SET memory_limit = ?", [memory_budget])
     try:
-        return _run_ingest(con, source, fmt, progress, stage_fill)
+        return _run_ingest(con, source, fmt, progress, stage_fill, MERGE_RETRY_MEMORY)
     finally:
         try:
             con.execute("RESET memory_limit")
@@ -193,7 +197,7 @@ def run_ingest(con: duckdb.DuckDBPyConnection, source: Any, fmt: str | None = No
 
 
 def _run_ingest(con: duckdb.DuckDBPyConnection, source: Any, fmt: str | None, progress: bool | None,
-                stage_fill: Any) -> IngestReport:
+                stage_fill: Any, retry_memory: str | None) -> IngestReport:
     jobs: list[tuple[Path | None, Adapter | RecordsAdapter]] = []
     skipped: list[tuple[str, str]] = []
     if stage_fill is not None:
@@ -228,23 +232,16 @@ def _run_ingest(con: duckdb.DuckDBPyConnection, source: Any, fmt: str | None, pr
             bar.set_postfix(records=stage.read)
         stage.flush()
         _mark("staged")
-        with transaction(con, "the ingest"):
-            if stage_fill is not None:  # (the workspace's few label and outcome rows, in the transaction)
-                stage_fill(stage)
-                stage.flush()
-            current = "<merge>"
-            for stmt in sql_statements("finalize"):
-                _timed(con, stmt)
-            fill_raw_text(con, {display(p.resolve()): p for p, _ in jobs if p is not None})
-            for stmt in [*sql_statements("quarantine"), *sql_statements("refresh_runs")]:
-                _timed(con, stmt)
-            report = _report(con, stage, [f"{display(p)} ({a.name})" for p, a in jobs if p is not None],
-                             [f"{p}: {why}" for p, why in skipped])
-            if report.read != report.stored + report.quarantined:
-                raise IngestError(
-                    f"{current}: record counts do not reconcile (read {report.read}, stored "
-                    f"{report.stored}, quarantined {report.quarantined}); nothing was stored")
-            _mark("merged")
+        current = "<merge>"
+        try:
+            report = _merge(con, stage, stage_fill, jobs, skipped)
+        except duckdb.OutOfMemoryException:
+            # The staged rows are kept (they live outside the rolled-back transaction): only the merge
+            # runs again, with more memory, rather than the whole ingest.
+            if retry_memory is None:
+                raise
+            con.execute("SET memory_limit = ?", [retry_memory])
+            report = _merge(con, stage, stage_fill, jobs, skipped)
         _mark("committed")
     except WorkbenchError:
         raise
@@ -257,6 +254,27 @@ def _run_ingest(con: duckdb.DuckDBPyConnection, source: Any, fmt: str | None, pr
             drop_temp_tables(con, before)
         except duckdb.Error:
             pass  # a connection closed under us has no tables left to drop
+    return report
+
+
+def _merge(con: duckdb.DuckDBPyConnection, stage: Stage, stage_fill: Any, jobs: list, skipped: list) -> IngestReport:
+    """Merge the staged rows into the store in one transaction (finalize, quarantine, runs); the report."""
+    with transaction(con, "the ingest"):
+        if stage_fill is not None:  # (the workspace's few label and outcome rows, in the transaction)
+            stage_fill(stage)
+            stage.flush()
+        for stmt in sql_statements("finalize"):
+            _timed(con, stmt)
+        fill_raw_text(con, {display(p.resolve()): p for p, _ in jobs if p is not None})
+        for stmt in [*sql_statements("quarantine"), *sql_statements("refresh_runs")]:
+            _timed(con, stmt)
+        report = _report(con, stage, [f"{display(p)} ({a.name})" for p, a in jobs if p is not None],
+                         [f"{p}: {why}" for p, why in skipped])
+        if report.read != report.stored + report.quarantined:
+            raise IngestError(
+                f"<merge>: record counts do not reconcile (read {report.read}, stored "
+                f"{report.stored}, quarantined {report.quarantined}); nothing was stored")
+        _mark("merged")
     return report
 
 
