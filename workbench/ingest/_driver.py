@@ -26,9 +26,13 @@ _PROGRESS_BYTES = 8 * 1024 * 1024
 _MAX_ERRORS = 20
 #: DuckDB's memory limit while a store on disk ingests (unless the user set one): staged rows and the
 #: merge spill next to the store past it, so a big file costs bounded memory rather than its size.
-#: Measured at 1M OTLP spans on 2 cores: 512MB cost 52 % more time than no limit (spilling), 1GB 13 %,
-#: for 1.2 / 1.7 / 2.8 GB peak RSS.
-INGEST_MEMORY = "1GB"
+#: Measured at 1M steps on 2 cores (load ~9, CPU seconds of the whole ingest): 384MB against 1GB cost
+#: 57.1 / 56.3 CPU s for 634 / 951 MB peak RSS (generated OTLP), 67.1 / 67.6 CPU s for 533 / 1,118 MB
+#: (native JSONL): below ~400 MB what sets the peak is the staging's decoding, not DuckDB's buffers.
+INGEST_MEMORY = "384MB"
+#: The merge's limit when it ran out of INGEST_MEMORY (5M generated OTLP spans did, in the walk down over
+#: every step of the tree): 5M then merged within it at 1,259 MB peak RSS, as the earlier 1GB budget did.
+MERGE_RETRY_MEMORY = "1GB"
 
 
 @dataclass(frozen=True)
@@ -177,13 +181,14 @@ def run_ingest(con: duckdb.DuckDBPyConnection, source: Any, fmt: str | None = No
                memory_budget: str | None = None) -> IngestReport:
     """Ingest ``source`` into the store on ``con`` in one transaction (see ``Workspace.ingest``).
 
-    ``memory_budget``: DuckDB's memory limit for this call (reset to DuckDB's default after it).
+    ``memory_budget``: DuckDB's memory limit for this call (reset to DuckDB's default after it). Should
+    the merge run out of it, the merge alone runs again within ``MERGE_RETRY_MEMORY``.
     """
     if memory_budget is None:
-        return _run_ingest(con, source, fmt, progress, stage_fill)
+        return _run_ingest(con, source, fmt, progress, stage_fill, None)
     con.execute("SET memory_limit = ?", [memory_budget])
     try:
-        return _run_ingest(con, source, fmt, progress, stage_fill)
+        return _run_ingest(con, source, fmt, progress, stage_fill, MERGE_RETRY_MEMORY)
     finally:
         try:
             con.execute("RESET memory_limit")
@@ -192,7 +197,7 @@ def run_ingest(con: duckdb.DuckDBPyConnection, source: Any, fmt: str | None = No
 
 
 def _run_ingest(con: duckdb.DuckDBPyConnection, source: Any, fmt: str | None, progress: bool | None,
-                stage_fill: Any) -> IngestReport:
+                stage_fill: Any, retry_memory: str | None) -> IngestReport:
     jobs: list[tuple[Path | None, Adapter | RecordsAdapter]] = []
     skipped: list[tuple[str, str]] = []
     if stage_fill is not None:
@@ -208,6 +213,8 @@ def _run_ingest(con: duckdb.DuckDBPyConnection, source: Any, fmt: str | None, pr
     stage = Stage(con)
     current = "<records>"
     before = temp_tables(con) | temp_views(con)
+    _LAST.clear()
+    _mark("start")
     try:
         # Staging fills temporary tables only (never the store), so it runs before the transaction: rows
         # appended inside one are held uncompressed until the commit (at 300k OTLP spans 449 MB against
@@ -224,22 +231,18 @@ def _run_ingest(con: duckdb.DuckDBPyConnection, source: Any, fmt: str | None, pr
                 bar.update(path.stat().st_size)
             bar.set_postfix(records=stage.read)
         stage.flush()
-        with transaction(con, "the ingest"):
-            if stage_fill is not None:  # (the workspace's few label and outcome rows, in the transaction)
-                stage_fill(stage)
-                stage.flush()
-            current = "<merge>"
-            for stmt in sql_statements("finalize"):
-                _timed(con, stmt)
-            fill_raw_text(con, {display(p.resolve()): p for p, _ in jobs if p is not None})
-            for stmt in [*sql_statements("quarantine"), *sql_statements("refresh_runs")]:
-                _timed(con, stmt)
-            report = _report(con, stage, [f"{display(p)} ({a.name})" for p, a in jobs if p is not None],
-                             [f"{p}: {why}" for p, why in skipped])
-            if report.read != report.stored + report.quarantined:
-                raise IngestError(
-                    f"{current}: record counts do not reconcile (read {report.read}, stored "
-                    f"{report.stored}, quarantined {report.quarantined}); nothing was stored")
+        _mark("staged")
+        current = "<merge>"
+        try:
+            report = _merge(con, stage, stage_fill, jobs, skipped)
+        except duckdb.OutOfMemoryException:
+            # The staged rows are kept (they live outside the rolled-back transaction): only the merge
+            # runs again, with more memory, rather than the whole ingest.
+            if retry_memory is None:
+                raise
+            con.execute("SET memory_limit = ?", [retry_memory])
+            report = _merge(con, stage, stage_fill, jobs, skipped)
+        _mark("committed")
     except WorkbenchError:
         raise
     except Exception as exc:
@@ -251,6 +254,27 @@ def _run_ingest(con: duckdb.DuckDBPyConnection, source: Any, fmt: str | None, pr
             drop_temp_tables(con, before)
         except duckdb.Error:
             pass  # a connection closed under us has no tables left to drop
+    return report
+
+
+def _merge(con: duckdb.DuckDBPyConnection, stage: Stage, stage_fill: Any, jobs: list, skipped: list) -> IngestReport:
+    """Merge the staged rows into the store in one transaction (finalize, quarantine, runs); the report."""
+    with transaction(con, "the ingest"):
+        if stage_fill is not None:  # (the workspace's few label and outcome rows, in the transaction)
+            stage_fill(stage)
+            stage.flush()
+        for stmt in sql_statements("finalize"):
+            _timed(con, stmt)
+        fill_raw_text(con, {display(p.resolve()): p for p, _ in jobs if p is not None})
+        for stmt in [*sql_statements("quarantine"), *sql_statements("refresh_runs")]:
+            _timed(con, stmt)
+        report = _report(con, stage, [f"{display(p)} ({a.name})" for p, a in jobs if p is not None],
+                         [f"{p}: {why}" for p, why in skipped])
+        if report.read != report.stored + report.quarantined:
+            raise IngestError(
+                f"<merge>: record counts do not reconcile (read {report.read}, stored "
+                f"{report.stored}, quarantined {report.quarantined}); nothing was stored")
+        _mark("merged")
     return report
 
 
@@ -267,7 +291,33 @@ def _timed(con: duckdb.DuckDBPyConnection, stmt: str) -> None:
     wall, cpu = time.perf_counter(), time.process_time()
     con.execute(stmt)
     head = " ".join(line for line in stmt.splitlines() if not line.startswith("--"))[:70]
-    print(f"[merge] {time.perf_counter() - wall:7.2f} s wall {time.process_time() - cpu:7.2f} s CPU  {head}")
+    print(f"[merge] {time.perf_counter() - wall:7.2f} s wall {time.process_time() - cpu:7.2f} s CPU  "
+          f"{_peak_mb():6.0f} MB peak  {head}")
+
+
+def _peak_mb() -> float:
+    """This process's peak RSS so far, in MB (Linux; 0 elsewhere)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            return next((int(ln.split()[1]) / 1024 for ln in fh if ln.startswith("VmHWM")), 0.0)
+    except OSError:
+        return 0.0
+
+
+_LAST: list[float] = []
+
+
+def _mark(what: str) -> None:
+    """With WORKBENCH_INGEST_TIMINGS=1, print the wall and CPU seconds since the last mark (profiling)."""
+    if not _TIMINGS:
+        return
+    import time
+
+    now = (time.perf_counter(), time.process_time())
+    if _LAST:
+        print(f"[ingest] {now[0] - _LAST[0]:7.2f} s wall {now[1] - _LAST[1]:7.2f} s CPU  {_peak_mb():6.0f} MB peak  "
+              f"until {what}")
+    _LAST[:] = now
 
 
 def _one(con: duckdb.DuckDBPyConnection, query: str) -> int:

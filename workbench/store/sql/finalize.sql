@@ -118,10 +118,30 @@ SELECT run_id, step_id, parent_id, agent, rid FROM stage_new;
 CREATE OR REPLACE TEMP TABLE stored_runs AS
 SELECT DISTINCT run_id FROM tree WHERE rid IS NULL;
 
--- Every (step, ancestor id, distance). Bounded so that a cycle cannot run forever.
+-- Agent (own, else its parent's) and depth of every step reached by walking down from the roots (steps
+-- whose parent is not in the tree): one row per step, so the walk costs the steps, not steps times depth.
+-- Bounded at depth 512 as the upward walk below is. A step on a parent cycle, or under one, is never
+-- reached; rid is that of a new step, NULL for a stored one.
+CREATE OR REPLACE TEMP TABLE down AS
+WITH RECURSIVE d(run_id, step_id, parent_id, rid, agent, depth) AS (
+    SELECT t.run_id, t.step_id, t.parent_id, t.rid, t.agent_own, 0 FROM tree t
+    WHERE t.parent_id IS NULL
+       OR NOT EXISTS (SELECT 1 FROM tree p WHERE p.run_id = t.run_id AND p.step_id = t.parent_id)
+    UNION ALL
+    SELECT c.run_id, c.step_id, c.parent_id, c.rid, coalesce(c.agent_own, d.agent), d.depth + 1
+    FROM d JOIN tree c ON c.run_id = d.run_id AND c.parent_id = d.step_id
+    WHERE d.depth < 512
+)
+SELECT * FROM d;
+
+-- The steps the walk down did not reach (most inputs have none): on a cycle, under one, or deeper than 512.
+CREATE OR REPLACE TEMP TABLE unreached AS
+SELECT t.* FROM tree t ANTI JOIN down d ON d.run_id = t.run_id AND d.step_id = t.step_id;
+
+-- Every (unreached step, ancestor id, distance). Bounded so that a cycle cannot run forever.
 CREATE OR REPLACE TEMP TABLE ancestry AS
 WITH RECURSIVE walk(run_id, step_id, anc, dist) AS (
-    SELECT run_id, step_id, parent_id, 1 FROM tree WHERE parent_id IS NOT NULL
+    SELECT run_id, step_id, parent_id, 1 FROM unreached WHERE parent_id IS NOT NULL
     UNION ALL
     SELECT w.run_id, w.step_id, t.parent_id, w.dist + 1
     FROM walk w JOIN tree t ON t.run_id = w.run_id AND t.step_id = w.anc
@@ -132,13 +152,16 @@ SELECT * FROM walk;
 -- A new step that is its own ancestor sits on a parent cycle.
 INSERT INTO stage_bad
 SELECT DISTINCT t.rid, 'parent cycle: step ' || t.step_id || ' is its own ancestor in run ' || t.run_id
-FROM tree t JOIN ancestry w ON w.run_id = t.run_id AND w.step_id = t.step_id AND w.anc = t.step_id
+FROM unreached t JOIN ancestry w ON w.run_id = t.run_id AND w.step_id = t.step_id AND w.anc = t.step_id
 WHERE t.rid IS NOT NULL;
 
 DELETE FROM tree WHERE rid IN (SELECT rid FROM stage_bad);
 
--- Agent (own, else nearest ancestor's) and depth of every step of the affected runs; rid is that of a
--- new step (one of stage_new not rejected since: the tree lost those), NULL for a stored one.
+DELETE FROM unreached WHERE rid IN (SELECT rid FROM stage_bad);
+
+-- Agent (own, else nearest ancestor's) and depth of every step of the affected runs: the walk down's, and
+-- for the unreached ones from their ancestors still in the tree. rid is that of a new step (one of
+-- stage_new not rejected since: the tree lost those), NULL for a stored one.
 CREATE OR REPLACE TEMP TABLE resolved AS
 SELECT g.*,
        -- the order of the UPDATE below, for a run whose steps are all new: computed here on narrow rows,
@@ -147,11 +170,13 @@ SELECT g.*,
            PARTITION BY g.run_id ORDER BY make_timestamp(n.start_ns // 1000) NULLS LAST, g.depth, n.order_hint,
                                           n.file, n.line, n.step_id) - 1 END AS seq
 FROM (
+    SELECT run_id, step_id, rid, agent, depth FROM down
+    UNION ALL
     SELECT t.run_id, t.step_id, any_value(t.rid) AS rid,
            coalesce(any_value(t.agent_own),
                     arg_min(a.agent_own, w.dist) FILTER (WHERE a.agent_own IS NOT NULL)) AS agent,
            coalesce(max(w.dist) FILTER (WHERE a.step_id IS NOT NULL), 0) AS depth
-    FROM tree t
+    FROM unreached t
     LEFT JOIN ancestry w ON w.run_id = t.run_id AND w.step_id = t.step_id
     LEFT JOIN tree a ON a.run_id = w.run_id AND a.step_id = w.anc
     GROUP BY t.run_id, t.step_id
@@ -189,10 +214,15 @@ WHERE steps.run_id = o.run_id AND steps.step_id = o.step_id AND steps.seq IS DIS
 
 -- Edges: the span tree, plus hand-offs and data lineage the source states; each once. (tree holds the
 -- steps of the affected runs as they now are in the store, each once, so its parent edges are distinct;
--- stated edges are never of kind 'parent'.)
+-- stated edges are never of kind 'parent'.) A step the walk down reached has its parent in the tree
+-- exactly when it is not a root (depth > 0): no second join of the tree with itself.
 CREATE OR REPLACE TEMP TABLE stage_all_edges AS
-SELECT s.run_id, s.parent_id AS src_step, s.step_id AS dst_step, 'parent' AS kind
-FROM tree s
+SELECT run_id, parent_id AS src_step, step_id AS dst_step, 'parent' AS kind
+FROM down
+WHERE depth > 0
+UNION ALL
+SELECT s.run_id, s.parent_id, s.step_id, 'parent'
+FROM unreached s
 WHERE s.parent_id IS NOT NULL
   AND EXISTS (SELECT 1 FROM tree p WHERE p.run_id = s.run_id AND p.step_id = s.parent_id)
 UNION ALL
