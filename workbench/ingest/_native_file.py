@@ -3,9 +3,10 @@
 ``read_json`` decodes the file on every thread, each key the format uses typed ``JSON`` (its value as
 DuckDB writes it), so a type check is a test of the first character rather than a pattern over the line.
 Records are mapped by the same SQL as the block path (:func:`._native_sql.mapping_sql`) into one table
-numbered in the file's order (``row_number() OVER ()`` under ``preserve_insertion_order``): record ``i``
-is line ``i`` as long as no line before the last holds only whitespace (the reader skips those); the
-lines are counted to make sure.
+created in the file's order (``preserve_insertion_order``: DuckDB reads and maps on every thread and
+writes the batches in order), so a record's ``rowid`` numbers it: record ``i`` is line ``i`` as long as
+no line before the last holds only whitespace (the reader skips those); the lines are counted to make
+sure. (``row_number() OVER ()`` would number them too, but it runs the read on one thread.)
 
 The file goes to the block path instead (nothing staged here) when the reader stops on it: a line that
 is not a JSON object, a repeated key, text that is not UTF-8, a nesting past DuckDB's limit, a line
@@ -85,7 +86,7 @@ def _source() -> str:
     return f"""
   SELECT line, {rec} AS rec, {rec} AS record, {', '.join(values)},
          coalesce({' AND '.join(checks)}, false) AND (coalesce({rec} <> 'step', false) OR seq IS NOT NULL) AS ok
-  FROM (SELECT row_number() OVER () AS line, {casts} FROM read_json($path, format = 'newline_delimited', records = true,
+  FROM (SELECT NULL::BIGINT AS line, {casts} FROM read_json($path, format = 'newline_delimited', records = true,
                                        maximum_object_size = {MAX_OBJECT_BYTES}, columns = {_columns()}))"""
 
 
@@ -110,11 +111,11 @@ def stage_native_file(path: Path, stage: Stage, slow) -> bool:  # noqa: ANN001
             return False
         params = {"file": stage.file, "source": stage.source}
         stage.read += con.execute(
-            "INSERT INTO stage_steps BY NAME SELECT line, run_id, step_id, parent_id, agent, is_agent, "
+            "INSERT INTO stage_steps BY NAME SELECT rowid + 1 AS line, run_id, step_id, parent_id, agent, is_agent, "
             "step_kind AS kind, name, tool, model, start_ns, end_ns, latency_ms, step_status AS status, error, "
-            "input, output, tokens_in, tokens_out, cost, confidence, entropy, attrs AS attributes, order_hint, "
-            f"$file AS file, $source AS source FROM {table} WHERE fast AND rec = 'step'", params).fetchall()[0][0]
-        con.execute("INSERT INTO stage_runs BY NAME SELECT $file AS file, line, run_id, $source AS source, "
+            "input, output, tokens_in, tokens_out, cost, confidence, entropy, attrs AS attributes, "
+            f"coalesce(seq, rowid + 1) AS order_hint, $file AS file, $source AS source FROM {table} WHERE fast AND rec = 'step'", params).fetchall()[0][0]
+        con.execute("INSERT INTO stage_runs BY NAME SELECT $file AS file, rowid + 1 AS line, run_id, $source AS source, "
                     f"system, task, outcome, outcome_detail, attrs AS attributes FROM {table} "
                     "WHERE fast AND rec = 'run'", params)
         con.execute("INSERT INTO stage_edges BY NAME SELECT run_id, src_step, dst_step, kind "
@@ -122,7 +123,7 @@ def stage_native_file(path: Path, stage: Stage, slow) -> bool:  # noqa: ANN001
         con.execute("INSERT INTO stage_labels BY NAME SELECT run_id, agent, step_id, kind, label_source AS source, "
                     f"outcome, detail FROM {table} WHERE fast AND rec = 'label'")
         handed = np.array([n for (n,) in con.execute(
-            f"SELECT line FROM {table} WHERE NOT fast ORDER BY 1").fetchall()], np.int64)
+            f"SELECT rowid + 1 FROM {table} WHERE NOT fast ORDER BY 1").fetchall()], np.int64)
     finally:
         _drop(con, table)
     if len(handed):

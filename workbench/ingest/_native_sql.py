@@ -135,7 +135,7 @@ SELECT line, rec, run_id, step_id, parent_id, agent, coalesce(kind, 'other') AS 
   coalesce(kind, 'other') = 'agent' AS is_agent, name, tool, model, start_ns, end_ns, latency_ms,
   CASE WHEN status IS NULL THEN 'ok' ELSE {status} END AS step_status, error, input, output, tokens_in, tokens_out,
   cost, conf AS confidence, ent AS entropy, nullif(attributes, '{{}}') AS attrs,
-  CASE WHEN seq IS NULL THEN line ELSE seq END AS order_hint, system, task, outcome, outcome_detail, src_step, dst_step,
+  seq, system, task, outcome, outcome_detail, src_step, dst_step,
   coalesce(nullif(source, ''), 'ground_truth') AS label_source, detail,
   {checked} AND coalesce(CASE rec
     WHEN 'step' THEN run_id <> '' AND step_id <> '' AND coalesce(kind, 'other') IN ({_in(STEP_KINDS)})
@@ -151,7 +151,8 @@ FROM r"""
 
 _STEP_OUT = ("line", "run_id", "step_id", "parent_id", "agent", "is_agent", "step_kind AS kind", "name", "tool",
              "model", "start_ns", "end_ns", "latency_ms", "step_status AS status", "error", "input", "output",
-             "tokens_in", "tokens_out", "cost", "confidence", "entropy", "attrs AS attributes", "order_hint")
+             "tokens_in", "tokens_out", "cost", "confidence", "entropy", "attrs AS attributes",
+             "coalesce(seq, line) AS order_hint")
 _BATCH_BYTES = 32 * 1024 * 1024
 _SQL_CACHE: dict[str, str] = {}
 
