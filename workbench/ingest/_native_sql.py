@@ -50,8 +50,16 @@ _GUARD = "|".join((
     r'"(?:record|seq)"\s*:\s*n',
     r"[:,\[]\s*[-+]?(?i:nan|inf)", r",\s*[}\]]", r"[0-9]{20}", r"[0-9][eE][-+]?[0-9]{3}", r"\\u0000",
 ))
-# ISO-8601 as the simulator and most loggers write it; anything else is parsed in Python.
-_ISO = r"[0-9]{4}-[0-9]{2}-[0-9]{2}T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]+)?(Z|[-+][0-9]{2}:[0-9]{2})?"
+# ISO-8601 as the simulator and most loggers write it; anything else is parsed in Python. (An offset of 24
+# hours or more is not one Python takes.)
+_ISO = r"[0-9]{4}-[0-9]{2}-[0-9]{2}T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]+)?(Z|[-+]([01][0-9]|2[0-3]):[0-5][0-9])?"
+# The commonest form, in UTC (or naive) to the nanosecond at most: DuckDB's TIMESTAMP_NS cast parses it as
+# Python does (the cast would ignore an offset, hence none here).
+_ISO_UTC = r"[0-9]{4}-[0-9]{2}-[0-9]{2}T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,9})?Z?"
+# A log-probability that is not a number or null (json_transform would cast a string or a boolean to a
+# number): such logprobs are typed value by value. (In compact JSON, as DuckDB writes it, '"logprob":' is
+# always a key.)
+_ODD_LOGPROB = r'"logprob":[^-0-9n]'
 
 
 def _q(text: str) -> str:
@@ -63,10 +71,12 @@ def _in(values: tuple[str, ...]) -> str:
     return ", ".join(_q(v) for v in values)
 
 
+_LP_TYPE = '[{"logprob":"T","top_logprobs":[{"logprob":"T"}]}]'
 _MACROS = rf"""
 CREATE OR REPLACE TEMP MACRO _wbn_zone(x) AS CASE WHEN right(x, 1) = 'Z' THEN 1 WHEN x[-6] IN ('+', '-') THEN 6 ELSE 0 END;
 CREATE OR REPLACE TEMP MACRO _wbn_ns(x) AS CASE
   WHEN x IS NULL OR x = '' THEN NULL
+  WHEN regexp_full_match(x, {_q(_ISO_UTC)}) AND x >= '1970' AND x < '2262' THEN epoch_ns(TRY_CAST(x AS TIMESTAMP_NS))
   WHEN regexp_full_match(x, '[0-9]+') THEN TRY_CAST(x AS BIGINT)
   WHEN regexp_full_match(x, {_q(_ISO)}) AND x[1:4]::INT BETWEEN 1970 AND 2261 THEN
     (epoch_us(TRY_CAST(x[1:10] || ' ' || x[12:19] AS TIMESTAMP)) // 1000000
@@ -78,6 +88,12 @@ END;
 CREATE OR REPLACE TEMP MACRO _wbn_bad_ns(x, ns) AS x IS NOT NULL AND x <> '' AND (ns IS NULL OR ns < 0);
 CREATE OR REPLACE TEMP MACRO _wbn_num(j) AS CASE WHEN json_type(j) IN ('DOUBLE', 'BIGINT', 'UBIGINT') THEN j::DOUBLE END;
 CREATE OR REPLACE TEMP MACRO _wbn_mean(l) AS CASE WHEN len(l) > 0 THEN list_sum(l) / len(l) END;
+-- logprobs typed for the statistics: numbers parsed once (DOUBLE), or value by value when one may not be a number
+CREATE OR REPLACE TEMP MACRO _wbn_toks(j) AS CASE
+  WHEN NOT regexp_matches(j, {_q(_ODD_LOGPROB)}) THEN json_transform(j, '{_LP_TYPE.replace("T", "DOUBLE")}')
+  ELSE list_transform(json_transform(j, '{_LP_TYPE.replace("T", "JSON")}'),
+    lambda t: {{'logprob': _wbn_num(t.logprob),
+               'top_logprobs': list_transform(t.top_logprobs, lambda u: {{'logprob': _wbn_num(u.logprob)}})}}) END;
 """
 
 
@@ -108,14 +124,14 @@ WITH p AS ({source}
          CASE WHEN coalesce(record, 'step') = 'step' THEN _wbn_ns(started_at) END AS start_ns,
          CASE WHEN coalesce(record, 'step') = 'step' THEN _wbn_ns(ended_at) END AS end_ns,
          CASE WHEN coalesce(record, 'step') = 'step' AND logprobs IS NOT NULL AND (confidence IS NULL OR entropy IS NULL)
-              THEN json_transform(logprobs, '[{{"logprob":"JSON","top_logprobs":[{{"logprob":"JSON"}}]}}]') END AS toks
+              THEN _wbn_toks(logprobs) END AS toks
   FROM p
 ), lp AS (
   -- One pipeline, row by row (no join back): the statistics are NULL where toks is.
   -- per token: its chosen log-probability (least() skips a NULL, hence the CASE), and the numbers among its top log-probabilities
-  SELECT * EXCLUDE (toks), list_transform(toks, lambda t: CASE WHEN _wbn_num(t.logprob) IS NOT NULL THEN least(_wbn_num(t.logprob), 0.0) END) AS chosen,
+  SELECT * EXCLUDE (toks), list_transform(toks, lambda t: CASE WHEN t.logprob IS NOT NULL THEN least(t.logprob, 0.0) END) AS chosen,
          -- (a top_logprobs that is not a list reads as NULL, an element that is not an object as a NULL logprob)
-         list_transform(toks, lambda t: list_filter(list_transform(t.top_logprobs, lambda u: _wbn_num(u.logprob)),
+         list_transform(toks, lambda t: list_filter(list_transform(t.top_logprobs, lambda u: u.logprob),
                                                     lambda x: x IS NOT NULL)) AS tops
   FROM q
 ), lp2 AS (
