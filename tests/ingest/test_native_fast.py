@@ -53,10 +53,12 @@ def good_lines() -> list[str]:
     out.append(json.dumps({"record": "label", "run_id": "r1", "agent": "planner", "step_id": "s1",
                            "kind": "hallucination", "source": "", "outcome": "failure", "detail": "d"}))
     out.append(json.dumps({"record": "label", "run_id": "r1", "kind": None}))
-    out.append(json.dumps(step(6, logprobs=CLEAN_LOGPROBS, started_at="2026-01-01T00:00:03.5",
+    out.append(json.dumps(step(6, seq=10, logprobs=CLEAN_LOGPROBS, started_at="2026-01-01T00:00:03.5",
                                ended_at="2026-01-01T05:30:04.25+05:30")))
-    out.append(json.dumps(step(7, logprobs=QUOTED_LOGPROBS, started_at="2026-01-01T00:00:04-00:30",
+    out.append(json.dumps(step(7, seq=11, logprobs=QUOTED_LOGPROBS, started_at="2026-01-01T00:00:04-00:30",
                                ended_at="2026-01-01T00:00:05-00:30")))
+    # as OpenAI's responses hold them: the list under "content"
+    out.append(json.dumps(step(8, seq=12, logprobs={"content": CLEAN_LOGPROBS, "refusal": None})))
     return out
 
 
@@ -87,6 +89,9 @@ def odd_lines() -> list[str]:
         '{"record": null, "run_id": "r1", "step_id": "t28"}', '{"record": "span", "run_id": "r1"}',
         '{"run_id": "r1", "step_id": "t29", "seq": null}', '{"run_id": "r1", "step_id": "t30", "logprobs": "[]"}',
         '{"run_id": "r1", "step_id": "t31", "logprobs": {"content": []}}',
+        '{"run_id": "r1", "step_id": "t38", "seq": 38, "logprobs": {"content": "x"}}',
+        '{"run_id": "r1", "step_id": "t39", "seq": 39, "logprobs": {"logprobs": {"content": [{"logprob": -1}]}}}',
+        '{"run_id": "r1", "step_id": "t42", "seq": 42, "logprobs": {"content": [{"logprob": -1}], "content": [{"logprob": -2}]}}',
         '{"run_id": "r1", "step_id": "t32", "name": "a\\u0000b"}', '{"run_id": "r1", "step_id": "t33", "x": 1e999}',
         '{"run_id": "r1", "step_id": "t34", "name": "\\ud800"}',
         json.dumps({"run_id": "r1", "step_id": "t35", "input": deep}),
@@ -135,7 +140,7 @@ def test_records_in_memory_and_in_a_file_store_the_same(tmp_path: Path) -> None:
     ws = wb.open()
     first = ws.ingest(recs)
     again = ws.ingest(path)
-    assert first.stored == again.stored == 8 and again.added == 0 and again.quarantined == 0
+    assert first.stored == again.stored == 9 and again.added == 0 and again.quarantined == 0
 
 
 @pytest.mark.parametrize("gz", [False, True])

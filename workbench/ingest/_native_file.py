@@ -79,7 +79,7 @@ def _source() -> str:
     checks.append("(output IS NULL OR _wbf_is_text(output) OR (ascii(output) IN (91, 123) AND _wbf_nested_ok(output)))")
     checks.append("(attributes IS NULL OR (starts_with(attributes, '{') AND _wbf_nested_ok(attributes)))")
     # (log-probabilities are read as numbers: one past the range of a double is broken JSON to Python)
-    checks.append("(logprobs IS NULL OR (starts_with(logprobs, '[') AND _wbf_nested_ok(logprobs) "
+    checks.append("(logprobs IS NULL OR (ascii(logprobs) IN (91, 123) AND _wbf_nested_ok(logprobs) "
                   "AND NOT regexp_matches(logprobs, '[0-9][eE][+]?[0-9]{3}')))")
     # record and seq: absent and null read alike here, and mean different things to the Python reader
     rec = "CASE WHEN starts_with(record, '\"') THEN _wbf_str(record) END"

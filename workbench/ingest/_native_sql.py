@@ -42,7 +42,7 @@ _DOC = {**{k: "VARCHAR" for k in _TEXT + _ANY + _JSON}, **{k: "DOUBLE" for k in 
 _GUARD = "|".join((
     r"^\s*[^\s{]",
     '"(?:' + "|".join(_TEXT) + r')"\s*:\s*[^"\sn]',
-    r'"(?:input|output)"\s*:\s*[^"\sn{\[]', r'"attributes"\s*:\s*[^\sn{]', r'"logprobs"\s*:\s*[^\sn\[]',
+    r'"(?:input|output)"\s*:\s*[^"\sn{\[]', r'"attributes"\s*:\s*[^\sn{]', r'"logprobs"\s*:\s*[^\sn\[{]',
     '"(?:' + "|".join(_NUMBER + _INT) + r')"\s*:\s*[^-0-9\sn]',
     '"(?:' + "|".join(_INT) + r')"\s*:\s*-?[0-9]+[.eE]',
     '"(?:' + "|".join(_INT) + r')"\s*:\s*-?[0-9]{19}',
@@ -119,13 +119,17 @@ def mapping_sql(source: str, checked: str = "true") -> str:
              "WHEN 'failure' THEN 'error' WHEN 'unset' THEN 'unset' END"
     return f"""
 WITH p AS ({source}
+), p2 AS (
+  -- logprobs as OpenAI's responses hold them, {{"content": [...], ...}}: the list under "content"
+  SELECT *, CASE WHEN starts_with(logprobs, '{{') THEN json_extract(logprobs, '$.content')::VARCHAR ELSE logprobs END AS lp_list
+  FROM p
 ), q AS (
   SELECT *,
          CASE WHEN coalesce(record, 'step') = 'step' THEN _wbn_ns(started_at) END AS start_ns,
          CASE WHEN coalesce(record, 'step') = 'step' THEN _wbn_ns(ended_at) END AS end_ns,
-         CASE WHEN coalesce(record, 'step') = 'step' AND logprobs IS NOT NULL AND (confidence IS NULL OR entropy IS NULL)
-              THEN _wbn_toks(logprobs) END AS toks
-  FROM p
+         CASE WHEN coalesce(record, 'step') = 'step' AND starts_with(lp_list, '[') AND (confidence IS NULL OR entropy IS NULL)
+              THEN _wbn_toks(lp_list) END AS toks
+  FROM p2
 ), lp AS (
   -- One pipeline, row by row (no join back): the statistics are NULL where toks is.
   -- per token: its chosen log-probability (least() skips a NULL, hence the CASE), and the numbers among its top log-probabilities
@@ -158,6 +162,9 @@ SELECT line, rec, run_id, step_id, parent_id, agent, coalesce(kind, 'other') AS 
       AND (status IS NULL OR (regexp_full_match(status, '[A-Za-z]+') AND {status} IS NOT NULL))
       AND NOT _wbn_bad_ns(started_at, start_ns) AND NOT _wbn_bad_ns(ended_at, end_ns)
       AND (conf IS NULL OR conf BETWEEN 0 AND 1)
+      -- (an object without a list under "content", or with that key twice, is read in Python)
+      AND (logprobs IS NULL OR starts_with(logprobs, '[')
+           OR (starts_with(lp_list, '[') AND NOT regexp_matches(logprobs, '"content":.*"content":')))
     WHEN 'run' THEN run_id <> '' AND (outcome IS NULL OR outcome IN ({_in(OUTCOMES)}))
     WHEN 'edge' THEN run_id <> '' AND src_step <> '' AND dst_step <> '' AND kind IN ({_in(EDGE_KINDS)})
     WHEN 'label' THEN run_id <> '' AND (outcome IS NULL OR outcome IN ({_in(OUTCOMES)}))
