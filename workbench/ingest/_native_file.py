@@ -81,12 +81,16 @@ def _source() -> str:
     # (log-probabilities are read as numbers: one past the range of a double is broken JSON to Python)
     checks.append("(logprobs IS NULL OR (ascii(logprobs) IN (91, 123) AND _wbf_nested_ok(logprobs) "
                   "AND NOT regexp_matches(logprobs, '[0-9][eE][+]?[0-9]{3}')))")
-    # record and seq: absent and null read alike here, and mean different things to the Python reader
-    rec = "CASE WHEN starts_with(record, '\"') THEN _wbf_str(record) END"
+    # record and seq: absent and null read alike here, and mean different things to the Python reader (a
+    # step by default and its line as order, against an unknown record type and no order): a record that
+    # lacks either is staged here only when the file holds no explicit null for them (null_key)
+    text = "CASE WHEN starts_with(record, '\"') THEN _wbf_str(record) END"
     casts = ", ".join(f"{k}::VARCHAR AS {k}" for k in _TEXT + _NUMBER + _INT + _ANY + _JSON)
     return f"""
-  SELECT line, {rec} AS rec, {rec} AS record, {', '.join(values)},
-         coalesce({' AND '.join(checks)}, false) AND (coalesce({rec} <> 'step', false) OR seq IS NOT NULL) AS ok
+  SELECT line, CASE WHEN record IS NULL THEN 'step' ELSE {text} END AS rec, {text} AS record, {', '.join(values)},
+         (CASE WHEN record IS NULL THEN 1 ELSE 0 END)
+           + (CASE WHEN (record IS NULL OR {text} = 'step') AND seq IS NULL THEN 2 ELSE 0 END) AS null_key,
+         coalesce({' AND '.join(checks)}, false) AS ok
   FROM (SELECT NULL::BIGINT AS line, {casts} FROM read_json($path, format = 'newline_delimited', records = true,
                                        maximum_object_size = {MAX_OBJECT_BYTES}, columns = {_columns()}))"""
 
@@ -102,7 +106,7 @@ def stage_native_file(path: Path, stage: Stage, slow) -> bool:  # noqa: ANN001
     """
     con = stage.con
     if not _SQL:
-        _SQL["file"] = mapping_sql(_source(), "ok")
+        _SQL["file"] = mapping_sql(_source(), "ok", extra="null_key")
     if con.execute("SELECT current_setting('preserve_insertion_order')").fetchall()[0][0] is not True:
         return False  # the numbering of records by their order needs it
     table = "_wbf_rows"
@@ -110,6 +114,7 @@ def stage_native_file(path: Path, stage: Stage, slow) -> bool:  # noqa: ANN001
     try:
         if not _read_whole(con, path, table):
             return False
+        _unless_null(con, path, stage, table)
         params = {"file": stage.file, "source": stage.source}
         stage.read += con.execute(
             "INSERT INTO stage_steps BY NAME SELECT rowid + 1 AS line, run_id, step_id, parent_id, agent, is_agent, "
@@ -143,9 +148,37 @@ def _read_whole(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> bool:
             counting.cancel()
             return False
         counted = counting.result()
+    if counted is None or counted[1] > _jsonio.MAX_LINE_BYTES:
+        return False
     rows, fast = con.execute(f"SELECT count(*), count(*) FILTER (WHERE fast) FROM {table}").fetchall()[0]
-    return not (counted is None or counted[1] > _jsonio.MAX_LINE_BYTES or rows != counted[0]
-                or rows - fast > _MAX_HANDED_BACK * rows + 100)
+    return not (rows != counted[0] or rows - fast > _MAX_HANDED_BACK * rows + 100)
+
+
+def _unless_null(con: duckdb.DuckDBPyConnection, path: Path, stage: Stage, table: str) -> None:
+    """Hand back records read without ``record`` or a step's ``seq`` whose line names that key after all.
+
+    The typed reader reads an absent key and a null one alike; to the Python reader the first is a step
+    (ordered by its line), the second is an unknown record type (or a step without order). A line that
+    holds the key's name anywhere (a nested key too: a false alarm costs only speed) is handed back.
+    """
+    found = con.execute(f"SELECT rowid + 1, null_key FROM {table} WHERE fast AND null_key > 0 ORDER BY 1").fetchall()
+    if not found:
+        return
+    lines = np.array([n for n, _ in found], np.int64)
+    codes = np.array([k for _, k in found], np.int8)
+    named: list[int] = []
+    for first, block in line_blocks(path, stage, 32 * 1024 * 1024):
+        ends = np.flatnonzero(np.frombuffer(block, np.uint8) == 10) + 1
+        lo, hi = np.searchsorted(lines, [first, first + len(ends)])
+        for n, k in zip(lines[lo:hi].tolist(), codes[lo:hi].tolist(), strict=True):
+            i = n - first
+            text = block[int(ends[i - 1]) if i else 0:int(ends[i])]
+            if (k & 1 and b'"record"' in text) or (k & 2 and b'"seq"' in text):
+                named.append(n)
+        if hi == len(lines):
+            break
+    if named:
+        con.execute(f"UPDATE {table} SET fast = false WHERE rowid + 1 IN (SELECT unnest($n))", {"n": named})
 
 
 def _drop(con: duckdb.DuckDBPyConnection, table: str) -> None:

@@ -108,12 +108,12 @@ def _sql() -> str:
     WHERE strlen(json) <= {big} AND NOT regexp_matches(json, {_q(_GUARD)}))""")
 
 
-def mapping_sql(source: str, checked: str = "true") -> str:
+def mapping_sql(source: str, checked: str = "true", extra: str = "") -> str:
     """The mapping of typed native records to staged rows (a query), from ``source``.
 
     ``source`` is a query giving ``line``, ``rec`` (the record type, NULL for a line to hand to Python) and
     the format's keys as typed by ``_DOC``; ``checked`` is a condition on its columns that must also hold
-    for a row to be staged here.
+    for a row to be staged here; ``extra`` names more of its columns to keep (comma-separated).
     """
     status = "CASE lower(status) WHEN 'ok' THEN 'ok' WHEN 'success' THEN 'ok' WHEN 'error' THEN 'error' " \
              "WHEN 'failure' THEN 'error' WHEN 'unset' THEN 'unset' END"
@@ -156,7 +156,7 @@ SELECT line, rec, run_id, step_id, parent_id, agent, coalesce(kind, 'other') AS 
   CASE WHEN status IS NULL THEN 'ok' ELSE {status} END AS step_status, error, input, output, tokens_in, tokens_out,
   cost, conf AS confidence, ent AS entropy, nullif(attributes, '{{}}') AS attrs,
   seq, system, task, outcome, outcome_detail, src_step, dst_step,
-  coalesce(nullif(source, ''), 'ground_truth') AS label_source, detail,
+  coalesce(nullif(source, ''), 'ground_truth') AS label_source, detail,{' ' + extra + ',' if extra else ''}
   {checked} AND coalesce(CASE rec
     WHEN 'step' THEN run_id <> '' AND step_id <> '' AND coalesce(kind, 'other') IN ({_in(STEP_KINDS)})
       AND (status IS NULL OR (regexp_full_match(status, '[A-Za-z]+') AND {status} IS NOT NULL))
