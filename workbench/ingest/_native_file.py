@@ -12,8 +12,9 @@ The file goes to the block path instead (nothing staged here) when the reader st
 is not a JSON object, a repeated key, text that is not UTF-8, a nesting past DuckDB's limit, a line
 longer than its object size limit, a broken gzip stream; or when blank lines break the numbering. A
 record it reads but cannot vouch for (a value of an unexpected type, NaN or infinity, an integer past 64
-bits, a deep nesting, a field near the size limit, ``record`` or a step's ``seq`` absent or null) is
-read again from the file and handed to the Python reader, which quarantines it when it is bad.
+bits, a deep nesting, a field near the size limit, ``record`` or a step's ``seq`` null rather than
+absent: see :func:`_unless_null`) is read again from the file and handed to the Python reader, which
+quarantines it when it is bad.
 
 Unlike the Python reader, DuckDB's reader accepts a trailing comma, keys the format does not use are not
 looked at here, and in an object or array (``input``, ``attributes`` ...) a number past 64 bits or past
@@ -109,6 +110,8 @@ def stage_native_file(path: Path, stage: Stage, slow) -> bool:  # noqa: ANN001
         _SQL["file"] = mapping_sql(_source(), "ok", extra="null_key")
     if con.execute("SELECT current_setting('preserve_insertion_order')").fetchall()[0][0] is not True:
         return False  # the numbering of records by their order needs it
+    if any(c in str(path) for c in "*?[]{}"):
+        return False  # read_json would take the name as a glob (and may read other files)
     table = "_wbf_rows"
     con.execute(_MACROS + _FILE_MACROS)
     try:
