@@ -20,6 +20,13 @@ LOGPROBS = [{"token": "4", "logprob": -0.25, "top_logprobs": [{"token": "4", "lo
                                                               {"token": "3", "logprob": "x"}]},
             {"token": "!", "logprob": True}, 7, {"token": "?", "logprob": -0.5, "top_logprobs": "x"},
             {"token": "-", "logprob": -0.5, "top_logprobs": {"logprob": -1}}]
+# Only numbers (typed in one parse), and a number in quotes among them (typed value by value: not a number)
+CLEAN_LOGPROBS = [{"token": "a", "logprob": -0.5, "top_logprobs": [{"token": "a", "logprob": -0.5},
+                                                                   {"token": "b", "logprob": -1.5e-05}]},
+                  {"token": "c", "logprob": 0, "top_logprobs": [{"logprob": 12345678901234567890123}, {"logprob": -3}]},
+                  {"token": "d", "logprob": 0.25, "top_logprobs": []}, {"token": "e", "logprob": None}]
+QUOTED_LOGPROBS = [{"token": "a", "logprob": "-0.5", "top_logprobs": [{"logprob": -0.1}, {"logprob": "-0.2"}]},
+                   {"token": "b", "logprob": -0.75, "top_logprobs": [{"logprob": -0.75}, {"logprob": False}]}]
 
 
 def step(n: int, **over: Any) -> dict:
@@ -46,6 +53,12 @@ def good_lines() -> list[str]:
     out.append(json.dumps({"record": "label", "run_id": "r1", "agent": "planner", "step_id": "s1",
                            "kind": "hallucination", "source": "", "outcome": "failure", "detail": "d"}))
     out.append(json.dumps({"record": "label", "run_id": "r1", "kind": None}))
+    out.append(json.dumps(step(6, seq=10, logprobs=CLEAN_LOGPROBS, started_at="2026-01-01T00:00:03.5",
+                               ended_at="2026-01-01T05:30:04.25+05:30")))
+    out.append(json.dumps(step(7, seq=11, logprobs=QUOTED_LOGPROBS, started_at="2026-01-01T00:00:04-00:30",
+                               ended_at="2026-01-01T00:00:05-00:30")))
+    # as OpenAI's responses hold them: the list under "content"
+    out.append(json.dumps(step(8, seq=12, logprobs={"content": CLEAN_LOGPROBS, "refusal": None})))
     return out
 
 
@@ -70,11 +83,15 @@ def odd_lines() -> list[str]:
         '{"run_id": "r1", "step_id": "t21", "started_at": "2026-01-01 00:00:00"}',
         '{"run_id": "r1", "step_id": "t22", "started_at": -5}', '{"run_id": "r1", "step_id": "t23", "started_at": 1.5e18}',
         '{"run_id": "r1", "step_id": "t24", "started_at": "1969-12-31T23:59:59Z"}',
+        '{"run_id": "r1", "step_id": "t37", "started_at": "2026-01-01T00:00:00+24:00"}',
         '{"run_id": "r1", "step_id": "t25", "started_at": "3000-01-01T00:00:00Z"}',
         '{"run_id": "r1", "step_id": "t26", "ended_at": true}', '{"run_id": "", "step_id": "t27"}',
         '{"record": null, "run_id": "r1", "step_id": "t28"}', '{"record": "span", "run_id": "r1"}',
         '{"run_id": "r1", "step_id": "t29", "seq": null}', '{"run_id": "r1", "step_id": "t30", "logprobs": "[]"}',
         '{"run_id": "r1", "step_id": "t31", "logprobs": {"content": []}}',
+        '{"run_id": "r1", "step_id": "t38", "seq": 38, "logprobs": {"content": "x"}}',
+        '{"run_id": "r1", "step_id": "t39", "seq": 39, "logprobs": {"logprobs": {"content": [{"logprob": -1}]}}}',
+        '{"run_id": "r1", "step_id": "t42", "seq": 42, "logprobs": {"content": [{"logprob": -1}], "content": [{"logprob": -2}]}}',
         '{"run_id": "r1", "step_id": "t32", "name": "a\\u0000b"}', '{"run_id": "r1", "step_id": "t33", "x": 1e999}',
         '{"run_id": "r1", "step_id": "t34", "name": "\\ud800"}',
         json.dumps({"run_id": "r1", "step_id": "t35", "input": deep}),
@@ -123,7 +140,7 @@ def test_records_in_memory_and_in_a_file_store_the_same(tmp_path: Path) -> None:
     ws = wb.open()
     first = ws.ingest(recs)
     again = ws.ingest(path)
-    assert first.stored == again.stored == 6 and again.added == 0 and again.quarantined == 0
+    assert first.stored == again.stored == 9 and again.added == 0 and again.quarantined == 0
 
 
 @pytest.mark.parametrize("gz", [False, True])

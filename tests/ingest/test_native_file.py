@@ -13,7 +13,7 @@ from _otel_fixtures import rows
 from test_native_fast import good_lines, odd_lines
 
 import workbench as wb
-from workbench.ingest import native
+from workbench.ingest import _native_file, native
 from workbench.ingest._base import Stage, create_stage_tables
 from workbench.ingest.native import NativeJsonl
 
@@ -74,7 +74,7 @@ def test_blank_lines_inside_the_file_send_it_to_the_block_path(tmp_path: Path) -
     assert not whole
     fast = staged(con, stage)
     assert fast == staged(*stage_file(path, fast=False)[:2])
-    assert [r["line"] for r in fast["steps"]] == [2, 3, 6, 7, 8, 9]
+    assert [r["line"] for r in fast["steps"]] == [2, 3, 6, 7, 8, 9, 13, 14, 15]
 
 
 def test_a_line_the_reader_stops_on_sends_the_file_to_the_block_path(tmp_path: Path) -> None:
@@ -85,7 +85,7 @@ def test_a_line_the_reader_stops_on_sends_the_file_to_the_block_path(tmp_path: P
     assert not whole
     fast = staged(con, stage)
     assert fast == staged(*stage_file(path, fast=False)[:2])
-    assert [r["line"] for r in fast["steps"]][-1] == 11  # the repeated key: orjson keeps the last run id
+    assert [r["line"] for r in fast["steps"]][-1] == len(good_lines()) + 1  # the repeated key: orjson keeps the last run id
 
 
 def test_lenient_reads_are_what_the_module_says(tmp_path: Path) -> None:
@@ -113,3 +113,25 @@ def test_whole_file_ingest_is_idempotent_and_reconciles(tmp_path: Path) -> None:
     again = ws.ingest(path, format="native")
     assert again.added == 0 and ws.count("quarantine") == report.quarantined
     ws.close()
+
+
+@pytest.mark.parametrize("null", ["", '{"record": "step", "run_id": "r1", "step_id": "t9", "seq" :\n'])
+def test_records_without_record_or_seq_are_read_whole_unless_one_is_null(tmp_path: Path, null: str) -> None:
+    # Absent, "record" means a step and "seq" its line; null means something else to the Python reader,
+    # and the typed reader reads both alike: a line naming the key it lacks is handed back.
+    lines = [x for x in good_lines() if '"seq"' not in x or '"record": "run"' in x]
+    if null:
+        lines.append(null.replace(":\n", ": " + " " * 300 + "null}"))
+    path = tmp_path / "noseq.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    con = duckdb.connect()
+    stage = Stage(con, source="native")
+    create_stage_tables(con)
+    stage.file = str(path)
+    handed: list[int] = []
+    assert _native_file.stage_native_file(path, stage, lambda b, n, s: (handed.append(n), native.stage_line(b, n, s)))
+    stage.flush()
+    no_seq = [n for n, x in enumerate(lines, 1) if json.loads(x).get("record", "step") == "step" and '"seq"' not in x]
+    assert no_seq and not set(no_seq) & set(handed) and (len(lines) in handed if null else True)
+    assert staged(con, stage) == staged(*stage_file(path, fast=False)[:2])
+

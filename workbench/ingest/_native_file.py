@@ -3,16 +3,18 @@
 ``read_json`` decodes the file on every thread, each key the format uses typed ``JSON`` (its value as
 DuckDB writes it), so a type check is a test of the first character rather than a pattern over the line.
 Records are mapped by the same SQL as the block path (:func:`._native_sql.mapping_sql`) into one table
-numbered in the file's order (``row_number() OVER ()`` under ``preserve_insertion_order``): record ``i``
-is line ``i`` as long as no line before the last holds only whitespace (the reader skips those); the
-lines are counted to make sure.
+created in the file's order (``preserve_insertion_order``: DuckDB reads and maps on every thread and
+writes the batches in order), so a record's ``rowid`` numbers it: record ``i`` is line ``i`` as long as
+no line before the last holds only whitespace (the reader skips those); the lines are counted to make
+sure. (``row_number() OVER ()`` would number them too, but it runs the read on one thread.)
 
 The file goes to the block path instead (nothing staged here) when the reader stops on it: a line that
 is not a JSON object, a repeated key, text that is not UTF-8, a nesting past DuckDB's limit, a line
 longer than its object size limit, a broken gzip stream; or when blank lines break the numbering. A
 record it reads but cannot vouch for (a value of an unexpected type, NaN or infinity, an integer past 64
-bits, a deep nesting, a field near the size limit, ``record`` or a step's ``seq`` absent or null) is
-read again from the file and handed to the Python reader, which quarantines it when it is bad.
+bits, a deep nesting, a field near the size limit, ``record`` or a step's ``seq`` null rather than
+absent: see :func:`_unless_null`) is read again from the file and handed to the Python reader, which
+quarantines it when it is bad.
 
 Unlike the Python reader, DuckDB's reader accepts a trailing comma, keys the format does not use are not
 looked at here, and in an object or array (``input``, ``attributes`` ...) a number past 64 bits or past
@@ -40,7 +42,8 @@ MAX_OBJECT_BYTES = 16 * 1024 * 1024
 _MAX_HANDED_BACK = 0.02
 
 _FILE_MACROS = rf"""
-CREATE OR REPLACE TEMP MACRO _wbf_str(j) AS CASE WHEN NOT contains(j, '\') THEN j[2:-2] ELSE json_extract_string(j, '$') END;
+-- (a JSON string without a backslash holds no quote: trimming the quotes off is exact)
+CREATE OR REPLACE TEMP MACRO _wbf_str(j) AS CASE WHEN NOT contains(j, '\') THEN trim(j, '"') ELSE json_extract_string(j, '$') END;
 CREATE OR REPLACE TEMP MACRO _wbf_is_text(j) AS starts_with(j, '"') AND NOT contains(j, '\u0000') AND strlen(j) <= {MAX_FIELD_BYTES // 4};
 CREATE OR REPLACE TEMP MACRO _wbf_nested_ok(j) AS strlen(j) <= {MAX_FIELD_BYTES // 4}
   AND NOT contains(j, 'NaN') AND NOT contains(j, 'Infinity') AND NOT contains(j, '\u0000')
@@ -77,15 +80,19 @@ def _source() -> str:
     checks.append("(output IS NULL OR _wbf_is_text(output) OR (ascii(output) IN (91, 123) AND _wbf_nested_ok(output)))")
     checks.append("(attributes IS NULL OR (starts_with(attributes, '{') AND _wbf_nested_ok(attributes)))")
     # (log-probabilities are read as numbers: one past the range of a double is broken JSON to Python)
-    checks.append("(logprobs IS NULL OR (starts_with(logprobs, '[') AND _wbf_nested_ok(logprobs) "
+    checks.append("(logprobs IS NULL OR (ascii(logprobs) IN (91, 123) AND _wbf_nested_ok(logprobs) "
                   "AND NOT regexp_matches(logprobs, '[0-9][eE][+]?[0-9]{3}')))")
-    # record and seq: absent and null read alike here, and mean different things to the Python reader
-    rec = "CASE WHEN starts_with(record, '\"') THEN _wbf_str(record) END"
+    # record and seq: absent and null read alike here, and mean different things to the Python reader (a
+    # step by default and its line as order, against an unknown record type and no order): a record that
+    # lacks either is staged here only when the file holds no explicit null for them (null_key)
+    text = "CASE WHEN starts_with(record, '\"') THEN _wbf_str(record) END"
     casts = ", ".join(f"{k}::VARCHAR AS {k}" for k in _TEXT + _NUMBER + _INT + _ANY + _JSON)
     return f"""
-  SELECT line, {rec} AS rec, {rec} AS record, {', '.join(values)},
-         coalesce({' AND '.join(checks)}, false) AND (coalesce({rec} <> 'step', false) OR seq IS NOT NULL) AS ok
-  FROM (SELECT row_number() OVER () AS line, {casts} FROM read_json($path, format = 'newline_delimited', records = true,
+  SELECT line, CASE WHEN record IS NULL THEN 'step' ELSE {text} END AS rec, {text} AS record, {', '.join(values)},
+         (CASE WHEN record IS NULL THEN 1 ELSE 0 END)
+           + (CASE WHEN (record IS NULL OR {text} = 'step') AND seq IS NULL THEN 2 ELSE 0 END) AS null_key,
+         coalesce({' AND '.join(checks)}, false) AS ok
+  FROM (SELECT NULL::BIGINT AS line, {casts} FROM read_json($path, format = 'newline_delimited', records = true,
                                        maximum_object_size = {MAX_OBJECT_BYTES}, columns = {_columns()}))"""
 
 
@@ -100,21 +107,24 @@ def stage_native_file(path: Path, stage: Stage, slow) -> bool:  # noqa: ANN001
     """
     con = stage.con
     if not _SQL:
-        _SQL["file"] = mapping_sql(_source(), "ok")
+        _SQL["file"] = mapping_sql(_source(), "ok", extra="null_key")
     if con.execute("SELECT current_setting('preserve_insertion_order')").fetchall()[0][0] is not True:
         return False  # the numbering of records by their order needs it
+    if any(c in str(path) for c in "*?[]{}"):
+        return False  # read_json would take the name as a glob (and may read other files)
     table = "_wbf_rows"
     con.execute(_MACROS + _FILE_MACROS)
     try:
         if not _read_whole(con, path, table):
             return False
+        _unless_null(con, path, stage, table)
         params = {"file": stage.file, "source": stage.source}
         stage.read += con.execute(
-            "INSERT INTO stage_steps BY NAME SELECT line, run_id, step_id, parent_id, agent, is_agent, "
+            "INSERT INTO stage_steps BY NAME SELECT rowid + 1 AS line, run_id, step_id, parent_id, agent, is_agent, "
             "step_kind AS kind, name, tool, model, start_ns, end_ns, latency_ms, step_status AS status, error, "
-            "input, output, tokens_in, tokens_out, cost, confidence, entropy, attrs AS attributes, order_hint, "
-            f"$file AS file, $source AS source FROM {table} WHERE fast AND rec = 'step'", params).fetchall()[0][0]
-        con.execute("INSERT INTO stage_runs BY NAME SELECT $file AS file, line, run_id, $source AS source, "
+            "input, output, tokens_in, tokens_out, cost, confidence, entropy, attrs AS attributes, "
+            f"coalesce(seq, rowid + 1) AS order_hint, $file AS file, $source AS source FROM {table} WHERE fast AND rec = 'step'", params).fetchall()[0][0]
+        con.execute("INSERT INTO stage_runs BY NAME SELECT $file AS file, rowid + 1 AS line, run_id, $source AS source, "
                     f"system, task, outcome, outcome_detail, attrs AS attributes FROM {table} "
                     "WHERE fast AND rec = 'run'", params)
         con.execute("INSERT INTO stage_edges BY NAME SELECT run_id, src_step, dst_step, kind "
@@ -122,7 +132,7 @@ def stage_native_file(path: Path, stage: Stage, slow) -> bool:  # noqa: ANN001
         con.execute("INSERT INTO stage_labels BY NAME SELECT run_id, agent, step_id, kind, label_source AS source, "
                     f"outcome, detail FROM {table} WHERE fast AND rec = 'label'")
         handed = np.array([n for (n,) in con.execute(
-            f"SELECT line FROM {table} WHERE NOT fast ORDER BY 1").fetchall()], np.int64)
+            f"SELECT rowid + 1 FROM {table} WHERE NOT fast ORDER BY 1").fetchall()], np.int64)
     finally:
         _drop(con, table)
     if len(handed):
@@ -141,9 +151,37 @@ def _read_whole(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> bool:
             counting.cancel()
             return False
         counted = counting.result()
+    if counted is None or counted[1] > _jsonio.MAX_LINE_BYTES:
+        return False
     rows, fast = con.execute(f"SELECT count(*), count(*) FILTER (WHERE fast) FROM {table}").fetchall()[0]
-    return not (counted is None or counted[1] > _jsonio.MAX_LINE_BYTES or rows != counted[0]
-                or rows - fast > _MAX_HANDED_BACK * rows + 100)
+    return not (rows != counted[0] or rows - fast > _MAX_HANDED_BACK * rows + 100)
+
+
+def _unless_null(con: duckdb.DuckDBPyConnection, path: Path, stage: Stage, table: str) -> None:
+    """Hand back records read without ``record`` or a step's ``seq`` whose line names that key after all.
+
+    The typed reader reads an absent key and a null one alike; to the Python reader the first is a step
+    (ordered by its line), the second is an unknown record type (or a step without order). A line that
+    holds the key's name anywhere (a nested key too: a false alarm costs only speed) is handed back.
+    """
+    found = con.execute(f"SELECT rowid + 1, null_key FROM {table} WHERE fast AND null_key > 0 ORDER BY 1").fetchall()
+    if not found:
+        return
+    lines = np.array([n for n, _ in found], np.int64)
+    codes = np.array([k for _, k in found], np.int8)
+    named: list[int] = []
+    for first, block in line_blocks(path, stage, 32 * 1024 * 1024):
+        ends = np.flatnonzero(np.frombuffer(block, np.uint8) == 10) + 1
+        lo, hi = np.searchsorted(lines, [first, first + len(ends)])
+        for n, k in zip(lines[lo:hi].tolist(), codes[lo:hi].tolist(), strict=True):
+            i = n - first
+            text = block[int(ends[i - 1]) if i else 0:int(ends[i])]
+            if (k & 1 and b'"record"' in text) or (k & 2 and b'"seq"' in text):
+                named.append(n)
+        if hi == len(lines):
+            break
+    if named:
+        con.execute(f"UPDATE {table} SET fast = false WHERE rowid + 1 IN (SELECT unnest($n))", {"n": named})
 
 
 def _drop(con: duckdb.DuckDBPyConnection, table: str) -> None:

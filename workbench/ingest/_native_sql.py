@@ -42,7 +42,7 @@ _DOC = {**{k: "VARCHAR" for k in _TEXT + _ANY + _JSON}, **{k: "DOUBLE" for k in 
 _GUARD = "|".join((
     r"^\s*[^\s{]",
     '"(?:' + "|".join(_TEXT) + r')"\s*:\s*[^"\sn]',
-    r'"(?:input|output)"\s*:\s*[^"\sn{\[]', r'"attributes"\s*:\s*[^\sn{]', r'"logprobs"\s*:\s*[^\sn\[]',
+    r'"(?:input|output)"\s*:\s*[^"\sn{\[]', r'"attributes"\s*:\s*[^\sn{]', r'"logprobs"\s*:\s*[^\sn\[{]',
     '"(?:' + "|".join(_NUMBER + _INT) + r')"\s*:\s*[^-0-9\sn]',
     '"(?:' + "|".join(_INT) + r')"\s*:\s*-?[0-9]+[.eE]',
     '"(?:' + "|".join(_INT) + r')"\s*:\s*-?[0-9]{19}',
@@ -50,8 +50,16 @@ _GUARD = "|".join((
     r'"(?:record|seq)"\s*:\s*n',
     r"[:,\[]\s*[-+]?(?i:nan|inf)", r",\s*[}\]]", r"[0-9]{20}", r"[0-9][eE][-+]?[0-9]{3}", r"\\u0000",
 ))
-# ISO-8601 as the simulator and most loggers write it; anything else is parsed in Python.
-_ISO = r"[0-9]{4}-[0-9]{2}-[0-9]{2}T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]+)?(Z|[-+][0-9]{2}:[0-9]{2})?"
+# ISO-8601 as the simulator and most loggers write it; anything else is parsed in Python. (An offset of 24
+# hours or more is not one Python takes.)
+_ISO = r"[0-9]{4}-[0-9]{2}-[0-9]{2}T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]+)?(Z|[-+]([01][0-9]|2[0-3]):[0-5][0-9])?"
+# The commonest form, in UTC (or naive) to the nanosecond at most: DuckDB's TIMESTAMP_NS cast parses it as
+# Python does (the cast would ignore an offset, hence none here).
+_ISO_UTC = r"[0-9]{4}-[0-9]{2}-[0-9]{2}T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,9})?Z?"
+# A log-probability that is not a number or null (json_transform would cast a string or a boolean to a
+# number): such logprobs are typed value by value. (In compact JSON, as DuckDB writes it, '"logprob":' is
+# always a key.)
+_ODD_LOGPROB = r'"logprob":[^-0-9n]'
 
 
 def _q(text: str) -> str:
@@ -63,10 +71,12 @@ def _in(values: tuple[str, ...]) -> str:
     return ", ".join(_q(v) for v in values)
 
 
+_LP_TYPE = '[{"logprob":"T","top_logprobs":[{"logprob":"T"}]}]'
 _MACROS = rf"""
 CREATE OR REPLACE TEMP MACRO _wbn_zone(x) AS CASE WHEN right(x, 1) = 'Z' THEN 1 WHEN x[-6] IN ('+', '-') THEN 6 ELSE 0 END;
 CREATE OR REPLACE TEMP MACRO _wbn_ns(x) AS CASE
   WHEN x IS NULL OR x = '' THEN NULL
+  WHEN regexp_full_match(x, {_q(_ISO_UTC)}) AND x >= '1970' AND x < '2262' THEN epoch_ns(TRY_CAST(x AS TIMESTAMP_NS))
   WHEN regexp_full_match(x, '[0-9]+') THEN TRY_CAST(x AS BIGINT)
   WHEN regexp_full_match(x, {_q(_ISO)}) AND x[1:4]::INT BETWEEN 1970 AND 2261 THEN
     (epoch_us(TRY_CAST(x[1:10] || ' ' || x[12:19] AS TIMESTAMP)) // 1000000
@@ -78,6 +88,12 @@ END;
 CREATE OR REPLACE TEMP MACRO _wbn_bad_ns(x, ns) AS x IS NOT NULL AND x <> '' AND (ns IS NULL OR ns < 0);
 CREATE OR REPLACE TEMP MACRO _wbn_num(j) AS CASE WHEN json_type(j) IN ('DOUBLE', 'BIGINT', 'UBIGINT') THEN j::DOUBLE END;
 CREATE OR REPLACE TEMP MACRO _wbn_mean(l) AS CASE WHEN len(l) > 0 THEN list_sum(l) / len(l) END;
+-- logprobs typed for the statistics: numbers parsed once (DOUBLE), or value by value when one may not be a number
+CREATE OR REPLACE TEMP MACRO _wbn_toks(j) AS CASE
+  WHEN NOT regexp_matches(j, {_q(_ODD_LOGPROB)}) THEN json_transform(j, '{_LP_TYPE.replace("T", "DOUBLE")}')
+  ELSE list_transform(json_transform(j, '{_LP_TYPE.replace("T", "JSON")}'),
+    lambda t: {{'logprob': _wbn_num(t.logprob),
+               'top_logprobs': list_transform(t.top_logprobs, lambda u: {{'logprob': _wbn_num(u.logprob)}})}}) END;
 """
 
 
@@ -92,30 +108,34 @@ def _sql() -> str:
     WHERE strlen(json) <= {big} AND NOT regexp_matches(json, {_q(_GUARD)}))""")
 
 
-def mapping_sql(source: str, checked: str = "true") -> str:
+def mapping_sql(source: str, checked: str = "true", extra: str = "") -> str:
     """The mapping of typed native records to staged rows (a query), from ``source``.
 
     ``source`` is a query giving ``line``, ``rec`` (the record type, NULL for a line to hand to Python) and
     the format's keys as typed by ``_DOC``; ``checked`` is a condition on its columns that must also hold
-    for a row to be staged here.
+    for a row to be staged here; ``extra`` names more of its columns to keep (comma-separated).
     """
     status = "CASE lower(status) WHEN 'ok' THEN 'ok' WHEN 'success' THEN 'ok' WHEN 'error' THEN 'error' " \
              "WHEN 'failure' THEN 'error' WHEN 'unset' THEN 'unset' END"
     return f"""
 WITH p AS ({source}
+), p2 AS (
+  -- logprobs as OpenAI's responses hold them, {{"content": [...], ...}}: the list under "content"
+  SELECT *, CASE WHEN starts_with(logprobs, '{{') THEN json_extract(logprobs, '$.content')::VARCHAR ELSE logprobs END AS lp_list
+  FROM p
 ), q AS (
   SELECT *,
          CASE WHEN coalesce(record, 'step') = 'step' THEN _wbn_ns(started_at) END AS start_ns,
          CASE WHEN coalesce(record, 'step') = 'step' THEN _wbn_ns(ended_at) END AS end_ns,
-         CASE WHEN coalesce(record, 'step') = 'step' AND logprobs IS NOT NULL AND (confidence IS NULL OR entropy IS NULL)
-              THEN json_transform(logprobs, '[{{"logprob":"JSON","top_logprobs":[{{"logprob":"JSON"}}]}}]') END AS toks
-  FROM p
+         CASE WHEN coalesce(record, 'step') = 'step' AND starts_with(lp_list, '[') AND (confidence IS NULL OR entropy IS NULL)
+              THEN _wbn_toks(lp_list) END AS toks
+  FROM p2
 ), lp AS (
   -- One pipeline, row by row (no join back): the statistics are NULL where toks is.
   -- per token: its chosen log-probability (least() skips a NULL, hence the CASE), and the numbers among its top log-probabilities
-  SELECT * EXCLUDE (toks), list_transform(toks, lambda t: CASE WHEN _wbn_num(t.logprob) IS NOT NULL THEN least(_wbn_num(t.logprob), 0.0) END) AS chosen,
+  SELECT * EXCLUDE (toks), list_transform(toks, lambda t: CASE WHEN t.logprob IS NOT NULL THEN least(t.logprob, 0.0) END) AS chosen,
          -- (a top_logprobs that is not a list reads as NULL, an element that is not an object as a NULL logprob)
-         list_transform(toks, lambda t: list_filter(list_transform(t.top_logprobs, lambda u: _wbn_num(u.logprob)),
+         list_transform(toks, lambda t: list_filter(list_transform(t.top_logprobs, lambda u: u.logprob),
                                                     lambda x: x IS NOT NULL)) AS tops
   FROM q
 ), lp2 AS (
@@ -135,13 +155,16 @@ SELECT line, rec, run_id, step_id, parent_id, agent, coalesce(kind, 'other') AS 
   coalesce(kind, 'other') = 'agent' AS is_agent, name, tool, model, start_ns, end_ns, latency_ms,
   CASE WHEN status IS NULL THEN 'ok' ELSE {status} END AS step_status, error, input, output, tokens_in, tokens_out,
   cost, conf AS confidence, ent AS entropy, nullif(attributes, '{{}}') AS attrs,
-  CASE WHEN seq IS NULL THEN line ELSE seq END AS order_hint, system, task, outcome, outcome_detail, src_step, dst_step,
-  coalesce(nullif(source, ''), 'ground_truth') AS label_source, detail,
+  seq, system, task, outcome, outcome_detail, src_step, dst_step,
+  coalesce(nullif(source, ''), 'ground_truth') AS label_source, detail,{' ' + extra + ',' if extra else ''}
   {checked} AND coalesce(CASE rec
     WHEN 'step' THEN run_id <> '' AND step_id <> '' AND coalesce(kind, 'other') IN ({_in(STEP_KINDS)})
       AND (status IS NULL OR (regexp_full_match(status, '[A-Za-z]+') AND {status} IS NOT NULL))
       AND NOT _wbn_bad_ns(started_at, start_ns) AND NOT _wbn_bad_ns(ended_at, end_ns)
       AND (conf IS NULL OR conf BETWEEN 0 AND 1)
+      -- (an object without a list under "content", or with that key twice, is read in Python)
+      AND (logprobs IS NULL OR starts_with(logprobs, '[')
+           OR (starts_with(lp_list, '[') AND NOT regexp_matches(logprobs, '"content":.*"content":')))
     WHEN 'run' THEN run_id <> '' AND (outcome IS NULL OR outcome IN ({_in(OUTCOMES)}))
     WHEN 'edge' THEN run_id <> '' AND src_step <> '' AND dst_step <> '' AND kind IN ({_in(EDGE_KINDS)})
     WHEN 'label' THEN run_id <> '' AND (outcome IS NULL OR outcome IN ({_in(OUTCOMES)}))
@@ -151,7 +174,8 @@ FROM r"""
 
 _STEP_OUT = ("line", "run_id", "step_id", "parent_id", "agent", "is_agent", "step_kind AS kind", "name", "tool",
              "model", "start_ns", "end_ns", "latency_ms", "step_status AS status", "error", "input", "output",
-             "tokens_in", "tokens_out", "cost", "confidence", "entropy", "attrs AS attributes", "order_hint")
+             "tokens_in", "tokens_out", "cost", "confidence", "entropy", "attrs AS attributes",
+             "coalesce(seq, line) AS order_hint")
 _BATCH_BYTES = 32 * 1024 * 1024
 _SQL_CACHE: dict[str, str] = {}
 
