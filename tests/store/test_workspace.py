@@ -233,7 +233,7 @@ def test_a_store_on_disk_ingests_within_a_memory_budget(tmp_path: Path, monkeypa
     with wb.open(tmp_path / "a.duckdb") as ws:
         default = ws.con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
         report = ws.ingest(path)
-        assert (report.stored, seen) == (2000, ["384MB"])
+        assert (report.stored, seen) == (2000, ["640MB"])
         assert ws.con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0] == default
     monkeypatch.setattr(workspace, "INGEST_MEMORY", "1MB")
     seen.clear()

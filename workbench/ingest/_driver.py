@@ -26,10 +26,10 @@ _PROGRESS_BYTES = 8 * 1024 * 1024
 _MAX_ERRORS = 20
 #: DuckDB's memory limit while a store on disk ingests (unless the user set one): staged rows and the
 #: merge spill next to the store past it, so a big file costs bounded memory rather than its size.
-#: Measured at 1M steps on 2 cores (load ~9, CPU seconds of the whole ingest): 384MB against 1GB cost
-#: 57.1 / 56.3 CPU s for 634 / 951 MB peak RSS (generated OTLP), 67.1 / 67.6 CPU s for 533 / 1,118 MB
-#: (native JSONL): below ~400 MB what sets the peak is the staging's decoding, not DuckDB's buffers.
-INGEST_MEMORY = "384MB"
+#: Measured on a quiet machine, 1M native JSONL steps: 384MB 44.5 s / 534 MB peak RSS (staging spills),
+#: 640MB 28.1 s / 786 MB, 1GB 29.9 s / 1,108 MB (the bare DuckDB read: 11.9 s / 966 MB); 640MB keeps the
+#: speed of 1GB for about 70 % of its memory.
+INGEST_MEMORY = "640MB"
 #: The merge's limit when it ran out of INGEST_MEMORY (5M generated OTLP spans did, in the walk down over
 #: every step of the tree): 5M then merged within it at 1,259 MB peak RSS, as the earlier 1GB budget did.
 MERGE_RETRY_MEMORY = "1GB"
