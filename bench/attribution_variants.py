@@ -53,17 +53,14 @@ from sklearn.model_selection import GroupKFold, KFold
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from attribution_logonly import SAMPLES  # noqa: E402  (the same ../shared lookup as the full bench)
+
 import workbench as wb  # noqa: E402
 from workbench.attribution import _blame_model  # noqa: E402
 from workbench.attribution._blame_model import BlameModel  # noqa: E402
 from workbench.attribution._evaluate import _metrics  # noqa: E402
 from workbench.attribution._heuristics import culprit_labels, rank_agents, rank_steps  # noqa: E402
 
-SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples"
-for _candidate in (SAMPLES, Path("/work/shared/samples")):
-    if _candidate.is_dir():
-        SAMPLES = _candidate
-        break
 PF = BlameModel(features="portable")._feature_list()
 # A fitted model, and a function that scores a frame with it: (steps, agents) of rank_frame.
 Fitted = Callable[[pd.DataFrame], tuple[pd.DataFrame, pd.DataFrame]]
