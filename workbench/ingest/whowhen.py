@@ -9,9 +9,17 @@ Read as one record per file, a JSON list of records, or JSONL. Each turn becomes
 0-based index in ``history``, the index ``mistake_step`` refers to). The speaker is the agent:
 Algorithm-Generated turns name it in ``name`` (``role`` is only user/assistant there); Hand-Crafted turns
 in ``role``, as ``WebSurfer`` or ``Orchestrator (thought)`` / ``Orchestrator (-> WebSurfer)``, whose agent is
-the part before the parenthesis (that is how ``mistake_agent`` names it). Code-execution turns
-(``Computer_terminal``) are ``tool`` steps that keep the terminal as their agent, since the labels can
-blame it; the ``human`` turn is a ``human`` step.
+the part before the parenthesis (that is how ``mistake_agent`` names it). Code-execution turns are
+``tool`` steps that keep the executor as their agent, since the labels can blame it; the ``human`` turn
+is a ``human`` step. An executor is known by what it says, not only by its name, so a system whose
+executor is called ``CodeExecutor``, ``code_runner`` or ``Terminal`` reads the same as one whose executor
+is ``Computer_terminal``: a speaker is an executor when its name is a known executor name, when the
+turn's ``role`` is ``tool`` / ``function`` / ``ipython`` (chat-API tool results), or when *every* one
+of its turns in the run has the shape of code-execution output (AutoGen's ``exitcode: 0 (execution
+succeeded)`` / ``Code output:``, Magentic-One's ``The script ran ... Unix exit code``, a Python
+traceback, the executor's "no code to execute" replies). One such turn of an otherwise talking agent
+(an agent quoting a traceback) does not make it an executor. The exit code of either shape sets the
+step's status (non-zero: ``error``).
 
 The run id is ``ww-`` plus a hash of the question id, the question and the transcript, so the same record
 ingested from two paths is one run, and a corrected label does not make a new run.
@@ -31,8 +39,17 @@ from ._base import Adapter, RecordError, Stage
 from ._jsonio import deeper_than, depth_error, iter_json, read_bytes
 
 _SPEAKER = re.compile(r"^(?P<agent>[^()]*?)\s*\((?P<note>[^()]*)\)\s*$")
-_EXIT = re.compile(r"^\s*exitcode:\s*(-?\d+)")
+_EXIT = re.compile(r"^\s*exitcode:\s*(-?\d+)|^\s*the script ran.*?unix exit code(?: was)?:\s*(-?\d+)",
+                   re.IGNORECASE | re.DOTALL)
+# Known executor names (lower case, letters only); any other name is judged by what its turns say.
 _TERMINALS = frozenset({"computerterminal", "codeexecutor", "terminal", "executor"})
+_TOOL_ROLES = frozenset({"tool", "function", "ipython"})
+# How a code executor's turn starts (AutoGen, Magentic-One, a bare Python traceback, the executor's
+# replies when there was nothing to run). Anchored at the start: an agent quoting one mid-text stays an agent.
+_EXECUTOR_SHAPE = re.compile(
+    r"^\s*(exitcode:\s*-?\d+|code output:|the script ran|traceback \(most recent call last\)"
+    r"|there is no code from the last \d+ message|no code block (?:detected|found)"
+    r"|execution (?:succeeded|failed)\b)", re.IGNORECASE)
 _HUMANS = frozenset({"human", "user"})
 _SUBSETS = {"algorithmgenerated": "Algorithm-Generated", "handcrafted": "Hand-Crafted"}
 
@@ -59,8 +76,28 @@ def run_id_of(rec: dict) -> str:
     return "ww-" + hashlib.sha1(key.encode("ascii")).hexdigest()[:16]
 
 
-def _speaker(turn: dict) -> tuple[str, str, str, str | None, str | None]:
-    """(speaker label, agent, kind, tool, hand-off target) of one turn."""
+def executor_shaped(content: Any) -> bool:
+    """The turn's text starts the way a code executor's output does (exit code, traceback, ...)."""
+    return isinstance(content, str) and _EXECUTOR_SHAPE.match(content) is not None
+
+
+def _executors(history: list) -> set[str]:
+    """Speakers of the run every one of whose turns has the shape of code-execution output."""
+    shaped: dict[str, bool] = {}
+    for turn in history:
+        if not isinstance(turn, dict):
+            continue   # quarantined on its own later
+        try:
+            _, agent, kind, _, _ = _speaker(turn)
+        except ValueError:
+            continue
+        if kind in ("agent", "handoff"):   # a speaker that hands work on is talking, not executing
+            shaped[agent] = shaped.get(agent, True) and kind == "agent" and executor_shaped(turn.get("content"))
+    return {a for a, every in shaped.items() if every}
+
+
+def _speaker(turn: dict, executors: frozenset[str] | set[str] = frozenset()) -> tuple[str, str, str, str | None, str | None]:
+    """(speaker label, agent, kind, tool, hand-off target) of one turn; ``executors`` are known by their turns."""
     name, role = turn.get("name"), turn.get("role")
     from_role = not (isinstance(name, str) and name.strip())
     label = role if from_role else name
@@ -73,7 +110,8 @@ def _speaker(turn: dict) -> tuple[str, str, str, str | None, str | None]:
     target = (note[2:].strip() or None) if note.startswith("->") else None
     if agent.lower() in _HUMANS:
         return label, agent, "human", None, None
-    if re.sub(r"[^a-z]", "", agent.lower()) in _TERMINALS:
+    tool_role = isinstance(role, str) and role.strip().lower() in _TOOL_ROLES
+    if re.sub(r"[^a-z]", "", agent.lower()) in _TERMINALS or tool_role or agent in executors:
         return label, agent, "tool", agent, None
     return label, agent, "handoff" if target else "agent", None, target
 
@@ -129,6 +167,7 @@ def stage_record(rec: Any, line: int, stage: Stage, subset: str | None = None, r
     except RecordError as exc:  # an oversized question or system prompt: the turns still stand
         stage.reject(line=line, reason=f"run facts: {exc}", raw=raw if raw is not None else rec, run_id=run_id)
     previous: tuple[str, str] | None = None
+    executors = _executors(history)
     for i, turn in enumerate(history):
         step_id = f"t{i:03d}"
         reason = None
@@ -141,7 +180,7 @@ def stage_record(rec: Any, line: int, stage: Stage, subset: str | None = None, r
             reason = f"turn {i}: content is {type(turn.get('content')).__name__}, not a string"
         else:
             try:
-                label, agent, kind, tool, target = _speaker(turn)
+                label, agent, kind, tool, target = _speaker(turn, executors)
             except ValueError as exc:
                 reason = f"turn {i} {exc}"
         if reason is not None:
@@ -149,12 +188,13 @@ def stage_record(rec: Any, line: int, stage: Stage, subset: str | None = None, r
             continue
         content = turn["content"]
         exit_code = _EXIT.match(content) if kind == "tool" else None
-        failed = exit_code is not None and exit_code.group(1) != "0"
+        code = None if exit_code is None else int(exit_code.group(1) or exit_code.group(2))
+        failed = code is not None and code != 0
         attrs = {k: turn[k] for k in ("role", "name") if turn.get(k) is not None}
         if target:
             attrs["to"] = target
-        if exit_code is not None:
-            attrs["exitcode"] = int(exit_code.group(1))
+        if code is not None:
+            attrs["exitcode"] = code
         if stage.step(line=line, run_id=run_id, step_id=step_id, raw=turn, agent=agent,
                       is_agent=kind == "agent", kind=kind, name=label, tool=tool, output=content,
                       status="error" if failed else "unset",
