@@ -60,8 +60,9 @@ for candidate in (SAMPLES, Path("/work/shared/samples")):
 AG = "whowhen/Algorithm-Generated"
 HC = "whowhen/Hand-Crafted"
 SIM = "procurement"
-# value_prior: the pretrained v4 (v3 was the same without it); chosen by bench/attribution_variants.py.
-PARAMS = {"features": "portable", "value_prior": 0.5}
+# value_prior: the pretrained v4 (v3 was the same without it); run_weight and talkers_only: v5. All
+# chosen by bench/attribution_variants.py (no Hand-Crafted).
+PARAMS = {"features": "portable", "value_prior": 0.5, "run_weight": 0.5, "talkers_only": True}
 
 
 def markdown(df: pd.DataFrame) -> str:
@@ -394,6 +395,9 @@ def write_pretrained(ws: wb.Workspace, ag: list[str], hc: list[str], sim: list[s
         "value_prior": ("0.5 log-odds, unfitted, on the run's first agent move stating a number the task does not; "
                         "chosen on Alg-Gen CV (official and 3 shuffled splits) and Alg-Gen -> two simulator samples "
                         "(bench/attribution_variants.py), Hand-Crafted looked at once after, as go/no-go"),
+        "run_weight": ("0.5: a run's non-culprit moves weigh (mean moves per run / its moves) ** 0.5 in the fit; "
+                       "talkers_only: an agent with no turn of its own (executor, human) is never named culprit "
+                       "when its run has one that talks. Both chosen like value_prior (v5)"),
         "measured_before_refit": measured,
         "written_by": "bench/attribution_logonly.py --write-pretrained"})
     print(f"\nwrote {path} ({path.stat().st_size / 1e3:.0f} kB)")

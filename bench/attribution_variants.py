@@ -34,6 +34,11 @@ Variants (the uncalibrated ranking; calibration changes no ranking):
   must match ``heuristic-ensemble``.
 - ``no-order-prior``: without the features that say which agent spoke first (a system's prior
   on its first agent, 49 % culprit in Alg-Gen, 21 % in the simulator).
+- ``v4+run_weight=...``: the non-culprit moves of a run weigh ``(mean moves / run's moves) ** w``
+  in the fit, so long runs do not dominate it (``BlameModel(run_weight=w)``).
+- ``v4+talkers_only``: an agent with no turn of its own (a code executor, a human) is never named
+  culprit when its run has one that talks (``BlameModel(talkers_only=True)``).
+- ``v5``: v4 with both (``run_weight=0.5, talkers_only=True``).
 """
 
 from __future__ import annotations
@@ -202,6 +207,10 @@ VARIANTS: dict[str, Callable] = {
     "heuristic-ensemble": heuristic_ensemble(),
     "value_prior=0.5": plain(value_prior=0.5),
     "no-order-prior": plain(features=[f for f in PF if f not in ORDER]),
+    "v4+run_weight=0.5": plain(value_prior=0.5, run_weight=0.5),
+    "v4+run_weight=1": plain(value_prior=0.5, run_weight=1.0),
+    "v4+talkers_only": plain(value_prior=0.5, talkers_only=True),
+    "v5": plain(value_prior=0.5, run_weight=0.5, talkers_only=True),
 }
 
 

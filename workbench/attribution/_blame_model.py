@@ -127,6 +127,15 @@ class BlameModel(PersistMixin, BaseEstimator):
         Algorithm-Generated CV and the transfer to two simulator samples,
         ``bench/attribution_variants.py``). With ``prior="pretrained"`` the pretrained model's lift
         comes in through its log-odds and is not added twice.
+    run_weight : float
+        Each run's moves that are not its culprit step weigh ``(mean moves per run / the run's
+        moves) ** run_weight`` in the fit (culprit steps weigh 1), so a long run does not teach the
+        scorer more than a short one: 0 (default) weighs every move alike, 1 gives every run the
+        same total. The pretrained model since v5 uses 0.5.
+    talkers_only : bool
+        An agent none of whose moves is its own turn (a code executor, a human) is not named
+        culprit when its run has an agent that talks (the author of the code answers for it; the
+        Who&When adapter knows an executor by its output). The pretrained model since v5 sets it.
     prior : None or "pretrained"
         ``"pretrained"``: :meth:`fit` refines the shipped model (:meth:`pretrained`) instead of
         starting from nothing: its log-odds become a feature of the trees fitted on your runs.
@@ -185,6 +194,8 @@ class BlameModel(PersistMixin, BaseEstimator):
         "calibration_groups": (lambda v: v in ("auto", "run", "system"), "'auto', 'run' or 'system'"),
         "uncertain_below": (_real(0.0, 1.0), "a float in [0, 1]"),
         "value_prior": (_real(0.0), "a float >= 0"),
+        "run_weight": (_real(0.0), "a float >= 0"),
+        "talkers_only": (lambda v: isinstance(v, bool), "True or False"),
         "prior": (lambda v: v is None or v == "pretrained", "None or 'pretrained'"),
         "detect": (lambda v: isinstance(v, bool) or v == "auto", "'auto', True or False"),
         "random_state": (_int_or_none(0), "None or an int >= 0"),
@@ -195,7 +206,8 @@ class BlameModel(PersistMixin, BaseEstimator):
                  features: str | list[str] | None = None, n_estimators: int = 100, learning_rate: float = 0.1, max_depth: int | None = None,
                  max_leaf_nodes: int = 15, min_samples_leaf: int = 20, l2_regularization: float = 0.0,
                  calibration_cv: int | None = 5, calibration_groups: str = "auto", uncertain_below: float = 0.5,
-                 value_prior: float = 0.0, prior: str | None = None,
+                 value_prior: float = 0.0, run_weight: float = 0.0, talkers_only: bool = False,
+                 prior: str | None = None,
                  detect: str | bool = "auto", random_state: int | None = 0, n_jobs: int | None = 1) -> None:
         self.estimator = estimator
         self.C = C
@@ -211,6 +223,8 @@ class BlameModel(PersistMixin, BaseEstimator):
         self.calibration_groups = calibration_groups
         self.uncertain_below = uncertain_below
         self.value_prior = value_prior
+        self.run_weight = run_weight
+        self.talkers_only = talkers_only
         self.prior = prior
         self.detect = detect
         self.random_state = random_state
@@ -319,10 +333,15 @@ class BlameModel(PersistMixin, BaseEstimator):
 
     def _fit_scorer(self, X: pd.DataFrame, y: np.ndarray) -> LinearScorer | TreeEnsemble:
         M = X[list(self.feature_names_in_)].to_numpy(dtype=np.float64)
+        w = None
+        if self.run_weight and len(X):
+            n = X.groupby("run_id")["run_id"].transform("size").to_numpy(dtype=np.float64)
+            w = np.where(y, 1.0, (n.mean() / n) ** self.run_weight)
+            w = w / w.mean()   # the same total weight: C keeps its meaning
         if self.estimator == "linear":
-            return LinearScorer.fit(M, y, self.C)
+            return LinearScorer.fit(M, y, self.C, sample_weight=w)
         with threadpool_limits(self.n_jobs, user_api="openmp"):
-            return TreeEnsemble.from_hgb(self._booster().fit(M, y))
+            return TreeEnsemble.from_hgb(self._booster().fit(M, y, sample_weight=w))
 
     def _calibrate(self, X: pd.DataFrame, y: np.ndarray, labels: pd.DataFrame) -> PlattCalibration | None:
         runs = np.array(sorted(X["run_id"].unique()))
@@ -341,7 +360,7 @@ class BlameModel(PersistMixin, BaseEstimator):
         for test in held_out:
             trees = self._fit_scorer(X.loc[~test], y[~test])
             steps = self._rank_steps(X.loc[test], trees)
-            agents = agent_evidence(steps, rank_agents(steps, how=self.agent_aggregation))
+            agents = agent_evidence(steps, self._rank_agents(steps))
             parts.append(calibration_rows(agents, labels))
         return PlattCalibration.fit(pd.concat(parts, ignore_index=True), random_state=self.random_state)
 
@@ -369,6 +388,9 @@ class BlameModel(PersistMixin, BaseEstimator):
         out["score"] = 1.0 / (1.0 + np.exp(-logit))
         return rank_steps(out)
 
+    def _rank_agents(self, steps: pd.DataFrame) -> pd.DataFrame:
+        return rank_agents(steps, how=self.agent_aggregation, talkers_only=getattr(self, "talkers_only", False))
+
     def rank_frame(self, X: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
         """Ranked steps and agents of a feature table of :meth:`frame`.
 
@@ -381,7 +403,7 @@ class BlameModel(PersistMixin, BaseEstimator):
         """
         check_is_fitted(self, "step_model_")
         steps = self._rank_steps(self._with_prior(X), self.step_model_)
-        agents = rank_agents(steps, how=self.agent_aggregation)
+        agents = self._rank_agents(steps)
         if self.calibration_ is None:
             agents["confidence"] = agents["share"]
         else:

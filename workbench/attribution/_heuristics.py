@@ -38,9 +38,22 @@ def rank_steps(steps: pd.DataFrame) -> pd.DataFrame:
     return steps.sort_values(["run_id", "pos"], kind="stable", ignore_index=True)
 
 
-def rank_agents(steps: pd.DataFrame, how: str = "max") -> pd.DataFrame:
-    """Agent scores from step scores (their ``max`` or ``sum``), ranked within each run."""
+_SILENT = ("tool", "retriever", "human")
+
+
+def rank_agents(steps: pd.DataFrame, how: str = "max", talkers_only: bool = False) -> pd.DataFrame:
+    """Agent scores from step scores (their ``max`` or ``sum``), ranked within each run.
+
+    ``talkers_only``: an agent none of whose moves is its own turn (a code executor, whose every move
+    is a tool step; the human) is no candidate when its run has an agent that talks. An executor
+    runs the code it is given: the agent that wrote the code answers for it.
+    """
     keyed = steps.assign(agent=steps["agent"].fillna("<none>"))
+    if talkers_only and len(keyed):
+        talks = ~keyed["kind"].isin(_SILENT)
+        talker = talks.groupby([keyed["run_id"], keyed["agent"]]).transform("any")
+        run_has = talks.groupby(keyed["run_id"]).transform("any")
+        keyed = keyed[talker | ~run_has]
     g = keyed.groupby(["run_id", "agent"], sort=False)
     A = g.agg(score=("score", how), first_pos=("pos", "min")).reset_index()
     return finish_agents(A)

@@ -34,8 +34,8 @@ class LinearScorer:
         self.n_features = len(self.coef)
 
     @classmethod
-    def fit(cls, X: np.ndarray, y: np.ndarray, C: float) -> LinearScorer:
-        """Fit with L2 penalty ``1 / C`` (lbfgs; deterministic)."""
+    def fit(cls, X: np.ndarray, y: np.ndarray, C: float, sample_weight: np.ndarray | None = None) -> LinearScorer:
+        """Fit with L2 penalty ``1 / C`` (lbfgs; deterministic); ``sample_weight`` weighs the rows' losses."""
         X = np.asarray(X, dtype=np.float64)
         with np.errstate(all="ignore"):
             median = np.nanmedian(np.where(np.isnan(X).all(axis=0), 0.0, X), axis=0) if len(X) else np.zeros(X.shape[1])
@@ -43,7 +43,7 @@ class LinearScorer:
         Z = np.where(np.isnan(X), median, X)
         mean, scale = Z.mean(axis=0), Z.std(axis=0)
         scale = np.where(scale > 1e-12, scale, 1.0)
-        lr = LogisticRegression(C=C, max_iter=5000).fit((Z - mean) / scale, y)
+        lr = LogisticRegression(C=C, max_iter=5000).fit((Z - mean) / scale, y, sample_weight=sample_weight)
         return cls(median, mean, scale, lr.coef_[0], lr.intercept_[0])
 
     def _z(self, X: np.ndarray) -> np.ndarray:
