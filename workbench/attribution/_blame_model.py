@@ -71,6 +71,17 @@ def _features_ok(v: Any) -> bool:
             and all(isinstance(x, str) and (x in ALL_FEATURES or x in _GROUPS) for x in v))
 
 
+def run_weights(run_id: pd.Series, y: np.ndarray, power: float) -> np.ndarray:
+    """Row weights: culprit steps 1, other moves ``(mean moves per run / the run's moves) ** power``.
+
+    Scaled to mean 1, so the regularisation strength keeps its meaning. With ``power=1`` a run of n
+    moves weighs about as much as any other however large n is (each of its moves counts 1 / n).
+    """
+    n = run_id.groupby(run_id).transform("size").to_numpy(dtype=np.float64)
+    w = np.where(y, 1.0, (n.mean() / n) ** power)
+    return w / w.mean()
+
+
 class BlameModel(PersistMixin, BaseEstimator):
     """Which step and which agent caused a failed run, learned from labelled runs' logs alone.
 
@@ -130,8 +141,8 @@ class BlameModel(PersistMixin, BaseEstimator):
     run_weight : float
         Each run's moves that are not its culprit step weigh ``(mean moves per run / the run's
         moves) ** run_weight`` in the fit (culprit steps weigh 1), so a long run does not teach the
-        scorer more than a short one: 0 (default) weighs every move alike, 1 gives every run the
-        same total. The pretrained model since v5 uses 0.5.
+        scorer more than a short one: 0 (default) weighs every move alike, 1 weighs each move by 1 /
+        its run's length. The pretrained model since v5 uses 0.5.
     talkers_only : bool
         An agent none of whose moves is its own turn (a code executor, a human) is not named
         culprit when its run has an agent that talks (the author of the code answers for it; the
@@ -333,11 +344,7 @@ class BlameModel(PersistMixin, BaseEstimator):
 
     def _fit_scorer(self, X: pd.DataFrame, y: np.ndarray) -> LinearScorer | TreeEnsemble:
         M = X[list(self.feature_names_in_)].to_numpy(dtype=np.float64)
-        w = None
-        if self.run_weight and len(X):
-            n = X.groupby("run_id")["run_id"].transform("size").to_numpy(dtype=np.float64)
-            w = np.where(y, 1.0, (n.mean() / n) ** self.run_weight)
-            w = w / w.mean()   # the same total weight: C keeps its meaning
+        w = run_weights(X["run_id"], y, self.run_weight) if self.run_weight and len(X) else None
         if self.estimator == "linear":
             return LinearScorer.fit(M, y, self.C, sample_weight=w)
         with threadpool_limits(self.n_jobs, user_api="openmp"):
