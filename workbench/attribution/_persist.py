@@ -20,11 +20,12 @@ from ..exceptions import FormatError
 
 FORMAT = "workbench.BlameModel"
 VERSION = 1
-# v4 (v3 plus ``value_prior=0.5``: a fixed lift of the run's first agent move stating a new number)
-# replaces v3 (calibrated on the softmax mass of the agent's moves, or a constant), which replaced
-# v2 and v1 (Algorithm-Generated only). The file format is unchanged: this code reads v1-v3 files
-# (a file without ``value_prior`` loads with 0, as it was fitted).
-PRETRAINED = "blame_model_whowhen_v4.json"
+# v5 (v4 plus ``run_weight=0.5`` and ``talkers_only=True``) replaces v4 (v3 plus ``value_prior=0.5``:
+# a fixed lift of the run's first agent move stating a new number), which replaced v3 (calibrated on
+# the softmax mass of the agent's moves, or a constant), v2 and v1 (Algorithm-Generated only). The file
+# format is unchanged: this code reads v1-v4 files (a parameter a file lacks loads with its default, off,
+# as it was fitted).
+PRETRAINED = "blame_model_whowhen_v5.json"
 
 
 class PersistMixin:
