@@ -10,12 +10,11 @@ The scorer is a regularised logistic regression (default) or gradient-boosted tr
 as plain arrays (:class:`~._linear.LinearScorer`, :class:`~._trees.TreeEnsemble`), so a fitted model
 and one loaded from JSON (:meth:`BlameModel.load`, :meth:`BlameModel.pretrained`) score through the
 same code, with no pickle. Persistence and the pretrained model live in :mod:`._persist`; the
-portable features in :mod:`._portable`.
+portable features in :mod:`._portable`; SHAP explanations in :mod:`._blame_explain`.
 """
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -27,6 +26,8 @@ from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
 from ..exceptions import InvalidParameterError, WorkbenchError
+from ._blame_explain import explain_run
+from ._blame_params import _int, _int_or_none, _real, run_weights
 from ._calibration import PlattCalibration, agent_evidence, calibration_rows
 from ._features import FEATURES, feature_availability, step_features
 from ._heuristics import (
@@ -48,38 +49,11 @@ PORTABLE_GROUPS = ("structure", "text", "edges", "status", "findings", "portable
 _GROUPS = tuple(dict.fromkeys(needs for needs, _ in ALL_FEATURES.values()))
 
 
-def _int_or_none(low: int) -> Callable[[Any], bool]:
-    return lambda v: v is None or (isinstance(v, numbers.Integral) and not isinstance(v, bool) and v >= low)
-
-
-def _real(low: float, high: float = np.inf, closed_low: bool = True) -> Callable[[Any], bool]:
-    def ok(v: Any) -> bool:
-        if not isinstance(v, numbers.Real) or isinstance(v, bool):
-            return False
-        return (v >= low if closed_low else v > low) and v <= high
-    return ok
-
-
-def _int(low: int) -> Callable[[Any], bool]:
-    return lambda v: isinstance(v, numbers.Integral) and not isinstance(v, bool) and v >= low
-
-
 def _features_ok(v: Any) -> bool:
     if v is None or v == "portable":
         return True
     return (isinstance(v, (list, tuple)) and len(v) > 0
             and all(isinstance(x, str) and (x in ALL_FEATURES or x in _GROUPS) for x in v))
-
-
-def run_weights(run_id: pd.Series, y: np.ndarray, power: float) -> np.ndarray:
-    """Row weights: culprit steps 1, other moves ``(mean moves per run / the run's moves) ** power``.
-
-    Scaled to mean 1, so the regularisation strength keeps its meaning. With ``power=1`` a run of n
-    moves weighs about as much as any other however large n is (each of its moves counts 1 / n).
-    """
-    n = run_id.groupby(run_id).transform("size").to_numpy(dtype=np.float64)
-    w = np.where(y, 1.0, (n.mean() / n) ** power)
-    return w / w.mean()
 
 
 class BlameModel(PersistMixin, BaseEstimator):
@@ -469,52 +443,4 @@ class BlameModel(PersistMixin, BaseEstimator):
         the SHAP values of the agent's best move, with ``"sum"`` their sum over the agent's moves.
         ``top`` marks the decisive step and the culprit agent.
         """
-        import shap  # ~1.5 s to import: only when explaining
-
-        check_is_fitted(self, "step_model_")
-        X = self.frame(ws, [run_id])
-        if X.empty:
-            raise WorkbenchError(f"no run {run_id!r} with moves in this store")
-        X = self._with_prior(X)
-        names = list(self.feature_names_in_)
-        steps, agents = self.rank_frame(X.drop(columns=["prior_logit"], errors="ignore"))
-        M = X[names].to_numpy(dtype=np.float64)
-        if isinstance(self.step_model_, LinearScorer):
-            values, base = self.step_model_.contributions(M)
-        else:
-            explainer = shap.TreeExplainer(self.step_model_.shap_model())
-            values = np.asarray(explainer.shap_values(M), dtype=float).reshape(M.shape)
-            base = float(np.ravel(explainer.expected_value)[0])
-        if self.value_prior:
-            # The unfitted prior is one more additive term: it gets its own row, so the sum still holds.
-            names = [*names, "value_prior"]
-            M = np.column_stack([M, X["first_numbers"].fillna(0.0).to_numpy(dtype=np.float64)])
-            values = np.column_stack([values, self._value_offset(X)])
-        logit = steps.set_index("step_id")["logit"]
-        top_step = steps.loc[steps["rank"] == 1, "step_id"].iat[0]
-        top_agent = agents.loc[agents["rank"] == 1, "agent"].iat[0]
-        long = pd.DataFrame({
-            "run_id": run_id, "level": "step", "agent": np.repeat(X["agent"].to_numpy(), len(names)),
-            "step_id": np.repeat(X["step_id"].to_numpy(), len(names)), "feature": np.tile(names, len(X)),
-            "value": M.ravel(), "shap": values.ravel(), "base_value": base})
-        long["output"] = long["step_id"].map(logit).to_numpy()
-        long["top"] = long["step_id"] == top_step
-        agent_rows = self._explain_agents(long, base)
-        agent_rows["top"] = agent_rows["agent"] == top_agent
-        out = pd.concat([long, agent_rows], ignore_index=True).assign(abs_shap=lambda d: d["shap"].abs())
-        out = out.sort_values(["level", "output", "agent", "step_id", "abs_shap"],
-                              ascending=[False, False, True, True, False], kind="stable", ignore_index=True)
-        return out.drop(columns="abs_shap")
-
-    def _explain_agents(self, long: pd.DataFrame, base: float) -> pd.DataFrame:
-        if self.agent_aggregation == "max":
-            best = long.loc[long.groupby("agent", dropna=False)["output"].idxmax(), ["agent", "step_id"]]
-            out = long.merge(best, on=["agent", "step_id"])[["agent", "step_id", "feature", "value", "shap",
-                                                               "base_value", "output"]]
-        else:
-            g = long.groupby(["agent", "feature"], dropna=False, sort=False)
-            out = g.agg(shap=("shap", "sum"), value=("value", "mean")).reset_index()
-            n = long.groupby("agent", dropna=False)["step_id"].nunique()
-            out["base_value"] = base * out["agent"].map(n).to_numpy()
-            out["output"] = out["agent"].map(long.drop_duplicates("step_id").groupby("agent", dropna=False)["output"].sum())
-        return out.assign(run_id=long["run_id"].iat[0], level="agent")
+        return explain_run(self, ws, run_id)

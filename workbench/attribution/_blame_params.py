@@ -1,0 +1,37 @@
+"""Checks of BlameModel's parameters and the per-run weights of its fit (kept apart from the model itself)."""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+
+def _int_or_none(low: int) -> Callable[[Any], bool]:
+    return lambda v: v is None or (isinstance(v, numbers.Integral) and not isinstance(v, bool) and v >= low)
+
+
+def _real(low: float, high: float = np.inf, closed_low: bool = True) -> Callable[[Any], bool]:
+    def ok(v: Any) -> bool:
+        if not isinstance(v, numbers.Real) or isinstance(v, bool):
+            return False
+        return (v >= low if closed_low else v > low) and v <= high
+    return ok
+
+
+def _int(low: int) -> Callable[[Any], bool]:
+    return lambda v: isinstance(v, numbers.Integral) and not isinstance(v, bool) and v >= low
+
+
+def run_weights(run_id: pd.Series, y: np.ndarray, power: float) -> np.ndarray:
+    """Row weights: culprit steps 1, other moves ``(mean moves per run / the run's moves) ** power``.
+
+    Scaled to mean 1, so the regularisation strength keeps its meaning. With ``power=1`` a run of n
+    moves weighs about as much as any other however large n is (each of its moves counts 1 / n).
+    """
+    n = run_id.groupby(run_id).transform("size").to_numpy(dtype=np.float64)
+    w = np.where(y, 1.0, (n.mean() / n) ** power)
+    return w / w.mean()
