@@ -107,11 +107,19 @@ WHERE n.rid NOT IN (SELECT rid FROM stage_bad)
   AND NOT EXISTS (SELECT 1 FROM steps s WHERE s.run_id = n.run_id AND s.step_id = n.step_id);
 
 -- The span trees of the affected runs: stored steps plus new ones.
-CREATE OR REPLACE TEMP TABLE tree AS
+CREATE OR REPLACE TEMP TABLE tree_rows AS
 SELECT s.run_id, s.step_id, s.parent_id, s.agent_own, NULL::BIGINT AS rid
 FROM steps s SEMI JOIN affected a ON a.run_id = s.run_id
 UNION ALL
 SELECT run_id, step_id, parent_id, agent, rid FROM stage_new;
+
+-- Each step of the trees numbered (node), with its parent's number (pnode, NULL when the parent is not in
+-- the tree): one join on the text ids here, so that the walks below join on integers.
+CREATE OR REPLACE TEMP TABLE tree AS
+SELECT t.rowid AS node, p.rowid AS pnode, t.*
+FROM tree_rows t LEFT JOIN tree_rows p ON p.run_id = t.run_id AND p.step_id = t.parent_id;
+
+DROP TABLE tree_rows;
 
 -- Runs that had steps in the store before this call. The steps of the others are all new: they get their
 -- order as they are inserted, and only these runs are renumbered after the insert.
@@ -123,20 +131,18 @@ SELECT DISTINCT run_id FROM tree WHERE rid IS NULL;
 -- Bounded at depth 512 as the upward walk below is. A step on a parent cycle, or under one, is never
 -- reached; rid is that of a new step, NULL for a stored one.
 CREATE OR REPLACE TEMP TABLE down AS
-WITH RECURSIVE d(run_id, step_id, parent_id, rid, agent, depth) AS (
-    SELECT t.run_id, t.step_id, t.parent_id, t.rid, t.agent_own, 0 FROM tree t
-    WHERE t.parent_id IS NULL
-       OR NOT EXISTS (SELECT 1 FROM tree p WHERE p.run_id = t.run_id AND p.step_id = t.parent_id)
+WITH RECURSIVE d(node, rid, agent, depth) AS (
+    SELECT node, rid, agent_own, 0 FROM tree WHERE pnode IS NULL
     UNION ALL
-    SELECT c.run_id, c.step_id, c.parent_id, c.rid, coalesce(c.agent_own, d.agent), d.depth + 1
-    FROM d JOIN tree c ON c.run_id = d.run_id AND c.parent_id = d.step_id
+    SELECT c.node, c.rid, coalesce(c.agent_own, d.agent), d.depth + 1
+    FROM d JOIN tree c ON c.pnode = d.node
     WHERE d.depth < 512
 )
 SELECT * FROM d;
 
 -- The steps the walk down did not reach (most inputs have none): on a cycle, under one, or deeper than 512.
 CREATE OR REPLACE TEMP TABLE unreached AS
-SELECT t.* FROM tree t ANTI JOIN down d ON d.run_id = t.run_id AND d.step_id = t.step_id;
+SELECT t.* FROM tree t ANTI JOIN down d ON d.node = t.node;
 
 -- Every (unreached step, ancestor id, distance). Bounded so that a cycle cannot run forever.
 CREATE OR REPLACE TEMP TABLE ancestry AS
@@ -155,34 +161,41 @@ SELECT DISTINCT t.rid, 'parent cycle: step ' || t.step_id || ' is its own ancest
 FROM unreached t JOIN ancestry w ON w.run_id = t.run_id AND w.step_id = t.step_id AND w.anc = t.step_id
 WHERE t.rid IS NOT NULL;
 
-DELETE FROM tree WHERE rid IN (SELECT rid FROM stage_bad);
+-- The steps rejected as on a cycle leave the tree (only unreached steps can have been rejected since
+-- stage_new was made).
+CREATE OR REPLACE TEMP TABLE cut AS
+SELECT node FROM unreached WHERE rid IN (SELECT rid FROM stage_bad);
 
-DELETE FROM unreached WHERE rid IN (SELECT rid FROM stage_bad);
+DELETE FROM tree WHERE node IN (SELECT node FROM cut);
 
--- Agent (own, else nearest ancestor's) and depth of every step of the affected runs: the walk down's, and
--- for the unreached ones from their ancestors still in the tree. rid is that of a new step (one of
--- stage_new not rejected since: the tree lost those), NULL for a stored one.
+DELETE FROM unreached WHERE node IN (SELECT node FROM cut);
+
+-- Agent (own, else nearest ancestor's) and depth of the unreached steps, from their ancestors still in
+-- the tree. rid is that of a new step, NULL for a stored one.
+CREATE OR REPLACE TEMP TABLE unreached_resolved AS
+SELECT t.run_id, t.step_id, any_value(t.rid) AS rid,
+       coalesce(any_value(t.agent_own),
+                arg_min(a.agent_own, w.dist) FILTER (WHERE a.agent_own IS NOT NULL)) AS agent,
+       coalesce(max(w.dist) FILTER (WHERE a.step_id IS NOT NULL), 0) AS depth
+FROM unreached t
+LEFT JOIN ancestry w ON w.run_id = t.run_id AND w.step_id = t.step_id
+LEFT JOIN tree a ON a.run_id = w.run_id AND a.step_id = w.anc
+GROUP BY t.run_id, t.step_id;
+
+-- Agent, depth and, for a run whose steps are all new, order of every new step (the order of the UPDATE
+-- below, computed here on narrow rows, not while the wide rows are inserted).
 CREATE OR REPLACE TEMP TABLE resolved AS
-SELECT g.*,
-       -- the order of the UPDATE below, for a run whose steps are all new: computed here on narrow rows,
-       -- not while the wide rows are inserted
-       CASE WHEN g.rid IS NOT NULL AND o.run_id IS NULL THEN row_number() OVER (
-           PARTITION BY g.run_id ORDER BY make_timestamp(n.start_ns // 1000) NULLS LAST, g.depth, n.order_hint,
+SELECT g.rid, g.agent, g.depth,
+       CASE WHEN o.run_id IS NULL THEN row_number() OVER (
+           PARTITION BY n.run_id ORDER BY make_timestamp(n.start_ns // 1000) NULLS LAST, g.depth, n.order_hint,
                                           n.file, n.line, n.step_id) - 1 END AS seq
 FROM (
-    SELECT run_id, step_id, rid, agent, depth FROM down
+    SELECT rid, agent, depth FROM down WHERE rid IS NOT NULL
     UNION ALL
-    SELECT t.run_id, t.step_id, any_value(t.rid) AS rid,
-           coalesce(any_value(t.agent_own),
-                    arg_min(a.agent_own, w.dist) FILTER (WHERE a.agent_own IS NOT NULL)) AS agent,
-           coalesce(max(w.dist) FILTER (WHERE a.step_id IS NOT NULL), 0) AS depth
-    FROM unreached t
-    LEFT JOIN ancestry w ON w.run_id = t.run_id AND w.step_id = t.step_id
-    LEFT JOIN tree a ON a.run_id = w.run_id AND a.step_id = w.anc
-    GROUP BY t.run_id, t.step_id
+    SELECT rid, agent, depth FROM unreached_resolved WHERE rid IS NOT NULL
 ) g
-LEFT JOIN stored_runs o ON o.run_id = g.run_id
-LEFT JOIN (SELECT rid, start_ns, order_hint, file, line, step_id FROM stage_n) n ON n.rid = g.rid;
+JOIN (SELECT rid, run_id, start_ns, order_hint, file, line, step_id FROM stage_n) n ON n.rid = g.rid
+LEFT JOIN stored_runs o ON o.run_id = n.run_id;
 
 INSERT INTO steps BY NAME
 SELECT n.run_id, n.step_id, n.parent_id, r.seq, r.depth, r.agent, n.agent AS agent_own,
@@ -198,8 +211,14 @@ JOIN stage_n n ON n.rid = r.rid;
 
 -- Older steps may gain an agent or depth from ancestors that arrived now (a trace split over files).
 UPDATE steps SET agent = r.agent, depth = r.depth
-FROM resolved r
-WHERE r.rid IS NULL AND steps.run_id = r.run_id AND steps.step_id = r.step_id
+FROM (
+    SELECT t.run_id, t.step_id, d.agent, d.depth
+    FROM (SELECT node, run_id, step_id FROM tree WHERE rid IS NULL) t
+    JOIN (SELECT node, agent, depth FROM down WHERE rid IS NULL) d ON d.node = t.node
+    UNION ALL
+    SELECT run_id, step_id, agent, depth FROM unreached_resolved WHERE rid IS NULL
+) r
+WHERE steps.run_id = r.run_id AND steps.step_id = r.step_id
   AND (steps.agent IS DISTINCT FROM r.agent OR steps.depth IS DISTINCT FROM r.depth);
 
 -- Order within a run: start time, then parents before children, then the source's own order.
@@ -214,23 +233,17 @@ WHERE steps.run_id = o.run_id AND steps.step_id = o.step_id AND steps.seq IS DIS
 
 -- Edges: the span tree, plus hand-offs and data lineage the source states; each once. (tree holds the
 -- steps of the affected runs as they now are in the store, each once, so its parent edges are distinct;
--- stated edges are never of kind 'parent'.) A step the walk down reached has its parent in the tree
--- exactly when it is not a root (depth > 0): no second join of the tree with itself.
-CREATE OR REPLACE TEMP TABLE stage_all_edges AS
-SELECT run_id, parent_id AS src_step, step_id AS dst_step, 'parent' AS kind
-FROM down
-WHERE depth > 0
-UNION ALL
-SELECT s.run_id, s.parent_id, s.step_id, 'parent'
-FROM unreached s
-WHERE s.parent_id IS NOT NULL
-  AND EXISTS (SELECT 1 FROM tree p WHERE p.run_id = s.run_id AND p.step_id = s.parent_id)
-UNION ALL
-SELECT DISTINCT run_id, src_step, dst_step, kind FROM stage_edges
-WHERE run_id IS NOT NULL AND src_step IS NOT NULL AND dst_step IS NOT NULL AND kind IS NOT NULL;
-
+-- stated edges are never of kind 'parent'.) A step's parent is in the tree when it has a pnode that was
+-- not cut since.
 INSERT INTO edges
-SELECT n.* FROM stage_all_edges n
+SELECT n.* FROM (
+    SELECT run_id, parent_id AS src_step, step_id AS dst_step, 'parent' AS kind
+    FROM tree
+    WHERE pnode IS NOT NULL AND pnode NOT IN (SELECT node FROM cut)
+    UNION ALL
+    SELECT DISTINCT run_id, src_step, dst_step, kind FROM stage_edges
+    WHERE run_id IS NOT NULL AND src_step IS NOT NULL AND dst_step IS NOT NULL AND kind IS NOT NULL
+) n
 WHERE NOT EXISTS (SELECT 1 FROM edges e WHERE e.run_id = n.run_id AND e.src_step = n.src_step
                   AND e.dst_step = n.dst_step AND e.kind = n.kind);
 
