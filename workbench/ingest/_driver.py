@@ -263,7 +263,19 @@ def _merge(con: duckdb.DuckDBPyConnection, stage: Stage, stage_fill: Any, jobs: 
         if stage_fill is not None:  # (the workspace's few label and outcome rows, in the transaction)
             stage_fill(stage)
             stage.flush()
+        # the files in the order they were read, for "the first of two duplicates" (finalize.sql)
+        con.execute("CREATE OR REPLACE TEMP TABLE stage_files (file VARCHAR, ord BIGINT)")
+        files = [display(p.resolve()) for p, _ in jobs if p is not None]
+        if files:
+            con.executemany("INSERT INTO stage_files VALUES (?, ?)", [[f, i] for i, f in enumerate(files)])
         for stmt in sql_statements("finalize"):
+            _timed(con, stmt)
+        # The walk down reaches each step at most once, so equal counts mean it reached them all: then no
+        # step is on a parent cycle and the walk up is skipped (it costs a scan of the tree per step of
+        # the walk even when it has nothing to do).
+        reached = _one(con, "SELECT count(*) FROM down") == _one(con, "SELECT count(*) FROM tree")
+        for stmt in [*sql_statements("finalize_all_reached" if reached else "finalize_unreached"),
+                     *sql_statements("finalize_insert")]:
             _timed(con, stmt)
         fill_raw_text(con, {display(p.resolve()): p for p, _ in jobs if p is not None})
         for stmt in [*sql_statements("quarantine"), *sql_statements("refresh_runs")]:
