@@ -30,8 +30,13 @@ _MAX_ERRORS = 20
 #: 640MB 28.1 s / 786 MB, 1GB 29.9 s / 1,108 MB (the bare DuckDB read: 11.9 s / 966 MB); 640MB keeps the
 #: speed of 1GB for about 70 % of its memory.
 INGEST_MEMORY = "640MB"
-#: The merge's limit when it ran out of INGEST_MEMORY (5M generated OTLP spans did, in the walk down over
-#: every step of the tree): 5M then merged within it at 1,259 MB peak RSS, as the earlier 1GB budget did.
+#: DuckDB's memory limit for the merge after staging (within INGEST_MEMORY's call): the staged rows spill
+#: to make room, the merge's joins and walks fit in it. Merge CPU seconds the same as at 640MB, peak RSS
+#: the staging's (measured, load 3-7: 1M generated OTLP 677 MB against 791 MB, 1M native 761 against
+#: 792, 5M generated OTLP merge 733 against 824 MB, no second try).
+MERGE_MEMORY = "512MB"
+#: The merge's limit should it run out of MERGE_MEMORY (5M generated OTLP spans did before the walks joined
+#: on integers: the text-keyed walk down held every step's ids in memory).
 MERGE_RETRY_MEMORY = "1GB"
 
 
@@ -181,8 +186,9 @@ def run_ingest(con: duckdb.DuckDBPyConnection, source: Any, fmt: str | None = No
                memory_budget: str | None = None) -> IngestReport:
     """Ingest ``source`` into the store on ``con`` in one transaction (see ``Workspace.ingest``).
 
-    ``memory_budget``: DuckDB's memory limit for this call (reset to DuckDB's default after it). Should
-    the merge run out of it, the merge alone runs again within ``MERGE_RETRY_MEMORY``.
+    ``memory_budget``: DuckDB's memory limit for this call's staging (reset to DuckDB's default after it);
+    the merge then runs within ``MERGE_MEMORY``, and should it run out, alone again within
+    ``MERGE_RETRY_MEMORY``.
     """
     if memory_budget is None:
         return _run_ingest(con, source, fmt, progress, stage_fill, None)
@@ -233,6 +239,8 @@ def _run_ingest(con: duckdb.DuckDBPyConnection, source: Any, fmt: str | None, pr
         stage.flush()
         _mark("staged")
         current = "<merge>"
+        if retry_memory is not None:  # (a call within the ingest budget)
+            con.execute("SET memory_limit = ?", [MERGE_MEMORY])
         try:
             report = _merge(con, stage, stage_fill, jobs, skipped)
         except duckdb.OutOfMemoryException:
@@ -263,7 +271,19 @@ def _merge(con: duckdb.DuckDBPyConnection, stage: Stage, stage_fill: Any, jobs: 
         if stage_fill is not None:  # (the workspace's few label and outcome rows, in the transaction)
             stage_fill(stage)
             stage.flush()
+        # the files in the order they were read, for "the first of two duplicates" (finalize.sql)
+        con.execute("CREATE OR REPLACE TEMP TABLE stage_files (file VARCHAR, ord BIGINT)")
+        files = [display(p.resolve()) for p, _ in jobs if p is not None]
+        if files:
+            con.executemany("INSERT INTO stage_files VALUES (?, ?)", [[f, i] for i, f in enumerate(files)])
         for stmt in sql_statements("finalize"):
+            _timed(con, stmt)
+        # The walk down reaches each step at most once, so equal counts mean it reached them all: then no
+        # step is on a parent cycle and the walk up is skipped (it costs a scan of the tree per step of
+        # the walk even when it has nothing to do).
+        reached = _one(con, "SELECT count(*) FROM down") == _one(con, "SELECT count(*) FROM tree")
+        for stmt in [*sql_statements("finalize_all_reached" if reached else "finalize_unreached"),
+                     *sql_statements("finalize_insert")]:
             _timed(con, stmt)
         fill_raw_text(con, {display(p.resolve()): p for p, _ in jobs if p is not None})
         for stmt in [*sql_statements("quarantine"), *sql_statements("refresh_runs")]:

@@ -1,5 +1,7 @@
 -- Merge the staging tables (stage_steps, stage_runs, stage_edges, stage_labels, stage_quarantine)
--- into the store. Runs inside the ingest transaction, statement by statement, in this order.
+-- into the store. Runs inside the ingest transaction, statement by statement, in this order: this file,
+-- then finalize_unreached.sql when the walk down (`down`) did not reach every step of the tree (else
+-- finalize_all_reached.sql), then finalize_insert.sql.
 -- Every staged step ends either in steps (new, or already there: idempotence) or in quarantine.
 
 -- Staged steps numbered in arrival order, so "the first of two duplicates" is well defined. A view, not
@@ -8,7 +10,10 @@
 CREATE OR REPLACE TEMP VIEW stage_n AS
 SELECT rowid AS rid, * FROM stage_steps;
 
--- Steps rejected here, with the reason: duplicate ids within the input, end before start.
+-- Steps rejected here, with the reason: duplicate ids within the input, end before start. The first of
+-- two duplicates is the first in the input (the files in the order they were read — stage_files, filled
+-- by the driver — then line, then place in the line), not the first staged: an adapter's fast path
+-- stages its rows before the lines it handed to the Python reader.
 CREATE OR REPLACE TEMP TABLE stage_bad AS
 SELECT rid, 'duplicate step id ' || step_id || ' in run ' || run_id
             || ' (first seen at ' || first_file || ' line ' || first_line || ')' AS reason
@@ -18,9 +23,11 @@ FROM (
            first_value(file) OVER w AS first_file,
            row_number() OVER w AS k
     -- (only the ids staged more than once are ordered: most inputs have none)
-    FROM stage_n SEMI JOIN (SELECT run_id, step_id FROM stage_n GROUP BY ALL HAVING count(*) > 1) d
-        ON d.run_id = stage_n.run_id AND d.step_id = stage_n.step_id
-    WINDOW w AS (PARTITION BY run_id, step_id ORDER BY rid)
+    FROM (SELECT n.rid, n.run_id, n.step_id, n.file, n.line, n.order_hint, f.ord
+          FROM stage_n n SEMI JOIN (SELECT run_id, step_id FROM stage_n GROUP BY ALL HAVING count(*) > 1) d
+              ON d.run_id = n.run_id AND d.step_id = n.step_id
+          LEFT JOIN (SELECT file, min(ord) AS ord FROM stage_files GROUP BY file) f ON f.file = n.file)
+    WINDOW w AS (PARTITION BY run_id, step_id ORDER BY ord NULLS LAST, line NULLS LAST, order_hint NULLS LAST, rid)
 )
 WHERE k > 1;
 
@@ -107,11 +114,19 @@ WHERE n.rid NOT IN (SELECT rid FROM stage_bad)
   AND NOT EXISTS (SELECT 1 FROM steps s WHERE s.run_id = n.run_id AND s.step_id = n.step_id);
 
 -- The span trees of the affected runs: stored steps plus new ones.
-CREATE OR REPLACE TEMP TABLE tree AS
+CREATE OR REPLACE TEMP TABLE tree_rows AS
 SELECT s.run_id, s.step_id, s.parent_id, s.agent_own, NULL::BIGINT AS rid
 FROM steps s SEMI JOIN affected a ON a.run_id = s.run_id
 UNION ALL
 SELECT run_id, step_id, parent_id, agent, rid FROM stage_new;
+
+-- Each step of the trees numbered (node), with its parent's number (pnode, NULL when the parent is not in
+-- the tree): one join on the text ids here, so that the walks below join on integers.
+CREATE OR REPLACE TEMP TABLE tree AS
+SELECT t.rowid AS node, p.rowid AS pnode, t.*
+FROM tree_rows t LEFT JOIN tree_rows p ON p.run_id = t.run_id AND p.step_id = t.parent_id;
+
+DROP TABLE tree_rows;
 
 -- Runs that had steps in the store before this call. The steps of the others are all new: they get their
 -- order as they are inserted, and only these runs are renumbered after the insert.
@@ -123,141 +138,12 @@ SELECT DISTINCT run_id FROM tree WHERE rid IS NULL;
 -- Bounded at depth 512 as the upward walk below is. A step on a parent cycle, or under one, is never
 -- reached; rid is that of a new step, NULL for a stored one.
 CREATE OR REPLACE TEMP TABLE down AS
-WITH RECURSIVE d(run_id, step_id, parent_id, rid, agent, depth) AS (
-    SELECT t.run_id, t.step_id, t.parent_id, t.rid, t.agent_own, 0 FROM tree t
-    WHERE t.parent_id IS NULL
-       OR NOT EXISTS (SELECT 1 FROM tree p WHERE p.run_id = t.run_id AND p.step_id = t.parent_id)
+WITH RECURSIVE d(node, rid, agent, depth) AS (
+    SELECT node, rid, agent_own, 0 FROM tree WHERE pnode IS NULL
     UNION ALL
-    SELECT c.run_id, c.step_id, c.parent_id, c.rid, coalesce(c.agent_own, d.agent), d.depth + 1
-    FROM d JOIN tree c ON c.run_id = d.run_id AND c.parent_id = d.step_id
+    SELECT c.node, c.rid, coalesce(c.agent_own, d.agent), d.depth + 1
+    FROM d JOIN tree c ON c.pnode = d.node
     WHERE d.depth < 512
 )
 SELECT * FROM d;
 
--- The steps the walk down did not reach (most inputs have none): on a cycle, under one, or deeper than 512.
-CREATE OR REPLACE TEMP TABLE unreached AS
-SELECT t.* FROM tree t ANTI JOIN down d ON d.run_id = t.run_id AND d.step_id = t.step_id;
-
--- Every (unreached step, ancestor id, distance). Bounded so that a cycle cannot run forever.
-CREATE OR REPLACE TEMP TABLE ancestry AS
-WITH RECURSIVE walk(run_id, step_id, anc, dist) AS (
-    SELECT run_id, step_id, parent_id, 1 FROM unreached WHERE parent_id IS NOT NULL
-    UNION ALL
-    SELECT w.run_id, w.step_id, t.parent_id, w.dist + 1
-    FROM walk w JOIN tree t ON t.run_id = w.run_id AND t.step_id = w.anc
-    WHERE t.parent_id IS NOT NULL AND w.anc <> w.step_id AND w.dist < 512
-)
-SELECT * FROM walk;
-
--- A new step that is its own ancestor sits on a parent cycle.
-INSERT INTO stage_bad
-SELECT DISTINCT t.rid, 'parent cycle: step ' || t.step_id || ' is its own ancestor in run ' || t.run_id
-FROM unreached t JOIN ancestry w ON w.run_id = t.run_id AND w.step_id = t.step_id AND w.anc = t.step_id
-WHERE t.rid IS NOT NULL;
-
-DELETE FROM tree WHERE rid IN (SELECT rid FROM stage_bad);
-
-DELETE FROM unreached WHERE rid IN (SELECT rid FROM stage_bad);
-
--- Agent (own, else nearest ancestor's) and depth of every step of the affected runs: the walk down's, and
--- for the unreached ones from their ancestors still in the tree. rid is that of a new step (one of
--- stage_new not rejected since: the tree lost those), NULL for a stored one.
-CREATE OR REPLACE TEMP TABLE resolved AS
-SELECT g.*,
-       -- the order of the UPDATE below, for a run whose steps are all new: computed here on narrow rows,
-       -- not while the wide rows are inserted
-       CASE WHEN g.rid IS NOT NULL AND o.run_id IS NULL THEN row_number() OVER (
-           PARTITION BY g.run_id ORDER BY make_timestamp(n.start_ns // 1000) NULLS LAST, g.depth, n.order_hint,
-                                          n.file, n.line, n.step_id) - 1 END AS seq
-FROM (
-    SELECT run_id, step_id, rid, agent, depth FROM down
-    UNION ALL
-    SELECT t.run_id, t.step_id, any_value(t.rid) AS rid,
-           coalesce(any_value(t.agent_own),
-                    arg_min(a.agent_own, w.dist) FILTER (WHERE a.agent_own IS NOT NULL)) AS agent,
-           coalesce(max(w.dist) FILTER (WHERE a.step_id IS NOT NULL), 0) AS depth
-    FROM unreached t
-    LEFT JOIN ancestry w ON w.run_id = t.run_id AND w.step_id = t.step_id
-    LEFT JOIN tree a ON a.run_id = w.run_id AND a.step_id = w.anc
-    GROUP BY t.run_id, t.step_id
-) g
-LEFT JOIN stored_runs o ON o.run_id = g.run_id
-LEFT JOIN (SELECT rid, start_ns, order_hint, file, line, step_id FROM stage_n) n ON n.rid = g.rid;
-
-INSERT INTO steps BY NAME
-SELECT n.run_id, n.step_id, n.parent_id, r.seq, r.depth, r.agent, n.agent AS agent_own,
-       n.kind, n.name, n.tool, n.model,
-       make_timestamp(n.start_ns // 1000) AS started_at,
-       make_timestamp(n.end_ns // 1000) AS ended_at,
-       coalesce(n.latency_ms, (n.end_ns - n.start_ns) / 1e6) AS latency_ms,
-       n.status, n.error, n.input, n.output, n.tokens_in, n.tokens_out, n.cost,
-       n.confidence, n.entropy, n.attributes::JSON AS attributes, n.source, n.file, n.line,
-       n.order_hint
-FROM resolved r
-JOIN stage_n n ON n.rid = r.rid;
-
--- Older steps may gain an agent or depth from ancestors that arrived now (a trace split over files).
-UPDATE steps SET agent = r.agent, depth = r.depth
-FROM resolved r
-WHERE r.rid IS NULL AND steps.run_id = r.run_id AND steps.step_id = r.step_id
-  AND (steps.agent IS DISTINCT FROM r.agent OR steps.depth IS DISTINCT FROM r.depth);
-
--- Order within a run: start time, then parents before children, then the source's own order.
-UPDATE steps SET seq = o.seq
-FROM (
-    SELECT run_id, step_id,
-           row_number() OVER (PARTITION BY run_id
-                              ORDER BY started_at NULLS LAST, depth, order_hint, file, line, step_id) - 1 AS seq
-    FROM steps SEMI JOIN stored_runs a ON a.run_id = steps.run_id
-) o
-WHERE steps.run_id = o.run_id AND steps.step_id = o.step_id AND steps.seq IS DISTINCT FROM o.seq;
-
--- Edges: the span tree, plus hand-offs and data lineage the source states; each once. (tree holds the
--- steps of the affected runs as they now are in the store, each once, so its parent edges are distinct;
--- stated edges are never of kind 'parent'.) A step the walk down reached has its parent in the tree
--- exactly when it is not a root (depth > 0): no second join of the tree with itself.
-CREATE OR REPLACE TEMP TABLE stage_all_edges AS
-SELECT run_id, parent_id AS src_step, step_id AS dst_step, 'parent' AS kind
-FROM down
-WHERE depth > 0
-UNION ALL
-SELECT s.run_id, s.parent_id, s.step_id, 'parent'
-FROM unreached s
-WHERE s.parent_id IS NOT NULL
-  AND EXISTS (SELECT 1 FROM tree p WHERE p.run_id = s.run_id AND p.step_id = s.parent_id)
-UNION ALL
-SELECT DISTINCT run_id, src_step, dst_step, kind FROM stage_edges
-WHERE run_id IS NOT NULL AND src_step IS NOT NULL AND dst_step IS NOT NULL AND kind IS NOT NULL;
-
-INSERT INTO edges
-SELECT n.* FROM stage_all_edges n
-WHERE NOT EXISTS (SELECT 1 FROM edges e WHERE e.run_id = n.run_id AND e.src_step = n.src_step
-                  AND e.dst_step = n.dst_step AND e.kind = n.kind);
-
-INSERT INTO labels (run_id, agent, step_id, kind, source, outcome, detail)
-SELECT DISTINCT l.run_id, l.agent, l.step_id, l.kind, l.source, l.outcome, l.detail
-FROM stage_labels l
-WHERE NOT EXISTS (
-    SELECT 1 FROM labels x
-    WHERE x.run_id = l.run_id AND x.agent IS NOT DISTINCT FROM l.agent
-      AND x.step_id IS NOT DISTINCT FROM l.step_id AND x.kind IS NOT DISTINCT FROM l.kind
-      AND x.source IS NOT DISTINCT FROM l.source AND x.outcome IS NOT DISTINCT FROM l.outcome
-      AND x.detail IS NOT DISTINCT FROM l.detail
-);
-
--- Everything rejected, whether by the adapter or here. Identical rejects (same file, line, reason,
--- step and text) are numbered, not collapsed (quarantine.sql writes them to the store).
-CREATE OR REPLACE TEMP TABLE stage_rejects AS
-SELECT *, row_number() OVER (PARTITION BY file, line, reason, step_id, raw_sha256
-                             ORDER BY origin, ord) AS occurrence
-FROM (
-    SELECT file, line, reason, raw, source, run_id, step_id, raw_bytes, raw_sha256, 0 AS origin, rowid AS ord
-    FROM stage_quarantine
-    UNION ALL
-    SELECT n.file, n.line, b.reason, n.raw, n.source, n.run_id, n.step_id,
-           octet_length(encode(n.raw)), sha256(n.raw), 1, b.rid
-    FROM stage_bad b JOIN stage_n n ON n.rid = b.rid
-    UNION ALL
-    SELECT file, line, reason, NULL, source, run_id, NULL, NULL, NULL, 2, rrid
-    FROM stage_run_conflicts
-);

@@ -1,6 +1,13 @@
 -- Rebuild the runs rows of the affected runs (temp table `affected`) from their steps, what the
 -- logs declared about them (stage_runs, then the stored row) and labels. Outcome precedence:
--- a label's outcome > the outcome the log declares > the root span's status.
+-- a label's outcome > the outcome the log declares > the root span's status. Runs after
+-- finalize*.sql, whose `tree` holds exactly the steps of the affected runs as they now are in the store.
+
+-- The roots: steps whose parent is not in the store, found in the tree (the parent's node is NULL, or the
+-- parent was cut as on a cycle) rather than by joining the steps with themselves.
+CREATE OR REPLACE TEMP TABLE run_roots AS
+SELECT run_id, step_id FROM tree
+WHERE pnode IS NULL OR pnode IN (SELECT node FROM cut);
 
 CREATE OR REPLACE TEMP TABLE run_steps AS
 SELECT s.run_id,
@@ -8,10 +15,10 @@ SELECT s.run_id,
        max(coalesce(s.ended_at, s.started_at)) AS ended_at,
        count(*) AS n_steps,
        any_value(s.source) AS source,
-       bool_or(s.status = 'error') FILTER (WHERE p.step_id IS NULL) AS root_error,
-       bool_and(s.status = 'ok') FILTER (WHERE p.step_id IS NULL) AS root_ok
+       bool_or(s.status = 'error') FILTER (WHERE r.step_id IS NOT NULL) AS root_error,
+       bool_and(s.status = 'ok') FILTER (WHERE r.step_id IS NOT NULL) AS root_ok
 FROM steps s SEMI JOIN affected a ON a.run_id = s.run_id
-LEFT JOIN steps p ON p.run_id = s.run_id AND p.step_id = s.parent_id
+LEFT JOIN run_roots r ON r.run_id = s.run_id AND r.step_id = s.step_id
 GROUP BY s.run_id;
 
 CREATE OR REPLACE TEMP TABLE run_declared AS
