@@ -59,7 +59,7 @@ def test_whole_lines_cut_after_the_last_newline() -> None:
 
 def test_blocks_hold_every_line_once(tmp_path: Path) -> None:
     path = tmp_path / "x.jsonl"
-    lines = [json.dumps({"n": n, "pad": "x" * (n % 97)}).encode() for n in range(3000)]
+    lines = [json.dumps({"n": n, "pad": "x" * (n % 997)}).encode() for n in range(6000)]  # ~3 MB: 1 MB reads
     path.write_bytes(b"\n".join(lines))  # no newline after the last line
     con = duckdb.connect()
     create_stage_tables(con)
@@ -68,4 +68,4 @@ def test_blocks_hold_every_line_once(tmp_path: Path) -> None:
         first_lines.append(first)
         got.extend(block.splitlines())
     assert got == lines
-    assert len(first_lines) > 10 and first_lines[0] == 1
+    assert len(first_lines) >= 3 and first_lines[0] == 1
