@@ -240,10 +240,16 @@ def line_batches(path: Path, stage: Stage, batch_bytes: int,
 
 
 def _whole_lines(pending: list[bytes]) -> tuple[bytes, bytes]:
-    """``pending`` joined and cut after its last newline: (whole lines, the start of the next line)."""
-    data = b"".join(pending)
-    cut = data.rfind(b"\n") + 1
-    return data[:cut], data[cut:]
+    """``pending`` joined and cut after its last newline: (whole lines, the start of the next line).
+
+    Cut in the last chunk holding a newline, then joined once: joining first and slicing the block off
+    held the block's text three times at once (chunks, joined, sliced).
+    """
+    for i in range(len(pending) - 1, -1, -1):
+        cut = pending[i].rfind(b"\n") + 1
+        if cut:
+            return b"".join([*pending[:i], pending[i][:cut]]), pending[i][cut:] + b"".join(pending[i + 1:])
+    return b"", b"".join(pending)
 
 
 def line_blocks(path: Path, stage: Stage, block_bytes: int,
@@ -278,9 +284,11 @@ def line_blocks(path: Path, stage: Stage, block_bytes: int,
         if size < block_bytes:
             continue
         block, rest = _whole_lines(pending)
+        pending = []
         if block:
             yield n, block
             n += block.count(b"\n")
+        block = b""  # not held while the next block is read
         if len(rest) > limit:  # the start of one line longer than the limit: keep its hash, not its text
             skip, skip_len, prefix = hashlib.sha256(rest), len(rest), rest[:MAX_RAW_BYTES]
             rest = b""
