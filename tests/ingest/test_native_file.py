@@ -14,8 +14,7 @@ from test_native_fast import good_lines, odd_lines
 
 import workbench as wb
 from workbench.ingest import _native_file, native
-from workbench.ingest._base import MAX_FIELD_BYTES, Stage, create_stage_tables
-from workbench.ingest._jsonio import _CHUNK
+from workbench.ingest._base import Stage, create_stage_tables
 from workbench.ingest.native import NativeJsonl
 
 # Odd lines DuckDB's reader reads whole (the rest stop it: the file then takes the block path), and two it
@@ -136,35 +135,3 @@ def test_records_without_record_or_seq_are_read_whole_unless_one_is_null(tmp_pat
     assert no_seq and not set(no_seq) & set(handed) and (len(lines) in handed if null else True)
     assert staged(con, stage) == staged(*stage_file(path, fast=False)[:2])
 
-
-
-@pytest.mark.parametrize(("odd", "bad"), [
-    ('"a\\u0000b"', False), ('{"x": "a\\u0000b"}', False), ('"' + "y" * (MAX_FIELD_BYTES + 10) + '"', True),
-    ('"' + "\\u00e9" * (MAX_FIELD_BYTES // 2 + 10) + '"', True)])  # (2 bytes each in UTF-8: past the limit)
-def test_a_nul_or_a_long_field_is_checked_though_the_file_looks_plain_elsewhere(tmp_path: Path, odd: str,
-                                                                               bad: bool) -> None:
-    # The file is first read without the NUL and size checks (a plain file cannot need them); the count
-    # of lines finds the NUL or the long line and the file is read again with them.
-    lines = [*good_lines(), '{"record": "step", "run_id": "r1", "step_id": "t50", "seq": 50, "output": ' + odd + "}"]
-    path = tmp_path / "nul.jsonl"
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    counted = _native_file.last_text_line(path)
-    assert counted is not None and (counted[2] or counted[1] > MAX_FIELD_BYTES // 4)
-    con, stage, whole = stage_file(path, fast=True)
-    fast = staged(con, stage)
-    assert whole and fast == staged(*stage_file(path, fast=False)[:2])
-    assert [r["line"] for r in fast["quarantine"]] == ([len(lines)] if bad else [])
-
-
-def test_the_line_count_finds_a_nul_escape_across_two_chunks(tmp_path: Path) -> None:
-    path = tmp_path / "edge.jsonl"
-    line = '{"record": "step", "run_id": "r1", "step_id": "s1", "name": "' + "x" * 100 + '"}\n'
-    head = line * (_CHUNK // len(line))
-    start = '{"run_id": "r1", "step_id": "s2", "name": "'
-    for cut in range(1, 6):  # the escape split after each of its first five bytes
-        tail = start + "z" * (_CHUNK - cut - len(head) - len(start)) + '\\u0000"}\n'
-        path.write_text(head + tail, encoding="utf-8")
-        assert (head + tail).encode().index(b"\\u0000") == _CHUNK - cut
-        assert _native_file.last_text_line(path)[2]
-    path.write_text(head + line, encoding="utf-8")
-    assert not _native_file.last_text_line(path)[2]

@@ -45,9 +45,9 @@ _FILE_MACROS = rf"""
 -- (a JSON string without a backslash holds no quote: trimming the quotes off is exact)
 CREATE OR REPLACE TEMP MACRO _wbf_str(j) AS CASE WHEN NOT contains(j, '\') THEN trim(j, '"') ELSE json_extract_string(j, '$') END;
 CREATE OR REPLACE TEMP MACRO _wbf_is_text(j) AS starts_with(j, '"') AND NOT contains(j, '\u0000') AND strlen(j) <= {MAX_FIELD_BYTES // 4};
-CREATE OR REPLACE TEMP MACRO _wbf_nested_plain(j) AS NOT contains(j, 'NaN') AND NOT contains(j, 'Infinity')
+CREATE OR REPLACE TEMP MACRO _wbf_nested_ok(j) AS strlen(j) <= {MAX_FIELD_BYTES // 4}
+  AND NOT contains(j, 'NaN') AND NOT contains(j, 'Infinity') AND NOT contains(j, '\u0000')
   AND NOT (strlen(j) > {2 * MAX_DEPTH} AND strlen(j) - strlen(replace(replace(j, '[', ''), '{{', '')) > {MAX_DEPTH});
-CREATE OR REPLACE TEMP MACRO _wbf_nested_ok(j) AS strlen(j) <= {MAX_FIELD_BYTES // 4} AND NOT contains(j, '\u0000') AND _wbf_nested_plain(j);
 CREATE OR REPLACE TEMP MACRO _wbf_is_number(j) AS ascii(j) IN (45, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57) AND strlen(j) < 20
   AND isfinite(TRY_CAST(j AS DOUBLE));
 """
@@ -58,19 +58,13 @@ def _columns() -> str:
     return "{" + ", ".join(f"{k}: 'JSON'" for k in keys) + "}"
 
 
-def _source(plain: bool = False) -> str:
-    """The typed keys of every line, and ``ok``: every key this path uses holds what the format says.
-
-    ``plain``: the file holds no NUL (escaped or not) and no line longer than the field limit, so no value
-    can hold one or pass the limit and those checks are left out (the commonest file: a few % less CPU).
-    """
+def _source() -> str:
+    """The typed keys of every line, and ``ok``: every key this path uses holds what the format says."""
     values, checks = [], []
-    is_text, nested_ok = ("starts_with", "_wbf_nested_plain") if plain else ("_wbf_is_text", "_wbf_nested_ok")
-    quote = ", '\"'" if plain else ""
     for k in _TEXT:
         if k != "record":
             values.append(f"CASE WHEN starts_with({k}, '\"') THEN _wbf_str({k}) END AS {k}")
-        checks.append(f"({k} IS NULL OR {is_text}({k}{quote}))")
+        checks.append(f"({k} IS NULL OR _wbf_is_text({k}))")
     for k in _NUMBER:
         values.append(f"TRY_CAST({k} AS DOUBLE) AS {k}")
         checks.append(f"({k} IS NULL OR _wbf_is_number({k}))")
@@ -79,14 +73,14 @@ def _source(plain: bool = False) -> str:
         checks.append(f"({k} IS NULL OR (regexp_full_match({k}, '-?[0-9]{{1,19}}') AND TRY_CAST({k} AS BIGINT) IS NOT NULL))")
     for k in _ANY:  # text, or an integer (nanoseconds): both parsed by _wbn_ns
         values.append(f"CASE WHEN starts_with({k}, '\"') THEN _wbf_str({k}) ELSE {k} END AS {k}")
-        checks.append(f"({k} IS NULL OR {is_text}({k}{quote}) OR regexp_full_match({k}, '[0-9]{{1,19}}'))")
+        checks.append(f"({k} IS NULL OR _wbf_is_text({k}) OR regexp_full_match({k}, '[0-9]{{1,19}}'))")
     for k in _JSON:
         values.append(f"CASE WHEN starts_with({k}, '\"') THEN _wbf_str({k}) ELSE {k} END AS {k}")
-    for k in ("input", "output"):
-        checks.append(f"({k} IS NULL OR {is_text}({k}{quote}) OR (ascii({k}) IN (91, 123) AND {nested_ok}({k})))")
-    checks.append(f"(attributes IS NULL OR (starts_with(attributes, '{{') AND {nested_ok}(attributes)))")
+    checks.append("(input IS NULL OR _wbf_is_text(input) OR (ascii(input) IN (91, 123) AND _wbf_nested_ok(input)))")
+    checks.append("(output IS NULL OR _wbf_is_text(output) OR (ascii(output) IN (91, 123) AND _wbf_nested_ok(output)))")
+    checks.append("(attributes IS NULL OR (starts_with(attributes, '{') AND _wbf_nested_ok(attributes)))")
     # (log-probabilities are read as numbers: one past the range of a double is broken JSON to Python)
-    checks.append(f"(logprobs IS NULL OR (ascii(logprobs) IN (91, 123) AND {nested_ok}(logprobs) "
+    checks.append("(logprobs IS NULL OR (ascii(logprobs) IN (91, 123) AND _wbf_nested_ok(logprobs) "
                   "AND NOT regexp_matches(logprobs, '[0-9][eE][+]?[0-9]{3}')))")
     # record and seq: absent and null read alike here, and mean different things to the Python reader (a
     # step by default and its line as order, against an unknown record type and no order): a record that
@@ -113,7 +107,6 @@ def stage_native_file(path: Path, stage: Stage, slow) -> bool:  # noqa: ANN001
     """
     con = stage.con
     if not _SQL:
-        _SQL["plain"] = mapping_sql(_source(plain=True), "ok", extra="null_key")
         _SQL["file"] = mapping_sql(_source(), "ok", extra="null_key")
     if con.execute("SELECT current_setting('preserve_insertion_order')").fetchall()[0][0] is not True:
         return False  # the numbering of records by their order needs it
@@ -148,22 +141,16 @@ def stage_native_file(path: Path, stage: Stage, slow) -> bool:  # noqa: ANN001
 
 
 def _read_whole(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> bool:
-    """Map ``path`` into ``table`` with ``read_json``; False when the file must take the block path.
-
-    The lines are counted (and looked through for NULs) while DuckDB reads, on the assumption that the
-    file is plain (see :func:`_source`); one that is not is read again with every check.
-    """
+    """Map ``path`` into ``table`` with ``read_json``; False when the file must take the block path."""
     with ThreadPoolExecutor(1) as pool:
         counting = pool.submit(last_text_line, path)
         try:
-            con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS {_SQL['plain']}", {"path": str(path)})
-            counted = counting.result()
-            if counted is not None and (counted[2] or counted[1] > MAX_FIELD_BYTES // 4):
-                con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS {_SQL['file']}", {"path": str(path)})
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS {_SQL['file']}", {"path": str(path)})
         except duckdb.Error:
             # (the reader stopped on a line it cannot read: the block path reads the file line by line)
             counting.cancel()
             return False
+        counted = counting.result()
     if counted is None or counted[1] > _jsonio.MAX_LINE_BYTES:
         return False
     rows, fast = con.execute(f"SELECT count(*), count(*) FILTER (WHERE fast) FROM {table}").fetchall()[0]
@@ -215,9 +202,8 @@ def _hand_back(path: Path, stage: Stage, lines: np.ndarray, slow) -> None:  # no
             break
 
 
-def last_text_line(path: Path) -> tuple[int, int, bool] | None:
-    """(number of the last line with more than whitespace, longest line in bytes, whether a NUL is written
-    anywhere, escaped or not) of ``path`` gunzipped.
+def last_text_line(path: Path) -> tuple[int, int] | None:
+    """(number of the last line with more than whitespace, longest line in bytes) of ``path`` gunzipped.
 
     The length is exact for a line longer than a chunk (1 MiB), which is what the limit needs; a shorter
     one counts as a chunk's length at most. None when a compressed stream breaks.
@@ -226,13 +212,8 @@ def last_text_line(path: Path) -> tuple[int, int, bool] | None:
     lines = 0  # newlines before the current chunk
     last = longest = 0
     run = 0  # bytes of the current line in earlier chunks
-    nul = False
-    tail = b""  # the end of the previous chunk: an escape may straddle two chunks
     try:
         for chunk in stream.chunks():
-            if not nul:
-                nul = b"\x00" in chunk or b"\\u0000" in tail + chunk[:5] or b"\\u0000" in chunk
-                tail = chunk[-5:] if len(chunk) >= 5 else (tail + chunk)[-5:]
             n = chunk.count(b"\n")
             if n:
                 longest = max(longest, run + chunk.find(b"\n"), len(chunk) if n > 1 else 0)
@@ -246,4 +227,4 @@ def last_text_line(path: Path) -> tuple[int, int, bool] | None:
     except OSError:
         return None
     longest = max(longest, run)  # the last line, when no newline ends it
-    return None if stream.broken is not None else (last, longest, nul)
+    return None if stream.broken is not None else (last, longest)
