@@ -135,3 +135,25 @@ def test_records_without_record_or_seq_are_read_whole_unless_one_is_null(tmp_pat
     assert no_seq and not set(no_seq) & set(handed) and (len(lines) in handed if null else True)
     assert staged(con, stage) == staged(*stage_file(path, fast=False)[:2])
 
+
+
+def test_text_with_quotes_escapes_or_nothing_reads_as_python_reads_it(tmp_path: Path) -> None:
+    # text keys are unquoted by one JSON parse of the string: quotes at either end, escapes, an empty string
+    names = ['"quoted"', "", '"', '\\', "tab\there", "line\nbreak", "é\u2028😀", ' "x" ', "a/b"]
+    lines = [*good_lines()] + [json.dumps({"record": "step", "run_id": "r1", "step_id": f"q{i}", "seq": 60 + i,
+                                           "name": name, "agent": name or None, "error": name, "input": name,
+                                           "started_at": "2026-01-01T00:00:01Z"}, ensure_ascii=i % 2 == 0)
+                               for i, name in enumerate(names)]
+    path = tmp_path / "quotes.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    con = duckdb.connect()
+    stage = Stage(con, source="native")
+    create_stage_tables(con)
+    stage.file = str(path)
+    handed: list[int] = []
+    assert _native_file.stage_native_file(path, stage, lambda b, n, s: (handed.append(n), native.stage_line(b, n, s)))
+    stage.flush()
+    fast = staged(con, stage)
+    assert not set(handed) & set(range(len(good_lines()) + 1, len(lines) + 1))  # all read by DuckDB
+    assert fast == staged(*stage_file(path, fast=False)[:2]) and not fast["quarantine"]
+    assert [r["name"] for r in fast["steps"] if r["step_id"].startswith("q")] == names
