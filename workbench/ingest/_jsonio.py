@@ -390,14 +390,19 @@ def may_be_deep(raw: bytes, limit: int = MAX_DEPTH) -> bool:
     shape = raw.translate(None, _NOT_BRACKETS)
     if len(shape) <= 2 * limit:
         return False
-    for _ in range(limit):
-        if not shape:
-            return False
+    # left over: too deep, or unbalanced (a bracket inside a string): look at the parsed value
+    return bool(peel_brackets(shape, limit))
+
+
+def peel_brackets(shape: bytes, passes: int) -> bytes:
+    """``shape`` (brackets, perhaps newlines) with innermost ``[]`` / ``{}`` pairs peeled off, one level a
+    pass, for at most ``passes`` passes or until a pass peels nothing."""
+    for _ in range(passes):
         peeled = shape.replace(b"[]", b"").replace(b"{}", b"")
         if len(peeled) == len(shape):
-            return True  # unbalanced (a bracket inside a string): look at the parsed value
+            break
         shape = peeled
-    return bool(shape)
+    return shape
 
 
 def depth_error(value: Any, raw: bytes | None = None, limit: int = MAX_DEPTH) -> str | None:

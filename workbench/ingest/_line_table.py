@@ -12,7 +12,7 @@ import pyarrow.compute as pc
 
 from . import _jsonio
 from ._base import Stage
-from ._jsonio import MAX_DEPTH, may_be_deep, reject_oversize_line
+from ._jsonio import MAX_DEPTH, may_be_deep, peel_brackets, reject_oversize_line
 
 
 def pick_lines(texts: pa.Table, lines: set[int] | None) -> list[tuple[int, str]]:
@@ -36,14 +36,7 @@ def _maybe_deep(block: bytes, n_lines: int) -> list[int]:
     one line's, innermost pairs first, all lines at once: a line emptied within ``MAX_DEPTH`` passes is one
     ``may_be_deep`` passes too (calling it on every line cost ~0.1 CPU s a 32 MB block of OTLP lines).
     """
-    shape = block.translate(None, _NOT_SHAPE)
-    for _ in range(MAX_DEPTH):
-        if len(shape) == n_lines:
-            return []
-        peeled = shape.replace(b"[]", b"").replace(b"{}", b"")
-        if len(peeled) == len(shape):
-            break
-        shape = peeled
+    shape = peel_brackets(block.translate(None, _NOT_SHAPE), MAX_DEPTH)
     if len(shape) == n_lines:
         return []
     return [i for i, part in enumerate(shape.split(b"\n")[:n_lines]) if part]
