@@ -272,8 +272,8 @@ def _merge(con: duckdb.DuckDBPyConnection, stage: Stage, stage_fill: Any, jobs: 
             stage_fill(stage)
             stage.flush()
         # the files in the order they were read, for "the first of two duplicates" (finalize.sql)
+        files = {display(p.resolve()): p for p, _ in jobs if p is not None}  # (as stage rows name them)
         con.execute("CREATE OR REPLACE TEMP TABLE stage_files (file VARCHAR, ord BIGINT)")
-        files = [display(p.resolve()) for p, _ in jobs if p is not None]
         if files:
             con.executemany("INSERT INTO stage_files VALUES (?, ?)", [[f, i] for i, f in enumerate(files)])
         for stmt in sql_statements("finalize"):
@@ -285,7 +285,7 @@ def _merge(con: duckdb.DuckDBPyConnection, stage: Stage, stage_fill: Any, jobs: 
         for stmt in [*sql_statements("finalize_all_reached" if reached else "finalize_unreached"),
                      *sql_statements("finalize_insert")]:
             _timed(con, stmt)
-        fill_raw_text(con, {display(p.resolve()): p for p, _ in jobs if p is not None})
+        fill_raw_text(con, files)
         for stmt in [*sql_statements("quarantine"), *sql_statements("refresh_runs")]:
             _timed(con, stmt)
         report = _report(con, stage, [f"{display(p)} ({a.name})" for p, a in jobs if p is not None],
