@@ -115,6 +115,18 @@ def test_whole_file_ingest_is_idempotent_and_reconciles(tmp_path: Path) -> None:
     ws.close()
 
 
+def stage_whole_file(path: Path) -> tuple[duckdb.DuckDBPyConnection, Stage, list[int]]:
+    """``path`` staged by the whole-file reader: the connection, the stage, and the lines it handed back."""
+    con = duckdb.connect()
+    stage = Stage(con, source="native")
+    create_stage_tables(con)
+    stage.file = str(path)
+    handed: list[int] = []
+    assert _native_file.stage_native_file(path, stage, lambda b, n, s: (handed.append(n), native.stage_line(b, n, s)))
+    stage.flush()
+    return con, stage, handed
+
+
 @pytest.mark.parametrize("null", ["", '{"record": "step", "run_id": "r1", "step_id": "t9", "seq" :\n'])
 def test_records_without_record_or_seq_are_read_whole_unless_one_is_null(tmp_path: Path, null: str) -> None:
     # Absent, "record" means a step and "seq" its line; null means something else to the Python reader,
@@ -124,13 +136,7 @@ def test_records_without_record_or_seq_are_read_whole_unless_one_is_null(tmp_pat
         lines.append(null.replace(":\n", ": " + " " * 300 + "null}"))
     path = tmp_path / "noseq.jsonl"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    con = duckdb.connect()
-    stage = Stage(con, source="native")
-    create_stage_tables(con)
-    stage.file = str(path)
-    handed: list[int] = []
-    assert _native_file.stage_native_file(path, stage, lambda b, n, s: (handed.append(n), native.stage_line(b, n, s)))
-    stage.flush()
+    con, stage, handed = stage_whole_file(path)
     no_seq = [n for n, x in enumerate(lines, 1) if json.loads(x).get("record", "step") == "step" and '"seq"' not in x]
     assert no_seq and not set(no_seq) & set(handed) and (len(lines) in handed if null else True)
     assert staged(con, stage) == staged(*stage_file(path, fast=False)[:2])
@@ -146,13 +152,7 @@ def test_text_with_quotes_escapes_or_nothing_reads_as_python_reads_it(tmp_path: 
                                for i, name in enumerate(names)]
     path = tmp_path / "quotes.jsonl"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    con = duckdb.connect()
-    stage = Stage(con, source="native")
-    create_stage_tables(con)
-    stage.file = str(path)
-    handed: list[int] = []
-    assert _native_file.stage_native_file(path, stage, lambda b, n, s: (handed.append(n), native.stage_line(b, n, s)))
-    stage.flush()
+    con, stage, handed = stage_whole_file(path)
     fast = staged(con, stage)
     assert not set(handed) & set(range(len(good_lines()) + 1, len(lines) + 1))  # all read by DuckDB
     assert fast == staged(*stage_file(path, fast=False)[:2]) and not fast["quarantine"]

@@ -9,11 +9,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import duckdb
 import pytest
+from test_whowhen import stage_file
 
-from workbench.ingest._base import Stage, create_stage_tables
-from workbench.ingest.whowhen import WhoWhen, executor_shaped
+from workbench.ingest.whowhen import executor_shaped
 
 SAMPLES = Path(__file__).parents[2].parent / "shared" / "samples" / "whowhen-algorithm-generated"
 
@@ -53,12 +52,7 @@ def _magentic(executor: str) -> dict:
 def _stage(tmp_path: Path, rec: dict) -> list[tuple]:
     path = tmp_path / f"run{len(list(tmp_path.iterdir()))}.json"
     path.write_text(json.dumps(rec))
-    con = duckdb.connect()
-    create_stage_tables(con)
-    stage = Stage(con, source="whowhen")
-    stage.file = str(path)
-    WhoWhen().stage(path, stage)
-    stage.flush()
+    con, _ = stage_file(path)
     assert con.execute("SELECT count(*) FROM stage_quarantine").fetchone() == (0,)
     return con.execute("SELECT step_id, kind, is_agent, status, error, json_extract(attributes, '$.exitcode') "
                        "FROM stage_steps ORDER BY order_hint").fetchall()
