@@ -12,6 +12,9 @@ from workbench.ingest._jsonio import MAX_DEPTH
 
 T0 = 1_767_225_600_000_000_000
 DEEP = "[" * 1000 + "]" * 1000  # parses (orjson allows 1024 levels) but nests past MAX_DEPTH
+# Arrays and objects in turn, 120 levels: a bracket pre-check that peels "[]" then "{}" in one pass takes
+# two levels a pass and once let this through.
+ALTERNATING = '[{"k": ' * 60 + "1" + "}]" * 60
 
 
 def _native_good() -> str:
@@ -62,9 +65,9 @@ def _otlp_span(sid: str, **extra: object) -> dict:
             "attributes": [{"key": "gen_ai.operation.name", "value": {"stringValue": "chat"}}], **extra}
 
 
-def _otlp_deep() -> str:
+def _otlp_deep(kvlists: int = 200) -> str:
     value = '{"stringValue": "x"}'
-    for _ in range(200):  # kvlist inside kvlist: 4 JSON levels each, 800 in all (orjson reads 1024)
+    for _ in range(kvlists):  # kvlist inside kvlist: 4 JSON levels each, 800 in all (orjson reads 1024)
         value = '{"kvlistValue": {"values": [{"key": "k", "value": ' + value + '}]}}'
     good = _otlp_line([_otlp_span("b7ad6b7169203331")])
     bad = _otlp_line([_otlp_span("b7ad6b7169203332", attributes=[{"key": "deep", "value": "PLACE"}])])
@@ -95,6 +98,11 @@ CASES = {
     "openinference-start-1e30": ("o.jsonl", _oi("a") + "\n" + _oi("b", start_time=1e30) + "\n", "out of range"),
     "span-tree-deep-attributes": ("t.json", _span_tree(), "nested deeper"),
     "otlp-deep-attributes": ("x.jsonl", _otlp_deep(), "deep"),
+    "native-alternating-deep-input": ("n.jsonl", _native('{"run_id":"r1","step_id":"s2","input":' + ALTERNATING
+                                                         + '}'), "nested deeper"),
+    "otlp-alternating-deep-attributes": ("x.jsonl", _otlp_deep(kvlists=30), "deep"),  # 4 levels each: {{[{
+    "openinference-alternating-deep": ("o.jsonl", _oi("a") + "\n" + _oi("b", attributes={"x": "PLACE"}).replace(
+        '"PLACE"', ALTERNATING) + "\n", "nested deeper"),
 }
 
 
@@ -141,3 +149,17 @@ def test_in_memory_records_with_bad_values_cost_only_themselves() -> None:
     report = ws.ingest(recs)
     assert (report.stored, report.quarantined) == (1, 4)
     assert ws.count("quarantine") == 4
+
+
+def test_alternating_nesting_counts_every_level(tmp_path: Path) -> None:
+    """The pre-check never passes a record nested deeper than the limit, whatever brackets it alternates."""
+    from workbench.ingest._jsonio import may_be_deep
+    from workbench.ingest._line_table import _maybe_deep
+
+    for over in ('[{"k": ' * 51 + "1" + "}]" * 51, "[" * (MAX_DEPTH + 1) + "]" * (MAX_DEPTH + 1),
+                 '{"a": ' * (MAX_DEPTH + 1) + "1" + "}" * (MAX_DEPTH + 1), "[{" * 51 + "}]" * 51):
+        assert may_be_deep(over.encode())
+        block = b'{"x": 1}\n' + over.encode() + b"\n"
+        assert _maybe_deep(block, 2) == [1]
+    shallow = '[{"k": ' * 5 + "1" + "}]" * 5
+    assert not may_be_deep(shallow.encode()) and _maybe_deep((shallow + "\n").encode(), 1) == []

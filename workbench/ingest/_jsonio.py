@@ -384,7 +384,7 @@ _NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
 def may_be_deep(raw: bytes, limit: int = MAX_DEPTH) -> bool:
     """False when ``raw`` JSON text surely nests no deeper than ``limit`` (a cheap pre-check in C).
 
-    The brackets alone are kept and innermost pairs peeled off, one level per pass; brackets inside
+    The brackets alone are kept and innermost pairs peeled off (:func:`peel_brackets`); brackets inside
     strings can only make this say "maybe", never wrongly "no".
     """
     shape = raw.translate(None, _NOT_BRACKETS)
@@ -394,10 +394,15 @@ def may_be_deep(raw: bytes, limit: int = MAX_DEPTH) -> bool:
     return bool(peel_brackets(shape, limit))
 
 
-def peel_brackets(shape: bytes, passes: int) -> bytes:
-    """``shape`` (brackets, perhaps newlines) with innermost ``[]`` / ``{}`` pairs peeled off, one level a
-    pass, for at most ``passes`` passes or until a pass peels nothing."""
-    for _ in range(passes):
+def peel_brackets(shape: bytes, levels: int) -> bytes:
+    """``shape`` (brackets, perhaps newlines) with innermost ``[]`` / ``{}`` pairs peeled off, at most
+    ``levels`` levels deep: a shape nested deeper than ``levels`` is never emptied.
+
+    A pass peels ``[]`` and then ``{}``, so ``[{}]`` loses two levels in one pass: only ``levels // 2``
+    passes run (a shape between ``levels // 2`` and ``levels`` deep may be left over, which only sends
+    it to the exact check).
+    """
+    for _ in range(levels // 2):
         peeled = shape.replace(b"[]", b"").replace(b"{}", b"")
         if len(peeled) == len(shape):
             break
