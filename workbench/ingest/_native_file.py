@@ -46,16 +46,9 @@ _FILE_MACROS = rf"""
 -- against 1.4 CPU s for 300k records' text keys)
 CREATE OR REPLACE TEMP MACRO _wbf_str(j) AS json_extract_string(j, '$');
 CREATE OR REPLACE TEMP MACRO _wbf_is_text(j) AS starts_with(j, '"') AND NOT contains(j, '\u0000') AND strlen(j) <= {MAX_FIELD_BYTES // 4};
-CREATE OR REPLACE TEMP MACRO _wbf_brackets(j) AS strlen(j) - strlen(replace(replace(j, '[', ''), '{{', ''));
--- Nested no deeper than the limit: surely so when the text holds no more opening brackets than the limit,
--- else when the value's structure (json_structure: a list's elements merged into one) does, and holds no
--- "JSON" (elements of different types, which would hide what is below them). A long list of log-probabilities
--- has hundreds of brackets and a structure of four; counted alone, each such line was handed back and the
--- file went to the block path. (A key that holds brackets, or is named JSON, is a false alarm.)
-CREATE OR REPLACE TEMP MACRO _wbf_shallow(j) AS CASE WHEN strlen(j) <= {2 * MAX_DEPTH} OR _wbf_brackets(j) <= {MAX_DEPTH}
-  THEN true ELSE NOT contains(json_structure(j), '"JSON"') AND _wbf_brackets(json_structure(j)) <= {MAX_DEPTH} END;
 CREATE OR REPLACE TEMP MACRO _wbf_nested_ok(j) AS strlen(j) <= {MAX_FIELD_BYTES // 4}
-  AND NOT contains(j, 'NaN') AND NOT contains(j, 'Infinity') AND NOT contains(j, '\u0000') AND _wbf_shallow(j);
+  AND NOT contains(j, 'NaN') AND NOT contains(j, 'Infinity') AND NOT contains(j, '\u0000')
+  AND NOT (strlen(j) > {2 * MAX_DEPTH} AND strlen(j) - strlen(replace(replace(j, '[', ''), '{{', '')) > {MAX_DEPTH});
 CREATE OR REPLACE TEMP MACRO _wbf_is_number(j) AS ascii(j) IN (45, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57) AND strlen(j) < 20
   AND isfinite(TRY_CAST(j AS DOUBLE));
 """
