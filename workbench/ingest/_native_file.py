@@ -30,16 +30,21 @@ from pathlib import Path
 
 import duckdb
 import numpy as np
+import orjson
 
 from . import _jsonio
 from ._base import MAX_FIELD_BYTES, Stage
-from ._jsonio import MAX_DEPTH, _Stream, line_blocks
+from ._jsonio import MAX_DEPTH, _Stream, line_blocks, read_head
 from ._native_sql import _ANY, _INT, _JSON, _MACROS, _NUMBER, _TEXT, mapping_sql
 
 #: Longest line DuckDB's reader takes here; a longer one sends the file to the block path.
 MAX_OBJECT_BYTES = 16 * 1024 * 1024
 # A file with many records handed back (steps without ``seq``, say) is cheaper on the block path.
 _MAX_HANDED_BACK = 0.02
+# The head of a file looked at before the whole read (_head_hands_back), and the share of its lines that
+# sends the file to the block path at once.
+_HEAD_BYTES = 256 * 1024
+_HEAD_HANDED_BACK = 0.1
 
 _FILE_MACROS = rf"""
 -- (one parse of the string is cheaper than looking for a backslash and trimming the quotes off: 0.85
@@ -113,6 +118,8 @@ def stage_native_file(path: Path, stage: Stage, slow) -> bool:  # noqa: ANN001
         return False  # the numbering of records by their order needs it
     if any(c in str(path) for c in "*?[]{}"):
         return False  # read_json would take the name as a glob (and may read other files)
+    if _head_hands_back(path):
+        return False
     table = "_wbf_rows"
     con.execute(_MACROS + _FILE_MACROS)
     try:
@@ -139,6 +146,33 @@ def stage_native_file(path: Path, stage: Stage, slow) -> bool:  # noqa: ANN001
     if len(handed):
         _hand_back(path, stage, handed, slow)
     return True
+
+
+def _head_hands_back(path: Path) -> bool:
+    """Whether many lines of the file's head hold an object or array of more brackets than the depth limit.
+
+    The read hands each such line back (the depth check counts brackets: see _wbf_nested_ok), so a file of
+    them, a log of LLM answers with their log-probabilities (OpenAI's: 40 tokens with 5 alternatives hold
+    240 brackets), would be read whole only to go to the block path. (Brackets are counted in Python's
+    compact JSON of the value: DuckDB's writes the same brackets, those in strings included.)
+    """
+    head, _ = read_head(path, _HEAD_BYTES)
+    lines = head.split(b"\n")[:-1]
+    deep = 0
+    for line in lines:
+        if line.count(b"[") + line.count(b"{") <= MAX_DEPTH:
+            continue  # (no field of the line can hold more)
+        with suppress(orjson.JSONDecodeError):
+            rec = orjson.loads(line)
+            if isinstance(rec, dict) and any(
+                    isinstance(v, (dict, list)) and _brackets(orjson.dumps(v)) > MAX_DEPTH
+                    for v in (rec.get(k) for k in _JSON)):
+                deep += 1
+    return deep > max(2, _HEAD_HANDED_BACK * len(lines))
+
+
+def _brackets(text: bytes) -> int:
+    return text.count(b"[") + text.count(b"{")
 
 
 def _read_whole(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> bool:
