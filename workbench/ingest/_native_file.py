@@ -164,15 +164,19 @@ def _head_hands_back(path: Path) -> bool:
             continue  # (no field of the line can hold more)
         with suppress(orjson.JSONDecodeError):
             rec = orjson.loads(line)
-            if isinstance(rec, dict) and any(
-                    isinstance(v, (dict, list)) and _brackets(orjson.dumps(v)) > MAX_DEPTH
-                    for v in (rec.get(k) for k in _JSON)):
+            if isinstance(rec, dict) and any(_many_brackets(rec.get(k)) for k in _JSON):
                 deep += 1
     return deep > max(2, _HEAD_HANDED_BACK * len(lines))
 
 
-def _brackets(text: bytes) -> int:
-    return text.count(b"[") + text.count(b"{")
+def _many_brackets(value: object) -> bool:
+    if not isinstance(value, (dict, list)):
+        return False
+    try:
+        text = orjson.dumps(value)
+    except TypeError:  # (nested past orjson's own limit: deep indeed)
+        return True
+    return text.count(b"[") + text.count(b"{") > MAX_DEPTH
 
 
 def _read_whole(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> bool:
