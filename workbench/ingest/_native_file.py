@@ -8,7 +8,9 @@ writes the batches in order), so a record's ``rowid`` numbers it: record ``i`` i
 no line before the last holds only whitespace (the reader skips those); the lines are counted to make
 sure. (``row_number() OVER ()`` would number them too, but it runs the read on one thread.)
 
-The file goes to the block path instead (nothing staged here) when the reader stops on it: a line that
+The file goes to the block path instead (nothing staged here) when its head shows many lines the read
+would hand back for their many brackets (long log-probabilities: :func:`_head_hands_back`), or when the
+reader stops on it: a line that
 is not a JSON object, a repeated key, text that is not UTF-8, a nesting past DuckDB's limit, a line
 longer than its object size limit, a broken gzip stream; or when blank lines break the numbering. A
 record it reads but cannot vouch for (a value of an unexpected type, NaN or infinity, an integer past 64
