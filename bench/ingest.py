@@ -7,6 +7,7 @@ Usage::
     python bench/ingest.py --huge          # adds 5M
     python bench/ingest.py --files sdk     # only the SDK-written file
     python bench/ingest.py --files demo    # only the embedded demo (native JSONL, gzip)
+    python bench/ingest.py --files native-logprobs  # native JSONL with long (OpenAI-shaped) log-probabilities
 
 OTLP files, two kinds: ``generated`` (written by this script in the Collector's encoding: hex ids,
 integer enums, one trace per line) and ``sdk`` (spans recorded by the real ``opentelemetry-sdk`` in
@@ -15,7 +16,9 @@ enum names, exception events; 512-span export requests per line, replicated with
 
 Native JSONL: ``native`` is the embedded demo (``data/demo.jsonl.gz``, simulator output: runs, steps with
 log-probabilities, edges, labels) replicated with fresh run ids up to the size in steps, uncompressed;
-``demo`` is the demo file itself (52,875 steps, gzip), once whatever the sizes. Their bare DuckDB read
+``native-logprobs`` is ``native`` with each step's log-probabilities as a real answer's (40 tokens, 5
+alternatives each: OpenAI's shape); ``demo`` is the demo file itself (52,875 steps, gzip), once whatever the
+sizes. Their bare DuckDB read
 is ``read_json`` of the same file into one table with the native format's typed columns.
 
 Each method runs in its own process so peak RSS is its own. Prints one markdown row per file (as it
@@ -205,6 +208,22 @@ def write_native(path: Path, n_steps: int) -> None:
             copy += 1
 
 
+def write_native_logprobs(path: Path, n_steps: int) -> None:
+    """``native``, each step's log-probabilities as a real answer's: 40 tokens with 5 alternatives each."""
+    tmp = path.with_suffix(".src")
+    write_native(tmp, n_steps)
+    tokens = [{"token": f"t{j}", "logprob": round(-0.05 * (j % 7), 4), "top_logprobs": [
+        {"token": f"t{j}.{m}", "logprob": round(-0.05 * (j % 7) - 0.7 * m, 4)} for m in range(5)]} for j in range(40)]
+    with tmp.open("rb") as src, path.open("wb") as fh:
+        for line in src:
+            if b'"logprobs"' in line:
+                rec = json.loads(line)
+                rec["logprobs"] = tokens
+                line = (json.dumps(rec, separators=(",", ":")) + "\n").encode()
+            fh.write(line)
+    tmp.unlink()
+
+
 def write_demo(path: Path, n_steps: int) -> None:
     """The demo file itself (gzip); ``n_steps`` is ignored."""
     path.write_bytes(DEMO.read_bytes())
@@ -346,7 +365,8 @@ def run_duckdb(path: str, db: str) -> int:
 
 
 METHODS = {"workbench": run_workbench, "pandas": run_pandas, "duckdb-bare": run_duckdb}
-WRITERS = {"generated": write_otlp, "sdk": write_sdk, "native": write_native, "demo": write_demo}
+WRITERS = {"generated": write_otlp, "sdk": write_sdk, "native": write_native, "native-logprobs": write_native_logprobs,
+           "demo": write_demo}
 
 
 def _child(method: str, path: str) -> None:
@@ -405,7 +425,8 @@ def main() -> None:
             for kind in args.files:
                 if kind == "demo" and size != sizes[0]:
                     continue  # one size only
-                name = {"native": f"native_{size}.jsonl", "demo": "demo.jsonl.gz"}.get(kind, f"otlp_{kind}_{size}.jsonl")
+                name = {"native": f"native_{size}.jsonl", "native-logprobs": f"native-logprobs_{size}.jsonl",
+                        "demo": "demo.jsonl.gz"}.get(kind, f"otlp_{kind}_{size}.jsonl")
                 path = Path(tmp) / name
                 WRITERS[kind](path, size)
                 mb = path.stat().st_size / 2**20

@@ -157,3 +157,36 @@ def test_text_with_quotes_escapes_or_nothing_reads_as_python_reads_it(tmp_path: 
     assert not set(handed) & set(range(len(good_lines()) + 1, len(lines) + 1))  # all read by DuckDB
     assert fast == staged(*stage_file(path, fast=False)[:2]) and not fast["quarantine"]
     assert [r["name"] for r in fast["steps"] if r["step_id"].startswith("q")] == names
+
+
+def test_logprob_statistics_of_many_alternatives_are_python_s(tmp_path: Path) -> None:
+    # each token's peak and sum are taken once in SQL: the same numbers, to the bit, as logprob_stats
+    lines = [*good_lines()] + [json.dumps({"record": "step", "run_id": "r1", "step_id": f"lp{i}", "seq": 80 + i,
+                                           "logprobs": [{"token": f"t{j}", "logprob": -0.013 * (i + j), "top_logprobs": [
+                                               {"token": f"t{j}{m}", "logprob": -0.013 * (i + j) - 0.37 * m - 1e-9 * i}
+                                               for m in range(2 + (i + j) % 6)]} for j in range(8)]})
+                               for i in range(12)]
+    path = tmp_path / "alternatives.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    con, stage, handed = stage_whole_file(path)
+    fast = staged(con, stage)
+    assert not set(handed) & set(range(len(good_lines()) + 1, len(lines) + 1))  # all read by DuckDB
+    assert fast == staged(*stage_file(path, fast=False)[:2])
+    assert all(r["entropy"] > 0 for r in fast["steps"] if r["step_id"].startswith("lp"))
+
+
+def test_a_head_of_long_logprobs_sends_the_file_to_the_block_path_before_any_read(tmp_path: Path) -> None:
+    # 40 tokens with 5 alternatives: 241 brackets a line, each handed back by the whole read's depth check
+    tokens = [{"token": f"w{j}", "logprob": -0.5, "top_logprobs": [{"token": f"w{j}{m}", "logprob": -0.5 - m}
+                                                                  for m in range(5)]} for j in range(40)]
+    lines = [*good_lines()] + [json.dumps({"record": "step", "run_id": "r1", "step_id": f"long{i}", "seq": 90 + i,
+                                           "logprobs": tokens}) for i in range(30)]
+    path = tmp_path / "long.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with mock.patch.object(_native_file, "_read_whole", wraps=_native_file._read_whole) as read:
+        con, stage, whole = stage_file(path, fast=True)
+    assert not whole and not read.called
+    assert staged(con, stage) == staged(*stage_file(path, fast=False)[:2])
+    # a few such lines among many: read whole, those few handed back
+    path.write_text("\n".join(good_lines() * 30 + lines[-2:]) + "\n", encoding="utf-8")
+    assert not _native_file._head_hands_back(path)

@@ -8,7 +8,9 @@ writes the batches in order), so a record's ``rowid`` numbers it: record ``i`` i
 no line before the last holds only whitespace (the reader skips those); the lines are counted to make
 sure. (``row_number() OVER ()`` would number them too, but it runs the read on one thread.)
 
-The file goes to the block path instead (nothing staged here) when the reader stops on it: a line that
+The file goes to the block path instead (nothing staged here) when its head shows many lines the read
+would hand back for their many brackets (long log-probabilities: :func:`_head_hands_back`), or when the
+reader stops on it: a line that
 is not a JSON object, a repeated key, text that is not UTF-8, a nesting past DuckDB's limit, a line
 longer than its object size limit, a broken gzip stream; or when blank lines break the numbering. A
 record it reads but cannot vouch for (a value of an unexpected type, NaN or infinity, an integer past 64
@@ -30,16 +32,21 @@ from pathlib import Path
 
 import duckdb
 import numpy as np
+import orjson
 
 from . import _jsonio
 from ._base import MAX_FIELD_BYTES, Stage
-from ._jsonio import MAX_DEPTH, _Stream, line_blocks
+from ._jsonio import MAX_DEPTH, _Stream, line_blocks, read_head
 from ._native_sql import _ANY, _INT, _JSON, _MACROS, _NUMBER, _TEXT, mapping_sql
 
 #: Longest line DuckDB's reader takes here; a longer one sends the file to the block path.
 MAX_OBJECT_BYTES = 16 * 1024 * 1024
 # A file with many records handed back (steps without ``seq``, say) is cheaper on the block path.
 _MAX_HANDED_BACK = 0.02
+# The head of a file looked at before the whole read (_head_hands_back), and the share of its lines that
+# sends the file to the block path at once.
+_HEAD_BYTES = 256 * 1024
+_HEAD_HANDED_BACK = 0.1
 
 _FILE_MACROS = rf"""
 -- (one parse of the string is cheaper than looking for a backslash and trimming the quotes off: 0.85
@@ -113,6 +120,8 @@ def stage_native_file(path: Path, stage: Stage, slow) -> bool:  # noqa: ANN001
         return False  # the numbering of records by their order needs it
     if any(c in str(path) for c in "*?[]{}"):
         return False  # read_json would take the name as a glob (and may read other files)
+    if _head_hands_back(path):
+        return False
     table = "_wbf_rows"
     con.execute(_MACROS + _FILE_MACROS)
     try:
@@ -139,6 +148,37 @@ def stage_native_file(path: Path, stage: Stage, slow) -> bool:  # noqa: ANN001
     if len(handed):
         _hand_back(path, stage, handed, slow)
     return True
+
+
+def _head_hands_back(path: Path) -> bool:
+    """Whether many lines of the file's head hold an object or array of more brackets than the depth limit.
+
+    The read hands each such line back (the depth check counts brackets: see _wbf_nested_ok), so a file of
+    them, a log of LLM answers with their log-probabilities (OpenAI's: 40 tokens with 5 alternatives hold
+    240 brackets), would be read whole only to go to the block path. (Brackets are counted in Python's
+    compact JSON of the value: DuckDB's writes the same brackets, those in strings included.)
+    """
+    head, _ = read_head(path, _HEAD_BYTES)
+    lines = head.split(b"\n")[:-1]
+    deep = 0
+    for line in lines:
+        if line.count(b"[") + line.count(b"{") <= MAX_DEPTH:
+            continue  # (no field of the line can hold more)
+        with suppress(orjson.JSONDecodeError):
+            rec = orjson.loads(line)
+            if isinstance(rec, dict) and any(_many_brackets(rec.get(k)) for k in _JSON):
+                deep += 1
+    return deep > max(2, _HEAD_HANDED_BACK * len(lines))
+
+
+def _many_brackets(value: object) -> bool:
+    if not isinstance(value, (dict, list)):
+        return False
+    try:
+        text = orjson.dumps(value)
+    except TypeError:  # (nested past orjson's own limit: deep indeed)
+        return True
+    return text.count(b"[") + text.count(b"{") > MAX_DEPTH
 
 
 def _read_whole(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> bool:

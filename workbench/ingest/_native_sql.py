@@ -139,15 +139,19 @@ WITH p AS ({source}
                                                     lambda x: x IS NOT NULL)) AS tops
   FROM q
 ), lp2 AS (
+  -- (each token's peak, and below its sum, is taken once and carried beside its list: written inside the
+  -- lambda over the list's elements, it was taken again for every element, the list copied to each)
   SELECT * EXCLUDE (tops),
-         list_transform(tops, lambda l: CASE WHEN len(l) > 0 THEN list_transform(l, lambda x: exp(x - list_max(l))) END) AS pss
+         list_transform(list_transform(tops, lambda l: {{'l': l, 'peak': list_max(l)}}),
+                        lambda t: CASE WHEN len(t.l) > 0 THEN list_transform(t.l, lambda x: exp(x - t.peak)) END) AS pss
   FROM lp
 ), r AS (
   -- the same arithmetic, in the same order, as workbench.ingest._values.logprob_stats
   SELECT * EXCLUDE (chosen, pss),
          coalesce(confidence, exp(_wbn_mean(list_filter(chosen, lambda x: x IS NOT NULL)))) AS conf,
-         coalesce(entropy, _wbn_mean(list_filter(list_transform(pss, lambda ps: -list_sum(list_transform(
-           list_filter(ps, lambda p: p > 0), lambda p: (p / list_sum(ps)) * ln(p / list_sum(ps))))),
+         coalesce(entropy, _wbn_mean(list_filter(list_transform(
+           list_transform(pss, lambda ps: {{'ps': ps, 'z': list_sum(ps)}}),
+           lambda s: -list_sum(list_transform(list_filter(s.ps, lambda p: p > 0), lambda p: (p / s.z) * ln(p / s.z)))),
            lambda x: x IS NOT NULL))) AS ent
   FROM lp2
 )
