@@ -22,11 +22,16 @@ FROM (
            first_value(line) OVER w AS first_line,
            first_value(file) OVER w AS first_file,
            row_number() OVER w AS k
-    -- (only the ids staged more than once are ordered: most inputs have none)
+    -- Only the ids staged more than once are ordered (most inputs have none). They are found by a
+    -- 64-bit hash of the id, grouped as an integer: a group-by on the text ids of millions of steps
+    -- spills. A hash shared by two different ids only makes both candidates; the window below, on the
+    -- ids themselves, decides. (A NULL id is never a duplicate, as the join on the ids had it.)
     FROM (SELECT n.rid, n.run_id, n.step_id, n.file, n.line, n.order_hint, f.ord
-          FROM stage_n n SEMI JOIN (SELECT run_id, step_id FROM stage_n GROUP BY ALL HAVING count(*) > 1) d
-              ON d.run_id = n.run_id AND d.step_id = n.step_id
-          LEFT JOIN (SELECT file, min(ord) AS ord FROM stage_files GROUP BY file) f ON f.file = n.file)
+          FROM stage_n n
+          LEFT JOIN (SELECT file, min(ord) AS ord FROM stage_files GROUP BY file) f ON f.file = n.file
+          WHERE n.run_id IS NOT NULL AND n.step_id IS NOT NULL
+            AND hash(n.run_id, n.step_id) IN (
+                SELECT h FROM (SELECT hash(run_id, step_id) AS h FROM stage_steps) GROUP BY h HAVING count(*) > 1))
     WINDOW w AS (PARTITION BY run_id, step_id ORDER BY ord NULLS LAST, line NULLS LAST, order_hint NULLS LAST, rid)
 )
 WHERE k > 1;
