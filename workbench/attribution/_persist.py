@@ -26,7 +26,7 @@ VERSION = 1
 # the softmax mass of the agent's moves, or a constant), v2 and v1 (Algorithm-Generated only). The file
 # format is unchanged: this code reads v1-v5 files (a parameter a file lacks loads with its default, off,
 # as it was fitted).
-PRETRAINED = "blame_model_whowhen_v5.json"
+PRETRAINED = "blame_model_whowhen_v6.json"
 
 
 class PersistMixin:
