@@ -62,7 +62,8 @@ HC = "whowhen/Hand-Crafted"
 SIM = "procurement"
 # value_prior: the pretrained v4 (v3 was the same without it); run_weight and talkers_only: v5. All
 # chosen by bench/attribution_variants.py (no Hand-Crafted).
-PARAMS = {"features": "portable", "value_prior": 0.5, "run_weight": 0.5, "talkers_only": True}
+# shift_scale: v6 (bench/attribution_variants.py --calibration).
+PARAMS = {"features": "portable", "value_prior": 0.5, "run_weight": 0.5, "talkers_only": True, "shift_scale": 0.1}
 
 
 def markdown(df: pd.DataFrame) -> str:
@@ -111,6 +112,8 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--write-pretrained", action="store_true")
+    ap.add_argument("--pretrained-file", default=PRETRAINED,
+                    help="file name under workbench/attribution/models for --write-pretrained (default: the shipped one)")
     ap.add_argument("--hand-crafted", type=Path, default=None,
                     help="folder of Who&When Hand-Crafted *.json (default: ../shared/samples/whowhen/Hand-Crafted)")
     args = ap.parse_args()
@@ -182,7 +185,7 @@ def main() -> None:
                                     f"trained on {names[train][0]} only, scored on {names[test][0]}"))
     print(span_table(n_train=60 if args.quick else 150, n_test=40 if args.quick else 100))
     if args.write_pretrained and ag:
-        write_pretrained(ws, ag, hc, sim, rows)
+        write_pretrained(ws, ag, hc, sim, rows, args.pretrained_file)
     print(f"\ntotal {time.perf_counter() - start:.0f} s; load average {os.getloadavg()}")
 
 
@@ -376,14 +379,15 @@ def invariant_rows(ws: wb.Workspace, names: dict, cv: int) -> tuple[list[dict], 
     return rows, texts
 
 
-def write_pretrained(ws: wb.Workspace, ag: list[str], hc: list[str], sim: list[str], rows: list[dict]) -> None:
+def write_pretrained(ws: wb.Workspace, ag: list[str], hc: list[str], sim: list[str], rows: list[dict],
+                     name: str = PRETRAINED) -> None:
     """Fit the shipped model on every labelled run present (choices were frozen before) and write it."""
     model = BlameModel(**PARAMS).fit(ws, ag + hc + sim)
     model.set_params(prior="pretrained")   # fit() on a user's runs then refines it
     measured = {f"{r['setting']} [{r['data']}]": {k: r[k] for k in ("agent", "step", "step_top3", "brier", "brier_const")
                                                    if pd.notna(r[k])}
                 for r in rows if r["runs"] and not r["setting"].startswith(("first_agent", "random"))}
-    path = Path(__file__).resolve().parents[1] / "workbench" / "attribution" / "models" / PRETRAINED
+    path = Path(__file__).resolve().parents[1] / "workbench" / "attribution" / "models" / name
     path.parent.mkdir(exist_ok=True)
     model.save(path, provenance={
         "trained_on": (f"Who&When Algorithm-Generated ({len(ag)} runs) and Hand-Crafted ({len(hc)} runs), "
@@ -398,6 +402,10 @@ def write_pretrained(ws: wb.Workspace, ag: list[str], hc: list[str], sim: list[s
         "run_weight": ("0.5: a run's non-culprit moves weigh (mean moves per run / its moves) ** 0.5 in the fit; "
                        "talkers_only: an agent with no turn of its own (executor, human) is never named culprit "
                        "when its run has one that talks. Both chosen like value_prior (v5)"),
+        "shift_scale": ("0.1: the agent confidence's log-odds are multiplied by exp(-(d / d_median - 1) / 0.1) on a run "
+                        "whose mean absolute standardised feature value d exceeds the median training run's (v6); "
+                        "chosen without Hand-Crafted by the Brier score on Alg-Gen CV, Alg-Gen -> two simulator samples "
+                        "and simulator -> Alg-Gen (bench/attribution_variants.py --calibration)"),
         "measured_before_refit": measured,
         "written_by": "bench/attribution_logonly.py --write-pretrained"})
     print(f"\nwrote {path} ({path.stat().st_size / 1e3:.0f} kB)")

@@ -114,13 +114,14 @@ def test_role_features_do_not_depend_on_agent_names(tmp_path) -> None:
     assert np.allclose(np.sort(a, axis=0), np.sort(b, axis=0), equal_nan=True)
 
 
-@pytest.mark.parametrize("version", ["v1", "v2", "v3", "v4"])
+@pytest.mark.parametrize("version", ["v1", "v2", "v3", "v4", "v5"])
 def test_older_model_files_still_load_and_predict(ws, version) -> None:
     old = BlameModel.load(DATA / f"blame_model_whowhen_{version}.json")
     assert old.features == "portable" and ("role_addressed" in old.feature_names_in_) == (version != "v1")
     # Files from before a parameter load as they were fitted: without it.
-    assert old.value_prior == (0.5 if version == "v4" else 0.0)
-    assert old.run_weight == 0.0 and old.talkers_only is False
+    assert old.value_prior == (0.5 if version in ("v4", "v5") else 0.0)
+    assert old.run_weight == (0.5 if version == "v5" else 0.0) and old.talkers_only is (version == "v5")
+    assert old.shift_scale == 0.0 and old.familiarity_ is None
     pred = old.predict(ws)
     assert len(pred) == 1 and pred["agent"].iat[0] in ("Orchestrator", "WebSurfer")
     new = BlameModel.pretrained()

@@ -29,6 +29,7 @@ from ..exceptions import InvalidParameterError, WorkbenchError
 from ._blame_explain import explain_run
 from ._blame_params import _int, _int_or_none, _real, run_weights
 from ._calibration import PlattCalibration, agent_evidence, calibration_rows
+from ._familiarity import Familiarity
 from ._features import FEATURES, feature_availability, step_features
 from ._heuristics import (
     culprit_labels,
@@ -121,6 +122,14 @@ class BlameModel(PersistMixin, BaseEstimator):
         An agent none of whose moves is its own turn (a code executor, a human) is not named
         culprit when its run has an agent that talks (the author of the code answers for it; the
         Who&When adapter knows an executor by its output). The pretrained model since v5 sets it.
+    shift_scale : float
+        How fast the agent confidence falls toward 0.5 on a run unlike the training runs
+        (:mod:`._familiarity`): its log-odds are multiplied by ``exp(-(d / d_median - 1) /
+        shift_scale)`` where ``d`` is the run's mean absolute standardised feature value and
+        ``d_median`` the median training run's. A calibration learned on one system otherwise keeps
+        that system's hit rate on another. 0 (default) turns it off; the pretrained model since v6
+        uses 0.1 (chosen without Hand-Crafted). Rankings, and which side of 0.5 a confidence is on,
+        do not change.
     prior : None or "pretrained"
         ``"pretrained"``: :meth:`fit` refines the shipped model (:meth:`pretrained`) instead of
         starting from nothing: its log-odds become a feature of the trees fitted on your runs.
@@ -141,6 +150,9 @@ class BlameModel(PersistMixin, BaseEstimator):
         Features the step model was fitted on.
     step_model_ : LinearScorer or TreeEnsemble
         The per-move model (log-odds that the move is the decisive step), as plain arrays.
+    familiarity_ : Familiarity or None
+        The training moves' feature statistics that ``shift_scale`` measures a run against (None
+        when it is 0).
     calibration_ : PlattCalibration or None
         Maps an agent's share of the run's softmax mass over moves, and the number of agents, to
         the probability it is the culprit (a constant, the held-out hit rate, when these do not
@@ -181,6 +193,7 @@ class BlameModel(PersistMixin, BaseEstimator):
         "value_prior": (_real(0.0), "a float >= 0"),
         "run_weight": (_real(0.0), "a float >= 0"),
         "talkers_only": (lambda v: isinstance(v, bool), "True or False"),
+        "shift_scale": (_real(0.0), "a float >= 0"),
         "prior": (lambda v: v is None or v == "pretrained", "None or 'pretrained'"),
         "detect": (lambda v: isinstance(v, bool) or v == "auto", "'auto', True or False"),
         "random_state": (_int_or_none(0), "None or an int >= 0"),
@@ -192,7 +205,7 @@ class BlameModel(PersistMixin, BaseEstimator):
                  max_leaf_nodes: int = 15, min_samples_leaf: int = 20, l2_regularization: float = 0.0,
                  calibration_cv: int | None = 5, calibration_groups: str = "auto", uncertain_below: float = 0.5,
                  value_prior: float = 0.0, run_weight: float = 0.0, talkers_only: bool = False,
-                 prior: str | None = None,
+                 shift_scale: float = 0.0, prior: str | None = None,
                  detect: str | bool = "auto", random_state: int | None = 0, n_jobs: int | None = 1) -> None:
         self.estimator = estimator
         self.C = C
@@ -210,6 +223,7 @@ class BlameModel(PersistMixin, BaseEstimator):
         self.value_prior = value_prior
         self.run_weight = run_weight
         self.talkers_only = talkers_only
+        self.shift_scale = shift_scale
         self.prior = prior
         self.detect = detect
         self.random_state = random_state
@@ -309,6 +323,9 @@ class BlameModel(PersistMixin, BaseEstimator):
         self.n_runs_ = int(X.loc[keep, "run_id"].nunique())
         self.step_model_ = self._fit_scorer(X.loc[keep], y[keep])
         self.calibration_ = self._calibrate(X.loc[keep], y[keep], labels)
+        self.familiarity_ = (Familiarity.fit(X.loc[keep, names].to_numpy(dtype=np.float64),
+                                             X.loc[keep, "run_id"].to_numpy(dtype=object), self.shift_scale)
+                             if self.shift_scale else None)
         return self
 
     @staticmethod
@@ -383,12 +400,19 @@ class BlameModel(PersistMixin, BaseEstimator):
             the share when the model is uncalibrated).
         """
         check_is_fitted(self, "step_model_")
-        steps = self._rank_steps(self._with_prior(X), self.step_model_)
+        X = self._with_prior(X)
+        steps = self._rank_steps(X, self.step_model_)
         agents = self._rank_agents(steps)
         if self.calibration_ is None:
             agents["confidence"] = agents["share"]
         else:
             agents["confidence"] = self.calibration_.predict(agent_evidence(steps, agents))
+        familiarity = getattr(self, "familiarity_", None)
+        if familiarity is not None and len(X):
+            w = familiarity.weight(X[list(self.feature_names_in_)].to_numpy(dtype=np.float64),
+                                   X["run_id"].to_numpy(dtype=object))
+            agents["confidence"] = Familiarity.shrink(agents["confidence"].to_numpy(),
+                                                      agents["run_id"].map(w).fillna(1.0).to_numpy())
         return steps, agents
 
     def score_steps(self, ws, run_ids: Iterable[str] | None = None) -> pd.DataFrame:  # noqa: ANN001

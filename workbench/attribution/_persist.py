@@ -20,12 +20,13 @@ from ..exceptions import FormatError
 
 FORMAT = "workbench.BlameModel"
 VERSION = 1
-# v5 (v4 plus ``run_weight=0.5`` and ``talkers_only=True``) replaces v4 (v3 plus ``value_prior=0.5``:
+# v6 (v5 plus ``shift_scale=0.1``: the confidence falls toward 0.5 on runs unlike the training runs;
+# rankings unchanged) replaces v5; v5 (v4 plus ``run_weight=0.5`` and ``talkers_only=True``) replaces v4 (v3 plus ``value_prior=0.5``:
 # a fixed lift of the run's first agent move stating a new number), which replaced v3 (calibrated on
 # the softmax mass of the agent's moves, or a constant), v2 and v1 (Algorithm-Generated only). The file
-# format is unchanged: this code reads v1-v4 files (a parameter a file lacks loads with its default, off,
+# format is unchanged: this code reads v1-v5 files (a parameter a file lacks loads with its default, off,
 # as it was fitted).
-PRETRAINED = "blame_model_whowhen_v5.json"
+PRETRAINED = "blame_model_whowhen_v6.json"
 
 
 class PersistMixin:
@@ -37,11 +38,13 @@ class PersistMixin:
 
         check_is_fitted(self, "step_model_")
         prior = getattr(self, "prior_", None)
+        familiarity = getattr(self, "familiarity_", None)
         return {"format": FORMAT, "version": VERSION, "params": self.get_params(),
                 "feature_names": [str(f) for f in self.feature_names_in_],
                 "unavailable_features": list(self.unavailable_features_), "n_runs": self.n_runs_,
                 "step_model": self.step_model_.to_dict(),
                 "calibration": self.calibration_.to_dict() if self.calibration_ is not None else None,
+                "familiarity": familiarity.to_dict() if familiarity is not None else None,
                 "prior": prior.to_dict() if prior is not None else None,
                 "provenance": provenance or getattr(self, "provenance_", {})}
 
@@ -49,6 +52,7 @@ class PersistMixin:
     def from_dict(cls, d: dict[str, Any]) -> Any:
         """Rebuild a fitted model from :meth:`to_dict` output, checking what it reads."""
         from ._calibration import PlattCalibration
+        from ._familiarity import Familiarity
         from ._linear import LinearScorer
         from ._trees import TreeEnsemble
 
@@ -77,6 +81,9 @@ class PersistMixin:
             model.n_runs_ = int(d["n_runs"])
             model.step_model_ = trees
             model.calibration_ = PlattCalibration.from_dict(d["calibration"]) if d.get("calibration") else None
+            # Files before v6 have no familiarity: their confidence is not shrunk, as when they were fitted.
+            model.familiarity_ = (Familiarity.from_dict(d["familiarity"], len(names)) if d.get("familiarity")
+                                  else None)
             model.provenance_ = dict(d.get("provenance") or {})
         except (KeyError, TypeError, ValueError) as exc:
             if isinstance(exc, FormatError):
