@@ -15,6 +15,9 @@ DEEP = "[" * 1000 + "]" * 1000  # parses (orjson allows 1024 levels) but nests p
 # Arrays and objects in turn, 120 levels: a bracket pre-check that peels "[]" then "{}" in one pass takes
 # two levels a pass and once let this through.
 ALTERNATING = '[{"k": ' * 60 + "1" + "}]" * 60
+# 120 arrays, each holding a "]" string before the next and a "[" string after it: brackets in strings
+# counted with the real ones pair off two levels deep, and a pre-check that counted them let this through.
+HIDDEN = '["]",' * 120 + "1" + ',"["]' * 120
 
 
 def _native_good() -> str:
@@ -65,6 +68,17 @@ def _otlp_span(sid: str, **extra: object) -> dict:
             "attributes": [{"key": "gen_ai.operation.name", "value": {"stringValue": "chat"}}], **extra}
 
 
+def _otlp_hidden(levels: int = 40) -> str:
+    """An OTLP line with an array value nested 3 * ``levels`` deep, each level's brackets hidden as HIDDEN's."""
+    value = '{"stringValue": "x"}'
+    for _ in range(levels):  # {"arrayValue": {"values": [ : 3 levels, paired off by the strings beside it
+        value = ('{"arrayValue": {"values": [{"stringValue": "}]}}{"}, ' + value
+                 + ', {"stringValue": "}{{[{"}]}}')
+    good = _otlp_line([_otlp_span("b7ad6b7169203331")])
+    bad = _otlp_line([_otlp_span("b7ad6b7169203332", attributes=[{"key": "deep", "value": "PLACE"}])])
+    return good + "\n" + bad.replace('"PLACE"', value) + "\n"
+
+
 def _otlp_deep(kvlists: int = 200) -> str:
     value = '{"stringValue": "x"}'
     for _ in range(kvlists):  # kvlist inside kvlist: 4 JSON levels each, 800 in all (orjson reads 1024)
@@ -103,6 +117,11 @@ CASES = {
     "otlp-alternating-deep-attributes": ("x.jsonl", _otlp_deep(kvlists=30), "deep"),  # 4 levels each: {{[{
     "openinference-alternating-deep": ("o.jsonl", _oi("a") + "\n" + _oi("b", attributes={"x": "PLACE"}).replace(
         '"PLACE"', ALTERNATING) + "\n", "nested deeper"),
+    "native-hidden-deep-input": ("n.jsonl", _native('{"run_id":"r1","step_id":"s2","input":' + HIDDEN + '}'),
+                                 "nested deeper"),
+    "otlp-hidden-deep-attributes": ("x.jsonl", _otlp_hidden(), "deep"),
+    "openinference-hidden-deep": ("o.jsonl", _oi("a") + "\n" + _oi("b", attributes={"x": "PLACE"}).replace(
+        '"PLACE"', HIDDEN) + "\n", "nested deeper"),
 }
 
 
@@ -163,3 +182,51 @@ def test_alternating_nesting_counts_every_level(tmp_path: Path) -> None:
         assert _maybe_deep(block, 2) == [1]
     shallow = '[{"k": ' * 5 + "1" + "}]" * 5
     assert not may_be_deep(shallow.encode()) and _maybe_deep((shallow + "\n").encode(), 1) == []
+
+
+def _adapter_paths() -> dict[str, tuple[object, str, str]]:
+    from workbench.ingest.native import NativeJsonl
+    from workbench.ingest.openinference import OpenInferenceJsonl
+    from workbench.ingest.otlp import OtlpJson
+
+    class NativeBlocks(NativeJsonl):  # the block path, which the whole-file path leaves files to
+        def stage(self, path: Path, stage: object) -> None:
+            from workbench.ingest._native_sql import stage_native_sql
+
+            stage_native_sql(path, stage)
+
+    native = _native('{"run_id":"r1","step_id":"s2","input":' + HIDDEN + '}')
+    return {"native-lines": (NativeJsonl(fast=False), native, "nested deeper"),
+            "native-blocks": (NativeBlocks(), native, "nested deeper"),
+            "otlp-lines": (OtlpJson(fast=False), _otlp_hidden(), "deep"),
+            "otlp-blocks": (OtlpJson(fast=True), _otlp_hidden(), "deep"),
+            "openinference": (OpenInferenceJsonl(), CASES["openinference-hidden-deep"][1], "nested deeper")}
+
+
+@pytest.mark.parametrize("path_name", sorted(_adapter_paths()))
+def test_brackets_inside_strings_hide_no_nesting(tmp_path: Path, path_name: str) -> None:
+    """Every reader that pre-checks a line's bracket shape quarantines a nesting hidden by quoted brackets."""
+    from _otel_fixtures import counts_reconcile, rows, run_adapter
+
+    adapter, text, why = _adapter_paths()[path_name]
+    path = tmp_path / "h.jsonl"
+    path.write_text(text)
+    con, stage = run_adapter(adapter, path)
+    assert counts_reconcile(con, stage)
+    bad = rows(con, "stage_quarantine")
+    assert [r["line"] for r in bad] == [2] and why in bad[0]["reason"], bad
+
+
+def test_structure_drops_strings_and_escapes(monkeypatch: pytest.MonkeyPatch) -> None:
+    from workbench.ingest import _jsonio
+    from workbench.ingest._jsonio import may_be_deep, peel_brackets, structure
+
+    assert structure(rb'{"a": "[{", "b\\": ["\"]", "\\"], "c": ""}') == b"{[]}"
+    assert structure(b'["]"]\n["x\n"]') == b'[]\n["\n"]'  # a quote left open never spans a line
+    assert structure(b"[" * 3 + b'"' + b"]" * 3) == b'[[["]]]'  # nor is dropped:
+    assert peel_brackets(b'[[["]]]', MAX_DEPTH)  # so its line is never emptied
+    assert may_be_deep(HIDDEN.encode()) and not may_be_deep(('["]",' * 40 + "1" + ',"["]' * 40).encode())
+    # a block is reduced a slice at a time, cut at newlines: the same as line by line
+    monkeypatch.setattr(_jsonio, "_SLICE_BYTES", 4096)
+    lines = [HIDDEN.encode(), b'{"x": "\\\\\"]"}', ALTERNATING.encode()] * 200
+    assert structure(b"\n".join(lines)) == b"\n".join(structure(x) for x in lines)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import re
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
@@ -379,19 +380,51 @@ def deeper_than(value: Any, limit: int = MAX_DEPTH) -> bool:
 
 
 _NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+_NOT_STRUCTURE = bytes(b for b in range(256) if b not in b'[]{}"\n')
+# A string of the reduced text (brackets, quotes, newlines): a string never holds a raw newline.
+_STRING = re.compile(rb'"[^"\n]*"')
+# Reduced a slice at a time, so that removing escapes copies a slice of a block, not the whole block.
+_SLICE_BYTES = 1024 * 1024
+
+
+def structure(text: bytes) -> bytes:
+    """The brackets and newlines of JSON ``text`` that are outside its strings.
+
+    Brackets inside strings are not structure, and counting them lets a crafted record hide nesting:
+    ``["]", ["]", [...], "["], "["]`` is as deep as its real brackets, but with the quoted ones its
+    brackets pair off two levels deep at most. Escapes go first (an escaped backslash, then an escaped
+    quote), so that every quote left opens or closes a string; then the text is cut to brackets, quotes
+    and newlines, and each string with it. A quote that closes no string on its line (text that is not
+    JSON) is kept, so that such a line is never taken for a shallow one.
+    """
+    parts, pos = [], 0
+    while pos < len(text):
+        end = text.find(b"\n", pos + _SLICE_BYTES)  # escapes and strings never span a newline
+        end = len(text) if end < 0 else end + 1
+        parts.append(_structure(text[pos:end]))  # (the whole text when it is one slice: no copy)
+        pos = end
+    return b"".join(parts)
+
+
+def _structure(text: bytes) -> bytes:
+    if b"\\" in text:
+        text = text.replace(b"\\\\", b"").replace(b'\\"', b"")
+    # A string without brackets is then two quotes side by side; so are the end of one and the start
+    # of the next with no bracket between: dropping such pairs keeps every other quote's parity.
+    shape = text.translate(None, _NOT_STRUCTURE).replace(b'""', b"")
+    return _STRING.sub(b"", shape) if b'"' in shape else shape
 
 
 def may_be_deep(raw: bytes, limit: int = MAX_DEPTH) -> bool:
     """False when ``raw`` JSON text surely nests no deeper than ``limit`` (a cheap pre-check in C).
 
-    The brackets alone are kept and innermost pairs peeled off (:func:`peel_brackets`); brackets inside
-    strings can only make this say "maybe", never wrongly "no".
+    Text with at most ``2 * limit`` brackets passes at once; otherwise the brackets outside strings
+    (:func:`structure`) have their innermost pairs peeled off (:func:`peel_brackets`): what is left
+    is too deep, or not JSON, and goes to the exact check on the parsed value.
     """
-    shape = raw.translate(None, _NOT_BRACKETS)
-    if len(shape) <= 2 * limit:
+    if len(raw.translate(None, _NOT_BRACKETS)) <= 2 * limit:
         return False
-    # left over: too deep, or unbalanced (a bracket inside a string): look at the parsed value
-    return bool(peel_brackets(shape, limit))
+    return bool(peel_brackets(structure(raw), limit))
 
 
 def peel_brackets(shape: bytes, levels: int) -> bytes:

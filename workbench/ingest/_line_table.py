@@ -11,7 +11,7 @@ import pyarrow as pa
 
 from . import _jsonio
 from ._base import Stage
-from ._jsonio import MAX_DEPTH, may_be_deep, peel_brackets, reject_oversize_line
+from ._jsonio import MAX_DEPTH, may_be_deep, peel_brackets, reject_oversize_line, structure
 
 
 def pick_lines(texts: pa.Table, lines: set[int] | None) -> list[tuple[int, str]]:
@@ -25,7 +25,6 @@ def pick_lines(texts: pa.Table, lines: set[int] | None) -> list[tuple[int, str]]
     return list(zip(texts.column("line").to_pylist(), texts.column("json").to_pylist(), strict=True))
 
 
-_NOT_SHAPE = bytes(b for b in range(256) if b not in b"[]{}\n")
 _SPACE = np.zeros(256, bool)
 _SPACE[list(b" \t\n\r\x0b\x0c")] = True
 
@@ -33,11 +32,11 @@ _SPACE[list(b" \t\n\r\x0b\x0c")] = True
 def _maybe_deep(block: bytes, n_lines: int) -> list[int]:
     """Indexes of the block's lines that :func:`~._jsonio.may_be_deep` may flag; the others surely pass.
 
-    The brackets of the whole block (its newlines kept as separators) are peeled as ``may_be_deep`` peels
-    one line's, innermost pairs first, all lines at once: a line emptied there is one
-    ``may_be_deep`` passes too (calling it on every line cost ~0.1 CPU s a 32 MB block of OTLP lines).
+    The brackets outside strings of the whole block (its newlines kept as separators) are peeled as
+    ``may_be_deep`` peels one line's, innermost pairs first, all lines at once: a line emptied there is
+    one ``may_be_deep`` passes too (calling it on every line cost ~0.1 CPU s a 32 MB block of OTLP lines).
     """
-    shape = peel_brackets(block.translate(None, _NOT_SHAPE), MAX_DEPTH)
+    shape = peel_brackets(structure(block), MAX_DEPTH)
     if len(shape) == n_lines:
         return []
     return [i for i, part in enumerate(shape.split(b"\n")[:n_lines]) if part]
