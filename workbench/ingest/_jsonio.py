@@ -15,6 +15,7 @@ without one (sniffing), they are cut to a bounded prefix or end the stream quiet
 
 from __future__ import annotations
 
+import codecs
 import gzip
 import hashlib
 import re
@@ -46,6 +47,39 @@ def open_input(path: Path) -> BinaryIO:
     return gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb")  # type: ignore[return-value]
 
 
+# Byte-order marks of the encodings JSON may come in besides UTF-8 (RFC 8259 asks for UTF-8, but Windows
+# PowerShell's ">" writes UTF-16 with a mark): such text is read as UTF-8. UTF-32 first: its little-endian
+# mark starts with UTF-16's.
+_BOMS = ((b"\xff\xfe\x00\x00", "utf-32-le"), (b"\x00\x00\xfe\xff", "utf-32-be"), (b"\xff\xfe", "utf-16-le"),
+         (b"\xfe\xff", "utf-16-be"))
+
+
+def _mark_undecodable(exc: UnicodeDecodeError) -> tuple[str, int]:
+    # A lone surrogate: written out with "surrogatepass" it makes its line invalid UTF-8, which the
+    # readers quarantine (with the line's bytes) instead of storing text with a guess in it.
+    return "\udcff", exc.end
+
+
+codecs.register_error("workbench.mark", _mark_undecodable)
+
+
+def _after_bom(head: bytes) -> bytes:
+    for bom in (_BOM, *(b for b, _ in _BOMS)):
+        if head.startswith(bom):
+            return head[len(bom):]
+    return head
+
+
+def _decoder(head: bytes) -> codecs.IncrementalDecoder | None:
+    """A decoder to UTF-8's code points for a file starting with a UTF-16 / UTF-32 mark, else None."""
+    if head.startswith(_BOM):
+        return None
+    for bom, encoding in _BOMS:
+        if head.startswith(bom):
+            return codecs.getincrementaldecoder(encoding)("workbench.mark")
+    return None
+
+
 class _Stream:
     """Decompressed chunks of one file; remembers where (and why) a compressed stream broke.
 
@@ -61,13 +95,31 @@ class _Stream:
 
     def chunks(self) -> Iterator[bytes]:
         source = self._gunzip() if self.path.suffix == ".gz" else self._plain()
-        first = True
+        decoder = None
+        head = b""  # the first bytes, until a byte-order mark can be told
         for chunk in source:
-            if first:
-                chunk, first = chunk.removeprefix(_BOM), False
+            if head is not None:
+                head += chunk
+                if len(head) < 4:
+                    continue
+                chunk, decoder, head = _after_bom(head), _decoder(head), None
+            if decoder is not None:
+                chunk = decoder.decode(chunk).encode("utf-8", "surrogatepass")
             if chunk:
                 self.offset += len(chunk)
                 yield chunk
+        if head:  # a file of fewer than four bytes
+            chunk, decoder = _after_bom(head), _decoder(head)
+            if decoder is not None:
+                chunk = decoder.decode(chunk).encode("utf-8", "surrogatepass")
+            if chunk:
+                self.offset += len(chunk)
+                yield chunk
+        if decoder is not None:
+            tail = decoder.decode(b"", final=True).encode("utf-8", "surrogatepass")
+            if tail:
+                self.offset += len(tail)
+                yield tail
 
     def _plain(self) -> Iterator[bytes]:
         with open(self.path, "rb") as fh:

@@ -1,0 +1,85 @@
+"""Text as real systems write it: Windows line ends, byte-order marks, UTF-16 / UTF-32 (PowerShell's ``>``)."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import pytest
+
+import workbench as wb
+
+T0 = 1_767_225_600_000_000_000
+
+
+def _native() -> str:
+    recs = [{"record": "run", "run_id": "r1", "outcome": "failure"}] + [
+        {"run_id": "r1", "step_id": f"s{i}", "parent_id": "s0" if i else None, "agent": "a", "kind": "llm",
+         "started_at": T0 + i, "ended_at": T0 + i + 5, "input": f"ünï {i} 😀"} for i in range(3)]
+    return "\n".join(json.dumps(r, ensure_ascii=False) for r in recs) + "\n"
+
+
+def _otlp_line(i: int) -> str:
+    span = {"traceId": "5b8efff798038103d269b633813fc60c", "spanId": f"eee19b7ec3c1b17{i}", "name": f"chat ü{i}",
+            "startTimeUnixNano": str(T0 + i), "endTimeUnixNano": str(T0 + i + 5), "kind": 1,
+            "attributes": [{"key": "gen_ai.operation.name", "value": {"stringValue": "chat"}}]}
+    return json.dumps({"resourceSpans": [{"resource": {"attributes": []}, "scopeSpans": [
+        {"scope": {"name": "t"}, "spans": [span]}]}]}, ensure_ascii=False)
+
+
+def _openinference() -> str:
+    return "".join(json.dumps({"name": f"n{i}", "span_kind": "LLM", "context.trace_id": "t1",
+                               "context.span_id": f"s{i}", "start_time": "2026-01-01T00:00:00Z",
+                               "end_time": "2026-01-01T00:00:01Z", "status_code": "OK"}) + "\n" for i in range(3))
+
+
+def _langfuse() -> str:
+    obs = [{"id": f"o{i}", "traceId": "t1", "type": "SPAN", "name": "x", "startTime": "2026-01-01T00:00:00Z",
+            "parentObservationId": "o0" if i else None} for i in range(3)]
+    return json.dumps({"trace": {"id": "t1"}, "observations": obs}, indent=2) + "\n"
+
+
+def _whowhen() -> str:
+    return json.dumps({"question": "q", "question_ID": "x1", "history": [
+        {"content": "hi", "role": "A"}, {"content": "yo", "role": "B"}, {"content": "ok", "role": "A"}],
+        "mistake_agent": "A", "mistake_step": "0"}, indent=2) + "\n"
+
+
+FILES = {"native": ("x.jsonl", _native()), "otlp": ("x.jsonl", "".join(_otlp_line(i) + "\n" for i in range(3))),
+         "otlp-document": ("x.json", json.dumps(json.loads(_otlp_line(0)), indent=2, ensure_ascii=False)),
+         "openinference": ("x.jsonl", _openinference()), "langfuse": ("x.json", _langfuse()),
+         "whowhen": ("x.json", _whowhen())}
+ENCODINGS = {"utf8-bom-crlf": lambda t: b"\xef\xbb\xbf" + t.replace("\n", "\r\n").encode(),
+             "utf16-le": lambda t: t.encode("utf-16"),  # (with its mark, little-endian here)
+             "utf32-be-crlf": lambda t: b"\x00\x00\xfe\xff" + t.replace("\n", "\r\n").encode("utf-32-be")}
+
+
+@pytest.mark.parametrize("fmt", sorted(FILES))
+def test_every_format_reads_the_same_in_every_encoding(tmp_path: Path, fmt: str) -> None:
+    name, text = FILES[fmt]
+    ws = wb.open()
+    plain = tmp_path / ("plain-" + name)
+    plain.write_bytes(text.encode())
+    first = ws.ingest(plain)
+    assert first.stored >= 1 and first.quarantined == 0
+    for encoding, encode in ENCODINGS.items():
+        path = tmp_path / (encoding + "-" + name)
+        path.write_bytes(encode(text))
+        report = ws.ingest(path)
+        # the same records with the same content: nothing new, and no conflict with what is stored
+        assert (report.read, report.stored, report.quarantined, report.added) == (first.read, first.stored, 0, 0), \
+            encoding
+
+
+def test_utf16_gzip_and_an_undecodable_unit_cost_only_their_record(tmp_path: Path) -> None:
+    data = _native().encode("utf-16-le")
+    # a lone surrogate (D800, not followed by a low one) in the second record's text
+    bad = data.replace("s1".encode("utf-16-le"), b"\x00\xd8" + "1".encode("utf-16-le"), 1)
+    path = tmp_path / "x.jsonl.gz"
+    path.write_bytes(gzip.compress(b"\xff\xfe" + bad))
+    ws = wb.open()
+    report = ws.ingest(path)
+    assert (report.stored, report.quarantined) == (2, 1)  # (the run record is no step)
+    row = ws.quarantine().iloc[0]
+    assert row["line"] == 3 and "UTF-8" in row["reason"], row["reason"]
