@@ -550,32 +550,67 @@ def _document(path: Path, stage: Stage | None) -> Iterator[tuple[int, Any, bytes
         cut = data.rfind(b"\n") + 1
         data, partial = data[:cut], data[cut:]
     if data.strip():
-        try:
-            value = orjson.loads(data)
-        except orjson.JSONDecodeError as exc:
-            yield from _document_lines(data, str(exc))
+        value, error = parse_document(data, stage)
+        if error is not None:
+            yield from _document_lines(data, error)
         else:
             yield 1, value, None, None
     if stream.broken is not None and stage is not None:
         _reject_break(stage, stream, data.count(b"\n") + 1, partial)
 
 
+_PADDING = b"\x00 \t\r\n"
+
+
+def parse_document(data: bytes, stage: Stage | None = None) -> tuple[Any, str | None]:
+    """``(value, None)`` of one whole JSON document, or ``(None, why it does not parse)``.
+
+    NUL bytes after the document are padding (a file preallocated, or cut short by a crash, on some
+    file systems), not part of it: the document before them is read, and with a ``stage`` the padding
+    is quarantined as one record that says so.
+    """
+    try:
+        return orjson.loads(data), None
+    except orjson.JSONDecodeError as exc:
+        error = str(exc)
+    body = data.rstrip(_PADDING)
+    if b"\x00" not in data[len(body):]:
+        return None, error
+    try:
+        value = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return None, error
+    if stage is not None:
+        pad = len(data) - len(body)
+        stage.reject(line=body.count(b"\n") + 1, reason=f"{pad:,} bytes of padding (NUL bytes) after the end of the "
+                                                        "document (a file preallocated or cut short, e.g. by a crash): "
+                                                        "the document before them is read", raw_bytes=pad)
+    return value, None
+
+
+def has_record_lines(data: bytes) -> bool:
+    """True when some line of ``data`` is a whole JSON object or array: a JSONL file, not a broken document.
+
+    (A pretty-printed document has lines that parse alone, ``"b"`` or ``1`` in a list, but no line of it
+    that is a whole object or array, unless it is an empty one.)
+    """
+    for line in data.split(b"\n"):
+        text = line.strip()
+        if len(text) > 2 and text[:1] in (b"{", b"["):
+            try:
+                orjson.loads(text)
+            except orjson.JSONDecodeError:
+                continue
+            return True
+    return False
+
+
 def _document_lines(data: bytes, whole_error: str) -> Iterator[tuple[int, Any, bytes | None, str | None]]:
-    # JSONL: lines that fail before the first good one are held back, so that a file no line of which
-    # parses is one broken document rather than one reject per line.
-    held: list[tuple[int, Any, bytes | None, str | None]] = []
-    good = False
-    for n, line in enumerate(data.split(b"\n"), start=1):
-        if not line.strip():
-            continue
-        item = next(_parsed(n, line))
-        if good:
-            yield item
-        elif item[3] is None:
-            good = True
-            yield from held
-            yield item
-        else:
-            held.append(item)
-    if not good:
+    # JSONL with a bad line before the first good one; a document that is broken (no line of it a
+    # record) is one broken value rather than one reject per line.
+    if not has_record_lines(data):
         yield 1, None, data[:MAX_RAW_BYTES], f"broken JSON: {whole_error}"
+        return
+    for n, line in enumerate(data.split(b"\n"), start=1):
+        if line.strip():
+            yield next(_parsed(n, line))

@@ -23,13 +23,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import orjson
-
 from ._base import Adapter, Stage
 from ._conventions import (
     StepSink,
 )
-from ._jsonio import jsonl_lines, read_document
+from ._jsonio import MAX_RAW_BYTES, has_record_lines, jsonl_lines, parse_document, read_document
 from ._otlp_read import _Context, _is_single_document, stage_document, stage_line, write_runs
 from ._otlp_sql import stage_jsonl_sql
 
@@ -62,12 +60,13 @@ class OtlpJson(Adapter):
                 data, _ = read_document(path, stage)
                 if data is None:
                     return  # over the document limit (in decompressed bytes): quarantined whole
-                try:
-                    top = orjson.loads(data)
-                except orjson.JSONDecodeError:
-                    top = None
+                top, error = parse_document(data, stage)
                 if top is not None:
                     stage_document(top, 1, ctx, check_sizes=True)
+                    return
+                if not has_record_lines(data):  # one broken document, not one reject per line of it
+                    stage.reject(line=1, reason=f"broken JSON: {error}", raw=data[:MAX_RAW_BYTES],
+                                 raw_bytes=len(data))
                     return
             if self.fast:
                 extra_runs = stage_jsonl_sql(path, ctx)
