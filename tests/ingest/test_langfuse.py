@@ -282,3 +282,26 @@ def test_oversized_trace_input_costs_the_run_row_only(tmp_path: Path) -> None:
     con, stage = stage_file(path)
     assert counts(con) == (1, 1) and stage.read == 2
     assert "field 'task'" in con.execute("SELECT reason FROM stage_quarantine").fetchall()[0][0]
+
+
+def _obs(oid: str, parent: str | None, otype: str, name: str, scope: str, attrs: dict, **meta: object) -> dict:
+    return {"id": oid, "traceId": "t1", "parentObservationId": parent, "type": otype, "name": name,
+            "startTime": "2025-08-26T19:40:59.145Z", "endTime": "2025-08-26T19:41:00.145Z",
+            "metadata": json.dumps({**meta, "attributes": attrs, "scope": {"name": scope, "version": "1"}})}
+
+
+@pytest.mark.parametrize(("scope", "system"), [("ai.koog", "koog"), ("pydantic-ai", "pydantic-ai"),
+                                               ("openinference.instrumentation.beeai", "beeai")])
+def test_framework_scopes_and_tool_spans_without_an_operation(tmp_path: Path, scope: str, system: str) -> None:
+    """Koog marks its nodes as LangGraph's and its tool spans only by gen_ai.tool.name (a real export's shape)."""
+    doc = {"trace": {"id": "t1", "name": "agent.x"}, "observations": [
+        _obs("a", None, "AGENT", "agent.x", scope, {"gen_ai.operation.name": "create_agent"}),
+        _obs("n", "a", "SPAN", "node.nodeExecuteTool", scope, {}, langgraph_node="nodeExecuteTool"),
+        _obs("t", "n", "SPAN", "tool.ByeTool", scope, {"gen_ai.tool.name": "ByeTool", "gen_ai.tool.call.id": "c1",
+                                                       "input.value": '{"name": "Bob"}'})]}
+    path = tmp_path / "koog.trace.json"
+    path.write_text(json.dumps(doc))
+    ws = wb.open()
+    assert ws.ingest(path).stored == 3
+    assert ws.sql("SELECT system FROM runs").fetchall() == [(system,)]
+    assert ws.sql("SELECT kind, tool FROM steps WHERE step_id = 't'").fetchall() == [("tool", "ByeTool")]

@@ -48,7 +48,8 @@ _FRAMEWORKS = (("crewai", "crewai"), ("openai_agents", "openai-agents"), ("googl
                ("gcp.vertex.agent", "google-adk"), ("agent_framework", "microsoft-agent-framework"),
                ("autogen", "autogen"), ("smolagents", "smolagents"), ("langgraph", "langgraph"),
                ("llama_index", "llama-index"), ("pydantic_ai", "pydantic-ai"), ("agno", "agno"),
-               ("strands", "strands-agents"), ("semantic_kernel", "semantic-kernel"))
+               ("strands", "strands-agents"), ("semantic_kernel", "semantic-kernel"), ("beeai", "beeai"),
+               ("koog", "koog"))
 
 _AGENT_NAME_KEYS = ("gen_ai.agent.name", "graph.node.id", "agent.name")
 _AGENT_SPAN_NAME = re.compile(r"^(?:" + "|".join(re.escape(x.strip()) for x in AGENT_NAME_PREFIXES)
@@ -133,7 +134,7 @@ def _scope(meta: dict) -> str:
 
 
 def _framework(metas: list[dict]) -> str | None:
-    scopes = {_scope(m) for m in metas} - {""}
+    scopes = {_scope(m).replace("-", "_") for m in metas} - {""}  # ("pydantic-ai" is pydantic_ai)
     for needle, framework in _FRAMEWORKS:
         # Whole name parts only: "agno" is a framework, "diagnostics" is not.
         pattern = re.compile(rf"(?:^|[._/-]){re.escape(needle)}(?:$|[._/-])")
@@ -192,6 +193,8 @@ def _classify(obs: dict, name: str, a: dict, top: dict, scope: str,
         return "agent", node, True, None  # a LangGraph node span: the node is the actor
     if kind is None and isinstance(node, str) and ("inputs" in top or node == "tools"):
         kind = "tool"  # LangChain tool callback under a LangGraph node (Langfuse types it SPAN)
+    if kind is None and isinstance(a.get("gen_ai.tool.name"), str) and a["gen_ai.tool.name"]:
+        kind = "tool"  # a tool execution without gen_ai.operation.name (Koog's tool spans)
     if kind is None:
         kind = "system" if scope.startswith("crewai.telemetry") else (
             "other" if otype == "EVENT" else "chain")
