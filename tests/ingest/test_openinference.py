@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from _otel_fixtures import counts_reconcile, rows, run_adapter
 
+import workbench as wb
 from workbench.ingest._conventions import map_span
 from workbench.ingest.openinference import OpenInferenceJsonl, SpanTreeJson, epoch_or_iso_ns, flatten
 from workbench.ingest.otlp import OtlpJson
@@ -253,3 +254,48 @@ def test_end_to_end_auto_detected(tmp_path: Path) -> None:
         assert steps.loc["llm1", "agent"] == "CodeAgent.run"  # inherited from the AGENT span
         assert ws.steps(TRACE).set_index("step_id").loc["c3", "agent"] == "ToolCallingAgent.run"
         assert sorted(ws.runs(outcome="failure").run_id) == sorted([TRACE, "tree-trace"])
+
+
+def test_the_sdk_console_exporters_output_is_read(tmp_path: Path) -> None:
+    """What ``ConsoleSpanExporter`` prints (one indented span after another), written by the real SDK."""
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import ConsoleSpanExporter, SimpleSpanProcessor
+    from opentelemetry.trace import Status, StatusCode
+
+    path = tmp_path / "console.log"
+    with path.open("w") as out:
+        provider = TracerProvider()
+        provider.add_span_processor(SimpleSpanProcessor(ConsoleSpanExporter(out=out)))
+        tracer = provider.get_tracer("t")
+        with tracer.start_as_current_span("invoke_agent planner", attributes={
+                "gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "planner"}) as agent:
+            with tracer.start_as_current_span("execute_tool search", attributes={
+                    "gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "search"}) as tool:
+                tool.set_status(Status(StatusCode.ERROR, "search timed out"))
+            agent.set_status(Status(StatusCode.ERROR))
+        provider.shutdown()
+    trace_id = format(agent.get_span_context().trace_id, "032x")
+    ws = wb.open()
+    report = ws.ingest(path)
+    assert (report.stored, report.quarantined) == (2, 0)
+    rows = ws.sql("SELECT run_id, step_id, parent_id, agent, kind, tool, status, error FROM steps "
+                  "ORDER BY started_at").fetchall()
+    agent_id, tool_id = (format(s.get_span_context().span_id, "016x") for s in (agent, tool))
+    assert rows == [(trace_id, agent_id, None, "planner", "agent", None, "error", None),
+                    (trace_id, tool_id, agent_id, "planner", "tool", "search", "error", "search timed out")]
+    assert ws.sql("SELECT outcome FROM runs").fetchall() == [("failure",)]
+
+
+def test_a_stream_of_pretty_printed_spans_costs_one_record_per_bad_span(tmp_path: Path) -> None:
+    """``jq .`` output: indented values one after another; a broken one is quarantined at its own line."""
+    spans = [json.dumps({"name": f"n{i}", "span_kind": "LLM", "context": {"trace_id": "t1", "span_id": f"s{i}"},
+                         "start_time": "2026-01-01T00:00:00Z", "end_time": "2026-01-01T00:00:01Z"}, indent=2)
+             for i in range(3)]
+    spans[1] = spans[1].replace('"n1"', '"n1",')  # a trailing comma
+    path = tmp_path / "spans.json"
+    path.write_text("\n".join(spans) + "\n")
+    ws = wb.open()
+    report = ws.ingest(path)
+    assert (report.stored, report.quarantined) == (2, 1)
+    row = ws.quarantine().iloc[0]
+    assert row["line"] == spans[0].count("\n") + 2 and "broken JSON" in row["reason"], (row["line"], row["reason"])

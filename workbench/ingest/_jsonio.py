@@ -605,11 +605,44 @@ def has_record_lines(data: bytes) -> bool:
     return False
 
 
+# Where one pretty-printed value ends and the next begins: a closing bracket alone at the start of a
+# line, then an opening one at the start of the next (nested brackets are indented).
+_VALUE_BOUNDARY = re.compile(rb"(?<=\n[}\]])[ \t\r]*\n(?=[ \t\r\n]*[{\[])")
+
+
+def _values(data: bytes) -> list[tuple[int, bytes]] | None:
+    """``(first line, text)`` of each value of a stream of pretty-printed JSON values, or None.
+
+    ``jq`` writes such streams, and so does the OpenTelemetry SDK's console exporter (a span's JSON,
+    indented, after another). None when ``data`` is not cut that way.
+    """
+    cuts = [m.end() for m in _VALUE_BOUNDARY.finditer(data)]
+    if not cuts:
+        return None
+    out, start, line = [], 0, 1
+    for end in [*cuts, len(data)]:
+        text = data[start:end]
+        skipped = len(text) - len(text.lstrip())
+        out.append((line + text.count(b"\n", 0, skipped), text))
+        line += text.count(b"\n")
+        start = end
+    return out
+
+
 def _document_lines(data: bytes, whole_error: str) -> Iterator[tuple[int, Any, bytes | None, str | None]]:
-    # JSONL with a bad line before the first good one; a document that is broken (no line of it a
-    # record) is one broken value rather than one reject per line.
+    # JSONL with a bad line before the first good one; a stream of pretty-printed values (each its own
+    # record); a document that is broken (no line of it a record) is one broken value rather than one
+    # reject per line.
     if not has_record_lines(data):
-        yield 1, None, data[:MAX_RAW_BYTES], f"broken JSON: {whole_error}"
+        values = _values(data)
+        if values is None:
+            yield 1, None, data[:MAX_RAW_BYTES], f"broken JSON: {whole_error}"
+            return
+        for n, text in values:
+            try:
+                yield n, orjson.loads(text), text, None
+            except orjson.JSONDecodeError as exc:
+                yield n, None, text, f"broken JSON: {exc}"
         return
     for n, line in enumerate(data.split(b"\n"), start=1):
         if line.strip():

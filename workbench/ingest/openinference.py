@@ -9,7 +9,8 @@ go through the same mapper (:func:`workbench.ingest._conventions.map_span`).
     ``context.span_id``, ``parent_id``, ``name``, ``span_kind``, ``start_time``, ``end_time``,
     ``status_code``, ``status_message``, ``events``, ``attributes.input.value`` …), or Phoenix's span
     JSON (``{"context": {"trace_id", "span_id"}, "parent_id", "attributes": {...}}``, attributes flat or
-    nested). Times are ISO-8601 or epoch numbers (pandas writes epoch milliseconds by default; the unit
+    nested), or what the OpenTelemetry SDK's ``ConsoleSpanExporter`` prints (the same keys, ids in
+    ``0x`` hex, ``"status": {"status_code", "description"}``; one indented span after another). Times are ISO-8601 or epoch numbers (pandas writes epoch milliseconds by default; the unit
     is told from the magnitude).
 :class:`SpanTreeJson` (``span-tree``)
     ``{"trace_id": …, "spans": [...]}`` documents (one per file, or one per line) whose spans have
@@ -66,11 +67,16 @@ def epoch_or_iso_ns(value: Any) -> int | None:
     return iso_to_ns(value)
 
 
+_HEX = frozenset("0123456789abcdefABCDEF")
+
+
 def _text_id(value: Any, what: str) -> str:
     if isinstance(value, int) and not isinstance(value, bool):
         return str(value)
     if not isinstance(value, str) or not value:
         raise BadSpan(f"missing or invalid {what} {str(value)[:60]!r}")
+    if value.startswith("0x") and len(value) > 2 and _HEX.issuperset(value[2:]):
+        return value[2:].lower()  # the SDK's console exporter: the same id as OTLP's hex
     return value
 
 
@@ -148,7 +154,8 @@ class OpenInferenceJsonl(Adapter):
         start = head.lstrip()[:4096]
         return start[:1] in (b"{", b"[") and (
             b'"context.span_id"' in start
-            or (b'"context"' in start and b'"span_id"' in start and b'"span_kind"' in start))
+            or (b'"context"' in start and b'"span_id"' in start
+                and (b'"span_kind"' in start or b'"kind": "SpanKind.' in start)))
 
     def stage(self, path: Path, stage: Stage) -> None:
         sink, runs = StepSink(stage), set()
@@ -190,8 +197,10 @@ class OpenInferenceJsonl(Adapter):
             trace_id=_get(rec, "context.trace_id", "context", "trace_id"),
             span_id=_get(rec, "context.span_id", "context", "span_id"),
             parent_id=rec.get("parent_id", rec.get("parent_span_id")), name=rec.get("name"), attrs=attrs,
-            start=rec.get("start_time"), end=rec.get("end_time"), status=rec.get("status_code"),
-            message=rec.get("status_message") or None, events=rec.get("events"), kind=rec.get("span_kind"))
+            start=rec.get("start_time"), end=rec.get("end_time"),
+            status=_get(rec, "status_code", "status", "status_code"),
+            message=_get(rec, "status_message", "status", "description") or None, events=rec.get("events"),
+            kind=rec.get("span_kind"))
 
 
 class SpanTreeJson(Adapter):
