@@ -83,3 +83,26 @@ def test_utf16_gzip_and_an_undecodable_unit_cost_only_their_record(tmp_path: Pat
     assert (report.stored, report.quarantined) == (2, 1)  # (the run record is no step)
     row = ws.quarantine().iloc[0]
     assert row["line"] == 3 and "UTF-8" in row["reason"], row["reason"]
+
+
+@pytest.mark.parametrize("name", ["x.jsonl", "x.jsonl.gzip", "download"])
+def test_gzip_is_told_by_its_bytes_not_its_name(tmp_path: Path, name: str) -> None:
+    path = tmp_path / name
+    path.write_bytes(gzip.compress(FILES["otlp"][1].encode()))
+    report = wb.open().ingest(path)
+    assert (report.stored, report.quarantined) == (3, 0)
+
+
+def test_other_compressions_are_named_not_read_as_text(tmp_path: Path) -> None:
+    import bz2
+    import lzma
+
+    text = FILES["native"][1].encode()
+    (tmp_path / "a.jsonl.bz2").write_bytes(bz2.compress(text))
+    (tmp_path / "b.jsonl.xz").write_bytes(lzma.compress(text))
+    with pytest.raises(wb.FormatError, match="compressed with bzip2.*decompress it first"):
+        wb.open().ingest(tmp_path / "a.jsonl.bz2")
+    report = wb.open().ingest(tmp_path)  # in a folder: skipped, with the same reason
+    assert report.read == 0 and sorted(report.skipped) == [
+        f"{tmp_path / 'a.jsonl.bz2'}: compressed with bzip2, which is not read (gzip is): decompress it first",
+        f"{tmp_path / 'b.jsonl.xz'}: compressed with xz, which is not read (gzip is): decompress it first"]

@@ -15,7 +15,7 @@ from ..exceptions import FormatError, IngestError, WorkbenchError
 from ..store._connection import sql_statements
 from ..store._transaction import drop_temp_tables, temp_tables, temp_views, transaction
 from ._base import Adapter, RecordsAdapter, Stage, create_stage_tables
-from ._jsonio import read_head
+from ._jsonio import compression_of, read_head
 from ._paths import display, expand_paths
 from ._rawtext import fill_raw_text
 from ._registry import ADAPTERS, RECORD_ADAPTERS
@@ -140,9 +140,20 @@ def choose_adapter(path: Path, fmt: str | None = None) -> Adapter:
                 return adapter
         except Exception:  # noqa: BLE001 - a sniffer that trips over odd bytes just says no
             continue
+    compression = compression_of(head)
+    if compression is not None:
+        raise _Compressed(path, f"compressed with {compression}, which is not read (gzip is): decompress it first")
     tried = "; ".join(f"{a.name} ({a.description})" for a in ADAPTERS)
     raise FormatError(f"{display(path)}: not in any known format. Tried: {tried}. "
                       "Name one with format=… if the file is in one of them.")
+
+
+class _Compressed(FormatError):
+    """A file compressed other than with gzip: named for what it is (also when skipped in a folder)."""
+
+    def __init__(self, path: Path, why: str) -> None:
+        super().__init__(f"{display(path)}: {why}")
+        self.why = why
 
 
 class _EmptyFile(FormatError):
@@ -172,7 +183,7 @@ def _plan(source: Any, fmt: str | None) -> tuple[list[tuple[Path, Adapter]], lis
             # one named on its own must be readable.
             if named or fmt is not None:
                 raise
-            skipped.append((display(path), "not in any known format"))
+            skipped.append((display(path), exc.why if isinstance(exc, _Compressed) else "not in any known format"))
             del exc
         except IngestError:
             if named:

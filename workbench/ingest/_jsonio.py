@@ -42,9 +42,30 @@ MAX_DEPTH = 100
 MAX_RAW_BYTES = 1024 * 1024
 
 
+def is_gzip(path: Path) -> bool:
+    """True when ``path`` ends in ``.gz`` or starts with gzip's magic bytes (a ``.gzip``, a name without one)."""
+    if path.suffix == ".gz":
+        return True
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(2) == b"\x1f\x8b"
+    except OSError:
+        return False  # (the reader's own open says why)
+
+
+# Other compressions' magic bytes: such a file is named for what it is, not tried as text.
+_COMPRESSED = ((b"BZh", "bzip2"), (b"\xfd7zXZ\x00", "xz"), (b"\x28\xb5\x2f\xfd", "zstd"), (b"PK\x03\x04", "zip"),
+               (b"7z\xbc\xaf\x27\x1c", "7z"))
+
+
+def compression_of(head: bytes) -> str | None:
+    """The name of a compression other than gzip that ``head`` (a file's first bytes) starts with."""
+    return next((name for magic, name in _COMPRESSED if head.startswith(magic)), None)
+
+
 def open_input(path: Path) -> BinaryIO:
-    """``path`` opened for binary reading, gunzipped on the fly when it ends in ``.gz``."""
-    return gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb")  # type: ignore[return-value]
+    """``path`` opened for binary reading, gunzipped on the fly when it is gzip (:func:`is_gzip`)."""
+    return gzip.open(path, "rb") if is_gzip(path) else open(path, "rb")  # type: ignore[return-value]
 
 
 # Byte-order marks of the encodings JSON may come in besides UTF-8 (RFC 8259 asks for UTF-8, but Windows
@@ -94,7 +115,7 @@ class _Stream:
         self.broken: str | None = None
 
     def chunks(self) -> Iterator[bytes]:
-        source = self._gunzip() if self.path.suffix == ".gz" else self._plain()
+        source = self._gunzip() if is_gzip(self.path) else self._plain()
         decoder = None
         head = b""  # the first bytes, until a byte-order mark can be told
         for chunk in source:
