@@ -74,3 +74,17 @@ def test_otlp_jsonl_with_a_broken_first_line_still_reads_the_rest(tmp_path: Path
     path.write_text("\n".join(lines) + "\n")
     report = wb.open().ingest(path, format="otlp")
     assert (report.stored, report.quarantined) == (3, 1)
+
+
+def test_otlp_documents_pretty_printed_one_after_another_are_each_read(tmp_path: Path) -> None:
+    """``jq . traces.jsonl > pretty.json``: each request is read; a broken one costs only itself."""
+    docs = [json.dumps(_otlp(), indent=2).replace("5b8efff7", f"{i}b8efff7") for i in range(3)]
+    docs[1] = docs[1].replace('"kind": 1', '"kind": 1,,', 1)
+    path = tmp_path / "pretty.json"
+    path.write_text("\n".join(docs) + "\n")
+    ws = wb.open()
+    report = ws.ingest(path)
+    assert (report.read, report.stored, report.quarantined) == (7, 6, 1)
+    row = ws.quarantine().iloc[0]
+    assert row["line"] == docs[0].count("\n") + 2 and "broken JSON" in row["reason"], (row["line"], row["reason"])
+    assert row["raw_bytes"] == len(docs[1])

@@ -573,7 +573,7 @@ def _document(path: Path, stage: Stage | None) -> Iterator[tuple[int, Any, bytes
     if data.strip():
         value, error = parse_document(data, stage)
         if error is not None:
-            yield from _document_lines(data, error)
+            yield from document_values(data, error)
         else:
             yield 1, value, None, None
     if stream.broken is not None and stage is not None:
@@ -644,20 +644,23 @@ def _values(data: bytes) -> list[tuple[int, bytes]] | None:
     for end in [*cuts, len(data)]:
         text = data[start:end]
         skipped = len(text) - len(text.lstrip())
-        out.append((line + text.count(b"\n", 0, skipped), text))
+        out.append((line + text.count(b"\n", 0, skipped), text.strip()))
         line += text.count(b"\n")
         start = end
     return out
 
 
-def _document_lines(data: bytes, whole_error: str) -> Iterator[tuple[int, Any, bytes | None, str | None]]:
-    # JSONL with a bad line before the first good one; a stream of pretty-printed values (each its own
-    # record); a document that is broken (no line of it a record) is one broken value rather than one
-    # reject per line.
+def document_values(data: bytes, whole_error: str) -> Iterator[tuple[int, Any, bytes | None, str | None]]:
+    """``(line, value, raw, error)`` of the values of ``data``, a file's text that is no one JSON document.
+
+    JSONL with a bad line before the first good one, value by value; a stream of pretty-printed values
+    (each its own record); a document that is broken (no line of it a record) is one broken value
+    (``whole_error`` says why) rather than one reject per line.
+    """
     if not has_record_lines(data):
         values = _values(data)
-        if values is None:
-            yield 1, None, data[:MAX_RAW_BYTES], f"broken JSON: {whole_error}"
+        if values is None:  # (the whole text: the quarantine keeps its prefix, length and hash)
+            yield 1, None, data, f"broken JSON: {whole_error}"
             return
         for n, text in values:
             try:

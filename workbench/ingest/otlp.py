@@ -27,7 +27,7 @@ from ._base import Adapter, Stage
 from ._conventions import (
     StepSink,
 )
-from ._jsonio import MAX_RAW_BYTES, has_record_lines, jsonl_lines, parse_document, read_document
+from ._jsonio import document_values, has_record_lines, jsonl_lines, parse_document, read_document
 from ._otlp_read import _Context, _is_single_document, stage_document, stage_line, write_runs
 from ._otlp_sql import stage_jsonl_sql
 
@@ -64,9 +64,12 @@ class OtlpJson(Adapter):
                 if top is not None:
                     stage_document(top, 1, ctx, check_sizes=True)
                     return
-                if not has_record_lines(data):  # one broken document, not one reject per line of it
-                    stage.reject(line=1, reason=f"broken JSON: {error}", raw=data[:MAX_RAW_BYTES],
-                                 raw_bytes=len(data))
+                if not has_record_lines(data):  # one broken document, or indented ones one after another (jq)
+                    for n, value, raw, why in document_values(data, error):
+                        if why is not None:
+                            stage.reject(line=n, reason=why, raw=raw)
+                        else:
+                            stage_document(value, n, ctx, check_sizes=True)
                     return
             if self.fast:
                 extra_runs = stage_jsonl_sql(path, ctx)
