@@ -226,6 +226,10 @@ def test_structure_drops_strings_and_escapes(monkeypatch: pytest.MonkeyPatch) ->
     assert structure(b"[" * 3 + b'"' + b"]" * 3) == b'[[["]]]'  # nor is dropped:
     assert peel_brackets(b'[[["]]]', MAX_DEPTH)  # so its line is never emptied
     assert may_be_deep(HIDDEN.encode()) and not may_be_deep(('["]",' * 40 + "1" + ',"["]' * 40).encode())
+    # a line that ends in a backslash (not JSON) does not run into the next one
+    from workbench.ingest._line_table import _maybe_deep
+
+    assert _maybe_deep(b'{"a": "x\\' + b"\n" + HIDDEN.encode() + b"\n", 2) == [0, 1]
     # a block is reduced a slice at a time, cut at newlines: the same as line by line
     monkeypatch.setattr(_jsonio, "_SLICE_BYTES", 4096)
     lines = [HIDDEN.encode(), b'{"x": "\\\\\"]"}', ALTERNATING.encode()] * 200

@@ -453,7 +453,16 @@ def deeper_than(value: Any, limit: int = MAX_DEPTH) -> bool:
 
 
 _NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
-_NOT_STRUCTURE = bytes(b for b in range(256) if b not in b'[]{}"\n')
+# The reduced text: brackets, quotes, newlines and backslashes kept; the characters an escape may end in
+# besides a quote or a backslash ("/bfnrtu") kept as one marker, "x"; everything else dropped. In JSON a
+# backslash is followed by what it escapes, so the reduced text keeps every escape whole, at a quarter
+# of the size: escapes are resolved there, and the markers and their backslashes dropped after.
+_ESCAPE_ENDS = b"/bfnrtu"
+_TO_MARKER = bytes.maketrans(_ESCAPE_ENDS, b"x" * len(_ESCAPE_ENDS))
+_NOT_REDUCED = bytes(b for b in range(256) if b not in b'[]{}"\n\\' + _ESCAPE_ENDS)
+# An escape of the reduced text: a backslash and what it escapes (a quote, a backslash or a marker). Never
+# a backslash and a newline (not JSON): a block's lines must stay apart.
+_ESCAPE = re.compile(rb"\\.")
 # A string of the reduced text (brackets, quotes, newlines): a string never holds a raw newline.
 _STRING = re.compile(rb'"[^"\n]*"')
 # Reduced a slice at a time, so that removing escapes copies a slice of a block, not the whole block.
@@ -465,10 +474,10 @@ def structure(text: bytes) -> bytes:
 
     Brackets inside strings are not structure, and counting them lets a crafted record hide nesting:
     ``["]", ["]", [...], "["], "["]`` is as deep as its real brackets, but with the quoted ones its
-    brackets pair off two levels deep at most. Escapes go first (an escaped backslash, then an escaped
-    quote), so that every quote left opens or closes a string; then the text is cut to brackets, quotes
-    and newlines, and each string with it. A quote that closes no string on its line (text that is not
-    JSON) is kept, so that such a line is never taken for a shallow one.
+    brackets pair off two levels deep at most. The text is cut to brackets, quotes, newlines and escapes;
+    the escapes are dropped, so that every quote left opens or closes a string; then each string is. A
+    quote that closes no string on its line (text that is not JSON) is kept, so that such a line is
+    never taken for a shallow one.
     """
     parts, pos = [], 0
     while pos < len(text):
@@ -480,11 +489,13 @@ def structure(text: bytes) -> bytes:
 
 
 def _structure(text: bytes) -> bytes:
-    if b"\\" in text:
-        text = text.replace(b"\\\\", b"").replace(b'\\"', b"")
-    # A string without brackets is then two quotes side by side; so are the end of one and the start
+    shape = text.translate(_TO_MARKER, _NOT_REDUCED)
+    if b"\\" in shape:
+        shape = _ESCAPE.sub(b"", shape)
+    shape = shape.translate(None, b"x")
+    # A string without brackets is now two quotes side by side; so are the end of one and the start
     # of the next with no bracket between: dropping such pairs keeps every other quote's parity.
-    shape = text.translate(None, _NOT_STRUCTURE).replace(b'""', b"")
+    shape = shape.replace(b'""', b"")
     return _STRING.sub(b"", shape) if b'"' in shape else shape
 
 
