@@ -218,8 +218,8 @@ def test_brackets_inside_strings_hide_no_nesting(tmp_path: Path, path_name: str)
 
 
 def test_structure_drops_strings_and_escapes(monkeypatch: pytest.MonkeyPatch) -> None:
-    from workbench.ingest import _jsonio
-    from workbench.ingest._jsonio import may_be_deep, peel_brackets, structure
+    from workbench.ingest import _depth
+    from workbench.ingest._depth import may_be_deep, peel_brackets, structure
 
     assert structure(rb'{"a": "[{", "b\\": ["\"]", "\\"], "c": ""}') == b"{[]}"
     assert structure(b'["]"]\n["x\n"]') == b'[]\n["\n"]'  # a quote left open never spans a line
@@ -231,6 +231,6 @@ def test_structure_drops_strings_and_escapes(monkeypatch: pytest.MonkeyPatch) ->
 
     assert _maybe_deep(b'{"a": "x\\' + b"\n" + HIDDEN.encode() + b"\n", 2) == [0, 1]
     # a block is reduced a slice at a time, cut at newlines: the same as line by line
-    monkeypatch.setattr(_jsonio, "_SLICE_BYTES", 4096)
+    monkeypatch.setattr(_depth, "_SLICE_BYTES", 4096)
     lines = [HIDDEN.encode(), b'{"x": "\\\\\"]"}', ALTERNATING.encode()] * 200
     assert structure(b"\n".join(lines)) == b"\n".join(structure(x) for x in lines)

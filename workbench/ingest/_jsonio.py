@@ -11,6 +11,9 @@ inflates to a gigabyte costs no more memory than a plain file of the limit's siz
 
 Functions take an optional ``stage``: with one, oversized lines and breaks become quarantine records;
 without one (sniffing), they are cut to a bounded prefix or end the stream quietly.
+
+The depth limit and its pre-check are :mod:`._depth`'s (re-exported here); a file read value by value
+(JSONL, one document, indented documents one after another) is :mod:`._documents`'.
 """
 
 from __future__ import annotations
@@ -18,13 +21,19 @@ from __future__ import annotations
 import codecs
 import gzip
 import hashlib
-import re
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-import orjson
+from ._depth import (  # noqa: F401 - re-exported: the readers import the limits from here
+    MAX_DEPTH,
+    deeper_than,
+    depth_error,
+    may_be_deep,
+    peel_brackets,
+    structure,
+)
 
 if TYPE_CHECKING:
     from ._base import Stage
@@ -36,8 +45,6 @@ _CHUNK = 1024 * 1024
 MAX_LINE_BYTES = 64 * 1024 * 1024
 #: Longest single JSON document (a file that is not JSONL) read whole.
 MAX_DOCUMENT_BYTES = 128 * 1024 * 1024
-#: Deepest nesting of arrays and objects within one record.
-MAX_DEPTH = 100
 #: Longest prefix of a rejected record's source text kept in the quarantine.
 MAX_RAW_BYTES = 1024 * 1024
 
@@ -434,251 +441,3 @@ def read_head(path: Path, size: int) -> tuple[bytes, str | None]:
         if len(out) >= size:
             break
     return bytes(out[:size]), stream.broken
-
-
-def deeper_than(value: Any, limit: int = MAX_DEPTH) -> bool:
-    """True when arrays / objects in ``value`` nest more than ``limit`` levels (no recursion)."""
-    if not isinstance(value, (dict, list)):
-        return False
-    stack: list[tuple[Any, int]] = [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        if depth > limit:
-            return True
-        children = item.values() if isinstance(item, dict) else item
-        for child in children:
-            if isinstance(child, (dict, list)):
-                stack.append((child, depth + 1))
-    return False
-
-
-_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
-# The reduced text: brackets, quotes, newlines and backslashes kept; the characters an escape may end in
-# besides a quote or a backslash ("/bfnrtu") kept as one marker, "x"; everything else dropped. In JSON a
-# backslash is followed by what it escapes, so the reduced text keeps every escape whole, at a quarter
-# of the size: escapes are resolved there, and the markers and their backslashes dropped after.
-_ESCAPE_ENDS = b"/bfnrtu"
-_TO_MARKER = bytes.maketrans(_ESCAPE_ENDS, b"x" * len(_ESCAPE_ENDS))
-_NOT_REDUCED = bytes(b for b in range(256) if b not in b'[]{}"\n\\' + _ESCAPE_ENDS)
-# An escape of the reduced text: a backslash and what it escapes (a quote, a backslash or a marker). Never
-# a backslash and a newline (not JSON): a block's lines must stay apart.
-_ESCAPE = re.compile(rb"\\.")
-# A string of the reduced text (brackets, quotes, newlines): a string never holds a raw newline.
-_STRING = re.compile(rb'"[^"\n]*"')
-# Reduced a slice at a time, so that removing escapes copies a slice of a block, not the whole block.
-_SLICE_BYTES = 1024 * 1024
-
-
-def structure(text: bytes) -> bytes:
-    """The brackets and newlines of JSON ``text`` that are outside its strings.
-
-    Brackets inside strings are not structure, and counting them lets a crafted record hide nesting:
-    ``["]", ["]", [...], "["], "["]`` is as deep as its real brackets, but with the quoted ones its
-    brackets pair off two levels deep at most. The text is cut to brackets, quotes, newlines and escapes;
-    the escapes are dropped, so that every quote left opens or closes a string; then each string is. A
-    quote that closes no string on its line (text that is not JSON) is kept, so that such a line is
-    never taken for a shallow one.
-    """
-    parts, pos = [], 0
-    while pos < len(text):
-        end = text.find(b"\n", pos + _SLICE_BYTES)  # escapes and strings never span a newline
-        end = len(text) if end < 0 else end + 1
-        parts.append(_structure(text[pos:end]))  # (the whole text when it is one slice: no copy)
-        pos = end
-    return b"".join(parts)
-
-
-def _structure(text: bytes) -> bytes:
-    shape = text.translate(_TO_MARKER, _NOT_REDUCED)
-    if b"\\" in shape:
-        shape = _ESCAPE.sub(b"", shape)
-    shape = shape.translate(None, b"x")
-    # A string without brackets is now two quotes side by side; so are the end of one and the start
-    # of the next with no bracket between: dropping such pairs keeps every other quote's parity.
-    shape = shape.replace(b'""', b"")
-    return _STRING.sub(b"", shape) if b'"' in shape else shape
-
-
-def may_be_deep(raw: bytes, limit: int = MAX_DEPTH) -> bool:
-    """False when ``raw`` JSON text surely nests no deeper than ``limit`` (a cheap pre-check in C).
-
-    Text with at most ``2 * limit`` brackets passes at once; otherwise the brackets outside strings
-    (:func:`structure`) have their innermost pairs peeled off (:func:`peel_brackets`): what is left
-    is too deep, or not JSON, and goes to the exact check on the parsed value.
-    """
-    if len(raw.translate(None, _NOT_BRACKETS)) <= 2 * limit:
-        return False
-    return bool(peel_brackets(structure(raw), limit))
-
-
-def peel_brackets(shape: bytes, levels: int) -> bytes:
-    """``shape`` (brackets, perhaps newlines) with innermost ``[]`` / ``{}`` pairs peeled off, at most
-    ``levels`` levels deep: a shape nested deeper than ``levels`` is never emptied.
-
-    A pass peels ``[]`` and then ``{}``, so ``[{}]`` loses two levels in one pass: only ``levels // 2``
-    passes run (a shape between ``levels // 2`` and ``levels`` deep may be left over, which only sends
-    it to the exact check).
-    """
-    for _ in range(levels // 2):
-        peeled = shape.replace(b"[]", b"").replace(b"{}", b"")
-        if len(peeled) == len(shape):
-            break
-        shape = peeled
-    return shape
-
-
-def depth_error(value: Any, raw: bytes | None = None, limit: int = MAX_DEPTH) -> str | None:
-    """The quarantine reason when a parsed record nests past ``limit``, else None."""
-    if raw is not None and not may_be_deep(raw, limit):
-        return None
-    if deeper_than(value, limit):
-        return f"nested deeper than {limit} levels of arrays and objects (the limit)"
-    return None
-
-
-def iter_json(path: Path, stage: Stage | None = None) -> Iterator[tuple[int, Any, bytes | None, str | None]]:
-    """Yield ``(line, value, raw, error)`` for each JSON value of a JSON document or a JSONL file.
-
-    A file whose first line is a whole JSON value is JSONL (one value per non-blank line, ``raw`` its
-    bytes), streamed; when that line is the only one it is a document (``raw`` None). Otherwise the
-    file is one document (at most :data:`MAX_DOCUMENT_BYTES`), at line 1 with ``raw`` None; a document
-    that does not parse is read as JSONL if any of its lines parses, else it is one broken value.
-    ``error`` is why a value could not be parsed. Breaks and oversized input go to ``stage``.
-    """
-    lines = jsonl_lines(path, stage)
-    first = next(lines, None)
-    if first is None:
-        return
-    try:
-        value = orjson.loads(first[1])
-    except orjson.JSONDecodeError:
-        lines.close()
-        yield from _document(path, stage)
-        return
-    second = next(lines, None)
-    if second is None:
-        yield first[0], value, None, None
-        return
-    yield first[0], value, first[1], None
-    yield from _parsed(second[0], second[1])
-    for n, line in lines:
-        yield from _parsed(n, line)
-
-
-def _parsed(n: int, line: bytes) -> Iterator[tuple[int, Any, bytes | None, str | None]]:
-    try:
-        yield n, orjson.loads(line), line, None
-    except orjson.JSONDecodeError as exc:
-        yield n, None, line, f"broken JSON: {exc}"
-
-
-def _document(path: Path, stage: Stage | None) -> Iterator[tuple[int, Any, bytes | None, str | None]]:
-    data, stream = read_document(path, stage)
-    if data is None:
-        return
-    partial = b""
-    if stream.broken is not None:
-        # The text after the last newline is where the stream broke: it is the break's record.
-        cut = data.rfind(b"\n") + 1
-        data, partial = data[:cut], data[cut:]
-    if data.strip():
-        value, error = parse_document(data, stage)
-        if error is not None:
-            yield from document_values(data, error)
-        else:
-            yield 1, value, None, None
-    if stream.broken is not None and stage is not None:
-        _reject_break(stage, stream, data.count(b"\n") + 1, partial)
-
-
-_PADDING = b"\x00 \t\r\n"
-
-
-def parse_document(data: bytes, stage: Stage | None = None) -> tuple[Any, str | None]:
-    """``(value, None)`` of one whole JSON document, or ``(None, why it does not parse)``.
-
-    NUL bytes after the document are padding (a file preallocated, or cut short by a crash, on some
-    file systems), not part of it: the document before them is read, and with a ``stage`` the padding
-    is quarantined as one record that says so.
-    """
-    try:
-        return orjson.loads(data), None
-    except orjson.JSONDecodeError as exc:
-        error = str(exc)
-    body = data.rstrip(_PADDING)
-    if b"\x00" not in data[len(body):]:
-        return None, error
-    try:
-        value = orjson.loads(body)
-    except orjson.JSONDecodeError:
-        return None, error
-    if stage is not None:
-        pad = len(data) - len(body)
-        stage.reject(line=body.count(b"\n") + 1, reason=f"{pad:,} bytes of padding (NUL bytes) after the end of the "
-                                                        "document (a file preallocated or cut short, e.g. by a crash): "
-                                                        "the document before them is read", raw_bytes=pad)
-    return value, None
-
-
-def has_record_lines(data: bytes) -> bool:
-    """True when some line of ``data`` is a whole JSON object or array: a JSONL file, not a broken document.
-
-    (A pretty-printed document has lines that parse alone, ``"b"`` or ``1`` in a list, but no line of it
-    that is a whole object or array, unless it is an empty one.)
-    """
-    for line in data.split(b"\n"):
-        text = line.strip()
-        if len(text) > 2 and text[:1] in (b"{", b"["):
-            try:
-                orjson.loads(text)
-            except orjson.JSONDecodeError:
-                continue
-            return True
-    return False
-
-
-# Where one pretty-printed value ends and the next begins: a closing bracket alone at the start of a
-# line, then an opening one at the start of the next (nested brackets are indented).
-_VALUE_BOUNDARY = re.compile(rb"(?<=\n[}\]])[ \t\r]*\n(?=[ \t\r\n]*[{\[])")
-
-
-def _values(data: bytes) -> list[tuple[int, bytes]] | None:
-    """``(first line, text)`` of each value of a stream of pretty-printed JSON values, or None.
-
-    ``jq`` writes such streams, and so does the OpenTelemetry SDK's console exporter (a span's JSON,
-    indented, after another). None when ``data`` is not cut that way.
-    """
-    cuts = [m.end() for m in _VALUE_BOUNDARY.finditer(data)]
-    if not cuts:
-        return None
-    out, start, line = [], 0, 1
-    for end in [*cuts, len(data)]:
-        text = data[start:end]
-        skipped = len(text) - len(text.lstrip())
-        out.append((line + text.count(b"\n", 0, skipped), text.strip()))
-        line += text.count(b"\n")
-        start = end
-    return out
-
-
-def document_values(data: bytes, whole_error: str) -> Iterator[tuple[int, Any, bytes | None, str | None]]:
-    """``(line, value, raw, error)`` of the values of ``data``, a file's text that is no one JSON document.
-
-    JSONL with a bad line before the first good one, value by value; a stream of pretty-printed values
-    (each its own record); a document that is broken (no line of it a record) is one broken value
-    (``whole_error`` says why) rather than one reject per line.
-    """
-    if not has_record_lines(data):
-        values = _values(data)
-        if values is None:  # (the whole text: the quarantine keeps its prefix, length and hash)
-            yield 1, None, data, f"broken JSON: {whole_error}"
-            return
-        for n, text in values:
-            try:
-                yield n, orjson.loads(text), text, None
-            except orjson.JSONDecodeError as exc:
-                yield n, None, text, f"broken JSON: {exc}"
-        return
-    for n, line in enumerate(data.split(b"\n"), start=1):
-        if line.strip():
-            yield next(_parsed(n, line))

@@ -11,7 +11,8 @@ import pyarrow as pa
 
 from . import _jsonio
 from ._base import Stage
-from ._jsonio import MAX_DEPTH, may_be_deep, peel_brackets, reject_oversize_line, structure
+from ._depth import MAX_DEPTH, may_be_deep, peel_brackets, structure
+from ._jsonio import reject_oversize_line
 
 
 def pick_lines(texts: pa.Table, lines: set[int] | None) -> list[tuple[int, str]]:
@@ -30,7 +31,7 @@ _SPACE[list(b" \t\n\r\x0b\x0c")] = True
 
 
 def _maybe_deep(block: bytes, n_lines: int) -> list[int]:
-    """Indexes of the block's lines that :func:`~._jsonio.may_be_deep` may flag; the others surely pass.
+    """Indexes of the block's lines that :func:`~._depth.may_be_deep` may flag; the others surely pass.
 
     The brackets outside strings of the whole block (its newlines kept as separators) are peeled as
     ``may_be_deep`` peels one line's, innermost pairs first, all lines at once: a line emptied there is

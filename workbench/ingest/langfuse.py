@@ -30,7 +30,8 @@ import orjson
 
 from ._base import Adapter, RecordError, Stage
 from ._conventions import AGENT_NAME_PREFIXES, OI_KINDS, OPERATION_KINDS, find_logprobs
-from ._jsonio import depth_error, iter_json
+from ._depth import depth_error
+from ._documents import iter_json
 from ._values import iso_to_ns, logprob_stats
 
 # Langfuse observation types with a meaning of their own; SPAN and EVENT say nothing about the work.

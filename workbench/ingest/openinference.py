@@ -32,7 +32,8 @@ import orjson
 
 from ._base import Adapter, Stage
 from ._conventions import StepSink, map_span, status_of
-from ._jsonio import depth_error, iter_json
+from ._depth import depth_error
+from ._documents import iter_json
 from ._values import checked_ns, iso_duration_ms, iso_to_ns
 
 

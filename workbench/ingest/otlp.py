@@ -27,7 +27,8 @@ from ._base import Adapter, Stage
 from ._conventions import (
     StepSink,
 )
-from ._jsonio import document_values, has_record_lines, jsonl_lines, parse_document, read_document
+from ._documents import document_values, has_record_lines, parse_document
+from ._jsonio import jsonl_lines, read_document
 from ._otlp_read import _Context, _is_single_document, stage_document, stage_line, write_runs
 from ._otlp_sql import stage_jsonl_sql
 

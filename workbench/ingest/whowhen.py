@@ -36,7 +36,9 @@ from typing import Any
 import orjson
 
 from ._base import Adapter, RecordError, Stage
-from ._jsonio import deeper_than, depth_error, iter_json, read_bytes
+from ._depth import deeper_than, depth_error
+from ._documents import iter_json
+from ._jsonio import read_bytes
 
 _SPEAKER = re.compile(r"^(?P<agent>[^()]*?)\s*\((?P<note>[^()]*)\)\s*$")
 _EXIT = re.compile(r"^\s*exitcode:\s*(-?\d+)|^\s*the script ran.*?unix exit code(?: was)?:\s*(-?\d+)",

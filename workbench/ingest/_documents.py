@@ -1,0 +1,167 @@
+"""JSON files read value by value: JSONL, one document a file, or indented documents one after another.
+
+:func:`iter_json` tells which a file is and yields its values with their lines; the helpers here also
+serve the OTLP reader, which reads its JSONL on a path of its own.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from ._jsonio import _reject_break, jsonl_lines, read_document
+
+if TYPE_CHECKING:
+    from ._base import Stage
+
+
+def iter_json(path: Path, stage: Stage | None = None) -> Iterator[tuple[int, Any, bytes | None, str | None]]:
+    """Yield ``(line, value, raw, error)`` for each JSON value of a JSON document or a JSONL file.
+
+    A file whose first line is a whole JSON value is JSONL (one value per non-blank line, ``raw`` its
+    bytes), streamed; when that line is the only one it is a document (``raw`` None). Otherwise the
+    file is one document (at most :data:`MAX_DOCUMENT_BYTES`), at line 1 with ``raw`` None; a document
+    that does not parse is read as JSONL if any of its lines parses, else it is one broken value.
+    ``error`` is why a value could not be parsed. Breaks and oversized input go to ``stage``.
+    """
+    lines = jsonl_lines(path, stage)
+    first = next(lines, None)
+    if first is None:
+        return
+    try:
+        value = orjson.loads(first[1])
+    except orjson.JSONDecodeError:
+        lines.close()
+        yield from _document(path, stage)
+        return
+    second = next(lines, None)
+    if second is None:
+        yield first[0], value, None, None
+        return
+    yield first[0], value, first[1], None
+    yield from _parsed(second[0], second[1])
+    for n, line in lines:
+        yield from _parsed(n, line)
+
+
+def _parsed(n: int, line: bytes) -> Iterator[tuple[int, Any, bytes | None, str | None]]:
+    try:
+        yield n, orjson.loads(line), line, None
+    except orjson.JSONDecodeError as exc:
+        yield n, None, line, f"broken JSON: {exc}"
+
+
+def _document(path: Path, stage: Stage | None) -> Iterator[tuple[int, Any, bytes | None, str | None]]:
+    data, stream = read_document(path, stage)
+    if data is None:
+        return
+    partial = b""
+    if stream.broken is not None:
+        # The text after the last newline is where the stream broke: it is the break's record.
+        cut = data.rfind(b"\n") + 1
+        data, partial = data[:cut], data[cut:]
+    if data.strip():
+        value, error = parse_document(data, stage)
+        if error is not None:
+            yield from document_values(data, error)
+        else:
+            yield 1, value, None, None
+    if stream.broken is not None and stage is not None:
+        _reject_break(stage, stream, data.count(b"\n") + 1, partial)
+
+
+_PADDING = b"\x00 \t\r\n"
+
+
+def parse_document(data: bytes, stage: Stage | None = None) -> tuple[Any, str | None]:
+    """``(value, None)`` of one whole JSON document, or ``(None, why it does not parse)``.
+
+    NUL bytes after the document are padding (a file preallocated, or cut short by a crash, on some
+    file systems), not part of it: the document before them is read, and with a ``stage`` the padding
+    is quarantined as one record that says so.
+    """
+    try:
+        return orjson.loads(data), None
+    except orjson.JSONDecodeError as exc:
+        error = str(exc)
+    body = data.rstrip(_PADDING)
+    if b"\x00" not in data[len(body):]:
+        return None, error
+    try:
+        value = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return None, error
+    if stage is not None:
+        pad = len(data) - len(body)
+        stage.reject(line=body.count(b"\n") + 1, reason=f"{pad:,} bytes of padding (NUL bytes) after the end of the "
+                                                        "document (a file preallocated or cut short, e.g. by a crash): "
+                                                        "the document before them is read", raw_bytes=pad)
+    return value, None
+
+
+def has_record_lines(data: bytes) -> bool:
+    """True when some line of ``data`` is a whole JSON object or array: a JSONL file, not a broken document.
+
+    (A pretty-printed document has lines that parse alone, ``"b"`` or ``1`` in a list, but no line of it
+    that is a whole object or array, unless it is an empty one.)
+    """
+    for line in data.split(b"\n"):
+        text = line.strip()
+        if len(text) > 2 and text[:1] in (b"{", b"["):
+            try:
+                orjson.loads(text)
+            except orjson.JSONDecodeError:
+                continue
+            return True
+    return False
+
+
+# Where one pretty-printed value ends and the next begins: a closing bracket alone at the start of a
+# line, then an opening one at the start of the next (nested brackets are indented).
+_VALUE_BOUNDARY = re.compile(rb"(?<=\n[}\]])[ \t\r]*\n(?=[ \t\r\n]*[{\[])")
+
+
+def _values(data: bytes) -> list[tuple[int, bytes]] | None:
+    """``(first line, text)`` of each value of a stream of pretty-printed JSON values, or None.
+
+    ``jq`` writes such streams, and so does the OpenTelemetry SDK's console exporter (a span's JSON,
+    indented, after another). None when ``data`` is not cut that way.
+    """
+    cuts = [m.end() for m in _VALUE_BOUNDARY.finditer(data)]
+    if not cuts:
+        return None
+    out, start, line = [], 0, 1
+    for end in [*cuts, len(data)]:
+        text = data[start:end]
+        skipped = len(text) - len(text.lstrip())
+        out.append((line + text.count(b"\n", 0, skipped), text.strip()))
+        line += text.count(b"\n")
+        start = end
+    return out
+
+
+def document_values(data: bytes, whole_error: str) -> Iterator[tuple[int, Any, bytes | None, str | None]]:
+    """``(line, value, raw, error)`` of the values of ``data``, a file's text that is no one JSON document.
+
+    JSONL with a bad line before the first good one, value by value; a stream of pretty-printed values
+    (each its own record); a document that is broken (no line of it a record) is one broken value
+    (``whole_error`` says why) rather than one reject per line.
+    """
+    if not has_record_lines(data):
+        values = _values(data)
+        if values is None:  # (the whole text: the quarantine keeps its prefix, length and hash)
+            yield 1, None, data, f"broken JSON: {whole_error}"
+            return
+        for n, text in values:
+            try:
+                yield n, orjson.loads(text), text, None
+            except orjson.JSONDecodeError as exc:
+                yield n, None, text, f"broken JSON: {exc}"
+        return
+    for n, line in enumerate(data.split(b"\n"), start=1):
+        if line.strip():
+            yield next(_parsed(n, line))
