@@ -45,10 +45,6 @@ Variants (the uncalibrated ranking; calibration changes no ranking):
   it), or all five (:func:`claims_features`; experiments, not in the package).
 - ``v5-pairwise`` / ``v5-pairwise-mix``: the scorer's weights fitted on pairs (culprit step minus
   each other move of its run, each run weighing 1), or averaged with the pointwise weights.
-- ``v5+adapt_prior``: v5 adapted to each scored system without labels (``BlameModel(adapt_prior=True)``,
-  :mod:`workbench.attribution._target_prior`): an EM estimate, over the scored runs of a system, of
-  how often each of its agent names is the culprit, added to its moves' log-odds. In CV the target
-  is the test fold's runs; across systems, all of the target system's runs.
 
 ``--calibration`` prints, instead, the Brier score of the calibrated agent confidence per setting
 (Alg-Gen CV, Alg-Gen -> each simulator sample, simulator -> Alg-Gen) beside a constant at the
@@ -342,7 +338,6 @@ VARIANTS: dict[str, Callable] = {
     "v5+claims": with_features(CLAIMS),
     "v5-pairwise": pairwise(),
     "v5-pairwise-mix": pairwise(mix=0.5),
-    "v5+adapt_prior": plain(adapt_prior=True, **V5),
 }
 
 
@@ -372,7 +367,7 @@ def evaluate(fit: Callable, X: pd.DataFrame, labels: pd.DataFrame, g: dict[str, 
     return out
 
 
-CALIBRATIONS = {"v5": dict(V5), "v6": {**V5, "shift_scale": 0.1}, "v6+adapt_prior": {**V5, "shift_scale": 0.1, "adapt_prior": True}}
+CALIBRATIONS = {"v5": dict(V5), "v6": {**V5, "shift_scale": 0.1}}
 
 
 def calibration(params: dict, X: pd.DataFrame, labels: pd.DataFrame, g: dict[str, list[str]]) -> dict[str, tuple]:

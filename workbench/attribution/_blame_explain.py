@@ -39,12 +39,6 @@ def explain_run(model: BlameModel, ws, run_id: str) -> pd.DataFrame:  # noqa: AN
         M = np.column_stack([M, X["first_numbers"].fillna(0.0).to_numpy(dtype=np.float64)])
         values = np.column_stack([values, model._value_offset(X)])
     logit = steps.set_index("step_id")["logit"]
-    if getattr(model, "adapt_prior", False):
-        # The system's prior offset (here from this run's own scores) is one more additive term.
-        offset = X["step_id"].map(logit).to_numpy(dtype=np.float64) - base - values.sum(axis=1)
-        names = [*names, "adapt_prior"]
-        M = np.column_stack([M, offset])
-        values = np.column_stack([values, offset])
     top_step = steps.loc[steps["rank"] == 1, "step_id"].iat[0]
     top_agent = agents.loc[agents["rank"] == 1, "agent"].iat[0]
     long = pd.DataFrame({

@@ -43,7 +43,6 @@ from ._heuristics import (
 from ._linear import LinearScorer
 from ._persist import PersistMixin
 from ._portable import PORTABLE_FEATURES, portable_features
-from ._target_prior import prior_offsets
 from ._trees import TreeEnsemble
 
 ALL_FEATURES: dict[str, tuple[str, str]] = {**FEATURES, **{k: ("portable", v) for k, v in PORTABLE_FEATURES.items()}}
@@ -131,13 +130,6 @@ class BlameModel(PersistMixin, BaseEstimator):
         that system's hit rate on another. 0 (default) turns it off; the pretrained model since v6
         uses 0.1 (chosen without Hand-Crafted). Rankings, and which side of 0.5 a confidence is on,
         do not change.
-    adapt_prior : bool
-        Adapt to the system being attributed, without labels (:mod:`._target_prior`): each of its
-        agent names gets a log-offset estimated by EM from the scores of the runs attributed
-        together (grouped by ``runs.system``), so an agent the scorer leans toward across the
-        system's runs is preferred where a run's top two are close. It needs many runs of the
-        same system scored at once (``predict`` over a store); on a single run it changes nothing.
-        False (default) turns it off.
     prior : None or "pretrained"
         ``"pretrained"``: :meth:`fit` refines the shipped model (:meth:`pretrained`) instead of
         starting from nothing: its log-odds become a feature of the trees fitted on your runs.
@@ -202,7 +194,6 @@ class BlameModel(PersistMixin, BaseEstimator):
         "run_weight": (_real(0.0), "a float >= 0"),
         "talkers_only": (lambda v: isinstance(v, bool), "True or False"),
         "shift_scale": (_real(0.0), "a float >= 0"),
-        "adapt_prior": (lambda v: isinstance(v, bool), "True or False"),
         "prior": (lambda v: v is None or v == "pretrained", "None or 'pretrained'"),
         "detect": (lambda v: isinstance(v, bool) or v == "auto", "'auto', True or False"),
         "random_state": (_int_or_none(0), "None or an int >= 0"),
@@ -214,7 +205,7 @@ class BlameModel(PersistMixin, BaseEstimator):
                  max_leaf_nodes: int = 15, min_samples_leaf: int = 20, l2_regularization: float = 0.0,
                  calibration_cv: int | None = 5, calibration_groups: str = "auto", uncertain_below: float = 0.5,
                  value_prior: float = 0.0, run_weight: float = 0.0, talkers_only: bool = False,
-                 shift_scale: float = 0.0, adapt_prior: bool = False, prior: str | None = None,
+                 shift_scale: float = 0.0, prior: str | None = None,
                  detect: str | bool = "auto", random_state: int | None = 0, n_jobs: int | None = 1) -> None:
         self.estimator = estimator
         self.C = C
@@ -233,7 +224,6 @@ class BlameModel(PersistMixin, BaseEstimator):
         self.run_weight = run_weight
         self.talkers_only = talkers_only
         self.shift_scale = shift_scale
-        self.adapt_prior = adapt_prior
         self.prior = prior
         self.detect = detect
         self.random_state = random_state
@@ -392,12 +382,7 @@ class BlameModel(PersistMixin, BaseEstimator):
         out = X[["run_id", "step_id", "agent", "kind", "pos"]].copy()
         logit = trees.decision_function(X[list(self.feature_names_in_)].to_numpy(dtype=np.float64)) if len(X) \
             else np.zeros(0)
-        logit = logit + self._value_offset(X)
-        if getattr(self, "adapt_prior", False) and len(X):
-            systems = X["system"] if "system" in X.columns else pd.Series("", index=X.index)
-            logit = logit + prior_offsets(out.assign(logit=logit), systems,
-                                          talkers_only=getattr(self, "talkers_only", False))
-        out["logit"] = logit
+        out["logit"] = logit = logit + self._value_offset(X)
         out["score"] = 1.0 / (1.0 + np.exp(-logit))
         return rank_steps(out)
 
