@@ -16,6 +16,10 @@ Hand-Crafted as the held-out system, once, by the rule declared in the commit th
 
 Rows (agent / step, exact top-1): the two above, then simulator -> Hand-Crafted and Hand-Crafted ->
 Alg-Gen for information. Ranking only (no calibration): nothing here ships.
+
+Result of the one run (93 s, load 8.3-8.4), v5 -> iw: Alg-Gen -> Hand-Crafted 51.7 / 12.1 -> 41.4 / 6.9 %;
+(Alg-Gen + simulator) -> Hand-Crafted 46.6 / 6.9 -> 50.0 / 12.1 %; simulator -> Hand-Crafted 43.1 / 10.3 ->
+41.4 / 6.9 %; Hand-Crafted -> Alg-Gen 33.3 / 16.7 -> 39.7 / 17.5 %. **NO-GO**.
 """
 
 from __future__ import annotations
