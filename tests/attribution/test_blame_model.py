@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
@@ -11,7 +12,7 @@ from sklearn.utils.validation import check_is_fitted
 import workbench as wb
 from workbench.attribution._blame_model import ALL_FEATURES, BlameModel, InvalidParameterError
 from workbench.attribution._evaluate import evaluate_attribution, labelled_failures
-from workbench.attribution._heuristics import HEURISTICS
+from workbench.attribution._heuristics import HEURISTICS, culprit_labels
 from workbench.exceptions import WorkbenchError
 
 
@@ -33,13 +34,23 @@ def test_ws() -> wb.Workspace:
 
 
 @pytest.fixture(scope="module")
-def model(train_ws) -> BlameModel:
-    return BlameModel().fit(train_ws)
+def train_frame(train_ws) -> tuple[pd.DataFrame, pd.DataFrame]:
+    # What fit(train_ws) computes before fitting, once for both fixture models (the frame is most of a
+    # fit's time and does not depend on the estimator); fit(ws, ...) itself is run in the tests below.
+    labels = culprit_labels(train_ws)
+    return BlameModel().frame(train_ws, labels["run_id"].unique().tolist()), labels
 
 
 @pytest.fixture(scope="module")
-def trees(train_ws) -> BlameModel:
-    return BlameModel(estimator="trees", n_estimators=60).fit(train_ws)
+def model(train_frame) -> BlameModel:
+    return BlameModel().fit_frame(*train_frame)
+
+
+@pytest.fixture(scope="module")
+def trees(train_frame) -> BlameModel:
+    # Its tests check ranks and SHAP sums, which the confidence calibration (five more boosters) does not
+    # touch; the calibrated confidence is checked on `model`.
+    return BlameModel(estimator="trees", n_estimators=60, calibration_cv=None).fit_frame(*train_frame)
 
 
 def test_held_out_single_fault_accuracy_beats_heuristics(model, trees, test_ws) -> None:
@@ -142,7 +153,7 @@ def test_bad_params_are_named_at_fit_time(train_ws, param, value, message) -> No
     assert isinstance(err.value, ValueError) and isinstance(err.value, WorkbenchError)
 
 
-def test_sklearn_conventions_and_feature_subsets(model, train_ws, test_ws) -> None:
+def test_sklearn_conventions_and_feature_subsets(model, train_ws, train_frame, test_ws) -> None:
     c = clone(model)
     assert c.get_params() == model.get_params() and not hasattr(c, "step_model_")
     assert c.set_params(C=0.5, features="portable") is c and c.get_params()["C"] == 0.5
@@ -150,14 +161,19 @@ def test_sklearn_conventions_and_feature_subsets(model, train_ws, test_ws) -> No
     assert list(model.feature_names_in_) == [f for f in ALL_FEATURES if f not in model.unavailable_features_]
     some = labelled_failures(train_ws)[:60]
     # Deterministic for a random_state: two fits give the same scores.
-    a = BlameModel(estimator="trees", n_estimators=10, random_state=3).fit(train_ws, some)
-    b = BlameModel(estimator="trees", n_estimators=10, random_state=3).fit(train_ws, some)
+    # (uncalibrated: score_steps does not read the calibration, which would cost five boosters per fit)
+    a = BlameModel(estimator="trees", n_estimators=10, random_state=3, calibration_cv=None).fit(train_ws, some)
+    b = BlameModel(estimator="trees", n_estimators=10, random_state=3, calibration_cv=None).fit(train_ws, some)
     runs = labelled_failures(test_ws)[:5]
     assert a.score_steps(test_ws, runs).equals(b.score_steps(test_ws, runs))
-    portable = BlameModel(features="portable").fit(train_ws, some)
+    # The feature subsets on the module's frame of these runs (what fit computes first); the confidence
+    # calibration is left out: it fits five more scorers and does not choose features.
+    X, labels = train_frame
+    X, labels = X[X["run_id"].isin(some)], labels[labels["run_id"].isin(some)]
+    portable = BlameModel(features="portable", calibration_cv=None).fit_frame(X, labels)
     needs = {ALL_FEATURES[f][0] for f in portable.feature_names_in_}
     assert needs <= {"structure", "text", "edges", "status", "findings", "portable"}
-    only = BlameModel(features=["text", "is_error"]).fit(train_ws, some)
+    only = BlameModel(features=["text", "is_error"], calibration_cv=None).fit_frame(X, labels)
     assert {ALL_FEATURES[f][0] for f in only.feature_names_in_} == {"text", "status"}
 
 
