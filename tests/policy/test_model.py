@@ -106,7 +106,7 @@ def _laughs(levels: int = 9) -> str:
 @pytest.mark.parametrize(("text", "message"), [
     # a 1 KB file of aliases that expands to 9^9 values: the reader hung (and grew) before
     (_laughs(), "more than 100,000 values"),
-    ("schema: workbench.policy/v1\nprovenance:\n  sweep: " + "[" * 5000 + "]" * 5000 + "\n", "levels deep"),
+    ("schema: workbench.policy/v1\nprovenance:\n  sweep: " + "[" * 200 + "]" * 200 + "\n", "levels deep"),
     # the second value silently won before
     ("schema: workbench.policy/v1\nbreakers: {max_depth: 3}\nbreakers: {max_depth: 99}\n",
      r"line 3, column 1\): duplicate key 'breakers'"),
