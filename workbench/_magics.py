@@ -69,8 +69,10 @@ class Investigation:
         return f"{self.where}: {self.n_runs:,} runs, {self.n_failed:,} failed{shown}"
 
     def __repr__(self) -> str:
+        from ._termtext import clean  # run ids and agents from logs: no escape sequence reaches a terminal
+
         body = self.table.to_string(index=False) if len(self.table) else "no failed runs"
-        return "\n".join(x for x in (self._header(), body, self.agreement, self.note) if x)
+        return clean("\n".join(x for x in (self._header(), body, self.agreement, self.note) if x))
 
     def _repr_pretty_(self, p: Any, cycle: bool) -> None:
         p.text(repr(self))
