@@ -9,17 +9,28 @@ from typing import Any
 
 import pandas as pd
 
+from .._termtext import clean
+
 MAX_CHARS = 20_000
 
 
 def esc(value: Any, limit: int = MAX_CHARS) -> str:
-    """``value`` as escaped text ('' for missing), cut at ``limit`` characters with a note."""
+    """``value`` as escaped text ('' for missing), cut at ``limit`` characters with a note.
+
+    Control characters (ESC, NUL, …) and bidi overrides are shown as visible stand-ins too: an
+    unclosed right-to-left override in an agent name would otherwise reverse the rest of the panel."""
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
         return ""
     text = str(value)
     if len(text) > limit:
         text = text[:limit] + f" … [{len(text) - limit:,} more characters]"
-    return html.escape(text, quote=True)
+    return html.escape(clean(text), quote=True)
+
+
+def label(value: Any) -> str:
+    """A plain-text label (list option, slider name) from a log value: one line, control characters
+    and bidi overrides visible."""
+    return clean("" if value is None else value, newlines=False)
 
 
 def pre(value: Any) -> str:
