@@ -51,3 +51,10 @@ def test_text_views_show_escape_sequences_as_visible_text() -> None:
 
     found = investigate(ws, "memory", attribute=False)
     assert "\x1b" not in repr(found) and "r^[[31m" in repr(found)
+    # HTML tables: escaped, and no control character or bidi override left to act on the page
+    from workbench.policy import HitlRule
+
+    policy = wb.Policy(hitl=(HitlRule("latency_ms", 1.0, agent=evil + "\u202e"),))
+    for page in (found._repr_html_(), wb.backtest(policy, ws)._repr_html_()):
+        assert not any(c in page for c in "\x1b\x07\u202e"), page
+    assert "&lt;U+202E&gt;" in wb.backtest(policy, ws)._repr_html_()

@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 
-from .._termtext import clean
+from .._termtext import clean, clean_cells
 
 MAX_CHARS = 20_000
 
@@ -48,7 +48,7 @@ def frame(df: pd.DataFrame, max_rows: int = 50) -> str:
     """A DataFrame as an escaped HTML table."""
     if df.empty:
         return "<i>(none)</i>"
-    return df.head(max_rows).to_html(index=False, escape=True, na_rep="", border=0, classes="wb-table")
+    return clean_cells(df.head(max_rows)).to_html(index=False, escape=True, na_rep="", border=0, classes="wb-table")
 
 
 STYLE = ("<style>.wb-pre{white-space:pre-wrap;word-break:break-word;max-height:16em;overflow:auto;"
