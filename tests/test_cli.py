@@ -71,7 +71,8 @@ def test_the_command_line_ends_with_its_output_and_store_complete(tmp_path: Path
     assert "known culprit: ground-truth labels, when the store has them." in lines
     # the last line says where the store is and what to open next
     assert proc.stdout.endswith("\n") and lines[-1].startswith("  ") and "workbench lab --db" in proc.stdout
-    assert f"ws = wb.open({str(db)!r})" in " ".join(proc.stdout.split())
+    assert f"ws = wb.open({str(db)!r})" in "".join(ln.strip() if ln.startswith("  ") else " " + ln
+                                                   for ln in proc.stdout.splitlines())
     assert sum(ln.startswith("proc-s3-") for ln in proc.stdout.splitlines()) == n_failed
 
 

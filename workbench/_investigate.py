@@ -108,12 +108,12 @@ def investigate_table(ws: Any, limit: int | None) -> Any:
     return pd.DataFrame(rows, columns=_HEADERS)
 
 
-def _say(text: str, wrap: bool = False) -> None:
+def _say(text: str, wrap: bool = False, break_long: bool = False) -> None:
     text = clean(text)
     if wrap:
         width = terminal_width()
-        text = "\n".join(textwrap.fill(line, width=width, subsequent_indent="  ",
-                                       break_on_hyphens=False, break_long_words=False) for line in text.splitlines())
+        text = "\n".join(textwrap.fill(line, width=width, subsequent_indent="  ", break_on_hyphens=False,
+                                       break_long_words=break_long) for line in text.splitlines())
     print(text, flush=True)
 
 
@@ -323,7 +323,7 @@ def _print_table(ws: Any, args: argparse.Namespace) -> None:
     summary = agreement(ws)
     if summary:
         _say(summary, wrap=True)
-    _say(next_steps(args), wrap=True)
+    _say(next_steps(args), wrap=True, break_long=True)   # a long store path must not overflow the width
 
 
 def next_steps(args: argparse.Namespace) -> str:

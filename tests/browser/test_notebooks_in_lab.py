@@ -177,7 +177,7 @@ def test_03_export_policy(lab, session) -> None:  # noqa: ANN001
     screenshot(s, lab.shots / "03_notebook.png")
 
 
-def test_log_text_shows_as_text_and_never_runs(lab, session) -> None:  # noqa: ANN001
+def test_log_text_shows_as_text_and_never_runs(lab, session, browser) -> None:  # noqa: ANN001
     nb = new_notebook(cells=[new_code_cell(c) for c in [
         f"import sys\nsys.path.insert(0, {str(WIDGETS_TESTS)!r})\n"
         "import workbench as wb\nfrom workbench import plots\n"
@@ -242,7 +242,7 @@ def test_log_text_shows_as_text_and_never_runs(lab, session) -> None:  # noqa: A
     assert not s.dialogs and not s.console_errors, (s.dialogs, s.console_errors)
     assert page.evaluate("() => document.querySelectorAll('img[src=\"x\"], svg[onload]').length") == 0
     # the chart saved as HTML: its script holds the names as data, so opening it runs nothing of theirs
-    saved = s.page.context.new_page()
+    saved = browser.new_page()
     saved.goto((lab.root / "xss_chart.html").as_uri())
     saved.wait_for_selector(".vega-embed svg .mark-rect path", timeout=30_000)
     assert saved.title() != "pwned" and saved.evaluate("() => document.querySelectorAll('script').length") == 2
