@@ -30,6 +30,8 @@ def test_slider_moves_the_point(ws: wb.Workspace) -> None:
         assert tu.cost_chart.params.cur_t == pytest.approx(tu.threshold.value)
         rates.append(_rate(tu))
     assert rates[0] > rates[1] > rates[2]       # a higher entropy threshold escalates fewer runs
+    # a cheaper point outside the budget must not read as beating the "best": say which best it is
+    assert f"(best within the 30% review budget {sweep.best.cost:,.1f})" in tu.readout.value
     assert tu.latency_ms["move"] < 1000
 
 

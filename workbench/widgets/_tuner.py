@@ -171,7 +171,8 @@ class ThresholdTuner(w.VBox):
             f"({p.escalated_runs:,} of {sw.n_runs:,}; {p.step_escalation_rate:.2%} of steps) · "
             f"failures caught <b>{p.recall:.1%}</b> ({p.failures_caught:,} of {sw.n_failures:,}) · "
             f"precision {p.precision:.1%} · expected cost <b>{p.cost:,.1f}</b> "
-            f"(best {sw.best.cost:,.1f})</div>")
+            f"({'best within the ' + format(sw.budget, '.0%') + ' review budget' if sw.budget else 'best'} "
+            f"{sw.best.cost:,.1f})</div>")
         single = None if isinstance(t, dict) else t
         if self.sweep_chart is not None:
             with self.sweep_chart.hold_sync():
