@@ -67,7 +67,12 @@ def test_the_command_line_ends_with_its_output_and_store_complete(tmp_path: Path
         n_findings = ws.count("findings")
     assert n_failed and n_findings
     assert f"30 runs, {n_failed:,} failed" in proc.stdout
-    assert proc.stdout.endswith("known culprit: ground-truth labels, when the store has them.\n")  # the last line
+    lines = proc.stdout.splitlines()
+    assert "known culprit: ground-truth labels, when the store has them." in lines
+    # the last line says where the store is and what to open next
+    assert proc.stdout.endswith("\n") and lines[-1].startswith("  ") and "workbench lab --db" in proc.stdout
+    assert f"ws = wb.open({str(db)!r})" in "".join(ln.strip() if ln.startswith("  ") else " " + ln
+                                                   for ln in proc.stdout.splitlines())
     assert sum(ln.startswith("proc-s3-") for ln in proc.stdout.splitlines()) == n_failed
 
 
@@ -99,6 +104,35 @@ def test_investigate_without_replay_uses_the_pretrained_log_only_model(
         assert agent in {"Planner", "Coder", "Reviewer", "Computer_terminal"} and step in steps
         assert f"{agent[:6]}" in text
     assert text.count("(log)") >= 3
+    # the agreement line counts the log-only verdicts' decisive steps too (it said 0 % before)
+    with wb.open(db, read_only=True) as ws:
+        labelled = set(ws.sql("SELECT run_id, step_id FROM labels WHERE source = 'ground_truth' "
+                              "AND step_id IS NOT NULL").fetchall())
+    right = sum((run, step) in labelled for run, _, step in verdicts)
+    assert f"decisive step is a labelled fault step in {right / 3:.0%}" in " ".join(text.split())
+
+
+def test_investigate_says_what_to_do_with_runs_of_unknown_outcome(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    log = tmp_path / "trace.jsonl"
+    log.write_text("\n".join(json.dumps(r) for r in [
+        {"record": "run", "run_id": "r1", "outcome": "unknown"},
+        {"run_id": "r1", "step_id": "s1", "agent": "a", "kind": "llm", "started_at": "2026-01-01T00:00:00Z",
+         "ended_at": "2026-01-01T00:00:01Z"},
+        {"run_id": "r1", "step_id": "s2", "agent": "b", "kind": "tool", "tool": "t", "started_at":
+         "2026-01-01T00:00:02Z", "ended_at": "2026-01-01T00:00:03Z"}]) + "\n", encoding="utf-8")
+    assert main(["investigate", str(log), "--quiet"]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert "1 run, 0 failed, 1 of unknown outcome" in text
+    assert "the logs do not say whether this run failed" in text and "ws.label(" in text
+    assert "culprits need a replay" not in text
+    # --format reaches the ingest; a file that is all quarantined is an error, not an empty table
+    assert main(["investigate", str(log), "--format", "whowhen", "--quiet"]) == 2
+    captured = capsys.readouterr()
+    assert "every record was quarantined" in captured.err and "quarantined 3" in captured.out
+    (tmp_path / "notes.txt").write_text("hello\n", encoding="utf-8")
+    assert main(["investigate", str(tmp_path / "notes.txt"), "--quiet"]) == 2
+    assert "--format NAME" in capsys.readouterr().err
 
 
 @pytest.mark.slow

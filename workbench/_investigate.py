@@ -108,12 +108,12 @@ def investigate_table(ws: Any, limit: int | None) -> Any:
     return pd.DataFrame(rows, columns=_HEADERS)
 
 
-def _say(text: str, wrap: bool = False) -> None:
+def _say(text: str, wrap: bool = False, break_long: bool = False) -> None:
     text = clean(text)
     if wrap:
         width = terminal_width()
-        text = "\n".join(textwrap.fill(line, width=width, subsequent_indent="  ",
-                                       break_on_hyphens=False, break_long_words=False) for line in text.splitlines())
+        text = "\n".join(textwrap.fill(line, width=width, subsequent_indent="  ", break_on_hyphens=False,
+                                       break_long_words=break_long) for line in text.splitlines())
     print(text, flush=True)
 
 
@@ -213,8 +213,14 @@ def run(args: argparse.Namespace) -> int:
 
             ws = wb_open(args.db)
             _preload("workbench.detect", "scipy.stats")
-            report, timings["ingest"] = _phase("ingest", lambda: ws.ingest(args.paths, progress=progress))
+            report, timings["ingest"] = _phase(
+                "ingest", lambda: ws.ingest(args.paths, format=getattr(args, "format", None), progress=progress))
             _say(str(report), wrap=True)
+            if report.stored == 0 and report.quarantined:
+                from .exceptions import IngestError
+
+                raise IngestError(f"every record was quarantined ({report.quarantined:,}): nothing to investigate; "
+                                  "the lines above say where and why")
         elif args.db:
             from .workspace import open as wb_open
 
@@ -269,9 +275,6 @@ def run(args: argparse.Namespace) -> int:
                      f"{next(iter(errors))}: {next(iter(errors.values()))}", wrap=True)
         # the table before the workers stop: nothing in it waits for them to exit
         _, timings["print"] = _phase("print", lambda: _print_table(ws, args))
-        if path == "none":
-            _say("culprits need a replay of the system (wb.attribute with your replay function) or a BlameModel",
-                 wrap=True)
         if args.timings:
             _say("seconds: " + ", ".join(f"{k} {v:.1f}" for k, v in timings.items()))
             # CPU time says what wall time cannot on a busy machine (worker processes not included)
@@ -295,15 +298,23 @@ def _saved(ws: Any, done: tuple[list, dict[str, str]]) -> tuple[list, dict[str, 
 
 def _print_table(ws: Any, args: argparse.Namespace) -> None:
     n_runs = ws.count("runs")
-    n_failed, n_silent = ws.sql("SELECT count(*), count(*) FILTER (WHERE reported_outcome = 'success') "
-                                "FROM runs WHERE outcome = 'failure'").fetchall()[0]
+    n_failed, n_silent, n_unknown = ws.sql(
+        "SELECT count(*) FILTER (WHERE outcome = 'failure'), "
+        "count(*) FILTER (WHERE outcome = 'failure' AND reported_outcome = 'success'), "
+        "count(*) FILTER (WHERE outcome IS NULL OR outcome NOT IN ('success', 'failure')) FROM runs").fetchall()[0]
     limit = None if args.all else args.limit
     rows = ws.con.execute(_TABLE_SQL, [limit if limit is not None else 2**62]).fetchall()
     shown = "" if args.all or n_failed <= args.limit else f"; first {args.limit} shown, --all for every one"
     silent = f", {n_silent:,} of them silent (reported success)" if n_silent else ""
-    _say(f"{n_runs:,} runs, {n_failed:,} failed{silent}{shown}", wrap=True)
+    unknown = f", {n_unknown:,} of unknown outcome" if n_unknown else ""
+    _say(f"{n_runs:,} {'run' if n_runs == 1 else 'runs'}, {n_failed:,} failed{silent}{unknown}{shown}", wrap=True)
     if not rows:
-        _say("no failed runs")
+        _say("no failed runs: nothing to attribute", wrap=True)
+        if n_unknown:
+            _say(f"the logs do not say whether {'this run' if n_unknown == 1 else f'these {n_unknown:,} runs'} "
+                 "failed: label outcomes in Python (ws.label(run_id, outcome=\"failure\"), or ws.label_file("
+                 "\"labels.csv\") with columns run_id, outcome) in a store kept with --db, then investigate it "
+                 "again", wrap=True)
         return
     _say(fit_table(rows, _HEADERS, terminal_width(), flexible=_FLEXIBLE, drop=_DROP,
                    right=["steps", "errs"]))
@@ -312,6 +323,19 @@ def _print_table(ws: Any, args: argparse.Namespace) -> None:
     summary = agreement(ws)
     if summary:
         _say(summary, wrap=True)
+    _say(next_steps(args), wrap=True, break_long=True)   # a long store path must not overflow the width
+
+
+def next_steps(args: argparse.Namespace) -> str:
+    """What to do after the table: where the store is, and how to look at one run."""
+    if args.db:
+        return (f"next: in Python, ws = wb.open({args.db!r}) reads this store and IncidentExplorer(ws) shows a "
+                f"run's timeline, steps and verdict; `workbench lab --db {args.db}` opens it beside the notebooks")
+    if args.paths:
+        return ("next: add --db FILE to keep this store (it was in memory), then wb.open(FILE) in Python "
+                "or `workbench lab --db FILE`")
+    return ("next: `workbench lab` opens the notebooks on this demo (one incident in the IncidentExplorer, "
+            "threshold tuning, policy export); `workbench investigate FILE... --db STORE` reads your own logs")
 
 
 def agreement(ws: Any) -> str:
@@ -319,8 +343,12 @@ def agreement(ws: Any) -> str:
     row = ws.sql("""
         WITH v AS (SELECT run_id, arg_max(target, created_at) AS culprit FROM attributions
                    WHERE unit = 'verdict' AND target <> '' GROUP BY run_id),
-        d AS (SELECT run_id, arg_max(target, created_at) AS step FROM attributions
-              WHERE method = 'decisive-step' GROUP BY run_id),
+        d AS (SELECT run_id, arg_max(step, created_at) AS step
+              FROM (SELECT run_id, target AS step, created_at FROM attributions WHERE method = 'decisive-step'
+                    UNION ALL
+                    SELECT run_id, params->>'decisive_step', created_at FROM attributions
+                    WHERE method = 'blame_model' AND unit = 'verdict' AND params->>'decisive_step' IS NOT NULL)
+              GROUP BY run_id),
         l AS (SELECT run_id, list(agent) AS agents, list(step_id) AS steps FROM labels
               WHERE source = 'ground_truth' AND agent IS NOT NULL GROUP BY run_id)
         SELECT count(*), count(*) FILTER (WHERE list_contains(l.agents, v.culprit)),

@@ -69,18 +69,22 @@ class Investigation:
         return f"{self.where}: {self.n_runs:,} runs, {self.n_failed:,} failed{shown}"
 
     def __repr__(self) -> str:
+        from ._termtext import clean  # run ids and agents from logs: no escape sequence reaches a terminal
+
         body = self.table.to_string(index=False) if len(self.table) else "no failed runs"
-        return "\n".join(x for x in (self._header(), body, self.agreement, self.note) if x)
+        return clean("\n".join(x for x in (self._header(), body, self.agreement, self.note) if x))
 
     def _repr_pretty_(self, p: Any, cycle: bool) -> None:
         p.text(repr(self))
 
     def _repr_html_(self) -> str:
         # to_html escapes cell text: run ids, agents and errors come from logs.
-        table = (self.table.to_html(index=False, escape=True, border=0, classes="wb-investigate")
+        from ._termtext import clean, clean_cells
+
+        table = (clean_cells(self.table).to_html(index=False, escape=True, border=0, classes="wb-investigate")
                  if len(self.table) else "<p>no failed runs</p>")
-        extra = "".join(f"<p>{html.escape(x)}</p>" for x in (self.agreement, self.note) if x)
-        return f"<div><p><b>{html.escape(self._header())}</b></p>{table}{extra}</div>"
+        extra = "".join(f"<p>{html.escape(clean(x))}</p>" for x in (self.agreement, self.note) if x)
+        return f"<div><p><b>{html.escape(clean(self._header()))}</b></p>{table}{extra}</div>"
 
 
 def investigate(ws: Workspace, where: str, replay: Any = None, limit: int | None = 25,

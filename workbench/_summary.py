@@ -106,7 +106,9 @@ def summary_text(ws: Workspace) -> str:
     if s.first is not None:
         lines.append(f"  runs from {_span(s)}")
     lines.append("  " + ", ".join(f"{t} {n:,}" for t, n in s.counts.items()))
-    return "\n".join(lines)
+    from ._termtext import clean  # names from logs: no escape sequence reaches a terminal
+
+    return clean("\n".join(lines))
 
 
 _CSS = ("font-family:var(--jp-ui-font-family,sans-serif);font-size:13px;line-height:1.5;"

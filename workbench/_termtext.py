@@ -45,6 +45,16 @@ def clean(text: object, newlines: bool = True) -> str:
     return _CONTROL.sub(_visible, s)
 
 
+def clean_cells(frame: object) -> object:
+    """A copy of a pandas DataFrame with every text cell :func:`clean` (one line each), for a table
+    shown as HTML: escaping stops markup, not a right-to-left override that reverses what follows."""
+    out = frame.copy()  # type: ignore[attr-defined]
+    for col in out.columns:
+        if out[col].dtype == object or str(out[col].dtype).startswith(("string", "str")):
+            out[col] = out[col].map(lambda v: clean(v, newlines=False) if isinstance(v, str) else v)
+    return out
+
+
 def terminal_width(default: int = 100) -> int:
     """Columns of the terminal (``$COLUMNS`` first; ``default`` when not a terminal)."""
     return max(40, shutil.get_terminal_size((default, 24)).columns)

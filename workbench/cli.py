@@ -52,7 +52,15 @@ def cmd_investigate(args: argparse.Namespace) -> int:
     """Print, per failed run, what is known: errors, detector hits, the culprit and decisive step."""
     from ._investigate import run
 
-    return run(args)
+    try:
+        return run(args)
+    except FormatError as exc:
+        raise _command_line_format_error(exc) from exc
+
+
+def _command_line_format_error(exc: FormatError) -> FormatError:
+    """The error with its Python spelling (``format=…``) in the command line's (``--format NAME``)."""
+    return FormatError(str(exc).replace("format=…", "--format NAME").replace("format=", "--format "))
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
@@ -62,8 +70,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     with wb_open(args.db) as ws:
         try:
             report = ws.ingest(args.paths, format=args.format, progress=not args.quiet)
-        except FormatError as exc:  # the Python spelling in the message becomes the command line's
-            raise FormatError(str(exc).replace("format=…", "--format NAME").replace("format=", "--format ")) from exc
+        except FormatError as exc:
+            raise _command_line_format_error(exc) from exc
         print(clean(report))
     if report.read == 0:
         raise IngestError("no records read: the input holds no runs or steps")
@@ -148,7 +156,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("investigate", help="per failed run: outcome, errors, detector hits, culprit")
     p.add_argument("paths", nargs="*", help="log files to ingest first (default: the demo data)")
-    p.add_argument("--db", help="DuckDB file or Parquet export to read")
+    p.add_argument("--db", help="DuckDB file or Parquet export to read (and to ingest the paths into)")
+    p.add_argument("--format", help="force the paths' format (native, otlp, openinference, span-tree, langfuse, "
+                                    "whowhen); detected per file by default")
     p.add_argument("--limit", type=_int_at_least(1), default=25, help="failed runs to show (default 25)")
     p.add_argument("--all", action="store_true", help="show every failed run")
     p.add_argument("--no-attribute", action="store_true", help="skip the replay-based verdicts on the demo data")

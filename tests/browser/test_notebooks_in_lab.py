@@ -177,7 +177,7 @@ def test_03_export_policy(lab, session) -> None:  # noqa: ANN001
     screenshot(s, lab.shots / "03_notebook.png")
 
 
-def test_log_text_shows_as_text_and_never_runs(lab, session) -> None:  # noqa: ANN001
+def test_log_text_shows_as_text_and_never_runs(lab, session, browser) -> None:  # noqa: ANN001
     nb = new_notebook(cells=[new_code_cell(c) for c in [
         f"import sys\nsys.path.insert(0, {str(WIDGETS_TESTS)!r})\n"
         "import workbench as wb\nfrom workbench import plots\n"
@@ -188,12 +188,24 @@ def test_log_text_shows_as_text_and_never_runs(lab, session) -> None:  # noqa: A
         "ex.select_step('s0002')\nex",
         "fo = FindingsOverview(ws)\nfo.drill('retry')\nfo",
         "plots.timeline(plots.timeline_data(ws, 'xss-run'), plots.handoff_data(ws, 'xss-run'), title='xss')",
+        # runs whose agents are named like markup, templates, Vega expressions, escapes and overrides
+        "import pandas as pd\nfrom payload import HOSTILE_AGENTS, hostile_runs\n"
+        "from workbench.widgets import DriftMonitor, ThresholdTuner\nfrom workbench._magics import investigate\n"
+        "hw = wb.open()\nhw.ingest(hostile_runs(), progress=False)\n"
+        "tu = ThresholdTuner(hw, signal='entropy')\ntu.per_agent.value = True\ntu",
+        "DriftMonitor(hw, metric='entropy')",
+        "names = [*HOSTILE_AGENTS, \"</script><script>document.title='pwned'</script>\"]\n"
+        "bars = plots.blame_bars(pd.DataFrame({'player': names, 'blame': [.3, .2, .2, .1, .1, .05, .05]}))\n"
+        f"plots.save(bars, {str(lab.root / 'xss_chart.html')!r})\nbars",
+        "wb.backtest(wb.policy_from_findings(hw, review_budget=0.6), hw)",
+        "investigate(hw, 'hostile', attribute=False)",
     ]])
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
     nbformat.write(nb, lab.root / "xss.ipynb")
     s = session("xss.ipynb")
     run_all(s)
-    _check_page(lab, s, minimum_charts=3)
+    charts = _check_page(lab, s, minimum_charts=9)
+    assert all(c["marks"] > 0 for c in charts), charts      # every chart drew marks, hostile names or not
     page = s.page
     detail = page.locator(f"{PANEL} .wb-step-detail").first.inner_text()
     assert "<img src=x onerror=alert(1)>" in detail and "<svg onload=alert('error')>" in detail
@@ -209,6 +221,33 @@ def test_log_text_shows_as_text_and_never_runs(lab, session) -> None:  # noqa: A
     page.wait_for_timeout(1500)   # an onerror handler would fire by now
     assert not s.dialogs, s.dialogs
     screenshot_el(page.locator(f"{PANEL} .wb-incident-explorer").first, lab.shots / "xss_explorer.png")
+    # the tuner's readout and per-agent sliders, the drift lines, the backtest and investigate tables
+    tuner = page.locator(f"{PANEL} .wb-threshold-tuner").first
+    readout = tuner.locator(".wb-tuner-readout").inner_text()
+    assert "<img src=x onerror=alert('agent2')>" in readout and "<U+202E>evil<U+202C>" in readout
+    assert "escalation rate" in readout.split("<U+202C>")[-1]    # not reversed by the override
+    labels = tuner.locator(".widget-slider .widget-label").all_inner_texts()
+    assert "^[[31mred^[]0;t^G" in labels and "a^@b" in labels, labels
+    body = page.locator(PANEL).first.inner_text()
+    assert "</script><script>alert('run1')</script>" in body and "hitl:" in body
+    screenshot_el(tuner, lab.shots / "xss_tuner.png")
+    # a chart's tooltip shows log text as text: hover the first bar of the hostile blame chart
+    bar = page.locator(f"{PANEL} .vega-embed").nth(len(charts) - 1).locator(".mark-rect path").first
+    bar.scroll_into_view_if_needed()
+    bar.hover(force=True)
+    page.wait_for_selector("#vg-tooltip-element.visible", timeout=15_000)
+    tip = page.locator("#vg-tooltip-element")
+    assert "player" in tip.inner_text() and tip.locator("img, svg, script").count() == 0, tip.inner_html()
+    page.wait_for_timeout(1500)
+    assert not s.dialogs and not s.console_errors, (s.dialogs, s.console_errors)
+    assert page.evaluate("() => document.querySelectorAll('img[src=\"x\"], svg[onload]').length") == 0
+    # the chart saved as HTML: its script holds the names as data, so opening it runs nothing of theirs
+    saved = browser.new_page()
+    saved.goto((lab.root / "xss_chart.html").as_uri())
+    saved.wait_for_selector(".vega-embed svg .mark-rect path", timeout=30_000)
+    assert saved.title() != "pwned" and saved.evaluate("() => document.querySelectorAll('script').length") == 2
+    assert "<img src=x" in saved.evaluate("() => document.querySelector('.vega-embed svg').textContent")
+    saved.close()
 
 
 def screenshot_el(locator, path: Path) -> None:  # noqa: ANN001

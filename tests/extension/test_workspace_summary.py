@@ -36,3 +36,25 @@ def test_empty_and_closed_workspaces() -> None:
     bundle, _ = DisplayFormatter().format(ws)
     assert bundle["text/plain"] == "<Workspace memory> (closed)"
     assert bundle["text/html"] == "<code>&lt;Workspace memory&gt;</code> (closed)"
+
+
+def test_text_views_show_escape_sequences_as_visible_text() -> None:
+    # IPython in a terminal prints text/plain as is: an ESC from a log would recolour or retitle it.
+    ws = wb.open()
+    evil = "pl\x1b]0;pwned\x07anner\x1b[2J"
+    ws.ingest([{"record": "run", "run_id": "r\x1b[31m", "outcome": "failure"},
+               {"run_id": "r\x1b[31m", "step_id": "s1", "agent": evil, "kind": "llm", "status": "error",
+                "started_at": "2026-01-01T00:00:00Z", "ended_at": "2026-01-01T00:00:01Z"}], progress=False)
+    text = DisplayFormatter().format(ws)[0]["text/plain"]
+    assert "\x1b" not in text and "\x07" not in text and "pl^[]0;pwned^Ganner^[[2J" in text
+    from workbench._magics import investigate
+
+    found = investigate(ws, "memory", attribute=False)
+    assert "\x1b" not in repr(found) and "r^[[31m" in repr(found)
+    # HTML tables: escaped, and no control character or bidi override left to act on the page
+    from workbench.policy import HitlRule
+
+    policy = wb.Policy(hitl=(HitlRule("latency_ms", 1.0, agent=evil + "\u202e"),))
+    for page in (found._repr_html_(), wb.backtest(policy, ws)._repr_html_()):
+        assert not any(c in page for c in "\x1b\x07\u202e"), page
+    assert "&lt;U+202E&gt;" in wb.backtest(policy, ws)._repr_html_()

@@ -126,3 +126,36 @@ def test_every_chart_imports_one_shared_vega_bundle() -> None:
     assert "export default" in esm.split("const SRC")[0] + esm.split(literal)[1]
     assert shared_module(esm) == esm and shared_module(bundle) == esm
     assert plots.widget(alt.Chart(pd.DataFrame({"a": [1]})).mark_point().encode(x="a:Q"))._esm == esm
+
+
+HOSTILE_NAMES = ["</script><script>alert('saved')</script>", "esc\x1b[31m]0;t\x07 nul\x00 \ufffe", "ok & <b>"]
+
+
+def test_saved_html_keeps_log_text_inside_the_script(tmp_path: Path) -> None:
+    # A "</script>" in an agent name used to end the spec's script element: what followed ran.
+    chart = plots.blame_bars(pd.DataFrame({"player": HOSTILE_NAMES, "blame": [0.5, 0.3, 0.2]}), title="<i>t</i>")
+    page = plots.save(chart, tmp_path / "blame.html").read_text()
+    body = page[page.index("const spec = ") + len("const spec = "):]
+    spec_text = body[: body.index(";\n")]
+    assert "<" not in spec_text and ">" not in spec_text and "&" not in spec_text
+    import json
+
+    values = next(iter(json.loads(spec_text)["datasets"].values()))
+    assert [v["player"] for v in values] == HOSTILE_NAMES     # the same text, only escaped
+    assert page.count("</script>") == page.count("<script")
+
+
+def test_images_of_log_text_with_control_characters(tmp_path: Path) -> None:
+    # vl-convert aborted the whole process (a Rust panic) on an ESC in a label: run it apart, so a
+    # regression fails this test instead of killing the test run.
+    import subprocess
+    import sys
+
+    code = (f"import pandas as pd\nfrom workbench import plots\nnames = {HOSTILE_NAMES!r}\n"
+            "c = plots.blame_bars(pd.DataFrame({'player': names, 'blame': [0.5, 0.3, 0.2]}), title='t\\x1b')\n"
+            f"for ext in ('png', 'svg'):\n    plots.save(c, {str(tmp_path)!r} + '/c.' + ext)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert (tmp_path / "c.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    svg = (tmp_path / "c.svg").read_text()
+    assert "esc^[[31m]0;t^G nul^@ &lt;U+FFFE&gt;" in svg and "\x1b" not in svg

@@ -94,3 +94,50 @@ def test_policy_error_is_in_the_tree_and_python_objects_are_checked_too() -> Non
         Policy(hitl=(HitlRule("entropy", "high"),))  # type: ignore[arg-type]
     assert str(Policy()) == "Policy v1: no rules"
     assert "max_depth=6" in str(full_policy()) and "hitl:entropy>=1.1@pricer" in str(full_policy())
+
+
+def _laughs(levels: int = 9) -> str:
+    text = "schema: workbench.policy/v1\nprovenance:\n  sweep:\n    a0: &a0 [x, x, x, x, x, x, x, x, x]\n"
+    for i in range(1, levels):
+        text += f"    a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 9) + "]\n"
+    return text + f"    top: *a{levels - 1}\n"
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    # a 1 KB file of aliases that expands to 9^9 values: the reader hung (and grew) before
+    (_laughs(), "more than 100,000 values"),
+    ("schema: workbench.policy/v1\nprovenance:\n  sweep: " + "[" * 200 + "]" * 200 + "\n", "levels deep"),
+    # the second value silently won before
+    ("schema: workbench.policy/v1\nbreakers: {max_depth: 3}\nbreakers: {max_depth: 99}\n",
+     r"line 3, column 1\): duplicate key 'breakers'"),
+    ("schema: workbench.policy/v1\nbudgets: {max_retries: 2, max_retries: 9}\n", "duplicate key 'max_retries'"),
+    # a NaN threshold never fires and an infinite limit never cuts: both were accepted
+    ("schema: workbench.policy/v1\nhitl:\n- {signal: confidence, threshold: .nan}\n",
+     r"hitl\[0\].threshold: must be a finite number, got nan \(remove the rule"),
+    ("schema: workbench.policy/v1\nbreakers: {max_step_latency_ms: .inf}\n",
+     r"breakers.max_step_latency_ms: must be a finite number, got inf \(use null for no limit\)"),
+    ("schema: workbench.policy/v1\nversion: 2\n", r"version: must be a string, got 2 \(quote it: '2'\)"),
+    ("schema: workbench.policy/v1\nname: !!python/object/apply:os.system ['echo pwned']\n",
+     "could not determine a constructor"),
+])
+def test_hostile_yaml_gets_a_policy_error_at_once(text: str, message: str) -> None:
+    with pytest.raises(PolicyError, match=message):
+        Policy.from_yaml(text)
+
+
+def test_hostile_json_gets_a_policy_error(tmp_path: Path) -> None:
+    deep = '{"schema": "workbench.policy/v1", "provenance": {"sweep": ' + '{"a": ' * 50_000 + "1" + "}" * 50_002
+    # one line of text, far longer than a file name may be: read as the document, not as a path
+    with pytest.raises(PolicyError, match="levels deep"):
+        Policy.from_json(deep)
+    with pytest.raises(PolicyError, match="duplicate key 'name'"):
+        Policy.from_json('{"schema": "workbench.policy/v1", "name": "a", "name": "b"}')
+    path = tmp_path / "p.json"
+    path.write_text('{"schema": "workbench.policy/v1", "hitl": [{"signal": "entropy", "threshold": NaN}]}')
+    with pytest.raises(PolicyError, match=r"p.json: hitl\[0\].threshold: must be a finite number"):
+        Policy.from_json(path)
+    with pytest.raises(PolicyError, match="must be a finite number"):
+        Policy(hitl=(HitlRule("entropy", float("inf")),))
+    # what the writer produces still reads back, aliases and all
+    assert Policy.from_yaml(full_policy().to_yaml()) == full_policy()
+    assert Policy.from_yaml("schema: workbench.policy/v1\nprovenance:\n  notes: &n [a]\n  sweep: {x: *n}\n")

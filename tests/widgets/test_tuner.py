@@ -30,6 +30,8 @@ def test_slider_moves_the_point(ws: wb.Workspace) -> None:
         assert tu.cost_chart.params.cur_t == pytest.approx(tu.threshold.value)
         rates.append(_rate(tu))
     assert rates[0] > rates[1] > rates[2]       # a higher entropy threshold escalates fewer runs
+    # a cheaper point outside the budget must not read as beating the "best": say which best it is
+    assert f"(best within the 30% review budget {sweep.best.cost:,.1f})" in tu.readout.value
     assert tu.latency_ms["move"] < 1000
 
 
@@ -58,3 +60,33 @@ def test_export_writes_a_policy_that_loads(ws: wb.Workspace, tmp_path: Path) -> 
 def test_unknown_signal_is_refused(ws: wb.Workspace) -> None:
     with pytest.raises(ValueError, match="signals here"):
         ThresholdTuner(ws, signal="nonsense")
+
+
+def test_runs_of_unknown_outcome_are_named_as_the_reason() -> None:
+    ws = wb.open()
+    ws.ingest([{"record": "run", "run_id": "r", "outcome": "unknown"},
+               {"run_id": "r", "step_id": "s", "agent": "a", "kind": "llm", "entropy": 0.5,
+                "started_at": "2026-01-01T00:00:00Z", "ended_at": "2026-01-01T00:00:01Z"}], progress=False)
+    with pytest.raises(ValueError, match="no run of this store has a known outcome"):
+        ThresholdTuner(ws)
+
+
+def test_hostile_agent_names_per_agent(tmp_path: Path) -> None:
+    from payload import HOSTILE_AGENTS, hostile_runs
+
+    ws = wb.open()
+    ws.ingest(hostile_runs(), progress=False)
+    tu = ThresholdTuner(ws, signal="entropy")
+    tu.per_agent.value = True
+    sliders = tu.agent_sliders.children
+    # plain-text descriptions, one per agent, control characters made visible, and the thresholds
+    # keyed by the very names in the store
+    assert "^[[31mred^[]0;t^G" in [s.description for s in sliders] and len(sliders) == len(HOSTILE_AGENTS)
+    assert not any(getattr(s, "description_allow_html", False) for s in sliders)
+    assert set(tu.current_threshold()) == set(HOSTILE_AGENTS)
+    for text in (tu.readout.value, tu.export_policy(tmp_path / "p.yaml") and tu.policy_view.value):
+        assert "<img src=x" not in text and "&lt;img src=x" in text
+        assert not any(c in text for c in "\x1b\x00\u202e"), text    # an unclosed override would reverse the rest
+        assert "&lt;U+202E&gt;evil" in text
+    back = wb.Policy.from_yaml(tmp_path / "p.yaml")
+    assert {r.agent for r in back.hitl} <= set(HOSTILE_AGENTS) and back.hitl

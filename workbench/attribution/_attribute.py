@@ -72,8 +72,10 @@ class Attribution:
                 f"{self.replays} replays>")
 
     def _repr_html_(self) -> str:
-        blame = self.values[["player", "blame", "blame_low", "blame_high"]].to_html(index=False, escape=True)
-        return (f"<div><b>{html.escape(self.run_id)}</b> — {html.escape(self.verdict.explanation)}"
+        from .._termtext import clean, clean_cells  # players and run ids come from logs
+
+        blame = clean_cells(self.values[["player", "blame", "blame_low", "blame_high"]]).to_html(index=False, escape=True)
+        return (f"<div><b>{html.escape(clean(self.run_id))}</b> — {html.escape(clean(self.verdict.explanation))}"
                 f"<br><small>{self.method} over {self.unit}s, {self.replays} replays</small>{blame}</div>")
 
 

@@ -61,7 +61,9 @@ class Verdict:
     failed_replays: int = 0
 
     def _repr_html_(self) -> str:
-        return f"<p><b>Verdict</b>: {html.escape(self.explanation)}</p>"
+        from .._termtext import clean  # agent names from logs: no bidi override reverses the page
+
+        return f"<p><b>Verdict</b>: {html.escape(clean(self.explanation))}</p>"
 
 
 def blame_columns(values: Mapping[str, Any]) -> dict[str, Any]:

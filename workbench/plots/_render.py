@@ -11,7 +11,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from pathlib import Path
+from typing import Any
 
 import altair as alt
 
@@ -76,13 +78,53 @@ def widget(chart: alt.TopLevelMixin, **kwargs: object) -> alt.JupyterChart:
 
 def save(chart: alt.TopLevelMixin, path: str | os.PathLike[str], scale: float = 1.0) -> Path:
     """Write ``chart`` as PNG, SVG or HTML (by the suffix), offline: images through vl-convert,
-    HTML with Vega inlined so the file opens without a network."""
+    HTML with Vega inlined so the file opens without a network.
+
+    Log text in the chart is untrusted: in HTML the spec is written with ``<``, ``>`` and ``&`` as
+    JSON escapes (a ``</script>`` in an agent name would otherwise end the script and run what
+    follows); for images, characters XML cannot hold (ESC, NUL, …) are shown as visible stand-ins
+    first, as vl-convert aborts the whole process on them (seen: a Rust panic, "NonXmlChar")."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix == ".html":
-        chart.save(str(path), format="html", inline=True)
+        chart.save(str(path), format="html", inline=True, json_kwds={"cls": _ScriptSafeJSON})
     elif suffix in (".png", ".svg", ".pdf"):
+        chart = _xml_safe(chart)
         chart.save(str(path), scale_factor=scale) if suffix == ".png" else chart.save(str(path))
     else:
         raise ValueError(f"save: {path.name} must end in .png, .svg, .pdf or .html")
     return path
+
+
+class _ScriptSafeJSON(json.JSONEncoder):
+    """JSON that can sit inside a ``<script>`` element: ``<``, ``>`` and ``&`` only ever occur inside
+    JSON strings, where their ``\\u`` escapes mean the same to JavaScript."""
+
+    def encode(self, o: Any) -> str:
+        return super().encode(o).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+# What XML 1.0 cannot hold: C0 controls but tab, newline and CR; U+FFFE/U+FFFF; lone surrogates.
+_NON_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _visible(match: re.Match[str]) -> str:
+    code = ord(match.group(0))
+    return "^" + chr(code + 64) if code < 0x20 else f"<U+{code:04X}>"
+
+
+def _scrub(value: Any) -> Any:
+    if isinstance(value, str):
+        return _NON_XML.sub(_visible, value)
+    if isinstance(value, dict):
+        return {_scrub(k): _scrub(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_scrub(v) for v in value]
+    return value
+
+
+def _xml_safe(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
+    """``chart`` with every string of its spec (data, titles) free of characters XML cannot hold."""
+    spec = chart.to_dict()
+    clean = _scrub(spec)
+    return chart if clean == spec else type(chart).from_dict(clean)

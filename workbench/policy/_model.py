@@ -8,6 +8,7 @@ the package) with ``jsonschema``; the first error names the field path and what 
 from __future__ import annotations
 
 import json
+import math
 import os
 from dataclasses import asdict, dataclass, field, fields, replace
 from importlib import resources
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..exceptions import PolicyError
+from ._reader import MAX_DEPTH, DuplicateKeyError, check_size, loader, read_source, unique_keys
 
 SCHEMA_ID = "workbench.policy/v1"
 
@@ -136,6 +138,7 @@ class Policy:
     @classmethod
     def from_dict(cls, doc: Any, where: str = "policy") -> Policy:
         """Build a policy from its document form, validated against the schema first."""
+        check_size(doc, where)
         validate(doc, where)
         def part(kind: type, key: str) -> Any:
             return kind(**doc.get(key) or {})
@@ -167,12 +170,16 @@ class Policy:
     @classmethod
     def from_json(cls, source: str | os.PathLike[str]) -> Policy:
         """Read a policy from a JSON file, or from JSON text."""
-        text, where = _read(source)
+        text, where = read_source(source)
         try:
-            doc = json.loads(text)
+            doc = json.loads(text, object_pairs_hook=unique_keys)
         except json.JSONDecodeError as exc:
             raise PolicyError(f"{where}: not valid JSON (line {exc.lineno}, column {exc.colno}): "
                               f"{exc.msg}") from None
+        except DuplicateKeyError as exc:
+            raise PolicyError(f"{where}: {exc}") from None
+        except RecursionError:
+            raise PolicyError(f"{where}: nested more than {MAX_DEPTH} levels deep") from None
         return cls.from_dict(doc, where)
 
     @classmethod
@@ -180,13 +187,15 @@ class Policy:
         """Read a policy from a YAML file, or from YAML text."""
         import yaml
 
-        text, where = _read(source)
+        text, where = read_source(source)
         try:
-            doc = yaml.safe_load(text)
+            doc = yaml.load(text, Loader=loader())  # noqa: S506 - a SafeLoader, stricter still (see _loader)
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             at = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
             raise PolicyError(f"{where}: not valid YAML{at}: {getattr(exc, 'problem', exc)}") from None
+        except RecursionError:
+            raise PolicyError(f"{where}: nested more than {MAX_DEPTH} levels deep") from None
         return cls.from_dict(doc, where)
 
     @staticmethod
@@ -220,15 +229,24 @@ def hitl_name(rule: HitlRule) -> str:
     return f"hitl:{rule.signal}{op}{rule.threshold:g}" + (f"@{rule.agent}" if rule.agent else "")
 
 
-def _read(source: str | os.PathLike[str]) -> tuple[str, str]:
-    if isinstance(source, os.PathLike) or (isinstance(source, str) and "\n" not in source and (
-            Path(source).suffix.lower() in (".yaml", ".yml", ".json") or Path(source).is_file())):
-        path = Path(source)
-        try:
-            return path.read_text(encoding="utf-8"), str(path)
-        except OSError as exc:
-            raise PolicyError(f"cannot read policy file {path}: {exc.strerror or exc}") from None
-    return str(source), "policy"
+def _non_finite(doc: Any) -> tuple[str, Any] | None:
+    """The first limit or threshold that is NaN or infinite (a NaN threshold never fires, an
+    infinite one never either: both would silently turn a rule off), with its path."""
+    if not isinstance(doc, dict):
+        return None
+    for group in ("breakers", "budgets", "loops"):
+        part = doc.get(group)
+        if isinstance(part, dict):
+            for key, value in part.items():
+                if isinstance(value, float) and not math.isfinite(value):
+                    return f"{group}.{key}", value
+    rules = doc.get("hitl")
+    if isinstance(rules, list):
+        for i, rule in enumerate(rules):
+            value = rule.get("threshold") if isinstance(rule, dict) else None
+            if isinstance(value, float) and not math.isfinite(value):
+                return f"hitl[{i}].threshold", value
+    return None
 
 
 _SCHEMA_TEXT: str | None = None
@@ -255,6 +273,10 @@ def validate(doc: Any, where: str = "policy") -> None:
     if errors:
         err = min(errors, key=lambda e: (-len(e.absolute_path), _ORDER.get(e.validator, 9)))
         raise PolicyError(f"{where}: {_path(err)}: {_explain(err)}")
+    bad = _non_finite(doc)
+    if bad is not None:
+        hint = "remove the rule to turn it off" if bad[0].startswith("hitl") else "use null for no limit"
+        raise PolicyError(f"{where}: {bad[0]}: must be a finite number, got {bad[1]!r} ({hint})")
 
 
 _ORDER = {"type": 0, "required": 1, "additionalProperties": 2, "enum": 3, "const": 3}
@@ -278,7 +300,10 @@ def _explain(err: Any) -> str:
     if kind == "type":
         wanted = err.validator_value if isinstance(err.validator_value, list) else [err.validator_value]
         names = " or ".join(_TYPES.get(w, w) for w in wanted if w != "null")
-        return f"must be {names}{' (or null)' if 'null' in wanted else ''}, got {got}"
+        # YAML reads 2 as a number and 2026-01-01 as a date: say how to write them as text
+        quote = (f" (quote it: '{err.instance}')" if "string" in wanted and not isinstance(err.instance, (
+            dict, list, str, type(None))) else "")
+        return f"must be {names}{' (or null)' if 'null' in wanted else ''}, got {got}{quote}"
     if kind == "required":
         missing = [k for k in err.validator_value if k not in err.instance]
         return f"missing required field {missing[0]!r}"

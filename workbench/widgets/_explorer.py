@@ -13,7 +13,7 @@ import ipywidgets as w
 import pandas as pd
 
 from .. import plots
-from ._html import STYLE, esc, frame, kv_table, pre
+from ._html import STYLE, esc, frame, kv_table, label, pre
 from ._runs import RunFilter, RunPager, choices
 
 if TYPE_CHECKING:
@@ -24,7 +24,7 @@ ANY = "(any)"
 
 def _options(values: list[str]) -> list[tuple[str, str]]:
     # "" stands for "any": a Dropdown whose value is None selects nothing and shows a blank box
-    return [(ANY, ""), *[(v, v) for v in values]]
+    return [(ANY, ""), *[(label(v), v) for v in values]]
 
 
 def _run_label(r: Any) -> str:
@@ -32,7 +32,7 @@ def _run_label(r: Any) -> str:
     silent = " (reported success)" if r.outcome == "failure" and r.reported_outcome == "success" else ""
     culprit = f" · culprit {r.culprit}" if isinstance(r.culprit, str) and r.culprit else ""
     hits = f" · {r.hits} hits: {r.detectors}" if r.hits else ""
-    return f"{r.run_id} · {when} · {r.outcome}{silent}{hits}{culprit}"
+    return label(f"{r.run_id} · {when} · {r.outcome}{silent}{hits}{culprit}")
 
 
 class IncidentExplorer(w.VBox):
@@ -207,8 +207,8 @@ class IncidentExplorer(w.VBox):
         self.steps = plots.timeline_data(self.ws, run_id)
         values, facts = plots.stored_attribution(self.ws, run_id)
         decisive = facts["decisive_step"] if facts else None
-        options = [(f"{s.seq:>3} · {s.agent or '—'} · {s.kind} · {s.name or ''}"
-                    + (" · ⚑ " + s.detectors if s.detectors else ""), s.step_id) for s in self.steps.itertuples()]
+        options = [(label(f"{s.seq:>3} · {s.agent or '—'} · {s.kind} · {s.name or ''}"
+                          + (" · ⚑ " + s.detectors if s.detectors else "")), s.step_id) for s in self.steps.itertuples()]
         self.step.options = options
         first = self.steps.loc[self.steps["flagged"], "step_id"]
         pick = decisive if decisive in set(self.steps["step_id"]) else (first.iat[0] if len(first) else None)

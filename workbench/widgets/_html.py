@@ -9,17 +9,28 @@ from typing import Any
 
 import pandas as pd
 
+from .._termtext import clean, clean_cells
+
 MAX_CHARS = 20_000
 
 
 def esc(value: Any, limit: int = MAX_CHARS) -> str:
-    """``value`` as escaped text ('' for missing), cut at ``limit`` characters with a note."""
+    """``value`` as escaped text ('' for missing), cut at ``limit`` characters with a note.
+
+    Control characters (ESC, NUL, …) and bidi overrides are shown as visible stand-ins too: an
+    unclosed right-to-left override in an agent name would otherwise reverse the rest of the panel."""
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
         return ""
     text = str(value)
     if len(text) > limit:
         text = text[:limit] + f" … [{len(text) - limit:,} more characters]"
-    return html.escape(text, quote=True)
+    return html.escape(clean(text), quote=True)
+
+
+def label(value: Any) -> str:
+    """A plain-text label (list option, slider name) from a log value: one line, control characters
+    and bidi overrides visible."""
+    return clean("" if value is None else value, newlines=False)
 
 
 def pre(value: Any) -> str:
@@ -37,7 +48,7 @@ def frame(df: pd.DataFrame, max_rows: int = 50) -> str:
     """A DataFrame as an escaped HTML table."""
     if df.empty:
         return "<i>(none)</i>"
-    return df.head(max_rows).to_html(index=False, escape=True, na_rep="", border=0, classes="wb-table")
+    return clean_cells(df.head(max_rows)).to_html(index=False, escape=True, na_rep="", border=0, classes="wb-table")
 
 
 STYLE = ("<style>.wb-pre{white-space:pre-wrap;word-break:break-word;max-height:16em;overflow:auto;"

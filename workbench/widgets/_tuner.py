@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets as w
 
 from .. import plots
-from ._html import STYLE, esc, pre
+from ._html import STYLE, esc, label, pre
 
 if TYPE_CHECKING:
     from ..thresholds import SweepPoint, ThresholdSweep
@@ -36,7 +36,11 @@ class ThresholdTuner(w.VBox):
         have = available_signals(ws)
         self.signals = have.loc[have["steps"] > 0, "signal"].tolist()
         if not self.signals:
-            raise ValueError("no step of this store carries a signal to put a threshold on")
+            known = ws.sql("SELECT count(*) FROM runs WHERE outcome IN ('success', 'failure')").fetchall()[0][0]
+            raise ValueError("no step of this store carries a signal to put a threshold on" if known else
+                             "no run of this store has a known outcome (success or failure), so no threshold "
+                             "can be priced: label outcomes first (ws.label(run_id, outcome=...), "
+                             "ws.label_file(...))")
         if signal is not None and signal not in self.signals:
             raise ValueError(f"no step of this store has {signal!r}; signals here: {', '.join(self.signals)}")
         start = signal or ("entropy" if "entropy" in self.signals else self.signals[0])
@@ -55,6 +59,7 @@ class ThresholdTuner(w.VBox):
         self.threshold = w.FloatSlider(description="threshold", continuous_update=True, readout_format=".3f",
                                        layout=w.Layout(width="560px"))
         self.agent_sliders = w.VBox()
+        self._slider_agents: list[str] = []
         self.readout = w.HTML()
         self.readout.add_class("wb-tuner-readout")
         self.sweep_chart: Any = None
@@ -134,9 +139,10 @@ class ThresholdTuner(w.VBox):
         chosen = sw.best_per_agent.threshold if isinstance(sw.best_per_agent.threshold, dict) else {}
         lo, hi, step = self.threshold.min, self.threshold.max, self.threshold.step
         sliders = []
+        self._slider_agents = list(sw.agents)   # the names themselves; descriptions show them made visible
         for agent in sw.agents:
             t = chosen.get(agent)
-            s = w.FloatSlider(description=str(agent), min=lo, max=hi, step=step, readout_format=".3f",
+            s = w.FloatSlider(description=label(agent), min=lo, max=hi, step=step, readout_format=".3f",
                               value=float(t) if t is not None else (lo if sw.direction == "below" else hi))
             s.style.description_width = "120px"
             s.observe(lambda _: self.move(None), names="value")
@@ -146,7 +152,7 @@ class ThresholdTuner(w.VBox):
     # -- a lookup per slider move ----------------------------------------------------------------
     def current_threshold(self) -> float | dict[str, float]:
         if self.per_agent.value and self.agent_sliders.children:
-            return {s.description: float(s.value) for s in self.agent_sliders.children}
+            return {a: float(s.value) for a, s in zip(self._slider_agents, self.agent_sliders.children, strict=True)}
         return float(self.threshold.value)
 
     def move(self, _value: Any = None) -> SweepPoint:
@@ -165,7 +171,8 @@ class ThresholdTuner(w.VBox):
             f"({p.escalated_runs:,} of {sw.n_runs:,}; {p.step_escalation_rate:.2%} of steps) · "
             f"failures caught <b>{p.recall:.1%}</b> ({p.failures_caught:,} of {sw.n_failures:,}) · "
             f"precision {p.precision:.1%} · expected cost <b>{p.cost:,.1f}</b> "
-            f"(best {sw.best.cost:,.1f})</div>")
+            f"({'best within the ' + format(sw.budget, '.0%') + ' review budget' if sw.budget else 'best'} "
+            f"{sw.best.cost:,.1f})</div>")
         single = None if isinstance(t, dict) else t
         if self.sweep_chart is not None:
             with self.sweep_chart.hold_sync():

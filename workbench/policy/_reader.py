@@ -1,0 +1,95 @@
+"""Reading a policy document from YAML or JSON text, defensively: a policy file may come from
+anywhere, and must never make the reader hang, crash or silently pick one of two values."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from ..exceptions import PolicyError
+
+
+def _is_file(text: str) -> bool:
+    try:
+        return Path(text).is_file()
+    except (OSError, ValueError):  # a long one-line document is no file name ("File name too long")
+        return False
+
+
+def read_source(source: str | os.PathLike[str]) -> tuple[str, str]:
+    """The document's text and what to call it in errors: a path's file, else the text itself."""
+    if isinstance(source, os.PathLike) or (isinstance(source, str) and "\n" not in source and (
+            Path(source).suffix.lower() in (".yaml", ".yml", ".json") or _is_file(source))):
+        path = Path(source)
+        try:
+            return path.read_text(encoding="utf-8"), str(path)
+        except OSError as exc:
+            raise PolicyError(f"cannot read policy file {path}: {exc.strerror or exc}") from None
+    return str(source), "policy"
+
+
+# A policy is a few dozen values. YAML aliases can make a 1 KB file stand for billions of them
+# ("billion laughs": nine levels of nine aliases), which every later walk (validation, asdict, dumping)
+# expands: the reader counts values and levels up to these caps, without expanding, and stops there.
+MAX_VALUES = 100_000
+MAX_DEPTH = 64
+
+
+class DuplicateKeyError(ValueError):
+    """A key given twice in one mapping."""
+
+
+def unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise DuplicateKeyError(f"duplicate key {key!r}: a policy file says each thing once")
+        out[key] = value
+    return out
+
+
+_LOADER: Any = None
+
+
+def loader() -> Any:
+    """``yaml.SafeLoader`` that refuses a key given twice (a second ``max_depth`` must not silently
+    win over the first)."""
+    global _LOADER
+    if _LOADER is None:
+        import yaml
+
+        class Loader(yaml.SafeLoader):
+            def construct_mapping(self, node: Any, deep: bool = False) -> dict[Any, Any]:
+                seen: set[Any] = set()
+                for key_node, _ in node.value:
+                    key = self.construct_object(key_node, deep=True)
+                    if isinstance(key, (str, int, float, bool)) and key in seen:
+                        raise yaml.constructor.ConstructorError(
+                            "while constructing a mapping", node.start_mark,
+                            f"duplicate key {key!r}: a policy file says each thing once", key_node.start_mark)
+                    if isinstance(key, (str, int, float, bool)):
+                        seen.add(key)
+                return super().construct_mapping(node, deep=deep)
+
+        _LOADER = Loader
+    return _LOADER
+
+
+def check_size(doc: Any, where: str) -> None:
+    """Count ``doc``'s values and levels (shared subtrees counted each time they occur, as every
+    later walk would), stopping at the caps."""
+    stack = [(doc, 1)]
+    n = 0
+    while stack:
+        value, depth = stack.pop()
+        n += 1
+        if n > MAX_VALUES:
+            raise PolicyError(f"{where}: more than {MAX_VALUES:,} values (YAML aliases that expand "
+                              "without end?): not a policy")
+        if depth > MAX_DEPTH:
+            raise PolicyError(f"{where}: nested more than {MAX_DEPTH} levels deep")
+        if isinstance(value, dict):
+            stack.extend((v, depth + 1) for v in value.values())
+        elif isinstance(value, (list, tuple)):
+            stack.extend((v, depth + 1) for v in value)
