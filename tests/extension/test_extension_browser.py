@@ -183,3 +183,31 @@ def test_launcher_opens_the_demo(lab: Lab, page: object) -> None:
     assert button.is_enabled()
     page.screenshot(path=str(SHOTS / "extension_launcher_demo.png"))
     _no_errors(panel, lab)
+
+
+def test_a_notebook_planted_beside_a_trace_opens_but_does_not_run(lab: Lab, page: object) -> None:
+    """Whoever can write a trace file can write ``<file>.ipynb`` beside it: the extension must not run their code.
+
+    Its own notebook (the cells it writes) re-runs when reopened (above); any other opens for reading.
+    """
+    import json
+
+    folder = lab.root / "traces"
+    shutil.copy(folder / "shop.otlp.jsonl", folder / "planted.otlp.jsonl")
+    marker = folder / "ran.txt"
+    cell = {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
+            "source": f"open({str(marker)!r}, 'w').write('planted code ran')"}
+    (folder / "planted.otlp.jsonl.ipynb").write_text(json.dumps({
+        "cells": [cell], "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+        "nbformat": 4, "nbformat_minor": 5}))
+    _open_folder(page, "traces")
+    _item(page, "planted.otlp.jsonl").dblclick()
+    label = page.locator(".lm-TabBar-tabLabel").get_by_text("planted.otlp.jsonl.ipynb", exact=True)
+    page.locator(".lm-TabBar-tab.lm-mod-current").filter(has=label).wait_for(timeout=SLOW_MS)
+    # The kernel starts with the notebook; once it is idle a run would have written the marker.
+    page.locator(f'{VISIBLE} .jp-Notebook-ExecutionIndicator[data-status="idle"]').wait_for(timeout=SLOW_MS)
+    page.wait_for_timeout(5_000)
+    assert not marker.exists(), "the planted notebook's code ran"
+    prompt = page.locator(f"{VISIBLE} .jp-CodeCell .jp-InputPrompt").first.inner_text()
+    assert not re.search(r"\[\d+\]", prompt), prompt
+    assert not (folder / "planted.duckdb").exists()  # nothing ingested either

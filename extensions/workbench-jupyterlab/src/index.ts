@@ -55,15 +55,17 @@ const plugin: JupyterFrontEndPlugin<void> = {
     // Open the notebook on screen first, then run it: the caller can close its placeholder
     // while the kernel starts, ingests and draws.
     const openFile = async (path: string): Promise<void> => {
-      const panel = await openNotebook(
+      const { panel, runnable } = await openNotebook(
         docManager,
         notebookPathFor(path),
         fileCells(path),
         PathExt.basename(path)
       );
-      void runAll(panel).catch(err =>
-        showErrorMessage('Workbench', err as Error)
-      );
+      if (runnable) {
+        void runAll(panel).catch(err =>
+          showErrorMessage('Workbench', err as Error)
+        );
+      }
     };
 
     commands.addCommand(CommandIDs.open, {
@@ -85,13 +87,15 @@ const plugin: JupyterFrontEndPlugin<void> = {
       icon: args => (args['isPalette'] ? undefined : workbenchIcon),
       execute: async args => {
         const cwd = (args['cwd'] as string | undefined) ?? browser?.model.path ?? '';
-        const panel = await openNotebook(
+        const { panel, runnable } = await openNotebook(
           docManager,
           PathExt.join(cwd, DEMO_NOTEBOOK),
           demoCells(),
           null
         );
-        await runAll(panel);
+        if (runnable) {
+          await runAll(panel);
+        }
       }
     });
 

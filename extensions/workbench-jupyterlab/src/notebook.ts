@@ -103,30 +103,65 @@ async function exists(contents: Contents.IManager, path: string): Promise<boolea
   return (dir.content as Contents.IModel[]).some(item => item.name === name);
 }
 
+/** A cell's source as one string (notebook files may hold it as a list of lines). */
+function sourceText(source: unknown): string {
+  return Array.isArray(source) ? source.join('') : String(source ?? '');
+}
+
+/**
+ * Whether the notebook at `nbPath` holds exactly the code cells the extension would write.
+ *
+ * Only then may it run unasked: a notebook found beside a trace file may have been put there by
+ * whoever wrote the trace, and running it would run their code.
+ */
+async function holdsOnly(
+  contents: Contents.IManager,
+  nbPath: string,
+  cells: Cell[]
+): Promise<boolean> {
+  const model = await contents.get(nbPath, { type: 'notebook', content: true });
+  const found = ((model.content?.cells ?? []) as { cell_type: string; source: unknown }[])
+    .filter(c => c.cell_type === 'code')
+    .map(c => sourceText(c.source));
+  const ours = cells.filter(c => c.cell_type === 'code').map(c => c.source);
+  return found.length === ours.length && found.every((src, i) => src === ours[i]);
+}
+
+/** A notebook opened by the extension, and whether it may be run without asking. */
+export interface IOpened {
+  panel: NotebookPanel;
+  /** Written just now, or its code cells are exactly the ones the extension writes. */
+  runnable: boolean;
+}
+
 /**
  * Open the notebook at `nbPath`, written from `cells` when it does not exist yet.
  *
- * An existing notebook is kept as the user left it: opening the same file again re-runs it.
+ * An existing notebook is kept as the user left it. It is only marked runnable when its code is the
+ * extension's own; otherwise it opens without running (the user reads it and runs it if they trust it).
  */
 export async function openNotebook(
   docManager: IDocumentManager,
   nbPath: string,
   cells: Cell[],
   source: string | null
-): Promise<NotebookPanel> {
+): Promise<IOpened> {
   const contents = docManager.services.contents;
+  let runnable = true;
   if (!(await exists(contents, nbPath))) {
     await contents.save(nbPath, {
       type: 'notebook',
       format: 'json',
       content: notebookJSON(cells, source)
     });
+  } else {
+    runnable = await holdsOnly(contents, nbPath, cells);
   }
   const widget = docManager.openOrReveal(nbPath, 'Notebook');
   if (!(widget instanceof NotebookPanel)) {
     throw new Error(`${nbPath} did not open as a notebook`);
   }
-  return widget;
+  return { panel: widget, runnable };
 }
 
 /**
