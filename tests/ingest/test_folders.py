@@ -97,3 +97,27 @@ def test_a_file_name_that_is_not_utf8_is_read_and_shown_escaped(tmp_path: Path) 
     assert ws.quarantine().iloc[0]["file"].endswith("caf\\xe9.jsonl")
     report = ws.ingest(raw_name)  # bytes paths too
     assert report.added == 0
+
+
+def test_the_same_file_named_twice_in_one_call_is_read_once(tmp_path: Path) -> None:
+    """Overlapping names (a file and its folder, a glob, a link) read each file once: read twice in one call,
+    its steps were duplicates of themselves and quarantined, where a second call adds nothing."""
+    root = tmp_path / "logs"
+    root.mkdir()
+    a = _native(root / "a.jsonl", "ra")
+    _native(root / "b.jsonl", "rb")
+    (tmp_path / "link.jsonl").symlink_to(a)
+    ws = wb.open()
+    report = ws.ingest([a, root, str(root / "*.jsonl"), tmp_path / "link.jsonl", a])
+    assert report.quarantined == 0 and report.read == report.stored == 2
+    assert sorted(ws.runs()["run_id"]) == ["ra", "rb"]
+    repeats = [s.split(": ", 1) for s in report.skipped if "read once" in s]
+    # a through its folder, the glob, the link and by name again; b through the glob.
+    assert len(repeats) == 5 and all(why == f"the same file as {name}, read once" for name, why in
+                                     [(str(a if "b.jsonl" not in p else root / "b.jsonl"), w) for p, w in repeats])
+    assert len(report.files) == 2
+    # A file in no known format is skipped in a folder, but an error when it is also named on its own.
+    (root / "notes.txt").write_text("not a log\n")
+    assert any("notes.txt" in s for s in wb.open().ingest(root).skipped)
+    with pytest.raises(wb.exceptions.FormatError, match="notes.txt"):
+        wb.open().ingest([root, root / "notes.txt"])

@@ -75,8 +75,9 @@ class IngestReport:
     skipped: list[str] = field(default_factory=list)
 
     def __str__(self) -> str:
-        text = (f"read {self.read:,} records: stored {self.stored:,} ({self.added:,} new), "
-                f"quarantined {self.quarantined:,}; {self.runs:,} runs touched")
+        text = (f"read {self.read:,} record{'' if self.read == 1 else 's'}: stored {self.stored:,} "
+                f"({self.added:,} new), quarantined {self.quarantined:,}; "
+                f"{self.runs:,} run{'' if self.runs == 1 else 's'} touched")
         if self.errors:
             text += "\n  " + "\n  ".join(self.errors[:5])
         if self.skipped:

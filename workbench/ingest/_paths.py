@@ -107,4 +107,30 @@ def expand_paths(source: str | os.PathLike[str] | Sequence[str | os.PathLike[str
             out.extend(files)
         else:
             raise IngestError(f"{display(path)}: no such file")
-    return out, skipped
+    return _read_once(out, skipped), skipped
+
+
+def _read_once(files: list[tuple[Path, bool]], skipped: list[tuple[str, str]]) -> list[tuple[Path, bool]]:
+    """``files`` with each file once (the same file named twice, by a folder and a glob, or through a link).
+
+    Read twice in one call, its records would be duplicates of themselves and quarantined as such; in two
+    calls the second read adds nothing. The file stays where it was first named, and counts as named
+    explicitly when any of its names was. Each repeat is listed in ``skipped``.
+    """
+    first: dict[tuple[int, int], int] = {}
+    out: list[tuple[Path, bool]] = []
+    for path, named in files:
+        try:
+            st = path.stat()
+        except OSError:  # (gone since it was listed: reading it says so, naming it)
+            out.append((path, named))
+            continue
+        key = (st.st_dev, st.st_ino)
+        if key in first:
+            i = first[key]
+            out[i] = (out[i][0], out[i][1] or named)
+            skipped.append((display(path), f"the same file as {display(out[i][0])}, read once"))
+            continue
+        first[key] = len(out)
+        out.append((path, named))
+    return out
