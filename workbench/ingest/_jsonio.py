@@ -108,6 +108,20 @@ def _decoder(head: bytes) -> codecs.IncrementalDecoder | None:
     return None
 
 
+def _headed(chunks: Iterator[bytes], size: int) -> Iterator[bytes]:
+    """``chunks`` with the first ones joined until they hold ``size`` bytes (or the whole, shorter, input)."""
+    head = b""
+    for chunk in chunks:
+        if head is not None:
+            head += chunk
+            if len(head) < size:
+                continue
+            chunk, head = head, None
+        yield chunk
+    if head:
+        yield head
+
+
 class _Stream:
     """Decompressed chunks of one file; remembers where (and why) a compressed stream broke.
 
@@ -124,20 +138,10 @@ class _Stream:
     def chunks(self) -> Iterator[bytes]:
         source = self._gunzip() if is_gzip(self.path) else self._plain()
         decoder = None
-        head = b""  # the first bytes, until a byte-order mark can be told
-        for chunk in source:
-            if head is not None:
-                head += chunk
-                if len(head) < 4:
-                    continue
-                chunk, decoder, head = _after_bom(head), _decoder(head), None
-            if decoder is not None:
-                chunk = decoder.decode(chunk).encode("utf-8", "surrogatepass")
-            if chunk:
-                self.offset += len(chunk)
-                yield chunk
-        if head:  # a file of fewer than four bytes
-            chunk, decoder = _after_bom(head), _decoder(head)
+        first = True
+        for chunk in _headed(source, 4):  # (a byte-order mark is told from the first four bytes)
+            if first:
+                chunk, decoder, first = _after_bom(chunk), _decoder(chunk), False
             if decoder is not None:
                 chunk = decoder.decode(chunk).encode("utf-8", "surrogatepass")
             if chunk:
