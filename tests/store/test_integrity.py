@@ -111,12 +111,15 @@ def test_identical_rejects_do_not_collapse(tmp_path: Path) -> None:
 
 
 def test_duplicate_lines_are_each_quarantined_once(tmp_path: Path) -> None:
+    # (a step repeated with the same content is stored once, as a second call would find it: not a reject)
     line = json.dumps({"run_id": "r", "step_id": "s", "kind": "llm"})
+    other = json.dumps({"run_id": "r", "step_id": "s", "kind": "tool"})
     path = tmp_path / "dup.jsonl"
-    path.write_text("\n".join([line, line, line, "{broken", "{broken"]) + "\n")
+    path.write_text("\n".join([line, line, other, other, "{broken", "{broken"]) + "\n")
     ws = wb.open()
     report = ws.ingest(path)
-    assert (report.stored, report.quarantined) == (1, 4) and ws.count("quarantine") == 4
+    assert (report.stored, report.quarantined) == (2, 4) and ws.count("quarantine") == 4
+    assert ws.count("steps") == 1
 
 
 def test_no_temporary_table_outlives_an_ingest(tmp_path: Path) -> None:

@@ -10,31 +10,65 @@
 CREATE OR REPLACE TEMP VIEW stage_n AS
 SELECT rowid AS rid, * FROM stage_steps;
 
--- Steps rejected here, with the reason: duplicate ids within the input, end before start. The first of
--- two duplicates is the first in the input (the files in the order they were read — stage_files, filled
--- by the driver — then line, then place in the line), not the first staged: an adapter's fast path
--- stages its rows before the lines it handed to the Python reader.
+-- The steps staged more than once (by run and step id; most inputs have none), numbered in input order:
+-- k = 1 is the first in the input (the files in the order they were read — stage_files, filled by the
+-- driver — then line, then place in the line), not the first staged: an adapter's fast path stages its
+-- rows before the lines it handed to the Python reader. first_rid names that first one.
+CREATE OR REPLACE TEMP TABLE stage_dup_rows AS
+SELECT *, first_value(rid) OVER w AS first_rid, row_number() OVER w AS k
+-- Found by a 64-bit hash of the ids, grouped as an integer: a group-by on the text ids of millions of
+-- steps spills. A hash shared by two different ids only makes both candidates; the window, on the ids
+-- themselves, decides. (A NULL id is never a duplicate, as the join on the ids had it.)
+FROM (SELECT n.* EXCLUDE (raw, latency_ms, source), f.ord
+      FROM stage_n n
+      LEFT JOIN (SELECT file, min(ord) AS ord FROM stage_files GROUP BY file) f ON f.file = n.file
+      WHERE n.run_id IS NOT NULL AND n.step_id IS NOT NULL
+        AND hash(n.run_id, n.step_id) IN (
+            SELECT h FROM (SELECT hash(run_id, step_id) AS h FROM stage_steps) GROUP BY h HAVING count(*) > 1))
+WINDOW w AS (PARTITION BY run_id, step_id ORDER BY ord NULLS LAST, line NULLS LAST, order_hint NULLS LAST, rid);
+
+-- Steps rejected here, with the reason. A step staged again with other content than the first is a
+-- conflict, named with the columns that differ (compared as against a stored step below). Staged again
+-- with the same content (two exports of one trace, a file copied under two names) it is a repeat, not a
+-- reject: it is stored once, as a second ingest call would find it already stored (stage_repeats).
 CREATE OR REPLACE TEMP TABLE stage_bad AS
-SELECT rid, 'duplicate step id ' || step_id || ' in run ' || run_id
-            || ' (first seen at ' || first_file || ' line ' || first_line || ')' AS reason
+SELECT rid, 'duplicate step id ' || step_id || ' in run ' || run_id || ' with other content than at '
+            || first_file || ' line ' || first_line || ': differs in ' || differs AS reason
 FROM (
-    SELECT rid, run_id, step_id,
-           first_value(line) OVER w AS first_line,
-           first_value(file) OVER w AS first_file,
-           row_number() OVER w AS k
-    -- Only the ids staged more than once are ordered (most inputs have none). They are found by a
-    -- 64-bit hash of the id, grouped as an integer: a group-by on the text ids of millions of steps
-    -- spills. A hash shared by two different ids only makes both candidates; the window below, on the
-    -- ids themselves, decides. (A NULL id is never a duplicate, as the join on the ids had it.)
-    FROM (SELECT n.rid, n.run_id, n.step_id, n.file, n.line, n.order_hint, f.ord
-          FROM stage_n n
-          LEFT JOIN (SELECT file, min(ord) AS ord FROM stage_files GROUP BY file) f ON f.file = n.file
-          WHERE n.run_id IS NOT NULL AND n.step_id IS NOT NULL
-            AND hash(n.run_id, n.step_id) IN (
-                SELECT h FROM (SELECT hash(run_id, step_id) AS h FROM stage_steps) GROUP BY h HAVING count(*) > 1))
-    WINDOW w AS (PARTITION BY run_id, step_id ORDER BY ord NULLS LAST, line NULLS LAST, order_hint NULLS LAST, rid)
+    SELECT n.rid, n.run_id, n.step_id, a.file AS first_file, a.line AS first_line,
+           concat_ws(', ',
+               CASE WHEN n.parent_id IS DISTINCT FROM a.parent_id THEN 'parent_id' END,
+               CASE WHEN n.agent IS DISTINCT FROM a.agent THEN 'agent' END,
+               CASE WHEN n.kind IS DISTINCT FROM a.kind THEN 'kind' END,
+               CASE WHEN n.name IS DISTINCT FROM a.name THEN 'name' END,
+               CASE WHEN n.tool IS DISTINCT FROM a.tool THEN 'tool' END,
+               CASE WHEN n.model IS DISTINCT FROM a.model THEN 'model' END,
+               -- (the store keeps microseconds: a second call would find these equal)
+               CASE WHEN n.start_ns // 1000 IS DISTINCT FROM a.start_ns // 1000 THEN 'started_at' END,
+               CASE WHEN n.end_ns // 1000 IS DISTINCT FROM a.end_ns // 1000 THEN 'ended_at' END,
+               CASE WHEN n.status IS DISTINCT FROM a.status THEN 'status' END,
+               CASE WHEN n.error IS DISTINCT FROM a.error THEN 'error' END,
+               CASE WHEN n.input IS DISTINCT FROM a.input
+                     AND NOT CASE WHEN json_valid(n.input) AND json_valid(a.input)
+                                  THEN json(n.input) = json(a.input) ELSE false END THEN 'input' END,
+               CASE WHEN n.output IS DISTINCT FROM a.output
+                     AND NOT CASE WHEN json_valid(n.output) AND json_valid(a.output)
+                                  THEN json(n.output) = json(a.output) ELSE false END THEN 'output' END,
+               CASE WHEN n.tokens_in IS DISTINCT FROM a.tokens_in THEN 'tokens_in' END,
+               CASE WHEN n.tokens_out IS DISTINCT FROM a.tokens_out THEN 'tokens_out' END,
+               CASE WHEN n.cost IS DISTINCT FROM a.cost THEN 'cost' END,
+               CASE WHEN n.confidence IS DISTINCT FROM a.confidence THEN 'confidence' END,
+               CASE WHEN n.entropy IS DISTINCT FROM a.entropy THEN 'entropy' END,
+               CASE WHEN json(n.attributes) IS DISTINCT FROM json(a.attributes) THEN 'attributes' END) AS differs
+    FROM stage_dup_rows n JOIN stage_dup_rows a ON a.rid = n.first_rid
+    WHERE n.k > 1
 )
-WHERE k > 1;
+WHERE differs <> '';
+
+CREATE OR REPLACE TEMP TABLE stage_repeats AS
+SELECT rid FROM stage_dup_rows WHERE k > 1 AND rid NOT IN (SELECT rid FROM stage_bad);
+
+DROP TABLE stage_dup_rows;
 
 INSERT INTO stage_bad
 SELECT rid, 'ends before it starts (end ' || end_ns || ' ns < start ' || start_ns || ' ns)'
@@ -115,7 +149,7 @@ UNION SELECT run_id FROM stage_labels;
 -- the rest of each row is read from stage_n when it is inserted.
 CREATE OR REPLACE TEMP TABLE stage_new AS
 SELECT n.rid, n.run_id, n.step_id, n.parent_id, n.agent FROM stage_n n
-WHERE n.rid NOT IN (SELECT rid FROM stage_bad)
+WHERE n.rid NOT IN (SELECT rid FROM stage_bad) AND n.rid NOT IN (SELECT rid FROM stage_repeats)
   AND NOT EXISTS (SELECT 1 FROM steps s WHERE s.run_id = n.run_id AND s.step_id = n.step_id);
 
 -- The span trees of the affected runs: stored steps plus new ones.
