@@ -19,6 +19,7 @@ from ._jsonio import compression_of, read_head
 from ._paths import display, expand_paths
 from ._rawtext import fill_raw_text
 from ._registry import ADAPTERS, RECORD_ADAPTERS
+from ._time_units import scale_integer_units
 
 _HEAD_BYTES = 64 * 1024
 # Inputs above this many bytes (in all) get a progress bar when progress is left to us.
@@ -62,6 +63,9 @@ class IngestReport:
     skipped : list of str
         What a folder or glob held that was not read, as ``path: why`` (a README or another file in
         no known format, an empty file, an unreadable folder, a FIFO, a broken symlink, a loop).
+    notes : list of str
+        What was read otherwise than the format says, file by file: native timestamps told by their
+        size to be epoch seconds, milliseconds or microseconds rather than nanoseconds.
     """
 
     read: int
@@ -73,6 +77,7 @@ class IngestReport:
     runs: int = 0
     labels: int = 0
     skipped: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     def __str__(self) -> str:
         text = (f"read {self.read:,} record{'' if self.read == 1 else 's'}: stored {self.stored:,} "
@@ -82,6 +87,8 @@ class IngestReport:
             text += "\n  " + "\n  ".join(self.errors[:5])
         if self.skipped:
             text += f"\n  skipped {len(self.skipped)}: " + "; ".join(self.skipped[:5])
+        if self.notes:
+            text += "\n  note: " + "\n  note: ".join(self.notes[:5])
         return text
 
     def _repr_html_(self) -> str:
@@ -90,6 +97,7 @@ class IngestReport:
                 f"({self.added:,} new), quarantined {self.quarantined:,}, runs {self.runs:,}"
                 + (f"<ul>{rows}</ul>" if rows else "")
                 + (f"<br>skipped: {html.escape('; '.join(self.skipped[:10]))}" if self.skipped else "")
+                + "".join(f"<br>note: {html.escape(n)}" for n in self.notes[:10])
                 + "</div>")
 
 
@@ -249,19 +257,20 @@ def _run_ingest(con: duckdb.DuckDBPyConnection, source: Any, fmt: str | None, pr
                 bar.update(path.stat().st_size)
             bar.set_postfix(records=stage.read)
         stage.flush()
+        notes = scale_integer_units(con, stage.time_units)
         _mark("staged")
         current = "<merge>"
         if retry_memory is not None:  # (a call within the ingest budget)
             con.execute("SET memory_limit = ?", [MERGE_MEMORY])
         try:
-            report = _merge(con, stage, stage_fill, jobs, skipped)
+            report = _merge(con, stage, stage_fill, jobs, skipped, notes)
         except duckdb.OutOfMemoryException:
             # The staged rows are kept (they live outside the rolled-back transaction): only the merge
             # runs again, with more memory, rather than the whole ingest.
             if retry_memory is None:
                 raise
             con.execute("SET memory_limit = ?", [retry_memory])
-            report = _merge(con, stage, stage_fill, jobs, skipped)
+            report = _merge(con, stage, stage_fill, jobs, skipped, notes)
         _mark("committed")
     except WorkbenchError:
         raise
@@ -277,7 +286,8 @@ def _run_ingest(con: duckdb.DuckDBPyConnection, source: Any, fmt: str | None, pr
     return report
 
 
-def _merge(con: duckdb.DuckDBPyConnection, stage: Stage, stage_fill: Any, jobs: list, skipped: list) -> IngestReport:
+def _merge(con: duckdb.DuckDBPyConnection, stage: Stage, stage_fill: Any, jobs: list, skipped: list,
+           notes: list[str]) -> IngestReport:
     """Merge the staged rows into the store in one transaction (finalize, quarantine, runs); the report."""
     with transaction(con, "the ingest"):
         if stage_fill is not None:  # (the workspace's few label and outcome rows, in the transaction)
@@ -301,7 +311,7 @@ def _merge(con: duckdb.DuckDBPyConnection, stage: Stage, stage_fill: Any, jobs: 
         for stmt in [*sql_statements("quarantine"), *sql_statements("refresh_runs")]:
             _timed(con, stmt)
         report = _report(con, stage, [f"{display(p)} ({a.name})" for p, a in jobs if p is not None],
-                         [f"{p}: {why}" for p, why in skipped])
+                         [f"{p}: {why}" for p, why in skipped], notes)
         if report.read != report.stored + report.quarantined:
             raise IngestError(
                 f"<merge>: record counts do not reconcile (read {report.read}, stored "
@@ -356,7 +366,8 @@ def _one(con: duckdb.DuckDBPyConnection, query: str) -> int:
     return int(con.execute(query).fetchall()[0][0])
 
 
-def _report(con: duckdb.DuckDBPyConnection, stage: Stage, files: list[str], skipped: list[str]) -> IngestReport:
+def _report(con: duckdb.DuckDBPyConnection, stage: Stage, files: list[str], skipped: list[str],
+            notes: list[str]) -> IngestReport:
     staged = _one(con, "SELECT count(*) FROM stage_n")
     bad = _one(con, "SELECT count(*) FROM stage_bad")
     adapter_rejects = _one(con, "SELECT count(*) FROM stage_quarantine")
@@ -369,4 +380,4 @@ def _report(con: duckdb.DuckDBPyConnection, stage: Stage, files: list[str], skip
     # A run record found to conflict only at the merge is one more record read, and quarantined.
     return IngestReport(read=stage.read + run_conflicts, stored=staged - bad,
                         quarantined=adapter_rejects + bad + run_conflicts, errors=errors, added=added,
-                        files=files, runs=runs, labels=labels, skipped=skipped)
+                        files=files, runs=runs, labels=labels, skipped=skipped, notes=notes)

@@ -8,7 +8,7 @@ Each line has a ``record`` key (``"step"`` when absent):
 "started_at", "ended_at", "latency_ms", "status", "error", "input", "output", "tokens_in",
 "tokens_out", "cost", "confidence", "entropy", "logprobs", "attributes"}``
     One agent move. ``run_id`` and ``step_id`` are required. Timestamps are ISO-8601 strings or
-    integer nanoseconds since the epoch. ``kind`` is one of llm / tool / agent / handoff / human /
+    integer nanoseconds since the epoch (epoch seconds, ms or µs are told by size: ``_time_units``). ``kind`` is one of llm / tool / agent / handoff / human /
     system. ``status`` is ok / error (default ok). ``logprobs`` is OpenAI-style
     ``[{"token", "logprob", "top_logprobs": [...]}, ...]``: when given and ``confidence`` /
     ``entropy`` are not, they are computed from it. ``input`` / ``output`` may be text or JSON.
@@ -20,6 +20,7 @@ Each line has a ``record`` key (``"step"`` when absent):
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,7 @@ from ._base import Adapter, RecordError, RecordsAdapter, Stage
 from ._jsonio import depth_error, jsonl_lines
 from ._native_file import stage_native_file
 from ._native_sql import stage_native_sql
+from ._time_units import number_ns
 from ._values import iso_to_ns, logprob_stats
 
 _STEP_PASS = ("parent_id", "agent", "kind", "name", "tool", "model", "latency_ms", "error", "input",
@@ -44,6 +46,14 @@ def _status(value: Any) -> str:
         text, text)
 
 
+def _time(value: Any, stage: Stage) -> int | None:
+    # A number with a fraction is read in its unit as it is parsed (see _time_units); integers are
+    # nanoseconds here, scaled after staging when their whole file is in another unit.
+    if isinstance(value, float):
+        return number_ns(value, stage.time_units, stage.file) if math.isfinite(value) else iso_to_ns(value)
+    return iso_to_ns(value)
+
+
 def stage_record(rec: Any, line: int, stage: Stage, raw: Any = None) -> None:
     """Stage one native record (a parsed JSON object)."""
     if not isinstance(rec, dict):
@@ -56,8 +66,8 @@ def stage_record(rec: Any, line: int, stage: Stage, raw: Any = None) -> None:
     kind = rec.get("record", "step")
     if kind == "step":
         try:
-            start = iso_to_ns(rec.get("started_at"))
-            end = iso_to_ns(rec.get("ended_at"))
+            start = _time(rec.get("started_at"), stage)
+            end = _time(rec.get("ended_at"), stage)
         except (ValueError, OverflowError) as exc:
             stage.reject(line=line, reason=f"bad timestamp: {exc}", raw=raw or rec,
                          run_id=rec.get("run_id"), step_id=rec.get("step_id"))

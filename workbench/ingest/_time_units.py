@@ -1,0 +1,102 @@
+"""Native timestamps written in seconds, milliseconds or microseconds where the format says nanoseconds.
+
+The native format's numeric timestamps are nanoseconds since 1970. Written by hand from Python's
+``time.time()`` (seconds) or JavaScript's ``Date.now()`` (milliseconds) they would land in January 1970,
+silently. Epoch seconds, milliseconds, microseconds and nanoseconds of the years 2000 to 2100 lie orders
+of magnitude apart, so the unit is told by size:
+
+* an integer (or digit text) below 10**17 (before March 1973 as nanoseconds) is read in the unit that puts
+  it in 2000-2100 when every such integer of its file fits that one unit; a file whose small integers
+  fit no unit, or several, keeps them as nanoseconds (documented; a test's ``0, 1, 2``) and the report
+  says how many looked like another unit;
+* a number with a fraction (``time.time()`` writes one) is read in its unit one by one, as it is parsed:
+  its fraction would be lost if it were scaled after being staged as integer nanoseconds (and a fraction
+  of a nanosecond means no time). A whole number written as a float (``1767268800.0``) is an integer.
+
+Both are counted on the stage and named in the ingest report's ``notes``, file by file.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import duckdb
+
+# 2000-01-01 and 2100-01-01 in seconds since 1970.
+_FROM_S, _TO_S = 946_684_800, 4_102_444_800
+# Below this many nanoseconds (1973-03-03) a time read as nanoseconds is implausible for a log.
+NS_PLAUSIBLE = 10**17
+#: (unit, nanoseconds per unit, units per second)
+UNITS = (("seconds", 10**9, 1), ("milliseconds", 10**6, 10**3), ("microseconds", 10**3, 10**6))
+#: The sources whose numeric timestamps this applies to (the native format, from files or memory).
+SOURCES = ("native", "native-records")
+
+
+def unit_of(value: float) -> tuple[str, int] | None:
+    """``(unit, ns per unit)`` of an epoch number that reads as 2000-2100 in seconds, ms or µs; else None."""
+    if not 0 <= value < NS_PLAUSIBLE:
+        return None
+    for name, ns, per_s in UNITS:
+        if _FROM_S * per_s <= value < _TO_S * per_s:
+            return name, ns
+    return None
+
+
+def number_ns(value: float, counts: dict[tuple[str, str], int], file: str) -> int:
+    """Nanoseconds of an epoch number with a fraction: scaled by its unit (counted in ``counts``) when
+    it reads as 2000-2100 in seconds, ms or µs, else taken as nanoseconds."""
+    unit = None if value.is_integer() else unit_of(value)
+    if unit is None:  # (a whole number is an integer: its file's other integers tell its unit)
+        return int(value)
+    counts[(file, unit[0])] = counts.get((file, unit[0]), 0) + 1
+    # From the shortest decimal that gives the float (what the JSON said): the float product is off by
+    # hundreds of nanoseconds (S + 0.25 seconds became ...249999744 ns).
+    return int((Decimal(repr(value)) * unit[1]).to_integral_value())
+
+
+# The staged native times below NS_PLAUSIBLE, by file and the unit that puts them in 2000-2100 ('' for none).
+_SMALL = """
+SELECT file, CASE WHEN ns >= $lo::BIGINT AND ns < $hi::BIGINT THEN 'seconds'
+                  WHEN ns >= $lo::BIGINT * 1000 AND ns < $hi::BIGINT * 1000 THEN 'milliseconds'
+                  WHEN ns >= $lo::BIGINT * 1000000 AND ns < $hi::BIGINT * 1000000 THEN 'microseconds'
+                  ELSE '' END AS unit, count(*)::BIGINT AS n
+FROM (SELECT file, unnest([start_ns, end_ns]) AS ns FROM stage_steps
+      WHERE source IN (SELECT unnest($sources)) AND (start_ns < $small OR end_ns < $small))
+WHERE ns < $small
+GROUP BY ALL
+"""
+_SCALE = """
+UPDATE stage_steps
+SET start_ns = CASE WHEN start_ns < $small THEN start_ns * $ns::BIGINT ELSE start_ns END,
+    end_ns = CASE WHEN end_ns < $small THEN end_ns * $ns::BIGINT ELSE end_ns END
+WHERE file = $file AND source IN (SELECT unnest($sources)) AND (start_ns < $small OR end_ns < $small)
+"""
+
+
+def scale_integer_units(con: duckdb.DuckDBPyConnection, counts: dict[tuple[str, str], int]) -> list[str]:
+    """Scale the staged native times of each file whose small integers all fit one unit; the notes.
+
+    ``counts`` holds the numbers with a fraction already read in a unit (:func:`number_ns`); they are
+    added to the notes. Returns one note a file, for the report.
+    """
+    params = {"sources": list(SOURCES), "small": NS_PLAUSIBLE}
+    found: dict[str, dict[str, int]] = {}
+    for file, unit, n in con.execute(_SMALL, {**params, "lo": _FROM_S, "hi": _TO_S}).fetchall():
+        found.setdefault(file, {})[unit] = n
+    scaled = dict(counts)
+    mixed: list[str] = []
+    for file, units in found.items():
+        looks = {u: n for u, n in units.items() if u}
+        if len(units) == 1 and looks:
+            (unit, n), = looks.items()
+            ns = next(ns for name, ns, _ in UNITS if name == unit)
+            con.execute(_SCALE, {**params, "ns": ns, "file": file})
+            scaled[(file, unit)] = scaled.get((file, unit), 0) + n
+        elif looks:
+            what = ", ".join(f"{n:,} {u}" for u, n in sorted(looks.items()))
+            mixed.append(f"{file}: {sum(looks.values()):,} integer timestamps look like epoch {what} but were "
+                         f"read as nanoseconds (1970), as the file's other small ones do not fit that unit; "
+                         "write ISO-8601 or integer nanoseconds")
+    notes = [f"{file}: {n:,} timestamp{'' if n == 1 else 's'} read as {unit} since 1970 (told by size; "
+             "the format's numbers are nanoseconds)" for (file, unit), n in sorted(scaled.items())]
+    return notes + mixed
