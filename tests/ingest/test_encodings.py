@@ -1,4 +1,4 @@
-"""Text as real systems write it: Windows line ends, byte-order marks, UTF-16 / UTF-32 (PowerShell's ``>``)."""
+"""Text as real systems write it: Windows and old Mac line ends, byte-order marks, UTF-16 / UTF-32 (PowerShell's ``>``)."""
 
 from __future__ import annotations
 
@@ -52,7 +52,11 @@ FILES = {"native": ("x.jsonl", _native()), "otlp": ("x.jsonl", "".join(_otlp_lin
          "whowhen": ("x.json", _whowhen())}
 ENCODINGS = {"utf8-bom-crlf": lambda t: b"\xef\xbb\xbf" + t.replace("\n", "\r\n").encode(),
              "utf16-le": lambda t: t.encode("utf-16"),  # (with its mark, little-endian here)
-             "utf32-be-crlf": lambda t: b"\x00\x00\xfe\xff" + t.replace("\n", "\r\n").encode("utf-32-be")}
+             "utf32-be-crlf": lambda t: b"\x00\x00\xfe\xff" + t.replace("\n", "\r\n").encode("utf-32-be"),
+             # classic Mac OS line ends (CR only), plain, gzipped, and in UTF-16
+             "mac-cr": lambda t: t.replace("\n", "\r").encode(),
+             "mac-cr-gzip": lambda t: gzip.compress(t.replace("\n", "\r").encode()),
+             "utf16-mac-cr": lambda t: t.replace("\n", "\r").encode("utf-16")}
 
 
 @pytest.mark.parametrize("fmt", sorted(FILES))
@@ -106,3 +110,47 @@ def test_other_compressions_are_named_not_read_as_text(tmp_path: Path) -> None:
     assert report.read == 0 and sorted(report.skipped) == [
         f"{tmp_path / 'a.jsonl.bz2'}: compressed with bzip2, which is not read (gzip is): decompress it first",
         f"{tmp_path / 'b.jsonl.xz'}: compressed with xz, which is not read (gzip is): decompress it first"]
+
+
+@pytest.mark.parametrize("fmt", ["native", "otlp", "openinference"])
+def test_old_mac_line_ends_number_lines_as_the_file_shows_them(tmp_path: Path, fmt: str) -> None:
+    # A broken second line is quarantined as line 2, the others are read: a file whose lines end in CR
+    # was one line (one broken record) or in no known format.
+    lines = FILES[fmt][1].splitlines()
+    path = tmp_path / "mac.jsonl"
+    path.write_bytes("\r".join([lines[0], '{"broken', *lines[1:]]).encode() + b"\r")
+    ws = wb.open()
+    report = ws.ingest(path)
+    steps = len(lines) - (fmt == "native")  # (the native file's first line is its run record)
+    assert (report.read, report.stored, report.quarantined) == (steps + 1, steps, 1)
+    assert list(ws.quarantine()["line"]) == [2]
+    assert ws.sql("SELECT min(line), max(line) FROM steps").fetchall() == [(1 + 2 * (fmt == "native"), len(lines) + 1)]
+
+
+def test_old_mac_line_ends_in_a_labels_file(tmp_path: Path) -> None:
+    ws = wb.open()
+    (tmp_path / "x.jsonl").write_text(_native())
+    ws.ingest(tmp_path / "x.jsonl")
+    for name, text in (("l.csv", "run_id,agent,kind\rr1,a,hallucination\r"),
+                       ("l.jsonl", '{"run_id": "r1", "agent": "a", "kind": "wrong_tool"}\r'
+                                   '{"run_id": "r1", "outcome": "success"}\r')):
+        (tmp_path / name).write_bytes(text.encode())
+        assert ws.label_file(tmp_path / name) == text.count("\r") - name.endswith(".csv"), name
+
+
+@pytest.mark.parametrize("end", ["\r", "\r\n"])
+def test_a_line_end_split_between_two_reads_is_told(tmp_path: Path, end: str) -> None:
+    # The first line's CR is the last byte of the first 1 MiB read: CR alone, or CR then LF in the next read.
+    from workbench.ingest._jsonio import _CHUNK
+
+    rec = {"run_id": "r1", "step_id": "s0", "kind": "llm", "input": ""}
+    rec["input"] = "x" * (_CHUNK - 1 - len(json.dumps(rec)))
+    lines = [json.dumps(rec), json.dumps({"run_id": "r1", "step_id": "s1", "kind": "llm"})]
+    assert len(lines[0]) == _CHUNK - 1
+    path = tmp_path / "split.jsonl"
+    path.write_bytes(end.join(lines).encode() + end.encode())
+    ws = wb.open()
+    report = ws.ingest(path, format="native")  # (a first line longer than the head sniffed)
+    assert (report.stored, report.quarantined) == (2, 0)
+    assert ws.sql("SELECT step_id, line, length(input) FROM steps ORDER BY line").fetchall() == [
+        ("s0", 1, len(rec["input"])), ("s1", 2, None)]

@@ -122,6 +122,39 @@ def _headed(chunks: Iterator[bytes], size: int) -> Iterator[bytes]:
         yield head
 
 
+def _mac_line_ends(chunks: Iterator[bytes]) -> Iterator[bytes]:
+    """``chunks`` with each ``\r`` made ``\n`` when the text's first line ends in a lone ``\r`` (classic Mac OS).
+
+    Byte for byte, so offsets stay those of the file. A raw CR in JSON is whitespace or a line end (in a
+    string it must be escaped), so the first one tells: followed by LF it is Windows' CRLF (read as is,
+    the readers strip the CR), else the file ends its lines in CR. Chunks before the first CR or LF are
+    the same either way and pass as they are; a CR that ends a chunk waits for the next byte.
+    """
+    held = b""  # a CR that ended the last chunk, before the first line end was told
+    for chunk in chunks:
+        chunk = held + chunk
+        held = b""
+        cr, lf = chunk.find(b"\r"), chunk.find(b"\n")
+        if cr < 0 and lf < 0:
+            yield chunk
+            continue
+        if cr == len(chunk) - 1 and lf < 0:
+            if chunk[:-1]:
+                yield chunk[:-1]
+            held = b"\r"
+            continue
+        if cr < 0 or 0 <= lf < cr or chunk[cr + 1:cr + 2] == b"\n":
+            yield chunk
+            yield from chunks  # LF or CRLF line ends: nothing to change
+            return
+        yield chunk.replace(b"\r", b"\n")
+        for rest in chunks:
+            yield rest.replace(b"\r", b"\n")
+        return
+    if held:
+        yield b"\n"
+
+
 class _Stream:
     """Decompressed chunks of one file; remembers where (and why) a compressed stream broke.
 
@@ -136,6 +169,9 @@ class _Stream:
         self.broken: str | None = None
 
     def chunks(self) -> Iterator[bytes]:
+        return _mac_line_ends(self._decoded())
+
+    def _decoded(self) -> Iterator[bytes]:
         source = self._gunzip() if is_gzip(self.path) else self._plain()
         decoder = None
         first = True
