@@ -52,8 +52,33 @@ _CAMEL = _Keys(snake=False)
 _SNAKE = _Keys(snake=True)
 
 
+def _js_buffer(value: dict, what: str) -> bytes:
+    """The bytes of a Node.js ``Buffer`` as ``JSON.stringify`` writes it: ``{"type": "Buffer", "data": [...]}``.
+
+    JavaScript exporters that serialise their protobuf objects (not the OTLP JSON encoding) write ids so
+    (Langfuse's OTel mapping tests hold such spans).
+    """
+    data = value.get("data")
+    if value.get("type") != "Buffer" or not isinstance(data, list):
+        raise BadRecord(f"invalid {what}: an object {_keys(value)}, not hex, base64 or a Node.js Buffer")
+    if not all(b.__class__ is int and 0 <= b < 256 for b in data):
+        raise BadRecord(f"invalid {what}: a Node.js Buffer whose data are not all bytes (0 to 255)")
+    return bytes(data)
+
+
+def _keys(value: dict) -> str:
+    return "{" + ", ".join(repr(k)[:40] for k in list(value)[:4]) + (", …}" if len(value) > 4 else "}")
+
+
 def hex_id(value: Any, nbytes: int, what: str) -> str:
-    """Lower-case hex of a trace/span id given as hex, or as base64 of ``nbytes`` bytes."""
+    """Lower-case hex of a trace/span id given as hex, as base64 of ``nbytes`` bytes, or as a Node.js Buffer."""
+    if isinstance(value, dict):
+        raw = _js_buffer(value, what)
+        if len(raw) != nbytes:
+            raise BadRecord(f"invalid {what}: a Node.js Buffer of {len(raw)} bytes (not {nbytes})")
+        if not any(raw):
+            raise BadRecord(f"{what} is all zeros")
+        return raw.hex()
     if isinstance(value, str):
         if len(value) == 2 * nbytes and _HEX.issuperset(value):
             if value in _ZERO_IDS:
@@ -76,7 +101,23 @@ def _int_value(x: Any) -> int:
         return x
     if isinstance(x, str):
         return int(x)
+    if isinstance(x, dict):
+        return _js_long(x, "intValue")
     raise BadRecord(f"intValue is a {type(x).__name__}")
+
+
+def _js_long(value: dict, what: str) -> int:
+    """A 64-bit integer as JavaScript's long.js writes it: ``{"low": int32, "high": int32, "unsigned": bool}``.
+
+    protobuf.js objects hold int64 fields so (times, integer attributes) and ``JSON.stringify`` keeps them.
+    """
+    low, high, unsigned = value.get("low"), value.get("high"), value.get("unsigned", False)
+    if not (low.__class__ is int and high.__class__ is int and isinstance(unsigned, bool)
+            and -(2**31) <= low < 2**32 and -(2**31) <= high < 2**32 and set(value) <= {"low", "high", "unsigned"}):
+        raise BadRecord(f"{what} is an object {_keys(value)}, not a number nor a long.js "
+                        "{'low', 'high', 'unsigned'} integer")
+    n = ((high & 0xFFFFFFFF) << 32) | (low & 0xFFFFFFFF)
+    return n - 2**64 if not unsigned and n >= 2**63 else n
 
 
 def _double_value(x: Any) -> float:
@@ -155,6 +196,8 @@ def _nanos(value: Any, what: str) -> int | None:
         return None
     elif isinstance(value, float) and value.is_integer():
         n = int(value)
+    elif isinstance(value, dict):
+        n = _js_long(value, what)
     else:
         raise BadRecord(f"{what} is not a number: {str(value)[:40]!r}")
     if not 0 <= n < 2**63:
@@ -268,9 +311,12 @@ def _span(sp: Any, line: int, keys: _Keys, base: dict[str, Any], service: Any,
             tid = hex_id(raw_tid, 16, "traceId")
             if len(ctx.trace_ids) > 100_000:
                 ctx.trace_ids.clear()
-            ctx.trace_ids[raw_tid] = tid
+            if raw_tid.__class__ is str:  # (not a Node.js Buffer: an object)
+                ctx.trace_ids[raw_tid] = tid
         sid = hex_id(sp.get(keys.span), 8, "spanId")
         pid = sp.get(keys.parent)
+        if pid.__class__ is dict:  # a Node.js Buffer: a root span's is empty (or zeros, as in text)
+            pid = _js_buffer(pid, "parentSpanId").hex() or None
         pid = hex_id(pid, 8, "parentSpanId") if pid and pid not in _ZERO_IDS else None
         start = _nanos(sp.get(keys.start), "startTimeUnixNano")
         end = _nanos(sp.get(keys.end), "endTimeUnixNano")
