@@ -12,7 +12,6 @@ else the embedded demo (as the command line does).
 from __future__ import annotations
 
 import argparse
-import html
 import os
 import shlex
 import warnings
@@ -79,12 +78,12 @@ class Investigation:
 
     def _repr_html_(self) -> str:
         # to_html escapes cell text: run ids, agents and errors come from logs.
-        from ._termtext import clean, clean_cells
+        from ._termtext import html_table, html_text
 
-        table = (clean_cells(self.table).to_html(index=False, escape=True, border=0, classes="wb-investigate")
+        table = (html_table(self.table, border=0, classes="wb-investigate")
                  if len(self.table) else "<p>no failed runs</p>")
-        extra = "".join(f"<p>{html.escape(clean(x))}</p>" for x in (self.agreement, self.note) if x)
-        return f"<div><p><b>{html.escape(clean(self._header()))}</b></p>{table}{extra}</div>"
+        extra = "".join(f"<p>{html_text(x)}</p>" for x in (self.agreement, self.note) if x)
+        return f"<div><p><b>{html_text(self._header())}</b></p>{table}{extra}</div>"
 
 
 def investigate(ws: Workspace, where: str, replay: Any = None, limit: int | None = 25,

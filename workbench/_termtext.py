@@ -2,11 +2,13 @@
 
 Log text is untrusted LLM output. Printed raw, an ESC sequence can clear the screen, retitle the
 window or hide lines, and a BEL rings; Unicode bidi controls can reorder what is shown. Every
-string the command line prints from a log goes through :func:`clean`.
+string the command line prints from a log goes through :func:`clean`; every string and table shown
+as HTML through :func:`html_text` and :func:`html_table` (cleaned, then escaped).
 """
 
 from __future__ import annotations
 
+import html
 import re
 import shutil
 import textwrap
@@ -53,6 +55,22 @@ def clean_cells(frame: object) -> object:
         if out[col].dtype == object or str(out[col].dtype).startswith(("string", "str")):
             out[col] = out[col].map(lambda v: clean(v, newlines=False) if isinstance(v, str) else v)
     return out
+
+
+def html_text(text: object, newlines: bool = True) -> str:
+    """``text`` for HTML: :func:`clean` (escaping stops markup, not a bidi override), then escaped.
+
+    >>> html_text("<b>planner</b>\u202e")
+    '&lt;b&gt;planner&lt;/b&gt;&lt;U+202E&gt;'
+    """
+    return html.escape(clean(text, newlines), quote=True)
+
+
+def html_table(frame: object, *, classes: str | None = None, na_rep: str = "NaN",
+               border: int | None = None) -> str:
+    """A pandas DataFrame as an HTML table (no index): text cells :func:`clean_cells`, then escaped."""
+    return clean_cells(frame).to_html(  # type: ignore[attr-defined]
+        index=False, escape=True, classes=classes, na_rep=na_rep, border=border)
 
 
 def terminal_width(default: int = 100) -> int:

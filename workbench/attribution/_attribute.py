@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import html
 import json
 import math
 import sys
@@ -72,10 +71,10 @@ class Attribution:
                 f"{self.replays} replays>")
 
     def _repr_html_(self) -> str:
-        from .._termtext import clean, clean_cells  # players and run ids come from logs
+        from .._termtext import html_table, html_text  # players and run ids come from logs
 
-        blame = clean_cells(self.values[["player", "blame", "blame_low", "blame_high"]]).to_html(index=False, escape=True)
-        return (f"<div><b>{html.escape(clean(self.run_id))}</b> — {html.escape(clean(self.verdict.explanation))}"
+        blame = html_table(self.values[["player", "blame", "blame_low", "blame_high"]])
+        return (f"<div><b>{html_text(self.run_id)}</b> — {html_text(self.verdict.explanation)}"
                 f"<br><small>{self.method} over {self.unit}s, {self.replays} replays</small>{blame}</div>")
 
 

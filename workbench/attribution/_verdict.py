@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import math
 import sys
 from collections.abc import Mapping
@@ -61,9 +60,9 @@ class Verdict:
     failed_replays: int = 0
 
     def _repr_html_(self) -> str:
-        from .._termtext import clean  # agent names from logs: no bidi override reverses the page
+        from .._termtext import html_text  # agent names from logs: no bidi override reverses the page
 
-        return f"<p><b>Verdict</b>: {html.escape(clean(self.explanation))}</p>"
+        return f"<p><b>Verdict</b>: {html_text(self.explanation)}</p>"
 
 
 def blame_columns(values: Mapping[str, Any]) -> dict[str, Any]:

@@ -62,9 +62,9 @@ class BacktestReport:
                 f"{s['review_rate']:.1%}, cut {s['cut_rate']:.1%}, successes lost {s['successes_lost']}>")
 
     def _repr_html_(self) -> str:
-        from .._termtext import clean_cells  # rule names carry agent names from logs
+        from .._termtext import html_table  # rule names carry agent names from logs
 
-        return f"<p>{html.escape(repr(self))}</p>" + clean_cells(self.table).to_html(index=False, escape=True)
+        return f"<p>{html.escape(repr(self))}</p>" + html_table(self.table)
 
 
 def backtest(policy: Policy, ws: Any, runs: list[str] | None = None, steps: bool = False,

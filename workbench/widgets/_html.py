@@ -1,15 +1,14 @@
 """HTML for the widgets' text panels. Everything from a log is untrusted LLM output: it goes in
-escaped (``html.escape``), never as markup, whatever field it came from."""
+escaped (``_termtext.html_text``, ``html_table``), never as markup, whatever field it came from."""
 
 from __future__ import annotations
 
-import html
 import math
 from typing import Any
 
 import pandas as pd
 
-from .._termtext import clean, clean_cells
+from .._termtext import clean, html_table, html_text
 
 MAX_CHARS = 20_000
 
@@ -24,7 +23,7 @@ def esc(value: Any, limit: int = MAX_CHARS) -> str:
     text = str(value)
     if len(text) > limit:
         text = text[:limit] + f" … [{len(text) - limit:,} more characters]"
-    return html.escape(clean(text), quote=True)
+    return html_text(text)
 
 
 def label(value: Any) -> str:
@@ -48,7 +47,7 @@ def frame(df: pd.DataFrame, max_rows: int = 50) -> str:
     """A DataFrame as an escaped HTML table."""
     if df.empty:
         return "<i>(none)</i>"
-    return clean_cells(df.head(max_rows)).to_html(index=False, escape=True, na_rep="", border=0, classes="wb-table")
+    return html_table(df.head(max_rows), na_rep="", border=0, classes="wb-table")
 
 
 STYLE = ("<style>.wb-pre{white-space:pre-wrap;word-break:break-word;max-height:16em;overflow:auto;"
