@@ -285,12 +285,12 @@ class Stage:
         self.file = ""
         self.source = source
         self.read = 0
+        #: (file, unit) -> timestamps read in seconds, ms or µs rather than nanoseconds (``_time_units``)
+        self.time_units: dict[tuple[str, str], int] = {}
         self._buf: dict[str, dict[str, list]] = {
             t: {c: [] for c in [*cols, *(["_json"] if t in _JSON_COLUMNS else [])]} for t, cols in _TABLES.items()
         }
         self._n: dict[str, int] = dict.fromkeys(_TABLES, 0)
-        #: (file, unit) -> timestamps read in seconds, ms or µs rather than nanoseconds (``_time_units``)
-        self.time_units: dict[tuple[str, str], int] = {}
 
     # -- rows -------------------------------------------------------------------------------
     def step(self, *, line: int, run_id: Any, step_id: Any, raw: Any = None, compact_json: bool = False,

@@ -257,9 +257,10 @@ def _run_ingest(con: duckdb.DuckDBPyConnection, source: Any, fmt: str | None, pr
                 bar.update(path.stat().st_size)
             bar.set_postfix(records=stage.read)
         stage.flush()
-        notes = scale_integer_units(con, stage.time_units)
         _mark("staged")
         current = "<merge>"
+        # (before the merge's transaction, which may write to the store only)
+        notes = scale_integer_units(con, stage.time_units)
         if retry_memory is not None:  # (a call within the ingest budget)
             con.execute("SET memory_limit = ?", [MERGE_MEMORY])
         try:
