@@ -109,8 +109,8 @@ def test_the_shape_alone_finds_the_public_executors(monkeypatch: pytest.MonkeyPa
         history = json.loads(p.read_text())["history"]
         with monkeypatch.context() as m:
             m.setattr(whowhen, "_TERMINALS", frozenset())
-            by_shape = whowhen._executors(history)
-        by_name = {whowhen._speaker(t)[1] for t in history if whowhen._speaker(t)[2] == "tool"}
+            by_shape = {s[1] for s in whowhen._speakers(history) if isinstance(s, tuple) and s[2] == "tool"}
+        by_name = {s[1] for s in map(whowhen._speaker, history) if s[2] == "tool"}
         assert by_shape == by_name, p.name
         found.append(bool(by_shape))
     assert sum(found) == 116   # the runs that have a Computer_terminal turn

@@ -83,23 +83,40 @@ def executor_shaped(content: Any) -> bool:
     return isinstance(content, str) and _EXECUTOR_SHAPE.match(content) is not None
 
 
-def _executors(history: list) -> set[str]:
+_Speaker = tuple[str, str, str, "str | None", "str | None"]
+
+
+def _speakers(history: list) -> list[_Speaker | ValueError | None]:
+    """Each turn's :func:`_speaker`, with the run's executors told as tools (see :func:`_executors`).
+
+    A turn that is no object gets None, one without a speaker the ValueError saying why (both are
+    quarantined by the caller).
+    """
+    speakers: list[_Speaker | ValueError | None] = []
+    for turn in history:
+        try:
+            speakers.append(_speaker(turn) if isinstance(turn, dict) else None)
+        except ValueError as exc:
+            speakers.append(exc)
+    executors = _executors(history, speakers)
+    return [(s[0], s[1], "tool", s[1], None) if isinstance(s, tuple) and s[1] in executors and s[2] != "human"
+            else s for s in speakers]
+
+
+def _executors(history: list, speakers: list[_Speaker | ValueError | None]) -> set[str]:
     """Speakers of the run every one of whose turns has the shape of code-execution output."""
     shaped: dict[str, bool] = {}
-    for turn in history:
-        if not isinstance(turn, dict):
+    for turn, speaker in zip(history, speakers, strict=True):
+        if not isinstance(speaker, tuple):
             continue   # quarantined on its own later
-        try:
-            _, agent, kind, _, _ = _speaker(turn)
-        except ValueError:
-            continue
+        _, agent, kind, _, _ = speaker
         if kind in ("agent", "handoff"):   # a speaker that hands work on is talking, not executing
             shaped[agent] = shaped.get(agent, True) and kind == "agent" and executor_shaped(turn.get("content"))
     return {a for a, every in shaped.items() if every}
 
 
-def _speaker(turn: dict, executors: frozenset[str] | set[str] = frozenset()) -> tuple[str, str, str, str | None, str | None]:
-    """(speaker label, agent, kind, tool, hand-off target) of one turn; ``executors`` are known by their turns."""
+def _speaker(turn: dict) -> _Speaker:
+    """(speaker label, agent, kind, tool, hand-off target) of one turn, told by its name or role alone."""
     name, role = turn.get("name"), turn.get("role")
     from_role = not (isinstance(name, str) and name.strip())
     label = role if from_role else name
@@ -113,7 +130,7 @@ def _speaker(turn: dict, executors: frozenset[str] | set[str] = frozenset()) -> 
     if agent.lower() in _HUMANS:
         return label, agent, "human", None, None
     tool_role = isinstance(role, str) and role.strip().lower() in _TOOL_ROLES
-    if re.sub(r"[^a-z]", "", agent.lower()) in _TERMINALS or tool_role or agent in executors:
+    if re.sub(r"[^a-z]", "", agent.lower()) in _TERMINALS or tool_role:
         return label, agent, "tool", agent, None
     return label, agent, "handoff" if target else "agent", None, target
 
@@ -169,7 +186,7 @@ def stage_record(rec: Any, line: int, stage: Stage, subset: str | None = None, r
     except RecordError as exc:  # an oversized question or system prompt: the turns still stand
         stage.reject(line=line, reason=f"run facts: {exc}", raw=raw if raw is not None else rec, run_id=run_id)
     previous: tuple[str, str] | None = None
-    executors = _executors(history)
+    speakers = _speakers(history)
     for i, turn in enumerate(history):
         step_id = f"t{i:03d}"
         reason = None
@@ -180,11 +197,10 @@ def stage_record(rec: Any, line: int, stage: Stage, subset: str | None = None, r
             turn = None  # its text cannot be written out either
         elif not isinstance(turn.get("content"), str):
             reason = f"turn {i}: content is {type(turn.get('content')).__name__}, not a string"
+        elif isinstance(speakers[i], ValueError):
+            reason = f"turn {i} {speakers[i]}"
         else:
-            try:
-                label, agent, kind, tool, target = _speaker(turn, executors)
-            except ValueError as exc:
-                reason = f"turn {i} {exc}"
+            label, agent, kind, tool, target = speakers[i]  # type: ignore[misc]
         if reason is not None:
             stage.reject(line=line, reason=reason, raw=turn, run_id=run_id, step_id=step_id)
             continue
