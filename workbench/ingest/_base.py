@@ -19,13 +19,13 @@ Rules for adapters
 * ``attributes`` is a dict (kept as JSON); ``input`` / ``output`` are strings (dicts are dumped).
 * A fast adapter may instead ``INSERT INTO`` the staging tables directly with SQL
   (``stage.con``, ``stage.file``); it must then also add those rows to ``stage.read``.
+
+The staging tables' columns and DDL are :mod:`._stage_tables`'; the checks of one record's fields, and the
+source text kept of a rejected one, :mod:`._fields`' (both re-exported here).
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-import math
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -35,240 +35,37 @@ from typing import Any, ClassVar
 import duckdb
 import pyarrow as pa
 
-from ._jsonio import MAX_DEPTH, MAX_RAW_BYTES, deeper_than
-
-STEP_KINDS = ("llm", "tool", "agent", "handoff", "human", "system", "chain", "retriever", "other")
-
-# Largest text a single field may hold before the record is quarantined (a 10 MB attribute is a bug
-# in the producer, and would make every view of the run unusable).
-MAX_FIELD_BYTES = 4 * 1024 * 1024
-OUTCOMES = ("success", "failure", "unknown")
-EDGE_KINDS = ("handoff", "consumes")
-# Timestamps are nanoseconds since 1970 that fit a signed 64-bit integer (up to the year 2262).
-_NS_MAX = 2**63
-
-STAGE_STEP_COLUMNS: dict[str, pa.DataType] = {
-    "file": pa.string(),
-    "line": pa.int64(),
-    "run_id": pa.string(),
-    "step_id": pa.string(),
-    "parent_id": pa.string(),
-    "agent": pa.string(),
-    "is_agent": pa.bool_(),
-    "kind": pa.string(),
-    "name": pa.string(),
-    "tool": pa.string(),
-    "model": pa.string(),
-    "start_ns": pa.int64(),
-    "end_ns": pa.int64(),
-    "latency_ms": pa.float64(),
-    "status": pa.string(),
-    "error": pa.string(),
-    "input": pa.string(),
-    "output": pa.string(),
-    "tokens_in": pa.int64(),
-    "tokens_out": pa.int64(),
-    "cost": pa.float64(),
-    "confidence": pa.float64(),
-    "entropy": pa.float64(),
-    "attributes": pa.string(),
-    "order_hint": pa.int64(),
-    "source": pa.string(),
-    "raw": pa.string(),
-}
-
-STAGE_RUN_COLUMNS: dict[str, pa.DataType] = {
-    "file": pa.string(),
-    "line": pa.int64(),
-    "run_id": pa.string(),
-    "source": pa.string(),
-    "system": pa.string(),
-    "task": pa.string(),
-    "outcome": pa.string(),
-    "outcome_detail": pa.string(),
-    "attributes": pa.string(),
-}
-
-STAGE_EDGE_COLUMNS: dict[str, pa.DataType] = {
-    "run_id": pa.string(),
-    "src_step": pa.string(),
-    "dst_step": pa.string(),
-    "kind": pa.string(),
-}
-
-STAGE_LABEL_COLUMNS: dict[str, pa.DataType] = {
-    "run_id": pa.string(),
-    "agent": pa.string(),
-    "step_id": pa.string(),
-    "kind": pa.string(),
-    "source": pa.string(),
-    "outcome": pa.string(),
-    "detail": pa.string(),
-}
-
-STAGE_QUARANTINE_COLUMNS: dict[str, pa.DataType] = {
-    "file": pa.string(),
-    "line": pa.int64(),
-    "reason": pa.string(),
-    "raw": pa.string(),
-    "source": pa.string(),
-    "run_id": pa.string(),
-    "step_id": pa.string(),
-    "raw_bytes": pa.int64(),
-    "raw_sha256": pa.string(),
-}
-
-_TABLES = {
-    "steps": STAGE_STEP_COLUMNS,
-    "runs": STAGE_RUN_COLUMNS,
-    "edges": STAGE_EDGE_COLUMNS,
-    "labels": STAGE_LABEL_COLUMNS,
-    "quarantine": STAGE_QUARANTINE_COLUMNS,
-}
-
-_DUCK_TYPES = {
-    pa.string(): "VARCHAR",
-    pa.int64(): "BIGINT",
-    pa.float64(): "DOUBLE",
-    pa.bool_(): "BOOLEAN",
-}
-
-_INT_FIELDS = frozenset(
-    k for k, t in STAGE_STEP_COLUMNS.items() if t == pa.int64() and k not in ("line",)
+from ._fields import (  # noqa: F401 - MAX_FIELD_BYTES and RecordError re-exported: the adapters import them from here
+    MAX_FIELD_BYTES,
+    RecordError,
+    _attributes,
+    _describe,
+    _float,
+    _int,
+    _outcome,
+    _plain_text,
+    _raw_bytes,
+    _raw_record,
+    _short_id,
+    _text,
 )
-_FLOAT_FIELDS = frozenset(k for k, t in STAGE_STEP_COLUMNS.items() if t == pa.float64())
-_TEXT_FIELDS = frozenset(
-    k for k, t in STAGE_STEP_COLUMNS.items() if t == pa.string() and k not in ("file", "raw")
+from ._jsonio import MAX_RAW_BYTES
+from ._stage_tables import (  # noqa: F401 - re-exported: the adapters and the driver import them from here
+    _FLOAT_FIELDS,
+    _INT_FIELDS,
+    _NS_MAX,
+    _TABLES,
+    EDGE_KINDS,
+    OUTCOMES,
+    STAGE_EDGE_COLUMNS,
+    STAGE_LABEL_COLUMNS,
+    STAGE_QUARANTINE_COLUMNS,
+    STAGE_RUN_COLUMNS,
+    STAGE_STEP_COLUMNS,
+    STEP_KINDS,
+    create_stage_tables,
+    drop_stage_tables,
 )
-
-
-class RecordError(ValueError):
-    """A record that cannot be stored; the message is the quarantine reason."""
-
-
-def create_stage_tables(con: duckdb.DuckDBPyConnection) -> None:
-    """Create (empty) temporary staging tables on ``con``."""
-    for table, cols in _TABLES.items():
-        ddl = ", ".join(f"{name} {_DUCK_TYPES[t]}" for name, t in cols.items())
-        con.execute(f"CREATE OR REPLACE TEMP TABLE stage_{table} ({ddl})")
-
-
-def drop_stage_tables(con: duckdb.DuckDBPyConnection) -> None:
-    """Drop the staging tables."""
-    for table in _TABLES:
-        con.execute(f"DROP TABLE IF EXISTS stage_{table}")
-
-
-def _text(value: Any, field: str) -> str | None:
-    if value is None or isinstance(value, str):
-        text = value
-    elif isinstance(value, (dict, list)):
-        try:
-            text = json.dumps(value, ensure_ascii=False, default=str, allow_nan=False)
-        except RecursionError:
-            raise RecordError(f"field {field!r} is nested deeper than {MAX_DEPTH} levels (the limit)") from None
-        except ValueError as exc:  # NaN or infinity (not JSON), or a circular structure handed over in memory
-            raise RecordError(f"field {field!r} cannot be written as JSON: {exc}") from None
-        # Nesting needs an opening bracket per level: few brackets, no walk.
-        if text.count("[") + text.count("{") > MAX_DEPTH and deeper_than(value):
-            raise RecordError(f"field {field!r} is nested deeper than {MAX_DEPTH} levels (the limit)")
-    elif isinstance(value, (int, float, bool)):
-        text = str(value)
-    else:
-        raise RecordError(f"field {field!r} has unsupported type {type(value).__name__}")
-    if text is not None and len(text) > MAX_FIELD_BYTES // 4 and len(text.encode("utf-8", "surrogatepass")) > MAX_FIELD_BYTES:
-        raise RecordError(f"field {field!r} is {len(text.encode('utf-8', 'surrogatepass'))} bytes (limit {MAX_FIELD_BYTES})")
-    if text is not None:
-        try:
-            text.encode("utf-8")
-        except UnicodeEncodeError as exc:
-            raise RecordError(f"field {field!r} is not valid UTF-8 ({exc.reason})") from None
-    return text
-
-
-def _attributes(value: Any) -> str | None:
-    """Attributes as JSON text: a dict (or JSON text of an object); anything else is a bad record."""
-    if value is None or value == {} or value == "":
-        return None
-    if isinstance(value, str):
-        try:
-            parsed = json.loads(value)
-        except ValueError:
-            raise RecordError("field 'attributes' is text that is not JSON") from None
-        if not isinstance(parsed, dict):
-            raise RecordError(f"field 'attributes' must be a JSON object (got a JSON {type(parsed).__name__})")
-        return _text(value, "attributes")
-    if not isinstance(value, dict):
-        raise RecordError(f"field 'attributes' must be an object (got {type(value).__name__})")
-    return _text(value, "attributes")
-
-
-def _int(value: Any, field: str) -> int | None:
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        raise RecordError(f"field {field!r} must be an integer (got a boolean)")
-    number: int | None = None
-    if isinstance(value, int):
-        number = value
-    elif isinstance(value, float) and value.is_integer():
-        number = int(value)
-    elif isinstance(value, str):
-        try:
-            number = int(value)
-        except ValueError:
-            pass
-    if number is None:
-        raise RecordError(f"field {field!r} must be an integer (got {type(value).__name__} {str(value)[:40]!r})")
-    if not -(2**63) <= number < 2**63:
-        raise RecordError(f"field {field!r} is out of range ({number})")
-    return number
-
-
-def _float(value: Any, field: str) -> float | None:
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        raise RecordError(f"field {field!r} must be a number (got a boolean)")
-    number: float | None = None
-    if isinstance(value, (int, float)):
-        try:
-            number = float(value)
-        except OverflowError:
-            raise RecordError(f"field {field!r} is out of range ({str(value)[:40]})") from None
-    elif isinstance(value, str):
-        try:
-            number = float(value)
-        except ValueError:
-            pass
-    if number is None:
-        raise RecordError(f"field {field!r} must be a number (got {type(value).__name__} {str(value)[:40]!r})")
-    if math.isinf(number):
-        raise RecordError(f"field {field!r} is infinite")
-    return number
-
-
-def _plain_text(value: Any, field: str) -> str | None:
-    """A field that must be text when given (names, ids, enums): anything else is a bad record."""
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise RecordError(f"field {field!r} must be text (got a {type(value).__name__})")
-    return _text(value, field)
-
-
-def _outcome(value: Any, field: str = "outcome") -> str | None:
-    text = _plain_text(value, field)
-    if text is not None and text not in OUTCOMES:
-        raise RecordError(f"{field} must be success, failure or unknown (got {text[:40]!r})")
-    return text
-
-
-def _describe(exc: BaseException) -> str:
-    """A quarantine reason for an unexpected failure while reading one record."""
-    if isinstance(exc, RecursionError):
-        return f"nested too deeply to read (limit {MAX_DEPTH} levels)"
-    return f"cannot read record: {type(exc).__name__}: {str(exc)[:300]}"
 
 
 class Stage:
@@ -502,43 +299,6 @@ _JSON_COLUMNS = {"steps": _STEP_JSON, "runs": _RUN_JSON}
 def _json_mask(fields: dict[str, Any], columns: tuple[str, ...]) -> int:
     """Bit i set when ``fields[columns[i]]`` is an object or array (its text is then rewritten compactly)."""
     return sum(1 << i for i, c in enumerate(columns) if isinstance(fields.get(c), (dict, list)))
-
-
-def _short_id(value: Any) -> str | None:
-    if not isinstance(value, str):
-        return None
-    return value[:512].encode("utf-8", errors="backslashreplace").decode("utf-8")
-
-
-def _raw_bytes(raw: Any) -> bytes | None:
-    if raw is None:
-        return None
-    if isinstance(raw, (bytes, bytearray)):
-        return bytes(raw)
-    if isinstance(raw, str):
-        return raw.encode("utf-8", errors="backslashreplace")
-    if deeper_than(raw):
-        return f"<a {type(raw).__name__} nested deeper than {MAX_DEPTH} levels>".encode()
-    try:
-        return json.dumps(raw, ensure_ascii=False, default=str).encode("utf-8", errors="backslashreplace")
-    except (TypeError, ValueError, RecursionError):
-        try:
-            return repr(raw)[:MAX_RAW_BYTES].encode("utf-8", errors="backslashreplace")
-        except RecursionError:
-            return f"<a {type(raw).__name__} that cannot be written out>".encode()
-
-
-def _raw_record(raw: Any) -> tuple[str | None, int | None, str | None]:
-    """(text kept in the quarantine, whole length in bytes, SHA-256) of a rejected record's source.
-
-    The text is at most ``MAX_RAW_BYTES`` (cut at a character boundary); bytes that are not UTF-8
-    are written as backslash escapes.
-    """
-    data = _raw_bytes(raw)
-    if data is None:
-        return None, None, None
-    digest = hashlib.sha256(data).hexdigest()
-    return data[:MAX_RAW_BYTES].decode("utf-8", errors="backslashreplace"), len(data), digest
 
 
 class Adapter(ABC):

@@ -1,0 +1,172 @@
+"""One record's fields checked and converted for staging, and the source text kept when it is rejected.
+
+Each check raises :class:`RecordError` with the quarantine reason (naming the field) when a value cannot
+be stored: the wrong type, out of range, too big, nested too deeply, not UTF-8.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from typing import Any
+
+from ._jsonio import MAX_DEPTH, MAX_RAW_BYTES, deeper_than
+from ._stage_tables import OUTCOMES
+
+# Largest text a single field may hold before the record is quarantined (a 10 MB attribute is a bug
+# in the producer, and would make every view of the run unusable).
+MAX_FIELD_BYTES = 4 * 1024 * 1024
+
+
+class RecordError(ValueError):
+    """A record that cannot be stored; the message is the quarantine reason."""
+
+
+def _text(value: Any, field: str) -> str | None:
+    if value is None or isinstance(value, str):
+        text = value
+    elif isinstance(value, (dict, list)):
+        try:
+            text = json.dumps(value, ensure_ascii=False, default=str, allow_nan=False)
+        except RecursionError:
+            raise RecordError(f"field {field!r} is nested deeper than {MAX_DEPTH} levels (the limit)") from None
+        except ValueError as exc:  # NaN or infinity (not JSON), or a circular structure handed over in memory
+            raise RecordError(f"field {field!r} cannot be written as JSON: {exc}") from None
+        # Nesting needs an opening bracket per level: few brackets, no walk.
+        if text.count("[") + text.count("{") > MAX_DEPTH and deeper_than(value):
+            raise RecordError(f"field {field!r} is nested deeper than {MAX_DEPTH} levels (the limit)")
+    elif isinstance(value, (int, float, bool)):
+        text = str(value)
+    else:
+        raise RecordError(f"field {field!r} has unsupported type {type(value).__name__}")
+    if text is not None and len(text) > MAX_FIELD_BYTES // 4 and len(text.encode("utf-8", "surrogatepass")) > MAX_FIELD_BYTES:
+        raise RecordError(f"field {field!r} is {len(text.encode('utf-8', 'surrogatepass'))} bytes (limit {MAX_FIELD_BYTES})")
+    if text is not None:
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise RecordError(f"field {field!r} is not valid UTF-8 ({exc.reason})") from None
+    return text
+
+
+def _attributes(value: Any) -> str | None:
+    """Attributes as JSON text: a dict (or JSON text of an object); anything else is a bad record."""
+    if value is None or value == {} or value == "":
+        return None
+    if isinstance(value, str):
+        try:
+            parsed = json.loads(value)
+        except ValueError:
+            raise RecordError("field 'attributes' is text that is not JSON") from None
+        if not isinstance(parsed, dict):
+            raise RecordError(f"field 'attributes' must be a JSON object (got a JSON {type(parsed).__name__})")
+        return _text(value, "attributes")
+    if not isinstance(value, dict):
+        raise RecordError(f"field 'attributes' must be an object (got {type(value).__name__})")
+    return _text(value, "attributes")
+
+
+def _int(value: Any, field: str) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise RecordError(f"field {field!r} must be an integer (got a boolean)")
+    number: int | None = None
+    if isinstance(value, int):
+        number = value
+    elif isinstance(value, float) and value.is_integer():
+        number = int(value)
+    elif isinstance(value, str):
+        try:
+            number = int(value)
+        except ValueError:
+            pass
+    if number is None:
+        raise RecordError(f"field {field!r} must be an integer (got {type(value).__name__} {str(value)[:40]!r})")
+    if not -(2**63) <= number < 2**63:
+        raise RecordError(f"field {field!r} is out of range ({number})")
+    return number
+
+
+def _float(value: Any, field: str) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise RecordError(f"field {field!r} must be a number (got a boolean)")
+    number: float | None = None
+    if isinstance(value, (int, float)):
+        try:
+            number = float(value)
+        except OverflowError:
+            raise RecordError(f"field {field!r} is out of range ({str(value)[:40]})") from None
+    elif isinstance(value, str):
+        try:
+            number = float(value)
+        except ValueError:
+            pass
+    if number is None:
+        raise RecordError(f"field {field!r} must be a number (got {type(value).__name__} {str(value)[:40]!r})")
+    if math.isinf(number):
+        raise RecordError(f"field {field!r} is infinite")
+    return number
+
+
+def _plain_text(value: Any, field: str) -> str | None:
+    """A field that must be text when given (names, ids, enums): anything else is a bad record."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise RecordError(f"field {field!r} must be text (got a {type(value).__name__})")
+    return _text(value, field)
+
+
+def _outcome(value: Any, field: str = "outcome") -> str | None:
+    text = _plain_text(value, field)
+    if text is not None and text not in OUTCOMES:
+        raise RecordError(f"{field} must be success, failure or unknown (got {text[:40]!r})")
+    return text
+
+
+def _describe(exc: BaseException) -> str:
+    """A quarantine reason for an unexpected failure while reading one record."""
+    if isinstance(exc, RecursionError):
+        return f"nested too deeply to read (limit {MAX_DEPTH} levels)"
+    return f"cannot read record: {type(exc).__name__}: {str(exc)[:300]}"
+
+
+def _short_id(value: Any) -> str | None:
+    if not isinstance(value, str):
+        return None
+    return value[:512].encode("utf-8", errors="backslashreplace").decode("utf-8")
+
+
+def _raw_bytes(raw: Any) -> bytes | None:
+    if raw is None:
+        return None
+    if isinstance(raw, (bytes, bytearray)):
+        return bytes(raw)
+    if isinstance(raw, str):
+        return raw.encode("utf-8", errors="backslashreplace")
+    if deeper_than(raw):
+        return f"<a {type(raw).__name__} nested deeper than {MAX_DEPTH} levels>".encode()
+    try:
+        return json.dumps(raw, ensure_ascii=False, default=str).encode("utf-8", errors="backslashreplace")
+    except (TypeError, ValueError, RecursionError):
+        try:
+            return repr(raw)[:MAX_RAW_BYTES].encode("utf-8", errors="backslashreplace")
+        except RecursionError:
+            return f"<a {type(raw).__name__} that cannot be written out>".encode()
+
+
+def _raw_record(raw: Any) -> tuple[str | None, int | None, str | None]:
+    """(text kept in the quarantine, whole length in bytes, SHA-256) of a rejected record's source.
+
+    The text is at most ``MAX_RAW_BYTES`` (cut at a character boundary); bytes that are not UTF-8
+    are written as backslash escapes.
+    """
+    data = _raw_bytes(raw)
+    if data is None:
+        return None, None, None
+    digest = hashlib.sha256(data).hexdigest()
+    return data[:MAX_RAW_BYTES].decode("utf-8", errors="backslashreplace"), len(data), digest
