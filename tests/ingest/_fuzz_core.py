@@ -151,11 +151,12 @@ def check_file(path: Path, fmt: str) -> dict[str, int]:
     report = ws.ingest(path, format=fmt, progress=False)
     assert report.read == report.stored + report.quarantined, report
     assert ws.count("quarantine") == report.quarantined, (ws.count("quarantine"), report)
-    assert ws.count("steps") == report.added == report.stored, report
+    # (stored counts a step given twice with the same content twice, as two calls would; it is added once)
+    assert ws.count("steps") == report.added <= report.stored, report
     again = ws.ingest(path, format=fmt, progress=False)
     assert again.added == 0, again
     assert (again.read, again.stored, again.quarantined) == (report.read, report.stored, report.quarantined), again
-    assert ws.count("quarantine") == report.quarantined and ws.count("steps") == report.stored
+    assert ws.count("quarantine") == report.quarantined and ws.count("steps") == report.added
     temp = ws.sql("SELECT count(*) FROM duckdb_tables() WHERE temporary").fetchall()[0][0]
     assert temp == 0, f"{temp} temporary tables left"
     ws.close()

@@ -106,3 +106,16 @@ def test_whole_floats_are_integers_of_their_file(tmp_path: Path) -> None:
     report = ws.ingest(path)
     assert [t[2] for t in _times(ws)] == [500.0, 500.0]
     assert len(report.notes) == 1 and "read as nanoseconds" in report.notes[0]
+
+
+def test_a_fraction_that_fits_no_unit_is_quarantined_and_decimal_text_is_read(tmp_path: Path) -> None:
+    # time.perf_counter() (seconds since boot) is no epoch time: its fraction says it is no nanoseconds.
+    recs = _steps([(12345.678, None), ("1767268800.25", None), (S, None)])
+    path = _write(tmp_path / "p.jsonl", recs)
+    ws = wb.open()
+    report = ws.ingest(path)
+    assert (report.read, report.stored, report.quarantined) == (3, 2, 1)
+    (reason,) = ws.quarantine()["reason"]
+    assert reason.startswith("bad timestamp: 12345.678 has a fraction, so it is not integer nanoseconds")
+    assert list(ws.quarantine()["line"]) == [1]
+    assert _times(ws)[0][0] == _naive(1767268800.25)

@@ -9,9 +9,11 @@ of magnitude apart, so the unit is told by size:
   it in 2000-2100 when every such integer of its file fits that one unit; a file whose small integers
   fit no unit, or several, keeps them as nanoseconds (documented; a test's ``0, 1, 2``) and the report
   says how many looked like another unit;
-* a number with a fraction (``time.time()`` writes one) is read in its unit one by one, as it is parsed:
-  its fraction would be lost if it were scaled after being staged as integer nanoseconds (and a fraction
-  of a nanosecond means no time). A whole number written as a float (``1767268800.0``) is an integer.
+* a number with a fraction (``time.time()`` writes one; decimal text too) is read in its unit one by one,
+  as it is parsed: its fraction would be lost if it were scaled after being staged as integer
+  nanoseconds. One that fits no unit is quarantined (a fraction of a nanosecond is no time; it may be a
+  relative time such as ``time.perf_counter()``). A whole number written as a float (``1767268800.0``)
+  is an integer.
 
 Both are counted on the stage and named in the ingest report's ``notes``, file by file.
 """
@@ -42,16 +44,26 @@ def unit_of(value: float) -> tuple[str, int] | None:
     return None
 
 
-def number_ns(value: float, counts: dict[tuple[str, str], int], file: str) -> int:
-    """Nanoseconds of an epoch number with a fraction: scaled by its unit (counted in ``counts``) when
-    it reads as 2000-2100 in seconds, ms or µs, else taken as nanoseconds."""
-    unit = None if value.is_integer() else unit_of(value)
-    if unit is None:  # (a whole number is an integer: its file's other integers tell its unit)
-        return int(value)
-    counts[(file, unit[0])] = counts.get((file, unit[0]), 0) + 1
+def number_ns(value: float | str, counts: dict[tuple[str, str], int], file: str) -> int:
+    """Nanoseconds of an epoch number (a float, or decimal text such as ``"1767225600.25"``).
+
+    A whole number is returned as nanoseconds (an integer: its file's other integers tell its unit). One
+    with a fraction is scaled by the unit that puts it in 2000-2100 (counted in ``counts``); when none
+    does, it is no time this can place (a fraction of a nanosecond, or a relative time such as
+    ``time.perf_counter()``): ValueError, naming it.
+    """
     # From the shortest decimal that gives the float (what the JSON said): the float product is off by
     # hundreds of nanoseconds (S + 0.25 seconds became ...249999744 ns).
-    return int((Decimal(repr(value)) * unit[1]).to_integral_value())
+    exact = Decimal(value if isinstance(value, str) else repr(value))
+    if exact == exact.to_integral_value():
+        return int(exact)
+    unit = unit_of(float(exact))
+    if unit is None:
+        raise ValueError(f"{value} has a fraction, so it is not integer nanoseconds, and read as epoch seconds, "
+                         "milliseconds or microseconds it is not in 2000-2100 (a relative time?): write ISO-8601 "
+                         "or epoch time")
+    counts[(file, unit[0])] = counts.get((file, unit[0]), 0) + 1
+    return int((exact * unit[1]).to_integral_value())
 
 
 # The staged native times below NS_PLAUSIBLE, by file and the unit that puts them in 2000-2100 ('' for none).

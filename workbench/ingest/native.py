@@ -21,6 +21,7 @@ Each line has a ``record`` key (``"step"`` when absent):
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -46,11 +47,16 @@ def _status(value: Any) -> str:
         text, text)
 
 
+_DECIMAL = re.compile(r"[0-9]+\.[0-9]+")
+
+
 def _time(value: Any, stage: Stage) -> int | None:
     # A number with a fraction is read in its unit as it is parsed (see _time_units); integers are
     # nanoseconds here, scaled after staging when their whole file is in another unit.
     if isinstance(value, float):
         return number_ns(value, stage.time_units, stage.file) if math.isfinite(value) else iso_to_ns(value)
+    if isinstance(value, str) and _DECIMAL.fullmatch(value.strip()):
+        return number_ns(value.strip(), stage.time_units, stage.file)
     return iso_to_ns(value)
 
 
