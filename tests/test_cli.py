@@ -330,3 +330,53 @@ def _alive(pid: int) -> bool:
             return fh.read().split(") ")[-1][0] != "Z"
     except OSError:
         return True
+
+
+def _phoenix_spans(trace: str, status: str, bash_calls: int) -> list[dict]:
+    """A Phoenix span export (a JSON array, as Phoenix's span fixtures are): an AGENT turn that calls a
+    sub-agent through a tool, the sub-agent's LLM calls each followed by the same ``bash`` call."""
+    def span(n: int, name: str, kind: str, parent: str | None, attrs: dict, code: str = "OK") -> dict:
+        return {"id": f"{trace}-{n:02d}", "name": name, "context": {"trace_id": trace, "span_id": f"s{n:02d}"},
+                "span_kind": kind, "parent_id": parent, "start_time": f"2026-07-23T00:00:{n:02d}+00:00",
+                "end_time": f"2026-07-23T00:00:{n:02d}.500000+00:00", "status_code": code, "status_message": "",
+                "attributes": {"session.id": "sess", **attrs}, "events": []}
+    spans = [span(1, "pxi.turn", "AGENT", None, {"input.value": "delegate this"}, status),
+             span(2, "call_subagent", "TOOL", "s01", {"tool.name": "call_subagent", "input.value": "{}"}),
+             span(3, "ServerAgent.iter", "AGENT", "s02", {"input.value": "inspect the project"})]
+    n = 4
+    for _ in range(bash_calls):
+        spans.append(span(n, "claude-fable-5", "LLM", "s03", {"llm.model_name": "claude-fable-5",
+                                                               "llm.token_count.prompt": 10}))
+        spans.append(span(n + 1, "bash", "TOOL", "s03", {"tool.name": "bash",
+                                                          "input.value": '{"command": "ls -la"}'}))
+        n += 2
+    return spans
+
+
+def test_investigate_lists_flagged_runs_when_none_failed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Real exports often report no failure at all (Phoenix's own sub-agent fixture: every span OK, one
+    # tool called 13 times with the same arguments). "nothing to attribute" alone hid the loop.
+    log = tmp_path / "spans.json"
+    log.write_text(json.dumps(_phoenix_spans("loopy", "OK", 6) + _phoenix_spans("calm", "OK", 1)),
+                   encoding="utf-8")
+    assert main(["investigate", str(log), "--quiet"]) == 0
+    text = capsys.readouterr().out
+    assert "2 runs, 0 failed" in text and "no failed runs: nothing to attribute" in text
+    flat = " ".join(text.split())
+    assert "1 run not known to have failed flagged by the detectors" in flat
+    row = next(ln for ln in text.splitlines() if ln.startswith("loopy"))
+    assert "success" in row and "loop" in row and "bash" in row and "6 times" in row
+    assert not any(ln.startswith("calm") for ln in text.splitlines())
+    assert "next: add --db FILE" in flat
+
+
+def test_investigate_counts_flagged_runs_beside_the_failed_ones(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    log = tmp_path / "spans.json"
+    log.write_text(json.dumps(_phoenix_spans("loopy", "OK", 6) + _phoenix_spans("broken", "ERROR", 1)),
+                   encoding="utf-8")
+    assert main(["investigate", str(log), "--quiet", "--no-attribute"]) == 0
+    text = capsys.readouterr().out
+    assert "2 runs, 1 failed" in text and any(ln.startswith("broken") for ln in text.splitlines())
+    flat = " ".join(text.split())
+    assert "also flagged by the detectors though not known to have failed: 1 run (loop 1" in flat
