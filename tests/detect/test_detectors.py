@@ -265,3 +265,41 @@ def test_a_contradiction_does_not_depend_on_which_runs_share_a_chunk(monkeypatch
     chunked = _hits(detect(ws, detectors=["silent_failure"]), "silent_failure")
     assert [(h["run_id"], h["step_id"], h["detail"]) for h in chunked] == \
         [(h["run_id"], h["step_id"], h["detail"]) for h in whole]
+
+
+def _agent_framework_file(path, statuses: list[str]) -> None:  # noqa: ANN001
+    """Console-exporter output of a Microsoft Agent Framework workflow whose agent calls a tool again and
+    again: as the real framework writes it, the tool spans sit beside ``invoke_agent`` under
+    ``executor.process``, so they belong to no agent."""
+    def span(sid: str, parent: str | None, name: str, t: int, attrs: dict, status: str = "UNSET") -> str:
+        return json.dumps({"name": name, "context": {"trace_id": "0x4ae695eb4bb65a49273c6751bfa1fea4",
+                                                    "span_id": f"0x{sid}", "trace_state": "[]"},
+                           "kind": "SpanKind.INTERNAL", "parent_id": f"0x{parent}" if parent else None,
+                           "start_time": f"2026-03-02T23:45:{t:02d}.000000Z",
+                           "end_time": f"2026-03-02T23:45:{t:02d}.500000Z", "status": {"status_code": status},
+                           "attributes": attrs, "events": [], "links": []}, indent=4)
+    spans = [span("01", None, "workflow.run", 0, {}, "ERROR"),
+             span("02", "01", "executor.process Weather agent", 1,
+                  {"executor.id": "Weather agent", "executor.type": "AgentExecutor"}),
+             span("03", "02", "invoke_agent Weather agent", 1,
+                  {"gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "Weather agent"})]
+    spans += [span(f"1{i}", "02", "execute_tool get_weather", 2 + i,
+                   {"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "get_weather",
+                    "gen_ai.tool.call.arguments": '{"location": "Toronto"}'}, status)
+              for i, status in enumerate(statuses)]
+    path.write_text("\n".join(spans) + "\n", encoding="utf-8")
+
+
+@pytest.mark.parametrize(("statuses", "detector", "words"), [
+    (["UNSET"] * 6, "loop", "called get_weather with the same arguments 6 times in a row"),
+    (["ERROR"] * 5 + ["UNSET"], "retry", "retried get_weather 5 time(s)"),
+])
+def test_findings_on_calls_outside_any_agent_say_what_happened(tmp_path, statuses, detector, words) -> None:  # noqa: ANN001
+    # The detail was NULL (shown "None"): it was built as agent || ' called ' ..., and agent is NULL here.
+    _agent_framework_file(tmp_path / "traces.jsonl", statuses)
+    ws = wb.open()
+    assert ws.ingest(tmp_path / "traces.jsonl").quarantined == 0
+    hits = detect(ws)
+    assert hits["detail"].notna().all()
+    hit = hits.loc[hits["detector"] == detector].iloc[0]
+    assert hit["detail"].startswith(f"a span outside any agent {words}")
