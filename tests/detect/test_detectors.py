@@ -303,3 +303,57 @@ def test_findings_on_calls_outside_any_agent_say_what_happened(tmp_path, statuse
     assert hits["detail"].notna().all()
     hit = hits.loc[hits["detector"] == detector].iloc[0]
     assert hit["detail"].startswith(f"a span outside any agent {words}")
+
+
+def _langgraph_export(call_id: str) -> dict:
+    """A Langfuse export of a LangGraph agent (trace + observations, metadata as JSON text, as
+    Langfuse writes it): the model asks for a tool by a call id, the tool answers, the model sums up."""
+    def obs(oid: str, parent: str | None, kind: str, name: str, t: int, node: str | None, inp, out) -> dict:  # noqa: ANN001
+        meta = {"tags": ["langgraph"], "thread_id": "demo-thread-1",
+                "scope": {"name": "langfuse-sdk", "version": "3.3.0"}}
+        if node:
+            meta.update(langgraph_node=node, langgraph_step=t)
+        return {"id": oid, "traceId": "e1fde3efec57ce8a69bafd3fb928a7eb", "parentObservationId": parent,
+                "type": kind, "name": name, "startTime": f"2025-08-22T09:38:5{t}.100Z",
+                "endTime": f"2025-08-22T09:38:5{t}.900Z", "level": "DEFAULT", "statusMessage": None,
+                "metadata": json.dumps(meta), "input": inp, "output": out}
+    ask = {"role": "assistant", "content": "", "tool_calls": [
+        {"id": call_id, "type": "function", "function": {"name": "Web-Search", "arguments": '{"query":"example"}'}}]}
+    result = {"content": '[{"url": "https://example.com", "title": "Example Result"}]', "type": "tool",
+              "name": "Web-Search", "tool_call_id": call_id, "status": "success"}
+    answer = {"role": "assistant", "content": "The search leads to example.com, a placeholder site."}
+    return {"trace": {"id": "e1fde3efec57ce8a69bafd3fb928a7eb", "name": "LangGraph",
+                      "timestamp": "2025-08-22T09:38:50.000Z", "input": "Search the web for 'example' and summarize.",
+                      "output": json.dumps({"messages": [ask, result, answer]})},
+            "observations": [
+                obs("b024", None, "SPAN", "LangGraph", 0, None, {"messages": []}, {"messages": [ask, result, answer]}),
+                obs("98d3", "b024", "SPAN", "agent", 1, "agent", {"messages": []}, {"messages": [ask]}),
+                obs("4f65", "98d3", "GENERATION", "ChatOpenAI", 1, "agent", [{"role": "user", "content": "go"}], ask),
+                obs("c8a1", "b024", "SPAN", "tools", 2, "tools", {"messages": [ask]}, {"messages": [result]}),
+                obs("2144", "c8a1", "SPAN", "Web-Search", 2, "tools", {"query": "example"}, result),
+                obs("3b23", "b024", "SPAN", "agent", 3, "agent", {"messages": [ask, result]}, {"messages": [answer]}),
+                obs("5ba0", "3b23", "GENERATION", "ChatOpenAI", 3, "agent", [ask, result], answer)]}
+
+
+def _ends_last(export: dict) -> dict:
+    export["observations"][0]["endTime"] = "2025-08-22T09:38:53.950Z"   # the graph's span holds the others
+    return export
+
+
+@pytest.mark.parametrize("call_id", ["call_1oGK863sxQHlPreFhDdEs3yl", "call_VEZJgIQLgzcb80IIyQJm7JCi",
+                                     "toolu_01A09q90qw90lq917835lq9"])
+def test_tool_call_ids_are_no_made_up_values(tmp_path, call_id: str) -> None:  # noqa: ANN001
+    # The Langfuse LangGraph traces were 'cascade, critical': 'made-up value call_1oGK…' (the id the API
+    # gave the tool call, passed on by design), or 'made-up value 7' (digits inside such an id).
+    path = tmp_path / "langgraph.trace.json"
+    path.write_text(json.dumps(_ends_last(_langgraph_export(call_id))), encoding="utf-8")
+    ws = wb.open()
+    assert ws.ingest(path).quarantined == 0
+    hits = detect(ws)
+    assert hits.loc[hits["severity"] != "info"].empty, hits.to_dict("records")
+    # the same id in the same place, were it a value an agent made up (an order number), is still caught
+    path.write_text(json.dumps(_ends_last(_langgraph_export("ORD-77123"))), encoding="utf-8")
+    ws = wb.open()
+    ws.ingest(path)
+    hits = detect(ws)
+    assert "made-up value ORD-77123" in " ".join(hits.loc[hits["detector"] == "cascade", "detail"])

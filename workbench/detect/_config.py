@@ -7,6 +7,11 @@ from typing import Any
 
 from ..exceptions import InvalidParameterError
 
+# Ids an LLM API hands out and the agents pass along by design (OpenAI tool calls ``call_…`` and
+# completions ``chatcmpl-…``, responses ``resp_…`` / ``msg_…`` / ``fc_…``, Anthropic ``toolu_…`` /
+# ``msg_…``, Bedrock ``tooluse_…``): never a value an agent made up.
+API_ID = r"^(?i:call|chatcmpl|resp|msg|fc|toolu|tooluse)[-_]"
+
 
 @dataclass(frozen=True)
 class DetectorConfig:
@@ -95,4 +100,4 @@ class DetectorConfig:
 
     def params(self) -> dict[str, Any]:
         """Named SQL parameters (``$name``) for the detector queries."""
-        return self.to_dict()
+        return {**self.to_dict(), "api_id": API_ID}
