@@ -57,3 +57,17 @@ def test_drift_monitor_starts_on_a_metric_the_logs_carry(tmp_path) -> None:  # n
         DriftMonitor(ws, metric="nonsense")
     with pytest.raises(wb.InvalidParameterError, match="signal: no step of this store has 'entropy'"):
         ThresholdTuner(ws, signal="entropy")
+
+
+def test_drift_monitor_says_when_runs_have_no_times(tmp_path) -> None:  # noqa: ANN001
+    # Who&When logs are turns without timestamps: the chart is empty, and the panel says why.
+    import json
+
+    history = [{"role": "Orchestrator", "content": "Please search for the timetable."},
+               {"role": "WebSurfer", "content": "I typed 'timetable' into the search box."}]
+    (tmp_path / "1.json").write_text(json.dumps({"question": "When?", "history": history, "is_correct": False,
+                                                 "mistake_agent": "WebSurfer", "mistake_step": "1"}),
+                                     encoding="utf-8")
+    ws = wb.open()
+    ws.ingest(tmp_path / "1.json")
+    assert "nothing can be drawn over time" in DriftMonitor(ws).summary.value

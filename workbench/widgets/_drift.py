@@ -48,6 +48,8 @@ class DriftMonitor(w.VBox):
         self.chart.chart = plots.drift_over_time(self.series, metric, self.changes)
 
     def _summary(self) -> str:
+        if self.series.empty:  # Who&When and other turn logs carry no times
+            return "<i>No run of this store has a start time: nothing can be drawn over time.</i>"
         if self.changes.empty:
             return "<i>No drift findings in this store (run <code>wb.detect(ws)</code>; none may be significant).</i>"
         items = "".join(f"<li>{esc(d)}</li>" for d in self.changes["detail"])
