@@ -357,3 +357,68 @@ def test_tool_call_ids_are_no_made_up_values(tmp_path, call_id: str) -> None:  #
     ws.ingest(path)
     hits = detect(ws)
     assert "made-up value ORD-77123" in " ".join(hits.loc[hits["detector"] == "cascade", "detail"])
+
+
+def _openai_agents_trace(path, recovered: bool) -> None:  # noqa: ANN001
+    """An openai-agents run as OpenInference's instrumentor records it, written by the real OTel SDK
+    (protobuf JSON, one export per line): workflow → Triage → hand-off → Pricer, whose turns call
+    get_price until the SDK's turn limit ends the Pricer's agent span in error and raises; the
+    workflow's root span still ends OK. ``recovered``: the Pricer is invoked again and ends well."""
+    from google.protobuf.json_format import MessageToJson
+    from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+    from opentelemetry.trace import Status, StatusCode
+
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    tracer = provider.get_tracer("openinference.instrumentation.openai_agents", "2.6.0")
+
+    def oi(kind: str, **attrs: object) -> dict:
+        return {"openinference.span.kind": kind, **attrs}
+
+    def pricer(turns: int, ok: bool) -> None:
+        with tracer.start_as_current_span("Pricer", attributes=oi("AGENT", **{"graph.node.id": "Pricer"})) as agent:
+            for _ in range(turns):
+                with tracer.start_as_current_span("turn", attributes=oi("CHAIN")):
+                    with tracer.start_as_current_span("generation", attributes=oi(
+                            "LLM", **{"llm.model_name": "gpt-4o-mini", "llm.token_count.prompt": 120,
+                                      "output.value": '[{"role": "assistant", "tool_calls": [{"id": "call_1"}]}]'})):
+                        pass
+                    with tracer.start_as_current_span("get_price", attributes=oi(
+                            "TOOL", **{"tool.name": "get_price", "input.value": '{"sku": "SKU-9"}',
+                                       "output.value": '{"sku": "SKU-9", "price": 3.1}'})) as tool:
+                        tool.set_status(Status(StatusCode.OK))
+            agent.set_status(Status(StatusCode.OK) if ok else Status(StatusCode.ERROR, "Max turns exceeded: {'max_turns': 8}"))
+
+    with tracer.start_as_current_span("procurement", attributes=oi("AGENT")) as root:
+        with tracer.start_as_current_span("Triage", attributes=oi("AGENT")):
+            with tracer.start_as_current_span("handoff to Pricer", attributes=oi(
+                    "TOOL", **{"input.value": "Triage", "output.value": "Pricer"})):
+                pass
+        pricer(4, ok=False)
+        if recovered:
+            pricer(1, ok=True)
+        root.set_status(Status(StatusCode.OK))
+    provider.shutdown()
+    path.write_text("".join(MessageToJson(encode_spans([s]), indent=None) + "\n"
+                            for s in exporter.get_finished_spans()), encoding="utf-8")
+
+
+@pytest.mark.parametrize("recovered", [False, True])
+def test_an_agent_ending_in_error_in_a_run_reported_ok_is_a_silent_failure(tmp_path, recovered: bool) -> None:  # noqa: ANN001
+    path = tmp_path / "openai_agents.otlp.jsonl"
+    _openai_agents_trace(path, recovered)
+    ws = wb.open()
+    assert ws.ingest(path).quarantined == 0
+    assert ws.sql("SELECT reported_outcome FROM runs").fetchall() == [("success",)]
+    hits = detect(ws, detectors=["silent_failure"])
+    if recovered:  # invoked again after the error, and ended well
+        assert hits.empty
+    else:
+        assert len(hits) == 1 and hits["agent"].iat[0] == "Pricer" and hits["severity"].iat[0] == "critical"
+        assert hits["detail"].iat[0] == "reported success, but Pricer ended in error: Max turns exceeded: {'max_turns': 8}"
+        kinds = dict(ws.sql("SELECT step_id, kind FROM steps").fetchall())
+        assert kinds[hits["step_id"].iat[0]] == "agent"
