@@ -422,3 +422,62 @@ def test_an_agent_ending_in_error_in_a_run_reported_ok_is_a_silent_failure(tmp_p
         assert hits["detail"].iat[0] == "reported success, but Pricer ended in error: Max turns exceeded: {'max_turns': 8}"
         kinds = dict(ws.sql("SELECT step_id, kind FROM steps").fetchall())
         assert kinds[hits["step_id"].iat[0]] == "agent"
+
+
+def _langgraph_otlp(path, price: str) -> None:  # noqa: ANN001
+    """A LangGraph supervisor run as OpenInference's LangChain instrumentor records it, written by the
+    real OTel SDK: no task, the user's request in the root span's input, the graph's message state
+    (UUID message ids, ``lc_run--<uuid>-0`` run ids) as the root's output, which is the final answer."""
+    from google.protobuf.json_format import MessageToJson
+    from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+    from opentelemetry.trace import Status, StatusCode
+
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    tracer = provider.get_tracer("openinference.instrumentation.langchain", "0.1.80")
+    ask = {"type": "human", "data": {"content": "Buy 40 units of SKU-7", "id": "57ed05ab-6215-479f-80eb-f18bc79bd99d"}}
+    call = {"type": "ai", "data": {"content": "", "name": "pricer", "id": "lc_run--01a2308b-8761-74e8-987e-0af503bc7560-0",
+                                   "tool_calls": [{"name": "get_price", "args": {"sku": "SKU-7"}, "id": "call_00001ab"}]}}
+    result = {"type": "tool", "data": {"content": '{"sku": "SKU-7", "price": 12.5}', "tool_call_id": "call_00001ab",
+                                       "id": "a0da88e2-84bc-4a31-b9e0-1b3411a4f1c9", "status": "success"}}
+    answer = {"type": "ai", "data": {"content": f"SKU-7 costs {price}", "name": "pricer",
+                                     "id": "lc_run--01a2308b-876d-7586-90b0-159f4cc17587-0"}}
+    with tracer.start_as_current_span("research-team", attributes={
+            "openinference.span.kind": "CHAIN", "input.value": json.dumps({"messages": [["user", "Buy 40 units of SKU-7"]]}),
+            "output.value": json.dumps({"messages": [ask, call, result, answer]})}) as root:
+        with tracer.start_as_current_span("pricer", attributes={"openinference.span.kind": "CHAIN"}):
+            with tracer.start_as_current_span("agent", attributes={
+                    "openinference.span.kind": "AGENT", "output.value": json.dumps({"messages": [call]})}):
+                pass
+            with tracer.start_as_current_span("get_price", attributes={
+                    "openinference.span.kind": "TOOL", "tool.name": "get_price", "input.value": '{"sku": "SKU-7"}',
+                    "output.value": json.dumps(result["data"])}):
+                pass
+            with tracer.start_as_current_span("agent", attributes={
+                    "openinference.span.kind": "AGENT", "output.value": json.dumps({"messages": [answer]})}):
+                pass
+        root.set_status(Status(StatusCode.OK))
+    provider.shutdown()
+    path.write_text("".join(MessageToJson(encode_spans([s]), indent=None) + "\n"
+                            for s in exporter.get_finished_spans()), encoding="utf-8")
+
+
+def test_uuids_and_the_users_request_are_no_made_up_values(tmp_path) -> None:  # noqa: ANN001
+    # A LangGraph run that went well was 'silent_failure, critical': its answer's '40' (the user asked
+    # for 40: an OTel trace has no task), '9680' and 'be-4e5e-860b-…' (pieces of message UUIDs).
+    path = tmp_path / "langgraph.otlp.jsonl"
+    _langgraph_otlp(path, "12.50")
+    ws = wb.open()
+    assert ws.ingest(path).quarantined == 0
+    assert ws.sql("SELECT reported_outcome, task FROM runs").fetchall() == [("success", None)]
+    assert detect(ws, detectors=["silent_failure", "cascade"]).empty
+    _langgraph_otlp(path, "11.00")  # a price no tool gave is still caught, and alone
+    ws = wb.open()
+    ws.ingest(path)
+    hits = detect(ws, detectors=["silent_failure"])
+    assert len(hits) == 1 and "final answer 11.00 (unsupported);" in hits["detail"].iat[0]
+    assert json.loads(hits["attributes"].iat[0])["values"] == ["11.00"]
