@@ -199,12 +199,16 @@ def test_log_only_verdict_names_no_culprit_for_a_run_that_succeeded(tmp_path) ->
     import json
 
     path = tmp_path / "spans.json"
+    silent = _phoenix_run("silent", "OK")   # a sub-agent that ends in error under a root that says OK
+    silent.append({**silent[1], "name": "ServerAgent.iter", "span_kind": "AGENT", "status_code": "ERROR",
+                   "status_message": "UsageLimitExceeded", "context": {"trace_id": "silent", "span_id": "silent-4"}})
     path.write_text(json.dumps(_phoenix_run("ok", "OK") + _phoenix_run("bad", "ERROR")
-                               + _phoenix_run("quiet", "UNSET")), encoding="utf-8")
+                               + _phoenix_run("quiet", "UNSET") + silent), encoding="utf-8")
     ws = wb.open()
     ws.ingest(path)
     assert dict(ws.sql("SELECT run_id, outcome FROM runs").fetchall()) == {
-        "ok": "success", "bad": "failure", "quiet": "unknown"}
+        "ok": "success", "bad": "failure", "quiet": "unknown", "silent": "success"}
+    wb.detect(ws)
     model = wb.BlameModel.pretrained()
     ex = IncidentExplorer(ws, blame_model=model)
     ex.show_run("ok")
@@ -214,3 +218,5 @@ def test_log_only_verdict_names_no_culprit_for_a_run_that_succeeded(tmp_path) ->
     assert f"Log-only BlameModel: <b>{agent}</b>" in ex.verdict.value
     ex.show_run("quiet")
     assert "should this run have failed (its logs do not say)" in ex.verdict.value
+    ex.show_run("silent")  # reported success, but the detectors found a silent failure: a culprit helps
+    assert "Log-only BlameModel, for the silent failure the detectors found: <b>" in ex.verdict.value

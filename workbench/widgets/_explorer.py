@@ -217,7 +217,10 @@ class IncidentExplorer(w.VBox):
             "SELECT step_id, agent, detector, severity, detail FROM findings WHERE run_id = ? "
             "ORDER BY severity = 'info', detector, step_id", [run_id]).df()
         self.findings.value = frame(hits, max_rows=30)
-        self._show_attribution(values, facts, r["outcome"] if r is not None else None)
+        outcome = r["outcome"] if r is not None else None
+        if outcome == "success" and "silent_failure" in set(hits["detector"]):
+            outcome = "silent_failure"   # reported success, but the detectors say it failed
+        self._show_attribution(values, facts, outcome)
         self.latency_ms["run_text"] = (time.perf_counter() - t0) * 1000
         # The chart last: building and validating its spec is the slow part.
         self.timeline.chart = plots.timeline(self.steps, plots.handoff_data(self.ws, run_id),
@@ -289,8 +292,9 @@ class IncidentExplorer(w.VBox):
                 p = self.blame_model.predict(self.ws, [self.run_id])
                 if len(p):
                     q = p.iloc[0]
-                    head = ("Log-only BlameModel" if outcome == "failure"
-                            else "Log-only BlameModel, should this run have failed (its logs do not say)")
+                    head = {"failure": "Log-only BlameModel",
+                            "silent_failure": "Log-only BlameModel, for the silent failure the detectors found"
+                            }.get(outcome, "Log-only BlameModel, should this run have failed (its logs do not say)")
                     lines.append(f"{head}: <b>{esc(q['agent'])}</b> at step <b>{esc(q['step_id'])}</b> "
                                  f"(agent share {q['agent_confidence']:.0%}).")
             except Exception as exc:  # a model that cannot score this run says so, the rest stays
