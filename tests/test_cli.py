@@ -380,3 +380,40 @@ def test_investigate_counts_flagged_runs_beside_the_failed_ones(
     assert "2 runs, 1 failed" in text and any(ln.startswith("broken") for ln in text.splitlines())
     flat = " ".join(text.split())
     assert "also flagged by the detectors though not known to have failed: 1 run (loop 1" in flat
+
+
+def test_first_error_is_where_the_error_began(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    # A LangGraph run as OpenInference records it (real OTel SDK): the tool raises, and the graph's
+    # root span and the worker's node span fail with it. The root starts first but ends last; the
+    # table showed it ('?:<root>') as the first error instead of the tool.
+    from google.protobuf.json_format import MessageToJson
+    from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+    from opentelemetry.trace import Status, StatusCode
+
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    tracer = provider.get_tracer("openinference.instrumentation.langchain", "0.1.80")
+    boom = Status(StatusCode.ERROR, "ValueError('unknown sku SKU-77')")
+    with tracer.start_as_current_span("research-team", attributes={"openinference.span.kind": "CHAIN"}) as root:
+        with tracer.start_as_current_span("pricer", attributes={"openinference.span.kind": "CHAIN"}) as node:
+            with tracer.start_as_current_span("agent", attributes={"openinference.span.kind": "AGENT"}):
+                pass
+            with tracer.start_as_current_span("get_price", attributes={
+                    "openinference.span.kind": "TOOL", "tool.name": "get_price"}) as tool:
+                tool.set_status(boom)
+            node.set_status(boom)
+        root.set_status(boom)
+    provider.shutdown()
+    spans = exporter.get_finished_spans()
+    tool_id = format(next(s for s in spans if s.name == "get_price").context.span_id, "016x")
+    log = tmp_path / "langgraph.otlp.jsonl"
+    log.write_text("".join(MessageToJson(encode_spans([s]), indent=None) + "\n" for s in spans), encoding="utf-8")
+    monkeypatch.setenv("COLUMNS", "200")
+    assert main(["investigate", str(log), "--quiet", "--no-attribute", "--all"]) == 0
+    row = next(ln for ln in capsys.readouterr().out.splitlines() if ln.split()[1:2] == ["failure"])
+    assert f"?:{tool_id}" in row and row.split()[3] == "3"

@@ -18,8 +18,10 @@ from ._termtext import clean, fit_table, terminal_width
 _TABLE_SQL = """
     WITH failed AS (SELECT * FROM runs WHERE outcome = 'failure'),
     errs AS (
+        -- the first error to end is where it began: a span that fails because a child raised (a
+        -- LangGraph graph, an openai-agents agent) starts before that child but ends after it
         SELECT run_id, count(*) FILTER (WHERE status = 'error') AS error_steps,
-               arg_min(coalesce(agent, '?') || ':' || step_id, seq)
+               arg_min(coalesce(agent, '?') || ':' || step_id, [coalesce(epoch_us(ended_at), 9223372036854775807), seq])
                    FILTER (WHERE status = 'error' AND kind <> 'system') AS first_error
         FROM steps SEMI JOIN failed USING (run_id) GROUP BY run_id),
     culprits AS (
