@@ -13,6 +13,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from ._flagged import FLAGGED_HEADERS, flagged_runs, flagged_summary, flagged_total
 from ._termtext import clean, fit_table, terminal_width
 
 _TABLE_SQL = """
@@ -61,25 +62,6 @@ _TABLE_SQL = """
 """
 _HEADERS = ["run", "reported", "steps", "errs", "first error", "detectors", "culprit", "step", "known culprit"]
 
-# Runs not known to have failed that a detector flagged (a loop, a storm) are what a user with logs
-# that report no failure needs to see: the worst finding first (critical before warning, then the
-# earliest step), the runs with the most critical findings first.
-_FLAGGED_SQL = """
-    WITH hits AS (
-        SELECT f.run_id, count(*) FILTER (WHERE f.severity = 'critical') AS critical,
-               string_agg(DISTINCT f.detector, ', ' ORDER BY f.detector) AS detectors,
-               arg_min(f.detail, [CASE WHEN f.severity = 'critical' THEN 0 ELSE 1 END,
-                                  coalesce(s.seq, 9223372036854775807)]) AS worst
-        FROM findings f LEFT JOIN steps s ON s.run_id = f.run_id AND s.step_id = f.step_id
-        WHERE f.severity IN ('critical', 'warning')
-        GROUP BY f.run_id)
-    SELECT r.run_id, coalesce(r.outcome, 'unknown'), r.n_steps, h.detectors, h.worst
-    FROM runs r JOIN hits h USING (run_id)
-    WHERE r.outcome IS DISTINCT FROM 'failure'
-    ORDER BY h.critical DESC, r.started_at NULLS LAST, r.run_id
-    LIMIT ?
-"""
-_FLAGGED_HEADERS = ["run", "outcome", "steps", "detectors", "worst finding"]
 # cut to share the room; dropped in this order when even that is too wide
 _FLEXIBLE = ["first error", "detectors", "known culprit"]
 _DROP = ["known culprit", "first error", "steps"]
@@ -354,40 +336,15 @@ def _print_table(ws: Any, args: argparse.Namespace) -> None:
     _say(next_steps(args), wrap=True, break_long=True)   # a long store path must not overflow the width
 
 
-def flagged_runs(ws: Any, limit: int | None) -> list[tuple]:
-    """Runs not known to have failed (success or unknown outcome) with a critical or warning detector
-    hit: run, outcome, steps, detectors, the worst finding's detail; most critical findings first."""
-    return ws.con.execute(_FLAGGED_SQL, [limit if limit is not None else 2**62]).fetchall()
-
-
-def flagged_summary(ws: Any) -> str:
-    """One line on the runs not known to have failed that the detectors flagged, per detector (the
-    table under failed runs has no room for them)."""
-    rows = ws.con.execute(
-        "SELECT f.detector, count(DISTINCT f.run_id) AS n FROM findings f "
-        "JOIN runs r USING (run_id) WHERE f.severity IN ('critical', 'warning') "
-        "AND r.outcome IS DISTINCT FROM 'failure' GROUP BY f.detector ORDER BY n DESC, f.detector").fetchall()
-    if not rows:
-        return ""
-    (total,) = ws.con.execute(
-        "SELECT count(DISTINCT f.run_id) FROM findings f JOIN runs r USING (run_id) "
-        "WHERE f.severity IN ('critical', 'warning') AND r.outcome IS DISTINCT FROM 'failure'").fetchall()[0]
-    per = ", ".join(f"{detector} {n:,}" for detector, n in rows)
-    return (f"also flagged by the detectors though not known to have failed: {total:,} "
-            f"{'run' if total == 1 else 'runs'} ({per}); IncidentExplorer(ws) filters runs by detector")
-
-
 def _print_flagged(ws: Any, limit: int | None) -> bool:
     rows = flagged_runs(ws, limit)
     if not rows:
         return False
-    (total,) = ws.con.execute(
-        "SELECT count(DISTINCT f.run_id) FROM findings f JOIN runs r USING (run_id) "
-        "WHERE f.severity IN ('critical', 'warning') AND r.outcome IS DISTINCT FROM 'failure'").fetchall()[0]
+    total = flagged_total(ws)
     shown = f"; first {len(rows)} shown, --all for every one" if total > len(rows) else ""
     _say(f"{total:,} {'run' if total == 1 else 'runs'} not known to have failed flagged by the detectors "
          f"(loops, storms, breaches … may still cost time and money){shown}:", wrap=True)
-    _say(fit_table(rows, _FLAGGED_HEADERS, terminal_width(), flexible=["detectors", "worst finding"],
+    _say(fit_table(rows, FLAGGED_HEADERS, terminal_width(), flexible=["detectors", "worst finding"],
                    drop=["steps"], right=["steps"]))
     return True
 

@@ -102,15 +102,8 @@ def investigate(ws: Workspace, where: str, replay: Any = None, limit: int | None
                 attribute: bool = True) -> Investigation:
     """Run the detectors and (unless ``attribute`` is false) the verdicts — by replay with ``replay``,
     else by the pretrained log-only model — and collect the investigate table."""
-    from ._investigate import (
-        _FLAGGED_HEADERS,
-        agreement,
-        attribute_failed,
-        choose_attribution,
-        flagged_runs,
-        flagged_summary,
-        investigate_table,
-    )
+    from ._flagged import FLAGGED_HEADERS, flagged_runs, flagged_summary
+    from ._investigate import agreement, attribute_failed, choose_attribution, investigate_table
     from .detect import detect
 
     with warnings.catch_warnings():
@@ -125,7 +118,7 @@ def investigate(ws: Workspace, where: str, replay: Any = None, limit: int | None
             "logonly": "no replay of this system: culprits from the pretrained log-only BlameModel (log)"}[path]
     import pandas
 
-    flagged = None if n_failed else pandas.DataFrame(flagged_runs(ws, limit), columns=_FLAGGED_HEADERS)
+    flagged = None if n_failed else pandas.DataFrame(flagged_runs(ws, limit), columns=FLAGGED_HEADERS)
     return Investigation(where=where, n_runs=n_runs, n_failed=n_failed, table=table,
                          truncated=limit is not None and n_failed > limit, agreement=agreement(ws), note=note,
                          flagged=flagged, flagged_note=flagged_summary(ws) if n_failed else "")
