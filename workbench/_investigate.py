@@ -13,13 +13,16 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from ._flagged import FLAGGED_HEADERS, flagged_runs, flagged_summary, flagged_total
 from ._termtext import clean, fit_table, terminal_width
 
 _TABLE_SQL = """
     WITH failed AS (SELECT * FROM runs WHERE outcome = 'failure'),
     errs AS (
+        -- the first error to end is where it began: a span that fails because a child raised (a
+        -- LangGraph graph, an openai-agents agent) starts before that child but ends after it
         SELECT run_id, count(*) FILTER (WHERE status = 'error') AS error_steps,
-               arg_min(coalesce(agent, '?') || ':' || step_id, seq)
+               arg_min(coalesce(agent, '?') || ':' || step_id, [coalesce(epoch_us(ended_at), 9223372036854775807), seq])
                    FILTER (WHERE status = 'error' AND kind <> 'system') AS first_error
         FROM steps SEMI JOIN failed USING (run_id) GROUP BY run_id),
     culprits AS (
@@ -58,6 +61,7 @@ _TABLE_SQL = """
     LIMIT ?
 """
 _HEADERS = ["run", "reported", "steps", "errs", "first error", "detectors", "culprit", "step", "known culprit"]
+
 # cut to share the room; dropped in this order when even that is too wide
 _FLEXIBLE = ["first error", "detectors", "known culprit"]
 _DROP = ["known culprit", "first error", "steps"]
@@ -310,20 +314,39 @@ def _print_table(ws: Any, args: argparse.Namespace) -> None:
     _say(f"{n_runs:,} {'run' if n_runs == 1 else 'runs'}, {n_failed:,} failed{silent}{unknown}{shown}", wrap=True)
     if not rows:
         _say("no failed runs: nothing to attribute", wrap=True)
+        flagged = _print_flagged(ws, limit)
         if n_unknown:
             _say(f"the logs do not say whether {'this run' if n_unknown == 1 else f'these {n_unknown:,} runs'} "
                  "failed: label outcomes in Python (ws.label(run_id, outcome=\"failure\"), or ws.label_file("
                  "\"labels.csv\") with columns run_id, outcome) in a store kept with --db, then investigate it "
                  "again", wrap=True)
+        if flagged:
+            _say(next_steps(args), wrap=True, break_long=True)
         return
     _say(fit_table(rows, _HEADERS, terminal_width(), flexible=_FLEXIBLE, drop=_DROP,
                    right=["steps", "errs"]))
     for entry in LEGEND:
         _say(entry, wrap=True)
+    flagged = flagged_summary(ws)
+    if flagged:
+        _say(flagged, wrap=True)
     summary = agreement(ws)
     if summary:
         _say(summary, wrap=True)
     _say(next_steps(args), wrap=True, break_long=True)   # a long store path must not overflow the width
+
+
+def _print_flagged(ws: Any, limit: int | None) -> bool:
+    rows = flagged_runs(ws, limit)
+    if not rows:
+        return False
+    total = flagged_total(ws)
+    shown = f"; first {len(rows)} shown, --all for every one" if total > len(rows) else ""
+    _say(f"{total:,} {'run' if total == 1 else 'runs'} not known to have failed flagged by the detectors "
+         f"(loops, storms, breaches … may still cost time and money){shown}:", wrap=True)
+    _say(fit_table(rows, FLAGGED_HEADERS, terminal_width(), flexible=["detectors", "worst finding"],
+                   drop=["steps"], right=["steps"]))
+    return True
 
 
 def next_steps(args: argparse.Namespace) -> str:

@@ -62,16 +62,22 @@ class Investigation:
     truncated: bool
     agreement: str
     note: str
+    flagged: pd.DataFrame | None = None   # runs not known to have failed that detectors flagged (no failed runs)
+    flagged_note: str = ""                # the same, one line per detector, beside a table of failed runs
 
     def _header(self) -> str:
         shown = " (first {:,} shown; --all for every one)".format(len(self.table)) if self.truncated else ""
-        return f"{self.where}: {self.n_runs:,} runs, {self.n_failed:,} failed{shown}"
+        return f"{self.where}: {self.n_runs:,} {'run' if self.n_runs == 1 else 'runs'}, {self.n_failed:,} failed{shown}"
 
     def __repr__(self) -> str:
         from ._termtext import clean  # run ids and agents from logs: no escape sequence reaches a terminal
 
         body = self.table.to_string(index=False) if len(self.table) else "no failed runs"
-        return clean("\n".join(x for x in (self._header(), body, self.agreement, self.note) if x))
+        flagged = ""
+        if self.flagged is not None and len(self.flagged):
+            flagged = "flagged by the detectors, not known to have failed:\n" + self.flagged.to_string(index=False)
+        return clean("\n".join(x for x in (self._header(), body, flagged, self.flagged_note, self.agreement,
+                                           self.note) if x))
 
     def _repr_pretty_(self, p: Any, cycle: bool) -> None:
         p.text(repr(self))
@@ -82,7 +88,10 @@ class Investigation:
 
         table = (html_table(self.table, border=0, classes="wb-investigate")
                  if len(self.table) else "<p>no failed runs</p>")
-        extra = "".join(f"<p>{html_text(x)}</p>" for x in (self.agreement, self.note) if x)
+        if self.flagged is not None and len(self.flagged):
+            table += ("<p>flagged by the detectors, not known to have failed:</p>"
+                      + html_table(self.flagged, border=0, classes="wb-investigate"))
+        extra = "".join(f"<p>{html_text(x)}</p>" for x in (self.flagged_note, self.agreement, self.note) if x)
         return f"<div><p><b>{html_text(self._header())}</b></p>{table}{extra}</div>"
 
 
@@ -90,6 +99,7 @@ def investigate(ws: Workspace, where: str, replay: Any = None, limit: int | None
                 attribute: bool = True) -> Investigation:
     """Run the detectors and (unless ``attribute`` is false) the verdicts — by replay with ``replay``,
     else by the pretrained log-only model — and collect the investigate table."""
+    from ._flagged import FLAGGED_HEADERS, flagged_runs, flagged_summary
     from ._investigate import agreement, attribute_failed, choose_attribution, investigate_table
     from .detect import detect
 
@@ -103,8 +113,12 @@ def investigate(ws: Workspace, where: str, replay: Any = None, limit: int | None
     table = investigate_table(ws, limit)
     note = {"replay": "", "none": "",
             "logonly": "no replay of this system: culprits from the pretrained log-only BlameModel (log)"}[path]
+    import pandas
+
+    flagged = None if n_failed else pandas.DataFrame(flagged_runs(ws, limit), columns=FLAGGED_HEADERS)
     return Investigation(where=where, n_runs=n_runs, n_failed=n_failed, table=table,
-                         truncated=limit is not None and n_failed > limit, agreement=agreement(ws), note=note)
+                         truncated=limit is not None and n_failed > limit, agreement=agreement(ws), note=note,
+                         flagged=flagged, flagged_note=flagged_summary(ws) if n_failed else "")
 
 
 @magics_class

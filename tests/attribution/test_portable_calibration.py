@@ -24,11 +24,15 @@ def test_agent_evidence_is_the_softmax_mass_of_each_agents_moves() -> None:
     steps = _steps()
     agents = agent_evidence(steps, rank_agents(steps))
     mass = agents.set_index(["run_id", "agent"])["mass"]
-    # r1: weights 1, 2, 1, 1 over 5 -> a holds 3/5, b 1/5, the agent-less move 1/5
+    # r1: weights 1, 2, 1, 1 over 5 -> a holds 3/5, b 1/5; the agent-less move keeps its 1/5 of the
+    # mass but is no candidate culprit beside named agents
     assert mass[("r1", "a")] == pytest.approx(0.6) and mass[("r1", "b")] == pytest.approx(0.2)
-    assert mass[("r1", "<none>")] == pytest.approx(0.2)
+    assert ("r1", "<none>") not in mass.index
     assert mass[("r2", "x")] == pytest.approx(2 / 3)
-    assert agents.groupby("run_id")["mass"].sum().to_numpy() == pytest.approx([1.0, 1.0])
+    assert agents.groupby("run_id")["mass"].sum().to_numpy() == pytest.approx([0.8, 1.0])
+    # a run whose moves have no agent at all still gets a verdict row
+    alone = _steps().assign(agent=None)
+    assert set(rank_agents(alone)["agent"]) == {"<none>"}
 
 
 def _rows(n: int, informative: bool, seed: int = 0) -> pd.DataFrame:

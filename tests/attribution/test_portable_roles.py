@@ -217,3 +217,65 @@ def test_value_prior_lifts_only_the_first_move_stating_a_new_number(tmp_path) ->
     assert "value_prior" in set(steps["feature"])
     with pytest.raises(ValueError, match="'value_prior' must be a float >= 0"):
         BlameModel(value_prior=-1.0).fit_frame(X, labels)
+
+
+def _console_span(trace: str, span: str, parent: str | None, name: str, start: int, attrs: dict,
+                  status: str = "UNSET") -> str:
+    """One span as the OpenTelemetry SDK's ConsoleSpanExporter prints it (an indented JSON value)."""
+    return json.dumps({
+        "name": name, "context": {"trace_id": f"0x{trace}", "span_id": f"0x{span}", "trace_state": "[]"},
+        "kind": "SpanKind.INTERNAL", "parent_id": f"0x{parent}" if parent else None,
+        "start_time": f"2026-03-02T23:45:{start:02d}.000000Z", "end_time": f"2026-03-02T23:45:{start:02d}.500000Z",
+        "status": {"status_code": status}, "attributes": attrs, "events": [], "links": [],
+        "resource": {"attributes": {"service.name": "python-ai-engine"}, "schema_url": ""}}, indent=4)
+
+
+def _agent_framework_run(trace: str, status: str) -> list[str]:
+    """A Microsoft Agent Framework workflow as its OTel spans come out: each agent's chat and tool
+    spans are siblings of its ``invoke_agent`` span under ``executor.process``, so they have no agent."""
+    root, spans, t = f"{trace[:14]}01", [], 0
+    spans.append(_console_span(trace, root, None, "workflow.run", 0, {"workflow.name": "weather"}, status))
+    for k, (agent, tool) in enumerate([("Weather agent", "get_weather"), ("Structured output agent", None)]):
+        ex, inv = f"{trace[:12]}{k}a00", f"{trace[:12]}{k}b00"
+        t += 1
+        spans.append(_console_span(trace, ex, root, f"executor.process {agent}", t,
+                                   {"executor.id": agent, "executor.type": "AgentExecutor"}))
+        spans.append(_console_span(trace, inv, ex, f"invoke_agent {agent}", t, {
+            "gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": agent,
+            "gen_ai.usage.input_tokens": 600, "gen_ai.usage.output_tokens": 140}))
+        for j in range(2):
+            t += 1
+            spans.append(_console_span(trace, f"{trace[:12]}{k}c{j}0", ex, "chat gpt-oss-20b", t, {
+                "gen_ai.operation.name": "chat", "gen_ai.request.model": "gpt-oss-20b",
+                "gen_ai.usage.input_tokens": 145, "gen_ai.usage.output_tokens": 32}))
+        if tool:
+            t += 1
+            spans.append(_console_span(trace, f"{trace[:12]}{k}d00", ex, f"execute_tool {tool}", t, {
+                "gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": tool,
+                "gen_ai.tool.call.arguments": '{"location": "Toronto"}'}))
+    return spans
+
+
+def test_pretrained_model_reads_runs_with_moves_outside_any_agent(tmp_path) -> None:
+    # On the real Agent Framework console output, predict raised ZeroDivisionError: a chat span with
+    # no agent came back as NaN, which role_features took for an agent with no moves.
+    path = tmp_path / "traces.jsonl"
+    runs = {"e0c0afbab54efdfe2be82c2b68c1b96e": "ERROR", "4ae695eb4bb65a49273c6751bfa1fea4": "UNSET"}
+    path.write_text("\n".join(s for trace, status in runs.items()
+                              for s in _agent_framework_run(trace, status)) + "\n", encoding="utf-8")
+    ws = wb.open()
+    report = ws.ingest(path)
+    assert report.quarantined == 0 and ws.count("runs") == 2
+    assert ws.sql("SELECT count(*) FROM steps WHERE agent IS NULL AND kind IN ('llm', 'tool')").fetchall()[0][0] == 10
+    ws.label("4ae695eb4bb65a49273c6751bfa1fea4", outcome="failure")
+    model = wb.BlameModel.pretrained()
+    with np.errstate(all="raise"):
+        pred = model.predict(ws)
+    assert len(pred) == 2
+    assert set(pred["agent"]) <= {"Weather agent", "Structured output agent"}
+    steps = ws.steps(pred["run_id"].iloc[0])
+    assert pred["step_id"].iloc[0] in set(steps["step_id"])
+    shap = model.explain(ws, pred["run_id"].iloc[0])
+    agents = shap.loc[shap["level"] == "agent"]
+    assert {"Weather agent", "Structured output agent"} <= set(agents["agent"].dropna())
+    assert set(agents.loc[agents["top"], "agent"]) == {pred["agent"].iloc[0]}

@@ -77,3 +77,29 @@ def test_usage_errors_are_one_clear_line(tmp_path: Path, monkeypatch: pytest.Mon
 
     with pytest.raises(wb.IngestError, match="missing.otlp.json: no such file"):
         ip.run_line_magic("workbench", "open missing.otlp.json")
+
+
+def test_investigate_shows_flagged_runs_when_none_failed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A Phoenix span export (JSON array) where every span is OK but one tool, named by the log with
+    # markup in it, is called again and again with the same arguments: the magic names the run.
+    import json
+
+    from IPython.testing.globalipapp import get_ipython
+
+    def span(n: int, name: str, kind: str, parent: str | None, attrs: dict) -> dict:
+        return {"name": name, "context": {"trace_id": "loopy", "span_id": f"s{n}"}, "span_kind": kind,
+                "parent_id": parent, "start_time": f"2026-07-23T00:00:{n:02d}+00:00",
+                "end_time": f"2026-07-23T00:00:{n:02d}.5+00:00", "status_code": "OK", "attributes": attrs}
+
+    spans = [span(1, "agent", "AGENT", None, {})] + [
+        span(n, PAYLOAD, "TOOL", "s1", {"tool.name": PAYLOAD, "input.value": "{}"}) for n in range(2, 7)]
+    (tmp_path / "spans.json").write_text(json.dumps(spans), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    ip = get_ipython()
+    ip.run_line_magic("load_ext", "workbench")
+    found = ip.run_line_magic("workbench", "investigate spans.json --db s.duckdb")
+    page = found._repr_html_()
+    assert "1 run, 0 failed" in page and "flagged by the detectors, not known to have failed" in page
+    assert "loopy" in page and "loop" in page and "5 times" in page
+    assert PAYLOAD not in page and html.escape(PAYLOAD) in page
+    assert "loopy" in repr(found)

@@ -35,3 +35,39 @@ def test_views_escape_log_text(xss_ws: wb.Workspace) -> None:
     runs = fo.drill("retry")
     assert len(runs) == 1 and PAYLOAD not in fo.runs.value and "&lt;img" in fo.runs.value
     assert "No drift findings" in DriftMonitor(xss_ws).summary.value
+
+
+def test_drift_monitor_starts_on_a_metric_the_logs_carry(tmp_path) -> None:  # noqa: ANN001
+    # Real logs rarely carry log-probabilities: a monitor opened on "confidence" drew an empty chart.
+    import json
+
+    from workbench.widgets import ThresholdTuner
+
+    spans = [{"name": f"call {i}", "context": {"trace_id": f"t{i % 3}", "span_id": f"s{i}"}, "span_kind": "TOOL",
+              "parent_id": None, "start_time": f"2026-07-09T00:00:{i:02d}+00:00",
+              "end_time": f"2026-07-09T00:00:{i:02d}.{i % 9 + 1}+00:00", "status_code": "OK",
+              "attributes": {"tool.name": "lookup", "agent.name": "finder"}} for i in range(12)]
+    path = tmp_path / "spans.json"
+    path.write_text(json.dumps(spans), encoding="utf-8")
+    ws = wb.open()
+    ws.ingest(path)
+    dm = DriftMonitor(ws)
+    assert dm.metric.value == "latency_ms" and "latency_ms" in str(dm.chart.chart.to_dict())
+    with pytest.raises(wb.InvalidParameterError, match="metric"):
+        DriftMonitor(ws, metric="nonsense")
+    with pytest.raises(wb.InvalidParameterError, match="signal: no step of this store has 'entropy'"):
+        ThresholdTuner(ws, signal="entropy")
+
+
+def test_drift_monitor_says_when_runs_have_no_times(tmp_path) -> None:  # noqa: ANN001
+    # Who&When logs are turns without timestamps: the chart is empty, and the panel says why.
+    import json
+
+    history = [{"role": "Orchestrator", "content": "Please search for the timetable."},
+               {"role": "WebSurfer", "content": "I typed 'timetable' into the search box."}]
+    (tmp_path / "1.json").write_text(json.dumps({"question": "When?", "history": history, "is_correct": False,
+                                                 "mistake_agent": "WebSurfer", "mistake_step": "1"}),
+                                     encoding="utf-8")
+    ws = wb.open()
+    ws.ingest(tmp_path / "1.json")
+    assert "nothing can be drawn over time" in DriftMonitor(ws).summary.value

@@ -182,3 +182,41 @@ def test_pager_seeks_forward_backward_and_jumps_through_ties_and_untimed_runs() 
                 assert jumps.page(p, size).run_id.tolist() == (want[p] if p < pages else [])
             assert jumps.page(pages + 3, size).empty
         assert RunPager(ws, flt).total == len(expected)
+
+
+def _phoenix_run(trace: str, code: str) -> list[dict]:
+    """One trace of a Phoenix span export: an AGENT turn with an LLM call and a tool call."""
+    def span(n: int, name: str, kind: str, parent: str | None, attrs: dict, status: str) -> dict:
+        return {"name": name, "context": {"trace_id": trace, "span_id": f"{trace}-{n}"}, "span_kind": kind,
+                "parent_id": parent, "start_time": f"2026-07-09T00:00:0{n}+00:00",
+                "end_time": f"2026-07-09T00:00:0{n}.5+00:00", "status_code": status, "attributes": attrs}
+    return [span(1, "pxi.turn", "AGENT", None, {"input.value": "add the span to a dataset"}, code),
+            span(2, "claude", "LLM", f"{trace}-1", {"llm.model_name": "claude", "output.value": "calling"}, "OK"),
+            span(3, "add_spans", "TOOL", f"{trace}-1", {"tool.name": "add_spans", "input.value": "{}"}, code)]
+
+
+def test_log_only_verdict_names_no_culprit_for_a_run_that_succeeded(tmp_path) -> None:  # noqa: ANN001
+    import json
+
+    path = tmp_path / "spans.json"
+    silent = _phoenix_run("silent", "OK")   # a sub-agent that ends in error under a root that says OK
+    silent.append({**silent[1], "name": "ServerAgent.iter", "span_kind": "AGENT", "status_code": "ERROR",
+                   "status_message": "UsageLimitExceeded", "context": {"trace_id": "silent", "span_id": "silent-4"}})
+    path.write_text(json.dumps(_phoenix_run("ok", "OK") + _phoenix_run("bad", "ERROR")
+                               + _phoenix_run("quiet", "UNSET") + silent), encoding="utf-8")
+    ws = wb.open()
+    ws.ingest(path)
+    assert dict(ws.sql("SELECT run_id, outcome FROM runs").fetchall()) == {
+        "ok": "success", "bad": "failure", "quiet": "unknown", "silent": "success"}
+    wb.detect(ws)
+    model = wb.BlameModel.pretrained()
+    ex = IncidentExplorer(ws, blame_model=model)
+    ex.show_run("ok")
+    assert "the run succeeded, so it names no culprit" in ex.verdict.value and "<b>pxi.turn</b>" not in ex.verdict.value
+    ex.show_run("bad")
+    agent = model.predict(ws, ["bad"]).iloc[0]["agent"]
+    assert f"Log-only BlameModel: <b>{agent}</b>" in ex.verdict.value
+    ex.show_run("quiet")
+    assert "should this run have failed (its logs do not say)" in ex.verdict.value
+    ex.show_run("silent")  # reported success, but the detectors found a silent failure: a culprit helps
+    assert "Log-only BlameModel, for the silent failure the detectors found: <b>" in ex.verdict.value

@@ -47,8 +47,15 @@ def rank_agents(steps: pd.DataFrame, how: str = "max", talkers_only: bool = Fals
     ``talkers_only``: an agent none of whose moves is its own turn (a code executor, whose every move
     is a tool step; the human) is no candidate when its run has an agent that talks. An executor
     runs the code it is given: the agent that wrote the code answers for it.
+
+    Moves with no agent (spans outside every agent span: Microsoft Agent Framework puts an agent's
+    chat and tool spans beside its ``invoke_agent`` span, not under it) are scored as moves but are
+    no candidate culprit when their run has a named agent: "no agent" is not an answer to "which agent".
     """
     keyed = steps.assign(agent=steps["agent"].fillna("<none>"))
+    if len(keyed):
+        named = keyed["agent"] != "<none>"
+        keyed = keyed[named | ~named.groupby(keyed["run_id"]).transform("any")]
     if talkers_only and len(keyed):
         talks = ~keyed["kind"].isin(_SILENT)
         talker = talks.groupby([keyed["run_id"], keyed["agent"]]).transform("any")

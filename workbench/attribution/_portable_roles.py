@@ -56,7 +56,8 @@ def role_features(kind: np.ndarray, agent: np.ndarray, texts: list[str], is_agen
     n = len(texts)
     f = {k: np.full(n, np.nan) for k in ROLE_FEATURES}
     low = [t.lower() for t in texts]
-    agents = [a for a in dict.fromkeys(agent[i] for i in range(n) if is_agent[i]) if a is not None]
+    # a move with no agent (a span outside every agent span) reads as None or NaN: no role to give it
+    agents = [a for a in dict.fromkeys(agent[i] for i in range(n) if is_agent[i]) if isinstance(a, str)]
     if not agents:
         return f
     idx = {a: np.flatnonzero([agent[i] == a and is_agent[i] for i in range(n)]) for a in agents}

@@ -7,6 +7,12 @@ from typing import Any
 
 from ..exceptions import InvalidParameterError
 
+# Ids an LLM API hands out and the agents pass along by design (OpenAI tool calls ``call_…`` and
+# completions ``chatcmpl-…``, responses ``resp_…`` / ``msg_…`` / ``fc_…``, Anthropic ``toolu_…`` /
+# ``msg_…``, Bedrock ``tooluse_…``): never a value an agent made up.
+# ... nor is a UUID (message, run and request ids: their hex groups are no numbers).
+NOT_VALUE = r"^(?:(?i:call|chatcmpl|resp|msg|fc|toolu|tooluse)[-_]|[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-)"
+
 
 @dataclass(frozen=True)
 class DetectorConfig:
@@ -95,4 +101,4 @@ class DetectorConfig:
 
     def params(self) -> dict[str, Any]:
         """Named SQL parameters (``$name``) for the detector queries."""
-        return self.to_dict()
+        return {**self.to_dict(), "not_value": NOT_VALUE}

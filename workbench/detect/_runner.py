@@ -28,7 +28,7 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     "storm": ("storms",),
     "breach": ("turns", "breaches"),
     "ping_pong": ("turns", "pingpong"),
-    "silent_failure": ("values", "silent"),
+    "silent_failure": ("values", "silent", "silent_errors"),
     "cascade": ("values", "cascades"),
     "drift": (),
 }

@@ -8,6 +8,7 @@ import ipywidgets as w
 import pandas as pd
 
 from .. import plots
+from ..exceptions import InvalidParameterError
 from ._html import STYLE, esc, frame
 
 if TYPE_CHECKING:
@@ -17,13 +18,18 @@ if TYPE_CHECKING:
 class DriftMonitor(w.VBox):
     """Per-agent metrics over time (aggregated in DuckDB into ``buckets`` time buckets) with the
     drift detector's change points, and the drift findings in words. Run ``wb.detect(ws)`` first
-    for the change points; without them the lines are still drawn and the panel says so."""
+    for the change points; without them the lines are still drawn and the panel says so. Without
+    ``metric``, the first of ``plots.AGENT_METRICS`` the store has values of is drawn."""
 
-    def __init__(self, ws: Workspace, metric: str = "confidence", buckets: int = 40) -> None:
-        if metric not in plots.AGENT_METRICS:
-            raise ValueError(f"metric must be one of {plots.AGENT_METRICS} (got {metric!r})")
+    def __init__(self, ws: Workspace, metric: str | None = None, buckets: int = 40) -> None:
+        if metric is not None and metric not in plots.AGENT_METRICS:
+            raise InvalidParameterError(f"metric must be one of {plots.AGENT_METRICS} (got {metric!r})")
         self.ws = ws
         self.series = plots.agent_series(ws, buckets=buckets)
+        if metric is None:
+            # the first metric the logs carry: most real logs have no log-probabilities, so no confidence
+            metric = next((m for m in plots.AGENT_METRICS if m in self.series and self.series[m].notna().any()),
+                          plots.AGENT_METRICS[0])
         self.changes = plots.change_points(ws)
         self.metric = w.Dropdown(description="metric", options=list(plots.AGENT_METRICS), value=metric)
         self.chart = plots.widget(plots.drift_over_time(self.series, metric, self.changes))
@@ -35,13 +41,15 @@ class DriftMonitor(w.VBox):
     def show(self, metric: str) -> None:
         """Draw ``metric`` per agent over time."""
         if metric not in plots.AGENT_METRICS:
-            raise ValueError(f"metric must be one of {plots.AGENT_METRICS} (got {metric!r})")
+            raise InvalidParameterError(f"metric must be one of {plots.AGENT_METRICS} (got {metric!r})")
         if self.metric.value != metric:
             self.metric.value = metric
             return
         self.chart.chart = plots.drift_over_time(self.series, metric, self.changes)
 
     def _summary(self) -> str:
+        if self.series.empty:  # Who&When and other turn logs carry no times
+            return "<i>No run of this store has a start time: nothing can be drawn over time.</i>"
         if self.changes.empty:
             return "<i>No drift findings in this store (run <code>wb.detect(ws)</code>; none may be significant).</i>"
         items = "".join(f"<li>{esc(d)}</li>" for d in self.changes["detail"])

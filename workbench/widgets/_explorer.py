@@ -217,7 +217,10 @@ class IncidentExplorer(w.VBox):
             "SELECT step_id, agent, detector, severity, detail FROM findings WHERE run_id = ? "
             "ORDER BY severity = 'info', detector, step_id", [run_id]).df()
         self.findings.value = frame(hits, max_rows=30)
-        self._show_attribution(values, facts)
+        outcome = r["outcome"] if r is not None else None
+        if outcome == "success" and "silent_failure" in set(hits["detector"]):
+            outcome = "silent_failure"   # reported success, but the detectors say it failed
+        self._show_attribution(values, facts, outcome)
         self.latency_ms["run_text"] = (time.perf_counter() - t0) * 1000
         # The chart last: building and validating its spec is the slow part.
         self.timeline.chart = plots.timeline(self.steps, plots.handoff_data(self.ws, run_id),
@@ -269,7 +272,7 @@ class IncidentExplorer(w.VBox):
         self.detail.value = "".join(parts)
 
     # -- attribution ----------------------------------------------------------------------------
-    def _show_attribution(self, values: pd.DataFrame, facts: dict | None) -> None:
+    def _show_attribution(self, values: pd.DataFrame, facts: dict | None, outcome: str | None = None) -> None:
         lines = []
         if facts is not None:
             share = "shared with another agent, " if facts["ambiguous"] else ""
@@ -281,12 +284,18 @@ class IncidentExplorer(w.VBox):
             lines.append("No replay attribution stored for this run. "
                          + ("Compute it below (replays the run with agents repaired)." if self.replay is not None
                             else "Replay needs a re-runnable system: pass <code>replay=</code>."))
-        if self.blame_model is not None and self.run_id is not None:
+        if self.blame_model is not None and self.run_id is not None and outcome == "success":
+            # the model ranks a run's moves whatever its outcome; a culprit of a success misleads
+            lines.append("Log-only BlameModel: the run succeeded, so it names no culprit.")
+        elif self.blame_model is not None and self.run_id is not None:
             try:
                 p = self.blame_model.predict(self.ws, [self.run_id])
                 if len(p):
                     q = p.iloc[0]
-                    lines.append(f"Log-only BlameModel: <b>{esc(q['agent'])}</b> at step <b>{esc(q['step_id'])}</b> "
+                    head = {"failure": "Log-only BlameModel",
+                            "silent_failure": "Log-only BlameModel, for the silent failure the detectors found"
+                            }.get(outcome, "Log-only BlameModel, should this run have failed (its logs do not say)")
+                    lines.append(f"{head}: <b>{esc(q['agent'])}</b> at step <b>{esc(q['step_id'])}</b> "
                                  f"(agent share {q['agent_confidence']:.0%}).")
             except Exception as exc:  # a model that cannot score this run says so, the rest stays
                 lines.append(f"Log-only BlameModel: cannot score this run ({esc(type(exc).__name__)}: {esc(exc)}).")

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets as w
 
 from .. import plots
+from ..exceptions import InvalidParameterError
 from ._html import STYLE, esc, label, pre
 
 if TYPE_CHECKING:
@@ -37,12 +38,13 @@ class ThresholdTuner(w.VBox):
         self.signals = have.loc[have["steps"] > 0, "signal"].tolist()
         if not self.signals:
             known = ws.sql("SELECT count(*) FROM runs WHERE outcome IN ('success', 'failure')").fetchall()[0][0]
-            raise ValueError("no step of this store carries a signal to put a threshold on" if known else
+            raise InvalidParameterError("no step of this store carries a signal to put a threshold on" if known else
                              "no run of this store has a known outcome (success or failure), so no threshold "
                              "can be priced: label outcomes first (ws.label(run_id, outcome=...), "
                              "ws.label_file(...))")
         if signal is not None and signal not in self.signals:
-            raise ValueError(f"no step of this store has {signal!r}; signals here: {', '.join(self.signals)}")
+            raise InvalidParameterError(
+                f"signal: no step of this store has {signal!r}; signals here: {', '.join(self.signals)}")
         start = signal or ("entropy" if "entropy" in self.signals else self.signals[0])
         self.latency_ms: dict[str, float] = {}
         self.sweep: ThresholdSweep | None = None

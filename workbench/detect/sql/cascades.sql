@@ -21,7 +21,7 @@ SELECT run_id, seed AS step_id, min(why) AS why FROM det_value_flow
 GROUP BY run_id, seed
 HAVING bool_or((kind = 'tool' AND field = 'input') OR is_answer)
 UNION
-SELECT DISTINCT s.run_id, s.step_id, 'failed step consumed by ' || d.agent
+SELECT DISTINCT s.run_id, s.step_id, 'failed step consumed by ' || coalesce(d.agent, 'a step outside any agent')
 FROM steps s
 JOIN det_edges e ON e.run_id = s.run_id AND e.src_step = s.step_id AND e.kind = 'consumes'
 JOIN steps d ON d.run_id = e.run_id AND d.step_id = e.dst_step

@@ -26,8 +26,9 @@ INSERT INTO det_out
 SELECT s.run_id, c.step_id, c.agent, 'loop',
        CASE WHEN s.n // s.p + 1 >= 2 * $loop_min_turns THEN 'critical' ELSE 'warning' END,
        CASE WHEN s.p = 1
-            THEN c.agent || ' called ' || c.tool || ' with the same arguments ' || (s.n + 1) || ' times in a row'
-            ELSE c.agent || ': a cycle of ' || s.p || ' tool calls (' || cyc.path || ') turned '
+            THEN coalesce(c.agent, 'a span outside any agent') || ' called ' || coalesce(c.tool, 'a tool')
+                 || ' with the same arguments ' || (s.n + 1) || ' times in a row'
+            ELSE coalesce(c.agent, 'a span outside any agent') || ': a cycle of ' || s.p || ' tool calls (' || cyc.path || ') turned '
                  || (s.n // s.p + 1) || ' times' END,
        json_object('period', s.p, 'turns', s.n // s.p + 1, 'first_step', c.step_id,
                    'last_step', last.step_id, 'calls', s.n + s.p)
@@ -35,7 +36,7 @@ FROM det_loop_streaks s
 JOIN det_calls c ON c.run_id = s.run_id AND c.k = s.k_start
 JOIN det_calls last ON last.run_id = s.run_id AND last.k = s.k_end
 JOIN (SELECT s2.run_id, s2.p, s2.k_start,
-             string_agg(c2.tool, ' → ' ORDER BY c2.k) AS path
+             string_agg(coalesce(c2.tool, '?'), ' → ' ORDER BY c2.k) AS path
       FROM det_loop_streaks s2
       JOIN det_calls c2 ON c2.run_id = s2.run_id AND c2.k >= s2.k_start AND c2.k < s2.k_start + s2.p
       GROUP BY ALL) cyc ON cyc.run_id = s.run_id AND cyc.p = s.p AND cyc.k_start = s.k_start

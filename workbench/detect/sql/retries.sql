@@ -17,7 +17,7 @@ chains AS (
 )
 SELECT ch.run_id, c.step_id, c.agent, 'retry',
        CASE WHEN ch.retries > $max_retries THEN 'critical' ELSE 'warning' END,
-       c.agent || ' retried ' || c.tool || ' ' || ch.retries || ' time(s) after "'
+       coalesce(c.agent, 'a span outside any agent') || ' retried ' || coalesce(c.tool, 'a tool') || ' ' || ch.retries || ' time(s) after "'
        || left(coalesce(c.error, 'an error'), 80) || '"; the last attempt '
        || CASE WHEN ch.final_status = 'error' THEN 'failed too' ELSE 'succeeded' END,
        json_object('retries', ch.retries, 'recovered', ch.final_status <> 'error', 'first_step', c.step_id)

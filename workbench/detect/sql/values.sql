@@ -54,7 +54,7 @@ tokens AS (
     -- the text is parsed once per step, not carried along with (and checked for) each of its tokens
     SELECT run_id, step_id, agent, kind, t1, tref, field, structured, unnest(found) AS token
     FROM (SELECT *, json_valid(txt) AS structured,
-                 regexp_extract_all(txt, '[A-Za-z]{1,12}[-_][0-9][A-Za-z0-9_-]*|[0-9]+(?:,[0-9]{3})*(?:\.[0-9]+)?') AS found
+                 regexp_extract_all(txt, '[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}(?:-[0-9]+)?|\b[A-Za-z]{1,12}[-_][0-9][A-Za-z0-9_-]*|\b[0-9]+(?:,[0-9]{3})*(?:\.[0-9]+)?\b') AS found
           FROM fields)
 )
 -- a token starts with a letter exactly when it is an identifier (the pattern's first branch), so
@@ -62,7 +62,9 @@ tokens AS (
 SELECT run_id, step_id, agent, kind, t1, tref, field, token, num, ident, coalesce(ident, num::VARCHAR) AS v
 FROM (SELECT *, CASE WHEN ascii(token) < 65 THEN try_cast(replace(token, ',', '') AS DOUBLE) END AS num,
              CASE WHEN ascii(token) >= 65 THEN upper(token) END AS ident FROM tokens)
-WHERE ascii(token) >= 65 OR structured OR contains(token, '.') OR num >= $silent_min_value;
+WHERE (ascii(token) >= 65 OR structured OR contains(token, '.') OR num >= $silent_min_value)
+  -- the ids an LLM API hands out (tool calls, completions, messages) pass from step to step by design
+  AND NOT ((contains(token, '-') OR contains(token, '_')) AND regexp_matches(token, $not_value));
 
 -- by number or identifier (v is one of them, written out): a join on a double or a short string
 -- costs less than formatting every other token's number first
@@ -87,14 +89,15 @@ tokens AS (
     -- the text is parsed once per step, not carried along with (and checked for) each of its tokens
     SELECT run_id, step_id, agent, kind, t1, tref, field, structured, unnest(found) AS token
     FROM (SELECT *, json_valid(txt) AS structured,
-                 regexp_extract_all(txt, '[A-Za-z]{1,12}[-_][0-9][A-Za-z0-9_-]*|[0-9]+(?:,[0-9]{3})*(?:\.[0-9]+)?') AS found
+                 regexp_extract_all(txt, '[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}(?:-[0-9]+)?|\b[A-Za-z]{1,12}[-_][0-9][A-Za-z0-9_-]*|\b[0-9]+(?:,[0-9]{3})*(?:\.[0-9]+)?\b') AS found
           FROM texts)
 ),
 vals AS (
     SELECT run_id, step_id, agent, kind, t1, tref, field, token, num, ident
     FROM (SELECT *, CASE WHEN ascii(token) < 65 THEN try_cast(replace(token, ',', '') AS DOUBLE) END AS num,
                  CASE WHEN ascii(token) >= 65 THEN upper(token) END AS ident FROM tokens)
-    WHERE ascii(token) >= 65 OR structured OR contains(token, '.') OR num >= $silent_min_value
+    WHERE (ascii(token) >= 65 OR structured OR contains(token, '.') OR num >= $silent_min_value)
+      AND NOT ((contains(token, '-') OR contains(token, '_')) AND regexp_matches(token, $not_value))
 )
 SELECT run_id, step_id, agent, kind, t1, tref, field, token, num, ident, coalesce(ident, num::VARCHAR) AS v, sunk
 FROM (
@@ -110,12 +113,18 @@ SELECT *, true AS sunk FROM det_sink_vals
 UNION ALL
 SELECT * FROM det_out_vals;
 
+-- What the run was given: its task, and the input of its root span (a trace from OpenTelemetry or
+-- OpenInference has no task, but its root span's input is the user's request).
 CREATE OR REPLACE TEMP TABLE det_task_vals AS
 SELECT DISTINCT run_id, num, ident, coalesce(ident, num::VARCHAR) AS v
 FROM (SELECT run_id, try_cast(replace(token, ',', '') AS DOUBLE) AS num,
-             CASE WHEN ascii(token) >= 65 THEN upper(token) END AS ident FROM (SELECT run_id, unnest(regexp_extract_all(task,
-             '[A-Za-z]{1,12}[-_][0-9][A-Za-z0-9_-]*|[0-9]+(?:,[0-9]{3})*(?:\.[0-9]+)?')) AS token
-      FROM runs SEMI JOIN det_scope USING (run_id) WHERE task IS NOT NULL));
+             CASE WHEN ascii(token) >= 65 THEN upper(token) END AS ident FROM (SELECT run_id, unnest(regexp_extract_all(txt,
+             '[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}(?:-[0-9]+)?|\b[A-Za-z]{1,12}[-_][0-9][A-Za-z0-9_-]*|\b[0-9]+(?:,[0-9]{3})*(?:\.[0-9]+)?\b')) AS token
+      FROM (SELECT run_id, task AS txt FROM runs SEMI JOIN det_scope USING (run_id) WHERE task IS NOT NULL
+            UNION ALL
+            SELECT run_id, input FROM steps SEMI JOIN det_scope USING (run_id)
+            WHERE parent_id IS NULL AND input IS NOT NULL AND steps.rowid BETWEEN $row_lo AND $row_hi))
+      WHERE NOT ((contains(token, '-') OR contains(token, '_')) AND regexp_matches(token, $not_value)));
 
 -- When each value was first stated by any output (and by which step): what a later step could see.
 CREATE OR REPLACE TEMP TABLE det_first_out AS
