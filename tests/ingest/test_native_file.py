@@ -250,3 +250,27 @@ def test_a_head_of_long_logprobs_sends_the_file_to_the_block_path_before_any_rea
     # a few such lines among many: read whole, those few handed back
     path.write_text("\n".join(good_lines() * 30 + lines[-2:]) + "\n", encoding="utf-8")
     assert not _native_file._head_hands_back(path)
+
+
+@pytest.mark.parametrize("gz", [False, True])
+def test_last_text_line_counts_lines_across_chunks_and_trailing_whitespace(tmp_path: Path, gz: bool) -> None:
+    chunk = 1024 * 1024  # (_jsonio's chunk: lines and whitespace are placed across its boundaries)
+    long_line = b'{"x": "' + b"a" * (chunk + 5000) + b'"}'
+    cases = {
+        "plain": b'{"a": 1}\n{"a": 2}\n',
+        "no final newline": b'{"a": 1}\n{"a": 2}',
+        "blank tail": b'{"a": 1}\n\n  \n\t\n',
+        "whitespace ends a chunk": b"{}\n" * 1000 + b" " * (chunk - 3000 - 1) + b"\n" + b"{}\n",
+        "whitespace tail over chunks": b"{}\n" * 10 + b" \n" * chunk + b"\n",
+        "long line": b"{}\n" + long_line + b"\n{}\n  \n",
+    }
+    for name, data in cases.items():
+        path = tmp_path / (name.replace(" ", "_") + (".jsonl.gz" if gz else ".jsonl"))
+        path.write_bytes(gzip.compress(data) if gz else data)
+        lines = data.split(b"\n")
+        want = max(i + 1 for i, line in enumerate(lines) if line.strip())
+        last, longest = _native_file.last_text_line(path)
+        assert last == want, name
+        assert longest >= max(len(line) for line in lines), name
+        if name == "long line":
+            assert longest == len(long_line)
