@@ -136,8 +136,7 @@ def _stage_files(paths: list[Path], fast: bool) -> tuple[dict, list[bool]]:
 
 @pytest.mark.parametrize("first", ["whole", "gaps"])
 def test_files_after_the_first_in_one_call_stage_what_python_stages(tmp_path: Path, first: str) -> None:
-    # The first file read whole becomes stage_steps itself (its other rows deleted, its extra columns
-    # dropped); a later file's steps are copied into it, after the rows the Python reader staged before.
+    # A later file's steps join those of earlier files, whichever path read those, with their own lines.
     a, b, c = tmp_path / "a.jsonl", tmp_path / "b.jsonl", tmp_path / "c.jsonl"
     gap = "\n\n" if first == "gaps" else "\n"
     a.write_text("\n".join(good_lines()[:3]) + gap + "\n".join(good_lines()[3:] + readable_odd_lines()) + "\n",

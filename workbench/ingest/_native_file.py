@@ -7,8 +7,6 @@ created in the file's order (``preserve_insertion_order``: DuckDB reads and maps
 writes the batches in order), so a record's ``rowid`` numbers it: record ``i`` is line ``i`` as long as
 no line before the last holds only whitespace (the reader skips those); the lines are counted to make
 sure. (``row_number() OVER ()`` would number them too, but it runs the read on one thread.)
-The table holds stage_steps' columns first: for the first file of a call it then becomes ``stage_steps``
-(rows that are not fast steps deleted, extra columns dropped) rather than copying its steps there.
 
 The file goes to the block path instead (nothing staged here) when its head shows many lines the read
 would hand back for their many brackets (long log-probabilities: :func:`_head_hands_back`), or when the
@@ -37,7 +35,7 @@ import numpy as np
 import orjson
 
 from . import _jsonio
-from ._base import MAX_FIELD_BYTES, STAGE_STEP_COLUMNS, Stage
+from ._base import MAX_FIELD_BYTES, Stage
 from ._jsonio import MAX_DEPTH, _Stream, line_blocks, read_head
 from ._native_sql import _ANY, _INT, _JSON, _MACROS, _NUMBER, _TEXT, mapping_sql
 
@@ -106,29 +104,6 @@ def _source() -> str:
                                        maximum_object_size = {MAX_OBJECT_BYTES}, columns = {_columns()}))"""
 
 
-# Each column of stage_steps as the mapping gives it for a step (line and order_hint are numbered after the
-# read, from the row's place: see _read_whole); a column not named here is NULL.
-_STEP_VALUES = {"file": "$file", "kind": "step_kind", "status": "step_status", "attributes": "attrs",
-                "order_hint": "seq", "source": "$source"}
-# What the runs, edges and labels need beside those (dropped when the table becomes stage_steps).
-_EXTRA_VALUES = {"rec": "rec", "fast": "fast", "null_key": "null_key", "system": "system", "task": "task",
-                 "outcome": "outcome", "outcome_detail": "outcome_detail", "src_step": "src_step",
-                 "dst_step": "dst_step", "edge_kind": "kind", "label_source": "label_source", "detail": "detail"}
-_EXTRA_COLUMNS = tuple(_EXTRA_VALUES)
-
-
-def _rows_sql() -> str:
-    """The query of the mapped rows, with stage_steps' columns (and types) first, then the extras."""
-    from ._base import _DUCK_TYPES
-
-    mapped = ("run_id", "step_id", "parent_id", "agent", "is_agent", "name", "tool", "model", "start_ns", "end_ns",
-              "latency_ms", "error", "input", "output", "tokens_in", "tokens_out", "cost", "confidence", "entropy")
-    cols = [f"CAST({_STEP_VALUES.get(c, c if c in mapped else 'NULL')} AS {_DUCK_TYPES[t]}) AS {c}"
-            for c, t in STAGE_STEP_COLUMNS.items()]
-    cols += [f"{v} AS {k}" for k, v in _EXTRA_VALUES.items()]
-    return f"SELECT {', '.join(cols)} FROM ({mapping_sql(_source(), 'ok', extra='null_key')})"
-
-
 _SQL: dict[str, str] = {}
 
 
@@ -140,7 +115,7 @@ def stage_native_file(path: Path, stage: Stage, slow) -> bool:  # noqa: ANN001
     """
     con = stage.con
     if not _SQL:
-        _SQL["file"] = _rows_sql()
+        _SQL["file"] = mapping_sql(_source(), "ok", extra="null_key")
     if con.execute("SELECT current_setting('preserve_insertion_order')").fetchall()[0][0] is not True:
         return False  # the numbering of records by their order needs it
     if any(c in str(path) for c in "*?[]{}"):
@@ -149,49 +124,30 @@ def stage_native_file(path: Path, stage: Stage, slow) -> bool:  # noqa: ANN001
         return False
     table = "_wbf_rows"
     con.execute(_MACROS + _FILE_MACROS)
-    params = {"file": stage.file, "source": stage.source}
     try:
-        if not _read_whole(con, path, table, params):
+        if not _read_whole(con, path, table):
             return False
         _unless_null(con, path, stage, table)
-        con.execute("INSERT INTO stage_runs BY NAME SELECT file, line, run_id, source, system, task, outcome, "
-                    f"outcome_detail, attributes FROM {table} WHERE fast AND rec = 'run'")
-        con.execute("INSERT INTO stage_edges BY NAME SELECT run_id, src_step, dst_step, edge_kind AS kind "
+        params = {"file": stage.file, "source": stage.source}
+        stage.read += con.execute(
+            "INSERT INTO stage_steps BY NAME SELECT rowid + 1 AS line, run_id, step_id, parent_id, agent, is_agent, "
+            "step_kind AS kind, name, tool, model, start_ns, end_ns, latency_ms, step_status AS status, error, "
+            "input, output, tokens_in, tokens_out, cost, confidence, entropy, attrs AS attributes, "
+            f"coalesce(seq, rowid + 1) AS order_hint, $file AS file, $source AS source FROM {table} WHERE fast AND rec = 'step'", params).fetchall()[0][0]
+        con.execute("INSERT INTO stage_runs BY NAME SELECT $file AS file, rowid + 1 AS line, run_id, $source AS source, "
+                    f"system, task, outcome, outcome_detail, attrs AS attributes FROM {table} "
+                    "WHERE fast AND rec = 'run'", params)
+        con.execute("INSERT INTO stage_edges BY NAME SELECT run_id, src_step, dst_step, kind "
                     f"FROM {table} WHERE fast AND rec = 'edge'")
-        con.execute("INSERT INTO stage_labels BY NAME SELECT run_id, agent, step_id, edge_kind AS kind, "
-                    f"label_source AS source, outcome, detail FROM {table} WHERE fast AND rec = 'label'")
+        con.execute("INSERT INTO stage_labels BY NAME SELECT run_id, agent, step_id, kind, label_source AS source, "
+                    f"outcome, detail FROM {table} WHERE fast AND rec = 'label'")
         handed = np.array([n for (n,) in con.execute(
-            f"SELECT line FROM {table} WHERE NOT fast ORDER BY 1").fetchall()], np.int64)
-        stage.read += _steps_staged(con, stage, table)
+            f"SELECT rowid + 1 FROM {table} WHERE NOT fast ORDER BY 1").fetchall()], np.int64)
     finally:
         _drop(con, table)
     if len(handed):
         _hand_back(path, stage, handed, slow)
     return True
-
-
-def _steps_staged(con: duckdb.DuckDBPyConnection, stage: Stage, table: str) -> int:
-    """Put the fast step rows of ``table`` into ``stage_steps``; their number.
-
-    When ``stage_steps`` holds nothing yet (the first file of a call, the common case) ``table`` itself
-    becomes ``stage_steps``, its other rows deleted and its extra columns dropped, instead of its steps
-    being copied (at 1M steps the copy cost ~3 CPU s and a second copy of every step's text in memory).
-    """
-    stage.flush()  # (rows of earlier files the Python reader holds count as rows in stage_steps)
-    if con.execute("SELECT count(*) FROM stage_steps").fetchall()[0][0]:
-        return con.execute(f"INSERT INTO stage_steps BY NAME SELECT {', '.join(STAGE_STEP_COLUMNS)} "
-                           f"FROM {table} WHERE fast AND rec = 'step'").fetchall()[0][0]
-    con.execute(f"DELETE FROM {table} WHERE NOT (fast AND rec = 'step')")
-    for column in _EXTRA_COLUMNS:
-        con.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
-    con.execute("ALTER TABLE stage_steps RENAME TO _wbf_empty_steps")
-    try:
-        con.execute(f"ALTER TABLE {table} RENAME TO stage_steps")
-    except duckdb.Error:
-        con.execute("ALTER TABLE _wbf_empty_steps RENAME TO stage_steps")
-        raise
-    con.execute("DROP TABLE _wbf_empty_steps")
-    return con.execute("SELECT count(*) FROM stage_steps").fetchall()[0][0]
 
 
 def _head_hands_back(path: Path) -> bool:
@@ -225,15 +181,12 @@ def _many_brackets(value: object) -> bool:
     return text.count(b"[") + text.count(b"{") > MAX_DEPTH
 
 
-def _read_whole(con: duckdb.DuckDBPyConnection, path: Path, table: str, params: dict) -> bool:
-    """Map ``path`` into ``table`` with ``read_json``, its rows numbered; False when it must take the block path.
-
-    ``params``: the ``file`` and ``source`` to stage the rows with.
-    """
+def _read_whole(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> bool:
+    """Map ``path`` into ``table`` with ``read_json``; False when the file must take the block path."""
     with ThreadPoolExecutor(1) as pool:
         counting = pool.submit(last_text_line, path)
         try:
-            con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS {_SQL['file']}", {"path": str(path), **params})
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS {_SQL['file']}", {"path": str(path)})
         except duckdb.Error:
             # (the reader stopped on a line it cannot read: the block path reads the file line by line)
             counting.cancel()
@@ -242,11 +195,7 @@ def _read_whole(con: duckdb.DuckDBPyConnection, path: Path, table: str, params: 
     if counted is None or counted[1] > _jsonio.MAX_LINE_BYTES:
         return False
     rows, fast = con.execute(f"SELECT count(*), count(*) FILTER (WHERE fast) FROM {table}").fetchall()[0]
-    if rows != counted[0] or rows - fast > _MAX_HANDED_BACK * rows + 100:
-        return False
-    # (made in the file's order, row i is line i: numbered here, before any row is deleted)
-    con.execute(f"UPDATE {table} SET line = rowid + 1, order_hint = coalesce(order_hint, rowid + 1)")
-    return True
+    return not (rows != counted[0] or rows - fast > _MAX_HANDED_BACK * rows + 100)
 
 
 def _unless_null(con: duckdb.DuckDBPyConnection, path: Path, stage: Stage, table: str) -> None:
@@ -256,7 +205,7 @@ def _unless_null(con: duckdb.DuckDBPyConnection, path: Path, stage: Stage, table
     (ordered by its line), the second is an unknown record type (or a step without order). A line that
     holds the key's name anywhere (a nested key too: a false alarm costs only speed) is handed back.
     """
-    found = con.execute(f"SELECT line, null_key FROM {table} WHERE fast AND null_key > 0 ORDER BY 1").fetchall()
+    found = con.execute(f"SELECT rowid + 1, null_key FROM {table} WHERE fast AND null_key > 0 ORDER BY 1").fetchall()
     if not found:
         return
     lines = np.array([n for n, _ in found], np.int64)
@@ -273,7 +222,7 @@ def _unless_null(con: duckdb.DuckDBPyConnection, path: Path, stage: Stage, table
         if hi == len(lines):
             break
     if named:
-        con.execute(f"UPDATE {table} SET fast = false WHERE line IN (SELECT unnest($n))", {"n": named})
+        con.execute(f"UPDATE {table} SET fast = false WHERE rowid + 1 IN (SELECT unnest($n))", {"n": named})
 
 
 def _drop(con: duckdb.DuckDBPyConnection, table: str) -> None:
