@@ -115,6 +115,65 @@ def test_whole_file_ingest_is_idempotent_and_reconciles(tmp_path: Path) -> None:
     ws.close()
 
 
+def _stage_files(paths: list[Path], fast: bool) -> tuple[dict, list[bool]]:
+    """``paths`` staged in one Stage, as one ingest call stages them; and whether the whole-file path read each."""
+    con = duckdb.connect()
+    stage = Stage(con, source="native")
+    create_stage_tables(con)
+    whole = []
+    for path in paths:
+        stage.file = str(path)
+        with mock.patch.object(native, "stage_native_sql", wraps=native.stage_native_sql) as block_path:
+            NativeJsonl(fast=fast).stage(path, stage)
+        whole.append(fast and not block_path.called)
+    stage.flush()
+    out = {t: rows(con, f"stage_{t}", order) for t, order in (
+        ("steps", "file, line"), ("runs", "file, line"), ("edges", "ALL"), ("labels", "ALL"),
+        ("quarantine", "file, line, reason"))}
+    out["steps"] = [dict(r, raw=None) for r in out["steps"]]
+    return out | {"read": stage.read}, whole
+
+
+@pytest.mark.parametrize("first", ["whole", "gaps"])
+def test_files_after_the_first_in_one_call_stage_what_python_stages(tmp_path: Path, first: str) -> None:
+    # A later file's steps join those of earlier files, whichever path read those, with their own lines.
+    a, b, c = tmp_path / "a.jsonl", tmp_path / "b.jsonl", tmp_path / "c.jsonl"
+    gap = "\n\n" if first == "gaps" else "\n"
+    a.write_text("\n".join(good_lines()[:3]) + gap + "\n".join(good_lines()[3:] + readable_odd_lines()) + "\n",
+                 encoding="utf-8")
+    b.write_text("\n".join(readable_odd_lines() + good_lines()) + "\n", encoding="utf-8")
+    c.write_text("\n".join(good_lines()) + "\n", encoding="utf-8")
+    fast, whole = _stage_files([a, b, c], fast=True)
+    slow, _ = _stage_files([a, b, c], fast=False)
+    assert whole == [first == "whole", True, True]
+    assert fast == slow
+    assert fast["read"] == len(fast["steps"]) + len(fast["quarantine"])
+    for path in (a, b, c):
+        text = path.read_text(encoding="utf-8").splitlines()
+        for row in fast["steps"]:
+            if row["file"] == str(path):
+                assert json.loads(text[row["line"] - 1])["step_id"] == row["step_id"]
+
+
+def test_files_read_whole_in_one_ingest_reconcile_and_add_nothing_again(tmp_path: Path) -> None:
+    odd = [x for x in readable_odd_lines() if '"task": {' not in x]
+    paths = [tmp_path / "a.jsonl", tmp_path / "b.jsonl"]
+    paths[0].write_text("\n".join(good_lines() + odd) + "\n", encoding="utf-8")
+    moved = [x.replace('"r1"', '"r7"') for x in odd + good_lines()]
+    paths[1].write_text("\n".join(moved) + "\n", encoding="utf-8")
+    ws = wb.open(tmp_path / "store.duckdb")
+    report = ws.ingest(paths, format="native")
+    assert report.read == report.stored + report.quarantined and report.quarantined > 40
+    assert ws.count("quarantine") == report.quarantined
+    assert ws.sql("SELECT count(DISTINCT file) FROM quarantine WHERE line IS NOT NULL").fetchall()[0][0] == 2
+    for file, step_id, line in ws.sql("SELECT file, step_id, line FROM steps").fetchall():
+        text = Path(file).read_text(encoding="utf-8").splitlines()
+        assert json.loads(text[line - 1])["step_id"] == step_id
+    again = ws.ingest(paths, format="native")
+    assert again.added == 0 and ws.count("quarantine") == report.quarantined
+    ws.close()
+
+
 def stage_whole_file(path: Path) -> tuple[duckdb.DuckDBPyConnection, Stage, list[int]]:
     """``path`` staged by the whole-file reader: the connection, the stage, and the lines it handed back."""
     con = duckdb.connect()
@@ -190,3 +249,27 @@ def test_a_head_of_long_logprobs_sends_the_file_to_the_block_path_before_any_rea
     # a few such lines among many: read whole, those few handed back
     path.write_text("\n".join(good_lines() * 30 + lines[-2:]) + "\n", encoding="utf-8")
     assert not _native_file._head_hands_back(path)
+
+
+@pytest.mark.parametrize("gz", [False, True])
+def test_last_text_line_counts_lines_across_chunks_and_trailing_whitespace(tmp_path: Path, gz: bool) -> None:
+    chunk = 1024 * 1024  # (_jsonio's chunk: lines and whitespace are placed across its boundaries)
+    long_line = b'{"x": "' + b"a" * (chunk + 5000) + b'"}'
+    cases = {
+        "plain": b'{"a": 1}\n{"a": 2}\n',
+        "no final newline": b'{"a": 1}\n{"a": 2}',
+        "blank tail": b'{"a": 1}\n\n  \n\t\n',
+        "whitespace ends a chunk": b"{}\n" * 1000 + b" " * (chunk - 3000 - 1) + b"\n" + b"{}\n",
+        "whitespace tail over chunks": b"{}\n" * 10 + b" \n" * chunk + b"\n",
+        "long line": b"{}\n" + long_line + b"\n{}\n  \n",
+    }
+    for name, data in cases.items():
+        path = tmp_path / (name.replace(" ", "_") + (".jsonl.gz" if gz else ".jsonl"))
+        path.write_bytes(gzip.compress(data) if gz else data)
+        lines = data.split(b"\n")
+        want = max(i + 1 for i, line in enumerate(lines) if line.strip())
+        last, longest = _native_file.last_text_line(path)
+        assert last == want, name
+        assert longest >= max(len(line) for line in lines), name
+        if name == "long line":
+            assert longest == len(long_line)

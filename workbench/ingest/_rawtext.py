@@ -3,18 +3,22 @@
 The native fast path stages steps and run records without their line's text (keeping it would double
 the memory of every ingest for the few records the merge rejects). A rejected record's line is read
 again here, only for the rejects, so the quarantine keeps its text, length and hash as the Python
-reader's rejects do.
+reader's rejects do. The wanted lines are picked from the file a chunk at a time, its newlines found by
+numpy (:func:`lines_of`), not split line by line in Python: one reject on the last line of the 1M-step
+native file cost 2.2 CPU s that way, against 0.3 here.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 
-from ._jsonio import MAX_RAW_BYTES, jsonl_lines
+from ._jsonio import MAX_RAW_BYTES, _Stream
 
 
 def fill_raw_text(con: duckdb.DuckDBPyConnection, files: dict[str, Path]) -> None:
@@ -30,16 +34,14 @@ def fill_raw_text(con: duckdb.DuckDBPyConnection, files: dict[str, Path]) -> Non
             wanted.setdefault(file, set()).add(int(line))
     rows: dict[str, list] = {"file": [], "line": [], "raw": [], "raw_bytes": [], "raw_sha256": []}
     for file, lines in wanted.items():
-        last = max(lines)
-        for n, data in jsonl_lines(files[file]):
-            if n in lines:
-                rows["file"].append(file)
-                rows["line"].append(n)
-                rows["raw"].append(data[:MAX_RAW_BYTES].decode("utf-8", errors="backslashreplace"))
-                rows["raw_bytes"].append(len(data))
-                rows["raw_sha256"].append(hashlib.sha256(data).hexdigest())
-            if n >= last:
-                break
+        for n, data in lines_of(files[file], np.array(sorted(lines), np.int64)):
+            if not data.strip():
+                continue  # (a blank line is no record: never a reject's)
+            rows["file"].append(file)
+            rows["line"].append(n)
+            rows["raw"].append(data[:MAX_RAW_BYTES].decode("utf-8", errors="backslashreplace"))
+            rows["raw_bytes"].append(len(data))
+            rows["raw_sha256"].append(hashlib.sha256(data).hexdigest())
     if not rows["file"]:
         return
     con.register("_wb_raw_text", pa.table(rows))
@@ -49,3 +51,36 @@ def fill_raw_text(con: duckdb.DuckDBPyConnection, files: dict[str, Path]) -> Non
                     "AND stage_rejects.raw IS NULL AND stage_rejects.origin IN (1, 2)")
     finally:
         con.unregister("_wb_raw_text")
+
+
+def lines_of(path: Path, wanted: np.ndarray) -> Iterator[tuple[int, bytes]]:
+    """``(number, bytes without the newline)`` of the ``wanted`` lines (sorted, distinct numbers) of ``path``.
+
+    The file is read as :func:`~._jsonio.jsonl_lines` reads it (gunzipped, without a byte-order mark,
+    lines numbered from 1 at each newline) and only as far as the last wanted line. A line that runs
+    over several chunks is joined only when it is wanted; the last line counts without a newline unless
+    the compressed stream broke in it.
+    """
+    stream = _Stream(path)
+    first = 1  # the number of the line the current chunk starts in
+    carry: list[bytes] = []  # the start of that line, from earlier chunks, when it is wanted
+    k = 0  # wanted[k] is the next line to give
+    for chunk in stream.chunks():
+        if k == len(wanted):
+            return
+        ends = np.flatnonzero(np.frombuffer(chunk, np.uint8) == 10)
+        hi = int(np.searchsorted(wanted, first + len(ends)))  # wanted[k:hi] end in this chunk
+        for n in wanted[k:hi].tolist():
+            i = n - first
+            piece = chunk[int(ends[i - 1]) + 1 if i else 0:int(ends[i])]
+            yield n, b"".join([*carry, piece]) if i == 0 and carry else piece
+        k = hi
+        start = 0
+        if len(ends):
+            carry = []
+            first += len(ends)
+            start = int(ends[-1]) + 1
+        if k < len(wanted) and wanted[k] == first and start < len(chunk):
+            carry.append(chunk[start:])
+    if k < len(wanted) and wanted[k] == first and carry and stream.broken is None:
+        yield first, b"".join(carry)
