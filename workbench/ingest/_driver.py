@@ -231,7 +231,8 @@ def _run_ingest(con: duckdb.DuckDBPyConnection, source: Any, fmt: str | None, pr
     show = progress if progress is not None else total_bytes > _PROGRESS_BYTES
     bar = tqdm(total=total_bytes or None, unit="B", unit_scale=True, desc="ingest", disable=not show)
     stage = Stage(con)
-    stage_db = StageDB(con) if _COMPRESSED_STAGE else None
+    # (not for the workspace's few label and outcome rows: they stage no steps)
+    stage_db = StageDB(con) if _COMPRESSED_STAGE and stage_fill is None else None
     current = "<records>"
     before = temp_tables(con) | temp_views(con)
     _LAST.clear()
