@@ -88,6 +88,13 @@ class Stage:
             t: {c: [] for c in [*cols, *(["_json"] if t in _JSON_COLUMNS else [])]} for t, cols in _TABLES.items()
         }
         self._n: dict[str, int] = dict.fromkeys(_TABLES, 0)
+        #: The call's compressed stage database (``_stage_db.StageDB``), told of the rows put in stage_steps.
+        self.stage_db: Any = None
+
+    def steps_appended(self, rows: int) -> None:
+        """Tell the stage that ``rows`` rows went into ``stage_steps`` (a fast path's INSERT, or a flush)."""
+        if self.stage_db is not None:
+            self.stage_db.appended(rows)
 
     # -- rows -------------------------------------------------------------------------------
     def step(self, *, line: int, run_id: Any, step_id: Any, raw: Any = None, compact_json: bool = False,
@@ -283,6 +290,8 @@ class Stage:
             self.con.unregister(view)
         for col in buf:
             buf[col].clear()
+        if table == "steps":
+            self.steps_appended(self._n[table])
         self._n[table] = 0
 
     def flush(self) -> None:

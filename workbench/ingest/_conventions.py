@@ -448,3 +448,4 @@ class StepSink:
                         f"FROM {view}", {"file": self.stage.file, "source": self.stage.source})
         finally:
             con.unregister(view)
+        self.stage.steps_appended(len(rows))

@@ -19,6 +19,8 @@ from ._jsonio import compression_of, read_head
 from ._paths import display, expand_paths
 from ._rawtext import fill_raw_text
 from ._registry import ADAPTERS, RECORD_ADAPTERS
+from ._stage_db import ENABLED as _COMPRESSED_STAGE
+from ._stage_db import StageDB
 from ._time_units import scale_integer_units
 
 _HEAD_BYTES = 64 * 1024
@@ -237,6 +239,8 @@ def _run_ingest(con: duckdb.DuckDBPyConnection, source: Any, fmt: str | None, pr
     show = progress if progress is not None else total_bytes > _PROGRESS_BYTES
     bar = tqdm(total=total_bytes or None, unit="B", unit_scale=True, desc="ingest", disable=not show)
     stage = Stage(con)
+    # (not for the workspace's few label and outcome rows: they stage no steps)
+    stage_db = StageDB(con) if _COMPRESSED_STAGE and stage_fill is None else None
     current = "<records>"
     before = temp_tables(con) | temp_views(con)
     _LAST.clear()
@@ -246,6 +250,10 @@ def _run_ingest(con: duckdb.DuckDBPyConnection, source: Any, fmt: str | None, pr
         # appended inside one are held uncompressed until the commit (at 300k OTLP spans 449 MB against
         # 48 MB committed, measured), and a statement that fails there cannot abort the ingest.
         create_stage_tables(con)
+        if stage_db is not None:
+            stage_db.open()
+            stage_db.take_steps()
+            stage.stage_db = stage_db
         for path, adapter in jobs:
             current = display(path) if path is not None else "<records>"
             stage.source = adapter.name
@@ -257,6 +265,8 @@ def _run_ingest(con: duckdb.DuckDBPyConnection, source: Any, fmt: str | None, pr
                 bar.update(path.stat().st_size)
             bar.set_postfix(records=stage.read)
         stage.flush()
+        if stage_db is not None:
+            stage_db.appended(0, force=True)  # (the merge reads every staged row compressed)
         _mark("staged")
         current = "<merge>"
         # (before the merge's transaction, which may write to the store only)
@@ -282,6 +292,8 @@ def _run_ingest(con: duckdb.DuckDBPyConnection, source: Any, fmt: str | None, pr
         bar.close()
         try:
             drop_temp_tables(con, before)
+            if stage_db is not None:
+                stage_db.close()
         except duckdb.Error:
             pass  # a connection closed under us has no tables left to drop
     return report

@@ -294,14 +294,16 @@ def _insert(con: duckdb.DuckDBPyConnection, ctx: _Context, tables: list[str], ru
     stage = ctx.stage
     union = " UNION ALL ".join(f"SELECT * FROM {t}" for t in tables)
     cols = ", ".join(_STEP_OUT)
-    stage.read += con.execute(
+    added = con.execute(
         f"INSERT INTO stage_steps BY NAME SELECT {cols}, $file AS file, $source AS source "
         f"FROM ({union}) WHERE fast", {"file": stage.file, "source": stage.source}).fetchall()[0][0]
+    stage.read += added
     con.execute(f"INSERT INTO {runs} SELECT run_id, min(order_hint), arg_min(line, order_hint), "
                 f"arg_min(system, order_hint), arg_min(resource, order_hint) FROM ({union}) "
                 "WHERE fast GROUP BY run_id")
     for t in tables:
         con.execute(f"DROP TABLE {t}")
+    stage.steps_appended(added)
 
 
 def _rechunked(texts: pa.Table) -> pa.Table:
