@@ -4,6 +4,41 @@
 -- finalize_all_reached.sql), then finalize_insert.sql.
 -- Every staged step ends either in steps (new, or already there: idempotence) or in quarantine.
 
+-- The columns in which a staged step differs from another copy of the same step: a copy staged earlier in
+-- the call (both through as_stored) or the step already stored (with its times in microseconds). One list
+-- serves both checks, so a repeat within a call and a second call name the same columns. Times compare in
+-- microseconds, as the store keeps them; JSON text compares as JSON: earlier releases stored native objects
+-- with spaces after separators, and re-ingesting the same file into a store they built must still add nothing.
+CREATE OR REPLACE TEMP MACRO as_stored(n) AS struct_pack(
+    parent_id := n.parent_id, agent_own := n.agent, kind := n.kind, name := n.name, tool := n.tool,
+    model := n.model, started_us := n.start_ns // 1000, ended_us := n.end_ns // 1000, status := n.status,
+    error := n.error, input := n.input, output := n.output, tokens_in := n.tokens_in,
+    tokens_out := n.tokens_out, cost := n.cost, confidence := n.confidence, entropy := n.entropy,
+    attributes := n.attributes);
+
+CREATE OR REPLACE TEMP MACRO same_json(x, y) AS
+    x IS NOT DISTINCT FROM y OR CASE WHEN json_valid(x) AND json_valid(y) THEN json(x) = json(y) ELSE false END;
+
+CREATE OR REPLACE TEMP MACRO step_differs(n, s) AS concat_ws(', ',
+    CASE WHEN n.parent_id IS DISTINCT FROM s.parent_id THEN 'parent_id' END,
+    CASE WHEN n.agent_own IS DISTINCT FROM s.agent_own THEN 'agent' END,
+    CASE WHEN n.kind IS DISTINCT FROM s.kind THEN 'kind' END,
+    CASE WHEN n.name IS DISTINCT FROM s.name THEN 'name' END,
+    CASE WHEN n.tool IS DISTINCT FROM s.tool THEN 'tool' END,
+    CASE WHEN n.model IS DISTINCT FROM s.model THEN 'model' END,
+    CASE WHEN n.started_us IS DISTINCT FROM s.started_us THEN 'started_at' END,
+    CASE WHEN n.ended_us IS DISTINCT FROM s.ended_us THEN 'ended_at' END,
+    CASE WHEN n.status IS DISTINCT FROM s.status THEN 'status' END,
+    CASE WHEN n.error IS DISTINCT FROM s.error THEN 'error' END,
+    CASE WHEN NOT same_json(n.input, s.input) THEN 'input' END,
+    CASE WHEN NOT same_json(n.output, s.output) THEN 'output' END,
+    CASE WHEN n.tokens_in IS DISTINCT FROM s.tokens_in THEN 'tokens_in' END,
+    CASE WHEN n.tokens_out IS DISTINCT FROM s.tokens_out THEN 'tokens_out' END,
+    CASE WHEN n.cost IS DISTINCT FROM s.cost THEN 'cost' END,
+    CASE WHEN n.confidence IS DISTINCT FROM s.confidence THEN 'confidence' END,
+    CASE WHEN n.entropy IS DISTINCT FROM s.entropy THEN 'entropy' END,
+    CASE WHEN json(n.attributes) IS DISTINCT FROM json(s.attributes::VARCHAR) THEN 'attributes' END);
+
 -- Staged steps numbered in arrival order, so "the first of two duplicates" is well defined. A view, not
 -- a copy: stage_steps is not changed from here on, so its row ids stay put, and a copy of every staged
 -- step (their text included) would double the memory the merge needs.
@@ -36,30 +71,7 @@ SELECT rid, 'duplicate step id ' || step_id || ' in run ' || run_id || ' with ot
             || first_file || ' line ' || first_line || ': differs in ' || differs AS reason
 FROM (
     SELECT n.rid, n.run_id, n.step_id, a.file AS first_file, a.line AS first_line,
-           concat_ws(', ',
-               CASE WHEN n.parent_id IS DISTINCT FROM a.parent_id THEN 'parent_id' END,
-               CASE WHEN n.agent IS DISTINCT FROM a.agent THEN 'agent' END,
-               CASE WHEN n.kind IS DISTINCT FROM a.kind THEN 'kind' END,
-               CASE WHEN n.name IS DISTINCT FROM a.name THEN 'name' END,
-               CASE WHEN n.tool IS DISTINCT FROM a.tool THEN 'tool' END,
-               CASE WHEN n.model IS DISTINCT FROM a.model THEN 'model' END,
-               -- (the store keeps microseconds: a second call would find these equal)
-               CASE WHEN n.start_ns // 1000 IS DISTINCT FROM a.start_ns // 1000 THEN 'started_at' END,
-               CASE WHEN n.end_ns // 1000 IS DISTINCT FROM a.end_ns // 1000 THEN 'ended_at' END,
-               CASE WHEN n.status IS DISTINCT FROM a.status THEN 'status' END,
-               CASE WHEN n.error IS DISTINCT FROM a.error THEN 'error' END,
-               CASE WHEN n.input IS DISTINCT FROM a.input
-                     AND NOT CASE WHEN json_valid(n.input) AND json_valid(a.input)
-                                  THEN json(n.input) = json(a.input) ELSE false END THEN 'input' END,
-               CASE WHEN n.output IS DISTINCT FROM a.output
-                     AND NOT CASE WHEN json_valid(n.output) AND json_valid(a.output)
-                                  THEN json(n.output) = json(a.output) ELSE false END THEN 'output' END,
-               CASE WHEN n.tokens_in IS DISTINCT FROM a.tokens_in THEN 'tokens_in' END,
-               CASE WHEN n.tokens_out IS DISTINCT FROM a.tokens_out THEN 'tokens_out' END,
-               CASE WHEN n.cost IS DISTINCT FROM a.cost THEN 'cost' END,
-               CASE WHEN n.confidence IS DISTINCT FROM a.confidence THEN 'confidence' END,
-               CASE WHEN n.entropy IS DISTINCT FROM a.entropy THEN 'entropy' END,
-               CASE WHEN json(n.attributes) IS DISTINCT FROM json(a.attributes) THEN 'attributes' END) AS differs
+           step_differs(as_stored(n), as_stored(a)) AS differs
     FROM stage_dup_rows n JOIN stage_dup_rows a ON a.rid = n.first_rid
     WHERE n.k > 1
 )
@@ -76,40 +88,19 @@ FROM stage_n
 WHERE end_ns < start_ns AND rid NOT IN (SELECT rid FROM stage_bad);
 
 -- A step already in the store with other content is a conflict: quarantined, naming the stored step
--- and the columns that differ (the same content again is not: ingesting twice adds nothing). JSON text
--- is compared as JSON: earlier releases stored native objects with spaces after separators, and
--- re-ingesting the same file into a store they built must still add nothing.
+-- and the columns that differ (step_differs; the same content again is not: ingesting twice adds nothing).
 INSERT INTO stage_bad
 SELECT rid, 'conflicts with the stored step ' || step_id || ' of run ' || run_id || ' (stored from '
             || coalesce(s_file, '?') || ' line ' || coalesce(s_line::VARCHAR, '?') || '): differs in '
             || differs AS reason
 FROM (
     SELECT n.rid, n.run_id, n.step_id, s.file AS s_file, s.line AS s_line,
-           concat_ws(', ',
-               CASE WHEN n.parent_id IS DISTINCT FROM s.parent_id THEN 'parent_id' END,
-               CASE WHEN n.agent IS DISTINCT FROM s.agent_own THEN 'agent' END,
-               CASE WHEN n.kind IS DISTINCT FROM s.kind THEN 'kind' END,
-               CASE WHEN n.name IS DISTINCT FROM s.name THEN 'name' END,
-               CASE WHEN n.tool IS DISTINCT FROM s.tool THEN 'tool' END,
-               CASE WHEN n.model IS DISTINCT FROM s.model THEN 'model' END,
-               CASE WHEN make_timestamp(n.start_ns // 1000) IS DISTINCT FROM s.started_at THEN 'started_at' END,
-               CASE WHEN make_timestamp(n.end_ns // 1000) IS DISTINCT FROM s.ended_at THEN 'ended_at' END,
-               CASE WHEN n.status IS DISTINCT FROM s.status THEN 'status' END,
-               CASE WHEN n.error IS DISTINCT FROM s.error THEN 'error' END,
-               CASE WHEN n.input IS DISTINCT FROM s.input
-                     AND NOT CASE WHEN json_valid(n.input) AND json_valid(s.input)
-                                  THEN json(n.input) = json(s.input) ELSE false END THEN 'input' END,
-               CASE WHEN n.output IS DISTINCT FROM s.output
-                     AND NOT CASE WHEN json_valid(n.output) AND json_valid(s.output)
-                                  THEN json(n.output) = json(s.output) ELSE false END THEN 'output' END,
-               CASE WHEN n.tokens_in IS DISTINCT FROM s.tokens_in THEN 'tokens_in' END,
-               CASE WHEN n.tokens_out IS DISTINCT FROM s.tokens_out THEN 'tokens_out' END,
-               CASE WHEN n.cost IS DISTINCT FROM s.cost THEN 'cost' END,
-               CASE WHEN n.confidence IS DISTINCT FROM s.confidence THEN 'confidence' END,
-               CASE WHEN n.entropy IS DISTINCT FROM s.entropy THEN 'entropy' END,
-               CASE WHEN json(n.attributes) IS DISTINCT FROM json(s.attributes::VARCHAR)
-                    THEN 'attributes' END) AS differs
-    FROM stage_n n JOIN steps s ON s.run_id = n.run_id AND s.step_id = n.step_id
+           step_differs(as_stored(n), s) AS differs
+    FROM stage_n n
+    JOIN (SELECT run_id, step_id, file, line, parent_id, agent_own, kind, name, tool, model, status, error, input,
+                 output, tokens_in, tokens_out, cost, confidence, entropy, attributes,
+                 epoch_us(started_at) AS started_us, epoch_us(ended_at) AS ended_us FROM steps) s
+      ON s.run_id = n.run_id AND s.step_id = n.step_id
     WHERE n.rid NOT IN (SELECT rid FROM stage_bad)
 )
 WHERE differs <> '';
