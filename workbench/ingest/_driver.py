@@ -265,12 +265,13 @@ def _run_ingest(con: duckdb.DuckDBPyConnection, source: Any, fmt: str | None, pr
                 bar.update(path.stat().st_size)
             bar.set_postfix(records=stage.read)
         stage.flush()
+        # (before the merge's transaction, which may write to the store only, and before the last
+        # checkpoint, which then compresses the rows it rewrites)
+        notes = scale_integer_units(con, stage.time_units)
         if stage_db is not None:
             stage_db.appended(0, force=True)  # (the merge reads every staged row compressed)
         _mark("staged")
         current = "<merge>"
-        # (before the merge's transaction, which may write to the store only)
-        notes = scale_integer_units(con, stage.time_units)
         if retry_memory is not None:  # (a call within the ingest budget)
             con.execute("SET memory_limit = ?", [MERGE_MEMORY])
         try:
