@@ -1,5 +1,7 @@
 -- Shared input of the loop and retry detectors: the tool calls of the runs in scope, in order,
--- with a signature of (agent, tool, arguments with whitespace and case normalised away).
+-- with a signature of (agent, tool, arguments with whitespace and case normalised away). A call whose
+-- arguments the log does not hold (Who&When's code executor: the code is in the message before it)
+-- has no signature: unknown arguments are not the same arguments, so it is nobody's loop or retry.
 -- The signature is worked out before the numbering, so the sort carries a hash, not the arguments.
 -- k numbers the calls of the whole chunk in one ordering (cheaper than a partition per run): a
 -- run's calls are consecutive numbers, and every use of k compares calls of the same run.
@@ -8,9 +10,9 @@ SELECT run_id, step_id, seq, agent, tool, status, error, sig,
        row_number() OVER (ORDER BY run_id, seq) AS k
 FROM (
     SELECT s.run_id, s.step_id, s.seq, s.agent, coalesce(s.tool, s.name) AS tool, s.status, s.error,
-           hash(coalesce(s.agent, ''), coalesce(s.tool, s.name, ''),
+           CASE WHEN s.input IS NOT NULL THEN hash(coalesce(s.agent, ''), coalesce(s.tool, s.name, ''),
                 -- RE2's \s is exactly these five characters; plain replaces cost a fraction of a regex
                 lower(replace(replace(replace(replace(replace(coalesce(s.input, ''), ' ', ''), chr(9), ''),
-                                              chr(10), ''), chr(12), ''), chr(13), ''))) AS sig
+                                              chr(10), ''), chr(12), ''), chr(13), ''))) END AS sig
     FROM steps s SEMI JOIN det_scope d ON d.run_id = s.run_id
     WHERE s.kind = 'tool' AND s.rowid BETWEEN $row_lo AND $row_hi);
