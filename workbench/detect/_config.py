@@ -27,8 +27,20 @@ class DetectorConfig:
     loop_max_period : int
         Longest cycle of tool calls looked for (1 = the same call repeated).
     pingpong_min_exchanges : int
-        Hand-offs back and forth between the same two agents, with no successful tool call in the
-        turns between, before it is ping-pong (A→B→A→B is 3 exchanges).
+        Hand-offs back and forth between the same two agents (A→B→A→B is 3 exchanges) while the
+        work does not move: each agent's turn says what its turn before said (nearly, see
+        ``repeat_similarity``) and the other agent's turn between brought no new tool result.
+        An orchestrator sending a worker off again and again with new requests is not ping-pong.
+    repeat_min_replies : int
+        The same agent giving the same reply (or nearly, see ``repeat_similarity``) this many times
+        in a row is a repeated reply; critical from twice this many.
+    repeat_min_words : int
+        Replies with fewer distinct words are not looked at for repetition: "OK", "TERMINATE" and
+        "Thanks!" are said again and again in healthy runs. A message that only calls tools (no
+        text) is no reply either: repeated calls are loops.
+    repeat_similarity : float
+        Two texts are nearly the same when their sets of words overlap this much (Jaccard: shared
+        words over all words; 1 = the same words).
     max_tool_calls_run, max_tool_calls_agent : int
         Tool-call budgets per run and per agent within a run (storms).
     max_depth : int
@@ -54,6 +66,9 @@ class DetectorConfig:
     loop_min_turns: int = 2
     loop_max_period: int = 3
     pingpong_min_exchanges: int = 3
+    repeat_min_replies: int = 3
+    repeat_min_words: int = 3
+    repeat_similarity: float = 0.8
     max_tool_calls_run: int = 25
     max_tool_calls_agent: int = 10
     max_depth: int = 10
@@ -67,7 +82,8 @@ class DetectorConfig:
     drift_min_runs: int = 30
 
     _BOUNDS = {
-        "loop_min_turns": 2, "loop_max_period": 1, "pingpong_min_exchanges": 2, "max_tool_calls_run": 1,
+        "loop_min_turns": 2, "loop_max_period": 1, "pingpong_min_exchanges": 2, "repeat_min_replies": 2,
+        "repeat_min_words": 1, "repeat_similarity": 0.0, "max_tool_calls_run": 1,
         "max_tool_calls_agent": 1, "max_depth": 1, "max_handoffs": 1, "max_run_latency_ms": 0.0,
         "max_step_latency_ms": 0.0, "max_retries": 0, "silent_min_value": 0.0, "drift_windows": 2,
         "drift_alpha": 0.0, "drift_min_runs": 2,
@@ -85,6 +101,8 @@ class DetectorConfig:
                 raise InvalidParameterError(f"{f.name!r} must be >= {low} (got {value!r})")
         if not self.drift_alpha < 1:
             raise InvalidParameterError(f"'drift_alpha' must be < 1 (got {self.drift_alpha!r})")
+        if not 0 < self.repeat_similarity <= 1:
+            raise InvalidParameterError(f"'repeat_similarity' must be in (0, 1] (got {self.repeat_similarity!r})")
 
     def to_dict(self) -> dict[str, Any]:
         """The thresholds as a plain dict (for YAML/JSON policies)."""
