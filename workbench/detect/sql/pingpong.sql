@@ -21,8 +21,9 @@ needed AS (SELECT run_id, t FROM cand UNION SELECT run_id, t - 1 FROM cand UNION
            UNION SELECT run_id, t - 3 FROM cand)
 SELECT w.* FROM w SEMI JOIN needed n ON n.run_id = w.run_id AND n.t = w.t;
 
--- What each of those turns said: its replies and its tool outputs, in order (the text, kept to
--- 2,000 characters each, and a hash of the whole), and whether it brought a new tool result.
+-- What each of those turns said: its replies and its tool outputs, in order (as det_replies keeps
+-- them: a hash of each, and the first 2,000 characters of each of 80 or more), and whether it
+-- brought a new tool result.
 CREATE OR REPLACE TEMP TABLE det_pp_said AS
 WITH tools AS (
     SELECT run_id, seq, agent, status, output,
@@ -34,7 +35,8 @@ SELECT p.run_id, p.t, r.seq, r.txt, r.n_chars, r.h, false AS progress FROM det_p
 JOIN det_replies r ON r.run_id = p.run_id AND r.agent = p.agent AND r.seq >= p.seq
  AND (p.next_seq IS NULL OR r.seq < p.next_seq)
 UNION ALL
-SELECT p.run_id, p.t, x.seq, left(x.output, 2000), coalesce(length(x.output), 0), hash(x.output),
+SELECT p.run_id, p.t, x.seq, CASE WHEN length(x.output) >= 80 THEN left(x.output, 2000) END,
+       coalesce(length(x.output), 0), hash(x.output),
        x.status IS DISTINCT FROM 'error' AND x.first_time
 FROM det_pp_turns p
 JOIN tools x ON x.run_id = p.run_id AND x.agent = p.agent AND x.seq >= p.seq AND (p.next_seq IS NULL OR x.seq < p.next_seq);
@@ -71,7 +73,7 @@ repeats AS (
     LEFT JOIN worded x ON x.run_id = p.run_id AND x.t = p.t
     LEFT JOIN worded z ON z.run_id = p.run_id AND z.t = p.t - 2
     WHERE p.h = p.h2
-       OR len(list_intersect(x.words, z.words)) >= $repeat_similarity * len(list_distinct(list_concat(x.words, z.words)))
+       OR len(x.words) > 0 AND len(z.words) > 0 AND len(list_intersect(x.words, z.words)) >= $repeat_similarity * len(list_distinct(list_concat(x.words, z.words)))
 ),
 -- The values the other agent's turn states (identifiers such as SKU-7, decimals, numbers from
 -- $silent_min_value up, as the groundedness check counts them), beside those of its turn before:

@@ -5,50 +5,59 @@
 -- length, whose word sets overlap by $repeat_similarity (a page read again with another
 -- timestamp); in a short reply one word is the difference between two answers. Replies of fewer
 -- than $repeat_min_words words ("OK", "TERMINATE", "Thanks!") are left out: healthy runs repeat those.
+-- Each reply beside the agent's reply before it, kept only where the two are the same or may be
+-- nearly. One ordering of the chunk by a hash of (run, agent), then the order of the run: an
+-- agent's replies are neighbours, and integers sort faster than the strings themselves (the rows
+-- kept are looked up again by rowid).
+CREATE OR REPLACE TEMP TABLE det_rep_pairs AS
+SELECT r.run_id, r.agent, r.step_id, p.k, p.same, p.maybe, q.step_id AS prev_step
+FROM (
+    SELECT * FROM (
+    SELECT rid, prev, k, h = h0 AS same,
+           h <> h0 AND least(n_chars, n0) >= 80 AND least(n_chars, n0) >= $repeat_similarity * greatest(n_chars, n0) AS maybe
+    FROM (SELECT rid, key, h, n_chars, lag(key) OVER w AS key0, lag(h) OVER w AS h0, lag(n_chars) OVER w AS n0,
+                 lag(rid) OVER w AS prev, row_number() OVER w AS k
+          FROM (SELECT rowid AS rid, hash(run_id, agent) AS key, seq, h, n_chars FROM det_replies
+                WHERE n_words >= $repeat_min_words)
+          WINDOW w AS (ORDER BY key, seq))
+    WHERE key = key0)
+    WHERE same OR maybe) p
+JOIN det_replies r ON r.rowid = p.rid
+JOIN det_replies q ON q.rowid = p.prev;
+
 INSERT INTO det_out
-WITH said AS (
-    -- one ordering of the chunk: an agent's replies in a run are consecutive numbers
-    SELECT run_id, step_id, agent, h, n_chars, txt, row_number() OVER (ORDER BY run_id, agent, seq) AS k
-    FROM det_replies WHERE n_words >= $repeat_min_words
-),
-pairs AS (
-    SELECT c.run_id, c.agent, c.k, c.h = b.h AS same,
-           c.h <> b.h AND least(c.n_chars, b.n_chars) >= 80
-           AND least(c.n_chars, b.n_chars) >= $repeat_similarity * greatest(c.n_chars, b.n_chars) AS maybe
-    FROM said c JOIN said b ON b.run_id = c.run_id AND b.k = c.k - 1
-    WHERE b.agent IS NOT DISTINCT FROM c.agent
-),
 -- word sets only for the replies of a pair that may be nearly the same
-worded AS (
-    SELECT s.run_id, s.k, list_distinct(regexp_extract_all(lower(s.txt), '[\pL\pN]+')) AS words
-    FROM said s
-    SEMI JOIN (SELECT run_id, k FROM pairs WHERE maybe UNION SELECT run_id, k - 1 FROM pairs WHERE maybe) m
-      ON m.run_id = s.run_id AND m.k = s.k
+WITH worded AS (
+    SELECT r.run_id, r.step_id, list_distinct(regexp_extract_all(lower(r.txt), '[\pL\pN]+')) AS words
+    FROM det_replies r
+    SEMI JOIN (SELECT run_id, step_id FROM det_rep_pairs WHERE maybe
+               UNION SELECT run_id, prev_step FROM det_rep_pairs WHERE maybe) m
+      ON m.run_id = r.run_id AND m.step_id = r.step_id
 ),
 repeated AS (
     SELECT * FROM (
-        SELECT p.run_id, p.agent, p.k,
+        SELECT p.run_id, p.agent, p.k, p.step_id, p.prev_step,
                CASE WHEN p.same THEN 1.0
                     ELSE len(list_intersect(x.words, y.words)) / len(list_distinct(list_concat(x.words, y.words))) END AS sim
-        FROM pairs p
-        LEFT JOIN worded x ON x.run_id = p.run_id AND x.k = p.k
-        LEFT JOIN worded y ON y.run_id = p.run_id AND y.k = p.k - 1
-        WHERE p.same OR p.maybe)
+        FROM det_rep_pairs p
+        LEFT JOIN worded x ON x.run_id = p.run_id AND x.step_id = p.step_id
+        LEFT JOIN worded y ON y.run_id = p.run_id AND y.step_id = p.prev_step)
     WHERE sim >= $repeat_similarity
 ),
 chains AS (
-    SELECT run_id, agent, min(k) - 1 AS k_first, max(k) AS k_last, count(*) + 1 AS replies, min(sim) AS sim
+    SELECT run_id, agent, arg_min(prev_step, k) AS first_step, arg_max(step_id, k) AS last_step,
+           count(*) + 1 AS replies, min(sim) AS sim
     FROM (SELECT *, k - row_number() OVER (PARTITION BY run_id, agent ORDER BY k) AS grp FROM repeated)
     GROUP BY run_id, agent, grp
     HAVING count(*) + 1 >= $repeat_min_replies
 )
-SELECT ch.run_id, f.step_id, ch.agent, 'repeated_reply',
+SELECT ch.run_id, ch.first_step, ch.agent, 'repeated_reply',
        CASE WHEN ch.replies >= 2 * $repeat_min_replies THEN 'critical' ELSE 'warning' END,
        coalesce(ch.agent, 'a step outside any agent') || ' said '
        || CASE WHEN ch.sim = 1 THEN 'the same thing ' ELSE 'nearly the same thing ' END || ch.replies
-       || ' times in a row: "' || left(regexp_replace(trim(f.txt), '\s+', ' ', 'g'), 80) || '"',
-       json_object('replies', ch.replies, 'first_step', f.step_id, 'last_step', l.step_id,
+       || ' times in a row: "' || left(regexp_replace(trim(coalesce(r.txt, o.output)), '\s+', ' ', 'g'), 80) || '"',
+       json_object('replies', ch.replies, 'first_step', ch.first_step, 'last_step', ch.last_step,
                    'similarity', round(ch.sim, 3))
 FROM chains ch
-JOIN said f ON f.run_id = ch.run_id AND f.k = ch.k_first
-JOIN said l ON l.run_id = ch.run_id AND l.k = ch.k_last;
+JOIN det_replies r ON r.run_id = ch.run_id AND r.step_id = ch.first_step
+JOIN steps o ON o.run_id = ch.run_id AND o.step_id = ch.first_step AND o.rowid BETWEEN $row_lo AND $row_hi;
