@@ -162,3 +162,28 @@ def test_repeat_settings_are_checked() -> None:
         DetectorConfig(repeat_similarity=1.5)
     with pytest.raises(wb.WorkbenchError, match="'repeat_min_replies' must be >= 2"):
         DetectorConfig(repeat_min_replies=1)
+
+
+def test_a_failed_run_of_code_the_next_expert_fixes_is_no_cascade() -> None:
+    # Who&When Algorithm-Generated: 85 cascade origins in 65 of 126 runs, every one an executor error
+    # that the next expert read (a 'consumes' edge), fixed, and had run again with success.
+    def chat(run_id: str, statuses: list[str]) -> RunBuilder:
+        run = RunBuilder(run_id, outcome="failure")
+        before = None
+        for k, status in enumerate(statuses):
+            said = run.add(kind="agent", agent="Expert", output=f"Version {k} of the script.")
+            if before:
+                run.edge(before, said)
+            ran = run.add(kind="tool", agent="Computer_terminal", tool="Computer_terminal", status=status,
+                          error="exitcode: 1 (execution failed)" if status == "error" else None,
+                          output=f"exitcode: {int(status == 'error')}")
+            run.edge(said, ran)
+            before = ran
+        run.add(kind="agent", agent="Reviewer", output="Looks fine to me.")
+        run.edge(before, f"s{run.i - 1:02d}")
+        return run
+    fixed = chat("fixed", ["error", "error", "ok"])
+    never = chat("never", ["ok", "error"])  # the last run failed and the reviewer built on it
+    origins = [h for h in _hits(detect(_ws(fixed, never), detectors=["cascade"]), "cascade")
+               if h["severity"] == "critical"]
+    assert [(h["run_id"], h["agent"]) for h in origins] == [("never", "Computer_terminal")]

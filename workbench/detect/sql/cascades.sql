@@ -16,18 +16,31 @@ JOIN det_vals v ON v.run_id = i.run_id AND v.v = coalesce(i.ident, i.num::VARCHA
  AND v.step_id <> i.step_id
 LEFT JOIN det_answer a ON a.run_id = i.run_id;
 
-CREATE OR REPLACE TEMP TABLE det_seeds AS
-SELECT run_id, seed AS step_id, min(why) AS why FROM det_value_flow
-GROUP BY run_id, seed
-HAVING bool_or((kind = 'tool' AND field = 'input') OR is_answer)
-UNION
-SELECT DISTINCT s.run_id, s.step_id, 'failed step consumed by ' || coalesce(d.agent, 'a step outside any agent')
+-- Failed steps another agent consumed. A failure the run then handled is no fault built on: the
+-- same call (agent, kind, tool) made again later succeeded — the consumer fixed the script and the
+-- executor ran it again (a Who&When group chat: 85 "cascades" in 65 of 126 runs were that).
+CREATE OR REPLACE TEMP TABLE det_failed_consumed AS
+SELECT DISTINCT s.run_id, s.step_id, s.seq, s.agent, s.kind, coalesce(s.tool, s.name) AS what,
+       'failed step consumed by ' || coalesce(d.agent, 'a step outside any agent') AS why
 FROM steps s
 JOIN det_edges e ON e.run_id = s.run_id AND e.src_step = s.step_id AND e.kind = 'consumes'
 JOIN steps d ON d.run_id = e.run_id AND d.step_id = e.dst_step
 -- det_edges holds the runs in scope; their steps lie in the chunk's rowid range
 WHERE s.status = 'error' AND d.agent IS DISTINCT FROM s.agent
   AND s.rowid BETWEEN $row_lo AND $row_hi AND d.rowid BETWEEN $row_lo AND $row_hi;
+
+CREATE OR REPLACE TEMP TABLE det_seeds AS
+SELECT run_id, seed AS step_id, min(why) AS why FROM det_value_flow
+GROUP BY run_id, seed
+HAVING bool_or((kind = 'tool' AND field = 'input') OR is_answer)
+UNION
+SELECT f.run_id, f.step_id, min(f.why) FROM det_failed_consumed f
+ANTI JOIN (SELECT DISTINCT f2.run_id, f2.step_id FROM det_failed_consumed f2
+           JOIN steps r ON r.run_id = f2.run_id AND r.seq > f2.seq AND r.kind = f2.kind
+            AND r.agent IS NOT DISTINCT FROM f2.agent AND coalesce(r.tool, r.name) IS NOT DISTINCT FROM f2.what
+           WHERE r.status IS DISTINCT FROM 'error' AND r.rowid BETWEEN $row_lo AND $row_hi) handled
+  ON handled.run_id = f.run_id AND handled.step_id = f.step_id
+GROUP BY f.run_id, f.step_id;
 
 CREATE OR REPLACE TEMP TABLE det_downstream AS
 WITH RECURSIVE flow(run_id, seed, step_id, hops) AS (
