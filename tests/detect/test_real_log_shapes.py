@@ -3,7 +3,9 @@ that shape the test writes, beside the fault the detector is there for."""
 
 from __future__ import annotations
 
+import importlib
 import json
+from itertools import zip_longest
 
 import pytest
 from _runs import RunBuilder, _hits, _ws
@@ -187,3 +189,20 @@ def test_a_failed_run_of_code_the_next_expert_fixes_is_no_cascade() -> None:
     origins = [h for h in _hits(detect(_ws(fixed, never), detectors=["cascade"]), "cascade")
                if h["severity"] == "critical"]
     assert [(h["run_id"], h["agent"]) for h in origins] == [("never", "Computer_terminal")]
+
+
+def test_replies_in_chunks_on_parallel_connections_give_the_same_findings(monkeypatch) -> None:  # noqa: ANN001
+    stuck = _magentic("stuck", [_page("Search", "the same results page") for _ in range(5)],
+                      ["Please open the first result." for _ in range(5)])
+    # the two runs' records interleaved, so each run's rows spread over the table
+    interleaved = [rec for group in zip_longest(_mathchat().records, stuck.records) for rec in group if rec]
+    ws = wb.open()
+    ws.ingest(interleaved)
+    ws.con.execute("SET threads = 2")
+    detectors = ["ping_pong", "repeated_reply"]
+    whole = detect(ws, detectors=detectors)
+    assert set(whole["run_id"]) == {"mathchat", "stuck"} and set(whole["detector"]) == set(detectors)
+    monkeypatch.setattr(importlib.import_module("workbench.detect._runner"), "CHUNK_STEPS", 5)
+    chunked = detect(ws, detectors=detectors)
+    cols = ["run_id", "step_id", "detector", "severity", "detail"]
+    assert chunked[cols].sort_values(cols).values.tolist() == whole[cols].sort_values(cols).values.tolist()
