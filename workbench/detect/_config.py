@@ -28,9 +28,11 @@ class DetectorConfig:
         Longest cycle of tool calls looked for (1 = the same call repeated).
     pingpong_min_exchanges : int
         Hand-offs back and forth between the same two agents (A→B→A→B is 3 exchanges) while the
-        work does not move: each agent's turn says what its turn before said (nearly, see
-        ``repeat_similarity``) and the other agent's turn between brought no new tool result.
-        An orchestrator sending a worker off again and again with new requests is not ping-pong.
+        work does not move: an agent's turn says what its turn before said (nearly, see
+        ``repeat_similarity``) and the other agent's turn between brought no new tool result and
+        no value (identifier, decimal, number from ``silent_min_value``) its turn before did not
+        state. An orchestrator sending a worker off again and again with new requests is not
+        ping-pong.
     repeat_min_replies : int
         The same agent giving the same reply (or nearly, see ``repeat_similarity``) this many times
         in a row is a repeated reply; critical from twice this many.
