@@ -38,7 +38,8 @@ FROM (SELECT run_id, step_id, seq, agent, txt, length(txt) AS n_chars,
 WHERE packed <> '';
 
 INSERT INTO det_replies
-WITH texts AS (
+-- materialised: the filters on the text below would otherwise run the regexes on every reply
+WITH texts AS MATERIALIZED (
     SELECT run_id, step_id, seq, agent,
            CASE WHEN regexp_matches(output, '"(?:text|content)"\s*:\s*"')
                     THEN array_to_string(regexp_extract_all(output, '"(?:text|content)"\s*:\s*"((?:[^"\\]|\\.)*)"', 1), ' ')
