@@ -109,7 +109,7 @@ SELECT s.run_id, a.step_id, a.agent, 'ping_pong',
        a.agent || ' and ' || b.agent || ' handed the work back and forth ' || s.exchanges
        || ' times without progress: ' || array_to_string(s.repeaters, ' and ') || ' said again what '
        || CASE WHEN len(s.repeaters) = 1 THEN 'it' ELSE 'they' END || ' had said (' || s.n
-       || ' time(s)), with no new tool result between',
+       || ' time(s)), with no new tool result or value between',
        json_object('agents', [a.agent, b.agent], 'exchanges', s.exchanges, 'bounces', s.n,
                    'repeated_by', s.repeaters, 'first_step', a.step_id)
 FROM streaks s
