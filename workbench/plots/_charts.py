@@ -45,7 +45,14 @@ def timeline(steps: pd.DataFrame, handoffs: pd.DataFrame | None = None, decisive
         x2 = "x1:Q"
     else:
         x = alt.X("started_at:T", title=None, axis=alt.Axis(format="%H:%M:%S", labelOverlap=True, tickCount=8))
-        x2 = "ended_at:T"
+        # A tool call of 3 ms beside LLM calls of 300 ms is a hairline nobody can see or click (any-agent's
+        # traces): each bar is drawn at least 1/150 of the run long; the tooltip keeps the real latency.
+        start, end = pd.to_datetime(data["started_at"]), pd.to_datetime(data["ended_at"])
+        least = (end.max() - start.min()) / 150 if len(data) else pd.Timedelta(0)
+        data = data.assign(shown_end=end.where(end - start >= least, start + least))
+        # ... and drawn last, on top of the longer move that starts as it ends
+        data = data.iloc[(end - start).fillna(pd.Timedelta(0)).to_numpy().argsort(kind="stable")[::-1]]
+        x2 = "shown_end:T"
     y = alt.Y("agent:N", sort=lanes, title=None)
     pick = alt.selection_point(name="step", fields=["step_id"], on="click", empty=False)
     base = alt.Chart(data)
