@@ -46,9 +46,8 @@ def test_steps_without_an_agent_are_listed_with_a_dash_not_nan(tmp_path: Path) -
     assert sum(" · — · " in lb for lb in labels) == 2
 
 
-def test_log_only_verdict_of_a_trace_without_agents(tmp_path: Path) -> None:
-    # Langfuse's LlamaIndex and Gemini traces hold LLM calls and no agent: the verdict read
-    # "Log-only BlameModel: <b></b> at step … (agent share 65%)".
+def _llamaindex_trace(path: Path) -> Path:
+    """Langfuse's LlamaIndex trace: a root span and one LLM call, no agent anywhere."""
     tid = "12ea412956f99347b0503c1144acd0ec"
 
     def obs(oid: str, parent: str | None, kind: str, name: str, start: str, end: str, **extra: object) -> dict:
@@ -64,12 +63,34 @@ def test_log_only_verdict_of_a_trace_without_agents(tmp_path: Path) -> None:
                obs("7ca8b22f6628d0c7", "3344aabdd4e66110", "GENERATION", "OpenAI.complete",
                    "2025-06-05T15:45:53.100Z", "2025-06-05T15:45:55.700Z", model="gpt-4o",
                    input="What is Langfuse?", output="An observability platform.")]}
-    (tmp_path / "llamaindex.trace.json").write_text(json.dumps(doc), encoding="utf-8")
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    return path
+
+
+def test_log_only_verdict_of_a_trace_without_agents(tmp_path: Path) -> None:
+    # Langfuse's LlamaIndex and Gemini traces hold LLM calls and no agent: the verdict read
+    # "Log-only BlameModel: <b></b> at step … (agent share 65%)".
     ws = wb.open()
-    ws.ingest(tmp_path / "llamaindex.trace.json", progress=False)
+    ws.ingest(_llamaindex_trace(tmp_path / "llamaindex.trace.json"), progress=False)
     run = ws.runs().run_id.iloc[0]
     ws.label(run, outcome="failure")
     ex = IncidentExplorer(ws, blame_model=wb.BlameModel.pretrained())
     ex.show_run(run)
     assert "<b></b>" not in ex.verdict.value and "agent share" not in ex.verdict.value
     assert "step <b>7ca8b22f6628d0c7</b> (the log names no agent)" in ex.verdict.value
+
+
+def test_replay_verdict_of_a_trace_without_agents_is_shown(tmp_path: Path) -> None:
+    # wb.attribute on such a run stores a verdict and its decisive step, with no agent to blame; the
+    # explorer said "No replay attribution stored for this run".
+    ws = wb.open()
+    ws.ingest(_llamaindex_trace(tmp_path / "llamaindex.trace.json"), progress=False)
+    run = ws.runs().run_id.iloc[0]
+    ws.label(run, outcome="failure")
+    res = wb.attribute(ws, run, wb.TableReplay(lambda _run, replaced: "7ca8b22f6628d0c7" in replaced))
+    assert res.verdict.culprit is None and res.verdict.decisive_step == "7ca8b22f6628d0c7"
+    ex = IncidentExplorer(ws)
+    ex.show_run(run)
+    assert "No replay attribution stored" not in ex.verdict.value
+    assert "Replay verdict" in ex.verdict.value and "step <b>7ca8b22f6628d0c7</b>" in ex.verdict.value
+    assert ex.step.value == "7ca8b22f6628d0c7"
