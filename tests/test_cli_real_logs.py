@@ -148,3 +148,38 @@ def test_no_empty_known_culprit_column_without_ground_truth(
         assert "3 runs, 2 failed, 1 of unknown outcome" in text
         assert "any_agent" in text and "(log)" in text
         assert "known culprit" not in text
+
+
+def test_a_replay_verdict_outranks_the_log_only_guess(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    # A pydantic-ai run of two agents (joke_agent, evaluator_agent) attributed in Python by replay; then
+    # `workbench investigate --db` (no replay) stored the log-only guess again and showed it instead, with
+    # the log model's decisive step beside the replay's culprit.
+    import workbench as wb
+
+    def span(n: int, agent: str, kind: str, parent: str | None) -> dict:
+        attrs = {"agent.name": agent, "output.value": f"{agent} says {n}"}
+        if kind == "TOOL":
+            attrs["tool.name"] = "get_pun_suggestion"
+        return {"name": f"{agent} {kind.lower()}", "context": {"trace_id": "7a38", "span_id": f"s{n}"},
+                "span_kind": kind, "parent_id": parent, "start_time": f"2025-12-04T10:00:{n:02d}+00:00",
+                "end_time": f"2025-12-04T10:00:{n:02d}.5+00:00", "status_code": "OK", "attributes": attrs}
+
+    spans = [span(0, "joke_agent", "AGENT", None), span(1, "joke_agent", "LLM", "s0"),
+             span(2, "joke_agent", "TOOL", "s0"), span(3, "evaluator_agent", "AGENT", "s0"),
+             span(4, "evaluator_agent", "LLM", "s3")]
+    log = tmp_path / "spans.json"
+    log.write_text(json.dumps(spans), encoding="utf-8")
+    db = tmp_path / "store.duckdb"
+    with wb.open(db) as ws:
+        ws.ingest(log, progress=False)
+        run = ws.runs().run_id.iloc[0]
+        ws.label(run, outcome="failure")
+        wb.BlameModel.pretrained().store_predictions(ws)     # an earlier `workbench investigate`
+        res = wb.attribute(ws, run, wb.TableReplay(lambda _r, replaced: "joke_agent" in replaced), decisive=False)
+        assert res.verdict.culprit == "joke_agent" and res.verdict.decisive_step is None
+    monkeypatch.setenv("COLUMNS", "160")
+    assert main(["investigate", "--db", str(db), "--quiet"]) == 0
+    row = next(ln for ln in capsys.readouterr().out.splitlines() if ln.startswith(run))
+    assert "joke_agent 100%" in row and "(log)" not in row
+    assert row.split()[-1] == "-"      # the replay named no decisive step; the log model's is not borrowed
