@@ -34,6 +34,9 @@ _TABLE_SQL = """
     hits AS (
         SELECT run_id, string_agg(DISTINCT detector, ', ' ORDER BY detector) AS detectors
         FROM findings WHERE severity <> 'info' GROUP BY run_id),
+    -- A replay verdict (the user's wb.attribute, or this command with a replay) outranks the log-only
+    -- model's guess, however recent: the command stores that guess again on every run without a replay.
+    -- The step shown is the chosen verdict's own decisive step.
     verdicts AS (
         SELECT run_id, arg_max(CASE WHEN params->>'inconclusive' = 'true' THEN '(inconclusive)'
                                     WHEN target = '' THEN '(none)'
@@ -41,15 +44,16 @@ _TABLE_SQL = """
                                          || CASE WHEN params->>'ambiguous' = 'true' THEN ' shared' ELSE '' END
                                          || CASE WHEN params->>'uncertain' = 'true' THEN ' uncertain' ELSE '' END
                                          || CASE WHEN method = 'blame_model' THEN ' (log)' ELSE '' END
-                               END, created_at) AS culprit
+                               END, [(method <> 'blame_model')::BIGINT, epoch_us(created_at)]) AS culprit,
+               arg_max(method = 'blame_model', [(method <> 'blame_model')::BIGINT, epoch_us(created_at)]) AS log_only,
+               -- arg_max_null: a replay verdict with no decisive step must not borrow the log-only one
+               arg_max_null(params->>'decisive_step', [(method <> 'blame_model')::BIGINT, epoch_us(created_at)]) AS step
         FROM attributions WHERE unit = 'verdict' GROUP BY run_id),
     decisive AS (
-        SELECT run_id, arg_max(step, created_at) AS decisive_step
-        FROM (SELECT run_id, target AS step, created_at FROM attributions WHERE method = 'decisive-step'
-              UNION ALL
-              SELECT run_id, params->>'decisive_step', created_at FROM attributions
-              WHERE method = 'blame_model' AND unit = 'verdict' AND params->>'decisive_step' IS NOT NULL)
-        GROUP BY run_id)
+        SELECT v.run_id, CASE WHEN v.log_only THEN v.step ELSE coalesce(v.step, r.step) END AS decisive_step
+        FROM verdicts v
+        LEFT JOIN (SELECT run_id, arg_max(target, created_at) AS step FROM attributions
+                   WHERE method = 'decisive-step' GROUP BY run_id) r USING (run_id))
     SELECT f.run_id,
            CASE WHEN f.reported_outcome = 'success' THEN 'SILENT' ELSE coalesce(f.reported_outcome, '-') END,
            f.n_steps, coalesce(e.error_steps, 0), coalesce(e.first_error, '-'), coalesce(h.detectors, '-'),
@@ -109,7 +113,17 @@ def investigate_table(ws: Any, limit: int | None) -> Any:
     import pandas as pd
 
     rows = ws.con.execute(_TABLE_SQL, [limit if limit is not None else 2**62]).fetchall()
-    return pd.DataFrame(rows, columns=_HEADERS)
+    headers, rows = _without_unknown_culprits(_HEADERS, rows)
+    return pd.DataFrame(rows, columns=headers)
+
+
+def _without_unknown_culprits(headers: list[str], rows: list) -> tuple[list[str], list]:
+    # Real logs rarely come with ground truth: a "known culprit" column of dashes takes room (and at
+    # 80-100 columns was named as hidden, "widen the terminal") for nothing.
+    at = headers.index("known culprit")
+    if any(r[at] != "-" for r in rows):
+        return headers, rows
+    return headers[:at] + headers[at + 1:], [tuple(r[:at]) + tuple(r[at + 1:]) for r in rows]
 
 
 def _say(text: str, wrap: bool = False, break_long: bool = False) -> None:
@@ -323,10 +337,12 @@ def _print_table(ws: Any, args: argparse.Namespace) -> None:
         if flagged:
             _say(next_steps(args), wrap=True, break_long=True)
         return
-    _say(fit_table(rows, _HEADERS, terminal_width(), flexible=_FLEXIBLE, drop=_DROP,
-                   right=["steps", "errs"]))
+    headers, rows = _without_unknown_culprits(_HEADERS, rows)
+    _say(fit_table(rows, headers, terminal_width(), flexible=[h for h in _FLEXIBLE if h in headers],
+                   drop=[h for h in _DROP if h in headers], right=["steps", "errs"]))
     for entry in LEGEND:
-        _say(entry, wrap=True)
+        if entry.split(":")[0] in headers:
+            _say(entry, wrap=True)
     flagged = flagged_summary(ws)
     if flagged:
         _say(flagged, wrap=True)
@@ -364,12 +380,14 @@ def next_steps(args: argparse.Namespace) -> str:
 def agreement(ws: Any) -> str:
     """How often the verdicts agree with ground-truth labels, when the store has them."""
     row = ws.sql("""
-        WITH v AS (SELECT run_id, arg_max(target, created_at) AS culprit FROM attributions
+        WITH v AS (SELECT run_id, arg_max(target, [(method <> 'blame_model')::BIGINT, epoch_us(created_at)])
+                          AS culprit FROM attributions
                    WHERE unit = 'verdict' AND target <> '' GROUP BY run_id),
-        d AS (SELECT run_id, arg_max(step, created_at) AS step
-              FROM (SELECT run_id, target AS step, created_at FROM attributions WHERE method = 'decisive-step'
+        d AS (SELECT run_id, arg_max(step, [replay, epoch_us(created_at)]) AS step
+              FROM (SELECT run_id, target AS step, created_at, 1 AS replay FROM attributions
+                    WHERE method = 'decisive-step'
                     UNION ALL
-                    SELECT run_id, params->>'decisive_step', created_at FROM attributions
+                    SELECT run_id, params->>'decisive_step', created_at, 0 FROM attributions
                     WHERE method = 'blame_model' AND unit = 'verdict' AND params->>'decisive_step' IS NOT NULL)
               GROUP BY run_id),
         l AS (SELECT run_id, list(agent) AS agents, list(step_id) AS steps FROM labels

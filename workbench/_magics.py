@@ -64,10 +64,22 @@ class Investigation:
     note: str
     flagged: pd.DataFrame | None = None   # runs not known to have failed that detectors flagged (no failed runs)
     flagged_note: str = ""                # the same, one line per detector, beside a table of failed runs
+    n_unknown: int = 0                    # runs whose logs do not say whether they failed
 
     def _header(self) -> str:
         shown = " (first {:,} shown; --all for every one)".format(len(self.table)) if self.truncated else ""
-        return f"{self.where}: {self.n_runs:,} {'run' if self.n_runs == 1 else 'runs'}, {self.n_failed:,} failed{shown}"
+        unknown = f", {self.n_unknown:,} of unknown outcome" if self.n_unknown else ""
+        return (f"{self.where}: {self.n_runs:,} {'run' if self.n_runs == 1 else 'runs'}, "
+                f"{self.n_failed:,} failed{unknown}{shown}")
+
+    def _unknown_note(self) -> str:
+        # Real traces often leave every root span unset: say how to tell failures apart, as the CLI does.
+        if self.n_failed or not self.n_unknown:
+            return ""
+        which = "this run" if self.n_unknown == 1 else f"these {self.n_unknown:,} runs"
+        return (f"the logs do not say whether {which} failed: label outcomes (ws.label(run_id, "
+                "outcome=\"failure\"), or ws.label_file(\"labels.csv\") with columns run_id, outcome), "
+                "then run %workbench investigate again")
 
     def __repr__(self) -> str:
         from ._termtext import clean  # run ids and agents from logs: no escape sequence reaches a terminal
@@ -76,8 +88,8 @@ class Investigation:
         flagged = ""
         if self.flagged is not None and len(self.flagged):
             flagged = "flagged by the detectors, not known to have failed:\n" + self.flagged.to_string(index=False)
-        return clean("\n".join(x for x in (self._header(), body, flagged, self.flagged_note, self.agreement,
-                                           self.note) if x))
+        return clean("\n".join(x for x in (self._header(), body, flagged, self.flagged_note, self._unknown_note(),
+                                           self.agreement, self.note) if x))
 
     def _repr_pretty_(self, p: Any, cycle: bool) -> None:
         p.text(repr(self))
@@ -91,7 +103,8 @@ class Investigation:
         if self.flagged is not None and len(self.flagged):
             table += ("<p>flagged by the detectors, not known to have failed:</p>"
                       + html_table(self.flagged, border=0, classes="wb-investigate"))
-        extra = "".join(f"<p>{html_text(x)}</p>" for x in (self.flagged_note, self.agreement, self.note) if x)
+        extra = "".join(f"<p>{html_text(x)}</p>" for x in (self.flagged_note, self._unknown_note(), self.agreement,
+                                                          self.note) if x)
         return f"<div><p><b>{html_text(self._header())}</b></p>{table}{extra}</div>"
 
 
@@ -109,7 +122,9 @@ def investigate(ws: Workspace, where: str, replay: Any = None, limit: int | None
     path = choose_attribution(ws, replay) if attribute else "none"
     attribute_failed(ws, replay, path)
     n_runs = ws.count("runs")
-    n_failed = int(ws.sql("SELECT count(*) FROM runs WHERE outcome = 'failure'").fetchall()[0][0])
+    n_failed, n_unknown = (int(n) for n in ws.sql(
+        "SELECT count(*) FILTER (WHERE outcome = 'failure'), "
+        "count(*) FILTER (WHERE outcome IS NULL OR outcome NOT IN ('success', 'failure')) FROM runs").fetchall()[0])
     table = investigate_table(ws, limit)
     note = {"replay": "", "none": "",
             "logonly": "no replay of this system: culprits from the pretrained log-only BlameModel (log)"}[path]
@@ -118,7 +133,7 @@ def investigate(ws: Workspace, where: str, replay: Any = None, limit: int | None
     flagged = None if n_failed else pandas.DataFrame(flagged_runs(ws, limit), columns=FLAGGED_HEADERS)
     return Investigation(where=where, n_runs=n_runs, n_failed=n_failed, table=table,
                          truncated=limit is not None and n_failed > limit, agreement=agreement(ws), note=note,
-                         flagged=flagged, flagged_note=flagged_summary(ws) if n_failed else "")
+                         flagged=flagged, flagged_note=flagged_summary(ws) if n_failed else "", n_unknown=n_unknown)
 
 
 @magics_class

@@ -103,3 +103,56 @@ def test_investigate_shows_flagged_runs_when_none_failed(tmp_path: Path, monkeyp
     assert "loopy" in page and "loop" in page and "5 times" in page
     assert PAYLOAD not in page and html.escape(PAYLOAD) in page
     assert "loopy" in repr(found)
+
+
+def _any_agent_trace(path: Path) -> Path:
+    """One any-agent run (its test assets, as the OTel SDK exports them): an ``invoke_agent`` root whose
+    status is never set, LLM calls and tool calls under it, every one OK — the logs never say it failed."""
+    import base64
+    import json
+
+    from google.protobuf.json_format import MessageToDict
+    from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+    from opentelemetry.trace import Status, StatusCode
+
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    tracer = provider.get_tracer("any_agent")
+    with tracer.start_as_current_span("invoke_agent [any_agent]", attributes={
+            "gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "any_agent"}):
+        for tool in ("get_current_time", "write_file"):
+            with tracer.start_as_current_span("call_llm mistral/mistral-small-latest", attributes={
+                    "gen_ai.operation.name": "call_llm", "gen_ai.request.model": "mistral/mistral-small-latest"}) as s:
+                s.set_status(Status(StatusCode.OK))
+            with tracer.start_as_current_span(f"execute_tool {tool}", attributes={
+                    "gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": tool}) as s:
+                s.set_status(Status(StatusCode.OK))
+    provider.shutdown()
+    doc = MessageToDict(encode_spans(exporter.get_finished_spans()))
+    for rs in doc["resourceSpans"]:
+        for ss in rs["scopeSpans"]:
+            for sp in ss["spans"]:
+                for key in ("traceId", "spanId", "parentSpanId"):
+                    sp[key] = base64.b64decode(sp[key]).hex() if sp.get(key) else ""
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    return path
+
+
+def test_investigate_says_when_the_logs_do_not_tell_the_outcome(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    # Seen on any-agent's seven framework traces: `workbench investigate` said "7 of unknown outcome" and how
+    # to label them; the magic said only "0 failed … no failed runs", as if every run had succeeded.
+    from IPython.testing.globalipapp import get_ipython
+
+    _any_agent_trace(tmp_path / "SMOLAGENTS.otlp.json")
+    monkeypatch.chdir(tmp_path)
+    ip = get_ipython()
+    ip.run_line_magic("load_ext", "workbench")
+    found = ip.run_line_magic("workbench", "investigate SMOLAGENTS.otlp.json --db s.duckdb")
+    for text in (found._repr_html_(), repr(found)):
+        assert "1 run, 0 failed, 1 of unknown outcome" in text
+        assert "the logs do not say whether this run failed" in text and "ws.label(" in text

@@ -149,6 +149,23 @@ def test_store_without_logprobs_says_which_signals_exist(tmp_path) -> None:
         wb.confidence_calibration(ws)
 
 
+def test_store_of_unknown_outcomes_says_so_not_that_signals_are_missing() -> None:
+    # any-agent's traces (an invoke_agent root never given a status): every LLM call has its latency and
+    # tokens, but no run says whether it failed. "no step has a value for 'latency_ms'" was false.
+    ws = wb.open()
+    records = [{"record": "run", "run_id": f"r{i}", "outcome": "unknown"} for i in range(3)]
+    records += [{"record": "step", "run_id": f"r{i}", "step_id": f"s{j}", "agent": "any_agent", "kind": "llm",
+                "status": "ok", "tokens_in": 395, "started_at": 1_000_000_000 * j,
+                "ended_at": 1_000_000_000 * j + 3e8} for i in range(3) for j in range(3)]
+    ws.ingest(records, progress=False)
+    assert set(ws.runs().outcome) == {"unknown"}
+    for signal in ("latency_ms", "entropy"):
+        with pytest.raises(wb.InvalidParameterError) as err:
+            wb.sweep_thresholds(ws, signal=signal)
+        assert "no run of this store has a known outcome" in str(err.value) and "ws.label(" in str(err.value)
+        assert "no step in this store has a value" not in str(err.value)
+
+
 def test_calibration_of_confidence(sweep_ws) -> None:
     cal = wb.confidence_calibration(sweep_ws, n_bins=5)
     assert list(cal.columns) == ["mean_confidence", "success_rate", "steps", "gap"]

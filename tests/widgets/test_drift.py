@@ -71,3 +71,22 @@ def test_drift_monitor_says_when_runs_have_no_times(tmp_path) -> None:  # noqa: 
     ws = wb.open()
     ws.ingest(tmp_path / "1.json")
     assert "nothing can be drawn over time" in DriftMonitor(ws).summary.value
+
+
+def test_findings_overview_after_detectors_found_nothing(tmp_path) -> None:  # noqa: ANN001
+    # any-agent's short framework traces: wb.detect(ws) ran and found nothing; the panel said
+    # "run wb.detect(ws) first", as if it had not run.
+    import json
+
+    spans = [{"name": name, "context": {"trace_id": "t1", "span_id": f"s{i}"}, "span_kind": kind,
+              "parent_id": None if i == 0 else "s0", "start_time": f"2026-09-16T12:43:{i:02d}+00:00",
+              "end_time": f"2026-09-16T12:43:{i:02d}.5+00:00", "status_code": "OK",
+              "attributes": {"tool.name": "write_file"} if kind == "TOOL" else {}}
+             for i, (name, kind) in enumerate([("invoke_agent", "AGENT"), ("call_llm", "LLM"),
+                                               ("execute_tool write_file", "TOOL"), ("call_llm", "LLM")])]
+    (tmp_path / "spans.json").write_text(json.dumps(spans), encoding="utf-8")
+    ws = wb.open()
+    ws.ingest(tmp_path / "spans.json")
+    assert len(wb.detect(ws)) == 0
+    text = FindingsOverview(ws).chart.value
+    assert "No findings in this store" in text and "may have found nothing" in text

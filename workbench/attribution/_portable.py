@@ -214,7 +214,9 @@ def portable_features(ws, X: pd.DataFrame) -> pd.DataFrame:  # noqa: ANN001
     kind = X["kind"].to_numpy(dtype=object)
     agent = X["agent"].to_numpy(dtype=object)
     texts = T["output"].fillna("").to_numpy(dtype=object)
-    task = T["task"].to_numpy(dtype=object)
+    # A store mixing runs with and without a task (a Who&When run beside an OTLP trace) reads the
+    # missing ones as NaN under pandas 3, not None: "" is what a run without a task has.
+    task = T["task"].fillna("").to_numpy(dtype=object)
     out = {k: np.full(len(X), np.nan) for k in PORTABLE_FEATURES}
     run = X["run_id"].to_numpy(dtype=object)
     # Rows are sorted by run: each run is one contiguous block.

@@ -12,7 +12,7 @@ import altair as alt
 import pandas as pd
 
 KIND_COLORS = {"llm": "#4c78a8", "tool": "#59a14f", "handoff": "#b07aa1", "human": "#edc948",
-               "retriever": "#76b7b2", "other": "#9d9d9d"}
+               "retriever": "#76b7b2", "agent": "#9c755f", "chain": "#bab0ac", "other": "#9d9d9d"}
 OUTCOME_COLORS = {"success": "#59a14f", "failure": "#e15759"}
 MAX_MARKS = 5000
 
@@ -34,12 +34,30 @@ def timeline(steps: pd.DataFrame, handoffs: pd.DataFrame | None = None, decisive
     data = steps.assign(agent=steps["agent"].fillna("(none)"),
                         decisive=steps["step_id"].eq(decisive_step) if decisive_step else False)
     lanes = list(dict.fromkeys(data["agent"]))
-    x = alt.X("started_at:T", title=None, axis=alt.Axis(format="%H:%M:%S", labelOverlap=True, tickCount=8))
+    # A transcript (Who&When, AG2 chats) has no timestamps: its moves are drawn in order instead of
+    # at no time at all (every bar dropped, an empty chart).
+    untimed = len(data) > 0 and bool(data["started_at"].isna().all())
+    if untimed:
+        order = data["seq"] if "seq" in data.columns else pd.Series(range(len(data)), index=data.index)
+        data = data.assign(x0=order.astype(float), x1=order.astype(float) + 0.8)
+        x = alt.X("x0:Q", title="move, in order (this log has no timestamps)",
+                  axis=alt.Axis(format="d", tickMinStep=1))
+        x2 = "x1:Q"
+    else:
+        x = alt.X("started_at:T", title=None, axis=alt.Axis(format="%H:%M:%S", labelOverlap=True, tickCount=8))
+        # A tool call of 3 ms beside LLM calls of 300 ms is a hairline nobody can see or click (any-agent's
+        # traces): each bar is drawn at least 1/150 of the run long; the tooltip keeps the real latency.
+        start, end = pd.to_datetime(data["started_at"]), pd.to_datetime(data["ended_at"])
+        least = (end.max() - start.min()) / 150 if len(data) else pd.Timedelta(0)
+        data = data.assign(shown_end=end.where(end - start >= least, start + least))
+        # ... and drawn last, on top of the longer move that starts as it ends
+        data = data.iloc[(end - start).fillna(pd.Timedelta(0)).to_numpy().argsort(kind="stable")[::-1]]
+        x2 = "shown_end:T"
     y = alt.Y("agent:N", sort=lanes, title=None)
     pick = alt.selection_point(name="step", fields=["step_id"], on="click", empty=False)
     base = alt.Chart(data)
     bars = base.mark_bar(height=16, cornerRadius=2).encode(
-        x=x, x2="ended_at:T", y=y,
+        x=x, x2=x2, y=y,
         color=alt.Color("kind:N", title="move", scale=alt.Scale(domain=list(KIND_COLORS),
                                                                  range=list(KIND_COLORS.values()))),
         opacity=alt.condition("datum.built_on_fault", alt.value(0.45), alt.value(1.0)),
@@ -56,13 +74,19 @@ def timeline(steps: pd.DataFrame, handoffs: pd.DataFrame | None = None, decisive
         shape="cross", color="#d62728", size=60, filled=True).encode(x=x, y=y)
     layers = [bars, cascade, errors]
     if handoffs is not None and len(handoffs):
-        arrows = alt.Chart(handoffs.assign(t1=handoffs["t1"].fillna(handoffs["t0"]))).mark_rule(
+        if untimed:   # from the end of the source move to the start of the destination, in move order
+            at = dict(zip(data["step_id"], data["x0"], strict=True))
+            hand = handoffs.assign(t0=handoffs["src_step"].map(at) + 0.8, t1=handoffs["dst_step"].map(at))
+            hand, t = hand.dropna(subset=["t0", "t1"]), "Q"
+        else:
+            hand, t = handoffs.assign(t1=handoffs["t1"].fillna(handoffs["t0"])), "T"
+        arrows = alt.Chart(hand).mark_rule(
             color="#b07aa1", strokeDash=[4, 2]).encode(
-            x="t0:T", x2="t1:T", y=alt.Y("src_agent:N", sort=lanes), y2="dst_agent:N",
+            x=f"t0:{t}", x2=f"t1:{t}", y=alt.Y("src_agent:N", sort=lanes), y2="dst_agent:N",
             tooltip=["src_step:N", "dst_step:N", "src_agent:N", "dst_agent:N"])
-        heads = alt.Chart(handoffs.assign(t1=handoffs["t1"].fillna(handoffs["t0"]))).mark_point(
+        heads = alt.Chart(hand).mark_point(
             shape="triangle-down", color="#b07aa1", filled=True, size=40).encode(
-            x="t1:T", y=alt.Y("dst_agent:N", sort=lanes))
+            x=f"t1:{t}", y=alt.Y("dst_agent:N", sort=lanes))
         layers += [arrows, heads]
     if decisive_step and bool(data["decisive"].any()):
         mark = base.transform_filter("datum.decisive")
@@ -74,12 +98,14 @@ def timeline(steps: pd.DataFrame, handoffs: pd.DataFrame | None = None, decisive
         " · dashed: hand-off · click a move to inspect it"))
     lanes_chart = alt.layer(*layers).properties(width=width, height=max(60, 28 * len(lanes)), title=head)
     present = [c for c in ("confidence", "entropy") if c in data.columns]
-    signals = data.melt(id_vars=["step_id", "started_at", "agent"], value_vars=present,
+    signals = data.melt(id_vars=["step_id", "started_at", "agent", *(["x0"] if untimed else [])], value_vars=present,
                         var_name="signal", value_name="value").dropna(subset=["value"])
     if signals.empty:
         return alt.vconcat(lanes_chart)
     line = alt.Chart(signals).mark_line(point=True).encode(
-        x=alt.X("started_at:T", title="time", axis=alt.Axis(format="%H:%M:%S", labelOverlap=True, tickCount=8)), y=alt.Y("value:Q", title=None),
+        x=alt.X("x0:Q", title="move") if untimed else
+        alt.X("started_at:T", title="time", axis=alt.Axis(format="%H:%M:%S", labelOverlap=True, tickCount=8)),
+        y=alt.Y("value:Q", title=None),
         color=alt.Color("signal:N", scale=alt.Scale(domain=["confidence", "entropy"],
                                                     range=["#4c78a8", "#e15759"])),
         tooltip=["step_id:N", "agent:N", "signal:N", alt.Tooltip("value:Q", format=".3f")],

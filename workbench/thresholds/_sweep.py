@@ -94,6 +94,12 @@ def sweep_thresholds(ws: Any, signal: str = "entropy", per_agent: bool = False, 
         raise InvalidParameterError(f"'budget' must be a share of runs in (0, 1] (got {budget!r})")
     avail = available_signals(ws)
     have = avail[avail["steps"] > 0]
+    if have.empty and not _known_runs(ws):
+        # Real traces often leave every root span unset: the steps do carry latency and tokens, so
+        # "no step has a value for latency_ms" would send the user looking for the wrong thing.
+        raise InvalidParameterError(
+            "no run of this store has a known outcome (success or failure), so no threshold can be priced: "
+            "label outcomes first (ws.label(run_id, outcome=...), ws.label_file(...))")
     if signal not in set(have["signal"]):
         offer = ", ".join(f"{s} ({n:,} steps)" for s, n in have[["signal", "steps"]].itertuples(index=False))
         why = (" (no step carries token log-probabilities, or workbench.confidence / workbench.entropy)"
@@ -134,6 +140,10 @@ def sweep_thresholds(ws: Any, signal: str = "entropy", per_agent: bool = False, 
                           steps_x=np.asarray(steps_x, dtype=float), n_steps=int(n_all_steps),
                           per_agent_runs=per_agent_df, signals=avail, store=_store_name(ws),
                           agent_steps=agent_steps)
+
+
+def _known_runs(ws: Any) -> int:
+    return int(ws.sql("SELECT count(*) FROM runs WHERE outcome IN ('success', 'failure')").fetchall()[0][0])
 
 
 def _store_name(ws: Any) -> str:

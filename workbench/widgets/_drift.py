@@ -65,7 +65,8 @@ class FindingsOverview(w.VBox):
         detectors = sorted(self.counts["detector"].unique().tolist()) if len(self.counts) else []
         self.detector = w.Dropdown(description="detector", options=[("(pick one)", None)] + [(d, d) for d in detectors])
         self.chart = plots.widget(plots.detector_bars(self.counts)) if len(self.counts) else w.HTML(
-            "<i>No findings: run <code>wb.detect(ws)</code> first.</i>")
+            "<i>No findings in this store (run <code>wb.detect(ws)</code>; the detectors may have found "
+            "nothing in these runs).</i>")
         self.runs = w.HTML()
         self.detector.observe(lambda c: self.drill(c["new"]), names="value")
         if hasattr(self.chart, "selections"):

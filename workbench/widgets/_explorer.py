@@ -207,7 +207,7 @@ class IncidentExplorer(w.VBox):
         self.steps = plots.timeline_data(self.ws, run_id)
         values, facts = plots.stored_attribution(self.ws, run_id)
         decisive = facts["decisive_step"] if facts else None
-        options = [(label(f"{s.seq:>3} · {s.agent or '—'} · {s.kind} · {s.name or ''}"
+        options = [(label(f"{s.seq:>3} · {_or(s.agent, '—')} · {s.kind} · {_or(s.name, '')}"
                           + (" · ⚑ " + s.detectors if s.detectors else "")), s.step_id) for s in self.steps.itertuples()]
         self.step.options = options
         first = self.steps.loc[self.steps["flagged"], "step_id"]
@@ -295,8 +295,11 @@ class IncidentExplorer(w.VBox):
                     head = {"failure": "Log-only BlameModel",
                             "silent_failure": "Log-only BlameModel, for the silent failure the detectors found"
                             }.get(outcome, "Log-only BlameModel, should this run have failed (its logs do not say)")
-                    lines.append(f"{head}: <b>{esc(q['agent'])}</b> at step <b>{esc(q['step_id'])}</b> "
-                                 f"(agent share {q['agent_confidence']:.0%}).")
+                    if _or(q["agent"], ""):
+                        lines.append(f"{head}: <b>{esc(q['agent'])}</b> at step <b>{esc(q['step_id'])}</b> "
+                                     f"(agent share {q['agent_confidence']:.0%}).")
+                    else:   # a trace with no agent span (a bare LLM call, a LlamaIndex query): the step only
+                        lines.append(f"{head}: step <b>{esc(q['step_id'])}</b> (the log names no agent).")
             except Exception as exc:  # a model that cannot score this run says so, the rest stays
                 lines.append(f"Log-only BlameModel: cannot score this run ({esc(type(exc).__name__)}: {esc(exc)}).")
         self.verdict.value = "<br>".join(lines)
@@ -337,6 +340,11 @@ class IncidentExplorer(w.VBox):
         self._refresh(count=True)   # the list shows the new culprit (and a culprit filter may now match)
         self.show_run(run_id)
         return res
+
+
+def _or(value: Any, default: str) -> str:
+    # A step with no agent or name reads back as NaN beside steps that have one (pandas 3): not "nan"
+    return default if value is None or (isinstance(value, float) and math.isnan(value)) or value == "" else str(value)
 
 
 def _json_or_text(value: Any) -> str:

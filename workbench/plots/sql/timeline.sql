@@ -16,6 +16,10 @@ LEFT JOIN (
     WHERE run_id = $run_id AND step_id IS NOT NULL
     GROUP BY step_id
 ) f USING (step_id)
-WHERE s.run_id = $run_id AND s.kind IN ('llm', 'tool', 'handoff', 'human', 'retriever', 'other')
+-- A move is what the log-only model scores as one: every step but the run's root (kind 'system') and the
+-- scope spans that hold other steps (an agent span around its LLM and tool calls). A conversation turn
+-- (Who&When, AG2: kind 'agent', nothing under it) is a move; a kind list would leave such a run empty.
+WHERE s.run_id = $run_id AND coalesce(s.kind, 'other') <> 'system'
+  AND NOT EXISTS (SELECT 1 FROM steps c WHERE c.run_id = $run_id AND c.parent_id = s.step_id)
 ORDER BY s.seq
 LIMIT $max_steps
