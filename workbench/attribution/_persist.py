@@ -20,13 +20,15 @@ from ..exceptions import FormatError
 
 FORMAT = "workbench.BlameModel"
 VERSION = 1
-# v6 (v5 plus ``shift_scale=0.1``: the confidence falls toward 0.5 on runs unlike the training runs;
+# v7 (v6's parameters refitted on the detectors of stop 15: loop and retry ignore calls without
+# arguments, ping_pong is work bounced back unchanged, repeated_reply is new; the detector features v6
+# was fitted on are no longer produced) replaces v6; v6 (v5 plus ``shift_scale=0.1``: the confidence falls toward 0.5 on runs unlike the training runs;
 # rankings unchanged) replaces v5; v5 (v4 plus ``run_weight=0.5`` and ``talkers_only=True``) replaces v4 (v3 plus ``value_prior=0.5``:
 # a fixed lift of the run's first agent move stating a new number), which replaced v3 (calibrated on
 # the softmax mass of the agent's moves, or a constant), v2 and v1 (Algorithm-Generated only). The file
 # format is unchanged: this code reads v1-v5 files (a parameter a file lacks loads with its default, off,
 # as it was fitted).
-PRETRAINED = "blame_model_whowhen_v6.json"
+PRETRAINED = "blame_model_whowhen_v7.json"
 
 
 class PersistMixin:
