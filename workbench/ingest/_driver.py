@@ -14,6 +14,7 @@ from tqdm.auto import tqdm
 from ..exceptions import FormatError, IngestError, WorkbenchError
 from ..store._connection import sql_statements
 from ..store._transaction import drop_temp_tables, temp_tables, temp_views, transaction
+from . import _timings
 from ._base import Adapter, RecordsAdapter, Stage, create_stage_tables
 from ._jsonio import compression_of, read_head
 from ._paths import display, expand_paths
@@ -334,30 +335,12 @@ def _merge(con: duckdb.DuckDBPyConnection, stage: Stage, stage_fill: Any, jobs: 
     return report
 
 
-_TIMINGS = os.environ.get("WORKBENCH_INGEST_TIMINGS") == "1"
+_TIMINGS = _timings.ENABLED
 
 
 def _timed(con: duckdb.DuckDBPyConnection, stmt: str) -> None:
     """Run one merge statement; with WORKBENCH_INGEST_TIMINGS=1, print its wall and CPU seconds (profiling)."""
-    if not _TIMINGS:
-        con.execute(stmt)
-        return
-    import time
-
-    wall, cpu = time.perf_counter(), time.process_time()
-    con.execute(stmt)
-    head = " ".join(line for line in stmt.splitlines() if not line.startswith("--"))[:70]
-    print(f"[merge] {time.perf_counter() - wall:7.2f} s wall {time.process_time() - cpu:7.2f} s CPU  "
-          f"{_peak_mb():6.0f} MB peak  {head}")
-
-
-def _peak_mb() -> float:
-    """This process's peak RSS so far, in MB (Linux; 0 elsewhere)."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as fh:
-            return next((int(ln.split()[1]) / 1024 for ln in fh if ln.startswith("VmHWM")), 0.0)
-    except OSError:
-        return 0.0
+    _timings.execute(con, stmt, tag="merge")
 
 
 _LAST: list[float] = []
@@ -371,7 +354,7 @@ def _mark(what: str) -> None:
 
     now = (time.perf_counter(), time.process_time())
     if _LAST:
-        print(f"[ingest] {now[0] - _LAST[0]:7.2f} s wall {now[1] - _LAST[1]:7.2f} s CPU  {_peak_mb():6.0f} MB peak  "
+        print(f"[ingest] {now[0] - _LAST[0]:7.2f} s wall {now[1] - _LAST[1]:7.2f} s CPU  {_timings.peak_mb():6.0f} MB peak  "
               f"until {what}")
     _LAST[:] = now
 
