@@ -86,21 +86,30 @@ class IngestReport:
                 f"({self.added:,} new), quarantined {self.quarantined:,}; "
                 f"{self.runs:,} run{'' if self.runs == 1 else 's'} touched")
         if self.errors:
-            text += "\n  " + "\n  ".join(self.errors[:5])
+            text += "\n  " + "\n  ".join(self.errors[:5]) + _more(self.errors, 5, "\n  ")
         if self.skipped:
-            text += f"\n  skipped {len(self.skipped)}: " + "; ".join(self.skipped[:5])
+            text += f"\n  skipped {len(self.skipped)}: " + "; ".join(self.skipped[:5]) + _more(self.skipped, 5, "; ")
         if self.notes:
-            text += "\n  note: " + "\n  note: ".join(self.notes[:5])
+            text += "\n  note: " + "\n  note: ".join(self.notes[:5]) + _more(self.notes, 5, "\n  note: ")
         return text
 
     def _repr_html_(self) -> str:
         rows = "".join(f"<li><code>{html.escape(e)}</code></li>" for e in self.errors[:10])
+        if len(self.errors) > 10:
+            rows += f"<li>{_more(self.errors, 10, '')}</li>"
+        skipped = "; ".join(self.skipped[:10]) + _more(self.skipped, 10, "; ")
+        notes = [*self.notes[:10], *([_more(self.notes, 10, "")] if len(self.notes) > 10 else [])]
         return (f"<div><b>IngestReport</b>: read {self.read:,}, stored {self.stored:,} "
                 f"({self.added:,} new), quarantined {self.quarantined:,}, runs {self.runs:,}"
                 + (f"<ul>{rows}</ul>" if rows else "")
-                + (f"<br>skipped: {html.escape('; '.join(self.skipped[:10]))}" if self.skipped else "")
-                + "".join(f"<br>note: {html.escape(n)}" for n in self.notes[:10])
+                + (f"<br>skipped {len(self.skipped)}: {html.escape(skipped)}" if self.skipped else "")
+                + "".join(f"<br>note: {html.escape(n)}" for n in notes)
                 + "</div>")
+
+
+def _more(items: list[str], shown: int, sep: str) -> str:
+    """What a shortened list leaves out, so that a report never looks complete when it is not."""
+    return f"{sep}… and {len(items) - shown:,} more" if len(items) > shown else ""
 
 
 def _read_head(path: Path) -> bytes:
