@@ -121,3 +121,19 @@ def test_the_same_file_named_twice_in_one_call_is_read_once(tmp_path: Path) -> N
     assert any("notes.txt" in s for s in wb.open().ingest(root).skipped)
     with pytest.raises(wb.exceptions.FormatError, match="notes.txt"):
         wb.open().ingest([root, root / "notes.txt"])
+
+
+def test_a_long_skipped_list_says_how_many_it_leaves_out(tmp_path: Path) -> None:
+    # A folder of many unreadable files: the text and HTML reports show a few and say how many more,
+    # so that "skipped 12" is never followed by a list that looks complete with 5 names.
+    root = tmp_path / "logs"
+    root.mkdir()
+    _native(root / "a.jsonl", "ra")
+    for i in range(12):
+        (root / f"notes{i:02d}.txt").write_text(f"not a log {i}\n")
+    report = wb.open().ingest(root)
+    assert len(report.skipped) == 12
+    text = str(report)
+    assert "skipped 12: " in text and "… and 7 more" in text
+    page = report._repr_html_()
+    assert "skipped 12: " in page and "… and 2 more" in page

@@ -59,6 +59,10 @@ def good_lines() -> list[str]:
                                ended_at="2026-01-01T00:00:05-00:30")))
     # as OpenAI's responses hold them: the list under "content"
     out.append(json.dumps(step(8, seq=12, logprobs={"content": CLEAN_LOGPROBS, "refusal": None})))
+    # the largest integer in 64 bits, and tokens that look like exponents (no number is past a double here)
+    out.append(json.dumps(step(9, seq=13, tokens_in=2**63 - 1, tokens_out=-(2**63), logprobs=[
+        {"token": "e123", "logprob": -0.5, "top_logprobs": [{"token": "E+100", "logprob": -0.5},
+                                                            {"token": "9e999", "logprob": -2}]}])))
     return out
 
 
@@ -93,6 +97,9 @@ def odd_lines() -> list[str]:
         '{"run_id": "r1", "step_id": "t39", "seq": 39, "logprobs": {"logprobs": {"content": [{"logprob": -1}]}}}',
         '{"run_id": "r1", "step_id": "t42", "seq": 42, "logprobs": {"content": [{"logprob": -1}], "content": [{"logprob": -2}]}}',
         '{"run_id": "r1", "step_id": "t32", "name": "a\\u0000b"}', '{"run_id": "r1", "step_id": "t33", "x": 1e999}',
+        # an integer just past 64 bits; a log-probability past a double, its exponent in capitals
+        '{"run_id": "r1", "step_id": "t43", "seq": 43, "tokens_in": 9223372036854775808}',
+        '{"run_id": "r1", "step_id": "t44", "seq": 44, "logprobs": [{"logprob": -0.5, "top_logprobs": [{"logprob": -1E+400}]}]}',
         '{"run_id": "r1", "step_id": "t34", "name": "\\ud800"}',
         json.dumps({"run_id": "r1", "step_id": "t35", "input": deep}),
         json.dumps({"run_id": "r1", "step_id": "t36", "output": "y" * (MAX_FIELD_BYTES // 4 + 10)}),
@@ -140,7 +147,7 @@ def test_records_in_memory_and_in_a_file_store_the_same(tmp_path: Path) -> None:
     ws = wb.open()
     first = ws.ingest(recs)
     again = ws.ingest(path)
-    assert first.stored == again.stored == 9 and again.added == 0 and again.quarantined == 0
+    assert first.stored == again.stored == 10 and again.added == 0 and again.quarantined == 0
 
 
 @pytest.mark.parametrize("gz", [False, True])

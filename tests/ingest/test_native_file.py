@@ -74,7 +74,7 @@ def test_blank_lines_inside_the_file_send_it_to_the_block_path(tmp_path: Path) -
     assert not whole
     fast = staged(con, stage)
     assert fast == staged(*stage_file(path, fast=False)[:2])
-    assert [r["line"] for r in fast["steps"]] == [2, 3, 6, 7, 8, 9, 13, 14, 15]
+    assert [r["line"] for r in fast["steps"]] == [2, 3, 6, 7, 8, 9, 13, 14, 15, 16]
 
 
 def test_a_line_the_reader_stops_on_sends_the_file_to_the_block_path(tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ from tqdm.auto import tqdm
 from ..exceptions import FormatError, IngestError, WorkbenchError
 from ..store._connection import sql_statements
 from ..store._transaction import drop_temp_tables, temp_tables, temp_views, transaction
+from . import _timings
 from ._base import Adapter, RecordsAdapter, Stage, create_stage_tables
 from ._jsonio import compression_of, read_head
 from ._paths import display, expand_paths
@@ -86,21 +87,30 @@ class IngestReport:
                 f"({self.added:,} new), quarantined {self.quarantined:,}; "
                 f"{self.runs:,} run{'' if self.runs == 1 else 's'} touched")
         if self.errors:
-            text += "\n  " + "\n  ".join(self.errors[:5])
+            text += "\n  " + "\n  ".join(self.errors[:5]) + _more(self.errors, 5, "\n  ")
         if self.skipped:
-            text += f"\n  skipped {len(self.skipped)}: " + "; ".join(self.skipped[:5])
+            text += f"\n  skipped {len(self.skipped)}: " + "; ".join(self.skipped[:5]) + _more(self.skipped, 5, "; ")
         if self.notes:
-            text += "\n  note: " + "\n  note: ".join(self.notes[:5])
+            text += "\n  note: " + "\n  note: ".join(self.notes[:5]) + _more(self.notes, 5, "\n  note: ")
         return text
 
     def _repr_html_(self) -> str:
         rows = "".join(f"<li><code>{html.escape(e)}</code></li>" for e in self.errors[:10])
+        if len(self.errors) > 10:
+            rows += f"<li>{_more(self.errors, 10, '')}</li>"
+        skipped = "; ".join(self.skipped[:10]) + _more(self.skipped, 10, "; ")
+        notes = [*self.notes[:10], *([_more(self.notes, 10, "")] if len(self.notes) > 10 else [])]
         return (f"<div><b>IngestReport</b>: read {self.read:,}, stored {self.stored:,} "
                 f"({self.added:,} new), quarantined {self.quarantined:,}, runs {self.runs:,}"
                 + (f"<ul>{rows}</ul>" if rows else "")
-                + (f"<br>skipped: {html.escape('; '.join(self.skipped[:10]))}" if self.skipped else "")
-                + "".join(f"<br>note: {html.escape(n)}" for n in self.notes[:10])
+                + (f"<br>skipped {len(self.skipped)}: {html.escape(skipped)}" if self.skipped else "")
+                + "".join(f"<br>note: {html.escape(n)}" for n in notes)
                 + "</div>")
+
+
+def _more(items: list[str], shown: int, sep: str) -> str:
+    """What a shortened list leaves out, so that a report never looks complete when it is not."""
+    return f"{sep}… and {len(items) - shown:,} more" if len(items) > shown else ""
 
 
 def _read_head(path: Path) -> bytes:
@@ -334,30 +344,12 @@ def _merge(con: duckdb.DuckDBPyConnection, stage: Stage, stage_fill: Any, jobs: 
     return report
 
 
-_TIMINGS = os.environ.get("WORKBENCH_INGEST_TIMINGS") == "1"
+_TIMINGS = _timings.ENABLED
 
 
 def _timed(con: duckdb.DuckDBPyConnection, stmt: str) -> None:
     """Run one merge statement; with WORKBENCH_INGEST_TIMINGS=1, print its wall and CPU seconds (profiling)."""
-    if not _TIMINGS:
-        con.execute(stmt)
-        return
-    import time
-
-    wall, cpu = time.perf_counter(), time.process_time()
-    con.execute(stmt)
-    head = " ".join(line for line in stmt.splitlines() if not line.startswith("--"))[:70]
-    print(f"[merge] {time.perf_counter() - wall:7.2f} s wall {time.process_time() - cpu:7.2f} s CPU  "
-          f"{_peak_mb():6.0f} MB peak  {head}")
-
-
-def _peak_mb() -> float:
-    """This process's peak RSS so far, in MB (Linux; 0 elsewhere)."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as fh:
-            return next((int(ln.split()[1]) / 1024 for ln in fh if ln.startswith("VmHWM")), 0.0)
-    except OSError:
-        return 0.0
+    _timings.execute(con, stmt, tag="merge")
 
 
 _LAST: list[float] = []
@@ -371,7 +363,7 @@ def _mark(what: str) -> None:
 
     now = (time.perf_counter(), time.process_time())
     if _LAST:
-        print(f"[ingest] {now[0] - _LAST[0]:7.2f} s wall {now[1] - _LAST[1]:7.2f} s CPU  {_peak_mb():6.0f} MB peak  "
+        print(f"[ingest] {now[0] - _LAST[0]:7.2f} s wall {now[1] - _LAST[1]:7.2f} s CPU  {_timings.peak_mb():6.0f} MB peak  "
               f"until {what}")
     _LAST[:] = now
 

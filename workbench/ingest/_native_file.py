@@ -34,7 +34,7 @@ import duckdb
 import numpy as np
 import orjson
 
-from . import _jsonio
+from . import _jsonio, _timings
 from ._base import MAX_FIELD_BYTES, Stage
 from ._jsonio import MAX_DEPTH, _Stream, line_blocks, read_head
 from ._native_sql import _ANY, _INT, _JSON, _MACROS, _NUMBER, _TEXT, mapping_sql
@@ -129,17 +129,17 @@ def stage_native_file(path: Path, stage: Stage, slow) -> bool:  # noqa: ANN001
             return False
         _unless_null(con, path, stage, table)
         params = {"file": stage.file, "source": stage.source}
-        stage.read += con.execute(
+        stage.read += _timings.execute(con,
             "INSERT INTO stage_steps BY NAME SELECT rowid + 1 AS line, run_id, step_id, parent_id, agent, is_agent, "
             "step_kind AS kind, name, tool, model, start_ns, end_ns, latency_ms, step_status AS status, error, "
             "input, output, tokens_in, tokens_out, cost, confidence, entropy, attrs AS attributes, "
             f"coalesce(seq, rowid + 1) AS order_hint, $file AS file, $source AS source FROM {table} WHERE fast AND rec = 'step'", params).fetchall()[0][0]
-        con.execute("INSERT INTO stage_runs BY NAME SELECT $file AS file, rowid + 1 AS line, run_id, $source AS source, "
+        _timings.execute(con, "INSERT INTO stage_runs BY NAME SELECT $file AS file, rowid + 1 AS line, run_id, $source AS source, "
                     f"system, task, outcome, outcome_detail, attrs AS attributes FROM {table} "
                     "WHERE fast AND rec = 'run'", params)
-        con.execute("INSERT INTO stage_edges BY NAME SELECT run_id, src_step, dst_step, kind "
+        _timings.execute(con, "INSERT INTO stage_edges BY NAME SELECT run_id, src_step, dst_step, kind "
                     f"FROM {table} WHERE fast AND rec = 'edge'")
-        con.execute("INSERT INTO stage_labels BY NAME SELECT run_id, agent, step_id, kind, label_source AS source, "
+        _timings.execute(con, "INSERT INTO stage_labels BY NAME SELECT run_id, agent, step_id, kind, label_source AS source, "
                     f"outcome, detail FROM {table} WHERE fast AND rec = 'label'")
         handed = np.array([n for (n,) in con.execute(
             f"SELECT rowid + 1 FROM {table} WHERE NOT fast ORDER BY 1").fetchall()], np.int64)
@@ -186,7 +186,7 @@ def _read_whole(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> bool:
     with ThreadPoolExecutor(1) as pool:
         counting = pool.submit(last_text_line, path)
         try:
-            con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS {_SQL['file']}", {"path": str(path)})
+            _timings.execute(con, f"CREATE OR REPLACE TEMP TABLE {table} AS {_SQL['file']}", {"path": str(path)})
         except duckdb.Error:
             # (the reader stopped on a line it cannot read: the block path reads the file line by line)
             counting.cancel()

@@ -23,6 +23,7 @@ import duckdb
 import orjson
 import pyarrow as pa
 
+from . import _timings
 from ._base import EDGE_KINDS, MAX_FIELD_BYTES, OUTCOMES, STEP_KINDS, Stage
 from ._jsonio import line_blocks
 from ._line_table import block_table, pick_lines
@@ -199,19 +200,19 @@ def stage_native_sql(path: Path, stage: Stage) -> None:
             continue
         con.register("_wbn_in", texts)
         try:
-            con.execute(_SQL_CACHE["rows"])
+            _timings.execute(con, _SQL_CACHE["rows"])
         finally:
             # (in a transaction DuckDB has aborted this fails too, and would hide why it aborted)
             with suppress(duckdb.Error):
                 con.unregister("_wbn_in")
-        stage.read += con.execute(
+        stage.read += _timings.execute(con,
             f"INSERT INTO stage_steps BY NAME SELECT {', '.join(_STEP_OUT)}, $file AS file, $source AS source "
             "FROM _wbn_rows WHERE fast AND rec = 'step'", params).fetchall()[0][0]
-        con.execute("INSERT INTO stage_runs BY NAME SELECT $file AS file, line, run_id, $source AS source, system, "
+        _timings.execute(con, "INSERT INTO stage_runs BY NAME SELECT $file AS file, line, run_id, $source AS source, system, "
                     "task, outcome, outcome_detail, attrs AS attributes FROM _wbn_rows WHERE fast AND rec = 'run'", params)
-        con.execute("INSERT INTO stage_edges BY NAME SELECT run_id, src_step, dst_step, kind "
+        _timings.execute(con, "INSERT INTO stage_edges BY NAME SELECT run_id, src_step, dst_step, kind "
                     "FROM _wbn_rows WHERE fast AND rec = 'edge'")
-        con.execute("INSERT INTO stage_labels BY NAME SELECT run_id, agent, step_id, kind, label_source AS source, "
+        _timings.execute(con, "INSERT INTO stage_labels BY NAME SELECT run_id, agent, step_id, kind, label_source AS source, "
                     "outcome, detail FROM _wbn_rows WHERE fast AND rec = 'label'")
         # Everything else, in file order, to the Python reader (it quarantines what is really bad).
         handed = _slow_lines(con, texts)

@@ -20,6 +20,8 @@ import os
 
 import duckdb
 
+from . import _timings
+
 #: Whether ingest calls stage steps in a compressed database (else in a temporary table, as before).
 ENABLED = os.environ.get("WORKBENCH_COMPRESSED_STAGE", "1") != "0"
 #: Rows appended between checkpoints (a checkpoint compresses the row groups changed since the last one; one
@@ -66,7 +68,7 @@ class StageDB:
         """Count ``rows`` appended to ``stage_steps``; compress the new ones once there are enough (or ``force``)."""
         self._pending += rows
         if self._pending and (force or self._pending >= CHECKPOINT_ROWS):
-            self.con.execute(f"CHECKPOINT {_ident(self.alias)}")
+            _timings.execute(self.con, f"CHECKPOINT {_ident(self.alias)}")
             self._pending = 0
 
     def close(self) -> None:

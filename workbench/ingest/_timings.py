@@ -1,0 +1,38 @@
+"""Profiling of an ingest call, statement by statement: on with the environment variable WORKBENCH_INGEST_TIMINGS=1.
+
+Each statement run through :func:`execute` prints its wall and CPU seconds (the process's: DuckDB's threads
+included) and the peak RSS so far, tagged with the phase (``stage`` for the readers' statements, ``merge``
+for the driver's). Off, it is a plain ``con.execute``.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import Any
+
+import duckdb
+
+#: Whether statements print their cost (read once, at import).
+ENABLED = os.environ.get("WORKBENCH_INGEST_TIMINGS") == "1"
+
+
+def peak_mb() -> float:
+    """This process's peak RSS so far, in MB (Linux; 0 elsewhere)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            return next((int(ln.split()[1]) / 1024 for ln in fh if ln.startswith("VmHWM")), 0.0)
+    except OSError:
+        return 0.0
+
+
+def execute(con: duckdb.DuckDBPyConnection, sql: str, params: Any = None, tag: str = "stage") -> duckdb.DuckDBPyConnection:
+    """``con.execute(sql, params)``; when ENABLED, print what it cost, tagged ``[tag]``."""
+    if not ENABLED:
+        return con.execute(sql, params)
+    wall, cpu = time.perf_counter(), time.process_time()
+    result = con.execute(sql, params)
+    head = " ".join(ln.strip() for ln in sql.splitlines() if ln.strip() and not ln.lstrip().startswith("--"))[:70]
+    print(f"[{tag}] {time.perf_counter() - wall:7.2f} s wall {time.process_time() - cpu:7.2f} s CPU  "
+          f"{peak_mb():6.0f} MB peak  {head}")
+    return result
