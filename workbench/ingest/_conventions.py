@@ -92,6 +92,92 @@ INPUT_EVENTS = frozenset({"gen_ai.system.message", "gen_ai.user.message", "gen_a
 OUTPUT_EVENTS = frozenset({"gen_ai.choice"})
 
 
+# -- framework shapes that the conventions above misread --------------------------------------------
+
+def emitter_event(name: Any, attrs: dict[str, Any]) -> bool:
+    """Whether a span is one event of an agent's emitter, not an agent (BeeAI's OpenInference shape).
+
+    BeeAI makes a span of every event its agent emits, typed AGENT and named after the event's path
+    and a counter (``agent.react.update-13``, attribute ``target`` = ``agent.react.update``): read as
+    agents, one ReAct loop became ~20 agents handing work to each other.
+    """
+    target = attrs.get("target")
+    if not isinstance(target, str) or not target or not isinstance(name, str):
+        return False
+    return name.startswith(target + "-") and name[len(target) + 1:].isdigit()
+
+
+def langgraph_path(meta: dict[str, Any]) -> list[str]:
+    """The checkpoint namespace of a LangGraph span as a list of ``name:id`` segments, outermost first.
+
+    ``research_agent:<uuid>|agent:<uuid>`` is node ``agent`` of the subgraph run by node
+    ``research_agent`` (a supervisor's worker built with ``create_react_agent``).
+    """
+    ns = meta.get("langgraph_checkpoint_ns")
+    if not isinstance(ns, str) or not ns:
+        return []
+    return [seg for seg in ns.split("|") if seg]
+
+
+def langgraph_actor(name: Any, meta: dict[str, Any], subgraphs: frozenset[str] | set[str] = frozenset()) -> str | None:
+    """The agent a LangGraph node span acts for, or None when the span is not a node's own.
+
+    A node at the top of the graph is the actor, as is a node that runs a subgraph (a supervisor's
+    worker, a team). A node inside a subgraph that runs none (the ``agent`` / ``tools`` loop of a
+    ReAct worker) acts for the node that runs its subgraph: every worker built by
+    ``create_react_agent`` calls its nodes ``agent`` and ``tools``, so their own names would make one
+    agent of all the workers. ``subgraphs`` holds the namespaces known to run a subgraph (the prefixes of
+    the trace's other namespaces); without it, only the nesting of the span itself is known.
+    """
+    node = meta.get("langgraph_node")
+    if not isinstance(node, str) or not node or node != name:
+        return None
+    path = langgraph_path(meta)
+    if len(path) < 2 or "|".join(path) in subgraphs:
+        return node
+    return path[-2].partition(":")[0] or node
+
+
+def langgraph_subgraphs(metas: list[dict[str, Any]]) -> set[str]:
+    """The checkpoint namespaces that run a subgraph: every proper prefix of a namespace seen."""
+    out: set[str] = set()
+    for meta in metas:
+        path = langgraph_path(meta)
+        for n in range(1, len(path)):
+            out.add("|".join(path[:n]))
+    return out
+
+
+def executor_agent(attrs: dict[str, Any]) -> str | None:
+    """The agent a Microsoft Agent Framework workflow executor runs, or None for any other executor.
+
+    The framework writes an agent's chat and tool spans beside its ``invoke_agent`` span, under the
+    ``executor.process <id>`` span of the workflow executor hosting it (``executor.type``
+    ``AgentExecutor``); only that span can hand the agent's name down to them. Executors that host no
+    agent (``_InputToConversation``, ``end``) are the workflow's plumbing and name none.
+    """
+    eid, etype = attrs.get("executor.id"), attrs.get("executor.type")
+    if isinstance(eid, str) and eid and isinstance(etype, str) and "agent" in etype.lower():
+        return eid
+    return None
+
+
+#: Attributes of the framework shapes above: a span that has one is mapped by :func:`map_span` (the
+#: OTLP fast path hands it to the Python reader instead of mapping it in SQL).
+SHAPE_KEYS = ("target", "executor.type")
+
+
+def langchain_metadata(rest: dict[str, Any]) -> dict[str, Any] | None:
+    """The LangChain run metadata OpenInference keeps as JSON text in ``metadata``, when it is LangGraph's."""
+    value = rest.get("metadata")
+    if isinstance(value, str) and "langgraph_node" in value:
+        try:
+            value = orjson.loads(value)
+        except orjson.JSONDecodeError:
+            return None
+    return value if isinstance(value, dict) and "langgraph_node" in value else None
+
+
 def split_attributes(attrs: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     """Split attributes into ``(slots, rest)``: the best value of each known slot, and the others."""
     known: dict[str, tuple[int, str, Any]] = {}
@@ -276,6 +362,15 @@ def map_span(attrs: dict[str, Any], name: str | None, events: list[dict[str, Any
     known, rest = split_attributes(attrs)
     kind = step_kind(known.get("op"), known.get("oi_kind"), name, fallback_kind)
     agent = known.get("agent")
+    if kind == "agent" and emitter_event(name, rest):
+        kind = "chain"  # BeeAI: one event of the enclosing agent's run, not an agent
+    elif kind in ("chain", "agent", "other"):
+        meta = langchain_metadata(rest)
+        actor = langgraph_actor(name, meta) if meta is not None else None
+        if actor is not None:
+            kind, agent = "agent", agent if agent is not None else actor
+        elif agent is None:
+            agent = executor_agent(rest)
     if agent is None and kind == "agent" and name:
         # GenAI names agent spans "invoke_agent {gen_ai.agent.name}"; OpenInference uses the agent's name.
         agent = name.partition(" ")[2] or name if name.startswith(AGENT_NAME_PREFIXES) else name

@@ -1,0 +1,201 @@
+"""Agent names where real frameworks put them, in each format that carries their spans.
+
+Each fixture is written here in the shape of a real public export (named in the test), so a fresh clone
+runs them: LangGraph supervisor workers, BeeAI's event spans, Microsoft Agent Framework's executors.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from _otel_fixtures import run_adapter
+
+import workbench as wb
+from workbench.ingest.otlp import OtlpJson
+
+T = "2025-08-22T10:00:{:02d}.000Z"
+# LangGraph's checkpoint namespaces: node name and task id, outermost first.
+SUP, RES, MATH = "supervisor:0a", "research_agent:1b", "math_agent:2c"
+
+
+def _langgraph_nodes() -> list[tuple[str, str | None, str, str, dict[str, Any]]]:
+    """(id, parent, Langfuse type, name, LangChain run metadata) of a langgraph-supervisor run.
+
+    The workers are ``create_react_agent`` graphs: each runs nodes called ``agent`` and ``tools``.
+    """
+    def meta(ns: str) -> dict[str, Any]:
+        segs = ns.split("|")
+        return {"langgraph_node": segs[-1].split(":")[0], "langgraph_checkpoint_ns": ns, "langgraph_step": 1}
+
+    return [
+        ("root", None, "SPAN", "LangGraph", {}),
+        ("sup", "root", "SPAN", "supervisor", meta(SUP)),
+        ("sup-a", "sup", "SPAN", "agent", meta(f"{SUP}|agent:3d")),
+        ("sup-llm", "sup-a", "GENERATION", "ChatOpenAI", meta(f"{SUP}|agent:3d")),
+        ("res", "root", "SPAN", "research_agent", meta(RES)),
+        ("res-a", "res", "SPAN", "agent", meta(f"{RES}|agent:4e")),
+        ("res-llm", "res-a", "GENERATION", "ChatOpenAI", meta(f"{RES}|agent:4e")),
+        ("res-t", "res", "SPAN", "tools", meta(f"{RES}|tools:5f")),
+        ("res-tool", "res-t", "SPAN", "web_search", {**meta(f"{RES}|tools:5f"), "inputs": {"q": "GDP"}}),
+        ("math", "root", "SPAN", "math_agent", meta(MATH)),
+        ("math-a", "math", "SPAN", "agent", meta(f"{MATH}|agent:6a")),
+        ("math-llm", "math-a", "GENERATION", "ChatOpenAI", meta(f"{MATH}|agent:6a")),
+    ]
+
+
+def _agents(ws: wb.Workspace) -> dict[str, str | None]:
+    return dict(ws.sql("SELECT step_id, agent FROM steps").fetchall())
+
+
+def test_langfuse_langgraph_supervisor_workers_are_named_by_their_node(tmp_path: Path) -> None:
+    """Langfuse's LangGraph export (langfuse/langfuse framework-traces): a ReAct worker's ``agent`` node is
+    the worker's, named by the node running its subgraph; ``agent`` / ``tools`` are no agents."""
+    obs = [{"id": i, "traceId": "t1", "parentObservationId": p, "type": typ, "name": name,
+            "startTime": T.format(n), "endTime": T.format(n + 1), "metadata": json.dumps(meta)}
+           for n, (i, p, typ, name, meta) in enumerate(_langgraph_nodes())]
+    path = tmp_path / "langgraph.trace.json"
+    path.write_text(json.dumps({"trace": {"id": "t1", "projectId": "p", "name": "LangGraph"}, "observations": obs}))
+    ws = wb.open()
+    assert ws.ingest(path).stored == len(obs)
+    agents = _agents(ws)
+    assert {a for a in agents.values() if a} == {"supervisor", "research_agent", "math_agent"}
+    assert (agents["sup-llm"], agents["res-llm"], agents["res-tool"], agents["math-llm"]) == (
+        "supervisor", "research_agent", "research_agent", "math_agent")
+
+
+def test_langgraph_nodes_in_openinference_spans(tmp_path: Path) -> None:
+    """OpenInference's LangChain instrumentation keeps the run metadata as JSON text in ``metadata``;
+    its node spans are CHAIN spans named after the node."""
+    lines = []
+    for n, (i, p, typ, name, meta) in enumerate(_langgraph_nodes()):
+        kind = "LLM" if typ == "GENERATION" else "TOOL" if "inputs" in meta else "CHAIN"
+        attrs = {"openinference.span.kind": kind, **({"metadata": json.dumps(meta)} if meta else {})}
+        lines.append({"name": name, "context": {"trace_id": "t1", "span_id": i}, "parent_id": p,
+                      "span_kind": kind, "start_time": T.format(n), "end_time": T.format(n + 1),
+                      "status_code": "OK", "attributes": attrs})
+    path = tmp_path / "phoenix.jsonl"
+    path.write_text("".join(json.dumps(x) + "\n" for x in lines))
+    ws = wb.open()
+    assert ws.ingest(path).stored == len(lines)
+    agents = _agents(ws)
+    assert {a for a in agents.values() if a} == {"supervisor", "research_agent", "math_agent"}
+    assert (agents["res-llm"], agents["res-tool"], agents["math-llm"]) == (
+        "research_agent", "research_agent", "math_agent")
+
+
+def _kv(key: str, value: Any) -> dict:
+    return {"key": key, "value": {"stringValue": value} if isinstance(value, str) else {"boolValue": value}}
+
+
+def _otlp(path: Path, spans: list[tuple[str, str | None, str, dict[str, Any]]]) -> Path:
+    """An OTLP JSON file (the Collector's file exporter) of (id, parent, name, attributes) spans."""
+    ids = {sid: f"{n + 1:016x}" for n, (sid, *_rest) in enumerate(spans)}
+    out = [{"traceId": "ab" * 16, "spanId": ids[sid], "parentSpanId": ids[p] if p else "", "name": name,
+            "startTimeUnixNano": str(1_767_225_600_000_000_000 + n * 1000),
+            "endTimeUnixNano": str(1_767_225_600_000_000_000 + n * 1000 + 500),
+            "attributes": [_kv(k, v) for k, v in attrs.items()], "status": {}}
+           for n, (sid, p, name, attrs) in enumerate(spans)]
+    path.write_text(json.dumps({"resourceSpans": [{"resource": {"attributes": [_kv("service.name", "svc")]},
+                                                   "scopeSpans": [{"scope": {"name": "lib"}, "spans": out}]}]}))
+    return path
+
+
+def _staged(path: Path, fast: bool) -> dict[str, tuple[str, str | None, bool]]:
+    """(kind, declared agent, is_agent) per span name, as the SQL fast path or the Python reader stages it."""
+    con, _ = run_adapter(OtlpJson(fast=fast), path)
+    return {n: (k, a, i) for n, k, a, i in con.execute("SELECT name, kind, agent, is_agent FROM stage_steps").fetchall()}
+
+
+def _by_name(ws: wb.Workspace) -> dict[str, set[str | None]]:
+    out: dict[str, set[str | None]] = {}
+    for name, agent in ws.sql("SELECT name, agent FROM steps").fetchall():
+        out.setdefault(name, set()).add(agent)
+    return out
+
+
+# BeeAI's OpenInference instrumentation (langfuse/langfuse framework-traces/beeai-2025-08-01): a span per
+# event of the agent's emitter, typed AGENT, named "<event path>-<counter>" with the path in ``target``.
+BEEAI = [
+    ("main", None, "beeai-framework-main", {"openinference.span.kind": "AGENT", "beeai.version": "0.1.33"}),
+    ("it1", "main", "iteration-1", {"openinference.span.kind": "CHAIN", "target": "groupId"}),
+    ("s4", "it1", "agent.react.start-4", {"openinference.span.kind": "AGENT", "target": "agent.react.start"}),
+    ("u13", "it1", "agent.react.update-13", {"openinference.span.kind": "AGENT", "target": "agent.react.update",
+                                             "tool.name": "Wikipedia"}),
+    ("llm", "s4", "backend.openai.chat.start-14", {"openinference.span.kind": "LLM", "llm.model_name": "gpt-4o-mini",
+                                                   "target": "backend.openai.chat.start"}),
+    ("it2", "main", "iteration-2", {"openinference.span.kind": "CHAIN", "target": "groupId"}),
+    ("u17", "it2", "agent.react.update-17", {"openinference.span.kind": "AGENT", "target": "agent.react.update"}),
+    ("ok", "it2", "agent.react.success-2", {"openinference.span.kind": "AGENT", "target": "agent.react.success"}),
+]
+
+
+def test_beeai_event_spans_are_the_agents_events_not_agents(tmp_path: Path) -> None:
+    path = _otlp(tmp_path / "beeai.otlp.json", BEEAI)
+    staged = _staged(path, fast=True)
+    assert staged == _staged(path, fast=False)
+    assert staged["agent.react.update-13"] == ("chain", None, False)
+    ws = wb.open()
+    assert ws.ingest(path).stored == 8
+    assert set(ws.sql("SELECT DISTINCT agent FROM steps").fetchall()) == {("beeai-framework-main",)}
+    assert ws.sql("SELECT count(*) FROM steps WHERE kind = 'agent'").fetchall() == [(1,)]
+    found = wb.detect(ws, detectors=["breach", "ping_pong"], config={"max_handoffs": 1})
+    assert "handoff_breach" not in set(found.detector) and "ping_pong" not in set(found.detector)
+
+
+def test_langfuse_beeai_event_spans_are_the_agents_events(tmp_path: Path) -> None:
+    obs = [{"id": i, "traceId": "t1", "parentObservationId": p, "name": name,
+            "type": "GENERATION" if a["openinference.span.kind"] == "LLM" else "SPAN",
+            "startTime": T.format(n), "endTime": T.format(n + 1),
+            "metadata": json.dumps({"attributes": a, "scope": {"name": "openinference.instrumentation.beeai"}})}
+           for n, (i, p, name, a) in enumerate(BEEAI)]
+    path = tmp_path / "beeai.trace.json"
+    path.write_text(json.dumps({"trace": {"id": "t1", "projectId": "p"}, "observations": obs}))
+    ws = wb.open()
+    assert ws.ingest(path).stored == 8
+    assert set(ws.sql("SELECT DISTINCT agent FROM steps").fetchall()) == {("beeai-framework-main",)}
+
+
+# Microsoft Agent Framework workflow (Josh-Weston/microsoft-agent-framework-samples traces.jsonl): the agent's
+# chat and tool spans sit beside its invoke_agent span, under the executor hosting it.
+MAF = [
+    ("run", None, "workflow.run", {"workflow.id": "w1"}),
+    ("in", "run", "executor.process input-conversation",
+     {"executor.id": "input-conversation", "executor.type": "_InputToConversation"}),
+    ("ex", "run", "executor.process Weather agent", {"executor.id": "Weather agent", "executor.type": "AgentExecutor"}),
+    ("inv", "ex", "invoke_agent Weather agent", {"gen_ai.operation.name": "invoke_agent",
+                                                 "gen_ai.agent.name": "Weather agent"}),
+    ("chat", "ex", "chat gpt-4o", {"gen_ai.operation.name": "chat", "gen_ai.request.model": "gpt-4o"}),
+    ("tool", "ex", "execute_tool get_weather", {"gen_ai.operation.name": "execute_tool",
+                                                "gen_ai.tool.name": "get_weather"}),
+    ("end", "run", "executor.process end", {"executor.id": "end", "executor.type": "_EndWithConversation"}),
+]
+
+
+def test_agent_framework_executor_names_its_agents_chat_and_tool_spans(tmp_path: Path) -> None:
+    path = _otlp(tmp_path / "maf.otlp.json", MAF)
+    staged = _staged(path, fast=True)
+    assert staged == _staged(path, fast=False)
+    assert staged["executor.process Weather agent"] == ("other", "Weather agent", False)
+    ws = wb.open()
+    assert ws.ingest(path).stored == 7
+    agents = _by_name(ws)
+    assert agents["chat gpt-4o"] == agents["execute_tool get_weather"] == {"Weather agent"}
+    assert agents["executor.process input-conversation"] == agents["executor.process end"] == {None}
+    assert ws.sql("SELECT count(*) FROM steps WHERE kind = 'agent'").fetchall() == [(1,)]
+
+
+def test_agent_framework_console_exporter_spans(tmp_path: Path) -> None:
+    """The same workflow as the SDK's ConsoleSpanExporter prints it (ids in 0x hex, indented spans)."""
+    docs = [{"name": name, "context": {"trace_id": "0x" + "ab" * 16, "span_id": f"0x{n + 1:016x}"},
+             "kind": "SpanKind.INTERNAL", "parent_id": None if p is None else
+             f"0x{[s[0] for s in MAF].index(p) + 1:016x}",
+             "start_time": T.format(n), "end_time": T.format(n + 1), "status": {"status_code": "UNSET"},
+             "attributes": a} for n, (_sid, p, name, a) in enumerate(MAF)]
+    path = tmp_path / "traces.jsonl"
+    path.write_text("\n".join(json.dumps(d, indent=4) for d in docs) + "\n")
+    ws = wb.open()
+    assert ws.ingest(path).stored == 7
+    agents = _by_name(ws)
+    assert agents["chat gpt-4o"] == agents["execute_tool get_weather"] == {"Weather agent"}
