@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from _otel_fixtures import run_adapter
 
 import workbench as wb
@@ -199,3 +200,45 @@ def test_agent_framework_console_exporter_spans(tmp_path: Path) -> None:
     assert ws.ingest(path).stored == 7
     agents = _by_name(ws)
     assert agents["chat gpt-4o"] == agents["execute_tool get_weather"] == {"Weather agent"}
+
+
+def _console_chat(end: bool, name: str = "chat gpt-4o") -> str:
+    """A chat span as Agent Framework's console exporter printed it: at its start (no end time, no response
+    model or usage yet) and again, complete, at its end."""
+    attrs: dict[str, Any] = {"gen_ai.operation.name": "chat", "gen_ai.request.model": "gpt-4o"}
+    if end:
+        attrs.update({"gen_ai.response.model": "gpt-4o-2024-08-06", "gen_ai.usage.input_tokens": 120,
+                      "gen_ai.usage.output_tokens": 9})
+    return json.dumps({"name": name, "context": {"trace_id": "0x" + "ab" * 16, "span_id": "0x" + "01" * 8},
+                       "kind": "SpanKind.INTERNAL", "parent_id": None, "start_time": T.format(1),
+                       "end_time": T.format(2) if end else None, "status": {"status_code": "UNSET"},
+                       "attributes": attrs}, indent=4)
+
+
+@pytest.mark.parametrize("order", ["early first", "complete first"])
+def test_a_copy_taken_before_the_span_ended_is_superseded_by_the_complete_one(tmp_path: Path, order: str) -> None:
+    """Josh-Weston/microsoft-agent-framework-samples traces.jsonl prints spans twice, first without an end:
+    the complete copy is kept, the early one counted (not quarantined as a conflict), and the report says so."""
+    copies = [_console_chat(False), _console_chat(True)]
+    path = tmp_path / "traces.jsonl"
+    path.write_text("\n".join(copies if order == "early first" else copies[::-1]) + "\n")
+    ws = wb.open()
+    report = ws.ingest(path)
+    assert (report.read, report.stored, report.quarantined, report.added) == (2, 2, 0, 1)
+    assert any("before they ended" in n for n in report.notes)
+    assert ws.sql("SELECT model, tokens_in, ended_at IS NOT NULL FROM steps").fetchall() == [
+        ("gpt-4o-2024-08-06", 120, True)]
+    # ... and so is an early copy arriving after the complete one is stored.
+    again = tmp_path / "early.jsonl"
+    again.write_text(_console_chat(False) + "\n")
+    assert (ws.ingest(again).quarantined, ws.sql("SELECT count(*) FROM steps").fetchall()) == (0, [(1,)])
+
+
+def test_an_early_copy_that_differs_in_more_than_a_running_span_fills_in_is_still_a_conflict(tmp_path: Path) -> None:
+    path = tmp_path / "traces.jsonl"
+    path.write_text(_console_chat(False, name="chat other") + "\n" + _console_chat(True) + "\n")
+    ws = wb.open()
+    report = ws.ingest(path)
+    assert (report.read, report.stored, report.quarantined) == (2, 1, 1)
+    assert "differs in name, model, ended_at" in ws.sql("SELECT reason FROM quarantine").fetchall()[0][0]
+    assert ws.sql("SELECT name FROM steps").fetchall() == [("chat gpt-4o",)]
