@@ -242,3 +242,61 @@ def test_an_early_copy_that_differs_in_more_than_a_running_span_fills_in_is_stil
     assert (report.read, report.stored, report.quarantined) == (2, 1, 1)
     assert "differs in name, model, ended_at" in ws.sql("SELECT reason FROM quarantine").fetchall()[0][0]
     assert ws.sql("SELECT name FROM steps").fetchall() == [("chat gpt-4o",)]
+
+
+def _agentops_span(sid: str, parent: str, name: str, attrs: dict[str, Any], kind: str = "Internal") -> dict:
+    return {"span_id": sid, "parent_span_id": parent, "span_name": name, "span_kind": kind, "span_type": "agent",
+            "service_name": "agentops", "start_time": "2025-08-04T15:12:27.400849+00:00",
+            "end_time": "2025-08-04T15:12:39.483743+00:00", "duration": 12082894000, "status_code": "OK",
+            "status_message": "", "attributes": {}, "resource_attributes": {"service": {"name": "agentops"}},
+            "span_attributes": attrs, "event_names": [], "event_attributes": []}
+
+
+def test_an_agentops_trace_export_is_read(tmp_path: Path) -> None:
+    """AgentOps' trace export of a CrewAI crew (IBM/ibmdotcom-tutorials agent_ops_traces.md): the trace id
+    under "trace", start_time / end_time, attributes nested, agents named by their role."""
+    usage = {"prompt_tokens": "210", "completion_tokens": "83"}
+    doc = {"trace": {"trace_id": "b520ab60214d54b570cf701c7ad28faf", "root_span_name": "crewai.workflow",
+                     "span_count": 4, "error_count": 0},
+           "spans": [
+               _agentops_span("w", "", "crewai.workflow", {
+                   "agentops": {"entity": {"name": "Crew"}, "span": {"kind": "workflow"}},
+                   "gen_ai": {"system": "crewai", "usage": {"prompt_tokens": "210", "completion_tokens": "83"}}}),
+               _agentops_span("t", "w", "Research the URL.task", {
+                   "agentops": {"entity": {"name": "Task", "input": "Research the URL", "output": "Themes: ..."},
+                                "span": {"kind": "workflow.step"}},
+                   "crewai": {"task": {"agent": "Website Researcher", "id": "9ad1"}}}),
+               _agentops_span("a", "t", "Website Researcher.agent", {
+                   "agent": {"role": "Website Researcher", "id": "e8a7"},
+                   "agentops": {"entity": {"name": "Agent"}, "span": {"kind": "agent"}}}),
+               _agentops_span("l", "a", "ollama/llama3:latest.llm", {
+                   "agentops": {"entity": {"name": "LLM"}, "span": {"kind": "llm"}},
+                   "gen_ai": {"request": {"model": "ollama/llama3:latest"}, "usage": usage,
+                              "prompt": [{"role": "system", "content": "You are Website Researcher."}],
+                              "completion": [{"role": "assistant", "content": "Themes: ..."}]}},
+                   kind="Client")]}
+    path = tmp_path / "agent_ops_traces.md"
+    path.write_text(json.dumps(doc, indent=2))
+    ws = wb.open()
+    report = ws.ingest(path)
+    assert (report.stored, report.quarantined) == (4, 0)
+    rows = {r[0]: r[1:] for r in ws.sql("SELECT step_id, kind, agent, tokens_in, tokens_out FROM steps").fetchall()}
+    assert rows == {"w": ("chain", None, None, None), "t": ("chain", "Website Researcher", None, None),
+                    "a": ("agent", "Website Researcher", None, None), "l": ("llm", "Website Researcher", 210, 83)}
+    llm = ws.sql("SELECT input, output FROM steps WHERE step_id = 'l'").fetchall()[0]
+    assert json.loads(llm[0]) == [{"role": "system", "content": "You are Website Researcher."}]
+    assert "Themes" in llm[1]
+    assert ws.sql("SELECT run_id, outcome FROM runs").fetchall() == [("b520ab60214d54b570cf701c7ad28faf", "success")]
+
+
+def test_indexed_prompt_and_completion_attributes_are_the_llm_spans_messages(tmp_path: Path) -> None:
+    """OpenLLMetry's ``gen_ai.prompt.N.*`` / ``gen_ai.completion.N.*``, alike from the SQL path and the Python one."""
+    path = _otlp(tmp_path / "openllmetry.otlp.json", [("c", None, "openai.chat", {
+        "gen_ai.operation.name": "chat", "gen_ai.prompt.0.role": "user", "gen_ai.prompt.0.content": "2+2?",
+        "gen_ai.completion.0.role": "assistant", "gen_ai.completion.0.content": "4"})])
+    for fast in (True, False):
+        con, _ = run_adapter(OtlpJson(fast=fast), path)
+        inp, out, attrs = con.execute("SELECT input, output, attributes FROM stage_steps").fetchall()[0]
+        assert (json.loads(inp), json.loads(out)) == ([{"role": "user", "content": "2+2?"}],
+                                                      [{"role": "assistant", "content": "4"}])
+        assert "gen_ai.prompt.0.content" not in (attrs or "")

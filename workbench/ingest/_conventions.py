@@ -84,8 +84,10 @@ SLOTS: dict[str, tuple[str, int]] = {
 KEEP_KEYS = frozenset({"gen_ai.operation.name", "openinference.span.kind"})
 
 MESSAGE_KINDS = frozenset({"llm", "other", "agent", "chain"})
-_IN_MSG = "llm.input_messages."
-_OUT_MSG = "llm.output_messages."
+# Flattened message lists: OpenInference's, and the indexed prompt / completion of OpenLLMetry (Traceloop)
+# and AgentOps (``gen_ai.prompt.0.role``, ``gen_ai.completion.0.content``).
+IN_MESSAGE_PREFIXES = ("llm.input_messages.", "gen_ai.prompt.")
+OUT_MESSAGE_PREFIXES = ("llm.output_messages.", "gen_ai.completion.")
 # Deprecated GenAI events that carry the prompt (input) and the completion (output).
 INPUT_EVENTS = frozenset({"gen_ai.system.message", "gen_ai.user.message", "gen_ai.assistant.message",
                            "gen_ai.tool.message"})
@@ -381,9 +383,15 @@ def map_span(attrs: dict[str, Any], name: str | None, events: list[dict[str, Any
     out = known.get("output")
     # Only LLM-like spans carry flattened messages; skip the key scan elsewhere (it costs per span).
     if inp is None and kind in MESSAGE_KINDS:
-        inp = _messages(rest, _IN_MSG)
+        for prefix in IN_MESSAGE_PREFIXES:
+            inp = _messages(rest, prefix)
+            if inp is not None:
+                break
     if out is None and kind in MESSAGE_KINDS:
-        out = _messages(rest, _OUT_MSG)
+        for prefix in OUT_MESSAGE_PREFIXES:
+            out = _messages(rest, prefix)
+            if out is not None:
+                break
     error = known.get("error_type")
     conf = _number(known.get("confidence"))
     ent = _number(known.get("entropy"))
