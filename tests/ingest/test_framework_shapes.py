@@ -300,3 +300,34 @@ def test_indexed_prompt_and_completion_attributes_are_the_llm_spans_messages(tmp
         assert (json.loads(inp), json.loads(out)) == ([{"role": "user", "content": "2+2?"}],
                                                       [{"role": "assistant", "content": "4"}])
         assert "gen_ai.prompt.0.content" not in (attrs or "")
+
+
+# PydanticAI before the GenAI agent conventions (langfuse/langfuse framework-traces/pydantic-ai-2025-06-06):
+# the run span is "<agent_name> run" with attribute agent_name, and no operation or kind.
+PYDANTIC = [("run", None, "qa_agent run", {"agent_name": "qa_agent", "model_name": "gpt-4o"}),
+            ("chat", "run", "chat gpt-4o", {"gen_ai.operation.name": "chat", "gen_ai.request.model": "gpt-4o"}),
+            ("other", None, "batch run", {"agent_name": "qa_agent"})]
+
+
+def test_a_pydantic_ai_agent_run_span_names_its_agent(tmp_path: Path) -> None:
+    path = _otlp(tmp_path / "logfire.otlp.json", PYDANTIC)
+    staged = _staged(path, fast=True)
+    assert staged == _staged(path, fast=False)
+    assert staged["qa_agent run"] == ("agent", "qa_agent", True)
+    assert staged["batch run"][1] is None  # only the run span of the agent it names
+    ws = wb.open()
+    assert ws.ingest(path).stored == 3
+    assert _by_name(ws)["chat gpt-4o"] == {"qa_agent"}
+
+
+def test_langfuse_pydantic_ai_agent_run_span_names_its_agent(tmp_path: Path) -> None:
+    obs = [{"id": i, "traceId": "t1", "parentObservationId": p, "name": name,
+            "type": "GENERATION" if "chat" in name else "SPAN", "startTime": T.format(n), "endTime": T.format(n + 1),
+            "metadata": json.dumps({"attributes": a, "scope": {"name": "pydantic-ai"}})}
+           for n, (i, p, name, a) in enumerate(PYDANTIC)]
+    path = tmp_path / "pydantic.trace.json"
+    path.write_text(json.dumps({"trace": {"id": "t1", "projectId": "p"}, "observations": obs}))
+    ws = wb.open()
+    assert ws.ingest(path).stored == 3
+    assert _by_name(ws)["chat gpt-4o"] == {"qa_agent"}
+    assert ws.sql("SELECT kind FROM steps WHERE step_id = 'run'").fetchall() == [("agent",)]

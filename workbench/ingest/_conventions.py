@@ -164,9 +164,22 @@ def executor_agent(attrs: dict[str, Any]) -> str | None:
     return None
 
 
+def agent_run_span(name: Any, attrs: dict[str, Any]) -> str | None:
+    """The agent of a PydanticAI agent run span written before the GenAI conventions, else None.
+
+    PydanticAI (through Logfire) named an agent's run ``{agent_name} run`` (``agent run`` for an unnamed
+    agent) with attribute ``agent_name``, and no operation or span kind: its LLM and tool calls under it
+    read as nobody's.
+    """
+    agent = attrs.get("agent_name")
+    if isinstance(agent, str) and agent.strip() and isinstance(name, str) and name in (f"{agent} run", "agent run"):
+        return agent.strip()
+    return None
+
+
 #: Attributes of the framework shapes above: a span that has one is mapped by :func:`map_span` (the
 #: OTLP fast path hands it to the Python reader instead of mapping it in SQL).
-SHAPE_KEYS = ("target", "executor.type")
+SHAPE_KEYS = ("target", "executor.type", "agent_name")
 
 
 def langchain_metadata(rest: dict[str, Any]) -> dict[str, Any] | None:
@@ -373,6 +386,9 @@ def map_span(attrs: dict[str, Any], name: str | None, events: list[dict[str, Any
             kind, agent = "agent", agent if agent is not None else actor
         elif agent is None:
             agent = executor_agent(rest)
+            if agent is None and kind != "agent":
+                agent = agent_run_span(name, rest)
+                kind = "agent" if agent is not None else kind
     if agent is None and kind == "agent" and name:
         # GenAI names agent spans "invoke_agent {gen_ai.agent.name}"; OpenInference uses the agent's name.
         agent = name.partition(" ")[2] or name if name.startswith(AGENT_NAME_PREFIXES) else name

@@ -33,6 +33,7 @@ from ._conventions import (
     AGENT_NAME_PREFIXES,
     OI_KINDS,
     OPERATION_KINDS,
+    agent_run_span,
     emitter_event,
     executor_agent,
     find_logprobs,
@@ -205,6 +206,8 @@ def _classify(obs: dict, name: str, a: dict, top: dict, scope: str,
         return "agent", actor, True, None
     if kind == "agent" and emitter_event(name, a):
         return "chain", None, False, None  # BeeAI: one event of the enclosing agent's run
+    if kind in (None, "chain") and agent_run_span(name, a) is not None:
+        return "agent", agent_run_span(name, a), True, None  # PydanticAI before the GenAI conventions
     if kind is None and isinstance(node, str) and ("inputs" in top or node == "tools"):
         kind = "tool"  # LangChain tool callback under a LangGraph node (Langfuse types it SPAN)
     if kind is None and isinstance(a.get("gen_ai.tool.name"), str) and a["gen_ai.tool.name"]:
