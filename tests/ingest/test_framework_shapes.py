@@ -331,3 +331,17 @@ def test_langfuse_pydantic_ai_agent_run_span_names_its_agent(tmp_path: Path) -> 
     assert ws.ingest(path).stored == 3
     assert _by_name(ws)["chat gpt-4o"] == {"qa_agent"}
     assert ws.sql("SELECT kind FROM steps WHERE step_id = 'run'").fetchall() == [("agent",)]
+
+
+def test_langfuse_agent_framework_executor_names_its_agent(tmp_path: Path) -> None:
+    obs = [{"id": i, "traceId": "t1", "parentObservationId": p, "name": name,
+            "type": "GENERATION" if name.startswith("chat") else "SPAN", "startTime": T.format(n),
+            "endTime": T.format(n + 1), "metadata": json.dumps({"attributes": a, "scope": {"name": "agent_framework"}})}
+           for n, (i, p, name, a) in enumerate(MAF)]
+    path = tmp_path / "maf.trace.json"
+    path.write_text(json.dumps({"trace": {"id": "t1", "projectId": "p"}, "observations": obs}))
+    ws = wb.open()
+    assert ws.ingest(path).stored == 7
+    agents = _by_name(ws)
+    assert agents["chat gpt-4o"] == agents["execute_tool get_weather"] == {"Weather agent"}
+    assert agents["executor.process end"] == {None}

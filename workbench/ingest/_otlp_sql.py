@@ -212,7 +212,7 @@ SELECT line, bad, ri, si, pi, (line << 24) + off + pi - 1 AS order_hint, service
     OR ((h_confidence IS NULL OR h_entropy IS NULL) AND coalesce(contains(v_output, 'logprobs'), false))
     -- framework shapes only the Python mapper reads (BeeAI events, agent executors, LangGraph nodes)
     OR list_has_any(keys, [{shape_keys}])
-    OR coalesce(contains(list_filter(attrs, lambda x: x.k = 'metadata')[1].s, 'langgraph_node'), false)
+    OR coalesce(contains(ss[list_position(keys, 'metadata')], 'langgraph_node'), false)
     OR coalesce(greatest(length(s.name), length(v_input), length(v_output), length(error), length(attributes),
                          length(agent), length(tool), length(v_model)) > {big}, false),
   true) AS fast

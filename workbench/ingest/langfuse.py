@@ -13,7 +13,11 @@ Every observation becomes one step: ``run_id`` = trace id, ``step_id`` = observa
 attributes kept in ``metadata`` (often a JSON *string*) decide: ``gen_ai.operation.name``,
 ``openinference.span.kind``, ``langsmith.span.kind``, LangGraph's ``langgraph_node``. The agent is only set
 on spans that declare one (``gen_ai.agent.name``, ``graph.node.id``, an AGENT span's name, a LangGraph node
-span, a CrewAI task's agent role); the ingest driver hands it down to descendants.
+span, a CrewAI task's agent role, a Microsoft Agent Framework executor hosting an agent, a PydanticAI
+``<agent> run`` span); the ingest driver hands it down to descendants. A LangGraph node inside a subgraph
+(``langgraph_checkpoint_ns`` ``research_agent:<id>|agent:<id>``) acts for the node running the subgraph,
+so the workers of a supervisor keep their names; BeeAI's emitter event spans (``agent.react.update-13``)
+are the agent's events, not agents.
 
 Langfuse has no OK status, so a step is ``error`` when ``level`` is ``ERROR`` and ``unset`` otherwise.
 Trace ``scores`` are evaluations, not outcomes: they are kept in the run's attributes and never turned into

@@ -17,7 +17,9 @@ go through the same mapper (:func:`workbench.ingest._conventions.map_span`).
     ``span_id``, ``parent_span_id``, ``span_name``, ``span_kind``, ``scope_name``, ``span_attributes``,
     ``timestamp`` (ISO start), ``duration`` (ISO-8601, e.g. ``PT1.5S``), ``status_code``,
     ``status_message``, ``events`` and nested ``child_spans`` (each one step; a child without
-    ``parent_span_id`` gets its enclosing span as parent).
+    ``parent_span_id`` gets its enclosing span as parent). AgentOps' trace export has the same span
+    keys, flat (``parent_span_id``) with the trace id under ``trace``, ``start_time`` / ``end_time``
+    and AgentOps' own kinds (``agentops.span.kind``) and agent names (a CrewAI agent's role).
 
 ``line`` is the 1-based line of the record for JSONL, and 1 for a single multi-line document.
 """
