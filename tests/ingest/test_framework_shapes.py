@@ -66,13 +66,14 @@ def test_langfuse_langgraph_supervisor_workers_are_named_by_their_node(tmp_path:
         "supervisor", "research_agent", "research_agent", "math_agent")
 
 
-def test_langgraph_nodes_in_openinference_spans(tmp_path: Path) -> None:
-    """OpenInference's LangChain instrumentation keeps the run metadata as JSON text in ``metadata``;
-    its node spans are CHAIN spans named after the node."""
+@pytest.mark.parametrize("nested", [False, True])
+def test_langgraph_nodes_in_openinference_spans(tmp_path: Path, nested: bool) -> None:
+    """OpenInference's LangChain instrumentation keeps the run metadata as JSON text in ``metadata``
+    (an object in Phoenix's nested span export); its node spans are CHAIN spans named after the node."""
     lines = []
     for n, (i, p, typ, name, meta) in enumerate(_langgraph_nodes()):
         kind = "LLM" if typ == "GENERATION" else "TOOL" if "inputs" in meta else "CHAIN"
-        attrs = {"openinference.span.kind": kind, **({"metadata": json.dumps(meta)} if meta else {})}
+        attrs = {"openinference.span.kind": kind, **({"metadata": meta if nested else json.dumps(meta)} if meta else {})}
         lines.append({"name": name, "context": {"trace_id": "t1", "span_id": i}, "parent_id": p,
                       "span_kind": kind, "start_time": T.format(n), "end_time": T.format(n + 1),
                       "status_code": "OK", "attributes": attrs})
@@ -345,3 +346,18 @@ def test_langfuse_agent_framework_executor_names_its_agent(tmp_path: Path) -> No
     agents = _by_name(ws)
     assert agents["chat gpt-4o"] == agents["execute_tool get_weather"] == {"Weather agent"}
     assert agents["executor.process end"] == {None}
+
+
+def test_langgraph_nodes_inside_otlp_read_alike_by_both_paths(tmp_path: Path) -> None:
+    spans = [(i, p, name, {"openinference.span.kind": "LLM" if typ == "GENERATION" else "CHAIN",
+                           **({"metadata": json.dumps(meta)} if meta else {})})
+             for i, p, typ, name, meta in _langgraph_nodes()]
+    path = _otlp(tmp_path / "langgraph.otlp.json", spans)
+    con_fast, _ = run_adapter(OtlpJson(fast=True), path)
+    con_slow, _ = run_adapter(OtlpJson(fast=False), path)
+    query = "SELECT step_id, kind, agent, is_agent FROM stage_steps ORDER BY step_id"
+    assert con_fast.execute(query).fetchall() == con_slow.execute(query).fetchall()
+    ws = wb.open()
+    assert ws.ingest(path).stored == len(spans)
+    assert {a for (a,) in ws.sql("SELECT DISTINCT agent FROM steps WHERE agent IS NOT NULL").fetchall()} == {
+        "supervisor", "research_agent", "math_agent"}

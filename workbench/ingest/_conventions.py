@@ -179,11 +179,17 @@ def agent_run_span(name: Any, attrs: dict[str, Any]) -> str | None:
 
 #: Attributes of the framework shapes above: a span that has one is mapped by :func:`map_span` (the
 #: OTLP fast path hands it to the Python reader instead of mapping it in SQL).
-SHAPE_KEYS = ("target", "executor.type", "agent_name")
+SHAPE_KEYS = ("target", "executor.type", "agent_name", "metadata.langgraph_node")
 
 
 def langchain_metadata(rest: dict[str, Any]) -> dict[str, Any] | None:
-    """The LangChain run metadata OpenInference keeps as JSON text in ``metadata``, when it is LangGraph's."""
+    """The LangChain run metadata OpenInference keeps as JSON text in ``metadata``, when it is LangGraph's.
+
+    Phoenix's span export nests it (``attributes.metadata`` an object), flattened here to
+    ``metadata.langgraph_node`` ….
+    """
+    if "metadata.langgraph_node" in rest:
+        return {k[len("metadata."):]: v for k, v in rest.items() if k.startswith("metadata.langgraph_")}
     value = rest.get("metadata")
     if isinstance(value, str) and "langgraph_node" in value:
         try:
