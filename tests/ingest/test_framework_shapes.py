@@ -35,7 +35,10 @@ def _langgraph_nodes() -> list[tuple[str, str | None, str, str, dict[str, Any]]]
         ("sup", "root", "SPAN", "supervisor", meta(SUP)),
         ("sup-a", "sup", "SPAN", "agent", meta(f"{SUP}|agent:3d")),
         ("sup-llm", "sup-a", "GENERATION", "ChatOpenAI", meta(f"{SUP}|agent:3d")),
+        ("sup-t", "sup", "SPAN", "tools", meta(f"{SUP}|tools:7b")),
+        ("sup-ho", "sup-t", "SPAN", "transfer_to_research_agent", meta(f"{SUP}|tools:7b")),
         ("res", "root", "SPAN", "research_agent", meta(RES)),
+        ("res-call", "res", "SPAN", "call_agent", meta(RES)),
         ("res-a", "res", "SPAN", "agent", meta(f"{RES}|agent:4e")),
         ("res-llm", "res-a", "GENERATION", "ChatOpenAI", meta(f"{RES}|agent:4e")),
         ("res-t", "res", "SPAN", "tools", meta(f"{RES}|tools:5f")),
@@ -64,6 +67,19 @@ def test_langfuse_langgraph_supervisor_workers_are_named_by_their_node(tmp_path:
     assert {a for a in agents.values() if a} == {"supervisor", "research_agent", "math_agent"}
     assert (agents["sup-llm"], agents["res-llm"], agents["res-tool"], agents["math-llm"]) == (
         "supervisor", "research_agent", "research_agent", "math_agent")
+    assert ws.sql("SELECT step_id, kind, agent FROM steps WHERE step_id IN ('sup-ho', 'res-call') ORDER BY 1").fetchall() \
+        == [("res-call", "chain", "research_agent"), ("sup-ho", "handoff", "supervisor")]
+
+
+# How OpenInference's LangChain instrumentation types them (a real langgraph-supervisor run, printed by the
+# SDK's console exporter): ReAct nodes, workers, the supervisor's call_agent wrapper and hand-off tools are AGENT.
+def _oi_kind(typ: str, name: str, meta: dict[str, Any]) -> str:
+    if typ == "GENERATION":
+        return "LLM"
+    if "inputs" in meta:
+        return "TOOL"
+    agentish = name in ("agent", "research_agent", "math_agent", "call_agent") or name.startswith("transfer_to_")
+    return "AGENT" if agentish else "CHAIN"
 
 
 @pytest.mark.parametrize("nested", [False, True])
@@ -72,7 +88,7 @@ def test_langgraph_nodes_in_openinference_spans(tmp_path: Path, nested: bool) ->
     (an object in Phoenix's nested span export); its node spans are CHAIN spans named after the node."""
     lines = []
     for n, (i, p, typ, name, meta) in enumerate(_langgraph_nodes()):
-        kind = "LLM" if typ == "GENERATION" else "TOOL" if "inputs" in meta else "CHAIN"
+        kind = _oi_kind(typ, name, meta)
         attrs = {"openinference.span.kind": kind, **({"metadata": meta if nested else json.dumps(meta)} if meta else {})}
         lines.append({"name": name, "context": {"trace_id": "t1", "span_id": i}, "parent_id": p,
                       "span_kind": kind, "start_time": T.format(n), "end_time": T.format(n + 1),
@@ -85,6 +101,8 @@ def test_langgraph_nodes_in_openinference_spans(tmp_path: Path, nested: bool) ->
     assert {a for a in agents.values() if a} == {"supervisor", "research_agent", "math_agent"}
     assert (agents["res-llm"], agents["res-tool"], agents["math-llm"]) == (
         "research_agent", "research_agent", "math_agent")
+    assert ws.sql("SELECT step_id, kind, agent FROM steps WHERE step_id IN ('sup-ho', 'res-call') ORDER BY 1").fetchall() \
+        == [("res-call", "chain", "research_agent"), ("sup-ho", "handoff", "supervisor")]
 
 
 def _kv(key: str, value: Any) -> dict:
@@ -349,7 +367,7 @@ def test_langfuse_agent_framework_executor_names_its_agent(tmp_path: Path) -> No
 
 
 def test_langgraph_nodes_inside_otlp_read_alike_by_both_paths(tmp_path: Path) -> None:
-    spans = [(i, p, name, {"openinference.span.kind": "LLM" if typ == "GENERATION" else "CHAIN",
+    spans = [(i, p, name, {"openinference.span.kind": _oi_kind(typ, name, meta),
                            **({"metadata": json.dumps(meta)} if meta else {})})
              for i, p, typ, name, meta in _langgraph_nodes()]
     path = _otlp(tmp_path / "langgraph.otlp.json", spans)

@@ -121,8 +121,8 @@ def langgraph_path(meta: dict[str, Any]) -> list[str]:
     return [seg for seg in ns.split("|") if seg]
 
 
-def langgraph_actor(name: Any, meta: dict[str, Any], subgraphs: frozenset[str] | set[str] = frozenset()) -> str | None:
-    """The agent a LangGraph node span acts for, or None when the span is not a node's own.
+def langgraph_node_actor(meta: dict[str, Any], subgraphs: frozenset[str] | set[str] = frozenset()) -> str | None:
+    """The agent the LangGraph node running a span acts for, or None when the span has no node.
 
     A node at the top of the graph is the actor, as is a node that runs a subgraph (a supervisor's
     worker, a team). A node inside a subgraph that runs none (the ``agent`` / ``tools`` loop of a
@@ -132,12 +132,34 @@ def langgraph_actor(name: Any, meta: dict[str, Any], subgraphs: frozenset[str] |
     the trace's other namespaces); without it, only the nesting of the span itself is known.
     """
     node = meta.get("langgraph_node")
-    if not isinstance(node, str) or not node or node != name:
+    if not isinstance(node, str) or not node:
         return None
     path = langgraph_path(meta)
     if len(path) < 2 or "|".join(path) in subgraphs:
         return node
     return path[-2].partition(":")[0] or node
+
+
+def langgraph_span(name: Any, kind: str | None, declared: Any, meta: dict[str, Any],
+                   subgraphs: frozenset[str] | set[str] = frozenset()) -> tuple[str | None, Any]:
+    """``(kind, agent)`` of a span run by a LangGraph node (``kind`` and ``declared`` agent as mapped so far).
+
+    The node's own span is an agent span (of the actor its node acts for, see
+    :func:`langgraph_node_actor`); a ``transfer_to_<agent>`` span is langgraph-supervisor's (and
+    langgraph-swarm's) hand-off tool; any other span typed AGENT inside a node (OpenInference types the
+    supervisor's ``call_agent`` wrapper and the hand-off tools so) is a step of the node's actor, not
+    an agent of its own. Other spans are left as they are.
+    """
+    actor = langgraph_node_actor(meta, subgraphs)
+    if actor is None or kind not in (None, "chain", "agent", "other", "tool"):
+        return kind, declared
+    if isinstance(name, str) and name.startswith("transfer_to_"):
+        return "handoff", declared if declared is not None else actor
+    if name == meta.get("langgraph_node") and kind != "tool":
+        return "agent", declared if declared is not None else actor
+    if kind == "agent" and declared is None:
+        return "chain", actor
+    return kind, declared
 
 
 def langgraph_subgraphs(metas: list[dict[str, Any]]) -> set[str]:
@@ -385,12 +407,11 @@ def map_span(attrs: dict[str, Any], name: str | None, events: list[dict[str, Any
     agent = known.get("agent")
     if kind == "agent" and emitter_event(name, rest):
         kind = "chain"  # BeeAI: one event of the enclosing agent's run, not an agent
-    elif kind in ("chain", "agent", "other"):
+    elif kind in ("chain", "agent", "other", "tool"):
         meta = langchain_metadata(rest)
-        actor = langgraph_actor(name, meta) if meta is not None else None
-        if actor is not None:
-            kind, agent = "agent", agent if agent is not None else actor
-        elif agent is None:
+        if meta is not None:
+            kind, agent = langgraph_span(name, kind, agent, meta)
+        if agent is None and kind != "tool":
             agent = executor_agent(rest)
             if agent is None and kind != "agent":
                 agent = agent_run_span(name, rest)

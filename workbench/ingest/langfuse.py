@@ -41,7 +41,7 @@ from ._conventions import (
     emitter_event,
     executor_agent,
     find_logprobs,
-    langgraph_actor,
+    langgraph_span,
     langgraph_subgraphs,
 )
 from ._depth import depth_error
@@ -204,10 +204,12 @@ def _classify(obs: dict, name: str, a: dict, top: dict, scope: str,
     node = top.get("langgraph_node")
     kind = _TYPE_KIND.get(otype) or _OI_KIND.get(str(a.get("openinference.span.kind") or "").upper()) \
         or _OP_KIND.get(op) or _LS_KIND.get(str(a.get("langsmith.span.kind") or "").lower())
-    actor = langgraph_actor(name, top, subgraphs) if kind in (None, "chain", "agent") else None
-    if actor is not None:
-        # A LangGraph node span: the node is the actor, or (a ReAct worker's loop) the node running its subgraph
-        return "agent", actor, True, None
+    if isinstance(node, str) and node:
+        # A span of a LangGraph node: the node's own span is its actor's, a transfer_to_<agent> tool a hand-off
+        own = a.get("gen_ai.agent.name") if isinstance(a.get("gen_ai.agent.name"), str) else None
+        lg_kind, lg_agent = langgraph_span(name, kind, own, top, subgraphs)
+        if lg_kind in ("agent", "handoff") or lg_agent is not None:
+            return lg_kind or "chain", lg_agent, lg_kind == "agent", None
     if kind == "agent" and emitter_event(name, a):
         return "chain", None, False, None  # BeeAI: one event of the enclosing agent's run
     if kind in (None, "chain") and agent_run_span(name, a) is not None:
