@@ -84,12 +84,141 @@ SLOTS: dict[str, tuple[str, int]] = {
 KEEP_KEYS = frozenset({"gen_ai.operation.name", "openinference.span.kind"})
 
 MESSAGE_KINDS = frozenset({"llm", "other", "agent", "chain"})
-_IN_MSG = "llm.input_messages."
-_OUT_MSG = "llm.output_messages."
+# Flattened message lists: OpenInference's, and the indexed prompt / completion of OpenLLMetry (Traceloop)
+# and AgentOps (``gen_ai.prompt.0.role``, ``gen_ai.completion.0.content``).
+IN_MESSAGE_PREFIXES = ("llm.input_messages.", "gen_ai.prompt.")
+OUT_MESSAGE_PREFIXES = ("llm.output_messages.", "gen_ai.completion.")
 # Deprecated GenAI events that carry the prompt (input) and the completion (output).
 INPUT_EVENTS = frozenset({"gen_ai.system.message", "gen_ai.user.message", "gen_ai.assistant.message",
                            "gen_ai.tool.message"})
 OUTPUT_EVENTS = frozenset({"gen_ai.choice"})
+
+
+# -- framework shapes that the conventions above misread --------------------------------------------
+
+def emitter_event(name: Any, attrs: dict[str, Any]) -> bool:
+    """Whether a span is one event of an agent's emitter, not an agent (BeeAI's OpenInference shape).
+
+    BeeAI makes a span of every event its agent emits, typed AGENT and named after the event's path
+    and a counter (``agent.react.update-13``, attribute ``target`` = ``agent.react.update``): read as
+    agents, one ReAct loop became ~20 agents handing work to each other.
+    """
+    target = attrs.get("target")
+    if not isinstance(target, str) or not target or not isinstance(name, str):
+        return False
+    return name.startswith(target + "-") and name[len(target) + 1:].isdigit()
+
+
+def langgraph_path(meta: dict[str, Any]) -> list[str]:
+    """The checkpoint namespace of a LangGraph span as a list of ``name:id`` segments, outermost first.
+
+    ``research_agent:<uuid>|agent:<uuid>`` is node ``agent`` of the subgraph run by node
+    ``research_agent`` (a supervisor's worker built with ``create_react_agent``).
+    """
+    ns = meta.get("langgraph_checkpoint_ns")
+    if not isinstance(ns, str) or not ns:
+        return []
+    return [seg for seg in ns.split("|") if seg]
+
+
+def langgraph_node_actor(meta: dict[str, Any], subgraphs: frozenset[str] | set[str] = frozenset()) -> str | None:
+    """The agent the LangGraph node running a span acts for, or None when the span has no node.
+
+    A node at the top of the graph is the actor, as is a node that runs a subgraph (a supervisor's
+    worker, a team). A node inside a subgraph that runs none (the ``agent`` / ``tools`` loop of a
+    ReAct worker) acts for the node that runs its subgraph: every worker built by
+    ``create_react_agent`` calls its nodes ``agent`` and ``tools``, so their own names would make one
+    agent of all the workers. ``subgraphs`` holds the namespaces known to run a subgraph (the prefixes of
+    the trace's other namespaces); without it, only the nesting of the span itself is known.
+    """
+    node = meta.get("langgraph_node")
+    if not isinstance(node, str) or not node:
+        return None
+    path = langgraph_path(meta)
+    if len(path) < 2 or "|".join(path) in subgraphs:
+        return node
+    return path[-2].partition(":")[0] or node
+
+
+def langgraph_span(name: Any, kind: str | None, declared: Any, meta: dict[str, Any],
+                   subgraphs: frozenset[str] | set[str] = frozenset()) -> tuple[str | None, Any]:
+    """``(kind, agent)`` of a span run by a LangGraph node (``kind`` and ``declared`` agent as mapped so far).
+
+    The node's own span is an agent span (of the actor its node acts for, see
+    :func:`langgraph_node_actor`); a ``transfer_to_<agent>`` span is langgraph-supervisor's (and
+    langgraph-swarm's) hand-off tool; any other span typed AGENT inside a node (OpenInference types the
+    supervisor's ``call_agent`` wrapper and the hand-off tools so) is a step of the node's actor, not
+    an agent of its own. Other spans are left as they are.
+    """
+    actor = langgraph_node_actor(meta, subgraphs)
+    if actor is None or kind not in (None, "chain", "agent", "other", "tool"):
+        return kind, declared
+    if isinstance(name, str) and name.startswith("transfer_to_"):
+        return "handoff", declared if declared is not None else actor
+    if name == meta.get("langgraph_node") and kind != "tool":
+        return "agent", declared if declared is not None else actor
+    if kind == "agent" and declared is None:
+        return "chain", actor
+    return kind, declared
+
+
+def langgraph_subgraphs(metas: list[dict[str, Any]]) -> set[str]:
+    """The checkpoint namespaces that run a subgraph: every proper prefix of a namespace seen."""
+    out: set[str] = set()
+    for meta in metas:
+        path = langgraph_path(meta)
+        for n in range(1, len(path)):
+            out.add("|".join(path[:n]))
+    return out
+
+
+def executor_agent(attrs: dict[str, Any]) -> str | None:
+    """The agent a Microsoft Agent Framework workflow executor runs, or None for any other executor.
+
+    The framework writes an agent's chat and tool spans beside its ``invoke_agent`` span, under the
+    ``executor.process <id>`` span of the workflow executor hosting it (``executor.type``
+    ``AgentExecutor``); only that span can hand the agent's name down to them. Executors that host no
+    agent (``_InputToConversation``, ``end``) are the workflow's plumbing and name none.
+    """
+    eid, etype = attrs.get("executor.id"), attrs.get("executor.type")
+    if isinstance(eid, str) and eid and isinstance(etype, str) and "agent" in etype.lower():
+        return eid
+    return None
+
+
+def agent_run_span(name: Any, attrs: dict[str, Any]) -> str | None:
+    """The agent of a PydanticAI agent run span written before the GenAI conventions, else None.
+
+    PydanticAI (through Logfire) named an agent's run ``{agent_name} run`` (``agent run`` for an unnamed
+    agent) with attribute ``agent_name``, and no operation or span kind: its LLM and tool calls under it
+    read as nobody's.
+    """
+    agent = attrs.get("agent_name")
+    if isinstance(agent, str) and agent.strip() and isinstance(name, str) and name in (f"{agent} run", "agent run"):
+        return agent.strip()
+    return None
+
+
+#: Attributes of the framework shapes above: a span that has one is mapped by :func:`map_span` (the
+#: OTLP fast path hands it to the Python reader instead of mapping it in SQL).
+SHAPE_KEYS = ("target", "executor.type", "agent_name", "metadata.langgraph_node")
+
+
+def langchain_metadata(rest: dict[str, Any]) -> dict[str, Any] | None:
+    """The LangChain run metadata OpenInference keeps as JSON text in ``metadata``, when it is LangGraph's.
+
+    Phoenix's span export nests it (``attributes.metadata`` an object), flattened here to
+    ``metadata.langgraph_node`` ….
+    """
+    if "metadata.langgraph_node" in rest:
+        return {k[len("metadata."):]: v for k, v in rest.items() if k.startswith("metadata.langgraph_")}
+    value = rest.get("metadata")
+    if isinstance(value, str) and "langgraph_node" in value:
+        try:
+            value = orjson.loads(value)
+        except orjson.JSONDecodeError:
+            return None
+    return value if isinstance(value, dict) and "langgraph_node" in value else None
 
 
 def split_attributes(attrs: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -276,6 +405,17 @@ def map_span(attrs: dict[str, Any], name: str | None, events: list[dict[str, Any
     known, rest = split_attributes(attrs)
     kind = step_kind(known.get("op"), known.get("oi_kind"), name, fallback_kind)
     agent = known.get("agent")
+    if kind == "agent" and emitter_event(name, rest):
+        kind = "chain"  # BeeAI: one event of the enclosing agent's run, not an agent
+    elif kind in ("chain", "agent", "other", "tool"):
+        meta = langchain_metadata(rest)
+        if meta is not None:
+            kind, agent = langgraph_span(name, kind, agent, meta)
+        if agent is None and kind != "tool":
+            agent = executor_agent(rest)
+            if agent is None and kind != "agent":
+                agent = agent_run_span(name, rest)
+                kind = "agent" if agent is not None else kind
     if agent is None and kind == "agent" and name:
         # GenAI names agent spans "invoke_agent {gen_ai.agent.name}"; OpenInference uses the agent's name.
         agent = name.partition(" ")[2] or name if name.startswith(AGENT_NAME_PREFIXES) else name
@@ -286,9 +426,15 @@ def map_span(attrs: dict[str, Any], name: str | None, events: list[dict[str, Any
     out = known.get("output")
     # Only LLM-like spans carry flattened messages; skip the key scan elsewhere (it costs per span).
     if inp is None and kind in MESSAGE_KINDS:
-        inp = _messages(rest, _IN_MSG)
+        for prefix in IN_MESSAGE_PREFIXES:
+            inp = _messages(rest, prefix)
+            if inp is not None:
+                break
     if out is None and kind in MESSAGE_KINDS:
-        out = _messages(rest, _OUT_MSG)
+        for prefix in OUT_MESSAGE_PREFIXES:
+            out = _messages(rest, prefix)
+            if out is not None:
+                break
     error = known.get("error_type")
     conf = _number(known.get("confidence"))
     ent = _number(known.get("entropy"))

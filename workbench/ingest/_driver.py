@@ -334,6 +334,10 @@ def _merge(con: duckdb.DuckDBPyConnection, stage: Stage, stage_fill: Any, jobs: 
         fill_raw_text(con, files)
         for stmt in [*sql_statements("quarantine"), *sql_statements("refresh_runs")]:
             _timed(con, stmt)
+        early = _one(con, "SELECT count(*) FROM stage_superseded")
+        if early:
+            notes = [*notes, f"{early} step(s) given again complete after a copy taken before they ended: "
+                             "the complete copy is kept, the other counted as its repeat"]
         report = _report(con, stage, [f"{display(p)} ({a.name})" for p, a in jobs if p is not None],
                          [f"{p}: {why}" for p, why in skipped], notes)
         if report.read != report.stored + report.quarantined:

@@ -12,12 +12,15 @@ import pyarrow as pa
 from ._base import MAX_FIELD_BYTES
 from ._conventions import (
     AGENT_NAME_PREFIXES,
+    IN_MESSAGE_PREFIXES,
     INPUT_EVENTS,
     KEEP_KEYS,
     MESSAGE_KINDS,
     OI_KINDS,
     OPERATION_KINDS,
+    OUT_MESSAGE_PREFIXES,
     OUTPUT_EVENTS,
+    SHAPE_KEYS,
     SLOT_KEYS,
     STATUS_CODES,
     TOOL_NAME_PREFIX,
@@ -107,6 +110,9 @@ def _spans_sql() -> str:
     text_slots = " OR ".join(f"(h_{s} IS NOT NULL AND v_{s} IS NULL)" for s in
                              ("op", "oi_kind", "agent", "tool", "model", "input", "output", "error_type"))
     msg_kinds = ", ".join(_q(k) for k in sorted(MESSAGE_KINDS))
+    shape_keys = ", ".join(_q(k) for k in SHAPE_KEYS)
+    in_msg = " OR ".join(f"starts_with(k, {_q(p)})" for p in IN_MESSAGE_PREFIXES)
+    out_msg = " OR ".join(f"starts_with(k, {_q(p)})" for p in OUT_MESSAGE_PREFIXES)
     message_events = ", ".join(_q(k) for k in sorted(INPUT_EVENTS | OUTPUT_EVENTS))
     # "invoke_agent planner" -> planner (the rest of the name after the prefix; the whole name if empty)
     agent_prefix = " ".join(f"WHEN starts_with(s.name, {_q(x)}) THEN coalesce(nullif(s.name[{len(x) + 1}:], ''), s.name)"
@@ -201,9 +207,12 @@ SELECT line, bad, ri, si, pi, (line << 24) + off + pi - 1 AS order_hint, service
     OR (h_tokens_in IS NOT NULL AND v_tokens_in IS NULL) OR (h_tokens_out IS NOT NULL AND v_tokens_out IS NULL)
     OR (h_cost IS NOT NULL AND v_cost IS NULL) OR (h_entropy IS NOT NULL AND v_entropy IS NULL)
     OR (h_confidence IS NOT NULL AND NOT coalesce(v_confidence BETWEEN 0 AND 1, false)) OR h_logprobs IS NOT NULL
-    OR (kind IN ({msg_kinds}) AND ((h_input IS NULL AND _wb_any(list_transform(keys, lambda k: starts_with(k, 'llm.input_messages.'))))
-        OR (h_output IS NULL AND _wb_any(list_transform(keys, lambda k: starts_with(k, 'llm.output_messages.'))))))
+    OR (kind IN ({msg_kinds}) AND ((h_input IS NULL AND _wb_any(list_transform(keys, lambda k: {in_msg})))
+        OR (h_output IS NULL AND _wb_any(list_transform(keys, lambda k: {out_msg})))))
     OR ((h_confidence IS NULL OR h_entropy IS NULL) AND coalesce(contains(v_output, 'logprobs'), false))
+    -- framework shapes only the Python mapper reads (BeeAI events, agent executors, LangGraph nodes)
+    OR list_has_any(keys, [{shape_keys}])
+    OR coalesce(contains(ss[list_position(keys, 'metadata')], 'langgraph_node'), false)
     OR coalesce(greatest(length(s.name), length(v_input), length(v_output), length(error), length(attributes),
                          length(agent), length(tool), length(v_model)) > {big}, false),
   true) AS fast

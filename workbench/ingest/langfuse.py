@@ -13,7 +13,11 @@ Every observation becomes one step: ``run_id`` = trace id, ``step_id`` = observa
 attributes kept in ``metadata`` (often a JSON *string*) decide: ``gen_ai.operation.name``,
 ``openinference.span.kind``, ``langsmith.span.kind``, LangGraph's ``langgraph_node``. The agent is only set
 on spans that declare one (``gen_ai.agent.name``, ``graph.node.id``, an AGENT span's name, a LangGraph node
-span, a CrewAI task's agent role); the ingest driver hands it down to descendants.
+span, a CrewAI task's agent role, a Microsoft Agent Framework executor hosting an agent, a PydanticAI
+``<agent> run`` span); the ingest driver hands it down to descendants. A LangGraph node inside a subgraph
+(``langgraph_checkpoint_ns`` ``research_agent:<id>|agent:<id>``) acts for the node running the subgraph,
+so the workers of a supervisor keep their names; BeeAI's emitter event spans (``agent.react.update-13``)
+are the agent's events, not agents.
 
 Langfuse has no OK status, so a step is ``error`` when ``level`` is ``ERROR`` and ``unset`` otherwise.
 Trace ``scores`` are evaluations, not outcomes: they are kept in the run's attributes and never turned into
@@ -29,7 +33,17 @@ from typing import Any
 import orjson
 
 from ._base import Adapter, RecordError, Stage
-from ._conventions import AGENT_NAME_PREFIXES, OI_KINDS, OPERATION_KINDS, find_logprobs
+from ._conventions import (
+    AGENT_NAME_PREFIXES,
+    OI_KINDS,
+    OPERATION_KINDS,
+    agent_run_span,
+    emitter_event,
+    executor_agent,
+    find_logprobs,
+    langgraph_span,
+    langgraph_subgraphs,
+)
 from ._depth import depth_error
 from ._documents import iter_json
 from ._values import iso_to_ns, logprob_stats
@@ -183,15 +197,23 @@ def _agent_name(name: str, a: dict, obs: dict, crew_roles: dict[str, str]) -> st
 
 
 def _classify(obs: dict, name: str, a: dict, top: dict, scope: str,
-              crew_roles: dict[str, str]) -> tuple[str, str | None, bool, str | None]:
+              crew_roles: dict[str, str], subgraphs: set[str]) -> tuple[str, str | None, bool, str | None]:
     """(kind, agent, is_agent, tool) of one observation."""
     otype = str(obs.get("type") or "").upper()
     op = str(a.get("gen_ai.operation.name") or "").lower()
     node = top.get("langgraph_node")
     kind = _TYPE_KIND.get(otype) or _OI_KIND.get(str(a.get("openinference.span.kind") or "").upper()) \
         or _OP_KIND.get(op) or _LS_KIND.get(str(a.get("langsmith.span.kind") or "").lower())
-    if isinstance(node, str) and node == name and kind in (None, "chain", "agent"):
-        return "agent", node, True, None  # a LangGraph node span: the node is the actor
+    if isinstance(node, str) and node:
+        # A span of a LangGraph node: the node's own span is its actor's, a transfer_to_<agent> tool a hand-off
+        own = a.get("gen_ai.agent.name") if isinstance(a.get("gen_ai.agent.name"), str) else None
+        lg_kind, lg_agent = langgraph_span(name, kind, own, top, subgraphs)
+        if lg_kind in ("agent", "handoff") or lg_agent is not None:
+            return lg_kind or "chain", lg_agent, lg_kind == "agent", None
+    if kind == "agent" and emitter_event(name, a):
+        return "chain", None, False, None  # BeeAI: one event of the enclosing agent's run
+    if kind in (None, "chain") and agent_run_span(name, a) is not None:
+        return "agent", agent_run_span(name, a), True, None  # PydanticAI before the GenAI conventions
     if kind is None and isinstance(node, str) and ("inputs" in top or node == "tools"):
         kind = "tool"  # LangChain tool callback under a LangGraph node (Langfuse types it SPAN)
     if kind is None and isinstance(a.get("gen_ai.tool.name"), str) and a["gen_ai.tool.name"]:
@@ -200,6 +222,8 @@ def _classify(obs: dict, name: str, a: dict, top: dict, scope: str,
         kind = "system" if scope.startswith("crewai.telemetry") else (
             "other" if otype == "EVENT" else "chain")
     declared = a.get("gen_ai.agent.name") if isinstance(a.get("gen_ai.agent.name"), str) else None
+    if declared is None and kind == "chain":
+        declared = executor_agent(a)  # Microsoft Agent Framework: the executor hosting an agent names it
     if _HANDOFF.match(name) and kind in ("tool", "chain", "other"):
         return "handoff", declared, False, None
     if kind == "agent":
@@ -356,6 +380,7 @@ class LangfuseExport(Adapter):
         metas = [(_json_dict(o.get("metadata")) or {}) if isinstance(o, dict) else {} for o in observations]
         framework = _framework(metas)
         crew_roles = _crew_roles(metas)
+        subgraphs = langgraph_subgraphs(metas)
         run_ids: set[str] = set()
         for obs, meta in zip(observations, metas, strict=True):
             ordinal += 1
@@ -367,7 +392,8 @@ class LangfuseExport(Adapter):
                              step_id=obs.get("id") if isinstance(obs, dict) else None)
                 continue
             with stage.guard(where, obs, trace_id, obs.get("id") if isinstance(obs, dict) else None):
-                run_id = self._stage_observation(obs, meta, trace_id, ordinal, where, crew_roles, stage)
+                run_id = self._stage_observation(obs, meta, trace_id, ordinal, where, crew_roles, subgraphs,
+                                                 stage)
                 if isinstance(run_id, str) and run_id:
                     run_ids.add(run_id)
         if isinstance(trace_id, str) and trace_id:
@@ -383,7 +409,7 @@ class LangfuseExport(Adapter):
         return ordinal
 
     def _stage_observation(self, obs: Any, meta: dict, trace_id: Any, ordinal: int, where: int,
-                           crew_roles: dict[str, str], stage: Stage) -> Any:
+                           crew_roles: dict[str, str], subgraphs: set[str], stage: Stage) -> Any:
         if not isinstance(obs, dict):
             what = "an id, not an object (export with observations expanded)" if isinstance(obs, str) \
                 else f"a JSON {type(obs).__name__}, not an object"
@@ -400,7 +426,7 @@ class LangfuseExport(Adapter):
         name = obs.get("name") if isinstance(obs.get("name"), str) else ""
         a = _attrs(meta)
         scope = _scope(meta)
-        kind, agent, is_agent, tool = _classify(obs, name, a, meta, scope, crew_roles)
+        kind, agent, is_agent, tool = _classify(obs, name, a, meta, scope, crew_roles, subgraphs)
         tin, tout = (_number(v, integer=True) for v in _usage(obs))
         cost = _cost(obs)
         model = obs.get("model") or obs.get("providedModelName") or next(

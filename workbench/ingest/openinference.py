@@ -17,7 +17,9 @@ go through the same mapper (:func:`workbench.ingest._conventions.map_span`).
     ``span_id``, ``parent_span_id``, ``span_name``, ``span_kind``, ``scope_name``, ``span_attributes``,
     ``timestamp`` (ISO start), ``duration`` (ISO-8601, e.g. ``PT1.5S``), ``status_code``,
     ``status_message``, ``events`` and nested ``child_spans`` (each one step; a child without
-    ``parent_span_id`` gets its enclosing span as parent).
+    ``parent_span_id`` gets its enclosing span as parent). AgentOps' trace export has the same span
+    keys, flat (``parent_span_id``) with the trace id under ``trace``, ``start_time`` / ``end_time``
+    and AgentOps' own kinds (``agentops.span.kind``) and agent names (a CrewAI agent's role).
 
 ``line`` is the 1-based line of the record for JSONL, and 1 for a single multi-line document.
 """
@@ -31,7 +33,7 @@ from typing import Any
 import orjson
 
 from ._base import Adapter, Stage
-from ._conventions import StepSink, map_span, status_of
+from ._conventions import StepSink, as_text, map_span, status_of
 from ._depth import depth_error
 from ._documents import iter_json
 from ._values import checked_ns, iso_duration_ms, iso_to_ns
@@ -95,7 +97,8 @@ def _events(value: Any) -> list[dict[str, Any]] | None:
 def _stage_span(stage: Stage, sink: StepSink, runs: set[str], *, line: int, order: int, raw: Any,
                 trace_id: Any, span_id: Any, parent_id: Any, name: Any, attrs: dict[str, Any],
                 start: Any, end: Any, status: Any, message: Any, events: Any, kind: Any,
-                duration_ms: float | None = None, extra: dict[str, Any] | None = None) -> None:
+                duration_ms: float | None = None, extra: dict[str, Any] | None = None,
+                agentops: bool = False) -> None:
     """Map and stage one OpenInference span (shared by both adapters); quarantine it if unreadable."""
     try:
         tid = _text_id(trace_id, "trace id")
@@ -124,6 +127,8 @@ def _stage_span(stage: Stage, sink: StepSink, runs: set[str], *, line: int, orde
         stage.run(run_id=tid, line=line)
     if extra:
         m["attributes"].update(extra)
+    if agentops:
+        _amend_agentops(m, name)
     m["error"] = message or (m["error"] if code == "error" else None)
     sink.add(line, tid, sid, pid, name, start_ns, end_ns, code, m, order, raw, True)
 
@@ -204,6 +209,39 @@ class OpenInferenceJsonl(Adapter):
             kind=rec.get("span_kind"))
 
 
+# AgentOps' span kinds (``agentops.span.kind``) -> OpenInference's, for the spans that carry no other kind.
+_AGENTOPS_KINDS = {"agent": "AGENT", "llm": "LLM", "tool": "TOOL", "workflow": "CHAIN", "workflow.step": "CHAIN",
+                   "task": "CHAIN", "session": "CHAIN", "operation": "CHAIN"}
+
+
+def _agentops_kind(attrs: dict[str, Any]) -> str | None:
+    """The OpenInference kind of an AgentOps span (its dashboard's trace export), None for any other span."""
+    ao = attrs.get("agentops.span.kind")
+    return _AGENTOPS_KINDS.get(ao.lower()) if isinstance(ao, str) else None
+
+
+def _amend_agentops(m: dict[str, Any], name: Any) -> None:
+    """Read what AgentOps keeps in its own attributes into the mapped span ``m``.
+
+    A CrewAI agent is named by its role (``agent.role``, span ``<role>.agent``), a task span by the agent
+    doing it (``crewai.task.agent``); a task's or agent's text is ``agentops.entity.input`` / ``output``.
+    The workflow span's usage sums its LLM calls': it is kept in the attributes, so that a run's totals do
+    not count the same tokens twice.
+    """
+    rest = m["attributes"]
+    if m["agent"] in (None, name):  # (a span name is only the fallback of an agent span)
+        m["agent"] = next((rest[k] for k in ("agent.role", "crewai.task.agent")
+                           if isinstance(rest.get(k), str) and rest[k].strip()), m["agent"])
+        if m["kind"] == "agent" and m["agent"] == name and isinstance(name, str) and name.endswith(".agent"):
+            m["agent"] = name[: -len(".agent")] or name
+    for slot in ("input", "output"):
+        if m[slot] is None and rest.get(f"agentops.entity.{slot}") is not None:
+            m[slot] = as_text(rest.pop(f"agentops.entity.{slot}"))
+    if m["kind"] != "llm" and (m["tokens_in"] is not None or m["tokens_out"] is not None or m["cost"] is not None):
+        rest["agentops.usage"] = {"input": m["tokens_in"], "output": m["tokens_out"], "cost": m["cost"]}
+        m["tokens_in"] = m["tokens_out"] = m["cost"] = None
+
+
 class SpanTreeJson(Adapter):
     """OpenInference span trees (smolagents / Phoenix-based benchmarks): ``{"trace_id", "spans": [...]}``."""
 
@@ -231,6 +269,8 @@ class SpanTreeJson(Adapter):
         if not isinstance(doc, dict) or not isinstance(doc.get("spans"), list):
             stage.reject(line=line, reason="not a span tree: needs an object with a 'spans' list", raw=doc)
             return
+        if doc.get("trace_id") is None and isinstance(doc.get("trace"), dict):
+            doc = {**doc, "trace_id": doc["trace"].get("trace_id")}  # AgentOps: the trace's facts apart
         order = line << 24
         stack = [(span, None) for span in reversed(doc["spans"])]
         while stack:  # depth-first, in document order; no recursion limit on deep trees
@@ -272,10 +312,14 @@ class SpanTreeJson(Adapter):
             return
         extra = {"otel.scope.name": span["scope_name"]} if span.get("scope_name") else None
         pid = span.get("parent_span_id")
+        flat = flatten(attrs)
+        kind = _agentops_kind(flat)
         _stage_span(
             stage, sink, runs, line=line, order=order, raw=raw, trace_id=span.get("trace_id") or trace_id,
             span_id=span.get("span_id"), parent_id=pid if pid not in (None, "") else parent,
-            name=span.get("span_name"), attrs=flatten(attrs), start=span.get("timestamp"),
+            name=span.get("span_name"), attrs=flat,
+            start=span["timestamp"] if span.get("timestamp") is not None else span.get("start_time"),
             end=span.get("end_time"), status=span.get("status_code"),
-            message=span.get("status_message") or None, events=span.get("events"), kind=span.get("span_kind"),
-            duration_ms=duration, extra=extra)
+            message=span.get("status_message") or None, events=span.get("events"),
+            kind=kind or span.get("span_kind"), duration_ms=duration if kind is None else None, extra=extra,
+            agentops=kind is not None)

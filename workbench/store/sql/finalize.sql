@@ -39,6 +39,14 @@ CREATE OR REPLACE TEMP MACRO step_differs(n, s) AS concat_ws(', ',
     CASE WHEN n.entropy IS DISTINCT FROM s.entropy THEN 'entropy' END,
     CASE WHEN json(n.attributes) IS DISTINCT FROM json(s.attributes::VARCHAR) THEN 'attributes' END);
 
+-- A copy of a span taken before it ended (no end time: the SDK's console exporter of Microsoft Agent
+-- Framework prints a span when it starts and again when it ends) differs from the complete copy only in
+-- what a running span fills in later. The complete copy is kept and the other counted as a repeat of it,
+-- not quarantined as a conflict: it says nothing the complete one does not (report.notes counts them).
+CREATE OR REPLACE TEMP MACRO filled_later(differs) AS list_has_all(
+    ['ended_at', 'status', 'error', 'output', 'model', 'tokens_in', 'tokens_out', 'cost', 'confidence', 'entropy',
+     'attributes'], string_split(differs, ', '));
+
 -- Staged steps numbered in arrival order, so "the first of two duplicates" is well defined. A view, not
 -- a copy: stage_steps is not changed from here on, so its row ids stay put, and a copy of every staged
 -- step (their text included) would double the memory the merge needs.
@@ -60,7 +68,9 @@ FROM (SELECT n.* EXCLUDE (raw, latency_ms, source), f.ord
       WHERE n.run_id IS NOT NULL AND n.step_id IS NOT NULL
         AND hash(n.run_id, n.step_id) IN (
             SELECT h FROM (SELECT hash(run_id, step_id) AS h FROM stage_steps) GROUP BY h HAVING count(*) > 1))
-WINDOW w AS (PARTITION BY run_id, step_id ORDER BY ord NULLS LAST, line NULLS LAST, order_hint NULLS LAST, rid);
+-- (a complete copy first: it is the one kept when another was taken before the span ended)
+WINDOW w AS (PARTITION BY run_id, step_id ORDER BY end_ns IS NULL, ord NULLS LAST, line NULLS LAST,
+             order_hint NULLS LAST, rid);
 
 -- Steps rejected here, with the reason. A step staged again with other content than the first is a
 -- conflict, named with the columns that differ (compared as against a stored step below). Staged again
@@ -71,14 +81,19 @@ SELECT rid, 'duplicate step id ' || step_id || ' in run ' || run_id || ' with ot
             || first_file || ' line ' || first_line || ': differs in ' || differs AS reason
 FROM (
     SELECT n.rid, n.run_id, n.step_id, a.file AS first_file, a.line AS first_line,
-           step_differs(as_stored(n), as_stored(a)) AS differs
+           step_differs(as_stored(n), as_stored(a)) AS differs, n.end_ns IS NULL AND a.end_ns IS NOT NULL AS early
     FROM stage_dup_rows n JOIN stage_dup_rows a ON a.rid = n.first_rid
     WHERE n.k > 1
 )
-WHERE differs <> '';
+WHERE differs <> '' AND NOT (early AND filled_later(differs));
 
 CREATE OR REPLACE TEMP TABLE stage_repeats AS
 SELECT rid FROM stage_dup_rows WHERE k > 1 AND rid NOT IN (SELECT rid FROM stage_bad);
+
+-- The repeats that were copies taken before the span ended, superseded by its complete copy.
+CREATE OR REPLACE TEMP TABLE stage_superseded AS
+SELECT n.rid FROM stage_dup_rows n JOIN stage_dup_rows a ON a.rid = n.first_rid
+WHERE n.k > 1 AND n.end_ns IS NULL AND a.end_ns IS NOT NULL AND n.rid IN (SELECT rid FROM stage_repeats);
 
 DROP TABLE stage_dup_rows;
 
@@ -95,7 +110,7 @@ SELECT rid, 'conflicts with the stored step ' || step_id || ' of run ' || run_id
             || differs AS reason
 FROM (
     SELECT n.rid, n.run_id, n.step_id, s.file AS s_file, s.line AS s_line,
-           step_differs(as_stored(n), s) AS differs
+           step_differs(as_stored(n), s) AS differs, n.end_ns IS NULL AND s.ended_us IS NOT NULL AS early
     FROM stage_n n
     JOIN (SELECT run_id, step_id, file, line, parent_id, agent_own, kind, name, tool, model, status, error, input,
                  output, tokens_in, tokens_out, cost, confidence, entropy, attributes,
@@ -103,7 +118,7 @@ FROM (
       ON s.run_id = n.run_id AND s.step_id = n.step_id
     WHERE n.rid NOT IN (SELECT rid FROM stage_bad)
 )
-WHERE differs <> '';
+WHERE differs <> '' AND NOT (early AND filled_later(differs));
 
 -- A run record that declares another outcome or task than the stored run (or than an earlier run
 -- record of this call) is a conflict too; it is quarantined and the stored facts stay as they were.
