@@ -160,7 +160,7 @@ WITH docs AS (
   SELECT *, coalesce(s.attributes, []) AS attrs, _wb_nanos(s.startTimeUnixNano) AS t0,
          _wb_nanos(s.endTimeUnixNano) AS t1, CASE coalesce(upper(s.status.code), '') {status} END AS status,
          _wb_id(s.traceId, 16) AS tid, _wb_id(s.spanId, 8) AS sid, _wb_id(s.parentSpanId, 8) AS pid,
-         list_transform(coalesce(s.events, []), lambda v: struct_pack(name := v.name, attrs := _wb_attrs(v.attributes)))
+         list_transform(coalesce(s.events, []), lambda v: struct_pack(name := v.name, attrs := coalesce(v.attributes, [])))
            AS evs
   FROM a
 ), c AS (SELECT *, {positions} FROM (SELECT *, list_transform(attrs, lambda x: x.key) AS keys,
@@ -179,8 +179,9 @@ WITH docs AS (
     -- the status message, else (on error) the error attribute, else the first exception event's message
     coalesce(nullif(s.status.message, ''), CASE WHEN status = 'error' THEN coalesce(v_error_type, list_filter(
       list_transform(evs, lambda v: CASE WHEN v.name = 'exception' THEN coalesce(
-        nullif(list_filter(v.attrs, lambda x: x.k = 'exception.message')[1].s, ''),
-        list_filter(v.attrs, lambda x: x.k = 'exception.type')[1].s) END), lambda m: m IS NOT NULL)[1]) END) AS error,
+        nullif(list_filter(v.attrs, lambda x: x.key = 'exception.message')[1].value.stringValue, ''),
+        list_filter(v.attrs, lambda x: x.key = 'exception.type')[1].value.stringValue) END),
+      lambda m: m IS NOT NULL)[1]) END) AS error,
     _wb_obj(list_concat(list_transform(list_filter(attrs, lambda x, i: NOT list_contains(chosen, i)),
                                        lambda a: to_json(a.key)::VARCHAR || ':' || _wb_attr_j(a)),
                         CASE WHEN service IS NOT NULL THEN ['"service.name":' || _wb_j(service)] ELSE [] END,
@@ -201,9 +202,12 @@ SELECT line, bad, ri, si, pi, (line << 24) + off + pi - 1 AS order_hint, service
     OR (s.startTimeUnixNano IS NOT NULL AND t0 IS NULL) OR (s.endTimeUnixNano IS NOT NULL AND t1 IS NULL)
     OR status IS NULL
     -- events: exceptions (and any event that carries no messages or log-probabilities) are read here
-    OR NOT coalesce(list_bool_and(list_transform(evs, lambda v: v.name NOT IN ({message_events}) AND _wb_ok(v.attrs)
-         AND NOT coalesce(list_bool_or(list_transform(v.attrs, lambda x: x.k IN ('logprobs', 'gen_ai.response.logprobs',
-           'body', 'message') OR (x.k IN ('exception.message', 'exception.type') AND x.s IS NULL))), false))), true)
+    OR NOT coalesce(list_bool_and(list_transform(evs, lambda v: v.name NOT IN ({message_events})
+         AND coalesce(list_bool_and(list_transform(v.attrs, lambda a: _wb_attr_ok(a))), true)
+         AND len(list_distinct(list_transform(v.attrs, lambda a: a.key))) = len(v.attrs)
+         AND NOT coalesce(list_bool_or(list_transform(v.attrs, lambda x: x.key IN ('logprobs', 'gen_ai.response.logprobs',
+           'body', 'message') OR (x.key IN ('exception.message', 'exception.type') AND x.value.stringValue IS NULL))),
+           false))), true)
     OR NOT coalesce(list_bool_and(list_transform(attrs, lambda a: _wb_attr_ok(a))), true) OR len(list_distinct(keys)) <> len(keys)
     OR list_contains(keys, 'service.name') OR list_contains(keys, 'otel.scope.name')
     OR {text_slots}
