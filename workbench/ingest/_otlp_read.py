@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import binascii
 import json
+import math
+import re
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +23,7 @@ from ._conventions import (
     status_of,
 )
 from ._jsonio import MAX_DEPTH, deeper_than, jsonl_lines, may_be_deep
+from ._time_units import number_ns
 
 # Largest single-document (non-JSONL) file parsed in one go; a bigger file is read line by line.
 MAX_DOCUMENT_BYTES = 512 * 1024 * 1024
@@ -184,18 +187,26 @@ def attributes(kvs: Any, string_key: str = "stringValue") -> dict[str, Any]:
     return out
 
 
-def _nanos(value: Any, what: str) -> int | None:
+def _nanos(value: Any, what: str, stage: Stage) -> int | None:
+    """Nanoseconds of a ``*UnixNano`` field: an integer (or its digit text, or a long.js object) as it is.
+
+    A number with a fraction (a buggy exporter's ``time.time()``: seconds, or ``performance.now()``-style
+    milliseconds) is read in the unit its size tells, as the native reader does (:mod:`._time_units`);
+    integers in another unit are scaled after staging, file by file, the same way.
+    """
     if value.__class__ is str:
         if value.isdigit():
             n = int(value)
+        elif _DECIMAL.fullmatch(value):
+            n = _fraction_ns(value, what, stage)
         else:
             raise BadRecord(f"{what} is not a number: {value[:40]!r}")
     elif value.__class__ is int:
         n = value
     elif value is None:
         return None
-    elif isinstance(value, float) and value.is_integer():
-        n = int(value)
+    elif isinstance(value, float) and math.isfinite(value):
+        n = int(value) if value.is_integer() else _fraction_ns(value, what, stage)
     elif isinstance(value, dict):
         n = _js_long(value, what)
     else:
@@ -203,6 +214,16 @@ def _nanos(value: Any, what: str) -> int | None:
     if not 0 <= n < 2**63:
         raise BadRecord(f"{what} is out of range: {n}")
     return n or None  # protobuf JSON leaves 0 out; 0 means "not recorded"
+
+
+_DECIMAL = re.compile(r"[0-9]+\.[0-9]+")
+
+
+def _fraction_ns(value: float | str, what: str, stage: Stage) -> int:
+    try:
+        return number_ns(value, stage.time_units, stage.file)
+    except ValueError as exc:
+        raise BadRecord(f"{what} {exc}") from None
 
 
 def _events(evs: Any, string_key: str) -> list[dict[str, Any]] | None:
@@ -318,8 +339,8 @@ def _span(sp: Any, line: int, keys: _Keys, base: dict[str, Any], service: Any,
         if pid.__class__ is dict:  # a Node.js Buffer: a root span's is empty (or zeros, as in text)
             pid = _js_buffer(pid, "parentSpanId").hex() or None
         pid = hex_id(pid, 8, "parentSpanId") if pid and pid not in _ZERO_IDS else None
-        start = _nanos(sp.get(keys.start), "startTimeUnixNano")
-        end = _nanos(sp.get(keys.end), "endTimeUnixNano")
+        start = _nanos(sp.get(keys.start), "startTimeUnixNano", stage)
+        end = _nanos(sp.get(keys.end), "endTimeUnixNano", stage)
         name = sp.get("name")
         if name is not None and name.__class__ is not str:
             raise BadRecord(f"span name is a {type(name).__name__}")

@@ -30,8 +30,11 @@ _FROM_S, _TO_S = 946_684_800, 4_102_444_800
 NS_PLAUSIBLE = 10**17
 #: (unit, nanoseconds per unit, units per second)
 UNITS = (("seconds", 10**9, 1), ("milliseconds", 10**6, 10**3), ("microseconds", 10**3, 10**6))
-#: The sources whose numeric timestamps this applies to (the native format, from files or memory).
-SOURCES = ("native", "native-records")
+#: The sources whose numeric timestamps this applies to: the native format (from files or memory) and OTLP,
+#: whose ``*UnixNano`` fields buggy exporters fill with seconds, milliseconds or microseconds.
+SOURCES = ("native", "native-records", "otlp")
+#: Of those, the sources whose staged ``latency_ms`` is derived from the times (none is written in OTLP).
+DERIVED_LATENCY = ("otlp",)
 
 
 def unit_of(value: float) -> tuple[str, int] | None:
@@ -80,7 +83,9 @@ GROUP BY ALL
 _SCALE = """
 UPDATE stage_steps
 SET start_ns = CASE WHEN start_ns < $small THEN start_ns * $ns::BIGINT ELSE start_ns END,
-    end_ns = CASE WHEN end_ns < $small THEN end_ns * $ns::BIGINT ELSE end_ns END
+    end_ns = CASE WHEN end_ns < $small THEN end_ns * $ns::BIGINT ELSE end_ns END,
+    -- a latency the reader derived from the unscaled times: derived again by the merge from the scaled ones
+    latency_ms = CASE WHEN source IN (SELECT unnest($derived)) THEN NULL ELSE latency_ms END
 WHERE file = $file AND source IN (SELECT unnest($sources)) AND (start_ns < $small OR end_ns < $small)
 """
 
@@ -102,7 +107,7 @@ def scale_integer_units(con: duckdb.DuckDBPyConnection, counts: dict[tuple[str, 
         if len(units) == 1 and looks:
             (unit, n), = looks.items()
             ns = next(ns for name, ns, _ in UNITS if name == unit)
-            con.execute(_SCALE, {**params, "ns": ns, "file": file})
+            con.execute(_SCALE, {**params, "ns": ns, "file": file, "derived": list(DERIVED_LATENCY)})
             scaled[(file, unit)] = scaled.get((file, unit), 0) + n
         elif looks:
             what = ", ".join(f"{n:,} {u}" for u, n in sorted(looks.items()))
