@@ -232,14 +232,16 @@ def _console_span(trace: str, span: str, parent: str | None, name: str, start: i
 
 def _agent_framework_run(trace: str, status: str) -> list[str]:
     """A Microsoft Agent Framework workflow as its OTel spans come out: each agent's chat and tool
-    spans are siblings of its ``invoke_agent`` span under ``executor.process``, so they have no agent."""
+    spans are siblings of its ``invoke_agent`` span under ``executor.process``. The executor here does
+    not say it hosts an agent (no ``executor.type``: a custom executor calling the agent), so those spans
+    keep no agent; an ``AgentExecutor`` would name its agent for them (tests/ingest)."""
     root, spans, t = f"{trace[:14]}01", [], 0
     spans.append(_console_span(trace, root, None, "workflow.run", 0, {"workflow.name": "weather"}, status))
     for k, (agent, tool) in enumerate([("Weather agent", "get_weather"), ("Structured output agent", None)]):
         ex, inv = f"{trace[:12]}{k}a00", f"{trace[:12]}{k}b00"
         t += 1
         spans.append(_console_span(trace, ex, root, f"executor.process {agent}", t,
-                                   {"executor.id": agent, "executor.type": "AgentExecutor"}))
+                                   {"executor.id": agent}))
         spans.append(_console_span(trace, inv, ex, f"invoke_agent {agent}", t, {
             "gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": agent,
             "gen_ai.usage.input_tokens": 600, "gen_ai.usage.output_tokens": 140}))

@@ -15,7 +15,8 @@ from workbench.detect import detect
 def _agent_framework_file(path, statuses: list[str]) -> None:  # noqa: ANN001
     """Console-exporter output of a Microsoft Agent Framework workflow whose agent calls a tool again and
     again: as the real framework writes it, the tool spans sit beside ``invoke_agent`` under
-    ``executor.process``, so they belong to no agent."""
+    ``executor.process``. This executor does not say it hosts an agent (no ``executor.type``: a custom
+    executor), so they belong to no agent; an ``AgentExecutor`` would name its agent for them."""
     def span(sid: str, parent: str | None, name: str, t: int, attrs: dict, status: str = "UNSET") -> str:
         return json.dumps({"name": name, "context": {"trace_id": "0x4ae695eb4bb65a49273c6751bfa1fea4",
                                                     "span_id": f"0x{sid}", "trace_state": "[]"},
@@ -25,7 +26,7 @@ def _agent_framework_file(path, statuses: list[str]) -> None:  # noqa: ANN001
                            "attributes": attrs, "events": [], "links": []}, indent=4)
     spans = [span("01", None, "workflow.run", 0, {}, "ERROR"),
              span("02", "01", "executor.process Weather agent", 1,
-                  {"executor.id": "Weather agent", "executor.type": "AgentExecutor"}),
+                  {"executor.id": "Weather agent"}),
              span("03", "02", "invoke_agent Weather agent", 1,
                   {"gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "Weather agent"})]
     spans += [span(f"1{i}", "02", "execute_tool get_weather", 2 + i,
