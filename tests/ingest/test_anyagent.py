@@ -6,7 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from _otel_fixtures import collector_style, otlp_request
+import pytest
+from _otel_fixtures import collector_style, otlp_request, run_adapter
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
@@ -14,6 +15,8 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import Status, StatusCode
 
 import workbench as wb
+from workbench.ingest.anyagent import AnyAgentTrace
+from workbench.ingest.otlp import OtlpJson
 
 COLUMNS = "run_id, step_id, parent_id, agent, kind, name, tool, model, status, error, tokens_in, tokens_out"
 
@@ -104,3 +107,50 @@ def test_a_bad_span_costs_only_itself(tmp_path: Path) -> None:
     assert reasons[0] == "bad span: span id 0 is not a 64-bit OpenTelemetry id", reasons
     assert reasons[1] == "bad span: trace id -5 is not a 128-bit OpenTelemetry id", reasons
     assert reasons[2] == "span is a JSON str, not an object", reasons
+
+
+# What any-agent writes on its LLM and tool spans (from its OPENAI_trace.json), not the convention's names.
+LLM_REPLY = '[{"tool.name": "get_current_time", "tool.args": "{\\"timezone\\": \\"America/New_York\\"}"}]'
+TOOL_ARGS = '{"timezone": "America/New_York"}'
+TOOL_RESULT = '{"timezone": "America/New_York", "datetime": "2025-09-16T08:43:06-04:00"}'
+
+
+def any_agent_attribute_run() -> list[ReadableSpan]:
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider(resource=Resource.create({"service.name": "unknown_service"}))
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    tracer = provider.get_tracer("any_agent")
+    with tracer.start_as_current_span("invoke_agent [any_agent]", attributes={
+            "gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "any_agent"}):
+        with tracer.start_as_current_span("call_llm mistral/mistral-small-latest", attributes={
+                "gen_ai.operation.name": "call_llm", "gen_ai.request.model": "mistral/mistral-small-latest",
+                "gen_ai.input.messages": '[{"role": "user", "content": "What year is it?"}]',
+                "gen_ai.output": LLM_REPLY, "gen_ai.output.type": "json",
+                "gen_ai.usage.input_tokens": 269, "gen_ai.usage.output_tokens": 16}):
+            pass
+        with tracer.start_as_current_span("execute_tool get_current_time", attributes={
+                "gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "get_current_time",
+                "gen_ai.tool.args": TOOL_ARGS, "gen_ai.tool.call.id": "jbUWqgIUr",
+                "gen_ai.output": TOOL_RESULT, "gen_ai.output.type": "json"}):
+            pass
+    provider.shutdown()
+    return list(exporter.get_finished_spans())
+
+
+@pytest.mark.parametrize("route", ["any-agent", "otlp-sql", "otlp-python"])
+def test_any_agents_genai_names_are_read(route: str, tmp_path: Path) -> None:
+    """``call_llm`` is an LLM call; ``gen_ai.output`` its reply or a tool's result; ``gen_ai.tool.args`` a tool's input."""
+    spans = any_agent_attribute_run()
+    path = tmp_path / "trace.json"
+    if route == "any-agent":
+        path.write_text(json.dumps(any_agent_dump(spans, None)))
+        con, stage = run_adapter(AnyAgentTrace(), path)
+    else:
+        path.write_text(json.dumps(collector_style(otlp_request(spans))))
+        con, stage = run_adapter(OtlpJson(fast=route == "otlp-sql"), path)
+    got = {r[0]: r[1:] for r in con.execute(
+        "SELECT name, kind, agent, tool, input, output FROM stage_steps").fetchall()}
+    assert stage.read == len(got) == 3
+    assert got["call_llm mistral/mistral-small-latest"] == (
+        "llm", None, None, '[{"role": "user", "content": "What year is it?"}]', LLM_REPLY)
+    assert got["execute_tool get_current_time"] == ("tool", None, "get_current_time", TOOL_ARGS, TOOL_RESULT)
