@@ -215,3 +215,27 @@ def test_oversized_question_costs_the_run_row_only(tmp_path: Path) -> None:
     con, stage = stage_file(path)
     assert one(con, "SELECT count(*) FROM stage_steps") == 1 and stage.read == 2
     assert one(con, "SELECT count(*) FROM stage_labels") == 1
+
+
+def test_content_as_a_list_of_lines_is_the_joined_text(tmp_path: Path) -> None:
+    """MAST's AG2 trajectories in Who&When shape hold each turn's text as a list of lines."""
+    lines = ["Let's use Python to solve a math problem.", "", "Problem:", "How many inches of ribbon per bow?"]
+    history = [{"content": lines, "role": "assistant", "name": "mathproxyagent"},
+               {"content": ["The ribbon length is not given.", "\\boxed{None}"], "role": "user", "name": "assistant"},
+               {"content": [], "role": "assistant", "name": "mathproxyagent"},
+               {"content": ["fine", {"type": "text"}], "role": "user", "name": "assistant"}]
+    rec = {"question": "How many inches of ribbon per bow?", "history": history}
+    path = tmp_path / "ag2_2.json"
+    path.write_text(json.dumps(rec, indent=1))
+    ws = wb.open()
+    report = ws.ingest(path, progress=False)
+    assert (report.read, report.stored, report.quarantined) == (4, 3, 1)
+    steps = ws.steps(run_id_of(rec)).set_index("step_id")
+    assert steps.loc["t000", "output"] == "\n".join(lines)
+    assert steps.loc["t001", "output"] == "The ribbon length is not given.\n\\boxed{None}"
+    assert steps.loc["t002", "output"] == ""
+    assert list(steps.agent) == ["mathproxyagent", "assistant", "mathproxyagent"]
+    assert list(ws.quarantine().reason) == ["turn 3: content is list, not a string or a list of strings"]
+    # The same transcript with its text as strings is the same run.
+    joined = {**rec, "history": [{**t, "content": "\n".join(t["content"])} for t in history[:3]] + history[3:]}
+    assert run_id_of(joined) == run_id_of(rec)

@@ -10,6 +10,7 @@ Conventions covered
   ``gen_ai.request.model`` / ``gen_ai.response.model``, ``gen_ai.usage.input_tokens`` /
   ``output_tokens``, ``gen_ai.input.messages`` / ``gen_ai.output.messages``,
   ``gen_ai.tool.call.arguments`` / ``result``, ``error.type``.
+* any-agent's GenAI names: ``gen_ai.operation.name`` ``call_llm``, ``gen_ai.tool.args``, ``gen_ai.output``.
 * OTel GenAI (deprecated): ``gen_ai.usage.prompt_tokens`` / ``completion_tokens``, ``gen_ai.prompt`` /
   ``gen_ai.completion``, and the span events ``gen_ai.{system,user,assistant,tool}.message`` /
   ``gen_ai.choice``.
@@ -35,9 +36,10 @@ from ._values import logprob_stats
 # its CASE expressions from them) and the Langfuse adapter (tests/ingest/test_conventions.py checks
 # that the three agree).
 
-# gen_ai.operation.name -> step kind. "handoff" is what openai-agents instrumentations write.
+# gen_ai.operation.name -> step kind. "handoff" is what openai-agents instrumentations write; "call_llm"
+# is mozilla-ai/any-agent's name for an LLM call.
 OPERATION_KINDS = {
-    "chat": "llm", "text_completion": "llm", "generate_content": "llm", "embeddings": "llm",
+    "chat": "llm", "text_completion": "llm", "generate_content": "llm", "embeddings": "llm", "call_llm": "llm",
     "execute_tool": "tool", "invoke_agent": "agent", "create_agent": "agent",
     "retrieval": "retriever", "invoke_workflow": "chain", "handoff": "handoff",
 }
@@ -69,10 +71,12 @@ SLOT_KEYS: dict[str, tuple[str, ...]] = {
     "tokens_out": ("gen_ai.usage.output_tokens", "gen_ai.usage.completion_tokens",
                    "llm.token_count.completion"),
     "cost": ("workbench.cost", "llm.cost.total"),
-    "input": ("gen_ai.input.messages", "gen_ai.tool.call.arguments", "input.value", "gen_ai.prompt",
-              "input", "tool.parameters"),
-    "output": ("gen_ai.output.messages", "gen_ai.tool.call.result", "output.value", "gen_ai.completion",
-               "output"),
+    # gen_ai.tool.args / gen_ai.output: any-agent's names for a tool's arguments and a span's output (an
+    # LLM call's reply or a tool's result), beside the convention's gen_ai.tool.call.arguments / .result.
+    "input": ("gen_ai.input.messages", "gen_ai.tool.call.arguments", "gen_ai.tool.args", "input.value",
+              "gen_ai.prompt", "input", "tool.parameters"),
+    "output": ("gen_ai.output.messages", "gen_ai.tool.call.result", "gen_ai.output", "output.value",
+               "gen_ai.completion", "output"),
     "error_type": ("error.type", "exception.message", "exception.type"),
     "confidence": ("workbench.confidence",),
     "entropy": ("workbench.entropy",),

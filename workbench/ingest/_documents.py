@@ -6,8 +6,9 @@ serve the OTLP reader, which reads its JSONL on a path of its own.
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,43 +20,67 @@ if TYPE_CHECKING:
     from ._base import Stage
 
 
-def iter_json(path: Path, stage: Stage | None = None) -> Iterator[tuple[int, Any, bytes | None, str | None]]:
+Loads = Callable[[bytes], Any]
+
+
+def exact_loads(data: bytes) -> Any:
+    """``orjson.loads``, but an integer of any size stays an integer (orjson reads one past 64 bits as a float).
+
+    For formats whose values are wide integers: OpenTelemetry's 128-bit trace ids dumped as numbers. Raises
+    ``orjson.JSONDecodeError`` as ``orjson.loads`` does, so callers catch one exception.
+    """
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise orjson.JSONDecodeError(f"not UTF-8 ({exc.reason}) at byte {exc.start}", "", exc.start) from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise orjson.JSONDecodeError(exc.msg, exc.doc, exc.pos) from None
+    except RecursionError:
+        raise orjson.JSONDecodeError("nested too deeply to parse", "", 0) from None
+
+
+def iter_json(path: Path, stage: Stage | None = None,
+              loads: Loads = orjson.loads) -> Iterator[tuple[int, Any, bytes | None, str | None]]:
     """Yield ``(line, value, raw, error)`` for each JSON value of a JSON document or a JSONL file.
 
     A file whose first line is a whole JSON value is JSONL (one value per non-blank line, ``raw`` its
     bytes), streamed; when that line is the only one it is a document (``raw`` None). Otherwise the
     file is one document (at most :data:`MAX_DOCUMENT_BYTES`), at line 1 with ``raw`` None; a document
     that does not parse is read as JSONL if any of its lines parses, else it is one broken value.
-    ``error`` is why a value could not be parsed. Breaks and oversized input go to ``stage``.
+    ``error`` is why a value could not be parsed. Breaks and oversized input go to ``stage``. ``loads``
+    parses each value (:func:`exact_loads` for wide integers).
     """
     lines = jsonl_lines(path, stage)
     first = next(lines, None)
     if first is None:
         return
     try:
-        value = orjson.loads(first[1])
+        value = loads(first[1])
     except orjson.JSONDecodeError:
         lines.close()
-        yield from _document(path, stage)
+        yield from _document(path, stage, loads)
         return
     second = next(lines, None)
     if second is None:
         yield first[0], value, None, None
         return
     yield first[0], value, first[1], None
-    yield from _parsed(second[0], second[1])
+    yield from _parsed(second[0], second[1], loads)
     for n, line in lines:
-        yield from _parsed(n, line)
+        yield from _parsed(n, line, loads)
 
 
-def _parsed(n: int, line: bytes) -> Iterator[tuple[int, Any, bytes | None, str | None]]:
+def _parsed(n: int, line: bytes, loads: Loads = orjson.loads) -> Iterator[tuple[int, Any, bytes | None, str | None]]:
     try:
-        yield n, orjson.loads(line), line, None
+        yield n, loads(line), line, None
     except orjson.JSONDecodeError as exc:
         yield n, None, line, f"broken JSON: {exc}"
 
 
-def _document(path: Path, stage: Stage | None) -> Iterator[tuple[int, Any, bytes | None, str | None]]:
+def _document(path: Path, stage: Stage | None,
+              loads: Loads = orjson.loads) -> Iterator[tuple[int, Any, bytes | None, str | None]]:
     data, stream = read_document(path, stage)
     if data is None:
         return
@@ -65,9 +90,9 @@ def _document(path: Path, stage: Stage | None) -> Iterator[tuple[int, Any, bytes
         cut = data.rfind(b"\n") + 1
         data, partial = data[:cut], data[cut:]
     if data.strip():
-        value, error = parse_document(data, stage)
+        value, error = parse_document(data, stage, loads)
         if error is not None:
-            yield from document_values(data, error)
+            yield from document_values(data, error, loads)
         else:
             yield 1, value, None, None
     if stream.broken is not None and stage is not None:
@@ -77,7 +102,8 @@ def _document(path: Path, stage: Stage | None) -> Iterator[tuple[int, Any, bytes
 _PADDING = b"\x00 \t\r\n"
 
 
-def parse_document(data: bytes, stage: Stage | None = None) -> tuple[Any, str | None]:
+def parse_document(data: bytes, stage: Stage | None = None,
+                   loads: Loads = orjson.loads) -> tuple[Any, str | None]:
     """``(value, None)`` of one whole JSON document, or ``(None, why it does not parse)``.
 
     NUL bytes after the document are padding (a file preallocated, or cut short by a crash, on some
@@ -85,14 +111,14 @@ def parse_document(data: bytes, stage: Stage | None = None) -> tuple[Any, str | 
     is quarantined as one record that says so.
     """
     try:
-        return orjson.loads(data), None
+        return loads(data), None
     except orjson.JSONDecodeError as exc:
         error = str(exc)
     body = data.rstrip(_PADDING)
     if b"\x00" not in data[len(body):]:
         return None, error
     try:
-        value = orjson.loads(body)
+        value = loads(body)
     except orjson.JSONDecodeError:
         return None, error
     if stage is not None:
@@ -144,7 +170,8 @@ def _values(data: bytes) -> list[tuple[int, bytes]] | None:
     return out
 
 
-def document_values(data: bytes, whole_error: str) -> Iterator[tuple[int, Any, bytes | None, str | None]]:
+def document_values(data: bytes, whole_error: str,
+                    loads: Loads = orjson.loads) -> Iterator[tuple[int, Any, bytes | None, str | None]]:
     """``(line, value, raw, error)`` of the values of ``data``, a file's text that is no one JSON document.
 
     JSONL with a bad line before the first good one, value by value; a stream of pretty-printed values
@@ -158,10 +185,10 @@ def document_values(data: bytes, whole_error: str) -> Iterator[tuple[int, Any, b
             return
         for n, text in values:
             try:
-                yield n, orjson.loads(text), text, None
+                yield n, loads(text), text, None
             except orjson.JSONDecodeError as exc:
                 yield n, None, text, f"broken JSON: {exc}"
         return
     for n, line in enumerate(data.split(b"\n"), start=1):
         if line.strip():
-            yield next(_parsed(n, line))
+            yield next(_parsed(n, line, loads))

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from ._base import Adapter, RecordsAdapter
+from .anyagent import AnyAgentTrace
 from .langfuse import LangfuseExport
 from .native import NativeJsonl, NativeRecords
 from .openinference import OpenInferenceJsonl, SpanTreeJson
 from .otlp import OtlpJson
 from .whowhen import WhoWhen
 
-ADAPTERS: list[Adapter] = [NativeJsonl(), OtlpJson(), SpanTreeJson(), OpenInferenceJsonl(), LangfuseExport(),
+ADAPTERS: list[Adapter] = [NativeJsonl(), OtlpJson(), SpanTreeJson(), AnyAgentTrace(), OpenInferenceJsonl(), LangfuseExport(),
                            WhoWhen()]
 RECORD_ADAPTERS: list[RecordsAdapter] = [NativeRecords()]
 

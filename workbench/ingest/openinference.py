@@ -94,12 +94,15 @@ def _events(value: Any) -> list[dict[str, Any]] | None:
             for e in value if isinstance(e, dict)]
 
 
-def _stage_span(stage: Stage, sink: StepSink, runs: set[str], *, line: int, order: int, raw: Any,
-                trace_id: Any, span_id: Any, parent_id: Any, name: Any, attrs: dict[str, Any],
-                start: Any, end: Any, status: Any, message: Any, events: Any, kind: Any,
-                duration_ms: float | None = None, extra: dict[str, Any] | None = None,
-                agentops: bool = False) -> None:
-    """Map and stage one OpenInference span (shared by both adapters); quarantine it if unreadable."""
+def stage_span(stage: Stage, sink: StepSink, runs: set[str], *, line: int, order: int, raw: Any,
+               trace_id: Any, span_id: Any, parent_id: Any, name: Any, attrs: dict[str, Any],
+               start: Any, end: Any, status: Any, message: Any, events: Any, kind: Any,
+               duration_ms: float | None = None, extra: dict[str, Any] | None = None,
+               agentops: bool = False, run_facts: dict[str, Any] | None = None) -> None:
+    """Map and stage one span read outside OTLP (shared by the span adapters); quarantine it if unreadable.
+
+    ``run_facts`` are the run's fields (system, attributes) staged with its first readable span.
+    """
     try:
         tid = _text_id(trace_id, "trace id")
         sid = _text_id(span_id, "span id")
@@ -124,7 +127,7 @@ def _stage_span(stage: Stage, sink: StepSink, runs: set[str], *, line: int, orde
         return
     if tid not in runs:
         runs.add(tid)
-        stage.run(run_id=tid, line=line)
+        stage.run(run_id=tid, line=line, **(run_facts or {}))
     if extra:
         m["attributes"].update(extra)
     if agentops:
@@ -198,7 +201,7 @@ class OpenInferenceJsonl(Adapter):
         for key, value in rec.items():
             if key.startswith("attributes.") and value is not None:
                 flatten(value, key[len("attributes."):], attrs)
-        _stage_span(
+        stage_span(
             stage, sink, runs, line=line, order=order, raw=raw if raw is not None else rec,
             trace_id=_get(rec, "context.trace_id", "context", "trace_id"),
             span_id=_get(rec, "context.span_id", "context", "span_id"),
@@ -314,7 +317,7 @@ class SpanTreeJson(Adapter):
         pid = span.get("parent_span_id")
         flat = flatten(attrs)
         kind = _agentops_kind(flat)
-        _stage_span(
+        stage_span(
             stage, sink, runs, line=line, order=order, raw=raw, trace_id=span.get("trace_id") or trace_id,
             span_id=span.get("span_id"), parent_id=pid if pid not in (None, "") else parent,
             name=span.get("span_name"), attrs=flat,

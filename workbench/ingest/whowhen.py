@@ -65,10 +65,22 @@ def subset_of(path: Path) -> str | None:
     return None
 
 
+def turn_text(content: Any) -> str | None:
+    """A turn's text: a string, or a list of lines joined with newlines (MAST's AG2 trajectories); else None."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list) and all(isinstance(line, str) for line in content):
+        return "\n".join(content)
+    return None
+
+
 def run_id_of(rec: dict) -> str:
-    """Stable id of a record: a hash of its question id, question and transcript (not its labels)."""
+    """Stable id of a record: a hash of its question id, question and transcript (not its labels).
+
+    A turn's text counts, not how it is held: content as a list of lines is the same run as that text.
+    """
     history = rec.get("history")
-    turns = [[t.get("name"), t.get("role"), t.get("content")] if isinstance(t, dict) else t
+    turns = [[t.get("name"), t.get("role"), _text_or_value(t.get("content"))] if isinstance(t, dict) else t
              for t in history] if isinstance(history, list) else history
     if isinstance(turns, list):  # a turn nested past the limit is quarantined; it still names the run
         turns = ["<nested too deeply>" if deeper_than(t) else t for t in turns]
@@ -78,9 +90,15 @@ def run_id_of(rec: dict) -> str:
     return "ww-" + hashlib.sha1(key.encode("ascii")).hexdigest()[:16]
 
 
+def _text_or_value(content: Any) -> Any:
+    text = turn_text(content)
+    return content if text is None else text
+
+
 def executor_shaped(content: Any) -> bool:
     """The turn's text starts the way a code executor's output does (exit code, traceback, ...)."""
-    return isinstance(content, str) and _EXECUTOR_SHAPE.match(content) is not None
+    text = turn_text(content)
+    return text is not None and _EXECUTOR_SHAPE.match(text) is not None
 
 
 _Speaker = tuple[str, str, str, "str | None", "str | None"]
@@ -195,8 +213,8 @@ def stage_record(rec: Any, line: int, stage: Stage, subset: str | None = None, r
         elif depth_error(turn) is not None:
             reason = f"turn {i}: {depth_error(turn)}"
             turn = None  # its text cannot be written out either
-        elif not isinstance(turn.get("content"), str):
-            reason = f"turn {i}: content is {type(turn.get('content')).__name__}, not a string"
+        elif turn_text(turn.get("content")) is None:
+            reason = f"turn {i}: content is {type(turn.get('content')).__name__}, not a string or a list of strings"
         elif isinstance(speakers[i], ValueError):
             reason = f"turn {i} {speakers[i]}"
         else:
@@ -204,7 +222,7 @@ def stage_record(rec: Any, line: int, stage: Stage, subset: str | None = None, r
         if reason is not None:
             stage.reject(line=line, reason=reason, raw=turn, run_id=run_id, step_id=step_id)
             continue
-        content = turn["content"]
+        content = turn_text(turn["content"]) or ""  # (never None here: checked above)
         exit_code = _EXIT.match(content) if kind == "tool" else None
         code = None if exit_code is None else int(exit_code.group(1) or exit_code.group(2))
         failed = code is not None and code != 0

@@ -1,0 +1,137 @@
+"""any-agent trace files: OpenTelemetry SDK spans dumped as they are held in memory (integer ids).
+
+mozilla-ai/any-agent saves a run as ``AgentTrace`` JSON, ``{"spans": [...], "final_output": ...}``, each span
+the pydantic dump of the SDK's ``ReadableSpan``: ``name``, ``kind`` (``"internal"``), ``context``
+``{"trace_id", "span_id"}`` and ``parent`` (the parent's context, or null) with the ids as **integers**,
+``start_time`` / ``end_time`` in epoch nanoseconds, ``status`` ``{"status_code": "ok" | "unset" | "error",
+"description"}``, GenAI ``attributes``, ``events``, ``links`` and ``resource``. It is close to what the SDK's
+console exporter prints (read by :class:`workbench.ingest.openinference.OpenInferenceJsonl`), which writes
+the same ids in ``0x`` hex.
+
+An integer id is written as OTLP writes its bytes (trace id 32 hex digits, span id 16), so a trace saved
+by any-agent and the same trace exported over OTLP are one run with the same steps. Read: one document a
+file, a JSON list of such documents or of bare spans, or JSONL of documents. ``final_output`` is not a
+step (the run's answer is already the output of its last LLM or tool span) and is not read.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from ._base import Adapter, Stage
+from ._conventions import StepSink
+from ._depth import depth_error
+from ._documents import exact_loads, iter_json
+from .openinference import BadSpan, flatten, stage_span
+
+# Integer ids in the first span's context or parent: what tells this dump from the hex-id span formats.
+_INT_TRACE_ID = re.compile(rb'"trace_id"\s*:\s*\d')
+_ID_DIGITS = {"trace id": 32, "span id": 16, "parent id": 16}
+
+
+def otlp_hex(value: Any, what: str) -> Any:
+    """An integer id as OTLP's hex (32 digits for a trace id, 16 for a span id); other values unchanged.
+
+    Raises :class:`BadSpan` for an integer no OTLP id can hold (zero, negative, or too wide): zero is the
+    SDK's invalid id, and the others would become ids no other export of the trace could share.
+    """
+    if not isinstance(value, int) or isinstance(value, bool):
+        return value
+    digits = _ID_DIGITS[what]
+    if not 0 < value < 1 << (4 * digits):
+        raise BadSpan(f"{what} {value} is not a {digits * 4}-bit OpenTelemetry id")
+    return format(value, f"0{digits}x")
+
+
+def _context_id(value: Any, key: str) -> Any:
+    return value.get(key) if isinstance(value, dict) else None
+
+
+class AnyAgentTrace(Adapter):
+    """any-agent ``AgentTrace`` JSON: ``{"spans": [...], "final_output"}``, SDK spans with integer ids."""
+
+    name = "any-agent"
+    description = ("any-agent trace: {'spans': [{'context': {'trace_id': int, 'span_id': int}, 'parent', "
+                   "'attributes', ...}], 'final_output'} (OpenTelemetry SDK spans dumped with integer ids)")
+
+    def sniff(self, path: Path, head: bytes) -> bool:
+        start = head.lstrip(b"\xef\xbb\xbf \t\r\n")[:8192]
+        return (start[:1] in (b"{", b"[") and b'"context"' in start and b'"span_id"' in start
+                and _INT_TRACE_ID.search(start) is not None)
+
+    def stage(self, path: Path, stage: Stage) -> None:
+        sink, runs = StepSink(stage), set()
+        try:
+            for line, doc, raw, error in iter_json(path, stage, exact_loads):
+                if error is not None:
+                    stage.reject(line=line, reason=error, raw=raw)
+                    continue
+                spans = self._spans(doc)
+                if spans is None:
+                    stage.reject(line=line, reason="not an any-agent trace: needs an object with a 'spans' list",
+                                 raw=raw if raw is not None else doc)
+                    continue
+                for i, span in enumerate(spans):
+                    with stage.guard(line, span):
+                        self._span(span, line, (line << 24) + i, stage, sink, runs)
+        finally:
+            sink.flush()
+
+    @staticmethod
+    def _spans(doc: Any) -> list[Any] | None:
+        """The spans of one value: a trace document, a list of them, or a list of bare spans."""
+        if isinstance(doc, dict):
+            if isinstance(doc.get("spans"), list):
+                return doc["spans"]
+            return [doc] if "context" in doc else None
+        if isinstance(doc, list):
+            out: list[Any] = []
+            for item in doc:
+                inner = item.get("spans") if isinstance(item, dict) else None
+                out.extend(inner if isinstance(inner, list) else [item])
+            return out
+        return None
+
+    @staticmethod
+    def _span(span: Any, line: int, order: int, stage: Stage, sink: StepSink, runs: set[str]) -> None:
+        if not isinstance(span, dict):
+            stage.reject(line=line, reason=f"span is a JSON {type(span).__name__}, not an object", raw=span)
+            return
+        deep = depth_error(span)
+        if deep is not None:
+            stage.reject(line=line, reason=f"bad span: {deep}", raw=None)
+            return
+        context, parent = span.get("context"), span.get("parent")
+        try:
+            trace_id = otlp_hex(_context_id(context, "trace_id"), "trace id")
+            span_id = otlp_hex(_context_id(context, "span_id"), "span id")
+            parent_id = otlp_hex(_context_id(parent, "span_id") if isinstance(parent, dict)
+                                 else span.get("parent_id", parent), "parent id")
+        except BadSpan as exc:
+            stage.reject(line=line, reason=f"bad span: {exc}", raw=span)
+            return
+        attrs = span.get("attributes")
+        if attrs is not None and not isinstance(attrs, dict):
+            stage.reject(line=line, reason=f"bad span: attributes is a JSON {type(attrs).__name__}, not an object",
+                         raw=span, run_id=trace_id if isinstance(trace_id, str) else None,
+                         step_id=span_id if isinstance(span_id, str) else None)
+            return
+        status = span.get("status")
+        # As the OTLP reader does: the resource's service is the run's system and a step attribute.
+        resource = span.get("resource")
+        rattrs = resource.get("attributes") if isinstance(resource, dict) else None
+        rattrs = flatten(rattrs) if isinstance(rattrs, dict) else {}
+        service = rattrs.get("service.name")
+        service = service if isinstance(service, str) and service else None
+        stage_span(
+            stage, sink, runs, line=line, order=order, raw=span, trace_id=trace_id, span_id=span_id,
+            parent_id=parent_id, name=span.get("name"),
+            attrs=flatten(attrs) if attrs else {},
+            start=span.get("start_time"), end=span.get("end_time"),
+            status=status.get("status_code") if isinstance(status, dict) else status,
+            message=(status.get("description") or None) if isinstance(status, dict) else None,
+            events=span.get("events"), kind=None,
+            extra={"service.name": service} if service is not None else None,
+            run_facts={"system": service, "attributes": rattrs or None})
