@@ -97,7 +97,7 @@ class Workspace:
         """Ingest files (path, folder, glob, or list of them) or in-memory native records.
 
         The format of each file is detected (or forced with ``format=``: native, otlp,
-        openinference, span-tree, langfuse, whowhen). The whole call is one transaction: on an
+        openinference, span-tree, any-agent, langfuse, whowhen). The whole call is one transaction: on an
         error nothing is stored. Ingesting the same input twice adds nothing. Bad records go to the
         ``quarantine`` table; ``report.read == report.stored + report.quarantined``.
         """
