@@ -94,3 +94,17 @@ def test_replay_verdict_of_a_trace_without_agents_is_shown(tmp_path: Path) -> No
     assert "No replay attribution stored" not in ex.verdict.value
     assert "Replay verdict" in ex.verdict.value and "step <b>7ca8b22f6628d0c7</b>" in ex.verdict.value
     assert ex.step.value == "7ca8b22f6628d0c7"
+
+
+def test_run_list_names_the_replay_culprit_over_a_later_log_only_guess(tmp_path: Path) -> None:
+    ws = wb.open()
+    ws.ingest(_google_adk_trace(tmp_path / "GOOGLE.otlp.json"), progress=False)
+    run = ws.runs().run_id.iloc[0]
+    ws.label(run, outcome="failure")
+    wb.attribute(ws, run, wb.TableReplay(lambda _r, replaced: "any_agent" in replaced), decisive=False)
+    ws.sql("UPDATE attributions SET created_at = created_at - INTERVAL 1 HOUR")   # the replay came first
+    wb.BlameModel.pretrained().store_predictions(ws)   # then `workbench investigate` stored its guess
+    ws.sql("UPDATE attributions SET target = 'a_guess' WHERE method = 'blame_model' AND unit = 'verdict'")
+    ex = IncidentExplorer(ws)
+    label = ex.runs.options[0][0]
+    assert "culprit any_agent" in label and "a_guess" not in label

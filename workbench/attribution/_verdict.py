@@ -149,7 +149,10 @@ def make_verdict(agent_blame: pd.DataFrame | Mapping[str, Any] | None, decisive_
     elif decisive_agent is not None:
         culprit = decisive_agent
         confidence = 0.5
-    if culprit is None:
+    if culprit is None and (agent_blame is None or not len(agent_blame["player"])):
+        # a bare LLM call, a LlamaIndex query: there was no agent to replace, so none could change it
+        text = "the log names no agent: no agent to blame"
+    elif culprit is None:
         text = "no agent carries blame: replacing agents does not change the outcome"
     elif ambiguous:
         text = (f"blame is shared: {culprit} and {runner_up} both explain the failure "

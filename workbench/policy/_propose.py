@@ -120,6 +120,11 @@ def policy_from_findings(ws: Any, lost_weight: float = 3.0, review_budget: float
             notes.append(f"{rule} {limit:g}: {int((fail > limit).sum())} failed and "
                          f"{int((succ > limit).sum())} successful runs past it; {detector} findings in "
                          f"{n_hit} failed runs")
+    if ok.empty or bad.empty:
+        # Real stores are often all failures (only the incidents were exported and labelled): say why
+        # the policy has no limit rather than hand back an empty one unexplained.
+        which = "successful" if ok.empty else "failed"
+        notes.append(f"no breaker, budget or loop limit: this store has no {which} run to weigh a limit against")
     hitl: tuple[HitlRule, ...] = ()
     have = set(available_signals(ws).query("steps > 0")["signal"])
     best_cost, chosen = math.inf, None
