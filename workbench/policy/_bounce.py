@@ -20,7 +20,9 @@ A turn is judged when it ends, at the first step of the next turn (its steps are
 What the guard cannot see that the detectors do: which agent steps wrap others (the detectors leave
 those out, as they repeat what the calls under them said). Here an agent step's reply that is the
 same as a reply already in its turn, or a reply the same as an agent step's already in the turn, is
-left out instead. Tool outputs seen before are remembered for the last ``_MAX_SEEN`` distinct ones.
+left out instead. Memory is bounded: tool outputs seen before are remembered for the last
+``_MAX_SEEN`` distinct ones, a turn keeps its first ``_TURN_TEXT`` characters of long texts (a turn
+of one agent speaking for hours reads its words from those), each agent its last reply.
 """
 
 from __future__ import annotations
@@ -31,7 +33,8 @@ from collections import OrderedDict, deque
 from typing import Any
 
 REPLY_KINDS = frozenset({"llm", "agent", "handoff", "human"})
-_MAX_SEEN = 4096
+_MAX_SEEN = 512
+_TURN_TEXT = 16_000   # characters of long texts a turn keeps for its words and values
 _MAX_AGENTS = 256
 _LONG = 80          # replies this long or longer may be nearly the same as another
 _KEEP = 2000        # characters of a long text its words are read from
@@ -88,23 +91,26 @@ class Turn:
     """One agent's stretch of steps: what it said (hashes in order, total length, long texts) and
     whether it brought a new tool result."""
 
-    __slots__ = ("agent", "hashes", "n_chars", "texts", "progress", "replies", "wrapped", "_words")
+    __slots__ = ("agent", "h", "n_chars", "texts", "kept", "progress", "replies", "wrapped", "_words")
 
     def __init__(self, agent: str) -> None:
         self.agent = agent
-        self.hashes: list[int] = []
+        self.h = 0              # what it said, in order: a hash chained over each reply's and output's
         self.n_chars = 0
         self.texts: list[str] = []
+        self.kept = 0
         self.progress = False
         self.replies: set[int] = set()     # reply hashes, and those of agent steps (wrappers' echoes)
         self.wrapped: set[int] = set()
         self._words: frozenset[str] | None = None
 
     def said(self, h: int, n_chars: int, text: str | None) -> None:
-        self.hashes.append(h)
+        self.h = hash((self.h, h))
         self.n_chars += n_chars
-        if n_chars >= _LONG and text is not None:
-            self.texts.append(text[:_KEEP])
+        if n_chars >= _LONG and text is not None and self.kept < _TURN_TEXT:
+            text = text[:_KEEP]
+            self.texts.append(text)
+            self.kept += len(text)
 
     def words(self) -> frozenset[str]:
         if self._words is None:
@@ -159,7 +165,7 @@ class Talk:
         other, before = closed[0], closed[1]
         if before.agent != turn.agent or turn.progress or other.progress or turn.n_chars == 0:
             return 0
-        if turn.hashes != before.hashes:
+        if turn.h != before.h:
             if not (sized_alike(turn.n_chars, before.n_chars, similarity)
                     and nearly(turn.words(), before.words(), similarity)):
                 return 0
@@ -213,9 +219,10 @@ class Talk:
             # an agent step echoing a call under it (or the call echoing its agent step): said once
             if h in turn.wrapped or (kind == "agent" and h in turn.replies):
                 return 0
-            turn.replies.add(h)
-            if kind == "agent":
-                turn.wrapped.add(h)
+            if len(turn.replies) < _MAX_SEEN:
+                turn.replies.add(h)
+                if kind == "agent":
+                    turn.wrapped.add(h)
             turn.said(h, n, text)
         if n - len(packed) + 1 < min_words:
             return 0
