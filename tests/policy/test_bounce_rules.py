@@ -199,3 +199,26 @@ def test_policy_files_of_the_previous_format() -> None:
     new = Policy.from_yaml(old.replace("v1", "v2").replace("window: 20", "window: 20, max_pingpong: 3"))
     assert new.loops.max_pingpong == 3 and new.to_dict()["schema"] == "workbench.policy/v2"
     assert Policy.from_json(new.to_json()) == new
+
+
+def test_agent_steps_echoing_their_calls_are_said_once() -> None:
+    # An agent span whose output repeats its LLM call's (OpenInference, Langfuse) is not a second reply;
+    # two agent steps with no steps under them (Who&When turns) saying the same are two.
+    spans = Run("wrapped")
+    drafts = ["The vendor ships batteries in packs of twenty four, and the order goes out this week.",
+              "Cables come from the second supplier instead, whose contract allows a smaller minimum order.",
+              "Final plan: lamps are postponed until the budget review next month, everything else is ordered."]
+    for i, draft in enumerate(drafts):
+        spans.add("writer", "agent", draft)
+        spans.steps[-1]["step_id"] = spans.records[-1]["step_id"] = f"a{i}"
+        spans.add("writer", "llm", spans.steps[-1]["output"])
+        spans.steps[-1]["parent_id"] = f"a{i}"
+        spans.add("reviewer", "llm", f"Noted draft {i}, thanks, go on.")
+    turns = Run("whowhen")
+    for _ in range(2):
+        turns.add("writer", "agent", DRAFT)
+    ws = ws_of(spans, turns)
+    found = wb.detect(ws, detectors=["repeated_reply"], config={"repeat_min_replies": 2})
+    peaks = run_peaks(ws).set_index("run_id")["max_repeated_replies"]
+    assert list(found["run_id"]) == ["whowhen"]
+    assert peaks.to_dict() == {"whowhen": 2, "wrapped": 1}

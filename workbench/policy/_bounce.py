@@ -19,8 +19,8 @@ incrementally as a guard sees steps instead of over a finished run:
 A turn is judged when it ends, at the first step of the next turn (its steps are all known then).
 What the guard cannot see that the detectors do: which agent steps wrap others (the detectors leave
 those out, as they repeat what the calls under them said). Here an agent step's reply that is the
-same as a reply already in its turn, or a reply the same as an agent step's already in the turn, is
-left out instead. Memory is bounded: tool outputs seen before are remembered for the last
+same as a call's reply already in its turn, or a call's reply the same as an agent step's already in
+the turn, is left out instead. Memory is bounded: tool outputs seen before are remembered for the last
 ``_MAX_SEEN`` distinct ones, a turn keeps its first ``_TURN_TEXT`` characters of long texts (a turn
 of one agent speaking for hours reads its words from those), each agent its last reply.
 """
@@ -100,8 +100,8 @@ class Turn:
         self.texts: list[str] = []
         self.kept = 0
         self.progress = False
-        self.replies: set[int] = set()     # reply hashes, and those of agent steps (wrappers' echoes)
-        self.wrapped: set[int] = set()
+        self.replies: set[int] = set()     # hashes of the replies of calls, hand-offs, human turns
+        self.wrapped: set[int] = set()     # and of agent steps (which may wrap those calls)
         self._words: frozenset[str] | None = None
 
     def said(self, h: int, n_chars: int, text: str | None) -> None:
@@ -216,13 +216,13 @@ class Talk:
         h, n = hash(packed), len(text)
         turn = self.turn if self.turn is not None and self.turn.agent == agent else None
         if turn is not None:
-            # an agent step echoing a call under it (or the call echoing its agent step): said once
-            if h in turn.wrapped or (kind == "agent" and h in turn.replies):
+            # an agent step echoing a call under it (or the call echoing its agent step): said once;
+            # two agent steps (or two calls) saying the same are two replies
+            if h in (turn.replies if kind == "agent" else turn.wrapped):
                 return 0
-            if len(turn.replies) < _MAX_SEEN:
-                turn.replies.add(h)
-                if kind == "agent":
-                    turn.wrapped.add(h)
+            seen = turn.wrapped if kind == "agent" else turn.replies
+            if len(seen) < _MAX_SEEN:
+                seen.add(h)
             turn.said(h, n, text)
         if n - len(packed) + 1 < min_words:
             return 0
