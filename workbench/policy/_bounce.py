@@ -71,7 +71,7 @@ def reply_text(output: str) -> str | None:
 
 
 def words(texts: list[str]) -> frozenset[str]:
-    return frozenset(w for t in texts for w in _WORDS.findall(t.lower()))
+    return frozenset(_WORDS.findall((texts[0] if len(texts) == 1 else " ".join(texts)).lower())) if texts else frozenset()
 
 
 def nearly(a: frozenset[str], b: frozenset[str], similarity: float) -> bool:
