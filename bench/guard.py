@@ -4,13 +4,16 @@ Usage::
 
     python bench/guard.py                # 200k steps per scenario
     python bench/guard.py --steps 50000
+    python bench/guard.py --outputs      # steps hand over their outputs (the text-reading rules)
 
 A synthetic run mixes LLM steps (with confidence and entropy) and tool calls (with argument dicts)
 over five agents, through a policy with every kind of rule set and two HITL rules (loose enough that
 nothing is cut, so every step is checked in full). Scenarios: ``before_step`` + ``after_step`` on one
 thread; the same from 4 threads on 4 runs each; the ``with guard.step(...)`` context manager; and a
 baseline of two plain Python calls with the same arguments (the floor any in-process hook pays).
-Prints a markdown table: scenario, steps, seconds, µs per step (before + after), steps/s, ratio to
+With ``--outputs`` every step also hands over what it said (an LLM reply of about 150 characters,
+a tool result as a dict) and the policy sets ``max_repeated_replies``: the cost of the ping-pong and
+repeated-reply rules reading text. Prints a markdown table: scenario, steps, seconds, µs per step (before + after), steps/s, ratio to
 the baseline, and the memory one run keeps after 100k steps (tracemalloc).
 """
 
@@ -48,8 +51,26 @@ def steps(n: int) -> list[tuple]:
     return out
 
 
+def with_outputs(seq: list[tuple]) -> list[tuple]:
+    out = []
+    for i, (agent, kind, tool, args, conf, ent) in enumerate(seq):
+        if kind == "tool":
+            said: object = {"sku": args["sku"], "price": round(3 + i % 97 / 7, 2), "stock": i % 40}
+        else:
+            said = (f"{agent} checked SKU-{i % 50:03d} against the budget: the price is {i % 97}.{i % 100:02d} "
+                    f"per unit, {i % 40} units are in stock, and the order of step {i} can go ahead.")
+        out.append((agent, kind, tool, args, conf, ent, said))
+    return out
+
+
 def run_guard(guard: Guard, run_id: str, seq: list[tuple]) -> None:
     before, after = guard.before_step, guard.after_step
+    if seq and len(seq[0]) == 7:
+        for agent, kind, tool, args, conf, ent, said in seq:
+            before(run_id, agent, kind, tool, args, depth=2)
+            after(run_id, agent, kind, tool, args, status="ok", latency_ms=12.0, confidence=conf, entropy=ent,
+                  output=said)
+        return
     for agent, kind, tool, args, conf, ent in seq:
         before(run_id, agent, kind, tool, args, depth=2)
         after(run_id, agent, kind, tool, args, status="ok", latency_ms=12.0, confidence=conf, entropy=ent)
@@ -63,13 +84,13 @@ def run_baseline(seq: list[tuple]) -> None:
               entropy=None):
         return None
 
-    for agent, kind, tool, args, conf, ent in seq:
+    for agent, kind, tool, args, conf, ent, *_said in seq:
         before("r", agent, kind, tool, args, depth=2)
         after("r", agent, kind, tool, args, status="ok", latency_ms=12.0, confidence=conf, entropy=ent)
 
 
 def run_scoped(guard: Guard, seq: list[tuple]) -> None:
-    for agent, kind, tool, args, conf, ent in seq:
+    for agent, kind, tool, args, conf, ent, *_said in seq:
         with guard.step("r", agent, kind, tool, args, depth=2) as s:
             s.confidence, s.entropy = conf, ent
 
@@ -85,8 +106,15 @@ def timed(fn) -> tuple[float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=200_000)
-    n = parser.parse_args().steps
+    parser.add_argument("--outputs", action="store_true", help="steps hand over what they said")
+    opts = parser.parse_args()
+    n = opts.steps
     seq = steps(n)
+    if opts.outputs:
+        global POLICY
+        POLICY = POLICY.replace(loops=Loops(max_repeats=10**9, window=20, max_pingpong=10**9,
+                                            max_repeated_replies=10**9))
+        seq = with_outputs(seq)
     rows = []
     base = timed(lambda: run_baseline(seq))
     rows.append(("baseline: two no-op calls", n, base))
@@ -106,7 +134,7 @@ def main() -> None:
     tracemalloc.start()
     g = Guard(POLICY)
     snap0 = tracemalloc.take_snapshot()
-    run_guard(g, "mem", steps(100_000))
+    run_guard(g, "mem", with_outputs(steps(100_000)) if opts.outputs else steps(100_000))
     held = sum(s.size for s in tracemalloc.take_snapshot().compare_to(snap0, "filename") if s.size > 0)
     tracemalloc.stop()
 

@@ -104,15 +104,19 @@ class Guard:
                    args: Any = None, *, status: str = "ok", latency_ms: float | None = None,
                    confidence: float | None = None, entropy: float | None = None,
                    tokens_in: int | None = None, tokens_out: int | None = None, cost: float | None = None,
-                   ended_at: float | None = None) -> Decision:
-        """Record how a step ended. Raises :class:`PolicyViolation` past a latency limit; calls the
-        escalation hook when a HITL rule fires; returns the decision."""
+                   ended_at: float | None = None, output: Any = None) -> Decision:
+        """Record how a step ended. Raises :class:`PolicyViolation` past a latency limit or a
+        repeated-reply limit; calls the escalation hook when a HITL rule fires; returns the decision.
+
+        ``output``: what the step returned or said (a string, or a message / result as a dict or
+        list); the ping-pong and repeated-reply rules read the outputs of tool calls, LLM calls,
+        hand-offs, human turns and agent steps. Without it those rules see nothing said."""
         when = self._clock() if ended_at is None else ended_at
         signals = {"confidence": confidence, "entropy": entropy, "tokens_in": tokens_in,
                    "tokens_out": tokens_out, "cost": cost}
         with self._lock:
             decision = self._core.after(self._state(run_id), agent, kind, tool, args, status, latency_ms,
-                                        when, signals)
+                                        when, signals, output)
         if decision is ALLOW:
             return decision
         if decision.action == "cut":
@@ -130,20 +134,22 @@ class Guard:
              args: Any = None, *, depth: int | None = None) -> StepScope:
         """``with guard.step(run_id, "pricer", "tool", tool="get_price", args=a) as s:`` checks before,
         times the block, and records it after (status ``error`` when it raised). Set ``s.confidence``,
-        ``s.entropy``, ``s.tokens_in`` … inside the block to hand signals over."""
+        ``s.entropy``, ``s.tokens_in`` … inside the block to hand signals over, ``s.output`` to hand
+        over what the step said."""
         return StepScope(self, self._run_id(run_id), agent, kind, tool, args, depth)
 
     def wrap(self, agent: str | None, kind: str = "tool", tool: str | None = None) -> Callable[[Any], Any]:
         """Decorator: guard every call of a function as one step of the current run (set with
-        :meth:`run`); the call's keyword arguments are the step's arguments."""
+        :meth:`run`); the call's keyword arguments are the step's arguments, its result the output."""
         def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
             name = tool or (fn.__name__ if kind == "tool" else None)
 
             @functools.wraps(fn)
             def guarded(*args: Any, **kwargs: Any) -> Any:
                 call_args = kwargs or (list(args) if args else None)
-                with self.step(None, agent, kind, name, call_args):
-                    return fn(*args, **kwargs)
+                with self.step(None, agent, kind, name, call_args) as scope:
+                    result = scope.output = fn(*args, **kwargs)   # what the call said, for the loop rules
+                    return result
             return guarded
         return decorate
 
@@ -195,7 +201,7 @@ class StepScope:
     """One guarded step (from :meth:`Guard.step`): signals the block hands over, and the decision."""
 
     __slots__ = ("_guard", "_run", "_agent", "_kind", "_tool", "_args", "_depth", "_started",
-                 "confidence", "entropy", "tokens_in", "tokens_out", "cost", "decision")
+                 "confidence", "entropy", "tokens_in", "tokens_out", "cost", "output", "decision")
 
     def __init__(self, guard: Guard, run: str, agent: str | None, kind: str | None, tool: str | None,
                  args: Any, depth: int | None) -> None:
@@ -206,6 +212,7 @@ class StepScope:
         self.tokens_in: int | None = None
         self.tokens_out: int | None = None
         self.cost: float | None = None
+        self.output: Any = None
         self.decision: Decision = ALLOW
 
     def __enter__(self) -> StepScope:
@@ -223,7 +230,8 @@ class StepScope:
         self.decision = g.after_step(
             self._run, self._agent, self._kind, self._tool, self._args, status=status,
             latency_ms=(ended - self._started) * 1000.0, confidence=self.confidence, entropy=self.entropy,
-            tokens_in=self.tokens_in, tokens_out=self.tokens_out, cost=self.cost, ended_at=ended)
+            tokens_in=self.tokens_in, tokens_out=self.tokens_out, cost=self.cost, ended_at=ended,
+            output=self.output)
 
 
 def _violation(run_id: str, agent: str | None, d: Decision) -> PolicyViolation:

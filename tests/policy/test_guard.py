@@ -65,16 +65,20 @@ def test_breakers_and_pingpong() -> None:
     guard.before_step("h", "a", "handoff")
     with pytest.raises(PolicyViolation, match="max_handoffs is 2"):
         guard.before_step("h", "b", "handoff")
-    # A -> B -> A is 2 exchanges; back to B with no successful tool call between is 3
-    for agent in ("a", "b", "a"):
+    # Ping-pong is work bounced back unchanged (tests/policy/test_bounce_rules.py): alternation alone,
+    # each turn saying something new, is not
+    for i in range(6):
+        agent = "ab"[i % 2]
         guard.before_step("p", agent, "llm")
-    with pytest.raises(PolicyViolation, match="max_pingpong is 3, the limit is 2"):
-        guard.before_step("p", "b", "llm")
-    for agent in ("a", "b", "a"):
+        guard.after_step("p", agent, "llm", output=f"turn {i} of {agent}: something new about item {i}")
+    said = {"a": "Here is the same plan again, please approve it: buy 40 units from the cheapest supplier.",
+            "b": "I cannot approve this plan, it names no supplier and no price; please send a complete one."}
+    # A -> B -> A saying the same again is 2 exchanges, -> B the same again 3 (judged when the turn ends)
+    for agent in ("a", "b", "a", "b"):
         guard.before_step("p2", agent, "llm")
-    tool(guard, "p2", "a", "t", {})                 # progress resets the count
-    guard.before_step("p2", "b", "llm")
-    guard.before_step("p2", "a", "llm")
+        guard.after_step("p2", agent, "llm", output=said[agent])
+    with pytest.raises(PolicyViolation, match="max_pingpong is 3, the limit is 2"):
+        guard.before_step("p2", "a", "llm")
 
 
 def test_escalation_hook_and_agent_scoped_rules() -> None:

@@ -31,7 +31,8 @@ policies = st.builds(
                        max_run_latency_ms=st.one_of(st.none(), st.floats(2000, 40_000))),
     budgets=st.builds(Budgets, max_tool_calls_run=limit(1, 15), max_tool_calls_agent=limit(1, 6),
                       max_retries=limit(0, 3)),
-    loops=st.builds(Loops, max_repeats=limit(0, 3), window=st.integers(1, 20), max_pingpong=limit(1, 4)),
+    loops=st.builds(Loops, max_repeats=limit(0, 3), window=st.integers(1, 20), max_pingpong=limit(1, 4),
+                   max_repeated_replies=limit(1, 4)),
     hitl=st.lists(st.builds(HitlRule,
                             signal=st.sampled_from(["confidence", "entropy", "latency_ms", "tool_calls",
                                                     "retries", "depth", "handoffs", "tokens_out"]),
@@ -64,7 +65,8 @@ def guard_decisions(policy: Policy, runs: list, signals: dict) -> list[tuple]:
             try:
                 d = guard.after_step(run.run_id, agent, kind, tool, args, status=rec["status"],
                                      latency_ms=rec.get("latency_ms"), confidence=conf, entropy=ent,
-                                     tokens_in=tin, tokens_out=tout, cost=cost, ended_at=epoch(rec["ended_at"]))
+                                     tokens_in=tin, tokens_out=tout, cost=cost, ended_at=epoch(rec["ended_at"]),
+                                     output=rec.get("output"))
                 out.append((run.run_id, sid, "after", d.action, d.rule))
             except PolicyViolation as exc:
                 out.append((run.run_id, sid, "after", "cut", exc.rule))

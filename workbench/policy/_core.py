@@ -6,7 +6,8 @@ with the same :class:`RunState`, "the guard decides what the backtest says" hold
 
 Memory per run is bounded: tool calls are remembered in a window of ``loops.window`` calls, call
 outcomes (for retries) in an LRU of ``_MAX_KEYS`` calls, tool-call counts for at most ``_MAX_AGENTS``
-agents.
+agents; what agents said (ping-pong, repeated replies: ``_bounce``) in the last few turns and each
+agent's last reply.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import json
 from collections import OrderedDict, deque
 from typing import Any, NamedTuple
 
+from ._bounce import REPLY_KINDS, Talk
 from ._model import HitlRule, Policy, hitl_name
 
 # Agent and system spans enclose other steps: their latency is their children's, so limits and HITL
@@ -63,7 +65,7 @@ class RunState:
     """Everything the policy remembers about one run (bounded, see the module docstring)."""
 
     __slots__ = ("started_at", "tool_calls", "per_agent", "handoffs", "window", "outcomes", "retries",
-                 "retries_total", "turns", "exchanges", "cut", "peaks", "depth", "ok_counts", "last_args",
+                 "retries_total", "talk", "cut", "peaks", "depth", "ok_counts", "last_args",
                  "last_key")
 
     def __init__(self, window: int) -> None:
@@ -78,8 +80,7 @@ class RunState:
         self.outcomes: OrderedDict[str, bool] = OrderedDict()
         self.retries: dict[str, int] = {}
         self.retries_total = 0
-        self.turns: list[str] = []       # the last two distinct agents to have a turn
-        self.exchanges = 0
+        self.talk = Talk()
         self.cut: Decision | None = None
         self.depth: int | None = None
         # Highest value each rule's quantity reached (what policy_from_findings learns limits from).
@@ -102,6 +103,10 @@ class Core:
         self.max_calls, self.max_calls_agent, self.max_retries = (
             g.max_tool_calls_run, g.max_tool_calls_agent, g.max_retries)
         self.max_repeats, self.window, self.max_pingpong = lp.max_repeats, lp.window, lp.max_pingpong
+        self.max_replies = lp.max_repeated_replies
+        self.similarity, self.min_words, self.min_value = lp.repeat_similarity, lp.repeat_min_words, lp.min_value
+        # what agents said is read only when a rule (or a measurement) needs it
+        self.listen = measure or self.max_pingpong is not None or self.max_replies is not None
         self.hitl: tuple[tuple[HitlRule, str, bool], ...] = tuple(
             (r, hitl_name(r), r.direction == "below") for r in policy.hitl)
 
@@ -122,10 +127,10 @@ class Core:
                 st._peak("max_depth", depth)
             if self.max_depth is not None and depth > self.max_depth:
                 return self._cut(st, "max_depth", depth, self.max_depth)
-        if agent is not None:
-            self._turn(st, agent)
-            if self.max_pingpong is not None and st.exchanges > self.max_pingpong:
-                return self._cut(st, "max_pingpong", st.exchanges, self.max_pingpong)
+        if agent is not None and kind != "system" and self.listen:
+            exchanges = st.talk.step_of(agent, self.similarity, self.min_value)
+            if exchanges >= 0 and self._pingpong(st, exchanges):
+                return st.cut    # type: ignore[return-value]
         if kind == "handoff":
             st.handoffs += 1
             if self.measure:
@@ -164,24 +169,31 @@ class Core:
                 return self._cut(st, "max_repeats", repeats, self.max_repeats)
         return ALLOW
 
-    def _turn(self, st: RunState, agent: str) -> None:
-        turns = st.turns
-        if turns and turns[-1] == agent:
-            return
-        if len(turns) == 2 and turns[0] == agent:
-            st.exchanges += 1
-        else:
-            st.exchanges = 1 if turns else 0
-        turns.append(agent)
-        if len(turns) > 2:
-            del turns[0]
+    def _pingpong(self, st: RunState, exchanges: int) -> bool:
+        """A turn ended with ``exchanges`` of a stretch of bounces (0: none): cut past the limit."""
         if self.measure:
-            st._peak("max_pingpong", st.exchanges)
+            st._peak("max_pingpong", exchanges)
+        if self.max_pingpong is not None and exchanges > self.max_pingpong:
+            self._cut(st, "max_pingpong", exchanges, self.max_pingpong)
+            return True
+        return False
+
+    def finish(self, st: RunState) -> None:
+        """The run ended: judge its last turn too (what the detectors see of a finished run; the
+        measured peaks need it, a live guard has nothing left to stop)."""
+        if st.cut is None and self.listen:
+            exchanges = st.talk.finish(self.similarity, self.min_value)
+            if exchanges >= 0:
+                self._pingpong(st, exchanges)
+        if self.measure:
+            st._peak("max_pingpong", 0)
+            st._peak("max_repeated_replies", 0)
 
     # -- after the step ran ------------------------------------------------------------------
     def after(self, st: RunState, agent: str | None, kind: str | None, tool: str | None = None,
               args: Any = None, status: str | None = "ok", latency_ms: float | None = None,
-              ended_at: float | None = None, signals: dict[str, float | None] | None = None) -> Decision:
+              ended_at: float | None = None, signals: dict[str, float | None] | None = None,
+              output: Any = None) -> Decision:
         """Record how a step ended, check latency limits and HITL rules, return the decision."""
         if st.cut is not None:
             return st.cut
@@ -194,7 +206,8 @@ class Core:
                 st.outcomes.popitem(last=False)
             if ok:
                 st.retries.pop(key, None)
-                st.exchanges = 0      # a successful tool call is progress: no ping-pong
+            if self.listen:
+                st.talk.tool_output(agent, tool, output, ok)
             window = st.window
             if len(window) == window.maxlen:
                 old, old_ok = window[0]
@@ -207,6 +220,13 @@ class Core:
             window.append((key, ok))
             if ok:
                 st.ok_counts[key] = st.ok_counts.get(key, 0) + 1
+        elif kind in REPLY_KINDS and self.listen and output is not None:
+            chain = st.talk.reply(agent, kind, output, self.similarity, self.min_words)
+            if chain:
+                if self.measure:
+                    st._peak("max_repeated_replies", chain)
+                if self.max_replies is not None and chain > self.max_replies:
+                    return self._cut(st, "max_repeated_replies", chain, self.max_replies)
         if kind in CONTAINER_KINDS:
             return ALLOW
         if latency_ms is not None:

@@ -18,7 +18,10 @@ from typing import Any
 from ..exceptions import PolicyError
 from ._reader import MAX_DEPTH, DuplicateKeyError, check_size, loader, read_source, unique_keys
 
-SCHEMA_ID = "workbench.policy/v1"
+SCHEMA_ID = "workbench.policy/v2"
+# v1 counted any alternation of two agents as ping-pong; v2 counts work bounced back unchanged (the
+# ping_pong detector's rule). Everything else reads the same.
+OLD_SCHEMA_IDS = ("workbench.policy/v1",)
 
 # Signals a HITL rule can read at the end of a step. Columns of the step, or counts kept per run.
 STEP_SIGNALS = ("confidence", "entropy", "latency_ms", "tokens_in", "tokens_out", "cost")
@@ -58,13 +61,24 @@ class Loops:
 
     ``max_repeats``: how many times a tool call (same agent, tool, whitespace- and case-normalised
     arguments) that already succeeded may be made again within the last ``window`` tool calls.
-    ``max_pingpong``: agent turns alternating between the same two agents with no successful tool
-    call in between (A→B→A is 2 exchanges).
+    ``max_pingpong``: exchanges of a stretch of work bounced back unchanged between two agents, the
+    ``ping_pong`` detector's rule (A→B→A→B is 3 exchanges): a turn saying what its agent's turn
+    before said (the same, or nearly: ``repeat_similarity``) with no new tool result, and no new value
+    (identifier, decimal, number from ``min_value``) in the other agent's turn between. An
+    orchestrator handing out new work, or a question and its answer, is no bounce.
+    ``max_repeated_replies``: an agent's same (or nearly the same) reply this many times in a row, the
+    ``repeated_reply`` detector's rule (replies of fewer than ``repeat_min_words`` words left out).
+    The thresholds are :class:`~workbench.DetectorConfig`'s of the same names (``min_value`` is its
+    ``silent_min_value``): a limit of ``pingpong_min_exchanges - 1`` cuts what the detector finds.
     """
 
     max_repeats: int | None = None
     window: int = 20
     max_pingpong: int | None = None
+    max_repeated_replies: int | None = None
+    repeat_similarity: float = 0.8
+    repeat_min_words: int = 3
+    min_value: float = 10.0
 
 
 @dataclass(frozen=True)
@@ -140,6 +154,7 @@ class Policy:
         """Build a policy from its document form, validated against the schema first."""
         check_size(doc, where)
         validate(doc, where)
+        _check_old(doc, where)
         def part(kind: type, key: str) -> Any:
             return kind(**doc.get(key) or {})
         prov = dict(doc.get("provenance") or {})
@@ -213,7 +228,7 @@ class Policy:
         for group in (self.breakers, self.budgets, self.loops):
             for f in fields(group):
                 value = getattr(group, f.name)
-                if f.name != "window" and value is not None:
+                if f.name not in _SETTINGS and value is not None:
                     out.append((f.name, value))
         out += [(hitl_name(r), r.threshold) for r in self.hitl]
         return out
@@ -221,6 +236,23 @@ class Policy:
     def __str__(self) -> str:
         rules = ", ".join(n if n.startswith("hitl:") else f"{n}={v:g}" for n, v in self.rules())
         return f"Policy v{self.version}{' ' + self.name if self.name else ''}: {rules or 'no rules'}"
+
+
+# loop settings that are thresholds of rules, not rules
+_SETTINGS = frozenset({"window", "repeat_similarity", "repeat_min_words", "min_value"})
+
+
+def _check_old(doc: dict[str, Any], where: str) -> None:
+    """A document of an older schema loads unless a field it holds changed meaning."""
+    if doc.get("schema") not in OLD_SCHEMA_IDS:
+        return
+    loops = doc.get("loops") or {}
+    if loops.get("max_pingpong") is not None:
+        raise PolicyError(
+            f"{where}: loops.max_pingpong: in {doc['schema']} it limited any alternation of two agents; "
+            f"since {SCHEMA_ID} it limits work bounced back unchanged (the ping_pong detector's rule), "
+            f"which an alternation limit would cut far too early. Set it to null (or remove it), or set "
+            f"schema: {SCHEMA_ID} to keep the number with the new meaning")
 
 
 def hitl_name(rule: HitlRule) -> str:

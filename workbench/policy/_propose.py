@@ -11,6 +11,7 @@ shows; their counts are kept in the provenance beside each limit.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Any
 
@@ -32,13 +33,16 @@ _RULES = {
     "max_retries": ("budgets", "retry", True),
     "max_repeats": ("loops", "loop", True),
     "max_pingpong": ("loops", "ping_pong", True),
+    "max_repeated_replies": ("loops", "repeated_reply", True),
 }
 
 
-def run_peaks(ws: Any, window: int = 20) -> pd.DataFrame:
+def run_peaks(ws: Any, window: int = 20, loops: Loops | None = None) -> pd.DataFrame:
     """Per run with a known outcome: its outcome and the peak of every rule's quantity, measured by
-    the decision core (what a guard with no limits would have seen)."""
-    core = Core(Policy(loops=Loops(window=window)), measure=True)
+    the decision core (what a guard with no limits would have seen; a run's last turn judged at its
+    end, as the detectors judge it). ``loops``: the ping-pong and repeated-reply thresholds."""
+    core = Core(Policy(loops=replace(loops or Loops(), window=window, max_repeats=None, max_pingpong=None,
+                                     max_repeated_replies=None)), measure=True)
     con = ws.con.cursor()
     try:
         outcomes = dict(con.execute("SELECT run_id, outcome FROM runs WHERE outcome IN ('success', 'failure')"
@@ -49,14 +53,16 @@ def run_peaks(ws: Any, window: int = 20) -> pd.DataFrame:
         current, state = None, None
         while batch := cur.fetchmany(50_000):
             for (run_id, _sid, _seq, agent, kind, tool, args, depth, t0, t1, latency, status,
-                 *_signals) in batch:
+                 *_signals, output) in batch:
                 if run_id != current:
                     if state is not None:
+                        core.finish(state)
                         rows.append({"run_id": current, "outcome": outcomes[current], **state.peaks})
                     current, state = run_id, core.new_run()
                 core.before(state, agent, kind, tool, args, depth, t0)
-                core.after(state, agent, kind, tool, args, status, latency, t1)
+                core.after(state, agent, kind, tool, args, status, latency, t1, output=output)
         if state is not None:
+            core.finish(state)
             rows.append({"run_id": current, "outcome": outcomes[current], **state.peaks})
     finally:
         con.close()
@@ -103,7 +109,7 @@ def policy_from_findings(ws: Any, lost_weight: float = 3.0, review_budget: float
             from ..detect import detect
 
             # Only the families whose failure modes a limit can stop (no text scans, no drift tests).
-            findings = detect(ws, detectors=["loop", "retry", "storm", "breach", "ping_pong"])
+            findings = detect(ws, detectors=["loop", "retry", "storm", "breach", "ping_pong", "repeated_reply"])
     failed_ids = set(bad["run_id"])
     notes: list[str] = []
     limits: dict[str, dict[str, Any]] = {"breakers": {}, "budgets": {}, "loops": {"window": window}}
