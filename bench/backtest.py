@@ -40,7 +40,9 @@ def defaults_policy() -> Policy:
                                     max_step_latency_ms=c.max_step_latency_ms, max_run_latency_ms=c.max_run_latency_ms),
                   budgets=Budgets(max_tool_calls_run=c.max_tool_calls_run, max_tool_calls_agent=c.max_tool_calls_agent,
                                   max_retries=c.max_retries),
-                  loops=Loops(max_repeats=c.loop_min_turns - 1, max_pingpong=c.pingpong_min_exchanges))
+                  # each limit one below what the detector flags, so the policy cuts exactly what it finds
+                  loops=Loops(max_repeats=c.loop_min_turns - 1, max_pingpong=c.pingpong_min_exchanges - 1,
+                              max_repeated_replies=c.repeat_min_replies - 1))
 
 
 def markdown(frame) -> str:
