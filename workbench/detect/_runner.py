@@ -109,6 +109,8 @@ def _worker(cur, todo: queue.SimpleQueue, runs: pa.Table, names: list[str],  # n
             cur.unregister(f"_{name}")
         cur.execute("CREATE OR REPLACE TEMP TABLE det_out (run_id VARCHAR, step_id VARCHAR, agent VARCHAR, "
                     "detector VARCHAR, severity VARCHAR, detail VARCHAR, attributes VARCHAR)")
+        for stmt in _statements("macros"):
+            cur.execute(stmt)
         while not stop.is_set():
             try:
                 chunk, row_lo, row_hi, edge_lo, edge_hi = todo.get_nowait()

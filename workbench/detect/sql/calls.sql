@@ -11,8 +11,6 @@ SELECT run_id, step_id, seq, agent, tool, status, error, sig,
 FROM (
     SELECT s.run_id, s.step_id, s.seq, s.agent, coalesce(s.tool, s.name) AS tool, s.status, s.error,
            CASE WHEN s.input IS NOT NULL THEN hash(coalesce(s.agent, ''), coalesce(s.tool, s.name, ''),
-                -- RE2's \s is exactly these five characters; plain replaces cost a fraction of a regex
-                lower(replace(replace(replace(replace(replace(coalesce(s.input, ''), ' ', ''), chr(9), ''),
-                                              chr(10), ''), chr(12), ''), chr(13), ''))) END AS sig
+                                                   det_squeezed(coalesce(s.input, ''))) END AS sig
     FROM steps s SEMI JOIN det_scope d ON d.run_id = s.run_id
     WHERE s.kind = 'tool' AND s.rowid BETWEEN $row_lo AND $row_hi);

@@ -30,10 +30,7 @@ WITH texts AS (
 )
 SELECT run_id, step_id, seq, agent, CASE WHEN n_chars >= 80 THEN left(txt, 2000) END AS txt, n_chars,
        hash(packed) AS h, n_chars - length(packed) + 1 AS n_words  -- words: the blanks between them, plus one
-FROM (SELECT run_id, step_id, seq, agent, txt, length(txt) AS n_chars,
-             -- RE2's \s is these five characters; plain replaces cost a fraction of a regex
-             lower(replace(replace(replace(replace(replace(txt, ' ', ''), chr(9), ''), chr(10), ''), chr(12), ''),
-                           chr(13), '')) AS packed
+FROM (SELECT run_id, step_id, seq, agent, txt, length(txt) AS n_chars, det_squeezed(txt) AS packed
       FROM texts WHERE txt IS NOT NULL)
 WHERE packed <> '';
 
@@ -51,9 +48,6 @@ WITH texts AS MATERIALIZED (
 )
 SELECT run_id, step_id, seq, agent, CASE WHEN n_chars >= 80 THEN left(txt, 2000) END AS txt, n_chars,
        hash(packed) AS h, n_chars - length(packed) + 1 AS n_words  -- words: the blanks between them, plus one
-FROM (SELECT run_id, step_id, seq, agent, txt, length(txt) AS n_chars,
-             -- RE2's \s is these five characters; plain replaces cost a fraction of a regex
-             lower(replace(replace(replace(replace(replace(txt, ' ', ''), chr(9), ''), chr(10), ''), chr(12), ''),
-                           chr(13), '')) AS packed
+FROM (SELECT run_id, step_id, seq, agent, txt, length(txt) AS n_chars, det_squeezed(txt) AS packed
       FROM texts WHERE txt IS NOT NULL)
 WHERE packed <> '';
