@@ -109,6 +109,23 @@ def test_a_bad_span_costs_only_itself(tmp_path: Path) -> None:
     assert reasons[2] == "span is a JSON str, not an object", reasons
 
 
+
+def test_nan_and_infinity_are_not_json_here_either(tmp_path: Path) -> None:
+    # The exact reader this adapter needs for 128-bit ids is Python's json, which takes NaN and Infinity;
+    # every other reader (orjson) refuses them, and so must this one: a NaN attribute was stored as null.
+    good = json.dumps(any_agent_dump(agent_run(), None))
+    bad = json.dumps(any_agent_dump(agent_run(), None)).replace('"gen_ai.usage.input_tokens": 269',
+                                                                 '"gen_ai.usage.input_tokens": 269, "x": NaN')
+    assert "NaN" in bad
+    path = tmp_path / "traces.jsonl"
+    path.write_text(good + "\n" + bad + "\n")
+    ws = wb.open()
+    report = ws.ingest(path, format="any-agent", progress=False)
+    assert (report.read, report.stored, report.quarantined) == (4, 3, 1)
+    (reason,) = ws.quarantine().reason
+    assert reason.startswith("broken JSON: NaN is not JSON"), reason
+    assert ws.quarantine().line.tolist() == [2]
+
 # What any-agent writes on its LLM and tool spans (from its OPENAI_trace.json), not the convention's names.
 LLM_REPLY = '[{"tool.name": "get_current_time", "tool.args": "{\\"timezone\\": \\"America/New_York\\"}"}]'
 TOOL_ARGS = '{"timezone": "America/New_York"}'

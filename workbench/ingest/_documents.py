@@ -23,18 +23,24 @@ if TYPE_CHECKING:
 Loads = Callable[[bytes], Any]
 
 
+def _not_json(token: str) -> Any:
+    # json.loads takes NaN and Infinity, which are not JSON: refused, as orjson (every other reader) does.
+    raise json.JSONDecodeError(f"{token} is not JSON", token, 0)
+
+
 def exact_loads(data: bytes) -> Any:
     """``orjson.loads``, but an integer of any size stays an integer (orjson reads one past 64 bits as a float).
 
     For formats whose values are wide integers: OpenTelemetry's 128-bit trace ids dumped as numbers. Raises
-    ``orjson.JSONDecodeError`` as ``orjson.loads`` does, so callers catch one exception.
+    ``orjson.JSONDecodeError`` as ``orjson.loads`` does, so callers catch one exception, and refuses what
+    orjson refuses beside that (NaN, Infinity).
     """
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise orjson.JSONDecodeError(f"not UTF-8 ({exc.reason}) at byte {exc.start}", "", exc.start) from None
     try:
-        return json.loads(text)
+        return json.loads(text, parse_constant=_not_json)
     except json.JSONDecodeError as exc:
         raise orjson.JSONDecodeError(exc.msg, exc.doc, exc.pos) from None
     except RecursionError:
