@@ -253,8 +253,7 @@ def _run_ingest(con: duckdb.DuckDBPyConnection, source: Any, fmt: str | None, pr
     stage_db = StageDB(con) if _COMPRESSED_STAGE and stage_fill is None else None
     current = "<records>"
     before = temp_tables(con) | temp_views(con)
-    _LAST.clear()
-    _mark("start")
+    _timings.begin()
     try:
         # Staging fills temporary tables only (never the store), so it runs before the transaction: rows
         # appended inside one are held uncompressed until the commit (at 300k OTLP spans 449 MB against
@@ -280,7 +279,7 @@ def _run_ingest(con: duckdb.DuckDBPyConnection, source: Any, fmt: str | None, pr
         notes = scale_integer_units(con, stage.time_units)
         if stage_db is not None:
             stage_db.appended(0, force=True)  # (the merge reads every staged row compressed)
-        _mark("staged")
+        _timings.mark("staged")
         current = "<merge>"
         if retry_memory is not None:  # (a call within the ingest budget)
             con.execute("SET memory_limit = ?", [MERGE_MEMORY])
@@ -293,7 +292,7 @@ def _run_ingest(con: duckdb.DuckDBPyConnection, source: Any, fmt: str | None, pr
                 raise
             con.execute("SET memory_limit = ?", [retry_memory])
             report = _merge(con, stage, stage_fill, jobs, skipped, notes)
-        _mark("committed")
+        _timings.mark("committed")
     except WorkbenchError:
         raise
     except Exception as exc:
@@ -344,32 +343,13 @@ def _merge(con: duckdb.DuckDBPyConnection, stage: Stage, stage_fill: Any, jobs: 
             raise IngestError(
                 f"<merge>: record counts do not reconcile (read {report.read}, stored "
                 f"{report.stored}, quarantined {report.quarantined}); nothing was stored")
-        _mark("merged")
+        _timings.mark("merged")
     return report
-
-
-_TIMINGS = _timings.ENABLED
 
 
 def _timed(con: duckdb.DuckDBPyConnection, stmt: str) -> None:
     """Run one merge statement; with WORKBENCH_INGEST_TIMINGS=1, print its wall and CPU seconds (profiling)."""
     _timings.execute(con, stmt, tag="merge")
-
-
-_LAST: list[float] = []
-
-
-def _mark(what: str) -> None:
-    """With WORKBENCH_INGEST_TIMINGS=1, print the wall and CPU seconds since the last mark (profiling)."""
-    if not _TIMINGS:
-        return
-    import time
-
-    now = (time.perf_counter(), time.process_time())
-    if _LAST:
-        print(f"[ingest] {now[0] - _LAST[0]:7.2f} s wall {now[1] - _LAST[1]:7.2f} s CPU  {_timings.peak_mb():6.0f} MB peak  "
-              f"until {what}")
-    _LAST[:] = now
 
 
 def _one(con: duckdb.DuckDBPyConnection, query: str) -> int:

@@ -2,7 +2,8 @@
 
 Each statement run through :func:`execute` prints its wall and CPU seconds (the process's: DuckDB's threads
 included) and the peak RSS so far, tagged with the phase (``stage`` for the readers' statements, ``merge``
-for the driver's). Off, it is a plain ``con.execute``.
+for the driver's), and :func:`mark` the seconds between the call's phases (``[ingest]``). Off, it is a
+plain ``con.execute``.
 """
 
 from __future__ import annotations
@@ -24,6 +25,26 @@ def peak_mb() -> float:
             return next((int(ln.split()[1]) / 1024 for ln in fh if ln.startswith("VmHWM")), 0.0)
     except OSError:
         return 0.0
+
+
+_LAST: list[float] = []
+
+
+def begin() -> None:
+    """Start the clock of a new ingest call: the next :func:`mark` counts from here."""
+    _LAST.clear()
+    mark("start")
+
+
+def mark(what: str) -> None:
+    """When ENABLED, print the wall and CPU seconds since the last mark, tagged ``[ingest]``."""
+    if not ENABLED:
+        return
+    now = (time.perf_counter(), time.process_time())
+    if _LAST:
+        print(f"[ingest] {now[0] - _LAST[0]:7.2f} s wall {now[1] - _LAST[1]:7.2f} s CPU  {peak_mb():6.0f} MB peak  "
+              f"until {what}")
+    _LAST[:] = now
 
 
 def execute(con: duckdb.DuckDBPyConnection, sql: str, params: Any = None, tag: str = "stage") -> duckdb.DuckDBPyConnection:
