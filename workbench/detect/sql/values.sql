@@ -54,7 +54,7 @@ tokens AS (
     -- the text is parsed once per step, not carried along with (and checked for) each of its tokens
     SELECT run_id, step_id, agent, kind, t1, tref, field, structured, unnest(found) AS token
     FROM (SELECT *, json_valid(txt) AS structured,
-                 regexp_extract_all(txt, '[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}(?:-[0-9]+)?|\b[A-Za-z]{1,12}[-_][0-9][A-Za-z0-9_-]*|\b[0-9]+(?:,[0-9]{3})*(?:\.[0-9]+)?\b') AS found
+                 det_value_tokens(txt) AS found
           FROM fields)
 )
 -- a token starts with a letter exactly when it is an identifier (the pattern's first branch), so
@@ -89,7 +89,7 @@ tokens AS (
     -- the text is parsed once per step, not carried along with (and checked for) each of its tokens
     SELECT run_id, step_id, agent, kind, t1, tref, field, structured, unnest(found) AS token
     FROM (SELECT *, json_valid(txt) AS structured,
-                 regexp_extract_all(txt, '[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}(?:-[0-9]+)?|\b[A-Za-z]{1,12}[-_][0-9][A-Za-z0-9_-]*|\b[0-9]+(?:,[0-9]{3})*(?:\.[0-9]+)?\b') AS found
+                 det_value_tokens(txt) AS found
           FROM texts)
 ),
 vals AS (
@@ -118,8 +118,7 @@ SELECT * FROM det_out_vals;
 CREATE OR REPLACE TEMP TABLE det_task_vals AS
 SELECT DISTINCT run_id, num, ident, coalesce(ident, num::VARCHAR) AS v
 FROM (SELECT run_id, try_cast(replace(token, ',', '') AS DOUBLE) AS num,
-             CASE WHEN ascii(token) >= 65 THEN upper(token) END AS ident FROM (SELECT run_id, unnest(regexp_extract_all(txt,
-             '[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}(?:-[0-9]+)?|\b[A-Za-z]{1,12}[-_][0-9][A-Za-z0-9_-]*|\b[0-9]+(?:,[0-9]{3})*(?:\.[0-9]+)?\b')) AS token
+             CASE WHEN ascii(token) >= 65 THEN upper(token) END AS ident FROM (SELECT run_id, unnest(det_value_tokens(txt)) AS token
       FROM (SELECT run_id, task AS txt FROM runs SEMI JOIN det_scope USING (run_id) WHERE task IS NOT NULL
             UNION ALL
             SELECT run_id, input FROM steps SEMI JOIN det_scope USING (run_id)
