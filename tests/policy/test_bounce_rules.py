@@ -73,6 +73,16 @@ def orchestrator(turns: int = 8) -> Run:
     return run
 
 
+def nagging(turns: int = 8) -> Run:
+    """An orchestrator asking for the same page again and again, in nearly the same words."""
+    run = Run("nagging")
+    for i in range(turns // 2):
+        run.add("orchestrator", "llm", "Please open the product page of the AA batteries on the supplier site and "
+                                       f"report the unit price.\nReminder {i}: the answer before was not usable.")
+        run.add("web_surfer", "llm", f"I could not open the page (attempt {i}).")
+    return run
+
+
 def questions(turns: int = 8) -> Run:
     run = Run("qa", outcome="success")
     for i in range(turns // 2):
@@ -160,18 +170,22 @@ def test_repeated_replies_are_cut_as_the_detector_counts_them() -> None:
 
 
 def test_measured_peaks_are_the_detectors_counts() -> None:
-    ws = ws_of(bounce(), orchestrator(), questions())
+    ws = ws_of(bounce(), orchestrator(), questions(), nagging())
     found = wb.detect(ws, detectors=["ping_pong", "repeated_reply"])
     peaks = run_peaks(ws).set_index("run_id")
     pp = found[found["detector"] == "ping_pong"]
-    assert list(pp["run_id"]) == ["bounce"]
-    # bounces at turns 3 to 6: 6 - 3 + 2 exchanges
+    # the nagging orchestrator and the surfer that finds nothing bounce the work too
+    assert list(pp["run_id"]) == ["bounce", "nagging"]
+    # bounces at turns 3 to 6: 6 - 3 + 2 exchanges; the orchestrator's at turns 3, 5 and 7: 7 - 3 + 2
     assert peaks.loc["bounce", "max_pingpong"] == json.loads(pp["attributes"].iloc[0])["exchanges"] == 5
+    assert peaks.loc["nagging", "max_pingpong"] == json.loads(pp["attributes"].iloc[1])["exchanges"] == 6
     reps = {(r, json.loads(a)["replies"]) for r, d, a in found[["run_id", "detector", "attributes"]].itertuples(
         index=False) if d == "repeated_reply"}
-    # the orchestrator's instruction is nearly the same each time (a repeated reply, not ping-pong)
-    assert reps == {("bounce", 3), ("orchestrated", 4)}
-    assert peaks.loc["bounce", "max_repeated_replies"] == 3 and peaks.loc["orchestrated", "max_repeated_replies"] == 4
+    # the orchestrator naming another product each time, in the same template, repeats nothing; asking
+    # for the same page in nearly the same words (a reminder line below) is a repeated reply
+    assert reps == {("bounce", 3), ("nagging", 4)}
+    assert peaks.loc["bounce", "max_repeated_replies"] == 3 and peaks.loc["nagging", "max_repeated_replies"] == 4
+    assert peaks.loc["orchestrated", "max_repeated_replies"] == 1
     assert peaks.loc["orchestrated", "max_pingpong"] == peaks.loc["qa", "max_pingpong"] == 0
     assert peaks.loc["qa", "max_repeated_replies"] == 1
 
@@ -180,7 +194,7 @@ def test_measured_peaks_are_the_detectors_counts() -> None:
                                    Loops(max_pingpong=3), Loops(max_repeated_replies=1)])
 def test_guard_and_backtest_agree_step_for_step(loops: Loops) -> None:
     policy = Policy(loops=loops)
-    runs = [bounce(), orchestrator(), questions()]
+    runs = [bounce(), orchestrator(), questions(), nagging()]
     report = wb.backtest(policy, ws_of(*runs), steps=True)
     expected = [(r, s, p, a, None if rule != rule else rule)
                 for r, s, _q, p, a, rule in report.steps.itertuples(index=False, name=None)]

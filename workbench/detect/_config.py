@@ -41,14 +41,20 @@ class DetectorConfig:
         "Thanks!" are said again and again in healthy runs. A message that only calls tools (no
         text) is no reply either: repeated calls are loops.
     repeat_similarity : float
-        Two texts are nearly the same when their sets of words overlap this much (Jaccard: shared
-        words over all words; 1 = the same words).
+        Two texts are nearly the same when they open with the same words (those of their first
+        line's first 120 characters: what a reply is about) and their sets of words overlap this
+        much (Jaccard: shared words over all words; 1 = the same words). A template filled in for
+        another item is no repeat.
     max_tool_calls_run, max_tool_calls_agent : int
         Tool-call budgets per run and per agent within a run (storms).
     max_depth : int
         Deepest nesting of spans (chain depth) before the circuit breaker would trip.
     max_handoffs : int
-        Hand-offs between agents in one run.
+        Hand-offs between agents in a row that bring nothing new: the agent handed the work
+        brought no new tool result and stated no value (as ping-pong counts them) that the task
+        or an earlier step had not. A count of all hand-offs would be a per-system threshold (an
+        orchestrator handing off twice a round makes sixty in a healthy run); hand-offs that keep
+        bringing results are work.
     max_run_latency_ms, max_step_latency_ms : float
         Latency budgets for a whole run and for one step.
     max_retries : int

@@ -6,8 +6,9 @@ incrementally as a guard sees steps instead of over a finished run:
 - A *reply* is the text of an LLM call, hand-off, human turn or agent step: the ``"text"`` /
   ``"content"`` strings of a JSON message, nothing for a message that only calls tools, else the
   output itself. The same reply: equal but for case and whitespace. Nearly the same: both of 80
-  characters or more, of about the same length, their word sets (of the first 2,000 characters)
-  overlapping by ``repeat_similarity``.
+  characters or more, of about the same length, opening with the same words (those of the first
+  line's first 120 characters: a templated reply naming another item is another reply), their word
+  sets (of the first 2,000 characters) overlapping by ``repeat_similarity``.
 - A *turn* is a stretch of one agent's steps. Ping-pong is work bounced back unchanged: a turn of A
   right after B's turn that came right after A's previous one, saying what that turn said (its
   replies and tool outputs), with no new tool result in it or in B's turn, and no value in B's turn
@@ -45,8 +46,16 @@ _HAS_TEXT = re.compile(r'"(?:text|content)"\s*:\s*"')
 _TEXT = re.compile(r'"(?:text|content)"\s*:\s*"((?:[^"\\]|\\.)*)"')
 _CALLS = re.compile(r'(?i)tool_?calls?|function_?call|tool_?use|"tool(?:_?name)?"\s*:|"arguments"\s*:')
 _WORDS = re.compile(r"[^\W_]+")
-# identifiers such as SKU-7, decimals, numbers (as the groundedness check and pingpong.sql count them)
-_VALUES = re.compile(r"\b[A-Za-z]{1,12}[-_][0-9][A-Za-z0-9_-]*|\b[0-9]+(?:,[0-9]{3})*(?:\.[0-9]+)?\b", re.ASCII)
+# the first line of a text (leading blanks skipped), of which the first _HEAD characters count
+_FIRST_LINE = re.compile(r"[ \t\n\f\r]*([^\n]*)")
+_HEAD = 120
+# The values a text states, as det_value_tokens() in detect/sql/macros.sql reads them (a UUID as one
+# token, an identifier such as SKU-7, a number), and the ids an LLM API hands out and UUIDs, which are
+# no values (detect/_config.py's NOT_VALUE): copies, as the guard imports nothing of the detectors;
+# tests/policy holds them equal.
+_VALUES = re.compile(r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}(?:-[0-9]+)?"
+                     r"|\b[A-Za-z]{1,12}[-_][0-9][A-Za-z0-9_-]*|\b[0-9]+(?:,[0-9]{3})*(?:\.[0-9]+)?\b", re.ASCII)
+_NOT_VALUE = re.compile(r"^(?:(?i:call|chatcmpl|resp|msg|fc|toolu|tooluse)[-_]|[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-)")
 
 
 def as_text(output: Any) -> str | None:
@@ -72,6 +81,12 @@ def reply_text(output: str) -> str | None:
 
 def words(texts: list[str]) -> frozenset[str]:
     return frozenset(_WORDS.findall((texts[0] if len(texts) == 1 else " ".join(texts)).lower())) if texts else frozenset()
+
+
+def head_words(text: str) -> frozenset[str]:
+    """The words a text opens with (``det_head_words`` in detect/sql/macros.sql): what it is about."""
+    match = _FIRST_LINE.match(text)
+    return words([match.group(1)[:_HEAD]]) if match else frozenset()
 
 
 def nearly(a: frozenset[str], b: frozenset[str], similarity: float) -> bool:
@@ -116,6 +131,9 @@ class Turn:
         if self._words is None:
             self._words = words(self.texts)
         return self._words
+
+    def head(self) -> frozenset[str]:
+        return frozenset().union(*(head_words(t) for t in self.texts))
 
     def values(self) -> set[str]:
         return {v for t in self.texts for v in _VALUES.findall(t)}
@@ -166,12 +184,14 @@ class Talk:
         if before.agent != turn.agent or turn.progress or other.progress or turn.n_chars == 0:
             return 0
         if turn.h != before.h:
-            if not (sized_alike(turn.n_chars, before.n_chars, similarity)
+            if not (sized_alike(turn.n_chars, before.n_chars, similarity) and turn.head() == before.head()
                     and nearly(turn.words(), before.words(), similarity)):
                 return 0
         # a worker that answers the same request with new figures made progress
         stated = closed[2].values() if len(closed) == 3 and closed[2].agent == other.agent else set()
         for v in other.values() - stated:
+            if ("-" in v or "_" in v) and _NOT_VALUE.match(v):
+                continue
             if v[0] >= "A" or "." in v or float(v.replace(",", "")) >= min_value:
                 return 0
         t = self.t
@@ -235,7 +255,8 @@ class Talk:
             ph, pn, ptext, pcache = prev
             if h == ph:
                 chain = prev_chain(prev) + 1
-            elif sized_alike(n, pn, similarity) and kept is not None and ptext is not None:
+            elif (sized_alike(n, pn, similarity) and kept is not None and ptext is not None
+                  and head_words(kept) == head_words(ptext)):
                 if pcache[0] is None:
                     pcache[0] = words([ptext])
                 cache[0] = words([kept])

@@ -4,7 +4,8 @@
 -- successful call whose output the run had not seen), and no value in B's turn that B's turn
 -- before did not state. Says what it said: the same replies and tool outputs
 -- (equal but for case and whitespace), or nearly — both of 80 characters or more, of about the
--- same length, their word sets overlapping by $repeat_similarity. A stretch of bounces between the
+-- same length, their long texts opening with the same words (det_head_words) and their word sets
+-- overlapping by $repeat_similarity. A stretch of bounces between the
 -- same two agents, each within two turns of the last, spanning at least $pingpong_min_exchanges
 -- hand-offs is ping-pong. An orchestrator handing a worker one new request after another, or an
 -- expert and its code executor making headway, are not.
@@ -61,7 +62,8 @@ WHERE agent = a2 AND t1 = t - 1 AND t2 = t - 2 AND NOT progress AND NOT progress
 INSERT INTO det_out
 -- word sets only for turns of a pair that may be nearly the same
 WITH worded AS (
-    SELECT run_id, t, list_distinct(flatten(list(regexp_extract_all(lower(txt), '[\pL\pN]+')))) AS words
+    SELECT run_id, t, list_distinct(flatten(list(regexp_extract_all(lower(txt), '[\pL\pN]+')))) AS words,
+           list_sort(list_distinct(flatten(list(det_head_words(txt)) FILTER (txt IS NOT NULL)))) AS head
     FROM det_pp_said
     SEMI JOIN (SELECT run_id, t FROM det_pp_pairs WHERE h <> h2 UNION SELECT run_id, t - 2 FROM det_pp_pairs WHERE h <> h2) m
       USING (run_id, t)
@@ -73,14 +75,15 @@ repeats AS (
     LEFT JOIN worded x ON x.run_id = p.run_id AND x.t = p.t
     LEFT JOIN worded z ON z.run_id = p.run_id AND z.t = p.t - 2
     WHERE p.h = p.h2
-       OR len(x.words) > 0 AND len(z.words) > 0 AND len(list_intersect(x.words, z.words)) >= $repeat_similarity * len(list_distinct(list_concat(x.words, z.words)))
+       OR len(x.words) > 0 AND len(z.words) > 0 AND x.head = z.head
+          AND len(list_intersect(x.words, z.words)) >= $repeat_similarity * len(list_distinct(list_concat(x.words, z.words)))
 ),
 -- The values the other agent's turn states (identifiers such as SKU-7, decimals, numbers from
--- $silent_min_value up, as the groundedness check counts them), beside those of its turn before:
--- a worker that answers the same request with new figures (a new page, a new result) made progress.
+-- $silent_min_value up: det_value_tokens, as the groundedness check reads them, a UUID as one token
+-- and, like the ids an LLM API hands out, no value), beside those of its turn before: a worker that
+-- answers the same request with new figures (a new page, a new result) made progress.
 valued AS (
-    SELECT run_id, t, list_distinct(flatten(list(regexp_extract_all(txt,
-               '\b[A-Za-z]{1,12}[-_][0-9][A-Za-z0-9_-]*|\b[0-9]+(?:,[0-9]{3})*(?:\.[0-9]+)?\b')))) AS vals
+    SELECT run_id, t, list_distinct(flatten(list(det_value_tokens(txt)))) AS vals
     FROM det_pp_said
     SEMI JOIN (SELECT run_id, t - 1 AS t FROM repeats UNION SELECT run_id, t - 3 FROM repeats) m USING (run_id, t)
     GROUP BY run_id, t
@@ -92,6 +95,8 @@ bounces AS (
     LEFT JOIN valued w ON w.run_id = r.run_id AND w.t = r.t - 3 AND r.a3 = r.a1
     WHERE len(list_filter(coalesce(y.vals, []), lambda v: (ascii(v) >= 65 OR contains(v, '.')
                                                           OR try_cast(replace(v, ',', '') AS DOUBLE) >= $silent_min_value)
+                                                         AND NOT ((contains(v, '-') OR contains(v, '_'))
+                                                                  AND regexp_matches(v, $not_value))
                                                          AND NOT list_contains(coalesce(w.vals, []), v))) = 0
 ),
 grouped AS (

@@ -2,8 +2,9 @@
 -- replies in a row (others may speak between): an agent stuck asking for what it will not get, or
 -- a model handed the same state again and again until a recursion limit stops it. The same: equal
 -- but for case and whitespace. Nearly: two replies of 80 characters or more, of about the same
--- length, whose word sets overlap by $repeat_similarity (a page read again with another
--- timestamp); in a short reply one word is the difference between two answers. Replies of fewer
+-- length, that open with the same words (det_head_words) and whose word sets overlap by
+-- $repeat_similarity (a page read again with another timestamp, not the same template filled in
+-- for another item); in a short reply one word is the difference between two answers. Replies of fewer
 -- than $repeat_min_words words ("OK", "TERMINATE", "Thanks!") are left out: healthy runs repeat those.
 -- Each reply beside the agent's reply before it, kept only where the two are the same or may be
 -- nearly. One ordering of the chunk by a hash of (run, agent), then the order of the run: an
@@ -28,7 +29,8 @@ JOIN det_replies q ON q.rowid = p.prev;
 INSERT INTO det_out
 -- word sets only for the replies of a pair that may be nearly the same
 WITH worded AS (
-    SELECT r.run_id, r.step_id, list_distinct(regexp_extract_all(lower(r.txt), '[\pL\pN]+')) AS words
+    SELECT r.run_id, r.step_id, list_distinct(regexp_extract_all(lower(r.txt), '[\pL\pN]+')) AS words,
+           det_head_words(r.txt) AS head
     FROM det_replies r
     SEMI JOIN (SELECT run_id, step_id FROM det_rep_pairs WHERE maybe
                UNION SELECT run_id, prev_step FROM det_rep_pairs WHERE maybe) m
@@ -38,6 +40,7 @@ repeated AS (
     SELECT * FROM (
         SELECT p.run_id, p.agent, p.k, p.step_id, p.prev_step,
                CASE WHEN p.same THEN 1.0
+                    WHEN x.head <> y.head THEN 0.0   -- about another item: no repeat, however alike the rest
                     ELSE len(list_intersect(x.words, y.words)) / len(list_distinct(list_concat(x.words, y.words))) END AS sim
         FROM det_rep_pairs p
         LEFT JOIN worded x ON x.run_id = p.run_id AND x.step_id = p.step_id
