@@ -13,6 +13,7 @@ from _runs import RunBuilder, _hits, _ws
 from workbench.detect import DetectorConfig, detect
 from workbench.detect._config import NOT_VALUE
 from workbench.policy import _bounce
+from workbench.store._connection import sql_statements
 
 
 def _rounds(run_id: str, answers: list[str]) -> RunBuilder:
@@ -98,3 +99,14 @@ def test_the_guards_value_pattern_is_the_detectors() -> None:
     assert _bounce._NOT_VALUE.pattern == NOT_VALUE
     (head,) = re.findall(r"regexp_extract\(t, '([^']*)', 1\), (\d+)\)", macros)
     assert (_bounce._FIRST_LINE.pattern.lstrip("^"), _bounce._HEAD) == (head[0].lstrip("^"), int(head[1]))
+
+
+def test_the_guard_reads_the_opening_words_as_the_detectors_do() -> None:
+    ws = _ws(RunBuilder("r"))
+    for stmt in sql_statements("macros", "workbench.detect"):
+        ws.con.execute(stmt)
+    texts = ["\n\n  I clicked 'Palma'.\r\nHere is a screenshot", "x" * 130 + " tail", "Ünïcödé Straße 12\nnext",
+             "\t\f\rfirst line only", "e\u0301" * 70 + " end", "", "no-newline, one line of words"]
+    for text in texts:
+        (sql,) = ws.con.execute("SELECT det_head_words(?)", [text]).fetchall()[0]
+        assert frozenset(sql) == _bounce.head_words(text), text
