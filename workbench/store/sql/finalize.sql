@@ -104,13 +104,14 @@ WHERE end_ns < start_ns AND rid NOT IN (SELECT rid FROM stage_bad);
 
 -- A step already in the store with other content is a conflict: quarantined, naming the stored step
 -- and the columns that differ (step_differs; the same content again is not: ingesting twice adds nothing).
-INSERT INTO stage_bad
-SELECT rid, 'conflicts with the stored step ' || step_id || ' of run ' || run_id || ' (stored from '
-            || coalesce(s_file, '?') || ' line ' || coalesce(s_line::VARCHAR, '?') || '): differs in '
-            || differs AS reason
-FROM (
+-- Copies taken before the span ended are told apart as within a call (filled_later): an early copy of a
+-- stored complete step is a repeat of it; a complete copy of a step stored early (an exporter flushed the
+-- span before it ended, in an earlier call) completes the stored row (stage_completes, finalize_insert.sql).
+CREATE OR REPLACE TEMP TABLE stage_vs_stored AS
+SELECT * FROM (
     SELECT n.rid, n.run_id, n.step_id, s.file AS s_file, s.line AS s_line,
-           step_differs(as_stored(n), s) AS differs, n.end_ns IS NULL AND s.ended_us IS NOT NULL AS early
+           step_differs(as_stored(n), s) AS differs, n.end_ns IS NULL AND s.ended_us IS NOT NULL AS early,
+           n.end_ns IS NOT NULL AND s.ended_us IS NULL AS late
     FROM stage_n n
     JOIN (SELECT run_id, step_id, file, line, parent_id, agent_own, kind, name, tool, model, status, error, input,
                  output, tokens_in, tokens_out, cost, confidence, entropy, attributes,
@@ -118,7 +119,21 @@ FROM (
       ON s.run_id = n.run_id AND s.step_id = n.step_id
     WHERE n.rid NOT IN (SELECT rid FROM stage_bad)
 )
-WHERE differs <> '' AND NOT (early AND filled_later(differs));
+WHERE differs <> '';
+
+INSERT INTO stage_bad
+SELECT rid, 'conflicts with the stored step ' || step_id || ' of run ' || run_id || ' (stored from '
+            || coalesce(s_file, '?') || ' line ' || coalesce(s_line::VARCHAR, '?') || '): differs in '
+            || differs AS reason
+FROM stage_vs_stored
+WHERE NOT ((early OR late) AND filled_later(differs));
+
+-- (one copy per step: the others staged in this call are its repeats)
+CREATE OR REPLACE TEMP TABLE stage_completes AS
+SELECT rid FROM stage_vs_stored
+WHERE late AND filled_later(differs) AND rid NOT IN (SELECT rid FROM stage_repeats);
+
+DROP TABLE stage_vs_stored;
 
 -- A run record that declares another outcome or task than the stored run (or than an earlier run
 -- record of this call) is a conflict too; it is quarantined and the stored facts stay as they were.
