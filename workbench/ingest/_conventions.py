@@ -250,9 +250,12 @@ def readable_name(name: Any) -> str | None:
     return _IDENTIFIER.sub("", name).strip(" ._-:/#[](){}") or None
 
 
+#: An LLM call's cost in parts (any-agent's), summed into the cost column by :func:`map_span`.
+COST_PART_KEYS = ("gen_ai.usage.input_cost", "gen_ai.usage.output_cost")
+
 #: Attributes of the framework shapes above: a span that has one is mapped by :func:`map_span` (the
 #: OTLP fast path hands it to the Python reader instead of mapping it in SQL).
-SHAPE_KEYS = ("target", "executor.type", "agent_name", "metadata.langgraph_node")
+SHAPE_KEYS = ("target", "executor.type", "agent_name", "metadata.langgraph_node", *COST_PART_KEYS)
 
 
 def langchain_metadata(rest: dict[str, Any]) -> dict[str, Any] | None:
@@ -422,6 +425,15 @@ def _number(value: Any) -> Any:
     return value
 
 
+def _cost_parts(rest: dict[str, Any]) -> float | None:
+    """An LLM call's cost given as its input and output parts (any-agent's ``gen_ai.usage.input_cost`` /
+    ``output_cost``, in dollars), summed; None when there are none, or one is not a number."""
+    parts = [_number(rest.get(k)) for k in COST_PART_KEYS if rest.get(k) is not None]
+    if not parts or not all(isinstance(p, (int, float)) and not isinstance(p, bool) for p in parts):
+        return None
+    return float(sum(parts))
+
+
 def _count(value: Any) -> Any:
     if isinstance(value, str) and value.isdigit():
         return int(value)
@@ -487,6 +499,9 @@ def map_span(attrs: dict[str, Any], name: str | None, events: list[dict[str, Any
             if out is not None:
                 break
     error = known.get("error_type")
+    cost = _number(known.get("cost"))
+    if cost is None and kind == "llm":
+        cost = _cost_parts(rest)
     conf = _number(known.get("confidence"))
     ent = _number(known.get("entropy"))
     lp_source = known.get("logprobs")
@@ -520,7 +535,7 @@ def map_span(attrs: dict[str, Any], name: str | None, events: list[dict[str, Any
     return {
         "kind": kind, "is_agent": kind == "agent", "agent": agent, "tool": tool,
         "model": known.get("model"), "tokens_in": _count(known.get("tokens_in")),
-        "tokens_out": _count(known.get("tokens_out")), "cost": _number(known.get("cost")),
+        "tokens_out": _count(known.get("tokens_out")), "cost": cost,
         "input": as_text(inp), "output": as_text(out), "error": as_text(error),
         "confidence": conf, "entropy": ent, "attributes": rest,
     }

@@ -188,6 +188,18 @@ FROM tree_rows t LEFT JOIN tree_rows p ON p.run_id = t.run_id AND p.step_id = t.
 
 DROP TABLE tree_rows;
 
+-- A step whose parent the source names but never gave (an exporter left that span out: any-agent's dump
+-- of a Google ADK run holds its LLM and tool spans, not ADK's spans between them and the agent's) is
+-- acted for by its run's agent when the run's true roots name exactly one; otherwise it stays nobody's.
+-- Here in the walk's tree only (the stored agent_own stays what the source said), so a later call that
+-- brings the missing parent gives the step its parent's agent instead.
+UPDATE tree SET agent_own = r.agent
+FROM (SELECT run_id, min(agent_own) AS agent FROM tree
+      WHERE pnode IS NULL AND parent_id IS NULL AND agent_own IS NOT NULL
+        AND run_id IN (SELECT run_id FROM tree WHERE pnode IS NULL AND parent_id IS NOT NULL AND agent_own IS NULL)
+      GROUP BY run_id HAVING count(DISTINCT agent_own) = 1) r
+WHERE tree.run_id = r.run_id AND tree.pnode IS NULL AND tree.parent_id IS NOT NULL AND tree.agent_own IS NULL;
+
 -- Runs that had steps in the store before this call. The steps of the others are all new: they get their
 -- order as they are inserted, and only these runs are renumbered after the insert.
 CREATE OR REPLACE TEMP TABLE stored_runs AS
