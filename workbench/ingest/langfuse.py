@@ -17,7 +17,8 @@ span, a CrewAI task's agent role, a Microsoft Agent Framework executor hosting a
 ``<agent> run`` span); the ingest driver hands it down to descendants. A LangGraph node inside a subgraph
 (``langgraph_checkpoint_ns`` ``research_agent:<id>|agent:<id>``) acts for the node running the subgraph,
 so the workers of a supervisor keep their names; BeeAI's emitter event spans (``agent.react.update-13``)
-are the agent's events, not agents.
+are the agent's events, not agents. A top-level ``tools`` node runs the tools of the node run before it. An
+agent named only by a generated id (Koog's ``agent.<uuid>``) is named ``agent`` (:class:`_AgentIds`).
 
 Langfuse has no OK status, so a step is ``error`` when ``level`` is ``ERROR`` and ``unset`` otherwise.
 Trace ``scores`` are evaluations, not outcomes: they are kept in the run's attributes and never turned into
