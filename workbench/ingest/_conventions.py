@@ -23,6 +23,7 @@ Conventions covered
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import orjson
@@ -125,23 +126,44 @@ def langgraph_path(meta: dict[str, Any]) -> list[str]:
     return [seg for seg in ns.split("|") if seg]
 
 
-def langgraph_node_actor(meta: dict[str, Any], subgraphs: frozenset[str] | set[str] = frozenset()) -> str | None:
-    """The agent the LangGraph node running a span acts for, or None when the span has no node.
+# The nodes of an agent's loop (create_react_agent's agent / tools, LangChain create_agent's model / tools,
+# LangChain.js createAgent's model_request) and the graph's plumbing: inside a subgraph they act for the
+# node running it. Middleware hooks are named "<Middleware>.before_model" and act for it too.
+LANGGRAPH_LOOP_NODES = frozenset({"agent", "tools", "model", "model_request", "call_model", "__start__", "__end__",
+                                  "pre_model_hook", "post_model_hook", "generate_structured_response"})
+# ToolNode's name: a node that runs the tools the model asked for, for whichever agent asked.
+LANGGRAPH_TOOL_NODE = "tools"
 
-    A node at the top of the graph is the actor, as is a node that runs a subgraph (a supervisor's
-    worker, a team). A node inside a subgraph that runs none (the ``agent`` / ``tools`` loop of a
-    ReAct worker) acts for the node that runs its subgraph: every worker built by
-    ``create_react_agent`` calls its nodes ``agent`` and ``tools``, so their own names would make one
-    agent of all the workers. ``subgraphs`` holds the namespaces known to run a subgraph (the prefixes of
-    the trace's other namespaces); without it, only the nesting of the span itself is known.
+
+def langgraph_node_actor(meta: dict[str, Any], subgraphs: frozenset[str] | set[str] = frozenset()) -> str | None:
+    """The agent the LangGraph node running a span acts for, or None when the span has no node or its node
+    runs tools for another (:func:`langgraph_tool_node`).
+
+    A node at the top of the graph is the actor. A node inside a subgraph is named with the nodes that run
+    its subgraphs (``research_team/search``, as Langfuse's graph view shows it: two teams may each have a
+    ``supervisor``), unless it is a step of an agent's loop (:data:`LANGGRAPH_LOOP_NODES`, and it runs no
+    subgraph): then it acts for the node that runs its subgraph, since every worker built by
+    ``create_react_agent`` calls its nodes ``agent`` and ``tools``, so their own names would make one agent
+    of all the workers. ``subgraphs`` holds the namespaces known to run a subgraph (the prefixes of the
+    trace's other namespaces); without it, only the nesting of the span itself is known.
     """
     node = meta.get("langgraph_node")
-    if not isinstance(node, str) or not node:
+    if not isinstance(node, str) or not node or langgraph_tool_node(meta):
         return None
     path = langgraph_path(meta)
-    if len(path) < 2 or "|".join(path) in subgraphs:
+    if len(path) < 2:
         return node
-    return path[-2].partition(":")[0] or node
+    names = [seg.partition(":")[0] for seg in path]
+    if "|".join(path) not in subgraphs and (node in LANGGRAPH_LOOP_NODES or "." in node):
+        names = names[:-1]
+    return "/".join(n for n in names if n) or node
+
+
+def langgraph_tool_node(meta: dict[str, Any]) -> bool:
+    """Whether a span runs in a top-level ``tools`` node: a ToolNode, which runs the tool calls of the agent
+    node before it (a flat ReAct graph's ``agent`` → ``tools`` loop) and is no agent of its own, as a
+    workflow executor hosting no agent is none."""
+    return meta.get("langgraph_node") == LANGGRAPH_TOOL_NODE and len(langgraph_path(meta)) < 2
 
 
 def langgraph_span(name: Any, kind: str | None, declared: Any, meta: dict[str, Any],
@@ -149,11 +171,14 @@ def langgraph_span(name: Any, kind: str | None, declared: Any, meta: dict[str, A
     """``(kind, agent)`` of a span run by a LangGraph node (``kind`` and ``declared`` agent as mapped so far).
 
     The node's own span is an agent span (of the actor its node acts for, see
-    :func:`langgraph_node_actor`); a ``transfer_to_<agent>`` span is langgraph-supervisor's (and
-    langgraph-swarm's) hand-off tool; any other span typed AGENT inside a node (OpenInference types the
-    supervisor's ``call_agent`` wrapper and the hand-off tools so) is a step of the node's actor, not
-    an agent of its own. Other spans are left as they are.
+    :func:`langgraph_node_actor`), but a top-level ToolNode's is a chain (:func:`langgraph_tool_node`);
+    a ``transfer_to_<agent>`` span is langgraph-supervisor's (and langgraph-swarm's) hand-off tool; any
+    other span typed AGENT inside a node (OpenInference types the supervisor's ``call_agent`` wrapper and
+    the hand-off tools so) is a step of the node's actor, not an agent of its own. Other spans are left
+    as they are.
     """
+    if langgraph_tool_node(meta) and name == LANGGRAPH_TOOL_NODE and kind in (None, "chain", "agent", "other"):
+        return "chain", declared
     actor = langgraph_node_actor(meta, subgraphs)
     if actor is None or kind not in (None, "chain", "agent", "other", "tool"):
         return kind, declared
@@ -203,9 +228,34 @@ def agent_run_span(name: Any, attrs: dict[str, Any]) -> str | None:
     return None
 
 
+# A UUID or a trace-sized hex id inside a name: what a framework writes for an agent the user did not name.
+_IDENTIFIER = re.compile(r"(?<![0-9a-z])(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{32})"
+                         r"(?![0-9a-z])", re.IGNORECASE)
+
+
+def has_identifier(name: Any) -> bool:
+    """Whether a name holds a generated identifier (a UUID, a 32-digit hex id) rather than only words."""
+    return isinstance(name, str) and _IDENTIFIER.search(name) is not None
+
+
+def readable_name(name: Any) -> str | None:
+    """What is left of a name once its identifiers are cut out (``agent.<uuid>`` is ``agent``), else None.
+
+    Koog names an agent's spans ``agent.<agent id>`` and ``run.<run id>``; Microsoft Agent Framework gives
+    an agent without a name its id as ``gen_ai.agent.name``. A UUID is no name a user reads, and one
+    agent's spans each carry another.
+    """
+    if not isinstance(name, str):
+        return None
+    return _IDENTIFIER.sub("", name).strip(" ._-:/#[](){}") or None
+
+
+#: An LLM call's cost in parts (any-agent's), summed into the cost column by :func:`map_span`.
+COST_PART_KEYS = ("gen_ai.usage.input_cost", "gen_ai.usage.output_cost")
+
 #: Attributes of the framework shapes above: a span that has one is mapped by :func:`map_span` (the
 #: OTLP fast path hands it to the Python reader instead of mapping it in SQL).
-SHAPE_KEYS = ("target", "executor.type", "agent_name", "metadata.langgraph_node")
+SHAPE_KEYS = ("target", "executor.type", "agent_name", "metadata.langgraph_node", *COST_PART_KEYS)
 
 
 def langchain_metadata(rest: dict[str, Any]) -> dict[str, Any] | None:
@@ -375,6 +425,15 @@ def _number(value: Any) -> Any:
     return value
 
 
+def _cost_parts(rest: dict[str, Any]) -> float | None:
+    """An LLM call's cost given as its input and output parts (any-agent's ``gen_ai.usage.input_cost`` /
+    ``output_cost``, in dollars), summed; None when there are none, or one is not a number."""
+    parts = [_number(rest.get(k)) for k in COST_PART_KEYS if rest.get(k) is not None]
+    if not parts or not all(isinstance(p, (int, float)) and not isinstance(p, bool) for p in parts):
+        return None
+    return float(sum(parts))
+
+
 def _count(value: Any) -> Any:
     if isinstance(value, str) and value.isdigit():
         return int(value)
@@ -440,6 +499,9 @@ def map_span(attrs: dict[str, Any], name: str | None, events: list[dict[str, Any
             if out is not None:
                 break
     error = known.get("error_type")
+    cost = _number(known.get("cost"))
+    if cost is None and kind == "llm":
+        cost = _cost_parts(rest)
     conf = _number(known.get("confidence"))
     ent = _number(known.get("entropy"))
     lp_source = known.get("logprobs")
@@ -473,7 +535,7 @@ def map_span(attrs: dict[str, Any], name: str | None, events: list[dict[str, Any
     return {
         "kind": kind, "is_agent": kind == "agent", "agent": agent, "tool": tool,
         "model": known.get("model"), "tokens_in": _count(known.get("tokens_in")),
-        "tokens_out": _count(known.get("tokens_out")), "cost": _number(known.get("cost")),
+        "tokens_out": _count(known.get("tokens_out")), "cost": cost,
         "input": as_text(inp), "output": as_text(out), "error": as_text(error),
         "confidence": conf, "entropy": ent, "attributes": rest,
     }

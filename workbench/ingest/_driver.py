@@ -337,6 +337,10 @@ def _merge(con: duckdb.DuckDBPyConnection, stage: Stage, stage_fill: Any, jobs: 
         if early:
             notes = [*notes, f"{early} step(s) given again complete after a copy taken before they ended: "
                              "the complete copy is kept, the other counted as its repeat"]
+        completed = _one(con, "SELECT count(*) FROM stage_completes")
+        if completed:
+            notes = [*notes, f"{completed} stored step(s) stored earlier without an end time given complete: "
+                             "the stored row now holds the complete copy"]
         report = _report(con, stage, [f"{display(p)} ({a.name})" for p, a in jobs if p is not None],
                          [f"{p}: {why}" for p, why in skipped], notes)
         if report.read != report.stored + report.quarantined:

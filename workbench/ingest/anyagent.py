@@ -10,8 +10,13 @@ the same ids in ``0x`` hex.
 
 An integer id is written as OTLP writes its bytes (trace id 32 hex digits, span id 16), so a trace saved
 by any-agent and the same trace exported over OTLP are one run with the same steps. Read: one document a
-file, a JSON list of such documents or of bare spans, or JSONL of documents. ``final_output`` is not a
-step (the run's answer is already the output of its last LLM or tool span) and is not read.
+file, a JSON list of such documents or of bare spans, or JSONL of documents.
+
+Every span of an ``AgentTrace`` is made by any-agent's tracer, named ``any_agent``: the dump leaves the
+instrumentation scope out, so it is given back as the OTLP reader keeps it (``otel.scope.name``), else the
+same trace exported over OTLP would differ from the dump in that attribute. ``final_output`` is the run's
+answer: a run that returned one declares success (any-agent raises instead of returning a trace from a run
+that failed) and keeps the answer as its ``output`` attribute, as a Langfuse trace's output is kept.
 """
 
 from __future__ import annotations
@@ -20,8 +25,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-from ._base import Adapter, Stage
-from ._conventions import StepSink
+from ._base import Adapter, RecordError, Stage
+from ._conventions import StepSink, as_text
 from ._depth import depth_error
 from ._documents import exact_loads, iter_json
 from .openinference import BadSpan, flatten, stage_span
@@ -29,6 +34,8 @@ from .openinference import BadSpan, flatten, stage_span
 # Integer ids in the first span's context or parent: what tells this dump from the hex-id span formats.
 _INT_TRACE_ID = re.compile(rb'"trace_id"\s*:\s*\d')
 _ID_DIGITS = {"trace id": 32, "span id": 16, "parent id": 16}
+# The instrumentation scope of any-agent's spans: its tracer's name (frameworks/any_agent.py).
+_SCOPE = "any_agent"
 
 
 def otlp_hex(value: Any, what: str) -> Any:
@@ -76,6 +83,8 @@ class AnyAgentTrace(Adapter):
                 for i, span in enumerate(spans):
                     with stage.guard(line, span):
                         self._span(span, line, (line << 24) + i, stage, sink, runs)
+                if isinstance(doc, dict) and doc.get("final_output") is not None:
+                    self._answer(doc, spans, line, stage, runs)
         finally:
             sink.flush()
 
@@ -93,6 +102,25 @@ class AnyAgentTrace(Adapter):
                 out.extend(inner if isinstance(inner, list) else [item])
             return out
         return None
+
+    @staticmethod
+    def _answer(doc: dict, spans: list[Any], line: int, stage: Stage, runs: set[str]) -> None:
+        """Stage the declared outcome and answer of the runs a trace document's spans belong to."""
+        traces: dict[str, dict[str, Any]] = {}
+        for span in spans:
+            try:
+                tid = otlp_hex(_context_id(span.get("context"), "trace_id"), "trace id") \
+                    if isinstance(span, dict) else None
+            except BadSpan:
+                continue
+            if isinstance(tid, str) and tid in runs and tid not in traces:
+                traces[tid] = _resource(span)[1]
+        for tid, rattrs in traces.items():
+            try:
+                stage.run(run_id=tid, line=line, system=rattrs.get("service.name") or None, outcome="success",
+                          attributes={**rattrs, "output": as_text(doc["final_output"])})
+            except RecordError as exc:  # an oversized answer: the spans still stand
+                stage.reject(line=line, reason=f"trace {tid}: final_output: {exc}", run_id=tid)
 
     @staticmethod
     def _span(span: Any, line: int, order: int, stage: Stage, sink: StepSink, runs: set[str]) -> None:
@@ -119,12 +147,14 @@ class AnyAgentTrace(Adapter):
                          step_id=span_id if isinstance(span_id, str) else None)
             return
         status = span.get("status")
-        # As the OTLP reader does: the resource's service is the run's system and a step attribute.
-        resource = span.get("resource")
-        rattrs = resource.get("attributes") if isinstance(resource, dict) else None
-        rattrs = flatten(rattrs) if isinstance(rattrs, dict) else {}
-        service = rattrs.get("service.name")
-        service = service if isinstance(service, str) and service else None
+        # As the OTLP reader does: the resource's service is the run's system and a step attribute, the
+        # instrumentation scope a step attribute.
+        service, rattrs = _resource(span)
+        scope = span.get("instrumentation_scope") or span.get("instrumentation_info")
+        scope = scope.get("name") if isinstance(scope, dict) else None
+        # (in the OTLP reader's order: the attributes are compared as JSON text)
+        extra = {"service.name": service} if service is not None else {}
+        extra["otel.scope.name"] = scope if isinstance(scope, str) and scope else _SCOPE
         stage_span(
             stage, sink, runs, line=line, order=order, raw=span, trace_id=trace_id, span_id=span_id,
             parent_id=parent_id, name=span.get("name"),
@@ -133,5 +163,14 @@ class AnyAgentTrace(Adapter):
             status=status.get("status_code") if isinstance(status, dict) else status,
             message=(status.get("description") or None) if isinstance(status, dict) else None,
             events=span.get("events"), kind=None,
-            extra={"service.name": service} if service is not None else None,
+            extra=extra,
             run_facts={"system": service, "attributes": rattrs or None})
+
+
+def _resource(span: dict) -> tuple[str | None, dict[str, Any]]:
+    """``(service name, flat resource attributes)`` of a dumped span."""
+    resource = span.get("resource")
+    rattrs = resource.get("attributes") if isinstance(resource, dict) else None
+    rattrs = flatten(rattrs) if isinstance(rattrs, dict) else {}
+    service = rattrs.get("service.name")
+    return (service if isinstance(service, str) and service else None), rattrs

@@ -17,7 +17,8 @@ span, a CrewAI task's agent role, a Microsoft Agent Framework executor hosting a
 ``<agent> run`` span); the ingest driver hands it down to descendants. A LangGraph node inside a subgraph
 (``langgraph_checkpoint_ns`` ``research_agent:<id>|agent:<id>``) acts for the node running the subgraph,
 so the workers of a supervisor keep their names; BeeAI's emitter event spans (``agent.react.update-13``)
-are the agent's events, not agents.
+are the agent's events, not agents. A top-level ``tools`` node runs the tools of the node run before it. An
+agent named only by a generated id (Koog's ``agent.<uuid>``) is named ``agent`` (:class:`_AgentIds`).
 
 Langfuse has no OK status, so a step is ``error`` when ``level`` is ``ERROR`` and ``unset`` otherwise.
 Trace ``scores`` are evaluations, not outcomes: they are kept in the run's attributes and never turned into
@@ -41,8 +42,13 @@ from ._conventions import (
     emitter_event,
     executor_agent,
     find_logprobs,
+    has_identifier,
+    langgraph_node_actor,
+    langgraph_path,
     langgraph_span,
     langgraph_subgraphs,
+    langgraph_tool_node,
+    readable_name,
 )
 from ._depth import depth_error
 from ._documents import iter_json
@@ -69,6 +75,8 @@ _FRAMEWORKS = (("crewai", "crewai"), ("openai_agents", "openai-agents"), ("googl
 _AGENT_NAME_KEYS = ("gen_ai.agent.name", "graph.node.id", "agent.name")
 _AGENT_SPAN_NAME = re.compile(r"^(?:" + "|".join(re.escape(x.strip()) for x in AGENT_NAME_PREFIXES)
                               + r")\s+(.+)$|^agent_run\s*\[(.+)\]$")
+# Agno's (OpenInference) agent and team run spans: ``<name>.run`` (spaces as ``_``), ``Agent.run`` unnamed.
+_AGNO_RUN = re.compile(r"^(\S+)\.a?run$")
 _CREW_ROLE = re.compile(r"""\brole=(?:'((?:[^'\\]|\\.)*)'|"((?:[^"\\]|\\.)*)")""")
 _HANDOFF = re.compile(r"^handoff\b", re.IGNORECASE)
 
@@ -177,9 +185,13 @@ def _crew_roles(metas: list[dict]) -> dict[str, str]:
 
 
 def _agent_name(name: str, a: dict, obs: dict, crew_roles: dict[str, str]) -> str | None:
-    """The name an agent span gives itself; frameworks each put it somewhere else."""
+    """The name an agent span gives itself; frameworks each put it somewhere else.
+
+    A generated identifier is passed over for a name a user reads (Agno sets ``graph.node.id`` to a node
+    id beside ``agent.name``); a span that names its agent only by one keeps it, for :class:`_AgentIds`.
+    """
     for key in _AGENT_NAME_KEYS:
-        if isinstance(a.get(key), str) and a[key].strip():
+        if isinstance(a.get(key), str) and a[key].strip() and not has_identifier(a[key]):
             return a[key].strip()
     m = _AGENT_SPAN_NAME.match(name)
     if m:
@@ -193,11 +205,44 @@ def _agent_name(name: str, a: dict, obs: dict, crew_roles: dict[str, str]) -> st
         prefix = name[: -len("._execute_core")]
         if prefix not in ("Task", "Agent"):
             return prefix
+    m = _AGNO_RUN.match(name)
+    if m and str(a.get("openinference.span.kind") or "").upper() == "AGENT":
+        return m.group(1).replace("_", " ")
     return name or None
 
 
-def _classify(obs: dict, name: str, a: dict, top: dict, scope: str,
-              crew_roles: dict[str, str], subgraphs: set[str]) -> tuple[str, str | None, bool, str | None]:
+class _AgentIds:
+    """Readable names, within one trace, for the agents it names only by a generated identifier.
+
+    Koog names one agent's spans ``agent.<agent id>`` and ``run.<run id>`` (both with ``gen_ai.agent.id``);
+    Microsoft Agent Framework names an unnamed agent ``invoke_agent <agent id>``. Each agent (by
+    ``gen_ai.agent.id``, else the name itself) is named by what its first span's name says without the
+    identifier (``agent``), else ``agent``; a second agent given the same name is numbered (``agent 2``).
+    """
+
+    def __init__(self) -> None:
+        self.names: dict[str, str] = {}
+        self.taken: set[str] = set()
+
+    def name(self, agent: str, a: dict) -> str:
+        """``agent``, or a readable name for the agent when ``agent`` holds an identifier."""
+        if not has_identifier(agent):
+            return agent
+        aid = a.get("gen_ai.agent.id")
+        key = aid if isinstance(aid, str) and aid else agent
+        if key not in self.names:
+            base = readable_name(_AGENT_SPAN_NAME.sub(lambda m: m.group(1) or m.group(2), agent)) or "agent"
+            name, n = base, 1
+            while name in self.taken:
+                n += 1
+                name = f"{base} {n}"
+            self.names[key] = name
+            self.taken.add(name)
+        return self.names[key]
+
+
+def _classify(obs: dict, name: str, a: dict, top: dict, scope: str, crew_roles: dict[str, str],
+              subgraphs: set[str], tool_nodes: dict[str, str]) -> tuple[str, str | None, bool, str | None]:
     """(kind, agent, is_agent, tool) of one observation."""
     otype = str(obs.get("type") or "").upper()
     op = str(a.get("gen_ai.operation.name") or "").lower()
@@ -210,6 +255,8 @@ def _classify(obs: dict, name: str, a: dict, top: dict, scope: str,
         lg_kind, lg_agent = langgraph_span(name, kind, own, top, subgraphs)
         if lg_kind in ("agent", "handoff") or lg_agent is not None:
             return lg_kind or "chain", lg_agent, lg_kind == "agent", None
+        if lg_kind == "chain" and name == node and langgraph_tool_node(top):
+            return "chain", tool_nodes.get(str(obs.get("id"))), False, None  # a ToolNode: for the agent before it
     if kind == "agent" and emitter_event(name, a):
         return "chain", None, False, None  # BeeAI: one event of the enclosing agent's run
     if kind in (None, "chain") and agent_run_span(name, a) is not None:
@@ -236,6 +283,44 @@ def _classify(obs: dict, name: str, a: dict, top: dict, scope: str,
             tool = re.sub(r"^execute_tool\s+|\._use$", "", name) or None
         return "tool", declared, False, tool
     return kind, declared, False, None
+
+
+def _agent_ids(observations: list, metas: list[dict]) -> _AgentIds:
+    """The trace's agents named only by identifiers, named in the order their agent spans start (an agent's
+    outer span first: Koog's ``agent.<id>`` before its ``run.<id>``)."""
+    ids = _AgentIds()
+    spans = []
+    for n, (obs, meta) in enumerate(zip(observations, metas, strict=True)):
+        if not isinstance(obs, dict) or not isinstance(obs.get("name"), str):
+            continue
+        a = _attrs(meta)
+        if str(obs.get("type") or "").upper() == "AGENT" or a.get("gen_ai.operation.name") in (
+                "invoke_agent", "create_agent"):
+            spans.append((str(obs.get("startTime") or ""), n, obs, a))
+    for _start, _n, obs, a in sorted(spans, key=lambda s: (s[0], s[1])):
+        agent = _agent_name(obs["name"], a, obs, {})
+        if agent is not None:
+            ids.name(agent, a)
+    return ids
+
+
+def _tool_node_actors(observations: list, metas: list[dict], subgraphs: set[str]) -> dict[str, str]:
+    """Observation id -> agent, for the spans of a graph's top-level ToolNode: the node that ran before it
+    (in a flat ReAct graph, ``agent``; where several agent nodes share one ``tools`` node, the one that
+    asked for the tools)."""
+    spans = sorted((str(obs.get("startTime") or ""), n, obs, meta)
+                   for n, (obs, meta) in enumerate(zip(observations, metas, strict=True))
+                   if isinstance(obs, dict) and meta.get("langgraph_node") == obs.get("name")
+                   and len(langgraph_path(meta)) == 1)
+    out: dict[str, str] = {}
+    last: str | None = None
+    for _start, _n, obs, meta in spans:
+        if langgraph_tool_node(meta):
+            if last is not None:
+                out[str(obs.get("id"))] = last
+        else:
+            last = langgraph_node_actor(meta, subgraphs) or last
+    return out
 
 
 def _number(value: Any, integer: bool = False) -> Any:
@@ -381,6 +466,8 @@ class LangfuseExport(Adapter):
         framework = _framework(metas)
         crew_roles = _crew_roles(metas)
         subgraphs = langgraph_subgraphs(metas)
+        ids = _agent_ids(observations, metas)
+        tool_nodes = _tool_node_actors(observations, metas, subgraphs)
         run_ids: set[str] = set()
         for obs, meta in zip(observations, metas, strict=True):
             ordinal += 1
@@ -393,7 +480,7 @@ class LangfuseExport(Adapter):
                 continue
             with stage.guard(where, obs, trace_id, obs.get("id") if isinstance(obs, dict) else None):
                 run_id = self._stage_observation(obs, meta, trace_id, ordinal, where, crew_roles, subgraphs,
-                                                 stage)
+                                                 ids, tool_nodes, stage)
                 if isinstance(run_id, str) and run_id:
                     run_ids.add(run_id)
         if isinstance(trace_id, str) and trace_id:
@@ -409,7 +496,8 @@ class LangfuseExport(Adapter):
         return ordinal
 
     def _stage_observation(self, obs: Any, meta: dict, trace_id: Any, ordinal: int, where: int,
-                           crew_roles: dict[str, str], subgraphs: set[str], stage: Stage) -> Any:
+                           crew_roles: dict[str, str], subgraphs: set[str], ids: _AgentIds,
+                           tool_nodes: dict[str, str], stage: Stage) -> Any:
         if not isinstance(obs, dict):
             what = "an id, not an object (export with observations expanded)" if isinstance(obs, str) \
                 else f"a JSON {type(obs).__name__}, not an object"
@@ -426,7 +514,8 @@ class LangfuseExport(Adapter):
         name = obs.get("name") if isinstance(obs.get("name"), str) else ""
         a = _attrs(meta)
         scope = _scope(meta)
-        kind, agent, is_agent, tool = _classify(obs, name, a, meta, scope, crew_roles, subgraphs)
+        kind, agent, is_agent, tool = _classify(obs, name, a, meta, scope, crew_roles, subgraphs, tool_nodes)
+        agent = ids.name(agent, a) if agent is not None else None
         tin, tout = (_number(v, integer=True) for v in _usage(obs))
         cost = _cost(obs)
         model = obs.get("model") or obs.get("providedModelName") or next(

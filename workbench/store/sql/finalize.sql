@@ -104,13 +104,14 @@ WHERE end_ns < start_ns AND rid NOT IN (SELECT rid FROM stage_bad);
 
 -- A step already in the store with other content is a conflict: quarantined, naming the stored step
 -- and the columns that differ (step_differs; the same content again is not: ingesting twice adds nothing).
-INSERT INTO stage_bad
-SELECT rid, 'conflicts with the stored step ' || step_id || ' of run ' || run_id || ' (stored from '
-            || coalesce(s_file, '?') || ' line ' || coalesce(s_line::VARCHAR, '?') || '): differs in '
-            || differs AS reason
-FROM (
+-- Copies taken before the span ended are told apart as within a call (filled_later): an early copy of a
+-- stored complete step is a repeat of it; a complete copy of a step stored early (an exporter flushed the
+-- span before it ended, in an earlier call) completes the stored row (stage_completes, finalize_insert.sql).
+CREATE OR REPLACE TEMP TABLE stage_vs_stored AS
+SELECT * FROM (
     SELECT n.rid, n.run_id, n.step_id, s.file AS s_file, s.line AS s_line,
-           step_differs(as_stored(n), s) AS differs, n.end_ns IS NULL AND s.ended_us IS NOT NULL AS early
+           step_differs(as_stored(n), s) AS differs, n.end_ns IS NULL AND s.ended_us IS NOT NULL AS early,
+           n.end_ns IS NOT NULL AND s.ended_us IS NULL AS late
     FROM stage_n n
     JOIN (SELECT run_id, step_id, file, line, parent_id, agent_own, kind, name, tool, model, status, error, input,
                  output, tokens_in, tokens_out, cost, confidence, entropy, attributes,
@@ -118,7 +119,21 @@ FROM (
       ON s.run_id = n.run_id AND s.step_id = n.step_id
     WHERE n.rid NOT IN (SELECT rid FROM stage_bad)
 )
-WHERE differs <> '' AND NOT (early AND filled_later(differs));
+WHERE differs <> '';
+
+INSERT INTO stage_bad
+SELECT rid, 'conflicts with the stored step ' || step_id || ' of run ' || run_id || ' (stored from '
+            || coalesce(s_file, '?') || ' line ' || coalesce(s_line::VARCHAR, '?') || '): differs in '
+            || differs AS reason
+FROM stage_vs_stored
+WHERE NOT ((early OR late) AND filled_later(differs));
+
+-- (one copy per step: the others staged in this call are its repeats)
+CREATE OR REPLACE TEMP TABLE stage_completes AS
+SELECT rid FROM stage_vs_stored
+WHERE late AND filled_later(differs) AND rid NOT IN (SELECT rid FROM stage_repeats);
+
+DROP TABLE stage_vs_stored;
 
 -- A run record that declares another outcome or task than the stored run (or than an earlier run
 -- record of this call) is a conflict too; it is quarantined and the stored facts stay as they were.
@@ -172,6 +187,18 @@ SELECT t.rowid AS node, p.rowid AS pnode, t.*
 FROM tree_rows t LEFT JOIN tree_rows p ON p.run_id = t.run_id AND p.step_id = t.parent_id;
 
 DROP TABLE tree_rows;
+
+-- A step whose parent the source names but never gave (an exporter left that span out: any-agent's dump
+-- of a Google ADK run holds its LLM and tool spans, not ADK's spans between them and the agent's) is
+-- acted for by its run's agent when the run's true roots name exactly one; otherwise it stays nobody's.
+-- Here in the walk's tree only (the stored agent_own stays what the source said), so a later call that
+-- brings the missing parent gives the step its parent's agent instead.
+UPDATE tree SET agent_own = r.agent
+FROM (SELECT run_id, min(agent_own) AS agent FROM tree
+      WHERE pnode IS NULL AND parent_id IS NULL AND agent_own IS NOT NULL
+        AND run_id IN (SELECT run_id FROM tree WHERE pnode IS NULL AND parent_id IS NOT NULL AND agent_own IS NULL)
+      GROUP BY run_id HAVING count(DISTINCT agent_own) = 1) r
+WHERE tree.run_id = r.run_id AND tree.pnode IS NULL AND tree.parent_id IS NOT NULL AND tree.agent_own IS NULL;
 
 -- Runs that had steps in the store before this call. The steps of the others are all new: they get their
 -- order as they are inserted, and only these runs are renumbered after the insert.

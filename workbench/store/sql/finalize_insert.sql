@@ -28,6 +28,18 @@ SELECT n.run_id, n.step_id, n.parent_id, r.seq, r.depth, r.agent, n.agent AS age
 FROM resolved r
 JOIN stage_n n ON n.rid = r.rid;
 
+-- Stored steps completed by this call (stage_completes, finalize.sql): the row becomes the complete copy,
+-- as one call given both copies would have stored it. Before the renumbering below, which orders by file
+-- and line among others.
+UPDATE steps SET ended_at = make_timestamp(n.end_ns // 1000),
+                 latency_ms = coalesce(n.latency_ms, (n.end_ns - n.start_ns) / 1e6),
+                 status = n.status, error = n.error, output = n.output, model = n.model,
+                 tokens_in = n.tokens_in, tokens_out = n.tokens_out, cost = n.cost, confidence = n.confidence,
+                 entropy = n.entropy, attributes = n.attributes::JSON, source = n.source, file = n.file,
+                 line = n.line, order_hint = n.order_hint
+FROM stage_completes c JOIN stage_n n ON n.rid = c.rid
+WHERE steps.run_id = n.run_id AND steps.step_id = n.step_id;
+
 -- Older steps may gain an agent or depth from ancestors that arrived now (a trace split over files).
 UPDATE steps SET agent = r.agent, depth = r.depth
 FROM (
