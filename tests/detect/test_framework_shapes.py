@@ -51,9 +51,10 @@ def test_findings_on_calls_outside_any_agent_say_what_happened(tmp_path, statuse
     assert hit["detail"].startswith(f"a span outside any agent {words}")
 
 
-def _langgraph_export(call_id: str) -> dict:
+def _langgraph_export(call_id: str, summarizer: str = "agent") -> dict:
     """A Langfuse export of a LangGraph agent (trace + observations, metadata as JSON text, as
-    Langfuse writes it): the model asks for a tool by a call id, the tool answers, the model sums up."""
+    Langfuse writes it): the model asks for a tool by a call id, the tool answers, the model (or another
+    node, ``summarizer``) sums up."""
     def obs(oid: str, parent: str | None, kind: str, name: str, t: int, node: str | None, inp, out) -> dict:  # noqa: ANN001
         meta = {"tags": ["langgraph"], "thread_id": "demo-thread-1",
                 "scope": {"name": "langfuse-sdk", "version": "3.3.0"}}
@@ -67,7 +68,8 @@ def _langgraph_export(call_id: str) -> dict:
         {"id": call_id, "type": "function", "function": {"name": "Web-Search", "arguments": '{"query":"example"}'}}]}
     result = {"content": '[{"url": "https://example.com", "title": "Example Result"}]', "type": "tool",
               "name": "Web-Search", "tool_call_id": call_id, "status": "success"}
-    answer = {"role": "assistant", "content": "The search leads to example.com, a placeholder site."}
+    answer = {"role": "assistant", "content": "The search leads to example.com, a placeholder site."
+              if summarizer == "agent" else f"Order {call_id} leads to example.com, a placeholder site."}
     return {"trace": {"id": "e1fde3efec57ce8a69bafd3fb928a7eb", "name": "LangGraph",
                       "timestamp": "2025-08-22T09:38:50.000Z", "input": "Search the web for 'example' and summarize.",
                       "output": json.dumps({"messages": [ask, result, answer]})},
@@ -77,8 +79,9 @@ def _langgraph_export(call_id: str) -> dict:
                 obs("4f65", "98d3", "GENERATION", "ChatOpenAI", 1, "agent", [{"role": "user", "content": "go"}], ask),
                 obs("c8a1", "b024", "SPAN", "tools", 2, "tools", {"messages": [ask]}, {"messages": [result]}),
                 obs("2144", "c8a1", "SPAN", "Web-Search", 2, "tools", {"query": "example"}, result),
-                obs("3b23", "b024", "SPAN", "agent", 3, "agent", {"messages": [ask, result]}, {"messages": [answer]}),
-                obs("5ba0", "3b23", "GENERATION", "ChatOpenAI", 3, "agent", [ask, result], answer)]}
+                obs("3b23", "b024", "SPAN", summarizer, 3, summarizer, {"messages": [ask, result]},
+                    {"messages": [answer]}),
+                obs("5ba0", "3b23", "GENERATION", "ChatOpenAI", 3, summarizer, [ask, result], answer)]}
 
 
 def _ends_last(export: dict) -> dict:
@@ -95,10 +98,13 @@ def test_tool_call_ids_are_no_made_up_values(tmp_path, call_id: str) -> None:  #
     path.write_text(json.dumps(_ends_last(_langgraph_export(call_id))), encoding="utf-8")
     ws = wb.open()
     assert ws.ingest(path).quarantined == 0
+    # the graph's ToolNode runs the agent's tools (this export has no checkpoint namespaces)
+    assert ws.sql("SELECT DISTINCT agent FROM steps WHERE kind = 'tool'").fetchall() == [("agent",)]
     hits = detect(ws)
     assert hits.loc[hits["severity"] != "info"].empty, hits.to_dict("records")
-    # the same id in the same place, were it a value an agent made up (an order number), is still caught
-    path.write_text(json.dumps(_ends_last(_langgraph_export("ORD-77123"))), encoding="utf-8")
+    # the same id in the same place, were it a value an agent made up (an order number) that another agent
+    # (the graph's ToolNode runs the asking agent's tools: it is none) builds on, is still caught
+    path.write_text(json.dumps(_ends_last(_langgraph_export("ORD-77123", summarizer="writer"))), encoding="utf-8")
     ws = wb.open()
     ws.ingest(path)
     hits = detect(ws)

@@ -311,7 +311,7 @@ def _tool_node_actors(observations: list, metas: list[dict], subgraphs: set[str]
     spans = sorted((str(obs.get("startTime") or ""), n, obs, meta)
                    for n, (obs, meta) in enumerate(zip(observations, metas, strict=True))
                    if isinstance(obs, dict) and meta.get("langgraph_node") == obs.get("name")
-                   and len(langgraph_path(meta)) == 1)
+                   and len(langgraph_path(meta)) < 2)
     out: dict[str, str] = {}
     last: str | None = None
     for _start, _n, obs, meta in spans:
