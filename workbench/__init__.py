@@ -29,6 +29,7 @@ _LAZY: dict[str, str] = {
     "IngestReport": "workbench.ingest._driver",
     "Intervention": "workbench.replay",
     "InvalidParameterError": "workbench.exceptions",
+    "LimitSuggestions": "workbench.policy._limits",
     "Policy": "workbench.policy",
     "PolicyError": "workbench.exceptions",
     "PolicyViolation": "workbench.exceptions",
@@ -63,6 +64,7 @@ _LAZY: dict[str, str] = {
     "policy_from_findings": "workbench.policy._propose",
     "shapley": "workbench.attribution",
     "sim": "workbench.sim",
+    "suggest_limits": "workbench.policy._limits",
     "sweep_thresholds": "workbench.thresholds",
 }
 
@@ -81,6 +83,7 @@ __all__ = [
     "IngestReport",
     "Intervention",
     "InvalidParameterError",
+    "LimitSuggestions",
     "Policy",
     "PolicyError",
     "PolicyViolation",
@@ -116,6 +119,7 @@ __all__ = [
     "policy_from_findings",
     "shapley",
     "sim",
+    "suggest_limits",
     "sweep_thresholds",
 ]
 
@@ -187,6 +191,7 @@ if TYPE_CHECKING:  # static checkers and IDEs see the eager imports
     from .ingest._driver import IngestReport
     from .policy import Policy
     from .policy._backtest import BacktestReport, backtest
+    from .policy._limits import LimitSuggestions, suggest_limits
     from .policy._propose import policy_from_findings
     from .replay import Intervention, ReplayResult, TableReplay
     from .thresholds import ThresholdSweep, available_signals, confidence_calibration, sweep_thresholds

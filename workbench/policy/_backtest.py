@@ -95,7 +95,7 @@ def backtest(policy: Policy, ws: Any, runs: list[str] | None = None, steps: bool
         n_steps = sum(int(v[3] or 0) for v in info.values() if v[0] in ("success", "failure"))
         bar = tqdm(total=n_steps, unit="step", desc="backtest",
                    disable=not (progress if progress is not None else n_steps > 200_000))
-        cur = con.execute(_STEPS_SQL, [scoped])
+        cur = con.execute(_STEPS_SQL, [scoped, False])
         rows, step_rows = _replay(Core(policy), cur, info, bar, steps)
         bar.close()
     finally:
