@@ -66,6 +66,7 @@ _LAZY: dict[str, str] = {
     "sim": "workbench.sim",
     "suggest_limits": "workbench.policy._limits",
     "sweep_thresholds": "workbench.thresholds",
+    "what_can_be_tuned": "workbench.thresholds",
 }
 
 __all__ = [
@@ -121,6 +122,7 @@ __all__ = [
     "sim",
     "suggest_limits",
     "sweep_thresholds",
+    "what_can_be_tuned",
 ]
 
 
@@ -194,6 +196,12 @@ if TYPE_CHECKING:  # static checkers and IDEs see the eager imports
     from .policy._limits import LimitSuggestions, suggest_limits
     from .policy._propose import policy_from_findings
     from .replay import Intervention, ReplayResult, TableReplay
-    from .thresholds import ThresholdSweep, available_signals, confidence_calibration, sweep_thresholds
+    from .thresholds import (
+        ThresholdSweep,
+        available_signals,
+        confidence_calibration,
+        sweep_thresholds,
+        what_can_be_tuned,
+    )
     from .widgets import DriftMonitor, FindingsOverview, IncidentExplorer, ThresholdTuner
     from .workspace import Workspace, open
