@@ -4,11 +4,18 @@ failed) says what it cannot tune, and the suggested limits and their backtest na
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import nbformat
 import pytest
-from _lab import PANEL, cell_errors, open_notebook, run_all, shutdown_kernels, wait_charts_drawn, widget_errors
+from _lab import (
+    PANEL,
+    cell_errors,
+    open_notebook,
+    run_all,
+    shutdown_kernels,
+    wait_charts_drawn,
+    widget_errors,
+)
 from nbformat.v4 import new_code_cell, new_notebook
 
 pytestmark = pytest.mark.slow
