@@ -96,9 +96,11 @@ class Guard:
         """Check a step before it runs. Raises :class:`PolicyViolation` when a breaker, budget or
         loop limit is past (and for every later step of that run); else returns the decision."""
         when = self._clock() if started_at is None else started_at
-        if kind == "tool" and args is not None:
-            args = encode(args)       # serialised outside any lock: arguments can be large
         st = self._state(run_id)
+        if kind == "tool" and args is not None:
+            text = encode(args)       # serialised outside any lock: arguments can be large
+            st.raw_args = (args, text)    # after_step gets the same object: serialised once
+            args = text
         with st.lock:
             decision = self._core.before(st, agent, kind, tool, args, depth, when)
         if decision.action == "cut":
@@ -119,11 +121,12 @@ class Guard:
         when = self._clock() if ended_at is None else ended_at
         signals = {"confidence": confidence, "entropy": entropy, "tokens_in": tokens_in,
                    "tokens_out": tokens_out, "cost": cost}
+        st = self._state(run_id)
         if kind == "tool" and args is not None:
-            args = encode(args)
+            given = st.raw_args       # one read: another thread may replace the pair
+            args = given[1] if given is not None and given[0] is args else encode(args)
         if output is not None and self._core.listen:
             output = as_text(output)
-        st = self._state(run_id)
         with st.lock:
             decision = self._core.after(st, agent, kind, tool, args, status, latency_ms, when, signals, output)
         if decision is ALLOW:

@@ -71,7 +71,7 @@ class RunState:
 
     __slots__ = ("started_at", "tool_calls", "per_agent", "handoffs", "window", "outcomes", "retries",
                  "retries_total", "talk", "cut", "peaks", "depth", "ok_counts", "last_args",
-                 "last_key", "lock")
+                 "last_key", "lock", "raw_args")
 
     def __init__(self, window: int) -> None:
         self.started_at: float | None = None
@@ -91,6 +91,7 @@ class RunState:
         # Highest value each rule's quantity reached (what policy_from_findings learns limits from).
         self.peaks: dict[str, float] = {}
         self.lock: Any = None    # the Guard's per-run lock (a backtest replays one run at a time)
+        self.raw_args: tuple[Any, str] | None = None   # the Guard's last arguments, as given and serialised
 
     def _peak(self, name: str, value: float) -> None:
         if value > self.peaks.get(name, float("-inf")):
