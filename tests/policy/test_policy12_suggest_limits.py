@@ -99,3 +99,10 @@ def test_bad_parameters_are_named(tmp_path: Path) -> None:
         wb.suggest_limits(ws, min_runs=0)
     with pytest.raises(InvalidParameterError, match="nothing to measure"):
         wb.suggest_limits(wb.open())
+
+
+def test_policy_from_findings_says_when_it_mixes_systems(tmp_path: Path) -> None:
+    ws = _store(tmp_path, {"short": [("success", 2)] * 3 + [("failure", 9)],
+                           "long": [("success", 20)] * 3 + [("failure", 40)]})
+    notes = wb.policy_from_findings(ws).provenance.notes
+    assert any("limits learned over 2 systems at once ('long', 'short')" in n for n in notes), notes

@@ -114,6 +114,8 @@ def policy_from_findings(ws: Any, lost_weight: float = 3.0, review_budget: float
 
             # Only the families whose failure modes a limit can stop (no text scans, no drift tests).
             findings = detect(ws, detectors=["loop", "retry", "storm", "breach", "ping_pong", "repeated_reply"])
+    systems = [r[0] for r in ws.sql("SELECT DISTINCT coalesce(system, '') FROM runs WHERE outcome IN "
+                                     "('success', 'failure') ORDER BY 1").fetchall()]
     failed_ids = set(bad["run_id"])
     notes: list[str] = []
     limits: dict[str, dict[str, Any]] = {"breakers": {}, "budgets": {}, "loops": {"window": window}}
@@ -136,6 +138,11 @@ def policy_from_findings(ws: Any, lost_weight: float = 3.0, review_budget: float
         which = "successful" if ok.empty else "failed"
         notes.append(f"no breaker, budget or loop limit: this store has no {which} run to weigh a limit against "
                      "(wb.suggest_limits(ws) sets them at a quantile of the runs' peaks, naming the runs stopped)")
+    if len(systems) > 1:
+        # Systems differ in length and fan-out: one limit over all of them fits none (Who&When turns
+        # beside a procurement pipeline's tool calls)
+        notes.append(f"limits learned over {len(systems)} systems at once ({', '.join(map(repr, systems[:5]))}"
+                     f"{', ...' if len(systems) > 5 else ''}): wb.suggest_limits(ws) gives limits per system")
     hitl: tuple[HitlRule, ...] = ()
     have = set(available_signals(ws).query("steps > 0")["signal"])
     best_cost, chosen = math.inf, None
