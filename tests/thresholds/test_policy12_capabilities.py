@@ -48,3 +48,12 @@ def test_a_complete_store_can_tune_everything(sweep_ws) -> None:
     t = wb.what_can_be_tuned(sweep_ws)
     assert t["tunable"].all(), t[~t["tunable"]]
     assert "policy_from_findings" in t.set_index("what").loc["breaker, budget and loop limits", "instead"]
+
+
+def test_a_sweep_on_a_missing_signal_points_to_the_table() -> None:
+    import pytest
+
+    with pytest.raises(wb.InvalidParameterError, match=r"wb\.what_can_be_tuned\(ws\)"):
+        wb.sweep_thresholds(_incidents(), "confidence")
+    with pytest.raises(wb.InvalidParameterError, match=r"wb\.suggest_limits\(ws\)"):
+        wb.sweep_thresholds(_incidents("unknown"), "tool_calls")
