@@ -8,7 +8,8 @@ Usage::
 ``wb.policy_from_findings`` proposes limits and a HITL rule (review budget 10 %) from the training
 store; ``wb.backtest`` then reports on each held-out store what the policy would have done. Baselines
 in the same invocation: the detectors' default thresholds (``DetectorConfig``) as a policy with no HITL
-rule, and the proposal's HITL rules alone / its limits alone. Target (issue 8): prevent at least half of
+rule, the limits ``wb.suggest_limits`` sets at the 99th percentile of the training successes (unpriced),
+and the proposal's HITL rules alone / its limits alone. Target (issue 8): prevent at least half of
 the failures at a review rate under 10 %. A failure counts as prevented when it was cut or escalated at
 or before its decisive (earliest labelled) step; "caught late" means after it.
 """
@@ -70,6 +71,9 @@ def main() -> None:
         "proposed: HITL only": Policy(hitl=proposed.hitl),
         "proposed: limits only": proposed.replace(hitl=()),
         "baseline: detector defaults": defaults_policy(),
+        # limits at the 99th percentile of the training successes' peaks, no pricing (what
+        # wb.suggest_limits offers a store that cannot price limits)
+        "baseline: suggest_limits p99": wb.suggest_limits(train, quantile=0.99).to_policy(),
     }
     rows = []
     tables = {}
@@ -85,7 +89,7 @@ def main() -> None:
                          s["prevented"], s["prevented_share"], late, s["review_rate"], s["cut_rate"],
                          s["successes_lost"], s["tool_calls_saved"], rep.meets(0.5, 0.1), secs))
             if name == "proposed" and seed != 0:
-                tables[seed] = rep.table
+                tables[seed] = rep.table.drop(columns=["run_ids", "false_stop_ids"])   # ids: rule_runs()
     load = os.getloadavg()
     print(f"held-out backtest, load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f} on {os.cpu_count()} cores; "
           f"proposal from {args.train} runs of seed 0 in {fit_s:.1f} s (ingest included)\n")

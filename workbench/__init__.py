@@ -29,6 +29,7 @@ _LAZY: dict[str, str] = {
     "IngestReport": "workbench.ingest._driver",
     "Intervention": "workbench.replay",
     "InvalidParameterError": "workbench.exceptions",
+    "LimitSuggestions": "workbench.policy._limits",
     "Policy": "workbench.policy",
     "PolicyError": "workbench.exceptions",
     "PolicyViolation": "workbench.exceptions",
@@ -63,7 +64,9 @@ _LAZY: dict[str, str] = {
     "policy_from_findings": "workbench.policy._propose",
     "shapley": "workbench.attribution",
     "sim": "workbench.sim",
+    "suggest_limits": "workbench.policy._limits",
     "sweep_thresholds": "workbench.thresholds",
+    "what_can_be_tuned": "workbench.thresholds",
 }
 
 __all__ = [
@@ -81,6 +84,7 @@ __all__ = [
     "IngestReport",
     "Intervention",
     "InvalidParameterError",
+    "LimitSuggestions",
     "Policy",
     "PolicyError",
     "PolicyViolation",
@@ -116,7 +120,9 @@ __all__ = [
     "policy_from_findings",
     "shapley",
     "sim",
+    "suggest_limits",
     "sweep_thresholds",
+    "what_can_be_tuned",
 ]
 
 
@@ -187,8 +193,15 @@ if TYPE_CHECKING:  # static checkers and IDEs see the eager imports
     from .ingest._driver import IngestReport
     from .policy import Policy
     from .policy._backtest import BacktestReport, backtest
+    from .policy._limits import LimitSuggestions, suggest_limits
     from .policy._propose import policy_from_findings
     from .replay import Intervention, ReplayResult, TableReplay
-    from .thresholds import ThresholdSweep, available_signals, confidence_calibration, sweep_thresholds
+    from .thresholds import (
+        ThresholdSweep,
+        available_signals,
+        confidence_calibration,
+        sweep_thresholds,
+        what_can_be_tuned,
+    )
     from .widgets import DriftMonitor, FindingsOverview, IncidentExplorer, ThresholdTuner
     from .workspace import Workspace, open

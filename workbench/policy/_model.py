@@ -2,7 +2,8 @@
 
 Pure Python (no numpy, pandas or duckdb): the runtime guard imports it inside someone else's agent
 process. Every document read from YAML or JSON is validated against ``policy.schema.json`` (shipped in
-the package) with ``jsonschema``; the first error names the field path and what was wrong.
+the package) by ``_schema`` (its keywords, without importing jsonschema); the first error names the
+field path and what was wrong.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 
 from ..exceptions import PolicyError
 from ._reader import MAX_DEPTH, DuplicateKeyError, check_size, loader, read_source, unique_keys
+from ._schema import check_keywords, iter_errors
 
 SCHEMA_ID = "workbench.policy/v2"
 # v1 counted any alternation of two agents as ping-pong; v2 counts work bounced back unchanged (the
@@ -297,11 +299,10 @@ def validate(doc: Any, where: str = "policy") -> None:
     """Validate a policy document; raise one :class:`PolicyError` naming the field path."""
     global _VALIDATOR
     if _VALIDATOR is None:
-        # Imported on first use: jsonschema is not needed by a guard built from a Policy object.
-        from jsonschema import Draft202012Validator
-
-        _VALIDATOR = Draft202012Validator(json.loads(schema_text()))
-    errors = sorted(_VALIDATOR.iter_errors(doc), key=lambda e: (list(e.absolute_path), e.validator))
+        schema = json.loads(schema_text())
+        check_keywords(schema)
+        _VALIDATOR = schema
+    errors = sorted(iter_errors(doc, _VALIDATOR), key=lambda e: (list(e.absolute_path), e.validator))
     if errors:
         err = min(errors, key=lambda e: (-len(e.absolute_path), _ORDER.get(e.validator, 9)))
         raise PolicyError(f"{where}: {_path(err)}: {_explain(err)}")

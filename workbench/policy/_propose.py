@@ -37,18 +37,19 @@ _RULES = {
 }
 
 
-def run_peaks(ws: Any, window: int = 20, loops: Loops | None = None) -> pd.DataFrame:
-    """Per run with a known outcome: its outcome and the peak of every rule's quantity, measured by
-    the decision core (what a guard with no limits would have seen; a run's last turn judged at its
-    end, as the detectors judge it). ``loops``: the ping-pong and repeated-reply thresholds."""
+def run_peaks(ws: Any, window: int = 20, loops: Loops | None = None, unknown: bool = False) -> pd.DataFrame:
+    """Per run with a known outcome (``unknown=True``: every run): its outcome and the peak of every
+    rule's quantity, measured by the decision core (what a guard with no limits would have seen; a
+    run's last turn judged at its end, as the detectors judge it). ``loops``: the ping-pong and
+    repeated-reply thresholds."""
     core = Core(Policy(loops=replace(loops or Loops(), window=window, max_repeats=None, max_pingpong=None,
                                      max_repeated_replies=None)), measure=True)
     con = ws.con.cursor()
     try:
-        outcomes = dict(con.execute("SELECT run_id, outcome FROM runs WHERE outcome IN ('success', 'failure')"
-                                    ).fetchall())
+        outcomes = dict(con.execute("SELECT run_id, coalesce(outcome, 'unknown') FROM runs "
+                                    "WHERE ? OR outcome IN ('success', 'failure')", [unknown]).fetchall())
         con.execute("CREATE OR REPLACE TEMP TABLE _bt_scope (run_id VARCHAR)")
-        cur = con.execute(_STEPS_SQL, [False])
+        cur = con.execute(_STEPS_SQL, [False, unknown])
         rows: list[dict[str, Any]] = []
         current, state = None, None
         while batch := cur.fetchmany(50_000):
@@ -100,7 +101,10 @@ def policy_from_findings(ws: Any, lost_weight: float = 3.0, review_budget: float
         raise InvalidParameterError(f"'lost_weight' must be > 0 (got {lost_weight!r})")
     peaks = run_peaks(ws, window)
     if peaks.empty:
-        raise InvalidParameterError("no run with a known outcome in this store: nothing to learn limits from")
+        raise InvalidParameterError(
+            "no run with a known outcome in this store: no limit can be weighed against failures caught and "
+            "successes lost. Label outcomes (ws.label(run_id, outcome=...)), or take limits from how far the "
+            "runs went: wb.suggest_limits(ws) (a quantile of each system's runs, with the runs each one stops)")
     ok = peaks[peaks["outcome"] == "success"]
     bad = peaks[peaks["outcome"] == "failure"]
     if findings is None:
@@ -110,6 +114,8 @@ def policy_from_findings(ws: Any, lost_weight: float = 3.0, review_budget: float
 
             # Only the families whose failure modes a limit can stop (no text scans, no drift tests).
             findings = detect(ws, detectors=["loop", "retry", "storm", "breach", "ping_pong", "repeated_reply"])
+    systems = [r[0] for r in ws.sql("SELECT DISTINCT coalesce(system, '') FROM runs WHERE outcome IN "
+                                     "('success', 'failure') ORDER BY 1").fetchall()]
     failed_ids = set(bad["run_id"])
     notes: list[str] = []
     limits: dict[str, dict[str, Any]] = {"breakers": {}, "budgets": {}, "loops": {"window": window}}
@@ -130,7 +136,13 @@ def policy_from_findings(ws: Any, lost_weight: float = 3.0, review_budget: float
         # Real stores are often all failures (only the incidents were exported and labelled): say why
         # the policy has no limit rather than hand back an empty one unexplained.
         which = "successful" if ok.empty else "failed"
-        notes.append(f"no breaker, budget or loop limit: this store has no {which} run to weigh a limit against")
+        notes.append(f"no breaker, budget or loop limit: this store has no {which} run to weigh a limit against "
+                     "(wb.suggest_limits(ws) sets them at a quantile of the runs' peaks, naming the runs stopped)")
+    if len(systems) > 1:
+        # Systems differ in length and fan-out: one limit over all of them fits none (Who&When turns
+        # beside a procurement pipeline's tool calls)
+        notes.append(f"limits learned over {len(systems)} systems at once ({', '.join(map(repr, systems[:5]))}"
+                     f"{', ...' if len(systems) > 5 else ''}): wb.suggest_limits(ws) gives limits per system")
     hitl: tuple[HitlRule, ...] = ()
     have = set(available_signals(ws).query("steps > 0")["signal"])
     best_cost, chosen = math.inf, None

@@ -1,6 +1,7 @@
 """Threshold sweeps over step signals (confidence, entropy, latency, running counts) and calibration."""
 
 from ._calibration import confidence_calibration
+from ._capabilities import what_can_be_tuned
 from ._sweep import SweepPoint, ThresholdSweep, available_signals, sweep_thresholds
 
-__all__ = ["SweepPoint", "ThresholdSweep", "available_signals", "confidence_calibration", "sweep_thresholds"]
+__all__ = ["SweepPoint", "ThresholdSweep", "available_signals", "confidence_calibration", "sweep_thresholds", "what_can_be_tuned"]

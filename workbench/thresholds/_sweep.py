@@ -99,14 +99,16 @@ def sweep_thresholds(ws: Any, signal: str = "entropy", per_agent: bool = False, 
         # "no step has a value for latency_ms" would send the user looking for the wrong thing.
         raise InvalidParameterError(
             "no run of this store has a known outcome (success or failure), so no threshold can be priced: "
-            "label outcomes first (ws.label(run_id, outcome=...), ws.label_file(...))")
+            "label outcomes first (ws.label(run_id, outcome=...), ws.label_file(...)), or take limits from "
+            "how far the runs went: wb.suggest_limits(ws)")
     if signal not in set(have["signal"]):
         offer = ", ".join(f"{s} ({n:,} steps)" for s, n in have[["signal", "steps"]].itertuples(index=False))
         why = (" (no step carries token log-probabilities, or workbench.confidence / workbench.entropy)"
                if signal in ("confidence", "entropy") else "")
         raise InvalidParameterError(
             f"no step in this store has a value for {signal!r}{why}; signals with values here: "
-            f"{offer or 'none (the store has no steps of runs with a known outcome)'}")
+            f"{offer or 'none (the store has no steps of runs with a known outcome)'}. "
+            "wb.what_can_be_tuned(ws) says what this store allows and what to do instead")
     sign = -1.0 if direction == "below" else 1.0
     con = ws.con.cursor()
     try:

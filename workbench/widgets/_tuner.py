@@ -41,7 +41,8 @@ class ThresholdTuner(w.VBox):
             raise InvalidParameterError("no step of this store carries a signal to put a threshold on" if known else
                              "no run of this store has a known outcome (success or failure), so no threshold "
                              "can be priced: label outcomes first (ws.label(run_id, outcome=...), "
-                             "ws.label_file(...))")
+                             "ws.label_file(...)); wb.what_can_be_tuned(ws) says what this store allows, "
+                             "wb.suggest_limits(ws) proposes limits from how far its runs went")
         if signal is not None and signal not in self.signals:
             raise InvalidParameterError(
                 f"signal: no step of this store has {signal!r}; signals here: {', '.join(self.signals)}")
@@ -62,6 +63,8 @@ class ThresholdTuner(w.VBox):
                                        layout=w.Layout(width="560px"))
         self.agent_sliders = w.VBox()
         self._slider_agents: list[str] = []
+        self.capabilities = w.HTML(_capabilities_html(ws))
+        self.capabilities.add_class("wb-tuner-capabilities")
         self.readout = w.HTML()
         self.readout.add_class("wb-tuner-readout")
         self.sweep_chart: Any = None
@@ -78,7 +81,7 @@ class ThresholdTuner(w.VBox):
         self.threshold.observe(lambda c: None if self._quiet else self.move(c["new"]), names="value")
         self.export.on_click(lambda _: self.export_policy())
         super().__init__([
-            w.HTML(STYLE + "<b>Threshold tuner</b> — when should a run go to a human?"),
+            w.HTML(STYLE + "<b>Threshold tuner</b> — when should a run go to a human?"), self.capabilities,
             w.HBox([self.signal, self.per_agent]), w.HBox([self.cost_review, self.cost_failure, self.budget]),
             self.threshold, self.agent_sliders, self.readout, self.charts, self.calibration,
             w.HBox([self.path, self.export]), self.policy_view])
@@ -212,3 +215,16 @@ class ThresholdTuner(w.VBox):
         text = policy.to_yaml(target)
         self.policy_view.value = f"<b>Wrote {esc(target)}</b>" + pre(text)
         return policy
+
+
+def _capabilities_html(ws: Workspace) -> str:
+    """What this store cannot tune, and what to do instead (nothing when it can tune everything)."""
+    from ..thresholds import what_can_be_tuned
+
+    table = what_can_be_tuned(ws)
+    missing = table[~table["tunable"] | table["instead"].str.startswith("wb.suggest_limits")]
+    if missing.empty:
+        return ""
+    items = "".join(f"<li><b>{esc(r.what)}</b>: {esc(r.why)}" + (f" — {esc(r.instead)}" if r.instead else "")
+                    + "</li>" for r in missing.itertuples(index=False))
+    return f"<details open><summary>What these logs do not let you tune</summary><ul>{items}</ul></details>"

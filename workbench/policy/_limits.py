@@ -1,0 +1,218 @@
+"""Limits from what a system's normal runs reached: each rule at a quantile, per system, with the runs
+it would have stopped.
+
+:func:`policy_from_findings` prices a limit against failed and successful runs; real stores often
+cannot: exported incidents are all failures (Who&When), traces of a framework carry no outcome at
+all (Langfuse), and no log-probabilities (so no confidence or entropy to put a HITL threshold on).
+What every store with steps can say is how far its runs went: tool calls, retries, repeats,
+hand-offs, depth, latency, bounces. :func:`suggest_limits` sets each limit at the ``quantile`` of
+the peaks (measured by the guard's own decision core) of the system's successful runs, or, with too
+few of those, of all its runs, and says which basis it used, what it could not measure and why, and
+which runs, of which outcome, each limit would have stopped.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..exceptions import InvalidParameterError
+from ._model import Breakers, Budgets, Loops, Policy, Provenance
+from ._propose import _RULES, run_peaks
+
+# Counts a run without the step kind they count stays at 0 (no retry is 0 retries); the others are
+# unmeasured when no step carries them.
+_COUNTS = {"max_handoffs": "handoff", "max_tool_calls_run": "tool", "max_tool_calls_agent": "tool",
+           "max_retries": "tool", "max_repeats": "tool", "max_pingpong": None, "max_repeated_replies": None}
+# A stretch of bounces has 2 exchanges or more, a chain of replies 1 reply or more: a limit of 1 cuts
+# the first of either (the schema's lowest limit)
+_FLOOR = {"max_pingpong": 1, "max_repeated_replies": 1}
+_MISSING = {
+    "max_depth": "no step carries a depth (no parent links)",
+    "max_step_latency_ms": "no step carries a latency or start and end times",
+    "max_run_latency_ms": "no step carries start and end times",
+    "handoff": "no hand-off step in these runs",
+    "tool": "no tool call in these runs",
+}
+_COLUMNS = ["system", "rule", "limit", "basis", "baseline_runs", "p50", "p90", "p_quantile", "max",
+            "stops", "stops_failed", "stops_successful", "stops_unknown", "stopped_runs", "note"]
+
+
+@dataclass
+class LimitSuggestions:
+    """Suggested limits per system and rule (:func:`suggest_limits`).
+
+    Attributes
+    ----------
+    table : DataFrame
+        One row per system and rule: ``limit`` (``None`` with a ``note`` saying why when the store
+        cannot say), ``basis`` (which runs it was learned from), ``baseline_runs``, the peaks' ``p50``,
+        ``p90``, ``p_quantile`` and ``max`` over the basis, and the runs of the system it stops
+        (peak above the limit): ``stops`` by outcome, ``stopped_runs`` (run ids, highest peak first).
+    runs : DataFrame
+        Every run's ``system``, ``outcome`` and peak per rule.
+    quantile : float
+    """
+
+    table: pd.DataFrame
+    runs: pd.DataFrame
+    quantile: float
+    store: str = "<memory>"
+    notes: dict[str, list[str]] = field(default_factory=dict)
+    window: int = 20
+
+    def stopped(self, system: str, rule: str) -> pd.DataFrame:
+        """The runs of ``system`` that ``rule``'s suggested limit stops: run id, outcome, peak."""
+        row = self._row(system, rule)
+        if row["limit"] is None:
+            return pd.DataFrame(columns=["run_id", "outcome", "peak"])
+        part = self.runs[(self.runs["system"] == system) & (self.runs[rule] > row["limit"])]
+        return (part[["run_id", "outcome", rule]].rename(columns={rule: "peak"})
+                .sort_values(["peak", "run_id"], ascending=[False, True]).reset_index(drop=True))
+
+    def to_policy(self, system: str | None = None, version: str = "1") -> Policy:
+        """The suggested limits of one system as a :class:`Policy` (``system`` may be left out when
+        the store holds one system)."""
+        systems = sorted(self.table["system"].unique())
+        if system is None:
+            if len(systems) != 1:
+                raise InvalidParameterError(f"system: this store holds {len(systems)} systems, name one of "
+                                            f"{', '.join(map(repr, systems))}")
+            system = systems[0]
+        if system not in systems:
+            raise InvalidParameterError(f"system: no runs of {system!r} here (systems: "
+                                        f"{', '.join(map(repr, systems))})")
+        part = self.table[self.table["system"] == system]
+        limits: dict[str, dict[str, Any]] = {"breakers": {}, "budgets": {}, "loops": {"window": self.window}}
+        notes = list(self.notes.get(system, []))
+        for row in part.itertuples(index=False):
+            if row.limit is None:
+                notes.append(f"{row.rule}: no limit ({row.note})")
+                continue
+            limits[_RULES[row.rule][0]][row.rule] = row.limit
+            notes.append(f"{row.rule} {row.limit:g}: p{self.quantile * 100:g} of {row.baseline_runs} "
+                         f"{row.basis}; stops {row.stops_failed} failed, {row.stops_successful} successful, "
+                         f"{row.stops_unknown} unknown runs")
+        sys_runs = self.runs[self.runs["system"] == system]
+        prov = Provenance(created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                          created_by="workbench", source="suggest_limits", store=self.store,
+                          runs=len(sys_runs), failures=int((sys_runs["outcome"] == "failure").sum()),
+                          notes=tuple(notes), sweep={"quantile": self.quantile, "system": system})
+        return Policy(version=version, name=system or None, breakers=Breakers(**limits["breakers"]),
+                      budgets=Budgets(**limits["budgets"]), loops=Loops(**limits["loops"]), provenance=prov)
+
+    def _row(self, system: str, rule: str) -> dict[str, Any]:
+        hit = self.table[(self.table["system"] == system) & (self.table["rule"] == rule)]
+        if hit.empty:
+            raise InvalidParameterError(f"no suggestion for system {system!r} and rule {rule!r}")
+        return hit.iloc[0].to_dict()
+
+    def __repr__(self) -> str:
+        set_ = int(self.table["limit"].notna().sum())
+        return (f"<LimitSuggestions p{self.quantile * 100:g}: {set_} limits over "
+                f"{self.table['system'].nunique()} systems, {len(self.runs)} runs>")
+
+    def _repr_html_(self) -> str:
+        from .._termtext import html_table  # system names and run ids come from logs
+
+        shown = self.table.copy()
+        shown["stopped_runs"] = [", ".join(ids[:5]) + (f" … (+{len(ids) - 5})" if len(ids) > 5 else "")
+                                 for ids in shown["stopped_runs"]]
+        notes = "".join(f"<li>{html.escape(f'{s}: {n}')}</li>" for s, ns in self.notes.items() for n in ns)
+        return (f"<p>{html.escape(repr(self))}</p>" + (f"<ul>{notes}</ul>" if notes else "")
+                + html_table(shown, na_rep=""))
+
+
+def suggest_limits(ws: Any, quantile: float = 0.99, min_runs: int = 5, by_system: bool = True,
+                   window: int = 20) -> LimitSuggestions:
+    """Suggest breaker, budget and loop limits from how far a store's runs went, per system.
+
+    Parameters
+    ----------
+    ws : Workspace
+    quantile : float
+        Each limit is this quantile of the basis runs' peaks (an observed value, rounded up to a whole
+        count or millisecond): about ``1 - quantile`` of the basis runs go past it.
+    min_runs : int
+        Successful runs a system needs for them to be the basis; with fewer, all of its runs are
+        (failed and unknown too), and the ``basis`` column says so.
+    by_system : bool
+        One set of limits per ``runs.system`` (systems differ in length and fan-out); else one for all.
+    window : int
+        The loop rule's window of tool calls.
+
+    Examples
+    --------
+    >>> s = wb.suggest_limits(ws, quantile=0.99)          # doctest: +SKIP
+    >>> s.table[["system", "rule", "limit", "basis", "stops_failed", "stops_successful"]]  # doctest: +SKIP
+    >>> s.stopped("procurement", "max_tool_calls_run")    # doctest: +SKIP
+    >>> s.to_policy("procurement").to_yaml("policy.yaml")  # doctest: +SKIP
+    """
+    if not 0 < quantile <= 1:
+        raise InvalidParameterError(f"'quantile' must be in (0, 1] (got {quantile!r})")
+    if min_runs < 1:
+        raise InvalidParameterError(f"'min_runs' must be >= 1 (got {min_runs!r})")
+    peaks = run_peaks(ws, window, unknown=True)
+    if peaks.empty:
+        raise InvalidParameterError("no run with steps in this store: nothing to measure limits on")
+    con = ws.con.cursor()
+    try:
+        systems = dict(con.execute("SELECT run_id, coalesce(system, '') FROM runs").fetchall())
+        kinds = con.execute("SELECT coalesce(system, ''), kind FROM steps JOIN runs USING (run_id) "
+                            "WHERE kind IN ('tool', 'handoff') GROUP BY ALL").fetchall()
+    finally:
+        con.close()
+    peaks["system"] = peaks["run_id"].map(systems) if by_system else ""
+    rows: list[dict[str, Any]] = []
+    notes: dict[str, list[str]] = {}
+    for system, part in peaks.groupby("system", sort=True):
+        has = {k for s, k in kinds if s == system or not by_system}
+        ok = part[part["outcome"] == "success"]
+        basis, base = "successful runs", ok
+        if len(ok) < min_runs:
+            base = part
+            counts = part["outcome"].value_counts()
+            basis = ("all runs (no outcome labels)" if counts.get("unknown", 0) == len(part) else
+                     f"all runs ({len(ok)} successful, fewer than {min_runs}: limits are where the runs "
+                     "went, not what normal runs need)")
+            notes[str(system)] = [f"{len(part)} runs ({', '.join(f'{n} {o}' for o, n in counts.items())}); "
+                                  f"limits learned from {basis}: check the runs each one stops"]
+        for rule, (_group, _detector, integer) in _RULES.items():
+            rows.append(_suggest(system, rule, integer, part, base, basis, quantile, has))
+    table = pd.DataFrame(rows, columns=_COLUMNS)
+    table["limit"] = pd.Series([r["limit"] for r in rows], dtype=object)   # whole counts stay ints
+    store = str(ws.path) if getattr(ws, "path", None) is not None else "<memory>"
+    return LimitSuggestions(table, peaks, quantile, store, notes, window)
+
+
+def _suggest(system: str, rule: str, integer: bool, part: pd.DataFrame, base: pd.DataFrame, basis: str,
+             quantile: float, kinds: set[str]) -> dict[str, Any]:
+    row: dict[str, Any] = {"system": system, "rule": rule, "limit": None, "basis": basis,
+                           "baseline_runs": len(base), "stops": 0, "stops_failed": 0, "stops_successful": 0,
+                           "stops_unknown": 0, "stopped_runs": (), "note": ""}
+    if rule in _COUNTS:
+        kind = _COUNTS[rule]
+        if kind is not None and kind not in kinds:
+            return {**row, "note": _MISSING[kind]}
+        values, all_values = base[rule].fillna(0.0), part[rule].fillna(0.0)
+    else:
+        values, all_values = base[rule].dropna(), part[rule]
+        if values.empty:
+            return {**row, "note": _MISSING[rule]}
+    arr = values.to_numpy(dtype=float)
+    top = float(np.quantile(arr, quantile, method="higher"))
+    limit: float | int = max(int(math.ceil(top)), _FLOOR.get(rule, 0)) if integer else float(math.ceil(top))
+    past = part[all_values > limit]
+    order = past.assign(_peak=all_values[past.index]).sort_values(["_peak", "run_id"], ascending=[False, True])
+    outcome = past["outcome"]
+    return {**row, "limit": limit, "baseline_runs": len(arr), "p50": float(np.quantile(arr, 0.5)),
+            "p90": float(np.quantile(arr, 0.9)), "p_quantile": top, "max": float(arr.max()),
+            "stops": len(past), "stops_failed": int((outcome == "failure").sum()),
+            "stops_successful": int((outcome == "success").sum()),
+            "stops_unknown": int((outcome == "unknown").sum()), "stopped_runs": tuple(order["run_id"])}

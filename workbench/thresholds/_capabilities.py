@@ -1,0 +1,81 @@
+"""What a store lets an SRE tune, and what it does not, with the reason and what to do instead.
+
+Real logs seldom carry everything a HITL sweep can use: most have no token log-probabilities (so no
+confidence or entropy), few have labelled outcomes, fewer a labelled culprit step. Rather than fail
+one signal at a time, this reads the store once and says it all.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from ..policy._model import SIGNALS
+
+_COLUMNS = ["what", "tunable", "why", "instead"]
+_COLUMN_SIGNALS = ("confidence", "entropy", "latency_ms", "tokens_in", "tokens_out", "cost")
+_NO_LOGPROBS = ("no step carries it: the logs have no token log-probabilities (nor workbench.confidence / "
+                "workbench.entropy attributes)")
+_NO_PROXY = ("workbench derives no stand-in from text; put a HITL rule on a signal the logs do carry, or "
+             "have the system log its log-probabilities")
+
+
+def what_can_be_tuned(ws: Any) -> pd.DataFrame:
+    """One row per thing to tune (a HITL signal, pricing thresholds, catching failures in time,
+    breaker / budget / loop limits): ``tunable``, ``why`` (what the store has or lacks) and
+    ``instead`` (what to do when it cannot be tuned here)."""
+    from ._sweep import available_signals
+
+    have = available_signals(ws).set_index("signal")["steps"]
+    con = ws.con.cursor()
+    try:
+        counts = dict(con.execute("SELECT coalesce(outcome, 'unknown'), count(*) FROM runs GROUP BY 1").fetchall())
+        # every run's steps, outcome or not: a signal the logs carry, only not on labelled runs yet
+        raw = dict(zip(_COLUMN_SIGNALS, con.execute(
+            "SELECT " + ", ".join(f"count({c})" for c in _COLUMN_SIGNALS) + " FROM steps "
+            "WHERE kind IS NULL OR kind NOT IN ('agent', 'system')").fetchall()[0], strict=True))
+        culprits = con.execute("SELECT count(DISTINCT l.run_id) FROM labels l JOIN runs r USING (run_id) "
+                               "WHERE l.step_id IS NOT NULL AND r.outcome = 'failure'").fetchall()[0][0]
+    finally:
+        con.close()
+    ok, bad, unknown = counts.get("success", 0), counts.get("failure", 0), counts.get("unknown", 0)
+    rows: list[tuple[str, bool, str, str]] = []
+    for signal in SIGNALS:
+        n, anywhere = int(have.get(signal, 0)), raw.get(signal)
+        if n:
+            rows.append((f"HITL on {signal}", True, f"{n:,} steps of runs with a known outcome carry it", ""))
+        elif anywhere == 0 and signal in ("confidence", "entropy"):
+            rows.append((f"HITL on {signal}", False, _NO_LOGPROBS, _NO_PROXY))
+        elif anywhere == 0:
+            rows.append((f"HITL on {signal}", False, "no step carries it", ""))
+        else:   # a running count, or a column only runs of unknown outcome carry
+            rows.append((f"HITL on {signal}", False, "no step of a run with a known outcome carries it"
+                         + (f" ({anywhere:,} steps of other runs do)" if anywhere else ""), "label outcomes"))
+    known = f"{ok:,} successful, {bad:,} failed, {unknown:,} of unknown outcome (left out)"
+    if ok and bad:
+        rows.append(("pricing a threshold (review load against failures caught)", True, known, ""))
+    elif not ok and not bad:
+        rows.append(("pricing a threshold (review load against failures caught)", False,
+                     f"no run has a known outcome ({unknown:,} unknown)",
+                     "label outcomes: ws.label(run_id, outcome='success' | 'failure'), ws.label_file(...)"))
+    else:
+        missing = "successful" if not ok else "failed"
+        rows.append(("pricing a threshold (review load against failures caught)", False,
+                     f"{known}: with no {missing} run, "
+                     + ("false escalations cannot be counted (every threshold looks free)" if not ok
+                        else "there is no failure to catch"),
+                     f"label some {missing} runs of the same system"))
+    if bad:
+        rows.append(("catching failures in time (before the culprit step)", bool(culprits),
+                     f"{culprits:,} of {bad:,} failed runs have a labelled culprit step"
+                     + ("" if culprits == bad else "; the others count as caught when escalated anywhere"),
+                     "" if culprits else "label culprit steps: ws.label(run_id, step_id=..., agent=...)"))
+    limits = "breaker, budget and loop limits"
+    if ok and bad:
+        rows.append((limits, True, known, "wb.policy_from_findings(ws) weighs failures cut against successes lost"))
+    else:
+        rows.append((limits, True, f"{known}: no limit can be priced",
+                     "wb.suggest_limits(ws): each limit at a quantile of how far each system's runs went, "
+                     "with the runs it stops"))
+    return pd.DataFrame(rows, columns=_COLUMNS)
