@@ -24,7 +24,10 @@ def _google_adk_trace(path: Path) -> Path:
 
     spans = [span("773076b4028f3d19", None, "invoke_agent [any_agent]", "invoke_agent", 0,
                   **{"gen_ai.agent.name": "any_agent"}),
-             # parents f0c2…/ea5d… are ADK's own spans, not exported: these calls find no agent
+             span("9d1e5a0b7c3f2e41", None, "invoke_agent [reviewer]", "invoke_agent", 3,
+                  **{"gen_ai.agent.name": "reviewer"}),
+             # parents f0c2…/ea5d… are ADK's own spans, not exported: with two agents at the top, these
+             # calls find no agent
              span("28b3922a9d89a4ac", "f0c22a1083ed1935", "call_llm mistral", "call_llm", 1),
              span("cfa478aff011e825", "ea5dc1b933506464", "execute_tool get_current_time", "execute_tool", 2,
                   **{"gen_ai.tool.name": "get_current_time"})]
@@ -38,10 +41,10 @@ def test_steps_without_an_agent_are_listed_with_a_dash_not_nan(tmp_path: Path) -
     ws = wb.open()
     ws.ingest(_google_adk_trace(tmp_path / "GOOGLE.otlp.json"), progress=False)
     agents = ws.steps(ws.runs().run_id.iloc[0]).agent
-    assert agents.isna().sum() == 2 and agents.notna().sum() == 1
+    assert agents.isna().sum() == 2 and agents.notna().sum() == 2
     ex = IncidentExplorer(ws)
     labels = [o[0] for o in ex.step.options]
-    assert len(labels) == 3
+    assert len(labels) == 4
     assert not any("nan" in lb for lb in labels)
     assert sum(" · — · " in lb for lb in labels) == 2
 
