@@ -3,7 +3,7 @@
 -- OpenTelemetry trace records none as an edge: the hand-off is a span of the agent handing over
 -- (openai-agents' "handoff to Billing agent") or a tool call (Strands' handoff_to_agent), and it had no
 -- arrow at all. There an arrow goes from a move to the next move when another agent makes it (the
--- timeline's moves, as in timeline.sql; the agent changes the handoff_breach detector counts).
+-- timeline's moves, as in timeline.sql).
 WITH recorded AS (
     SELECT e.src_step, e.dst_step, a.agent AS src_agent, b.agent AS dst_agent,
            coalesce(a.ended_at, a.started_at) AS t0, b.started_at AS t1, a.seq
