@@ -28,6 +28,7 @@ class Summary:
     steps: int
     agents: list[str] = field(default_factory=list)
     n_agents: int = 0
+    no_agent: int = 0
     systems: list[str] = field(default_factory=list)
     n_systems: int = 0
     first: datetime | None = None
@@ -47,6 +48,9 @@ def summarize(ws: Workspace) -> Summary:
     systems = con.execute(
         "SELECT system, count(*) OVER () FROM runs WHERE system IS NOT NULL GROUP BY system "
         "ORDER BY count(*) DESC, system LIMIT ?", [_SHOWN_NAMES]).fetchall()
+    # Steps no agent acts for: a framework whose agents the adapters cannot read (LlamaIndex workflows,
+    # autogen's message hops) shows here, not as agents that seem complete.
+    no_agent = con.execute("SELECT count(*) FROM steps WHERE agent IS NULL").fetchall()[0][0]
     counts = {t: ws.count(t) for t in ("labels", "findings", "attributions", "quarantine")}
     return Summary(
         where="memory" if ws.path is None else str(ws.path),
@@ -56,6 +60,7 @@ def summarize(ws: Workspace) -> Summary:
         steps=ws.count("steps"),
         agents=[a for a, _ in agents],
         n_agents=int(agents[0][1]) if agents else 0,
+        no_agent=int(no_agent),
         systems=[s for s, _ in systems],
         n_systems=int(systems[0][1]) if systems else 0,
         first=first,
@@ -72,6 +77,20 @@ def _outcome_items(s: Summary) -> list[tuple[str, int]]:
 def _names(names: list[str], total: int) -> str:
     more = total - len(names)
     return ", ".join(names) + (f" and {more:,} more" if more > 0 else "")
+
+
+def _runs(n: int) -> str:
+    return f"{n:,} {'run' if n == 1 else 'runs'}"
+
+
+def _agents(s: Summary) -> str | None:
+    """The agents line: names, and how many steps act for none of them; None for an empty store."""
+    if not s.steps:
+        return None
+    if not s.agents:
+        return "none named in these logs (attribution can name steps, not agents)"
+    outside = f" ({s.no_agent:,} of {s.steps:,} steps outside any agent)" if s.no_agent else ""
+    return _names(s.agents, s.n_agents) + outside
 
 
 def _span(s: Summary) -> str:
@@ -98,9 +117,10 @@ def summary_text(ws: Workspace) -> str:
     s = summarize(ws)
     title = f"Workspace {s.where}{' (read-only)' if s.read_only else ''}"
     outcomes = ", ".join(f"{n:,} {o}" for o, n in _outcome_items(s))
-    lines = [title, f"  {s.runs:,} runs" + (f" ({outcomes})" if outcomes else "") + f", {s.steps:,} steps"]
-    if s.agents:
-        lines.append(f"  agents: {_names(s.agents, s.n_agents)}")
+    lines = [title, f"  {_runs(s.runs)}" + (f" ({outcomes})" if outcomes else "") + f", {s.steps:,} steps"]
+    agents = _agents(s)
+    if agents:
+        lines.append(f"  agents: {agents}")
     if s.systems:
         lines.append(f"  systems: {_names(s.systems, s.n_systems)}")
     if s.first is not None:
@@ -125,10 +145,11 @@ def summary_html(ws: Workspace) -> str:
     badges = "".join(
         f'<span class="wb-outcome" data-outcome="{esc(o)}" style="color:{_COLOURS.get(o, "#424242")};'
         f'margin-right:10px"><b>{n:,}</b> {esc(o)}</span>' for o, n in _outcome_items(s))
-    rows = [f'<div><b class="wb-runs" data-runs="{s.runs}">{s.runs:,} runs</b> &nbsp;{badges}'
+    rows = [f'<div><b class="wb-runs" data-runs="{s.runs}">{_runs(s.runs)}</b> &nbsp;{badges}'
             f"&middot; {s.steps:,} steps</div>"]
-    if s.agents:
-        rows.append(f"<div>agents: {esc(_names(s.agents, s.n_agents))}</div>")
+    agents = _agents(s)
+    if agents:
+        rows.append(f"<div>agents: {esc(agents)}</div>")
     if s.systems:
         rows.append(f"<div>systems: {esc(_names(s.systems, s.n_systems))}</div>")
     if s.first is not None:

@@ -78,13 +78,17 @@ def finish_agents(A: pd.DataFrame) -> pd.DataFrame:
 def verdicts(steps: pd.DataFrame, agents: pd.DataFrame, uncertain_below: float | None = None) -> pd.DataFrame:
     """One row per run from ranked step and agent scores (the table of ``BlameModel.predict``).
 
-    ``agent_confidence`` is the top agent's ``share``; ``uncertain`` says it is below
-    ``uncertain_below`` (None: not known, for scores that are not probabilities).
+    ``agent_confidence`` is the top agent's ``share`` (NaN when the run names no agent, and ``uncertain``
+    is then true); ``uncertain`` says it is below ``uncertain_below`` (None: not known, for scores that
+    are not probabilities).
     """
     top_s = steps.loc[steps["rank"] == 1, ["run_id", "step_id", "score"]]
     top_a = agents.loc[agents["rank"] == 1, ["run_id", "agent", "share"]].rename(columns={"share": "agent_confidence"})
     out = top_a.merge(top_s, on="run_id", how="outer")
     out["agent"] = out["agent"].where(out["agent"] != "<none>", None)
+    # A verdict naming no agent (a run none of whose steps has one: autogen's message-passing traces, a bare
+    # LLM call) makes no claim a confidence could be about; its "<none>" share read as 65 % sure, not uncertain.
+    out["agent_confidence"] = out["agent_confidence"].where(out["agent"].notna())
     out["uncertain"] = (out["agent_confidence"].fillna(0.0) < uncertain_below) if uncertain_below is not None \
         else pd.Series(pd.NA, index=out.index, dtype="boolean")
     return out[PREDICT_COLUMNS].sort_values("run_id", ignore_index=True)

@@ -205,6 +205,10 @@ class IncidentExplorer(w.VBox):
                 ("task", r["task"]), ("outcome", r["outcome"]), ("reported by the system", r["reported_outcome"]),
                 ("outcome from", r["outcome_source"]), ("detail", r["outcome_detail"]), ("steps", r["n_steps"])]))
         self.steps = plots.timeline_data(self.ws, run_id)
+        total = int(self.steps["moves"].iat[0]) if len(self.steps) else 0
+        if total > len(self.steps):   # a long run: the chart takes the first moves only
+            self.header.value += kv_table([("moves shown", f"the first {len(self.steps):,} of {total:,} "
+                                                           "(timeline and step list)")])
         values, facts = plots.stored_attribution(self.ws, run_id)
         decisive = facts["decisive_step"] if facts else None
         options = [(label(f"{s.seq:>3} · {_or(s.agent, '—')} · {s.kind} · {_or(s.name, '')}"
@@ -295,11 +299,14 @@ class IncidentExplorer(w.VBox):
                     head = {"failure": "Log-only BlameModel",
                             "silent_failure": "Log-only BlameModel, for the silent failure the detectors found"
                             }.get(outcome, "Log-only BlameModel, should this run have failed (its logs do not say)")
+                    shown = set(self.steps["step_id"]) if "step_id" in self.steps else set()
+                    later = ", after the moves shown" if isinstance(q["step_id"], str) and shown \
+                        and q["step_id"] not in shown else ""
                     if _or(q["agent"], ""):
                         lines.append(f"{head}: <b>{esc(q['agent'])}</b> at step <b>{esc(q['step_id'])}</b> "
-                                     f"(agent share {q['agent_confidence']:.0%}).")
+                                     f"(agent share {q['agent_confidence']:.0%}{later}).")
                     else:   # a trace with no agent span (a bare LLM call, a LlamaIndex query): the step only
-                        lines.append(f"{head}: step <b>{esc(q['step_id'])}</b> (the log names no agent).")
+                        lines.append(f"{head}: step <b>{esc(q['step_id'])}</b> (the log names no agent{later}).")
             except Exception as exc:  # a model that cannot score this run says so, the rest stays
                 lines.append(f"Log-only BlameModel: cannot score this run ({esc(type(exc).__name__)}: {esc(exc)}).")
         self.verdict.value = "<br>".join(lines)

@@ -5,7 +5,9 @@ SELECT s.step_id, s.seq, s.agent, s.kind, s.name, s.tool, s.model, s.status, s.e
        s.confidence, s.entropy,
        coalesce(f.flagged, false) AS flagged,
        coalesce(f.built_on_fault, false) AS built_on_fault,
-       coalesce(f.detectors, '') AS detectors
+       coalesce(f.detectors, '') AS detectors,
+       -- every move of the run, also when LIMIT keeps fewer: a view that shows a part says so
+       count(*) OVER () AS moves
 FROM steps s
 LEFT JOIN (
     SELECT step_id,
