@@ -167,3 +167,15 @@ def test_a_value_of_the_task_is_no_news_a_new_one_is() -> None:
     (attrs,) = breaches(ws, 4).values()
     assert attrs["first_step"] == "s017" and attrs["tripped_at"] == "s025" and attrs["handoffs"] == 12
     assert feed(Guard(policy), run)[-1] == ("stuck", "s026", "before", "cut", "max_handoffs")
+
+
+def test_a_tool_named_only_by_its_name_is_that_tool() -> None:
+    # A log that names a call's tool only in the step's name (tool unset): the detector keys a result by
+    # the name, so the same page from another tool is a new result; the backtest reads it so too
+    run = stuck()
+    for k, rec in enumerate(r for r in run.steps if r["kind"] == "tool" and r["status"] == "ok"):
+        rec["name"] = f"browser_action_{k}"
+        del rec["tool"]
+    ws = ws_of(run)
+    assert breaches(ws, 1) == {}
+    assert wb.backtest(Policy(breakers=Breakers(max_handoffs=1)), ws).runs["decision"].tolist() == ["allowed"]

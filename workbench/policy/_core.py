@@ -16,7 +16,7 @@ import json
 from collections import OrderedDict, deque
 from typing import Any, NamedTuple
 
-from ._bounce import REPLY_KINDS, Talk
+from ._bounce import REPLY_KINDS, Talk, as_text
 from ._handoffs import Handoffs
 from ._model import HitlRule, Policy, hitl_name
 
@@ -222,6 +222,7 @@ class Core:
         if st.cut is not None:
             return st.cut
         if st.hand is not None and output is not None:
+            output = as_text(output)     # once, for the rules reading text after this one too
             st.hand.output(kind, tool, output, status != "error")
         if kind == "tool":
             ok = status != "error"

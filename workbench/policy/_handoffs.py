@@ -21,6 +21,7 @@ longer).
 
 from __future__ import annotations
 
+import re
 from collections import OrderedDict
 from typing import Any
 
@@ -28,6 +29,7 @@ from ._bounce import as_text, is_value, value_tokens
 
 _MAX_OUTPUTS = 512
 _MAX_VALUES = 4096
+_DIGIT = re.compile(r"[0-9]")
 
 
 class Handoffs:
@@ -96,6 +98,8 @@ class Handoffs:
     def _stated(self, text: str) -> bool:
         """Remember the values ``text`` states; whether one of them is new."""
         new = False
+        if not _DIGIT.search(text):
+            return new     # every value has a digit (a UUID without one is no value)
         values, min_value = self.values, self.min_value
         for token in value_tokens(text):
             if token in values:

@@ -3,7 +3,9 @@
 -- step's output (the ping-pong and repeated-reply rules read those of tool calls and replies, the
 -- hand-off breaker the values any step states).
 -- $1: true when only the runs in the temp table _bt_scope are wanted.
-SELECT s.run_id, s.step_id, s.seq, s.agent, s.kind, s.tool,
+-- A tool call's tool is its name when the log gives no tool, as the detectors read it (calls.sql).
+SELECT s.run_id, s.step_id, s.seq, s.agent, s.kind,
+       CASE WHEN s.kind = 'tool' THEN coalesce(s.tool, s.name) ELSE s.tool END AS tool,
        CASE WHEN s.kind = 'tool' THEN s.input END AS args,
        s.depth, epoch(s.started_at) AS t0, epoch(s.ended_at) AS t1, s.latency_ms, s.status,
        s.confidence, s.entropy, s.tokens_in, s.tokens_out, s.cost,
