@@ -14,21 +14,21 @@ The ``handoff_breach`` detector's rule (``detect/sql/breaches.sql``) as a guard 
 A turn is judged when it ends, at the first step of the next turn (or at the end of the run): only
 then is it known to have brought nothing. What the guard cannot see that the detectors do: the output
 of a span enclosing others comes at its end, after its children's, where the store orders it first.
-Memory is bounded: the last ``_MAX_OUTPUTS`` distinct tool outputs and ``_MAX_VALUES`` values are
-remembered; a run stating more may take a forgotten one for new (a stretch counted shorter, never
-longer).
+Memory is bounded: the last ``_MAX_OUTPUTS`` distinct tool outputs and the last ``_MAX_VALUES`` values
+first stated (as hashes; a Who&When Hand-Crafted run states up to 785) are remembered; a run stating
+more may take a forgotten one for new (a stretch counted shorter, never longer).
 """
 
 from __future__ import annotations
 
 import re
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from typing import Any
 
 from ._bounce import as_text, is_value, value_tokens
 
 _MAX_OUTPUTS = 512
-_MAX_VALUES = 4096
+_MAX_VALUES = 2048
 _DIGIT = re.compile(r"[0-9]")
 
 
@@ -36,7 +36,7 @@ class Handoffs:
     """One run's turns as the hand-off breaker reads them: the open turn, whether it brought anything,
     and the hand-offs in a row before it that brought nothing."""
 
-    __slots__ = ("agent", "turns", "news", "idle", "outputs", "values", "min_value")
+    __slots__ = ("agent", "turns", "news", "idle", "outputs", "values", "order", "min_value")
 
     def __init__(self, min_value: float) -> None:
         self.min_value = min_value
@@ -45,7 +45,8 @@ class Handoffs:
         self.news = False                # the open turn brought a new tool result or value
         self.idle = 0                    # hand-offs in a row that brought nothing, up to the open turn
         self.outputs: OrderedDict[int, None] = OrderedDict()
-        self.values: OrderedDict[str, None] = OrderedDict()
+        self.values: set[int] = set()     # hashes of the values stated, forgotten oldest first
+        self.order: deque[int] = deque()
 
     def given(self, task: Any) -> None:
         """What the run was asked: its values are no news when a step states them again."""
@@ -100,13 +101,13 @@ class Handoffs:
         new = False
         if not _DIGIT.search(text):
             return new     # every value has a digit (a UUID without one is no value)
-        values, min_value = self.values, self.min_value
+        values, order, min_value = self.values, self.order, self.min_value
         for token in value_tokens(text):
-            if token in values:
-                values.move_to_end(token)
-            elif is_value(token, min_value):
-                values[token] = None
+            h = hash(token)
+            if h not in values and is_value(token, min_value):
+                values.add(h)
+                order.append(h)
                 new = True
-                if len(values) > _MAX_VALUES:
-                    values.popitem(last=False)
+                if len(order) > _MAX_VALUES:
+                    values.discard(order.popleft())
         return new
