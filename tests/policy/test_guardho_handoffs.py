@@ -48,6 +48,14 @@ class Run:
         self.add("WebSurfer", "tool", page, tool="visit_url", status=status)
         self.add("WebSurfer", "agent", report)
 
+    def stall(self) -> None:
+        """A round on a page that will not load: the search page seen before, a failed call (its error
+        text is no result), and a report naming nothing new (DIR-7 is the task's)."""
+        self.add("Orchestrator", "handoff", "Please open the next result and report what it says.")
+        self.add("WebSurfer", "tool", "<html>Bakery 2, 102 Elm Street</html>", tool="visit_url")
+        self.add("WebSurfer", "tool", "Timeout loading https://bakery-elm.example", tool="visit_url", status="error")
+        self.add("WebSurfer", "agent", "The page did not load; I still see directory DIR-7 and the same results.")
+
 
 def working(rounds: int = 20) -> Run:
     """Each round the surfer opens a new page and reports new hours and a phone number."""
@@ -58,17 +66,17 @@ def working(rounds: int = 20) -> Run:
     return run
 
 
+def bakery(run: Run, k: int) -> None:
+    run.round(f"<html>Bakery {k}, {100 + k} Elm Street</html>", f"Bakery {k} at {100 + k} Elm Street opens at 7:30.")
+
+
 def stuck(good: int = 3, bad: int = 6) -> Run:
-    """Three rounds with results, then a page that will not load: the search page seen before, a failed
-    call (its error text is no result), and a report naming nothing new (DIR-7 is the task's)."""
+    """Three rounds with results, then rounds on a page that will not load."""
     run = Run("stuck")
     for k in range(good):
-        run.round(f"<html>Bakery {k}, {100 + k} Elm Street</html>", f"Bakery {k} at {100 + k} Elm Street opens at 7:30.")
+        bakery(run, k)
     for _ in range(bad):
-        run.add("Orchestrator", "handoff", "Please open the next result and report what it says.")
-        run.add("WebSurfer", "tool", "<html>Bakery 2, 102 Elm Street</html>", tool="visit_url")
-        run.add("WebSurfer", "tool", "Timeout loading https://bakery-elm.example", tool="visit_url", status="error")
-        run.add("WebSurfer", "agent", "The page did not load; I still see directory DIR-7 and the same results.")
+        run.stall()
     return run
 
 
@@ -179,3 +187,19 @@ def test_a_tool_named_only_by_its_name_is_that_tool() -> None:
     ws = ws_of(run)
     assert breaches(ws, 1) == {}
     assert wb.backtest(Policy(breakers=Breakers(max_handoffs=1)), ws).runs["decision"].tolist() == ["allowed"]
+
+
+def test_the_breaker_trips_in_the_first_stretch_past_the_limit_not_the_longest() -> None:
+    # 7 turns in a row bring nothing (O4 s009 to O7 s021), the surfer's new page (s022) ends them, then 14
+    # (O8 s024 to the end): the finding names the longest stretch, and trips where the guard does, in the
+    # first one (O6 s017, the fifth; the cut at W6's first step)
+    run = stuck(bad=3)
+    bakery(run, 3)
+    for _ in range(7):
+        run.stall()
+    ws = ws_of(run)
+    (attrs,) = breaches(ws, 4).values()
+    assert (attrs["handoffs"], attrs["first_step"], attrs["tripped_at"]) == (14, "s024", "s017")
+    policy = Policy(breakers=Breakers(max_handoffs=4))
+    assert feed(Guard(policy), run)[-1] == ("stuck", "s018", "before", "cut", "max_handoffs")
+    assert wb.backtest(policy, ws).runs["cut_step"].tolist() == ["s018"]
