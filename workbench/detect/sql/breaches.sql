@@ -74,7 +74,7 @@ totals AS (
 worst AS (
     SELECT run_id, arg_max(first_step, [n, -t0]) AS first_step, arg_max(agents, [n, -t0]) AS agents,
            max(n) AS n,
-           -- a breaker trips in the first stretch past the limit, which need not be the longest;
+           -- a breaker trips in the first stretch past the limit, which need not be the longest:
            -- tripped_at is the first step of the turn that passed it (the guard, policy/_handoffs.py,
            -- judges a turn when it ends and cuts at the next turn's first step)
            min(t0) FILTER (n > $max_handoffs) AS t_trip
