@@ -117,7 +117,8 @@ class Guard:
 
         ``output``: what the step returned or said (a string, or a message / result as a dict or
         list); the ping-pong and repeated-reply rules read the outputs of tool calls, LLM calls,
-        hand-offs, human turns and agent steps. Without it those rules see nothing said."""
+        hand-offs, human turns and agent steps, the hand-off breaker the values any step states and the
+        tool results. Without it those rules see nothing said."""
         when = self._clock() if ended_at is None else ended_at
         signals = {"confidence": confidence, "entropy": entropy, "tokens_in": tokens_in,
                    "tokens_out": tokens_out, "cost": cost}
@@ -125,8 +126,8 @@ class Guard:
         if kind == "tool" and args is not None:
             given = st.raw_args       # one read: another thread may replace the pair
             args = given[1] if given is not None and given[0] is args else encode(args)
-        if output is not None and self._core.listen:
-            output = as_text(output)
+        if output is not None and (self._core.listen or st.hand is not None):
+            output = as_text(output)     # outside any lock: outputs can be large
         with st.lock:
             decision = self._core.after(st, agent, kind, tool, args, status, latency_ms, when, signals, output)
         if decision is ALLOW:
@@ -165,10 +166,21 @@ class Guard:
             return guarded
         return decorate
 
+    def start_run(self, run_id: str, *, task: Any = None) -> None:
+        """Tell the guard what a run was asked (its task, a string or message): the hand-off breaker
+        takes no value the task states for news when a step says it again, as the detector does."""
+        st = self._state(run_id)
+        text = as_text(task)     # outside any lock, as a step's output is
+        with st.lock:
+            self._core.given(st, text)
+
     @contextmanager
-    def run(self, run_id: str) -> Iterator[str]:
+    def run(self, run_id: str, *, task: Any = None) -> Iterator[str]:
         """``with guard.run(run_id):`` makes ``run_id`` the current run of :meth:`wrap` and
-        :meth:`step` (``run_id=None``) in this thread or task, and ends the run on exit."""
+        :meth:`step` (``run_id=None``) in this thread or task, and ends the run on exit. ``task``:
+        what the run was asked (see :meth:`start_run`)."""
+        if task is not None:
+            self.start_run(run_id, task=task)
         token = _current_run.set(run_id)
         try:
             yield run_id

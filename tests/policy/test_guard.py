@@ -62,11 +62,14 @@ def test_breakers_and_pingpong() -> None:
     guard.before_step("t", "a", "llm", started_at=0.0)
     with pytest.raises(PolicyViolation, match="max_run_latency_ms is 2000, the limit is 1000"):
         guard.after_step("t", "a", "llm", latency_ms=50.0, ended_at=2.0)
-    guard.before_step("h", "a", "handoff")
-    with pytest.raises(PolicyViolation, match="max_handoffs is 2"):
+    # hand-offs that bring nothing: b's turn and a's turn after it, judged when they end
+    for agent in "aba":
+        guard.before_step("h", agent, "handoff")
+    with pytest.raises(PolicyViolation, match="max_handoffs is 2, the limit is 1"):
         guard.before_step("h", "b", "handoff")
     # Ping-pong is work bounced back unchanged (tests/policy/test_bounce_rules.py): alternation alone,
-    # each turn saying something new, is not
+    # each turn saying something new, is not (these turns bring no value: the hand-off breaker is left out)
+    guard = Guard(Policy(loops=Loops(max_pingpong=2)))
     for i in range(6):
         agent = "ab"[i % 2]
         guard.before_step("p", agent, "llm")

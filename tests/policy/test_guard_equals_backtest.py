@@ -3,19 +3,23 @@
 The guard gets what a live system has: the simulator's raw step records (agent, kind, tool, argument
 dicts, status, latency, timestamps, nesting depth from the parent chain); the backtest reads the store
 the same runs were ingested into. Signals (confidence, entropy, tokens) are handed over as the store
-computed them, as a system would pass its own.
+computed them, as a system would pass its own, and so is each run's task. The hand-off breaker cuts what
+the handoff_breach detector finds, run for run.
 """
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import workbench as wb
 from workbench.guard import Guard
 from workbench.policy import Breakers, Budgets, HitlRule, Loops, Policy, PolicyViolation
+from workbench.policy._propose import run_peaks
 
 AGENTS = [None, "planner", "retriever", "pricer", "executor", "verifier"]
 
@@ -45,10 +49,11 @@ def epoch(text: str) -> float:
     return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
 
 
-def guard_decisions(policy: Policy, runs: list, signals: dict) -> list[tuple]:
+def guard_decisions(policy: Policy, runs: list, signals: dict, tasks: dict) -> list[tuple]:
     guard = Guard(policy, on_escalate=lambda e: None)
     out = []
     for run in runs:
+        guard.start_run(run.run_id, task=tasks[run.run_id])
         depth: dict[str, int] = {}
         for rec in run.steps:
             sid = rec["step_id"]
@@ -83,7 +88,7 @@ def test_guard_equals_backtest_step_for_step(policy: Policy, sim_runs: list, sim
     runs = sim_runs[:60]
     report = wb.backtest(policy, sim_ws, runs=[r.run_id for r in runs], steps=True)
     expected = sorted(report.steps.itertuples(index=False, name=None))
-    got = guard_decisions(policy, runs, signals)
+    got = guard_decisions(policy, runs, signals, dict(sim_ws.sql("SELECT run_id, task FROM runs").fetchall()))
     seq = {(r.run_id, rec["step_id"]): rec["seq"] for r in runs for rec in r.steps}
     got = sorted((r, s, seq[(r, s)], phase, action, rule) for r, s, phase, action, rule in got)
     assert got == [(r, s, int(q), p, a, None if rule is None or rule != rule else rule)
@@ -98,3 +103,41 @@ def test_the_property_is_not_vacuous(sim_runs: list, sim_ws) -> None:
     report = wb.backtest(strict, sim_ws, runs=[r.run_id for r in sim_runs[:60]], steps=True)
     assert set(report.steps["action"]) == {"allow", "cut", "escalate"}
     assert len(set(report.runs["cut_rule"].dropna())) >= 3
+
+
+@pytest.mark.parametrize("limit", [1, 2, 3])
+def test_hand_off_cuts_are_the_detectors_findings(limit: int, sim_runs: list, sim_ws) -> None:
+    # Run for run: the guard (= the backtest) cuts a run by max_handoffs exactly when handoff_breach finds
+    # one at that limit, at the first step of the turn after the one the finding trips at (a turn is
+    # judged when it ends), unless that turn is the run's last (nothing left to stop); what a policy learns
+    # from (the measured peak) is the longest stretch the detector counts.
+    found = wb.detect(sim_ws, detectors=["breach"], config={"max_handoffs": limit})
+    found = {r: json.loads(a) for r, d, a in found[["run_id", "detector", "attributes"]].itertuples(index=False)
+             if d == "handoff_breach"}
+    firsts: dict[str, list[str]] = {}
+    last: dict[str, str] = {}
+    for run_id, step_id, agent in sim_ws.sql("SELECT run_id, step_id, agent FROM steps WHERE agent IS NOT NULL "
+                                             "AND kind <> 'system' ORDER BY run_id, seq").fetchall():
+        if last.get(run_id) != agent:
+            firsts.setdefault(run_id, []).append(step_id)
+        last[run_id] = agent
+    expected = {}
+    for run_id, attrs in found.items():
+        turn = firsts[run_id].index(attrs["tripped_at"])
+        if turn + 1 < len(firsts[run_id]):
+            expected[run_id] = firsts[run_id][turn + 1]
+    policy = Policy(breakers=Breakers(max_handoffs=limit))
+    report = wb.backtest(policy, sim_ws)
+    assert set(report.runs["run_id"]) == {r.run_id for r in sim_runs}     # no outcome unknown: all compared
+    cut = {r: s for r, s, rule in report.runs[["run_id", "cut_step", "cut_rule"]].itertuples(index=False)
+           if rule == "max_handoffs"}
+    assert cut == expected and cut
+    signals = {(r, s): (c, e, ti, to, co) for r, s, c, e, ti, to, co in sim_ws.sql(
+        "SELECT run_id, step_id, confidence, entropy, tokens_in, tokens_out, cost FROM steps").fetchall()}
+    tasks = dict(sim_ws.sql("SELECT run_id, task FROM runs").fetchall())
+    guarded = {r: s for r, s, _phase, action, _rule in guard_decisions(policy, sim_runs, signals, tasks)
+               if action == "cut"}
+    assert guarded == expected
+    peaks = run_peaks(sim_ws).set_index("run_id")["max_handoffs"]
+    assert {r for r, v in peaks.items() if v > limit} == set(found)
+    assert all(peaks[r] == attrs["handoffs"] for r, attrs in found.items())

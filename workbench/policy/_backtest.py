@@ -142,7 +142,7 @@ def _replay(core: Core, cur: Any, info: dict[str, tuple], bar: Any, keep_steps: 
     def finish() -> None:
         if current is None:
             return
-        outcome, decisive_seq, decisive_step, _, run_end = info[current]
+        outcome, decisive_seq, decisive_step, _, run_end, _task = info[current]
         first = min((x for x in (acc["cut_seq"], acc["esc_seq"]) if x is not None), default=None)
         if acc["cut_seq"] is not None and (acc["esc_seq"] is None or acc["cut_seq"] <= acc["esc_seq"]):
             rule = acc["cut_rule"]
@@ -169,6 +169,7 @@ def _replay(core: Core, cur: Any, info: dict[str, tuple], bar: Any, keep_steps: 
                 finish()
                 current = run_id
                 state = core.new_run()
+                core.given(state, info[run_id][5])
                 acc = {"cut_seq": None, "cut_step": None, "cut_rule": None, "cut_at": None, "esc_seq": None,
                        "esc_step": None, "esc_rule": None, "escalations": 0, "saved_calls": 0,
                        "saved_tokens": 0, "saved_cost": 0.0}

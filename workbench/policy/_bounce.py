@@ -99,6 +99,19 @@ def nearly(a: frozenset[str], b: frozenset[str], similarity: float) -> bool:
     return shared >= similarity * (len(a) + len(b) - shared)
 
 
+def is_value(token: str, min_value: float) -> bool:
+    """Whether a token ``_VALUES`` found is a value (what the detectors count as one): an identifier
+    or a decimal, a whole number from ``min_value``; no id an LLM API hands out, no UUID."""
+    if ("-" in token or "_" in token) and _NOT_VALUE.match(token):
+        return False
+    return token[0] >= "A" or "." in token or float(token.replace(",", "")) >= min_value
+
+
+def value_tokens(text: str) -> list[str]:
+    """The value-like tokens of a text (``det_value_tokens``), in order; :func:`is_value` says which count."""
+    return _VALUES.findall(text)
+
+
 def sized_alike(n: int, m: int, similarity: float) -> bool:
     low, high = min(n, m), max(n, m)
     return low >= _LONG and low >= similarity * high
@@ -191,11 +204,8 @@ class Talk:
                 return 0
         # a worker that answers the same request with new figures made progress
         stated = closed[2].values() if len(closed) == 3 and closed[2].agent == other.agent else set()
-        for v in other.values() - stated:
-            if ("-" in v or "_" in v) and _NOT_VALUE.match(v):
-                continue
-            if v[0] >= "A" or "." in v or float(v.replace(",", "")) >= min_value:
-                return 0
+        if any(is_value(v, min_value) for v in other.values() - stated):
+            return 0
         t = self.t
         pair = (turn.agent, other.agent) if turn.agent < other.agent else (other.agent, turn.agent)
         streak = self.streaks.get(pair)

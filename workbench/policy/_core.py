@@ -7,7 +7,7 @@ with the same :class:`RunState`, "the guard decides what the backtest says" hold
 Memory per run is bounded: tool calls are remembered in a window of ``loops.window`` calls, call
 outcomes (for retries) in an LRU of ``_MAX_KEYS`` calls, tool-call counts for at most ``_MAX_AGENTS``
 agents; what agents said (ping-pong, repeated replies: ``_bounce``) in the last few turns and each
-agent's last reply.
+agent's last reply; for hand-offs (``_handoffs``) the values and tool outputs the run has stated.
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ import json
 from collections import OrderedDict, deque
 from typing import Any, NamedTuple
 
-from ._bounce import REPLY_KINDS, Talk
+from ._bounce import REPLY_KINDS, Talk, as_text
+from ._handoffs import Handoffs
 from ._model import HitlRule, Policy, hitl_name
 
 # Agent and system spans enclose other steps: their latency is their children's, so limits and HITL
@@ -71,7 +72,7 @@ class RunState:
 
     __slots__ = ("started_at", "tool_calls", "per_agent", "handoffs", "window", "outcomes", "retries",
                  "retries_total", "talk", "cut", "peaks", "depth", "ok_counts", "last_args",
-                 "last_key", "lock", "raw_args")
+                 "last_key", "lock", "raw_args", "hand")
 
     def __init__(self, window: int) -> None:
         self.started_at: float | None = None
@@ -86,6 +87,7 @@ class RunState:
         self.retries: dict[str, int] = {}
         self.retries_total = 0
         self.talk = Talk()
+        self.hand: Handoffs | None = None      # hand-offs that brought nothing (when a rule needs them)
         self.cut: Decision | None = None
         self.depth: int | None = None
         # Highest value each rule's quantity reached (what policy_from_findings learns limits from).
@@ -118,7 +120,15 @@ class Core:
             (r, hitl_name(r), r.direction == "below") for r in policy.hitl)
 
     def new_run(self) -> RunState:
-        return RunState(self.window)
+        st = RunState(self.window)
+        if self.measure or self.max_handoffs is not None:
+            st.hand = Handoffs(self.min_value)
+        return st
+
+    def given(self, st: RunState, task: Any) -> None:
+        """What the run was asked (its task): values it states are no news when a step says them."""
+        if st.hand is not None and task is not None:
+            st.hand.given(task)
 
     # -- before the step runs ----------------------------------------------------------------
     def before(self, st: RunState, agent: str | None, kind: str | None, tool: str | None = None,
@@ -138,12 +148,12 @@ class Core:
             exchanges = st.talk.step_of(agent, self.similarity, self.min_value)
             if exchanges >= 0 and self._pingpong(st, exchanges):
                 return st.cut    # type: ignore[return-value]
+        if agent is not None and kind != "system" and st.hand is not None:
+            idle = st.hand.step_of(agent)
+            if idle >= 0 and self._handoffs(st, idle):
+                return st.cut    # type: ignore[return-value]
         if kind == "handoff":
-            st.handoffs += 1
-            if self.measure:
-                st._peak("max_handoffs", st.handoffs)
-            if self.max_handoffs is not None and st.handoffs > self.max_handoffs:
-                return self._cut(st, "max_handoffs", st.handoffs, self.max_handoffs)
+            st.handoffs += 1     # the HITL signal: hand-off steps so far
         if kind != "tool":
             return ALLOW
         st.tool_calls += 1
@@ -185,6 +195,15 @@ class Core:
             return True
         return False
 
+    def _handoffs(self, st: RunState, idle: int) -> bool:
+        """A turn ended with ``idle`` hand-offs in a row that brought nothing: cut past the limit."""
+        if self.measure:
+            st._peak("max_handoffs", idle)
+        if self.max_handoffs is not None and idle > self.max_handoffs:
+            self._cut(st, "max_handoffs", idle, self.max_handoffs)
+            return True
+        return False
+
     def finish(self, st: RunState) -> None:
         """The run ended: judge its last turn too (what the detectors see of a finished run; the
         measured peaks need it, a live guard has nothing left to stop)."""
@@ -192,7 +211,12 @@ class Core:
             exchanges = st.talk.finish(self.similarity, self.min_value)
             if exchanges >= 0:
                 self._pingpong(st, exchanges)
+        if st.cut is None and st.hand is not None:
+            idle = st.hand.finish()
+            if idle >= 0:
+                self._handoffs(st, idle)
         if self.measure:
+            st._peak("max_handoffs", 0)
             st._peak("max_pingpong", 0)
             st._peak("max_repeated_replies", 0)
 
@@ -204,6 +228,9 @@ class Core:
         """Record how a step ended, check latency limits and HITL rules, return the decision."""
         if st.cut is not None:
             return st.cut
+        if st.hand is not None and output is not None:
+            output = as_text(output)     # once, for the rules reading text after this one too
+            st.hand.output(kind, tool, output, status != "error")
         if kind == "tool":
             ok = status != "error"
             same = st.last_key is not None and (args is st.last_args or args == st.last_args)

@@ -40,7 +40,14 @@ def default_direction(signal: str) -> str:
 
 @dataclass(frozen=True)
 class Breakers:
-    """Circuit breakers: a step past one of these limits is cut (``None`` = no limit)."""
+    """Circuit breakers: a step past one of these limits is cut (``None`` = no limit).
+
+    ``max_handoffs``: hand-offs in a row that brought nothing, the ``handoff_breach`` detector's rule:
+    a hand-off is a turn of another agent (every turn but the run's first), and it brings something
+    when the turn has a new tool result or states a new value (identifier, decimal, number from
+    ``loops.min_value``) that the task (:meth:`Guard.start_run`) and earlier steps did not. A turn is
+    judged when it ends: the cut comes at the first step of the turn after the one past the limit.
+    """
 
     max_depth: int | None = None
     max_handoffs: int | None = None

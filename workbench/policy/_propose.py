@@ -46,8 +46,9 @@ def run_peaks(ws: Any, window: int = 20, loops: Loops | None = None, unknown: bo
                                      max_repeated_replies=None)), measure=True)
     con = ws.con.cursor()
     try:
-        outcomes = dict(con.execute("SELECT run_id, coalesce(outcome, 'unknown') FROM runs "
-                                    "WHERE ? OR outcome IN ('success', 'failure')", [unknown]).fetchall())
+        outcomes = {r: (o, t) for r, o, t in con.execute(
+            "SELECT run_id, coalesce(outcome, 'unknown'), task FROM runs "
+            "WHERE ? OR outcome IN ('success', 'failure')", [unknown]).fetchall()}
         con.execute("CREATE OR REPLACE TEMP TABLE _bt_scope (run_id VARCHAR)")
         cur = con.execute(_STEPS_SQL, [False, unknown])
         rows: list[dict[str, Any]] = []
@@ -58,13 +59,14 @@ def run_peaks(ws: Any, window: int = 20, loops: Loops | None = None, unknown: bo
                 if run_id != current:
                     if state is not None:
                         core.finish(state)
-                        rows.append({"run_id": current, "outcome": outcomes[current], **state.peaks})
+                        rows.append({"run_id": current, "outcome": outcomes[current][0], **state.peaks})
                     current, state = run_id, core.new_run()
+                    core.given(state, outcomes[run_id][1])
                 core.before(state, agent, kind, tool, args, depth, t0)
                 core.after(state, agent, kind, tool, args, status, latency, t1, output=output)
         if state is not None:
             core.finish(state)
-            rows.append({"run_id": current, "outcome": outcomes[current], **state.peaks})
+            rows.append({"run_id": current, "outcome": outcomes[current][0], **state.peaks})
     finally:
         con.close()
     frame = pd.DataFrame(rows)

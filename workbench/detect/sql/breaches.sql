@@ -73,7 +73,11 @@ totals AS (
 ),
 worst AS (
     SELECT run_id, arg_max(first_step, [n, -t0]) AS first_step, arg_max(agents, [n, -t0]) AS agents,
-           arg_max(t0, [n, -t0]) AS t0, max(n) AS n
+           max(n) AS n,
+           -- a breaker trips in the first stretch past the limit, which need not be the longest:
+           -- tripped_at is the first step of the turn that passed it (the guard, policy/_handoffs.py,
+           -- judges a turn when it ends and cuts at the next turn's first step)
+           min(t0) FILTER (n > $max_handoffs) AS t_trip
     FROM stretches GROUP BY run_id HAVING max(n) > $max_handoffs
 )
 SELECT w.run_id, w.first_step, NULL, 'handoff_breach', 'warning',
@@ -84,7 +88,7 @@ SELECT w.run_id, w.first_step, NULL, 'handoff_breach', 'warning',
                    'tripped_at', tr.step_id, 'run_handoffs', o.handoffs, 'productive_handoffs', o.productive)
 FROM worst w
 JOIN totals o USING (run_id)
-JOIN det_turns tr ON tr.run_id = w.run_id AND tr.t = w.t0 + $max_handoffs;
+JOIN det_turns tr ON tr.run_id = w.run_id AND tr.t = w.t_trip + $max_handoffs;
 
 INSERT INTO det_out
 SELECT r.run_id, NULL, NULL, 'latency_breach', 'critical',

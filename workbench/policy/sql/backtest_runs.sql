@@ -1,5 +1,6 @@
 -- Runs a backtest evaluates: outcome, decisive step (the earliest labelled culprit step, NULL when no
--- step is labelled), step count and end time (epoch seconds).
+-- step is labelled), step count, end time (epoch seconds) and task (values it states are no news to
+-- the hand-off breaker).
 -- $1: true when only the runs in the temp table _bt_scope are wanted.
 WITH decisive AS (
     SELECT l.run_id, min(s.seq) AS seq, arg_min(s.step_id, s.seq) AS step_id
@@ -9,7 +10,7 @@ WITH decisive AS (
 ), ends AS (
     SELECT run_id, count(*) AS n_steps, epoch(max(ended_at)) AS run_end FROM steps GROUP BY run_id
 )
-SELECT r.run_id, coalesce(r.outcome, 'unknown'), d.seq, d.step_id, e.n_steps, e.run_end
+SELECT r.run_id, coalesce(r.outcome, 'unknown'), d.seq, d.step_id, e.n_steps, e.run_end, r.task
 FROM runs r
 LEFT JOIN decisive d USING (run_id)
 LEFT JOIN ends e USING (run_id)

@@ -1,13 +1,16 @@
 -- The steps a backtest replays through the decision core, run by run in seq order. Runs with a
--- known outcome (or all, see $2); arguments only for tool calls (the only steps whose arguments the core reads); outputs
--- of tool calls and replies (what the ping-pong and repeated-reply rules read).
+-- known outcome (or all, see $2); arguments only for tool calls (the only steps whose arguments the core
+-- reads); every step's output (the ping-pong and repeated-reply rules read those of tool calls and
+-- replies, the hand-off breaker the values any step states).
 -- $1: true when only the runs in the temp table _bt_scope are wanted.
 -- $2: true for runs of unknown outcome too (limits measured on a store without outcome labels).
-SELECT s.run_id, s.step_id, s.seq, s.agent, s.kind, s.tool,
+-- A tool call's tool is its name when the log gives no tool, as the detectors read it (calls.sql).
+SELECT s.run_id, s.step_id, s.seq, s.agent, s.kind,
+       CASE WHEN s.kind = 'tool' THEN coalesce(s.tool, s.name) ELSE s.tool END AS tool,
        CASE WHEN s.kind = 'tool' THEN s.input END AS args,
        s.depth, epoch(s.started_at) AS t0, epoch(s.ended_at) AS t1, s.latency_ms, s.status,
        s.confidence, s.entropy, s.tokens_in, s.tokens_out, s.cost,
-       CASE WHEN s.kind IN ('tool', 'llm', 'agent', 'handoff', 'human') THEN s.output END AS output
+       s.output
 FROM steps s
 JOIN runs r ON r.run_id = s.run_id AND ($2 OR r.outcome IN ('success', 'failure'))
 WHERE NOT $1 OR s.run_id IN (SELECT run_id FROM _bt_scope)
