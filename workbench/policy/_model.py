@@ -20,10 +20,12 @@ from ..exceptions import PolicyError
 from ._reader import MAX_DEPTH, DuplicateKeyError, check_size, loader, read_source, unique_keys
 from ._schema import check_keywords, iter_errors
 
-SCHEMA_ID = "workbench.policy/v2"
+SCHEMA_ID = "workbench.policy/v3"
 # v1 counted any alternation of two agents as ping-pong; v2 counts work bounced back unchanged (the
-# ping_pong detector's rule). Everything else reads the same.
-OLD_SCHEMA_IDS = ("workbench.policy/v1",)
+# ping_pong detector's rule). v1 and v2 counted every hand-off step against breakers.max_handoffs; v3
+# counts hand-offs in a row that brought nothing new (the handoff_breach detector's rule). Everything
+# else reads the same.
+OLD_SCHEMA_IDS = ("workbench.policy/v2", "workbench.policy/v1")
 
 # Signals a HITL rule can read at the end of a step. Columns of the step, or counts kept per run.
 STEP_SIGNALS = ("confidence", "entropy", "latency_ms", "tokens_in", "tokens_out", "cost")
@@ -255,8 +257,15 @@ def _check_old(doc: dict[str, Any], where: str) -> None:
     """A document of an older schema loads unless a field it holds changed meaning."""
     if doc.get("schema") not in OLD_SCHEMA_IDS:
         return
+    breakers = doc.get("breakers") or {}
+    if isinstance(breakers, dict) and breakers.get("max_handoffs") is not None:
+        raise PolicyError(
+            f"{where}: breakers.max_handoffs: in {doc['schema']} it limited every hand-off step of a run; "
+            f"since {SCHEMA_ID} it limits hand-offs in a row that brought no new tool result or value (the "
+            f"handoff_breach detector's rule), which a limit set for all hand-offs would leave far too loose. "
+            f"Set it to null (or remove it), or set schema: {SCHEMA_ID} to keep the number with the new meaning")
     loops = doc.get("loops") or {}
-    if loops.get("max_pingpong") is not None:
+    if doc.get("schema") == "workbench.policy/v1" and isinstance(loops, dict) and loops.get("max_pingpong") is not None:
         raise PolicyError(
             f"{where}: loops.max_pingpong: in {doc['schema']} it limited any alternation of two agents; "
             f"since {SCHEMA_ID} it limits work bounced back unchanged (the ping_pong detector's rule), "
