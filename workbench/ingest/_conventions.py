@@ -87,6 +87,10 @@ SLOTS: dict[str, tuple[str, int]] = {
     key: (slot, prio) for slot, keys in SLOT_KEYS.items() for prio, key in enumerate(keys)
 }
 KEEP_KEYS = frozenset({"gen_ai.operation.name", "openinference.span.kind"})
+# Output keys that an LLM span's flattened output messages beat: OpenInference's openai-agents (and OpenAI)
+# instrumentors write the whole response object there (id, created_at, usage, every output item) beside
+# ``llm.output_messages.*``, and its ids, timestamps and token counts read as numbers the model stated.
+MESSAGES_BEAT = ("output.value", "gen_ai.completion", "output")
 
 MESSAGE_KINDS = frozenset({"llm", "other", "agent", "chain"})
 # Flattened message lists: OpenInference's, and the indexed prompt / completion of OpenLLMetry (Traceloop)
@@ -493,11 +497,19 @@ def map_span(attrs: dict[str, Any], name: str | None, events: list[dict[str, Any
             inp = _messages(rest, prefix)
             if inp is not None:
                 break
+    beaten = None
+    if kind == "llm" and out is not None and _output_key(attrs) in MESSAGES_BEAT:
+        beaten, out = out, None
     if out is None and kind in MESSAGE_KINDS:
         for prefix in OUT_MESSAGE_PREFIXES:
             out = _messages(rest, prefix)
             if out is not None:
                 break
+    if beaten is not None:
+        if not any(isinstance(m, dict) and (m.get("content") or m.get("tool_calls")) for m in out or ()):
+            out = beaten  # messages with a role and nothing said do not beat the text
+        else:  # kept with the other attributes a slot did not take
+            rest[_output_key(attrs)] = beaten
     error = known.get("error_type")
     cost = _number(known.get("cost"))
     if cost is None and kind == "llm":
@@ -528,6 +540,8 @@ def map_span(attrs: dict[str, Any], name: str | None, events: list[dict[str, Any
             out = ev_out
     if lp_source is None and (conf is None or ent is None):
         lp_source = find_logprobs(out)
+        if lp_source is None and beaten is not None:
+            lp_source = find_logprobs(beaten)
     if lp_source is not None and (conf is None or ent is None):
         lconf, lent = logprob_stats(lp_source)
         conf = lconf if conf is None else conf
@@ -539,6 +553,11 @@ def map_span(attrs: dict[str, Any], name: str | None, events: list[dict[str, Any
         "input": as_text(inp), "output": as_text(out), "error": as_text(error),
         "confidence": conf, "entropy": ent, "attributes": rest,
     }
+
+
+def _output_key(attrs: dict[str, Any]) -> str | None:
+    """The attribute that fills the output slot (the first present in :data:`SLOT_KEYS`' order)."""
+    return next((k for k in SLOT_KEYS["output"] if attrs.get(k) is not None), None)
 
 
 def status_of(code: Any) -> str | None:

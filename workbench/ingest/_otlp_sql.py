@@ -16,6 +16,7 @@ from ._conventions import (
     INPUT_EVENTS,
     KEEP_KEYS,
     MESSAGE_KINDS,
+    MESSAGES_BEAT,
     OI_KINDS,
     OPERATION_KINDS,
     OUT_MESSAGE_PREFIXES,
@@ -117,6 +118,7 @@ def _spans_sql() -> str:
     shape_keys = ", ".join(_q(k) for k in SHAPE_KEYS)
     in_msg = " OR ".join(f"starts_with(k, {_q(p)})" for p in IN_MESSAGE_PREFIXES)
     out_msg = " OR ".join(f"starts_with(k, {_q(p)})" for p in OUT_MESSAGE_PREFIXES)
+    beat = ", ".join(_q(k) for k in MESSAGES_BEAT)
     message_events = ", ".join(_q(k) for k in sorted(INPUT_EVENTS | OUTPUT_EVENTS))
     # "invoke_agent planner" -> planner (the rest of the name after the prefix; the whole name if empty)
     agent_prefix = " ".join(f"WHEN starts_with(s.name, {_q(x)}) THEN coalesce(nullif(s.name[{len(x) + 1}:], ''), s.name)"
@@ -222,6 +224,8 @@ SELECT line, bad, ri, si, pi, (line << 24) + off + pi - 1 AS order_hint, service
     OR (h_confidence IS NOT NULL AND NOT coalesce(v_confidence BETWEEN 0 AND 1, false)) OR h_logprobs IS NOT NULL
     OR (kind IN ({msg_kinds}) AND ((h_input IS NULL AND _wb_any(list_transform(keys, lambda k: {in_msg})))
         OR (h_output IS NULL AND _wb_any(list_transform(keys, lambda k: {out_msg})))))
+    -- an LLM span's output messages beat its output.value (the mapper rebuilds them)
+    OR (kind = 'llm' AND coalesce(keys[h_output] IN ({beat}), false) AND _wb_any(list_transform(keys, lambda k: {out_msg})))
     OR ((h_confidence IS NULL OR h_entropy IS NULL) AND coalesce(contains(v_output, 'logprobs'), false))
     -- framework shapes only the Python mapper reads (BeeAI events, agent executors, LangGraph nodes)
     OR list_has_any(keys, [{shape_keys}])
