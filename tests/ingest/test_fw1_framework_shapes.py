@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from _otel_fixtures import run_adapter
 
 import workbench as wb
@@ -144,3 +145,149 @@ def test_an_llm_span_with_only_output_value_keeps_it(tmp_path: Path) -> None:
                                        "llm.output_messages.0.message.role": "assistant"})]
     steps = _both(_otlp(tmp_path / "oi.otlp.json", spans, "openinference.instrumentation.langchain"))
     assert steps["ChatOpenAI"]["output"] == "42"
+
+
+def test_openai_agents_workflow_span_is_no_agent(tmp_path: Path) -> None:
+    """The trace's root span, typed AGENT and named after the workflow, wraps the agents: no agent, no
+    hand-off from "Support run" to the triage agent."""
+    steps = _both(_otlp(tmp_path / "oa.otlp.json", _openai_agents(), OA_SCOPE))
+    root = next(v for k, v in steps.items()
+                if k.startswith("Support run") and v["attributes"].get("openinference.span.kind") == "AGENT")
+    assert (root["kind"], root["agent"], root["is_agent"]) == ("chain", None, False)
+    ws = wb.open()
+    ws.ingest(tmp_path / "oa.otlp.json")
+    assert {a for (a,) in ws.sql("SELECT DISTINCT agent FROM steps").fetchall()} == {
+        None, "Triage agent", "Billing agent"}
+
+
+@pytest.mark.parametrize("where", ["inner", "with_input"])
+def test_an_agent_span_that_says_more_or_has_a_parent_stays_an_agent(tmp_path: Path, where: str) -> None:
+    top = ("top", None, "workflow", {"openinference.span.kind": "CHAIN"})
+    attrs: dict[str, Any] = {"openinference.span.kind": "AGENT"}
+    if where == "with_input":
+        top, attrs = None, {**attrs, "input.value": "plan a trip"}
+    spans = [s for s in (top, ("a", "top" if top else None, "planner", attrs),
+                         ("l", "a", "ChatOpenAI", {"openinference.span.kind": "LLM", "output.value": "ok"})) if s]
+    steps = _both(_otlp(tmp_path / "oi.otlp.json", spans, "openinference.instrumentation.langchain"))
+    assert (steps["planner"]["kind"], steps["planner"]["agent"]) == ("agent", "planner")
+
+
+def _smolagents() -> list[tuple[str, str | None, str, dict[str, Any]]]:
+    """A smolagents manager (no name given: its class) running a managed ``census_agent``."""
+    def agent(task: str, tools: list[str], extra: dict[str, Any]) -> dict[str, Any]:
+        return {"input.value": json.dumps({"task": task}), "smolagents.max_steps": 4, "smolagents.tools_names": tools,
+                **extra, "output.value": "Lisbon has 545,000 inhabitants.", "llm.token_count.prompt": "300",
+                "openinference.span.kind": "AGENT"}
+
+    step = {"input.value": '{"memory_step": "ActionStep(step_number=1, ...)"}', "openinference.span.kind": "CHAIN"}
+    return [
+        ("mgr", None, "ToolCallingAgent.run", agent("How many people live in Lisbon?", ["final_answer"], {
+            "smolagents.managed_agents.0.name": "census_agent",
+            "smolagents.managed_agents.0.description": "Looks up populations."})),
+        ("s1", "mgr", "Step 1", step),
+        ("census", "s1", "census_agent.run", agent("Population of Lisbon?", ["get_population", "final_answer"], {})),
+        ("c1", "census", "Step 1", step),
+        ("tool", "c1", "SimpleTool", {"input.value": '{"args": [], "kwargs": {"city": "Lisbon"}}',
+                                      "tool.name": "get_population", "output.value": "Lisbon has 545,000 inhabitants.",
+                                      "openinference.span.kind": "TOOL"}),
+    ]
+
+
+def test_smolagents_run_spans_name_their_agents(tmp_path: Path) -> None:
+    steps = _both(_otlp(tmp_path / "smol.otlp.json", _smolagents(), "openinference.instrumentation.smolagents"))
+    assert steps["census_agent.run"]["agent"] == "census_agent"
+    assert steps["ToolCallingAgent.run"]["agent"] == "ToolCallingAgent"
+    ws = wb.open()
+    ws.ingest(tmp_path / "smol.otlp.json")
+    assert dict(ws.sql("SELECT name, agent FROM steps WHERE name = 'SimpleTool'").fetchall()) == {
+        "SimpleTool": "census_agent"}
+
+
+def _crewai() -> list[tuple[str, str | None, str, dict[str, Any]]]:
+    """A sequential CrewAI crew: the analyst's task, then the writer's, under the kickoff."""
+    def task(role: str, raw: str, parent: str | None) -> dict[str, Any]:
+        return {"input.value": json.dumps({"agent": {"role": role, "id": "363c6a6a-c9e3-45a9-b30e-871b10746e28"}}),
+                "input.mime_type": "application/json", "task_id": "66eab325-2976-4479-b01a-ddf8ad4512f9",
+                "graph.node.id": role, **({"graph.node.parent_id": parent} if parent else {}),
+                "crew_id": "b39a57c6-f8b1-43ed-b9ca-43294fb383e9",
+                "output.value": json.dumps({"description": "d", "raw": raw, "agent": role, "output_format": "raw",
+                                            "messages": [{"role": "user", "content": "Current Task: d"}]}),
+                "output.mime_type": "application/json", "openinference.span.kind": "AGENT"}
+
+    crew_out = {"raw": "ACME closed at 14.2 USD today.", "pydantic": None, "json_dict": None, "tasks_output": [
+        {"raw": "ACME trades at 41.2 USD.", "agent": "Market Analyst"},
+        {"raw": "ACME closed at 14.2 USD today.", "agent": "Report Writer"}],
+        "token_usage": {"total_tokens": 0, "prompt_tokens": 0, "completion_tokens": 0, "successful_requests": 0}}
+    return [
+        ("a", "k", "Market Analyst._execute_core", task("Market Analyst", "ACME trades at 41.2 USD.", None)),
+        ("w", "k", "Report Writer._execute_core", task("Report Writer", "ACME closed at 14.2 USD today.",
+                                                       "Market Analyst")),
+        ("k", None, "Crew_b39a57c6-f8b1-43ed-b9ca-43294fb383e9.kickoff", {
+            "crew_id": "b39a57c6-f8b1-43ed-b9ca-43294fb383e9", "output.value": json.dumps(crew_out),
+            "output.mime_type": "application/json", "openinference.span.kind": "CHAIN"}),
+    ]
+
+
+def test_crewai_agents_are_their_graph_nodes_and_the_crews_answer_is_raw(tmp_path: Path) -> None:
+    steps = _both(_otlp(tmp_path / "crew.otlp.json", _crewai(), "openinference.instrumentation.crewai"))
+    assert steps["Market Analyst._execute_core"]["agent"] == "Market Analyst"
+    assert steps["Report Writer._execute_core"]["agent"] == "Report Writer"
+    kickoff = steps["Crew_b39a57c6-f8b1-43ed-b9ca-43294fb383e9.kickoff"]
+    assert kickoff["output"] == "ACME closed at 14.2 USD today."
+    assert json.loads(kickoff["attributes"]["output.value"])["tasks_output"][0]["raw"] == "ACME trades at 41.2 USD."
+
+
+def _ev(event: str) -> str:
+    return json.dumps({"ctx": "<workflows.context.context.Context object at 0x7ff111a556d0>", "ev": event})
+
+
+def _msg(role: str, text: str) -> str:
+    return (f"ChatMessage(role=<MessageRole.{role.upper()}: '{role}'>, additional_kwargs={{}}, "
+            f"blocks=[TextBlock(block_type='text', text={text!r})])")
+
+
+def _llamaindex() -> list[tuple[str, str | None, str, dict[str, Any]]]:
+    """A LlamaIndex AgentWorkflow: researcher (a tool call, then a hand-off) and writer, the agent named only in
+    the events' reprs."""
+    def step(name: str, event: str, out: str | None = None) -> dict[str, Any]:
+        return {"input.value": _ev(event), "input.mime_type": "application/json",
+                **({"output.value": out} if out else {}), "openinference.span.kind": "CHAIN"}
+
+    # the user's text mentions the field: only the event's own field names the agent
+    ask = _msg("user", "How tall is the Eiffel Tower? (current_agent_name='nobody')")
+    setup_r = f"AgentSetup(input=[{_msg('system', 'Research.')}, {ask}], current_agent_name='researcher')"
+    out_r = (f"AgentOutput(response={_msg('assistant', '')}, structured_response=None, current_agent_name='researcher', "
+             "raw=None, tool_calls=[ToolSelection(tool_id='c3', tool_name='handoff', tool_kwargs={'to_agent': 'writer'})], "
+             "retry_messages=[])")
+    setup_w = f"AgentSetup(input=[{_msg('system', 'Write.')}, {ask}], current_agent_name='writer')"
+    llm = {"llm.model_name": "unknown", "output.value": "assistant: The Eiffel Tower is 300 metres tall.",
+           "llm.output_messages.0.message.role": "assistant",
+           "llm.output_messages.0.message.content": "The Eiffel Tower is 300 metres tall.",
+           "openinference.span.kind": "LLM"}
+    return [
+        ("run", None, "AgentWorkflow.run", {"input.value": '{"user_msg": "How tall is the Eiffel Tower?"}',
+                                            "openinference.span.kind": "CHAIN"}),
+        ("init", "run", "AgentWorkflow.init_run", step("init_run", "AgentWorkflowStartEvent()",
+                                                       f"AgentInput(input=[{ask}], current_agent_name='researcher')")),
+        ("sr", "run", "AgentWorkflow.setup_agent", step("setup_agent", f"AgentInput(input=[{ask}], "
+                                                                       "current_agent_name='researcher')")),
+        ("rr", "run", "AgentWorkflow.run_agent_step", step("run_agent_step", setup_r)),
+        ("rl", "rr", "researcher llm", {**llm, "llm.output_messages.0.message.content": "handing off"}),
+        ("pr", "run", "AgentWorkflow.parse_agent_output", step("parse_agent_output", out_r)),
+        ("ct", "run", "AgentWorkflow.call_tool", step("call_tool", "ToolCall(tool_name='handoff', tool_id='c3')")),
+        ("rw", "run", "writer step", step("run_agent_step", setup_w)),
+        ("wl", "rw", "MockFunctionCallingLLM.astream_chat", llm),
+    ]
+
+
+def test_llamaindex_agent_workflow_steps_act_for_the_agent_their_event_names(tmp_path: Path) -> None:
+    steps = _both(_otlp(tmp_path / "li.otlp.json", _llamaindex(), "openinference.instrumentation.llama_index"))
+    assert {k: v["agent"] for k, v in steps.items() if v["kind"] == "chain"} == {
+        "AgentWorkflow.run": None, "AgentWorkflow.init_run": None, "AgentWorkflow.setup_agent": "researcher",
+        "AgentWorkflow.run_agent_step": "researcher", "AgentWorkflow.parse_agent_output": "researcher",
+        "AgentWorkflow.call_tool": None, "writer step": "writer"}
+    assert not any(v["is_agent"] for v in steps.values())
+    ws = wb.open()
+    ws.ingest(tmp_path / "li.otlp.json")
+    assert dict(ws.sql("SELECT name, agent FROM steps WHERE kind = 'llm'").fetchall()) == {
+        "researcher llm": "researcher", "MockFunctionCallingLLM.astream_chat": "writer"}

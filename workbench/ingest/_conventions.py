@@ -232,6 +232,98 @@ def agent_run_span(name: Any, attrs: dict[str, Any]) -> str | None:
     return None
 
 
+def workflow_wrapper(attrs: dict[str, Any]) -> bool:
+    """Whether a trace's root span typed AGENT is the workflow around the agents, not an agent.
+
+    openai-agents' OpenInference processor opens every trace with a span named after the workflow
+    ("Agent workflow", or the ``workflow_name`` given) that carries its kind and nothing else; its agents'
+    spans declare ``agent.name``. Read as an agent, the workflow handed work to the first agent.
+    """
+    return set(attrs) <= {"openinference.span.kind"}
+
+
+def smolagents_agent(name: Any, attrs: dict[str, Any]) -> str | None:
+    """The agent of a smolagents run span (OpenInference), else None.
+
+    The instrumentor names an agent's run ``<agent name>.run`` (a managed agent: ``census_agent.run``), or
+    ``<class>.run`` for an agent given no name (``ToolCallingAgent.run``), with ``smolagents.*`` attributes.
+    """
+    if isinstance(name, str) and name.endswith(".run") and any(k.startswith("smolagents.") for k in attrs):
+        return name[:-4].strip() or None
+    return None
+
+
+def graph_node(attrs: dict[str, Any]) -> str | None:
+    """The agent an OpenInference agent span names as its ``graph.node.id`` (CrewAI's task spans, named
+    ``Market Analyst._execute_core``, carry the agent's role there and nowhere else), else None."""
+    node = attrs.get("graph.node.id")
+    if not isinstance(node, str) or has_identifier(node):
+        return None
+    return node.strip() or None
+
+
+_EVENT_FIELD = "current_agent_name="
+_OPEN, _CLOSE = "([{", ")]}"
+
+
+def workflow_event_agent(inp: Any) -> str | None:
+    """The agent a LlamaIndex AgentWorkflow step runs for, named in the event it handles, else None.
+
+    The OpenInference instrumentor types the workflow's steps (``AgentWorkflow.setup_agent`` /
+    ``run_agent_step`` / ``parse_agent_output``) CHAIN and writes their input as ``{"ctx": …, "ev": <the
+    event's repr>}``; only the event names the agent, as its field ``current_agent_name='researcher'``.
+    The field is read at the event's own level (not inside a message's text, which may say anything).
+    """
+    if not isinstance(inp, str) or _EVENT_FIELD not in inp or '"ev"' not in inp:
+        return None
+    try:
+        ev = orjson.loads(inp)
+    except orjson.JSONDecodeError:
+        return None
+    ev = ev.get("ev") if isinstance(ev, dict) else None
+    if not isinstance(ev, str):
+        return None
+    depth, quote, i, n = 0, "", 0, len(ev)
+    while i < n:
+        ch = ev[i]
+        if quote:
+            if ch == "\\":
+                i += 1
+            elif ch == quote:
+                quote = ""
+        elif ch in "'\"":
+            quote = ch
+        elif ch in _OPEN:
+            depth += 1
+        elif ch in _CLOSE:
+            depth -= 1
+        elif depth == 1 and ev.startswith(_EVENT_FIELD, i) and ev[i - 1] in " (":
+            start = i + len(_EVENT_FIELD)
+            if ev[start:start + 1] != "'":
+                return None
+            end = ev.find("'", start + 1)
+            return ev[start + 1:end].strip() or None if end > 0 else None
+        i += 1
+    return None
+
+
+def crew_answer(value: Any) -> tuple[str, Any] | None:
+    """``(raw, CrewOutput)`` when an output is CrewAI's CrewOutput JSON, else None.
+
+    A crew's kickoff span outputs the whole CrewOutput (``raw``, every task's output with its messages,
+    ``token_usage``): its answer is ``raw``; the rest read as values the crew stated.
+    """
+    if not isinstance(value, str) or '"tasks_output"' not in value or not value.lstrip().startswith("{"):
+        return None
+    try:
+        obj = orjson.loads(value)
+    except orjson.JSONDecodeError:
+        return None
+    if isinstance(obj, dict) and isinstance(obj.get("raw"), str) and isinstance(obj.get("tasks_output"), list):
+        return obj["raw"], value
+    return None
+
+
 # A UUID or a trace-sized hex id inside a name: what a framework writes for an agent the user did not name.
 _IDENTIFIER = re.compile(r"(?<![0-9a-z])(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{32})"
                          r"(?![0-9a-z])", re.IGNORECASE)
@@ -259,7 +351,8 @@ COST_PART_KEYS = ("gen_ai.usage.input_cost", "gen_ai.usage.output_cost")
 
 #: Attributes of the framework shapes above: a span that has one is mapped by :func:`map_span` (the
 #: OTLP fast path hands it to the Python reader instead of mapping it in SQL).
-SHAPE_KEYS = ("target", "executor.type", "agent_name", "metadata.langgraph_node", *COST_PART_KEYS)
+SHAPE_KEYS = ("target", "executor.type", "agent_name", "metadata.langgraph_node", "graph.node.id",
+              "smolagents.max_steps", *COST_PART_KEYS)
 
 
 def langchain_metadata(rest: dict[str, Any]) -> dict[str, Any] | None:
@@ -447,7 +540,7 @@ def _count(value: Any) -> Any:
 
 
 def map_span(attrs: dict[str, Any], name: str | None, events: list[dict[str, Any]] | None = None,
-             fallback_kind: Any = None) -> dict[str, Any]:
+             fallback_kind: Any = None, root: bool = False) -> dict[str, Any]:
     """Map one span's flat attributes (and decoded events) to step fields.
 
     Parameters
@@ -461,6 +554,8 @@ def map_span(attrs: dict[str, Any], name: str | None, events: list[dict[str, Any
         logprobs), or None.
     fallback_kind
         A span kind given outside the attributes (Phoenix's ``span_kind`` column).
+    root
+        Whether the span has no parent (a workflow's own span may be typed as an agent).
 
     Returns
     -------
@@ -483,6 +578,10 @@ def map_span(attrs: dict[str, Any], name: str | None, events: list[dict[str, Any
             if agent is None and kind != "agent":
                 agent = agent_run_span(name, rest)
                 kind = "agent" if agent is not None else kind
+    if agent is None and kind == "agent" and root and workflow_wrapper(attrs):
+        kind = "chain"
+    if agent is None and kind == "agent":
+        agent = graph_node(rest) or smolagents_agent(name, rest)
     if agent is None and kind == "agent" and name:
         # GenAI names agent spans "invoke_agent {gen_ai.agent.name}"; OpenInference uses the agent's name.
         agent = name.partition(" ")[2] or name if name.startswith(AGENT_NAME_PREFIXES) else name
@@ -510,6 +609,11 @@ def map_span(attrs: dict[str, Any], name: str | None, events: list[dict[str, Any
             out = beaten  # messages with a role and nothing said do not beat the text
         else:  # kept with the other attributes a slot did not take
             rest[_output_key(attrs)] = beaten
+    if agent is None and kind == "chain":
+        agent = workflow_event_agent(inp)
+    crew = crew_answer(out) if kind in ("chain", "agent") else None
+    if crew is not None:
+        out, rest[_output_key(attrs) or "output.value"] = crew
     error = known.get("error_type")
     cost = _number(known.get("cost"))
     if cost is None and kind == "llm":

@@ -353,7 +353,7 @@ def _span(sp: Any, line: int, keys: _Keys, base: dict[str, Any], service: Any,
         message = status.get("message") or None
         if message is not None and message.__class__ is not str:
             raise BadRecord(f"status message is a {type(message).__name__}")
-        m = map_span(attrs, name, events)
+        m = map_span(attrs, name, events, root=pid is None)
     except (BadRecord, KeyError, TypeError, AttributeError, ValueError, RecursionError) as exc:
         sid = sp.get(keys.span) if isinstance(sp, dict) else None
         tid = sp.get(keys.trace) if isinstance(sp, dict) else None

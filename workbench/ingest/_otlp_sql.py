@@ -224,6 +224,12 @@ SELECT line, bad, ri, si, pi, (line << 24) + off + pi - 1 AS order_hint, service
     OR (h_confidence IS NOT NULL AND NOT coalesce(v_confidence BETWEEN 0 AND 1, false)) OR h_logprobs IS NOT NULL
     OR (kind IN ({msg_kinds}) AND ((h_input IS NULL AND _wb_any(list_transform(keys, lambda k: {in_msg})))
         OR (h_output IS NULL AND _wb_any(list_transform(keys, lambda k: {out_msg})))))
+    -- a root span typed AGENT and nothing else (openai-agents' workflow); CrewAI's CrewOutput (its answer is
+    -- the raw field)
+    OR (kind = 'agent' AND coalesce(s.parentSpanId, '') IN ('', '{z16}', '{z32}') AND keys = ['openinference.span.kind'])
+    OR coalesce(contains(v_output, '"tasks_output"'), false)
+    -- a LlamaIndex AgentWorkflow step: its agent is named in the event it handles
+    OR (kind = 'chain' AND coalesce(contains(v_input, 'current_agent_name='), false))
     -- an LLM span's output messages beat its output.value (the mapper rebuilds them)
     OR (kind = 'llm' AND coalesce(keys[h_output] IN ({beat}), false) AND _wb_any(list_transform(keys, lambda k: {out_msg})))
     OR ((h_confidence IS NULL OR h_entropy IS NULL) AND coalesce(contains(v_output, 'logprobs'), false))
