@@ -136,3 +136,23 @@ def test_calls_with_other_arguments_are_still_other_calls(tmp_path: Path) -> Non
     assert ws.sql("SELECT count(DISTINCT input) FROM steps WHERE tool = 'search_flights'").fetchall() == [(2,)]
     hits = detect(ws, detectors=["retry", "loop"])
     assert hits.empty, hits.to_dict("records")
+
+
+def test_a_cycle_span_repeating_its_llm_call_is_no_second_origin(tmp_path: Path) -> None:
+    # The researcher's model says 240 where the search found 420; the booker books at 240. The
+    # execute_event_loop_cycle span (kind other) repeats its chat span's output at its end: it passes the
+    # value on, it does not make it up.
+    ws = _store(tmp_path)
+    chat, cycle = ws.sql("SELECT c.step_id, c.parent_id FROM steps c JOIN steps p ON p.step_id = c.parent_id "
+                         "WHERE c.kind = 'llm' AND p.kind = 'other' AND contains(c.output, 'handoff_to_agent')"
+                         ).fetchall()[0]
+    hits = detect(ws)
+    origins = hits.loc[(hits["detector"] == "cascade") & (hits["severity"] == "critical")]
+    assert list(origins["step_id"]) == [chat], hits.to_dict("records")
+    assert "made-up value 240" in origins["detail"].iloc[0]
+    assert not any(json.loads(a).get("origin") == cycle for a in hits.loc[hits["detector"] == "cascade", "attributes"])
+
+
+def test_the_price_the_search_found_is_no_made_up_value(tmp_path: Path) -> None:
+    hits = detect(_store(tmp_path, price="420"))
+    assert hits.loc[hits["detector"] == "cascade"].empty, hits.to_dict("records")

@@ -139,19 +139,25 @@ GROUP BY v.run_id, v.v;
 CREATE OR REPLACE TEMP TABLE det_intro_direct AS
 -- the cheap tests first, materialised: the planner may otherwise run the per-row regex below first
 WITH cand AS MATERIALIZED (
-    SELECT c.* EXCLUDE (sunk) FROM det_vals c
+    SELECT c.* EXCLUDE (sunk), f.t1 AS first_t1, f.step_id AS first_step FROM det_vals c
     LEFT JOIN det_first_out f ON f.run_id = c.run_id AND f.v = c.v
     WHERE c.sunk AND c.field = 'output' AND c.kind NOT IN ('tool', 'agent', 'chain', 'system')
       AND NOT (f.t1 <= c.tref AND f.step_id <> c.step_id)
       AND NOT EXISTS (SELECT 1 FROM det_task_vals a WHERE a.run_id = c.run_id AND a.v = c.v)
 )
-SELECT c.* FROM cand c
+SELECT c.* EXCLUDE (first_t1, first_step) FROM cand c
 JOIN steps s ON s.run_id = c.run_id AND s.step_id = c.step_id AND s.rowid BETWEEN $row_lo AND $row_hi
 -- the token as a whole in the step's own input (5 is not in "50"); a regex built per row is slow,
 -- so only for inputs that contain the token at all
 WHERE NOT CASE WHEN contains(s.input, c.token)
                THEN regexp_matches(s.input, '(^|[^0-9A-Za-z.])' || regexp_escape(c.token) || '([^0-9A-Za-z]|$)')
-               ELSE false END;
+               ELSE false END
+  -- A span with children is a composite whatever its kind (Strands' execute_event_loop_cycle is
+  -- 'other' and repeats its LLM call's output): what another step stated before it ended is what its
+  -- children said, not a value it made up. Asked last, of the few candidates left.
+  AND NOT (c.first_t1 <= c.t1 AND c.first_step <> c.step_id
+           AND EXISTS (SELECT 1 FROM steps k WHERE k.run_id = c.run_id AND k.parent_id = c.step_id
+                                               AND k.rowid BETWEEN $row_lo AND $row_hi));
 
 -- A number in the step's own input written another way (12.50 for 12.5), or computed from two of
 -- them or the task's (price × quantity, a sum), is not made up.
