@@ -13,6 +13,7 @@ agent's last reply; for hand-offs (``_handoffs``) the values and tool outputs th
 from __future__ import annotations
 
 import json
+import re
 from collections import OrderedDict, deque
 from typing import Any, NamedTuple
 
@@ -27,6 +28,12 @@ _MAX_KEYS = 512
 _MAX_AGENTS = 256
 # The SQL side strips RE2's \s (ASCII space, tab, newline, form feed, carriage return): the same here.
 _SPACES = str.maketrans("", "", " \t\n\f\r")
+# The id an LLM API gave a tool call is no part of the call: detect/sql/macros.sql det_call_args, the
+# same pattern over the same text before squeezing (keep the two equal). ASCII classes only: RE2 and
+# re read them alike.
+_CALL_IDS = re.compile(r'(^|[^0-9A-Za-z_])(?:tooluse_|toolu_|call_[0-9A-Za-z]{20})[0-9A-Za-z_-]*'
+                       r'|(\\?"(?:id|tool_call_id|call_id|toolUseId)\\?"[ \t\n\f\r]*:[ \t\n\f\r]*\\?")'
+                       r'call_[0-9A-Za-z_-]*')
 _ENCODE = json.JSONEncoder(ensure_ascii=False, default=str).encode
 
 
@@ -56,7 +63,8 @@ def call_key(agent: str | None, tool: str | None, args: Any) -> str:
     """One tool call's identity: agent, tool and arguments without whitespace, lower-cased.
 
     The same normalisation as the loop and retry detectors (``detect/sql/calls.sql``); a dict or
-    list of arguments is serialised as JSON first, as the store keeps it.
+    list of arguments is serialised as JSON first, as the store keeps it. Tool-call ids the LLM API
+    gave the call (``tooluse_…``, ``toolu_…``, ``call_…``) are left out: a call made again gets a new one.
     """
     if args is None:
         text = ""
@@ -64,6 +72,8 @@ def call_key(agent: str | None, tool: str | None, args: Any) -> str:
         text = args
     else:
         text = _ENCODE(args)
+    if "toolu" in text or "call_" in text:    # most arguments hold neither: skip the regex
+        text = _CALL_IDS.sub(r"\1\2", text)
     return f"{agent}\x1f{tool}\x1f{text.translate(_SPACES).lower()}"
 
 

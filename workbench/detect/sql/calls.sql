@@ -1,5 +1,6 @@
 -- Shared input of the loop and retry detectors: the tool calls of the runs in scope, in order,
--- with a signature of (agent, tool, arguments with whitespace and case normalised away). A call whose
+-- with a signature of (agent, tool, arguments with whitespace and case normalised away and the
+-- tool-call id the LLM API gave the call left out: det_call_args). A call whose
 -- arguments the log does not hold (Who&When's code executor: the code is in the message before it)
 -- has no signature: unknown arguments are not the same arguments, so it is nobody's loop or retry.
 -- The signature is worked out before the numbering, so the sort carries a hash, not the arguments.
@@ -11,6 +12,6 @@ SELECT run_id, step_id, seq, agent, tool, status, error, sig,
 FROM (
     SELECT s.run_id, s.step_id, s.seq, s.agent, coalesce(s.tool, s.name) AS tool, s.status, s.error,
            CASE WHEN s.input IS NOT NULL THEN hash(coalesce(s.agent, ''), coalesce(s.tool, s.name, ''),
-                                                   det_squeezed(coalesce(s.input, ''))) END AS sig
+                                                   det_call_args(coalesce(s.input, ''))) END AS sig
     FROM steps s SEMI JOIN det_scope d ON d.run_id = s.run_id
     WHERE s.kind = 'tool' AND s.rowid BETWEEN $row_lo AND $row_hi);

@@ -6,6 +6,17 @@
 CREATE OR REPLACE TEMP MACRO det_squeezed(t) AS
     lower(replace(replace(replace(replace(replace(t, ' ', ''), chr(9), ''), chr(10), ''), chr(12), ''), chr(13), ''));
 
+-- A tool call's arguments as the loop and retry detectors compare them (calls.sql): without the id
+-- the LLM API gave the call (Bedrock's tooluse_…, Anthropic's toolu_…, OpenAI's call_…, which
+-- Strands and others log beside the arguments: a failed call made again gets a new id but is the
+-- same call), then squeezed. call_ is a common word, so it counts as an id only in OpenAI's shape
+-- (20 letters or digits and more) or as the value of an id key. Ids go first, while the spaces
+-- still separate them from the words before. The guard's mirror is policy/_core.py _CALL_IDS:
+-- keep the two equal (ASCII classes only, so RE2 and Python's re read the pattern alike).
+CREATE OR REPLACE TEMP MACRO det_call_args(t) AS det_squeezed(regexp_replace(t,
+    '(^|[^0-9A-Za-z_])(?:tooluse_|toolu_|call_[0-9A-Za-z]{20})[0-9A-Za-z_-]*|(\\?"(?:id|tool_call_id|call_id|toolUseId)\\?"[ \t\n\f\r]*:[ \t\n\f\r]*\\?")call_[0-9A-Za-z_-]*',
+    '\1\2', 'g'));
+
 -- The values a text states (values.sql: what a step brings in and what later steps rest on): a UUID
 -- (LangChain's lc_run--<uuid>-0 suffix included) as one token, an identifier such as SKU-7, a number.
 CREATE OR REPLACE TEMP MACRO det_value_tokens(t) AS regexp_extract_all(t,

@@ -139,19 +139,25 @@ GROUP BY v.run_id, v.v;
 CREATE OR REPLACE TEMP TABLE det_intro_direct AS
 -- the cheap tests first, materialised: the planner may otherwise run the per-row regex below first
 WITH cand AS MATERIALIZED (
-    SELECT c.* EXCLUDE (sunk) FROM det_vals c
+    SELECT c.* EXCLUDE (sunk), f.t1 AS first_t1, f.step_id AS first_step FROM det_vals c
     LEFT JOIN det_first_out f ON f.run_id = c.run_id AND f.v = c.v
     WHERE c.sunk AND c.field = 'output' AND c.kind NOT IN ('tool', 'agent', 'chain', 'system')
       AND NOT (f.t1 <= c.tref AND f.step_id <> c.step_id)
       AND NOT EXISTS (SELECT 1 FROM det_task_vals a WHERE a.run_id = c.run_id AND a.v = c.v)
 )
-SELECT c.* FROM cand c
+SELECT c.* EXCLUDE (first_t1, first_step) FROM cand c
 JOIN steps s ON s.run_id = c.run_id AND s.step_id = c.step_id AND s.rowid BETWEEN $row_lo AND $row_hi
 -- the token as a whole in the step's own input (5 is not in "50"); a regex built per row is slow,
 -- so only for inputs that contain the token at all
 WHERE NOT CASE WHEN contains(s.input, c.token)
                THEN regexp_matches(s.input, '(^|[^0-9A-Za-z.])' || regexp_escape(c.token) || '([^0-9A-Za-z]|$)')
-               ELSE false END;
+               ELSE false END
+  -- A span with children is a composite whatever its kind (Strands' execute_event_loop_cycle is
+  -- 'other' and repeats its LLM call's output): what another step stated before it ended is what its
+  -- children said, not a value it made up. Asked last, of the few candidates left.
+  AND NOT (c.first_t1 <= c.t1 AND c.first_step <> c.step_id
+           AND EXISTS (SELECT 1 FROM steps k WHERE k.run_id = c.run_id AND k.parent_id = c.step_id
+                                               AND k.rowid BETWEEN $row_lo AND $row_hi));
 
 -- A number in the step's own input written another way (12.50 for 12.5), or computed from two of
 -- them or the task's (price × quantity, a sum), is not made up.
@@ -186,29 +192,55 @@ WHERE c.ident IS NOT NULL OR NOT EXISTS (
     SELECT 1 FROM derived d WHERE d.run_id = c.run_id AND d.step_id = c.step_id
       AND abs(d.num - c.num) <= greatest(0.005, 1e-4 * abs(c.num)));
 
+-- Tool calls that only hand back one of their arguments (smolagents' final_answer returns the answer
+-- it was given): no backend record, so what they say supports nothing.
+CREATE OR REPLACE TEMP TABLE det_echoes AS
+SELECT run_id, step_id FROM steps SEMI JOIN det_scope USING (run_id)
+WHERE kind = 'tool' AND steps.rowid BETWEEN $row_lo AND $row_hi AND contains(input, output);
+
+-- Numbers the final answer states with a scale word ("5.4 million"): what they stand for, and the
+-- rounding the written digits allow (half a unit of the last one: 5.4 million is 5.35 to 5.45 million).
+CREATE OR REPLACE TEMP TABLE det_scaled AS
+SELECT run_id, m.n AS token, m.n || ' ' || lower(m.w) AS phrase,
+       try_cast(m.n AS DOUBLE) * f AS num, 0.5 * f / pow(10, coalesce(length(split_part(m.n, '.', 2)), 0)) AS tol
+FROM (SELECT m, CASE lower(m.w) WHEN 'thousand' THEN 1e3 WHEN 'million' THEN 1e6 WHEN 'billion' THEN 1e9
+                                ELSE 1e12 END AS f, run_id
+      FROM (SELECT s.run_id, unnest(regexp_extract_all(s.output,
+                '\b([0-9]+(?:\.[0-9]+)?)[ \t]+([Tt]housand|[Mm]illion|[Bb]illion|[Tt]rillion)\b', ['n', 'w'])) AS m
+            FROM steps s JOIN det_answer a ON a.run_id = s.run_id AND a.step_id = s.step_id
+            WHERE s.rowid BETWEEN $row_lo AND $row_hi AND regexp_matches(s.output, '(?i)thousand|million|billion|trillion')));
+
 -- Values of the final answer no backend record supports (directly, or as a product or sum of two).
 CREATE OR REPLACE TEMP TABLE det_unsupported_direct AS
 -- The values of the answer are in det_sink_vals, so a tool output stating one has it marked sunk
 -- (and tool outputs are never rows of det_sink_vals): anti joins, the few answer values probing.
-SELECT DISTINCT v.run_id, v.token, v.num, v.ident
+-- A number with a scale word is supported by a backend number it rounds (5.4 million: 5,412,345).
+SELECT DISTINCT v.run_id, coalesce(sc.phrase, v.token) AS token, v.num, v.ident, sc.num IS NOT NULL AS scaled
 FROM det_sink_vals v JOIN det_answer a ON a.run_id = v.run_id AND a.step_id = v.step_id
-ANTI JOIN (SELECT run_id, v FROM det_out_vals WHERE kind = 'tool' AND field = 'output' AND sunk) b
+ANTI JOIN (SELECT run_id, v FROM det_out_vals o WHERE kind = 'tool' AND field = 'output' AND sunk
+           AND NOT EXISTS (SELECT 1 FROM det_echoes e WHERE e.run_id = o.run_id AND e.step_id = o.step_id)) b
   ON b.run_id = v.run_id AND b.v = v.v
 ANTI JOIN det_task_vals t ON t.run_id = v.run_id AND t.v = v.v
-WHERE v.field = 'output';
+LEFT JOIN det_scaled sc ON sc.run_id = v.run_id AND sc.token = v.token
+WHERE v.field = 'output'
+  AND NOT EXISTS (SELECT 1 FROM det_out_vals o WHERE o.run_id = sc.run_id AND o.kind = 'tool' AND o.field = 'output'
+                  AND abs(o.num - sc.num) <= sc.tol
+                  AND NOT EXISTS (SELECT 1 FROM det_echoes e WHERE e.run_id = o.run_id AND e.step_id = o.step_id));
 
 CREATE OR REPLACE TEMP TABLE det_unsupported_values AS
 WITH ground AS (
     SELECT DISTINCT b.run_id, b.num FROM det_vals b
     SEMI JOIN (SELECT DISTINCT run_id FROM det_unsupported_direct WHERE ident IS NULL) u ON u.run_id = b.run_id
+    ANTI JOIN det_echoes e ON e.run_id = b.run_id AND e.step_id = b.step_id
     WHERE b.kind = 'tool' AND b.field = 'output' AND b.num IS NOT NULL
     UNION
     SELECT t.run_id, t.num FROM det_task_vals t
     SEMI JOIN (SELECT DISTINCT run_id FROM det_unsupported_direct WHERE ident IS NULL) u ON u.run_id = t.run_id
     WHERE t.num IS NOT NULL
 )
+-- (a number with a scale word was weighed against the backend's numbers above, within its rounding)
 SELECT u.* FROM det_unsupported_direct u
-WHERE u.ident IS NOT NULL OR NOT EXISTS (
+WHERE u.ident IS NOT NULL OR u.scaled OR NOT EXISTS (
     SELECT 1 FROM ground a JOIN ground b ON a.run_id = b.run_id
     WHERE a.run_id = u.run_id
       AND (abs(a.num * b.num - u.num) <= greatest(0.005, 1e-4 * abs(u.num))

@@ -1,0 +1,97 @@
+"""silent_failure on a smolagents managed-agent run (OpenInference OTLP JSON, the shape
+openinference-instrumentation-smolagents writes): the manager restates the census agent's number in
+its final answer, through the final_answer tool, which hands back the answer it was given."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import workbench as wb
+from workbench.detect import detect
+
+T0 = 1_796_132_859_000_000_000
+MS = 1_000_000
+
+
+def _attr(key: str, value: object) -> dict:
+    return {"key": key, "value": {"intValue": str(value)} if isinstance(value, int) else {"stringValue": value}}
+
+
+def _run(path: Path, census: str, answer: str) -> None:
+    """Manager (ToolCallingAgent) -> Step 1 -> census_agent.run -> Step 1 (get_population, final_answer);
+    manager Step 2 -> final_answer(answer)."""
+    spans: list[dict] = []
+
+    def span(sid: str, parent: str | None, name: str, start: int, end: int, kind: str, inp: str,
+             out: str | None, **attrs: object) -> None:
+        a = [_attr("input.value", inp), _attr("openinference.span.kind", kind)]
+        if out is not None:
+            a.append(_attr("output.value", out))
+        a += [_attr(k, v) for k, v in attrs.items()]
+        spans.append({"traceId": "ce73fb324ea34d0f8c01afb4c3cbfae9", "spanId": sid, "name": name,
+                      "kind": "SPAN_KIND_INTERNAL", "startTimeUnixNano": str(T0 + start * MS),
+                      "endTimeUnixNano": str(T0 + end * MS), "attributes": a,
+                      "status": {"code": "STATUS_CODE_OK"}, **({"parentSpanId": parent} if parent else {})})
+
+    def tool_input(**kwargs: str) -> str:
+        return json.dumps({"args": [], "sanitize_inputs_outputs": True, "kwargs": kwargs})
+
+    step = json.dumps({"memory_step": "ActionStep(step_number=1, timing=Timing(start_time=1796132859.02))"})
+    found = f"Lisbon has {census} inhabitants."
+    span("a000000000000001", None, "ToolCallingAgent.run", 0, 100, "AGENT",
+         json.dumps({"task": "How many people live in Lisbon?", "stream": False}), answer,
+         **{"smolagents.managed_agents.0.name": "census_agent"})
+    span("a000000000000002", "a000000000000001", "Step 1", 1, 80, "CHAIN", step,
+         f"Here is the final answer from your managed agent 'census_agent':\n{found}")
+    span("a000000000000003", "a000000000000002", "census_agent.run", 2, 79, "AGENT",
+         json.dumps({"task": "You're a helpful agent named 'census_agent'.\nTask:\nPopulation of Lisbon?"}), found)
+    span("a000000000000004", "a000000000000003", "Step 1", 3, 40, "CHAIN", step, found)
+    span("a000000000000005", "a000000000000004", "SimpleTool", 4, 39, "TOOL", tool_input(city="Lisbon"), found,
+         **{"tool.name": "get_population"})
+    span("a000000000000006", "a000000000000003", "Step 2", 41, 78, "CHAIN", step, found)
+    span("a000000000000007", "a000000000000006", "FinalAnswerTool", 42, 77, "TOOL", tool_input(answer=found),
+         found, **{"tool.name": "final_answer"})
+    span("a000000000000008", "a000000000000001", "Step 2", 81, 99, "CHAIN", step, answer)
+    span("a000000000000009", "a000000000000008", "FinalAnswerTool", 82, 98, "TOOL", tool_input(answer=answer),
+         answer, **{"tool.name": "final_answer"})
+    doc = {"resourceSpans": [{"resource": {"attributes": [_attr("service.name", "unknown_service:python")]},
+                              "scopeSpans": [{"scope": {"name": "openinference.instrumentation.smolagents"},
+                                              "spans": spans}]}]}
+    path.write_text(json.dumps(doc) + "\n", encoding="utf-8")
+
+
+def _silent(tmp_path: Path, census: str, answer: str) -> list[str]:
+    path = tmp_path / "smolagents_managed.otlp.jsonl"
+    _run(path, census, answer)
+    ws = wb.open()
+    assert ws.ingest(path).quarantined == 0
+    assert ws.sql("SELECT reported_outcome FROM runs").fetchall() == [("success",)]
+    hits = detect(ws, detectors=["silent_failure"])
+    return list(hits.loc[hits["detector"] == "silent_failure", "detail"])
+
+
+def test_a_number_the_manager_made_up_is_caught_though_final_answer_echoes_it(tmp_path: Path) -> None:
+    # final_answer hands back its argument: no backend record, so it cannot support the 5.4 million
+    found = _silent(tmp_path, "545,000", "Lisbon has 5.4 million inhabitants.")
+    assert len(found) == 1 and "final answer 5.4 million (unsupported)" in found[0], found
+    assert "first stated by ToolCallingAgent.run" in found[0]
+
+
+@pytest.mark.parametrize(("census", "answer"), [
+    ("545,000", "Lisbon has 545,000 inhabitants."),
+    ("545,000", "Lisbon has 545 thousand inhabitants."),
+    ("545,000", "Lisbon has 0.545 million inhabitants."),
+    ("5,412,345", "Lisbon has 5.4 million inhabitants."),      # rounded as written
+    ("5,400,000", "Lisbon has 5.4 Million inhabitants."),
+])
+def test_the_backends_number_written_with_a_scale_word_is_supported(tmp_path: Path, census: str,
+                                                                    answer: str) -> None:
+    assert _silent(tmp_path, census, answer) == []
+
+
+def test_a_scale_word_rounding_too_far_is_unsupported(tmp_path: Path) -> None:
+    found = _silent(tmp_path, "5,462,000", "Lisbon has 5.4 million inhabitants.")
+    assert len(found) == 1 and "5.4 million (unsupported)" in found[0], found
