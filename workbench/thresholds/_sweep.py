@@ -201,6 +201,7 @@ class ThresholdSweep:
             self.agents, self._agent_all, self._agent_pre = _agent_matrix(per_run, per_agent_runs)
             self._failed = failed
             self._agent_steps = agent_steps or {}
+        if self.agents:    # a store whose steps name no agent has no per-agent choice to make
             start = None if self.best.threshold is None else self._sign * float(self.best.threshold)
             chosen = optimise_per_agent(self._agent_all, self._agent_pre, failed, self._objective, start)
             self.best_per_agent = self.at({a: (None if t is None else self._sign * t)
@@ -333,8 +334,9 @@ def _agent_matrix(per_run: pd.DataFrame, rows: pd.DataFrame) -> tuple[list[str],
     col = {a: j for j, a in enumerate(agents)}
     all_m = np.full((len(per_run), len(agents)), -np.inf)
     pre_m = np.full((len(per_run), len(agents)), -np.inf)
-    ri = rows["run_id"].map(index).to_numpy()
-    ci = rows["agent"].map(col).to_numpy()
+    # as integers: a store whose steps name no agent gives empty (float) arrays, which numpy refuses as indices
+    ri = rows["run_id"].map(index).to_numpy(dtype=np.intp)
+    ci = rows["agent"].map(col).to_numpy(dtype=np.intp)
     all_m[ri, ci] = rows["x_all"].to_numpy(dtype=float, na_value=-np.inf)
     pre_m[ri, ci] = rows["x_pre"].to_numpy(dtype=float, na_value=-np.inf)
     return agents, all_m, pre_m
