@@ -42,6 +42,8 @@ MERGE_MEMORY = "512MB"
 #: The merge's limit should it run out of MERGE_MEMORY (5M generated OTLP spans did before the walks joined
 #: on integers: the text-keyed walk down held every step's ids in memory).
 MERGE_RETRY_MEMORY = "1GB"
+#: Staged steps a chunk of the merge holds (whole runs each, see finalize.sql's merge_chunks).
+MERGE_CHUNK_STEPS = 500_000
 
 
 @dataclass(frozen=True)
@@ -321,14 +323,26 @@ def _merge(con: duckdb.DuckDBPyConnection, stage: Stage, stage_fill: Any, jobs: 
         con.execute("CREATE OR REPLACE TEMP TABLE stage_files (file VARCHAR, ord BIGINT)")
         if files:
             con.executemany("INSERT INTO stage_files VALUES (?, ?)", [[f, i] for i, f in enumerate(files)])
+        con.execute("SET VARIABLE wb_chunk_steps = ?", [MERGE_CHUNK_STEPS])
         for stmt in sql_statements("finalize"):
             _timed(con, stmt)
-        # The walk down reaches each step at most once, so equal counts mean it reached them all: then no
-        # step is on a parent cycle and the walk up is skipped (it costs a scan of the tree per step of
-        # the walk even when it has nothing to do).
-        reached = _one(con, "SELECT count(*) FROM down") == _one(con, "SELECT count(*) FROM tree")
-        for stmt in [*sql_statements("finalize_all_reached" if reached else "finalize_unreached"),
-                     *sql_statements("finalize_insert")]:
+        chunks = con.execute("SELECT chunk, min(first_rid), max(last_rid) FROM merge_chunks "
+                             "GROUP BY chunk ORDER BY chunk").fetchall()
+        for chunk, lo, hi in chunks:
+            con.execute("SET VARIABLE wb_chunk = ?", [chunk])
+            con.execute("SET VARIABLE wb_lo = ?", [lo])
+            con.execute("SET VARIABLE wb_hi = ?", [hi])
+            for stmt in sql_statements("finalize_tree"):
+                _timed(con, stmt)
+            # The walk down reaches each step at most once, so equal counts mean it reached them all: then no
+            # step is on a parent cycle and the walk up is skipped (it costs a scan of the tree per step of
+            # the walk even when it has nothing to do).
+            reached = _one(con, "SELECT count(*) FROM down") == _one(con, "SELECT count(*) FROM tree")
+            for stmt in [*sql_statements("finalize_all_reached" if reached else "finalize_unreached"),
+                         *sql_statements("finalize_insert")]:
+                _timed(con, stmt)
+            _timings.mark(f"merged chunk {chunk}")
+        for stmt in sql_statements("finalize_rest"):
             _timed(con, stmt)
         fill_raw_text(con, files)
         for stmt in [*sql_statements("quarantine"), *sql_statements("refresh_runs")]:
