@@ -122,3 +122,10 @@ def test_every_chunk_is_merged(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
         report = ws.ingest(files[0])
         assert len(chunks) > 5 and chunks == sorted(set(chunks))
         assert ws.sql("SELECT count(*) FROM steps").fetchall()[0][0] == report.stored
+
+
+def test_the_merge_leaves_no_variable_set(tmp_path: Path) -> None:
+    files = _write(tmp_path)
+    with wb.open(tmp_path / "s.duckdb") as ws:
+        ws.ingest(files[0])
+        assert ws.con.execute("SELECT name FROM duckdb_variables() WHERE name LIKE 'wb_%'").fetchall() == []
