@@ -315,9 +315,6 @@ class Adapter(ABC):
 
     #: Short name used by ``ws.ingest(path, format=name)``.
     name: ClassVar[str]
-    #: DuckDB's memory limit while this adapter stages a file, when the ingest call sets the limit (None: the
-    #: call's). A reader that streams its file in bounded blocks needs less than one that reads it whole.
-    stage_memory: ClassVar[str | None] = None
     #: One line shown when a file matches no format.
     description: ClassVar[str] = ""
 

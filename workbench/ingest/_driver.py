@@ -33,8 +33,8 @@ _MAX_ERRORS = 20
 #: Measured on a quiet machine, 1M native JSONL steps: 384MB 44.5 s / 534 MB peak RSS (staging spills),
 #: 640MB 28.1 s / 786 MB, 1GB 29.9 s / 1,108 MB (the bare DuckDB read: 11.9 s / 966 MB); 640MB keeps the
 #: speed of 1GB for about 70 % of its memory. (Again with the merge in chunks, load 5-6, two runs each:
-#: 400MB 28.4 / 29.3 CPU s, 84 / 70 s, 526 MB against 640MB 26.7 / 27.7 CPU s, 48 / 40 s, 760 / 776 MB.)
-#: An adapter may stage within less (``Adapter.stage_memory``).
+#: 400MB 28.4 / 29.3 CPU s, 84 / 70 s, 526 MB against 640MB 26.7 / 27.7 CPU s, 48 / 40 s, 760 / 776 MB;
+#: 5M generated OTLP spans, load ~3: 400MB 122.4 CPU s, 125 s, 611 MB against 640MB 108.1, 106 s, 621 MB.)
 INGEST_MEMORY = "640MB"
 #: DuckDB's memory limit for the merge after staging (within INGEST_MEMORY's call): the staged rows spill
 #: to make room, the merge's chunks (MERGE_CHUNK_STEPS) fit in it. Generated OTLP spans, load 4-9, CPU s /
@@ -232,7 +232,7 @@ def run_ingest(con: duckdb.DuckDBPyConnection, source: Any, fmt: str | None = No
         return _run_ingest(con, source, fmt, progress, stage_fill, None)
     con.execute("SET memory_limit = ?", [memory_budget])
     try:
-        return _run_ingest(con, source, fmt, progress, stage_fill, MERGE_RETRY_MEMORY, memory_budget)
+        return _run_ingest(con, source, fmt, progress, stage_fill, MERGE_RETRY_MEMORY)
     finally:
         try:
             con.execute("RESET memory_limit")
@@ -241,7 +241,7 @@ def run_ingest(con: duckdb.DuckDBPyConnection, source: Any, fmt: str | None = No
 
 
 def _run_ingest(con: duckdb.DuckDBPyConnection, source: Any, fmt: str | None, progress: bool | None,
-                stage_fill: Any, retry_memory: str | None, budget: str | None = None) -> IngestReport:
+                stage_fill: Any, retry_memory: str | None) -> IngestReport:
     jobs: list[tuple[Path | None, Adapter | RecordsAdapter]] = []
     skipped: list[tuple[str, str]] = []
     if stage_fill is not None:
@@ -276,14 +276,7 @@ def _run_ingest(con: duckdb.DuckDBPyConnection, source: Any, fmt: str | None, pr
             if path is None:
                 adapter.stage_records(source, stage)  # type: ignore[union-attr]
             else:
-                own = getattr(adapter, "stage_memory", None) if budget is not None else None
-                if own is not None:
-                    con.execute("SET memory_limit = ?", [own])
-                try:
-                    adapter.stage(path, stage)  # type: ignore[union-attr]
-                finally:
-                    if own is not None:
-                        con.execute("SET memory_limit = ?", [budget])
+                adapter.stage(path, stage)  # type: ignore[union-attr]
                 bar.update(path.stat().st_size)
             bar.set_postfix(records=stage.read)
         stage.flush()

@@ -44,9 +44,6 @@ class OtlpJson(Adapter):
     """
 
     name = "otlp"
-    # JSONL is read in 32 MB blocks: at a 400MB limit 1M generated spans cost the same CPU seconds as at 640MB
-    # and 576 MB peak RSS against 680 (5M: 612 against 719; load 4-9, one run each).
-    stage_memory = "400MB"
     description = "OTLP JSON traces: {'resourceSpans': [...]} per line (Collector file exporter) or per file"
 
     def __init__(self, fast: bool = True) -> None:
