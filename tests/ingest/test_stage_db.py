@@ -115,3 +115,25 @@ def test_a_failed_ingest_detaches_the_stage_database(tmp_path: Path, monkeypatch
         assert not ws.con.execute("SELECT database_name FROM duckdb_databases() "
                                   "WHERE database_name LIKE 'wb_stage_%'").fetchall()
         assert ws.sql("SELECT count(*) FROM steps").fetchall() == [(0,)]
+
+
+def test_the_stage_database_is_a_file_removed_after_the_call(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "t.jsonl"
+    _write(path)
+    files: list[str] = []
+    real_timed = _driver._timed
+
+    def timed(con: duckdb.DuckDBPyConnection, stmt: str) -> None:
+        if not files:
+            files.extend(p for (p,) in con.execute("SELECT path FROM duckdb_databases() "
+                                                   "WHERE database_name LIKE 'wb_stage_%'").fetchall())
+        real_timed(con, stmt)
+
+    monkeypatch.setattr(_driver, "_COMPRESSED_STAGE", True)
+    monkeypatch.setattr(_driver, "_timed", timed)
+    with wb.open(tmp_path / "s.duckdb") as ws:
+        report = ws.ingest(path, format="otlp")
+        assert report.stored == 243
+    # (its blocks on disk can leave memory: an in-memory database's cannot)
+    assert len(files) == 1 and files[0] and Path(files[0]).name == "stage.duckdb"
+    assert not Path(files[0]).exists() and not Path(files[0]).parent.exists()

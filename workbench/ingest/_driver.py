@@ -32,16 +32,22 @@ _MAX_ERRORS = 20
 #: merge spill next to the store past it, so a big file costs bounded memory rather than its size.
 #: Measured on a quiet machine, 1M native JSONL steps: 384MB 44.5 s / 534 MB peak RSS (staging spills),
 #: 640MB 28.1 s / 786 MB, 1GB 29.9 s / 1,108 MB (the bare DuckDB read: 11.9 s / 966 MB); 640MB keeps the
-#: speed of 1GB for about 70 % of its memory.
+#: speed of 1GB for about 70 % of its memory. (Again with the merge in chunks, load 5-6, two runs each:
+#: 400MB 28.4 / 29.3 CPU s, 84 / 70 s, 526 MB against 640MB 26.7 / 27.7 CPU s, 48 / 40 s, 760 / 776 MB;
+#: 5M generated OTLP spans, load ~3: 400MB 122.4 CPU s, 125 s, 611 MB against 640MB 108.1, 106 s, 621 MB.)
 INGEST_MEMORY = "640MB"
 #: DuckDB's memory limit for the merge after staging (within INGEST_MEMORY's call): the staged rows spill
-#: to make room, the merge's joins and walks fit in it. Merge CPU seconds the same as at 640MB, peak RSS
-#: the staging's (measured, load 3-7: 1M generated OTLP 677 MB against 791 MB, 1M native 761 against
-#: 792, 5M generated OTLP merge 733 against 824 MB, no second try).
-MERGE_MEMORY = "512MB"
+#: to make room, the merge's chunks (MERGE_CHUNK_STEPS) fit in it. Generated OTLP spans, load 4-9, CPU s /
+#: peak RSS: 1M 27.4 / 680 MB staging at 640MB and merging at 512MB, 27.3 / 576 both at 400MB, 30.5 / 511
+#: both at 256MB (spills); 5M 134.2 / 719 MB at 640MB + 512MB, 132.9 / 647 at 400MB + 400MB.
+MERGE_MEMORY = "400MB"
 #: The merge's limit should it run out of MERGE_MEMORY (5M generated OTLP spans did before the walks joined
 #: on integers: the text-keyed walk down held every step's ids in memory).
 MERGE_RETRY_MEMORY = "1GB"
+#: Staged steps a chunk of the merge holds (whole runs each, see finalize.sql's merge_chunks).
+MERGE_CHUNK_STEPS = 500_000
+# The merge's DuckDB variables (this module's names), reset after the call.
+_MERGE_VARIABLES = ("wb_chunk_steps", "wb_chunk", "wb_lo", "wb_hi")
 
 
 @dataclass(frozen=True)
@@ -304,6 +310,8 @@ def _run_ingest(con: duckdb.DuckDBPyConnection, source: Any, fmt: str | None, pr
             drop_temp_tables(con, before)
             if stage_db is not None:
                 stage_db.close()
+            for name in _MERGE_VARIABLES:
+                con.execute(f"RESET VARIABLE {name}")
         except duckdb.Error:
             pass  # a connection closed under us has no tables left to drop
     return report
@@ -321,14 +329,26 @@ def _merge(con: duckdb.DuckDBPyConnection, stage: Stage, stage_fill: Any, jobs: 
         con.execute("CREATE OR REPLACE TEMP TABLE stage_files (file VARCHAR, ord BIGINT)")
         if files:
             con.executemany("INSERT INTO stage_files VALUES (?, ?)", [[f, i] for i, f in enumerate(files)])
+        con.execute("SET VARIABLE wb_chunk_steps = ?", [MERGE_CHUNK_STEPS])
         for stmt in sql_statements("finalize"):
             _timed(con, stmt)
-        # The walk down reaches each step at most once, so equal counts mean it reached them all: then no
-        # step is on a parent cycle and the walk up is skipped (it costs a scan of the tree per step of
-        # the walk even when it has nothing to do).
-        reached = _one(con, "SELECT count(*) FROM down") == _one(con, "SELECT count(*) FROM tree")
-        for stmt in [*sql_statements("finalize_all_reached" if reached else "finalize_unreached"),
-                     *sql_statements("finalize_insert")]:
+        chunks = con.execute("SELECT chunk, min(first_rid), max(last_rid) FROM merge_chunks "
+                             "GROUP BY chunk ORDER BY chunk").fetchall()
+        for chunk, lo, hi in chunks:
+            con.execute("SET VARIABLE wb_chunk = ?", [chunk])
+            con.execute("SET VARIABLE wb_lo = ?", [lo])
+            con.execute("SET VARIABLE wb_hi = ?", [hi])
+            for stmt in sql_statements("finalize_tree"):
+                _timed(con, stmt)
+            # The walk down reaches each step at most once, so equal counts mean it reached them all: then no
+            # step is on a parent cycle and the walk up is skipped (it costs a scan of the tree per step of
+            # the walk even when it has nothing to do).
+            reached = _one(con, "SELECT count(*) FROM down") == _one(con, "SELECT count(*) FROM tree")
+            for stmt in [*sql_statements("finalize_all_reached" if reached else "finalize_unreached"),
+                         *sql_statements("finalize_insert")]:
+                _timed(con, stmt)
+            _timings.mark(f"merged chunk {chunk}")
+        for stmt in sql_statements("finalize_rest"):
             _timed(con, stmt)
         fill_raw_text(con, files)
         for stmt in [*sql_statements("quarantine"), *sql_statements("refresh_runs")]:

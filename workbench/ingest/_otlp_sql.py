@@ -9,6 +9,7 @@ import duckdb
 import orjson
 import pyarrow as pa
 
+from . import _timings
 from ._base import MAX_FIELD_BYTES
 from ._conventions import (
     AGENT_NAME_PREFIXES,
@@ -286,7 +287,7 @@ def stage_jsonl_sql(path: Path, ctx: _Context) -> str:
         texts = _rechunked(texts)
         con.register("_wb_otlp_in", texts)
         try:
-            con.execute(_SQL_CACHE["spans"])
+            _timings.execute(con, _SQL_CACHE["spans"])
         except (duckdb.OutOfMemoryException, duckdb.TransactionException):
             raise  # the transaction is lost, not the batch unreadable: the caller says so (and may retry)
         except duckdb.Error:
@@ -327,8 +328,8 @@ def _insert(con: duckdb.DuckDBPyConnection, ctx: _Context, tables: list[str], ru
     stage = ctx.stage
     union = " UNION ALL ".join(f"SELECT * FROM {t}" for t in tables)
     cols = ", ".join(_STEP_OUT)
-    added = con.execute(
-        f"INSERT INTO stage_steps BY NAME SELECT {cols}, $file AS file, $source AS source "
+    added = _timings.execute(
+        con, f"INSERT INTO stage_steps BY NAME SELECT {cols}, $file AS file, $source AS source "
         f"FROM ({union}) WHERE fast", {"file": stage.file, "source": stage.source}).fetchall()[0][0]
     stage.read += added
     con.execute(f"INSERT INTO {runs} SELECT run_id, min(order_hint), arg_min(line, order_hint), "

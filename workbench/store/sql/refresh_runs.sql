@@ -1,13 +1,7 @@
 -- Rebuild the runs rows of the affected runs (temp table `affected`) from their steps, what the
 -- logs declared about them (stage_runs, then the stored row) and labels. Outcome precedence:
 -- a label's outcome > the outcome the log declares > the root span's status. Runs after
--- finalize*.sql, whose `tree` holds exactly the steps of the affected runs as they now are in the store.
-
--- The roots: steps whose parent is not in the store, found in the tree (the parent's node is NULL, or the
--- parent was cut as on a cycle) rather than by joining the steps with themselves.
-CREATE OR REPLACE TEMP TABLE run_roots AS
-SELECT run_id, step_id FROM tree
-WHERE pnode IS NULL OR pnode IN (SELECT node FROM cut);
+-- finalize*.sql, which gathered the roots of their trees in run_roots.
 
 CREATE OR REPLACE TEMP TABLE run_steps AS
 SELECT s.run_id,

@@ -1,0 +1,40 @@
+-- The end of the merge (see finalize.sql), after its last chunk: the stated edges and the labels into the
+-- store, and the rejects gathered for quarantine.sql.
+
+-- Hand-offs and data lineage the source states, each once (never of kind 'parent': the chunks wrote those).
+INSERT INTO edges
+SELECT n.* FROM (
+    SELECT DISTINCT run_id, src_step, dst_step, kind FROM stage_edges
+    WHERE run_id IS NOT NULL AND src_step IS NOT NULL AND dst_step IS NOT NULL AND kind IS NOT NULL
+) n
+WHERE NOT EXISTS (SELECT 1 FROM (SELECT * FROM edges WHERE kind <> 'parent') e
+                  WHERE e.run_id = n.run_id AND e.src_step = n.src_step AND e.dst_step = n.dst_step
+                    AND e.kind = n.kind);
+
+INSERT INTO labels (run_id, agent, step_id, kind, source, outcome, detail)
+SELECT DISTINCT l.run_id, l.agent, l.step_id, l.kind, l.source, l.outcome, l.detail
+FROM stage_labels l
+WHERE NOT EXISTS (
+    SELECT 1 FROM labels x
+    WHERE x.run_id = l.run_id AND x.agent IS NOT DISTINCT FROM l.agent
+      AND x.step_id IS NOT DISTINCT FROM l.step_id AND x.kind IS NOT DISTINCT FROM l.kind
+      AND x.source IS NOT DISTINCT FROM l.source AND x.outcome IS NOT DISTINCT FROM l.outcome
+      AND x.detail IS NOT DISTINCT FROM l.detail
+);
+
+-- Everything rejected, whether by the adapter or here. Identical rejects (same file, line, reason,
+-- step and text) are numbered, not collapsed (quarantine.sql writes them to the store).
+CREATE OR REPLACE TEMP TABLE stage_rejects AS
+SELECT *, row_number() OVER (PARTITION BY file, line, reason, step_id, raw_sha256
+                             ORDER BY origin, ord) AS occurrence
+FROM (
+    SELECT file, line, reason, raw, source, run_id, step_id, raw_bytes, raw_sha256, 0 AS origin, rowid AS ord
+    FROM stage_quarantine
+    UNION ALL
+    SELECT n.file, n.line, b.reason, n.raw, n.source, n.run_id, n.step_id,
+           octet_length(encode(n.raw)), sha256(n.raw), 1, b.rid
+    FROM stage_bad b JOIN stage_n n ON n.rid = b.rid
+    UNION ALL
+    SELECT file, line, reason, NULL, source, run_id, NULL, NULL, NULL, 2, rrid
+    FROM stage_run_conflicts
+);

@@ -1,0 +1,61 @@
+-- One chunk of the merge (see finalize.sql): the span trees of the runs of chunk getvariable('wb_chunk'),
+-- whose staged rows lie between rows getvariable('wb_lo') and getvariable('wb_hi') of stage_n.
+
+CREATE OR REPLACE TEMP TABLE chunk_runs AS
+SELECT run_id FROM merge_chunks WHERE chunk = getvariable('wb_chunk');
+
+-- The chunk's staged rows: a range of row ids, so that a scan of stage_n reads only the row groups in it.
+CREATE OR REPLACE TEMP VIEW chunk_n AS
+SELECT * FROM stage_n WHERE rid BETWEEN getvariable('wb_lo') AND getvariable('wb_hi');
+
+-- (stage_new is in row id order: the range skips most of it before the join)
+CREATE OR REPLACE TEMP TABLE chunk_new AS
+SELECT * FROM stage_new SEMI JOIN chunk_runs c ON c.run_id = stage_new.run_id
+WHERE stage_new.rid BETWEEN getvariable('wb_lo') AND getvariable('wb_hi');
+
+-- The span trees of the chunk's runs: stored steps plus new ones.
+CREATE OR REPLACE TEMP TABLE tree_rows AS
+SELECT s.run_id, s.step_id, s.parent_id, s.agent_own, NULL::BIGINT AS rid
+FROM steps s SEMI JOIN chunk_runs a ON a.run_id = s.run_id
+UNION ALL
+SELECT run_id, step_id, parent_id, agent, rid FROM chunk_new;
+
+-- Each step of the trees numbered (node), with its parent's number (pnode, NULL when the parent is not in
+-- the tree): one join on the text ids here, so that the walks below join on integers.
+CREATE OR REPLACE TEMP TABLE tree AS
+SELECT t.rowid AS node, p.rowid AS pnode, t.*
+FROM tree_rows t LEFT JOIN tree_rows p ON p.run_id = t.run_id AND p.step_id = t.parent_id;
+
+DROP TABLE tree_rows;
+
+-- A step whose parent the source names but never gave (an exporter left that span out: any-agent's dump
+-- of a Google ADK run holds its LLM and tool spans, not ADK's spans between them and the agent's) is
+-- acted for by its run's agent when the run's true roots name exactly one; otherwise it stays nobody's.
+-- Here in the walk's tree only (the stored agent_own stays what the source said), so a later call that
+-- brings the missing parent gives the step its parent's agent instead.
+UPDATE tree SET agent_own = r.agent
+FROM (SELECT run_id, min(agent_own) AS agent FROM tree
+      WHERE pnode IS NULL AND parent_id IS NULL AND agent_own IS NOT NULL
+        AND run_id IN (SELECT run_id FROM tree WHERE pnode IS NULL AND parent_id IS NOT NULL AND agent_own IS NULL)
+      GROUP BY run_id HAVING count(DISTINCT agent_own) = 1) r
+WHERE tree.run_id = r.run_id AND tree.pnode IS NULL AND tree.parent_id IS NOT NULL AND tree.agent_own IS NULL;
+
+-- Runs that had steps in the store before this call. The steps of the others are all new: they get their
+-- order as they are inserted, and only these runs are renumbered after the insert.
+CREATE OR REPLACE TEMP TABLE stored_runs AS
+SELECT DISTINCT run_id FROM tree WHERE rid IS NULL;
+
+-- Agent (own, else its parent's) and depth of every step reached by walking down from the roots (steps
+-- whose parent is not in the tree): one row per step, so the walk costs the steps, not steps times depth.
+-- Bounded at depth 512 as the upward walk below is. A step on a parent cycle, or under one, is never
+-- reached; rid is that of a new step, NULL for a stored one.
+CREATE OR REPLACE TEMP TABLE down AS
+WITH RECURSIVE d(node, rid, agent, depth) AS (
+    SELECT node, rid, agent_own, 0 FROM tree WHERE pnode IS NULL
+    UNION ALL
+    SELECT c.node, c.rid, coalesce(c.agent_own, d.agent), d.depth + 1
+    FROM d JOIN tree c ON c.pnode = d.node
+    WHERE d.depth < 512
+)
+SELECT * FROM d;
+
