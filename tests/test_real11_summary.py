@@ -37,8 +37,9 @@ def _write(path: Path, spans: list[dict]) -> Path:
 
 
 def test_a_store_with_no_agent_named_says_so(tmp_path: Path) -> None:
+    # (an event naming current_agent_name='researcher' now names the agent: ingest reads it since fw1)
     setup = ("{\"ctx\": \"<workflows.context.context.Context object at 0x7ff111a55d90>\", \"ev\": \"AgentInput("
-             "input=[ChatMessage(role=<MessageRole.USER: 'user'>)], current_agent_name='researcher')\"}")
+             "input=[ChatMessage(role=<MessageRole.USER: 'user'>)])\"}")   # names no agent
     path = _write(tmp_path / "llamaindex.otlp.jsonl", [
         _span("a470082071a78e75", None, "AgentWorkflow.run", "CHAIN", 0),
         _span("d0457159c93c73aa", "a470082071a78e75", "AgentWorkflow.setup_agent", "CHAIN", 10,
