@@ -30,6 +30,7 @@ _LAZY: dict[str, str] = {
     "Intervention": "workbench.replay",
     "InvalidParameterError": "workbench.exceptions",
     "LimitSuggestions": "workbench.policy._limits",
+    "LimitTuner": "workbench.widgets",
     "Policy": "workbench.policy",
     "PolicyError": "workbench.exceptions",
     "PolicyViolation": "workbench.exceptions",
@@ -85,6 +86,7 @@ __all__ = [
     "Intervention",
     "InvalidParameterError",
     "LimitSuggestions",
+    "LimitTuner",
     "Policy",
     "PolicyError",
     "PolicyViolation",
@@ -203,5 +205,5 @@ if TYPE_CHECKING:  # static checkers and IDEs see the eager imports
         sweep_thresholds,
         what_can_be_tuned,
     )
-    from .widgets import DriftMonitor, FindingsOverview, IncidentExplorer, ThresholdTuner
+    from .widgets import DriftMonitor, FindingsOverview, IncidentExplorer, LimitTuner, ThresholdTuner
     from .workspace import Workspace, open

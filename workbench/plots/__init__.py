@@ -31,6 +31,7 @@ from ._data import (
     stored_attribution,
     timeline_data,
 )
+from ._limits import limit_bins, limit_peaks, limit_stops
 from ._render import enable_offline, save, widget
 
 __all__ = [
@@ -49,6 +50,9 @@ __all__ = [
     "handoff_data",
     "histogram",
     "histogram_data",
+    "limit_bins",
+    "limit_peaks",
+    "limit_stops",
     "save",
     "stored_attribution",
     "sweep_curve",

@@ -66,6 +66,14 @@ class LimitSuggestions:
     store: str = "<memory>"
     notes: dict[str, list[str]] = field(default_factory=dict)
     window: int = 20
+    min_runs: int = 5
+    # step kinds ('tool', 'handoff') each system's runs hold: a count rule over a kind never seen is unmeasured
+    kinds: dict[str, frozenset[str]] = field(default_factory=dict)
+
+    def at(self, quantile: float) -> LimitSuggestions:
+        """The same runs' limits at another ``quantile`` (no store access: the peaks are kept)."""
+        _check_quantile(quantile)
+        return _from_peaks(self.runs, self.kinds, quantile, self.min_runs, self.store, self.window)
 
     def stopped(self, system: str, rule: str) -> pd.DataFrame:
         """The runs of ``system`` that ``rule``'s suggested limit stops: run id, outcome, peak."""
@@ -154,8 +162,7 @@ def suggest_limits(ws: Any, quantile: float = 0.99, min_runs: int = 5, by_system
     >>> s.stopped("procurement", "max_tool_calls_run")    # doctest: +SKIP
     >>> s.to_policy("procurement").to_yaml("policy.yaml")  # doctest: +SKIP
     """
-    if not 0 < quantile <= 1:
-        raise InvalidParameterError(f"'quantile' must be in (0, 1] (got {quantile!r})")
+    _check_quantile(quantile)
     if min_runs < 1:
         raise InvalidParameterError(f"'min_runs' must be >= 1 (got {min_runs!r})")
     peaks = run_peaks(ws, window, unknown=True)
@@ -169,10 +176,24 @@ def suggest_limits(ws: Any, quantile: float = 0.99, min_runs: int = 5, by_system
     finally:
         con.close()
     peaks["system"] = peaks["run_id"].map(systems) if by_system else ""
+    has: dict[str, set[str]] = {}
+    for system, kind in kinds:
+        has.setdefault(system if by_system else "", set()).add(kind)
+    store = str(ws.path) if getattr(ws, "path", None) is not None else "<memory>"
+    return _from_peaks(peaks, {s: frozenset(k) for s, k in has.items()}, quantile, min_runs, store, window)
+
+
+def _check_quantile(quantile: float) -> None:
+    if not 0 < quantile <= 1:
+        raise InvalidParameterError(f"'quantile' must be in (0, 1] (got {quantile!r})")
+
+
+def _from_peaks(peaks: pd.DataFrame, kinds: dict[str, frozenset[str]], quantile: float, min_runs: int,
+                store: str, window: int) -> LimitSuggestions:
     rows: list[dict[str, Any]] = []
     notes: dict[str, list[str]] = {}
     for system, part in peaks.groupby("system", sort=True):
-        has = {k for s, k in kinds if s == system or not by_system}
+        has = kinds.get(system, frozenset())
         ok = part[part["outcome"] == "success"]
         basis, base = "successful runs", ok
         if len(ok) < min_runs:
@@ -187,12 +208,11 @@ def suggest_limits(ws: Any, quantile: float = 0.99, min_runs: int = 5, by_system
             rows.append(_suggest(system, rule, integer, part, base, basis, quantile, has))
     table = pd.DataFrame(rows, columns=_COLUMNS)
     table["limit"] = pd.Series([r["limit"] for r in rows], dtype=object)   # whole counts stay ints
-    store = str(ws.path) if getattr(ws, "path", None) is not None else "<memory>"
-    return LimitSuggestions(table, peaks, quantile, store, notes, window)
+    return LimitSuggestions(table, peaks, quantile, store, notes, window, min_runs, kinds)
 
 
 def _suggest(system: str, rule: str, integer: bool, part: pd.DataFrame, base: pd.DataFrame, basis: str,
-             quantile: float, kinds: set[str]) -> dict[str, Any]:
+             quantile: float, kinds: frozenset[str]) -> dict[str, Any]:
     row: dict[str, Any] = {"system": system, "rule": rule, "limit": None, "basis": basis,
                            "baseline_runs": len(base), "stops": 0, "stops_failed": 0, "stops_successful": 0,
                            "stops_unknown": 0, "stopped_runs": (), "note": ""}

@@ -7,7 +7,8 @@ DuckDB only as bound parameters.
 
 from ._drift import DriftMonitor, FindingsOverview
 from ._explorer import IncidentExplorer
+from ._limits import LimitTuner
 from ._runs import RunFilter, RunPager, count_runs, run_page
 from ._tuner import ThresholdTuner
 
-__all__ = ["DriftMonitor", "FindingsOverview", "IncidentExplorer", "RunFilter", "RunPager", "ThresholdTuner", "count_runs", "run_page"]
+__all__ = ["DriftMonitor", "FindingsOverview", "IncidentExplorer", "LimitTuner", "RunFilter", "RunPager", "ThresholdTuner", "count_runs", "run_page"]

@@ -32,10 +32,13 @@ class DriftMonitor(w.VBox):
                           plots.AGENT_METRICS[0])
         self.changes = plots.change_points(ws)
         self.metric = w.Dropdown(description="metric", options=list(plots.AGENT_METRICS), value=metric)
-        self.chart = plots.widget(plots.drift_over_time(self.series, metric, self.changes))
+        # no times (Who&When, AG2 chats): the panel says so instead of drawing an empty frame
+        self.chart = plots.widget(plots.drift_over_time(self.series, metric, self.changes)) \
+            if not self.series.empty else None
         self.summary = w.HTML(self._summary())
         self.metric.observe(lambda c: self.show(c["new"]), names="value")
-        super().__init__([w.HTML(STYLE + "<b>Drift per agent</b>"), self.metric, self.chart, self.summary])
+        super().__init__([w.HTML(STYLE + "<b>Drift per agent</b>"),
+                          *((self.metric, self.chart) if self.chart is not None else ()), self.summary])
         self.add_class("wb-drift-monitor")
 
     def show(self, metric: str) -> None:
@@ -45,7 +48,8 @@ class DriftMonitor(w.VBox):
         if self.metric.value != metric:
             self.metric.value = metric
             return
-        self.chart.chart = plots.drift_over_time(self.series, metric, self.changes)
+        if self.chart is not None:
+            self.chart.chart = plots.drift_over_time(self.series, metric, self.changes)
 
     def _summary(self) -> str:
         if self.series.empty:  # Who&When and other turn logs carry no times

@@ -1,0 +1,143 @@
+"""Charts of suggested limits (:class:`~workbench.LimitSuggestions`): how far each system's runs went
+per rule, where the limit falls, and which runs, of which outcome, it stops.
+
+The peaks are binned here (at most ``bins`` bars per rule and outcome, whatever the number of runs):
+a chart never carries one mark per run.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+if TYPE_CHECKING:
+    from ..policy._limits import LimitSuggestions
+
+OUTCOMES = {"success": "#59a14f", "failure": "#e15759", "unknown": "#9d9d9d"}
+OUTCOME_WORDS = {"success": "successful", "failure": "failed", "unknown": "unknown outcome"}
+BIN_COLUMNS = ["rule", "outcome", "bin_start", "bin_end", "n"]
+# Whole-count rules get one bar per value while their range is this small; wider ones share bars.
+_MAX_VALUES = 40
+
+
+def limit_bins(limits: LimitSuggestions, system: str, bins: int = 24) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The runs of ``system`` binned by their peak per rule that has a limit, and the limits.
+
+    Returns ``(bins, rules)``: ``bins`` has one row per rule, outcome and bin (``rule``, ``outcome``,
+    ``bin_start``, ``bin_end``, ``n``); ``rules`` one row per rule with a limit: ``limit``, ``cut``
+    (where a run starts being stopped on the x axis), ``x_max``, ``beyond`` (runs past the last bin,
+    counted in it), ``stops_failed``, ``stops_successful``, ``stops_unknown`` and ``label``."""
+    from ..policy._propose import _RULES
+
+    table = limits.table[(limits.table["system"] == system) & limits.table["limit"].notna()]
+    runs = limits.runs[limits.runs["system"] == system]
+    out, meta = [], []
+    for row in table.itertuples(index=False):
+        integer = _RULES[row.rule][2]
+        values = runs[row.rule]
+        values = values.fillna(0.0) if integer else values
+        part = pd.DataFrame({"v": values.to_numpy(dtype=float), "outcome": runs["outcome"].to_numpy()}).dropna()
+        if part.empty:
+            continue
+        limit = float(row.limit)
+        top = float(part["v"].max())
+        if integer and top - min(0.0, float(part["v"].min())) <= _MAX_VALUES:
+            # one bar per whole count, centred on it; the cut between the limit and the next count
+            edges = None
+            x_max, cut = max(top, limit + 1) + 0.5, limit + 0.5
+            part = part.assign(bin_start=part["v"] - 0.4, bin_end=part["v"] + 0.4)
+        else:
+            # a long tail (one 30 s step among 2 s ones) would squeeze every bar into the first one:
+            # the axis ends a little past the limit or the bulk of the runs, the rest counted in the last bar
+            x_max = max(limit * 1.6, float(np.quantile(part["v"], 0.97)))
+            x_max = min(x_max, top) if top > limit else max(x_max, limit * 1.1)
+            width = (x_max / bins) if x_max > 0 else 1.0
+            if integer:
+                width = float(max(1, math.ceil(width)))
+            edges = np.floor(part["v"].clip(upper=x_max) / width).clip(upper=math.ceil(x_max / width) - 1)
+            part = part.assign(bin_start=edges * width, bin_end=(edges + 1) * width)
+            cut = limit
+        beyond = int((part["v"] > x_max).sum()) if edges is not None else 0
+        grouped = part.groupby(["outcome", "bin_start", "bin_end"], as_index=False).size().rename(
+            columns={"size": "n"})
+        out.append(grouped.assign(rule=row.rule))
+        words = ", ".join(f"{n} {OUTCOME_WORDS[o]}" for o, n in (("failure", row.stops_failed),
+                          ("success", row.stops_successful), ("unknown", row.stops_unknown)) if n)
+        meta.append({"rule": row.rule, "limit": limit, "cut": cut, "x_max": x_max, "beyond": beyond,
+                     "stops_failed": int(row.stops_failed), "stops_successful": int(row.stops_successful),
+                     "stops_unknown": int(row.stops_unknown),
+                     "label": f"stops {words}" if words else "stops no run"})
+    frame = pd.concat(out, ignore_index=True)[BIN_COLUMNS] if out else pd.DataFrame(columns=BIN_COLUMNS)
+    return frame, pd.DataFrame(meta, columns=["rule", "limit", "cut", "x_max", "beyond", "stops_failed",
+                                              "stops_successful", "stops_unknown", "label"])
+
+
+def limit_peaks(bins: pd.DataFrame, rules: pd.DataFrame, columns: int = 3, width: int = 230,
+                height: int = 120) -> alt.FacetChart | alt.Chart:
+    """One small histogram per rule: runs by how far they went (stacked by outcome), the limit as a
+    dashed rule and the stretch past it shaded, headed by the runs it stops (from :func:`limit_bins`).
+
+    One faceted chart over one table (bars and limits apart by ``layer``), not a chart per rule:
+    altair builds and validates the spec in a tenth of the time, so the slider stays quick."""
+    if rules.empty:
+        return alt.Chart(pd.DataFrame({"t": ["no rule here has a limit: nothing to draw"]})).mark_text(
+            align="left", fontSize=13).encode(text="t:N").properties(width=width * 2, height=30)
+    panel = {r.rule: f"{r.rule} ≤ {_fmt(r.limit)}|{r.label}" + (f"|{r.beyond} runs past the axis, in the last bar"
+                                                                 if r.beyond else "")
+             for r in rules.itertuples(index=False)}
+    bars = bins.assign(layer="bar")
+    marks = rules.assign(layer="limit", text=[f"limit {_fmt(v)}" for v in rules["limit"]],
+                         top=[max(float(x), float(bins.loc[bins["rule"] == r, "bin_end"].max()))
+                              for r, x in zip(rules["rule"], rules["x_max"], strict=True)])
+    data = pd.concat([bars, marks[["rule", "layer", "cut", "top", "text"]]], ignore_index=True)
+    data["panel"] = data["rule"].map(panel)
+    base = alt.Chart()
+    band = base.transform_filter("datum.layer == 'limit'").mark_rect(color="#e15759", opacity=0.08).encode(
+        x="cut:Q", x2="top:Q")
+    hist = base.transform_filter("datum.layer == 'bar'").mark_bar(binSpacing=1).encode(
+        x=alt.X("bin_start:Q", bin="binned", title="how far each run went (its peak)",
+                axis=alt.Axis(format="~s", tickMinStep=1)),
+        x2="bin_end:Q", y=alt.Y("sum(n):Q", title="runs", stack="zero"),
+        color=alt.Color("outcome:N", title="run outcome",
+                        scale=alt.Scale(domain=list(OUTCOMES), range=list(OUTCOMES.values()))),
+        order=alt.Order("outcome:N", sort="descending"),
+        tooltip=["outcome:N", alt.Tooltip("bin_start:Q", title="from", format=",.4~r"),
+                 alt.Tooltip("bin_end:Q", title="to", format=",.4~r"), alt.Tooltip("sum(n):Q", title="runs")])
+    limits = base.transform_filter("datum.layer == 'limit'")
+    line = limits.mark_rule(color="#333", strokeDash=[4, 3], strokeWidth=2).encode(x="cut:Q")
+    text = limits.mark_text(align="left", dx=4, dy=-4, fontSize=11, color="#333").encode(
+        x="cut:Q", y=alt.value(8), text="text:N")
+    return alt.layer(band, hist, line, text, data=data).properties(width=width, height=height).facet(
+        facet=alt.Facet("panel:N", sort=list(panel.values()), title=None,
+                        header=alt.Header(labelFontSize=12, labelLimit=width + 60,
+                                        labelExpr="split(datum.value, '|')", labelAlign="left", labelAnchor="start")),
+        columns=columns, title="Each limit on how far the runs went (dashed: the limit; shaded: runs it stops)",
+    ).resolve_scale(x="independent", y="independent")
+
+
+def limit_stops(table: pd.DataFrame, width: int = 420) -> alt.Chart:
+    """Runs each limit stops, by outcome: what it catches (failed) against what it costs (successful)."""
+    shown = table[table["limit"].notna()]
+    long = shown.melt(id_vars=["rule"], value_vars=["stops_failed", "stops_successful", "stops_unknown"],
+                      var_name="outcome", value_name="runs")
+    long["outcome"] = long["outcome"].map({"stops_failed": "failure", "stops_successful": "success",
+                                           "stops_unknown": "unknown"})
+    long = long[long["runs"] > 0] if (long["runs"] > 0).any() else long.head(0)
+    rules = list(shown["rule"])
+    base = alt.Chart(long if len(long) else pd.DataFrame({"rule": rules, "outcome": "failure", "runs": 0}))
+    return base.mark_bar().encode(
+        x=alt.X("runs:Q", title="runs the limit stops", stack="zero"),
+        y=alt.Y("rule:N", sort=rules, title=None, scale=alt.Scale(domain=rules)),
+        color=alt.Color("outcome:N", title="run outcome",
+                        scale=alt.Scale(domain=list(OUTCOMES), range=list(OUTCOMES.values()))),
+        tooltip=["rule:N", "outcome:N", "runs:Q"],
+    ).properties(width=width, height=max(60, 22 * len(rules)),
+                 title="Runs each limit stops: failed ones caught, successful ones cut")
+
+
+def _fmt(value: float) -> str:
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.4g}"

@@ -1,0 +1,178 @@
+"""LimitTuner: suggested breaker, budget and loop limits per system, a quantile slider, what each
+limit catches and costs, and the policy exported, validated on reading it back."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import ipywidgets as w
+import pandas as pd
+
+from .. import plots
+from ..exceptions import WorkbenchError
+from ..plots import _limits as limit_plots
+from ._html import STYLE, esc, frame, label, pre
+
+if TYPE_CHECKING:
+    from ..policy import Policy
+    from ..policy._limits import LimitSuggestions
+    from ..workspace import Workspace
+
+_SHOWN = ["rule", "limit", "basis", "baseline_runs", "p50", "p90", "max", "stops_failed", "stops_successful",
+          "stops_unknown", "stopped_runs", "note"]
+
+
+class LimitTuner(w.VBox):
+    """Where to put each limit of a system, and what it would do: a slider on the quantile of the
+    runs' peaks the limits are set at and a system picker; per rule a histogram of how far the runs
+    went (stacked by outcome) with the limit drawn on it; the runs each limit stops, failed (caught)
+    against successful (cut); the table with the first runs stopped; "Export policy" writes the
+    limits as YAML or JSON, reads the file back (validating it) and shows it.
+
+    The runs' peaks are measured once (:func:`~workbench.suggest_limits`); moving the slider
+    recomputes the limits from them (:meth:`LimitSuggestions.at`, milliseconds) and redraws.
+    """
+
+    def __init__(self, source: Workspace | LimitSuggestions, quantile: float = 0.99, system: str | None = None,
+                 min_runs: int = 5, policy_path: str = "limits_policy.yaml") -> None:
+        from ..policy._limits import LimitSuggestions, suggest_limits
+
+        self.ws = None if isinstance(source, LimitSuggestions) else source
+        self.limits: LimitSuggestions = (source.at(quantile) if isinstance(source, LimitSuggestions)
+                                         else suggest_limits(source, quantile=quantile, min_runs=min_runs))
+        self.latency_ms: dict[str, float] = {}
+        systems = sorted(self.limits.table["system"].unique())
+        if system is not None and system not in systems:
+            raise WorkbenchError(f"system: no runs of {system!r} here (systems: {', '.join(map(repr, systems))})")
+        self.system = w.Dropdown(description="system", options=[(label(s) or "(no system)", s) for s in systems],
+                                 value=system if system is not None else systems[0])
+        self.quantile = w.FloatSlider(description="quantile", min=0.5, max=1.0, step=0.005, value=quantile,
+                                      readout_format=".3f", continuous_update=False,
+                                      layout=w.Layout(width="460px"),
+                                      tooltip="each limit at this quantile of the basis runs' peaks")
+        self.readout = w.HTML()
+        self.readout.add_class("wb-limits-readout")
+        self.notes = w.HTML()
+        self.notes.add_class("wb-limits-notes")
+        self.peaks_chart: Any = None
+        self.stops_chart: Any = None
+        self.charts = w.VBox()
+        self.table = w.HTML()
+        self.table.add_class("wb-limits-table")
+        self.format = w.Dropdown(description="as", options=["yaml", "json"], value="yaml",
+                                 layout=w.Layout(width="140px"))
+        self.path = w.Text(description="to file", value=policy_path, layout=w.Layout(width="320px"))
+        self.export = w.Button(description="Export policy", icon="download", button_style="primary")
+        self.export.add_class("wb-limits-export")
+        self.policy_view = w.HTML()
+        self.policy_view.add_class("wb-limits-policy")
+        self.policy: Policy | None = None
+        self.format.observe(self._suffix, names="value")
+        self.quantile.observe(lambda _: self.recompute(), names="value")
+        self.system.observe(lambda _: self.redraw(), names="value")
+        self.export.on_click(lambda _: self.export_policy())
+        super().__init__([
+            w.HTML(STYLE + "<b>Limit suggestions</b> — breakers, budgets and loop limits from how far "
+                   "this system's runs went: what each limit catches, and what it costs"),
+            w.HBox([self.system, self.quantile]), self.readout, self.notes, self.charts, self.table,
+            w.HBox([self.format, self.path, self.export]), self.policy_view])
+        self.add_class("wb-limit-tuner")
+        self.redraw()
+
+    # -- the slider: limits from the kept peaks --------------------------------------------------
+    def recompute(self) -> None:
+        t0 = time.perf_counter()
+        self.limits = self.limits.at(float(self.quantile.value))
+        self.redraw()
+        self.latency_ms["quantile"] = (time.perf_counter() - t0) * 1000
+
+    def redraw(self) -> None:
+        """Readout, charts and table for the chosen system at the current limits."""
+        system = self.system.value
+        table = self.limits.table[self.limits.table["system"] == system]
+        self.readout.value = _readout(self.limits, system)
+        self.notes.value = _notes(self.limits, system, table)
+        bins, rules = limit_plots.limit_bins(self.limits, system)
+        peaks, stops = limit_plots.limit_peaks(bins, rules), limit_plots.limit_stops(table)
+        if rules.empty:   # nothing to draw: the notes say why, no empty chart frames
+            self.charts.children = ()
+        elif self.peaks_chart is None:
+            self.stops_chart, self.peaks_chart = plots.widget(stops), plots.widget(peaks)
+            self.charts.children = (self.stops_chart, self.peaks_chart)
+        else:
+            self.stops_chart.chart, self.peaks_chart.chart = stops, peaks
+            self.charts.children = (self.stops_chart, self.peaks_chart)
+        shown = table[_SHOWN].copy()
+        shown["stopped_runs"] = [", ".join(ids[:3]) + (f" … (+{len(ids) - 3})" if len(ids) > 3 else "")
+                                 for ids in shown["stopped_runs"]]
+        for col in ("limit", "p50", "p90", "max"):
+            shown[col] = shown[col].map(_number)
+        self.table.value = frame(shown)
+
+    # -- export ----------------------------------------------------------------------------------
+    def export_policy(self, path: str | Path | None = None) -> Policy | None:
+        """Write the chosen system's limits as a policy (YAML or JSON by the format picker) to ``path``
+        (the text box's by default), read it back through the schema check, and show it."""
+        from ..policy import Policy
+
+        target = Path(path if path is not None else self.path.value)
+        try:
+            policy = self.limits.to_policy(self.system.value)
+            text = policy.to_json(target) if self.format.value == "json" else policy.to_yaml(target)
+            back = Policy.from_json(target) if self.format.value == "json" else Policy.from_yaml(target)
+        except (WorkbenchError, OSError) as exc:
+            self.policy_view.value = f"<b style='color:#d62728'>Not exported</b>: {esc(exc)}"
+            return None
+        same = "" if back == policy else " <b style='color:#d62728'>(reads back different)</b>"
+        self.policy = back
+        self.policy_view.value = (f"<b>Wrote {esc(target)}</b>: valid against the policy schema, "
+                                  f"{_limit_count(back)} limits{same}" + pre(text))
+        return back
+
+    def _suffix(self, change: dict[str, Any]) -> None:
+        path = Path(self.path.value)
+        if path.suffix.lower() in (".yaml", ".yml", ".json"):
+            self.path.value = str(path.with_suffix(".json" if change["new"] == "json" else ".yaml"))
+
+
+def _readout(limits: LimitSuggestions, system: str) -> str:
+    """What all the limits together would stop: any rule's peak past its limit."""
+    table = limits.table[(limits.table["system"] == system) & limits.table["limit"].notna()]
+    runs = limits.runs[limits.runs["system"] == system]
+    stopped = pd.Series(False, index=runs.index)
+    for row in table.itertuples(index=False):
+        stopped |= runs[row.rule].fillna(0.0) > row.limit
+    counts = runs["outcome"].value_counts()
+    hit = runs.loc[stopped, "outcome"].value_counts()
+
+    def part(outcome: str, word: str, cls: str) -> str:
+        n, of = int(hit.get(outcome, 0)), int(counts.get(outcome, 0))
+        return (f"<b class='{cls}'>{n:,}</b> of {of:,} {word} runs ({n / of:.0%})" if of else "")
+
+    parts = [p for p in (part("failure", "failed", "wb-limits-caught"), part("success", "successful", "wb-limits-cut"),
+                         part("unknown", "unknown-outcome", "wb-limits-unknown")) if p]
+    return (f"<div style='font-size:14px'>At the p{limits.quantile * 100:g} of the runs' peaks: "
+            f"<b>{len(table)}</b> limits for {esc(system) or '(no system)'}; together they would stop "
+            + " · ".join(parts) + "</div>")
+
+
+def _notes(limits: LimitSuggestions, system: str, table: pd.DataFrame) -> str:
+    items = [esc(n) for n in limits.notes.get(system, [])]
+    items += [f"<b>{esc(r.rule)}</b>: no limit — {esc(r.note)}" for r in table.itertuples(index=False)
+              if r.limit is None]
+    return "<ul>" + "".join(f"<li>{i}</li>" for i in items) + "</ul>" if items else ""
+
+
+def _number(value: Any) -> str:
+    if value is None or pd.isna(value):
+        return ""
+    return f"{value:,.0f}" if abs(value) >= 100 or float(value).is_integer() else f"{value:.3g}"
+
+
+def _limit_count(policy: Policy) -> int:
+    from dataclasses import fields
+
+    return sum(f.name.startswith("max_") and getattr(group, f.name) is not None
+               for group in (policy.breakers, policy.budgets, policy.loops) for f in fields(group))
