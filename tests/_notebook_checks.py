@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
-MIN_CHARTS = {"01_investigate_incident.ipynb": 7, "02_tune_hitl_thresholds.ipynb": 6, "03_export_policy.ipynb": 1}
+MIN_CHARTS = {"01_investigate_incident.ipynb": 7, "02_tune_hitl_thresholds.ipynb": 8, "03_export_policy.ipynb": 3}
 WIDGET = "application/vnd.jupyter.widget-view+json"
 
 

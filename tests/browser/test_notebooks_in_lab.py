@@ -166,7 +166,27 @@ def test_02_tune_thresholds(lab, session) -> None:  # noqa: ANN001
     _record(lab, "slider_to_rate_ms", {"n": len(times), "median": round(statistics.median(times) * 1000),
                                        "max": round(max(times) * 1000), "all": [round(t * 1000) for t in times]})
     screenshot_el(tuner, lab.shots / "02_tuner.png")
+    _check_limit_tuner(lab, s, "02_limit_tuner.png")
     assert not s.console_errors, s.console_errors
+
+
+# A LimitTuner's two charts as drawn: bars of the runs stopped, and per rule a histogram with its limit.
+_LIMIT_CHARTS = """(root) => [...root.querySelectorAll('.vega-embed svg.marks')].map(svg => ({
+  bars: svg.querySelectorAll('.mark-rect path').length,
+  rules: svg.querySelectorAll('.mark-rule path, .mark-rule line').length,
+  limits: [...svg.querySelectorAll('.mark-text text')].filter(t => t.textContent.startsWith('limit ')).length,
+  height: svg.getBoundingClientRect().height}))"""
+
+
+def _check_limit_tuner(lab, s, shot: str) -> None:  # noqa: ANN001
+    """The notebook's limit view is drawn: runs stopped per limit, and a histogram per rule with its limit."""
+    view = s.page.locator(f"{PANEL} .wb-limit-tuner").first
+    view.scroll_into_view_if_needed()
+    stops, peaks = view.evaluate(_LIMIT_CHARTS)
+    assert stops["bars"] >= 5 and stops["height"] > 100, stops
+    assert peaks["bars"] >= 20 and peaks["rules"] >= 8 and peaks["limits"] >= 8, peaks
+    assert "together they would stop" in view.locator(".wb-limits-readout").inner_text()
+    screenshot_el(view, lab.shots / shot)
 
 
 def test_03_export_policy(lab, session) -> None:  # noqa: ANN001
@@ -174,6 +194,11 @@ def test_03_export_policy(lab, session) -> None:  # noqa: ANN001
     _check_page(lab, s, minimum_charts=MIN_CHARTS["03_export_policy.ipynb"])
     body = s.page.locator(PANEL).first.inner_text()
     assert "PolicyViolation" in body and "hitl:" in body
+    # the suggested limits: drawn, exported through the view and read back valid, a broken edit rejected
+    _check_limit_tuner(lab, s, "03_limit_tuner.png")
+    assert "valid against the policy schema" in s.page.locator(f"{PANEL} .wb-limits-policy").first.inner_text()
+    assert "rejected: policy: budgets.max_tool_calls_run: must be an integer" in body
+    assert "suggested limits" in body
     screenshot(s, lab.shots / "03_notebook.png")
 
 

@@ -78,6 +78,11 @@ def test_tuner_readout_charts_and_slider(shop: wb.Workspace) -> None:
     failed = int((tu.limits.runs["outcome"] == "failure").sum())
     assert f"<b class='wb-limits-caught'>{failed}</b> of {failed} failed runs (100%)" in tu.readout.value
     assert _spec_limit(tu.peaks_chart.chart, "max_tool_calls_run") == 5.5     # drawn between 5 and 6
+    # the readout's totals are the runs any limit stops
+    summary = tu.limits.summary().set_index("system").loc["shop"]
+    ids = set().union(*(set(tu.limits.stopped("shop", r)["run_id"]) for r in limits.index[limits["limit"].notna()]))
+    assert summary["stops_failed"] + summary["stops_successful"] + summary["stops_unknown"] == len(ids) > 0
+    assert summary["stops_failed"] == failed and summary["failed"] + summary["successful"] == summary["runs"] == 30
     stops = tu.stops_chart.chart.to_dict()
     assert "Runs each limit stops" in str(stops["title"])
     # the slider: a lower quantile moves the limit, the chart's limit and what the readout counts

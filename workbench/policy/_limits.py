@@ -40,6 +40,7 @@ _MISSING = {
     "handoff": "no hand-off step in these runs",
     "tool": "no tool call in these runs",
 }
+_WORDS = {"failure": "failed", "success": "successful", "unknown": "unknown"}
 _COLUMNS = ["system", "rule", "limit", "basis", "baseline_runs", "p50", "p90", "p_quantile", "max",
             "stops", "stops_failed", "stops_successful", "stops_unknown", "stopped_runs", "note"]
 
@@ -74,6 +75,23 @@ class LimitSuggestions:
         """The same runs' limits at another ``quantile`` (no store access: the peaks are kept)."""
         _check_quantile(quantile)
         return _from_peaks(self.runs, self.kinds, quantile, self.min_runs, self.store, self.window)
+
+    def summary(self) -> pd.DataFrame:
+        """Per system: its runs by outcome and how many of them the suggested limits together stop
+        (any rule's peak past its limit): ``limits``, ``runs``, ``failed``, ``successful``, ``unknown``,
+        ``stops_failed`` (caught), ``stops_successful`` (cut: what the limits cost), ``stops_unknown``."""
+        rows = []
+        for system, runs in self.runs.groupby("system", sort=True):
+            table = self.table[(self.table["system"] == system) & self.table["limit"].notna()]
+            hit = pd.Series(False, index=runs.index)
+            for row in table.itertuples(index=False):
+                hit |= runs[row.rule].fillna(0.0) > row.limit
+            outcome, stopped = runs["outcome"], runs.loc[hit, "outcome"]
+            rows.append({"system": system, "limits": len(table), "runs": len(runs),
+                         **{w: int((outcome == o).sum()) for o, w in _WORDS.items()},
+                         **{f"stops_{w}": int((stopped == o).sum()) for o, w in _WORDS.items()}})
+        return pd.DataFrame(rows, columns=["system", "limits", "runs", *_WORDS.values(),
+                                           *(f"stops_{w}" for w in _WORDS.values())])
 
     def stopped(self, system: str, rule: str) -> pd.DataFrame:
         """The runs of ``system`` that ``rule``'s suggested limit stops: run id, outcome, peak."""

@@ -20,6 +20,12 @@ if TYPE_CHECKING:
     from ..policy._limits import LimitSuggestions
     from ..workspace import Workspace
 
+# the table as a reader scans it: numbers short, the basis and run ids allowed to wrap, nothing else
+_TABLE_STYLE = ("<style>.wb-limits-table td{white-space:nowrap;vertical-align:top;line-height:1.3}"
+                ".wb-limits-table td:nth-child(3),.wb-limits-table td:nth-child(11),"
+                ".wb-limits-table td:nth-child(12){white-space:normal;min-width:10em;max-width:24em}</style>")
+_HEADERS = {"baseline_runs": "basis runs", "stops_failed": "stops failed", "stops_successful": "stops successful",
+            "stops_unknown": "stops unknown", "stopped_runs": "first runs stopped"}
 _SHOWN = ["rule", "limit", "basis", "baseline_runs", "p50", "p90", "max", "stops_failed", "stops_successful",
           "stops_unknown", "stopped_runs", "note"]
 
@@ -62,7 +68,7 @@ class LimitTuner(w.VBox):
         self.table = w.HTML()
         self.table.add_class("wb-limits-table")
         self.format = w.Dropdown(description="as", options=["yaml", "json"], value="yaml",
-                                 layout=w.Layout(width="140px"))
+                                 layout=w.Layout(width="170px"))
         self.path = w.Text(description="to file", value=policy_path, layout=w.Layout(width="320px"))
         self.export = w.Button(description="Export policy", icon="download", button_style="primary")
         self.export.add_class("wb-limits-export")
@@ -105,11 +111,11 @@ class LimitTuner(w.VBox):
             self.stops_chart.chart, self.peaks_chart.chart = stops, peaks
             self.charts.children = (self.stops_chart, self.peaks_chart)
         shown = table[_SHOWN].copy()
-        shown["stopped_runs"] = [", ".join(ids[:3]) + (f" … (+{len(ids) - 3})" if len(ids) > 3 else "")
+        shown["stopped_runs"] = [", ".join(ids[:2]) + (f" … (+{len(ids) - 2})" if len(ids) > 2 else "")
                                  for ids in shown["stopped_runs"]]
         for col in ("limit", "p50", "p90", "max"):
             shown[col] = shown[col].map(_number)
-        self.table.value = frame(shown)
+        self.table.value = _TABLE_STYLE + frame(shown.rename(columns=_HEADERS))
 
     # -- export ----------------------------------------------------------------------------------
     def export_policy(self, path: str | Path | None = None) -> Policy | None:
@@ -138,23 +144,17 @@ class LimitTuner(w.VBox):
 
 
 def _readout(limits: LimitSuggestions, system: str) -> str:
-    """What all the limits together would stop: any rule's peak past its limit."""
-    table = limits.table[(limits.table["system"] == system) & limits.table["limit"].notna()]
-    runs = limits.runs[limits.runs["system"] == system]
-    stopped = pd.Series(False, index=runs.index)
-    for row in table.itertuples(index=False):
-        stopped |= runs[row.rule].fillna(0.0) > row.limit
-    counts = runs["outcome"].value_counts()
-    hit = runs.loc[stopped, "outcome"].value_counts()
+    """What all the limits together would stop (any rule's peak past its limit)."""
+    row = limits.summary().set_index("system").loc[system]
 
-    def part(outcome: str, word: str, cls: str) -> str:
-        n, of = int(hit.get(outcome, 0)), int(counts.get(outcome, 0))
-        return (f"<b class='{cls}'>{n:,}</b> of {of:,} {word} runs ({n / of:.0%})" if of else "")
+    def part(word: str, shown: str, cls: str) -> str:
+        n, of = int(row[f"stops_{word}"]), int(row[word])
+        return f"<b class='{cls}'>{n:,}</b> of {of:,} {shown} runs ({n / of:.0%})" if of else ""
 
-    parts = [p for p in (part("failure", "failed", "wb-limits-caught"), part("success", "successful", "wb-limits-cut"),
+    parts = [p for p in (part("failed", "failed", "wb-limits-caught"), part("successful", "successful", "wb-limits-cut"),
                          part("unknown", "unknown-outcome", "wb-limits-unknown")) if p]
     return (f"<div style='font-size:14px'>At the p{limits.quantile * 100:g} of the runs' peaks: "
-            f"<b>{len(table)}</b> limits for {esc(system) or '(no system)'}; together they would stop "
+            f"<b>{int(row['limits'])}</b> limits for {esc(system) or '(no system)'}; together they would stop "
             + " · ".join(parts) + "</div>")
 
 
