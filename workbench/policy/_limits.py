@@ -151,7 +151,11 @@ class LimitSuggestions:
         shown["stopped_runs"] = [", ".join(ids[:5]) + (f" … (+{len(ids) - 5})" if len(ids) > 5 else "")
                                  for ids in shown["stopped_runs"]]
         notes = "".join(f"<li>{html.escape(f'{s}: {n}')}</li>" for s, ns in self.notes.items() for n in ns)
-        return (f"<p>{html.escape(repr(self))}</p>" + (f"<ul>{notes}</ul>" if notes else "")
+        totals = "".join(
+            f"<li><b>{html.escape(str(r.system) or '(no system)')}</b>: {r.limits} limits; together they stop "
+            + ", ".join(f"{getattr(r, 'stops_' + w)} of {getattr(r, w)} {w}" for w in _WORDS.values() if getattr(r, w))
+            + " runs</li>" for r in self.summary().itertuples(index=False))
+        return (f"<p>{html.escape(repr(self))}</p><ul>{totals}</ul>" + (f"<ul>{notes}</ul>" if notes else "")
                 + html_table(shown, na_rep=""))
 
 
