@@ -76,7 +76,7 @@ def limit_bins(limits: LimitSuggestions, system: str, bins: int = 24) -> tuple[p
                                               "stops_successful", "stops_unknown", "label"])
 
 
-def limit_peaks(bins: pd.DataFrame, rules: pd.DataFrame, columns: int = 3, width: int = 230,
+def limit_peaks(bins: pd.DataFrame, rules: pd.DataFrame, columns: int = 3, width: int = 210,
                 height: int = 120) -> alt.FacetChart | alt.Chart:
     """One small histogram per rule: runs by how far they went (stacked by outcome), the limit as a
     dashed rule and the stretch past it shaded, headed by the runs it stops (from :func:`limit_bins`).
@@ -102,7 +102,7 @@ def limit_peaks(bins: pd.DataFrame, rules: pd.DataFrame, columns: int = 3, width
         x=alt.X("bin_start:Q", bin="binned", title="how far each run went (its peak)",
                 axis=alt.Axis(format="~s", tickMinStep=1)),
         x2="bin_end:Q", y=alt.Y("sum(n):Q", title="runs", stack="zero"),
-        color=alt.Color("outcome:N", title="run outcome",
+        color=alt.Color("outcome:N", title="run outcome", legend=alt.Legend(orient="top"),
                         scale=alt.Scale(domain=list(OUTCOMES), range=list(OUTCOMES.values()))),
         order=alt.Order("outcome:N", sort="descending"),
         tooltip=["outcome:N", alt.Tooltip("bin_start:Q", title="from", format=",.4~r"),

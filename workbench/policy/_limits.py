@@ -152,7 +152,7 @@ class LimitSuggestions:
                                  for ids in shown["stopped_runs"]]
         notes = "".join(f"<li>{html.escape(f'{s}: {n}')}</li>" for s, ns in self.notes.items() for n in ns)
         totals = "".join(
-            f"<li><b>{html.escape(str(r.system) or '(no system)')}</b>: {r.limits} limits; together they stop "
+            f"<li>{html.escape(str(r.system) or '(no system)')}: {r.limits} limits; together they stop "
             + ", ".join(f"{getattr(r, 'stops_' + w)} of {getattr(r, w)} {w}" for w in _WORDS.values() if getattr(r, w))
             + " runs</li>" for r in self.summary().itertuples(index=False))
         return (f"<p>{html.escape(repr(self))}</p><ul>{totals}</ul>" + (f"<ul>{notes}</ul>" if notes else "")
