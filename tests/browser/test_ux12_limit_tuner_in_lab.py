@@ -112,6 +112,12 @@ def test_limit_tuner_draws_moves_and_exports(lab, browser) -> None:  # noqa: ANN
         shown = tuner.locator(".wb-limits-policy").inner_text()
         assert "max_tool_calls_run:" in shown and "source: suggest_limits" in shown, shown
         assert wb.Policy.from_yaml(path).provenance.source == "suggest_limits"
+        # backtest: the guard replays the runs with the current limits, and stops what the readout said
+        stopped = int(text(s, readout).split(" · ")[0].split("would stop ")[1].split(" of ")[0])
+        tuner.locator("button.wb-limits-backtest-button").click()
+        page.wait_for_function("sel => (document.querySelector(sel) || {}).innerText?.includes('Backtest at p')",
+                               arg=f"{PANEL} .wb-limit-tuner .wb-limits-backtest", timeout=60_000)
+        assert f"stops {stopped} failed runs" in tuner.locator(".wb-limits-backtest").inner_text()
         # the suggestions' own HTML table below: ids as text, and nothing injected anywhere
         body = page.locator(PANEL).first.inner_text()
         assert "LimitSuggestions p90" in body and "<b>run</b>-0" in body

@@ -171,3 +171,19 @@ def test_peak_bins_stay_few_and_count_every_run() -> None:
     stops = limits.table.set_index("rule").loc["max_tool_calls_run"]
     assert (f"max_tool_calls_run ≤ 5|stops {stops['stops_failed']} failed" in panels
             and stops["stops_failed"] > 0 and stops["stops_successful"] == 0), panels
+
+
+def test_backtest_button_agrees_with_the_readout(shop: wb.Workspace) -> None:
+    # the view counts a run stopped when any peak passes its limit; the guard's backtest cuts the same runs
+    tu = LimitTuner(wb.suggest_limits(shop, quantile=0.99), quantile=0.9, ws=shop)
+    assert not tu.backtest_button.disabled
+    report = tu.backtest()
+    cut = report.runs[report.runs["decision"] == "cut"]["outcome"].value_counts()
+    row = tu.limits.summary().iloc[0]
+    assert cut.get("failure", 0) == row["stops_failed"] > 0 and cut.get("success", 0) == row["stops_successful"]
+    assert f"stops {row['stops_failed']} failed runs" in tu.backtest_view.value
+    assert "wb-limits-prevented" in tu.backtest_view.value and tu.latency_ms["backtest"] > 0
+    alone = LimitTuner(wb.suggest_limits(shop))
+    assert alone.backtest_button.disabled
+    with pytest.raises(wb.WorkbenchError, match="pass ws="):
+        alone.backtest()

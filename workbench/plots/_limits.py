@@ -120,7 +120,8 @@ def limit_peaks(bins: pd.DataFrame, rules: pd.DataFrame, columns: int = 3, width
 
 
 def limit_stops(table: pd.DataFrame, width: int = 420) -> alt.Chart:
-    """Runs each limit stops, by outcome: what it catches (failed) against what it costs (successful)."""
+    """Runs each limit stops, by outcome: failed runs stopped against successful runs cut (what it costs).
+    A failed run stopped after the step that caused the failure is not prevented: the backtest says which are."""
     shown = table[table["limit"].notna()]
     long = shown.melt(id_vars=["rule"], value_vars=["stops_failed", "stops_successful", "stops_unknown"],
                       var_name="outcome", value_name="runs")
@@ -136,7 +137,7 @@ def limit_stops(table: pd.DataFrame, width: int = 420) -> alt.Chart:
                         scale=alt.Scale(domain=list(OUTCOMES), range=list(OUTCOMES.values()))),
         tooltip=["rule:N", "outcome:N", "runs:Q"],
     ).properties(width=width, height=max(60, 22 * len(rules)),
-                 title="Runs each limit stops: failed ones caught, successful ones cut")
+                 title="Runs each limit stops: failed (red), and successful (green: what the limit costs)")
 
 
 def _fmt(value: float) -> str:

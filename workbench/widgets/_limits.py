@@ -42,10 +42,10 @@ class LimitTuner(w.VBox):
     """
 
     def __init__(self, source: Workspace | LimitSuggestions, quantile: float = 0.99, system: str | None = None,
-                 min_runs: int = 5, policy_path: str = "limits_policy.yaml") -> None:
+                 min_runs: int = 5, policy_path: str = "limits_policy.yaml", ws: Workspace | None = None) -> None:
         from ..policy._limits import LimitSuggestions, suggest_limits
 
-        self.ws = None if isinstance(source, LimitSuggestions) else source
+        self.ws = ws if isinstance(source, LimitSuggestions) else source
         self.limits: LimitSuggestions = (source.at(quantile) if isinstance(source, LimitSuggestions)
                                          else suggest_limits(source, quantile=quantile, min_runs=min_runs))
         self.latency_ms: dict[str, float] = {}
@@ -74,6 +74,13 @@ class LimitTuner(w.VBox):
         self.export.add_class("wb-limits-export")
         self.policy_view = w.HTML()
         self.policy_view.add_class("wb-limits-policy")
+        self.backtest_button = w.Button(description="Backtest", icon="history", disabled=self.ws is None,
+                                        tooltip="replay the store's runs through a guard with these limits" if self.ws
+                                        is not None else "give the workspace (ws=) to backtest here")
+        self.backtest_button.add_class("wb-limits-backtest-button")
+        self.backtest_view = w.HTML()
+        self.backtest_view.add_class("wb-limits-backtest")
+        self.backtest_button.on_click(lambda _: self.backtest())
         self.policy: Policy | None = None
         self.format.observe(self._suffix, names="value")
         self.quantile.observe(lambda _: self.recompute(), names="value")
@@ -83,7 +90,8 @@ class LimitTuner(w.VBox):
             w.HTML(STYLE + "<b>Limit suggestions</b> — breakers, budgets and loop limits from how far "
                    "this system's runs went: what each limit catches, and what it costs"),
             w.HBox([self.system, self.quantile]), self.readout, self.notes, self.charts, self.table,
-            w.HBox([self.format, self.path, self.export]), self.policy_view])
+            w.HBox([self.format, self.path, self.export, self.backtest_button]), self.backtest_view,
+            self.policy_view])
         self.add_class("wb-limit-tuner")
         self.redraw()
 
@@ -136,6 +144,28 @@ class LimitTuner(w.VBox):
         self.policy_view.value = (f"<b>Wrote {esc(target)}</b>: valid against the policy schema, "
                                   f"{_limit_count(back)} limits{same}" + pre(text))
         return back
+
+    def backtest(self) -> Any:
+        """Replay the store's runs through a guard with the chosen system's current limits: of the
+        failed runs stopped, how many before the step that caused the failure (prevented), and the
+        successful runs lost. Returns the :class:`~workbench.BacktestReport`."""
+        from ..policy._backtest import backtest
+
+        if self.ws is None:
+            raise WorkbenchError("backtest: this view was given suggestions only; pass ws= to backtest on a store")
+        t0 = time.perf_counter()
+        report = backtest(self.limits.to_policy(self.system.value), self.ws)
+        self.latency_ms["backtest"] = (time.perf_counter() - t0) * 1000
+        s, cut = report.summary, report.runs[report.runs["decision"] == "cut"]
+        failed_cut = int((cut["outcome"] == "failure").sum())
+        self.backtest_view.value = (
+            f"<div style='font-size:14px'>Backtest at p{self.limits.quantile * 100:g} on {s['runs']:,} runs: "
+            f"stops {failed_cut:,} failed runs, <b class='wb-limits-prevented'>{s['prevented']:,}</b> of them "
+            f"before the step that caused the failure (prevented: {s['prevented_share']:.0%} of "
+            f"{s['failures']:,} failures; the others are cut after the damage, saving only what they would still "
+            f"have spent) · loses <b>{s['successes_lost']:,}</b> successful runs · saves {s['tool_calls_saved']:,} "
+            f"tool calls</div>")
+        return report
 
     def _suffix(self, change: dict[str, Any]) -> None:
         path = Path(self.path.value)
