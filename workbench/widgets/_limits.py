@@ -11,7 +11,7 @@ import ipywidgets as w
 import pandas as pd
 
 from .. import plots
-from ..exceptions import WorkbenchError
+from ..exceptions import InvalidParameterError, WorkbenchError
 from ..plots import _limits as limit_plots
 from ._html import STYLE, esc, frame, label, pre
 
@@ -51,7 +51,7 @@ class LimitTuner(w.VBox):
         self.latency_ms: dict[str, float] = {}
         systems = sorted(self.limits.table["system"].unique())
         if system is not None and system not in systems:
-            raise WorkbenchError(f"system: no runs of {system!r} here (systems: {', '.join(map(repr, systems))})")
+            raise InvalidParameterError(f"system: no runs of {system!r} here (systems: {', '.join(map(repr, systems))})")
         self.system = w.Dropdown(description="system", options=[(label(s) or "(no system)", s) for s in systems],
                                  value=system if system is not None else systems[0])
         self.quantile = w.FloatSlider(description="quantile", min=0.5, max=1.0, step=0.005, value=quantile,
