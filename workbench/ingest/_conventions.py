@@ -363,6 +363,21 @@ def graph_state_answer(value: Any) -> tuple[str, Any] | None:
     return (text, value) if text is not None else None
 
 
+def react_answer(value: Any) -> tuple[str, Any] | None:
+    """``(answer, prediction)`` when an output is a DSPy ReAct prediction: ``{"trajectory": {"thought_0": …,
+    "observation_0": …}, "reasoning": …, "answer": …}``. Its answer is ``answer``; the trajectory's keys and
+    tool outputs would read as values the module stated."""
+    if not isinstance(value, str) or '"trajectory"' not in value or not value.lstrip().startswith("{"):
+        return None
+    try:
+        obj = orjson.loads(value)
+    except orjson.JSONDecodeError:
+        return None
+    if isinstance(obj, dict) and isinstance(obj.get("trajectory"), dict) and isinstance(obj.get("answer"), str):
+        return obj["answer"], value
+    return None
+
+
 # A UUID or a trace-sized hex id inside a name: what a framework writes for an agent the user did not name.
 _IDENTIFIER = re.compile(r"(?<![0-9a-z])(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{32})"
                          r"(?![0-9a-z])", re.IGNORECASE)
@@ -650,7 +665,7 @@ def map_span(attrs: dict[str, Any], name: str | None, events: list[dict[str, Any
             rest[_output_key(attrs)] = beaten
     if agent is None and kind == "chain":
         agent = workflow_event_agent(inp)
-    crew = (crew_answer(out) or graph_state_answer(out)) if kind in ("chain", "agent") else None
+    crew = (crew_answer(out) or graph_state_answer(out) or react_answer(out)) if kind in ("chain", "agent") else None
     if crew is not None:
         out, rest[_output_key(attrs) or "output.value"] = crew
     error = known.get("error_type")

@@ -226,10 +226,11 @@ SELECT line, bad, ri, si, pi, (line << 24) + off + pi - 1 AS order_hint, service
     OR (kind IN ({msg_kinds}) AND ((h_input IS NULL AND _wb_any(list_transform(keys, lambda k: {in_msg})))
         OR (h_output IS NULL AND _wb_any(list_transform(keys, lambda k: {out_msg})))))
     -- a root span typed AGENT and nothing else (openai-agents' workflow); CrewAI's CrewOutput (its answer is
-    -- the raw field); a LangGraph state (its answer is its last AI message's text)
+    -- the raw field); a LangGraph state (its answer is its last AI message's text); a DSPy ReAct prediction
     OR (kind = 'agent' AND coalesce(s.parentSpanId, '') IN ('', '{z16}', '{z32}') AND keys = ['openinference.span.kind'])
     OR coalesce(contains(v_output, '"tasks_output"'), false)
     OR (kind IN ('chain', 'agent') AND coalesce(contains(v_output, '"messages"') AND contains(v_output, '"ai"'), false))
+    OR (kind IN ('chain', 'agent') AND coalesce(contains(v_output, '"trajectory"'), false))
     -- a LlamaIndex AgentWorkflow step: its agent is named in the event it handles
     OR (kind = 'chain' AND coalesce(contains(v_input, 'current_agent_name='), false))
     -- an LLM span's output messages beat its output.value (the mapper rebuilds them)
