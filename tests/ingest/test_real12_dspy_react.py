@@ -83,3 +83,14 @@ def test_silent_failure_names_the_made_up_value_and_the_call_that_said_it(tmp_pa
     assert "thought_0" not in detail and "observation_0" not in detail
     origin = json.loads(silent.attributes.iloc[0])["origin_step"]
     assert ws.steps(TRACE).set_index("step_id").loc[origin, "name"] == "DummyLM.__call__"
+
+
+def test_tool_is_named_as_the_model_called_it(tmp_path: Path) -> None:
+    # the span is "get_rate.__call__" with no tool.name: the tool a guard policy would name is get_rate
+    path = tmp_path / "dspy_react.otlp.jsonl"
+    _write(path)
+    ws = wb.open()
+    ws.ingest(path)
+    tools = ws.steps(TRACE).query("kind == 'tool'")
+    assert list(tools.tool) == ["get_rate"]
+    assert list(tools.name) == ["get_rate.__call__"]

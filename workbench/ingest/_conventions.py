@@ -53,6 +53,9 @@ OI_KINDS = {
 # Span names that carry the agent or tool after a GenAI operation prefix ("invoke_agent planner").
 AGENT_NAME_PREFIXES = ("invoke_agent ", "create_agent ")
 TOOL_NAME_PREFIX = "execute_tool "
+# OpenInference's DSPy instrumentor names a tool span after the callable it wraps, "<tool>.__call__", and writes
+# no tool.name: the tool is "<tool>", the name the model called and a guard policy would give.
+TOOL_NAME_SUFFIX = ".__call__"
 # Status codes (OTLP integers, their enum names, OpenInference's words; compared upper-cased) -> status.
 STATUS_CODES = {
     "0": "unset", "1": "ok", "2": "error", "UNSET": "unset", "OK": "ok", "ERROR": "error",
@@ -642,6 +645,8 @@ def map_span(attrs: dict[str, Any], name: str | None, events: list[dict[str, Any
     tool = known.get("tool")
     if tool is None and kind == "tool" and name:
         tool = name[len(TOOL_NAME_PREFIX):] or name if name.startswith(TOOL_NAME_PREFIX) else name
+        if tool.endswith(TOOL_NAME_SUFFIX) and len(tool) > len(TOOL_NAME_SUFFIX):
+            tool = tool[:-len(TOOL_NAME_SUFFIX)]
     inp = known.get("input")
     out = known.get("output")
     # Only LLM-like spans carry flattened messages; skip the key scan elsewhere (it costs per span).

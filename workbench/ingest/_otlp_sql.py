@@ -26,6 +26,7 @@ from ._conventions import (
     SLOT_KEYS,
     STATUS_CODES,
     TOOL_NAME_PREFIX,
+    TOOL_NAME_SUFFIX,
 )
 from ._jsonio import line_blocks
 from ._line_table import block_table, pick_lines
@@ -125,7 +126,9 @@ def _spans_sql() -> str:
     agent_prefix = " ".join(f"WHEN starts_with(s.name, {_q(x)}) THEN coalesce(nullif(s.name[{len(x) + 1}:], ''), s.name)"
                             for x in AGENT_NAME_PREFIXES)
     tool_prefix = (f"WHEN starts_with(s.name, {_q(TOOL_NAME_PREFIX)}) "
-                   f"THEN coalesce(nullif(s.name[{len(TOOL_NAME_PREFIX) + 1}:], ''), s.name)")
+                   f"THEN coalesce(nullif(s.name[{len(TOOL_NAME_PREFIX) + 1}:], ''), s.name) "
+                   f"WHEN ends_with(s.name, {_q(TOOL_NAME_SUFFIX)}) AND length(s.name) > {len(TOOL_NAME_SUFFIX)} "
+                   f"THEN s.name[1:length(s.name) - {len(TOOL_NAME_SUFFIX)}]")
     z16, z32, big = "0" * 16, "0" * 32, MAX_FIELD_BYTES // 4
     doc = _q(orjson.dumps(_DOC).decode())
     return f"""
