@@ -191,7 +191,7 @@ def langgraph_span(name: Any, kind: str | None, declared: Any, meta: dict[str, A
     actor = langgraph_node_actor(meta, subgraphs)
     if (actor is None and kind == "agent" and declared is None and meta.get("langgraph_node") in LANGGRAPH_ENDS
             and len(langgraph_path(meta)) < 2):
-        return "chain", None      # OpenInference types a swarm's route_to_active_agent AGENT: the router's
+        return "chain", None      # the swarm's router in __start__, which OpenInference types AGENT
     if actor is None or kind not in (None, "chain", "agent", "other", "tool"):
         return kind, declared
     if isinstance(name, str) and name.startswith("transfer_to_"):
