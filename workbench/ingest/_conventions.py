@@ -53,6 +53,9 @@ OI_KINDS = {
 # Span names that carry the agent or tool after a GenAI operation prefix ("invoke_agent planner").
 AGENT_NAME_PREFIXES = ("invoke_agent ", "create_agent ")
 TOOL_NAME_PREFIX = "execute_tool "
+# OpenInference's DSPy instrumentor names a tool span after the callable it wraps, "<tool>.__call__", and writes
+# no tool.name: the tool is "<tool>", the name the model called and a guard policy would give.
+TOOL_NAME_SUFFIX = ".__call__"
 # Status codes (OTLP integers, their enum names, OpenInference's words; compared upper-cased) -> status.
 STATUS_CODES = {
     "0": "unset", "1": "ok", "2": "error", "UNSET": "unset", "OK": "ok", "ERROR": "error",
@@ -135,6 +138,7 @@ def langgraph_path(meta: dict[str, Any]) -> list[str]:
 # node running it. Middleware hooks are named "<Middleware>.before_model" and act for it too.
 LANGGRAPH_LOOP_NODES = frozenset({"agent", "tools", "model", "model_request", "call_model", "__start__", "__end__",
                                   "pre_model_hook", "post_model_hook", "generate_structured_response"})
+LANGGRAPH_ENDS = frozenset({"__start__", "__end__"})
 # ToolNode's name: a node that runs the tools the model asked for, for whichever agent asked.
 LANGGRAPH_TOOL_NODE = "tools"
 
@@ -156,7 +160,8 @@ def langgraph_node_actor(meta: dict[str, Any], subgraphs: frozenset[str] | set[s
         return None
     path = langgraph_path(meta)
     if len(path) < 2:
-        return node
+        # the graph's own entry and exit (a swarm's router runs in __start__) are no agent's
+        return None if node in LANGGRAPH_ENDS else node
     names = [seg.partition(":")[0] for seg in path]
     if "|".join(path) not in subgraphs and (node in LANGGRAPH_LOOP_NODES or "." in node):
         names = names[:-1]
@@ -184,6 +189,9 @@ def langgraph_span(name: Any, kind: str | None, declared: Any, meta: dict[str, A
     if langgraph_tool_node(meta) and name == LANGGRAPH_TOOL_NODE and kind in (None, "chain", "agent", "other"):
         return "chain", declared
     actor = langgraph_node_actor(meta, subgraphs)
+    if (actor is None and kind == "agent" and declared is None and meta.get("langgraph_node") in LANGGRAPH_ENDS
+            and len(langgraph_path(meta)) < 2):
+        return "chain", None      # the swarm's router in __start__, which OpenInference types AGENT
     if actor is None or kind not in (None, "chain", "agent", "other", "tool"):
         return kind, declared
     if isinstance(name, str) and name.startswith("transfer_to_"):
@@ -321,6 +329,55 @@ def crew_answer(value: Any) -> tuple[str, Any] | None:
         return None
     if isinstance(obj, dict) and isinstance(obj.get("raw"), str) and isinstance(obj.get("tasks_output"), list):
         return obj["raw"], value
+    return None
+
+
+def _langchain_ai_text(msg: Any) -> str | None:
+    """The text of a LangChain AI message as OpenInference serialises it (``{"type": "ai", "data": {...}}``,
+    or ``dumpd``'s ``{"lc": 1, "id": [..., "AIMessage"], "kwargs": {...}}``); None for another message, or
+    one that says nothing (a tool call alone)."""
+    if not isinstance(msg, dict):
+        return None
+    if msg.get("type") == "ai" and isinstance(msg.get("data"), dict):
+        body = msg["data"]
+    elif msg.get("lc") == 1 and isinstance(msg.get("id"), list) and msg["id"][-1:] in (["AIMessage"], ["AIMessageChunk"]):
+        body = msg.get("kwargs")
+    else:
+        return None
+    text = body.get("content") if isinstance(body, dict) else None
+    return text if isinstance(text, str) and text.strip() else None
+
+
+def graph_state_answer(value: Any) -> tuple[str, Any] | None:
+    """``(text, state)`` when an output is a LangGraph state whose last message is an AI message with text.
+
+    OpenInference writes a LangGraph graph's (and node's) whole state as its output: every message so far,
+    each with its ``response_metadata`` (token counts, model name). What the graph answered is the last AI
+    message's text; the rest would read as numbers the graph stated.
+    """
+    if not isinstance(value, str) or '"messages"' not in value or not value.lstrip().startswith("{"):
+        return None
+    try:
+        obj = orjson.loads(value)
+    except orjson.JSONDecodeError:
+        return None
+    msgs = obj.get("messages") if isinstance(obj, dict) else None
+    text = _langchain_ai_text(msgs[-1]) if isinstance(msgs, list) and msgs else None
+    return (text, value) if text is not None else None
+
+
+def react_answer(value: Any) -> tuple[str, Any] | None:
+    """``(answer, prediction)`` when an output is a DSPy ReAct prediction: ``{"trajectory": {"thought_0": …,
+    "observation_0": …}, "reasoning": …, "answer": …}``. Its answer is ``answer``; the trajectory's keys and
+    tool outputs would read as values the module stated."""
+    if not isinstance(value, str) or '"trajectory"' not in value or not value.lstrip().startswith("{"):
+        return None
+    try:
+        obj = orjson.loads(value)
+    except orjson.JSONDecodeError:
+        return None
+    if isinstance(obj, dict) and isinstance(obj.get("trajectory"), dict) and isinstance(obj.get("answer"), str):
+        return obj["answer"], value
     return None
 
 
@@ -588,6 +645,8 @@ def map_span(attrs: dict[str, Any], name: str | None, events: list[dict[str, Any
     tool = known.get("tool")
     if tool is None and kind == "tool" and name:
         tool = name[len(TOOL_NAME_PREFIX):] or name if name.startswith(TOOL_NAME_PREFIX) else name
+        if tool.endswith(TOOL_NAME_SUFFIX) and len(tool) > len(TOOL_NAME_SUFFIX):
+            tool = tool[:-len(TOOL_NAME_SUFFIX)]
     inp = known.get("input")
     out = known.get("output")
     # Only LLM-like spans carry flattened messages; skip the key scan elsewhere (it costs per span).
@@ -611,7 +670,7 @@ def map_span(attrs: dict[str, Any], name: str | None, events: list[dict[str, Any
             rest[_output_key(attrs)] = beaten
     if agent is None and kind == "chain":
         agent = workflow_event_agent(inp)
-    crew = crew_answer(out) if kind in ("chain", "agent") else None
+    crew = (crew_answer(out) or graph_state_answer(out) or react_answer(out)) if kind in ("chain", "agent") else None
     if crew is not None:
         out, rest[_output_key(attrs) or "output.value"] = crew
     error = known.get("error_type")

@@ -26,6 +26,7 @@ from ._conventions import (
     SLOT_KEYS,
     STATUS_CODES,
     TOOL_NAME_PREFIX,
+    TOOL_NAME_SUFFIX,
 )
 from ._jsonio import line_blocks
 from ._line_table import block_table, pick_lines
@@ -125,7 +126,9 @@ def _spans_sql() -> str:
     agent_prefix = " ".join(f"WHEN starts_with(s.name, {_q(x)}) THEN coalesce(nullif(s.name[{len(x) + 1}:], ''), s.name)"
                             for x in AGENT_NAME_PREFIXES)
     tool_prefix = (f"WHEN starts_with(s.name, {_q(TOOL_NAME_PREFIX)}) "
-                   f"THEN coalesce(nullif(s.name[{len(TOOL_NAME_PREFIX) + 1}:], ''), s.name)")
+                   f"THEN coalesce(nullif(s.name[{len(TOOL_NAME_PREFIX) + 1}:], ''), s.name) "
+                   f"WHEN ends_with(s.name, {_q(TOOL_NAME_SUFFIX)}) AND length(s.name) > {len(TOOL_NAME_SUFFIX)} "
+                   f"THEN s.name[1:length(s.name) - {len(TOOL_NAME_SUFFIX)}]")
     z16, z32, big = "0" * 16, "0" * 32, MAX_FIELD_BYTES // 4
     doc = _q(orjson.dumps(_DOC).decode())
     return f"""
@@ -226,9 +229,11 @@ SELECT line, bad, ri, si, pi, (line << 24) + off + pi - 1 AS order_hint, service
     OR (kind IN ({msg_kinds}) AND ((h_input IS NULL AND _wb_any(list_transform(keys, lambda k: {in_msg})))
         OR (h_output IS NULL AND _wb_any(list_transform(keys, lambda k: {out_msg})))))
     -- a root span typed AGENT and nothing else (openai-agents' workflow); CrewAI's CrewOutput (its answer is
-    -- the raw field)
+    -- the raw field); a LangGraph state (its answer is its last AI message's text); a DSPy ReAct prediction
     OR (kind = 'agent' AND coalesce(s.parentSpanId, '') IN ('', '{z16}', '{z32}') AND keys = ['openinference.span.kind'])
     OR coalesce(contains(v_output, '"tasks_output"'), false)
+    OR (kind IN ('chain', 'agent') AND coalesce(contains(v_output, '"messages"') AND contains(v_output, '"ai"'), false))
+    OR (kind IN ('chain', 'agent') AND coalesce(contains(v_output, '"trajectory"'), false))
     -- a LlamaIndex AgentWorkflow step: its agent is named in the event it handles
     OR (kind = 'chain' AND coalesce(contains(v_input, 'current_agent_name='), false))
     -- an LLM span's output messages beat its output.value (the mapper rebuilds them)

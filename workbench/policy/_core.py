@@ -234,8 +234,11 @@ class Core:
     def after(self, st: RunState, agent: str | None, kind: str | None, tool: str | None = None,
               args: Any = None, status: str | None = "ok", latency_ms: float | None = None,
               ended_at: float | None = None, signals: dict[str, float | None] | None = None,
-              output: Any = None) -> Decision:
-        """Record how a step ended, check latency limits and HITL rules, return the decision."""
+              output: Any = None, encloses: bool = False) -> Decision:
+        """Record how a step ended, check latency limits and HITL rules, return the decision.
+
+        ``encloses``: the step has steps under it (a backtest knows; a trace's root span): its latency
+        and signals are read no more than an agent span's."""
         if st.cut is not None:
             return st.cut
         if st.hand is not None and output is not None:
@@ -272,7 +275,7 @@ class Core:
                     st._peak("max_repeated_replies", chain)
                 if self.max_replies is not None and chain > self.max_replies:
                     return self._cut(st, "max_repeated_replies", chain, self.max_replies)
-        if kind in CONTAINER_KINDS:
+        if kind in CONTAINER_KINDS or encloses:
             return ALLOW
         if latency_ms is not None:
             if self.measure:

@@ -10,11 +10,17 @@
 -- more, its first 2,000 characters: two such replies may be nearly the same, which the detectors
 -- tell by their word sets, built only for pairs of about the same length (~0.1 s per MB of text).
 -- In a shorter reply one word is the difference between two answers: only the same text repeats it.
--- Agent steps with steps under them: spans, not moves.
+-- Agent steps with steps under them: spans, not moves — when their agent's calls say something.
+-- Semantic Kernel's LLM spans carry no text (its diagnostics log the messages as OTel log records),
+-- only its invoke_agent span has the reply: there the agent span is the move.
 CREATE OR REPLACE TEMP TABLE det_wrappers AS
 SELECT DISTINCT c.run_id, c.parent_id AS step_id FROM steps c
-SEMI JOIN (SELECT run_id, step_id FROM steps SEMI JOIN det_scope USING (run_id)
-           WHERE kind = 'agent' AND steps.rowid BETWEEN $row_lo AND $row_hi) a
+SEMI JOIN (SELECT run_id, step_id FROM steps a SEMI JOIN det_scope USING (run_id)
+           SEMI JOIN (SELECT DISTINCT run_id, agent FROM steps SEMI JOIN det_scope USING (run_id)
+                      WHERE kind IN ('llm', 'handoff', 'human') AND output IS NOT NULL
+                        AND steps.rowid BETWEEN $row_lo AND $row_hi) said
+             ON said.run_id = a.run_id AND said.agent IS NOT DISTINCT FROM a.agent
+           WHERE a.kind = 'agent' AND a.rowid BETWEEN $row_lo AND $row_hi) a
   ON a.run_id = c.run_id AND a.step_id = c.parent_id
 WHERE c.rowid BETWEEN $row_lo AND $row_hi;
 

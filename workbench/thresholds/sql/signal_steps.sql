@@ -1,10 +1,11 @@
 -- Every step's value of the signals a HITL rule can read, as the decision core reads them at the end
 -- of a step (policy/_core.py): running counts include the step itself; agent and system spans, which
--- enclose other steps, carry no signal. Only runs with a known outcome.
+-- enclose other steps, carry no signal, nor does any step with steps under it (column_steps.sql).
+-- Only runs with a known outcome.
 -- Retries: a tool call whose previous identical call (agent, tool, whitespace-free lower-cased
 -- arguments: the detectors' normalisation) in the run failed.
 WITH ordered AS (
-    SELECT s.run_id, s.seq, s.agent, s.kind, s.depth, s.latency_ms, s.confidence, s.entropy,
+    SELECT s.run_id, s.step_id, s.seq, s.agent, s.kind, s.depth, s.latency_ms, s.confidence, s.entropy,
            s.tokens_in, s.tokens_out, s.cost,
            CASE WHEN s.kind = 'tool' AND lag(s.status) OVER (
                     PARTITION BY s.run_id, s.agent, s.tool,
@@ -24,5 +25,7 @@ SELECT run_id, seq, agent,
        latency_ms, confidence, entropy, tokens_in::DOUBLE AS tokens_in, tokens_out::DOUBLE AS tokens_out,
        cost, tool_calls::DOUBLE AS tool_calls, retries::DOUBLE AS retries, depth::DOUBLE AS depth,
        handoffs::DOUBLE AS handoffs
-FROM counted
+FROM counted c
+ANTI JOIN (SELECT DISTINCT run_id, parent_id FROM steps WHERE parent_id IS NOT NULL) p
+  ON p.run_id = c.run_id AND p.parent_id = c.step_id
 WHERE kind IS NULL OR kind NOT IN ('agent', 'system')
