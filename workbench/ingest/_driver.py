@@ -17,6 +17,7 @@ from ..store._transaction import drop_temp_tables, temp_tables, temp_views, tran
 from . import _timings
 from ._base import Adapter, RecordsAdapter, Stage, create_stage_tables
 from ._jsonio import compression_of, read_head
+from ._links import join_linked_runs
 from ._paths import display, expand_paths
 from ._rawtext import fill_raw_text
 from ._registry import ADAPTERS, RECORD_ADAPTERS
@@ -280,6 +281,7 @@ def _run_ingest(con: duckdb.DuckDBPyConnection, source: Any, fmt: str | None, pr
                 bar.update(path.stat().st_size)
             bar.set_postfix(records=stage.read)
         stage.flush()
+        join_linked_runs(con, stage.root_links)
         # (before the merge's transaction, which may write to the store only, and before the last
         # checkpoint, which then compresses the rows it rewrites)
         notes = scale_integer_units(con, stage.time_units)

@@ -23,6 +23,7 @@ from ._conventions import (
     status_of,
 )
 from ._jsonio import MAX_DEPTH, deeper_than, jsonl_lines, may_be_deep
+from ._links import LINKS_KEY, is_messaging, link_list, note_root_link
 from ._time_units import number_ns
 
 # Largest single-document (non-JSONL) file parsed in one go; a bigger file is read line by line.
@@ -353,6 +354,7 @@ def _span(sp: Any, line: int, keys: _Keys, base: dict[str, Any], service: Any,
         message = status.get("message") or None
         if message is not None and message.__class__ is not str:
             raise BadRecord(f"status message is a {type(message).__name__}")
+        links = _links(sp.get("links"), keys) if sp.get("links") else None
         m = map_span(attrs, name, events, root=pid is None)
     except (BadRecord, KeyError, TypeError, AttributeError, ValueError, RecursionError) as exc:
         sid = sp.get(keys.span) if isinstance(sp, dict) else None
@@ -364,8 +366,24 @@ def _span(sp: Any, line: int, keys: _Keys, base: dict[str, Any], service: Any,
     rest = m["attributes"]
     if base:
         rest.update(base)
+    if links:
+        rest[LINKS_KEY] = link_list(links)
+        note_root_link(stage, tid, sid, pid, links, is_messaging(sp.get("kind"), attrs))
     m["error"] = message if message is not None else (m["error"] if status_code == "error" else None)
     ctx.sink.add(line, tid, sid, pid, name, start, end, status_code, m, order, sp, check_sizes)
+
+
+def _links(value: Any, keys: _Keys) -> list[tuple[str, str, dict[str, Any]]]:
+    """A span's links as (trace id, span id, attributes), ids in lower-case hex (read as the span's own)."""
+    if not isinstance(value, list):
+        raise BadRecord(f"links is a JSON {type(value).__name__}, not a list")
+    out = []
+    for link in value:
+        if link.__class__ is not dict:
+            raise BadRecord(f"a link is a JSON {type(link).__name__}, not an object")
+        out.append((hex_id(link.get(keys.trace), 16, "link traceId"), hex_id(link.get(keys.span), 8, "link spanId"),
+                    attributes(link.get("attributes"), keys.string)))
+    return out
 
 
 def _scalar_text(value: Any) -> str | None:
