@@ -346,6 +346,72 @@ def readable_name(name: Any) -> str | None:
     return _IDENTIFIER.sub("", name).strip(" ._-:/#[](){}") or None
 
 
+class AgentIds:
+    """Readable names, within one trace, for the agents it names only by a generated identifier.
+
+    Koog names one agent's spans ``agent.<agent id>`` and ``run.<run id>`` (both with ``gen_ai.agent.id``);
+    Microsoft Agent Framework gives an unnamed agent its id as ``gen_ai.agent.name`` (``invoke_agent <agent
+    id>``). Each agent (by ``gen_ai.agent.id``, else the name itself) is named by what its first span's name
+    says without the identifier (``agent``), else ``agent``; a second agent given the same name is numbered
+    (``agent 2``). The Langfuse adapter and the span readers (OTLP, console) name them alike.
+    """
+
+    def __init__(self) -> None:
+        self.names: dict[str, str] = {}
+        self.taken: set[str] = set()
+
+    def base(self, agent: str) -> str:
+        """The readable part of an identifier-holding name (``agent`` when none is left)."""
+        return readable_name(agent) or "agent"
+
+    def name(self, agent: str, a: dict) -> str:
+        """``agent``, or a readable name for the agent when ``agent`` holds an identifier."""
+        if not has_identifier(agent):
+            return agent
+        aid = a.get("gen_ai.agent.id")
+        key = aid if isinstance(aid, str) and aid else agent
+        if key not in self.names:
+            base = self.base(agent)
+            name, n = base, 1
+            while name in self.taken:
+                n += 1
+                name = f"{base} {n}"
+            self.names[key] = name
+            self.taken.add(name)
+        return self.names[key]
+
+
+class TraceAgentIds:
+    """:class:`AgentIds` per trace, for readers that see a file's spans one at a time."""
+
+    _MAX_TRACES = 100_000  # (bounded memory: past it the numbering starts again, as for a new file)
+
+    def __init__(self) -> None:
+        self.traces: dict[str, AgentIds] = {}
+
+    def name(self, trace: str, agent: str, a: dict) -> str:
+        """The agent's readable name in ``trace`` (``agent`` itself when it holds no identifier)."""
+        if not has_identifier(agent):
+            return agent
+        ids = self.traces.get(trace)
+        if ids is None:
+            if len(self.traces) >= self._MAX_TRACES:
+                self.traces.clear()
+            ids = self.traces[trace] = AgentIds()
+        return ids.name(agent, a)
+
+
+#: An agent span named ``<name>.run`` / ``<name>.arun`` (Agno's OpenInference spans, ``_`` for spaces;
+#: ``Agent.run`` for an unnamed agent): the agent is ``<name>``.
+AGENT_RUN_NAME = re.compile(r"^(\S+)\.a?run$")
+
+
+def method_run_agent(name: Any) -> str | None:
+    """The agent an agent span named ``<name>.run`` runs (``Agent.run`` is ``Agent``), else None."""
+    m = AGENT_RUN_NAME.match(name) if isinstance(name, str) else None
+    return m.group(1).replace("_", " ") if m else None
+
+
 #: An LLM call's cost in parts (any-agent's), summed into the cost column by :func:`map_span`.
 COST_PART_KEYS = ("gen_ai.usage.input_cost", "gen_ai.usage.output_cost")
 
@@ -581,7 +647,7 @@ def map_span(attrs: dict[str, Any], name: str | None, events: list[dict[str, Any
     if agent is None and kind == "agent" and root and workflow_wrapper(attrs):
         kind = "chain"
     if agent is None and kind == "agent":
-        agent = graph_node(rest) or smolagents_agent(name, rest)
+        agent = graph_node(rest) or smolagents_agent(name, rest) or method_run_agent(name)
     if agent is None and kind == "agent" and name:
         # GenAI names agent spans "invoke_agent {gen_ai.agent.name}"; OpenInference uses the agent's name.
         agent = name.partition(" ")[2] or name if name.startswith(AGENT_NAME_PREFIXES) else name
@@ -714,6 +780,8 @@ class StepSink:
         self.rows: list[tuple] = []
         self.max_field_bytes = MAX_FIELD_BYTES
         self._big = MAX_FIELD_BYTES // 4  # a str of fewer chars cannot exceed the limit in UTF-8
+        #: Readable names of the agents the file's traces name only by an identifier (the readers rename them).
+        self.agent_ids = TraceAgentIds()
 
     def add(self, line: int, run_id: str, step_id: str, parent_id: str | None, name: Any,
             start: int | None, end: int | None, status: str, m: dict[str, Any], order: int,

@@ -19,6 +19,7 @@ from ._base import Stage
 from ._conventions import (
     StepSink,
     as_text,
+    has_identifier,
     map_span,
     status_of,
 )
@@ -364,6 +365,8 @@ def _span(sp: Any, line: int, keys: _Keys, base: dict[str, Any], service: Any,
     if tid not in ctx.runs:
         ctx.runs[tid] = (order, line, _scalar_text(service), _json_text(resource))
     rest = m["attributes"]
+    if m["agent"].__class__ is str and has_identifier(m["agent"]):
+        m["agent"] = ctx.sink.agent_ids.name(tid, m["agent"], attrs)
     if base:
         rest.update(base)
     if links:

@@ -33,7 +33,7 @@ from typing import Any
 import orjson
 
 from ._base import Adapter, Stage
-from ._conventions import StepSink, as_text, map_span, status_of
+from ._conventions import StepSink, as_text, has_identifier, map_span, status_of
 from ._depth import depth_error
 from ._documents import iter_json
 from ._links import LINKS_KEY, is_messaging, link_list, note_root_link
@@ -152,6 +152,8 @@ def stage_span(stage: Stage, sink: StepSink, runs: set[str], *, line: int, order
     if tid not in runs:
         runs.add(tid)
         stage.run(run_id=tid, line=line, **(run_facts or {}))
+    if isinstance(m["agent"], str) and has_identifier(m["agent"]):
+        m["agent"] = sink.agent_ids.name(tid, m["agent"], attrs)
     if extra:
         m["attributes"].update(extra)
     if span_links:
