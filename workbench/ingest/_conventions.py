@@ -307,6 +307,24 @@ def workflow_event_agent(inp: Any) -> str | None:
     return None
 
 
+_TOOL_EVENTS = ("ToolCall(", "ToolCallResult(")
+
+
+def workflow_tool_event(inp: Any) -> bool:
+    """Whether a LlamaIndex AgentWorkflow step handles a tool call's event (``call_tool``: ``ToolCall(…)``,
+    ``aggregate_tool_results``: ``ToolCallResult(…)``), which names no agent: the step acts for the agent whose
+    step came before it (``run_agent_step`` and ``parse_agent_output`` name it), found after staging
+    (:mod:`._step_agents`)."""
+    if not isinstance(inp, str) or '"ev"' not in inp or "ToolCall" not in inp:
+        return False
+    try:
+        ev = orjson.loads(inp)
+    except orjson.JSONDecodeError:
+        return False
+    ev = ev.get("ev") if isinstance(ev, dict) else None
+    return isinstance(ev, str) and ev.startswith(_TOOL_EVENTS)
+
+
 def crew_answer(value: Any) -> tuple[str, Any] | None:
     """``(raw, CrewOutput)`` when an output is CrewAI's CrewOutput JSON, else None.
 
@@ -628,7 +646,8 @@ def map_span(attrs: dict[str, Any], name: str | None, events: list[dict[str, Any
     dict
         ``kind``, ``is_agent``, ``agent``, ``tool``, ``model``, ``tokens_in``, ``tokens_out``, ``cost``,
         ``input``, ``output``, ``error`` (a fallback error text, the status message wins),
-        ``confidence``, ``entropy`` and ``attributes`` (the remaining attributes).
+        ``confidence``, ``entropy``, ``attributes`` (the remaining attributes) and ``agent_of_previous``
+        (the step acts for the agent of the step before it under the same parent: :mod:`._step_agents`).
     """
     known, rest = split_attributes(attrs)
     kind = step_kind(known.get("op"), known.get("oi_kind"), name, fallback_kind)
@@ -675,8 +694,10 @@ def map_span(attrs: dict[str, Any], name: str | None, events: list[dict[str, Any
             out = beaten  # messages with a role and nothing said do not beat the text
         else:  # kept with the other attributes a slot did not take
             rest[_output_key(attrs)] = beaten
+    agent_of_previous = False
     if agent is None and kind == "chain":
         agent = workflow_event_agent(inp)
+        agent_of_previous = agent is None and workflow_tool_event(inp)
     crew = crew_answer(out) if kind in ("chain", "agent") else None
     if crew is not None:
         out, rest[_output_key(attrs) or "output.value"] = crew
@@ -721,7 +742,7 @@ def map_span(attrs: dict[str, Any], name: str | None, events: list[dict[str, Any
         "model": known.get("model"), "tokens_in": _count(known.get("tokens_in")),
         "tokens_out": _count(known.get("tokens_out")), "cost": cost,
         "input": as_text(inp), "output": as_text(out), "error": as_text(error),
-        "confidence": conf, "entropy": ent, "attributes": rest,
+        "confidence": conf, "entropy": ent, "attributes": rest, "agent_of_previous": agent_of_previous,
     }
 
 

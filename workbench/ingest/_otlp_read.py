@@ -365,6 +365,8 @@ def _span(sp: Any, line: int, keys: _Keys, base: dict[str, Any], service: Any,
     if tid not in ctx.runs:
         ctx.runs[tid] = (order, line, _scalar_text(service), _json_text(resource))
     rest = m["attributes"]
+    if m["agent_of_previous"]:
+        stage.agent_of_previous.append((tid, sid))
     if m["agent"].__class__ is str and has_identifier(m["agent"]):
         m["agent"] = ctx.sink.agent_ids.name(tid, m["agent"], attrs)
     if base:

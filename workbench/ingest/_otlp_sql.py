@@ -236,7 +236,7 @@ SELECT line, bad, ri, si, pi, (line << 24) + off + pi - 1 AS order_hint, service
     OR coalesce(regexp_matches(agent, {_q(_ID_RE)}), false)
     OR (kind = 'agent' AND v_agent IS NULL AND coalesce(regexp_full_match(s.name, {_q(_RUN_RE)}), false))
     -- a LlamaIndex AgentWorkflow step: its agent is named in the event it handles
-    OR (kind = 'chain' AND coalesce(contains(v_input, 'current_agent_name='), false))
+    OR (kind = 'chain' AND coalesce(contains(v_input, 'current_agent_name=') OR contains(v_input, 'ToolCall'), false))
     -- an LLM span's output messages beat its output.value (the mapper rebuilds them)
     OR (kind = 'llm' AND coalesce(keys[h_output] IN ({beat}), false) AND _wb_any(list_transform(keys, lambda k: {out_msg})))
     OR ((h_confidence IS NULL OR h_entropy IS NULL) AND coalesce(contains(v_output, 'logprobs'), false))
