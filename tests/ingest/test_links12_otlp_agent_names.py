@@ -1,7 +1,8 @@
 """The span readers (OTLP fast path, OTLP Python reader, console exporter) name the agents that the Langfuse
 adapter names (tests/ingest/test_realingest11_langfuse_names.py): Microsoft Agent Framework's unnamed agent,
 whose gen_ai.agent.name is its id, is ``agent`` (a second one ``agent 2``), and Agno's ``Agent.run`` /
-``Web_Researcher.run`` spans (openinference.instrumentation.agno) run ``Agent`` / ``Web Researcher``.
+``Web_Researcher.run`` spans (scope openinference.instrumentation.agno, which the OTLP readers know) run
+``Agent`` / ``Web Researcher``; other ``<Class>.run`` agent spans (smolagents' ``CodeAgent.run``) keep their name.
 The spans are made with the OpenTelemetry SDK as the frameworks make them.
 """
 
@@ -82,5 +83,7 @@ def test_span_readers_name_agents_as_langfuse_does(tmp_path: Path, shape: str) -
                            (f"invoke_agent {MAF}", "agent"), ("chat gpt-5-mini", "agent")]
     agents = {name: agent for run, name, agent, _ in rows if run != workflow_run}
     assert agents[f"invoke_agent {OTHER}"] == "agent"
+    if shape == "console":
+        return  # the console exporter prints no instrumentation scope: Agno's spans cannot be told
     assert agents["Agent.run"] == agents["OpenAIChat.invoke"] == agents["duckduckgo_search"] == "Agent"
     assert (agents["Web_Researcher.run"], agents["Writer.run"]) == ("Web Researcher", "Writer")

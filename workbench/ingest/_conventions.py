@@ -422,11 +422,14 @@ class TraceAgentIds:
 #: An agent span named ``<name>.run`` / ``<name>.arun`` (Agno's OpenInference spans, ``_`` for spaces;
 #: ``Agent.run`` for an unnamed agent): the agent is ``<name>``.
 AGENT_RUN_NAME = re.compile(r"^(\S+)\.a?run$")
+#: The instrumentation scope of Agno's OpenInference spans (the OTLP readers know it; the console exporter
+#: does not print it). Other ``<Class>.run`` agent spans (smolagents' ``CodeAgent.run``) keep their name.
+AGNO_SCOPE = "openinference.instrumentation.agno"
 
 
-def method_run_agent(name: Any) -> str | None:
-    """The agent an agent span named ``<name>.run`` runs (``Agent.run`` is ``Agent``), else None."""
-    m = AGENT_RUN_NAME.match(name) if isinstance(name, str) else None
+def agno_run_agent(name: Any, scope: Any) -> str | None:
+    """The agent an Agno agent span named ``<name>.run`` runs (``Agent.run`` is ``Agent``), else None."""
+    m = AGENT_RUN_NAME.match(name) if isinstance(name, str) and scope == AGNO_SCOPE else None
     return m.group(1).replace("_", " ") if m else None
 
 
@@ -666,7 +669,7 @@ def map_span(attrs: dict[str, Any], name: str | None, events: list[dict[str, Any
     if agent is None and kind == "agent" and root and workflow_wrapper(attrs):
         kind = "chain"
     if agent is None and kind == "agent":
-        agent = graph_node(rest) or smolagents_agent(name, rest) or method_run_agent(name)
+        agent = graph_node(rest) or smolagents_agent(name, rest)
     if agent is None and kind == "agent" and name:
         # GenAI names agent spans "invoke_agent {gen_ai.agent.name}"; OpenInference uses the agent's name.
         agent = name.partition(" ")[2] or name if name.startswith(AGENT_NAME_PREFIXES) else name

@@ -18,6 +18,7 @@ import pyarrow as pa
 from ._base import Stage
 from ._conventions import (
     StepSink,
+    agno_run_agent,
     as_text,
     has_identifier,
     map_span,
@@ -294,7 +295,7 @@ def _document(top: Any, line: int, ctx: _Context, check_sizes: bool,
                 ctx.pos += 1
                 if only is not None and (ri, si, pi) not in only:
                     continue
-                _span(sp, line, keys, base, service, resource, ctx, check_sizes)
+                _span(sp, line, keys, base, service, resource, ctx, check_sizes, scope_name)
 
 
 def _resource(rs: Any, keys: _Keys) -> tuple[list, Any, dict[str, Any]]:
@@ -320,7 +321,7 @@ def _why(exc: Exception) -> str:
 
 
 def _span(sp: Any, line: int, keys: _Keys, base: dict[str, Any], service: Any,
-          resource: dict[str, Any], ctx: _Context, check_sizes: bool) -> None:
+          resource: dict[str, Any], ctx: _Context, check_sizes: bool, scope_name: Any = None) -> None:
     stage = ctx.stage
     order = (line << 24) + ctx.pos - 1
     try:
@@ -367,6 +368,8 @@ def _span(sp: Any, line: int, keys: _Keys, base: dict[str, Any], service: Any,
     rest = m["attributes"]
     if m["agent_of_previous"]:
         stage.agent_of_previous.append((tid, sid))
+    if m["kind"] == "agent" and m["agent"] == name and scope_name:
+        m["agent"] = agno_run_agent(name, scope_name) or m["agent"]
     if m["agent"].__class__ is str and has_identifier(m["agent"]):
         m["agent"] = ctx.sink.agent_ids.name(tid, m["agent"], attrs)
     if base:

@@ -13,6 +13,7 @@ from . import _timings
 from ._base import MAX_FIELD_BYTES
 from ._conventions import (
     AGENT_NAME_PREFIXES,
+    AGNO_SCOPE,
     IN_MESSAGE_PREFIXES,
     INPUT_EVENTS,
     KEEP_KEYS,
@@ -232,9 +233,10 @@ SELECT line, bad, ri, si, pi, (line << 24) + off + pi - 1 AS order_hint, service
     OR (kind = 'agent' AND coalesce(s.parentSpanId, '') IN ('', '{z16}', '{z32}') AND keys = ['openinference.span.kind'])
     OR coalesce(contains(v_output, '"tasks_output"'), false)
     -- an agent named by a generated id (Agent Framework's unnamed agent: the mapper names it per trace), or an
-    -- agent span named <name>.run (Agno: the mapper names <name>)
+    -- Agno agent span named <name>.run (the reader names <name>)
     OR coalesce(regexp_matches(agent, {_q(_ID_RE)}), false)
-    OR (kind = 'agent' AND v_agent IS NULL AND coalesce(regexp_full_match(s.name, {_q(_RUN_RE)}), false))
+    OR (kind = 'agent' AND v_agent IS NULL AND scope_name = {_q(AGNO_SCOPE)}
+        AND coalesce(regexp_full_match(s.name, {_q(_RUN_RE)}), false))
     -- a LlamaIndex AgentWorkflow step: its agent is named in the event it handles
     OR (kind = 'chain' AND coalesce(contains(v_input, 'current_agent_name=') OR contains(v_input, 'ToolCall'), false))
     -- an LLM span's output messages beat its output.value (the mapper rebuilds them)
