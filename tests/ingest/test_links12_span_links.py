@@ -180,7 +180,8 @@ def test_ingesting_again_adds_nothing_and_a_later_call_joins_the_stored_run(tmp_
 
 def test_a_malformed_link_quarantines_its_span_only(tmp_path: Path, spans: list[ReadableSpan]) -> None:
     doc = _collector(otlp_request(spans))
-    bad = next(sp for sp in doc["resourceSpans"][0]["scopeSpans"][0]["spans"] if sp.get("links"))
+    bad = next(sp for sp in doc["resourceSpans"][0]["scopeSpans"][0]["spans"]
+               if sp.get("links") and not sp.get("parentSpanId"))
     bad["links"][0]["spanId"] = "not-an-id"
     ws = wb.open()
     report = ws.ingest(write_jsonl(tmp_path / "bad.jsonl", [doc]))

@@ -27,8 +27,10 @@ The rule (the OpenTelemetry specification's links mean "causally related", from 
   transitively (a hop of a hop); traces whose links form a cycle keep their own runs.
 
 The steps of a trace moved into another run keep their trace id as attribute ``otel.trace_id`` (what a
-tracing backend knows them by, and what a later call's link to one of them is matched on). Every span's
-links stay in its attributes as ``otel.links``. A trace stored in an earlier call as a run of its own is
+tracing backend knows them by, and what a later call's link to one of them is matched on). A root span's
+links stay in its attributes as ``otel.links``; a span with a parent is read as before (its links are not
+kept: reading them would send every such span to the Python reader — AutoGen's ``process`` spans repeat
+their parent's link — for nothing the run's tree or findings use). A trace stored in an earlier call as a run of its own is
 not moved when a later call brings the trace it links to (only the traces staged in the call are moved).
 """
 

@@ -356,7 +356,9 @@ def _span(sp: Any, line: int, keys: _Keys, base: dict[str, Any], service: Any,
         message = status.get("message") or None
         if message is not None and message.__class__ is not str:
             raise BadRecord(f"status message is a {type(message).__name__}")
-        links = _links(sp.get("links"), keys) if sp.get("links") else None
+        # (a root's links only: one may make the trace part of another's run; the SQL path reads the others'
+        # no more than it did before links were read)
+        links = _links(sp.get("links"), keys) if pid is None and sp.get("links") else None
         m = map_span(attrs, name, events, root=pid is None)
     except (BadRecord, KeyError, TypeError, AttributeError, ValueError, RecursionError) as exc:
         sid = sp.get(keys.span) if isinstance(sp, dict) else None

@@ -220,8 +220,8 @@ SELECT line, bad, ri, si, pi, (line << 24) + off + pi - 1 AS order_hint, service
            false))), true)
     OR NOT coalesce(list_bool_and(list_transform(attrs, lambda a: _wb_attr_ok(a))), true) OR len(list_distinct(keys)) <> len(keys)
     OR list_contains(keys, 'service.name') OR list_contains(keys, 'otel.scope.name')
-    -- span links (kept in attributes; a root's may join another trace's run): read by Python
-    OR coalesce(len(s.links), 0) > 0
+    -- a root span's links (it may continue another trace, see _links.py): read by Python
+    OR (coalesce(len(s.links), 0) > 0 AND coalesce(s.parentSpanId, '') IN ('', '{z16}', '{z32}'))
     OR {text_slots}
     OR (h_tokens_in IS NOT NULL AND v_tokens_in IS NULL) OR (h_tokens_out IS NOT NULL AND v_tokens_out IS NULL)
     OR (h_cost IS NOT NULL AND v_cost IS NULL) OR (h_entropy IS NOT NULL AND v_entropy IS NULL)
