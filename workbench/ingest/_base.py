@@ -90,6 +90,11 @@ class Stage:
         self._n: dict[str, int] = dict.fromkeys(_TABLES, 0)
         #: The call's compressed stage database (``_stage_db.StageDB``), told of the rows put in stage_steps.
         self.stage_db: Any = None
+        #: (trace, root span, linked trace, linked span) of every root span with one link to another trace:
+        #: the traces that may continue another one's run (``_links.join_linked_runs``, after staging).
+        self.root_links: list[tuple[str, str, str, str, bool]] = []
+        #: (run, step) of the steps that act for the agent of the step before them (``_step_agents``).
+        self.agent_of_previous: list[tuple[str, str]] = []
 
     def steps_appended(self, rows: int) -> None:
         """Tell the stage that ``rows`` rows went into ``stage_steps`` (a fast path's INSERT, or a flush)."""

@@ -315,6 +315,24 @@ def workflow_event_agent(inp: Any) -> str | None:
     return None
 
 
+_TOOL_EVENTS = ("ToolCall(", "ToolCallResult(")
+
+
+def workflow_tool_event(inp: Any) -> bool:
+    """Whether a LlamaIndex AgentWorkflow step handles a tool call's event (``call_tool``: ``ToolCall(…)``,
+    ``aggregate_tool_results``: ``ToolCallResult(…)``), which names no agent: the step acts for the agent whose
+    step came before it (``run_agent_step`` and ``parse_agent_output`` name it), found after staging
+    (:mod:`._step_agents`)."""
+    if not isinstance(inp, str) or '"ev"' not in inp or "ToolCall" not in inp:
+        return False
+    try:
+        ev = orjson.loads(inp)
+    except orjson.JSONDecodeError:
+        return False
+    ev = ev.get("ev") if isinstance(ev, dict) else None
+    return isinstance(ev, str) and ev.startswith(_TOOL_EVENTS)
+
+
 def crew_answer(value: Any) -> tuple[str, Any] | None:
     """``(raw, CrewOutput)`` when an output is CrewAI's CrewOutput JSON, else None.
 
@@ -401,6 +419,75 @@ def readable_name(name: Any) -> str | None:
     if not isinstance(name, str):
         return None
     return _IDENTIFIER.sub("", name).strip(" ._-:/#[](){}") or None
+
+
+class AgentIds:
+    """Readable names, within one trace, for the agents it names only by a generated identifier.
+
+    Koog names one agent's spans ``agent.<agent id>`` and ``run.<run id>`` (both with ``gen_ai.agent.id``);
+    Microsoft Agent Framework gives an unnamed agent its id as ``gen_ai.agent.name`` (``invoke_agent <agent
+    id>``). Each agent (by ``gen_ai.agent.id``, else the name itself) is named by what its first span's name
+    says without the identifier (``agent``), else ``agent``; a second agent given the same name is numbered
+    (``agent 2``). The Langfuse adapter and the span readers (OTLP, console) name them alike.
+    """
+
+    def __init__(self) -> None:
+        self.names: dict[str, str] = {}
+        self.taken: set[str] = set()
+
+    def base(self, agent: str) -> str:
+        """The readable part of an identifier-holding name (``agent`` when none is left)."""
+        return readable_name(agent) or "agent"
+
+    def name(self, agent: str, a: dict) -> str:
+        """``agent``, or a readable name for the agent when ``agent`` holds an identifier."""
+        if not has_identifier(agent):
+            return agent
+        aid = a.get("gen_ai.agent.id")
+        key = aid if isinstance(aid, str) and aid else agent
+        if key not in self.names:
+            base = self.base(agent)
+            name, n = base, 1
+            while name in self.taken:
+                n += 1
+                name = f"{base} {n}"
+            self.names[key] = name
+            self.taken.add(name)
+        return self.names[key]
+
+
+class TraceAgentIds:
+    """:class:`AgentIds` per trace, for readers that see a file's spans one at a time."""
+
+    _MAX_TRACES = 100_000  # (bounded memory: past it the numbering starts again, as for a new file)
+
+    def __init__(self) -> None:
+        self.traces: dict[str, AgentIds] = {}
+
+    def name(self, trace: str, agent: str, a: dict) -> str:
+        """The agent's readable name in ``trace`` (``agent`` itself when it holds no identifier)."""
+        if not has_identifier(agent):
+            return agent
+        ids = self.traces.get(trace)
+        if ids is None:
+            if len(self.traces) >= self._MAX_TRACES:
+                self.traces.clear()
+            ids = self.traces[trace] = AgentIds()
+        return ids.name(agent, a)
+
+
+#: An agent span named ``<name>.run`` / ``<name>.arun`` (Agno's OpenInference spans, ``_`` for spaces;
+#: ``Agent.run`` for an unnamed agent): the agent is ``<name>``.
+AGENT_RUN_NAME = re.compile(r"^(\S+)\.a?run$")
+#: The instrumentation scope of Agno's OpenInference spans (the OTLP readers know it; the console exporter
+#: does not print it). Other ``<Class>.run`` agent spans (smolagents' ``CodeAgent.run``) keep their name.
+AGNO_SCOPE = "openinference.instrumentation.agno"
+
+
+def agno_run_agent(name: Any, scope: Any) -> str | None:
+    """The agent an Agno agent span named ``<name>.run`` runs (``Agent.run`` is ``Agent``), else None."""
+    m = AGENT_RUN_NAME.match(name) if isinstance(name, str) and scope == AGNO_SCOPE else None
+    return m.group(1).replace("_", " ") if m else None
 
 
 #: An LLM call's cost in parts (any-agent's), summed into the cost column by :func:`map_span`.
@@ -619,7 +706,8 @@ def map_span(attrs: dict[str, Any], name: str | None, events: list[dict[str, Any
     dict
         ``kind``, ``is_agent``, ``agent``, ``tool``, ``model``, ``tokens_in``, ``tokens_out``, ``cost``,
         ``input``, ``output``, ``error`` (a fallback error text, the status message wins),
-        ``confidence``, ``entropy`` and ``attributes`` (the remaining attributes).
+        ``confidence``, ``entropy``, ``attributes`` (the remaining attributes) and ``agent_of_previous``
+        (the step acts for the agent of the step before it under the same parent: :mod:`._step_agents`).
     """
     known, rest = split_attributes(attrs)
     kind = step_kind(known.get("op"), known.get("oi_kind"), name, fallback_kind)
@@ -668,8 +756,10 @@ def map_span(attrs: dict[str, Any], name: str | None, events: list[dict[str, Any
             out = beaten  # messages with a role and nothing said do not beat the text
         else:  # kept with the other attributes a slot did not take
             rest[_output_key(attrs)] = beaten
+    agent_of_previous = False
     if agent is None and kind == "chain":
         agent = workflow_event_agent(inp)
+        agent_of_previous = agent is None and workflow_tool_event(inp)
     crew = (crew_answer(out) or graph_state_answer(out) or react_answer(out)) if kind in ("chain", "agent") else None
     if crew is not None:
         out, rest[_output_key(attrs) or "output.value"] = crew
@@ -714,7 +804,7 @@ def map_span(attrs: dict[str, Any], name: str | None, events: list[dict[str, Any
         "model": known.get("model"), "tokens_in": _count(known.get("tokens_in")),
         "tokens_out": _count(known.get("tokens_out")), "cost": cost,
         "input": as_text(inp), "output": as_text(out), "error": as_text(error),
-        "confidence": conf, "entropy": ent, "attributes": rest,
+        "confidence": conf, "entropy": ent, "attributes": rest, "agent_of_previous": agent_of_previous,
     }
 
 
@@ -773,6 +863,8 @@ class StepSink:
         self.rows: list[tuple] = []
         self.max_field_bytes = MAX_FIELD_BYTES
         self._big = MAX_FIELD_BYTES // 4  # a str of fewer chars cannot exceed the limit in UTF-8
+        #: Readable names of the agents the file's traces name only by an identifier (the readers rename them).
+        self.agent_ids = TraceAgentIds()
 
     def add(self, line: int, run_id: str, step_id: str, parent_id: str | None, name: Any,
             start: int | None, end: int | None, status: str, m: dict[str, Any], order: int,

@@ -17,11 +17,13 @@ from ..store._transaction import drop_temp_tables, temp_tables, temp_views, tran
 from . import _timings
 from ._base import Adapter, RecordsAdapter, Stage, create_stage_tables
 from ._jsonio import compression_of, read_head
+from ._links import join_linked_runs
 from ._paths import display, expand_paths
 from ._rawtext import fill_raw_text
 from ._registry import ADAPTERS, RECORD_ADAPTERS
 from ._stage_db import ENABLED as _COMPRESSED_STAGE
 from ._stage_db import StageDB
+from ._step_agents import agents_of_previous
 from ._time_units import scale_integer_units
 
 _HEAD_BYTES = 64 * 1024
@@ -280,6 +282,8 @@ def _run_ingest(con: duckdb.DuckDBPyConnection, source: Any, fmt: str | None, pr
                 bar.update(path.stat().st_size)
             bar.set_postfix(records=stage.read)
         stage.flush()
+        agents_of_previous(con, stage.agent_of_previous)
+        join_linked_runs(con, stage.root_links)
         # (before the merge's transaction, which may write to the store only, and before the last
         # checkpoint, which then compresses the rows it rewrites)
         notes = scale_integer_units(con, stage.time_units)

@@ -18,11 +18,14 @@ import pyarrow as pa
 from ._base import Stage
 from ._conventions import (
     StepSink,
+    agno_run_agent,
     as_text,
+    has_identifier,
     map_span,
     status_of,
 )
 from ._jsonio import MAX_DEPTH, deeper_than, jsonl_lines, may_be_deep
+from ._links import LINKS_KEY, is_messaging, link_list, note_root_link
 from ._time_units import number_ns
 
 # Largest single-document (non-JSONL) file parsed in one go; a bigger file is read line by line.
@@ -292,7 +295,7 @@ def _document(top: Any, line: int, ctx: _Context, check_sizes: bool,
                 ctx.pos += 1
                 if only is not None and (ri, si, pi) not in only:
                     continue
-                _span(sp, line, keys, base, service, resource, ctx, check_sizes)
+                _span(sp, line, keys, base, service, resource, ctx, check_sizes, scope_name)
 
 
 def _resource(rs: Any, keys: _Keys) -> tuple[list, Any, dict[str, Any]]:
@@ -318,7 +321,7 @@ def _why(exc: Exception) -> str:
 
 
 def _span(sp: Any, line: int, keys: _Keys, base: dict[str, Any], service: Any,
-          resource: dict[str, Any], ctx: _Context, check_sizes: bool) -> None:
+          resource: dict[str, Any], ctx: _Context, check_sizes: bool, scope_name: Any = None) -> None:
     stage = ctx.stage
     order = (line << 24) + ctx.pos - 1
     try:
@@ -353,6 +356,9 @@ def _span(sp: Any, line: int, keys: _Keys, base: dict[str, Any], service: Any,
         message = status.get("message") or None
         if message is not None and message.__class__ is not str:
             raise BadRecord(f"status message is a {type(message).__name__}")
+        # (a root's links only: one may make the trace part of another's run; the SQL path reads the others'
+        # no more than it did before links were read)
+        links = _links(sp.get("links"), keys) if pid is None and sp.get("links") else None
         m = map_span(attrs, name, events, root=pid is None)
     except (BadRecord, KeyError, TypeError, AttributeError, ValueError, RecursionError) as exc:
         sid = sp.get(keys.span) if isinstance(sp, dict) else None
@@ -362,10 +368,32 @@ def _span(sp: Any, line: int, keys: _Keys, base: dict[str, Any], service: Any,
     if tid not in ctx.runs:
         ctx.runs[tid] = (order, line, _scalar_text(service), _json_text(resource))
     rest = m["attributes"]
+    if m["agent_of_previous"]:
+        stage.agent_of_previous.append((tid, sid))
+    if m["kind"] == "agent" and m["agent"] == name and scope_name:
+        m["agent"] = agno_run_agent(name, scope_name) or m["agent"]
+    if m["agent"].__class__ is str and has_identifier(m["agent"]):
+        m["agent"] = ctx.sink.agent_ids.name(tid, m["agent"], attrs)
     if base:
         rest.update(base)
+    if links:
+        rest[LINKS_KEY] = link_list(links)
+        note_root_link(stage, tid, sid, pid, links, is_messaging(sp.get("kind"), attrs))
     m["error"] = message if message is not None else (m["error"] if status_code == "error" else None)
     ctx.sink.add(line, tid, sid, pid, name, start, end, status_code, m, order, sp, check_sizes)
+
+
+def _links(value: Any, keys: _Keys) -> list[tuple[str, str, dict[str, Any]]]:
+    """A span's links as (trace id, span id, attributes), ids in lower-case hex (read as the span's own)."""
+    if not isinstance(value, list):
+        raise BadRecord(f"links is a JSON {type(value).__name__}, not a list")
+    out = []
+    for link in value:
+        if link.__class__ is not dict:
+            raise BadRecord(f"a link is a JSON {type(link).__name__}, not an object")
+        out.append((hex_id(link.get(keys.trace), 16, "link traceId"), hex_id(link.get(keys.span), 8, "link spanId"),
+                    attributes(link.get("attributes"), keys.string)))
+    return out
 
 
 def _scalar_text(value: Any) -> str | None:

@@ -13,6 +13,7 @@ from . import _timings
 from ._base import MAX_FIELD_BYTES
 from ._conventions import (
     AGENT_NAME_PREFIXES,
+    AGNO_SCOPE,
     IN_MESSAGE_PREFIXES,
     INPUT_EVENTS,
     KEEP_KEYS,
@@ -43,7 +44,7 @@ from ._otlp_read import _Context, stage_line
 _GUARD = "|".join((
     r'"(?:stringValue|key|bytesValue|name|message|traceId|spanId|parentSpanId)"\s*:\s*[^"\s]',
     r'"boolValue"\s*:\s*[^tf\s]',
-    r'"(?:resourceSpans|scopeSpans|spans|attributes|events)"\s*:\s*[^\[\s]',
+    r'"(?:resourceSpans|scopeSpans|spans|attributes|events|links)"\s*:\s*[^\[\s]',
     r'"(?:resource|scope|status|value)"\s*:\s*[^{\s]',
     r'[:,\[]\s*-?(?:NaN|Infinity)', r',\s*[}\]]',
 ))
@@ -52,7 +53,7 @@ _VALUE = {"stringValue": "VARCHAR", "intValue": "VARCHAR", "doubleValue": "DOUBL
 _KVS = [{"key": "VARCHAR", "value": _VALUE}]
 _SPAN = {"traceId": "VARCHAR", "spanId": "VARCHAR", "parentSpanId": "VARCHAR", "name": "VARCHAR",
          "startTimeUnixNano": "VARCHAR", "endTimeUnixNano": "VARCHAR", "attributes": _KVS,
-         "events": [{"name": "VARCHAR", "attributes": _KVS}],
+         "events": [{"name": "VARCHAR", "attributes": _KVS}], "links": [{"traceId": "VARCHAR"}],
          "status": {"code": "VARCHAR", "message": "VARCHAR"}}
 _DOC = {"resourceSpans": [{"resource": {"attributes": _KVS}, "scopeSpans": [
     {"scope": {"name": "VARCHAR"}, "instrumentationLibrary": "JSON", "spans": [_SPAN]}]}]}
@@ -222,6 +223,8 @@ SELECT line, bad, ri, si, pi, (line << 24) + off + pi - 1 AS order_hint, service
            false))), true)
     OR NOT coalesce(list_bool_and(list_transform(attrs, lambda a: _wb_attr_ok(a))), true) OR len(list_distinct(keys)) <> len(keys)
     OR list_contains(keys, 'service.name') OR list_contains(keys, 'otel.scope.name')
+    -- a root span's links (it may continue another trace, see _links.py): read by Python
+    OR (coalesce(len(s.links), 0) > 0 AND coalesce(s.parentSpanId, '') IN ('', '{z16}', '{z32}'))
     OR {text_slots}
     OR (h_tokens_in IS NOT NULL AND v_tokens_in IS NULL) OR (h_tokens_out IS NOT NULL AND v_tokens_out IS NULL)
     OR (h_cost IS NOT NULL AND v_cost IS NULL) OR (h_entropy IS NOT NULL AND v_entropy IS NULL)
@@ -234,8 +237,13 @@ SELECT line, bad, ri, si, pi, (line << 24) + off + pi - 1 AS order_hint, service
     OR coalesce(contains(v_output, '"tasks_output"'), false)
     OR (kind IN ('chain', 'agent') AND coalesce(contains(v_output, '"messages"') AND contains(v_output, '"ai"'), false))
     OR (kind IN ('chain', 'agent') AND coalesce(contains(v_output, '"trajectory"'), false))
+    -- an agent named by a generated id (Agent Framework's unnamed agent: the mapper names it per trace), or an
+    -- Agno agent span named <name>.run (the reader names <name>)
+    OR coalesce(regexp_matches(agent, {_q(_ID_RE)}), false)
+    OR (kind = 'agent' AND v_agent IS NULL AND scope_name = {_q(AGNO_SCOPE)}
+        AND coalesce(regexp_full_match(s.name, {_q(_RUN_RE)}), false))
     -- a LlamaIndex AgentWorkflow step: its agent is named in the event it handles
-    OR (kind = 'chain' AND coalesce(contains(v_input, 'current_agent_name='), false))
+    OR (kind = 'chain' AND coalesce(contains(v_input, 'current_agent_name=') OR contains(v_input, 'ToolCall'), false))
     -- an LLM span's output messages beat its output.value (the mapper rebuilds them)
     OR (kind = 'llm' AND coalesce(keys[h_output] IN ({beat}), false) AND _wb_any(list_transform(keys, lambda k: {out_msg})))
     OR ((h_confidence IS NULL OR h_entropy IS NULL) AND coalesce(contains(v_output, 'logprobs'), false))
@@ -250,6 +258,10 @@ FROM f"""
 
 
 _STATUS_SQL = {"": "unset", **STATUS_CODES}
+# What _conventions.has_identifier and AGENT_RUN_NAME match, in RE2 (no look-behind; a superset only costs speed).
+_ID_RE = (r"(?i)(^|[^0-9a-z])([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{32})"
+          r"([^0-9a-z]|$)")
+_RUN_RE = r"\S+\.a?run"
 # The list each slot's value is read from (the attributes' text, integer or number field); the rest read text.
 _SLOT_FIELD = {"tokens_in": "ii", "tokens_out": "ii", "cost": "nn", "confidence": "nn", "entropy": "nn"}  # the code is upper-cased first; missing is unset
 _STEP_OUT = ("line", "run_id", "step_id", "parent_id", "agent", "is_agent", "kind", "name", "tool", "model",

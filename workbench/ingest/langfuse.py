@@ -38,6 +38,7 @@ from ._conventions import (
     AGENT_NAME_PREFIXES,
     OI_KINDS,
     OPERATION_KINDS,
+    AgentIds,
     agent_run_span,
     emitter_event,
     executor_agent,
@@ -211,34 +212,11 @@ def _agent_name(name: str, a: dict, obs: dict, crew_roles: dict[str, str]) -> st
     return name or None
 
 
-class _AgentIds:
-    """Readable names, within one trace, for the agents it names only by a generated identifier.
+class _AgentIds(AgentIds):
+    """:class:`AgentIds` for names that may still be a span's (``invoke_agent <agent id>``)."""
 
-    Koog names one agent's spans ``agent.<agent id>`` and ``run.<run id>`` (both with ``gen_ai.agent.id``);
-    Microsoft Agent Framework names an unnamed agent ``invoke_agent <agent id>``. Each agent (by
-    ``gen_ai.agent.id``, else the name itself) is named by what its first span's name says without the
-    identifier (``agent``), else ``agent``; a second agent given the same name is numbered (``agent 2``).
-    """
-
-    def __init__(self) -> None:
-        self.names: dict[str, str] = {}
-        self.taken: set[str] = set()
-
-    def name(self, agent: str, a: dict) -> str:
-        """``agent``, or a readable name for the agent when ``agent`` holds an identifier."""
-        if not has_identifier(agent):
-            return agent
-        aid = a.get("gen_ai.agent.id")
-        key = aid if isinstance(aid, str) and aid else agent
-        if key not in self.names:
-            base = readable_name(_AGENT_SPAN_NAME.sub(lambda m: m.group(1) or m.group(2), agent)) or "agent"
-            name, n = base, 1
-            while name in self.taken:
-                n += 1
-                name = f"{base} {n}"
-            self.names[key] = name
-            self.taken.add(name)
-        return self.names[key]
+    def base(self, agent: str) -> str:  # noqa: D102
+        return readable_name(_AGENT_SPAN_NAME.sub(lambda m: m.group(1) or m.group(2), agent)) or "agent"
 
 
 def _classify(obs: dict, name: str, a: dict, top: dict, scope: str, crew_roles: dict[str, str],

@@ -33,9 +33,10 @@ from typing import Any
 import orjson
 
 from ._base import Adapter, Stage
-from ._conventions import StepSink, as_text, map_span, status_of
+from ._conventions import StepSink, as_text, has_identifier, map_span, status_of
 from ._depth import depth_error
 from ._documents import iter_json
+from ._links import LINKS_KEY, is_messaging, link_list, note_root_link
 from ._values import checked_ns, iso_duration_ms, iso_to_ns
 
 
@@ -94,14 +95,36 @@ def _events(value: Any) -> list[dict[str, Any]] | None:
             for e in value if isinstance(e, dict)]
 
 
+def _links(value: Any) -> list[tuple[str, str, dict[str, Any]]]:
+    """A span's links as (trace id, span id, attributes): the console exporter's ``context`` objects, or
+    flat ``trace_id`` / ``span_id``."""
+    if isinstance(value, str):  # a dataframe column written as text
+        value = orjson.loads(value)
+    if not isinstance(value, list):
+        raise BadSpan(f"links is a {type(value).__name__}, not a list")
+    out = []
+    for link in value:
+        if not isinstance(link, dict):
+            raise BadSpan(f"a link is a {type(link).__name__}, not an object")
+        ctx = link.get("context") if isinstance(link.get("context"), dict) else link
+        attrs = link.get("attributes")
+        out.append((_text_id(ctx.get("trace_id"), "link trace id"), _text_id(ctx.get("span_id"), "link span id"),
+                    flatten(attrs) if isinstance(attrs, dict) else {}))
+    return out
+
+
 def stage_span(stage: Stage, sink: StepSink, runs: set[str], *, line: int, order: int, raw: Any,
                trace_id: Any, span_id: Any, parent_id: Any, name: Any, attrs: dict[str, Any],
                start: Any, end: Any, status: Any, message: Any, events: Any, kind: Any,
                duration_ms: float | None = None, extra: dict[str, Any] | None = None,
-               agentops: bool = False, run_facts: dict[str, Any] | None = None) -> None:
+               agentops: bool = False, run_facts: dict[str, Any] | None = None, links: Any = None,
+               span_kind: Any = None) -> None:
     """Map and stage one span read outside OTLP (shared by the span adapters); quarantine it if unreadable.
 
-    ``run_facts`` are the run's fields (system, attributes) staged with its first readable span.
+    ``run_facts`` are the run's fields (system, attributes) staged with its first readable span; ``links``
+    the span's links as the console exporter prints them (``[{"context": {"trace_id", "span_id"},
+    "attributes"}]``), kept in its attributes and read as :mod:`._links` says; ``span_kind`` its OTel kind
+    (``SpanKind.PRODUCER`` …).
     """
     try:
         tid = _text_id(trace_id, "trace id")
@@ -118,6 +141,7 @@ def stage_span(stage: Stage, sink: StepSink, runs: set[str], *, line: int, order
             raise BadSpan(f"unknown status code {status!r}")
         if message is not None and not isinstance(message, str):
             raise BadSpan(f"status message is a {type(message).__name__}")
+        span_links = _links(links) if links and pid is None else None
         m = map_span(attrs, name, _events(events), fallback_kind=kind, root=pid is None)
     except (BadSpan, ValueError, TypeError, AttributeError, OverflowError) as exc:
         reason = str(exc) if isinstance(exc, BadSpan) else f"{type(exc).__name__}: {exc}"
@@ -128,8 +152,15 @@ def stage_span(stage: Stage, sink: StepSink, runs: set[str], *, line: int, order
     if tid not in runs:
         runs.add(tid)
         stage.run(run_id=tid, line=line, **(run_facts or {}))
+    if m["agent_of_previous"]:
+        stage.agent_of_previous.append((tid, sid))
+    if isinstance(m["agent"], str) and has_identifier(m["agent"]):
+        m["agent"] = sink.agent_ids.name(tid, m["agent"], attrs)
     if extra:
         m["attributes"].update(extra)
+    if span_links:
+        m["attributes"][LINKS_KEY] = link_list(span_links)
+        note_root_link(stage, tid, sid, pid, span_links, is_messaging(span_kind, attrs))
     if agentops:
         _amend_agentops(m, name)
     m["error"] = message or (m["error"] if code == "error" else None)
@@ -209,7 +240,7 @@ class OpenInferenceJsonl(Adapter):
             start=rec.get("start_time"), end=rec.get("end_time"),
             status=_get(rec, "status_code", "status", "status_code"),
             message=_get(rec, "status_message", "status", "description") or None, events=rec.get("events"),
-            kind=rec.get("span_kind"))
+            kind=rec.get("span_kind"), links=rec.get("links"), span_kind=rec.get("kind"))
 
 
 # AgentOps' span kinds (``agentops.span.kind``) -> OpenInference's, for the spans that carry no other kind.

@@ -3,6 +3,17 @@
 -- a label's outcome > the outcome the log declares > the root span's status. Runs after
 -- finalize*.sql, which gathered the roots of their trees in run_roots.
 
+-- A run's attributes gathered from several run records (the stored run's, then this call's in the order
+-- they were staged): merged key by key, a later record's value winning, so that a record adding one
+-- attribute keeps the others (an any-agent dump's output, then the same trace's OTLP copy's resource).
+-- Anything but two JSON objects (or a merge DuckDB cannot make) keeps the later value whole.
+CREATE OR REPLACE TEMP MACRO merge_attributes(a, b) AS CASE
+    WHEN a IS NULL THEN b WHEN b IS NULL THEN a
+    WHEN json_type(a) = 'OBJECT' AND json_type(b) = 'OBJECT'
+    THEN coalesce(try(to_json(map_concat(json_transform(a, '"MAP(VARCHAR, JSON)"'),
+                                         json_transform(b, '"MAP(VARCHAR, JSON)"')))), b)
+    ELSE b END;
+
 CREATE OR REPLACE TEMP TABLE run_steps AS
 SELECT s.run_id,
        min(s.started_at) AS started_at,
@@ -22,7 +33,7 @@ SELECT run_id,
        arg_max(task, rowid) FILTER (WHERE task IS NOT NULL) AS task,
        arg_max(outcome, rowid) FILTER (WHERE outcome IS NOT NULL) AS outcome,
        arg_max(outcome_detail, rowid) FILTER (WHERE outcome_detail IS NOT NULL) AS outcome_detail,
-       arg_max(attributes, rowid) FILTER (WHERE attributes IS NOT NULL) AS attributes
+       list(attributes::JSON ORDER BY rowid) FILTER (WHERE attributes IS NOT NULL) AS attributes
 FROM stage_runs
 GROUP BY run_id;
 
@@ -43,7 +54,9 @@ SELECT a.run_id,
        coalesce(d.outcome_detail, old.outcome_detail) AS outcome_detail,
        coalesce(d.task, old.task) AS task,
        coalesce(rs.n_steps, 0) AS n_steps,
-       coalesce(d.attributes::JSON, old.attributes) AS attributes
+       CASE WHEN d.attributes IS NULL THEN old.attributes
+            ELSE list_reduce(list_prepend(old.attributes, d.attributes), lambda x, y: merge_attributes(x, y))
+       END AS attributes
 FROM affected a
 LEFT JOIN run_steps rs ON rs.run_id = a.run_id
 LEFT JOIN run_declared d ON d.run_id = a.run_id

@@ -1,0 +1,31 @@
+"""Steps that act for the agent of the step before them, found once a call's steps are staged.
+
+A LlamaIndex AgentWorkflow runs one agent at a time as a sequence of workflow steps under the workflow's
+span: ``setup_agent``, ``run_agent_step`` (the LLM calls), ``parse_agent_output`` (each names its agent in
+the event it handles, :func:`._conventions.workflow_event_agent`), then ``call_tool`` for each tool the
+agent asked for and ``aggregate_tool_results``, whose events (``ToolCall`` / ``ToolCallResult``) name no
+agent. The tool call acts for the agent that asked for it: the one named by the last step before it under
+the same parent. Read span by span this cannot be known (the spans may come in any order), so the readers
+list such steps (``Stage.agent_of_previous``) and this module gives them their agent after staging.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pyarrow as pa
+
+from ..store._connection import sql_statements
+
+
+def agents_of_previous(con: duckdb.DuckDBPyConnection, steps: list[tuple[str, str]]) -> None:
+    """Give each listed staged step with no agent the agent of the last step before it under its parent."""
+    if not steps:
+        return
+    pairs = sorted(set(steps))
+    con.register("agent_of_previous", pa.table({"run_id": pa.array([r for r, _ in pairs], pa.string()),
+                                                "step_id": pa.array([s for _, s in pairs], pa.string())}))
+    try:
+        for stmt in sql_statements("agent_of_previous"):
+            con.execute(stmt)
+    finally:
+        con.unregister("agent_of_previous")
