@@ -80,7 +80,7 @@ def call_key(agent: str | None, tool: str | None, args: Any) -> str:
 class RunState:
     """Everything the policy remembers about one run (bounded, see the module docstring)."""
 
-    __slots__ = ("started_at", "tool_calls", "per_agent", "handoffs", "window", "outcomes", "retries",
+    __slots__ = ("started_at", "tool_calls", "per_agent", "window", "outcomes", "retries",
                  "retries_total", "talk", "cut", "peaks", "depth", "ok_counts", "last_args",
                  "last_key", "lock", "raw_args", "hand")
 
@@ -88,7 +88,6 @@ class RunState:
         self.started_at: float | None = None
         self.tool_calls = 0
         self.per_agent: dict[str, int] = {}
-        self.handoffs = 0
         self.window: deque[tuple[str, bool]] = deque(maxlen=window)
         self.ok_counts: dict[str, int] = {}    # successful calls per key within the window
         self.last_args: Any = None             # the last tool call's arguments and key, so after()
@@ -128,10 +127,13 @@ class Core:
         self.listen = measure or self.max_pingpong is not None or self.max_replies is not None
         self.hitl: tuple[tuple[HitlRule, str, bool], ...] = tuple(
             (r, hitl_name(r), r.direction == "below") for r in policy.hitl)
+        # the hand-offs a breaker, a measurement or a HITL rule on the ``handoffs`` signal reads
+        self.hand = (measure or self.max_handoffs is not None
+                     or any(r.signal == "handoffs" for r in policy.hitl))
 
     def new_run(self) -> RunState:
         st = RunState(self.window)
-        if self.measure or self.max_handoffs is not None:
+        if self.hand:
             st.hand = Handoffs(self.min_value)
         return st
 
@@ -162,8 +164,6 @@ class Core:
             idle = st.hand.step_of(agent)
             if idle >= 0 and self._handoffs(st, idle):
                 return st.cut    # type: ignore[return-value]
-        if kind == "handoff":
-            st.handoffs += 1     # the HITL signal: hand-off steps so far
         if kind != "tool":
             return ALLOW
         st.tool_calls += 1
@@ -306,7 +306,8 @@ class Core:
         if name == "retries":
             return st.retries_total
         if name == "handoffs":
-            return st.handoffs
+            # hand-offs in a row that brought nothing, up to the last turn judged (the breaker's count)
+            return st.hand.idle if st.hand is not None else None
         if name == "depth":
             return st.depth
         return signals.get(name) if signals else None

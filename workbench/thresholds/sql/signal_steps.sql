@@ -15,7 +15,6 @@ WITH ordered AS (
 ), counted AS (
     SELECT *,
            sum(CASE WHEN kind = 'tool' THEN 1 ELSE 0 END) OVER w AS tool_calls,
-           sum(CASE WHEN kind = 'handoff' THEN 1 ELSE 0 END) OVER w AS handoffs,
            sum(is_retry) OVER w AS retries
     FROM ordered
     WINDOW w AS (PARTITION BY run_id ORDER BY seq ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
@@ -23,6 +22,7 @@ WITH ordered AS (
 SELECT run_id, seq, agent,
        latency_ms, confidence, entropy, tokens_in::DOUBLE AS tokens_in, tokens_out::DOUBLE AS tokens_out,
        cost, tool_calls::DOUBLE AS tool_calls, retries::DOUBLE AS retries, depth::DOUBLE AS depth,
-       handoffs::DOUBLE AS handoffs
+       -- handoffs rest on what the steps stated: thresholds/_handoff_signal.py replays them
+       NULL::DOUBLE AS handoffs
 FROM counted
 WHERE kind IS NULL OR kind NOT IN ('agent', 'system')
