@@ -164,7 +164,7 @@ def _replay(core: Core, cur: Any, info: dict[str, tuple], bar: Any, keep_steps: 
         if not batch:
             break
         for (run_id, step_id, seq, agent, kind, tool, args, depth, t0, t1, latency, status, conf, ent,
-             tin, tout, cost, output) in batch:
+             tin, tout, cost, output, encloses) in batch:
             if run_id != current:
                 finish()
                 current = run_id
@@ -189,7 +189,7 @@ def _replay(core: Core, cur: Any, info: dict[str, tuple], bar: Any, keep_steps: 
                 continue
             d = core.after(state, agent, kind, tool, args, status, latency, t1,
                            {"confidence": conf, "entropy": ent, "tokens_in": tin, "tokens_out": tout,
-                            "cost": cost}, output)
+                            "cost": cost}, output, encloses)
             if keep_steps:
                 step_rows.append((run_id, step_id, seq, "after", d.action, d.rule))
             if d.action == "cut":

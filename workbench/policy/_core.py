@@ -22,8 +22,10 @@ from ._handoffs import Handoffs
 from ._model import HitlRule, Policy, hitl_name
 
 # Agent and system spans enclose other steps: their latency is their children's, so limits and HITL
-# signals are read at the end of the other steps only.
+# signals are read at the end of the other steps only. An agent step that encloses nothing (a Who&When
+# or AG2 turn: one agent message) is a move of its own and read like one.
 CONTAINER_KINDS = frozenset({"agent", "system"})
+_MAX_OPEN = 64     # agent/system steps begun and not yet ended, remembered per run
 _MAX_KEYS = 512
 _MAX_AGENTS = 256
 # The SQL side strips RE2's \s (ASCII space, tab, newline, form feed, carriage return): the same here.
@@ -82,7 +84,7 @@ class RunState:
 
     __slots__ = ("started_at", "tool_calls", "per_agent", "window", "outcomes", "retries",
                  "retries_total", "talk", "cut", "peaks", "depth", "ok_counts", "last_args",
-                 "last_key", "lock", "raw_args", "hand")
+                 "last_key", "lock", "raw_args", "hand", "began", "opened")
 
     def __init__(self, window: int) -> None:
         self.started_at: float | None = None
@@ -103,6 +105,8 @@ class RunState:
         self.peaks: dict[str, float] = {}
         self.lock: Any = None    # the Guard's per-run lock (a backtest replays one run at a time)
         self.raw_args: tuple[Any, str] | None = None   # the Guard's last arguments, as given and serialised
+        self.began = 0                          # steps begun so far
+        self.opened: deque[tuple[str | None, str, int]] = deque(maxlen=_MAX_OPEN)  # agent/system steps open
 
     def _peak(self, name: str, value: float) -> None:
         if value > self.peaks.get(name, float("-inf")):
@@ -148,6 +152,9 @@ class Core:
         """Check a step about to run, update the run's counts, and return the decision."""
         if st.cut is not None:
             return st.cut
+        st.began += 1
+        if kind in CONTAINER_KINDS:
+            st.opened.append((agent, kind, st.began))
         if st.started_at is None or (started_at is not None and started_at < st.started_at):
             st.started_at = started_at
         st.depth = depth
@@ -234,8 +241,13 @@ class Core:
     def after(self, st: RunState, agent: str | None, kind: str | None, tool: str | None = None,
               args: Any = None, status: str | None = "ok", latency_ms: float | None = None,
               ended_at: float | None = None, signals: dict[str, float | None] | None = None,
-              output: Any = None) -> Decision:
-        """Record how a step ended, check latency limits and HITL rules, return the decision."""
+              output: Any = None, encloses: bool | None = None) -> Decision:
+        """Record how a step ended, check latency limits and HITL rules, return the decision.
+
+        ``encloses``: whether an agent or system step enclosed other steps (its latency and counts are
+        then its children's, and no limit or HITL rule is read at it). ``None``: whether a step began
+        between its :meth:`before` and this call (a live guard sees the steps an agent span encloses
+        begin inside it); the backtest says, from the store."""
         if st.cut is not None:
             return st.cut
         if st.hand is not None and output is not None:
@@ -272,7 +284,7 @@ class Core:
                     st._peak("max_repeated_replies", chain)
                 if self.max_replies is not None and chain > self.max_replies:
                     return self._cut(st, "max_repeated_replies", chain, self.max_replies)
-        if kind in CONTAINER_KINDS:
+        if kind in CONTAINER_KINDS and self._encloses(st, agent, kind, encloses):
             return ALLOW
         if latency_ms is not None:
             if self.measure:
@@ -311,6 +323,17 @@ class Core:
         if name == "depth":
             return st.depth
         return signals.get(name) if signals else None
+
+    @staticmethod
+    def _encloses(st: RunState, agent: str | None, kind: str, given: bool | None) -> bool:
+        """Whether the agent/system step ending now enclosed other steps (see :meth:`after`)."""
+        opened = st.opened
+        for i in range(len(opened) - 1, -1, -1):     # the latest of this agent's open steps of this kind
+            a, k, began = opened[i]
+            if a == agent and k == kind:
+                del opened[i]
+                return given if given is not None else st.began > began
+        return given if given is not None else True    # begun before memory: taken as a wrapper
 
     def _cut(self, st: RunState, rule: str, value: float, limit: float) -> Decision:
         st.cut = Decision("cut", rule, value, limit)

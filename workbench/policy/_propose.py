@@ -55,7 +55,7 @@ def run_peaks(ws: Any, window: int = 20, loops: Loops | None = None, unknown: bo
         current, state = None, None
         while batch := cur.fetchmany(50_000):
             for (run_id, _sid, _seq, agent, kind, tool, args, depth, t0, t1, latency, status,
-                 *_signals, output) in batch:
+                 *_signals, output, encloses) in batch:
                 if run_id != current:
                     if state is not None:
                         core.finish(state)
@@ -63,7 +63,7 @@ def run_peaks(ws: Any, window: int = 20, loops: Loops | None = None, unknown: bo
                     current, state = run_id, core.new_run()
                     core.given(state, outcomes[run_id][1])
                 core.before(state, agent, kind, tool, args, depth, t0)
-                core.after(state, agent, kind, tool, args, status, latency, t1, output=output)
+                core.after(state, agent, kind, tool, args, status, latency, t1, output=output, encloses=encloses)
         if state is not None:
             core.finish(state)
             rows.append({"run_id": current, "outcome": outcomes[current][0], **state.peaks})

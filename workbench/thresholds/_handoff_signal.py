@@ -25,7 +25,7 @@ _BATCH = 50_000
 
 def handoff_signal(con: Any, min_value: float | None = None) -> pd.DataFrame:
     """``run_id, seq, agent, handoffs`` of every step of the runs with a known outcome that carries a
-    signal (no agent or system span: they enclose other steps), read with the connection ``con``."""
+    signal (no agent or system span enclosing others), read with the connection ``con``."""
     min_value = Loops().min_value if min_value is None else min_value
     tasks = dict(con.execute("SELECT run_id, task FROM runs WHERE outcome IN ('success', 'failure')").fetchall())
     con.execute("CREATE TEMP TABLE IF NOT EXISTS _bt_scope (run_id VARCHAR)")   # named, not read ($1 false)
@@ -39,7 +39,8 @@ def handoff_signal(con: Any, min_value: float | None = None) -> pd.DataFrame:
         batch = cur.fetchmany(_BATCH)
         if not batch:
             break
-        for run_id, _step, seq, agent, kind, tool, _args, *_cols, status, _c, _e, _ti, _to, _cost, output in batch:
+        for run_id, _step, seq, agent, kind, tool, _args, *_cols, status, _c, _e, _ti, _to, _cost, output, encloses \
+                in batch:
             if run_id != current:
                 current, hand = run_id, Handoffs(min_value)
                 task = tasks.get(run_id)
@@ -50,7 +51,7 @@ def handoff_signal(con: Any, min_value: float | None = None) -> pd.DataFrame:
                 hand.step_of(agent)
             if output is not None:
                 hand.output(kind, tool, as_text(output), status != "error")
-            if kind not in CONTAINER_KINDS:
+            if kind not in CONTAINER_KINDS or not encloses:
                 run_ids.append(run_id)
                 seqs.append(seq)
                 agents.append(agent)

@@ -1,10 +1,11 @@
 -- Every step's value of the signals a HITL rule can read, as the decision core reads them at the end
--- of a step (policy/_core.py): running counts include the step itself; agent and system spans, which
--- enclose other steps, carry no signal. Only runs with a known outcome.
+-- of a step (policy/_core.py): running counts include the step itself; agent and system spans
+-- enclosing other steps carry no signal. Only runs with a known outcome.
 -- Retries: a tool call whose previous identical call (agent, tool, whitespace-free lower-cased
 -- arguments: the detectors' normalisation) in the run failed.
 WITH ordered AS (
-    SELECT s.run_id, s.seq, s.agent, s.kind, s.depth, s.latency_ms, s.confidence, s.entropy,
+    SELECT s.run_id, s.seq, s.agent, s.kind, p.parent_id IS NOT NULL AS encloses, s.depth, s.latency_ms,
+           s.confidence, s.entropy,
            s.tokens_in, s.tokens_out, s.cost,
            CASE WHEN s.kind = 'tool' AND lag(s.status) OVER (
                     PARTITION BY s.run_id, s.agent, s.tool,
@@ -12,6 +13,10 @@ WITH ordered AS (
                     ORDER BY s.seq) = 'error' THEN 1 ELSE 0 END AS is_retry
     FROM steps s
     JOIN runs r ON r.run_id = s.run_id AND r.outcome IN ('success', 'failure')
+    -- an agent or system step enclosing others carries no signal; one enclosing nothing (a Who&When
+    -- turn) does
+    LEFT JOIN (SELECT DISTINCT run_id, parent_id FROM steps WHERE parent_id IS NOT NULL) p
+           ON p.run_id = s.run_id AND p.parent_id = s.step_id
 ), counted AS (
     SELECT *,
            sum(CASE WHEN kind = 'tool' THEN 1 ELSE 0 END) OVER w AS tool_calls,
@@ -25,4 +30,4 @@ SELECT run_id, seq, agent,
        -- handoffs rest on what the steps stated: thresholds/_handoff_signal.py replays them
        NULL::DOUBLE AS handoffs
 FROM counted
-WHERE kind IS NULL OR kind NOT IN ('agent', 'system')
+WHERE kind IS NULL OR kind NOT IN ('agent', 'system') OR NOT encloses
