@@ -20,9 +20,10 @@ CREATE OR REPLACE TEMP MACRO det_call_args(t) AS det_squeezed(regexp_replace(t,
 -- The values a text states (values.sql: what a step brings in and what later steps rest on): a UUID
 -- (LangChain's lc_run--<uuid>-0 suffix included) as one token, an identifier such as SKU-7, a number
 -- with the scale word after it ("5.4 million", "3 million": one value, read by det_value_num).
--- The guard's mirror is policy/_bounce.py _VALUES: keep the two equal.
+-- The guard's mirror is policy/_bounce.py _VALUES: keep the two equal. (The word boundary the
+-- identifier and the number share is written once: Python's re then tests it once a position.)
 CREATE OR REPLACE TEMP MACRO det_value_tokens(t) AS regexp_extract_all(t,
-    '[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}(?:-[0-9]+)?|\b[A-Za-z]{1,12}[-_][0-9][A-Za-z0-9_-]*|\b[0-9]+(?:,[0-9]{3})*(?:\.[0-9]+)?\b(?:[ \t]+(?:[Tt]housand|[Mm]illion|[Bb]illion|[Tt]rillion)\b)?');
+    '[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}(?:-[0-9]+)?|\b(?:[A-Za-z]{1,12}[-_][0-9][A-Za-z0-9_-]*|[0-9]+(?:,[0-9]{3})*(?:\.[0-9]+)?\b(?:[ \t]+(?:[Tt]housand|[Mm]illion|[Bb]illion|[Tt]rillion)\b)?)');
 
 -- How much a token of det_value_tokens scales its digits: 1e6 for "5.4 million", 1 for any other
 -- (only a scaled token holds a space or tab).
