@@ -53,7 +53,7 @@ class Handoffs:
         # Hashes of texts read whole, with the count of values forgotten when they were: while no value
         # has been forgotten since, every value of such a text is remembered and the text, said again,
         # states nothing new (the stuck runs the breaker is for repeat their outputs): no regex scan.
-        self.texts: OrderedDict[int, int] = OrderedDict()
+        self.texts: dict[int, int] = {}     # oldest first (a plain dict: cheaper than an LRU here)
         self.forgot = 0
 
     def given(self, task: Any) -> None:
@@ -111,7 +111,6 @@ class Handoffs:
             return new     # every value has a digit (a UUID without one is no value)
         texts, key = self.texts, hash(text)
         if texts.get(key) == self.forgot:
-            texts.move_to_end(key)
             return new
         values, order, min_value, forgot = self.values, self.order, self.min_value, self.forgot
         for token in value_tokens(text):
@@ -125,7 +124,6 @@ class Handoffs:
                     self.forgot += 1
         if self.forgot == forgot:   # all its values are remembered now (none pushed out by its own)
             texts[key] = forgot
-            texts.move_to_end(key)
             if len(texts) > _MAX_TEXTS:
-                texts.popitem(last=False)
+                del texts[next(iter(texts))]
         return new
