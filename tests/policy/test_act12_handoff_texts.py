@@ -34,7 +34,7 @@ def _counts(seed: int) -> list[int]:
 def test_texts_said_again_count_as_when_scanned(monkeypatch: pytest.MonkeyPatch, max_values: int, seed: int) -> None:
     monkeypatch.setattr(_handoffs, "_MAX_VALUES", max_values)
     remembered = _counts(seed)
-    monkeypatch.setattr(_handoffs, "_MAX_TEXTS", 0)     # every text scanned
+    monkeypatch.setattr(_handoffs, "_MAX_TEXTS", 0)     # no text remembered: every text scanned
     assert _counts(seed) == remembered
     assert max(remembered) > 0
 

@@ -16,9 +16,9 @@ then is it known to have brought nothing. What the guard cannot see that the det
 of a span enclosing others comes at its end, after its children's, where the store orders it first.
 Memory is bounded: the last ``_MAX_OUTPUTS`` distinct tool outputs and the last ``_MAX_VALUES`` values
 first stated (as hashes; a Who&When Hand-Crafted run states up to 785) are remembered; a run stating
-more may take a forgotten one for new (a stretch counted shorter, never longer). The last
-``_MAX_TEXTS`` texts read are remembered (as hashes) so that one said again is not scanned again while
-none of its values can have been forgotten.
+more may take a forgotten one for new (a stretch counted shorter, never longer). Up to
+``_MAX_TEXTS`` texts read are remembered (as hashes; all forgotten at once when full) so that one said
+again is not scanned again while none of its values can have been forgotten.
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ class Handoffs:
         # Hashes of texts read whole, with the count of values forgotten when they were: while no value
         # has been forgotten since, every value of such a text is remembered and the text, said again,
         # states nothing new (the stuck runs the breaker is for repeat their outputs): no regex scan.
-        self.texts: dict[int, int] = {}     # oldest first (a plain dict: cheaper than an LRU here)
+        self.texts: dict[int, int] = {}
         self.forgot = 0
 
     def given(self, task: Any) -> None:
@@ -123,7 +123,8 @@ class Handoffs:
                     values.discard(order.popleft())
                     self.forgot += 1
         if self.forgot == forgot:   # all its values are remembered now (none pushed out by its own)
-            texts[key] = forgot
-            if len(texts) > _MAX_TEXTS:
-                del texts[next(iter(texts))]
+            if len(texts) < _MAX_TEXTS:
+                texts[key] = forgot
+            else:
+                texts.clear()       # full: start over (it only saves scans; cheaper than evicting one by one)
         return new
