@@ -8,10 +8,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from ._failed import TAKEN_SQL
+
+# Not known to have failed, nor taken as failed (those are listed and attributed with the failed runs).
+_NOT_FAILED = f"r.outcome IS DISTINCT FROM 'failure' AND r.run_id NOT IN (SELECT run_id FROM ({TAKEN_SQL}))"
+
 # Runs not known to have failed that a detector flagged (a loop, a storm) are what a user with logs
 # that report no failure needs to see: the worst finding first (critical before warning, then the
 # earliest step), the runs with the most critical findings first.
-_SQL = """
+_SQL = f"""
     WITH hits AS (
         SELECT f.run_id, count(*) FILTER (WHERE f.severity = 'critical') AS critical,
                string_agg(DISTINCT f.detector, ', ' ORDER BY f.detector) AS detectors,
@@ -22,7 +27,7 @@ _SQL = """
         GROUP BY f.run_id)
     SELECT r.run_id, coalesce(r.outcome, 'unknown'), r.n_steps, h.detectors, h.worst
     FROM runs r JOIN hits h USING (run_id)
-    WHERE r.outcome IS DISTINCT FROM 'failure'
+    WHERE {_NOT_FAILED}
     ORDER BY h.critical DESC, r.started_at NULLS LAST, r.run_id
     LIMIT ?
 """
@@ -39,7 +44,7 @@ def flagged_total(ws: Any) -> int:
     """How many runs :func:`flagged_runs` would list without a limit."""
     return ws.con.execute(
         "SELECT count(DISTINCT f.run_id) FROM findings f JOIN runs r USING (run_id) "
-        "WHERE f.severity IN ('critical', 'warning') AND r.outcome IS DISTINCT FROM 'failure'").fetchall()[0][0]
+        f"WHERE f.severity IN ('critical', 'warning') AND {_NOT_FAILED}").fetchall()[0][0]
 
 
 def flagged_summary(ws: Any) -> str:
@@ -48,7 +53,7 @@ def flagged_summary(ws: Any) -> str:
     rows = ws.con.execute(
         "SELECT f.detector, count(DISTINCT f.run_id) AS n FROM findings f "
         "JOIN runs r USING (run_id) WHERE f.severity IN ('critical', 'warning') "
-        "AND r.outcome IS DISTINCT FROM 'failure' GROUP BY f.detector ORDER BY n DESC, f.detector").fetchall()
+        f"AND {_NOT_FAILED} GROUP BY f.detector ORDER BY n DESC, f.detector").fetchall()
     if not rows:
         return ""
     total = flagged_total(ws)

@@ -13,11 +13,12 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from ._failed import FAILED_SQL, failed_run_ids, taken_as_failed, taken_note
 from ._flagged import FLAGGED_HEADERS, flagged_runs, flagged_summary, flagged_total
 from ._termtext import clean, fit_table, terminal_width
 
-_TABLE_SQL = """
-    WITH failed AS (SELECT * FROM runs WHERE outcome = 'failure'),
+_TABLE_SQL = f"""
+    WITH failed AS (SELECT r.*, u.taken_why FROM runs r JOIN ({FAILED_SQL}) u USING (run_id)),
     errs AS (
         -- the first error to end is where it began: a span that fails because a child raised (a
         -- LangGraph graph, an openai-agents agent) starts before that child but ends after it
@@ -55,7 +56,8 @@ _TABLE_SQL = """
         LEFT JOIN (SELECT run_id, arg_max(target, created_at) AS step FROM attributions
                    WHERE method = 'decisive-step' GROUP BY run_id) r USING (run_id))
     SELECT f.run_id,
-           CASE WHEN f.reported_outcome = 'success' THEN 'SILENT' ELSE coalesce(f.reported_outcome, '-') END,
+           CASE WHEN f.taken_why IS NOT NULL THEN 'SILENT*'
+                WHEN f.reported_outcome = 'success' THEN 'SILENT' ELSE coalesce(f.reported_outcome, '-') END,
            f.n_steps, coalesce(e.error_steps, 0), coalesce(e.first_error, '-'), coalesce(h.detectors, '-'),
            coalesce(v.culprit, '-'), coalesce(d.decisive_step, '-'), coalesce(c.known_culprit, '-')
     FROM failed f
@@ -71,7 +73,9 @@ _FLEXIBLE = ["first error", "detectors", "known culprit"]
 _DROP = ["known culprit", "first error", "steps"]
 
 LEGEND = [
-    "reported: what the run said of itself; SILENT: it reported success but failed (a silent failure).",
+    "reported: what the run said of itself; SILENT: it reported success but failed (a silent failure); "
+    "SILENT*: it reported success and no label says how it ended, but a critical silent_failure finding "
+    "says the user got a wrong answer or none, so it is taken as failed and attributed.",
     "errs: steps with an error status.",
     "culprit: the agent the replays blame, with its share of the blame; \"shared\": another agent explains "
     "the failure about as well (look at both); \"(inconclusive)\": failed replays could change it; "
@@ -88,23 +92,27 @@ def choose_attribution(ws: Any, replay: Callable | None) -> str:
     there are failed runs but no replay) or ``"none"``."""
     if replay is not None:
         return "replay"
-    n_failed = ws.sql("SELECT count(*) FROM runs WHERE outcome = 'failure'").fetchall()[0][0]
+    n_failed = ws.con.execute(f"SELECT count(*) FROM ({FAILED_SQL})").fetchall()[0][0]
     return "logonly" if n_failed else "none"
 
 
 def attribute_failed(ws: Any, replay: Callable | None, path: str, jobs: int | None = None,
                      progress: bool = False) -> dict[str, str]:
-    """Give every failed run a stored verdict by ``path`` (see :func:`choose_attribution`); returns the
-    runs whose replays could not be carried out, with the reason."""
+    """Give every run failed for the user (known failures and runs taken as failed, see
+    :mod:`workbench._failed`) a stored verdict by ``path`` (see :func:`choose_attribution`); returns
+    the runs whose replays could not be carried out, with the reason."""
+    if path == "none":
+        return {}
+    run_ids = failed_run_ids(ws)
     if path == "replay":
         from .attribution._many import attribute_many
 
-        _, errors = attribute_many(ws, replay, n_jobs=jobs, progress=progress)
+        _, errors = attribute_many(ws, replay, run_ids=run_ids, n_jobs=jobs, progress=progress)
         return errors
-    if path == "logonly":
+    if path == "logonly" and run_ids:
         from .attribution import BlameModel
 
-        BlameModel.pretrained().store_predictions(ws)
+        BlameModel.pretrained().store_predictions(ws, run_ids=run_ids)
     return {}
 
 
@@ -280,6 +288,9 @@ def run(args: argparse.Namespace) -> int:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)  # scipy's exact KS test falls back, harmlessly
                 _, timings["detect"] = _phase("detect", lambda: detect(ws, progress=progress))
+        if path == "none":   # the detectors may have found runs that failed for the user (see _failed.py)
+            path = choose_attribution(ws, replay)
+            attributing = path != "none" and not args.no_attribute
         if attributing:
             if path == "logonly":
                 _say("no replay of this system: culprits come from the pretrained log-only BlameModel", wrap=True)
@@ -320,12 +331,16 @@ def _print_table(ws: Any, args: argparse.Namespace) -> None:
         "SELECT count(*) FILTER (WHERE outcome = 'failure'), "
         "count(*) FILTER (WHERE outcome = 'failure' AND reported_outcome = 'success'), "
         "count(*) FILTER (WHERE outcome IS NULL OR outcome NOT IN ('success', 'failure')) FROM runs").fetchall()[0]
+    taken = taken_as_failed(ws)
     limit = None if args.all else args.limit
     rows = ws.con.execute(_TABLE_SQL, [limit if limit is not None else 2**62]).fetchall()
-    shown = "" if args.all or n_failed <= args.limit else f"; first {args.limit} shown, --all for every one"
+    n_listed = n_failed + len(taken)
+    shown = "" if args.all or n_listed <= args.limit else f"; first {args.limit} shown, --all for every one"
     silent = f", {n_silent:,} of them silent (reported success)" if n_silent else ""
+    also = f", {len(taken):,} more taken as failed" if taken else ""
     unknown = f", {n_unknown:,} of unknown outcome" if n_unknown else ""
-    _say(f"{n_runs:,} {'run' if n_runs == 1 else 'runs'}, {n_failed:,} failed{silent}{unknown}{shown}", wrap=True)
+    _say(f"{n_runs:,} {'run' if n_runs == 1 else 'runs'}, {n_failed:,} failed{silent}{also}{unknown}{shown}",
+         wrap=True)
     if not rows:
         _say("no failed runs: nothing to attribute", wrap=True)
         flagged = _print_flagged(ws, limit)
@@ -343,6 +358,8 @@ def _print_table(ws: Any, args: argparse.Namespace) -> None:
     for entry in LEGEND:
         if entry.split(":")[0] in headers:
             _say(entry, wrap=True)
+    if taken:
+        _say(taken_note(taken), wrap=True)
     flagged = flagged_summary(ws)
     if flagged:
         _say(flagged, wrap=True)

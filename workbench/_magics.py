@@ -112,6 +112,7 @@ def investigate(ws: Workspace, where: str, replay: Any = None, limit: int | None
                 attribute: bool = True) -> Investigation:
     """Run the detectors and (unless ``attribute`` is false) the verdicts — by replay with ``replay``,
     else by the pretrained log-only model — and collect the investigate table."""
+    from ._failed import taken_as_failed, taken_note
     from ._flagged import FLAGGED_HEADERS, flagged_runs, flagged_summary
     from ._investigate import agreement, attribute_failed, choose_attribution, investigate_table
     from .detect import detect
@@ -125,9 +126,12 @@ def investigate(ws: Workspace, where: str, replay: Any = None, limit: int | None
     n_failed, n_unknown = (int(n) for n in ws.sql(
         "SELECT count(*) FILTER (WHERE outcome = 'failure'), "
         "count(*) FILTER (WHERE outcome IS NULL OR outcome NOT IN ('success', 'failure')) FROM runs").fetchall()[0])
+    taken = taken_as_failed(ws)   # reported success, but a silent_failure finding says the user got no answer
+    n_failed += len(taken)
     table = investigate_table(ws, limit)
     note = {"replay": "", "none": "",
             "logonly": "no replay of this system: culprits from the pretrained log-only BlameModel (log)"}[path]
+    note = " ".join(x for x in (taken_note(taken), note) if x)
     import pandas
 
     flagged = None if n_failed else pandas.DataFrame(flagged_runs(ws, limit), columns=FLAGGED_HEADERS)

@@ -111,14 +111,20 @@ class Guard:
                    args: Any = None, *, status: str = "ok", latency_ms: float | None = None,
                    confidence: float | None = None, entropy: float | None = None,
                    tokens_in: int | None = None, tokens_out: int | None = None, cost: float | None = None,
-                   ended_at: float | None = None, output: Any = None) -> Decision:
+                   ended_at: float | None = None, output: Any = None, encloses: bool | None = None) -> Decision:
         """Record how a step ended. Raises :class:`PolicyViolation` past a latency limit or a
         repeated-reply limit; calls the escalation hook when a HITL rule fires; returns the decision.
 
         ``output``: what the step returned or said (a string, or a message / result as a dict or
         list); the ping-pong and repeated-reply rules read the outputs of tool calls, LLM calls,
         hand-offs, human turns and agent steps, the hand-off breaker the values any step states and the
-        tool results. Without it those rules see nothing said."""
+        tool results. Without it those rules see nothing said.
+
+        ``encloses``: whether the step enclosed other steps (then no limit or HITL rule is read at it:
+        its latency is theirs), e.g. a trace's root span reported when it ends. By default, for an agent
+        or system step, whether a step of the run began between this step's ``before_step`` and now: an
+        agent turn that is one message (AG2, Magentic-One) is read like any other step; any other
+        step is taken to enclose nothing."""
         when = self._clock() if ended_at is None else ended_at
         signals = {"confidence": confidence, "entropy": entropy, "tokens_in": tokens_in,
                    "tokens_out": tokens_out, "cost": cost}
@@ -129,7 +135,8 @@ class Guard:
         if output is not None and (self._core.listen or st.hand is not None):
             output = as_text(output)     # outside any lock: outputs can be large
         with st.lock:
-            decision = self._core.after(st, agent, kind, tool, args, status, latency_ms, when, signals, output)
+            decision = self._core.after(st, agent, kind, tool, args, status, latency_ms, when, signals, output,
+                                        encloses)
         if decision is ALLOW:
             return decision
         if decision.action == "cut":

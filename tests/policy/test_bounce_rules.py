@@ -208,10 +208,10 @@ def test_policy_files_of_the_previous_format() -> None:
     assert Policy.from_yaml(old).budgets.max_tool_calls_run == 25
     assert Policy.from_yaml(old.replace("window: 20", "window: 20, max_pingpong: null")).loops.max_pingpong is None
     with pytest.raises(PolicyError, match=r"policy: loops\.max_pingpong: in workbench\.policy/v1 it limited any "
-                                          r"alternation.*schema: workbench\.policy/v3"):
+                                          r"alternation.*schema: workbench\.policy/v4"):
         Policy.from_yaml(old.replace("window: 20", "window: 20, max_pingpong: 3"))
     new = Policy.from_yaml(old.replace("v1", "v2").replace("window: 20", "window: 20, max_pingpong: 3"))
-    assert new.loops.max_pingpong == 3 and new.to_dict()["schema"] == "workbench.policy/v3"
+    assert new.loops.max_pingpong == 3 and new.to_dict()["schema"] == "workbench.policy/v4"
     assert Policy.from_json(new.to_json()) == new
 
 

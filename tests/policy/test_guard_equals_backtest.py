@@ -55,6 +55,8 @@ def guard_decisions(policy: Policy, runs: list, signals: dict, tasks: dict) -> l
     for run in runs:
         guard.start_run(run.run_id, task=tasks[run.run_id])
         depth: dict[str, int] = {}
+        # steps are handed over one after the other here, not nested: say which enclosed others
+        parents = {rec.get("parent_id") for rec in run.steps}
         for rec in run.steps:
             sid = rec["step_id"]
             depth[sid] = depth[rec["parent_id"]] + 1 if rec.get("parent_id") in depth else 0
@@ -71,7 +73,7 @@ def guard_decisions(policy: Policy, runs: list, signals: dict, tasks: dict) -> l
                 d = guard.after_step(run.run_id, agent, kind, tool, args, status=rec["status"],
                                      latency_ms=rec.get("latency_ms"), confidence=conf, entropy=ent,
                                      tokens_in=tin, tokens_out=tout, cost=cost, ended_at=epoch(rec["ended_at"]),
-                                     output=rec.get("output"))
+                                     output=rec.get("output"), encloses=sid in parents)
                 out.append((run.run_id, sid, "after", d.action, d.rule))
             except PolicyViolation as exc:
                 out.append((run.run_id, sid, "after", "cut", exc.rule))

@@ -225,9 +225,9 @@ def test_policy_files_that_counted_every_hand_off(old: str) -> None:
     # a row) the same number would let a run hand off many times more: refused, naming the field.
     doc = f"schema: {old}\nbreakers: {{max_depth: 8, max_handoffs: 15}}\n"
     with pytest.raises(wb.PolicyError, match=r"policy: breakers\.max_handoffs: in workbench\.policy/v[12] it "
-                                             r"limited every hand-off step.*schema: workbench\.policy/v3"):
+                                             r"limited every hand-off step.*schema: workbench\.policy/v4"):
         Policy.from_yaml(doc)
     assert Policy.from_yaml(doc.replace("max_handoffs: 15", "max_handoffs: null")).breakers.max_depth == 8
-    new = Policy.from_yaml(doc.replace(old, "workbench.policy/v3"))
-    assert new.breakers.max_handoffs == 15 and new.to_dict()["schema"] == "workbench.policy/v3"
+    new = Policy.from_yaml(doc.replace(old, "workbench.policy/v4"))
+    assert new.breakers.max_handoffs == 15 and new.to_dict()["schema"] == "workbench.policy/v4"
     assert Policy.from_json(new.to_json()) == new

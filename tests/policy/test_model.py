@@ -55,7 +55,7 @@ def test_schema_is_published_in_the_package() -> None:
     (lambda d: d["hitl"][1].update(signal="vibes"), 'hitl[1].signal: must be one of "confidence"'),
     (lambda d: d["hitl"][2].pop("threshold"), "hitl[2]: missing required field 'threshold'"),
     (lambda d: d["hitl"][0].update(direction="sideways"), 'hitl[0].direction: must be one of "above"'),
-    (lambda d: d.update(schema="workbench.policy/v0"), 'schema: must be one of "workbench.policy/v3", "workbench.policy/v2", "workbench.policy/v1"'),
+    (lambda d: d.update(schema="workbench.policy/v0"), 'schema: must be one of "workbench.policy/v4", "workbench.policy/v3", "workbench.policy/v2", "workbench.policy/v1"'),
     (lambda d: d["loops"].update(window=0), "loops.window: must be >= 1, got 0"),
     (lambda d: d.update(hitl={"signal": "entropy"}), "hitl: must be a list"),
 ])

@@ -52,11 +52,14 @@ _WORDS = re.compile(r"[^\W_]+")
 _FIRST_LINE = re.compile(r"[ \t\n\f\r]*([^\n]*)")
 _HEAD = 120
 # The values a text states, as det_value_tokens() in detect/sql/macros.sql reads them (a UUID as one
-# token, an identifier such as SKU-7, a number), and the ids an LLM API hands out and UUIDs, which are
+# token, an identifier such as SKU-7, a number with its scale word), and the ids an LLM API hands out and UUIDs, which are
 # no values (detect/_config.py's NOT_VALUE): copies, as the guard imports nothing of the detectors;
 # tests/policy holds them equal.
 _VALUES = re.compile(r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}(?:-[0-9]+)?"
-                     r"|\b[A-Za-z]{1,12}[-_][0-9][A-Za-z0-9_-]*|\b[0-9]+(?:,[0-9]{3})*(?:\.[0-9]+)?\b", re.ASCII)
+                     r"|\b(?:[A-Za-z]{1,12}[-_][0-9][A-Za-z0-9_-]*|[0-9]+(?:,[0-9]{3})*(?:\.[0-9]+)?\b"
+                     r"(?:[ \t]+(?:[Tt]housand|[Mm]illion|[Bb]illion|[Tt]rillion)\b)?)", re.ASCII)
+# det_value_scale(): a number with a scale word ("3 million") is the number it stands for
+_SCALE = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
 _NOT_VALUE = re.compile(r"^(?:(?i:call|chatcmpl|resp|msg|fc|toolu|tooluse)[-_]|[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-)")
 
 
@@ -104,7 +107,10 @@ def is_value(token: str, min_value: float) -> bool:
     or a decimal, a whole number from ``min_value``; no id an LLM API hands out, no UUID."""
     if ("-" in token or "_" in token) and _NOT_VALUE.match(token):
         return False
-    return token[0] >= "A" or "." in token or float(token.replace(",", "")) >= min_value
+    if token[0] >= "A" or "." in token:
+        return True
+    digits, *scale = token.split()
+    return float(digits.replace(",", "")) * (_SCALE[scale[0].lower()] if scale else 1.0) >= min_value
 
 
 def value_tokens(text: str) -> list[str]:

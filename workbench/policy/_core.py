@@ -22,8 +22,10 @@ from ._handoffs import Handoffs
 from ._model import HitlRule, Policy, hitl_name
 
 # Agent and system spans enclose other steps: their latency is their children's, so limits and HITL
-# signals are read at the end of the other steps only.
+# signals are read at the end of the other steps only. An agent step that encloses nothing (a Who&When
+# or AG2 turn: one agent message) is a move of its own and read like one.
 CONTAINER_KINDS = frozenset({"agent", "system"})
+_MAX_OPEN = 64     # agent/system steps begun and not yet ended, remembered per run
 _MAX_KEYS = 512
 _MAX_AGENTS = 256
 # The SQL side strips RE2's \s (ASCII space, tab, newline, form feed, carriage return): the same here.
@@ -80,15 +82,14 @@ def call_key(agent: str | None, tool: str | None, args: Any) -> str:
 class RunState:
     """Everything the policy remembers about one run (bounded, see the module docstring)."""
 
-    __slots__ = ("started_at", "tool_calls", "per_agent", "handoffs", "window", "outcomes", "retries",
+    __slots__ = ("started_at", "tool_calls", "per_agent", "window", "outcomes", "retries",
                  "retries_total", "talk", "cut", "peaks", "depth", "ok_counts", "last_args",
-                 "last_key", "lock", "raw_args", "hand")
+                 "last_key", "lock", "raw_args", "hand", "began", "opened")
 
     def __init__(self, window: int) -> None:
         self.started_at: float | None = None
         self.tool_calls = 0
         self.per_agent: dict[str, int] = {}
-        self.handoffs = 0
         self.window: deque[tuple[str, bool]] = deque(maxlen=window)
         self.ok_counts: dict[str, int] = {}    # successful calls per key within the window
         self.last_args: Any = None             # the last tool call's arguments and key, so after()
@@ -104,6 +105,8 @@ class RunState:
         self.peaks: dict[str, float] = {}
         self.lock: Any = None    # the Guard's per-run lock (a backtest replays one run at a time)
         self.raw_args: tuple[Any, str] | None = None   # the Guard's last arguments, as given and serialised
+        self.began = 0                          # steps begun so far
+        self.opened: deque[tuple[str | None, str, int]] = deque(maxlen=_MAX_OPEN)  # agent/system steps open
 
     def _peak(self, name: str, value: float) -> None:
         if value > self.peaks.get(name, float("-inf")):
@@ -128,10 +131,13 @@ class Core:
         self.listen = measure or self.max_pingpong is not None or self.max_replies is not None
         self.hitl: tuple[tuple[HitlRule, str, bool], ...] = tuple(
             (r, hitl_name(r), r.direction == "below") for r in policy.hitl)
+        # the hand-offs a breaker, a measurement or a HITL rule on the ``handoffs`` signal reads
+        self.hand = (measure or self.max_handoffs is not None
+                     or any(r.signal == "handoffs" for r in policy.hitl))
 
     def new_run(self) -> RunState:
         st = RunState(self.window)
-        if self.measure or self.max_handoffs is not None:
+        if self.hand:
             st.hand = Handoffs(self.min_value)
         return st
 
@@ -146,6 +152,9 @@ class Core:
         """Check a step about to run, update the run's counts, and return the decision."""
         if st.cut is not None:
             return st.cut
+        st.began += 1
+        if kind in CONTAINER_KINDS:
+            st.opened.append((agent, kind, st.began))
         if st.started_at is None or (started_at is not None and started_at < st.started_at):
             st.started_at = started_at
         st.depth = depth
@@ -162,8 +171,6 @@ class Core:
             idle = st.hand.step_of(agent)
             if idle >= 0 and self._handoffs(st, idle):
                 return st.cut    # type: ignore[return-value]
-        if kind == "handoff":
-            st.handoffs += 1     # the HITL signal: hand-off steps so far
         if kind != "tool":
             return ALLOW
         st.tool_calls += 1
@@ -234,11 +241,14 @@ class Core:
     def after(self, st: RunState, agent: str | None, kind: str | None, tool: str | None = None,
               args: Any = None, status: str | None = "ok", latency_ms: float | None = None,
               ended_at: float | None = None, signals: dict[str, float | None] | None = None,
-              output: Any = None, encloses: bool = False) -> Decision:
+              output: Any = None, encloses: bool | None = None) -> Decision:
         """Record how a step ended, check latency limits and HITL rules, return the decision.
 
-        ``encloses``: the step has steps under it (a backtest knows; a trace's root span): its latency
-        and signals are read no more than an agent span's."""
+        ``encloses``: whether the step enclosed other steps (its latency and counts are then its children's,
+        and no limit or HITL rule is read at it: an agent span, a trace's root span, a framework's scope
+        span). ``None``: for an agent or system step, whether a step began between its :meth:`before` and
+        this call (a live guard sees the steps an agent span encloses begin inside it); for any other
+        step, no. The backtest says, from the store."""
         if st.cut is not None:
             return st.cut
         if st.hand is not None and output is not None:
@@ -275,7 +285,11 @@ class Core:
                     st._peak("max_repeated_replies", chain)
                 if self.max_replies is not None and chain > self.max_replies:
                     return self._cut(st, "max_repeated_replies", chain, self.max_replies)
-        if kind in CONTAINER_KINDS or encloses:
+        if kind in CONTAINER_KINDS:
+            if self._encloses(st, agent, kind, encloses):
+                return ALLOW
+        elif encloses:
+            return ALLOW
             return ALLOW
         if latency_ms is not None:
             if self.measure:
@@ -309,10 +323,22 @@ class Core:
         if name == "retries":
             return st.retries_total
         if name == "handoffs":
-            return st.handoffs
+            # hand-offs in a row that brought nothing, up to the last turn judged (the breaker's count)
+            return st.hand.idle if st.hand is not None else None
         if name == "depth":
             return st.depth
         return signals.get(name) if signals else None
+
+    @staticmethod
+    def _encloses(st: RunState, agent: str | None, kind: str, given: bool | None) -> bool:
+        """Whether the agent/system step ending now enclosed other steps (see :meth:`after`)."""
+        opened = st.opened
+        for i in range(len(opened) - 1, -1, -1):     # the latest of this agent's open steps of this kind
+            a, k, began = opened[i]
+            if a == agent and k == kind:
+                del opened[i]
+                return given if given is not None else st.began > began
+        return given if given is not None else True    # begun before memory: taken as a wrapper
 
     def _cut(self, st: RunState, rule: str, value: float, limit: float) -> Decision:
         st.cut = Decision("cut", rule, value, limit)

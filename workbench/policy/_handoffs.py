@@ -16,7 +16,9 @@ then is it known to have brought nothing. What the guard cannot see that the det
 of a span enclosing others comes at its end, after its children's, where the store orders it first.
 Memory is bounded: the last ``_MAX_OUTPUTS`` distinct tool outputs and the last ``_MAX_VALUES`` values
 first stated (as hashes; a Who&When Hand-Crafted run states up to 785) are remembered; a run stating
-more may take a forgotten one for new (a stretch counted shorter, never longer).
+more may take a forgotten one for new (a stretch counted shorter, never longer). Up to
+``_MAX_TEXTS`` texts read are remembered (as hashes; all forgotten at once when full) so that one said
+again is not scanned again while none of its values can have been forgotten.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from ._bounce import as_text, is_value, value_tokens
 
 _MAX_OUTPUTS = 512
 _MAX_VALUES = 2048
+_MAX_TEXTS = 256     # texts whose values are known to be all remembered (a page read again: no scan)
 _DIGIT = re.compile(r"[0-9]")
 
 
@@ -36,7 +39,7 @@ class Handoffs:
     """One run's turns as the hand-off breaker reads them: the open turn, whether it brought anything,
     and the hand-offs in a row before it that brought nothing."""
 
-    __slots__ = ("agent", "turns", "news", "idle", "outputs", "values", "order", "min_value")
+    __slots__ = ("agent", "turns", "news", "idle", "outputs", "values", "order", "min_value", "texts", "forgot")
 
     def __init__(self, min_value: float) -> None:
         self.min_value = min_value
@@ -47,6 +50,11 @@ class Handoffs:
         self.outputs: OrderedDict[int, None] = OrderedDict()
         self.values: set[int] = set()     # hashes of the values stated, forgotten oldest first
         self.order: deque[int] = deque()
+        # Hashes of texts read whole, with the count of values forgotten when they were: while no value
+        # has been forgotten since, every value of such a text is remembered and the text, said again,
+        # states nothing new (the stuck runs the breaker is for repeat their outputs): no regex scan.
+        self.texts: dict[int, int] = {}
+        self.forgot = 0
 
     def given(self, task: Any) -> None:
         """What the run was asked: its values are no news when a step states them again."""
@@ -101,7 +109,10 @@ class Handoffs:
         new = False
         if not _DIGIT.search(text):
             return new     # every value has a digit (a UUID without one is no value)
-        values, order, min_value = self.values, self.order, self.min_value
+        texts, key = self.texts, hash(text)
+        if texts.get(key) == self.forgot:
+            return new
+        values, order, min_value, forgot = self.values, self.order, self.min_value, self.forgot
         for token in value_tokens(text):
             h = hash(token)
             if h not in values and is_value(token, min_value):
@@ -110,4 +121,10 @@ class Handoffs:
                 new = True
                 if len(order) > _MAX_VALUES:
                     values.discard(order.popleft())
+                    self.forgot += 1
+        if self.forgot == forgot:   # all its values are remembered now (none pushed out by its own)
+            if len(texts) < _MAX_TEXTS:
+                texts[key] = forgot
+            else:
+                texts.clear()       # full: start over (it only saves scans; cheaper than evicting one by one)
         return new

@@ -20,12 +20,12 @@ from ..exceptions import PolicyError
 from ._reader import MAX_DEPTH, DuplicateKeyError, check_size, loader, read_source, unique_keys
 from ._schema import check_keywords, iter_errors
 
-SCHEMA_ID = "workbench.policy/v3"
+SCHEMA_ID = "workbench.policy/v4"
 # v1 counted any alternation of two agents as ping-pong; v2 counts work bounced back unchanged (the
 # ping_pong detector's rule). v1 and v2 counted every hand-off step against breakers.max_handoffs; v3
-# counts hand-offs in a row that brought nothing new (the handoff_breach detector's rule). Everything
-# else reads the same.
-OLD_SCHEMA_IDS = ("workbench.policy/v2", "workbench.policy/v1")
+# counts hand-offs in a row that brought nothing new (the handoff_breach detector's rule). v1-v3's HITL
+# signal handoffs counted hand-off steps; v4's is the breaker's count. Everything else reads the same.
+OLD_SCHEMA_IDS = ("workbench.policy/v3", "workbench.policy/v2", "workbench.policy/v1")
 
 # Signals a HITL rule can read at the end of a step. Columns of the step, or counts kept per run.
 STEP_SIGNALS = ("confidence", "entropy", "latency_ms", "tokens_in", "tokens_out", "cost")
@@ -258,7 +258,16 @@ def _check_old(doc: dict[str, Any], where: str) -> None:
     if doc.get("schema") not in OLD_SCHEMA_IDS:
         return
     breakers = doc.get("breakers") or {}
-    if isinstance(breakers, dict) and breakers.get("max_handoffs") is not None:
+    hitl = doc.get("hitl") or []
+    if isinstance(hitl, list) and any(isinstance(r, dict) and r.get("signal") == "handoffs" for r in hitl):
+        at = next(i for i, r in enumerate(hitl) if isinstance(r, dict) and r.get("signal") == "handoffs")
+        raise PolicyError(
+            f"{where}: hitl[{at}].signal: handoffs in {doc['schema']} counted every hand-off step of a run; "
+            f"since {SCHEMA_ID} it counts hand-offs in a row that brought no new tool result or value (what "
+            f"breakers.max_handoffs limits), which a threshold set for all hand-offs would leave far too loose. "
+            f"Remove the rule, or set schema: {SCHEMA_ID} to keep the threshold with the new meaning")
+    if doc.get("schema") != "workbench.policy/v3" and isinstance(breakers, dict) \
+            and breakers.get("max_handoffs") is not None:
         raise PolicyError(
             f"{where}: breakers.max_handoffs: in {doc['schema']} it limited every hand-off step of a run; "
             f"since {SCHEMA_ID} it limits hand-offs in a row that brought no new tool result or value (the "

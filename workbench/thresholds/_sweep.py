@@ -18,12 +18,13 @@ import pandas as pd
 
 from ..exceptions import InvalidParameterError
 from ..policy._model import SIGNALS, HitlRule, Policy, Provenance, default_direction
+from ._handoff_signal import handoff_signal
 
 _SQL = resources.files(__package__).joinpath("sql")
 _STEPS_SQL = _SQL.joinpath("signal_steps.sql").read_text("utf-8")
 _COLUMN_SQL = _SQL.joinpath("column_steps.sql").read_text("utf-8")
 _DECISIVE_SQL = _SQL.joinpath("decisive.sql").read_text("utf-8")
-_RUNNING = ("tool_calls", "retries", "handoffs")    # counts that need the window query
+_RUNNING = ("tool_calls", "retries", "handoffs")    # counts that need the window query (handoffs: a replay)
 _SIGNAL_CASE = "CASE $signal " + " ".join(f"WHEN '{s}' THEN {s}" for s in SIGNALS) + " END"
 _MAX_POINTS = 400
 
@@ -68,7 +69,8 @@ def sweep_thresholds(ws: Any, signal: str = "entropy", per_agent: bool = False, 
     ws : Workspace
     signal : str
         ``confidence``, ``entropy``, ``latency_ms``, ``tokens_in``, ``tokens_out``, ``cost`` (step
-        columns) or ``tool_calls``, ``retries``, ``depth``, ``handoffs`` (counts so far in the run).
+        columns) or ``tool_calls``, ``retries``, ``depth`` (counts so far in the run), ``handoffs``
+        (hand-offs in a row that brought no new tool result or value: the hand-off breaker's count).
     per_agent : bool
         Also choose one threshold per agent, jointly, under ``budget`` (``sweep.best_per_agent``).
     cost_review, cost_failure : float
@@ -114,9 +116,14 @@ def sweep_thresholds(ws: Any, signal: str = "entropy", per_agent: bool = False, 
     try:
         source = _STEPS_SQL if signal in _RUNNING else _COLUMN_SQL
         con.execute(f"CREATE OR REPLACE TEMP VIEW _sig_steps AS {source}")
-        con.execute(f"CREATE OR REPLACE TEMP TABLE _sig_x AS SELECT run_id, seq, agent, "
-                    f"{_SIGNAL_CASE} * $sign AS x FROM _sig_steps WHERE {_SIGNAL_CASE} IS NOT NULL",
-                    {"signal": signal, "sign": sign})
+        if signal == "handoffs":   # what each step stated decides it: replayed as the guard reads it
+            hand = handoff_signal(con)    # noqa: F841 - read by the statement below, by name
+            con.execute("CREATE OR REPLACE TEMP TABLE _sig_x AS SELECT run_id, seq, agent, handoffs * $sign AS x "
+                        "FROM hand", {"sign": sign})
+        else:
+            con.execute(f"CREATE OR REPLACE TEMP TABLE _sig_x AS SELECT run_id, seq, agent, "
+                        f"{_SIGNAL_CASE} * $sign AS x FROM _sig_steps WHERE {_SIGNAL_CASE} IS NOT NULL",
+                        {"signal": signal, "sign": sign})
         steps_x = con.execute("SELECT x FROM _sig_x ORDER BY x").fetchnumpy()["x"]
         run_sql = (f"WITH d AS ({_DECISIVE_SQL}) SELECT d.run_id, d.failed, max(v.x) AS x_all, "
                    "max(v.x) FILTER (WHERE d.decisive_seq IS NULL OR v.seq <= d.decisive_seq) AS x_pre "

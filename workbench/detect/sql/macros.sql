@@ -18,9 +18,29 @@ CREATE OR REPLACE TEMP MACRO det_call_args(t) AS det_squeezed(regexp_replace(t,
     '\1\2', 'g'));
 
 -- The values a text states (values.sql: what a step brings in and what later steps rest on): a UUID
--- (LangChain's lc_run--<uuid>-0 suffix included) as one token, an identifier such as SKU-7, a number.
+-- (LangChain's lc_run--<uuid>-0 suffix included) as one token, an identifier such as SKU-7, a number
+-- with the scale word after it ("5.4 million", "3 million": one value, read by det_value_num).
+-- The guard's mirror is policy/_bounce.py _VALUES: keep the two equal. (The word boundary the
+-- identifier and the number share is written once: Python's re then tests it once a position.)
 CREATE OR REPLACE TEMP MACRO det_value_tokens(t) AS regexp_extract_all(t,
-    '[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}(?:-[0-9]+)?|\b[A-Za-z]{1,12}[-_][0-9][A-Za-z0-9_-]*|\b[0-9]+(?:,[0-9]{3})*(?:\.[0-9]+)?\b');
+    '[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}(?:-[0-9]+)?|\b(?:[A-Za-z]{1,12}[-_][0-9][A-Za-z0-9_-]*|[0-9]+(?:,[0-9]{3})*(?:\.[0-9]+)?\b(?:[ \t]+(?:[Tt]housand|[Mm]illion|[Bb]illion|[Tt]rillion)\b)?)');
+
+-- How much a token of det_value_tokens scales its digits: 1e6 for "5.4 million", 1 for any other
+-- (only a scaled token holds a space or tab).
+CREATE OR REPLACE TEMP MACRO det_value_scale(v) AS CASE
+    WHEN NOT contains(v, ' ') AND NOT contains(v, chr(9)) THEN 1.0
+    ELSE CASE lower(regexp_extract(v, '([A-Za-z]+)$', 1)) WHEN 'thousand' THEN 1e3 WHEN 'million' THEN 1e6
+                                                         WHEN 'billion' THEN 1e9 ELSE 1e12 END END;
+
+-- The number a token stands for (NULL for an identifier): 5.4 million is 5400000.
+CREATE OR REPLACE TEMP MACRO det_value_num(v) AS
+    try_cast(replace(split_part(replace(v, chr(9), ' '), ' ', 1), ',', '') AS DOUBLE) * det_value_scale(v);
+
+-- The rounding a scaled token's written digits allow, half a unit of its last digit (5.4 million is
+-- 5.35 to 5.45 million); NULL for any other token. A scaled number stands for every number it rounds.
+CREATE OR REPLACE TEMP MACRO det_value_tol(v) AS CASE WHEN contains(v, ' ') OR contains(v, chr(9))
+    THEN 0.5 * det_value_scale(v)
+         / pow(10, length(split_part(split_part(replace(v, chr(9), ' '), ' ', 1), '.', 2))) END;
 
 -- The words a text opens with: its first line, at most its first 120 characters. What a reply is
 -- about comes first (the page a tool opened, the item an instruction names, the question asked):

@@ -59,8 +59,10 @@ tokens AS (
 )
 -- a token starts with a letter exactly when it is an identifier (the pattern's first branch), so
 -- only the others are read as numbers
-SELECT run_id, step_id, agent, kind, t1, tref, field, token, num, ident, coalesce(ident, num::VARCHAR) AS v
-FROM (SELECT *, CASE WHEN ascii(token) < 65 THEN try_cast(replace(token, ',', '') AS DOUBLE) END AS num,
+-- (a number with a scale word, "3 million", is the number it stands for, within its written rounding: tol)
+SELECT run_id, step_id, agent, kind, t1, tref, field, token, num, ident, coalesce(ident, num::VARCHAR) AS v, tol
+FROM (SELECT *, CASE WHEN ascii(token) < 65 THEN det_value_num(token) END AS num,
+             CASE WHEN ascii(token) < 65 THEN det_value_tol(token) END AS tol,
              CASE WHEN ascii(token) >= 65 THEN upper(token) END AS ident FROM tokens)
 WHERE (ascii(token) >= 65 OR structured OR contains(token, '.') OR num >= $silent_min_value)
   -- the ids an LLM API hands out (tool calls, completions, messages) pass from step to step by design
@@ -93,13 +95,14 @@ tokens AS (
           FROM texts)
 ),
 vals AS (
-    SELECT run_id, step_id, agent, kind, t1, tref, field, token, num, ident
-    FROM (SELECT *, CASE WHEN ascii(token) < 65 THEN try_cast(replace(token, ',', '') AS DOUBLE) END AS num,
+    SELECT run_id, step_id, agent, kind, t1, tref, field, token, num, ident, tol
+    FROM (SELECT *, CASE WHEN ascii(token) < 65 THEN det_value_num(token) END AS num,
+                 CASE WHEN ascii(token) < 65 THEN det_value_tol(token) END AS tol,
                  CASE WHEN ascii(token) >= 65 THEN upper(token) END AS ident FROM tokens)
     WHERE (ascii(token) >= 65 OR structured OR contains(token, '.') OR num >= $silent_min_value)
       AND NOT ((contains(token, '-') OR contains(token, '_')) AND regexp_matches(token, $not_value))
 )
-SELECT run_id, step_id, agent, kind, t1, tref, field, token, num, ident, coalesce(ident, num::VARCHAR) AS v, sunk
+SELECT run_id, step_id, agent, kind, t1, tref, field, token, num, ident, coalesce(ident, num::VARCHAR) AS v, tol, sunk
 FROM (
     -- a token is an identifier (num null) or a number (ident null), and so is a sink's value
     SELECT v.*, EXISTS (SELECT 1 FROM det_sinks k WHERE k.run_id = v.run_id AND k.ident IS NOT DISTINCT FROM v.ident
@@ -117,7 +120,7 @@ SELECT * FROM det_out_vals;
 -- OpenInference has no task, but its root span's input is the user's request).
 CREATE OR REPLACE TEMP TABLE det_task_vals AS
 SELECT DISTINCT run_id, num, ident, coalesce(ident, num::VARCHAR) AS v
-FROM (SELECT run_id, try_cast(replace(token, ',', '') AS DOUBLE) AS num,
+FROM (SELECT run_id, CASE WHEN ascii(token) < 65 THEN det_value_num(token) END AS num,
              CASE WHEN ascii(token) >= 65 THEN upper(token) END AS ident FROM (SELECT run_id, unnest(det_value_tokens(txt)) AS token
       FROM (SELECT run_id, task AS txt FROM runs SEMI JOIN det_scope USING (run_id) WHERE task IS NOT NULL
             UNION ALL
@@ -144,6 +147,12 @@ WITH cand AS MATERIALIZED (
     WHERE c.sunk AND c.field = 'output' AND c.kind NOT IN ('tool', 'agent', 'chain', 'system')
       AND NOT (f.t1 <= c.tref AND f.step_id <> c.step_id)
       AND NOT EXISTS (SELECT 1 FROM det_task_vals a WHERE a.run_id = c.run_id AND a.v = c.v)
+      -- a number with a scale word rounds one the backend or the task stated before ("5.4 million"
+      -- for 5,412,345): no value made up
+      AND NOT (c.tol IS NOT NULL AND (
+          EXISTS (SELECT 1 FROM det_out_vals o WHERE o.run_id = c.run_id AND o.kind = 'tool' AND o.field = 'output'
+                  AND o.t1 <= c.tref AND abs(o.num - c.num) <= c.tol)
+          OR EXISTS (SELECT 1 FROM det_task_vals a WHERE a.run_id = c.run_id AND abs(a.num - c.num) <= c.tol)))
 )
 SELECT c.* EXCLUDE (first_t1, first_step) FROM cand c
 JOIN steps s ON s.run_id = c.run_id AND s.step_id = c.step_id AND s.rowid BETWEEN $row_lo AND $row_hi
@@ -169,8 +178,9 @@ WITH candidates AS (
 ),
 given AS (
     SELECT run_id, step_id, num FROM (
-        SELECT DISTINCT run_id, step_id, try_cast(replace(token, ',', '') AS DOUBLE) AS num FROM (
-            SELECT run_id, step_id, unnest(regexp_extract_all(input, '[0-9]+(?:,[0-9]{3})*(?:\.[0-9]+)?')) AS token
+        SELECT DISTINCT run_id, step_id, det_value_num(token) AS num FROM (
+            SELECT run_id, step_id, unnest(regexp_extract_all(input,
+                '[0-9]+(?:,[0-9]{3})*(?:\.[0-9]+)?(?:[ \t]+(?:[Tt]housand|[Mm]illion|[Bb]illion|[Tt]rillion)\b)?')) AS token
             FROM candidates WHERE input IS NOT NULL)
         UNION
         SELECT DISTINCT c.run_id, c.step_id, t.num FROM candidates c
@@ -190,7 +200,7 @@ derived AS (
 SELECT c.* FROM det_intro_direct c
 WHERE c.ident IS NOT NULL OR NOT EXISTS (
     SELECT 1 FROM derived d WHERE d.run_id = c.run_id AND d.step_id = c.step_id
-      AND abs(d.num - c.num) <= greatest(0.005, 1e-4 * abs(c.num)));
+      AND abs(d.num - c.num) <= greatest(0.005, 1e-4 * abs(c.num), coalesce(c.tol, 0)));
 
 -- Tool calls that only hand back one of their arguments (smolagents' final_answer returns the answer
 -- it was given): no backend record, so what they say supports nothing.
@@ -198,34 +208,24 @@ CREATE OR REPLACE TEMP TABLE det_echoes AS
 SELECT run_id, step_id FROM steps SEMI JOIN det_scope USING (run_id)
 WHERE kind = 'tool' AND steps.rowid BETWEEN $row_lo AND $row_hi AND contains(input, output);
 
--- Numbers the final answer states with a scale word ("5.4 million"): what they stand for, and the
--- rounding the written digits allow (half a unit of the last one: 5.4 million is 5.35 to 5.45 million).
-CREATE OR REPLACE TEMP TABLE det_scaled AS
-SELECT run_id, m.n AS token, m.n || ' ' || lower(m.w) AS phrase,
-       try_cast(m.n AS DOUBLE) * f AS num, 0.5 * f / pow(10, coalesce(length(split_part(m.n, '.', 2)), 0)) AS tol
-FROM (SELECT m, CASE lower(m.w) WHEN 'thousand' THEN 1e3 WHEN 'million' THEN 1e6 WHEN 'billion' THEN 1e9
-                                ELSE 1e12 END AS f, run_id
-      FROM (SELECT s.run_id, unnest(regexp_extract_all(s.output,
-                '\b([0-9]+(?:\.[0-9]+)?)[ \t]+([Tt]housand|[Mm]illion|[Bb]illion|[Tt]rillion)\b', ['n', 'w'])) AS m
-            FROM steps s JOIN det_answer a ON a.run_id = s.run_id AND a.step_id = s.step_id
-            WHERE s.rowid BETWEEN $row_lo AND $row_hi AND regexp_matches(s.output, '(?i)thousand|million|billion|trillion')));
-
 -- Values of the final answer no backend record supports (directly, or as a product or sum of two).
 CREATE OR REPLACE TEMP TABLE det_unsupported_direct AS
 -- The values of the answer are in det_sink_vals, so a tool output stating one has it marked sunk
 -- (and tool outputs are never rows of det_sink_vals): anti joins, the few answer values probing.
 -- A number with a scale word is supported by a backend number it rounds (5.4 million: 5,412,345).
-SELECT DISTINCT v.run_id, coalesce(sc.phrase, v.token) AS token, v.num, v.ident, sc.num IS NOT NULL AS scaled
+SELECT DISTINCT v.run_id, v.token, v.num, v.ident, v.tol IS NOT NULL AS scaled
 FROM det_sink_vals v JOIN det_answer a ON a.run_id = v.run_id AND a.step_id = v.step_id
 ANTI JOIN (SELECT run_id, v FROM det_out_vals o WHERE kind = 'tool' AND field = 'output' AND sunk
            AND NOT EXISTS (SELECT 1 FROM det_echoes e WHERE e.run_id = o.run_id AND e.step_id = o.step_id)) b
   ON b.run_id = v.run_id AND b.v = v.v
 ANTI JOIN det_task_vals t ON t.run_id = v.run_id AND t.v = v.v
-LEFT JOIN det_scaled sc ON sc.run_id = v.run_id AND sc.token = v.token
 WHERE v.field = 'output'
-  AND NOT EXISTS (SELECT 1 FROM det_out_vals o WHERE o.run_id = sc.run_id AND o.kind = 'tool' AND o.field = 'output'
-                  AND abs(o.num - sc.num) <= sc.tol
-                  AND NOT EXISTS (SELECT 1 FROM det_echoes e WHERE e.run_id = o.run_id AND e.step_id = o.step_id));
+  AND NOT (v.tol IS NOT NULL AND EXISTS (
+      SELECT 1 FROM det_out_vals o WHERE o.run_id = v.run_id AND o.kind = 'tool' AND o.field = 'output'
+                  AND abs(o.num - v.num) <= v.tol
+                  AND NOT EXISTS (SELECT 1 FROM det_echoes e WHERE e.run_id = o.run_id AND e.step_id = o.step_id))
+      OR v.tol IS NOT NULL AND EXISTS (SELECT 1 FROM det_task_vals t WHERE t.run_id = v.run_id
+                                       AND abs(t.num - v.num) <= v.tol));
 
 CREATE OR REPLACE TEMP TABLE det_unsupported_values AS
 WITH ground AS (

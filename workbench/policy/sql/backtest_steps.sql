@@ -5,8 +5,9 @@
 -- $1: true when only the runs in the temp table _bt_scope are wanted.
 -- $2: true for runs of unknown outcome too (limits measured on a store without outcome labels).
 -- A tool call's tool is its name when the log gives no tool, as the detectors read it (calls.sql).
--- encloses: the step has steps under it (a trace's root span, a framework's scope span): its latency is
--- known only when they are done, after steps that come later in seq order, so it carries no signal.
+-- encloses: the step has steps under it (an agent span, a trace's root span, a framework's scope span): its
+-- latency is known only when they are done, after steps that come later in seq order, so it carries no
+-- signal; an agent or system step without any (a Who&When turn) is a move of its own.
 SELECT s.run_id, s.step_id, s.seq, s.agent, s.kind,
        CASE WHEN s.kind = 'tool' THEN coalesce(s.tool, s.name) ELSE s.tool END AS tool,
        CASE WHEN s.kind = 'tool' THEN s.input END AS args,
@@ -16,6 +17,6 @@ SELECT s.run_id, s.step_id, s.seq, s.agent, s.kind,
 FROM steps s
 JOIN runs r ON r.run_id = s.run_id AND ($2 OR r.outcome IN ('success', 'failure'))
 LEFT JOIN (SELECT DISTINCT run_id, parent_id FROM steps WHERE parent_id IS NOT NULL) p
-  ON p.run_id = s.run_id AND p.parent_id = s.step_id
+       ON p.run_id = s.run_id AND p.parent_id = s.step_id
 WHERE NOT $1 OR s.run_id IN (SELECT run_id FROM _bt_scope)
 ORDER BY s.run_id, s.seq

@@ -1,8 +1,8 @@
 -- The steps whose own columns are a signal (confidence, entropy, latency_ms, tokens, cost), as the
--- decision core reads them at the end of a step: agent and system spans, which enclose other steps,
--- carry no signal, nor does any step with steps under it (a trace's root span, a scope span: its latency
--- is known only when they are done; policy/sql/backtest_steps.sql's encloses). Only runs with a known
--- outcome. The cheap path for column signals: no window.
+-- decision core reads them at the end of a step: a step enclosing others (an agent span, a trace's root
+-- span, a scope span: its latency is known only when they are done; policy/sql/backtest_steps.sql's
+-- encloses) carries no signal; one enclosing nothing (a Who&When turn) does, whatever its kind. Only runs
+-- with a known outcome. The cheap path for column signals: no window.
 SELECT s.run_id, s.seq, s.agent,
        s.latency_ms, s.confidence, s.entropy, s.tokens_in::DOUBLE AS tokens_in,
        s.tokens_out::DOUBLE AS tokens_out, s.cost,
@@ -11,4 +11,3 @@ FROM steps s
 JOIN runs r ON r.run_id = s.run_id AND r.outcome IN ('success', 'failure')
 ANTI JOIN (SELECT DISTINCT run_id, parent_id FROM steps WHERE parent_id IS NOT NULL) p
   ON p.run_id = s.run_id AND p.parent_id = s.step_id
-WHERE s.kind IS NULL OR s.kind NOT IN ('agent', 'system')

@@ -1,11 +1,12 @@
 -- Every step's value of the signals a HITL rule can read, as the decision core reads them at the end
--- of a step (policy/_core.py): running counts include the step itself; agent and system spans, which
--- enclose other steps, carry no signal, nor does any step with steps under it (column_steps.sql).
--- Only runs with a known outcome.
+-- of a step (policy/_core.py): running counts include the step itself; a step enclosing others (an agent
+-- span, a trace's root span, a scope span: column_steps.sql) carries no signal, one enclosing nothing
+-- does, whatever its kind. Only runs with a known outcome.
 -- Retries: a tool call whose previous identical call (agent, tool, whitespace-free lower-cased
 -- arguments: the detectors' normalisation) in the run failed.
 WITH ordered AS (
-    SELECT s.run_id, s.step_id, s.seq, s.agent, s.kind, s.depth, s.latency_ms, s.confidence, s.entropy,
+    SELECT s.run_id, s.seq, s.agent, s.kind, p.parent_id IS NOT NULL AS encloses, s.depth, s.latency_ms,
+           s.confidence, s.entropy,
            s.tokens_in, s.tokens_out, s.cost,
            CASE WHEN s.kind = 'tool' AND lag(s.status) OVER (
                     PARTITION BY s.run_id, s.agent, s.tool,
@@ -13,10 +14,12 @@ WITH ordered AS (
                     ORDER BY s.seq) = 'error' THEN 1 ELSE 0 END AS is_retry
     FROM steps s
     JOIN runs r ON r.run_id = s.run_id AND r.outcome IN ('success', 'failure')
+    -- a step enclosing others carries no signal; one enclosing nothing (a Who&When turn) does
+    LEFT JOIN (SELECT DISTINCT run_id, parent_id FROM steps WHERE parent_id IS NOT NULL) p
+           ON p.run_id = s.run_id AND p.parent_id = s.step_id
 ), counted AS (
     SELECT *,
            sum(CASE WHEN kind = 'tool' THEN 1 ELSE 0 END) OVER w AS tool_calls,
-           sum(CASE WHEN kind = 'handoff' THEN 1 ELSE 0 END) OVER w AS handoffs,
            sum(is_retry) OVER w AS retries
     FROM ordered
     WINDOW w AS (PARTITION BY run_id ORDER BY seq ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
@@ -24,8 +27,7 @@ WITH ordered AS (
 SELECT run_id, seq, agent,
        latency_ms, confidence, entropy, tokens_in::DOUBLE AS tokens_in, tokens_out::DOUBLE AS tokens_out,
        cost, tool_calls::DOUBLE AS tool_calls, retries::DOUBLE AS retries, depth::DOUBLE AS depth,
-       handoffs::DOUBLE AS handoffs
-FROM counted c
-ANTI JOIN (SELECT DISTINCT run_id, parent_id FROM steps WHERE parent_id IS NOT NULL) p
-  ON p.run_id = c.run_id AND p.parent_id = c.step_id
-WHERE kind IS NULL OR kind NOT IN ('agent', 'system')
+       -- handoffs rest on what the steps stated: thresholds/_handoff_signal.py replays them
+       NULL::DOUBLE AS handoffs
+FROM counted
+WHERE NOT encloses

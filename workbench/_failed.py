@@ -1,0 +1,55 @@
+"""Which runs failed for the user: the runs known to have failed, and those taken as failed.
+
+A run whose root span says OK (or that declares success) can still have left its user with a wrong
+answer or none: openai-agents' "Max turns exceeded" ends the agent in error under an OK root, and a
+200-OK answer can state values no backend record supports. The ``silent_failure`` detector says so
+with a critical finding; such a run, when no label says how it ended, is *taken as failed* and
+attributed like a failed run. Other critical findings (a cascade, a loop, a storm, a breach) say a run
+cost or wandered, not that its answer was wrong: on the simulator's 1,486 labelled successes, 97 carry
+a critical cascade and none a silent_failure.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+# Runs taken as failed, with the worst finding's detail (the earliest step's) as the reason. A label's
+# outcome is the user's word and wins: a run labelled a success is not taken as failed.
+TAKEN_SQL = """
+    SELECT r.run_id,
+           arg_min(f.detail, [coalesce(s.seq, 9223372036854775807), hash(f.detail)]) AS why
+    FROM runs r
+    JOIN findings f ON f.run_id = r.run_id AND f.detector = 'silent_failure' AND f.severity = 'critical'
+    LEFT JOIN steps s ON s.run_id = f.run_id AND s.step_id = f.step_id
+    WHERE r.outcome IS DISTINCT FROM 'failure' AND r.outcome_source IS DISTINCT FROM 'label'
+    GROUP BY r.run_id
+"""
+
+# Every run failed for the user: run_id, and why it is taken as failed (NULL when known to have failed).
+FAILED_SQL = f"""
+    SELECT run_id, NULL::VARCHAR AS taken_why FROM runs WHERE outcome = 'failure'
+    UNION ALL
+    SELECT run_id, why FROM ({TAKEN_SQL})
+"""
+
+
+def taken_as_failed(ws: Any) -> dict[str, str]:
+    """Runs not known to have failed that a critical ``silent_failure`` finding says failed for the
+    user (no label says otherwise): run id -> the finding's detail."""
+    return dict(ws.con.execute(f"SELECT * FROM ({TAKEN_SQL}) ORDER BY run_id").fetchall())
+
+
+def failed_run_ids(ws: Any) -> list[str]:
+    """The runs failed for the user: known failures and runs :func:`taken_as_failed`, in run order."""
+    return [r for (r,) in ws.con.execute(f"SELECT run_id FROM ({FAILED_SQL}) ORDER BY run_id").fetchall()]
+
+
+def taken_note(taken: dict[str, str]) -> str:
+    """One line saying which runs were taken as failed and why (empty when none)."""
+    if not taken:
+        return ""
+    n = len(taken)
+    run, why = next(iter(taken.items()))
+    example = f"{run}: {why}" if n == 1 else f"e.g. {run}: {why}"
+    return (f"{n:,} {'run' if n == 1 else 'runs'} reported success but {'is' if n == 1 else 'are'} taken as failed "
+            f"(SILENT*): a critical silent_failure finding says the user got a wrong answer or none ({example})")

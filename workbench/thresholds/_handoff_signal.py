@@ -1,0 +1,60 @@
+"""The ``handoffs`` signal of every step, as the decision core reads it at the end of the step.
+
+``handoffs`` is the count the hand-off breaker and the ``handoff_breach`` detector keep: hand-offs in a
+row that brought nothing new, up to the last turn judged (``policy/_handoffs.py``). It rests on what
+each step stated, so it is not a window count in SQL: the store's steps are replayed through the same
+:class:`~workbench.policy._handoffs.Handoffs` the guard uses, in the backtest's order and with its
+inputs (``policy/sql/backtest_steps.sql``), so the sweep and the guard read one number.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from typing import Any
+
+import pandas as pd
+
+from ..policy._bounce import as_text
+from ..policy._core import CONTAINER_KINDS
+from ..policy._handoffs import Handoffs
+from ..policy._model import Loops
+
+_STEPS_SQL = resources.files("workbench.policy").joinpath("sql/backtest_steps.sql").read_text("utf-8")
+_BATCH = 50_000
+
+
+def handoff_signal(con: Any, min_value: float | None = None) -> pd.DataFrame:
+    """``run_id, seq, agent, handoffs`` of every step of the runs with a known outcome that carries a
+    signal (no agent or system span enclosing others), read with the connection ``con``."""
+    min_value = Loops().min_value if min_value is None else min_value
+    tasks = dict(con.execute("SELECT run_id, task FROM runs WHERE outcome IN ('success', 'failure')").fetchall())
+    con.execute("CREATE TEMP TABLE IF NOT EXISTS _bt_scope (run_id VARCHAR)")   # named, not read ($1 false)
+    cur = con.execute(_STEPS_SQL, [False, False])
+    run_ids: list[str] = []
+    seqs: list[int] = []
+    agents: list[str | None] = []
+    values: list[float] = []
+    current, hand = None, None
+    while True:
+        batch = cur.fetchmany(_BATCH)
+        if not batch:
+            break
+        for run_id, _step, seq, agent, kind, tool, _args, *_cols, status, _c, _e, _ti, _to, _cost, output, encloses \
+                in batch:
+            if run_id != current:
+                current, hand = run_id, Handoffs(min_value)
+                task = tasks.get(run_id)
+                if task is not None:
+                    hand.given(task)
+            # Core.before, then Core.after (the signal is read at the end of the step)
+            if agent is not None and kind != "system":
+                hand.step_of(agent)
+            if output is not None:
+                hand.output(kind, tool, as_text(output), status != "error")
+            if kind not in CONTAINER_KINDS or not encloses:
+                run_ids.append(run_id)
+                seqs.append(seq)
+                agents.append(agent)
+                values.append(float(hand.idle))
+    return pd.DataFrame({"run_id": pd.Series(run_ids, dtype=object), "seq": pd.Series(seqs, dtype="int64"),
+                         "agent": pd.Series(agents, dtype=object), "handoffs": pd.Series(values, dtype=float)})
