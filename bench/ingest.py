@@ -19,7 +19,9 @@ log-probabilities, edges, labels) replicated with fresh run ids up to the size i
 ``native-logprobs`` is ``native`` with each step's log-probabilities as a real answer's (40 tokens, 5
 alternatives each: OpenAI's shape); ``demo`` is the demo file itself (52,875 steps, gzip), once whatever the
 sizes. Their bare DuckDB read
-is ``read_json`` of the same file into one table with the native format's typed columns.
+is ``read_json`` of the same file into one table with the native format's typed columns; ``duckdb-tables``
+(native files only) is the same read written as the store's tables, one per record type, timestamps
+parsed: the least work any store of the format does (see :func:`run_duckdb_tables`).
 
 Each method runs in its own process so peak RSS is its own. Prints one markdown row per file (as it
 goes, and the whole table again at the end): seconds, spans/s, peak RSS and CPU seconds of this
@@ -364,7 +366,43 @@ def run_duckdb(path: str, db: str) -> int:
     return int(n)
 
 
-METHODS = {"workbench": run_workbench, "pandas": run_pandas, "duckdb-bare": run_duckdb}
+def run_duckdb_tables(path: str, db: str) -> int:
+    """Native JSONL only: the bare read, then each record type written to a table of its own.
+
+    The least any store of this format does: one typed read, and steps (timestamps as TIMESTAMP), edges,
+    runs and labels each written once, where ``duckdb-bare`` writes every record to one table. Neither
+    checks a value's type (DuckDB's reader casts a number where text belongs, and so on), computes the
+    log-probability statistics, drops duplicates, walks the step tree for agents and depth or orders the
+    steps: the work the workbench adds.
+    """
+    import duckdb
+
+    if not _is_native(path):
+        return run_duckdb(path, db)
+    con = duckdb.connect(db)
+    rel = con.read_json(path, format="newline_delimited", columns=NATIVE_COLUMNS)
+    rel.create_view("raw")
+    con.execute("CREATE TEMP TABLE records AS SELECT * FROM raw")
+    con.execute("""
+        CREATE TABLE steps AS
+        SELECT run_id, step_id, parent_id, agent, coalesce(kind, 'other') AS kind, name, tool, model,
+               TRY_CAST(started_at AS TIMESTAMP) AS started_at, TRY_CAST(ended_at AS TIMESTAMP) AS ended_at,
+               latency_ms, coalesce(status, 'ok') AS status, error, input::VARCHAR AS input,
+               output::VARCHAR AS output, tokens_in, tokens_out, cost, confidence, entropy, seq,
+               attributes::VARCHAR AS attributes
+        FROM records WHERE coalesce(record, 'step') = 'step'""")
+    con.execute("CREATE TABLE edges AS SELECT run_id, src_step, dst_step, kind FROM records WHERE record = 'edge'")
+    con.execute("CREATE TABLE runs AS SELECT run_id, system, task, outcome, outcome_detail, "
+                "attributes::VARCHAR AS attributes FROM records WHERE record = 'run'")
+    con.execute("CREATE TABLE labels AS SELECT run_id, agent, step_id, kind, coalesce(source, 'ground_truth') "
+                "AS source, outcome, detail FROM records WHERE record = 'label'")
+    n = con.execute("SELECT count(*) FROM steps").fetchall()[0][0]
+    con.close()
+    return int(n)
+
+
+METHODS = {"workbench": run_workbench, "pandas": run_pandas, "duckdb-bare": run_duckdb,
+           "duckdb-tables": run_duckdb_tables}
 WRITERS = {"generated": write_otlp, "sdk": write_sdk, "native": write_native, "native-logprobs": write_native_logprobs,
            "demo": write_demo}
 
@@ -400,7 +438,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="*", default=[100_000, 1_000_000])
     parser.add_argument("--huge", action="store_true", help="also 5M spans")
-    parser.add_argument("--methods", nargs="*", default=list(METHODS))
+    # (duckdb-tables only when asked: without a memory limit it held 1.5 GB at 1M native steps)
+    parser.add_argument("--methods", nargs="*", default=["workbench", "pandas", "duckdb-bare"], choices=list(METHODS))
     parser.add_argument("--baseline-python", help="also run the workbench with this interpreter (earlier release)")
     parser.add_argument("--files", nargs="*", default=list(WRITERS), choices=list(WRITERS))
     parser.add_argument("--tmp", help="folder for the generated files (default: the system's temp folder)")
@@ -414,10 +453,12 @@ def main() -> None:
     print("ours = this checkout's workbench; bare = DuckDB read_json (+ unnest for OTLP) of the same file into a "
           "table; baseline = --baseline-python's workbench. 'vs bare' = bare seconds / ours (>= 1 is the target), "
           "'RSS vs bare' = our peak RSS / bare's (<= 1 is the target), 'vs pandas' = pandas seconds / ours "
-          "(>= 10 is the target). CPU s = user + system seconds of the process (DuckDB threads included).\n")
+          "(>= 10 is the target); 'tables' = duckdb-tables, the bare read written as one table per record type "
+          "(native files). CPU s = user + system seconds of the process (DuckDB threads included).\n")
     head = ("spans/steps", "file", "MB", "ours s", "spans/s", "ours peak RSS MB", "ours CPU s", "bare s / RSS MB",
             "bare CPU s", "pandas s", "baseline s / RSS MB", "baseline CPU s", "vs bare", "vs bare, CPU",
-            "RSS vs bare", "vs pandas", "vs baseline", "load 1/5/15")
+            "RSS vs bare", "vs pandas", "vs baseline", "tables s / RSS MB", "tables CPU s", "vs tables",
+            "vs tables, CPU", "RSS vs tables", "load 1/5/15")
     rows = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     print("\n".join(rows), flush=True)
     with tempfile.TemporaryDirectory(dir=args.tmp) as tmp:
@@ -431,7 +472,9 @@ def main() -> None:
                 WRITERS[kind](path, size)
                 mb = path.stat().st_size / 2**20
                 _settle(path)
-                results = {m: measure(m, path) for m in args.methods}
+                # (duckdb-tables is the native format's; on OTLP it would be the bare read again)
+                results = {m: measure(m, path) for m in args.methods
+                           if m != "duckdb-tables" or kind in ("native", "native-logprobs", "demo")}
                 if args.baseline_python:
                     results["baseline"] = measure("workbench", path, args.baseline_python)
                 path.unlink()
@@ -456,6 +499,7 @@ def _settle(path: Path) -> None:
 def _row(size: int, kind: str, mb: float, res: dict, load: str) -> str:
     """One markdown row; a method not run shows as a dash."""
     ours, bare, pandas, base = (res.get(k) for k in ("workbench", "duckdb-bare", "pandas", "baseline"))
+    tables = res.get("duckdb-tables")
 
     def ratio(a: dict | None, b: dict | None, key: str = "seconds") -> str:
         return f"{a[key] / b[key]:.2f}x" if a and b else "-"
@@ -469,7 +513,9 @@ def _row(size: int, kind: str, mb: float, res: dict, load: str) -> str:
              f"{ours['peak_mb']:,.0f}" if ours else "-", f"{ours['cpu']:.1f}" if ours else "-", pair(bare),
              f"{bare['cpu']:.1f}" if bare else "-", f"{pandas['seconds']:.1f}" if pandas else "-", pair(base),
              f"{base['cpu']:.1f}" if base else "-", ratio(bare, ours), ratio(bare, ours, "cpu"),
-             ratio(ours, bare, "peak_mb"), ratio(pandas, ours), ratio(base, ours), load]
+             ratio(ours, bare, "peak_mb"), ratio(pandas, ours), ratio(base, ours), pair(tables),
+             f"{tables['cpu']:.1f}" if tables else "-", ratio(tables, ours), ratio(tables, ours, "cpu"),
+             ratio(ours, tables, "peak_mb"), load]
     return "| " + " | ".join(cells) + " |"
 
 
