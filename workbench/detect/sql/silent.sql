@@ -1,16 +1,25 @@
--- Silent failures: a run the system reported as a success whose final answer states values that
--- no tool output (backend record) supports, contradicts one, or carries a value an upstream step
--- made up. The finding sits at the step where the first such value appeared.
+-- Silent failures: a run the system reported as a success, or whose outcome nobody reported (most
+-- OTel root spans leave their status unset), whose final answer states values that no tool output
+-- (backend record) supports, contradicts one, or carries a value an upstream step made up. The
+-- finding sits at the step where the first such value appeared.
+-- Critical for a reported success: it said so and was wrong, so `investigate` takes the run as
+-- failed. A warning when the outcome is unknown: the answer is suspect, but with no claim of success
+-- there is no silent failure to assert; the run is listed as flagged, not attributed as failed. A
+-- run reported or labelled failed is a known failure already.
 INSERT INTO det_out
-SELECT p.run_id, first.o.step, first.o.agent, 'silent_failure', 'critical',
-       'reported success, but the final answer ' || string_agg(DISTINCT p.token || ' (' || p.why || ')', '; ' ORDER BY p.token || ' (' || p.why || ')')
+SELECT p.run_id, first.o.step, first.o.agent, 'silent_failure',
+       CASE WHEN any_value(r.reported_outcome) = 'success' THEN 'critical' ELSE 'warning' END,
+       CASE WHEN any_value(r.reported_outcome) = 'success' THEN 'reported success, but the final answer '
+            ELSE 'outcome not reported; the final answer ' END
+       || string_agg(DISTINCT p.token || ' (' || p.why || ')', '; ' ORDER BY p.token || ' (' || p.why || ')')
        || '; first stated by ' || coalesce(first.o.agent, '?') || ' at step ' || first.o.step,
        json_object('values', list(DISTINCT p.token ORDER BY p.token), 'answer_step', any_value(a.step_id),
-                   'origin_step', first.o.step)
+                   'origin_step', first.o.step, 'reported_outcome', any_value(r.reported_outcome))
 FROM det_problems p
 JOIN runs r ON r.run_id = p.run_id
 JOIN det_answer a ON a.run_id = p.run_id
 JOIN (SELECT run_id, arg_min({'step': origin_step, 'agent': origin_agent}, {'t': origin_t, 'step': origin_step}) AS o
       FROM det_problems GROUP BY run_id) first ON first.run_id = p.run_id
 WHERE r.reported_outcome = 'success'
+   OR (r.reported_outcome = 'unknown' AND r.outcome IS DISTINCT FROM 'failure')
 GROUP BY p.run_id, first.o.step, first.o.agent;
