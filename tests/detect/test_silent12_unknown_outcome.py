@@ -78,7 +78,10 @@ def _tool(tr: _Trace, parent: str, start: int, call_id: str, result: str | None)
     tr.span(parent, "execute_tool Inventory-get_stock", start, start + 5, attrs, TOOL, status)
 
 
-def _inventory_run(path: Path, writer_says: str, root_status: dict | None = None) -> None:
+STOCK = '{"sku": "WID-7", "warehouse": "LIS", "units": 120}'
+
+
+def _inventory_run(path: Path, writer_says: str, root_status: dict | None = None, stock: str = STOCK) -> None:
     tr = _Trace()
     root = tr.span(None, "handle_request inventory", 0, 200, {}, "app", root_status)
     analyst = tr.span(root, "invoke_agent analyst", 1, 120, {
@@ -91,7 +94,7 @@ def _inventory_run(path: Path, writer_says: str, root_status: dict | None = None
     _chat(tr, loop, 3)
     _tool(tr, loop, 14, "call_inv1", None)
     _chat(tr, loop, 20)
-    _tool(tr, loop, 31, "call_inv2", '{"sku": "WID-7", "warehouse": "LIS", "units": 120}')
+    _tool(tr, loop, 31, "call_inv2", stock)
     _chat(tr, loop, 40)
     writer = tr.span(root, "invoke_agent writer", 121, 199, {
         "gen_ai.operation.name": "invoke_agent", "gen_ai.agent.id": "writer-0c7e-4f1b-9c51-2d06475af1b4",
@@ -155,3 +158,25 @@ def test_labelled_failure_of_unknown_outcome_gets_no_silent_failure(tmp_path: Pa
     ws.label(run, outcome="failure")
     f = detect(ws)
     assert "silent_failure" not in set(f.detector)
+
+
+def test_unknown_outcome_answer_quoting_the_backend_and_adding_a_figure_is_left_alone(tmp_path: Path) -> None:
+    # Claude Agent SDK on Langfuse's sample: "Berlin: Cloudy, 59°F (15°C)" from a tool's "59°F". With no
+    # claim of success, an answer that repeats the backend's number is not reported for what it adds;
+    # a reported success still is.
+    says = "Customer update: WID-7 has 120 units in stock at LIS, about 115 after today's orders."
+    _, f = _store(tmp_path, says)
+    assert "silent_failure" not in set(f.detector)
+    _, f = _store(tmp_path, says, {"code": "STATUS_CODE_OK"})
+    assert list(f.loc[f.detector == "silent_failure", "severity"]) == ["critical"]
+
+
+def test_unknown_outcome_run_whose_tools_gave_no_number_is_left_alone(tmp_path: Path) -> None:
+    # an answer that is a raw API payload (token counts, a timestamp) in a run whose tool said no number
+    payload = json.dumps({"content": {"parts": [{"text": "Hello!"}]}, "timestamp": 1756366351.22196,
+                          "usage_metadata": {"prompt_token_count": 39, "total_token_count": 45}})
+    path = tmp_path / "sk_inventory.otlp.jsonl"
+    _inventory_run(path, payload, stock='{"sku": "WID-7", "warehouse": "LIS", "units": "plenty"}')
+    ws = wb.open()
+    ws.ingest(path)
+    assert "silent_failure" not in set(detect(ws).detector)
