@@ -23,6 +23,7 @@ from ._handoff_signal import handoff_signal
 _SQL = resources.files(__package__).joinpath("sql")
 _STEPS_SQL = _SQL.joinpath("signal_steps.sql").read_text("utf-8")
 _COLUMN_SQL = _SQL.joinpath("column_steps.sql").read_text("utf-8")
+_COUNT_SQL = _SQL.joinpath("signal_counts.sql").read_text("utf-8")
 _DECISIVE_SQL = _SQL.joinpath("decisive.sql").read_text("utf-8")
 _RUNNING = ("tool_calls", "retries", "handoffs")    # counts that need the window query (handoffs: a replay)
 _SIGNAL_CASE = "CASE $signal " + " ".join(f"WHEN '{s}' THEN {s}" for s in SIGNALS) + " END"
@@ -46,17 +47,35 @@ class SweepPoint:
 
 
 def available_signals(ws: Any) -> pd.DataFrame:
-    """Which signals this store's steps carry: ``signal``, ``steps`` with a value, ``share``."""
+    """Which signals this store's steps carry: ``signal``; ``steps`` with a value in runs of known
+    outcome (what a sweep can use); ``share`` of those steps; ``all_steps`` with a value in any run;
+    ``note``: why a signal a sweep cannot use is missing (no step carries it, or only runs of unknown
+    outcome do: most traces leave every root span unset, and a sweep prices a threshold by the
+    failures it catches)."""
     con = ws.con.cursor()
     try:
         # Running counts exist wherever steps do: count them as the steps themselves (no window needed).
-        aggs = ", ".join("count(*)" if s in _RUNNING else f"count({s})" for s in SIGNALS)
-        counts = con.execute(f"SELECT count(*), {aggs} FROM ({_COLUMN_SQL})").fetchall()[0]
+        known = ", ".join("count(*) FILTER (WHERE known)" if s in _RUNNING else f"count({s}) FILTER (WHERE known)"
+                          for s in SIGNALS)
+        every = ", ".join("count(*)" if s in _RUNNING else f"count({s})" for s in SIGNALS)
+        counts = con.execute(f"SELECT count(*) FILTER (WHERE known), {known}, {every} FROM ({_COUNT_SQL})"
+                             ).fetchall()[0]
     finally:
         con.close()
-    total = counts[0]
-    rows = [(s, int(n), n / total if total else 0.0) for s, n in zip(SIGNALS, counts[1:], strict=True)]
-    return pd.DataFrame(rows, columns=["signal", "steps", "share"])
+    total, n = counts[0], len(SIGNALS)
+    rows = []
+    for signal, steps, anywhere in zip(SIGNALS, counts[1:n + 1], counts[n + 1:], strict=True):
+        if steps:
+            note = ""
+        elif anywhere:
+            note = (f"only runs of unknown outcome carry it ({anywhere:,} steps): a sweep weighs reviews against "
+                    "failures caught, so it needs runs labelled success or failure (ws.label, ws.label_file)")
+        elif signal in ("confidence", "entropy"):
+            note = "no step carries it (no token log-probabilities, nor workbench.confidence / workbench.entropy)"
+        else:
+            note = "no step carries it"
+        rows.append((signal, int(steps), steps / total if total else 0.0, int(anywhere), note))
+    return pd.DataFrame(rows, columns=["signal", "steps", "share", "all_steps", "note"])
 
 
 def sweep_thresholds(ws: Any, signal: str = "entropy", per_agent: bool = False, cost_review: float = 1.0,

@@ -1,16 +1,42 @@
--- Silent failures: a run the system reported as a success whose final answer states values that
--- no tool output (backend record) supports, contradicts one, or carries a value an upstream step
--- made up. The finding sits at the step where the first such value appeared.
+-- Silent failures: a run the system reported as a success, or whose outcome nobody reported (most
+-- OTel root spans leave their status unset), whose final answer states values that no tool output
+-- (backend record) supports, contradicts one, or carries a value an upstream step made up. The
+-- finding sits at the step where the first such value appeared.
+-- Critical for a reported success: it said so and was wrong, so `investigate` takes the run as
+-- failed. A warning when the outcome is unknown: the answer is suspect, but with no claim of success
+-- there is no silent failure to assert; the run is listed as flagged, not attributed as failed. A
+-- run reported or labelled failed is a known failure already.
 INSERT INTO det_out
-SELECT p.run_id, first.o.step, first.o.agent, 'silent_failure', 'critical',
-       'reported success, but the final answer ' || string_agg(DISTINCT p.token || ' (' || p.why || ')', '; ' ORDER BY p.token || ' (' || p.why || ')')
+SELECT p.run_id, first.o.step, first.o.agent, 'silent_failure',
+       CASE WHEN any_value(r.reported_outcome) = 'success' THEN 'critical' ELSE 'warning' END,
+       CASE WHEN any_value(r.reported_outcome) = 'success' THEN 'reported success, but the final answer '
+            ELSE 'outcome not reported; the final answer ' END
+       || string_agg(DISTINCT p.token || ' (' || p.why || ')', '; ' ORDER BY p.token || ' (' || p.why || ')')
        || '; first stated by ' || coalesce(first.o.agent, '?') || ' at step ' || first.o.step,
        json_object('values', list(DISTINCT p.token ORDER BY p.token), 'answer_step', any_value(a.step_id),
-                   'origin_step', first.o.step)
+                   'origin_step', first.o.step, 'reported_outcome', any_value(r.reported_outcome))
 FROM det_problems p
 JOIN runs r ON r.run_id = p.run_id
 JOIN det_answer a ON a.run_id = p.run_id
 JOIN (SELECT run_id, arg_min({'step': origin_step, 'agent': origin_agent}, {'t': origin_t, 'step': origin_step}) AS o
       FROM det_problems GROUP BY run_id) first ON first.run_id = p.run_id
 WHERE r.reported_outcome = 'success'
+   OR (r.reported_outcome = 'unknown' AND r.outcome IS DISTINCT FROM 'failure'
+       -- with no claim of success, only an answer that replaced the backend's numbers: a tool stated
+       -- numbers and the answer repeats none of them. An answer quoting the backend and adding a
+       -- figure of its own (59°F "(15°C)", a total) and an answer that is a raw API payload (token
+       -- counts, timestamps, in a run whose tools gave no number) are left alone: on Langfuse's
+       -- sample traces of seven frameworks every such finding was false.
+       AND EXISTS (SELECT 1 FROM det_out_vals o
+                   ANTI JOIN det_echoes e ON e.run_id = o.run_id AND e.step_id = o.step_id
+                   WHERE o.run_id = r.run_id AND o.kind = 'tool' AND o.field = 'output' AND o.num IS NOT NULL)
+       -- (a number the tool was the first to state: an agent called as a tool hands back what its
+       -- own model said, a hand-off tool what it was given)
+       AND NOT EXISTS (SELECT 1 FROM det_sink_vals v
+                       JOIN det_answer x ON x.run_id = v.run_id AND x.step_id = v.step_id
+                       JOIN det_first_out f ON f.run_id = v.run_id AND f.v = v.v
+                       JOIN det_out_vals o ON o.run_id = f.run_id AND o.step_id = f.step_id AND o.v = f.v
+                                          AND o.kind = 'tool' AND o.num IS NOT NULL
+                       ANTI JOIN det_echoes e ON e.run_id = o.run_id AND e.step_id = o.step_id
+                       WHERE v.run_id = r.run_id AND v.field = 'output'))
 GROUP BY p.run_id, first.o.step, first.o.agent;
