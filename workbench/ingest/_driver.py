@@ -22,7 +22,6 @@ from ._rawtext import fill_raw_text
 from ._registry import ADAPTERS, RECORD_ADAPTERS
 from ._stage_db import ENABLED as _COMPRESSED_STAGE
 from ._stage_db import StageDB
-from ._stage_memory import release_worker_memory
 from ._time_units import scale_integer_units
 
 _HEAD_BYTES = 64 * 1024
@@ -286,7 +285,6 @@ def _run_ingest(con: duckdb.DuckDBPyConnection, source: Any, fmt: str | None, pr
         notes = scale_integer_units(con, stage.time_units)
         if stage_db is not None:
             stage_db.appended(0, force=True)  # (the merge reads every staged row compressed)
-        release_worker_memory(con)  # (what staging's threads kept would add to the merge's peak)
         _timings.mark("staged")
         current = "<merge>"
         if retry_memory is not None:  # (a call within the ingest budget)
@@ -349,7 +347,6 @@ def _merge(con: duckdb.DuckDBPyConnection, stage: Stage, stage_fill: Any, jobs: 
             for stmt in [*sql_statements("finalize_all_reached" if reached else "finalize_unreached"),
                          *sql_statements("finalize_insert")]:
                 _timed(con, stmt)
-            release_worker_memory(con)
             _timings.mark(f"merged chunk {chunk}")
         for stmt in sql_statements("finalize_rest"):
             _timed(con, stmt)

@@ -30,7 +30,6 @@ from ._conventions import (
 from ._jsonio import line_blocks
 from ._line_table import block_table, pick_lines
 from ._otlp_read import _Context, stage_line
-from ._stage_memory import release_worker_memory
 
 # -- the SQL path ------------------------------------------------------------------------------------
 # Well-formed lines are decoded and mapped by DuckDB (vectorised, on all cores); the Python reader above
@@ -312,7 +311,6 @@ def stage_jsonl_sql(path: Path, ctx: _Context) -> str:
                     "(SELECT line FROM _wb_otlp_spans WHERE bad)")
         _hand_back(con, texts, ctx)
         del texts
-        release_worker_memory(con)
         # (a name made of this loop's counter, never of input)
         con.execute(f"ALTER TABLE _wb_otlp_spans RENAME TO _wb_otlp_spans_{k}")
         pending.append(f"_wb_otlp_spans_{k}")
