@@ -77,11 +77,15 @@ def test_aegis_records_keep_single_culprit_runs_of_either_shape(tmp_path: Path) 
               "ground_truth": {"correct_answer": "Paris", "injected_agents": [
                   {"agent_name": "Solver", "error_type": "FM-1.1", "injection_strategy": "prompt_injection"}]},
               "metadata": {"framework": "agentverse", "benchmark": "mmlu", "task_type": "qa"}}
-    items = [_aegis_flat(["assistant1"]), _aegis_flat(["Assistant1", "Assistant2"]), hf_row, "junk",
-             _aegis_flat(["Assistant9"])]
+    prompted = _aegis_flat(["assistant1"])
+    prompted["trajectory"].insert(0, {"step": 0, "agent_name": "System", "content": "You are a solver."})
+    items = [prompted, _aegis_flat(["Assistant1", "Assistant2"]), hf_row, "junk", _aegis_flat(["Assistant9"])]
     records, problems = aegis_records(items)
     assert [r["mistake_agent"] for r in records] == ["Assistant1", "Solver"]  # label case follows the speaker
     assert "mistake_step" not in records[0] and records[1]["framework"] == "agentverse"
+    # smolagents' "System" turn is its system prompt, not a speaker the model could blame.
+    assert [h["name"] for h in records[0]["history"]] == ["Assistant1", "Assistant2", "Assistant1"]
+    assert records[0]["system_prompt"] == {"System": "You are a solver."}
     assert [w for w, _ in problems] == ["item[1]", "item[3]", "item[4]"]
     assert agent_signature(records[0]) == "AssistantN" and agent_signature(records[1]) == "Critic+Solver"
     path = tmp_path / "aegis.json"

@@ -16,7 +16,8 @@ into ``history``), which ``ws.ingest(..., format="whowhen")`` reads:
 - **AEGIS** (Fancylalala/AEGIS on Hugging Face, github.com/kfq20/AEGIS): runs of several multi-agent
   frameworks in which one or more agents were made to err (injected faults). Only the culprit agent is
   labelled, no step. A run with more than one injected agent has no single culprit and is left out.
-  Read in the Hugging Face row shape (``input.conversation_history``, ``ground_truth.injected_agents``,
+  A speaker named ``System`` (smolagents' system prompt) is a prompt, kept in ``system_prompt``, not a
+  turn. Read in the Hugging Face row shape (``input.conversation_history``, ``ground_truth.injected_agents``,
   ``metadata.framework``) or the flattened one (``trajectory``, ``faulty_agents``).
 
 Each converter returns the records and the problems of those it could not convert (the record's
@@ -137,15 +138,20 @@ def aegis_records(items: Iterable[Any]) -> tuple[list[dict], list[Problem]]:
         if len(names) != 1 or None in names:
             problems.append((where, f"{len(injected)} injected agents, not one culprit"))
             continue
-        history = []
+        history: list[dict] | None = []
+        prompts: list[str] = []
         for i, turn in enumerate(turns):
             if not isinstance(turn, dict) or not isinstance(turn.get("agent_name"), str):
                 history = None
                 problems.append((where, f"turn {i} has no agent_name"))
                 break
             content = turn.get("content")
-            history.append({"name": turn["agent_name"], "role": "assistant",
-                            "content": content if isinstance(content, str) else ""})
+            text = content if isinstance(content, str) else ""
+            if turn["agent_name"].strip().lower() == "system":
+                # smolagents' memory holds the system prompt as a "System" turn: a prompt, not an agent.
+                prompts.append(text)
+            else:
+                history.append({"name": turn["agent_name"], "role": "assistant", "content": text})
         if history is None:
             continue
         # The label may differ in case from the speaker (``assistant2`` for ``Assistant2``).
@@ -160,6 +166,8 @@ def aegis_records(items: Iterable[Any]) -> tuple[list[dict], list[Problem]]:
                "question_ID": f"aegis-{framework or 'unknown'}-{k}", "is_correct": False}
         if isinstance(framework, str):
             rec["framework"] = framework
+        if prompts:
+            rec["system_prompt"] = {"System": "\n\n".join(prompts)}
         records.append(rec)
     return records, problems
 
