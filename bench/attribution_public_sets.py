@@ -46,7 +46,8 @@ from attribution_logonly import AG, HC, PARAMS, SAMPLES, SIM, markdown, runs_of 
 
 import workbench as wb  # noqa: E402
 from workbench.attribution._blame_model import BlameModel  # noqa: E402
-from workbench.attribution._evaluate import evaluate_attribution  # noqa: E402
+from workbench.attribution._evaluate import _metrics, evaluate_attribution  # noqa: E402
+from workbench.attribution._heuristics import culprit_labels  # noqa: E402
 from workbench.attribution._public_sets import aegis_records, agent_signature, tau_bench_records  # noqa: E402
 
 TAU = "tau-bench/retail"
@@ -108,9 +109,12 @@ def load(hand: Path, tau: Path | None, aegis: Path | None, cap: int, n_sim: int,
     return ws, new
 
 
-def score(ws: wb.Workspace, train: list[str], test: list[str]) -> pd.Series:
-    model = BlameModel(**PARAMS).fit(ws, train)
-    return evaluate_attribution(ws, "blame_model", model=model, run_ids=test).iloc[0]
+def score(X: pd.DataFrame, labels: pd.DataFrame, train: list[str], test: list[str]) -> dict:
+    """Fit on ``train``'s rows of the feature table, rank ``test``'s: the figures evaluate_attribution gives,
+    without recomputing every run's features for every fit (as bench/attribution_logonly.py's invariant rows)."""
+    model = BlameModel(**PARAMS).fit_frame(X[X["run_id"].isin(train)], labels[labels["run_id"].isin(train)])
+    steps, agents = model.rank_frame(X[X["run_id"].isin(test)])
+    return _metrics(labels[labels["run_id"].isin(test)], steps, agents, 3, 2)
 
 
 def main() -> None:
@@ -127,19 +131,25 @@ def main() -> None:
         ws, new = load(args.hand_crafted, args.tau_bench, args.aegis, args.aegis_cap, args.sim, Path(tmp))
     ids = {s: runs_of(ws, s) for s in [AG, HC, SIM, *new]}
     print(f"runs: { {s: len(v) for s, v in ids.items()} }; load average {os.getloadavg()}\n")
+    every = [x for v in ids.values() for x in v]
+    X = BlameModel(**PARAMS).frame(ws, every)
+    labels = culprit_labels(ws, every)
+    print(f"features of {len(every)} runs: {time.perf_counter() - start:.0f} s", flush=True)
     base_train = [AG, HC, SIM]
     real = [AG, HC, *new]
     rows = []
     pooled = {"base": [], "added": []}
     for held in real:
         rnd = evaluate_attribution(ws, "random", run_ids=ids[held]).iloc[0]
+        fat = evaluate_attribution(ws, "first_agent_turn", run_ids=ids[held]).iloc[0]
         for name, train_sys in (("base", [s for s in base_train if s != held]),
                                 ("added", [s for s in base_train + new if s != held])):
-            r = score(ws, [x for s in train_sys for x in ids[s]], ids[held])
-            pooled[name].append((int(r["runs"]), float(r["agent_acc"]), r["step_acc"], r.get("step_runs", 0)))
+            r = score(X, labels, [x for s in train_sys for x in ids[s]], ids[held])
+            pooled[name].append((int(r["runs"]), float(r["agent_acc"]), r["step_acc"], r["step_runs"]))
             rows.append({"held out": held, "trained on": name + ": " + " + ".join(train_sys), "runs": int(r["runs"]),
                          "agent": r["agent_acc"], "step": r["step_acc"], "random agent": rnd["agent_acc"],
-                         "random step": rnd["step_acc"]})
+                         "random step": rnd["step_acc"], "first-agent-turn agent": fat["agent_acc"],
+                         "first-agent-turn step": fat["step_acc"]})
     for name, parts in pooled.items():
         n = sum(p[0] for p in parts)
         agent = sum(p[0] * p[1] for p in parts) / n
@@ -149,10 +159,31 @@ def main() -> None:
     for name, train_sys in (("Alg-Gen only", [AG]), ("Alg-Gen + new", [AG, *new]),
                             ("Alg-Gen + simulator (shipped mix minus HC)", [AG, SIM]),
                             ("Alg-Gen + simulator + new", [AG, SIM, *new])):
-        r = score(ws, [x for s in train_sys for x in ids[s]], ids[HC])
+        r = score(X, labels, [x for s in train_sys for x in ids[s]], ids[HC])
         rows.append({"held out": HC, "trained on": name, "runs": int(r["runs"]), "agent": r["agent_acc"],
                      "step": r["step_acc"], "random agent": float("nan"), "random step": float("nan")})
     print(markdown(pd.DataFrame(rows)))
+    aegis = [s for s in new if s.startswith("aegis/")]
+    variants = [("shipped mix: Alg-Gen + Hand-Crafted + simulator", base_train),
+                ("shipped mix + every new system", base_train + new),
+                ("shipped mix + tau-bench", base_train + [s for s in new if s == TAU]),
+                ("shipped mix + AEGIS", base_train + aegis),
+                ("real only: Alg-Gen + Hand-Crafted", [AG, HC]),
+                ("real only + every new system", [AG, HC, *new])]
+    summary = []
+    for name, pool in variants:
+        parts = []
+        for held in real:
+            r = score(X, labels, [x for s in pool if s != held for x in ids[s]], ids[held])
+            parts.append((held, int(r["runs"]), float(r["agent_acc"]), int(r["step_runs"]), r["step_acc"]))
+        n = sum(p[1] for p in parts)
+        n_step = sum(p[3] for p in parts)
+        summary.append({"training pool (held-out system left out)": name, "runs": n,
+                        "pooled agent": sum(p[1] * p[2] for p in parts) / n,
+                        "pooled step (Alg-Gen, HC, tau)": sum(p[3] * p[4] for p in parts if p[3]) / n_step,
+                        **{p[0].split("/")[-1][:14]: p[2] for p in parts}})
+    print("\n## Pooled leave-one-system-out over the real systems, per training pool\n")
+    print(markdown(pd.DataFrame(summary)))
     print(f"\ntotal {time.perf_counter() - start:.0f} s; load average {os.getloadavg()}")
 
 
