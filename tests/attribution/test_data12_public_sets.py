@@ -95,3 +95,33 @@ def test_aegis_records_keep_single_culprit_runs_of_either_shape(tmp_path: Path) 
     labels = culprit_labels(ws).sort_values("agent")
     assert list(labels["agent"]) == ["Assistant1", "Solver"]
     assert labels["step_id"].isna().all()   # an agent label with no step
+
+
+def test_runs_labelled_with_an_agent_alone_teach_the_model(tmp_path: Path) -> None:
+    """A run whose label names the culprit agent but no step (AEGIS) used to be left out of the fit: with
+    only such runs, fit raised. Now the agent's first move stands for its part, and the model learns."""
+    import numpy as np
+    from _whowhen_fixture import make_run
+
+    from workbench.attribution._blame_model import BlameModel
+    from workbench.attribution._evaluate import evaluate_attribution
+
+    rng = np.random.default_rng(5)
+    for system, n in (("alpha", 60), ("beta", 30)):
+        folder = tmp_path / system
+        folder.mkdir()
+        for i in range(n):
+            rec = make_run(system, i, rng)
+            if system == "alpha":
+                del rec["mistake_step"]   # training runs: who, not where
+            (folder / f"{i}.json").write_text(json.dumps(rec))
+    ws = wb.open()
+    ws.ingest(str(tmp_path / "alpha" / "*.json"), progress=False)
+    alpha = [r for (r,) in ws.sql("SELECT run_id FROM runs ORDER BY 1").fetchall()]
+    ws.ingest(str(tmp_path / "beta" / "*.json"), progress=False)
+    beta = [r for (r,) in ws.sql("SELECT run_id FROM runs ORDER BY 1").fetchall() if r not in set(alpha)]
+    assert culprit_labels(ws, alpha)["step_id"].isna().all()
+    model = BlameModel(features="portable").fit(ws, alpha)
+    assert model.n_runs_ == 60
+    table = evaluate_attribution(ws, ["blame_model", "random"], model=model, run_ids=beta).set_index("method")
+    assert table.loc["blame_model", "agent_acc"] > table.loc["random", "agent_acc"] + 0.2
