@@ -19,6 +19,9 @@ Data (each read from a path you give; nothing here is shipped):
   out, since Who&When Hand-Crafted is Magentic-One and they would leak it into its held-out rows;
   at most ``--aegis-cap`` runs per system (the first by file order), so no one framework outweighs the rest.
 
+Since commit 08a2386 ``BlameModel.fit`` itself gives an agent-only label its agent's first move, so the
+rows without "proxy steps" now equal those with them; before it they showed AEGIS teaching nothing.
+
 Protocol (declared before measuring): for each real system held out, a model trained on the other
 systems of the shipped training set (Alg-Gen, Hand-Crafted, simulator) against one trained on those plus
 the new systems; the pooled figure is over the held-out runs of every real system. The shipped model
