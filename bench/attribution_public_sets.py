@@ -1,0 +1,223 @@
+"""Does more real labelled data of other systems lift log-only attribution on a system never seen?
+
+Usage::
+
+    python bench/attribution_public_sets.py --hand-crafted HC --tau-bench TAU --aegis AEGIS [--aegis-cap N]
+
+Data (each read from a path you give; nothing here is shipped):
+
+- Who&When Algorithm-Generated (``../shared/samples/whowhen-algorithm-generated``) and Hand-Crafted
+  (``--hand-crafted``, a folder of its *.json), and 300 failed ``wb.sim.procurement(seed=303)`` runs:
+  the shipped model's training data.
+- ``--tau-bench``: a folder holding AgentRx's ``tau_dataset_failed.json`` and ``tau_ground_truth.json``
+  (github.com/microsoft/AgentRx, ``data/tau_retail/`` and ``data/ground_truth/``; MIT): 29 failed
+  tau-bench retail runs, culprit agent and step.
+- ``--aegis``: a folder of AEGIS runs, *.json one per run or *.jsonl (Hugging Face Fancylalala/AEGIS,
+  MIT; a flattened copy is in github.com/nguyenddat/failure_attribution history, commit 11110d4, folder
+  ``data/multi_fault/json/fancylalala__aegis``): culprit agent only, runs with one injected agent.
+  One system per set of speakers (the flattened rows lost the framework); Magentic-One runs are left
+  out, since Who&When Hand-Crafted is Magentic-One and they would leak it into its held-out rows;
+  at most ``--aegis-cap`` runs per system (the first by file order), so no one framework outweighs the rest.
+
+Since commit 08a2386 ``BlameModel.fit`` itself gives an agent-only label its agent's first move, so the
+rows without "proxy steps" now equal those with them; before it they showed AEGIS teaching nothing.
+
+Protocol (declared before measuring): for each real system held out, a model trained on the other
+systems of the shipped training set (Alg-Gen, Hand-Crafted, simulator) against one trained on those plus
+the new systems; the pooled figure is over the held-out runs of every real system. The shipped model
+would change only if the added data lifts the pooled leave-one-system-out agent accuracy and does not
+lower Alg-Gen -> Hand-Crafted agent accuracy (trained on Alg-Gen alone vs Alg-Gen plus the new sets).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from attribution_logonly import AG, HC, PARAMS, SAMPLES, SIM, markdown, runs_of  # noqa: E402
+
+import workbench as wb  # noqa: E402
+from workbench.attribution._blame_model import BlameModel  # noqa: E402
+from workbench.attribution._evaluate import _metrics, evaluate_attribution  # noqa: E402
+from workbench.attribution._heuristics import culprit_labels  # noqa: E402
+from workbench.attribution._public_sets import aegis_records, agent_signature, tau_bench_records  # noqa: E402
+
+TAU = "tau-bench/retail"
+
+
+def _ingest_records(ws: wb.Workspace, records: list[dict], system: str, tmp: Path) -> None:
+    """Ingest Who&When records as one system (the file's folder must not name a Who&When subset)."""
+    path = tmp / f"{system.replace('/', '_')}.json"
+    path.write_text(json.dumps(records))
+    before = {r for (r,) in ws.con.execute("SELECT run_id FROM runs").fetchall()}
+    ws.ingest([str(path)], format="whowhen", progress=False)
+    new = [r for (r,) in ws.con.execute("SELECT run_id FROM runs").fetchall() if r not in before]
+    ws.con.executemany("UPDATE runs SET system = ? WHERE run_id = ?", [[system, r] for r in new])
+
+
+def _read_aegis(folder: Path) -> list:
+    items: list = []
+    for p in sorted(folder.rglob("*.json*"), key=lambda p: (len(p.stem), p.stem)):
+        try:
+            if p.suffix == ".jsonl":
+                items += [json.loads(line) for line in p.read_text().splitlines() if line.strip()]
+            else:
+                items.append(json.loads(p.read_text()))
+        except (OSError, ValueError) as exc:
+            print(f"  skipped {p}: {exc}")
+    return items
+
+
+def load(hand: Path, tau: Path | None, aegis: Path | None, cap: int, n_sim: int, tmp: Path) -> tuple[wb.Workspace, list[str]]:
+    ws = wb.open()
+    ag_files = sorted((SAMPLES / "whowhen-algorithm-generated").glob("*.json"))
+    for files, system in ((ag_files, AG), (sorted(hand.glob("*.json")), HC)):
+        ws.ingest([str(p) for p in files], format="whowhen", progress=False)
+        ws.con.execute("UPDATE runs SET system = ? WHERE system LIKE 'whowhen%' AND system <> ? AND system <> ?",
+                       [system, AG, HC])
+    ws.ingest(wb.sim.procurement(seed=303, fault_rate=1.0).generate(n_sim), progress=False)
+    new: list[str] = []
+    if tau is not None:
+        recs, problems = tau_bench_records(json.loads((tau / "tau_dataset_failed.json").read_text()),
+                                           json.loads((tau / "tau_ground_truth.json").read_text()))
+        print(f"tau-bench: {len(recs)} runs, {len(problems)} not converted {problems[:3]}")
+        _ingest_records(ws, recs, TAU, tmp)
+        new.append(TAU)
+    if aegis is not None:
+        recs, problems = aegis_records(_read_aegis(aegis))
+        print(f"AEGIS: {len(recs)} single-culprit runs, {len(problems)} not converted")
+        groups: dict[str, list[dict]] = {}
+        for r in recs:
+            sig = agent_signature(r)
+            if "MagenticOne" not in sig:
+                groups.setdefault(sig, []).append(r)
+        for sig, rs in sorted(groups.items(), key=lambda kv: -len(kv[1])):
+            if len(rs) < 20:
+                continue
+            system = f"aegis/{sig}"
+            _ingest_records(ws, rs[:cap], system, tmp)
+            new.append(system)
+            print(f"  {system}: {min(len(rs), cap)} of {len(rs)} runs")
+    return ws, new
+
+
+def proxy_steps(X: pd.DataFrame, labels: pd.DataFrame) -> pd.DataFrame:
+    """Labels whose agent-only rows (AEGIS) get the culprit agent's first move as their step.
+
+    BlameModel.fit learns from culprit *steps*: a run labelled with an agent alone is left out of the
+    fit, so without this AEGIS teaches nothing. For training labels only; scoring keeps the true labels."""
+    first = (X[X["agent"].notna()].sort_values(["run_id", "pos"])
+             .drop_duplicates(["run_id", "agent"])[["run_id", "agent", "step_id"]])
+    out = labels.copy()
+    gap = out["step_id"].isna() & out["agent"].notna()
+    filled = out[gap].drop(columns="step_id").merge(first, on=["run_id", "agent"], how="left")
+    out.loc[gap, "step_id"] = filled["step_id"].to_numpy()
+    return out
+
+
+def score(X: pd.DataFrame, labels: pd.DataFrame, train: list[str], test: list[str],
+          train_labels: pd.DataFrame | None = None) -> dict:
+    """Fit on ``train``'s rows of the feature table, rank ``test``'s: the figures evaluate_attribution gives,
+    without recomputing every run's features for every fit (as bench/attribution_logonly.py's invariant rows)."""
+    fit_labels = labels if train_labels is None else train_labels
+    model = BlameModel(**PARAMS).fit_frame(X[X["run_id"].isin(train)], fit_labels[fit_labels["run_id"].isin(train)])
+    steps, agents = model.rank_frame(X[X["run_id"].isin(test)])
+    return _metrics(labels[labels["run_id"].isin(test)], steps, agents, 3, 2)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--hand-crafted", type=Path, required=True)
+    ap.add_argument("--tau-bench", type=Path)
+    ap.add_argument("--aegis", type=Path)
+    ap.add_argument("--aegis-cap", type=int, default=150)
+    ap.add_argument("--sim", type=int, default=300)
+    args = ap.parse_args()
+    warnings.simplefilter("ignore")
+    start = time.perf_counter()
+    with tempfile.TemporaryDirectory() as tmp:
+        ws, new = load(args.hand_crafted, args.tau_bench, args.aegis, args.aegis_cap, args.sim, Path(tmp))
+    ids = {s: runs_of(ws, s) for s in [AG, HC, SIM, *new]}
+    print(f"runs: { {s: len(v) for s, v in ids.items()} }; load average {os.getloadavg()}\n")
+    every = [x for v in ids.values() for x in v]
+    X = BlameModel(**PARAMS).frame(ws, every)
+    labels = culprit_labels(ws, every)
+    print(f"features of {len(every)} runs: {time.perf_counter() - start:.0f} s", flush=True)
+    base_train = [AG, HC, SIM]
+    real = [AG, HC, *new]
+    rows = []
+    pooled = {"base": [], "added": []}
+    for held in real:
+        rnd = evaluate_attribution(ws, "random", run_ids=ids[held]).iloc[0]
+        fat = evaluate_attribution(ws, "first_agent_turn", run_ids=ids[held]).iloc[0]
+        for name, train_sys in (("base", [s for s in base_train if s != held]),
+                                ("added", [s for s in base_train + new if s != held])):
+            r = score(X, labels, [x for s in train_sys for x in ids[s]], ids[held])
+            pooled[name].append((int(r["runs"]), float(r["agent_acc"]), r["step_acc"], r["step_runs"]))
+            rows.append({"held out": held, "trained on": name + ": " + " + ".join(train_sys), "runs": int(r["runs"]),
+                         "agent": r["agent_acc"], "step": r["step_acc"], "random agent": rnd["agent_acc"],
+                         "random step": rnd["step_acc"], "first-agent-turn agent": fat["agent_acc"],
+                         "first-agent-turn step": fat["step_acc"]})
+    for name, parts in pooled.items():
+        n = sum(p[0] for p in parts)
+        agent = sum(p[0] * p[1] for p in parts) / n
+        rows.append({"held out": f"POOLED over {len(parts)} real systems", "trained on": name, "runs": n,
+                     "agent": agent, "step": float("nan"), "random agent": float("nan"), "random step": float("nan")})
+    # The issue's cross-system row: trained on Alg-Gen (alone / plus the new systems), scored on Hand-Crafted.
+    for name, train_sys in (("Alg-Gen only", [AG]), ("Alg-Gen + new", [AG, *new]),
+                            ("Alg-Gen + simulator (shipped mix minus HC)", [AG, SIM]),
+                            ("Alg-Gen + simulator + new", [AG, SIM, *new])):
+        r = score(X, labels, [x for s in train_sys for x in ids[s]], ids[HC])
+        rows.append({"held out": HC, "trained on": name, "runs": int(r["runs"]), "agent": r["agent_acc"],
+                     "step": r["step_acc"], "random agent": float("nan"), "random step": float("nan")})
+    print(markdown(pd.DataFrame(rows)))
+    aegis = [s for s in new if s.startswith("aegis/")]
+    variants = [("shipped mix: Alg-Gen + Hand-Crafted + simulator", base_train),
+                ("shipped mix + every new system", base_train + new),
+                ("shipped mix + tau-bench", base_train + [s for s in new if s == TAU]),
+                ("shipped mix + AEGIS", base_train + aegis),
+                ("real only: Alg-Gen + Hand-Crafted", [AG, HC]),
+                ("real only + every new system", [AG, HC, *new])]
+    proxied = proxy_steps(X, labels)
+    print(f"\nAEGIS runs given a proxy step (the culprit's first move): "
+          f"{int((labels['step_id'].isna() & proxied['step_id'].notna()).sum())}")
+    variants += [("shipped mix + AEGIS, proxy steps", base_train + aegis, proxied),
+                 ("shipped mix + every new system, proxy steps", base_train + new, proxied),
+                 ("real only + every new system, proxy steps", [AG, HC, *new], proxied)]
+    summary = []
+    for name, pool, *fit_labels in variants:
+        parts = []
+        for held in real:
+            r = score(X, labels, [x for s in pool if s != held for x in ids[s]], ids[held],
+                      fit_labels[0] if fit_labels else None)
+            parts.append((held, int(r["runs"]), float(r["agent_acc"]), int(r["step_runs"]), r["step_acc"]))
+        n = sum(p[1] for p in parts)
+        n_step = sum(p[3] for p in parts)
+        summary.append({"training pool (held-out system left out)": name, "runs": n,
+                        "pooled agent": sum(p[1] * p[2] for p in parts) / n,
+                        "pooled step (Alg-Gen, HC, tau)": sum(p[3] * p[4] for p in parts if p[3]) / n_step,
+                        **{p[0].split("/")[-1][:14]: p[2] for p in parts}})
+    for name, train_sys in (("Alg-Gen + AEGIS, proxy steps", [AG, *aegis]),
+                            ("Alg-Gen + every new system, proxy steps", [AG, *new])):
+        r = score(X, labels, [x for s in train_sys for x in ids[s]], ids[HC], proxied)
+        summary.append({"training pool (held-out system left out)": f"{name} -> Hand-Crafted",
+                        "runs": int(r["runs"]), "pooled agent": r["agent_acc"],
+                        "pooled step (Alg-Gen, HC, tau)": r["step_acc"]})
+    print("\n## Pooled leave-one-system-out over the real systems, per training pool\n")
+    print(markdown(pd.DataFrame(summary)))
+    print(f"\ntotal {time.perf_counter() - start:.0f} s; load average {os.getloadavg()}")
+
+
+if __name__ == "__main__":
+    main()
