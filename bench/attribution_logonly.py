@@ -383,33 +383,44 @@ def write_pretrained(ws: wb.Workspace, ag: list[str], hc: list[str], sim: list[s
                      name: str = PRETRAINED) -> None:
     """Fit the shipped model on every labelled run present (choices were frozen before) and write it."""
     model = BlameModel(**PARAMS).fit(ws, ag + hc + sim)
-    model.set_params(prior="pretrained")   # fit() on a user's runs then refines it
     measured = {f"{r['setting']} [{r['data']}]": {k: r[k] for k in ("agent", "step", "step_top3", "brier", "brier_const")
                                                    if pd.notna(r[k])}
                 for r in rows if r["runs"] and not r["setting"].startswith(("first_agent", "random"))}
-    path = Path(__file__).resolve().parents[1] / "workbench" / "attribution" / "models" / name
-    path.parent.mkdir(exist_ok=True)
-    model.save(path, provenance={
+    save_pretrained(model, name, {
         "trained_on": (f"Who&When Algorithm-Generated ({len(ag)} runs) and Hand-Crafted ({len(hc)} runs), "
                        "MIT licence, github.com/ag2ai/Agents_Failure_Attribution @ f4d2b6d; "
                        f"{len(sim)} failed wb.sim.procurement(seed=303) runs"),
-        "calibration": ("Platt on held-out-system scores over (log-odds of the agent's softmax mass over moves, "
-                        "log number of agents), or a constant when a nested check says so; inputs chosen without "
-                        "Hand-Crafted: Alg-Gen CV, Alg-Gen -> simulator, leave-one-system-out on simulator and Alg-Gen"),
-        "value_prior": ("0.5 log-odds, unfitted, on the run's first agent move stating a number the task does not; "
-                        "chosen on Alg-Gen CV (official and 3 shuffled splits) and Alg-Gen -> two simulator samples "
-                        "(bench/attribution_variants.py), Hand-Crafted looked at once after, as go/no-go"),
-        "run_weight": ("0.5: a run's non-culprit moves weigh (mean moves per run / its moves) ** 0.5 in the fit; "
-                       "talkers_only: an agent with no turn of its own (executor, human) is never named culprit "
-                       "when its run has one that talks. Both chosen like value_prior (v5)"),
-        "shift_scale": ("0.1: the agent confidence's log-odds are multiplied by exp(-(d / d_median - 1) / 0.1) on a run "
-                        "whose mean absolute standardised feature value d exceeds the median training run's (v6); "
-                        "chosen without Hand-Crafted by the Brier score on Alg-Gen CV, Alg-Gen -> two simulator samples "
-                        "and simulator -> Alg-Gen (bench/attribution_variants.py --calibration)"),
+        **PARAM_NOTES,
         "measured_before_refit": measured,
         "written_by": "bench/attribution_logonly.py --write-pretrained"})
-    print(f"\nwrote {path} ({path.stat().st_size / 1e3:.0f} kB)")
 
+
+# Why each frozen parameter of PARAMS has its value: written into every shipped model file.
+PARAM_NOTES = {
+    "calibration": ("Platt on held-out-system scores over (log-odds of the agent's softmax mass over moves, "
+                    "log number of agents), or a constant when a nested check says so; inputs chosen without "
+                    "Hand-Crafted: Alg-Gen CV, Alg-Gen -> simulator, leave-one-system-out on simulator and Alg-Gen"),
+    "value_prior": ("0.5 log-odds, unfitted, on the run's first agent move stating a number the task does not; "
+                    "chosen on Alg-Gen CV (official and 3 shuffled splits) and Alg-Gen -> two simulator samples "
+                    "(bench/attribution_variants.py), Hand-Crafted looked at once after, as go/no-go"),
+    "run_weight": ("0.5: a run's non-culprit moves weigh (mean moves per run / its moves) ** 0.5 in the fit; "
+                   "talkers_only: an agent with no turn of its own (executor, human) is never named culprit "
+                   "when its run has one that talks. Both chosen like value_prior (v5)"),
+    "shift_scale": ("0.1: the agent confidence's log-odds are multiplied by exp(-(d / d_median - 1) / 0.1) on a run "
+                    "whose mean absolute standardised feature value d exceeds the median training run's (v6); "
+                    "chosen without Hand-Crafted by the Brier score on Alg-Gen CV, Alg-Gen -> two simulator samples "
+                    "and simulator -> Alg-Gen (bench/attribution_variants.py --calibration)"),
+}
+
+
+def save_pretrained(model: BlameModel, name: str, provenance: dict) -> Path:
+    """Write a fitted model as a shipped pretrained file under workbench/attribution/models."""
+    model.set_params(prior="pretrained")   # fit() on a user's runs then refines it
+    path = Path(__file__).resolve().parents[1] / "workbench" / "attribution" / "models" / name
+    path.parent.mkdir(exist_ok=True)
+    model.save(path, provenance=provenance)
+    print(f"\nwrote {path} ({path.stat().st_size / 1e3:.0f} kB)")
+    return path
 
 if __name__ == "__main__":
     main()

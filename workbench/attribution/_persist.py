@@ -20,6 +20,8 @@ from ..exceptions import FormatError
 
 FORMAT = "workbench.BlameModel"
 VERSION = 1
+# v8 (v7's parameters fitted on v7's training runs plus AgentRx's tau-bench retail runs and AEGIS's runs of
+# four other frameworks, labelled by agent only: bench/attribution_public_sets.py --write-pretrained) replaces v7;
 # v7 (v6's parameters refitted on the detectors of stop 15: loop and retry ignore calls without
 # arguments, ping_pong is work bounced back unchanged, repeated_reply is new; the detector features v6
 # was fitted on are no longer produced) replaces v6; v6 (v5 plus ``shift_scale=0.1``: the confidence falls toward 0.5 on runs unlike the training runs;
@@ -28,7 +30,7 @@ VERSION = 1
 # the softmax mass of the agent's moves, or a constant), v2 and v1 (Algorithm-Generated only). The file
 # format is unchanged: this code reads v1-v5 files (a parameter a file lacks loads with its default, off,
 # as it was fitted).
-PRETRAINED = "blame_model_whowhen_v7.json"
+PRETRAINED = "blame_model_whowhen_v8.json"
 
 
 class PersistMixin:
@@ -115,9 +117,11 @@ class PersistMixin:
     def pretrained(cls) -> Any:
         """The model that ships with workbench: portable features, fitted on public labelled runs.
 
-        Trained on every public labelled failed run we have: Who&When Algorithm-Generated (126
-        runs) and Hand-Crafted (58 runs), both MIT licence (ag2ai/Agents_Failure_Attribution), and
-        simulated runs of ``wb.sim.procurement``; ``model.provenance_`` says what it was trained on
+        Trained on public labelled failed runs of seven real systems, all MIT licence: Who&When
+        Algorithm-Generated (126 runs) and Hand-Crafted (58 runs) (ag2ai/Agents_Failure_Attribution),
+        AgentRx's tau-bench retail runs (29, microsoft/AgentRx) and AEGIS's runs with one injected faulty
+        agent of four frameworks (150 each, labelled by agent only), plus simulated runs of
+        ``wb.sim.procurement``; ``model.provenance_`` says what it was trained on
         and its measured accuracy. Its ``prior`` parameter is ``"pretrained"``, so ``fit`` on your own labelled runs
         refines it rather than starting over.
 
