@@ -5,7 +5,10 @@ Usage::
     python bench/attribution_logonly.py                         # the table, for the data present
     python bench/attribution_logonly.py --hand-crafted PATH     # Who&When Hand-Crafted runs (a folder of *.json)
     python bench/attribution_logonly.py --quick                 # 3-fold, fewer simulator runs
-    python bench/attribution_logonly.py --write-pretrained      # also refit and write the shipped model
+    python bench/attribution_logonly.py --write-pretrained --pretrained-file NAME   # also fit this mix, write it
+
+The shipped model (v8) is also trained on tau-bench and AEGIS: ``bench/attribution_public_sets.py
+--write-pretrained`` builds it; this script writes a model of the Who&When + simulator mix only (v7's data).
 
 Data (each row says which it used):
 
@@ -112,11 +115,16 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--write-pretrained", action="store_true")
-    ap.add_argument("--pretrained-file", default=PRETRAINED,
-                    help="file name under workbench/attribution/models for --write-pretrained (default: the shipped one)")
+    ap.add_argument("--pretrained-file", default=None,
+                    help="file name under workbench/attribution/models for --write-pretrained (not the shipped one)")
     ap.add_argument("--hand-crafted", type=Path, default=None,
                     help="folder of Who&When Hand-Crafted *.json (default: ../shared/samples/whowhen/Hand-Crafted)")
     args = ap.parse_args()
+    if args.write_pretrained and args.pretrained_file in (None, PRETRAINED):
+        # v8 learned from more systems than this script loads: writing its file here would silently shrink it.
+        ap.error(f"--write-pretrained: the shipped {PRETRAINED} is built by bench/attribution_public_sets.py "
+                 "--write-pretrained (it is trained on tau-bench and AEGIS too); give --pretrained-file NAME "
+                 "for a model of this script's mix")
     hand = args.hand_crafted or default_hand_crafted()
     if hand is not None and not hand.is_dir():
         ap.error(f"--hand-crafted {hand}: not a folder")
