@@ -290,7 +290,6 @@ class Core:
                 return ALLOW
         elif encloses:
             return ALLOW
-            return ALLOW
         if latency_ms is not None:
             if self.measure:
                 st._peak("max_step_latency_ms", latency_ms)
