@@ -15,7 +15,6 @@ from typing import Any
 import pandas as pd
 
 from ..policy._bounce import as_text
-from ..policy._core import CONTAINER_KINDS
 from ..policy._handoffs import Handoffs
 from ..policy._model import Loops
 
@@ -25,7 +24,7 @@ _BATCH = 50_000
 
 def handoff_signal(con: Any, min_value: float | None = None) -> pd.DataFrame:
     """``run_id, seq, agent, handoffs`` of every step of the runs with a known outcome that carries a
-    signal (no agent or system span enclosing others), read with the connection ``con``."""
+    signal (any step with no step under it: signal_steps.sql's rule), read with the connection ``con``."""
     min_value = Loops().min_value if min_value is None else min_value
     tasks = dict(con.execute("SELECT run_id, task FROM runs WHERE outcome IN ('success', 'failure')").fetchall())
     con.execute("CREATE TEMP TABLE IF NOT EXISTS _bt_scope (run_id VARCHAR)")   # named, not read ($1 false)
@@ -51,7 +50,7 @@ def handoff_signal(con: Any, min_value: float | None = None) -> pd.DataFrame:
                 hand.step_of(agent)
             if output is not None:
                 hand.output(kind, tool, as_text(output), status != "error")
-            if kind not in CONTAINER_KINDS or not encloses:
+            if not encloses:    # a step with steps under it carries no signal, whatever its kind
                 run_ids.append(run_id)
                 seqs.append(seq)
                 agents.append(agent)
