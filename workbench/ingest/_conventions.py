@@ -274,6 +274,30 @@ _EVENT_FIELD = "current_agent_name="
 _OPEN, _CLOSE = "([{", ")]}"
 
 
+def _workflow_event(inp: Any, marker: str) -> str | None:
+    """The event's repr a LlamaIndex AgentWorkflow step's input (``{"ctx": …, "ev": …}``) holds, when that
+    input mentions ``marker``; else None."""
+    if not isinstance(inp, str) or marker not in inp or '"ev"' not in inp:
+        return None
+    try:
+        ev = orjson.loads(inp)
+    except orjson.JSONDecodeError:
+        return None
+    ev = ev.get("ev") if isinstance(ev, dict) else None
+    return ev if isinstance(ev, str) else None
+
+
+def _json_object(value: Any, marker: str) -> Any:
+    """What an output's text parses to, when it opens a JSON object and mentions ``marker``; else None
+    (the framework answer shapes below: cheap tests before the parse)."""
+    if not isinstance(value, str) or marker not in value or not value.lstrip().startswith("{"):
+        return None
+    try:
+        return orjson.loads(value)
+    except orjson.JSONDecodeError:
+        return None
+
+
 def workflow_event_agent(inp: Any) -> str | None:
     """The agent a LlamaIndex AgentWorkflow step runs for, named in the event it handles, else None.
 
@@ -282,14 +306,8 @@ def workflow_event_agent(inp: Any) -> str | None:
     event's repr>}``; only the event names the agent, as its field ``current_agent_name='researcher'``.
     The field is read at the event's own level (not inside a message's text, which may say anything).
     """
-    if not isinstance(inp, str) or _EVENT_FIELD not in inp or '"ev"' not in inp:
-        return None
-    try:
-        ev = orjson.loads(inp)
-    except orjson.JSONDecodeError:
-        return None
-    ev = ev.get("ev") if isinstance(ev, dict) else None
-    if not isinstance(ev, str):
+    ev = _workflow_event(inp, _EVENT_FIELD)
+    if ev is None:
         return None
     depth, quote, i, n = 0, "", 0, len(ev)
     while i < n:
@@ -323,14 +341,8 @@ def workflow_tool_event(inp: Any) -> bool:
     ``aggregate_tool_results``: ``ToolCallResult(…)``), which names no agent: the step acts for the agent whose
     step came before it (``run_agent_step`` and ``parse_agent_output`` name it), found after staging
     (:mod:`._step_agents`)."""
-    if not isinstance(inp, str) or '"ev"' not in inp or "ToolCall" not in inp:
-        return False
-    try:
-        ev = orjson.loads(inp)
-    except orjson.JSONDecodeError:
-        return False
-    ev = ev.get("ev") if isinstance(ev, dict) else None
-    return isinstance(ev, str) and ev.startswith(_TOOL_EVENTS)
+    ev = _workflow_event(inp, "ToolCall")
+    return ev is not None and ev.startswith(_TOOL_EVENTS)
 
 
 def crew_answer(value: Any) -> tuple[str, Any] | None:
@@ -339,12 +351,7 @@ def crew_answer(value: Any) -> tuple[str, Any] | None:
     A crew's kickoff span outputs the whole CrewOutput (``raw``, every task's output with its messages,
     ``token_usage``): its answer is ``raw``; the rest read as values the crew stated.
     """
-    if not isinstance(value, str) or '"tasks_output"' not in value or not value.lstrip().startswith("{"):
-        return None
-    try:
-        obj = orjson.loads(value)
-    except orjson.JSONDecodeError:
-        return None
+    obj = _json_object(value, '"tasks_output"')
     if isinstance(obj, dict) and isinstance(obj.get("raw"), str) and isinstance(obj.get("tasks_output"), list):
         return obj["raw"], value
     return None
@@ -373,12 +380,7 @@ def graph_state_answer(value: Any) -> tuple[str, Any] | None:
     each with its ``response_metadata`` (token counts, model name). What the graph answered is the last AI
     message's text; the rest would read as numbers the graph stated.
     """
-    if not isinstance(value, str) or '"messages"' not in value or not value.lstrip().startswith("{"):
-        return None
-    try:
-        obj = orjson.loads(value)
-    except orjson.JSONDecodeError:
-        return None
+    obj = _json_object(value, '"messages"')
     msgs = obj.get("messages") if isinstance(obj, dict) else None
     text = _langchain_ai_text(msgs[-1]) if isinstance(msgs, list) and msgs else None
     return (text, value) if text is not None else None
@@ -388,12 +390,7 @@ def react_answer(value: Any) -> tuple[str, Any] | None:
     """``(answer, prediction)`` when an output is a DSPy ReAct prediction: ``{"trajectory": {"thought_0": …,
     "observation_0": …}, "reasoning": …, "answer": …}``. Its answer is ``answer``; the trajectory's keys and
     tool outputs would read as values the module stated."""
-    if not isinstance(value, str) or '"trajectory"' not in value or not value.lstrip().startswith("{"):
-        return None
-    try:
-        obj = orjson.loads(value)
-    except orjson.JSONDecodeError:
-        return None
+    obj = _json_object(value, '"trajectory"')
     if isinstance(obj, dict) and isinstance(obj.get("trajectory"), dict) and isinstance(obj.get("answer"), str):
         return obj["answer"], value
     return None
