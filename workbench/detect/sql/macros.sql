@@ -49,3 +49,20 @@ CREATE OR REPLACE TEMP MACRO det_value_tol(v) AS CASE WHEN contains(v, ' ') OR c
 -- another timestamp or a few words of OCR further down still is.
 CREATE OR REPLACE TEMP MACRO det_head_words(t) AS list_sort(list_distinct(regexp_extract_all(
     lower(left(regexp_extract(t, '^[ \t\n\f\r]*([^\n]*)', 1), 120)), '[\pL\pN]+')));
+
+-- What a number in a text counts, as words: the JSON key it is the value of ("units": 120), the unit
+-- written after it (120 units, 59°F, 240 EUR) and a currency sign or code before it ($3.10, EUR 240);
+-- lower case, a plural's s dropped, words of a letter or of the stoplist left out. silent.sql reads
+-- it to tell an answer's number standing in for a backend number of the same thing (210 units where
+-- the tool said 120) from a figure of another kind added beside the backend's (59°F "(15°C)").
+CREATE OR REPLACE TEMP MACRO det_num_labels(txt, token) AS list_distinct(list_filter(list_transform(
+    flatten([
+        flatten(list_transform(regexp_extract_all(txt,
+            '\\?"([A-Za-z][A-Za-z0-9_ ]{0,40})\\?"[ \t\n\f\r]*:[ \t\n\f\r]*\\?"?' || regexp_escape(token) || '(?:[^0-9.]|$)', 1),
+            lambda k: string_split_regex(k, '[_ ]+'))),
+        regexp_extract_all(txt, '(?:^|[^0-9A-Za-z.,])' || regexp_escape(token) || '[ \t]?([°%]?[A-Za-z]+)', 1),
+        regexp_extract_all(txt, '([$€£]|\b[A-Z]{3})[ \t]?' || regexp_escape(token) || '(?:[^0-9]|$)', 1)]),
+    lambda w: CASE WHEN length(w) > 3 AND lower(w) LIKE '%s' THEN left(lower(w), -1) ELSE lower(w) END),
+    lambda w: (length(w) > 1 OR w IN ('$', '€', '£', '%'))
+              AND w NOT IN ('and', 'the', 'for', 'per', 'with', 'from', 'at', 'in', 'of', 'to', 'on', 'or',
+                            'is', 'are', 'was', 'a', 'an', 'as', 'by', 'it')));
