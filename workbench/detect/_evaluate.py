@@ -26,20 +26,30 @@ def evaluate_detectors(ws, findings: pd.DataFrame | None = None) -> pd.DataFrame
 
     Runs are the unit. Recall is over runs labelled with the detector's fault kinds. Precision:
     for loop, ping-pong and retry, flagged runs that carry such a label; for silent failures,
-    flagged runs whose true outcome is failure (every flagged run was reported a success); for
-    cascades, origin findings whose agent is the agent of a labelled fault of that run. Drift is
-    scored by :func:`drift_delay`.
+    flagged runs whose true outcome is failure; for cascades, origin findings whose agent is the
+    agent of a labelled fault of that run. Drift is scored by :func:`drift_delay`.
+
+    Precision is over the flagged runs whose truth is known: a run of unknown outcome (most OTel
+    traces: the root span's status is unset, and nobody labelled the run) with no ground-truth label
+    is neither a hit nor a false alarm. Such runs are counted apart, in ``flagged_unknown``
+    (silent_failure flags them as warnings), and ``precision_counts`` says how many were left out.
+    ``flagged_runs`` counts every flagged run.
     """
     if findings is None:
         findings = ws.sql("SELECT run_id, step_id, agent, detector, severity, attributes FROM findings").df()
     labels = ws.sql(_LABELS).df()
     truth = ws.sql("SELECT run_id, outcome FROM runs").df().set_index("run_id")["outcome"]
+    # runs whose truth nobody knows: outcome unknown (or missing) and no ground-truth label
+    unknown = set(truth.index[~truth.isin(("success", "failure"))]) - set(labels["run_id"])
     rows = []
     for detector, kinds in TARGETS.items():
-        hits = findings[findings["detector"] == detector]
+        found = findings[findings["detector"] == detector]
+        if detector == "cascade":  # the origins (critical), not the steps built on them (info)
+            found = found[found["severity"] == "critical"]
+        flagged_unknown = set(found["run_id"]) & unknown
+        hits = found[~found["run_id"].isin(unknown)]
         positives = set(labels.loc[labels["kind"].isin(kinds), "run_id"])
         if detector == "cascade":
-            hits = hits[hits["severity"] == "critical"]
             agents = labels.groupby("run_id")["agent"].apply(set)
             good = [r.agent in agents.get(r.run_id, set()) for r in hits.itertuples()]
             precision = sum(good) / len(good) if len(good) else float("nan")
@@ -52,10 +62,13 @@ def evaluate_detectors(ws, findings: pd.DataFrame | None = None) -> pd.DataFrame
             flagged = set(hits["run_id"])
             precision = len(flagged & positives) / len(flagged) if flagged else float("nan")
             how = f"flagged run is labelled {'/'.join(kinds)}"
-        flagged_runs = set(hits["run_id"])
+        flagged_runs = set(found["run_id"])
         recall = len(flagged_runs & positives) / len(positives) if positives else float("nan")
+        if flagged_unknown:
+            how += f"; {len(flagged_unknown)} flagged run(s) of unknown outcome, unlabelled, not scored"
         rows.append({"detector": detector, "labelled_runs": len(positives), "flagged_runs": len(flagged_runs),
-                     "recall": recall, "precision": precision, "precision_counts": how})
+                     "flagged_unknown": len(flagged_unknown), "recall": recall, "precision": precision,
+                     "precision_counts": how})
     return pd.DataFrame(rows)
 
 
