@@ -32,9 +32,12 @@ CREATE OR REPLACE TEMP MACRO det_value_scale(v) AS CASE
     ELSE CASE lower(regexp_extract(v, '([A-Za-z]+)$', 1)) WHEN 'thousand' THEN 1e3 WHEN 'million' THEN 1e6
                                                          WHEN 'billion' THEN 1e9 ELSE 1e12 END END;
 
--- The number a token stands for (NULL for an identifier): 5.4 million is 5400000.
-CREATE OR REPLACE TEMP MACRO det_value_num(v) AS
-    try_cast(replace(split_part(replace(v, chr(9), ' '), ' ', 1), ',', '') AS DOUBLE) * det_value_scale(v);
+-- The number a token stands for (NULL for an identifier): 5.4 million is 5400000. A token with no
+-- scale word (nearly all) is cast as it is: splitting off a word and scaling by 1 for every token
+-- cost a sixth of det_out_vals (0.7 of 4 CPU s on the 3M bench store).
+CREATE OR REPLACE TEMP MACRO det_value_num(v) AS CASE WHEN contains(v, ' ') OR contains(v, chr(9))
+    THEN try_cast(replace(split_part(replace(v, chr(9), ' '), ' ', 1), ',', '') AS DOUBLE) * det_value_scale(v)
+    ELSE try_cast(replace(v, ',', '') AS DOUBLE) END;
 
 -- The rounding a scaled token's written digits allow, half a unit of its last digit (5.4 million is
 -- 5.35 to 5.45 million); NULL for any other token. A scaled number stands for every number it rounds.
