@@ -104,6 +104,10 @@ OUT_MESSAGE_PREFIXES = ("llm.output_messages.", "gen_ai.completion.")
 INPUT_EVENTS = frozenset({"gen_ai.system.message", "gen_ai.user.message", "gen_ai.assistant.message",
                            "gen_ai.tool.message"})
 OUTPUT_EVENTS = frozenset({"gen_ai.choice"})
+# The later conventions' one event with a call's whole exchange (gen_ai.input.messages / output.messages), as
+# opentelemetry-util-genai writes it (OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=event_only): an OTLP
+# log record (_otlp_logs.py) or a span event.
+DETAILS_EVENTS = frozenset({"gen_ai.client.inference.operation.details"})
 
 
 # -- framework shapes that the conventions above misread --------------------------------------------
