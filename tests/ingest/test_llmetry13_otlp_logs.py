@@ -168,3 +168,38 @@ def test_log_records_that_belong_to_no_stored_span_are_quarantined_with_file_and
     assert any("names no span" in r[1] for r in rows[1:3])
     assert any("carries no GenAI message" in r[1] for r in rows[1:3])
     assert _chat(ws) == (None, None)
+
+
+TOOL, CHAT2 = "3333333333333333", "4444444444444444"
+
+
+def test_a_tool_span_gets_its_arguments_and_result_from_the_models_messages_by_call_id(tmp_path: Path) -> None:
+    """util-genai writes a tool span's arguments and result only in span_only mode, but its call id always:
+    the model's tool_call part (or OpenAI's tool_calls) has the arguments, the next call's input the answer."""
+    doc = json.loads(spans_line())
+    spans = doc["resourceSpans"][0]["scopeSpans"][0]["spans"]
+    spans += [_span(TOOL, AGENT, "execute_tool get_price", {"gen_ai.operation.name": "execute_tool",
+                                                            "gen_ai.tool.name": "get_price",
+                                                            "gen_ai.tool.call.id": "call_1"}),
+              _span(CHAT2, AGENT, "chat gpt-4o-mini", {"gen_ai.operation.name": "chat"})]
+    first = details_record()
+    call = {"role": "assistant", "parts": [{"arguments": {"item": "widget"}, "name": "get_price", "id": "call_1",
+                                            "type": "tool_call"}], "finish_reason": "tool_calls"}
+    first["attributes"][-1] = {"key": "gen_ai.output.messages", "value": _any([call])}
+    second = details_record(span=CHAT2)
+    second["attributes"][2] = {"key": "gen_ai.input.messages", "value": _any([
+        call, {"role": "tool", "parts": [{"response": "41.20", "id": "call_1", "type": "tool_call_response"}]}])}
+    ws = wb.open()
+    rep = ws.ingest([_write(tmp_path / "t.jsonl", json.dumps(doc)),
+                     _write(tmp_path / "l.jsonl", _logs_line([first, second]))])
+    assert (rep.read, rep.stored, rep.quarantined) == (7, 7, 0)
+    inp, out = ws.sql("SELECT input, output FROM steps WHERE step_id = ?", params=[TOOL]).fetchall()[0]
+    assert (json.loads(inp), out) == ({"item": "widget"}, "41.20")
+
+
+def test_openai_tool_calls_and_tool_messages_name_the_call_too() -> None:
+    from workbench.ingest._otlp_logs import _calls
+    texts = [('[{"role":"assistant","tool_calls":[{"id":"c1","type":"function",'
+              '"function":{"name":"f","arguments":"{\\"x\\": 1}"}}]}]', None),
+             ('[{"role":"tool","id":"c1","content":"ok"}]', "not json")]
+    assert _calls(texts) == ({"c1": '{"x": 1}'}, {"c1": "ok"})

@@ -116,7 +116,72 @@ def attach_span_logs(con: Any) -> int:
     stmts = sql_statements("span_logs_attach")
     for stmt in stmts[:-1]:
         con.execute(stmt)
+    _tool_texts(con)
     return int(con.execute(stmts[-1]).fetchall()[0][0])
+
+
+def _tool_texts(con: Any) -> None:
+    """Tool steps the logs left without arguments or result get those of their call in the model's messages.
+
+    The instrumentations that write messages to logs write a tool span's arguments and result only on the
+    span, and only in some modes (util-genai's ``span_only``), but its ``gen_ai.tool.call.id`` always: the
+    model's message that made the call (a ``tool_call`` part, or OpenAI's ``tool_calls``) holds the
+    arguments, and the next call's input the answer (a ``tool_call_response`` part, or a ``tool`` message).
+    """
+    find_tools, find_messages, update = sql_statements("span_logs_tools")
+    tools = con.execute(find_tools).fetchall()
+    if not tools:
+        return
+    rows = []
+    calls_of: dict[str, tuple[dict, dict]] = {}
+    for run, step, call_id in tools:
+        if run not in calls_of:
+            calls_of[run] = _calls(con.execute(find_messages, {"run": run}).fetchall())
+        args, results = calls_of[run]
+        if call_id in args or call_id in results:
+            rows.append((run, step, as_text(args.get(call_id)), as_text(results.get(call_id))))
+    if not rows:
+        return
+    cols = list(zip(*rows, strict=True))
+    table = pa.table({c: pa.array(v, pa.string()) for c, v in zip(("run_id", "step_id", "input", "output"), cols,
+                                                                 strict=True)})
+    con.register("_wb_tool_texts", table)
+    try:
+        con.execute(update)
+    finally:
+        con.unregister("_wb_tool_texts")
+
+
+def _calls(texts: list[tuple[Any, Any]]) -> tuple[dict, dict]:
+    """``({call id: arguments}, {call id: result})`` from the message lists of a run's LLM steps."""
+    args: dict[str, Any] = {}
+    results: dict[str, Any] = {}
+    for pair in texts:
+        for text in pair:
+            try:
+                messages = orjson.loads(text) if isinstance(text, str) else None
+            except orjson.JSONDecodeError:
+                continue
+            for msg in messages if isinstance(messages, list) else ():
+                if isinstance(msg, dict):
+                    _message_calls(msg, args, results)
+    return args, results
+
+
+def _message_calls(msg: dict, args: dict, results: dict) -> None:
+    for part in msg.get("parts") or ():
+        if isinstance(part, dict) and isinstance(part.get("id"), str):
+            if part.get("type") == "tool_call":
+                args.setdefault(part["id"], part.get("arguments"))
+            elif part.get("type") == "tool_call_response":
+                results.setdefault(part["id"], part.get("response", part.get("result")))
+    for call in msg.get("tool_calls") or ():
+        if isinstance(call, dict) and isinstance(call.get("id"), str):
+            fn = call.get("function")
+            args.setdefault(call["id"], fn.get("arguments") if isinstance(fn, dict) else call.get("arguments"))
+    call_id = msg.get("tool_call_id", msg.get("id"))
+    if msg.get("role") == "tool" and isinstance(call_id, str) and "content" in msg:
+        results.setdefault(call_id, msg["content"])
 
 
 def stage_resource_logs(rls: Any, line: int, stage: Stage, snake: bool) -> None:
