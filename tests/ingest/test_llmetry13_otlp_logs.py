@@ -153,53 +153,41 @@ def test_a_spans_own_messages_win_over_its_log_records(tmp_path: Path) -> None:
 
 
 def test_log_records_that_belong_to_no_stored_span_are_quarantined_with_file_and_line(tmp_path: Path) -> None:
-    plain = {"body": _s("retrying the price service"), "traceId": TRACE, "spanId": CHAT,
-             "severityNumber": 13, "attributes": []}
     no_span = dict(details_record(), traceId="", spanId="")
     logs = _write(tmp_path / "logs.jsonl", _logs_line([details_record(span="9999999999999999")]),
-                  _logs_line([no_span, plain]), "{not json")
+                  _logs_line([no_span]), "{not json")
     spans = _write(tmp_path / "traces.jsonl", spans_line())
     ws = wb.open()
     rep = ws.ingest([spans, logs])
-    assert (rep.read, rep.stored, rep.quarantined) == (7, 3, 4)
-    rows = ws.sql("SELECT line, reason FROM quarantine WHERE file LIKE '%logs.jsonl' ORDER BY line, reason").fetchall()
-    assert [r[0] for r in rows] == [1, 2, 2, 3]
+    assert (rep.read, rep.stored, rep.quarantined) == (6, 3, 3)
+    rows = ws.sql("SELECT line, reason FROM quarantine WHERE file LIKE '%logs.jsonl' ORDER BY line").fetchall()
+    assert [r[0] for r in rows] == [1, 2, 3]
     assert "no such span in this ingest or the store" in rows[0][1] and "9999999999999999" in rows[0][1]
-    assert any("names no span" in r[1] for r in rows[1:3])
-    assert any("carries no GenAI message" in r[1] for r in rows[1:3])
+    assert "names no span" in rows[1][1]
     assert _chat(ws) == (None, None)
 
 
-TOOL, CHAT2 = "3333333333333333", "4444444444444444"
-
-
-def test_a_tool_span_gets_its_arguments_and_result_from_the_models_messages_by_call_id(tmp_path: Path) -> None:
-    """util-genai writes a tool span's arguments and result only in span_only mode, but its call id always:
-    the model's tool_call part (or OpenAI's tool_calls) has the arguments, the next call's input the answer."""
-    doc = json.loads(spans_line())
-    spans = doc["resourceSpans"][0]["scopeSpans"][0]["spans"]
-    spans += [_span(TOOL, AGENT, "execute_tool get_price", {"gen_ai.operation.name": "execute_tool",
-                                                            "gen_ai.tool.name": "get_price",
-                                                            "gen_ai.tool.call.id": "call_1"}),
-              _span(CHAT2, AGENT, "chat gpt-4o-mini", {"gen_ai.operation.name": "chat"})]
-    first = details_record()
-    call = {"role": "assistant", "parts": [{"arguments": {"item": "widget"}, "name": "get_price", "id": "call_1",
-                                            "type": "tool_call"}], "finish_reason": "tool_calls"}
-    first["attributes"][-1] = {"key": "gen_ai.output.messages", "value": _any([call])}
-    second = details_record(span=CHAT2)
-    second["attributes"][2] = {"key": "gen_ai.input.messages", "value": _any([
-        call, {"role": "tool", "parts": [{"response": "41.20", "id": "call_1", "type": "tool_call_response"}]}])}
+def test_a_spans_other_log_records_are_kept_in_its_attributes(tmp_path: Path) -> None:
+    """Semantic Kernel through the OTel logging handler: its messages' JSON text in the body (event.name in
+    the attributes), and as many plain log lines of the same spans."""
+    def rec(body: str, event: str | None = None) -> dict:
+        attrs = [{"key": "code.function.name", "value": _s("invoke_function_call")}]
+        if event:
+            attrs.append({"key": "event.name", "value": _s(event)})
+        return {"severityText": "INFO", "severityNumber": "SEVERITY_NUMBER_INFO", "body": _s(body),
+                "attributes": attrs, "traceId": TRACE, "spanId": CHAT}
+    logs = _logs_line([rec("Calling get_stock function with args: {}"),
+                       rec('{"role": "user", "content": "How many units?"}', "gen_ai.user.message"),
+                       rec('{"message": {"role": "assistant", "content": "120 units"}, "finish_reason": "stop"}',
+                           "gen_ai.choice"),
+                       rec("OpenAI usage: CompletionUsage(completion_tokens=25)")], "semantic_kernel")
     ws = wb.open()
-    rep = ws.ingest([_write(tmp_path / "t.jsonl", json.dumps(doc)),
-                     _write(tmp_path / "l.jsonl", _logs_line([first, second]))])
+    rep = ws.ingest([_write(tmp_path / "t.jsonl", spans_line()), _write(tmp_path / "l.jsonl", logs)])
     assert (rep.read, rep.stored, rep.quarantined) == (7, 7, 0)
-    inp, out = ws.sql("SELECT input, output FROM steps WHERE step_id = ?", params=[TOOL]).fetchall()[0]
-    assert (json.loads(inp), out) == ({"item": "widget"}, "41.20")
-
-
-def test_openai_tool_calls_and_tool_messages_name_the_call_too() -> None:
-    from workbench.ingest._otlp_logs import _calls
-    texts = [('[{"role":"assistant","tool_calls":[{"id":"c1","type":"function",'
-              '"function":{"name":"f","arguments":"{\\"x\\": 1}"}}]}]', None),
-             ('[{"role":"tool","id":"c1","content":"ok"}]', "not json")]
-    assert _calls(texts) == ({"c1": '{"x": 1}'}, {"c1": "ok"})
+    inp, out = (json.loads(x) for x in _chat(ws))
+    assert inp == [{"role": "user", "content": "How many units?"}]
+    assert out == [{"role": "assistant", "content": "120 units", "finish_reason": "stop"}]
+    attrs = json.loads(ws.sql("SELECT attributes FROM steps WHERE step_id = ?", params=[CHAT]).fetchall()[0][0])
+    assert [n["body"] for n in attrs["otel.logs"]] == ["Calling get_stock function with args: {}",
+                                                      "OpenAI usage: CompletionUsage(completion_tokens=25)"]
+    assert attrs["otel.logs"][0]["severity"] == "INFO"

@@ -8,8 +8,10 @@ message (``gen_ai.user.message`` … ``gen_ai.choice``, semantic conventions up 
 writes them as ``{"resourceLogs": [...]}`` lines, in a file of their own or between the spans' lines.
 
 Each log record is one record read. It is stored as part of its step: the step's input / output, when
-the span itself carries none (its messages in the order the records were read). A record whose span is
-neither in this ingest call nor in the store, that names no span, or that carries no GenAI message is
+the span itself carries none (its messages in the order the records were read); any other log record of
+the span (an app's own logging through the OTel handler: Semantic Kernel writes as many of those as
+messages) goes to the step's attributes, ``otel.logs`` (``[{"severity", "event", "body"}]``, in reading
+order). A record whose span is neither in this ingest call nor in the store, or that names no span, is
 quarantined with its file and line.
 """
 
@@ -24,9 +26,9 @@ from ..store._connection import sql_statements
 from ._base import Stage
 from ._conventions import DETAILS_EVENTS, INPUT_EVENTS, OUTPUT_EVENTS, as_text
 
-# (file, line, run_id, step_id, input, output, raw) per log record read, in reading order.
+# (file, line, run_id, step_id, input, output, note, raw) per log record read, in reading order.
 _COLUMNS = {"file": pa.string(), "line": pa.int64(), "run_id": pa.string(), "step_id": pa.string(),
-            "input": pa.string(), "output": pa.string(), "raw": pa.string()}
+            "input": pa.string(), "output": pa.string(), "note": pa.string(), "raw": pa.string()}
 
 
 def log_messages(event: Any, attrs: dict[str, Any], body: Any) -> tuple[Any, Any]:
@@ -36,6 +38,12 @@ def log_messages(event: Any, attrs: dict[str, Any], body: Any) -> tuple[Any, Any
     reply (``{"index", "finish_reason", "message": {...}}``); an operation-details record carries the whole
     exchange in ``gen_ai.input.messages`` / ``gen_ai.output.messages`` (attributes, or its body).
     """
+    if isinstance(body, str) and body[:1] == "{" and event in INPUT_EVENTS | OUTPUT_EVENTS:
+        # (Semantic Kernel logs the message's JSON text through Python logging)
+        try:
+            body = orjson.loads(body)
+        except orjson.JSONDecodeError:
+            pass
     if event in INPUT_EVENTS:
         msg = body if isinstance(body, dict) else ({"content": body} if body is not None else {})
         return [{"role": event[7:-8], **msg}], None
@@ -55,16 +63,14 @@ def log_messages(event: Any, attrs: dict[str, Any], body: Any) -> tuple[Any, Any
 
 
 def stage_log_record(stage: Stage, line: int, tid: str, sid: str, event: Any, attrs: dict[str, Any],
-                     body: Any, raw: Any) -> str | None:
-    """Stage one log record of span ``sid``; the reason it cannot be stored, or None."""
+                     body: Any, raw: Any, severity: Any = None) -> None:
+    """Stage one log record of span ``sid``: its GenAI messages, or else the record as a note."""
     inp, out = log_messages(event, attrs, body)
+    note = None
     if inp is None and out is None:
-        what = f"event {event!r}" if event else "a log record with no event name"
-        return (f"{what} carries no GenAI message (gen_ai.*.message, gen_ai.choice, "
-                "gen_ai.client.inference.operation.details): nothing of it is kept")
-    stage.span_logs.append((stage.file, line, tid, sid, _list_text(inp), _list_text(out), _raw(raw)))
+        note = as_text({"severity": severity, "event": event, "body": body})
+    stage.span_logs.append((stage.file, line, tid, sid, _list_text(inp), _list_text(out), note, _raw(raw)))
     stage.read += 1
-    return None
 
 
 def _list_text(value: Any) -> str | None:
@@ -215,7 +221,10 @@ def stage_resource_logs(rls: Any, line: int, stage: Stage, snake: bool) -> None:
                     sid = hex_id(rec.get(k_span), 8, "spanId")
                     attrs = attributes(rec.get("attributes"), string_key)
                     event = rec.get(k_event) or attrs.get("event.name")
-                    why = stage_log_record(stage, line, tid, sid, event, attrs, any_value(rec.get("body")), rec)
+                    severity = rec.get("severityText") or rec.get("severity_text") or rec.get(
+                        "severityNumber", rec.get("severity_number"))
+                    stage_log_record(stage, line, tid, sid, event, attrs, any_value(rec.get("body")), rec, severity)
+                    why = None
                 except (BadRecord, KeyError, TypeError, AttributeError, ValueError, RecursionError) as exc:
                     why = f"bad log record: {_why(exc)}"
                 if why is not None:
