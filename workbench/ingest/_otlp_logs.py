@@ -107,10 +107,13 @@ def match_span_logs(stage: Stage) -> None:
     orphans = con.execute("SELECT file, line, run_id, step_id, raw FROM stage_span_log_orphans "
                           "ORDER BY ord").fetchall()
     stage.span_logs = []
+    current = stage.file, stage.source
+    stage.source = "otlp"  # (only the OTLP reader stages log records)
     for file, line, tid, sid, raw in orphans:
-        stage.file = file
+        stage.file = file  # (the reject is the record's file's, counted read when it was staged)
         stage._reject(line, f"log record of span {sid} in trace {tid}: no such span in this ingest or the "
                             "store (ingest the traces with or before their logs)", raw, tid, sid)
+    stage.file, stage.source = current
     stage.flush()
 
 
