@@ -95,3 +95,55 @@ def test_traceloop_loop_is_found(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     f = wb.detect(ws)
     loops = f[f.detector == "loop"]
     assert list(loops.agent) == ["flight_agent"] and "search_flights" in loops.detail.iloc[0]
+
+
+# OpenLLMetry's LangChain instrumentation (0.62.4) on a LangGraph graph of create_react_agent workers
+# (real13_out/tl_langgraph.otlp.jsonl): a node's span is "execute_task <node>" (entity = node), the LangGraph
+# metadata in traceloop.association.properties.*, a tool's call {"input_str", "tags", "metadata"}.
+def _lg(node: str, ns: str) -> dict:
+    p = "traceloop.association.properties."
+    return {p + "langgraph_node": node, p + "langgraph_checkpoint_ns": ns, p + "langgraph_step": "1",
+            "traceloop.workflow.name": "LangGraph"}
+
+
+def langgraph_trip() -> dict:
+    ns = "researcher:ade58c03-129d-4a9b-fb02-851f6d9435c0"
+    call = json.dumps({"input_str": "{'item': 'widget'}", "tags": ["seq:step:1"],
+                       "metadata": {"langgraph_step": 2, "langgraph_node": "tools"}})
+    spans = [_span("00000000000000a1", None, "LangGraph.workflow",
+                   {"traceloop.span.kind": "workflow", "traceloop.entity.name": "LangGraph",
+                    "gen_ai.operation.name": "invoke_agent"}),
+             _span("00000000000000a2", "00000000000000a1", "execute_task researcher",
+                   {"traceloop.span.kind": "task", "traceloop.entity.name": "researcher",
+                    "gen_ai.operation.name": "execute_task", **_lg("researcher", ns)}),
+             _span("00000000000000a3", "00000000000000a2", "execute_task agent",
+                   {"traceloop.span.kind": "task", "traceloop.entity.name": "agent",
+                    "gen_ai.operation.name": "execute_task", **_lg("agent", ns + "|agent:e9379fde")}),
+             _span("00000000000000c1", "00000000000000a3", "ChatOpenAI.chat",
+                   {"gen_ai.operation.name": "chat", **_lg("agent", ns + "|agent:e9379fde")})]
+    for i, ok in ((0, False), (1, True)):
+        spans.append(_span(f"00000000000000b{i}", "00000000000000a2", "execute_tool get_price",
+                           {"traceloop.span.kind": "tool", "traceloop.entity.name": "get_price",
+                            "gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "get_price",
+                            "gen_ai.tool.call.arguments": call, "traceloop.entity.input": call,
+                            **_lg("tools", ns + f"|tools:0{i}")}, None if ok else "price service timed out"))
+    return {"resourceSpans": [{"resource": {"attributes": []}, "scopeSpans": [
+        {"scope": {"name": "opentelemetry.instrumentation.langchain"}, "spans": spans}]}]}
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_openllmetry_langgraph_nodes_name_the_agents(tmp_path: Path, fast: bool,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(next(a for a in ADAPTERS if isinstance(a, OtlpJson)), "fast", fast)
+    path = tmp_path / "lg.otlp.jsonl"
+    path.write_text(json.dumps(langgraph_trip()) + "\n")
+    ws = wb.open()
+    assert ws.ingest(path).stored == 6
+    rows = {r[0]: r[1:] for r in ws.sql("SELECT name, agent, input FROM steps WHERE name <> 'execute_tool get_price' "
+                                        "OR status = 'error'").fetchall()}
+    assert rows["execute_task researcher"][0] == "researcher"
+    assert rows["execute_task agent"][0] == "researcher"  # the worker's loop node acts for it
+    assert rows["ChatOpenAI.chat"][0] == "researcher"
+    assert rows["execute_tool get_price"] == ("researcher", "{'item': 'widget'}")
+    f = wb.detect(ws)
+    assert list(f[f.detector == "retry"].agent) == ["researcher"]

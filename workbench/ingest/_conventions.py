@@ -270,6 +270,8 @@ def smolagents_agent(name: Any, attrs: dict[str, Any]) -> str | None:
 
 
 TRACELOOP_ENTITY = "traceloop.entity.name"
+TRACELOOP_ASSOCIATION = "traceloop.association.properties."
+TRACELOOP_LANGGRAPH_NODE = TRACELOOP_ASSOCIATION + "langgraph_node"
 
 
 def traceloop_entity(attrs: dict[str, Any]) -> str | None:
@@ -298,6 +300,8 @@ def traceloop_value(value: Any) -> Any:
         return value
     if isinstance(parsed, str):
         return parsed
+    if isinstance(parsed, dict) and isinstance(parsed.get("input_str"), str) and {"tags", "metadata"} & set(parsed):
+        return parsed["input_str"]  # a LangChain tool's call: the run's tags and metadata (step counters) beside it
     if isinstance(parsed, dict) and set(parsed) == {"args", "kwargs"}:
         args, kwargs = parsed["args"], parsed["kwargs"]
         if not args and isinstance(kwargs, dict):
@@ -539,7 +543,7 @@ COST_PART_KEYS = ("gen_ai.usage.input_cost", "gen_ai.usage.output_cost")
 #: Attributes of the framework shapes above: a span that has one is mapped by :func:`map_span` (the
 #: OTLP fast path hands it to the Python reader instead of mapping it in SQL).
 SHAPE_KEYS = ("target", "executor.type", "agent_name", "metadata.langgraph_node", "graph.node.id",
-              "smolagents.max_steps", TRACELOOP_ENTITY, *COST_PART_KEYS)
+              "smolagents.max_steps", TRACELOOP_ENTITY, TRACELOOP_LANGGRAPH_NODE, *COST_PART_KEYS)
 
 
 def langchain_metadata(rest: dict[str, Any]) -> dict[str, Any] | None:
@@ -550,6 +554,9 @@ def langchain_metadata(rest: dict[str, Any]) -> dict[str, Any] | None:
     """
     if "metadata.langgraph_node" in rest:
         return {k[len("metadata."):]: v for k, v in rest.items() if k.startswith("metadata.langgraph_")}
+    if TRACELOOP_LANGGRAPH_NODE in rest:  # OpenLLMetry's LangChain instrumentation: association properties
+        return {k[len(TRACELOOP_ASSOCIATION):]: v for k, v in rest.items()
+                if k.startswith(TRACELOOP_ASSOCIATION + "langgraph_")}
     value = rest.get("metadata")
     if isinstance(value, str) and "langgraph_node" in value:
         try:
@@ -760,7 +767,8 @@ def map_span(attrs: dict[str, Any], name: str | None, events: list[dict[str, Any
     elif kind in ("chain", "agent", "other", "tool"):
         meta = langchain_metadata(rest)
         if meta is not None:
-            kind, agent = langgraph_span(name, kind, agent, meta)
+            # (OpenLLMetry names a node's span "execute_task <node>", its entity the node)
+            kind, agent = langgraph_span(traceloop_entity(rest) or name, kind, agent, meta)
         if agent is None and kind != "tool":
             agent = executor_agent(rest)
             if agent is None and kind != "agent":
@@ -783,7 +791,8 @@ def map_span(attrs: dict[str, Any], name: str | None, events: list[dict[str, Any
     inp = known.get("input")
     out = known.get("output")
     if TRACELOOP_ENTITY in rest:
-        if inp is not None and inp is attrs.get("traceloop.entity.input"):
+        if inp is not None and (inp is attrs.get("traceloop.entity.input") or inp is attrs.get(
+                "gen_ai.tool.call.arguments")):
             inp = traceloop_value(inp)
         if out is not None and out is attrs.get("traceloop.entity.output"):
             out = traceloop_value(out)
