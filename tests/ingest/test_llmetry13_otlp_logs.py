@@ -191,3 +191,14 @@ def test_a_spans_other_log_records_are_kept_in_its_attributes(tmp_path: Path) ->
     assert [n["body"] for n in attrs["otel.logs"]] == ["Calling get_stock function with args: {}",
                                                       "OpenAI usage: CompletionUsage(completion_tokens=25)"]
     assert attrs["otel.logs"][0]["severity"] == "INFO"
+
+
+def test_operation_details_messages_given_as_json_text() -> None:
+    from workbench.ingest._otlp_logs import log_messages
+    inp, out = log_messages("gen_ai.client.inference.operation.details",
+                            {"gen_ai.input.messages": '[{"role": "user", "parts": []}]',
+                             "gen_ai.output.messages": '[{"role": "assistant", "parts": []}]',
+                             "gen_ai.system_instructions": '[{"type": "text", "content": "Be brief."}]'}, {})
+    assert inp == [{"role": "system", "parts": [{"type": "text", "content": "Be brief."}]},
+                   {"role": "user", "parts": []}]
+    assert out == [{"role": "assistant", "parts": []}]

@@ -54,12 +54,22 @@ def log_messages(event: Any, attrs: dict[str, Any], body: Any) -> tuple[Any, Any
         return None, [body] if body is not None else None
     if event in DETAILS_EVENTS:
         src = attrs if attrs.get("gen_ai.input.messages") is not None or not isinstance(body, dict) else body
-        inp, out = src.get("gen_ai.input.messages"), src.get("gen_ai.output.messages")
-        system = src.get("gen_ai.system_instructions")
+        inp, out = _json_list(src.get("gen_ai.input.messages")), _json_list(src.get("gen_ai.output.messages"))
+        system = _json_list(src.get("gen_ai.system_instructions"))
         if system is not None and isinstance(inp, list):
             inp = [{"role": "system", "parts": system if isinstance(system, list) else [system]}, *inp]
         return inp, out
     return None, None
+
+
+def _json_list(value: Any) -> Any:
+    """A message list given as its JSON text (as span attributes carry it) is the list."""
+    if isinstance(value, str) and value[:1] == "[":
+        try:
+            return orjson.loads(value)
+        except orjson.JSONDecodeError:
+            return value
+    return value
 
 
 def stage_log_record(stage: Stage, line: int, tid: str, sid: str, event: Any, attrs: dict[str, Any],
