@@ -95,6 +95,8 @@ class Stage:
         self.root_links: list[tuple[str, str, str, str, bool]] = []
         #: (run, step) of the steps that act for the agent of the step before them (``_step_agents``).
         self.agent_of_previous: list[tuple[str, str]] = []
+        #: (file, line, run, step, input, output, raw) of the log records read (``_otlp_logs``).
+        self.span_logs: list[tuple] = []
 
     def steps_appended(self, rows: int) -> None:
         """Tell the stage that ``rows`` rows went into ``stage_steps`` (a fast path's INSERT, or a flush)."""

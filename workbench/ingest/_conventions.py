@@ -43,12 +43,16 @@ OPERATION_KINDS = {
     "chat": "llm", "text_completion": "llm", "generate_content": "llm", "embeddings": "llm", "call_llm": "llm",
     "execute_tool": "tool", "invoke_agent": "agent", "create_agent": "agent",
     "retrieval": "retriever", "invoke_workflow": "chain", "handoff": "handoff",
+    # OpenLLMetry's llm.request.type (its spans before gen_ai.operation.name): chat / completion / embedding / rerank
+    "completion": "llm", "embedding": "llm", "rerank": "retriever",
 }
 # openinference.span.kind -> step kind. Guardrails and evaluators are the system checking itself.
 OI_KINDS = {
     "AGENT": "agent", "TOOL": "tool", "LLM": "llm", "EMBEDDING": "llm", "CHAIN": "chain",
     "RETRIEVER": "retriever", "RERANKER": "retriever", "GUARDRAIL": "system", "EVALUATOR": "system",
     "PROMPT": "other", "UNKNOWN": "other",
+    # OpenLLMetry (Traceloop)'s traceloop.span.kind: its @workflow / @task / @agent / @tool decorators
+    "WORKFLOW": "chain", "TASK": "chain",
 }
 # Span names that carry the agent or tool after a GenAI operation prefix ("invoke_agent planner").
 AGENT_NAME_PREFIXES = ("invoke_agent ", "create_agent ")
@@ -65,8 +69,8 @@ STATUS_CODES = {
 # key -> (slot, priority): the lowest priority present fills the slot. Keys left out of a slot are
 # kept in the step's attributes; so are the ones in KEEP_KEYS (the raw kind names, since our kind is coarser).
 SLOT_KEYS: dict[str, tuple[str, ...]] = {
-    "op": ("gen_ai.operation.name",),
-    "oi_kind": ("openinference.span.kind",),
+    "op": ("gen_ai.operation.name", "llm.request.type"),
+    "oi_kind": ("openinference.span.kind", "traceloop.span.kind"),
     "agent": ("gen_ai.agent.name", "agent.name"),
     "tool": ("gen_ai.tool.name", "tool.name"),
     "model": ("gen_ai.response.model", "gen_ai.request.model", "llm.response.model_name",
@@ -78,9 +82,9 @@ SLOT_KEYS: dict[str, tuple[str, ...]] = {
     # gen_ai.tool.args / gen_ai.output: any-agent's names for a tool's arguments and a span's output (an
     # LLM call's reply or a tool's result), beside the convention's gen_ai.tool.call.arguments / .result.
     "input": ("gen_ai.input.messages", "gen_ai.tool.call.arguments", "gen_ai.tool.args", "input.value",
-              "gen_ai.prompt", "input", "tool.parameters"),
+              "gen_ai.prompt", "input", "tool.parameters", "traceloop.entity.input"),
     "output": ("gen_ai.output.messages", "gen_ai.tool.call.result", "gen_ai.output", "output.value",
-               "gen_ai.completion", "output"),
+               "gen_ai.completion", "output", "traceloop.entity.output"),
     "error_type": ("error.type", "exception.message", "exception.type"),
     "confidence": ("workbench.confidence",),
     "entropy": ("workbench.entropy",),
@@ -89,7 +93,7 @@ SLOT_KEYS: dict[str, tuple[str, ...]] = {
 SLOTS: dict[str, tuple[str, int]] = {
     key: (slot, prio) for slot, keys in SLOT_KEYS.items() for prio, key in enumerate(keys)
 }
-KEEP_KEYS = frozenset({"gen_ai.operation.name", "openinference.span.kind"})
+KEEP_KEYS = frozenset({"gen_ai.operation.name", "openinference.span.kind", "llm.request.type", "traceloop.span.kind"})
 # Output keys that an LLM span's flattened output messages beat: OpenInference's openai-agents (and OpenAI)
 # instrumentors write the whole response object there (id, created_at, usage, every output item) beside
 # ``llm.output_messages.*``, and its ids, timestamps and token counts read as numbers the model stated.
@@ -104,6 +108,10 @@ OUT_MESSAGE_PREFIXES = ("llm.output_messages.", "gen_ai.completion.")
 INPUT_EVENTS = frozenset({"gen_ai.system.message", "gen_ai.user.message", "gen_ai.assistant.message",
                            "gen_ai.tool.message"})
 OUTPUT_EVENTS = frozenset({"gen_ai.choice"})
+# The later conventions' one event with a call's whole exchange (gen_ai.input.messages / output.messages), as
+# opentelemetry-util-genai writes it (OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=event_only): an OTLP
+# log record (_otlp_logs.py) or a span event.
+DETAILS_EVENTS = frozenset({"gen_ai.client.inference.operation.details"})
 
 
 # -- framework shapes that the conventions above misread --------------------------------------------
@@ -259,6 +267,48 @@ def smolagents_agent(name: Any, attrs: dict[str, Any]) -> str | None:
     if isinstance(name, str) and name.endswith(".run") and any(k.startswith("smolagents.") for k in attrs):
         return name[:-4].strip() or None
     return None
+
+
+TRACELOOP_ENTITY = "traceloop.entity.name"
+TRACELOOP_ASSOCIATION = "traceloop.association.properties."
+TRACELOOP_LANGGRAPH_NODE = TRACELOOP_ASSOCIATION + "langgraph_node"
+
+
+def traceloop_entity(attrs: dict[str, Any]) -> str | None:
+    """The agent or tool an OpenLLMetry decorator span names (``@agent(name=...)`` / ``@tool``), else None.
+
+    Traceloop names the span ``<entity>.<kind>`` (``flight_agent.agent``, ``search_flights.tool``) and gives
+    the entity in ``traceloop.entity.name``; its releases before 0.4x write no ``gen_ai.agent.name`` /
+    ``gen_ai.tool.name`` beside it.
+    """
+    entity = attrs.get(TRACELOOP_ENTITY)
+    return (entity.strip() or None) if isinstance(entity, str) and "traceloop.span.kind" in attrs else None
+
+
+def traceloop_value(value: Any) -> Any:
+    """A ``traceloop.entity.input`` / ``.output`` as the call's own value.
+
+    Traceloop writes ``json.dumps`` of the decorated function's result (a returned string arrives quoted,
+    ``"\"420 EUR\""``) and of its arguments as ``{"args": [...], "kwargs": {...}}``: the keyword arguments
+    when there are no positional ones (a tool's call), the one positional argument when it is alone.
+    """
+    if not isinstance(value, str) or value[:1] not in ('"', "{"):
+        return value
+    try:
+        parsed = orjson.loads(value)
+    except orjson.JSONDecodeError:
+        return value
+    if isinstance(parsed, str):
+        return parsed
+    if isinstance(parsed, dict) and isinstance(parsed.get("input_str"), str) and {"tags", "metadata"} & set(parsed):
+        return parsed["input_str"]  # a LangChain tool's call: the run's tags and metadata (step counters) beside it
+    if isinstance(parsed, dict) and set(parsed) == {"args", "kwargs"}:
+        args, kwargs = parsed["args"], parsed["kwargs"]
+        if not args and isinstance(kwargs, dict):
+            return kwargs
+        if isinstance(args, list) and len(args) == 1 and not kwargs:
+            return args[0]
+    return value
 
 
 def graph_node(attrs: dict[str, Any]) -> str | None:
@@ -493,7 +543,7 @@ COST_PART_KEYS = ("gen_ai.usage.input_cost", "gen_ai.usage.output_cost")
 #: Attributes of the framework shapes above: a span that has one is mapped by :func:`map_span` (the
 #: OTLP fast path hands it to the Python reader instead of mapping it in SQL).
 SHAPE_KEYS = ("target", "executor.type", "agent_name", "metadata.langgraph_node", "graph.node.id",
-              "smolagents.max_steps", *COST_PART_KEYS)
+              "smolagents.max_steps", TRACELOOP_ENTITY, TRACELOOP_LANGGRAPH_NODE, *COST_PART_KEYS)
 
 
 def langchain_metadata(rest: dict[str, Any]) -> dict[str, Any] | None:
@@ -504,6 +554,9 @@ def langchain_metadata(rest: dict[str, Any]) -> dict[str, Any] | None:
     """
     if "metadata.langgraph_node" in rest:
         return {k[len("metadata."):]: v for k, v in rest.items() if k.startswith("metadata.langgraph_")}
+    if TRACELOOP_LANGGRAPH_NODE in rest:  # OpenLLMetry's LangChain instrumentation: association properties
+        return {k[len(TRACELOOP_ASSOCIATION):]: v for k, v in rest.items()
+                if k.startswith(TRACELOOP_ASSOCIATION + "langgraph_")}
     value = rest.get("metadata")
     if isinstance(value, str) and "langgraph_node" in value:
         try:
@@ -714,7 +767,8 @@ def map_span(attrs: dict[str, Any], name: str | None, events: list[dict[str, Any
     elif kind in ("chain", "agent", "other", "tool"):
         meta = langchain_metadata(rest)
         if meta is not None:
-            kind, agent = langgraph_span(name, kind, agent, meta)
+            # (OpenLLMetry names a node's span "execute_task <node>", its entity the node)
+            kind, agent = langgraph_span(traceloop_entity(rest) or name, kind, agent, meta)
         if agent is None and kind != "tool":
             agent = executor_agent(rest)
             if agent is None and kind != "agent":
@@ -723,17 +777,25 @@ def map_span(attrs: dict[str, Any], name: str | None, events: list[dict[str, Any
     if agent is None and kind == "agent" and root and workflow_wrapper(attrs):
         kind = "chain"
     if agent is None and kind == "agent":
-        agent = graph_node(rest) or smolagents_agent(name, rest)
+        agent = graph_node(rest) or smolagents_agent(name, rest) or traceloop_entity(rest)
     if agent is None and kind == "agent" and name:
         # GenAI names agent spans "invoke_agent {gen_ai.agent.name}"; OpenInference uses the agent's name.
         agent = name.partition(" ")[2] or name if name.startswith(AGENT_NAME_PREFIXES) else name
     tool = known.get("tool")
+    if tool is None and kind == "tool":
+        tool = traceloop_entity(rest)
     if tool is None and kind == "tool" and name:
         tool = name[len(TOOL_NAME_PREFIX):] or name if name.startswith(TOOL_NAME_PREFIX) else name
         if tool.endswith(TOOL_NAME_SUFFIX) and len(tool) > len(TOOL_NAME_SUFFIX):
             tool = tool[:-len(TOOL_NAME_SUFFIX)]
     inp = known.get("input")
     out = known.get("output")
+    if TRACELOOP_ENTITY in rest:
+        if inp is not None and (inp is attrs.get("traceloop.entity.input") or inp is attrs.get(
+                "gen_ai.tool.call.arguments")):
+            inp = traceloop_value(inp)
+        if out is not None and out is attrs.get("traceloop.entity.output"):
+            out = traceloop_value(out)
     # Only LLM-like spans carry flattened messages; skip the key scan elsewhere (it costs per span).
     if inp is None and kind in MESSAGE_KINDS:
         for prefix in IN_MESSAGE_PREFIXES:

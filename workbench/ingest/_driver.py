@@ -18,6 +18,7 @@ from . import _timings
 from ._base import Adapter, RecordsAdapter, Stage, create_stage_tables
 from ._jsonio import compression_of, read_head
 from ._links import join_linked_runs
+from ._otlp_logs import attach_span_logs, match_span_logs
 from ._paths import display, expand_paths
 from ._rawtext import fill_raw_text
 from ._registry import ADAPTERS, RECORD_ADAPTERS
@@ -284,6 +285,7 @@ def _run_ingest(con: duckdb.DuckDBPyConnection, source: Any, fmt: str | None, pr
         stage.flush()
         agents_of_previous(con, stage.agent_of_previous)
         join_linked_runs(con, stage.root_links)
+        match_span_logs(stage)
         # (before the merge's transaction, which may write to the store only, and before the last
         # checkpoint, which then compresses the rows it rewrites)
         notes = scale_integer_units(con, stage.time_units)
@@ -354,6 +356,7 @@ def _merge(con: duckdb.DuckDBPyConnection, stage: Stage, stage_fill: Any, jobs: 
             _timings.mark(f"merged chunk {chunk}")
         for stmt in sql_statements("finalize_rest"):
             _timed(con, stmt)
+        logs_stored = attach_span_logs(con)
         fill_raw_text(con, files)
         for stmt in [*sql_statements("quarantine"), *sql_statements("refresh_runs")]:
             _timed(con, stmt)
@@ -366,7 +369,7 @@ def _merge(con: duckdb.DuckDBPyConnection, stage: Stage, stage_fill: Any, jobs: 
             notes = [*notes, f"{completed} stored step(s) stored earlier without an end time given complete: "
                              "the stored row now holds the complete copy"]
         report = _report(con, stage, [f"{display(p)} ({a.name})" for p, a in jobs if p is not None],
-                         [f"{p}: {why}" for p, why in skipped], notes)
+                         [f"{p}: {why}" for p, why in skipped], notes, logs_stored)
         if report.read != report.stored + report.quarantined:
             raise IngestError(
                 f"<merge>: record counts do not reconcile (read {report.read}, stored "
@@ -385,7 +388,7 @@ def _one(con: duckdb.DuckDBPyConnection, query: str) -> int:
 
 
 def _report(con: duckdb.DuckDBPyConnection, stage: Stage, files: list[str], skipped: list[str],
-            notes: list[str]) -> IngestReport:
+            notes: list[str], logs_stored: int = 0) -> IngestReport:
     staged = _one(con, "SELECT count(*) FROM stage_n")
     bad = _one(con, "SELECT count(*) FROM stage_bad")
     adapter_rejects = _one(con, "SELECT count(*) FROM stage_quarantine")
@@ -396,6 +399,7 @@ def _report(con: duckdb.DuckDBPyConnection, stage: Stage, files: list[str], skip
     errors = [f"{f}:{ln}: {reason}" for f, ln, reason in con.execute(
         "SELECT file, line, reason FROM stage_rejects ORDER BY file, line LIMIT ?", [_MAX_ERRORS]).fetchall()]
     # A run record found to conflict only at the merge is one more record read, and quarantined.
-    return IngestReport(read=stage.read + run_conflicts, stored=staged - bad,
+    # (a log record is stored with its step: _otlp_logs)
+    return IngestReport(read=stage.read + run_conflicts, stored=staged - bad + logs_stored,
                         quarantined=adapter_rejects + bad + run_conflicts, errors=errors, added=added,
                         files=files, runs=runs, labels=labels, skipped=skipped, notes=notes)

@@ -26,6 +26,7 @@ from ._conventions import (
 )
 from ._jsonio import MAX_DEPTH, deeper_than, jsonl_lines, may_be_deep
 from ._links import LINKS_KEY, is_messaging, link_list, note_root_link
+from ._otlp_logs import stage_resource_logs
 from ._time_units import number_ns
 
 # Largest single-document (non-JSONL) file parsed in one go; a bigger file is read line by line.
@@ -272,6 +273,10 @@ def _document(top: Any, line: int, ctx: _Context, check_sizes: bool,
     rss = top.get("resourceSpans")
     if rss is None and "resource_spans" in top:
         rss, keys = top["resource_spans"], _SNAKE
+    if rss is None and ("resourceLogs" in top or "resource_logs" in top):  # a Collector's logs line
+        snake = "resourceLogs" not in top
+        stage_resource_logs(top["resource_logs" if snake else "resourceLogs"], line, stage, snake)
+        return
     if not isinstance(rss, list):
         what = "not a list" if rss is not None else f"missing (keys: {', '.join(list(top)[:5])})"
         stage.reject(line=line, reason=f"resourceSpans is {what}", raw=top)

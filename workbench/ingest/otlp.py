@@ -32,6 +32,9 @@ from ._jsonio import jsonl_lines, read_document
 from ._otlp_read import _Context, _is_single_document, stage_document, stage_line, write_runs
 from ._otlp_sql import stage_jsonl_sql
 
+# A Collector writes spans and logs (the GenAI instrumentations' messages) as such lines, to one file or two.
+_TOP_KEYS = (b'"resourceSpans"', b'"resource_spans"', b'"resourceLogs"', b'"resource_logs"')
+
 
 class OtlpJson(Adapter):
     """OTLP JSON traces (Collector file exporter; JSONL or one document).
@@ -44,14 +47,15 @@ class OtlpJson(Adapter):
     """
 
     name = "otlp"
-    description = "OTLP JSON traces: {'resourceSpans': [...]} per line (Collector file exporter) or per file"
+    description = ("OTLP JSON traces: {'resourceSpans': [...]} per line (Collector file exporter) or per file, "
+                   "and their GenAI log records ({'resourceLogs': [...]})")
 
     def __init__(self, fast: bool = True) -> None:
         self.fast = fast
 
     def sniff(self, path: Path, head: bytes) -> bool:
         start = head.lstrip(b" \t\r\n\xef\xbb\xbf")[:256]
-        return start[:1] in (b"{", b"[") and (b'"resourceSpans"' in start or b'"resource_spans"' in start)
+        return start[:1] in (b"{", b"[") and any(k in start for k in _TOP_KEYS)
 
     def stage(self, path: Path, stage: Stage) -> None:
         ctx = _Context(stage, StepSink(stage))
