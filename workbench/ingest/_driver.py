@@ -17,7 +17,7 @@ from ..store._transaction import drop_temp_tables, temp_tables, temp_views, tran
 from . import _timings
 from ._base import Adapter, RecordsAdapter, Stage, create_stage_tables
 from ._jsonio import compression_of, read_head
-from ._links import join_linked_runs
+from ._links import join_linked_runs, move_stored_runs
 from ._paths import display, expand_paths
 from ._rawtext import fill_raw_text
 from ._registry import ADAPTERS, RECORD_ADAPTERS
@@ -283,7 +283,7 @@ def _run_ingest(con: duckdb.DuckDBPyConnection, source: Any, fmt: str | None, pr
             bar.set_postfix(records=stage.read)
         stage.flush()
         agents_of_previous(con, stage.agent_of_previous)
-        join_linked_runs(con, stage.root_links)
+        stage.stored_link_moves = join_linked_runs(con, stage.root_links)
         # (before the merge's transaction, which may write to the store only, and before the last
         # checkpoint, which then compresses the rows it rewrites)
         notes = scale_integer_units(con, stage.time_units)
@@ -325,6 +325,7 @@ def _merge(con: duckdb.DuckDBPyConnection, stage: Stage, stage_fill: Any, jobs: 
            notes: list[str]) -> IngestReport:
     """Merge the staged rows into the store in one transaction (finalize, quarantine, runs); the report."""
     with transaction(con, "the ingest"):
+        move_stored_runs(con, stage.stored_link_moves)  # (stored runs continuing a trace staged now: _links)
         if stage_fill is not None:  # (the workspace's few label and outcome rows, in the transaction)
             stage_fill(stage)
             stage.flush()
@@ -365,6 +366,11 @@ def _merge(con: duckdb.DuckDBPyConnection, stage: Stage, stage_fill: Any, jobs: 
         if completed:
             notes = [*notes, f"{completed} stored step(s) stored earlier without an end time given complete: "
                              "the stored row now holds the complete copy"]
+        copies = _one(con, "SELECT count(*) FROM stage_export_copies")
+        if copies:
+            notes = [*notes, f"{copies} step(s) given again as another exporter's copy of the same span (times "
+                             "within 1 µs, the attributes of one copy all in the other): stored once, as the "
+                             "copy with more attributes"]
         report = _report(con, stage, [f"{display(p)} ({a.name})" for p, a in jobs if p is not None],
                          [f"{p}: {why}" for p, why in skipped], notes)
         if report.read != report.stored + report.quarantined:
