@@ -23,7 +23,7 @@ from ._rawtext import fill_raw_text
 from ._registry import ADAPTERS, RECORD_ADAPTERS
 from ._stage_db import ENABLED as _COMPRESSED_STAGE
 from ._stage_db import StageDB
-from ._step_agents import agents_of_previous
+from ._step_agents import agents_of_previous, loop_agents
 from ._time_units import scale_integer_units
 
 _HEAD_BYTES = 64 * 1024
@@ -283,6 +283,7 @@ def _run_ingest(con: duckdb.DuckDBPyConnection, source: Any, fmt: str | None, pr
             bar.set_postfix(records=stage.read)
         stage.flush()
         agents_of_previous(con, stage.agent_of_previous)
+        loop_agents(con)
         stage.stored_link_moves = join_linked_runs(con, stage.root_links)
         # (before the merge's transaction, which may write to the store only, and before the last
         # checkpoint, which then compresses the rows it rewrites)
