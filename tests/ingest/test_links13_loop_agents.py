@@ -81,3 +81,44 @@ def test_a_run_that_names_an_agent_is_left_as_it_is(tmp_path: Path) -> None:
     ws.ingest(path)
     agents = dict(ws.sql("SELECT step_id, agent FROM steps").fetchall())
     assert agents["00000000000065b5"] == "manager" and agents["0000000000001dba"] == "manager"
+
+
+def _haystack_trace(path: Path) -> Path:
+    """Haystack 3.4 under OpenInference 0.1.46: CHAIN spans of the pipeline and its components, none named."""
+    tid = "9a3e51c07d2b4f6e8c1a0b2d4f6e1fc5"
+    researcher_out = {"messages": ["ChatMessage(user: 'What is the population of Lisbon?')", "ChatMessage(asst)"],
+                      "step_count": 3, "exit_reason": "text", "last_message": "Lisbon has 545,000 people."}
+    handover_out = {"messages": ["ChatMessage(user: 'Write a blurb from these facts: Lisbon has 545,000 people.')"]}
+    writer_out = {"messages": ["ChatMessage(asst: 'Lisbon, 454,000 people.')"], "step_count": 1,
+                  "exit_reason": "text", "last_message": "Lisbon, 454,000 people."}
+    question = {"messages": ["ChatMessage(user: 'What is the population of Lisbon?')"]}
+    spans = []
+    for n, (sid, parent, name, inp, out) in enumerate([
+            ("0000000000001fc5", None, "Pipeline.run", {"data": {"researcher": question}},
+             {"researcher": {k: v for k, v in researcher_out.items() if k != "messages"}, "writer": writer_out}),
+            ("000000000000dced", "0000000000001fc5", "Agent.run", {**question, "tools": None}, researcher_out),
+            ("000000000000c686", "0000000000001fc5", "Handover.run", {"messages": researcher_out["messages"]},
+             handover_out),
+            ("000000000000544a", "0000000000001fc5", "Agent.run", {**handover_out, "tools": None}, writer_out)]):
+        sp = {"traceId": tid, "spanId": sid, "name": name, "kind": 1, "status": {},
+              "startTimeUnixNano": str(_T0 + n * 10_000_000), "endTimeUnixNano": str(_T0 + 90_000_000 - n),
+              "attributes": [{"key": k, "value": {"stringValue": v}} for k, v in {
+                  "openinference.span.kind": "CHAIN", "input.value": json.dumps(inp),
+                  "input.mime_type": "application/json", "output.value": json.dumps(out),
+                  "output.mime_type": "application/json"}.items()]}
+        if parent:
+            sp["parentSpanId"] = parent
+        spans.append(sp)
+    path.write_text(json.dumps({"resourceSpans": [{"resource": {"attributes": []}, "scopeSpans": [{
+        "scope": {"name": "openinference.instrumentation.haystack"}, "spans": spans}]}]}))
+    return path
+
+
+def test_pipeline_components_are_named_by_the_pipelines_own_map(tmp_path: Path) -> None:
+    ws = wb.open()
+    ws.ingest(_haystack_trace(tmp_path / "haystack.otlp.json"))
+    agents = dict(ws.sql("SELECT step_id, agent FROM steps").fetchall())
+    # the researcher by the pipeline's input (and output less what the handover took), the writer by its output;
+    # the handover component appears in neither: it stays unnamed, as does the pipeline
+    assert agents == {"0000000000001fc5": None, "000000000000dced": "researcher", "000000000000c686": None,
+                      "000000000000544a": "writer"}

@@ -12,6 +12,10 @@ In a run whose spans name no agent at all (DSPy's modules have no names), a step
 runs an agent loop: :func:`loop_agents` names it by the tool that called it (a sub-agent offered as a tool),
 else by the class its span is a method of (``ReAct.forward``: ``ReAct``), so that an outer and an inner
 loop's moves are not read as one nameless actor's repeats (both ReActs' ``finish`` looked like a loop).
+A pipeline's components (Haystack's ``Agent.run`` spans under ``Pipeline.run``, which name no component) are
+named by the pipeline's own input and output, which map each component's name to its data: the child whose
+output holds what the pipeline's output gives under a name (or whose input holds what its input gives) is
+that component.
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ def agents_of_previous(con: duckdb.DuckDBPyConnection, steps: list[tuple[str, st
 
 
 def loop_agents(con: duckdb.DuckDBPyConnection) -> None:
-    """Name the agent loops of the staged runs that name no agent (see the module's docstring)."""
-    for stmt in sql_statements("loop_agents"):
+    """Name the agent loops and pipeline components of the staged runs that name no agent (see the module's
+    docstring)."""
+    for stmt in [*sql_statements("loop_agents"), *sql_statements("component_agents")]:
         con.execute(stmt)
