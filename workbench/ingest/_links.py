@@ -177,6 +177,8 @@ def _stored_runs(con: duckdb.DuckDBPyConnection, runs: list[str]) -> set[str]:
 def _stored_root_links(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str, str, bool]]:
     """(run, root span, linked trace, linked span, hop) of the stored runs of their own whose root has one link
     to a span staged in this call."""
+    if not con.execute("SELECT EXISTS (SELECT 1 FROM stage_steps)").fetchall()[0][0]:
+        return []  # (a call that stages no steps, as a label's: nothing to link to)
     return [(r, s, lt, ls, bool(h)) for r, s, lt, ls, h in con.execute(sql_text("stored_link_roots")).fetchall()]
 
 
