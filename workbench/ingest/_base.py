@@ -93,6 +93,8 @@ class Stage:
         #: (trace, root span, linked trace, linked span) of every root span with one link to another trace:
         #: the traces that may continue another one's run (``_links.join_linked_runs``, after staging).
         self.root_links: list[tuple[str, str, str, str, bool]] = []
+        #: The stored runs those traces' join moves in the merge's transaction (``_links.move_stored_runs``).
+        self.stored_link_moves: Any = None
         #: (run, step) of the steps that act for the agent of the step before them (``_step_agents``).
         self.agent_of_previous: list[tuple[str, str]] = []
         #: (file, line, run, step, input, output, raw) of the log records read (``_otlp_logs``).

@@ -17,14 +17,14 @@ from ..store._transaction import drop_temp_tables, temp_tables, temp_views, tran
 from . import _timings
 from ._base import Adapter, RecordsAdapter, Stage, create_stage_tables
 from ._jsonio import compression_of, read_head
-from ._links import join_linked_runs
+from ._links import join_linked_runs, move_stored_runs
 from ._otlp_logs import attach_span_logs, match_span_logs
 from ._paths import display, expand_paths
 from ._rawtext import fill_raw_text
 from ._registry import ADAPTERS, RECORD_ADAPTERS
 from ._stage_db import ENABLED as _COMPRESSED_STAGE
 from ._stage_db import StageDB
-from ._step_agents import agents_of_previous
+from ._step_agents import agents_of_previous, loop_agents
 from ._time_units import scale_integer_units
 
 _HEAD_BYTES = 64 * 1024
@@ -284,8 +284,9 @@ def _run_ingest(con: duckdb.DuckDBPyConnection, source: Any, fmt: str | None, pr
             bar.set_postfix(records=stage.read)
         stage.flush()
         agents_of_previous(con, stage.agent_of_previous)
-        join_linked_runs(con, stage.root_links)
-        match_span_logs(stage)
+        loop_agents(con)
+        stage.stored_link_moves = join_linked_runs(con, stage.root_links)
+        match_span_logs(stage, stage.stored_link_moves.joined)
         # (before the merge's transaction, which may write to the store only, and before the last
         # checkpoint, which then compresses the rows it rewrites)
         notes = scale_integer_units(con, stage.time_units)
@@ -327,6 +328,7 @@ def _merge(con: duckdb.DuckDBPyConnection, stage: Stage, stage_fill: Any, jobs: 
            notes: list[str]) -> IngestReport:
     """Merge the staged rows into the store in one transaction (finalize, quarantine, runs); the report."""
     with transaction(con, "the ingest"):
+        move_stored_runs(con, stage.stored_link_moves)  # (stored runs continuing a trace staged now: _links)
         if stage_fill is not None:  # (the workspace's few label and outcome rows, in the transaction)
             stage_fill(stage)
             stage.flush()
@@ -368,6 +370,11 @@ def _merge(con: duckdb.DuckDBPyConnection, stage: Stage, stage_fill: Any, jobs: 
         if completed:
             notes = [*notes, f"{completed} stored step(s) stored earlier without an end time given complete: "
                              "the stored row now holds the complete copy"]
+        copies = _one(con, "SELECT count(*) FROM stage_export_copies")
+        if copies:
+            notes = [*notes, f"{copies} step(s) given again as another exporter's copy of the same span (times "
+                             "within 1 µs, the attributes of one copy all in the other): stored once, as the "
+                             "copy with more attributes"]
         report = _report(con, stage, [f"{display(p)} ({a.name})" for p, a in jobs if p is not None],
                          [f"{p}: {why}" for p, why in skipped], notes, logs_stored)
         if report.read != report.stored + report.quarantined:

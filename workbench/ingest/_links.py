@@ -30,18 +30,25 @@ The steps of a trace moved into another run keep their trace id as attribute ``o
 tracing backend knows them by, and what a later call's link to one of them is matched on). A root span's
 links stay in its attributes as ``otel.links``; a span with a parent is read as before (its links are not
 kept: reading them would send every such span to the Python reader — AutoGen's ``process`` spans repeat
-their parent's link — for nothing the run's tree or findings use). A trace stored in an earlier call as a run of its own is
-not moved when a later call brings the trace it links to (only the traces staged in the call are moved).
+their parent's link — for nothing the run's tree or findings use).
+
+The result does not depend on how the traces were split over ingest calls: a trace stored in an earlier call as
+a run of its own (its linked span had not been read yet) is moved when a later call brings the span it links to,
+in that call's transaction, as if both had come in one call (:func:`move_stored_runs`; its findings and
+attributions, which were about a run that no longer exists, are dropped). For such a stored root, the span kind
+is no longer known: it is a messaging hop when it has ``messaging.*`` attributes (which the semantic conventions
+require of messaging spans; autogen-core sets them).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 import duckdb
 import pyarrow as pa
 
-from ..store._connection import sql_statements
+from ..store._connection import sql_statements, sql_text
 
 #: The attribute a step moved into another trace's run keeps its own trace id in.
 TRACE_ID_KEY = "otel.trace_id"
@@ -74,18 +81,35 @@ def note_root_link(stage: Any, run_id: str, step_id: str, parent_id: str | None,
         stage.root_links.append((run_id, step_id, links[0][0], links[0][1], hop))
 
 
-def join_linked_runs(con: duckdb.DuckDBPyConnection, root_links: list[tuple[str, str, str, str, bool]]) -> int:
+@dataclass
+class StoredMoves:
+    """Stored runs to move into another run in the merge's transaction (:func:`move_stored_runs`):
+    ``moves`` (old run, new run), ``roots`` (old run, root step, linked span, hop); ``joined`` every trace
+    (staged or stored) that moved -> its run."""
+
+    moves: list[tuple[str, str]] = field(default_factory=list)
+    roots: list[tuple[str, str, str, bool]] = field(default_factory=list)
+    joined: dict[str, str] = field(default_factory=dict)
+
+
+def join_linked_runs(con: duckdb.DuckDBPyConnection, root_links: list[tuple[str, str, str, str, bool]]) -> StoredMoves:
     """Move the staged traces that continue another trace into its run (see the module's docstring).
 
-    ``root_links`` are ``(trace, root span, linked trace, linked span, hop)``. Returns the traces moved.
+    ``root_links`` are ``(trace, root span, linked trace, linked span, hop)``. Returns the stored runs that
+    continue a staged trace, to be moved in the merge's transaction.
     """
-    if not root_links:
-        return 0
+    stored = _stored_root_links(con)
     cands = sorted(set(root_links))
-    found = _found_targets(con, cands)
-    # trace -> the trace (or stored run) it continues; a trace whose roots point at different places is left.
+    if not cands and not stored:
+        return StoredMoves()
+    found = _found_targets(con, cands) if cands else {}
+    # A stored root's linked span is staged in this call (_stored_root_links looked for it there).
+    found.update({(lt, ls): lt for _, _, lt, ls, _ in stored})
+    everything = sorted(set(cands) | set(stored))
+    # trace (or stored run) -> the trace (or stored run) it continues; one whose roots point at different
+    # places is left.
     target: dict[str, str | None] = {}
-    for trace, _, ltrace, lspan, _ in cands:
+    for trace, _, ltrace, lspan, _ in everything:
         where = found.get((ltrace, lspan))
         if where is None:
             continue
@@ -97,10 +121,20 @@ def join_linked_runs(con: duckdb.DuckDBPyConnection, root_links: list[tuple[str,
     final = _resolve(nxt)
     moves = [(t, r) for t, r in sorted(final.items()) if r != t]
     if not moves:
-        return 0
-    moved = {t for t, _ in moves}
-    roots = [(trace, root, lspan, hop) for trace, root, ltrace, lspan, hop in cands
-             if trace in moved and found.get((ltrace, lspan)) is not None]
+        return StoredMoves()
+    moved = dict(moves)
+    # Every part of a moved trace moves, whichever call brought it: its staged spans (also those of a trace
+    # moved because its stored root links here) and its stored run (also one stored without the root).
+    _move_staged(con, moves, [(trace, root, lspan, hop) for trace, root, ltrace, lspan, hop in cands
+                              if trace in moved and found.get((ltrace, lspan)) is not None])
+    stored_runs = _stored_runs(con, sorted(moved))
+    return StoredMoves(moves=[(t, r) for t, r in moves if t in stored_runs],
+                       roots=[(run, root, lspan, hop) for run, root, _, lspan, hop in stored if run in moved],
+                       joined=moved)
+
+
+def _move_staged(con: duckdb.DuckDBPyConnection, moves: list[tuple[str, str]],
+                 roots: list[tuple[str, str, str, bool]]) -> None:
     con.register("link_moves", pa.table({"old_run": pa.array([t for t, _ in moves], pa.string()),
                                          "new_run": pa.array([r for _, r in moves], pa.string())}))
     con.register("link_roots", pa.table({"old_run": pa.array([p[0] for p in roots], pa.string()),
@@ -113,7 +147,42 @@ def join_linked_runs(con: duckdb.DuckDBPyConnection, root_links: list[tuple[str,
     finally:
         con.unregister("link_moves")
         con.unregister("link_roots")
-    return len(moves)
+
+
+def move_stored_runs(con: duckdb.DuckDBPyConnection, stored: StoredMoves | None) -> None:
+    """Move stored runs into the runs of the traces they continue (inside the merge's transaction, before the
+    merge, which then walks their steps with the run's new ones: depth, agent and order as one call gives)."""
+    if stored is None or not stored.moves:
+        return
+    con.register("link_moves", pa.table({"old_run": pa.array([t for t, _ in stored.moves], pa.string()),
+                                         "new_run": pa.array([r for _, r in stored.moves], pa.string())}))
+    con.register("link_roots", pa.table({"old_run": pa.array([p[0] for p in stored.roots], pa.string()),
+                                         "step_id": pa.array([p[1] for p in stored.roots], pa.string()),
+                                         "linked": pa.array([p[2] for p in stored.roots], pa.string()),
+                                         "hop": pa.array([p[3] for p in stored.roots], pa.bool_())}))
+    try:
+        for stmt in sql_statements("join_linked_stored"):
+            con.execute(stmt)
+    finally:
+        con.unregister("link_moves")
+        con.unregister("link_roots")
+
+
+def _stored_runs(con: duckdb.DuckDBPyConnection, runs: list[str]) -> set[str]:
+    """Which of ``runs`` the store holds."""
+    con.register("link_runs", pa.table({"run_id": pa.array(runs, pa.string())}))
+    try:
+        return {r for (r,) in con.execute("SELECT run_id FROM runs SEMI JOIN link_runs USING (run_id)").fetchall()}
+    finally:
+        con.unregister("link_runs")
+
+
+def _stored_root_links(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str, str, bool]]:
+    """(run, root span, linked trace, linked span, hop) of the stored runs of their own whose root has one link
+    to a span staged in this call."""
+    if not con.execute("SELECT EXISTS (SELECT 1 FROM stage_steps)").fetchall()[0][0]:
+        return []  # (a call that stages no steps, as a label's: nothing to link to)
+    return [(r, s, lt, ls, bool(h)) for r, s, lt, ls, h in con.execute(sql_text("stored_link_roots")).fetchall()]
 
 
 def _found_targets(con: duckdb.DuckDBPyConnection,

@@ -96,16 +96,23 @@ def _raw(raw: Any) -> str | None:
         return str(raw)
 
 
-def match_span_logs(stage: Stage) -> None:
+def match_span_logs(stage: Stage, moves: dict[str, str] | None = None) -> None:
     """After staging: keep the log records whose span is staged or stored; quarantine the others.
 
-    Leaves the kept ones in the temporary table ``stage_span_logs`` for :func:`attach_span_logs`.
+    ``moves`` maps the traces that span links joined into another run (staged or stored) to that run: a
+    record follows its span there. Leaves the kept ones in the temporary table ``stage_span_logs`` for
+    :func:`attach_span_logs`.
     """
     rows = stage.span_logs
     if not rows:
         return
     cols = list(zip(*rows, strict=True))
     table = pa.table({c: pa.array(v, type=t) for (c, t), v in zip(_COLUMNS.items(), cols, strict=True)})
+    # (stored spans are found under their trace's run until the merge moves them; staged ones already moved)
+    table = table.append_column("trace_id", table.column("run_id"))
+    if moves:
+        table = table.set_column(table.schema.get_field_index("run_id"), "run_id",
+                                 pa.array([moves.get(t, t) for t in cols[2]], pa.string()))
     table = table.append_column("ord", pa.array(range(len(rows)), pa.int64()))
     con = stage.con
     con.register("_wb_span_logs", table)

@@ -7,6 +7,15 @@ agent asked for and ``aggregate_tool_results``, whose events (``ToolCall`` / ``T
 agent. The tool call acts for the agent that asked for it: the one named by the last step before it under
 the same parent. Read span by span this cannot be known (the spans may come in any order), so the readers
 list such steps (``Stage.agent_of_previous``) and this module gives them their agent after staging.
+
+In a run whose spans name no agent at all (DSPy's modules have no names), a step that calls tools itself
+runs an agent loop: :func:`loop_agents` names it by the tool that called it (a sub-agent offered as a tool),
+else by the class its span is a method of (``ReAct.forward``: ``ReAct``), so that an outer and an inner
+loop's moves are not read as one nameless actor's repeats (both ReActs' ``finish`` looked like a loop).
+A pipeline's components (Haystack's ``Agent.run`` spans under ``Pipeline.run``, which name no component) are
+named by the pipeline's own input and output, which map each component's name to its data: the child whose
+output holds what the pipeline's output gives under a name (or whose input holds what its input gives) is
+that component.
 """
 
 from __future__ import annotations
@@ -29,3 +38,10 @@ def agents_of_previous(con: duckdb.DuckDBPyConnection, steps: list[tuple[str, st
             con.execute(stmt)
     finally:
         con.unregister("agent_of_previous")
+
+
+def loop_agents(con: duckdb.DuckDBPyConnection) -> None:
+    """Name the agent loops and pipeline components of the staged runs that name no agent (see the module's
+    docstring)."""
+    for stmt in [*sql_statements("loop_agents"), *sql_statements("component_agents")]:
+        con.execute(stmt)

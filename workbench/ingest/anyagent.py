@@ -4,7 +4,8 @@ mozilla-ai/any-agent saves a run as ``AgentTrace`` JSON, ``{"spans": [...], "fin
 the pydantic dump of the SDK's ``ReadableSpan``: ``name``, ``kind`` (``"internal"``), ``context``
 ``{"trace_id", "span_id"}`` and ``parent`` (the parent's context, or null) with the ids as **integers**,
 ``start_time`` / ``end_time`` in epoch nanoseconds, ``status`` ``{"status_code": "ok" | "unset" | "error",
-"description"}``, GenAI ``attributes``, ``events``, ``links`` and ``resource``. It is close to what the SDK's
+"description"}``, GenAI ``attributes``, ``events``, ``links`` (``[{"context": {"trace_id", "span_id"}, "attributes"}]``, integer ids
+too: a root's links are read as :mod:`._links` says) and ``resource``. It is close to what the SDK's
 console exporter prints (read by :class:`workbench.ingest.openinference.OpenInferenceJsonl`), which writes
 the same ids in ``0x`` hex.
 
@@ -137,6 +138,8 @@ class AnyAgentTrace(Adapter):
             span_id = otlp_hex(_context_id(context, "span_id"), "span id")
             parent_id = otlp_hex(_context_id(parent, "span_id") if isinstance(parent, dict)
                                  else span.get("parent_id", parent), "parent id")
+            # (a root's links only, as every span reader keeps them: see _links)
+            links = _hex_links(span.get("links")) if parent_id is None and span.get("links") else None
         except BadSpan as exc:
             stage.reject(line=line, reason=f"bad span: {exc}", raw=span)
             return
@@ -164,7 +167,26 @@ class AnyAgentTrace(Adapter):
             message=(status.get("description") or None) if isinstance(status, dict) else None,
             events=span.get("events"), kind=None,
             extra=extra,
-            run_facts={"system": service, "attributes": rattrs or None})
+            run_facts={"system": service, "attributes": rattrs or None},
+            links=links, span_kind=span.get("kind"))
+
+
+def _hex_links(value: Any) -> Any:
+    """A span's links with their integer ids in OTLP's hex (``[{"context": {"trace_id", "span_id"},
+    "attributes"}]``, as the span readers take them); anything but a list of objects is left for them to
+    reject."""
+    if not isinstance(value, list):
+        return value
+    out: list[Any] = []
+    for link in value:
+        if not isinstance(link, dict):
+            out.append(link)
+            continue
+        ctx = link.get("context") if isinstance(link.get("context"), dict) else link
+        out.append({"context": {"trace_id": otlp_hex(ctx.get("trace_id"), "trace id"),
+                                "span_id": otlp_hex(ctx.get("span_id"), "span id")},
+                    "attributes": link.get("attributes")})
+    return out
 
 
 def _resource(span: dict) -> tuple[str | None, dict[str, Any]]:

@@ -262,7 +262,7 @@ class IncidentExplorer(w.VBox):
                           ("tokens in/out", f"{s['tokens_in']}/{s['tokens_out']}" if pd.notna(s["tokens_in"]) else None),
                           ("confidence", None if pd.isna(s["confidence"]) else f"{s['confidence']:.3f}"),
                           ("entropy", None if pd.isna(s["entropy"]) else f"{s['entropy']:.3f}")])
-        parts = [facts, "<div><b>input</b></div>", pre(s["input"]), "<div><b>output</b></div>", pre(s["output"])]
+        parts = [facts, *self._text_panels(s)]
         if pd.notna(s["error"]) and s["error"]:
             parts += ["<div><b>error</b></div>", pre(s["error"])]
         if isinstance(s["attributes"], str) and s["attributes"] not in ("", "null"):
@@ -274,6 +274,26 @@ class IncidentExplorer(w.VBox):
                 state = f"(no snapshot: {type(exc).__name__}: {exc})"
             parts += ["<div><b>state before this step</b></div>", pre(state)]
         self.detail.value = "".join(parts)
+
+    def _text_panels(self, s: pd.Series) -> list[str]:
+        """The step's input and output; for a step that carries neither (Semantic Kernel's ``chat`` spans:
+        the turn's text is on the ``invoke_agent`` span around them), those of the nearest enclosing step
+        that carries some, named as such."""
+        if _has_text(s["input"]) or _has_text(s["output"]):
+            return ["<div><b>input</b></div>", pre(s["input"]), "<div><b>output</b></div>", pre(s["output"])]
+        parent, seen = s["parent_id"], {s["step_id"]}
+        while isinstance(parent, str) and parent not in seen and len(seen) < 512:
+            seen.add(parent)
+            rows = self.ws.con.execute("SELECT step_id, parent_id, name, agent, input, output FROM steps "
+                                       "WHERE run_id = ? AND step_id = ?", [self.run_id, parent]).fetchall()
+            if not rows:
+                break
+            step_id, parent, name, agent, text_in, text_out = rows[0]
+            if _has_text(text_in) or _has_text(text_out):
+                whose = f"the enclosing step {esc(name or step_id)}" + (f" ({esc(agent)})" if agent else "")
+                return [f"<div><i>This step carries no text; {whose} holds this turn's:</i></div>",
+                        "<div><b>input</b></div>", pre(text_in), "<div><b>output</b></div>", pre(text_out)]
+        return ["<div><b>input</b></div>", pre(None), "<div><b>output</b></div>", pre(None)]
 
     # -- attribution ----------------------------------------------------------------------------
     def _show_attribution(self, values: pd.DataFrame, facts: dict | None, outcome: str | None = None) -> None:
@@ -352,6 +372,11 @@ class IncidentExplorer(w.VBox):
 def _or(value: Any, default: str) -> str:
     # A step with no agent or name reads back as NaN beside steps that have one (pandas 3): not "nan"
     return default if value is None or (isinstance(value, float) and math.isnan(value)) or value == "" else str(value)
+
+
+def _has_text(value: Any) -> bool:
+    """Whether a step's input or output says anything (not missing, empty, or an empty JSON list/object)."""
+    return isinstance(value, str) and value.strip() not in ("", "[]", "{}", "null", '""')
 
 
 def _json_or_text(value: Any) -> str:

@@ -48,6 +48,28 @@ CREATE OR REPLACE TEMP MACRO filled_later(differs) AS list_has_all(
     ['ended_at', 'status', 'error', 'output', 'model', 'tokens_in', 'tokens_out', 'cost', 'confidence', 'entropy',
      'attributes'], string_split(differs, ', '));
 
+-- Two exporters' copies of one span (an SDK's OTLP exporter and its console exporter given the same spans):
+-- the console exporter prints times as ISO text in microseconds (1 us off the OTLP copy's nanoseconds after
+-- rounding) and prints no scope name or resource beside each span, so its copy holds a subset of the
+-- attributes. Such copies are one record, stored once (the one with more attributes) and counted as a
+-- repeat: every other column equal, times within 1 us, one copy's attributes all in the other's with the
+-- same values. Any other difference is a conflict, as before. (x within y: every key of x in y, same value.)
+CREATE OR REPLACE TEMP MACRO attrs_within(x, y) AS
+    x IS NULL OR json(x) = '{}' OR (y IS NOT NULL AND coalesce(try(list_bool_and(list_transform(
+        map_keys(json_transform(x, '"MAP(VARCHAR, JSON)"')),
+        lambda k: json_transform(y, '"MAP(VARCHAR, JSON)"')[k] IS NOT DISTINCT FROM
+                  json_transform(x, '"MAP(VARCHAR, JSON)"')[k]))), false));
+
+CREATE OR REPLACE TEMP MACRO export_copies(n, s, differs) AS
+    list_has_all(['started_at', 'ended_at', 'attributes'], string_split(differs, ', '))
+    AND coalesce(abs(n.started_us - s.started_us) <= 1, n.started_us IS NOT DISTINCT FROM s.started_us)
+    AND coalesce(abs(n.ended_us - s.ended_us) <= 1, n.ended_us IS NOT DISTINCT FROM s.ended_us)
+    AND (attrs_within(n.attributes, s.attributes) OR attrs_within(s.attributes, n.attributes));
+
+-- (n holds more of the span than s: s's attributes are all in n's, not the other way round)
+CREATE OR REPLACE TEMP MACRO holds_more(n, s) AS
+    attrs_within(s.attributes, n.attributes) AND NOT attrs_within(n.attributes, s.attributes);
+
 -- Staged steps numbered in arrival order, so "the first of two duplicates" is well defined. A view, not
 -- a copy: stage_steps is not changed from here on, so its row ids stay put, and a copy of every staged
 -- step (their text included) would double the memory the merge needs.
@@ -77,19 +99,39 @@ WINDOW w AS (PARTITION BY run_id, step_id ORDER BY end_ns IS NULL, ord NULLS LAS
 -- conflict, named with the columns that differ (compared as against a stored step below). Staged again
 -- with the same content (two exports of one trace, a file copied under two names) it is a repeat, not a
 -- reject: it is stored once, as a second ingest call would find it already stored (stage_repeats).
-CREATE OR REPLACE TEMP TABLE stage_bad AS
-SELECT rid, 'duplicate step id ' || step_id || ' in run ' || run_id || ' with other content than at '
-            || first_file || ' line ' || first_line || ': differs in ' || differs AS reason
+CREATE OR REPLACE TEMP TABLE stage_dup_pairs AS
+SELECT *, differs <> '' AND export_copies(ns, fs, differs) AS export_copy
 FROM (
-    SELECT n.rid, n.run_id, n.step_id, a.file AS first_file, a.line AS first_line,
+    SELECT n.rid, n.first_rid, n.run_id, n.step_id, a.file AS first_file, a.line AS first_line,
+           as_stored(n) AS ns, as_stored(a) AS fs,
            step_differs(as_stored(n), as_stored(a)) AS differs, n.end_ns IS NULL AND a.end_ns IS NOT NULL AS early
     FROM stage_dup_rows n JOIN stage_dup_rows a ON a.rid = n.first_rid
     WHERE n.k > 1
-)
-WHERE differs <> '' AND NOT (early AND filled_later(differs));
+);
+
+CREATE OR REPLACE TEMP TABLE stage_bad AS
+SELECT rid, 'duplicate step id ' || step_id || ' in run ' || run_id || ' with other content than at '
+            || first_file || ' line ' || first_line || ': differs in ' || differs AS reason
+FROM stage_dup_pairs
+WHERE differs <> '' AND NOT (early AND filled_later(differs)) AND NOT export_copy;
+
+-- Another exporter's copy that holds more of the span than the first copy is the one kept (whichever file
+-- came first): the first becomes its repeat.
+CREATE OR REPLACE TEMP TABLE stage_fuller AS
+SELECT arg_max(rid, len(json_keys(ns.attributes)) * 1e12 - rid) AS rid, first_rid
+FROM stage_dup_pairs WHERE export_copy AND holds_more(ns, fs)
+GROUP BY first_rid;
 
 CREATE OR REPLACE TEMP TABLE stage_repeats AS
-SELECT rid FROM stage_dup_rows WHERE k > 1 AND rid NOT IN (SELECT rid FROM stage_bad);
+SELECT rid FROM stage_dup_rows
+WHERE k > 1 AND rid NOT IN (SELECT rid FROM stage_bad) AND rid NOT IN (SELECT rid FROM stage_fuller)
+UNION ALL SELECT first_rid FROM stage_fuller;
+
+-- The other exporters' copies taken as repeats (the report counts them).
+CREATE OR REPLACE TEMP TABLE stage_export_copies AS
+SELECT rid FROM stage_dup_pairs WHERE export_copy;
+
+DROP TABLE stage_dup_pairs;
 
 -- The repeats that were copies taken before the span ended, superseded by its complete copy.
 CREATE OR REPLACE TEMP TABLE stage_superseded AS
@@ -112,7 +154,7 @@ CREATE OR REPLACE TEMP TABLE stage_vs_stored AS
 SELECT * FROM (
     SELECT n.rid, n.run_id, n.step_id, s.file AS s_file, s.line AS s_line,
            step_differs(as_stored(n), s) AS differs, n.end_ns IS NULL AND s.ended_us IS NOT NULL AS early,
-           n.end_ns IS NOT NULL AND s.ended_us IS NULL AS late
+           n.end_ns IS NOT NULL AND s.ended_us IS NULL AS late, as_stored(n) AS ns, s
     FROM stage_n n
     JOIN (SELECT run_id, step_id, file, line, parent_id, agent_own, kind, name, tool, model, status, error, input,
                  output, tokens_in, tokens_out, cost, confidence, entropy, attributes,
@@ -127,12 +169,21 @@ SELECT rid, 'conflicts with the stored step ' || step_id || ' of run ' || run_id
             || coalesce(s_file, '?') || ' line ' || coalesce(s_line::VARCHAR, '?') || '): differs in '
             || differs AS reason
 FROM stage_vs_stored
-WHERE NOT ((early OR late) AND filled_later(differs));
+WHERE NOT ((early OR late) AND filled_later(differs)) AND NOT export_copies(ns, s, differs);
 
 -- (one copy per step: the others staged in this call are its repeats)
 CREATE OR REPLACE TEMP TABLE stage_completes AS
 SELECT rid FROM stage_vs_stored
 WHERE late AND filled_later(differs) AND rid NOT IN (SELECT rid FROM stage_repeats);
+
+-- Another exporter's copy of a stored step: a repeat; when it holds more of the span, the stored row
+-- becomes it (finalize_insert.sql), as one call given both copies would have kept it.
+INSERT INTO stage_export_copies
+SELECT rid FROM stage_vs_stored WHERE export_copies(ns, s, differs) AND rid NOT IN (SELECT rid FROM stage_export_copies);
+
+CREATE OR REPLACE TEMP TABLE stage_fuller_stored AS
+SELECT rid FROM stage_vs_stored
+WHERE export_copies(ns, s, differs) AND holds_more(ns, s) AND rid NOT IN (SELECT rid FROM stage_repeats);
 
 DROP TABLE stage_vs_stored;
 

@@ -40,6 +40,15 @@ UPDATE steps SET ended_at = make_timestamp(n.end_ns // 1000),
 FROM stage_completes c JOIN chunk_n n ON n.rid = c.rid
 WHERE steps.run_id = n.run_id AND steps.step_id = n.step_id;
 
+-- Stored steps of which this call brings another exporter's fuller copy (stage_fuller_stored, finalize.sql):
+-- the row becomes that copy, as one call given both copies would have stored it.
+UPDATE steps SET started_at = make_timestamp(n.start_ns // 1000), ended_at = make_timestamp(n.end_ns // 1000),
+                 latency_ms = coalesce(n.latency_ms, (n.end_ns - n.start_ns) / 1e6),
+                 attributes = n.attributes::JSON, source = n.source, file = n.file, line = n.line,
+                 order_hint = n.order_hint
+FROM stage_fuller_stored c JOIN chunk_n n ON n.rid = c.rid
+WHERE steps.run_id = n.run_id AND steps.step_id = n.step_id;
+
 -- Older steps may gain an agent or depth from ancestors that arrived now (a trace split over files).
 UPDATE steps SET agent = r.agent, depth = r.depth
 FROM (

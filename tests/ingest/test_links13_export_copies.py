@@ -1,0 +1,97 @@
+"""The OTLP and console exporters' copies of the same spans are one record, not a conflict.
+
+An SDK set up with both exporters (as the real traces of real11/real12 were) writes each span twice: the OTLP
+copy with nanosecond times, its scope and its resource, and the console copy (``ReadableSpan.to_json``) with
+ISO times in microseconds, rounded (1 us off the OTLP copy's truncation), and no scope name or service name
+beside the span. Ingesting both is no conflict: the copy with more attributes is kept, whatever the order or the
+calls; a copy that differs in anything else is still quarantined.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from _otel_fixtures import collector_style, otlp_request, write_jsonl
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.trace import set_span_in_context
+
+import workbench as wb
+
+_T0 = 1_764_600_000_000_000_000
+
+
+def _spans() -> list[ReadableSpan]:
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider(resource=Resource.create({"service.name": "pricing"}))
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    tracer = provider.get_tracer("pydantic-ai", "1.0")
+    agent = {"gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "pricing_agent"}
+    # nanosecond times whose microseconds the console exporter rounds up (…789 ns), as real clocks give
+    root = tracer.start_span("invoke_agent pricing_agent", attributes=agent, start_time=_T0 + 123_456_789)
+    tool = tracer.start_span("execute_tool get_price", context=set_span_in_context(root), start_time=_T0 + 223_456_789, attributes={
+        "gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "get_price", "tool_response": "41.20"})
+    tool.end(end_time=_T0 + 323_456_001)
+    root.end(end_time=_T0 + 423_456_999)
+    return list(exporter.get_finished_spans())
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, list[dict]]:
+    spans = _spans()
+    folder = tmp_path_factory.mktemp("copies")
+    otlp = write_jsonl(folder / "run.otlp.jsonl", [collector_style(otlp_request(spans))])
+    console = folder / "run.console.json"
+    console.write_text("".join(s.to_json() + "\n" for s in spans))
+    return otlp, console, [json.loads(s.to_json()) for s in spans]
+
+
+def _steps(ws: wb.Workspace) -> list[tuple]:
+    return ws.sql("SELECT * EXCLUDE (source) FROM steps ORDER BY step_id").fetchall()
+
+
+def test_both_copies_are_one_record_in_any_order_or_calls(files: tuple[Path, Path, list[dict]]) -> None:
+    otlp, console, _ = files
+    alone = wb.open()
+    alone.ingest(otlp)
+    expected = _steps(alone)
+    # (the OTLP copy is the fuller one: its scope and service name beside each span)
+    assert all("otel.scope.name" in json.loads(a) for (a,) in alone.sql("SELECT attributes FROM steps").fetchall())
+    for calls in ([[otlp, console]], [[console, otlp]], [[otlp], [console]], [[console], [otlp]]):
+        ws = wb.open()
+        for call in calls:
+            report = ws.ingest(call if len(call) > 1 else call[0])
+            assert report.quarantined == 0 and report.read == report.stored, (calls, report.errors)
+        assert ws.count("quarantine") == 0 and _steps(ws) == expected, calls
+        assert any("another exporter's copy" in n for n in report.notes)
+    # ingesting both again adds nothing
+    again = ws.ingest([otlp, console])
+    assert again.added == 0 and again.quarantined == 0 and _steps(ws) == expected
+
+
+@pytest.mark.parametrize("change", ["value", "time", "extra_attribute", "status"])
+def test_a_copy_that_differs_otherwise_is_still_a_conflict(files: tuple[Path, Path, list[dict]], tmp_path: Path,
+                                                           change: str) -> None:
+    otlp, _, spans = files
+    tool = next(s for s in spans if s["name"] == "execute_tool get_price")
+    if change == "value":
+        tool["attributes"]["tool_response"] = "14.20"
+    elif change == "time":
+        tool["start_time"] = tool["start_time"].replace(".223457", ".223460")
+    elif change == "extra_attribute":  # neither copy's attributes all in the other's
+        tool["attributes"]["console.only"] = "x"
+    else:
+        tool["status"] = {"status_code": "ERROR", "description": "boom"}
+    console = tmp_path / "changed.console.json"
+    console.write_text("".join(json.dumps(s) + "\n" for s in spans))
+    for calls in ([[otlp, console]], [[otlp], [console]], [[console], [otlp]]):
+        ws = wb.open()
+        quarantined = 0
+        for call in calls:
+            report = ws.ingest(call if len(call) > 1 else call[0])
+            quarantined += report.quarantined
+        assert quarantined == 1 and ws.count("steps") == 2, (change, calls)

@@ -1,0 +1,160 @@
+"""Linked traces form the same run whatever the order of their files and however they are split over calls.
+
+The traces are made with the OpenTelemetry SDK as autogen-core 0.7's runtime makes them (each message hop the
+root of a new trace, kind PRODUCER with ``messaging.*`` attributes, linked to the sender's ``autogen create``
+span), plus a sub-agent called in a new trace (a root linked to the tool span that called it), and written one
+trace per OTLP file as the Collector writes them.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from pathlib import Path
+
+import pytest
+from _otel_fixtures import collector_style, otlp_request, write_jsonl
+from opentelemetry.context import Context
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.trace import Link, SpanKind
+
+import workbench as wb
+from workbench.ingest import _driver
+
+_HOP = {"messaging.operation": "publish", "messaging.destination": "group_topic"}
+
+
+def _spans() -> list[ReadableSpan]:
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider(resource=Resource.create({"service.name": "team"}))
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    tracer = provider.get_tracer("autogen SingleThreadedAgentRuntime")
+    agent = {"gen_ai.operation.name": "invoke_agent"}
+    with tracer.start_as_current_span("autogen process researcher", kind=SpanKind.CONSUMER):
+        with tracer.start_as_current_span("invoke_agent researcher",
+                                          attributes={**agent, "gen_ai.agent.name": "researcher"}):
+            with tracer.start_as_current_span("autogen create output_topic", kind=SpanKind.PRODUCER) as create:
+                sent = create.get_span_context()
+            with tracer.start_as_current_span("execute_tool delegate", attributes={
+                    "gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "delegate"}) as tool:
+                called = tool.get_span_context()
+    with tracer.start_as_current_span("autogen publish output_topic", context=Context(), kind=SpanKind.PRODUCER,
+                                      links=[Link(sent)], attributes=_HOP):
+        with tracer.start_as_current_span("autogen process writer", kind=SpanKind.CONSUMER, links=[Link(sent)]):
+            with tracer.start_as_current_span("invoke_agent writer",
+                                              attributes={**agent, "gen_ai.agent.name": "writer"}):
+                with tracer.start_as_current_span("autogen create reply", kind=SpanKind.PRODUCER) as create2:
+                    sent2 = create2.get_span_context()
+    with tracer.start_as_current_span("autogen publish reply", context=Context(), kind=SpanKind.PRODUCER,
+                                      links=[Link(sent2)], attributes=_HOP):
+        with tracer.start_as_current_span("chat reviewer-model", attributes={"gen_ai.operation.name": "chat"}):
+            pass
+    with tracer.start_as_current_span("invoke_agent helper", context=Context(), links=[Link(called)],
+                                      attributes={**agent, "gen_ai.agent.name": "helper"}):
+        with tracer.start_as_current_span("chat helper-model", attributes={"gen_ai.operation.name": "chat"}):
+            pass
+    with tracer.start_as_current_span("unrelated", context=Context()):
+        pass
+    return list(exporter.get_finished_spans())
+
+
+def _hex_links(doc: dict) -> dict:
+    import base64
+    out = collector_style(doc)
+    for rs in out["resourceSpans"]:
+        for ss in rs["scopeSpans"]:
+            for sp in ss["spans"]:
+                for link in sp.get("links") or ():
+                    for key in ("traceId", "spanId"):
+                        link[key] = base64.b64decode(link[key]).hex()
+    return out
+
+
+@pytest.fixture(scope="module")
+def trace_files(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    """One OTLP file per trace, in the order the traces began."""
+    doc = _hex_links(otlp_request(_spans()))
+    rs = doc["resourceSpans"][0]
+    ss = rs["scopeSpans"][0]
+    by_trace: dict[str, list] = {}
+    for sp in ss["spans"]:
+        by_trace.setdefault(sp["traceId"], []).append(sp)
+    folder = tmp_path_factory.mktemp("traces")
+    files = []
+    for i, spans in enumerate(sorted(by_trace.values(), key=lambda s: min(int(x["startTimeUnixNano"]) for x in s))):
+        part = {"resourceSpans": [{"resource": rs["resource"], "scopeSpans": [{"scope": ss["scope"], "spans": spans}]}]}
+        files.append(write_jsonl(folder / f"trace{i}.otlp.jsonl", [part]))
+    assert len(files) == 5
+    return files
+
+
+def _store(ws: wb.Workspace) -> dict[str, list]:
+    """The whole store as one call of all files makes it (file, line and creation times aside)."""
+    q = {"runs": "SELECT * EXCLUDE (source) FROM runs ORDER BY run_id",
+         "steps": "SELECT * EXCLUDE (file) FROM steps ORDER BY run_id, step_id",
+         "edges": "SELECT * FROM edges ORDER BY ALL",
+         "labels": "SELECT run_id, agent, outcome FROM labels ORDER BY ALL",
+         "quarantine": "SELECT count(*) FROM quarantine"}
+    return {k: [tuple(json.dumps(v, default=str) for v in row) for row in ws.sql(s).fetchall()] for k, s in q.items()}
+
+
+def _ingest(files: list[Path], calls: list[list[int]]) -> wb.Workspace:
+    ws = wb.open()
+    for call in calls:
+        report = ws.ingest([files[i] for i in call])
+        assert report.read == report.stored and report.quarantined == 0
+    return ws
+
+
+def test_the_run_does_not_depend_on_file_order_or_calls(trace_files: list[Path]) -> None:
+    whole = _ingest(trace_files, [list(range(5))])
+    expected = _store(whole)
+    names = dict(whole.sql("SELECT name, run_id FROM steps").fetchall())
+    team = names["invoke_agent researcher"]
+    assert {names[n] for n in names if n != "unrelated"} == {team} and whole.count("runs") == 2
+    # one call per file, latest trace first (every trace stored before the one it links to arrives), and
+    # another order
+    for order in [[4, 3, 2, 1, 0], [2, 3, 4, 0, 1]]:
+        assert _store(_ingest(trace_files, [[i] for i in order])) == expected, order
+    # and split in two calls, each trace alone (either part first)
+    for k in (1,):
+        for first in itertools.combinations(range(5), k):
+            rest = [i for i in range(5) if i not in first]
+            for calls in ([list(first), rest], [rest, list(first)]):
+                assert _store(_ingest(trace_files, calls)) == expected, calls
+
+
+def test_a_stored_run_joined_later_keeps_its_label_and_loses_stale_findings(trace_files: list[Path]) -> None:
+    ws = _ingest(trace_files, [[3]])  # the helper, called in a new trace, stored first as a run of its own
+    (helper_run,) = ws.sql("SELECT run_id FROM runs").fetchall()[0]
+    ws.label(helper_run, outcome="failure", agent="helper")
+    ws.sql("INSERT INTO findings (run_id, detector, severity, detail) VALUES (?, 'x', 'warning', 'about the run')",
+           [helper_run])
+    ws.ingest(trace_files[0])  # the researcher whose tool called it
+    (team,) = ws.sql("SELECT run_id FROM steps WHERE name = 'invoke_agent researcher'").fetchall()[0]
+    assert ws.sql("SELECT count(*) FROM runs WHERE run_id = ?", [helper_run]).fetchall()[0][0] == 0
+    assert ws.sql("SELECT run_id, agent FROM labels").fetchall() == [(team, "helper")]
+    assert ws.sql("SELECT count(*) FROM findings WHERE run_id = ?", [helper_run]).fetchall()[0][0] == 0
+    assert ws.sql("SELECT outcome, outcome_source FROM runs WHERE run_id = ?", [team]).fetchall()[0] == (
+        "failure", "label")
+    helper = ws.sql("SELECT parent_id, depth, agent, attributes FROM steps WHERE name = 'chat helper-model'").fetchall()[0]
+    assert helper[1] == 4 and helper[2] == "helper"
+    assert json.loads(helper[3])["otel.trace_id"] == helper_run
+    tool = ws.sql("SELECT step_id FROM steps WHERE name = 'execute_tool delegate'").fetchall()[0][0]
+    assert ws.sql("SELECT parent_id FROM steps WHERE name = 'invoke_agent helper'").fetchall()[0][0] == tool
+    assert (team, tool, "parent") in {(r, s, k) for r, s, _, k in ws.sql("SELECT * FROM edges").fetchall()}
+
+
+def test_the_move_is_undone_with_a_failed_call(trace_files: list[Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    ws = _ingest(trace_files, [[1], [2]])  # two hops, stored as their own runs (their sender not read yet)
+    before = _store(ws)
+
+    def fail(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("disk full")
+    monkeypatch.setattr(_driver, "fill_raw_text", fail)
+    with pytest.raises(wb.IngestError):
+        ws.ingest(trace_files[0])
+    assert _store(ws) == before
