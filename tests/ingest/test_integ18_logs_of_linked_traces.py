@@ -9,7 +9,16 @@ from pathlib import Path
 import pytest
 
 import workbench as wb
-from tests.ingest.test_llmetry13_otlp_logs import CHAT, ROOT, TRACE, _logs_line, _span, _write, details_record, spans_line
+from tests.ingest.test_llmetry13_otlp_logs import (
+    CHAT,
+    ROOT,
+    TRACE,
+    _logs_line,
+    _span,
+    _write,
+    details_record,
+    spans_line,
+)
 
 CALLER = "bbfc61d4b03a50584e9d09365a9ae400"
 C_ROOT, C_AGENT = "3333333333333333", "4444444444444444"
