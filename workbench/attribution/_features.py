@@ -111,7 +111,7 @@ FEATURES: dict[str, tuple[str, str]] = {
     "det_hits": ("findings", "detector findings on the move (not 'info')"),
     "det_info": ("findings", "'info' findings on the move (e.g. built on a cascade)"),
     "det_loop": ("findings", "loop / storm findings on the move"),
-    "det_retry": ("findings", "retry findings on the move whose last attempt failed too (a recovered retry is not counted)"),
+    "det_retry": ("findings", "retry findings on the move"),
     "det_value": ("findings", "silent-failure / cascade-origin findings on the move"),
     "det_breach": ("findings", "latency / depth / hand-off breach findings on the move"),
     "det_first": ("findings", "the run's first move with a (non-info) finding"),
@@ -233,9 +233,7 @@ _SQL = [
     SELECT f.run_id, f.step_id, f.agent, count(*) FILTER (f.severity IS DISTINCT FROM 'info') AS hits,
            count(*) FILTER (f.severity = 'info') AS info,
            count(*) FILTER (f.detector IN ('loop', 'storm') AND f.severity IS DISTINCT FROM 'info') AS loop,
-           -- a retry whose last attempt succeeded was handled: no evidence of blame (its failed call still
-           -- shows in is_error / is_retry). A finding that does not say (an older store) still counts.
-           count(*) FILTER (f.detector = 'retry' AND (f.attributes->>'recovered') IS DISTINCT FROM 'true') AS retry,
+           count(*) FILTER (f.detector = 'retry') AS retry,
            count(*) FILTER (f.detector IN ('silent_failure', 'cascade') AND f.severity IS DISTINCT FROM 'info') AS val,
            count(*) FILTER (f.detector LIKE '%breach') AS breach,
            count(*) FILTER (f.detector = 'ping_pong') AS pingpong
