@@ -4,6 +4,7 @@ Usage::
 
     python bench/attribution_public_sets.py --hand-crafted HC --tau-bench TAU --aegis AEGIS [--aegis-cap N]
     python bench/attribution_public_sets.py --hand-crafted HC --tau-bench TAU --aegis AEGIS --write-pretrained
+    python bench/attribution_public_sets.py ... --lean --save-frame /tmp/x   # only the pools a shipped choice needs
 
 ``--write-pretrained`` fits the shipped model (v8) on every run loaded (the shipped mix, tau-bench and
 AEGIS, v7's parameters) and writes it with each set's provenance and the leave-one-system-out rows as
@@ -25,7 +26,8 @@ Data (each read from a path you give; nothing here is shipped):
   at most ``--aegis-cap`` runs per system (the first by file order), so no one framework outweighs the rest.
 
 Since commit 08a2386 ``BlameModel.fit`` itself gives an agent-only label its agent's first move, so the
-rows without "proxy steps" now equal those with them; before it they showed AEGIS teaching nothing.
+pools data12 measured with "proxy steps" equal those without and are no longer repeated; before it they showed
+AEGIS teaching nothing.
 
 Protocol (declared before measuring): for each real system held out, a model trained on the other
 systems of the shipped training set (Alg-Gen, Hand-Crafted, simulator) against one trained on those plus
@@ -124,20 +126,6 @@ def load(hand: Path, tau: Path | None, aegis: Path | None, cap: int, n_sim: int,
             found[system] = len(rs)
             print(f"  {system}: {min(len(rs), cap)} of {len(rs)} runs")
     return ws, new, found
-
-
-def proxy_steps(X: pd.DataFrame, labels: pd.DataFrame) -> pd.DataFrame:
-    """Labels whose agent-only rows (AEGIS) get the culprit agent's first move as their step.
-
-    BlameModel.fit learns from culprit *steps*: a run labelled with an agent alone is left out of the
-    fit, so without this AEGIS teaches nothing. For training labels only; scoring keeps the true labels."""
-    first = (X[X["agent"].notna()].sort_values(["run_id", "pos"])
-             .drop_duplicates(["run_id", "agent"])[["run_id", "agent", "step_id"]])
-    out = labels.copy()
-    gap = out["step_id"].isna() & out["agent"].notna()
-    filled = out[gap].drop(columns="step_id").merge(first, on=["run_id", "agent"], how="left")
-    out.loc[gap, "step_id"] = filled["step_id"].to_numpy()
-    return out
 
 
 def score(X: pd.DataFrame, labels: pd.DataFrame, train: list[str], test: list[str],
