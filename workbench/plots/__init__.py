@@ -16,6 +16,7 @@ from ._charts import (
     detector_bars,
     drift_over_time,
     histogram,
+    review_load_curve,
     sweep_curve,
     timeline,
 )
@@ -54,6 +55,7 @@ __all__ = [
     "limit_peaks",
     "limit_stops",
     "save",
+    "review_load_curve",
     "stored_attribution",
     "sweep_curve",
     "timeline",

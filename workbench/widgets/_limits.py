@@ -46,9 +46,20 @@ class LimitTuner(w.VBox):
         from ..policy._limits import LimitSuggestions, suggest_limits
 
         self.ws = ws if isinstance(source, LimitSuggestions) else source
+        self.latency_ms: dict[str, float] = {}
+        if not isinstance(source, LimitSuggestions) and not _has_steps(source):
+            # an empty store (or runs without steps): say so, no exception and no empty chart frames
+            self.limits = None    # type: ignore[assignment]
+            self.notes = w.HTML("<div class='wb-limits-empty'><b>No run with steps in this store</b>: there is "
+                                "nothing to measure limits on. Ingest logs first, e.g. "
+                                "<code>ws.ingest('traces.jsonl')</code>, then open this view again.</div>")
+            self.notes.add_class("wb-limits-notes")
+            super().__init__([w.HTML(STYLE + "<b>Limit suggestions</b> — breakers, budgets and loop limits "
+                                     "from how far this system's runs went"), self.notes])
+            self.add_class("wb-limit-tuner")
+            return
         self.limits: LimitSuggestions = (source.at(quantile) if isinstance(source, LimitSuggestions)
                                          else suggest_limits(source, quantile=quantile, min_runs=min_runs))
-        self.latency_ms: dict[str, float] = {}
         systems = sorted(self.limits.table["system"].unique())
         if system is not None and system not in systems:
             raise InvalidParameterError(f"system: no runs of {system!r} here (systems: {', '.join(map(repr, systems))})")
@@ -171,6 +182,10 @@ class LimitTuner(w.VBox):
         path = Path(self.path.value)
         if path.suffix.lower() in (".yaml", ".yml", ".json"):
             self.path.value = str(path.with_suffix(".json" if change["new"] == "json" else ".yaml"))
+
+
+def _has_steps(ws: Workspace) -> bool:
+    return bool(ws.sql("SELECT EXISTS (SELECT 1 FROM steps)").fetchall()[0][0])
 
 
 def _readout(limits: LimitSuggestions, system: str) -> str:
