@@ -32,7 +32,7 @@ from ._data import (
     stored_attribution,
     timeline_data,
 )
-from ._limits import limit_bins, limit_peaks, limit_stops
+from ._limits import limit_bins, limit_peaks, limit_stops, thin_tail
 from ._render import enable_offline, save, widget
 
 __all__ = [
@@ -58,6 +58,7 @@ __all__ = [
     "review_load_curve",
     "stored_attribution",
     "sweep_curve",
+    "thin_tail",
     "timeline",
     "timeline_data",
     "widget",

@@ -69,6 +69,11 @@ class LimitTuner(w.VBox):
                                       readout_format=".3f", continuous_update=False,
                                       layout=w.Layout(width="460px"),
                                       tooltip="each limit at this quantile of the basis runs' peaks")
+        self.scale = w.ToggleButtons(description="runs axis", options=["auto", "linear", "log"], value="auto",
+                                     tooltips=["log when the runs a limit stops would be too thin to see",
+                                               "linear", "logarithmic (0 stays 0)"],
+                                     style={"button_width": "58px"})
+        self.scale.add_class("wb-limits-scale")
         self.readout = w.HTML()
         self.readout.add_class("wb-limits-readout")
         self.notes = w.HTML()
@@ -96,11 +101,12 @@ class LimitTuner(w.VBox):
         self.format.observe(self._suffix, names="value")
         self.quantile.observe(lambda _: self.recompute(), names="value")
         self.system.observe(lambda _: self.redraw(), names="value")
+        self.scale.observe(lambda _: self.redraw(), names="value")
         self.export.on_click(lambda _: self.export_policy())
         super().__init__([
             w.HTML(STYLE + "<b>Limit suggestions</b> — breakers, budgets and loop limits from how far "
                    "this system's runs went: what each limit catches, and what it costs"),
-            w.HBox([self.system, self.quantile]), self.readout, self.notes, self.charts, self.table,
+            w.HBox([self.system, self.quantile]), self.scale, self.readout, self.notes, self.charts, self.table,
             w.HBox([self.format, self.path, self.export, self.backtest_button]), self.backtest_view,
             self.policy_view])
         self.add_class("wb-limit-tuner")
@@ -120,7 +126,13 @@ class LimitTuner(w.VBox):
         self.readout.value = _readout(self.limits, system)
         self.notes.value = _notes(self.limits, system, table)
         bins, rules = limit_plots.limit_bins(self.limits, system)
-        peaks, stops = limit_plots.limit_peaks(bins, rules), limit_plots.limit_stops(table)
+        thin = limit_plots.thin_tail(bins, rules)
+        self.log_scale = self.scale.value == "log" or (self.scale.value == "auto" and thin)
+        if self.log_scale:
+            self.readout.value += ("<div class='wb-limits-logscale'><i>Runs axis logarithmic" +
+                                   (": on a linear one the runs a limit stops would be too thin to see"
+                                    if thin else "") + ".</i></div>")
+        peaks, stops = limit_plots.limit_peaks(bins, rules, log=self.log_scale), limit_plots.limit_stops(table)
         if rules.empty:   # nothing to draw: the notes say why, no empty chart frames
             self.charts.children = ()
         elif self.peaks_chart is None:
