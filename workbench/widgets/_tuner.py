@@ -100,7 +100,7 @@ class ThresholdTuner(w.VBox):
                                         f"{', '.join(offered) or 'none'}")
         self.missing = w.HTML(empty_store_html() if not runs else missing_outcomes_html(runs, known, bool(offered)))
         self.missing.add_class("wb-tuner-missing-panel")
-        self.capabilities = w.HTML(_capabilities_html(self.ws) if runs else "")
+        self.capabilities = w.HTML(_capabilities_html(self.ws, expanded=False) if runs else "")
         self.capabilities.add_class("wb-tuner-capabilities")
         parts: list[Any] = [w.HTML(STYLE + "<b>Threshold tuner</b> — when should a run go to a human?"),
                             self.missing, self.capabilities]
@@ -254,7 +254,7 @@ class ThresholdTuner(w.VBox):
         return policy
 
 
-def _capabilities_html(ws: Workspace) -> str:
+def _capabilities_html(ws: Workspace, expanded: bool = True) -> str:
     """What this store cannot tune, and what to do instead (nothing when it can tune everything)."""
     from ..thresholds import what_can_be_tuned
 
@@ -264,4 +264,5 @@ def _capabilities_html(ws: Workspace) -> str:
         return ""
     items = "".join(f"<li><b>{esc(r.what)}</b>: {esc(r.why)}" + (f" — {esc(r.instead)}" if r.instead else "")
                     + "</li>" for r in missing.itertuples(index=False))
-    return f"<details open><summary>What these logs do not let you tune</summary><ul>{items}</ul></details>"
+    return (f"<details{' open' if expanded else ''}><summary>What these logs do not let you tune</summary>"
+            f"<ul>{items}</ul></details>")

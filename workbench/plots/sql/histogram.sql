@@ -14,6 +14,10 @@ WITH v AS (
            END::DOUBLE AS x,
            CASE WHEN r.outcome IN ('success', 'failure') THEN r.outcome ELSE 'unknown' END AS outcome
     FROM steps s JOIN runs r USING (run_id)
+    -- as the sweep, the review load and the guard read signals: a step enclosing others (a trace's root
+    -- span, an agent span) carries none (its latency is its children's)
+    ANTI JOIN (SELECT DISTINCT run_id, parent_id FROM steps WHERE parent_id IS NOT NULL) p
+      ON p.run_id = s.run_id AND p.parent_id = s.step_id
     WHERE (r.outcome IN ('success', 'failure') OR $all_runs) AND ($agent IS NULL OR s.agent = $agent)
 ), w AS (SELECT * FROM v WHERE x IS NOT NULL AND isfinite(x)),
 r AS (SELECT min(x) AS lo, greatest(max(x) - min(x), 1e-12) AS span FROM w)
