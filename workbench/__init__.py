@@ -37,6 +37,7 @@ _LAZY: dict[str, str] = {
     "ReadOnlyStoreError": "workbench.exceptions",
     "ReplayError": "workbench.exceptions",
     "ReplayResult": "workbench.replay",
+    "ReviewLoad": "workbench.thresholds",
     "ShapleyResult": "workbench.attribution",
     "SimulationError": "workbench.exceptions",
     "StoreError": "workbench.exceptions",
@@ -63,6 +64,7 @@ _LAZY: dict[str, str] = {
     "open_path": "workbench._open_path",
     "plots": "workbench.plots",
     "policy_from_findings": "workbench.policy._propose",
+    "review_load": "workbench.thresholds",
     "shapley": "workbench.attribution",
     "sim": "workbench.sim",
     "suggest_limits": "workbench.policy._limits",
@@ -93,6 +95,7 @@ __all__ = [
     "ReadOnlyStoreError",
     "ReplayError",
     "ReplayResult",
+    "ReviewLoad",
     "ShapleyResult",
     "SimulationError",
     "StoreError",
@@ -120,6 +123,7 @@ __all__ = [
     "open_path",
     "plots",
     "policy_from_findings",
+    "review_load",
     "shapley",
     "sim",
     "suggest_limits",
@@ -199,9 +203,11 @@ if TYPE_CHECKING:  # static checkers and IDEs see the eager imports
     from .policy._propose import policy_from_findings
     from .replay import Intervention, ReplayResult, TableReplay
     from .thresholds import (
+        ReviewLoad,
         ThresholdSweep,
         available_signals,
         confidence_calibration,
+        review_load,
         sweep_thresholds,
         what_can_be_tuned,
     )

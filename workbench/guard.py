@@ -123,8 +123,11 @@ class Guard:
         ``encloses``: whether the step enclosed other steps (then no limit or HITL rule is read at it:
         its latency is theirs), e.g. a trace's root span reported when it ends. By default, for an agent
         or system step, whether a step of the run began between this step's ``before_step`` and now: an
-        agent turn that is one message (AG2, Magentic-One) is read like any other step; any other
-        step is taken to enclose nothing."""
+        agent turn that is one message (AG2, Magentic-One) is read like any other step. For any other
+        step, whether a deeper step (by ``depth``) began while it was open, as the store's parent
+        links say for the backtest (a trace's root span reported when it ends); without depths, a chain,
+        root or untyped step encloses the steps begun while it was open, and an LLM call, tool call,
+        retrieval, human or hand-off step encloses nothing (parallel calls overlap without nesting)."""
         when = self._clock() if ended_at is None else ended_at
         signals = {"confidence": confidence, "entropy": entropy, "tokens_in": tokens_in,
                    "tokens_out": tokens_out, "cost": cost}

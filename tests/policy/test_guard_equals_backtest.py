@@ -143,3 +143,70 @@ def test_hand_off_cuts_are_the_detectors_findings(limit: int, sim_runs: list, si
     peaks = run_peaks(sim_ws).set_index("run_id")["max_handoffs"]
     assert {r for r, v in peaks.items() if v > limit} == set(found)
     assert all(peaks[r] == attrs["handoffs"] for r, attrs in found.items())
+
+
+# -- a live system nests its spans: the guard hears a root span's end after its children's (ux13) ------------
+
+def live_decisions(policy: Policy, ws, run_id: str, depths: bool) -> list[tuple]:  # noqa: ANN001
+    """Feed the guard a stored run as a live system reports it: each span's start and end in time order
+    (so an enclosing span ends after its children), with its depth or none, and never ``encloses=``."""
+    rows = ws.sql("SELECT step_id, agent, kind, coalesce(tool, name) AS tool, input, depth, epoch(started_at), "
+                  "epoch(ended_at), latency_ms, status FROM steps WHERE run_id = ? ORDER BY seq", [run_id]).fetchall()
+    events = sorted([(t0, 1, d, i) for i, (_, _, _, _, _, d, t0, _, _, _) in enumerate(rows)]
+                    + [(t1, 0, -d, i) for i, (_, _, _, _, _, d, _, t1, _, _) in enumerate(rows)])
+    guard = Guard(policy, on_escalate=lambda e: None)
+    out = []
+    for _, start, _, i in events:
+        sid, agent, kind, tool, args, depth, t0, t1, latency, status = rows[i]
+        tool = tool if kind == "tool" else None
+        args = args if kind == "tool" else None
+        try:
+            if start:
+                d = guard.before_step(run_id, agent, kind, tool, args, depth=depth if depths else None,
+                                      started_at=t0)
+            else:
+                d = guard.after_step(run_id, agent, kind, tool, args, status=status, latency_ms=latency,
+                                     ended_at=t1)
+        except PolicyViolation as exc:
+            out.append((sid, "before" if start else "after", "cut", exc.rule))
+            break
+        out.append((sid, "before" if start else "after", d.action, d.rule))
+    return out
+
+
+LIVE_POLICIES = [
+    # between the longest leaf step (165 ms) and the spans enclosing others (root 257, loop 213, agent 221)
+    Policy(breakers=Breakers(max_step_latency_ms=200.0)),
+    Policy(hitl=(HitlRule("latency_ms", 180.0),)),
+    # below a leaf step: both cut there
+    Policy(breakers=Breakers(max_step_latency_ms=100.0)),
+    Policy(hitl=(HitlRule("latency_ms", 8.0),)),
+    Policy(breakers=Breakers(max_run_latency_ms=185.0)),
+    Policy(budgets=Budgets(max_tool_calls_run=1), hitl=(HitlRule("latency_ms", 150.0, agent="analyst"),)),
+]
+
+
+@pytest.mark.parametrize("depths", [True, False], ids=["with depths", "no depths"])
+@pytest.mark.parametrize("policy", LIVE_POLICIES, ids=range(len(LIVE_POLICIES)))
+def test_guard_hearing_nested_spans_end_decides_what_the_backtest_says(policy: Policy, depths: bool,
+                                                                        tmp_path) -> None:  # noqa: ANN001
+    # real12's Semantic Kernel trace inside an app's root span: the root, the agent spans and SK's loop spans
+    # enclose the calls. The backtest reads no latency at them; the live guard, hearing each end after its
+    # children's, read the root's 257 ms (a max_step_latency_ms of 200 cut the run at its very end).
+    from test_real12_enclosing_spans import _write
+
+    path = tmp_path / "sk.otlp.jsonl"
+    _write(path)
+    ws = wb.open()
+    ws.ingest(path, progress=False)
+    run_id = ws.sql("SELECT run_id FROM runs").fetchall()[0][0]
+    ws.label(run_id, outcome="failure")
+    report = wb.backtest(policy, ws, steps=True)
+    expected = [(s, p, a, None if r is None or r != r else r)
+                for _, s, _, p, a, r in report.steps.itertuples(index=False, name=None)]
+    got = live_decisions(policy, ws, run_id, depths)
+    # the same escalations, and the same cut (step, phase and rule) or none
+    assert sorted(x for x in got if x[2] == "escalate") == sorted(x for x in expected if x[2] == "escalate")
+    assert [x for x in got if x[2] == "cut"] == [x for x in expected if x[2] == "cut"]
+    if policy is LIVE_POLICIES[0]:
+        assert not [x for x in got if x[2] != "allow"]      # the case that differed

@@ -34,8 +34,10 @@ def test_tuner_on_a_complete_store_shows_no_panel(sweep_ws_tuner) -> None:
 
 
 def test_tuner_without_outcomes_points_to_what_can_be_done() -> None:
-    with pytest.raises(wb.InvalidParameterError, match=r"wb\.suggest_limits\(ws\)"):
-        ThresholdTuner(_store("unknown"))
+    # a panel, not an exception (ux13): what is missing, how to add it, and what can be done instead
+    tu = ThresholdTuner(_store("unknown"))
+    assert "ws.label_file(" in tu.missing.value and "wb.suggest_limits(ws)" in tu.capabilities.value
+    assert tu.review is not None and tu.signal.value == "tool_calls"
 
 
 @pytest.fixture(scope="module")

@@ -67,8 +67,10 @@ def test_runs_of_unknown_outcome_are_named_as_the_reason() -> None:
     ws.ingest([{"record": "run", "run_id": "r", "outcome": "unknown"},
                {"run_id": "r", "step_id": "s", "agent": "a", "kind": "llm", "entropy": 0.5,
                 "started_at": "2026-01-01T00:00:00Z", "ended_at": "2026-01-01T00:00:01Z"}], progress=False)
-    with pytest.raises(ValueError, match="no run of this store has a known outcome"):
-        ThresholdTuner(ws)
+    # said in a panel (ux13), beside the review load over the runs the store has
+    tu = ThresholdTuner(ws)
+    assert "The one run of this store has no known outcome" in tu.missing.value and tu.signal.value == "entropy"
+    assert tu.review is not None and tu.review.load.at(0.5)["escalated_runs"] == 1
 
 
 def test_hostile_agent_names_per_agent(tmp_path: Path) -> None:

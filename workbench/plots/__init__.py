@@ -16,6 +16,7 @@ from ._charts import (
     detector_bars,
     drift_over_time,
     histogram,
+    review_load_curve,
     sweep_curve,
     timeline,
 )
@@ -31,7 +32,7 @@ from ._data import (
     stored_attribution,
     timeline_data,
 )
-from ._limits import limit_bins, limit_peaks, limit_stops
+from ._limits import limit_bins, limit_peaks, limit_stops, thin_tail
 from ._render import enable_offline, save, widget
 
 __all__ = [
@@ -54,8 +55,10 @@ __all__ = [
     "limit_peaks",
     "limit_stops",
     "save",
+    "review_load_curve",
     "stored_attribution",
     "sweep_curve",
+    "thin_tail",
     "timeline",
     "timeline_data",
     "widget",

@@ -14,6 +14,7 @@ import pandas as pd
 KIND_COLORS = {"llm": "#4c78a8", "tool": "#59a14f", "handoff": "#b07aa1", "human": "#edc948",
                "retriever": "#76b7b2", "agent": "#9c755f", "chain": "#bab0ac", "other": "#9d9d9d"}
 OUTCOME_COLORS = {"success": "#59a14f", "failure": "#e15759"}
+UNKNOWN_COLOR = "#9d9d9d"
 MAX_MARKS = 5000
 
 
@@ -207,14 +208,36 @@ def histogram(bins: pd.DataFrame, signal: str = "value", threshold: float | None
               width: int = 360, live: bool = False) -> alt.LayerChart:
     """Counts per bin by run outcome (from ``histogram_data``), with the threshold as a rule."""
     _check(bins, ["outcome", "bin_start", "bin_end", "n"], "histogram")
+    # runs of unknown outcome (histogram_data(all_runs=True)) in grey, in the legend only when present
+    colors = {**OUTCOME_COLORS, **({"unknown": UNKNOWN_COLOR} if (bins["outcome"] == "unknown").any() else {})}
     bars = alt.Chart(bins).mark_bar(opacity=0.6, binSpacing=0).encode(
         x=alt.X("bin_start:Q", title=signal, bin="binned"), x2="bin_end:Q",
         y=alt.Y("n:Q", title="steps", stack=None),
-        color=alt.Color("outcome:N", title="run outcome", scale=alt.Scale(domain=list(OUTCOME_COLORS),
-                                                                          range=list(OUTCOME_COLORS.values()))),
+        color=alt.Color("outcome:N", title="run outcome", scale=alt.Scale(domain=list(colors),
+                                                                          range=list(colors.values()))),
         tooltip=["outcome:N", alt.Tooltip("bin_start:Q", format=".3f"), alt.Tooltip("n:Q", format=",")])
     layers = [bars, *_threshold_rule(threshold, live, "#333")]
     return alt.layer(*layers).properties(width=width, height=200, title=f"{signal} of steps by run outcome")
+
+
+def review_load_curve(table: pd.DataFrame, current: float | None = None, signal: str = "threshold",
+                      width: int = 360, live: bool = False) -> alt.LayerChart:
+    """Share of runs (and of steps) a threshold sends to a human, against the threshold (from
+    :class:`~workbench.thresholds.ReviewLoad`'s ``curve``), with the current threshold (a chart param
+    ``cur_t`` with ``live=True``). What a store without outcomes can say of a threshold."""
+    _check(table, ["threshold", "escalation_rate", "step_escalation_rate"], "review_load_curve")
+    long = table.melt(id_vars=["threshold"], value_vars=["escalation_rate", "step_escalation_rate"],
+                      var_name="share", value_name="rate")
+    long["share"] = long["share"].map({"escalation_rate": "runs", "step_escalation_rate": "steps"})
+    line = alt.Chart(long).mark_line(interpolate="step-after", point=len(table) <= 40).encode(
+        x=alt.X("threshold:Q", title=signal),
+        y=alt.Y("rate:Q", title="sent to a human", axis=alt.Axis(format="%")),
+        color=alt.Color("share:N", title="share of", scale=alt.Scale(domain=["runs", "steps"],
+                                                                     range=["#4c78a8", "#f58518"])),
+        tooltip=[alt.Tooltip("threshold:Q", format=".4~g"), "share:N", alt.Tooltip("rate:Q", format=".1%")])
+    layers = [line, *_threshold_rule(current, live, "#e15759")]
+    return alt.layer(*layers).properties(width=width, height=240,
+                                         title="Review load per threshold (runs of any outcome)")
 
 
 def calibration(table: pd.DataFrame, width: int = 260) -> alt.LayerChart:

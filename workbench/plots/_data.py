@@ -40,11 +40,14 @@ def handoff_data(ws: Workspace, run_id: str, max_steps: int = MAX_STEPS) -> pd.D
     return ws.con.execute(_sql("handoffs"), {"run_id": run_id, "max_steps": int(max_steps)}).df()
 
 
-def histogram_data(ws: Workspace, signal: str = "entropy", bins: int = 30, agent: str | None = None) -> pd.DataFrame:
-    """Counts of a step signal per bin and run outcome (columns outcome, bin_start, bin_end, n)."""
+def histogram_data(ws: Workspace, signal: str = "entropy", bins: int = 30, agent: str | None = None,
+                   all_runs: bool = False) -> pd.DataFrame:
+    """Counts of a step signal per bin and run outcome (columns outcome, bin_start, bin_end, n), of the
+    runs labelled success or failure; ``all_runs=True`` adds the others as outcome ``unknown``."""
     if signal not in SIGNALS:
         raise ValueError(f"signal must be one of {SIGNALS} (got {signal!r})")
-    return ws.con.execute(_sql("histogram"), {"signal": signal, "bins": _bins(bins), "agent": agent}).df()
+    return ws.con.execute(_sql("histogram"), {"signal": signal, "bins": _bins(bins), "agent": agent,
+                                              "all_runs": bool(all_runs)}).df()
 
 
 def calibration_data(ws: Workspace, bins: int = 10) -> pd.DataFrame:

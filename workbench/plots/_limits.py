@@ -22,6 +22,8 @@ OUTCOME_WORDS = {"success": "successful", "failure": "failed", "unknown": "unkno
 BIN_COLUMNS = ["rule", "outcome", "bin_start", "bin_end", "n"]
 # Whole-count rules get one bar per value while their range is this small; wider ones share bars.
 _MAX_VALUES = 40
+# a bar thinner than this many pixels is not seen (thin_tail)
+_MIN_PX = 3.0
 
 
 def limit_bins(limits: LimitSuggestions, system: str, bins: int = 24) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -76,10 +78,40 @@ def limit_bins(limits: LimitSuggestions, system: str, bins: int = 24) -> tuple[p
                                               "stops_successful", "stops_unknown", "label"])
 
 
+def thin_tail(bins: pd.DataFrame, rules: pd.DataFrame, height: int = 120) -> bool:
+    """Whether a bar of runs a limit stops would be drawn thinner than ``_MIN_PX`` pixels on a linear
+    runs axis (its panel's tallest bar ``height`` pixels high): at p99 the runs stopped are a few
+    against hundreds, so they vanish unless the axis is logarithmic."""
+    for r in rules.itertuples(index=False):
+        part = bins[bins["rule"] == r.rule]
+        if part.empty:
+            continue
+        top = float(part.groupby(["bin_start", "bin_end"])["n"].sum().max())
+        past = part[(part["bin_end"] > r.cut) & (part["n"] > 0)]
+        if len(past) and float(past["n"].min()) / top * height < _MIN_PX:
+            return True
+    return False
+
+
+def _stacked(bins: pd.DataFrame) -> pd.DataFrame:
+    """Each bar's segment bounds (``y0``, ``y1``), stacked per bin in the legend's order from the
+    bottom (unknown, successful, failed): drawn as ranges, so a log axis keeps them stacked (Vega-Lite
+    stacks only on linear axes)."""
+    if bins.empty:
+        return bins.assign(y0=pd.Series(dtype=float), y1=pd.Series(dtype=float))
+    order = {"unknown": 0, "success": 1, "failure": 2}
+    out = bins.assign(_o=bins["outcome"].map(order)).sort_values(["rule", "bin_start", "_o"], kind="stable")
+    out["y1"] = out.groupby(["rule", "bin_start"])["n"].cumsum().astype(float)
+    out["y0"] = out["y1"] - out["n"]
+    return out.drop(columns="_o")
+
+
 def limit_peaks(bins: pd.DataFrame, rules: pd.DataFrame, columns: int = 3, width: int = 210,
-                height: int = 120) -> alt.FacetChart | alt.Chart:
+                height: int = 120, log: bool = False) -> alt.FacetChart | alt.Chart:
     """One small histogram per rule: runs by how far they went (stacked by outcome), the limit as a
     dashed rule and the stretch past it shaded, headed by the runs it stops (from :func:`limit_bins`).
+    ``log=True``: the runs axis is logarithmic (symlog: 0 stays 0), so a tail of a few runs past the
+    limit shows beside hundreds (:func:`thin_tail` says when a linear axis would hide it).
 
     One faceted chart over one table (bars and limits apart by ``layer``), not a chart per rule:
     altair builds and validates the spec in a tenth of the time, so the slider stays quick."""
@@ -89,7 +121,7 @@ def limit_peaks(bins: pd.DataFrame, rules: pd.DataFrame, columns: int = 3, width
     panel = {r.rule: f"{r.rule} ≤ {_fmt(r.limit)}|{r.label}" + (f"|{r.beyond} runs past the axis, in the last bar"
                                                                  if r.beyond else "")
              for r in rules.itertuples(index=False)}
-    bars = bins.assign(layer="bar")
+    bars = _stacked(bins).assign(layer="bar")
     marks = rules.assign(layer="limit", text=[f"limit {_fmt(v)}" for v in rules["limit"]],
                          top=[max(float(x), float(bins.loc[bins["rule"] == r, "bin_end"].max()))
                               for r, x in zip(rules["rule"], rules["x_max"], strict=True)])
@@ -101,12 +133,15 @@ def limit_peaks(bins: pd.DataFrame, rules: pd.DataFrame, columns: int = 3, width
     hist = base.transform_filter("datum.layer == 'bar'").mark_bar(binSpacing=1).encode(
         x=alt.X("bin_start:Q", bin="binned", title="how far each run went (its peak)",
                 axis=alt.Axis(format="~s", tickMinStep=1)),
-        x2="bin_end:Q", y=alt.Y("sum(n):Q", title="runs", stack="zero"),
+        x2="bin_end:Q",
+        y=alt.Y("y1:Q", title="runs (log scale)" if log else "runs",
+                scale=alt.Scale(type="symlog") if log else alt.Undefined,
+                axis=alt.Axis(format="~s", tickMinStep=1)),
+        y2="y0:Q",
         color=alt.Color("outcome:N", title="run outcome", legend=alt.Legend(orient="top"),
                         scale=alt.Scale(domain=list(OUTCOMES), range=list(OUTCOMES.values()))),
-        order=alt.Order("outcome:N", sort="descending"),
         tooltip=["outcome:N", alt.Tooltip("bin_start:Q", title="from", format=",.4~r"),
-                 alt.Tooltip("bin_end:Q", title="to", format=",.4~r"), alt.Tooltip("sum(n):Q", title="runs")])
+                 alt.Tooltip("bin_end:Q", title="to", format=",.4~r"), alt.Tooltip("n:Q", title="runs")])
     limits = base.transform_filter("datum.layer == 'limit'")
     line = limits.mark_rule(color="#333", strokeDash=[4, 3], strokeWidth=2).encode(x="cut:Q")
     text = limits.mark_text(align="left", dx=4, dy=-4, fontSize=11, color="#333").encode(

@@ -25,6 +25,12 @@ from ._model import HitlRule, Policy, hitl_name
 # signals are read at the end of the other steps only. An agent step that encloses nothing (a Who&When
 # or AG2 turn: one agent message) is a move of its own and read like one.
 CONTAINER_KINDS = frozenset({"agent", "system"})
+# Kinds a live caller reports one after another when it gives no depth: a call, a retrieval, a human or
+# a hand-off encloses nothing unless told (parallel calls begin while others are open). Any other kind
+# (a chain, a root span of kind other or none) encloses the steps begun while it is open; with depths
+# given, any step encloses exactly the deeper steps begun while it is open (as the store's parent links
+# say for the backtest).
+LEAF_KINDS = frozenset({"llm", "tool", "retriever", "human", "handoff"})
 _MAX_OPEN = 64     # agent/system steps begun and not yet ended, remembered per run
 _MAX_KEYS = 512
 _MAX_AGENTS = 256
@@ -106,7 +112,8 @@ class RunState:
         self.lock: Any = None    # the Guard's per-run lock (a backtest replays one run at a time)
         self.raw_args: tuple[Any, str] | None = None   # the Guard's last arguments, as given and serialised
         self.began = 0                          # steps begun so far
-        self.opened: deque[tuple[str | None, str, int]] = deque(maxlen=_MAX_OPEN)  # agent/system steps open
+        # steps begun and not yet ended that may enclose others: [agent, kind, began, depth, a deeper step began]
+        self.opened: deque[list[Any]] = deque(maxlen=_MAX_OPEN)
 
     def _peak(self, name: str, value: float) -> None:
         if value > self.peaks.get(name, float("-inf")):
@@ -153,8 +160,15 @@ class Core:
         if st.cut is not None:
             return st.cut
         st.began += 1
-        if kind in CONTAINER_KINDS:
-            st.opened.append((agent, kind, st.began))
+        opened = st.opened
+        if depth is not None and opened:
+            for i in range(len(opened) - 1, -1, -1):   # the innermost open step above this one encloses it
+                d = opened[i][3]
+                if d is not None and d < depth:
+                    opened[i][4] = True
+                    break
+        if depth is not None or kind not in LEAF_KINDS:
+            opened.append([agent, kind, st.began, depth, False])
         if st.started_at is None or (started_at is not None and started_at < st.started_at):
             st.started_at = started_at
         st.depth = depth
@@ -248,7 +262,9 @@ class Core:
         and no limit or HITL rule is read at it: an agent span, a trace's root span, a framework's scope
         span). ``None``: for an agent or system step, whether a step began between its :meth:`before` and
         this call (a live guard sees the steps an agent span encloses begin inside it); for any other
-        step, no. The backtest says, from the store."""
+        step, whether a deeper step began meanwhile (depths given to :meth:`before`), or without depths
+        any step for a kind not in ``LEAF_KINDS`` (a root or chain span reported when it ends). The
+        backtest says, from the store."""
         if st.cut is not None:
             return st.cut
         if st.hand is not None and output is not None:
@@ -285,10 +301,7 @@ class Core:
                     st._peak("max_repeated_replies", chain)
                 if self.max_replies is not None and chain > self.max_replies:
                     return self._cut(st, "max_repeated_replies", chain, self.max_replies)
-        if kind in CONTAINER_KINDS:
-            if self._encloses(st, agent, kind, encloses):
-                return ALLOW
-        elif encloses:
+        if self._encloses(st, agent, kind, encloses):
             return ALLOW
         if latency_ms is not None:
             if self.measure:
@@ -329,15 +342,25 @@ class Core:
         return signals.get(name) if signals else None
 
     @staticmethod
-    def _encloses(st: RunState, agent: str | None, kind: str, given: bool | None) -> bool:
-        """Whether the agent/system step ending now enclosed other steps (see :meth:`after`)."""
+    def _encloses(st: RunState, agent: str | None, kind: str | None, given: bool | None) -> bool:
+        """Whether the step ending now enclosed other steps (see :meth:`after`): ``given`` when said;
+        an agent/system step, when any step began while it was open; any other step, when a deeper
+        step began while it was open (depths given), or any step did (no depth, a kind not in
+        LEAF_KINDS)."""
         opened = st.opened
+        container = kind in CONTAINER_KINDS
         for i in range(len(opened) - 1, -1, -1):     # the latest of this agent's open steps of this kind
-            a, k, began = opened[i]
-            if a == agent and k == kind:
+            entry = opened[i]
+            if entry[0] == agent and entry[1] == kind:
                 del opened[i]
-                return given if given is not None else st.began > began
-        return given if given is not None else True    # begun before memory: taken as a wrapper
+                if given is not None:
+                    return given
+                if container or entry[3] is None:
+                    return st.began > entry[2]
+                return entry[4]
+        if given is not None:
+            return given
+        return container    # begun before memory: an agent/system step is taken as a wrapper
 
     def _cut(self, st: RunState, rule: str, value: float, limit: float) -> Decision:
         st.cut = Decision("cut", rule, value, limit)

@@ -52,6 +52,9 @@ class DriftMonitor(w.VBox):
             self.chart.chart = plots.drift_over_time(self.series, metric, self.changes)
 
     def _summary(self) -> str:
+        if self.series.empty and not self.ws.sql("SELECT EXISTS (SELECT 1 FROM runs)").fetchall()[0][0]:
+            return ("<i>This store holds no runs yet: ingest logs first (<code>ws.ingest('traces.jsonl')</code>)."
+                    "</i>")
         if self.series.empty:  # Who&When and other turn logs carry no times
             return "<i>No run of this store has a start time: nothing can be drawn over time.</i>"
         if self.changes.empty:

@@ -194,7 +194,10 @@ class IncidentExplorer(w.VBox):
         t0 = time.perf_counter()
         self.run_id = run_id
         if run_id is None:
-            self.header.value = "<i>No run matches these filters.</i>"
+            empty = not self.ws.sql("SELECT EXISTS (SELECT 1 FROM runs)").fetchall()[0][0]
+            self.header.value = ("<i>This store holds no runs yet: ingest logs first "
+                                 "(<code>ws.ingest('traces.jsonl')</code>).</i>" if empty
+                                 else "<i>No run matches these filters.</i>")
             self.step.options, self.detail.value, self.findings.value, self.verdict.value = [], "", "", ""
             self.blame_box.children = ()
             return

@@ -46,9 +46,20 @@ class LimitTuner(w.VBox):
         from ..policy._limits import LimitSuggestions, suggest_limits
 
         self.ws = ws if isinstance(source, LimitSuggestions) else source
+        self.latency_ms: dict[str, float] = {}
+        if not isinstance(source, LimitSuggestions) and not _has_steps(source):
+            # an empty store (or runs without steps): say so, no exception and no empty chart frames
+            self.limits = None    # type: ignore[assignment]
+            self.notes = w.HTML("<div class='wb-limits-empty'><b>No run with steps in this store</b>: there is "
+                                "nothing to measure limits on. Ingest logs first, e.g. "
+                                "<code>ws.ingest('traces.jsonl')</code>, then open this view again.</div>")
+            self.notes.add_class("wb-limits-notes")
+            super().__init__([w.HTML(STYLE + "<b>Limit suggestions</b> — breakers, budgets and loop limits "
+                                     "from how far this system's runs went"), self.notes])
+            self.add_class("wb-limit-tuner")
+            return
         self.limits: LimitSuggestions = (source.at(quantile) if isinstance(source, LimitSuggestions)
                                          else suggest_limits(source, quantile=quantile, min_runs=min_runs))
-        self.latency_ms: dict[str, float] = {}
         systems = sorted(self.limits.table["system"].unique())
         if system is not None and system not in systems:
             raise InvalidParameterError(f"system: no runs of {system!r} here (systems: {', '.join(map(repr, systems))})")
@@ -58,6 +69,11 @@ class LimitTuner(w.VBox):
                                       readout_format=".3f", continuous_update=False,
                                       layout=w.Layout(width="460px"),
                                       tooltip="each limit at this quantile of the basis runs' peaks")
+        self.scale = w.ToggleButtons(description="runs axis", options=["auto", "linear", "log"], value="auto",
+                                     tooltips=["log when the runs a limit stops would be too thin to see",
+                                               "linear", "logarithmic (0 stays 0)"],
+                                     style={"button_width": "58px"})
+        self.scale.add_class("wb-limits-scale")
         self.readout = w.HTML()
         self.readout.add_class("wb-limits-readout")
         self.notes = w.HTML()
@@ -85,11 +101,12 @@ class LimitTuner(w.VBox):
         self.format.observe(self._suffix, names="value")
         self.quantile.observe(lambda _: self.recompute(), names="value")
         self.system.observe(lambda _: self.redraw(), names="value")
+        self.scale.observe(lambda _: self.redraw(), names="value")
         self.export.on_click(lambda _: self.export_policy())
         super().__init__([
             w.HTML(STYLE + "<b>Limit suggestions</b> — breakers, budgets and loop limits from how far "
                    "this system's runs went: what each limit catches, and what it costs"),
-            w.HBox([self.system, self.quantile]), self.readout, self.notes, self.charts, self.table,
+            w.HBox([self.system, self.quantile]), self.scale, self.readout, self.notes, self.charts, self.table,
             w.HBox([self.format, self.path, self.export, self.backtest_button]), self.backtest_view,
             self.policy_view])
         self.add_class("wb-limit-tuner")
@@ -109,7 +126,13 @@ class LimitTuner(w.VBox):
         self.readout.value = _readout(self.limits, system)
         self.notes.value = _notes(self.limits, system, table)
         bins, rules = limit_plots.limit_bins(self.limits, system)
-        peaks, stops = limit_plots.limit_peaks(bins, rules), limit_plots.limit_stops(table)
+        thin = limit_plots.thin_tail(bins, rules)
+        self.log_scale = self.scale.value == "log" or (self.scale.value == "auto" and thin)
+        if self.log_scale:
+            self.readout.value += ("<div class='wb-limits-logscale'><i>Runs axis logarithmic" +
+                                   (": on a linear one the runs a limit stops would be too thin to see"
+                                    if thin else "") + ".</i></div>")
+        peaks, stops = limit_plots.limit_peaks(bins, rules, log=self.log_scale), limit_plots.limit_stops(table)
         if rules.empty:   # nothing to draw: the notes say why, no empty chart frames
             self.charts.children = ()
         elif self.peaks_chart is None:
@@ -171,6 +194,10 @@ class LimitTuner(w.VBox):
         path = Path(self.path.value)
         if path.suffix.lower() in (".yaml", ".yml", ".json"):
             self.path.value = str(path.with_suffix(".json" if change["new"] == "json" else ".yaml"))
+
+
+def _has_steps(ws: Workspace) -> bool:
+    return bool(ws.sql("SELECT EXISTS (SELECT 1 FROM steps)").fetchall()[0][0])
 
 
 def _readout(limits: LimitSuggestions, system: str) -> str:

@@ -11,6 +11,7 @@ import ipywidgets as w
 from .. import plots
 from ..exceptions import InvalidParameterError
 from ._html import STYLE, esc, label, pre
+from ._review_load import ReviewLoadView, empty_store_html, missing_outcomes_html
 
 if TYPE_CHECKING:
     from ..thresholds import SweepPoint, ThresholdSweep
@@ -36,20 +37,17 @@ class ThresholdTuner(w.VBox):
         self.ws = ws
         have = available_signals(ws)
         self.signals = have.loc[have["steps"] > 0, "signal"].tolist()
-        if not self.signals:
-            known = ws.sql("SELECT count(*) FROM runs WHERE outcome IN ('success', 'failure')").fetchall()[0][0]
-            raise InvalidParameterError("no step of this store carries a signal to put a threshold on" if known else
-                             "no run of this store has a known outcome (success or failure), so no threshold "
-                             "can be priced: label outcomes first (ws.label(run_id, outcome=...), "
-                             "ws.label_file(...)); wb.what_can_be_tuned(ws) says what this store allows, "
-                             "wb.suggest_limits(ws) proposes limits from how far its runs went")
+        self.review: ReviewLoadView | None = None
+        self.sweep: ThresholdSweep | None = None
+        self.point: SweepPoint | None = None
+        self.latency_ms: dict[str, float] = {}
+        if not self.signals:    # nothing to price: say what is missing, show what the logs carry
+            self._unpriced(have, signal, policy_path)
+            return
         if signal is not None and signal not in self.signals:
             raise InvalidParameterError(
                 f"signal: no step of this store has {signal!r}; signals here: {', '.join(self.signals)}")
         start = signal or ("entropy" if "entropy" in self.signals else self.signals[0])
-        self.latency_ms: dict[str, float] = {}
-        self.sweep: ThresholdSweep | None = None
-        self.point: SweepPoint | None = None
         self.signal = w.Dropdown(description="signal", options=self.signals, value=start)
         self.per_agent = w.Checkbox(description="one threshold per agent", value=False)
         self.cost_review = w.BoundedFloatText(description="review cost", value=cost_review, min=0, max=1e9,
@@ -89,11 +87,43 @@ class ThresholdTuner(w.VBox):
         self._calibration()
         self.recompute()
 
+    def _unpriced(self, have: Any, signal: str | None, policy_path: str) -> None:
+        """The panel of a store with no run of known outcome whose steps carry a signal (or no run)."""
+        from ..thresholds import REVIEW_SIGNALS
+
+        runs, known = self.ws.sql("SELECT count(*), count(*) FILTER (WHERE outcome IN ('success', 'failure')) "
+                                  "FROM runs").fetchall()[0]
+        anywhere = set(have.loc[have["all_steps"] > 0, "signal"])
+        offered = [s for s in REVIEW_SIGNALS if s in anywhere]
+        if signal is not None and signal not in offered:
+            raise InvalidParameterError(f"signal: no step of this store has {signal!r}; signals here: "
+                                        f"{', '.join(offered) or 'none'}")
+        self.missing = w.HTML(empty_store_html() if not runs else missing_outcomes_html(runs, known, bool(offered)))
+        self.missing.add_class("wb-tuner-missing-panel")
+        self.capabilities = w.HTML(_capabilities_html(self.ws, expanded=False) if runs else "")
+        self.capabilities.add_class("wb-tuner-capabilities")
+        parts: list[Any] = [w.HTML(STYLE + "<b>Threshold tuner</b> — when should a run go to a human?"),
+                            self.missing, self.capabilities]
+        if runs and offered:
+            self.review = ReviewLoadView(self.ws, offered, signal, policy_path)
+            self.signal, self.threshold = self.review.signal, self.review.threshold
+            self.readout, self.charts = self.review.readout, self.review.charts
+            self.path, self.export, self.policy_view = self.review.path, self.review.export, self.review.policy_view
+            parts.append(self.review)
+        super().__init__(parts)
+        self.add_class("wb-threshold-tuner")
+
     # -- compute once per signal / cost --------------------------------------------------------
     def recompute(self) -> None:
         """Sweep the chosen signal at the chosen costs (one DuckDB pass) and redraw the curves."""
         from ..thresholds import sweep_thresholds
 
+        if self.review is not None:
+            self.review.recompute()
+            return
+        self._priced(sweep_thresholds)
+
+    def _priced(self, sweep_thresholds: Any) -> None:
         t0 = time.perf_counter()
         budget = self.budget.value or None
         sw = sweep_thresholds(self.ws, self.signal.value, per_agent=self.per_agent.value,
@@ -163,8 +193,11 @@ class ThresholdTuner(w.VBox):
     def move(self, _value: Any = None) -> SweepPoint:
         """Look the current threshold(s) up and update the readout and the charts' current marks."""
         t0 = time.perf_counter()
+        if self.review is not None:
+            return self.review.move()    # type: ignore[return-value]
         sw = self.sweep
-        assert sw is not None
+        if sw is None:
+            raise InvalidParameterError("this store has nothing to put a threshold on (see the tuner's panel)")
         t = self.current_threshold()
         p = sw.at(t)
         self.point = p
@@ -207,8 +240,12 @@ class ThresholdTuner(w.VBox):
     # -- export ----------------------------------------------------------------------------------
     def export_policy(self, path: str | Path | None = None) -> Any:
         """Write a policy with the current HITL rule(s) as YAML to ``path`` (the text box's by
-        default) and show it; return the Policy."""
-        assert self.sweep is not None
+        default) and show it; return the Policy. On a store without outcomes: the rule at the current
+        threshold, chosen on review load alone (its provenance says so)."""
+        if self.review is not None:
+            return self.review.export_policy(path)
+        if self.sweep is None:
+            raise InvalidParameterError("this store has nothing to put a threshold on (see the tuner's panel)")
         t = self.current_threshold()
         policy = self.sweep.to_policy(t)
         target = Path(path if path is not None else self.path.value)
@@ -217,7 +254,7 @@ class ThresholdTuner(w.VBox):
         return policy
 
 
-def _capabilities_html(ws: Workspace) -> str:
+def _capabilities_html(ws: Workspace, expanded: bool = True) -> str:
     """What this store cannot tune, and what to do instead (nothing when it can tune everything)."""
     from ..thresholds import what_can_be_tuned
 
@@ -227,4 +264,5 @@ def _capabilities_html(ws: Workspace) -> str:
         return ""
     items = "".join(f"<li><b>{esc(r.what)}</b>: {esc(r.why)}" + (f" — {esc(r.instead)}" if r.instead else "")
                     + "</li>" for r in missing.itertuples(index=False))
-    return f"<details open><summary>What these logs do not let you tune</summary><ul>{items}</ul></details>"
+    return (f"<details{' open' if expanded else ''}><summary>What these logs do not let you tune</summary>"
+            f"<ul>{items}</ul></details>")
