@@ -6,6 +6,7 @@ exception, no empty chart frame)."""
 
 from __future__ import annotations
 
+import re
 import sys
 
 import nbformat
@@ -58,9 +59,9 @@ with open("ux13_raw.otlp.jsonl", "w") as f:
 raw = wb.open()
 raw.ingest("ux13_raw.otlp.jsonl", progress=False)
 records = []
-for r in range(302):
-    run, calls = f"r{r:03d}", 14 if r >= 300 else 2 + r % 3
-    records.append({"record": "run", "run_id": run, "system": "shop", "outcome": "failure" if r >= 300 else "success"})
+for r in range(1202):
+    run, calls = f"r{r:04d}", 14 if r >= 1200 else 2 + r % 3
+    records.append({"record": "run", "run_id": run, "system": "shop", "outcome": "failure" if r >= 1200 else "success"})
     records += [{"run_id": run, "step_id": f"t{i:02d}", "agent": "finder", "kind": "tool", "tool": "search",
                  "input": {"q": f"{r}-{i}"}, "status": "ok", "output": f"result {i}"} for i in range(calls)]
 tail = wb.open()
@@ -131,6 +132,8 @@ def test_tuner_without_outcomes_and_limit_log_scale_in_lab(lab, browser) -> None
         stops, peaks = view.evaluate(_SVG)
         assert peaks["bars"] >= 5 and "runs (log scale)" in peaks["texts"], peaks
         assert any(t.startswith("limit ") for t in peaks["texts"]), peaks["texts"]
+        # run counts as counts: no tick shares the largest tick's SI prefix ("0k", "0.2k" under "1k")
+        assert not [t for t in peaks["texts"] if re.fullmatch(r"0(\.\d+)?k", t)], peaks["texts"]
         assert "too thin to see" in view.locator(".wb-limits-readout").inner_text()
         shot = lab.shots / "ux13_limits_log.png"
         view.screenshot(path=str(shot))

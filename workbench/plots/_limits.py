@@ -106,6 +106,9 @@ def _stacked(bins: pd.DataFrame) -> pd.DataFrame:
     return out.drop(columns="_o")
 
 
+_RUNS_LABEL = ("datum.value >= 1000 ? format(datum.value / 1000, '~r') + 'k' : format(datum.value, '~r')")
+
+
 def limit_peaks(bins: pd.DataFrame, rules: pd.DataFrame, columns: int = 3, width: int = 210,
                 height: int = 120, log: bool = False) -> alt.FacetChart | alt.Chart:
     """One small histogram per rule: runs by how far they went (stacked by outcome), the limit as a
@@ -136,7 +139,9 @@ def limit_peaks(bins: pd.DataFrame, rules: pd.DataFrame, columns: int = 3, width
         x2="bin_end:Q",
         y=alt.Y("y1:Q", title="runs (log scale)" if log else "runs",
                 scale=alt.Scale(type="symlog") if log else alt.Undefined,
-                axis=alt.Axis(format="~s", tickMinStep=1)),
+                # (on a symlog axis Vega gives every tick the largest tick's SI prefix: "0k", "0.5k")
+                axis=alt.Axis(labelExpr=_RUNS_LABEL, tickMinStep=1) if log
+                else alt.Axis(format="~s", tickMinStep=1)),
         y2="y0:Q",
         color=alt.Color("outcome:N", title="run outcome", legend=alt.Legend(orient="top"),
                         scale=alt.Scale(domain=list(OUTCOMES), range=list(OUTCOMES.values()))),
