@@ -81,10 +81,13 @@ CREATE OR REPLACE TEMP TABLE stage_bad AS
 SELECT rid, 'duplicate step id ' || step_id || ' in run ' || run_id || ' with other content than at '
             || first_file || ' line ' || first_line || ': differs in ' || differs AS reason
 FROM (
-    SELECT n.rid, n.run_id, n.step_id, a.file AS first_file, a.line AS first_line,
-           step_differs(as_stored(n), as_stored(a)) AS differs, n.end_ns IS NULL AND a.end_ns IS NOT NULL AS early
-    FROM stage_dup_rows n JOIN stage_dup_rows a ON a.rid = n.first_rid
-    WHERE n.k > 1
+    SELECT rid, run_id, step_id, first_file, first_line, step_differs(ns, sa) AS differs, early
+    -- (as_stored taken once per row, in a subquery: passed to step_differs it was expanded in each of the
+    -- macro's comparisons, and binding the statement cost more CPU than running it on a small input)
+    FROM (SELECT n.rid, n.run_id, n.step_id, a.file AS first_file, a.line AS first_line,
+                 as_stored(n) AS ns, as_stored(a) AS sa, n.end_ns IS NULL AND a.end_ns IS NOT NULL AS early
+          FROM stage_dup_rows n JOIN stage_dup_rows a ON a.rid = n.first_rid
+          WHERE n.k > 1)
 )
 WHERE differs <> '' AND NOT (early AND filled_later(differs));
 
@@ -110,15 +113,16 @@ WHERE end_ns < start_ns AND rid NOT IN (SELECT rid FROM stage_bad);
 -- span before it ended, in an earlier call) completes the stored row (stage_completes, finalize_insert.sql).
 CREATE OR REPLACE TEMP TABLE stage_vs_stored AS
 SELECT * FROM (
-    SELECT n.rid, n.run_id, n.step_id, s.file AS s_file, s.line AS s_line,
-           step_differs(as_stored(n), s) AS differs, n.end_ns IS NULL AND s.ended_us IS NOT NULL AS early,
-           n.end_ns IS NOT NULL AND s.ended_us IS NULL AS late
-    FROM stage_n n
-    JOIN (SELECT run_id, step_id, file, line, parent_id, agent_own, kind, name, tool, model, status, error, input,
-                 output, tokens_in, tokens_out, cost, confidence, entropy, attributes,
-                 epoch_us(started_at) AS started_us, epoch_us(ended_at) AS ended_us FROM steps) s
-      ON s.run_id = n.run_id AND s.step_id = n.step_id
-    WHERE n.rid NOT IN (SELECT rid FROM stage_bad)
+    SELECT rid, run_id, step_id, file AS s_file, line AS s_line, step_differs(ns, j) AS differs,
+           n_end IS NULL AND ended_us IS NOT NULL AS early, n_end IS NOT NULL AND ended_us IS NULL AS late
+    -- (as_stored taken once per joined row, in a subquery, as in stage_bad)
+    FROM (SELECT n.rid, n.end_ns AS n_end, as_stored(n) AS ns, s.*
+          FROM stage_n n
+          JOIN (SELECT run_id, step_id, file, line, parent_id, agent_own, kind, name, tool, model, status, error,
+                       input, output, tokens_in, tokens_out, cost, confidence, entropy, attributes,
+                       epoch_us(started_at) AS started_us, epoch_us(ended_at) AS ended_us FROM steps) s
+            ON s.run_id = n.run_id AND s.step_id = n.step_id
+          WHERE n.rid NOT IN (SELECT rid FROM stage_bad)) j
 )
 WHERE differs <> '';
 
