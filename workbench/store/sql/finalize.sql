@@ -102,11 +102,13 @@ WINDOW w AS (PARTITION BY run_id, step_id ORDER BY end_ns IS NULL, ord NULLS LAS
 CREATE OR REPLACE TEMP TABLE stage_dup_pairs AS
 SELECT *, differs <> '' AND export_copies(ns, fs, differs) AS export_copy
 FROM (
-    SELECT n.rid, n.first_rid, n.run_id, n.step_id, a.file AS first_file, a.line AS first_line,
-           as_stored(n) AS ns, as_stored(a) AS fs,
-           step_differs(as_stored(n), as_stored(a)) AS differs, n.end_ns IS NULL AND a.end_ns IS NOT NULL AS early
-    FROM stage_dup_rows n JOIN stage_dup_rows a ON a.rid = n.first_rid
-    WHERE n.k > 1
+    SELECT *, step_differs(ns, fs) AS differs
+    -- (as_stored taken once per row, in a subquery: passed to step_differs it was expanded in each of the
+    -- macro's comparisons, and binding the statement cost more CPU than running it on a small input)
+    FROM (SELECT n.rid, n.first_rid, n.run_id, n.step_id, a.file AS first_file, a.line AS first_line,
+                 as_stored(n) AS ns, as_stored(a) AS fs, n.end_ns IS NULL AND a.end_ns IS NOT NULL AS early
+          FROM stage_dup_rows n JOIN stage_dup_rows a ON a.rid = n.first_rid
+          WHERE n.k > 1)
 );
 
 CREATE OR REPLACE TEMP TABLE stage_bad AS
@@ -152,15 +154,17 @@ WHERE end_ns < start_ns AND rid NOT IN (SELECT rid FROM stage_bad);
 -- span before it ended, in an earlier call) completes the stored row (stage_completes, finalize_insert.sql).
 CREATE OR REPLACE TEMP TABLE stage_vs_stored AS
 SELECT * FROM (
-    SELECT n.rid, n.run_id, n.step_id, s.file AS s_file, s.line AS s_line,
-           step_differs(as_stored(n), s) AS differs, n.end_ns IS NULL AND s.ended_us IS NOT NULL AS early,
-           n.end_ns IS NOT NULL AND s.ended_us IS NULL AS late, as_stored(n) AS ns, s
-    FROM stage_n n
-    JOIN (SELECT run_id, step_id, file, line, parent_id, agent_own, kind, name, tool, model, status, error, input,
-                 output, tokens_in, tokens_out, cost, confidence, entropy, attributes,
-                 epoch_us(started_at) AS started_us, epoch_us(ended_at) AS ended_us FROM steps) s
-      ON s.run_id = n.run_id AND s.step_id = n.step_id
-    WHERE n.rid NOT IN (SELECT rid FROM stage_bad)
+    SELECT *, step_differs(ns, s) AS differs
+    -- (as_stored taken once per joined row, in a subquery, as in stage_dup_pairs)
+    FROM (SELECT n.rid, n.run_id, n.step_id, s.file AS s_file, s.line AS s_line,
+                 n.end_ns IS NULL AND s.ended_us IS NOT NULL AS early,
+                 n.end_ns IS NOT NULL AND s.ended_us IS NULL AS late, as_stored(n) AS ns, s
+          FROM stage_n n
+          JOIN (SELECT run_id, step_id, file, line, parent_id, agent_own, kind, name, tool, model, status, error,
+                       input, output, tokens_in, tokens_out, cost, confidence, entropy, attributes,
+                       epoch_us(started_at) AS started_us, epoch_us(ended_at) AS ended_us FROM steps) s
+            ON s.run_id = n.run_id AND s.step_id = n.step_id
+          WHERE n.rid NOT IN (SELECT rid FROM stage_bad))
 )
 WHERE differs <> '';
 
