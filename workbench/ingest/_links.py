@@ -135,6 +135,13 @@ def join_linked_runs(con: duckdb.DuckDBPyConnection, root_links: list[tuple[str,
 
 def _move_staged(con: duckdb.DuckDBPyConnection, moves: list[tuple[str, str]],
                  roots: list[tuple[str, str, str, bool]]) -> None:
+    _run_moves(con, "join_linked", moves, roots)
+
+
+def _run_moves(con: duckdb.DuckDBPyConnection, script: str, moves: list[tuple[str, str]],
+               roots: list[tuple[str, str, str, bool]]) -> None:
+    """Run ``script`` over the moves ``(old run, new run)`` and roots ``(old run, root step, linked span, hop)``
+    (as the views ``link_moves`` and ``link_roots``)."""
     con.register("link_moves", pa.table({"old_run": pa.array([t for t, _ in moves], pa.string()),
                                          "new_run": pa.array([r for _, r in moves], pa.string())}))
     con.register("link_roots", pa.table({"old_run": pa.array([p[0] for p in roots], pa.string()),
@@ -142,7 +149,7 @@ def _move_staged(con: duckdb.DuckDBPyConnection, moves: list[tuple[str, str]],
                                          "linked": pa.array([p[2] for p in roots], pa.string()),
                                          "hop": pa.array([p[3] for p in roots], pa.bool_())}))
     try:
-        for stmt in sql_statements("join_linked"):
+        for stmt in sql_statements(script):
             con.execute(stmt)
     finally:
         con.unregister("link_moves")
@@ -154,18 +161,7 @@ def move_stored_runs(con: duckdb.DuckDBPyConnection, stored: StoredMoves | None)
     merge, which then walks their steps with the run's new ones: depth, agent and order as one call gives)."""
     if stored is None or not stored.moves:
         return
-    con.register("link_moves", pa.table({"old_run": pa.array([t for t, _ in stored.moves], pa.string()),
-                                         "new_run": pa.array([r for _, r in stored.moves], pa.string())}))
-    con.register("link_roots", pa.table({"old_run": pa.array([p[0] for p in stored.roots], pa.string()),
-                                         "step_id": pa.array([p[1] for p in stored.roots], pa.string()),
-                                         "linked": pa.array([p[2] for p in stored.roots], pa.string()),
-                                         "hop": pa.array([p[3] for p in stored.roots], pa.bool_())}))
-    try:
-        for stmt in sql_statements("join_linked_stored"):
-            con.execute(stmt)
-    finally:
-        con.unregister("link_moves")
-        con.unregister("link_roots")
+    _run_moves(con, "join_linked_stored", stored.moves, stored.roots)
 
 
 def _stored_runs(con: duckdb.DuckDBPyConnection, runs: list[str]) -> set[str]:
