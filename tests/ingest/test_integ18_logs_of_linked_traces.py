@@ -7,9 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-
-import workbench as wb
-from tests.ingest.test_llmetry13_otlp_logs import (
+from test_llmetry13_otlp_logs import (
     CHAT,
     ROOT,
     TRACE,
@@ -19,6 +17,8 @@ from tests.ingest.test_llmetry13_otlp_logs import (
     details_record,
     spans_line,
 )
+
+import workbench as wb
 
 CALLER = "bbfc61d4b03a50584e9d09365a9ae400"
 C_ROOT, C_AGENT = "3333333333333333", "4444444444444444"
