@@ -43,7 +43,8 @@ def callee_line() -> str:
     return json.dumps(doc)
 
 
-@pytest.mark.parametrize("calls", [[[0, 1, 2]], [[1], [0, 2]]], ids=["one call", "callee stored first"])
+@pytest.mark.parametrize("calls", [[[0, 1, 2]], [[1], [0, 2]], [[0, 1], [2]], [[1], [0], [2]]],
+                         ids=["one call", "callee stored first", "logs after the join", "logs after a stored move"])
 def test_logs_of_a_joined_trace_fill_its_step_in_the_callers_run(tmp_path: Path, calls: list[list[int]]) -> None:
     files = [_write(tmp_path / "caller.jsonl", caller_line()), _write(tmp_path / "callee.jsonl", callee_line()),
              _write(tmp_path / "logs.jsonl", _logs_line([details_record(CHAT, TRACE)]))]

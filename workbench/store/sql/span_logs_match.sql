@@ -5,11 +5,20 @@
 CREATE OR REPLACE TEMP TABLE stage_span_log_keys AS
 SELECT DISTINCT run_id, trace_id, step_id FROM _wb_span_logs;
 CREATE OR REPLACE TEMP TABLE stage_span_log_known AS
-SELECT k.run_id, k.step_id FROM stage_span_log_keys k
+SELECT k.run_id, k.trace_id, k.step_id, k.run_id AS to_run FROM stage_span_log_keys k
 WHERE EXISTS (SELECT 1 FROM stage_steps s WHERE s.run_id = k.run_id AND s.step_id = k.step_id)
    OR EXISTS (SELECT 1 FROM steps s WHERE s.run_id IN (k.run_id, k.trace_id) AND s.step_id = k.step_id);
+-- A span stored in an earlier call and joined there into another run keeps its trace as otel.trace_id.
+INSERT INTO stage_span_log_known
+SELECT k.run_id, k.trace_id, k.step_id, any_value(s.run_id) AS to_run
+FROM stage_span_log_keys k JOIN steps s ON s.step_id = k.step_id
+WHERE s.run_id NOT IN (k.run_id, k.trace_id)
+  AND json_extract_string(s.attributes, '$."otel.trace_id"') = k.trace_id
+  AND NOT EXISTS (SELECT 1 FROM stage_span_log_known n WHERE n.run_id = k.run_id AND n.step_id = k.step_id)
+GROUP BY k.run_id, k.trace_id, k.step_id;
 CREATE OR REPLACE TEMP TABLE stage_span_logs AS
-SELECT l.* EXCLUDE (raw, trace_id) FROM _wb_span_logs l SEMI JOIN stage_span_log_known k USING (run_id, step_id);
+SELECT l.* EXCLUDE (raw, trace_id, run_id), k.to_run AS run_id FROM _wb_span_logs l
+JOIN stage_span_log_known k ON k.run_id = l.run_id AND k.step_id = l.step_id;
 CREATE OR REPLACE TEMP TABLE stage_span_log_orphans AS
 SELECT l.file, l.line, l.trace_id AS run_id, l.step_id, l.raw, l.ord FROM _wb_span_logs l
 ANTI JOIN stage_span_log_known k USING (run_id, step_id);
