@@ -75,20 +75,22 @@ FEATURES: dict[str, tuple[str, str]] = {
     "n_consumer_agents": ("edges", "other agents that consume it"),
     "n_inputs": ("edges", "steps whose output this move consumes"),
     "reaches_final": ("edges", "its output reaches the run's last move along consumes/hand-off edges"),
-    "is_error": ("status", "status is error (null when the log has no status)"),
+    "is_error": ("status", "status is error and not handled (null when the log has no status)"),
     "status_missing": ("status", "the log gives no ok/error status"),
     "has_error_text": ("status", "an error message is recorded"),
     "error_env": ("status", "the error looks environmental (rate limit, timeout, 5xx)"),
     "error_input": ("status", "the error looks caused by the call (4xx, schema, not found)"),
-    "is_first_error": ("status", "the run's first error"),
+    "is_first_error": ("status", "the run's first unhandled error"),
     "since_first_error": ("status", "position minus the first error's (null: no error)"),
     "next_error": ("status", "the next move is an error"),
     "next_agent_error": ("status", "the agent's next move is an error"),
     "consumer_error": ("status", "a step consuming this output failed"),
     "consumer_error_input": ("status", "a consumer failed with a caller-caused error"),
-    "is_retry": ("status", "a call repeating an earlier failed call (same tool and input)"),
+    "is_retry": ("status", "a call repeating an earlier unhandled failed call (same tool and input)"),
     "same_call": ("status", "calls with the same agent, tool and input in the run"),
     "agent_errors": ("status", "error moves of this agent in the run"),
+    "handled_failure": ("status", "a failed call that a later same call (same agent and tool, or same tool and "
+                                  "input) made without failing: handled, so not counted as an error above"),
     "latency": ("timing", "log1p latency in ms"),
     "latency_missing": ("timing", "no latency"),
     "latency_z_run": ("timing", "latency z-score among the run's moves of the same kind"),
@@ -108,10 +110,10 @@ FEATURES: dict[str, tuple[str, str]] = {
     "ent_z_peer": ("logprobs", "entropy z-score among the same agent's same-named steps"),
     "is_max_entropy": ("logprobs", "the run's most uncertain move"),
     "agent_min_conf_z": ("logprobs", "lowest peer confidence z-score of the agent's moves"),
-    "det_hits": ("findings", "detector findings on the move (not 'info')"),
+    "det_hits": ("findings", "detector findings on the move (not 'info', not a recovered retry)"),
     "det_info": ("findings", "'info' findings on the move (e.g. built on a cascade)"),
     "det_loop": ("findings", "loop / storm findings on the move"),
-    "det_retry": ("findings", "retry findings on the move"),
+    "det_retry": ("findings", "retry findings on the move whose last attempt failed too"),
     "det_value": ("findings", "silent-failure / cascade-origin findings on the move"),
     "det_breach": ("findings", "latency / depth / hand-off breach findings on the move"),
     "det_first": ("findings", "the run's first move with a (non-info) finding"),
@@ -157,6 +159,14 @@ _SQL = [
            length(low) - length(replace(low, '?', '')) AS questions, elow <> '' AS has_error_text,
            regexp_matches(elow, $env) AS error_env, regexp_matches(elow, $input) AS error_input
     FROM m""",
+    # A failed call is handled when a later move repeats it (same agent and tool, or same tool and input)
+    # without failing: the agent recovered, so the failure is no evidence of blame (blame13: the model
+    # learnt "a failed tool call marks the culprit" and named the agent of a retried, recovered call).
+    """CREATE OR REPLACE TEMP TABLE _bf_hd AS
+    SELECT DISTINCT f.run_id, f.step_id FROM _bf_m f
+    JOIN _bf_m l ON l.run_id = f.run_id AND l.tool = f.tool AND l.pos > f.pos
+        AND (l.agent IS NOT DISTINCT FROM f.agent OR l.in_h = f.in_h) AND l.status IS DISTINCT FROM 'error'
+    WHERE f.status = 'error' AND f.tool IS NOT NULL""",
     """CREATE OR REPLACE TEMP MACRO _bf_jac(a, b) AS
     CASE WHEN a IS NULL OR b IS NULL THEN NULL
          ELSE len(list_intersect(a, b)) / greatest(len(list_distinct(list_concat(a, b))), 1) END""",
@@ -208,10 +218,11 @@ _SQL = [
     """CREATE OR REPLACE TEMP TABLE _bf_out AS
     SELECT e.run_id, e.src_step AS step_id, count(*) AS n_cons,
            count(DISTINCT d.agent) FILTER (d.agent IS DISTINCT FROM s.agent) AS n_cons_agents,
-           max((d.status = 'error')::INT) AS cons_err,
-           max(regexp_matches(lower(coalesce(d.error, '')), $input)::INT) AS cons_err_in
+           max((d.status = 'error' AND hd.step_id IS NULL)::INT) AS cons_err,
+           max((hd.step_id IS NULL AND regexp_matches(lower(coalesce(d.error, '')), $input))::INT) AS cons_err_in
     FROM _bf_edges e JOIN _bf_all s ON s.run_id = e.run_id AND s.step_id = e.src_step
     JOIN _bf_all d ON d.run_id = e.run_id AND d.step_id = e.dst_step
+    LEFT JOIN _bf_hd hd ON hd.run_id = d.run_id AND hd.step_id = d.step_id
     WHERE e.kind = 'consumes' GROUP BY e.run_id, e.src_step""",
     """CREATE OR REPLACE TEMP TABLE _bf_in AS
     SELECT run_id, dst_step AS step_id, count(*) AS n_in FROM _bf_edges WHERE kind = 'consumes' GROUP BY ALL""",
@@ -230,35 +241,40 @@ _SQL = [
     FROM steps s JOIN runs r ON r.run_id = s.run_id
     WHERE r.system IN (SELECT DISTINCT system FROM _bf_all) GROUP BY ALL""",
     """CREATE OR REPLACE TEMP TABLE _bf_det AS
-    SELECT f.run_id, f.step_id, f.agent, count(*) FILTER (f.severity IS DISTINCT FROM 'info') AS hits,
+    SELECT f.run_id, f.step_id, f.agent,
+           count(*) FILTER (f.severity IS DISTINCT FROM 'info' AND NOT f.recovered) AS hits,
            count(*) FILTER (f.severity = 'info') AS info,
            count(*) FILTER (f.detector IN ('loop', 'storm') AND f.severity IS DISTINCT FROM 'info') AS loop,
-           count(*) FILTER (f.detector = 'retry') AS retry,
+           count(*) FILTER (f.detector = 'retry' AND NOT f.recovered) AS retry,
            count(*) FILTER (f.detector IN ('silent_failure', 'cascade') AND f.severity IS DISTINCT FROM 'info') AS val,
            count(*) FILTER (f.detector LIKE '%breach') AS breach,
            count(*) FILTER (f.detector = 'ping_pong') AS pingpong
-    FROM findings f SEMI JOIN _bf_scope c ON c.run_id = f.run_id GROUP BY ALL""",
+    FROM (SELECT *, detector = 'retry' AND coalesce(try_cast(json_extract_string(attributes, '$.recovered') AS BOOLEAN),
+                                                    false) AS recovered FROM findings) f
+    SEMI JOIN _bf_scope c ON c.run_id = f.run_id GROUP BY ALL""",
 ]
 
 _MAIN = """
 WITH base AS (
     SELECT m.* EXCLUDE (words), p.lat_mu, p.lat_sd, p.conf_mu, p.conf_sd, p.ent_mu, p.ent_sd,
-           CASE m.status WHEN 'error' THEN 1.0 WHEN 'ok' THEN 0.0 END AS err,
+           CASE WHEN m.status = 'error' AND hd.step_id IS NULL THEN 1.0 WHEN m.status IN ('ok', 'error') THEN 0.0
+           END AS err, hd.step_id IS NOT NULL AS handled, m.status IS DISTINCT FROM 'ok' AND m.status IS DISTINCT FROM 'error' AS no_status,
            m.agent IS DISTINCT FROM lag(m.agent) OVER run AS block_start,
            (m.confidence - p.conf_mu) / nullif(p.conf_sd, 0) AS cz,
            m.kind IN ('tool', 'retriever') AS tool_move
     FROM _bf_m m LEFT JOIN _bf_peer p ON p.system IS NOT DISTINCT FROM m.system
         AND p.agent IS NOT DISTINCT FROM m.agent AND p.name IS NOT DISTINCT FROM m.name
+    LEFT JOIN _bf_hd hd ON hd.run_id = m.run_id AND hd.step_id = m.step_id
     WINDOW run AS (PARTITION BY m.run_id ORDER BY m.pos)),
 f AS (
     SELECT b.*,
-        min(CASE WHEN status = 'error' THEN pos END) OVER (PARTITION BY run_id) AS first_err,
+        min(CASE WHEN err = 1 THEN pos END) OVER (PARTITION BY run_id) AS first_err,
         sum(block_start::INT) OVER ag AS agent_turn,
         row_number() OVER ag = 1 AS first_of_agent,
         lag(out_h) OVER ag AS prev_agent_out,
         lead(agent) OVER run AS next_agent, lead(err) OVER run AS next_err, lead(err) OVER ag AS next_agent_err,
         lead(contra) OVER run AS next_contra,
-        CASE WHEN tool IS NOT NULL THEN lag(status) OVER call END AS prev_call_status,
+        CASE WHEN tool IS NOT NULL THEN lag(err) OVER call END AS prev_call_err,
         CASE WHEN tool IS NOT NULL THEN count(*) OVER (PARTITION BY run_id, agent, tool, in_h) END AS same_call,
         count(*) OVER aga AS agent_moves, min(pos) OVER aga AS agent_first,
         sum(tool_move::INT) OVER aga AS agent_tools, sum(coalesce(err, 0)) OVER aga AS agent_errs,
@@ -296,12 +312,12 @@ SELECT f.run_id, f.step_id, f.agent, f.kind, f.pos, f.pos AS position,
     coalesce(f.next_contra AND f.next_agent IS DISTINCT FROM f.agent, false) AS contra_next,
     coalesce(o.n_cons, 0) AS n_consumers, coalesce(o.n_cons_agents, 0) AS n_consumer_agents,
     coalesce(i.n_in, 0) AS n_inputs, rc.step_id IS NOT NULL AS reaches_final,
-    f.err AS is_error, f.err IS NULL AS status_missing, f.has_error_text, f.error_env, f.error_input,
+    f.err AS is_error, f.no_status AS status_missing, f.has_error_text, f.error_env, f.error_input,
     f.pos IS NOT DISTINCT FROM f.first_err AS is_first_error, f.pos - f.first_err AS since_first_error,
     f.next_err AS next_error, f.next_agent_err AS next_agent_error,
     coalesce(o.cons_err, 0) AS consumer_error, coalesce(o.cons_err_in, 0) AS consumer_error_input,
-    coalesce(f.prev_call_status = 'error', false) AS is_retry, coalesce(f.same_call, 0) AS same_call,
-    f.agent_errs AS agent_errors,
+    coalesce(f.prev_call_err = 1, false) AS is_retry, coalesce(f.same_call, 0) AS same_call,
+    f.agent_errs AS agent_errors, f.handled AS handled_failure,
     ln(1 + f.latency_ms) AS latency, f.latency_ms IS NULL AS latency_missing,
     (ln(1 + f.latency_ms) - f.lat_run_mu) / nullif(f.lat_run_sd, 0) AS latency_z_run,
     (ln(1 + f.latency_ms) - f.lat_mu) / nullif(f.lat_sd, 0) AS latency_z_peer,
@@ -333,7 +349,7 @@ ORDER BY f.run_id, f.pos
 """
 _PARAMS = {"tokens": _TOKENS, "contra": _CONTRA, "hedge": _HEDGE, "errw": _ERRW, "env": _ENV, "input": _INPUT}
 _TEMP = ("_bf_all", "_bf_m", "_bf_sim", "_bf_tok", "_bf_first", "_bf_nov", "_bf_echo", "_bf_cref", "_bf_edges", "_bf_out",
-         "_bf_in", "_bf_reach", "_bf_peer", "_bf_det", "_bf_scope")
+         "_bf_in", "_bf_reach", "_bf_peer", "_bf_det", "_bf_scope", "_bf_hd")
 
 
 def _run(con, stmt: str) -> None:  # noqa: ANN001

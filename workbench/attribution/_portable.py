@@ -42,8 +42,8 @@ PORTABLE_FEATURES: dict[str, str] = {
     "fabricate_words": "made-up data words (assume, hypothetical, sample, placeholder, mock ...)",
     "final_words": "closing words (terminate, final answer, therefore, the answer is ...)",
     "after_tool": "the previous move is a tool call",
-    "after_tool_fail": "the previous move is a tool call whose output reports a failure",
-    "code_then_fail": "the move has code and the next tool output reports a failure",
+    "after_tool_fail": "the previous move is a tool call whose output reports a failure no later same call recovers",
+    "code_then_fail": "the move has code and the next tool output reports an unrecovered failure",
     "tool_support": "share of the move's numbers that earlier tool outputs state",
     "task_support": "share of the move's numbers that the task states",
     "final_origin": "numbers of the run's final moves that this move states first",
@@ -89,7 +89,7 @@ def _texts(ws, X: pd.DataFrame) -> pd.DataFrame:  # noqa: ANN001
     ws.con.register("_bp_keys", keys)
     try:
         got = ws.con.execute(
-            "SELECT k.run_id, k.step_id, coalesce(s.output, '') AS output, r.task "
+            "SELECT k.run_id, k.step_id, coalesce(s.output, '') AS output, r.task, s.tool, hash(s.input) AS in_h "
             "FROM _bp_keys k JOIN steps s ON s.run_id = k.run_id AND s.step_id = k.step_id "
             "JOIN runs r ON r.run_id = k.run_id").df()
     finally:
@@ -97,7 +97,22 @@ def _texts(ws, X: pd.DataFrame) -> pd.DataFrame:  # noqa: ANN001
     return X[["run_id", "step_id"]].merge(got, on=["run_id", "step_id"], how="left")
 
 
-def _run_features(kind: np.ndarray, agent: np.ndarray, texts: list[str], task: str) -> dict[str, np.ndarray]:
+def _handled(fails: np.ndarray, is_tool: np.ndarray, agent: np.ndarray, tool: np.ndarray, in_h: np.ndarray) -> np.ndarray:
+    """Failed tool calls that a later call repeats (same agent and tool, or same tool and input) without failing."""
+    out = np.zeros(len(fails), dtype=bool)
+    for i in np.flatnonzero(fails):
+        if tool[i] is None:
+            continue
+        for j in range(i + 1, len(fails)):
+            if (is_tool[j] and not fails[j] and tool[j] == tool[i]
+                    and (agent[j] == agent[i] or (in_h[i] is not None and in_h[j] == in_h[i]))):
+                out[i] = True
+                break
+    return out
+
+
+def _run_features(kind: np.ndarray, agent: np.ndarray, texts: list[str], task: str,
+                  tool: np.ndarray | None = None, in_h: np.ndarray | None = None) -> dict[str, np.ndarray]:
     n = len(texts)
     low = [t.lower() for t in texts]
     is_agent = np.array([k not in ("tool", "retriever", "human", "system") for k in kind])
@@ -128,6 +143,9 @@ def _run_features(kind: np.ndarray, agent: np.ndarray, texts: list[str], task: s
     for name, rx in _RX.items():
         f[name] = np.array([len(rx.findall(t)) for t in low], dtype=float)
     fails = np.array([bool(_FAIL.search(t[:400])) for t in low]) & is_tool
+    if tool is not None and in_h is not None:
+        # A failure the agent recovered from (the same call later went through) is no evidence of blame.
+        fails &= ~_handled(fails, is_tool, agent, tool, in_h)
     f["after_tool"][1:] = is_tool[:-1]
     f["after_tool_fail"][1:] = fails[:-1]
     has_code = np.array(["```" in t or "def " in t or "import " in t for t in low])
@@ -217,12 +235,14 @@ def portable_features(ws, X: pd.DataFrame) -> pd.DataFrame:  # noqa: ANN001
     # A store mixing runs with and without a task (a Who&When run beside an OTLP trace) reads the
     # missing ones as NaN under pandas 3, not None: "" is what a run without a task has.
     task = T["task"].fillna("").to_numpy(dtype=object)
+    tool = T["tool"].astype(object).where(T["tool"].notna(), None).to_numpy(dtype=object)
+    in_h = T["in_h"].astype(object).where(T["in_h"].notna(), None).to_numpy(dtype=object)
     out = {k: np.full(len(X), np.nan) for k in PORTABLE_FEATURES}
     run = X["run_id"].to_numpy(dtype=object)
     # Rows are sorted by run: each run is one contiguous block.
     bounds = np.flatnonzero(np.r_[True, run[1:] != run[:-1], True])
     for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
-        f = _run_features(kind[lo:hi], agent[lo:hi], list(texts[lo:hi]), task[lo] or "")
+        f = _run_features(kind[lo:hi], agent[lo:hi], list(texts[lo:hi]), task[lo] or "", tool[lo:hi], in_h[lo:hi])
         for k, v in f.items():
             out[k][lo:hi] = v
     return pd.DataFrame(out, index=X.index).reindex(given)

@@ -1,0 +1,131 @@
+"""blame14's declared figures (bench/protocol_blame14.md) from a saved feature frame, in seconds.
+
+Usage::
+
+    # a frame of the current feature code over bench/attribution_public_sets.py's 1028 runs (~5 min CPU)
+    python bench/attribution_blame14.py --save-frame /tmp/x --hand-crafted HC --tau-bench TAU --aegis AEGIS
+    # the figures of a frame, with the move scorer's own agent choice (v8) or the listwise one
+    python bench/attribution_blame14.py --frame /tmp/x [--listwise]
+    # v8's mix refitted on a frame, written to a file (for the real-trace verdicts)
+    python bench/attribution_blame14.py --frame /tmp/x [--listwise] --write-model /tmp/m.json
+
+Figures (the protocol's 1-3): Alg-Gen 5-fold CV by run (GroupKFold over the sorted run ids, as
+``cv_folds(..., "run")``), Alg-Gen only -> Hand-Crafted, and the pooled leave-one-system-out agent accuracy over
+the 7 real systems with v8's training mix. Agent and step accuracy do not depend on the calibration, so the fits
+here skip it (the rankings are those of the calibrated model).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+import pandas as pd
+from sklearn.model_selection import GroupKFold
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from attribution_logonly import AG, HC, PARAMS, SIM, markdown  # noqa: E402
+
+from workbench.attribution._blame_model import BlameModel  # noqa: E402
+from workbench.attribution._evaluate import _metrics  # noqa: E402
+
+FAST = {**PARAMS, "calibration_cv": None}
+
+
+def score(X: pd.DataFrame, labels: pd.DataFrame, train: list[str], test: list[str], listwise: bool) -> dict:
+    tr = X[X["run_id"].isin(train)]
+    lab = labels[labels["run_id"].isin(train)]
+    model = BlameModel(**FAST, agent_aggregation="listwise" if listwise else "max").fit_frame(tr, lab)
+    steps, agents = model.rank_frame(X[X["run_id"].isin(test)])
+    return _metrics(labels[labels["run_id"].isin(test)], steps, agents, 3, 2)
+
+
+def figures(X: pd.DataFrame, labels: pd.DataFrame, listwise: bool) -> list[dict]:
+    sys_of = X.drop_duplicates("run_id").set_index("run_id")["system"]
+    ids = {s: sorted(sys_of.index[sys_of == s]) for s in sorted(sys_of.unique())}
+    real = [s for s in ids if s != SIM]
+    rows = []
+    ag = ids[AG]
+    parts = [score(X, labels, [ag[i] for i in tr], [ag[i] for i in te], listwise)
+             for tr, te in GroupKFold(n_splits=5).split(ag, groups=ag)]
+    n, ns = sum(p["runs"] for p in parts), sum(p["step_runs"] for p in parts)
+    rows.append({"figure": "Alg-Gen 5-fold CV by run", "runs": n,
+                 "agent": sum(p["runs"] * p["agent_acc"] for p in parts) / n,
+                 "step": sum(p["step_runs"] * p["step_acc"] for p in parts) / ns})
+    r = score(X, labels, ids[AG], ids[HC], listwise)
+    rows.append({"figure": "Alg-Gen only -> Hand-Crafted", "runs": r["runs"], "agent": r["agent_acc"], "step": r["step_acc"]})
+    every = [x for v in ids.values() for x in v]
+    pooled = []
+    for held in real:
+        r = score(X, labels, [x for x in every if sys_of[x] != held], ids[held], listwise)
+        pooled.append((held, r["runs"], r["agent_acc"]))
+        rows.append({"figure": f"LOSO held out {held} (v8 mix)", "runs": r["runs"], "agent": r["agent_acc"],
+                     "step": r["step_acc"]})
+    n = sum(p[1] for p in pooled)
+    rows.append({"figure": f"POOLED LOSO agent over {len(real)} real systems (v8 mix)", "runs": n,
+                 "agent": sum(p[1] * p[2] for p in pooled) / n, "step": float("nan")})
+    return rows
+
+
+def save_frame(args: argparse.Namespace) -> None:
+    from attribution_logonly import runs_of
+    from attribution_public_sets import load
+
+    from workbench.attribution._heuristics import culprit_labels
+    start, cpu = time.perf_counter(), time.process_time()
+    with tempfile.TemporaryDirectory() as tmp:
+        ws, new, _ = load(args.hand_crafted, args.tau_bench, args.aegis, args.aegis_cap, args.sim, Path(tmp))
+    every = [x for s in [AG, HC, SIM, *new] for x in runs_of(ws, s)]
+    X = BlameModel(**PARAMS).frame(ws, every)
+    labels = culprit_labels(ws, every)
+    X.to_parquet(args.save_frame.with_suffix(".X.parquet"))
+    labels.to_parquet(args.save_frame.with_suffix(".labels.parquet"))
+    print(f"frame of {len(every)} runs, {len(X)} moves: {time.perf_counter() - start:.0f} s wall, "
+          f"{time.process_time() - cpu:.0f} s CPU; load average {os.getloadavg()}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--frame", type=Path, help="PATH of PATH.X.parquet / PATH.labels.parquet")
+    ap.add_argument("--listwise", action="store_true", help="variant (b): the agent-level listwise choice")
+    ap.add_argument("--write-model", type=Path, help="refit v8's mix on every run of the frame and save it here")
+    ap.add_argument("--save-frame", type=Path)
+    ap.add_argument("--hand-crafted", type=Path)
+    ap.add_argument("--tau-bench", type=Path)
+    ap.add_argument("--aegis", type=Path)
+    ap.add_argument("--aegis-cap", type=int, default=150)
+    ap.add_argument("--sim", type=int, default=300)
+    args = ap.parse_args()
+    warnings.simplefilter("ignore")
+    if args.save_frame:
+        save_frame(args)
+        return
+    X = pd.read_parquet(args.frame.with_suffix(".X.parquet"))
+    labels = pd.read_parquet(args.frame.with_suffix(".labels.parquet"))
+    from workbench.attribution._blame_model import ALL_FEATURES
+    for name in ALL_FEATURES:
+        if name not in X.columns:   # a frame of older feature code: a feature it lacks is left out of the fit
+            X[name] = float("nan")
+    if args.write_model:
+        c0 = time.process_time()
+        m = BlameModel(**PARAMS, agent_aggregation="listwise" if args.listwise else "max").fit_frame(X, labels)
+        m.set_params(prior="pretrained")
+        m.save(args.write_model, provenance={"note": "blame14 draft: v8's mix refitted on " + str(args.frame)})
+        print(f"fit {m.n_runs_} runs: {time.process_time() - c0:.0f} CPU s -> {args.write_model}")
+        return
+    c0 = time.process_time()
+    rows = figures(X, labels, args.listwise)
+    print(f"frame {args.frame}, {'listwise' if args.listwise else 'v8 max'} agent choice; "
+          f"{time.process_time() - c0:.0f} CPU s; load average {os.getloadavg()}\n")
+    print(markdown(pd.DataFrame(rows)))
+
+
+if __name__ == "__main__":
+    main()
