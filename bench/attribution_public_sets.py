@@ -243,7 +243,8 @@ def main() -> None:
 
 
 def write_shipped(X: pd.DataFrame, labels: pd.DataFrame, ids: dict[str, list[str]], new: list[str],
-                  found: dict[str, int], rows: list[dict], args: argparse.Namespace, name: str | None = None) -> None:
+                  found: dict[str, int], rows: list[dict], args: argparse.Namespace, name: str | None = None,
+                  written_by: str | None = None) -> None:
     """Fit v7's parameters on every run loaded and write the shipped file with each set's provenance.
 
     The choice of training data was declared from the leave-one-system-out figures before this fit
@@ -274,8 +275,8 @@ def write_shipped(X: pd.DataFrame, labels: pd.DataFrame, ids: dict[str, list[str
         "chosen_by": args.chosen_by,
         **PARAM_NOTES,
         "measured_before_refit": measured,
-        "written_by": ("bench/attribution_public_sets.py --hand-crafted HC --tau-bench TAU --aegis AEGIS "
-                       f"--aegis-cap {args.aegis_cap} --sim {args.sim} --write-pretrained")})
+        "written_by": written_by or ("bench/attribution_public_sets.py --hand-crafted HC --tau-bench TAU --aegis AEGIS "
+                                     f"--aegis-cap {args.aegis_cap} --sim {args.sim} --write-pretrained")})
 
 
 if __name__ == "__main__":

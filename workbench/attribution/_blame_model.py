@@ -26,7 +26,6 @@ from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
 from ..exceptions import InvalidParameterError, WorkbenchError
-from ._agent_choice import AgentChooser, agent_table
 from ._blame_explain import explain_run
 from ._blame_params import _int, _int_or_none, _real, run_weights
 from ._calibration import PlattCalibration, agent_evidence, calibration_rows
@@ -36,7 +35,6 @@ from ._heuristics import (
     culprit_labels,
     ensure_findings,
     failed_runs,
-    finish_agents,
     rank_agents,
     rank_steps,
     save_scores,
@@ -73,13 +71,8 @@ class BlameModel(PersistMixin, BaseEstimator):
         5-fold CV, and a few robust directions carry over to unseen systems better.
     C : float
         Inverse L2 strength of the linear scorer (> 0).
-    agent_aggregation : {"max", "sum", "listwise"}
-        How agents are ranked: by their best move's score, by the sum of their moves' scores, or
-        (``"listwise"``) by a softmax over the run's agents of a conditional logit on their moves'
-        log-odds (best, mean of the top two), their share of the moves, where they start, whether the
-        run's first error is theirs and whether they hold the top move (:mod:`._agent_choice`),
-        fitted on the scorer's out-of-fold log-odds. The decisive step is then the chosen agent's
-        top-scored move.
+    agent_aggregation : {"max", "sum"}
+        How agents are ranked: by their best move's score or by the sum of their moves' scores.
     features : None, "portable" or list of str
         Features to use: all of :data:`ALL_FEATURES` (None), those any multi-agent log has, text-only
         ones included (``"portable"``: no timing, tokens or log-probabilities, nothing tied to one
@@ -160,8 +153,6 @@ class BlameModel(PersistMixin, BaseEstimator):
     familiarity_ : Familiarity or None
         The training moves' feature statistics that ``shift_scale`` measures a run against (None
         when it is 0).
-    agent_chooser_ : AgentChooser or None
-        The agent-level conditional logit (``agent_aggregation="listwise"``; None otherwise).
     calibration_ : PlattCalibration or None
         Maps an agent's share of the run's softmax mass over moves, and the number of agents, to
         the probability it is the culprit (a constant, the held-out hit rate, when these do not
@@ -188,7 +179,7 @@ class BlameModel(PersistMixin, BaseEstimator):
     _param_checks: dict[str, tuple[Callable[[Any], bool], str]] = {
         "estimator": (lambda v: v in ("linear", "trees"), "one of 'linear', 'trees'"),
         "C": (_real(0.0, closed_low=False), "a float > 0"),
-        "agent_aggregation": (lambda v: v in ("max", "sum", "listwise"), "one of 'max', 'sum', 'listwise'"),
+        "agent_aggregation": (lambda v: v in ("max", "sum"), "one of 'max', 'sum'"),
         "features": (_features_ok, "None, 'portable', or a non-empty list of feature names or groups"),
         "n_estimators": (_int(1), "an int >= 1"),
         "learning_rate": (_real(0.0, 1.0, closed_low=False), "a float in (0, 1]"),
@@ -331,8 +322,6 @@ class BlameModel(PersistMixin, BaseEstimator):
         self.unavailable_features_ = [n for n in chosen if n not in names]
         self.n_runs_ = int(X.loc[keep, "run_id"].nunique())
         self.step_model_ = self._fit_scorer(X.loc[keep], y[keep])
-        self.agent_chooser_ = (self._fit_chooser(X.loc[keep], y[keep], self._first_move_of_agent(X, labels))
-                               if self.agent_aggregation == "listwise" else None)
         self.calibration_ = self._calibrate(X.loc[keep], y[keep], labels)
         self.familiarity_ = (Familiarity.fit(X.loc[keep, names].to_numpy(dtype=np.float64),
                                              X.loc[keep, "run_id"].to_numpy(dtype=object), self.shift_scale)
@@ -369,26 +358,6 @@ class BlameModel(PersistMixin, BaseEstimator):
             return LinearScorer.fit(M, y, self.C, sample_weight=w)
         with threadpool_limits(self.n_jobs, user_api="openmp"):
             return TreeEnsemble.from_hgb(self._booster().fit(M, y, sample_weight=w))
-
-    def _folds(self, X: pd.DataFrame) -> list[np.ndarray]:
-        runs = np.array(sorted(X["run_id"].unique()))
-        k = self.calibration_cv or 5
-        order = np.random.default_rng(self.random_state).permutation(runs)
-        return [X["run_id"].isin(order[i::k]).to_numpy() for i in range(k)]
-
-    def _fit_chooser(self, X: pd.DataFrame, y: np.ndarray, labels: pd.DataFrame) -> AgentChooser:
-        """The listwise agent choice, fitted on each run's moves scored by a scorer that never saw the run."""
-        parts = []
-        for test in self._folds(X):
-            if test.all() or not test.any():
-                continue
-            steps = self._rank_steps(X.loc[test], self._fit_scorer(X.loc[~test], y[~test]))
-            parts.append(agent_table(steps, rank_agents(steps, how="max", talkers_only=self.talkers_only)))
-        table = pd.concat(parts, ignore_index=True)
-        culprits = set(zip(labels["run_id"], labels["agent"].fillna("<none>").astype(object), strict=True))
-        hit = np.fromiter(((r, a) in culprits for r, a in zip(table["run_id"], table["agent"], strict=True)),
-                          bool, len(table))
-        return AgentChooser.fit(table, hit, C=1.0)
 
     def _calibrate(self, X: pd.DataFrame, y: np.ndarray, labels: pd.DataFrame) -> PlattCalibration | None:
         runs = np.array(sorted(X["run_id"].unique()))
@@ -429,8 +398,6 @@ class BlameModel(PersistMixin, BaseEstimator):
 
     def _rank_steps(self, X: pd.DataFrame, trees: LinearScorer | TreeEnsemble) -> pd.DataFrame:
         out = X[["run_id", "step_id", "agent", "kind", "pos"]].copy()
-        if getattr(self, "agent_aggregation", "max") == "listwise" and "is_first_error" in X.columns:
-            out["first_error"] = X["is_first_error"].to_numpy()
         logit = trees.decision_function(X[list(self.feature_names_in_)].to_numpy(dtype=np.float64)) if len(X) \
             else np.zeros(0)
         out["logit"] = logit = logit + self._value_offset(X)
@@ -438,29 +405,7 @@ class BlameModel(PersistMixin, BaseEstimator):
         return rank_steps(out)
 
     def _rank_agents(self, steps: pd.DataFrame) -> pd.DataFrame:
-        talkers = getattr(self, "talkers_only", False)
-        chooser = getattr(self, "agent_chooser_", None)
-        if self.agent_aggregation != "listwise" or chooser is None:
-            return rank_agents(steps, how="max" if self.agent_aggregation == "listwise" else self.agent_aggregation,
-                               talkers_only=talkers)
-        A = rank_agents(steps, how="max", talkers_only=talkers)
-        table = agent_table(steps, A)
-        first = steps.assign(agent=steps["agent"].fillna("<none>")).groupby(["run_id", "agent"])["pos"].min()
-        key = pd.MultiIndex.from_arrays([table["run_id"], table["agent"]])
-        return finish_agents(table[["run_id", "agent"]].assign(score=chooser.probability(table),
-                                                               first_pos=first.reindex(key).to_numpy()))
-
-    @staticmethod
-    def _lead_with_agent(steps: pd.DataFrame, agents: pd.DataFrame) -> pd.DataFrame:
-        """Ranks where the top agent's best move comes first (the listwise choice's decisive step)."""
-        top = agents.loc[agents["rank"] == 1]
-        mine = steps["agent"].fillna("<none>").to_numpy() == steps["run_id"].map(
-            dict(zip(top["run_id"], top["agent"], strict=True))).to_numpy()
-        r = steps["rank"].where(mine)
-        out = steps.assign(_k=np.where(r == r.groupby(steps["run_id"]).transform("min"), 0, 1))
-        out = out.sort_values(["run_id", "_k", "rank"], kind="stable")
-        out["rank"] = out.groupby("run_id", sort=False).cumcount() + 1
-        return out.drop(columns="_k").sort_values(["run_id", "pos"], kind="stable", ignore_index=True)
+        return rank_agents(steps, how=self.agent_aggregation, talkers_only=getattr(self, "talkers_only", False))
 
     def rank_frame(self, X: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
         """Ranked steps and agents of a feature table of :meth:`frame`.
@@ -476,9 +421,6 @@ class BlameModel(PersistMixin, BaseEstimator):
         X = self._with_prior(X)
         steps = self._rank_steps(X, self.step_model_)
         agents = self._rank_agents(steps)
-        if getattr(self, "agent_chooser_", None) is not None:
-            steps = self._lead_with_agent(steps, agents)
-        steps = steps.drop(columns="first_error", errors="ignore")
         if self.calibration_ is None:
             agents["confidence"] = agents["share"]
         else:

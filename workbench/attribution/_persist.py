@@ -43,21 +43,18 @@ class PersistMixin:
         check_is_fitted(self, "step_model_")
         prior = getattr(self, "prior_", None)
         familiarity = getattr(self, "familiarity_", None)
-        chooser = getattr(self, "agent_chooser_", None)
         return {"format": FORMAT, "version": VERSION, "params": self.get_params(),
                 "feature_names": [str(f) for f in self.feature_names_in_],
                 "unavailable_features": list(self.unavailable_features_), "n_runs": self.n_runs_,
                 "step_model": self.step_model_.to_dict(),
                 "calibration": self.calibration_.to_dict() if self.calibration_ is not None else None,
                 "familiarity": familiarity.to_dict() if familiarity is not None else None,
-                "agent_chooser": chooser.to_dict() if chooser is not None else None,
                 "prior": prior.to_dict() if prior is not None else None,
                 "provenance": provenance or getattr(self, "provenance_", {})}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Any:
         """Rebuild a fitted model from :meth:`to_dict` output, checking what it reads."""
-        from ._agent_choice import AgentChooser
         from ._calibration import PlattCalibration
         from ._familiarity import Familiarity
         from ._linear import LinearScorer
@@ -91,10 +88,6 @@ class PersistMixin:
             # Files before v6 have no familiarity: their confidence is not shrunk, as when they were fitted.
             model.familiarity_ = (Familiarity.from_dict(d["familiarity"], len(names)) if d.get("familiarity")
                                   else None)
-            if model.agent_aggregation == "listwise" and not d.get("agent_chooser"):
-                raise FormatError("agent_aggregation 'listwise' but the file holds no agent_chooser")
-            model.agent_chooser_ = (AgentChooser.from_dict(d["agent_chooser"]) if model.agent_aggregation == "listwise"
-                                    else None)
             model.provenance_ = dict(d.get("provenance") or {})
         except (KeyError, TypeError, ValueError) as exc:
             if isinstance(exc, FormatError):
