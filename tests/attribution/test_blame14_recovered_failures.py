@@ -80,3 +80,27 @@ def test_features_of_logs_without_repeated_calls_are_unchanged() -> None:
     # a failed call never repeated stays an error: the change touches recovered failures only
     X = step_features(_ws())
     assert X.set_index("step_id").loc["s3", ["is_error", "handled_failure"]].tolist() == [1.0, 0.0]
+
+
+def _pretrained() -> BlameModel:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")   # the shipped file loads without any warning
+        return BlameModel.pretrained()
+
+
+def test_the_shipped_model_knows_handled_failures() -> None:
+    model = _pretrained()
+    assert "handled_failure" in list(model.feature_names_in_)
+    assert "protocol_blame14" in model.provenance_["chosen_by"]
+
+
+def test_the_shipped_model_blames_a_recovered_call_less_than_the_same_call_left_failed() -> None:
+    model = _pretrained()
+    recovered = model.frame(_ws())
+    ws = _ws()
+    ws.con.execute("UPDATE steps SET status = 'error', output = 'Error: 503 service unavailable', "
+                   "error = '503 service unavailable' WHERE step_id = 's2'")
+    failed = model.frame(ws)
+    logit = {name: model.rank_frame(X)[0].set_index("step_id").loc["s1", "logit"]
+             for name, X in (("recovered", recovered), ("failed", failed))}
+    assert logit["recovered"] < logit["failed"]

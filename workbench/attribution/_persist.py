@@ -20,6 +20,9 @@ from ..exceptions import FormatError
 
 FORMAT = "workbench.BlameModel"
 VERSION = 1
+# v9 (v8's parameters and training runs, refitted on recovery-aware status features: a failed call that a later
+# same call made without failing is a ``handled_failure``, not an error; bench/attribution_blame14.py, declared in
+# bench/protocol_blame14.md) replaces v8;
 # v8 (v7's parameters fitted on v7's training runs plus AgentRx's tau-bench retail runs and AEGIS's runs of
 # four other frameworks, labelled by agent only: bench/attribution_public_sets.py --write-pretrained) replaces v7;
 # v7 (v6's parameters refitted on the detectors of stop 15: loop and retry ignore calls without
@@ -30,7 +33,7 @@ VERSION = 1
 # the softmax mass of the agent's moves, or a constant), v2 and v1 (Algorithm-Generated only). The file
 # format is unchanged: this code reads v1-v5 files (a parameter a file lacks loads with its default, off,
 # as it was fitted).
-PRETRAINED = "blame_model_whowhen_v8.json"
+PRETRAINED = "blame_model_whowhen_v9.json"
 
 
 class PersistMixin:
