@@ -104,3 +104,15 @@ def test_the_shipped_model_blames_a_recovered_call_less_than_the_same_call_left_
     logit = {name: model.rank_frame(X)[0].set_index("step_id").loc["s1", "logit"]
              for name, X in (("recovered", recovered), ("failed", failed))}
     assert logit["recovered"] < logit["failed"]
+
+
+def test_the_previous_release_still_loads_and_predicts() -> None:
+    # v8 was fitted before handled_failure existed: it loads, and scores with the features it knows
+    from pathlib import Path
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        v8 = BlameModel.load(Path(__file__).parent / "data" / "blame_model_whowhen_v8.json")
+    assert "handled_failure" not in list(v8.feature_names_in_)
+    pred = v8.predict(_ws())
+    assert len(pred) == 1 and pred["agent"].iat[0] in ("planner", "researcher", "pricer", "writer")
