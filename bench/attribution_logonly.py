@@ -7,7 +7,8 @@ Usage::
     python bench/attribution_logonly.py --quick                 # 3-fold, fewer simulator runs
     python bench/attribution_logonly.py --write-pretrained --pretrained-file NAME   # also fit this mix, write it
 
-The shipped model (v8) is also trained on tau-bench and AEGIS: ``bench/attribution_public_sets.py
+The shipped model (v9: v8's runs refitted on recovery-aware status features) is also trained on tau-bench and
+AEGIS: ``bench/attribution_public_sets.py --write-pretrained`` or ``bench/attribution_blame14.py
 --write-pretrained`` builds it; this script writes a model of the Who&When + simulator mix only (v7's data).
 
 Data (each row says which it used):

@@ -1,4 +1,4 @@
-"""The shipped log-only model (v8) is trained on labelled runs of systems beyond Who&When, and says so.
+"""The shipped log-only model (v8; v9 is v8 refitted on the same runs) is trained on systems beyond Who&When, and says so.
 
 v7 knew two real systems (Who&When Algorithm-Generated and Hand-Crafted) and the simulator; v8 adds
 AgentRx's tau-bench retail runs and AEGIS's runs of four other frameworks. Its file names each set (where,
