@@ -144,12 +144,14 @@ def limit_peaks(bins: pd.DataFrame, rules: pd.DataFrame, columns: int = 3, width
         x="cut:Q", x2="top:Q")
     hist = base.transform_filter("datum.layer == 'bar'").mark_bar(binSpacing=1).encode(
         x=alt.X("bin_start:Q", bin="binned", title="how far each run went (its peak)",
-                axis=alt.Axis(format="~s", tickMinStep=1, tickCount=_whole_steps("child_x", "child_width"))),
+                # (a "~s" format gives every tick the largest tick's prefix: "0k" at the origin of a latency axis)
+                axis=alt.Axis(labelExpr=_RUNS_LABEL, tickMinStep=1,
+                              tickCount=_whole_steps("child_x", "child_width"))),
         x2="bin_end:Q",
         y=alt.Y("y1:Q", title="runs (log scale)" if log else "runs",
                 scale=alt.Scale(type="symlog") if log else alt.Undefined,
                 # (on a symlog axis Vega gives every tick the largest tick's SI prefix: "0k", "0.5k")
-                axis=alt.Axis(labelExpr=_RUNS_LABEL, tickMinStep=1) if log
+                axis=alt.Axis(labelExpr=_RUNS_LABEL, tickMinStep=1, labelOverlap=True) if log
                 else alt.Axis(format="~s", tickMinStep=1, tickCount=_whole_steps("child_y", "child_height"))),
         y2="y0:Q",
         color=alt.Color("outcome:N", title="run outcome", legend=alt.Legend(orient="top"),
