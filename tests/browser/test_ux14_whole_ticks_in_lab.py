@@ -82,3 +82,49 @@ def test_limit_view_tick_labels_are_whole_numbers_in_lab(lab, browser) -> None: 
     finally:
         s.page.close()
         shutdown_kernels(lab.url)
+
+
+EXPLORER = r'''
+import workbench as wb
+from workbench import plots
+from workbench.widgets import IncidentExplorer
+plots.enable_offline()
+recs = []
+for r in range(12):
+    run = f"r{r:03d}"
+    recs.append({"record": "run", "run_id": run, "system": "shop", "outcome": "failure" if r % 3 == 0 else "success"})
+    for i in range(5):
+        recs.append({"run_id": run, "step_id": f"s{i:02d}", "agent": ["planner", "finder"][i % 2],
+                     "kind": "tool" if i % 2 else "llm", "tool": "search" if i % 2 else None, "input": {"q": "same"},
+                     "status": "error" if (r % 3 == 0 and i < 4) else "ok", "output": f"result {i} " + "text " * 30,
+                     "started_at": f"2026-03-01T10:{r:02d}:{2 * i:02d}Z",
+                     "ended_at": f"2026-03-01T10:{r:02d}:{2 * i + 1:02d}Z"})
+ws = wb.open()
+ws.ingest(recs, progress=False)
+wb.detect(ws)
+IncidentExplorer(ws)
+'''
+
+# Everything of the explorer that reaches past the right edge of its output area (hidden there).
+_PAST_EDGE = """(panel) => {
+  const ex = document.querySelector(panel + ' .wb-incident-explorer');
+  const edge = ex.closest('.jp-OutputArea-output').getBoundingClientRect().right;
+  return [...ex.querySelectorAll('*')].filter(e => e.getBoundingClientRect().right > edge + 0.5)
+    .map(e => `${e.tagName}.${e.className} by ${(e.getBoundingClientRect().right - edge).toFixed(1)} px`);
+}"""
+
+
+def test_explorer_stays_inside_its_output_in_lab(lab, browser) -> None:  # noqa: ANN001
+    nb = new_notebook(cells=[new_code_cell(EXPLORER)])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
+    nbformat.write(nb, lab.root / "ux14_explorer.ipynb")
+    s = open_notebook(browser, lab.url, "ux14_explorer.ipynb")
+    try:
+        run_all(s)
+        wait_charts_drawn(s, 1)
+        assert not cell_errors(s) and not widget_errors(s), (cell_errors(s), widget_errors(s))
+        # the run list drew its right border 2 px past the edge: width 100% plus the widget's margin
+        assert s.page.evaluate(_PAST_EDGE, PANEL) == []
+    finally:
+        s.page.close()
+        shutdown_kernels(lab.url)

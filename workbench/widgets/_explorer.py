@@ -88,7 +88,8 @@ class IncidentExplorer(w.VBox):
             v = getattr(self.filter, key)
             if v in [o[1] for o in d.options]:
                 d.value = v
-        self.runs = w.Select(options=[], rows=page_size, layout=w.Layout(width="100%"))
+        # (100% plus the widget's 2 px margin hid the list's right border past the output's edge)
+        self.runs = w.Select(options=[], rows=page_size, layout=w.Layout(width="calc(100% - 4px)"))
         self.prev = w.Button(description="◀ newer", layout=w.Layout(width="90px"))
         self.next = w.Button(description="older ▶", layout=w.Layout(width="90px"))
         self.page_label = w.Label()
