@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 import workbench as wb
+from workbench.policy import HitlRule
 
 T0 = 1_767_225_600_000_000_000
 S = 1_000_000_000
@@ -85,3 +86,21 @@ def test_sweep_and_review_load_read_one_step_query_with_unknown_runs_by_paramete
         assert sorted(known) == [("known",)], name
         assert sorted(every) == [("busy",), ("idle",), ("known",), ("short",)], name
     ws.close()
+
+
+def test_review_load_of_handoffs_is_what_a_live_guard_escalates() -> None:
+    # the same runs fed to wb.Guard step by step: the runs a HITL rule on handoffs escalates at a
+    # threshold are the runs the review load counts at it
+    load = wb.review_load(_store(False), "handoffs")
+    runs = {"idle": IDLE, "short": SHORT, "busy": BUSY}
+    for t in range(0, int(load.curve["threshold"].max()) + 2):
+        escalated: set[str] = set()
+        guard = wb.Guard(wb.Policy(hitl=(HitlRule("handoffs", float(t)),)),
+                         on_escalate=lambda e, seen=escalated: seen.add(e.run_id))
+        for run_id, turns in runs.items():
+            guard.start_run(run_id, task="find order ORD-1")
+            for i, (agent, text) in enumerate(turns):
+                guard.before_step(run_id, agent, "llm", started_at=float(i))
+                guard.after_step(run_id, agent, "llm", ended_at=i + 1.0, output=text)
+            guard.end_run(run_id)
+        assert len(escalated) == load.at(t)["escalated_runs"], (t, escalated)
