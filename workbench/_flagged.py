@@ -9,22 +9,21 @@ from __future__ import annotations
 from typing import Any
 
 from ._failed import TAKEN_SQL
+from ._worst import WORST_FIRST
 
 # Not known to have failed, nor taken as failed (those are listed and attributed with the failed runs).
 _NOT_FAILED = f"r.outcome IS DISTINCT FROM 'failure' AND r.run_id NOT IN (SELECT run_id FROM ({TAKEN_SQL}))"
 
 # Runs not known to have failed that a detector flagged (a loop, a storm) are what a user with logs
-# that report no failure needs to see: the worst finding first (critical before warning; within a
-# severity a silent_failure, which says the user's answer may be wrong, before the others — a run of
-# unknown outcome with a made-up answer and a retry that recovered showed the retry —, then the
-# earliest step), the runs with the most critical findings first.
+# that report no failure needs to see: the worst finding (_worst.py: a silent_failure, which says the
+# user's answer may be wrong, before the rest; a retry that recovered last — a run of unknown outcome
+# with a made-up answer and a retry that recovered showed the retry), the runs with the most critical
+# findings first.
 _SQL = f"""
     WITH hits AS (
         SELECT f.run_id, count(*) FILTER (WHERE f.severity = 'critical') AS critical,
                string_agg(DISTINCT f.detector, ', ' ORDER BY f.detector) AS detectors,
-               arg_min(f.detail, [CASE WHEN f.severity = 'critical' THEN 0 ELSE 1 END,
-                                  CASE WHEN f.detector = 'silent_failure' THEN 0 ELSE 1 END,
-                                  coalesce(s.seq, 9223372036854775807)]) AS worst
+               arg_min(f.detail, {WORST_FIRST}) AS worst
         FROM findings f LEFT JOIN steps s ON s.run_id = f.run_id AND s.step_id = f.step_id
         WHERE f.severity IN ('critical', 'warning')
         GROUP BY f.run_id)

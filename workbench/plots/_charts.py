@@ -140,7 +140,10 @@ def sweep_curve(table: pd.DataFrame, current: float | None = None, x: str = "esc
     moves it by setting ``JupyterChart.params`` instead of redrawing the chart."""
     _check(table, ["threshold", x, y], "sweep_curve")
     line = alt.Chart(table).mark_line(color="#4c78a8").encode(
-        x=alt.X(f"{x}:Q", title="share of runs escalated", axis=alt.Axis(format="%")),
+        # eleven labels from 0% to 100% in 360 px ran into each other ("90%100%"): every other one
+        # is left out when they come closer than labelSeparation
+        x=alt.X(f"{x}:Q", title="share of runs escalated",
+                axis=alt.Axis(format="%", labelOverlap=True, labelSeparation=8)),
         y=alt.Y(f"{y}:Q", title="share of failures caught", axis=alt.Axis(format="%")),
         order="threshold:Q",
         tooltip=[alt.Tooltip("threshold:Q", format=".3f"), alt.Tooltip(f"{x}:Q", format=".1%"),
@@ -210,9 +213,14 @@ def histogram(bins: pd.DataFrame, signal: str = "value", threshold: float | None
     _check(bins, ["outcome", "bin_start", "bin_end", "n"], "histogram")
     # runs of unknown outcome (histogram_data(all_runs=True)) in grey, in the legend only when present
     colors = {**OUTCOME_COLORS, **({"unknown": UNKNOWN_COLOR} if (bins["outcome"] == "unknown").any() else {})}
-    bars = alt.Chart(bins).mark_bar(opacity=0.6, binSpacing=0).encode(
+    # Stacked, failed runs' steps at the bottom: overlaid see-through bars mixed red over green into a
+    # brown the legend does not have, and hid which bins the failures fill.
+    bars = alt.Chart(bins).transform_calculate(
+        rank="datum.outcome === 'failure' ? 0 : datum.outcome === 'success' ? 1 : 2",
+    ).mark_bar(binSpacing=0).encode(
         x=alt.X("bin_start:Q", title=signal, bin="binned"), x2="bin_end:Q",
-        y=alt.Y("n:Q", title="steps", stack=None),
+        y=alt.Y("n:Q", title="steps", stack="zero"),
+        order=alt.Order("rank:Q"),
         color=alt.Color("outcome:N", title="run outcome", scale=alt.Scale(domain=list(colors),
                                                                           range=list(colors.values()))),
         tooltip=["outcome:N", alt.Tooltip("bin_start:Q", format=".3f"), alt.Tooltip("n:Q", format=",")])

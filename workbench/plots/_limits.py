@@ -106,6 +106,15 @@ def _stacked(bins: pd.DataFrame) -> pd.DataFrame:
     return out.drop(columns="_o")
 
 
+def _whole_steps(scale: str, length: str) -> alt.ExprRef:
+    """A tick count whose ticks are whole numbers on an axis of counts (Vega-Lite's default, one tick per
+    40 px, but never more ticks than whole units in the domain). Vega's ``tickMinStep`` alone does not
+    do it: it allows span / step + 1 ticks, and d3 rounds the step that count gives (span / (span + 1),
+    under 1) to a half: 0, 0.5, 1, 1.5 on a domain of two. ``scale`` and ``length`` are the names
+    Vega-Lite gives a facet cell's scale and size (``child_x``, ``child_width``)."""
+    return alt.expr(f"min(ceil({length} / 40), max(1, floor(span(domain('{scale}')))))")
+
+
 _RUNS_LABEL = ("datum.value >= 1000 ? format(datum.value / 1000, '~r') + 'k' : format(datum.value, '~r')")
 
 
@@ -135,13 +144,15 @@ def limit_peaks(bins: pd.DataFrame, rules: pd.DataFrame, columns: int = 3, width
         x="cut:Q", x2="top:Q")
     hist = base.transform_filter("datum.layer == 'bar'").mark_bar(binSpacing=1).encode(
         x=alt.X("bin_start:Q", bin="binned", title="how far each run went (its peak)",
-                axis=alt.Axis(format="~s", tickMinStep=1)),
+                # (a "~s" format gives every tick the largest tick's prefix: "0k" at the origin of a latency axis)
+                axis=alt.Axis(labelExpr=_RUNS_LABEL, tickMinStep=1,
+                              tickCount=_whole_steps("child_x", "child_width"))),
         x2="bin_end:Q",
         y=alt.Y("y1:Q", title="runs (log scale)" if log else "runs",
                 scale=alt.Scale(type="symlog") if log else alt.Undefined,
                 # (on a symlog axis Vega gives every tick the largest tick's SI prefix: "0k", "0.5k")
-                axis=alt.Axis(labelExpr=_RUNS_LABEL, tickMinStep=1) if log
-                else alt.Axis(format="~s", tickMinStep=1)),
+                axis=alt.Axis(labelExpr=_RUNS_LABEL, tickMinStep=1, labelOverlap=True) if log
+                else alt.Axis(format="~s", tickMinStep=1, tickCount=_whole_steps("child_y", "child_height"))),
         y2="y0:Q",
         color=alt.Color("outcome:N", title="run outcome", legend=alt.Legend(orient="top"),
                         scale=alt.Scale(domain=list(OUTCOMES), range=list(OUTCOMES.values()))),

@@ -22,13 +22,15 @@ _STEPS_SQL = resources.files("workbench.policy").joinpath("sql/backtest_steps.sq
 _BATCH = 50_000
 
 
-def handoff_signal(con: Any, min_value: float | None = None) -> pd.DataFrame:
-    """``run_id, seq, agent, handoffs`` of every step of the runs with a known outcome that carries a
-    signal (any step with no step under it: signal_steps.sql's rule), read with the connection ``con``."""
+def handoff_signal(con: Any, min_value: float | None = None, every_run: bool = False) -> pd.DataFrame:
+    """``run_id, seq, agent, handoffs`` of every step of the runs with a known outcome (of every run with
+    ``every_run``: a review load) that carries a signal (any step with no step under it:
+    signal_steps.sql's rule), read with the connection ``con``."""
     min_value = Loops().min_value if min_value is None else min_value
-    tasks = dict(con.execute("SELECT run_id, task FROM runs WHERE outcome IN ('success', 'failure')").fetchall())
+    tasks = dict(con.execute("SELECT run_id, task FROM runs WHERE $every_run OR outcome IN ('success', 'failure')",
+                             {"every_run": every_run}).fetchall())
     con.execute("CREATE TEMP TABLE IF NOT EXISTS _bt_scope (run_id VARCHAR)")   # named, not read ($1 false)
-    cur = con.execute(_STEPS_SQL, [False, False])
+    cur = con.execute(_STEPS_SQL, [False, every_run])
     run_ids: list[str] = []
     seqs: list[int] = []
     agents: list[str | None] = []

@@ -16,27 +16,17 @@ import pandas as pd
 
 from ..exceptions import InvalidParameterError
 from ..policy._model import SIGNALS, default_direction
+from ._handoff_signal import handoff_signal
 
 _SQL = resources.files(__package__).joinpath("sql")
-# The sweep's step queries, without their "only runs of known outcome" join condition (constant text
-# replaced in constant text: no value reaches the SQL but the bound $signal / $sign).
-_KNOWN_ONLY = "JOIN runs r ON r.run_id = s.run_id AND r.outcome IN ('success', 'failure')"
-
-
-def _every_run(name: str) -> str:
-    text = _SQL.joinpath(name).read_text("utf-8")
-    if text.count(_KNOWN_ONLY) != 1:
-        raise RuntimeError(f"thresholds/sql/{name}: the known-outcome join this module drops has changed")
-    return text.replace(_KNOWN_ONLY, "JOIN runs r ON r.run_id = s.run_id")
-
-
-_STEPS_SQL = _every_run("signal_steps.sql")
-_COLUMN_SQL = _every_run("column_steps.sql")
+# The sweep's step queries, read with $every_run true: the runs of unknown outcome too.
+_STEPS_SQL = _SQL.joinpath("signal_steps.sql").read_text("utf-8")
+_COLUMN_SQL = _SQL.joinpath("column_steps.sql").read_text("utf-8")
 _RUNNING = ("tool_calls", "retries")
 _SIGNAL_CASE = "CASE $signal " + " ".join(f"WHEN '{s}' THEN {s}" for s in SIGNALS) + " END"
 _MAX_POINTS = 400
-# handoffs rest on a replay of what the steps stated (thresholds/_handoff_signal.py), run on labelled runs
-REVIEW_SIGNALS = tuple(s for s in SIGNALS if s != "handoffs")
+# every signal a HITL rule reads, handoffs too (a replay of what the steps stated: _handoff_signal.py)
+REVIEW_SIGNALS = SIGNALS
 
 
 class ReviewLoad:
@@ -97,17 +87,21 @@ def review_load(ws: Any, signal: str, direction: str | None = None) -> ReviewLoa
     sign = -1.0 if direction == "below" else 1.0
     con = ws.con.cursor()
     try:
-        source = _STEPS_SQL if signal in _RUNNING else _COLUMN_SQL
-        con.execute(f"CREATE OR REPLACE TEMP VIEW _rl_steps AS {source}")
-        con.execute(f"CREATE OR REPLACE TEMP TABLE _rl_x AS SELECT run_id, {_SIGNAL_CASE} * $sign AS x "
-                    f"FROM _rl_steps WHERE {_SIGNAL_CASE} IS NOT NULL AND isfinite({_SIGNAL_CASE})",
-                    {"signal": signal, "sign": sign})
-        steps_x = con.execute("SELECT x FROM _rl_x").fetchnumpy()["x"]
+        # one pass over the steps: every step that can carry a signal, its value (NULL: none, or not finite)
+        if signal == "handoffs":   # what each step stated decides it: replayed as the guard reads it
+            hand = handoff_signal(con, every_run=True)    # noqa: F841 - read by the statement below, by name
+            con.execute("CREATE OR REPLACE TEMP TABLE _rl_x AS SELECT run_id, handoffs * $sign AS x FROM hand",
+                        {"sign": sign})
+        else:
+            source = _STEPS_SQL if signal in _RUNNING else _COLUMN_SQL
+            con.execute(f"CREATE OR REPLACE TEMP TABLE _rl_x AS SELECT run_id, CASE WHEN isfinite(v) THEN v * $sign "
+                        f"END AS x FROM (SELECT run_id, {_SIGNAL_CASE} AS v FROM ({source}) st)",
+                        {"signal": signal, "sign": sign, "every_run": True})
+        steps_x = con.execute("SELECT x FROM _rl_x WHERE x IS NOT NULL").fetchnumpy()["x"]
         runs_x = con.execute("SELECT max(v.x) AS x FROM runs r LEFT JOIN _rl_x v USING (run_id) GROUP BY r.run_id"
                              ).df()["x"]
-        n_steps = con.execute("SELECT count(*) FROM _rl_steps").fetchall()[0][0]
+        n_steps = con.execute("SELECT count(*) FROM _rl_x").fetchall()[0][0]
         con.execute("DROP TABLE _rl_x")
-        con.execute("DROP VIEW _rl_steps")
     finally:
         con.close()
     runs = runs_x.astype(float).fillna(-np.inf).to_numpy(dtype=float)

@@ -134,15 +134,14 @@ def sweep_thresholds(ws: Any, signal: str = "entropy", per_agent: bool = False, 
     con = ws.con.cursor()
     try:
         source = _STEPS_SQL if signal in _RUNNING else _COLUMN_SQL
-        con.execute(f"CREATE OR REPLACE TEMP VIEW _sig_steps AS {source}")
         if signal == "handoffs":   # what each step stated decides it: replayed as the guard reads it
             hand = handoff_signal(con)    # noqa: F841 - read by the statement below, by name
             con.execute("CREATE OR REPLACE TEMP TABLE _sig_x AS SELECT run_id, seq, agent, handoffs * $sign AS x "
                         "FROM hand", {"sign": sign})
         else:
             con.execute(f"CREATE OR REPLACE TEMP TABLE _sig_x AS SELECT run_id, seq, agent, "
-                        f"{_SIGNAL_CASE} * $sign AS x FROM _sig_steps WHERE {_SIGNAL_CASE} IS NOT NULL",
-                        {"signal": signal, "sign": sign})
+                        f"{_SIGNAL_CASE} * $sign AS x FROM ({source}) st WHERE {_SIGNAL_CASE} IS NOT NULL",
+                        {"signal": signal, "sign": sign, "every_run": False})
         steps_x = con.execute("SELECT x FROM _sig_x ORDER BY x").fetchnumpy()["x"]
         run_sql = (f"WITH d AS ({_DECISIVE_SQL}) SELECT d.run_id, d.failed, max(v.x) AS x_all, "
                    "max(v.x) FILTER (WHERE d.decisive_seq IS NULL OR v.seq <= d.decisive_seq) AS x_pre "
@@ -159,7 +158,7 @@ def sweep_thresholds(ws: Any, signal: str = "entropy", per_agent: bool = False, 
             cuts = np.flatnonzero(names[1:] != names[:-1]) + 1 if len(names) else np.array([], int)
             agent_steps = {str(part[0]): arr for part, arr in zip(np.split(names, cuts), np.split(xs, cuts),
                                                                  strict=True) if len(part)}
-        n_all_steps = con.execute("SELECT count(*) FROM _sig_steps").fetchall()[0][0]
+        n_all_steps = con.execute(f"SELECT count(*) FROM ({source}) st", {"every_run": False}).fetchall()[0][0]
         con.execute("DROP TABLE _sig_x")
     finally:
         con.close()

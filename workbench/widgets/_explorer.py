@@ -13,6 +13,7 @@ import ipywidgets as w
 import pandas as pd
 
 from .. import plots
+from .._worst import WORST_FIRST
 from ._html import STYLE, esc, frame, kv_table, label, pre
 from ._runs import RunFilter, RunPager, choices
 
@@ -87,7 +88,8 @@ class IncidentExplorer(w.VBox):
             v = getattr(self.filter, key)
             if v in [o[1] for o in d.options]:
                 d.value = v
-        self.runs = w.Select(options=[], rows=page_size, layout=w.Layout(width="100%"))
+        # (100% plus the widget's 2 px margin hid the list's right border past the output's edge)
+        self.runs = w.Select(options=[], rows=page_size, layout=w.Layout(width="calc(100% - 4px)"))
         self.prev = w.Button(description="◀ newer", layout=w.Layout(width="90px"))
         self.next = w.Button(description="older ▶", layout=w.Layout(width="90px"))
         self.page_label = w.Label()
@@ -220,9 +222,11 @@ class IncidentExplorer(w.VBox):
         first = self.steps.loc[self.steps["flagged"], "step_id"]
         pick = decisive if decisive in set(self.steps["step_id"]) else (first.iat[0] if len(first) else None)
         self.step.value = pick if pick is not None else (options[0][1] if options else None)
+        # the finding that explains the failure best first (a silent failure before a recovered retry)
         hits = self.ws.con.execute(
-            "SELECT step_id, agent, detector, severity, detail FROM findings WHERE run_id = ? "
-            "ORDER BY severity = 'info', detector, step_id", [run_id]).df()
+            "SELECT f.step_id, f.agent, f.detector, f.severity, f.detail FROM findings f "
+            "LEFT JOIN steps s ON s.run_id = f.run_id AND s.step_id = f.step_id WHERE f.run_id = ? "
+            f"ORDER BY {WORST_FIRST}, f.detector, f.step_id", [run_id]).df()
         self.findings.value = frame(hits, max_rows=30)
         outcome = r["outcome"] if r is not None else None
         if outcome == "success" and "silent_failure" in set(hits["detector"]):

@@ -1,7 +1,8 @@
 -- Every step's value of the signals a HITL rule can read, as the decision core reads them at the end
 -- of a step (policy/_core.py): running counts include the step itself; a step enclosing others (an agent
 -- span, a trace's root span, a scope span: column_steps.sql) carries no signal, one enclosing nothing
--- does, whatever its kind. Only runs with a known outcome.
+-- does, whatever its kind. Only runs with a known outcome,
+-- or every run when $every_run (a review load: thresholds/_review_load.py).
 -- Retries: a tool call whose previous identical call (agent, tool, whitespace-free lower-cased
 -- arguments: the detectors' normalisation) in the run failed.
 WITH ordered AS (
@@ -13,7 +14,7 @@ WITH ordered AS (
                                  lower(regexp_replace(coalesce(s.input, ''), '\s+', '', 'g'))
                     ORDER BY s.seq) = 'error' THEN 1 ELSE 0 END AS is_retry
     FROM steps s
-    JOIN runs r ON r.run_id = s.run_id AND r.outcome IN ('success', 'failure')
+    JOIN runs r ON r.run_id = s.run_id AND ($every_run OR r.outcome IN ('success', 'failure'))
     -- a step enclosing others carries no signal; one enclosing nothing (a Who&When turn) does
     LEFT JOIN (SELECT DISTINCT run_id, parent_id FROM steps WHERE parent_id IS NOT NULL) p
            ON p.run_id = s.run_id AND p.parent_id = s.step_id

@@ -1,0 +1,18 @@
+"""Which of a run's findings explains its failure best: the order every view lists findings in.
+
+A silent failure (the answer the user got may be wrong) comes first, whatever its severity: the other
+findings say a run cost or wandered (``_failed.py``). Then critical before warning; a retry whose last
+attempt succeeded (recovered: it cost time, the answer was not lost to it) after every other finding,
+however many attempts it took; within a tier, the earliest step first.
+"""
+
+from __future__ import annotations
+
+# A DuckDB list to sort or arg_min by, over a findings row ``f`` and its step ``s`` (LEFT JOINed:
+# ``s.seq`` NULL for a finding on no step). Constant text: no value of a log reaches it.
+WORST_FIRST = """[CASE WHEN f.detector = 'silent_failure' THEN 0
+                      WHEN f.detector = 'retry' AND f.attributes->>'recovered' = 'true' THEN 3
+                      WHEN f.severity = 'critical' THEN 1
+                      WHEN f.severity = 'warning' THEN 2
+                      ELSE 4 END,
+                 coalesce(s.seq, 9223372036854775807)]"""
