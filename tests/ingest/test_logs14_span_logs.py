@@ -123,3 +123,20 @@ def test_log_records_keep_their_time_and_severity(tmp_path: Path) -> None:
     assert [(n["time"], n["severity"]) for n in _attrs(ws)["otel.logs"]] == [
         ("2026-12-01T18:46:30.000000001Z", "INFO"), ("2026-12-01T18:46:30.100000000Z", "WARN"),
         ("2026-12-01T18:46:30.314192792Z", "ERROR")]
+
+
+def test_a_joined_trace_ingested_again_after_its_logs_is_the_same_trace(tmp_path: Path) -> None:
+    """A trace joined by its span link into its caller's run, with its logs, then all files again: the spans
+    that moved and got their messages from the logs are repeats."""
+    from test_integ18_logs_of_linked_traces import CALLER, callee_line, caller_line
+
+    caller = _write(tmp_path / "caller.jsonl", caller_line())
+    callee = _write(tmp_path / "callee.jsonl", callee_line())
+    logs = _write(tmp_path / "logs.jsonl", _logs_line([details_record()]))
+    ws = wb.open()
+    ws.ingest([callee, logs])
+    ws.ingest(caller)
+    rep = ws.ingest([caller, callee, logs])
+    assert _counts(rep) == (6, 6, 0) and rep.errors == []
+    rows = ws.sql("SELECT run_id, output FROM steps WHERE step_id = ?", params=[CHAT]).fetchall()
+    assert len(rows) == 1 and rows[0][0] == CALLER and "14.20" in rows[0][1]
