@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from test_llmetry13_otlp_logs import CHAT, TRACE, _logs_line, _s, _span, _write, details_record, spans_line
 
 import workbench as wb
@@ -140,3 +141,26 @@ def test_a_joined_trace_ingested_again_after_its_logs_is_the_same_trace(tmp_path
     assert _counts(rep) == (6, 6, 0) and rep.errors == []
     rows = ws.sql("SELECT run_id, output FROM steps WHERE step_id = ?", params=[CHAT]).fetchall()
     assert len(rows) == 1 and rows[0][0] == CALLER and "14.20" in rows[0][1]
+
+
+@pytest.mark.parametrize("first", ["early", "fewer attributes"])
+def test_a_stored_step_that_becomes_another_copy_of_its_span_keeps_what_its_logs_gave(tmp_path: Path,
+                                                                                      first: str) -> None:
+    """The span stored first as a copy taken before it ended, or as an exporter's copy with fewer attributes,
+    with its logs; the complete / fuller copy comes in a later call and the stored row becomes it."""
+    doc, later = json.loads(spans_line()), json.loads(spans_line())
+    if first == "early":
+        next(sp for sp in doc["resourceSpans"][0]["scopeSpans"][0]["spans"] if sp["spanId"] == CHAT).pop(
+            "endTimeUnixNano")
+    else:
+        next(sp for sp in later["resourceSpans"][0]["scopeSpans"][0]["spans"] if sp["spanId"] == CHAT)[
+            "attributes"].append({"key": "server.address", "value": _s("api.openai.com")})
+    logs = _write(tmp_path / "logs.jsonl", _logs_line([details_record(), sk_line("done", "1796150790300000000")]))
+    ws = wb.open()
+    ws.ingest([_write(tmp_path / "first.jsonl", json.dumps(doc)), logs])
+    rep = ws.ingest(_write(tmp_path / "traces.jsonl", json.dumps(later)))
+    assert _counts(rep) == (3, 3, 0) and rep.notes
+    inp, out = ws.sql("SELECT input, output FROM steps WHERE step_id = ?", params=[CHAT]).fetchall()[0]
+    assert "Research says 41.20" in inp and "14.20" in out
+    assert [n["body"] for n in _attrs(ws)["otel.logs"]] == ["done"]
+    assert _counts(ws.ingest([tmp_path / "traces.jsonl", logs])) == (5, 5, 0)

@@ -30,6 +30,13 @@ CREATE OR REPLACE TEMP MACRO without_logs(s) AS CASE
         attributes := json_merge_patch(s.attributes, '{"otel.logs": null, "otel.log_ids": null, "otel.log_filled": null}'))
     END;
 
+-- What a stored step's OTLP log records added to its attributes (the otel.log* keys), as a patch: a stored row
+-- that becomes another copy of its span (finalize_insert.sql) keeps it. Keys absent give nulls, which patch
+-- nothing in.
+CREATE OR REPLACE TEMP MACRO logs_patch(attributes) AS json_object(
+    'otel.logs', json_extract(attributes, '$."otel.logs"'), 'otel.log_ids', json_extract(attributes, '$."otel.log_ids"'),
+    'otel.log_filled', json_extract(attributes, '$."otel.log_filled"'));
+
 CREATE OR REPLACE TEMP MACRO same_json(x, y) AS
     x IS NOT DISTINCT FROM y OR CASE WHEN json_valid(x) AND json_valid(y) THEN json(x) = json(y) ELSE false END;
 
