@@ -15,16 +15,19 @@ SELECT file, line, 'log record of span ' || step_id || ' in run ' || run_id || '
        row_number() OVER (PARTITION BY file, line, run_id, step_id, digest ORDER BY ord)
 FROM stage_span_log_lost;
 -- The records new to their step: one of each (the same record read twice in this call is stored once), and
--- none that an earlier call stored (their digests are in the step's otel.log_ids).
+-- none that an earlier call stored (their digests are in the step's otel.log_ids). (The stored digests of
+-- the records' steps only: the json is read after the join, not for every stored step.)
+CREATE OR REPLACE TEMP TABLE stage_span_log_stored_ids AS
+SELECT run_id, step_id, unnest(ids) AS digest FROM (
+    SELECT s.run_id, s.step_id, CAST(json_extract(s.attributes, '$."otel.log_ids"') AS VARCHAR[]) AS ids
+    FROM steps s SEMI JOIN (SELECT DISTINCT run_id, step_id FROM stage_span_logs) k
+      ON k.run_id = s.run_id AND k.step_id = s.step_id);
 CREATE OR REPLACE TEMP TABLE stage_span_log_new AS
-SELECT l.* FROM (
-    SELECT *, row_number() OVER (PARTITION BY run_id, step_id, digest ORDER BY ord) AS k FROM stage_span_logs
-    WHERE ord NOT IN (SELECT ord FROM stage_span_log_lost)
-) l
-WHERE l.k = 1
-  AND NOT EXISTS (SELECT 1 FROM steps s
-                  WHERE s.run_id = l.run_id AND s.step_id = l.step_id
-                    AND list_contains(CAST(json_extract(s.attributes, '$."otel.log_ids"') AS VARCHAR[]), l.digest));
+SELECT run_id, step_id, input, output, note, ord, digest FROM stage_span_logs l
+WHERE ord NOT IN (SELECT ord FROM stage_span_log_lost)
+  AND NOT EXISTS (SELECT 1 FROM stage_span_log_stored_ids i
+                  WHERE i.run_id = l.run_id AND i.step_id = l.step_id AND i.digest = l.digest)
+QUALIFY row_number() OVER (PARTITION BY run_id, step_id, digest ORDER BY ord) = 1;
 -- Per step, the new records' messages in the order read (each record's input / output is a JSON list; the
 -- lists are joined), their other records (notes) and their digests.
 CREATE OR REPLACE TEMP TABLE stage_span_log_texts AS
