@@ -358,7 +358,7 @@ def _merge(con: duckdb.DuckDBPyConnection, stage: Stage, stage_fill: Any, jobs: 
             _timings.mark(f"merged chunk {chunk}")
         for stmt in sql_statements("finalize_rest"):
             _timed(con, stmt)
-        logs_stored = attach_span_logs(con)
+        logs_stored, logs_lost = attach_span_logs(con)
         fill_raw_text(con, files)
         for stmt in [*sql_statements("quarantine"), *sql_statements("refresh_runs")]:
             _timed(con, stmt)
@@ -376,7 +376,7 @@ def _merge(con: duckdb.DuckDBPyConnection, stage: Stage, stage_fill: Any, jobs: 
                              "within 1 µs, the attributes of one copy all in the other): stored once, as the "
                              "copy with more attributes"]
         report = _report(con, stage, [f"{display(p)} ({a.name})" for p, a in jobs if p is not None],
-                         [f"{p}: {why}" for p, why in skipped], notes, logs_stored)
+                         [f"{p}: {why}" for p, why in skipped], notes, logs_stored, logs_lost)
         if report.read != report.stored + report.quarantined:
             raise IngestError(
                 f"<merge>: record counts do not reconcile (read {report.read}, stored "
@@ -395,7 +395,7 @@ def _one(con: duckdb.DuckDBPyConnection, query: str) -> int:
 
 
 def _report(con: duckdb.DuckDBPyConnection, stage: Stage, files: list[str], skipped: list[str],
-            notes: list[str], logs_stored: int = 0) -> IngestReport:
+            notes: list[str], logs_stored: int = 0, logs_lost: int = 0) -> IngestReport:
     staged = _one(con, "SELECT count(*) FROM stage_n")
     bad = _one(con, "SELECT count(*) FROM stage_bad")
     adapter_rejects = _one(con, "SELECT count(*) FROM stage_quarantine")
@@ -406,7 +406,7 @@ def _report(con: duckdb.DuckDBPyConnection, stage: Stage, files: list[str], skip
     errors = [f"{f}:{ln}: {reason}" for f, ln, reason in con.execute(
         "SELECT file, line, reason FROM stage_rejects ORDER BY file, line LIMIT ?", [_MAX_ERRORS]).fetchall()]
     # A run record found to conflict only at the merge is one more record read, and quarantined.
-    # (a log record is stored with its step: _otlp_logs)
+    # (a log record is stored with its step, or quarantined when its span is: _otlp_logs)
     return IngestReport(read=stage.read + run_conflicts, stored=staged - bad + logs_stored,
-                        quarantined=adapter_rejects + bad + run_conflicts, errors=errors, added=added,
+                        quarantined=adapter_rejects + bad + run_conflicts + logs_lost, errors=errors, added=added,
                         files=files, runs=runs, labels=labels, skipped=skipped, notes=notes)

@@ -10,19 +10,30 @@ writes them as ``{"resourceLogs": [...]}`` lines, in a file of their own or betw
 Each log record is one record read. It is stored as part of its step: the step's input / output, when
 the span itself carries none (its messages in the order the records were read); any other log record of
 the span (an app's own logging through the OTel handler: Semantic Kernel writes as many of those as
-messages) goes to the step's attributes, ``otel.logs`` (``[{"severity", "event", "body"}]``, in reading
-order). A record whose span is neither in this ingest call nor in the store, or that names no span, is
-quarantined with its file and line.
+messages) goes to the step's attributes, ``otel.logs`` (``[{"time", "severity", "event", "body"}]``, in
+reading order; ``time`` the record's own ``timeUnixNano``, else its ``observedTimeUnixNano``). A record whose
+span is neither in this ingest call nor in the store, or that names no span, is quarantined with its file and
+line; so is a record whose span the merge quarantines (a conflicting copy, a parent cycle): which copy it
+belongs to cannot be told, and its step is not stored.
+
+Records of a span ingested in several calls add up: a later call's records are appended to what the
+earlier ones gave (to ``otel.logs``, and to the input / output the logs filled), and a record stored once
+(the same record in a file ingested again) is not added again. The step's attribute ``otel.log_ids`` holds
+the digests of its records for that; ``otel.log_filled`` names the columns its logs filled (so that the
+span given again without them is the same span, not a conflicting copy).
 """
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+from functools import lru_cache
 from typing import Any
 
 import orjson
 import pyarrow as pa
 
 from ..store._connection import sql_statements
+from . import _timings
 from ._base import Stage
 from ._conventions import DETAILS_EVENTS, INPUT_EVENTS, OUTPUT_EVENTS, as_text
 
@@ -73,14 +84,61 @@ def _json_list(value: Any) -> Any:
 
 
 def stage_log_record(stage: Stage, line: int, tid: str, sid: str, event: Any, attrs: dict[str, Any],
-                     body: Any, raw: Any, severity: Any = None) -> None:
-    """Stage one log record of span ``sid``: its GenAI messages, or else the record as a note."""
+                     body: Any, raw: Any, severity: Any = None, when: Any = None) -> None:
+    """Stage one log record of span ``sid``: its GenAI messages, or else the record as a note.
+
+    ``when`` is the record's time (:func:`record_time`), ``severity`` its level (:func:`record_severity`).
+    """
     inp, out = log_messages(event, attrs, body)
     note = None
     if inp is None and out is None:
-        note = as_text({"severity": severity, "event": event, "body": body})
+        note = as_text({"time": when, "severity": severity, "event": event, "body": body})
     stage.span_logs.append((stage.file, line, tid, sid, _list_text(inp), _list_text(out), note, _raw(raw)))
     stage.read += 1
+
+
+# OTLP's SeverityNumber ranges (logs data model): 1-4 TRACE, 5-8 DEBUG, 9-12 INFO, 13-16 WARN, 17-20 ERROR,
+# 21-24 FATAL; the 2nd-4th of a range add a digit (INFO2).
+_SEVERITY_RANGES = ("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL")
+
+
+def record_severity(text: Any, number: Any) -> str | None:
+    """A log record's level: its ``severityText``, else the name of its ``severityNumber``.
+
+    The number comes as an integer (protobuf JSON) or as the enum's name (``SEVERITY_NUMBER_INFO``, as the
+    Python SDK's JSON writes it).
+    """
+    if isinstance(text, str) and text:
+        return text
+    if isinstance(number, str):
+        if number.startswith("SEVERITY_NUMBER_"):
+            name = number[16:]
+            return None if name == "UNSPECIFIED" else name
+        number = int(number) if number.isdigit() else None
+    if isinstance(number, int) and 1 <= number <= 24:
+        base, step = _SEVERITY_RANGES[(number - 1) // 4], (number - 1) % 4
+        return base if step == 0 else f"{base}{step + 1}"
+    return None
+
+
+def record_time(time_ns: Any, observed_ns: Any) -> str | None:
+    """When a log record's event happened, as ISO 8601 UTC with nanoseconds: ``timeUnixNano``, or when it
+    is unset (0 or absent, as the OTel GenAI events leave it) the ``observedTimeUnixNano`` the SDK stamped."""
+    for value in (time_ns, observed_ns):
+        try:
+            ns = int(value) if value is not None else 0
+        except (TypeError, ValueError):
+            continue
+        if ns > 0:
+            sec, frac = divmod(ns, 1_000_000_000)
+            return f"{_utc_second(sec)}.{frac:09d}Z"
+    return None
+
+
+@lru_cache(maxsize=4096)
+def _utc_second(sec: int) -> str:
+    # (a batch's records fall in few seconds: formatting each one cost 12 µs a record)
+    return datetime.fromtimestamp(sec, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
 
 
 def _list_text(value: Any) -> str | None:
@@ -134,16 +192,21 @@ def match_span_logs(stage: Stage, moves: dict[str, str] | None = None) -> None:
     stage.flush()
 
 
-def attach_span_logs(con: Any) -> int:
-    """In the merge: give the stored steps the messages of their log records; the number of records stored."""
+def attach_span_logs(con: Any) -> tuple[int, int]:
+    """In the merge: give the stored steps the messages of their log records.
+
+    ``(stored, quarantined)``: the records stored with their step, and those quarantined because the merge
+    quarantined their span (added to ``stage_rejects``, which the merge then writes to the quarantine).
+    """
     if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = "
                        "'stage_span_logs'").fetchall()[0][0]:
-        return 0
+        return 0, 0
     stmts = sql_statements("span_logs_attach")
     for stmt in stmts[:-1]:
-        con.execute(stmt)
+        _timings.execute(con, stmt, tag="merge")
     _tool_texts(con)
-    return int(con.execute(stmts[-1]).fetchall()[0][0])
+    stored, lost = con.execute(stmts[-1]).fetchall()[0]
+    return int(stored), int(lost)
 
 
 def _tool_texts(con: Any) -> None:
@@ -241,9 +304,12 @@ def stage_resource_logs(rls: Any, line: int, stage: Stage, snake: bool) -> None:
                     sid = hex_id(rec.get(k_span), 8, "spanId")
                     attrs = attributes(rec.get("attributes"), string_key)
                     event = rec.get(k_event) or attrs.get("event.name")
-                    severity = rec.get("severityText") or rec.get("severity_text") or rec.get(
-                        "severityNumber", rec.get("severity_number"))
-                    stage_log_record(stage, line, tid, sid, event, attrs, any_value(rec.get("body")), rec, severity)
+                    severity = record_severity(rec.get("severityText", rec.get("severity_text")),
+                                               rec.get("severityNumber", rec.get("severity_number")))
+                    when = record_time(rec.get("timeUnixNano", rec.get("time_unix_nano")),
+                                       rec.get("observedTimeUnixNano", rec.get("observed_time_unix_nano")))
+                    stage_log_record(stage, line, tid, sid, event, attrs, any_value(rec.get("body")), rec, severity,
+                                     when)
                     why = None
                 except (BadRecord, KeyError, TypeError, AttributeError, ValueError, RecursionError) as exc:
                     why = f"bad log record: {_why(exc)}"

@@ -69,3 +69,18 @@ CREATE OR REPLACE TEMP MACRO det_num_labels(txt, token) AS list_distinct(list_fi
     lambda w: (length(w) > 1 OR w IN ('$', '€', '£', '%'))
               AND w NOT IN ('and', 'the', 'for', 'per', 'with', 'from', 'at', 'in', 'of', 'to', 'on', 'or',
                             'is', 'are', 'was', 'a', 'an', 'as', 'by', 'it')));
+
+-- Where a number of an answer is, as a name: the capitalised word after "at" / "in" / "for" right after
+-- the number or its unit ("210 at OPO", "95 EUR in Lisbon"), '@' and lower case; and the names of a tool's
+-- record, the one-word capitalised string values of its JSON ("warehouse": "OPO"). silent.sql reads them
+-- beside det_num_labels: an answer's number placed at the record of a backend number the answer does not
+-- repeat stands in for it (the answer "120 units at LIS and 210 at OPO" for the tool's OPO record of 80
+-- units), where no unit says what the number counts. Lower-case words ("in stock", "in all") name nothing.
+CREATE OR REPLACE TEMP MACRO det_num_places(txt, token) AS list_distinct(list_transform(
+    regexp_extract_all(txt, '(?:^|[^0-9A-Za-z.,])' || regexp_escape(token)
+                            || '(?:[ \t]?[°%]?[A-Za-z]+)?[ \t]+(?:at|in|for|@)[ \t]+([A-Z][A-Za-z0-9_-]*)', 1),
+    lambda w: '@' || lower(w)));
+
+CREATE OR REPLACE TEMP MACRO det_record_names(txt) AS list_distinct(list_transform(
+    regexp_extract_all(txt, '\\?"[A-Za-z][A-Za-z0-9_ ]{0,40}\\?"[ \t\n\f\r]*:[ \t\n\f\r]*\\?"([A-Z][A-Za-z0-9_-]{1,40})\\?"', 1),
+    lambda w: '@' || lower(w)));

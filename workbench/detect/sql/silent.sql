@@ -14,12 +14,15 @@ WHERE r.reported_outcome = 'unknown' AND r.outcome IS DISTINCT FROM 'failure';
 
 -- Numbers an answer of unknown outcome states in place of the backend's: a made-up or unsupported
 -- number of the answer counting the same thing (the same JSON key or unit, det_num_labels) as a
--- number a tool stated and the answer does not repeat. An answer quoting the stock at one warehouse
--- and giving its own figure for the other is caught; a figure of another kind added beside the
--- backend's (59°F "(15°C)"), or beside a backend number the answer repeats, is not.
+-- number a tool stated and the answer does not repeat, or placed at the record of such a number (no unit
+-- written: "210 at OPO" for the tool's {"warehouse": "OPO", "units": 80}; det_num_places). An answer
+-- quoting the stock at one warehouse and giving its own figure for the other is caught; a figure of
+-- another kind added beside the backend's (59°F "(15°C)"), or beside a backend number the answer
+-- repeats, is not.
 CREATE OR REPLACE TEMP TABLE det_replaced AS
 WITH answer_labels AS (
-    SELECT p.run_id, p.token, unnest(det_num_labels(s.output, p.token)) AS label
+    SELECT p.run_id, p.token,
+           unnest(list_concat(det_num_labels(s.output, p.token), det_num_places(s.output, p.token))) AS label
     FROM det_problems p SEMI JOIN det_unknown USING (run_id)
     JOIN det_answer a ON a.run_id = p.run_id
     JOIN steps s ON s.run_id = a.run_id AND s.step_id = a.step_id AND s.rowid BETWEEN $row_lo AND $row_hi
@@ -33,7 +36,8 @@ dropped AS (  -- backend numbers the answer does not repeat
                       WHERE v.run_id = o.run_id AND v.field = 'output' AND v.v = o.v)
 ),
 tool_labels AS (
-    SELECT d.run_id, unnest(det_num_labels(s.output, d.token)) AS label FROM dropped d
+    SELECT d.run_id, unnest(list_concat(det_num_labels(s.output, d.token), det_record_names(s.output))) AS label
+    FROM dropped d
     JOIN steps s ON s.run_id = d.run_id AND s.step_id = d.step_id AND s.rowid BETWEEN $row_lo AND $row_hi
 )
 SELECT DISTINCT a.run_id, a.token FROM answer_labels a

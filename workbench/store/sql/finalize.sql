@@ -17,6 +17,26 @@ CREATE OR REPLACE TEMP MACRO as_stored(n) AS struct_pack(
     tokens_out := n.tokens_out, cost := n.cost, confidence := n.confidence, entropy := n.entropy,
     attributes := n.attributes);
 
+-- A stored step as its span gave it: without what its OTLP log records added (ingest/_otlp_logs.py: the
+-- columns named in otel.log_filled, and the otel.log* attributes), so that the span given again is a repeat.
+-- (applied to the joined rows only: a scan of every stored step's attributes would cost every ingest)
+CREATE OR REPLACE TEMP MACRO without_logs(s) AS CASE
+    WHEN NOT coalesce(contains(s.attributes::VARCHAR, '"otel.log_filled"'), false) THEN s
+    ELSE struct_update(s,
+        input := CASE WHEN list_contains(CAST(json_extract(s.attributes, '$."otel.log_filled"') AS VARCHAR[]), 'input')
+                      THEN NULL ELSE s.input END,
+        output := CASE WHEN list_contains(CAST(json_extract(s.attributes, '$."otel.log_filled"') AS VARCHAR[]), 'output')
+                       THEN NULL ELSE s.output END,
+        attributes := json_merge_patch(s.attributes, '{"otel.logs": null, "otel.log_ids": null, "otel.log_filled": null}'))
+    END;
+
+-- What a stored step's OTLP log records added to its attributes (the otel.log* keys), as a patch: a stored row
+-- that becomes another copy of its span (finalize_insert.sql) keeps it. Keys absent give nulls, which patch
+-- nothing in.
+CREATE OR REPLACE TEMP MACRO logs_patch(attributes) AS json_object(
+    'otel.logs', json_extract(attributes, '$."otel.logs"'), 'otel.log_ids', json_extract(attributes, '$."otel.log_ids"'),
+    'otel.log_filled', json_extract(attributes, '$."otel.log_filled"'));
+
 CREATE OR REPLACE TEMP MACRO same_json(x, y) AS
     x IS NOT DISTINCT FROM y OR CASE WHEN json_valid(x) AND json_valid(y) THEN json(x) = json(y) ELSE false END;
 
@@ -158,7 +178,8 @@ SELECT * FROM (
     -- (as_stored taken once per joined row, in a subquery, as in stage_dup_pairs)
     FROM (SELECT n.rid, n.run_id, n.step_id, s.file AS s_file, s.line AS s_line,
                  n.end_ns IS NULL AND s.ended_us IS NOT NULL AS early,
-                 n.end_ns IS NOT NULL AND s.ended_us IS NULL AS late, as_stored(n) AS ns, s
+                 n.end_ns IS NOT NULL AND s.ended_us IS NULL AS late, as_stored(n) AS ns,
+                 without_logs(s) AS s
           FROM stage_n n
           JOIN (SELECT run_id, step_id, file, line, parent_id, agent_own, kind, name, tool, model, status, error,
                        input, output, tokens_in, tokens_out, cost, confidence, entropy, attributes,

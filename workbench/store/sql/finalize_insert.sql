@@ -33,9 +33,18 @@ JOIN chunk_n n ON n.rid = r.rid;
 -- and line among others. (A run's staged rows all lie in its chunk's row range, chunk_n.)
 UPDATE steps SET ended_at = make_timestamp(n.end_ns // 1000),
                  latency_ms = coalesce(n.latency_ms, (n.end_ns - n.start_ns) / 1e6),
-                 status = n.status, error = n.error, output = n.output, model = n.model,
+                 status = n.status, error = n.error, model = n.model,
+                 -- (what the span's log records gave is kept, unless this copy brings its own output)
+                 output = CASE WHEN n.output IS NULL AND list_contains(CAST(json_extract(steps.attributes,
+                                    '$."otel.log_filled"') AS VARCHAR[]), 'output') THEN steps.output ELSE n.output END,
                  tokens_in = n.tokens_in, tokens_out = n.tokens_out, cost = n.cost, confidence = n.confidence,
-                 entropy = n.entropy, attributes = n.attributes::JSON, source = n.source, file = n.file,
+                 entropy = n.entropy, source = n.source, file = n.file,
+                 attributes = CASE WHEN contains(steps.attributes::VARCHAR, '"otel.log_filled"')
+                                   THEN json_merge_patch(coalesce(n.attributes::JSON, '{}'), json_merge_patch(
+                                       logs_patch(steps.attributes), json_object('otel.log_filled', to_json(list_filter(
+                                           CAST(json_extract(steps.attributes, '$."otel.log_filled"') AS VARCHAR[]),
+                                           lambda c: c <> 'output' OR n.output IS NULL)))))
+                                   ELSE n.attributes::JSON END,
                  line = n.line, order_hint = n.order_hint
 FROM stage_completes c JOIN chunk_n n ON n.rid = c.rid
 WHERE steps.run_id = n.run_id AND steps.step_id = n.step_id;
@@ -44,8 +53,10 @@ WHERE steps.run_id = n.run_id AND steps.step_id = n.step_id;
 -- the row becomes that copy, as one call given both copies would have stored it.
 UPDATE steps SET started_at = make_timestamp(n.start_ns // 1000), ended_at = make_timestamp(n.end_ns // 1000),
                  latency_ms = coalesce(n.latency_ms, (n.end_ns - n.start_ns) / 1e6),
-                 attributes = n.attributes::JSON, source = n.source, file = n.file, line = n.line,
-                 order_hint = n.order_hint
+                 attributes = CASE WHEN contains(steps.attributes::VARCHAR, '"otel.log_filled"')
+                                   THEN json_merge_patch(coalesce(n.attributes::JSON, '{}'), logs_patch(steps.attributes))
+                                   ELSE n.attributes::JSON END,
+                 source = n.source, file = n.file, line = n.line, order_hint = n.order_hint
 FROM stage_fuller_stored c JOIN chunk_n n ON n.rid = c.rid
 WHERE steps.run_id = n.run_id AND steps.step_id = n.step_id;
 

@@ -28,6 +28,23 @@ FROM tree_rows t LEFT JOIN tree_rows p ON p.run_id = t.run_id AND p.step_id = t.
 
 DROP TABLE tree_rows;
 
+-- OpenLLMetry (Traceloop) before 0.4x: a @tool that raises never ends its span and leaves its context current,
+-- so the failed span is not exported and the spans after it name it as their parent (orphans). Each span
+-- still names the @agent / @workflow it runs in as traceloop.workflow.name: an orphan acts for the agent of
+-- that name when a step of its run is that agent (0.4x names the top @workflow there, no agent: no change).
+-- Only the orphans' attributes are read (staged by row id, stored by key), not every step's.
+UPDATE tree SET agent_own = h.agent
+FROM (SELECT o.node, any_value(a.agent_own) AS agent
+      FROM (SELECT t.node, t.run_id,
+                   coalesce(json_extract_string(n.attributes, '$."traceloop.workflow.name"'),
+                            json_extract_string(s.attributes, '$."traceloop.workflow.name"')) AS workflow
+            FROM (SELECT * FROM tree WHERE pnode IS NULL AND parent_id IS NOT NULL AND agent_own IS NULL) t
+            LEFT JOIN chunk_n n ON n.rid = t.rid
+            LEFT JOIN steps s ON t.rid IS NULL AND s.run_id = t.run_id AND s.step_id = t.step_id) o
+      JOIN tree a ON a.run_id = o.run_id AND a.agent_own = o.workflow
+      GROUP BY o.node HAVING count(DISTINCT a.agent_own) = 1) h
+WHERE tree.node = h.node;
+
 -- A step whose parent the source names but never gave (an exporter left that span out: any-agent's dump
 -- of a Google ADK run holds its LLM and tool spans, not ADK's spans between them and the agent's) is
 -- acted for by its run's agent when the run's true roots name exactly one; otherwise it stays nobody's.

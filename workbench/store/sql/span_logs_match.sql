@@ -16,8 +16,10 @@ WHERE s.run_id NOT IN (k.run_id, k.trace_id)
   AND json_extract_string(s.attributes, '$."otel.trace_id"') = k.trace_id
   AND NOT EXISTS (SELECT 1 FROM stage_span_log_known n WHERE n.run_id = k.run_id AND n.step_id = k.step_id)
 GROUP BY k.run_id, k.trace_id, k.step_id;
+-- (digest: the record's identity, so that a record stored once is not added again; raw: its text, for the
+-- quarantine if the merge quarantines its span)
 CREATE OR REPLACE TEMP TABLE stage_span_logs AS
-SELECT l.* EXCLUDE (raw, trace_id, run_id), k.to_run AS run_id FROM _wb_span_logs l
+SELECT l.* EXCLUDE (trace_id, run_id), k.to_run AS run_id, md5(l.raw) AS digest FROM _wb_span_logs l
 JOIN stage_span_log_known k ON k.run_id = l.run_id AND k.step_id = l.step_id;
 CREATE OR REPLACE TEMP TABLE stage_span_log_orphans AS
 SELECT l.file, l.line, l.trace_id AS run_id, l.step_id, l.raw, l.ord FROM _wb_span_logs l

@@ -8,5 +8,11 @@ WHERE kind = 'tool' AND (input IS NULL OR output IS NULL)
   AND json_extract_string(attributes, '$."gen_ai.tool.call.id"') IS NOT NULL;
 SELECT input, output FROM steps
 WHERE kind = 'llm' AND run_id = $run AND (input IS NOT NULL OR output IS NOT NULL);
-UPDATE steps SET input = coalesce(steps.input, t.input), output = coalesce(steps.output, t.output)
+-- (the columns filled are named in otel.log_filled, as span_logs_attach.sql does)
+UPDATE steps SET input = coalesce(steps.input, t.input), output = coalesce(steps.output, t.output),
+    attributes = json_merge_patch(coalesce(steps.attributes, '{}'), json_object('otel.log_filled', to_json(
+        list_distinct(list_concat(
+            coalesce(CAST(json_extract(steps.attributes, '$."otel.log_filled"') AS VARCHAR[]), []),
+            [c FOR c IN ['input', 'output'] IF (c = 'input' AND steps.input IS NULL AND t.input IS NOT NULL)
+                                            OR (c = 'output' AND steps.output IS NULL AND t.output IS NOT NULL)])))))
 FROM _wb_tool_texts t WHERE steps.run_id = t.run_id AND steps.step_id = t.step_id;

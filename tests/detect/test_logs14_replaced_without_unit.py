@@ -1,0 +1,26 @@
+"""silent_failure on a run of unknown outcome whose answer gives its own number for a backend record with no
+unit written after it ("210 at OPO": silent13's known miss). Same real shape as silent13's test (semantic-kernel
+1.45's AgentGroupChat: get_stock returns one warehouse's record per call)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from test_silent13_replaced_numbers import _silent
+
+
+def test_a_number_placed_at_the_record_of_a_backend_number_it_replaces_is_a_warning(tmp_path: Path) -> None:
+    _, found = _silent(tmp_path, "WID-7: 120 units in stock at LIS and 210 at OPO.")
+    assert list(zip(found.agent, found.severity, strict=True)) == [("writer", "warning")]
+    assert found.detail.iat[0].startswith("outcome not reported; the final answer 210 (unsupported)")
+
+
+@pytest.mark.parametrize("says", [
+    "WID-7: 120 units in stock at LIS and 80 at OPO.",                        # grounded, no unit
+    "WID-7: 120 at LIS and 80 at OPO, 200 in all.",                           # a sum, in lower case
+    "WID-7: 120 units at LIS, 80 at OPO; 150 at OPO next week.",              # both quoted
+    "WID-7: 120 units at LIS; next delivery of 40 at Porto.",                 # a place the backend never named
+])
+def test_numbers_at_places_the_dropped_records_do_not_name_are_left_alone(tmp_path: Path, says: str) -> None:
+    assert _silent(tmp_path, says)[1].empty
