@@ -147,6 +147,19 @@ SELECT rid, 'ends before it starts (end ' || end_ns || ' ns < start ' || start_n
 FROM stage_n
 WHERE end_ns < start_ns AND rid NOT IN (SELECT rid FROM stage_bad);
 
+-- A stored step as its span gave it: without what OTLP log records added to it (span_logs_attach.sql:
+-- otel.logs, and the columns otel.logs_filled names), so the span sent again is no conflict.
+CREATE OR REPLACE TEMP MACRO as_span(s) AS CASE
+    WHEN NOT (json_exists(s.attributes, '$."otel.logs"') OR json_exists(s.attributes, '$."otel.logs_filled"'))
+    THEN s
+    ELSE struct_update(s,
+        input := CASE WHEN list_contains(json_extract_string(s.attributes, '$."otel.logs_filled"[*]'), 'input')
+                      THEN NULL ELSE s.input END,
+        output := CASE WHEN list_contains(json_extract_string(s.attributes, '$."otel.logs_filled"[*]'), 'output')
+                       THEN NULL ELSE s.output END,
+        attributes := nullif(json_merge_patch(s.attributes, '{"otel.logs": null, "otel.logs_filled": null}')::VARCHAR,
+                             '{}')::JSON) END;
+
 -- A step already in the store with other content is a conflict: quarantined, naming the stored step
 -- and the columns that differ (step_differs; the same content again is not: ingesting twice adds nothing).
 -- Copies taken before the span ended are told apart as within a call (filled_later): an early copy of a
@@ -158,7 +171,7 @@ SELECT * FROM (
     -- (as_stored taken once per joined row, in a subquery, as in stage_dup_pairs)
     FROM (SELECT n.rid, n.run_id, n.step_id, s.file AS s_file, s.line AS s_line,
                  n.end_ns IS NULL AND s.ended_us IS NOT NULL AS early,
-                 n.end_ns IS NOT NULL AND s.ended_us IS NULL AS late, as_stored(n) AS ns, s
+                 n.end_ns IS NOT NULL AND s.ended_us IS NULL AS late, as_stored(n) AS ns, as_span(s) AS s
           FROM stage_n n
           JOIN (SELECT run_id, step_id, file, line, parent_id, agent_own, kind, name, tool, model, status, error,
                        input, output, tokens_in, tokens_out, cost, confidence, entropy, attributes,

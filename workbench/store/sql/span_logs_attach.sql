@@ -11,7 +11,13 @@ SELECT run_id, step_id,
        '[' || string_agg(note, ',' ORDER BY ord) FILTER (WHERE note IS NOT NULL) || ']' AS notes,
        count(*) AS n
 FROM stage_span_logs GROUP BY run_id, step_id;
-UPDATE steps SET input = coalesce(steps.input, t.input), output = coalesce(steps.output, t.output)
+-- The step keeps which of its columns its log records filled (otel.logs_filled): the span sent again
+-- without them is the same span, not a conflicting copy (finalize.sql, stage_vs_stored).
+UPDATE steps SET input = coalesce(steps.input, t.input), output = coalesce(steps.output, t.output),
+    attributes = json_merge_patch(coalesce(steps.attributes, '{}'), json_object('otel.logs_filled', list_sort(list_distinct(
+        coalesce(json_extract_string(steps.attributes, '$."otel.logs_filled"[*]'), []::VARCHAR[])
+        || CASE WHEN steps.input IS NULL AND t.input IS NOT NULL THEN ['input'] ELSE []::VARCHAR[] END
+        || CASE WHEN steps.output IS NULL AND t.output IS NOT NULL THEN ['output'] ELSE []::VARCHAR[] END))))
 FROM stage_span_log_texts t
 WHERE steps.run_id = t.run_id AND steps.step_id = t.step_id
   AND ((steps.input IS NULL AND t.input IS NOT NULL) OR (steps.output IS NULL AND t.output IS NOT NULL));
