@@ -96,3 +96,77 @@ def test_a_copy_of_the_span_with_other_messages_still_conflicts(tmp_path: Path) 
     rep = ws.ingest(_write(tmp_path / "other.jsonl", json.dumps(other)))
     assert rep.quarantined == 1
     assert "differs in input" in ws.sql("SELECT reason FROM quarantine").fetchall()[0][0]
+
+
+def test_log_records_are_held_in_memory_a_chunk_at_a_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every log record read (with its raw text) was held in a Python list until the end of the call: a logs
+    file of millions of records grew the process without bound. Now at most a chunk is, the rest in DuckDB;
+    the records keep their reading order across chunks, and the orphans their file and line."""
+    from workbench.ingest import _otlp_logs
+
+    monkeypatch.setattr(_otlp_logs, "_LOG_CHUNK", 100, raising=False)
+    held: list[int] = []
+    stage_record = _otlp_logs.stage_log_record
+
+    def counting(stage, *args, **kwargs):  # type: ignore[no-untyped-def]
+        stage_record(stage, *args, **kwargs)
+        held.append(len(stage.span_logs))
+
+    monkeypatch.setattr(_otlp_logs, "stage_log_record", counting)
+    orphan = {**_app_log({"stringValue": "lost"}), "spanId": "ffffffffffffffff"}
+    lines = [_logs_line([_app_log({"stringValue": f"event {i}"}) for i in range(k, k + 50)] + [orphan])
+             for k in range(0, 1000, 50)]
+    logs = _write(tmp_path / "logs.jsonl", spans_line(), *lines)
+    ws = wb.open()
+    rep = ws.ingest(logs)
+    assert (rep.read, rep.stored, rep.quarantined) == (3 + 1020, 3 + 1000, 20)
+    assert max(held) <= 100
+    attrs = ws.sql("SELECT attributes FROM steps WHERE step_id = ?", params=[CHAT]).fetchall()[0][0]
+    assert [n["body"] for n in json.loads(attrs)["otel.logs"]] == [f"event {i}" for i in range(1000)]
+    q = ws.sql("SELECT file, line, reason FROM quarantine ORDER BY line").fetchall()
+    assert [line for _, line, _ in q] == list(range(2, 22))
+    assert all(f == str(logs.resolve()) and "no such span" in r for f, _, r in q)
+
+
+def test_another_exporters_fuller_copy_keeps_what_the_logs_gave(tmp_path: Path) -> None:
+    """The console exporter's copy of a span and its log records stored first, the OTLP copy (more attributes)
+    later: the stored row became the OTLP copy and lost the otel.logs of its log records (and their
+    otel.logs_filled, so the console copy sent again was a conflict)."""
+    from _otel_fixtures import collector_style, otlp_request, write_jsonl
+    from test_links13_export_copies import _spans
+
+    spans = _spans()
+    otlp = write_jsonl(tmp_path / "run.otlp.jsonl", [collector_style(otlp_request(spans))])
+    console = tmp_path / "run.console.json"
+    console.write_text("".join(s.to_json() + "\n" for s in spans))
+    tool = next(s for s in spans if s.name == "execute_tool get_price")
+    trace, span = f"{tool.context.trace_id:032x}", f"{tool.context.span_id:016x}"
+    logs = _write(tmp_path / "logs.jsonl", _logs_line([{**_app_log({"stringValue": "price looked up"}),
+                                                        "traceId": trace, "spanId": span}]))
+    ws = wb.open()
+    ws.ingest([console, logs])
+    rep = ws.ingest(otlp)
+    assert (rep.read, rep.stored, rep.quarantined) == (2, 2, 0)
+    attrs = json.loads(ws.sql("SELECT attributes FROM steps WHERE step_id = ?", params=[span]).fetchall()[0][0])
+    assert "otel.scope.name" in attrs  # (the fuller copy's)
+    assert [n["body"] for n in attrs["otel.logs"]] == ["price looked up"]
+    again = ws.ingest([console, otlp, logs])
+    assert (again.quarantined, again.added) == (0, 0) and ws.count("quarantine") == 0
+
+
+def test_a_span_completed_later_keeps_what_its_logs_gave(tmp_path: Path) -> None:
+    """A span flushed before it ended (no end time) is stored with its log records; its complete copy, in a
+    later call, became the row and dropped the output and otel.logs the records had given it."""
+    early = json.loads(spans_line())
+    del early["resourceSpans"][0]["scopeSpans"][0]["spans"][2]["endTimeUnixNano"]
+    ws = wb.open()
+    first = ws.ingest([_write(tmp_path / "early.jsonl", json.dumps(early)),
+                       _write(tmp_path / "logs.jsonl", _logs_line([details_record(), _app_log({"stringValue": "hi"})]))])
+    assert (first.read, first.stored, first.quarantined) == (5, 5, 0)
+    rep = ws.ingest(_write(tmp_path / "traces.jsonl", spans_line()))
+    assert (rep.read, rep.stored, rep.quarantined) == (3, 3, 0)
+    ended, out, attrs = ws.sql("SELECT ended_at, output, attributes FROM steps WHERE step_id = ?",
+                               params=[CHAT]).fetchall()[0]
+    assert ended is not None
+    assert json.loads(out)[0]["parts"][0]["content"] == "The widget costs 14.20 USD."
+    assert [n["body"] for n in json.loads(attrs)["otel.logs"]] == ["hi"]

@@ -150,15 +150,23 @@ WHERE end_ns < start_ns AND rid NOT IN (SELECT rid FROM stage_bad);
 -- A stored step as its span gave it: without what OTLP log records added to it (span_logs_attach.sql:
 -- otel.logs, and the columns otel.logs_filled names), so the span sent again is no conflict.
 CREATE OR REPLACE TEMP MACRO as_span(s) AS CASE
-    WHEN NOT (json_exists(s.attributes, '$."otel.logs"') OR json_exists(s.attributes, '$."otel.logs_filled"'))
-    THEN s
-    ELSE struct_update(s,
+    WHEN json_exists(s.attributes, '$."otel.logs"') OR json_exists(s.attributes, '$."otel.logs_filled"')
+    THEN struct_update(s,
         input := CASE WHEN list_contains(json_extract_string(s.attributes, '$."otel.logs_filled"[*]'), 'input')
                       THEN NULL ELSE s.input END,
         output := CASE WHEN list_contains(json_extract_string(s.attributes, '$."otel.logs_filled"[*]'), 'output')
                        THEN NULL ELSE s.output END,
         attributes := nullif(json_merge_patch(s.attributes, '{"otel.logs": null, "otel.logs_filled": null}')::VARCHAR,
-                             '{}')::JSON) END;
+                             '{}')::JSON)
+    ELSE s END;
+
+-- A stored row replaced by a fuller copy of its span (finalize_insert.sql) keeps what the span's log records
+-- added to it: a copy's attributes ``a`` with the stored attributes ``s``' otel.logs and otel.logs_filled.
+CREATE OR REPLACE TEMP MACRO keep_logs(a, s) AS CASE
+    WHEN json_exists(s, '$."otel.logs"') OR json_exists(s, '$."otel.logs_filled"')
+    THEN json_merge_patch(coalesce(a, '{}'), json_object('otel.logs', json_extract(s, '$."otel.logs"'),
+                                                         'otel.logs_filled', json_extract(s, '$."otel.logs_filled"')))
+    ELSE a END;
 
 -- A step already in the store with other content is a conflict: quarantined, naming the stored step
 -- and the columns that differ (step_differs; the same content again is not: ingesting twice adds nothing).

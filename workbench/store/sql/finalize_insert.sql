@@ -29,22 +29,29 @@ FROM resolved r
 JOIN chunk_n n ON n.rid = r.rid;
 
 -- Stored steps completed by this call (stage_completes, finalize.sql): the row becomes the complete copy,
--- as one call given both copies would have stored it. Before the renumbering below, which orders by file
--- and line among others. (A run's staged rows all lie in its chunk's row range, chunk_n.)
+-- as one call given both copies would have stored it (keeping what OTLP log records gave it: keep_logs).
+-- Before the renumbering below, which orders by file and line among others. (A run's staged rows all lie
+-- in its chunk's row range, chunk_n.)
 UPDATE steps SET ended_at = make_timestamp(n.end_ns // 1000),
                  latency_ms = coalesce(n.latency_ms, (n.end_ns - n.start_ns) / 1e6),
-                 status = n.status, error = n.error, output = n.output, model = n.model,
+                 status = n.status, error = n.error, model = n.model,
+                 output = CASE WHEN n.output IS NULL AND list_contains(
+                                   json_extract_string(steps.attributes, '$."otel.logs_filled"[*]'), 'output')
+                               THEN steps.output ELSE n.output END,
                  tokens_in = n.tokens_in, tokens_out = n.tokens_out, cost = n.cost, confidence = n.confidence,
-                 entropy = n.entropy, attributes = n.attributes::JSON, source = n.source, file = n.file,
+                 entropy = n.entropy, attributes = keep_logs(n.attributes::JSON, steps.attributes),
+                 source = n.source, file = n.file,
                  line = n.line, order_hint = n.order_hint
 FROM stage_completes c JOIN chunk_n n ON n.rid = c.rid
 WHERE steps.run_id = n.run_id AND steps.step_id = n.step_id;
 
 -- Stored steps of which this call brings another exporter's fuller copy (stage_fuller_stored, finalize.sql):
--- the row becomes that copy, as one call given both copies would have stored it.
+-- the row becomes that copy, as one call given both copies would have stored it; what the span's OTLP log
+-- records added to the row (otel.logs, otel.logs_filled: span_logs_attach.sql) stays.
 UPDATE steps SET started_at = make_timestamp(n.start_ns // 1000), ended_at = make_timestamp(n.end_ns // 1000),
                  latency_ms = coalesce(n.latency_ms, (n.end_ns - n.start_ns) / 1e6),
-                 attributes = n.attributes::JSON, source = n.source, file = n.file, line = n.line,
+                 attributes = keep_logs(n.attributes::JSON, steps.attributes), source = n.source, file = n.file,
+                 line = n.line,
                  order_hint = n.order_hint
 FROM stage_fuller_stored c JOIN chunk_n n ON n.rid = c.rid
 WHERE steps.run_id = n.run_id AND steps.step_id = n.step_id;
