@@ -32,22 +32,42 @@ def _nested(depth: int) -> dict:
     return body
 
 
-@pytest.mark.parametrize("body", [{"intValue": "123456789012345678901234567890"}, _nested(300)],
-                         ids=["int-past-64-bits", "nested-300"])
-def test_a_log_body_orjson_cannot_encode_costs_nothing_else(tmp_path: Path, body: dict) -> None:
-    """The note's text was Python's repr (not JSON) and the merge's json() failed the whole call."""
+def test_a_log_body_orjson_cannot_encode_costs_nothing_else(tmp_path: Path) -> None:
+    """An integer past 64 bits: the note's text was Python's repr (not JSON) and the merge's json() failed
+    the whole call ('nothing was stored')."""
     spans = _write(tmp_path / "traces.jsonl", spans_line())
-    logs = _write(tmp_path / "logs.jsonl", _logs_line([_app_log(body), details_record()]))
+    logs = _write(tmp_path / "logs.jsonl", _logs_line([_app_log({"intValue": "123456789012345678901234567890"}),
+                                                       details_record()]))
     ws = wb.open()
     rep = ws.ingest([spans, logs])
     assert (rep.read, rep.stored, rep.quarantined) == (5, 5, 0)
     attrs, out = ws.sql("SELECT attributes, output FROM steps WHERE step_id = ?", params=[CHAT]).fetchall()[0]
     note = json.loads(attrs)["otel.logs"][0]
-    assert note["event"] == "app.log"
-    if "intValue" in body:
-        assert note["body"] == 123456789012345678901234567890
-    else:
-        assert json.dumps(note["body"]).count("[") == 300
+    assert note["event"] == "app.log" and note["body"] == 123456789012345678901234567890
+    assert json.loads(out)[0]["parts"][0]["content"] == "The widget costs 14.20 USD."
+
+
+@pytest.mark.parametrize(("event", "body", "why"), [
+    ("app.log", _nested(120), "field 'body' is nested deeper than 100 levels (the limit)"),
+    ("gen_ai.user.message", _nested(120), "field 'input' is nested deeper than 100 levels (the limit)"),
+    ("app.log", _nested(300), "field 'body' is nested deeper than 100 levels (the limit)"),
+    ("gen_ai.choice", {"stringValue": "x" * 5_000_000}, "field 'output' is 5000004 bytes (limit 4194304)"),
+    ("app.log", {"stringValue": "x" * 5_000_000}, "field 'body' is "),
+], ids=["note-nested-120", "message-nested-120", "note-nested-300", "message-5MB", "note-5MB"])
+def test_a_log_record_past_a_fields_limits_is_quarantined_alone(tmp_path: Path, event: str, body: dict,
+                                                                why: str) -> None:
+    """A span's field past 4 MiB or nested past 100 levels quarantines the span (README, Limits); a log
+    record's went into its step's input / output / otel.logs whatever its size or depth (a body nested
+    300 levels failed the whole call). Now the record is quarantined, with file and line, and only it."""
+    spans = _write(tmp_path / "traces.jsonl", spans_line())
+    record = {**_app_log(body), "attributes": [{"key": "event.name", "value": {"stringValue": event}}]}
+    logs = _write(tmp_path / "logs.jsonl", _logs_line([details_record()]), _logs_line([record]))
+    ws = wb.open()
+    rep = ws.ingest([spans, logs])
+    assert (rep.read, rep.stored, rep.quarantined) == (5, 4, 1)
+    (file, line, reason), = ws.sql("SELECT file, line, reason FROM quarantine").fetchall()
+    assert (file, line) == (str(logs.resolve()), 2) and reason.startswith("bad log record: " + why), reason
+    out = ws.sql("SELECT output FROM steps WHERE step_id = ?", params=[CHAT]).fetchall()[0][0]
     assert json.loads(out)[0]["parts"][0]["content"] == "The widget costs 14.20 USD."
 
 

@@ -23,8 +23,9 @@ import orjson
 import pyarrow as pa
 
 from ..store._connection import sql_statements
-from ._base import Stage
+from ._base import MAX_FIELD_BYTES, Stage
 from ._conventions import DETAILS_EVENTS, INPUT_EVENTS, OUTPUT_EVENTS, as_text
+from ._depth import MAX_DEPTH, deeper_than
 
 # (file, line, run_id, step_id, input, output, note, raw) per log record read, in reading order.
 _COLUMNS = {"file": pa.string(), "line": pa.int64(), "run_id": pa.string(), "step_id": pa.string(),
@@ -81,8 +82,9 @@ def stage_log_record(stage: Stage, line: int, tid: str, sid: str, event: Any, at
     inp, out = log_messages(event, attrs, body)
     note = None
     if inp is None and out is None:
-        note = as_text({"severity": severity, "event": event, "body": body})
-    stage.span_logs.append((stage.file, line, tid, sid, _list_text(inp), _list_text(out), note, _raw(raw)))
+        note = _within_limits({"severity": severity, "event": event, "body": body}, "body")
+    stage.span_logs.append((stage.file, line, tid, sid, _within_limits(_as_list(inp), "input"),
+                            _within_limits(_as_list(out), "output"), note, _raw(raw)))
     stage.read += 1
     if len(stage.span_logs) >= _LOG_CHUNK:
         _write_log_rows(stage)
@@ -111,10 +113,26 @@ def _write_log_rows(stage: Stage) -> None:
     stage.span_logs = []
 
 
-def _list_text(value: Any) -> str | None:
-    if value is None:
+def _as_list(value: Any) -> list | None:
+    return value if value is None or isinstance(value, list) else [value]
+
+
+def _within_limits(value: Any, field: str) -> str | None:
+    """``value``'s text, held to a span's field limits (size, nesting): a record past them is quarantined
+    (BadRecord), as a span would be, not stored into its step past them."""
+    text = as_text(value)
+    if text is None:
         return None
-    return as_text(value if isinstance(value, list) else [value])
+    why = None
+    if len(text) > MAX_FIELD_BYTES // 4 and len(text.encode("utf-8", "surrogatepass")) > MAX_FIELD_BYTES:
+        why = f"field {field!r} is {len(text.encode('utf-8', 'surrogatepass'))} bytes (limit {MAX_FIELD_BYTES})"
+    elif text.count("[") + text.count("{") > MAX_DEPTH and deeper_than(value):
+        why = f"field {field!r} is nested deeper than {MAX_DEPTH} levels (the limit)"
+    if why is not None:
+        from ._otlp_read import BadRecord  # (that module imports this one)
+
+        raise BadRecord(why)
+    return text
 
 
 def _raw(raw: Any) -> str | None:
