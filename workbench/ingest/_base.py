@@ -97,8 +97,10 @@ class Stage:
         self.stored_link_moves: Any = None
         #: (run, step) of the steps that act for the agent of the step before them (``_step_agents``).
         self.agent_of_previous: list[tuple[str, str]] = []
-        #: (file, line, run, step, input, output, raw) of the log records read (``_otlp_logs``).
+        #: (file, line, run, step, input, output, raw) of the log records read and not yet written to the
+        #: temporary table stage_span_log_rows (``_otlp_logs``), and how many this call wrote there.
         self.span_logs: list[tuple] = []
+        self.span_logs_written = 0
 
     def steps_appended(self, rows: int) -> None:
         """Tell the stage that ``rows`` rows went into ``stage_steps`` (a fast path's INSERT, or a flush)."""

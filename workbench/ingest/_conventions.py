@@ -23,6 +23,7 @@ Conventions covered
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -611,7 +612,12 @@ def as_text(value: Any) -> str | None:
     try:
         return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
     except TypeError:
-        return str(value)
+        # orjson refuses integers past 64 bits and nesting past 254 levels, both legal JSON (an OTLP body,
+        # a decorated function's arguments): the standard encoder writes them; Python's repr is not JSON.
+        try:
+            return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False, default=str)
+        except (TypeError, ValueError, RecursionError):
+            return str(value)
 
 
 def _messages(rest: dict[str, Any], prefix: str) -> list[dict[str, Any]] | None:

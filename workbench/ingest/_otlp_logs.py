@@ -34,12 +34,16 @@ import pyarrow as pa
 
 from ..store._connection import sql_statements
 from . import _timings
-from ._base import Stage
+from ._base import MAX_FIELD_BYTES, Stage
 from ._conventions import DETAILS_EVENTS, INPUT_EVENTS, OUTPUT_EVENTS, as_text
+from ._depth import MAX_DEPTH, deeper_than
 
 # (file, line, run_id, step_id, input, output, note, raw) per log record read, in reading order.
 _COLUMNS = {"file": pa.string(), "line": pa.int64(), "run_id": pa.string(), "step_id": pa.string(),
             "input": pa.string(), "output": pa.string(), "note": pa.string(), "raw": pa.string()}
+# Log records held in Python before they go to the temporary table stage_span_log_rows: a logs file of
+# millions of records (each with its raw text) stays out of the process's memory, as staged spans do.
+_LOG_CHUNK = 20_000
 
 
 def log_messages(event: Any, attrs: dict[str, Any], body: Any) -> tuple[Any, Any]:
@@ -92,9 +96,12 @@ def stage_log_record(stage: Stage, line: int, tid: str, sid: str, event: Any, at
     inp, out = log_messages(event, attrs, body)
     note = None
     if inp is None and out is None:
-        note = as_text({"time": when, "severity": severity, "event": event, "body": body})
-    stage.span_logs.append((stage.file, line, tid, sid, _list_text(inp), _list_text(out), note, _raw(raw)))
+        note = _within_limits({"time": when, "severity": severity, "event": event, "body": body}, "body")
+    stage.span_logs.append((stage.file, line, tid, sid, _within_limits(_as_list(inp), "input"),
+                            _within_limits(_as_list(out), "output"), note, _raw(raw)))
     stage.read += 1
+    if len(stage.span_logs) >= _LOG_CHUNK:
+        _write_log_rows(stage)
 
 
 # OTLP's SeverityNumber ranges (logs data model): 1-4 TRACE, 5-8 DEBUG, 9-12 INFO, 13-16 WARN, 17-20 ERROR,
@@ -141,10 +148,49 @@ def _utc_second(sec: int) -> str:
     return datetime.fromtimestamp(sec, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
 
 
-def _list_text(value: Any) -> str | None:
-    if value is None:
+def _write_log_rows(stage: Stage) -> None:
+    """Move the log records held in ``stage.span_logs`` to the temporary table stage_span_log_rows (created
+    anew by a call's first write), numbered in reading order."""
+    rows = stage.span_logs
+    if not rows:
+        return
+    con = stage.con
+    if not stage.span_logs_written:
+        ddl = ", ".join(f"{c} {'BIGINT' if t == pa.int64() else 'VARCHAR'}" for c, t in _COLUMNS.items())
+        con.execute(f"CREATE OR REPLACE TEMP TABLE stage_span_log_rows ({ddl}, ord BIGINT)")
+    cols = list(zip(*rows, strict=True))
+    table = pa.table({c: pa.array(v, type=t) for (c, t), v in zip(_COLUMNS.items(), cols, strict=True)})
+    start = stage.span_logs_written
+    table = table.append_column("ord", pa.array(range(start, start + len(rows)), pa.int64()))
+    con.register("_wb_span_log_batch", table)
+    try:
+        con.execute("INSERT INTO stage_span_log_rows SELECT * FROM _wb_span_log_batch")
+    finally:
+        con.unregister("_wb_span_log_batch")
+    stage.span_logs_written += len(rows)
+    stage.span_logs = []
+
+
+def _as_list(value: Any) -> list | None:
+    return value if value is None or isinstance(value, list) else [value]
+
+
+def _within_limits(value: Any, field: str) -> str | None:
+    """``value``'s text, held to a span's field limits (size, nesting): a record past them is quarantined
+    (BadRecord), as a span would be, not stored into its step past them."""
+    text = as_text(value)
+    if text is None:
         return None
-    return as_text(value if isinstance(value, list) else [value])
+    why = None
+    if len(text) > MAX_FIELD_BYTES // 4 and len(text.encode("utf-8", "surrogatepass")) > MAX_FIELD_BYTES:
+        why = f"field {field!r} is {len(text.encode('utf-8', 'surrogatepass'))} bytes (limit {MAX_FIELD_BYTES})"
+    elif text.count("[") + text.count("{") > MAX_DEPTH and deeper_than(value):
+        why = f"field {field!r} is nested deeper than {MAX_DEPTH} levels (the limit)"
+    if why is not None:
+        from ._otlp_read import BadRecord  # (that module imports this one)
+
+        raise BadRecord(why)
+    return text
 
 
 def _raw(raw: Any) -> str | None:
@@ -161,33 +207,40 @@ def match_span_logs(stage: Stage, moves: dict[str, str] | None = None) -> None:
     record follows its span there. Leaves the kept ones in the temporary table ``stage_span_logs`` for
     :func:`attach_span_logs`.
     """
-    rows = stage.span_logs
-    if not rows:
+    _write_log_rows(stage)
+    if not stage.span_logs_written:
         return
-    cols = list(zip(*rows, strict=True))
-    table = pa.table({c: pa.array(v, type=t) for (c, t), v in zip(_COLUMNS.items(), cols, strict=True)})
-    # (stored spans are found under their trace's run until the merge moves them; staged ones already moved)
-    table = table.append_column("trace_id", table.column("run_id"))
-    if moves:
-        table = table.set_column(table.schema.get_field_index("run_id"), "run_id",
-                                 pa.array([moves.get(t, t) for t in cols[2]], pa.string()))
-    table = table.append_column("ord", pa.array(range(len(rows)), pa.int64()))
     con = stage.con
-    con.register("_wb_span_logs", table)
+    # (stored spans are found under their trace's run until the merge moves them; staged ones already moved)
+    moves = moves or {}
+    con.register("_wb_log_moves", pa.table({"trace": pa.array(list(moves), pa.string()),
+                                            "run": pa.array(list(moves.values()), pa.string())}))
+    con.execute("CREATE OR REPLACE TEMP VIEW _wb_span_logs AS "
+                "SELECT l.file, l.line, coalesce(m.run, l.run_id) AS run_id, l.step_id, l.input, l.output, l.note, "
+                "l.raw, l.run_id AS trace_id, l.ord FROM stage_span_log_rows l LEFT JOIN _wb_log_moves m "
+                "ON m.trace = l.run_id")
     try:
         for stmt in sql_statements("span_logs_match"):
             con.execute(stmt)
     finally:
-        con.unregister("_wb_span_logs")
-    orphans = con.execute("SELECT file, line, run_id, step_id, raw FROM stage_span_log_orphans "
-                          "ORDER BY ord").fetchall()
-    stage.span_logs = []
+        con.execute("DROP VIEW _wb_span_logs")
+        con.unregister("_wb_log_moves")
+        con.execute("DROP TABLE stage_span_log_rows")
+        stage.span_logs_written = 0
     current = stage.file, stage.source
     stage.source = "otlp"  # (only the OTLP reader stages log records)
-    for file, line, tid, sid, raw in orphans:
-        stage.file = file  # (the reject is the record's file's, counted read when it was staged)
-        stage._reject(line, f"log record of span {sid} in trace {tid}: no such span in this ingest or the "
-                            "store (ingest the traces with or before their logs)", raw, tid, sid)
+    # (a page at a time, by row number of the orphans in reading order: quarantining one writes to con,
+    # which would end a result still being fetched)
+    con.execute("CREATE OR REPLACE TEMP TABLE stage_span_log_orphans AS "
+                "SELECT file, line, run_id, step_id, raw FROM stage_span_log_orphans ORDER BY ord")
+    for start in range(0, con.execute("SELECT count(*) FROM stage_span_log_orphans").fetchall()[0][0], _LOG_CHUNK):
+        for file, line, tid, sid, raw in con.execute(
+                "SELECT file, line, run_id, step_id, raw FROM stage_span_log_orphans "
+                "WHERE rowid >= $start AND rowid < $end ORDER BY rowid", {"start": start, "end": start + _LOG_CHUNK}
+        ).fetchall():
+            stage.file = file  # (the reject is the record's file's, counted read when it was staged)
+            stage._reject(line, f"log record of span {sid} in trace {tid}: no such span in this ingest or the "
+                                "store (ingest the traces with or before their logs)", raw, tid, sid)
     stage.file, stage.source = current
     stage.flush()
 
