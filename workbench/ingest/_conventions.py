@@ -30,6 +30,8 @@ import orjson
 import pyarrow as pa
 
 from ._base import MAX_FIELD_BYTES, STAGE_STEP_COLUMNS, Stage
+from ._mlflow import SPAN_TYPE as MLFLOW_SPAN_TYPE
+from ._mlflow import mlflow_attributes
 from ._values import logprob_stats
 
 # -- the table of conventions ------------------------------------------------------------------------
@@ -543,7 +545,8 @@ COST_PART_KEYS = ("gen_ai.usage.input_cost", "gen_ai.usage.output_cost")
 #: Attributes of the framework shapes above: a span that has one is mapped by :func:`map_span` (the
 #: OTLP fast path hands it to the Python reader instead of mapping it in SQL).
 SHAPE_KEYS = ("target", "executor.type", "agent_name", "metadata.langgraph_node", "graph.node.id",
-              "smolagents.max_steps", TRACELOOP_ENTITY, TRACELOOP_LANGGRAPH_NODE, *COST_PART_KEYS)
+              "smolagents.max_steps", TRACELOOP_ENTITY, TRACELOOP_LANGGRAPH_NODE, *COST_PART_KEYS,
+              MLFLOW_SPAN_TYPE)
 
 
 def langchain_metadata(rest: dict[str, Any]) -> dict[str, Any] | None:
@@ -759,6 +762,8 @@ def map_span(attrs: dict[str, Any], name: str | None, events: list[dict[str, Any
         ``confidence``, ``entropy``, ``attributes`` (the remaining attributes) and ``agent_of_previous``
         (the step acts for the agent of the step before it under the same parent: :mod:`._step_agents`).
     """
+    if MLFLOW_SPAN_TYPE in attrs:
+        attrs = mlflow_attributes(attrs)
     known, rest = split_attributes(attrs)
     kind = step_kind(known.get("op"), known.get("oi_kind"), name, fallback_kind)
     agent = known.get("agent")
