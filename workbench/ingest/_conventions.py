@@ -30,6 +30,7 @@ import orjson
 import pyarrow as pa
 
 from ._base import MAX_FIELD_BYTES, STAGE_STEP_COLUMNS, Stage
+from ._logfire import TEMPLATE as LOGFIRE_TEMPLATE
 from ._mlflow import SPAN_TYPE as MLFLOW_SPAN_TYPE
 from ._mlflow import mlflow_attributes
 from ._values import logprob_stats
@@ -546,7 +547,7 @@ COST_PART_KEYS = ("gen_ai.usage.input_cost", "gen_ai.usage.output_cost")
 #: OTLP fast path hands it to the Python reader instead of mapping it in SQL).
 SHAPE_KEYS = ("target", "executor.type", "agent_name", "metadata.langgraph_node", "graph.node.id",
               "smolagents.max_steps", TRACELOOP_ENTITY, TRACELOOP_LANGGRAPH_NODE, *COST_PART_KEYS,
-              MLFLOW_SPAN_TYPE)
+              MLFLOW_SPAN_TYPE, LOGFIRE_TEMPLATE)
 
 
 def langchain_metadata(rest: dict[str, Any]) -> dict[str, Any] | None:

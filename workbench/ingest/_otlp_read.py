@@ -26,6 +26,7 @@ from ._conventions import (
 )
 from ._jsonio import MAX_DEPTH, deeper_than, jsonl_lines, may_be_deep
 from ._links import LINKS_KEY, is_messaging, link_list, note_root_link
+from ._logfire import rendered_name
 from ._otlp_logs import stage_resource_logs
 from ._time_units import number_ns
 
@@ -353,6 +354,7 @@ def _span(sp: Any, line: int, keys: _Keys, base: dict[str, Any], service: Any,
         if name is not None and name.__class__ is not str:
             raise BadRecord(f"span name is a {type(name).__name__}")
         attrs = attributes(sp.get("attributes"), keys.string)
+        name = rendered_name(name, attrs)
         events = _events(sp.get("events"), keys.string)
         status = sp.get("status") or {}
         status_code = status_of(status.get("code"))

@@ -38,6 +38,7 @@ from ._conventions import StepSink, as_text, has_identifier, map_span, status_of
 from ._depth import depth_error
 from ._documents import iter_json
 from ._links import LINKS_KEY, is_messaging, link_list, note_root_link
+from ._logfire import rendered_name
 from ._parquet_rows import column_names, is_parquet, rows
 from ._values import checked_ns, iso_duration_ms, iso_to_ns
 
@@ -134,6 +135,7 @@ def stage_span(stage: Stage, sink: StepSink, runs: set[str], *, line: int, order
         pid = None if parent_id in (None, "") else _text_id(parent_id, "parent id")
         if name is not None and not isinstance(name, str):
             raise BadSpan(f"span name is a {type(name).__name__}")
+        name = rendered_name(name, attrs)
         start_ns = checked_ns(epoch_or_iso_ns(start), "start time")
         end_ns = checked_ns(epoch_or_iso_ns(end), "end time")
         if end_ns is None and start_ns is not None and duration_ms is not None:
