@@ -15,6 +15,7 @@ from typing import Any
 import orjson
 import pyarrow as pa
 
+from ._ag2 import failed_without_status
 from ._base import Stage
 from ._conventions import (
     StepSink,
@@ -360,6 +361,8 @@ def _span(sp: Any, line: int, keys: _Keys, base: dict[str, Any], service: Any,
         status_code = status_of(status.get("code"))
         if status_code is None:
             raise BadRecord(f"unknown status code {status.get('code')!r}")
+        if status_code == "unset" and failed_without_status(attrs):
+            status_code = "error"
         message = status.get("message") or None
         if message is not None and message.__class__ is not str:
             raise BadRecord(f"status message is a {type(message).__name__}")

@@ -33,6 +33,7 @@ from typing import Any
 
 import orjson
 
+from ._ag2 import failed_without_status
 from ._base import Adapter, Stage
 from ._conventions import StepSink, as_text, has_identifier, map_span, status_of
 from ._depth import depth_error
@@ -143,6 +144,8 @@ def stage_span(stage: Stage, sink: StepSink, runs: set[str], *, line: int, order
         code = status_of(status)
         if code is None:
             raise BadSpan(f"unknown status code {status!r}")
+        if code == "unset" and failed_without_status(attrs):
+            code = "error"
         if message is not None and not isinstance(message, str):
             raise BadSpan(f"status message is a {type(message).__name__}")
         span_links = _links(links) if links and pid is None else None
