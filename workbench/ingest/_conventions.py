@@ -32,6 +32,8 @@ import pyarrow as pa
 from ._ag2 import SPAN_TYPE as AG2_SPAN_TYPE
 from ._ag2 import tool_executor
 from ._base import MAX_FIELD_BYTES, STAGE_STEP_COLUMNS, Stage
+from ._langfuse_otel import TYPE as LANGFUSE_TYPE
+from ._langfuse_otel import langfuse_attributes
 from ._logfire import TEMPLATE as LOGFIRE_TEMPLATE
 from ._mlflow import SPAN_TYPE as MLFLOW_SPAN_TYPE
 from ._mlflow import mlflow_attributes
@@ -549,7 +551,7 @@ COST_PART_KEYS = ("gen_ai.usage.input_cost", "gen_ai.usage.output_cost")
 #: OTLP fast path hands it to the Python reader instead of mapping it in SQL).
 SHAPE_KEYS = ("target", "executor.type", "agent_name", "metadata.langgraph_node", "graph.node.id",
               "smolagents.max_steps", TRACELOOP_ENTITY, TRACELOOP_LANGGRAPH_NODE, *COST_PART_KEYS,
-              MLFLOW_SPAN_TYPE, LOGFIRE_TEMPLATE, AG2_SPAN_TYPE, "error.type")
+              MLFLOW_SPAN_TYPE, LOGFIRE_TEMPLATE, AG2_SPAN_TYPE, "error.type", LANGFUSE_TYPE)
 
 
 def langchain_metadata(rest: dict[str, Any]) -> dict[str, Any] | None:
@@ -767,6 +769,8 @@ def map_span(attrs: dict[str, Any], name: str | None, events: list[dict[str, Any
     """
     if MLFLOW_SPAN_TYPE in attrs:
         attrs = mlflow_attributes(attrs)
+    elif LANGFUSE_TYPE in attrs:
+        attrs = langfuse_attributes(attrs)
     known, rest = split_attributes(attrs)
     kind = step_kind(known.get("op"), known.get("oi_kind"), name, fallback_kind)
     agent = known.get("agent")
