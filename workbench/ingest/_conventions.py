@@ -30,7 +30,14 @@ from typing import Any
 import orjson
 import pyarrow as pa
 
+from ._ag2 import SPAN_TYPE as AG2_SPAN_TYPE
+from ._ag2 import tool_executor
 from ._base import MAX_FIELD_BYTES, STAGE_STEP_COLUMNS, Stage
+from ._langfuse_otel import TYPE as LANGFUSE_TYPE
+from ._langfuse_otel import langfuse_attributes
+from ._logfire import TEMPLATE as LOGFIRE_TEMPLATE
+from ._mlflow import SPAN_TYPE as MLFLOW_SPAN_TYPE
+from ._mlflow import mlflow_attributes
 from ._values import logprob_stats
 
 # -- the table of conventions ------------------------------------------------------------------------
@@ -544,7 +551,8 @@ COST_PART_KEYS = ("gen_ai.usage.input_cost", "gen_ai.usage.output_cost")
 #: Attributes of the framework shapes above: a span that has one is mapped by :func:`map_span` (the
 #: OTLP fast path hands it to the Python reader instead of mapping it in SQL).
 SHAPE_KEYS = ("target", "executor.type", "agent_name", "metadata.langgraph_node", "graph.node.id",
-              "smolagents.max_steps", TRACELOOP_ENTITY, TRACELOOP_LANGGRAPH_NODE, *COST_PART_KEYS)
+              "smolagents.max_steps", TRACELOOP_ENTITY, TRACELOOP_LANGGRAPH_NODE, *COST_PART_KEYS,
+              MLFLOW_SPAN_TYPE, LOGFIRE_TEMPLATE, AG2_SPAN_TYPE, "error.type", LANGFUSE_TYPE)
 
 
 def langchain_metadata(rest: dict[str, Any]) -> dict[str, Any] | None:
@@ -765,6 +773,10 @@ def map_span(attrs: dict[str, Any], name: str | None, events: list[dict[str, Any
         ``confidence``, ``entropy``, ``attributes`` (the remaining attributes) and ``agent_of_previous``
         (the step acts for the agent of the step before it under the same parent: :mod:`._step_agents`).
     """
+    if MLFLOW_SPAN_TYPE in attrs:
+        attrs = mlflow_attributes(attrs)
+    elif LANGFUSE_TYPE in attrs:
+        attrs = langfuse_attributes(attrs)
     known, rest = split_attributes(attrs)
     kind = step_kind(known.get("op"), known.get("oi_kind"), name, fallback_kind)
     agent = known.get("agent")
@@ -822,7 +834,9 @@ def map_span(attrs: dict[str, Any], name: str | None, events: list[dict[str, Any
         else:  # kept with the other attributes a slot did not take
             rest[_output_key(attrs)] = beaten
     agent_of_previous = False
-    if agent is None and kind == "chain":
+    if kind == "agent" and tool_executor(rest, agent):
+        kind, agent, agent_of_previous = "chain", None, True
+    if agent is None and kind == "chain" and not agent_of_previous:
         agent = workflow_event_agent(inp)
         agent_of_previous = agent is None and workflow_tool_event(inp)
     crew = (crew_answer(out) or graph_state_answer(out) or react_answer(out)) if kind in ("chain", "agent") else None

@@ -15,6 +15,7 @@ from typing import Any
 import orjson
 import pyarrow as pa
 
+from ._ag2 import failed_without_status
 from ._base import Stage
 from ._conventions import (
     StepSink,
@@ -26,6 +27,7 @@ from ._conventions import (
 )
 from ._jsonio import MAX_DEPTH, deeper_than, jsonl_lines, may_be_deep
 from ._links import LINKS_KEY, is_messaging, link_list, note_root_link
+from ._logfire import rendered_name
 from ._otlp_logs import stage_resource_logs
 from ._time_units import number_ns
 
@@ -353,11 +355,14 @@ def _span(sp: Any, line: int, keys: _Keys, base: dict[str, Any], service: Any,
         if name is not None and name.__class__ is not str:
             raise BadRecord(f"span name is a {type(name).__name__}")
         attrs = attributes(sp.get("attributes"), keys.string)
+        name = rendered_name(name, attrs)
         events = _events(sp.get("events"), keys.string)
         status = sp.get("status") or {}
         status_code = status_of(status.get("code"))
         if status_code is None:
             raise BadRecord(f"unknown status code {status.get('code')!r}")
+        if status_code == "unset" and failed_without_status(attrs):
+            status_code = "error"
         message = status.get("message") or None
         if message is not None and message.__class__ is not str:
             raise BadRecord(f"status message is a {type(message).__name__}")

@@ -11,7 +11,8 @@ go through the same mapper (:func:`workbench.ingest._conventions.map_span`).
     JSON (``{"context": {"trace_id", "span_id"}, "parent_id", "attributes": {...}}``, attributes flat or
     nested), or what the OpenTelemetry SDK's ``ConsoleSpanExporter`` prints (the same keys, ids in
     ``0x`` hex, ``"status": {"status_code", "description"}``; one indented span after another). Times are ISO-8601 or epoch numbers (pandas writes epoch milliseconds by default; the unit
-    is told from the magnitude).
+    is told from the magnitude). The same dataframe saved as Parquet (``df.to_parquet(...)``, or
+    ``TraceDataset(df).save()``'s ``trace_dataset-<id>.parquet``) is read row by row (``line`` is the row).
 :class:`SpanTreeJson` (``span-tree``)
     ``{"trace_id": …, "spans": [...]}`` documents (one per file, or one per line) whose spans have
     ``span_id``, ``parent_span_id``, ``span_name``, ``span_kind``, ``scope_name``, ``span_attributes``,
@@ -32,11 +33,14 @@ from typing import Any
 
 import orjson
 
+from ._ag2 import failed_without_status
 from ._base import Adapter, Stage
 from ._conventions import StepSink, as_text, has_identifier, map_span, status_of
 from ._depth import depth_error
 from ._documents import iter_json
 from ._links import LINKS_KEY, is_messaging, link_list, note_root_link
+from ._logfire import rendered_name
+from ._parquet_rows import column_names, is_parquet, rows
 from ._values import checked_ns, iso_duration_ms, iso_to_ns
 
 
@@ -132,6 +136,7 @@ def stage_span(stage: Stage, sink: StepSink, runs: set[str], *, line: int, order
         pid = None if parent_id in (None, "") else _text_id(parent_id, "parent id")
         if name is not None and not isinstance(name, str):
             raise BadSpan(f"span name is a {type(name).__name__}")
+        name = rendered_name(name, attrs)
         start_ns = checked_ns(epoch_or_iso_ns(start), "start time")
         end_ns = checked_ns(epoch_or_iso_ns(end), "end time")
         if end_ns is None and start_ns is not None and duration_ms is not None:
@@ -139,6 +144,8 @@ def stage_span(stage: Stage, sink: StepSink, runs: set[str], *, line: int, order
         code = status_of(status)
         if code is None:
             raise BadSpan(f"unknown status code {status!r}")
+        if code == "unset" and failed_without_status(attrs):
+            code = "error"
         if message is not None and not isinstance(message, str):
             raise BadSpan(f"status message is a {type(message).__name__}")
         span_links = _links(links) if links and pid is None else None
@@ -188,9 +195,12 @@ class OpenInferenceJsonl(Adapter):
     """Phoenix / OpenInference span exports: one span per line (flat dataframe columns or nested)."""
 
     name = "openinference"
-    description = "OpenInference spans, one per line (Phoenix export: context.span_id, span_kind, attributes.*)"
+    description = ("OpenInference spans, one per line (Phoenix export: context.span_id, span_kind, attributes.*), "
+                   "or that dataframe saved as Parquet")
 
     def sniff(self, path: Path, head: bytes) -> bool:
+        if is_parquet(head):  # the same dataframe saved with to_parquet / TraceDataset.save()
+            return "context.span_id" in column_names(path)
         start = head.lstrip()[:4096]
         return start[:1] in (b"{", b"[") and (
             b'"context.span_id"' in start
@@ -200,7 +210,10 @@ class OpenInferenceJsonl(Adapter):
     def stage(self, path: Path, stage: Stage) -> None:
         sink, runs = StepSink(stage), set()
         try:
-            for n, rec, raw in _records(path, stage):
+            with path.open("rb") as f:
+                parquet = is_parquet(f.read(4))
+            records = ((n, row, None) for n, row in rows(path)) if parquet else _records(path, stage)
+            for n, rec, raw in records:
                 if isinstance(rec, Exception):
                     stage.reject(line=n, reason=f"broken JSON: {rec}", raw=raw)
                     continue

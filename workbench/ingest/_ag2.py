@@ -1,0 +1,30 @@
+"""AG2's OpenTelemetry spans (``autogen.opentelemetry``: ``instrument_pattern``, ``instrument_llm_wrapper``).
+
+AG2 writes the GenAI conventions, read as any others, and tags every span ``ag2.span.type``. Two things of its
+group chats read wrong as they are:
+
+* The tools an agent asks for run in AG2's own ``_Group_Tool_Executor`` agent (an ``invoke_agent`` span under
+  the chat manager, after the asking agent's turn): read as written, every tool call was that executor's, so a
+  failed call and its retry were nobody's. The executor's turn acts for the agent whose turn came before it.
+* A tool that raises is caught and handed back to the model as text; its span keeps status UNSET and says
+  the failure only with ``error.type`` (``ExecutionError``). The conventions say ``error.type`` is set when
+  the operation failed, so such a span is an error (:func:`failed_without_status`, for any producer).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+SPAN_TYPE = "ag2.span.type"
+TOOL_EXECUTOR = "_Group_Tool_Executor"  # autogen.agentchat.group: __TOOL_EXECUTOR_NAME__
+
+
+def tool_executor(attrs: dict[str, Any], agent: Any) -> bool:
+    """Whether a span is the turn of AG2's group tool executor (which acts for the agent before it)."""
+    return agent == TOOL_EXECUTOR and SPAN_TYPE in attrs
+
+
+def failed_without_status(attrs: dict[str, Any]) -> bool:
+    """Whether a span with no status code says it failed by its ``error.type``."""
+    value = attrs.get("error.type")
+    return isinstance(value, str) and bool(value.strip())

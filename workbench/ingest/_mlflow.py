@@ -1,0 +1,80 @@
+"""MLflow tracing's span attributes, read as the OpenInference ones they stand for.
+
+MLflow (``@mlflow.trace``, ``mlflow.<flavor>.autolog()``) exports its spans over OTLP with its own
+attributes, each value JSON text: ``mlflow.spanType`` (``"AGENT"``, ``"CHAT_MODEL"``, ``"TOOL"`` …),
+``mlflow.spanInputs`` / ``mlflow.spanOutputs`` (the call's arguments and return value; for an autologged
+chat call the request and the whole response object), ``mlflow.chat.tokenUsage`` and ``mlflow.llm.model``.
+Unread, every MLflow span was a step of kind ``other`` with no text, agent or tool. (With
+``MLFLOW_ENABLE_OTEL_GENAI_SEMCONV`` MLflow writes the GenAI conventions instead, read as any other.)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+SPAN_TYPE = "mlflow.spanType"
+
+# mlflow.entities.SpanType -> openinference.span.kind (mapped on by the conventions' OI_KINDS)
+_KINDS = {
+    "LLM": "LLM", "CHAT_MODEL": "LLM", "EMBEDDING": "EMBEDDING", "AGENT": "AGENT", "TOOL": "TOOL",
+    "CHAIN": "CHAIN", "WORKFLOW": "CHAIN", "TASK": "CHAIN", "PARSER": "CHAIN", "MEMORY": "CHAIN",
+    "RETRIEVER": "RETRIEVER", "RERANKER": "RERANKER", "GUARDRAIL": "GUARDRAIL", "EVALUATOR": "EVALUATOR",
+    "UNKNOWN": "UNKNOWN",
+}
+_READ = (SPAN_TYPE, "mlflow.spanInputs", "mlflow.spanOutputs", "mlflow.chat.tokenUsage", "mlflow.llm.model")
+
+
+def _decoded(value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    try:
+        return orjson.loads(value)
+    except orjson.JSONDecodeError:
+        return value  # (written by something other than MLflow's JSON attribute encoder)
+
+
+def _reply(value: Any) -> Any:
+    """The assistant messages of a chat response object, else the value as it is.
+
+    An autologged call's output is the provider's whole response: besides the reply, its id, creation time
+    and token counts, which would read as numbers the model stated.
+    """
+    if not isinstance(value, dict):
+        return value
+    choices = value.get("choices")
+    if isinstance(choices, list) and choices and all(isinstance(c, dict) for c in choices):
+        messages = [c.get("message") for c in choices if isinstance(c.get("message"), dict)]
+        if messages:
+            return [{k: v for k, v in m.items() if v is not None} for m in messages]
+    if value.get("role") == "assistant" and isinstance(value.get("content"), list):  # Anthropic's Message
+        return [{"role": "assistant", "content": value["content"]}]
+    return value
+
+
+def mlflow_attributes(attrs: dict[str, Any]) -> dict[str, Any]:
+    """``attrs`` with MLflow's own keys replaced by the OpenInference keys that carry the same facts."""
+    out = {k: v for k, v in attrs.items() if k not in _READ}
+    kind = _decoded(attrs.get(SPAN_TYPE))
+    if isinstance(kind, str):
+        out["openinference.span.kind"] = _KINDS.get(kind.upper(), "UNKNOWN")
+        out["mlflow.spanType"] = kind  # kept, decoded: the raw kind names are finer than ours
+    llm = out.get("openinference.span.kind") in ("LLM", "EMBEDDING")
+    inputs = _decoded(attrs.get("mlflow.spanInputs"))
+    if inputs is not None:
+        if llm and isinstance(inputs, dict) and isinstance(inputs.get("messages"), list):
+            inputs = inputs["messages"]
+        out["input.value"] = inputs
+    outputs = _decoded(attrs.get("mlflow.spanOutputs"))
+    if outputs is not None:
+        out["output.value"] = _reply(outputs) if llm else outputs
+    usage = _decoded(attrs.get("mlflow.chat.tokenUsage"))
+    if isinstance(usage, dict):
+        for key, target in (("input_tokens", "llm.token_count.prompt"), ("output_tokens", "llm.token_count.completion")):
+            if isinstance(usage.get(key), int):
+                out[target] = usage[key]
+    model = _decoded(attrs.get("mlflow.llm.model"))
+    if isinstance(model, str):
+        out["llm.model_name"] = model
+    return out
