@@ -15,6 +15,7 @@ from typing import Any
 
 from ._failed import FAILED_SQL, failed_run_ids, taken_as_failed, taken_note
 from ._flagged import FLAGGED_HEADERS, flagged_runs, flagged_summary, flagged_total
+from ._lineage_note import lineage_note
 from ._termtext import clean, fit_table, terminal_width
 
 _TABLE_SQL = f"""
@@ -360,6 +361,9 @@ def _print_table(ws: Any, args: argparse.Namespace) -> None:
             _say(entry, wrap=True)
     if taken:
         _say(taken_note(taken), wrap=True)
+    disagree = lineage_note(ws)
+    if disagree:
+        _say(disagree, wrap=True)
     flagged = flagged_summary(ws)
     if flagged:
         _say(flagged, wrap=True)

@@ -1,0 +1,58 @@
+"""Runs whose log-only culprit is not the agent a silent_failure finding traces the wrong answer to.
+
+The log-only model weighs many weak signals and can name the agent of a handled tool failure while a
+``silent_failure`` finding has followed the answer's made-up value back to the agent that first stated
+it: direct evidence about this run. ``investigate`` shows the model's verdict as it is (its confidence
+says how far to trust it) and says where the two part, so the reader looks at both agents.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+# The shown verdict is the one investigate's table shows (a replay verdict outranks the model's); only
+# log-only ones are compared: a replay verdict is itself evidence about this run. A finding's agent is the
+# value's first stater (detect/sql/silent.sql).
+_SQL = """
+    WITH v AS (
+        SELECT run_id, arg_max(target, [(method <> 'blame_model')::BIGINT, epoch_us(created_at)]) AS culprit,
+               arg_max(method = 'blame_model', [(method <> 'blame_model')::BIGINT, epoch_us(created_at)]) AS log_only,
+               arg_max(coalesce(params->>'uncertain', 'false') = 'true',
+                       [(method <> 'blame_model')::BIGINT, epoch_us(created_at)]) AS uncertain
+        FROM attributions WHERE unit = 'verdict' GROUP BY run_id),
+    f AS (
+        SELECT run_id, arg_min(agent, [CASE severity WHEN 'critical' THEN 0 ELSE 1 END, seq]) AS agent,
+               arg_min(step_id, [CASE severity WHEN 'critical' THEN 0 ELSE 1 END, seq]) AS step_id,
+               arg_min(detail, [CASE severity WHEN 'critical' THEN 0 ELSE 1 END, seq]) AS detail
+        FROM (SELECT *, row_number() OVER () AS seq FROM findings) x
+        WHERE detector = 'silent_failure' AND agent IS NOT NULL AND severity IN ('critical', 'warning')
+        GROUP BY run_id)
+    SELECT v.run_id, v.culprit, v.uncertain, f.agent, f.step_id, f.detail
+    FROM v JOIN f USING (run_id)
+    WHERE v.log_only AND v.culprit <> '' AND v.culprit <> f.agent
+    ORDER BY v.run_id
+"""
+
+
+def lineage_disagreements(ws: Any) -> list[tuple[str, str, bool, str, str | None, str | None]]:
+    """``(run, model culprit, model uncertain, first stater, its step, finding detail)`` for each run whose
+    log-only culprit differs from the agent its silent_failure finding names."""
+    return [tuple(r) for r in ws.con.execute(_SQL).fetchall()]
+
+
+def lineage_note(ws: Any) -> str:
+    """One line for investigate: where the log-only culprit and the silent_failure finding part (empty
+    when they do not)."""
+    rows = lineage_disagreements(ws)
+    if not rows:
+        return ""
+    run, culprit, uncertain, agent, step, _ = rows[0]
+    n = len(rows)
+    model = f"the log-only model names {culprit}{' (uncertain)' if uncertain else ''}"
+    where = f" at step {step}" if step else ""
+    example = (f"{run}: {model}, but the silent_failure finding traces the wrong answer to {agent}, who first "
+               f"stated its value{where}")
+    head = (f"{n:,} {'run' if n == 1 else 'runs'} where the culprit and the findings disagree "
+            f"({example}{'' if n == 1 else '; and others'}): look at both agents; the finding follows the "
+            "value the answer rests on, the model weighs the whole log")
+    return head
