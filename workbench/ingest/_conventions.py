@@ -27,9 +27,9 @@ import re
 from typing import Any
 
 import orjson
-import pyarrow as pa
 
 from ._base import MAX_FIELD_BYTES, STAGE_STEP_COLUMNS, Stage
+from ._stage_tables import arrow_type
 from ._values import logprob_stats
 
 # -- the table of conventions ------------------------------------------------------------------------
@@ -982,9 +982,11 @@ class StepSink:
         if not rows:
             return
         self.rows = []
+        import pyarrow as pa  # (here, not with the module: see _stage_tables.arrow_type)
+
         cols = list(zip(*rows, strict=True))
-        table = pa.table({c: pa.array(v, type=STAGE_STEP_COLUMNS[c]) for c, v in zip(_STEP_COLS, cols,
-                                                                                       strict=True)})
+        table = pa.table({c: pa.array(v, type=arrow_type(STAGE_STEP_COLUMNS[c]))
+                          for c, v in zip(_STEP_COLS, cols, strict=True)})
         con = self.stage.con
         view = f"_wb_steps_{id(self)}"
         con.register(view, table)

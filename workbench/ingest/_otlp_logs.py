@@ -20,15 +20,15 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-import pyarrow as pa
 
 from ..store._connection import sql_statements
 from ._base import Stage
 from ._conventions import DETAILS_EVENTS, INPUT_EVENTS, OUTPUT_EVENTS, as_text
+from ._stage_tables import arrow_type
 
 # (file, line, run_id, step_id, input, output, note, raw) per log record read, in reading order.
-_COLUMNS = {"file": pa.string(), "line": pa.int64(), "run_id": pa.string(), "step_id": pa.string(),
-            "input": pa.string(), "output": pa.string(), "note": pa.string(), "raw": pa.string()}
+_COLUMNS = {"file": "VARCHAR", "line": "BIGINT", "run_id": "VARCHAR", "step_id": "VARCHAR",
+            "input": "VARCHAR", "output": "VARCHAR", "note": "VARCHAR", "raw": "VARCHAR"}
 
 
 def log_messages(event: Any, attrs: dict[str, Any], body: Any) -> tuple[Any, Any]:
@@ -106,8 +106,10 @@ def match_span_logs(stage: Stage, moves: dict[str, str] | None = None) -> None:
     rows = stage.span_logs
     if not rows:
         return
+    import pyarrow as pa  # (here, not with the module: see _stage_tables.arrow_type)
+
     cols = list(zip(*rows, strict=True))
-    table = pa.table({c: pa.array(v, type=t) for (c, t), v in zip(_COLUMNS.items(), cols, strict=True)})
+    table = pa.table({c: pa.array(v, type=arrow_type(t)) for (c, t), v in zip(_COLUMNS.items(), cols, strict=True)})
     # (stored spans are found under their trace's run until the merge moves them; staged ones already moved)
     table = table.append_column("trace_id", table.column("run_id"))
     if moves:
@@ -168,6 +170,8 @@ def _tool_texts(con: Any) -> None:
             rows.append((run, step, as_text(args.get(call_id)), as_text(results.get(call_id))))
     if not rows:
         return
+    import pyarrow as pa  # (here, not with the module: see _stage_tables.arrow_type)
+
     cols = list(zip(*rows, strict=True))
     table = pa.table({c: pa.array(v, pa.string()) for c, v in zip(("run_id", "step_id", "input", "output"), cols,
                                                                  strict=True)})
