@@ -33,7 +33,6 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import duckdb
-import pyarrow as pa
 
 from ._fields import (  # noqa: F401 - MAX_FIELD_BYTES and RecordError re-exported: the adapters import them from here
     MAX_FIELD_BYTES,
@@ -63,6 +62,7 @@ from ._stage_tables import (  # noqa: F401 - re-exported: the adapters and the d
     STAGE_RUN_COLUMNS,
     STAGE_STEP_COLUMNS,
     STEP_KINDS,
+    arrow_type,
     create_stage_tables,
     drop_stage_tables,
 )
@@ -283,9 +283,11 @@ class Stage:
     def _flush_table(self, table: str) -> None:
         if not self._n[table]:
             return
+        import pyarrow as pa  # (here: the SQL fast paths never hand rows over one by one, see arrow_type)
+
         cols = _TABLES[table]
         buf = self._buf[table]
-        arrow = pa.table({c: pa.array(buf[c], type=t) for c, t in cols.items()})
+        arrow = pa.table({c: pa.array(buf[c], type=arrow_type(t)) for c, t in cols.items()})
         select = "*"
         if table in _JSON_COLUMNS:
             arrow = arrow.append_column("_json", pa.array(buf["_json"], pa.int8()))

@@ -28,7 +28,6 @@ import re
 from typing import Any
 
 import orjson
-import pyarrow as pa
 
 from ._ag2 import SPAN_TYPE as AG2_SPAN_TYPE
 from ._ag2 import tool_executor
@@ -38,6 +37,7 @@ from ._langfuse_otel import langfuse_attributes
 from ._logfire import TEMPLATE as LOGFIRE_TEMPLATE
 from ._mlflow import SPAN_TYPE as MLFLOW_SPAN_TYPE
 from ._mlflow import mlflow_attributes
+from ._stage_tables import arrow_type
 from ._values import logprob_stats
 
 # -- the table of conventions ------------------------------------------------------------------------
@@ -1002,9 +1002,11 @@ class StepSink:
         if not rows:
             return
         self.rows = []
+        import pyarrow as pa  # (here, not with the module: see _stage_tables.arrow_type)
+
         cols = list(zip(*rows, strict=True))
-        table = pa.table({c: pa.array(v, type=STAGE_STEP_COLUMNS[c]) for c, v in zip(_STEP_COLS, cols,
-                                                                                       strict=True)})
+        table = pa.table({c: pa.array(v, type=arrow_type(STAGE_STEP_COLUMNS[c]))
+                          for c, v in zip(_STEP_COLS, cols, strict=True)})
         con = self.stage.con
         view = f"_wb_steps_{id(self)}"
         con.register(view, table)

@@ -6,13 +6,17 @@ to their Python reader.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import pyarrow as pa
 
 from . import _jsonio
 from ._base import Stage
 from ._depth import MAX_DEPTH, may_be_deep, peel_brackets, structure
 from ._jsonio import reject_oversize_line
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 
 def pick_lines(texts: pa.Table, lines: set[int] | None) -> list[tuple[int, str]]:
@@ -20,6 +24,7 @@ def pick_lines(texts: pa.Table, lines: set[int] | None) -> list[tuple[int, str]]
     if lines is not None:
         if not lines:
             return []
+        import pyarrow as pa
         import pyarrow.compute as pc  # (here: its import costs ~0.1 s, and the whole-file paths never get here)
 
         texts = texts.filter(pc.is_in(texts.column("line"), value_set=pa.array(sorted(lines), pa.int64())))
@@ -50,6 +55,8 @@ def block_table(first: int, block: bytes, stage: Stage, slow) -> pa.Table | None
     dropped as :func:`~._jsonio.jsonl_lines` drops them; lines over the length limit are quarantined;
     lines that are not UTF-8 or may nest too deep go to ``slow`` (the Python reader) without it.
     """
+    import pyarrow as pa  # (here, not with the module: see _stage_tables.arrow_type)
+
     raw = np.frombuffer(block, np.uint8)
     ends = np.flatnonzero(raw == 10) + 1
     starts = np.concatenate(([0], ends[:-1]))

@@ -46,7 +46,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import duckdb
-import pyarrow as pa
 
 from ..store._connection import sql_statements, sql_text
 
@@ -142,6 +141,8 @@ def _run_moves(con: duckdb.DuckDBPyConnection, script: str, moves: list[tuple[st
                roots: list[tuple[str, str, str, bool]]) -> None:
     """Run ``script`` over the moves ``(old run, new run)`` and roots ``(old run, root step, linked span, hop)``
     (as the views ``link_moves`` and ``link_roots``)."""
+    import pyarrow as pa  # (here, not with the module: see _stage_tables.arrow_type)
+
     con.register("link_moves", pa.table({"old_run": pa.array([t for t, _ in moves], pa.string()),
                                          "new_run": pa.array([r for _, r in moves], pa.string())}))
     con.register("link_roots", pa.table({"old_run": pa.array([p[0] for p in roots], pa.string()),
@@ -166,6 +167,8 @@ def move_stored_runs(con: duckdb.DuckDBPyConnection, stored: StoredMoves | None)
 
 def _stored_runs(con: duckdb.DuckDBPyConnection, runs: list[str]) -> set[str]:
     """Which of ``runs`` the store holds."""
+    import pyarrow as pa  # (here, not with the module: see _stage_tables.arrow_type)
+
     con.register("link_runs", pa.table({"run_id": pa.array(runs, pa.string())}))
     try:
         return {r for (r,) in con.execute("SELECT run_id FROM runs SEMI JOIN link_runs USING (run_id)").fetchall()}
@@ -184,6 +187,8 @@ def _stored_root_links(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, s
 def _found_targets(con: duckdb.DuckDBPyConnection,
                    cands: list[tuple[str, str, str, str, bool]]) -> dict[tuple[str, str], str]:
     """(linked trace, linked span) -> the trace or stored run holding that span, for the links found."""
+    import pyarrow as pa  # (here, not with the module: see _stage_tables.arrow_type)
+
     targets = sorted({(lt, ls) for _, _, lt, ls, _ in cands})
     con.register("link_targets", pa.table({"run_id": [t for t, _ in targets], "step_id": [s for _, s in targets]}))
     try:

@@ -18,15 +18,18 @@ from __future__ import annotations
 
 from contextlib import suppress
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 import orjson
-import pyarrow as pa
 
 from . import _timings
 from ._base import EDGE_KINDS, MAX_FIELD_BYTES, OUTCOMES, STEP_KINDS, Stage
 from ._jsonio import line_blocks
 from ._line_table import block_table, pick_lines
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 _TEXT = ("record", "run_id", "step_id", "parent_id", "agent", "kind", "name", "tool", "model", "status", "error",
          "system", "task", "outcome", "outcome_detail", "src_step", "dst_step", "source", "detail")

@@ -30,17 +30,17 @@ from functools import lru_cache
 from typing import Any
 
 import orjson
-import pyarrow as pa
 
 from ..store._connection import sql_statements
 from . import _timings
 from ._base import MAX_FIELD_BYTES, Stage
 from ._conventions import DETAILS_EVENTS, INPUT_EVENTS, OUTPUT_EVENTS, as_text
 from ._depth import MAX_DEPTH, deeper_than
+from ._stage_tables import arrow_type
 
 # (file, line, run_id, step_id, input, output, note, raw) per log record read, in reading order.
-_COLUMNS = {"file": pa.string(), "line": pa.int64(), "run_id": pa.string(), "step_id": pa.string(),
-            "input": pa.string(), "output": pa.string(), "note": pa.string(), "raw": pa.string()}
+_COLUMNS = {"file": "VARCHAR", "line": "BIGINT", "run_id": "VARCHAR", "step_id": "VARCHAR",
+            "input": "VARCHAR", "output": "VARCHAR", "note": "VARCHAR", "raw": "VARCHAR"}
 # Log records held in Python before they go to the temporary table stage_span_log_rows: a logs file of
 # millions of records (each with its raw text) stays out of the process's memory, as staged spans do.
 _LOG_CHUNK = 20_000
@@ -154,12 +154,14 @@ def _write_log_rows(stage: Stage) -> None:
     rows = stage.span_logs
     if not rows:
         return
+    import pyarrow as pa  # (here, not with the module: see _stage_tables.arrow_type)
+
     con = stage.con
     if not stage.span_logs_written:
-        ddl = ", ".join(f"{c} {'BIGINT' if t == pa.int64() else 'VARCHAR'}" for c, t in _COLUMNS.items())
+        ddl = ", ".join(f"{c} {t}" for c, t in _COLUMNS.items())
         con.execute(f"CREATE OR REPLACE TEMP TABLE stage_span_log_rows ({ddl}, ord BIGINT)")
     cols = list(zip(*rows, strict=True))
-    table = pa.table({c: pa.array(v, type=t) for (c, t), v in zip(_COLUMNS.items(), cols, strict=True)})
+    table = pa.table({c: pa.array(v, type=arrow_type(t)) for (c, t), v in zip(_COLUMNS.items(), cols, strict=True)})
     start = stage.span_logs_written
     table = table.append_column("ord", pa.array(range(start, start + len(rows)), pa.int64()))
     con.register("_wb_span_log_batch", table)
@@ -210,6 +212,8 @@ def match_span_logs(stage: Stage, moves: dict[str, str] | None = None) -> None:
     _write_log_rows(stage)
     if not stage.span_logs_written:
         return
+    import pyarrow as pa  # (here, not with the module: see _stage_tables.arrow_type)
+
     con = stage.con
     # (stored spans are found under their trace's run until the merge moves them; staged ones already moved)
     moves = moves or {}
@@ -284,6 +288,8 @@ def _tool_texts(con: Any) -> None:
             rows.append((run, step, as_text(args.get(call_id)), as_text(results.get(call_id))))
     if not rows:
         return
+    import pyarrow as pa  # (here, not with the module: see _stage_tables.arrow_type)
+
     cols = list(zip(*rows, strict=True))
     table = pa.table({c: pa.array(v, pa.string()) for c, v in zip(("run_id", "step_id", "input", "output"), cols,
                                                                  strict=True)})

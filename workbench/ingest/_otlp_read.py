@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-import pyarrow as pa
 
 from ._ag2 import failed_without_status
 from ._base import Stage
@@ -426,6 +425,8 @@ def write_runs(ctx: _Context, extra: str | None = None) -> None:
 
     ``extra`` names a table of more candidates (the SQL path's) with the same columns.
     """
+    import pyarrow as pa  # (here, not with the module: see _stage_tables.arrow_type)
+
     stage = ctx.stage
     rows = [(k, *v) for k, v in ctx.runs.items()]
     cols = list(zip(*rows, strict=True)) if rows else [[]] * 5

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from contextlib import suppress
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 import orjson
-import pyarrow as pa
 
 from . import _timings
 from ._base import MAX_FIELD_BYTES
@@ -32,6 +32,9 @@ from ._conventions import (
 from ._jsonio import line_blocks
 from ._line_table import block_table, pick_lines
 from ._otlp_read import _Context, stage_line
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 # -- the SQL path ------------------------------------------------------------------------------------
 # Well-formed lines are decoded and mapped by DuckDB (vectorised, on all cores); the Python reader above
@@ -368,6 +371,8 @@ def _insert(con: duckdb.DuckDBPyConnection, ctx: _Context, tables: list[str], ru
 def _rechunked(texts: pa.Table) -> pa.Table:
     """The block in record batches of about ``_CHUNK_BYTES`` of text: DuckDB decodes one batch per thread,
     and an exporter's line may hold hundreds of spans (the SDK's 512-span requests: ~100 lines a block)."""
+    import pyarrow as pa  # (here, not with the module: see _stage_tables.arrow_type)
+
     per_line = max(1, texts.column("json").nbytes // max(1, texts.num_rows))
     return pa.Table.from_batches(texts.to_batches(max_chunksize=max(1, _CHUNK_BYTES // per_line)))
 

@@ -16,7 +16,6 @@ from pathlib import Path
 
 import duckdb
 import numpy as np
-import pyarrow as pa
 
 from ._jsonio import MAX_RAW_BYTES, _Stream
 
@@ -44,6 +43,8 @@ def fill_raw_text(con: duckdb.DuckDBPyConnection, files: dict[str, Path]) -> Non
             rows["raw_sha256"].append(hashlib.sha256(data).hexdigest())
     if not rows["file"]:
         return
+    import pyarrow as pa  # (here, not with the module: see _stage_tables.arrow_type)
+
     con.register("_wb_raw_text", pa.table(rows))
     try:
         con.execute("UPDATE stage_rejects SET raw = t.raw, raw_bytes = t.raw_bytes, raw_sha256 = t.raw_sha256 "

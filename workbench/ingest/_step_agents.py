@@ -21,7 +21,6 @@ that component.
 from __future__ import annotations
 
 import duckdb
-import pyarrow as pa
 
 from ..store._connection import sql_statements
 
@@ -30,6 +29,8 @@ def agents_of_previous(con: duckdb.DuckDBPyConnection, steps: list[tuple[str, st
     """Give each listed staged step with no agent the agent of the last step before it under its parent."""
     if not steps:
         return
+    import pyarrow as pa  # (here, not with the module: see _stage_tables.arrow_type)
+
     pairs = sorted(set(steps))
     con.register("agent_of_previous", pa.table({"run_id": pa.array([r for r, _ in pairs], pa.string()),
                                                 "step_id": pa.array([s for _, s in pairs], pa.string())}))
