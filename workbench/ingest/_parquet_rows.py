@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pyarrow as pa
-import pyarrow.parquet as pq
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 MAGIC = b"PAR1"
 _BATCH_ROWS = 4096
@@ -26,10 +26,14 @@ def is_parquet(head: bytes) -> bool:
 
 def column_names(path: Path) -> list[str]:
     """The top-level column names of a Parquet file (read from its footer only)."""
+    import pyarrow.parquet as pq  # (only a Parquet file needs it: see _stage_tables.arrow_type)
+
     return list(pq.read_schema(path).names)
 
 
 def _plain(batch: pa.RecordBatch) -> pa.RecordBatch:
+    import pyarrow as pa
+
     cols = []
     for col in batch.columns:
         if pa.types.is_timestamp(col.type) or pa.types.is_date(col.type):
@@ -40,6 +44,8 @@ def _plain(batch: pa.RecordBatch) -> pa.RecordBatch:
 
 def rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
     """``(row number from 1, row)`` for each row, read a batch at a time; null cells are left out."""
+    import pyarrow.parquet as pq
+
     n = 0
     for batch in pq.ParquetFile(path).iter_batches(batch_size=_BATCH_ROWS):
         for row in _plain(batch).to_pylist():
