@@ -32,6 +32,7 @@ import orjson
 from ._ag2 import SPAN_TYPE as AG2_SPAN_TYPE
 from ._ag2 import tool_executor
 from ._base import MAX_FIELD_BYTES, STAGE_STEP_COLUMNS, Stage
+from ._call_args import decorated_call
 from ._langfuse_otel import TYPE as LANGFUSE_TYPE
 from ._langfuse_otel import langfuse_attributes
 from ._logfire import TEMPLATE as LOGFIRE_TEMPLATE
@@ -310,13 +311,8 @@ def traceloop_value(value: Any) -> Any:
         return parsed
     if isinstance(parsed, dict) and isinstance(parsed.get("input_str"), str) and {"tags", "metadata"} & set(parsed):
         return parsed["input_str"]  # a LangChain tool's call: the run's tags and metadata (step counters) beside it
-    if isinstance(parsed, dict) and set(parsed) == {"args", "kwargs"}:
-        args, kwargs = parsed["args"], parsed["kwargs"]
-        if not args and isinstance(kwargs, dict):
-            return kwargs
-        if isinstance(args, list) and len(args) == 1 and not kwargs:
-            return args[0]
-    return value
+    called = decorated_call(parsed)
+    return value if called is parsed else called
 
 
 def graph_node(attrs: dict[str, Any]) -> str | None:

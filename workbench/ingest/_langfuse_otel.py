@@ -15,6 +15,8 @@ from typing import Any
 
 import orjson
 
+from ._call_args import decorated_call
+
 TYPE = "langfuse.observation.type"
 _PREFIX = "langfuse.observation."
 
@@ -34,18 +36,6 @@ def _structured(value: Any) -> Any:
     return value
 
 
-def _call(value: Any) -> Any:
-    """A decorated function's ``{"args", "kwargs"}``: its keyword arguments when it has no positional one,
-    its one positional argument when that is all, else the whole."""
-    if isinstance(value, dict) and set(value) == {"args", "kwargs"}:
-        args, kwargs = value["args"], value["kwargs"]
-        if not args and isinstance(kwargs, dict):
-            return kwargs
-        if isinstance(args, list) and len(args) == 1 and not kwargs:
-            return args[0]
-    return value
-
-
 def langfuse_attributes(attrs: dict[str, Any]) -> dict[str, Any]:
     """``attrs`` with the Langfuse SDK's observation keys replaced by the OpenInference keys for the same facts."""
     out = {k: v for k, v in attrs.items() if k not in _READ}
@@ -55,7 +45,7 @@ def langfuse_attributes(attrs: dict[str, Any]) -> dict[str, Any]:
         if kind.lower() in _KINDS:
             out["openinference.span.kind"] = _KINDS[kind.lower()]
     llm = out.get("openinference.span.kind") in ("LLM", "EMBEDDING")
-    inp = _call(_structured(attrs.get(_PREFIX + "input")))
+    inp = decorated_call(_structured(attrs.get(_PREFIX + "input")))
     if llm and isinstance(inp, dict) and isinstance(inp.get("messages"), list):
         inp = inp["messages"]  # (the request's other fields are its parameters)
     if inp is not None:
