@@ -13,20 +13,21 @@ from typing import Any
 # The shown verdict is the one investigate's table shows (a replay verdict outranks the model's); only
 # log-only ones are compared: a replay verdict is itself evidence about this run. A finding's agent is the
 # value's first stater (detect/sql/silent.sql).
-_SQL = """
-    WITH v AS (
-        SELECT run_id, arg_max(target, [(method <> 'blame_model')::BIGINT, epoch_us(created_at)]) AS culprit,
-               arg_max(method = 'blame_model', [(method <> 'blame_model')::BIGINT, epoch_us(created_at)]) AS log_only,
-               arg_max(coalesce(params->>'uncertain', 'false') = 'true',
-                       [(method <> 'blame_model')::BIGINT, epoch_us(created_at)]) AS uncertain
-        FROM attributions WHERE unit = 'verdict' GROUP BY run_id),
-    f AS (
-        SELECT run_id, arg_min(agent, [CASE severity WHEN 'critical' THEN 0 ELSE 1 END, seq]) AS agent,
-               arg_min(step_id, [CASE severity WHEN 'critical' THEN 0 ELSE 1 END, seq]) AS step_id,
-               arg_min(detail, [CASE severity WHEN 'critical' THEN 0 ELSE 1 END, seq]) AS detail
-        FROM (SELECT *, row_number() OVER () AS seq FROM findings) x
-        WHERE detector = 'silent_failure' AND agent IS NOT NULL AND severity IN ('critical', 'warning')
-        GROUP BY run_id)
+_VERDICTS = """
+    SELECT run_id, arg_max(target, [(method <> 'blame_model')::BIGINT, epoch_us(created_at)]) AS culprit,
+           arg_max(method = 'blame_model', [(method <> 'blame_model')::BIGINT, epoch_us(created_at)]) AS log_only,
+           arg_max(coalesce(params->>'uncertain', 'false') = 'true',
+                   [(method <> 'blame_model')::BIGINT, epoch_us(created_at)]) AS uncertain
+    FROM attributions WHERE unit = 'verdict' AND ($run IS NULL OR run_id = $run) GROUP BY run_id"""
+_STATERS = """
+    SELECT run_id, arg_min(agent, [CASE severity WHEN 'critical' THEN 0 ELSE 1 END, seq]) AS agent,
+           arg_min(step_id, [CASE severity WHEN 'critical' THEN 0 ELSE 1 END, seq]) AS step_id,
+           arg_min(detail, [CASE severity WHEN 'critical' THEN 0 ELSE 1 END, seq]) AS detail
+    FROM (SELECT *, row_number() OVER () AS seq FROM findings WHERE $run IS NULL OR run_id = $run) x
+    WHERE detector = 'silent_failure' AND agent IS NOT NULL AND severity IN ('critical', 'warning')
+    GROUP BY run_id"""
+_SQL = f"""
+    WITH v AS ({_VERDICTS}), f AS ({_STATERS})
     SELECT v.run_id, v.culprit, v.uncertain, f.agent, f.step_id, f.detail
     FROM v JOIN f USING (run_id)
     WHERE v.log_only AND v.culprit <> '' AND v.culprit <> f.agent
@@ -34,10 +35,18 @@ _SQL = """
 """
 
 
-def lineage_disagreements(ws: Any) -> list[tuple[str, str, bool, str, str | None, str | None]]:
-    """``(run, model culprit, model uncertain, first stater, its step, finding detail)`` for each run whose
-    log-only culprit differs from the agent its silent_failure finding names."""
-    return [tuple(r) for r in ws.con.execute(_SQL).fetchall()]
+def lineage_disagreements(ws: Any, run_id: str | None = None
+                          ) -> list[tuple[str, str, bool, str, str | None, str | None]]:
+    """``(run, model culprit, model uncertain, first stater, its step, finding detail)`` for each run (or
+    only ``run_id``) whose log-only culprit differs from the agent its silent_failure finding names."""
+    return [tuple(r) for r in ws.con.execute(_SQL, {"run": run_id}).fetchall()]
+
+
+def first_stater(ws: Any, run_id: str) -> tuple[str, str | None, str | None] | None:
+    """``(agent, step, finding detail)`` of the agent ``run_id``'s silent_failure finding traces the wrong
+    answer to (the first stater of its value), or None: what a log-only culprit is compared with."""
+    rows = ws.con.execute(_STATERS, {"run": run_id}).fetchall()
+    return tuple(rows[0][1:]) if rows else None
 
 
 def lineage_note(ws: Any) -> str:

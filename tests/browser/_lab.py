@@ -111,6 +111,22 @@ def widget_errors(s: Session) -> list[str]:
                                        "model not found|Failed to load model/.test(t))")
 
 
+# Every element of an output that scrolls sideways (holds more than its width): a reader sees a table or
+# view cut at the right edge of the notebook. Cell number, element, content and box widths.
+_WIDE = """(panel) => [...document.querySelectorAll(panel + ' .jp-Cell .jp-OutputArea-output')].flatMap(out => {
+  const cell = out.closest('.jp-Cell');
+  const n = [...cell.parentElement.children].indexOf(cell);
+  return [out, ...out.querySelectorAll('*')].filter(e => e.scrollWidth > e.clientWidth + 1
+      && ['auto', 'scroll'].includes(getComputedStyle(e).overflowX))
+    .map(e => `cell ${n}: ${e.tagName}.${e.className} holds ${e.scrollWidth} px in ${e.clientWidth}`);
+})"""
+
+
+def wide_outputs(s: Session) -> list[str]:
+    """The outputs (and elements in them) that scroll sideways: wider than the notebook shows."""
+    return s.page.evaluate(_WIDE, PANEL)
+
+
 def screenshot(s: Session, path: Path, full: bool = True) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     s.page.screenshot(path=str(path), full_page=full)

@@ -27,6 +27,7 @@ from _lab import (
     text,
     wait_charts_drawn,
     wait_text_change,
+    wide_outputs,
     widget_errors,
 )
 from _notebook_checks import MIN_CHARTS, check_executed, check_stripped
@@ -69,6 +70,13 @@ def session(lab, browser):  # noqa: ANN001
     shutdown_kernels(lab.url)
 
 
+def _check_fits(s) -> None:  # noqa: ANN001
+    """No output of a committed notebook scrolls sideways (ux14 saw 03's backtest table cut at the right
+    edge): every table, chart and view fits the width JupyterLab gives it at 1400 px."""
+    s.page.wait_for_timeout(1500)   # the last widgets lay out
+    assert not wide_outputs(s), wide_outputs(s)
+
+
 def _run_notebook(lab, session, name: str):  # noqa: ANN001, ANN202
     """Run All on a committed notebook, then its checks on the copy the page saves."""
     check_stripped(lab.root / name)
@@ -90,6 +98,7 @@ def _wait_timeline_of(s, ex, run_id: str) -> None:  # noqa: ANN001
 def test_01_investigate_incident(lab, session) -> None:  # noqa: ANN001
     s = _run_notebook(lab, session, "01_investigate_incident.ipynb")
     charts = _check_page(lab, s, minimum_charts=MIN_CHARTS["01_investigate_incident.ipynb"])
+    _check_fits(s)
     titles = " | ".join(c["title"] for c in charts)
     assert "Blame per agent" in titles and "Blame per step" in titles and "every move" in titles
     page = s.page
@@ -141,6 +150,7 @@ def test_01_investigate_incident(lab, session) -> None:  # noqa: ANN001
 def test_02_tune_thresholds(lab, session) -> None:  # noqa: ANN001
     s = _run_notebook(lab, session, "02_tune_hitl_thresholds.ipynb")
     _check_page(lab, s, minimum_charts=MIN_CHARTS["02_tune_hitl_thresholds.ipynb"])
+    _check_fits(s)
     page = s.page
     tuner = page.locator(f"{PANEL} .wb-threshold-tuner").first
     tuner.scroll_into_view_if_needed()
@@ -192,6 +202,7 @@ def _check_limit_tuner(lab, s, shot: str) -> None:  # noqa: ANN001
 def test_03_export_policy(lab, session) -> None:  # noqa: ANN001
     s = _run_notebook(lab, session, "03_export_policy.ipynb")
     _check_page(lab, s, minimum_charts=MIN_CHARTS["03_export_policy.ipynb"])
+    _check_fits(s)
     body = s.page.locator(PANEL).first.inner_text()
     assert "PolicyViolation" in body and "hitl:" in body
     # the suggested limits: drawn, exported through the view and read back valid, a broken edit rejected

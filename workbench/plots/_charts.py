@@ -11,11 +11,14 @@ from collections.abc import Sequence
 import altair as alt
 import pandas as pd
 
+from ._label_spot import FONT_PX, Spot, label_spot
+
 KIND_COLORS = {"llm": "#4c78a8", "tool": "#59a14f", "handoff": "#b07aa1", "human": "#edc948",
                "retriever": "#76b7b2", "agent": "#9c755f", "chain": "#bab0ac", "other": "#9d9d9d"}
 OUTCOME_COLORS = {"success": "#59a14f", "failure": "#e15759"}
 UNKNOWN_COLOR = "#9d9d9d"
 MAX_MARKS = 5000
+_COST_HEIGHT = 240
 
 
 def _check(df: pd.DataFrame, columns: Sequence[str], what: str) -> None:
@@ -200,11 +203,27 @@ def cost_curve(table: pd.DataFrame, current: float | None = None, cost: str = "c
     label = "minimum" if best is None else "best within budget"
     mark = (table.loc[[table[cost].idxmin()]] if best is None else table.iloc[[_nearest_index(table, best)]]) \
         if len(table) else table
+    # the label where the curve is not: a fixed spot below the point sat on the curve wherever it
+    # rises or falls through the point (the cheapest threshold within a budget is rarely the minimum)
+    spot = _cost_label_spot(table, cost, mark, label, width, current)
     layers = [line, alt.Chart(mark).mark_point(shape="diamond", size=140, color="#59a14f", filled=True).encode(
         x="threshold:Q", y=f"{cost}:Q", tooltip=[alt.Tooltip("threshold:Q", format=".3f")]),
-        alt.Chart(mark).mark_text(text=label, dy=14, color="#59a14f").encode(x="threshold:Q", y=f"{cost}:Q")]
+        alt.Chart(mark).mark_text(text=label, dx=spot.dx, dy=spot.dy, align=spot.align, baseline="middle",
+                                  fontSize=FONT_PX, color="#59a14f").encode(x="threshold:Q", y=f"{cost}:Q")]
     layers += _threshold_rule(current, live, "#e15759")
-    return alt.layer(*layers).properties(width=width, height=240, title=title)
+    return alt.layer(*layers).properties(width=width, height=_COST_HEIGHT, title=title)
+
+
+def _cost_label_spot(table: pd.DataFrame, cost: str, mark: pd.DataFrame, label: str, width: int,
+                     current: float | None) -> Spot:
+    if not len(mark):
+        return label_spot([], [], (0.0, 0.0), label, width, _COST_HEIGHT)
+    ordered = table.sort_values("threshold")
+    xs = ordered["threshold"].to_numpy(dtype=float)
+    extent = (min(xs.min(), current), max(xs.max(), current)) if current is not None else None
+    return label_spot(xs, ordered[cost].to_numpy(dtype=float),
+                      (float(mark["threshold"].iat[0]), float(mark[cost].iat[0])), label, width, _COST_HEIGHT,
+                      x_extent=extent)
 
 
 def histogram(bins: pd.DataFrame, signal: str = "value", threshold: float | None = None,

@@ -24,6 +24,11 @@ BIN_COLUMNS = ["rule", "outcome", "bin_start", "bin_end", "n"]
 _MAX_VALUES = 40
 # a bar thinner than this many pixels is not seen (thin_tail)
 _MIN_PX = 3.0
+# the limit's label: 11 px text (0.6 em a character at most) at the top of its panel, in a strip this
+# many pixels tall that no bar reaches
+_LABEL_FONT = 11
+_LABEL_PX = 0.6 * _LABEL_FONT
+_LABEL_STRIP = 18
 
 
 def limit_bins(limits: LimitSuggestions, system: str, bins: int = 24) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -137,22 +142,33 @@ def limit_peaks(bins: pd.DataFrame, rules: pd.DataFrame, columns: int = 3, width
     marks = rules.assign(layer="limit", text=[f"limit {_fmt(v)}" for v in rules["limit"]],
                          top=[max(float(x), float(bins.loc[bins["rule"] == r, "bin_end"].max()))
                               for r, x in zip(rules["rule"], rules["x_max"], strict=True)])
-    data = pd.concat([bars, marks[["rule", "layer", "cut", "top", "text"]]], ignore_index=True)
+    low = {r: float(bins.loc[bins["rule"] == r, "bin_start"].min()) for r in rules["rule"]}
+    # the label beside the dashed line, on the side with room for it (the right unless it would
+    # run past the panel), in a strip above the tallest bar the runs axis leaves free for it
+    marks["side"] = ["left" if (len(t) * _LABEL_PX + 6) > (1 - (c - low[r]) / ((top - low[r]) or 1)) * width
+                     else "right" for r, c, top, t in zip(marks["rule"], marks["cut"], marks["top"], marks["text"],
+                                                          strict=True)]
+    tallest = bars.groupby("rule")["y1"].max() if len(bars) else pd.Series(dtype=float)
+    marks["room"] = [_headroom(float(tallest.get(r, 0.0)), height, log) for r in marks["rule"]]
+    data = pd.concat([bars, marks[["rule", "layer", "cut", "top", "text", "side", "room"]]], ignore_index=True)
     data["panel"] = data["rule"].map(panel)
     base = alt.Chart()
     band = base.transform_filter("datum.layer == 'limit'").mark_rect(color="#e15759", opacity=0.08).encode(
         x="cut:Q", x2="top:Q")
+    def runs_y(field: str) -> alt.Y:
+        return alt.Y(field, title="runs (log scale)" if log else "runs",
+                     scale=alt.Scale(type="symlog") if log else alt.Undefined,
+                     # (on a symlog axis Vega gives every tick the largest tick's SI prefix: "0k", "0.5k")
+                     axis=alt.Axis(labelExpr=_RUNS_LABEL, tickMinStep=1, labelOverlap=True) if log
+                     else alt.Axis(format="~s", tickMinStep=1, tickCount=_whole_steps("child_y", "child_height")))
+
     hist = base.transform_filter("datum.layer == 'bar'").mark_bar(binSpacing=1).encode(
         x=alt.X("bin_start:Q", bin="binned", title="how far each run went (its peak)",
                 # (a "~s" format gives every tick the largest tick's prefix: "0k" at the origin of a latency axis)
                 axis=alt.Axis(labelExpr=_RUNS_LABEL, tickMinStep=1,
                               tickCount=_whole_steps("child_x", "child_width"))),
         x2="bin_end:Q",
-        y=alt.Y("y1:Q", title="runs (log scale)" if log else "runs",
-                scale=alt.Scale(type="symlog") if log else alt.Undefined,
-                # (on a symlog axis Vega gives every tick the largest tick's SI prefix: "0k", "0.5k")
-                axis=alt.Axis(labelExpr=_RUNS_LABEL, tickMinStep=1, labelOverlap=True) if log
-                else alt.Axis(format="~s", tickMinStep=1, tickCount=_whole_steps("child_y", "child_height"))),
+        y=runs_y("y1:Q"),
         y2="y0:Q",
         color=alt.Color("outcome:N", title="run outcome", legend=alt.Legend(orient="top"),
                         scale=alt.Scale(domain=list(OUTCOMES), range=list(OUTCOMES.values()))),
@@ -160,9 +176,13 @@ def limit_peaks(bins: pd.DataFrame, rules: pd.DataFrame, columns: int = 3, width
                  alt.Tooltip("bin_end:Q", title="to", format=",.4~r"), alt.Tooltip("n:Q", title="runs")])
     limits = base.transform_filter("datum.layer == 'limit'")
     line = limits.mark_rule(color="#333", strokeDash=[4, 3], strokeWidth=2).encode(x="cut:Q")
-    text = limits.mark_text(align="left", dx=4, dy=-4, fontSize=11, color="#333").encode(
-        x="cut:Q", y=alt.value(8), text="text:N")
-    return alt.layer(band, hist, line, text, data=data).properties(width=width, height=height).facet(
+    texts = [limits.transform_filter(f"datum.side == '{side}'").mark_text(
+        align=side_align, baseline="top", dx=dx, fontSize=_LABEL_FONT, color="#333").encode(
+        x="cut:Q", y=alt.value(2), text="text:N") for side, side_align, dx in (("right", "left", 4),
+                                                                               ("left", "right", -4))]
+    # nothing drawn: it only stretches the runs axis so the strip above the tallest bar stays free
+    room = limits.mark_point(opacity=0, size=0).encode(y=runs_y("room:Q"))
+    return alt.layer(band, hist, line, *texts, room, data=data).properties(width=width, height=height).facet(
         facet=alt.Facet("panel:N", sort=list(panel.values()), title=None,
                         header=alt.Header(labelFontSize=12, labelLimit=width + 60,
                                         labelExpr="split(datum.value, '|')", labelAlign="left", labelAnchor="start")),
@@ -189,6 +209,13 @@ def limit_stops(table: pd.DataFrame, width: int = 420) -> alt.Chart:
         tooltip=["rule:N", "outcome:N", "runs:Q"],
     ).properties(width=width, height=max(60, 22 * len(rules)),
                  title="Runs each limit stops: failed (red), and successful (green: what the limit costs)")
+
+
+def _headroom(tallest: float, height: int, log: bool) -> float:
+    """The runs value the axis must reach for the tallest bar to end ``_LABEL_STRIP`` pixels under
+    the top (on a symlog axis, log1p is what is linear in pixels)."""
+    stretch = height / max(1.0, height - _LABEL_STRIP)
+    return float(np.expm1(np.log1p(tallest) * stretch)) if log else tallest * stretch
 
 
 def _fmt(value: float) -> str:

@@ -13,6 +13,7 @@ import ipywidgets as w
 import pandas as pd
 
 from .. import plots
+from .._lineage_note import first_stater, lineage_disagreements
 from .._worst import WORST_FIRST
 from ._html import STYLE, esc, frame, kv_table, label, pre
 from ._runs import RunFilter, RunPager, choices
@@ -315,6 +316,7 @@ class IncidentExplorer(w.VBox):
             lines.append("No replay attribution stored for this run. "
                          + ("Compute it below (replays the run with agents repaired)." if self.replay is not None
                             else "Replay needs a re-runnable system: pass <code>replay=</code>."))
+        live_culprit: str | None = None
         if self.blame_model is not None and self.run_id is not None and outcome == "success":
             # the model ranks a run's moves whatever its outcome; a culprit of a success misleads
             lines.append("Log-only BlameModel: the run succeeded, so it names no culprit.")
@@ -330,12 +332,15 @@ class IncidentExplorer(w.VBox):
                     later = ", after the moves shown" if isinstance(q["step_id"], str) and shown \
                         and q["step_id"] not in shown else ""
                     if _or(q["agent"], ""):
+                        live_culprit = str(q["agent"])
                         lines.append(f"{head}: <b>{esc(q['agent'])}</b> at step <b>{esc(q['step_id'])}</b> "
                                      f"(agent share {q['agent_confidence']:.0%}{later}).")
                     else:   # a trace with no agent span (a bare LLM call, a LlamaIndex query): the step only
                         lines.append(f"{head}: step <b>{esc(q['step_id'])}</b> (the log names no agent{later}).")
             except Exception as exc:  # a model that cannot score this run says so, the rest stays
                 lines.append(f"Log-only BlameModel: cannot score this run ({esc(type(exc).__name__)}: {esc(exc)}).")
+        if facts is None and self.run_id is not None:
+            lines += self._lineage_lines(live_culprit)
         self.verdict.value = "<br>".join(lines)
         if facts is not None and len(values):
             chart = plots.blame_bars(values, title="Blame per agent (Shapley, with intervals)")
@@ -347,6 +352,28 @@ class IncidentExplorer(w.VBox):
         else:
             self.blame_box.children = ()
         self.compute.disabled = self.replay is None or self.run_id is None
+
+    def _lineage_lines(self, live_culprit: str | None) -> list[str]:
+        """Where a log-only culprit (the stored verdict the run list shows, or the model's above) is not
+        the agent the run's silent_failure finding traces the wrong answer to: both named, as
+        ``workbench investigate`` does. A replay verdict is evidence itself: then nothing is said."""
+        stored = lineage_disagreements(self.ws, self.run_id)
+        seen: list[tuple[str, bool, str, str | None, str]] = [
+            (culprit, uncertain, agent, step, "the stored log-only verdict")
+            for _, culprit, uncertain, agent, step, _ in stored]
+        if live_culprit is not None:
+            stater = first_stater(self.ws, self.run_id)
+            if stater is not None and stater[0] != live_culprit and live_culprit not in [c for c, *_ in seen]:
+                seen.append((live_culprit, False, stater[0], stater[1], "the log-only BlameModel"))
+        out = []
+        for culprit, uncertain, agent, step, source in seen:
+            where = f" at step <b>{esc(step)}</b>" if step else ""
+            out.append(f"<span class='wb-lineage-note'><b>Look at both agents:</b> {source} names "
+                       f"<b>{esc(culprit)}</b>{' (uncertain)' if uncertain else ''}, but the silent_failure "
+                       f"finding traces the wrong answer to <b>{esc(agent)}</b>, who first stated its value"
+                       f"{where}. The finding follows the value the answer rests on; the model weighs the "
+                       "whole log.</span>")
+        return out
 
     def compute_attribution(self) -> Any:
         """Attribute the shown run by replay (Shapley over agents + decisive step), store it, show it."""

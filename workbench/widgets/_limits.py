@@ -20,10 +20,12 @@ if TYPE_CHECKING:
     from ..policy._limits import LimitSuggestions
     from ..workspace import Workspace
 
-# the table as a reader scans it: numbers short, the basis and run ids allowed to wrap, nothing else
+# the table as a reader scans it: numbers short, the basis, run ids and note allowed to wrap, nothing else
+# (at 10em each they held the demo's table 69 px wider than a notebook's output: it scrolled sideways)
 _TABLE_STYLE = ("<style>.wb-limits-table td{white-space:nowrap;vertical-align:top;line-height:1.3}"
                 ".wb-limits-table td:nth-child(3),.wb-limits-table td:nth-child(11),"
-                ".wb-limits-table td:nth-child(12){white-space:normal;min-width:10em;max-width:24em}</style>")
+                ".wb-limits-table td:nth-child(12){white-space:normal;min-width:6em;max-width:24em}"
+                ".wb-limits-table td:nth-child(3){min-width:8.5em}</style>")   # "successful runs" on one line
 _HEADERS = {"baseline_runs": "basis runs", "stops_failed": "stops failed", "stops_successful": "stops successful",
             "stops_unknown": "stops unknown", "stopped_runs": "first runs stopped"}
 _SHOWN = ["rule", "limit", "basis", "baseline_runs", "p50", "p90", "max", "stops_failed", "stops_successful",
