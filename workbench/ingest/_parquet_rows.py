@@ -31,15 +31,30 @@ def column_names(path: Path) -> list[str]:
     return list(pq.read_schema(path).names)
 
 
-def _plain(batch: pa.RecordBatch) -> pa.RecordBatch:
+_NS_PER = {"s": 10**9, "ms": 10**6, "us": 10**3, "ns": 1}
+
+
+def _plain(batch: pa.RecordBatch) -> tuple[pa.RecordBatch, dict[str, int]]:
+    """The batch with its times as integers in their own unit, and the nanoseconds per unit of each.
+
+    The scaling to nanoseconds is done per row in Python: an Arrow cast to ``timestamp[ns]`` fails for the
+    whole batch on one time past 2262 (a year-9999 placeholder), where the row alone must be quarantined.
+    """
     import pyarrow as pa
 
-    cols = []
-    for col in batch.columns:
-        if pa.types.is_timestamp(col.type) or pa.types.is_date(col.type):
-            col = col.cast(pa.timestamp("ns", getattr(col.type, "tz", None))).cast(pa.int64())
+    cols, scales = [], {}
+    for name, col in zip(batch.schema.names, batch.columns, strict=True):
+        if pa.types.is_timestamp(col.type):
+            scales[name] = _NS_PER[col.type.unit]
+            col = col.cast(pa.int64())
+        elif pa.types.is_date32(col.type):
+            scales[name] = 86_400 * 10**9
+            col = col.cast(pa.int32())
+        elif pa.types.is_date64(col.type):
+            scales[name] = 10**6
+            col = col.cast(pa.int64())
         cols.append(col)
-    return pa.RecordBatch.from_arrays(cols, names=batch.schema.names)
+    return pa.RecordBatch.from_arrays(cols, names=batch.schema.names), scales
 
 
 def rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -48,6 +63,10 @@ def rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
 
     n = 0
     for batch in pq.ParquetFile(path).iter_batches(batch_size=_BATCH_ROWS):
-        for row in _plain(batch).to_pylist():
+        plain, scales = _plain(batch)
+        for row in plain.to_pylist():
             n += 1
+            for name, scale in scales.items():
+                if row[name] is not None:
+                    row[name] *= scale
             yield n, {k: v for k, v in row.items() if v is not None}

@@ -197,6 +197,7 @@ class OpenInferenceJsonl(Adapter):
     name = "openinference"
     description = ("OpenInference spans, one per line (Phoenix export: context.span_id, span_kind, attributes.*), "
                    "or that dataframe saved as Parquet")
+    reads_parquet = True
 
     def sniff(self, path: Path, head: bytes) -> bool:
         if is_parquet(head):  # the same dataframe saved with to_parquet / TraceDataset.save()
