@@ -77,3 +77,42 @@ def test_parquet_of_other_columns_names_them(tmp_path: Path) -> None:
     # in a folder it is skipped, as any file in no known format
     rep = wb.open().ingest(str(tmp_path))
     assert rep.read == 0
+
+
+def test_a_corrupt_row_group_costs_only_itself(tmp_path: Path) -> None:
+    # Before: OSError "Couldn't deserialize thrift" failed the whole file (IngestError, nothing stored).
+    path = tmp_path / "spans.parquet"
+    n = 9
+    pq.write_table(pa.table({
+        "context.span_id": [f"s{i}" for i in range(n)], "context.trace_id": ["t1"] * n,
+        "name": [f"step{i}" for i in range(n)], "span_kind": ["CHAIN"] * n, "status_code": ["OK"] * n,
+        "start_time": pa.array([T0_MS + i for i in range(n)], pa.timestamp("ms", "UTC")),
+    }), path, row_group_size=3, compression="none")
+    meta = pq.ParquetFile(path).metadata
+    data = bytearray(path.read_bytes())
+    for c in range(meta.num_columns):  # every page of the second row group (rows 4-6) overwritten
+        chunk = meta.row_group(1).column(c)
+        start = chunk.dictionary_page_offset or chunk.data_page_offset
+        data[start:start + chunk.total_compressed_size] = b"\xff" * chunk.total_compressed_size
+    path.write_bytes(bytes(data))
+    ws = wb.open()
+    rep = ws.ingest(path)
+    assert (rep.read, rep.stored, rep.quarantined) == (7, 6, 1)
+    (line, reason), = ws.sql("SELECT line, reason FROM quarantine").fetchall()
+    assert line == 4 and reason.startswith("Parquet row group 2 of 3 cannot be read from row 4 to 6 (")
+    assert sorted(r[0] for r in ws.sql("SELECT step_id FROM steps").fetchall()) == ["s0", "s1", "s2", "s6", "s7", "s8"]
+
+
+def test_two_columns_of_one_name_do_not_mix_types(tmp_path: Path) -> None:
+    # A timestamp and a text column both named end_time: the text must not be "scaled" (str * 10**6).
+    path = tmp_path / "dup.parquet"
+    cols = [pa.array(["a"]), pa.array(["t"]), pa.array(["x"]), pa.array(["OK"]),
+            pa.array([T0_MS], pa.timestamp("ms", "UTC")), pa.array([T0_MS + 4], pa.timestamp("ms", "UTC")),
+            pa.array(["soon"])]
+    names = ["context.span_id", "context.trace_id", "name", "status_code", "start_time", "end_time", "end_time"]
+    pq.write_table(pa.Table.from_arrays(cols, names=names), path)
+    ws = wb.open()
+    rep = ws.ingest(path)
+    assert rep.read == 1 and rep.stored + rep.quarantined == 1
+    raw = ws.sql("SELECT coalesce(max(length(reason)), 0) FROM quarantine").fetchall()[0][0]
+    assert raw < 1000
