@@ -116,3 +116,19 @@ def test_two_columns_of_one_name_do_not_mix_types(tmp_path: Path) -> None:
     assert rep.read == 1 and rep.stored + rep.quarantined == 1
     raw = ws.sql("SELECT coalesce(max(length(reason)), 0) FROM quarantine").fetchall()[0][0]
     assert raw < 1000
+
+
+def test_spans_with_a_nested_context_struct_are_read(tmp_path: Path) -> None:
+    # Phoenix's span JSON (context: {trace_id, span_id}) saved as a table: the JSON reader reads this shape,
+    # the Parquet sniffer looked for a flat context.span_id column only ("not in any known format").
+    path = tmp_path / "nested.parquet"
+    pq.write_table(pa.table({
+        "context": [{"trace_id": "t1", "span_id": "a"}, {"trace_id": "t1", "span_id": "b"}],
+        "parent_id": [None, "a"], "name": ["workflow", "researcher"], "span_kind": ["CHAIN", "AGENT"],
+        "status_code": ["OK", "OK"], "attributes": [{"input": {"value": "Quote a widget"}}, {"output": {"value": "41.20"}}],
+    }), path)
+    ws = wb.open()
+    rep = ws.ingest(path)
+    assert (rep.read, rep.stored, rep.quarantined) == (2, 2, 0)
+    assert ws.sql("SELECT step_id, parent_id, kind, agent, input, output FROM steps ORDER BY step_id").fetchall() == [
+        ("a", None, "chain", None, "Quote a widget", None), ("b", "a", "agent", "researcher", None, "41.20")]

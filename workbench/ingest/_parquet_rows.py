@@ -31,6 +31,20 @@ def column_names(path: Path) -> list[str]:
     return list(pq.read_schema(path).names)
 
 
+def has_span_ids(path: Path) -> bool:
+    """Whether a Parquet file holds spans by their ids: a flat ``context.span_id`` column (Phoenix's
+    dataframe), or a ``context`` struct with a ``span_id`` (its span JSON, nested, saved as a table)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    schema = pq.read_schema(path)
+    if "context.span_id" in schema.names:
+        return True
+    i = schema.get_field_index("context")
+    ctx = schema.field(i).type if i >= 0 else None
+    return ctx is not None and pa.types.is_struct(ctx) and ctx.get_field_index("span_id") >= 0
+
+
 _NS_PER = {"s": 10**9, "ms": 10**6, "us": 10**3, "ns": 1}
 
 

@@ -40,7 +40,7 @@ from ._depth import depth_error
 from ._documents import iter_json
 from ._links import LINKS_KEY, is_messaging, link_list, note_root_link
 from ._logfire import rendered_name
-from ._parquet_rows import DamagedRows, column_names, is_parquet, rows
+from ._parquet_rows import DamagedRows, has_span_ids, is_parquet, rows
 from ._values import checked_ns, iso_duration_ms, iso_to_ns
 
 
@@ -201,7 +201,7 @@ class OpenInferenceJsonl(Adapter):
 
     def sniff(self, path: Path, head: bytes) -> bool:
         if is_parquet(head):  # the same dataframe saved with to_parquet / TraceDataset.save()
-            return "context.span_id" in column_names(path)
+            return has_span_ids(path)
         start = head.lstrip()[:4096]
         return start[:1] in (b"{", b"[") and (
             b'"context.span_id"' in start
