@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ._termtext import clean
+
 # The shown verdict is the one investigate's table shows (a replay verdict outranks the model's); only
 # log-only ones are compared: a replay verdict is itself evidence about this run. A finding's agent is the
 # value's first stater (detect/sql/silent.sql).
@@ -49,13 +51,21 @@ def first_stater(ws: Any, run_id: str) -> tuple[str, str | None, str | None] | N
     return tuple(rows[0][1:]) if rows else None
 
 
+def _one_line(value: Any, width: int = 80) -> str:
+    text = clean("" if value is None else value, newlines=False)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
 def lineage_note(ws: Any) -> str:
     """One line for investigate: where the log-only culprit and the silent_failure finding part (empty
     when they do not)."""
     rows = lineage_disagreements(ws)
     if not rows:
         return ""
-    run, culprit, uncertain, agent, step, _ = rows[0]
+    # Names and ids come from the logs: one line each (a newline in an agent's name would start a line of
+    # its own in investigate's output, a forged one), and cut, so that one name cannot fill the screen.
+    run, culprit, agent, step = (_one_line(v) for v in (rows[0][0], rows[0][1], rows[0][3], rows[0][4]))
+    uncertain = rows[0][2]
     n = len(rows)
     model = f"the log-only model names {culprit}{' (uncertain)' if uncertain else ''}"
     where = f" at step {step}" if step else ""

@@ -330,6 +330,8 @@ class Adapter(ABC):
     name: ClassVar[str]
     #: One line shown when a file matches no format.
     description: ClassVar[str] = ""
+    #: Whether :meth:`stage` reads Parquet files (the others read text: JSON, JSONL, CSV).
+    reads_parquet: ClassVar[bool] = False
 
     @abstractmethod
     def sniff(self, path: Path, head: bytes) -> bool:

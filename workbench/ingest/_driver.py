@@ -19,6 +19,7 @@ from ._base import Adapter, RecordsAdapter, Stage, create_stage_tables
 from ._jsonio import compression_of, read_head
 from ._links import join_linked_runs, move_stored_runs
 from ._otlp_logs import attach_span_logs, match_span_logs
+from ._parquet_rows import column_names, is_parquet
 from ._paths import display, expand_paths
 from ._rawtext import fill_raw_text
 from ._registry import ADAPTERS, RECORD_ADAPTERS
@@ -152,16 +153,20 @@ class _BrokenFile(Adapter):
 
 def choose_adapter(path: Path, fmt: str | None = None) -> Adapter:
     """The adapter for ``path``: the one named ``fmt``, else the first whose sniff accepts the file."""
-    if fmt is not None:
-        for adapter in ADAPTERS:
-            if adapter.name == fmt:
-                return adapter
-        names = ", ".join(a.name for a in ADAPTERS)
-        raise FormatError(f"unknown format {fmt!r}: the formats are {names}")
     try:
         head = _read_head(path)
     except OSError as exc:
         raise IngestError(f"{display(path)}: cannot read ({exc.strerror or exc})") from None
+    if fmt is not None:
+        for adapter in ADAPTERS:
+            if adapter.name == fmt:
+                if is_parquet(head) and not adapter.reads_parquet:
+                    # Read as text, its binary pages would be quarantined as so many lines of broken JSON.
+                    raise FormatError(f"{display(path)}: a Parquet file, and format {fmt!r} reads text; "
+                                      f"the Parquet files read are {_parquet_formats()}")
+                return adapter
+        names = ", ".join(a.name for a in ADAPTERS)
+        raise FormatError(f"unknown format {fmt!r}: the formats are {names}")
     if not head.strip():
         raise _EmptyFile(f"{display(path)}: empty file")
     for adapter in ADAPTERS:
@@ -170,12 +175,29 @@ def choose_adapter(path: Path, fmt: str | None = None) -> Adapter:
                 return adapter
         except Exception:  # noqa: BLE001 - a sniffer that trips over odd bytes just says no
             continue
+    if is_parquet(head):
+        raise FormatError(f"{display(path)}: not in any known format: a Parquet file that {_parquet_problem(path)}; "
+                          f"the Parquet files read are {_parquet_formats()}")
     compression = compression_of(head)
     if compression is not None:
         raise _Compressed(path, f"compressed with {compression}, which is not read (gzip is): decompress it first")
     tried = "; ".join(f"{a.name} ({a.description})" for a in ADAPTERS)
     raise FormatError(f"{display(path)}: not in any known format. Tried: {tried}. "
                       "Name one with format=… if the file is in one of them.")
+
+
+def _parquet_formats() -> str:
+    return "; ".join(f"{a.name} ({a.description})" for a in ADAPTERS if a.reads_parquet)
+
+
+def _parquet_problem(path: Path) -> str:
+    """Why a Parquet file matched no format: unreadable (truncated, corrupt footer), or other columns."""
+    try:
+        names = column_names(path)
+    except Exception as exc:  # noqa: BLE001 - pyarrow's errors (ArrowInvalid, OSError) name the damage
+        return f"cannot be read ({type(exc).__name__}: {str(exc)[:200]})"
+    shown = ", ".join(repr(n) for n in names[:12]) + _more(names, 12, ", ")
+    return f"has no span columns (its columns are {shown or 'none'})"
 
 
 class _Compressed(FormatError):

@@ -60,7 +60,8 @@ def langfuse_attributes(attrs: dict[str, Any]) -> dict[str, Any]:
     if isinstance(usage, dict):
         for keys, target in ((("input", "prompt_tokens", "input_tokens"), "llm.token_count.prompt"),
                              (("output", "completion_tokens", "output_tokens"), "llm.token_count.completion")):
-            n = next((usage[k] for k in keys if isinstance(usage.get(k), int)), None)
+            # (type is int: a JSON true is no count, and as one it would cost the span its place)
+            n = next((usage[k] for k in keys if type(usage.get(k)) is int), None)
             if n is not None:
                 out[target] = n
     return out

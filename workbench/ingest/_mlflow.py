@@ -72,7 +72,7 @@ def mlflow_attributes(attrs: dict[str, Any]) -> dict[str, Any]:
     usage = _decoded(attrs.get("mlflow.chat.tokenUsage"))
     if isinstance(usage, dict):
         for key, target in (("input_tokens", "llm.token_count.prompt"), ("output_tokens", "llm.token_count.completion")):
-            if isinstance(usage.get(key), int):
+            if type(usage.get(key)) is int:  # (not a JSON true, which would cost the span its place)
                 out[target] = usage[key]
     model = _decoded(attrs.get("mlflow.llm.model"))
     if isinstance(model, str):

@@ -40,7 +40,7 @@ from ._depth import depth_error
 from ._documents import iter_json
 from ._links import LINKS_KEY, is_messaging, link_list, note_root_link
 from ._logfire import rendered_name
-from ._parquet_rows import column_names, is_parquet, rows
+from ._parquet_rows import DamagedRows, has_span_ids, is_parquet, rows
 from ._values import checked_ns, iso_duration_ms, iso_to_ns
 
 
@@ -197,10 +197,11 @@ class OpenInferenceJsonl(Adapter):
     name = "openinference"
     description = ("OpenInference spans, one per line (Phoenix export: context.span_id, span_kind, attributes.*), "
                    "or that dataframe saved as Parquet")
+    reads_parquet = True
 
     def sniff(self, path: Path, head: bytes) -> bool:
         if is_parquet(head):  # the same dataframe saved with to_parquet / TraceDataset.save()
-            return "context.span_id" in column_names(path)
+            return has_span_ids(path)
         start = head.lstrip()[:4096]
         return start[:1] in (b"{", b"[") and (
             b'"context.span_id"' in start
@@ -215,7 +216,8 @@ class OpenInferenceJsonl(Adapter):
             records = ((n, row, None) for n, row in rows(path)) if parquet else _records(path, stage)
             for n, rec, raw in records:
                 if isinstance(rec, Exception):
-                    stage.reject(line=n, reason=f"broken JSON: {rec}", raw=raw)
+                    why = str(rec) if isinstance(rec, DamagedRows) else f"broken JSON: {rec}"
+                    stage.reject(line=n, reason=why, raw=raw)
                     continue
                 for i, span in enumerate(rec if isinstance(rec, list) else [rec]):
                     one = raw if not isinstance(rec, list) else None

@@ -19,7 +19,7 @@ FROM stage_span_log_lost;
 -- the records' steps only: the json is read after the join, not for every stored step.)
 CREATE OR REPLACE TEMP TABLE stage_span_log_stored_ids AS
 SELECT run_id, step_id, unnest(ids) AS digest FROM (
-    SELECT s.run_id, s.step_id, CAST(json_extract(s.attributes, '$."otel.log_ids"') AS VARCHAR[]) AS ids
+    SELECT s.run_id, s.step_id, TRY_CAST(json_extract(s.attributes, '$."otel.log_ids"') AS VARCHAR[]) AS ids
     FROM steps s SEMI JOIN (SELECT DISTINCT run_id, step_id FROM stage_span_logs) k
       ON k.run_id = s.run_id AND k.step_id = s.step_id);
 CREATE OR REPLACE TEMP TABLE stage_span_log_new AS
@@ -42,14 +42,19 @@ FROM stage_span_log_new GROUP BY run_id, step_id;
 -- The messages fill the input / output the span left empty, and are appended to an input / output that
 -- earlier records filled (otel.log_filled); a span's own messages win (span_and_event mode writes both).
 -- The notes are appended to the step's otel.logs, the digests to its otel.log_ids.
+-- (The otel.* keys may also be a span's own attributes, of any type: read as a list only when they are one;
+-- a span's own otel.logs of another type is kept as the list's first item. Text is appended to only when
+-- it is a JSON list: a span's own otel.log_filled must not splice records into its own text.)
 UPDATE steps SET
     input = CASE WHEN t.input IS NULL THEN steps.input
                  WHEN steps.input IS NULL THEN t.input
-                 WHEN list_contains(f.filled, 'input') THEN left(steps.input, -1) || ',' || substr(t.input, 2)
+                 WHEN list_contains(f.filled, 'input') AND f.input_list
+                   THEN left(steps.input, -1) || ',' || substr(t.input, 2)
                  ELSE steps.input END,
     output = CASE WHEN t.output IS NULL THEN steps.output
                   WHEN steps.output IS NULL THEN t.output
-                  WHEN list_contains(f.filled, 'output') THEN left(steps.output, -1) || ',' || substr(t.output, 2)
+                  WHEN list_contains(f.filled, 'output') AND f.output_list
+                    THEN left(steps.output, -1) || ',' || substr(t.output, 2)
                   ELSE steps.output END,
     attributes = json_merge_patch(coalesce(steps.attributes, '{}'), json_object(
         'otel.logs', json(CASE WHEN t.notes IS NULL THEN f.logs
@@ -60,9 +65,13 @@ UPDATE steps SET
             IF (c = 'input' AND steps.input IS NULL AND t.input IS NOT NULL)
             OR (c = 'output' AND steps.output IS NULL AND t.output IS NOT NULL)])))))
 FROM stage_span_log_texts t,
-     (SELECT s.run_id, s.step_id, CAST(json_extract(s.attributes, '$."otel.logs"') AS VARCHAR) AS logs,
-             coalesce(CAST(json_extract(s.attributes, '$."otel.log_ids"') AS VARCHAR[]), []) AS ids,
-             coalesce(CAST(json_extract(s.attributes, '$."otel.log_filled"') AS VARCHAR[]), []) AS filled
+     (SELECT s.run_id, s.step_id,
+             CASE json_type(s.attributes, '$."otel.logs"') WHEN 'ARRAY' THEN CAST(json_extract(s.attributes, '$."otel.logs"') AS VARCHAR)
+                  WHEN 'NULL' THEN NULL ELSE '[' || json_extract(s.attributes, '$."otel.logs"') || ']' END AS logs,
+             coalesce(TRY_CAST(json_extract(s.attributes, '$."otel.log_ids"') AS VARCHAR[]), []) AS ids,
+             coalesce(TRY_CAST(json_extract(s.attributes, '$."otel.log_filled"') AS VARCHAR[]), []) AS filled,
+             coalesce(CASE WHEN json_valid(s.input) THEN json_type(s.input) = 'ARRAY' END, false) AS input_list,
+             coalesce(CASE WHEN json_valid(s.output) THEN json_type(s.output) = 'ARRAY' END, false) AS output_list
       FROM steps s JOIN stage_span_log_texts x ON x.run_id = s.run_id AND x.step_id = s.step_id) f
 WHERE steps.run_id = t.run_id AND steps.step_id = t.step_id AND f.run_id = t.run_id AND f.step_id = t.step_id;
 SELECT count(*) FILTER (WHERE ord NOT IN (SELECT ord FROM stage_span_log_lost)),
