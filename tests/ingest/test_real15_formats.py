@@ -134,3 +134,48 @@ def test_mlflow_semconv_chain_kind_and_json_encoded_tool_result(tmp_path: Path, 
     assert s["b1"][1:4] == ("tool", "researcher", "get_price")
     assert s["b1"][6] == "41.20"
     assert json.loads(s["b2"][6]) == {"sku": "WID-7", "price": "41.20"}  # JSON objects as they were
+
+
+def _ag2_tool(sid: str, parent: str, call: str, i: int, result: str | None = None, error: str | None = None) -> dict:
+    attrs = {"ag2.span.type": "tool", "gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "get_price",
+             "gen_ai.tool.type": "function", "gen_ai.tool.call.id": call, "gen_ai.tool.call.arguments": '{"item": "widget"}'}
+    if result is not None:
+        attrs["gen_ai.tool.call.result"] = result
+    else:
+        attrs["error.type"] = "ExecutionError"
+    return _span(sid, parent, "execute_tool get_price", attrs, i, error)
+
+
+def _executor(sid: str, texts: list[str], i: int) -> dict:
+    messages = [{"role": "tool", "parts": [{"type": "text", "content": t}]} for t in texts]
+    return _span(sid, "00000000000000a1", "invoke_agent _Group_Tool_Executor", {
+        "ag2.span.type": "agent", "gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "_Group_Tool_Executor",
+        "gen_ai.output.messages": json.dumps(messages)}, i)
+
+
+def test_ag2_failed_tool_call_takes_the_executors_message(tmp_path: Path, fast: bool) -> None:
+    spans = [
+        _span("00000000000000a1", None, "invoke_agent chat_manager",
+              {"ag2.span.type": "agent", "gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "chat_manager"}, 0),
+        _span("00000000000000a2", "00000000000000a1", "invoke_agent researcher",
+              {"ag2.span.type": "agent", "gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "researcher"}, 1),
+        _executor("00000000000000e1", ["Error: price service timed out"], 2),
+        _ag2_tool("00000000000000b1", "00000000000000e1", "call_1", 3),
+        # one turn, two calls: the second raised; answers in the order of the calls
+        _executor("00000000000000e2", ["41.20", "Error: unknown item 'gadget'"], 4),
+        _ag2_tool("00000000000000b2", "00000000000000e2", "call_2", 5, result="41.20"),
+        _ag2_tool("00000000000000b3", "00000000000000e2", "call_3", 6),
+        # a failed call whose span says why keeps its own message
+        _executor("00000000000000e3", ["Error: boom"], 7),
+        _ag2_tool("00000000000000b4", "00000000000000e3", "call_4", 8, error="ValueError: bad item"),
+        # calls and answers that cannot be paired: left as they are
+        _executor("00000000000000e4", ["Error: a", "Error: b"], 9),
+        _ag2_tool("00000000000000b5", "00000000000000e4", "call_5", 10),
+    ]
+    s = _steps(tmp_path, _write(tmp_path, "opentelemetry.instrumentation.ag2", spans), 11)
+    assert s["b1"][2:] == ("researcher", "get_price", "error", '{"item": "widget"}', None,
+                           "ExecutionError: Error: price service timed out")
+    assert s["b2"][4:] == ("unset", '{"item": "widget"}', "41.20", None)
+    assert s["b3"][4] == "error" and s["b3"][7] == "ExecutionError: Error: unknown item 'gadget'"
+    assert s["b4"][7] == "ValueError: bad item"
+    assert s["b5"][7] == "ExecutionError"
