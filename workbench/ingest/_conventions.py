@@ -36,6 +36,8 @@ from ._call_args import decorated_call
 from ._langfuse_otel import TYPE as LANGFUSE_TYPE
 from ._langfuse_otel import langfuse_attributes
 from ._logfire import TEMPLATE as LOGFIRE_TEMPLATE
+from ._logfire import instrumented_call_attributes
+from ._mlflow import PASSED_OPERATIONS as MLFLOW_PASSED_OPERATIONS
 from ._mlflow import SPAN_TYPE as MLFLOW_SPAN_TYPE
 from ._mlflow import mlflow_attributes
 from ._stage_tables import arrow_type
@@ -54,6 +56,9 @@ OPERATION_KINDS = {
     "retrieval": "retriever", "invoke_workflow": "chain", "handoff": "handoff",
     # OpenLLMetry's llm.request.type (its spans before gen_ai.operation.name): chat / completion / embedding / rerank
     "completion": "llm", "embedding": "llm", "rerank": "retriever",
+    # MLflow with MLFLOW_ENABLE_OTEL_GENAI_SEMCONV writes a span type the conventions have no operation for
+    # as the operation itself (and names the span after it: "CHAIN"), upper-case, unlike any GenAI operation
+    **MLFLOW_PASSED_OPERATIONS,
 }
 # openinference.span.kind -> step kind. Guardrails and evaluators are the system checking itself.
 OI_KINDS = {
@@ -92,8 +97,9 @@ SLOT_KEYS: dict[str, tuple[str, ...]] = {
     # LLM call's reply or a tool's result), beside the convention's gen_ai.tool.call.arguments / .result.
     "input": ("gen_ai.input.messages", "gen_ai.tool.call.arguments", "gen_ai.tool.args", "input.value",
               "gen_ai.prompt", "input", "tool.parameters", "traceloop.entity.input"),
+    # final_result: PydanticAI's agent run span's answer (its pydantic_ai.all_messages repeat the LLM steps)
     "output": ("gen_ai.output.messages", "gen_ai.tool.call.result", "gen_ai.output", "output.value",
-               "gen_ai.completion", "output", "traceloop.entity.output"),
+               "gen_ai.completion", "output", "traceloop.entity.output", "final_result"),
     "error_type": ("error.type", "exception.message", "exception.type"),
     "confidence": ("workbench.confidence",),
     "entropy": ("workbench.entropy",),
@@ -594,6 +600,26 @@ def split_attributes(attrs: dict[str, Any]) -> tuple[dict[str, Any], dict[str, A
     return {slot: v[2] for slot, v in known.items()}, rest
 
 
+TOOL_RESULT = "gen_ai.tool.call.result"
+
+
+def tool_result_text(value: Any) -> Any:
+    """A tool result written as a JSON string (``"41.20"``, quotes included) as the string it encodes.
+
+    The conventions let ``gen_ai.tool.call.result`` be any value, and producers that JSON-encode it (MLflow's
+    GenAI-semconv export: ``json.dumps`` of whatever the tool returned) turn a returned string into a quoted
+    one; read as it is, the quotes and escapes become part of the tool's output. Anything else is as it was.
+    """
+    if isinstance(value, str) and len(value) >= 2 and value[0] == '"' and value[-1] == '"':
+        try:
+            decoded = orjson.loads(value)
+        except orjson.JSONDecodeError:
+            return value
+        if isinstance(decoded, str):
+            return decoded
+    return value
+
+
 def step_kind(op: Any, oi_kind: Any, name: str | None, fallback: Any = None) -> str:
     """The step kind of a span from its GenAI operation, its OpenInference kind, or its name."""
     kind = OPERATION_KINDS.get(op) if isinstance(op, str) else None
@@ -773,6 +799,8 @@ def map_span(attrs: dict[str, Any], name: str | None, events: list[dict[str, Any
         attrs = mlflow_attributes(attrs)
     elif LANGFUSE_TYPE in attrs:
         attrs = langfuse_attributes(attrs)
+    elif LOGFIRE_TEMPLATE in attrs:
+        attrs = instrumented_call_attributes(attrs)
     known, rest = split_attributes(attrs)
     kind = step_kind(known.get("op"), known.get("oi_kind"), name, fallback_kind)
     agent = known.get("agent")
@@ -804,6 +832,8 @@ def map_span(attrs: dict[str, Any], name: str | None, events: list[dict[str, Any
             tool = tool[:-len(TOOL_NAME_SUFFIX)]
     inp = known.get("input")
     out = known.get("output")
+    if out is not None and out is attrs.get(TOOL_RESULT):
+        out = tool_result_text(out)
     if TRACELOOP_ENTITY in rest:
         if inp is not None and (inp is attrs.get("traceloop.entity.input") or inp is attrs.get(
                 "gen_ai.tool.call.arguments")):

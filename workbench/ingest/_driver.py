@@ -15,6 +15,7 @@ from ..exceptions import FormatError, IngestError, WorkbenchError
 from ..store._connection import sql_statements
 from ..store._transaction import drop_temp_tables, temp_tables, temp_views, transaction
 from . import _timings
+from ._ag2_errors import tool_errors_from_executor
 from ._base import Adapter, RecordsAdapter, Stage, create_stage_tables
 from ._jsonio import compression_of, read_head
 from ._links import join_linked_runs, move_stored_runs
@@ -306,6 +307,7 @@ def _run_ingest(con: duckdb.DuckDBPyConnection, source: Any, fmt: str | None, pr
             bar.set_postfix(records=stage.read)
         stage.flush()
         agents_of_previous(con, stage.agent_of_previous)
+        tool_errors_from_executor(con, stage.agent_of_previous)
         loop_agents(con)
         stage.stored_link_moves = join_linked_runs(con, stage.root_links)
         match_span_logs(stage, stage.stored_link_moves.joined)

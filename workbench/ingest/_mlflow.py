@@ -23,6 +23,12 @@ _KINDS = {
     "RETRIEVER": "RETRIEVER", "RERANKER": "RERANKER", "GUARDRAIL": "GUARDRAIL", "EVALUATOR": "EVALUATOR",
     "UNKNOWN": "UNKNOWN",
 }
+# Our step kinds of the span types MLflow's GenAI-semconv export passes through as gen_ai.operation.name
+# (mlflow/tracing/export/genai_semconv/translator.py maps only CHAT_MODEL, LLM, EMBEDDING, TOOL and AGENT).
+PASSED_OPERATIONS = {
+    "CHAIN": "chain", "WORKFLOW": "chain", "TASK": "chain", "PARSER": "chain", "MEMORY": "chain",
+    "RETRIEVER": "retriever", "RERANKER": "retriever", "GUARDRAIL": "system", "EVALUATOR": "system",
+}
 _READ = (SPAN_TYPE, "mlflow.spanInputs", "mlflow.spanOutputs", "mlflow.chat.tokenUsage", "mlflow.llm.model")
 
 

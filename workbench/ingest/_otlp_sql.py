@@ -28,6 +28,7 @@ from ._conventions import (
     STATUS_CODES,
     TOOL_NAME_PREFIX,
     TOOL_NAME_SUFFIX,
+    TOOL_RESULT,
 )
 from ._jsonio import line_blocks
 from ._line_table import block_table, pick_lines
@@ -256,6 +257,8 @@ SELECT line, bad, ri, si, pi, (line << 24) + off + pi - 1 AS order_hint, service
     OR CASE WHEN kind = 'llm' AND coalesce(keys[h_output] IN ({beat}), false)
             THEN _wb_any(list_transform(keys, lambda k: {out_msg})) ELSE false END
     OR ((h_confidence IS NULL OR h_entropy IS NULL) AND coalesce(contains(v_output, 'logprobs'), false))
+    -- a tool result written as a JSON string (the mapper decodes it: tool_result_text)
+    OR coalesce(keys[h_output] = {_q(TOOL_RESULT)} AND starts_with(v_output, '"'), false)
     -- framework shapes only the Python mapper reads (BeeAI events, agent executors, LangGraph nodes)
     OR {shape_keys}
     OR coalesce(contains(ss[list_position(keys, 'metadata')], 'langgraph_node'), false)

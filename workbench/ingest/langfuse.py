@@ -61,7 +61,8 @@ _TYPE_KIND = {"GENERATION": "llm", "EMBEDDING": "llm", "TOOL": "tool", "AGENT": 
 # The OTel GenAI / OpenInference kinds come from the one table of conventions (an unknown or PROMPT
 # kind says nothing here: the observation type and LangSmith's kind are tried next).
 _OI_KIND = {k: v for k, v in OI_KINDS.items() if v != "other"}
-_OP_KIND = OPERATION_KINDS
+# (looked up lower-cased: MLflow's pass-through operations are upper-case, CHAIN)
+_OP_KIND = {k.lower(): v for k, v in OPERATION_KINDS.items()}
 _LS_KIND = {"llm": "llm", "tool": "tool", "retriever": "retriever", "chain": "chain", "embedding": "llm"}
 
 # Instrumentation scopes that name the agent framework (checked in order; LLM-client scopes such as

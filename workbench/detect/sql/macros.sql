@@ -84,3 +84,19 @@ CREATE OR REPLACE TEMP MACRO det_num_places(txt, token) AS list_distinct(list_tr
 CREATE OR REPLACE TEMP MACRO det_record_names(txt) AS list_distinct(list_transform(
     regexp_extract_all(txt, '\\?"[A-Za-z][A-Za-z0-9_ ]{0,40}\\?"[ \t\n\f\r]*:[ \t\n\f\r]*\\?"([A-Z][A-Za-z0-9_-]{1,40})\\?"', 1),
     lambda w: '@' || lower(w)));
+
+-- The answer a run's last step gives when its output is a conversation (two or more chat messages, each
+-- with a role): the text of the last message that says something. AG2's root span ("conversation user")
+-- outputs the whole chat, every tool result in it: read as the answer, it "repeated" the backend numbers
+-- it had replaced. Any other output is the answer as it is. (Message text: a content string, or the text
+-- parts of the GenAI conventions' parts.)
+CREATE OR REPLACE TEMP MACRO det_message_text(m) AS coalesce(
+    CASE WHEN json_type(m, '$.content') = 'VARCHAR' THEN json_extract_string(m, '$.content') END,
+    array_to_string(list_filter(json_extract_string(m, '$.parts[*].content'), lambda x: x IS NOT NULL), ' '));
+CREATE OR REPLACE TEMP MACRO det_answer_text(txt) AS CASE
+    WHEN left(txt, 1) = '[' AND contains(txt, '"role"') AND json_valid(txt) AND json_array_length(txt) > 1
+         AND coalesce(list_bool_and(list_transform(CAST(json(txt) AS JSON[]),
+                                                   lambda m: json_type(m, '$.role') = 'VARCHAR')), false)
+    THEN coalesce(list_last(list_filter(list_transform(CAST(json(txt) AS JSON[]), lambda m: det_message_text(m)),
+                                        lambda t: t IS NOT NULL AND trim(t) <> '')), txt)
+    ELSE txt END;

@@ -47,7 +47,8 @@ sides AS (
     WHERE kind = 'tool' OR is_answer
 ),
 fields AS (
-    SELECT run_id, step_id, agent, kind, t1, tref, field, CASE field WHEN 'output' THEN output ELSE input END AS txt
+    SELECT run_id, step_id, agent, kind, t1, tref, field,
+           CASE field WHEN 'output' THEN det_answer_text(output) ELSE input END AS txt  -- (only the answer's output)
     FROM sides
 ),
 tokens AS (
