@@ -58,20 +58,10 @@ def _errors(output: str, tools: list[dict[str, Any]]) -> list[tuple[str, str]]:
     return out
 
 
-def tool_errors_from_executor(con: duckdb.DuckDBPyConnection, steps: list[tuple[str, str]]) -> None:
-    """Give the failed tool steps of the listed AG2 executor turns the executor's message for their call."""
-    if not steps:
-        return
-    import pyarrow as pa  # (here, not with the module: see _stage_tables.arrow_type)
-
-    pairs = sorted(set(steps))
-    con.register("agent_of_previous", pa.table({"run_id": pa.array([r for r, _ in pairs], pa.string()),
-                                                "step_id": pa.array([s for _, s in pairs], pa.string())}))
-    try:
-        turns = con.execute(sql_text("ag2_executor_turns")).fetchall()
-    finally:
-        con.unregister("agent_of_previous")
+def tool_errors_from_executor(con: duckdb.DuckDBPyConnection) -> None:
+    """Give the failed tool steps of the listed AG2 executor turns (the view of
+    :func:`._step_agents.listed_steps`) the executor's message for their call."""
     update = sql_text("ag2_tool_error")
-    for run_id, output, tools in turns:
+    for run_id, output, tools in con.execute(sql_text("ag2_executor_turns")).fetchall():
         for step_id, error in _errors(output, tools):
             con.execute(update, {"run_id": run_id, "step_id": step_id, "error": error})

@@ -26,7 +26,7 @@ from ._rawtext import fill_raw_text
 from ._registry import ADAPTERS, RECORD_ADAPTERS
 from ._stage_db import ENABLED as _COMPRESSED_STAGE
 from ._stage_db import StageDB
-from ._step_agents import agents_of_previous, loop_agents
+from ._step_agents import agents_of_previous, listed_steps, loop_agents
 from ._time_units import scale_integer_units
 
 _HEAD_BYTES = 64 * 1024
@@ -306,8 +306,10 @@ def _run_ingest(con: duckdb.DuckDBPyConnection, source: Any, fmt: str | None, pr
                 bar.update(path.stat().st_size)
             bar.set_postfix(records=stage.read)
         stage.flush()
-        agents_of_previous(con, stage.agent_of_previous)
-        tool_errors_from_executor(con, stage.agent_of_previous)
+        if stage.agent_of_previous:
+            with listed_steps(con, stage.agent_of_previous):
+                agents_of_previous(con)
+                tool_errors_from_executor(con)
         loop_agents(con)
         stage.stored_link_moves = join_linked_runs(con, stage.root_links)
         match_span_logs(stage, stage.stored_link_moves.joined)

@@ -20,25 +20,35 @@ that component.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import duckdb
 
 from ..store._connection import sql_statements
 
 
-def agents_of_previous(con: duckdb.DuckDBPyConnection, steps: list[tuple[str, str]]) -> None:
-    """Give each listed staged step with no agent the agent of the last step before it under its parent."""
-    if not steps:
-        return
+@contextmanager
+def listed_steps(con: duckdb.DuckDBPyConnection, steps: list[tuple[str, str]]) -> Iterator[None]:
+    """The readers' list of steps that act for the agent before them (``Stage.agent_of_previous``), as the
+    view ``agent_of_previous (run_id, step_id)`` for the statements run inside: :func:`agents_of_previous`
+    and AG2's executor errors (:mod:`._ag2_errors`) read the same list."""
     import pyarrow as pa  # (here, not with the module: see _stage_tables.arrow_type)
 
     pairs = sorted(set(steps))
     con.register("agent_of_previous", pa.table({"run_id": pa.array([r for r, _ in pairs], pa.string()),
                                                 "step_id": pa.array([s for _, s in pairs], pa.string())}))
     try:
-        for stmt in sql_statements("agent_of_previous"):
-            con.execute(stmt)
+        yield
     finally:
         con.unregister("agent_of_previous")
+
+
+def agents_of_previous(con: duckdb.DuckDBPyConnection) -> None:
+    """Give each listed staged step (:func:`listed_steps`) with no agent the agent of the last step before it
+    under its parent."""
+    for stmt in sql_statements("agent_of_previous"):
+        con.execute(stmt)
 
 
 def loop_agents(con: duckdb.DuckDBPyConnection) -> None:
