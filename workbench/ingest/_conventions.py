@@ -33,6 +33,7 @@ from ._ag2 import SPAN_TYPE as AG2_SPAN_TYPE
 from ._ag2 import tool_executor
 from ._base import MAX_FIELD_BYTES, STAGE_STEP_COLUMNS, Stage
 from ._call_args import decorated_call
+from ._json_text import json_or_text
 from ._langfuse_otel import TYPE as LANGFUSE_TYPE
 from ._langfuse_otel import langfuse_attributes
 from ._logfire import TEMPLATE as LOGFIRE_TEMPLATE
@@ -611,12 +612,8 @@ def tool_result_text(value: Any) -> Any:
     one; read as it is, the quotes and escapes become part of the tool's output. Anything else is as it was.
     """
     if isinstance(value, str) and len(value) >= 2 and value[0] == '"' and value[-1] == '"':
-        try:
-            decoded = orjson.loads(value)
-        except orjson.JSONDecodeError:
-            return value
-        if isinstance(decoded, str):
-            return decoded
+        decoded = json_or_text(value)
+        return decoded if isinstance(decoded, str) else value
     return value
 
 

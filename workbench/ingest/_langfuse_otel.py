@@ -13,9 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import orjson
-
 from ._call_args import decorated_call
+from ._json_text import json_or_text
 
 TYPE = "langfuse.observation.type"
 _PREFIX = "langfuse.observation."
@@ -28,12 +27,7 @@ _READ = (TYPE, _PREFIX + "input", _PREFIX + "output", _PREFIX + "model.name", _P
 
 def _structured(value: Any) -> Any:
     """A JSON object or array written as text, parsed; anything else as it is (a returned "41.20" stays text)."""
-    if isinstance(value, str) and value[:1] in ("{", "["):
-        try:
-            return orjson.loads(value)
-        except orjson.JSONDecodeError:
-            return value
-    return value
+    return json_or_text(value) if isinstance(value, str) and value[:1] in ("{", "[") else value
 
 
 def langfuse_attributes(attrs: dict[str, Any]) -> dict[str, Any]:

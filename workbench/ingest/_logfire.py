@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import orjson
+from ._json_text import json_or_text
 
 TEMPLATE = "logfire.msg_template"
 SCHEMA = "logfire.json_schema"
@@ -37,12 +37,7 @@ def rendered_name(name: Any, attrs: dict[str, Any]) -> Any:
 
 
 def _schema_properties(attrs: dict[str, Any]) -> dict[str, Any] | None:
-    schema = attrs.get(SCHEMA)
-    if isinstance(schema, str):
-        try:
-            schema = orjson.loads(schema)
-        except orjson.JSONDecodeError:
-            return None
+    schema = json_or_text(attrs.get(SCHEMA))
     props = schema.get("properties") if isinstance(schema, dict) else None
     return props if isinstance(props, dict) else None
 
@@ -58,12 +53,7 @@ def _instrumented_call(attrs: dict[str, Any], props: dict[str, Any]) -> bool:
 
 def _value(value: Any, prop: Any) -> Any:
     """An attribute's value; JSON text decoded where the schema says Logfire encoded a structure."""
-    if isinstance(value, str) and isinstance(prop, dict) and prop.get("type") in ("object", "array"):
-        try:
-            return orjson.loads(value)
-        except orjson.JSONDecodeError:
-            return value
-    return value
+    return json_or_text(value) if isinstance(prop, dict) and prop.get("type") in ("object", "array") else value
 
 
 def instrumented_call_attributes(attrs: dict[str, Any]) -> dict[str, Any]:

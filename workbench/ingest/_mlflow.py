@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import orjson
+from ._json_text import json_or_text
 
 SPAN_TYPE = "mlflow.spanType"
 
@@ -30,15 +30,6 @@ PASSED_OPERATIONS = {
     "RETRIEVER": "retriever", "RERANKER": "retriever", "GUARDRAIL": "system", "EVALUATOR": "system",
 }
 _READ = (SPAN_TYPE, "mlflow.spanInputs", "mlflow.spanOutputs", "mlflow.chat.tokenUsage", "mlflow.llm.model")
-
-
-def _decoded(value: Any) -> Any:
-    if not isinstance(value, str):
-        return value
-    try:
-        return orjson.loads(value)
-    except orjson.JSONDecodeError:
-        return value  # (written by something other than MLflow's JSON attribute encoder)
 
 
 def _reply(value: Any) -> Any:
@@ -62,25 +53,25 @@ def _reply(value: Any) -> Any:
 def mlflow_attributes(attrs: dict[str, Any]) -> dict[str, Any]:
     """``attrs`` with MLflow's own keys replaced by the OpenInference keys that carry the same facts."""
     out = {k: v for k, v in attrs.items() if k not in _READ}
-    kind = _decoded(attrs.get(SPAN_TYPE))
+    kind = json_or_text(attrs.get(SPAN_TYPE))
     if isinstance(kind, str):
         out["openinference.span.kind"] = _KINDS.get(kind.upper(), "UNKNOWN")
         out["mlflow.spanType"] = kind  # kept, decoded: the raw kind names are finer than ours
     llm = out.get("openinference.span.kind") in ("LLM", "EMBEDDING")
-    inputs = _decoded(attrs.get("mlflow.spanInputs"))
+    inputs = json_or_text(attrs.get("mlflow.spanInputs"))
     if inputs is not None:
         if llm and isinstance(inputs, dict) and isinstance(inputs.get("messages"), list):
             inputs = inputs["messages"]
         out["input.value"] = inputs
-    outputs = _decoded(attrs.get("mlflow.spanOutputs"))
+    outputs = json_or_text(attrs.get("mlflow.spanOutputs"))
     if outputs is not None:
         out["output.value"] = _reply(outputs) if llm else outputs
-    usage = _decoded(attrs.get("mlflow.chat.tokenUsage"))
+    usage = json_or_text(attrs.get("mlflow.chat.tokenUsage"))
     if isinstance(usage, dict):
         for key, target in (("input_tokens", "llm.token_count.prompt"), ("output_tokens", "llm.token_count.completion")):
             if type(usage.get(key)) is int:  # (not a JSON true, which would cost the span its place)
                 out[target] = usage[key]
-    model = _decoded(attrs.get("mlflow.llm.model"))
+    model = json_or_text(attrs.get("mlflow.llm.model"))
     if isinstance(model, str):
         out["llm.model_name"] = model
     return out

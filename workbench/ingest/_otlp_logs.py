@@ -36,6 +36,7 @@ from . import _timings
 from ._base import MAX_FIELD_BYTES, Stage
 from ._conventions import DETAILS_EVENTS, INPUT_EVENTS, OUTPUT_EVENTS, as_text
 from ._depth import MAX_DEPTH, deeper_than
+from ._json_text import json_or_text
 from ._stage_tables import arrow_type
 
 # (file, line, run_id, step_id, input, output, note, raw) per log record read, in reading order.
@@ -79,12 +80,7 @@ def log_messages(event: Any, attrs: dict[str, Any], body: Any) -> tuple[Any, Any
 
 def _json_list(value: Any) -> Any:
     """A message list given as its JSON text (as span attributes carry it) is the list."""
-    if isinstance(value, str) and value[:1] == "[":
-        try:
-            return orjson.loads(value)
-        except orjson.JSONDecodeError:
-            return value
-    return value
+    return json_or_text(value) if isinstance(value, str) and value[:1] == "[" else value
 
 
 def stage_log_record(stage: Stage, line: int, tid: str, sid: str, event: Any, attrs: dict[str, Any],
