@@ -25,8 +25,9 @@ _STATERS = """
     SELECT run_id, arg_min(agent, [CASE severity WHEN 'critical' THEN 0 ELSE 1 END, seq]) AS agent,
            arg_min(step_id, [CASE severity WHEN 'critical' THEN 0 ELSE 1 END, seq]) AS step_id,
            arg_min(detail, [CASE severity WHEN 'critical' THEN 0 ELSE 1 END, seq]) AS detail
-    FROM (SELECT *, row_number() OVER () AS seq FROM findings WHERE $run IS NULL OR run_id = $run) x
-    WHERE detector = 'silent_failure' AND agent IS NOT NULL AND severity IN ('critical', 'warning')
+    FROM (SELECT *, row_number() OVER () AS seq FROM findings
+          WHERE detector = 'silent_failure' AND agent IS NOT NULL AND severity IN ('critical', 'warning')
+            AND ($run IS NULL OR run_id = $run)) x
     GROUP BY run_id"""
 _SQL = f"""
     WITH v AS ({_VERDICTS}), f AS ({_STATERS})

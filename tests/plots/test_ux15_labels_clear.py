@@ -13,6 +13,7 @@ import xml.etree.ElementTree as ET
 import numpy as np
 import pandas as pd
 import pytest
+from test_ux14_axis_labels import _store
 
 import workbench as wb
 from workbench import plots
@@ -70,19 +71,6 @@ def test_cost_curve_label_keeps_off_the_curve(shape: str, best: float | None, li
     box = _text_box(text)
     assert _inside(_line_points(path.get("d")), box) == 0, (shape, best, box)
     assert box[0] >= 0 and box[2] <= 360 and box[1] >= 0 and box[3] <= 240, box    # inside the plot
-
-
-def _store(n: int) -> wb.Workspace:
-    recs: list[dict] = []
-    for r in range(n):
-        run, calls = f"r{r:03d}", 2 + r % 6
-        recs.append({"record": "run", "run_id": run, "system": "shop",
-                     "outcome": "failure" if calls >= 6 else "success"})
-        recs += [{"run_id": run, "step_id": f"t{i:02d}", "agent": "finder", "kind": "tool", "tool": "search",
-                  "input": {"q": f"{r}-{i}"}, "status": "ok", "output": f"result {i}"} for i in range(calls)]
-    ws = wb.open()
-    ws.ingest(recs, progress=False)
-    return ws
 
 
 def _bar_boxes(cell: ET.Element) -> list[tuple[float, float, float, float]]:
