@@ -49,7 +49,7 @@ def test_repairing_every_labelled_agent_fixes_multi_fault_runs(system: sim.Procu
     multi = [r for r in runs if len(r.faults) > 1]
     assert multi
     for run in multi:
-        culprits = {lab["agent"] for lab in run.labels() if lab.get("kind")}
+        culprits = {lab["agent"] for lab in run.labels() if lab.get("agent")}
         assert system.replay(run, culprits).success
         for f in run.faults:
             # A fault is labelled recovered exactly when it alone would not have failed the run.

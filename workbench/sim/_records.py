@@ -24,14 +24,30 @@ def run_record(run: SimRun) -> dict[str, Any]:
 
 
 def label_records(run: SimRun) -> list[dict[str, Any]]:
-    """Ground truth: the run's true outcome, then one label per fault that fired."""
+    """Ground truth: the run's true outcome, then one label per fault that fired.
+
+    A label naming an agent or a step of a failed run names a culprit of the failure (the store's
+    ``labels`` table; ``culprit_labels`` reads it so). A fault the run recovered from (it alone would
+    not have failed the run) caused nothing, so in a failed run its label keeps its kind, for the
+    detectors' scoring, and says in its detail where it struck, but names no agent or step.
+    """
     labels = [{"record": "label", "run_id": run.run_id, "outcome": run.outcome, "source": "ground_truth",
                "detail": run.outcome_detail}]
+    failed = run.outcome != "success"
     for f in run.faults:
-        rec = "recovered" if run.recovered[f.fid] else "not recovered"
-        labels.append({"record": "label", "run_id": run.run_id, "agent": f.agent,
-                       "step_id": run.fault_steps[f.fid], "kind": f.kind, "source": "ground_truth",
-                       "detail": f"{run.fault_notes.get(f.fid, f.kind)} ({rec})"})
+        note = run.fault_notes.get(f.fid, f.kind)
+        if not run.recovered[f.fid]:
+            labels.append({"record": "label", "run_id": run.run_id, "agent": f.agent,
+                           "step_id": run.fault_steps[f.fid], "kind": f.kind, "source": "ground_truth",
+                           "detail": f"{note} (not recovered)"})
+        elif failed:
+            labels.append({"record": "label", "run_id": run.run_id, "kind": f.kind, "source": "ground_truth",
+                           "detail": f"{note} ({f.agent} at {run.fault_steps[f.fid]}; recovered, "
+                                     "not a cause of the failure)"})
+        else:
+            labels.append({"record": "label", "run_id": run.run_id, "agent": f.agent,
+                           "step_id": run.fault_steps[f.fid], "kind": f.kind, "source": "ground_truth",
+                           "detail": f"{note} (recovered)"})
     return labels
 
 
