@@ -84,8 +84,11 @@ def drift_delay(ws, findings: pd.DataFrame | None = None, windows: int = 6) -> p
         findings = findings[findings["detector"] == "drift"]
     span = ws.sql("SELECT min(started_at), max(started_at) FROM runs").fetchall()[0]
     width = (pd.Timestamp(span[1]) - pd.Timestamp(span[0])) / windows if span[0] is not None else None
+    # A drift label naming no agent (the simulator's drift a failed run recovered from: no culprit, so no
+    # agent) cannot say whose drift began; the agent's other drift labels do.
     began = ws.sql("""SELECT l.agent, min(r.started_at) AS began FROM labels l JOIN runs r USING (run_id)
-                      WHERE l.kind = 'drift' AND l.source = 'ground_truth' GROUP BY l.agent""").df()
+                      WHERE l.kind = 'drift' AND l.source = 'ground_truth' AND l.agent IS NOT NULL
+                      GROUP BY l.agent""").df()
     rows = []
     for r in began.itertuples():
         found = findings[findings["agent"] == r.agent]
