@@ -328,7 +328,7 @@ class BlameModel(PersistMixin, BaseEstimator):
         # Only runs whose labelled step is one of their moves teach the step model.
         keep = X["run_id"].isin(X.loc[y, "run_id"]).to_numpy()
         if self.fit_on == "moves_named":
-            keep &= self._named(X) | y
+            keep = keep & (self._named(X) | y)
         self.feature_names_in_ = np.asarray(names, dtype=object)
         self.n_features_in_ = len(names)
         self.unavailable_features_ = [n for n in chosen if n not in names]
