@@ -137,10 +137,7 @@ def main() -> None:
     ap.add_argument("--aegis", type=Path)
     ap.add_argument("--aegis-cap", type=int, default=150)
     ap.add_argument("--sim", type=int, default=300)
-    ap.add_argument("--fit-on", choices=("all", "moves_named"), default="all",
-                    help="BlameModel's fit_on (blame16's variant (h): moves_named)")
     args = ap.parse_args()
-    PARAMS["fit_on"] = FAST["fit_on"] = args.fit_on
     warnings.simplefilter("ignore")
     if args.save_frame:
         save_frame(args)

@@ -32,7 +32,6 @@ from ._calibration import PlattCalibration, agent_evidence, calibration_rows
 from ._familiarity import Familiarity
 from ._features import FEATURES, feature_availability, step_features
 from ._heuristics import (
-    candidate_moves,
     culprit_labels,
     ensure_findings,
     failed_runs,
@@ -123,13 +122,6 @@ class BlameModel(PersistMixin, BaseEstimator):
         An agent none of whose moves is its own turn (a code executor, a human) is not named
         culprit when its run has an agent that talks (the author of the code answers for it; the
         Who&When adapter knows an executor by its output). The pretrained model since v5 sets it.
-    fit_on : {"all", "moves_named"}
-        ``"all"`` (default): the step scorer is fitted on every move. ``"moves_named"``: only on the
-        moves of agents a verdict may name (see ``talkers_only``; labelled culprit moves always
-        count), and those moves rank before the others of their run, so the decisive step is one of
-        them. A fit on every move spends weight telling an executor's output (never a culprit)
-        from the talkers' turns, a contrast a system whose talking agents bring in the outside
-        material does not share (blame16, issue 12).
     shift_scale : float
         How fast the agent confidence falls toward 0.5 on a run unlike the training runs
         (:mod:`._familiarity`): its log-odds are multiplied by ``exp(-(d / d_median - 1) /
@@ -201,7 +193,6 @@ class BlameModel(PersistMixin, BaseEstimator):
         "value_prior": (_real(0.0), "a float >= 0"),
         "run_weight": (_real(0.0), "a float >= 0"),
         "talkers_only": (lambda v: isinstance(v, bool), "True or False"),
-        "fit_on": (lambda v: v in ("all", "moves_named"), "'all' or 'moves_named'"),
         "shift_scale": (_real(0.0), "a float >= 0"),
         "prior": (lambda v: v is None or v == "pretrained", "None or 'pretrained'"),
         "detect": (lambda v: isinstance(v, bool) or v == "auto", "'auto', True or False"),
@@ -214,7 +205,7 @@ class BlameModel(PersistMixin, BaseEstimator):
                  max_leaf_nodes: int = 15, min_samples_leaf: int = 20, l2_regularization: float = 0.0,
                  calibration_cv: int | None = 5, calibration_groups: str = "auto", uncertain_below: float = 0.5,
                  value_prior: float = 0.0, run_weight: float = 0.0, talkers_only: bool = False,
-                 fit_on: str = "all", shift_scale: float = 0.0, prior: str | None = None,
+                 shift_scale: float = 0.0, prior: str | None = None,
                  detect: str | bool = "auto", random_state: int | None = 0, n_jobs: int | None = 1) -> None:
         self.estimator = estimator
         self.C = C
@@ -232,7 +223,6 @@ class BlameModel(PersistMixin, BaseEstimator):
         self.value_prior = value_prior
         self.run_weight = run_weight
         self.talkers_only = talkers_only
-        self.fit_on = fit_on
         self.shift_scale = shift_scale
         self.prior = prior
         self.detect = detect
@@ -327,8 +317,6 @@ class BlameModel(PersistMixin, BaseEstimator):
             raise WorkbenchError("no labelled culprit step is a move of the runs fitted on")
         # Only runs whose labelled step is one of their moves teach the step model.
         keep = X["run_id"].isin(X.loc[y, "run_id"]).to_numpy()
-        if self.fit_on == "moves_named":
-            keep = keep & (self._named(X) | y)
         self.feature_names_in_ = np.asarray(names, dtype=object)
         self.n_features_in_ = len(names)
         self.unavailable_features_ = [n for n in chosen if n not in names]
@@ -414,11 +402,7 @@ class BlameModel(PersistMixin, BaseEstimator):
             else np.zeros(0)
         out["logit"] = logit = logit + self._value_offset(X)
         out["score"] = 1.0 / (1.0 + np.exp(-logit))
-        return rank_steps(out, self._named(out) if getattr(self, "fit_on", "all") == "moves_named" else None)
-
-    def _named(self, X: pd.DataFrame) -> np.ndarray:
-        """The moves of agents a verdict may name (:func:`candidate_moves`)."""
-        return candidate_moves(X, getattr(self, "talkers_only", False))
+        return rank_steps(out)
 
     def _rank_agents(self, steps: pd.DataFrame) -> pd.DataFrame:
         return rank_agents(steps, how=self.agent_aggregation, talkers_only=getattr(self, "talkers_only", False))

@@ -31,39 +31,14 @@ from ._features import step_features
 PREDICT_COLUMNS = ["run_id", "agent", "step_id", "score", "agent_confidence", "uncertain"]
 
 
-def rank_steps(steps: pd.DataFrame, candidate: np.ndarray | None = None) -> pd.DataFrame:
-    """Add ``rank`` (1 = top) within each run: higher score first, then the earlier move.
-
-    ``candidate`` (one bool per row): the rows marked false rank after every marked row of their run.
-    """
-    if candidate is None:
-        steps = steps.sort_values(["run_id", "score", "pos"], ascending=[True, False, True], kind="stable")
-    else:
-        steps = (steps.assign(_cand=np.asarray(candidate, dtype=bool))
-                 .sort_values(["run_id", "_cand", "score", "pos"], ascending=[True, False, False, True], kind="stable")
-                 .drop(columns="_cand"))
+def rank_steps(steps: pd.DataFrame) -> pd.DataFrame:
+    """Add ``rank`` (1 = top) within each run: higher score first, then the earlier move."""
+    steps = steps.sort_values(["run_id", "score", "pos"], ascending=[True, False, True], kind="stable")
     steps["rank"] = steps.groupby("run_id", sort=False).cumcount() + 1
     return steps.sort_values(["run_id", "pos"], kind="stable", ignore_index=True)
 
 
 _SILENT = ("tool", "retriever", "human")
-
-
-def candidate_moves(steps: pd.DataFrame, talkers_only: bool = False) -> np.ndarray:
-    """Which moves (rows with run_id, agent, kind) belong to an agent :func:`rank_agents` may name.
-
-    A move with no agent is none when its run has a named agent; with ``talkers_only``, neither is a
-    move of an agent none of whose moves is its own turn, when its run has an agent that talks.
-    """
-    agent = steps["agent"].fillna("<none>")
-    named = agent != "<none>"
-    keep = named | ~named.groupby(steps["run_id"]).transform("any")
-    if talkers_only and len(steps):
-        talks = ~steps["kind"].isin(_SILENT) & keep
-        talker = talks.groupby([steps["run_id"], agent]).transform("any")
-        run_has = talks.groupby(steps["run_id"]).transform("any")
-        keep = keep & (talker | ~run_has)
-    return keep.to_numpy(dtype=bool)
 
 
 def rank_agents(steps: pd.DataFrame, how: str = "max", talkers_only: bool = False) -> pd.DataFrame:
@@ -79,7 +54,13 @@ def rank_agents(steps: pd.DataFrame, how: str = "max", talkers_only: bool = Fals
     """
     keyed = steps.assign(agent=steps["agent"].fillna("<none>"))
     if len(keyed):
-        keyed = keyed[candidate_moves(steps, talkers_only)]
+        named = keyed["agent"] != "<none>"
+        keyed = keyed[named | ~named.groupby(keyed["run_id"]).transform("any")]
+    if talkers_only and len(keyed):
+        talks = ~keyed["kind"].isin(_SILENT)
+        talker = talks.groupby([keyed["run_id"], keyed["agent"]]).transform("any")
+        run_has = talks.groupby(keyed["run_id"]).transform("any")
+        keyed = keyed[talker | ~run_has]
     g = keyed.groupby(["run_id", "agent"], sort=False)
     A = g.agg(score=("score", how), first_pos=("pos", "min")).reset_index()
     return finish_agents(A)
