@@ -69,7 +69,8 @@ def test_held_out_single_fault_accuracy_beats_heuristics(model, trees, test_ws) 
 
 def test_held_out_multi_fault_runs(trees, test_ws) -> None:
     multi = labelled_failures(test_ws, min_faults=2)
-    assert len(multi) >= 20
+    # runs with two or more culprits; a fault the run recovered from is none (blame16): 14 of seed 202's 250
+    assert len(multi) >= 12
     row = evaluate_attribution(test_ws, "blame_model", model=trees, run_ids=multi).iloc[0]
     assert row["agent_acc"] >= 0.9 and row["step_acc"] >= 0.9
 
