@@ -17,6 +17,7 @@ from ._failed import FAILED_SQL, failed_run_ids, taken_as_failed, taken_note
 from ._flagged import FLAGGED_HEADERS, flagged_runs, flagged_summary, flagged_total
 from ._lineage_note import lineage_note
 from ._termtext import clean, fit_table, terminal_width
+from ._verdict_rank import VERDICT_RANK
 
 _TABLE_SQL = f"""
     WITH failed AS (SELECT r.*, u.taken_why FROM runs r JOIN ({FAILED_SQL}) u USING (run_id)),
@@ -36,9 +37,8 @@ _TABLE_SQL = f"""
     hits AS (
         SELECT run_id, string_agg(DISTINCT detector, ', ' ORDER BY detector) AS detectors
         FROM findings WHERE severity <> 'info' GROUP BY run_id),
-    -- A replay verdict (the user's wb.attribute, or this command with a replay) outranks the log-only
-    -- model's guess, however recent: the command stores that guess again on every run without a replay.
-    -- The step shown is the chosen verdict's own decisive step.
+    -- The run's verdict by the store's one ranking (store/sql/verdict_rank.sql: a replay verdict outranks
+    -- the log-only model's guess, however recent). The step shown is the chosen verdict's own decisive step.
     verdicts AS (
         SELECT run_id, arg_max(CASE WHEN params->>'inconclusive' = 'true' THEN '(inconclusive)'
                                     WHEN target = '' THEN '(none)'
@@ -46,10 +46,10 @@ _TABLE_SQL = f"""
                                          || CASE WHEN params->>'ambiguous' = 'true' THEN ' shared' ELSE '' END
                                          || CASE WHEN params->>'uncertain' = 'true' THEN ' uncertain' ELSE '' END
                                          || CASE WHEN method = 'blame_model' THEN ' (log)' ELSE '' END
-                               END, [(method <> 'blame_model')::BIGINT, epoch_us(created_at)]) AS culprit,
-               arg_max(method = 'blame_model', [(method <> 'blame_model')::BIGINT, epoch_us(created_at)]) AS log_only,
+                               END, {VERDICT_RANK}) AS culprit,
+               arg_max(method = 'blame_model', {VERDICT_RANK}) AS log_only,
                -- arg_max_null: a replay verdict with no decisive step must not borrow the log-only one
-               arg_max_null(params->>'decisive_step', [(method <> 'blame_model')::BIGINT, epoch_us(created_at)]) AS step
+               arg_max_null(params->>'decisive_step', {VERDICT_RANK}) AS step
         FROM attributions WHERE unit = 'verdict' GROUP BY run_id),
     decisive AS (
         SELECT v.run_id, CASE WHEN v.log_only THEN v.step ELSE coalesce(v.step, r.step) END AS decisive_step
@@ -400,8 +400,8 @@ def next_steps(args: argparse.Namespace) -> str:
 
 def agreement(ws: Any) -> str:
     """How often the verdicts agree with ground-truth labels, when the store has them."""
-    row = ws.sql("""
-        WITH v AS (SELECT run_id, arg_max(target, [(method <> 'blame_model')::BIGINT, epoch_us(created_at)])
+    row = ws.sql(f"""
+        WITH v AS (SELECT run_id, arg_max(target, {VERDICT_RANK})
                           AS culprit FROM attributions
                    WHERE unit = 'verdict' AND target <> '' GROUP BY run_id),
         d AS (SELECT run_id, arg_max(step, [replay, epoch_us(created_at)]) AS step

@@ -11,15 +11,16 @@ from __future__ import annotations
 from typing import Any
 
 from ._termtext import clean
+from ._verdict_rank import VERDICT_RANK
 
 # The shown verdict is the one investigate's table shows (a replay verdict outranks the model's); only
 # log-only ones are compared: a replay verdict is itself evidence about this run. A finding's agent is the
 # value's first stater (detect/sql/silent.sql).
-_VERDICTS = """
-    SELECT run_id, arg_max(target, [(method <> 'blame_model')::BIGINT, epoch_us(created_at)]) AS culprit,
-           arg_max(method = 'blame_model', [(method <> 'blame_model')::BIGINT, epoch_us(created_at)]) AS log_only,
+_VERDICTS = f"""
+    SELECT run_id, arg_max(target, {VERDICT_RANK}) AS culprit,
+           arg_max(method = 'blame_model', {VERDICT_RANK}) AS log_only,
            arg_max(coalesce(params->>'uncertain', 'false') = 'true',
-                   [(method <> 'blame_model')::BIGINT, epoch_us(created_at)]) AS uncertain
+                   {VERDICT_RANK}) AS uncertain
     FROM attributions WHERE unit = 'verdict' AND ($run IS NULL OR run_id = $run) GROUP BY run_id"""
 _STATERS = """
     SELECT run_id, arg_min(agent, [CASE severity WHEN 'critical' THEN 0 ELSE 1 END, seq]) AS agent,

@@ -43,7 +43,7 @@ def test_a_chain_deeper_than_the_walk_keeps_every_step() -> None:
     got = _by_id(ws, "deep")
     assert got["n300"] == ("top", 300)
     assert got["n512"] == ("top", 512)
-    assert got["n599"][1] == 512  # ancestors are looked at up to 512 up
+    assert got["n599"] == ("top", 599)  # the walk down has no depth bound (it was 512: depth 512, silently)
     assert ws.sql("SELECT count(*) FROM edges WHERE run_id = 'deep'").fetchall() == [(599,)]
     assert [r[0] for r in ws.sql("SELECT step_id FROM steps WHERE run_id = 'deep' ORDER BY seq LIMIT 3")
             .fetchall()] == ["n0", "n1", "n2"]

@@ -8,19 +8,22 @@ message (``gen_ai.user.message`` … ``gen_ai.choice``, semantic conventions up 
 writes them as ``{"resourceLogs": [...]}`` lines, in a file of their own or between the spans' lines.
 
 Each log record is one record read. It is stored as part of its step: the step's input / output, when
-the span itself carries none (its messages in the order the records were read); any other log record of
-the span (an app's own logging through the OTel handler: Semantic Kernel writes as many of those as
-messages) goes to the step's attributes, ``otel.logs`` (``[{"time", "severity", "event", "body"}]``, in
-reading order; ``time`` the record's own ``timeUnixNano``, else its ``observedTimeUnixNano``). A record whose
+the span itself carries none; any other log record of the span (an app's own logging through the OTel
+handler: Semantic Kernel writes as many of those as messages) goes to the step's attributes, ``otel.logs``
+(``[{"time", "severity", "event", "body"}]``). Both are in the order the records happened: by their time
+(the record's own ``timeUnixNano``, else its ``observedTimeUnixNano``), then reading order; a record with
+neither comes first. A conversation whose records a Collector wrote out of order, or over files ingested in
+any order, reads the same. A record whose
 span is neither in this ingest call nor in the store, or that names no span, is quarantined with its file and
 line; so is a record whose span the merge quarantines (a conflicting copy, a parent cycle): which copy it
 belongs to cannot be told, and its step is not stored.
 
-Records of a span ingested in several calls add up: a later call's records are appended to what the
-earlier ones gave (to ``otel.logs``, and to the input / output the logs filled), and a record stored once
-(the same record in a file ingested again) is not added again. The step's attribute ``otel.log_ids`` holds
-the digests of its records for that; ``otel.log_filled`` names the columns its logs filled (so that the
-span given again without them is the same span, not a conflicting copy).
+Records of a span ingested in several calls add up: a later call's records are put among what the
+earlier ones gave (in ``otel.logs``, and in the input / output the logs filled), by time, and a record
+stored once (the same record in a file ingested again) is not added again. The step's attribute
+``otel.log_ids`` holds the digests of its records for that; ``otel.log_filled`` names the columns its logs
+filled (so that the span given again without them is the same span, not a conflicting copy);
+``otel.log_times`` the time of each message they filled them with (``{"input": [...], "output": [...]}``).
 """
 
 from __future__ import annotations
@@ -39,9 +42,9 @@ from ._depth import MAX_DEPTH, deeper_than
 from ._json_text import json_or_text
 from ._stage_tables import arrow_type
 
-# (file, line, run_id, step_id, input, output, note, raw) per log record read, in reading order.
+# (file, line, run_id, step_id, input, output, note, time, raw) per log record read, in reading order.
 _COLUMNS = {"file": "VARCHAR", "line": "BIGINT", "run_id": "VARCHAR", "step_id": "VARCHAR",
-            "input": "VARCHAR", "output": "VARCHAR", "note": "VARCHAR", "raw": "VARCHAR"}
+            "input": "VARCHAR", "output": "VARCHAR", "note": "VARCHAR", "time": "VARCHAR", "raw": "VARCHAR"}
 # Log records held in Python before they go to the temporary table stage_span_log_rows: a logs file of
 # millions of records (each with its raw text) stays out of the process's memory, as staged spans do.
 _LOG_CHUNK = 20_000
@@ -94,7 +97,7 @@ def stage_log_record(stage: Stage, line: int, tid: str, sid: str, event: Any, at
     if inp is None and out is None:
         note = _within_limits({"time": when, "severity": severity, "event": event, "body": body}, "body")
     stage.span_logs.append((stage.file, line, tid, sid, _within_limits(_as_list(inp), "input"),
-                            _within_limits(_as_list(out), "output"), note, _raw(raw)))
+                            _within_limits(_as_list(out), "output"), note, when, _raw(raw)))
     stage.read += 1
     if len(stage.span_logs) >= _LOG_CHUNK:
         _write_log_rows(stage)
@@ -217,7 +220,7 @@ def match_span_logs(stage: Stage, moves: dict[str, str] | None = None) -> None:
                                             "run": pa.array(list(moves.values()), pa.string())}))
     con.execute("CREATE OR REPLACE TEMP VIEW _wb_span_logs AS "
                 "SELECT l.file, l.line, coalesce(m.run, l.run_id) AS run_id, l.step_id, l.input, l.output, l.note, "
-                "l.raw, l.run_id AS trace_id, l.ord FROM stage_span_log_rows l LEFT JOIN _wb_log_moves m "
+                "l.time, l.raw, l.run_id AS trace_id, l.ord FROM stage_span_log_rows l LEFT JOIN _wb_log_moves m "
                 "ON m.trace = l.run_id")
     try:
         for stmt in sql_statements("span_logs_match"):

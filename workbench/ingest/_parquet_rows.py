@@ -3,7 +3,9 @@
 Arize Phoenix users save their spans as Parquet: ``Client().spans.get_spans_dataframe()`` written with
 ``to_parquet``, and ``TraceDataset(df).save()`` (``trace_dataset-<id>.parquet``). The columns are those of
 the JSON-lines export (``context.span_id``, ``attributes.llm.input_messages`` as lists of structs …), read
-by the same code once each row is a dict. Timestamps become epoch nanoseconds (the readers' epoch numbers).
+by the same code once each row is a dict. Timestamps become epoch nanoseconds (the readers' epoch numbers),
+marked as such (:class:`EpochNs`): the column's Parquet type says their unit, so a reader must not guess it
+from their size (a time before 1973 is not a larger unit's 2000-2100).
 """
 
 from __future__ import annotations
@@ -48,6 +50,12 @@ def has_span_ids(path: Path) -> bool:
 _NS_PER = {"s": 10**9, "ms": 10**6, "us": 10**3, "ns": 1}
 
 
+class EpochNs(int):
+    """Nanoseconds since 1970 whose unit a Parquet timestamp / date type gave: not to be told by size."""
+
+    __slots__ = ()
+
+
 class DamagedRows(ValueError):
     """Rows of a Parquet file that cannot be decoded (a corrupt page): quarantined as one record, the reason."""
 
@@ -71,7 +79,7 @@ def _columns(batch: pa.RecordBatch) -> list[tuple[str, list[Any]]]:
         elif pa.types.is_date64(col.type):
             scale, col = 10**6, col.cast(pa.int64())
         values = col.to_pylist()
-        out.append((name, values if scale is None else [None if v is None else v * scale for v in values]))
+        out.append((name, values if scale is None else [None if v is None else EpochNs(v * scale) for v in values]))
     return out
 
 

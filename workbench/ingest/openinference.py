@@ -40,7 +40,7 @@ from ._depth import depth_error
 from ._documents import iter_json
 from ._links import LINKS_KEY, is_messaging, link_list, note_root_link
 from ._logfire import rendered_name
-from ._parquet_rows import DamagedRows, has_span_ids, is_parquet, rows
+from ._parquet_rows import DamagedRows, EpochNs, has_span_ids, is_parquet, rows
 from ._values import checked_ns, iso_duration_ms, iso_to_ns
 
 
@@ -67,7 +67,10 @@ def flatten(value: Any, prefix: str = "", out: dict[str, Any] | None = None) -> 
 
 
 def epoch_or_iso_ns(value: Any) -> int | None:
-    """Nanoseconds of an ISO-8601 time, or of an epoch number in s, ms, µs or ns (told by magnitude)."""
+    """Nanoseconds of an ISO-8601 time, or of an epoch number in s, ms, µs or ns (told by magnitude, unless
+    a Parquet timestamp type gave it: :class:`EpochNs`)."""
+    if isinstance(value, EpochNs):
+        return int(value)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         x = abs(value)
         scale = 1e9 if x < 1e11 else 1e6 if x < 1e14 else 1e3 if x < 1e17 else 1

@@ -227,7 +227,7 @@ class IncidentExplorer(w.VBox):
         hits = self.ws.con.execute(
             "SELECT f.step_id, f.agent, f.detector, f.severity, f.detail FROM findings f "
             "LEFT JOIN steps s ON s.run_id = f.run_id AND s.step_id = f.step_id WHERE f.run_id = ? "
-            f"ORDER BY {WORST_FIRST}, f.detector, f.step_id", [run_id]).df()
+            f"ORDER BY {WORST_FIRST}", [run_id]).df()
         self.findings.value = frame(hits, max_rows=30)
         outcome = r["outcome"] if r is not None else None
         if outcome == "success" and "silent_failure" in set(hits["detector"]):

@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from .._verdict_rank import VERDICT_RANK
+
 if TYPE_CHECKING:
     from ..workspace import Workspace
 
@@ -18,7 +20,9 @@ _OUTCOMES = ("success", "failure", "unknown")
 
 @cache
 def _sql(name: str) -> str:
-    return resources.files("workbench.widgets").joinpath("sql", f"{name}.sql").read_text(encoding="utf-8")
+    # (the verdict ranking is the store's, store/sql/verdict_rank.sql: one rule for every view of a verdict)
+    text = resources.files("workbench.widgets").joinpath("sql", f"{name}.sql").read_text(encoding="utf-8")
+    return text.replace("__VERDICT_RANK__", VERDICT_RANK)
 
 
 @cache

@@ -27,7 +27,7 @@ CREATE OR REPLACE TEMP MACRO without_logs(s) AS CASE
                       THEN NULL ELSE s.input END,
         output := CASE WHEN list_contains(CAST(json_extract(s.attributes, '$."otel.log_filled"') AS VARCHAR[]), 'output')
                        THEN NULL ELSE s.output END,
-        attributes := json_merge_patch(s.attributes, '{"otel.logs": null, "otel.log_ids": null, "otel.log_filled": null}'))
+        attributes := json_merge_patch(s.attributes, '{"otel.logs": null, "otel.log_ids": null, "otel.log_filled": null, "otel.log_times": null}'))
     END;
 
 -- What a stored step's OTLP log records added to its attributes (the otel.log* keys), as a patch: a stored row
@@ -35,7 +35,8 @@ CREATE OR REPLACE TEMP MACRO without_logs(s) AS CASE
 -- nothing in.
 CREATE OR REPLACE TEMP MACRO logs_patch(attributes) AS json_object(
     'otel.logs', json_extract(attributes, '$."otel.logs"'), 'otel.log_ids', json_extract(attributes, '$."otel.log_ids"'),
-    'otel.log_filled', json_extract(attributes, '$."otel.log_filled"'));
+    'otel.log_filled', json_extract(attributes, '$."otel.log_filled"'),
+    'otel.log_times', json_extract(attributes, '$."otel.log_times"'));
 
 CREATE OR REPLACE TEMP MACRO same_json(x, y) AS
     x IS NOT DISTINCT FROM y OR CASE WHEN json_valid(x) AND json_valid(y) THEN json(x) = json(y) ELSE false END;

@@ -64,15 +64,16 @@ SELECT DISTINCT run_id FROM tree WHERE rid IS NULL;
 
 -- Agent (own, else its parent's) and depth of every step reached by walking down from the roots (steps
 -- whose parent is not in the tree): one row per step, so the walk costs the steps, not steps times depth.
--- Bounded at depth 512 as the upward walk below is. A step on a parent cycle, or under one, is never
--- reached; rid is that of a new step, NULL for a stored one.
+-- Not bounded: each step has one parent, so a walk down from the roots never comes back to a step (a step
+-- on a parent cycle, or under one, is never reached) and ends after the deepest chain's length. (It was
+-- bounded at 512: the steps of a longer chain, as linked traces calling one another make, got depth 512 or
+-- less and no agent from above, silently.) rid is that of a new step, NULL for a stored one.
 CREATE OR REPLACE TEMP TABLE down AS
 WITH RECURSIVE d(node, rid, agent, depth) AS (
     SELECT node, rid, agent_own, 0 FROM tree WHERE pnode IS NULL
     UNION ALL
     SELECT c.node, c.rid, coalesce(c.agent_own, d.agent), d.depth + 1
     FROM d JOIN tree c ON c.pnode = d.node
-    WHERE d.depth < 512
 )
 SELECT * FROM d;
 

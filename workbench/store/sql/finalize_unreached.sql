@@ -1,11 +1,12 @@
 -- Part of the merge (see finalize.sql), run only when the walk down did not reach every step of the tree:
 -- finds the steps on parent cycles and gives the others their agent and depth from their ancestors.
 
--- The steps the walk down did not reach (most inputs have none): on a cycle, under one, or deeper than 512.
+-- The steps the walk down did not reach (most inputs have none): on a parent cycle, or under one.
 CREATE OR REPLACE TEMP TABLE unreached AS
 SELECT t.* FROM tree t ANTI JOIN down d ON d.node = t.node;
 
--- Every (unreached step, ancestor id, distance). Bounded so that a cycle cannot run forever.
+-- Every (unreached step, ancestor id, distance). Bounded so that a cycle cannot run forever (a step more
+-- than 512 below a cycle gets depth 512 and no agent from above the cycle: it has no depth from a root).
 CREATE OR REPLACE TEMP TABLE ancestry AS
 WITH RECURSIVE walk(run_id, step_id, anc, dist) AS (
     SELECT run_id, step_id, parent_id, 1 FROM unreached WHERE parent_id IS NOT NULL

@@ -23,57 +23,105 @@ SELECT run_id, step_id, unnest(ids) AS digest FROM (
     FROM steps s SEMI JOIN (SELECT DISTINCT run_id, step_id FROM stage_span_logs) k
       ON k.run_id = s.run_id AND k.step_id = s.step_id);
 CREATE OR REPLACE TEMP TABLE stage_span_log_new AS
-SELECT run_id, step_id, input, output, note, ord, digest FROM stage_span_logs l
+SELECT run_id, step_id, input, output, note, time, ord, digest FROM stage_span_logs l
 WHERE ord NOT IN (SELECT ord FROM stage_span_log_lost)
   AND NOT EXISTS (SELECT 1 FROM stage_span_log_stored_ids i
                   WHERE i.run_id = l.run_id AND i.step_id = l.step_id AND i.digest = l.digest)
 QUALIFY row_number() OVER (PARTITION BY run_id, step_id, digest ORDER BY ord) = 1;
--- Per step, the new records' messages in the order read (each record's input / output is a JSON list; the
--- lists are joined), their other records (notes) and their digests.
+-- The steps the new records touch, with what earlier records stored: their otel.logs (a span's own otel.logs
+-- of another type is kept as the list's first item), digests, the columns they filled, and the times of the
+-- messages they filled them with (otel.log_times: {"input": [...], "output": [...]}, one a message).
+CREATE OR REPLACE TEMP TABLE stage_span_log_steps AS
+SELECT s.run_id, s.step_id,
+       CASE json_type(s.attributes, '$."otel.logs"') WHEN 'ARRAY' THEN CAST(json_extract(s.attributes, '$."otel.logs"') AS VARCHAR)
+            WHEN 'NULL' THEN NULL ELSE '[' || json_extract(s.attributes, '$."otel.logs"') || ']' END AS logs,
+       coalesce(TRY_CAST(json_extract(s.attributes, '$."otel.log_ids"') AS VARCHAR[]), []) AS ids,
+       coalesce(TRY_CAST(json_extract(s.attributes, '$."otel.log_filled"') AS VARCHAR[]), []) AS filled,
+       TRY_CAST(json_extract(s.attributes, '$."otel.log_times".input') AS VARCHAR[]) AS input_times,
+       TRY_CAST(json_extract(s.attributes, '$."otel.log_times".output') AS VARCHAR[]) AS output_times,
+       coalesce(CASE WHEN json_valid(s.input) THEN json_type(s.input) = 'ARRAY' END, false) AS input_list,
+       coalesce(CASE WHEN json_valid(s.output) THEN json_type(s.output) = 'ARRAY' END, false) AS output_list,
+       s.input IS NULL AS input_empty, s.output IS NULL AS output_empty, s.input, s.output
+FROM steps s SEMI JOIN (SELECT DISTINCT run_id, step_id FROM stage_span_log_new) k
+  ON k.run_id = s.run_id AND k.step_id = s.step_id;
+-- Each message (of input, output) and note the new records bring, and those the step's earlier records stored
+-- where the new ones are added to them: a step's messages read in the order they happened (the records' time,
+-- then reading order; a record with no time first), whatever order its records' files came in. A record's
+-- input / output is a JSON list; a note is one object (its "time" is the record's).
+CREATE OR REPLACE TEMP TABLE stage_span_log_items AS
+WITH fresh AS (
+    SELECT run_id, step_id, col, time, ord, json_extract(text, '$[*]') AS items FROM (
+        SELECT run_id, step_id, 'input' AS col, time, ord, input AS text FROM stage_span_log_new
+        WHERE input IS NOT NULL AND input <> '[]'
+        UNION ALL
+        SELECT run_id, step_id, 'output', time, ord, output FROM stage_span_log_new
+        WHERE output IS NOT NULL AND output <> '[]'
+        UNION ALL
+        SELECT run_id, step_id, 'notes', time, ord, '[' || note || ']' FROM stage_span_log_new WHERE note IS NOT NULL)),
+-- (earlier messages are only re-read where new ones of their column are added to them: span_logs_attach's
+-- UPDATE appends to an input / output its logs filled, as a JSON list; the span's own is kept as it is)
+stored AS (
+    SELECT s.run_id, s.step_id, c.col,
+           CASE c.col WHEN 'input' THEN s.input WHEN 'output' THEN s.output ELSE s.logs END AS text,
+           CASE c.col WHEN 'input' THEN s.input_times WHEN 'output' THEN s.output_times END AS times
+    FROM stage_span_log_steps s JOIN (SELECT DISTINCT run_id, step_id, col FROM fresh) c
+      ON c.run_id = s.run_id AND c.step_id = s.step_id
+    WHERE (c.col = 'input' AND list_contains(s.filled, 'input') AND s.input_list)
+       OR (c.col = 'output' AND list_contains(s.filled, 'output') AND s.output_list)
+       OR (c.col = 'notes' AND s.logs IS NOT NULL)),
+stored_items AS (
+    SELECT run_id, step_id, col, times, unnest(items)::VARCHAR AS item, generate_subscripts(items, 1) AS i
+    FROM (SELECT *, json_extract(text, '$[*]') AS items FROM stored))
+SELECT run_id, step_id, col, item,
+       -- (times stored for another list than the one stored, e.g. a span's own otel.logs, are not used)
+       CASE WHEN col = 'notes' THEN json_extract_string(item, '$.time')
+            WHEN len(times) = max(i) OVER (PARTITION BY run_id, step_id, col) THEN times[i] END AS time,
+       0 AS src, 0 AS ord, i
+FROM stored_items
+UNION ALL
+SELECT run_id, step_id, col, unnest(items)::VARCHAR, time, 1, ord, generate_subscripts(items, 1) FROM fresh;
+-- Per step, its log-filled messages and notes in time order, the times of the messages, and the new digests.
 CREATE OR REPLACE TEMP TABLE stage_span_log_texts AS
-SELECT run_id, step_id,
-       '[' || string_agg(substr(input, 2, length(input) - 2), ',' ORDER BY ord)
-              FILTER (WHERE input IS NOT NULL AND input <> '[]') || ']' AS input,
-       '[' || string_agg(substr(output, 2, length(output) - 2), ',' ORDER BY ord)
-              FILTER (WHERE output IS NOT NULL AND output <> '[]') || ']' AS output,
-       '[' || string_agg(note, ',' ORDER BY ord) FILTER (WHERE note IS NOT NULL) || ']' AS notes,
-       list(digest ORDER BY ord) AS ids
-FROM stage_span_log_new GROUP BY run_id, step_id;
--- The messages fill the input / output the span left empty, and are appended to an input / output that
--- earlier records filled (otel.log_filled); a span's own messages win (span_and_event mode writes both).
--- The notes are appended to the step's otel.logs, the digests to its otel.log_ids.
--- (The otel.* keys may also be a span's own attributes, of any type: read as a list only when they are one;
--- a span's own otel.logs of another type is kept as the list's first item. Text is appended to only when
--- it is a JSON list: a span's own otel.log_filled must not splice records into its own text.)
+SELECT k.run_id, k.step_id, i.input, i.output, i.notes, i.input_times, i.output_times, k.ids
+FROM (SELECT run_id, step_id, list(digest ORDER BY ord) AS ids FROM stage_span_log_new GROUP BY ALL) k
+LEFT JOIN (
+    SELECT run_id, step_id,
+           '[' || string_agg(item, ',' ORDER BY time NULLS FIRST, src, ord, i) FILTER (WHERE col = 'input') || ']' AS input,
+           '[' || string_agg(item, ',' ORDER BY time NULLS FIRST, src, ord, i) FILTER (WHERE col = 'output') || ']' AS output,
+           '[' || string_agg(item, ',' ORDER BY time NULLS FIRST, src, ord, i) FILTER (WHERE col = 'notes') || ']' AS notes,
+           list(time ORDER BY time NULLS FIRST, src, ord, i) FILTER (WHERE col = 'input') AS input_times,
+           list(time ORDER BY time NULLS FIRST, src, ord, i) FILTER (WHERE col = 'output') AS output_times
+    FROM stage_span_log_items GROUP BY ALL) i ON i.run_id = k.run_id AND i.step_id = k.step_id;
+-- The messages fill the input / output the span left empty, and take the place of an input / output that
+-- earlier records filled (otel.log_filled: stage_span_log_texts holds those earlier messages with the new
+-- ones); a span's own messages win (span_and_event mode writes both). The notes take the place of the
+-- step's otel.logs (likewise), the digests are appended to its otel.log_ids.
+-- (The otel.* keys may also be a span's own attributes, of any type: read as a list only when they are one.
+-- Text is added to only when it is a JSON list: a span's own otel.log_filled must not splice records into
+-- its own text.)
 UPDATE steps SET
     input = CASE WHEN t.input IS NULL THEN steps.input
-                 WHEN steps.input IS NULL THEN t.input
-                 WHEN list_contains(f.filled, 'input') AND f.input_list
-                   THEN left(steps.input, -1) || ',' || substr(t.input, 2)
+                 WHEN f.input_empty OR (list_contains(f.filled, 'input') AND f.input_list) THEN t.input
                  ELSE steps.input END,
     output = CASE WHEN t.output IS NULL THEN steps.output
-                  WHEN steps.output IS NULL THEN t.output
-                  WHEN list_contains(f.filled, 'output') AND f.output_list
-                    THEN left(steps.output, -1) || ',' || substr(t.output, 2)
+                  WHEN f.output_empty OR (list_contains(f.filled, 'output') AND f.output_list) THEN t.output
                   ELSE steps.output END,
     attributes = json_merge_patch(coalesce(steps.attributes, '{}'), json_object(
-        'otel.logs', json(CASE WHEN t.notes IS NULL THEN f.logs
-                               WHEN f.logs IS NULL THEN t.notes
-                               ELSE left(f.logs, -1) || ',' || substr(t.notes, 2) END),
+        'otel.logs', json(coalesce(t.notes, f.logs)),
         'otel.log_ids', to_json(list_concat(f.ids, t.ids)),
         'otel.log_filled', to_json(list_distinct(list_concat(f.filled, [c FOR c IN ['input', 'output']
-            IF (c = 'input' AND steps.input IS NULL AND t.input IS NOT NULL)
-            OR (c = 'output' AND steps.output IS NULL AND t.output IS NOT NULL)])))))
-FROM stage_span_log_texts t,
-     (SELECT s.run_id, s.step_id,
-             CASE json_type(s.attributes, '$."otel.logs"') WHEN 'ARRAY' THEN CAST(json_extract(s.attributes, '$."otel.logs"') AS VARCHAR)
-                  WHEN 'NULL' THEN NULL ELSE '[' || json_extract(s.attributes, '$."otel.logs"') || ']' END AS logs,
-             coalesce(TRY_CAST(json_extract(s.attributes, '$."otel.log_ids"') AS VARCHAR[]), []) AS ids,
-             coalesce(TRY_CAST(json_extract(s.attributes, '$."otel.log_filled"') AS VARCHAR[]), []) AS filled,
-             coalesce(CASE WHEN json_valid(s.input) THEN json_type(s.input) = 'ARRAY' END, false) AS input_list,
-             coalesce(CASE WHEN json_valid(s.output) THEN json_type(s.output) = 'ARRAY' END, false) AS output_list
-      FROM steps s JOIN stage_span_log_texts x ON x.run_id = s.run_id AND x.step_id = s.step_id) f
-WHERE steps.run_id = t.run_id AND steps.step_id = t.step_id AND f.run_id = t.run_id AND f.step_id = t.step_id;
+            IF (c = 'input' AND f.input_empty AND t.input IS NOT NULL)
+            OR (c = 'output' AND f.output_empty AND t.output IS NOT NULL)]))),
+        'otel.log_times', CASE WHEN t.input_times IS NOT NULL OR t.output_times IS NOT NULL
+                                 OR f.input_times IS NOT NULL OR f.output_times IS NOT NULL THEN json_object(
+            'input', to_json(CASE WHEN t.input IS NOT NULL AND (f.input_empty
+                                      OR (list_contains(f.filled, 'input') AND f.input_list)) THEN t.input_times
+                                  ELSE f.input_times END),
+            'output', to_json(CASE WHEN t.output IS NOT NULL AND (f.output_empty
+                                      OR (list_contains(f.filled, 'output') AND f.output_list)) THEN t.output_times
+                                   ELSE f.output_times END)) END))
+FROM stage_span_log_texts t JOIN stage_span_log_steps f ON f.run_id = t.run_id AND f.step_id = t.step_id
+WHERE steps.run_id = t.run_id AND steps.step_id = t.step_id;
 SELECT count(*) FILTER (WHERE ord NOT IN (SELECT ord FROM stage_span_log_lost)),
        count(*) FILTER (WHERE ord IN (SELECT ord FROM stage_span_log_lost))
 FROM stage_span_logs;

@@ -6,8 +6,8 @@ WITH page AS (
     SELECT run_id, count(*) AS hits, string_agg(DISTINCT detector, ', ' ORDER BY detector) AS detectors
     FROM findings WHERE severity <> 'info' AND run_id IN (SELECT run_id FROM page) GROUP BY run_id
 ), verdicts AS (
-    -- a replay verdict outranks the log-only model's guess, however recent (as in `workbench investigate`)
-    SELECT run_id, arg_max_null(nullif(target, ''), [(method <> 'blame_model')::BIGINT, epoch_us(created_at)]) AS culprit
+    -- the run's verdict: __VERDICT_RANK__ is store/sql/verdict_rank.sql's ranking (a replay verdict first)
+    SELECT run_id, arg_max_null(nullif(target, ''), __VERDICT_RANK__) AS culprit
     FROM attributions WHERE unit = 'verdict' AND run_id IN (SELECT run_id FROM page) GROUP BY run_id
 )
 SELECT p.run_id, p.system, p.started_at, p.outcome, p.reported_outcome, p.n_steps, p.task,

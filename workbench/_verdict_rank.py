@@ -1,0 +1,11 @@
+"""The one ranking of a run's verdicts, as SQL text (``store/sql/verdict_rank.sql``): a replay verdict
+outranks the log-only model's, then the newest. Constant text from the package: no value reaches it."""
+
+from __future__ import annotations
+
+from .store._connection import sql_text
+
+#: A DuckDB list over an attributions row's ``method`` and ``created_at``: ``arg_max(x, VERDICT_RANK)``
+#: is ``x`` of the run's verdict.
+VERDICT_RANK = " ".join(line.strip() for line in sql_text("verdict_rank", "workbench.store").splitlines()
+                        if line.strip() and not line.lstrip().startswith("--"))
