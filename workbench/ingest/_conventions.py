@@ -42,6 +42,7 @@ from ._mlflow import PASSED_OPERATIONS as MLFLOW_PASSED_OPERATIONS
 from ._mlflow import SPAN_TYPE as MLFLOW_SPAN_TYPE
 from ._mlflow import mlflow_attributes
 from ._stage_tables import arrow_type
+from ._tool_message import tool_message
 from ._values import logprob_stats
 
 # -- the table of conventions ------------------------------------------------------------------------
@@ -799,8 +800,9 @@ def map_span(attrs: dict[str, Any], name: str | None, events: list[dict[str, Any
     dict
         ``kind``, ``is_agent``, ``agent``, ``tool``, ``model``, ``tokens_in``, ``tokens_out``, ``cost``,
         ``input``, ``output``, ``error`` (a fallback error text, the status message wins),
-        ``confidence``, ``entropy``, ``attributes`` (the remaining attributes) and ``agent_of_previous``
-        (the step acts for the agent of the step before it under the same parent: :mod:`._step_agents`).
+        ``confidence``, ``entropy``, ``attributes`` (the remaining attributes), ``agent_of_previous``
+        (the step acts for the agent of the step before it under the same parent: :mod:`._step_agents`)
+        and ``failed`` (the step's output says it failed whatever its status: :mod:`._tool_message`).
     """
     if MLFLOW_SPAN_TYPE in attrs:
         attrs = mlflow_attributes(attrs)
@@ -842,6 +844,9 @@ def map_span(attrs: dict[str, Any], name: str | None, events: list[dict[str, Any
     out = known.get("output")
     if out is not None and out is attrs.get(TOOL_RESULT):
         out = tool_result_text(out)
+    failed = False
+    if kind == "tool" and (message := tool_message(out)) is not None:
+        out, failed = message  # LangChain's ToolMessage: a failure handed back to the model is still one
     if TRACELOOP_ENTITY in rest:
         if inp is not None and (inp is attrs.get("traceloop.entity.input") or inp is attrs.get(
                 "gen_ai.tool.call.arguments")):
@@ -877,6 +882,8 @@ def map_span(attrs: dict[str, Any], name: str | None, events: list[dict[str, Any
     if crew is not None:
         out, rest[_output_key(attrs) or "output.value"] = crew
     error = known.get("error_type")
+    if failed and error is None:
+        error = out
     cost = _number(known.get("cost"))
     if cost is None and kind == "llm":
         cost = _cost_parts(rest)
@@ -918,6 +925,7 @@ def map_span(attrs: dict[str, Any], name: str | None, events: list[dict[str, Any
         "tokens_out": _count(known.get("tokens_out")), "cost": cost,
         "input": as_text(inp), "output": as_text(out), "error": as_text(error),
         "confidence": conf, "entropy": ent, "attributes": rest, "agent_of_previous": agent_of_previous,
+        "failed": failed,
     }
 
 
