@@ -42,6 +42,7 @@ from ._mlflow import PASSED_OPERATIONS as MLFLOW_PASSED_OPERATIONS
 from ._mlflow import SPAN_TYPE as MLFLOW_SPAN_TYPE
 from ._mlflow import mlflow_attributes
 from ._stage_tables import arrow_type
+from ._tool_message import tool_message
 from ._values import logprob_stats
 
 # -- the table of conventions ------------------------------------------------------------------------
@@ -132,17 +133,27 @@ DETAILS_EVENTS = frozenset({"gen_ai.client.inference.operation.details"})
 
 # -- framework shapes that the conventions above misread --------------------------------------------
 
+EMITTER_PATH = "metadata.path"
+
+
 def emitter_event(name: Any, attrs: dict[str, Any]) -> bool:
-    """Whether a span is one event of an agent's emitter, not an agent (BeeAI's OpenInference shape).
+    """Whether a span is one event of an agent's or tool's emitter, not a step (BeeAI's OpenInference shape).
 
     BeeAI makes a span of every event its agent emits, typed AGENT and named after the event's path
     and a counter (``agent.react.update-13``, attribute ``target`` = ``agent.react.update``): read as
-    agents, one ReAct loop became ~20 agents handing work to each other.
+    agents, one ReAct loop became ~20 agents handing work to each other. Later instrumentors type the
+    event as its emitter (AGENT or TOOL) and name it after the event alone: a failed tool call's ``error``
+    read as a second failed call of a tool named "error", a RequirementAgent's ``final_answer`` as an agent.
     """
-    target = attrs.get("target")
-    if not isinstance(target, str) or not target or not isinstance(name, str):
+    if not isinstance(name, str):
         return False
-    return name.startswith(target + "-") and name[len(target) + 1:].isdigit()
+    target = attrs.get("target")
+    if isinstance(target, str) and target:
+        return name.startswith(target + "-") and name[len(target) + 1:].isdigit()
+    # openinference-instrumentation-beeai 0.1.30 names the event's span after the event and keeps its
+    # emitter path (``agent.requirement.final_answer``, ``tool.custom.get_price.error``) in metadata.path
+    path = attrs.get(EMITTER_PATH)
+    return isinstance(path, str) and path.endswith("." + name)
 
 
 def langgraph_path(meta: dict[str, Any]) -> list[str]:
@@ -553,7 +564,7 @@ COST_PART_KEYS = ("gen_ai.usage.input_cost", "gen_ai.usage.output_cost")
 
 #: Attributes of the framework shapes above: a span that has one is mapped by :func:`map_span` (the
 #: OTLP fast path hands it to the Python reader instead of mapping it in SQL).
-SHAPE_KEYS = ("target", "executor.type", "agent_name", "metadata.langgraph_node", "graph.node.id",
+SHAPE_KEYS = ("target", EMITTER_PATH, "executor.type", "agent_name", "metadata.langgraph_node", "graph.node.id",
               "smolagents.max_steps", TRACELOOP_ENTITY, TRACELOOP_LANGGRAPH_NODE, *COST_PART_KEYS,
               MLFLOW_SPAN_TYPE, LOGFIRE_TEMPLATE, AG2_SPAN_TYPE, "error.type", LANGFUSE_TYPE)
 
@@ -789,8 +800,9 @@ def map_span(attrs: dict[str, Any], name: str | None, events: list[dict[str, Any
     dict
         ``kind``, ``is_agent``, ``agent``, ``tool``, ``model``, ``tokens_in``, ``tokens_out``, ``cost``,
         ``input``, ``output``, ``error`` (a fallback error text, the status message wins),
-        ``confidence``, ``entropy``, ``attributes`` (the remaining attributes) and ``agent_of_previous``
-        (the step acts for the agent of the step before it under the same parent: :mod:`._step_agents`).
+        ``confidence``, ``entropy``, ``attributes`` (the remaining attributes), ``agent_of_previous``
+        (the step acts for the agent of the step before it under the same parent: :mod:`._step_agents`)
+        and ``failed`` (the step's output says it failed whatever its status: :mod:`._tool_message`).
     """
     if MLFLOW_SPAN_TYPE in attrs:
         attrs = mlflow_attributes(attrs)
@@ -801,8 +813,9 @@ def map_span(attrs: dict[str, Any], name: str | None, events: list[dict[str, Any
     known, rest = split_attributes(attrs)
     kind = step_kind(known.get("op"), known.get("oi_kind"), name, fallback_kind)
     agent = known.get("agent")
-    if kind == "agent" and emitter_event(name, rest):
-        kind = "chain"  # BeeAI: one event of the enclosing agent's run, not an agent
+    if kind in ("agent", "tool") and emitter_event(name, rest):
+        # BeeAI: one event of the enclosing agent's run or tool call, not an agent nor another call
+        kind, agent = "chain", None
     elif kind in ("chain", "agent", "other", "tool"):
         meta = langchain_metadata(rest)
         if meta is not None:
@@ -831,6 +844,9 @@ def map_span(attrs: dict[str, Any], name: str | None, events: list[dict[str, Any
     out = known.get("output")
     if out is not None and out is attrs.get(TOOL_RESULT):
         out = tool_result_text(out)
+    failed = False
+    if kind == "tool" and (message := tool_message(out)) is not None:
+        out, failed = message  # LangChain's ToolMessage: a failure handed back to the model is still one
     if TRACELOOP_ENTITY in rest:
         if inp is not None and (inp is attrs.get("traceloop.entity.input") or inp is attrs.get(
                 "gen_ai.tool.call.arguments")):
@@ -866,6 +882,8 @@ def map_span(attrs: dict[str, Any], name: str | None, events: list[dict[str, Any
     if crew is not None:
         out, rest[_output_key(attrs) or "output.value"] = crew
     error = known.get("error_type")
+    if failed and error is None:
+        error = out
     cost = _number(known.get("cost"))
     if cost is None and kind == "llm":
         cost = _cost_parts(rest)
@@ -907,6 +925,7 @@ def map_span(attrs: dict[str, Any], name: str | None, events: list[dict[str, Any
         "tokens_out": _count(known.get("tokens_out")), "cost": cost,
         "input": as_text(inp), "output": as_text(out), "error": as_text(error),
         "confidence": conf, "entropy": ent, "attributes": rest, "agent_of_previous": agent_of_previous,
+        "failed": failed,
     }
 
 

@@ -369,6 +369,8 @@ def _span(sp: Any, line: int, keys: _Keys, base: dict[str, Any], service: Any,
         # no more than it did before links were read)
         links = _links(sp.get("links"), keys) if pid is None and sp.get("links") else None
         m = map_span(attrs, name, events, root=pid is None)
+        if m["failed"]:
+            status_code = "error"
     except (BadRecord, KeyError, TypeError, AttributeError, ValueError, RecursionError) as exc:
         sid = sp.get(keys.span) if isinstance(sp, dict) else None
         tid = sp.get(keys.trace) if isinstance(sp, dict) else None

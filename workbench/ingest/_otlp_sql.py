@@ -33,6 +33,7 @@ from ._conventions import (
 from ._jsonio import line_blocks
 from ._line_table import block_table, pick_lines
 from ._otlp_read import _Context, stage_line
+from ._tool_message import MARKER as TOOL_MESSAGE_MARKER
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -259,6 +260,8 @@ SELECT line, bad, ri, si, pi, (line << 24) + off + pi - 1 AS order_hint, service
     OR ((h_confidence IS NULL OR h_entropy IS NULL) AND coalesce(contains(v_output, 'logprobs'), false))
     -- a tool result written as a JSON string (the mapper decodes it: tool_result_text)
     OR coalesce(keys[h_output] = {_q(TOOL_RESULT)} AND starts_with(v_output, '"'), false)
+    -- a tool result written as LangChain's ToolMessage (the mapper reads its content and status)
+    OR (kind = 'tool' AND coalesce(contains(v_output, {_q(TOOL_MESSAGE_MARKER)}), false))
     -- framework shapes only the Python mapper reads (BeeAI events, agent executors, LangGraph nodes)
     OR {shape_keys}
     OR coalesce(contains(ss[list_position(keys, 'metadata')], 'langgraph_node'), false)

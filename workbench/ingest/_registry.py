@@ -5,13 +5,14 @@ from __future__ import annotations
 from ._base import Adapter, RecordsAdapter
 from .anyagent import AnyAgentTrace
 from .langfuse import LangfuseExport
+from .mlflow_trace import MlflowTraceJson
 from .native import NativeJsonl, NativeRecords
 from .openinference import OpenInferenceJsonl, SpanTreeJson
 from .otlp import OtlpJson
 from .whowhen import WhoWhen
 
 ADAPTERS: list[Adapter] = [NativeJsonl(), OtlpJson(), SpanTreeJson(), AnyAgentTrace(), OpenInferenceJsonl(), LangfuseExport(),
-                           WhoWhen()]
+                           MlflowTraceJson(), WhoWhen()]
 RECORD_ADAPTERS: list[RecordsAdapter] = [NativeRecords()]
 
 __all__ = ["ADAPTERS", "RECORD_ADAPTERS"]

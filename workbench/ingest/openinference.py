@@ -153,6 +153,8 @@ def stage_span(stage: Stage, sink: StepSink, runs: set[str], *, line: int, order
             raise BadSpan(f"status message is a {type(message).__name__}")
         span_links = _links(links) if links and pid is None else None
         m = map_span(attrs, name, _events(events), fallback_kind=kind, root=pid is None)
+        if m["failed"]:
+            code = "error"
     except (BadSpan, ValueError, TypeError, AttributeError, OverflowError) as exc:
         reason = str(exc) if isinstance(exc, BadSpan) else f"{type(exc).__name__}: {exc}"
         stage.reject(line=line, reason=f"bad span: {reason}", raw=raw,

@@ -1,0 +1,30 @@
+"""A tool call's result written as the LangChain ``ToolMessage`` it became, read as its content and outcome.
+
+LangChain hands a tool's recoverable failure back to the model as a ``ToolMessage`` with ``status="error"``
+(a tool with ``handle_tool_error``, LangGraph's ``ToolNode(handle_tool_errors=...)``); the tool run then ends
+normally, so OpenInference's LangChain instrumentor writes the span with status OK and the serialized message
+(``{"type": "tool", "data": {"content": ..., "tool_call_id": ..., "status": "error"}}``) as its output. Read as
+written, a failed call looked like a success and its retry like a loop.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ._json_text import json_or_text
+
+#: Text the SQL path looks for in a tool span's output before handing it to the Python mapper.
+MARKER = '"tool_call_id"'
+
+
+def tool_message(output: Any) -> tuple[Any, bool] | None:
+    """``(content, failed)`` of a serialized LangChain ToolMessage, or None when ``output`` is not one."""
+    if not isinstance(output, str) or MARKER not in output:
+        return None
+    msg = json_or_text(output)
+    if not isinstance(msg, dict):
+        return None
+    data = msg.get("data") if msg.get("type") == "tool" else None
+    if not isinstance(data, dict) or data.get("type") != "tool" or "content" not in data:
+        return None
+    return data["content"], data.get("status") == "error"
