@@ -77,3 +77,35 @@ def _offsets(root: ET.Element) -> dict[ET.Element, tuple[float, float]]:
 
     walk(root, 0.0, 0.0)
     return out
+
+
+def _legend(root: ET.Element) -> list[tuple[str, str]]:
+    """(agent, fill colour) of each legend entry as drawn: its symbol and its label, in order."""
+    def marks(role: str, tag: str) -> list[ET.Element]:
+        return [e for g in root.iter(f"{NS}g") if role in (g.get("class") or "").split() for e in g.iter(f"{NS}{tag}")]
+
+    fills = [p.get("fill") for p in marks("role-legend-symbol", "path")]
+    names = [t.text for t in marks("role-legend-label", "text")]
+    assert len(fills) == len(names), (fills, names)
+    return list(zip(names, fills, strict=True))
+
+
+@pytest.mark.parametrize("n_agents", [8, 16, 26])
+def test_each_agent_drawn_has_a_colour_of_its_own(n_agents: int) -> None:
+    # a store of several frameworks' traces had 26 agents; ten colours went round three times
+    import vl_convert as vlc
+
+    t = pd.date_range("2026-01-01", periods=6, freq="h")
+    series = pd.DataFrame([{"agent": f"agent_{a:02d}", "t": ti, "latency_ms": 100.0 + a, "runs": 1 + a}
+                           for a in range(n_agents) for ti in t])
+    changes = pd.DataFrame({"agent": ["agent_00"], "since": [t[3]], "severity": ["warning"], "detail": ["d"],
+                            "run_id": ["r"]})
+    chart = plots.drift_over_time(series, "latency_ms", changes)
+    root = ET.fromstring(vlc.vegalite_to_svg(chart.to_dict()))
+    legend = _legend(root)
+    assert len(legend) == min(n_agents, 20), legend
+    assert len({c for _, c in legend}) == len(legend), legend       # no colour twice
+    names = {a for a, _ in legend}
+    if n_agents > 20:   # the agent with a change point is kept, and the chart says how many are left out
+        assert "agent_00" in names and "agent_25" in names
+        assert any((t.text or "") == "the 20 agents with the most runs; 6 more not drawn" for t in root.iter(f"{NS}text"))

@@ -286,26 +286,49 @@ def drift_over_time(series: pd.DataFrame, metric: str, changes: pd.DataFrame | N
     """One line per agent of ``metric`` over time buckets, with the drift tests' change points: a dashed
     rule each, named in a strip above the plot (in the plot, a name sat on the lines it marks)."""
     _check(series, ["agent", "t", metric], "drift_over_time")
+    series, colors, left_out = _drawn_agents(series, changes)
+    if changes is not None and left_out:
+        changes = changes[changes["agent"].isin(set(series["agent"]))]
     lines = alt.Chart(series).mark_line(point=alt.OverlayMarkDef(size=16)).encode(
         x=alt.X("t:T", title=None), y=alt.Y(f"{metric}:Q", title=metric.replace("_", " ")),
-        color=alt.Color("agent:N"),
+        color=alt.Color("agent:N", scale=colors),
         # ",.3~r": three significant digits written out (2,730 ms, not 2.73e+3)
         tooltip=["agent:N", "t:T", alt.Tooltip(f"{metric}:Q", format=",.3~r"), "runs:Q"])
     layers = [lines]
     if changes is not None and len(changes.dropna(subset=["since"])):
         ch = _change_labels(changes.dropna(subset=["since"]), series["t"], width)
         layers.append(alt.Chart(ch).mark_rule(strokeDash=[5, 3], strokeWidth=2).encode(
-            x="since:T", color=alt.Color("agent:N"), tooltip=["agent:N", "since:T", "severity:N", "detail:N"]))
+            x="since:T", color=alt.Color("agent:N", scale=colors),
+            tooltip=["agent:N", "since:T", "severity:N", "detail:N"]))
         for align, dx in (("left", 3), ("right", -3)):
             part = ch[ch["align"] == align]
             if len(part):
                 layers.append(alt.Chart(part).mark_text(align=align, dx=dx, baseline="bottom", fontWeight="bold",
                                                         fontSize=FONT_PX).encode(
                     x="since:T", y=alt.Y("label_y:Q", scale=None, axis=None), text="agent:N",
-                    color=alt.Color("agent:N")))
+                    color=alt.Color("agent:N", scale=colors)))
     # the title sits above the names: Vega places it outside the bounds of every mark
-    return alt.layer(*layers).properties(width=width, height=220,
-                                         title=f"{metric.replace('_', ' ')} per agent (dashed: change points)")
+    title = alt.TitleParams(f"{metric.replace('_', ' ')} per agent (dashed: change points)",
+                            **({"subtitle": f"the {MAX_AGENTS} agents with the most runs; {left_out} more not drawn"}
+                               if left_out else {}))
+    return alt.layer(*layers).properties(width=width, height=220, title=title)
+
+
+MAX_AGENTS = 20
+
+
+def _drawn_agents(series: pd.DataFrame, changes: pd.DataFrame | None) -> tuple[pd.DataFrame, alt.Scale, int]:
+    """The agents drawn, each in a colour of its own: ten colours for up to ten agents, twenty for up to
+    twenty, and past that the twenty with the most runs (those with a change point first). A store of
+    several systems' traces has dozens of agents, and ten colours went round two or three times."""
+    agents = series["agent"].dropna().unique()
+    if len(agents) <= 10:
+        return series, alt.Scale(scheme="tableau10"), 0
+    runs = series.groupby("agent")["runs"].sum() if "runs" in series else series.groupby("agent").size()
+    changed = set(changes["agent"].dropna()) if changes is not None and "agent" in changes else set()
+    ranked = sorted(agents, key=lambda a: (a not in changed, -float(runs.get(a, 0)), str(a)))
+    keep = ranked[:MAX_AGENTS]
+    return series[series["agent"].isin(keep)], alt.Scale(scheme="tableau20", domain=sorted(keep)), len(agents) - len(keep)
 
 
 _LABEL_ROW_PX = FONT_PX + 3
