@@ -3,6 +3,7 @@ copy the page saved) or, where no browser can run, headless (tests/notebooks).""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
@@ -22,6 +23,23 @@ def check_executed(nb: object) -> None:
     assert not [o for o in outputs if "text/html" in o.get("data", {}) and "cdn.jsdelivr" in o["data"]["text/html"]]
     assert all(WIDGET in o.get("data", {}) or o.output_type != "display_data" or "text/html" in o.get("data", {})
                or "text/plain" in o.get("data", {}) for o in outputs)
+    check_no_placeholders(nb)
+
+
+_PLACEHOLDER = re.compile(r"<td>\s*(NaN|None|nan|<NA>|&lt;NA&gt;|NaT)\s*</td>")
+
+
+def check_no_placeholders(nb: object) -> None:
+    """No table a notebook shows has a cell reading NaN, None, <NA> or NaT: a reader takes "tool None" or a
+    threshold of NaN for a fault; the notebook says what the value means instead (ux16: 02's signals
+    with no threshold worth setting, 03's escalations of LLM steps, which call no tool)."""
+    found = []
+    for n, cell in enumerate(nb.cells):
+        for out in cell.get("outputs", []) if cell.cell_type == "code" else []:
+            html = out.get("data", {}).get("text/html", "")
+            html = "".join(html) if isinstance(html, list) else html
+            found += [(n, m) for m in _PLACEHOLDER.findall(html)]
+    assert not found, f"tables show placeholders (cell, value): {found[:8]}"
 
 
 def check_stripped(path: Path) -> None:

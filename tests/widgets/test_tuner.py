@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 
@@ -53,7 +54,10 @@ def test_export_writes_a_policy_that_loads(ws: wb.Workspace, tmp_path: Path) -> 
     tu = ThresholdTuner(ws, signal="entropy", budget=0.2)
     policy = tu.export_policy(tmp_path / "policy.yaml")
     back = wb.Policy.from_yaml(tmp_path / "policy.yaml")
-    assert back == policy and back.hitl[0].threshold == pytest.approx(tu.threshold.value)
+    # written with few digits (ux16), escalating what the slider's value escalates
+    written, slider = back.hitl[0].threshold, tu.threshold.value
+    assert back == policy and written == pytest.approx(slider, rel=0.01) and len(repr(written)) <= 6
+    assert dataclasses.replace(tu.sweep.at(written), threshold=slider) == tu.sweep.at(slider)
     assert "hitl:" in tu.policy_view.value
 
 

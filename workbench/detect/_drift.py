@@ -7,6 +7,7 @@ import json
 import numpy as np
 import pandas as pd
 
+from .._plain import p_value, plain
 from ._config import DetectorConfig
 
 # Per-run behaviour of each agent. Outcome is the run's (a label's, when there is one).
@@ -56,7 +57,7 @@ def _tests(before: pd.DataFrame, after: pd.DataFrame) -> list[tuple[str, float, 
         if len(a) < 5 or len(b) < 5 or (np.ptp(np.r_[a, b]) == 0):
             continue
         p = stats.ks_2samp(a, b).pvalue
-        out.append((metric, float(p), f"{metric} mean {a.mean():.3g} → {b.mean():.3g}"))
+        out.append((metric, float(p), f"{metric} mean {plain(a.mean())} → {plain(b.mean())}"))
     fa, fb = before["failed"].dropna(), after["failed"].dropna()
     if len(fa) >= 5 and len(fb) >= 5:
         table = np.array([[fa.sum(), len(fa) - fa.sum()], [fb.sum(), len(fb) - fb.sum()]], dtype=float)
@@ -111,7 +112,7 @@ def detect_drift(con, config: DetectorConfig) -> pd.DataFrame:  # noqa: ANN001
         change = (f"model {top['from_model']} → {top['to_model']}" if top["how"] == "version"
                   else f"time window {seg + 1}")
         detail = (f"{agent} changed from {pd.Timestamp(top['since']):%Y-%m-%d %H:%M} ({change}): "
-                  + "; ".join(f"{r.text} (p={r.p_adj:.1e})" for r in g.itertuples()))
+                  + "; ".join(f"{r.text} ({p_value(r.p_adj)})" for r in g.itertuples()))
         cause = None
         if top["how"] == "window":
             near = changes[(changes.index != agent) & ((changes - top["since"]).abs() <= width)]

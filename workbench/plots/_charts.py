@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import altair as alt
 import pandas as pd
 
-from ._label_spot import FONT_PX, Spot, label_spot
+from ._label_spot import _CHAR_PX, FONT_PX, Spot, label_spot
 
 KIND_COLORS = {"llm": "#4c78a8", "tool": "#59a14f", "handoff": "#b07aa1", "human": "#edc948",
                "retriever": "#76b7b2", "agent": "#9c755f", "chain": "#bab0ac", "other": "#9d9d9d"}
@@ -283,21 +283,80 @@ def calibration(table: pd.DataFrame, width: int = 260) -> alt.LayerChart:
 
 def drift_over_time(series: pd.DataFrame, metric: str, changes: pd.DataFrame | None = None,
                     width: int = 640) -> alt.LayerChart:
-    """One line per agent of ``metric`` over time buckets, with the drift tests' change points."""
+    """One line per agent of ``metric`` over time buckets, with the drift tests' change points: a dashed
+    rule each, named in a strip above the plot (in the plot, a name sat on the lines it marks)."""
     _check(series, ["agent", "t", metric], "drift_over_time")
+    series, colors, left_out = _drawn_agents(series, changes)
+    if changes is not None and left_out:
+        changes = changes[changes["agent"].isin(set(series["agent"]))]
     lines = alt.Chart(series).mark_line(point=alt.OverlayMarkDef(size=16)).encode(
         x=alt.X("t:T", title=None), y=alt.Y(f"{metric}:Q", title=metric.replace("_", " ")),
-        color=alt.Color("agent:N"),
-        tooltip=["agent:N", "t:T", alt.Tooltip(f"{metric}:Q", format=".3g"), "runs:Q"])
+        color=alt.Color("agent:N", scale=colors),
+        # ",.3~r": three significant digits written out (2,730 ms, not 2.73e+3)
+        tooltip=["agent:N", "t:T", alt.Tooltip(f"{metric}:Q", format=",.3~r"), "runs:Q"])
     layers = [lines]
     if changes is not None and len(changes.dropna(subset=["since"])):
-        ch = changes.dropna(subset=["since"])
-        layers += [alt.Chart(ch).mark_rule(strokeDash=[5, 3], strokeWidth=2).encode(
-            x="since:T", color=alt.Color("agent:N"), tooltip=["agent:N", "since:T", "severity:N", "detail:N"]),
-            alt.Chart(ch).mark_text(align="left", dx=3, dy=8, fontWeight="bold").encode(
-                x="since:T", y=alt.value(0), text="agent:N", color=alt.Color("agent:N"))]
-    return alt.layer(*layers).properties(width=width, height=220,
-                                         title=f"{metric.replace('_', ' ')} per agent (dashed: change points)")
+        ch = _change_labels(changes.dropna(subset=["since"]), series["t"], width)
+        layers.append(alt.Chart(ch).mark_rule(strokeDash=[5, 3], strokeWidth=2).encode(
+            x="since:T", color=alt.Color("agent:N", scale=colors),
+            tooltip=["agent:N", "since:T", "severity:N", "detail:N"]))
+        for align, dx in (("left", 3), ("right", -3)):
+            part = ch[ch["align"] == align]
+            if len(part):
+                layers.append(alt.Chart(part).mark_text(align=align, dx=dx, baseline="bottom", fontWeight="bold",
+                                                        fontSize=FONT_PX).encode(
+                    x="since:T", y=alt.Y("label_y:Q", scale=None, axis=None), text="agent:N",
+                    color=alt.Color("agent:N", scale=colors)))
+    # the title sits above the names: Vega places it outside the bounds of every mark
+    title = alt.TitleParams(f"{metric.replace('_', ' ')} per agent (dashed: change points)",
+                            **({"subtitle": f"the {MAX_AGENTS} agents with the most runs; {left_out} more not drawn"}
+                               if left_out else {}))
+    return alt.layer(*layers).properties(width=width, height=220, title=title)
+
+
+MAX_AGENTS = 20
+
+
+def _drawn_agents(series: pd.DataFrame, changes: pd.DataFrame | None) -> tuple[pd.DataFrame, alt.Scale, int]:
+    """The agents drawn, each in a colour of its own: ten colours for up to ten agents, twenty for up to
+    twenty, and past that the twenty with the most runs (those with a change point first). A store of
+    several systems' traces has dozens of agents, and ten colours went round two or three times."""
+    agents = series["agent"].dropna().unique()
+    if len(agents) <= 10:
+        return series, alt.Scale(scheme="tableau10"), 0
+    runs = series.groupby("agent")["runs"].sum() if "runs" in series else series.groupby("agent").size()
+    changed = set(changes["agent"].dropna()) if changes is not None and "agent" in changes else set()
+    ranked = sorted(agents, key=lambda a: (a not in changed, -float(runs.get(a, 0)), str(a)))
+    keep = ranked[:MAX_AGENTS]
+    return series[series["agent"].isin(keep)], alt.Scale(scheme="tableau20", domain=sorted(keep)), len(agents) - len(keep)
+
+
+_LABEL_ROW_PX = FONT_PX + 3
+
+
+def _change_labels(ch: pd.DataFrame, t: pd.Series, width: int) -> pd.DataFrame:
+    """Each change point's name placed in a row of the strip above the plot: right of its rule, or left
+    of it near the right edge, in the first row where it meets no other name (agents that change
+    together, a model change and the agents downstream of it, would draw their names over each other)."""
+    since = pd.to_datetime(ch["since"])
+    times = pd.concat([pd.to_datetime(t), since])
+    lo, hi = times.min(), times.max()
+    span = (hi - lo).total_seconds() or 1.0
+    ch = ch.assign(_x=((since - lo).dt.total_seconds() / span * width).to_numpy()).sort_values("_x")
+    ends: list[float] = []   # per row, the right edge of its last name
+    rows, aligns = [], []
+    for x, name in zip(ch["_x"], ch["agent"].fillna("").astype(str), strict=True):
+        w = _CHAR_PX * len(name) + 3
+        align = "left" if x + w <= width else "right"
+        left = x + 3 if align == "left" else x - 3 - w
+        row = next((i for i, end in enumerate(ends) if left > end + 6), len(ends))
+        if row == len(ends):
+            ends.append(0.0)
+        ends[row] = left + w
+        rows.append(row)
+        aligns.append(align)
+    return ch.drop(columns="_x").assign(row=rows, align=aligns,
+                                        label_y=[-4.0 - r * _LABEL_ROW_PX for r in rows])
 
 
 def detector_bars(counts: pd.DataFrame, width: int = 420) -> alt.Chart:

@@ -61,7 +61,7 @@ def agent_series(ws: Workspace, buckets: int = 40) -> pd.DataFrame:
 
 
 def detector_counts(ws: Workspace) -> pd.DataFrame:
-    """Findings and distinct runs per detector and severity."""
+    """Runs flagged per detector, each under the worst severity it has there, and their findings."""
     return ws.con.execute(_sql("detector_counts")).df()
 
 

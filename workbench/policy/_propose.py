@@ -21,6 +21,7 @@ import pandas as pd
 from ._backtest import _STEPS_SQL
 from ._core import Core
 from ._model import Breakers, Budgets, HitlRule, Loops, Policy, Provenance
+from ._readable import cutting_same, readable
 
 # rule -> (group, detector whose findings show the failure mode, integer limit?)
 _RULES = {
@@ -184,4 +185,5 @@ def _best_limit(succ: np.ndarray, fail: np.ndarray, lost_weight: float, integer:
     if score.size == 0 or score.max() <= 0:
         return None
     best = cands[np.flatnonzero(score == score.max())[-1]]   # ties: the loosest limit
-    return float(best) if integer else round(float(best), 3)
+    # few digits, cutting the same runs (rounding to 3 decimals could go below a run's peak and cut it)
+    return float(best) if integer else readable(float(best), cutting_same(float(best), cands))

@@ -18,6 +18,7 @@ import pandas as pd
 
 from ..exceptions import InvalidParameterError
 from ..policy._model import SIGNALS, HitlRule, Policy, Provenance, default_direction
+from ..policy._readable import escalating_same, readable
 from ._handoff_signal import handoff_signal
 
 _SQL = resources.files(__package__).joinpath("sql")
@@ -315,13 +316,16 @@ class ThresholdSweep:
         if threshold is None:
             threshold = (self.best_per_agent.threshold if self.best_per_agent is not None
                          else self.best.threshold)
+        # written with few digits (0.923, not 0.9234425533666009; 0.9, not a slider's 0.8999999999999999),
+        # each between the same two step values as the tuned one: the same steps escalate
         if threshold is None:
             rules: tuple[HitlRule, ...] = ()
         elif isinstance(threshold, dict):
-            rules = tuple(HitlRule(self.signal, float(t), self.direction, a)
-                          for a, t in threshold.items() if t is not None)
+            threshold = {a: None if t is None else self._readable(float(t), a) for a, t in threshold.items()}
+            rules = tuple(HitlRule(self.signal, t, self.direction, a) for a, t in threshold.items() if t is not None)
         else:
-            rules = (HitlRule(self.signal, float(threshold), self.direction),)
+            threshold = self._readable(float(threshold))
+            rules = (HitlRule(self.signal, threshold, self.direction),)
         point = self.at(threshold)
         prov = Provenance(
             created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"), created_by="workbench",
@@ -334,6 +338,11 @@ class ThresholdSweep:
         fields.setdefault("hitl", rules)
         fields.setdefault("provenance", prov)
         return Policy(**fields)
+
+    def _readable(self, threshold: float, agent: str | None = None) -> float:
+        """``threshold`` with the fewest digits that escalates the same steps of this sweep (of ``agent``)."""
+        values = self._steps if agent is None else getattr(self, "_agent_steps", {}).get(agent, np.array([]))
+        return readable(threshold, escalating_same(threshold, values, self._sign))
 
     def calibration(self, ws: Any, n_bins: int = 10) -> pd.DataFrame:
         """Reliability of ``confidence`` against run outcomes (see :func:`confidence_calibration`)."""

@@ -15,7 +15,7 @@ import pandas as pd
 from .. import plots
 from .._lineage_note import first_stater, lineage_disagreements
 from .._worst import WORST_FIRST
-from ._html import STYLE, esc, frame, kv_table, label, pre
+from ._html import STYLE, esc, kv_table, label, pre
 from ._runs import RunFilter, RunPager, choices
 
 if TYPE_CHECKING:
@@ -77,14 +77,22 @@ class IncidentExplorer(w.VBox):
         self.steps = pd.DataFrame()
         self.latency_ms: dict[str, float] = {}
         opts = choices(ws)
-        lay = w.Layout(width="170px")
+        # One row at a notebook's width: four 170 px dropdowns with 80 px labels and two 210 px date boxes
+        # took 1,100 px and put "to" on a row of its own. Labels as wide as their word; the dropdowns
+        # share what the dates leave (a long system name is cut in the closed box, whole in the list).
+        short = {"description_width": "initial"}
+
+        def lay() -> w.Layout:
+            return w.Layout(width="auto", flex="1 1 0", min_width="0")
+
         self.outcome = w.Dropdown(description="outcome", options=_options(["failure", "success", "unknown"]),
-                                  value=self.filter.outcome or "", layout=lay)
-        self.system = w.Dropdown(description="system", options=_options(opts["system"]), layout=lay)
-        self.detector = w.Dropdown(description="detector", options=_options(opts["detector"]), layout=lay)
-        self.culprit = w.Dropdown(description="culprit", options=_options(opts["culprit"]), layout=lay)
-        self.since = w.DatePicker(description="from", layout=w.Layout(width="210px"))
-        self.until = w.DatePicker(description="to", layout=w.Layout(width="210px"))
+                                  value=self.filter.outcome or "", layout=lay(), style=short)
+        self.system = w.Dropdown(description="system", options=_options(opts["system"]), layout=lay(), style=short)
+        self.detector = w.Dropdown(description="detector", options=_options(opts["detector"]), layout=lay(),
+                                   style=short)
+        self.culprit = w.Dropdown(description="culprit", options=_options(opts["culprit"]), layout=lay(), style=short)
+        self.since = w.DatePicker(description="from", layout=w.Layout(width="170px", flex="0 0 auto"), style=short)
+        self.until = w.DatePicker(description="to", layout=w.Layout(width="160px", flex="0 0 auto"), style=short)
         for d, key in ((self.system, "system"), (self.detector, "detector"), (self.culprit, "culprit")):
             v = getattr(self.filter, key)
             if v in [o[1] for o in d.options]:
@@ -117,7 +125,8 @@ class IncidentExplorer(w.VBox):
         self.step.observe(self._on_step, names="value")
         self.compute.on_click(lambda _: self.compute_attribution())
         filters_row = w.HBox([self.outcome, self.system, self.detector, self.culprit, self.since, self.until],
-                             layout=w.Layout(flex_flow="row wrap"))
+                             layout=w.Layout(flex_flow="row nowrap", width="calc(100% - 4px)"))
+        filters_row.add_class("wb-filters")
         pager = w.HBox([self.prev, self.next, self.page_label])
         attribution = w.VBox([w.HTML("<b>Attribution</b>"), self.verdict, self.blame_box,
                               w.HBox([self.compute, self.progress])])
@@ -129,7 +138,7 @@ class IncidentExplorer(w.VBox):
         self.add_class("wb-incident-explorer")
         for widget, name in ((self.runs, "wb-run-list"), (self.header, "wb-run-header"), (self.detail, "wb-step-detail"),
                              (self.timeline, "wb-timeline"), (self.page_label, "wb-page-label"),
-                             (self.next, "wb-next-page"), (self.verdict, "wb-verdict")):
+                             (self.next, "wb-next-page"), (self.verdict, "wb-verdict"), (self.findings, "wb-findings")):
             widget.add_class(name)
         self._refresh(count=True)
 
@@ -217,8 +226,10 @@ class IncidentExplorer(w.VBox):
                                                            "(timeline and step list)")])
         values, facts = plots.stored_attribution(self.ws, run_id)
         decisive = facts["decisive_step"] if facts else None
-        options = [(label(f"{s.seq:>3} · {_or(s.agent, '—')} · {s.kind} · {_or(s.name, '')}"
-                          + (" · ⚑ " + s.detectors if s.detectors else "")), s.step_id) for s in self.steps.itertuples()]
+        # a step with no name (native logs may leave it out) shows no empty "· ·" between kind and flag
+        options = [(label(" · ".join(p for p in (f"{s.seq:>3}", _or(s.agent, "—"), s.kind, _or(s.name, ""),
+                                                  "⚑ " + s.detectors if s.detectors else "") if p)), s.step_id)
+                   for s in self.steps.itertuples()]
         self.step.options = options
         first = self.steps.loc[self.steps["flagged"], "step_id"]
         pick = decisive if decisive in set(self.steps["step_id"]) else (first.iat[0] if len(first) else None)
@@ -228,7 +239,7 @@ class IncidentExplorer(w.VBox):
             "SELECT f.step_id, f.agent, f.detector, f.severity, f.detail FROM findings f "
             "LEFT JOIN steps s ON s.run_id = f.run_id AND s.step_id = f.step_id WHERE f.run_id = ? "
             f"ORDER BY {WORST_FIRST}", [run_id]).df()
-        self.findings.value = frame(hits, max_rows=30)
+        self.findings.value = _findings_table(hits, max_rows=30)
         outcome = r["outcome"] if r is not None else None
         if outcome == "success" and "silent_failure" in set(hits["detector"]):
             outcome = "silent_failure"   # reported success, but the detectors say it failed
@@ -401,6 +412,22 @@ class IncidentExplorer(w.VBox):
         self._refresh(count=True)   # the list shows the new culprit (and a culprit filter may now match)
         self.show_run(run_id)
         return res
+
+
+def _findings_table(hits: pd.DataFrame, max_rows: int) -> str:
+    """A run's findings for half the explorer's width: step, agent, detector and severity on one row, the
+    detail on a row of its own beneath, as wide as the table. (As a fifth column the detail was squeezed
+    to a few words a line, or, holding a span id or tool name, pushed the table past the explorer's edge.)"""
+    if hits.empty:
+        return "<i>(none)</i>"
+    head = "".join(f"<th style='text-align:left'>{c}</th>" for c in ("step", "agent", "detector", "severity"))
+    rows = []
+    for h in hits.head(max_rows).itertuples(index=False):
+        rows.append(f"<tr class='wb-finding'><td>{esc(h.step_id)}</td><td>{esc(h.agent)}</td>"
+                    f"<td>{esc(h.detector)}</td><td>{esc(h.severity)}</td></tr>"
+                    f"<tr class='wb-finding-detail'><td colspan='4'>{esc(h.detail)}</td></tr>")
+    more = (f"<div><i>the first {max_rows} of {len(hits):,} findings</i></div>" if len(hits) > max_rows else "")
+    return f"<table class='wb-table wb-findings-table'><thead><tr>{head}</tr></thead>{''.join(rows)}</table>{more}"
 
 
 def _or(value: Any, default: str) -> str:

@@ -52,4 +52,9 @@ def frame(df: pd.DataFrame, max_rows: int = 50) -> str:
 
 STYLE = ("<style>.wb-pre{white-space:pre-wrap;word-break:break-word;max-height:16em;overflow:auto;"
          "background:var(--jp-layout-color2,#f5f5f5);padding:4px;margin:2px 0;font-size:12px}"
-         ".wb-kv th,.wb-kv td,.wb-table th,.wb-table td{font-size:12px;padding:1px 6px}</style>")
+         ".wb-kv th,.wb-kv td,.wb-table th,.wb-table td{font-size:12px;padding:1px 6px}"
+         # a long unbroken token (a 16-hex span id, a tool name in a finding's detail) breaks inside its cell
+         # instead of pushing the table out of its half of the explorer
+         ".wb-table{max-width:100%}.wb-kv td,.wb-findings-table td{overflow-wrap:anywhere}"
+         ".wb-findings-table tr.wb-finding td{padding-top:6px}"
+         ".wb-findings-table tr.wb-finding-detail td{padding-left:1.5em;color:var(--jp-ui-font-color1,#333)}</style>")

@@ -83,6 +83,8 @@ class LimitTuner(w.VBox):
         self.peaks_chart: Any = None
         self.stops_chart: Any = None
         self.charts = w.VBox()
+        self.none_stopped = w.HTML()
+        self.none_stopped.add_class("wb-limits-none-stopped")
         self.table = w.HTML()
         self.table.add_class("wb-limits-table")
         self.format = w.Dropdown(description="as", options=["yaml", "json"], value="yaml",
@@ -135,14 +137,24 @@ class LimitTuner(w.VBox):
                                    (": on a linear one the runs a limit stops would be too thin to see"
                                     if thin else "") + ".</i></div>")
         peaks, stops = limit_plots.limit_peaks(bins, rules, log=self.log_scale), limit_plots.limit_stops(table)
+        # no limit stops a run (few runs, or the p100): a chart of runs stopped would be an empty frame
+        # with one tick at 0 (seen on real traces); the words say it
+        stopped = bool(pd.to_numeric(table["stops"], errors="coerce").fillna(0).sum() > 0)
         if rules.empty:   # nothing to draw: the notes say why, no empty chart frames
             self.charts.children = ()
-        elif self.peaks_chart is None:
+            self._table(table)
+            return
+        if self.peaks_chart is None:
             self.stops_chart, self.peaks_chart = plots.widget(stops), plots.widget(peaks)
-            self.charts.children = (self.stops_chart, self.peaks_chart)
         else:
             self.stops_chart.chart, self.peaks_chart.chart = stops, peaks
-            self.charts.children = (self.stops_chart, self.peaks_chart)
+        self.none_stopped.value = ("" if stopped else
+                                   "<div><i>No limit here stops any run: each sits at or above the highest peak "
+                                   "of its rule. The chart below shows how far the runs went.</i></div>")
+        self.charts.children = (self.stops_chart if stopped else self.none_stopped, self.peaks_chart)
+        self._table(table)
+
+    def _table(self, table: pd.DataFrame) -> None:
         shown = table[_SHOWN].copy()
         shown["stopped_runs"] = [", ".join(ids[:2]) + (f" … (+{len(ids) - 2})" if len(ids) > 2 else "")
                                  for ids in shown["stopped_runs"]]

@@ -150,10 +150,12 @@ class ReviewLoadView(w.VBox):
         """Write a policy with the HITL rule at the current threshold (YAML) and show it."""
         from ..policy import HitlRule, Policy
         from ..policy._model import Provenance
+        from ..policy._readable import escalating_same, readable
 
         load = self.load
         assert load is not None
-        t = float(self.threshold.value)
+        t = float(self.threshold.value)   # a slider's float step (0.8999999999999999) written as 0.9
+        t = readable(t, escalating_same(t, load._steps, load._sign))
         p = load.at(t)
         prov = Provenance(
             created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"), created_by="workbench",

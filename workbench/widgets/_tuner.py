@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets as w
 
 from .. import plots
+from .._plain import plain
 from ..exceptions import InvalidParameterError
 from ._html import STYLE, esc, label, pre
 from ._review_load import ReviewLoadView, empty_store_html, missing_outcomes_html
@@ -201,8 +202,8 @@ class ThresholdTuner(w.VBox):
         t = self.current_threshold()
         p = sw.at(t)
         self.point = p
-        where = (", ".join(f"{esc(a)} {v:.3g}" for a, v in t.items()) if isinstance(t, dict)
-                 else f"{t:.4g}")
+        where = (", ".join(f"{esc(a)} {plain(v)}" for a, v in t.items()) if isinstance(t, dict)
+                 else plain(t, 4))
         self.readout.value = (
             f"<div style='font-size:14px'>At {esc(sw.signal)} {'≤' if sw.direction == 'below' else '≥'} {where}: "
             f"escalation rate <b class='wb-escalation-rate'>{p.escalation_rate:.1%}</b> of runs "
