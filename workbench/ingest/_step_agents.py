@@ -31,8 +31,7 @@ from ..store._connection import sql_statements
 @contextmanager
 def listed_steps(con: duckdb.DuckDBPyConnection, steps: list[tuple[str, str]]) -> Iterator[None]:
     """The readers' list of steps that act for the agent before them (``Stage.agent_of_previous``), as the
-    view ``agent_of_previous (run_id, step_id)`` for the statements run inside: :func:`agents_of_previous`
-    and AG2's executor errors (:mod:`._ag2_errors`) read the same list."""
+    view ``agent_of_previous (run_id, step_id)`` for the statements run inside (:func:`agents_of_previous`)."""
     import pyarrow as pa  # (here, not with the module: see _stage_tables.arrow_type)
 
     pairs = sorted(set(steps))
