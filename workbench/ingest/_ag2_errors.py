@@ -6,10 +6,10 @@ back to the model as the call's result (``"Error: price service timed out"``); t
 ``gen_ai.output.messages``: one ``tool`` message per call, in the order of the calls. A failed tool step whose
 error is only a type name takes the message of its call, ``ExecutionError: <message>``, so a retry or an
 error finding says what failed. The turn's spans may come in any order, so this runs once a call's steps are
-staged, on the executor turns of the AG2 runs staged (``Stage.ag2_runs``). They may come over several calls
+staged, on the executor turns of the AG2 runs staged (``Stage.turn_runs``). They may come over several calls
 too (a Collector's rotated files read one call each): a turn or its calls stored by an earlier call are read
 from the store, and a stored failed call given its message in the merge's transaction
-(:func:`fix_stored_turns`), so that the store is the one a single call gives, in either order, and the same
+(:func:`fix_stored_errors`), so that the store is the one a single call gives, in either order, and the same
 files read again are repeats, not conflicts.
 """
 
@@ -64,7 +64,7 @@ def _errors(output: str, tools: list[dict[str, Any]]) -> list[tuple[str, str, bo
 
 def tool_errors_from_executor(con: duckdb.DuckDBPyConnection, runs: set[str]) -> list[tuple[str, str, str]]:
     """Give the failed staged tool steps of the AG2 runs ``runs`` their executor turn's message for their call;
-    ``(run, step, error)`` of the stored ones to give theirs in the merge (:func:`fix_stored_turns`)."""
+    ``(run, step, error)`` of the stored ones to give theirs in the merge (:func:`fix_stored_errors`)."""
     update = sql_text("ag2_tool_error")
     stored = []
     for run_id, output, tools in con.execute(sql_text("ag2_executor_turns"), {"runs": sorted(runs)}).fetchall():
@@ -76,13 +76,9 @@ def tool_errors_from_executor(con: duckdb.DuckDBPyConnection, runs: set[str]) ->
     return stored
 
 
-def fix_stored_turns(con: duckdb.DuckDBPyConnection, runs: set[str], errors: list[tuple[str, str, str]]) -> None:
-    """In the merge's transaction, before staged steps are compared with stored ones: the stored executor turns
-    of ``runs`` whose agent's turn came only now take that agent, and the stored failed calls ``errors``
-    (:func:`tool_errors_from_executor`) their message."""
-    if not runs:
-        return
-    con.execute(sql_text("ag2_stored_executors"), {"runs": sorted(runs)})
+def fix_stored_errors(con: duckdb.DuckDBPyConnection, errors: list[tuple[str, str, str]]) -> None:
+    """In the merge's transaction, before staged steps are compared with stored ones: the stored failed calls
+    ``errors`` (:func:`tool_errors_from_executor`) take their message."""
     update = sql_text("ag2_stored_error")
     for run_id, step_id, error in errors:
         con.execute(update, {"run_id": run_id, "step_id": step_id, "error": error})

@@ -14,7 +14,6 @@ from typing import Any
 
 import orjson
 
-from ._ag2 import SPAN_TYPE as AG2_SPAN_TYPE
 from ._ag2 import failed_without_status
 from ._base import Stage
 from ._conventions import (
@@ -380,8 +379,8 @@ def _span(sp: Any, line: int, keys: _Keys, base: dict[str, Any], service: Any,
     rest = m["attributes"]
     if m["agent_of_previous"]:
         stage.agent_of_previous.append((tid, sid))
-    if AG2_SPAN_TYPE in m["attributes"]:
-        stage.ag2_runs.add(tid)
+    if m["turns"]:
+        stage.turn_runs.add(tid)
     if m["kind"] == "agent" and m["agent"] == name and scope_name:
         m["agent"] = agno_run_agent(name, scope_name) or m["agent"]
     if m["agent"].__class__ is str and has_identifier(m["agent"]):

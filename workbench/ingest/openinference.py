@@ -33,7 +33,6 @@ from typing import Any
 
 import orjson
 
-from ._ag2 import SPAN_TYPE as AG2_SPAN_TYPE
 from ._ag2 import failed_without_status
 from ._base import Adapter, Stage
 from ._conventions import StepSink, as_text, has_identifier, map_span, status_of
@@ -162,8 +161,8 @@ def stage_span(stage: Stage, sink: StepSink, runs: set[str], *, line: int, order
         stage.run(run_id=tid, line=line, **(run_facts or {}))
     if m["agent_of_previous"]:
         stage.agent_of_previous.append((tid, sid))
-    if AG2_SPAN_TYPE in m["attributes"]:
-        stage.ag2_runs.add(tid)
+    if m["turns"]:
+        stage.turn_runs.add(tid)
     if isinstance(m["agent"], str) and has_identifier(m["agent"]):
         m["agent"] = sink.agent_ids.name(tid, m["agent"], attrs)
     if extra:

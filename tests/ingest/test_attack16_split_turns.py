@@ -1,8 +1,9 @@
-"""An AG2 group chat split over files read one ingest call each, in either order, gives the store one call
-gives, and the same files read again add nothing (attack16). Before: an executor turn stored before the
-agent's turn it acts for stayed the chat manager's (its tool calls too); a failed call stored apart from its
-executor turn kept the bare 'ExecutionError'; and reading both files again quarantined the executor or the
-call as a conflict ('differs in agent' / 'differs in error')."""
+"""An AG2 group chat or a LlamaIndex AgentWorkflow split over files read one ingest call each, in either
+order, gives the store one call gives, and the same files read again add nothing (attack16). Before: an AG2
+executor turn (a LlamaIndex call_tool step) stored before the agent's turn it acts for stayed the chat
+manager's (nobody's), and the tool calls under it too; a failed AG2 call stored apart from its executor turn
+kept the bare 'ExecutionError'; and reading the files again quarantined them as conflicts ('differs in
+agent' / 'differs in error')."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ import json
 from pathlib import Path
 
 import pytest
+from _otel_fixtures import collector_style, otlp_request, write_jsonl
+from test_links12_llamaindex_tools import _spans as llamaindex_spans
 from test_real14_ag2 import groupchat
 
 import workbench as wb
@@ -56,3 +59,21 @@ def test_a_chat_split_over_calls_is_stored_as_one_call_stores_it(
     again = split.ingest(paths)
     assert (again.read, again.stored, again.quarantined, again.added) == (9, 9, 0, 0)
     assert _steps(split) == _steps(whole)
+
+
+@pytest.mark.parametrize("fast", [True, False], ids=["sql", "python"])
+def test_a_workflow_read_a_span_a_call_last_span_first_is_stored_as_one_call_stores_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fast: bool) -> None:
+    monkeypatch.setattr(next(a for a in ADAPTERS if isinstance(a, OtlpJson)), "fast", fast)
+    spans = llamaindex_spans()
+    whole = wb.open()
+    whole.ingest(write_jsonl(tmp_path / "wf.otlp.jsonl", [collector_style(otlp_request(spans))]))
+    assert ("FunctionTool.acall", "researcher") in whole.sql("SELECT name, agent FROM steps").fetchall()
+    paths = [write_jsonl(tmp_path / f"wf-{i}.otlp.jsonl", [collector_style(otlp_request([s]))])
+             for i, s in enumerate(spans)]
+    split = wb.open()
+    for path in reversed(paths):
+        split.ingest(path)
+    assert _steps(split) == _steps(whole)
+    again = split.ingest(paths)
+    assert (again.read, again.quarantined, again.added) == (len(spans), 0, 0)
