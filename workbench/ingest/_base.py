@@ -97,6 +97,11 @@ class Stage:
         self.stored_link_moves: Any = None
         #: (run, step) of the steps that act for the agent of the step before them (``_step_agents``).
         self.agent_of_previous: list[tuple[str, str]] = []
+        #: The runs with steps that may act for the agent before them (AG2, LlamaIndex workflows: ``map_span``'s
+        #: ``turns``), whose such steps an earlier call may have stored (``_step_agents.stored_agents_of_previous``);
+        #: and the stored AG2 tool steps' error texts the merge's transaction gives them (``_ag2_errors``).
+        self.turn_runs: set[str] = set()
+        self.ag2_stored_errors: list[tuple[str, str, str]] = []
         #: (file, line, run, step, input, output, raw) of the log records read and not yet written to the
         #: temporary table stage_span_log_rows (``_otlp_logs``), and how many this call wrote there.
         self.span_logs: list[tuple] = []

@@ -801,8 +801,10 @@ def map_span(attrs: dict[str, Any], name: str | None, events: list[dict[str, Any
         ``kind``, ``is_agent``, ``agent``, ``tool``, ``model``, ``tokens_in``, ``tokens_out``, ``cost``,
         ``input``, ``output``, ``error`` (a fallback error text, the status message wins),
         ``confidence``, ``entropy``, ``attributes`` (the remaining attributes), ``agent_of_previous``
-        (the step acts for the agent of the step before it under the same parent: :mod:`._step_agents`)
-        and ``failed`` (the step's output says it failed whatever its status: :mod:`._tool_message`).
+        (the step acts for the agent of the step before it under the same parent: :mod:`._step_agents`),
+        ``turns`` (the step is of a run whose steps may act for the agent before them: an AG2 span, a
+        LlamaIndex workflow step; such steps stored by an earlier call are looked at again) and
+        ``failed`` (the step's output says it failed whatever its status: :mod:`._tool_message`).
     """
     if MLFLOW_SPAN_TYPE in attrs:
         attrs = mlflow_attributes(attrs)
@@ -875,9 +877,11 @@ def map_span(attrs: dict[str, Any], name: str | None, events: list[dict[str, Any
     agent_of_previous = False
     if kind == "agent" and tool_executor(rest, agent):
         kind, agent, agent_of_previous = "chain", None, True
+    turns = agent_of_previous or AG2_SPAN_TYPE in rest
     if agent is None and kind == "chain" and not agent_of_previous:
         agent = workflow_event_agent(inp)
         agent_of_previous = agent is None and workflow_tool_event(inp)
+        turns = turns or agent is not None or agent_of_previous
     crew = (crew_answer(out) or graph_state_answer(out) or react_answer(out)) if kind in ("chain", "agent") else None
     if crew is not None:
         out, rest[_output_key(attrs) or "output.value"] = crew
@@ -925,7 +929,7 @@ def map_span(attrs: dict[str, Any], name: str | None, events: list[dict[str, Any
         "tokens_out": _count(known.get("tokens_out")), "cost": cost,
         "input": as_text(inp), "output": as_text(out), "error": as_text(error),
         "confidence": conf, "entropy": ent, "attributes": rest, "agent_of_previous": agent_of_previous,
-        "failed": failed,
+        "failed": failed, "turns": turns,
     }
 
 

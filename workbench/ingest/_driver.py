@@ -15,7 +15,7 @@ from ..exceptions import FormatError, IngestError, WorkbenchError
 from ..store._connection import sql_statements
 from ..store._transaction import drop_temp_tables, temp_tables, temp_views, transaction
 from . import _timings
-from ._ag2_errors import tool_errors_from_executor
+from ._ag2_errors import fix_stored_errors, tool_errors_from_executor
 from ._base import Adapter, RecordsAdapter, Stage, create_stage_tables
 from ._jsonio import compression_of, read_head
 from ._links import join_linked_runs, move_stored_runs
@@ -26,7 +26,7 @@ from ._rawtext import fill_raw_text
 from ._registry import ADAPTERS, RECORD_ADAPTERS
 from ._stage_db import ENABLED as _COMPRESSED_STAGE
 from ._stage_db import StageDB
-from ._step_agents import agents_of_previous, listed_steps, loop_agents
+from ._step_agents import agents_of_previous, listed_steps, loop_agents, stored_agents_of_previous
 from ._time_units import scale_integer_units
 
 _HEAD_BYTES = 64 * 1024
@@ -309,7 +309,8 @@ def _run_ingest(con: duckdb.DuckDBPyConnection, source: Any, fmt: str | None, pr
         if stage.agent_of_previous:
             with listed_steps(con, stage.agent_of_previous):
                 agents_of_previous(con)
-                tool_errors_from_executor(con)
+        if stage.turn_runs:
+            stage.ag2_stored_errors = tool_errors_from_executor(con, stage.turn_runs)
         loop_agents(con)
         stage.stored_link_moves = join_linked_runs(con, stage.root_links)
         match_span_logs(stage, stage.stored_link_moves.joined)
@@ -355,6 +356,9 @@ def _merge(con: duckdb.DuckDBPyConnection, stage: Stage, stage_fill: Any, jobs: 
     """Merge the staged rows into the store in one transaction (finalize, quarantine, runs); the report."""
     with transaction(con, "the ingest"):
         move_stored_runs(con, stage.stored_link_moves)  # (stored runs continuing a trace staged now: _links)
+        # (a trace split over calls: steps an earlier call stored before the step they act for came)
+        stored_agents_of_previous(con, stage.turn_runs)
+        fix_stored_errors(con, stage.ag2_stored_errors)
         if stage_fill is not None:  # (the workspace's few label and outcome rows, in the transaction)
             stage_fill(stage)
             stage.flush()

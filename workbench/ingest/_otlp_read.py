@@ -381,6 +381,8 @@ def _span(sp: Any, line: int, keys: _Keys, base: dict[str, Any], service: Any,
     rest = m["attributes"]
     if m["agent_of_previous"]:
         stage.agent_of_previous.append((tid, sid))
+    if m["turns"]:
+        stage.turn_runs.add(tid)
     if m["kind"] == "agent" and m["agent"] == name and scope_name:
         m["agent"] = agno_run_agent(name, scope_name) or m["agent"]
     if m["agent"].__class__ is str and has_identifier(m["agent"]):

@@ -25,14 +25,13 @@ from contextlib import contextmanager
 
 import duckdb
 
-from ..store._connection import sql_statements
+from ..store._connection import sql_statements, sql_text
 
 
 @contextmanager
 def listed_steps(con: duckdb.DuckDBPyConnection, steps: list[tuple[str, str]]) -> Iterator[None]:
     """The readers' list of steps that act for the agent before them (``Stage.agent_of_previous``), as the
-    view ``agent_of_previous (run_id, step_id)`` for the statements run inside: :func:`agents_of_previous`
-    and AG2's executor errors (:mod:`._ag2_errors`) read the same list."""
+    view ``agent_of_previous (run_id, step_id)`` for the statements run inside (:func:`agents_of_previous`)."""
     import pyarrow as pa  # (here, not with the module: see _stage_tables.arrow_type)
 
     pairs = sorted(set(steps))
@@ -49,6 +48,14 @@ def agents_of_previous(con: duckdb.DuckDBPyConnection) -> None:
     under its parent."""
     for stmt in sql_statements("agent_of_previous"):
         con.execute(stmt)
+
+
+def stored_agents_of_previous(con: duckdb.DuckDBPyConnection, runs: set[str]) -> None:
+    """In the merge's transaction, before staged steps are compared with stored ones: the stored steps of
+    ``runs`` that act for the agent before them and were stored before it arrived take that agent (a trace
+    split over calls, the later spans first), as the staged ones do (:func:`agents_of_previous`)."""
+    if runs:
+        con.execute(sql_text("stored_agent_of_previous"), {"runs": sorted(runs)})
 
 
 def loop_agents(con: duckdb.DuckDBPyConnection) -> None:

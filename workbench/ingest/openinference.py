@@ -166,6 +166,8 @@ def stage_span(stage: Stage, sink: StepSink, runs: set[str], *, line: int, order
         stage.run(run_id=tid, line=line, **(run_facts or {}))
     if m["agent_of_previous"]:
         stage.agent_of_previous.append((tid, sid))
+    if m["turns"]:
+        stage.turn_runs.add(tid)
     if isinstance(m["agent"], str) and has_identifier(m["agent"]):
         m["agent"] = sink.agent_ids.name(tid, m["agent"], attrs)
     if extra:

@@ -1,9 +1,28 @@
--- AG2 group chats (ingest/_ag2_errors.py): each staged _Group_Tool_Executor turn (listed in agent_of_previous,
--- tagged ag2.span.type) with its output and its tool steps in the order they started.
+-- AG2 group chats (ingest/_ag2_errors.py): each _Group_Tool_Executor turn of the AG2 runs staged now ($runs)
+-- with its output and its tool steps in the order they started. Turns and tool steps are taken staged or
+-- stored (a trace split over files read one call each: the turn and its calls may come in different
+-- calls, in either order); a step staged again is its staged copy. (AG2 names the turn's span
+-- "invoke_agent <agent>"; the stored row no longer says the agent, whose turn it acts for.)
+WITH turns AS (
+    SELECT run_id, step_id, output FROM stage_steps
+    WHERE run_id IN (SELECT unnest($runs)) AND kind = 'chain' AND ends_with(name, '_Group_Tool_Executor')
+      AND output IS NOT NULL AND json_extract_string(attributes, '$."ag2.span.type"') IS NOT NULL
+    UNION ALL
+    SELECT run_id, step_id, output FROM steps o
+    WHERE run_id IN (SELECT unnest($runs)) AND kind = 'chain' AND ends_with(name, '_Group_Tool_Executor')
+      AND output IS NOT NULL AND json_extract_string(attributes, '$."ag2.span.type"') IS NOT NULL
+      AND NOT EXISTS (SELECT 1 FROM stage_steps g WHERE g.run_id = o.run_id AND g.step_id = o.step_id)
+), tools AS (
+    SELECT run_id, step_id, parent_id, start_ns, status, error, true AS staged FROM stage_steps
+    WHERE run_id IN (SELECT unnest($runs)) AND kind = 'tool'
+    UNION ALL
+    SELECT run_id, step_id, parent_id, epoch_us(started_at) * 1000, status, error, false FROM steps o
+    WHERE run_id IN (SELECT unnest($runs)) AND kind = 'tool'
+      AND NOT EXISTS (SELECT 1 FROM stage_steps g WHERE g.run_id = o.run_id AND g.step_id = o.step_id)
+)
 SELECT p.run_id, p.output,
-       list(struct_pack(step_id := c.step_id, status := c.status, error := c.error) ORDER BY c.start_ns, c.step_id)
-FROM (SELECT n.run_id, n.step_id, n.output
-      FROM stage_steps n SEMI JOIN agent_of_previous t ON t.run_id = n.run_id AND t.step_id = n.step_id
-      WHERE n.output IS NOT NULL AND json_extract_string(n.attributes, '$."ag2.span.type"') IS NOT NULL) p
-JOIN stage_steps c ON c.run_id = p.run_id AND c.parent_id = p.step_id AND c.kind = 'tool'
+       list(struct_pack(step_id := c.step_id, status := c.status, error := c.error, staged := c.staged)
+            ORDER BY c.start_ns, c.step_id)
+FROM (SELECT DISTINCT * FROM turns) p
+JOIN tools c ON c.run_id = p.run_id AND c.parent_id = p.step_id
 GROUP BY p.run_id, p.step_id, p.output;
