@@ -75,7 +75,7 @@ def replay(path: Path, processors: Iterable[SpanProcessor], at_start: Any = "all
         return tp.get_tracer(scope or "replay")
 
     by_id = {}
-    for n, (res, scope, sp) in enumerate(items):
+    for n, (_, _, sp) in enumerate(items):
         by_id[(sp["traceId"], sp["spanId"])] = n
     depth: dict[int, int] = {}
 

@@ -31,8 +31,8 @@ import orjson
 
 from ._ag2 import SPAN_TYPE as AG2_SPAN_TYPE
 from ._ag2 import tool_executor
-from ._fields import MAX_FIELD_BYTES
 from ._call_args import decorated_call
+from ._fields import MAX_FIELD_BYTES
 from ._json_text import json_or_text
 from ._langfuse_otel import TYPE as LANGFUSE_TYPE
 from ._langfuse_otel import langfuse_attributes
