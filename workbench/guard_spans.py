@@ -244,7 +244,11 @@ class GuardSpanProcessor(SpanProcessor):
                 agent = above.agent
             depth = above.depth + 1 if above is not None else 0
             kind, tool, args = _call(m, span.name)
-            late = kind == "tool" and args is None and self._reads_args
+            # checked at its end when the span says too little at its start: a tool call without its
+            # arguments (OpenInference's openai-agents spans) when a limit reads them, or a span that says
+            # nothing yet of what it is (OpenInference's LangChain spans carry only a name until they end)
+            late = (kind == "tool" and args is None and self._reads_args) or (
+                kind == "other" and agent is None and not span.attributes)
             step = _Step(agent, depth, kind, tool, args, late)
             run.spans[ctx.span_id] = step
             if len(run.spans) > _MAX_SPANS:
@@ -264,18 +268,19 @@ class GuardSpanProcessor(SpanProcessor):
         status = status_of(span.status.status_code.value) or "unset"
         if status == "unset" and failed_without_status(span.attributes or {}):
             status = "error"
+        own = self._agent(key, span, m)     # (its own agent: a span checked only at its end says it then)
         run = self._run(key)
         with run.lock:
             step = run.spans.pop(ctx.span_id, None)
             if root:     # the trace's root ended: its spans' agents are needed no more
                 run.spans.clear()
                 run.last_agent.clear()
-            d = None if step is None else self._ended(run.state, step, span, m, status)
+            d = None if step is None else self._ended(run.state, step, span, m, status, own)
         if d is not None and d[0].action != "allow":
             self._tell(key, ctx.span_id, step, d[0], d[1], run)
 
-    def _ended(self, st: RunState, step: _Step, span: ReadableSpan, m: dict[str, Any], status: str
-               ) -> tuple[Decision, str] | None:
+    def _ended(self, st: RunState, step: _Step, span: ReadableSpan, m: dict[str, Any], status: str,
+               own: str | None) -> tuple[Decision, str] | None:
         """The decision at a span's end (under the run's lock): its late check first, when it had one."""
         if st.cut is not None:
             return None
@@ -283,6 +288,7 @@ class GuardSpanProcessor(SpanProcessor):
         if kind != step.kind or step.late:    # the span said what it is only at its end
             step.kind, step.tool, step.args = kind, tool, args
         if step.late:
+            step.agent = own if own is not None else step.agent
             d = self._core.before(st, step.agent, kind, tool, args, step.depth, _seconds(span.start_time))
             if d.action == "cut":
                 return d, "end"

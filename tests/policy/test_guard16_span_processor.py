@@ -289,3 +289,27 @@ def test_the_span_guard_imports_nothing_heavy() -> None:
             "print(sorted(m for m in ('duckdb', 'pandas', 'numpy', 'pyarrow') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_spans_that_say_what_they_are_only_at_their_end_are_checked_then(tmp_path: Path) -> None:
+    # OpenInference's LangChain instrumentation starts each span with its name only and sets every attribute
+    # when the run ends: a tool call is known as one only then. It is counted then (a cut there comes after
+    # the call ran: the hook hears it, the next step can be stopped), as the backtest counts it.
+    memory = InMemorySpanExporter()
+    provider = TracerProvider()
+    policy = Policy(budgets=Budgets(max_tool_calls_run=1))
+    cuts: list[SpanDecision] = []
+    guard = GuardSpanProcessor(policy, on_cut=cuts.append)
+    provider.add_span_processor(guard)
+    provider.add_span_processor(SimpleSpanProcessor(memory))
+    tracer = provider.get_tracer("openinference.instrumentation.langchain")
+    with tracer.start_as_current_span("LangGraph") as root:
+        for i in range(3):
+            with tracer.start_as_current_span("get_stock") as tool:
+                tool.set_attributes({"openinference.span.kind": "TOOL", "input.value": f'{{"sku": "W-{i}"}}'})
+        root.set_attribute("openinference.span.kind", "CHAIN")
+    tools = [s for s in memory.get_finished_spans() if s.name == "get_stock"]
+    assert [(c.step_id, c.rule, c.phase) for c in cuts] == [
+        (f"{tools[1].context.span_id:016x}", "max_tool_calls_run", "end")]
+    said, _ = _backtest(policy, memory, tmp_path)
+    assert said == {(cuts[0].run_id, cuts[0].step_id, "cut", "max_tool_calls_run")}
