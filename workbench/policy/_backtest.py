@@ -167,7 +167,7 @@ def _replay(core: Core, cur: Any, info: dict[str, tuple], bar: Any, keep_steps: 
         acc = {"cut_seq": None, "cut_step": None, "cut_rule": None, "cut_at": None, "esc_seq": None,
                "esc_step": None, "esc_rule": None, "escalations": 0, "saved_calls": 0,
                "saved_tokens": 0, "saved_cost": 0.0}
-        for i, start in _events(rows):
+        for i, start in live_order(rows):
             (_, step_id, seq, agent, kind, tool, args, depth, t0, t1, latency, status, conf, ent,
              tin, tout, cost, output, encloses) = rows[i]
             if state.cut is not None:
@@ -216,12 +216,14 @@ def _replay(core: Core, cur: Any, info: dict[str, tuple], bar: Any, keep_steps: 
     return out, step_rows
 
 
-def _events(rows: list[tuple]) -> list[tuple[int, bool]]:
+def live_order(rows: list[tuple]) -> list[tuple[int, bool]]:
     """A run's steps as a live system reports them: each step's start and end (row index, True for the start)
     in time order — an enclosing span ends after the steps under it, and what it said (an agent span's
     answer, restating its last call's) is heard then, not before its children ran, as a live guard hears
     it. At one instant a step ends before the next starts, a parent starts before its children and ends
-    after them. A run with a step of unknown time keeps the store's order, each step's end after its start."""
+    after them. A run with a step of unknown time keeps the store's order, each step's end after its start.
+    ``rows``: one run's rows of ``sql/backtest_steps.sql``, in its order (run_peaks and the hand-off signal
+    read them so too)."""
     if any(r[8] is None or r[9] is None for r in rows):
         return [e for i in range(len(rows)) for e in ((i, True), (i, False))]
     keyed = []
