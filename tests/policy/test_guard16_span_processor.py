@@ -313,3 +313,17 @@ def test_spans_that_say_what_they_are_only_at_their_end_are_checked_then(tmp_pat
         (f"{tools[1].context.span_id:016x}", "max_tool_calls_run", "end")]
     said, _ = _backtest(policy, memory, tmp_path)
     assert said == {(cuts[0].run_id, cuts[0].step_id, "cut", "max_tool_calls_run")}
+
+
+def test_measured_peaks_read_the_run_as_the_backtest_does(tmp_path: Path) -> None:
+    # suggest_limits learns limits from run_peaks: it measured the planner's agent span echoing its last reply as
+    # a second reply (peak 2), so a limit of 1 named the run as stopped while the backtest let it through
+    from workbench.policy._propose import run_peaks
+
+    _, _, memory, _ = _live(Policy(), "start", lookups=0)
+    _, report = _backtest(Policy(loops=Loops(max_repeated_replies=1)), memory, tmp_path)
+    ws = wb.open()
+    ws.ingest(tmp_path / "spans.otlp.jsonl", progress=False)
+    peaks = run_peaks(ws, unknown=True)
+    assert peaks["max_repeated_replies"].tolist() == [1]
+    assert report.runs["decision"].tolist() == ["allowed"]
