@@ -327,3 +327,31 @@ def test_measured_peaks_read_the_run_as_the_backtest_does(tmp_path: Path) -> Non
     peaks = run_peaks(ws, unknown=True)
     assert peaks["max_repeated_replies"].tolist() == [1]
     assert report.runs["decision"].tolist() == ["allowed"]
+
+
+NOTES = Path("/work/wt/_notes")
+REAL = ["real11_out/openai_agents_oi", "real11_out/adk_transfer", "real12_out/pydantic_ai_delegate",
+        "real12_out/langgraph_swarm", "real12_out/sk_groupchat", "real13_out/tl_langgraph"]
+
+
+@pytest.mark.skipif(not NOTES.is_dir(), reason="the real framework traces of the project's notes are not here")
+@pytest.mark.parametrize("trace", REAL)
+def test_real_framework_traces_played_through_the_sdk_decide_as_the_backtest(trace: str) -> None:
+    # Extra realism: real traces (openai-agents, Google ADK, pydantic-ai, LangGraph, Semantic Kernel,
+    # OpenLLMetry), each span started and ended through the SDK in time order with the file's ids
+    from _otlp_replay import replay
+
+    path = NOTES / f"{trace}.otlp.jsonl"
+    if not path.is_file():
+        pytest.skip(f"{path} is not here")
+    ws = wb.open()
+    ws.ingest(path, progress=False)
+    for run_id in ws.runs()["run_id"]:
+        ws.label(run_id, outcome="failure")
+    for policy in (POLICIES["hitl"], Policy(breakers=Breakers(max_run_latency_ms=50.0)),
+                   Policy(loops=Loops(max_repeated_replies=1)), Policy(budgets=Budgets(max_tool_calls_run=1))):
+        said = {(r, s, a, rule) for r, s, _q, _p, a, rule in wb.backtest(policy, ws, steps=True).steps.itertuples(
+            index=False, name=None) if a != "allow"}
+        heard: list[SpanDecision] = []
+        replay(path, [GuardSpanProcessor(policy, on_cut=heard.append, on_escalate=heard.append)])
+        assert {(e.run_id, e.step_id, e.action, e.rule) for e in heard} == said
