@@ -39,6 +39,7 @@ from typing import Any
 try:
     from opentelemetry import trace as trace_api
     from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
+    from opentelemetry.trace import SpanKind
 except ImportError as exc:  # pragma: no cover - depends on the environment
     raise ImportError("workbench.guard_spans needs the OpenTelemetry SDK: pip install 'workbench[capture]' "
                       "(or opentelemetry-sdk)") from exc
@@ -54,6 +55,8 @@ __all__ = ["GuardSpanProcessor", "SpanDecision"]
 
 _log = logging.getLogger("workbench.guard")
 _MAX_SPANS = 4096        # spans of one run remembered (agent, depth) for their children
+_MAX_ENDED = 1024        # ended spans of one run remembered for the traces that link to them
+_MESSAGING = frozenset({SpanKind.PRODUCER, SpanKind.CONSUMER})
 
 
 @dataclass(frozen=True)
@@ -90,13 +93,15 @@ class _Step:
 
 
 class _Run:
-    __slots__ = ("state", "lock", "spans", "last_agent", "cut_told")
+    __slots__ = ("state", "lock", "spans", "last_agent", "cut_told", "ended", "joined")
 
     def __init__(self, state: RunState) -> None:
         self.state = state
         self.lock = threading.Lock()
         self.spans: OrderedDict[int, _Step] = OrderedDict()
         self.last_agent: dict[int | None, str] = {}   # per parent span: the agent its latest child named
+        self.ended: OrderedDict[int, _Step] = OrderedDict()   # ended spans another trace may link to
+        self.joined = False     # other traces continue this run (their spans outlive its root)
         self.cut_told = False
 
 
@@ -155,6 +160,7 @@ class GuardSpanProcessor(SpanProcessor):
         self._runs: OrderedDict[str, _Run] = OrderedDict()
         self._lock = threading.Lock()
         self._agent_ids = TraceAgentIds()
+        self._joined: OrderedDict[str, str] = OrderedDict()   # trace -> the run it continues (span links)
         self.errors = 0      # spans the processor could not read (logged)
 
     # -- what the application asks ---------------------------------------------------------------
@@ -222,9 +228,12 @@ class GuardSpanProcessor(SpanProcessor):
         """Map the span as it is when it starts and check it, unless what the check reads comes only at
         its end. Returns the cut to raise (``raise_on_cut``) or None."""
         ctx = span.get_span_context()
-        key = f"{ctx.trace_id:032x}"
+        trace = f"{ctx.trace_id:032x}"
         parent = span.parent.span_id if span.parent is not None else None
         m = _mapped(span, parent is None)
+        key, linked = self._key(trace), None
+        if parent is None and span.links and len(span.links) == 1:
+            key, linked = self._join(trace, span)
         run = self._run(key)
         agent = self._agent(key, span, m)
         with run.lock:
@@ -232,6 +241,8 @@ class GuardSpanProcessor(SpanProcessor):
             if st.cut is not None:
                 return self._stopped(key, ctx.span_id, agent, m, run)
             above = run.spans.get(parent) if parent is not None else None
+            if linked is not None:     # a call made in a new trace: the linked span is its caller
+                above = run.spans.get(linked) or run.ended.get(linked)
             if above is not None:
                 above.encloses = True
             if m["agent_of_previous"] and agent is None:
@@ -262,8 +273,9 @@ class GuardSpanProcessor(SpanProcessor):
 
     def _end(self, span: ReadableSpan) -> None:
         ctx = span.context
-        key = f"{ctx.trace_id:032x}"
-        root = span.parent is None
+        trace = f"{ctx.trace_id:032x}"
+        key = self._key(trace)
+        root = span.parent is None and key == trace
         m = _mapped(span, root)
         status = status_of(span.status.status_code.value) or "unset"
         if status == "unset" and failed_without_status(span.attributes or {}):
@@ -272,7 +284,11 @@ class GuardSpanProcessor(SpanProcessor):
         run = self._run(key)
         with run.lock:
             step = run.spans.pop(ctx.span_id, None)
-            if root:     # the trace's root ended: its spans' agents are needed no more
+            if step is not None:
+                run.ended[ctx.span_id] = step
+                if len(run.ended) > _MAX_ENDED:
+                    run.ended.popitem(last=False)
+            if root and not run.joined:     # the trace's root ended: its spans' agents are needed no more
                 run.spans.clear()
                 run.last_agent.clear()
             d = None if step is None else self._ended(run.state, step, span, m, status, own)
@@ -298,6 +314,36 @@ class GuardSpanProcessor(SpanProcessor):
                    "tokens_out": m["tokens_out"], "cost": m["cost"]}
         return self._core.after(st, step.agent, step.kind, step.tool, step.args, status, latency,
                                 _seconds(span.end_time), signals, m["output"], step.encloses), "end"
+
+    def _key(self, trace: str) -> str:
+        """The run a trace's spans belong to: its own, or the run of the trace it continues."""
+        with self._lock:
+            return self._joined.get(trace, trace)
+
+    def _join(self, trace: str, span: Span) -> tuple[str, int | None]:
+        """A root with exactly one link to a span of another trace the processor has seen continues that
+        trace, as the store joins it (ingest/_links.py): its run is the linked trace's; a messaging hop
+        (PRODUCER / CONSUMER, ``messaging.*``) stays a root, any other root gets the linked span as its
+        caller (returned)."""
+        link = span.links[0].context
+        other = f"{link.trace_id:032x}"
+        if other == trace:
+            return trace, None
+        key = self._key(other)
+        with self._lock:
+            run = self._runs.get(key)
+        if run is None:
+            return trace, None
+        with run.lock:
+            if run.state.cut is None and link.span_id not in run.spans and link.span_id not in run.ended:
+                return trace, None       # a link to a span not seen changes nothing (a cut run keeps none)
+            run.joined = True
+        with self._lock:
+            self._joined[trace] = key
+            if len(self._joined) > 8 * self.max_runs:
+                self._joined.popitem(last=False)
+        hop = span.kind in _MESSAGING or any(k.startswith("messaging.") for k in (span.attributes or {}))
+        return key, None if hop else link.span_id
 
     def _tell(self, key: str, span_id: int, step: _Step, d: Decision, phase: str, run: _Run) -> SpanDecision:
         event = SpanDecision(key, f"{span_id:016x}", step.agent, step.kind, step.tool, d.action, d.rule or "",

@@ -15,7 +15,7 @@ from opentelemetry import trace as trace_api
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.id_generator import IdGenerator
-from opentelemetry.trace import NonRecordingSpan, SpanContext, SpanKind, Status, StatusCode, TraceFlags
+from opentelemetry.trace import Link, NonRecordingSpan, SpanContext, SpanKind, Status, StatusCode, TraceFlags
 
 from workbench.ingest._otlp_read import attributes
 
@@ -117,8 +117,12 @@ def replay(path: Path, processors: Iterable[SpanProcessor], at_start: Any = "all
             kind = int(kind) if str(kind).isdigit() else {"SPAN_KIND_INTERNAL": 1, "SPAN_KIND_SERVER": 2,
                                                            "SPAN_KIND_CLIENT": 3, "SPAN_KIND_PRODUCER": 4,
                                                            "SPAN_KIND_CONSUMER": 5}.get(kind, 1)
+            links = [Link(SpanContext(int(lk["traceId"], 16), int(lk["spanId"], 16), is_remote=True,
+                                      trace_flags=TraceFlags(TraceFlags.SAMPLED)),
+                          {k: _sdk_value(v) for k, v in attributes(lk.get("attributes")).items() if v is not None})
+                     for lk in sp.get("links") or ()]
             span = tracer(res, scope).start_span(sp["name"], context=ctx, kind=SpanKind(max(kind, 1) - 1),
-                                                 attributes=first, start_time=int(sp["startTimeUnixNano"]))
+                                                 attributes=first, links=links, start_time=int(sp["startTimeUnixNano"]))
             live[n] = span
             continue
         span = live.pop(n)

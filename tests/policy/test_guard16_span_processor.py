@@ -331,14 +331,14 @@ def test_measured_peaks_read_the_run_as_the_backtest_does(tmp_path: Path) -> Non
 
 NOTES = Path("/work/wt/_notes")
 REAL = ["real11_out/openai_agents_oi", "real11_out/adk_transfer", "real12_out/pydantic_ai_delegate",
-        "real12_out/langgraph_swarm", "real12_out/sk_groupchat", "real13_out/tl_langgraph"]
+        "real12_out/langgraph_swarm", "real12_out/sk_groupchat", "real13_out/tl_langgraph", "real11_out/autogen_rr"]
 
 
 @pytest.mark.skipif(not NOTES.is_dir(), reason="the real framework traces of the project's notes are not here")
 @pytest.mark.parametrize("trace", REAL)
 def test_real_framework_traces_played_through_the_sdk_decide_as_the_backtest(trace: str) -> None:
     # Extra realism: real traces (openai-agents, Google ADK, pydantic-ai, LangGraph, Semantic Kernel,
-    # OpenLLMetry), each span started and ended through the SDK in time order with the file's ids
+    # OpenLLMetry, AutoGen's linked traces), each span started and ended through the SDK in time order with the file's ids
     from _otlp_replay import replay
 
     path = NOTES / f"{trace}.otlp.jsonl"
@@ -355,3 +355,39 @@ def test_real_framework_traces_played_through_the_sdk_decide_as_the_backtest(tra
         heard: list[SpanDecision] = []
         replay(path, [GuardSpanProcessor(policy, on_cut=heard.append, on_escalate=heard.append)])
         assert {(e.run_id, e.step_id, e.action, e.rule) for e in heard} == said
+
+
+def test_traces_that_continue_another_by_a_link_are_its_run(tmp_path: Path) -> None:
+    # autogen-core opens every message hop as the root of a new trace linked to the sender's span; the store
+    # reads those traces as one run (ingest/_links.py): a messaging hop stays a root, any other root is a call
+    # under the linked span. The processor joins them alike, so the run's budget counts all their tool calls.
+    from opentelemetry.trace import Link, SpanKind
+
+    memory = InMemorySpanExporter()
+    provider = TracerProvider()
+    policy = Policy(budgets=Budgets(max_tool_calls_run=2))
+    heard: list[SpanDecision] = []
+    guard = GuardSpanProcessor(policy, on_cut=heard.append)
+    provider.add_span_processor(guard)
+    provider.add_span_processor(SimpleSpanProcessor(memory))
+    tracer = provider.get_tracer("autogen-core")
+    empty = trace_api.set_span_in_context(trace_api.INVALID_SPAN)
+    tool = {"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "search"}
+    with tracer.start_as_current_span("invoke_agent writer", context=empty, attributes={
+            "gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "writer"}) as first:
+        with tracer.start_as_current_span("execute_tool search", attributes={**tool, "gen_ai.tool.call.arguments": "1"}):
+            pass
+    with tracer.start_as_current_span("autogen publish group", context=empty, kind=SpanKind.PRODUCER,
+                                      links=[Link(first.get_span_context())]) as hop:
+        with tracer.start_as_current_span("execute_tool search", attributes={**tool, "gen_ai.tool.call.arguments": "2"}):
+            pass
+    with tracer.start_as_current_span("invoke_agent critic", context=empty, links=[Link(hop.get_span_context())],
+                                      attributes={"gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "critic"}):
+        with tracer.start_as_current_span("execute_tool search", attributes={**tool, "gen_ai.tool.call.arguments": "3"}):
+            pass
+    traces = {s.context.trace_id for s in memory.get_finished_spans()}
+    assert len(traces) == 3
+    said, report = _backtest(policy, memory, tmp_path)
+    assert len(report.runs) == 1 and report.runs["cut_rule"].tolist() == ["max_tool_calls_run"]
+    assert {(e.run_id, e.step_id, e.action, e.rule) for e in heard} == said
+    assert guard.should_stop(first.get_span_context().trace_id)
