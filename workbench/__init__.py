@@ -58,6 +58,7 @@ _LAZY: dict[str, str] = {
     "demo": "workbench.demo",
     "detect": "workbench.detect._runner",
     "drift_delay": "workbench.detect",
+    "guard_spans": "workbench.guard_spans",
     "evaluate_attribution": "workbench.attribution",
     "evaluate_detectors": "workbench.detect",
     "open": "workbench.workspace",
@@ -119,6 +120,7 @@ __all__ = [
     "drift_delay",
     "evaluate_attribution",
     "evaluate_detectors",
+    "guard_spans",
     "open",
     "open_path",
     "plots",
@@ -167,7 +169,7 @@ sys.modules[__name__].__class__ = _Package
 
 
 if TYPE_CHECKING:  # static checkers and IDEs see the eager imports
-    from . import capture, demo, plots, sim
+    from . import capture, demo, guard_spans, plots, sim
     from ._open_path import open_path
     from .attribution import (
         Attribution,

@@ -92,9 +92,14 @@ class Guard:
     # -- the two calls around a step ---------------------------------------------------------
     def before_step(self, run_id: str, agent: str | None, kind: str | None, tool: str | None = None,
                     args: Any = None, *, depth: int | None = None,
-                    started_at: float | None = None) -> Decision:
+                    started_at: float | None = None, step_id: str | None = None,
+                    parent_id: str | None = None) -> Decision:
         """Check a step before it runs. Raises :class:`PolicyViolation` when a breaker, budget or
-        loop limit is past (and for every later step of that run); else returns the decision."""
+        loop limit is past (and for every later step of that run); else returns the decision.
+
+        ``step_id`` / ``parent_id``: the step's id and the id of the step it runs under (a span's and its
+        parent's), given to :meth:`after_step` too: then the steps that enclose others are those a step
+        named, exactly as the store's parent links say for the backtest."""
         when = self._clock() if started_at is None else started_at
         st = self._state(run_id)
         if kind == "tool" and args is not None:
@@ -102,7 +107,7 @@ class Guard:
             st.raw_args = (args, text)    # after_step gets the same object: serialised once
             args = text
         with st.lock:
-            decision = self._core.before(st, agent, kind, tool, args, depth, when)
+            decision = self._core.before(st, agent, kind, tool, args, depth, when, step_id, parent_id)
         if decision.action == "cut":
             raise _violation(run_id, agent, decision)
         return decision
@@ -111,7 +116,8 @@ class Guard:
                    args: Any = None, *, status: str = "ok", latency_ms: float | None = None,
                    confidence: float | None = None, entropy: float | None = None,
                    tokens_in: int | None = None, tokens_out: int | None = None, cost: float | None = None,
-                   ended_at: float | None = None, output: Any = None, encloses: bool | None = None) -> Decision:
+                   ended_at: float | None = None, output: Any = None, encloses: bool | None = None,
+                   step_id: str | None = None) -> Decision:
         """Record how a step ended. Raises :class:`PolicyViolation` past a latency limit or a
         repeated-reply limit; calls the escalation hook when a HITL rule fires; returns the decision.
 
@@ -127,7 +133,9 @@ class Guard:
         step, whether a deeper step (by ``depth``) began while it was open, as the store's parent
         links say for the backtest (a trace's root span reported when it ends); without depths, a chain,
         root or untyped step encloses the steps begun while it was open, and an LLM call, tool call,
-        retrieval, human or hand-off step encloses nothing (parallel calls overlap without nesting)."""
+        retrieval, human or hand-off step encloses nothing (parallel calls overlap without nesting).
+        With ``step_id`` (and the steps' ``parent_id`` to :meth:`before_step`): whether a step named it as
+        its parent, for any kind (an agent span left open beside its sibling's work encloses nothing)."""
         when = self._clock() if ended_at is None else ended_at
         signals = {"confidence": confidence, "entropy": entropy, "tokens_in": tokens_in,
                    "tokens_out": tokens_out, "cost": cost}
@@ -139,7 +147,7 @@ class Guard:
             output = as_text(output)     # outside any lock: outputs can be large
         with st.lock:
             decision = self._core.after(st, agent, kind, tool, args, status, latency_ms, when, signals, output,
-                                        encloses)
+                                        encloses, step_id)
         if decision is ALLOW:
             return decision
         if decision.action == "cut":

@@ -55,19 +55,29 @@ def guard_decisions(policy: Policy, runs: list, signals: dict, tasks: dict) -> l
     for run in runs:
         guard.start_run(run.run_id, task=tasks[run.run_id])
         depth: dict[str, int] = {}
-        # steps are handed over one after the other here, not nested: say which enclosed others
         parents = {rec.get("parent_id") for rec in run.steps}
-        for rec in run.steps:
+        steps = sorted(run.steps, key=lambda rec: rec["seq"])
+        for rec in steps:
             sid = rec["step_id"]
             depth[sid] = depth[rec["parent_id"]] + 1 if rec.get("parent_id") in depth else 0
+        # as the system reports them: each step's start and end in time order, an enclosing step's end after
+        # the steps under it (at one instant an end before a start, a parent's start before its children's)
+        events = sorted([((epoch(r["started_at"]), 1, depth[r["step_id"]], i), i, True) for i, r in enumerate(steps)]
+                        + [((epoch(r["ended_at"]), 2 if r["ended_at"] <= r["started_at"] else 0, -depth[r["step_id"]],
+                            i), i, False) for i, r in enumerate(steps)], key=lambda e: e[0])
+        for _, i, start in events:
+            rec = steps[i]
+            sid = rec["step_id"]
             agent, kind, tool, args = rec.get("agent"), rec["kind"], rec.get("tool"), rec.get("input")
-            try:
-                d = guard.before_step(run.run_id, agent, kind, tool, args, depth=depth[sid],
-                                      started_at=epoch(rec["started_at"]))
-                out.append((run.run_id, sid, "before", d.action, d.rule))
-            except PolicyViolation as exc:
-                out.append((run.run_id, sid, "before", "cut", exc.rule))
-                break
+            if start:
+                try:
+                    d = guard.before_step(run.run_id, agent, kind, tool, args, depth=depth[sid],
+                                          started_at=epoch(rec["started_at"]))
+                    out.append((run.run_id, sid, "before", d.action, d.rule))
+                except PolicyViolation as exc:
+                    out.append((run.run_id, sid, "before", "cut", exc.rule))
+                    break
+                continue
             conf, ent, tin, tout, cost = signals[(run.run_id, sid)]
             try:
                 d = guard.after_step(run.run_id, agent, kind, tool, args, status=rec["status"],

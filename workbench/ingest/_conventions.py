@@ -25,14 +25,14 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from ._ag2 import SPAN_TYPE as AG2_SPAN_TYPE
 from ._ag2 import tool_executor
-from ._base import MAX_FIELD_BYTES, STAGE_STEP_COLUMNS, Stage
 from ._call_args import decorated_call
+from ._fields import MAX_FIELD_BYTES
 from ._json_text import json_or_text
 from ._langfuse_otel import TYPE as LANGFUSE_TYPE
 from ._langfuse_otel import langfuse_attributes
@@ -41,9 +41,12 @@ from ._logfire import instrumented_call_attributes
 from ._mlflow import PASSED_OPERATIONS as MLFLOW_PASSED_OPERATIONS
 from ._mlflow import SPAN_TYPE as MLFLOW_SPAN_TYPE
 from ._mlflow import mlflow_attributes
-from ._stage_tables import arrow_type
+from ._stage_tables import STAGE_STEP_COLUMNS, arrow_type
 from ._tool_message import tool_message
 from ._values import logprob_stats
+
+if TYPE_CHECKING:   # (not at run time: a live guard maps spans with this module and imports no duckdb)
+    from ._base import Stage
 
 # -- the table of conventions ------------------------------------------------------------------------
 # Every reader takes these from here: the Python mapper below, the SQL fast path (_otlp_sql.py generates

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import duckdb
-
-if TYPE_CHECKING:
+if TYPE_CHECKING:   # (annotations only: the span mapping imports this module into a live guard)
+    import duckdb
     import pyarrow as pa
 
 STEP_KINDS = ("llm", "tool", "agent", "handoff", "human", "system", "chain", "retriever", "other")

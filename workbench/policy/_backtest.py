@@ -158,34 +158,33 @@ def _replay(core: Core, cur: Any, info: dict[str, tuple], bar: Any, keep_steps: 
                     bool(outcome == "failure" and in_time), bool(outcome == "success" and acc["cut_step"]),
                     acc["saved_calls"], acc["saved_tokens"], acc["saved_cost"], saved_latency))
 
-    state = None
-    while True:
-        batch = cur.fetchmany(_BATCH)
-        if not batch:
-            break
-        for (run_id, step_id, seq, agent, kind, tool, args, depth, t0, t1, latency, status, conf, ent,
-             tin, tout, cost, output, encloses) in batch:
-            if run_id != current:
-                finish()
-                current = run_id
-                state = core.new_run()
-                core.given(state, info[run_id][5])
-                acc = {"cut_seq": None, "cut_step": None, "cut_rule": None, "cut_at": None, "esc_seq": None,
-                       "esc_step": None, "esc_rule": None, "escalations": 0, "saved_calls": 0,
-                       "saved_tokens": 0, "saved_cost": 0.0}
-            if state.cut is not None:     # after a cut: what the run would not have spent
-                acc["saved_calls"] += kind == "tool"
-                acc["saved_tokens"] += (tin or 0) + (tout or 0)
-                acc["saved_cost"] += cost or 0.0
+    def play(rows: list[tuple]) -> None:
+        nonlocal current, acc
+        run_id = rows[0][0]
+        current = run_id
+        state = core.new_run()
+        core.given(state, info[run_id][5])
+        acc = {"cut_seq": None, "cut_step": None, "cut_rule": None, "cut_at": None, "esc_seq": None,
+               "esc_step": None, "esc_rule": None, "escalations": 0, "saved_calls": 0,
+               "saved_tokens": 0, "saved_cost": 0.0}
+        for i, start in live_order(rows):
+            (_, step_id, seq, agent, kind, tool, args, depth, t0, t1, latency, status, conf, ent,
+             tin, tout, cost, output, encloses) = rows[i]
+            if state.cut is not None:
+                if start:     # after a cut: what the run would not have spent
+                    acc["saved_calls"] += kind == "tool"
+                    acc["saved_tokens"] += (tin or 0) + (tout or 0)
+                    acc["saved_cost"] += cost or 0.0
                 continue
-            d = core.before(state, agent, kind, tool, args, depth, t0)
-            if keep_steps:
-                step_rows.append((run_id, step_id, seq, "before", d.action, d.rule))
-            if d.action == "cut":
-                acc.update(cut_seq=seq, cut_step=step_id, cut_rule=d.rule, cut_at=t0)
-                acc["saved_calls"] += kind == "tool"
-                acc["saved_tokens"] += (tin or 0) + (tout or 0)
-                acc["saved_cost"] += cost or 0.0
+            if start:
+                d = core.before(state, agent, kind, tool, args, depth, t0)
+                if keep_steps:
+                    step_rows.append((run_id, step_id, seq, "before", d.action, d.rule))
+                if d.action == "cut":
+                    acc.update(cut_seq=seq, cut_step=step_id, cut_rule=d.rule, cut_at=t0)
+                    acc["saved_calls"] += kind == "tool"
+                    acc["saved_tokens"] += (tin or 0) + (tout or 0)
+                    acc["saved_cost"] += cost or 0.0
                 continue
             d = core.after(state, agent, kind, tool, args, status, latency, t1,
                            {"confidence": conf, "entropy": ent, "tokens_in": tin, "tokens_out": tout,
@@ -198,9 +197,42 @@ def _replay(core: Core, cur: Any, info: dict[str, tuple], bar: Any, keep_steps: 
                 acc["escalations"] += 1
                 if acc["esc_step"] is None:
                     acc.update(esc_seq=seq, esc_step=step_id, esc_rule=d.rule)
+
+    rows: list[tuple] = []
+    while True:
+        batch = cur.fetchmany(_BATCH)
+        if not batch:
+            break
+        for row in batch:
+            if rows and row[0] != rows[0][0]:
+                play(rows)
+                finish()
+                rows = []
+            rows.append(row)
         bar.update(len(batch))
-    finish()
+    if rows:
+        play(rows)
+        finish()
     return out, step_rows
+
+
+def live_order(rows: list[tuple]) -> list[tuple[int, bool]]:
+    """A run's steps as a live system reports them: each step's start and end (row index, True for the start)
+    in time order — an enclosing span ends after the steps under it, and what it said (an agent span's
+    answer, restating its last call's) is heard then, not before its children ran, as a live guard hears
+    it. At one instant a step ends before the next starts, a parent starts before its children and ends
+    after them. A run with a step of unknown time keeps the store's order, each step's end after its start.
+    ``rows``: one run's rows of ``sql/backtest_steps.sql``, in its order (run_peaks and the hand-off signal
+    read them so too)."""
+    if any(r[8] is None or r[9] is None for r in rows):
+        return [e for i in range(len(rows)) for e in ((i, True), (i, False))]
+    keyed = []
+    for i, r in enumerate(rows):
+        t0, t1, depth = r[8], r[9], r[7] or 0
+        keyed.append(((t0, 1, depth, i), i, True))
+        keyed.append(((t1, 2 if t1 <= t0 else 0, -depth, i), i, False))
+    keyed.sort(key=lambda e: e[0])
+    return [(i, start) for _, i, start in keyed]
 
 
 def _table(frame: pd.DataFrame, policy: Policy) -> pd.DataFrame:

@@ -90,7 +90,7 @@ class RunState:
 
     __slots__ = ("started_at", "tool_calls", "per_agent", "window", "outcomes", "retries",
                  "retries_total", "talk", "cut", "peaks", "depth", "ok_counts", "last_args",
-                 "last_key", "lock", "raw_args", "hand", "began", "opened")
+                 "last_key", "lock", "raw_args", "hand", "began", "opened", "named")
 
     def __init__(self, window: int) -> None:
         self.started_at: float | None = None
@@ -114,6 +114,7 @@ class RunState:
         self.began = 0                          # steps begun so far
         # steps begun and not yet ended that may enclose others: [agent, kind, began, depth, a deeper step began]
         self.opened: deque[list[Any]] = deque(maxlen=_MAX_OPEN)
+        self.named = False      # steps name their parents (then they alone say which step encloses others)
 
     def _peak(self, name: str, value: float) -> None:
         if value > self.peaks.get(name, float("-inf")):
@@ -155,20 +156,29 @@ class Core:
 
     # -- before the step runs ----------------------------------------------------------------
     def before(self, st: RunState, agent: str | None, kind: str | None, tool: str | None = None,
-               args: Any = None, depth: int | None = None, started_at: float | None = None) -> Decision:
-        """Check a step about to run, update the run's counts, and return the decision."""
+               args: Any = None, depth: int | None = None, started_at: float | None = None,
+               step_id: str | None = None, parent: str | None = None) -> Decision:
+        """Check a step about to run, update the run's counts, and return the decision. ``step_id`` /
+        ``parent``: the step's id and its parent's (a live system's span ids), which say exactly which
+        open step encloses which; without them depths (or kinds) stand in (see :meth:`after`)."""
         if st.cut is not None:
             return st.cut
         st.began += 1
         opened = st.opened
-        if depth is not None and opened:
+        if parent is not None:          # the step names its parent: that one encloses it, no other
+            st.named = True
+            for entry in opened:
+                if entry[5] == parent:
+                    entry[4] = True
+                    break
+        elif depth is not None and opened:
             for i in range(len(opened) - 1, -1, -1):   # the innermost open step above this one encloses it
                 d = opened[i][3]
                 if d is not None and d < depth:
                     opened[i][4] = True
                     break
-        if depth is not None or kind not in LEAF_KINDS:
-            opened.append([agent, kind, st.began, depth, False])
+        if depth is not None or step_id is not None or kind not in LEAF_KINDS:
+            opened.append([agent, kind, st.began, depth, False, step_id])
         if st.started_at is None or (started_at is not None and started_at < st.started_at):
             st.started_at = started_at
         st.depth = depth
@@ -255,7 +265,7 @@ class Core:
     def after(self, st: RunState, agent: str | None, kind: str | None, tool: str | None = None,
               args: Any = None, status: str | None = "ok", latency_ms: float | None = None,
               ended_at: float | None = None, signals: dict[str, float | None] | None = None,
-              output: Any = None, encloses: bool | None = None) -> Decision:
+              output: Any = None, encloses: bool | None = None, step_id: str | None = None) -> Decision:
         """Record how a step ended, check latency limits and HITL rules, return the decision.
 
         ``encloses``: whether the step enclosed other steps (its latency and counts are then its children's,
@@ -263,8 +273,9 @@ class Core:
         span). ``None``: for an agent or system step, whether a step began between its :meth:`before` and
         this call (a live guard sees the steps an agent span encloses begin inside it); for any other
         step, whether a deeper step began meanwhile (depths given to :meth:`before`), or without depths
-        any step for a kind not in ``LEAF_KINDS`` (a root or chain span reported when it ends). The
-        backtest says, from the store."""
+        any step for a kind not in ``LEAF_KINDS`` (a root or chain span reported when it ends); when the
+        run's steps name their parents (``step_id`` / ``parent`` to :meth:`before`, ``step_id`` here),
+        whether a step named this one. The backtest says, from the store."""
         if st.cut is not None:
             return st.cut
         if st.hand is not None and output is not None:
@@ -301,7 +312,7 @@ class Core:
                     st._peak("max_repeated_replies", chain)
                 if self.max_replies is not None and chain > self.max_replies:
                     return self._cut(st, "max_repeated_replies", chain, self.max_replies)
-        if self._encloses(st, agent, kind, encloses):
+        if self._encloses(st, agent, kind, encloses, step_id):
             return ALLOW
         if latency_ms is not None:
             if self.measure:
@@ -342,19 +353,22 @@ class Core:
         return signals.get(name) if signals else None
 
     @staticmethod
-    def _encloses(st: RunState, agent: str | None, kind: str | None, given: bool | None) -> bool:
+    def _encloses(st: RunState, agent: str | None, kind: str | None, given: bool | None,
+                  step_id: str | None = None) -> bool:
         """Whether the step ending now enclosed other steps (see :meth:`after`): ``given`` when said;
-        an agent/system step, when any step began while it was open; any other step, when a deeper
-        step began while it was open (depths given), or any step did (no depth, a kind not in
-        LEAF_KINDS)."""
+        when steps name their parents, whether one named it; else an agent/system step, when any step
+        began while it was open; any other step, when a deeper step began while it was open (depths
+        given), or any step did (no depth, a kind not in LEAF_KINDS)."""
         opened = st.opened
         container = kind in CONTAINER_KINDS
-        for i in range(len(opened) - 1, -1, -1):     # the latest of this agent's open steps of this kind
-            entry = opened[i]
-            if entry[0] == agent and entry[1] == kind:
+        for i in range(len(opened) - 1, -1, -1):     # the step by its id, else the latest of this agent's
+            entry = opened[i]                         # open steps of this kind
+            if (entry[5] == step_id) if step_id is not None else (entry[0] == agent and entry[1] == kind):
                 del opened[i]
                 if given is not None:
                     return given
+                if st.named and step_id is not None:
+                    return entry[4]
                 if container or entry[3] is None:
                     return st.began > entry[2]
                 return entry[4]

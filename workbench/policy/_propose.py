@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._backtest import _STEPS_SQL
+from ._backtest import _STEPS_SQL, live_order
 from ._core import Core
 from ._model import Breakers, Budgets, HitlRule, Loops, Policy, Provenance
 from ._readable import cutting_same, readable
@@ -53,21 +53,31 @@ def run_peaks(ws: Any, window: int = 20, loops: Loops | None = None, unknown: bo
         con.execute("CREATE OR REPLACE TEMP TABLE _bt_scope (run_id VARCHAR)")
         cur = con.execute(_STEPS_SQL, [False, unknown])
         rows: list[dict[str, Any]] = []
-        current, state = None, None
-        while batch := cur.fetchmany(50_000):
-            for (run_id, _sid, _seq, agent, kind, tool, args, depth, t0, t1, latency, status,
-                 *_signals, output, encloses) in batch:
-                if run_id != current:
-                    if state is not None:
-                        core.finish(state)
-                        rows.append({"run_id": current, "outcome": outcomes[current][0], **state.peaks})
-                    current, state = run_id, core.new_run()
-                    core.given(state, outcomes[run_id][1])
-                core.before(state, agent, kind, tool, args, depth, t0)
-                core.after(state, agent, kind, tool, args, status, latency, t1, output=output, encloses=encloses)
-        if state is not None:
+
+        def measure(steps: list[tuple]) -> None:
+            run_id = steps[0][0]
+            state = core.new_run()
+            core.given(state, outcomes[run_id][1])
+            for i, start in live_order(steps):     # as the backtest replays a run
+                (_, _sid, _seq, agent, kind, tool, args, depth, t0, t1, latency, status,
+                 *_signals, output, encloses) = steps[i]
+                if start:
+                    core.before(state, agent, kind, tool, args, depth, t0)
+                else:
+                    core.after(state, agent, kind, tool, args, status, latency, t1, output=output,
+                               encloses=encloses)
             core.finish(state)
-            rows.append({"run_id": current, "outcome": outcomes[current][0], **state.peaks})
+            rows.append({"run_id": run_id, "outcome": outcomes[run_id][0], **state.peaks})
+
+        steps: list[tuple] = []
+        while batch := cur.fetchmany(50_000):
+            for row in batch:
+                if steps and row[0] != steps[0][0]:
+                    measure(steps)
+                    steps = []
+                steps.append(row)
+        if steps:
+            measure(steps)
     finally:
         con.close()
     frame = pd.DataFrame(rows)

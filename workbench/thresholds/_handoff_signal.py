@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..policy._backtest import live_order
 from ..policy._bounce import as_text
 from ..policy._handoffs import Handoffs
 from ..policy._model import Loops
@@ -35,21 +36,20 @@ def handoff_signal(con: Any, min_value: float | None = None, every_run: bool = F
     seqs: list[int] = []
     agents: list[str | None] = []
     values: list[float] = []
-    current, hand = None, None
-    while True:
-        batch = cur.fetchmany(_BATCH)
-        if not batch:
-            break
-        for run_id, _step, seq, agent, kind, tool, _args, *_cols, status, _c, _e, _ti, _to, _cost, output, encloses \
-                in batch:
-            if run_id != current:
-                current, hand = run_id, Handoffs(min_value)
-                task = tasks.get(run_id)
-                if task is not None:
-                    hand.given(task)
-            # Core.before, then Core.after (the signal is read at the end of the step)
-            if agent is not None and kind != "system":
-                hand.step_of(agent)
+
+    def read(steps: list[tuple]) -> None:
+        hand = Handoffs(min_value)
+        task = tasks.get(steps[0][0])
+        if task is not None:
+            hand.given(task)
+        # Core.before at a step's start, Core.after at its end (the signal is read then), in the backtest's order
+        for i, start in live_order(steps):
+            run_id, _step, seq, agent, kind, tool, _args, *_cols, status, _c, _e, _ti, _to, _cost, output, encloses \
+                = steps[i]
+            if start:
+                if agent is not None and kind != "system":
+                    hand.step_of(agent)
+                continue
             if output is not None:
                 hand.output(kind, tool, as_text(output), status != "error")
             if not encloses:    # a step with steps under it carries no signal, whatever its kind
@@ -57,5 +57,18 @@ def handoff_signal(con: Any, min_value: float | None = None, every_run: bool = F
                 seqs.append(seq)
                 agents.append(agent)
                 values.append(float(hand.idle))
+
+    steps: list[tuple] = []
+    while True:
+        batch = cur.fetchmany(_BATCH)
+        if not batch:
+            break
+        for row in batch:
+            if steps and row[0] != steps[0][0]:
+                read(steps)
+                steps = []
+            steps.append(row)
+    if steps:
+        read(steps)
     return pd.DataFrame({"run_id": pd.Series(run_ids, dtype=object), "seq": pd.Series(seqs, dtype="int64"),
                          "agent": pd.Series(agents, dtype=object), "handoffs": pd.Series(values, dtype=float)})

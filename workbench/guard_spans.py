@@ -1,0 +1,417 @@
+"""A policy enforced on a live system's OpenTelemetry spans: no guard calls in the agents' code.
+
+``GuardSpanProcessor`` is an OpenTelemetry ``SpanProcessor``. Added to the tracer provider a framework
+already writes its spans to (OpenAI Agents SDK, LangGraph, CrewAI, pydantic-ai … through their
+instrumentations), it maps each span as the OTLP adapter maps it into the store (the same
+``map_span``; the agent a span acts for is its own, else its parent's, and its depth counts its
+ancestors, as the store's walk down the span tree gives them) and feeds the decision core the backtest
+uses (``workbench/policy/_core.py``): ``before`` when a span starts, ``after`` when it ends, a step
+enclosing others when a span started under it. On the same spans it cuts and escalates what
+``wb.backtest(policy, ws)`` says of the same spans ingested (measured on real frameworks' traces:
+README, "Live guard on OpenTelemetry spans").
+
+What a span processor can do (OpenTelemetry Python SDK 1.2x-1.4x, read and tried): ``on_start`` runs
+synchronously in the thread that starts the span, and an exception raised there leaves
+``tracer.start_span`` — so it reaches the framework, and stops a tool call only where the
+instrumentation starts its span around the call itself and lets errors through. Many do not: the
+OpenAI Agents SDK runs its trace processors (OpenInference's among them) inside a ``try`` that logs the
+error; LangChain's callback manager logs a handler's error unless the handler asked otherwise. So the
+processor raises nothing by default: it calls ``on_cut`` (once per run) and ``on_escalate``, and
+:meth:`GuardSpanProcessor.should_stop` tells the application (or a tool, from inside the run: the
+current span's trace) that its run was cut. ``raise_on_cut=True`` raises :class:`PolicyViolation`
+from ``on_start`` of every span of a cut run, for the instrumentations that let it through; an error
+of the processor itself is logged, never raised.
+
+It imports no duckdb, pandas or numpy (the span mapping is pure Python), keeps bounded memory (runs
+in an LRU, open spans per run capped) and is safe under many threads (a short lock finds a run; the
+run's own lock covers its decision).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+try:
+    from opentelemetry import trace as trace_api
+    from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
+    from opentelemetry.trace import SpanKind
+except ImportError as exc:  # pragma: no cover - depends on the environment
+    raise ImportError("workbench.guard_spans needs the OpenTelemetry SDK: pip install 'workbench[capture]' "
+                      "(or opentelemetry-sdk)") from exc
+
+from .exceptions import PolicyViolation
+from .ingest._ag2 import failed_without_status
+from .ingest._conventions import TraceAgentIds, agno_run_agent, has_identifier, map_span, status_of
+from .ingest._logfire import rendered_name
+from .policy._core import Core, Decision, RunState
+from .policy._model import Policy
+
+__all__ = ["GuardSpanProcessor", "SpanDecision"]
+
+_log = logging.getLogger("workbench.guard")
+_MAX_SPANS = 4096        # spans of one run remembered (agent, depth) for their children
+_MAX_ENDED = 1024        # ended spans of one run remembered for the traces that link to them
+_MESSAGING = frozenset({SpanKind.PRODUCER, SpanKind.CONSUMER})
+
+
+@dataclass(frozen=True)
+class SpanDecision:
+    """A cut or an escalation, as ``on_cut`` / ``on_escalate`` receive it.
+
+    ``run_id`` is the trace id (32 hex digits, the store's run id), ``step_id`` the span id (16 hex
+    digits), ``phase`` ``"start"`` (the span was checked when it began: a cut there means the step
+    should not run) or ``"end"`` (checked when it ended: latency, repeated replies, HITL rules, and a
+    tool call whose arguments its span gave only at its end)."""
+
+    run_id: str
+    step_id: str
+    agent: str | None
+    kind: str | None
+    tool: str | None
+    action: str
+    rule: str
+    value: float
+    limit: float
+    phase: str
+
+
+class _Step:
+    """What the processor remembers of one span of a run: the agent it acts for, its depth, whether a
+    span began under it, and whether its check waits for its end."""
+
+    __slots__ = ("agent", "depth", "kind", "tool", "args", "encloses", "late")
+
+    def __init__(self, agent: str | None, depth: int, kind: str, tool: str | None, args: Any, late: bool) -> None:
+        self.agent, self.depth, self.kind, self.tool, self.args = agent, depth, kind, tool, args
+        self.encloses = False
+        self.late = late
+
+
+class _Run:
+    __slots__ = ("state", "lock", "spans", "last_agent", "cut_told", "ended", "joined")
+
+    def __init__(self, state: RunState) -> None:
+        self.state = state
+        self.lock = threading.Lock()
+        self.spans: OrderedDict[int, _Step] = OrderedDict()
+        self.last_agent: dict[int | None, str] = {}   # per parent span: the agent its latest child named
+        self.ended: OrderedDict[int, _Step] = OrderedDict()   # ended spans another trace may link to
+        self.joined = False     # other traces continue this run (their spans outlive its root)
+        self.cut_told = False
+
+
+class GuardSpanProcessor(SpanProcessor):
+    """Enforce a :class:`~workbench.policy.Policy` on the spans a running system writes.
+
+    Parameters
+    ----------
+    policy : Policy or path
+        The policy, or a YAML / JSON file holding one.
+    on_escalate : callable, optional
+        Called with a :class:`SpanDecision` when a HITL rule fires (without one: logged).
+    on_cut : callable, optional
+        Called with a :class:`SpanDecision` when a breaker, budget or loop limit cuts a run, once per
+        run (without one: logged).
+    raise_on_cut : bool
+        Raise :class:`PolicyViolation` from ``on_start`` of the span that was cut and of every later
+        span of the run. It reaches the framework only where its instrumentation starts spans around
+        the work and lets the error through (see the module's docstring); off by default.
+    max_runs : int
+        Runs remembered at once (least recently used forgotten beyond).
+
+    Examples
+    --------
+    >>> from opentelemetry.sdk.trace import TracerProvider
+    >>> from workbench.policy import Budgets, Policy
+    >>> provider = TracerProvider()
+    >>> guard = GuardSpanProcessor(Policy(budgets=Budgets(max_tool_calls_run=1)))
+    >>> provider.add_span_processor(guard)
+    >>> tracer = provider.get_tracer("app")
+    >>> with tracer.start_as_current_span("run") as root:
+    ...     for sku in ("A", "B"):
+    ...         with tracer.start_as_current_span("execute_tool get_price", attributes={
+    ...                 "gen_ai.operation.name": "execute_tool", "gen_ai.tool.call.arguments": sku}):
+    ...             pass
+    ...     guard.should_stop()
+    True
+    """
+
+    def __init__(self, policy: Policy | str, on_escalate: Callable[[SpanDecision], Any] | None = None,
+                 on_cut: Callable[[SpanDecision], Any] | None = None, raise_on_cut: bool = False,
+                 max_runs: int = 10_000) -> None:
+        if not isinstance(policy, Policy):
+            text = str(policy)
+            policy = Policy.from_json(text) if text.lower().endswith(".json") else Policy.from_yaml(text)
+        if max_runs < 1:
+            raise ValueError(f"max_runs must be >= 1 (got {max_runs})")
+        self.policy = policy
+        self.on_escalate = on_escalate
+        self.on_cut = on_cut
+        self.raise_on_cut = raise_on_cut
+        self.max_runs = max_runs
+        self._core = Core(policy)
+        # a tool call's arguments matter to the retry and loop limits only
+        self._reads_args = policy.budgets.max_retries is not None or policy.loops.max_repeats is not None
+        self._runs: OrderedDict[str, _Run] = OrderedDict()
+        self._lock = threading.Lock()
+        self._agent_ids = TraceAgentIds()
+        self._joined: OrderedDict[str, str] = OrderedDict()   # trace -> the run it continues (span links)
+        self.errors = 0      # spans the processor could not read (logged)
+
+    # -- what the application asks ---------------------------------------------------------------
+    def should_stop(self, run_id: str | int | None = None) -> bool:
+        """Whether the run was cut. ``run_id``: the trace id (hex or int); by default the trace of the
+        current span (call it from inside the run: a tool, a loop of the application's own)."""
+        return self.cut(run_id) is not None
+
+    def cut(self, run_id: str | int | None = None) -> Decision | None:
+        """The run's cut (rule, value, limit), or None. ``run_id`` as for :meth:`should_stop`."""
+        key = _run_key(run_id)
+        if key is None:
+            return None
+        with self._lock:
+            run = self._runs.get(key)
+        return run.state.cut if run is not None else None
+
+    def active_runs(self) -> int:
+        """Runs the processor currently remembers."""
+        with self._lock:
+            return len(self._runs)
+
+    # -- the SpanProcessor interface -------------------------------------------------------------
+    def on_start(self, span: Span, parent_context: Any = None) -> None:
+        try:
+            event = self._start(span)
+        except Exception:  # noqa: BLE001 - the processor must never break the application it watches
+            self.errors += 1
+            _log.exception("workbench guard: could not read span %r at its start", getattr(span, "name", None))
+            return
+        if event is not None and self.raise_on_cut:
+            raise PolicyViolation(
+                f"run {event.run_id!r}, agent {event.agent!r}: {event.rule} is {event.value:g}, "
+                f"the limit is {event.limit:g}", rule=event.rule, value=event.value, limit=event.limit,
+                run_id=event.run_id)
+
+    def on_end(self, span: ReadableSpan) -> None:
+        try:
+            self._end(span)
+        except Exception:  # noqa: BLE001 - as on_start
+            self.errors += 1
+            _log.exception("workbench guard: could not read span %r at its end", getattr(span, "name", None))
+
+    def shutdown(self) -> None:
+        with self._lock:
+            self._runs.clear()
+
+    def force_flush(self, timeout_millis: int = 30000) -> bool:
+        return True
+
+    # -- internals -----------------------------------------------------------------------------
+    def _run(self, key: str) -> _Run:
+        with self._lock:
+            runs = self._runs
+            run = runs.get(key)
+            if run is None:
+                run = runs[key] = _Run(self._core.new_run())
+                if len(runs) > self.max_runs:
+                    runs.popitem(last=False)
+            else:
+                runs.move_to_end(key)
+            return run
+
+    def _start(self, span: Span) -> SpanDecision | None:
+        """Map the span as it is when it starts and check it, unless what the check reads comes only at
+        its end. Returns the cut to raise (``raise_on_cut``) or None."""
+        ctx = span.get_span_context()
+        trace = f"{ctx.trace_id:032x}"
+        parent = span.parent.span_id if span.parent is not None else None
+        m = _mapped(span, parent is None)
+        key, linked = self._key(trace), None
+        if parent is None and span.links and len(span.links) == 1:
+            key, linked = self._join(trace, span)
+        run = self._run(key)
+        agent = self._agent(key, span, m)
+        with run.lock:
+            st = run.state
+            if st.cut is not None:
+                return self._stopped(key, ctx.span_id, agent, m, run)
+            above = run.spans.get(parent) if parent is not None else None
+            if linked is not None:     # a call made in a new trace: the linked span is its caller
+                above = run.spans.get(linked) or run.ended.get(linked)
+            if above is not None:
+                above.encloses = True
+            if m["agent_of_previous"] and agent is None:
+                agent = run.last_agent.get(parent)      # as the store's agent_of_previous.sql
+            if agent is not None:
+                run.last_agent[parent] = agent
+                if len(run.last_agent) > _MAX_SPANS:
+                    run.last_agent.pop(next(iter(run.last_agent)))
+            if agent is None and above is not None:
+                agent = above.agent
+            depth = above.depth + 1 if above is not None else 0
+            kind, tool, args = _call(m, span.name)
+            # checked at its end when the span says too little at its start: a tool call without its
+            # arguments (OpenInference's openai-agents spans) when a limit reads them, or a span that says
+            # nothing yet of what it is (OpenInference's LangChain spans carry only a name until they end)
+            late = (kind == "tool" and args is None and self._reads_args) or (
+                kind == "other" and agent is None and not span.attributes)
+            step = _Step(agent, depth, kind, tool, args, late)
+            run.spans[ctx.span_id] = step
+            if len(run.spans) > _MAX_SPANS:
+                run.spans.popitem(last=False)
+            if late:
+                return None
+            d = self._core.before(st, agent, kind, tool, args, depth, _seconds(span.start_time))
+        if d.action == "cut":
+            return self._tell(key, ctx.span_id, step, d, "start", run)
+        return None
+
+    def _end(self, span: ReadableSpan) -> None:
+        ctx = span.context
+        trace = f"{ctx.trace_id:032x}"
+        key = self._key(trace)
+        root = span.parent is None and key == trace
+        m = _mapped(span, root)
+        status = status_of(span.status.status_code.value) or "unset"
+        if status == "unset" and failed_without_status(span.attributes or {}):
+            status = "error"
+        own = self._agent(key, span, m)     # (its own agent: a span checked only at its end says it then)
+        run = self._run(key)
+        with run.lock:
+            step = run.spans.pop(ctx.span_id, None)
+            if step is not None:
+                run.ended[ctx.span_id] = step
+                if len(run.ended) > _MAX_ENDED:
+                    run.ended.popitem(last=False)
+            if root and not run.joined:     # the trace's root ended: its spans' agents are needed no more
+                run.spans.clear()
+                run.last_agent.clear()
+            d = None if step is None else self._ended(run.state, step, span, m, status, own)
+        if d is not None and d[0].action != "allow":
+            self._tell(key, ctx.span_id, step, d[0], d[1], run)
+
+    def _ended(self, st: RunState, step: _Step, span: ReadableSpan, m: dict[str, Any], status: str,
+               own: str | None) -> tuple[Decision, str] | None:
+        """The decision at a span's end (under the run's lock): its late check first, when it had one."""
+        if st.cut is not None:
+            return None
+        kind, tool, args = _call(m, span.name)
+        if kind != step.kind or step.late:    # the span said what it is only at its end
+            step.kind, step.tool, step.args = kind, tool, args
+        if step.late:
+            step.agent = own if own is not None else step.agent
+            d = self._core.before(st, step.agent, kind, tool, args, step.depth, _seconds(span.start_time))
+            if d.action == "cut":
+                return d, "end"
+        latency = (span.end_time - span.start_time) / 1e6 \
+            if span.end_time is not None and span.start_time is not None else None
+        signals = {"confidence": m["confidence"], "entropy": m["entropy"], "tokens_in": m["tokens_in"],
+                   "tokens_out": m["tokens_out"], "cost": m["cost"]}
+        return self._core.after(st, step.agent, step.kind, step.tool, step.args, status, latency,
+                                _seconds(span.end_time), signals, m["output"], step.encloses), "end"
+
+    def _key(self, trace: str) -> str:
+        """The run a trace's spans belong to: its own, or the run of the trace it continues."""
+        with self._lock:
+            return self._joined.get(trace, trace)
+
+    def _join(self, trace: str, span: Span) -> tuple[str, int | None]:
+        """A root with exactly one link to a span of another trace the processor has seen continues that
+        trace, as the store joins it (ingest/_links.py): its run is the linked trace's; a messaging hop
+        (PRODUCER / CONSUMER, ``messaging.*``) stays a root, any other root gets the linked span as its
+        caller (returned)."""
+        link = span.links[0].context
+        other = f"{link.trace_id:032x}"
+        if other == trace:
+            return trace, None
+        key = self._key(other)
+        with self._lock:
+            run = self._runs.get(key)
+        if run is None:
+            return trace, None
+        with run.lock:
+            if run.state.cut is None and link.span_id not in run.spans and link.span_id not in run.ended:
+                return trace, None       # a link to a span not seen changes nothing (a cut run keeps none)
+            run.joined = True
+        with self._lock:
+            self._joined[trace] = key
+            if len(self._joined) > 8 * self.max_runs:
+                self._joined.popitem(last=False)
+        hop = span.kind in _MESSAGING or any(k.startswith("messaging.") for k in (span.attributes or {}))
+        return key, None if hop else link.span_id
+
+    def _tell(self, key: str, span_id: int, step: _Step, d: Decision, phase: str, run: _Run) -> SpanDecision:
+        event = SpanDecision(key, f"{span_id:016x}", step.agent, step.kind, step.tool, d.action, d.rule or "",
+                             float(d.value or 0.0), float(d.limit or 0.0), phase)
+        if d.action == "cut":
+            with run.lock:
+                told, run.cut_told = run.cut_told, True
+            if told:
+                return event
+            hook = self.on_cut
+        else:
+            hook = self.on_escalate
+        if hook is not None:
+            try:
+                hook(event)
+            except Exception:  # noqa: BLE001 - the user's hook failing must not break the application
+                _log.exception("workbench guard: the %s hook raised", "on_cut" if d.action == "cut" else "on_escalate")
+        else:
+            _log.warning("workbench guard: %s run %r at span %s (agent %r): %s", d.action, key, event.step_id,
+                         step.agent, d)
+        return event
+
+    def _stopped(self, key: str, span_id: int, agent: str | None, m: dict[str, Any], run: _Run) -> SpanDecision | None:
+        """A span of a run already cut: nothing to decide; the cut again, for ``raise_on_cut``."""
+        if not self.raise_on_cut:
+            return None
+        d = run.state.cut
+        return SpanDecision(key, f"{span_id:016x}", agent, m["kind"], m["tool"], "cut", d.rule or "",
+                            float(d.value or 0.0), float(d.limit or 0.0), "start")
+
+    def _agent(self, key: str, span: Any, m: dict[str, Any]) -> str | None:
+        """The span's own agent, named as the OTLP reader names it."""
+        agent = m["agent"]
+        scope = span.instrumentation_scope
+        if m["kind"] == "agent" and agent == span.name and scope is not None:
+            agent = agno_run_agent(span.name, scope.name) or agent
+        if agent.__class__ is str and has_identifier(agent):
+            with self._lock:
+                agent = self._agent_ids.name(key, agent, dict(span.attributes or {}))
+        return agent
+
+
+def _mapped(span: Any, root: bool) -> dict[str, Any]:
+    """The span's step fields, as the OTLP adapter maps the same span from the Collector's file."""
+    attrs = {k: list(v) if isinstance(v, tuple) else v for k, v in (span.attributes or {}).items()}
+    events = [{"name": e.name, "attributes": {k: list(v) if isinstance(v, tuple) else v
+                                              for k, v in (e.attributes or {}).items()}}
+              for e in span.events] if span.events else None
+    return map_span(attrs, rendered_name(span.name, attrs), events, root=root)
+
+
+def _call(m: dict[str, Any], name: str) -> tuple[str, str | None, Any]:
+    """Kind, tool and arguments as the backtest reads them (``policy/sql/backtest_steps.sql``)."""
+    kind = m["kind"]
+    if kind == "tool":
+        return kind, m["tool"] if m["tool"] is not None else name, m["input"]
+    return kind, m["tool"], None
+
+
+def _seconds(ns: int | None) -> float | None:
+    """Epoch seconds at the store's precision (microseconds), as the backtest reads the times."""
+    return (ns // 1000) / 1e6 if ns is not None else None
+
+
+def _run_key(run_id: str | int | None) -> str | None:
+    if run_id is None:
+        ctx = trace_api.get_current_span().get_span_context()
+        return f"{ctx.trace_id:032x}" if ctx.is_valid else None
+    if isinstance(run_id, int):
+        return f"{run_id:032x}"
+    return run_id.lower()
