@@ -29,6 +29,7 @@ run's own lock covers its decision).
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from collections import OrderedDict
@@ -392,7 +393,20 @@ def _mapped(span: Any, root: bool) -> dict[str, Any]:
     events = [{"name": e.name, "attributes": {k: list(v) if isinstance(v, tuple) else v
                                               for k, v in (e.attributes or {}).items()}}
               for e in span.events] if span.events else None
-    return map_span(attrs, rendered_name(span.name, attrs), events, root=root)
+    m = map_span(attrs, rendered_name(span.name, attrs), events, root=root)
+    for field in ("agent", "tool"):     # an attribute array or number: the text the store keeps of it
+        value = m[field]
+        if value is not None and value.__class__ is not str:
+            m[field] = _stored_text(value)
+    return m
+
+
+def _stored_text(value: Any) -> str:
+    """A name that is no string as the store writes it (``ingest/_fields.py``): JSON text of an array or
+    object, ``str`` of a number or boolean; the SDK keeps attribute arrays as tuples."""
+    if isinstance(value, (list, tuple, dict)):
+        return json.dumps(list(value) if isinstance(value, tuple) else value, ensure_ascii=False, default=str)
+    return str(value)
 
 
 def _call(m: dict[str, Any], name: str) -> tuple[str, str | None, Any]:
