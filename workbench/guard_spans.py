@@ -220,7 +220,8 @@ class GuardSpanProcessor(SpanProcessor):
             if run is None:
                 run = runs[key] = _Run(self._core.new_run())
                 if len(runs) > self.max_runs:
-                    runs.popitem(last=False)
+                    gone, _ = runs.popitem(last=False)
+                    self._agent_ids.traces.pop(gone, None)   # (it kept 100,000 traces' agent names)
             else:
                 runs.move_to_end(key)
             return run
