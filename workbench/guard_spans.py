@@ -294,6 +294,8 @@ class GuardSpanProcessor(SpanProcessor):
                 run.spans.clear()
                 run.last_agent.clear()
             d = None if step is None else self._ended(run.state, step, span, m, status, own)
+            if step is not None:
+                step.args = None    # a linked trace needs its agent and depth only: no arguments held
         if d is not None and d[0].action != "allow":
             self._tell(key, ctx.span_id, step, d[0], d[1], run)
 

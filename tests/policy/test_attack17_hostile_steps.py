@@ -82,3 +82,45 @@ def test_many_unnamed_agents_in_one_trace_are_named_without_a_search_each() -> N
     names = [ids.name(f"invoke_agent {i:032x}", {}) for i in range(500)]
     assert names[:3] == ["invoke_agent", "invoke_agent 2", "invoke_agent 3"] and len(set(names)) == 500
     assert Counted.looked <= 2 * 500
+
+
+def test_long_tool_arguments_are_not_held_by_the_guard() -> None:
+    # the processor kept each ended span's arguments (1,024 a run) and the core each call's key with its
+    # arguments (512 a run): 20 runs of 300 calls with 50 kB arguments held 602 MB
+    import gc
+    import tracemalloc
+
+    from workbench.guard_spans import GuardSpanProcessor
+
+    guard = GuardSpanProcessor(Policy(budgets=Budgets(max_retries=3), loops=Loops(max_repeats=1000)))
+    provider = otel.TracerProvider()
+    provider.add_span_processor(guard)
+    tracer = provider.get_tracer("app")
+    tracemalloc.start()
+    try:
+        for _ in range(5):
+            with tracer.start_as_current_span("run"):
+                for j in range(200):
+                    with tracer.start_as_current_span("execute_tool", attributes={
+                            "gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "upload",
+                            "gen_ai.tool.call.arguments": f"{j:05d}" + "x" * 20_000}):
+                        pass
+        gc.collect()
+        held, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert guard.errors == 0 and guard.active_runs() == 5
+    assert held < 4_000_000     # 5 x 200 x 20 kB = 20 MB of arguments passed through
+
+
+def test_a_retry_with_long_arguments_is_still_a_retry() -> None:
+    long_args = {"document": "y" * 10_000}
+    g = wb.Guard(Policy(budgets=Budgets(max_retries=1), loops=Loops(max_repeats=1)))
+    g.before_step("r", "a", "tool", "upload", long_args)
+    g.after_step("r", "a", "tool", "upload", long_args, status="error")
+    g.before_step("r", "a", "tool", "upload", {"document": "y" * 10_000})       # the same call again: retry 1
+    g.after_step("r", "a", "tool", "upload", {"document": "y" * 10_000}, status="error")
+    g.before_step("r", "a", "tool", "upload", {"document": "y" * 9_999 + "z"})  # another call
+    g.after_step("r", "a", "tool", "upload", {"document": "y" * 9_999 + "z"})
+    with pytest.raises(wb.PolicyViolation, match="max_retries"):
+        g.before_step("r", "a", "tool", "upload", {"document": "y " * 10_000})   # whitespace aside, retry 2
