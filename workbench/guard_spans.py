@@ -29,6 +29,7 @@ run's own lock covers its decision).
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from collections import OrderedDict
@@ -219,7 +220,8 @@ class GuardSpanProcessor(SpanProcessor):
             if run is None:
                 run = runs[key] = _Run(self._core.new_run())
                 if len(runs) > self.max_runs:
-                    runs.popitem(last=False)
+                    gone, _ = runs.popitem(last=False)
+                    self._agent_ids.traces.pop(gone, None)   # (it kept 100,000 traces' agent names)
             else:
                 runs.move_to_end(key)
             return run
@@ -292,6 +294,8 @@ class GuardSpanProcessor(SpanProcessor):
                 run.spans.clear()
                 run.last_agent.clear()
             d = None if step is None else self._ended(run.state, step, span, m, status, own)
+            if step is not None:
+                step.args = None    # a linked trace needs its agent and depth only: no arguments held
         if d is not None and d[0].action != "allow":
             self._tell(key, ctx.span_id, step, d[0], d[1], run)
 
@@ -392,7 +396,20 @@ def _mapped(span: Any, root: bool) -> dict[str, Any]:
     events = [{"name": e.name, "attributes": {k: list(v) if isinstance(v, tuple) else v
                                               for k, v in (e.attributes or {}).items()}}
               for e in span.events] if span.events else None
-    return map_span(attrs, rendered_name(span.name, attrs), events, root=root)
+    m = map_span(attrs, rendered_name(span.name, attrs), events, root=root)
+    for field in ("agent", "tool"):     # an attribute array or number: the text the store keeps of it
+        value = m[field]
+        if value is not None and value.__class__ is not str:
+            m[field] = _stored_text(value)
+    return m
+
+
+def _stored_text(value: Any) -> str:
+    """A name that is no string as the store writes it (``ingest/_fields.py``): JSON text of an array or
+    object, ``str`` of a number or boolean; the SDK keeps attribute arrays as tuples."""
+    if isinstance(value, (list, tuple, dict)):
+        return json.dumps(list(value) if isinstance(value, tuple) else value, ensure_ascii=False, default=str)
+    return str(value)
 
 
 def _call(m: dict[str, Any], name: str) -> tuple[str, str | None, Any]:

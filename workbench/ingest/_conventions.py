@@ -506,6 +506,7 @@ class AgentIds:
     def __init__(self) -> None:
         self.names: dict[str, str] = {}
         self.taken: set[str] = set()
+        self.last: dict[str, int] = {}   # per base, the number its latest agent got (names are only added)
 
     def base(self, agent: str) -> str:
         """The readable part of an identifier-holding name (``agent`` when none is left)."""
@@ -519,10 +520,12 @@ class AgentIds:
         key = aid if isinstance(aid, str) and aid else agent
         if key not in self.names:
             base = self.base(agent)
-            name, n = base, 1
+            n = self.last.get(base, 1)    # (counting from 1 each time took a trace of 8,000 unnamed agents 4 s)
+            name = base if n == 1 else f"{base} {n}"
             while name in self.taken:
                 n += 1
                 name = f"{base} {n}"
+            self.last[base] = n
             self.names[key] = name
             self.taken.add(name)
         return self.names[key]

@@ -41,6 +41,7 @@ from ._conventions import DETAILS_EVENTS, INPUT_EVENTS, OUTPUT_EVENTS, as_text
 from ._depth import MAX_DEPTH, deeper_than
 from ._json_text import json_or_text
 from ._stage_tables import arrow_type
+from ._values import checked_ns
 
 # (file, line, run_id, step_id, input, output, note, time, raw) per log record read, in reading order.
 _COLUMNS = {"file": "VARCHAR", "line": "BIGINT", "run_id": "VARCHAR", "step_id": "VARCHAR",
@@ -129,13 +130,15 @@ def record_severity(text: Any, number: Any) -> str | None:
 
 def record_time(time_ns: Any, observed_ns: Any) -> str | None:
     """When a log record's event happened, as ISO 8601 UTC with nanoseconds: ``timeUnixNano``, or when it
-    is unset (0 or absent, as the OTel GenAI events leave it) the ``observedTimeUnixNano`` the SDK stamped."""
+    is unset (0 or absent, as the OTel GenAI events leave it) the ``observedTimeUnixNano`` the SDK stamped.
+    ValueError for a time past what the store holds (2262), as for a span's: the record is quarantined."""
     for value in (time_ns, observed_ns):
         try:
             ns = int(value) if value is not None else 0
         except (TypeError, ValueError):
             continue
         if ns > 0:
+            checked_ns(ns, "log record time")
             sec, frac = divmod(ns, 1_000_000_000)
             return f"{_utc_second(sec)}.{frac:09d}Z"
     return None

@@ -86,6 +86,8 @@ def reply_text(output: str) -> str | None:
     if output.lstrip(" ")[:1] in ("{", "["):
         try:
             json.loads(output)
+        except RecursionError:
+            pass    # nested past Python's parser: JSON all the same, as the store's json_valid reads it
         except ValueError:
             return output
         if _HAS_TEXT.search(output):

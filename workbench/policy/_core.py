@@ -12,6 +12,7 @@ agent's last reply; for hand-offs (``_handoffs``) the values and tool outputs th
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections import OrderedDict, deque
@@ -33,6 +34,7 @@ CONTAINER_KINDS = frozenset({"agent", "system"})
 LEAF_KINDS = frozenset({"llm", "tool", "retriever", "human", "handoff"})
 _MAX_OPEN = 64     # agent/system steps begun and not yet ended, remembered per run
 _MAX_KEYS = 512
+_KEY_CHARS = 256   # (a key holding 50 kB of arguments: 512 of them were 25 MB a run)
 _MAX_AGENTS = 256
 # The SQL side strips RE2's \s (ASCII space, tab, newline, form feed, carriage return): the same here.
 _SPACES = str.maketrans("", "", " \t\n\f\r")
@@ -82,7 +84,10 @@ def call_key(agent: str | None, tool: str | None, args: Any) -> str:
         text = _ENCODE(args)
     if "toolu" in text or "call_" in text:    # most arguments hold neither: skip the regex
         text = _CALL_IDS.sub(r"\1\2", text)
-    return f"{agent}\x1f{tool}\x1f{text.translate(_SPACES).lower()}"
+    key = f"{agent}\x1f{tool}\x1f{text.translate(_SPACES).lower()}"
+    if len(key) > _KEY_CHARS:   # a run remembers hundreds of keys: long arguments by their digest
+        return "#" + hashlib.blake2b(key.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+    return key
 
 
 class RunState:
