@@ -97,7 +97,8 @@ def save_frame(args: argparse.Namespace) -> None:
           f"{time.process_time() - cpu:.0f} s CPU; load average {os.getloadavg()}")
 
 
-def write_pretrained(X: pd.DataFrame, labels: pd.DataFrame, args: argparse.Namespace) -> None:
+def write_pretrained(X: pd.DataFrame, labels: pd.DataFrame, args: argparse.Namespace,
+                     params: dict | None = None, notes: dict | None = None, written_by: str | None = None) -> None:
     """The shipped file: v8's mix and parameters fitted on the frame, each set's source and these figures in it."""
     from attribution_public_sets import TAU, _read_aegis, write_shipped
 
@@ -118,8 +119,8 @@ def write_pretrained(X: pd.DataFrame, labels: pd.DataFrame, args: argparse.Names
         rows.append({"held out": held if rest else r["figure"], "trained on": trained,
                      **{k: r[k] for k in ("runs", "agent", "step")}})
     args.pretrained_file = args.write_pretrained
-    write_shipped(X, labels, ids, new, found, rows, args,
-                  written_by=f"bench/attribution_blame14.py --frame FRAME --aegis AEGIS --aegis-cap {args.aegis_cap} "
+    write_shipped(X, labels, ids, new, found, rows, args, params=params, notes=notes,
+                  written_by=written_by or f"bench/attribution_blame14.py --frame FRAME --aegis AEGIS --aegis-cap {args.aegis_cap} "
                              f"--sim {args.sim} --write-pretrained {args.write_pretrained} (FRAME: --save-frame of "
                              "the same script over bench/attribution_public_sets.py's runs)")
 

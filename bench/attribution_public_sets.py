@@ -244,14 +244,14 @@ def main() -> None:
 
 def write_shipped(X: pd.DataFrame, labels: pd.DataFrame, ids: dict[str, list[str]], new: list[str],
                   found: dict[str, int], rows: list[dict], args: argparse.Namespace, name: str | None = None,
-                  written_by: str | None = None) -> None:
+                  written_by: str | None = None, params: dict | None = None, notes: dict | None = None) -> None:
     """Fit v7's parameters on every run loaded and write the shipped file with each set's provenance.
 
     The choice of training data was declared from the leave-one-system-out figures before this fit
     (v8: pooled agent accuracy 38.9 -> 42.6 %); nothing is tuned here."""
     every = [x for v in ids.values() for x in v]
     t0, c0 = time.perf_counter(), time.process_time()
-    model = BlameModel(**PARAMS).fit_frame(X[X["run_id"].isin(every)], labels[labels["run_id"].isin(every)])
+    model = BlameModel(**(params or PARAMS)).fit_frame(X[X["run_id"].isin(every)], labels[labels["run_id"].isin(every)])
     print(f"\nfit on {len(every)} runs: {time.perf_counter() - t0:.0f} s wall, {time.process_time() - c0:.0f} s CPU")
     aegis = {s: len(ids[s]) for s in new if s.startswith("aegis/")}
     measured = {f"held out {r['held out']}, trained on {r['trained on']}": {
@@ -274,6 +274,7 @@ def write_shipped(X: pd.DataFrame, labels: pd.DataFrame, ids: dict[str, list[str
         "converters": "workbench/attribution/_public_sets.py (tau_bench_records, aegis_records)",
         "chosen_by": args.chosen_by,
         **PARAM_NOTES,
+        **(notes or {}),
         "measured_before_refit": measured,
         "written_by": written_by or ("bench/attribution_public_sets.py --hand-crafted HC --tau-bench TAU --aegis AEGIS "
                                      f"--aegis-cap {args.aegis_cap} --sim {args.sim} --write-pretrained")})

@@ -27,7 +27,7 @@ from threadpoolctl import threadpool_limits
 
 from ..exceptions import InvalidParameterError, WorkbenchError
 from ._blame_explain import explain_run
-from ._blame_params import _int, _int_or_none, _real, run_weights
+from ._blame_params import _int, _int_or_none, _real, run_weights, system_weights
 from ._calibration import PlattCalibration, agent_evidence, calibration_rows
 from ._familiarity import Familiarity
 from ._features import FEATURES, feature_availability, step_features
@@ -122,6 +122,11 @@ class BlameModel(PersistMixin, BaseEstimator):
         An agent none of whose moves is its own turn (a code executor, a human) is not named
         culprit when its run has an agent that talks (the author of the code answers for it; the
         Who&When adapter knows an executor by its output). The pretrained model since v5 sets it.
+    system_balance : bool
+        Scale each system's rows (the frame's ``system`` column, the runs' ``system``) so every
+        system of the training runs carries the same total weight in the fit, ``run_weight``
+        applying within a system. Without it a system with many labelled runs (e.g. simulated
+        ones) sets the weights the others must share. False (default) weighs every run alike.
     shift_scale : float
         How fast the agent confidence falls toward 0.5 on a run unlike the training runs
         (:mod:`._familiarity`): its log-odds are multiplied by ``exp(-(d / d_median - 1) /
@@ -193,6 +198,7 @@ class BlameModel(PersistMixin, BaseEstimator):
         "value_prior": (_real(0.0), "a float >= 0"),
         "run_weight": (_real(0.0), "a float >= 0"),
         "talkers_only": (lambda v: isinstance(v, bool), "True or False"),
+        "system_balance": (lambda v: isinstance(v, bool), "True or False"),
         "shift_scale": (_real(0.0), "a float >= 0"),
         "prior": (lambda v: v is None or v == "pretrained", "None or 'pretrained'"),
         "detect": (lambda v: isinstance(v, bool) or v == "auto", "'auto', True or False"),
@@ -205,7 +211,7 @@ class BlameModel(PersistMixin, BaseEstimator):
                  max_leaf_nodes: int = 15, min_samples_leaf: int = 20, l2_regularization: float = 0.0,
                  calibration_cv: int | None = 5, calibration_groups: str = "auto", uncertain_below: float = 0.5,
                  value_prior: float = 0.0, run_weight: float = 0.0, talkers_only: bool = False,
-                 shift_scale: float = 0.0, prior: str | None = None,
+                 system_balance: bool = False, shift_scale: float = 0.0, prior: str | None = None,
                  detect: str | bool = "auto", random_state: int | None = 0, n_jobs: int | None = 1) -> None:
         self.estimator = estimator
         self.C = C
@@ -223,6 +229,7 @@ class BlameModel(PersistMixin, BaseEstimator):
         self.value_prior = value_prior
         self.run_weight = run_weight
         self.talkers_only = talkers_only
+        self.system_balance = system_balance
         self.shift_scale = shift_scale
         self.prior = prior
         self.detect = detect
@@ -354,6 +361,8 @@ class BlameModel(PersistMixin, BaseEstimator):
     def _fit_scorer(self, X: pd.DataFrame, y: np.ndarray) -> LinearScorer | TreeEnsemble:
         M = X[list(self.feature_names_in_)].to_numpy(dtype=np.float64)
         w = run_weights(X["run_id"], y, self.run_weight) if self.run_weight and len(X) else None
+        if self.system_balance and "system" in X.columns and len(X):
+            w = system_weights(X["system"], w)
         if self.estimator == "linear":
             return LinearScorer.fit(M, y, self.C, sample_weight=w)
         with threadpool_limits(self.n_jobs, user_api="openmp"):

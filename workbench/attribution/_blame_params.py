@@ -35,3 +35,14 @@ def run_weights(run_id: pd.Series, y: np.ndarray, power: float) -> np.ndarray:
     n = run_id.groupby(run_id).transform("size").to_numpy(dtype=np.float64)
     w = np.where(y, 1.0, (n.mean() / n) ** power)
     return w / w.mean()
+
+
+def system_weights(system: pd.Series, w: np.ndarray | None) -> np.ndarray:
+    """Row weights ``w`` (None: all 1) rescaled so each system's rows sum to the same total; mean 1.
+
+    A run with no system (NaN) counts as a system of its own, the unnamed one."""
+    base = np.ones(len(system)) if w is None else np.asarray(w, dtype=np.float64)
+    key = system.fillna("").astype(str).to_numpy()
+    totals = pd.Series(base).groupby(key).transform("sum").to_numpy()
+    out = base / totals
+    return out / out.mean()

@@ -20,6 +20,9 @@ from ..exceptions import FormatError
 
 FORMAT = "workbench.BlameModel"
 VERSION = 1
+# v10 (v9's features and training runs refitted on the simulator's fixed labels, where a fault a failed run
+# recovered from names no culprit, with ``system_balance=True``: each training system carries the same total
+# weight; bench/attribution_blame17.py, declared in bench/protocol_blame17.md) replaces v9, which stays loadable;
 # v9 (v8's parameters and training runs, refitted on recovery-aware status features: a failed call that a later
 # same call made without failing is a ``handled_failure``, not an error; bench/attribution_blame14.py, declared in
 # bench/protocol_blame14.md) replaces v8;
@@ -31,9 +34,9 @@ VERSION = 1
 # rankings unchanged) replaces v5; v5 (v4 plus ``run_weight=0.5`` and ``talkers_only=True``) replaces v4 (v3 plus ``value_prior=0.5``:
 # a fixed lift of the run's first agent move stating a new number), which replaced v3 (calibrated on
 # the softmax mass of the agent's moves, or a constant), v2 and v1 (Algorithm-Generated only). The file
-# format is unchanged: this code reads v1-v5 files (a parameter a file lacks loads with its default, off,
+# format is unchanged: this code reads v1-v10 files (a parameter a file lacks loads with its default, off,
 # as it was fitted).
-PRETRAINED = "blame_model_whowhen_v9.json"
+PRETRAINED = "blame_model_whowhen_v10.json"
 
 
 class PersistMixin:
