@@ -32,6 +32,7 @@ import orjson
 from ._ag2 import SPAN_TYPE as AG2_SPAN_TYPE
 from ._ag2 import tool_executor
 from ._call_args import decorated_call
+from ._exception_cause import exception_error
 from ._fields import MAX_FIELD_BYTES
 from ._json_text import json_or_text
 from ._langfuse_otel import TYPE as LANGFUSE_TYPE
@@ -906,7 +907,7 @@ def map_span(attrs: dict[str, Any], name: str | None, events: list[dict[str, Any
             if ev_name == "exception":
                 msg = ev_attrs.get("exception.message") or ev_attrs.get("exception.type")
                 if msg is not None and error is None:
-                    error = msg
+                    error = exception_error(msg, ev_attrs.get("exception.stacktrace"))
             elif ev_name in INPUT_EVENTS:
                 ev_in.append({"role": ev_name[7:-8], **ev_attrs})
             elif ev_name in OUTPUT_EVENTS:
