@@ -1007,9 +1007,9 @@ class StepSink:
         tin, tout, cost, conf, ent = m["tokens_in"], m["tokens_out"], m["cost"], m["confidence"], m["entropy"]
         agent, tool, model, error = m["agent"], m["tool"], m["model"], m["error"]
         fast = (
-            (tin is None or (tin.__class__ is int and -_INT64 <= tin < _INT64))
-            and (tout is None or (tout.__class__ is int and -_INT64 <= tout < _INT64))
-            and (cost is None or cost.__class__ is float)
+            (tin is None or (tin.__class__ is int and 0 <= tin < _INT64))
+            and (tout is None or (tout.__class__ is int and 0 <= tout < _INT64))
+            and (cost is None or (cost.__class__ is float and not cost < 0))
             and (conf is None or (conf.__class__ is float and 0.0 <= conf <= 1.0))
             and (ent is None or (ent.__class__ is float and ent == ent))
             and (agent is None or agent.__class__ is str)

@@ -236,6 +236,7 @@ SELECT line, bad, ri, si, pi, (line << 24) + off + pi - 1 AS order_hint, service
     OR (h_tokens_in IS NOT NULL AND v_tokens_in IS NULL) OR (h_tokens_out IS NOT NULL AND v_tokens_out IS NULL)
     OR (h_cost IS NOT NULL AND v_cost IS NULL) OR (h_entropy IS NOT NULL AND v_entropy IS NULL)
     OR (h_confidence IS NOT NULL AND NOT coalesce(v_confidence BETWEEN 0 AND 1, false)) OR h_logprobs IS NOT NULL
+    OR coalesce(v_tokens_in < 0 OR v_tokens_out < 0 OR v_cost < 0, false)
     -- (CASE: a lambda runs only on the rows its test decides; AND and OR in a projection run every operand)
     OR CASE WHEN kind IN ({msg_kinds}) AND h_input IS NULL THEN _wb_any(list_transform(keys, lambda k: {in_msg}))
             ELSE false END
