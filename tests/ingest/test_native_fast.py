@@ -59,8 +59,9 @@ def good_lines() -> list[str]:
                                ended_at="2026-01-01T00:00:05-00:30")))
     # as OpenAI's responses hold them: the list under "content"
     out.append(json.dumps(step(8, seq=12, logprobs={"content": CLEAN_LOGPROBS, "refusal": None})))
-    # the largest integer in 64 bits, and tokens that look like exponents (no number is past a double here)
-    out.append(json.dumps(step(9, seq=13, tokens_in=2**63 - 1, tokens_out=-(2**63), logprobs=[
+    # the largest integer in 64 bits and the smallest count (a count below zero is quarantined), and tokens
+    # that look like exponents (no number is past a double here)
+    out.append(json.dumps(step(9, seq=13, tokens_in=2**63 - 1, tokens_out=0, logprobs=[
         {"token": "e123", "logprob": -0.5, "top_logprobs": [{"token": "E+100", "logprob": -0.5},
                                                             {"token": "9e999", "logprob": -2}]}])))
     return out

@@ -184,6 +184,11 @@ class Stage:
         conf = row["confidence"]
         if conf is not None and not 0.0 <= conf <= 1.0:
             raise RecordError(f"confidence must be in [0, 1] (got {conf})")
+        # A count or a price below zero is a producer's bug, not a measurement: stored, it would subtract from
+        # a run's totals (and pass for a cheap step); quarantined like any number out of range.
+        for key in ("tokens_in", "tokens_out", "cost"):
+            if row[key] is not None and row[key] < 0:
+                raise RecordError(f"{key} must be 0 or more (got {row[key]})")
         return row
 
     def reject(self, *, line: int, reason: str, raw: Any = None, run_id: Any = None,

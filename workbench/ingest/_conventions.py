@@ -32,6 +32,7 @@ import orjson
 from ._ag2 import SPAN_TYPE as AG2_SPAN_TYPE
 from ._ag2 import tool_executor
 from ._call_args import decorated_call
+from ._exception_cause import exception_error
 from ._fields import MAX_FIELD_BYTES
 from ._json_text import json_or_text
 from ._langfuse_otel import TYPE as LANGFUSE_TYPE
@@ -909,7 +910,7 @@ def map_span(attrs: dict[str, Any], name: str | None, events: list[dict[str, Any
             if ev_name == "exception":
                 msg = ev_attrs.get("exception.message") or ev_attrs.get("exception.type")
                 if msg is not None and error is None:
-                    error = msg
+                    error = exception_error(msg, ev_attrs.get("exception.stacktrace"))
             elif ev_name in INPUT_EVENTS:
                 ev_in.append({"role": ev_name[7:-8], **ev_attrs})
             elif ev_name in OUTPUT_EVENTS:
@@ -1009,9 +1010,9 @@ class StepSink:
         tin, tout, cost, conf, ent = m["tokens_in"], m["tokens_out"], m["cost"], m["confidence"], m["entropy"]
         agent, tool, model, error = m["agent"], m["tool"], m["model"], m["error"]
         fast = (
-            (tin is None or (tin.__class__ is int and -_INT64 <= tin < _INT64))
-            and (tout is None or (tout.__class__ is int and -_INT64 <= tout < _INT64))
-            and (cost is None or cost.__class__ is float)
+            (tin is None or (tin.__class__ is int and 0 <= tin < _INT64))
+            and (tout is None or (tout.__class__ is int and 0 <= tout < _INT64))
+            and (cost is None or (cost.__class__ is float and not cost < 0))
             and (conf is None or (conf.__class__ is float and 0.0 <= conf <= 1.0))
             and (ent is None or (ent.__class__ is float and ent == ent))
             and (agent is None or agent.__class__ is str)

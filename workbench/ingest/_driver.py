@@ -28,6 +28,7 @@ from ._stage_db import ENABLED as _COMPRESSED_STAGE
 from ._stage_db import StageDB
 from ._step_agents import agents_of_previous, listed_steps, loop_agents, stored_agents_of_previous
 from ._time_units import scale_integer_units
+from ._workflow_build import join_build_traces
 
 _HEAD_BYTES = 64 * 1024
 # Inputs above this many bytes (in all) get a progress bar when progress is left to us.
@@ -312,7 +313,7 @@ def _run_ingest(con: duckdb.DuckDBPyConnection, source: Any, fmt: str | None, pr
         if stage.turn_runs:
             stage.ag2_stored_errors = tool_errors_from_executor(con, stage.turn_runs)
         loop_agents(con)
-        stage.stored_link_moves = join_linked_runs(con, stage.root_links)
+        stage.stored_link_moves = join_build_traces(con, join_linked_runs(con, stage.root_links))
         match_span_logs(stage, stage.stored_link_moves.joined)
         # (before the merge's transaction, which may write to the store only, and before the last
         # checkpoint, which then compresses the rows it rewrites)

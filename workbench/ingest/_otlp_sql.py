@@ -236,6 +236,7 @@ SELECT line, bad, ri, si, pi, (line << 24) + off + pi - 1 AS order_hint, service
     OR (h_tokens_in IS NOT NULL AND v_tokens_in IS NULL) OR (h_tokens_out IS NOT NULL AND v_tokens_out IS NULL)
     OR (h_cost IS NOT NULL AND v_cost IS NULL) OR (h_entropy IS NOT NULL AND v_entropy IS NULL)
     OR (h_confidence IS NOT NULL AND NOT coalesce(v_confidence BETWEEN 0 AND 1, false)) OR h_logprobs IS NOT NULL
+    OR coalesce(v_tokens_in < 0 OR v_tokens_out < 0 OR v_cost < 0, false)
     -- (CASE: a lambda runs only on the rows its test decides; AND and OR in a projection run every operand)
     OR CASE WHEN kind IN ({msg_kinds}) AND h_input IS NULL THEN _wb_any(list_transform(keys, lambda k: {in_msg}))
             ELSE false END
@@ -260,6 +261,10 @@ SELECT line, bad, ri, si, pi, (line << 24) + off + pi - 1 AS order_hint, service
     OR ((h_confidence IS NULL OR h_entropy IS NULL) AND coalesce(contains(v_output, 'logprobs'), false))
     -- a tool result written as a JSON string (the mapper decodes it: tool_result_text)
     OR coalesce(keys[h_output] = {_q(TOOL_RESULT)} AND starts_with(v_output, '"'), false)
+    -- a failed span's exception chained to its cause (the mapper names the root cause: _exception_cause.py)
+    OR CASE WHEN status = 'error' THEN coalesce(list_bool_or(list_transform(evs, lambda v: v.name = 'exception'
+         AND coalesce(contains(list_filter(v.attrs, lambda x: x.key = 'exception.stacktrace')[1].value.stringValue,
+                               'above exception'), false))), false) ELSE false END
     -- a tool result written as LangChain's ToolMessage (the mapper reads its content and status)
     OR (kind = 'tool' AND coalesce(contains(v_output, {_q(TOOL_MESSAGE_MARKER)}), false))
     -- framework shapes only the Python mapper reads (BeeAI events, agent executors, LangGraph nodes)

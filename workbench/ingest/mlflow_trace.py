@@ -5,12 +5,21 @@ An MLflow user hands over a trace as MLflow writes it (``{"info": {"trace_id": "
 one a line). Each span is an OTel span as a dict, ids in base64 (``Span.to_dict``), attribute values JSON
 text (``mlflow.spanType``, ``mlflow.spanInputs`` …: read by :mod:`._mlflow` as in MLflow's OTLP export).
 Ids are read as OTLP's hex, so the same trace exported both ways is one run.
+
+MLflow 2.x writes another span shape (``Span.to_dict`` of mlflow 2.22, trace schema 2; ``info`` has a
+``request_id``, no ``tr-``): ids in hex under ``context`` (``0x``-prefixed in earlier 2.x releases),
+``parent_id``, ``start_time`` / ``end_time`` in ns, ``status_code`` / ``status_message``. MLflow 2 also renames
+the spans of a trace that share a name (``get_price`` twice -> ``get_price_1``, ``get_price_2``:
+``deduplicate_span_names_in_place``); a trace whose spans are ``X_1`` .. ``X_k`` (k >= 2) and none ``X`` gets the
+name back, so the same tool called twice is one tool.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import re
+from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
@@ -30,16 +39,66 @@ def _hex_id(value: Any, size: int) -> Any:
     return raw.hex() if len(raw) == size else value
 
 
+def _hex_text(value: Any, size: int) -> Any:
+    """A hex id of MLflow 2.x (``0x`` prefix optional) as ``size`` bytes of lower-case hex; else as it is."""
+    if not isinstance(value, str):
+        return value
+    digits = value[2:] if value[:2].lower() == "0x" else value
+    if not digits or len(digits) > 2 * size or not all(c in "0123456789abcdefABCDEF" for c in digits):
+        return value
+    return digits.lower().zfill(2 * size)
+
+
+_NUMBERED = re.compile(r"(.+)_([1-9][0-9]*)")
+
+
+def _undo_numbering(names: list[Any]) -> list[Any]:
+    """Span names as they were before MLflow 2 numbered the ones a trace repeats (see the module docstring)."""
+    numbered: dict[str, list[int]] = defaultdict(list)
+    for name in names:
+        m = _NUMBERED.fullmatch(name) if isinstance(name, str) else None
+        if m:
+            numbered[m.group(1)].append(int(m.group(2)))
+    plain = {n for n in names if isinstance(n, str)}
+    back = {base for base, ns in numbered.items()
+            if len(ns) >= 2 and sorted(ns) == list(range(1, len(ns) + 1)) and base not in plain}
+    out = []
+    for name in names:
+        m = _NUMBERED.fullmatch(name) if isinstance(name, str) else None
+        out.append(m.group(1) if m and m.group(1) in back else name)
+    return out
+
+
+def _span_fields(span: dict[str, Any], name: Any) -> dict[str, Any]:
+    """The span's fields for ``stage_span``, from MLflow 3's shape or MLflow 2's (``context``)."""
+    attrs = span.get("attributes")
+    attrs = dict(attrs) if isinstance(attrs, dict) else {}
+    ctx = span.get("context")
+    if isinstance(ctx, dict):  # MLflow 2.x
+        message = span.get("status_message")
+        return dict(trace_id=_hex_text(ctx.get("trace_id"), 16), span_id=_hex_text(ctx.get("span_id"), 8),
+                    parent_id=_hex_text(span.get("parent_id"), 8), name=name, attrs=attrs,
+                    start=span.get("start_time"), end=span.get("end_time"),
+                    status=span.get("status_code") or "STATUS_CODE_UNSET", message=message or None)
+    status = span.get("status") if isinstance(span.get("status"), dict) else {}
+    return dict(trace_id=_hex_id(span.get("trace_id"), 16), span_id=_hex_id(span.get("span_id"), 8),
+                parent_id=_hex_id(span.get("parent_span_id"), 8), name=name, attrs=attrs,
+                start=span.get("start_time_unix_nano"), end=span.get("end_time_unix_nano"),
+                status=status.get("code", "STATUS_CODE_UNSET"), message=status.get("message") or None)
+
+
 class MlflowTraceJson(Adapter):
     """MLflow traces as MLflow's ``Trace.to_json()`` writes them (one, a list, or one a line)."""
 
     name = "mlflow-trace"
-    description = "MLflow trace JSON: {'info': {'trace_id': 'tr-…'}, 'data': {'spans': [...]}} (Trace.to_json())"
+    description = ("MLflow trace JSON: {'info': {'trace_id': 'tr-…'}, 'data': {'spans': [...]}} (Trace.to_json(); "
+                   "MLflow 2.x: info.request_id, spans with context.span_id)")
 
     def sniff(self, path: Path, head: bytes) -> bool:
         start = head.lstrip()[:8192]
-        return start[:1] in (b"{", b"[") and b'"info"' in start and b'"tr-' in start and (
-            b'"trace_location"' in start or b'"request_time"' in start)
+        return start[:1] in (b"{", b"[") and b'"info"' in start and (
+            (b'"tr-' in start and (b'"trace_location"' in start or b'"request_time"' in start))
+            or (b'"request_id"' in start and b'"request_metadata"' in start and b'"timestamp_ms"' in start))
 
     def stage(self, path: Path, stage: Stage) -> None:
         sink, runs = StepSink(stage), set()
@@ -60,18 +119,13 @@ class MlflowTraceJson(Adapter):
         if not isinstance(spans, list):
             stage.reject(line=line, reason="not an MLflow trace: needs an object with data.spans, a list", raw=trace)
             return
+        names = _undo_numbering([sp.get("name") for sp in spans if isinstance(sp, dict) and "context" in sp])
+        renamed = iter(names)
         for i, span in enumerate(spans):
             if not isinstance(span, dict):
                 stage.reject(line=line, reason=f"span is a JSON {type(span).__name__}, not an object", raw=span)
                 continue
-            attrs = span.get("attributes")
-            status = span.get("status") if isinstance(span.get("status"), dict) else {}
+            name = next(renamed) if "context" in span else span.get("name")
             with stage.guard(line, span):
-                stage_span(
-                    stage, sink, runs, line=line, order=order + i, raw=span,
-                    trace_id=_hex_id(span.get("trace_id"), 16), span_id=_hex_id(span.get("span_id"), 8),
-                    parent_id=_hex_id(span.get("parent_span_id"), 8), name=span.get("name"),
-                    attrs=dict(attrs) if isinstance(attrs, dict) else {},
-                    start=span.get("start_time_unix_nano"), end=span.get("end_time_unix_nano"),
-                    status=status.get("code", "STATUS_CODE_UNSET"), message=status.get("message") or None,
-                    events=span.get("events"), kind=None)
+                stage_span(stage, sink, runs, line=line, order=order + i, raw=span, events=span.get("events"),
+                           kind=None, **_span_fields(span, name))

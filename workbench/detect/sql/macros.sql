@@ -88,15 +88,19 @@ CREATE OR REPLACE TEMP MACRO det_record_names(txt) AS list_distinct(list_transfo
 -- The answer a run's last step gives when its output is a conversation (two or more chat messages, each
 -- with a role): the text of the last message that says something. AG2's root span ("conversation user")
 -- outputs the whole chat, every tool result in it: read as the answer, it "repeated" the backend numbers
--- it had replaced. Any other output is the answer as it is. (Message text: a content string, or the text
--- parts of the GenAI conventions' parts.)
+-- it had replaced. A conversation whose messages say nothing (tool calls only) gives no answer to check:
+-- the numbers of its JSON (call ids, arguments, counts) are no one's words. Any other output is the answer as
+-- it is. (Message text: a content string, the text parts of the GenAI conventions' parts, or the text blocks
+-- of a content list, OpenAI's and Anthropic's.)
 CREATE OR REPLACE TEMP MACRO det_message_text(m) AS coalesce(
     CASE WHEN json_type(m, '$.content') = 'VARCHAR' THEN json_extract_string(m, '$.content') END,
-    array_to_string(list_filter(json_extract_string(m, '$.parts[*].content'), lambda x: x IS NOT NULL), ' '));
+    nullif(array_to_string(list_filter(json_extract_string(m, '$.parts[*].content'), lambda x: x IS NOT NULL), ' '), ''),
+    CASE WHEN json_type(m, '$.content') = 'ARRAY' THEN array_to_string(list_filter(
+        json_extract_string(m, '$.content[*].text'), lambda x: x IS NOT NULL), ' ') END);
 CREATE OR REPLACE TEMP MACRO det_answer_text(txt) AS CASE
     WHEN left(txt, 1) = '[' AND contains(txt, '"role"') AND json_valid(txt) AND json_array_length(txt) > 1
          AND coalesce(list_bool_and(list_transform(CAST(json(txt) AS JSON[]),
                                                    lambda m: json_type(m, '$.role') = 'VARCHAR')), false)
     THEN coalesce(list_last(list_filter(list_transform(CAST(json(txt) AS JSON[]), lambda m: det_message_text(m)),
-                                        lambda t: t IS NOT NULL AND trim(t) <> '')), txt)
+                                        lambda t: t IS NOT NULL AND trim(t) <> '')), '')
     ELSE txt END;

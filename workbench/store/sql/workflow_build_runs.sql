@@ -1,0 +1,30 @@
+-- Microsoft Agent Framework exports a workflow's build (its `workflow.build` span) as a trace of its own, apart
+-- from each `workflow.run` trace; both carry the workflow's `workflow.id` (ingest/_workflow_build.py). Lists
+-- (build trace, stored, run) for each run of its own whose one root is a `workflow.build` span, staged in this
+-- call or stored, and the one other run, staged or stored, with a `workflow.run` root of the same workflow.id
+-- (a workflow built once and run twice: which run would the build belong to? it stays its own).
+WITH staged_roots AS (
+    SELECT run_id, name, json_extract_string(attributes, '$."workflow.id"') AS wid, false AS stored
+    FROM stage_steps WHERE parent_id IS NULL
+), stored_roots AS (
+    SELECT run_id, name, json_extract_string(attributes, '$."workflow.id"') AS wid, true AS stored
+    FROM steps WHERE parent_id IS NULL
+      AND run_id IN (SELECT run_id FROM steps WHERE parent_id IS NULL AND name IN ('workflow.build', 'workflow.run')
+                     AND json_extract_string(attributes, '$."workflow.id"') IN
+                         (SELECT json_extract_string(attributes, '$."workflow.id"') FROM stage_steps
+                          WHERE parent_id IS NULL AND name IN ('workflow.build', 'workflow.run')))
+), roots AS (
+    SELECT * FROM staged_roots UNION ALL SELECT * FROM stored_roots
+), builds AS (
+    -- (a trace both staged and stored, as its own run, is listed twice: both copies move)
+    SELECT run_id, stored, any_value(wid) AS wid FROM roots GROUP BY run_id, stored
+    HAVING count(*) = 1 AND any_value(name) = 'workflow.build'
+), targets AS (
+    SELECT DISTINCT run_id, wid FROM roots WHERE name = 'workflow.run' AND wid IS NOT NULL
+)
+SELECT b.run_id, b.stored, min(t.run_id)
+FROM builds b JOIN targets t ON t.wid = b.wid AND t.run_id <> b.run_id
+WHERE b.wid IS NOT NULL
+GROUP BY b.run_id, b.stored
+HAVING count(DISTINCT t.run_id) = 1
+ORDER BY ALL
