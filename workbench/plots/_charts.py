@@ -325,6 +325,7 @@ def drift_over_time(series: pd.DataFrame, metric: str, changes: pd.DataFrame | N
     rule each, named in a strip above the plot (in the plot, a name sat on the lines it marks)."""
     _check(series, ["agent", "t", metric], "drift_over_time")
     series, colors, left_out = _drawn_agents(series, changes)
+    series = _broken_at_gaps(series, metric)
     if changes is not None and left_out:
         changes = changes[changes["agent"].isin(set(series["agent"]))]
     lines = alt.Chart(series).mark_line(point=alt.OverlayMarkDef(size=16)).encode(
@@ -353,6 +354,31 @@ def drift_over_time(series: pd.DataFrame, metric: str, changes: pd.DataFrame | N
 
 
 MAX_AGENTS = 20
+
+
+def _broken_at_gaps(series: pd.DataFrame, metric: str) -> pd.DataFrame:
+    """The series with a row of no value wherever an agent's time buckets skip one or more, so its line
+    breaks there (Vega leaves a gap at a missing value). A store of several systems' traces has an agent
+    run at 10:00 and again at 16:00: the line joined the two across six hours of no runs, a trend nobody
+    measured. The buckets' numbers tell a skip (``agent_series``); without them, a gap of more than 1.5
+    times the shortest step between any two buckets does."""
+    if len(series) < 2:
+        return series
+    s = series.assign(t=pd.to_datetime(series["t"])).sort_values(["agent", "t"], kind="stable")
+    t = s["t"]
+    if "bucket" in s.columns:
+        skipped = s.groupby("agent", dropna=False)["bucket"].diff() > 1
+    else:
+        steps = t.drop_duplicates().sort_values().diff().dropna()
+        if steps.empty:
+            return series
+        skipped = t.groupby(s["agent"], dropna=False).diff() > 1.5 * steps.min()
+    if not skipped.any():
+        return series
+    back = t.groupby(s["agent"], dropna=False).diff()[skipped]
+    breaks = s[skipped].assign(t=(t[skipped] - back / 2).to_numpy(), **{metric: float("nan")},
+                               **({"runs": 0} if "runs" in s.columns else {}))
+    return pd.concat([s, breaks]).sort_values(["agent", "t"], kind="stable").reset_index(drop=True)
 
 
 def _drawn_agents(series: pd.DataFrame, changes: pd.DataFrame | None) -> tuple[pd.DataFrame, alt.Scale, int]:
