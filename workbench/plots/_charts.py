@@ -261,7 +261,7 @@ def _cost_label_spot(table: pd.DataFrame, cost: str, mark: pd.DataFrame, label: 
     extent = (min(xs.min(), current), max(xs.max(), current)) if current is not None else None
     return label_spot(xs, ordered[cost].to_numpy(dtype=float),
                       (float(mark["threshold"].iat[0]), float(mark[cost].iat[0])), label, width, _COST_HEIGHT,
-                      x_extent=extent)
+                      x_extent=extent, rules_x=() if current is None else (float(current),))
 
 
 def histogram(bins: pd.DataFrame, signal: str = "value", threshold: float | None = None,
