@@ -60,6 +60,8 @@ class ThresholdTuner(w.VBox):
                                          layout=w.Layout(width="190px"))
         self.threshold = w.FloatSlider(description="threshold", continuous_update=True, readout_format=".3f",
                                        layout=w.Layout(width="560px"))
+        # its name is the signal and its direction ("latency_ms ≥"): the default 80 px cut it to "latency_m…"
+        self.threshold.style.description_width = "initial"
         self.agent_sliders = w.VBox()
         self._slider_agents: list[str] = []
         self.capabilities = w.HTML(_capabilities_html(ws))
