@@ -1,9 +1,12 @@
 """What an SRE sees in JupyterLab (headless Chromium): the tuner's slider names its signal in full ("latency_ms
-≥", was cut to "latency_m…" by the 80 px default label width); a DSPy step's messages in the explorer are
+≥", was cut to "latency_m…" by the 80 px default label width) and its number in whole ms ("1,280", was
+"1280.000"); a DSPy step's messages in the explorer are
 "role: text" with line breaks on screen (was one line of JSON with escaped \\n); a run of a second has a
 timeline axis in ms from its start with several distinct labels (was one clock label)."""
 
 from __future__ import annotations
+
+import re
 
 import nbformat
 import pytest
@@ -64,6 +67,9 @@ def test_slider_label_messages_and_short_run_axis_in_lab(lab, browser) -> None: 
         labels = tuner.evaluate(_LABELS)
         mine = [lab_ for lab_ in labels if lab_["text"].startswith("latency_ms")]
         assert mine and all(lab_["scroll"] <= lab_["client"] for lab_ in mine), labels
+        # the slider's own number as the readout writes it: whole ms, thousands separated (was "1280.000")
+        shown = tuner.locator(".widget-slider .widget-readout").first.inner_text()
+        assert re.fullmatch(r"\d{1,3}(,\d{3})*", shown), shown
         ex = s.page.locator(f"{PANEL} .wb-incident-explorer").first
         ex.scroll_into_view_if_needed()
         s.page.wait_for_function("sel => [...document.querySelectorAll(sel)].some(p => p.innerText.includes('user:'))",
