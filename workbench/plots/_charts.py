@@ -41,6 +41,7 @@ def timeline(steps: pd.DataFrame, handoffs: pd.DataFrame | None = None, decisive
     # A transcript (Who&When, AG2 chats) has no timestamps: its moves are drawn in order instead of
     # at no time at all (every bar dropped, an empty chart).
     untimed = len(data) > 0 and bool(data["started_at"].isna().all())
+    clock, since_title = None, ""
     if untimed:
         order = data["seq"] if "seq" in data.columns else pd.Series(range(len(data)), index=data.index)
         data = data.assign(x0=order.astype(float), x1=order.astype(float) + 0.8)
@@ -48,7 +49,6 @@ def timeline(steps: pd.DataFrame, handoffs: pd.DataFrame | None = None, decisive
                   axis=alt.Axis(format="d", tickMinStep=1))
         x2 = "x1:Q"
     else:
-        x = alt.X("started_at:T", title=None, axis=alt.Axis(format="%H:%M:%S", labelOverlap=True, tickCount=8))
         # A tool call of 3 ms beside LLM calls of 300 ms is a hairline nobody can see or click (any-agent's
         # traces): each bar is drawn at least 1/150 of the run long; the tooltip keeps the real latency.
         start, end = pd.to_datetime(data["started_at"]), pd.to_datetime(data["ended_at"])
@@ -56,7 +56,19 @@ def timeline(steps: pd.DataFrame, handoffs: pd.DataFrame | None = None, decisive
         data = data.assign(shown_end=end.where(end - start >= least, start + least))
         # ... and drawn last, on top of the longer move that starts as it ends
         data = data.iloc[(end - start).fillna(pd.Timedelta(0)).to_numpy().argsort(kind="stable")[::-1]]
-        x2 = "shown_end:T"
+        clock = _short_run_clock(start, end)
+        if clock is None:
+            x = alt.X("started_at:T", title=None, axis=alt.Axis(format="%H:%M:%S", labelOverlap=True, tickCount=8))
+            x2 = "shown_end:T"
+        else:
+            # A run of a second on a clock axis read "10:00:00" once (every tick the same second): a short
+            # run is drawn in ms or s from its start instead, its clock time in the axis title.
+            origin, per_second, unit = clock
+            data = data.assign(x0=_since(data["started_at"], origin, per_second),
+                               x1=_since(data["shown_end"], origin, per_second))
+            since_title = f"{unit} from the run's start ({origin:%H:%M:%S})"
+            x = alt.X("x0:Q", title=since_title, axis=alt.Axis(format=",~f", labelOverlap=True, tickCount=8))
+            x2 = "x1:Q"
     y = alt.Y("agent:N", sort=lanes, title=None)
     pick = alt.selection_point(name="step", fields=["step_id"], on="click", empty=False)
     base = alt.Chart(data)
@@ -82,8 +94,12 @@ def timeline(steps: pd.DataFrame, handoffs: pd.DataFrame | None = None, decisive
             at = dict(zip(data["step_id"], data["x0"], strict=True))
             hand = handoffs.assign(t0=handoffs["src_step"].map(at) + 0.8, t1=handoffs["dst_step"].map(at))
             hand, t = hand.dropna(subset=["t0", "t1"]), "Q"
-        else:
+        elif clock is None:
             hand, t = handoffs.assign(t1=handoffs["t1"].fillna(handoffs["t0"])), "T"
+        else:
+            hand = handoffs.assign(t0=_since(handoffs["t0"], origin, per_second),
+                                   t1=_since(handoffs["t1"].fillna(handoffs["t0"]), origin, per_second))
+            hand, t = hand.dropna(subset=["t0", "t1"]), "Q"
         arrows = alt.Chart(hand).mark_rule(
             color="#b07aa1", strokeDash=[4, 2]).encode(
             x=f"t0:{t}", x2=f"t1:{t}", y=alt.Y("src_agent:N", sort=lanes), y2="dst_agent:N",
@@ -102,19 +118,41 @@ def timeline(steps: pd.DataFrame, handoffs: pd.DataFrame | None = None, decisive
         " · dashed: hand-off · click a move to inspect it"))
     lanes_chart = alt.layer(*layers).properties(width=width, height=max(60, 28 * len(lanes)), title=head)
     present = [c for c in ("confidence", "entropy") if c in data.columns]
-    signals = data.melt(id_vars=["step_id", "started_at", "agent", *(["x0"] if untimed else [])], value_vars=present,
+    numeric_x = untimed or clock is not None
+    signals = data.melt(id_vars=["step_id", "started_at", "agent", *(["x0"] if numeric_x else [])], value_vars=present,
                         var_name="signal", value_name="value").dropna(subset=["value"])
     if signals.empty:
         return alt.vconcat(lanes_chart)
     line = alt.Chart(signals).mark_line(point=True).encode(
         x=alt.X("x0:Q", title="move") if untimed else
-        alt.X("started_at:T", title="time", axis=alt.Axis(format="%H:%M:%S", labelOverlap=True, tickCount=8)),
+        alt.X("x0:Q", title=since_title, axis=alt.Axis(format=",~f", labelOverlap=True, tickCount=8))
+        if clock is not None else alt.X("started_at:T", title="time", axis=alt.Axis(format="%H:%M:%S", labelOverlap=True, tickCount=8)),
         y=alt.Y("value:Q", title=None),
         color=alt.Color("signal:N", scale=alt.Scale(domain=["confidence", "entropy"],
                                                     range=["#4c78a8", "#e15759"])),
         tooltip=["step_id:N", "agent:N", "signal:N", alt.Tooltip("value:Q", format=".3f")],
     ).properties(width=width, height=90, title="confidence and entropy of LLM moves")
     return alt.vconcat(lanes_chart, line).resolve_scale(color="independent")
+
+
+# Runs shorter than this are drawn in time from their start (ms under 2 s, else s): a clock axis
+# repeats one label across a run of a second, and a few labels a minute apart across a run of a minute.
+SHORT_RUN = pd.Timedelta(minutes=2)
+
+
+def _short_run_clock(start: pd.Series, end: pd.Series) -> tuple[pd.Timestamp, float, str] | None:
+    """(the run's start, axis units per second, their name) for a short run, None for a long one."""
+    origin = start.min()
+    if pd.isna(origin):
+        return None
+    span = max(end.max(), start.max()) - origin if pd.notna(end.max()) else start.max() - origin
+    if span >= SHORT_RUN:
+        return None
+    return (origin, 1000.0, "ms") if span < pd.Timedelta(seconds=2) else (origin, 1.0, "s")
+
+
+def _since(t: pd.Series, origin: pd.Timestamp, per_second: float) -> pd.Series:
+    return (pd.to_datetime(t) - origin).dt.total_seconds() * per_second
 
 
 def blame_bars(values: pd.DataFrame, title: str = "Blame per agent", width: int = 420,
@@ -223,7 +261,7 @@ def _cost_label_spot(table: pd.DataFrame, cost: str, mark: pd.DataFrame, label: 
     extent = (min(xs.min(), current), max(xs.max(), current)) if current is not None else None
     return label_spot(xs, ordered[cost].to_numpy(dtype=float),
                       (float(mark["threshold"].iat[0]), float(mark[cost].iat[0])), label, width, _COST_HEIGHT,
-                      x_extent=extent)
+                      x_extent=extent, rules_x=() if current is None else (float(current),))
 
 
 def histogram(bins: pd.DataFrame, signal: str = "value", threshold: float | None = None,
@@ -287,6 +325,7 @@ def drift_over_time(series: pd.DataFrame, metric: str, changes: pd.DataFrame | N
     rule each, named in a strip above the plot (in the plot, a name sat on the lines it marks)."""
     _check(series, ["agent", "t", metric], "drift_over_time")
     series, colors, left_out = _drawn_agents(series, changes)
+    series = _broken_at_gaps(series, metric)
     if changes is not None and left_out:
         changes = changes[changes["agent"].isin(set(series["agent"]))]
     lines = alt.Chart(series).mark_line(point=alt.OverlayMarkDef(size=16)).encode(
@@ -315,6 +354,31 @@ def drift_over_time(series: pd.DataFrame, metric: str, changes: pd.DataFrame | N
 
 
 MAX_AGENTS = 20
+
+
+def _broken_at_gaps(series: pd.DataFrame, metric: str) -> pd.DataFrame:
+    """The series with a row of no value wherever an agent's time buckets skip one or more, so its line
+    breaks there (Vega leaves a gap at a missing value). A store of several systems' traces has an agent
+    run at 10:00 and again at 16:00: the line joined the two across six hours of no runs, a trend nobody
+    measured. The buckets' numbers tell a skip (``agent_series``); without them, a gap of more than 1.5
+    times the shortest step between any two buckets does."""
+    if len(series) < 2:
+        return series
+    s = series.assign(t=pd.to_datetime(series["t"])).sort_values(["agent", "t"], kind="stable")
+    t = s["t"]
+    if "bucket" in s.columns:
+        skipped = s.groupby("agent", dropna=False)["bucket"].diff() > 1
+    else:
+        steps = t.drop_duplicates().sort_values().diff().dropna()
+        if steps.empty:
+            return series
+        skipped = t.groupby(s["agent"], dropna=False).diff() > 1.5 * steps.min()
+    if not skipped.any():
+        return series
+    back = t.groupby(s["agent"], dropna=False).diff()[skipped]
+    breaks = s[skipped].assign(t=(t[skipped] - back / 2).to_numpy(), **{metric: float("nan")},
+                               **({"runs": 0} if "runs" in s.columns else {}))
+    return pd.concat([s, breaks]).sort_values(["agent", "t"], kind="stable").reset_index(drop=True)
 
 
 def _drawn_agents(series: pd.DataFrame, changes: pd.DataFrame | None) -> tuple[pd.DataFrame, alt.Scale, int]:

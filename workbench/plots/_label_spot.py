@@ -22,7 +22,7 @@ _CLEAR_PX = 4.0
 
 # (dx, dy, align) around the point, baseline "middle", nearest first; the first that keeps clear of the
 # line is taken (a shallow slope through the point needs the label further above or below it).
-_PLACES = [(dx, dy, align) for dy in (15, -15, 26, -26, 38, -38)
+_PLACES: list[tuple[float, int, str]] = [(dx, dy, align) for dy in (15, -15, 26, -26, 38, -38)
            for dx, align in ((0, "center"), (9, "left"), (-9, "right"))]
 
 
@@ -61,11 +61,13 @@ def nice(lo: float, hi: float, count: int = 10) -> tuple[float, float]:
 
 
 def label_spot(xs: np.ndarray, ys: np.ndarray, at: tuple[float, float], text: str, width: int, height: int,
-               x_extent: tuple[float, float] | None = None, zero_y: bool = True) -> Spot:
+               x_extent: tuple[float, float] | None = None, zero_y: bool = True,
+               rules_x: tuple[float, ...] = ()) -> Spot:
     """Where to draw ``text`` beside the point ``at`` of the line through ``(xs, ys)`` (sorted by x) on a
     ``width`` × ``height`` plot: the first placement whose box is at least a few pixels from the line and
     inside the plot, else the one farthest from it. ``x_extent``: the x scale's data extent when other
-    layers widen it (a threshold rule)."""
+    layers widen it (a threshold rule); ``rules_x``: vertical rules across the plot the text keeps clear of
+    too (the current threshold: near the y axis "minimum" sat on its red dashes)."""
     xs, ys = np.asarray(xs, dtype=float), np.asarray(ys, dtype=float)
     ok = np.isfinite(xs) & np.isfinite(ys)
     xs, ys = xs[ok], ys[ok]
@@ -89,10 +91,18 @@ def label_spot(xs: np.ndarray, ys: np.ndarray, at: tuple[float, float], text: st
     cols = np.arange(math.floor(lx.min()), math.ceil(lx.max()) + 1, 0.5)
     line_x = np.concatenate([lx, cols])
     line_y = np.concatenate([ly, np.interp(cols, lx, ly)])
+    for rx in rules_x:
+        if math.isfinite(rx):
+            down = np.arange(0.0, height + 0.5, 0.5)
+            line_x = np.concatenate([line_x, np.full(len(down), float(px(rx)))])
+            line_y = np.concatenate([line_y, down])
     ax, ay = float(px(at[0])), float(py(at[1]))
     w, h = _CHAR_PX * len(text), FONT_PX + 2
     best: Spot | None = None
-    for dx, dy, align in _PLACES:
+    # beside each rule too, when the rule runs through every spot near the point
+    beside = [(float(px(rx)) + side * (_CLEAR_PX + 2) - ax, dy, align) for rx in rules_x if math.isfinite(rx)
+              for dy in (15, -15, 26, -26) for side, align in ((1, "left"), (-1, "right"))]
+    for dx, dy, align in [*_PLACES, *beside]:
         left = ax + dx - (w / 2 if align == "center" else w if align == "right" else 0)
         top = ay + dy - h / 2
         if top < 0 or top + h > height or w > width:

@@ -16,6 +16,7 @@ from .. import plots
 from .._lineage_note import first_stater, lineage_disagreements
 from .._worst import WORST_FIRST
 from ._html import STYLE, esc, kv_table, label, pre
+from ._messages import readable
 from ._runs import RunFilter, RunPager, choices
 
 if TYPE_CHECKING:
@@ -299,7 +300,8 @@ class IncidentExplorer(w.VBox):
         the turn's text is on the ``invoke_agent`` span around them), those of the nearest enclosing step
         that carries some, named as such."""
         if _has_text(s["input"]) or _has_text(s["output"]):
-            return ["<div><b>input</b></div>", pre(s["input"]), "<div><b>output</b></div>", pre(s["output"])]
+            return ["<div><b>input</b></div>", pre(readable(s["input"])), "<div><b>output</b></div>",
+                    pre(readable(s["output"]))]
         parent, seen = s["parent_id"], {s["step_id"]}
         while isinstance(parent, str) and parent not in seen and len(seen) < 512:
             seen.add(parent)
@@ -311,7 +313,8 @@ class IncidentExplorer(w.VBox):
             if _has_text(text_in) or _has_text(text_out):
                 whose = f"the enclosing step {esc(name or step_id)}" + (f" ({esc(agent)})" if agent else "")
                 return [f"<div><i>This step carries no text; {whose} holds this turn's:</i></div>",
-                        "<div><b>input</b></div>", pre(text_in), "<div><b>output</b></div>", pre(text_out)]
+                        "<div><b>input</b></div>", pre(readable(text_in)), "<div><b>output</b></div>",
+                        pre(readable(text_out))]
         return ["<div><b>input</b></div>", pre(None), "<div><b>output</b></div>", pre(None)]
 
     # -- attribution ----------------------------------------------------------------------------

@@ -70,6 +70,8 @@ class ReviewLoadView(w.VBox):
         self.signal = w.Dropdown(description="signal", options=signals, value=start)
         self.threshold = w.FloatSlider(description="threshold", continuous_update=True, readout_format=".4g",
                                        layout=w.Layout(width="560px"))
+        # its name is the signal and its direction ("latency_ms ≥"): the default 80 px cut it to "latency_m…"
+        self.threshold.style.description_width = "initial"
         self.readout = w.HTML()
         self.readout.add_class("wb-review-readout")
         self.load_chart: Any = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -60,6 +61,8 @@ class ThresholdTuner(w.VBox):
                                          layout=w.Layout(width="190px"))
         self.threshold = w.FloatSlider(description="threshold", continuous_update=True, readout_format=".3f",
                                        layout=w.Layout(width="560px"))
+        # its name is the signal and its direction ("latency_ms ≥"): the default 80 px cut it to "latency_m…"
+        self.threshold.style.description_width = "initial"
         self.agent_sliders = w.VBox()
         self._slider_agents: list[str] = []
         self.capabilities = w.HTML(_capabilities_html(ws))
@@ -144,6 +147,7 @@ class ThresholdTuner(w.VBox):
             else:
                 slider.min, slider.max = lo, hi
             slider.step, slider.value = step, start
+            slider.readout_format = _readout_format(step)
         finally:
             self._quiet = False
         self.threshold.description = f"{sw.signal} {'≤' if sw.direction == 'below' else '≥'}"
@@ -178,7 +182,7 @@ class ThresholdTuner(w.VBox):
         self._slider_agents = list(sw.agents)   # the names themselves; descriptions show them made visible
         for agent in sw.agents:
             t = chosen.get(agent)
-            s = w.FloatSlider(description=label(agent), min=lo, max=hi, step=step, readout_format=".3f",
+            s = w.FloatSlider(description=label(agent), min=lo, max=hi, step=step, readout_format=_readout_format(step),
                               value=float(t) if t is not None else (lo if sw.direction == "below" else hi))
             s.style.description_width = "120px"
             s.observe(lambda _: self.move(None), names="value")
@@ -267,3 +271,10 @@ def _capabilities_html(ws: Workspace, expanded: bool = True) -> str:
                     + "</li>" for r in missing.itertuples(index=False))
     return (f"<details{' open' if expanded else ''}><summary>What these logs do not let you tune</summary>"
             f"<ul>{items}</ul></details>")
+
+
+def _readout_format(step: float) -> str:
+    """The slider's number with as many decimals as its step needs, thousands separated: a latency slider read
+    "2824.975" beside the readout's "2,825"; an entropy slider keeps its three decimals."""
+    decimals = 0 if step >= 1 or step <= 0 else min(3, math.ceil(-math.log10(step)))
+    return f",.{decimals}f"

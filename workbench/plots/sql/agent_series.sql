@@ -1,5 +1,6 @@
 -- Per agent and time bucket: the mean of each behaviour the drift detector tests, over the runs
--- started in the bucket ($buckets equal-width buckets between the first and the last run).
+-- started in the bucket ($buckets equal-width buckets between the first and the last run, numbered from 0:
+-- a chart breaks an agent's line where its buckets are not consecutive).
 WITH per_run AS (
     SELECT s.run_id, s.agent, min(r.started_at) AS t,
            count(*) FILTER (WHERE s.kind = 'tool') AS tool_calls,
@@ -18,7 +19,7 @@ WITH per_run AS (
            span.lo, span.width
     FROM per_run p, span
 )
-SELECT agent,
+SELECT agent, b AS bucket,
        to_timestamp(epoch(any_value(lo)) + (b + 0.5) * any_value(width) / $buckets)::TIMESTAMP AS t,
        count(*) AS runs,
        avg(tool_calls) AS tool_calls, avg(latency_ms) AS latency_ms, avg(error_rate) AS error_rate,

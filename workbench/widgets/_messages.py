@@ -1,0 +1,120 @@
+"""A step's input or output as a person reads it. A chat message list (OpenAI chat and Responses items,
+DSPy's ``{"prompt": ..., "messages": [...]}``, Strands' messages whose content is itself JSON, Anthropic and
+Gemini content parts) was shown as JSON: one line of ``{"role":"user","content":"...\\n\\n..."}`` with the
+line breaks escaped. Here it is ``role: text`` per message, blank lines between, real line breaks. Anything
+else comes back unchanged. The result is text: the caller escapes it like any log value."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+# Parsing is for reading: a value larger than this is shown as it is (the panel cuts it anyway).
+MAX_PARSE_CHARS = 1_000_000
+_TEXT_KEYS = ("content", "text", "message", "output", "parts")
+# the wrapper keys under which frameworks log the message list of an LLM call
+_LIST_KEYS = ("messages", "input", "chat_history", "contents")
+
+
+def readable(value: Any) -> Any:
+    """``value`` with a message list in it written out as ``role: text`` blocks, else ``value`` itself."""
+    if not isinstance(value, str) or len(value) > MAX_PARSE_CHARS or value.lstrip()[:1] not in ("[", "{"):
+        return value
+    try:
+        doc = json.loads(value)
+    except ValueError:
+        return value
+    found = _message_list(doc)
+    if found is None:
+        return value
+    messages, rest = found
+    blocks = [_message(_plain(m)) for m in messages]
+    if any(b is None for b in blocks):
+        return value
+    blocks += [f"{key}: {_compact(v)}" for key, v in rest.items()]
+    return "\n\n".join(b for b in blocks if b)
+
+
+def _message_list(doc: Any) -> tuple[list[dict], dict] | None:
+    """The messages of ``doc`` and the wrapper's other non-empty fields, or None when it holds none."""
+    if isinstance(doc, dict) and _is_message(doc):
+        return [doc], {}
+    if _is_messages(doc):
+        return doc, {}
+    if isinstance(doc, dict):
+        key = next((k for k in _LIST_KEYS if _is_messages(doc.get(k))), None)
+        if key is not None:
+            return doc[key], {k: v for k, v in doc.items() if k != key and v not in (None, "", [], {})}
+    return None
+
+
+def _is_messages(v: Any) -> bool:
+    if not (isinstance(v, list) and v and all(isinstance(m, dict) for m in v)):
+        return False
+    v = [_plain(m) for m in v]
+    return any(_is_message(m) for m in v) and all(_is_message(m) or "type" in m for m in v)
+
+
+def _plain(m: dict) -> dict:
+    """LangChain's messages as the others: ``{"type": "human", "data": {...}}`` (message_to_dict) and
+    ``{"lc": 1, "kwargs": {...}}`` (its serialised objects)."""
+    if isinstance(m.get("data"), dict) and "content" in m["data"]:
+        return {**m["data"], "role": m.get("type") or m["data"].get("type")}
+    if m.get("lc") and isinstance(m.get("kwargs"), dict) and "content" in m["kwargs"]:
+        kind = m["kwargs"].get("type") or (m.get("id") or ["?"])[-1]
+        return {**m["kwargs"], "role": kind}
+    return m
+
+
+def _is_message(m: dict) -> bool:
+    return "role" in m and any(k in m for k in (*_TEXT_KEYS, "tool_calls")) or \
+        "message" in m and isinstance(m["message"], str)
+
+
+def _message(m: dict) -> str | None:
+    who = m.get("role") or m.get("type") or ""
+    if not isinstance(who, str):
+        return None
+    text = next((_text(m[k]) for k in _TEXT_KEYS if k in m and m[k] not in (None, "", [])), "")
+    calls = [_call(c) for c in m.get("tool_calls") or [] if isinstance(c, dict)]
+    if m.get("type") == "function_call":   # an OpenAI Responses item
+        calls.append(_call(m))
+    body = "\n".join(x for x in (text, *calls) if x)
+    return f"{who}: {body}" if who else body
+
+
+def _call(c: dict) -> str:
+    fn = c.get("function") if isinstance(c.get("function"), dict) else c
+    args = fn.get("arguments", fn.get("input", fn.get("args", "")))
+    return f"→ {fn.get('name', '?')}({args if isinstance(args, str) else _compact(args)})"
+
+
+def _text(content: Any) -> str:
+    if isinstance(content, str):
+        inner = content.lstrip()[:1]
+        if inner in ("[", "{") and len(content) <= MAX_PARSE_CHARS:
+            try:   # Strands: the content is a JSON list of parts, as a string
+                return _text(json.loads(content))
+            except ValueError:
+                return content
+        return content
+    if isinstance(content, list):
+        return "\n".join(t for t in (_text(p) for p in content) if t)
+    if isinstance(content, dict):
+        for key in ("text", "content"):
+            if isinstance(content.get(key), str | list):
+                return _text(content[key])
+        if "name" in content and content.get("type") in ("tool_call", "tool_use", "function_call"):
+            return _call(content)
+        for key in ("toolUse", "tool_use", "functionCall"):
+            if isinstance(content.get(key), dict):
+                return _call(content[key])
+        for key in ("toolResult", "tool_result", "functionResponse"):
+            if isinstance(content.get(key), dict):
+                return "tool result: " + _text(content[key].get("content", content[key].get("response", "")))
+        return _compact(content)
+    return "" if content is None else _compact(content)
+
+
+def _compact(v: Any) -> str:
+    return v if isinstance(v, str) else json.dumps(v, ensure_ascii=False)
