@@ -10,6 +10,7 @@ whose outcome is unknown are left out, and the report says how many.
 from __future__ import annotations
 
 import html
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
@@ -198,22 +199,26 @@ def _replay(core: Core, cur: Any, info: dict[str, tuple], bar: Any, keep_steps: 
                 if acc["esc_step"] is None:
                     acc.update(esc_seq=seq, esc_step=step_id, esc_rule=d.rule)
 
-    rows: list[tuple] = []
-    while True:
-        batch = cur.fetchmany(_BATCH)
-        if not batch:
-            break
-        for row in batch:
-            if rows and row[0] != rows[0][0]:
-                play(rows)
-                finish()
-                rows = []
-            rows.append(row)
-        bar.update(len(batch))
-    if rows:
+    for rows in runs_of(cur, on_batch=bar.update):
         play(rows)
         finish()
     return out, step_rows
+
+
+def runs_of(cur: Any, batch: int = _BATCH, on_batch: Callable[[int], Any] | None = None) -> Iterator[list[tuple]]:
+    """The rows of ``cur`` (ordered by run id, its first column) one run at a time, fetched ``batch`` rows at a
+    time, so a store of millions of steps is never held whole; ``on_batch(n)`` after each batch (a progress bar)."""
+    rows: list[tuple] = []
+    while fetched := cur.fetchmany(batch):
+        for row in fetched:
+            if rows and row[0] != rows[0][0]:
+                yield rows
+                rows = []
+            rows.append(row)
+        if on_batch is not None:
+            on_batch(len(fetched))
+    if rows:
+        yield rows
 
 
 def live_order(rows: list[tuple]) -> list[tuple[int, bool]]:

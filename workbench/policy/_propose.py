@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._backtest import _STEPS_SQL, live_order
+from ._backtest import _STEPS_SQL, live_order, runs_of
 from ._core import Core
 from ._model import Breakers, Budgets, HitlRule, Loops, Policy, Provenance
 from ._readable import cutting_same, readable
@@ -69,14 +69,7 @@ def run_peaks(ws: Any, window: int = 20, loops: Loops | None = None, unknown: bo
             core.finish(state)
             rows.append({"run_id": run_id, "outcome": outcomes[run_id][0], **state.peaks})
 
-        steps: list[tuple] = []
-        while batch := cur.fetchmany(50_000):
-            for row in batch:
-                if steps and row[0] != steps[0][0]:
-                    measure(steps)
-                    steps = []
-                steps.append(row)
-        if steps:
+        for steps in runs_of(cur):
             measure(steps)
     finally:
         con.close()

@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..policy._backtest import live_order
+from ..policy._backtest import live_order, runs_of
 from ..policy._bounce import as_text
 from ..policy._handoffs import Handoffs
 from ..policy._model import Loops
@@ -58,17 +58,7 @@ def handoff_signal(con: Any, min_value: float | None = None, every_run: bool = F
                 agents.append(agent)
                 values.append(float(hand.idle))
 
-    steps: list[tuple] = []
-    while True:
-        batch = cur.fetchmany(_BATCH)
-        if not batch:
-            break
-        for row in batch:
-            if steps and row[0] != steps[0][0]:
-                read(steps)
-                steps = []
-            steps.append(row)
-    if steps:
+    for steps in runs_of(cur, _BATCH):
         read(steps)
     return pd.DataFrame({"run_id": pd.Series(run_ids, dtype=object), "seq": pd.Series(seqs, dtype="int64"),
                          "agent": pd.Series(agents, dtype=object), "handoffs": pd.Series(values, dtype=float)})
