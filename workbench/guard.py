@@ -43,6 +43,14 @@ _log = logging.getLogger("workbench.guard")
 _current_run: contextvars.ContextVar[str | None] = contextvars.ContextVar("workbench_guard_run", default=None)
 
 
+def policy_of(policy: Policy | str | os.PathLike[str]) -> Policy:
+    """A policy, or the one a ``.json`` or YAML file holds (both guards take either)."""
+    if isinstance(policy, Policy):
+        return policy
+    text = os.fspath(policy)
+    return Policy.from_json(text) if text.lower().endswith(".json") else Policy.from_yaml(text)
+
+
 @dataclass(frozen=True)
 class Escalation:
     """What the escalation hook receives: the run, the agent, and the HITL rule that fired."""
@@ -76,9 +84,7 @@ class Guard:
     def __init__(self, policy: Policy | str | os.PathLike[str],
                  on_escalate: Callable[[Escalation], Any] | None = None,
                  max_runs: int = 10_000, clock: Callable[[], float] = time.time) -> None:
-        if not isinstance(policy, Policy):
-            text = os.fspath(policy)
-            policy = Policy.from_json(text) if text.lower().endswith(".json") else Policy.from_yaml(text)
+        policy = policy_of(policy)
         if max_runs < 1:
             raise ValueError(f"max_runs must be >= 1 (got {max_runs})")
         self.policy = policy

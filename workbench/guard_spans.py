@@ -46,6 +46,7 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
                       "(or opentelemetry-sdk)") from exc
 
 from .exceptions import PolicyViolation
+from .guard import policy_of
 from .ingest._ag2 import failed_without_status
 from .ingest._conventions import TraceAgentIds, agno_run_agent, has_identifier, map_span, status_of
 from .ingest._logfire import rendered_name
@@ -145,9 +146,7 @@ class GuardSpanProcessor(SpanProcessor):
     def __init__(self, policy: Policy | str, on_escalate: Callable[[SpanDecision], Any] | None = None,
                  on_cut: Callable[[SpanDecision], Any] | None = None, raise_on_cut: bool = False,
                  max_runs: int = 10_000) -> None:
-        if not isinstance(policy, Policy):
-            text = str(policy)
-            policy = Policy.from_json(text) if text.lower().endswith(".json") else Policy.from_yaml(text)
+        policy = policy_of(policy)
         if max_runs < 1:
             raise ValueError(f"max_runs must be >= 1 (got {max_runs})")
         self.policy = policy
