@@ -1,0 +1,83 @@
+"""blame18's declared variants (bench/protocol_blame18.md) scored on a saved feature frame.
+
+Usage::
+
+    python bench/attribution_blame18.py --frame /tmp/x --variant k1
+    python bench/attribution_blame18.py --frame /tmp/x --variant k1 --write-model /tmp/m.json
+    python bench/attribution_blame18.py --frame /tmp/x --variant k1 --aegis AEGIS \
+        --write-pretrained blame_model_whowhen_v11.json --chosen-by "..."
+
+k0 is v10 (blame17's i4: ``system_balance=True``) without the features of a final value no tool output states;
+k1 adds ``final_unsupported_first``, k2 adds it and ``final_unsupported``. Figures: bench/attribution_blame14.py's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import attribution_blame14 as b14  # noqa: E402
+from attribution_blame17 import VARIANT_NOTES  # noqa: E402
+from attribution_logonly import PARAMS, markdown  # noqa: E402
+
+from workbench.attribution._blame_model import ALL_FEATURES, PORTABLE_GROUPS, BlameModel  # noqa: E402
+
+NEW = ("final_unsupported", "final_unsupported_first")
+ADDED = {"k0": (), "k1": ("final_unsupported_first",), "k2": NEW}
+
+
+def variant_params(variant: str) -> dict:
+    kept = [f for f, (needs, _) in ALL_FEATURES.items()
+            if (f in PORTABLE_GROUPS or needs in PORTABLE_GROUPS) and (f not in NEW or f in ADDED[variant])]
+    return {**PARAMS, "system_balance": True, "features": kept}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--frame", type=Path, required=True)
+    ap.add_argument("--variant", choices=sorted(ADDED), required=True)
+    ap.add_argument("--write-model", type=Path)
+    ap.add_argument("--write-pretrained", metavar="FILE")
+    ap.add_argument("--chosen-by", default="")
+    ap.add_argument("--aegis", type=Path)
+    ap.add_argument("--aegis-cap", type=int, default=150)
+    ap.add_argument("--sim", type=int, default=300)
+    args = ap.parse_args()
+    warnings.simplefilter("ignore")
+    X = pd.read_parquet(args.frame.with_suffix(".X.parquet"))
+    labels = pd.read_parquet(args.frame.with_suffix(".labels.parquet"))
+    params = variant_params(args.variant)
+    c0 = time.process_time()
+    b14.FAST = {**params, "calibration_cv": None}
+    if args.write_pretrained:
+        notes = {**VARIANT_NOTES["i4"], "features_added": (
+            f"{', '.join(ADDED[args.variant])}: a number of the final answer that an agent move states first and "
+            "no tool output of the run states (bench/protocol_blame18.md, variant " + args.variant + ")")}
+        b14.write_pretrained(X, labels, args, params=params, notes=notes, written_by=(
+            f"bench/attribution_blame18.py --frame FRAME --variant {args.variant} --aegis AEGIS --aegis-cap "
+            f"{args.aegis_cap} --sim {args.sim} --write-pretrained {args.write_pretrained} (FRAME: "
+            "bench/attribution_blame14.py --save-frame over bench/attribution_public_sets.py's runs)"))
+        return
+    if args.write_model:
+        m = BlameModel(**params).fit_frame(X, labels)
+        m.set_params(prior="pretrained")
+        m.save(args.write_model, provenance={"note": f"blame18 draft: variant {args.variant} on {args.frame}"})
+        print(f"fit {m.n_runs_} runs: {time.process_time() - c0:.0f} CPU s -> {args.write_model}")
+        return
+    rows = b14.figures(X, labels)
+    print(f"variant {args.variant}, frame {args.frame}, {X['run_id'].nunique()} runs; "
+          f"{time.process_time() - c0:.0f} CPU s; load average {os.getloadavg()}\n")
+    print(markdown(pd.DataFrame(rows)))
+
+
+if __name__ == "__main__":
+    main()
