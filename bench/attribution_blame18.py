@@ -31,8 +31,22 @@ from attribution_logonly import PARAMS, markdown  # noqa: E402
 
 from workbench.attribution._blame_model import ALL_FEATURES, PORTABLE_GROUPS, BlameModel  # noqa: E402
 
-NEW = ("final_unsupported", "final_unsupported_first")
-ADDED = {"k0": (), "k1": ("final_unsupported_first",), "k2": NEW}
+NEW = ("final_unsupported", "final_unsupported_first", "external_first")
+ADDED = {"k0": (), "k1": ("final_unsupported_first",), "k2": NEW[:2], "k3": ("final_unsupported_first", "external_first"),
+         "k4": ("external_first",)}
+NOT_AGENT = ("tool", "retriever", "human", "system")   # _portable's is_agent
+
+
+def derive(X: pd.DataFrame) -> pd.DataFrame:
+    """external_first from the frame's own columns, as _portable computes it (a frame saved before it existed)."""
+    if "external_first" in X.columns and X["external_first"].notna().any():
+        return X
+    cand = X[~X["kind"].isin(NOT_AGENT) & (X["role_external"] >= 0.5)]
+    first = cand.sort_values(["run_id", "pos"]).drop_duplicates("run_id").index
+    X = X.copy()
+    X["external_first"] = 0.0
+    X.loc[first, "external_first"] = 1.0
+    return X
 
 
 def variant_params(variant: str) -> dict:
@@ -55,6 +69,7 @@ def main() -> None:
     warnings.simplefilter("ignore")
     X = pd.read_parquet(args.frame.with_suffix(".X.parquet"))
     labels = pd.read_parquet(args.frame.with_suffix(".labels.parquet"))
+    X = derive(X)
     params = variant_params(args.variant)
     c0 = time.process_time()
     b14.FAST = {**params, "calibration_cv": None}

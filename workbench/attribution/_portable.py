@@ -57,6 +57,7 @@ PORTABLE_FEATURES: dict[str, str] = {
     "first_numbers": "the run's first agent move that states a number the task does not",
     "first_code": "the run's first agent move with code",
     "len_rank": "percentile of output length within the run",
+    "external_first": "the run's first agent move by an agent in the upper half for new words brought (role_external >= 0.5)",
     **ROLE_FEATURES,
 }
 
@@ -221,6 +222,11 @@ def _run_features(kind: np.ndarray, agent: np.ndarray, texts: list[str], task: s
     lengths = np.array([len(t) for t in texts], dtype=float)
     f["len_rank"] = pd.Series(lengths).rank(pct=True).to_numpy()
     f.update(role_features(kind, agent, texts, is_agent, is_tool, f["max_sim_earlier"]))
+    # Where outside material first comes in (a search, a file read, a web page): on Who&When Hand-Crafted the
+    # culprit move is often that agent's first report, early in the run (bench/protocol_blame18.md).
+    outside = np.flatnonzero(is_agent & (f["role_external"] >= 0.5))
+    if len(outside):
+        f["external_first"][outside[0]] = 1
     return f
 
 
