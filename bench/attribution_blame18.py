@@ -8,7 +8,10 @@ Usage::
         --write-pretrained blame_model_whowhen_v11.json --chosen-by "..."
 
 k0 is v10 (blame17's i4: ``system_balance=True``) without the features of a final value no tool output states;
-k1 adds ``final_unsupported_first``, k2 adds it and ``final_unsupported``. Figures: bench/attribution_blame14.py's.
+k1 adds ``final_unsupported_first``, k2 adds it and ``final_unsupported``, k3 k1 + ``external_first``, k4 k0 +
+``external_first``. Figures: bench/attribution_blame14.py's. None passed the protocol's bar, so the features are not
+in the library: ``final_unsupported*`` were computed by ``workbench/attribution/_portable.py`` of commit 6d7b2cf (save
+the frame with that tree to rerun k1-k3); ``external_first`` is derived here from a frame's own columns.
 """
 
 from __future__ import annotations
@@ -69,7 +72,13 @@ def main() -> None:
     warnings.simplefilter("ignore")
     X = pd.read_parquet(args.frame.with_suffix(".X.parquet"))
     labels = pd.read_parquet(args.frame.with_suffix(".labels.parquet"))
+    for name in ALL_FEATURES:
+        if name not in X.columns:   # a frame of older feature code: a feature it lacks is left out of the fit
+            X[name] = float("nan")
     X = derive(X)
+    missing = [f for f in ADDED[args.variant] if X[f].isna().all()]
+    if missing:
+        raise SystemExit(f"{args.frame}: the frame has no {missing} (save it with 6d7b2cf's _portable.py)")
     params = variant_params(args.variant)
     c0 = time.process_time()
     b14.FAST = {**params, "calibration_cv": None}

@@ -7,8 +7,6 @@ computed here in Python over each run's texts, after :func:`~._features.step_fea
 
 - **value lineage over text**: the numbers the run's final moves state are traced back to the
   move that first stated them (``final_origin``): the move a wrong final answer rests on.
-  Of those, a value that no tool output of the run states (``final_unsupported``) was brought in by
-  the agent that first said it: the move a made-up or mistyped answer comes from, in any system.
 - **corrections**: later moves with correction language that repeat one of this move's values
   (``corrected_later``) -- the first claim later steps contradict or correct.
 - **tool results**: whether the move follows a failed tool call, and how many of its numbers the
@@ -50,14 +48,11 @@ PORTABLE_FEATURES: dict[str, str] = {
     "task_support": "share of the move's numbers that the task states",
     "final_origin": "numbers of the run's final moves that this move states first",
     "final_origin_first": "the earliest agent move that first states a number of the final moves",
-    "final_unsupported": "numbers of the final moves that this agent move states first and no tool output states",
-    "final_unsupported_first": "the earliest agent move that first states a number of the final moves no tool output states",
     "corrected_later": "moves (of the next 64) with correction words that repeat one of this move's numbers",
     "max_sim_earlier": "highest word Jaccard similarity with any of the 64 moves before",
     "first_numbers": "the run's first agent move that states a number the task does not",
     "first_code": "the run's first agent move with code",
     "len_rank": "percentile of output length within the run",
-    "external_first": "the run's first agent move by an agent in the upper half for new words brought (role_external >= 0.5)",
     **ROLE_FEATURES,
 }
 
@@ -159,7 +154,6 @@ def _run_features(kind: np.ndarray, agent: np.ndarray, texts: list[str], task: s
     nums = [_numbers(t) for t in texts]
     task_nums = _numbers(task or "")
     tool_seen: set[str] = set()
-    tool_all = set().union(*(nums[i] for i in np.flatnonzero(is_tool)))
     first_at: dict[str, int] = {}
     for i in range(n):
         own = nums[i] - task_nums
@@ -188,17 +182,6 @@ def _run_features(kind: np.ndarray, agent: np.ndarray, texts: list[str], task: s
     movers = [j for j in sorted(origins) if is_agent[j]]
     if movers:
         f["final_origin_first"][movers[0]] = 1
-    # A final value first said by an agent, never returned by a tool (before or after): nothing the run looked
-    # up or computed supports it, so the move that first said it is where the answer went wrong.
-    unsupported: dict[int, int] = {}
-    for v in final_vals - tool_all:
-        i = first_at.get(v)
-        if i is not None and is_agent[i]:
-            unsupported[i] = unsupported.get(i, 0) + 1
-    for j, c in unsupported.items():
-        f["final_unsupported"][j] = c
-    if unsupported:
-        f["final_unsupported_first"][min(unsupported)] = 1
     # Corrections that repeat a move's values; repetition.
     corrective = (f["self_correct"] > 0) | np.array([bool(re.search(r"(incorrect|wrong|mistake|discrepan|inaccura)", t))
                                                      for t in low])
@@ -222,11 +205,6 @@ def _run_features(kind: np.ndarray, agent: np.ndarray, texts: list[str], task: s
     lengths = np.array([len(t) for t in texts], dtype=float)
     f["len_rank"] = pd.Series(lengths).rank(pct=True).to_numpy()
     f.update(role_features(kind, agent, texts, is_agent, is_tool, f["max_sim_earlier"]))
-    # Where outside material first comes in (a search, a file read, a web page): on Who&When Hand-Crafted the
-    # culprit move is often that agent's first report, early in the run (bench/protocol_blame18.md).
-    outside = np.flatnonzero(is_agent & (f["role_external"] >= 0.5))
-    if len(outside):
-        f["external_first"][outside[0]] = 1
     return f
 
 
