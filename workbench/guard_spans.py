@@ -279,8 +279,8 @@ class GuardSpanProcessor(SpanProcessor):
         root = span.parent is None and key == trace
         m = _mapped(span, root)
         status = status_of(span.status.status_code.value) or "unset"
-        if status == "unset" and failed_without_status(span.attributes or {}):
-            status = "error"
+        if (status == "unset" and failed_without_status(span.attributes or {})) or m["failed"]:
+            status = "error"    # (m["failed"]: a failure handed back as the call's result, as the store reads it)
         own = self._agent(key, span, m)     # (its own agent: a span checked only at its end says it then)
         run = self._run(key)
         with run.lock:

@@ -1,0 +1,61 @@
+"""Hostile and unusual spans the live guard meets (attack18): each case is one the store reads one way and the
+span processor read another, so the guard decided what the backtest of the same spans does not."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("opentelemetry.sdk")
+
+from opentelemetry.sdk.trace import TracerProvider  # noqa: E402
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor  # noqa: E402
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter  # noqa: E402
+
+import workbench as wb  # noqa: E402
+from workbench.capture import otlp_json  # noqa: E402
+from workbench.guard_spans import GuardSpanProcessor  # noqa: E402
+from workbench.policy import Budgets, Policy  # noqa: E402
+
+
+def _provider(guard: GuardSpanProcessor) -> tuple[TracerProvider, InMemorySpanExporter]:
+    memory = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(guard)
+    provider.add_span_processor(SimpleSpanProcessor(memory))
+    return provider, memory
+
+
+def _backtest_cuts(policy: Policy, memory: InMemorySpanExporter, tmp_path: Path) -> list[str]:
+    path = tmp_path / "spans.otlp.jsonl"
+    path.write_text(json.dumps(otlp_json(memory.get_finished_spans())) + "\n", encoding="utf-8")
+    ws = wb.open()
+    ws.ingest(path, progress=False)
+    for run_id in ws.runs()["run_id"]:
+        ws.label(run_id, outcome="failure")
+    report = wb.backtest(policy, ws, steps=True)
+    return [rule for *_, action, rule in report.steps.itertuples(index=False, name=None) if action == "cut"]
+
+
+def test_a_langchain_tool_message_error_is_a_failed_call_to_the_guard(tmp_path: Path) -> None:
+    # LangChain hands a tool's failure back to the model as a ToolMessage with status "error"; the span ends
+    # OK. The store reads the call as failed (its retry a retry); the processor read it as a success, so a
+    # retry limit never fired live where the backtest of the same spans cuts.
+    policy = Policy(budgets=Budgets(max_retries=0))
+    cuts: list = []
+    guard = GuardSpanProcessor(policy, on_cut=cuts.append)
+    provider, memory = _provider(guard)
+    tracer = provider.get_tracer("openinference.instrumentation.langchain")
+    failed = json.dumps({"lc": 1, "type": "tool", "data": {
+        "content": "price service timed out", "type": "tool", "tool_call_id": "call_1", "status": "error"}})
+    with tracer.start_as_current_span("LangGraph", attributes={"openinference.span.kind": "CHAIN"}):
+        for _ in range(2):
+            with tracer.start_as_current_span("get_price", attributes={
+                    "openinference.span.kind": "TOOL", "tool.name": "get_price",
+                    "input.value": '{"sku": "A"}', "output.value": failed}):
+                pass
+    assert guard.errors == 0
+    assert [(c.rule, c.tool) for c in cuts] == [("max_retries", "get_price")]
+    assert _backtest_cuts(policy, memory, tmp_path) == ["max_retries"]
