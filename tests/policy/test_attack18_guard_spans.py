@@ -59,3 +59,37 @@ def test_a_langchain_tool_message_error_is_a_failed_call_to_the_guard(tmp_path: 
     assert guard.errors == 0
     assert [(c.rule, c.tool) for c in cuts] == [("max_retries", "get_price")]
     assert _backtest_cuts(policy, memory, tmp_path) == ["max_retries"]
+
+
+def test_retry_counts_are_bounded_with_the_outcomes_they_count() -> None:
+    # A run making many distinct calls that fail and are tried again once kept a retry count per call for
+    # ever (outcomes are an LRU of 512, the counts were not): 100,000 such calls held 30 MB in one run, in
+    # a live guard as long as the run. A retry still counts while its call's outcome is remembered.
+    from workbench.policy._core import _MAX_KEYS, Core
+
+    core = Core(Policy(budgets=Budgets(max_retries=1)))
+    st = core.new_run()
+    for i in range(4 * _MAX_KEYS):
+        for _ in range(2):
+            assert core.before(st, "a", "tool", "t", f'{{"q": {i}}}').action == "allow"
+            core.after(st, "a", "tool", "t", f'{{"q": {i}}}', status="error")
+    assert len(st.retries) <= _MAX_KEYS
+    assert core.before(st, "a", "tool", "t", f'{{"q": {4 * _MAX_KEYS - 1}}}').action == "cut"   # the 2nd retry
+
+
+def test_policy_given_as_a_bytes_path_or_no_path() -> None:
+    # os.fspath keeps a bytes path bytes: ".json" was then looked for in it and raised "endswith first arg must
+    # be bytes"; a number or None raised os.fspath's "expected str, bytes or os.PathLike object".
+    import os
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        policy = Policy(budgets=Budgets(max_retries=0))
+        for name in ("p.json", "p.yaml"):
+            path = Path(tmp) / name
+            policy.to_json(path) if name.endswith(".json") else policy.to_yaml(path)
+            assert GuardSpanProcessor(os.fsencode(path)).policy == policy
+            assert wb.Guard(os.fsencode(path)).policy == policy
+    for wrong in (5, None):
+        with pytest.raises(TypeError, match="policy must be a Policy, or the path of a .json or YAML file"):
+            GuardSpanProcessor(wrong)  # type: ignore[arg-type]
