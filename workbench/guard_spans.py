@@ -290,7 +290,8 @@ class GuardSpanProcessor(SpanProcessor):
                 if len(run.ended) > _MAX_ENDED:
                     run.ended.popitem(last=False)
             if root and not run.joined:     # the trace's root ended: its spans' agents are needed no more
-                run.spans.clear()
+                # (but the spans still open are kept, at most _MAX_SPANS: one that outlives the root, a call
+                # left running, is checked at its end as the backtest checks it)
                 run.last_agent.clear()
             d = None if step is None else self._ended(run.state, step, span, m, status, own)
             if step is not None:

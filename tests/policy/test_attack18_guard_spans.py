@@ -93,3 +93,29 @@ def test_policy_given_as_a_bytes_path_or_no_path() -> None:
     for wrong in (5, None):
         with pytest.raises(TypeError, match="policy must be a Policy, or the path of a .json or YAML file"):
             GuardSpanProcessor(wrong)  # type: ignore[arg-type]
+
+
+def test_a_span_that_outlives_its_root_is_checked_at_its_end(tmp_path: Path) -> None:
+    # A call left running when its run's root span ends (fire and forget, a stream drained later): the processor
+    # forgot every open span when the root ended, so the call's end was never checked; the backtest of the same
+    # spans cuts it for its latency.
+    from opentelemetry import trace as trace_api
+
+    from workbench.policy import Breakers
+
+    policy = Policy(breakers=Breakers(max_step_latency_ms=50))
+    cuts: list = []
+    guard = GuardSpanProcessor(policy, on_cut=cuts.append)
+    provider, memory = _provider(guard)
+    tracer = provider.get_tracer("app")
+    t0 = 1_772_000_000_000_000_000
+    root = tracer.start_span("run", start_time=t0)
+    call = tracer.start_span("execute_tool get_price", context=trace_api.set_span_in_context(root),
+                             start_time=t0 + 1_000_000, attributes={
+                                 "gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "get_price",
+                                 "gen_ai.tool.call.arguments": '{"sku": "A"}'})
+    root.end(end_time=t0 + 2_000_000)
+    call.end(end_time=t0 + 200_000_000)     # 199 ms, after the root ended
+    assert guard.errors == 0
+    assert [(c.rule, c.tool, c.phase) for c in cuts] == [("max_step_latency_ms", "get_price", "end")]
+    assert _backtest_cuts(policy, memory, tmp_path) == ["max_step_latency_ms"]
