@@ -155,9 +155,8 @@ class GuardSpanProcessor(SpanProcessor):
         self.raise_on_cut = raise_on_cut
         self.max_runs = max_runs
         self._core = Core(policy)
-        # a tool call's arguments matter to the retry and loop limits only (and a HITL rule counting retries)
-        self._reads_args = (policy.budgets.max_retries is not None or policy.loops.max_repeats is not None
-                            or any(rule.signal == "retries" for rule in policy.hitl))
+        # a tool call's arguments matter to the retry and loop limits only
+        self._reads_args = policy.budgets.max_retries is not None or policy.loops.max_repeats is not None
         self._runs: OrderedDict[str, _Run] = OrderedDict()
         self._lock = threading.Lock()
         self._agent_ids = TraceAgentIds()
