@@ -1,6 +1,6 @@
 """A workspace at a glance: what a notebook shows when a ``Workspace`` is a cell's last expression.
 
-Agent and system names come from logs, so every one is html-escaped; the queries take no values.
+Agent and system names come from logs, so every one is html-escaped (controls shown, ``_termtext``); the queries take no values.
 """
 
 from __future__ import annotations
@@ -141,7 +141,10 @@ def summary_html(ws: Workspace) -> str:
     if _closed(ws):
         return f"<code>{html.escape(repr(ws))}</code> (closed)"
     s = summarize(ws)
-    esc = html.escape
+    from ._termtext import html_text
+
+    def esc(text: object) -> str:   # escaped, and a bidi override or ESC in a name shown, not obeyed
+        return html_text(text, newlines=False)
     badges = "".join(
         f'<span class="wb-outcome" data-outcome="{esc(o)}" style="color:{_COLOURS.get(o, "#424242")};'
         f'margin-right:10px"><b>{n:,}</b> {esc(o)}</span>' for o, n in _outcome_items(s))

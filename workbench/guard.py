@@ -43,11 +43,15 @@ _log = logging.getLogger("workbench.guard")
 _current_run: contextvars.ContextVar[str | None] = contextvars.ContextVar("workbench_guard_run", default=None)
 
 
-def policy_of(policy: Policy | str | os.PathLike[str]) -> Policy:
+def policy_of(policy: Policy | str | bytes | os.PathLike[str] | os.PathLike[bytes]) -> Policy:
     """A policy, or the one a ``.json`` or YAML file holds (both guards take either)."""
     if isinstance(policy, Policy):
         return policy
-    text = os.fspath(policy)
+    try:
+        text = os.fsdecode(policy)   # (a bytes path too: os.fspath kept it bytes, and ".json" failed on it)
+    except TypeError:
+        raise TypeError(f"policy must be a Policy, or the path of a .json or YAML file holding one "
+                        f"(got {type(policy).__name__})") from None
     return Policy.from_json(text) if text.lower().endswith(".json") else Policy.from_yaml(text)
 
 

@@ -279,8 +279,8 @@ class GuardSpanProcessor(SpanProcessor):
         root = span.parent is None and key == trace
         m = _mapped(span, root)
         status = status_of(span.status.status_code.value) or "unset"
-        if status == "unset" and failed_without_status(span.attributes or {}):
-            status = "error"
+        if (status == "unset" and failed_without_status(span.attributes or {})) or m["failed"]:
+            status = "error"    # (m["failed"]: a failure handed back as the call's result, as the store reads it)
         own = self._agent(key, span, m)     # (its own agent: a span checked only at its end says it then)
         run = self._run(key)
         with run.lock:
@@ -290,7 +290,8 @@ class GuardSpanProcessor(SpanProcessor):
                 if len(run.ended) > _MAX_ENDED:
                     run.ended.popitem(last=False)
             if root and not run.joined:     # the trace's root ended: its spans' agents are needed no more
-                run.spans.clear()
+                # (but the spans still open are kept, at most _MAX_SPANS: one that outlives the root, a call
+                # left running, is checked at its end as the backtest checks it)
                 run.last_agent.clear()
             d = None if step is None else self._ended(run.state, step, span, m, status, own)
             if step is not None:

@@ -967,6 +967,7 @@ _STEP_COLS = ("line", "run_id", "step_id", "parent_id", "agent", "is_agent", "ki
               "model", "start_ns", "end_ns", "latency_ms", "status", "error", "input", "output",
               "tokens_in", "tokens_out", "cost", "confidence", "entropy", "attributes", "order_hint", "raw")
 _INT64 = 2**63
+_INF = float("inf")
 
 
 class StepSink:
@@ -1012,9 +1013,10 @@ class StepSink:
         fast = (
             (tin is None or (tin.__class__ is int and 0 <= tin < _INT64))
             and (tout is None or (tout.__class__ is int and 0 <= tout < _INT64))
-            and (cost is None or (cost.__class__ is float and not cost < 0))
+            # (NaN and infinities take Stage.step's way: NaN is "not given" there, an infinity quarantined)
+            and (cost is None or (cost.__class__ is float and 0.0 <= cost < _INF))
             and (conf is None or (conf.__class__ is float and 0.0 <= conf <= 1.0))
-            and (ent is None or (ent.__class__ is float and ent == ent))
+            and (ent is None or (ent.__class__ is float and -_INF < ent < _INF))
             and (agent is None or agent.__class__ is str)
             and (tool is None or tool.__class__ is str)
             and (model is None or model.__class__ is str)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -107,7 +106,9 @@ class IngestReport:
         return text
 
     def _repr_html_(self) -> str:
-        rows = "".join(f"<li><code>{html.escape(e)}</code></li>" for e in self.errors[:10])
+        from .._termtext import html_text  # file names and reasons quote logs: no bidi override reverses them
+
+        rows = "".join(f"<li><code>{html_text(e)}</code></li>" for e in self.errors[:10])
         if len(self.errors) > 10:
             rows += f"<li>{_more(self.errors, 10, '')}</li>"
         skipped = "; ".join(self.skipped[:10]) + _more(self.skipped, 10, "; ")
@@ -115,8 +116,8 @@ class IngestReport:
         return (f"<div><b>IngestReport</b>: read {self.read:,}, stored {self.stored:,} "
                 f"({self.added:,} new), quarantined {self.quarantined:,}, runs {self.runs:,}"
                 + (f"<ul>{rows}</ul>" if rows else "")
-                + (f"<br>skipped {len(self.skipped)}: {html.escape(skipped)}" if self.skipped else "")
-                + "".join(f"<br>note: {html.escape(n)}" for n in notes)
+                + (f"<br>skipped {len(self.skipped)}: {html_text(skipped)}" if self.skipped else "")
+                + "".join(f"<br>note: {html_text(n)}" for n in notes)
                 + "</div>")
 
 

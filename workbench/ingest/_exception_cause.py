@@ -21,12 +21,12 @@ def root_cause(stacktrace: object) -> str | None:
     cut = min((i for i in (stacktrace.find(m) for m in CHAIN_MARKERS) if i >= 0), default=-1)
     if cut < 0:
         return None
-    # The first traceback's last unindented line is its exception ("Traceback ..." opens it; frames are indented).
-    lines = [ln for ln in stacktrace[:cut].splitlines() if ln.strip()]
-    last = lines[-1] if lines else ""
-    if not last or last[0].isspace() or last.startswith("Traceback "):
-        return None
-    return last.strip()
+    # The first traceback's exception is its first unindented line after "Traceback ..." (frames are indented).
+    # Not its last line: a message of several lines (pydantic's ValidationError) or a note (add_note) follows it.
+    for ln in stacktrace[:cut].splitlines():
+        if ln.strip() and not ln[0].isspace() and not ln.startswith("Traceback "):
+            return ln.strip()
+    return None
 
 
 def exception_error(message: object, stacktrace: object) -> object:

@@ -49,7 +49,8 @@ def _hex_text(value: Any, size: int) -> Any:
     return digits.lower().zfill(2 * size)
 
 
-_NUMBERED = re.compile(r"(.+)_([1-9][0-9]*)")
+# (a count of at most 18 digits: a longer one is no renumbering, and int() refuses past 4,300 digits)
+_NUMBERED = re.compile(r"(.+)_([1-9][0-9]{0,17})")
 
 
 def _undo_numbering(names: list[Any]) -> list[Any]:

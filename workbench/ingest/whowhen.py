@@ -224,8 +224,12 @@ def stage_record(rec: Any, line: int, stage: Stage, subset: str | None = None, r
             continue
         content = turn_text(turn["content"]) or ""  # (never None here: checked above)
         exit_code = _EXIT.match(content) if kind == "tool" else None
-        code = None if exit_code is None else int(exit_code.group(1) or exit_code.group(2))
-        failed = code is not None and code != 0
+        code: int | str | None = None
+        if exit_code is not None:
+            # (kept as its digits past 20 of them: int() refuses more than 4,300, and that cost the turns after)
+            digits = exit_code.group(1) or exit_code.group(2)
+            code = int(digits) if len(digits) <= 20 else digits
+        failed = code is not None and code != 0 and (not isinstance(code, str) or code.strip("-0") != "")
         attrs = {k: turn[k] for k in ("role", "name") if turn.get(k) is not None}
         if target:
             attrs["to"] = target

@@ -145,14 +145,14 @@ class LimitSuggestions:
                 f"{self.table['system'].nunique()} systems, {len(self.runs)} runs>")
 
     def _repr_html_(self) -> str:
-        from .._termtext import html_table  # system names and run ids come from logs
+        from .._termtext import html_table, html_text  # system names and run ids come from logs
 
         shown = self.table.copy()
         shown["stopped_runs"] = [", ".join(ids[:5]) + (f" … (+{len(ids) - 5})" if len(ids) > 5 else "")
                                  for ids in shown["stopped_runs"]]
-        notes = "".join(f"<li>{html.escape(f'{s}: {n}')}</li>" for s, ns in self.notes.items() for n in ns)
+        notes = "".join(f"<li>{html_text(f'{s}: {n}')}</li>" for s, ns in self.notes.items() for n in ns)
         totals = "".join(
-            f"<li>{html.escape(str(r.system) or '(no system)')}: {r.limits} limits; together they stop "
+            f"<li>{html_text(str(r.system) or '(no system)')}: {r.limits} limits; together they stop "
             + ", ".join(f"{getattr(r, 'stops_' + w)} of {getattr(r, w)} {w}" for w in _WORDS.values() if getattr(r, w))
             + " runs</li>" for r in self.summary().itertuples(index=False))
         return (f"<p>{html.escape(repr(self))}</p><ul>{totals}</ul>" + (f"<ul>{notes}</ul>" if notes else "")

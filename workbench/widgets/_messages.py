@@ -22,16 +22,16 @@ def readable(value: Any) -> Any:
         return value
     try:
         doc = json.loads(value)
-    except ValueError:
+        found = _message_list(doc)
+        if found is None:
+            return value
+        messages, rest = found
+        blocks = [_message(_plain(m)) for m in messages]
+        if any(b is None for b in blocks):
+            return value
+        blocks += [f"{key}: {_compact(v)}" for key, v in rest.items()]
+    except (ValueError, RecursionError):   # (JSON nested deeper than Python reads or writes: shown as written)
         return value
-    found = _message_list(doc)
-    if found is None:
-        return value
-    messages, rest = found
-    blocks = [_message(_plain(m)) for m in messages]
-    if any(b is None for b in blocks):
-        return value
-    blocks += [f"{key}: {_compact(v)}" for key, v in rest.items()]
     return "\n\n".join(b for b in blocks if b)
 
 
@@ -61,7 +61,8 @@ def _plain(m: dict) -> dict:
     if isinstance(m.get("data"), dict) and "content" in m["data"]:
         return {**m["data"], "role": m.get("type") or m["data"].get("type")}
     if m.get("lc") and isinstance(m.get("kwargs"), dict) and "content" in m["kwargs"]:
-        kind = m["kwargs"].get("type") or (m.get("id") or ["?"])[-1]
+        ident = m.get("id")   # (its class path, a list of names; anything else in a hostile log)
+        kind = m["kwargs"].get("type") or (ident[-1] if isinstance(ident, list) and ident else "?")
         return {**m["kwargs"], "role": kind}
     return m
 
@@ -76,7 +77,8 @@ def _message(m: dict) -> str | None:
     if not isinstance(who, str):
         return None
     text = next((_text(m[k]) for k in _TEXT_KEYS if k in m and m[k] not in (None, "", [])), "")
-    calls = [_call(c) for c in m.get("tool_calls") or [] if isinstance(c, dict)]
+    listed = m.get("tool_calls")
+    calls = [_call(c) for c in listed if isinstance(c, dict)] if isinstance(listed, list) else []
     if m.get("type") == "function_call":   # an OpenAI Responses item
         calls.append(_call(m))
     body = "\n".join(x for x in (text, *calls) if x)

@@ -1,0 +1,33 @@
+"""A Who&When terminal turn whose exit code has thousands of digits (attack18). The reader read the code with
+``int()``, which refuses more than 4,300 digits: the ValueError left the turn loop, so that turn and every turn
+after it were lost as one record ("read 3 = stored 2 + quarantined 1" of a 4-turn history)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import workbench as wb
+
+
+def _history(code: str) -> dict:
+    return {"is_correct": False, "question": "q", "ground_truth": "a", "mistake_agent": "Coder", "mistake_step": "1",
+            "mistake_reason": "r", "history": [
+                {"content": "write code", "role": "user", "name": "Planner"},
+                {"content": "```python\nprint(1)\n```", "role": "assistant", "name": "Coder"},
+                {"content": f"exitcode: {code} (execution failed)\nCode output: boom", "role": "user",
+                 "name": "Computer_terminal"},
+                {"content": "done", "role": "assistant", "name": "Planner"}]}
+
+
+@pytest.mark.parametrize(("code", "status"), [("9" * 5000, "error"), ("-" + "0" * 5000, "unset"), ("1", "error")])
+def test_every_turn_is_read_whatever_the_exit_code(code: str, status: str, tmp_path: Path) -> None:
+    path = tmp_path / "ww.json"
+    path.write_text(json.dumps(_history(code)), encoding="utf-8")
+    ws = wb.open()
+    report = ws.ingest(path, progress=False, format="whowhen")
+    assert (report.read, report.stored, report.quarantined) == (4, 4, 0)
+    statuses = dict(ws.sql("SELECT step_id, status FROM steps").fetchall())
+    assert statuses == {"t000": "unset", "t001": "unset", "t002": status, "t003": "unset"}
