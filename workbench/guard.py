@@ -81,6 +81,11 @@ class Guard:
         :meth:`end_run` when a run finishes to free it at once).
     clock : callable
         Seconds since the epoch, used when a step gives no ``started_at`` / ``ended_at``.
+
+    A step the store would quarantine (a confidence outside [0, 1], negative tokens or cost, a time
+    outside 1970-2262, arguments or an output past the store's field limit: ``ingest/_fields.step_row``,
+    the same check) is no step of the backtest's: the call returns ``allow`` without deciding, and
+    ``quarantined`` counts it. (When only ``after_step`` shows it, its ``before_step`` was decided.)
     """
 
     def __init__(self, policy: Policy | str | os.PathLike[str],
@@ -115,7 +120,7 @@ class Guard:
             text = encode(args)       # serialised outside any lock: arguments can be large
             st.raw_args = (args, text)    # after_step gets the same object: serialised once
             args = text
-        if (args is not None and len(args) > _BIG) or not 0 <= when < _SECONDS_MAX:
+        if (args.__class__ is str and len(args) > _BIG) or not 0 <= when < _SECONDS_MAX:
             reason = _unkept(args, None, when, None, "start_ns")
             if reason is not None:
                 return self._quarantined(run_id, reason)
@@ -159,7 +164,7 @@ class Guard:
         if output is not None and (self._core.listen or st.hand is not None):
             output = as_text(output)     # outside any lock: outputs can be large
         if (not plain_values(tokens_in, tokens_out, cost, confidence, entropy) or not 0 <= when < _SECONDS_MAX
-                or (args is not None and len(args) > _BIG) or (output.__class__ is str and len(output) > _BIG)):
+                or (args.__class__ is str and len(args) > _BIG) or (output.__class__ is str and len(output) > _BIG)):
             reason = _unkept(args, output if output.__class__ is str else None, when, signals)
             if reason is not None:
                 return self._quarantined(run_id, reason)
@@ -313,7 +318,7 @@ def _unkept(args: str | None, output: str | None, when: float, signals: dict[str
             time_field: str = "end_ns") -> str | None:
     """Why the store would quarantine a step with these values (None: it keeps it): the stage's own check."""
     fields: dict[str, Any] = dict(signals or {})
-    fields.update(input=args, output=output)
+    fields.update(input=args if args.__class__ is str else None, output=output)
     if when == when and abs(when) < 1e11:
         fields[time_field] = int(when * 1e9)
     elif when == when:

@@ -22,6 +22,11 @@ current span's trace) that its run was cut. ``raise_on_cut=True`` raises :class:
 from ``on_start`` of every span of a cut run, for the instrumentations that let it through; an error
 of the processor itself is logged, never raised.
 
+A span the store quarantines (a value out of range, a field past the store's size limit: the stage's own
+check, ``ingest/_fields.step_row``) is no step of the backtest's: the processor decides nothing on it
+(``quarantined`` counts them), and the spans under it have no agent or depth from it, as in the store.
+Where only the span's end shows it, its start was checked already (see the notes of guard18).
+
 It imports no duckdb, pandas or numpy (the span mapping is pure Python), keeps bounded memory (runs
 in an LRU, open spans per run capped) and is safe under many threads (a short lock finds a run; the
 run's own lock covers its decision).
