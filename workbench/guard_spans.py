@@ -25,7 +25,7 @@ of the processor itself is logged, never raised.
 A span the store quarantines (a value out of range, a field past the store's size limit: the stage's own
 check, ``ingest/_fields.step_row``) is no step of the backtest's: the processor decides nothing on it
 (``quarantined`` counts them), and the spans under it have no agent or depth from it, as in the store.
-Where only the span's end shows it, its start was checked already (see the notes of guard18).
+Where only the span's end shows it, its start was checked already (the run counts it, the backtest not).
 
 It imports no duckdb, pandas or numpy (the span mapping is pure Python), keeps bounded memory (runs
 in an LRU, open spans per run capped) and is safe under many threads (a short lock finds a run; the
@@ -331,7 +331,7 @@ class GuardSpanProcessor(SpanProcessor):
                 run.spans.clear()
                 run.last_agent.clear()
             if step is not None and reason is not None and not step.dropped:
-                step.dropped = True     # (its start was checked: what the backtest never sees, see the notes)
+                step.dropped = True     # (its start was decided already: that much the backtest does not see)
                 self._dropped(trace, ctx.span_id, reason)
             d = None if step is None or step.dropped else self._ended(run.state, step, span, m, status, own, name)
         if d is not None and d[0].action != "allow":
