@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .exceptions import PolicyViolation
+from .ingest._fields import MAX_FIELD_BYTES, RecordError, plain_values, step_row
 from .policy._bounce import as_text
 from .policy._core import ALLOW, Core, Decision, RunState, encode
 from .policy._model import Policy
@@ -40,6 +41,7 @@ from .policy._model import Policy
 __all__ = ["Escalation", "Guard", "PolicyViolation"]
 
 _log = logging.getLogger("workbench.guard")
+_BIG = MAX_FIELD_BYTES // 4   # a str of fewer chars cannot exceed the store's field limit in UTF-8
 _current_run: contextvars.ContextVar[str | None] = contextvars.ContextVar("workbench_guard_run", default=None)
 
 
@@ -83,6 +85,11 @@ class Guard:
         :meth:`end_run` when a run finishes to free it at once).
     clock : callable
         Seconds since the epoch, used when a step gives no ``started_at`` / ``ended_at``.
+
+    A step the store would quarantine (a confidence outside [0, 1], negative tokens or cost, a time
+    outside 1970-2262, arguments or an output past the store's field limit: ``ingest/_fields.step_row``,
+    the same check) is no step of the backtest's: the call returns ``allow`` without deciding, and
+    ``quarantined`` counts it. (When only ``after_step`` shows it, its ``before_step`` was decided.)
     """
 
     def __init__(self, policy: Policy | str | os.PathLike[str],
@@ -98,6 +105,7 @@ class Guard:
         self._core = Core(policy)
         self._runs: OrderedDict[str, RunState] = OrderedDict()
         self._lock = threading.Lock()
+        self.quarantined = 0     # steps the store would quarantine (a value out of range, a field too big)
 
     # -- the two calls around a step ---------------------------------------------------------
     def before_step(self, run_id: str, agent: str | None, kind: str | None, tool: str | None = None,
@@ -116,6 +124,10 @@ class Guard:
             text = encode(args)       # serialised outside any lock: arguments can be large
             st.raw_args = (args, text)    # after_step gets the same object: serialised once
             args = text
+        if (args.__class__ is str and len(args) > _BIG) or not 0 <= when < _SECONDS_MAX:
+            reason = _unkept(args, None, when, None, "start_ns")
+            if reason is not None:
+                return self._quarantined(run_id, reason)
         with st.lock:
             decision = self._core.before(st, agent, kind, tool, args, depth, when, step_id, parent_id)
         if decision.action == "cut":
@@ -155,6 +167,11 @@ class Guard:
             args = given[1] if given is not None and given[0] is args else encode(args)
         if output is not None and (self._core.listen or st.hand is not None):
             output = as_text(output)     # outside any lock: outputs can be large
+        if (not plain_values(tokens_in, tokens_out, cost, confidence, entropy) or not 0 <= when < _SECONDS_MAX
+                or (args.__class__ is str and len(args) > _BIG) or (output.__class__ is str and len(output) > _BIG)):
+            reason = _unkept(args, output if output.__class__ is str else None, when, signals)
+            if reason is not None:
+                return self._quarantined(run_id, reason)
         with st.lock:
             decision = self._core.after(st, agent, kind, tool, args, status, latency_ms, when, signals, output,
                                         encloses, step_id)
@@ -230,6 +247,14 @@ class Guard:
         return f"<Guard {self.policy}>"
 
     # -- internals ---------------------------------------------------------------------------
+    def _quarantined(self, run_id: str, reason: str) -> Decision:
+        """A step the store would quarantine: no step of the backtest's, so not decided on (its
+        ``before_step``, when that passed, was)."""
+        with self._lock:
+            self.quarantined += 1
+        _log.info("workbench guard: run %r: a step the store quarantines (%s): not checked", run_id, reason)
+        return ALLOW
+
     def _state(self, run_id: str) -> RunState:
         """The run's state, under the guard's lock (held only for this lookup). The decision is then
         made under the run's own lock, so a step reading a long text holds up only its own run."""
@@ -288,6 +313,25 @@ class StepScope:
             latency_ms=(ended - self._started) * 1000.0, confidence=self.confidence, entropy=self.entropy,
             tokens_in=self.tokens_in, tokens_out=self.tokens_out, cost=self.cost, ended_at=ended,
             output=self.output)
+
+
+_SECONDS_MAX = 2**63 / 1e9   # the store holds times up to 2262
+
+
+def _unkept(args: str | None, output: str | None, when: float, signals: dict[str, Any] | None,
+            time_field: str = "end_ns") -> str | None:
+    """Why the store would quarantine a step with these values (None: it keeps it): the stage's own check."""
+    fields: dict[str, Any] = dict(signals or {})
+    fields.update(input=args if args.__class__ is str else None, output=output)
+    if when == when and abs(when) < 1e11:
+        fields[time_field] = int(when * 1e9)
+    elif when == when:
+        return f"time {when:g} s is out of range (the range is 1970 to 2262)"
+    try:
+        step_row(None, 0, "run", "step", fields)
+    except RecordError as exc:
+        return str(exc)
+    return None
 
 
 def _violation(run_id: str, agent: str | None, d: Decision) -> PolicyViolation:

@@ -22,6 +22,11 @@ current span's trace) that its run was cut. ``raise_on_cut=True`` raises :class:
 from ``on_start`` of every span of a cut run, for the instrumentations that let it through; an error
 of the processor itself is logged, never raised.
 
+A span the store quarantines (a value out of range, a field past the store's size limit: the stage's own
+check, ``ingest/_fields.step_row``) is no step of the backtest's: the processor decides nothing on it
+(``quarantined`` counts them), and the spans under it have no agent or depth from it, as in the store.
+Where only the span's end shows it, its start was checked already (the run counts it, the backtest not).
+
 It imports no duckdb, pandas or numpy (the span mapping is pure Python), keeps bounded memory (runs
 in an LRU, open spans per run capped) and is safe under many threads (a short lock finds a run; the
 run's own lock covers its decision).
@@ -48,7 +53,14 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
 from .exceptions import PolicyViolation
 from .guard import policy_of
 from .ingest._ag2 import failed_without_status
-from .ingest._conventions import TraceAgentIds, agno_run_agent, has_identifier, map_span, status_of
+from .ingest._conventions import (
+    TraceAgentIds,
+    agno_run_agent,
+    has_identifier,
+    map_span,
+    status_of,
+    stored_reason,
+)
 from .ingest._logfire import rendered_name
 from .policy._core import Core, Decision, RunState
 from .policy._model import Policy
@@ -58,6 +70,7 @@ __all__ = ["GuardSpanProcessor", "SpanDecision"]
 _log = logging.getLogger("workbench.guard")
 _MAX_SPANS = 4096        # spans of one run remembered (agent, depth) for their children
 _MAX_ENDED = 1024        # ended spans of one run remembered for the traces that link to them
+_SMALL = 256            # characters of an attribute a start's mapping is kept for (see _mapped_start)
 _MESSAGING = frozenset({SpanKind.PRODUCER, SpanKind.CONSUMER})
 
 
@@ -84,14 +97,21 @@ class SpanDecision:
 
 class _Step:
     """What the processor remembers of one span of a run: the agent it acts for, its depth, whether a
-    span began under it, and whether its check waits for its end."""
+    span began under it, whether its check waits for its end, and a tool call's key (:func:`call_key`,
+    at most 256 characters or a digest), never its arguments: a span that never ends is held until its
+    trace's root ends, ``_MAX_SPANS`` later spans of its run push it out, or its run is forgotten (LRU of
+    ``max_runs``), and what it holds meanwhile does not grow with the arguments it was given."""
 
-    __slots__ = ("agent", "depth", "kind", "tool", "args", "encloses", "late")
+    __slots__ = ("agent", "depth", "kind", "tool", "key", "encloses", "late", "args_late", "dropped")
 
-    def __init__(self, agent: str | None, depth: int, kind: str, tool: str | None, args: Any, late: bool) -> None:
-        self.agent, self.depth, self.kind, self.tool, self.args = agent, depth, kind, tool, args
+    def __init__(self, agent: str | None, depth: int, kind: str, tool: str | None, late: bool,
+                 dropped: bool = False, args_late: bool = False) -> None:
+        self.agent, self.depth, self.kind, self.tool = agent, depth, kind, tool
+        self.key: str | None = None
         self.encloses = False
         self.late = late
+        self.args_late = args_late     # a tool call counted at its start, its arguments checked at its end
+        self.dropped = dropped     # the store quarantines the span: no step of the backtest's, none here
 
 
 class _Run:
@@ -161,7 +181,11 @@ class GuardSpanProcessor(SpanProcessor):
         self._lock = threading.Lock()
         self._agent_ids = TraceAgentIds()
         self._joined: OrderedDict[str, str] = OrderedDict()   # trace -> the run it continues (span links)
+        # A span's start says little and says it again and again (an operation, an agent's name, a model):
+        # the mapping of a start seen before is taken again, not made again (the end is mapped in full)
+        self._starts: dict[tuple, tuple[dict[str, Any], str, str | None]] = {}
         self.errors = 0      # spans the processor could not read (logged)
+        self.quarantined = 0     # spans the store would quarantine: not decided on, as the backtest never sees them
 
     # -- what the application asks ---------------------------------------------------------------
     def should_stop(self, run_id: str | int | None = None) -> bool:
@@ -231,7 +255,9 @@ class GuardSpanProcessor(SpanProcessor):
         ctx = span.get_span_context()
         trace = f"{ctx.trace_id:032x}"
         parent = span.parent.span_id if span.parent is not None else None
-        m = _mapped(span, parent is None)
+        # a span the store quarantines (a value out of range, a field past its size limit) is no step of the
+        # backtest's: not checked, and its children are roots of the store's walk (no depth or agent from it)
+        m, name, reason = self._mapped_start(span, parent is None)
         key, linked = self._key(trace), None
         if parent is None and span.links and len(span.links) == 1:
             key, linked = self._join(trace, span)
@@ -244,6 +270,14 @@ class GuardSpanProcessor(SpanProcessor):
             above = run.spans.get(parent) if parent is not None else None
             if linked is not None:     # a call made in a new trace: the linked span is its caller
                 above = run.spans.get(linked) or run.ended.get(linked)
+            if above is not None and above.dropped:
+                above = None
+            if reason is not None:
+                run.spans[ctx.span_id] = _Step(agent, 0, m["kind"], None, True, dropped=True)
+                if len(run.spans) > _MAX_SPANS:
+                    run.spans.popitem(last=False)
+                self._dropped(trace, ctx.span_id, reason)
+                return None
             if above is not None:
                 above.encloses = True
             if m["agent_of_previous"] and agent is None:
@@ -255,19 +289,22 @@ class GuardSpanProcessor(SpanProcessor):
             if agent is None and above is not None:
                 agent = above.agent
             depth = above.depth + 1 if above is not None else 0
-            kind, tool, args = _call(m, span.name)
-            # checked at its end when the span says too little at its start: a tool call without its
-            # arguments (OpenInference's openai-agents spans) when a limit reads them, or a span that says
-            # nothing yet of what it is (OpenInference's LangChain spans carry only a name until they end)
-            late = (kind == "tool" and args is None and self._reads_args) or (
-                kind == "other" and agent is None and not span.attributes)
-            step = _Step(agent, depth, kind, tool, args, late)
+            kind, tool, args = _call(m, name)
+            # checked at its end when the span says nothing yet of what it is (OpenInference's LangChain
+            # spans carry only a name until they end); a tool call without its arguments (OpenInference's
+            # openai-agents spans) when a limit reads them is counted now, where the backtest counts it (a
+            # call begun meanwhile is the one past a budget, as the backtest says), its arguments checked then
+            late = kind == "other" and agent is None and not span.attributes
+            args_late = kind == "tool" and args is None and self._reads_args
+            step = _Step(agent, depth, kind, tool, late, args_late=args_late)
             run.spans[ctx.span_id] = step
             if len(run.spans) > _MAX_SPANS:
                 run.spans.popitem(last=False)
             if late:
                 return None
-            d = self._core.before(st, agent, kind, tool, args, depth, _seconds(span.start_time))
+            d = self._core.before(st, agent, kind, tool, args, depth, _seconds(span.start_time), call=not args_late)
+            if kind == "tool" and not args_late:
+                step.key = st.last_key     # (what after() reads of the arguments: they are not held)
         if d.action == "cut":
             return self._tell(key, ctx.span_id, step, d, "start", run)
         return None
@@ -277,7 +314,8 @@ class GuardSpanProcessor(SpanProcessor):
         trace = f"{ctx.trace_id:032x}"
         key = self._key(trace)
         root = span.parent is None and key == trace
-        m = _mapped(span, root)
+        m, name = _mapped(span, root)
+        reason = stored_reason(m, name, span.start_time, span.end_time, trace, f"{ctx.span_id:016x}")
         status = status_of(span.status.status_code.value) or "unset"
         if (status == "unset" and failed_without_status(span.attributes or {})) or m["failed"]:
             status = "error"    # (m["failed"]: a failure handed back as the call's result, as the store reads it)
@@ -293,31 +331,69 @@ class GuardSpanProcessor(SpanProcessor):
                 # (but the spans still open are kept, at most _MAX_SPANS: one that outlives the root, a call
                 # left running, is checked at its end as the backtest checks it)
                 run.last_agent.clear()
-            d = None if step is None else self._ended(run.state, step, span, m, status, own)
-            if step is not None:
-                step.args = None    # a linked trace needs its agent and depth only: no arguments held
+            if step is not None and reason is not None and not step.dropped:
+                step.dropped = True     # (its start was decided already: that much the backtest does not see)
+                self._dropped(trace, ctx.span_id, reason)
+            d = None if step is None or step.dropped else self._ended(run.state, step, span, m, status, own, name)
         if d is not None and d[0].action != "allow":
             self._tell(key, ctx.span_id, step, d[0], d[1], run)
 
     def _ended(self, st: RunState, step: _Step, span: ReadableSpan, m: dict[str, Any], status: str,
-               own: str | None) -> tuple[Decision, str] | None:
+               own: str | None, name: str) -> tuple[Decision, str] | None:
         """The decision at a span's end (under the run's lock): its late check first, when it had one."""
         if st.cut is not None:
             return None
-        kind, tool, args = _call(m, span.name)
+        kind, tool, args = _call(m, name)
+        key = step.key
         if kind != step.kind or step.late:    # the span said what it is only at its end
-            step.kind, step.tool, step.args = kind, tool, args
+            step.kind, step.tool, key = kind, tool, None
         if step.late:
             step.agent = own if own is not None else step.agent
             d = self._core.before(st, step.agent, kind, tool, args, step.depth, _seconds(span.start_time))
+            if d.action == "cut":
+                return d, "end"
+        elif step.args_late and kind == "tool":
+            step.agent, step.tool = (own if own is not None else step.agent), tool
+            d = self._core.call(st, step.agent, tool, args)
             if d.action == "cut":
                 return d, "end"
         latency = (span.end_time - span.start_time) / 1e6 \
             if span.end_time is not None and span.start_time is not None else None
         signals = {"confidence": m["confidence"], "entropy": m["entropy"], "tokens_in": m["tokens_in"],
                    "tokens_out": m["tokens_out"], "cost": m["cost"]}
-        return self._core.after(st, step.agent, step.kind, step.tool, step.args, status, latency,
-                                _seconds(span.end_time), signals, m["output"], step.encloses), "end"
+        return self._core.after(st, step.agent, step.kind, step.tool, args, status, latency,
+                                _seconds(span.end_time), signals, m["output"], step.encloses, key=key), "end"
+
+    def _mapped_start(self, span: Span, root: bool) -> tuple[dict[str, Any], str, str | None]:
+        """The span mapped as it starts, and why the store would quarantine it as it is then (None: it
+        would not). ``map_span`` is a function of the attributes, name, events and root flag: a start with
+        small attributes and no events seen before has its mapping already (kept for 1,024 such starts;
+        never a start holding long text, so no tool call's arguments are kept here)."""
+        attrs = span.attributes
+        key = None
+        if not span.events and (not attrs or (len(attrs) <= 8 and all(
+                v.__class__ is not str or len(v) <= _SMALL for v in attrs.values()))):
+            key = (span.name, root, tuple(attrs.items()) if attrs else ())
+            try:
+                hit = self._starts.get(key)
+            except TypeError:      # (an unhashable value: not kept)
+                hit, key = None, None
+            start = span.start_time
+            if hit is not None and (start is None or 0 <= start < 2**63):
+                return hit
+        m, name = _mapped(span, root)
+        ctx = span.get_span_context()
+        done = m, name, stored_reason(m, name, span.start_time, None, f"{ctx.trace_id:032x}", f"{ctx.span_id:016x}")
+        if key is not None and done[2] is None and span.start_time is not None and 0 <= span.start_time < 2**63:
+            if len(self._starts) >= 1024:
+                self._starts.clear()
+            self._starts[key] = done
+        return done
+
+    def _dropped(self, trace: str, span_id: int, reason: str) -> None:
+        self.quarantined += 1
+        _log.info("workbench guard: span %016x of trace %s is one the store quarantines (%s): not checked, as "
+                  "the backtest never sees it", span_id, trace, reason)
 
     def _key(self, trace: str) -> str:
         """The run a trace's spans belong to: its own, or the run of the trace it continues."""
@@ -390,18 +466,19 @@ class GuardSpanProcessor(SpanProcessor):
         return agent
 
 
-def _mapped(span: Any, root: bool) -> dict[str, Any]:
-    """The span's step fields, as the OTLP adapter maps the same span from the Collector's file."""
+def _mapped(span: Any, root: bool) -> tuple[dict[str, Any], str]:
+    """The span's step fields and name, as the OTLP adapter maps the same span from the Collector's file."""
     attrs = {k: list(v) if isinstance(v, tuple) else v for k, v in (span.attributes or {}).items()}
     events = [{"name": e.name, "attributes": {k: list(v) if isinstance(v, tuple) else v
                                               for k, v in (e.attributes or {}).items()}}
               for e in span.events] if span.events else None
-    m = map_span(attrs, rendered_name(span.name, attrs), events, root=root)
+    name = rendered_name(span.name, attrs)
+    m = map_span(attrs, name, events, root=root)
     for field in ("agent", "tool"):     # an attribute array or number: the text the store keeps of it
         value = m[field]
         if value is not None and value.__class__ is not str:
             m[field] = _stored_text(value)
-    return m
+    return m, name
 
 
 def _stored_text(value: Any) -> str:

@@ -47,6 +47,7 @@ from ._fields import (  # noqa: F401 - MAX_FIELD_BYTES and RecordError re-export
     _raw_record,
     _short_id,
     _text,
+    step_row,
 )
 from ._jsonio import MAX_RAW_BYTES
 from ._stage_tables import (  # noqa: F401 - re-exported: the adapters and the driver import them from here
@@ -143,53 +144,7 @@ class Stage:
         return True
 
     def _step_row(self, line: int, run_id: Any, step_id: Any, fields: dict[str, Any]) -> dict:
-        unknown = set(fields) - set(STAGE_STEP_COLUMNS)
-        if unknown:
-            raise TypeError(f"unknown step fields {sorted(unknown)}")  # a bug in the adapter
-        if not isinstance(run_id, str) or not run_id:
-            raise RecordError("missing or empty run id")
-        if not isinstance(step_id, str) or not step_id:
-            raise RecordError("missing or empty step id")
-        row: dict[str, Any] = {"file": self.file, "line": line, "run_id": _text(run_id, "run_id"),
-                               "step_id": _text(step_id, "step_id")}
-        for key in STAGE_STEP_COLUMNS:
-            if key in row or key == "raw":
-                continue
-            value = fields.get(key)
-            if key in _INT_FIELDS:
-                row[key] = _int(value, key)
-            elif key in _FLOAT_FIELDS:
-                v = _float(value, key)
-                if v is not None and v != v:  # NaN means "not given"
-                    v = None
-                row[key] = v
-            elif key == "is_agent":
-                row[key] = bool(value)
-            elif key == "attributes":
-                row[key] = _attributes(value)
-            elif key == "source":
-                row[key] = value or self.source
-            else:
-                row[key] = _text(value, key)
-        if row["kind"] is None:
-            row["kind"] = "other"
-        if row["kind"] not in STEP_KINDS:
-            raise RecordError(f"kind must be one of {', '.join(STEP_KINDS)} (got {row['kind'][:40]!r})")
-        for key, what in (("start_ns", "start time"), ("end_ns", "end time")):
-            ns = row[key]
-            if ns is not None and not 0 <= ns < _NS_MAX:
-                raise RecordError(f"{what} is out of range ({ns} ns since 1970; the range is 1970 to 2262)")
-        if row["status"] not in ("ok", "error", "unset"):
-            raise RecordError(f"status must be ok, error or unset (got {row['status']!r})")
-        conf = row["confidence"]
-        if conf is not None and not 0.0 <= conf <= 1.0:
-            raise RecordError(f"confidence must be in [0, 1] (got {conf})")
-        # A count or a price below zero is a producer's bug, not a measurement: stored, it would subtract from
-        # a run's totals (and pass for a cheap step); quarantined like any number out of range.
-        for key in ("tokens_in", "tokens_out", "cost"):
-            if row[key] is not None and row[key] < 0:
-                raise RecordError(f"{key} must be 0 or more (got {row[key]})")
-        return row
+        return step_row(self.file, line, run_id, step_id, fields, self.source)
 
     def reject(self, *, line: int, reason: str, raw: Any = None, run_id: Any = None,
                step_id: Any = None, raw_bytes: int | None = None, raw_sha256: str | None = None) -> None:

@@ -33,7 +33,7 @@ from ._ag2 import SPAN_TYPE as AG2_SPAN_TYPE
 from ._ag2 import tool_executor
 from ._call_args import decorated_call
 from ._exception_cause import exception_error
-from ._fields import MAX_FIELD_BYTES
+from ._fields import MAX_FIELD_BYTES, RecordError, _describe, plain_values, step_row
 from ._json_text import json_or_text
 from ._langfuse_otel import TYPE as LANGFUSE_TYPE
 from ._langfuse_otel import langfuse_attributes
@@ -42,7 +42,7 @@ from ._logfire import instrumented_call_attributes
 from ._mlflow import PASSED_OPERATIONS as MLFLOW_PASSED_OPERATIONS
 from ._mlflow import SPAN_TYPE as MLFLOW_SPAN_TYPE
 from ._mlflow import mlflow_attributes
-from ._stage_tables import STAGE_STEP_COLUMNS, arrow_type
+from ._stage_tables import _NS_MAX, STAGE_STEP_COLUMNS, arrow_type
 from ._tool_message import tool_message
 from ._values import logprob_stats
 
@@ -966,8 +966,51 @@ def status_of(code: Any) -> str | None:
 _STEP_COLS = ("line", "run_id", "step_id", "parent_id", "agent", "is_agent", "kind", "name", "tool",
               "model", "start_ns", "end_ns", "latency_ms", "status", "error", "input", "output",
               "tokens_in", "tokens_out", "cost", "confidence", "entropy", "attributes", "order_hint", "raw")
-_INT64 = 2**63
-_INF = float("inf")
+
+
+_BIG = MAX_FIELD_BYTES // 4  # a str of fewer chars cannot exceed the field limit in UTF-8
+
+
+def kept_as_is(m: dict[str, Any], name: Any, attrs_json: Any, check_sizes: bool) -> bool:
+    """Whether the store keeps a span mapped to ``m`` with no conversion and no doubt (the common case);
+    any other span goes through the stage's own check (:func:`step_row`), which converts or quarantines it."""
+    agent, tool, model = m["agent"], m["tool"], m["model"]
+    fast = (plain_values(m["tokens_in"], m["tokens_out"], m["cost"], m["confidence"], m["entropy"])
+            and (agent is None or agent.__class__ is str)
+            and (tool is None or tool.__class__ is str)
+            and (model is None or model.__class__ is str)
+            and (attrs_json is None or attrs_json.__class__ is str))
+    if fast and check_sizes:
+        fast = not any(x is not None and len(x) > _BIG for x in (name, m["input"], m["output"], m["error"],
+                                                                   attrs_json, agent, tool, model))
+    return fast
+
+
+def stored_reason(m: dict[str, Any], name: Any, start: int | None, end: int | None, run_id: str,
+                  step_id: str) -> str | None:
+    """Why the store would quarantine a span :func:`map_span` mapped to ``m`` (None: it keeps the span), by
+    the check :meth:`StepSink.add` applies (:func:`kept_as_is`, else the stage's :func:`step_row`), and the
+    time range the OTLP reader holds the span's times to. For the live guard: a span the store quarantines
+    is no step of the backtest's."""
+    attrs = m["attributes"]
+    try:
+        attrs_json = orjson.dumps(attrs).decode() if attrs else None
+    except TypeError:  # an int beyond 64 bits, a non-string key …: let the stage judge
+        attrs_json = attrs
+    if (kept_as_is(m, name, attrs_json, True) and (start is None or 0 <= start < _NS_MAX)
+            and (end is None or 0 <= end < _NS_MAX)):
+        return None
+    try:
+        step_row(None, 0, run_id, step_id, {
+            "agent": m["agent"], "is_agent": m["is_agent"], "kind": m["kind"], "name": name, "tool": m["tool"],
+            "model": m["model"], "start_ns": start, "end_ns": end, "input": m["input"], "output": m["output"],
+            "error": m["error"], "tokens_in": m["tokens_in"], "tokens_out": m["tokens_out"], "cost": m["cost"],
+            "confidence": m["confidence"], "entropy": m["entropy"], "attributes": attrs_json})
+    except RecordError as exc:
+        return str(exc)
+    except Exception as exc:  # noqa: BLE001 - as the stage: any failure reading one record quarantines it
+        return _describe(exc)
+    return None
 
 
 class StepSink:
@@ -995,7 +1038,6 @@ class StepSink:
         self.batch = batch
         self.rows: list[tuple] = []
         self.max_field_bytes = MAX_FIELD_BYTES
-        self._big = MAX_FIELD_BYTES // 4  # a str of fewer chars cannot exceed the limit in UTF-8
         #: Readable names of the agents the file's traces name only by an identifier (the readers rename them).
         self.agent_ids = TraceAgentIds()
 
@@ -1010,24 +1052,9 @@ class StepSink:
             attrs_json = attrs
         tin, tout, cost, conf, ent = m["tokens_in"], m["tokens_out"], m["cost"], m["confidence"], m["entropy"]
         agent, tool, model, error = m["agent"], m["tool"], m["model"], m["error"]
-        fast = (
-            (tin is None or (tin.__class__ is int and 0 <= tin < _INT64))
-            and (tout is None or (tout.__class__ is int and 0 <= tout < _INT64))
-            # (NaN and infinities take Stage.step's way: NaN is "not given" there, an infinity quarantined)
-            and (cost is None or (cost.__class__ is float and 0.0 <= cost < _INF))
-            and (conf is None or (conf.__class__ is float and 0.0 <= conf <= 1.0))
-            and (ent is None or (ent.__class__ is float and -_INF < ent < _INF))
-            and (agent is None or agent.__class__ is str)
-            and (tool is None or tool.__class__ is str)
-            and (model is None or model.__class__ is str)
-            and (attrs_json is None or attrs_json.__class__ is str)
-        )
+        fast = kept_as_is(m, name, attrs_json, check_sizes)
         latency = (end - start) / 1e6 if start is not None and end is not None else None
         inp, out = m["input"], m["output"]
-        if fast and check_sizes:
-            big = self._big
-            fast = not any(x is not None and len(x) > big for x in (name, inp, out, error, attrs_json, agent,
-                                                                      tool, model))
         if not fast:
             self.stage.step(line=line, run_id=run_id, step_id=step_id, raw=raw, parent_id=parent_id,
                             agent=agent, is_agent=m["is_agent"], kind=m["kind"], name=name, tool=tool,

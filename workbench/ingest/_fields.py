@@ -12,7 +12,7 @@ import math
 from typing import Any
 
 from ._jsonio import MAX_DEPTH, MAX_RAW_BYTES, deeper_than
-from ._stage_tables import OUTCOMES
+from ._stage_tables import _FLOAT_FIELDS, _INT_FIELDS, _NS_MAX, OUTCOMES, STAGE_STEP_COLUMNS, STEP_KINDS
 
 # Largest text a single field may hold before the record is quarantined (a 10 MB attribute is a bug
 # in the producer, and would make every view of the run unusable).
@@ -126,6 +126,77 @@ def _outcome(value: Any, field: str = "outcome") -> str | None:
     if text is not None and text not in OUTCOMES:
         raise RecordError(f"{field} must be success, failure or unknown (got {text[:40]!r})")
     return text
+
+
+_INT64 = 2**63
+_INF = float("inf")
+
+
+def plain_values(tokens_in: Any, tokens_out: Any, cost: Any, confidence: Any, entropy: Any) -> bool:
+    """Whether a step's numbers are plainly what the store keeps as they are (the common case): counts that
+    are 64-bit integers of 0 or more, a cost of 0 or more, a confidence in [0, 1], an entropy that is a
+    finite number. Anything else goes through :func:`step_row`, which converts it or names why it is quarantined."""
+    return ((tokens_in is None or (tokens_in.__class__ is int and 0 <= tokens_in < _INT64))
+            and (tokens_out is None or (tokens_out.__class__ is int and 0 <= tokens_out < _INT64))
+            # (NaN and infinities take step_row's way: NaN is "not given" there, an infinity quarantined)
+            and (cost is None or (cost.__class__ is float and 0.0 <= cost < _INF))
+            and (confidence is None or (confidence.__class__ is float and 0.0 <= confidence <= 1.0))
+            and (entropy is None or (entropy.__class__ is float and -_INF < entropy < _INF)))
+
+
+def step_row(file: str | None, line: int, run_id: Any, step_id: Any, fields: dict[str, Any],
+             source: str | None = None) -> dict[str, Any]:
+    """One step's row as the store stages it, each value checked and converted; raises :class:`RecordError`
+    (the quarantine reason) for a step the store does not keep. The one check of a step: the ingest stage
+    applies it to every record, the live guards to the steps they hear of (a step the store quarantines
+    is no step of the backtest's, so neither guard decides on it)."""
+    unknown = set(fields) - set(STAGE_STEP_COLUMNS)
+    if unknown:
+        raise TypeError(f"unknown step fields {sorted(unknown)}")  # a bug in the adapter
+    if not isinstance(run_id, str) or not run_id:
+        raise RecordError("missing or empty run id")
+    if not isinstance(step_id, str) or not step_id:
+        raise RecordError("missing or empty step id")
+    row: dict[str, Any] = {"file": file, "line": line, "run_id": _text(run_id, "run_id"),
+                           "step_id": _text(step_id, "step_id")}
+    for key in STAGE_STEP_COLUMNS:
+        if key in row or key == "raw":
+            continue
+        value = fields.get(key)
+        if key in _INT_FIELDS:
+            row[key] = _int(value, key)
+        elif key in _FLOAT_FIELDS:
+            v = _float(value, key)
+            if v is not None and v != v:  # NaN means "not given"
+                v = None
+            row[key] = v
+        elif key == "is_agent":
+            row[key] = bool(value)
+        elif key == "attributes":
+            row[key] = _attributes(value)
+        elif key == "source":
+            row[key] = value or source
+        else:
+            row[key] = _text(value, key)
+    if row["kind"] is None:
+        row["kind"] = "other"
+    if row["kind"] not in STEP_KINDS:
+        raise RecordError(f"kind must be one of {', '.join(STEP_KINDS)} (got {row['kind'][:40]!r})")
+    for key, what in (("start_ns", "start time"), ("end_ns", "end time")):
+        ns = row[key]
+        if ns is not None and not 0 <= ns < _NS_MAX:
+            raise RecordError(f"{what} is out of range ({ns} ns since 1970; the range is 1970 to 2262)")
+    if row["status"] not in ("ok", "error", "unset"):
+        raise RecordError(f"status must be ok, error or unset (got {row['status']!r})")
+    conf = row["confidence"]
+    if conf is not None and not 0.0 <= conf <= 1.0:
+        raise RecordError(f"confidence must be in [0, 1] (got {conf})")
+    # A count or a price below zero is a producer's bug, not a measurement: stored, it would subtract from
+    # a run's totals (and pass for a cheap step); quarantined like any number out of range.
+    for key in ("tokens_in", "tokens_out", "cost"):
+        if row[key] is not None and row[key] < 0:
+            raise RecordError(f"{key} must be 0 or more (got {row[key]})")
+    return row
 
 
 def _describe(exc: BaseException) -> str:

@@ -162,10 +162,12 @@ class Core:
     # -- before the step runs ----------------------------------------------------------------
     def before(self, st: RunState, agent: str | None, kind: str | None, tool: str | None = None,
                args: Any = None, depth: int | None = None, started_at: float | None = None,
-               step_id: str | None = None, parent: str | None = None) -> Decision:
+               step_id: str | None = None, parent: str | None = None, call: bool = True) -> Decision:
         """Check a step about to run, update the run's counts, and return the decision. ``step_id`` /
         ``parent``: the step's id and its parent's (a live system's span ids), which say exactly which
-        open step encloses which; without them depths (or kinds) stand in (see :meth:`after`)."""
+        open step encloses which; without them depths (or kinds) stand in (see :meth:`after`).
+        ``call=False``: a tool call whose arguments come later (a live span giving them only at its end):
+        it is counted now, in the order the backtest counts it, and :meth:`call` checks its arguments then."""
         if st.cut is not None:
             return st.cut
         st.began += 1
@@ -214,6 +216,13 @@ class Core:
                 st._peak("max_tool_calls_agent", n)
             if self.max_calls_agent is not None and n > self.max_calls_agent:
                 return self._cut(st, "max_tool_calls_agent", n, self.max_calls_agent)
+        return self.call(st, agent, tool, args) if call else ALLOW
+
+    def call(self, st: RunState, agent: str | None, tool: str | None, args: Any) -> Decision:
+        """The checks of a tool call that read its arguments (retries, repeats): part of :meth:`before`,
+        or on their own for a call counted with ``call=False``."""
+        if st.cut is not None:
+            return st.cut
         key = call_key(agent, tool, args)
         st.last_args, st.last_key = args, key
         last_ok = st.outcomes.get(key)
@@ -270,7 +279,8 @@ class Core:
     def after(self, st: RunState, agent: str | None, kind: str | None, tool: str | None = None,
               args: Any = None, status: str | None = "ok", latency_ms: float | None = None,
               ended_at: float | None = None, signals: dict[str, float | None] | None = None,
-              output: Any = None, encloses: bool | None = None, step_id: str | None = None) -> Decision:
+              output: Any = None, encloses: bool | None = None, step_id: str | None = None,
+              key: str | None = None) -> Decision:
         """Record how a step ended, check latency limits and HITL rules, return the decision.
 
         ``encloses``: whether the step enclosed other steps (its latency and counts are then its children's,
@@ -280,7 +290,8 @@ class Core:
         step, whether a deeper step began meanwhile (depths given to :meth:`before`), or without depths
         any step for a kind not in ``LEAF_KINDS`` (a root or chain span reported when it ends); when the
         run's steps name their parents (``step_id`` / ``parent`` to :meth:`before`, ``step_id`` here),
-        whether a step named this one. The backtest says, from the store."""
+        whether a step named this one. The backtest says, from the store. ``key``: a tool call's
+        :func:`call_key`, when the caller kept it from :meth:`before` instead of the arguments."""
         if st.cut is not None:
             return st.cut
         if st.hand is not None and output is not None:
@@ -288,8 +299,9 @@ class Core:
             st.hand.output(kind, tool, output, status != "error")
         if kind == "tool":
             ok = status != "error"
-            same = st.last_key is not None and (args is st.last_args or args == st.last_args)
-            key = st.last_key if same else call_key(agent, tool, args)
+            if key is None:
+                same = st.last_key is not None and (args is st.last_args or args == st.last_args)
+                key = st.last_key if same else call_key(agent, tool, args)
             st.outcomes[key] = ok
             st.outcomes.move_to_end(key)
             if len(st.outcomes) > _MAX_KEYS:

@@ -1,0 +1,125 @@
+"""Spans the store quarantines are no steps of the backtest's: the live guards decide nothing on them either.
+
+A tool call whose arguments are past the store's field limit, an LLM call reporting negative tokens, a
+confidence of 1.5, a span that began before 1970: the store quarantines each (``ingest/_fields.step_row``),
+so ``wb.backtest`` never sees them. The span processor and the hand Guard used to count them (a tool call
+more, an escalation on a bogus signal, a run begun in 1969); they now ask the store's own check.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytest.importorskip("opentelemetry.sdk")
+
+from opentelemetry import trace as trace_api  # noqa: E402
+from opentelemetry.sdk.trace import TracerProvider  # noqa: E402
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor  # noqa: E402
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter  # noqa: E402
+
+import workbench as wb  # noqa: E402
+from workbench.capture import otlp_json  # noqa: E402
+from workbench.guard import Guard  # noqa: E402
+from workbench.guard_spans import GuardSpanProcessor, SpanDecision  # noqa: E402
+from workbench.ingest._fields import MAX_FIELD_BYTES  # noqa: E402
+from workbench.policy import Breakers, Budgets, HitlRule, Policy  # noqa: E402
+
+MS = 1_000_000
+T0 = 1_796_131_000_000_000_000
+BIG = "x" * (MAX_FIELD_BYTES + 10)     # past the store's limit for one field
+
+POLICIES = {
+    "tool calls": Policy(budgets=Budgets(max_tool_calls_run=3)),
+    "tokens": Policy(hitl=(HitlRule("tokens_out", 0.0, direction="below"),)),
+    "confidence": Policy(hitl=(HitlRule("confidence", 0.9, direction="above"),)),
+    "run latency": Policy(breakers=Breakers(max_run_latency_ms=1000.0)),
+}
+
+
+def _trace(tracer: Any) -> None:
+    """A planner making four good lookups, with four spans the store quarantines among them."""
+    now = [T0]
+
+    def span(name: str, attrs: dict[str, Any], at_end: dict[str, Any] | None = None, start: int | None = None) -> None:
+        now[0] += MS
+        s = tracer.start_span(name, attributes=attrs, start_time=now[0] if start is None else start)
+        now[0] += MS
+        if at_end:
+            s.set_attributes(at_end)
+        s.end(end_time=now[0])
+
+    def lookup(order: str) -> None:
+        span("execute_tool lookup", {"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "lookup",
+                                     "gen_ai.tool.call.arguments": json.dumps({"order": order})},
+             {"gen_ai.tool.call.result": "open"})
+
+    root = tracer.start_span("invoke_agent planner", start_time=T0, attributes={
+        "gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "planner"})
+    with trace_api.use_span(root, end_on_exit=False):
+        lookup("PO-1")
+        lookup("PO-2")
+        # arguments past the field limit, given at the span's start
+        span("execute_tool lookup", {"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "lookup",
+                                     "gen_ai.tool.call.arguments": BIG})
+        lookup("PO-3")
+        # negative tokens, known only when the call ends
+        span("chat m", {"gen_ai.operation.name": "chat"}, {"gen_ai.usage.output_tokens": -5})
+        # a confidence outside [0, 1]
+        span("chat m", {"gen_ai.operation.name": "chat", "workbench.confidence": 1.5})
+        # a span that says it began in 1969
+        span("chat m", {"gen_ai.operation.name": "chat"}, start=-5 * MS)
+        lookup("PO-4")
+    root.end(end_time=now[0] + MS)
+
+
+@pytest.mark.parametrize("name", list(POLICIES))
+def test_spans_the_store_quarantines_are_decided_on_by_neither(name: str, tmp_path: Path) -> None:
+    policy = POLICIES[name]
+    told: set[tuple[str, str, str, str]] = set()
+
+    def hear(e: SpanDecision) -> None:
+        told.add((e.run_id, e.step_id, e.action, e.rule))
+
+    guard = GuardSpanProcessor(policy, on_cut=hear, on_escalate=hear)
+    memory = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(guard)
+    provider.add_span_processor(SimpleSpanProcessor(memory))
+    _trace(provider.get_tracer("app"))
+
+    path = tmp_path / "spans.otlp.jsonl"
+    path.write_text(json.dumps(otlp_json(memory.get_finished_spans())) + "\n", encoding="utf-8")
+    ws = wb.open()
+    report = ws.ingest(path, progress=False)
+    assert report.quarantined == 4 and report.stored == 5
+    for run_id in ws.runs()["run_id"]:
+        ws.label(run_id, outcome="failure")
+    bt = wb.backtest(policy, ws, steps=True)
+    said = {(r, s, a, rule) for r, s, _seq, _phase, a, rule in bt.steps.itertuples(index=False, name=None)
+            if a != "allow"}
+    assert told == said
+    assert guard.quarantined == 4 and guard.errors == 0
+    if name == "tool calls":      # the fourth good lookup is the fourth call the store holds: cut there
+        last = [s for s in memory.get_finished_spans() if s.name == "execute_tool lookup"][-1]
+        assert said == {(f"{last.context.trace_id:032x}", f"{last.context.span_id:016x}", "cut",
+                         "max_tool_calls_run")}
+    else:
+        assert said == set()
+
+
+def test_the_hand_guard_leaves_out_the_steps_the_store_quarantines() -> None:
+    escalations: list[Any] = []
+    guard = Guard(Policy(budgets=Budgets(max_tool_calls_run=1), hitl=(HitlRule("confidence", 0.9, direction="above"),)),
+                  on_escalate=escalations.append)
+    guard.before_step("r", "a", "tool", "t", args=BIG, started_at=1.0)    # past the field limit: not a call
+    guard.after_step("r", "a", "tool", "t", args=BIG, ended_at=2.0)
+    guard.before_step("r", "a", "llm", started_at=3.0)
+    guard.after_step("r", "a", "llm", confidence=1.5, ended_at=4.0)        # no confidence the store keeps
+    assert escalations == [] and guard.quarantined == 3
+    guard.before_step("r", "a", "tool", "t", args={"q": 1}, started_at=5.0)  # the run's first call the store holds
+    guard.after_step("r", "a", "llm", confidence=0.95, ended_at=6.0)
+    assert [e.rule for e in escalations] == ["hitl:confidence>=0.9"]
