@@ -421,8 +421,12 @@ def _merge(con: duckdb.DuckDBPyConnection, stage: Stage, stage_fill: Any, jobs: 
             # step is on a parent cycle and the walk up is skipped (it costs a scan of the tree per step of
             # the walk even when it has nothing to do).
             reached = _one(con, "SELECT count(*) FROM down") == _one(con, "SELECT count(*) FROM tree")
-            for stmt in [*sql_statements("finalize_all_reached" if reached else "finalize_unreached"),
-                         *sql_statements("finalize_insert")]:
+            if reached:
+                for stmt in sql_statements("finalize_all_reached"):
+                    _timed(con, stmt)
+            else:
+                _resolve_unreached(con)
+            for stmt in sql_statements("finalize_insert"):
                 _timed(con, stmt)
             _timings.mark(f"merged chunk {chunk}")
         for stmt in sql_statements("finalize_rest"):
@@ -452,6 +456,19 @@ def _merge(con: duckdb.DuckDBPyConnection, stage: Stage, stage_fill: Any, jobs: 
                 f"{report.stored}, quarantined {report.quarantined}); nothing was stored")
         _timings.mark("merged")
     return report
+
+
+def _resolve_unreached(con: duckdb.DuckDBPyConnection) -> None:
+    """The steps the walk down did not reach: those on parent cycles found (finalize_unreached*.sql), the
+    others given their agent and depth. The pointer jumping runs until it spans the unreached steps."""
+    for stmt in sql_statements("finalize_unreached"):
+        _timed(con, stmt)
+    jumps = _one(con, "SELECT count(*) FROM unreached").bit_length()
+    for _ in range(jumps):
+        for stmt in sql_statements("finalize_unreached_jump"):
+            _timed(con, stmt)
+    for stmt in sql_statements("finalize_unreached_rest"):
+        _timed(con, stmt)
 
 
 def _timed(con: duckdb.DuckDBPyConnection, stmt: str) -> None:
