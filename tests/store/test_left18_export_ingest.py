@@ -102,3 +102,18 @@ def test_an_export_among_other_paths_is_refused(exported: tuple, tmp_path: Path)
     _, folder = exported
     with pytest.raises(IngestError, match="in a call of its own"):
         wb.open().ingest([folder, _native(tmp_path / "more.jsonl")])
+
+
+def test_the_same_logs_ingested_here_too_are_not_doubled(exported: tuple, tmp_path: Path) -> None:
+    # the same file ingested into this store on its own: the same steps and rejects, other created_at
+    ws, folder = exported
+    other = wb.open()
+    other.ingest(tmp_path / "runs.jsonl")
+    rep = other.ingest(folder)
+    # the export's 2 rejects (held here already: not stored twice) and its run r1, labelled a failure there
+    # and not here: its row differs, the stored one is kept (the label itself comes along)
+    assert (rep.added, rep.quarantined) == (0, 3)
+    mine, theirs = _tables(other), _tables(ws)
+    assert mine["steps"] == theirs["steps"] and len(mine["labels"]) == 1
+    reasons = [r[2] for r in mine["quarantine"]]
+    assert len(reasons) == 3 and "run r1 differs from the stored run of that id (the stored one is kept)" in reasons

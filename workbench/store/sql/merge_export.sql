@@ -81,10 +81,14 @@ INSERT INTO attributions
 SELECT * FROM (SELECT * EXCLUDE (export_file, export_row) FROM export_attributions
                EXCEPT ALL SELECT * FROM attributions);
 
--- the export's quarantine as it was (file and line of the logs it was read from), then its own conflicts
+-- the export's quarantine as it was (file and line of the logs it was read from), but for the rejects this
+-- store holds already (its key, as schema.sql says: the same logs ingested here too hold the same reject,
+-- only created_at differs), then the export's own conflicts
 INSERT INTO quarantine
-SELECT * FROM (SELECT * EXCLUDE (export_file, export_row) FROM export_quarantine EXCEPT ALL
-               SELECT * FROM quarantine);
+SELECT * EXCLUDE (export_file, export_row) FROM export_quarantine e
+WHERE NOT EXISTS (SELECT 1 FROM quarantine q WHERE q.file = e.file AND q.line = e.line AND q.reason = e.reason
+                  AND q.step_id IS NOT DISTINCT FROM e.step_id AND q.raw_sha256 IS NOT DISTINCT FROM e.raw_sha256
+                  AND q.occurrence IS NOT DISTINCT FROM e.occurrence);
 
 INSERT INTO quarantine (file, line, reason, raw, source, run_id, step_id, raw_bytes, raw_sha256, occurrence)
 SELECT j.file, j.line, j.reason, j.raw, 'export', j.run_id, j.step_id, octet_length(encode(j.raw)), sha256(j.raw), 1
