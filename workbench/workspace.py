@@ -99,7 +99,9 @@ class Workspace:
         The format of each file is detected (or forced with ``format=``: native, otlp,
         openinference, span-tree, any-agent, langfuse, whowhen). The whole call is one transaction: on an
         error nothing is stored. Ingesting the same input twice adds nothing. Bad records go to the
-        ``quarantine`` table; ``report.read == report.stored + report.quarantined``.
+        ``quarantine`` table; ``report.read == report.stored + report.quarantined``. A folder written by
+        :meth:`export` (alone in the call) is merged as a store: its tables as they are, a step held
+        otherwise quarantined at its Parquet file and row.
         """
         self._writable()
         # A store on disk ingests within a bounded memory budget (DuckDB spills past it, next to the
@@ -152,7 +154,8 @@ class Workspace:
     # -- scale-out ----------------------------------------------------------------------------
     def export(self, folder: str | os.PathLike[str]) -> Path:
         """Write every table as Parquet under ``folder`` (runs and steps partitioned by day, hive
-        style: ``steps/day=2026-01-05/….parquet``). ``wb.open(folder)`` reads it back in place."""
+        style: ``steps/day=2026-01-05/….parquet``). ``wb.open(folder)`` reads it back in place, and
+        ``other.ingest(folder)`` merges it into another store."""
         out = Path(folder)
         out.mkdir(parents=True, exist_ok=True)
         for table in (*TABLES, "meta"):

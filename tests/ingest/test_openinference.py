@@ -163,7 +163,7 @@ def test_phoenix_nested_span_json(tmp_path: Path) -> None:
     con, stage = run_adapter(OpenInferenceJsonl(), path)
     steps = {r["step_id"]: r for r in rows(con, "stage_steps")}
     assert (steps["s1"]["agent"], steps["s1"]["kind"], steps["s1"]["status"], steps["s1"]["line"]) == (
-        "planner", "agent", "unset", 1)
+        "planner", "agent", "unset", 2)  # the line the span starts on in the indented list (left18)
     assert steps["s1"]["latency_ms"] == 2500
     assert (steps["s2"]["model"], steps["s2"]["tokens_in"], steps["s2"]["tokens_out"]) == ("claude", 10, 3)
     assert json.loads(steps["s2"]["output"]) == [{"role": "assistant", "content": "done"}]

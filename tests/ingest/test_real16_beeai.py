@@ -36,7 +36,8 @@ def _span(sid: str, parent: str | None, name: str, attrs: dict, start: int, end:
 
 def _event(path: str, kind: str, value: dict) -> dict:
     return {"openinference.span.kind": kind, "input.value": json.dumps(value), "input.mime_type": "application/json",
-            "metadata.path": path, "metadata.trace.run_id": "27ec6b52-dfa1-49d3-8174-dee1f2a55139"}
+            "metadata.path": path, "metadata.id": "7c641ea2-4e6b-401f-bcd0-843604a81b8c",
+            "metadata.trace.run_id": "27ec6b52-dfa1-49d3-8174-dee1f2a55139"}
 
 
 def _tool(out: str) -> dict:

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -138,6 +139,8 @@ DETAILS_EVENTS = frozenset({"gen_ai.client.inference.operation.details"})
 # -- framework shapes that the conventions above misread --------------------------------------------
 
 EMITTER_PATH = "metadata.path"
+EMITTER_EVENT_ID = "metadata.id"  # BeeAI EventMeta.id
+EMITTER_CLASS = "metadata.class_name"  # what BeeAI's step spans (not its events) carry
 
 
 def emitter_event(name: Any, attrs: dict[str, Any]) -> bool:
@@ -154,10 +157,22 @@ def emitter_event(name: Any, attrs: dict[str, Any]) -> bool:
     target = attrs.get("target")
     if isinstance(target, str) and target:
         return name.startswith(target + "-") and name[len(target) + 1:].isdigit()
-    # openinference-instrumentation-beeai 0.1.30 names the event's span after the event and keeps its
-    # emitter path (``agent.requirement.final_answer``, ``tool.custom.get_price.error``) in metadata.path
+    # openinference-instrumentation-beeai 0.1.30 names the event's span after the event and keeps the
+    # event's EventMeta under metadata.: its path (``agent.requirement.final_answer``,
+    # ``tool.custom.get_price.error``: the emitter's namespace, then the event) and its id, a UUID. Both are
+    # asked for: a path alone is any run metadata's key (a LangChain tool run given {"path": …} in Phoenix's
+    # export, flattened to metadata.path, stays a tool call), and BeeAI's step spans (agents, tools) carry
+    # metadata.class_name, never an event's id.
     path = attrs.get(EMITTER_PATH)
-    return isinstance(path, str) and path.endswith("." + name)
+    return (isinstance(path, str) and path.endswith("." + name) and _is_uuid(attrs.get(EMITTER_EVENT_ID))
+            and EMITTER_CLASS not in attrs)
+
+
+def _is_uuid(value: Any) -> bool:
+    try:
+        return isinstance(value, str) and str(uuid.UUID(value)) == value.lower()
+    except ValueError:
+        return False
 
 
 def langgraph_path(meta: dict[str, Any]) -> list[str]:

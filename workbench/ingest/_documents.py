@@ -58,6 +58,14 @@ def iter_json(path: Path, stage: Stage | None = None,
     ``error`` is why a value could not be parsed. Breaks and oversized input go to ``stage``. ``loads``
     parses each value (:func:`exact_loads` for wide integers).
     """
+    for n, value, raw, error, _text in _iter_json(path, stage, loads):
+        yield n, value, raw, error
+
+
+def _iter_json(path: Path, stage: Stage | None,
+               loads: Loads) -> Iterator[tuple[int, Any, bytes | None, str | None, bytes | None]]:
+    """:func:`iter_json`'s values, each with the text it was parsed from (``raw``, or the whole document's
+    bytes for a document, which ``raw`` leaves out): what :func:`iter_items` finds a list's items in."""
     lines = jsonl_lines(path, stage)
     first = next(lines, None)
     if first is None:
@@ -70,12 +78,76 @@ def iter_json(path: Path, stage: Stage | None = None,
         return
     second = next(lines, None)
     if second is None:
-        yield first[0], value, None, None
+        yield first[0], value, None, None, first[1]
         return
-    yield first[0], value, first[1], None
-    yield from _parsed(second[0], second[1], loads)
+    yield first[0], value, first[1], None, first[1]
+    for n, v, raw, error in _parsed(second[0], second[1], loads):
+        yield n, v, raw, error, raw
     for n, line in lines:
-        yield from _parsed(n, line, loads)
+        for n2, v, raw, error in _parsed(n, line, loads):
+            yield n2, v, raw, error, raw
+
+
+def iter_items(path: Path, stage: Stage | None = None,
+               loads: Loads = orjson.loads) -> Iterator[tuple[int, int | None, Any, bytes | None, str | None]]:
+    """Yield ``(line, index, value, raw, error)``: :func:`iter_json`'s values, a list's items one by one.
+
+    An item's ``index`` is its place in its list (None for a value that is no list) and its ``line`` the line it
+    starts on, also in a list written over many lines (a pretty-printed export: every item at the list's
+    first line would send each rejected item to line 1). ``raw`` is the value's text when the value is a
+    whole line (an item of a list has none: the quarantine keeps the item itself).
+    """
+    for n, value, raw, error, text in _iter_json(path, stage, loads):
+        if error is not None or not isinstance(value, list):
+            yield n, None, value, raw, error
+            continue
+        starts = item_lines(text, n) if text is not None and b"\n" in text.strip() else None
+        for i, item in enumerate(value):
+            yield (starts[i] if starts is not None and i < len(starts) else n), i, item, None, None
+
+
+_SPACE = re.compile(r"[ \t\n\r]*")
+
+
+def item_lines(text: bytes, first_line: int = 1) -> list[int] | None:
+    """The line each item of the JSON list ``text`` starts on (``text`` starting at ``first_line``), or None
+    when ``text`` is not one list the standard decoder reads.
+
+    Item by item with :meth:`json.JSONDecoder.raw_decode`, which says where each ends (orjson, which parsed
+    the values, gives no positions): a second parse, only of lists written over more than one line.
+    """
+    try:
+        s = text.decode("utf-8").lstrip("\ufeff")
+        decoder = json.JSONDecoder()
+        i = _SPACE.match(s, 0).end()
+        if s[i:i + 1] != "[":
+            return None
+        i = _SPACE.match(s, i + 1).end()
+        out: list[int] = []
+        line, pos = first_line, 0
+        while i < len(s) and s[i] != "]":
+            line += s.count("\n", pos, i)
+            pos = i
+            out.append(line)
+            _, i = decoder.raw_decode(s, i)
+            i = _SPACE.match(s, i).end()
+            if s[i:i + 1] == ",":
+                i = _SPACE.match(s, i + 1).end()
+        return out
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return None
+
+
+def each_document(records: Iterator[tuple[int, int | None, Any, bytes | None, str | None]],
+                  stage: Stage) -> Iterator[tuple[int, int | None, Any, bytes | None]]:
+    """``(line, index, document, raw)`` of each record of :func:`iter_items` (or rows in its shape) that was
+    read: one that was not (broken JSON, damaged rows) is quarantined with its line and why, and costs only
+    itself. The loop every reader of JSON documents (one span, one trace, one span tree) starts with."""
+    for n, i, value, raw, error in records:
+        if error is not None:
+            stage.reject(line=n, reason=error, raw=raw)
+            continue
+        yield n, i, value, raw
 
 
 def _parsed(n: int, line: bytes, loads: Loads = orjson.loads) -> Iterator[tuple[int, Any, bytes | None, str | None]]:
@@ -86,7 +158,7 @@ def _parsed(n: int, line: bytes, loads: Loads = orjson.loads) -> Iterator[tuple[
 
 
 def _document(path: Path, stage: Stage | None,
-              loads: Loads = orjson.loads) -> Iterator[tuple[int, Any, bytes | None, str | None]]:
+              loads: Loads = orjson.loads) -> Iterator[tuple[int, Any, bytes | None, str | None, bytes | None]]:
     data, stream = read_document(path, stage)
     if data is None:
         return
@@ -98,9 +170,10 @@ def _document(path: Path, stage: Stage | None,
     if data.strip():
         value, error = parse_document(data, stage, loads)
         if error is not None:
-            yield from document_values(data, error, loads)
+            for n, v, raw, why in document_values(data, error, loads):
+                yield n, v, raw, why, raw
         else:
-            yield 1, value, None, None
+            yield 1, value, None, None, data
     if stream.broken is not None and stage is not None:
         _reject_break(stage, stream, data.count(b"\n") + 1, partial)
 

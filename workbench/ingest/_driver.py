@@ -268,8 +268,46 @@ def run_ingest(con: duckdb.DuckDBPyConnection, source: Any, fmt: str | None = No
             pass  # a connection closed under us has no setting left to reset
 
 
+def _export_folder(source: Any) -> Path | None:
+    """The Parquet export (``Workspace.export``) ``source`` names, if it names one (alone)."""
+    from ..store._connection import is_parquet_export
+
+    paths = [source] if isinstance(source, (str, os.PathLike)) else \
+        list(source) if isinstance(source, (list, tuple)) and all(isinstance(s, (str, os.PathLike)) for s in source) \
+        else []
+    exports = [Path(os.fspath(p)) for p in paths if is_parquet_export(Path(os.fspath(p)))]
+    if exports and len(paths) > 1:
+        raise IngestError(f"{display(exports[0])} is a workspace's Parquet export: ingest it in a call of its own "
+                          "(it is merged as a store, not read as logs)")
+    return exports[0] if exports else None
+
+
+def _ingest_export(con: duckdb.DuckDBPyConnection, folder: Path, fmt: str | None) -> IngestReport:
+    """A store's Parquet export merged into this store (store/_export_merge.py), reported as an ingest:
+    its steps are the records read (each stored, or quarantined when the store holds that step otherwise),
+    and its quarantine is carried over, read and quarantined again."""
+    from ..store._export_merge import merge_export
+
+    if fmt is not None:
+        raise IngestError(f"{display(folder)} is a workspace's Parquet export, read as one: leave out format= "
+                          f"(got {fmt!r})")
+    try:
+        c = merge_export(con, folder)
+    except duckdb.Error as exc:  # (a damaged Parquet file, a column of another type): rolled back
+        raise IngestError(f"{display(folder)}: the export could not be merged, nothing was stored: "
+                          f"{type(exc).__name__}: {exc}") from exc
+    read = c["steps_read"] + c["quarantine_read"] + c["run_rejects"]
+    quarantined = c["quarantine_read"] + c["run_rejects"] + c["step_rejects"]
+    return IngestReport(read=read, stored=read - quarantined, quarantined=quarantined,
+                        errors=[e for e, in c["errors"]], added=c["steps_added"], files=[f"{display(folder)} (export)"],
+                        runs=c["runs_touched"], labels=c["labels"])
+
+
 def _run_ingest(con: duckdb.DuckDBPyConnection, source: Any, fmt: str | None, progress: bool | None,
                 stage_fill: Any, retry_memory: str | None) -> IngestReport:
+    export = _export_folder(source) if stage_fill is None and not _is_records(source) else None
+    if export is not None:
+        return _ingest_export(con, export, fmt)
     jobs: list[tuple[Path | None, Adapter | RecordsAdapter]] = []
     skipped: list[tuple[str, str]] = []
     if stage_fill is not None:
@@ -384,8 +422,12 @@ def _merge(con: duckdb.DuckDBPyConnection, stage: Stage, stage_fill: Any, jobs: 
             # step is on a parent cycle and the walk up is skipped (it costs a scan of the tree per step of
             # the walk even when it has nothing to do).
             reached = _one(con, "SELECT count(*) FROM down") == _one(con, "SELECT count(*) FROM tree")
-            for stmt in [*sql_statements("finalize_all_reached" if reached else "finalize_unreached"),
-                         *sql_statements("finalize_insert")]:
+            if reached:
+                for stmt in sql_statements("finalize_all_reached"):
+                    _timed(con, stmt)
+            else:
+                _resolve_unreached(con)
+            for stmt in sql_statements("finalize_insert"):
                 _timed(con, stmt)
             _timings.mark(f"merged chunk {chunk}")
         for stmt in sql_statements("finalize_rest"):
@@ -415,6 +457,19 @@ def _merge(con: duckdb.DuckDBPyConnection, stage: Stage, stage_fill: Any, jobs: 
                 f"{report.stored}, quarantined {report.quarantined}); nothing was stored")
         _timings.mark("merged")
     return report
+
+
+def _resolve_unreached(con: duckdb.DuckDBPyConnection) -> None:
+    """The steps the walk down did not reach: those on parent cycles found (finalize_unreached*.sql), the
+    others given their agent and depth. The pointer jumping runs until it spans the unreached steps."""
+    for stmt in sql_statements("finalize_unreached"):
+        _timed(con, stmt)
+    jumps = _one(con, "SELECT count(*) FROM unreached").bit_length()
+    for _ in range(jumps):
+        for stmt in sql_statements("finalize_unreached_jump"):
+            _timed(con, stmt)
+    for stmt in sql_statements("finalize_unreached_rest"):
+        _timed(con, stmt)
 
 
 def _timed(con: duckdb.DuckDBPyConnection, stmt: str) -> None:

@@ -12,7 +12,8 @@ the span itself carries none; any other log record of the span (an app's own log
 handler: Semantic Kernel writes as many of those as messages) goes to the step's attributes, ``otel.logs``
 (``[{"time", "severity", "event", "body"}]``). Both are in the order the records happened: by their time
 (the record's own ``timeUnixNano``, else its ``observedTimeUnixNano``), then reading order; a record with
-neither comes first. A conversation whose records a Collector wrote out of order, or over files ingested in
+neither is placed where it was read: after the record of its step read just before it in its file, else at
+its span's start (span_logs_attach.sql). A conversation whose records a Collector wrote out of order, or over files ingested in
 any order, reads the same. A record whose
 span is neither in this ingest call nor in the store, or that names no span, is quarantined with its file and
 line; so is a record whose span the merge quarantines (a conflicting copy, a parent cycle): which copy it

@@ -25,7 +25,7 @@ from contextlib import contextmanager
 
 import duckdb
 
-from ..store._connection import sql_statements, sql_text
+from ..store._connection import sql_statements
 
 
 @contextmanager
@@ -46,8 +46,7 @@ def listed_steps(con: duckdb.DuckDBPyConnection, steps: list[tuple[str, str]]) -
 def agents_of_previous(con: duckdb.DuckDBPyConnection) -> None:
     """Give each listed staged step (:func:`listed_steps`) with no agent the agent of the last step before it
     under its parent."""
-    for stmt in sql_statements("agent_of_previous"):
-        con.execute(stmt)
+    _previous_agents(con, "agent_of_previous")
 
 
 def stored_agents_of_previous(con: duckdb.DuckDBPyConnection, runs: set[str]) -> None:
@@ -55,7 +54,22 @@ def stored_agents_of_previous(con: duckdb.DuckDBPyConnection, runs: set[str]) ->
     ``runs`` that act for the agent before them and were stored before it arrived take that agent (a trace
     split over calls, the later spans first), as the staged ones do (:func:`agents_of_previous`)."""
     if runs:
-        con.execute(sql_text("stored_agent_of_previous"), {"runs": sorted(runs)})
+        _previous_agents(con, "stored_agent_of_previous", {"runs": sorted(runs)})
+
+
+def _previous_agents(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = None) -> None:
+    """``<name>.sql``'s first statement lists the steps wanting an agent (``previous_wanted``), the shared
+    ``previous_agent.sql`` finds each one's agent and ``<name>.sql``'s second statement writes it: one
+    definition of "the step before" for staged and stored steps."""
+    wanted, update = sql_statements(name)
+    try:
+        con.execute(wanted, params)
+        for stmt in sql_statements("previous_agent"):
+            con.execute(stmt)
+        con.execute(update)
+    finally:
+        con.execute("DROP TABLE IF EXISTS previous_agent")
+        con.execute("DROP TABLE IF EXISTS previous_wanted")
 
 
 def loop_agents(con: duckdb.DuckDBPyConnection) -> None:

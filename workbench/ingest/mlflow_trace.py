@@ -25,7 +25,8 @@ from typing import Any
 
 from ._base import Adapter, Stage
 from ._conventions import StepSink
-from .openinference import _records, stage_span
+from ._documents import each_document, iter_items
+from .openinference import stage_span
 
 
 def _hex_id(value: Any, size: int) -> Any:
@@ -104,21 +105,22 @@ class MlflowTraceJson(Adapter):
     def stage(self, path: Path, stage: Stage) -> None:
         sink, runs = StepSink(stage), set()
         try:
-            for n, doc, raw in _records(path, stage):
-                if isinstance(doc, Exception):
-                    stage.reject(line=n, reason=f"broken JSON: {doc}", raw=raw)
-                    continue
-                for i, trace in enumerate(doc if isinstance(doc, list) else [doc]):
-                    self._trace(trace, n, (n << 24) + (i << 12), stage, sink, runs)
+            for n, i, trace, _ in each_document(iter_items(path, stage), stage):
+                self._trace(trace, n, i, stage, sink, runs)
         finally:
             sink.flush()
 
     @staticmethod
-    def _trace(trace: Any, line: int, order: int, stage: Stage, sink: StepSink, runs: set[str]) -> None:
+    def _trace(trace: Any, line: int, item: int | None, stage: Stage, sink: StepSink, runs: set[str]) -> None:
+        """One trace, ``item`` its place in the file's list (None: the file's or line's only one), at ``line``,
+        where it starts."""
+        order = (line << 24) + ((item or 0) << 12)
         data = trace.get("data") if isinstance(trace, dict) else None
         spans = data.get("spans") if isinstance(data, dict) else None
         if not isinstance(spans, list):
-            stage.reject(line=line, reason="not an MLflow trace: needs an object with data.spans, a list", raw=trace)
+            where = "" if item is None else f" (item {item} of the list)"
+            stage.reject(line=line, reason=f"not an MLflow trace{where}: needs an object with data.spans, a list",
+                         raw=trace)
             return
         names = _undo_numbering([sp.get("name") for sp in spans if isinstance(sp, dict) and "context" in sp])
         renamed = iter(names)

@@ -37,7 +37,7 @@ from ._ag2 import failed_without_status
 from ._base import Adapter, Stage
 from ._conventions import StepSink, as_text, has_identifier, map_span, status_of
 from ._depth import depth_error
-from ._documents import iter_json
+from ._documents import each_document, iter_items
 from ._links import LINKS_KEY, is_messaging, link_list, note_root_link
 from ._logfire import rendered_name
 from ._parquet_rows import DamagedRows, EpochNs, has_span_ids, is_parquet, rows
@@ -181,10 +181,11 @@ def stage_span(stage: Stage, sink: StepSink, runs: set[str], *, line: int, order
     sink.add(line, tid, sid, pid, name, start_ns, end_ns, code, m, order, raw, True)
 
 
-def _records(path: Path, stage: Stage) -> Iterator[tuple[int, Any, Any]]:
-    """(line, parsed JSON or the exception, raw line) of a JSONL file, or of one multi-line document."""
-    for n, value, raw, error in iter_json(path, stage):
-        yield n, (ValueError(error.removeprefix("broken JSON: ")) if error is not None else value), raw
+def _row_records(path: Path) -> Iterator[tuple[int, None, Any, None, str | None]]:
+    """The rows of a Parquet span export in :func:`._documents.iter_items`' shape (damaged rows: the reason)."""
+    for n, row in rows(path):
+        yield n, None, (None if isinstance(row, DamagedRows) else row), None, \
+            (str(row) if isinstance(row, DamagedRows) else None)
 
 
 def _get(rec: dict[str, Any], flat: str, *path: str) -> Any:
@@ -220,16 +221,10 @@ class OpenInferenceJsonl(Adapter):
         try:
             with path.open("rb") as f:
                 parquet = is_parquet(f.read(4))
-            records = ((n, row, None) for n, row in rows(path)) if parquet else _records(path, stage)
-            for n, rec, raw in records:
-                if isinstance(rec, Exception):
-                    why = str(rec) if isinstance(rec, DamagedRows) else f"broken JSON: {rec}"
-                    stage.reject(line=n, reason=why, raw=raw)
-                    continue
-                for i, span in enumerate(rec if isinstance(rec, list) else [rec]):
-                    one = raw if not isinstance(rec, list) else None
-                    with stage.guard(n, one if one is not None else span):
-                        self._span(span, n, (n << 24) + i, one, stage, sink, runs)
+            records = _row_records(path) if parquet else iter_items(path, stage)
+            for n, i, span, raw in each_document(records, stage):
+                with stage.guard(n, raw if raw is not None else span):
+                    self._span(span, n, (n << 24) + (i or 0), raw, stage, sink, runs)
         finally:
             sink.flush()
 
@@ -312,12 +307,8 @@ class SpanTreeJson(Adapter):
     def stage(self, path: Path, stage: Stage) -> None:
         sink, runs = StepSink(stage), set()
         try:
-            for n, doc, raw in _records(path, stage):
-                if isinstance(doc, Exception):
-                    stage.reject(line=n, reason=f"broken JSON: {doc}", raw=raw)
-                    continue
-                for item in doc if isinstance(doc, list) else [doc]:
-                    self._document(item, n, stage, sink, runs)
+            for n, _, item, _ in each_document(iter_items(path, stage), stage):
+                self._document(item, n, stage, sink, runs)
         finally:
             sink.flush()
 

@@ -23,7 +23,7 @@ SELECT run_id, step_id, unnest(ids) AS digest FROM (
     FROM steps s SEMI JOIN (SELECT DISTINCT run_id, step_id FROM stage_span_logs) k
       ON k.run_id = s.run_id AND k.step_id = s.step_id);
 CREATE OR REPLACE TEMP TABLE stage_span_log_new AS
-SELECT run_id, step_id, input, output, note, time, ord, digest FROM stage_span_logs l
+SELECT run_id, step_id, input, output, note, time, ord, digest, file FROM stage_span_logs l
 WHERE ord NOT IN (SELECT ord FROM stage_span_log_lost)
   AND NOT EXISTS (SELECT 1 FROM stage_span_log_stored_ids i
                   WHERE i.run_id = l.run_id AND i.step_id = l.step_id AND i.digest = l.digest)
@@ -41,43 +41,65 @@ SELECT s.run_id, s.step_id,
        TRY_CAST(json_extract(s.attributes, '$."otel.log_times".output') AS VARCHAR[]) AS output_times,
        coalesce(CASE WHEN json_valid(s.input) THEN json_type(s.input) = 'ARRAY' END, false) AS input_list,
        coalesce(CASE WHEN json_valid(s.output) THEN json_type(s.output) = 'ARRAY' END, false) AS output_list,
-       s.input IS NULL AS input_empty, s.output IS NULL AS output_empty, s.input, s.output
+       s.input IS NULL AS input_empty, s.output IS NULL AS output_empty, s.input, s.output,
+       strftime(s.started_at, '%Y-%m-%dT%H:%M:%S.%f') || '000Z' AS span_time
 FROM steps s SEMI JOIN (SELECT DISTINCT run_id, step_id FROM stage_span_log_new) k
   ON k.run_id = s.run_id AND k.step_id = s.step_id;
 -- Each message (of input, output) and note the new records bring, and those the step's earlier records stored
 -- where the new ones are added to them: a step's messages read in the order they happened (the records' time,
--- then reading order; a record with no time first), whatever order its records' files came in. A record's
--- input / output is a JSON list; a note is one object (its "time" is the record's).
+-- then reading order), whatever order its records' files came in. A record's input / output is a JSON list; a
+-- note is one object (its "time" is the record's).
+-- A record with no time (neither timeUnixNano nor observedTimeUnixNano) is placed where it was read: at the
+-- time of the record of its step read just before it in its file (then after it, by reading order), else at
+-- its span's start (a record read before any other of its step's in its file: what came before it in
+-- another file says nothing of when it happened). That place is what otel.log_times keeps
+-- for it, so a later call's records are put around it the same way. (Before, it sorted first, ahead of the
+-- whole conversation, wherever it was read.)
 CREATE OR REPLACE TEMP TABLE stage_span_log_items AS
-WITH fresh AS (
+WITH placed AS (
+    SELECT l.run_id, l.step_id, l.input, l.output, l.note, l.ord,
+           coalesce(l.time, last_value(l.time IGNORE NULLS) OVER (
+                        PARTITION BY l.run_id, l.step_id, l.file ORDER BY l.ord
+                        ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING),
+                    s.span_time) AS time
+    FROM stage_span_log_new l LEFT JOIN stage_span_log_steps s ON s.run_id = l.run_id AND s.step_id = l.step_id),
+fresh AS (
     SELECT run_id, step_id, col, time, ord, json_extract(text, '$[*]') AS items FROM (
-        SELECT run_id, step_id, 'input' AS col, time, ord, input AS text FROM stage_span_log_new
+        SELECT run_id, step_id, 'input' AS col, time, ord, input AS text FROM placed
         WHERE input IS NOT NULL AND input <> '[]'
         UNION ALL
-        SELECT run_id, step_id, 'output', time, ord, output FROM stage_span_log_new
+        SELECT run_id, step_id, 'output', time, ord, output FROM placed
         WHERE output IS NOT NULL AND output <> '[]'
         UNION ALL
-        SELECT run_id, step_id, 'notes', time, ord, '[' || note || ']' FROM stage_span_log_new WHERE note IS NOT NULL)),
+        SELECT run_id, step_id, 'notes', time, ord, '[' || note || ']' FROM placed WHERE note IS NOT NULL)),
 -- (earlier messages are only re-read where new ones of their column are added to them: span_logs_attach's
 -- UPDATE appends to an input / output its logs filled, as a JSON list; the span's own is kept as it is)
 stored AS (
     SELECT s.run_id, s.step_id, c.col,
            CASE c.col WHEN 'input' THEN s.input WHEN 'output' THEN s.output ELSE s.logs END AS text,
-           CASE c.col WHEN 'input' THEN s.input_times WHEN 'output' THEN s.output_times END AS times
+           CASE c.col WHEN 'input' THEN s.input_times WHEN 'output' THEN s.output_times END AS times, s.span_time
     FROM stage_span_log_steps s JOIN (SELECT DISTINCT run_id, step_id, col FROM fresh) c
       ON c.run_id = s.run_id AND c.step_id = s.step_id
     WHERE (c.col = 'input' AND list_contains(s.filled, 'input') AND s.input_list)
        OR (c.col = 'output' AND list_contains(s.filled, 'output') AND s.output_list)
        OR (c.col = 'notes' AND s.logs IS NOT NULL)),
 stored_items AS (
-    SELECT run_id, step_id, col, times, unnest(items)::VARCHAR AS item, generate_subscripts(items, 1) AS i
-    FROM (SELECT *, json_extract(text, '$[*]') AS items FROM stored))
+    SELECT run_id, step_id, col, times, span_time, unnest(items)::VARCHAR AS item, generate_subscripts(items, 1) AS i
+    FROM (SELECT *, json_extract(text, '$[*]') AS items FROM stored)),
+stored_times AS (
+    SELECT run_id, step_id, col, item, span_time, i,
+           -- (times stored for another list than the one stored, e.g. a span's own otel.logs, are not used)
+           CASE WHEN col = 'notes' THEN json_extract_string(item, '$.time')
+                WHEN len(times) = max(i) OVER (PARTITION BY run_id, step_id, col) THEN times[i] END AS time
+    FROM stored_items)
 SELECT run_id, step_id, col, item,
-       -- (times stored for another list than the one stored, e.g. a span's own otel.logs, are not used)
-       CASE WHEN col = 'notes' THEN json_extract_string(item, '$.time')
-            WHEN len(times) = max(i) OVER (PARTITION BY run_id, step_id, col) THEN times[i] END AS time,
+       -- a stored note of a record with no time stays where it was put: after the note before it, else at the
+       -- span's start (as placed above)
+       CASE WHEN col = 'notes' THEN coalesce(time, last_value(time IGNORE NULLS) OVER (
+                PARTITION BY run_id, step_id, col ORDER BY i ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), span_time)
+            ELSE time END AS time,
        0 AS src, 0 AS ord, i
-FROM stored_items
+FROM stored_times
 UNION ALL
 SELECT run_id, step_id, col, unnest(items)::VARCHAR, time, 1, ord, generate_subscripts(items, 1) FROM fresh;
 -- Per step, its log-filled messages and notes in time order, the times of the messages, and the new digests.

@@ -1,31 +1,23 @@
 -- Steps that act for the agent of the step before them (agent_of_previous.sql), stored by an earlier call
 -- before that step arrived (a trace split over files read one call each, the later spans first): each takes,
 -- in the merge's transaction, the agent of the latest step under the same parent that started before it and
--- names one (staged now or stored), as agent_of_previous.sql gives a staged one; the walk down the tree
--- (finalize_tree.sql) then gives the steps under it that agent. Only the runs staged now with such
--- frameworks' steps ($runs). Told apart as the readers tell them (ingest/_conventions.py map_span): AG2's
--- _Group_Tool_Executor turn (its span "invoke_agent <agent>"), a LlamaIndex workflow step handling a tool
--- call's event (its input {"ctx": …, "ev": "ToolCall(…" / "ToolCallResult(…"}).
+-- names one (staged now or stored: previous_agent.sql, run between these two statements), as
+-- agent_of_previous.sql gives a staged one; the walk down the tree (finalize_tree.sql) then gives the steps
+-- under it that agent. Only the runs staged now with such frameworks' steps ($runs). Told apart as the
+-- readers tell them (ingest/_conventions.py map_span): AG2's _Group_Tool_Executor turn (its span
+-- "invoke_agent <agent>"), a LlamaIndex workflow step handling a tool call's event (its input
+-- {"ctx": …, "ev": "ToolCall(…" / "ToolCallResult(…"}).
+CREATE OR REPLACE TEMP TABLE previous_wanted AS
+SELECT o.run_id, o.step_id, o.parent_id, epoch_us(o.started_at) AS start_us
+FROM steps o
+WHERE o.run_id IN (SELECT unnest($runs)) AND o.agent_own IS NULL AND o.kind = 'chain'
+  AND NOT EXISTS (SELECT 1 FROM stage_steps g WHERE g.run_id = o.run_id AND g.step_id = o.step_id)
+  AND CASE WHEN ends_with(o.name, '_Group_Tool_Executor')
+           THEN json_extract_string(o.attributes, '$."ag2.span.type"') IS NOT NULL
+           WHEN contains(o.input, 'ToolCall')
+           THEN coalesce(regexp_matches(try(json_extract_string(o.input, '$.ev')), '^ToolCall(Result)?\('), false)
+           ELSE false END;
+
 UPDATE steps SET agent_own = r.agent
-FROM (
-    SELECT m.run_id, m.step_id, arg_max(s.agent, s.start_ns) AS agent
-    FROM (SELECT o.run_id, o.step_id, o.parent_id, epoch_us(o.started_at) * 1000 AS start_ns
-          FROM steps o
-          WHERE o.run_id IN (SELECT unnest($runs)) AND o.agent_own IS NULL AND o.kind = 'chain'
-            AND NOT EXISTS (SELECT 1 FROM stage_steps g WHERE g.run_id = o.run_id AND g.step_id = o.step_id)
-            AND CASE WHEN ends_with(o.name, '_Group_Tool_Executor')
-                     THEN json_extract_string(o.attributes, '$."ag2.span.type"') IS NOT NULL
-                     WHEN contains(o.input, 'ToolCall')
-                     THEN coalesce(regexp_matches(try(json_extract_string(o.input, '$.ev')), '^ToolCall(Result)?\('),
-                                   false)
-                     ELSE false END) m
-    JOIN (SELECT run_id, step_id, parent_id, start_ns, agent FROM stage_steps WHERE run_id IN (SELECT unnest($runs))
-          UNION ALL
-          SELECT run_id, step_id, parent_id, epoch_us(started_at) * 1000, agent_own FROM steps o
-          WHERE run_id IN (SELECT unnest($runs))
-            AND NOT EXISTS (SELECT 1 FROM stage_steps g WHERE g.run_id = o.run_id AND g.step_id = o.step_id)) s
-      ON s.run_id = m.run_id AND s.parent_id IS NOT DISTINCT FROM m.parent_id AND s.step_id <> m.step_id
-     AND s.start_ns <= m.start_ns AND s.agent IS NOT NULL
-    GROUP BY m.run_id, m.step_id
-) r
+FROM previous_agent r
 WHERE steps.run_id = r.run_id AND steps.step_id = r.step_id AND steps.agent_own IS NULL;

@@ -1,0 +1,56 @@
+"""Siblings that started within one µs get the same agent whether read in one call or split over calls
+(left18). Before: stored_agent_of_previous.sql compared a stored step's start (µs, as the store keeps it)
+with a staged sibling's start in ns, so an AG2 executor turn stored by an earlier call lost the agent of the
+turn that started 200 ns before it (the researcher's), which one call gave it."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import pytest
+from test_real14_ag2 import groupchat
+
+import workbench as wb
+from workbench.ingest._registry import ADAPTERS
+from workbench.ingest.otlp import OtlpJson
+
+
+def _same_microsecond() -> dict:
+    """real14's group chat with the researcher's first turn (b1) and its executor turn (b2) started 500 and
+    700 ns into the same µs."""
+    doc = groupchat()
+    for sp in doc["resourceSpans"][0]["scopeSpans"][0]["spans"]:
+        if sp["spanId"].endswith(("b1", "b2")):
+            base = int(sp["startTimeUnixNano"]) // 1_000_000_000 * 1_000_000_000
+            sp["startTimeUnixNano"] = str(base + (500 if sp["spanId"].endswith("b1") else 700))
+    return doc
+
+
+def _write(path: Path, doc: dict, keep: set[str]) -> Path:
+    piece = copy.deepcopy(doc)
+    spans = piece["resourceSpans"][0]["scopeSpans"][0]["spans"]
+    piece["resourceSpans"][0]["scopeSpans"][0]["spans"] = [s for s in spans if s["spanId"][-2:] in keep]
+    path.write_text(json.dumps(piece) + "\n")
+    return path
+
+
+@pytest.mark.parametrize("fast", [True, False], ids=["sql", "python"])
+def test_an_executor_turn_stored_first_takes_the_agent_of_a_turn_in_the_same_microsecond(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fast: bool) -> None:
+    monkeypatch.setattr(next(a for a in ADAPTERS if isinstance(a, OtlpJson)), "fast", fast)
+    doc = _same_microsecond()
+    every = {s["spanId"][-2:] for s in doc["resourceSpans"][0]["scopeSpans"][0]["spans"]}
+    whole = wb.open()
+    whole.ingest(_write(tmp_path / "all.otlp.jsonl", doc, every))
+    steps = "SELECT step_id, agent, agent_own FROM steps ORDER BY step_id"
+    assert ("00000000000000b2", "researcher", "researcher") in whole.sql(steps).fetchall()
+    first = _write(tmp_path / "executor.otlp.jsonl", doc, {"b2", "c1"})
+    rest = _write(tmp_path / "rest.otlp.jsonl", doc, every - {"b2", "c1"})
+    split = wb.open()
+    split.ingest(first)
+    split.ingest(rest)
+    assert split.sql(steps).fetchall() == whole.sql(steps).fetchall()
+    again = split.ingest([first, rest])
+    assert (again.read, again.quarantined, again.added) == (9, 0, 0)

@@ -1,0 +1,65 @@
+"""A store's own Parquet export (``Workspace.export``) ingested back: merged table by table.
+
+An export holds the store's tables as they are (steps already mapped, agents given, runs summed up), not
+logs: read through the log adapters it would be nothing they know. It is merged instead (merge_export.sql),
+in one transaction: a row the store holds already adds nothing, so a round trip gives every table back and
+ingesting the same export again adds nothing; a run or step whose id the store holds with other contents is
+quarantined at the export's file and row, the stored one kept.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from ._connection import PARTITIONED, TABLES, sql_statements
+from ._transaction import transaction
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'  # a column name of the store's own schema, never a log value
+
+
+def _export_view(con: duckdb.DuckDBPyConnection, folder: Path, table: str) -> None:
+    """The temp view ``export_<table>``: the export's rows of ``table`` with the store's columns in its order
+    (a column an older export lacks is NULL), then the file and row each came from."""
+    stored = con.table(table)
+    columns = list(zip(stored.columns, (str(t) for t in stored.types), strict=True))
+    files = sorted(str(f) for f in (folder / table).rglob("*.parquet")) if (folder / table).is_dir() else []
+    if files:
+        rel = con.read_parquet(files, hive_partitioning=table in PARTITIONED, union_by_name=True,
+                               filename=True, file_row_number=True)
+        have = set(rel.columns)
+        picks = [(_quoted(c) if c in have else f"CAST(NULL AS {t})") + f" AS {_quoted(c)}" for c, t in columns]
+        rel = rel.select(", ".join([*picks, "filename AS export_file", "file_row_number AS export_row"]))
+    else:  # an empty table exports no file
+        rel = stored.select(", ".join([*(_quoted(c) for c, _ in columns),
+                                                 "CAST(NULL AS VARCHAR) AS export_file",
+                                                 "CAST(NULL AS BIGINT) AS export_row"])).filter("false")
+    rel.create_view(f"export_{table}", replace=True)
+
+
+def merge_export(con: duckdb.DuckDBPyConnection, folder: Path) -> dict[str, int]:
+    """Merge the export in ``folder`` into the store on ``con`` in one transaction; the counts of
+    merge_export.sql's ``export_counts`` (steps_read, quarantine_read, run_rejects, step_rejects,
+    steps_added, runs_touched) and the labels added."""
+    for table in TABLES:
+        _export_view(con, folder, table)
+    try:
+        with transaction(con, "the export's merge"):
+            for stmt in sql_statements("merge_export"):
+                con.execute(stmt)
+            cur = con.execute("SELECT * FROM export_counts")
+            names = [d[0] for d in cur.description]
+            counts = dict(zip(names, cur.fetchall()[0], strict=True))
+            counts["labels"] = con.execute("SELECT count(*) FROM export_new_labels").fetchall()[0][0]
+            counts["errors"] = con.execute("SELECT file || ':' || line || ': ' || reason FROM export_rejects "
+                                           "ORDER BY file, line LIMIT 10").fetchall()
+        return counts
+    finally:
+        for table in TABLES:
+            con.execute(f"DROP VIEW IF EXISTS export_{table}")  # (names of the store's own tables)
+        for name in ("export_rejects", "export_first_runs", "export_first_steps", "export_new_runs",
+                     "export_new_steps", "export_counts", "export_new_labels"):
+            con.execute(f"DROP TABLE IF EXISTS {name}")

@@ -1,0 +1,97 @@
+-- A Parquet export of a store (Workspace.export) merged into this store, in one transaction. The export's
+-- tables are the temp views export_<table> (the store's columns in its order, then export_file and
+-- export_row: the Parquet file and row each came from), made by store/_export_merge.py. A row the store
+-- holds already, identical, adds nothing (so merging the same export again adds nothing); a run or step
+-- whose id the store holds with other contents is quarantined at its file and row, the stored one kept; the
+-- export's own quarantine comes along. Counted in export_counts for the ingest report.
+CREATE OR REPLACE TEMP TABLE export_rejects (file VARCHAR, line BIGINT, reason VARCHAR, raw VARCHAR,
+                                             run_id VARCHAR, step_id VARCHAR);
+
+-- A key given twice in the export (a folder put together by hand: a store holds each once): the first kept.
+CREATE OR REPLACE TEMP TABLE export_first_runs AS
+SELECT * FROM export_runs QUALIFY row_number() OVER (PARTITION BY run_id ORDER BY export_file, export_row) = 1;
+
+CREATE OR REPLACE TEMP TABLE export_first_steps AS
+SELECT * FROM export_steps
+QUALIFY row_number() OVER (PARTITION BY run_id, step_id ORDER BY export_file, export_row) = 1;
+
+INSERT INTO export_rejects
+SELECT e.export_file, e.export_row + 1, 'run ' || e.run_id || ' given twice in the export (the first is kept)',
+       to_json(e)::VARCHAR, e.run_id, NULL
+FROM export_runs e ANTI JOIN export_first_runs f ON f.export_file = e.export_file AND f.export_row = e.export_row;
+
+INSERT INTO export_rejects
+SELECT e.export_file, e.export_row + 1,
+       'step ' || e.step_id || ' of run ' || e.run_id || ' given twice in the export (the first is kept)',
+       to_json(e)::VARCHAR, e.run_id, e.step_id
+FROM export_steps e ANTI JOIN export_first_steps f ON f.export_file = e.export_file AND f.export_row = e.export_row;
+
+-- rows the store does not hold as they are: new ones, or ones whose id the store holds with other contents
+CREATE OR REPLACE TEMP TABLE export_new_runs AS
+SELECT * FROM (SELECT * EXCLUDE (export_file, export_row) FROM export_first_runs EXCEPT ALL SELECT * FROM runs);
+
+CREATE OR REPLACE TEMP TABLE export_new_steps AS
+SELECT * FROM (SELECT * EXCLUDE (export_file, export_row) FROM export_first_steps EXCEPT ALL SELECT * FROM steps);
+
+INSERT INTO export_rejects
+SELECT e.export_file, e.export_row + 1,
+       'run ' || n.run_id || ' differs from the stored run of that id (the stored one is kept)',
+       to_json(n)::VARCHAR, n.run_id, NULL
+FROM export_new_runs n SEMI JOIN runs r ON r.run_id = n.run_id
+JOIN export_first_runs e ON e.run_id = n.run_id;
+
+INSERT INTO export_rejects
+SELECT e.export_file, e.export_row + 1,
+       'step ' || n.step_id || ' of run ' || n.run_id || ' differs from the stored step of that id '
+       || '(the stored one is kept)',
+       to_json(n)::VARCHAR, n.run_id, n.step_id
+FROM export_new_steps n SEMI JOIN steps s ON s.run_id = n.run_id AND s.step_id = n.step_id
+JOIN export_first_steps e ON e.run_id = n.run_id AND e.step_id = n.step_id;
+
+DELETE FROM export_new_runs WHERE run_id IN (SELECT run_id FROM runs);
+
+DELETE FROM export_new_steps
+WHERE EXISTS (SELECT 1 FROM steps s WHERE s.run_id = export_new_steps.run_id AND s.step_id = export_new_steps.step_id);
+
+CREATE OR REPLACE TEMP TABLE export_counts AS
+SELECT (SELECT count(*) FROM export_steps) AS steps_read,
+       (SELECT count(*) FROM export_quarantine) AS quarantine_read,
+       (SELECT count(*) FROM export_rejects WHERE step_id IS NULL) AS run_rejects,
+       (SELECT count(*) FROM export_rejects WHERE step_id IS NOT NULL) AS step_rejects,
+       (SELECT count(*) FROM export_new_steps) AS steps_added,
+       (SELECT count(*) FROM (SELECT run_id FROM export_new_runs UNION SELECT run_id FROM export_new_steps))
+           AS runs_touched;
+
+INSERT INTO runs SELECT * FROM export_new_runs;
+
+INSERT INTO steps SELECT * FROM export_new_steps;
+
+INSERT INTO edges
+SELECT * FROM (SELECT * EXCLUDE (export_file, export_row) FROM export_edges EXCEPT ALL SELECT * FROM edges);
+
+CREATE OR REPLACE TEMP TABLE export_new_labels AS
+SELECT * FROM (SELECT * EXCLUDE (export_file, export_row) FROM export_labels EXCEPT ALL SELECT * FROM labels);
+
+INSERT INTO labels SELECT * FROM export_new_labels;
+
+INSERT INTO findings
+SELECT * FROM (SELECT * EXCLUDE (export_file, export_row) FROM export_findings EXCEPT ALL SELECT * FROM findings);
+
+INSERT INTO attributions
+SELECT * FROM (SELECT * EXCLUDE (export_file, export_row) FROM export_attributions
+               EXCEPT ALL SELECT * FROM attributions);
+
+-- the export's quarantine as it was (file and line of the logs it was read from), but for the rejects this
+-- store holds already (its key, as schema.sql says: the same logs ingested here too hold the same reject,
+-- only created_at differs), then the export's own conflicts
+INSERT INTO quarantine
+SELECT * EXCLUDE (export_file, export_row) FROM export_quarantine e
+WHERE NOT EXISTS (SELECT 1 FROM quarantine q WHERE q.file = e.file AND q.line = e.line AND q.reason = e.reason
+                  AND q.step_id IS NOT DISTINCT FROM e.step_id AND q.raw_sha256 IS NOT DISTINCT FROM e.raw_sha256
+                  AND q.occurrence IS NOT DISTINCT FROM e.occurrence);
+
+INSERT INTO quarantine (file, line, reason, raw, source, run_id, step_id, raw_bytes, raw_sha256, occurrence)
+SELECT j.file, j.line, j.reason, j.raw, 'export', j.run_id, j.step_id, octet_length(encode(j.raw)), sha256(j.raw), 1
+FROM export_rejects j
+WHERE NOT EXISTS (SELECT 1 FROM quarantine q WHERE q.file = j.file AND q.line = j.line AND q.reason = j.reason
+                  AND q.step_id IS NOT DISTINCT FROM j.step_id AND q.raw_sha256 = sha256(j.raw));
