@@ -45,6 +45,8 @@ from ._mlflow import mlflow_attributes
 from ._stage_tables import STAGE_STEP_COLUMNS, arrow_type
 from ._tool_message import tool_message
 from ._values import logprob_stats
+from ._vercel_ai import OPERATION as VERCEL_AI_OPERATION
+from ._vercel_ai import vercel_ai_attributes
 
 if TYPE_CHECKING:   # (not at run time: a live guard maps spans with this module and imports no duckdb)
     from ._base import Stage
@@ -573,7 +575,8 @@ COST_PART_KEYS = ("gen_ai.usage.input_cost", "gen_ai.usage.output_cost")
 #: OTLP fast path hands it to the Python reader instead of mapping it in SQL).
 SHAPE_KEYS = ("target", EMITTER_PATH, "executor.type", "agent_name", "metadata.langgraph_node", "graph.node.id",
               "smolagents.max_steps", TRACELOOP_ENTITY, TRACELOOP_LANGGRAPH_NODE, *COST_PART_KEYS,
-              MLFLOW_SPAN_TYPE, LOGFIRE_TEMPLATE, AG2_SPAN_TYPE, "error.type", LANGFUSE_TYPE)
+              MLFLOW_SPAN_TYPE, LOGFIRE_TEMPLATE, AG2_SPAN_TYPE, "error.type", LANGFUSE_TYPE,
+              VERCEL_AI_OPERATION)
 
 
 def langchain_metadata(rest: dict[str, Any]) -> dict[str, Any] | None:
@@ -817,6 +820,8 @@ def map_span(attrs: dict[str, Any], name: str | None, events: list[dict[str, Any
         attrs = mlflow_attributes(attrs)
     elif LANGFUSE_TYPE in attrs:
         attrs = langfuse_attributes(attrs)
+    elif VERCEL_AI_OPERATION in attrs:
+        attrs = vercel_ai_attributes(attrs)
     elif LOGFIRE_TEMPLATE in attrs:
         attrs = instrumented_call_attributes(attrs)
     known, rest = split_attributes(attrs)
