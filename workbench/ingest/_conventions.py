@@ -291,6 +291,23 @@ def workflow_wrapper(attrs: dict[str, Any]) -> bool:
     return set(attrs) <= {"openinference.span.kind"}
 
 
+#: The instrumentation scopes of openai-agents' OpenInference processors (Python's, and the JavaScript one's for
+#: ``@openai/agents``): a root span of theirs typed AGENT is the trace (``withTrace`` / ``trace()``'s workflow).
+OPENAI_AGENTS_SCOPES = ("openinference.instrumentation.openai_agents",
+                        "@arizeai/openinference-instrumentation-openai-agents")
+_AGENT_NAME_KEYS = ("gen_ai.agent.name", "agent.name", "graph.node.id")
+
+
+def agents_trace_root(attrs: dict[str, Any], scope: Any) -> bool:
+    """Whether a root AGENT span (the caller knows it is one) is openai-agents' trace, not an agent.
+
+    The JavaScript processor gives the trace's span ``llm.system`` and lifts the first model input and the
+    last output onto it, so :func:`workflow_wrapper`'s "nothing but its kind" does not hold there; its
+    agents' spans name their agent in ``graph.node.id``, the trace's names none.
+    """
+    return scope in OPENAI_AGENTS_SCOPES and not any(k in attrs for k in _AGENT_NAME_KEYS)
+
+
 def smolagents_agent(name: Any, attrs: dict[str, Any]) -> str | None:
     """The agent of a smolagents run span (OpenInference), else None.
 
