@@ -22,7 +22,9 @@ def _v(value: object) -> dict:
     if isinstance(value, bool):
         return {"boolValue": value}
     if isinstance(value, int):
-        return {"intValue": value}  # the JS serializer writes a number (a string is read too: see _usage)
+        return {"intValue": value}  # the JS serializer writes a number
+    if isinstance(value, str) and value.isdigit():
+        return {"intValue": value}  # an int64 as proto3's JSON writes it (the Collector, Python's SDK)
     if isinstance(value, list):
         return {"arrayValue": {"values": [_v(x) for x in value]}}
     return {"stringValue": value}
@@ -34,7 +36,7 @@ def _call(op: str, function: str, **attrs: object) -> dict:
 
 
 def _model(op: str, function: str, system: str, user: str, n: int, **reply: object) -> dict:
-    # (an int64 may come as its decimal string in OTLP/JSON; AI SDK 4 wrote promptTokens / completionTokens)
+    # (AI SDK 4 wrote promptTokens / completionTokens)
     usage = {"ai.usage.inputTokens": str(50 + 10 * n), "ai.usage.outputTokens": 12, "ai.usage.totalTokens": 62 + 10 * n}
     if n == 2:
         usage = {"ai.usage.promptTokens": 70, "ai.usage.completionTokens": 12}

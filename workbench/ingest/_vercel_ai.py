@@ -41,12 +41,8 @@ def _kind(op: str) -> str | None:
 
 
 def _count(value: Any) -> int | None:
-    """A token count as the JS SDK writes it: an intValue, or (int64 in OTLP/JSON) its decimal string."""
-    if type(value) is int:  # (not a JSON true)
-        return value
-    if isinstance(value, str) and value.isdigit():
-        return int(value)
-    return None
+    """A token count (the reader decoded an intValue, number or int64 string): not a bool, not text."""
+    return value if type(value) is int else None
 
 
 def _tool_calls(value: Any) -> list[dict[str, Any]] | None:
