@@ -39,6 +39,8 @@ from ._langfuse_otel import TYPE as LANGFUSE_TYPE
 from ._langfuse_otel import langfuse_attributes
 from ._logfire import TEMPLATE as LOGFIRE_TEMPLATE
 from ._logfire import instrumented_call_attributes
+from ._mastra import TYPE as MASTRA_TYPE
+from ._mastra import mastra_attributes
 from ._mlflow import PASSED_OPERATIONS as MLFLOW_PASSED_OPERATIONS
 from ._mlflow import SPAN_TYPE as MLFLOW_SPAN_TYPE
 from ._mlflow import mlflow_attributes
@@ -593,7 +595,7 @@ COST_PART_KEYS = ("gen_ai.usage.input_cost", "gen_ai.usage.output_cost")
 SHAPE_KEYS = ("target", EMITTER_PATH, "executor.type", "agent_name", "metadata.langgraph_node", "graph.node.id",
               "smolagents.max_steps", TRACELOOP_ENTITY, TRACELOOP_LANGGRAPH_NODE, *COST_PART_KEYS,
               MLFLOW_SPAN_TYPE, LOGFIRE_TEMPLATE, AG2_SPAN_TYPE, "error.type", LANGFUSE_TYPE,
-              VERCEL_AI_OPERATION)
+              VERCEL_AI_OPERATION, MASTRA_TYPE)
 
 
 def langchain_metadata(rest: dict[str, Any]) -> dict[str, Any] | None:
@@ -839,6 +841,8 @@ def map_span(attrs: dict[str, Any], name: str | None, events: list[dict[str, Any
         attrs = langfuse_attributes(attrs)
     elif VERCEL_AI_OPERATION in attrs:
         attrs = vercel_ai_attributes(attrs)
+    elif MASTRA_TYPE in attrs:
+        attrs = mastra_attributes(attrs)
     elif LOGFIRE_TEMPLATE in attrs:
         attrs = instrumented_call_attributes(attrs)
     known, rest = split_attributes(attrs)
