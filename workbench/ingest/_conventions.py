@@ -40,12 +40,16 @@ from ._langfuse_otel import TYPE as LANGFUSE_TYPE
 from ._langfuse_otel import langfuse_attributes
 from ._logfire import TEMPLATE as LOGFIRE_TEMPLATE
 from ._logfire import instrumented_call_attributes
+from ._mastra import TYPE as MASTRA_TYPE
+from ._mastra import mastra_attributes
 from ._mlflow import PASSED_OPERATIONS as MLFLOW_PASSED_OPERATIONS
 from ._mlflow import SPAN_TYPE as MLFLOW_SPAN_TYPE
 from ._mlflow import mlflow_attributes
 from ._stage_tables import _NS_MAX, STAGE_STEP_COLUMNS, arrow_type
 from ._tool_message import tool_message
 from ._values import logprob_stats
+from ._vercel_ai import OPERATION as VERCEL_AI_OPERATION
+from ._vercel_ai import vercel_ai_attributes
 
 if TYPE_CHECKING:   # (not at run time: a live guard maps spans with this module and imports no duckdb)
     from ._base import Stage
@@ -302,6 +306,23 @@ def workflow_wrapper(attrs: dict[str, Any]) -> bool:
     spans declare ``agent.name``. Read as an agent, the workflow handed work to the first agent.
     """
     return set(attrs) <= {"openinference.span.kind"}
+
+
+#: The instrumentation scopes of openai-agents' OpenInference processors (Python's, and the JavaScript one's for
+#: ``@openai/agents``): a root span of theirs typed AGENT is the trace (``withTrace`` / ``trace()``'s workflow).
+OPENAI_AGENTS_SCOPES = ("openinference.instrumentation.openai_agents",
+                        "@arizeai/openinference-instrumentation-openai-agents")
+_AGENT_NAME_KEYS = ("gen_ai.agent.name", "agent.name", "graph.node.id")
+
+
+def agents_trace_root(attrs: dict[str, Any], scope: Any) -> bool:
+    """Whether a root AGENT span (the caller knows it is one) is openai-agents' trace, not an agent.
+
+    The JavaScript processor gives the trace's span ``llm.system`` and lifts the first model input and the
+    last output onto it, so :func:`workflow_wrapper`'s "nothing but its kind" does not hold there; its
+    agents' spans name their agent in ``graph.node.id``, the trace's names none.
+    """
+    return scope in OPENAI_AGENTS_SCOPES and not any(k in attrs for k in _AGENT_NAME_KEYS)
 
 
 def smolagents_agent(name: Any, attrs: dict[str, Any]) -> str | None:
@@ -588,7 +609,8 @@ COST_PART_KEYS = ("gen_ai.usage.input_cost", "gen_ai.usage.output_cost")
 #: OTLP fast path hands it to the Python reader instead of mapping it in SQL).
 SHAPE_KEYS = ("target", EMITTER_PATH, "executor.type", "agent_name", "metadata.langgraph_node", "graph.node.id",
               "smolagents.max_steps", TRACELOOP_ENTITY, TRACELOOP_LANGGRAPH_NODE, *COST_PART_KEYS,
-              MLFLOW_SPAN_TYPE, LOGFIRE_TEMPLATE, AG2_SPAN_TYPE, "error.type", LANGFUSE_TYPE)
+              MLFLOW_SPAN_TYPE, LOGFIRE_TEMPLATE, AG2_SPAN_TYPE, "error.type", LANGFUSE_TYPE,
+              VERCEL_AI_OPERATION, MASTRA_TYPE)
 
 
 def langchain_metadata(rest: dict[str, Any]) -> dict[str, Any] | None:
@@ -832,6 +854,10 @@ def map_span(attrs: dict[str, Any], name: str | None, events: list[dict[str, Any
         attrs = mlflow_attributes(attrs)
     elif LANGFUSE_TYPE in attrs:
         attrs = langfuse_attributes(attrs)
+    elif VERCEL_AI_OPERATION in attrs:
+        attrs = vercel_ai_attributes(attrs)
+    elif MASTRA_TYPE in attrs:
+        attrs = mastra_attributes(attrs)
     elif LOGFIRE_TEMPLATE in attrs:
         attrs = instrumented_call_attributes(attrs)
     known, rest = split_attributes(attrs)

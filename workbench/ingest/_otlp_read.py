@@ -18,6 +18,7 @@ from ._ag2 import failed_without_status
 from ._base import Stage
 from ._conventions import (
     StepSink,
+    agents_trace_root,
     agno_run_agent,
     as_text,
     has_identifier,
@@ -385,6 +386,8 @@ def _span(sp: Any, line: int, keys: _Keys, base: dict[str, Any], service: Any,
         stage.turn_runs.add(tid)
     if m["kind"] == "agent" and m["agent"] == name and scope_name:
         m["agent"] = agno_run_agent(name, scope_name) or m["agent"]
+        if pid is None and agents_trace_root(attrs, scope_name):
+            m["kind"], m["agent"] = "chain", None
     if m["agent"].__class__ is str and has_identifier(m["agent"]):
         m["agent"] = ctx.sink.agent_ids.name(tid, m["agent"], attrs)
     if base:

@@ -20,6 +20,7 @@ from ._conventions import (
     MESSAGE_KINDS,
     MESSAGES_BEAT,
     OI_KINDS,
+    OPENAI_AGENTS_SCOPES,
     OPERATION_KINDS,
     OUT_MESSAGE_PREFIXES,
     OUTPUT_EVENTS,
@@ -129,6 +130,7 @@ def _spans_sql() -> str:
     in_msg = " OR ".join(f"starts_with(k, {_q(p)})" for p in IN_MESSAGE_PREFIXES)
     out_msg = " OR ".join(f"starts_with(k, {_q(p)})" for p in OUT_MESSAGE_PREFIXES)
     beat = ", ".join(_q(k) for k in MESSAGES_BEAT)
+    oai_scopes = ", ".join(_q(k) for k in OPENAI_AGENTS_SCOPES)
     message_events = ", ".join(_q(k) for k in sorted(INPUT_EVENTS | OUTPUT_EVENTS))
     # "invoke_agent planner" -> planner (the rest of the name after the prefix; the whole name if empty)
     agent_prefix = " ".join(f"WHEN starts_with(s.name, {_q(x)}) THEN coalesce(nullif(s.name[{len(x) + 1}:], ''), s.name)"
@@ -253,6 +255,9 @@ SELECT line, bad, ri, si, pi, (line << 24) + off + pi - 1 AS order_hint, service
     OR coalesce(regexp_matches(agent, {_q(_ID_RE)}), false)
     OR (kind = 'agent' AND v_agent IS NULL AND scope_name = {_q(AGNO_SCOPE)}
         AND coalesce(regexp_full_match(s.name, {_q(_RUN_RE)}), false))
+    -- openai-agents' trace span (JavaScript's carries more than its kind: agents_trace_root)
+    OR (kind = 'agent' AND v_agent IS NULL AND coalesce(s.parentSpanId, '') IN ('', '{z16}', '{z32}')
+        AND scope_name IN ({oai_scopes}))
     -- a LlamaIndex AgentWorkflow step: its agent is named in the event it handles
     OR (kind = 'chain' AND coalesce(contains(v_input, 'current_agent_name=') OR contains(v_input, 'ToolCall'), false))
     -- an LLM span's output messages beat its output.value (the mapper rebuilds them)
