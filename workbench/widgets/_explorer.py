@@ -444,7 +444,30 @@ def _has_text(value: Any) -> bool:
 
 
 def _json_or_text(value: Any) -> str:
+    """A JSON attributes value indented, its strings with their line breaks as line breaks (``json.dumps`` kept
+    them as ``\\n``: a stack trace or a prompt read as one line), a string's further lines one step
+    deeper than its key. Anything else as it is."""
     try:
-        return json.dumps(json.loads(value), indent=1)
+        doc = json.loads(value)
     except (TypeError, ValueError):
         return str(value)
+    return _pretty(doc, 0)
+
+
+def _pretty(v: Any, depth: int) -> str:
+    pad, inner = " " * depth, " " * (depth + 1)
+    if isinstance(v, dict) and v:
+        items = [f"{inner}{_string(str(k), depth + 1)}: {_pretty(x, depth + 1)}" for k, x in v.items()]
+        return "{\n" + ",\n".join(items) + f"\n{pad}}}"
+    if isinstance(v, list) and v:
+        return "[\n" + ",\n".join(f"{inner}{_pretty(x, depth + 1)}" for x in v) + f"\n{pad}]"
+    if isinstance(v, str):
+        return _string(v, depth)
+    return json.dumps(v, ensure_ascii=False)
+
+
+def _string(s: str, depth: int) -> str:
+    # each line escaped as JSON would (quotes, tabs, other controls), joined by real line breaks
+    lines = [json.dumps(line, ensure_ascii=False)[1:-1] for line in s.replace("\r\n", "\n").split("\n")]
+    return '"' + ("\n" + " " * (depth + 1)).join(lines) + '"'
+
