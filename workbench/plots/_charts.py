@@ -281,8 +281,30 @@ def histogram(bins: pd.DataFrame, signal: str = "value", threshold: float | None
         color=alt.Color("outcome:N", title="run outcome", scale=alt.Scale(domain=list(colors),
                                                                           range=list(colors.values()))),
         tooltip=["outcome:N", alt.Tooltip("bin_start:Q", format=".3f"), alt.Tooltip("n:Q", format=",")])
-    layers = [bars, *_threshold_rule(threshold, live, "#333")]
+    layers = [bars, *_above_note(bins), *_threshold_rule(threshold, live, "#333")]
     return alt.layer(*layers).properties(width=width, height=200, title=f"{signal} of steps by run outcome")
+
+
+def _above_note(bins: pd.DataFrame) -> list:
+    """The bin past the last that counts a far tail (``histogram_data``'s ``above`` rows): its bars outlined
+    dashed and a note over it, "31 above 3,944 · max 30,039", so that a reader sees the axis does not end
+    where the data does."""
+    if "above" not in bins.columns or not bins["above"].fillna(False).astype(bool).any():
+        return []
+    from .._plain import plain
+
+    tail = bins[bins["above"].fillna(False).astype(bool)]
+    note = pd.DataFrame({"x": [(tail["bin_start"].iat[0] + tail["bin_end"].iat[0]) / 2], "n": [int(tail["n"].sum())],
+                         "text": [f"{int(tail['n'].sum()):,} above {plain(tail['bin_start'].iat[0])} · "
+                                  f"max {plain(tail['top'].max())}"]})
+    # a rect, not a bar: a continuous bar layer pads the y scale below zero
+    outline = alt.Chart(pd.DataFrame({"x0": [tail["bin_start"].iat[0]], "x1": [tail["bin_end"].iat[0]],
+                                      "n": [int(tail["n"].sum())], "y0": [0]})).mark_rect(
+        fillOpacity=0, stroke="#333", strokeDash=[3, 2], strokeWidth=1).encode(
+        x="x0:Q", x2="x1:Q", y=alt.Y("n:Q", stack=None), y2="y0:Q")
+    text = alt.Chart(note).mark_text(align="right", dx=4, dy=-6, baseline="bottom", fontSize=11, color="#333").encode(
+        x="x:Q", y=alt.Y("n:Q", stack=None), text="text:N")
+    return [outline, text]
 
 
 def review_load_curve(table: pd.DataFrame, current: float | None = None, signal: str = "threshold",
