@@ -106,7 +106,8 @@ class IncidentExplorer(w.VBox):
         self.header = w.HTML()
         self.timeline = plots.widget(plots.timeline(pd.DataFrame(columns=[
             "step_id", "agent", "kind", "started_at", "ended_at", "flagged", "built_on_fault"]), title="(no run)"))
-        self.step = w.Dropdown(description="step", options=[], layout=w.Layout(width="480px"))
+        self.step = w.Dropdown(description="step", options=[], layout=w.Layout(width="calc(100% - 4px)"),
+                               style={"description_width": "initial"})
         self.detail = w.HTML()
         self.findings = w.HTML()
         self.verdict = w.HTML()
@@ -228,8 +229,10 @@ class IncidentExplorer(w.VBox):
         values, facts = plots.stored_attribution(self.ws, run_id)
         decisive = facts["decisive_step"] if facts else None
         # a step with no name (native logs may leave it out) shows no empty "· ·" between kind and flag
-        options = [(label(" · ".join(p for p in (f"{s.seq:>3}", _or(s.agent, "—"), s.kind, _or(s.name, ""),
-                                                  "⚑ " + s.detectors if s.detectors else "") if p)), s.step_id)
+        # the flag right after the number: at the end, after a long agent and span name, the closed box cut it
+        # to "⚑ repeated_rep…"
+        options = [(label((f"{s.seq:>3} ⚑ {s.detectors} · " if s.detectors else f"{s.seq:>3} · ")
+                          + " · ".join(p for p in (_or(s.agent, "—"), s.kind, _or(s.name, "")) if p)), s.step_id)
                    for s in self.steps.itertuples()]
         self.step.options = options
         first = self.steps.loc[self.steps["flagged"], "step_id"]
