@@ -80,3 +80,19 @@ def test_step_panel_shows_messages_and_attribute_line_breaks() -> None:
     assert "\\n" not in attrs, attrs
     assert '"Traceback (most recent call last):\n' in attrs and "\nTimeoutError: <b>late</b>" in attrs.replace("  ", ""), attrs
     assert "<b>late</b>" not in value and "&lt;b&gt;late&lt;/b&gt;" in value
+
+
+def test_a_flagged_steps_label_names_its_detectors_first() -> None:
+    # the closed dropdown cut "… · ChatOpenAI.chat · ⚑ repeated_rep…": the flag now follows the step number
+    recs = [{"record": "run", "run_id": "r1", "outcome": "failure"}]
+    recs += [{"run_id": "r1", "step_id": f"s{i}", "agent": "customer_support_specialist", "kind": "llm",
+              "name": "ChatOpenAI.chat gpt-4o-mini-2024-07-18",
+              "output": "Please send the order number so that I can look up the refund for you.",
+              "started_at": f"2026-03-01T10:00:0{i}Z", "ended_at": f"2026-03-01T10:00:0{i}.5Z"} for i in range(4)]
+    ws = wb.open()
+    ws.ingest(recs, progress=False)
+    wb.detect(ws, detectors=["repeated_reply"])
+    labels = [o[0] for o in IncidentExplorer(ws).step.options]
+    flagged = [lb for lb in labels if "⚑" in lb]
+    assert flagged and all(lb.index("⚑ repeated_reply") < 6 for lb in flagged), labels
+    assert all("customer_support_specialist · llm · ChatOpenAI.chat" in lb for lb in labels), labels
