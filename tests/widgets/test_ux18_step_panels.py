@@ -96,3 +96,19 @@ def test_a_flagged_steps_label_names_its_detectors_first() -> None:
     flagged = [lb for lb in labels if "⚑" in lb]
     assert flagged and all(lb.index("⚑ repeated_reply") < 6 for lb in flagged), labels
     assert all("customer_support_specialist · llm · ChatOpenAI.chat" in lb for lb in labels), labels
+
+
+def test_another_run_with_the_same_step_ids_shows_its_own_step() -> None:
+    # seen in JupyterLab: show_run('r00') after r23 kept r23's s0 in the step panel (same id, no change event)
+    recs: list[dict] = []
+    for run in ("a", "b"):
+        recs.append({"record": "run", "run_id": run, "outcome": "failure",
+                     "started_at": "2026-03-01T10:00:00Z" if run == "a" else "2026-03-02T10:00:00Z"})
+        recs += [{"run_id": run, "step_id": f"s{i}", "agent": "x", "kind": "llm", "output": f"output of {run}{i}",
+                  "started_at": "2026-03-01T10:00:00Z"} for i in range(2)]
+    ws = wb.open()
+    ws.ingest(recs, progress=False)
+    ex = IncidentExplorer(ws)
+    for run in ("a", "b", "a"):
+        ex.show_run(run)
+        assert f"output of {run}0" in ex.detail.value, (run, ex.detail.value)

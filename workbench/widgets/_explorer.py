@@ -238,6 +238,10 @@ class IncidentExplorer(w.VBox):
         first = self.steps.loc[self.steps["flagged"], "step_id"]
         pick = decisive if decisive in set(self.steps["step_id"]) else (first.iat[0] if len(first) else None)
         self.step.value = pick if pick is not None else (options[0][1] if options else None)
+        if self.step_id == self.step.value and self.step_id is not None:
+            # the same step id in the new run (s0 … of native logs, the demo's s0000): no change event, and
+            # the panel kept the previous run's step
+            self.select_step(self.step.value)
         # the finding that explains the failure best first (a silent failure before a recovered retry)
         hits = self.ws.con.execute(
             "SELECT f.step_id, f.agent, f.detector, f.severity, f.detail FROM findings f "
