@@ -294,7 +294,7 @@ def _above_note(bins: pd.DataFrame) -> list:
     from .._plain import plain
 
     tail = bins[bins["above"].fillna(False).astype(bool)]
-    note = pd.DataFrame({"x": [(tail["bin_start"].iat[0] + tail["bin_end"].iat[0]) / 2], "n": [int(tail["n"].sum())],
+    note = pd.DataFrame({"x": [tail["bin_end"].iat[0]], "n": [int(tail["n"].sum())],
                          "text": [f"{int(tail['n'].sum()):,} above {plain(tail['bin_start'].iat[0])} · "
                                   f"max {plain(tail['top'].max())}"]})
     # a rect, not a bar: a continuous bar layer pads the y scale below zero
@@ -302,8 +302,9 @@ def _above_note(bins: pd.DataFrame) -> list:
                                       "n": [int(tail["n"].sum())], "y0": [0]})).mark_rect(
         fillOpacity=0, stroke="#333", strokeDash=[3, 2], strokeWidth=1).encode(
         x="x0:Q", x2="x1:Q", y=alt.Y("n:Q", stack=None), y2="y0:Q")
-    text = alt.Chart(note).mark_text(align="right", dx=4, dy=-6, baseline="bottom", fontSize=11, color="#333").encode(
-        x="x:Q", y=alt.Y("n:Q", stack=None), text="text:N")
+    # at the top right of the plot, ending over the tail's bin: over a bar it crossed the bars it sat on
+    text = alt.Chart(note).mark_text(align="right", baseline="top", dy=2, fontSize=11, color="#333").encode(
+        x="x:Q", y=alt.value(0), text="text:N")
     return [outline, text]
 
 
