@@ -102,6 +102,8 @@ def test_explorer_tuner_and_drift_read_right_in_lab(lab, browser) -> None:  # no
         shown_in = next(p for p in pres if p.startswith("human:"))
         assert shown_in.startswith("human: Where is my refund? <img src=x onerror=alert(1)>"), shown_in
         assert "langgraph_node" not in shown_in and '"lc"' not in shown_in, shown_in
+        # r00's own step, not the s0 of the run shown before it (the same step id)
+        assert any(p.startswith("Please send me the order number") for p in pres), pres
         attrs = next(p for p in pres if "exception.stacktrace" in p)
         assert "\\n" not in attrs and "Traceback (most recent call last):\n" in attrs, attrs
         assert len([ln for ln in attrs.splitlines() if ln.strip()]) >= 5, attrs
