@@ -35,8 +35,10 @@ def _store() -> wb.Workspace:
 
 
 def _strokes(svg: str) -> list[list[tuple[float, float]]]:
-    """Each stroke (a path's moveto and what follows it) of the line marks, as x, y points."""
+    """Each stroke (a path's moveto and what follows it) of the solid line marks, as x, y points (ux18: the
+    dotted bridges that join an agent's points across a gap say "no runs between" and are left out)."""
     out = []
+    svg = re.sub(r'<path[^>]*stroke-dasharray="1,3"[^>]*/>', "", svg)
     for d in re.findall(r'<path[^>]*aria-roledescription="line mark"[^>]*d="([^"]*)"', svg) + \
             re.findall(r'role-mark role-line.*?<path[^>]*d="([^"]*)"', svg, re.S):
         for part in re.split(r"(?=M)", d):

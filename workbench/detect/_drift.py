@@ -77,12 +77,14 @@ def detect_drift(con, config: DetectorConfig) -> pd.DataFrame:  # noqa: ANN001
     """
     data = con.execute(_AGENT_RUNS).df()
     rows: list[dict] = []
+    pairs = 0   # periods compared: none means too few runs to judge, not "no drift" (attrs["pairs_tested"])
     for agent, df in data.groupby("agent", sort=True):
         how, segs = _segments(df, config)
         for i in range(1, len(segs)):
             before, after = segs[i - 1], segs[i]
             if len(before) < config.drift_min_runs or len(after) < config.drift_min_runs:
                 continue
+            pairs += 1
             tests = _tests(before, after)
             if not tests:
                 continue
@@ -94,7 +96,9 @@ def detect_drift(con, config: DetectorConfig) -> pd.DataFrame:  # noqa: ANN001
             rows.extend({**segment, "metric": metric, "p": p, "text": text} for metric, p, text in tests)
     cols = ["run_id", "step_id", "agent", "detector", "severity", "detail", "attributes"]
     if not rows:
-        return pd.DataFrame(columns=cols)
+        empty = pd.DataFrame(columns=cols)
+        empty.attrs["pairs_tested"] = pairs
+        return empty
     from scipy import stats
 
     tests = pd.DataFrame(rows)
@@ -124,4 +128,6 @@ def detect_drift(con, config: DetectorConfig) -> pd.DataFrame:  # noqa: ANN001
         out.append({"run_id": top["run_id"], "step_id": None, "agent": agent, "detector": "drift",
                     "severity": "info" if cause else "warning", "detail": detail,
                     "attributes": json.dumps(attrs)})
-    return pd.DataFrame(out, columns=cols)
+    found = pd.DataFrame(out, columns=cols)
+    found.attrs["pairs_tested"] = pairs
+    return found

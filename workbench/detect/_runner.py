@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import queue
 import re
 import threading
@@ -252,6 +253,11 @@ def detect(ws, run_ids: Iterable[str] | None = None, config: DetectorConfig | di
             else:
                 drift()
             for found in drifted:
+                # that drift was tested, and how much of the history could be: a panel without findings then
+                # says "none found" or "too few runs to judge", not "run wb.detect"
+                con.execute("INSERT OR REPLACE INTO meta VALUES ('drift_checked', ?)", [json.dumps({
+                    "pairs_tested": int(found.attrs.get("pairs_tested", 0)), "min_runs": config.drift_min_runs,
+                    "alpha": config.drift_alpha})])
                 con.register("_det_drift", found.astype(object))
                 con.execute("INSERT INTO det_out SELECT d.* FROM _det_drift d SEMI JOIN det_scope s "
                             "ON s.run_id = d.run_id")

@@ -281,8 +281,31 @@ def histogram(bins: pd.DataFrame, signal: str = "value", threshold: float | None
         color=alt.Color("outcome:N", title="run outcome", scale=alt.Scale(domain=list(colors),
                                                                           range=list(colors.values()))),
         tooltip=["outcome:N", alt.Tooltip("bin_start:Q", format=".3f"), alt.Tooltip("n:Q", format=",")])
-    layers = [bars, *_threshold_rule(threshold, live, "#333")]
+    layers = [bars, *_above_note(bins), *_threshold_rule(threshold, live, "#333")]
     return alt.layer(*layers).properties(width=width, height=200, title=f"{signal} of steps by run outcome")
+
+
+def _above_note(bins: pd.DataFrame) -> list:
+    """The bin past the last that counts a far tail (``histogram_data``'s ``above`` rows): its bars outlined
+    dashed and a note over it, "31 above 3,944 · max 30,039", so that a reader sees the axis does not end
+    where the data does."""
+    if "above" not in bins.columns or not bins["above"].fillna(False).astype(bool).any():
+        return []
+    from .._plain import plain
+
+    tail = bins[bins["above"].fillna(False).astype(bool)]
+    note = pd.DataFrame({"x": [tail["bin_end"].iat[0]], "n": [int(tail["n"].sum())],
+                         "text": [f"{int(tail['n'].sum()):,} above {plain(tail['bin_start'].iat[0])} · "
+                                  f"max {plain(tail['top'].max())}"]})
+    # a rect, not a bar: a continuous bar layer pads the y scale below zero
+    outline = alt.Chart(pd.DataFrame({"x0": [tail["bin_start"].iat[0]], "x1": [tail["bin_end"].iat[0]],
+                                      "n": [int(tail["n"].sum())], "y0": [0]})).mark_rect(
+        fillOpacity=0, stroke="#333", strokeDash=[3, 2], strokeWidth=1).encode(
+        x="x0:Q", x2="x1:Q", y=alt.Y("n:Q", stack=None), y2="y0:Q")
+    # at the top right of the plot, ending over the tail's bin: over a bar it crossed the bars it sat on
+    text = alt.Chart(note).mark_text(align="right", baseline="top", dy=2, fontSize=11, color="#333").encode(
+        x="x:Q", y=alt.value(0), text="text:N")
+    return [outline, text]
 
 
 def review_load_curve(table: pd.DataFrame, current: float | None = None, signal: str = "threshold",
@@ -325,15 +348,23 @@ def drift_over_time(series: pd.DataFrame, metric: str, changes: pd.DataFrame | N
     rule each, named in a strip above the plot (in the plot, a name sat on the lines it marks)."""
     _check(series, ["agent", "t", metric], "drift_over_time")
     series, colors, left_out = _drawn_agents(series, changes)
+    bridges = _gap_bridges(series, metric)
     series = _broken_at_gaps(series, metric)
     if changes is not None and left_out:
         changes = changes[changes["agent"].isin(set(series["agent"]))]
-    lines = alt.Chart(series).mark_line(point=alt.OverlayMarkDef(size=16)).encode(
+    # points large enough to read as the agent's colour: on a store of a few runs per agent most buckets
+    # stand alone, and 16 px² dots were all the chart showed
+    lines = alt.Chart(series).mark_line(point=alt.OverlayMarkDef(size=40)).encode(
         x=alt.X("t:T", title=None), y=alt.Y(f"{metric}:Q", title=metric.replace("_", " ")),
         color=alt.Color("agent:N", scale=colors),
         # ",.3~r": three significant digits written out (2,730 ms, not 2.73e+3)
         tooltip=["agent:N", "t:T", alt.Tooltip(f"{metric}:Q", format=",.3~r"), "runs:Q"])
     layers = [lines]
+    if len(bridges):
+        # an agent's points across a stretch with no runs of it: joined thin and dotted, so the eye can follow
+        # one agent, while the solid line still claims only what consecutive buckets measured
+        layers.append(alt.Chart(bridges).mark_line(strokeDash=[1, 3], strokeWidth=1.5, opacity=0.7).encode(
+            x="t:T", y=f"{metric}:Q", color=alt.Color("agent:N", scale=colors), detail="gap:N"))
     if changes is not None and len(changes.dropna(subset=["since"])):
         ch = _change_labels(changes.dropna(subset=["since"]), series["t"], width)
         layers.append(alt.Chart(ch).mark_rule(strokeDash=[5, 3], strokeWidth=2).encode(
@@ -347,13 +378,29 @@ def drift_over_time(series: pd.DataFrame, metric: str, changes: pd.DataFrame | N
                     x="since:T", y=alt.Y("label_y:Q", scale=None, axis=None), text="agent:N",
                     color=alt.Color("agent:N", scale=colors)))
     # the title sits above the names: Vega places it outside the bounds of every mark
-    title = alt.TitleParams(f"{metric.replace('_', ' ')} per agent (dashed: change points)",
+    title = alt.TitleParams(f"{metric.replace('_', ' ')} per agent (dashed: change points"
+                            + ("; dotted: no runs between)" if len(bridges) else ")"),
                             **({"subtitle": f"the {MAX_AGENTS} agents with the most runs; {left_out} more not drawn"}
                                if left_out else {}))
     return alt.layer(*layers).properties(width=width, height=220, title=title)
 
 
 MAX_AGENTS = 20
+
+
+def _gap_bridges(series: pd.DataFrame, metric: str) -> pd.DataFrame:
+    """For each stretch where an agent's buckets skip (``_broken_at_gaps`` breaks its line there), the two
+    points on either side (agent, t, metric, gap: one id per stretch)."""
+    cols = ["agent", "t", metric, "gap"]
+    if len(series) < 2 or "bucket" not in series.columns:
+        return pd.DataFrame(columns=cols)
+    s = series.dropna(subset=[metric]).assign(t=lambda d: pd.to_datetime(d["t"])).sort_values(
+        ["agent", "bucket"], kind="stable").reset_index(drop=True)
+    same = s["agent"].eq(s["agent"].shift())
+    skipped = same & (s["bucket"].diff() > 1)
+    ends = s[skipped].assign(gap=range(int(skipped.sum())))
+    starts = s.loc[ends.index - 1].assign(gap=ends["gap"].to_numpy())
+    return pd.concat([starts, ends])[cols].reset_index(drop=True)
 
 
 def _broken_at_gaps(series: pd.DataFrame, metric: str) -> pd.DataFrame:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any
 
 import ipywidgets as w
@@ -58,9 +59,32 @@ class DriftMonitor(w.VBox):
         if self.series.empty:  # Who&When and other turn logs carry no times
             return "<i>No run of this store has a start time: nothing can be drawn over time.</i>"
         if self.changes.empty:
-            return "<i>No drift findings in this store (run <code>wb.detect(ws)</code>; none may be significant).</i>"
+            return f"<i>{self._no_changes()}</i>"
         items = "".join(f"<li>{esc(d)}</li>" for d in self.changes["detail"])
         return f"<b>Change points</b><ul>{items}</ul>"
+
+
+    def _no_changes(self) -> str:
+        """Why no change point is drawn, as far as the store can tell: drift not tested yet, tested and none
+        significant, or tested but no agent with enough runs in two periods to compare."""
+        row = self.ws.sql("SELECT value FROM meta WHERE key = 'drift_checked'").fetchall()
+        try:
+            checked = json.loads(row[0][0]) if row else None
+        except ValueError:
+            checked = None
+        if not isinstance(checked, dict):
+            return ("The drift test has not run on this store (or ran before it recorded its checks): "
+                    "run <code>wb.detect(ws)</code>.")
+        if int(checked.get("pairs_tested", 0)) == 0:
+            most = int(self.series.groupby("agent")["runs"].sum().max()) if len(self.series) else 0
+            need = int(checked.get("min_runs", 0))
+            return (f"Too few runs to judge drift: <code>wb.detect</code> compares an agent's runs of one period "
+                    f"(time window or model version) with the next, {need:,} runs or more in each, and no agent "
+                    f"has that here (the most runs of one agent: {most:,}). The lines show what there is.")
+        pairs = int(checked["pairs_tested"])
+        return (f"No drift found: <code>wb.detect</code> compared {pairs:,} pair{'s' if pairs != 1 else ''} of "
+                f"periods of the agents' runs and no change was significant (false-discovery rate "
+                f"{float(checked.get('alpha', 0)):g}).")
 
 
 class FindingsOverview(w.VBox):

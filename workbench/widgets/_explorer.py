@@ -106,7 +106,8 @@ class IncidentExplorer(w.VBox):
         self.header = w.HTML()
         self.timeline = plots.widget(plots.timeline(pd.DataFrame(columns=[
             "step_id", "agent", "kind", "started_at", "ended_at", "flagged", "built_on_fault"]), title="(no run)"))
-        self.step = w.Dropdown(description="step", options=[], layout=w.Layout(width="480px"))
+        self.step = w.Dropdown(description="step", options=[], layout=w.Layout(width="calc(100% - 4px)"),
+                               style={"description_width": "initial"})
         self.detail = w.HTML()
         self.findings = w.HTML()
         self.verdict = w.HTML()
@@ -228,13 +229,19 @@ class IncidentExplorer(w.VBox):
         values, facts = plots.stored_attribution(self.ws, run_id)
         decisive = facts["decisive_step"] if facts else None
         # a step with no name (native logs may leave it out) shows no empty "· ·" between kind and flag
-        options = [(label(" · ".join(p for p in (f"{s.seq:>3}", _or(s.agent, "—"), s.kind, _or(s.name, ""),
-                                                  "⚑ " + s.detectors if s.detectors else "") if p)), s.step_id)
+        # the flag right after the number: at the end, after a long agent and span name, the closed box cut it
+        # to "⚑ repeated_rep…"
+        options = [(label((f"{s.seq:>3} ⚑ {s.detectors} · " if s.detectors else f"{s.seq:>3} · ")
+                          + " · ".join(p for p in (_or(s.agent, "—"), s.kind, _or(s.name, "")) if p)), s.step_id)
                    for s in self.steps.itertuples()]
         self.step.options = options
         first = self.steps.loc[self.steps["flagged"], "step_id"]
         pick = decisive if decisive in set(self.steps["step_id"]) else (first.iat[0] if len(first) else None)
         self.step.value = pick if pick is not None else (options[0][1] if options else None)
+        if self.step_id == self.step.value and self.step_id is not None:
+            # the same step id in the new run (s0 … of native logs, the demo's s0000): no change event, and
+            # the panel kept the previous run's step
+            self.select_step(self.step.value)
         # the finding that explains the failure best first (a silent failure before a recovered retry)
         hits = self.ws.con.execute(
             "SELECT f.step_id, f.agent, f.detector, f.severity, f.detail FROM findings f "
@@ -444,7 +451,30 @@ def _has_text(value: Any) -> bool:
 
 
 def _json_or_text(value: Any) -> str:
+    """A JSON attributes value indented, its strings with their line breaks as line breaks (``json.dumps`` kept
+    them as ``\\n``: a stack trace or a prompt read as one line), a string's further lines one step
+    deeper than its key. Anything else as it is."""
     try:
-        return json.dumps(json.loads(value), indent=1)
+        doc = json.loads(value)
     except (TypeError, ValueError):
         return str(value)
+    return _pretty(doc, 0)
+
+
+def _pretty(v: Any, depth: int) -> str:
+    pad, inner = " " * depth, " " * (depth + 1)
+    if isinstance(v, dict) and v:
+        items = [f"{inner}{_string(str(k), depth + 1)}: {_pretty(x, depth + 1)}" for k, x in v.items()]
+        return "{\n" + ",\n".join(items) + f"\n{pad}}}"
+    if isinstance(v, list) and v:
+        return "[\n" + ",\n".join(f"{inner}{_pretty(x, depth + 1)}" for x in v) + f"\n{pad}]"
+    if isinstance(v, str):
+        return _string(v, depth)
+    return json.dumps(v, ensure_ascii=False)
+
+
+def _string(s: str, depth: int) -> str:
+    # each line escaped as JSON would (quotes, tabs, other controls), joined by real line breaks
+    lines = [json.dumps(line, ensure_ascii=False)[1:-1] for line in s.replace("\r\n", "\n").split("\n")]
+    return '"' + ("\n" + " " * (depth + 1)).join(lines) + '"'
+

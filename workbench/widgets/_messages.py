@@ -1,6 +1,7 @@
 """A step's input or output as a person reads it. A chat message list (OpenAI chat and Responses items,
 DSPy's ``{"prompt": ..., "messages": [...]}``, Strands' messages whose content is itself JSON, Anthropic and
-Gemini content parts) was shown as JSON: one line of ``{"role":"user","content":"...\\n\\n..."}`` with the
+Gemini content parts, LangGraph's ``{"inputs": {"messages": [...]}, "tags": ..., "metadata": ...}`` callback
+wrapper, messages logged as Python reprs) was shown as JSON: one line of ``{"role":"user","content":"...\\n\\n..."}`` with the
 line breaks escaped. Here it is ``role: text`` per message, blank lines between, real line breaks. Anything
 else comes back unchanged. The result is text: the caller escapes it like any log value."""
 
@@ -9,19 +10,33 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ._repr_messages import repr_messages
+
 # Parsing is for reading: a value larger than this is shown as it is (the panel cuts it anyway).
 MAX_PARSE_CHARS = 1_000_000
 _TEXT_KEYS = ("content", "text", "message", "output", "parts")
 # the wrapper keys under which frameworks log the message list of an LLM call
 _LIST_KEYS = ("messages", "input", "chat_history", "contents")
+# LangChain callbacks (OpenLLMetry's LangGraph spans) wrap a node's state: {"inputs": {...}, "tags", "metadata",
+# "kwargs"}, {"outputs": ...}; a tool node's input holds it under "state". The plumbing beside is not shown.
+_WRAPPER_KEYS = ("inputs", "outputs", "output", "state")
+_PLUMBING = ("tags", "metadata", "kwargs")
 
 
 def readable(value: Any) -> Any:
     """``value`` with a message list in it written out as ``role: text`` blocks, else ``value`` itself."""
-    if not isinstance(value, str) or len(value) > MAX_PARSE_CHARS or value.lstrip()[:1] not in ("[", "{"):
+    if not isinstance(value, str) or len(value) > MAX_PARSE_CHARS:
         return value
     try:
-        doc = json.loads(value)
+        if value.lstrip()[:1] not in ("[", "{"):
+            doc: Any = repr_messages(value)
+        else:
+            try:
+                doc = json.loads(value)
+            except ValueError:
+                doc = repr_messages(value)
+        if doc is None:
+            return value
         found = _message_list(doc)
         if found is None:
             return value
@@ -30,22 +45,41 @@ def readable(value: Any) -> Any:
         if any(b is None for b in blocks):
             return value
         blocks += [f"{key}: {_compact(v)}" for key, v in rest.items()]
-    except (ValueError, RecursionError):   # (JSON nested deeper than Python reads or writes: shown as written)
+    except RecursionError:   # (JSON nested deeper than Python reads or writes: shown as written)
         return value
     return "\n\n".join(b for b in blocks if b)
 
 
-def _message_list(doc: Any) -> tuple[list[dict], dict] | None:
+def _message_list(doc: Any, depth: int = 0) -> tuple[list[dict], dict] | None:
     """The messages of ``doc`` and the wrapper's other non-empty fields, or None when it holds none."""
-    if isinstance(doc, dict) and _is_message(doc):
+    doc = _from_reprs(doc)
+    if isinstance(doc, dict) and _is_message(_plain(doc)):
         return [doc], {}
     if _is_messages(doc):
         return doc, {}
     if isinstance(doc, dict):
-        key = next((k for k in _LIST_KEYS if _is_messages(doc.get(k))), None)
+        key = next((k for k in _LIST_KEYS if _is_messages(_from_reprs(doc.get(k)))), None)
         if key is not None:
-            return doc[key], {k: v for k, v in doc.items() if k != key and v not in (None, "", [], {})}
+            return _from_reprs(doc[key]), {k: v for k, v in doc.items() if k != key and v not in (None, "", [], {})}
+        key = next((k for k in _WRAPPER_KEYS if isinstance(doc.get(k), dict | list)), None)
+        if key is not None and depth < 3:
+            inner = _message_list(doc[key], depth + 1)
+            if inner is not None:
+                messages, rest = inner
+                rest |= {k: v for k, v in doc.items()
+                         if k != key and k not in _PLUMBING and v not in (None, "", [], {})}
+                return messages, rest
     return None
+
+
+def _from_reprs(v: Any) -> Any:
+    """A list of message reprs (Haystack's ``["ChatMessage(_role=...)", ...]``) as message dicts; else ``v``."""
+    if not (isinstance(v, list) and v and all(isinstance(x, str) for x in v)):
+        return v
+    read = [repr_messages(x) for x in v]
+    if any(r is None or len(r) != 1 for r in read):
+        return v
+    return [r[0] for r in read]
 
 
 def _is_messages(v: Any) -> bool:

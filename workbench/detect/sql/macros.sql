@@ -104,3 +104,13 @@ CREATE OR REPLACE TEMP MACRO det_answer_text(txt) AS CASE
     THEN coalesce(list_last(list_filter(list_transform(CAST(json(txt) AS JSON[]), lambda m: det_message_text(m)),
                                         lambda t: t IS NOT NULL AND trim(t) <> '')), '')
     ELSE txt END;
+
+-- A log text quoted in a finding's detail: whitespace squeezed to single spaces and, past n characters,
+-- cut after the last whole word within them with "…" (a quote cut mid-word with nothing to say so read
+-- as the whole reply: "… and the customer "). A word longer than half of n is cut where it stands.
+CREATE OR REPLACE TEMP MACRO det_quote_cut(s, n) AS CASE
+    WHEN length(s) <= n THEN s
+    WHEN length(regexp_extract(left(s, n + 1), '^(.*) ', 1)) >= n // 2
+    THEN rtrim(regexp_extract(left(s, n + 1), '^(.*) ', 1), ' ,;:-') || '…'
+    ELSE left(s, n - 1) || '…' END;
+CREATE OR REPLACE TEMP MACRO det_quote(t, n) AS det_quote_cut(trim(regexp_replace(t, '\s+', ' ', 'g')), n);

@@ -58,12 +58,12 @@ SELECT ch.run_id, ch.first_step, ch.agent, 'repeated_reply',
        CASE WHEN ch.replies >= 2 * $repeat_min_replies THEN 'critical' ELSE 'warning' END,
        coalesce(ch.agent, 'a step outside any agent') || ' said '
        || CASE WHEN ch.sim = 1 THEN 'the same thing ' ELSE 'nearly the same thing ' END || ch.replies
-       || ' times in a row: "' || left(regexp_replace(trim(
+       || ' times in a row: "' || det_quote(
               -- the text of a JSON message is read from the JSON as written: its line breaks and quotes
               -- still escaped (a DSPy reply quoted as "]]\n\n[[ ##"), unescaped here for the quote
               CASE WHEN ascii(ltrim(o.output)) IN (123, 91) AND json_valid(o.output)
                    THEN replace(replace(regexp_replace(coalesce(r.txt, o.output), '\\[nrt]', ' ', 'g'), '\"', '"'), '\\', '\')
-                   ELSE coalesce(r.txt, o.output) END), '\s+', ' ', 'g'), 80) || '"',
+                   ELSE coalesce(r.txt, o.output) END, 80) || '"',
        json_object('replies', ch.replies, 'first_step', ch.first_step, 'last_step', ch.last_step,
                    'similarity', round(ch.sim, 3))
 FROM chains ch

@@ -18,7 +18,7 @@ chains AS (
 SELECT ch.run_id, c.step_id, c.agent, 'retry',
        CASE WHEN ch.retries > $max_retries THEN 'critical' ELSE 'warning' END,
        coalesce(c.agent, 'a span outside any agent') || ' retried ' || coalesce(c.tool, 'a tool') || ' ' || ch.retries || ' time(s) after "'
-       || left(coalesce(c.error, 'an error'), 80) || '"; the last attempt '
+       || det_quote(coalesce(c.error, 'an error'), 80) || '"; the last attempt '
        || CASE WHEN ch.final_status = 'error' THEN 'failed too' ELSE 'succeeded' END,
        json_object('retries', ch.retries, 'recovered', ch.final_status <> 'error', 'first_step', c.step_id)
 FROM chains ch JOIN det_calls c ON c.run_id = ch.run_id AND c.k = ch.k_first;

@@ -12,7 +12,7 @@ SELECT s.run_id, s.step_id, s.agent, 'silent_failure',
        CASE WHEN r.reported_outcome = 'success' THEN 'critical' ELSE 'warning' END,
        CASE WHEN r.reported_outcome = 'success' THEN 'reported success, but '
             ELSE 'outcome not reported; ' END
-       || coalesce(s.agent, 'an agent') || ' ended in error: ' || left(coalesce(s.error, 'no message'), 120)
+       || coalesce(s.agent, 'an agent') || ' ended in error: ' || det_quote(coalesce(s.error, 'no message'), 120)
        || CASE WHEN r.reported_outcome = 'success' THEN '' ELSE '; the run answered after it at step ' || a.step_id END,
        CASE WHEN r.reported_outcome = 'success' THEN json_object('error_step', s.step_id, 'kind', s.kind)
             ELSE json_object('error_step', s.step_id, 'kind', s.kind, 'answer_step', a.step_id,

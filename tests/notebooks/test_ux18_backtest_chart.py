@@ -1,0 +1,39 @@
+"""Notebook 03's held-out backtest chart, drawn by the notebook's own cell from a backtest table: no empty rows
+(a rule that did nothing is named under the title, not given a row of zero-length bars) and the effects in
+words in the legend (was failures_prevented / successes_lost / runs_escalated)."""
+
+from __future__ import annotations
+
+import types
+from pathlib import Path
+
+import altair as alt
+import nbformat
+import pandas as pd
+
+NB = Path(__file__).resolve().parents[2] / "notebooks" / "03_export_policy.ipynb"
+
+
+def _chart(table: pd.DataFrame) -> dict:
+    [cell] = [c for c in nbformat.read(NB, as_version=4).cells
+              if c.cell_type == "code" and "Held-out backtest: what each rule did" in c.source]
+    lines = cell.source.rstrip().split("\n")
+    start = max(i for i, line in enumerate(lines) if line.startswith("alt.Chart("))
+    lines[start] = "chart = " + lines[start]     # the cell's last expression is the chart it shows
+    env = {"pd": pd, "alt": alt, "held_out": types.SimpleNamespace(table=table)}
+    exec("\n".join(lines), env)  # noqa: S102 - the repository's own notebook cell
+    return env["chart"].to_dict()
+
+
+def test_backtest_chart_has_no_empty_rows_and_readable_effects() -> None:
+    table = pd.DataFrame({"rule": ["max_handoffs", "max_repeats", "hitl:entropy>=0.94@pricer", "total"],
+                          "failures_prevented": [0, 0, 2, 2], "successes_lost": [0, 3, 0, 3],
+                          "runs_escalated": [0, 0, 6, 6]})
+    spec = _chart(table)
+    rows = spec["datasets"][spec["data"]["name"]]
+    assert rows and all(r["runs"] > 0 for r in rows), rows
+    assert {r["rule"] for r in rows} == {"max_repeats", "hitl:entropy>=0.94@pricer"}
+    assert not [r for r in rows if "_" in r["effect"]], rows
+    assert set(spec["encoding"]["color"]["scale"]["domain"]) == {"failures prevented", "successes stopped",
+                                                                  "runs sent to a human"}
+    assert "max_handoffs" in str(spec["title"].get("subtitle", "")), spec["title"]
