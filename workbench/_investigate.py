@@ -251,6 +251,14 @@ def run(args: argparse.Namespace) -> int:
         elif args.db:
             from .workspace import open as wb_open
 
+            if not os.path.exists(args.db):
+                # opening it would create an empty store and report "0 runs, 0 failed": a mistyped path
+                # read as "nothing failed"
+                from .exceptions import InvalidParameterError
+
+                raise InvalidParameterError(
+                    f"--db {args.db}: no such file or folder (to build a store there, give the logs to ingest: "
+                    f"workbench investigate PATH ... --db {args.db})")
             ws = wb_open(args.db)
             _say(f"investigating {args.db}")
             if ws.read_only:  # a Parquet export: detectors write findings, so they work on a copy in memory

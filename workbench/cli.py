@@ -172,16 +172,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_investigate)
 
     p = sub.add_parser("ingest", help="ingest log files into a DuckDB file")
-    p.add_argument("paths", nargs="+")
-    p.add_argument("--db", required=True, help="DuckDB file to write")
+    p.add_argument("paths", nargs="+", help="log files, folders or globs (format detected per file; a folder's "
+                   "files in no known format are skipped and named)")
+    p.add_argument("--db", required=True, help="DuckDB file to write (created, or added to when it exists)")
     p.add_argument("--format", help="force a format (native, otlp, openinference, span-tree, any-agent, langfuse, mlflow-trace, whowhen)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_ingest)
 
     p = sub.add_parser("sim", help="write simulated runs as native JSONL")
     p.add_argument("--runs", type=_int_at_least(1), default=100, help="runs to simulate (>= 1)")
-    p.add_argument("--out", required=True)
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", required=True, help="native JSONL file to write (.gz: gzipped)")
+    p.add_argument("--seed", type=int, default=0, help="random seed: the same seed writes the same runs (default 0)")
     p.add_argument("--fault-rate", type=_rate, default=0.3, help="share of runs with injected faults, in [0, 1]")
     p.set_defaults(func=cmd_sim)
 
