@@ -34,3 +34,15 @@ def test_every_argument_says_what_it_is(command: str, dest: str) -> None:
     sub = next(a for a in build_parser()._actions if a.dest == "command").choices[command]
     action = next(a for a in sub._actions if a.dest == dest)
     assert action.help
+
+
+def test_investigate_header_counts_add_up_to_the_runs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # "3 runs, 1 failed, 1 of unknown outcome": the third run, a success, went unsaid
+    log = tmp_path / "runs.jsonl"
+    lines = []
+    for run, outcome in (("a", "failure"), ("b", "success"), ("c", "unknown")):
+        lines.append(f'{{"record": "run", "run_id": "{run}", "outcome": "{outcome}"}}')
+        lines.append(f'{{"run_id": "{run}", "step_id": "{run}1", "agent": "x", "kind": "llm", "status": "ok"}}')
+    log.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert main(["investigate", str(log), "--db", str(tmp_path / "s.duckdb"), "--quiet", "--no-attribute"]) == 0
+    assert "3 runs, 1 failed, 1 of unknown outcome, 1 succeeded" in " ".join(capsys.readouterr().out.split())
