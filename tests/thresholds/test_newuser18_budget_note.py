@@ -39,3 +39,13 @@ def test_no_rule_at_all_keeps_its_reason(tmp_path: Path) -> None:
     ws = _store(tmp_path)
     sweep = wb.sweep_thresholds(ws, signal="latency_ms", cost_review=1.0, cost_failure=0.1, budget=0.1)
     assert sweep.to_policy().provenance.notes == ("no threshold on this signal costs less than escalating nothing",)
+
+
+def test_a_point_prints_as_one_readable_line(tmp_path: Path) -> None:
+    # print(sweep.best) gave the dataclass repr: escalation_rate=0.5, precision=1.0 ... and per agent a dict
+    ws = _store(tmp_path)
+    sweep = wb.sweep_thresholds(ws, signal="latency_ms", cost_review=1.0, cost_failure=20.0, per_agent=True)
+    assert str(sweep.best) == ("threshold 500: escalates 5 runs (50.0%), 5 steps (50.0%); catches 5 failures "
+                               "(recall 100.0%, precision 100.0%), 0 false escalations; cost 5")
+    assert str(sweep.best_per_agent).startswith("per agent: pricer 500: escalates 5 runs (50.0%)")
+    assert str(sweep.at(None)).startswith("no escalation: escalates 0 runs")

@@ -46,6 +46,23 @@ class SweepPoint:
     recall: float
     cost: float
 
+    def __str__(self) -> str:
+        """One readable line (the repr prints 0.6666666666666666 and every agent's threshold)."""
+        t = self.threshold
+        if t is None:
+            at = "no escalation"
+        elif isinstance(t, dict):
+            on = {a: v for a, v in t.items() if v is not None}
+            at = "per agent: " + ", ".join(f"{a} {v:.4g}" for a, v in sorted(on.items())[:6]) + (
+                f", … {len(on) - 6} more" if len(on) > 6 else "") + (
+                f" ({len(t) - len(on)} agents never)" if len(t) > len(on) else "")
+        else:
+            at = f"threshold {t:.4g}"
+        return (f"{at}: escalates {self.escalated_runs:,} runs ({self.escalation_rate:.1%}), "
+                f"{self.escalated_steps:,} steps ({self.step_escalation_rate:.1%}); catches {self.failures_caught:,} "
+                f"failures (recall {self.recall:.1%}, precision {self.precision:.1%}), "
+                f"{self.false_escalations:,} false escalations; cost {self.cost:g}")
+
 
 def available_signals(ws: Any) -> pd.DataFrame:
     """Which signals this store's steps carry: ``signal``; ``steps`` with a value in runs of known
