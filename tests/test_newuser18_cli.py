@@ -46,3 +46,24 @@ def test_investigate_header_counts_add_up_to_the_runs(tmp_path: Path, capsys: py
     log.write_text("\n".join(lines) + "\n", encoding="utf-8")
     assert main(["investigate", str(log), "--db", str(tmp_path / "s.duckdb"), "--quiet", "--no-attribute"]) == 0
     assert "3 runs, 1 failed, 1 of unknown outcome, 1 succeeded" in " ".join(capsys.readouterr().out.split())
+
+
+def test_an_ingest_that_reads_nothing_leaves_no_new_store_behind(tmp_path: Path) -> None:
+    # the empty store it left made a later `investigate --db` say "0 runs, 0 failed"
+    db = tmp_path / "incidents.duckdb"
+    assert main(["ingest", str(tmp_path / "missing.jsonl"), "--db", str(db), "--quiet"]) == 2
+    assert not db.exists()
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "README.md").write_text("# not a log\n", encoding="utf-8")
+    assert main(["ingest", str(tmp_path / "notes"), "--db", str(db), "--quiet"]) == 2
+    assert not db.exists()
+
+
+def test_a_failed_ingest_keeps_a_store_that_was_there(tmp_path: Path) -> None:
+    log = tmp_path / "runs.jsonl"
+    log.write_text('{"run_id": "r1", "step_id": "s1", "agent": "a", "kind": "llm", "status": "ok"}\n',
+                   encoding="utf-8")
+    db = tmp_path / "incidents.duckdb"
+    assert main(["ingest", str(log), "--db", str(db), "--quiet"]) == 0
+    assert main(["ingest", str(tmp_path / "missing.jsonl"), "--db", str(db), "--quiet"]) == 2
+    assert main(["investigate", "--db", str(db), "--quiet", "--no-attribute"]) == 0 and db.exists()

@@ -67,18 +67,36 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     """Ingest files into a DuckDB file."""
     from .workspace import open as wb_open
 
-    with wb_open(args.db) as ws:
-        try:
-            report = ws.ingest(args.paths, format=args.format, progress=not args.quiet)
-        except FormatError as exc:
-            raise _command_line_format_error(exc) from exc
-        print(clean(report))
+    created = not os.path.exists(args.db)
+    try:
+        with wb_open(args.db) as ws:
+            try:
+                report = ws.ingest(args.paths, format=args.format, progress=not args.quiet)
+            except FormatError as exc:
+                raise _command_line_format_error(exc) from exc
+            print(clean(report))
+    except WorkbenchError:
+        # a store this call created and filled with nothing would later read as "0 runs, 0 failed"
+        if created:
+            _remove_store(args.db)
+        raise
+    if report.read == 0 and created:
+        _remove_store(args.db)
     if report.read == 0:
         raise IngestError("no records read: the input holds no runs or steps")
     if report.stored == 0 and report.quarantined:
         raise IngestError(f"every record was quarantined ({report.quarantined:,}): nothing stored; "
                           f"see the quarantine table in {args.db} for file, line and reason")
     return 0
+
+
+def _remove_store(db: str) -> None:
+    """Remove a DuckDB file (and its write-ahead log) this command created and stored nothing in."""
+    for path in (db, db + ".wal"):
+        try:
+            os.remove(path)
+        except FileNotFoundError:
+            pass
 
 
 def cmd_sim(args: argparse.Namespace) -> int:
