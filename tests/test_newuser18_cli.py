@@ -67,3 +67,9 @@ def test_a_failed_ingest_keeps_a_store_that_was_there(tmp_path: Path) -> None:
     assert main(["ingest", str(log), "--db", str(db), "--quiet"]) == 0
     assert main(["ingest", str(tmp_path / "missing.jsonl"), "--db", str(db), "--quiet"]) == 2
     assert main(["investigate", "--db", str(db), "--quiet", "--no-attribute"]) == 0 and db.exists()
+
+
+def test_investigate_paths_that_read_nothing_leave_no_new_store(tmp_path: Path) -> None:
+    db = tmp_path / "incidents.duckdb"
+    assert main(["investigate", str(tmp_path / "missing.jsonl"), "--db", str(db), "--quiet"]) == 2
+    assert not db.exists()

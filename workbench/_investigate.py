@@ -234,6 +234,8 @@ def run(args: argparse.Namespace) -> int:
     timings: dict[str, float] = {}
     fresh = True
     ws = None
+    # a store this call creates is removed if the ingest into it reads nothing or fails
+    created = bool(args.paths and args.db) and not os.path.exists(args.db)
     try:
         if args.paths:
             from .workspace import open as wb_open
@@ -242,6 +244,7 @@ def run(args: argparse.Namespace) -> int:
             _preload("workbench.detect", "scipy.stats")
             report, timings["ingest"] = _phase(
                 "ingest", lambda: ws.ingest(args.paths, format=getattr(args, "format", None), progress=progress))
+            created = created and report.read == 0
             _say(str(report), wrap=True)
             if report.stored == 0 and report.quarantined:
                 from .exceptions import IngestError
@@ -322,6 +325,10 @@ def run(args: argparse.Namespace) -> int:
             pool.close()
         if ws is not None:
             ws.close()  # a file store is checkpointed and unlocked now, not whenever the process ends
+        if created and ws is not None:
+            from .cli import remove_new_store
+
+            remove_new_store(args.db)
     return 0
 
 

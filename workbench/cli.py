@@ -78,10 +78,10 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     except WorkbenchError:
         # a store this call created and filled with nothing would later read as "0 runs, 0 failed"
         if created:
-            _remove_store(args.db)
+            remove_new_store(args.db)
         raise
     if report.read == 0 and created:
-        _remove_store(args.db)
+        remove_new_store(args.db)
     if report.read == 0:
         raise IngestError("no records read: the input holds no runs or steps")
     if report.stored == 0 and report.quarantined:
@@ -90,8 +90,9 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     return 0
 
 
-def _remove_store(db: str) -> None:
-    """Remove a DuckDB file (and its write-ahead log) this command created and stored nothing in."""
+def remove_new_store(db: str) -> None:
+    """Remove a DuckDB file (and its write-ahead log) a command created and stored nothing in: left
+    behind, a later ``investigate --db`` would read it as "0 runs, 0 failed"."""
     for path in (db, db + ".wal"):
         try:
             os.remove(path)
