@@ -13,7 +13,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from ._failed import FAILED_SQL, failed_run_ids, taken_as_failed, taken_note
+from ._failed import FAILED_SQL, TAKEN_SQL, failed_run_ids, taken_as_failed, taken_note
 from ._flagged import FLAGGED_HEADERS, flagged_runs, flagged_summary, flagged_total
 from ._lineage_note import lineage_note
 from ._termtext import clean, fit_table, terminal_width
@@ -234,6 +234,8 @@ def run(args: argparse.Namespace) -> int:
     timings: dict[str, float] = {}
     fresh = True
     ws = None
+    # a store this call creates is removed if the ingest into it reads nothing or fails
+    created = bool(args.paths and args.db) and not os.path.exists(args.db)
     try:
         if args.paths:
             from .workspace import open as wb_open
@@ -242,6 +244,7 @@ def run(args: argparse.Namespace) -> int:
             _preload("workbench.detect", "scipy.stats")
             report, timings["ingest"] = _phase(
                 "ingest", lambda: ws.ingest(args.paths, format=getattr(args, "format", None), progress=progress))
+            created = created and report.read == 0
             _say(str(report), wrap=True)
             if report.stored == 0 and report.quarantined:
                 from .exceptions import IngestError
@@ -251,6 +254,14 @@ def run(args: argparse.Namespace) -> int:
         elif args.db:
             from .workspace import open as wb_open
 
+            if not os.path.exists(args.db):
+                # opening it would create an empty store and report "0 runs, 0 failed": a mistyped path
+                # read as "nothing failed"
+                from .exceptions import InvalidParameterError
+
+                raise InvalidParameterError(
+                    f"--db {args.db}: no such file or folder (to build a store there, give the logs to ingest: "
+                    f"workbench investigate PATH ... --db {args.db})")
             ws = wb_open(args.db)
             _say(f"investigating {args.db}")
             if ws.read_only:  # a Parquet export: detectors write findings, so they work on a copy in memory
@@ -314,6 +325,10 @@ def run(args: argparse.Namespace) -> int:
             pool.close()
         if ws is not None:
             ws.close()  # a file store is checkpointed and unlocked now, not whenever the process ends
+        if created and ws is not None:
+            from .cli import remove_new_store
+
+            remove_new_store(args.db)
     return 0
 
 
@@ -340,7 +355,11 @@ def _print_table(ws: Any, args: argparse.Namespace) -> None:
     silent = f", {n_silent:,} of them silent (reported success)" if n_silent else ""
     also = f", {len(taken):,} more taken as failed" if taken else ""
     unknown = f", {n_unknown:,} of unknown outcome" if n_unknown else ""
-    _say(f"{n_runs:,} {'run' if n_runs == 1 else 'runs'}, {n_failed:,} failed{silent}{also}{unknown}{shown}",
+    # named, so that the counts add up to the runs (47 runs, 6 failed, 14 taken, 26 unknown: and the 47th?)
+    n_ok = ws.con.execute(f"SELECT count(*) FROM runs WHERE outcome = 'success' AND run_id NOT IN "
+                          f"(SELECT run_id FROM ({TAKEN_SQL}))").fetchall()[0][0]
+    ok = f", {n_ok:,} succeeded" if n_ok else ""
+    _say(f"{n_runs:,} {'run' if n_runs == 1 else 'runs'}, {n_failed:,} failed{silent}{also}{unknown}{ok}{shown}",
          wrap=True)
     if not rows:
         _say("no failed runs: nothing to attribute", wrap=True)

@@ -186,6 +186,9 @@ class WorkbenchMagics(Magics):
             display(ws.ingest(args.paths, progress=True))
             where = os.fspath(args.db)
         elif args.db:
+            if not os.path.exists(args.db):   # opening it would create an empty store: "0 failed"
+                raise UsageError(f"%workbench investigate --db {args.db}: no such file or folder (to build a store "
+                                 f"there, give the logs to ingest: %workbench investigate PATH ... --db {args.db})")
             ws, where = wb_open(args.db), os.fspath(args.db)
         elif self._last is not None:
             ws = self._last

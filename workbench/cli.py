@@ -67,18 +67,37 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     """Ingest files into a DuckDB file."""
     from .workspace import open as wb_open
 
-    with wb_open(args.db) as ws:
-        try:
-            report = ws.ingest(args.paths, format=args.format, progress=not args.quiet)
-        except FormatError as exc:
-            raise _command_line_format_error(exc) from exc
-        print(clean(report))
+    created = not os.path.exists(args.db)
+    try:
+        with wb_open(args.db) as ws:
+            try:
+                report = ws.ingest(args.paths, format=args.format, progress=not args.quiet)
+            except FormatError as exc:
+                raise _command_line_format_error(exc) from exc
+            print(clean(report))
+    except WorkbenchError:
+        # a store this call created and filled with nothing would later read as "0 runs, 0 failed"
+        if created:
+            remove_new_store(args.db)
+        raise
+    if report.read == 0 and created:
+        remove_new_store(args.db)
     if report.read == 0:
         raise IngestError("no records read: the input holds no runs or steps")
     if report.stored == 0 and report.quarantined:
         raise IngestError(f"every record was quarantined ({report.quarantined:,}): nothing stored; "
                           f"see the quarantine table in {args.db} for file, line and reason")
     return 0
+
+
+def remove_new_store(db: str) -> None:
+    """Remove a DuckDB file (and its write-ahead log) a command created and stored nothing in: left
+    behind, a later ``investigate --db`` would read it as "0 runs, 0 failed"."""
+    for path in (db, db + ".wal"):
+        try:
+            os.remove(path)
+        except FileNotFoundError:
+            pass
 
 
 def cmd_sim(args: argparse.Namespace) -> int:
@@ -172,16 +191,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_investigate)
 
     p = sub.add_parser("ingest", help="ingest log files into a DuckDB file")
-    p.add_argument("paths", nargs="+")
-    p.add_argument("--db", required=True, help="DuckDB file to write")
+    p.add_argument("paths", nargs="+", help="log files, folders or globs (format detected per file; a folder's "
+                   "files in no known format are skipped and named)")
+    p.add_argument("--db", required=True, help="DuckDB file to write (created, or added to when it exists)")
     p.add_argument("--format", help="force a format (native, otlp, openinference, span-tree, any-agent, langfuse, mlflow-trace, whowhen)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_ingest)
 
     p = sub.add_parser("sim", help="write simulated runs as native JSONL")
     p.add_argument("--runs", type=_int_at_least(1), default=100, help="runs to simulate (>= 1)")
-    p.add_argument("--out", required=True)
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", required=True, help="native JSONL file to write (.gz: gzipped)")
+    p.add_argument("--seed", type=int, default=0, help="random seed: the same seed writes the same runs (default 0)")
     p.add_argument("--fault-rate", type=_rate, default=0.3, help="share of runs with injected faults, in [0, 1]")
     p.set_defaults(func=cmd_sim)
 

@@ -15,7 +15,7 @@ Examples
 >>> guard.before_step("r1", "pricer", "tool", tool="get_price", args={"sku": "B"})
 Traceback (most recent call last):
 ...
-workbench.exceptions.PolicyViolation: run 'r1', agent 'pricer': max_tool_calls_run is 2, the limit is 1
+workbench.exceptions.PolicyViolation: run 'r1', agent 'pricer', tool 'get_price': max_tool_calls_run is 2, the limit is 1
 """
 
 from __future__ import annotations
@@ -131,7 +131,7 @@ class Guard:
         with st.lock:
             decision = self._core.before(st, agent, kind, tool, args, depth, when, step_id, parent_id)
         if decision.action == "cut":
-            raise _violation(run_id, agent, decision)
+            raise _violation(run_id, agent, decision, tool, step_id)
         return decision
 
     def after_step(self, run_id: str, agent: str | None, kind: str | None, tool: str | None = None,
@@ -178,7 +178,7 @@ class Guard:
         if decision is ALLOW:
             return decision
         if decision.action == "cut":
-            raise _violation(run_id, agent, decision)
+            raise _violation(run_id, agent, decision, tool, step_id)
         event = Escalation(run_id, agent, kind, tool, decision.rule or "", float(decision.value or 0.0),
                            float(decision.limit or 0.0))
         if self.on_escalate is not None:
@@ -334,7 +334,11 @@ def _unkept(args: str | None, output: str | None, when: float, signals: dict[str
     return None
 
 
-def _violation(run_id: str, agent: str | None, d: Decision) -> PolicyViolation:
+def _violation(run_id: str, agent: str | None, d: Decision, tool: str | None = None,
+               step_id: str | None = None) -> PolicyViolation:
     value = f"{d.value:g}" if isinstance(d.value, float) else str(d.value)
-    return PolicyViolation(f"run {run_id!r}, agent {agent!r}: {d.rule} is {value}, the limit is {d.limit}",
+    # the tool and step, when given, say which call to look at in the run's trace
+    where = f"run {run_id!r}, agent {agent!r}" + (f", tool {tool!r}" if tool else "") + (
+        f", step {step_id!r}" if step_id else "")
+    return PolicyViolation(f"{where}: {d.rule} is {value}, the limit is {d.limit}",
                            rule=d.rule or "", value=d.value, limit=d.limit, run_id=run_id)

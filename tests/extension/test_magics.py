@@ -38,7 +38,7 @@ def test_magics_in_a_kernel(tmp_path: Path) -> None:
 
     # open: the ingest report, the workspace summary, then the explorer widget as the cell's result.
     opened = cells[1].outputs
-    assert "read 60, stored 60 (60 new), quarantined 0, runs 6" in _html(opened)
+    assert "read 60, stored 60 (60 new steps), quarantined 0, runs 6" in _html(opened)
     assert 'data-runs="6"' in _html(opened) and "traces.duckdb" in _html(opened)
     result = [o for o in opened if o["output_type"] == "execute_result"]
     assert len(result) == 1 and WIDGET in result[0]["data"]

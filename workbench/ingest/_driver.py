@@ -65,7 +65,9 @@ class IngestReport:
         Step-level records read (spans, observations, turns, native step lines), plus every
         unreadable unit (a broken line counts as one record).
     stored : int
-        Records that are in the store after the call (``added`` new ones, the rest were already there).
+        Records that are in the store after the call: ``added`` new steps; the rest were steps already
+        stored, steps given more than once in this call (the same span in two exports), or OTLP log
+        records, stored with their span's step.
     quarantined : int
         Records rejected, each written to the ``quarantine`` table with file, line and reason.
     errors : list of str
@@ -95,7 +97,7 @@ class IngestReport:
 
     def __str__(self) -> str:
         text = (f"read {self.read:,} record{'' if self.read == 1 else 's'}: stored {self.stored:,} "
-                f"({self.added:,} new), quarantined {self.quarantined:,}; "
+                f"({self._stored_split()}), quarantined {self.quarantined:,}; "
                 f"{self.runs:,} run{'' if self.runs == 1 else 's'} touched")
         if self.errors:
             text += "\n  " + "\n  ".join(self.errors[:5]) + _more(self.errors, 5, "\n  ")
@@ -104,6 +106,12 @@ class IngestReport:
         if self.notes:
             text += "\n  note: " + "\n  note: ".join(self.notes[:5]) + _more(self.notes, 5, "\n  note: ")
         return text
+
+    def _stored_split(self) -> str:
+        """What ``stored`` holds: on a fresh store "stored 999 (852 new)" read as 147 records lost."""
+        rest = self.stored - self.added
+        return f"{self.added:,} new step{'' if self.added == 1 else 's'}" + (
+            f"; {rest:,} already stored, given twice in this call, or log records of a step" if rest > 0 else "")
 
     def _repr_html_(self) -> str:
         from .._termtext import html_text  # file names and reasons quote logs: no bidi override reverses them
@@ -114,7 +122,7 @@ class IngestReport:
         skipped = "; ".join(self.skipped[:10]) + _more(self.skipped, 10, "; ")
         notes = [*self.notes[:10], *([_more(self.notes, 10, "")] if len(self.notes) > 10 else [])]
         return (f"<div><b>IngestReport</b>: read {self.read:,}, stored {self.stored:,} "
-                f"({self.added:,} new), quarantined {self.quarantined:,}, runs {self.runs:,}"
+                f"({html_text(self._stored_split())}), quarantined {self.quarantined:,}, runs {self.runs:,}"
                 + (f"<ul>{rows}</ul>" if rows else "")
                 + (f"<br>skipped {len(self.skipped)}: {html_text(skipped)}" if self.skipped else "")
                 + "".join(f"<br>note: {html_text(n)}" for n in notes)

@@ -24,15 +24,12 @@ import pandas as pd
 
 from ..exceptions import InvalidParameterError
 from ._model import Breakers, Budgets, Loops, Policy, Provenance
-from ._propose import _RULES, run_peaks
+from ._propose import _FLOOR, _RULES, run_peaks
 
 # Counts a run without the step kind they count stays at 0 (no retry is 0 retries); the others are
 # unmeasured when no step carries them.
 _COUNTS = {"max_handoffs": "handoff", "max_tool_calls_run": "tool", "max_tool_calls_agent": "tool",
            "max_retries": "tool", "max_repeats": "tool", "max_pingpong": None, "max_repeated_replies": None}
-# A stretch of bounces has 2 exchanges or more, a chain of replies 1 reply or more: a limit of 1 cuts
-# the first of either (the schema's lowest limit)
-_FLOOR = {"max_pingpong": 1, "max_repeated_replies": 1}
 _MISSING = {
     "max_depth": "no step carries a depth (no parent links)",
     "max_step_latency_ms": "no step carries a latency or start and end times",

@@ -36,6 +36,9 @@ _RULES = {
     "max_pingpong": ("loops", "ping_pong", True),
     "max_repeated_replies": ("loops", "repeated_reply", True),
 }
+# A stretch of bounces has 2 exchanges or more, a chain of replies 1 reply or more: a limit of 1 cuts
+# the first of either (the schema's lowest limit; a limit of 0 there is no valid policy)
+_FLOOR = {"max_pingpong": 1, "max_repeated_replies": 1}
 
 
 def run_peaks(ws: Any, window: int = 20, loops: Loops | None = None, unknown: bool = False) -> pd.DataFrame:
@@ -132,7 +135,7 @@ def policy_from_findings(ws: Any, lost_weight: float = 3.0, review_budget: float
         n_hit = len(set(hits["run_id"]) & failed_ids) if len(hits) else 0
         if succ.size == 0 or fail.size == 0:
             continue
-        limit = _best_limit(succ, fail, lost_weight, integer)
+        limit = _best_limit(succ, fail, lost_weight, integer, _FLOOR.get(rule, 0))
         if limit is not None:
             limits[group][rule] = int(limit) if integer else limit
             notes.append(f"{rule} {limit:g}: {int((fail > limit).sum())} failed and "
@@ -176,11 +179,16 @@ def policy_from_findings(ws: Any, lost_weight: float = 3.0, review_budget: float
                   loops=Loops(**limits["loops"]), hitl=hitl, provenance=prov)
 
 
-def _best_limit(succ: np.ndarray, fail: np.ndarray, lost_weight: float, integer: bool) -> float | None:
-    """The limit maximising failed runs past it minus ``lost_weight`` × successful runs past it."""
+def _best_limit(succ: np.ndarray, fail: np.ndarray, lost_weight: float, integer: bool,
+                floor: float = 0) -> float | None:
+    """The limit maximising failed runs past it minus ``lost_weight`` × successful runs past it,
+    among the limits the schema allows (``floor`` and above)."""
     cands = np.unique(np.concatenate([succ, fail]))
     if integer:
         cands = np.unique(np.ceil(cands))
+    if floor > 0:
+        # a limit below the floor is no valid policy (0 bounces): the floor is the tightest one offered
+        cands = np.unique(np.append(cands[cands >= floor], floor))
     s_sorted, f_sorted = np.sort(succ), np.sort(fail)
     f_over = len(f_sorted) - np.searchsorted(f_sorted, cands, "right")
     s_over = len(s_sorted) - np.searchsorted(s_sorted, cands, "right")

@@ -11,6 +11,7 @@ from typing import Any
 
 import pandas as pd
 
+from .._failed import TAKEN_SQL
 from ..policy._model import SIGNALS
 
 _COLUMNS = ["what", "tunable", "why", "instead"]
@@ -35,6 +36,10 @@ def what_can_be_tuned(ws: Any) -> pd.DataFrame:
         raw = dict(zip(_COLUMN_SIGNALS, con.execute(
             "SELECT " + ", ".join(f"count({c})" for c in _COLUMN_SIGNALS) + " FROM steps "
             "WHERE kind IS NULL OR kind NOT IN ('agent', 'system')").fetchall()[0], strict=True))
+        # successes a critical silent_failure finding says failed for the user: investigate lists them as
+        # failed (SILENT*), the tuner counts them as successes until they are labelled
+        silent_ok = con.execute(f"SELECT count(*) FROM ({TAKEN_SQL}) t JOIN runs r USING (run_id) "
+                                "WHERE r.outcome = 'success'").fetchall()[0][0]
         culprits = con.execute("SELECT count(DISTINCT l.run_id) FROM labels l JOIN runs r USING (run_id) "
                                "WHERE l.step_id IS NOT NULL AND r.outcome = 'failure'").fetchall()[0][0]
     finally:
@@ -53,6 +58,10 @@ def what_can_be_tuned(ws: Any) -> pd.DataFrame:
             rows.append((f"HITL on {signal}", False, "no step of a run with a known outcome carries it"
                          + (f" ({anywhere:,} steps of other runs do)" if anywhere else ""), "label outcomes"))
     known = f"{ok:,} successful, {bad:,} failed, {unknown:,} of unknown outcome (left out)"
+    if silent_ok:
+        known += (f"; {silent_ok:,} of the successful runs are taken as failed by `workbench investigate` "
+                  "(SILENT*: a critical silent_failure finding) but count here as successes until labelled: "
+                  "ws.label(run_id, outcome='failure')")
     if ok and bad:
         rows.append(("pricing a threshold (review load against failures caught)", True, known, ""))
     elif not ok and not bad:

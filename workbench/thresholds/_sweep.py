@@ -46,6 +46,23 @@ class SweepPoint:
     recall: float
     cost: float
 
+    def __str__(self) -> str:
+        """One readable line (the repr prints 0.6666666666666666 and every agent's threshold)."""
+        t = self.threshold
+        if t is None:
+            at = "no escalation"
+        elif isinstance(t, dict):
+            on = {a: v for a, v in t.items() if v is not None}
+            at = "per agent: " + ", ".join(f"{a} {v:.4g}" for a, v in sorted(on.items())[:6]) + (
+                f", … {len(on) - 6} more" if len(on) > 6 else "") + (
+                f" ({len(t) - len(on)} agents never)" if len(t) > len(on) else "")
+        else:
+            at = f"threshold {t:.4g}"
+        return (f"{at}: escalates {self.escalated_runs:,} runs ({self.escalation_rate:.1%}), "
+                f"{self.escalated_steps:,} steps ({self.step_escalation_rate:.1%}); catches {self.failures_caught:,} "
+                f"failures (recall {self.recall:.1%}, precision {self.precision:.1%}), "
+                f"{self.false_escalations:,} false escalations; cost {self.cost:g}")
+
 
 def available_signals(ws: Any) -> pd.DataFrame:
     """Which signals this store's steps carry: ``signal``; ``steps`` with a value in runs of known
@@ -334,10 +351,22 @@ class ThresholdSweep:
                    "cost_failure": self.cost_failure, "budget": self.budget,
                    "escalation_rate": round(point.escalation_rate, 6), "recall": round(point.recall, 6),
                    "cost": point.cost},
-            notes=() if rules else ("no threshold on this signal costs less than escalating nothing",))
+            notes=() if rules else (self._why_no_rule(),))
         fields.setdefault("hitl", rules)
         fields.setdefault("provenance", prov)
         return Policy(**fields)
+
+    def _why_no_rule(self) -> str:
+        """Why the best point escalates nothing: no threshold is cheaper, or none within ``budget``
+        (then the cheapest one, whose share of runs escalated the budget forbids)."""
+        c = self.curve
+        cheaper = c[c["cost"] < self.at(None).cost]
+        if self.budget is None or cheaper.empty:
+            return "no threshold on this signal costs less than escalating nothing"
+        p = cheaper.loc[cheaper["cost"].idxmin()]
+        return (f"no threshold escalating at most {self.budget:.0%} of runs (budget) costs less than escalating "
+                f"nothing; the cheapest, {self.signal} {'<=' if self._sign < 0 else '>='} {p['threshold']:.4g} "
+                f"(cost {p['cost']:g}), escalates {p['escalation_rate']:.0%}")
 
     def _readable(self, threshold: float, agent: str | None = None) -> float:
         """``threshold`` with the fewest digits that escalates the same steps of this sweep (of ``agent``)."""
@@ -354,8 +383,9 @@ class ThresholdSweep:
         b = self.best
         at = "no escalation" if b.threshold is None else f"{self.signal} {'<=' if self._sign < 0 else '>='} " \
             f"{b.threshold:.4g}"
+        why = f" ({self._why_no_rule()})" if b.threshold is None else ""
         return (f"<ThresholdSweep {self.signal}: {self.n_runs} runs, {self.n_failures} failed; best: {at}, "
-                f"escalating {b.escalation_rate:.1%} of runs, recall {b.recall:.0%}, cost {b.cost:g}>")
+                f"escalating {b.escalation_rate:.1%} of runs, recall {b.recall:.0%}, cost {b.cost:g}{why}>")
 
     def _repr_html_(self) -> str:
         return f"<p>{html.escape(repr(self))}</p>"
