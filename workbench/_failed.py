@@ -13,17 +13,10 @@ from __future__ import annotations
 
 from typing import Any
 
-# Runs taken as failed, with the worst finding's detail (the earliest step's) as the reason. A label's
-# outcome is the user's word and wins: a run labelled a success is not taken as failed.
-TAKEN_SQL = """
-    SELECT r.run_id,
-           arg_min(f.detail, [coalesce(s.seq, 9223372036854775807), hash(f.detail)]) AS why
-    FROM runs r
-    JOIN findings f ON f.run_id = r.run_id AND f.detector = 'silent_failure' AND f.severity = 'critical'
-    LEFT JOIN steps s ON s.run_id = f.run_id AND s.step_id = f.step_id
-    WHERE r.outcome IS DISTINCT FROM 'failure' AND r.outcome_source IS DISTINCT FROM 'label'
-    GROUP BY r.run_id
-"""
+# TAKEN_SQL: runs taken as failed, run_id and why (store/sql/taken_as_failed.sql). The tuner, the
+# policy proposal, the limit suggestions and the backtest read the same definition through
+# store/sql/run_outcomes.sql.
+from .store._outcomes import TAKEN_SQL
 
 # Every run failed for the user: run_id, and why it is taken as failed (NULL when known to have failed).
 FAILED_SQL = f"""

@@ -21,6 +21,7 @@ from .store._connection import (
     is_parquet_export,
     open_parquet_export,
 )
+from .store._outcomes import RUN_OUTCOMES_SQL
 
 _OUTCOMES = ("success", "failure", "unknown")
 
@@ -50,14 +51,23 @@ class Workspace:
         return self._con.sql(query, params=params)
 
     def runs(self, outcome: str | None = None, system: str | None = None,
-             limit: int | None = None) -> pd.DataFrame:
-        """Runs, newest first, optionally only those with ``outcome`` or of ``system``."""
+             limit: int | None = None, silent: bool = False) -> pd.DataFrame:
+        """Runs, newest first, optionally only those with ``outcome`` or of ``system``.
+
+        ``silent=True``: outcomes as ``workbench investigate`` and the tuners count them: a run taken
+        as failed (a silent failure: it reported success or nothing, no label says how it ended, and
+        a critical ``silent_failure`` finding says its answer is detached from the data) has outcome
+        ``failure``, and the column ``taken_why`` says why (NULL for the others). So
+        ``ws.runs(outcome="failure", silent=True)`` lists every run investigate attributes. The
+        findings must be in the store (``workbench investigate``, or ``wb.detect(ws)``).
+        """
         if outcome is not None and outcome not in _OUTCOMES:
             raise InvalidParameterError(f"outcome must be one of {_OUTCOMES} (got {outcome!r})")
-        query = ("SELECT * FROM runs WHERE (? IS NULL OR outcome = ?) AND (? IS NULL OR system = ?) "
-                 "ORDER BY started_at DESC NULLS LAST, run_id LIMIT ?")
-        return self._con.execute(query, [outcome, outcome, system, system,
-                                         limit if limit is not None else 2**62]).df()
+        query = (f"SELECT * {'' if silent else 'EXCLUDE (taken_why)'} FROM ({RUN_OUTCOMES_SQL}) "
+                 "WHERE ($outcome IS NULL OR outcome = $outcome) AND ($system IS NULL OR system = $system) "
+                 "ORDER BY started_at DESC NULLS LAST, run_id LIMIT $limit")
+        return self._con.execute(query, {"outcome": outcome, "system": system, "silent": silent,
+                                         "limit": limit if limit is not None else 2**62}).df()
 
     def steps(self, run_id: str) -> pd.DataFrame:
         """The steps of one run, in ``seq`` order."""

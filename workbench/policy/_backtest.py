@@ -18,11 +18,13 @@ from typing import Any
 import pandas as pd
 from tqdm.auto import tqdm
 
+from ..store._outcomes import COUNTING, with_run_outcomes
 from ._core import Core
 from ._model import Policy
 
-_STEPS_SQL = resources.files(__package__).joinpath("sql/backtest_steps.sql").read_text("utf-8")
-_RUNS_SQL = resources.files(__package__).joinpath("sql/backtest_runs.sql").read_text("utf-8")
+# Both read {run_outcomes} (store/sql/run_outcomes.sql): $silent chooses what counts as failed.
+_STEPS_SQL = with_run_outcomes(resources.files(__package__).joinpath("sql/backtest_steps.sql").read_text("utf-8"))
+_RUNS_SQL = with_run_outcomes(resources.files(__package__).joinpath("sql/backtest_runs.sql").read_text("utf-8"))
 _BATCH = 50_000
 
 
@@ -43,7 +45,9 @@ class BacktestReport:
         the run ids: ``run_ids`` (every run the rule intervened in first), ``false_stop_ids``
         (successful runs it cut). :meth:`rule_runs` gives those runs in full.
     summary : dict
-        Runs, failures, failures prevented and their share, review rate, successes lost, excluded.
+        Runs, failures, failures prevented and their share, review rate, successes lost, excluded;
+        ``counting`` (what counted as failed, see ``silent``) and ``taken_as_failed`` (silent failures
+        among the failures).
     steps : DataFrame or None
         With ``steps=True``: every step's decision (``run_id, step_id, seq, phase, action, rule``).
     """
@@ -73,7 +77,7 @@ class BacktestReport:
 
     def __repr__(self) -> str:
         s = self.summary
-        return (f"<BacktestReport {s['runs']} runs ({s['failures']} failed, {s['excluded_unknown']} unknown "
+        return (f"<BacktestReport {s['runs']} runs ({s['failures']} failed{_counted(s)}, {s['excluded_unknown']} unknown "
                 f"left out): prevented {s['prevented']} ({s['prevented_share']:.0%}), review rate "
                 f"{s['review_rate']:.1%}, cut {s['cut_rate']:.1%}, successes lost {s['successes_lost']}>")
 
@@ -87,8 +91,16 @@ class BacktestReport:
         return f"<p>{html.escape(repr(self))}</p>" + html_table(shown)
 
 
+def _counted(summary: dict[str, Any]) -> str:
+    """How the report counted failures, for its one-line repr."""
+    if summary.get("silent", True):
+        n = summary.get("taken_as_failed", 0)
+        return f", {n} of them silent failures" if n else ""
+    return " as reported, silent failures not counted"
+
+
 def backtest(policy: Policy, ws: Any, runs: list[str] | None = None, steps: bool = False,
-             progress: bool | None = None) -> BacktestReport:
+             progress: bool | None = None, silent: bool = True) -> BacktestReport:
     """Replay a store's history through ``policy``: which runs it would have cut (where),
     escalated (where) or let through, and what that prevents, loses and saves.
 
@@ -102,6 +114,11 @@ def backtest(policy: Policy, ws: Any, runs: list[str] | None = None, steps: bool
         Also keep every step's decision (``report.steps``), for comparison with a Guard.
     progress : bool, optional
         Show a progress bar (default: above 200,000 steps).
+    silent : bool
+        Count the runs taken as failed (a silent failure: reported success, answer detached from the
+        data; see :meth:`Workspace.runs`) as failed, as ``workbench investigate`` does (default).
+        ``False``: the stored outcome only (labels, then what the log reported); the summary's
+        ``counting`` says which was used.
     """
     if not isinstance(policy, Policy):
         raise TypeError(f"policy must be a workbench Policy (got {type(policy).__name__})")
@@ -111,18 +128,21 @@ def backtest(policy: Policy, ws: Any, runs: list[str] | None = None, steps: bool
         if runs is not None:
             con.executemany("INSERT INTO _bt_scope VALUES (?)", [[r] for r in runs])
         scoped = runs is not None
-        info = {r[0]: r[1:] for r in con.execute(_RUNS_SQL, [scoped]).fetchall()}
+        info = {r[0]: r[1:] for r in con.execute(_RUNS_SQL, {"scoped": scoped, "silent": silent}).fetchall()}
         n_steps = sum(int(v[3] or 0) for v in info.values() if v[0] in ("success", "failure"))
         bar = tqdm(total=n_steps, unit="step", desc="backtest",
                    disable=not (progress if progress is not None else n_steps > 200_000))
-        cur = con.execute(_STEPS_SQL, [scoped, False])
+        cur = con.execute(_STEPS_SQL, {"scoped": scoped, "every_run": False, "silent": silent})
         rows, step_rows = _replay(Core(policy), cur, info, bar, steps)
         bar.close()
     finally:
         con.close()
     frame = pd.DataFrame(rows, columns=_RUN_COLUMNS)
     excluded = sum(1 for v in info.values() if v[0] not in ("success", "failure"))
-    report = BacktestReport(policy, frame, _table(frame, policy), _summary(frame, excluded),
+    summary = _summary(frame, excluded)
+    summary.update(silent=silent, counting=COUNTING[silent],
+                   taken_as_failed=sum(1 for v in info.values() if v[0] == "failure" and v[6]))
+    report = BacktestReport(policy, frame, _table(frame, policy), summary,
                             pd.DataFrame(step_rows, columns=_STEP_COLUMNS) if steps else None)
     return report
 
@@ -143,7 +163,7 @@ def _replay(core: Core, cur: Any, info: dict[str, tuple], bar: Any, keep_steps: 
     def finish() -> None:
         if current is None:
             return
-        outcome, decisive_seq, decisive_step, _, run_end, _task = info[current]
+        outcome, decisive_seq, decisive_step, _, run_end, _task, _taken = info[current]
         first = min((x for x in (acc["cut_seq"], acc["esc_seq"]) if x is not None), default=None)
         if acc["cut_seq"] is not None and (acc["esc_seq"] is None or acc["cut_seq"] <= acc["esc_seq"]):
             rule = acc["cut_rule"]

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import InvalidParameterError
+from ..store._outcomes import COUNTING
 from ._model import Breakers, Budgets, Loops, Policy, Provenance
 from ._propose import _FLOOR, _RULES, run_peaks
 
@@ -67,11 +68,13 @@ class LimitSuggestions:
     min_runs: int = 5
     # step kinds ('tool', 'handoff') each system's runs hold: a count rule over a kind never seen is unmeasured
     kinds: dict[str, frozenset[str]] = field(default_factory=dict)
+    # whether runs taken as failed (silent failures) count as failed (run_peaks' silent)
+    silent: bool = True
 
     def at(self, quantile: float) -> LimitSuggestions:
         """The same runs' limits at another ``quantile`` (no store access: the peaks are kept)."""
         _check_quantile(quantile)
-        return _from_peaks(self.runs, self.kinds, quantile, self.min_runs, self.store, self.window)
+        return _from_peaks(self.runs, self.kinds, quantile, self.min_runs, self.store, self.window, self.silent)
 
     def summary(self) -> pd.DataFrame:
         """Per system: its runs by outcome and how many of them the suggested limits together stop
@@ -113,7 +116,7 @@ class LimitSuggestions:
                                         f"{', '.join(map(repr, systems))})")
         part = self.table[self.table["system"] == system]
         limits: dict[str, dict[str, Any]] = {"breakers": {}, "budgets": {}, "loops": {"window": self.window}}
-        notes = list(self.notes.get(system, []))
+        notes = [COUNTING[self.silent], *self.notes.get(system, [])]
         for row in part.itertuples(index=False):
             if row.limit is None:
                 notes.append(f"{row.rule}: no limit ({row.note})")
@@ -139,7 +142,8 @@ class LimitSuggestions:
     def __repr__(self) -> str:
         set_ = int(self.table["limit"].notna().sum())
         return (f"<LimitSuggestions p{self.quantile * 100:g}: {set_} limits over "
-                f"{self.table['system'].nunique()} systems, {len(self.runs)} runs>")
+                f"{self.table['system'].nunique()} systems, {len(self.runs)} runs; "
+                f"{'silent failures counted as failed' if self.silent else 'outcomes as reported'}>")
 
     def _repr_html_(self) -> str:
         from .._termtext import html_table, html_text  # system names and run ids come from logs
@@ -157,7 +161,7 @@ class LimitSuggestions:
 
 
 def suggest_limits(ws: Any, quantile: float = 0.99, min_runs: int = 5, by_system: bool = True,
-                   window: int = 20) -> LimitSuggestions:
+                   window: int = 20, silent: bool = True) -> LimitSuggestions:
     """Suggest breaker, budget and loop limits from how far a store's runs went, per system.
 
     Parameters
@@ -173,6 +177,10 @@ def suggest_limits(ws: Any, quantile: float = 0.99, min_runs: int = 5, by_system
         One set of limits per ``runs.system`` (systems differ in length and fan-out); else one for all.
     window : int
         The loop rule's window of tool calls.
+    silent : bool
+        Count the runs taken as failed (silent failures, as ``workbench investigate``) as failed, not
+        as the successes they reported (default): they are no basis for a normal run, and a limit
+        stopping one stops a failure. ``False``: the stored outcome only.
 
     Examples
     --------
@@ -184,7 +192,7 @@ def suggest_limits(ws: Any, quantile: float = 0.99, min_runs: int = 5, by_system
     _check_quantile(quantile)
     if min_runs < 1:
         raise InvalidParameterError(f"'min_runs' must be >= 1 (got {min_runs!r})")
-    peaks = run_peaks(ws, window, unknown=True)
+    peaks = run_peaks(ws, window, unknown=True, silent=silent)
     if peaks.empty:
         raise InvalidParameterError("no run with steps in this store: nothing to measure limits on")
     con = ws.con.cursor()
@@ -199,7 +207,8 @@ def suggest_limits(ws: Any, quantile: float = 0.99, min_runs: int = 5, by_system
     for system, kind in kinds:
         has.setdefault(system if by_system else "", set()).add(kind)
     store = str(ws.path) if getattr(ws, "path", None) is not None else "<memory>"
-    return _from_peaks(peaks, {s: frozenset(k) for s, k in has.items()}, quantile, min_runs, store, window)
+    return _from_peaks(peaks, {s: frozenset(k) for s, k in has.items()}, quantile, min_runs, store, window,
+                       silent)
 
 
 def _check_quantile(quantile: float) -> None:
@@ -208,7 +217,7 @@ def _check_quantile(quantile: float) -> None:
 
 
 def _from_peaks(peaks: pd.DataFrame, kinds: dict[str, frozenset[str]], quantile: float, min_runs: int,
-                store: str, window: int) -> LimitSuggestions:
+                store: str, window: int, silent: bool = True) -> LimitSuggestions:
     rows: list[dict[str, Any]] = []
     notes: dict[str, list[str]] = {}
     for system, part in peaks.groupby("system", sort=True):
@@ -227,7 +236,7 @@ def _from_peaks(peaks: pd.DataFrame, kinds: dict[str, frozenset[str]], quantile:
             rows.append(_suggest(system, rule, integer, part, base, basis, quantile, has))
     table = pd.DataFrame(rows, columns=_COLUMNS)
     table["limit"] = pd.Series([r["limit"] for r in rows], dtype=object)   # whole counts stay ints
-    return LimitSuggestions(table, peaks, quantile, store, notes, window, min_runs, kinds)
+    return LimitSuggestions(table, peaks, quantile, store, notes, window, min_runs, kinds, silent)
 
 
 def _suggest(system: str, rule: str, integer: bool, part: pd.DataFrame, base: pd.DataFrame, basis: str,

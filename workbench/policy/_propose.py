@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..store._outcomes import COUNTING, RUN_OUTCOMES_SQL
 from ._backtest import _STEPS_SQL, live_order, runs_of
 from ._core import Core
 from ._model import Breakers, Budgets, HitlRule, Loops, Policy, Provenance
@@ -41,20 +42,23 @@ _RULES = {
 _FLOOR = {"max_pingpong": 1, "max_repeated_replies": 1}
 
 
-def run_peaks(ws: Any, window: int = 20, loops: Loops | None = None, unknown: bool = False) -> pd.DataFrame:
+def run_peaks(ws: Any, window: int = 20, loops: Loops | None = None, unknown: bool = False,
+              silent: bool = True) -> pd.DataFrame:
     """Per run with a known outcome (``unknown=True``: every run): its outcome and the peak of every
     rule's quantity, measured by the decision core (what a guard with no limits would have seen; a
     run's last turn judged at its end, as the detectors judge it). ``loops``: the ping-pong and
-    repeated-reply thresholds."""
+    repeated-reply thresholds. ``silent``: a run taken as failed (a silent failure) has outcome
+    ``failure`` (store/sql/run_outcomes.sql), else its stored outcome."""
     core = Core(Policy(loops=replace(loops or Loops(), window=window, max_repeats=None, max_pingpong=None,
                                      max_repeated_replies=None)), measure=True)
     con = ws.con.cursor()
     try:
         outcomes = {r: (o, t) for r, o, t in con.execute(
-            "SELECT run_id, coalesce(outcome, 'unknown'), task FROM runs "
-            "WHERE ? OR outcome IN ('success', 'failure')", [unknown]).fetchall()}
+            f"SELECT run_id, coalesce(outcome, 'unknown'), task FROM ({RUN_OUTCOMES_SQL}) "
+            "WHERE $every_run OR outcome IN ('success', 'failure')", {"every_run": unknown, "silent": silent}
+        ).fetchall()}
         con.execute("CREATE OR REPLACE TEMP TABLE _bt_scope (run_id VARCHAR)")
-        cur = con.execute(_STEPS_SQL, [False, unknown])
+        cur = con.execute(_STEPS_SQL, {"scoped": False, "every_run": unknown, "silent": silent})
         rows: list[dict[str, Any]] = []
 
         def measure(steps: list[tuple]) -> None:
@@ -86,7 +90,7 @@ def run_peaks(ws: Any, window: int = 20, loops: Loops | None = None, unknown: bo
 def policy_from_findings(ws: Any, lost_weight: float = 3.0, review_budget: float = 0.1,
                          signals: tuple[str, ...] = ("confidence", "entropy", "latency_ms"), cost_review: float = 1.0,
                          cost_failure: float = 20.0, window: int = 20, findings: pd.DataFrame | None = None,
-                         version: str = "1") -> Policy:
+                         version: str = "1", silent: bool = True) -> Policy:
     """Propose a policy from the store's history.
 
     Parameters
@@ -102,13 +106,16 @@ def policy_from_findings(ws: Any, lost_weight: float = 3.0, review_budget: float
     findings : DataFrame, optional
         Detector findings; read from the store's ``findings`` table, or computed with
         :func:`workbench.detect` when it is empty.
+    silent : bool
+        Count the runs taken as failed (silent failures, as ``workbench investigate``) as failed
+        (default); ``False``: the stored outcome only. The provenance notes say which.
     """
     from ..exceptions import InvalidParameterError
     from ..thresholds import available_signals, sweep_thresholds
 
     if not lost_weight > 0:
         raise InvalidParameterError(f"'lost_weight' must be > 0 (got {lost_weight!r})")
-    peaks = run_peaks(ws, window)
+    peaks = run_peaks(ws, window, silent=silent)
     if peaks.empty:
         raise InvalidParameterError(
             "no run with a known outcome in this store: no limit can be weighed against failures caught and "
@@ -123,10 +130,10 @@ def policy_from_findings(ws: Any, lost_weight: float = 3.0, review_budget: float
 
             # Only the families whose failure modes a limit can stop (no text scans, no drift tests).
             findings = detect(ws, detectors=["loop", "retry", "storm", "breach", "ping_pong", "repeated_reply"])
-    systems = [r[0] for r in ws.sql("SELECT DISTINCT coalesce(system, '') FROM runs WHERE outcome IN "
-                                     "('success', 'failure') ORDER BY 1").fetchall()]
+    systems = sorted({str(s) for s in peaks["run_id"].map(dict(ws.sql("SELECT run_id, coalesce(system, '') "
+                                                                      "FROM runs").fetchall()))})
     failed_ids = set(bad["run_id"])
-    notes: list[str] = []
+    notes: list[str] = [COUNTING[silent]]
     limits: dict[str, dict[str, Any]] = {"breakers": {}, "budgets": {}, "loops": {"window": window}}
     for rule, (group, detector, integer) in _RULES.items():
         succ = ok[rule].dropna().to_numpy(dtype=float)
@@ -153,14 +160,14 @@ def policy_from_findings(ws: Any, lost_weight: float = 3.0, review_budget: float
         notes.append(f"limits learned over {len(systems)} systems at once ({', '.join(map(repr, systems[:5]))}"
                      f"{', ...' if len(systems) > 5 else ''}): wb.suggest_limits(ws) gives limits per system")
     hitl: tuple[HitlRule, ...] = ()
-    have = set(available_signals(ws).query("steps > 0")["signal"])
+    have = set(available_signals(ws, silent=silent).query("steps > 0")["signal"])
     best_cost, chosen = math.inf, None
     for signal in signals:
         if signal not in have:
             notes.append(f"no HITL rule on {signal}: no step in this store carries it")
             continue
         sweep = sweep_thresholds(ws, signal, per_agent=True, cost_review=cost_review,
-                                 cost_failure=cost_failure, budget=review_budget)
+                                 cost_failure=cost_failure, budget=review_budget, silent=silent)
         for point in (sweep.best, sweep.best_per_agent):
             if point is not None and point.threshold is not None and point.cost < best_cost:
                 best_cost, chosen = point.cost, (sweep, point)

@@ -11,8 +11,8 @@ from typing import Any
 
 import pandas as pd
 
-from .._failed import TAKEN_SQL
 from ..policy._model import SIGNALS
+from ..store._outcomes import RUN_OUTCOMES_SQL, TAKEN_SQL
 
 _COLUMNS = ["what", "tunable", "why", "instead"]
 _COLUMN_SIGNALS = ("confidence", "entropy", "latency_ms", "tokens_in", "tokens_out", "cost")
@@ -31,15 +31,15 @@ def what_can_be_tuned(ws: Any) -> pd.DataFrame:
     have = available_signals(ws).set_index("signal")["steps"]
     con = ws.con.cursor()
     try:
-        counts = dict(con.execute("SELECT coalesce(outcome, 'unknown'), count(*) FROM runs GROUP BY 1").fetchall())
+        # outcomes as the tuners count them (store/sql/run_outcomes.sql): a silent failure is a failure
+        counts = dict(con.execute(f"SELECT coalesce(outcome, 'unknown'), count(*) FROM ({RUN_OUTCOMES_SQL}) "
+                                  "GROUP BY 1", {"silent": True}).fetchall())
         # every run's steps, outcome or not: a signal the logs carry, only not on labelled runs yet
         raw = dict(zip(_COLUMN_SIGNALS, con.execute(
             "SELECT " + ", ".join(f"count({c})" for c in _COLUMN_SIGNALS) + " FROM steps "
             "WHERE kind IS NULL OR kind NOT IN ('agent', 'system')").fetchall()[0], strict=True))
-        # successes a critical silent_failure finding says failed for the user: investigate lists them as
-        # failed (SILENT*), the tuner counts them as successes until they are labelled
-        silent_ok = con.execute(f"SELECT count(*) FROM ({TAKEN_SQL}) t JOIN runs r USING (run_id) "
-                                "WHERE r.outcome = 'success'").fetchall()[0][0]
+        # runs that reported success (or nothing) and are taken as failed: investigate lists them (SILENT*)
+        silent_ok = con.execute(f"SELECT count(*) FROM ({TAKEN_SQL})").fetchall()[0][0]
         culprits = con.execute("SELECT count(DISTINCT l.run_id) FROM labels l JOIN runs r USING (run_id) "
                                "WHERE l.step_id IS NOT NULL AND r.outcome = 'failure'").fetchall()[0][0]
     finally:
@@ -59,9 +59,10 @@ def what_can_be_tuned(ws: Any) -> pd.DataFrame:
                          + (f" ({anywhere:,} steps of other runs do)" if anywhere else ""), "label outcomes"))
     known = f"{ok:,} successful, {bad:,} failed, {unknown:,} of unknown outcome (left out)"
     if silent_ok:
-        known += (f"; {silent_ok:,} of the successful runs are taken as failed by `workbench investigate` "
-                  "(SILENT*: a critical silent_failure finding) but count here as successes until labelled: "
-                  "ws.label(run_id, outcome='failure')")
+        known += (f"; {silent_ok:,} of the failed runs reported success or nothing and are taken as failed, as "
+                  "`workbench investigate` lists them (SILENT*: a critical silent_failure finding); the tuners "
+                  "count them as failed (silent=False: as reported); a label overrides: "
+                  "ws.label(run_id, outcome='success')")
     if ok and bad:
         rows.append(("pricing a threshold (review load against failures caught)", True, known, ""))
     elif not ok and not bad:

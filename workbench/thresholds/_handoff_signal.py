@@ -9,29 +9,31 @@ inputs (``policy/sql/backtest_steps.sql``), so the sweep and the guard read one 
 
 from __future__ import annotations
 
-from importlib import resources
 from typing import Any
 
 import pandas as pd
 
-from ..policy._backtest import live_order, runs_of
+from ..policy._backtest import _STEPS_SQL, live_order, runs_of
 from ..policy._bounce import as_text
 from ..policy._handoffs import Handoffs
 from ..policy._model import Loops
+from ..store._outcomes import RUN_OUTCOMES_SQL
 
-_STEPS_SQL = resources.files("workbench.policy").joinpath("sql/backtest_steps.sql").read_text("utf-8")
 _BATCH = 50_000
 
 
-def handoff_signal(con: Any, min_value: float | None = None, every_run: bool = False) -> pd.DataFrame:
+def handoff_signal(con: Any, min_value: float | None = None, every_run: bool = False,
+                   silent: bool = True) -> pd.DataFrame:
     """``run_id, seq, agent, handoffs`` of every step of the runs with a known outcome (of every run with
     ``every_run``: a review load) that carries a signal (any step with no step under it:
-    signal_steps.sql's rule), read with the connection ``con``."""
+    signal_steps.sql's rule), read with the connection ``con``. ``silent``: whether runs taken as
+    failed have a known outcome (store/sql/run_outcomes.sql)."""
     min_value = Loops().min_value if min_value is None else min_value
-    tasks = dict(con.execute("SELECT run_id, task FROM runs WHERE $every_run OR outcome IN ('success', 'failure')",
-                             {"every_run": every_run}).fetchall())
+    tasks = dict(con.execute(f"SELECT run_id, task FROM ({RUN_OUTCOMES_SQL}) "
+                             "WHERE $every_run OR outcome IN ('success', 'failure')",
+                             {"every_run": every_run, "silent": silent}).fetchall())
     con.execute("CREATE TEMP TABLE IF NOT EXISTS _bt_scope (run_id VARCHAR)")   # named, not read ($1 false)
-    cur = con.execute(_STEPS_SQL, [False, every_run])
+    cur = con.execute(_STEPS_SQL, {"scoped": False, "every_run": every_run, "silent": silent})
     run_ids: list[str] = []
     seqs: list[int] = []
     agents: list[str | None] = []

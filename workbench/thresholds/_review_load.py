@@ -16,12 +16,13 @@ import pandas as pd
 
 from ..exceptions import InvalidParameterError
 from ..policy._model import SIGNALS, default_direction
+from ..store._outcomes import with_run_outcomes
 from ._handoff_signal import handoff_signal
 
 _SQL = resources.files(__package__).joinpath("sql")
 # The sweep's step queries, read with $every_run true: the runs of unknown outcome too.
-_STEPS_SQL = _SQL.joinpath("signal_steps.sql").read_text("utf-8")
-_COLUMN_SQL = _SQL.joinpath("column_steps.sql").read_text("utf-8")
+_STEPS_SQL = with_run_outcomes(_SQL.joinpath("signal_steps.sql").read_text("utf-8"))
+_COLUMN_SQL = with_run_outcomes(_SQL.joinpath("column_steps.sql").read_text("utf-8"))
 _RUNNING = ("tool_calls", "retries")
 _SIGNAL_CASE = "CASE $signal " + " ".join(f"WHEN '{s}' THEN {s}" for s in SIGNALS) + " END"
 _MAX_POINTS = 400
@@ -96,7 +97,7 @@ def review_load(ws: Any, signal: str, direction: str | None = None) -> ReviewLoa
             source = _STEPS_SQL if signal in _RUNNING else _COLUMN_SQL
             con.execute(f"CREATE OR REPLACE TEMP TABLE _rl_x AS SELECT run_id, CASE WHEN isfinite(v) THEN v * $sign "
                         f"END AS x FROM (SELECT run_id, {_SIGNAL_CASE} AS v FROM ({source}) st)",
-                        {"signal": signal, "sign": sign, "every_run": True})
+                        {"signal": signal, "sign": sign, "every_run": True, "silent": True})
         steps_x = con.execute("SELECT x FROM _rl_x WHERE x IS NOT NULL").fetchnumpy()["x"]
         runs_x = con.execute("SELECT max(v.x) AS x FROM runs r LEFT JOIN _rl_x v USING (run_id) GROUP BY r.run_id"
                              ).df()["x"]

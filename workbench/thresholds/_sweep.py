@@ -19,13 +19,15 @@ import pandas as pd
 from ..exceptions import InvalidParameterError
 from ..policy._model import SIGNALS, HitlRule, Policy, Provenance, default_direction
 from ..policy._readable import escalating_same, readable
+from ..store._outcomes import COUNTING, RUN_OUTCOMES_SQL, with_run_outcomes
 from ._handoff_signal import handoff_signal
 
 _SQL = resources.files(__package__).joinpath("sql")
-_STEPS_SQL = _SQL.joinpath("signal_steps.sql").read_text("utf-8")
-_COLUMN_SQL = _SQL.joinpath("column_steps.sql").read_text("utf-8")
-_COUNT_SQL = _SQL.joinpath("signal_counts.sql").read_text("utf-8")
-_DECISIVE_SQL = _SQL.joinpath("decisive.sql").read_text("utf-8")
+# Each reads {run_outcomes} (store/sql/run_outcomes.sql): $silent chooses what counts as failed.
+_STEPS_SQL = with_run_outcomes(_SQL.joinpath("signal_steps.sql").read_text("utf-8"))
+_COLUMN_SQL = with_run_outcomes(_SQL.joinpath("column_steps.sql").read_text("utf-8"))
+_COUNT_SQL = with_run_outcomes(_SQL.joinpath("signal_counts.sql").read_text("utf-8"))
+_DECISIVE_SQL = with_run_outcomes(_SQL.joinpath("decisive.sql").read_text("utf-8"))
 _RUNNING = ("tool_calls", "retries", "handoffs")    # counts that need the window query (handoffs: a replay)
 _SIGNAL_CASE = "CASE $signal " + " ".join(f"WHEN '{s}' THEN {s}" for s in SIGNALS) + " END"
 _MAX_POINTS = 400
@@ -64,20 +66,21 @@ class SweepPoint:
                 f"{self.false_escalations:,} false escalations; cost {self.cost:g}")
 
 
-def available_signals(ws: Any) -> pd.DataFrame:
+def available_signals(ws: Any, silent: bool = True) -> pd.DataFrame:
     """Which signals this store's steps carry: ``signal``; ``steps`` with a value in runs of known
     outcome (what a sweep can use); ``share`` of those steps; ``all_steps`` with a value in any run;
     ``note``: why a signal a sweep cannot use is missing (no step carries it, or only runs of unknown
     outcome do: most traces leave every root span unset, and a sweep prices a threshold by the
-    failures it catches)."""
+    failures it catches). ``silent``: a run taken as failed (a silent failure) has a known outcome
+    whatever its log reported (see :func:`sweep_thresholds`)."""
     con = ws.con.cursor()
     try:
         # Running counts exist wherever steps do: count them as the steps themselves (no window needed).
         known = ", ".join("count(*) FILTER (WHERE known)" if s in _RUNNING else f"count({s}) FILTER (WHERE known)"
                           for s in SIGNALS)
         every = ", ".join("count(*)" if s in _RUNNING else f"count({s})" for s in SIGNALS)
-        counts = con.execute(f"SELECT count(*) FILTER (WHERE known), {known}, {every} FROM ({_COUNT_SQL})"
-                             ).fetchall()[0]
+        counts = con.execute(f"SELECT count(*) FILTER (WHERE known), {known}, {every} FROM ({_COUNT_SQL})",
+                             {"silent": silent}).fetchall()[0]
     finally:
         con.close()
     total, n = counts[0], len(SIGNALS)
@@ -98,7 +101,7 @@ def available_signals(ws: Any) -> pd.DataFrame:
 
 def sweep_thresholds(ws: Any, signal: str = "entropy", per_agent: bool = False, cost_review: float = 1.0,
                      cost_failure: float = 20.0, budget: float | None = None,
-                     direction: str | None = None) -> ThresholdSweep:
+                     direction: str | None = None, silent: bool = True) -> ThresholdSweep:
     """Sweep every threshold on a step signal: escalations, failures caught, cost.
 
     Parameters
@@ -117,6 +120,11 @@ def sweep_thresholds(ws: Any, signal: str = "entropy", per_agent: bool = False, 
     direction : {"above", "below"}, optional
         Escalate when the value is at or above / at or below the threshold (default: below for
         confidence, above for the rest).
+    silent : bool
+        Count the runs taken as failed (silent failures: reported success, answer detached from the
+        data; see :meth:`Workspace.runs`) as failed, as ``workbench investigate`` does (default): an
+        escalation of one catches a failure. ``False``: the stored outcome only (labels, then what the
+        log reported). The sweep's repr and a policy's provenance say which.
 
     A failed run is *caught* when a step at or before its decisive step (the earliest labelled culprit
     step; anywhere when none is labelled) crosses the threshold. Runs of unknown outcome are left out.
@@ -131,9 +139,9 @@ def sweep_thresholds(ws: Any, signal: str = "entropy", per_agent: bool = False, 
             raise InvalidParameterError(f"{name!r} must be >= 0 (got {value!r})")
     if budget is not None and not 0 < budget <= 1:
         raise InvalidParameterError(f"'budget' must be a share of runs in (0, 1] (got {budget!r})")
-    avail = available_signals(ws)
+    avail = available_signals(ws, silent=silent)
     have = avail[avail["steps"] > 0]
-    if have.empty and not _known_runs(ws):
+    if have.empty and not _known_runs(ws, silent):
         # Real traces often leave every root span unset: the steps do carry latency and tokens, so
         # "no step has a value for latency_ms" would send the user looking for the wrong thing.
         raise InvalidParameterError(
@@ -153,20 +161,20 @@ def sweep_thresholds(ws: Any, signal: str = "entropy", per_agent: bool = False, 
     try:
         source = _STEPS_SQL if signal in _RUNNING else _COLUMN_SQL
         if signal == "handoffs":   # what each step stated decides it: replayed as the guard reads it
-            hand = handoff_signal(con)    # noqa: F841 - read by the statement below, by name
+            hand = handoff_signal(con, silent=silent)    # noqa: F841 - read by the statement below, by name
             con.execute("CREATE OR REPLACE TEMP TABLE _sig_x AS SELECT run_id, seq, agent, handoffs * $sign AS x "
                         "FROM hand", {"sign": sign})
         else:
             con.execute(f"CREATE OR REPLACE TEMP TABLE _sig_x AS SELECT run_id, seq, agent, "
                         f"{_SIGNAL_CASE} * $sign AS x FROM ({source}) st WHERE {_SIGNAL_CASE} IS NOT NULL",
-                        {"signal": signal, "sign": sign, "every_run": False})
+                        {"signal": signal, "sign": sign, "every_run": False, "silent": silent})
         steps_x = con.execute("SELECT x FROM _sig_x ORDER BY x").fetchnumpy()["x"]
         run_sql = (f"WITH d AS ({_DECISIVE_SQL}) SELECT d.run_id, d.failed, max(v.x) AS x_all, "
                    "max(v.x) FILTER (WHERE d.decisive_seq IS NULL OR v.seq <= d.decisive_seq) AS x_pre "
                    "{agent} FROM d LEFT JOIN _sig_x v ON v.run_id = d.run_id GROUP BY d.run_id, d.failed "
                    "{group} ORDER BY d.run_id")
-        per_run = con.execute(run_sql.format(agent="", group="")).df()
-        per_agent_df = (con.execute(run_sql.format(agent=", v.agent", group=", v.agent")).df()
+        per_run = con.execute(run_sql.format(agent="", group=""), {"silent": silent}).df()
+        per_agent_df = (con.execute(run_sql.format(agent=", v.agent", group=", v.agent"), {"silent": silent}).df()
                         if per_agent else None)
         agent_steps = None
         if per_agent:
@@ -176,7 +184,8 @@ def sweep_thresholds(ws: Any, signal: str = "entropy", per_agent: bool = False, 
             cuts = np.flatnonzero(names[1:] != names[:-1]) + 1 if len(names) else np.array([], int)
             agent_steps = {str(part[0]): arr for part, arr in zip(np.split(names, cuts), np.split(xs, cuts),
                                                                  strict=True) if len(part)}
-        n_all_steps = con.execute(f"SELECT count(*) FROM ({source}) st", {"every_run": False}).fetchall()[0][0]
+        n_all_steps = con.execute(f"SELECT count(*) FROM ({source}) st",
+                                  {"every_run": False, "silent": silent}).fetchall()[0][0]
         con.execute("DROP TABLE _sig_x")
     finally:
         con.close()
@@ -184,11 +193,12 @@ def sweep_thresholds(ws: Any, signal: str = "entropy", per_agent: bool = False, 
                           cost_failure=float(cost_failure), budget=budget, per_run=per_run,
                           steps_x=np.asarray(steps_x, dtype=float), n_steps=int(n_all_steps),
                           per_agent_runs=per_agent_df, signals=avail, store=_store_name(ws),
-                          agent_steps=agent_steps)
+                          agent_steps=agent_steps, silent=silent)
 
 
-def _known_runs(ws: Any) -> int:
-    return int(ws.sql("SELECT count(*) FROM runs WHERE outcome IN ('success', 'failure')").fetchall()[0][0])
+def _known_runs(ws: Any, silent: bool = True) -> int:
+    return int(ws.sql(f"SELECT count(*) FROM ({RUN_OUTCOMES_SQL}) WHERE outcome IN ('success', 'failure')",
+                      {"silent": silent}).fetchall()[0][0])
 
 
 def _store_name(ws: Any) -> str:
@@ -215,8 +225,9 @@ class ThresholdSweep:
     def __init__(self, *, signal: str, direction: str, cost_review: float, cost_failure: float,
                  budget: float | None, per_run: pd.DataFrame, steps_x: np.ndarray, n_steps: int,
                  per_agent_runs: pd.DataFrame | None, signals: pd.DataFrame, store: str,
-                 agent_steps: dict[str, np.ndarray] | None = None) -> None:
+                 agent_steps: dict[str, np.ndarray] | None = None, silent: bool = True) -> None:
         self.signal, self.direction, self.budget = signal, direction, budget
+        self.silent = silent     # whether runs taken as failed (silent failures) count as failed
         self.cost_review, self.cost_failure = cost_review, cost_failure
         self.signals_available = signals
         self.store = store
@@ -351,7 +362,7 @@ class ThresholdSweep:
                    "cost_failure": self.cost_failure, "budget": self.budget,
                    "escalation_rate": round(point.escalation_rate, 6), "recall": round(point.recall, 6),
                    "cost": point.cost},
-            notes=() if rules else (self._why_no_rule(),))
+            notes=(COUNTING[self.silent],) + (() if rules else (self._why_no_rule(),)))
         fields.setdefault("hitl", rules)
         fields.setdefault("provenance", prov)
         return Policy(**fields)
@@ -384,7 +395,8 @@ class ThresholdSweep:
         at = "no escalation" if b.threshold is None else f"{self.signal} {'<=' if self._sign < 0 else '>='} " \
             f"{b.threshold:.4g}"
         why = f" ({self._why_no_rule()})" if b.threshold is None else ""
-        return (f"<ThresholdSweep {self.signal}: {self.n_runs} runs, {self.n_failures} failed; best: {at}, "
+        counted = "" if self.silent else " (as reported, silent failures not counted)"
+        return (f"<ThresholdSweep {self.signal}: {self.n_runs} runs, {self.n_failures} failed{counted}; best: {at}, "
                 f"escalating {b.escalation_rate:.1%} of runs, recall {b.recall:.0%}, cost {b.cost:g}{why}>")
 
     def _repr_html_(self) -> str:

@@ -1,7 +1,9 @@
 -- Runs a backtest evaluates: outcome, decisive step (the earliest labelled culprit step, NULL when no
 -- step is labelled), step count, end time (epoch seconds) and task (values it states are no news to
--- the hand-off breaker).
--- $1: true when only the runs in the temp table _bt_scope are wanted.
+-- the hand-off breaker), and whether the run is taken as failed (a silent failure).
+-- $scoped: true when only the runs in the temp table _bt_scope are wanted.
+-- Outcomes from store/sql/run_outcomes.sql (spliced in by name): $silent true counts the runs taken as failed
+-- as failed (as workbench investigate), false the stored outcome only.
 WITH decisive AS (
     SELECT l.run_id, min(s.seq) AS seq, arg_min(s.step_id, s.seq) AS step_id
     FROM labels l JOIN steps s ON s.run_id = l.run_id AND s.step_id = l.step_id
@@ -10,8 +12,9 @@ WITH decisive AS (
 ), ends AS (
     SELECT run_id, count(*) AS n_steps, epoch(max(ended_at)) AS run_end FROM steps GROUP BY run_id
 )
-SELECT r.run_id, coalesce(r.outcome, 'unknown'), d.seq, d.step_id, e.n_steps, e.run_end, r.task
-FROM runs r
+SELECT r.run_id, coalesce(r.outcome, 'unknown'), d.seq, d.step_id, e.n_steps, e.run_end, r.task,
+       r.taken_why IS NOT NULL AS taken
+FROM {run_outcomes} r
 LEFT JOIN decisive d USING (run_id)
 LEFT JOIN ends e USING (run_id)
-WHERE NOT $1 OR r.run_id IN (SELECT run_id FROM _bt_scope)
+WHERE NOT $scoped OR r.run_id IN (SELECT run_id FROM _bt_scope)

@@ -1,3 +1,5 @@
+-- Outcomes from store/sql/run_outcomes.sql (spliced in by name): $silent true counts the runs taken as failed
+-- as failed (as workbench investigate), false the stored outcome only.
 -- Every step's value of the signals a HITL rule can read, as the decision core reads them at the end
 -- of a step (policy/_core.py): running counts include the step itself; a step enclosing others (an agent
 -- span, a trace's root span, a scope span: column_steps.sql) carries no signal, one enclosing nothing
@@ -14,7 +16,7 @@ WITH ordered AS (
                                  lower(regexp_replace(coalesce(s.input, ''), '\s+', '', 'g'))
                     ORDER BY s.seq) = 'error' THEN 1 ELSE 0 END AS is_retry
     FROM steps s
-    JOIN runs r ON r.run_id = s.run_id AND ($every_run OR r.outcome IN ('success', 'failure'))
+    JOIN {run_outcomes} r ON r.run_id = s.run_id AND ($every_run OR r.outcome IN ('success', 'failure'))
     -- a step enclosing others carries no signal; one enclosing nothing (a Who&When turn) does
     LEFT JOIN (SELECT DISTINCT run_id, parent_id FROM steps WHERE parent_id IS NOT NULL) p
            ON p.run_id = s.run_id AND p.parent_id = s.step_id
