@@ -94,7 +94,7 @@ def test_sweep_counts_an_escalated_silent_failure_as_caught(ws: wb.Workspace) ->
     assert (sweep.n_runs, sweep.n_failures) == (11, 6)
     point = sweep.at(3)
     assert (point.failures_caught, point.false_escalations) == (6, 0)
-    assert any("silent failures" in n for n in sweep.to_policy(3).provenance.notes)
+    assert sweep.to_policy(3).provenance.sweep["silent"] is True
     old = wb.sweep_thresholds(ws, "tool_calls", silent=False)
     assert old.n_failures == 3 and old.at(3).false_escalations == 3
     assert "silent failures not counted" in repr(old)
@@ -104,7 +104,7 @@ def test_proposal_and_limits_weigh_silent_failures_as_failures(ws: wb.Workspace)
     policy = wb.policy_from_findings(ws, signals=())
     assert policy.provenance.failures == 6
     assert policy.budgets.max_tool_calls_run is not None and policy.budgets.max_tool_calls_run < 6
-    assert any("silent failures" in n for n in policy.provenance.notes)
+    assert policy.provenance.sweep["silent"] is True
     # the old counting: 3 failures past 2 calls against 3 successes lost; lost_weight 3 sets no limit
     assert wb.policy_from_findings(ws, signals=(), silent=False).budgets.max_tool_calls_run is None
 
@@ -113,6 +113,7 @@ def test_proposal_and_limits_weigh_silent_failures_as_failures(ws: wb.Workspace)
     assert row["limit"] == 2 and row["basis"] == "successful runs"
     assert (row["stops_failed"], row["stops_successful"]) == (6, 0)
     assert "silent failures counted as failed" in repr(limits)
+    assert limits.to_policy().provenance.sweep["silent"] is True
     old = wb.suggest_limits(ws, quantile=1.0, min_runs=5, silent=False).table.set_index("rule")
     assert old.loc["max_tool_calls_run", "limit"] == 6    # learned from the silent "successes" too
 

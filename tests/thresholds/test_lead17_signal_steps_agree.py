@@ -7,6 +7,7 @@ from __future__ import annotations
 from importlib import resources
 
 import workbench as wb
+from workbench.store._outcomes import with_run_outcomes
 from workbench.thresholds._handoff_signal import handoff_signal
 
 T0 = 1_767_225_600_000_000_000
@@ -32,8 +33,8 @@ def _run(run_id: str, outcome: str) -> list[dict]:
 def test_handoffs_read_at_the_same_steps_as_the_other_running_signals() -> None:
     ws = wb.open()
     ws.ingest(_run("a", "failure") + _run("b", "success"))
-    sql = resources.files("workbench.thresholds").joinpath("sql/signal_steps.sql").read_text("utf-8")
-    counted = sorted(ws.con.execute(f"SELECT run_id, seq FROM ({sql})", {"every_run": False}).fetchall())
+    sql = with_run_outcomes(resources.files("workbench.thresholds").joinpath("sql/signal_steps.sql").read_text("utf-8"))
+    counted = sorted(ws.con.execute(f"SELECT run_id, seq FROM ({sql})", {"every_run": False, "silent": True}).fetchall())
     replayed = sorted(zip(*(handoff_signal(ws.con)[c] for c in ("run_id", "seq")), strict=True))
     seqs = {seq for _, seq in counted}
     assert 0 not in seqs and 1 not in seqs       # the root and the enclosing agent span carry none

@@ -77,12 +77,14 @@ def test_tuner_on_unlabelled_runs_offers_handoffs() -> None:
 def test_sweep_and_review_load_read_one_step_query_with_unknown_runs_by_parameter() -> None:
     from importlib import resources
 
+    from workbench.store._outcomes import with_run_outcomes
+
     ws = _store(False)
     ws.ingest(_run("known", "failure", BUSY), progress=False)
     for name in ("signal_steps.sql", "column_steps.sql"):
-        sql = resources.files("workbench.thresholds").joinpath(f"sql/{name}").read_text("utf-8")
-        known = ws.con.execute(f"SELECT DISTINCT run_id FROM ({sql})", {"every_run": False}).fetchall()
-        every = ws.con.execute(f"SELECT DISTINCT run_id FROM ({sql})", {"every_run": True}).fetchall()
+        sql = with_run_outcomes(resources.files("workbench.thresholds").joinpath(f"sql/{name}").read_text("utf-8"))
+        known = ws.con.execute(f"SELECT DISTINCT run_id FROM ({sql})", {"every_run": False, "silent": True}).fetchall()
+        every = ws.con.execute(f"SELECT DISTINCT run_id FROM ({sql})", {"every_run": True, "silent": True}).fetchall()
         assert sorted(known) == [("known",)], name
         assert sorted(every) == [("busy",), ("idle",), ("known",), ("short",)], name
     ws.close()

@@ -23,7 +23,6 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import InvalidParameterError
-from ..store._outcomes import COUNTING
 from ._model import Breakers, Budgets, Loops, Policy, Provenance
 from ._propose import _FLOOR, _RULES, run_peaks
 
@@ -116,7 +115,7 @@ class LimitSuggestions:
                                         f"{', '.join(map(repr, systems))})")
         part = self.table[self.table["system"] == system]
         limits: dict[str, dict[str, Any]] = {"breakers": {}, "budgets": {}, "loops": {"window": self.window}}
-        notes = [COUNTING[self.silent], *self.notes.get(system, [])]
+        notes = list(self.notes.get(system, []))
         for row in part.itertuples(index=False):
             if row.limit is None:
                 notes.append(f"{row.rule}: no limit ({row.note})")
@@ -129,7 +128,8 @@ class LimitSuggestions:
         prov = Provenance(created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
                           created_by="workbench", source="suggest_limits", store=self.store,
                           runs=len(sys_runs), failures=int((sys_runs["outcome"] == "failure").sum()),
-                          notes=tuple(notes), sweep={"quantile": self.quantile, "system": system})
+                          notes=tuple(notes), sweep={"quantile": self.quantile, "system": system,
+                                                       "silent": self.silent})
         return Policy(version=version, name=system or None, breakers=Breakers(**limits["breakers"]),
                       budgets=Budgets(**limits["budgets"]), loops=Loops(**limits["loops"]), provenance=prov)
 

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..store._outcomes import COUNTING, RUN_OUTCOMES_SQL
+from ..store._outcomes import RUN_OUTCOMES_SQL
 from ._backtest import _STEPS_SQL, live_order, runs_of
 from ._core import Core
 from ._model import Breakers, Budgets, HitlRule, Loops, Policy, Provenance
@@ -108,7 +108,7 @@ def policy_from_findings(ws: Any, lost_weight: float = 3.0, review_budget: float
         :func:`workbench.detect` when it is empty.
     silent : bool
         Count the runs taken as failed (silent failures, as ``workbench investigate``) as failed
-        (default); ``False``: the stored outcome only. The provenance notes say which.
+        (default); ``False``: the stored outcome only. The provenance's ``sweep['silent']`` says which.
     """
     from ..exceptions import InvalidParameterError
     from ..thresholds import available_signals, sweep_thresholds
@@ -133,7 +133,7 @@ def policy_from_findings(ws: Any, lost_weight: float = 3.0, review_budget: float
     systems = sorted({str(s) for s in peaks["run_id"].map(dict(ws.sql("SELECT run_id, coalesce(system, '') "
                                                                       "FROM runs").fetchall()))})
     failed_ids = set(bad["run_id"])
-    notes: list[str] = [COUNTING[silent]]
+    notes: list[str] = []
     limits: dict[str, dict[str, Any]] = {"breakers": {}, "budgets": {}, "loops": {"window": window}}
     for rule, (group, detector, integer) in _RULES.items():
         succ = ok[rule].dropna().to_numpy(dtype=float)
@@ -181,7 +181,7 @@ def policy_from_findings(ws: Any, lost_weight: float = 3.0, review_budget: float
                       store=str(ws.path) if getattr(ws, "path", None) is not None else "<memory>",
                       runs=len(peaks), failures=len(bad), notes=tuple(notes),
                       sweep={"lost_weight": lost_weight, "review_budget": review_budget,
-                             "cost_review": cost_review, "cost_failure": cost_failure})
+                             "cost_review": cost_review, "cost_failure": cost_failure, "silent": silent})
     return Policy(version=version, breakers=Breakers(**limits["breakers"]), budgets=Budgets(**limits["budgets"]),
                   loops=Loops(**limits["loops"]), hitl=hitl, provenance=prov)
 

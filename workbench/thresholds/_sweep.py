@@ -19,7 +19,7 @@ import pandas as pd
 from ..exceptions import InvalidParameterError
 from ..policy._model import SIGNALS, HitlRule, Policy, Provenance, default_direction
 from ..policy._readable import escalating_same, readable
-from ..store._outcomes import COUNTING, RUN_OUTCOMES_SQL, with_run_outcomes
+from ..store._outcomes import RUN_OUTCOMES_SQL, with_run_outcomes
 from ._handoff_signal import handoff_signal
 
 _SQL = resources.files(__package__).joinpath("sql")
@@ -361,8 +361,8 @@ class ThresholdSweep:
             sweep={"signal": self.signal, "direction": self.direction, "cost_review": self.cost_review,
                    "cost_failure": self.cost_failure, "budget": self.budget,
                    "escalation_rate": round(point.escalation_rate, 6), "recall": round(point.recall, 6),
-                   "cost": point.cost},
-            notes=(COUNTING[self.silent],) + (() if rules else (self._why_no_rule(),)))
+                   "cost": point.cost, "silent": self.silent},
+            notes=() if rules else (self._why_no_rule(),))
         fields.setdefault("hitl", rules)
         fields.setdefault("provenance", prov)
         return Policy(**fields)
