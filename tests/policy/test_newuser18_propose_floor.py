@@ -22,7 +22,7 @@ def _write_runs(path: Path) -> None:
                           "name": agent, "started_at": f"2026-01-01T00:00:{i:02d}Z",
                           "ended_at": f"2026-01-01T00:00:{i:02d}.5Z", "status": "ok", "output": text})
 
-    for r in range(4):
+    for r in range(5):   # (five successes: fewer give policy_from_findings nothing to weigh a limit against)
         run(f"ok{r}", "success", [("planner", f"Ask the pricer for the quote of item {r} today"),
                                    ("pricer", f"The quote of item {r} is ready for the customer now"),
                                    ("planner", "Thanks, sending the quote to the customer right away")])

@@ -25,6 +25,7 @@ from ._model import Breakers, Budgets, HitlRule, Loops, Policy, Provenance
 from ._readable import cutting_same, readable
 
 # rule -> (group, detector whose findings show the failure mode, integer limit?)
+_MIN_SUCCESSES = 5   # successful runs a limit is weighed against, at the least
 _RULES = {
     "max_depth": ("breakers", "depth_breach", True),
     "max_handoffs": ("breakers", "handoff_breach", True),
@@ -134,6 +135,7 @@ def policy_from_findings(ws: Any, lost_weight: float = 3.0, review_budget: float
                                                                       "FROM runs").fetchall()))})
     failed_ids = set(bad["run_id"])
     notes: list[str] = []
+    thin: list[str] = []
     limits: dict[str, dict[str, Any]] = {"breakers": {}, "budgets": {}, "loops": {"window": window}}
     for rule, (group, detector, integer) in _RULES.items():
         succ = ok[rule].dropna().to_numpy(dtype=float)
@@ -142,12 +144,21 @@ def policy_from_findings(ws: Any, lost_weight: float = 3.0, review_budget: float
         n_hit = len(set(hits["run_id"]) & failed_ids) if len(hits) else 0
         if succ.size == 0 or fail.size == 0:
             continue
+        if succ.size < _MIN_SUCCESSES:
+            # With one or two successes any limit below them "costs nothing", so the cheapest limit cuts
+            # every run (max_depth=0 on a store where silent failures leave one success): no basis to weigh.
+            thin.append(rule)
+            continue
         limit = _best_limit(succ, fail, lost_weight, integer, _FLOOR.get(rule, 0))
         if limit is not None:
             limits[group][rule] = int(limit) if integer else limit
             notes.append(f"{rule} {limit:g}: {int((fail > limit).sum())} failed and "
                          f"{int((succ > limit).sum())} successful runs past it; {detector} findings in "
                          f"{n_hit} failed runs")
+    if thin:
+        notes.append(f"no limit on {', '.join(thin)}: fewer than {_MIN_SUCCESSES} successful runs to weigh it "
+                     f"against ({len(ok)} in all); wb.suggest_limits(ws) sets limits at a quantile of the runs' "
+                     "peaks, naming the runs stopped")
     if ok.empty or bad.empty:
         # Real stores are often all failures (only the incidents were exported and labelled): say why
         # the policy has no limit rather than hand back an empty one unexplained.
