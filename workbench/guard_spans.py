@@ -62,7 +62,7 @@ from .ingest._conventions import (
     stored_reason,
 )
 from .ingest._logfire import rendered_name
-from .policy._core import Core, Decision, RunState
+from .policy._core import Core, Decision, RunState, call_key
 from .policy._model import Policy
 
 __all__ = ["GuardSpanProcessor", "SpanDecision"]
@@ -102,7 +102,7 @@ class _Step:
     trace's root ends, ``_MAX_SPANS`` later spans of its run push it out, or its run is forgotten (LRU of
     ``max_runs``), and what it holds meanwhile does not grow with the arguments it was given."""
 
-    __slots__ = ("agent", "depth", "kind", "tool", "key", "encloses", "late", "args_late", "dropped")
+    __slots__ = ("agent", "depth", "kind", "tool", "key", "encloses", "late", "args_late", "retried", "dropped")
 
     def __init__(self, agent: str | None, depth: int, kind: str, tool: str | None, late: bool,
                  dropped: bool = False, args_late: bool = False) -> None:
@@ -110,7 +110,9 @@ class _Step:
         self.key: str | None = None
         self.encloses = False
         self.late = late
-        self.args_late = args_late     # a tool call counted at its start, its arguments checked at its end
+        # a tool call begun without arguments: judged then as a call without any, again at its end if it gave some
+        self.args_late = args_late
+        self.retried = False       # (its judgement at the start counted it a retry)
         self.dropped = dropped     # the store quarantines the span: no step of the backtest's, none here
 
 
@@ -175,8 +177,10 @@ class GuardSpanProcessor(SpanProcessor):
         self.raise_on_cut = raise_on_cut
         self.max_runs = max_runs
         self._core = Core(policy)
-        # a tool call's arguments matter to the retry and loop limits only
-        self._reads_args = policy.budgets.max_retries is not None or policy.loops.max_repeats is not None
+        # a tool call's arguments matter to the retry and loop limits only, and to a HITL rule counting retries
+        # (a call of the same tool is a retry or not by its arguments)
+        self._reads_args = (policy.budgets.max_retries is not None or policy.loops.max_repeats is not None
+                            or any(rule.signal == "retries" for rule in policy.hitl))
         self._runs: OrderedDict[str, _Run] = OrderedDict()
         self._lock = threading.Lock()
         self._agent_ids = TraceAgentIds()
@@ -291,9 +295,10 @@ class GuardSpanProcessor(SpanProcessor):
             depth = above.depth + 1 if above is not None else 0
             kind, tool, args = _call(m, name)
             # checked at its end when the span says nothing yet of what it is (OpenInference's LangChain
-            # spans carry only a name until they end); a tool call without its arguments (OpenInference's
-            # openai-agents spans) when a limit reads them is counted now, where the backtest counts it (a
-            # call begun meanwhile is the one past a budget, as the backtest says), its arguments checked then
+            # spans carry only a name until they end). A tool call without arguments when a limit reads them
+            # is judged now, where the backtest judges it, as the call without arguments it is for the store
+            # if it never gives any (AutoGen's); if it gives them at its end (OpenInference's openai-agents
+            # spans), what that judgement counted is taken back and the call judged again with them then
             late = kind == "other" and agent is None and not span.attributes
             args_late = kind == "tool" and args is None and self._reads_args
             step = _Step(agent, depth, kind, tool, late, args_late=args_late)
@@ -302,9 +307,11 @@ class GuardSpanProcessor(SpanProcessor):
                 run.spans.popitem(last=False)
             if late:
                 return None
-            d = self._core.before(st, agent, kind, tool, args, depth, _seconds(span.start_time), call=not args_late)
-            if kind == "tool" and not args_late:
+            retries = st.retries_total
+            d = self._core.before(st, agent, kind, tool, args, depth, _seconds(span.start_time))
+            if kind == "tool":
                 step.key = st.last_key     # (what after() reads of the arguments: they are not held)
+                step.retried = st.retries_total > retries
         if d.action == "cut":
             return self._tell(key, ctx.span_id, step, d, "start", run)
         return None
@@ -354,9 +361,14 @@ class GuardSpanProcessor(SpanProcessor):
                 return d, "end"
         elif step.args_late and kind == "tool":
             step.agent, step.tool = (own if own is not None else step.agent), tool
-            d = self._core.call(st, step.agent, tool, args)
-            if d.action == "cut":
-                return d, "end"
+            given = call_key(step.agent, tool, args)
+            if given != key:      # its arguments (or its agent) came now: it is another call than judged
+                if step.retried:
+                    self._core.unretry(st, key)
+                d = self._core.call(st, step.agent, tool, args)
+                key = given
+                if d.action == "cut":
+                    return d, "end"
         latency = (span.end_time - span.start_time) / 1e6 \
             if span.end_time is not None and span.start_time is not None else None
         signals = {"confidence": m["confidence"], "entropy": m["entropy"], "tokens_in": m["tokens_in"],
