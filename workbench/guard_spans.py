@@ -102,13 +102,15 @@ class _Step:
     trace's root ends, ``_MAX_SPANS`` later spans of its run push it out, or its run is forgotten (LRU of
     ``max_runs``), and what it holds meanwhile does not grow with the arguments it was given."""
 
-    __slots__ = ("agent", "depth", "kind", "tool", "key", "encloses", "late", "args_late", "retried", "dropped")
+    __slots__ = ("agent", "depth", "kind", "tool", "key", "encloses", "late", "args_late", "retried", "dropped",
+                 "above")
 
     def __init__(self, agent: str | None, depth: int, kind: str, tool: str | None, late: bool,
                  dropped: bool = False, args_late: bool = False) -> None:
         self.agent, self.depth, self.kind, self.tool = agent, depth, kind, tool
         self.key: str | None = None
-        self.encloses = False
+        self.encloses = 0          # spans begun under it that the store keeps (so far)
+        self.above: _Step | None = None     # the span it began under, when it gives it ``encloses``
         self.late = late
         # a tool call begun without arguments: judged then as a call without any, again at its end if it gave some
         self.args_late = args_late
@@ -283,7 +285,7 @@ class GuardSpanProcessor(SpanProcessor):
                 self._dropped(trace, ctx.span_id, reason)
                 return None
             if above is not None:
-                above.encloses = True
+                above.encloses += 1
             if m["agent_of_previous"] and agent is None:
                 agent = run.last_agent.get(parent)      # as the store's agent_of_previous.sql
             if agent is not None:
@@ -302,6 +304,7 @@ class GuardSpanProcessor(SpanProcessor):
             late = kind == "other" and agent is None and not span.attributes
             args_late = kind == "tool" and args is None and self._reads_args
             step = _Step(agent, depth, kind, tool, late, args_late=args_late)
+            step.above = above
             run.spans[ctx.span_id] = step
             if len(run.spans) > _MAX_SPANS:
                 run.spans.popitem(last=False)
@@ -339,8 +342,11 @@ class GuardSpanProcessor(SpanProcessor):
                 # left running, is checked at its end as the backtest checks it)
                 run.last_agent.clear()
             if step is not None and reason is not None and not step.dropped:
-                step.dropped = True     # (its start was decided already: that much the backtest does not see)
+                step.dropped = True
                 self._dropped(trace, ctx.span_id, reason)
+                self._unstarted(run.state, step)
+            if step is not None:
+                step.above = None      # (an ended span holds no other)
             d = None if step is None or step.dropped else self._ended(run.state, step, span, m, status, own, name)
         if d is not None and d[0].action != "allow":
             self._tell(key, ctx.span_id, step, d[0], d[1], run)
@@ -374,7 +380,19 @@ class GuardSpanProcessor(SpanProcessor):
         signals = {"confidence": m["confidence"], "entropy": m["entropy"], "tokens_in": m["tokens_in"],
                    "tokens_out": m["tokens_out"], "cost": m["cost"]}
         return self._core.after(st, step.agent, step.kind, step.tool, args, status, latency,
-                                _seconds(span.end_time), signals, m["output"], step.encloses, key=key), "end"
+                                _seconds(span.end_time), signals, m["output"], step.encloses > 0, key=key), "end"
+
+    def _unstarted(self, st: RunState, step: _Step) -> None:
+        """A span found bad only at its end (the store quarantines it: no step of the backtest's): take back what
+        its start counted that later checks read: its tool call (run's and agent's counts, the retry it was)
+        and its parent's enclosing it. What its start decided stays (a cut told, the spans begun under it
+        given its depth and agent, an agent's turn for ping-pong and hand-offs, the run's start time): undoing
+        that would need a copy of the run's state per span."""
+        if step.above is not None:
+            step.above.encloses -= 1
+            step.above = None
+        if not step.late and st.cut is None:     # (a late step was never checked: nothing counted)
+            self._core.uncount(st, step.agent, step.kind, step.key if step.retried else None)
 
     def _mapped_start(self, span: Span, root: bool) -> tuple[dict[str, Any], str, str | None]:
         """The span mapped as it starts, and why the store would quarantine it as it is then (None: it

@@ -252,6 +252,19 @@ class Core:
                 del st.retries[key]
         st.retries_total -= 1
 
+    def uncount(self, st: RunState, agent: str | None, kind: str | None, retried: str | None = None) -> None:
+        """Take back the tool call :meth:`before` counted of a step the store turns out not to keep (a live span
+        found bad only when it ended), and the retry it was (``retried``: its key). Nothing else of the run."""
+        if kind != "tool":
+            return
+        st.tool_calls -= 1
+        name = agent or ""
+        n = st.per_agent.get(name)
+        if n:
+            st.per_agent[name] = n - 1
+        if retried is not None:
+            self.unretry(st, retried)
+
     def _pingpong(self, st: RunState, exchanges: int) -> bool:
         """A turn ended with ``exchanges`` of a stretch of bounces (0: none): cut past the limit."""
         if self.measure:
