@@ -55,6 +55,7 @@ from .guard import policy_of
 from .ingest._ag2 import failed_without_status
 from .ingest._conventions import (
     TraceAgentIds,
+    agents_trace_root,
     agno_run_agent,
     has_identifier,
     map_span,
@@ -62,7 +63,7 @@ from .ingest._conventions import (
     stored_reason,
 )
 from .ingest._logfire import rendered_name
-from .policy._core import Core, Decision, RunState
+from .policy._core import Core, Decision, RunState, call_key
 from .policy._model import Policy
 
 __all__ = ["GuardSpanProcessor", "SpanDecision"]
@@ -102,15 +103,19 @@ class _Step:
     trace's root ends, ``_MAX_SPANS`` later spans of its run push it out, or its run is forgotten (LRU of
     ``max_runs``), and what it holds meanwhile does not grow with the arguments it was given."""
 
-    __slots__ = ("agent", "depth", "kind", "tool", "key", "encloses", "late", "args_late", "dropped")
+    __slots__ = ("agent", "depth", "kind", "tool", "key", "encloses", "late", "args_late", "retried", "dropped",
+                 "above")
 
     def __init__(self, agent: str | None, depth: int, kind: str, tool: str | None, late: bool,
                  dropped: bool = False, args_late: bool = False) -> None:
         self.agent, self.depth, self.kind, self.tool = agent, depth, kind, tool
         self.key: str | None = None
-        self.encloses = False
+        self.encloses = 0          # spans begun under it that the store keeps (so far)
+        self.above: _Step | None = None     # the span it began under, when it gives it ``encloses``
         self.late = late
-        self.args_late = args_late     # a tool call counted at its start, its arguments checked at its end
+        # a tool call begun without arguments: judged then as a call without any, again at its end if it gave some
+        self.args_late = args_late
+        self.retried = False       # (its judgement at the start counted it a retry)
         self.dropped = dropped     # the store quarantines the span: no step of the backtest's, none here
 
 
@@ -175,8 +180,10 @@ class GuardSpanProcessor(SpanProcessor):
         self.raise_on_cut = raise_on_cut
         self.max_runs = max_runs
         self._core = Core(policy)
-        # a tool call's arguments matter to the retry and loop limits only
-        self._reads_args = policy.budgets.max_retries is not None or policy.loops.max_repeats is not None
+        # a tool call's arguments matter to the retry and loop limits only, and to a HITL rule counting retries
+        # (a call of the same tool is a retry or not by its arguments)
+        self._reads_args = (policy.budgets.max_retries is not None or policy.loops.max_repeats is not None
+                            or any(rule.signal == "retries" for rule in policy.hitl))
         self._runs: OrderedDict[str, _Run] = OrderedDict()
         self._lock = threading.Lock()
         self._agent_ids = TraceAgentIds()
@@ -279,7 +286,7 @@ class GuardSpanProcessor(SpanProcessor):
                 self._dropped(trace, ctx.span_id, reason)
                 return None
             if above is not None:
-                above.encloses = True
+                above.encloses += 1
             if m["agent_of_previous"] and agent is None:
                 agent = run.last_agent.get(parent)      # as the store's agent_of_previous.sql
             if agent is not None:
@@ -291,20 +298,24 @@ class GuardSpanProcessor(SpanProcessor):
             depth = above.depth + 1 if above is not None else 0
             kind, tool, args = _call(m, name)
             # checked at its end when the span says nothing yet of what it is (OpenInference's LangChain
-            # spans carry only a name until they end); a tool call without its arguments (OpenInference's
-            # openai-agents spans) when a limit reads them is counted now, where the backtest counts it (a
-            # call begun meanwhile is the one past a budget, as the backtest says), its arguments checked then
+            # spans carry only a name until they end). A tool call without arguments when a limit reads them
+            # is judged now, where the backtest judges it, as the call without arguments it is for the store
+            # if it never gives any (AutoGen's); if it gives them at its end (OpenInference's openai-agents
+            # spans), what that judgement counted is taken back and the call judged again with them then
             late = kind == "other" and agent is None and not span.attributes
             args_late = kind == "tool" and args is None and self._reads_args
             step = _Step(agent, depth, kind, tool, late, args_late=args_late)
+            step.above = above
             run.spans[ctx.span_id] = step
             if len(run.spans) > _MAX_SPANS:
                 run.spans.popitem(last=False)
             if late:
                 return None
-            d = self._core.before(st, agent, kind, tool, args, depth, _seconds(span.start_time), call=not args_late)
-            if kind == "tool" and not args_late:
+            retries = st.retries_total
+            d = self._core.before(st, agent, kind, tool, args, depth, _seconds(span.start_time))
+            if kind == "tool":
                 step.key = st.last_key     # (what after() reads of the arguments: they are not held)
+                step.retried = st.retries_total > retries
         if d.action == "cut":
             return self._tell(key, ctx.span_id, step, d, "start", run)
         return None
@@ -332,8 +343,11 @@ class GuardSpanProcessor(SpanProcessor):
                 # left running, is checked at its end as the backtest checks it)
                 run.last_agent.clear()
             if step is not None and reason is not None and not step.dropped:
-                step.dropped = True     # (its start was decided already: that much the backtest does not see)
+                step.dropped = True
                 self._dropped(trace, ctx.span_id, reason)
+                self._unstarted(run.state, step)
+            if step is not None:
+                step.above = None      # (an ended span holds no other)
             d = None if step is None or step.dropped else self._ended(run.state, step, span, m, status, own, name)
         if d is not None and d[0].action != "allow":
             self._tell(key, ctx.span_id, step, d[0], d[1], run)
@@ -354,26 +368,45 @@ class GuardSpanProcessor(SpanProcessor):
                 return d, "end"
         elif step.args_late and kind == "tool":
             step.agent, step.tool = (own if own is not None else step.agent), tool
-            d = self._core.call(st, step.agent, tool, args)
-            if d.action == "cut":
-                return d, "end"
+            given = call_key(step.agent, tool, args)
+            if given != key:      # its arguments (or its agent) came now: it is another call than judged
+                if step.retried:
+                    self._core.unretry(st, key)
+                d = self._core.call(st, step.agent, tool, args)
+                key = given
+                if d.action == "cut":
+                    return d, "end"
         latency = (span.end_time - span.start_time) / 1e6 \
             if span.end_time is not None and span.start_time is not None else None
         signals = {"confidence": m["confidence"], "entropy": m["entropy"], "tokens_in": m["tokens_in"],
                    "tokens_out": m["tokens_out"], "cost": m["cost"]}
         return self._core.after(st, step.agent, step.kind, step.tool, args, status, latency,
-                                _seconds(span.end_time), signals, m["output"], step.encloses, key=key), "end"
+                                _seconds(span.end_time), signals, m["output"], step.encloses > 0, key=key), "end"
+
+    def _unstarted(self, st: RunState, step: _Step) -> None:
+        """A span found bad only at its end (the store quarantines it: no step of the backtest's): take back what
+        its start counted that later checks read: its tool call (run's and agent's counts, the retry it was)
+        and its parent's enclosing it. What its start decided stays (a cut told, the spans begun under it
+        given its depth and agent, an agent's turn for ping-pong and hand-offs, the run's start time): undoing
+        that would need a copy of the run's state per span."""
+        if step.above is not None:
+            step.above.encloses -= 1
+            step.above = None
+        if not step.late and st.cut is None:     # (a late step was never checked: nothing counted)
+            self._core.uncount(st, step.agent, step.kind, step.key if step.retried else None)
 
     def _mapped_start(self, span: Span, root: bool) -> tuple[dict[str, Any], str, str | None]:
         """The span mapped as it starts, and why the store would quarantine it as it is then (None: it
-        would not). ``map_span`` is a function of the attributes, name, events and root flag: a start with
-        small attributes and no events seen before has its mapping already (kept for 1,024 such starts;
-        never a start holding long text, so no tool call's arguments are kept here)."""
+        would not). :func:`_mapped` is a function of the attributes, name, events, root flag and
+        instrumentation scope: a start with small attributes and no events seen before has its mapping
+        already (kept for 1,024 such starts; never a start holding long text, so no tool call's arguments are
+        kept here). The time is checked on every start; ids and resource change no mapping."""
         attrs = span.attributes
         key = None
         if not span.events and (not attrs or (len(attrs) <= 8 and all(
                 v.__class__ is not str or len(v) <= _SMALL for v in attrs.values()))):
-            key = (span.name, root, tuple(attrs.items()) if attrs else ())
+            scope = span.instrumentation_scope
+            key = (span.name, root, scope.name if scope is not None else None, tuple(attrs.items()) if attrs else ())
             try:
                 hit = self._starts.get(key)
             except TypeError:      # (an unhashable value: not kept)
@@ -467,13 +500,18 @@ class GuardSpanProcessor(SpanProcessor):
 
 
 def _mapped(span: Any, root: bool) -> tuple[dict[str, Any], str]:
-    """The span's step fields and name, as the OTLP adapter maps the same span from the Collector's file."""
+    """The span's step fields and name, as the OTLP adapter maps the same span from the Collector's file
+    (``map_span``, and the reader's rule on the instrumentation scope: ``_otlp_read``)."""
     attrs = {k: list(v) if isinstance(v, tuple) else v for k, v in (span.attributes or {}).items()}
     events = [{"name": e.name, "attributes": {k: list(v) if isinstance(v, tuple) else v
                                               for k, v in (e.attributes or {}).items()}}
               for e in span.events] if span.events else None
     name = rendered_name(span.name, attrs)
     m = map_span(attrs, name, events, root=root)
+    scope = span.instrumentation_scope
+    if root and m["kind"] == "agent" and m["agent"] == name and scope is not None \
+            and agents_trace_root(attrs, scope.name):
+        m["kind"], m["agent"] = "chain", None     # openai-agents' trace span (JavaScript's), no agent
     for field in ("agent", "tool"):     # an attribute array or number: the text the store keeps of it
         value = m[field]
         if value is not None and value.__class__ is not str:

@@ -29,6 +29,11 @@ def _provider(guard: GuardSpanProcessor) -> tuple[TracerProvider, InMemorySpanEx
 
 
 def _backtest_cuts(policy: Policy, memory: InMemorySpanExporter, tmp_path: Path) -> list[str]:
+    return [rule for action, rule in _backtest_steps(policy, memory, tmp_path) if action == "cut"]
+
+
+def _backtest_steps(policy: Policy, memory: InMemorySpanExporter, tmp_path: Path) -> list[tuple[str, str]]:
+    """(action, rule) of every step the backtest of the spans does not allow, in order."""
     path = tmp_path / "spans.otlp.jsonl"
     path.write_text(json.dumps(otlp_json(memory.get_finished_spans())) + "\n", encoding="utf-8")
     ws = wb.open()
@@ -36,7 +41,8 @@ def _backtest_cuts(policy: Policy, memory: InMemorySpanExporter, tmp_path: Path)
     for run_id in ws.runs()["run_id"]:
         ws.label(run_id, outcome="failure")
     report = wb.backtest(policy, ws, steps=True)
-    return [rule for *_, action, rule in report.steps.itertuples(index=False, name=None) if action == "cut"]
+    return [(action, rule) for *_, action, rule in report.steps.itertuples(index=False, name=None)
+            if action != "allow"]
 
 
 def test_a_langchain_tool_message_error_is_a_failed_call_to_the_guard(tmp_path: Path) -> None:
@@ -119,3 +125,31 @@ def test_a_span_that_outlives_its_root_is_checked_at_its_end(tmp_path: Path) -> 
     assert guard.errors == 0
     assert [(c.rule, c.tool, c.phase) for c in cuts] == [("max_step_latency_ms", "get_price", "end")]
     assert _backtest_cuts(policy, memory, tmp_path) == ["max_step_latency_ms"]
+
+
+def test_a_hitl_rule_on_retries_waits_for_arguments_given_at_the_end(tmp_path: Path) -> None:
+    # OpenInference's openai-agents spans give a tool call's arguments only when the span ends. The processor
+    # waited for them when a retry or loop limit reads them, not when only a HITL rule on "retries" does: a
+    # call of the same tool with other arguments after a failed one was the failed call tried again, so it
+    # escalated where the backtest of the same spans does not.
+    from opentelemetry.trace import Status, StatusCode
+
+    from workbench.policy import HitlRule
+
+    policy = Policy(hitl=(HitlRule(signal="retries", threshold=1),))
+    told: list = []
+    guard = GuardSpanProcessor(policy, on_escalate=told.append, on_cut=told.append)
+    provider, memory = _provider(guard)
+    tracer = provider.get_tracer("openinference.instrumentation.openai_agents")
+    with tracer.start_as_current_span("buyer", attributes={"openinference.span.kind": "AGENT", "agent.name": "buyer"}):
+        for sku, failed in (("A", True), ("B", False), ("A", False)):    # the third call is a retry
+            span = tracer.start_span("get_price", attributes={"openinference.span.kind": "TOOL"})
+            span.set_attribute("tool.name", "get_price")
+            span.set_attribute("input.value", json.dumps({"sku": sku}))
+            if failed:
+                span.set_status(Status(StatusCode.ERROR, "timeout"))
+            span.end()
+    assert guard.errors == 0
+    said = _backtest_steps(policy, memory, tmp_path)
+    assert said == [("escalate", "hitl:retries>=1")]
+    assert [(e.action, e.rule) for e in told] == said

@@ -162,12 +162,10 @@ class Core:
     # -- before the step runs ----------------------------------------------------------------
     def before(self, st: RunState, agent: str | None, kind: str | None, tool: str | None = None,
                args: Any = None, depth: int | None = None, started_at: float | None = None,
-               step_id: str | None = None, parent: str | None = None, call: bool = True) -> Decision:
+               step_id: str | None = None, parent: str | None = None) -> Decision:
         """Check a step about to run, update the run's counts, and return the decision. ``step_id`` /
         ``parent``: the step's id and its parent's (a live system's span ids), which say exactly which
-        open step encloses which; without them depths (or kinds) stand in (see :meth:`after`).
-        ``call=False``: a tool call whose arguments come later (a live span giving them only at its end):
-        it is counted now, in the order the backtest counts it, and :meth:`call` checks its arguments then."""
+        open step encloses which; without them depths (or kinds) stand in (see :meth:`after`)."""
         if st.cut is not None:
             return st.cut
         st.began += 1
@@ -216,11 +214,11 @@ class Core:
                 st._peak("max_tool_calls_agent", n)
             if self.max_calls_agent is not None and n > self.max_calls_agent:
                 return self._cut(st, "max_tool_calls_agent", n, self.max_calls_agent)
-        return self.call(st, agent, tool, args) if call else ALLOW
+        return self.call(st, agent, tool, args)
 
     def call(self, st: RunState, agent: str | None, tool: str | None, args: Any) -> Decision:
         """The checks of a tool call that read its arguments (retries, repeats): part of :meth:`before`,
-        or on their own for a call counted with ``call=False``."""
+        or on their own for a live call whose arguments came after it was judged (see :meth:`unretry`)."""
         if st.cut is not None:
             return st.cut
         key = call_key(agent, tool, args)
@@ -240,6 +238,32 @@ class Core:
             if self.max_repeats is not None and repeats > self.max_repeats:
                 return self._cut(st, "max_repeats", repeats, self.max_repeats)
         return ALLOW
+
+    @staticmethod
+    def unretry(st: RunState, key: str) -> None:
+        """Take back the retry :meth:`call` counted for ``key``: a live tool call judged when it began
+        without arguments (the usual case of a call that never gives any) whose arguments, given only when it
+        ended, made it another call; :meth:`call` then judges it again with them."""
+        n = st.retries.get(key)
+        if n is not None:
+            if n > 1:
+                st.retries[key] = n - 1
+            else:
+                del st.retries[key]
+        st.retries_total -= 1
+
+    def uncount(self, st: RunState, agent: str | None, kind: str | None, retried: str | None = None) -> None:
+        """Take back the tool call :meth:`before` counted of a step the store turns out not to keep (a live span
+        found bad only when it ended), and the retry it was (``retried``: its key). Nothing else of the run."""
+        if kind != "tool":
+            return
+        st.tool_calls -= 1
+        name = agent or ""
+        n = st.per_agent.get(name)
+        if n:
+            st.per_agent[name] = n - 1
+        if retried is not None:
+            self.unretry(st, retried)
 
     def _pingpong(self, st: RunState, exchanges: int) -> bool:
         """A turn ended with ``exchanges`` of a stretch of bounces (0: none): cut past the limit."""

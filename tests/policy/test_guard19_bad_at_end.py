@@ -1,0 +1,149 @@
+"""A span the store quarantines, found out only when it ends: what its start counted is taken back.
+
+A tool call returning an output past the store's field limit is checked (counted) when it begins, as any
+call; only its end shows the store will quarantine it, so the backtest never sees it. Its count in the run's
+and its agent's budgets, the retry it was, and its parent's enclosing it are taken back then, so later
+decisions are the backtest's. What its start decided for good (a cut told, the spans begun under it given
+its depth) stays: the last test shows that known limit.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytest.importorskip("opentelemetry.sdk")
+
+from opentelemetry import trace as trace_api  # noqa: E402
+from opentelemetry.sdk.trace import TracerProvider  # noqa: E402
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor  # noqa: E402
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter  # noqa: E402
+from opentelemetry.trace import Status, StatusCode  # noqa: E402
+
+import workbench as wb  # noqa: E402
+from workbench.capture import otlp_json  # noqa: E402
+from workbench.guard_spans import GuardSpanProcessor, SpanDecision  # noqa: E402
+from workbench.ingest._fields import MAX_FIELD_BYTES  # noqa: E402
+from workbench.policy import Breakers, Budgets, HitlRule, Policy  # noqa: E402
+
+MS = 1_000_000
+T0 = 1_796_131_000_000_000_000
+BIG = "x" * (MAX_FIELD_BYTES + 10)     # past the store's limit for one field
+
+
+def _play(policy: Policy, script: Any, tmp_path: Path) -> tuple[list[tuple[str, str, str]], set[tuple[str, str, str]]]:
+    """Play ``script(tracer, ctx, clock)`` live under a planner's span; what the processor told (step, action,
+    rule) in order, and what the backtest of the same spans says."""
+    told: list[SpanDecision] = []
+    guard = GuardSpanProcessor(policy, on_cut=told.append, on_escalate=told.append)
+    memory = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(guard)
+    provider.add_span_processor(SimpleSpanProcessor(memory))
+    tracer = provider.get_tracer("app")
+    root = tracer.start_span("invoke_agent planner", start_time=T0, attributes={
+        "gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "planner"})
+    now = [T0]
+
+    def clock() -> int:
+        now[0] += MS
+        return now[0]
+
+    script(tracer, trace_api.set_span_in_context(root), clock)
+    root.end(end_time=clock())
+    assert guard.errors == 0
+    assert guard.quarantined == 1
+    path = tmp_path / "spans.otlp.jsonl"
+    path.write_text(json.dumps(otlp_json(memory.get_finished_spans())) + "\n", encoding="utf-8")
+    ws = wb.open()
+    report = ws.ingest(path, progress=False)
+    assert report.quarantined == 1
+    for run_id in ws.runs()["run_id"]:
+        ws.label(run_id, outcome="failure")
+    said = {(s, a, r) for _, s, _q, _p, a, r in wb.backtest(policy, ws, steps=True).steps.itertuples(
+        index=False, name=None) if a != "allow"}
+    return [(e.step_id, e.action, e.rule) for e in told], said
+
+
+def _call(tracer: Any, ctx: Any, clock: Any, sku: str, output: str = "12.50", failed: bool = False) -> Any:
+    span = tracer.start_span("execute_tool get_price", context=ctx, start_time=clock(), attributes={
+        "gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "get_price",
+        "gen_ai.tool.call.arguments": json.dumps({"sku": sku})})
+    span.set_attribute("gen_ai.tool.call.result", output)
+    if failed:
+        span.set_status(Status(StatusCode.ERROR, "timeout"))
+    span.end(end_time=clock())
+    return span
+
+
+def _id(span: Any) -> str:
+    return f"{span.get_span_context().span_id:016x}"
+
+
+@pytest.mark.parametrize("budget", ["max_tool_calls_run", "max_tool_calls_agent"])
+def test_a_call_found_bad_at_its_end_is_no_call_of_the_budget(budget: str, tmp_path: Path) -> None:
+    # the first call's 4 MB output: the store keeps two calls, the budget of two is not passed; the processor
+    # counted three and cut the third
+    policy = Policy(budgets=Budgets(**{budget: 2}))
+
+    def script(tracer: Any, ctx: Any, clock: Any) -> None:
+        _call(tracer, ctx, clock, "A", output=BIG)
+        _call(tracer, ctx, clock, "B")
+        _call(tracer, ctx, clock, "C")
+
+    told, said = _play(policy, script, tmp_path)
+    assert said == set() and told == []
+
+
+def test_a_retry_found_bad_at_its_end_is_no_retry(tmp_path: Path) -> None:
+    # A failed; tried again, the retry returned 4 MB (quarantined); an LLM span ends after it. The backtest has
+    # no retry before the LLM span's end (the retry is no step of its): the processor's count said 1 and escalated
+    policy = Policy(hitl=(HitlRule(signal="retries", threshold=1),))
+
+    def script(tracer: Any, ctx: Any, clock: Any) -> None:
+        _call(tracer, ctx, clock, "A", output="timeout", failed=True)
+        _call(tracer, ctx, clock, "A", output=BIG)
+        llm = tracer.start_span("chat gpt", context=ctx, start_time=clock(), attributes={
+            "gen_ai.operation.name": "chat", "gen_ai.request.model": "gpt"})
+        llm.end(end_time=clock())
+
+    told, said = _play(policy, script, tmp_path)
+    assert said == set() and told == []
+
+
+def test_a_span_whose_only_child_is_found_bad_encloses_nothing(tmp_path: Path) -> None:
+    # a chain span around one call that returned 4 MB: in the store the chain encloses no step, so its own
+    # latency is read (HITL on latency); the processor had it enclosing the call and read nothing at it
+    policy = Policy(hitl=(HitlRule(signal="latency_ms", threshold=2.5),))
+    spans: dict[str, Any] = {}
+
+    def script(tracer: Any, ctx: Any, clock: Any) -> None:
+        chain = tracer.start_span("quote", context=ctx, start_time=clock(),
+                                  attributes={"openinference.span.kind": "CHAIN"})
+        _call(tracer, trace_api.set_span_in_context(chain, ctx), clock, "A", output=BIG)
+        chain.end(end_time=clock())
+        spans["chain"] = chain
+
+    told, said = _play(policy, script, tmp_path)
+    assert said == {(_id(spans["chain"]), "escalate", "hitl:latency_ms>=2.5")}
+    assert told == sorted(said)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "known limit: the spans begun under a span found bad only at its end were decided with its depth and agent; "
+    "the store makes them roots (undoing that would need a copy of the run's state per span)"))
+def test_spans_begun_under_a_span_found_bad_at_its_end_keep_its_depth(tmp_path: Path) -> None:
+    policy = Policy(breakers=Breakers(max_depth=1))
+
+    def script(tracer: Any, ctx: Any, clock: Any) -> None:
+        chain = tracer.start_span("quote", context=ctx, start_time=clock(),
+                                  attributes={"openinference.span.kind": "CHAIN"})
+        _call(tracer, trace_api.set_span_in_context(chain, ctx), clock, "A")    # depth 2 live, 0 in the store
+        chain.set_attribute("output.value", BIG)
+        chain.end(end_time=clock())
+
+    told, said = _play(policy, script, tmp_path)
+    assert told == sorted(said)

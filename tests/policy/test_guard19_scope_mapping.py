@@ -1,0 +1,72 @@
+"""The live guard maps a span by its instrumentation scope too, as the store's OTLP reader does.
+
+openai-agents' JavaScript OpenInference processor opens a trace with a root span typed AGENT that carries
+``llm.system`` and the run's first input and last output: the store reads it as the trace (a chain, no
+agent: ``agents_trace_root``, a rule on the scope), the processor read it as an agent named after the
+workflow, and gave that agent to the spans under it. The processor's cache of start mappings is keyed by the
+scope too: the same root span from another instrumentation is an agent to the store.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytest.importorskip("opentelemetry.sdk")
+
+from opentelemetry import trace as trace_api  # noqa: E402
+from opentelemetry.sdk.trace import TracerProvider  # noqa: E402
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor  # noqa: E402
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter  # noqa: E402
+
+import workbench as wb  # noqa: E402
+from workbench.capture import otlp_json  # noqa: E402
+from workbench.guard_spans import GuardSpanProcessor, SpanDecision  # noqa: E402
+from workbench.policy import HitlRule, Policy  # noqa: E402
+
+MS = 1_000_000
+T0 = 1_796_131_000_000_000_000
+JS_AGENTS = "@arizeai/openinference-instrumentation-openai-agents"
+
+
+def _trace(tracer: Any, t0: int) -> str:
+    """A workflow's root span typed AGENT with a model call straight under it; returns the call's span id."""
+    root = tracer.start_span("Agent workflow", start_time=t0, attributes={
+        "openinference.span.kind": "AGENT", "llm.system": "openai"})
+    llm = tracer.start_span("generation", context=trace_api.set_span_in_context(root), start_time=t0 + MS,
+                            attributes={"openinference.span.kind": "LLM", "llm.system": "openai"})
+    llm.set_attribute("output.value", "the price is 12.50")
+    llm.end(end_time=t0 + 3 * MS)
+    root.end(end_time=t0 + 4 * MS)
+    return f"{llm.get_span_context().span_id:016x}"
+
+
+@pytest.mark.parametrize("scopes", [(JS_AGENTS,), ("app", JS_AGENTS)], ids=["js", "app-then-js"])
+def test_the_trace_span_of_openai_agents_js_is_no_agent_live_either(scopes: tuple[str, ...], tmp_path: Path) -> None:
+    # "app-then-js": the same root span's start seen first from another scope (an agent there) must not be
+    # taken again from the cache for the JavaScript processor's span
+    policy = Policy(hitl=(HitlRule(signal="latency_ms", threshold=1.0, agent="Agent workflow"),))
+    told: list[SpanDecision] = []
+    guard = GuardSpanProcessor(policy, on_escalate=told.append, on_cut=told.append)
+    memory = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(guard)
+    provider.add_span_processor(SimpleSpanProcessor(memory))
+    calls = [_trace(provider.get_tracer(scope), T0 + 10 * MS * i) for i, scope in enumerate(scopes)]
+    assert guard.errors == 0
+
+    path = tmp_path / "spans.otlp.jsonl"
+    path.write_text(json.dumps(otlp_json(memory.get_finished_spans())) + "\n", encoding="utf-8")
+    ws = wb.open()
+    ws.ingest(path, progress=False)
+    agents = dict(ws.con.execute("SELECT step_id, agent FROM steps WHERE name = 'generation'").fetchall())
+    assert agents == {calls[-1]: None, **({calls[0]: "Agent workflow"} if len(calls) > 1 else {})}
+    for run_id in ws.runs()["run_id"]:
+        ws.label(run_id, outcome="failure")
+    said = {(s, a, r) for _, s, _q, _p, a, r in wb.backtest(policy, ws, steps=True).steps.itertuples(
+        index=False, name=None) if a != "allow"}
+    assert said == ({(calls[0], "escalate", "hitl:latency_ms>=1@Agent workflow")} if len(calls) > 1 else set())
+    assert {(e.step_id, e.action, e.rule) for e in told} == said
