@@ -99,3 +99,25 @@ def test_workflow_run_twice_leaves_its_build_alone(fast: bool, tmp_path: Path) -
     ws = wb.open()
     ws.ingest(path)
     assert _runs(ws) == {BUILD_TRACE: 1, RUN_TRACE: 3, other: 3}
+
+
+@pytest.mark.parametrize("order", ["one-call", "build-first", "run-first"])
+def test_a_build_span_sharing_the_run_roots_id_stays_its_own_run(fast: bool, order: str, tmp_path: Path) -> None:
+    # (left19) span ids are unique within a trace only: joined, the build (read first) was kept as the step of
+    # that id and the run's own root quarantined as its conflicting duplicate; the build now stays its own run
+    clash = build(sid="eb7cc862c26c9de0")  # the id of run()'s workflow.run root
+    b, r = tmp_path / "build.otlp.jsonl", tmp_path / "run.otlp.jsonl"
+    b.write_text(_file(clash))
+    r.write_text(_file(run()))
+    ws = wb.open()
+    if order == "one-call":
+        b.write_text(_file(clash) + _file(run()))
+        reps = [ws.ingest(b)]
+    else:
+        reps = [ws.ingest(p) for p in ((b, r) if order == "build-first" else (r, b))]
+    assert sum(x.quarantined for x in reps) == 0 and sum(x.read for x in reps) == 4
+    assert _runs(ws) == {BUILD_TRACE: 1, RUN_TRACE: 3}
+    root = ws.sql("SELECT name FROM steps WHERE run_id = ? AND parent_id IS NULL", [RUN_TRACE]).fetchall()
+    assert root == [("workflow.run",)]
+    again = ws.ingest([b] if order == "one-call" else [b, r])
+    assert (again.quarantined, again.added) == (0, 0) and _runs(ws) == {BUILD_TRACE: 1, RUN_TRACE: 3}

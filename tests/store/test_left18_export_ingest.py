@@ -110,10 +110,10 @@ def test_the_same_logs_ingested_here_too_are_not_doubled(exported: tuple, tmp_pa
     other = wb.open()
     other.ingest(tmp_path / "runs.jsonl")
     rep = other.ingest(folder)
-    # the export's 2 rejects (held here already: not stored twice) and its run r1, labelled a failure there
-    # and not here: its row differs, the stored one is kept (the label itself comes along)
-    assert (rep.added, rep.quarantined) == (0, 3)
+    # the export's 2 rejects (held here already: not stored twice); its run r1, labelled a failure there and
+    # not here, comes with its label and its row is rebuilt with it (left19: before, the stored row was kept
+    # and the export's run row quarantined as differing)
+    assert (rep.added, rep.quarantined) == (0, 2)
     mine, theirs = _tables(other), _tables(ws)
-    assert mine["steps"] == theirs["steps"] and len(mine["labels"]) == 1
-    reasons = [r[2] for r in mine["quarantine"]]
-    assert len(reasons) == 3 and "run r1 differs from the stored run of that id (the stored one is kept)" in reasons
+    assert mine["steps"] == theirs["steps"] and mine["runs"] == theirs["runs"] and len(mine["labels"]) == 1
+    assert len(mine["quarantine"]) == 2

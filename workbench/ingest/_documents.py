@@ -97,13 +97,32 @@ def iter_items(path: Path, stage: Stage | None = None,
     first line would send each rejected item to line 1). ``raw`` is the value's text when the value is a
     whole line (an item of a list has none: the quarantine keeps the item itself).
     """
+    for n, i, value, raw, error, _ in iter_placed_items(path, stage, loads):
+        yield n, i, value, raw, error
+
+
+#: Where a value was read in a document written over many lines: the document's text and the value's offset
+#: in it (None: the document's own start), for :func:`nested_item_lines`.
+Place = tuple["str | bytes", "int | None"]
+
+
+def iter_placed_items(path: Path, stage: Stage | None = None, loads: Loads = orjson.loads
+                      ) -> Iterator[tuple[int, int | None, Any, bytes | None, str | None, Place | None]]:
+    """:func:`iter_items`' values, each with its :data:`Place` when it was read from a document written over
+    many lines (None for a line of JSONL, whose parts are all on its line): what a reader finds the lines of
+    the value's own parts with (:func:`nested_item_lines`: the spans of a pretty-printed trace)."""
     for n, value, raw, error, text in _iter_json(path, stage, loads):
+        many = raw is None and text is not None and b"\n" in text.strip()
         if error is not None or not isinstance(value, list):
-            yield n, None, value, raw, error
+            yield n, None, value, raw, error, ((text, None) if many and error is None else None)
             continue
-        starts = item_lines(text, n) if text is not None and b"\n" in text.strip() else None
+        located = _item_starts(text, n) if many else None
+        s, starts = located if located is not None else ("", None)
         for i, item in enumerate(value):
-            yield (starts[i] if starts is not None and i < len(starts) else n), i, item, None, None
+            if starts is not None and i < len(starts):
+                yield starts[i][0], i, item, None, None, (s, starts[i][1])
+            else:
+                yield n, i, item, None, None, None
 
 
 _SPACE = re.compile(r"[ \t\n\r]*")
@@ -116,26 +135,84 @@ def item_lines(text: bytes, first_line: int = 1) -> list[int] | None:
     Item by item with :meth:`json.JSONDecoder.raw_decode`, which says where each ends (orjson, which parsed
     the values, gives no positions): a second parse, only of lists written over more than one line.
     """
+    located = _item_starts(text, first_line)
+    return None if located is None else [line for line, _ in located[1]]
+
+
+_DECODER = json.JSONDecoder()
+
+
+def _item_starts(text: bytes, first_line: int) -> tuple[str, list[tuple[int, int]]] | None:
+    """``text`` decoded and the (line, offset) each item of the JSON list it holds starts at; None when it is
+    not one list the standard decoder reads."""
     try:
         s = text.decode("utf-8").lstrip("\ufeff")
-        decoder = json.JSONDecoder()
-        i = _SPACE.match(s, 0).end()
-        if s[i:i + 1] != "[":
-            return None
-        i = _SPACE.match(s, i + 1).end()
-        out: list[int] = []
-        line, pos = first_line, 0
-        while i < len(s) and s[i] != "]":
-            line += s.count("\n", pos, i)
-            pos = i
-            out.append(line)
-            _, i = decoder.raw_decode(s, i)
-            i = _SPACE.match(s, i).end()
-            if s[i:i + 1] == ",":
-                i = _SPACE.match(s, i + 1).end()
-        return out
+        starts = _list_starts(s, _SPACE.match(s, 0).end(), first_line, 0)
     except (UnicodeDecodeError, ValueError, RecursionError):
         return None
+    return None if starts is None else (s, starts)
+
+
+def _list_starts(s: str, i: int, line: int, pos: int) -> list[tuple[int, int]] | None:
+    """(line, offset) of each item of the list at ``s[i]``, ``line`` being the line of offset ``pos`` (<= i);
+    None when no list starts there. Raises ValueError where the text is no JSON."""
+    if s[i:i + 1] != "[":
+        return None
+    i = _SPACE.match(s, i + 1).end()
+    out: list[tuple[int, int]] = []
+    while i < len(s) and s[i] != "]":
+        line += s.count("\n", pos, i)
+        pos = i
+        out.append((line, i))
+        _, i = _DECODER.raw_decode(s, i)
+        i = _SPACE.match(s, i).end()
+        if s[i:i + 1] == ",":
+            i = _SPACE.match(s, i + 1).end()
+    return out
+
+
+def _member(s: str, i: int, key: str) -> int | None:
+    """The offset of the value of ``key`` in the object at ``s[i]`` (its first, where a key is given twice), or
+    None. Raises ValueError where the text is no JSON."""
+    if s[i:i + 1] != "{":
+        return None
+    i = _SPACE.match(s, i + 1).end()
+    while s[i:i + 1] == '"':
+        name, i = _DECODER.raw_decode(s, i)
+        i = _SPACE.match(s, i).end()
+        if s[i:i + 1] != ":":
+            return None
+        i = _SPACE.match(s, i + 1).end()
+        if name == key:
+            return i
+        _, i = _DECODER.raw_decode(s, i)  # (a value passed over: parsed to find its end)
+        i = _SPACE.match(s, i).end()
+        if s[i:i + 1] == ",":
+            i = _SPACE.match(s, i + 1).end()
+    return None
+
+
+def nested_item_lines(place: Place | None, line: int, keys: tuple[str, ...], count: int) -> list[int] | None:
+    """The line each item of the list under ``keys`` of the object read at ``place`` (on ``line``) starts on:
+    the spans of a trace in a pretty-printed document are quarantined at their own lines, not all at the
+    trace's. None when the value was on one line (``place`` None), or its text does not give ``count`` items
+    there (then the caller keeps ``line``)."""
+    if place is None:
+        return None
+    text, at = place
+    try:
+        s = text.decode("utf-8").lstrip("\ufeff") if isinstance(text, bytes) else text
+        i = _SPACE.match(s, 0).end() if at is None else at
+        start = i
+        for key in keys:
+            found = _member(s, i, key)
+            if found is None:
+                return None
+            i = found
+        starts = _list_starts(s, i, line, start)
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return None
+    return [n for n, _ in starts] if starts is not None and len(starts) == count else None
 
 
 def each_document(records: Iterator[tuple[int, int | None, Any, bytes | None, str | None]],

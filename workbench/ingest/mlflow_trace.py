@@ -25,7 +25,7 @@ from typing import Any
 
 from ._base import Adapter, Stage
 from ._conventions import StepSink
-from ._documents import each_document, iter_items
+from ._documents import Place, iter_placed_items, nested_item_lines
 from .openinference import stage_span
 
 
@@ -105,15 +105,20 @@ class MlflowTraceJson(Adapter):
     def stage(self, path: Path, stage: Stage) -> None:
         sink, runs = StepSink(stage), set()
         try:
-            for n, i, trace, _ in each_document(iter_items(path, stage), stage):
-                self._trace(trace, n, i, stage, sink, runs)
+            for n, i, trace, raw, error, place in iter_placed_items(path, stage):
+                if error is not None:
+                    stage.reject(line=n, reason=error, raw=raw)
+                else:
+                    self._trace(trace, n, i, stage, sink, runs, place)
         finally:
             sink.flush()
 
     @staticmethod
-    def _trace(trace: Any, line: int, item: int | None, stage: Stage, sink: StepSink, runs: set[str]) -> None:
+    def _trace(trace: Any, line: int, item: int | None, stage: Stage, sink: StepSink, runs: set[str],
+               place: Place | None = None) -> None:
         """One trace, ``item`` its place in the file's list (None: the file's or line's only one), at ``line``,
-        where it starts."""
+        where it starts (``place``: where in a document written over many lines, so that each span is read at
+        the line it starts on)."""
         order = (line << 24) + ((item or 0) << 12)
         data = trace.get("data") if isinstance(trace, dict) else None
         spans = data.get("spans") if isinstance(data, dict) else None
@@ -124,11 +129,14 @@ class MlflowTraceJson(Adapter):
             return
         names = _undo_numbering([sp.get("name") for sp in spans if isinstance(sp, dict) and "context" in sp])
         renamed = iter(names)
+        lines = nested_item_lines(place, line, ("data", "spans"), len(spans)) or [line] * len(spans)
+        trace_of = "" if item is None else f" of item {item} of the list"
         for i, span in enumerate(spans):
             if not isinstance(span, dict):
-                stage.reject(line=line, reason=f"span is a JSON {type(span).__name__}, not an object", raw=span)
+                stage.reject(line=lines[i], reason=f"span {i}{trace_of} is a JSON {type(span).__name__}, "
+                                                   "not an object", raw=span)
                 continue
             name = next(renamed) if "context" in span else span.get("name")
-            with stage.guard(line, span):
-                stage_span(stage, sink, runs, line=line, order=order + i, raw=span, events=span.get("events"),
-                           kind=None, **_span_fields(span, name))
+            with stage.guard(lines[i], span):
+                stage_span(stage, sink, runs, line=lines[i], order=order + i, raw=span,
+                           events=span.get("events"), kind=None, **_span_fields(span, name))

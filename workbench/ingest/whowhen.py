@@ -38,6 +38,7 @@ import orjson
 from ._base import Adapter, RecordError, Stage
 from ._depth import deeper_than, depth_error
 from ._documents import iter_json
+from ._fields import _describe
 from ._jsonio import read_bytes
 
 _SPEAKER = re.compile(r"^(?P<agent>[^()]*?)\s*\((?P<note>[^()]*)\)\s*$")
@@ -116,6 +117,8 @@ def _speakers(history: list) -> list[_Speaker | ValueError | None]:
             speakers.append(_speaker(turn) if isinstance(turn, dict) else None)
         except ValueError as exc:
             speakers.append(exc)
+        except Exception as exc:  # noqa: BLE001 - one turn never costs the run's others
+            speakers.append(ValueError(f"could not be read: {_describe(exc)}"))
     executors = _executors(history, speakers)
     return [(s[0], s[1], "tool", s[1], None) if isinstance(s, tuple) and s[1] in executors and s[2] != "human"
             else s for s in speakers]
@@ -219,33 +222,44 @@ def stage_record(rec: Any, line: int, stage: Stage, subset: str | None = None, r
             reason = f"turn {i} {speakers[i]}"
         else:
             label, agent, kind, tool, target = speakers[i]  # type: ignore[misc]
+        if reason is None:
+            try:
+                fields = _turn_fields(turn, label, agent, kind, tool, target)
+            except Exception as exc:  # noqa: BLE001 - an unforeseen fault costs its turn, not the turns after
+                reason = f"turn {i} could not be read: {_describe(exc)}"
         if reason is not None:
             stage.reject(line=line, reason=reason, raw=turn, run_id=run_id, step_id=step_id)
             continue
-        content = turn_text(turn["content"]) or ""  # (never None here: checked above)
-        exit_code = _EXIT.match(content) if kind == "tool" else None
-        code: int | str | None = None
-        if exit_code is not None:
-            # (kept as its digits past 20 of them: int() refuses more than 4,300, and that cost the turns after)
-            digits = exit_code.group(1) or exit_code.group(2)
-            code = int(digits) if len(digits) <= 20 else digits
-        failed = code is not None and code != 0 and (not isinstance(code, str) or code.strip("-0") != "")
-        attrs = {k: turn[k] for k in ("role", "name") if turn.get(k) is not None}
-        if target:
-            attrs["to"] = target
-        if code is not None:
-            attrs["exitcode"] = code
-        if stage.step(line=line, run_id=run_id, step_id=step_id, raw=turn, agent=agent,
-                      is_agent=kind == "agent", kind=kind, name=label, tool=tool, output=content,
-                      status="error" if failed else "unset",
-                      error=content.split("\n", 1)[0] if failed else None, order_hint=i, attributes=attrs):
+        if stage.step(line=line, run_id=run_id, step_id=step_id, raw=turn, order_hint=i, **fields):
             if previous is not None:
                 # Every turn is appended to a transcript all later speakers read.
                 stage.edge(run_id=run_id, src_step=previous[0], dst_step=step_id, kind="consumes")
                 if previous[1] != agent:
                     stage.edge(run_id=run_id, src_step=previous[0], dst_step=step_id, kind="handoff")
             previous = (step_id, agent)
-    _stage_label(rec, run_id, len(history), line, stage)
+    with stage.guard(line, {k: rec.get(k) for k in ("mistake_agent", "mistake_step")}, run_id=run_id):
+        _stage_label(rec, run_id, len(history), line, stage)
+
+
+def _turn_fields(turn: dict, label: str, agent: str, kind: str, tool: str | None,
+                 target: str | None) -> dict[str, Any]:
+    """The step fields of one turn (a code execution's exit code sets its status)."""
+    content = turn_text(turn["content"]) or ""  # (never None here: checked by the caller)
+    exit_code = _EXIT.match(content) if kind == "tool" else None
+    code: int | str | None = None
+    if exit_code is not None:
+        # (kept as its digits past 20 of them: int() refuses more than 4,300, and that cost the turns after)
+        digits = exit_code.group(1) or exit_code.group(2)
+        code = int(digits) if len(digits) <= 20 else digits
+    failed = code is not None and code != 0 and (not isinstance(code, str) or code.strip("-0") != "")
+    attrs = {k: turn[k] for k in ("role", "name") if turn.get(k) is not None}
+    if target:
+        attrs["to"] = target
+    if code is not None:
+        attrs["exitcode"] = code
+    return {"agent": agent, "is_agent": kind == "agent", "kind": kind, "name": label, "tool": tool,
+            "output": content, "status": "error" if failed else "unset",
+            "error": content.split("\n", 1)[0] if failed else None, "attributes": attrs}
 
 
 def _stage_label(rec: dict, run_id: str, n_turns: int, line: int, stage: Stage) -> None:

@@ -3,8 +3,10 @@
 An export holds the store's tables as they are (steps already mapped, agents given, runs summed up), not
 logs: read through the log adapters it would be nothing they know. It is merged instead (merge_export.sql),
 in one transaction: a row the store holds already adds nothing, so a round trip gives every table back and
-ingesting the same export again adds nothing; a run or step whose id the store holds with other contents is
-quarantined at the export's file and row, the stored one kept.
+ingesting the same export again adds nothing; a step whose id the store holds with other contents is
+quarantined at the export's file and row, the stored one kept. A stored run the export adds steps or labels
+to, or gives otherwise, has its row rebuilt as an ingest rebuilds it (refresh_runs.sql), so its outcome and
+n_steps are those of its steps and labels as now stored.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from pathlib import Path
 import duckdb
 
 from ._connection import PARTITIONED, TABLES, sql_statements
-from ._transaction import transaction
+from ._transaction import drop_temp_tables, temp_tables, temp_views, transaction
 
 
 def _quoted(name: str) -> str:
@@ -44,11 +46,12 @@ def merge_export(con: duckdb.DuckDBPyConnection, folder: Path) -> dict[str, int]
     """Merge the export in ``folder`` into the store on ``con`` in one transaction; the counts of
     merge_export.sql's ``export_counts`` (steps_read, quarantine_read, run_rejects, step_rejects,
     steps_added, runs_touched) and the labels added."""
+    before = temp_tables(con) | temp_views(con)
     for table in TABLES:
         _export_view(con, folder, table)
     try:
         with transaction(con, "the export's merge"):
-            for stmt in sql_statements("merge_export"):
+            for stmt in [*sql_statements("merge_export"), *sql_statements("refresh_runs")]:
                 con.execute(stmt)
             cur = con.execute("SELECT * FROM export_counts")
             names = [d[0] for d in cur.description]
@@ -58,8 +61,4 @@ def merge_export(con: duckdb.DuckDBPyConnection, folder: Path) -> dict[str, int]
                                            "ORDER BY file, line LIMIT 10").fetchall()
         return counts
     finally:
-        for table in TABLES:
-            con.execute(f"DROP VIEW IF EXISTS export_{table}")  # (names of the store's own tables)
-        for name in ("export_rejects", "export_first_runs", "export_first_steps", "export_new_runs",
-                     "export_new_steps", "export_counts", "export_new_labels"):
-            con.execute(f"DROP TABLE IF EXISTS {name}")
+        drop_temp_tables(con, before)

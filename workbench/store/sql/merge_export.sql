@@ -3,7 +3,11 @@
 -- export_row: the Parquet file and row each came from), made by store/_export_merge.py. A row the store
 -- holds already, identical, adds nothing (so merging the same export again adds nothing); a run or step
 -- whose id the store holds with other contents is quarantined at its file and row, the stored one kept; the
--- export's own quarantine comes along. Counted in export_counts for the ingest report.
+-- export's own quarantine comes along. A run the store holds that the export says more about (its run row
+-- otherwise, steps or labels the store lacks) has its row rebuilt as an ingest rebuilds it (refresh_runs.sql,
+-- run after this file by store/_export_merge.py): the export's run row read as a run record of the logs. A
+-- label or attribution the store holds but for its created_at (the same one given in both stores) is kept
+-- once. Counted in export_counts for the ingest report.
 CREATE OR REPLACE TEMP TABLE export_rejects (file VARCHAR, line BIGINT, reason VARCHAR, raw VARCHAR,
                                              run_id VARCHAR, step_id VARCHAR);
 
@@ -33,12 +37,12 @@ SELECT * FROM (SELECT * EXCLUDE (export_file, export_row) FROM export_first_runs
 CREATE OR REPLACE TEMP TABLE export_new_steps AS
 SELECT * FROM (SELECT * EXCLUDE (export_file, export_row) FROM export_first_steps EXCEPT ALL SELECT * FROM steps);
 
-INSERT INTO export_rejects
-SELECT e.export_file, e.export_row + 1,
-       'run ' || n.run_id || ' differs from the stored run of that id (the stored one is kept)',
-       to_json(n)::VARCHAR, n.run_id, NULL
-FROM export_new_runs n SEMI JOIN runs r ON r.run_id = n.run_id
-JOIN export_first_runs e ON e.run_id = n.run_id;
+-- A stored run's row the export gives otherwise is what its logs said about the run (what it declared, its
+-- system, task, attributes), as a run record given again in an ingest: read as one (refresh_runs.sql's
+-- stage_runs), the rest of the row rebuilt from the store's steps and labels.
+CREATE OR REPLACE TEMP TABLE stage_runs AS
+SELECT run_id, source, system, task, declared_outcome AS outcome, outcome_detail, attributes
+FROM export_new_runs SEMI JOIN runs USING (run_id);
 
 INSERT INTO export_rejects
 SELECT e.export_file, e.export_row + 1,
@@ -53,14 +57,42 @@ DELETE FROM export_new_runs WHERE run_id IN (SELECT run_id FROM runs);
 DELETE FROM export_new_steps
 WHERE EXISTS (SELECT 1 FROM steps s WHERE s.run_id = export_new_steps.run_id AND s.step_id = export_new_steps.step_id);
 
+-- labels and attributions the store holds but for created_at (the same label given in both stores, each
+-- at its own time) add nothing; as EXCEPT ALL, a row given n times is kept n times, not 2n.
+CREATE OR REPLACE TEMP TABLE export_new_labels AS
+SELECT * EXCLUDE (export_file, export_row, k)
+FROM (SELECT *, row_number() OVER (PARTITION BY run_id, agent, step_id, kind, source, outcome, detail
+                                   ORDER BY created_at, export_file, export_row) AS k FROM export_labels) e
+WHERE k > (SELECT count(*) FROM labels l
+           WHERE l.run_id = e.run_id AND l.agent IS NOT DISTINCT FROM e.agent
+             AND l.step_id IS NOT DISTINCT FROM e.step_id AND l.kind IS NOT DISTINCT FROM e.kind
+             AND l.source IS NOT DISTINCT FROM e.source AND l.outcome IS NOT DISTINCT FROM e.outcome
+             AND l.detail IS NOT DISTINCT FROM e.detail);
+
+CREATE OR REPLACE TEMP TABLE export_new_attributions AS
+SELECT * EXCLUDE (export_file, export_row, k)
+FROM (SELECT *, row_number() OVER (PARTITION BY run_id, method, unit, target, value, ci_low, ci_high, params
+                                   ORDER BY created_at, export_file, export_row) AS k
+      FROM export_attributions) e
+WHERE k > (SELECT count(*) FROM attributions a
+           WHERE a.run_id = e.run_id AND a.method = e.method AND a.unit = e.unit AND a.target = e.target
+             AND a.value IS NOT DISTINCT FROM e.value AND a.ci_low IS NOT DISTINCT FROM e.ci_low
+             AND a.ci_high IS NOT DISTINCT FROM e.ci_high AND a.params IS NOT DISTINCT FROM e.params);
+
+-- the stored runs to rebuild (refresh_runs.sql): given otherwise, or given steps or labels they lacked
+CREATE OR REPLACE TEMP TABLE affected AS
+SELECT run_id FROM runs
+WHERE run_id IN (SELECT run_id FROM stage_runs UNION ALL SELECT run_id FROM export_new_steps
+                 UNION ALL SELECT run_id FROM export_new_labels);
+
 CREATE OR REPLACE TEMP TABLE export_counts AS
 SELECT (SELECT count(*) FROM export_steps) AS steps_read,
        (SELECT count(*) FROM export_quarantine) AS quarantine_read,
        (SELECT count(*) FROM export_rejects WHERE step_id IS NULL) AS run_rejects,
        (SELECT count(*) FROM export_rejects WHERE step_id IS NOT NULL) AS step_rejects,
        (SELECT count(*) FROM export_new_steps) AS steps_added,
-       (SELECT count(*) FROM (SELECT run_id FROM export_new_runs UNION SELECT run_id FROM export_new_steps))
-           AS runs_touched;
+       (SELECT count(*) FROM (SELECT run_id FROM export_new_runs UNION SELECT run_id FROM export_new_steps
+                              UNION SELECT run_id FROM affected)) AS runs_touched;
 
 INSERT INTO runs SELECT * FROM export_new_runs;
 
@@ -69,17 +101,12 @@ INSERT INTO steps SELECT * FROM export_new_steps;
 INSERT INTO edges
 SELECT * FROM (SELECT * EXCLUDE (export_file, export_row) FROM export_edges EXCEPT ALL SELECT * FROM edges);
 
-CREATE OR REPLACE TEMP TABLE export_new_labels AS
-SELECT * FROM (SELECT * EXCLUDE (export_file, export_row) FROM export_labels EXCEPT ALL SELECT * FROM labels);
-
 INSERT INTO labels SELECT * FROM export_new_labels;
 
 INSERT INTO findings
 SELECT * FROM (SELECT * EXCLUDE (export_file, export_row) FROM export_findings EXCEPT ALL SELECT * FROM findings);
 
-INSERT INTO attributions
-SELECT * FROM (SELECT * EXCLUDE (export_file, export_row) FROM export_attributions
-               EXCEPT ALL SELECT * FROM attributions);
+INSERT INTO attributions SELECT * FROM export_new_attributions;
 
 -- the export's quarantine as it was (file and line of the logs it was read from), but for the rejects this
 -- store holds already (its key, as schema.sql says: the same logs ingested here too hold the same reject,
@@ -95,3 +122,8 @@ SELECT j.file, j.line, j.reason, j.raw, 'export', j.run_id, j.step_id, octet_len
 FROM export_rejects j
 WHERE NOT EXISTS (SELECT 1 FROM quarantine q WHERE q.file = j.file AND q.line = j.line AND q.reason = j.reason
                   AND q.step_id IS NOT DISTINCT FROM j.step_id AND q.raw_sha256 = sha256(j.raw));
+
+-- the roots of the rebuilt runs' trees, for refresh_runs.sql's root status: steps whose parent is not stored
+CREATE OR REPLACE TEMP TABLE run_roots AS
+SELECT s.run_id, s.step_id FROM steps s SEMI JOIN affected a ON a.run_id = s.run_id
+WHERE NOT EXISTS (SELECT 1 FROM steps p WHERE p.run_id = s.run_id AND p.step_id = s.parent_id);
