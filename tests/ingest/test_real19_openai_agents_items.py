@@ -109,7 +109,7 @@ def test_processor_lines_are_read(tmp_path: Path) -> None:
     f = wb.detect(ws)
     assert list(f[f.detector == "retry"].agent) == ["researcher"]
     silent = f[f.detector == "silent_failure"]
-    assert list(zip(silent.agent, silent.severity)) == [("writer", "critical")]  # 14.20: no tool said it
+    assert list(zip(silent.agent, silent.severity, strict=True)) == [("writer", "critical")]  # 14.20: no tool said it
     again = ws.ingest(path)
     assert (again.read, again.stored, again.quarantined, again.added) == (10, 10, 0, 0)  # repeats, nothing new
     assert ws.sql("SELECT count(*) FROM steps").fetchall() == [(10,)]
@@ -140,3 +140,31 @@ def test_bad_items_cost_only_themselves(tmp_path: Path) -> None:
     assert [line for _, line, _ in q] == [4, 5, 6]
     assert all(file.endswith("agents_trace.jsonl") for file, _, _ in q)
     assert "span id" in q[0][2] and "JSON" in q[1][2] and "span_data" in q[2][2]
+
+
+def test_the_other_span_types(tmp_path: Path) -> None:
+    """Responses API requests, guardrails, MCP tool listings, an app's custom span, a failed agent run and a
+    type this reader does not know (a later SDK's): each one step, of its kind."""
+    spans = [
+        _span("resp", "ag", {"type": "response", "response_id": "resp_1",
+                             "usage": {"input_tokens": 9, "output_tokens": 3}}, 1),
+        _span("guard", "ag", {"type": "guardrail", "name": "no_pii", "triggered": True}, 2),
+        _span("mcp", "ag", {"type": "mcp_tools", "server": "prices", "result": ["get_price"]}, 3),
+        _span("app", "ag", {"type": "custom", "name": "lookup", "data": {"q": "widget"}}, 4),
+        dict(_span("new", "ag", {"type": "future_kind", "name": "later"}, 5), metadata={"team": "sales"}),
+        _span("ag", None, {"type": "agent", "name": "triage", "handoffs": [], "tools": [], "output_type": "str"}, 1,
+              error={"message": "Max turns exceeded", "data": {"max_turns": 3}}),
+    ]
+    ws = wb.open()
+    rep = ws.ingest(_jsonl(tmp_path / "types.jsonl", spans))
+    assert (rep.read, rep.stored, rep.quarantined) == (6, 6, 0)
+    s = {r[0]: r[1:] for r in ws.sql(
+        "SELECT step_id, kind, agent, name, status, error, output, tokens_in, tokens_out FROM steps").fetchall()}
+    assert s["span_ag"][:5] == ("agent", "triage", "triage", "error", 'Max turns exceeded: {"max_turns":3}')
+    assert s["span_resp"][:2] == ("llm", "triage") and s["span_resp"][-2:] == (9, 3)
+    assert s["span_guard"][:2] == ("system", "triage") and json.loads(s["span_guard"][5]) == {"triggered": True}
+    assert s["span_mcp"][:3] == ("chain", "triage", "mcp list tools prices")
+    assert s["span_app"][:3] == ("chain", "triage", "lookup")
+    assert s["span_new"][:3] == ("other", "triage", "later")
+    meta = ws.sql("SELECT attributes FROM steps WHERE step_id = 'span_new'").fetchall()[0][0]
+    assert json.loads(meta)["openai_agents.metadata"] == {"team": "sales"}

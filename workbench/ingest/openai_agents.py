@@ -192,6 +192,8 @@ class OpenAIAgentsTrace(Adapter):
         order = (line << 24) + ((index or 0) << 12)
         with stage.guard(line, raw):
             name, attrs = span_fields(item["span_data"])
+            if item.get("metadata") is not None:  # the trace's routing keys and the span data's own (newer SDKs)
+                attrs[_PREFIX + "metadata"] = item["metadata"]
             error = item.get("error")
             if error is not None and not isinstance(error, dict):
                 error = {"message": str(error)}
