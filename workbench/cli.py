@@ -177,7 +177,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="*", help="log files to ingest first (default: the demo data)")
     p.add_argument("--db", help="DuckDB file or Parquet export to read (and to ingest the paths into)")
     p.add_argument("--format", help="force the paths' format (native, otlp, openinference, span-tree, any-agent, langfuse, mlflow-trace, "
-                                    "whowhen); detected per file by default")
+                                    "openai-agents, whowhen); detected per file by default")
     p.add_argument("--limit", type=_int_at_least(1), default=25, help="failed runs to show (default 25)")
     p.add_argument("--all", action="store_true", help="show every failed run")
     p.add_argument("--no-attribute", action="store_true", help="skip the replay-based verdicts on the demo data")
@@ -194,7 +194,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="+", help="log files, folders or globs (format detected per file; a folder's "
                    "files in no known format are skipped and named)")
     p.add_argument("--db", required=True, help="DuckDB file to write (created, or added to when it exists)")
-    p.add_argument("--format", help="force a format (native, otlp, openinference, span-tree, any-agent, langfuse, mlflow-trace, whowhen)")
+    p.add_argument("--format", help="force a format (native, otlp, openinference, span-tree, any-agent, langfuse, mlflow-trace, openai-agents, whowhen)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_ingest)
 

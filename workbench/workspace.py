@@ -106,12 +106,12 @@ class Workspace:
     def ingest(self, source: Any, format: str | None = None, progress: bool | None = None) -> IngestReport:
         """Ingest files (path, folder, glob, or list of them) or in-memory native records.
 
-        The format of each file is detected (or forced with ``format=``: native, otlp,
-        openinference, span-tree, any-agent, langfuse, whowhen). The whole call is one transaction: on an
-        error nothing is stored. Ingesting the same input twice adds nothing. Bad records go to the
-        ``quarantine`` table; ``report.read == report.stored + report.quarantined``. A folder written by
-        :meth:`export` (alone in the call) is merged as a store: its tables as they are, a step held
-        otherwise quarantined at its Parquet file and row.
+        The format of each file is detected (or forced with ``format=``: native, otlp, openinference,
+        span-tree, any-agent, langfuse, mlflow-trace, openai-agents, whowhen). The whole call is one
+        transaction: on an error nothing is stored. Ingesting the same input twice adds nothing. Bad records
+        go to the ``quarantine`` table; ``report.read == report.stored + report.quarantined``. A folder
+        written by :meth:`export` (alone in the call) is merged as a store: its tables as they are, a step
+        held otherwise quarantined at its Parquet file and row.
         """
         self._writable()
         # A store on disk ingests within a bounded memory budget (DuckDB spills past it, next to the

@@ -7,12 +7,13 @@ from .anyagent import AnyAgentTrace
 from .langfuse import LangfuseExport
 from .mlflow_trace import MlflowTraceJson
 from .native import NativeJsonl, NativeRecords
+from .openai_agents import OpenAIAgentsTrace
 from .openinference import OpenInferenceJsonl, SpanTreeJson
 from .otlp import OtlpJson
 from .whowhen import WhoWhen
 
 ADAPTERS: list[Adapter] = [NativeJsonl(), OtlpJson(), SpanTreeJson(), AnyAgentTrace(), OpenInferenceJsonl(), LangfuseExport(),
-                           MlflowTraceJson(), WhoWhen()]
+                           MlflowTraceJson(), OpenAIAgentsTrace(), WhoWhen()]
 RECORD_ADAPTERS: list[RecordsAdapter] = [NativeRecords()]
 
 __all__ = ["ADAPTERS", "RECORD_ADAPTERS"]

@@ -1,0 +1,204 @@
+"""The OpenAI Agents SDK's own trace items: what its tracing processors export (Python ``openai-agents``, JS
+``@openai/agents``).
+
+Each trace and span the SDK records exports as one JSON object (``Trace.export()`` / ``Span.export()``, in JS
+``toJSON()``): ``{"object": "trace", "id": "trace_…", "workflow_name", "group_id", "metadata"}`` and
+``{"object": "trace.span", "id": "span_…", "trace_id", "parent_id", "started_at", "ended_at", "span_data":
+{"type": …}, "error": null | {"message", "data"}}``. A processor that writes them (one a line), a list of them,
+or the body the SDK's exporter posts to OpenAI (``{"data": [...]}``) is read here. The span's type says what it
+is: ``agent`` (its ``name`` the agent), ``function`` (a tool call: ``name``, ``input`` the arguments as JSON
+text, ``output``), ``generation`` (a Chat Completions request: ``input`` / ``output`` messages, ``model``,
+``usage``), ``response`` (a Responses API request: only its id and usage are exported), ``handoff``
+(``from_agent`` / ``to_agent``), ``guardrail`` (``name``, ``triggered``), ``custom`` (the SDK's own ``task`` /
+``turn`` spans, or the app's), ``mcp_tools``, ``transcription`` / ``speech`` / ``speech_group``.
+
+The spans are read as the OpenInference keys they stand for and staged by the shared span reader, so the agent
+spans own the steps under them as in any other trace. Run id: the trace id as written (``trace_<32 hex>``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from ._base import Adapter, Stage
+from ._conventions import StepSink
+from ._documents import each_document, iter_items
+from ._json_text import json_or_text
+from .openinference import stage_span
+
+SYSTEM = "openai-agents"
+_PREFIX = "openai_agents."
+# span_data type -> OpenInference kind (handoff: the step kind comes from the span's name, "handoff to X")
+_KINDS = {"agent": "AGENT", "function": "TOOL", "generation": "LLM", "response": "LLM", "guardrail": "GUARDRAIL",
+          "custom": "CHAIN", "mcp_tools": "CHAIN", "transcription": "LLM", "speech": "LLM", "speech_group": "CHAIN"}
+# span_data keys read into the step's slots (the rest are kept as openai_agents.<key>)
+_READ = frozenset({"type", "name", "input", "output", "model", "usage", "from_agent", "to_agent"})
+
+
+def _message(msg: Any) -> Any:
+    """A chat message without the keys the SDK writes as null (``refusal``, ``audio``, ``function_call`` …)."""
+    return {k: v for k, v in msg.items() if v is not None} if isinstance(msg, dict) else msg
+
+
+def _reply(output: Any) -> Any:
+    """A generation's ``output`` as the assistant messages it holds: the JS SDK writes the whole
+    ``chat.completion`` responses (``choices[].message``), the Python SDK the messages."""
+    if not isinstance(output, list):
+        return output
+    out: list[Any] = []
+    for item in output:
+        choices = item.get("choices") if isinstance(item, dict) else None
+        if isinstance(choices, list):
+            out.extend(_message(c.get("message")) for c in choices if isinstance(c, dict) and "message" in c)
+        else:
+            out.append(_message(item))
+    return out
+
+
+def _count(value: Any) -> int | None:
+    return value if type(value) is int else None
+
+
+def _tokens(data: dict[str, Any]) -> tuple[int | None, int | None]:
+    """Tokens in and out of one model request: ``usage`` (``input_tokens`` / ``output_tokens``, or
+    ``prompt_tokens`` / ``completion_tokens``), else the sum over the ``chat.completion`` responses' usage."""
+    usage = data.get("usage")
+    if isinstance(usage, dict):
+        tin = _count(usage.get("input_tokens", usage.get("prompt_tokens")))
+        tout = _count(usage.get("output_tokens", usage.get("completion_tokens")))
+        if tin is not None or tout is not None:
+            return tin, tout
+    output = data.get("output")
+    usages = [o["usage"] for o in output if isinstance(o, dict) and isinstance(o.get("usage"), dict)] \
+        if isinstance(output, list) else []
+    if not usages:
+        return None, None
+    ins = [_count(u.get("prompt_tokens", u.get("input_tokens"))) for u in usages]
+    outs = [_count(u.get("completion_tokens", u.get("output_tokens"))) for u in usages]
+    return (sum(ins) if None not in ins else None), (sum(outs) if None not in outs else None)
+
+
+def _error_text(error: dict[str, Any]) -> str:
+    """``{"message", "data"}`` as one line: the message, then the cause the data names (``error``) or the data."""
+    message = error.get("message")
+    text = message if isinstance(message, str) and message else "error"
+    data = error.get("data")
+    if isinstance(data, dict) and isinstance(data.get("error"), str):
+        return f"{text}: {data['error']}"
+    if data is not None:
+        return f"{text}: {orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS).decode()}"
+    return text
+
+
+def span_fields(data: dict[str, Any]) -> tuple[str | None, dict[str, Any]]:
+    """The step name and the OpenInference attributes that stand for one ``span_data``."""
+    kind = data.get("type")
+    name = data.get("name") if isinstance(data.get("name"), str) else None
+    attrs: dict[str, Any] = {_PREFIX + "span_type": kind}
+    for key, value in data.items():
+        if key not in _READ and value is not None:
+            attrs[_PREFIX + key] = value
+    config = attrs.get(_PREFIX + "model_config")
+    if isinstance(config, dict):  # the SDK lists every setting, most of them null
+        attrs[_PREFIX + "model_config"] = {k: v for k, v in config.items() if v is not None}
+    oi_kind = _KINDS.get(kind) if isinstance(kind, str) else None
+    if oi_kind is not None:
+        attrs["openinference.span.kind"] = oi_kind
+    if kind == "agent":
+        attrs["agent.name"] = name
+    elif kind == "function":
+        attrs["tool.name"] = name
+        if data.get("input") is not None:
+            attrs["input.value"] = json_or_text(data["input"])
+        if data.get("output") is not None:
+            attrs["output.value"] = data["output"]  # as the model got it ("41.20" stays text)
+    elif kind in ("generation", "response", "transcription", "speech"):
+        name = name or kind
+        if data.get("input") is not None:
+            attrs["input.value"] = [_message(m) for m in data["input"]] if isinstance(data["input"], list) \
+                else data["input"]
+        if data.get("output") is not None:
+            attrs["output.value"] = _reply(data["output"])
+        if isinstance(data.get("model"), str) and data["model"]:
+            attrs["llm.model_name"] = data["model"]
+        tin, tout = _tokens(data)
+        if tin is not None:
+            attrs["llm.token_count.prompt"] = tin
+        if tout is not None:
+            attrs["llm.token_count.completion"] = tout
+    elif kind == "handoff":
+        src, dst = data.get("from_agent"), data.get("to_agent")
+        name = f"handoff to {dst}" if isinstance(dst, str) else "handoff"
+        attrs[_PREFIX + "from_agent"], attrs[_PREFIX + "to_agent"] = src, dst
+        attrs["output.value"] = dst
+    elif kind == "guardrail":
+        attrs["output.value"] = {"triggered": data.get("triggered")}
+    elif kind == "mcp_tools":
+        name = f"mcp list tools {data.get('server')}" if data.get("server") is not None else "mcp list tools"
+        if data.get("result") is not None:
+            attrs["output.value"] = data["result"]
+    elif kind == "custom":
+        if "data" in data:
+            attrs.pop(_PREFIX + "data", None)
+            attrs["input.value"] = data["data"]
+    return name or (kind if isinstance(kind, str) else None), attrs
+
+
+class OpenAIAgentsTrace(Adapter):
+    """The OpenAI Agents SDK's trace and span items (``export()`` / ``toJSON()``): one a line, a list, or
+    ``{"data": [...]}``."""
+
+    name = "openai-agents"
+    description = ("OpenAI Agents SDK trace items: {'object': 'trace.span', 'span_data': {'type': …}} and "
+                   "{'object': 'trace', 'workflow_name'} (a TracingProcessor's export(), one a line or a list)")
+
+    def sniff(self, path: Path, head: bytes) -> bool:
+        start = head.lstrip()[:8192]
+        return start[:1] in (b"{", b"[") and b'"object"' in start and (
+            (b'"trace.span"' in start and b'"span_data"' in start)
+            or (b'"trace"' in start and b'"workflow_name"' in start))
+
+    def stage(self, path: Path, stage: Stage) -> None:
+        sink, runs = StepSink(stage), set()
+        try:
+            for n, i, value, raw in each_document(iter_items(path, stage), stage):
+                if isinstance(value, dict) and "object" not in value and isinstance(value.get("data"), list):
+                    for j, item in enumerate(value["data"]):  # the body the SDK's exporter posts
+                        self._item(item, n, j, None, stage, sink, runs)
+                else:
+                    self._item(value, n, i, raw, stage, sink, runs)
+        finally:
+            sink.flush()
+
+    @staticmethod
+    def _item(item: Any, line: int, index: int | None, raw: Any, stage: Stage, sink: StepSink,
+              runs: set[str]) -> None:
+        """One trace or span item at ``line`` (``index``: its place in its list, if any)."""
+        raw = item if raw is None else raw
+        kind = item.get("object") if isinstance(item, dict) else None
+        if kind == "trace":
+            with stage.guard(line, raw):
+                facts = {k: item[k] for k in ("workflow_name", "group_id", "metadata") if item.get(k) is not None}
+                stage.run(run_id=item.get("id"), line=line, system=SYSTEM, attributes=facts or None)
+            return
+        if kind != "trace.span" or not isinstance(item.get("span_data"), dict):
+            where = "" if index is None else f" (item {index} of the list)"
+            stage.reject(line=line, raw=raw, reason=f"not an OpenAI Agents trace item{where}: needs an object "
+                         "with \"object\": \"trace\", or \"trace.span\" and a span_data object")
+            return
+        order = (line << 24) + ((index or 0) << 12)
+        with stage.guard(line, raw):
+            name, attrs = span_fields(item["span_data"])
+            if item.get("metadata") is not None:  # the trace's routing keys and the span data's own (newer SDKs)
+                attrs[_PREFIX + "metadata"] = item["metadata"]
+            error = item.get("error")
+            if error is not None and not isinstance(error, dict):
+                error = {"message": str(error)}
+            stage_span(stage, sink, runs, line=line, order=order, raw=raw, trace_id=item.get("trace_id"),
+                       span_id=item.get("id"), parent_id=item.get("parent_id"), name=name, attrs=attrs,
+                       start=item.get("started_at"), end=item.get("ended_at"),
+                       status="ERROR" if error else "OK", message=_error_text(error) if error else None,
+                       events=None, kind=None, run_facts={"system": SYSTEM})
