@@ -55,6 +55,7 @@ from .guard import policy_of
 from .ingest._ag2 import failed_without_status
 from .ingest._conventions import (
     TraceAgentIds,
+    agents_trace_root,
     agno_run_agent,
     has_identifier,
     map_span,
@@ -367,13 +368,14 @@ class GuardSpanProcessor(SpanProcessor):
     def _mapped_start(self, span: Span, root: bool) -> tuple[dict[str, Any], str, str | None]:
         """The span mapped as it starts, and why the store would quarantine it as it is then (None: it
         would not). ``map_span`` is a function of the attributes, name, events and root flag: a start with
-        small attributes and no events seen before has its mapping already (kept for 1,024 such starts;
+        small attributes and no events seen before from the same instrumentation scope has its mapping already (kept for 1,024 such starts;
         never a start holding long text, so no tool call's arguments are kept here)."""
         attrs = span.attributes
         key = None
         if not span.events and (not attrs or (len(attrs) <= 8 and all(
                 v.__class__ is not str or len(v) <= _SMALL for v in attrs.values()))):
-            key = (span.name, root, tuple(attrs.items()) if attrs else ())
+            scope = span.instrumentation_scope     # (what a span means may depend on who wrote it)
+            key = (span.name, root, scope.name if scope is not None else None, tuple(attrs.items()) if attrs else ())
             try:
                 hit = self._starts.get(key)
             except TypeError:      # (an unhashable value: not kept)
@@ -474,6 +476,10 @@ def _mapped(span: Any, root: bool) -> tuple[dict[str, Any], str]:
               for e in span.events] if span.events else None
     name = rendered_name(span.name, attrs)
     m = map_span(attrs, name, events, root=root)
+    if m["kind"] == "agent" and m["agent"] == name and span.parent is None:
+        scope = span.instrumentation_scope
+        if scope is not None and agents_trace_root(attrs, scope.name):
+            m["kind"], m["agent"] = "chain", None     # openai-agents' trace, as the OTLP reader reads it
     for field in ("agent", "tool"):     # an attribute array or number: the text the store keeps of it
         value = m[field]
         if value is not None and value.__class__ is not str:
