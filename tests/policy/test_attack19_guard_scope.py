@@ -95,3 +95,42 @@ def test_the_guard_reads_a_root_by_its_scope_as_the_backtest(scopes: tuple[str, 
     assert {r for r, kind in roots.items() if kind == "agent"} == cut_runs
     assert {(e.run_id, e.step_id, e.action, e.rule) for e in told} == said
     assert guard.errors == 0
+
+
+@pytest.mark.parametrize("long", ["array attribute", "name"])
+def test_starts_with_long_arrays_or_names_are_not_held_for_reuse(long: str) -> None:
+    # the reused start mappings (1,024 kept) were chosen by their string attributes' length only: an array
+    # attribute holding long text, or a long span name, was kept in the key and the mapping: 1,000 such
+    # starts of 20 kB held 20-40 MB for as long as the processor lives
+    import gc
+    import tracemalloc
+
+    from workbench.policy import Budgets
+
+    guard = GuardSpanProcessor(Policy(budgets=Budgets(max_tool_calls_run=100_000)))
+    provider = TracerProvider()
+    provider.add_span_processor(guard)
+    tracer = provider.get_tracer("app")
+
+    def one_run(n: int) -> None:
+        with tracer.start_as_current_span("run"):
+            for j in range(n):
+                text = f"{j:05d}" + "x" * 20_000
+                attrs: dict[str, Any] = {"gen_ai.operation.name": "chat", "gen_ai.request.model": "m"}
+                if long == "name":
+                    name = text
+                else:
+                    name, attrs["gen_ai.request.stop_sequences"] = "chat m", (text,)
+                with tracer.start_as_current_span(name, attributes=attrs):
+                    pass
+
+    one_run(5)  # first use imports and compiles lazily loaded code: not memory the guard holds
+    tracemalloc.start()
+    try:
+        one_run(1000)
+        gc.collect()
+        held, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert guard.errors == 0
+    assert held < 4_000_000     # 1,000 x 20 kB = 20 MB passed through
