@@ -3,7 +3,7 @@
 The export merge (store/_export_merge.py) copied the export's rows as they were: one row with no step id (or
 no run id, an edge with no end) failed the whole merge ("nothing was stored": NOT NULL constraint), a
 ``started_at`` that is no time failed it too (a conversion error naming no file), and a step the ingest's
-own check refuses (negative tokens, a NaN cost, a confidence of 7.5, a kind of its own, a step of no run)
+own check refuses (a field past its size limit, negative tokens, a NaN cost, a confidence of 7.5, a kind of its own, a step of no run)
 was stored as it was. Now each such row is quarantined at its file and row with the reason, the rest merged.
 """
 
@@ -17,6 +17,7 @@ import duckdb
 import pytest
 
 import workbench as wb
+from workbench.ingest._fields import MAX_FIELD_BYTES
 
 
 def _export(tmp_path: Path) -> Path:
@@ -61,6 +62,8 @@ STEPS = {  # one step's row forged: (select, the reason's words)
                         "kind must be one of"),
     "time as text": (f"* REPLACE (CASE WHEN {_R1S2} THEN 'soon' ELSE CAST(started_at AS VARCHAR) END "
                      "AS started_at)", "column started_at holds a value that is no TIMESTAMP"),
+    "output past the size limit": (f"* REPLACE (CASE WHEN {_R1S2} THEN repeat('x', {MAX_FIELD_BYTES + 1}) "
+                                   "ELSE output END AS output)", f"field output is {MAX_FIELD_BYTES + 1} bytes"),
     "step of no run": (f"* REPLACE (CASE WHEN {_R1S2} THEN 'zz' ELSE run_id END AS run_id)",
                        "the export holds no run zz"),
 }

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import duckdb
 
+from ..ingest._fields import MAX_FIELD_BYTES
 from ._connection import PARTITIONED, TABLES, sql_statements
 from ._transaction import transaction
 
@@ -71,6 +72,7 @@ def merge_export(con: duckdb.DuckDBPyConnection, folder: Path) -> dict[str, int]
     steps_added, runs_touched) and the labels added."""
     for table in TABLES:
         _export_view(con, folder, table)
+    con.execute("SET VARIABLE export_max_field = ?", [MAX_FIELD_BYTES])
     try:
         with transaction(con, "the export's merge"):
             for stmt in sql_statements("merge_export"):
@@ -88,3 +90,4 @@ def merge_export(con: duckdb.DuckDBPyConnection, folder: Path) -> dict[str, int]
         for name in ("export_rejects", "export_first_runs", "export_first_steps", "export_new_runs",
                      "export_new_steps", "export_counts", "export_new_labels", "export_checked_steps"):
             con.execute(f"DROP TABLE IF EXISTS {name}")
+        con.execute("RESET VARIABLE export_max_field")

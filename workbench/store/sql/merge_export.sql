@@ -10,9 +10,9 @@ CREATE OR REPLACE TEMP TABLE export_rejects (file VARCHAR, line BIGINT, reason V
                                              run_id VARCHAR, step_id VARCHAR, what VARCHAR);
 
 -- A row the store cannot hold as it is (export_bad: a value of another type, none where one is required;
--- for a step also what the ingest's check of a step (ingest/_fields.step_row) refuses, or a run the export
--- does not hold): quarantined on its own at its file and row, the rest merged. A store holds no such row:
--- the export was damaged or put together by hand.
+-- for a step also what the ingest's check of a step, ingest/_fields.step_row, refuses: a field past its size
+-- limit, a number out of range, a step of a run the export does not hold): quarantined on its own at its
+-- file and row, the rest merged. A store holds no such row: the export was damaged or put together by hand.
 INSERT INTO export_rejects
 SELECT e.export_file, e.export_row + 1, 'run: ' || e.export_bad, to_json(e)::VARCHAR, e.run_id, NULL, 'run'
 FROM export_runs e WHERE e.export_bad IS NOT NULL;
@@ -33,6 +33,26 @@ SELECT * REPLACE (coalesce(export_bad,
          WHEN NOT (cost >= 0 AND isfinite(cost)) THEN 'cost must be a finite number, 0 or more (got ' || cost || ')'
          WHEN NOT isfinite(entropy) THEN 'entropy must be a finite number (got ' || entropy || ')'
          WHEN NOT isfinite(latency_ms) THEN 'latency_ms must be a finite number (got ' || latency_ms || ')'
+         WHEN strlen(input::VARCHAR) > getvariable('export_max_field')
+             THEN 'field input is ' || strlen(input::VARCHAR) || ' bytes (limit ' || getvariable('export_max_field') || ')'
+         WHEN strlen(output::VARCHAR) > getvariable('export_max_field')
+             THEN 'field output is ' || strlen(output::VARCHAR) || ' bytes (limit ' || getvariable('export_max_field') || ')'
+         WHEN strlen(error::VARCHAR) > getvariable('export_max_field')
+             THEN 'field error is ' || strlen(error::VARCHAR) || ' bytes (limit ' || getvariable('export_max_field') || ')'
+         WHEN strlen(attributes::VARCHAR) > getvariable('export_max_field')
+             THEN 'field attributes is ' || strlen(attributes::VARCHAR) || ' bytes (limit ' || getvariable('export_max_field') || ')'
+         WHEN strlen(name::VARCHAR) > getvariable('export_max_field')
+             THEN 'field name is ' || strlen(name::VARCHAR) || ' bytes (limit ' || getvariable('export_max_field') || ')'
+         WHEN strlen(agent::VARCHAR) > getvariable('export_max_field')
+             THEN 'field agent is ' || strlen(agent::VARCHAR) || ' bytes (limit ' || getvariable('export_max_field') || ')'
+         WHEN strlen(agent_own::VARCHAR) > getvariable('export_max_field')
+             THEN 'field agent_own is ' || strlen(agent_own::VARCHAR) || ' bytes (limit ' || getvariable('export_max_field') || ')'
+         WHEN strlen(tool::VARCHAR) > getvariable('export_max_field')
+             THEN 'field tool is ' || strlen(tool::VARCHAR) || ' bytes (limit ' || getvariable('export_max_field') || ')'
+         WHEN strlen(model::VARCHAR) > getvariable('export_max_field')
+             THEN 'field model is ' || strlen(model::VARCHAR) || ' bytes (limit ' || getvariable('export_max_field') || ')'
+         WHEN strlen(parent_id::VARCHAR) > getvariable('export_max_field')
+             THEN 'field parent_id is ' || strlen(parent_id::VARCHAR) || ' bytes (limit ' || getvariable('export_max_field') || ')'
          WHEN run_id NOT IN (SELECT run_id FROM export_runs WHERE export_bad IS NULL UNION ALL SELECT run_id FROM runs)
              THEN 'the export holds no run ' || run_id || ' (a step of no run is not stored)'
     END) AS export_bad)
