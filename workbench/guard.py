@@ -322,7 +322,8 @@ def _unkept(args: str | None, output: str | None, when: float, signals: dict[str
             time_field: str = "end_ns") -> str | None:
     """Why the store would quarantine a step with these values (None: it keeps it): the stage's own check."""
     fields: dict[str, Any] = dict(signals or {})
-    fields.update(input=args if args.__class__ is str else None, output=output)
+    # (status "unset": the check requires one, and a guard's status says nothing of whether a step is kept)
+    fields.update(input=args if args.__class__ is str else None, output=output, status="unset")
     if when == when and abs(when) < 1e11:
         fields[time_field] = int(when * 1e9)
     elif when == when:

@@ -397,16 +397,17 @@ class GuardSpanProcessor(SpanProcessor):
 
     def _mapped_start(self, span: Span, root: bool) -> tuple[dict[str, Any], str, str | None]:
         """The span mapped as it starts, and why the store would quarantine it as it is then (None: it
-        would not). :func:`_mapped` is a function of the attributes, name, events, root flag and
-        instrumentation scope: a start with small attributes and no events seen before has its mapping
-        already (kept for 1,024 such starts; never a start holding long text, so no tool call's arguments are
-        kept here). The time is checked on every start; ids and resource change no mapping."""
+        would not). ``map_span`` is a function of the attributes, name, events, root flag and scope: a start
+        with small attributes and no events seen before from the same scope has its mapping already (kept for
+        1,024 such starts; never a start holding long text, in an attribute, an array or its name, so no tool
+        call's arguments are kept here)."""
         attrs = span.attributes
         key = None
-        if not span.events and (not attrs or (len(attrs) <= 8 and all(
-                v.__class__ is not str or len(v) <= _SMALL for v in attrs.values()))):
-            scope = span.instrumentation_scope
-            key = (span.name, root, scope.name if scope is not None else None, tuple(attrs.items()) if attrs else ())
+        name = span.name
+        if not span.events and name.__class__ is str and len(name) <= _SMALL and (
+                not attrs or (len(attrs) <= 8 and all(_small(v) for v in attrs.values()))):
+            scope = span.instrumentation_scope     # (what a span means may depend on who wrote it)
+            key = (name, root, scope.name if scope is not None else None, tuple(attrs.items()) if attrs else ())
             try:
                 hit = self._starts.get(key)
             except TypeError:      # (an unhashable value: not kept)
@@ -517,6 +518,14 @@ def _mapped(span: Any, root: bool) -> tuple[dict[str, Any], str]:
         if value is not None and value.__class__ is not str:
             m[field] = _stored_text(value)
     return m, name
+
+
+def _small(value: Any) -> bool:
+    """Whether an attribute's value is small enough to keep in a reused start's key: text of up to
+    ``_SMALL`` characters, a number, or an array of up to 8 of those (an array may hold a document too)."""
+    if value.__class__ is tuple:
+        return len(value) <= 8 and all(v.__class__ is not str or len(v) <= _SMALL for v in value)
+    return value.__class__ is not str or len(value) <= _SMALL
 
 
 def _stored_text(value: Any) -> str:

@@ -1046,7 +1046,8 @@ def stored_reason(m: dict[str, Any], name: Any, start: int | None, end: int | No
             "agent": m["agent"], "is_agent": m["is_agent"], "kind": m["kind"], "name": name, "tool": m["tool"],
             "model": m["model"], "start_ns": start, "end_ns": end, "input": m["input"], "output": m["output"],
             "error": m["error"], "tokens_in": m["tokens_in"], "tokens_out": m["tokens_out"], "cost": m["cost"],
-            "confidence": m["confidence"], "entropy": m["entropy"], "attributes": attrs_json})
+            "confidence": m["confidence"], "entropy": m["entropy"], "attributes": attrs_json,
+            "status": "unset"})    # (the reader gives every span one of its three: nothing of the span's to judge)
     except RecordError as exc:
         return str(exc)
     except Exception as exc:  # noqa: BLE001 - as the stage: any failure reading one record quarantines it

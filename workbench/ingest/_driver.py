@@ -304,8 +304,9 @@ def _ingest_export(con: duckdb.DuckDBPyConnection, folder: Path, fmt: str | None
     except duckdb.Error as exc:  # (a damaged Parquet file, a column of another type): rolled back
         raise IngestError(f"{display(folder)}: the export could not be merged, nothing was stored: "
                           f"{type(exc).__name__}: {exc}") from exc
-    read = c["steps_read"] + c["quarantine_read"] + c["run_rejects"]
-    quarantined = c["quarantine_read"] + c["run_rejects"] + c["step_rejects"]
+    # (a rejected row of another table, a label or an edge the store cannot hold, is a record read too)
+    read = c["steps_read"] + c["quarantine_read"] + c["run_rejects"] + c["row_rejects"]
+    quarantined = c["quarantine_read"] + c["run_rejects"] + c["step_rejects"] + c["row_rejects"]
     return IngestReport(read=read, stored=read - quarantined, quarantined=quarantined,
                         errors=[e for e, in c["errors"]], added=c["steps_added"], files=[f"{display(folder)} (export)"],
                         runs=c["runs_touched"], labels=c["labels"])

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import duckdb
 
+from ..ingest._fields import MAX_FIELD_BYTES
 from ._connection import PARTITIONED, TABLES, sql_statements
 from ._transaction import drop_temp_tables, temp_tables, temp_views, transaction
 
@@ -25,21 +26,46 @@ def _quoted(name: str) -> str:
 
 def _export_view(con: duckdb.DuckDBPyConnection, folder: Path, table: str) -> None:
     """The temp view ``export_<table>``: the export's rows of ``table`` with the store's columns in its order
-    (a column an older export lacks is NULL), then the file and row each came from."""
+    (a column an older export lacks is NULL), then the file and row each came from, and ``export_bad``: why
+    the row cannot be stored as it is (NULL: it can), a value of another type than the store's column, or
+    none where the store's column requires one. A forged or damaged row is quarantined on its own."""
     stored = con.table(table)
     columns = list(zip(stored.columns, (str(t) for t in stored.types), strict=True))
+    required = {c for c, in con.execute(
+        "SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() "
+        "AND schema_name = current_schema() AND table_name = ? AND NOT is_nullable", [table]).fetchall()}
     files = sorted(str(f) for f in (folder / table).rglob("*.parquet")) if (folder / table).is_dir() else []
     if files:
         rel = con.read_parquet(files, hive_partitioning=table in PARTITIONED, union_by_name=True,
                                filename=True, file_row_number=True)
-        have = set(rel.columns)
-        picks = [(_quoted(c) if c in have else f"CAST(NULL AS {t})") + f" AS {_quoted(c)}" for c, t in columns]
-        rel = rel.select(", ".join([*picks, "filename AS export_file", "file_row_number AS export_row"]))
+        have = dict(zip(rel.columns, (str(t) for t in rel.types), strict=True))
+        picks, bad = [], []
+        for c, t in columns:
+            q = _quoted(c)
+            if c not in have:
+                picks.append(f"CAST(NULL AS {t}) AS {q}")
+            elif have[c] == t:
+                picks.append(f"{q} AS {q}")
+            else:  # (a value that is no such type is NULL here, and the row quarantined: export_bad)
+                picks.append(f"TRY_CAST({q} AS {t}) AS {q}")
+                bad.append(f"WHEN {q} IS NOT NULL AND TRY_CAST({q} AS {t}) IS NULL "
+                           f"THEN {_text(f'column {c} holds a value that is no {t}')}")
+            if c in required:
+                bad.append(f"WHEN {q if c in have else 'NULL'} IS NULL THEN {_text(f'column {c} is empty')}")
+        why = f"CASE {' '.join(bad)} END" if bad else "CAST(NULL AS VARCHAR)"
+        rel = rel.select(", ".join([*picks, "filename AS export_file", "file_row_number AS export_row",
+                                    f"{why} AS export_bad"]))
     else:  # an empty table exports no file
         rel = stored.select(", ".join([*(_quoted(c) for c, _ in columns),
                                                  "CAST(NULL AS VARCHAR) AS export_file",
-                                                 "CAST(NULL AS BIGINT) AS export_row"])).filter("false")
+                                                 "CAST(NULL AS BIGINT) AS export_row",
+                                                 "CAST(NULL AS VARCHAR) AS export_bad"])).filter("false")
     rel.create_view(f"export_{table}", replace=True)
+
+
+def _text(words: str) -> str:
+    """A SQL string of words made of the store's own column names and types, never a log value."""
+    return "'" + words.replace("'", "''") + "'"
 
 
 def merge_export(con: duckdb.DuckDBPyConnection, folder: Path) -> dict[str, int]:
@@ -49,6 +75,7 @@ def merge_export(con: duckdb.DuckDBPyConnection, folder: Path) -> dict[str, int]
     before = temp_tables(con) | temp_views(con)
     for table in TABLES:
         _export_view(con, folder, table)
+    con.execute("SET VARIABLE export_max_field = ?", [MAX_FIELD_BYTES])
     try:
         with transaction(con, "the export's merge"):
             for stmt in [*sql_statements("merge_export"), *sql_statements("refresh_runs")]:
@@ -62,3 +89,4 @@ def merge_export(con: duckdb.DuckDBPyConnection, folder: Path) -> dict[str, int]
         return counts
     finally:
         drop_temp_tables(con, before)
+        con.execute("RESET VARIABLE export_max_field")

@@ -1,41 +1,118 @@
 -- A Parquet export of a store (Workspace.export) merged into this store, in one transaction. The export's
 -- tables are the temp views export_<table> (the store's columns in its order, then export_file and
 -- export_row: the Parquet file and row each came from), made by store/_export_merge.py. A row the store
--- holds already, identical, adds nothing (so merging the same export again adds nothing); a run or step
+-- holds already, identical, adds nothing (so merging the same export again adds nothing); a step
 -- whose id the store holds with other contents is quarantined at its file and row, the stored one kept; the
 -- export's own quarantine comes along. A run the store holds that the export says more about (its run row
 -- otherwise, steps or labels the store lacks) has its row rebuilt as an ingest rebuilds it (refresh_runs.sql,
 -- run after this file by store/_export_merge.py): the export's run row read as a run record of the logs. A
 -- label or attribution the store holds but for its created_at (the same one given in both stores) is kept
 -- once. Counted in export_counts for the ingest report.
+-- what: the kind of row rejected ('run', 'step', 'quarantine': a row of the export's quarantine, counted
+-- read there already, 'row': a row of another table)
 CREATE OR REPLACE TEMP TABLE export_rejects (file VARCHAR, line BIGINT, reason VARCHAR, raw VARCHAR,
-                                             run_id VARCHAR, step_id VARCHAR);
+                                             run_id VARCHAR, step_id VARCHAR, what VARCHAR);
+
+-- A row the store cannot hold as it is (export_bad: a value of another type, none where one is required;
+-- for a step also what the ingest's check of a step, ingest/_fields.step_row, refuses: a field past its size
+-- limit, a number out of range, a step of a run the export does not hold): quarantined on its own at its
+-- file and row, the rest merged. A store holds no such row: the export was damaged or put together by hand.
+INSERT INTO export_rejects
+SELECT e.export_file, e.export_row + 1, 'run: ' || e.export_bad, to_json(e)::VARCHAR, e.run_id, NULL, 'run'
+FROM export_runs e WHERE e.export_bad IS NOT NULL;
+
+CREATE OR REPLACE TEMP TABLE export_checked_steps AS
+SELECT * REPLACE (coalesce(export_bad,
+    CASE WHEN run_id = '' THEN 'missing or empty run id'
+         WHEN step_id = '' THEN 'missing or empty step id'
+         -- (ingest/_stage_tables.STEP_KINDS)
+         WHEN kind NOT IN ('llm', 'tool', 'agent', 'handoff', 'human', 'system', 'chain', 'retriever', 'other')
+             THEN 'kind must be one of llm, tool, agent, handoff, human, system, chain, retriever, other (got '
+                  || to_json(left(kind, 40))::VARCHAR || ')'
+         WHEN status NOT IN ('ok', 'error', 'unset')
+             THEN 'status must be ok, error or unset (got ' || to_json(left(status, 40))::VARCHAR || ')'
+         WHEN NOT (confidence BETWEEN 0 AND 1) THEN 'confidence must be in [0, 1] (got ' || confidence || ')'
+         WHEN tokens_in < 0 THEN 'tokens_in must be 0 or more (got ' || tokens_in || ')'
+         WHEN tokens_out < 0 THEN 'tokens_out must be 0 or more (got ' || tokens_out || ')'
+         WHEN NOT (cost >= 0 AND isfinite(cost)) THEN 'cost must be a finite number, 0 or more (got ' || cost || ')'
+         WHEN NOT isfinite(entropy) THEN 'entropy must be a finite number (got ' || entropy || ')'
+         WHEN NOT isfinite(latency_ms) THEN 'latency_ms must be a finite number (got ' || latency_ms || ')'
+         WHEN strlen(input::VARCHAR) > getvariable('export_max_field')
+             THEN 'field input is ' || strlen(input::VARCHAR) || ' bytes (limit ' || getvariable('export_max_field') || ')'
+         WHEN strlen(output::VARCHAR) > getvariable('export_max_field')
+             THEN 'field output is ' || strlen(output::VARCHAR) || ' bytes (limit ' || getvariable('export_max_field') || ')'
+         WHEN strlen(error::VARCHAR) > getvariable('export_max_field')
+             THEN 'field error is ' || strlen(error::VARCHAR) || ' bytes (limit ' || getvariable('export_max_field') || ')'
+         WHEN strlen(attributes::VARCHAR) > getvariable('export_max_field')
+             THEN 'field attributes is ' || strlen(attributes::VARCHAR) || ' bytes (limit ' || getvariable('export_max_field') || ')'
+         WHEN strlen(name::VARCHAR) > getvariable('export_max_field')
+             THEN 'field name is ' || strlen(name::VARCHAR) || ' bytes (limit ' || getvariable('export_max_field') || ')'
+         WHEN strlen(agent::VARCHAR) > getvariable('export_max_field')
+             THEN 'field agent is ' || strlen(agent::VARCHAR) || ' bytes (limit ' || getvariable('export_max_field') || ')'
+         WHEN strlen(agent_own::VARCHAR) > getvariable('export_max_field')
+             THEN 'field agent_own is ' || strlen(agent_own::VARCHAR) || ' bytes (limit ' || getvariable('export_max_field') || ')'
+         WHEN strlen(tool::VARCHAR) > getvariable('export_max_field')
+             THEN 'field tool is ' || strlen(tool::VARCHAR) || ' bytes (limit ' || getvariable('export_max_field') || ')'
+         WHEN strlen(model::VARCHAR) > getvariable('export_max_field')
+             THEN 'field model is ' || strlen(model::VARCHAR) || ' bytes (limit ' || getvariable('export_max_field') || ')'
+         WHEN strlen(parent_id::VARCHAR) > getvariable('export_max_field')
+             THEN 'field parent_id is ' || strlen(parent_id::VARCHAR) || ' bytes (limit ' || getvariable('export_max_field') || ')'
+         WHEN run_id NOT IN (SELECT run_id FROM export_runs WHERE export_bad IS NULL UNION ALL SELECT run_id FROM runs)
+             THEN 'the export holds no run ' || run_id || ' (a step of no run is not stored)'
+    END) AS export_bad)
+FROM export_steps;
+
+INSERT INTO export_rejects
+SELECT e.export_file, e.export_row + 1, coalesce('step ' || e.step_id || ' of run ' || e.run_id || ': ', 'step: ')
+       || e.export_bad, to_json(e)::VARCHAR, e.run_id, e.step_id, 'step'
+FROM export_checked_steps e WHERE e.export_bad IS NOT NULL;
+
+INSERT INTO export_rejects
+SELECT export_file, export_row + 1, 'edge: ' || export_bad, to_json(e)::VARCHAR, run_id, NULL, 'row'
+FROM export_edges e WHERE export_bad IS NOT NULL
+UNION ALL
+SELECT export_file, export_row + 1, 'label: ' || export_bad, to_json(e)::VARCHAR, run_id, NULL, 'row'
+FROM export_labels e WHERE export_bad IS NOT NULL
+UNION ALL
+SELECT export_file, export_row + 1, 'finding: ' || export_bad, to_json(e)::VARCHAR, run_id, NULL, 'row'
+FROM export_findings e WHERE export_bad IS NOT NULL
+UNION ALL
+SELECT export_file, export_row + 1, 'attribution: ' || export_bad, to_json(e)::VARCHAR, run_id, NULL, 'row'
+FROM export_attributions e WHERE export_bad IS NOT NULL
+UNION ALL
+SELECT export_file, export_row + 1, 'quarantine row: ' || export_bad, to_json(e)::VARCHAR, run_id, step_id,
+       'quarantine'
+FROM export_quarantine e WHERE export_bad IS NOT NULL;
 
 -- A key given twice in the export (a folder put together by hand: a store holds each once): the first kept.
 CREATE OR REPLACE TEMP TABLE export_first_runs AS
-SELECT * FROM export_runs QUALIFY row_number() OVER (PARTITION BY run_id ORDER BY export_file, export_row) = 1;
+SELECT * FROM export_runs WHERE export_bad IS NULL
+QUALIFY row_number() OVER (PARTITION BY run_id ORDER BY export_file, export_row) = 1;
 
 CREATE OR REPLACE TEMP TABLE export_first_steps AS
-SELECT * FROM export_steps
+SELECT * FROM export_checked_steps WHERE export_bad IS NULL
 QUALIFY row_number() OVER (PARTITION BY run_id, step_id ORDER BY export_file, export_row) = 1;
 
 INSERT INTO export_rejects
 SELECT e.export_file, e.export_row + 1, 'run ' || e.run_id || ' given twice in the export (the first is kept)',
-       to_json(e)::VARCHAR, e.run_id, NULL
-FROM export_runs e ANTI JOIN export_first_runs f ON f.export_file = e.export_file AND f.export_row = e.export_row;
+       to_json(e)::VARCHAR, e.run_id, NULL, 'run'
+FROM export_runs e ANTI JOIN export_first_runs f ON f.export_file = e.export_file AND f.export_row = e.export_row
+WHERE e.export_bad IS NULL;
 
 INSERT INTO export_rejects
 SELECT e.export_file, e.export_row + 1,
        'step ' || e.step_id || ' of run ' || e.run_id || ' given twice in the export (the first is kept)',
-       to_json(e)::VARCHAR, e.run_id, e.step_id
-FROM export_steps e ANTI JOIN export_first_steps f ON f.export_file = e.export_file AND f.export_row = e.export_row;
+       to_json(e)::VARCHAR, e.run_id, e.step_id, 'step'
+FROM export_checked_steps e
+ANTI JOIN export_first_steps f ON f.export_file = e.export_file AND f.export_row = e.export_row
+WHERE e.export_bad IS NULL;
 
 -- rows the store does not hold as they are: new ones, or ones whose id the store holds with other contents
 CREATE OR REPLACE TEMP TABLE export_new_runs AS
-SELECT * FROM (SELECT * EXCLUDE (export_file, export_row) FROM export_first_runs EXCEPT ALL SELECT * FROM runs);
+SELECT * FROM (SELECT * EXCLUDE (export_file, export_row, export_bad) FROM export_first_runs EXCEPT ALL SELECT * FROM runs);
 
 CREATE OR REPLACE TEMP TABLE export_new_steps AS
-SELECT * FROM (SELECT * EXCLUDE (export_file, export_row) FROM export_first_steps EXCEPT ALL SELECT * FROM steps);
+SELECT * FROM (SELECT * EXCLUDE (export_file, export_row, export_bad) FROM export_first_steps EXCEPT ALL SELECT * FROM steps);
 
 -- A stored run's row the export gives otherwise is what its logs said about the run (what it declared, its
 -- system, task, attributes), as a run record given again in an ingest: read as one (refresh_runs.sql's
@@ -48,7 +125,7 @@ INSERT INTO export_rejects
 SELECT e.export_file, e.export_row + 1,
        'step ' || n.step_id || ' of run ' || n.run_id || ' differs from the stored step of that id '
        || '(the stored one is kept)',
-       to_json(n)::VARCHAR, n.run_id, n.step_id
+       to_json(n)::VARCHAR, n.run_id, n.step_id, 'step'
 FROM export_new_steps n SEMI JOIN steps s ON s.run_id = n.run_id AND s.step_id = n.step_id
 JOIN export_first_steps e ON e.run_id = n.run_id AND e.step_id = n.step_id;
 
@@ -60,9 +137,10 @@ WHERE EXISTS (SELECT 1 FROM steps s WHERE s.run_id = export_new_steps.run_id AND
 -- labels and attributions the store holds but for created_at (the same label given in both stores, each
 -- at its own time) add nothing; as EXCEPT ALL, a row given n times is kept n times, not 2n.
 CREATE OR REPLACE TEMP TABLE export_new_labels AS
-SELECT * EXCLUDE (export_file, export_row, k)
+SELECT * EXCLUDE (export_file, export_row, export_bad, k)
 FROM (SELECT *, row_number() OVER (PARTITION BY run_id, agent, step_id, kind, source, outcome, detail
-                                   ORDER BY created_at, export_file, export_row) AS k FROM export_labels) e
+                                   ORDER BY created_at, export_file, export_row) AS k
+      FROM export_labels WHERE export_bad IS NULL) e
 WHERE k > (SELECT count(*) FROM labels l
            WHERE l.run_id = e.run_id AND l.agent IS NOT DISTINCT FROM e.agent
              AND l.step_id IS NOT DISTINCT FROM e.step_id AND l.kind IS NOT DISTINCT FROM e.kind
@@ -70,10 +148,10 @@ WHERE k > (SELECT count(*) FROM labels l
              AND l.detail IS NOT DISTINCT FROM e.detail);
 
 CREATE OR REPLACE TEMP TABLE export_new_attributions AS
-SELECT * EXCLUDE (export_file, export_row, k)
+SELECT * EXCLUDE (export_file, export_row, export_bad, k)
 FROM (SELECT *, row_number() OVER (PARTITION BY run_id, method, unit, target, value, ci_low, ci_high, params
                                    ORDER BY created_at, export_file, export_row) AS k
-      FROM export_attributions) e
+      FROM export_attributions WHERE export_bad IS NULL) e
 WHERE k > (SELECT count(*) FROM attributions a
            WHERE a.run_id = e.run_id AND a.method = e.method AND a.unit = e.unit AND a.target = e.target
              AND a.value IS NOT DISTINCT FROM e.value AND a.ci_low IS NOT DISTINCT FROM e.ci_low
@@ -88,8 +166,9 @@ WHERE run_id IN (SELECT run_id FROM stage_runs UNION ALL SELECT run_id FROM expo
 CREATE OR REPLACE TEMP TABLE export_counts AS
 SELECT (SELECT count(*) FROM export_steps) AS steps_read,
        (SELECT count(*) FROM export_quarantine) AS quarantine_read,
-       (SELECT count(*) FROM export_rejects WHERE step_id IS NULL) AS run_rejects,
-       (SELECT count(*) FROM export_rejects WHERE step_id IS NOT NULL) AS step_rejects,
+       (SELECT count(*) FROM export_rejects WHERE what = 'run') AS run_rejects,
+       (SELECT count(*) FROM export_rejects WHERE what = 'step') AS step_rejects,
+       (SELECT count(*) FROM export_rejects WHERE what = 'row') AS row_rejects,
        (SELECT count(*) FROM export_new_steps) AS steps_added,
        (SELECT count(*) FROM (SELECT run_id FROM export_new_runs UNION SELECT run_id FROM export_new_steps
                               UNION SELECT run_id FROM affected)) AS runs_touched;
@@ -99,12 +178,14 @@ INSERT INTO runs SELECT * FROM export_new_runs;
 INSERT INTO steps SELECT * FROM export_new_steps;
 
 INSERT INTO edges
-SELECT * FROM (SELECT * EXCLUDE (export_file, export_row) FROM export_edges EXCEPT ALL SELECT * FROM edges);
+SELECT * FROM (SELECT * EXCLUDE (export_file, export_row, export_bad) FROM export_edges WHERE export_bad IS NULL
+                 EXCEPT ALL SELECT * FROM edges);
 
 INSERT INTO labels SELECT * FROM export_new_labels;
 
 INSERT INTO findings
-SELECT * FROM (SELECT * EXCLUDE (export_file, export_row) FROM export_findings EXCEPT ALL SELECT * FROM findings);
+SELECT * FROM (SELECT * EXCLUDE (export_file, export_row, export_bad) FROM export_findings WHERE export_bad IS NULL
+                 EXCEPT ALL SELECT * FROM findings);
 
 INSERT INTO attributions SELECT * FROM export_new_attributions;
 
@@ -112,8 +193,8 @@ INSERT INTO attributions SELECT * FROM export_new_attributions;
 -- store holds already (its key, as schema.sql says: the same logs ingested here too hold the same reject,
 -- only created_at differs), then the export's own conflicts
 INSERT INTO quarantine
-SELECT * EXCLUDE (export_file, export_row) FROM export_quarantine e
-WHERE NOT EXISTS (SELECT 1 FROM quarantine q WHERE q.file = e.file AND q.line = e.line AND q.reason = e.reason
+SELECT * EXCLUDE (export_file, export_row, export_bad) FROM export_quarantine e
+WHERE export_bad IS NULL AND NOT EXISTS (SELECT 1 FROM quarantine q WHERE q.file = e.file AND q.line = e.line AND q.reason = e.reason
                   AND q.step_id IS NOT DISTINCT FROM e.step_id AND q.raw_sha256 IS NOT DISTINCT FROM e.raw_sha256
                   AND q.occurrence IS NOT DISTINCT FROM e.occurrence);
 
