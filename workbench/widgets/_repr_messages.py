@@ -46,7 +46,8 @@ def repr_messages(text: str) -> list[dict] | None:
         elif m.group("key") == "tool_name=" and out[-1]["role"] == "tool":
             continue   # Haystack's ToolCallResult names the call it answers: not a call of the tool's own
         elif m.group("key") == "tool_name=":
-            args = _ARGS.match(text, text.find(",", m.end()) + 1) if "," in text[m.end():] else None
+            comma = text.find(",", m.end())   # (found in place: no copy of the rest of the text per call)
+            args = _ARGS.match(text, comma + 1) if comma >= 0 else None
             out[-1]["tool_calls"].append({"name": _literal(m.group("lit")),
                                           "arguments": args.group(1) if args else ""})
         elif m.group("key"):
