@@ -33,7 +33,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from .exceptions import PolicyViolation
-from .ingest._fields import MAX_FIELD_BYTES, RecordError, plain_values, step_row
+from .ingest._fields import SHORT_CHARS as _BIG
+from .ingest._fields import RecordError, plain_values, step_row
 from .policy._bounce import as_text
 from .policy._core import ALLOW, Core, Decision, RunState, encode
 from .policy._model import Policy
@@ -41,7 +42,6 @@ from .policy._model import Policy
 __all__ = ["Escalation", "Guard", "PolicyViolation"]
 
 _log = logging.getLogger("workbench.guard")
-_BIG = MAX_FIELD_BYTES // 4   # a str of fewer chars cannot exceed the store's field limit in UTF-8
 _current_run: contextvars.ContextVar[str | None] = contextvars.ContextVar("workbench_guard_run", default=None)
 
 

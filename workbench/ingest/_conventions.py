@@ -34,7 +34,7 @@ from ._ag2 import SPAN_TYPE as AG2_SPAN_TYPE
 from ._ag2 import tool_executor
 from ._call_args import decorated_call
 from ._exception_cause import exception_error
-from ._fields import MAX_FIELD_BYTES, RecordError, _describe, plain_values, step_row
+from ._fields import MAX_FIELD_BYTES, SHORT_CHARS, RecordError, _describe, plain_values, step_row
 from ._json_text import json_or_text
 from ._langfuse_otel import TYPE as LANGFUSE_TYPE
 from ._langfuse_otel import langfuse_attributes
@@ -1009,7 +1009,6 @@ _STEP_COLS = ("line", "run_id", "step_id", "parent_id", "agent", "is_agent", "ki
               "tokens_in", "tokens_out", "cost", "confidence", "entropy", "attributes", "order_hint", "raw")
 
 
-_BIG = MAX_FIELD_BYTES // 4  # a str of fewer chars cannot exceed the field limit in UTF-8
 
 
 def kept_as_is(m: dict[str, Any], name: Any, attrs_json: Any, check_sizes: bool) -> bool:
@@ -1022,7 +1021,7 @@ def kept_as_is(m: dict[str, Any], name: Any, attrs_json: Any, check_sizes: bool)
             and (model is None or model.__class__ is str)
             and (attrs_json is None or attrs_json.__class__ is str))
     if fast and check_sizes:
-        fast = not any(x is not None and len(x) > _BIG for x in (name, m["input"], m["output"], m["error"],
+        fast = not any(x is not None and len(x) > SHORT_CHARS for x in (name, m["input"], m["output"], m["error"],
                                                                    attrs_json, agent, tool, model))
     return fast
 

@@ -17,6 +17,7 @@ from ._stage_tables import _FLOAT_FIELDS, _INT_FIELDS, _NS_MAX, OUTCOMES, STAGE_
 # Largest text a single field may hold before the record is quarantined (a 10 MB attribute is a bug
 # in the producer, and would make every view of the run unusable).
 MAX_FIELD_BYTES = 4 * 1024 * 1024
+SHORT_CHARS = MAX_FIELD_BYTES // 4   # a str of no more chars cannot exceed the field limit in UTF-8
 
 
 class RecordError(ValueError):
