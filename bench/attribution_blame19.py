@@ -128,10 +128,6 @@ def main() -> None:
         print(markdown(pd.DataFrame(rows)), flush=True)
 
 
-if __name__ == "__main__":
-    main()
-
-
 # -- r8 / r9: an agent-level second stage within the system (declared after r0-r7's figures) -------------------
 AGENT_BASE = ("best", "top2", "gap", "share", "moves", "order", "first")
 AGENT_ROLES = ("sys_name_rate", "sys_token_rate")
@@ -140,7 +136,6 @@ AGENT_ROLES = ("sys_name_rate", "sys_token_rate")
 def agent_table(steps: pd.DataFrame, agents: pd.DataFrame, X: pd.DataFrame, roles: SystemRoles | None,
                 labels: pd.DataFrame | None) -> pd.DataFrame:
     """One row per candidate agent (the ranked agents: talkers only) with its run-relative evidence."""
-    import numpy as np
     s = steps.sort_values(["run_id", "agent", "logit"], ascending=[True, True, False])
     g = s.groupby(["run_id", "agent"], sort=False)["logit"]
     ev = pd.DataFrame({"best": g.max(), "top2": g.apply(lambda v: v.iloc[:2].mean()), "n": g.size()}).reset_index()
@@ -154,8 +149,7 @@ def agent_table(steps: pd.DataFrame, agents: pd.DataFrame, X: pd.DataFrame, role
     if roles is not None:
         t = pd.concat([X[["run_id", "agent"]], roles.transform(X, labels)[list(AGENT_ROLES)]], axis=1)
         A = A.merge(t.drop_duplicates(["run_id", "agent"]), on=["run_id", "agent"], how="left")
-    return A.fillna({c: 0.0 for c in A.columns if c not in ("run_id", "agent")}
-    )
+    return A.fillna({c: 0.0 for c in A.columns if c not in ("run_id", "agent")})
 
 
 class ConditionalLogit:
@@ -255,3 +249,7 @@ def stage_figures(variant: str, X: pd.DataFrame, labels: pd.DataFrame) -> list[d
                     "step": sum(p["step_runs"] * p["step_acc"] for p in parts) / ns})
     print("second-stage weights per fold:", coefs)
     return out
+
+
+if __name__ == "__main__":
+    main()
