@@ -8,8 +8,10 @@ Alg-Gen 5-fold CV by run on the folds of the v10 figure (GroupKFold over the sor
 bench/attribution_blame14.py), for: r0 v10's parameters fitted from nothing (the v10 figure, harness check);
 r1 ``BlameModel.pretrained()`` refined on the training folds (its prior, the shipped file, was fitted on all 126
 Alg-Gen runs: optimistic); r2 the same refine with an honest prior (v10's mix and parameters refitted without the
-test fold's runs); r3 r2 + ``system_roles="rates"``; r4 r2 + ``system_roles="tokens"``; r5 ``BlameModel()`` as
-today; r6 ``BlameModel(system_roles="tokens")``; r7 v10's parameters + ``system_roles="tokens"``, no prior.
+test fold's runs); r3 r2 + the name rates; r4 r2 + rates and role-token indicators; r5 ``BlameModel()`` as
+today; r6 ``BlameModel()`` + rates and tokens; r7 v10's parameters + rates and tokens, no prior; r8 / r9 an
+agent-level second stage (r9 with the name rates). The name features (bench/blame19_roles.py) were measured as
+``BlameModel(system_roles=...)`` in the library at commit 73b2961; nothing shipped, so they live here (``_Roles``).
 For r3 / r4 also: prior fitted on Alg-Gen alone (so nothing saw Hand-Crafted), refined on all Alg-Gen, scored on
 Hand-Crafted, as shipped (another system: the prior's verdict) and with the name features forced on.
 No calibration in any fit (agent and step accuracy do not depend on it).
@@ -31,16 +33,49 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from attribution_logonly import AG, HC, PARAMS, markdown  # noqa: E402
+from blame19_roles import SystemRoles  # noqa: E402
 
 from workbench.attribution._blame_model import ALL_FEATURES, BlameModel  # noqa: E402
 from workbench.attribution._evaluate import _metrics  # noqa: E402
-from workbench.attribution._system_roles import SystemRoles  # noqa: E402
 
 V10 = {**PARAMS, "system_balance": True, "calibration_cv": None}
 ROLES = {"r3": "rates", "r4": "tokens", "r6": "tokens", "r7": "tokens"}
 
 
-class _GivenPrior(BlameModel):
+class _Roles(BlameModel):
+    """BlameModel + the name features of blame19_roles (``roles``: "off", "rates", "tokens"), as measured.
+
+    Scoring: a run of a system not fitted on, or sharing no agent name with the fitted runs, gets the prior's
+    verdict when there is a prior, else the name features unknown (median-imputed)."""
+
+    roles = "off"
+
+    def fit_frame(self, X: pd.DataFrame, labels: pd.DataFrame) -> BlameModel:
+        self.roles_ = None
+        if self.roles != "off":
+            self.roles_ = SystemRoles(tokens=self.roles == "tokens").fit(X, labels)
+            X = pd.concat([X, self.roles_.transform(X, labels)], axis=1)
+        return super().fit_frame(X, labels)
+
+    def _feature_list(self) -> list[str]:
+        roles = getattr(self, "roles_", None)
+        return super()._feature_list() + (roles.feature_names if roles is not None else [])
+
+    def rank_frame(self, X: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+        roles = getattr(self, "roles_", None)
+        if roles is None:
+            return super().rank_frame(X)
+        known = X["run_id"].map(roles.known(X)).fillna(False).to_numpy(dtype=bool)
+        if self.prior_ is not None and not known.all():
+            parts = [self.prior_.rank_frame(X[~known])] + ([self.rank_frame(X[known])] if known.any() else [])
+            return (pd.concat([p[0] for p in parts], ignore_index=True),
+                    pd.concat([p[1] for p in parts], ignore_index=True))
+        feats = roles.transform(X)
+        feats.loc[~known, :] = float("nan")
+        return super().rank_frame(pd.concat([X, feats], axis=1))
+
+
+class _GivenPrior(_Roles):
     """A refine whose prior is a model fitted here (not the shipped file)."""
 
     given_prior: BlameModel | None = None
@@ -49,9 +84,15 @@ class _GivenPrior(BlameModel):
         return self.given_prior
 
 
-def refine_params(roles: str = "off") -> dict:
+def _with_roles(cls: type, roles: str, **params: object) -> BlameModel:
+    m = cls(**params)
+    m.roles = roles
+    return m
+
+
+def refine_params() -> dict:
     shipped = BlameModel.pretrained().get_params()
-    return {**shipped, "calibration_cv": None, "system_roles": roles, "prior": "pretrained"}
+    return {**shipped, "calibration_cv": None, "prior": "pretrained"}
 
 
 def fit(variant: str, X: pd.DataFrame, labels: pd.DataFrame, train: list[str], prior_runs: list[str]) -> BlameModel:
@@ -63,13 +104,15 @@ def fit(variant: str, X: pd.DataFrame, labels: pd.DataFrame, train: list[str], p
         return BlameModel(**refine_params()).fit_frame(tr, lab)
     if variant in ("r2", "r3", "r4"):
         prior = BlameModel(**V10).fit_frame(X[X["run_id"].isin(prior_runs)], labels[labels["run_id"].isin(prior_runs)])
-        m = _GivenPrior(**refine_params(roles))
+        m = _with_roles(_GivenPrior, roles, **refine_params())
         m.given_prior = prior
         return m.fit_frame(tr, lab)
+    if variant == "r12":   # the honest prior alone: v10's whole mix with the user's runs in it as one system
+        return BlameModel(**V10).fit_frame(X[X["run_id"].isin(prior_runs)], labels[labels["run_id"].isin(prior_runs)])
     if variant in ("r5", "r6"):
-        return BlameModel(calibration_cv=None, system_roles=roles).fit_frame(tr, lab)
+        return _with_roles(_Roles, roles, calibration_cv=None).fit_frame(tr, lab)
     if variant == "r7":
-        return BlameModel(**{**V10, "system_roles": roles}).fit_frame(tr, lab)
+        return _with_roles(_Roles, roles, **V10).fit_frame(tr, lab)
     raise SystemExit(f"unknown variant {variant}")
 
 

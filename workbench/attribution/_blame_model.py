@@ -43,7 +43,6 @@ from ._heuristics import (
 from ._linear import LinearScorer
 from ._persist import PersistMixin
 from ._portable import PORTABLE_FEATURES, portable_features
-from ._system_roles import SystemRoles
 from ._trees import TreeEnsemble
 
 ALL_FEATURES: dict[str, tuple[str, str]] = {**FEATURES, **{k: ("portable", v) for k, v in PORTABLE_FEATURES.items()}}
@@ -136,15 +135,6 @@ class BlameModel(PersistMixin, BaseEstimator):
         that system's hit rate on another. 0 (default) turns it off; the pretrained model since v6
         uses 0.1 (chosen without Hand-Crafted). Rankings, and which side of 0.5 a confidence is on,
         do not change.
-    system_roles : {"off", "rates", "tokens"}
-        Within-system evidence from the agents' names (:mod:`._system_roles`), learned from the runs
-        fitted on: ``"rates"`` adds each move's agent-name and role-token culprit rates (smoothed, each
-        training run's own label left out), ``"tokens"`` also one indicator per role token of at least 3
-        training runs. Names mean something only within the system they come from, so a run of another
-        system (``runs.system``), or one that shares no agent name with the fitted runs, is scored without
-        them: by the refined model's prior when there is one (``prior="pretrained"``: exactly the
-        pretrained verdict), else with the features left unknown (imputed). ``"off"`` (default) reads no
-        name; the pretrained model never does.
     prior : None or "pretrained"
         ``"pretrained"``: :meth:`fit` refines the shipped model (:meth:`pretrained`) instead of
         starting from nothing: its log-odds become a feature of the trees fitted on your runs.
@@ -210,7 +200,6 @@ class BlameModel(PersistMixin, BaseEstimator):
         "talkers_only": (lambda v: isinstance(v, bool), "True or False"),
         "system_balance": (lambda v: isinstance(v, bool), "True or False"),
         "shift_scale": (_real(0.0), "a float >= 0"),
-        "system_roles": (lambda v: v in ("off", "rates", "tokens"), "one of 'off', 'rates', 'tokens'"),
         "prior": (lambda v: v is None or v == "pretrained", "None or 'pretrained'"),
         "detect": (lambda v: isinstance(v, bool) or v == "auto", "'auto', True or False"),
         "random_state": (_int_or_none(0), "None or an int >= 0"),
@@ -222,8 +211,7 @@ class BlameModel(PersistMixin, BaseEstimator):
                  max_leaf_nodes: int = 15, min_samples_leaf: int = 20, l2_regularization: float = 0.0,
                  calibration_cv: int | None = 5, calibration_groups: str = "auto", uncertain_below: float = 0.5,
                  value_prior: float = 0.0, run_weight: float = 0.0, talkers_only: bool = False,
-                 system_balance: bool = False, shift_scale: float = 0.0, system_roles: str = "off",
-                 prior: str | None = None,
+                 system_balance: bool = False, shift_scale: float = 0.0, prior: str | None = None,
                  detect: str | bool = "auto", random_state: int | None = 0, n_jobs: int | None = 1) -> None:
         self.estimator = estimator
         self.C = C
@@ -243,7 +231,6 @@ class BlameModel(PersistMixin, BaseEstimator):
         self.talkers_only = talkers_only
         self.system_balance = system_balance
         self.shift_scale = shift_scale
-        self.system_roles = system_roles
         self.prior = prior
         self.detect = detect
         self.random_state = random_state
@@ -327,12 +314,7 @@ class BlameModel(PersistMixin, BaseEstimator):
         self._validate()
         self.prior_ = self._load_prior() if self.prior == "pretrained" else None
         X = self._with_prior(X)
-        self.roles_ = None
-        if self.system_roles != "off":
-            self.roles_ = SystemRoles(tokens=self.system_roles == "tokens").fit(X, labels)
-            X = pd.concat([X, self.roles_.transform(X, labels)], axis=1)
-        chosen = (self._feature_list() + (["prior_logit"] if self.prior_ is not None else [])
-                  + (self.roles_.feature_names if self.roles_ is not None else []))
+        chosen = self._feature_list() + (["prior_logit"] if self.prior_ is not None else [])
         # A feature these logs never give (latency of a text-only log) cannot be learned from.
         names = [n for n in chosen if X[n].notna().any()]
         if not names:
@@ -445,18 +427,6 @@ class BlameModel(PersistMixin, BaseEstimator):
             the share when the model is uncalibrated).
         """
         check_is_fitted(self, "step_model_")
-        roles = getattr(self, "roles_", None)
-        if roles is not None:
-            known = X["run_id"].map(roles.known(X)).fillna(False).to_numpy(dtype=bool)
-            if self.prior_ is not None and not known.all():
-                # a run of another system: the names read here mean nothing there; the prior's verdict stands
-                parts = [self.prior_.rank_frame(X[~known])] + ([self.rank_frame(X[known])] if known.any() else [])
-                steps = pd.concat([p[0] for p in parts], ignore_index=True)
-                agents = pd.concat([p[1] for p in parts], ignore_index=True)
-                return steps, agents
-            feats = roles.transform(X)
-            feats.loc[~known, :] = np.nan
-            X = pd.concat([X, feats], axis=1)
         X = self._with_prior(X)
         steps = self._rank_steps(X, self.step_model_)
         agents = self._rank_agents(steps)

@@ -56,7 +56,6 @@ class PersistMixin:
                 "calibration": self.calibration_.to_dict() if self.calibration_ is not None else None,
                 "familiarity": familiarity.to_dict() if familiarity is not None else None,
                 "prior": prior.to_dict() if prior is not None else None,
-                "system_roles": roles.to_dict() if (roles := getattr(self, "roles_", None)) is not None else None,
                 "provenance": provenance or getattr(self, "provenance_", {})}
 
     @classmethod
@@ -65,7 +64,6 @@ class PersistMixin:
         from ._calibration import PlattCalibration
         from ._familiarity import Familiarity
         from ._linear import LinearScorer
-        from ._system_roles import SystemRoles
         from ._trees import TreeEnsemble
 
         if not isinstance(d, dict) or d.get("format") != FORMAT:
@@ -83,9 +81,7 @@ class PersistMixin:
             if trees.n_features != len(names):
                 raise FormatError(f"the trees take {trees.n_features} features, the file names {len(names)}")
             model.prior_ = cls.from_dict(d["prior"]) if d.get("prior") is not None else None
-            model.roles_ = SystemRoles.from_dict(d["system_roles"]) if d.get("system_roles") is not None else None
-            allowed = set(model._feature_list()) | {"prior_logit"} | set(
-                model.roles_.feature_names if model.roles_ is not None else [])
+            allowed = set(model._feature_list()) | {"prior_logit"}
             unknown = [n for n in names if n not in allowed]
             if unknown:
                 raise FormatError(f"features {unknown} are not features of this workbench")

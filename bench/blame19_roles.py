@@ -1,4 +1,4 @@
-"""Who tends to be the culprit in *this* system: agent-name and role-token evidence for a refit on your own runs.
+"""Who tends to be the culprit in *this* system: agent-name and role-token evidence (bench only, blame19: not shipped).
 
 The pretrained model reads nothing that names an agent, because names do not carry from one system to
 another. Within one system they do: a code executor is always called the same, a ``*_Verification_Expert``
@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..exceptions import FormatError
+from workbench.exceptions import FormatError
 
 GENERIC_TOKENS = frozenset({"expert", "agent"})
 RATE_FEATURES = ("sys_name_rate", "sys_token_rate")
