@@ -135,7 +135,7 @@ def figures(variant: str, X: pd.DataFrame, labels: pd.DataFrame) -> list[dict]:
     rows = [{"figure": f"{variant}: Alg-Gen 5-fold CV by run", "runs": n,
              "agent": sum(p["runs"] * p["agent_acc"] for p in parts) / n,
              "step": sum(p["step_runs"] * p["step_acc"] for p in parts) / ns}]
-    if variant in ("r3", "r4", "r14", "r15"):
+    if variant in ("r2", "r3", "r4", "r14", "r15"):
         m = fit(variant, X, labels, ag, ag)   # prior and refine on Alg-Gen only: nothing saw Hand-Crafted
         r = scored(m, X, labels, hc)
         rows.append({"figure": f"{variant}: refined on Alg-Gen -> Hand-Crafted (as shipped: other system, prior's verdict)",
