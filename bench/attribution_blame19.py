@@ -39,7 +39,7 @@ from workbench.attribution._blame_model import ALL_FEATURES, BlameModel  # noqa:
 from workbench.attribution._evaluate import _metrics  # noqa: E402
 
 V10 = {**PARAMS, "system_balance": True, "calibration_cv": None}
-ROLES = {"r3": "rates", "r4": "tokens", "r6": "tokens", "r7": "tokens", "r15": "rates"}
+ROLES = {"r3": "rates", "r4": "tokens", "r6": "tokens", "r7": "tokens", "r15": "rates", "r17": "rates"}
 
 
 class _Roles(BlameModel):
@@ -102,7 +102,10 @@ def fit(variant: str, X: pd.DataFrame, labels: pd.DataFrame, train: list[str], p
         return BlameModel(**V10).fit_frame(tr, lab)
     if variant == "r1":
         return BlameModel(**refine_params()).fit_frame(tr, lab)
-    if variant in ("r2", "r3", "r4", "r14", "r15"):
+    if variant in ("r16", "r17"):   # the prior never saw this system: a user's new system
+        sys_of = X.drop_duplicates("run_id").set_index("run_id")["system"]
+        prior_runs = [r for r in prior_runs if sys_of[r] != AG]
+    if variant in ("r2", "r3", "r4", "r14", "r15", "r16", "r17"):
         prior = BlameModel(**V10).fit_frame(X[X["run_id"].isin(prior_runs)], labels[labels["run_id"].isin(prior_runs)])
         trees = {"estimator": "trees"} if variant in ("r14", "r15") else {}
         m = _with_roles(_GivenPrior, roles, **{**refine_params(), **trees})
@@ -135,8 +138,9 @@ def figures(variant: str, X: pd.DataFrame, labels: pd.DataFrame) -> list[dict]:
     rows = [{"figure": f"{variant}: Alg-Gen 5-fold CV by run", "runs": n,
              "agent": sum(p["runs"] * p["agent_acc"] for p in parts) / n,
              "step": sum(p["step_runs"] * p["step_acc"] for p in parts) / ns}]
-    if variant in ("r2", "r3", "r4", "r14", "r15"):
-        m = fit(variant, X, labels, ag, ag)   # prior and refine on Alg-Gen only: nothing saw Hand-Crafted
+    if variant in ("r2", "r3", "r4", "r14", "r15", "r16", "r17"):
+        # nothing saw Hand-Crafted: r2-r15 prior and refine on Alg-Gen only; r16/r17 prior on neither Alg-Gen nor HC
+        m = fit(variant, X, labels, ag, ag if variant not in ("r16", "r17") else [r for r in every if r not in set(hc)])
         r = scored(m, X, labels, hc)
         rows.append({"figure": f"{variant}: refined on Alg-Gen -> Hand-Crafted (as shipped: other system, prior's verdict)",
                      "runs": r["runs"], "agent": r["agent_acc"], "step": r["step_acc"]})
