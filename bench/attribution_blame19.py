@@ -171,7 +171,7 @@ def main() -> None:
             X[name] = float("nan")
     for v in args.variant:
         c0 = time.process_time()
-        rows = (stage_figures(v, X, labels) if v in ("r8", "r9") else curve(X, labels) if v == "r13"
+        rows = (stage_figures(v, X, labels) if v in ("r8", "r9") else curve(X, labels, new_system=v == "r18") if v in ("r13", "r18")
                 else figures(v, X, labels))
         print(f"variant {v}, frame {args.frame}; {time.process_time() - c0:.0f} CPU s; load {os.getloadavg()}")
         print(markdown(pd.DataFrame(rows)), flush=True)
@@ -300,8 +300,10 @@ def stage_figures(variant: str, X: pd.DataFrame, labels: pd.DataFrame) -> list[d
     return out
 
 
-def curve(X: pd.DataFrame, labels: pd.DataFrame, sizes: tuple[int, ...] = (10, 25, 50, 100)) -> list[dict]:
-    """r13: r2 (refine, honest prior) on the first n training runs of each fold (shuffled, seed 0)."""
+def curve(X: pd.DataFrame, labels: pd.DataFrame, sizes: tuple[int, ...] = (10, 25, 50, 100),
+          new_system: bool = False) -> list[dict]:
+    """r13: r2 (refine, prior without the test fold) on the first n training runs of each fold (shuffled, seed 0);
+    r18 (``new_system``): r16's, the prior fitted without any Alg-Gen run."""
     import numpy as np
     sys_of = X.drop_duplicates("run_id").set_index("run_id")["system"]
     every = sorted(sys_of.index)
@@ -309,7 +311,7 @@ def curve(X: pd.DataFrame, labels: pd.DataFrame, sizes: tuple[int, ...] = (10, 2
     parts: dict[int, list[dict]] = {n: [] for n in sizes}
     for tr, te in GroupKFold(n_splits=5).split(ag, groups=ag):
         test = [ag[i] for i in te]
-        rest = [r for r in every if r not in set(test)]
+        rest = [r for r in every if r not in set(test) and not (new_system and sys_of[r] == AG)]
         prior = BlameModel(**V10).fit_frame(X[X["run_id"].isin(rest)], labels[labels["run_id"].isin(rest)])
         order = list(np.random.default_rng(0).permutation([ag[i] for i in tr]))
         for n in sizes:
@@ -321,7 +323,7 @@ def curve(X: pd.DataFrame, labels: pd.DataFrame, sizes: tuple[int, ...] = (10, 2
     rows = []
     for n, ps in parts.items():
         k, ks = sum(p["runs"] for p in ps), sum(p["step_runs"] for p in ps)
-        rows.append({"figure": f"r13: refine on {min(n, 100)} labelled runs per fold", "runs": k,
+        rows.append({"figure": f"{'r18' if new_system else 'r13'}: refine on {min(n, 100)} labelled runs per fold", "runs": k,
                      "agent": sum(p["runs"] * p["agent_acc"] for p in ps) / k,
                      "step": sum(p["step_runs"] * p["step_acc"] for p in ps) / ks})
     return rows
