@@ -12,6 +12,9 @@ test fold's runs); r3 r2 + the name rates; r4 r2 + rates and role-token indicato
 today; r6 ``BlameModel()`` + rates and tokens; r7 v10's parameters + rates and tokens, no prior; r8 / r9 an
 agent-level second stage (r9 with the name rates). The name features (bench/blame19_roles.py) were measured as
 ``BlameModel(system_roles=...)`` in the library at commit 73b2961; nothing shipped, so they live here (``_Roles``).
+r12 the prior alone (v10's mix with the training folds in it); r13 a learning curve of r2; r14 / r15 r2 / r3 with
+a tree refine; r16 / r17 r2 / r3 with a prior fitted without any Alg-Gen run (the user's case: r2's prior is
+in-sample on the refine's training runs); r18 r13 with r16's prior.
 For r3 / r4 also: prior fitted on Alg-Gen alone (so nothing saw Hand-Crafted), refined on all Alg-Gen, scored on
 Hand-Crafted, as shipped (another system: the prior's verdict) and with the name features forced on.
 No calibration in any fit (agent and step accuracy do not depend on it).
