@@ -1,8 +1,8 @@
 """In JupyterLab (headless Chromium), after ux19: the IncidentExplorer's run list highlights the run its step panel
-shows, after show_run from code (r23 stayed highlighted over r00), a click in the list and a filter change; the
-step panel shows a LangGraph Send as the call it routes and a LlamaIndex AgentInput as its message; the tuner's
-cost chart ends its axis with the bulk of the thresholds (was 0–30,000 for one 30 s call) and says what is past
-it. A script payload in the logs never runs."""
+shows, and its timeline names it, after show_run from code (r23 stayed highlighted over r00), a click in the list
+and a filter change; the step panel shows a LangGraph Send as the call it routes and a LlamaIndex AgentInput as its
+message; the tuner's cost chart ends its axis with the bulk of the thresholds (was 0–30,000 for one 30 s call) and
+says what is past it. A script payload in the logs never runs."""
 
 from __future__ import annotations
 
@@ -69,8 +69,9 @@ _COST = """(root) => {
 def _wait_shown(s, ex, run: str) -> dict:  # noqa: ANN001
     s.page.wait_for_function(
         "([sel, run]) => { const e = document.querySelector(sel); const h = e && e.querySelector('h4');"
-        " return h && h.innerText.trim() === run && [...e.querySelectorAll('pre.wb-pre')]"
-        ".some(p => p.innerText.includes('question of run ' + run)); }",
+        " const t = e && e.querySelector('.vega-embed .role-title-text');"   # the timeline, drawn last
+        " return h && h.innerText.trim() === run && t && t.textContent.trim() === run"
+        " && [...e.querySelectorAll('pre.wb-pre')].some(p => p.innerText.includes('question of run ' + run)); }",
         arg=[f"{PANEL} .wb-incident-explorer", run], timeout=60_000)
     s.page.wait_for_timeout(500)
     return ex.evaluate(_STATE)

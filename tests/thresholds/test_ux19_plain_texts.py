@@ -40,7 +40,7 @@ def test_meets_says_what_it_checked() -> None:
     ok = report.meets(prevented=0.5, review_rate=0.1)
     assert ok and ok == True and bool(ok) is True                # noqa: E712 - still reads as a bool
     text = str(ok)
-    assert text.startswith("meets: prevented 100% of 4 failures"), text
+    assert text.startswith("meets: prevented 4 of 4 failures (100%; goal ≥ 50% ✓)"), text
     assert "goal ≥ 50%" in text and "review rate 0.0%" in text and "goal < 10%" in text, text
     short = report.meets(prevented=1.01)
     assert not short and short == False                          # noqa: E712

@@ -10,7 +10,7 @@ from dataclasses import astuple, dataclass
 class Meets:
     """Whether a backtest prevented at least ``prevented_goal`` of its failures at a review rate under
     ``review_goal``, with the figures compared. True or false as a bool (``if report.meets(): ...``); its text
-    says what was checked: ``meets: prevented 62% of 8 failures (goal ≥ 50%) · review rate 8.0% (goal < 10%)``."""
+    says what was checked: ``meets: prevented 5 of 8 failures (62%; goal ≥ 50% ✓) · review rate 8.0% (goal < 10% ✓)``."""
 
     prevented_share: float
     prevented: int
@@ -44,10 +44,10 @@ class Meets:
 
     def __str__(self) -> str:
         mark = {True: "✓", False: "✗"}
-        what = (f"prevented {self.prevented_share:.0%} of {self.failures:,} failures" if self.failures
-                else "no failures to prevent")
-        return (f"{'meets' if self.ok else 'does not meet'}: {what} ({self.prevented:,}; goal ≥ "
-                f"{self.prevented_goal:.0%} {mark[self.prevented_ok]}) · review rate {self.review_rate:.1%} "
+        what = (f"prevented {self.prevented:,} of {self.failures:,} failures ({self.prevented_share:.0%}; "
+                if self.failures else "no failures to prevent (")
+        return (f"{'meets' if self.ok else 'does not meet'}: {what}goal ≥ {self.prevented_goal:.0%} "
+                f"{mark[self.prevented_ok]}) · review rate {self.review_rate:.1%} "
                 f"(goal < {self.review_goal:.0%} {mark[self.review_ok]})")
 
     def __repr__(self) -> str:
