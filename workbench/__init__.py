@@ -31,6 +31,7 @@ _LAZY: dict[str, str] = {
     "InvalidParameterError": "workbench.exceptions",
     "LimitSuggestions": "workbench.policy._limits",
     "LimitTuner": "workbench.widgets",
+    "Meets": "workbench.policy._meets",
     "Policy": "workbench.policy",
     "PolicyError": "workbench.exceptions",
     "PolicyViolation": "workbench.exceptions",
@@ -90,6 +91,7 @@ __all__ = [
     "InvalidParameterError",
     "LimitSuggestions",
     "LimitTuner",
+    "Meets",
     "Policy",
     "PolicyError",
     "PolicyViolation",
@@ -202,6 +204,7 @@ if TYPE_CHECKING:  # static checkers and IDEs see the eager imports
     from .policy import Policy
     from .policy._backtest import BacktestReport, backtest
     from .policy._limits import LimitSuggestions, suggest_limits
+    from .policy._meets import Meets
     from .policy._propose import policy_from_findings
     from .replay import Intervention, ReplayResult, TableReplay
     from .thresholds import (

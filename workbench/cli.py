@@ -74,7 +74,11 @@ def cmd_ingest(args: argparse.Namespace) -> int:
                 report = ws.ingest(args.paths, format=args.format, progress=not args.quiet)
             except FormatError as exc:
                 raise _command_line_format_error(exc) from exc
-            print(clean(report))
+            print(clean(report.text(all_skipped="all {n:,} listed below" if args.list_skipped
+                                    else "--list-skipped lists all {n:,}")))
+            if args.list_skipped and report.skipped:
+                print(f"skipped files ({len(report.skipped):,}):")
+                print("\n".join(f"  {clean(s)}" for s in report.skipped))
     except WorkbenchError:
         # a store this call created and filled with nothing would later read as "0 runs, 0 failed"
         if created:
@@ -196,6 +200,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--db", required=True, help="DuckDB file to write (created, or added to when it exists)")
     p.add_argument("--format", help="force a format (native, otlp, openinference, span-tree, any-agent, langfuse, mlflow-trace, openai-agents, whowhen)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--list-skipped", action="store_true",
+                   help="list every file skipped, with why (the report names the first 5)")
     p.set_defaults(func=cmd_ingest)
 
     p = sub.add_parser("sim", help="write simulated runs as native JSONL")

@@ -96,13 +96,19 @@ class IngestReport:
     notes: list[str] = field(default_factory=list)
 
     def __str__(self) -> str:
+        return self.text()
+
+    def text(self, all_skipped: str = "report.skipped lists all {n:,}") -> str:
+        """The report as lines of text; ``all_skipped``: where a reader sees every skipped file (``{n}``:
+        how many) when the list is cut at 5 (the command line names its own option)."""
         text = (f"read {self.read:,} record{'' if self.read == 1 else 's'}: stored {self.stored:,} "
                 f"({self._stored_split()}), quarantined {self.quarantined:,}; "
                 f"{self.runs:,} run{'' if self.runs == 1 else 's'} touched")
         if self.errors:
             text += "\n  " + "\n  ".join(self.errors[:5]) + _more(self.errors, 5, "\n  ")
         if self.skipped:
-            text += f"\n  skipped {len(self.skipped)}: " + "; ".join(self.skipped[:5]) + _more(self.skipped, 5, "; ")
+            text += f"\n  skipped {len(self.skipped)}: " + "; ".join(self.skipped[:5]) + _more(self.skipped, 5, "; ") \
+                + (f" ({all_skipped.format(n=len(self.skipped))})" if len(self.skipped) > 5 else "")
         if self.notes:
             text += "\n  note: " + "\n  note: ".join(self.notes[:5]) + _more(self.notes, 5, "\n  note: ")
         return text
@@ -119,7 +125,8 @@ class IngestReport:
         rows = "".join(f"<li><code>{html_text(e)}</code></li>" for e in self.errors[:10])
         if len(self.errors) > 10:
             rows += f"<li>{_more(self.errors, 10, '')}</li>"
-        skipped = "; ".join(self.skipped[:10]) + _more(self.skipped, 10, "; ")
+        skipped = "; ".join(self.skipped[:10]) + _more(self.skipped, 10, "; ") + (
+            f" (report.skipped lists all {len(self.skipped):,})" if len(self.skipped) > 10 else "")
         notes = [*self.notes[:10], *([_more(self.notes, 10, "")] if len(self.notes) > 10 else [])]
         return (f"<div><b>IngestReport</b>: read {self.read:,}, stored {self.stored:,} "
                 f"({html_text(self._stored_split())}), quarantined {self.quarantined:,}, runs {self.runs:,}"

@@ -11,7 +11,8 @@ from collections.abc import Sequence
 import altair as alt
 import pandas as pd
 
-from ._label_spot import _CHAR_PX, FONT_PX, Spot, label_spot
+from ._bulk import bulk_range
+from ._label_spot import _CHAR_PX, FONT_PX, Spot, label_spot, nice
 
 KIND_COLORS = {"llm": "#4c78a8", "tool": "#59a14f", "handoff": "#b07aa1", "human": "#edc948",
                "retriever": "#76b7b2", "agent": "#9c755f", "chain": "#bab0ac", "other": "#9d9d9d"}
@@ -212,20 +213,24 @@ def _nearest(table: pd.DataFrame, t: float | None) -> pd.Series | None:
     return None if t is None or table.empty else table.iloc[_nearest_index(table, t)]
 
 
-def _threshold_rule(current: float | None, live: bool, color: str) -> list:
-    """The current threshold as a vertical rule: static, or from the chart param ``cur_t``."""
+def _threshold_rule(current: float | None, live: bool, color: str, domain: tuple[float, float] | None = None) -> list:
+    """The current threshold as a vertical rule: static, or from the chart param ``cur_t``. ``domain``: the x
+    range the chart shows, the rule held at its edge when the threshold is past it (not clipped away)."""
+    x = alt.X("t:Q", scale=alt.Scale(domain=list(domain), nice=False)) if domain else alt.X("t:Q")
     if live:
         # Params keep one type: a number, shown only while ``cur_show`` is 1. (Named apart from the
         # data's own ``threshold`` field.)
         p = alt.param(name="cur_t", value=0.0 if current is None else float(current))
         show = alt.param(name="cur_show", value=0.0 if current is None else 1.0)
-        return [alt.Chart(pd.DataFrame({"k": [0]})).transform_calculate(t="cur_t")
+        at = "cur_t" if domain is None else f"clamp(cur_t, {domain[0]!r}, {domain[1]!r})"
+        return [alt.Chart(pd.DataFrame({"k": [0]})).transform_calculate(t=at)
                 .transform_filter("cur_show > 0").mark_rule(color=color, strokeDash=[4, 3], strokeWidth=2)
-                .encode(x="t:Q").add_params(p, show)]
+                .encode(x=x).add_params(p, show)]
     if current is None:
         return []
-    return [alt.Chart(pd.DataFrame({"t": [current]})).mark_rule(color=color, strokeDash=[4, 3], strokeWidth=2)
-            .encode(x="t:Q")]
+    t = current if domain is None else min(max(current, domain[0]), domain[1])
+    return [alt.Chart(pd.DataFrame({"t": [t]})).mark_rule(color=color, strokeDash=[4, 3], strokeWidth=2)
+            .encode(x=x)]
 
 
 def cost_curve(table: pd.DataFrame, current: float | None = None, cost: str = "cost",
@@ -233,32 +238,77 @@ def cost_curve(table: pd.DataFrame, current: float | None = None, cost: str = "c
                best: float | None = None) -> alt.LayerChart:
     """Expected cost against the threshold, its minimum marked (``best``: the chosen threshold, e.g.
     the cheapest within a review budget, instead of the curve's own minimum), and the current
-    threshold (a chart param ``cur_t`` with ``live=True``)."""
+    threshold (a chart param ``cur_t`` with ``live=True``).
+
+    A few thresholds far from the rest (one 30 s call among 300 ms ones) do not set the axis: it spans the
+    bulk (``_bulk.bulk_range``, always with the minimum and the current threshold), the curve runs off its
+    edge, and the farthest threshold past it is a triangle on that edge with its cost, over a note
+    "N more thresholds up to 30,000 →"."""
     _check(table, ["threshold", cost], "cost_curve")
-    line = alt.Chart(table).mark_line(color="#4c78a8").encode(
-        x=alt.X("threshold:Q", title="threshold"), y=alt.Y(f"{cost}:Q", title="expected cost"),
-        tooltip=[alt.Tooltip("threshold:Q", format=".3f"), alt.Tooltip(f"{cost}:Q", format=",.1f")])
     label = "minimum" if best is None else "best within budget"
     mark = (table.loc[[table[cost].idxmin()]] if best is None else table.iloc[[_nearest_index(table, best)]]) \
         if len(table) else table
+    # a static chart's threshold is part of what it shows; a live one's moves (held at the edge past it)
+    keep = ((float(mark["threshold"].iat[0]),) if len(mark) else ()) + \
+        ((float(current),) if current is not None and not live else ())
+    bulk = bulk_range(table["threshold"].to_numpy(dtype=float), keep) if len(table) else None
+    domain = nice(bulk.lo, bulk.hi) if bulk is not None and bulk.cut else None
+    xs = alt.Scale(domain=list(domain), nice=False) if domain else alt.Undefined
+    line = alt.Chart(table).mark_line(color="#4c78a8", clip=True).encode(
+        # (a domain set here starts on a tick: its label drawn flush against the next read "220240")
+        x=alt.X("threshold:Q", title="threshold", scale=xs,
+                axis=alt.Axis(labelFlush=False) if domain else alt.Undefined), y=alt.Y(f"{cost}:Q", title="expected cost"),
+        tooltip=[alt.Tooltip("threshold:Q", format=".3f"), alt.Tooltip(f"{cost}:Q", format=",.1f")])
     # the label where the curve is not: a fixed spot below the point sat on the curve wherever it
     # rises or falls through the point (the cheapest threshold within a budget is rarely the minimum)
-    spot = _cost_label_spot(table, cost, mark, label, width, current)
+    spot = _cost_label_spot(table, cost, mark, label, width, current, domain)
     layers = [line, alt.Chart(mark).mark_point(shape="diamond", size=140, color="#59a14f", filled=True).encode(
-        x="threshold:Q", y=f"{cost}:Q", tooltip=[alt.Tooltip("threshold:Q", format=".3f")]),
+        x=alt.X("threshold:Q", scale=xs), y=f"{cost}:Q", tooltip=[alt.Tooltip("threshold:Q", format=".3f")]),
         alt.Chart(mark).mark_text(text=label, dx=spot.dx, dy=spot.dy, align=spot.align, baseline="middle",
-                                  fontSize=FONT_PX, color="#59a14f").encode(x="threshold:Q", y=f"{cost}:Q")]
-    layers += _threshold_rule(current, live, "#e15759")
+                                  fontSize=FONT_PX, color="#59a14f").encode(x=alt.X("threshold:Q", scale=xs),
+                                                                            y=f"{cost}:Q")]
+    if domain is not None:
+        layers += _beyond_marks(table, cost, domain, xs)
+    layers += _threshold_rule(current, live, "#e15759", domain)
     return alt.layer(*layers).properties(width=width, height=_COST_HEIGHT, title=title)
 
 
+def _beyond_marks(table: pd.DataFrame, cost: str, domain: tuple[float, float], xs: alt.Scale) -> list:
+    """The thresholds past the axis on each side: the farthest as a hollow triangle on that edge at its cost
+    (its tooltip gives the real threshold), and a note at the top of the plot on that side."""
+    from .._plain import plain
+
+    layers = []
+    for side in ("below", "above"):
+        past = table[table["threshold"] < domain[0]] if side == "below" else table[table["threshold"] > domain[1]]
+        if past.empty:
+            continue
+        far = past.loc[[past["threshold"].idxmin() if side == "below" else past["threshold"].idxmax()]]
+        n, edge = len(past), domain[0] if side == "below" else domain[1]
+        word = "threshold" if n == 1 else "thresholds"
+        text = (f"← {n} more {word} down to {plain(float(far['threshold'].iat[0]))}" if side == "below"
+                else f"{n} more {word} up to {plain(float(far['threshold'].iat[0]))} →")
+        at = pd.DataFrame({"x": [edge], "y": [float(far[cost].iat[0])], "threshold": [float(far["threshold"].iat[0])],
+                           "text": [text]})
+        layers.append(alt.Chart(at).mark_point(shape="triangle-left" if side == "below" else "triangle-right",
+                                               size=110, filled=False, strokeWidth=2, color="#4c78a8",
+                                               clip=False).encode(
+            x=alt.X("x:Q", scale=xs), y=alt.Y("y:Q"),
+            tooltip=[alt.Tooltip("threshold:Q", format=",.3f"), alt.Tooltip("y:Q", title=cost, format=",.1f")]))
+        layers.append(alt.Chart(at).mark_text(align="left" if side == "below" else "right", baseline="top", dy=2,
+                                              fontSize=11, color="#333").encode(
+            x=alt.X("x:Q", scale=xs), y=alt.value(0), text="text:N"))
+    return layers
+
+
 def _cost_label_spot(table: pd.DataFrame, cost: str, mark: pd.DataFrame, label: str, width: int,
-                     current: float | None) -> Spot:
+                     current: float | None, domain: tuple[float, float] | None = None) -> Spot:
     if not len(mark):
         return label_spot([], [], (0.0, 0.0), label, width, _COST_HEIGHT)
     ordered = table.sort_values("threshold")
     xs = ordered["threshold"].to_numpy(dtype=float)
-    extent = (min(xs.min(), current), max(xs.max(), current)) if current is not None else None
+    extent = domain if domain is not None else \
+        (min(xs.min(), current), max(xs.max(), current)) if current is not None else None
     return label_spot(xs, ordered[cost].to_numpy(dtype=float),
                       (float(mark["threshold"].iat[0]), float(mark[cost].iat[0])), label, width, _COST_HEIGHT,
                       x_extent=extent, rules_x=() if current is None else (float(current),))

@@ -20,6 +20,7 @@ from tqdm.auto import tqdm
 
 from ..store._outcomes import COUNTING, with_run_outcomes
 from ._core import Core
+from ._meets import Meets
 from ._model import Policy
 
 # Both read {run_outcomes} (store/sql/run_outcomes.sql): $silent chooses what counts as failed.
@@ -69,11 +70,13 @@ class BacktestReport:
         return part[["run_id", "outcome", "decision", "rule", "intervened_at", "decisive_step", "prevented",
                      "lost", "escalations"]].sort_values("run_id").reset_index(drop=True)
 
-    def meets(self, prevented: float = 0.5, review_rate: float = 0.1) -> bool:
+    def meets(self, prevented: float = 0.5, review_rate: float = 0.1) -> Meets:
         """Whether at least ``prevented`` of the failures are prevented at a review rate under
-        ``review_rate``."""
+        ``review_rate``: true or false as a bool, and it says what it compared (``print(report.meets())``)."""
         s = self.summary
-        return bool(s["prevented_share"] >= prevented and s["review_rate"] < review_rate)
+        return Meets(prevented_share=float(s["prevented_share"]), prevented=int(s["prevented"]),
+                     failures=int(s["failures"]), review_rate=float(s["review_rate"]),
+                     prevented_goal=float(prevented), review_goal=float(review_rate))
 
     def __repr__(self) -> str:
         s = self.summary

@@ -108,11 +108,10 @@ class LimitSuggestions:
         if system is None:
             if len(systems) != 1:
                 raise InvalidParameterError(f"system: this store holds {len(systems)} systems, name one of "
-                                            f"{', '.join(map(repr, systems))}")
+                                            f"{listed_systems(systems)}")
             system = systems[0]
         if system not in systems:
-            raise InvalidParameterError(f"system: no runs of {system!r} here (systems: "
-                                        f"{', '.join(map(repr, systems))})")
+            raise InvalidParameterError(f"system: no runs of {system!r} here (systems: {listed_systems(systems)})")
         part = self.table[self.table["system"] == system]
         limits: dict[str, dict[str, Any]] = {"breakers": {}, "budgets": {}, "loops": {"window": self.window}}
         notes = list(self.notes.get(system, []))
@@ -151,9 +150,10 @@ class LimitSuggestions:
         shown = self.table.copy()
         shown["stopped_runs"] = [", ".join(ids[:5]) + (f" … (+{len(ids) - 5})" if len(ids) > 5 else "")
                                  for ids in shown["stopped_runs"]]
-        notes = "".join(f"<li>{html_text(f'{s}: {n}')}</li>" for s, ns in self.notes.items() for n in ns)
+        shown["system"] = [system_name(x) for x in shown["system"]]
+        notes = "".join(f"<li>{html_text(f'{system_name(s)}: {n}')}</li>" for s, ns in self.notes.items() for n in ns)
         totals = "".join(
-            f"<li>{html_text(str(r.system) or '(no system)')}: {r.limits} limits; together they stop "
+            f"<li>{html_text(system_name(r.system))}: {r.limits} limits; together they stop "
             + ", ".join(f"{getattr(r, 'stops_' + w)} of {getattr(r, w)} {w}" for w in _WORDS.values() if getattr(r, w))
             + " runs</li>" for r in self.summary().itertuples(index=False))
         return (f"<p>{html.escape(repr(self))}</p><ul>{totals}</ul>" + (f"<ul>{notes}</ul>" if notes else "")
@@ -209,6 +209,19 @@ def suggest_limits(ws: Any, quantile: float = 0.99, min_runs: int = 5, by_system
     store = str(ws.path) if getattr(ws, "path", None) is not None else "<memory>"
     return _from_peaks(peaks, {s: frozenset(k) for s, k in has.items()}, quantile, min_runs, store, window,
                        silent)
+
+
+# the runs whose log names no system are grouped under "" (``to_policy("")``); a reader sees them named
+NO_SYSTEM = "(no system name)"
+
+
+def system_name(system: object) -> str:
+    return str(system) if isinstance(system, str) and system else NO_SYSTEM
+
+
+def listed_systems(systems: list[str]) -> str:
+    """Systems for a message: ``'support', '' (the runs with no system name)``, not a bare ``''``."""
+    return ", ".join(repr(x) + ("" if x else " (the runs with no system name)") for x in systems)
 
 
 def _check_quantile(quantile: float) -> None:

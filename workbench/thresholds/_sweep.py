@@ -48,8 +48,19 @@ class SweepPoint:
     recall: float
     cost: float
 
+    def __repr__(self) -> str:
+        # the dataclass repr wrote rates as 0.6666666666666666: four significant digits say as much
+        def short(v: Any) -> str:
+            if isinstance(v, float):
+                return format(v, ".4g")
+            if isinstance(v, dict):
+                return "{" + ", ".join(f"{k!r}: {short(x)}" for k, x in v.items()) + "}"
+            return repr(v)
+
+        return "SweepPoint(" + ", ".join(f"{f}={short(getattr(self, f))}" for f in self.__dataclass_fields__) + ")"
+
     def __str__(self) -> str:
-        """One readable line (the repr prints 0.6666666666666666 and every agent's threshold)."""
+        """One readable line (the repr gives every field and every agent's threshold)."""
         t = self.threshold
         if t is None:
             at = "no escalation"

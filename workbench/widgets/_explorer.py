@@ -198,6 +198,18 @@ class IncidentExplorer(w.VBox):
         elif self.runs.value != self.run_id:
             self.show_run(self.runs.value)
 
+    def _mark_in_list(self, run_id: str | None) -> None:
+        """The run list highlights the run shown, or nothing when it is not on this page: ``show_run('r00')``
+        from code left the newest run highlighted over r00's steps."""
+        want = run_id if run_id in {v for _, v in self.runs.options} else None
+        if self.runs.value == want:
+            return
+        self.runs.unobserve(self._on_run, names="value")
+        try:
+            self.runs.value = want
+        finally:
+            self.runs.observe(self._on_run, names="value")
+
     def _on_run(self, change: Any) -> None:
         if change["new"] is not None and change["new"] != self.run_id:
             self.show_run(change["new"])
@@ -207,6 +219,7 @@ class IncidentExplorer(w.VBox):
         """Show ``run_id``: header, timeline, first flagged step, findings, attribution."""
         t0 = time.perf_counter()
         self.run_id = run_id
+        self._mark_in_list(run_id)
         if run_id is None:
             empty = not self.ws.sql("SELECT EXISTS (SELECT 1 FROM runs)").fetchall()[0][0]
             self.header.value = ("<i>This store holds no runs yet: ingest logs first "

@@ -13,6 +13,7 @@ import pandas as pd
 from .. import plots
 from ..exceptions import InvalidParameterError, WorkbenchError
 from ..plots import _limits as limit_plots
+from ..policy._limits import NO_SYSTEM, listed_systems
 from ._html import STYLE, esc, frame, label, pre
 
 if TYPE_CHECKING:
@@ -64,8 +65,8 @@ class LimitTuner(w.VBox):
                                          else suggest_limits(source, quantile=quantile, min_runs=min_runs))
         systems = sorted(self.limits.table["system"].unique())
         if system is not None and system not in systems:
-            raise InvalidParameterError(f"system: no runs of {system!r} here (systems: {', '.join(map(repr, systems))})")
-        self.system = w.Dropdown(description="system", options=[(label(s) or "(no system)", s) for s in systems],
+            raise InvalidParameterError(f"system: no runs of {system!r} here (systems: {listed_systems(systems)})")
+        self.system = w.Dropdown(description="system", options=[(label(s) or NO_SYSTEM, s) for s in systems],
                                  value=system if system is not None else systems[0])
         self.quantile = w.FloatSlider(description="quantile", min=0.5, max=1.0, step=0.005, value=quantile,
                                       readout_format=".3f", continuous_update=False,

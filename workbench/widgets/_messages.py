@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ._repr_events import OBJECT_REPR, event_fields, sends
 from ._repr_messages import repr_messages
 
 # Parsing is for reading: a value larger than this is shown as it is (the panel cuts it anyway).
@@ -29,29 +30,75 @@ def readable(value: Any) -> Any:
         return value
     try:
         if value.lstrip()[:1] not in ("[", "{"):
-            doc: Any = repr_messages(value)
+            doc: Any = value
         else:
             try:
                 doc = json.loads(value)
             except ValueError:
-                doc = repr_messages(value)
-        if doc is None:
-            return value
-        found = _message_list(doc)
-        if found is None:
-            return value
+                doc = value
+        blocks = _blocks(doc)
+    except RecursionError:   # (JSON nested deeper than Python reads or writes: shown as written)
+        return value
+    return value if blocks is None else "\n\n".join(b for b in blocks if b)
+
+
+def _blocks(doc: Any, depth: int = 0) -> list[str] | None:
+    """The text blocks of ``doc`` (parsed JSON, or a repr string), or None when it holds no messages."""
+    routed = _sends(doc)
+    if routed is not None:
+        lines, rest = routed
+        return ["\n".join(lines), *(f"{k}: {_compact(v)}" for k, v in rest.items())]
+    found = _message_list(doc)
+    if found is not None:
         messages, rest = found
         blocks = [_message(_plain(m)) for m in messages]
         if any(b is None for b in blocks):
-            return value
-        blocks += [f"{key}: {_compact(v)}" for key, v in rest.items()]
-    except RecursionError:   # (JSON nested deeper than Python reads or writes: shown as written)
-        return value
-    return "\n\n".join(b for b in blocks if b)
+            return None
+        return [*blocks, *(f"{key}: {_compact(v)}" for key, v in rest.items())]   # type: ignore[misc]
+    return _components(doc, depth)
+
+
+def _components(doc: Any, depth: int) -> list[str] | None:
+    """A pipeline's input or output by component, ``{"data": {"researcher": {"messages": [...]}}}`` in and
+    ``{"researcher": {...}, "writer": {...}}`` out (Haystack's ``Pipeline.run``): each component's name over its
+    messages, when one of them holds some."""
+    if isinstance(doc, dict) and list(doc) == ["data"] and isinstance(doc["data"], dict):
+        doc = doc["data"]
+    if depth > 0 or not (isinstance(doc, dict) and 0 < len(doc) <= 50
+                         and all(isinstance(v, dict) for v in doc.values())):
+        return None
+    parts = {str(name): _blocks(v, depth + 1) for name, v in doc.items()}
+    if all(p is None for p in parts.values()):
+        return None
+    out = []
+    for name, v in doc.items():
+        inner = parts[str(name)]
+        out.append(f"[{name}]\n" + ("\n\n".join(b for b in inner if b) if inner is not None else _compact(v)))
+    return out
+
+
+def _sends(doc: Any, depth: int = 0) -> tuple[list[str], dict] | None:
+    """LangGraph's ``Send`` reprs (a string, or a list of them) as one line each, under a callback wrapper too."""
+    if isinstance(doc, str):
+        found = sends(doc)
+        return (found, {}) if found is not None else None
+    if isinstance(doc, list) and doc and all(isinstance(x, str) for x in doc):
+        read = [sends(x) for x in doc]
+        return ([line for r in read for line in r], {}) if all(r is not None for r in read) else None  # type: ignore[union-attr]
+    if isinstance(doc, dict) and depth < 3:
+        key = next((k for k in _WRAPPER_KEYS if k in doc), None)
+        inner = _sends(doc[key], depth + 1) if key is not None else None
+        if inner is not None:
+            return inner[0], inner[1] | {k: v for k, v in doc.items()
+                                         if k != key and k not in _PLUMBING and v not in (None, "", [], {})}
+    return None
 
 
 def _message_list(doc: Any, depth: int = 0) -> tuple[list[dict], dict] | None:
     """The messages of ``doc`` and the wrapper's other non-empty fields, or None when it holds none."""
+    if isinstance(doc, str):
+        messages = repr_messages(doc)
+        return (messages, event_fields(doc)) if messages else None
     doc = _from_reprs(doc)
     if isinstance(doc, dict) and _is_message(_plain(doc)):
         return [doc], {}
@@ -69,6 +116,14 @@ def _message_list(doc: Any, depth: int = 0) -> tuple[list[dict], dict] | None:
                 rest |= {k: v for k, v in doc.items()
                          if k != key and k not in _PLUMBING and v not in (None, "", [], {})}
                 return messages, rest
+        # a field holding one repr with messages in it: LlamaIndex's {"ctx": "<Context object at 0x…>",
+        # "ev": "AgentInput(...)"}, Haystack's {"last_message": "ChatMessage(...)", "step_count": 3}
+        for key, v in doc.items():
+            inner = _message_list(v, depth + 1) if isinstance(v, str) else None
+            if inner is not None:
+                messages, rest = inner
+                return messages, rest | {k: x for k, x in doc.items() if k != key and x not in (None, "", [], {})
+                                         and not (isinstance(x, str) and OBJECT_REPR.match(x))}
     return None
 
 

@@ -4,15 +4,16 @@ callback's inputs), Haystack's ``ChatMessage(_role=<ChatRole.USER: 'user'>, _con
 Shown as they are, the text a person wants is buried in keyword arguments and metadata.
 
 The repr is never evaluated: string literals are read with ``ast.literal_eval`` (literals only), everything else
-by pattern. A text that does not open with a message class is left to the caller as it is."""
+by pattern. A text that does not open with a class call holding a message is left to the caller as it is."""
 
 from __future__ import annotations
 
 import ast
 import re
 
-# a message class opening the text, after any list brackets, quotes and spaces
-_OPENS = re.compile(r"""^[\s\[\]"',]*[A-Z]\w*Message\(""")
+# a class opening the text, after any list brackets, quotes and spaces: a message, or an event holding
+# messages (LlamaIndex's ``AgentInput(input=[ChatMessage(...)])``); a text with no message in it reads as None
+_OPENS = re.compile(r"""^[\s\[\]"',]*[A-Z]\w*\(""")
 # one pass, left to right: a string literal (so that nothing inside one is read as a message or a role),
 # the start of a message, Haystack's role, a tool call's name (LangChain's tool call dict first: its
 # 'name' would otherwise be read as a plain literal)
@@ -49,13 +50,20 @@ def repr_messages(text: str) -> list[dict] | None:
             comma = text.find(",", m.end())   # (found in place: no copy of the rest of the text per call)
             args = _ARGS.match(text, comma + 1) if comma >= 0 else None
             out[-1]["tool_calls"].append({"name": _literal(m.group("lit")),
-                                          "arguments": args.group(1) if args else ""})
+                                          # (no arguments after it: the log cut the repr there)
+                                          "arguments": args.group(1) if args else "…"})
         elif m.group("key"):
             out[-1]["content"].append(_literal(m.group("lit")))
     if not out:
         return None
     return [{"role": x["role"], "content": "\n".join(t for t in x["content"] if t),
-             **({"tool_calls": x["tool_calls"]} if x["tool_calls"] else {})} for x in out]
+             **({"tool_calls": _once(x["tool_calls"])} if x["tool_calls"] else {})} for x in out]
+
+
+def _once(calls: list[dict]) -> list[dict]:
+    # LlamaIndex's AgentOutput names each call twice: a ToolCallBlock in the message, a ToolSelection beside it
+    seen: set[tuple[str, str]] = set()
+    return [c for c in calls if (key := (c["name"], c["arguments"])) not in seen and not seen.add(key)]
 
 
 def _literal(lit: str) -> str:

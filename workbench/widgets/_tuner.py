@@ -12,6 +12,7 @@ import ipywidgets as w
 from .. import plots
 from .._plain import plain
 from ..exceptions import InvalidParameterError
+from ..plots._bulk import bulk_range
 from ._html import STYLE, esc, label, pre
 from ._review_load import ReviewLoadView, empty_store_html, missing_outcomes_html
 
@@ -135,8 +136,12 @@ class ThresholdTuner(w.VBox):
                               budget=budget)
         self.sweep = sw
         curve = sw.curve
-        lo, hi = float(curve["threshold"].min()), float(curve["threshold"].max())
         best = sw.best.threshold if isinstance(sw.best.threshold, float) else None
+        # the slider spans what the cost chart's axis does: with one 30 s call among 300 ms ones a step of
+        # 1/400 of the whole range (75 ms) left the slider four positions among the thresholds that matter
+        span = bulk_range(curve["threshold"].to_numpy(dtype=float), (best,) if best is not None else ())
+        lo, hi = (span.lo, span.hi) if span is not None else (float(curve["threshold"].min()),
+                                                                float(curve["threshold"].max()))
         start = best if best is not None else (lo if sw.direction == "below" else hi)
         step = (hi - lo) / 400 if hi > lo else 1.0
         slider, hi = self.threshold, max(hi, lo + step)
