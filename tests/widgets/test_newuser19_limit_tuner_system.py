@@ -4,6 +4,8 @@ real traces (newuser19's walk) the first by name was a one-run export, and noteb
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import workbench as wb
 from workbench.widgets import LimitTuner
 
@@ -23,10 +25,10 @@ def _runs(system: str, n: int, first: int) -> list[dict]:
     return recs
 
 
-def test_opens_on_the_system_with_most_runs() -> None:
+def test_opens_on_the_system_with_most_runs(tmp_path: Path) -> None:
     ws = wb.open()
     ws.ingest(_runs("aardvark-export", 1, 0) + _runs("quotes", 7, 10), progress=False)
-    view = LimitTuner(ws)
+    view = LimitTuner(ws, policy_path=str(tmp_path / "limits_policy.yaml"))
     assert view.system.value == "quotes"
     assert view.export_policy().name == "quotes"
 
