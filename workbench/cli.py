@@ -213,7 +213,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("lab", help="open JupyterLab on notebooks/ with the demo data ready (other options go to "
                                    "JupyterLab)")
-    p.add_argument("--db", help="DuckDB file to use (default notebooks/demo.duckdb)")
+    p.add_argument("--db", help="DuckDB store the notebooks open: your own logs' (build it with `workbench ingest PATH --db FILE` first), or, when FILE does not exist, the demo data written there (default notebooks/demo.duckdb)")
     p.set_defaults(func=cmd_lab)
     return parser
 

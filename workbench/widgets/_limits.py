@@ -41,7 +41,8 @@ class LimitTuner(w.VBox):
     limits as YAML or JSON, reads the file back (validating it) and shows it.
 
     The runs' peaks are measured once (:func:`~workbench.suggest_limits`); moving the slider
-    recomputes the limits from them (:meth:`LimitSuggestions.at`, milliseconds) and redraws.
+    recomputes the limits from them (:meth:`LimitSuggestions.at`, milliseconds) and redraws. It opens
+    on ``system``, else on the system most runs belong to (the first by name among equals).
     """
 
     def __init__(self, source: Workspace | LimitSuggestions, quantile: float = 0.99, system: str | None = None,
@@ -66,8 +67,13 @@ class LimitTuner(w.VBox):
         systems = sorted(self.limits.table["system"].unique())
         if system is not None and system not in systems:
             raise InvalidParameterError(f"system: no runs of {system!r} here (systems: {listed_systems(systems)})")
+        if system is None:
+            # the system most runs belong to: in a folder of mixed traces the first by name is often
+            # a one-run export, whose limits are nobody's
+            runs = self.limits.runs["system"].value_counts()
+            system = min(systems, key=lambda s: (-runs.get(s, 0), s))
         self.system = w.Dropdown(description="system", options=[(label(s) or NO_SYSTEM, s) for s in systems],
-                                 value=system if system is not None else systems[0])
+                                 value=system)
         self.quantile = w.FloatSlider(description="quantile", min=0.5, max=1.0, step=0.005, value=quantile,
                                       readout_format=".3f", continuous_update=False,
                                       layout=w.Layout(width="460px"),
