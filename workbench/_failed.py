@@ -13,17 +13,10 @@ from __future__ import annotations
 
 from typing import Any
 
-# TAKEN_SQL: runs taken as failed, run_id and why (store/sql/taken_as_failed.sql). The tuner, the
-# policy proposal, the limit suggestions and the backtest read the same definition through
-# store/sql/run_outcomes.sql.
-from .store._outcomes import TAKEN_SQL
-
-# Every run failed for the user: run_id, and why it is taken as failed (NULL when known to have failed).
-FAILED_SQL = f"""
-    SELECT run_id, NULL::VARCHAR AS taken_why FROM runs WHERE outcome = 'failure'
-    UNION ALL
-    SELECT run_id, why FROM ({TAKEN_SQL})
-"""
+# TAKEN_SQL: runs taken as failed, run_id and why (store/sql/taken_as_failed.sql). FAILED_SQL: every
+# run failed for the user, read from store/sql/run_outcomes.sql as the tuner, the policy proposal, the
+# limit suggestions, the backtest and the calibration read it (with silent failures counted).
+from .store._outcomes import FAILED_SQL, TAKEN_SQL
 
 
 def taken_as_failed(ws: Any) -> dict[str, str]:

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._failed import TAKEN_SQL
 from ._worst import WORST_FIRST
+from .store._outcomes import counted_as
 
-# Not known to have failed, nor taken as failed (those are listed and attributed with the failed runs).
-_NOT_FAILED = f"r.outcome IS DISTINCT FROM 'failure' AND r.run_id NOT IN (SELECT run_id FROM ({TAKEN_SQL}))"
+# The runs with the outcome investigate counts (store/sql/run_outcomes.sql, silent failures counted):
+# not failed there = neither known to have failed nor taken as failed (those are listed and attributed
+# with the failed runs).
+_RUNS = f"({counted_as(True)})"
+_NOT_FAILED = "r.outcome IS DISTINCT FROM 'failure'"
 
 # Runs not known to have failed that a detector flagged (a loop, a storm) are what a user with logs
 # that report no failure needs to see: the worst finding (_worst.py: a silent_failure, which says the
@@ -28,7 +31,7 @@ _SQL = f"""
         WHERE f.severity IN ('critical', 'warning')
         GROUP BY f.run_id)
     SELECT r.run_id, coalesce(r.outcome, 'unknown'), r.n_steps, h.detectors, h.worst
-    FROM runs r JOIN hits h USING (run_id)
+    FROM {_RUNS} r JOIN hits h USING (run_id)
     WHERE {_NOT_FAILED}
     ORDER BY h.critical DESC, r.started_at NULLS LAST, r.run_id
     LIMIT ?
@@ -45,7 +48,7 @@ def flagged_runs(ws: Any, limit: int | None) -> list[tuple]:
 def flagged_total(ws: Any) -> int:
     """How many runs :func:`flagged_runs` would list without a limit."""
     return ws.con.execute(
-        "SELECT count(DISTINCT f.run_id) FROM findings f JOIN runs r USING (run_id) "
+        f"SELECT count(DISTINCT f.run_id) FROM findings f JOIN {_RUNS} r USING (run_id) "
         f"WHERE f.severity IN ('critical', 'warning') AND {_NOT_FAILED}").fetchall()[0][0]
 
 
@@ -54,7 +57,7 @@ def flagged_summary(ws: Any) -> str:
     table under failed runs has no room for them)."""
     rows = ws.con.execute(
         "SELECT f.detector, count(DISTINCT f.run_id) AS n FROM findings f "
-        "JOIN runs r USING (run_id) WHERE f.severity IN ('critical', 'warning') "
+        f"JOIN {_RUNS} r USING (run_id) WHERE f.severity IN ('critical', 'warning') "
         f"AND {_NOT_FAILED} GROUP BY f.detector ORDER BY n DESC, f.detector").fetchall()
     if not rows:
         return ""

@@ -13,11 +13,12 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from ._failed import FAILED_SQL, TAKEN_SQL, failed_run_ids, taken_as_failed, taken_note
+from ._failed import FAILED_SQL, failed_run_ids, taken_as_failed, taken_note
 from ._flagged import FLAGGED_HEADERS, flagged_runs, flagged_summary, flagged_total
 from ._lineage_note import lineage_note
 from ._termtext import clean, fit_table, terminal_width
 from ._verdict_rank import VERDICT_RANK
+from .store._outcomes import counted_as
 
 _TABLE_SQL = f"""
     WITH failed AS (SELECT r.*, u.taken_why FROM runs r JOIN ({FAILED_SQL}) u USING (run_id)),
@@ -356,8 +357,7 @@ def _print_table(ws: Any, args: argparse.Namespace) -> None:
     also = f", {len(taken):,} more taken as failed" if taken else ""
     unknown = f", {n_unknown:,} of unknown outcome" if n_unknown else ""
     # named, so that the counts add up to the runs (47 runs, 6 failed, 14 taken, 26 unknown: and the 47th?)
-    n_ok = ws.con.execute(f"SELECT count(*) FROM runs WHERE outcome = 'success' AND run_id NOT IN "
-                          f"(SELECT run_id FROM ({TAKEN_SQL}))").fetchall()[0][0]
+    n_ok = ws.con.execute(f"SELECT count(*) FROM ({counted_as(True)}) WHERE outcome = 'success'").fetchall()[0][0]
     ok = f", {n_ok:,} succeeded" if n_ok else ""
     _say(f"{n_runs:,} {'run' if n_runs == 1 else 'runs'}, {n_failed:,} failed{silent}{also}{unknown}{ok}{shown}",
          wrap=True)

@@ -424,7 +424,7 @@ def _merge(con: duckdb.DuckDBPyConnection, stage: Stage, stage_fill: Any, jobs: 
         if files:
             con.executemany("INSERT INTO stage_files VALUES (?, ?)", [[f, i] for i, f in enumerate(files)])
         con.execute("SET VARIABLE wb_chunk_steps = ?", [MERGE_CHUNK_STEPS])
-        for stmt in sql_statements("finalize"):
+        for stmt in [*sql_statements("step_differs"), *sql_statements("finalize")]:
             _timed(con, stmt)
         chunks = con.execute("SELECT chunk, min(first_rid), max(last_rid) FROM merge_chunks "
                              "GROUP BY chunk ORDER BY chunk").fetchall()

@@ -12,7 +12,15 @@ import math
 from typing import Any
 
 from ._jsonio import MAX_DEPTH, MAX_RAW_BYTES, deeper_than
-from ._stage_tables import _FLOAT_FIELDS, _INT_FIELDS, _NS_MAX, OUTCOMES, STAGE_STEP_COLUMNS, STEP_KINDS
+from ._stage_tables import (
+    _FLOAT_FIELDS,
+    _INT_FIELDS,
+    _NS_MAX,
+    OUTCOMES,
+    STAGE_STEP_COLUMNS,
+    STEP_KINDS,
+    STEP_STATUSES,
+)
 
 # Largest text a single field may hold before the record is quarantined (a 10 MB attribute is a bug
 # in the producer, and would make every view of the run unusable).
@@ -187,7 +195,7 @@ def step_row(file: str | None, line: int, run_id: Any, step_id: Any, fields: dic
         ns = row[key]
         if ns is not None and not 0 <= ns < _NS_MAX:
             raise RecordError(f"{what} is out of range ({ns} ns since 1970; the range is 1970 to 2262)")
-    if row["status"] not in ("ok", "error", "unset"):
+    if row["status"] not in STEP_STATUSES:
         raise RecordError(f"status must be ok, error or unset (got {row['status']!r})")
     conf = row["confidence"]
     if conf is not None and not 0.0 <= conf <= 1.0:

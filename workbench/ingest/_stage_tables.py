@@ -13,6 +13,7 @@ if TYPE_CHECKING:   # (annotations only: the span mapping imports this module in
     import pyarrow as pa
 
 STEP_KINDS = ("llm", "tool", "agent", "handoff", "human", "system", "chain", "retriever", "other")
+STEP_STATUSES = ("ok", "error", "unset")
 
 OUTCOMES = ("success", "failure", "unknown")
 EDGE_KINDS = ("handoff", "consumes")

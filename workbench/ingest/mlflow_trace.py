@@ -10,14 +10,16 @@ MLflow 2.x writes another span shape (``Span.to_dict`` of mlflow 2.22, trace sch
 ``request_id``, no ``tr-``): ids in hex under ``context`` (``0x``-prefixed in earlier 2.x releases),
 ``parent_id``, ``start_time`` / ``end_time`` in ns, ``status_code`` / ``status_message``. MLflow 2 also renames
 the spans of a trace that share a name (``get_price`` twice -> ``get_price_1``, ``get_price_2``:
-``deduplicate_span_names_in_place``); a trace whose spans are ``X_1`` .. ``X_k`` (k >= 2) and none ``X`` gets the
-name back, so the same tool called twice is one tool.
+``deduplicate_span_names_in_place``); a trace whose spans are ``X_1`` .. ``X_k`` (k >= 2, in that order) and none
+``X`` gets the name back, so the same tool called twice is one tool, unless a span's traced function bears the
+numbered name (``_undo_numbering``).
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import json
 import re
 from collections import defaultdict
 from pathlib import Path
@@ -54,16 +56,38 @@ def _hex_text(value: Any, size: int) -> Any:
 _NUMBERED = re.compile(r"(.+)_([1-9][0-9]{0,17})")
 
 
-def _undo_numbering(names: list[Any]) -> list[Any]:
-    """Span names as they were before MLflow 2 numbered the ones a trace repeats (see the module docstring)."""
+def _function_name(span: dict[str, Any]) -> Any:
+    """The ``mlflow.spanFunctionName`` of a span (JSON text of the traced function's name), or None."""
+    attrs = span.get("attributes")
+    value = attrs.get("mlflow.spanFunctionName") if isinstance(attrs, dict) else None
+    if isinstance(value, str) and value[:1] == '"':
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return None
+    return value if isinstance(value, str) else None
+
+
+def _undo_numbering(spans: list[dict[str, Any]]) -> list[Any]:
+    """Span names as they were before MLflow 2 numbered the ones a trace repeats (see the module docstring).
+
+    MLflow numbers the spans of one name 1..k in the order the trace lists them, so names ``X_1`` .. ``X_k``
+    are taken for one name ``X`` only when that is how they could have come about: none is ``X`` itself, the
+    numbers run 1..k in the list's order, and no span's traced function bears its numbered name (a function
+    ``worker_1`` traced under its own name gave that name; MLflow's numbering leaves the function name as it
+    was). Names a user wrote so (``worker_1``, ``worker_2`` from ``start_span``, in order) cannot be told apart."""
+    names = [sp.get("name") for sp in spans]
     numbered: dict[str, list[int]] = defaultdict(list)
-    for name in names:
+    own: set[str] = set()
+    for span, name in zip(spans, names, strict=True):
         m = _NUMBERED.fullmatch(name) if isinstance(name, str) else None
         if m:
             numbered[m.group(1)].append(int(m.group(2)))
+            if _function_name(span) == name:
+                own.add(m.group(1))
     plain = {n for n in names if isinstance(n, str)}
     back = {base for base, ns in numbered.items()
-            if len(ns) >= 2 and sorted(ns) == list(range(1, len(ns) + 1)) and base not in plain}
+            if len(ns) >= 2 and ns == list(range(1, len(ns) + 1)) and base not in plain and base not in own}
     out = []
     for name in names:
         m = _NUMBERED.fullmatch(name) if isinstance(name, str) else None
@@ -127,7 +151,7 @@ class MlflowTraceJson(Adapter):
             stage.reject(line=line, reason=f"not an MLflow trace{where}: needs an object with data.spans, a list",
                          raw=trace)
             return
-        names = _undo_numbering([sp.get("name") for sp in spans if isinstance(sp, dict) and "context" in sp])
+        names = _undo_numbering([sp for sp in spans if isinstance(sp, dict) and "context" in sp])
         renamed = iter(names)
         lines = nested_item_lines(place, line, ("data", "spans"), len(spans)) or [line] * len(spans)
         trace_of = "" if item is None else f" of item {item} of the list"

@@ -50,9 +50,15 @@ def histogram_data(ws: Workspace, signal: str = "entropy", bins: int = 30, agent
                                               "all_runs": bool(all_runs)}).df()
 
 
-def calibration_data(ws: Workspace, bins: int = 10) -> pd.DataFrame:
-    """Mean step confidence against the success rate of those steps' runs, per confidence bin."""
-    return ws.con.execute(_sql("calibration"), {"bins": _bins(bins)}).df()
+def calibration_data(ws: Workspace, bins: int = 10, silent: bool = True) -> pd.DataFrame:
+    """Mean step confidence against the success rate of those steps' runs, per confidence bin.
+    ``silent``: runs taken as failed (silent failures) count as failed, as in
+    :func:`workbench.confidence_calibration`; ``frame.attrs["counting"]`` says which counting."""
+    from ..store._outcomes import COUNTING, with_run_outcomes
+
+    frame = ws.con.execute(with_run_outcomes(_sql("calibration")), {"bins": _bins(bins), "silent": bool(silent)}).df()
+    frame.attrs["counting"] = COUNTING[bool(silent)]
+    return frame
 
 
 def agent_series(ws: Workspace, buckets: int = 40) -> pd.DataFrame:

@@ -16,6 +16,7 @@ from pathlib import Path
 import duckdb
 
 from ..ingest._fields import MAX_FIELD_BYTES
+from ..ingest._stage_tables import STEP_KINDS, STEP_STATUSES
 from ._connection import PARTITIONED, TABLES, sql_statements
 from ._transaction import drop_temp_tables, temp_tables, temp_views, transaction
 
@@ -76,9 +77,13 @@ def merge_export(con: duckdb.DuckDBPyConnection, folder: Path) -> dict[str, int]
     for table in TABLES:
         _export_view(con, folder, table)
     con.execute("SET VARIABLE export_max_field = ?", [MAX_FIELD_BYTES])
+    # the values a step may hold, as the log ingest checks them (one list each, in ingest/_stage_tables)
+    con.execute("SET VARIABLE export_step_kinds = ?::VARCHAR[]", [list(STEP_KINDS)])
+    con.execute("SET VARIABLE export_step_statuses = ?::VARCHAR[]", [list(STEP_STATUSES)])
     try:
         with transaction(con, "the export's merge"):
-            for stmt in [*sql_statements("merge_export"), *sql_statements("refresh_runs")]:
+            for stmt in [*sql_statements("step_differs"), *sql_statements("merge_export"),
+                         *sql_statements("refresh_runs")]:
                 con.execute(stmt)
             cur = con.execute("SELECT * FROM export_counts")
             names = [d[0] for d in cur.description]
@@ -89,4 +94,5 @@ def merge_export(con: duckdb.DuckDBPyConnection, folder: Path) -> dict[str, int]
         return counts
     finally:
         drop_temp_tables(con, before)
-        con.execute("RESET VARIABLE export_max_field")
+        for name in ("export_max_field", "export_step_kinds", "export_step_statuses"):
+            con.execute(f"RESET VARIABLE {name}")   # (names of this module's own)

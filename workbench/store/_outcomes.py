@@ -19,6 +19,17 @@ COUNTING = {True: "failed = labelled failures + runs taken as failed (silent fai
             False: "failed = labelled/reported failures only (silent failures count as their reported outcome)"}
 
 
+def counted_as(silent: bool) -> str:
+    """``run_outcomes.sql`` with ``$silent`` fixed to ``silent``: for queries that bind ``?`` placeholders
+    (DuckDB does not mix them with named ones). The literal comes from a bool, never from a caller's text."""
+    return RUN_OUTCOMES_SQL.replace("$silent", "TRUE" if silent else "FALSE")
+
+
+# Every run failed for the user, as workbench investigate counts it (silent failures included):
+# run_id, and why it is taken as failed (NULL when known to have failed).
+FAILED_SQL = f"SELECT run_id, taken_why FROM ({counted_as(True)}) WHERE outcome = 'failure'"
+
+
 def with_run_outcomes(query: str) -> str:
     """``query`` with ``{run_outcomes}`` replaced by the runs-with-outcome subquery (reads ``$silent``)."""
     if "{run_outcomes}" not in query:

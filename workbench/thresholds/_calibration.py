@@ -9,21 +9,28 @@ import pandas as pd
 from sklearn.calibration import calibration_curve
 
 from ..exceptions import InvalidParameterError
+from ..store._outcomes import COUNTING, with_run_outcomes
 
-_SQL = """
+# Outcomes from store/sql/run_outcomes.sql: $silent true counts the runs taken as failed.
+_SQL = with_run_outcomes("""
 SELECT s.confidence, r.outcome = 'success' AS succeeded
-FROM steps s JOIN runs r ON r.run_id = s.run_id AND r.outcome IN ('success', 'failure')
+FROM steps s JOIN {run_outcomes} r ON r.run_id = s.run_id AND r.outcome IN ('success', 'failure')
 WHERE s.confidence IS NOT NULL AND s.confidence BETWEEN 0 AND 1
-"""
+""")
 
 
-def confidence_calibration(ws: Any, n_bins: int = 10, strategy: str = "quantile") -> pd.DataFrame:
+def confidence_calibration(ws: Any, n_bins: int = 10, strategy: str = "quantile",
+                           silent: bool = True) -> pd.DataFrame:
     """How often runs succeed among steps of a given confidence: one row per bin with
     ``mean_confidence``, ``success_rate``, ``steps`` and the gap between the two. A calibrated
-    confidence has ``success_rate ≈ mean_confidence``. Runs of unknown outcome are left out."""
+    confidence has ``success_rate ≈ mean_confidence``. Runs of unknown outcome are left out.
+
+    ``silent``: a run taken as failed (a silent failure: reported success, a critical
+    ``silent_failure`` finding, no label) counts as failed, as ``workbench investigate``, the sweep and
+    the backtest count it; ``False``: the stored outcome only. ``frame.attrs["counting"]`` says which."""
     if n_bins < 2:
         raise InvalidParameterError(f"'n_bins' must be >= 2 (got {n_bins})")
-    data = ws.con.cursor().execute(_SQL).fetchnumpy()
+    data = ws.con.cursor().execute(_SQL, {"silent": bool(silent)}).fetchnumpy()
     conf = np.asarray(data["confidence"], dtype=float)
     if conf.size == 0:
         raise InvalidParameterError(
@@ -41,4 +48,5 @@ def confidence_calibration(ws: Any, n_bins: int = 10, strategy: str = "quantile"
     if len(counts) == len(frame):
         frame["steps"] = counts
     frame["gap"] = frame["success_rate"] - frame["mean_confidence"]
+    frame.attrs["counting"] = COUNTING[bool(silent)]
     return frame

@@ -396,10 +396,11 @@ class ThresholdSweep:
         return readable(threshold, escalating_same(threshold, values, self._sign))
 
     def calibration(self, ws: Any, n_bins: int = 10) -> pd.DataFrame:
-        """Reliability of ``confidence`` against run outcomes (see :func:`confidence_calibration`)."""
+        """Reliability of ``confidence`` against run outcomes, counted as this sweep counts them
+        (see :func:`confidence_calibration`)."""
         from ._calibration import confidence_calibration
 
-        return confidence_calibration(ws, n_bins=n_bins)
+        return confidence_calibration(ws, n_bins=n_bins, silent=self.silent)
 
     def __repr__(self) -> str:
         b = self.best

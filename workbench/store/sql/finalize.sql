@@ -5,11 +5,8 @@
 -- chunk's tree (else finalize_all_reached.sql), finalize_insert.sql; then finalize_rest.sql.
 -- Every staged step ends either in steps (new, or already there: idempotence) or in quarantine.
 
--- The columns in which a staged step differs from another copy of the same step: a copy staged earlier in
--- the call (both through as_stored) or the step already stored (with its times in microseconds). One list
--- serves both checks, so a repeat within a call and a second call name the same columns. Times compare in
--- microseconds, as the store keeps them; JSON text compares as JSON: earlier releases stored native objects
--- with spaces after separators, and re-ingesting the same file into a store they built must still add nothing.
+-- A staged step in the shape step_differs (step_differs.sql, run before this file) compares: a copy staged
+-- earlier in the call (both through as_stored) or the step already stored (with its times in microseconds).
 CREATE OR REPLACE TEMP MACRO as_stored(n) AS struct_pack(
     parent_id := n.parent_id, agent_own := n.agent, kind := n.kind, name := n.name, tool := n.tool,
     model := n.model, started_us := n.start_ns // 1000, ended_us := n.end_ns // 1000, status := n.status,
@@ -37,29 +34,6 @@ CREATE OR REPLACE TEMP MACRO logs_patch(attributes) AS json_object(
     'otel.logs', json_extract(attributes, '$."otel.logs"'), 'otel.log_ids', json_extract(attributes, '$."otel.log_ids"'),
     'otel.log_filled', json_extract(attributes, '$."otel.log_filled"'),
     'otel.log_times', json_extract(attributes, '$."otel.log_times"'));
-
-CREATE OR REPLACE TEMP MACRO same_json(x, y) AS
-    x IS NOT DISTINCT FROM y OR CASE WHEN json_valid(x) AND json_valid(y) THEN json(x) = json(y) ELSE false END;
-
-CREATE OR REPLACE TEMP MACRO step_differs(n, s) AS concat_ws(', ',
-    CASE WHEN n.parent_id IS DISTINCT FROM s.parent_id THEN 'parent_id' END,
-    CASE WHEN n.agent_own IS DISTINCT FROM s.agent_own THEN 'agent' END,
-    CASE WHEN n.kind IS DISTINCT FROM s.kind THEN 'kind' END,
-    CASE WHEN n.name IS DISTINCT FROM s.name THEN 'name' END,
-    CASE WHEN n.tool IS DISTINCT FROM s.tool THEN 'tool' END,
-    CASE WHEN n.model IS DISTINCT FROM s.model THEN 'model' END,
-    CASE WHEN n.started_us IS DISTINCT FROM s.started_us THEN 'started_at' END,
-    CASE WHEN n.ended_us IS DISTINCT FROM s.ended_us THEN 'ended_at' END,
-    CASE WHEN n.status IS DISTINCT FROM s.status THEN 'status' END,
-    CASE WHEN n.error IS DISTINCT FROM s.error THEN 'error' END,
-    CASE WHEN NOT same_json(n.input, s.input) THEN 'input' END,
-    CASE WHEN NOT same_json(n.output, s.output) THEN 'output' END,
-    CASE WHEN n.tokens_in IS DISTINCT FROM s.tokens_in THEN 'tokens_in' END,
-    CASE WHEN n.tokens_out IS DISTINCT FROM s.tokens_out THEN 'tokens_out' END,
-    CASE WHEN n.cost IS DISTINCT FROM s.cost THEN 'cost' END,
-    CASE WHEN n.confidence IS DISTINCT FROM s.confidence THEN 'confidence' END,
-    CASE WHEN n.entropy IS DISTINCT FROM s.entropy THEN 'entropy' END,
-    CASE WHEN json(n.attributes) IS DISTINCT FROM json(s.attributes::VARCHAR) THEN 'attributes' END);
 
 -- A copy of a span taken before it ended (no end time: the SDK's console exporter of Microsoft Agent
 -- Framework prints a span when it starts and again when it ends) differs from the complete copy only in

@@ -21,16 +21,21 @@ INSERT INTO export_rejects
 SELECT e.export_file, e.export_row + 1, 'run: ' || e.export_bad, to_json(e)::VARCHAR, e.run_id, NULL, 'run'
 FROM export_runs e WHERE e.export_bad IS NOT NULL;
 
+-- The runs the export's rows may belong to: its own (those it can store) and the store's.
+CREATE OR REPLACE TEMP TABLE export_known_runs AS
+SELECT run_id FROM export_runs WHERE export_bad IS NULL UNION SELECT run_id FROM runs;
+
 CREATE OR REPLACE TEMP TABLE export_checked_steps AS
 SELECT * REPLACE (coalesce(export_bad,
     CASE WHEN run_id = '' THEN 'missing or empty run id'
          WHEN step_id = '' THEN 'missing or empty step id'
-         -- (ingest/_stage_tables.STEP_KINDS)
-         WHEN kind NOT IN ('llm', 'tool', 'agent', 'handoff', 'human', 'system', 'chain', 'retriever', 'other')
-             THEN 'kind must be one of llm, tool, agent, handoff, human, system, chain, retriever, other (got '
+         -- (the lists of ingest/_stage_tables, STEP_KINDS and STEP_STATUSES, set by store/_export_merge.py)
+         WHEN NOT list_contains(getvariable('export_step_kinds'), kind)
+             THEN 'kind must be one of ' || array_to_string(getvariable('export_step_kinds'), ', ') || ' (got '
                   || to_json(left(kind, 40))::VARCHAR || ')'
-         WHEN status NOT IN ('ok', 'error', 'unset')
-             THEN 'status must be ok, error or unset (got ' || to_json(left(status, 40))::VARCHAR || ')'
+         WHEN NOT list_contains(getvariable('export_step_statuses'), status)
+             THEN 'status must be one of ' || array_to_string(getvariable('export_step_statuses'), ', ') || ' (got '
+                  || to_json(left(status, 40))::VARCHAR || ')'
          WHEN NOT (confidence BETWEEN 0 AND 1) THEN 'confidence must be in [0, 1] (got ' || confidence || ')'
          WHEN tokens_in < 0 THEN 'tokens_in must be 0 or more (got ' || tokens_in || ')'
          WHEN tokens_out < 0 THEN 'tokens_out must be 0 or more (got ' || tokens_out || ')'
@@ -57,7 +62,7 @@ SELECT * REPLACE (coalesce(export_bad,
              THEN 'field model is ' || strlen(model::VARCHAR) || ' bytes (limit ' || getvariable('export_max_field') || ')'
          WHEN strlen(parent_id::VARCHAR) > getvariable('export_max_field')
              THEN 'field parent_id is ' || strlen(parent_id::VARCHAR) || ' bytes (limit ' || getvariable('export_max_field') || ')'
-         WHEN run_id NOT IN (SELECT run_id FROM export_runs WHERE export_bad IS NULL UNION ALL SELECT run_id FROM runs)
+         WHEN run_id NOT IN (SELECT run_id FROM export_known_runs)
              THEN 'the export holds no run ' || run_id || ' (a step of no run is not stored)'
     END) AS export_bad)
 FROM export_steps;
@@ -67,18 +72,40 @@ SELECT e.export_file, e.export_row + 1, coalesce('step ' || e.step_id || ' of ru
        || e.export_bad, to_json(e)::VARCHAR, e.run_id, e.step_id, 'step'
 FROM export_checked_steps e WHERE e.export_bad IS NOT NULL;
 
+-- An edge, label, finding or attribution of a run neither the export nor the store holds says something of
+-- nothing stored (a run row lost or rejected, or rows put together by hand): rejected, as such a step is.
+CREATE OR REPLACE TEMP TABLE export_checked_edges AS
+SELECT * REPLACE (coalesce(export_bad, CASE WHEN run_id NOT IN (SELECT run_id FROM export_known_runs)
+    THEN 'the export holds no run ' || run_id || ' (an edge of no run is not stored)' END) AS export_bad)
+FROM export_edges;
+
+CREATE OR REPLACE TEMP TABLE export_checked_labels AS
+SELECT * REPLACE (coalesce(export_bad, CASE WHEN run_id NOT IN (SELECT run_id FROM export_known_runs)
+    THEN 'the export holds no run ' || run_id || ' (a label of no run is not stored)' END) AS export_bad)
+FROM export_labels;
+
+CREATE OR REPLACE TEMP TABLE export_checked_findings AS
+SELECT * REPLACE (coalesce(export_bad, CASE WHEN run_id NOT IN (SELECT run_id FROM export_known_runs)
+    THEN 'the export holds no run ' || run_id || ' (a finding of no run is not stored)' END) AS export_bad)
+FROM export_findings;
+
+CREATE OR REPLACE TEMP TABLE export_checked_attributions AS
+SELECT * REPLACE (coalesce(export_bad, CASE WHEN run_id NOT IN (SELECT run_id FROM export_known_runs)
+    THEN 'the export holds no run ' || run_id || ' (an attribution of no run is not stored)' END) AS export_bad)
+FROM export_attributions;
+
 INSERT INTO export_rejects
 SELECT export_file, export_row + 1, 'edge: ' || export_bad, to_json(e)::VARCHAR, run_id, NULL, 'row'
-FROM export_edges e WHERE export_bad IS NOT NULL
+FROM export_checked_edges e WHERE export_bad IS NOT NULL
 UNION ALL
 SELECT export_file, export_row + 1, 'label: ' || export_bad, to_json(e)::VARCHAR, run_id, NULL, 'row'
-FROM export_labels e WHERE export_bad IS NOT NULL
+FROM export_checked_labels e WHERE export_bad IS NOT NULL
 UNION ALL
 SELECT export_file, export_row + 1, 'finding: ' || export_bad, to_json(e)::VARCHAR, run_id, NULL, 'row'
-FROM export_findings e WHERE export_bad IS NOT NULL
+FROM export_checked_findings e WHERE export_bad IS NOT NULL
 UNION ALL
 SELECT export_file, export_row + 1, 'attribution: ' || export_bad, to_json(e)::VARCHAR, run_id, NULL, 'row'
-FROM export_attributions e WHERE export_bad IS NOT NULL
+FROM export_checked_attributions e WHERE export_bad IS NOT NULL
 UNION ALL
 SELECT export_file, export_row + 1, 'quarantine row: ' || export_bad, to_json(e)::VARCHAR, run_id, step_id,
        'quarantine'
@@ -111,8 +138,20 @@ WHERE e.export_bad IS NULL;
 CREATE OR REPLACE TEMP TABLE export_new_runs AS
 SELECT * FROM (SELECT * EXCLUDE (export_file, export_row, export_bad) FROM export_first_runs EXCEPT ALL SELECT * FROM runs);
 
+-- A step is new by its id; a step of an id the store holds is the same step when its log said the same of it
+-- (step_differs.sql, as the log ingest compares a step given again): read from another path or line, or
+-- placed otherwise in a run the export holds more or fewer steps of, it adds nothing; else it differs.
 CREATE OR REPLACE TEMP TABLE export_new_steps AS
-SELECT * FROM (SELECT * EXCLUDE (export_file, export_row, export_bad) FROM export_first_steps EXCEPT ALL SELECT * FROM steps);
+SELECT * EXCLUDE (export_file, export_row, export_bad) FROM export_first_steps e
+WHERE NOT EXISTS (SELECT 1 FROM steps s WHERE s.run_id = e.run_id AND s.step_id = e.step_id);
+
+CREATE OR REPLACE TEMP TABLE export_vs_stored AS
+SELECT * FROM (
+    SELECT e.export_file, e.export_row, e.run_id, e.step_id, s.file AS s_file, s.line AS s_line,
+           step_differs(stored_step(e), stored_step(s)) AS differs,
+           to_json(e)::JSON AS raw
+    FROM export_first_steps e JOIN steps s ON s.run_id = e.run_id AND s.step_id = e.step_id)
+WHERE differs <> '';
 
 -- A stored run's row the export gives otherwise is what its logs said about the run (what it declared, its
 -- system, task, attributes), as a run record given again in an ingest: read as one (refresh_runs.sql's
@@ -122,17 +161,16 @@ SELECT run_id, source, system, task, declared_outcome AS outcome, outcome_detail
 FROM export_new_runs SEMI JOIN runs USING (run_id);
 
 INSERT INTO export_rejects
-SELECT e.export_file, e.export_row + 1,
-       'step ' || n.step_id || ' of run ' || n.run_id || ' differs from the stored step of that id '
-       || '(the stored one is kept)',
-       to_json(n)::VARCHAR, n.run_id, n.step_id, 'step'
-FROM export_new_steps n SEMI JOIN steps s ON s.run_id = n.run_id AND s.step_id = n.step_id
-JOIN export_first_steps e ON e.run_id = n.run_id AND e.step_id = n.step_id;
+SELECT export_file, export_row + 1,
+       'step ' || step_id || ' of run ' || run_id || ' differs from the stored step of that id (stored from '
+       || coalesce(s_file, '?') || ' line ' || coalesce(s_line::VARCHAR, '?') || ') in ' || differs
+       || ' (the stored one is kept)',
+       json_merge_patch(raw, '{"export_file": null, "export_row": null, "export_bad": null}')::VARCHAR,
+       run_id, step_id, 'step'
+FROM export_vs_stored;
 
 DELETE FROM export_new_runs WHERE run_id IN (SELECT run_id FROM runs);
 
-DELETE FROM export_new_steps
-WHERE EXISTS (SELECT 1 FROM steps s WHERE s.run_id = export_new_steps.run_id AND s.step_id = export_new_steps.step_id);
 
 -- labels and attributions the store holds but for created_at (the same label given in both stores, each
 -- at its own time) add nothing; as EXCEPT ALL, a row given n times is kept n times, not 2n.
@@ -140,7 +178,7 @@ CREATE OR REPLACE TEMP TABLE export_new_labels AS
 SELECT * EXCLUDE (export_file, export_row, export_bad, k)
 FROM (SELECT *, row_number() OVER (PARTITION BY run_id, agent, step_id, kind, source, outcome, detail
                                    ORDER BY created_at, export_file, export_row) AS k
-      FROM export_labels WHERE export_bad IS NULL) e
+      FROM export_checked_labels WHERE export_bad IS NULL) e
 WHERE k > (SELECT count(*) FROM labels l
            WHERE l.run_id = e.run_id AND l.agent IS NOT DISTINCT FROM e.agent
              AND l.step_id IS NOT DISTINCT FROM e.step_id AND l.kind IS NOT DISTINCT FROM e.kind
@@ -151,7 +189,7 @@ CREATE OR REPLACE TEMP TABLE export_new_attributions AS
 SELECT * EXCLUDE (export_file, export_row, export_bad, k)
 FROM (SELECT *, row_number() OVER (PARTITION BY run_id, method, unit, target, value, ci_low, ci_high, params
                                    ORDER BY created_at, export_file, export_row) AS k
-      FROM export_attributions WHERE export_bad IS NULL) e
+      FROM export_checked_attributions WHERE export_bad IS NULL) e
 WHERE k > (SELECT count(*) FROM attributions a
            WHERE a.run_id = e.run_id AND a.method = e.method AND a.unit = e.unit AND a.target = e.target
              AND a.value IS NOT DISTINCT FROM e.value AND a.ci_low IS NOT DISTINCT FROM e.ci_low
@@ -178,13 +216,13 @@ INSERT INTO runs SELECT * FROM export_new_runs;
 INSERT INTO steps SELECT * FROM export_new_steps;
 
 INSERT INTO edges
-SELECT * FROM (SELECT * EXCLUDE (export_file, export_row, export_bad) FROM export_edges WHERE export_bad IS NULL
+SELECT * FROM (SELECT * EXCLUDE (export_file, export_row, export_bad) FROM export_checked_edges WHERE export_bad IS NULL
                  EXCEPT ALL SELECT * FROM edges);
 
 INSERT INTO labels SELECT * FROM export_new_labels;
 
 INSERT INTO findings
-SELECT * FROM (SELECT * EXCLUDE (export_file, export_row, export_bad) FROM export_findings WHERE export_bad IS NULL
+SELECT * FROM (SELECT * EXCLUDE (export_file, export_row, export_bad) FROM export_checked_findings WHERE export_bad IS NULL
                  EXCEPT ALL SELECT * FROM findings);
 
 INSERT INTO attributions SELECT * FROM export_new_attributions;

@@ -1,0 +1,69 @@
+"""Known limit of the silent_failure detector, found checking newuser18's folder by hand (left20): a run whose
+log holds no tool span — Haystack's OpenInference instrumentor writes only component spans, the tool's result
+is a ``ToolCallResult`` inside the agent's message list — and whose answer is the pipeline's output record
+(every component's messages, token usage and model name) is taken as failed whatever the answer says: every
+number in the record is "unsupported". On the real trace the verdict was right (the writer turned 545,000 into
+454,000), by chance: the same run with a right answer is flagged too (the strict xfail below)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import workbench as wb
+
+T0 = 1_767_225_600_000_000_000
+S = 1_000_000_000
+
+
+def _msg(role: str, text: str, meta: str = "{}") -> str:
+    return (f"ChatMessage(_role=<ChatRole.{role.upper()}: '{role}'>, _content=[TextContent(text={text!r})], "
+            f"_name=None, _meta={meta})")
+
+
+def _run(said: str) -> list[dict]:
+    """Haystack's shape: researcher (a tool call that fails, then 545000), handover, writer saying ``said``."""
+    meta = "{'model': 'gpt-4o-mini-2024-07-18', 'usage': {'prompt_tokens': 160, 'completion_tokens': 14}}"
+    fact = "Lisbon has 545,000 inhabitants (census 2024)."
+    tool = ("ChatMessage(_role=<ChatRole.TOOL: 'tool'>, _content=[ToolCallResult(result='{\"city\": \"Lisbon\", "
+            "\"population\": 545000, \"year\": 2024}', origin=ToolCall(tool_name='get_population', "
+            "arguments={'city': 'Lisbon'}, id='call_pop2', extra=None), error=False)], _name=None, _meta={})")
+    researcher = {"messages": [_msg("user", "What is the population of Lisbon?"), tool, _msg("assistant", fact, meta)],
+                  "step_count": 3, "token_usage": {"prompt_tokens": 400, "completion_tokens": 44},
+                  "tool_call_counts": {"get_population": 2}, "last_message": _msg("assistant", fact, meta)}
+    writer = {"messages": [_msg("user", f"Write a blurb from these facts: {fact}"), _msg("assistant", said, meta)],
+              "step_count": 1, "token_usage": {"prompt_tokens": 90, "completion_tokens": 16},
+              "tool_call_counts": {}, "last_message": _msg("assistant", said, meta)}
+    steps = [("Pipeline.run", None, json.dumps({"data": {"researcher": {"messages": ["What is the population?"]}}}),
+              json.dumps({"researcher": researcher, "writer": writer})),
+             ("Agent.run", "p", json.dumps({"messages": [_msg("user", "What is the population of Lisbon?")]}),
+              json.dumps(researcher)),
+             ("Handover.run", "p", json.dumps(researcher), json.dumps({"messages": [_msg("user", f"Write: {fact}")]})),
+             ("Agent.run", "p", json.dumps({"messages": [_msg("user", f"Write a blurb from these facts: {fact}")]}),
+              json.dumps(writer))]
+    recs: list[dict] = [{"record": "run", "run_id": "hs", "system": "haystack", "outcome": "success"}]
+    for i, (name, parent, inp, out) in enumerate(steps):
+        start = T0 + i * S
+        recs.append({"run_id": "hs", "step_id": "p" if i == 0 else f"s{i}", "parent_id": parent, "kind": "chain",
+                     "name": name, "input": inp, "output": out, "status": "ok", "started_at": start,
+                     "ended_at": start + (10 * S if i == 0 else S // 2)})
+    return recs
+
+
+def _silent(said: str) -> list[tuple]:
+    ws = wb.open()
+    ws.ingest(_run(said), progress=False)
+    wb.detect(ws)
+    return ws.sql("SELECT severity, detail FROM findings WHERE detector = 'silent_failure'").fetchall()
+
+
+def test_a_made_up_figure_is_taken_as_failed() -> None:
+    found = _silent("Lisbon, home to 454,000 people, is Portugal's capital.")
+    assert [s for s, _ in found] == ["critical"] and "454,000" in found[0][1]
+
+
+@pytest.mark.xfail(strict=True, reason="known limit: tool results only inside message lists are no backend record, "
+                                       "and a pipeline's output record is read whole as the answer (left20 notes)")
+def test_the_right_figure_is_not_taken_as_failed() -> None:
+    assert _silent("Lisbon, home to 545,000 people, is Portugal's capital.") == []
