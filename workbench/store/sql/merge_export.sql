@@ -17,9 +17,43 @@ CREATE OR REPLACE TEMP TABLE export_rejects (file VARCHAR, line BIGINT, reason V
 -- for a step also what the ingest's check of a step, ingest/_fields.step_row, refuses: a field past its size
 -- limit, a number out of range, a step of a run the export does not hold): quarantined on its own at its
 -- file and row, the rest merged. A store holds no such row: the export was damaged or put together by hand.
+-- Outcomes and kinds out of their sets (a hand edit's 'failed', 'partial', NULL; an edge kind of its own), as
+-- the logs route refuses them (Stage.run / label / edge): counted as neither failed nor succeeded, such a run
+-- left every count of failures quietly. A run row refused for its values costs only itself: its steps are
+-- kept and the run's row rebuilt from them and its labels (refresh_runs.sql, through `affected`).
+CREATE OR REPLACE TEMP TABLE export_checked_runs AS
+SELECT * REPLACE (coalesce(export_bad,
+    CASE WHEN coalesce(outcome, '') NOT IN ('success', 'failure', 'unknown')
+             THEN 'outcome must be success, failure or unknown (got ' || coalesce(to_json(left(outcome, 40))::VARCHAR, 'none') || ')'
+         WHEN coalesce(reported_outcome, '') NOT IN ('success', 'failure', 'unknown')
+             THEN 'reported_outcome must be success, failure or unknown (got '
+                  || coalesce(to_json(left(reported_outcome, 40))::VARCHAR, 'none') || ')'
+         WHEN declared_outcome NOT IN ('success', 'failure', 'unknown')
+             THEN 'declared_outcome must be success, failure or unknown if given (got '
+                  || to_json(left(declared_outcome, 40))::VARCHAR || ')'
+         WHEN coalesce(outcome_source, '') NOT IN ('label', 'declared', 'root_status', 'none')
+             THEN 'outcome_source must be label, declared, root_status or none (got '
+                  || coalesce(to_json(left(outcome_source, 40))::VARCHAR, 'none') || ')'
+    END) AS export_bad)
+FROM export_runs;
+
+CREATE OR REPLACE TEMP TABLE export_checked_labels AS
+SELECT * REPLACE (coalesce(export_bad,
+    CASE WHEN outcome NOT IN ('success', 'failure', 'unknown')
+         THEN 'outcome must be success, failure or unknown if given (got ' || to_json(left(outcome, 40))::VARCHAR || ')'
+    END) AS export_bad)
+FROM export_labels;
+
+CREATE OR REPLACE TEMP TABLE export_checked_edges AS
+SELECT * REPLACE (coalesce(export_bad,
+    CASE WHEN kind NOT IN ('parent', 'handoff', 'consumes')
+         THEN 'kind must be parent, handoff or consumes (got ' || to_json(left(kind, 40))::VARCHAR || ')'
+    END) AS export_bad)
+FROM export_edges;
+
 INSERT INTO export_rejects
 SELECT e.export_file, e.export_row + 1, 'run: ' || e.export_bad, to_json(e)::VARCHAR, e.run_id, NULL, 'run'
-FROM export_runs e WHERE e.export_bad IS NOT NULL;
+FROM export_checked_runs e WHERE e.export_bad IS NOT NULL;
 
 CREATE OR REPLACE TEMP TABLE export_checked_steps AS
 SELECT * REPLACE (coalesce(export_bad,
@@ -57,6 +91,7 @@ SELECT * REPLACE (coalesce(export_bad,
              THEN 'field model is ' || strlen(model::VARCHAR) || ' bytes (limit ' || getvariable('export_max_field') || ')'
          WHEN strlen(parent_id::VARCHAR) > getvariable('export_max_field')
              THEN 'field parent_id is ' || strlen(parent_id::VARCHAR) || ' bytes (limit ' || getvariable('export_max_field') || ')'
+         -- (export_runs: a run row refused only for its values, export_checked_runs, still holds its steps)
          WHEN run_id NOT IN (SELECT run_id FROM export_runs WHERE export_bad IS NULL UNION ALL SELECT run_id FROM runs)
              THEN 'the export holds no run ' || run_id || ' (a step of no run is not stored)'
     END) AS export_bad)
@@ -69,10 +104,10 @@ FROM export_checked_steps e WHERE e.export_bad IS NOT NULL;
 
 INSERT INTO export_rejects
 SELECT export_file, export_row + 1, 'edge: ' || export_bad, to_json(e)::VARCHAR, run_id, NULL, 'row'
-FROM export_edges e WHERE export_bad IS NOT NULL
+FROM export_checked_edges e WHERE export_bad IS NOT NULL
 UNION ALL
 SELECT export_file, export_row + 1, 'label: ' || export_bad, to_json(e)::VARCHAR, run_id, NULL, 'row'
-FROM export_labels e WHERE export_bad IS NOT NULL
+FROM export_checked_labels e WHERE export_bad IS NOT NULL
 UNION ALL
 SELECT export_file, export_row + 1, 'finding: ' || export_bad, to_json(e)::VARCHAR, run_id, NULL, 'row'
 FROM export_findings e WHERE export_bad IS NOT NULL
@@ -86,7 +121,7 @@ FROM export_quarantine e WHERE export_bad IS NOT NULL;
 
 -- A key given twice in the export (a folder put together by hand: a store holds each once): the first kept.
 CREATE OR REPLACE TEMP TABLE export_first_runs AS
-SELECT * FROM export_runs WHERE export_bad IS NULL
+SELECT * FROM export_checked_runs WHERE export_bad IS NULL
 QUALIFY row_number() OVER (PARTITION BY run_id ORDER BY export_file, export_row) = 1;
 
 CREATE OR REPLACE TEMP TABLE export_first_steps AS
@@ -96,7 +131,7 @@ QUALIFY row_number() OVER (PARTITION BY run_id, step_id ORDER BY export_file, ex
 INSERT INTO export_rejects
 SELECT e.export_file, e.export_row + 1, 'run ' || e.run_id || ' given twice in the export (the first is kept)',
        to_json(e)::VARCHAR, e.run_id, NULL, 'run'
-FROM export_runs e ANTI JOIN export_first_runs f ON f.export_file = e.export_file AND f.export_row = e.export_row
+FROM export_checked_runs e ANTI JOIN export_first_runs f ON f.export_file = e.export_file AND f.export_row = e.export_row
 WHERE e.export_bad IS NULL;
 
 INSERT INTO export_rejects
@@ -140,7 +175,7 @@ CREATE OR REPLACE TEMP TABLE export_new_labels AS
 SELECT * EXCLUDE (export_file, export_row, export_bad, k)
 FROM (SELECT *, row_number() OVER (PARTITION BY run_id, agent, step_id, kind, source, outcome, detail
                                    ORDER BY created_at, export_file, export_row) AS k
-      FROM export_labels WHERE export_bad IS NULL) e
+      FROM export_checked_labels WHERE export_bad IS NULL) e
 WHERE k > (SELECT count(*) FROM labels l
            WHERE l.run_id = e.run_id AND l.agent IS NOT DISTINCT FROM e.agent
              AND l.step_id IS NOT DISTINCT FROM e.step_id AND l.kind IS NOT DISTINCT FROM e.kind
@@ -157,11 +192,15 @@ WHERE k > (SELECT count(*) FROM attributions a
              AND a.value IS NOT DISTINCT FROM e.value AND a.ci_low IS NOT DISTINCT FROM e.ci_low
              AND a.ci_high IS NOT DISTINCT FROM e.ci_high AND a.params IS NOT DISTINCT FROM e.params);
 
--- the stored runs to rebuild (refresh_runs.sql): given otherwise, or given steps or labels they lacked
+-- the runs to rebuild (refresh_runs.sql): stored ones given otherwise, or given steps or labels they lacked;
+-- new ones whose run row was refused (export_checked_runs), from their steps
 CREATE OR REPLACE TEMP TABLE affected AS
 SELECT run_id FROM runs
 WHERE run_id IN (SELECT run_id FROM stage_runs UNION ALL SELECT run_id FROM export_new_steps
-                 UNION ALL SELECT run_id FROM export_new_labels);
+                 UNION ALL SELECT run_id FROM export_new_labels)
+UNION
+SELECT run_id FROM export_new_steps
+WHERE run_id NOT IN (SELECT run_id FROM runs UNION ALL SELECT run_id FROM export_new_runs);
 
 CREATE OR REPLACE TEMP TABLE export_counts AS
 SELECT (SELECT count(*) FROM export_steps) AS steps_read,
@@ -178,7 +217,7 @@ INSERT INTO runs SELECT * FROM export_new_runs;
 INSERT INTO steps SELECT * FROM export_new_steps;
 
 INSERT INTO edges
-SELECT * FROM (SELECT * EXCLUDE (export_file, export_row, export_bad) FROM export_edges WHERE export_bad IS NULL
+SELECT * FROM (SELECT * EXCLUDE (export_file, export_row, export_bad) FROM export_checked_edges WHERE export_bad IS NULL
                  EXCEPT ALL SELECT * FROM edges);
 
 INSERT INTO labels SELECT * FROM export_new_labels;
