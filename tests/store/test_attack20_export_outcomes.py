@@ -111,3 +111,29 @@ def test_an_edge_kind_of_its_own_is_quarantined(tmp_path: Path) -> None:
     assert ws.count("edges") == n - 2
     assert {r for r, in ws.sql("SELECT reason FROM quarantine WHERE source = 'export'").fetchall()} == {
         'edge: kind must be parent, handoff or consumes (got "bogus")'}
+
+
+def test_a_column_renamed_or_dropped_by_hand_is_said(tmp_path: Path) -> None:
+    folder = _export(tmp_path)
+    for f in sorted((folder / "steps").rglob("*.parquet")):
+        con = duckdb.connect()
+        con.execute(f"COPY (SELECT * RENAME (output AS out) FROM read_parquet('{f}')) TO '{f}.new' (FORMAT parquet)")
+        shutil.move(f"{f}.new", f)
+    _forge(folder, "labels", "* EXCLUDE (detail)")
+    ws = wb.open()
+    rep = ws.ingest(folder, progress=False)
+    assert (rep.read, rep.stored, rep.quarantined) == (7, 6, 1)   # merged, the outputs lost: said, not silent
+    assert ws.sql("SELECT count(output) FROM steps").fetchall() == [(0,)]
+    assert rep.notes[:2] == ["the export's steps lack the column 'output': left empty in the rows merged",
+                             "the export's steps hold a column the store has not, not read: 'out' (renamed by "
+                             "hand? the store's columns are " + ", ".join(ws.sql("FROM steps").columns) + ")"]
+    assert rep.notes[2:] == ["the export's labels lack the column 'detail': left empty in the rows merged"]
+    assert "note: the export's steps lack the column 'output'" in str(rep)
+
+
+def test_an_export_as_written_says_nothing_of_its_columns(tmp_path: Path) -> None:
+    folder = _export(tmp_path)
+    again = wb.open(folder).export(tmp_path / "again")    # an export of the export read in place, too
+    for f in (folder, again):
+        rep = wb.open().ingest(f, progress=False)
+        assert (rep.read, rep.stored, rep.quarantined, rep.notes) == (7, 6, 1, [])
