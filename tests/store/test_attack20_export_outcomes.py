@@ -137,3 +137,22 @@ def test_an_export_as_written_says_nothing_of_its_columns(tmp_path: Path) -> Non
     for f in (folder, again):
         rep = wb.open().ingest(f, progress=False)
         assert (rep.read, rep.stored, rep.quarantined, rep.notes) == (7, 6, 1, [])
+
+
+def test_an_edge_row_duplicated_by_hand_is_stored_once(tmp_path: Path) -> None:
+    folder = _export(tmp_path)
+    f = sorted((folder / "edges").rglob("*.parquet"))[0]
+    n = len(_rows(f, "true"))
+    con = duckdb.connect()
+    con.execute(f"COPY (SELECT * FROM read_parquet('{f}') UNION ALL SELECT * FROM read_parquet('{f}')) "
+                f"TO '{f}.new' (FORMAT parquet)")
+    shutil.move(f"{f}.new", f)
+    ws = wb.open()
+    for _ in range(2):   # and merged again: nothing more
+        rep = ws.ingest(folder, progress=False)
+        assert (rep.read, rep.stored, rep.quarantined) == (7 + n, 6, 1 + n)
+        assert ws.sql("SELECT count(*), count(DISTINCT (run_id, src_step, dst_step, kind)) FROM edges"
+                      ).fetchall() == [(n, n)]
+    lines = sorted(line for line, in ws.sql("SELECT line FROM quarantine WHERE source = 'export'").fetchall())
+    assert lines == list(range(n + 1, 2 * n + 1))
+    assert "given twice in the export (the first is kept)" in rep.errors[0]

@@ -142,6 +142,20 @@ FROM export_checked_steps e
 ANTI JOIN export_first_steps f ON f.export_file = e.export_file AND f.export_row = e.export_row
 WHERE e.export_bad IS NULL;
 
+-- An edge given twice (a store holds each (run_id, src_step, dst_step, kind) once, schema.sql): the first kept;
+-- copied as they came, a row duplicated by hand made the store hold the edge twice.
+CREATE OR REPLACE TEMP TABLE export_first_edges AS
+SELECT * FROM export_checked_edges WHERE export_bad IS NULL
+QUALIFY row_number() OVER (PARTITION BY run_id, src_step, dst_step, kind ORDER BY export_file, export_row) = 1;
+
+INSERT INTO export_rejects
+SELECT e.export_file, e.export_row + 1,
+       'edge: ' || e.kind || ' edge ' || e.src_step || ' -> ' || e.dst_step || ' of run ' || e.run_id
+       || ' given twice in the export (the first is kept)', to_json(e)::VARCHAR, e.run_id, NULL, 'row'
+FROM export_checked_edges e
+ANTI JOIN export_first_edges f ON f.export_file = e.export_file AND f.export_row = e.export_row
+WHERE e.export_bad IS NULL;
+
 -- rows the store does not hold as they are: new ones, or ones whose id the store holds with other contents
 CREATE OR REPLACE TEMP TABLE export_new_runs AS
 SELECT * FROM (SELECT * EXCLUDE (export_file, export_row, export_bad) FROM export_first_runs EXCEPT ALL SELECT * FROM runs);
@@ -217,7 +231,7 @@ INSERT INTO runs SELECT * FROM export_new_runs;
 INSERT INTO steps SELECT * FROM export_new_steps;
 
 INSERT INTO edges
-SELECT * FROM (SELECT * EXCLUDE (export_file, export_row, export_bad) FROM export_checked_edges WHERE export_bad IS NULL
+SELECT * FROM (SELECT * EXCLUDE (export_file, export_row, export_bad) FROM export_first_edges
                  EXCEPT ALL SELECT * FROM edges);
 
 INSERT INTO labels SELECT * FROM export_new_labels;
