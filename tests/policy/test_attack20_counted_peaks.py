@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import workbench as wb
 from workbench.policy import Budgets
+from workbench.policy._limits import _COUNTS
+from workbench.policy._propose import _COUNTED
 
 T0 = 1_767_225_600_000_000_000
 S = 1_000_000_000
@@ -45,3 +47,7 @@ def test_successes_that_never_retried_weigh_the_retry_limit() -> None:
     alone = wb.Policy(budgets=Budgets(max_retries=policy.budgets.max_retries))
     table = wb.backtest(alone, ws).table.set_index("rule")
     assert table.loc["max_retries", ["runs_cut", "failures_prevented", "successes_lost"]].tolist() == [6, 6, 0]
+
+
+def test_the_proposal_and_the_suggestions_read_the_same_counts() -> None:
+    assert set(_COUNTS) == _COUNTED   # (a run where none happened: 0 for both)

@@ -38,10 +38,12 @@ _RULES = {
     "max_pingpong": ("loops", "ping_pong", True),
     "max_repeated_replies": ("loops", "repeated_reply", True),
 }
-# Counts whose peak the core measures only when what they count happens (a retry, a tool call): a run with
-# none has 0, not "not measured". Dropped as unmeasured, a store whose successful runs mostly never retried had
-# "fewer than 5 successful runs" to weigh max_retries against (20 successes, 2 of them retrying: no limit).
-_COUNTED = frozenset({"max_tool_calls_run", "max_tool_calls_agent", "max_retries", "max_repeats"})
+# Counts whose peak the core measures only when what they count happens (a retry, a tool call, a hand-off, a
+# bounce): a run with none has 0, not "not measured" (as suggest_limits reads them: _limits._COUNTS). Dropped as
+# unmeasured, a store whose successful runs mostly never retried had "fewer than 5 successful runs" to weigh
+# max_retries against (20 successes, 2 of them retrying: no limit).
+_COUNTED = frozenset({"max_handoffs", "max_tool_calls_run", "max_tool_calls_agent", "max_retries", "max_repeats",
+                      "max_pingpong", "max_repeated_replies"})
 # A stretch of bounces has 2 exchanges or more, a chain of replies 1 reply or more: a limit of 1 cuts
 # the first of either (the schema's lowest limit; a limit of 0 there is no valid policy)
 _FLOOR = {"max_pingpong": 1, "max_repeated_replies": 1}
