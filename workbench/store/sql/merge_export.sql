@@ -25,15 +25,16 @@ CREATE OR REPLACE TEMP TABLE export_checked_runs AS
 SELECT * REPLACE (coalesce(export_bad,
     CASE WHEN coalesce(outcome, '') NOT IN ('success', 'failure', 'unknown')
              THEN 'outcome must be success, failure or unknown (got ' || coalesce(to_json(left(outcome, 40))::VARCHAR, 'none') || ')'
-         WHEN coalesce(reported_outcome, '') NOT IN ('success', 'failure', 'unknown')
+         -- (reported_outcome, outcome_source: empty in an export older than the column is no value of its own)
+         WHEN reported_outcome NOT IN ('success', 'failure', 'unknown')
              THEN 'reported_outcome must be success, failure or unknown (got '
-                  || coalesce(to_json(left(reported_outcome, 40))::VARCHAR, 'none') || ')'
+                  || to_json(left(reported_outcome, 40))::VARCHAR || ')'
          WHEN declared_outcome NOT IN ('success', 'failure', 'unknown')
              THEN 'declared_outcome must be success, failure or unknown if given (got '
                   || to_json(left(declared_outcome, 40))::VARCHAR || ')'
-         WHEN coalesce(outcome_source, '') NOT IN ('label', 'declared', 'root_status', 'none')
+         WHEN outcome_source NOT IN ('label', 'declared', 'root_status', 'none')
              THEN 'outcome_source must be label, declared, root_status or none (got '
-                  || coalesce(to_json(left(outcome_source, 40))::VARCHAR, 'none') || ')'
+                  || to_json(left(outcome_source, 40))::VARCHAR || ')'
     END) AS export_bad)
 FROM export_runs;
 
