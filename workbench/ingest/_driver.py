@@ -316,7 +316,7 @@ def _ingest_export(con: duckdb.DuckDBPyConnection, folder: Path, fmt: str | None
     quarantined = c["quarantine_read"] + c["run_rejects"] + c["step_rejects"] + c["row_rejects"]
     return IngestReport(read=read, stored=read - quarantined, quarantined=quarantined,
                         errors=[e for e, in c["errors"]], added=c["steps_added"], files=[f"{display(folder)} (export)"],
-                        runs=c["runs_touched"], labels=c["labels"])
+                        runs=c["runs_touched"], labels=c["labels"], notes=c["notes"])
 
 
 def _run_ingest(con: duckdb.DuckDBPyConnection, source: Any, fmt: str | None, progress: bool | None,

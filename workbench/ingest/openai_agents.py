@@ -89,7 +89,10 @@ def _error_text(error: dict[str, Any]) -> str:
     if isinstance(data, dict) and isinstance(data.get("error"), str):
         return f"{text}: {data['error']}"
     if data is not None:
-        return f"{text}: {orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS).decode()}"
+        try:
+            return f"{text}: {orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS).decode()}"
+        except orjson.JSONEncodeError:   # (nested past orjson's 254 levels: the span is kept, with its message)
+            return f"{text} (its data nested too deep to write)"
     return text
 
 
@@ -137,7 +140,8 @@ def span_fields(data: dict[str, Any]) -> tuple[str | None, dict[str, Any]]:
     elif kind == "guardrail":
         attrs["output.value"] = {"triggered": data.get("triggered")}
     elif kind == "mcp_tools":
-        name = f"mcp list tools {data.get('server')}" if data.get("server") is not None else "mcp list tools"
+        server = data.get("server")   # (a name; anything else would be named by its Python repr)
+        name = f"mcp list tools {server}" if isinstance(server, str) and server else "mcp list tools"
         if data.get("result") is not None:
             attrs["output.value"] = data["result"]
     elif kind == "custom":

@@ -38,6 +38,12 @@ _RULES = {
     "max_pingpong": ("loops", "ping_pong", True),
     "max_repeated_replies": ("loops", "repeated_reply", True),
 }
+# Counts whose peak the core measures only when what they count happens (a retry, a tool call, a hand-off, a
+# bounce): a run with none has 0, not "not measured" (as suggest_limits reads them: _limits._COUNTS). Dropped as
+# unmeasured, a store whose successful runs mostly never retried had "fewer than 5 successful runs" to weigh
+# max_retries against (20 successes, 2 of them retrying: no limit).
+_COUNTED = frozenset({"max_handoffs", "max_tool_calls_run", "max_tool_calls_agent", "max_retries", "max_repeats",
+                      "max_pingpong", "max_repeated_replies"})
 # A stretch of bounces has 2 exchanges or more, a chain of replies 1 reply or more: a limit of 1 cuts
 # the first of either (the schema's lowest limit; a limit of 0 there is no valid policy)
 _FLOOR = {"max_pingpong": 1, "max_repeated_replies": 1}
@@ -138,8 +144,8 @@ def policy_from_findings(ws: Any, lost_weight: float = 3.0, review_budget: float
     thin: list[str] = []
     limits: dict[str, dict[str, Any]] = {"breakers": {}, "budgets": {}, "loops": {"window": window}}
     for rule, (group, detector, integer) in _RULES.items():
-        succ = ok[rule].dropna().to_numpy(dtype=float)
-        fail = bad[rule].dropna().to_numpy(dtype=float)
+        succ = (ok[rule].fillna(0) if rule in _COUNTED else ok[rule].dropna()).to_numpy(dtype=float)
+        fail = (bad[rule].fillna(0) if rule in _COUNTED else bad[rule].dropna()).to_numpy(dtype=float)
         hits = findings[findings["detector"] == detector] if not findings.empty else findings
         n_hit = len(set(hits["run_id"]) & failed_ids) if len(hits) else 0
         if succ.size == 0 or fail.size == 0:

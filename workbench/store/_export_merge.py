@@ -25,11 +25,13 @@ def _quoted(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'  # a column name of the store's own schema, never a log value
 
 
-def _export_view(con: duckdb.DuckDBPyConnection, folder: Path, table: str) -> None:
+def _export_view(con: duckdb.DuckDBPyConnection, folder: Path, table: str) -> list[str]:
     """The temp view ``export_<table>``: the export's rows of ``table`` with the store's columns in its order
     (a column an older export lacks is NULL), then the file and row each came from, and ``export_bad``: why
     the row cannot be stored as it is (NULL: it can), a value of another type than the store's column, or
-    none where the store's column requires one. A forged or damaged row is quarantined on its own."""
+    none where the store's column requires one. A forged or damaged row is quarantined on its own. Returns
+    notes on the columns read otherwise than the store's: one the export lacks (left empty) or holds that the
+    store has not (not read): a column renamed or dropped by hand loses its values, and says so."""
     stored = con.table(table)
     columns = list(zip(stored.columns, (str(t) for t in stored.types), strict=True))
     required = {c for c, in con.execute(
@@ -40,6 +42,7 @@ def _export_view(con: duckdb.DuckDBPyConnection, folder: Path, table: str) -> No
         rel = con.read_parquet(files, hive_partitioning=table in PARTITIONED, union_by_name=True,
                                filename=True, file_row_number=True)
         have = dict(zip(rel.columns, (str(t) for t in rel.types), strict=True))
+        notes = _column_notes(table, [c for c, _ in columns], list(have))
         picks, bad = [], []
         for c, t in columns:
             q = _quoted(c)
@@ -61,7 +64,32 @@ def _export_view(con: duckdb.DuckDBPyConnection, folder: Path, table: str) -> No
                                                  "CAST(NULL AS VARCHAR) AS export_file",
                                                  "CAST(NULL AS BIGINT) AS export_row",
                                                  "CAST(NULL AS VARCHAR) AS export_bad"])).filter("false")
+        notes = []
     rel.create_view(f"export_{table}", replace=True)
+    return notes
+
+
+_READ_ALONG = ("filename", "file_row_number")   # (what read_parquet adds: where each row came from)
+
+
+def _column_notes(table: str, stored: list[str], have: list[str]) -> list[str]:
+    """What ``_export_view`` says of an export's columns of ``table`` that are not the store's."""
+    known = set(stored) | set(_READ_ALONG) | ({"day"} if table in PARTITIONED else set())   # (hive's key)
+    lacked = [c for c in stored if c not in have]
+    extra = [c for c in have if c not in known]
+    notes = []
+    if lacked:
+        notes.append(f"the export's {table} lack the column{'s' if len(lacked) > 1 else ''} "
+                     f"{_names(lacked)}: left empty in the rows merged")
+    if extra:
+        notes.append(f"the export's {table} hold {'columns' if len(extra) > 1 else 'a column'} the store has not, not "
+                     f"read: {_names(extra)} (renamed by hand? the store's columns are {', '.join(stored)})")
+    return notes
+
+
+def _names(columns: list[str]) -> str:
+    shown = ", ".join(repr(c[:60]) for c in columns[:8])
+    return shown + (f" and {len(columns) - 8} more" if len(columns) > 8 else "")
 
 
 def _text(words: str) -> str:
@@ -74,8 +102,7 @@ def merge_export(con: duckdb.DuckDBPyConnection, folder: Path) -> dict[str, int]
     merge_export.sql's ``export_counts`` (steps_read, quarantine_read, run_rejects, step_rejects,
     steps_added, runs_touched) and the labels added."""
     before = temp_tables(con) | temp_views(con)
-    for table in TABLES:
-        _export_view(con, folder, table)
+    notes = [n for table in TABLES for n in _export_view(con, folder, table)]
     con.execute("SET VARIABLE export_max_field = ?", [MAX_FIELD_BYTES])
     # the values a step may hold, as the log ingest checks them (one list each, in ingest/_stage_tables)
     con.execute("SET VARIABLE export_step_kinds = ?::VARCHAR[]", [list(STEP_KINDS)])
@@ -89,6 +116,7 @@ def merge_export(con: duckdb.DuckDBPyConnection, folder: Path) -> dict[str, int]
             names = [d[0] for d in cur.description]
             counts = dict(zip(names, cur.fetchall()[0], strict=True))
             counts["labels"] = con.execute("SELECT count(*) FROM export_new_labels").fetchall()[0][0]
+            counts["notes"] = notes
             counts["errors"] = con.execute("SELECT file || ':' || line || ': ' || reason FROM export_rejects "
                                            "ORDER BY file, line LIMIT 10").fetchall()
         return counts

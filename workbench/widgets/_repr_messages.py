@@ -16,14 +16,19 @@ import re
 _OPENS = re.compile(r"""^[\s\[\]"',]*[A-Z]\w*\(""")
 # one pass, left to right: a string literal (so that nothing inside one is read as a message or a role),
 # the start of a message, Haystack's role, a tool call's name (LangChain's tool call dict first: its
-# 'name' would otherwise be read as a plain literal)
+# 'name' would otherwise be read as a plain literal). A literal left open (a repr cut short by the logger,
+# or a hostile one) runs to the end of the text: tried again from every later quote, an open literal made
+# reading quadratic (80 kB of \\' took 34 s, the 1 MB the panel parses hours).
 _TOKEN = re.compile(r"""
     'name':\s'(?P<lc_call>[^'\\]*)',\s'args':\s(?P<lc_args>\{[^{}]*\})
-  | (?P<key>\b(?:content|text|result|tool_name)=)?(?P<lit>'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")
+  | (?P<key>\b(?:content|text|result|tool_name)=)?(?P<lit>'(?:[^'\\]|\\.)*+'?|"(?:[^"\\]|\\.)*+"?)
   | (?P<msg>\b(?P<cls>[A-Z]\w*Message)\()
   | \b_?role=<\w+\.\w+:\s'(?P<role>\w+)'>
 """, re.S | re.X)
-_ARGS = re.compile(r"\s*(?:arguments|args|tool_kwargs)=(\{[^{}]*\})")
+# a tool call's arguments, right after its name (``ToolCall(tool_name='x', arguments={...}, id=...)``): looked
+# for at the next comma anywhere, calls with no comma of their own each read the text up to the next one
+# (quadratic) and took the same arguments (1 MB of calls sharing 0.5 MB of arguments: gigabytes shown)
+_ARGS = re.compile(r"\s*,\s*(?:arguments|args|tool_kwargs)=(\{[^{}]*\})")
 _ROLES = {"HumanMessage": "human", "AIMessage": "ai", "SystemMessage": "system", "ToolMessage": "tool",
           "FunctionMessage": "function", "ChatMessage": "", "AIMessageChunk": "ai", "HumanMessageChunk": "human"}
 
@@ -47,8 +52,7 @@ def repr_messages(text: str) -> list[dict] | None:
         elif m.group("key") == "tool_name=" and out[-1]["role"] == "tool":
             continue   # Haystack's ToolCallResult names the call it answers: not a call of the tool's own
         elif m.group("key") == "tool_name=":
-            comma = text.find(",", m.end())   # (found in place: no copy of the rest of the text per call)
-            args = _ARGS.match(text, comma + 1) if comma >= 0 else None
+            args = _ARGS.match(text, m.end())
             out[-1]["tool_calls"].append({"name": _literal(m.group("lit")),
                                           # (no arguments after it: the log cut the repr there)
                                           "arguments": args.group(1) if args else "…"})
@@ -67,6 +71,9 @@ def _once(calls: list[dict]) -> list[dict]:
 
 
 def _literal(lit: str) -> str:
+    body = lit[1:-1] if len(lit) > 1 and lit[-1] == lit[0] else ""
+    if len(lit) < 2 or lit[-1] != lit[0] or (len(body) - len(body.rstrip("\\"))) % 2:
+        lit += lit[0]   # left open (its closing quote escaped or absent): the text after the quote
     try:
         value = ast.literal_eval(lit)
     except (ValueError, SyntaxError):

@@ -17,9 +17,44 @@ CREATE OR REPLACE TEMP TABLE export_rejects (file VARCHAR, line BIGINT, reason V
 -- for a step also what the ingest's check of a step, ingest/_fields.step_row, refuses: a field past its size
 -- limit, a number out of range, a step of a run the export does not hold): quarantined on its own at its
 -- file and row, the rest merged. A store holds no such row: the export was damaged or put together by hand.
+-- Outcomes and kinds out of their sets (a hand edit's 'failed', 'partial', NULL; an edge kind of its own), as
+-- the logs route refuses them (Stage.run / label / edge): counted as neither failed nor succeeded, such a run
+-- left every count of failures quietly. A run row refused for its values costs only itself: its steps are
+-- kept and the run's row rebuilt from them and its labels (refresh_runs.sql, through `affected`).
+CREATE OR REPLACE TEMP TABLE export_checked_runs AS
+SELECT * REPLACE (coalesce(export_bad,
+    CASE WHEN coalesce(outcome, '') NOT IN ('success', 'failure', 'unknown')
+             THEN 'outcome must be success, failure or unknown (got ' || coalesce(to_json(left(outcome, 40))::VARCHAR, 'none') || ')'
+         -- (reported_outcome, outcome_source: empty in an export older than the column is no value of its own)
+         WHEN reported_outcome NOT IN ('success', 'failure', 'unknown')
+             THEN 'reported_outcome must be success, failure or unknown (got '
+                  || to_json(left(reported_outcome, 40))::VARCHAR || ')'
+         WHEN declared_outcome NOT IN ('success', 'failure', 'unknown')
+             THEN 'declared_outcome must be success, failure or unknown if given (got '
+                  || to_json(left(declared_outcome, 40))::VARCHAR || ')'
+         WHEN outcome_source NOT IN ('label', 'declared', 'root_status', 'none')
+             THEN 'outcome_source must be label, declared, root_status or none (got '
+                  || to_json(left(outcome_source, 40))::VARCHAR || ')'
+    END) AS export_bad)
+FROM export_runs;
+
+CREATE OR REPLACE TEMP TABLE export_valued_labels AS
+SELECT * REPLACE (coalesce(export_bad,
+    CASE WHEN outcome NOT IN ('success', 'failure', 'unknown')
+         THEN 'outcome must be success, failure or unknown if given (got ' || to_json(left(outcome, 40))::VARCHAR || ')'
+    END) AS export_bad)
+FROM export_labels;
+
+CREATE OR REPLACE TEMP TABLE export_valued_edges AS
+SELECT * REPLACE (coalesce(export_bad,
+    CASE WHEN kind NOT IN ('parent', 'handoff', 'consumes')
+         THEN 'kind must be parent, handoff or consumes (got ' || to_json(left(kind, 40))::VARCHAR || ')'
+    END) AS export_bad)
+FROM export_edges;
+
 INSERT INTO export_rejects
 SELECT e.export_file, e.export_row + 1, 'run: ' || e.export_bad, to_json(e)::VARCHAR, e.run_id, NULL, 'run'
-FROM export_runs e WHERE e.export_bad IS NOT NULL;
+FROM export_checked_runs e WHERE e.export_bad IS NOT NULL;
 
 -- The runs the export's rows may belong to: its own (those it can store) and the store's.
 CREATE OR REPLACE TEMP TABLE export_known_runs AS
@@ -62,6 +97,7 @@ SELECT * REPLACE (coalesce(export_bad,
              THEN 'field model is ' || strlen(model::VARCHAR) || ' bytes (limit ' || getvariable('export_max_field') || ')'
          WHEN strlen(parent_id::VARCHAR) > getvariable('export_max_field')
              THEN 'field parent_id is ' || strlen(parent_id::VARCHAR) || ' bytes (limit ' || getvariable('export_max_field') || ')'
+         -- (export_known_runs: a run row refused only for its values, export_checked_runs, still holds its steps)
          WHEN run_id NOT IN (SELECT run_id FROM export_known_runs)
              THEN 'the export holds no run ' || run_id || ' (a step of no run is not stored)'
     END) AS export_bad)
@@ -77,12 +113,12 @@ FROM export_checked_steps e WHERE e.export_bad IS NOT NULL;
 CREATE OR REPLACE TEMP TABLE export_checked_edges AS
 SELECT * REPLACE (coalesce(export_bad, CASE WHEN run_id NOT IN (SELECT run_id FROM export_known_runs)
     THEN 'the export holds no run ' || run_id || ' (an edge of no run is not stored)' END) AS export_bad)
-FROM export_edges;
+FROM export_valued_edges;
 
 CREATE OR REPLACE TEMP TABLE export_checked_labels AS
 SELECT * REPLACE (coalesce(export_bad, CASE WHEN run_id NOT IN (SELECT run_id FROM export_known_runs)
     THEN 'the export holds no run ' || run_id || ' (a label of no run is not stored)' END) AS export_bad)
-FROM export_labels;
+FROM export_valued_labels;
 
 CREATE OR REPLACE TEMP TABLE export_checked_findings AS
 SELECT * REPLACE (coalesce(export_bad, CASE WHEN run_id NOT IN (SELECT run_id FROM export_known_runs)
@@ -113,7 +149,7 @@ FROM export_quarantine e WHERE export_bad IS NOT NULL;
 
 -- A key given twice in the export (a folder put together by hand: a store holds each once): the first kept.
 CREATE OR REPLACE TEMP TABLE export_first_runs AS
-SELECT * FROM export_runs WHERE export_bad IS NULL
+SELECT * FROM export_checked_runs WHERE export_bad IS NULL
 QUALIFY row_number() OVER (PARTITION BY run_id ORDER BY export_file, export_row) = 1;
 
 CREATE OR REPLACE TEMP TABLE export_first_steps AS
@@ -123,7 +159,7 @@ QUALIFY row_number() OVER (PARTITION BY run_id, step_id ORDER BY export_file, ex
 INSERT INTO export_rejects
 SELECT e.export_file, e.export_row + 1, 'run ' || e.run_id || ' given twice in the export (the first is kept)',
        to_json(e)::VARCHAR, e.run_id, NULL, 'run'
-FROM export_runs e ANTI JOIN export_first_runs f ON f.export_file = e.export_file AND f.export_row = e.export_row
+FROM export_checked_runs e ANTI JOIN export_first_runs f ON f.export_file = e.export_file AND f.export_row = e.export_row
 WHERE e.export_bad IS NULL;
 
 INSERT INTO export_rejects
@@ -132,6 +168,20 @@ SELECT e.export_file, e.export_row + 1,
        to_json(e)::VARCHAR, e.run_id, e.step_id, 'step'
 FROM export_checked_steps e
 ANTI JOIN export_first_steps f ON f.export_file = e.export_file AND f.export_row = e.export_row
+WHERE e.export_bad IS NULL;
+
+-- An edge given twice (a store holds each (run_id, src_step, dst_step, kind) once, schema.sql): the first kept;
+-- copied as they came, a row duplicated by hand made the store hold the edge twice.
+CREATE OR REPLACE TEMP TABLE export_first_edges AS
+SELECT * FROM export_checked_edges WHERE export_bad IS NULL
+QUALIFY row_number() OVER (PARTITION BY run_id, src_step, dst_step, kind ORDER BY export_file, export_row) = 1;
+
+INSERT INTO export_rejects
+SELECT e.export_file, e.export_row + 1,
+       'edge: ' || e.kind || ' edge ' || e.src_step || ' -> ' || e.dst_step || ' of run ' || e.run_id
+       || ' given twice in the export (the first is kept)', to_json(e)::VARCHAR, e.run_id, NULL, 'row'
+FROM export_checked_edges e
+ANTI JOIN export_first_edges f ON f.export_file = e.export_file AND f.export_row = e.export_row
 WHERE e.export_bad IS NULL;
 
 -- rows the store does not hold as they are: new ones, or ones whose id the store holds with other contents
@@ -195,11 +245,15 @@ WHERE k > (SELECT count(*) FROM attributions a
              AND a.value IS NOT DISTINCT FROM e.value AND a.ci_low IS NOT DISTINCT FROM e.ci_low
              AND a.ci_high IS NOT DISTINCT FROM e.ci_high AND a.params IS NOT DISTINCT FROM e.params);
 
--- the stored runs to rebuild (refresh_runs.sql): given otherwise, or given steps or labels they lacked
+-- the runs to rebuild (refresh_runs.sql): stored ones given otherwise, or given steps or labels they lacked;
+-- new ones whose run row was refused (export_checked_runs), from their steps
 CREATE OR REPLACE TEMP TABLE affected AS
 SELECT run_id FROM runs
 WHERE run_id IN (SELECT run_id FROM stage_runs UNION ALL SELECT run_id FROM export_new_steps
-                 UNION ALL SELECT run_id FROM export_new_labels);
+                 UNION ALL SELECT run_id FROM export_new_labels)
+UNION
+SELECT run_id FROM export_new_steps
+WHERE run_id NOT IN (SELECT run_id FROM runs UNION ALL SELECT run_id FROM export_new_runs);
 
 CREATE OR REPLACE TEMP TABLE export_counts AS
 SELECT (SELECT count(*) FROM export_steps) AS steps_read,
@@ -216,7 +270,7 @@ INSERT INTO runs SELECT * FROM export_new_runs;
 INSERT INTO steps SELECT * FROM export_new_steps;
 
 INSERT INTO edges
-SELECT * FROM (SELECT * EXCLUDE (export_file, export_row, export_bad) FROM export_checked_edges WHERE export_bad IS NULL
+SELECT * FROM (SELECT * EXCLUDE (export_file, export_row, export_bad) FROM export_first_edges
                  EXCEPT ALL SELECT * FROM edges);
 
 INSERT INTO labels SELECT * FROM export_new_labels;
