@@ -142,3 +142,48 @@ def test_strands_writer_made_up_quote_found(ws: wb.Workspace) -> None:
     assert list(f[f.detector == "retry"].agent) == ["researcher"]
     silent = f[f.detector == "silent_failure"]
     assert list(silent.agent) == ["writer"] and "14.20" in silent.detail.iloc[0]
+
+
+def _legacy_tool(n: int, failed: bool) -> dict:
+    """Strands' default conventions: a tool call's arguments and result as deprecated GenAI events."""
+    span = {"traceId": TRACE, "spanId": f"00000000000000b{n}", "parentSpanId": "00000000000000a1",
+            "name": "execute_tool get_price", "kind": 1, "startTimeUnixNano": str(1796183900000000000 + n * 1_000_000),
+            "endTimeUnixNano": str(1796183900000000000 + n * 1_000_000 + 500_000),
+            "attributes": [{"key": k, "value": {"stringValue": v}} for k, v in {
+                "gen_ai.operation.name": "execute_tool", "gen_ai.system": "strands-agents", "gen_ai.tool.name": "get_price",
+                "gen_ai.tool.call.id": f"call_{n}", "gen_ai.tool.status": "error" if failed else "success"}.items()],
+            "events": [
+                {"name": "gen_ai.tool.message", "attributes": [
+                    {"key": "role", "value": {"stringValue": "tool"}},
+                    {"key": "content", "value": {"stringValue": '{"item": "widget"}'}},
+                    {"key": "id", "value": {"stringValue": f"call_{n}"}}]},
+                {"name": "gen_ai.choice", "attributes": [
+                    {"key": "message", "value": {"stringValue": '[{"text": "Error: TimeoutError - price service timed out"}]'
+                                                 if failed else '[{"text": "41.20"}]'}},
+                    {"key": "id", "value": {"stringValue": f"call_{n}"}}]}],
+            "status": {"code": "STATUS_CODE_ERROR", "message": "price service timed out"} if failed
+            else {"code": "STATUS_CODE_OK"}}
+    return span
+
+
+@pytest.mark.parametrize("fast", [True, False], ids=["sql", "python"])
+def test_strands_legacy_tool_events_read_as_arguments_and_result(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                 fast: bool) -> None:
+    monkeypatch.setattr(next(a for a in ADAPTERS if isinstance(a, OtlpJson)), "fast", fast)
+    agent = {"traceId": TRACE, "spanId": "00000000000000a1", "name": "invoke_agent researcher", "kind": 1,
+             "startTimeUnixNano": "1796183900000000000", "endTimeUnixNano": "1796183909000000000",
+             "attributes": [{"key": "gen_ai.operation.name", "value": {"stringValue": "invoke_agent"}},
+                            {"key": "gen_ai.agent.name", "value": {"stringValue": "researcher"}}],
+             "status": {"code": "STATUS_CODE_OK"}}
+    doc = {"resourceSpans": [{"resource": {"attributes": []}, "scopeSpans": [{
+        "scope": {"name": "strands.telemetry.tracer"}, "spans": [agent, _legacy_tool(1, True), _legacy_tool(2, False)]}]}]}
+    path = tmp_path / "strands_legacy.otlp.jsonl"
+    path.write_text(json.dumps(doc) + "\n")
+    ws = wb.open()
+    ws.ingest(path)
+    rows = ws.sql("SELECT status, input, output FROM steps WHERE kind = 'tool' ORDER BY step_id").fetchall()
+    # the arguments without the call's id (a call made again has the same input), the result without it
+    assert rows == [("error", '{"item": "widget"}', '[{"text": "Error: TimeoutError - price service timed out"}]'),
+                    ("ok", '{"item": "widget"}', '[{"text": "41.20"}]')]
+    f = wb.detect(ws)
+    assert list(f[f.detector == "retry"].agent) == ["researcher"]

@@ -975,9 +975,9 @@ def map_span(attrs: dict[str, Any], name: str | None, events: list[dict[str, Any
                 lp_source = ev_attrs.get("logprobs") or ev_attrs.get("gen_ai.response.logprobs") \
                     or find_logprobs(ev_attrs.get("body") or ev_attrs.get("message"))
         if inp is None and ev_in:
-            inp = ev_in
+            inp = _tool_event_value(ev_in, "content") if kind == "tool" else ev_in
         if out is None and ev_out:
-            out = ev_out
+            out = _tool_event_value(ev_out, "message") if kind == "tool" else ev_out
     if lp_source is None and (conf is None or ent is None):
         lp_source = find_logprobs(out)
         if lp_source is None and beaten is not None:
@@ -994,6 +994,18 @@ def map_span(attrs: dict[str, Any], name: str | None, events: list[dict[str, Any
         "confidence": conf, "entropy": ent, "attributes": rest, "agent_of_previous": agent_of_previous,
         "failed": failed, "turns": turns,
     }
+
+
+def _tool_event_value(events: list[Any], key: str) -> Any:
+    """A tool span's one message event read as the call's arguments / result: its ``key`` (else the events).
+
+    Strands writes a tool call's arguments as a ``gen_ai.tool.message`` event (``content``, beside the call's
+    ``id``) and its result as a ``gen_ai.choice`` (``message``): read whole, each call's input held its call id,
+    and the same arguments of a call made again read as other arguments.
+    """
+    if len(events) == 1 and isinstance(events[0], dict) and events[0].get(key) is not None:
+        return events[0][key]
+    return events
 
 
 def _output_key(attrs: dict[str, Any]) -> str | None:
