@@ -30,6 +30,8 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from ._adk import SHAPE_KEY as ADK_SHAPE_KEY
+from ._adk import adk_attributes, reflected_failure
 from ._ag2 import SPAN_TYPE as AG2_SPAN_TYPE
 from ._ag2 import tool_executor
 from ._call_args import decorated_call
@@ -610,7 +612,7 @@ COST_PART_KEYS = ("gen_ai.usage.input_cost", "gen_ai.usage.output_cost")
 SHAPE_KEYS = ("target", EMITTER_PATH, "executor.type", "agent_name", "metadata.langgraph_node", "graph.node.id",
               "smolagents.max_steps", TRACELOOP_ENTITY, TRACELOOP_LANGGRAPH_NODE, *COST_PART_KEYS,
               MLFLOW_SPAN_TYPE, LOGFIRE_TEMPLATE, AG2_SPAN_TYPE, "error.type", LANGFUSE_TYPE,
-              VERCEL_AI_OPERATION, MASTRA_TYPE)
+              VERCEL_AI_OPERATION, MASTRA_TYPE, ADK_SHAPE_KEY)
 
 
 def langchain_metadata(rest: dict[str, Any]) -> dict[str, Any] | None:
@@ -860,6 +862,8 @@ def map_span(attrs: dict[str, Any], name: str | None, events: list[dict[str, Any
         attrs = mastra_attributes(attrs)
     elif LOGFIRE_TEMPLATE in attrs:
         attrs = instrumented_call_attributes(attrs)
+    elif ADK_SHAPE_KEY in attrs:
+        attrs = adk_attributes(attrs)
     known, rest = split_attributes(attrs)
     kind = step_kind(known.get("op"), known.get("oi_kind"), name, fallback_kind)
     agent = known.get("agent")
@@ -897,6 +901,9 @@ def map_span(attrs: dict[str, Any], name: str | None, events: list[dict[str, Any
     failed = False
     if kind == "tool" and (message := tool_message(out)) is not None:
         out, failed = message  # LangChain's ToolMessage: a failure handed back to the model is still one
+    reflected = reflected_failure(out) if kind == "tool" and not failed else None
+    if reflected is not None:  # ADK's ReflectAndRetryToolPlugin: likewise
+        failed = True
     if TRACELOOP_ENTITY in rest:
         if inp is not None and (inp is attrs.get("traceloop.entity.input") or inp is attrs.get(
                 "gen_ai.tool.call.arguments")):
@@ -933,7 +940,7 @@ def map_span(attrs: dict[str, Any], name: str | None, events: list[dict[str, Any
     crew = (crew_answer(out) or graph_state_answer(out) or react_answer(out)) if kind in ("chain", "agent") else None
     if crew is not None:
         out, rest[_output_key(attrs) or "output.value"] = crew
-    error = known.get("error_type")
+    error = known.get("error_type") or reflected
     if failed and error is None:
         error = out
     cost = _number(known.get("cost"))
@@ -956,13 +963,21 @@ def map_span(attrs: dict[str, Any], name: str | None, events: list[dict[str, Any
                 ev_in.append({"role": ev_name[7:-8], **ev_attrs})
             elif ev_name in OUTPUT_EVENTS:
                 ev_out.append(ev_attrs)
+            elif ev_name in DETAILS_EVENTS:
+                # (Strands under the latest conventions writes one such event for the input, one for the output)
+                for key, bucket in (("gen_ai.input.messages", ev_in), ("gen_ai.output.messages", ev_out)):
+                    said = json_or_text(ev_attrs.get(key))
+                    if isinstance(said, list):
+                        bucket.extend(said)
+                    elif said is not None:
+                        bucket.append(said)
             if lp_source is None and ev_attrs:
                 lp_source = ev_attrs.get("logprobs") or ev_attrs.get("gen_ai.response.logprobs") \
                     or find_logprobs(ev_attrs.get("body") or ev_attrs.get("message"))
         if inp is None and ev_in:
-            inp = ev_in
+            inp = _tool_event_value(ev_in, "content") if kind == "tool" else ev_in
         if out is None and ev_out:
-            out = ev_out
+            out = _tool_event_value(ev_out, "message") if kind == "tool" else ev_out
     if lp_source is None and (conf is None or ent is None):
         lp_source = find_logprobs(out)
         if lp_source is None and beaten is not None:
@@ -979,6 +994,18 @@ def map_span(attrs: dict[str, Any], name: str | None, events: list[dict[str, Any
         "confidence": conf, "entropy": ent, "attributes": rest, "agent_of_previous": agent_of_previous,
         "failed": failed, "turns": turns,
     }
+
+
+def _tool_event_value(events: list[Any], key: str) -> Any:
+    """A tool span's one message event read as the call's arguments / result: its ``key`` (else the events).
+
+    Strands writes a tool call's arguments as a ``gen_ai.tool.message`` event (``content``, beside the call's
+    ``id``) and its result as a ``gen_ai.choice`` (``message``): read whole, each call's input held its call id,
+    and the same arguments of a call made again read as other arguments.
+    """
+    if len(events) == 1 and isinstance(events[0], dict) and events[0].get(key) is not None:
+        return events[0][key]
+    return events
 
 
 def _output_key(attrs: dict[str, Any]) -> str | None:

@@ -10,10 +10,12 @@ import duckdb
 import orjson
 
 from . import _timings
+from ._adk import REFLECTED_FAILURE
 from ._base import MAX_FIELD_BYTES
 from ._conventions import (
     AGENT_NAME_PREFIXES,
     AGNO_SCOPE,
+    DETAILS_EVENTS,
     IN_MESSAGE_PREFIXES,
     INPUT_EVENTS,
     KEEP_KEYS,
@@ -131,7 +133,7 @@ def _spans_sql() -> str:
     out_msg = " OR ".join(f"starts_with(k, {_q(p)})" for p in OUT_MESSAGE_PREFIXES)
     beat = ", ".join(_q(k) for k in MESSAGES_BEAT)
     oai_scopes = ", ".join(_q(k) for k in OPENAI_AGENTS_SCOPES)
-    message_events = ", ".join(_q(k) for k in sorted(INPUT_EVENTS | OUTPUT_EVENTS))
+    message_events = ", ".join(_q(k) for k in sorted(INPUT_EVENTS | OUTPUT_EVENTS | DETAILS_EVENTS))
     # "invoke_agent planner" -> planner (the rest of the name after the prefix; the whole name if empty)
     agent_prefix = " ".join(f"WHEN starts_with(s.name, {_q(x)}) THEN coalesce(nullif(s.name[{len(x) + 1}:], ''), s.name)"
                             for x in AGENT_NAME_PREFIXES)
@@ -272,6 +274,8 @@ SELECT line, bad, ri, si, pi, (line << 24) + off + pi - 1 AS order_hint, service
                                'above exception'), false))), false) ELSE false END
     -- a tool result written as LangChain's ToolMessage (the mapper reads its content and status)
     OR (kind = 'tool' AND coalesce(contains(v_output, {_q(TOOL_MESSAGE_MARKER)}), false))
+    -- a failure ADK's ReflectAndRetryToolPlugin handed back to the model as the result (_adk.reflected_failure)
+    OR (kind = 'tool' AND coalesce(contains(v_output, {_q(REFLECTED_FAILURE)}), false))
     -- framework shapes only the Python mapper reads (BeeAI events, agent executors, LangGraph nodes)
     OR {shape_keys}
     OR coalesce(contains(ss[list_position(keys, 'metadata')], 'langgraph_node'), false)

@@ -4,7 +4,8 @@ LangChain hands a tool's recoverable failure back to the model as a ``ToolMessag
 (a tool with ``handle_tool_error``, LangGraph's ``ToolNode(handle_tool_errors=...)``); the tool run then ends
 normally, so OpenInference's LangChain instrumentor writes the span with status OK and the serialized message
 (``{"type": "tool", "data": {"content": ..., "tool_call_id": ..., "status": "error"}}``) as its output. Read as
-written, a failed call looked like a success and its retry like a loop.
+written, a failed call looked like a success and its retry like a loop. LangChain.js' instrumentor writes the
+message as the constructor it serializes to, under ``output`` (LangGraph.js' ToolNode).
 """
 
 from __future__ import annotations
@@ -24,6 +25,15 @@ def tool_message(output: Any) -> tuple[Any, bool] | None:
     msg = json_or_text(output)
     if not isinstance(msg, dict):
         return None
+    if set(msg) == {"output"} and isinstance(msg["output"], dict):
+        msg = msg["output"]  # (LangChain.js' tool run ends with {"output": <the message>})
+    if msg.get("lc") == 1 and msg.get("type") == "constructor" and isinstance(msg.get("kwargs"), dict):
+        # LangChain.js serializes a message as its constructor: {"lc": 1, "type": "constructor", "id": [...,
+        # "ToolMessage"], "kwargs": {"content", "tool_call_id", "status"}}
+        ids = msg.get("id")
+        if not isinstance(ids, list) or not ids or ids[-1] != "ToolMessage":
+            return None
+        msg = {"type": "tool", "data": {**msg["kwargs"], "type": "tool"}}
     data = msg.get("data") if msg.get("type") == "tool" else None
     if not isinstance(data, dict) or data.get("type") != "tool" or "content" not in data:
         return None

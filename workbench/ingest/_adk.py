@@ -1,0 +1,111 @@
+"""Google ADK's own span attributes (its tracer ``gcp.vertex.agent``) that the GenAI conventions do not name.
+
+ADK before 2.0, and 2.x with ``ADK_TELEMETRY_SCHEMA_VERSION_OPT_IN=1``, write a model call as a ``call_llm`` span
+with no ``gen_ai.operation.name`` and its exchange in ``gcp.vertex.agent.llm_request`` / ``llm_response`` (JSON
+of the google-genai request and response: ``contents`` of ``{role, parts}``, ``function_call`` /
+``function_response`` parts), and a tool call's arguments and result in ``gcp.vertex.agent.tool_call_args`` /
+``tool_response`` (every ADK tool span also carries the two LLM keys as ``"{}"``). Read as written, model calls
+were steps of kind "other" without text and tool calls had neither arguments nor result. They are turned into
+the conventions' keys (``gen_ai.input.messages`` / ``output.messages`` with typed parts, ``gen_ai.tool.call.*``),
+which every reader already maps.
+
+ADK's ReflectAndRetryToolPlugin hands a failed tool call back to the model as the call's result
+(``{"response_type": "ERROR_HANDLED_BY_REFLECT_AND_RETRY_PLUGIN", "error_type": …, "error_details": …}``): the
+tool span then has no error status, and a failed call and its retry read as a success and a loop.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ._json_text import json_or_text
+
+LLM_REQUEST = "gcp.vertex.agent.llm_request"
+LLM_RESPONSE = "gcp.vertex.agent.llm_response"
+TOOL_ARGS = "gcp.vertex.agent.tool_call_args"
+TOOL_RESPONSE = "gcp.vertex.agent.tool_response"
+#: ADK writes it on every legacy model and tool span (``"{}"`` on tool spans): the key that sends a span here.
+SHAPE_KEY = LLM_REQUEST
+#: The ``response_type`` of a failure ReflectAndRetryToolPlugin handed back (the SQL path looks for it).
+REFLECTED_FAILURE = "ERROR_HANDLED_BY_REFLECT_AND_RETRY_PLUGIN"
+_PLACEHOLDER = "{}"
+# the operation any-agent also writes for a model call (OPERATION_KINDS maps it to an LLM step)
+_CALL_LLM = "call_llm"
+
+
+def adk_attributes(attrs: dict[str, Any]) -> dict[str, Any]:
+    """``attrs`` with ADK's request / response and tool keys given as the conventions' keys."""
+    out = dict(attrs)
+    for key in (LLM_REQUEST, LLM_RESPONSE, TOOL_ARGS, TOOL_RESPONSE):
+        if out.get(key) == _PLACEHOLDER:
+            del out[key]  # (says only that ADK's UI wants the key there)
+    _move(out, TOOL_ARGS, "gen_ai.tool.call.arguments")
+    _move(out, TOOL_RESPONSE, "gen_ai.tool.call.result")
+    request = json_or_text(out.get(LLM_REQUEST))
+    response = json_or_text(out.get(LLM_RESPONSE))
+    if isinstance(request, dict) or isinstance(response, dict):
+        if not out.get("gen_ai.operation.name"):
+            out["gen_ai.operation.name"] = _CALL_LLM
+        if isinstance(request, dict) and "gen_ai.input.messages" not in out:
+            out["gen_ai.input.messages"] = _input_messages(request)
+            del out[LLM_REQUEST]
+        if isinstance(response, dict) and "gen_ai.output.messages" not in out:
+            message = _message(response.get("content"))
+            if message is not None:
+                if isinstance(response.get("finish_reason"), str):
+                    message["finish_reason"] = response["finish_reason"].lower()
+                out["gen_ai.output.messages"] = [message]
+                del out[LLM_RESPONSE]
+    return out
+
+
+def reflected_failure(output: Any) -> str | None:
+    """The error of a tool call whose result is ReflectAndRetryToolPlugin's failure response, else None."""
+    if not isinstance(output, str) or REFLECTED_FAILURE not in output:
+        return None
+    value = json_or_text(output)
+    if not isinstance(value, dict) or value.get("response_type") != REFLECTED_FAILURE:
+        return None
+    kind, details = value.get("error_type"), value.get("error_details")
+    parts = [str(p) for p in (kind, details) if p not in (None, "")]
+    return ": ".join(parts) or REFLECTED_FAILURE
+
+
+def _move(attrs: dict[str, Any], key: str, to: str) -> None:
+    if key in attrs and to not in attrs:
+        attrs[to] = attrs.pop(key)
+
+
+def _input_messages(request: dict[str, Any]) -> list[dict[str, Any]]:
+    """The request's system instruction and contents as GenAI messages (role, typed parts)."""
+    out: list[dict[str, Any]] = []
+    config = request.get("config")
+    system = config.get("system_instruction") if isinstance(config, dict) else None
+    if isinstance(system, str) and system:
+        out.append({"role": "system", "parts": [{"type": "text", "content": system}]})
+    elif isinstance(system, dict) and (message := _message(system)) is not None:
+        out.append({**message, "role": "system"})
+    for content in request.get("contents") or ():
+        message = _message(content)
+        if message is not None:
+            out.append(message)
+    return out
+
+
+def _message(content: Any) -> dict[str, Any] | None:
+    """A google-genai ``Content`` (``{"role", "parts"}``) as a GenAI message; None when it is none."""
+    if not isinstance(content, dict):
+        return None
+    role = content.get("role")
+    parts = []
+    for part in content.get("parts") or ():
+        if not isinstance(part, dict):
+            continue
+        if isinstance(part.get("text"), str) and not part.get("thought"):
+            parts.append({"type": "text", "content": part["text"]})
+        elif isinstance(call := part.get("function_call"), dict):
+            parts.append({"type": "tool_call", "id": call.get("id"), "name": call.get("name"),
+                          "arguments": call.get("args")})
+        elif isinstance(resp := part.get("function_response"), dict):
+            parts.append({"type": "tool_call_response", "id": resp.get("id"), "response": resp.get("response")})
+    return {"role": "assistant" if role == "model" else (role or "user"), "parts": parts}
