@@ -10,9 +10,16 @@ import pytest
 from _jupyterlab import SharedLab, uses_browser
 
 
+@pytest.hookimpl(tryfirst=True)   # before xdist's own hook reads the xdist_group marks given here
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     # The browser tests of every directory back to back, where the first of them was: the shared server
     # and browser then live only for that stretch of the run (and nothing else runs beside Playwright).
+    # Under pytest-xdist (`-n 2 --dist loadgroup`, in addopts) each group is one unit of work for one
+    # worker, in this order: the browser tests are one group (one server, one Chromium, the notebooks'
+    # demo store filled before the extension test reuses it) and every other module its own group, so a
+    # module's fixtures are built once and its tests run in their written order.
+    for item in items:
+        item.add_marker(pytest.mark.xdist_group("browser" if uses_browser(item) else item.nodeid.split("::")[0]))
     browser = [i for i in items if uses_browser(i)]
     if not browser:
         return
