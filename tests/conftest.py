@@ -30,6 +30,13 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
             module = nodeid.split("::")[0]
             return "browser" if in_browser_group(module) else module
 
+        def _assign_work_unit(self, node: object) -> None:
+            # The browser unit is the longest (a server, Chromium, kernels, every notebook): handed out
+            # first, so the other worker runs modules meanwhile instead of waiting for it at the end.
+            if "browser" in self.workqueue:
+                self.workqueue.move_to_end("browser", last=False)
+            super()._assign_work_unit(node)
+
     return ModulesAndBrowser(config, log)
 
 
