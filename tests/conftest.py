@@ -10,9 +10,44 @@ import pytest
 from _jupyterlab import SharedLab, uses_browser
 
 
+def in_browser_group(module: str) -> bool:
+    """Whether a test module's tests run in the browser group: told by path, as the xdist scheduler
+    (which sees node ids only, no fixtures) must tell it."""
+    return module.startswith("tests/browser/") or module.endswith("_browser.py")
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
+    """pytest-xdist (`-n 2`, in addopts): one unit of work per module, so a module's fixtures are built once
+    and its tests run in their written order, and one unit for every browser test, so they run on one
+    worker, back to back, in the order below (one JupyterLab, one Chromium, the notebooks' demo store
+    filled before the extension test reuses it). xdist's own xdist_group marks are not used: with pytest
+    9.2 they group nothing (xdist 3.8 renames item._nodeid, which pytest no longer reads)."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ModulesAndBrowser(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::")[0]
+            return "browser" if in_browser_group(module) else module
+
+        def _assign_work_unit(self, node: object) -> None:
+            # The browser unit is the longest (a server, Chromium, kernels, every notebook): handed out
+            # first, so the other worker runs modules meanwhile instead of waiting for it at the end.
+            if "browser" in self.workqueue:
+                self.workqueue.move_to_end("browser", last=False)
+            super()._assign_work_unit(node)
+
+    return ModulesAndBrowser(config, log)
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     # The browser tests of every directory back to back, where the first of them was: the shared server
     # and browser then live only for that stretch of the run (and nothing else runs beside Playwright).
+    strays = sorted({i.nodeid.split("::")[0] for i in items if uses_browser(i)
+                     and not in_browser_group(i.nodeid.split("::")[0])})
+    if strays:
+        raise pytest.UsageError(f"{', '.join(strays)}: a test using shared_lab must be in tests/browser/ or in a "
+                                "module named *_browser.py (the xdist scheduler runs those on one worker)")
     browser = [i for i in items if uses_browser(i)]
     if not browser:
         return
