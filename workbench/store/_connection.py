@@ -56,8 +56,8 @@ def _configure(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("SET enable_progress_bar = false")
     # jemalloc (DuckDB's allocator on Linux) otherwise returns freed pages to the system only when the
     # thread that freed them allocates again: DuckDB's workers kept them between statements and peak RSS
-    # grew statement by statement (1M OTLP spans: 600 MB at the end of staging, 442 MB with this; the 100k
-    # native file: 282-377 MB against 237-281). Where the allocator has no such threads it is a no-op.
+    # grew statement by statement (1M OTLP spans: 564-600 MB at the end of staging, 442-535 with this; the
+    # 100k native file: 282-377 MB against 237-326). Where the allocator has no such threads it is a no-op.
     with suppress(duckdb.Error):
         con.execute("SET allocator_background_threads = true")
 
