@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from contextlib import suppress
 from importlib import resources
 from pathlib import Path
 
@@ -53,6 +54,12 @@ def _configure(con: duckdb.DuckDBPyConnection) -> None:
     # own progress bars into a notebook (long work shows one tqdm bar).
     con.execute("SET python_enable_replacements = false")
     con.execute("SET enable_progress_bar = false")
+    # jemalloc (DuckDB's allocator on Linux) otherwise returns freed pages to the system only when the
+    # thread that freed them allocates again: DuckDB's workers kept them between statements and peak RSS
+    # grew statement by statement (1M OTLP spans: 564-600 MB at the end of staging, 442-535 with this; the
+    # 100k native file: 282-377 MB against 237-326). Where the allocator has no such threads it is a no-op.
+    with suppress(duckdb.Error):
+        con.execute("SET allocator_background_threads = true")
 
 
 def connect_file(path: str | os.PathLike[str] | None, read_only: bool = False) -> duckdb.DuckDBPyConnection:
