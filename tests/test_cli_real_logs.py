@@ -38,9 +38,11 @@ def _phoenix_spans(trace: str, status: str, bash_calls: int) -> list[dict]:
     return spans
 
 
-def test_investigate_lists_flagged_runs_when_none_failed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_investigate_lists_flagged_runs_when_none_failed(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     # Real exports often report no failure at all (Phoenix's own sub-agent fixture: every span OK, one
     # tool called 13 times with the same arguments). "nothing to attribute" alone hid the loop.
+    monkeypatch.setenv("COLUMNS", "200")    # the whole detail cell (an xdist worker reads 80 columns)
     log = tmp_path / "spans.json"
     log.write_text(json.dumps(_phoenix_spans("loopy", "OK", 6) + _phoenix_spans("calm", "OK", 1)),
                    encoding="utf-8")
