@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from .._verdict_rank import VERDICT_RANK
+from ..store._outcomes import with_run_outcomes
 
 if TYPE_CHECKING:
     from ..workspace import Workspace
@@ -30,7 +31,7 @@ def _filter_sql(active: frozenset[str]) -> str:
     # The file's own clauses, switched on by name for the filters that are set: SQL text comes only
     # from the package, values only from bound parameters.
     lines = []
-    for line in _sql("run_filter").splitlines():
+    for line in with_run_outcomes(_sql("run_filter")).splitlines():
         if line.startswith("--") and ":" in line and line[2:line.index(":")] in _FIELDS:
             name = line[2:line.index(":")]
             if name in active:
@@ -49,7 +50,12 @@ _FIELDS = ("outcome", "system", "since", "until", "detector", "culprit")
 
 @dataclass(frozen=True)
 class RunFilter:
-    """Which runs to list; ``None`` means any."""
+    """Which runs to list; ``None`` means any.
+
+    ``silent`` (default True): a run taken as failed (a silent failure: declared success, a critical
+    silent_failure finding, no label) has outcome 'failure', as ``workbench investigate`` and
+    ``ws.runs(outcome="failure", silent=True)`` count it; False: the labelled/declared outcome only.
+    """
 
     outcome: str | None = None
     system: str | None = None
@@ -57,10 +63,13 @@ class RunFilter:
     until: datetime | date | None = None
     detector: str | None = None
     culprit: str | None = None
+    silent: bool = True
 
     def __post_init__(self) -> None:
         if self.outcome is not None and self.outcome not in _OUTCOMES:
             raise ValueError(f"outcome must be one of {_OUTCOMES} or None (got {self.outcome!r})")
+        if not isinstance(self.silent, bool):
+            raise ValueError(f"silent must be True or False (got {self.silent!r})")
         for name in ("since", "until"):
             v = getattr(self, name)
             if v is not None and not isinstance(v, (date, datetime)):
@@ -93,7 +102,8 @@ def count_runs(ws: Workspace, flt: RunFilter) -> int:
 
 def run_page(ws: Workspace, flt: RunFilter, page: int = 0, page_size: int = 50) -> pd.DataFrame:
     """Page ``page`` (from 0) of the runs passing ``flt``, newest first: run_id, system, started_at,
-    outcome, reported_outcome, n_steps, task, hits, detectors, culprit."""
+    outcome, reported_outcome, n_steps, task, hits, detectors, culprit, taken_why (why a run of outcome
+    'failure' is taken as failed: a silent failure, counted so with ``flt.silent``; else None)."""
     if page < 0 or page_size < 1:
         raise ValueError(f"page must be >= 0 and page_size >= 1 (got {page}, {page_size})")
     return ws.con.execute(_page_sql(flt.active()), {**flt.params(only_active=True), "limit": int(page_size),
@@ -113,7 +123,7 @@ def choices(ws: Workspace) -> dict[str, list[str]]:
 
 
 _COLUMNS = ["run_id", "system", "started_at", "outcome", "reported_outcome", "n_steps", "task", "hits",
-            "detectors", "culprit"]
+            "detectors", "culprit", "taken_why"]
 _CLAUSES = frozenset({"timed", "untimed", "after", "before", "after_id", "before_id", "lo", "hi", "forward",
                       "backward"})
 _Key = tuple[datetime | None, str]   # (started_at, run_id): a run's place in the list
