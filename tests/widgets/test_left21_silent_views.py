@@ -93,3 +93,22 @@ def test_drift_view_failure_rate_counts_silent_failures(ws, clean) -> None:  # n
     assert old["pricer"] == pytest.approx(BAD / runs)
     a, b = DriftMonitor(clean, buckets=1).series, DriftMonitor(clean, buckets=1, silent=False).series
     assert a.equals(b)
+
+
+def _data(chart):  # noqa: ANN001, ANN202
+    """The DataFrame a (layered) chart draws."""
+    data = getattr(chart, "data", None)
+    if hasattr(data, "columns"):
+        return data
+    return next(d for d in (_data(c) for c in getattr(chart, "layer", []) or []) if d is not None)
+
+
+def test_tuner_histogram_counts_failed_as_its_sweep(ws) -> None:  # noqa: ANN001
+    from workbench.widgets import ThresholdTuner
+
+    tuner = ThresholdTuner(ws, signal="latency_ms")
+    assert tuner.sweep.silent is True
+    bins = _data(tuner.hist_chart.chart).groupby("outcome")["n"].sum().to_dict()
+    # three leaf steps with a latency per run: the silent failures' steps are drawn as failed, as the
+    # sweep beside the histogram counts them
+    assert bins == {"failure": (BAD + SILENT) * 3, "success": GOOD * 3}
