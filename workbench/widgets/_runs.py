@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+import weakref
 from dataclasses import dataclass, fields, replace
 from datetime import date, datetime, timedelta
 from functools import cache
@@ -11,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from .._verdict_rank import VERDICT_RANK
-from ..store._outcomes import with_run_outcomes
+from ..store._outcomes import TAKEN_SQL, taken_from, with_run_outcomes
 
 if TYPE_CHECKING:
     from ..workspace import Workspace
@@ -151,6 +153,9 @@ class RunPager:
 
     def refresh(self) -> None:
         """Forget the counts and keys (call after the store changed)."""
+        if getattr(self, "_taken", None) is not None:
+            _unregister(self.ws.con, self._taken)
+        self._taken: str | None = None
         self._total: int | None = None
         self._span: tuple[datetime, datetime, int] | None = None
         self._first: dict[tuple[int, int], _Key] = {}
@@ -161,8 +166,22 @@ class RunPager:
     def total(self) -> int:
         """How many runs pass the filter (one count, on first use)."""
         if self._total is None:
-            self._total = count_runs(self.ws, self.filter)
+            sql = f"SELECT count(*) FROM ({_filter_sql(self.filter.active())})"
+            self._total = int(self._run(sql, {})[0][0])
         return self._total
+
+    def _taken_relation(self) -> str:
+        # The runs taken as failed (taken_as_failed.sql), worked out once per pager and registered under
+        # a name of its own: the rule joins every step, and each page would otherwise pay for it again
+        # (measured on 200k runs / 5M steps: ~130 ms CPU a page against ~25 ms without it).
+        if self._taken is None:
+            frame = (self.ws.con.execute(TAKEN_SQL).df() if self.filter.silent
+                     else pd.DataFrame({"run_id": pd.Series(dtype=object), "why": pd.Series(dtype=object)}))
+            name = f"_wb_explorer_taken_{next(_TAKEN_NAMES)}"
+            self.ws.con.register(name, frame)
+            weakref.finalize(self, _unregister, self.ws.con, name)
+            self._taken = name
+        return self._taken
 
     def has_next(self, page: int, page_size: int = 50) -> bool:
         """Whether a page follows ``page`` (known once ``page`` was fetched, else counted)."""
@@ -191,7 +210,8 @@ class RunPager:
 
     # -- the queries ----------------------------------------------------------------------------
     def _run(self, sql: str, params: dict[str, Any]) -> list[tuple]:
-        return self.ws.con.execute(sql, {**self.filter.params(only_active=True), **params}).fetchall()
+        return self.ws.con.execute(taken_from(sql, self._taken_relation()),
+                                   {**self.filter.params(only_active=True), **params}).fetchall()
 
     def _seek(self, direction: str, key: _Key | None, limit: int) -> list[tuple]:
         """Up to ``limit`` runs strictly past ``key`` (None: from that end of the list), in that direction."""
@@ -268,6 +288,16 @@ class RunPager:
         sql = _keyed_sql("run_key_at", self.filter.active(), frozenset({direction}))
         got = self._run(sql, {"offset": offset})
         return (got[0][0], got[0][1]) if got else None
+
+
+_TAKEN_NAMES = itertools.count()
+
+
+def _unregister(con: Any, name: str) -> None:
+    try:
+        con.unregister(name)
+    except Exception:  # noqa: BLE001  (the connection may be closed by then: nothing left to free)
+        pass
 
 
 @cache
