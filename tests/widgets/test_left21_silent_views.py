@@ -112,3 +112,16 @@ def test_tuner_histogram_counts_failed_as_its_sweep(ws) -> None:  # noqa: ANN001
     # three leaf steps with a latency per run: the silent failures' steps are drawn as failed, as the
     # sweep beside the histogram counts them
     assert bins == {"failure": (BAD + SILENT) * 3, "success": GOOD * 3}
+
+
+def test_pager_refresh_reads_the_store_again() -> None:
+    # the pager works out the runs taken as failed once; refresh() (after new labels or findings) again
+    ws = silent_store(silent_runs=1)
+    try:
+        pager = RunPager(ws, RunFilter(outcome="failure"))
+        assert "silent0" in set(pager.page(0, 20)["run_id"]) and pager.total == BAD + 1
+        ws.label("silent0", outcome="success")       # the user's word wins over the detector's
+        pager.refresh()
+        assert "silent0" not in set(pager.page(0, 20)["run_id"]) and pager.total == BAD
+    finally:
+        ws.close()
