@@ -10,7 +10,11 @@ import pandas as pd
 from .._plain import p_value, plain
 from ._config import DetectorConfig
 
-# Per-run behaviour of each agent. Outcome is the run's (a label's, when there is one).
+# Per-run behaviour of each agent. Outcome is the run's (a label's, when there is one), NOT the counting of
+# store/sql/run_outcomes.sql that the views use (silent failures as failed): that reads the silent_failure
+# findings, which detect() writes only after every detector ran (drift runs beside the per-run chunks), so
+# this detector would read the previous pass's findings, or none on a first pass, and its result would
+# depend on how often detect() was run. The drift view (plots.agent_series) shows silent failures.
 _AGENT_RUNS = """
 WITH per_agent AS (
     SELECT run_id, agent,

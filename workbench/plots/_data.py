@@ -41,13 +41,21 @@ def handoff_data(ws: Workspace, run_id: str, max_steps: int = MAX_STEPS) -> pd.D
 
 
 def histogram_data(ws: Workspace, signal: str = "entropy", bins: int = 30, agent: str | None = None,
-                   all_runs: bool = False) -> pd.DataFrame:
+                   all_runs: bool = False, silent: bool = True) -> pd.DataFrame:
     """Counts of a step signal per bin and run outcome (columns outcome, bin_start, bin_end, n), of the
-    runs labelled success or failure; ``all_runs=True`` adds the others as outcome ``unknown``."""
+    runs labelled success or failure; ``all_runs=True`` adds the others as outcome ``unknown``.
+    ``silent``: runs taken as failed (silent failures) count as failed, as the threshold sweep and
+    ``workbench investigate`` count them; False: the labelled/declared outcome. ``frame.attrs["counting"]``
+    says which."""
+    from ..store._outcomes import COUNTING, with_run_outcomes
+
     if signal not in SIGNALS:
         raise ValueError(f"signal must be one of {SIGNALS} (got {signal!r})")
-    return ws.con.execute(_sql("histogram"), {"signal": signal, "bins": _bins(bins), "agent": agent,
-                                              "all_runs": bool(all_runs)}).df()
+    frame = ws.con.execute(with_run_outcomes(_sql("histogram")),
+                           {"signal": signal, "bins": _bins(bins), "agent": agent, "all_runs": bool(all_runs),
+                            "silent": bool(silent)}).df()
+    frame.attrs["counting"] = COUNTING[bool(silent)]
+    return frame
 
 
 def calibration_data(ws: Workspace, bins: int = 10, silent: bool = True) -> pd.DataFrame:
@@ -61,9 +69,16 @@ def calibration_data(ws: Workspace, bins: int = 10, silent: bool = True) -> pd.D
     return frame
 
 
-def agent_series(ws: Workspace, buckets: int = 40) -> pd.DataFrame:
-    """Per agent and time bucket: runs and the mean of every metric in ``AGENT_METRICS``."""
-    return ws.con.execute(_sql("agent_series"), {"buckets": _bins(buckets)}).df()
+def agent_series(ws: Workspace, buckets: int = 40, silent: bool = True) -> pd.DataFrame:
+    """Per agent and time bucket: runs and the mean of every metric in ``AGENT_METRICS``. ``silent``:
+    failure_rate counts runs taken as failed (silent failures) as failed, as ``workbench investigate``
+    does; False: the labelled/declared outcome. ``frame.attrs["counting"]`` says which."""
+    from ..store._outcomes import COUNTING, with_run_outcomes
+
+    frame = ws.con.execute(with_run_outcomes(_sql("agent_series")),
+                           {"buckets": _bins(buckets), "silent": bool(silent)}).df()
+    frame.attrs["counting"] = COUNTING[bool(silent)]
+    return frame
 
 
 def detector_counts(ws: Workspace) -> pd.DataFrame:

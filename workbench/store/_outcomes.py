@@ -35,3 +35,13 @@ def with_run_outcomes(query: str) -> str:
     if "{run_outcomes}" not in query:
         raise ValueError("query does not read {run_outcomes}")
     return query.replace("{run_outcomes}", f"({RUN_OUTCOMES_SQL})")
+
+
+def taken_from(query: str, relation: str) -> str:
+    """``query`` (with run_outcomes.sql spliced in) reading the runs taken as failed from ``relation``
+    (a table or view of ``taken_as_failed.sql``'s rows, run_id and why, computed once by the caller)
+    instead of computing them again: for a view that queries the outcomes many times (the explorer's
+    pages), as the taken rule joins every step. ``relation`` is a name the package made, never a caller's."""
+    if TAKEN_SQL not in query:
+        raise ValueError("query does not read run_outcomes.sql")
+    return query.replace(TAKEN_SQL, f"SELECT run_id, why FROM {relation}")

@@ -10,6 +10,7 @@ import pandas as pd
 
 from .. import plots
 from ..exceptions import InvalidParameterError
+from ..store._outcomes import counted_as
 from ._html import STYLE, esc, frame
 
 if TYPE_CHECKING:
@@ -20,13 +21,15 @@ class DriftMonitor(w.VBox):
     """Per-agent metrics over time (aggregated in DuckDB into ``buckets`` time buckets) with the
     drift detector's change points, and the drift findings in words. Run ``wb.detect(ws)`` first
     for the change points; without them the lines are still drawn and the panel says so. Without
-    ``metric``, the first of ``plots.AGENT_METRICS`` the store has values of is drawn."""
+    ``metric``, the first of ``plots.AGENT_METRICS`` the store has values of is drawn. ``silent``
+    (default True): failure_rate counts silent failures (runs taken as failed) as failed, as
+    ``workbench investigate`` does; False: the labelled/declared outcome."""
 
-    def __init__(self, ws: Workspace, metric: str | None = None, buckets: int = 40) -> None:
+    def __init__(self, ws: Workspace, metric: str | None = None, buckets: int = 40, silent: bool = True) -> None:
         if metric is not None and metric not in plots.AGENT_METRICS:
             raise InvalidParameterError(f"metric must be one of {plots.AGENT_METRICS} (got {metric!r})")
         self.ws = ws
-        self.series = plots.agent_series(ws, buckets=buckets)
+        self.series = plots.agent_series(ws, buckets=buckets, silent=silent)
         if metric is None:
             # the first metric the logs carry: most real logs have no log-probabilities, so no confidence
             metric = next((m for m in plots.AGENT_METRICS if m in self.series and self.series[m].notna().any()),
@@ -115,10 +118,12 @@ class FindingsOverview(w.VBox):
         if detector is None:
             self.runs.value = ""
             return pd.DataFrame()
+        # outcomes as workbench investigate counts them: a silent failure reads "failure (silent)"
         runs = self.ws.con.execute(
-            "SELECT f.run_id, r.outcome, r.reported_outcome, count(*) AS findings, "
+            "SELECT f.run_id, CASE WHEN r.taken_why IS NOT NULL THEN 'failure (silent)' ELSE r.outcome END AS outcome, "
+            "r.reported_outcome, count(*) AS findings, "
             "string_agg(DISTINCT f.severity, ', ') AS severity, any_value(f.detail) AS example "
-            "FROM findings f JOIN runs r USING (run_id) WHERE f.detector = ? "
+            f"FROM findings f JOIN ({counted_as(True)}) r USING (run_id) WHERE f.detector = ? "
             "GROUP BY ALL ORDER BY findings DESC, f.run_id LIMIT ?", [detector, self.max_runs]).df()
         self.runs.value = f"<b>{esc(detector)}</b>: top {len(runs)} runs" + frame(runs)
         return runs

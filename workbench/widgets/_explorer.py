@@ -15,6 +15,7 @@ import pandas as pd
 from .. import plots
 from .._lineage_note import first_stater, lineage_disagreements
 from .._worst import WORST_FIRST
+from ..store._outcomes import counted_as
 from ._html import STYLE, esc, kv_table, label, pre
 from ._messages import readable
 from ._runs import RunFilter, RunPager, choices
@@ -32,7 +33,10 @@ def _options(values: list[str]) -> list[tuple[str, str]]:
 
 def _run_label(r: Any) -> str:
     when = f"{r.started_at:%Y-%m-%d %H:%M}" if isinstance(r.started_at, pd.Timestamp) else "—"
-    silent = " (reported success)" if r.outcome == "failure" and r.reported_outcome == "success" else ""
+    # a run taken as failed (RunFilter.silent): declared success, its answer detached from the data
+    taken = isinstance(getattr(r, "taken_why", None), str)
+    silent = (" (silent)" if taken else
+              " (reported success)" if r.outcome == "failure" and r.reported_outcome == "success" else "")
     culprit = f" · culprit {r.culprit}" if isinstance(r.culprit, str) and r.culprit else ""
     hits = f" · {r.hits} hits: {r.detectors}" if r.hits else ""
     return label(f"{r.run_id} · {when} · {r.outcome}{silent}{hits}{culprit}")
@@ -59,7 +63,10 @@ class IncidentExplorer(w.VBox):
     page_size : int
         Runs per page of the list.
     filters : dict, optional
-        Initial filters (outcome, system, detector, culprit, since, until).
+        Initial filters (outcome, system, detector, culprit, since, until, silent). ``silent`` (default
+        True): silent failures are listed as "failure (silent)" and the outcome filter counts them as
+        failed, as ``workbench investigate`` does; False (or the "silent failures count as failed" box
+        unticked): the labelled/declared outcome only.
     """
 
     def __init__(self, ws: Workspace, replay: Callable | None = None, blame_model: Any = None,
@@ -94,6 +101,9 @@ class IncidentExplorer(w.VBox):
         self.culprit = w.Dropdown(description="culprit", options=_options(opts["culprit"]), layout=lay(), style=short)
         self.since = w.DatePicker(description="from", layout=w.Layout(width="170px", flex="0 0 auto"), style=short)
         self.until = w.DatePicker(description="to", layout=w.Layout(width="160px", flex="0 0 auto"), style=short)
+        self.silent = w.Checkbox(value=self.filter.silent, description="silent failures count as failed",
+                                 indent=False, layout=w.Layout(width="auto"),
+                                 tooltip="ticked: as workbench investigate counts; unticked: labelled/declared outcomes")
         for d, key in ((self.system, "system"), (self.detector, "detector"), (self.culprit, "culprit")):
             v = getattr(self.filter, key)
             if v in [o[1] for o in d.options]:
@@ -119,7 +129,7 @@ class IncidentExplorer(w.VBox):
                                       layout=w.Layout(visibility="hidden"))
         self._chart_blame: Any = None
         self._pager: RunPager | None = None
-        for d in (self.outcome, self.system, self.detector, self.culprit, self.since, self.until):
+        for d in (self.outcome, self.system, self.detector, self.culprit, self.since, self.until, self.silent):
             d.observe(self._on_filter, names="value")
         self.prev.on_click(lambda _: self.goto_page(self.page - 1))
         self.next.on_click(lambda _: self.goto_page(self.page + 1))
@@ -129,7 +139,7 @@ class IncidentExplorer(w.VBox):
         filters_row = w.HBox([self.outcome, self.system, self.detector, self.culprit, self.since, self.until],
                              layout=w.Layout(flex_flow="row nowrap", width="calc(100% - 4px)"))
         filters_row.add_class("wb-filters")
-        pager = w.HBox([self.prev, self.next, self.page_label])
+        pager = w.HBox([self.prev, self.next, self.page_label, self.silent])
         attribution = w.VBox([w.HTML("<b>Attribution</b>"), self.verdict, self.blame_box,
                               w.HBox([self.compute, self.progress])])
         detail = w.VBox([w.HTML("<b>Step</b>"), self.step, self.detail], layout=w.Layout(width="50%"))
@@ -151,7 +161,8 @@ class IncidentExplorer(w.VBox):
 
         self.filter = RunFilter(outcome=self.outcome.value or None, system=self.system.value or None,
                                 detector=self.detector.value or None, culprit=self.culprit.value or None,
-                                since=day(self.since.value), until=day(self.until.value))
+                                since=day(self.since.value), until=day(self.until.value),
+                                silent=bool(self.silent.value))
         self.page = 0
         self._refresh(count=True)
 
@@ -231,8 +242,12 @@ class IncidentExplorer(w.VBox):
         run = self.ws.con.execute("SELECT * FROM runs WHERE run_id = ?", [run_id]).df()
         r = run.iloc[0] if len(run) else None
         if r is not None:
+            # the outcome the list's counting gives it (a silent failure is a failure, as investigate says)
+            taken = (self.ws.con.execute(f"SELECT taken_why FROM ({counted_as(self.filter.silent)}) WHERE run_id = ?",
+                                         [run_id]).fetchall() or [(None,)])[0][0]
             self.header.value = (f"<h4 style='margin:4px 0'>{esc(run_id)}</h4>" + kv_table([
-                ("task", r["task"]), ("outcome", r["outcome"]), ("reported by the system", r["reported_outcome"]),
+                ("task", r["task"]), ("outcome", "failure (silent)" if taken is not None else r["outcome"]),
+                ("taken as failed", taken), ("reported by the system", r["reported_outcome"]),
                 ("outcome from", r["outcome_source"]), ("detail", r["outcome_detail"]), ("steps", r["n_steps"])]))
         self.steps = plots.timeline_data(self.ws, run_id)
         total = int(self.steps["moves"].iat[0]) if len(self.steps) else 0

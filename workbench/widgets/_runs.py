@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+import weakref
 from dataclasses import dataclass, fields, replace
 from datetime import date, datetime, timedelta
 from functools import cache
@@ -11,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from .._verdict_rank import VERDICT_RANK
+from ..store._outcomes import TAKEN_SQL, taken_from, with_run_outcomes
 
 if TYPE_CHECKING:
     from ..workspace import Workspace
@@ -30,7 +33,7 @@ def _filter_sql(active: frozenset[str]) -> str:
     # The file's own clauses, switched on by name for the filters that are set: SQL text comes only
     # from the package, values only from bound parameters.
     lines = []
-    for line in _sql("run_filter").splitlines():
+    for line in with_run_outcomes(_sql("run_filter")).splitlines():
         if line.startswith("--") and ":" in line and line[2:line.index(":")] in _FIELDS:
             name = line[2:line.index(":")]
             if name in active:
@@ -49,7 +52,12 @@ _FIELDS = ("outcome", "system", "since", "until", "detector", "culprit")
 
 @dataclass(frozen=True)
 class RunFilter:
-    """Which runs to list; ``None`` means any."""
+    """Which runs to list; ``None`` means any.
+
+    ``silent`` (default True): a run taken as failed (a silent failure: declared success, a critical
+    silent_failure finding, no label) has outcome 'failure', as ``workbench investigate`` and
+    ``ws.runs(outcome="failure", silent=True)`` count it; False: the labelled/declared outcome only.
+    """
 
     outcome: str | None = None
     system: str | None = None
@@ -57,10 +65,13 @@ class RunFilter:
     until: datetime | date | None = None
     detector: str | None = None
     culprit: str | None = None
+    silent: bool = True
 
     def __post_init__(self) -> None:
         if self.outcome is not None and self.outcome not in _OUTCOMES:
             raise ValueError(f"outcome must be one of {_OUTCOMES} or None (got {self.outcome!r})")
+        if not isinstance(self.silent, bool):
+            raise ValueError(f"silent must be True or False (got {self.silent!r})")
         for name in ("since", "until"):
             v = getattr(self, name)
             if v is not None and not isinstance(v, (date, datetime)):
@@ -93,7 +104,8 @@ def count_runs(ws: Workspace, flt: RunFilter) -> int:
 
 def run_page(ws: Workspace, flt: RunFilter, page: int = 0, page_size: int = 50) -> pd.DataFrame:
     """Page ``page`` (from 0) of the runs passing ``flt``, newest first: run_id, system, started_at,
-    outcome, reported_outcome, n_steps, task, hits, detectors, culprit."""
+    outcome, reported_outcome, n_steps, task, hits, detectors, culprit, taken_why (why a run of outcome
+    'failure' is taken as failed: a silent failure, counted so with ``flt.silent``; else None)."""
     if page < 0 or page_size < 1:
         raise ValueError(f"page must be >= 0 and page_size >= 1 (got {page}, {page_size})")
     return ws.con.execute(_page_sql(flt.active()), {**flt.params(only_active=True), "limit": int(page_size),
@@ -113,7 +125,7 @@ def choices(ws: Workspace) -> dict[str, list[str]]:
 
 
 _COLUMNS = ["run_id", "system", "started_at", "outcome", "reported_outcome", "n_steps", "task", "hits",
-            "detectors", "culprit"]
+            "detectors", "culprit", "taken_why"]
 _CLAUSES = frozenset({"timed", "untimed", "after", "before", "after_id", "before_id", "lo", "hi", "forward",
                       "backward"})
 _Key = tuple[datetime | None, str]   # (started_at, run_id): a run's place in the list
@@ -141,6 +153,9 @@ class RunPager:
 
     def refresh(self) -> None:
         """Forget the counts and keys (call after the store changed)."""
+        if getattr(self, "_taken", None) is not None:
+            _unregister(self.ws.con, self._taken)
+        self._taken: str | None = None
         self._total: int | None = None
         self._span: tuple[datetime, datetime, int] | None = None
         self._first: dict[tuple[int, int], _Key] = {}
@@ -151,8 +166,22 @@ class RunPager:
     def total(self) -> int:
         """How many runs pass the filter (one count, on first use)."""
         if self._total is None:
-            self._total = count_runs(self.ws, self.filter)
+            sql = f"SELECT count(*) FROM ({_filter_sql(self.filter.active())})"
+            self._total = int(self._run(sql, {})[0][0])
         return self._total
+
+    def _taken_relation(self) -> str:
+        # The runs taken as failed (taken_as_failed.sql), worked out once per pager and registered under
+        # a name of its own: the rule joins every step, and each page would otherwise pay for it again
+        # (measured on 200k runs / 5M steps: ~130 ms CPU a page against ~25 ms without it).
+        if self._taken is None:
+            frame = (self.ws.con.execute(TAKEN_SQL).df() if self.filter.silent
+                     else pd.DataFrame({"run_id": pd.Series(dtype=object), "why": pd.Series(dtype=object)}))
+            name = f"_wb_explorer_taken_{next(_TAKEN_NAMES)}"
+            self.ws.con.register(name, frame)
+            weakref.finalize(self, _unregister, self.ws.con, name)
+            self._taken = name
+        return self._taken
 
     def has_next(self, page: int, page_size: int = 50) -> bool:
         """Whether a page follows ``page`` (known once ``page`` was fetched, else counted)."""
@@ -181,7 +210,8 @@ class RunPager:
 
     # -- the queries ----------------------------------------------------------------------------
     def _run(self, sql: str, params: dict[str, Any]) -> list[tuple]:
-        return self.ws.con.execute(sql, {**self.filter.params(only_active=True), **params}).fetchall()
+        return self.ws.con.execute(taken_from(sql, self._taken_relation()),
+                                   {**self.filter.params(only_active=True), **params}).fetchall()
 
     def _seek(self, direction: str, key: _Key | None, limit: int) -> list[tuple]:
         """Up to ``limit`` runs strictly past ``key`` (None: from that end of the list), in that direction."""
@@ -258,6 +288,16 @@ class RunPager:
         sql = _keyed_sql("run_key_at", self.filter.active(), frozenset({direction}))
         got = self._run(sql, {"offset": offset})
         return (got[0][0], got[0][1]) if got else None
+
+
+_TAKEN_NAMES = itertools.count()
+
+
+def _unregister(con: Any, name: str) -> None:
+    try:
+        con.unregister(name)
+    except Exception:  # noqa: BLE001  (the connection may be closed by then: nothing left to free)
+        pass
 
 
 @cache

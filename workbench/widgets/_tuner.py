@@ -160,7 +160,8 @@ class ThresholdTuner(w.VBox):
         self.threshold.disabled = bool(self.agent_sliders.children)
         charts = [plots.sweep_curve(curve, start, live=True), plots.cost_curve(curve, start, live=True, best=best if sw.budget else None)]
         if sw.signal in plots.SIGNALS:
-            charts.append(plots.histogram(plots.histogram_data(self.ws, sw.signal), sw.signal, start, live=True))
+            charts.append(plots.histogram(plots.histogram_data(self.ws, sw.signal, silent=sw.silent), sw.signal, start,
+                                          live=True))   # the sweep's own counting of failed runs
         if self.sweep_chart is None:
             self.sweep_chart, self.cost_chart = plots.widget(charts[0]), plots.widget(charts[1])
             self.hist_chart = plots.widget(charts[2]) if len(charts) > 2 else None

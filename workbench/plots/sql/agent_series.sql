@@ -1,6 +1,7 @@
 -- Per agent and time bucket: the mean of each behaviour the drift detector tests, over the runs
 -- started in the bucket ($buckets equal-width buckets between the first and the last run, numbered from 0:
--- a chart breaks an agent's line where its buckets are not consecutive).
+-- a chart breaks an agent's line where its buckets are not consecutive). failure_rate reads
+-- store/sql/run_outcomes.sql (spliced in by name): with $silent a silent failure counts as failed.
 WITH per_run AS (
     SELECT s.run_id, s.agent, min(r.started_at) AS t,
            count(*) FILTER (WHERE s.kind = 'tool') AS tool_calls,
@@ -9,7 +10,7 @@ WITH per_run AS (
            avg(s.confidence) AS confidence,
            avg(s.entropy) AS entropy,
            any_value(CASE WHEN r.outcome = 'failure' THEN 1.0 WHEN r.outcome = 'success' THEN 0.0 END) AS failure_rate
-    FROM steps s JOIN runs r ON r.run_id = s.run_id
+    FROM steps s JOIN {run_outcomes} r ON r.run_id = s.run_id
     WHERE s.agent IS NOT NULL AND r.started_at IS NOT NULL
     GROUP BY s.run_id, s.agent
 ), span AS (

@@ -1,7 +1,8 @@
 -- One step signal ($signal picks the column: no SQL text is built from it) binned in DuckDB by run
 -- outcome, optionally of one agent: the browser receives at most bins × 3 rows whatever the store's size.
 -- Runs of unknown outcome only with $all_runs (outcome 'unknown'): a store with no labels still has its
--- signals' distributions to show.
+-- signals' distributions to show. Outcomes from store/sql/run_outcomes.sql (spliced in by name): with $silent
+-- a run taken as failed (a silent failure) is a failure, as workbench investigate and the sweep count it.
 WITH v AS (
     SELECT CASE $signal
                WHEN 'confidence' THEN s.confidence
@@ -13,7 +14,7 @@ WITH v AS (
                WHEN 'depth' THEN s.depth
            END::DOUBLE AS x,
            CASE WHEN r.outcome IN ('success', 'failure') THEN r.outcome ELSE 'unknown' END AS outcome
-    FROM steps s JOIN runs r USING (run_id)
+    FROM steps s JOIN {run_outcomes} r USING (run_id)
     -- as the sweep, the review load and the guard read signals: a step enclosing others (a trace's root
     -- span, an agent span) carries none (its latency is its children's)
     ANTI JOIN (SELECT DISTINCT run_id, parent_id FROM steps WHERE parent_id IS NOT NULL) p

@@ -1,7 +1,10 @@
 -- The runs an explorer's filters keep. Only the clauses of the filters that are set are used (so an
 -- unset detector filter costs no join); every value is a bound parameter.
-SELECT run_id, system, started_at, outcome, reported_outcome, n_steps, task
-FROM runs
+-- Outcomes from store/sql/run_outcomes.sql (spliced in by name): with $silent a run taken as failed (a
+-- silent failure) is a 'failure' with taken_why saying why, as workbench investigate counts it; without,
+-- the stored (labelled/declared) outcome.
+SELECT run_id, system, started_at, outcome, reported_outcome, n_steps, task, taken_why
+FROM {run_outcomes}
 WHERE true
 --outcome:  AND outcome = $outcome
 --system:   AND system = $system

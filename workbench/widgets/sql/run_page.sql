@@ -11,6 +11,6 @@ WITH page AS (
     FROM attributions WHERE unit = 'verdict' AND run_id IN (SELECT run_id FROM page) GROUP BY run_id
 )
 SELECT p.run_id, p.system, p.started_at, p.outcome, p.reported_outcome, p.n_steps, p.task,
-       coalesce(h.hits, 0) AS hits, coalesce(h.detectors, '') AS detectors, v.culprit
+       coalesce(h.hits, 0) AS hits, coalesce(h.detectors, '') AS detectors, v.culprit, p.taken_why
 FROM page p LEFT JOIN hits h USING (run_id) LEFT JOIN verdicts v USING (run_id)
 ORDER BY p.started_at DESC NULLS LAST, p.run_id

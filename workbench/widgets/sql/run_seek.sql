@@ -6,7 +6,7 @@
 -- clause is a plain range on started_at that DuckDB can use to skip row groups; "lo" / "hi" bound a
 -- time window the caller widens until it holds a page. Every value is a bound parameter.
 WITH page AS (
-    SELECT run_id, system, started_at, outcome, reported_outcome, n_steps, task
+    SELECT run_id, system, started_at, outcome, reported_outcome, n_steps, task, taken_why
     FROM (__FILTER__) f
     WHERE true
 --timed:       AND started_at IS NOT NULL
@@ -29,7 +29,7 @@ WITH page AS (
     FROM attributions WHERE unit = 'verdict' AND run_id IN (SELECT run_id FROM page) GROUP BY run_id
 )
 SELECT p.run_id, p.system, p.started_at, p.outcome, p.reported_outcome, p.n_steps, p.task,
-       coalesce(h.hits, 0) AS hits, coalesce(h.detectors, '') AS detectors, v.culprit
+       coalesce(h.hits, 0) AS hits, coalesce(h.detectors, '') AS detectors, v.culprit, p.taken_why
 FROM page p LEFT JOIN hits h USING (run_id) LEFT JOIN verdicts v USING (run_id)
 --forward:     ORDER BY started_at DESC, run_id
 --backward:    ORDER BY started_at, run_id DESC
