@@ -25,6 +25,7 @@ from ._rawtext import fill_raw_text
 from ._registry import ADAPTERS, RECORD_ADAPTERS
 from ._stage_db import ENABLED as _COMPRESSED_STAGE
 from ._stage_db import StageDB
+from ._same_call import merge_same_calls
 from ._step_agents import agents_of_previous, listed_steps, loop_agents, stored_agents_of_previous
 from ._time_units import scale_integer_units
 from ._workflow_build import join_build_traces
@@ -368,6 +369,7 @@ def _run_ingest(con: duckdb.DuckDBPyConnection, source: Any, fmt: str | None, pr
         if stage.turn_runs:
             stage.ag2_stored_errors = tool_errors_from_executor(con, stage.turn_runs)
         loop_agents(con)
+        merge_same_calls(con)
         stage.stored_link_moves = join_build_traces(con, join_linked_runs(con, stage.root_links))
         match_span_logs(stage, stage.stored_link_moves.joined)
         # (before the merge's transaction, which may write to the store only, and before the last
