@@ -23,9 +23,9 @@ from ._parquet_rows import column_names, is_parquet
 from ._paths import display, expand_paths
 from ._rawtext import fill_raw_text
 from ._registry import ADAPTERS, RECORD_ADAPTERS
+from ._same_call import merge_same_calls
 from ._stage_db import ENABLED as _COMPRESSED_STAGE
 from ._stage_db import StageDB
-from ._same_call import merge_same_calls
 from ._step_agents import agents_of_previous, listed_steps, loop_agents, stored_agents_of_previous
 from ._time_units import scale_integer_units
 from ._workflow_build import join_build_traces
