@@ -369,12 +369,12 @@ def _run_ingest(con: duckdb.DuckDBPyConnection, source: Any, fmt: str | None, pr
         if stage.turn_runs:
             stage.ag2_stored_errors = tool_errors_from_executor(con, stage.turn_runs)
         loop_agents(con)
-        merge_same_calls(con)
+        same_calls = merge_same_calls(con)
         stage.stored_link_moves = join_build_traces(con, join_linked_runs(con, stage.root_links))
         match_span_logs(stage, stage.stored_link_moves.joined)
         # (before the merge's transaction, which may write to the store only, and before the last
         # checkpoint, which then compresses the rows it rewrites)
-        notes = scale_integer_units(con, stage.time_units)
+        notes = [*scale_integer_units(con, stage.time_units), *same_calls]
         if stage_db is not None:
             stage_db.appended(0, force=True)  # (the merge reads every staged row compressed)
         _timings.mark("staged")

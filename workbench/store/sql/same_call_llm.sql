@@ -1,14 +1,15 @@
 -- One model call written twice, as an LLM step and its only LLM child: a framework's span of the call
 -- around the span its model client (or a second instrumentation) writes for the same request. Google ADK
 -- 2.x with its legacy schema pinned writes `call_llm` (the messages, the tokens) and, under it,
--- `generate_content` (the same tokens, no messages): read as two LLM steps, each call counted twice and its
--- tokens summed twice. The pair is taken as one call when the models agree (equal, one unnamed, or equal
--- but for a provider prefix: "openai/gpt-4o-mini" and "gpt-4o-mini") and either both give the same token
--- counts or the child holds the call's text and the parent none (a wrapper's span around the client's). The parent stays the LLM step and takes what
--- only the child gave (text, tokens, cost, model, error); the child stays a step of the trace (it is a
--- span read: the counts hold), as kind 'other', without the tokens and cost now counted on its parent, and
--- names its parent in workbench.same_call_as. A parent with two LLM children is a step that made two calls,
--- not one written twice: left as it is. Within one ingest call only (a pair split over two calls stays two).
+-- `generate_content` (the same tokens, no messages): read as two LLM steps, each call counted twice, its
+-- tokens summed twice and the blame spread over both. The pair is taken as one call when the models agree
+-- (equal, one unnamed, or equal but for a provider prefix: "openai/gpt-4o-mini" and "gpt-4o-mini") and
+-- either both give the same token counts or the child holds the call's text and the parent none (a wrapper's
+-- span around the client's). A parent with two LLM children made two calls: left as it is.
+-- The parent is the step: it takes what only the child gave (text, tokens, cost, model, error) and names the
+-- child's span in workbench.same_call_span. The child's row becomes a copy of it, so the merge stores it once
+-- and counts the child as its repeat (read = stored + quarantined holds); the child's own children and edges
+-- move to the parent. Within one ingest call only (a pair split over two calls stays two steps).
 CREATE OR REPLACE TEMP TABLE same_call AS
 WITH llm AS (
     SELECT run_id, step_id, parent_id, model, tokens_in, tokens_out, input IS NOT NULL OR output IS NOT NULL AS has_text
@@ -34,13 +35,26 @@ UPDATE stage_steps SET
     cost = coalesce(stage_steps.cost, c.cost), model = coalesce(stage_steps.model, c.model),
     confidence = coalesce(stage_steps.confidence, c.confidence), entropy = coalesce(stage_steps.entropy, c.entropy),
     status = CASE WHEN c.status = 'error' THEN 'error' ELSE stage_steps.status END,
-    error = coalesce(stage_steps.error, c.error)
+    error = coalesce(stage_steps.error, c.error),
+    attributes = json_merge_patch(coalesce(stage_steps.attributes, '{}'),
+                                  json_object('workbench.same_call_span', x.child))::VARCHAR
 FROM same_call x JOIN stage_steps c ON c.run_id = x.run_id AND c.step_id = x.child AND c.kind = 'llm'
 WHERE stage_steps.run_id = x.run_id AND stage_steps.step_id = x.parent AND stage_steps.kind = 'llm';
 
-UPDATE stage_steps SET kind = 'other', tokens_in = NULL, tokens_out = NULL, cost = NULL,
-    attributes = json_merge_patch(coalesce(stage_steps.attributes, '{}'), json_object('workbench.same_call_as', x.parent))::VARCHAR
-FROM same_call x
-WHERE stage_steps.run_id = x.run_id AND stage_steps.step_id = x.child AND stage_steps.kind = 'llm';
+UPDATE stage_steps SET step_id = p.step_id, parent_id = p.parent_id, agent = p.agent, is_agent = p.is_agent,
+    kind = p.kind, name = p.name, tool = p.tool, model = p.model, start_ns = p.start_ns, end_ns = p.end_ns,
+    latency_ms = p.latency_ms, status = p.status, error = p.error, input = p.input, output = p.output,
+    tokens_in = p.tokens_in, tokens_out = p.tokens_out, cost = p.cost, confidence = p.confidence,
+    entropy = p.entropy, attributes = p.attributes, order_hint = p.order_hint, source = p.source, raw = p.raw,
+    file = p.file, line = p.line
+FROM same_call x JOIN stage_steps p ON p.run_id = x.run_id AND p.step_id = x.parent
+WHERE stage_steps.run_id = x.run_id AND stage_steps.step_id = x.child;
 
-DROP TABLE same_call;
+UPDATE stage_steps SET parent_id = x.parent
+FROM same_call x WHERE stage_steps.run_id = x.run_id AND stage_steps.parent_id = x.child;
+
+UPDATE stage_edges SET src_step = x.parent
+FROM same_call x WHERE stage_edges.run_id = x.run_id AND stage_edges.src_step = x.child;
+
+UPDATE stage_edges SET dst_step = x.parent
+FROM same_call x WHERE stage_edges.run_id = x.run_id AND stage_edges.dst_step = x.child;
