@@ -167,8 +167,11 @@ def test_real21_wrapper_without_text_takes_the_clients(tmp_path: Path, monkeypat
                                                         fast: bool) -> None:
     wrapped = [("a0", None, "invoke_agent writer", _agent("writer")),
                ("c2", "a0", "call_llm", {"gen_ai.operation.name": "chat", "gen_ai.request.model": "gpt-4o-mini"}),
-               ("d2", "c2", "chat gpt-4o-mini", _generate("writer", 3, text=QUOTE))]
+               ("d2", "c2", "chat gpt-4o-mini", _generate("writer", 3, text=QUOTE)),
+               ("f2", "d2", "POST", {"http.request.method": "POST"})]
     ws, _ = _open(tmp_path, monkeypatch, fast, wrapped)
     s = _steps(ws)
+    # (the client's own children hang under the step it is now)
+    assert ws.sql("SELECT parent_id FROM steps WHERE step_id LIKE '%f2'").fetchall()[0][0].endswith("c2")
     assert s["c2"][:6] == ("llm", "writer", True, True, 80, 12) and "d2" not in s
     assert QUOTE in ws.sql("SELECT output FROM steps WHERE kind = 'llm'").fetchall()[0][0]
