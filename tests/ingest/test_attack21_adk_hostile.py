@@ -72,3 +72,11 @@ def test_details_event_nested_1000_deep_keeps_the_span() -> None:
     ev = [{"name": "gen_ai.client.inference.operation.details", "attributes": {"gen_ai.input.messages": deep}}]
     step = map_span({"gen_ai.operation.name": "chat"}, "chat", ev, None)
     assert json.loads(step["input"]) == [deep]   # (as written)
+
+
+def test_tool_message_content_nested_1000_deep_keeps_the_span_and_its_failure() -> None:
+    deep = '{"a":' * 1000 + "1" + "}" * 1000
+    out = ('{"output": {"lc": 1, "type": "constructor", "id": ["langchain_core", "messages", "ToolMessage"], '
+           '"kwargs": {"content": ' + deep + ', "tool_call_id": "c1", "status": "error"}}}')
+    step = map_span({"openinference.span.kind": "TOOL", "output.value": out}, "search", [], None)
+    assert (step["failed"], step["output"]) == (True, out)
