@@ -78,7 +78,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
                                     else "--list-skipped lists all {n:,}")))
             if args.list_skipped and report.skipped:
                 print(f"skipped files ({len(report.skipped):,}):")
-                print("\n".join(f"  {clean(s)}" for s in report.skipped))
+                print("\n".join(f"  {clean(s, newlines=False)}" for s in report.skipped))  # (one line a file)
     except WorkbenchError:
         # a store this call created and filled with nothing would later read as "0 runs, 0 failed"
         if created:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._json_text import json_or_text
+from ._json_text import json_or_text, nested_past
 
 LLM_REQUEST = "gcp.vertex.agent.llm_request"
 LLM_RESPONSE = "gcp.vertex.agent.llm_response"
@@ -46,6 +46,12 @@ def adk_attributes(attrs: dict[str, Any]) -> dict[str, Any]:
     if isinstance(request, dict) or isinstance(response, dict):
         if not out.get("gen_ai.operation.name"):
             out["gen_ai.operation.name"] = _CALL_LLM
+        # nested past the depth limit, the text stays in the attributes as written: read as messages, it could
+        # not be written again (past about 1,000 levels the whole span was quarantined)
+        if nested_past(out.get(LLM_REQUEST), request):
+            request = None
+        if nested_past(out.get(LLM_RESPONSE), response):
+            response = None
         if isinstance(request, dict) and "gen_ai.input.messages" not in out:
             out["gen_ai.input.messages"] = _input_messages(request)
             del out[LLM_REQUEST]
@@ -85,7 +91,7 @@ def _input_messages(request: dict[str, Any]) -> list[dict[str, Any]]:
         out.append({"role": "system", "parts": [{"type": "text", "content": system}]})
     elif isinstance(system, dict) and (message := _message(system)) is not None:
         out.append({**message, "role": "system"})
-    for content in request.get("contents") or ():
+    for content in _listed(request.get("contents")):
         message = _message(content)
         if message is not None:
             out.append(message)
@@ -97,8 +103,10 @@ def _message(content: Any) -> dict[str, Any] | None:
     if not isinstance(content, dict):
         return None
     role = content.get("role")
+    if not isinstance(role, str):
+        role = None   # (the conventions' role is a name; anything else in a hostile log)
     parts = []
-    for part in content.get("parts") or ():
+    for part in _listed(content.get("parts")):
         if not isinstance(part, dict):
             continue
         if isinstance(part.get("text"), str) and not part.get("thought"):
@@ -109,3 +117,9 @@ def _message(content: Any) -> dict[str, Any] | None:
         elif isinstance(resp := part.get("function_response"), dict):
             parts.append({"type": "tool_call_response", "id": resp.get("id"), "response": resp.get("response")})
     return {"role": "assistant" if role == "model" else (role or "user"), "parts": parts}
+
+
+def _listed(value: Any) -> list[Any]:
+    """``value`` when it is a list (``contents``, ``parts``), else nothing: a number or a text there is no list of
+    messages, and iterating it cost the span (``TypeError``) or read a text letter by letter."""
+    return value if isinstance(value, list) else []

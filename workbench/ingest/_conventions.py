@@ -37,7 +37,7 @@ from ._ag2 import tool_executor
 from ._call_args import decorated_call
 from ._exception_cause import exception_error
 from ._fields import MAX_FIELD_BYTES, SHORT_CHARS, RecordError, _describe, plain_values, step_row
-from ._json_text import json_or_text
+from ._json_text import json_or_text, json_within
 from ._langfuse_otel import TYPE as LANGFUSE_TYPE
 from ._langfuse_otel import langfuse_attributes
 from ._logfire import TEMPLATE as LOGFIRE_TEMPLATE
@@ -966,7 +966,7 @@ def map_span(attrs: dict[str, Any], name: str | None, events: list[dict[str, Any
             elif ev_name in DETAILS_EVENTS:
                 # (Strands under the latest conventions writes one such event for the input, one for the output)
                 for key, bucket in (("gen_ai.input.messages", ev_in), ("gen_ai.output.messages", ev_out)):
-                    said = json_or_text(ev_attrs.get(key))
+                    said = json_within(ev_attrs.get(key))
                     if isinstance(said, list):
                         bucket.extend(said)
                     elif said is not None:

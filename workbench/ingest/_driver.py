@@ -106,9 +106,11 @@ class IngestReport:
                 f"({self._stored_split()}), quarantined {self.quarantined:,}; "
                 f"{self.runs:,} run{'' if self.runs == 1 else 's'} touched")
         if self.errors:
-            text += "\n  " + "\n  ".join(self.errors[:5]) + _more(self.errors, 5, "\n  ")
+            text += "\n  " + "\n  ".join(_one_line(e) for e in self.errors[:5]) + _more(self.errors, 5, "\n  ")
         if self.skipped:
-            text += f"\n  skipped {len(self.skipped)}: " + "; ".join(self.skipped[:5]) + _more(self.skipped, 5, "; ") \
+            # (one line: a file named "x\nread 999 records" printed a line of its own that the report never said)
+            text += f"\n  skipped {len(self.skipped)}: " + "; ".join(_one_line(s) for s in self.skipped[:5]) \
+                + _more(self.skipped, 5, "; ") \
                 + (f" ({all_skipped.format(n=len(self.skipped))})" if len(self.skipped) > 5 else "")
         if self.notes:
             text += "\n  note: " + "\n  note: ".join(self.notes[:5]) + _more(self.notes, 5, "\n  note: ")
@@ -515,3 +517,8 @@ def _report(con: duckdb.DuckDBPyConnection, stage: Stage, files: list[str], skip
     return IngestReport(read=stage.read + run_conflicts, stored=staged - bad + logs_stored,
                         quarantined=adapter_rejects + bad + run_conflicts + logs_lost, errors=errors, added=added,
                         files=files, runs=runs, labels=labels, skipped=skipped, notes=notes)
+
+
+def _one_line(item: str) -> str:
+    """A file name or an error as one line of the report (control characters are the printer's to clean)."""
+    return item.replace("\r\n", " ").replace("\n", " ")

@@ -11,6 +11,8 @@ from typing import Any
 
 import orjson
 
+from ._depth import MAX_DEPTH, deeper_than
+
 
 def json_or_text(value: Any) -> Any:
     """The value JSON text ``value`` encodes; ``value`` unchanged when it is not text or not JSON."""
@@ -20,3 +22,20 @@ def json_or_text(value: Any) -> Any:
         return orjson.loads(value)
     except orjson.JSONDecodeError:
         return value
+
+
+def json_within(value: Any, limit: int = MAX_DEPTH) -> Any:
+    """As :func:`json_or_text`, but JSON text nested deeper than ``limit`` levels stays the text it is.
+
+    For a value that is written back as JSON once read (a step's input or output): past about 1,000 levels
+    Python cannot write it again, and the whole span was quarantined for a value it had kept as text.
+    """
+    parsed = json_or_text(value)
+    return value if nested_past(value, parsed, limit) else parsed
+
+
+def nested_past(text: Any, parsed: Any, limit: int = MAX_DEPTH) -> bool:
+    """True when ``parsed``, read from JSON ``text``, nests deeper than ``limit`` levels."""
+    # (a level needs an opening bracket: a text with few is not walked)
+    return (parsed is not text and isinstance(text, str) and text.count("[") + text.count("{") > limit
+            and deeper_than(parsed, limit))

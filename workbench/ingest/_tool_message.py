@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._json_text import json_or_text
+from ._json_text import json_or_text, nested_past
 
 #: Text the SQL path looks for in a tool span's output before handing it to the Python mapper.
 MARKER = '"tool_call_id"'
@@ -22,7 +22,7 @@ def tool_message(output: Any) -> tuple[Any, bool] | None:
     """``(content, failed)`` of a serialized LangChain ToolMessage, or None when ``output`` is not one."""
     if not isinstance(output, str) or MARKER not in output:
         return None
-    msg = json_or_text(output)
+    msg = whole = json_or_text(output)
     if not isinstance(msg, dict):
         return None
     if set(msg) == {"output"} and isinstance(msg["output"], dict):
@@ -37,4 +37,6 @@ def tool_message(output: Any) -> tuple[Any, bool] | None:
     data = msg.get("data") if msg.get("type") == "tool" else None
     if not isinstance(data, dict) or data.get("type") != "tool" or "content" not in data:
         return None
-    return data["content"], data.get("status") == "error"
+    # (a content nested past the depth limit could not be written again: the message stays as written, its
+    # status is still read)
+    return (output if nested_past(output, whole) else data["content"]), data.get("status") == "error"

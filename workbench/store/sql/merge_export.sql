@@ -85,6 +85,9 @@ SELECT * REPLACE (coalesce(export_bad,
              THEN 'field error is ' || strlen(error::VARCHAR) || ' bytes (limit ' || getvariable('export_max_field') || ')'
          WHEN strlen(attributes::VARCHAR) > getvariable('export_max_field')
              THEN 'field attributes is ' || strlen(attributes::VARCHAR) || ' bytes (limit ' || getvariable('export_max_field') || ')'
+         -- (as the ingest, ingest/_fields._attributes: a step's attributes are an object; readers take them so)
+         WHEN attributes IS NOT NULL AND json_type(attributes) <> 'OBJECT'
+             THEN 'field attributes must be a JSON object (got ' || lower(json_type(attributes)) || ')'
          WHEN strlen(name::VARCHAR) > getvariable('export_max_field')
              THEN 'field name is ' || strlen(name::VARCHAR) || ' bytes (limit ' || getvariable('export_max_field') || ')'
          WHEN strlen(agent::VARCHAR) > getvariable('export_max_field')
