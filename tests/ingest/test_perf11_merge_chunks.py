@@ -86,11 +86,20 @@ def _ingest_all(tmp: Path, files: tuple[Path, Path, Path], name: str) -> tuple:
         return _dump(ws), [(r.read, r.stored, r.quarantined, r.added, r.runs) for r in reports]
 
 
+@pytest.fixture(scope="module")
+def one_chunk(tmp_path_factory: pytest.TempPathFactory) -> tuple[tuple[Path, Path, Path], tuple, list]:
+    """The logs and what one chunk (the default size) stores of them: the reference every chunk size below
+    is compared with, built once (the files are only read after; the dump is plain rows)."""
+    tmp = tmp_path_factory.mktemp("perf11")
+    files = _write(tmp)
+    whole, reports = _ingest_all(tmp, files, "whole")
+    return files, whole, reports
+
+
 @pytest.mark.parametrize("chunk_steps", [1, 4, 13])
-def test_chunked_merge_stores_what_one_chunk_stores(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                   chunk_steps: int) -> None:
-    files = _write(tmp_path)
-    whole, whole_reports = _ingest_all(tmp_path, files, "whole")
+def test_chunked_merge_stores_what_one_chunk_stores(one_chunk: tuple, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch, chunk_steps: int) -> None:
+    files, whole, whole_reports = one_chunk
     monkeypatch.setattr(_driver, "MERGE_CHUNK_STEPS", chunk_steps)
     chunked, chunked_reports = _ingest_all(tmp_path, files, f"chunked{chunk_steps}")
     assert chunked == whole
