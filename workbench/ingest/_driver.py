@@ -23,7 +23,6 @@ from ._parquet_rows import column_names, is_parquet
 from ._paths import display, expand_paths
 from ._rawtext import fill_raw_text
 from ._registry import ADAPTERS, RECORD_ADAPTERS
-from ._same_call import merge_same_calls
 from ._stage_db import ENABLED as _COMPRESSED_STAGE
 from ._stage_db import StageDB
 from ._step_agents import agents_of_previous, listed_steps, loop_agents, stored_agents_of_previous
@@ -371,12 +370,11 @@ def _run_ingest(con: duckdb.DuckDBPyConnection, source: Any, fmt: str | None, pr
         if stage.turn_runs:
             stage.ag2_stored_errors = tool_errors_from_executor(con, stage.turn_runs)
         loop_agents(con)
-        same_calls = merge_same_calls(con)
         stage.stored_link_moves = join_build_traces(con, join_linked_runs(con, stage.root_links))
         match_span_logs(stage, stage.stored_link_moves.joined)
         # (before the merge's transaction, which may write to the store only, and before the last
         # checkpoint, which then compresses the rows it rewrites)
-        notes = [*scale_integer_units(con, stage.time_units), *same_calls]
+        notes = scale_integer_units(con, stage.time_units)
         if stage_db is not None:
             stage_db.appended(0, force=True)  # (the merge reads every staged row compressed)
         _timings.mark("staged")
