@@ -47,36 +47,32 @@ def histogram_data(ws: Workspace, signal: str = "entropy", bins: int = 30, agent
     ``silent``: runs taken as failed (silent failures) count as failed, as the threshold sweep and
     ``workbench investigate`` count them; False: the labelled/declared outcome. ``frame.attrs["counting"]``
     says which."""
-    from ..store._outcomes import COUNTING, with_run_outcomes
-
     if signal not in SIGNALS:
         raise ValueError(f"signal must be one of {SIGNALS} (got {signal!r})")
-    frame = ws.con.execute(with_run_outcomes(_sql("histogram")),
-                           {"signal": signal, "bins": _bins(bins), "agent": agent, "all_runs": bool(all_runs),
-                            "silent": bool(silent)}).df()
-    frame.attrs["counting"] = COUNTING[bool(silent)]
-    return frame
+    return _counted(ws, "histogram", {"signal": signal, "bins": _bins(bins), "agent": agent,
+                                      "all_runs": bool(all_runs)}, silent)
 
 
 def calibration_data(ws: Workspace, bins: int = 10, silent: bool = True) -> pd.DataFrame:
     """Mean step confidence against the success rate of those steps' runs, per confidence bin.
     ``silent``: runs taken as failed (silent failures) count as failed, as in
     :func:`workbench.confidence_calibration`; ``frame.attrs["counting"]`` says which counting."""
-    from ..store._outcomes import COUNTING, with_run_outcomes
-
-    frame = ws.con.execute(with_run_outcomes(_sql("calibration")), {"bins": _bins(bins), "silent": bool(silent)}).df()
-    frame.attrs["counting"] = COUNTING[bool(silent)]
-    return frame
+    return _counted(ws, "calibration", {"bins": _bins(bins)}, silent)
 
 
 def agent_series(ws: Workspace, buckets: int = 40, silent: bool = True) -> pd.DataFrame:
     """Per agent and time bucket: runs and the mean of every metric in ``AGENT_METRICS``. ``silent``:
     failure_rate counts runs taken as failed (silent failures) as failed, as ``workbench investigate``
     does; False: the labelled/declared outcome. ``frame.attrs["counting"]`` says which."""
+    return _counted(ws, "agent_series", {"buckets": _bins(buckets)}, silent)
+
+
+def _counted(ws: Workspace, name: str, params: dict, silent: bool) -> pd.DataFrame:
+    """The frame of query ``name``, which reads run outcomes from store/sql/run_outcomes.sql, with the
+    counting it used in ``attrs["counting"]``."""
     from ..store._outcomes import COUNTING, with_run_outcomes
 
-    frame = ws.con.execute(with_run_outcomes(_sql("agent_series")),
-                           {"buckets": _bins(buckets), "silent": bool(silent)}).df()
+    frame = ws.con.execute(with_run_outcomes(_sql(name)), {**params, "silent": bool(silent)}).df()
     frame.attrs["counting"] = COUNTING[bool(silent)]
     return frame
 
