@@ -21,7 +21,7 @@ from .store._connection import (
     is_parquet_export,
     open_parquet_export,
 )
-from .store._outcomes import RUN_OUTCOMES_SQL
+from .store._outcomes import RUN_OUTCOMES_SQL, silent_flag
 
 _OUTCOMES = ("success", "failure", "unknown")
 
@@ -61,6 +61,7 @@ class Workspace:
         ``ws.runs(outcome="failure", silent=True)`` lists every run investigate attributes. The
         findings must be in the store (``workbench investigate``, or ``wb.detect(ws)``).
         """
+        silent = silent_flag(silent, "ws.runs")
         if outcome is not None and outcome not in _OUTCOMES:
             raise InvalidParameterError(f"outcome must be one of {_OUTCOMES} (got {outcome!r})")
         query = (f"SELECT * {'' if silent else 'EXCLUDE (taken_why)'} FROM ({RUN_OUTCOMES_SQL}) "

@@ -70,10 +70,11 @@ def agent_series(ws: Workspace, buckets: int = 40, silent: bool = True) -> pd.Da
 def _counted(ws: Workspace, name: str, params: dict, silent: bool) -> pd.DataFrame:
     """The frame of query ``name``, which reads run outcomes from store/sql/run_outcomes.sql, with the
     counting it used in ``attrs["counting"]``."""
-    from ..store._outcomes import COUNTING, with_run_outcomes
+    from ..store._outcomes import COUNTING, silent_flag, with_run_outcomes
 
-    frame = ws.con.execute(with_run_outcomes(_sql(name)), {**params, "silent": bool(silent)}).df()
-    frame.attrs["counting"] = COUNTING[bool(silent)]
+    silent = silent_flag(silent, name if name == "agent_series" else f"{name}_data")
+    frame = ws.con.execute(with_run_outcomes(_sql(name)), {**params, "silent": silent}).df()
+    frame.attrs["counting"] = COUNTING[silent]
     return frame
 
 

@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 from tqdm.auto import tqdm
 
-from ..store._outcomes import COUNTING, with_run_outcomes
+from ..store._outcomes import COUNTING, run_ids, silent_flag, with_run_outcomes
 from ._core import Core
 from ._meets import Meets
 from ._model import Policy
@@ -102,7 +102,7 @@ def _counted(summary: dict[str, Any]) -> str:
     return " as reported, silent failures not counted"
 
 
-def backtest(policy: Policy, ws: Any, runs: list[str] | None = None, steps: bool = False,
+def backtest(policy: Policy, ws: Any, runs: Any = None, steps: bool = False,
              progress: bool | None = None, silent: bool = True) -> BacktestReport:
     """Replay a store's history through ``policy``: which runs it would have cut (where),
     escalated (where) or let through, and what that prevents, loses and saves.
@@ -111,8 +111,9 @@ def backtest(policy: Policy, ws: Any, runs: list[str] | None = None, steps: bool
     ----------
     policy : Policy
     ws : Workspace
-    runs : list of str, optional
-        Only these runs (all by default).
+    runs : list of str or DataFrame, optional
+        Only these runs (ids, or the frame ``ws.runs(...)`` returns; all by default): the runs a policy
+        learned with ``policy_from_findings(ws, runs=...)`` did not see, for an honest estimate.
     steps : bool
         Also keep every step's decision (``report.steps``), for comparison with a Guard.
     progress : bool, optional
@@ -123,8 +124,10 @@ def backtest(policy: Policy, ws: Any, runs: list[str] | None = None, steps: bool
         ``False``: the stored outcome only (labels, then what the log reported); the summary's
         ``counting`` says which was used.
     """
+    silent = silent_flag(silent, "backtest")
     if not isinstance(policy, Policy):
         raise TypeError(f"policy must be a workbench Policy (got {type(policy).__name__})")
+    runs = run_ids(ws, runs, "backtest")
     con = ws.con.cursor()
     try:
         con.execute("CREATE OR REPLACE TEMP TABLE _bt_scope (run_id VARCHAR)")

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import InvalidParameterError
+from ..store._outcomes import silent_flag
 from ._model import Breakers, Budgets, Loops, Policy, Provenance
 from ._propose import _FLOOR, _RULES, run_peaks
 
@@ -161,7 +162,7 @@ class LimitSuggestions:
 
 
 def suggest_limits(ws: Any, quantile: float = 0.99, min_runs: int = 5, by_system: bool = True,
-                   window: int = 20, silent: bool = True) -> LimitSuggestions:
+                   window: int = 20, silent: bool = True, runs: Any = None) -> LimitSuggestions:
     """Suggest breaker, budget and loop limits from how far a store's runs went, per system.
 
     Parameters
@@ -181,6 +182,9 @@ def suggest_limits(ws: Any, quantile: float = 0.99, min_runs: int = 5, by_system
         Count the runs taken as failed (silent failures, as ``workbench investigate``) as failed, not
         as the successes they reported (default): they are no basis for a normal run, and a limit
         stopping one stops a failure. ``False``: the stored outcome only.
+    runs : list of str or DataFrame, optional
+        Measure these runs only (ids, or the frame ``ws.runs(...)`` returns), to backtest the limits on the
+        others (``wb.backtest(policy, ws, runs=...)``). Every run by default.
 
     Examples
     --------
@@ -189,10 +193,11 @@ def suggest_limits(ws: Any, quantile: float = 0.99, min_runs: int = 5, by_system
     >>> s.stopped("procurement", "max_tool_calls_run")    # doctest: +SKIP
     >>> s.to_policy("procurement").to_yaml("policy.yaml")  # doctest: +SKIP
     """
+    silent = silent_flag(silent, "suggest_limits")
     _check_quantile(quantile)
     if min_runs < 1:
         raise InvalidParameterError(f"'min_runs' must be >= 1 (got {min_runs!r})")
-    peaks = run_peaks(ws, window, unknown=True, silent=silent)
+    peaks = run_peaks(ws, window, unknown=True, silent=silent, runs=runs)
     if peaks.empty:
         raise InvalidParameterError("no run with steps in this store: nothing to measure limits on")
     con = ws.con.cursor()

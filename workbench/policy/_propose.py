@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..store._outcomes import RUN_OUTCOMES_SQL
+from ..store._outcomes import RUN_OUTCOMES_SQL, run_ids, silent_flag
 from ._backtest import _STEPS_SQL, live_order, runs_of
 from ._core import Core
 from ._model import Breakers, Budgets, HitlRule, Loops, Policy, Provenance
@@ -50,22 +50,28 @@ _FLOOR = {"max_pingpong": 1, "max_repeated_replies": 1}
 
 
 def run_peaks(ws: Any, window: int = 20, loops: Loops | None = None, unknown: bool = False,
-              silent: bool = True) -> pd.DataFrame:
+              silent: bool = True, runs: Any = None) -> pd.DataFrame:
     """Per run with a known outcome (``unknown=True``: every run): its outcome and the peak of every
     rule's quantity, measured by the decision core (what a guard with no limits would have seen; a
     run's last turn judged at its end, as the detectors judge it). ``loops``: the ping-pong and
     repeated-reply thresholds. ``silent``: a run taken as failed (a silent failure) has outcome
-    ``failure`` (store/sql/run_outcomes.sql), else its stored outcome."""
+    ``failure`` (store/sql/run_outcomes.sql), else its stored outcome. ``runs``: only these runs (ids, or
+    a frame of ``ws.runs(...)``)."""
+    silent = silent_flag(silent, "run_peaks")
+    runs = run_ids(ws, runs, "run_peaks")
     core = Core(Policy(loops=replace(loops or Loops(), window=window, max_repeats=None, max_pingpong=None,
                                      max_repeated_replies=None)), measure=True)
     con = ws.con.cursor()
     try:
         outcomes = {r: (o, t) for r, o, t in con.execute(
             f"SELECT run_id, coalesce(outcome, 'unknown'), task FROM ({RUN_OUTCOMES_SQL}) "
-            "WHERE $every_run OR outcome IN ('success', 'failure')", {"every_run": unknown, "silent": silent}
-        ).fetchall()}
+            "WHERE ($every_run OR outcome IN ('success', 'failure')) "
+            "AND ($runs IS NULL OR run_id IN (SELECT unnest($runs)))",
+            {"every_run": unknown, "silent": silent, "runs": runs}).fetchall()}
         con.execute("CREATE OR REPLACE TEMP TABLE _bt_scope (run_id VARCHAR)")
-        cur = con.execute(_STEPS_SQL, {"scoped": False, "every_run": unknown, "silent": silent})
+        if runs is not None:
+            con.executemany("INSERT INTO _bt_scope VALUES (?)", [[r] for r in runs])
+        cur = con.execute(_STEPS_SQL, {"scoped": runs is not None, "every_run": unknown, "silent": silent})
         rows: list[dict[str, Any]] = []
 
         def measure(steps: list[tuple]) -> None:
@@ -97,7 +103,7 @@ def run_peaks(ws: Any, window: int = 20, loops: Loops | None = None, unknown: bo
 def policy_from_findings(ws: Any, lost_weight: float = 3.0, review_budget: float = 0.1,
                          signals: tuple[str, ...] = ("confidence", "entropy", "latency_ms"), cost_review: float = 1.0,
                          cost_failure: float = 20.0, window: int = 20, findings: pd.DataFrame | None = None,
-                         version: str = "1", silent: bool = True) -> Policy:
+                         version: str = "1", silent: bool = True, runs: Any = None) -> Policy:
     """Propose a policy from the store's history.
 
     Parameters
@@ -116,13 +122,20 @@ def policy_from_findings(ws: Any, lost_weight: float = 3.0, review_budget: float
     silent : bool
         Count the runs taken as failed (silent failures, as ``workbench investigate``) as failed
         (default); ``False``: the stored outcome only. The provenance's ``sweep['silent']`` says which.
+    runs : list of str or DataFrame, optional
+        Learn from these runs only (ids, or the frame ``ws.runs(...)`` returns, e.g. the older ones): limits
+        and HITL thresholds see no other run's outcome, so ``wb.backtest(policy, ws, runs=the_others)``
+        tests the policy on runs it never saw, in one store. Every run by default. The provenance's
+        ``runs`` counts the runs learned from, and a note says how many of the store's they are.
     """
+    silent = silent_flag(silent, "policy_from_findings")
+    runs = run_ids(ws, runs, "policy_from_findings")
     from ..exceptions import InvalidParameterError
     from ..thresholds import available_signals, sweep_thresholds
 
     if not lost_weight > 0:
         raise InvalidParameterError(f"'lost_weight' must be > 0 (got {lost_weight!r})")
-    peaks = run_peaks(ws, window, silent=silent)
+    peaks = run_peaks(ws, window, silent=silent, runs=runs)
     if peaks.empty:
         raise InvalidParameterError(
             "no run with a known outcome in this store: no limit can be weighed against failures caught and "
@@ -141,6 +154,10 @@ def policy_from_findings(ws: Any, lost_weight: float = 3.0, review_budget: float
                                                                       "FROM runs").fetchall()))})
     failed_ids = set(bad["run_id"])
     notes: list[str] = []
+    if runs is not None:
+        total = ws.con.execute("SELECT count(*) FROM runs").fetchall()[0][0]
+        notes.append(f"learned from {len(runs)} of the store's {total} runs ({len(peaks)} of them with a known "
+                     "outcome): backtest on the others (wb.backtest(policy, ws, runs=...)) for an honest estimate")
     thin: list[str] = []
     limits: dict[str, dict[str, Any]] = {"breakers": {}, "budgets": {}, "loops": {"window": window}}
     for rule, (group, detector, integer) in _RULES.items():
@@ -177,14 +194,14 @@ def policy_from_findings(ws: Any, lost_weight: float = 3.0, review_budget: float
         notes.append(f"limits learned over {len(systems)} systems at once ({', '.join(map(repr, systems[:5]))}"
                      f"{', ...' if len(systems) > 5 else ''}): wb.suggest_limits(ws) gives limits per system")
     hitl: tuple[HitlRule, ...] = ()
-    have = set(available_signals(ws, silent=silent).query("steps > 0")["signal"])
+    have = set(available_signals(ws, silent=silent, runs=runs).query("steps > 0")["signal"])
     best_cost, chosen = math.inf, None
     for signal in signals:
         if signal not in have:
             notes.append(f"no HITL rule on {signal}: no step in this store carries it")
             continue
         sweep = sweep_thresholds(ws, signal, per_agent=True, cost_review=cost_review,
-                                 cost_failure=cost_failure, budget=review_budget, silent=silent)
+                                 cost_failure=cost_failure, budget=review_budget, silent=silent, runs=runs)
         for point in (sweep.best, sweep.best_per_agent):
             if point is not None and point.threshold is not None and point.cost < best_cost:
                 best_cost, chosen = point.cost, (sweep, point)

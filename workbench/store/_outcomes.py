@@ -9,25 +9,95 @@ A query names the relation ``{run_outcomes}``; :func:`with_run_outcomes` puts th
 
 from __future__ import annotations
 
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..exceptions import InvalidParameterError
 from ._connection import sql_text
 
 TAKEN_SQL = sql_text("taken_as_failed")
 RUN_OUTCOMES_SQL = sql_text("run_outcomes").replace("{taken_as_failed}", TAKEN_SQL)
+
+# How every view names the outcome of a run taken as failed (the explorer's list and header, the findings
+# overview's drill-down, which binds it into its query): one spelling.
+TAKEN_OUTCOME = "failure (silent)"
 
 # What each counting is called in reports (a sweep's, a backtest's, a policy's provenance).
 COUNTING = {True: "failed = labelled failures + runs taken as failed (silent failures, as workbench investigate)",
             False: "failed = labelled/reported failures only (silent failures count as their reported outcome)"}
 
 
+def silent_flag(silent: object, where: str) -> bool:
+    """``silent`` checked once for every function that takes it: a bool (or numpy bool), else TypeError
+    naming ``where``. Refused rather than read: ``bool("false")`` is True, so a string (from a config
+    file, a query string, an environment variable) would silently count the other way."""
+    if isinstance(silent, (bool, np.bool_)):
+        return bool(silent)
+    raise TypeError(f"{where}: silent must be True or False (got {silent!r}, a {type(silent).__name__}; "
+                    "a string such as 'false' is not read as a bool)")
+
+
 def counted_as(silent: bool) -> str:
     """``run_outcomes.sql`` with ``$silent`` fixed to ``silent``: for queries that bind ``?`` placeholders
     (DuckDB does not mix them with named ones). The literal comes from a bool, never from a caller's text."""
-    return RUN_OUTCOMES_SQL.replace("$silent", "TRUE" if silent else "FALSE")
+    return RUN_OUTCOMES_SQL.replace("$silent", "TRUE" if silent_flag(silent, "counted_as") else "FALSE")
 
 
 # Every run failed for the user, as workbench investigate counts it (silent failures included):
 # run_id, and why it is taken as failed (NULL when known to have failed).
 FAILED_SQL = f"SELECT run_id, taken_why FROM ({counted_as(True)}) WHERE outcome = 'failure'"
+
+
+# The runs a policy or sweep learns from (policy_from_findings(runs=...)): the others' outcomes are unknown to
+# it, so every query reading known outcomes (sweeps, peaks) leaves them out, as it leaves unlabelled runs out.
+# $learn_scoped false: every run; true: only those in the temp table _learn_scope (made by learn_scope on
+# the cursor the query runs on).
+_LEARNING_SQL = ("SELECT * REPLACE (CASE WHEN NOT $learn_scoped OR run_id IN (SELECT run_id FROM _learn_scope) "
+                 f"THEN outcome END AS outcome) FROM ({RUN_OUTCOMES_SQL})")
+
+
+def learning(query: str) -> str:
+    """``query`` (run_outcomes.sql spliced in) reading the outcomes of the runs learned from only (binds
+    ``$learn_scoped``; see :func:`learn_scope`)."""
+    if RUN_OUTCOMES_SQL not in query:
+        raise ValueError("query does not read run_outcomes.sql")
+    return query.replace(RUN_OUTCOMES_SQL, _LEARNING_SQL)
+
+
+def learn_scope(con: Any, runs: list[str] | None) -> bool:
+    """Fill the temp table ``_learn_scope`` on ``con`` with ``runs`` (a cursor's temp tables are its own);
+    the value to bind to ``$learn_scoped``."""
+    con.execute("CREATE OR REPLACE TEMP TABLE _learn_scope (run_id VARCHAR PRIMARY KEY)")
+    if runs is None:
+        return False
+    con.executemany("INSERT INTO _learn_scope VALUES (?)", [[r] for r in runs])
+    return True
+
+
+def run_ids(ws: Any, runs: Any, where: str) -> list[str] | None:
+    """``runs`` as a list of run ids the store holds: ids (a list, tuple, set, Series or Index) or the frame
+    ``ws.runs(...)`` returns (its ``run_id`` column: a filter). None: every run. An id the store does not hold
+    is an error naming it (a typo would otherwise learn from fewer runs unsaid)."""
+    if runs is None:
+        return None
+    if isinstance(runs, str):
+        raise TypeError(f"{where}: runs must be a list of run ids or a frame with a run_id column, not one "
+                        f"string ({runs!r}): runs=[{runs!r}] for one run")
+    if isinstance(runs, pd.DataFrame):
+        if "run_id" not in runs:
+            raise InvalidParameterError(f"{where}: the runs frame has no run_id column (columns: "
+                                        f"{', '.join(map(str, runs.columns))})")
+        runs = runs["run_id"]
+    ids = list(dict.fromkeys(str(r) for r in runs))
+    held = {r for (r,) in ws.con.execute("SELECT run_id FROM runs WHERE run_id IN (SELECT unnest($ids))",
+                                         {"ids": ids}).fetchall()}
+    missing = [r for r in ids if r not in held]
+    if missing:
+        raise InvalidParameterError(f"{where}: {len(missing)} of the runs given are not in this store: "
+                                    f"{', '.join(map(repr, missing[:5]))}{', ...' if len(missing) > 5 else ''}")
+    return ids
 
 
 def with_run_outcomes(query: str) -> str:

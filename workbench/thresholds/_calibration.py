@@ -9,7 +9,7 @@ import pandas as pd
 from sklearn.calibration import calibration_curve
 
 from ..exceptions import InvalidParameterError
-from ..store._outcomes import COUNTING, with_run_outcomes
+from ..store._outcomes import COUNTING, silent_flag, with_run_outcomes
 
 # Outcomes from store/sql/run_outcomes.sql: $silent true counts the runs taken as failed.
 _SQL = with_run_outcomes("""
@@ -28,9 +28,10 @@ def confidence_calibration(ws: Any, n_bins: int = 10, strategy: str = "quantile"
     ``silent``: a run taken as failed (a silent failure: reported success, a critical
     ``silent_failure`` finding, no label) counts as failed, as ``workbench investigate``, the sweep and
     the backtest count it; ``False``: the stored outcome only. ``frame.attrs["counting"]`` says which."""
+    silent = silent_flag(silent, "confidence_calibration")
     if n_bins < 2:
         raise InvalidParameterError(f"'n_bins' must be >= 2 (got {n_bins})")
-    data = ws.con.cursor().execute(_SQL, {"silent": bool(silent)}).fetchnumpy()
+    data = ws.con.cursor().execute(_SQL, {"silent": silent}).fetchnumpy()
     conf = np.asarray(data["confidence"], dtype=float)
     if conf.size == 0:
         raise InvalidParameterError(
@@ -48,5 +49,5 @@ def confidence_calibration(ws: Any, n_bins: int = 10, strategy: str = "quantile"
     if len(counts) == len(frame):
         frame["steps"] = counts
     frame["gap"] = frame["success_rate"] - frame["mean_confidence"]
-    frame.attrs["counting"] = COUNTING[bool(silent)]
+    frame.attrs["counting"] = COUNTING[silent]
     return frame

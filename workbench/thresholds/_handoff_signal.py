@@ -17,23 +17,28 @@ from ..policy._backtest import _STEPS_SQL, live_order, runs_of
 from ..policy._bounce import as_text
 from ..policy._handoffs import Handoffs
 from ..policy._model import Loops
-from ..store._outcomes import RUN_OUTCOMES_SQL
+from ..store._outcomes import RUN_OUTCOMES_SQL, silent_flag
 
 _BATCH = 50_000
 
 
 def handoff_signal(con: Any, min_value: float | None = None, every_run: bool = False,
-                   silent: bool = True) -> pd.DataFrame:
+                   silent: bool = True, runs: list[str] | None = None) -> pd.DataFrame:
     """``run_id, seq, agent, handoffs`` of every step of the runs with a known outcome (of every run with
     ``every_run``: a review load) that carries a signal (any step with no step under it:
     signal_steps.sql's rule), read with the connection ``con``. ``silent``: whether runs taken as
-    failed have a known outcome (store/sql/run_outcomes.sql)."""
+    failed have a known outcome (store/sql/run_outcomes.sql); ``runs``: only these run ids (checked by the
+    caller) have one (a sweep learning from some runs)."""
+    silent = silent_flag(silent, "handoff_signal")
     min_value = Loops().min_value if min_value is None else min_value
     tasks = dict(con.execute(f"SELECT run_id, task FROM ({RUN_OUTCOMES_SQL}) "
                              "WHERE $every_run OR outcome IN ('success', 'failure')",
                              {"every_run": every_run, "silent": silent}).fetchall())
-    con.execute("CREATE TEMP TABLE IF NOT EXISTS _bt_scope (run_id VARCHAR)")   # named, not read ($1 false)
-    cur = con.execute(_STEPS_SQL, {"scoped": False, "every_run": every_run, "silent": silent})
+    # the backtest's scope table: named by its query, read only when scoped (the runs learned from)
+    con.execute("CREATE OR REPLACE TEMP TABLE _bt_scope (run_id VARCHAR)")
+    if runs is not None:
+        con.executemany("INSERT INTO _bt_scope VALUES (?)", [[r] for r in runs])
+    cur = con.execute(_STEPS_SQL, {"scoped": runs is not None, "every_run": every_run, "silent": silent})
     run_ids: list[str] = []
     seqs: list[int] = []
     agents: list[str | None] = []

@@ -19,15 +19,16 @@ import pandas as pd
 from ..exceptions import InvalidParameterError
 from ..policy._model import SIGNALS, HitlRule, Policy, Provenance, default_direction
 from ..policy._readable import escalating_same, readable
-from ..store._outcomes import RUN_OUTCOMES_SQL, with_run_outcomes
+from ..store._outcomes import RUN_OUTCOMES_SQL, learn_scope, learning, run_ids, silent_flag, with_run_outcomes
 from ._handoff_signal import handoff_signal
 
 _SQL = resources.files(__package__).joinpath("sql")
-# Each reads {run_outcomes} (store/sql/run_outcomes.sql): $silent chooses what counts as failed.
-_STEPS_SQL = with_run_outcomes(_SQL.joinpath("signal_steps.sql").read_text("utf-8"))
-_COLUMN_SQL = with_run_outcomes(_SQL.joinpath("column_steps.sql").read_text("utf-8"))
-_COUNT_SQL = with_run_outcomes(_SQL.joinpath("signal_counts.sql").read_text("utf-8"))
-_DECISIVE_SQL = with_run_outcomes(_SQL.joinpath("decisive.sql").read_text("utf-8"))
+# Each reads {run_outcomes} (store/sql/run_outcomes.sql): $silent chooses what counts as failed, and
+# $learn_scoped whether only the runs learned from (sweep_thresholds' runs) have a known outcome.
+_STEPS_SQL = learning(with_run_outcomes(_SQL.joinpath("signal_steps.sql").read_text("utf-8")))
+_COLUMN_SQL = learning(with_run_outcomes(_SQL.joinpath("column_steps.sql").read_text("utf-8")))
+_COUNT_SQL = learning(with_run_outcomes(_SQL.joinpath("signal_counts.sql").read_text("utf-8")))
+_DECISIVE_SQL = learning(with_run_outcomes(_SQL.joinpath("decisive.sql").read_text("utf-8")))
 _RUNNING = ("tool_calls", "retries", "handoffs")    # counts that need the window query (handoffs: a replay)
 _SIGNAL_CASE = "CASE $signal " + " ".join(f"WHEN '{s}' THEN {s}" for s in SIGNALS) + " END"
 _MAX_POINTS = 400
@@ -77,21 +78,25 @@ class SweepPoint:
                 f"{self.false_escalations:,} false escalations; cost {self.cost:g}")
 
 
-def available_signals(ws: Any, silent: bool = True) -> pd.DataFrame:
+def available_signals(ws: Any, silent: bool = True, runs: Any = None) -> pd.DataFrame:
     """Which signals this store's steps carry: ``signal``; ``steps`` with a value in runs of known
     outcome (what a sweep can use); ``share`` of those steps; ``all_steps`` with a value in any run;
     ``note``: why a signal a sweep cannot use is missing (no step carries it, or only runs of unknown
     outcome do: most traces leave every root span unset, and a sweep prices a threshold by the
     failures it catches). ``silent``: a run taken as failed (a silent failure) has a known outcome
-    whatever its log reported (see :func:`sweep_thresholds`)."""
+    whatever its log reported (see :func:`sweep_thresholds`). ``runs``: only these runs' outcomes are known
+    (ids, or a frame of ``ws.runs(...)``; see :func:`sweep_thresholds`)."""
+    silent = silent_flag(silent, "available_signals")
+    runs = run_ids(ws, runs, "available_signals")
     con = ws.con.cursor()
     try:
+        scoped = learn_scope(con, runs)
         # Running counts exist wherever steps do: count them as the steps themselves (no window needed).
         known = ", ".join("count(*) FILTER (WHERE known)" if s in _RUNNING else f"count({s}) FILTER (WHERE known)"
                           for s in SIGNALS)
         every = ", ".join("count(*)" if s in _RUNNING else f"count({s})" for s in SIGNALS)
         counts = con.execute(f"SELECT count(*) FILTER (WHERE known), {known}, {every} FROM ({_COUNT_SQL})",
-                             {"silent": silent}).fetchall()[0]
+                             {"silent": silent, "learn_scoped": scoped}).fetchall()[0]
     finally:
         con.close()
     total, n = counts[0], len(SIGNALS)
@@ -112,7 +117,7 @@ def available_signals(ws: Any, silent: bool = True) -> pd.DataFrame:
 
 def sweep_thresholds(ws: Any, signal: str = "entropy", per_agent: bool = False, cost_review: float = 1.0,
                      cost_failure: float = 20.0, budget: float | None = None,
-                     direction: str | None = None, silent: bool = True) -> ThresholdSweep:
+                     direction: str | None = None, silent: bool = True, runs: Any = None) -> ThresholdSweep:
     """Sweep every threshold on a step signal: escalations, failures caught, cost.
 
     Parameters
@@ -136,10 +141,16 @@ def sweep_thresholds(ws: Any, signal: str = "entropy", per_agent: bool = False, 
         data; see :meth:`Workspace.runs`) as failed, as ``workbench investigate`` does (default): an
         escalation of one catches a failure. ``False``: the stored outcome only (labels, then what the
         log reported). The sweep's repr and a policy's provenance say which.
+    runs : list of str or DataFrame, optional
+        Learn from these runs only (ids, or the frame ``ws.runs(...)`` returns): the others count as runs
+        of unknown outcome, so a threshold chosen here can be backtested on them (``wb.backtest(...,
+        runs=...)``) in the same store. Every run by default.
 
     A failed run is *caught* when a step at or before its decisive step (the earliest labelled culprit
     step; anywhere when none is labelled) crosses the threshold. Runs of unknown outcome are left out.
     """
+    silent = silent_flag(silent, "sweep_thresholds")
+    runs = run_ids(ws, runs, "sweep_thresholds")
     if signal not in SIGNALS:
         raise InvalidParameterError(f"signal must be one of {', '.join(SIGNALS)} (got {signal!r})")
     direction = direction or default_direction(signal)
@@ -150,9 +161,9 @@ def sweep_thresholds(ws: Any, signal: str = "entropy", per_agent: bool = False, 
             raise InvalidParameterError(f"{name!r} must be >= 0 (got {value!r})")
     if budget is not None and not 0 < budget <= 1:
         raise InvalidParameterError(f"'budget' must be a share of runs in (0, 1] (got {budget!r})")
-    avail = available_signals(ws, silent=silent)
+    avail = available_signals(ws, silent=silent, runs=runs)
     have = avail[avail["steps"] > 0]
-    if have.empty and not _known_runs(ws, silent):
+    if have.empty and not _known_runs(ws, silent, runs):
         # Real traces often leave every root span unset: the steps do carry latency and tokens, so
         # "no step has a value for latency_ms" would send the user looking for the wrong thing.
         raise InvalidParameterError(
@@ -170,22 +181,25 @@ def sweep_thresholds(ws: Any, signal: str = "entropy", per_agent: bool = False, 
     sign = -1.0 if direction == "below" else 1.0
     con = ws.con.cursor()
     try:
+        scoped = learn_scope(con, runs)
         source = _STEPS_SQL if signal in _RUNNING else _COLUMN_SQL
         if signal == "handoffs":   # what each step stated decides it: replayed as the guard reads it
-            hand = handoff_signal(con, silent=silent)    # noqa: F841 - read by the statement below, by name
+            hand = handoff_signal(con, silent=silent, runs=runs)    # noqa: F841 - read below, by name
             con.execute("CREATE OR REPLACE TEMP TABLE _sig_x AS SELECT run_id, seq, agent, handoffs * $sign AS x "
                         "FROM hand", {"sign": sign})
         else:
             con.execute(f"CREATE OR REPLACE TEMP TABLE _sig_x AS SELECT run_id, seq, agent, "
                         f"{_SIGNAL_CASE} * $sign AS x FROM ({source}) st WHERE {_SIGNAL_CASE} IS NOT NULL",
-                        {"signal": signal, "sign": sign, "every_run": False, "silent": silent})
+                        {"signal": signal, "sign": sign, "every_run": False, "silent": silent,
+                         "learn_scoped": scoped})
         steps_x = con.execute("SELECT x FROM _sig_x ORDER BY x").fetchnumpy()["x"]
         run_sql = (f"WITH d AS ({_DECISIVE_SQL}) SELECT d.run_id, d.failed, max(v.x) AS x_all, "
                    "max(v.x) FILTER (WHERE d.decisive_seq IS NULL OR v.seq <= d.decisive_seq) AS x_pre "
                    "{agent} FROM d LEFT JOIN _sig_x v ON v.run_id = d.run_id GROUP BY d.run_id, d.failed "
                    "{group} ORDER BY d.run_id")
-        per_run = con.execute(run_sql.format(agent="", group=""), {"silent": silent}).df()
-        per_agent_df = (con.execute(run_sql.format(agent=", v.agent", group=", v.agent"), {"silent": silent}).df()
+        bind = {"silent": silent, "learn_scoped": scoped}
+        per_run = con.execute(run_sql.format(agent="", group=""), bind).df()
+        per_agent_df = (con.execute(run_sql.format(agent=", v.agent", group=", v.agent"), bind).df()
                         if per_agent else None)
         agent_steps = None
         if per_agent:
@@ -196,7 +210,7 @@ def sweep_thresholds(ws: Any, signal: str = "entropy", per_agent: bool = False, 
             agent_steps = {str(part[0]): arr for part, arr in zip(np.split(names, cuts), np.split(xs, cuts),
                                                                  strict=True) if len(part)}
         n_all_steps = con.execute(f"SELECT count(*) FROM ({source}) st",
-                                  {"every_run": False, "silent": silent}).fetchall()[0][0]
+                                  {"every_run": False, **bind}).fetchall()[0][0]
         con.execute("DROP TABLE _sig_x")
     finally:
         con.close()
@@ -207,9 +221,10 @@ def sweep_thresholds(ws: Any, signal: str = "entropy", per_agent: bool = False, 
                           agent_steps=agent_steps, silent=silent)
 
 
-def _known_runs(ws: Any, silent: bool = True) -> int:
-    return int(ws.sql(f"SELECT count(*) FROM ({RUN_OUTCOMES_SQL}) WHERE outcome IN ('success', 'failure')",
-                      {"silent": silent}).fetchall()[0][0])
+def _known_runs(ws: Any, silent: bool = True, runs: list[str] | None = None) -> int:
+    return int(ws.sql(f"SELECT count(*) FROM ({RUN_OUTCOMES_SQL}) WHERE outcome IN ('success', 'failure') "
+                      "AND ($runs IS NULL OR run_id IN (SELECT unnest($runs)))",
+                      {"silent": silent, "runs": runs}).fetchall()[0][0])
 
 
 def _store_name(ws: Any) -> str:
