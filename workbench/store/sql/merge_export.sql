@@ -23,7 +23,13 @@ CREATE OR REPLACE TEMP TABLE export_rejects (file VARCHAR, line BIGINT, reason V
 -- kept and the run's row rebuilt from them and its labels (refresh_runs.sql, through `affected`).
 CREATE OR REPLACE TEMP TABLE export_checked_runs AS
 SELECT * REPLACE (coalesce(export_bad,
-    CASE WHEN coalesce(outcome, '') NOT IN ('success', 'failure', 'unknown')
+    -- (an id past the ingest's field limit, as ingest/_fields.step_row refuses it: no log gives such a run)
+    CASE WHEN strlen(run_id) > getvariable('export_max_field')
+             THEN 'field run_id is ' || strlen(run_id) || ' bytes (limit ' || getvariable('export_max_field') || ')'
+         -- (as the ingest, ingest/_fields._attributes: attributes are an object; readers index them so)
+         WHEN attributes IS NOT NULL AND json_type(attributes) <> 'OBJECT'
+             THEN 'field attributes must be a JSON object (got ' || lower(json_type(attributes)) || ')'
+         WHEN coalesce(outcome, '') NOT IN ('success', 'failure', 'unknown')
              THEN 'outcome must be success, failure or unknown (got ' || coalesce(to_json(left(outcome, 40))::VARCHAR, 'none') || ')'
          -- (reported_outcome, outcome_source: empty in an export older than the column is no value of its own)
          WHEN reported_outcome NOT IN ('success', 'failure', 'unknown')
@@ -42,6 +48,8 @@ CREATE OR REPLACE TEMP TABLE export_valued_labels AS
 SELECT * REPLACE (coalesce(export_bad,
     CASE WHEN outcome NOT IN ('success', 'failure', 'unknown')
          THEN 'outcome must be success, failure or unknown if given (got ' || to_json(left(outcome, 40))::VARCHAR || ')'
+         WHEN strlen(step_id) > getvariable('export_max_field')
+             THEN 'field step_id is ' || strlen(step_id) || ' bytes (limit ' || getvariable('export_max_field') || ')'
     END) AS export_bad)
 FROM export_labels;
 
@@ -49,8 +57,23 @@ CREATE OR REPLACE TEMP TABLE export_valued_edges AS
 SELECT * REPLACE (coalesce(export_bad,
     CASE WHEN kind NOT IN ('parent', 'handoff', 'consumes')
          THEN 'kind must be parent, handoff or consumes (got ' || to_json(left(kind, 40))::VARCHAR || ')'
+         WHEN strlen(src_step) > getvariable('export_max_field')
+             THEN 'field src_step is ' || strlen(src_step) || ' bytes (limit ' || getvariable('export_max_field') || ')'
+         WHEN strlen(dst_step) > getvariable('export_max_field')
+             THEN 'field dst_step is ' || strlen(dst_step) || ' bytes (limit ' || getvariable('export_max_field') || ')'
     END) AS export_bad)
 FROM export_edges;
+
+-- A finding's attributes are an object, as the detectors write them: readers index them (detect/_evaluate's
+-- drift_delay reads attributes["since"]; a JSON list or number there raised TypeError for the whole call).
+CREATE OR REPLACE TEMP TABLE export_valued_findings AS
+SELECT * REPLACE (coalesce(export_bad,
+    CASE WHEN attributes IS NOT NULL AND json_type(attributes) <> 'OBJECT'
+         THEN 'field attributes must be a JSON object (got ' || lower(json_type(attributes)) || ')'
+         WHEN strlen(step_id) > getvariable('export_max_field')
+             THEN 'field step_id is ' || strlen(step_id) || ' bytes (limit ' || getvariable('export_max_field') || ')'
+    END) AS export_bad)
+FROM export_findings;
 
 INSERT INTO export_rejects
 SELECT e.export_file, e.export_row + 1, 'run: ' || e.export_bad, to_json(e)::VARCHAR, e.run_id, NULL, 'run'
@@ -64,6 +87,10 @@ CREATE OR REPLACE TEMP TABLE export_checked_steps AS
 SELECT * REPLACE (coalesce(export_bad,
     CASE WHEN run_id = '' THEN 'missing or empty run id'
          WHEN step_id = '' THEN 'missing or empty step id'
+         WHEN strlen(run_id) > getvariable('export_max_field')
+             THEN 'field run_id is ' || strlen(run_id) || ' bytes (limit ' || getvariable('export_max_field') || ')'
+         WHEN strlen(step_id) > getvariable('export_max_field')
+             THEN 'field step_id is ' || strlen(step_id) || ' bytes (limit ' || getvariable('export_max_field') || ')'
          -- (the lists of ingest/_stage_tables, STEP_KINDS and STEP_STATUSES, set by store/_export_merge.py)
          WHEN NOT list_contains(getvariable('export_step_kinds'), kind)
              THEN 'kind must be one of ' || array_to_string(getvariable('export_step_kinds'), ', ') || ' (got '
@@ -102,12 +129,12 @@ SELECT * REPLACE (coalesce(export_bad,
              THEN 'field parent_id is ' || strlen(parent_id::VARCHAR) || ' bytes (limit ' || getvariable('export_max_field') || ')'
          -- (export_known_runs: a run row refused only for its values, export_checked_runs, still holds its steps)
          WHEN run_id NOT IN (SELECT run_id FROM export_known_runs)
-             THEN 'the export holds no run ' || run_id || ' (a step of no run is not stored)'
+             THEN 'the export holds no run ' || left(run_id, 512) || ' (a step of no run is not stored)'
     END) AS export_bad)
 FROM export_steps;
 
 INSERT INTO export_rejects
-SELECT e.export_file, e.export_row + 1, coalesce('step ' || e.step_id || ' of run ' || e.run_id || ': ', 'step: ')
+SELECT e.export_file, e.export_row + 1, coalesce('step ' || left(e.step_id, 512) || ' of run ' || left(e.run_id, 512) || ': ', 'step: ')
        || e.export_bad, to_json(e)::VARCHAR, e.run_id, e.step_id, 'step'
 FROM export_checked_steps e WHERE e.export_bad IS NOT NULL;
 
@@ -115,22 +142,22 @@ FROM export_checked_steps e WHERE e.export_bad IS NOT NULL;
 -- nothing stored (a run row lost or rejected, or rows put together by hand): rejected, as such a step is.
 CREATE OR REPLACE TEMP TABLE export_checked_edges AS
 SELECT * REPLACE (coalesce(export_bad, CASE WHEN run_id NOT IN (SELECT run_id FROM export_known_runs)
-    THEN 'the export holds no run ' || run_id || ' (an edge of no run is not stored)' END) AS export_bad)
+    THEN 'the export holds no run ' || left(run_id, 512) || ' (an edge of no run is not stored)' END) AS export_bad)
 FROM export_valued_edges;
 
 CREATE OR REPLACE TEMP TABLE export_checked_labels AS
 SELECT * REPLACE (coalesce(export_bad, CASE WHEN run_id NOT IN (SELECT run_id FROM export_known_runs)
-    THEN 'the export holds no run ' || run_id || ' (a label of no run is not stored)' END) AS export_bad)
+    THEN 'the export holds no run ' || left(run_id, 512) || ' (a label of no run is not stored)' END) AS export_bad)
 FROM export_valued_labels;
 
 CREATE OR REPLACE TEMP TABLE export_checked_findings AS
 SELECT * REPLACE (coalesce(export_bad, CASE WHEN run_id NOT IN (SELECT run_id FROM export_known_runs)
-    THEN 'the export holds no run ' || run_id || ' (a finding of no run is not stored)' END) AS export_bad)
-FROM export_findings;
+    THEN 'the export holds no run ' || left(run_id, 512) || ' (a finding of no run is not stored)' END) AS export_bad)
+FROM export_valued_findings;
 
 CREATE OR REPLACE TEMP TABLE export_checked_attributions AS
 SELECT * REPLACE (coalesce(export_bad, CASE WHEN run_id NOT IN (SELECT run_id FROM export_known_runs)
-    THEN 'the export holds no run ' || run_id || ' (an attribution of no run is not stored)' END) AS export_bad)
+    THEN 'the export holds no run ' || left(run_id, 512) || ' (an attribution of no run is not stored)' END) AS export_bad)
 FROM export_attributions;
 
 INSERT INTO export_rejects
@@ -187,6 +214,35 @@ FROM export_checked_edges e
 ANTI JOIN export_first_edges f ON f.export_file = e.export_file AND f.export_row = e.export_row
 WHERE e.export_bad IS NULL;
 
+-- A label or finding given twice in the export with every column alike, created_at too (a row copied by
+-- hand: the store writes a label once, ingest/finalize_rest.sql, and a detector's findings once per run):
+-- the first kept, the copy quarantined, as an edge. Labels alike but for created_at (given in two stores,
+-- then merged) stay as they are.
+CREATE OR REPLACE TEMP TABLE export_first_labels AS
+SELECT * FROM export_checked_labels WHERE export_bad IS NULL
+QUALIFY row_number() OVER (PARTITION BY run_id, agent, step_id, kind, source, outcome, detail, created_at
+                           ORDER BY export_file, export_row) = 1;
+
+CREATE OR REPLACE TEMP TABLE export_first_findings AS
+SELECT * FROM export_checked_findings WHERE export_bad IS NULL
+QUALIFY row_number() OVER (PARTITION BY run_id, step_id, agent, detector, severity, detail, attributes::VARCHAR
+                           ORDER BY export_file, export_row) = 1;
+
+INSERT INTO export_rejects
+SELECT e.export_file, e.export_row + 1,
+       'label: ' || coalesce(e.outcome || ' ', '') || 'label of run ' || e.run_id
+       || ' given twice in the export (the first is kept)', to_json(e)::VARCHAR, e.run_id, NULL, 'row'
+FROM export_checked_labels e
+ANTI JOIN export_first_labels f ON f.export_file = e.export_file AND f.export_row = e.export_row
+WHERE e.export_bad IS NULL
+UNION ALL
+SELECT e.export_file, e.export_row + 1,
+       'finding: ' || e.detector || ' finding of run ' || e.run_id || coalesce(' at step ' || e.step_id, '')
+       || ' given twice in the export (the first is kept)', to_json(e)::VARCHAR, e.run_id, e.step_id, 'row'
+FROM export_checked_findings e
+ANTI JOIN export_first_findings f ON f.export_file = e.export_file AND f.export_row = e.export_row
+WHERE e.export_bad IS NULL;
+
 -- rows the store does not hold as they are: new ones, or ones whose id the store holds with other contents
 CREATE OR REPLACE TEMP TABLE export_new_runs AS
 SELECT * FROM (SELECT * EXCLUDE (export_file, export_row, export_bad) FROM export_first_runs EXCEPT ALL SELECT * FROM runs);
@@ -231,7 +287,7 @@ CREATE OR REPLACE TEMP TABLE export_new_labels AS
 SELECT * EXCLUDE (export_file, export_row, export_bad, k)
 FROM (SELECT *, row_number() OVER (PARTITION BY run_id, agent, step_id, kind, source, outcome, detail
                                    ORDER BY created_at, export_file, export_row) AS k
-      FROM export_checked_labels WHERE export_bad IS NULL) e
+      FROM export_first_labels) e
 WHERE k > (SELECT count(*) FROM labels l
            WHERE l.run_id = e.run_id AND l.agent IS NOT DISTINCT FROM e.agent
              AND l.step_id IS NOT DISTINCT FROM e.step_id AND l.kind IS NOT DISTINCT FROM e.kind
@@ -279,7 +335,7 @@ SELECT * FROM (SELECT * EXCLUDE (export_file, export_row, export_bad) FROM expor
 INSERT INTO labels SELECT * FROM export_new_labels;
 
 INSERT INTO findings
-SELECT * FROM (SELECT * EXCLUDE (export_file, export_row, export_bad) FROM export_checked_findings WHERE export_bad IS NULL
+SELECT * FROM (SELECT * EXCLUDE (export_file, export_row, export_bad) FROM export_first_findings
                  EXCEPT ALL SELECT * FROM findings);
 
 INSERT INTO attributions SELECT * FROM export_new_attributions;
@@ -294,10 +350,12 @@ WHERE export_bad IS NULL AND NOT EXISTS (SELECT 1 FROM quarantine q WHERE q.file
                   AND q.occurrence IS NOT DISTINCT FROM e.occurrence);
 
 INSERT INTO quarantine (file, line, reason, raw, source, run_id, step_id, raw_bytes, raw_sha256, occurrence)
-SELECT j.file, j.line, j.reason, j.raw, 'export', j.run_id, j.step_id, octet_length(encode(j.raw)), sha256(j.raw), 1
+-- (ids cut to 512 characters, as the log ingest's quarantine keeps them: ingest/_fields._short_id)
+SELECT j.file, j.line, j.reason, j.raw, 'export', left(j.run_id, 512), left(j.step_id, 512), octet_length(encode(j.raw)),
+       sha256(j.raw), 1
 FROM export_rejects j
 WHERE NOT EXISTS (SELECT 1 FROM quarantine q WHERE q.file = j.file AND q.line = j.line AND q.reason = j.reason
-                  AND q.step_id IS NOT DISTINCT FROM j.step_id AND q.raw_sha256 = sha256(j.raw));
+                  AND q.step_id IS NOT DISTINCT FROM left(j.step_id, 512) AND q.raw_sha256 = sha256(j.raw));
 
 -- the roots of the rebuilt runs' trees, for refresh_runs.sql's root status: steps whose parent is not stored
 CREATE OR REPLACE TEMP TABLE run_roots AS
