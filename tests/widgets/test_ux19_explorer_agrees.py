@@ -40,9 +40,9 @@ def test_list_and_step_panel_name_the_same_run_after_every_change(ws24) -> None:
     ex.show_run("r20")                       # on this page: highlighted
     _agree(ex)
     assert ex.runs.value == "r20"
-    ex.show_run("r00")                       # on page 2: nothing highlighted on page 1 (was r20 / r23)
+    ex.show_run("r00")                       # on page 2: the list pages to it and highlights it (left22)
     _agree(ex)
-    assert ex.runs.value is None
+    assert (ex.page, ex.runs.value) == (1, "r00")
     ex.goto_page(1)                          # r00 is there: highlighted, still shown
     _agree(ex)
     assert (ex.run_id, ex.runs.value) == ("r00", "r00")

@@ -28,8 +28,14 @@ class Meets:
         return self.review_rate < self.review_goal
 
     @property
+    def nothing_to_catch(self) -> bool:
+        """No failed run among those backtested: no share prevented to judge the policy by."""
+        return self.failures == 0
+
+    @property
     def ok(self) -> bool:
-        return self.prevented_ok and self.review_ok
+        # (with nothing to catch the policy is not shown to meet the goal: False, and its text says why)
+        return self.prevented_ok and self.review_ok and not self.nothing_to_catch
 
     def __bool__(self) -> bool:
         return self.ok
@@ -44,11 +50,14 @@ class Meets:
 
     def __str__(self) -> str:
         mark = {True: "✓", False: "✗"}
-        what = (f"prevented {self.prevented:,} of {self.failures:,} failures ({self.prevented_share:.0%}; "
-                if self.failures else "no failures to prevent (")
-        return (f"{'meets' if self.ok else 'does not meet'}: {what}goal ≥ {self.prevented_goal:.0%} "
-                f"{mark[self.prevented_ok]}) · review rate {self.review_rate:.1%} "
-                f"(goal < {self.review_goal:.0%} {mark[self.review_ok]})")
+        review = f"review rate {self.review_rate:.1%} (goal < {self.review_goal:.0%} {mark[self.review_ok]})"
+        if self.nothing_to_catch:
+            # "does not meet" said the policy fell short: no run failed, so there was nothing to prevent
+            return (f"nothing to catch: no failed run among these, so no share prevented to judge against the "
+                    f"goal ≥ {self.prevented_goal:.0%} · {review}")
+        return (f"{'meets' if self.ok else 'does not meet'}: prevented {self.prevented:,} of {self.failures:,} "
+                f"failures ({self.prevented_share:.0%}; goal ≥ {self.prevented_goal:.0%} "
+                f"{mark[self.prevented_ok]}) · {review}")
 
     def __repr__(self) -> str:
         return f"<Meets {self.ok}: {self}>"

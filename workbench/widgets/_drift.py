@@ -10,7 +10,7 @@ import pandas as pd
 
 from .. import plots
 from ..exceptions import InvalidParameterError
-from ..store._outcomes import counted_as
+from ..store._outcomes import TAKEN_OUTCOME, counted_as
 from ._html import STYLE, esc, frame
 
 if TYPE_CHECKING:
@@ -118,12 +118,12 @@ class FindingsOverview(w.VBox):
         if detector is None:
             self.runs.value = ""
             return pd.DataFrame()
-        # outcomes as workbench investigate counts them: a silent failure reads "failure (silent)"
+        # outcomes as workbench investigate counts them: a silent failure named as every view names it
         runs = self.ws.con.execute(
-            "SELECT f.run_id, CASE WHEN r.taken_why IS NOT NULL THEN 'failure (silent)' ELSE r.outcome END AS outcome, "
+            "SELECT f.run_id, CASE WHEN r.taken_why IS NOT NULL THEN ? ELSE r.outcome END AS outcome, "
             "r.reported_outcome, count(*) AS findings, "
             "string_agg(DISTINCT f.severity, ', ') AS severity, any_value(f.detail) AS example "
             f"FROM findings f JOIN ({counted_as(True)}) r USING (run_id) WHERE f.detector = ? "
-            "GROUP BY ALL ORDER BY findings DESC, f.run_id LIMIT ?", [detector, self.max_runs]).df()
+            "GROUP BY ALL ORDER BY findings DESC, f.run_id LIMIT ?", [TAKEN_OUTCOME, detector, self.max_runs]).df()
         self.runs.value = f"<b>{esc(detector)}</b>: top {len(runs)} runs" + frame(runs)
         return runs

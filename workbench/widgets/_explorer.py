@@ -15,7 +15,7 @@ import pandas as pd
 from .. import plots
 from .._lineage_note import first_stater, lineage_disagreements
 from .._worst import WORST_FIRST
-from ..store._outcomes import counted_as
+from ..store._outcomes import TAKEN_OUTCOME, counted_as
 from ._html import STYLE, esc, kv_table, label, pre
 from ._messages import readable
 from ._runs import RunFilter, RunPager, choices
@@ -35,11 +35,12 @@ def _run_label(r: Any) -> str:
     when = f"{r.started_at:%Y-%m-%d %H:%M}" if isinstance(r.started_at, pd.Timestamp) else "—"
     # a run taken as failed (RunFilter.silent): declared success, its answer detached from the data
     taken = isinstance(getattr(r, "taken_why", None), str)
-    silent = (" (silent)" if taken else
-              " (reported success)" if r.outcome == "failure" and r.reported_outcome == "success" else "")
+    outcome = (TAKEN_OUTCOME if taken else
+               f"{r.outcome} (reported success)" if r.outcome == "failure" and r.reported_outcome == "success"
+               else r.outcome)
     culprit = f" · culprit {r.culprit}" if isinstance(r.culprit, str) and r.culprit else ""
     hits = f" · {r.hits} hits: {r.detectors}" if r.hits else ""
-    return label(f"{r.run_id} · {when} · {r.outcome}{silent}{hits}{culprit}")
+    return label(f"{r.run_id} · {when} · {outcome}{hits}{culprit}")
 
 
 class IncidentExplorer(w.VBox):
@@ -64,7 +65,7 @@ class IncidentExplorer(w.VBox):
         Runs per page of the list.
     filters : dict, optional
         Initial filters (outcome, system, detector, culprit, since, until, silent). ``silent`` (default
-        True): silent failures are listed as "failure (silent)" and the outcome filter counts them as
+        True): silent failures are listed as failures marked "(silent)" and the outcome filter counts them as
         failed, as ``workbench investigate`` does; False (or the "silent failures count as failed" box
         unticked): the labelled/declared outcome only.
     """
@@ -230,6 +231,15 @@ class IncidentExplorer(w.VBox):
         """Show ``run_id``: header, timeline, first flagged step, findings, attribution."""
         t0 = time.perf_counter()
         self.run_id = run_id
+        listed = run_id is None or run_id in {v for _, v in self.runs.options}
+        if not listed and self._pager is not None:
+            # shown from code, off the page listed: page to it (the list then highlights it), or say below
+            # that the filters leave it out (a highlight elsewhere would point at another run)
+            at = self._pager.position(run_id)
+            if at is not None:
+                self.page = at // self.page_size
+                self._refresh(count=False)
+                listed = True
         self._mark_in_list(run_id)
         if run_id is None:
             empty = not self.ws.sql("SELECT EXISTS (SELECT 1 FROM runs)").fetchall()[0][0]
@@ -246,9 +256,10 @@ class IncidentExplorer(w.VBox):
             taken = (self.ws.con.execute(f"SELECT taken_why FROM ({counted_as(self.filter.silent)}) WHERE run_id = ?",
                                          [run_id]).fetchall() or [(None,)])[0][0]
             self.header.value = (f"<h4 style='margin:4px 0'>{esc(run_id)}</h4>" + kv_table([
-                ("task", r["task"]), ("outcome", "failure (silent)" if taken is not None else r["outcome"]),
+                ("task", r["task"]), ("outcome", TAKEN_OUTCOME if taken is not None else r["outcome"]),
                 ("taken as failed", taken), ("reported by the system", r["reported_outcome"]),
-                ("outcome from", r["outcome_source"]), ("detail", r["outcome_detail"]), ("steps", r["n_steps"])]))
+                ("outcome from", r["outcome_source"]), ("detail", r["outcome_detail"]), ("steps", r["n_steps"])]
+                + ([] if listed else [("in the list", "no: the filters above leave it out")])))
         self.steps = plots.timeline_data(self.ws, run_id)
         total = int(self.steps["moves"].iat[0]) if len(self.steps) else 0
         if total > len(self.steps):   # a long run: the chart takes the first moves only

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from .._verdict_rank import VERDICT_RANK
-from ..store._outcomes import TAKEN_SQL, taken_from, with_run_outcomes
+from ..store._outcomes import TAKEN_SQL, silent_flag, taken_from, with_run_outcomes
 
 if TYPE_CHECKING:
     from ..workspace import Workspace
@@ -43,6 +43,10 @@ def _filter_sql(active: frozenset[str]) -> str:
     return "\n".join(lines)
 
 
+def _position_sql(active: frozenset[str]) -> str:
+    return _sql("run_position").replace("__FILTER__", _filter_sql(active))
+
+
 def _page_sql(active: frozenset[str]) -> str:
     return _sql("run_page").replace("__FILTER__", _filter_sql(active))
 
@@ -70,8 +74,7 @@ class RunFilter:
     def __post_init__(self) -> None:
         if self.outcome is not None and self.outcome not in _OUTCOMES:
             raise ValueError(f"outcome must be one of {_OUTCOMES} or None (got {self.outcome!r})")
-        if not isinstance(self.silent, bool):
-            raise ValueError(f"silent must be True or False (got {self.silent!r})")
+        object.__setattr__(self, "silent", silent_flag(self.silent, "RunFilter"))
         for name in ("since", "until"):
             v = getattr(self, name)
             if v is not None and not isinstance(v, (date, datetime)):
@@ -153,8 +156,9 @@ class RunPager:
 
     def refresh(self) -> None:
         """Forget the counts and keys (call after the store changed)."""
-        if getattr(self, "_taken", None) is not None:
-            _unregister(self.ws.con, self._taken)
+        if getattr(self, "_release", None) is not None:
+            self._release()    # unregisters the relation and detaches its finalizer: none left per refresh
+        self._release: weakref.finalize | None = None
         self._taken: str | None = None
         self._total: int | None = None
         self._span: tuple[datetime, datetime, int] | None = None
@@ -179,9 +183,15 @@ class RunPager:
                      else pd.DataFrame({"run_id": pd.Series(dtype=object), "why": pd.Series(dtype=object)}))
             name = f"_wb_explorer_taken_{next(_TAKEN_NAMES)}"
             self.ws.con.register(name, frame)
-            weakref.finalize(self, _unregister, self.ws.con, name)
+            # (released at the next refresh, else when the pager is collected)
+            self._release = weakref.finalize(self, _unregister, self.ws.con, name)
             self._taken = name
         return self._taken
+
+    def position(self, run_id: str) -> int | None:
+        """Where ``run_id`` stands in the list (from 0), or None when the filter leaves it out."""
+        got = self._run(_position_sql(self.filter.active()), {"target": run_id})
+        return int(got[0][0]) if got else None
 
     def has_next(self, page: int, page_size: int = 50) -> bool:
         """Whether a page follows ``page`` (known once ``page`` was fetched, else counted)."""
