@@ -15,7 +15,6 @@ import pytest
 from _left21_silent import BAD, silent_store
 
 import workbench as wb
-from workbench.store._outcomes import TAKEN_OUTCOME
 from workbench.widgets import FindingsOverview, IncidentExplorer
 from workbench.widgets._runs import RunFilter, RunPager
 
@@ -65,6 +64,8 @@ def test_show_run_of_a_run_the_filters_leave_out_says_so(ws30) -> None:  # noqa:
 
 
 def test_a_silent_failure_is_spelled_once_in_every_view() -> None:
+    from workbench.store._outcomes import TAKEN_OUTCOME
+
     ws = silent_store(silent_runs=1)
     try:
         ex = IncidentExplorer(ws, page_size=50)
