@@ -78,3 +78,18 @@ def test_a_trace_split_over_two_ingest_calls_reads_the_same(tmp_path: Path) -> N
     b = whole.steps(run)[cols].sort_values("step_id").reset_index(drop=True)
     assert a.equals(b)
     assert _turns(split.steps(run)) == ["planner", "researcher", "writer"]
+
+
+def test_an_executor_span_that_failed_is_still_its_agents(tmp_path: Path) -> None:
+    """A leaf executor span with an error status did something, and failed: it stays its agent's."""
+    doc = json.loads(FIXTURE.read_text())
+    spans = doc["resourceSpans"][0]["scopeSpans"][0]["spans"]
+    idle = next(s for s in spans if s["name"] == "executor.process writer" and s.get("links"))
+    idle["status"] = {"code": "STATUS_CODE_ERROR", "message": "writer's executor raised"}
+    path = tmp_path / "failed_executor.otlp.jsonl"
+    path.write_text(json.dumps(doc) + "\n")
+    ws = wb.open()
+    ws.ingest(path, progress=False)
+    (run,) = ws.runs().run_id
+    steps = ws.steps(run).set_index("step_id")
+    assert steps.loc[ws.steps(run).query("status == 'error'").step_id].agent.tolist() == ["writer"]
