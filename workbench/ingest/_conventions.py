@@ -287,6 +287,22 @@ def executor_agent(attrs: dict[str, Any]) -> str | None:
     return None
 
 
+#: Microsoft Agent Framework: the executor a workflow message is addressed to (``WorkflowContext.send_message``
+#: with a ``target_id``; a message without one goes along every edge of the graph).
+DESTINATION_EXECUTOR = "message.destination_executor_id"
+
+
+def executor_handoff(name: Any, attrs: dict[str, Any]) -> str | None:
+    """The executor a Microsoft Agent Framework ``message.send`` span hands the work to, else None.
+
+    HandoffBuilder's routing (an agent called ``handoff_to_<agent>``, a tool the framework answers itself, so
+    no tool span is written) shows only as the sending executor's ``message.send`` addressed to the next
+    agent's executor; a group chat's manager giving the floor to one participant is sent so too.
+    """
+    dst = attrs.get(DESTINATION_EXECUTOR)
+    return dst if name == "message.send" and isinstance(dst, str) and dst.strip() else None
+
+
 def agent_run_span(name: Any, attrs: dict[str, Any]) -> str | None:
     """The agent of a PydanticAI agent run span written before the GenAI conventions, else None.
 
@@ -612,7 +628,7 @@ COST_PART_KEYS = ("gen_ai.usage.input_cost", "gen_ai.usage.output_cost")
 SHAPE_KEYS = ("target", EMITTER_PATH, "executor.type", "agent_name", "metadata.langgraph_node", "graph.node.id",
               "smolagents.max_steps", TRACELOOP_ENTITY, TRACELOOP_LANGGRAPH_NODE, *COST_PART_KEYS,
               MLFLOW_SPAN_TYPE, LOGFIRE_TEMPLATE, AG2_SPAN_TYPE, "error.type", LANGFUSE_TYPE,
-              VERCEL_AI_OPERATION, MASTRA_TYPE, ADK_SHAPE_KEY)
+              VERCEL_AI_OPERATION, MASTRA_TYPE, ADK_SHAPE_KEY, DESTINATION_EXECUTOR)
 
 
 def langchain_metadata(rest: dict[str, Any]) -> dict[str, Any] | None:
@@ -880,6 +896,9 @@ def map_span(attrs: dict[str, Any], name: str | None, events: list[dict[str, Any
             if agent is None and kind != "agent":
                 agent = agent_run_span(name, rest)
                 kind = "agent" if agent is not None else kind
+    handed_to = executor_handoff(name, rest) if kind == "other" else None
+    if handed_to is not None:
+        kind = "handoff"
     if agent is None and kind == "agent" and root and workflow_wrapper(attrs):
         kind = "chain"
     if agent is None and kind == "agent":
@@ -896,6 +915,8 @@ def map_span(attrs: dict[str, Any], name: str | None, events: list[dict[str, Any
             tool = tool[:-len(TOOL_NAME_SUFFIX)]
     inp = known.get("input")
     out = known.get("output")
+    if out is None and handed_to is not None:
+        out = handed_to  # (as openai-agents' hand-off spans give the agent handed to)
     if out is not None and out is attrs.get(TOOL_RESULT):
         out = tool_result_text(out)
     failed = False
