@@ -63,6 +63,14 @@ def run_facts(moves: pd.DataFrame) -> dict:
             "turns": talk.groupby("agent").size().to_dict()}
 
 
+def where(facts: dict, agent: str) -> dict:
+    """The agent's landmarks in the run: order of first speech, final answer, before the first correction, turns."""
+    o = facts["order"]
+    return {"order": o.index(agent) + 1 if agent in o else np.nan,
+            "final": agent == facts["last"], "before_corr": agent == facts["before_correction"],
+            "turns": facts["turns"].get(agent, 0)}
+
+
 def error_table(X: pd.DataFrame, labels: pd.DataFrame, steps: pd.DataFrame, agents: pd.DataFrame) -> pd.DataFrame:
     rows = []
     first = labels[labels["first"]].drop_duplicates("run_id").set_index("run_id")
@@ -78,13 +86,7 @@ def error_table(X: pd.DataFrame, labels: pd.DataFrame, steps: pd.DataFrame, agen
         step_agent = moves.loc[at[0], "agent"] if len(at) else None
         n_cand = len(A)
 
-        def where(agent: str) -> dict:
-            o = facts["order"]
-            return {"order": o.index(agent) + 1 if agent in o else np.nan,
-                    "final": agent == facts["last"], "before_corr": agent == facts["before_correction"],
-                    "turns": facts["turns"].get(agent, 0)}
-
-        t, p = where(truth), where(pick)
+        t, p = where(facts, truth), where(facts, pick)
         rows.append({
             "setting": setting, "run_id": run, "right": pick == truth, "candidates": n_cand,
             "true_rank": int(A.loc[A["agent"] == truth, "rank"].iloc[0]) if (A["agent"] == truth).any() else np.nan,
