@@ -80,8 +80,42 @@ def connect_file(path: str | os.PathLike[str] | None, read_only: bool = False) -
         raise StoreError(f"cannot open {target}: {text}") from None
     except duckdb.Error as exc:
         raise StoreError(f"cannot open {target}: {exc}") from None
+    if path is not None:
+        try:
+            _check_catalog(con, target)
+        except StoreError:
+            con.close()
+            raise
     _configure(con)
     return con
+
+
+def _check_catalog(con: duckdb.DuckDBPyConnection, target: str) -> None:
+    """Refuse a file whose catalog would run SQL of its own in the store's queries.
+
+    A DuckDB file keeps macros and views, and a macro named like a DuckDB function (``lower``, ``to_json``,
+    ``coalesce``) is called in its place by every query, as a view named like a store table is read in its
+    place: a crafted store (an incident store passed around, double-clicked in JupyterLab) ran its own SQL on
+    opening, reading any local file (``read_text``) or URL. The store itself makes neither. (The query names
+    no function a file could redefine.)"""
+    macros = sorted({n for n, in con.execute(
+        "SELECT function_name FROM duckdb_functions() WHERE NOT internal "
+        "AND function_type IN ('macro', 'table_macro')").fetchall()})
+    views = sorted({n for n, in con.execute(
+        "SELECT view_name FROM duckdb_views() WHERE NOT internal AND NOT temporary").fetchall()}
+        & {*TABLES, "meta"})
+    if macros or views:
+        what = "; ".join(x for x in (
+            f"SQL macros {_listed(macros)} (named like DuckDB's functions, they run in their place)" if macros else "",
+            f"views in place of the store's tables {_listed(views)}" if views else "") if x)
+        raise StoreError(f"cannot open {target}: it defines {what}, which a workbench store never holds: "
+                         "their SQL would run in every query of the store (a crafted file reads local files so). "
+                         "Not opened; if the file is yours, drop them with DuckDB itself")
+
+
+def _listed(names: list[str]) -> str:
+    shown = ", ".join(repr(n[:40]) for n in names[:8])
+    return shown + (f" and {len(names) - 8} more" if len(names) > 8 else "")
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> int:
