@@ -42,6 +42,18 @@ def test_macro_named_like_a_function_is_refused(tmp_path: Path, read_only: bool)
             assert ws.sql("SELECT lower(run_id) FROM runs").fetchall() != [("token-123",)]
 
 
+def test_macros_hiding_the_catalog_are_refused_too(tmp_path: Path) -> None:
+    db = _store(tmp_path)
+    con = duckdb.connect(str(db))
+    con.execute("CREATE MACRO duckdb_functions() AS TABLE SELECT 'x' AS function_name, true AS internal, "
+                "'macro' AS function_type")
+    con.execute("CREATE MACRO duckdb_views() AS TABLE SELECT 'v' AS view_name, true AS internal, false AS temporary")
+    con.execute("CREATE MACRO to_json(x) AS 'forged'")
+    con.close()
+    with pytest.raises(StoreError, match="'duckdb_functions', 'duckdb_views', 'to_json'"):
+        wb.open(db, read_only=True)
+
+
 @pytest.mark.parametrize("read_only", [False, True])
 def test_view_in_place_of_a_store_table_is_refused(tmp_path: Path, read_only: bool) -> None:
     db, secret = _store(tmp_path), _secret(tmp_path)

@@ -96,13 +96,13 @@ def _check_catalog(con: duckdb.DuckDBPyConnection, target: str) -> None:
     A DuckDB file keeps macros and views, and a macro named like a DuckDB function (``lower``, ``to_json``,
     ``coalesce``) is called in its place by every query, as a view named like a store table is read in its
     place: a crafted store (an incident store passed around, double-clicked in JupyterLab) ran its own SQL on
-    opening, reading any local file (``read_text``) or URL. The store itself makes neither. (The query names
-    no function a file could redefine.)"""
+    opening, reading any local file (``read_text``) or URL. The store itself makes neither. (The catalog is
+    read through ``system.main``: a file's own ``duckdb_functions`` macro would answer the unqualified name.)"""
     macros = sorted({n for n, in con.execute(
-        "SELECT function_name FROM duckdb_functions() WHERE NOT internal "
+        "SELECT function_name FROM system.main.duckdb_functions() WHERE NOT internal "
         "AND function_type IN ('macro', 'table_macro')").fetchall()})
     views = sorted({n for n, in con.execute(
-        "SELECT view_name FROM duckdb_views() WHERE NOT internal AND NOT temporary").fetchall()}
+        "SELECT view_name FROM system.main.duckdb_views() WHERE NOT internal AND NOT temporary").fetchall()}
         & {*TABLES, "meta"})
     if macros or views:
         what = "; ".join(x for x in (
