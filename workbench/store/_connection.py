@@ -152,12 +152,25 @@ def is_parquet_export(path: Path) -> bool:
     return path.is_dir() and (path / "steps").exists() and (path / "runs").exists()
 
 
+def export_files(folder: Path) -> list[Path]:
+    """The Parquet files of one table of an export (``folder``: its table folder), sorted.
+
+    A name ending ``.parquet`` that is no regular file (a named pipe, a device: an export unpacked from an
+    archive may hold one) is refused: DuckDB opened it and waited on it forever."""
+    found = sorted(folder.rglob("*.parquet")) if folder.is_dir() else []
+    odd = next((f for f in found if not f.is_file() and not f.is_dir()), None)
+    if odd is not None:
+        raise StoreError(f"{odd} is no regular file (a named pipe or a device): an export holds Parquet files "
+                         "only; not read")
+    return [f for f in found if f.is_file()]   # (a folder named x.parquet: its files are found in it)
+
+
 def open_parquet_export(path: Path) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB whose tables are views over a Parquet export, queried in place."""
     con = connect_file(None)
     for table in TABLES:
         folder = path / table
-        files = sorted(folder.rglob("*.parquet")) if folder.exists() else []
+        files = export_files(folder)
         if not files:
             # An empty table exports no file: keep its columns from the schema.
             continue

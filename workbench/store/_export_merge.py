@@ -18,7 +18,7 @@ import duckdb
 from ..ingest._fields import MAX_FIELD_BYTES
 from ..ingest._jsonio import MAX_RAW_BYTES
 from ..ingest._stage_tables import STEP_KINDS, STEP_STATUSES
-from ._connection import PARTITIONED, TABLES, sql_statements
+from ._connection import PARTITIONED, TABLES, export_files, sql_statements
 from ._transaction import drop_temp_tables, temp_tables, temp_views, transaction
 
 
@@ -38,7 +38,7 @@ def _export_view(con: duckdb.DuckDBPyConnection, folder: Path, table: str) -> li
     required = {c for c, in con.execute(
         "SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() "
         "AND schema_name = current_schema() AND table_name = ? AND NOT is_nullable", [table]).fetchall()}
-    files = sorted(str(f) for f in (folder / table).rglob("*.parquet")) if (folder / table).is_dir() else []
+    files = [str(f) for f in export_files(folder / table)]
     if files:
         rel = con.read_parquet(files, hive_partitioning=table in PARTITIONED, union_by_name=True,
                                filename=True, file_row_number=True)
