@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 # C0 controls (tab and newline handled apart), DEL, C1 controls, and the bidi/zero-width format
 # characters that change how the text around them is displayed.
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f\x80-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f\x80-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 
 
 def _visible(match: re.Match[str]) -> str:

@@ -146,7 +146,9 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child between 
 
 def cmd_lab(args: argparse.Namespace) -> int:
     """Open JupyterLab on notebooks/ with the demo data in a DuckDB file."""
-    db = Path(args.db) if args.db else _REPO / "notebooks" / "demo.duckdb"
+    # absolute: the notebooks' kernels run in notebooks/, where a relative path names another file (a new
+    # store the notebooks filled with the demo data and showed instead of the one given)
+    db = Path(args.db).expanduser().absolute() if args.db else _REPO / "notebooks" / "demo.duckdb"
     cmd = _jupyter_command(args)  # fail before the minutes of building the demo
     if not db.exists():
         from .demo import open_demo

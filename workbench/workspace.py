@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
+import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -176,7 +179,13 @@ class Workspace:
                 col = PARTITIONED[table]
                 rel = rel.select(f"*, coalesce(strftime({col}, '%Y-%m-%d'), 'none') AS day")
                 target.mkdir(parents=True, exist_ok=True)
-                rel.write_parquet(str(target), partition_by=["day"], overwrite=True)
+                # written beside, then put in place of the earlier export's day files (see _replace_days)
+                fresh = Path(tempfile.mkdtemp(prefix=f".{table}-export-", dir=out))
+                try:
+                    rel.write_parquet(str(fresh), partition_by=["day"], overwrite=True)
+                    _replace_days(target, fresh)
+                finally:
+                    shutil.rmtree(fresh, ignore_errors=True)
             else:
                 target.mkdir(parents=True, exist_ok=True)
                 rel.write_parquet(str(target / "data.parquet"), overwrite=True)
@@ -287,3 +296,24 @@ def open(path: str | os.PathLike[str] | None = None, read_only: bool = False,  #
     if not read_only:
         ensure_schema(con)
     return Workspace(con, Path(path) if path is not None else None, read_only, memory_limit)
+
+
+
+def _replace_days(target: Path, fresh: Path) -> None:
+    """The day folders written under ``fresh`` put in place of those under ``target``.
+
+    DuckDB's partitioned write replaces the day folders it writes and leaves the rest: exported over an earlier
+    export, the days only that store held stayed and read back as this store's runs and steps. So the earlier
+    export's Parquet files of its day folders go (only those: anything else a user keeps there stays), once
+    the new ones are written: a store read from that very export (``wb.open(folder).export(folder)``) was
+    read whole by then, and finds its files under the same names."""
+    for day in target.glob("day=*"):
+        if day.is_dir() and not day.is_symlink():
+            for f in day.glob("*.parquet"):
+                f.unlink()
+            with contextlib.suppress(OSError):   # (something else in it: left as it is)
+                day.rmdir()
+    for day in fresh.glob("day=*"):
+        (target / day.name).mkdir(exist_ok=True)
+        for f in day.iterdir():
+            os.replace(f, target / day.name / f.name)

@@ -80,8 +80,42 @@ def connect_file(path: str | os.PathLike[str] | None, read_only: bool = False) -
         raise StoreError(f"cannot open {target}: {text}") from None
     except duckdb.Error as exc:
         raise StoreError(f"cannot open {target}: {exc}") from None
+    if path is not None:
+        try:
+            _check_catalog(con, target)
+        except StoreError:
+            con.close()
+            raise
     _configure(con)
     return con
+
+
+def _check_catalog(con: duckdb.DuckDBPyConnection, target: str) -> None:
+    """Refuse a file whose catalog would run SQL of its own in the store's queries.
+
+    A DuckDB file keeps macros and views, and a macro named like a DuckDB function (``lower``, ``to_json``,
+    ``coalesce``) is called in its place by every query, as a view named like a store table is read in its
+    place: a crafted store (an incident store passed around, double-clicked in JupyterLab) ran its own SQL on
+    opening, reading any local file (``read_text``) or URL. The store itself makes neither. (The catalog is
+    read through ``system.main``: a file's own ``duckdb_functions`` macro would answer the unqualified name.)"""
+    macros = sorted({n for n, in con.execute(
+        "SELECT function_name FROM system.main.duckdb_functions() WHERE NOT internal "
+        "AND function_type IN ('macro', 'table_macro')").fetchall()})
+    views = sorted({n for n, in con.execute(
+        "SELECT view_name FROM system.main.duckdb_views() WHERE NOT internal AND NOT temporary").fetchall()}
+        & {*TABLES, "meta"})
+    if macros or views:
+        what = "; ".join(x for x in (
+            f"SQL macros {_listed(macros)} (named like DuckDB's functions, they run in their place)" if macros else "",
+            f"views in place of the store's tables {_listed(views)}" if views else "") if x)
+        raise StoreError(f"cannot open {target}: it defines {what}, which a workbench store never holds: "
+                         "their SQL would run in every query of the store (a crafted file reads local files so). "
+                         "Not opened; if the file is yours, drop them with DuckDB itself")
+
+
+def _listed(names: list[str]) -> str:
+    shown = ", ".join(repr(n[:40]) for n in names[:8])
+    return shown + (f" and {len(names) - 8} more" if len(names) > 8 else "")
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> int:
@@ -118,12 +152,25 @@ def is_parquet_export(path: Path) -> bool:
     return path.is_dir() and (path / "steps").exists() and (path / "runs").exists()
 
 
+def export_files(folder: Path) -> list[Path]:
+    """The Parquet files of one table of an export (``folder``: its table folder), sorted.
+
+    A name ending ``.parquet`` that is no regular file (a named pipe, a device: an export unpacked from an
+    archive may hold one) is refused: DuckDB opened it and waited on it forever."""
+    found = sorted(folder.rglob("*.parquet")) if folder.is_dir() else []
+    odd = next((f for f in found if not f.is_file() and not f.is_dir()), None)
+    if odd is not None:
+        raise StoreError(f"{odd} is no regular file (a named pipe or a device): an export holds Parquet files "
+                         "only; not read")
+    return [f for f in found if f.is_file()]   # (a folder named x.parquet: its files are found in it)
+
+
 def open_parquet_export(path: Path) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB whose tables are views over a Parquet export, queried in place."""
     con = connect_file(None)
     for table in TABLES:
         folder = path / table
-        files = sorted(folder.rglob("*.parquet")) if folder.exists() else []
+        files = export_files(folder)
         if not files:
             # An empty table exports no file: keep its columns from the schema.
             continue

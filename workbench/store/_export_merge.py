@@ -16,8 +16,9 @@ from pathlib import Path
 import duckdb
 
 from ..ingest._fields import MAX_FIELD_BYTES
+from ..ingest._jsonio import MAX_RAW_BYTES
 from ..ingest._stage_tables import STEP_KINDS, STEP_STATUSES
-from ._connection import PARTITIONED, TABLES, sql_statements
+from ._connection import PARTITIONED, TABLES, export_files, sql_statements
 from ._transaction import drop_temp_tables, temp_tables, temp_views, transaction
 
 
@@ -37,7 +38,7 @@ def _export_view(con: duckdb.DuckDBPyConnection, folder: Path, table: str) -> li
     required = {c for c, in con.execute(
         "SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() "
         "AND schema_name = current_schema() AND table_name = ? AND NOT is_nullable", [table]).fetchall()}
-    files = sorted(str(f) for f in (folder / table).rglob("*.parquet")) if (folder / table).is_dir() else []
+    files = [str(f) for f in export_files(folder / table)]
     if files:
         rel = con.read_parquet(files, hive_partitioning=table in PARTITIONED, union_by_name=True,
                                filename=True, file_row_number=True)
@@ -104,6 +105,7 @@ def merge_export(con: duckdb.DuckDBPyConnection, folder: Path) -> dict[str, int]
     before = temp_tables(con) | temp_views(con)
     notes = [n for table in TABLES for n in _export_view(con, folder, table)]
     con.execute("SET VARIABLE export_max_field = ?", [MAX_FIELD_BYTES])
+    con.execute("SET VARIABLE export_max_raw = ?", [MAX_RAW_BYTES])
     # the values a step may hold, as the log ingest checks them (one list each, in ingest/_stage_tables)
     con.execute("SET VARIABLE export_step_kinds = ?::VARCHAR[]", [list(STEP_KINDS)])
     con.execute("SET VARIABLE export_step_statuses = ?::VARCHAR[]", [list(STEP_STATUSES)])
@@ -122,5 +124,6 @@ def merge_export(con: duckdb.DuckDBPyConnection, folder: Path) -> dict[str, int]
         return counts
     finally:
         drop_temp_tables(con, before)
-        for name in ("export_max_field", "export_step_kinds", "export_step_statuses"):
+        for name in ("export_max_field", "export_max_raw", "export_step_kinds", "export_step_statuses"):
             con.execute(f"RESET VARIABLE {name}")   # (names of this module's own)
+        con.execute("DROP MACRO IF EXISTS temp.export_cut_raw")

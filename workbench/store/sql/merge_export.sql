@@ -340,18 +340,28 @@ SELECT * FROM (SELECT * EXCLUDE (export_file, export_row, export_bad) FROM expor
 
 INSERT INTO attributions SELECT * FROM export_new_attributions;
 
+-- A reject's text is at most its first MiB (export_max_raw), as the log ingest keeps it (schema.sql; raw_bytes and
+-- raw_sha256 are the whole row's): kept whole, a row refused for a 30 MB field put 30 MB into the quarantine.
+-- Cut on a character: a UTF-8 character is 1 to 4 bytes, so one of the four cuts ends on one.
+CREATE OR REPLACE TEMP MACRO export_cut_raw(t) AS
+    CASE WHEN strlen(t) <= getvariable('export_max_raw') THEN t
+         ELSE coalesce(try(decode(encode(t)[1:getvariable('export_max_raw')])),
+                       try(decode(encode(t)[1:getvariable('export_max_raw') - 1])),
+                       try(decode(encode(t)[1:getvariable('export_max_raw') - 2])),
+                       try(decode(encode(t)[1:getvariable('export_max_raw') - 3]))) END;
+
 -- the export's quarantine as it was (file and line of the logs it was read from), but for the rejects this
 -- store holds already (its key, as schema.sql says: the same logs ingested here too hold the same reject,
 -- only created_at differs), then the export's own conflicts
 INSERT INTO quarantine
-SELECT * EXCLUDE (export_file, export_row, export_bad) FROM export_quarantine e
+SELECT * EXCLUDE (export_file, export_row, export_bad) REPLACE (export_cut_raw(raw) AS raw) FROM export_quarantine e
 WHERE export_bad IS NULL AND NOT EXISTS (SELECT 1 FROM quarantine q WHERE q.file = e.file AND q.line = e.line AND q.reason = e.reason
                   AND q.step_id IS NOT DISTINCT FROM e.step_id AND q.raw_sha256 IS NOT DISTINCT FROM e.raw_sha256
                   AND q.occurrence IS NOT DISTINCT FROM e.occurrence);
 
 INSERT INTO quarantine (file, line, reason, raw, source, run_id, step_id, raw_bytes, raw_sha256, occurrence)
 -- (ids cut to 512 characters, as the log ingest's quarantine keeps them: ingest/_fields._short_id)
-SELECT j.file, j.line, j.reason, j.raw, 'export', left(j.run_id, 512), left(j.step_id, 512), octet_length(encode(j.raw)),
+SELECT j.file, j.line, j.reason, export_cut_raw(j.raw), 'export', left(j.run_id, 512), left(j.step_id, 512), octet_length(encode(j.raw)),
        sha256(j.raw), 1
 FROM export_rejects j
 WHERE NOT EXISTS (SELECT 1 FROM quarantine q WHERE q.file = j.file AND q.line = j.line AND q.reason = j.reason
