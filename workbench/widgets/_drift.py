@@ -119,8 +119,8 @@ class FindingsOverview(w.VBox):
         if self.ws.sql("SELECT count(*) FROM meta WHERE key = 'drift_checked'").fetchall()[0][0]:
             return (f"<code>wb.detect</code> ran and no detector flagged any of these {runs:,} "
                     f"run{'s' if runs != 1 else ''}.")
-        return (f"No findings in this store: the detectors have not run on it (or ran before it recorded its "
-                f"checks): run <code>wb.detect(ws)</code>.")
+        return ("No findings in this store: the detectors have not run on it (or ran before it recorded its "
+                "checks): run <code>wb.detect(ws)</code>.")
 
     def _on_pick(self, change: Any) -> None:
         value = getattr(change["new"], "value", None) or []
