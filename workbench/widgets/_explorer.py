@@ -248,7 +248,8 @@ class IncidentExplorer(w.VBox):
             self.header.value = (f"<h4 style='margin:4px 0'>{esc(run_id)}</h4>" + kv_table([
                 ("task", r["task"]), ("outcome", "failure (silent)" if taken is not None else r["outcome"]),
                 ("taken as failed", taken), ("reported by the system", r["reported_outcome"]),
-                ("outcome from", r["outcome_source"]), ("detail", r["outcome_detail"]), ("steps", r["n_steps"])]))
+                ("outcome from", r["outcome_source"]), ("detail", r["outcome_detail"]),
+                ("labelled culprit", self._labelled_culprit(run_id)), ("steps", r["n_steps"])]))
         self.steps = plots.timeline_data(self.ws, run_id)
         total = int(self.steps["moves"].iat[0]) if len(self.steps) else 0
         if total > len(self.steps):   # a long run: the chart takes the first moves only
@@ -286,6 +287,20 @@ class IncidentExplorer(w.VBox):
                                              decisive_step=decisive, title=run_id)
         self.timeline.selections.observe(self._on_pick, names=["step"])
         self.latency_ms["run"] = (time.perf_counter() - t0) * 1000
+
+    def _labelled_culprit(self, run_id: str) -> str | None:
+        """Who the labels say caused the failure (Who&When's mistake agent and step, a reviewer's ``ws.label``),
+        beside the verdicts: the known answer an SRE compares them with."""
+        rows = self.ws.con.execute(
+            "SELECT agent, step_id, kind, source, detail FROM labels WHERE run_id = ? "
+            "AND (agent IS NOT NULL OR step_id IS NOT NULL) ORDER BY created_at", [run_id]).fetchall()
+        said = []
+        for agent, step, kind, source, detail in rows:
+            why = ", ".join(str(v) for v in (kind, source) if v)
+            said.append(" ".join(p for p in (agent or "(no agent)", f"at step {step}" if step else "",
+                                             f"({why})" if why else "") if p)
+                        + (f": {detail}" if detail else ""))
+        return "; ".join(said) or None
 
     def _on_pick(self, change: Any) -> None:
         sel = change["new"]
