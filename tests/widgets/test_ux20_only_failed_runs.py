@@ -38,6 +38,8 @@ def test_all_failed_readout_says_cost_is_not_measured() -> None:
     assert "precision 100" not in text and "expected cost <b>" not in text and "best" not in text, text
     assert "no successful run" in text, text
     assert "failures caught" in text    # what can be counted still is
+    spec = str(tu.cost_chart.chart.to_dict())
+    assert "'minimum'" not in spec and "not priced (no successful run)" in spec   # no "cheapest" point drawn
     tu.threshold.value = tu.threshold.max
     assert "no successful run" in tu.readout.value and "precision 100" not in tu.readout.value
     ws.close()
@@ -47,6 +49,9 @@ def test_both_outcomes_readout_keeps_cost_and_precision() -> None:
     ws = _store(lambda r: "failure" if r % 2 else "success")
     tu = _tuner(ws, "tool_calls")
     assert "expected cost" in tu.readout.value and "precision" in tu.readout.value
+    # the cost says its unit: what a review and a missed failure cost, over how many runs
+    assert "over the 6 runs, at 1 a review and 20 a missed failure (best" in tu.readout.value, tu.readout.value
+    assert "'minimum'" in str(tu.cost_chart.chart.to_dict())
     ws.close()
 
 

@@ -161,7 +161,11 @@ class ThresholdTuner(w.VBox):
         self.threshold.description = f"{sw.signal} {'≤' if sw.direction == 'below' else '≥'}"
         self._agent_controls()
         self.threshold.disabled = bool(self.agent_sliders.children)
-        charts = [plots.sweep_curve(curve, start, live=True), plots.cost_curve(curve, start, live=True, best=best if sw.budget else None)]
+        # every run failed: no threshold's cost can be told from another's (the readout says why), so no minimum
+        priced = sw.n_failures < sw.n_runs
+        charts = [plots.sweep_curve(curve, start, live=True),
+                  plots.cost_curve(curve, start, live=True, best=best if sw.budget else None, mark_minimum=priced,
+                                   **({} if priced else {"title": "Expected cost: not priced (no successful run)"}))]
         if sw.signal in plots.SIGNALS:
             charts.append(plots.histogram(plots.histogram_data(self.ws, sw.signal, silent=sw.silent), sw.signal, start,
                                           live=True))   # the sweep's own counting of failed runs
@@ -224,7 +228,9 @@ class ThresholdTuner(w.VBox):
                       "can be counted as false and escalating every run would look free (label some successful "
                       "runs of the same system)")
         else:
-            priced = (f"precision {p.precision:.1%} · expected cost <b>{p.cost:,.1f}</b> "
+            # the cost's unit: "expected cost 9,380.0" named neither what one unit is nor over how many runs
+            priced = (f"precision {p.precision:.1%} · expected cost <b>{p.cost:,.1f}</b> over the {sw.n_runs:,} runs, "
+                      f"at {plain(sw.cost_review)} a review and {plain(sw.cost_failure)} a missed failure "
                       f"({'best within the ' + format(sw.budget, '.0%') + ' review budget' if sw.budget else 'best'} "
                       f"{sw.best.cost:,.1f})")
         caught = (f"failures caught <b>{p.recall:.1%}</b> ({p.failures_caught:,} of {sw.n_failures:,})" if sw.n_failures
