@@ -1,6 +1,7 @@
 """The IncidentExplorer names a run's labelled culprit (Who&When's mistake_agent and mistake_step, a reviewer's
 ``ws.label``) in the run's header: it showed the task and the outcome but not who the labels say caused the
-failure, so an SRE comparing a verdict with the known answer had to query ``ws.labels`` by hand."""
+failure, so an SRE comparing a verdict with the known answer had to query ``ws.labels`` by hand. With no decisive
+or flagged step, the step panel opens on the labelled step (it opened on the first turn)."""
 
 from __future__ import annotations
 
@@ -35,6 +36,8 @@ def test_header_names_the_labelled_culprit(tmp_path) -> None:  # noqa: ANN001
         assert "labelled culprit" in head, head
         assert f"Coder&lt;img src=x onerror=alert(1)&gt; at step {label.step_id}" in head, head
         assert "miscounted" in head and XSS not in head
+        # no detector ran and no attribution is stored: the step panel opens on it (was the task's first turn)
+        assert ex.step.value == label.step_id, (ex.step.value, label.step_id)
     ws.close()
 
 
