@@ -235,10 +235,11 @@ def _threshold_rule(current: float | None, live: bool, color: str, domain: tuple
 
 def cost_curve(table: pd.DataFrame, current: float | None = None, cost: str = "cost",
                title: str = "Expected cost per threshold", width: int = 360, live: bool = False,
-               best: float | None = None) -> alt.LayerChart:
+               best: float | None = None, mark_minimum: bool = True) -> alt.LayerChart:
     """Expected cost against the threshold, its minimum marked (``best``: the chosen threshold, e.g.
-    the cheapest within a review budget, instead of the curve's own minimum), and the current
-    threshold (a chart param ``cur_t`` with ``live=True``).
+    the cheapest within a review budget, instead of the curve's own minimum; ``mark_minimum=False``: none,
+    where the costs cannot be compared, e.g. no successful run), and the current threshold (a chart param
+    ``cur_t`` with ``live=True``).
 
     A few thresholds far from the rest (one 30 s call among 300 ms ones) do not set the axis: it spans the
     bulk (``_bulk.bulk_range``, always with the minimum and the current threshold), the curve runs off its
@@ -247,7 +248,7 @@ def cost_curve(table: pd.DataFrame, current: float | None = None, cost: str = "c
     _check(table, ["threshold", cost], "cost_curve")
     label = "minimum" if best is None else "best within budget"
     mark = (table.loc[[table[cost].idxmin()]] if best is None else table.iloc[[_nearest_index(table, best)]]) \
-        if len(table) else table
+        if len(table) and mark_minimum else table.iloc[:0]
     # a static chart's threshold is part of what it shows; a live one's moves (held at the edge past it)
     keep = ((float(mark["threshold"].iat[0]),) if len(mark) else ()) + \
         ((float(current),) if current is not None and not live else ())
@@ -261,12 +262,15 @@ def cost_curve(table: pd.DataFrame, current: float | None = None, cost: str = "c
         tooltip=[alt.Tooltip("threshold:Q", format=".3f"), alt.Tooltip(f"{cost}:Q", format=",.1f")])
     # the label where the curve is not: a fixed spot below the point sat on the curve wherever it
     # rises or falls through the point (the cheapest threshold within a budget is rarely the minimum)
-    spot = _cost_label_spot(table, cost, mark, label, width, current, domain)
-    layers = [line, alt.Chart(mark).mark_point(shape="diamond", size=140, color="#59a14f", filled=True).encode(
+    if not len(mark):
+        layers = [line]
+    else:
+        spot = _cost_label_spot(table, cost, mark, label, width, current, domain)
+        layers = [line, alt.Chart(mark).mark_point(shape="diamond", size=140, color="#59a14f", filled=True).encode(
         x=alt.X("threshold:Q", scale=xs), y=f"{cost}:Q", tooltip=[alt.Tooltip("threshold:Q", format=".3f")]),
-        alt.Chart(mark).mark_text(text=label, dx=spot.dx, dy=spot.dy, align=spot.align, baseline="middle",
-                                  fontSize=FONT_PX, color="#59a14f").encode(x=alt.X("threshold:Q", scale=xs),
-                                                                            y=f"{cost}:Q")]
+            alt.Chart(mark).mark_text(text=label, dx=spot.dx, dy=spot.dy, align=spot.align, baseline="middle",
+                                      fontSize=FONT_PX, color="#59a14f").encode(x=alt.X("threshold:Q", scale=xs),
+                                                                                y=f"{cost}:Q")]
     if domain is not None:
         layers += _beyond_marks(table, cost, domain, xs)
     layers += _threshold_rule(current, live, "#e15759", domain)

@@ -99,14 +99,28 @@ class FindingsOverview(w.VBox):
         detectors = sorted(self.counts["detector"].unique().tolist()) if len(self.counts) else []
         self.detector = w.Dropdown(description="detector", options=[("(pick one)", None)] + [(d, d) for d in detectors])
         self.chart = plots.widget(plots.detector_bars(self.counts)) if len(self.counts) else w.HTML(
-            "<i>No findings in this store (run <code>wb.detect(ws)</code>; the detectors may have found "
-            "nothing in these runs).</i>")
+            f"<i>{self._nothing_found()}</i>")
         self.runs = w.HTML()
+        if not len(self.counts):   # a "(pick one)" box with nothing to pick
+            self.detector.layout.display = "none"
         self.detector.observe(lambda c: self.drill(c["new"]), names="value")
         if hasattr(self.chart, "selections"):
             self.chart.selections.observe(self._on_pick, names=["detector"])
         super().__init__([w.HTML(STYLE + "<b>Findings</b>"), self.chart, self.detector, self.runs])
         self.add_class("wb-findings-overview")
+
+    def _nothing_found(self) -> str:
+        """Why no bar: the detectors ran and found nothing, or (as far as the store can tell) never ran."""
+        runs = self.ws.sql("SELECT count(*) FROM runs").fetchall()[0][0]
+        if not runs:
+            return "This store holds no runs yet: ingest logs first (<code>ws.ingest('traces.jsonl')</code>)."
+        # wb.detect records its drift check in meta: on 7 real traces it had run and found nothing, and the
+        # panel still said "run wb.detect(ws)"
+        if self.ws.sql("SELECT count(*) FROM meta WHERE key = 'drift_checked'").fetchall()[0][0]:
+            return (f"<code>wb.detect</code> ran and no detector flagged any of these {runs:,} "
+                    f"run{'s' if runs != 1 else ''}.")
+        return ("No findings in this store: the detectors have not run on it (or ran before it recorded its "
+                "checks): run <code>wb.detect(ws)</code>.")
 
     def _on_pick(self, change: Any) -> None:
         value = getattr(change["new"], "value", None) or []

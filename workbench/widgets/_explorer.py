@@ -250,6 +250,9 @@ class IncidentExplorer(w.VBox):
             self.blame_box.children = ()
             return
         run = self.ws.con.execute("SELECT * FROM runs WHERE run_id = ?", [run_id]).df()
+        labelled = self.ws.con.execute(
+            "SELECT agent, step_id, kind, source, detail FROM labels WHERE run_id = ? "
+            "AND (agent IS NOT NULL OR step_id IS NOT NULL) ORDER BY created_at", [run_id]).fetchall()
         r = run.iloc[0] if len(run) else None
         if r is not None:
             # the outcome the list's counting gives it (a silent failure is a failure, as investigate says)
@@ -258,7 +261,8 @@ class IncidentExplorer(w.VBox):
             self.header.value = (f"<h4 style='margin:4px 0'>{esc(run_id)}</h4>" + kv_table([
                 ("task", r["task"]), ("outcome", TAKEN_OUTCOME if taken is not None else r["outcome"]),
                 ("taken as failed", taken), ("reported by the system", r["reported_outcome"]),
-                ("outcome from", r["outcome_source"]), ("detail", r["outcome_detail"]), ("steps", r["n_steps"])]
+                ("outcome from", r["outcome_source"]), ("detail", r["outcome_detail"]),
+                ("labelled culprit", self._labelled_culprit(labelled)), ("steps", r["n_steps"])]
                 + ([] if listed else [("in the list", "no: the filters above leave it out")])))
         self.steps = plots.timeline_data(self.ws, run_id)
         total = int(self.steps["moves"].iat[0]) if len(self.steps) else 0
@@ -275,7 +279,11 @@ class IncidentExplorer(w.VBox):
                    for s in self.steps.itertuples()]
         self.step.options = options
         first = self.steps.loc[self.steps["flagged"], "step_id"]
-        pick = decisive if decisive in set(self.steps["step_id"]) else (first.iat[0] if len(first) else None)
+        # the decisive step, else the first a detector flagged, else the labelled culprit's step (Who&When: the
+        # panel opened on the task's first turn while the header named t004)
+        known = set(self.steps["step_id"])
+        at_label = next((st for _, st, *_ in labelled if st in known), None)
+        pick = decisive if decisive in known else (first.iat[0] if len(first) else at_label)
         self.step.value = pick if pick is not None else (options[0][1] if options else None)
         if self.step_id == self.step.value and self.step_id is not None:
             # the same step id in the new run (s0 … of native logs, the demo's s0000): no change event, and
@@ -297,6 +305,18 @@ class IncidentExplorer(w.VBox):
                                              decisive_step=decisive, title=run_id)
         self.timeline.selections.observe(self._on_pick, names=["step"])
         self.latency_ms["run"] = (time.perf_counter() - t0) * 1000
+
+    @staticmethod
+    def _labelled_culprit(rows: list[tuple]) -> str | None:
+        """Who the labels (agent, step_id, kind, source, detail) say caused the failure (Who&When's mistake agent
+        and step, a reviewer's ``ws.label``), beside the verdicts: the known answer an SRE compares them with."""
+        said = []
+        for agent, step, kind, source, detail in rows:
+            why = ", ".join(str(v) for v in (kind, source) if v)
+            said.append(" ".join(p for p in (agent or "(no agent)", f"at step {step}" if step else "",
+                                             f"({why})" if why else "") if p)
+                        + (f": {detail}" if detail else ""))
+        return "; ".join(said) or None
 
     def _on_pick(self, change: Any) -> None:
         sel = change["new"]

@@ -144,6 +144,9 @@ class ThresholdTuner(w.VBox):
                                                                 float(curve["threshold"].max()))
         start = best if best is not None else (lo if sw.direction == "below" else hi)
         step = (hi - lo) / 400 if hi > lo else 1.0
+        if sw.signal in _COUNTS:   # tool calls so far, depth: a threshold of 1.337 calls means 2; it read "0.000"
+            step, lo = max(1.0, float(math.ceil(step))), float(math.floor(lo))
+            start = float(math.ceil(start)) if sw.direction != "below" else float(math.floor(start))
         slider, hi = self.threshold, max(hi, lo + step)
         self._quiet = True  # one move() at the end, not one per bound
         try:
@@ -158,7 +161,11 @@ class ThresholdTuner(w.VBox):
         self.threshold.description = f"{sw.signal} {'≤' if sw.direction == 'below' else '≥'}"
         self._agent_controls()
         self.threshold.disabled = bool(self.agent_sliders.children)
-        charts = [plots.sweep_curve(curve, start, live=True), plots.cost_curve(curve, start, live=True, best=best if sw.budget else None)]
+        # every run failed: no threshold's cost can be told from another's (the readout says why), so no minimum
+        priced = sw.n_failures < sw.n_runs
+        charts = [plots.sweep_curve(curve, start, live=True),
+                  plots.cost_curve(curve, start, live=True, best=best if sw.budget else None, mark_minimum=priced,
+                                   **({} if priced else {"title": "Expected cost: not priced (no successful run)"}))]
         if sw.signal in plots.SIGNALS:
             charts.append(plots.histogram(plots.histogram_data(self.ws, sw.signal, silent=sw.silent), sw.signal, start,
                                           live=True))   # the sweep's own counting of failed runs
@@ -214,14 +221,25 @@ class ThresholdTuner(w.VBox):
         self.point = p
         where = (", ".join(f"{esc(a)} {plain(v)}" for a, v in t.items()) if isinstance(t, dict)
                  else plain(t, 4))
+        if sw.n_failures >= sw.n_runs:
+            # every run failed (Who&When, an incident export): no escalation can be false, so each threshold's
+            # precision is 100 % and escalating every run is "cheapest": figures the data cannot give
+            priced = ("precision and expected cost not measured: <b>no successful run</b> here, so no escalation "
+                      "can be counted as false and escalating every run would look free (label some successful "
+                      "runs of the same system)")
+        else:
+            # the cost's unit: "expected cost 9,380.0" named neither what one unit is nor over how many runs
+            priced = (f"precision {p.precision:.1%} · expected cost <b>{p.cost:,.1f}</b> over the {sw.n_runs:,} runs, "
+                      f"at {plain(sw.cost_review)} a review and {plain(sw.cost_failure)} a missed failure "
+                      f"({'best within the ' + format(sw.budget, '.0%') + ' review budget' if sw.budget else 'best'} "
+                      f"{sw.best.cost:,.1f})")
+        caught = (f"failures caught <b>{p.recall:.1%}</b> ({p.failures_caught:,} of {sw.n_failures:,})" if sw.n_failures
+                  else "failures caught: <b>no failed run</b> to catch")
         self.readout.value = (
             f"<div style='font-size:14px'>At {esc(sw.signal)} {'≤' if sw.direction == 'below' else '≥'} {where}: "
             f"escalation rate <b class='wb-escalation-rate'>{p.escalation_rate:.1%}</b> of runs "
             f"({p.escalated_runs:,} of {sw.n_runs:,}; {p.step_escalation_rate:.2%} of steps) · "
-            f"failures caught <b>{p.recall:.1%}</b> ({p.failures_caught:,} of {sw.n_failures:,}) · "
-            f"precision {p.precision:.1%} · expected cost <b>{p.cost:,.1f}</b> "
-            f"({'best within the ' + format(sw.budget, '.0%') + ' review budget' if sw.budget else 'best'} "
-            f"{sw.best.cost:,.1f})</div>")
+            f"{caught} · {priced}</div>")
         single = None if isinstance(t, dict) else t
         if self.sweep_chart is not None:
             with self.sweep_chart.hold_sync():
@@ -277,6 +295,10 @@ def _capabilities_html(ws: Workspace, expanded: bool = True) -> str:
                     + "</li>" for r in missing.itertuples(index=False))
     return (f"<details{' open' if expanded else ''}><summary>What these logs do not let you tune</summary>"
             f"<ul>{items}</ul></details>")
+
+
+# Signals that count (tool calls, retries, hand-offs so far; chain depth): their thresholds are whole numbers.
+_COUNTS = frozenset({"tool_calls", "retries", "handoffs", "depth"})
 
 
 def _readout_format(step: float) -> str:

@@ -1,0 +1,92 @@
+"""In JupyterLab (headless Chromium), on Who&When-shaped logs where every run failed and the labels name the
+culprit: the explorer's header names the labelled culprit (escaped: the payload in its reason never runs) above a
+drawn timeline; the tuner's readout says precision and cost cannot be measured without a successful run (it read
+"precision 100.0% · expected cost 4.0 (best 4.0)" at "escalate every run"), its tool-calls slider reads a whole
+number (read "0.000"), and its two charts are drawn with marks, the cost chart without a "minimum" at "escalate
+every run"."""
+
+from __future__ import annotations
+
+import nbformat
+import pytest
+from _lab import (
+    PANEL,
+    cell_errors,
+    open_notebook,
+    run_all,
+    shutdown_kernels,
+    wait_charts_drawn,
+    widget_errors,
+)
+from nbformat.v4 import new_code_cell, new_notebook
+
+pytestmark = pytest.mark.slow
+
+SETUP = r'''
+import json, tempfile, pathlib, warnings
+import workbench as wb
+from workbench import plots
+from workbench.widgets import IncidentExplorer, ThresholdTuner
+plots.enable_offline()
+XSS = "<img src=x onerror=alert(1)>"
+folder = pathlib.Path(tempfile.mkdtemp())
+for k in range(4):
+    hist = [{"name": "Planner", "role": "assistant", "content": "Plan: count the rows with code."}]
+    for j in range(k + 1):
+        hist += [{"name": "Coder", "role": "assistant", "content": f"```python\nprint(len(rows) + {j})\n```"},
+                 {"name": "Computer_terminal", "role": "user",
+                  "content": f"exitcode: 0 (execution succeeded)\nCode output: {40 + j}"}]
+    hist.append({"name": "Verifier", "role": "assistant", "content": "41 looks right. TERMINATE"})
+    (folder / f"{k}.json").write_text(json.dumps({
+        "question": f"How many rows in file {k}?", "ground_truth": "42", "is_correct": False, "history": hist,
+        "mistake_agent": "Coder", "mistake_step": "1", "mistake_reason": f"miscounted rows {XSS}"}))
+ws = wb.open()
+ws.ingest(str(folder), progress=False)
+'''
+
+_TUNER = """(t) => ({readout: (t.querySelector('.wb-tuner-readout') || {}).innerText || '',
+  slider: [...t.querySelectorAll('.widget-readout')].map(e => e.innerText),
+  charts: [...t.querySelectorAll('.vega-embed')].map(e => e.querySelectorAll('svg path, svg rect, svg line').length),
+  texts: [...t.querySelectorAll('.vega-embed svg text')].map(e => e.textContent)})"""
+
+
+def test_failed_only_logs_in_lab(lab, browser) -> None:  # noqa: ANN001
+    nb = new_notebook(cells=[new_code_cell(c) for c in [
+        SETUP,
+        "ex = IncidentExplorer(ws)\nex",
+        "with warnings.catch_warnings():\n    warnings.simplefilter('ignore')\n    tu = ThresholdTuner(ws)\ntu",
+    ]])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
+    nbformat.write(nb, lab.root / "ux20_failed_only.ipynb")
+    s = open_notebook(browser, lab.url, "ux20_failed_only.ipynb")
+    try:
+        run_all(s)
+        drawn = wait_charts_drawn(s, 3)
+        assert not cell_errors(s) and not widget_errors(s), (cell_errors(s), widget_errors(s))
+        assert len(drawn) >= 3 and all(c["marks"] > 5 for c in drawn), drawn
+        ex = s.page.locator(f"{PANEL} .wb-incident-explorer").first
+        ex.scroll_into_view_if_needed()
+        head = ex.locator(".wb-run-header").inner_text()
+        assert "labelled culprit" in head and "Coder at step" in head, head
+        assert "miscounted rows <img src=x onerror=alert(1)>" in head, head     # shown as text, not markup
+        ex.screenshot(path=str(_shot(lab, "ux20_explorer_labelled.png")))
+
+        tuner = s.page.locator(f"{PANEL} .wb-threshold-tuner").first
+        tuner.scroll_into_view_if_needed()
+        st = tuner.evaluate(_TUNER)
+        assert "no successful run" in st["readout"] and "precision 100" not in st["readout"], st["readout"]
+        assert "best" not in st["readout"], st["readout"]
+        assert st["slider"] and all("." not in r for r in st["slider"]), st["slider"]
+        assert len(st["charts"]) >= 2 and all(n > 5 for n in st["charts"]), st["charts"]
+        # the cost chart marks no "minimum" (escalating every run looked cheapest) and says why
+        assert "minimum" not in st["texts"] and any("not priced" in t for t in st["texts"]), st["texts"]
+        tuner.screenshot(path=str(_shot(lab, "ux20_tuner_failed_only.png")))
+        assert not s.dialogs, s.dialogs
+    finally:
+        s.page.close()
+        shutdown_kernels(lab.url)
+
+
+def _shot(lab, name: str):  # noqa: ANN001, ANN202
+    lab.shots.mkdir(parents=True, exist_ok=True)
+    return lab.shots / name
