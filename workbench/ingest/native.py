@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -132,7 +133,8 @@ class NativeJsonl(Adapter):
     fast
         Read through DuckDB's JSON functions (:mod:`._native_sql`), handing anything unusual back to
         the Python reader; False reads every line in Python; None (the default) reads files under
-        ``_jsonio.SQL_MIN_BYTES`` in Python, whose statements cost less than the SQL path's.
+        ``_jsonio.SQL_MIN_BYTES`` in Python (once pyarrow is loaded), whose statements cost less than the SQL
+        path's.
     """
 
     name = "native"
@@ -153,7 +155,9 @@ class NativeJsonl(Adapter):
         self.fast = fast
 
     def stage(self, path: Path, stage: Stage) -> None:
-        if sql_path(self.fast, path):
+        # (the Python reader hands its rows to DuckDB through pyarrow, which the SQL path never imports: in a
+        # process that has not loaded it, such as the command line's, importing it costs more than planning)
+        if sql_path(self.fast, path) or (self.fast is None and "pyarrow" not in sys.modules):
             if not stage_native_file(path, stage, stage_line):
                 stage_native_sql(path, stage)
             return
