@@ -11,7 +11,7 @@ import duckdb
 from tqdm.auto import tqdm
 
 from ..exceptions import FormatError, IngestError, WorkbenchError
-from ..store._connection import sql_statements
+from ..store._connection import sql_sections, sql_statements
 from ..store._transaction import drop_temp_tables, temp_tables, temp_views, transaction
 from . import _timings
 from ._ag2_errors import fix_stored_errors, tool_errors_from_executor
@@ -426,8 +426,9 @@ def _merge(con: duckdb.DuckDBPyConnection, stage: Stage, stage_fill: Any, jobs: 
         if files:
             con.executemany("INSERT INTO stage_files VALUES (?, ?)", [[f, i] for i, f in enumerate(files)])
         con.execute("SET VARIABLE wb_chunk_steps = ?", [MERGE_CHUNK_STEPS])
-        for stmt in [*sql_statements("step_differs"), *sql_statements("finalize")]:
+        for stmt in sql_statements("step_differs"):
             _timed(con, stmt)
+        skip = _finalize(con)
         chunks = con.execute("SELECT chunk, min(first_rid), max(last_rid) FROM merge_chunks "
                              "GROUP BY chunk ORDER BY chunk").fetchall()
         for chunk, lo, hi in chunks:
@@ -445,8 +446,8 @@ def _merge(con: duckdb.DuckDBPyConnection, stage: Stage, stage_fill: Any, jobs: 
                     _timed(con, stmt)
             else:
                 _resolve_unreached(con)
-            for stmt in sql_statements("finalize_insert"):
-                _timed(con, stmt)
+            stored_runs = _one(con, "SELECT EXISTS (SELECT 1 FROM stored_runs)")
+            _sections(con, "finalize_insert", skip if stored_runs else skip | {"stored_runs"})
             _timings.mark(f"merged chunk {chunk}")
         for stmt in sql_statements("finalize_rest"):
             _timed(con, stmt)
@@ -475,6 +476,60 @@ def _merge(con: duckdb.DuckDBPyConnection, stage: Stage, stage_fill: Any, jobs: 
                 f"{report.stored}, quarantined {report.quarantined}); nothing was stored")
         _timings.mark("merged")
     return report
+
+
+# Empty tables standing for a section of finalize.sql left out, with the columns its statements give them.
+_EMPTY = {
+    "dups": ("CREATE OR REPLACE TEMP TABLE stage_bad (rid BIGINT, reason VARCHAR)",
+             "CREATE OR REPLACE TEMP TABLE stage_fuller (rid BIGINT, first_rid BIGINT)",
+             "CREATE OR REPLACE TEMP TABLE stage_repeats (rid BIGINT)",
+             "CREATE OR REPLACE TEMP TABLE stage_export_copies (rid BIGINT)",
+             "CREATE OR REPLACE TEMP TABLE stage_superseded (rid BIGINT)"),
+    "stored": ("CREATE OR REPLACE TEMP TABLE stage_completes (rid BIGINT)",
+               "CREATE OR REPLACE TEMP TABLE stage_fuller_stored (rid BIGINT)"),
+}
+
+
+def _finalize(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """finalize.sql, leaving out the sections that have nothing to do (their tables made empty); the sections
+    of finalize_insert.sql to leave out in turn.
+
+    A small call (one file of a few spans) spent a quarter of its merge planning the statements that compare
+    staged steps with each other and with stored ones, on no rows: most calls stage no step twice and store
+    new runs. Whether there is anything to compare is one cheap query each; when there is, every statement
+    runs as before.
+    """
+    skip: set[str] = set()
+    for section, stmts in sql_sections("finalize"):
+        if section == "dups" and not _one(con, _ANY_DUPLICATE):
+            skip.add(section)
+        elif section == "stored" and not _one(con, _ANY_STORED):
+            skip.add(section)
+        if section in skip:
+            for stmt in _EMPTY[section]:
+                _timed(con, stmt)
+            continue
+        for stmt in stmts:
+            _timed(con, stmt)
+    if "stored" in skip or not _one(con, "SELECT EXISTS (SELECT 1 FROM stage_completes) "
+                                         "OR EXISTS (SELECT 1 FROM stage_fuller_stored)"):
+        return {"stored"}
+    return set()
+
+
+# (the same hash test as finalize.sql's stage_dup_rows: a shared hash only makes candidates, which that
+# section then tells apart)
+_ANY_DUPLICATE = ("SELECT EXISTS (SELECT 1 FROM stage_steps WHERE run_id IS NOT NULL AND step_id IS NOT NULL "
+                  "GROUP BY hash(run_id, step_id) HAVING count(*) > 1)")
+_ANY_STORED = ("SELECT EXISTS (SELECT 1 FROM stage_steps n JOIN steps s "
+               "ON s.run_id = n.run_id AND s.step_id = n.step_id)")
+
+
+def _sections(con: duckdb.DuckDBPyConnection, name: str, skip: set[str]) -> None:
+    for section, stmts in sql_sections(name):
+        if section not in skip:
+            for stmt in stmts:
+                _timed(con, stmt)
 
 
 def _resolve_unreached(con: duckdb.DuckDBPyConnection) -> None:

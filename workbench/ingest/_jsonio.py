@@ -45,6 +45,18 @@ _CHUNK = 1024 * 1024
 MAX_LINE_BYTES = 64 * 1024 * 1024
 #: Longest single JSON document (a file that is not JSONL) read whole.
 MAX_DOCUMENT_BYTES = 128 * 1024 * 1024
+#: Files smaller than this are read line by line in Python rather than by the SQL fast paths (OTLP and native
+#: JSONL), which stage the same rows (tests/ingest/test_otlp_fast.py, test_native_file.py) but whose big
+#: statements cost ~50-70 ms CPU to plan whatever the file's size: more than Python takes for a file of this
+#: size (a 46 KB OTLP file of 100 spans, load ~15: 0.29-0.33 CPU s a call in Python against 0.43-0.49 with
+#: the SQL path; at 180-260 KB about even; bench/ingest_small.py).
+SQL_MIN_BYTES = 64 * 1024
+
+
+def sql_path(fast: bool | None, path: Path) -> bool:
+    """Whether a reader's SQL fast path reads ``path``: ``fast`` True or False says so, None (the readers'
+    default) leaves it to the file's size (:data:`SQL_MIN_BYTES`)."""
+    return fast if fast is not None else path.stat().st_size >= SQL_MIN_BYTES
 #: Longest prefix of a rejected record's source text kept in the quarantine.
 MAX_RAW_BYTES = 1024 * 1024
 

@@ -74,6 +74,12 @@ def _previous_agents(con: duckdb.DuckDBPyConnection, name: str, params: dict | N
 
 def loop_agents(con: duckdb.DuckDBPyConnection) -> None:
     """Name the agent loops and pipeline components of the staged runs that name no agent (see the module's
-    docstring)."""
+    docstring).
+
+    Left out when every staged run has a step with an agent (the usual case): both statements name the steps
+    of such runs only, and cost more to plan than to run on a small call."""
+    if not con.execute("SELECT EXISTS (SELECT 1 FROM stage_steps GROUP BY run_id HAVING count(agent) = 0)"
+                       ).fetchall()[0][0]:
+        return
     for stmt in [*sql_statements("loop_agents"), *sql_statements("component_agents")]:
         con.execute(stmt)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,7 @@ from typing import Any
 import orjson
 
 from ._base import Adapter, RecordError, RecordsAdapter, Stage
-from ._jsonio import depth_error, jsonl_lines
+from ._jsonio import depth_error, jsonl_lines, sql_path
 from ._native_file import stage_native_file
 from ._native_sql import stage_native_sql
 from ._time_units import number_ns
@@ -131,7 +132,9 @@ class NativeJsonl(Adapter):
     ----------
     fast
         Read through DuckDB's JSON functions (:mod:`._native_sql`), handing anything unusual back to
-        the Python reader; False reads every line in Python.
+        the Python reader; False reads every line in Python; None (the default) reads files under
+        ``_jsonio.SQL_MIN_BYTES`` in Python (once pyarrow is loaded), whose statements cost less than the SQL
+        path's.
     """
 
     name = "native"
@@ -148,11 +151,13 @@ class NativeJsonl(Adapter):
             or ("run_id" in rec and "step_id" in rec)
         )
 
-    def __init__(self, fast: bool = True) -> None:
+    def __init__(self, fast: bool | None = None) -> None:
         self.fast = fast
 
     def stage(self, path: Path, stage: Stage) -> None:
-        if self.fast:
+        # (the Python reader hands its rows to DuckDB through pyarrow, which the SQL path never imports: in a
+        # process that has not loaded it, such as the command line's, importing it costs more than planning)
+        if sql_path(self.fast, path) or (self.fast is None and "pyarrow" not in sys.modules):
             if not stage_native_file(path, stage, stage_line):
                 stage_native_sql(path, stage)
             return

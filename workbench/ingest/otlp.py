@@ -28,7 +28,7 @@ from ._conventions import (
     StepSink,
 )
 from ._documents import document_values, has_record_lines, parse_document
-from ._jsonio import jsonl_lines, read_document
+from ._jsonio import jsonl_lines, read_document, sql_path
 from ._otlp_read import _Context, _is_single_document, stage_document, stage_line, write_runs
 from ._otlp_sql import stage_jsonl_sql
 
@@ -43,14 +43,15 @@ class OtlpJson(Adapter):
     ----------
     fast
         Read JSONL through DuckDB's JSON functions (:func:`stage_jsonl_sql`), handing anything
-        unusual back to the Python reader; False reads every line in Python.
+        unusual back to the Python reader; False reads every line in Python; None (the default) reads
+        files under ``_jsonio.SQL_MIN_BYTES`` in Python, whose statements cost less than the SQL path's.
     """
 
     name = "otlp"
     description = ("OTLP JSON traces: {'resourceSpans': [...]} per line (Collector file exporter) or per file, "
                    "and their GenAI log records ({'resourceLogs': [...]})")
 
-    def __init__(self, fast: bool = True) -> None:
+    def __init__(self, fast: bool | None = None) -> None:
         self.fast = fast
 
     def sniff(self, path: Path, head: bytes) -> bool:
@@ -76,7 +77,7 @@ class OtlpJson(Adapter):
                         else:
                             stage_document(value, n, ctx, check_sizes=True)
                     return
-            if self.fast:
+            if sql_path(self.fast, path):
                 extra_runs = stage_jsonl_sql(path, ctx)
                 return
             for n, line in jsonl_lines(path, stage):

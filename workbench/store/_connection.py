@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from contextlib import suppress
@@ -32,21 +33,40 @@ MIGRATIONS: dict[int, list[str]] = {
 }
 
 
+@functools.lru_cache(maxsize=None)
 def sql_text(name: str, package: str = __package__) -> str:
-    """The text of ``<package>/sql/<name>.sql``."""
+    """The text of ``<package>/sql/<name>.sql`` (read once: an ingest call reads a dozen files, each call)."""
     return resources.files(package).joinpath("sql", f"{name}.sql").read_text(encoding="utf-8")
 
 
 def sql_statements(name: str, package: str = __package__) -> list[str]:
     """The statements of a ``.sql`` file, split on ``;`` at line ends (comment lines dropped)."""
-    text = sql_text(name, package)
-    parts = re.split(r";\s*(?:\n|$)", text)
+    return [stmt for _, stmts in _sections(name, package) for stmt in stmts]
+
+
+def sql_sections(name: str, package: str = __package__) -> list[tuple[str, list[str]]]:
+    """The statements of a ``.sql`` file by section, in order: a line ``-- [section NAME]`` starts section
+    NAME (the statements before the first such line are section ``""``), so that the caller may leave out a
+    section it knows has nothing to do."""
+    return [(section, list(stmts)) for section, stmts in _sections(name, package)]
+
+
+_SECTION = re.compile(r"^--\s*\[section\s+(\w+)\]\s*$", re.MULTILINE)
+
+
+@functools.lru_cache(maxsize=None)
+def _sections(name: str, package: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    pieces = _SECTION.split(sql_text(name, package))
+    named = [("", pieces[0]), *zip(pieces[1::2], pieces[2::2], strict=True)]
     out = []
-    for part in parts:
-        body = "\n".join(ln for ln in part.splitlines() if not ln.strip().startswith("--")).strip()
-        if body:
-            out.append(body)
-    return out
+    for section, text in named:
+        stmts = []
+        for part in re.split(r";\s*(?:\n|$)", text):
+            body = "\n".join(ln for ln in part.splitlines() if not ln.strip().startswith("--")).strip()
+            if body:
+                stmts.append(body)
+        out.append((section, tuple(stmts)))
+    return tuple(out)
 
 
 def _configure(con: duckdb.DuckDBPyConnection) -> None:

@@ -71,6 +71,9 @@ CREATE OR REPLACE TEMP MACRO holds_more(n, s) AS
 CREATE OR REPLACE TEMP VIEW stage_n AS
 SELECT rowid AS rid, * FROM stage_steps;
 
+-- [section dups]
+-- (the driver leaves this section out when no two staged steps share a hash of their ids, and creates its
+-- tables empty: its statements cost more to plan than to run on the few steps of a small call)
 -- The steps staged more than once (by run and step id; most inputs have none), numbered in input order:
 -- k = 1 is the first in the input (the files in the order they were read — stage_files, filled by the
 -- driver — then line, then place in the line), not the first staged: an adapter's fast path stages its
@@ -137,11 +140,14 @@ WHERE n.k > 1 AND n.end_ns IS NULL AND a.end_ns IS NOT NULL AND n.rid IN (SELECT
 
 DROP TABLE stage_dup_rows;
 
+-- [section ends]
 INSERT INTO stage_bad
 SELECT rid, 'ends before it starts (end ' || end_ns || ' ns < start ' || start_ns || ' ns)'
 FROM stage_n
 WHERE end_ns < start_ns AND rid NOT IN (SELECT rid FROM stage_bad);
 
+-- [section stored]
+-- (left out, its tables created empty, when no staged step's ids are in the store: a call of new runs)
 -- A step already in the store with other content is a conflict: quarantined, naming the stored step
 -- and the columns that differ (step_differs; the same content again is not: ingesting twice adds nothing).
 -- Copies taken before the span ended are told apart as within a call (filled_later): an early copy of a
@@ -187,6 +193,7 @@ WHERE export_copies(ns, s, differs) AND holds_more(ns, s) AND rid NOT IN (SELECT
 
 DROP TABLE stage_vs_stored;
 
+-- [section runs]
 -- A run record that declares another outcome or task than the stored run (or than an earlier run
 -- record of this call) is a conflict too; it is quarantined and the stored facts stay as they were.
 CREATE OR REPLACE TEMP TABLE stage_runs_n AS

@@ -28,6 +28,8 @@ SELECT n.run_id, n.step_id, n.parent_id, r.seq, r.depth, r.agent, n.agent AS age
 FROM resolved r
 JOIN chunk_n n ON n.rid = r.rid;
 
+-- [section stored]
+-- (left out when this call completes no stored step and brings no fuller copy of one: the driver knows)
 -- Stored steps completed by this call (stage_completes, finalize.sql): the row becomes the complete copy,
 -- as one call given both copies would have stored it. Before the renumbering below, which orders by file
 -- and line among others. (A run's staged rows all lie in its chunk's row range, chunk_n.)
@@ -60,6 +62,8 @@ UPDATE steps SET started_at = make_timestamp(n.start_ns // 1000), ended_at = mak
 FROM stage_fuller_stored c JOIN chunk_n n ON n.rid = c.rid
 WHERE steps.run_id = n.run_id AND steps.step_id = n.step_id;
 
+-- [section stored_runs]
+-- (left out when no affected run had steps in the store: both statements change stored steps only)
 -- Older steps may gain an agent or depth from ancestors that arrived now (a trace split over files).
 UPDATE steps SET agent = r.agent, depth = r.depth
 FROM (
@@ -82,6 +86,7 @@ FROM (
 ) o
 WHERE steps.run_id = o.run_id AND steps.step_id = o.step_id AND steps.seq IS DISTINCT FROM o.seq;
 
+-- [section edges]
 -- The span tree's edges (each once: tree holds the steps of the chunk's runs as they now are in the store,
 -- each once). A step's parent is in the tree when it has a pnode that was not cut since. Only the runs
 -- that had steps stored before this call can have parent edges stored (they are written with the steps):

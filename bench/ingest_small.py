@@ -1,0 +1,307 @@
+"""Ingest benchmark for many small files: the fixed cost of one ingest call (issue 11).
+
+Usage::
+
+    python bench/ingest_small.py                                   # 1 and 100 files of each kind
+    python bench/ingest_small.py --counts 1 100 1000               # and 1,000
+    python bench/ingest_small.py --baseline-python /work/wt/base/.venv/bin/python
+
+Writes N small files (1-50 spans or steps each, sizes drawn from a fixed seed) of one kind into a folder
+(kinds from ``bench/ingest.py``: ``generated`` OTLP in the Collector's encoding, ``sdk`` OTLP as the
+opentelemetry SDK writes it, ``native`` JSONL cut from the demo), then ingests them into a fresh store on disk
+two ways: ``each`` (one ``ws.ingest(file)`` call per file, as a notebook user or an exporter's rotating files
+feed it) and ``folder`` (one ``ws.ingest(folder)`` call). Beside them: ``bare``, DuckDB's ``read_json`` of
+each file into a table (one read per file: the bare read the issue names as the reference, called as often as
+``each`` calls ingest), and ``bare-glob`` (one read of the whole folder).
+
+Each method runs in a process of its own (peak RSS is its own). Seconds and CPU seconds (user + system,
+DuckDB's threads included) count the ingest calls only, not the import or opening the store. "stmts/call"
+counts the statements sent through the workspace's connection (``execute``, ``executemany``, ``sql``,
+``query``) per ingest call, each ``executemany`` counting once. The baseline (``--baseline-python``: another
+checkout's venv) runs the same methods on the same files, alternating with ours, and the ratios are baseline
+over ours (>1: ours is faster).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from ingest import NATIVE_COLUMNS, write_native, write_otlp, write_sdk  # noqa: E402
+
+KINDS = ("generated", "sdk", "native")
+
+
+def _sizes(n: int, seed: int = 11) -> list[int]:
+    rng = random.Random(seed)
+    return [rng.randint(1, 50) for _ in range(n)]
+
+
+def write_files(folder: Path, kind: str, n: int) -> int:
+    """``n`` small files of ``kind`` in ``folder`` (each its own traces or runs); the spans or steps asked for."""
+    folder.mkdir(parents=True, exist_ok=True)
+    sizes = _sizes(n)
+    if kind == "native":
+        # whole demo runs cut to size: a run record, its steps, edges and labels (fresh run ids per file)
+        src = folder.parent / "native_src.jsonl"
+        write_native(src, sum(sizes) + 200)
+        lines = src.read_bytes().splitlines()
+        src.unlink()
+        runs: list[list[bytes]] = []
+        for line in lines:
+            if b'"record":"run"' in line or not runs:
+                runs.append([])
+            runs[-1].append(line)
+        for i, size in enumerate(sizes):
+            run = runs[i % len(runs)]
+            kept, steps = [], 0
+            for x in run:
+                is_step = b'"record":"step"' in x
+                if is_step and steps >= size:
+                    continue
+                steps += is_step
+                kept.append(x.replace(b'"proc-s7-', b'"small-%d-' % i))
+            (folder / f"native_{i:05d}.jsonl").write_bytes(b"\n".join(kept) + b"\n")
+        return sum(sizes)
+    writer = write_otlp if kind == "generated" else write_sdk
+    for i, size in enumerate(sizes):
+        path = folder / f"otlp_{kind}_{i:05d}.jsonl"
+        writer(path, max(size, 20))  # (whole traces: 20 spans for generated, the SDK's template for sdk)
+        # fresh trace ids per file, else every file repeats file 0's traces and all but one call store nothing
+        text = path.read_text()
+        text = text.replace('"traceId":"0000', f'"traceId":"{i + 1:04x}') if kind == "generated" else \
+            _sdk_fresh(text, i)
+        path.write_text(text)
+    return -1  # (counted from the store)
+
+
+def _sdk_fresh(text: str, i: int) -> str:
+    import base64
+
+    out = []
+    for t in range(1, 400):
+        old = '"' + base64.b64encode(t.to_bytes(16, "big")).decode() + '"'
+        if old not in text:
+            break
+        new = '"' + base64.b64encode(((i + 1) << 64 | t).to_bytes(16, "big")).decode() + '"'
+        out.append((old, new))
+    for old, new in out:
+        text = text.replace(old, new)
+    return text
+
+
+class _Counting:
+    """The workspace's connection, counting the statements sent through it."""
+
+    def __init__(self, con: object) -> None:
+        self._con = con
+        self.n = 0
+
+    def __getattr__(self, name: str) -> object:
+        attr = getattr(self._con, name)
+        if name in ("execute", "executemany", "sql", "query"):
+            def counted(*a: object, **k: object) -> object:
+                self.n += 1
+                return attr(*a, **k)
+            return counted
+        return attr
+
+
+def _files(folder: str) -> list[str]:
+    return sorted(str(p) for p in Path(folder).iterdir() if p.is_file())
+
+
+def run_each(folder: str, db: str, count: bool) -> dict:
+    import workbench as wb
+
+    ws = wb.open(db)
+    counter = _Counting(ws._con) if count else None
+    if counter is not None:
+        ws._con = counter
+    start, cpu = time.perf_counter(), time.process_time()
+    files = _files(folder)
+    for f in files:
+        ws.ingest(f, progress=False)
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+    if counter is not None:
+        ws._con = counter._con
+    n = ws.sql("SELECT count(*) FROM steps").fetchall()[0][0]
+    ws.close()
+    return {"spans": int(n), "seconds": seconds, "cpu": cpu, "calls": len(files),
+            "stmts": counter.n / len(files) if counter else None}
+
+
+def run_folder(folder: str, db: str, count: bool) -> dict:
+    import workbench as wb
+
+    ws = wb.open(db)
+    counter = _Counting(ws._con) if count else None
+    if counter is not None:
+        ws._con = counter
+    start, cpu = time.perf_counter(), time.process_time()
+    ws.ingest(folder, progress=False)
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+    if counter is not None:
+        ws._con = counter._con
+    n = ws.sql("SELECT count(*) FROM steps").fetchall()[0][0]
+    ws.close()
+    return {"spans": int(n), "seconds": seconds, "cpu": cpu, "calls": 1, "stmts": counter.n if counter else None}
+
+
+_SPAN_TYPE = ("STRUCT(traceId VARCHAR, spanId VARCHAR, parentSpanId VARCHAR, name VARCHAR, kind VARCHAR, "
+              "startTimeUnixNano UBIGINT, endTimeUnixNano UBIGINT, "
+              "attributes STRUCT(key VARCHAR, value STRUCT(stringValue VARCHAR, intValue BIGINT))[], "
+              "status STRUCT(code VARCHAR, message VARCHAR))")
+_OTLP_SELECT = """
+    SELECT s.traceId AS trace_id, s.spanId AS span_id, s.parentSpanId AS parent_id, s.name,
+           make_timestamp((s.startTimeUnixNano // 1000)::BIGINT) AS started_at,
+           make_timestamp((s.endTimeUnixNano // 1000)::BIGINT) AS ended_at,
+           s.status.code AS status, s.status.message AS error,
+           map_from_entries([(a.key, coalesce(a.value.stringValue, a.value.intValue::VARCHAR))
+                             FOR a IN s.attributes]) AS attributes
+    FROM (SELECT unnest(ss.spans) AS s FROM (SELECT unnest(rs.scopeSpans) AS ss
+          FROM (SELECT unnest(resourceSpans) AS rs FROM raw)))"""
+
+
+def _bare_read(con: object, path: str, first: bool) -> None:
+    native = "native" in Path(path).name
+    if native:
+        rel = con.read_json(path, format="newline_delimited", columns=NATIVE_COLUMNS)
+        rel.create_view("raw", replace=True)
+        con.execute("CREATE TABLE records AS SELECT * FROM raw" if first else "INSERT INTO records SELECT * FROM raw")
+    else:
+        columns = {"resourceSpans": f"STRUCT(resource JSON, scopeSpans STRUCT(scope JSON, spans {_SPAN_TYPE}[])[])[]"}
+        rel = con.read_json(path, format="newline_delimited", columns=columns)
+        rel.create_view("raw", replace=True)
+        con.execute(("CREATE TABLE spans AS " if first else "INSERT INTO spans ") + _OTLP_SELECT)
+
+
+def _bare_count(con: object) -> int:
+    tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    if "records" in tables:
+        return int(con.execute("SELECT count(*) FROM records WHERE coalesce(record, 'step') = 'step'").fetchall()[0][0])
+    return int(con.execute("SELECT count(*) FROM spans").fetchall()[0][0])
+
+
+def run_bare(folder: str, db: str, count: bool) -> dict:
+    import duckdb
+
+    con = duckdb.connect(db)
+    files = _files(folder)
+    start, cpu = time.perf_counter(), time.process_time()
+    for i, f in enumerate(files):
+        _bare_read(con, f, i == 0)
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+    n = _bare_count(con)
+    con.close()
+    return {"spans": n, "seconds": seconds, "cpu": cpu, "calls": len(files), "stmts": None}
+
+
+def run_bare_glob(folder: str, db: str, count: bool) -> dict:
+    import duckdb
+
+    con = duckdb.connect(db)
+    files = _files(folder)
+    start, cpu = time.perf_counter(), time.process_time()
+    _bare_read(con, str(Path(folder) / Path(files[0]).name.split("_")[0]) + "_*.jsonl", True)
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+    n = _bare_count(con)
+    con.close()
+    return {"spans": n, "seconds": seconds, "cpu": cpu, "calls": 1, "stmts": None}
+
+
+METHODS = {"each": run_each, "folder": run_folder, "bare": run_bare, "bare-glob": run_bare_glob}
+
+
+def _child(method: str, folder: str, count: str) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        res = METHODS[method](folder, str(Path(tmp) / "bench.duckdb"), count == "1")
+    res["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps(res))
+
+
+def measure(method: str, folder: Path, python: str | None = None, count: bool = True) -> dict:
+    env = dict(os.environ)
+    env.pop("PYTHONPATH", None)
+    env.pop("WORKBENCH_INGEST_TIMINGS", None)
+    if python is None:
+        env["PYTHONPATH"] = str(Path(__file__).resolve().parents[1])
+    out = subprocess.run([python or sys.executable, __file__, "--child", method, str(folder), "1" if count else "0"],
+                         capture_output=True, text=True, env=env, check=False)
+    if out.returncode != 0:
+        raise SystemExit(f"{method} failed on {folder}:\n{out.stderr[-3000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--counts", type=int, nargs="*", default=[1, 100])
+    parser.add_argument("--kinds", nargs="*", default=list(KINDS), choices=KINDS)
+    parser.add_argument("--methods", nargs="*", default=list(METHODS), choices=list(METHODS))
+    parser.add_argument("--baseline-python", help="also run the workbench methods with this interpreter")
+    parser.add_argument("--no-count", action="store_true", help="do not count statements (no connection wrapper)")
+    parser.add_argument("--tmp", help="folder for the generated files (default: the system's temp folder)")
+    parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        _child(*args.child)
+        return
+    print(f"load average at start: {os.getloadavg()}; {os.cpu_count()} CPUs")
+    print("each = one ws.ingest(file) per file; folder = one ws.ingest(folder); bare = DuckDB read_json of each file "
+          "into a table; bare-glob = one read_json of the folder. Seconds and CPU s: the ingest calls only "
+          "(user + system, DuckDB's threads included); stmts/call: statements through the workspace's connection "
+          "per call; 'base/ours' = baseline's figure over ours (>1: ours is faster).\n")
+    head = ("files", "kind", "method", "spans", "ours s", "ours CPU s", "files/s", "peak RSS MB", "stmts/call",
+            "base s", "base CPU s", "base peak RSS MB", "base stmts/call", "base/ours CPU", "base/ours s",
+            "ours CPU / bare CPU", "load 1/5/15")
+    rows = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    print("\n".join(rows), flush=True)
+    with tempfile.TemporaryDirectory(dir=args.tmp) as tmp:
+        for n in args.counts:
+            for kind in args.kinds:
+                folder = Path(tmp) / f"{kind}_{n}" / "files"
+                write_files(folder, kind, n)
+                res: dict[str, dict] = {}
+                for m in args.methods:
+                    if m.startswith("bare"):
+                        res[m] = measure(m, folder)
+                        continue
+                    # alternate: ours, then the baseline's, on the same files
+                    res[m] = measure(m, folder, count=not args.no_count)
+                    if args.baseline_python:
+                        res["base-" + m] = measure(m, folder, args.baseline_python, count=not args.no_count)
+                load = "/".join(f"{x:.1f}" for x in os.getloadavg())
+                bare = res.get("bare")
+                for m in args.methods:
+                    rows.append(_row(n, kind, m, res[m], res.get("base-" + m), bare, load))
+                    print(rows[-1], flush=True)
+    print("\n" + "\n".join(rows))
+
+
+def _row(n: int, kind: str, method: str, ours: dict, base: dict | None, bare: dict | None, load: str) -> str:
+    def f(x: float | None, fmt: str = ".2f") -> str:
+        return "-" if x is None else format(x, fmt)
+
+    cells = [f"{n:,}", kind, method, f"{ours['spans']:,}", f(ours["seconds"]), f(ours["cpu"]),
+             f(n / ours["seconds"] if ours["seconds"] else None, ",.1f"), f(ours["peak_mb"], ",.0f"),
+             f(ours.get("stmts"), ".0f"),
+             f(base and base["seconds"]), f(base and base["cpu"]), f(base and base["peak_mb"], ",.0f"),
+             f(base and base.get("stmts"), ".0f"),
+             f(base["cpu"] / ours["cpu"] if base and ours["cpu"] else None) + ("x" if base else ""),
+             f(base["seconds"] / ours["seconds"] if base and ours["seconds"] else None) + ("x" if base else ""),
+             f(ours["cpu"] / bare["cpu"] if bare and bare["cpu"] and not method.startswith("bare") else None)
+             + ("x" if bare and not method.startswith("bare") else ""), load]
+    return "| " + " | ".join(cells) + " |"
+
+
+if __name__ == "__main__":
+    main()

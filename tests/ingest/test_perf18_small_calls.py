@@ -1,0 +1,128 @@
+"""A small ingest call costs fewer statements (issue 11): small files are read in Python, and the merge leaves
+out the sections with nothing to do (no step staged twice, none stored already, every run naming an agent),
+storing the same rows as the full path."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import workbench as wb
+from workbench.ingest import _jsonio
+
+T0 = 1_767_225_600_000_000_000
+
+
+def _trace(t: int, n: int = 5, agent: str | None = "planner") -> str:
+    attrs = [{"key": "gen_ai.agent.name", "value": {"stringValue": agent}}] if agent else []
+    spans = [{"traceId": f"{t:032x}", "spanId": f"{t * 64 + i:016x}",
+              "parentSpanId": "" if i == 0 else f"{t * 64:016x}",
+              "name": "invoke_agent planner" if i == 0 else f"chat {i}", "kind": 1,
+              "startTimeUnixNano": str(T0 + t * 10**10 + i * 10**8),
+              "endTimeUnixNano": str(T0 + t * 10**10 + i * 10**8 + 5 * 10**7),
+              "attributes": attrs if i == 0 else [], "status": {}} for i in range(n)]
+    return json.dumps({"resourceSpans": [{"resource": {"attributes": []},
+                                          "scopeSpans": [{"scope": {"name": "x"}, "spans": spans}]}]})
+
+
+def _logged(ws: wb.Workspace, source: Path) -> tuple[wb.IngestReport, list[str]]:
+    """The report of ingesting ``source`` and the statements DuckDB ran for it (its query log)."""
+    ws.con.execute("CALL enable_logging('QueryLog')")
+    try:
+        report = ws.ingest(source, progress=False)
+    finally:
+        ws.con.execute("CALL disable_logging()")
+    stmts = [m for (m,) in ws.con.execute("SELECT message FROM duckdb_logs() WHERE type = 'QueryLog'").fetchall()]
+    ws.con.execute("CALL truncate_duckdb_logs()")
+    return report, stmts
+
+
+def _ran(stmts: list[str], table: str) -> bool:
+    return any(f"TEMP TABLE {table} AS" in s for s in stmts)
+
+
+def test_a_small_call_of_new_named_runs_leaves_out_the_comparisons(tmp_path: Path) -> None:
+    for t in (1, 2):
+        (tmp_path / f"t{t}.jsonl").write_text(_trace(t) + "\n")
+    ws = wb.open(tmp_path / "s.duckdb")
+    ws.ingest(tmp_path / "t1.jsonl", progress=False)
+    report, stmts = _logged(ws, tmp_path / "t2.jsonl")
+    assert (report.read, report.stored, report.added, report.quarantined) == (5, 5, 5, 0)
+    # (before: 184 statements, each of these among them, and the OTLP reader's SQL path)
+    for table in ("stage_dup_rows", "stage_dup_pairs", "stage_vs_stored", "loop_agents", "component_agents",
+                  "_wb_otlp_spans"):
+        assert not _ran(stmts, table), table
+    assert len(stmts) <= 165, len(stmts)
+    assert ws.sql("SELECT count(*), count(DISTINCT run_id), count(agent) FROM steps").fetchall() == [(10, 2, 10)]
+
+
+def test_the_left_out_sections_run_when_they_have_something_to_do(tmp_path: Path) -> None:
+    path = tmp_path / "t1.jsonl"
+    path.write_text(_trace(1) + "\n")
+    ws = wb.open(tmp_path / "s.duckdb")
+    ws.ingest(path, progress=False)
+    # again: every step is stored, compared with its stored copy, and nothing new is stored
+    report, stmts = _logged(ws, path)
+    assert (report.read, report.stored, report.added, report.quarantined) == (5, 5, 0, 0)
+    assert _ran(stmts, "stage_vs_stored") and not _ran(stmts, "stage_dup_pairs")
+    # a step given twice in one call with other content: the duplicates section finds the conflict
+    twice = tmp_path / "twice.jsonl"
+    twice.write_text(_trace(2) + "\n" + _trace(2).replace('"chat 1"', '"chat one"') + "\n")
+    report, stmts = _logged(ws, twice)
+    assert _ran(stmts, "stage_dup_pairs")
+    assert (report.read, report.added, report.quarantined) == (10, 5, 1)
+    assert "differs in name" in report.errors[0]
+    # a stored step given again with other content: a conflict with the stored step
+    changed = tmp_path / "changed.jsonl"
+    changed.write_text(_trace(1).replace('"chat 2"', '"chat two"') + "\n")
+    report, stmts = _logged(ws, changed)
+    assert _ran(stmts, "stage_vs_stored")
+    assert (report.added, report.quarantined) == (0, 1) and "conflicts with the stored step" in report.errors[0]
+    # a run that names no agent is given to the loop and component naming
+    nameless = tmp_path / "nameless.jsonl"
+    nameless.write_text(_trace(3, agent=None) + "\n")
+    _, stmts = _logged(ws, nameless)
+    assert _ran(stmts, "loop_agents") and _ran(stmts, "component_agents")
+
+
+def _store(tmp_path: Path, name: str, files: list[Path]) -> dict[str, list]:
+    with wb.open(tmp_path / f"{name}.duckdb") as ws:
+        reports = [ws.ingest(f, progress=False) for f in files]
+        reports.append(ws.ingest(files[0].parent, progress=False))  # (all again, in one call: nothing new)
+        tables = {t: sorted(map(repr, ws.sql(f"SELECT * FROM {t}").fetchall())) for t in ("runs", "steps", "edges")}
+        tables["labels"] = sorted(map(repr, ws.sql("SELECT * EXCLUDE (created_at) FROM labels").fetchall()))
+        # (the raw text aside: the OTLP SQL path keeps none for a span the merge rejects, Python keeps the span's)
+        tables["quarantine"] = sorted(map(repr, ws.sql(
+            "SELECT * EXCLUDE (created_at, raw, raw_bytes, raw_sha256) FROM quarantine").fetchall()))
+        tables["raw kept"] = ws.sql("SELECT count(raw) = count(*) FROM quarantine").fetchall()
+        tables["reports"] = [(r.read, r.stored, r.quarantined, r.added, r.runs, r.errors, r.notes) for r in reports]
+    return tables
+
+
+def test_small_files_read_in_python_store_what_the_sql_path_stores(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a_otlp.jsonl").write_text(_trace(1) + "\n" + _trace(2, 7, agent=None) + "\n")
+    # an odd line (not JSON) and a duplicate with other content: quarantined alike
+    (folder / "b_otlp.jsonl").write_text(_trace(4) + "\n{broken\n" + _trace(4).replace('"chat 3"', '"x"') + "\n")
+    native = [{"record": "run", "run_id": "n1", "outcome": "failure"},
+              {"record": "step", "run_id": "n1", "step_id": "s1", "agent": "planner", "kind": "agent",
+               "started_at": "2026-01-01T00:00:00Z", "ended_at": "2026-01-01T00:00:01Z"},
+              {"record": "step", "run_id": "n1", "step_id": "s2", "parent_id": "s1", "kind": "llm",
+               "started_at": 1767225601, "output": {"text": "ok"}, "tokens_in": 3},
+              {"record": "step", "run_id": "n1", "step_id": "s3", "kind": "tool", "started_at": "bad time"},
+              {"record": "edge", "run_id": "n1", "src_step": "s1", "dst_step": "s2", "kind": "handoff"},
+              {"record": "label", "run_id": "n1", "agent": "planner", "outcome": "failure"}]
+    (folder / "c_native.jsonl").write_text("\n".join(json.dumps(r) for r in native) + "\n")
+    files = sorted(folder.iterdir())
+    assert all(f.stat().st_size < _jsonio.SQL_MIN_BYTES for f in files)
+    python = _store(tmp_path, "python", files)
+    monkeypatch.setattr(_jsonio, "SQL_MIN_BYTES", 0)  # every file through the SQL paths, as before
+    sql = _store(tmp_path, "sql", files)
+    assert python["raw kept"] == [(True,)] and sql["raw kept"] == [(False,)]
+    del python["raw kept"], sql["raw kept"]
+    assert python == sql
+    assert python["reports"][0][:4] == (12, 12, 0, 12) and python["reports"][1][2] >= 2
