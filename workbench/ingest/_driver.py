@@ -54,11 +54,11 @@ MERGE_CHUNK_STEPS = 500_000
 #: Native JSONL inputs up to this many bytes in all stage their steps in a temporary table rather than the
 #: compressed stage database (``_stage_db``): the whole-file read has just written every record to a table
 #: in memory, so the staged steps fit there too, and writing them compressed to read them back decompressed
-#: in the merge cost native ingest CPU for no memory. 1M native steps (911 MB), 640MB budget, ``--jobs``
-#: alike: 39.5 CPU s with the stage database against 33.3 without (staging 28.0 -> 23.3, the merge 9.7 ->
-#: 8.0), peak RSS 736 MB both (load 8-15). Larger inputs keep the stage database: their staged steps pass
-#: the memory budget and would be read back from the spill file. A gzip file counts as ``_GZIP_RATIO``
-#: times its size.
+#: in the merge cost native ingest CPU for no memory. 1M native steps (911 MB), 640MB budget, load 8-19:
+#: the copy into the stage 5.4 -> 2.5-2.9 CPU s, the merge 9.7 -> 8.0; whole ingest in alternated pairs
+#: 36.5 / 36.6 and 34.2 / 30.0 CPU s, peak RSS 743 / 735 MB. Larger inputs keep the stage database (5M
+#: native not measured): their staged steps pass the memory budget and would be read back from the spill
+#: file. A gzip file counts as ``_GZIP_RATIO`` times its size.
 NATIVE_TEMP_STAGE_BYTES = 1 << 30
 _GZIP_RATIO = 10
 # The merge's DuckDB variables (this module's names), reset after the call.
