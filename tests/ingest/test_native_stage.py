@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import gzip
+import json
 from pathlib import Path
 
 import duckdb
@@ -88,4 +89,20 @@ def test_native_mixed_with_another_format_keeps_the_stage_database(tmp_path: Pat
     with wb.open(tmp_path / "s.duckdb") as ws:
         report = ws.ingest([native, otlp])
         assert report.read == report.stored + report.quarantined
+    assert len(seen) == 1 and seen[0][0].startswith("wb_stage_") and not seen[0][1]
+
+
+def test_a_native_file_the_block_path_reads_keeps_the_stage_database(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    # (OpenAI-shaped log-probabilities, 40 tokens with 5 alternatives: the head sends the file to the block path)
+    tokens = [{"token": f"t{j}", "logprob": -0.1, "top_logprobs": [{"token": "u", "logprob": -0.1 - m}
+                                                                 for m in range(5)]} for j in range(40)]
+    path = tmp_path / "lp.jsonl"
+    path.write_text("".join(json.dumps({"record": "step", "run_id": "r1", "step_id": f"s{i}", "seq": i,
+                                        "logprobs": tokens}) + "\n" for i in range(20)))
+    monkeypatch.setattr(_driver, "_COMPRESSED_STAGE", True)
+    seen = _stage_of_the_merge(monkeypatch)
+    with wb.open(tmp_path / "s.duckdb") as ws:
+        report = ws.ingest(path, format="native")
+        assert (report.stored, report.quarantined) == (20, 0)
     assert len(seen) == 1 and seen[0][0].startswith("wb_stage_") and not seen[0][1]
