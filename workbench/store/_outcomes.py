@@ -9,10 +9,8 @@ A query names the relation ``{run_outcomes}``; :func:`with_run_outcomes` puts th
 
 from __future__ import annotations
 
+import sys
 from typing import Any
-
-import numpy as np
-import pandas as pd
 
 from ..exceptions import InvalidParameterError
 from ._connection import sql_text
@@ -33,7 +31,12 @@ def silent_flag(silent: object, where: str) -> bool:
     """``silent`` checked once for every function that takes it: a bool (or numpy bool), else TypeError
     naming ``where``. Refused rather than read: ``bool("false")`` is True, so a string (from a config
     file, a query string, an environment variable) would silently count the other way."""
-    if isinstance(silent, (bool, np.bool_)):
+    if isinstance(silent, bool):
+        return silent
+    # numpy and pandas are looked up, not imported: a value of theirs exists only once they are, and this
+    # module is on the path of every `wb.open` (a native ingest leaves pyarrow, which pandas imports, unloaded)
+    np = sys.modules.get("numpy")
+    if np is not None and isinstance(silent, np.bool_):
         return bool(silent)
     raise TypeError(f"{where}: silent must be True or False (got {silent!r}, a {type(silent).__name__}; "
                     "a string such as 'false' is not read as a bool)")
@@ -85,7 +88,8 @@ def run_ids(ws: Any, runs: Any, where: str) -> list[str] | None:
     if isinstance(runs, str):
         raise TypeError(f"{where}: runs must be a list of run ids or a frame with a run_id column, not one "
                         f"string ({runs!r}): runs=[{runs!r}] for one run")
-    if isinstance(runs, pd.DataFrame):
+    pd = sys.modules.get("pandas")
+    if pd is not None and isinstance(runs, pd.DataFrame):
         if "run_id" not in runs:
             raise InvalidParameterError(f"{where}: the runs frame has no run_id column (columns: "
                                         f"{', '.join(map(str, runs.columns))})")
