@@ -257,10 +257,22 @@ def langgraph_span(name: Any, kind: str | None, declared: Any, meta: dict[str, A
     if isinstance(name, str) and name.startswith("transfer_to_"):
         return "handoff", declared if declared is not None else actor
     if name == meta.get("langgraph_node") and kind != "tool":
+        if _loop_step(meta, subgraphs):
+            return "chain", declared if declared is not None else actor
         return "agent", declared if declared is not None else actor
     if kind == "agent" and declared is None:
         return "chain", actor
     return kind, declared
+
+
+def _loop_step(meta: dict[str, Any], subgraphs: frozenset[str] | set[str]) -> bool:
+    """Whether a node inside a subgraph is a step of the loop of the agent running it (its ``agent`` /
+    ``tools`` / ``__start__`` … node, :data:`LANGGRAPH_LOOP_NODES`, running no subgraph itself): a step of
+    that agent, not an agent of its own. Read as agents, each turn of a ReAct worker's loop was one more
+    agent span (LangGraph.js writes them all, its subgraph's ``__start__`` too)."""
+    path = langgraph_path(meta)
+    return (len(path) >= 2 and meta.get("langgraph_node") in LANGGRAPH_LOOP_NODES
+            and "|".join(path) not in subgraphs)
 
 
 def langgraph_subgraphs(metas: list[dict[str, Any]]) -> set[str]:
