@@ -266,12 +266,13 @@ def langgraph_span(name: Any, kind: str | None, declared: Any, meta: dict[str, A
 
 
 def _loop_step(meta: dict[str, Any], subgraphs: frozenset[str] | set[str]) -> bool:
-    """Whether a node inside a subgraph is a step of the loop of the agent running it (its ``agent`` /
-    ``tools`` / ``__start__`` … node, :data:`LANGGRAPH_LOOP_NODES`, running no subgraph itself): a step of
-    that agent, not an agent of its own. Read as agents, each turn of a ReAct worker's loop was one more
-    agent span (LangGraph.js writes them all, its subgraph's ``__start__`` too)."""
+    """Whether a node inside a subgraph is plumbing of the agent running it: its graph's ``__start__`` /
+    ``__end__`` or its ToolNode (``tools``), running no subgraph itself. A step of that agent, not an agent
+    of its own, as at the top of the graph; the agent's model turn (``agent``) stays its agent span.
+    LangGraph.js writes every one of them, its subgraph's ``__start__`` included."""
     path = langgraph_path(meta)
-    return (len(path) >= 2 and meta.get("langgraph_node") in LANGGRAPH_LOOP_NODES
+    node = meta.get("langgraph_node")
+    return (len(path) >= 2 and (node in LANGGRAPH_ENDS or node == LANGGRAPH_TOOL_NODE)
             and "|".join(path) not in subgraphs)
 
 

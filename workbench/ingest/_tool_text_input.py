@@ -3,9 +3,9 @@
 OpenInference's LangChain.js instrumentation writes an input that holds one string as that string
 (``formatIO``): a tool called with ``{"item": "widget"}`` has ``input.value`` ``widget`` (text/plain), and
 the argument's name is lost. The model step that asked for the call still holds the arguments: a tool step
-whose input is text and an earlier LLM step of its run that asked for that tool with one argument whose
-value is that text give the step those arguments as its input. Nothing else is matched: a tool asked for with
-two arguments, or with a value that is not the text, keeps its input as written.
+whose input is text, and the last LLM step before it in its run that asked for tools, asking for that tool
+with one argument whose value is that text, give the step those arguments as its input. Nothing else is
+matched: a tool asked for with two arguments, or with a value that is not the text, keeps its input as written.
 """
 
 from __future__ import annotations
