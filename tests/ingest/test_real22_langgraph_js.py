@@ -94,3 +94,40 @@ def test_langgraph_js_tool_text_left_as_written(tmp_path: Path, monkeypatch: pyt
     ws, rep = _ingest(monkeypatch, True, path)
     assert [i for (i,) in ws.sql("SELECT input FROM steps WHERE kind = 'tool'").fetchall()] == [text, text]
     assert not any("tool call(s)" in n for n in rep.notes)
+
+
+def _oi_trace(arguments: list[str]) -> dict:
+    """An OpenInference LLM span asking for get_price once per arguments text, each call then a tool span whose
+    input is the text ``widget`` (as the JS instrumentation writes one string argument)."""
+    def span(sid: int, parent: int | None, name: str, attrs: dict) -> dict:
+        sp = {"traceId": "ab" * 16, "spanId": f"{sid:016x}", "name": name, "kind": 1,
+              "startTimeUnixNano": str(1796183900000000000 + sid * 1_000_000),
+              "endTimeUnixNano": str(1796183900000000000 + sid * 1_000_000 + 500_000),
+              "attributes": [{"key": k, "value": {"stringValue": v}} for k, v in attrs.items()], "status": {}}
+        if parent:
+            sp["parentSpanId"] = f"{parent:016x}"
+        return sp
+    llm = {"openinference.span.kind": "LLM", "llm.model_name": "gpt-4o-mini",
+           "llm.output_messages.0.message.role": "assistant"}
+    for i, args in enumerate(arguments):
+        pre = f"llm.output_messages.0.message.tool_calls.{i}.tool_call.function."
+        llm |= {pre + "name": "get_price", pre + "arguments": args}
+    spans = [span(1, None, "agent", {"openinference.span.kind": "AGENT"}), span(2, 1, "ChatOpenAI", llm)]
+    spans += [span(3 + i, 1, "get_price", {"openinference.span.kind": "TOOL", "tool.name": "get_price",
+                                           "input.value": "widget", "input.mime_type": "text/plain"})
+              for i in range(len(arguments))]
+    return {"resourceSpans": [{"resource": {"attributes": []}, "scopeSpans": [{"scope": {"name": "oi"}, "spans": spans}]}]}
+
+
+@pytest.mark.parametrize("fast", [True, False], ids=["sql", "python"])
+def test_tool_text_input_survives_hostile_arguments(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                   fast: bool) -> None:
+    monkeypatch.setattr(next(a for a in ADAPTERS if isinstance(a, OtlpJson)), "fast", fast)
+    deep = '{"item": ' + "[" * 5000 + "]" * 5000 + "}"
+    for arguments, want in [([deep, "not json {"], "widget"), ([deep, '{"item": "widget"}'], '{"item": "widget"}')]:
+        path = tmp_path / "oi.otlp.json"
+        path.write_text(json.dumps(_oi_trace(arguments)))
+        ws = wb.open()
+        rep = ws.ingest(path, progress=False)
+        assert (rep.stored, rep.quarantined) == (2 + len(arguments), 0), rep.errors
+        assert {i for (i,) in ws.sql("SELECT input FROM steps WHERE kind = 'tool'").fetchall()} == {want}

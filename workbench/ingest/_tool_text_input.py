@@ -16,17 +16,15 @@ from typing import Any
 import duckdb
 
 from ..store._connection import sql_statements
+from ._json_text import json_or_text
 
 
 def _calls(output: str) -> list[tuple[Any, Any]]:
     """``(name, arguments)`` of each tool call an LLM step's output asked for (OpenAI's shape or the flat
     ``{"name", "arguments"}`` the readers write)."""
-    try:
-        messages = json.loads(output)
-    except ValueError:
-        return []
+    messages = json_or_text(output)  # (orjson: text nested past its depth limit stays text)
     out = []
-    for m in messages if isinstance(messages, list) else [messages]:
+    for m in messages if isinstance(messages, list) else [messages]:  # (text that is no JSON: no dict in it)
         calls = m.get("tool_calls") if isinstance(m, dict) else None
         for c in calls if isinstance(calls, list) else []:
             if isinstance(c, dict):
@@ -36,11 +34,7 @@ def _calls(output: str) -> list[tuple[Any, Any]]:
 
 
 def _one_argument(args: Any, text: str) -> dict[str, Any] | None:
-    if isinstance(args, str):
-        try:
-            args = json.loads(args)
-        except ValueError:
-            return None
+    args = json_or_text(args)
     if isinstance(args, dict) and len(args) == 1 and next(iter(args.values())) == text:
         return args
     return None
