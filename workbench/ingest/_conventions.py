@@ -257,10 +257,23 @@ def langgraph_span(name: Any, kind: str | None, declared: Any, meta: dict[str, A
     if isinstance(name, str) and name.startswith("transfer_to_"):
         return "handoff", declared if declared is not None else actor
     if name == meta.get("langgraph_node") and kind != "tool":
+        if _loop_step(meta, subgraphs):
+            return "chain", declared if declared is not None else actor
         return "agent", declared if declared is not None else actor
     if kind == "agent" and declared is None:
         return "chain", actor
     return kind, declared
+
+
+def _loop_step(meta: dict[str, Any], subgraphs: frozenset[str] | set[str]) -> bool:
+    """Whether a node inside a subgraph is plumbing of the agent running it: its graph's ``__start__`` /
+    ``__end__`` or its ToolNode (``tools``), running no subgraph itself. A step of that agent, not an agent
+    of its own, as at the top of the graph; the agent's model turn (``agent``) stays its agent span.
+    LangGraph.js writes every one of them, its subgraph's ``__start__`` included."""
+    path = langgraph_path(meta)
+    node = meta.get("langgraph_node")
+    return (len(path) >= 2 and (node in LANGGRAPH_ENDS or node == LANGGRAPH_TOOL_NODE)
+            and "|".join(path) not in subgraphs)
 
 
 def langgraph_subgraphs(metas: list[dict[str, Any]]) -> set[str]:

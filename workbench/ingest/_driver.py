@@ -23,10 +23,12 @@ from ._parquet_rows import column_names, is_parquet
 from ._paths import display, expand_paths
 from ._rawtext import fill_raw_text
 from ._registry import ADAPTERS, RECORD_ADAPTERS
+from ._same_call import merge_same_calls
 from ._stage_db import ENABLED as _COMPRESSED_STAGE
 from ._stage_db import StageDB
 from ._step_agents import agents_of_previous, listed_steps, loop_agents, stored_agents_of_previous
 from ._time_units import scale_integer_units
+from ._tool_text_input import restore_tool_arguments
 from ._workflow_build import join_build_traces
 
 _HEAD_BYTES = 64 * 1024
@@ -380,11 +382,12 @@ def _run_ingest(con: duckdb.DuckDBPyConnection, source: Any, fmt: str | None, pr
         if stage.turn_runs:
             stage.ag2_stored_errors = tool_errors_from_executor(con, stage.turn_runs)
         loop_agents(con)
+        rewrites = [*merge_same_calls(con), *restore_tool_arguments(con)]
         stage.stored_link_moves = join_build_traces(con, join_linked_runs(con, stage.root_links))
         match_span_logs(stage, stage.stored_link_moves.joined)
         # (before the merge's transaction, which may write to the store only, and before the last
         # checkpoint, which then compresses the rows it rewrites)
-        notes = scale_integer_units(con, stage.time_units)
+        notes = [*scale_integer_units(con, stage.time_units), *rewrites]
         if stage_db is not None:
             stage_db.appended(0, force=True)  # (the merge reads every staged row compressed)
         _timings.mark("staged")

@@ -75,7 +75,10 @@ def _undo_numbering(spans: list[dict[str, Any]]) -> list[Any]:
     are taken for one name ``X`` only when that is how they could have come about: none is ``X`` itself, the
     numbers run 1..k in the list's order, and no span's traced function bears its numbered name (a function
     ``worker_1`` traced under its own name gave that name; MLflow's numbering leaves the function name as it
-    was). Names a user wrote so (``worker_1``, ``worker_2`` from ``start_span``, in order) cannot be told apart."""
+    was). Names a user wrote so (``worker_1``, ``worker_2`` from ``start_span``, in order) cannot be told apart:
+    run for real (mlflow-skinny 2.22.5, real22), ``start_span("worker")`` twice and ``start_span("worker_1")``,
+    ``start_span("worker_2")`` give the same trace JSON but for ids and times (``deduplicate_span_names_in_place``
+    renames the span only; no attribute records it), so such names are read as MLflow's numbering."""
     names = [sp.get("name") for sp in spans]
     numbered: dict[str, list[int]] = defaultdict(list)
     own: set[str] = set()

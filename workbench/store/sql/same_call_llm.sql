@@ -1,0 +1,65 @@
+-- One model call written twice, as an LLM step and its only LLM child: a framework's span of the call
+-- around the span its model client (or a second instrumentation) writes for the same request. Google ADK
+-- 2.x with its legacy schema pinned writes `call_llm` (the messages, the tokens) and, under it,
+-- `generate_content <model>` (the same model, the same tokens, no messages, the same
+-- `gcp.vertex.agent.event_id`): read as two LLM steps, each call counted twice, its tokens summed twice and
+-- the blame spread over both (google-adk 2.13, real22). The pair is taken as one call only when both name
+-- the model and the names agree (equal, or equal but for a provider prefix: "openai/gpt-4o-mini" and
+-- "gpt-4o-mini"), both give input and output tokens and the counts are equal, and no ADK event id tells
+-- them apart (two ids that differ are two events). Nested chat spans with no model, or with only their
+-- input tokens equal, are left as they are: nothing says they are one request. A parent with two LLM
+-- children made two calls: left as it is too.
+-- The parent is the step: it takes what only the child gave (text, cost, error) and names the child's span
+-- in workbench.same_call_span. The child's row becomes a copy of it, so the merge stores it once and counts
+-- the child as its repeat (read = stored + quarantined holds); the child's own children and edges move to
+-- the parent. Within one ingest call only (a pair split over two calls stays two steps).
+CREATE OR REPLACE TEMP TABLE same_call AS
+WITH llm AS (
+    SELECT run_id, step_id, parent_id, model, tokens_in, tokens_out,
+           CASE WHEN json_valid(attributes) THEN json_extract_string(attributes, '$."gcp.vertex.agent.event_id"') END AS event_id
+    FROM stage_steps WHERE kind = 'llm' AND run_id IS NOT NULL AND step_id IS NOT NULL
+),
+pairs AS (
+    SELECT p.run_id, p.step_id AS parent, c.step_id AS child, p.model AS p_model, c.model AS c_model,
+           p.tokens_in AS p_in, c.tokens_in AS c_in, p.tokens_out AS p_out, c.tokens_out AS c_out,
+           p.event_id AS p_event, c.event_id AS c_event,
+           count(*) OVER (PARTITION BY p.run_id, p.step_id) AS n_children
+    FROM llm p JOIN llm c ON c.run_id = p.run_id AND c.parent_id = p.step_id
+)
+SELECT run_id, parent, child FROM pairs
+WHERE n_children = 1
+  AND lower(regexp_replace(p_model, '^.*/', '')) = lower(regexp_replace(c_model, '^.*/', ''))
+  AND p_in = c_in AND p_out = c_out
+  AND (p_event IS NULL OR c_event IS NULL OR p_event = c_event)
+  -- (a child that is itself the parent of a pair: a chain of three is left as it is)
+  AND NOT EXISTS (SELECT 1 FROM llm g WHERE g.run_id = pairs.run_id AND g.parent_id = pairs.child);
+
+UPDATE stage_steps SET
+    input = coalesce(stage_steps.input, c.input), output = coalesce(stage_steps.output, c.output),
+    tokens_in = coalesce(stage_steps.tokens_in, c.tokens_in), tokens_out = coalesce(stage_steps.tokens_out, c.tokens_out),
+    cost = coalesce(stage_steps.cost, c.cost), model = coalesce(stage_steps.model, c.model),
+    confidence = coalesce(stage_steps.confidence, c.confidence), entropy = coalesce(stage_steps.entropy, c.entropy),
+    status = CASE WHEN c.status = 'error' THEN 'error' ELSE stage_steps.status END,
+    error = coalesce(stage_steps.error, c.error),
+    attributes = json_merge_patch(coalesce(stage_steps.attributes, '{}'),
+                                  json_object('workbench.same_call_span', x.child))::VARCHAR
+FROM same_call x JOIN stage_steps c ON c.run_id = x.run_id AND c.step_id = x.child AND c.kind = 'llm'
+WHERE stage_steps.run_id = x.run_id AND stage_steps.step_id = x.parent AND stage_steps.kind = 'llm';
+
+UPDATE stage_steps SET step_id = p.step_id, parent_id = p.parent_id, agent = p.agent, is_agent = p.is_agent,
+    kind = p.kind, name = p.name, tool = p.tool, model = p.model, start_ns = p.start_ns, end_ns = p.end_ns,
+    latency_ms = p.latency_ms, status = p.status, error = p.error, input = p.input, output = p.output,
+    tokens_in = p.tokens_in, tokens_out = p.tokens_out, cost = p.cost, confidence = p.confidence,
+    entropy = p.entropy, attributes = p.attributes, order_hint = p.order_hint, source = p.source, raw = p.raw,
+    file = p.file, line = p.line
+FROM same_call x JOIN stage_steps p ON p.run_id = x.run_id AND p.step_id = x.parent
+WHERE stage_steps.run_id = x.run_id AND stage_steps.step_id = x.child;
+
+UPDATE stage_steps SET parent_id = x.parent
+FROM same_call x WHERE stage_steps.run_id = x.run_id AND stage_steps.parent_id = x.child;
+
+UPDATE stage_edges SET src_step = x.parent
+FROM same_call x WHERE stage_edges.run_id = x.run_id AND stage_edges.src_step = x.child;
+
+UPDATE stage_edges SET dst_step = x.parent
+FROM same_call x WHERE stage_edges.run_id = x.run_id AND stage_edges.dst_step = x.child;
