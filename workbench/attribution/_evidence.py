@@ -24,22 +24,25 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
-# How much each kind of evidence moves the odds (log-odds added to the model's). Measured in
-# bench/verdict_evidence.py (see its table): how often the agent the evidence names is the labelled
-# culprit, on labelled runs where the evidence exists.
+# How much each kind of evidence moves the odds (log-odds added to the model's): a rate of 0.8 that the
+# named agent is the culprit. Chosen, not fitted: bench/verdict_evidence.py measured 87 of 87 for
+# silent_failure (78 simulator runs, 9 real traces) and 1 of 1 for an error that ended the run, too few
+# systems to trust a rate near 1; at 0.8 a model sure of another agent (above 0.8 against a prior near
+# 0.5 for the evidence's) still keeps its pick, and says the two part.
 EVIDENCE_LOGIT = {"error": math.log(0.8 / 0.2), "silent_failure": math.log(0.8 / 0.2)}
 
 # The runs in scope travel in a registered table; no value is formatted into the SQL.
 _ERROR_SQL = """
 WITH RECURSIVE scope AS (SELECT run_id FROM _ev_scope),
 failed AS (SELECT r.run_id FROM runs r SEMI JOIN scope USING (run_id) WHERE r.reported_outcome = 'failure'),
+errs AS (  -- the error steps of those runs, read once (the recursion walks these only)
+    SELECT run_id, step_id, parent_id FROM steps SEMI JOIN failed USING (run_id) WHERE status = 'error'),
 chain(run_id, step_id, depth) AS (
     -- from each error root of a run reported failed, down through children with an error status
-    SELECT s.run_id, s.step_id, 0 FROM steps s SEMI JOIN failed USING (run_id)
-    WHERE s.parent_id IS NULL AND s.status = 'error'
+    SELECT run_id, step_id, 0 FROM errs WHERE parent_id IS NULL
     UNION
     SELECT c.run_id, c.step_id, ch.depth + 1 FROM chain ch
-    JOIN steps c ON c.run_id = ch.run_id AND c.parent_id = ch.step_id AND c.status = 'error'
+    JOIN errs c ON c.run_id = ch.run_id AND c.parent_id = ch.step_id
     WHERE ch.depth < 256
 )
 SELECT s.run_id,
