@@ -46,9 +46,9 @@ _TABLE_SQL = f"""
                                     ELSE target || ' ' || round(100 * value)::INTEGER || '%'
                                          || CASE WHEN params->>'ambiguous' = 'true' THEN ' shared' ELSE '' END
                                          || CASE WHEN params->>'uncertain' = 'true' THEN ' uncertain' ELSE '' END
-                                         || CASE WHEN method <> 'blame_model' THEN ''
-                                                 WHEN params->>'evidence' IS NULL THEN ' (log)'
-                                                 ELSE ' (log + ' || (params->>'evidence') || ')' END
+                                         || CASE WHEN method = 'blame_model'
+                                                 THEN ' (log' || coalesce(' + ' || (params->>'evidence'), '') || ')'
+                                                 ELSE '' END
                                END, {VERDICT_RANK}) AS culprit,
                arg_max(method = 'blame_model', {VERDICT_RANK}) AS log_only,
                -- arg_max_null: a replay verdict with no decisive step must not borrow the log-only one

@@ -168,3 +168,12 @@ def store_log_verdicts(model: Any, ws: Any, run_ids: list[str]) -> pd.DataFrame:
     verdicts = combine(out, agents, run_evidence(ws, list(out["run_id"])), model.uncertain_below)
     save_scores(ws, "blame_model", steps, agents.assign(share=agents["confidence"]), verdicts, model.get_params())
     return verdicts
+
+
+def predict_with_evidence(model: Any, ws: Any, run_ids: list[str]) -> pd.DataFrame:
+    """``model.predict(ws, run_ids)`` with each run's own evidence weighed in (:func:`combine`; nothing is
+    stored): the verdict :func:`store_log_verdicts` stores, for a view that shows one run live."""
+    if not hasattr(model, "_predict"):   # an object with BlameModel's predict only: no agent scores to weigh
+        return model.predict(ws, run_ids).assign(evidence=None, why=None, model_agent=None, disagrees=None)
+    out, _, agents = model._predict(ws, run_ids)
+    return combine(out, agents, run_evidence(ws, list(out["run_id"])), model.uncertain_below)
