@@ -64,7 +64,7 @@ def test_run_that_said_ok_but_ran_out_of_turns_is_attributed(tmp_path: Path,
     assert "2 runs, 0 failed, 1 more taken as failed" in flat
     assert "no failed runs: nothing to attribute" not in flat
     row = next(ln for ln in text.splitlines() if "SILENT*" in ln)
-    assert "Looping agent" in row and "(log)" in row         # attributed by the log-only model
+    assert "Looping agent" in row and "(log + silent_failure)" in row   # by the log-only model + finding
     assert "taken as failed (SILENT*): a critical silent_failure finding" in flat
     assert "Max turns exceeded" in flat                       # why it was taken as failed
 

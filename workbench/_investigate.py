@@ -46,7 +46,9 @@ _TABLE_SQL = f"""
                                     ELSE target || ' ' || round(100 * value)::INTEGER || '%'
                                          || CASE WHEN params->>'ambiguous' = 'true' THEN ' shared' ELSE '' END
                                          || CASE WHEN params->>'uncertain' = 'true' THEN ' uncertain' ELSE '' END
-                                         || CASE WHEN method = 'blame_model' THEN ' (log)' ELSE '' END
+                                         || CASE WHEN method = 'blame_model'
+                                                 THEN ' (log' || coalesce(' + ' || (params->>'evidence'), '') || ')'
+                                                 ELSE '' END
                                END, {VERDICT_RANK}) AS culprit,
                arg_max(method = 'blame_model', {VERDICT_RANK}) AS log_only,
                -- arg_max_null: a replay verdict with no decisive step must not borrow the log-only one
@@ -82,7 +84,9 @@ LEGEND = [
     "culprit: the agent the replays blame, with its share of the blame; \"shared\": another agent explains "
     "the failure about as well (look at both); \"(inconclusive)\": failed replays could change it; "
     "\"(log)\": no replay, named by the pretrained log-only BlameModel with its calibrated confidence "
-    "(\"uncertain\" below 50%).",
+    "(\"uncertain\" below 50%); \"(log + error)\", \"(log + silent_failure)\": the model's confidence weighed "
+    "with the run's own evidence, an error that ended the run or the agent that first stated the value a wrong "
+    "answer rests on (the why: lines say which).",
     "step: the decisive step, the earliest whose repair saves the run.",
     "known culprit: ground-truth labels, when the store has them.",
 ]
@@ -113,8 +117,11 @@ def attribute_failed(ws: Any, replay: Callable | None, path: str, jobs: int | No
         return errors
     if path == "logonly" and run_ids:
         from .attribution import BlameModel
+        from .attribution._evidence import store_log_verdicts
 
-        BlameModel.pretrained().store_predictions(ws, run_ids=run_ids)
+        # the model's guess, with the run's own evidence (an error that ended it, the first stater of the
+        # wrong answer's value) weighed in: attribution/_evidence.py
+        store_log_verdicts(BlameModel.pretrained(), ws, run_ids)
     return {}
 
 
@@ -380,6 +387,8 @@ def _print_table(ws: Any, args: argparse.Namespace) -> None:
             _say(entry, wrap=True)
     if taken:
         _say(taken_note(taken), wrap=True)
+    for line in evidence_lines(ws):
+        _say(line, wrap=True)
     disagree = lineage_note(ws)
     if disagree:
         _say(disagree, wrap=True)
@@ -390,6 +399,36 @@ def _print_table(ws: Any, args: argparse.Namespace) -> None:
     if summary:
         _say(summary, wrap=True)
     _say(next_steps(args), wrap=True, break_long=True)   # a long store path must not overflow the width
+
+
+_EVIDENCE_SQL = f"""
+    SELECT run_id, arg_max(target, {VERDICT_RANK}), arg_max(params->>'why', {VERDICT_RANK}),
+           arg_max(params->>'disagrees', {VERDICT_RANK}), arg_max(params->>'model_agent', {VERDICT_RANK}),
+           arg_max(TRY_CAST(params->>'model_confidence' AS DOUBLE), {VERDICT_RANK}),
+           arg_max(method = 'blame_model', {VERDICT_RANK})
+    FROM attributions WHERE unit = 'verdict' GROUP BY run_id ORDER BY run_id"""
+
+
+def evidence_lines(ws: Any, limit: int = 3) -> list[str]:
+    """Why the log-only verdicts weighed in the run's own evidence (attribution/_evidence.py): a line for
+    each of the first ``limit`` such runs, saying what the log shows and whether the model alone agreed."""
+    rows = [r for r in ws.con.execute(_EVIDENCE_SQL).fetchall() if r[6] and r[2]]
+    lines = []
+    for run, culprit, why, other, model_agent, model_conf in (r[:6] for r in rows[:limit]):
+        # names and texts from the logs: one line each, cut (clean() strips control characters)
+        why = clean(why, newlines=False)
+        if other and model_agent == other:
+            tail = f"the model alone named {clean(other, newlines=False)} ({model_conf:.0%}); the evidence outweighs it"
+        elif other:
+            tail = (f"the evidence names {clean(other, newlines=False)}, but the model is surer of "
+                    f"{clean(culprit, newlines=False)}: look at both")
+        else:
+            tail = "the model agrees"
+        lines.append(f"why: {run}: {why}; {tail}")
+    if len(rows) > limit:
+        lines.append(f"why: and {len(rows) - limit:,} more runs whose verdict weighed such evidence "
+                     "(ws.sql(\"SELECT run_id, params->>'why' FROM attributions WHERE unit = 'verdict'\"))")
+    return lines
 
 
 def _print_flagged(ws: Any, limit: int | None) -> bool:

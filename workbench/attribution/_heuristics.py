@@ -107,8 +107,9 @@ def save_scores(ws, method: str, steps: pd.DataFrame, agents: pd.DataFrame, verd
         pd.DataFrame({"run_id": verdict["run_id"], "unit": "verdict", "target": verdict["agent"].fillna(""),
                       "value": verdict["agent_confidence"],
                       "params": [json.dumps({**json.loads(p), "decisive_step": s,
-                                             "uncertain": None if pd.isna(u) else bool(u)})
-                                 for s, u in zip(verdict["step_id"], verdict["uncertain"], strict=True)]}),
+                                             "uncertain": None if pd.isna(u) else bool(u), **extra})
+                                 for s, u, extra in zip(verdict["step_id"], verdict["uncertain"],
+                                                        _verdict_extras(verdict), strict=True)]}),
     ]
     rows = pa.Table.from_pandas(pd.concat(parts, ignore_index=True).astype(
         {"run_id": str, "unit": str, "target": str, "value": float, "params": str}), preserve_index=False)
@@ -122,6 +123,18 @@ def save_scores(ws, method: str, steps: pd.DataFrame, agents: pd.DataFrame, verd
                         "SELECT run_id, ?, unit, target, value, params::JSON FROM _bm_rows", [method])
     finally:
         con.unregister("_bm_rows")
+
+
+# what a verdict that weighed the run's own evidence (._evidence.combine) adds to its params
+_EXTRAS = ("evidence", "why", "model_agent", "model_confidence", "disagrees")
+
+
+def _verdict_extras(verdict: pd.DataFrame) -> list[dict[str, Any]]:
+    cols = [c for c in _EXTRAS if c in verdict.columns]
+    if not cols:
+        return [{}] * len(verdict)
+    return [{c: (None if v is None or (isinstance(v, float) and pd.isna(v)) else v) for c, v in zip(cols, row, strict=True)}
+            for row in verdict[cols].itertuples(index=False)]
 
 
 def failed_runs(ws) -> list[str]:  # noqa: ANN001

@@ -402,7 +402,10 @@ class IncidentExplorer(w.VBox):
             lines.append("Log-only BlameModel: the run succeeded, so it names no culprit.")
         elif self.blame_model is not None and self.run_id is not None:
             try:
-                p = self.blame_model.predict(self.ws, [self.run_id])
+                from ..attribution._evidence import predict_with_evidence
+
+                # as investigate stores it: the model's guess with the run's own evidence weighed in
+                p = predict_with_evidence(self.blame_model, self.ws, [self.run_id])
                 if len(p):
                     q = p.iloc[0]
                     head = {"failure": "Log-only BlameModel",
@@ -415,6 +418,10 @@ class IncidentExplorer(w.VBox):
                         live_culprit = str(q["agent"])
                         lines.append(f"{head}: <b>{esc(q['agent'])}</b> at step <b>{esc(q['step_id'])}</b> "
                                      f"(agent share {q['agent_confidence']:.0%}{later}).")
+                        if _or(q["why"], ""):
+                            alone = "" if q["model_agent"] == q["agent"] else \
+                                f" (the model alone: {esc(_or(q['model_agent'], 'no agent'))})"
+                            lines.append(f"Evidence in the log ({esc(q['evidence'])}): {esc(q['why'])}{alone}.")
                     else:   # a trace with no agent span (a bare LLM call, a LlamaIndex query): the step only
                         lines.append(f"{head}: step <b>{esc(q['step_id'])}</b> (the log names no agent{later}).")
             except Exception as exc:  # a model that cannot score this run says so, the rest stays

@@ -1,0 +1,179 @@
+"""Plain evidence in a run's log about who failed it, read beside the log-only BlameModel.
+
+The model weighs many weak signals learned on other systems; some runs carry direct evidence of their
+own, in OpenTelemetry / OpenInference terms:
+
+- ``error``: an exception that ended the run. The run reported failure, and an unbroken chain of
+  error-status spans leads from a step below the root up to the root: the error propagated, nothing
+  handled it. Its origin is the first of that chain to end (the span that raised; its callers end
+  after it), and the agent of that step is named.
+- ``silent_failure``: the detector of that name followed the value the final answer rests on (made up,
+  or contradicting a tool's output) back to the agent that first stated it.
+
+Each names one agent. :func:`combine` adds the evidence's log-odds to the model's calibrated
+confidence in that agent; the verdict names whichever agent is then more likely, and the confidence
+says how far model and evidence agree. A flat log (Who&When: no span tree) has no error chain to the
+root, and a run reported failed has no silent_failure finding: such runs keep the model's verdict.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+
+# How much each kind of evidence moves the odds (log-odds added to the model's): a rate of 0.8 that the
+# named agent is the culprit. Chosen, not fitted: bench/verdict_evidence.py measured 87 of 87 for
+# silent_failure (78 simulator runs, 9 real traces) and 1 of 1 for an error that ended the run, too few
+# systems to trust a rate near 1; at 0.8 a model sure of another agent (above 0.8 against a prior near
+# 0.5 for the evidence's) still keeps its pick, and says the two part.
+EVIDENCE_LOGIT = {"error": math.log(0.8 / 0.2), "silent_failure": math.log(0.8 / 0.2)}
+
+# The runs in scope travel in a registered table; no value is formatted into the SQL.
+_ERROR_SQL = """
+WITH RECURSIVE scope AS (SELECT run_id FROM _ev_scope),
+failed AS (SELECT r.run_id FROM runs r SEMI JOIN scope USING (run_id) WHERE r.reported_outcome = 'failure'),
+errs AS (  -- the error steps of those runs, read once (the recursion walks these only)
+    SELECT run_id, step_id, parent_id FROM steps SEMI JOIN failed USING (run_id) WHERE status = 'error'),
+chain(run_id, step_id, depth) AS (
+    -- from each error root of a run reported failed, down through children with an error status
+    SELECT run_id, step_id, 0 FROM errs WHERE parent_id IS NULL
+    UNION
+    SELECT c.run_id, c.step_id, ch.depth + 1 FROM chain ch
+    JOIN errs c ON c.run_id = ch.run_id AND c.parent_id = ch.step_id
+    WHERE ch.depth < 256
+)
+SELECT s.run_id,
+       arg_min(s.agent, [coalesce(epoch_us(s.ended_at), 9223372036854775807), -ch.depth, s.seq]) AS agent,
+       arg_min(s.step_id, [coalesce(epoch_us(s.ended_at), 9223372036854775807), -ch.depth, s.seq]) AS step_id,
+       arg_min(s.seq, [coalesce(epoch_us(s.ended_at), 9223372036854775807), -ch.depth, s.seq]) AS seq,
+       arg_min(coalesce(s.tool, s.name), [coalesce(epoch_us(s.ended_at), 9223372036854775807), -ch.depth, s.seq])
+           AS what,
+       arg_min(s.kind, [coalesce(epoch_us(s.ended_at), 9223372036854775807), -ch.depth, s.seq]) AS kind,
+       arg_min(s.error, [coalesce(epoch_us(s.ended_at), 9223372036854775807), -ch.depth, s.seq]) AS error
+FROM chain ch JOIN steps s ON s.run_id = ch.run_id AND s.step_id = ch.step_id
+WHERE ch.depth > 0 AND s.kind IS DISTINCT FROM 'system' AND s.agent IS NOT NULL
+GROUP BY s.run_id
+"""
+
+# The silent_failure finding's agent is the first stater of the wrong value (detect/sql/silent.sql).
+_SILENT_SQL = """
+SELECT f.run_id,
+       arg_min(f.agent, [CASE f.severity WHEN 'critical' THEN 0 ELSE 1 END, coalesce(s.seq, 9223372036854775807)]),
+       arg_min(f.step_id, [CASE f.severity WHEN 'critical' THEN 0 ELSE 1 END, coalesce(s.seq, 9223372036854775807)]),
+       arg_min(s.seq, [CASE f.severity WHEN 'critical' THEN 0 ELSE 1 END, coalesce(s.seq, 9223372036854775807)]),
+       arg_min(f.detail, [CASE f.severity WHEN 'critical' THEN 0 ELSE 1 END, coalesce(s.seq, 9223372036854775807)])
+FROM findings f SEMI JOIN _ev_scope USING (run_id)
+LEFT JOIN steps s ON s.run_id = f.run_id AND s.step_id = f.step_id
+WHERE f.detector = 'silent_failure' AND f.agent IS NOT NULL AND f.severity IN ('critical', 'warning')
+GROUP BY f.run_id
+"""
+
+EVIDENCE_COLUMNS = ["run_id", "evidence", "agent", "step_id", "seq", "why"]
+
+
+def _short(text: Any, width: int = 120) -> str:
+    one = " ".join(str(text).split())
+    return one if len(one) <= width else one[: width - 1] + "…"
+
+
+def run_evidence(ws: Any, run_ids: list[str]) -> pd.DataFrame:
+    """The evidence each run's log holds about its culprit: one row per run that has some (columns
+    :data:`EVIDENCE_COLUMNS`; ``evidence`` is ``"error"`` or ``"silent_failure"``, ``why`` one sentence).
+    An error that ended the run comes before a silent_failure finding (a failed run has none)."""
+    if not run_ids:
+        return pd.DataFrame(columns=EVIDENCE_COLUMNS)
+    con = ws.con
+    con.register("_ev_scope", pa.table({"run_id": pa.array([str(r) for r in run_ids], type=pa.string())}))
+    try:
+        errors = con.execute(_ERROR_SQL).fetchall()
+        has_findings = con.execute("SELECT count(*) FROM findings SEMI JOIN _ev_scope USING (run_id)").fetchall()[0][0]
+        silent = con.execute(_SILENT_SQL).fetchall() if has_findings else []
+    finally:
+        con.unregister("_ev_scope")
+    rows: dict[str, tuple] = {}
+    for run, agent, step, seq, what, kind, error in errors:
+        thing = f"{agent}'s {kind or 'step'} {what}" if what else f"{agent}'s step"
+        raised = f" raised \"{_short(error)}\"" if error else " failed"
+        rows[run] = (run, "error", agent, step, seq,
+                     f"{thing}{raised} at step {step}; the error reached the run's root and ended the run")
+    for run, agent, step, seq, detail in silent:
+        if run not in rows:
+            rows[run] = (run, "silent_failure", agent, step, seq, f"silent_failure: {_short(detail, 200)}")
+    return pd.DataFrame(list(rows.values()), columns=EVIDENCE_COLUMNS)
+
+
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-6), 1 - 1e-6)
+    return math.log(p / (1 - p))
+
+
+def combine(verdicts: pd.DataFrame, agents: pd.DataFrame, evidence: pd.DataFrame,
+            uncertain_below: float = 0.5) -> pd.DataFrame:
+    """The model's verdicts (``BlameModel.predict``'s table) with the evidence weighed in.
+
+    For a run whose log names an agent E (:func:`run_evidence`): E's confidence becomes
+    ``sigmoid(logit(model confidence in E) + EVIDENCE_LOGIT[kind])``. When that is above the model's
+    confidence in its own pick, E is the culprit and its step the decisive step. When model and evidence
+    name the same agent the confidence rises; when they part, the verdict keeps the likelier one, and
+    ``disagrees`` names the other. Added columns: ``evidence`` (kind or None), ``why`` (the evidence's
+    sentence), ``model_agent`` and ``model_confidence`` (the model's own pick), ``disagrees`` (the agent the
+    verdict did not name, when model and evidence part).
+    """
+    out = verdicts.copy()
+    out["model_agent"] = out["agent"]
+    out["model_confidence"] = out["agent_confidence"]
+    out["evidence"] = None
+    out["why"] = None
+    out["disagrees"] = None
+    if evidence.empty:
+        return out
+    conf = {(r, a): c for r, a, c in agents[["run_id", "agent", "confidence"]].itertuples(index=False)}
+    n_agents = agents.groupby("run_id")["agent"].size().to_dict()
+    ev = evidence.set_index("run_id")
+    for i, row in out.iterrows():
+        if row["run_id"] not in ev.index:
+            continue
+        e = ev.loc[row["run_id"]]
+        model_agent, model_conf = row["agent"], row["agent_confidence"]
+        # an agent the model did not score (no move of its own: a tool's agent by inheritance) starts at
+        # an even share of the run's agents
+        prior = conf.get((row["run_id"], e["agent"]))
+        if prior is None or pd.isna(prior):
+            prior = 1.0 / (n_agents.get(row["run_id"], 0) + 1)
+        post = 1.0 / (1.0 + math.exp(-(_logit(float(prior)) + EVIDENCE_LOGIT[e["evidence"]])))
+        out.at[i, "evidence"] = e["evidence"]
+        out.at[i, "why"] = e["why"]
+        if model_agent == e["agent"] or pd.isna(model_conf) or post > float(model_conf):
+            if model_agent is not None and not pd.isna(model_agent) and model_agent != e["agent"]:
+                out.at[i, "disagrees"] = model_agent
+            out.at[i, "agent"] = e["agent"]
+            out.at[i, "step_id"] = e["step_id"]
+            out.at[i, "agent_confidence"] = post
+        else:
+            out.at[i, "disagrees"] = e["agent"]
+        out.at[i, "uncertain"] = bool(out.at[i, "agent_confidence"] < uncertain_below)
+    return out
+
+
+def store_log_verdicts(model: Any, ws: Any, run_ids: list[str]) -> pd.DataFrame:
+    """``model.store_predictions(ws, run_ids)`` with each run's own evidence weighed into its verdict
+    (:func:`combine`): what ``workbench investigate`` stores for a system it cannot replay. The agent and
+    step rows stay the model's; the verdict row's params keep the model's own pick beside the evidence."""
+    from ._heuristics import save_scores
+
+    out, steps, agents = model._predict(ws, run_ids)
+    verdicts = combine(out, agents, run_evidence(ws, list(out["run_id"])), model.uncertain_below)
+    save_scores(ws, "blame_model", steps, agents.assign(share=agents["confidence"]), verdicts, model.get_params())
+    return verdicts
+
+
+def predict_with_evidence(model: Any, ws: Any, run_ids: list[str]) -> pd.DataFrame:
+    """``model.predict(ws, run_ids)`` with each run's own evidence weighed in (:func:`combine`; nothing is
+    stored): the verdict :func:`store_log_verdicts` stores, for a view that shows one run live."""
+    if not hasattr(model, "_predict"):   # an object with BlameModel's predict only: no agent scores to weigh
+        return model.predict(ws, run_ids).assign(evidence=None, why=None, model_agent=None, disagrees=None)
+    out, _, agents = model._predict(ws, run_ids)
+    return combine(out, agents, run_evidence(ws, list(out["run_id"])), model.uncertain_below)
