@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 
-
 import workbench as wb
 
 T0 = 1_767_225_600_000_000_000
