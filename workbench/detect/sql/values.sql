@@ -57,9 +57,11 @@ WITH holders AS (
     FROM steps s SEMI JOIN det_scope USING (run_id),
          unnest([{'field': 'input', 'txt': s.input}, {'field': 'output', 'txt': s.output}]) AS x(u)
     WHERE s.rowid BETWEEN $row_lo AND $row_hi AND s.kind <> 'tool'
-      AND (contains(u.txt, '"tool') OR contains(u.txt, 'tool_result') OR contains(u.txt, 'unction_response')
-           OR contains(u.txt, 'unctionResponse') OR contains(u.txt, 'function_call_output')
-           OR contains(u.txt, 'ToolCallResult(') OR contains(u.txt, 'ToolMessage('))
+      -- (a chat's input names its tools and calls in every LLM step: only the words of a result open json_tree)
+      AND (contains(u.txt, '"tool"') OR contains(u.txt, '"function"') OR contains(u.txt, '"tool-response"')
+           OR contains(u.txt, '"tool_result"') OR contains(u.txt, '"tool_call_response"')
+           OR contains(u.txt, '"function_call_output"') OR contains(u.txt, 'unctionResponse')
+           OR contains(u.txt, 'unction_response') OR contains(u.txt, 'ToolCallResult(') OR contains(u.txt, 'ToolMessage('))
 ),
 found AS (
     SELECT h.run_id, h.step_id, h.agent, h.t,
