@@ -57,7 +57,9 @@ WITH holders AS (
     FROM steps s SEMI JOIN det_scope USING (run_id),
          unnest([{'field': 'input', 'txt': s.input}, {'field': 'output', 'txt': s.output}]) AS x(u)
     WHERE s.rowid BETWEEN $row_lo AND $row_hi AND s.kind <> 'tool'
-      -- (a chat's input names its tools and calls in every LLM step: only the words of a result open json_tree)
+      -- (a chat's input names its tools and calls in every LLM step: only the words of a result open
+      -- json_tree; every one holds "ool" or "unction", two scans that rule out nearly every text)
+      AND (contains(u.txt, 'ool') OR contains(u.txt, 'unction'))
       AND (contains(u.txt, '"tool"') OR contains(u.txt, '"function"') OR contains(u.txt, '"tool-response"')
            OR contains(u.txt, '"tool_result"') OR contains(u.txt, '"tool_call_response"')
            OR contains(u.txt, '"function_call_output"') OR contains(u.txt, 'unctionResponse')
