@@ -132,7 +132,8 @@ CREATE OR REPLACE TEMP MACRO det_repr_tool_results(t) AS list_transform(regexp_e
 
 -- A chat message (a JSON object) that is a tool's result, and its text: OpenAI's role "tool" (or
 -- "function"), smolagents' "tool-response", an Anthropic tool_result block, the GenAI conventions'
--- tool_call_response part, Gemini's functionResponse. NULL for any other value.
+-- tool_call_response part, the Responses API's function_call_output (Gemini's functionResponse is
+-- found by its key, values.sql). NULL for any other value.
 CREATE OR REPLACE TEMP MACRO det_tool_result_text(m) AS CASE
     WHEN json_extract_string(m, '$.role') IN ('tool', 'function', 'tool-response', 'ipython')
     THEN coalesce(det_message_text(m), json_extract(m, '$.content')::VARCHAR)
@@ -143,6 +144,16 @@ CREATE OR REPLACE TEMP MACRO det_tool_result_text(m) AS CASE
                   json_extract(m, '$.content')::VARCHAR)
     WHEN json_extract_string(m, '$.type') IN ('tool_call_response', 'function_call_output')
     THEN coalesce(json_extract_string(m, '$.response'), json_extract_string(m, '$.output'))
-    WHEN json_type(m, '$.functionResponse') = 'OBJECT' THEN json_extract(m, '$.functionResponse.response')::VARCHAR
-    WHEN json_type(m, '$.function_response') = 'OBJECT' THEN json_extract(m, '$.function_response.response')::VARCHAR
 END;
+
+-- The JSON objects of a text at most two levels deep, outermost first, left to right (strings read
+-- whole, braces in them included): a chat message, a content block, a tool's result. Found by one
+-- linear regex, not json_tree: a tree of every node of every chat an LLM step's input holds took
+-- 2.5 GB and 5 s for 40 MB of inputs (bench/detect_chat_messages.py). A deeper object (a message with
+-- tool calls) yields its parts instead.
+CREATE OR REPLACE TEMP MACRO det_json_objects(t) AS regexp_extract_all(t,
+    '\{(?:[^{}"]|"(?:[^"\\]|\\.)*"|\{(?:[^{}"]|"(?:[^"\\]|\\.)*")*\})*\}');
+-- A text with its JSON string escapes of quotes and backslashes read: a message repr inside a JSON
+-- string (Haystack's messages in its spans' JSON) as Python wrote it.
+CREATE OR REPLACE TEMP MACRO det_unescaped(t) AS CASE WHEN contains(t, '\"')
+    THEN replace(replace(t, '\"', '"'), '\\', '\') ELSE t END;

@@ -31,17 +31,15 @@ WITH recs AS (
       AND (contains(s.output, '"role"') OR contains(s.output, 'Message(')) AND json_valid(s.output)
 ),
 said AS (
-    SELECT r.run_id, r.step_id, t.id,
-           CASE WHEN t.type = 'OBJECT' THEN det_message_text(t.value)
-                ELSE list_last(det_repr_said(t.value ->> '$')) END AS txt
-    FROM recs r, json_tree(r.output) t
-    WHERE (t.type = 'OBJECT' AND json_extract_string(t.value, '$.role') NOT IN
-               ('user', 'human', 'system', 'developer', 'tool', 'function', 'tool-response', 'ipython'))
-       OR (t.type = 'VARCHAR' AND contains(t.value, 'Message('))
+    SELECT run_id, step_id, coalesce(
+        list_last(list_filter(list_transform(det_json_objects(output), lambda m: CASE
+            WHEN json_valid(m) AND json_extract_string(m, '$.role') NOT IN
+                 ('user', 'human', 'system', 'developer', 'tool', 'function', 'tool-response', 'ipython')
+            THEN det_message_text(m) END), lambda x: x IS NOT NULL AND trim(x) <> '')),
+        list_last(list_filter(det_repr_said(det_unescaped(output)), lambda x: trim(x) <> ''))) AS txt
+    FROM recs
 )
-SELECT run_id, step_id, arg_max(txt, id) AS txt FROM said
-WHERE txt IS NOT NULL AND trim(txt) <> ''
-GROUP BY run_id, step_id;
+SELECT run_id, step_id, txt FROM said WHERE txt IS NOT NULL;
 
 -- Tool results a log holds only inside a message list (Haystack's OpenInference spans are the
 -- components', none the tool's: its result is a ToolCallResult in the agent's messages; an LLM call's
@@ -57,8 +55,8 @@ WITH holders AS (
     FROM steps s SEMI JOIN det_scope USING (run_id),
          unnest([{'field': 'input', 'txt': s.input}, {'field': 'output', 'txt': s.output}]) AS x(u)
     WHERE s.rowid BETWEEN $row_lo AND $row_hi AND s.kind <> 'tool'
-      -- (a chat's input names its tools and calls in every LLM step: only the words of a result open
-      -- json_tree; every one holds "ool" or "unction", two scans that rule out nearly every text)
+      -- (a chat's input names its tools and calls in every LLM step: only the words of a result are
+      -- read further; every one holds "ool" or "unction", two scans that rule out nearly every text)
       AND (contains(u.txt, 'ool') OR contains(u.txt, 'unction'))
       AND (contains(u.txt, '"tool"') OR contains(u.txt, '"function"') OR contains(u.txt, '"tool-response"')
            OR contains(u.txt, '"tool_result"') OR contains(u.txt, '"tool_call_response"')
@@ -66,15 +64,16 @@ WITH holders AS (
            OR contains(u.txt, 'unction_response') OR contains(u.txt, 'ToolCallResult(') OR contains(u.txt, 'ToolMessage('))
 ),
 found AS (
-    SELECT h.run_id, h.step_id, h.agent, h.t,
-           CASE WHEN tr.type = 'OBJECT' THEN [det_tool_result_text(tr.value)]
-                ELSE det_repr_tool_results(tr.value ->> '$') END AS results
-    FROM holders h, json_tree(h.txt) tr
-    WHERE json_valid(h.txt)
-      AND ((tr.type = 'OBJECT' AND det_tool_result_text(tr.value) IS NOT NULL)
-           OR (tr.type = 'VARCHAR' AND (contains(tr.value, 'ToolCallResult(') OR contains(tr.value, 'ToolMessage('))))
-    UNION ALL
-    SELECT run_id, step_id, agent, t, det_repr_tool_results(txt) FROM holders WHERE NOT json_valid(txt)
+    SELECT run_id, step_id, agent, t, list_concat(
+        -- a message, and the blocks of its content (Anthropic's tool_result blocks sit in a user turn)
+        flatten(list_transform(det_json_objects(txt), lambda m: CASE WHEN json_valid(m) THEN list_prepend(
+            det_tool_result_text(m), list_transform(coalesce(json_extract(m, '$.content[*]'), []),
+                                                    lambda b: det_tool_result_text(b))) END)),
+        -- Gemini's {"functionResponse": {"name": …, "response": {…}}} (three levels: found by its key)
+        list_transform(regexp_extract_all(txt, '"function_?[Rr]esponse"\s*:\s*(\{(?:[^{}"]|"(?:[^"\\]|\\.)*"|\{(?:[^{}"]|"(?:[^"\\]|\\.)*")*\})*\})', 1),
+                       lambda m: CASE WHEN json_valid(m) THEN json_extract(m, '$.response')::VARCHAR END),
+        det_repr_tool_results(det_unescaped(txt))) AS results
+    FROM holders
 )
 SELECT run_id, step_id || ' (tool result)' AS step_id, agent, min(t) AS t, r AS txt
 FROM (SELECT run_id, step_id, agent, t, unnest(results) AS r FROM found)
