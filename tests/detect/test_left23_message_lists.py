@@ -93,3 +93,18 @@ def test_a_made_up_figure_is_still_a_silent_failure(shape: str) -> None:
     assert [s for s, _ in found] == ["critical"], found
     # the figure, and nothing of the record's metadata (token counts, the model's name)
     assert "454,000" in found[0][1] and not any(x in found[0][1] for x in ("160", "174", "412", "2024", "gpt", "claude"))
+
+
+def test_a_figure_made_up_by_an_agent_called_as_a_tool_is_still_caught() -> None:
+    """A tool result in a message list is a backend record, but what an agent called as a tool hands back is its
+    own model's words: the researcher turns the backend's 545000 into 454,000, the planner gets that back as a
+    ``role: "tool"`` message and answers with it. The figure was made up upstream, whoever passed it on."""
+    got = {"role": "tool", "tool_call_id": "call_Zr55", "content": "Lisbon has 454,000 inhabitants."}
+    steps = [("p", None, "agent", "workflow", ASK, None, 0, 9),
+             ("c1", "p", "llm", "chat", json.dumps(_openai("")[:3]), "Lisbon has 454,000 inhabitants.", 1, 2),
+             ("c2", "p", "llm", "chat", json.dumps([{"role": "user", "content": ASK}, got]), WRONG, 3, 4)]
+    recs = _records(steps)
+    recs[2]["agent"] = "researcher"
+    found = _silent(recs)
+    assert [s for s, _ in found] == ["critical"], found
+    assert "454,000 (made up upstream)" in found[0][1] and "researcher" in found[0][1], found
