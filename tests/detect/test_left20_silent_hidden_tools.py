@@ -64,3 +64,10 @@ def test_a_made_up_figure_is_taken_as_failed() -> None:
 
 def test_the_right_figure_is_not_taken_as_failed() -> None:
     assert _silent("Lisbon, home to 545,000 people, is Portugal's capital.") == []
+
+
+def test_a_reply_with_an_apostrophe_is_read_too() -> None:
+    # Python writes such a text in double quotes (text="…'s …"), which the span's JSON escapes
+    assert _silent("Lisbon's 545,000 people make it Portugal's largest city.") == []
+    found = _silent("Lisbon's 454,000 people make it Portugal's largest city.")
+    assert [s for s, _ in found] == ["critical"] and "454,000" in found[0][1]
