@@ -157,3 +157,12 @@ CREATE OR REPLACE TEMP MACRO det_json_objects(t) AS regexp_extract_all(t,
 -- string (Haystack's messages in its spans' JSON) as Python wrote it.
 CREATE OR REPLACE TEMP MACRO det_unescaped(t) AS CASE WHEN contains(t, '\"')
     THEN replace(replace(t, '\"', '"'), '\\', '\') ELSE t END;
+
+-- Whether a text may hold a tool's result in a message list (values.sql reads those texts further). A
+-- chat's input names its tools and calls in every LLM step: only the words of a result count. Every
+-- one holds "ool" or "unction": two scans rule out nearly every text before the ten.
+CREATE OR REPLACE TEMP MACRO det_holds_tool_result(t) AS (contains(t, 'ool') OR contains(t, 'unction'))
+    AND (contains(t, '"tool"') OR contains(t, '"function"') OR contains(t, '"tool-response"')
+         OR contains(t, '"tool_result"') OR contains(t, '"tool_call_response"') OR contains(t, '"function_call_output"')
+         OR contains(t, 'unctionResponse') OR contains(t, 'unction_response') OR contains(t, 'ToolCallResult(')
+         OR contains(t, 'ToolMessage('));

@@ -49,19 +49,15 @@ SELECT run_id, step_id, txt FROM said WHERE txt IS NOT NULL;
 -- the log, so no echo, answer or cascade rule mistakes it for the holder.
 CREATE OR REPLACE TEMP TABLE det_msg_tool_results AS
 WITH holders AS (
-    SELECT s.run_id, s.step_id, s.agent, u.field, u.txt,
-           CASE u.field WHEN 'input' THEN coalesce(epoch_us(s.started_at)::DOUBLE, s.seq::DOUBLE)
-                ELSE coalesce(epoch_us(s.ended_at)::DOUBLE, s.seq + 0.5) END AS t
-    FROM steps s SEMI JOIN det_scope USING (run_id),
-         unnest([{'field': 'input', 'txt': s.input}, {'field': 'output', 'txt': s.output}]) AS x(u)
-    WHERE s.rowid BETWEEN $row_lo AND $row_hi AND s.kind <> 'tool'
-      -- (a chat's input names its tools and calls in every LLM step: only the words of a result are
-      -- read further; every one holds "ool" or "unction", two scans that rule out nearly every text)
-      AND (contains(u.txt, 'ool') OR contains(u.txt, 'unction'))
-      AND (contains(u.txt, '"tool"') OR contains(u.txt, '"function"') OR contains(u.txt, '"tool-response"')
-           OR contains(u.txt, '"tool_result"') OR contains(u.txt, '"tool_call_response"')
-           OR contains(u.txt, '"function_call_output"') OR contains(u.txt, 'unctionResponse')
-           OR contains(u.txt, 'unction_response') OR contains(u.txt, 'ToolCallResult(') OR contains(u.txt, 'ToolMessage('))
+    -- (an input as the call began, an output as it ended; read straight from the columns, not
+    -- unnested into a row per text first: the gate leaves nearly none)
+    SELECT s.run_id, s.step_id, s.agent, s.input AS txt, coalesce(epoch_us(s.started_at)::DOUBLE, s.seq::DOUBLE) AS t
+    FROM steps s SEMI JOIN det_scope USING (run_id)
+    WHERE s.rowid BETWEEN $row_lo AND $row_hi AND s.kind <> 'tool' AND det_holds_tool_result(s.input)
+    UNION ALL
+    SELECT s.run_id, s.step_id, s.agent, s.output, coalesce(epoch_us(s.ended_at)::DOUBLE, s.seq + 0.5)
+    FROM steps s SEMI JOIN det_scope USING (run_id)
+    WHERE s.rowid BETWEEN $row_lo AND $row_hi AND s.kind <> 'tool' AND det_holds_tool_result(s.output)
 ),
 found AS (
     SELECT run_id, step_id, agent, t, list_concat(
