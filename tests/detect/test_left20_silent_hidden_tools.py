@@ -1,15 +1,14 @@
-"""Known limit of the silent_failure detector, found checking newuser18's folder by hand (left20): a run whose
-log holds no tool span — Haystack's OpenInference instrumentor writes only component spans, the tool's result
-is a ``ToolCallResult`` inside the agent's message list — and whose answer is the pipeline's output record
-(every component's messages, token usage and model name) is taken as failed whatever the answer says: every
-number in the record is "unsupported". On the real trace the verdict was right (the writer turned 545,000 into
-454,000), by chance: the same run with a right answer is flagged too (the strict xfail below)."""
+"""A run whose log holds no tool span — Haystack's OpenInference instrumentor writes only component spans, the
+tool's result is a ``ToolCallResult`` inside the agent's message list — and whose answer is the pipeline's output
+record (every component's messages, token usage and model name), found checking newuser18's folder by hand
+(left20). It was taken as failed whatever the answer said: every number in the record was "unsupported", and
+the tool's result, in no tool span, supported none. The answer of a record holding messages is now the last
+thing the assistant said in it, and a tool result in a message list is a backend record (left23): the right
+figure passes, the made-up one is still caught."""
 
 from __future__ import annotations
 
 import json
-
-import pytest
 
 import workbench as wb
 
@@ -63,7 +62,12 @@ def test_a_made_up_figure_is_taken_as_failed() -> None:
     assert [s for s, _ in found] == ["critical"] and "454,000" in found[0][1]
 
 
-@pytest.mark.xfail(strict=True, reason="known limit: tool results only inside message lists are no backend record, "
-                                       "and a pipeline's output record is read whole as the answer (left20 notes)")
 def test_the_right_figure_is_not_taken_as_failed() -> None:
     assert _silent("Lisbon, home to 545,000 people, is Portugal's capital.") == []
+
+
+def test_a_reply_with_an_apostrophe_is_read_too() -> None:
+    # Python writes such a text in double quotes (text="…'s …"), which the span's JSON escapes
+    assert _silent("Lisbon's 545,000 people make it Portugal's largest city.") == []
+    found = _silent("Lisbon's 454,000 people make it Portugal's largest city.")
+    assert [s for s, _ in found] == ["critical"] and "454,000" in found[0][1]

@@ -117,3 +117,41 @@ def test_policy_notebook_backtests_on_a_held_out_store_of_own_runs(own_store: Pa
     shown = "".join(str(o.get("data", {}).get("text/plain", "")) + o.get("text", "")
                     for c in nb.cells if c.cell_type == "code" for o in c.outputs)
     assert "later.duckdb" in shown and "seed 2027" not in shown
+
+
+def write_recent_labels(path: Path, outcomes: str) -> Path:
+    """30 older runs of unknown outcome, then the runs ``outcomes`` spells (S, F): only the recent runs were
+    labelled, as when a team starts labelling after an incident. Every known outcome is among the newer 30 %."""
+    recs: list[dict] = []
+    for n, o in enumerate("U" * 30 + outcomes):
+        outcome = {"S": "success", "F": "failure", "U": "unknown"}[o]
+        recs += _run("quotes", n, outcome, slow=o == "F", calls=4 if o == "F" else 1 + n % 2)
+    path.write_text("".join(json.dumps(r) + "\n" for r in recs))
+    return path
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("outcomes", "says"), [
+    ("SSFSSFSSFSSF", "held out (the newer 4 runs)"),            # 12 known: 8 learned from, 4 held out
+    ("SFSF", "Only 4 runs have a known outcome (fewer than 10)"),  # too few to hold any out: said, in-sample
+])
+def test_policy_notebook_on_own_logs_labelled_only_lately(outcomes: str, says: str, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """Notebook 03 splits the runs with a known outcome, not all runs: learning from the older 70 % of all runs
+    left it none to learn from ("no run with a known outcome") when only the recent runs were labelled (left23)."""
+    path = next(p for p in NOTEBOOKS if p.name == "03_export_policy.ipynb")
+    ws = wb.open(tmp_path / "own.duckdb")
+    ws.ingest(write_recent_labels(tmp_path / "traces.jsonl", outcomes), progress=False)
+    ws.close()
+    monkeypatch.setenv("WORKBENCH_DB", str(tmp_path / "own.duckdb"))
+    monkeypatch.chdir(tmp_path)
+    nb = nbformat.read(path, as_version=4)
+    NotebookClient(nb, timeout=900, kernel_name="python3", allow_errors=True,
+                   resources={"metadata": {"path": str(tmp_path)}}).execute()
+    errors = [(n, o.ename, o.evalue[:300]) for n, c in enumerate(nb.cells) if c.cell_type == "code"
+              for o in c.outputs if o.output_type == "error"]
+    assert not errors, errors[:3]
+    check_executed(nb)
+    shown = "".join(str(o.get("data", {}).get("text/plain", "")) + o.get("text", "")
+                    for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+    assert says in shown

@@ -114,3 +114,55 @@ CREATE OR REPLACE TEMP MACRO det_quote_cut(s, n) AS CASE
     THEN rtrim(regexp_extract(left(s, n + 1), '^(.*) ', 1), ' ,;:-') || '…'
     ELSE left(s, n - 1) || '…' END;
 CREATE OR REPLACE TEMP MACRO det_quote(t, n) AS det_quote_cut(trim(regexp_replace(t, '\s+', ' ', 'g')), n);
+
+-- Chat messages some instrumentations log as Python reprs (widgets/_repr_messages.py reads them for
+-- the views): Haystack's ChatMessage(_role=<ChatRole.ASSISTANT: 'assistant'>, _content=[TextContent(
+-- text='…')]), LangChain's AIMessage(content='…'); a tool's result, Haystack's ToolCallResult(result='…')
+-- and LangChain's ToolMessage(content='…'). A Python string literal in either quote.
+CREATE OR REPLACE TEMP MACRO det_py_literal() AS '(''(?:[^''\\]|\\.)*''|"(?:[^"\\]|\\.)*")';
+-- the body of a literal matched by det_py_literal, its escapes read: a "\n" left in would glue a
+-- line's first number to the n
+CREATE OR REPLACE TEMP MACRO det_py_text(lit) AS replace(replace(replace(replace(replace(
+    substr(lit, 2, length(lit) - 2), '\n', chr(10)), '\t', chr(9)), '\''', ''''), '\"', '"'), '\\', '\');
+CREATE OR REPLACE TEMP MACRO det_repr_said(t) AS list_transform(regexp_extract_all(t,
+    '(?:ChatRole\.ASSISTANT: ''assistant''>, _content=\[TextContent\(text=|\bAIMessage\(content=)' || det_py_literal(), 1),
+    lambda x: det_py_text(x));
+CREATE OR REPLACE TEMP MACRO det_repr_tool_results(t) AS list_transform(regexp_extract_all(t,
+    '(?:\bToolCallResult\(result=|\bToolMessage\(content=)' || det_py_literal(), 1), lambda x: det_py_text(x));
+
+-- A chat message (a JSON object) that is a tool's result, and its text: OpenAI's role "tool" (or
+-- "function"), smolagents' "tool-response", an Anthropic tool_result block, the GenAI conventions'
+-- tool_call_response part, the Responses API's function_call_output (Gemini's functionResponse is
+-- found by its key, values.sql). NULL for any other value.
+CREATE OR REPLACE TEMP MACRO det_tool_result_text(m) AS CASE
+    WHEN json_extract_string(m, '$.role') IN ('tool', 'function', 'tool-response', 'ipython')
+    THEN coalesce(det_message_text(m), json_extract(m, '$.content')::VARCHAR)
+    WHEN json_extract_string(m, '$.type') = 'tool_result'
+    THEN coalesce(CASE WHEN json_type(m, '$.content') = 'VARCHAR' THEN json_extract_string(m, '$.content') END,
+                  nullif(array_to_string(list_filter(json_extract_string(m, '$.content[*].text'),
+                                                     lambda x: x IS NOT NULL), ' '), ''),
+                  json_extract(m, '$.content')::VARCHAR)
+    WHEN json_extract_string(m, '$.type') IN ('tool_call_response', 'function_call_output')
+    THEN coalesce(json_extract_string(m, '$.response'), json_extract_string(m, '$.output'))
+END;
+
+-- The JSON objects of a text at most two levels deep, outermost first, left to right (strings read
+-- whole, braces in them included): a chat message, a content block, a tool's result. Found by one
+-- linear regex, not json_tree: a tree of every node of every chat an LLM step's input holds took
+-- 2.5 GB and 5 s for 40 MB of inputs (bench/detect_chat_messages.py). A deeper object (a message with
+-- tool calls) yields its parts instead.
+CREATE OR REPLACE TEMP MACRO det_json_objects(t) AS regexp_extract_all(t,
+    '\{(?:[^{}"]|"(?:[^"\\]|\\.)*"|\{(?:[^{}"]|"(?:[^"\\]|\\.)*")*\})*\}');
+-- A text with its JSON string escapes of quotes and backslashes read: a message repr inside a JSON
+-- string (Haystack's messages in its spans' JSON) as Python wrote it.
+CREATE OR REPLACE TEMP MACRO det_unescaped(t) AS CASE WHEN contains(t, '\"')
+    THEN replace(replace(t, '\"', '"'), '\\', '\') ELSE t END;
+
+-- Whether a text may hold a tool's result in a message list (values.sql reads those texts further). A
+-- chat's input names its tools and calls in every LLM step: only the words of a result count. Every
+-- one holds "ool" or "unction": two scans rule out nearly every text before the ten.
+CREATE OR REPLACE TEMP MACRO det_holds_tool_result(t) AS (contains(t, 'ool') OR contains(t, 'unction'))
+    AND (contains(t, '"tool"') OR contains(t, '"function"') OR contains(t, '"tool-response"')
+         OR contains(t, '"tool_result"') OR contains(t, '"tool_call_response"') OR contains(t, '"function_call_output"')
+         OR contains(t, 'unctionResponse') OR contains(t, 'unction_response') OR contains(t, 'ToolCallResult(')
+         OR contains(t, 'ToolMessage('));

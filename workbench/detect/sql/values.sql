@@ -16,6 +16,66 @@ FROM steps SEMI JOIN det_scope USING (run_id)
 WHERE output IS NOT NULL AND kind <> 'tool' AND steps.rowid BETWEEN $row_lo AND $row_hi
 GROUP BY run_id;
 
+-- The answer of a final step whose output is a record (a JSON object) holding chat messages: the
+-- text of the last message the assistant said in it. A pipeline's or a graph's output record carries,
+-- beside the reply, every component's messages, token usage, the model's name: read whole as the
+-- answer, every number of that metadata was "unsupported" (Haystack's {"writer": {"messages": […],
+-- "token_usage": {…}, "last_message": "ChatMessage(…)"}}, LangGraph's {"messages": […]}). Messages are
+-- JSON objects with a role (any but the user's, the system's or a tool's) or message reprs in a string
+-- (det_repr_said). A record whose messages say nothing is the answer as it is.
+CREATE OR REPLACE TEMP TABLE det_record_answer AS
+WITH recs AS (
+    SELECT s.run_id, s.step_id, s.output FROM steps s
+    JOIN det_answer a ON a.run_id = s.run_id AND a.step_id = s.step_id
+    WHERE s.rowid BETWEEN $row_lo AND $row_hi AND left(ltrim(s.output), 1) = '{'
+      AND (contains(s.output, '"role"') OR contains(s.output, 'Message(')) AND json_valid(s.output)
+),
+said AS (
+    SELECT run_id, step_id, coalesce(
+        list_last(list_filter(list_transform(det_json_objects(output), lambda m: CASE
+            WHEN json_valid(m) AND json_extract_string(m, '$.role') NOT IN
+                 ('user', 'human', 'system', 'developer', 'tool', 'function', 'tool-response', 'ipython')
+            THEN det_message_text(m) END), lambda x: x IS NOT NULL AND trim(x) <> '')),
+        list_last(list_filter(det_repr_said(det_unescaped(output)), lambda x: trim(x) <> ''))) AS txt
+    FROM recs
+)
+SELECT run_id, step_id, txt FROM said WHERE txt IS NOT NULL;
+
+-- Tool results a log holds only inside a message list (Haystack's OpenInference spans are the
+-- components', none the tool's: its result is a ToolCallResult in the agent's messages; an LLM call's
+-- input carries the role "tool" messages of the calls before it). Each is a backend record, as a
+-- tool step's output is, seen by the step whose input or output holds it: at its start for an input,
+-- at its end for an output. Its step id is the holder's with " (tool result)" after it: no step of
+-- the log, so no echo, answer or cascade rule mistakes it for the holder.
+CREATE OR REPLACE TEMP TABLE det_msg_tool_results AS
+WITH holders AS (
+    -- (an input as the call began, an output as it ended; read straight from the columns, not
+    -- unnested into a row per text first: the gate leaves nearly none)
+    SELECT s.run_id, s.step_id, s.agent, s.input AS txt, coalesce(epoch_us(s.started_at)::DOUBLE, s.seq::DOUBLE) AS t
+    FROM steps s SEMI JOIN det_scope USING (run_id)
+    WHERE s.rowid BETWEEN $row_lo AND $row_hi AND s.kind <> 'tool' AND det_holds_tool_result(s.input)
+    UNION ALL
+    SELECT s.run_id, s.step_id, s.agent, s.output, coalesce(epoch_us(s.ended_at)::DOUBLE, s.seq + 0.5)
+    FROM steps s SEMI JOIN det_scope USING (run_id)
+    WHERE s.rowid BETWEEN $row_lo AND $row_hi AND s.kind <> 'tool' AND det_holds_tool_result(s.output)
+),
+found AS (
+    SELECT run_id, step_id, agent, t, list_concat(
+        -- a message, and the blocks of its content (Anthropic's tool_result blocks sit in a user turn)
+        flatten(list_transform(det_json_objects(txt), lambda m: CASE WHEN json_valid(m) THEN list_prepend(
+            det_tool_result_text(m), list_transform(coalesce(json_extract(m, '$.content[*]'), []),
+                                                    lambda b: det_tool_result_text(b))) END)),
+        -- Gemini's {"functionResponse": {"name": …, "response": {…}}} (three levels: found by its key)
+        list_transform(regexp_extract_all(txt, '"function_?[Rr]esponse"\s*:\s*(\{(?:[^{}"]|"(?:[^"\\]|\\.)*"|\{(?:[^{}"]|"(?:[^"\\]|\\.)*")*\})*\})', 1),
+                       lambda m: CASE WHEN json_valid(m) THEN json_extract(m, '$.response')::VARCHAR END),
+        det_repr_tool_results(det_unescaped(txt))) AS results
+    FROM holders
+)
+SELECT run_id, step_id || ' (tool result)' AS step_id, agent, min(t) AS t, r AS txt
+FROM (SELECT run_id, step_id, agent, t, unnest(results) AS r FROM found)
+WHERE r IS NOT NULL AND trim(r) <> ''
+GROUP BY run_id, step_id, agent, r;
+
 -- Numbers and identifiers in every output, in tool calls' arguments (what reached the backend) and
 -- in the input of the step that gave the final answer (what the answer was built from).
 -- Other inputs — prompts, often the whole context — are not scanned: a step's own input is checked
@@ -48,8 +108,8 @@ sides AS (
 ),
 fields AS (
     SELECT run_id, step_id, agent, kind, t1, tref, field,
-           CASE field WHEN 'output' THEN det_answer_text(output) ELSE input END AS txt  -- (only the answer's output)
-    FROM sides
+           CASE field WHEN 'output' THEN coalesce(ra.txt, det_answer_text(output)) ELSE input END AS txt  -- (only the answer's output)
+    FROM sides LEFT JOIN det_record_answer ra USING (run_id, step_id)
 ),
 tokens AS (
     -- the text is parsed once per step, not carried along with (and checked for) each of its tokens
@@ -87,6 +147,9 @@ WITH texts AS (
     FROM steps s SEMI JOIN det_scope USING (run_id)
     ANTI JOIN det_answer a ON a.run_id = s.run_id AND a.step_id = s.step_id
     WHERE s.rowid BETWEEN $row_lo AND $row_hi AND s.output IS NOT NULL
+
+    UNION ALL
+    SELECT run_id, step_id, agent, 'tool', t, t, 'output', txt FROM det_msg_tool_results
 ),
 tokens AS (
     -- the text is parsed once per step, not carried along with (and checked for) each of its tokens
