@@ -77,7 +77,24 @@ def test_a_number_the_manager_made_up_is_caught_though_final_answer_echoes_it(tm
     # final_answer hands back its argument: no backend record, so it cannot support the 5.4 million
     found = _silent(tmp_path, "545,000", "Lisbon has 5.4 million inhabitants.")
     assert len(found) == 1 and "final answer 5.4 million (unsupported)" in found[0], found
-    assert "first stated by ToolCallingAgent.run" in found[0]
+    # the manager's run span carries smolagents.* attributes: its agent is ToolCallingAgent (_conventions)
+    assert "first stated by ToolCallingAgent at" in found[0]
+
+
+@pytest.mark.parametrize("sql_from_bytes", [0, 1 << 40])
+def test_both_readers_name_the_manager_as_the_convention_says(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                              sql_from_bytes: int) -> None:
+    # the SQL fast path (0: every file) named it "ToolCallingAgent.run" while the Python reader (1 TiB: none)
+    # said "ToolCallingAgent"; which reader a file met depends on its size
+    from workbench.ingest import _jsonio
+    monkeypatch.setattr(_jsonio, "SQL_MIN_BYTES", sql_from_bytes)
+    path = tmp_path / "smolagents_managed.otlp.jsonl"
+    _run(path, "545,000", "Lisbon has 5.4 million inhabitants.")
+    ws = wb.open()
+    ws.ingest(path)
+    agents = dict(ws.sql("SELECT step_id, agent FROM steps").fetchall())
+    assert agents["a000000000000001"] == "ToolCallingAgent"
+    assert agents["a000000000000003"] == "census_agent.run"   # no smolagents.* attribute: the span's name
 
 
 @pytest.mark.parametrize(("census", "answer"), [

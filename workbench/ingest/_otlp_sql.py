@@ -257,6 +257,10 @@ SELECT line, bad, ri, si, pi, (line << 24) + off + pi - 1 AS order_hint, service
     OR coalesce(regexp_matches(agent, {_q(_ID_RE)}), false)
     OR (kind = 'agent' AND v_agent IS NULL AND scope_name = {_q(AGNO_SCOPE)}
         AND coalesce(regexp_full_match(s.name, {_q(_RUN_RE)}), false))
+    -- a smolagents run span, <agent or class>.run with smolagents.* attributes (the reader names the agent:
+    -- _conventions.smolagents_agent; read here, the manager stayed "ToolCallingAgent.run")
+    OR CASE WHEN kind = 'agent' AND v_agent IS NULL AND coalesce(ends_with(s.name, '.run'), false)
+            THEN _wb_any(list_transform(keys, lambda k: starts_with(k, 'smolagents.'))) ELSE false END
     -- openai-agents' trace span (JavaScript's carries more than its kind: agents_trace_root)
     OR (kind = 'agent' AND v_agent IS NULL AND coalesce(s.parentSpanId, '') IN ('', '{z16}', '{z32}')
         AND scope_name IN ({oai_scopes}))
