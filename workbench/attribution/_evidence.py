@@ -45,30 +45,26 @@ chain(run_id, step_id, depth) AS (
     JOIN errs c ON c.run_id = ch.run_id AND c.parent_id = ch.step_id
     WHERE ch.depth < 256
 )
-SELECT s.run_id,
-       arg_min(s.agent, [coalesce(epoch_us(s.ended_at), 9223372036854775807), -ch.depth, s.seq]) AS agent,
-       arg_min(s.step_id, [coalesce(epoch_us(s.ended_at), 9223372036854775807), -ch.depth, s.seq]) AS step_id,
-       arg_min(s.seq, [coalesce(epoch_us(s.ended_at), 9223372036854775807), -ch.depth, s.seq]) AS seq,
-       arg_min(coalesce(s.tool, s.name), [coalesce(epoch_us(s.ended_at), 9223372036854775807), -ch.depth, s.seq])
-           AS what,
-       arg_min(s.kind, [coalesce(epoch_us(s.ended_at), 9223372036854775807), -ch.depth, s.seq]) AS kind,
-       arg_min(s.error, [coalesce(epoch_us(s.ended_at), 9223372036854775807), -ch.depth, s.seq]) AS error
-FROM chain ch JOIN steps s ON s.run_id = ch.run_id AND s.step_id = ch.step_id
-WHERE ch.depth > 0 AND s.kind IS DISTINCT FROM 'system' AND s.agent IS NOT NULL
-GROUP BY s.run_id
+SELECT run_id, arg_min(agent, k) AS agent, arg_min(step_id, k) AS step_id, arg_min(seq, k) AS seq,
+       arg_min(coalesce(tool, name), k) AS what, arg_min(kind, k) AS kind, arg_min(error, k) AS error
+FROM (  -- the origin: the chain's first step to end (the one that raised), then the deepest, then the first
+    SELECT s.run_id, s.agent, s.step_id, s.seq, s.tool, s.name, s.kind, s.error,
+           [coalesce(epoch_us(s.ended_at), 9223372036854775807), -ch.depth, s.seq] AS k
+    FROM chain ch JOIN steps s ON s.run_id = ch.run_id AND s.step_id = ch.step_id
+    WHERE ch.depth > 0 AND s.kind IS DISTINCT FROM 'system' AND s.agent IS NOT NULL)
+GROUP BY run_id
 """
 
 # The silent_failure finding's agent is the first stater of the wrong value (detect/sql/silent.sql).
 _SILENT_SQL = """
-SELECT f.run_id,
-       arg_min(f.agent, [CASE f.severity WHEN 'critical' THEN 0 ELSE 1 END, coalesce(s.seq, 9223372036854775807)]),
-       arg_min(f.step_id, [CASE f.severity WHEN 'critical' THEN 0 ELSE 1 END, coalesce(s.seq, 9223372036854775807)]),
-       arg_min(s.seq, [CASE f.severity WHEN 'critical' THEN 0 ELSE 1 END, coalesce(s.seq, 9223372036854775807)]),
-       arg_min(f.detail, [CASE f.severity WHEN 'critical' THEN 0 ELSE 1 END, coalesce(s.seq, 9223372036854775807)])
-FROM findings f SEMI JOIN _ev_scope USING (run_id)
-LEFT JOIN steps s ON s.run_id = f.run_id AND s.step_id = f.step_id
-WHERE f.detector = 'silent_failure' AND f.agent IS NOT NULL AND f.severity IN ('critical', 'warning')
-GROUP BY f.run_id
+SELECT run_id, arg_min(agent, k), arg_min(step_id, k), arg_min(seq, k), arg_min(detail, k)
+FROM (  -- a critical finding before a warning, then the earliest step
+    SELECT f.run_id, f.agent, f.step_id, s.seq, f.detail,
+           [CASE f.severity WHEN 'critical' THEN 0 ELSE 1 END, coalesce(s.seq, 9223372036854775807)] AS k
+    FROM findings f SEMI JOIN _ev_scope USING (run_id)
+    LEFT JOIN steps s ON s.run_id = f.run_id AND s.step_id = f.step_id
+    WHERE f.detector = 'silent_failure' AND f.agent IS NOT NULL AND f.severity IN ('critical', 'warning'))
+GROUP BY run_id
 """
 
 EVIDENCE_COLUMNS = ["run_id", "evidence", "agent", "step_id", "seq", "why"]
