@@ -2,11 +2,12 @@
 
 Usage::
 
+    # the steps' texts of bench/attribution_public_sets.py's runs (answer-text lineage needs the words, which
+    # the frame does not keep)
+    python bench/attribution_pair24.py --save-texts TEXTS --hand-crafted HC --tau-bench TAU --aegis AEGIS
     python bench/attribution_pair24.py --frame FRAME --texts TEXTS --variant v10 p1 p2 p3 p4
 
-FRAME is a frame of bench/attribution_blame14.py (``--save-frame``); TEXTS a parquet of the same runs' steps
-(run_id, step_id, output, task), read from the store the frame was built from (answer-text lineage needs the
-words, which the frame does not keep).
+FRAME is a frame of bench/attribution_blame14.py (``--save-frame``) over the same runs.
 
 - (p1) v10 + a pair stage: a logistic regression on "#2 minus #1" pair features (score gap, final author, first
   stater of the final numbers, first speaker, turns, later corrections) decides between v10's top two agents;
@@ -297,13 +298,40 @@ def figures(var: Variant) -> list[dict]:
     return rows
 
 
+def save_texts(args: argparse.Namespace) -> None:
+    import tempfile
+
+    import pyarrow as pa
+    from attribution_logonly import runs_of
+    from attribution_public_sets import load
+    with tempfile.TemporaryDirectory() as tmp:
+        ws, new, _ = load(args.hand_crafted, args.tau_bench, args.aegis, args.aegis_cap, args.sim, Path(tmp))
+        every = [x for s in [AG, HC, SIM, *new] for x in runs_of(ws, s)]
+        ws.con.register("_p24_runs", pa.table({"run_id": pa.array(every, type=pa.string())}))
+        T = ws.con.execute("SELECT s.run_id, s.step_id, coalesce(s.output, '') AS output, r.task FROM steps s "
+                           "JOIN runs r USING (run_id) SEMI JOIN _p24_runs USING (run_id)").df()
+    T.to_parquet(args.save_texts)
+    print(f"texts of {len(every)} runs, {len(T)} steps -> {args.save_texts}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--frame", type=Path, required=True)
-    ap.add_argument("--texts", type=Path, required=True)
-    ap.add_argument("--variant", nargs="+", choices=["v10", "p1", "p2", "p3", "p4"], required=True)
+    ap.add_argument("--frame", type=Path)
+    ap.add_argument("--texts", type=Path)
+    ap.add_argument("--variant", nargs="+", choices=["v10", "p1", "p2", "p3", "p4"])
+    ap.add_argument("--save-texts", type=Path)
+    ap.add_argument("--hand-crafted", type=Path)
+    ap.add_argument("--tau-bench", type=Path)
+    ap.add_argument("--aegis", type=Path)
+    ap.add_argument("--aegis-cap", type=int, default=150)
+    ap.add_argument("--sim", type=int, default=300)
     args = ap.parse_args()
     warnings.simplefilter("ignore")
+    if args.save_texts:
+        save_texts(args)
+        return
+    if not (args.frame and args.texts and args.variant):
+        ap.error("--frame, --texts and --variant are needed (or --save-texts)")
     X = pd.read_parquet(args.frame.with_suffix(".X.parquet"))
     labels = pd.read_parquet(args.frame.with_suffix(".labels.parquet"))
     T = pd.read_parquet(args.texts)
