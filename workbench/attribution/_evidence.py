@@ -22,7 +22,8 @@ import math
 from typing import Any
 
 import pandas as pd
-import pyarrow as pa
+
+from ..store._run_scope import run_scope
 
 # How much each kind of evidence moves the odds (log-odds added to the model's): a rate of 0.8 that the
 # named agent is the culprit. Chosen, not fitted: bench/verdict_evidence.py measured 87 of 87 for
@@ -31,7 +32,7 @@ import pyarrow as pa
 # 0.5 for the evidence's) still keeps its pick, and says the two part.
 EVIDENCE_LOGIT = {"error": math.log(0.8 / 0.2), "silent_failure": math.log(0.8 / 0.2)}
 
-# The runs in scope travel in a registered table; no value is formatted into the SQL.
+# The runs in scope are in the temp table _ev_scope (store/_run_scope.py); no value is formatted into the SQL.
 _ERROR_SQL = """
 WITH RECURSIVE scope AS (SELECT run_id FROM _ev_scope),
 failed AS (SELECT r.run_id FROM runs r SEMI JOIN scope USING (run_id) WHERE r.reported_outcome = 'failure'),
@@ -82,13 +83,10 @@ def run_evidence(ws: Any, run_ids: list[str]) -> pd.DataFrame:
     if not run_ids:
         return pd.DataFrame(columns=EVIDENCE_COLUMNS)
     con = ws.con
-    con.register("_ev_scope", pa.table({"run_id": pa.array([str(r) for r in run_ids], type=pa.string())}))
-    try:
+    with run_scope(con, "_ev_scope", run_ids):
         errors = con.execute(_ERROR_SQL).fetchall()
         has_findings = con.execute("SELECT count(*) FROM findings SEMI JOIN _ev_scope USING (run_id)").fetchall()[0][0]
         silent = con.execute(_SILENT_SQL).fetchall() if has_findings else []
-    finally:
-        con.unregister("_ev_scope")
     rows: dict[str, tuple] = {}
     for run, agent, step, seq, what, kind, error in errors:
         thing = f"{agent}'s {kind or 'step'} {what}" if what else f"{agent}'s step"
