@@ -424,7 +424,7 @@ def evidence_lines(ws: Any, limit: int = 3) -> list[str]:
                     f"{clean(culprit, newlines=False)}: look at both")
         else:
             tail = "the model agrees"
-        lines.append(f"why: {run}: {why}; {tail}")
+        lines.append(f"why: {clean(run, newlines=False)}: {why}; {tail}")
     if len(rows) > limit:
         lines.append(f"why: and {len(rows) - limit:,} more runs whose verdict weighed such evidence "
                      "(ws.sql(\"SELECT run_id, params->>'why' FROM attributions WHERE unit = 'verdict'\"))")

@@ -15,7 +15,7 @@ import argparse
 import os
 import shlex
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from IPython.core.error import UsageError
@@ -65,6 +65,7 @@ class Investigation:
     flagged: pd.DataFrame | None = None   # runs not known to have failed that detectors flagged (no failed runs)
     flagged_note: str = ""                # the same, one line per detector, beside a table of failed runs
     n_unknown: int = 0                    # runs whose logs do not say whether they failed
+    why: list[str] = field(default_factory=list)   # the CLI's why: lines (_investigate.evidence_lines)
 
     def _header(self) -> str:
         shown = " (first {:,} shown; --all for every one)".format(len(self.table)) if self.truncated else ""
@@ -89,7 +90,7 @@ class Investigation:
         if self.flagged is not None and len(self.flagged):
             flagged = "flagged by the detectors, not known to have failed:\n" + self.flagged.to_string(index=False)
         return clean("\n".join(x for x in (self._header(), body, flagged, self.flagged_note, self._unknown_note(),
-                                           self.agreement, self.note) if x))
+                                           self.agreement, self.note, *self.why) if x))
 
     def _repr_pretty_(self, p: Any, cycle: bool) -> None:
         p.text(repr(self))
@@ -104,7 +105,7 @@ class Investigation:
             table += ("<p>flagged by the detectors, not known to have failed:</p>"
                       + html_table(self.flagged, border=0, classes="wb-investigate"))
         extra = "".join(f"<p>{html_text(x)}</p>" for x in (self.flagged_note, self._unknown_note(), self.agreement,
-                                                          self.note) if x)
+                                                          self.note, *self.why) if x)
         return f"<div><p><b>{html_text(self._header())}</b></p>{table}{extra}</div>"
 
 
@@ -114,7 +115,13 @@ def investigate(ws: Workspace, where: str, replay: Any = None, limit: int | None
     else by the pretrained log-only model — and collect the investigate table."""
     from ._failed import taken_as_failed, taken_note
     from ._flagged import FLAGGED_HEADERS, flagged_runs, flagged_summary
-    from ._investigate import agreement, attribute_failed, choose_attribution, investigate_table
+    from ._investigate import (
+        agreement,
+        attribute_failed,
+        choose_attribution,
+        evidence_lines,
+        investigate_table,
+    )
     from .detect import detect
 
     with warnings.catch_warnings():
@@ -137,7 +144,8 @@ def investigate(ws: Workspace, where: str, replay: Any = None, limit: int | None
     flagged = None if n_failed else pandas.DataFrame(flagged_runs(ws, limit), columns=FLAGGED_HEADERS)
     return Investigation(where=where, n_runs=n_runs, n_failed=n_failed, table=table,
                          truncated=limit is not None and n_failed > limit, agreement=agreement(ws), note=note,
-                         flagged=flagged, flagged_note=flagged_summary(ws) if n_failed else "", n_unknown=n_unknown)
+                         flagged=flagged, flagged_note=flagged_summary(ws) if n_failed else "", n_unknown=n_unknown,
+                         why=evidence_lines(ws))
 
 
 @magics_class

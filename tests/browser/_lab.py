@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -161,3 +163,25 @@ def wait_text_change(s: Session, selector: str, before: str, timeout: float = 30
 
 def text(s: Session, selector: str) -> str:
     return s.page.eval_on_selector(selector, "e => e.innerText")
+
+
+KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
+
+
+@contextlib.contextmanager
+def run_cells(browser, lab, name: str, cells: list[str]) -> Iterator[Session]:  # noqa: ANN001
+    """A notebook of ``cells`` written into the lab's root as ``name``, opened and Run All: the session, to
+    look at the page; the page closed and every kernel stopped after, whatever the test found."""
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    nb = new_notebook(cells=[new_code_cell(c) for c in cells])
+    nb.metadata["kernelspec"] = KERNELSPEC
+    nbformat.write(nb, lab.root / name)
+    s = open_notebook(browser, lab.url, name)
+    try:
+        run_all(s)
+        yield s
+    finally:
+        s.page.close()
+        shutdown_kernels(lab.url)

@@ -5,18 +5,14 @@ from __future__ import annotations
 
 import sys
 
-import nbformat
 import pytest
 from _lab import (
     PANEL,
     cell_errors,
-    open_notebook,
-    run_all,
-    shutdown_kernels,
+    run_cells,
     wait_charts_drawn,
     widget_errors,
 )
-from nbformat.v4 import new_code_cell, new_notebook
 
 pytestmark = pytest.mark.slow
 
@@ -39,17 +35,12 @@ report = ws.ingest(records, progress=False)
 
 
 def test_tuner_limits_and_backtest_on_real_shaped_logs(lab, browser) -> None:  # noqa: ANN001
-    nb = new_notebook(cells=[new_code_cell(c) for c in [
+    with run_cells(browser, lab, "policy12_real.ipynb", [
         SETUP,
         "tu = wb.ThresholdTuner(ws)\ntu",
         "s = wb.suggest_limits(ws, quantile=0.75)\ns",
         "wb.backtest(s.to_policy(), ws)",
-    ]])
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
-    nbformat.write(nb, lab.root / "policy12_real.ipynb")
-    s = open_notebook(browser, lab.url, "policy12_real.ipynb")
-    try:
-        run_all(s)
+    ]) as s:
         charts = wait_charts_drawn(s, 2)
         assert len(charts) >= 2 and all(c["width"] > 0 and c["height"] > 0 for c in charts), charts
         assert not cell_errors(s) and not widget_errors(s), (cell_errors(s), widget_errors(s))
@@ -70,6 +61,3 @@ def test_tuner_limits_and_backtest_on_real_shaped_logs(lab, browser) -> None:  #
         shot.parent.mkdir(parents=True, exist_ok=True)
         page.locator(f"{PANEL} .wb-threshold-tuner").first.screenshot(path=str(shot))
         print(f"screenshot: {shot}", file=sys.stderr)
-    finally:
-        s.page.close()
-        shutdown_kernels(lab.url)

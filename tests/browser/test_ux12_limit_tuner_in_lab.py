@@ -7,20 +7,16 @@ from __future__ import annotations
 
 import sys
 
-import nbformat
 import pytest
 from _lab import (
     PANEL,
     cell_errors,
-    open_notebook,
-    run_all,
-    shutdown_kernels,
+    run_cells,
     text,
     wait_charts_drawn,
     wait_text_change,
     widget_errors,
 )
-from nbformat.v4 import new_code_cell, new_notebook
 
 import workbench as wb
 
@@ -59,16 +55,11 @@ def _drawn(tuner) -> list[dict]:  # noqa: ANN001
 
 def test_limit_tuner_draws_moves_and_exports(lab, browser) -> None:  # noqa: ANN001
     path = lab.root / "ux12_limits.yaml"
-    nb = new_notebook(cells=[new_code_cell(c) for c in [
+    with run_cells(browser, lab, "ux12_limits.ipynb", [
         SETUP,
         f"lt = wb.LimitTuner(ws, quantile=0.9, policy_path={str(path)!r})\nlt",
         "wb.suggest_limits(ws, quantile=0.9)",
-    ]])
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
-    nbformat.write(nb, lab.root / "ux12_limits.ipynb")
-    s = open_notebook(browser, lab.url, "ux12_limits.ipynb")
-    try:
-        run_all(s)
+    ]) as s:
         charts = wait_charts_drawn(s, 2)
         assert len(charts) == 2 and all(c["kind"] == "svg" and c["width"] > 0 for c in charts), charts
         assert not cell_errors(s) and not widget_errors(s), (cell_errors(s), widget_errors(s))
@@ -130,6 +121,3 @@ def test_limit_tuner_draws_moves_and_exports(lab, browser) -> None:  # noqa: ANN
         shot = lab.shots / "ux12_limit_tuner_moved.png"
         tuner.screenshot(path=str(shot))
         print(f"screenshot: {shot}", file=sys.stderr)
-    finally:
-        s.page.close()
-        shutdown_kernels(lab.url)

@@ -9,20 +9,16 @@ from __future__ import annotations
 import re
 import sys
 
-import nbformat
 import pytest
 from _lab import (
     PANEL,
     cell_errors,
-    open_notebook,
-    run_all,
-    shutdown_kernels,
+    run_cells,
     text,
     wait_charts_drawn,
     wait_text_change,
     widget_errors,
 )
-from nbformat.v4 import new_code_cell, new_notebook
 
 pytestmark = pytest.mark.slow
 
@@ -78,18 +74,13 @@ _SVG = """(root) => [...root.querySelectorAll('.vega-embed svg.marks')].map(svg 
 
 
 def test_tuner_without_outcomes_and_limit_log_scale_in_lab(lab, browser) -> None:  # noqa: ANN001
-    nb = new_notebook(cells=[new_code_cell(c) for c in [
+    with run_cells(browser, lab, "ux13_views.ipynb", [
         SETUP,
         "tu = wb.ThresholdTuner(raw, signal='latency_ms')\ntu",
         "lt = wb.LimitTuner(tail, quantile=0.99)\nlt",
         "empty = wb.open()\nwb.ThresholdTuner(empty)",
         "wb.LimitTuner(empty)",
-    ]])
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
-    nbformat.write(nb, lab.root / "ux13_views.ipynb")
-    s = open_notebook(browser, lab.url, "ux13_views.ipynb")
-    try:
-        run_all(s)
+    ]) as s:
         found = wait_charts_drawn(s, 4)
         # the tuner's two charts and the limit view's two: nothing else (the empty store draws no frame)
         assert len(found) == 4 and all(c["kind"] == "svg" and c["width"] > 0 and c["marks"] > 10 for c in found), found
@@ -154,6 +145,3 @@ def test_tuner_without_outcomes_and_limit_log_scale_in_lab(lab, browser) -> None
         shot = lab.shots / "ux13_empty.png"
         page.locator(f"{PANEL} .jp-Cell").nth(3).screenshot(path=str(shot))
         print(f"screenshot: {shot}", file=sys.stderr)
-    finally:
-        s.page.close()
-        shutdown_kernels(lab.url)

@@ -7,18 +7,14 @@ from __future__ import annotations
 import re
 import sys
 
-import nbformat
 import pytest
 from _lab import (
     PANEL,
     cell_errors,
-    open_notebook,
-    run_all,
-    shutdown_kernels,
+    run_cells,
     wait_charts_drawn,
     widget_errors,
 )
-from nbformat.v4 import new_code_cell, new_notebook
 
 pytestmark = pytest.mark.slow
 
@@ -51,13 +47,8 @@ _TICKS = """(root) => [...root.querySelectorAll('.vega-embed svg.marks')].map(sv
 
 
 def test_limit_view_tick_labels_are_whole_numbers_in_lab(lab, browser) -> None:  # noqa: ANN001
-    nb = new_notebook(cells=[new_code_cell(c) for c in [
-        SETUP, "wb.LimitTuner(store(3))", "wb.LimitTuner(store(30))"]])
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
-    nbformat.write(nb, lab.root / "ux14_ticks.ipynb")
-    s = open_notebook(browser, lab.url, "ux14_ticks.ipynb")
-    try:
-        run_all(s)
+    with run_cells(browser, lab, "ux14_ticks.ipynb", [
+            SETUP, "wb.LimitTuner(store(3))", "wb.LimitTuner(store(30))"]) as s:
         # 3 runs: no limit at their p99 stops any of them, so that view says it in words and draws only
         # how far the runs went (no empty chart of runs stopped); 30 runs: both charts
         found = wait_charts_drawn(s, 3)
@@ -85,9 +76,6 @@ def test_limit_view_tick_labels_are_whole_numbers_in_lab(lab, browser) -> None: 
             view.screenshot(path=str(shot))
             print(f"screenshot: {shot}", file=sys.stderr)
         assert not s.console_errors, s.console_errors
-    finally:
-        s.page.close()
-        shutdown_kernels(lab.url)
 
 
 EXPLORER = r'''
@@ -121,16 +109,8 @@ _PAST_EDGE = """(panel) => {
 
 
 def test_explorer_stays_inside_its_output_in_lab(lab, browser) -> None:  # noqa: ANN001
-    nb = new_notebook(cells=[new_code_cell(EXPLORER)])
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
-    nbformat.write(nb, lab.root / "ux14_explorer.ipynb")
-    s = open_notebook(browser, lab.url, "ux14_explorer.ipynb")
-    try:
-        run_all(s)
+    with run_cells(browser, lab, "ux14_explorer.ipynb", [EXPLORER]) as s:
         wait_charts_drawn(s, 1)
         assert not cell_errors(s) and not widget_errors(s), (cell_errors(s), widget_errors(s))
         # the run list drew its right border 2 px past the edge: width 100% plus the widget's margin
         assert s.page.evaluate(_PAST_EDGE, PANEL) == []
-    finally:
-        s.page.close()
-        shutdown_kernels(lab.url)

@@ -5,18 +5,14 @@ findings table ran 10-50 px past the explorer's right edge, under the notebook's
 
 from __future__ import annotations
 
-import nbformat
 import pytest
 from _lab import (
     PANEL,
     cell_errors,
-    open_notebook,
-    run_all,
-    shutdown_kernels,
+    run_cells,
     wait_charts_drawn,
     widget_errors,
 )
-from nbformat.v4 import new_code_cell, new_notebook
 
 pytestmark = pytest.mark.slow
 
@@ -68,12 +64,7 @@ _LAYOUT = """(ex) => {
 
 
 def test_explorer_filters_on_one_row_and_findings_inside_their_half(lab, browser) -> None:  # noqa: ANN001
-    nb = new_notebook(cells=[new_code_cell(SETUP)])
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
-    nbformat.write(nb, lab.root / "ux16_explorer.ipynb")
-    s = open_notebook(browser, lab.url, "ux16_explorer.ipynb")
-    try:
-        run_all(s)
+    with run_cells(browser, lab, "ux16_explorer.ipynb", [SETUP]) as s:
         wait_charts_drawn(s, 1)
         s.page.wait_for_timeout(1500)
         assert not cell_errors(s) and not widget_errors(s) and not s.console_errors, \
@@ -86,6 +77,3 @@ def test_explorer_filters_on_one_row_and_findings_inside_their_half(lab, browser
         assert max(got["rights"]) <= got["right"], got
         assert got["halves"] == 2 and got["findings"] > 0, got
         assert not got["past"], got["past"]
-    finally:
-        s.page.close()
-        shutdown_kernels(lab.url)

@@ -8,18 +8,14 @@ from __future__ import annotations
 
 import re
 
-import nbformat
 import pytest
 from _lab import (
     PANEL,
     cell_errors,
-    open_notebook,
-    run_all,
-    shutdown_kernels,
+    run_cells,
     wait_charts_drawn,
     widget_errors,
 )
-from nbformat.v4 import new_code_cell, new_notebook
 
 pytestmark = pytest.mark.slow
 
@@ -49,17 +45,12 @@ _LABELS = """(root) => [...root.querySelectorAll('.widget-slider .widget-label')
 
 
 def test_slider_label_messages_and_short_run_axis_in_lab(lab, browser) -> None:  # noqa: ANN001
-    nb = new_notebook(cells=[new_code_cell(c) for c in [
+    with run_cells(browser, lab, "ux17_shown.ipynb", [
         SETUP,
         "with warnings.catch_warnings():\n    warnings.simplefilter('ignore')\n"
         "    tu = wb.ThresholdTuner(ws, signal='latency_ms')\ntu",
         "ex = IncidentExplorer(ws)\nex.runs.value = ex.runs.options[0][1]\nex.select_step('s0')\nex",
-    ]])
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
-    nbformat.write(nb, lab.root / "ux17_shown.ipynb")
-    s = open_notebook(browser, lab.url, "ux17_shown.ipynb")
-    try:
-        run_all(s)
+    ]) as s:
         wait_charts_drawn(s, 3)
         assert not cell_errors(s) and not widget_errors(s), (cell_errors(s), widget_errors(s))
         tuner = s.page.locator(f"{PANEL} .wb-threshold-tuner").first
@@ -87,6 +78,3 @@ def test_slider_label_messages_and_short_run_axis_in_lab(lab, browser) -> None: 
         shot.parent.mkdir(parents=True, exist_ok=True)
         tuner.screenshot(path=str(shot))
         ex.screenshot(path=str(lab.shots / "ux17_explorer.png"))
-    finally:
-        s.page.close()
-        shutdown_kernels(lab.url)

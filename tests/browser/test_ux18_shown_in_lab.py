@@ -7,18 +7,14 @@ logs never runs."""
 
 from __future__ import annotations
 
-import nbformat
 import pytest
 from _lab import (
     PANEL,
     cell_errors,
-    open_notebook,
-    run_all,
-    shutdown_kernels,
+    run_cells,
     wait_charts_drawn,
     widget_errors,
 )
-from nbformat.v4 import new_code_cell, new_notebook
 
 pytestmark = pytest.mark.slow
 
@@ -77,18 +73,13 @@ _HISTOGRAM = """(root) => {
 
 
 def test_explorer_tuner_and_drift_read_right_in_lab(lab, browser) -> None:  # noqa: ANN001
-    nb = new_notebook(cells=[new_code_cell(c) for c in [
+    with run_cells(browser, lab, "ux18_shown.ipynb", [
         SETUP,
         "ex = IncidentExplorer(ws)\nex.show_run('r00')\nex",
         "with warnings.catch_warnings():\n    warnings.simplefilter('ignore')\n"
         "    tu = ThresholdTuner(ws, signal='latency_ms')\ntu",
         "DriftMonitor(ws)",
-    ]])
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
-    nbformat.write(nb, lab.root / "ux18_shown.ipynb")
-    s = open_notebook(browser, lab.url, "ux18_shown.ipynb")
-    try:
-        run_all(s)
+    ]) as s:
         wait_charts_drawn(s, 3)
         assert not cell_errors(s) and not widget_errors(s), (cell_errors(s), widget_errors(s))
         ex = s.page.locator(f"{PANEL} .wb-incident-explorer").first
@@ -124,9 +115,6 @@ def test_explorer_tuner_and_drift_read_right_in_lab(lab, browser) -> None:  # no
         assert "Too few runs to judge drift" in said and "run wb.detect" not in said, said
         drift.screenshot(path=str(_shot(lab, "ux18_drift.png")))
         assert not s.dialogs, s.dialogs
-    finally:
-        s.page.close()
-        shutdown_kernels(lab.url)
 
 
 def _shot(lab, name: str):  # noqa: ANN001, ANN202

@@ -6,18 +6,14 @@ says what is past it. A script payload in the logs never runs."""
 
 from __future__ import annotations
 
-import nbformat
 import pytest
 from _lab import (
     PANEL,
     cell_errors,
-    open_notebook,
-    run_all,
-    shutdown_kernels,
+    run_cells,
     wait_charts_drawn,
     widget_errors,
 )
-from nbformat.v4 import new_code_cell, new_notebook
 
 pytestmark = pytest.mark.slow
 
@@ -78,17 +74,12 @@ def _wait_shown(s, ex, run: str) -> dict:  # noqa: ANN001
 
 
 def test_run_list_and_step_panel_agree_and_cost_axis_in_lab(lab, browser) -> None:  # noqa: ANN001
-    nb = new_notebook(cells=[new_code_cell(c) for c in [
+    with run_cells(browser, lab, "ux19_agree.ipynb", [
         SETUP,
         "ex = IncidentExplorer(ws)\nex.show_run('r20')\nex",
         "with warnings.catch_warnings():\n    warnings.simplefilter('ignore')\n"
         "    tu = ThresholdTuner(ws, signal='latency_ms')\ntu",
-    ]])
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
-    nbformat.write(nb, lab.root / "ux19_agree.ipynb")
-    s = open_notebook(browser, lab.url, "ux19_agree.ipynb")
-    try:
-        run_all(s)
+    ]) as s:
         wait_charts_drawn(s, 4)
         assert not cell_errors(s) and not widget_errors(s), (cell_errors(s), widget_errors(s))
         ex = s.page.locator(f"{PANEL} .wb-incident-explorer").first
@@ -119,9 +110,6 @@ def test_run_list_and_step_panel_agree_and_cost_axis_in_lab(lab, browser) -> Non
         assert any(t.startswith("1 more threshold up to 30,000") for t in cost["texts"]), cost["texts"]
         tuner.screenshot(path=str(_shot(lab, "ux19_tuner.png")))
         assert not s.dialogs, s.dialogs
-    finally:
-        s.page.close()
-        shutdown_kernels(lab.url)
 
 
 def _shot(lab, name: str):  # noqa: ANN001, ANN202

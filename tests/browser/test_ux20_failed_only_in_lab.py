@@ -7,18 +7,14 @@ every run"."""
 
 from __future__ import annotations
 
-import nbformat
 import pytest
 from _lab import (
     PANEL,
     cell_errors,
-    open_notebook,
-    run_all,
-    shutdown_kernels,
+    run_cells,
     wait_charts_drawn,
     widget_errors,
 )
-from nbformat.v4 import new_code_cell, new_notebook
 
 pytestmark = pytest.mark.slow
 
@@ -51,16 +47,11 @@ _TUNER = """(t) => ({readout: (t.querySelector('.wb-tuner-readout') || {}).inner
 
 
 def test_failed_only_logs_in_lab(lab, browser) -> None:  # noqa: ANN001
-    nb = new_notebook(cells=[new_code_cell(c) for c in [
+    with run_cells(browser, lab, "ux20_failed_only.ipynb", [
         SETUP,
         "ex = IncidentExplorer(ws)\nex",
         "with warnings.catch_warnings():\n    warnings.simplefilter('ignore')\n    tu = ThresholdTuner(ws)\ntu",
-    ]])
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
-    nbformat.write(nb, lab.root / "ux20_failed_only.ipynb")
-    s = open_notebook(browser, lab.url, "ux20_failed_only.ipynb")
-    try:
-        run_all(s)
+    ]) as s:
         drawn = wait_charts_drawn(s, 3)
         assert not cell_errors(s) and not widget_errors(s), (cell_errors(s), widget_errors(s))
         assert len(drawn) >= 3 and all(c["marks"] > 5 for c in drawn), drawn
@@ -82,9 +73,6 @@ def test_failed_only_logs_in_lab(lab, browser) -> None:  # noqa: ANN001
         assert "minimum" not in st["texts"] and any("not priced" in t for t in st["texts"]), st["texts"]
         tuner.screenshot(path=str(_shot(lab, "ux20_tuner_failed_only.png")))
         assert not s.dialogs, s.dialogs
-    finally:
-        s.page.close()
-        shutdown_kernels(lab.url)
 
 
 def _shot(lab, name: str):  # noqa: ANN001, ANN202

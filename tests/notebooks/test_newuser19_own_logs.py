@@ -11,6 +11,7 @@ test, in the native JSONL format, with those traits.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import nbformat
@@ -74,22 +75,33 @@ def own_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return db
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("name", [p.name for p in NOTEBOOKS])
-def test_notebook_runs_on_own_logs(name: str, own_store: Path, tmp_path: Path,
-                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def _execute(name: str, db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+             edit: Callable[[nbformat.NotebookNode], None] | None = None) -> str:
+    """Run notebook ``name`` on the store ``db`` ($WORKBENCH_DB) in ``tmp_path``, ``edit`` applied to it first;
+    no cell may fail (the errors named), every cell checked as executed; the text the cells showed."""
     path = next(p for p in NOTEBOOKS if p.name == name)
-    db = tmp_path / "own.duckdb"
-    db.write_bytes(own_store.read_bytes())   # each notebook its own copy: one writes findings
     monkeypatch.setenv("WORKBENCH_DB", str(db))
     monkeypatch.chdir(tmp_path)
     nb = nbformat.read(path, as_version=4)
+    if edit is not None:
+        edit(nb)
     NotebookClient(nb, timeout=900, kernel_name="python3", allow_errors=True,
                    resources={"metadata": {"path": str(tmp_path)}}).execute()
     errors = [(n, o.ename, o.evalue[:300]) for n, c in enumerate(nb.cells) if c.cell_type == "code"
               for o in c.outputs if o.output_type == "error"]
     assert not errors, f"{name} on an SRE's own logs: {errors[:3]}"
     check_executed(nb)
+    return "".join(str(o.get("data", {}).get("text/plain", "")) + o.get("text", "")
+                   for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", [p.name for p in NOTEBOOKS])
+def test_notebook_runs_on_own_logs(name: str, own_store: Path, tmp_path: Path,
+                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    db = tmp_path / "own.duckdb"
+    db.write_bytes(own_store.read_bytes())   # each notebook its own copy: one writes findings
+    _execute(name, db, tmp_path, monkeypatch)
 
 
 @pytest.mark.slow
@@ -97,25 +109,17 @@ def test_policy_notebook_backtests_on_a_held_out_store_of_own_runs(own_store: Pa
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     """Notebook 03 with ``HELD_OUT`` naming a store of later runs: backtested there, and the live-guard
     part, which only the simulator can play, says it has nothing to show instead of failing."""
-    path = next(p for p in NOTEBOOKS if p.name == "03_export_policy.ipynb")
     db = tmp_path / "own.duckdb"
     db.write_bytes(own_store.read_bytes())
     later = wb.open(tmp_path / "later.duckdb")
     later.ingest(write_own_logs(tmp_path / "later.jsonl"), progress=False)
     later.close()
-    monkeypatch.setenv("WORKBENCH_DB", str(db))
-    monkeypatch.chdir(tmp_path)
-    nb = nbformat.read(path, as_version=4)
-    cell = next(c for c in nb.cells if c.cell_type == "code" and c.source.startswith("HELD_OUT = None"))
-    cell.source = cell.source.replace("HELD_OUT = None", f"HELD_OUT = {str(tmp_path / 'later.duckdb')!r}", 1)
-    NotebookClient(nb, timeout=900, kernel_name="python3", allow_errors=True,
-                   resources={"metadata": {"path": str(tmp_path)}}).execute()
-    errors = [(n, o.ename, o.evalue[:300]) for n, c in enumerate(nb.cells) if c.cell_type == "code"
-              for o in c.outputs if o.output_type == "error"]
-    assert not errors, errors[:3]
-    check_executed(nb)
-    shown = "".join(str(o.get("data", {}).get("text/plain", "")) + o.get("text", "")
-                    for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+
+    def held_out(nb: nbformat.NotebookNode) -> None:
+        cell = next(c for c in nb.cells if c.cell_type == "code" and c.source.startswith("HELD_OUT = None"))
+        cell.source = cell.source.replace("HELD_OUT = None", f"HELD_OUT = {str(tmp_path / 'later.duckdb')!r}", 1)
+
+    shown = _execute("03_export_policy.ipynb", db, tmp_path, monkeypatch, held_out)
     assert "later.duckdb" in shown and "seed 2027" not in shown
 
 
@@ -139,19 +143,7 @@ def test_policy_notebook_on_own_logs_labelled_only_lately(outcomes: str, says: s
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     """Notebook 03 splits the runs with a known outcome, not all runs: learning from the older 70 % of all runs
     left it none to learn from ("no run with a known outcome") when only the recent runs were labelled (left23)."""
-    path = next(p for p in NOTEBOOKS if p.name == "03_export_policy.ipynb")
     ws = wb.open(tmp_path / "own.duckdb")
     ws.ingest(write_recent_labels(tmp_path / "traces.jsonl", outcomes), progress=False)
     ws.close()
-    monkeypatch.setenv("WORKBENCH_DB", str(tmp_path / "own.duckdb"))
-    monkeypatch.chdir(tmp_path)
-    nb = nbformat.read(path, as_version=4)
-    NotebookClient(nb, timeout=900, kernel_name="python3", allow_errors=True,
-                   resources={"metadata": {"path": str(tmp_path)}}).execute()
-    errors = [(n, o.ename, o.evalue[:300]) for n, c in enumerate(nb.cells) if c.cell_type == "code"
-              for o in c.outputs if o.output_type == "error"]
-    assert not errors, errors[:3]
-    check_executed(nb)
-    shown = "".join(str(o.get("data", {}).get("text/plain", "")) + o.get("text", "")
-                    for c in nb.cells if c.cell_type == "code" for o in c.outputs)
-    assert says in shown
+    assert says in _execute("03_export_policy.ipynb", tmp_path / "own.duckdb", tmp_path, monkeypatch)

@@ -22,7 +22,9 @@ import math
 from typing import Any
 
 import pandas as pd
-import pyarrow as pa
+
+from ..store._connection import sql_text
+from ..store._run_scope import run_scope
 
 # How much each kind of evidence moves the odds (log-odds added to the model's): a rate of 0.8 that the
 # named agent is the culprit. Chosen, not fitted: bench/verdict_evidence.py measured 87 of 87 for
@@ -31,41 +33,10 @@ import pyarrow as pa
 # 0.5 for the evidence's) still keeps its pick, and says the two part.
 EVIDENCE_LOGIT = {"error": math.log(0.8 / 0.2), "silent_failure": math.log(0.8 / 0.2)}
 
-# The runs in scope travel in a registered table; no value is formatted into the SQL.
-_ERROR_SQL = """
-WITH RECURSIVE scope AS (SELECT run_id FROM _ev_scope),
-failed AS (SELECT r.run_id FROM runs r SEMI JOIN scope USING (run_id) WHERE r.reported_outcome = 'failure'),
-errs AS (  -- the error steps of those runs, read once (the recursion walks these only)
-    SELECT run_id, step_id, parent_id FROM steps SEMI JOIN failed USING (run_id) WHERE status = 'error'),
-chain(run_id, step_id, depth) AS (
-    -- from each error root of a run reported failed, down through children with an error status
-    SELECT run_id, step_id, 0 FROM errs WHERE parent_id IS NULL
-    UNION
-    SELECT c.run_id, c.step_id, ch.depth + 1 FROM chain ch
-    JOIN errs c ON c.run_id = ch.run_id AND c.parent_id = ch.step_id
-    WHERE ch.depth < 256
-)
-SELECT run_id, arg_min(agent, k) AS agent, arg_min(step_id, k) AS step_id, arg_min(seq, k) AS seq,
-       arg_min(coalesce(tool, name), k) AS what, arg_min(kind, k) AS kind, arg_min(error, k) AS error
-FROM (  -- the origin: the chain's first step to end (the one that raised), then the deepest, then the first
-    SELECT s.run_id, s.agent, s.step_id, s.seq, s.tool, s.name, s.kind, s.error,
-           [coalesce(epoch_us(s.ended_at), 9223372036854775807), -ch.depth, s.seq] AS k
-    FROM chain ch JOIN steps s ON s.run_id = ch.run_id AND s.step_id = ch.step_id
-    WHERE ch.depth > 0 AND s.kind IS DISTINCT FROM 'system' AND s.agent IS NOT NULL)
-GROUP BY run_id
-"""
-
-# The silent_failure finding's agent is the first stater of the wrong value (detect/sql/silent.sql).
-_SILENT_SQL = """
-SELECT run_id, arg_min(agent, k), arg_min(step_id, k), arg_min(seq, k), arg_min(detail, k)
-FROM (  -- a critical finding before a warning, then the earliest step
-    SELECT f.run_id, f.agent, f.step_id, s.seq, f.detail,
-           [CASE f.severity WHEN 'critical' THEN 0 ELSE 1 END, coalesce(s.seq, 9223372036854775807)] AS k
-    FROM findings f SEMI JOIN _ev_scope USING (run_id)
-    LEFT JOIN steps s ON s.run_id = f.run_id AND s.step_id = f.step_id
-    WHERE f.detector = 'silent_failure' AND f.agent IS NOT NULL AND f.severity IN ('critical', 'warning'))
-GROUP BY run_id
-"""
+# The two queries live in sql/ beside this module; the runs in scope are in the temp table _ev_scope
+# (store/_run_scope.py): no value is formatted into the SQL.
+_ERROR_SQL = sql_text("evidence_error", __package__)
+_SILENT_SQL = sql_text("evidence_silent", __package__)
 
 EVIDENCE_COLUMNS = ["run_id", "evidence", "agent", "step_id", "seq", "why"]
 
@@ -82,13 +53,10 @@ def run_evidence(ws: Any, run_ids: list[str]) -> pd.DataFrame:
     if not run_ids:
         return pd.DataFrame(columns=EVIDENCE_COLUMNS)
     con = ws.con
-    con.register("_ev_scope", pa.table({"run_id": pa.array([str(r) for r in run_ids], type=pa.string())}))
-    try:
+    with run_scope(con, "_ev_scope", run_ids):
         errors = con.execute(_ERROR_SQL).fetchall()
         has_findings = con.execute("SELECT count(*) FROM findings SEMI JOIN _ev_scope USING (run_id)").fetchall()[0][0]
         silent = con.execute(_SILENT_SQL).fetchall() if has_findings else []
-    finally:
-        con.unregister("_ev_scope")
     rows: dict[str, tuple] = {}
     for run, agent, step, seq, what, kind, error in errors:
         thing = f"{agent}'s {kind or 'step'} {what}" if what else f"{agent}'s step"

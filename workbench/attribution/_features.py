@@ -33,7 +33,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import pandas as pd
-import pyarrow as pa
+
+from ..store._run_scope import fill_run_scope
 
 # name -> (needs, description). Order is the model's column order.
 FEATURES: dict[str, tuple[str, str]] = {
@@ -388,12 +389,7 @@ def step_features(ws, run_ids: Iterable[str] | None = None) -> pd.DataFrame:  # 
     if run_ids is None:
         con.execute("CREATE OR REPLACE TEMP TABLE _bf_scope AS SELECT run_id FROM runs")
     else:
-        ids = pa.table({"run_id": pa.array([str(r) for r in run_ids], type=pa.string())})
-        con.register("_bf_scope_in", ids)
-        try:
-            con.execute("CREATE OR REPLACE TEMP TABLE _bf_scope AS SELECT DISTINCT run_id FROM _bf_scope_in")
-        finally:
-            con.unregister("_bf_scope_in")
+        fill_run_scope(con, "_bf_scope", run_ids)
     try:
         for stmt in _SQL:
             _run(con, stmt)

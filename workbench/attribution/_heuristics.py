@@ -25,6 +25,7 @@ import pyarrow as pa
 from ..detect import DETECTORS
 from ..detect import detect as run_detectors
 from ..exceptions import InvalidParameterError
+from ..store._run_scope import run_scope
 from ..store._transaction import transaction
 from ._features import step_features
 
@@ -150,11 +151,7 @@ def culprit_labels(ws, run_ids: Iterable[str] | None = None) -> pd.DataFrame:  #
     (labels without a step come after those with one).
     """
     con = ws.con
-    scope = None
-    if run_ids is not None:
-        scope = pa.table({"run_id": pa.array([str(r) for r in run_ids], type=pa.string())})
-        con.register("_bf_label_scope", scope)
-    try:
+    with run_scope(con, "_bf_label_scope", run_ids) as scoped:
         query = """
             SELECT l.run_id, coalesce(l.agent, s.agent) AS agent, l.step_id, l.kind, s.seq,
                    row_number() OVER (PARTITION BY l.run_id ORDER BY s.seq NULLS LAST, l.step_id, l.agent) = 1 AS first
@@ -162,12 +159,9 @@ def culprit_labels(ws, run_ids: Iterable[str] | None = None) -> pd.DataFrame:  #
             LEFT JOIN steps s ON s.run_id = l.run_id AND s.step_id = l.step_id
             WHERE (l.agent IS NOT NULL OR l.step_id IS NOT NULL) {scope}
             ORDER BY l.run_id, s.seq NULLS LAST"""
-        # The only formatted text is one of two fixed clauses; run ids travel in a registered table.
-        clause = "AND l.run_id IN (SELECT run_id FROM _bf_label_scope)" if scope is not None else ""
+        # The only formatted text is one of two fixed clauses; run ids travel in a temp table.
+        clause = "AND l.run_id IN (SELECT run_id FROM _bf_label_scope)" if scoped else ""
         return con.execute(query.format(scope=clause)).df()
-    finally:
-        if scope is not None:
-            con.unregister("_bf_label_scope")
 
 
 def ensure_findings(ws, run_ids: list[str], detect: str | bool) -> None:  # noqa: ANN001
@@ -179,13 +173,9 @@ def ensure_findings(ws, run_ids: list[str], detect: str | bool) -> None:  # noqa
         return
     todo = run_ids
     if detect == "auto":
-        ids = pa.table({"run_id": pa.array(run_ids, type=pa.string())})
-        ws.con.register("_bm_ids", ids)
-        try:
+        with run_scope(ws.con, "_bm_ids", run_ids):
             todo = [r for (r,) in ws.con.execute(
                 "SELECT i.run_id FROM _bm_ids i ANTI JOIN findings f ON f.run_id = i.run_id").fetchall()]
-        finally:
-            ws.con.unregister("_bm_ids")
     if todo:
         # Drift compares periods of the whole history; per-run features do not need it.
         run_detectors(ws, todo, detectors=[d for d in DETECTORS if d != "drift"])

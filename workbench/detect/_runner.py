@@ -18,6 +18,7 @@ from tqdm.auto import tqdm
 
 from ..exceptions import InvalidParameterError
 from ..store._connection import sql_statements
+from ..store._run_scope import fill_run_scope
 from ..store._transaction import transaction
 from ._config import DetectorConfig
 from ._drift import detect_drift
@@ -235,10 +236,7 @@ def detect(ws, run_ids: Iterable[str] | None = None, config: DetectorConfig | di
             if run_ids is None:
                 con.execute("CREATE OR REPLACE TEMP TABLE det_scope AS SELECT run_id FROM runs")
             else:
-                scope = pa.table({"run_id": pa.array(list(run_ids), type=pa.string())})
-                con.register("_det_scope_in", scope)
-                con.execute("CREATE OR REPLACE TEMP TABLE det_scope AS SELECT DISTINCT run_id FROM _det_scope_in")
-                con.unregister("_det_scope_in")
+                fill_run_scope(con, "det_scope", run_ids)
             con.execute("CREATE OR REPLACE TEMP TABLE det_out (run_id VARCHAR, step_id VARCHAR, agent VARCHAR, "
                         "detector VARCHAR, severity VARCHAR, detail VARCHAR, attributes VARCHAR)")
             drifted: list[pd.DataFrame] = []

@@ -22,6 +22,7 @@ import duckdb
 import orjson
 
 from ..store._connection import sql_text
+from ..store._run_scope import run_scope
 
 # An error text that is an exception's type name and nothing else (what error.type holds).
 _TYPE_NAME = re.compile(r"[A-Za-z_][\w.]*")
@@ -67,7 +68,9 @@ def tool_errors_from_executor(con: duckdb.DuckDBPyConnection, runs: set[str]) ->
     ``(run, step, error)`` of the stored ones to give theirs in the merge (:func:`fix_stored_errors`)."""
     update = sql_text("ag2_tool_error")
     stored = []
-    for run_id, output, tools in con.execute(sql_text("ag2_executor_turns"), {"runs": sorted(runs)}).fetchall():
+    with run_scope(con, "_ag2_runs", runs):
+        turns = con.execute(sql_text("ag2_executor_turns")).fetchall()
+    for run_id, output, tools in turns:
         for step_id, error, staged in _errors(output, tools):
             if staged:
                 con.execute(update, {"run_id": run_id, "step_id": step_id, "error": error})

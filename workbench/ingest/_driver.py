@@ -10,6 +10,7 @@ from typing import Any
 import duckdb
 from tqdm.auto import tqdm
 
+from .._termtext import clean
 from ..exceptions import FormatError, IngestError, WorkbenchError
 from ..store._connection import sql_sections, sql_statements
 from ..store._transaction import drop_temp_tables, temp_tables, temp_views, transaction
@@ -124,8 +125,11 @@ class IngestReport:
                 + _more(self.skipped, 5, "; ") \
                 + (f" ({all_skipped.format(n=len(self.skipped))})" if len(self.skipped) > 5 else "")
         if self.notes:
-            text += "\n  note: " + "\n  note: ".join(self.notes[:5]) + _more(self.notes, 5, "\n  note: ")
-        return text
+            text += "\n  note: " + "\n  note: ".join(_one_line(n) for n in self.notes[:5]) \
+                + _more(self.notes, 5, "\n  note: ")
+        # file names and reasons quote logs: an ESC sequence, a bidi override or a NUL in them must not act
+        # on the terminal the report is printed to (the CLI's own printer cleans the same way)
+        return clean(text)
 
     def _stored_split(self) -> str:
         """What ``stored`` holds: on a fresh store "stored 999 (852 new)" read as 147 records lost."""
@@ -610,5 +614,5 @@ def _report(con: duckdb.DuckDBPyConnection, stage: Stage, files: list[str], skip
 
 
 def _one_line(item: str) -> str:
-    """A file name or an error as one line of the report (control characters are the printer's to clean)."""
+    """A file name or an error as one line of the report (control characters: :func:`clean`, in ``text``)."""
     return item.replace("\r\n", " ").replace("\n", " ")

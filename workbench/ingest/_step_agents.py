@@ -26,6 +26,7 @@ from contextlib import contextmanager
 import duckdb
 
 from ..store._connection import sql_statements
+from ..store._run_scope import run_scope
 
 
 @contextmanager
@@ -54,16 +55,17 @@ def stored_agents_of_previous(con: duckdb.DuckDBPyConnection, runs: set[str]) ->
     ``runs`` that act for the agent before them and were stored before it arrived take that agent (a trace
     split over calls, the later spans first), as the staged ones do (:func:`agents_of_previous`)."""
     if runs:
-        _previous_agents(con, "stored_agent_of_previous", {"runs": sorted(runs)})
+        with run_scope(con, "_previous_runs", runs):
+            _previous_agents(con, "stored_agent_of_previous")
 
 
-def _previous_agents(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = None) -> None:
+def _previous_agents(con: duckdb.DuckDBPyConnection, name: str) -> None:
     """``<name>.sql``'s first statement lists the steps wanting an agent (``previous_wanted``), the shared
     ``previous_agent.sql`` finds each one's agent and ``<name>.sql``'s second statement writes it: one
     definition of "the step before" for staged and stored steps."""
     wanted, update = sql_statements(name)
     try:
-        con.execute(wanted, params)
+        con.execute(wanted)
         for stmt in sql_statements("previous_agent"):
             con.execute(stmt)
         con.execute(update)

@@ -19,6 +19,7 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from ..store._outcomes import COUNTING, run_ids, silent_flag, with_run_outcomes
+from ..store._run_scope import fill_run_scope
 from ._core import Core
 from ._meets import Meets
 from ._model import Policy
@@ -130,10 +131,7 @@ def backtest(policy: Policy, ws: Any, runs: Any = None, steps: bool = False,
     runs = run_ids(ws, runs, "backtest")
     con = ws.con.cursor()
     try:
-        con.execute("CREATE OR REPLACE TEMP TABLE _bt_scope (run_id VARCHAR)")
-        if runs is not None:
-            con.executemany("INSERT INTO _bt_scope VALUES (?)", [[r] for r in runs])
-        scoped = runs is not None
+        scoped = fill_run_scope(con, "_bt_scope", runs)
         info = {r[0]: r[1:] for r in con.execute(_RUNS_SQL, {"scoped": scoped, "silent": silent}).fetchall()}
         n_steps = sum(int(v[3] or 0) for v in info.values() if v[0] in ("success", "failure"))
         bar = tqdm(total=n_steps, unit="step", desc="backtest",

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ..store._outcomes import RUN_OUTCOMES_SQL, run_ids, silent_flag
+from ..store._run_scope import fill_run_scope
 from ._backtest import _STEPS_SQL, live_order, runs_of
 from ._core import Core
 from ._model import Breakers, Budgets, HitlRule, Loops, Policy, Provenance
@@ -63,15 +64,13 @@ def run_peaks(ws: Any, window: int = 20, loops: Loops | None = None, unknown: bo
                                      max_repeated_replies=None)), measure=True)
     con = ws.con.cursor()
     try:
+        scoped = fill_run_scope(con, "_bt_scope", runs)
         outcomes = {r: (o, t) for r, o, t in con.execute(
             f"SELECT run_id, coalesce(outcome, 'unknown'), task FROM ({RUN_OUTCOMES_SQL}) "
             "WHERE ($every_run OR outcome IN ('success', 'failure')) "
-            "AND ($runs IS NULL OR run_id IN (SELECT unnest($runs)))",
-            {"every_run": unknown, "silent": silent, "runs": runs}).fetchall()}
-        con.execute("CREATE OR REPLACE TEMP TABLE _bt_scope (run_id VARCHAR)")
-        if runs is not None:
-            con.executemany("INSERT INTO _bt_scope VALUES (?)", [[r] for r in runs])
-        cur = con.execute(_STEPS_SQL, {"scoped": runs is not None, "every_run": unknown, "silent": silent})
+            "AND (NOT $scoped OR run_id IN (SELECT run_id FROM _bt_scope))",
+            {"every_run": unknown, "silent": silent, "scoped": scoped}).fetchall()}
+        cur = con.execute(_STEPS_SQL, {"scoped": scoped, "every_run": unknown, "silent": silent})
         rows: list[dict[str, Any]] = []
 
         def measure(steps: list[tuple]) -> None:

@@ -40,9 +40,8 @@ def _export_view(con: duckdb.DuckDBPyConnection, folder: Path, table: str) -> li
         "AND schema_name = current_schema() AND table_name = ? AND NOT is_nullable", [table]).fetchall()}
     files = [str(f) for f in export_files(folder / table)]
     if files:
-        rel = con.read_parquet(files, hive_partitioning=table in PARTITIONED, union_by_name=True,
-                               filename=True, file_row_number=True)
-        have = dict(zip(rel.columns, (str(t) for t in rel.types), strict=True))
+        rel, added, file_col, row = _read_export(con, files, table in PARTITIONED)
+        have = {c: t for c, t in zip(rel.columns, (str(t) for t in rel.types), strict=True) if c not in added}
         notes = _column_notes(table, [c for c, _ in columns], list(have))
         picks, bad = [], []
         for c, t in columns:
@@ -58,7 +57,7 @@ def _export_view(con: duckdb.DuckDBPyConnection, folder: Path, table: str) -> li
             if c in required:
                 bad.append(f"WHEN {q if c in have else 'NULL'} IS NULL THEN {_text(f'column {c} is empty')}")
         why = f"CASE {' '.join(bad)} END" if bad else "CAST(NULL AS VARCHAR)"
-        rel = rel.select(", ".join([*picks, "filename AS export_file", "file_row_number AS export_row",
+        rel = rel.select(", ".join([*picks, f"{_quoted(file_col)} AS export_file", f"{row} AS export_row",
                                     f"{why} AS export_bad"]))
     else:  # an empty table exports no file
         rel = stored.select(", ".join([*(_quoted(c) for c, _ in columns),
@@ -70,12 +69,40 @@ def _export_view(con: duckdb.DuckDBPyConnection, folder: Path, table: str) -> li
     return notes
 
 
-_READ_ALONG = ("filename", "file_row_number")   # (what read_parquet adds: where each row came from)
+def _read_export(con: duckdb.DuckDBPyConnection, files: list[str],
+                 hive: bool) -> tuple[duckdb.DuckDBPyRelation, set[str], str, str]:
+    """The rows of ``files`` with the file and the 0-based row each came from: the relation, the columns the
+    reading added, the name of its file column and the expression of its row. read_parquet adds these as ``filename`` and ``file_row_number``
+    and refuses a file holding a column of either name (a hand-made export, another tool's): then the file
+    column takes a name the files do not hold, and the row is counted in the scan's order (a streaming
+    ``row_number() OVER ()``, which keeps the files' order) less each file's first, so such a column is read
+    like any other (a column the store has not: noted, not read)."""
+    held = set(con.read_parquet(files, hive_partitioning=hive, union_by_name=True).columns)
+    if not {c.lower() for c in held} & {"filename", "file_row_number"}:   # (DuckDB binds names case-blind)
+        rel = con.read_parquet(files, hive_partitioning=hive, union_by_name=True, filename=True, file_row_number=True)
+        return rel, {"filename", "file_row_number"}, "filename", "file_row_number"
+    file_col, at = (_unheld(held, base) for base in ("wb_export_file", "wb_export_at"))
+    # (read_parquet's Python form takes filename as a flag only; the name is the package's own, the files bound)
+    rel = con.sql(f"SELECT * FROM read_parquet($files, hive_partitioning = $hive, union_by_name = true, "
+                  f"filename = {_text(file_col)})", params={"files": files, "hive": hive})
+    rel = rel.select(f"*, row_number() OVER () AS {_quoted(at)}")
+    return rel, {file_col, at}, file_col, f"{_quoted(at)} - min({_quoted(at)}) OVER (PARTITION BY {_quoted(file_col)})"
+
+
+def _unheld(held: set[str], base: str) -> str:
+    """``base``, or ``base_2``, ``base_3`` ...: the first name no column of the files has (case-blind, as
+    DuckDB binds names)."""
+    lower = {c.lower() for c in held}
+    name, n = base, 1
+    while name.lower() in lower:
+        n += 1
+        name = f"{base}_{n}"
+    return name
 
 
 def _column_notes(table: str, stored: list[str], have: list[str]) -> list[str]:
     """What ``_export_view`` says of an export's columns of ``table`` that are not the store's."""
-    known = set(stored) | set(_READ_ALONG) | ({"day"} if table in PARTITIONED else set())   # (hive's key)
+    known = set(stored) | ({"day"} if table in PARTITIONED else set())   # (hive's key)
     lacked = [c for c in stored if c not in have]
     extra = [c for c in have if c not in known]
     notes = []

@@ -14,6 +14,7 @@ from typing import Any
 
 from ..exceptions import InvalidParameterError
 from ._connection import sql_text
+from ._run_scope import fill_run_scope, run_scope
 
 TAKEN_SQL = sql_text("taken_as_failed")
 RUN_OUTCOMES_SQL = sql_text("run_outcomes").replace("{taken_as_failed}", TAKEN_SQL)
@@ -72,11 +73,7 @@ def learning(query: str) -> str:
 def learn_scope(con: Any, runs: list[str] | None) -> bool:
     """Fill the temp table ``_learn_scope`` on ``con`` with ``runs`` (a cursor's temp tables are its own);
     the value to bind to ``$learn_scoped``."""
-    con.execute("CREATE OR REPLACE TEMP TABLE _learn_scope (run_id VARCHAR PRIMARY KEY)")
-    if runs is None:
-        return False
-    con.executemany("INSERT INTO _learn_scope VALUES (?)", [[r] for r in runs])
-    return True
+    return fill_run_scope(con, "_learn_scope", runs)
 
 
 def run_ids(ws: Any, runs: Any, where: str) -> list[str] | None:
@@ -95,8 +92,8 @@ def run_ids(ws: Any, runs: Any, where: str) -> list[str] | None:
                                         f"{', '.join(map(str, runs.columns))})")
         runs = runs["run_id"]
     ids = list(dict.fromkeys(str(r) for r in runs))
-    held = {r for (r,) in ws.con.execute("SELECT run_id FROM runs WHERE run_id IN (SELECT unnest($ids))",
-                                         {"ids": ids}).fetchall()}
+    with run_scope(ws.con, "_given_runs", ids):
+        held = {r for (r,) in ws.con.execute("SELECT run_id FROM runs SEMI JOIN _given_runs USING (run_id)").fetchall()}
     missing = [r for r in ids if r not in held]
     if missing:
         raise InvalidParameterError(f"{where}: {len(missing)} of the runs given are not in this store: "

@@ -18,6 +18,7 @@ from ..policy._bounce import as_text
 from ..policy._handoffs import Handoffs
 from ..policy._model import Loops
 from ..store._outcomes import RUN_OUTCOMES_SQL, silent_flag
+from ..store._run_scope import fill_run_scope
 
 _BATCH = 50_000
 
@@ -35,10 +36,8 @@ def handoff_signal(con: Any, min_value: float | None = None, every_run: bool = F
                              "WHERE $every_run OR outcome IN ('success', 'failure')",
                              {"every_run": every_run, "silent": silent}).fetchall())
     # the backtest's scope table: named by its query, read only when scoped (the runs learned from)
-    con.execute("CREATE OR REPLACE TEMP TABLE _bt_scope (run_id VARCHAR)")
-    if runs is not None:
-        con.executemany("INSERT INTO _bt_scope VALUES (?)", [[r] for r in runs])
-    cur = con.execute(_STEPS_SQL, {"scoped": runs is not None, "every_run": every_run, "silent": silent})
+    scoped = fill_run_scope(con, "_bt_scope", runs)
+    cur = con.execute(_STEPS_SQL, {"scoped": scoped, "every_run": every_run, "silent": silent})
     run_ids: list[str] = []
     seqs: list[int] = []
     agents: list[str | None] = []

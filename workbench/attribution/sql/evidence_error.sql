@@ -1,0 +1,23 @@
+-- attribution/_evidence.py: the error that ended each run in scope (the temp table _ev_scope, filled by
+-- store/_run_scope.py), as the first step to end of an unbroken chain of error spans from below the root up
+-- to the root of a run reported failed: run_id, agent, step_id, seq, what (tool or name), kind, error.
+WITH RECURSIVE scope AS (SELECT run_id FROM _ev_scope),
+failed AS (SELECT r.run_id FROM runs r SEMI JOIN scope USING (run_id) WHERE r.reported_outcome = 'failure'),
+errs AS (  -- the error steps of those runs, read once (the recursion walks these only)
+    SELECT run_id, step_id, parent_id FROM steps SEMI JOIN failed USING (run_id) WHERE status = 'error'),
+chain(run_id, step_id, depth) AS (
+    -- from each error root of a run reported failed, down through children with an error status
+    SELECT run_id, step_id, 0 FROM errs WHERE parent_id IS NULL
+    UNION
+    SELECT c.run_id, c.step_id, ch.depth + 1 FROM chain ch
+    JOIN errs c ON c.run_id = ch.run_id AND c.parent_id = ch.step_id
+    WHERE ch.depth < 256
+)
+SELECT run_id, arg_min(agent, k) AS agent, arg_min(step_id, k) AS step_id, arg_min(seq, k) AS seq,
+       arg_min(coalesce(tool, name), k) AS what, arg_min(kind, k) AS kind, arg_min(error, k) AS error
+FROM (  -- the origin: the chain's first step to end (the one that raised), then the deepest, then the first
+    SELECT s.run_id, s.agent, s.step_id, s.seq, s.tool, s.name, s.kind, s.error,
+           [coalesce(epoch_us(s.ended_at), 9223372036854775807), -ch.depth, s.seq] AS k
+    FROM chain ch JOIN steps s ON s.run_id = ch.run_id AND s.step_id = ch.step_id
+    WHERE ch.depth > 0 AND s.kind IS DISTINCT FROM 'system' AND s.agent IS NOT NULL)
+GROUP BY run_id
