@@ -57,8 +57,8 @@ def tool_calls(value: Any) -> Iterator[tuple[Any, Any, Any]]:
 
 def _call(node: dict) -> tuple[Any, Any, Any] | None:
     kind = node.get("type")
-    if kind == "tool_call" and "name" in node:
-        return node.get("id"), node.get("name"), node.get("arguments")
+    if kind == "tool_call" and "name" in node:  # (LangChain's ToolCall is typed so too, with its ``args``)
+        return node.get("id"), node.get("name"), node.get("arguments", node.get("args"))
     if kind in ("tool_use", "server_tool_use") and "name" in node:
         return node.get("id"), node.get("name"), node.get("input")
     if kind == "function_call" and "name" in node:
