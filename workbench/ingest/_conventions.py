@@ -83,6 +83,10 @@ OI_KINDS = {
 }
 # Span names that carry the agent or tool after a GenAI operation prefix ("invoke_agent planner").
 AGENT_NAME_PREFIXES = ("invoke_agent ", "create_agent ")
+# A span named by the operation alone, naming no agent: OpenLIT's openai-agents instrumentation (1.45) writes the
+# Agents SDK's spans other than an agent's (each model response, each turn) as ``invoke_agent`` with no
+# ``gen_ai.agent.name``. Read as the agent "invoke_agent", every step under them acted for it.
+BARE_AGENT_OPERATIONS = ("invoke_agent", "create_agent")
 TOOL_NAME_PREFIX = "execute_tool "
 # OpenInference's DSPy instrumentor names a tool span after the callable it wraps, "<tool>.__call__", and writes
 # no tool.name: the tool is "<tool>", the name the model called and a guard policy would give.
@@ -931,6 +935,8 @@ def map_span(attrs: dict[str, Any], name: str | None, events: list[dict[str, Any
         kind = "chain"
     if agent is None and kind == "agent":
         agent = graph_node(rest) or smolagents_agent(name, rest) or traceloop_entity(rest)
+    if agent is None and kind == "agent" and name in BARE_AGENT_OPERATIONS:
+        kind = "chain"  # (no agent named: the steps under it act for the agent above)
     if agent is None and kind == "agent" and name:
         # GenAI names agent spans "invoke_agent {gen_ai.agent.name}"; OpenInference uses the agent's name.
         agent = name.partition(" ")[2] or name if name.startswith(AGENT_NAME_PREFIXES) else name

@@ -15,6 +15,7 @@ from ._base import MAX_FIELD_BYTES
 from ._conventions import (
     AGENT_NAME_PREFIXES,
     AGNO_SCOPE,
+    BARE_AGENT_OPERATIONS,
     DETAILS_EVENTS,
     IN_MESSAGE_PREFIXES,
     INPUT_EVENTS,
@@ -238,6 +239,8 @@ SELECT line, bad, ri, si, pi, (line << 24) + off + pi - 1 AS order_hint, service
     -- a root span with no status whose events say its run finished (_span_outcome.py): read by Python
     OR (status = 'unset' AND coalesce(s.parentSpanId, '') IN ('', '{z16}', '{z32}')
         AND list_has_any(list_transform(evs, lambda v: v.name), [{_q(WORKFLOW_COMPLETED)}, {_q(BUILD_COMPLETED)}]))
+    -- a span named by the GenAI operation alone, no agent (OpenLIT's openai-agents spans): read by Python
+    OR (kind = 'agent' AND v_agent IS NULL AND s.name IN ({", ".join(_q(x) for x in BARE_AGENT_OPERATIONS)}))
     -- a root span's links (it may continue another trace, see _links.py): read by Python
     OR (coalesce(len(s.links), 0) > 0 AND coalesce(s.parentSpanId, '') IN ('', '{z16}', '{z32}'))
     OR {text_slots}
