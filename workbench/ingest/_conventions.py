@@ -83,6 +83,10 @@ OI_KINDS = {
 }
 # Span names that carry the agent or tool after a GenAI operation prefix ("invoke_agent planner").
 AGENT_NAME_PREFIXES = ("invoke_agent ", "create_agent ")
+# A span named by the operation alone, naming no agent: OpenLIT's openai-agents instrumentation (1.45) writes the
+# Agents SDK's spans other than an agent's (each model response, each turn) as ``invoke_agent`` with no
+# ``gen_ai.agent.name``. Read as the agent "invoke_agent", every step under them acted for it.
+BARE_AGENT_OPERATIONS = ("invoke_agent", "create_agent")
 TOOL_NAME_PREFIX = "execute_tool "
 # OpenInference's DSPy instrumentor names a tool span after the callable it wraps, "<tool>.__call__", and writes
 # no tool.name: the tool is "<tool>", the name the model called and a guard policy would give.
@@ -516,8 +520,15 @@ def _langchain_ai_text(msg: Any) -> str | None:
     return text if isinstance(text, str) and text.strip() else None
 
 
+#: A record's key holding its answer beside its messages (detect/sql/values.sql's det_record_answer reads the same)
+ANSWER_KEY = re.compile(r"answer|report|result|response|output|summary|reply|draft|final")
+_PROSE = re.compile(r"\s")
+
+
 def graph_state_answer(value: Any) -> tuple[str, Any] | None:
-    """``(text, state)`` when an output is a LangGraph state whose last message is an AI message with text.
+    """``(text, state)`` when an output is a LangGraph state whose last message is an AI message with text, or
+    whose answer the last node wrote to a text key of its own named as one (``report``, ``final_answer``: prose)
+    beside the messages: the message's text, then that.
 
     OpenInference writes a LangGraph graph's (and node's) whole state as its output: every message so far,
     each with its ``response_metadata`` (token counts, model name). What the graph answered is the last AI
@@ -525,8 +536,16 @@ def graph_state_answer(value: Any) -> tuple[str, Any] | None:
     """
     obj = _json_object(value, '"messages"')
     msgs = obj.get("messages") if isinstance(obj, dict) else None
-    text = _langchain_ai_text(msgs[-1]) if isinstance(msgs, list) and msgs else None
-    return (text, value) if text is not None else None
+    if not isinstance(msgs, list) or not msgs:
+        return None
+    text = _langchain_ai_text(msgs[-1])
+    if text is None and not any(_langchain_ai_text(m) for m in msgs):
+        return None  # (no LangChain state: no AI message in it)
+    # A state key the last node wrote its answer to, no message (``report: str`` beside ``messages``): said too
+    said = [v for k, v in obj.items() if k != "messages" and isinstance(v, str) and ANSWER_KEY.search(k.lower())
+            and _PROSE.search(v.strip()) and "Message(" not in v]
+    parts = [t for t in (text, *said) if t]
+    return ("\n".join(parts), value) if parts else None
 
 
 def react_answer(value: Any) -> tuple[str, Any] | None:
@@ -916,6 +935,8 @@ def map_span(attrs: dict[str, Any], name: str | None, events: list[dict[str, Any
         kind = "chain"
     if agent is None and kind == "agent":
         agent = graph_node(rest) or smolagents_agent(name, rest) or traceloop_entity(rest)
+    if agent is None and kind == "agent" and name in BARE_AGENT_OPERATIONS:
+        kind = "chain"  # (no agent named: the steps under it act for the agent above)
     if agent is None and kind == "agent" and name:
         # GenAI names agent spans "invoke_agent {gen_ai.agent.name}"; OpenInference uses the agent's name.
         agent = name.partition(" ")[2] or name if name.startswith(AGENT_NAME_PREFIXES) else name

@@ -476,8 +476,12 @@ def _merge(con: duckdb.DuckDBPyConnection, stage: Stage, stage_fill: Any, jobs: 
             con.execute("SET VARIABLE wb_chunk = ?", [chunk])
             con.execute("SET VARIABLE wb_lo = ?", [lo])
             con.execute("SET VARIABLE wb_hi = ?", [hi])
-            for stmt in sql_statements("finalize_tree"):
-                _timed(con, stmt)
+            for section, stmts in sql_sections("finalize_tree"):
+                if section == "walk":  # (the tree is built: Agent Framework's idle executors act for no agent)
+                    for stmt in sql_statements("tree_idle_executors"):
+                        _timed(con, stmt)
+                for stmt in stmts:
+                    _timed(con, stmt)
             # The walk down reaches each step at most once, so equal counts mean it reached them all: then no
             # step is on a parent cycle and the walk up is skipped (it costs a scan of the tree per step of
             # the walk even when it has nothing to do).

@@ -15,6 +15,7 @@ from ._base import MAX_FIELD_BYTES
 from ._conventions import (
     AGENT_NAME_PREFIXES,
     AGNO_SCOPE,
+    BARE_AGENT_OPERATIONS,
     DETAILS_EVENTS,
     IN_MESSAGE_PREFIXES,
     INPUT_EVENTS,
@@ -36,6 +37,7 @@ from ._conventions import (
 from ._jsonio import line_blocks
 from ._line_table import block_table, pick_lines
 from ._otlp_read import _Context, stage_line
+from ._span_outcome import BUILD_COMPLETED, WORKFLOW_COMPLETED
 from ._tool_message import MARKER as TOOL_MESSAGE_MARKER
 
 if TYPE_CHECKING:
@@ -234,6 +236,11 @@ SELECT line, bad, ri, si, pi, (line << 24) + off + pi - 1 AS order_hint, service
            false))), true)
     OR NOT coalesce(list_bool_and(list_transform(attrs, lambda a: _wb_attr_ok(a))), true) OR list_unique(keys) <> len(keys)
     OR list_contains(keys, 'service.name') OR list_contains(keys, 'otel.scope.name')
+    -- a root span with no status whose events say its run finished (_span_outcome.py): read by Python
+    OR (status = 'unset' AND coalesce(s.parentSpanId, '') IN ('', '{z16}', '{z32}')
+        AND list_has_any(list_transform(evs, lambda v: v.name), [{_q(WORKFLOW_COMPLETED)}, {_q(BUILD_COMPLETED)}]))
+    -- a span named by the GenAI operation alone, no agent (OpenLIT's openai-agents spans): read by Python
+    OR (kind = 'agent' AND v_agent IS NULL AND s.name IN ({", ".join(_q(x) for x in BARE_AGENT_OPERATIONS)}))
     -- a root span's links (it may continue another trace, see _links.py): read by Python
     OR (coalesce(len(s.links), 0) > 0 AND coalesce(s.parentSpanId, '') IN ('', '{z16}', '{z32}'))
     OR {text_slots}

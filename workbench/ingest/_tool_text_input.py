@@ -6,31 +6,33 @@ the argument's name is lost. The model step that asked for the call still holds 
 whose input is text, and the last LLM step before it in its run that asked for tools, asking for that tool
 with one argument whose value is that text, give the step those arguments as its input. Nothing else is
 matched: a tool asked for with two arguments, or with a value that is not the text, keeps its input as written.
+The request is read in any provider's shape (:mod:`._call_shapes`: OpenAI's ``tool_calls``, Anthropic's
+``tool_use`` blocks, Gemini's ``functionCall`` parts, Bedrock's ``toolUse``, the GenAI conventions' ``tool_call``
+parts), from the step's output, else from the raw ``output.value`` kept in its attributes (LangChain.js with
+ChatAnthropic: the flattened output messages name no call, the message's ``tool_calls`` and blocks do).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from itertools import chain
 from typing import Any
 
 import duckdb
 
 from ..store._connection import sql_statements
+from ._call_shapes import MARKERS, tool_calls
 from ._json_text import json_or_text
 
 
-def _calls(output: str) -> list[tuple[Any, Any]]:
-    """``(name, arguments)`` of each tool call an LLM step's output asked for (OpenAI's shape or the flat
-    ``{"name", "arguments"}`` the readers write)."""
-    messages = json_or_text(output)  # (orjson: text nested past its depth limit stays text)
-    out = []
-    for m in messages if isinstance(messages, list) else [messages]:  # (text that is no JSON: no dict in it)
-        calls = m.get("tool_calls") if isinstance(m, dict) else None
-        for c in calls if isinstance(calls, list) else []:
-            if isinstance(c, dict):
-                f = c.get("function") if isinstance(c.get("function"), dict) else c
-                out.append((f.get("name"), f.get("arguments", f.get("args"))))
-    return out
+def _calls(output: Any) -> Iterator[tuple[Any, Any]]:
+    """``(name, arguments)`` of each tool call an LLM step's output (JSON text) asked for, in any shape."""
+    if not isinstance(output, str) or not any(m in output for m in MARKERS):
+        return
+    # (orjson: text nested past its depth limit stays text, and text that is no JSON holds no call)
+    for _, name, args in tool_calls(json_or_text(output)):
+        yield name, args
 
 
 def _one_argument(args: Any, text: str) -> dict[str, Any] | None:
@@ -44,10 +46,10 @@ def restore_tool_arguments(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Give each staged tool step whose input is its one argument's text the arguments the model asked with
     (see the module); the report's note saying how many, if any."""
     found: dict[tuple[str, str], str] = {}
-    for run_id, step_id, tool, text, output in con.execute(sql_statements("tool_text_input")[0]).fetchall():
-        if (run_id, step_id) in found or not isinstance(output, str):
+    for run_id, step_id, tool, text, output, raw in con.execute(sql_statements("tool_text_input")[0]).fetchall():
+        if (run_id, step_id) in found:
             continue
-        for name, args in _calls(output):
+        for name, args in chain(_calls(output), _calls(raw)):
             one = _one_argument(args, text) if name == tool else None
             if one is not None:
                 found[run_id, step_id] = json.dumps(one, ensure_ascii=False)

@@ -38,8 +38,23 @@ said AS (
             THEN det_message_text(m) END), lambda x: x IS NOT NULL AND trim(x) <> '')),
         list_last(list_filter(det_repr_said(det_unescaped(output)), lambda x: trim(x) <> ''))) AS txt
     FROM recs
+),
+-- An answer the record keeps under a key of its own beside the messages (a LangGraph state's `report`
+-- written by the last node without a message, a `final_answer`): said too, after the last message. Only
+-- top-level text keys named as an answer, holding prose (a space: no model name, id or status word); a
+-- run's stop reason ("Maximum number of messages 10 reached") is no answer.
+stated AS (
+    SELECT r.run_id, r.step_id, string_agg(e.value ->> '$', chr(10) ORDER BY e.id) AS txt
+    FROM recs r, json_each(r.output) e
+    WHERE e.type = 'VARCHAR' AND e.key <> 'messages'
+      AND regexp_matches(lower(e.key), 'answer|report|result|response|output|summary|reply|draft|final')
+      AND regexp_matches(trim(e.value ->> '$'), '\s') AND NOT contains(e.value ->> '$', 'Message(')
+    GROUP BY r.run_id, r.step_id
 )
-SELECT run_id, step_id, txt FROM said WHERE txt IS NOT NULL;
+SELECT run_id, step_id, CASE WHEN st.txt IS NULL THEN s.txt WHEN s.txt IS NULL THEN st.txt
+                             ELSE s.txt || chr(10) || st.txt END AS txt
+FROM said s FULL JOIN stated st USING (run_id, step_id)
+WHERE coalesce(s.txt, st.txt) IS NOT NULL;
 
 -- Tool results a log holds only inside a message list (Haystack's OpenInference spans are the
 -- components', none the tool's: its result is a ToolCallResult in the agent's messages; an LLM call's

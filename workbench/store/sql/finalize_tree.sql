@@ -45,25 +45,8 @@ FROM (SELECT o.node, any_value(a.agent_own) AS agent
       GROUP BY o.node HAVING count(DISTINCT a.agent_own) = 1) h
 WHERE tree.node = h.node;
 
--- Microsoft Agent Framework: an agent's workflow executor (executor.type HandoffAgentExecutor, AgentExecutor …)
--- gets an `executor.process <id>` span for every message delivered to it, and a hand-off workflow delivers
--- the whole conversation to every participant at each turn: the executors not addressed only keep it, their
--- spans have no child. Such a span ran nothing (unless it failed) and acts for no agent (read as its agent's,
--- every delivery was a turn: a planner -> researcher -> writer hand-off read as 11 changes of agent). Only
--- leaf spans whose parent names no agent (the workflow's run span is theirs) are looked up, so the other
--- steps' names and attributes are not read.
-UPDATE tree SET agent_own = NULL
-FROM (SELECT l.node
-      FROM (SELECT t.* FROM tree t JOIN tree p ON p.node = t.pnode
-            WHERE t.agent_own IS NOT NULL AND p.agent_own IS NULL
-              AND NOT EXISTS (SELECT 1 FROM tree c WHERE c.pnode = t.node)) l
-      LEFT JOIN chunk_n n ON n.rid = l.rid
-      LEFT JOIN steps s ON l.rid IS NULL AND s.run_id = l.run_id AND s.step_id = l.step_id
-      WHERE starts_with(coalesce(n.name, s.name), 'executor.process ')
-        AND coalesce(n.status, s.status) IS DISTINCT FROM 'error'  -- (one that failed did something: its agent's)
-        AND contains(lower(coalesce(json_extract_string(n.attributes, '$."executor.type"'),
-                                    json_extract_string(s.attributes, '$."executor.type"'))), 'agent')) h
-WHERE tree.node = h.node;
+-- (here the driver runs the frameworks' rules on who acts for a step of the tree: tree_idle_executors.sql)
+-- [section walk]
 
 -- A step whose parent the source names but never gave (an exporter left that span out: any-agent's dump
 -- of a Google ADK run holds its LLM and tool spans, not ADK's spans between them and the agent's) is

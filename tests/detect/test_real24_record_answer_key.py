@@ -1,0 +1,69 @@
+"""silent_failure on a final record whose answer sits under a key of its own beside its messages (real24).
+
+A LangGraph ``StateGraph`` over ``class State(MessagesState): report: str`` whose last node returns
+``{"report": ...}`` (no message) ends with the state ``{"messages": [...], "report": "..."}``; a record may keep
+``final_answer`` beside its chat the same way. left23's rule read such a record's answer as the last assistant
+message only, so a made-up figure in ``report`` went unseen. Now the record's top-level text keys named as an
+answer, holding prose, are read too; metadata beside them (the model's name, token counts, a stop reason with a
+count in it) is still not the answer. Shapes of tests/detect/test_left23_message_lists.py."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import workbench as wb
+
+T0 = 1_767_225_600_000_000_000
+S = 1_000_000_000
+ASK = "What is the population of Lisbon?"
+RESULT = json.dumps({"city": "Lisbon", "population": 545000, "year": 2024})
+RIGHT = "Lisbon, home to 545,000 people, is Portugal's capital."
+WRONG = "Lisbon, home to 454,000 people, is Portugal's capital."
+MESSAGES = [{"role": "user", "content": ASK},
+            {"role": "assistant", "content": None, "tool_calls": [{"id": "call_Xa81kQ2", "type": "function",
+                "function": {"name": "get_population", "arguments": json.dumps({"city": "Lisbon"})}}]},
+            {"role": "tool", "tool_call_id": "call_Xa81kQ2", "content": RESULT},
+            {"role": "assistant", "content": "I have the figure; handing it to the writer."}]
+
+
+def _run(key: str, said: str, extra: dict | None = None) -> list[dict]:
+    record = {"messages": MESSAGES, key: said, "model": "gpt-4o-mini-2024-07-18",
+              "usage": {"prompt_tokens": 160, "completion_tokens": 14, "total_tokens": 174}, **(extra or {})}
+    steps = [("p", None, "agent", "graph", ASK, json.dumps(record), 0, 9),
+             ("c1", "p", "llm", "chat", json.dumps(MESSAGES[:1]), json.dumps(MESSAGES[1]), 1, 2),
+             ("c2", "p", "llm", "chat", json.dumps(MESSAGES[:3]), json.dumps(MESSAGES[3]), 4, 5),
+             ("w", "p", "chain", "writer", json.dumps(MESSAGES), json.dumps({key: said}), 6, 8)]
+    recs: list[dict] = [{"record": "run", "run_id": "r", "system": "app", "outcome": "success"}]
+    for step_id, parent, kind, name, inp, out, t0, t1 in steps:
+        recs.append({"run_id": "r", "step_id": step_id, "parent_id": parent, "agent": "assistant", "kind": kind,
+                     "name": name, "input": inp, "output": out, "status": "ok",
+                     "started_at": T0 + t0 * S, "ended_at": T0 + t1 * S})
+    return recs
+
+
+def _silent(recs: list[dict]) -> list[tuple]:
+    ws = wb.open()
+    report = ws.ingest(recs, progress=False)
+    assert report.quarantined == 0
+    wb.detect(ws)
+    return ws.sql("SELECT severity, detail FROM findings WHERE detector = 'silent_failure' AND run_id = 'r'").fetchall()
+
+
+@pytest.mark.parametrize("key", ["report", "final_answer"])
+def test_a_made_up_figure_under_the_answer_key_is_a_silent_failure(key: str) -> None:
+    found = _silent(_run(key, WRONG))
+    assert [s for s, _ in found] == ["critical"], found    # old code: [] (the last message said no figure)
+    assert "454,000" in found[0][1] and not any(x in found[0][1] for x in ("160", "174", "gpt"))
+
+
+@pytest.mark.parametrize("key", ["report", "final_answer"])
+def test_the_right_figure_under_the_answer_key_is_none(key: str) -> None:
+    assert _silent(_run(key, RIGHT)) == []
+
+
+def test_a_stop_reason_beside_the_messages_is_no_answer() -> None:
+    """AutoGen's TaskResult keeps ``stop_reason`` beside its messages: its count is not a figure stated."""
+    recs = _run("report", RIGHT, {"stop_reason": "Maximum number of messages 10 reached, current message count: 10"})
+    assert _silent(recs) == []

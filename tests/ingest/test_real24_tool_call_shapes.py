@@ -1,0 +1,112 @@
+"""A tool step whose input is the text of its one argument gets the arguments back from the model's request in
+any provider's shape, not only OpenAI's ``tool_calls`` (real24).
+
+Real run: ``fixtures/langgraph_js/langgraph_js_anthropic.otlp.jsonl`` (@langchain/langgraph 1.7.3,
+@langchain/core 1.4.0, @langchain/anthropic 1.5.11, @arizeai/openinference-instrumentation-langchain 4.1.1,
+@opentelemetry/sdk-trace-node 2.12.1): the real22 LangGraph.js pipeline (researcher -> writer, two
+``createReactAgent`` agents, get_price throws once) with ChatAnthropic against a scripted Anthropic Messages
+server on loopback. Trimmed as real22's fixture (chains' input/output, model inputs and parameters dropped; paths
+in the stack trace shortened). OpenInference's JS instrumentation writes the tool's input ``widget``
+(text/plain) and flattens the model's output messages without the ``tool_use`` blocks; the model's request is
+only in ``output.value``: LangChain's AIMessage with ``content`` ``[{"type": "tool_use", "name", "input"}]``.
+Before: the input stayed ``widget`` (the pass read OpenAI's ``tool_calls`` in a list of messages only).
+
+The other shapes, written here as their APIs document them: OTel GenAI ``gen_ai.output.messages`` parts
+(``{"type": "tool_call", "name", "arguments"}``, semantic-conventions docs/gen-ai/gen-ai-output-messages.json),
+an Anthropic Message (``tool_use`` blocks), a Gemini ``GenerateContentResponse`` (``candidates[].content.parts[]
+.functionCall {name, args}``) and a Bedrock ``Converse`` response (``output.message.content[].toolUse {toolUseId,
+name, input}``, API_runtime_ToolUseBlock)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import workbench as wb
+from workbench.ingest._registry import ADAPTERS
+from workbench.ingest.otlp import OtlpJson
+
+FIXTURE = Path(__file__).parent / "fixtures" / "langgraph_js" / "langgraph_js_anthropic.otlp.jsonl"
+
+
+def _fast(monkeypatch: pytest.MonkeyPatch, fast: bool) -> None:
+    monkeypatch.setattr(next(a for a in ADAPTERS if isinstance(a, OtlpJson)), "fast", fast)
+
+
+@pytest.mark.parametrize("fast", [True, False], ids=["sql", "python"])
+def test_langgraph_js_with_claude_tool_input_is_the_calls_arguments(monkeypatch: pytest.MonkeyPatch,
+                                                                    fast: bool) -> None:
+    _fast(monkeypatch, fast)
+    ws = wb.open()
+    rep = ws.ingest(FIXTURE, progress=False)
+    assert (rep.read, rep.stored, rep.quarantined) == (32, 32, 0)
+    tools = ws.sql("SELECT agent, tool, status, input, output FROM steps WHERE kind = 'tool' "
+                   "ORDER BY started_at").fetchall()
+    assert [(a, t, s, json.loads(i)) for a, t, s, i, _ in tools] == [
+        ("researcher", "get_price", "error", {"item": "widget"}),   # old code: 'widget'
+        ("researcher", "get_price", "ok", {"item": "widget"})]
+    assert tools[1][4] == "41.20"
+    assert any("tool call(s) whose input was the text" in n for n in rep.notes)
+    f = wb.detect(ws)
+    assert list(f[f.detector == "retry"].agent) == ["researcher"]
+    assert list(f[f.detector == "silent_failure"].agent) == ["writer"]
+
+
+def _trace(llm_attrs: dict[str, str], tool: str = "get_price") -> dict:
+    """An agent span, its model call (``llm_attrs``) and a tool span whose input is the text ``widget``."""
+    def span(sid: int, parent: int | None, name: str, attrs: dict) -> dict:
+        sp = {"traceId": "cd" * 16, "spanId": f"{sid:016x}", "name": name, "kind": 1,
+              "startTimeUnixNano": str(1796183900000000000 + sid * 1_000_000),
+              "endTimeUnixNano": str(1796183900000000000 + sid * 1_000_000 + 500_000),
+              "attributes": [{"key": k, "value": {"stringValue": v}} for k, v in attrs.items()], "status": {}}
+        if parent:
+            sp["parentSpanId"] = f"{parent:016x}"
+        return sp
+    spans = [span(1, None, "researcher", {"openinference.span.kind": "AGENT"}),
+             span(2, 1, "chat", {"openinference.span.kind": "LLM", **llm_attrs}),
+             span(3, 1, tool, {"openinference.span.kind": "TOOL", "tool.name": tool, "input.value": "widget",
+                               "input.mime_type": "text/plain"})]
+    return {"resourceSpans": [{"resource": {"attributes": []}, "scopeSpans": [{"scope": {"name": "oi"}, "spans": spans}]}]}
+
+
+_ARGS = {"item": "widget"}
+SHAPES = {
+    "genai_parts": {"gen_ai.output.messages": json.dumps([{"role": "assistant", "parts": [
+        {"type": "tool_call", "id": "call_1", "name": "get_price", "arguments": _ARGS}], "finish_reason": "tool_call"}])},
+    "anthropic": {"output.value": json.dumps({"id": "msg_1", "type": "message", "role": "assistant", "content": [
+        {"type": "text", "text": "Looking it up."},
+        {"type": "tool_use", "id": "toolu_1", "name": "get_price", "input": _ARGS}], "stop_reason": "tool_use"}),
+        "output.mime_type": "application/json"},
+    "gemini": {"output.value": json.dumps({"candidates": [{"content": {"role": "model", "parts": [
+        {"functionCall": {"name": "get_price", "args": _ARGS}}]}, "finishReason": "STOP"}]}),
+        "output.mime_type": "application/json"},
+    "bedrock_converse": {"output.value": json.dumps({"output": {"message": {"role": "assistant", "content": [
+        {"toolUse": {"toolUseId": "tooluse_1", "name": "get_price", "input": _ARGS}}]}}, "stopReason": "tool_use"}),
+        "output.mime_type": "application/json"},
+}
+
+
+@pytest.mark.parametrize("fast", [True, False], ids=["sql", "python"])
+@pytest.mark.parametrize("shape", sorted(SHAPES))
+def test_each_providers_request_gives_the_arguments(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shape: str,
+                                                    fast: bool) -> None:
+    _fast(monkeypatch, fast)
+    path = tmp_path / f"{shape}.otlp.json"
+    path.write_text(json.dumps(_trace(SHAPES[shape])))
+    ws = wb.open()
+    rep = ws.ingest(path, progress=False)
+    assert (rep.stored, rep.quarantined) == (3, 0), rep.errors
+    (inp,), = ws.sql("SELECT input FROM steps WHERE kind = 'tool'").fetchall()
+    assert json.loads(inp) == _ARGS   # old code: 'widget'
+
+
+@pytest.mark.parametrize("shape", sorted(SHAPES))
+def test_a_request_for_another_tool_leaves_the_text(tmp_path: Path, shape: str) -> None:
+    path = tmp_path / f"{shape}.otlp.json"
+    path.write_text(json.dumps(_trace(SHAPES[shape], tool="get_stock")))
+    ws = wb.open()
+    rep = ws.ingest(path, progress=False)
+    assert [i for (i,) in ws.sql("SELECT input FROM steps WHERE kind = 'tool'").fetchall()] == ["widget"]
+    assert not any("tool call(s)" in n for n in rep.notes)

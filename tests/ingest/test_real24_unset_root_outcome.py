@@ -1,0 +1,113 @@
+"""Runs whose root span never gets an OK status, read as succeeded when the framework says so otherwise (real24).
+
+* Microsoft Agent Framework (``fixtures/agent-framework/handoff_fault.otlp.jsonl``, agent-framework-core 1.23):
+  ``workflow.run`` ends with the event ``workflow.completed`` when the workflow ran to the end
+  (``_workflows/_workflow.py``: the last act of the run's ``try``; on an exception it adds ``workflow.error``
+  and sets an ERROR status). Its status stays unset: the run was ``unknown``.
+* Pydantic AI (``fixtures/pydantic-ai/two_runs_ok.otlp.jsonl``, pydantic-ai-slim 2.68, no application span:
+  planner and writer each a trace): the agent run span gets ``final_result`` once the run returned
+  (``capabilities/instrumentation.py``, with content capture), an ERROR status when it raised. Both runs were
+  ``unknown``.
+
+What the run's answer says is another matter: a completed run can still be taken as failed (investigate's
+silent failures); only the stored outcome is read here.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import workbench as wb
+from workbench.ingest._registry import ADAPTERS
+from workbench.ingest.otlp import OtlpJson
+
+FIXTURES = Path(__file__).parent / "fixtures"
+MAF = FIXTURES / "agent-framework" / "handoff_fault.otlp.jsonl"
+PAI = FIXTURES / "pydantic-ai" / "two_runs_ok.otlp.jsonl"
+
+
+def _outcomes(monkeypatch: pytest.MonkeyPatch, fast: bool, path: Path) -> list[tuple[str, str]]:
+    monkeypatch.setattr(next(a for a in ADAPTERS if isinstance(a, OtlpJson)), "fast", fast)
+    ws = wb.open()
+    rep = ws.ingest(path, progress=False)
+    assert rep.quarantined == 0, rep.errors
+    return ws.sql("SELECT outcome, outcome_source FROM runs ORDER BY ALL").fetchall()
+
+
+def _edited(tmp_path: Path, path: Path, edit) -> Path:
+    lines = []
+    for line in path.read_text().splitlines():
+        doc = json.loads(line)
+        for rs in doc["resourceSpans"]:
+            for ss in rs["scopeSpans"]:
+                for sp in ss["spans"]:
+                    edit(sp)
+        lines.append(json.dumps(doc))
+    out = tmp_path / path.name
+    out.write_text("\n".join(lines) + "\n")
+    return out
+
+
+@pytest.mark.parametrize("fast", [True, False], ids=["sql", "python"])
+def test_completed_workflow_and_returned_agent_runs_succeeded(monkeypatch: pytest.MonkeyPatch, fast: bool) -> None:
+    assert _outcomes(monkeypatch, fast, MAF) == [("success", "root_status")]           # old code: unknown
+    assert _outcomes(monkeypatch, fast, PAI) == [("success", "root_status")] * 2       # old code: unknown
+
+
+def _workflow_events(names: list[str], status: dict | None = None):
+    def edit(sp: dict) -> None:
+        if sp["name"] == "workflow.run":
+            sp["events"] = [{"timeUnixNano": sp["endTimeUnixNano"], "name": n} for n in names]
+            if status is not None:
+                sp["status"] = status
+    return edit
+
+
+@pytest.mark.parametrize("fast", [True, False], ids=["sql", "python"])
+@pytest.mark.parametrize(("events", "status", "want"), [
+    (["workflow.started"], None, "unknown"),                          # cancelled: neither event, no status
+    (["workflow.started", "workflow.completed", "exception"], None, "unknown"),   # says both: not taken as ok
+    (["workflow.started", "workflow.error"], {"code": "STATUS_CODE_ERROR", "message": "ValueError('x')"}, "failure"),
+])
+def test_a_workflow_that_did_not_say_it_completed_is_not_a_success(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                  fast: bool, events: list[str], status: dict | None,
+                                                                  want: str) -> None:
+    path = _edited(tmp_path, MAF, _workflow_events(events, status))
+    assert [o for o, _ in _outcomes(monkeypatch, fast, path)] == [want]
+
+
+def test_a_failed_build_keeps_the_run_from_success(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The ``workflow.build`` trace joins the run (both roots): its ``build.error`` is no success."""
+    def span(sid: str, parent: str | None, name: str, attrs: dict, events: list[str]) -> dict:
+        sp = {"traceId": "ef" * 16, "spanId": sid, "name": name, "kind": 1,
+              "startTimeUnixNano": "1796183900000000000", "endTimeUnixNano": "1796183900500000000",
+              "attributes": [{"key": k, "value": {"stringValue": v}} for k, v in attrs.items()],
+              "events": [{"timeUnixNano": "1796183900400000000", "name": e} for e in events], "status": {}}
+        if parent:
+            sp["parentSpanId"] = parent
+        return sp
+    for build_events, want in [(["build.started", "build.completed"], "success"),
+                               (["build.started", "build.error"], "unknown")]:
+        spans = [span("01" * 8, None, "workflow.build", {"workflow_builder.name": "desk", "workflow.id": "w1"},
+                      build_events),
+                 span("02" * 8, None, "workflow.run", {"workflow.name": "desk", "workflow.id": "w1"},
+                      ["workflow.started", "workflow.completed"]),
+                 span("03" * 8, "02" * 8, "invoke_agent planner", {"gen_ai.operation.name": "invoke_agent",
+                                                                   "gen_ai.agent.name": "planner"}, [])]
+        path = tmp_path / "maf.otlp.json"
+        path.write_text(json.dumps({"resourceSpans": [{"resource": {"attributes": []},
+                                                       "scopeSpans": [{"scope": {"name": "agent_framework"},
+                                                                       "spans": spans}]}]}))
+        assert [o for o, _ in _outcomes(monkeypatch, False, path)] == [want], build_events
+
+
+def test_an_agent_run_traced_without_content_stays_unknown(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without content capture Pydantic AI writes no ``final_result``: a run that returned and one cut short
+    look alike, so neither is called a success."""
+    def edit(sp: dict) -> None:
+        sp["attributes"] = [a for a in sp["attributes"] if a["key"] != "final_result"]
+    path = _edited(tmp_path, PAI, edit)
+    assert _outcomes(monkeypatch, True, path) == [("unknown", "none")] * 2

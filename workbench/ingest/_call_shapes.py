@@ -1,0 +1,72 @@
+"""The tool calls a model asked for, read from a message (or a whole response) in any provider's shape.
+
+A step's output keeps what its instrumentation wrote, so a model's request for a tool comes in the shape of
+its API or of the convention the instrumentation follows:
+
+* OpenAI chat (and LangChain's normalised message): ``{"tool_calls": [{"id", "function": {"name",
+  "arguments"}}]}`` / ``{"tool_calls": [{"id", "name", "args"}]}``, and the flat ``{"name", "arguments"}`` the
+  readers write;
+* OTel GenAI semantic conventions' message parts (``gen_ai.input.messages`` / ``gen_ai.output.messages``):
+  ``{"type": "tool_call", "id", "name", "arguments"}``;
+* Anthropic Messages content blocks: ``{"type": "tool_use", "id", "name", "input"}``;
+* Gemini / Vertex AI parts: ``{"functionCall": {"id", "name", "args"}}`` (``function_call`` as the Python SDK
+  dumps it);
+* Bedrock Converse content blocks: ``{"toolUse": {"toolUseId", "name", "input"}}``;
+* OpenAI Responses output items: ``{"type": "function_call", "call_id", "name", "arguments"}``.
+
+The value is walked (a response wraps its messages: ``candidates[].content.parts[]``, ``output.message.content[]``,
+LangChain's ``generations[][].message.kwargs``), a call's own arguments are not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+# substrings one of which the JSON text of any value holding a call contains (a cheap test before parsing)
+MARKERS = ("tool_call", "tool_use", "toolUse", "functionCall", "function_call")
+
+_WALK_LIMIT = 20_000  # containers visited per value: a response is small; a huge document is not walked whole
+
+
+def tool_calls(value: Any) -> Iterator[tuple[Any, Any, Any]]:
+    """``(call id, tool name, arguments)`` of each tool call requested anywhere in ``value`` (parsed JSON), in
+    document order; arguments as written (text or a value)."""
+    stack = [value]
+    seen = 0
+    while stack and seen < _WALK_LIMIT:
+        node = stack.pop()
+        seen += 1
+        if isinstance(node, list):
+            stack.extend(reversed(node))
+            continue
+        if not isinstance(node, dict):
+            continue
+        call = _call(node)
+        if call is not None:
+            yield call
+            continue
+        calls = node.get("tool_calls")
+        if isinstance(calls, list):
+            for c in calls:
+                if isinstance(c, dict):
+                    f = c.get("function") if isinstance(c.get("function"), dict) else c
+                    yield c.get("id"), f.get("name"), f.get("arguments", f.get("args"))
+        stack.extend(reversed([v for k, v in node.items() if k != "tool_calls" and isinstance(v, (dict, list))]))
+
+
+def _call(node: dict) -> tuple[Any, Any, Any] | None:
+    kind = node.get("type")
+    if kind == "tool_call" and "name" in node:  # (LangChain's ToolCall is typed so too, with its ``args``)
+        return node.get("id"), node.get("name"), node.get("arguments", node.get("args"))
+    if kind in ("tool_use", "server_tool_use") and "name" in node:
+        return node.get("id"), node.get("name"), node.get("input")
+    if kind == "function_call" and "name" in node:
+        return node.get("call_id", node.get("id")), node.get("name"), node.get("arguments")
+    fc = node.get("functionCall", node.get("function_call"))
+    if isinstance(fc, dict) and "name" in fc:
+        return fc.get("id"), fc.get("name"), fc.get("args", fc.get("arguments"))
+    tu = node.get("toolUse")
+    if isinstance(tu, dict) and "name" in tu:
+        return tu.get("toolUseId"), tu.get("name"), tu.get("input")
+    return None

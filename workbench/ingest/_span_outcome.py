@@ -1,0 +1,38 @@
+"""A root span with no status code that still says its run ended well: read as ``ok``.
+
+Some frameworks never set a span's status on success (OpenTelemetry leaves it ``unset``), and a run whose root
+is unset has outcome ``unknown``, however plainly it finished. Two say so otherwise:
+
+* Microsoft Agent Framework's ``workflow.run`` span (``workflow.id``, ``workflow.name``) gets the event
+  ``workflow.completed`` as the workflow's last act when it ran to the end, and ``workflow.error`` plus an
+  ERROR status when it raised (``agent_framework/_workflows/_workflow.py``, ``OtelAttr.WORKFLOW_COMPLETED``);
+  its ``workflow.build`` span, a root too once its trace joins the run (:mod:`._workflow_build`), gets
+  ``build.completed`` when the workflow was built and ``build.error`` when building raised
+  (``_workflow_builder.py``): both roots must say so for the run to be read a success;
+* Pydantic AI's agent run span (``agent_name``) gets ``final_result`` once the run returned its output, and an
+  error status when it raised (``capabilities/instrumentation.py``; with content capture only: without it
+  nothing tells a finished run from a cut one, and it stays ``unknown``).
+
+A span that also records an exception or an error event is not read as ``ok``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+#: Agent Framework's events on a workflow run that ran to the end and on a build that built its workflow
+#: (``OtelAttr.WORKFLOW_COMPLETED``, ``OtelAttr.BUILD_COMPLETED``)
+WORKFLOW_COMPLETED, BUILD_COMPLETED = "workflow.completed", "build.completed"
+_FAILED_EVENTS = frozenset({"workflow.error", "build.error", "exception"})
+
+
+def ended_well(attrs: dict[str, Any], events: list[dict[str, Any]] | None) -> bool:
+    """Whether a root span with no status code says its run finished (see the module)."""
+    names = {e.get("name") for e in events or () if isinstance(e, dict)}
+    if names & _FAILED_EVENTS:
+        return False
+    if WORKFLOW_COMPLETED in names and ("workflow.id" in attrs or "workflow.name" in attrs):
+        return True
+    if BUILD_COMPLETED in names and ("workflow.id" in attrs or "workflow_builder.name" in attrs):
+        return True
+    return attrs.get("final_result") is not None and isinstance(attrs.get("agent_name"), str)
