@@ -59,7 +59,9 @@ def test_count_signal_review_load_chart_has_whole_ticks() -> None:
 def test_limit_tuner_says_one_run() -> None:
     ws = _store(n_runs=1, max_calls=3, outcome=lambda r: "failure")
     tu = LimitTuner(ws, quantile=0.5)
-    text = tu.readout.value + tu.backtest().summary.__repr__() + tu.backtest_view.value
+    tu.backtest()
+    text = tu.readout.value + tu.notes.value + tu.backtest_view.value
     assert "of 1 failed run (" in text and "on 1 run:" in text and "of 1 failure;" in text, text
+    assert "1 run (1 failure)" in text, text   # the note on limits learned from all runs
     assert not re.search(r"\b1 (failed |successful |unknown-outcome )?runs\b", text), text
     ws.close()

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._plain import counted
 from ..exceptions import InvalidParameterError
 from ..store._outcomes import silent_flag
 from ._model import Breakers, Budgets, Loops, Policy, Provenance
@@ -248,7 +249,7 @@ def _from_peaks(peaks: pd.DataFrame, kinds: dict[str, frozenset[str]], quantile:
             basis = ("all runs (no outcome labels)" if counts.get("unknown", 0) == len(part) else
                      f"all runs ({len(ok)} successful, fewer than {min_runs}: limits are where the runs "
                      "went, not what normal runs need)")
-            notes[str(system)] = [f"{len(part)} runs ({', '.join(f'{n} {o}' for o, n in counts.items())}); "
+            notes[str(system)] = [f"{counted(len(part), 'run')} ({', '.join(f'{n} {o}' for o, n in counts.items())}); "
                                   f"limits learned from {basis}: check the runs each one stops"]
         for rule, (_group, _detector, integer) in _RULES.items():
             rows.append(_suggest(system, rule, integer, part, base, basis, quantile, has))
