@@ -52,8 +52,12 @@ def test_several_agents_keep_the_agent_share() -> None:
     ws = _runs(["planner", "coder", "verifier"])
     p = BlameModel.pretrained().predict(ws)
     assert not p["only_agent"].any(), p
-    text = IncidentExplorer(ws).verdict.value
+    ex = IncidentExplorer(ws)
+    text = ex.verdict.value
     assert "Log-only BlameModel (pretrained, log-only: no replay)" in text and "agent share" in text, text
+    # below 50 % the line says so (it read "agent share 48%." with no word of doubt)
+    shown = p.set_index("run_id").loc[ex.run_id]
+    assert ("uncertain" in text) == bool(shown["uncertain"]), (text, shown)
     ws.close()
 
 

@@ -443,8 +443,9 @@ class IncidentExplorer(w.VBox):
                                      f"{q['step_confidence']:.0%}{unsure}{later}).")
                     elif _or(q["agent"], ""):
                         live_culprit = str(q["agent"])
+                        unsure = ", uncertain" if _true(q["uncertain"]) else ""
                         lines.append(f"{head}: <b>{esc(q['agent'])}</b> at step <b>{esc(q['step_id'])}</b> "
-                                     f"(agent share {q['agent_confidence']:.0%}{later}).")
+                                     f"(agent share {q['agent_confidence']:.0%}{unsure}{later}).")
                         if _or(q["why"], ""):
                             alone = "" if q["model_agent"] == q["agent"] else \
                                 f" (the model alone: {esc(_or(q['model_agent'], 'no agent'))})"
