@@ -65,3 +65,15 @@ def test_limit_tuner_says_one_run() -> None:
     assert "1 run (1 failed)" in text, text   # the note on limits learned from all runs (said "1 runs (1 failure)")
     assert not re.search(r"\b1 (failed |successful |unknown-outcome )?runs\b", text), text
     ws.close()
+
+
+def test_runs_flagged_per_detector_has_whole_ticks() -> None:
+    import pandas as pd
+
+    from workbench import plots
+
+    counts = pd.DataFrame({"detector": ["silent_failure", "silent_failure", "retry", "cascade"],
+                           "severity": ["critical", "warning", "warning", "critical"], "runs": [2, 4, 4, 3],
+                           "findings": [2, 4, 5, 3]})
+    ticks = [t for t in _x_ticks(plots.detector_bars(counts)) if re.fullmatch(r"-?[\d,.]+", t)]
+    assert len(ticks) >= 2 and all("." not in t for t in ticks), ticks

@@ -539,7 +539,8 @@ def detector_bars(counts: pd.DataFrame, width: int = 420) -> alt.Chart:
     pick = alt.selection_point(name="detector", fields=["detector"], on="click", empty=False)
     sev = {"critical": "#d62728", "warning": "#f28e2b", "info": "#9ecae9"}
     return alt.Chart(counts).mark_bar().encode(
-        x=alt.X("runs:Q", title="runs flagged"), y=alt.Y("detector:N", sort="-x", title=None),
+        # runs are whole: 6 runs flagged drew ticks at every half run (Langfuse/OTLP traces)
+        x=alt.X("runs:Q", title="runs flagged", axis=_whole_axis()), y=alt.Y("detector:N", sort="-x", title=None),
         color=alt.Color("severity:N", scale=alt.Scale(domain=list(sev), range=list(sev.values()))),
         opacity=alt.condition(pick, alt.value(1.0), alt.value(0.75)),
         tooltip=["detector:N", "severity:N", "runs:Q", "findings:Q"],
