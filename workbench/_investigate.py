@@ -43,6 +43,12 @@ _TABLE_SQL = f"""
     verdicts AS (
         SELECT run_id, arg_max(CASE WHEN params->>'inconclusive' = 'true' THEN '(inconclusive)'
                                     WHEN target = '' THEN '(none)'
+                                    -- one agent: no choice between agents; the step's share is the verdict's
+                                    WHEN params->>'only_agent' = 'true'
+                                    THEN target || ' (only agent), step '
+                                         || round(100 * (params->>'step_confidence')::DOUBLE)::INTEGER || '%'
+                                         || CASE WHEN params->>'uncertain' = 'true' THEN ' uncertain' ELSE '' END
+                                         || ' (log' || coalesce(' + ' || (params->>'evidence'), '') || ')'
                                     ELSE target || ' ' || round(100 * value)::INTEGER || '%'
                                          || CASE WHEN params->>'ambiguous' = 'true' THEN ' shared' ELSE '' END
                                          || CASE WHEN params->>'uncertain' = 'true' THEN ' uncertain' ELSE '' END
@@ -84,7 +90,8 @@ LEGEND = [
     "culprit: the agent the replays blame, with its share of the blame; \"shared\": another agent explains "
     "the failure about as well (look at both); \"(inconclusive)\": failed replays could change it; "
     "\"(log)\": no replay, named by the pretrained log-only BlameModel with its calibrated confidence "
-    "(\"uncertain\" below 50%); \"(log + error)\", \"(log + silent_failure)\": the model's confidence weighed "
+    "(\"uncertain\" below 50%); \"(only agent), step N%\": the run has one agent, so no choice between agents; "
+    "N% is the decisive step's share of the model's step scores (\"uncertain\" below 50%); \"(log + error)\", \"(log + silent_failure)\": the model's confidence weighed "
     "with the run's own evidence, an error that ended the run or the agent that first stated the value a wrong "
     "answer rests on (the why: lines say which).",
     "step: the decisive step, the earliest whose repair saves the run.",

@@ -16,6 +16,11 @@ def plain(value: float, digits: int = 3) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """``n`` and its noun, singular for one: ``1 run``, ``2 runs``, ``1,204 runs`` (the LimitTuner said "1 runs")."""
+    return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
+
+
 def p_value(p: float) -> str:
     """A p-value as a reader compares it: ``p < 0.001`` below that, else three decimals."""
     return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"

@@ -80,7 +80,8 @@ def test_predict_is_read_only_and_store_predictions_writes(model, test_ws) -> No
     before = test_ws.sql("SELECT count(*) FROM attributions").fetchall()[0][0]
     pred = model.predict(test_ws, runs)
     assert test_ws.sql("SELECT count(*) FROM attributions").fetchall()[0][0] == before
-    assert list(pred.columns) == ["run_id", "agent", "step_id", "score", "agent_confidence", "uncertain"]
+    assert list(pred.columns) == ["run_id", "agent", "step_id", "score", "agent_confidence", "uncertain",
+                                  "only_agent", "step_confidence"]
     assert sorted(pred["run_id"]) == runs
     assert pred["score"].between(0, 1).all() and pred["agent_confidence"].between(0, 1).all()
     assert (pred["uncertain"] == (pred["agent_confidence"] < model.uncertain_below)).all()

@@ -1,4 +1,6 @@
-"""A run with one candidate agent: its culprit is named by elimination, with confidence 1.
+"""A run with one candidate agent: its culprit is named by elimination, with confidence 1 — and, as there was no
+choice between agents, ``only_agent`` says so and ``uncertain`` is about the step (ux24: a single-agent trace read
+as a sure verdict).
 
 Seen on Who&When Algorithm-Generated (5 of 126 runs: one expert beside its ``Computer_terminal``) and on
 any-agent's single-agent framework traces: the pretrained model named the only agent that talks, right
@@ -35,7 +37,8 @@ def test_the_only_candidate_agent_is_named_with_certainty(tmp_path: Path) -> Non
     assert set(ws.steps(ws.runs().run_id.iloc[0]).agent) == {"API_Expert", "Computer_terminal"}
     p = wb.BlameModel.pretrained().predict(ws).iloc[0]
     assert p["agent"] == "API_Expert"
-    assert p["agent_confidence"] == 1.0 and not p["uncertain"]
+    assert p["agent_confidence"] == 1.0 and p["only_agent"]
+    assert 0.0 < p["step_confidence"] < 1.0 and p["uncertain"] == (p["step_confidence"] < 0.5)
 
 
 def test_runs_of_several_candidates_keep_their_calibrated_confidence(tmp_path: Path) -> None:

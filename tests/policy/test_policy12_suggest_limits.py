@@ -86,7 +86,7 @@ def test_all_failed_store_learns_from_all_runs_and_says_so(tmp_path: Path) -> No
     row = s.table.set_index("rule").loc["max_tool_calls_run"]
     assert row["basis"].startswith("all runs (0 successful, fewer than 5")
     assert row["limit"] == 3 and row["stops_failed"] == 1   # the median as an observed value: 3 of 1..4
-    assert "incidents" in s.notes and "4 failure" in s.notes["incidents"][0]
+    assert "incidents" in s.notes and "4 failed" in s.notes["incidents"][0]
     html = s._repr_html_()
     assert "incidents-03" in html and "<script" not in html
 

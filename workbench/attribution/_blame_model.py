@@ -38,6 +38,7 @@ from ._heuristics import (
     rank_agents,
     rank_steps,
     save_scores,
+    sole_agent,
     verdicts,
 )
 from ._linear import LinearScorer
@@ -176,7 +177,7 @@ class BlameModel(PersistMixin, BaseEstimator):
     >>> _ = ws.ingest(wb.sim.procurement(seed=5, fault_rate=1.0).generate(120))
     >>> model = BlameModel(n_estimators=50).fit(ws)
     >>> list(model.predict(ws).columns)
-    ['run_id', 'agent', 'step_id', 'score', 'agent_confidence', 'uncertain']
+    ['run_id', 'agent', 'step_id', 'score', 'agent_confidence', 'uncertain', 'only_agent', 'step_confidence']
     """
 
     # (check, what it must be) per parameter, run at fit time. Not named `_parameter_constraints`:
@@ -465,9 +466,11 @@ class BlameModel(PersistMixin, BaseEstimator):
         -------
         pandas.DataFrame
             One row per run: run_id, agent, step_id, score (the step's), agent_confidence (the
-            calibrated probability the agent is the culprit) and uncertain (confidence below
-            ``uncertain_below``). ``.attrs["unavailable_features"]`` lists the features these
-            runs' logs cannot give.
+            calibrated probability the agent is the culprit), uncertain (confidence below
+            ``uncertain_below``), only_agent (the run had one candidate agent: its confidence of 1.0 is no
+            choice made, and ``uncertain`` then says whether ``step_confidence`` is below ``uncertain_below``)
+            and step_confidence (the step's share of the run's step scores).
+            ``.attrs["unavailable_features"]`` lists the features these runs' logs cannot give.
         """
         return self._predict(ws, run_ids)[0]
 
@@ -486,6 +489,7 @@ class BlameModel(PersistMixin, BaseEstimator):
         X = self.frame(ws, run_ids)
         steps, agents = self.rank_frame(X)
         out = verdicts(steps, agents.assign(share=agents["confidence"]), self.uncertain_below)
+        out = sole_agent(out, steps, agents, self.uncertain_below)
         avail = feature_availability(X)
         out.attrs["unavailable_features"] = avail.loc[avail["available"] == 0, "feature"].tolist()
         return out, steps, agents

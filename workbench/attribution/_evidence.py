@@ -26,6 +26,8 @@ import pandas as pd
 from ..store._connection import sql_text
 from ..store._run_scope import run_scope
 
+from ._heuristics import step_shares
+
 # How much each kind of evidence moves the odds (log-odds added to the model's): a rate of 0.8 that the
 # named agent is the culprit. Chosen, not fitted: bench/verdict_evidence.py measured 87 of 87 for
 # silent_failure (78 simulator runs, 9 real traces) and 1 of 1 for an error that ended the run, too few
@@ -75,7 +77,7 @@ def _logit(p: float) -> float:
 
 
 def combine(verdicts: pd.DataFrame, agents: pd.DataFrame, evidence: pd.DataFrame,
-            uncertain_below: float = 0.5) -> pd.DataFrame:
+            uncertain_below: float = 0.5, steps: pd.DataFrame | None = None) -> pd.DataFrame:
     """The model's verdicts (``BlameModel.predict``'s table) with the evidence weighed in.
 
     For a run whose log names an agent E (:func:`run_evidence`): E's confidence becomes
@@ -85,6 +87,9 @@ def combine(verdicts: pd.DataFrame, agents: pd.DataFrame, evidence: pd.DataFrame
     ``disagrees`` names the other. Added columns: ``evidence`` (kind or None), ``why`` (the evidence's
     sentence), ``model_agent`` and ``model_confidence`` (the model's own pick), ``disagrees`` (the agent the
     verdict did not name, when model and evidence part).
+
+    A run of one agent (``only_agent``) has no agent to choose: there the evidence weighs on the step, its
+    share of the run's step scores (``steps``) moved by the same log-odds, and ``uncertain`` follows it.
     """
     out = verdicts.copy()
     out["model_agent"] = out["agent"]
@@ -97,6 +102,7 @@ def combine(verdicts: pd.DataFrame, agents: pd.DataFrame, evidence: pd.DataFrame
     conf = {(r, a): c for r, a, c in agents[["run_id", "agent", "confidence"]].itertuples(index=False)}
     n_agents = agents.groupby("run_id")["agent"].size().to_dict()
     ev = evidence.set_index("run_id")
+    step_share = step_shares(steps) if steps is not None else {}
     for i, row in out.iterrows():
         if row["run_id"] not in ev.index:
             continue
@@ -118,7 +124,12 @@ def combine(verdicts: pd.DataFrame, agents: pd.DataFrame, evidence: pd.DataFrame
             out.at[i, "agent_confidence"] = post
         else:
             out.at[i, "disagrees"] = e["agent"]
-        out.at[i, "uncertain"] = bool(out.at[i, "agent_confidence"] < uncertain_below)
+        if bool(row.get("only_agent", False)) and out.at[i, "agent"] == e["agent"]:
+            share = step_share.get((row["run_id"], e["step_id"]), 0.0)
+            out.at[i, "step_confidence"] = 1.0 / (1.0 + math.exp(-(_logit(share) + EVIDENCE_LOGIT[e["evidence"]])))
+            out.at[i, "uncertain"] = bool(out.at[i, "step_confidence"] < uncertain_below)
+        else:
+            out.at[i, "uncertain"] = bool(out.at[i, "agent_confidence"] < uncertain_below)
     return out
 
 
@@ -129,7 +140,7 @@ def store_log_verdicts(model: Any, ws: Any, run_ids: list[str]) -> pd.DataFrame:
     from ._heuristics import save_scores
 
     out, steps, agents = model._predict(ws, run_ids)
-    verdicts = combine(out, agents, run_evidence(ws, list(out["run_id"])), model.uncertain_below)
+    verdicts = combine(out, agents, run_evidence(ws, list(out["run_id"])), model.uncertain_below, steps)
     save_scores(ws, "blame_model", steps, agents.assign(share=agents["confidence"]), verdicts, model.get_params())
     return verdicts
 
@@ -139,5 +150,5 @@ def predict_with_evidence(model: Any, ws: Any, run_ids: list[str]) -> pd.DataFra
     stored): the verdict :func:`store_log_verdicts` stores, for a view that shows one run live."""
     if not hasattr(model, "_predict"):   # an object with BlameModel's predict only: no agent scores to weigh
         return model.predict(ws, run_ids).assign(evidence=None, why=None, model_agent=None, disagrees=None)
-    out, _, agents = model._predict(ws, run_ids)
-    return combine(out, agents, run_evidence(ws, list(out["run_id"])), model.uncertain_below)
+    out, steps, agents = model._predict(ws, run_ids)
+    return combine(out, agents, run_evidence(ws, list(out["run_id"])), model.uncertain_below, steps)

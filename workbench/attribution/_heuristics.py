@@ -95,6 +95,36 @@ def verdicts(steps: pd.DataFrame, agents: pd.DataFrame, uncertain_below: float |
     return out[PREDICT_COLUMNS].sort_values("run_id", ignore_index=True)
 
 
+def step_shares(steps: pd.DataFrame) -> dict[tuple[str, str], float]:
+    """Each move's share of its run's positive step scores, by (run_id, step_id)."""
+    if not len(steps):
+        return {}
+    total = steps["score"].clip(lower=0).groupby(steps["run_id"]).transform("sum")
+    share = (steps["score"].clip(lower=0) / total.where(total > 0)).fillna(0.0)
+    return dict(zip(zip(steps["run_id"], steps["step_id"], strict=True), share, strict=True))
+
+
+def sole_agent(verdict: pd.DataFrame, steps: pd.DataFrame, agents: pd.DataFrame,
+               uncertain_below: float | None = None) -> pd.DataFrame:
+    """``verdict`` with ``only_agent`` (the run had one candidate agent) and ``step_confidence`` (the decisive
+    step's share of the run's positive step scores).
+
+    With one agent there is no choice between agents: its confidence of 1.0 says nothing, and a single-agent
+    trace (most framework traces) read as a sure verdict. The question left is the step, so on such a run
+    ``uncertain`` says whether the step's share is below ``uncertain_below``.
+    """
+    out = verdict.copy()
+    shares = step_shares(steps)
+    named = agents[agents["agent"].notna() & (agents["agent"] != "<none>")]
+    n = named.groupby("run_id")["agent"].size()
+    out["only_agent"] = out["run_id"].map(n).eq(1) & out["agent"].notna()
+    out["step_confidence"] = [shares.get((r, s), float("nan")) for r, s in zip(out["run_id"], out["step_id"], strict=True)]
+    if uncertain_below is not None:
+        out.loc[out["only_agent"], "uncertain"] = out.loc[out["only_agent"], "step_confidence"].fillna(0.0) \
+            < uncertain_below
+    return out
+
+
 def save_scores(ws, method: str, steps: pd.DataFrame, agents: pd.DataFrame, verdict: pd.DataFrame,  # noqa: ANN001
                 params: dict[str, Any]) -> None:
     """Write agent, step and verdict rows of ``method`` to ``attributions`` (replacing older ones)."""
@@ -127,7 +157,7 @@ def save_scores(ws, method: str, steps: pd.DataFrame, agents: pd.DataFrame, verd
 
 
 # what a verdict that weighed the run's own evidence (._evidence.combine) adds to its params
-_EXTRAS = ("evidence", "why", "model_agent", "model_confidence", "disagrees")
+_EXTRAS = ("evidence", "why", "model_agent", "model_confidence", "disagrees", "only_agent", "step_confidence")
 
 
 def _verdict_extras(verdict: pd.DataFrame) -> list[dict[str, Any]]:

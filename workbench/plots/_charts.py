@@ -7,6 +7,7 @@ from logs reaches a chart only as data, which Vega renders as SVG text nodes, ne
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import altair as alt
 import pandas as pd
@@ -233,9 +234,16 @@ def _threshold_rule(current: float | None, live: bool, color: str, domain: tuple
             .encode(x=x)]
 
 
+def _whole_axis(**kw: Any) -> alt.Axis:
+    """An x axis of counts (tool calls, retries, depth): whole-number ticks only. ``tickMinStep`` alone let d3
+    halve the step on a short domain (0, 0.5, 1, 1.5 tool calls); so no more ticks than whole units either."""
+    return alt.Axis(format="d", tickMinStep=1, tickCount=alt.expr("min(ceil(width / 40), max(1, floor(span("
+                                                                  "domain('x')))))"), **kw)
+
+
 def cost_curve(table: pd.DataFrame, current: float | None = None, cost: str = "cost",
                title: str = "Expected cost per threshold", width: int = 360, live: bool = False,
-               best: float | None = None, mark_minimum: bool = True) -> alt.LayerChart:
+               best: float | None = None, mark_minimum: bool = True, whole: bool = False) -> alt.LayerChart:
     """Expected cost against the threshold, its minimum marked (``best``: the chosen threshold, e.g.
     the cheapest within a review budget, instead of the curve's own minimum; ``mark_minimum=False``: none,
     where the costs cannot be compared, e.g. no successful run), and the current threshold (a chart param
@@ -244,7 +252,7 @@ def cost_curve(table: pd.DataFrame, current: float | None = None, cost: str = "c
     A few thresholds far from the rest (one 30 s call among 300 ms ones) do not set the axis: it spans the
     bulk (``_bulk.bulk_range``, always with the minimum and the current threshold), the curve runs off its
     edge, and the farthest threshold past it is a triangle on that edge with its cost, over a note
-    "N more thresholds up to 30,000 →"."""
+    "N more thresholds up to 30,000 →". ``whole``: the signal counts (tool calls), its axis has whole ticks."""
     _check(table, ["threshold", cost], "cost_curve")
     label = "minimum" if best is None else "best within budget"
     mark = (table.loc[[table[cost].idxmin()]] if best is None else table.iloc[[_nearest_index(table, best)]]) \
@@ -258,8 +266,9 @@ def cost_curve(table: pd.DataFrame, current: float | None = None, cost: str = "c
     line = alt.Chart(table).mark_line(color="#4c78a8", clip=True).encode(
         # (a domain set here starts on a tick: its label drawn flush against the next read "220240")
         x=alt.X("threshold:Q", title="threshold", scale=xs,
-                axis=alt.Axis(labelFlush=False) if domain else alt.Undefined), y=alt.Y(f"{cost}:Q", title="expected cost"),
-        tooltip=[alt.Tooltip("threshold:Q", format=".3f"), alt.Tooltip(f"{cost}:Q", format=",.1f")])
+                axis=_whole_axis(**({"labelFlush": False} if domain else {})) if whole
+                else alt.Axis(labelFlush=False) if domain else alt.Undefined), y=alt.Y(f"{cost}:Q", title="expected cost"),
+        tooltip=[alt.Tooltip("threshold:Q", format="d" if whole else ".3f"), alt.Tooltip(f"{cost}:Q", format=",.1f")])
     # the label where the curve is not: a fixed spot below the point sat on the curve wherever it
     # rises or falls through the point (the cheapest threshold within a budget is rarely the minimum)
     if not len(mark):
@@ -363,7 +372,7 @@ def _above_note(bins: pd.DataFrame) -> list:
 
 
 def review_load_curve(table: pd.DataFrame, current: float | None = None, signal: str = "threshold",
-                      width: int = 360, live: bool = False) -> alt.LayerChart:
+                      width: int = 360, live: bool = False, whole: bool = False) -> alt.LayerChart:
     """Share of runs (and of steps) a threshold sends to a human, against the threshold (from
     :class:`~workbench.thresholds.ReviewLoad`'s ``curve``), with the current threshold (a chart param
     ``cur_t`` with ``live=True``). What a store without outcomes can say of a threshold."""
@@ -372,7 +381,7 @@ def review_load_curve(table: pd.DataFrame, current: float | None = None, signal:
                       var_name="share", value_name="rate")
     long["share"] = long["share"].map({"escalation_rate": "runs", "step_escalation_rate": "steps"})
     line = alt.Chart(long).mark_line(interpolate="step-after", point=len(table) <= 40).encode(
-        x=alt.X("threshold:Q", title=signal),
+        x=alt.X("threshold:Q", title=signal, axis=_whole_axis() if whole else alt.Undefined),
         y=alt.Y("rate:Q", title="sent to a human", axis=alt.Axis(format="%")),
         color=alt.Color("share:N", title="share of", scale=alt.Scale(domain=["runs", "steps"],
                                                                      range=["#4c78a8", "#f58518"])),
@@ -530,7 +539,8 @@ def detector_bars(counts: pd.DataFrame, width: int = 420) -> alt.Chart:
     pick = alt.selection_point(name="detector", fields=["detector"], on="click", empty=False)
     sev = {"critical": "#d62728", "warning": "#f28e2b", "info": "#9ecae9"}
     return alt.Chart(counts).mark_bar().encode(
-        x=alt.X("runs:Q", title="runs flagged"), y=alt.Y("detector:N", sort="-x", title=None),
+        # runs are whole: 6 runs flagged drew ticks at every half run (Langfuse/OTLP traces)
+        x=alt.X("runs:Q", title="runs flagged", axis=_whole_axis()), y=alt.Y("detector:N", sort="-x", title=None),
         color=alt.Color("severity:N", scale=alt.Scale(domain=list(sev), range=list(sev.values()))),
         opacity=alt.condition(pick, alt.value(1.0), alt.value(0.75)),
         tooltip=["detector:N", "severity:N", "runs:Q", "findings:Q"],

@@ -14,6 +14,8 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from .._plain import counted
+
 if TYPE_CHECKING:
     from ..policy._limits import LimitSuggestions
 
@@ -135,7 +137,7 @@ def limit_peaks(bins: pd.DataFrame, rules: pd.DataFrame, columns: int = 3, width
     if rules.empty:
         return alt.Chart(pd.DataFrame({"t": ["no rule here has a limit: nothing to draw"]})).mark_text(
             align="left", fontSize=13).encode(text="t:N").properties(width=width * 2, height=30)
-    panel = {r.rule: f"{r.rule} ≤ {_fmt(r.limit)}|{r.label}" + (f"|{r.beyond} runs past the axis, in the last bar"
+    panel = {r.rule: f"{r.rule} ≤ {_fmt(r.limit)}|{r.label}" + (f"|{counted(r.beyond, 'run')} past the axis, in the last bar"
                                                                  if r.beyond else "")
              for r in rules.itertuples(index=False)}
     bars = _stacked(bins).assign(layer="bar")

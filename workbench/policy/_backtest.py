@@ -92,7 +92,15 @@ class BacktestReport:
         for col in ("run_ids", "false_stop_ids"):   # a handful shown; rule_runs(rule) has them all
             shown[col] = [", ".join(ids[:5]) + (f" … (+{len(ids) - 5})" if len(ids) > 5 else "")
                           for ids in shown[col]]
-        return f"<p>{html.escape(repr(self))}</p>" + html_table(shown)
+        # the total row has no limit: blank, not "None" / "NaN"; a count's limit "3", not "3.0"
+        shown["limit"] = [_limit_text(v) for v in shown["limit"]]
+        return f"<p>{html.escape(repr(self))}</p>" + html_table(shown, na_rep="")
+
+
+def _limit_text(v: Any) -> str:
+    if v is None or (isinstance(v, float) and v != v):
+        return ""
+    return f"{int(v):,}" if isinstance(v, (int, float)) and float(v).is_integer() else str(v)
 
 
 def _counted(summary: dict[str, Any]) -> str:

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._plain import counted
 from ..exceptions import InvalidParameterError
 from ..store._outcomes import silent_flag
 from ._model import Breakers, Budgets, Loops, Policy, Provenance
@@ -161,6 +162,10 @@ class LimitSuggestions:
                 + html_table(shown, na_rep=""))
 
 
+# "3 runs (3 failed)", not "(3 failure)"
+_OUTCOME_WORD = {"success": "successful", "failure": "failed", "unknown": "unknown"}
+
+
 def suggest_limits(ws: Any, quantile: float = 0.99, min_runs: int = 5, by_system: bool = True,
                    window: int = 20, silent: bool = True, runs: Any = None) -> LimitSuggestions:
     """Suggest breaker, budget and loop limits from how far a store's runs went, per system.
@@ -248,7 +253,7 @@ def _from_peaks(peaks: pd.DataFrame, kinds: dict[str, frozenset[str]], quantile:
             basis = ("all runs (no outcome labels)" if counts.get("unknown", 0) == len(part) else
                      f"all runs ({len(ok)} successful, fewer than {min_runs}: limits are where the runs "
                      "went, not what normal runs need)")
-            notes[str(system)] = [f"{len(part)} runs ({', '.join(f'{n} {o}' for o, n in counts.items())}); "
+            notes[str(system)] = [f"{counted(len(part), 'run')} ({', '.join(f'{n} {_OUTCOME_WORD.get(o, o)}' for o, n in counts.items())}); "
                                   f"limits learned from {basis}: check the runs each one stops"]
         for rule, (_group, _detector, integer) in _RULES.items():
             rows.append(_suggest(system, rule, integer, part, base, basis, quantile, has))

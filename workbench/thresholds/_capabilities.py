@@ -15,6 +15,25 @@ from ..policy._model import SIGNALS
 from ..store._outcomes import RUN_OUTCOMES_SQL, TAKEN_SQL
 
 _COLUMNS = ["what", "tunable", "why", "instead"]
+
+
+class TunableTable(pd.DataFrame):
+    """The table :func:`what_can_be_tuned` returns: a DataFrame that shows its text whole. Displayed alone,
+    pandas cut "why" and "instead" at 50 characters ("no step carries it: the logs have no token lo...")
+    and the sentence that says what to do was the part lost."""
+
+    @property
+    def _constructor(self) -> type:
+        return TunableTable
+
+    def _repr_html_(self) -> str | None:
+        with pd.option_context("display.max_colwidth", None):
+            return super()._repr_html_()
+
+    def __repr__(self) -> str:
+        # in a terminal too: every column, in blocks as wide as the terminal, each sentence whole
+        with pd.option_context("display.max_colwidth", None, "display.max_columns", None):
+            return super().__repr__()
 _COLUMN_SIGNALS = ("confidence", "entropy", "latency_ms", "tokens_in", "tokens_out", "cost")
 _NO_LOGPROBS = ("no step carries it: the logs have no token log-probabilities (nor workbench.confidence / "
                 "workbench.entropy attributes)")
@@ -22,10 +41,10 @@ _NO_PROXY = ("workbench derives no stand-in from text; put a HITL rule on a sign
              "have the system log its log-probabilities")
 
 
-def what_can_be_tuned(ws: Any) -> pd.DataFrame:
+def what_can_be_tuned(ws: Any) -> TunableTable:
     """One row per thing to tune (a HITL signal, pricing thresholds, catching failures in time,
     breaker / budget / loop limits): ``tunable``, ``why`` (what the store has or lacks) and
-    ``instead`` (what to do when it cannot be tuned here)."""
+    ``instead`` (what to do when it cannot be tuned here). A DataFrame that displays its sentences whole."""
     from ._sweep import available_signals
 
     have = available_signals(ws).set_index("signal")["steps"]
@@ -88,4 +107,4 @@ def what_can_be_tuned(ws: Any) -> pd.DataFrame:
         rows.append((limits, True, f"{known}: no limit can be priced",
                      "wb.suggest_limits(ws): each limit at a quantile of how far each system's runs went, "
                      "with the runs it stops"))
-    return pd.DataFrame(rows, columns=_COLUMNS)
+    return TunableTable(rows, columns=_COLUMNS)

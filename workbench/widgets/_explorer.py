@@ -57,8 +57,11 @@ class IncidentExplorer(w.VBox):
         The store to explore.
     replay : callable, optional
         ``replay(run_id, intervention)`` of a re-runnable system: enables "Compute attribution".
-    blame_model : BlameModel, optional
-        A fitted log-only model: its culprit for the run is shown beside the replay verdict.
+    blame_model : BlameModel, "pretrained" or None
+        A fitted log-only model: its culprit for the run is shown beside the replay verdict. By default
+        (``"pretrained"``) the shipped :meth:`BlameModel.pretrained` with the run's own evidence, as
+        ``workbench investigate`` uses, names a culprit for a failed run no replay verdict is stored for,
+        labelled log-only. ``None``: no log-only verdict.
     snapshot : callable, optional
         ``snapshot(run_id, step_id) -> object``: the system's state before a step, when it can tell.
     page_size : int
@@ -70,12 +73,18 @@ class IncidentExplorer(w.VBox):
         unticked): the labelled/declared outcome only.
     """
 
-    def __init__(self, ws: Workspace, replay: Callable | None = None, blame_model: Any = None,
+    def __init__(self, ws: Workspace, replay: Callable | None = None, blame_model: Any = "pretrained",
                  snapshot: Callable[[str, str], Any] | None = None, page_size: int = 12,
                  filters: dict[str, Any] | None = None) -> None:
         if not isinstance(page_size, int) or page_size < 1:
             raise ValueError(f"page_size must be a positive integer (got {page_size!r})")
-        self.ws, self.replay, self.blame_model, self.snapshot = ws, replay, blame_model, snapshot
+        # "pretrained": the shipped model, loaded on the first run it is needed for (no replay verdict stored)
+        self._default_model = isinstance(blame_model, str) and blame_model == "pretrained"
+        if isinstance(blame_model, str) and not self._default_model:
+            raise ValueError(f"blame_model must be a fitted BlameModel, 'pretrained' or None (got {blame_model!r})")
+        self.ws, self.replay, self.snapshot = ws, replay, snapshot
+        self.blame_model: Any = None if self._default_model else blame_model
+        self._pretrained: Any = None
         self.page_size = page_size
         self.filter = RunFilter(**(filters or {}))
         self.page = 0
@@ -279,11 +288,12 @@ class IncidentExplorer(w.VBox):
                    for s in self.steps.itertuples()]
         self.step.options = options
         first = self.steps.loc[self.steps["flagged"], "step_id"]
-        # the decisive step, else the first a detector flagged, else the labelled culprit's step (Who&When: the
-        # panel opened on the task's first turn while the header named t004)
+        # the decisive step, else the labelled culprit's step (the known answer the header names: a detector's
+        # flag on the task's first turn opened t000 while the header said t001), else the first flagged
         known = set(self.steps["step_id"])
         at_label = next((st for _, st, *_ in labelled if st in known), None)
-        pick = decisive if decisive in known else (first.iat[0] if len(first) else at_label)
+        pick = decisive if decisive in known else at_label if at_label is not None else \
+            (first.iat[0] if len(first) else None)
         self.step.value = pick if pick is not None else (options[0][1] if options else None)
         if self.step_id == self.step.value and self.step_id is not None:
             # the same step id in the new run (s0 … of native logs, the demo's s0000): no change event, and
@@ -397,27 +407,45 @@ class IncidentExplorer(w.VBox):
                          + ("Compute it below (replays the run with agents repaired)." if self.replay is not None
                             else "Replay needs a re-runnable system: pass <code>replay=</code>."))
         live_culprit: str | None = None
-        if self.blame_model is not None and self.run_id is not None and outcome == "success":
+        model, log_only = self.blame_model, ""
+        if model is None and self._default_model and facts is None and outcome in ("failure", "silent_failure"):
+            # nothing better given: the shipped log-only verdict, as `workbench investigate` stores it
+            from ..attribution import BlameModel
+
+            if self._pretrained is None:
+                self._pretrained = BlameModel.pretrained()
+            model = self._pretrained
+            log_only = " (pretrained, log-only: no replay)"
+        if model is not None and self.run_id is not None and outcome == "success":
             # the model ranks a run's moves whatever its outcome; a culprit of a success misleads
             lines.append("Log-only BlameModel: the run succeeded, so it names no culprit.")
-        elif self.blame_model is not None and self.run_id is not None:
+        elif model is not None and self.run_id is not None:
             try:
                 from ..attribution._evidence import predict_with_evidence
 
                 # as investigate stores it: the model's guess with the run's own evidence weighed in
-                p = predict_with_evidence(self.blame_model, self.ws, [self.run_id])
+                p = predict_with_evidence(model, self.ws, [self.run_id])
                 if len(p):
                     q = p.iloc[0]
                     head = {"failure": "Log-only BlameModel",
                             "silent_failure": "Log-only BlameModel, for the silent failure the detectors found"
                             }.get(outcome, "Log-only BlameModel, should this run have failed (its logs do not say)")
+                    head += log_only
                     shown = set(self.steps["step_id"]) if "step_id" in self.steps else set()
                     later = ", after the moves shown" if isinstance(q["step_id"], str) and shown \
                         and q["step_id"] not in shown else ""
-                    if _or(q["agent"], ""):
+                    if _or(q["agent"], "") and bool(q.get("only_agent", False)):
+                        # one agent: no choice between agents to be sure of; the step is the question
                         live_culprit = str(q["agent"])
+                        unsure = ", uncertain" if _true(q["uncertain"]) else ""
+                        lines.append(f"{head}: <b>{esc(q['agent'])}</b>, the run's only agent (no choice between "
+                                     f"agents), at step <b>{esc(q['step_id'])}</b> (the step's share "
+                                     f"{q['step_confidence']:.0%}{unsure}{later}).")
+                    elif _or(q["agent"], ""):
+                        live_culprit = str(q["agent"])
+                        unsure = ", uncertain" if _true(q["uncertain"]) else ""
                         lines.append(f"{head}: <b>{esc(q['agent'])}</b> at step <b>{esc(q['step_id'])}</b> "
-                                     f"(agent share {q['agent_confidence']:.0%}{later}).")
+                                     f"(agent share {q['agent_confidence']:.0%}{unsure}{later}).")
                         if _or(q["why"], ""):
                             alone = "" if q["model_agent"] == q["agent"] else \
                                 f" (the model alone: {esc(_or(q['model_agent'], 'no agent'))})"
@@ -504,6 +532,12 @@ def _findings_table(hits: pd.DataFrame, max_rows: int) -> str:
                     f"<tr class='wb-finding-detail'><td colspan='4'>{esc(h.detail)}</td></tr>")
     more = (f"<div><i>the first {max_rows} of {len(hits):,} findings</i></div>" if len(hits) > max_rows else "")
     return f"<table class='wb-table wb-findings-table'><thead><tr>{head}</tr></thead>{''.join(rows)}</table>{more}"
+
+
+def _true(value: Any) -> bool:
+    """A flag that is set (not False, not missing: pandas' NA has no truth value)."""
+    return value is not None and value is not pd.NA and not (isinstance(value, float) and math.isnan(value)) \
+        and bool(value)
 
 
 def _or(value: Any, default: str) -> str:

@@ -11,6 +11,7 @@ import ipywidgets as w
 import pandas as pd
 
 from .. import plots
+from .._plain import counted
 from ..exceptions import InvalidParameterError, WorkbenchError
 from ..plots import _limits as limit_plots
 from ..policy._limits import NO_SYSTEM, listed_systems
@@ -203,12 +204,13 @@ class LimitTuner(w.VBox):
         s, cut = report.summary, report.runs[report.runs["decision"] == "cut"]
         failed_cut = int((cut["outcome"] == "failure").sum())
         self.backtest_view.value = (
-            f"<div style='font-size:14px'>Backtest at p{self.limits.quantile * 100:g} on {s['runs']:,} runs: "
-            f"stops {failed_cut:,} failed runs, <b class='wb-limits-prevented'>{s['prevented']:,}</b> of them "
-            f"before the step that caused the failure (prevented: {s['prevented_share']:.0%} of "
-            f"{s['failures']:,} failures; the others are cut after the damage, saving only what they would still "
-            f"have spent) · loses <b>{s['successes_lost']:,}</b> successful runs · saves {s['tool_calls_saved']:,} "
-            f"tool calls</div>")
+            f"<div style='font-size:14px'>Backtest at p{self.limits.quantile * 100:g} on {counted(s['runs'], 'run')}: "
+            f"stops {counted(failed_cut, 'failed run')}, <b class='wb-limits-prevented'>{s['prevented']:,}</b> of "
+            f"{'it' if failed_cut == 1 else 'them'} before the step that caused the failure (prevented: "
+            f"{s['prevented_share']:.0%} of {counted(s['failures'], 'failure')}; the others are cut after the "
+            f"damage, saving only what they would still have spent) · loses <b>{s['successes_lost']:,}</b> "
+            f"successful {'run' if s['successes_lost'] == 1 else 'runs'} · saves "
+            f"{counted(s['tool_calls_saved'], 'tool call')}</div>")
         return report
 
     def _suffix(self, change: dict[str, Any]) -> None:
@@ -227,12 +229,13 @@ def _readout(limits: LimitSuggestions, system: str) -> str:
 
     def part(word: str, shown: str, cls: str) -> str:
         n, of = int(row[f"stops_{word}"]), int(row[word])
-        return f"<b class='{cls}'>{n:,}</b> of {of:,} {shown} runs ({n / of:.0%})" if of else ""
+        return f"<b class='{cls}'>{n:,}</b> of {counted(of, shown + ' run')} ({n / of:.0%})" if of else ""
 
     parts = [p for p in (part("failed", "failed", "wb-limits-caught"), part("successful", "successful", "wb-limits-cut"),
                          part("unknown", "unknown-outcome", "wb-limits-unknown")) if p]
     return (f"<div style='font-size:14px'>At the p{limits.quantile * 100:g} of the runs' peaks: "
-            f"<b>{int(row['limits'])}</b> limits for {esc(system) or '(no system)'}; together they would stop "
+            f"<b>{int(row['limits'])}</b> {'limit' if int(row['limits']) == 1 else 'limits'} for "
+            f"{esc(system) or '(no system)'}; {'it' if int(row['limits']) == 1 else 'together they'} would stop "
             + " · ".join(parts) + "</div>")
 
 

@@ -9,6 +9,7 @@ a human. A threshold chosen on review load alone can still be exported (its prov
 
 from __future__ import annotations
 
+import math
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -93,6 +94,7 @@ class ReviewLoadView(w.VBox):
     def recompute(self) -> None:
         """Read the chosen signal over every run (one DuckDB pass) and redraw both charts."""
         from ..thresholds import review_load
+        from ._tuner import _COUNTS, _readout_format  # (the tuner imports this module)
 
         t0 = time.perf_counter()
         load = self.load = review_load(self.ws, self.signal.value)
@@ -102,6 +104,9 @@ class ReviewLoadView(w.VBox):
         start = load.threshold_for(0.1)
         start = (hi if load.direction == "above" else lo) if start is None else start
         step = (hi - lo) / 400 if hi > lo else 1.0
+        if load.signal in _COUNTS:   # a count's threshold is a whole number (the slider read "0.000" tool calls)
+            step, lo = max(1.0, float(math.ceil(step))), float(math.floor(lo))
+            start = float(math.ceil(start)) if load.direction != "below" else float(math.floor(start))
         hi = max(hi, lo + step)
         self._quiet = True
         try:
@@ -110,10 +115,11 @@ class ReviewLoadView(w.VBox):
             else:
                 self.threshold.min, self.threshold.max = lo, hi
             self.threshold.step, self.threshold.value = step, start
+            self.threshold.readout_format = _readout_format(step) if load.signal in _COUNTS else ".4g"
         finally:
             self._quiet = False
         self.threshold.description = f"{load.signal} {'≤' if load.direction == 'below' else '≥'}"
-        charts = [plots.review_load_curve(curve, start, signal=load.signal, live=True)]
+        charts = [plots.review_load_curve(curve, start, signal=load.signal, live=True, whole=load.signal in _COUNTS)]
         if load.signal in plots.SIGNALS:
             charts.append(plots.histogram(plots.histogram_data(self.ws, load.signal, all_runs=True), load.signal,
                                           start, live=True))

@@ -165,6 +165,7 @@ class ThresholdTuner(w.VBox):
         priced = sw.n_failures < sw.n_runs
         charts = [plots.sweep_curve(curve, start, live=True),
                   plots.cost_curve(curve, start, live=True, best=best if sw.budget else None, mark_minimum=priced,
+                                   whole=sw.signal in _COUNTS,
                                    **({} if priced else {"title": "Expected cost: not priced (no successful run)"}))]
         if sw.signal in plots.SIGNALS:
             charts.append(plots.histogram(plots.histogram_data(self.ws, sw.signal, silent=sw.silent), sw.signal, start,

@@ -1,0 +1,106 @@
+"""In JupyterLab (headless Chromium), ``IncidentExplorer(ws)`` as the extension opens it, on Who&When-shaped logs
+with labelled culprits and no replay: the step panel shows the labelled culprit's step (t001), not the task's first
+turn a detector flagged (the ux20 screenshot showed t000); the attribution panel gives the shipped log-only verdict,
+labelled so (it showed none); a one-agent run says there was no choice between agents; the ThresholdTuner's cost
+chart over tool calls has whole ticks (it drew 0.5 tool calls). Every chart is checked drawn (SVG marks)."""
+
+from __future__ import annotations
+
+import nbformat
+import pytest
+from _lab import (
+    PANEL,
+    cell_errors,
+    open_notebook,
+    run_all,
+    shutdown_kernels,
+    wait_charts_drawn,
+    widget_errors,
+)
+from nbformat.v4 import new_code_cell, new_notebook
+
+pytestmark = pytest.mark.slow
+
+SETUP = r'''
+import json, tempfile, pathlib, warnings
+import workbench as wb
+from workbench import plots
+from workbench.widgets import IncidentExplorer, ThresholdTuner
+plots.enable_offline()
+XSS = "<img src=x onerror=alert(1)>"
+folder = pathlib.Path(tempfile.mkdtemp())
+for k in range(3):
+    hist = [{"name": "Planner", "role": "assistant", "content": "Plan: count the rows with code."}]
+    for j in range(k + 1):
+        hist += [{"name": "Coder", "role": "assistant", "content": f"```python\nprint(len(rows) + {j})\n```"},
+                 {"name": "Computer_terminal", "role": "user",
+                  "content": f"exitcode: 0 (execution succeeded)\nCode output: {40 + j}"}]
+    hist.append({"name": "Verifier", "role": "assistant", "content": "41 looks right. TERMINATE " + XSS})
+    (folder / f"{k}.json").write_text(json.dumps({
+        "question": f"How many rows in file {k}?", "ground_truth": "42", "is_correct": False, "history": hist,
+        "mistake_agent": "Coder", "mistake_step": "1", "mistake_reason": f"miscounted rows {XSS}"}))
+ws = wb.open()
+ws.ingest(str(folder), progress=False)
+for run_id in ws.runs().run_id:   # a detector's flag on the task's first turn
+    ws.con.execute("INSERT INTO findings (run_id, step_id, agent, detector, severity, detail) "
+                   "VALUES (?, 't000', 'Planner', 'repeats', 'warning', 'said twice')", [run_id])
+solo = wb.open()
+solo.ingest([{"record": "run", "run_id": "solo", "outcome": "failure"}]
+            + [{"run_id": "solo", "step_id": f"s{i}", "agent": "assistant", "kind": "agent", "output": f"turn {i}"}
+               for i in range(4)], progress=False)
+'''
+
+_STATE = """(e) => ({step: (e.querySelector('.wb-step-detail') || {}).innerText || '',
+  picked: [...e.querySelectorAll('select')].map(s => s.options[s.selectedIndex] ? s.options[s.selectedIndex].text : ''),
+  verdict: (e.querySelector('.wb-verdict') || {}).innerText || '',
+  marks: [...e.querySelectorAll('.vega-embed')].map(v => v.querySelectorAll('svg path, svg rect').length)})"""
+
+_TICKS = """(t) => [...t.querySelectorAll('.vega-embed')].map(v =>
+  [...v.querySelectorAll('svg g[aria-label^="X-axis"] .role-axis-label text')].map(x => x.textContent))"""
+
+
+def test_explorer_as_the_extension_opens_it(lab, browser) -> None:  # noqa: ANN001
+    nb = new_notebook(cells=[new_code_cell(c) for c in [
+        SETUP,
+        "IncidentExplorer(ws)",
+        "IncidentExplorer(solo)",
+        "with warnings.catch_warnings():\n    warnings.simplefilter('ignore')\n    tu = ThresholdTuner(ws, signal='tool_calls')\ntu",
+    ]])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
+    nbformat.write(nb, lab.root / "ux24_log_only.ipynb")
+    s = open_notebook(browser, lab.url, "ux24_log_only.ipynb")
+    try:
+        run_all(s)
+        drawn = wait_charts_drawn(s, 4)
+        assert not cell_errors(s) and not widget_errors(s), (cell_errors(s), widget_errors(s))
+        assert len(drawn) >= 4 and all(c["marks"] > 3 for c in drawn), drawn
+        explorers = s.page.locator(f"{PANEL} .wb-incident-explorer")
+        ex = explorers.nth(0)
+        ex.scroll_into_view_if_needed()
+        s.page.wait_for_timeout(1000)
+        st = ex.evaluate(_STATE)
+        assert "t001" in st["step"].split("agent")[0] and "Coder" in st["step"], st["step"]
+        # the step list shows it too ("  1 · Coder · agent · Coder", spaces as no-break spaces)
+        assert any(p.replace("\xa0", " ").strip().startswith("1 · Coder") for p in st["picked"]), st["picked"]
+        assert "pretrained, log-only: no replay" in st["verdict"], st["verdict"]
+        assert all(n > 3 for n in st["marks"]), st["marks"]
+        ex.screenshot(path=str(_shot(lab, "ux24_explorer_labelled.png")))
+        solo_ex = explorers.nth(1)
+        solo_ex.scroll_into_view_if_needed()
+        v = solo_ex.evaluate(_STATE)["verdict"]
+        assert "only agent (no choice between agents)" in v and "agent share" not in v, v
+        solo_ex.screenshot(path=str(_shot(lab, "ux24_explorer_one_agent.png")))
+        tuner = s.page.locator(f"{PANEL} .wb-threshold-tuner").first
+        tuner.scroll_into_view_if_needed()
+        ticks = [t for ts in tuner.evaluate(_TICKS) for t in ts if t.replace(",", "").replace(".", "").isdigit()]
+        assert ticks and all("." not in t for t in ticks), ticks
+        tuner.screenshot(path=str(_shot(lab, "ux24_tuner_tool_calls.png")))
+        assert not s.dialogs, s.dialogs
+    finally:
+        s.page.close()
+        shutdown_kernels(lab.url)
+
+
+def _shot(lab, name: str):  # noqa: ANN001, ANN202
+    lab.shots.mkdir(parents=True, exist_ok=True)
+    return lab.shots / name
