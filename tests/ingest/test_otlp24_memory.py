@@ -1,9 +1,10 @@
 """What an OTLP ingest holds in memory: no pandas on the SQL path, and a smaller DuckDB buffer while it stages.
 
 pyarrow's ``pa.array`` imports pandas (~45 MB of RSS, ~0.3 CPU s) to look for its types; the OTLP SQL
-path now builds its Arrow arrays from buffers. A call that reads only OTLP files stages and merges within
-``OTLP_MEMORY`` (its reader holds one block's spans at a time and stages into the compressed stage
-database): at 1M generated spans the peak RSS fell from 531 to 431 MB (see the README).
+path now builds its Arrow arrays from buffers. A call that reads only OTLP files stages within
+``OTLP_STAGE_MEMORY`` and merges within ``OTLP_MERGE_MEMORY`` (its reader holds one block's spans at a
+time and stages into the compressed stage database): at 1M generated spans the peak RSS fell from 531
+to 411 MB (see the README).
 """
 
 from __future__ import annotations
@@ -108,8 +109,8 @@ def test_an_otlp_only_call_stages_within_the_otlp_budget(tmp_path: Path, limits_
         after = ws.sql("SELECT current_setting('memory_limit') AS m").fetchall()[0][0]
         again = ws.ingest(path, format="otlp", progress=False)  # (idempotent: nothing new)
     assert (report.stored, report.quarantined, again.added) == (n, 0, 0)
-    assert limits_while_staging == [_limit_of(_driver.OTLP_MEMORY)] * 2
-    assert after != _limit_of(_driver.OTLP_MEMORY)  # (reset after the call)
+    assert limits_while_staging == [_limit_of(_driver.OTLP_STAGE_MEMORY)] * 2
+    assert after != _limit_of(_driver.OTLP_STAGE_MEMORY)  # (reset after the call)
 
 
 def test_a_memory_limit_given_to_open_is_kept_while_otlp_stages(tmp_path: Path,
