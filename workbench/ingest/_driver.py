@@ -53,7 +53,8 @@ MERGE_MEMORY = "400MB"
 #: stage database, so a larger buffer pool only keeps pages nobody reads again, and the merge's chunks spill.
 #: 1M generated spans (load 15-30; CPU s / peak RSS, staging + merge): 640MB + 400MB 31.8 / 531 MB, 256MB +
 #: 320MB 29.8 / 455 MB, 256MB + 256MB 32.2 / 431 MB, 192MB + 256MB 30.0 / 411 MB (the bare DuckDB read:
-#: 435 MB); 100k 4.1 / 334 MB at 640MB + 400MB against 3.9 / 286 MB at 256MB + 256MB.
+#: 435 MB); 100k 4.1 / 334 MB at 640MB + 400MB against 3.9 / 286 MB at 256MB + 256MB. 1M SDK-written spans,
+#: the two side by side (load ~10): 640MB + 400MB 32.6 / 534 MB, 192MB + 256MB 33.8 / 396 MB (+4 % CPU).
 OTLP_STAGE_MEMORY = "192MB"
 OTLP_MERGE_MEMORY = "256MB"
 #: The merge's limit should it run out of MERGE_MEMORY (5M generated OTLP spans did before the walks joined
