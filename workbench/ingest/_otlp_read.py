@@ -435,9 +435,12 @@ def write_runs(ctx: _Context, extra: str | None = None) -> None:
 
     ``extra`` names a table of more candidates (the SQL path's) with the same columns.
     """
+    stage = ctx.stage
+    if not ctx.runs and extra:  # (every span read by the SQL path: no Arrow table, so no pyarrow/pandas import)
+        _insert_runs(stage, f"SELECT * FROM {extra}")
+        return
     import pyarrow as pa  # (here, not with the module: see _stage_tables.arrow_type)
 
-    stage = ctx.stage
     rows = [(k, *v) for k, v in ctx.runs.items()]
     cols = list(zip(*rows, strict=True)) if rows else [[]] * 5
     table = pa.table({"run_id": pa.array(cols[0], pa.string()), "order_hint": pa.array(cols[1], pa.int64()),
@@ -447,13 +450,17 @@ def write_runs(ctx: _Context, extra: str | None = None) -> None:
     stage.con.register(view, table)
     union = f"SELECT * FROM {view}" + (f" UNION ALL BY NAME SELECT * FROM {extra}" if extra else "")
     try:
-        stage.con.execute(
-            "INSERT INTO stage_runs BY NAME SELECT $file AS file, arg_min(line, order_hint) AS line, run_id, "
-            "$source AS source, arg_min(system, order_hint) AS system, "
-            f"arg_min(attributes, order_hint) AS attributes FROM ({union}) GROUP BY run_id",
-            {"file": stage.file, "source": stage.source})
+        _insert_runs(stage, union)
     finally:
         stage.con.unregister(view)
+
+
+def _insert_runs(stage: Stage, union: str) -> None:
+    stage.con.execute(
+        "INSERT INTO stage_runs BY NAME SELECT $file AS file, arg_min(line, order_hint) AS line, run_id, "
+        "$source AS source, arg_min(system, order_hint) AS system, "
+        f"arg_min(attributes, order_hint) AS attributes FROM ({union}) GROUP BY run_id",
+        {"file": stage.file, "source": stage.source})
 
 
 def _is_single_document(path: Path) -> bool:
