@@ -416,6 +416,11 @@ _EVIDENCE_SQL = f"""
     FROM attributions WHERE unit = 'verdict' GROUP BY run_id ORDER BY run_id"""
 
 
+def _cut(text: Any, width: int = 80) -> str:
+    text = str(text)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
 def evidence_lines(ws: Any, limit: int = 3) -> list[str]:
     """Why the log-only verdicts weighed in the run's own evidence (attribution/_evidence.py): a line for
     each of the first ``limit`` such runs, saying what the log shows and whether the model alone agreed."""
@@ -423,15 +428,16 @@ def evidence_lines(ws: Any, limit: int = 3) -> list[str]:
     lines = []
     for run, culprit, why, other, model_agent, model_conf in (r[:6] for r in rows[:limit]):
         # names and texts from the logs: one line each, cut (clean() strips control characters)
-        why = clean(why, newlines=False)
+        # (cut too: an agent name may be megabytes, the field limit; the sentence stored before attack24 was not)
+        why = clean(_cut(why, 400), newlines=False)
         if other and model_agent == other:
-            tail = f"the model alone named {clean(other, newlines=False)} ({model_conf:.0%}); the evidence outweighs it"
+            tail = f"the model alone named {clean(_cut(other), newlines=False)} ({model_conf:.0%}); the evidence outweighs it"
         elif other:
-            tail = (f"the evidence names {clean(other, newlines=False)}, but the model is surer of "
-                    f"{clean(culprit, newlines=False)}: look at both")
+            tail = (f"the evidence names {clean(_cut(other), newlines=False)}, but the model is surer of "
+                    f"{clean(_cut(culprit), newlines=False)}: look at both")
         else:
             tail = "the model agrees"
-        lines.append(f"why: {clean(run, newlines=False)}: {why}; {tail}")
+        lines.append(f"why: {clean(_cut(run), newlines=False)}: {why}; {tail}")
     if len(rows) > limit:
         lines.append(f"why: and {len(rows) - limit:,} more runs whose verdict weighed such evidence "
                      "(ws.sql(\"SELECT run_id, params->>'why' FROM attributions WHERE unit = 'verdict'\"))")

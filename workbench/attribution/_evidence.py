@@ -61,10 +61,12 @@ def run_evidence(ws: Any, run_ids: list[str]) -> pd.DataFrame:
         silent = con.execute(_SILENT_SQL).fetchall() if has_findings else []
     rows: dict[str, tuple] = {}
     for run, agent, step, seq, what, kind, error in errors:
-        thing = f"{agent}'s {kind or 'step'} {what}" if what else f"{agent}'s step"
+        # every log value cut: a name may be megabytes (the field limit), and the sentence is printed whole
+        who = _short(agent, 80)
+        thing = f"{who}'s {_short(kind or 'step', 40)} {_short(what, 80)}" if what else f"{who}'s step"
         raised = f" raised \"{_short(error)}\"" if error else " failed"
         rows[run] = (run, "error", agent, step, seq,
-                     f"{thing}{raised} at step {step}; the error reached the run's root and ended the run")
+                     f"{thing}{raised} at step {_short(step, 80)}; the error reached the run's root and ended the run")
     for run, agent, step, seq, detail in silent:
         if run not in rows:
             rows[run] = (run, "silent_failure", agent, step, seq, f"silent_failure: {_short(detail, 200)}")

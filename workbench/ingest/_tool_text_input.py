@@ -46,10 +46,16 @@ def restore_tool_arguments(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Give each staged tool step whose input is its one argument's text the arguments the model asked with
     (see the module); the report's note saying how many, if any."""
     found: dict[tuple[str, str], str] = {}
-    for run_id, step_id, tool, text, output, raw in con.execute(sql_statements("tool_text_input")[0]).fetchall():
+    pairs, outputs = sql_statements("tool_text_input")
+    rows = con.execute(pairs).fetchall()
+    # each model step's output read and parsed once, however many tool steps follow it
+    asked = sorted({rid for *_, rid in rows})
+    calls = {rid: list(chain(_calls(output), _calls(raw)))
+             for rid, output, raw in con.execute(outputs, {"rids": asked}).fetchall()}
+    for run_id, step_id, tool, text, rid in rows:
         if (run_id, step_id) in found:
             continue
-        for name, args in chain(_calls(output), _calls(raw)):
+        for name, args in calls.get(rid, []):
             one = _one_argument(args, text) if name == tool else None
             if one is not None:
                 found[run_id, step_id] = json.dumps(one, ensure_ascii=False)

@@ -36,6 +36,35 @@ from ._native_sql import stage_native_sql
 from ._time_units import number_ns
 from ._values import iso_to_ns, logprob_stats
 
+_RECORD_KEY = re.compile(rb'"record"\s*:\s*"(?:step|run|edge|label)"')
+
+
+def _record_key_at_top(text: bytes) -> bool:
+    """Whether ``text``, the start of a JSON object, has a key ``record`` of a native kind at its top level
+    (not inside a nested object or a string)."""
+    if not text.startswith(b"{"):
+        return False
+    for match in _RECORD_KEY.finditer(text):
+        depth, in_string, escaped = 0, False, False
+        for byte in text[:match.start()]:   # (the head is 64 KB at most: read only for a cut first line)
+            if in_string:
+                if escaped:
+                    escaped = False
+                elif byte == 0x5C:   # backslash
+                    escaped = True
+                elif byte == 0x22:
+                    in_string = False
+            elif byte == 0x22:
+                in_string = True
+            elif byte in (0x7B, 0x5B):
+                depth += 1
+            elif byte in (0x7D, 0x5D):
+                depth -= 1
+        if depth == 1 and not in_string:
+            return True
+    return False
+
+
 _STEP_PASS = ("parent_id", "agent", "kind", "name", "tool", "model", "latency_ms", "error", "input",
               "output", "tokens_in", "tokens_out", "cost", "confidence", "entropy", "attributes")
 
@@ -145,7 +174,10 @@ class NativeJsonl(Adapter):
         try:
             rec = orjson.loads(first)
         except orjson.JSONDecodeError:
-            return False
+            # A first record longer than the head (a step whose prompt is 100 KB) is cut: it is still this
+            # format when the cut record names its kind at its top level (it was not recognised, and a folder
+            # ingest left the file out).
+            return b"\n" not in head.strip() and _record_key_at_top(first)
         return isinstance(rec, dict) and (
             rec.get("record") in ("step", "run", "edge", "label")
             or ("run_id" in rec and "step_id" in rec)

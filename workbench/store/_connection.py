@@ -124,12 +124,19 @@ def _check_catalog(con: duckdb.DuckDBPyConnection, target: str) -> None:
     views = sorted({n for n, in con.execute(
         "SELECT view_name FROM system.main.duckdb_views() WHERE NOT internal AND NOT temporary").fetchall()}
         & {*TABLES, "meta"})
-    if macros or views:
+    # A type named like one of DuckDB's (JSON: an extension's, not reserved) is taken for it in every cast: a
+    # file defining json as INTEGER made every ingest fail on 'Could not convert string to INT32', as VARCHAR
+    # it would change what the store's JSON comparisons see.
+    types = sorted({n for n, in con.execute(
+        "SELECT type_name FROM system.main.duckdb_types() WHERE NOT internal AND lower(type_name) IN "
+        "(SELECT lower(type_name) FROM system.main.duckdb_types() WHERE internal)").fetchall()})
+    if macros or views or types:
         what = "; ".join(x for x in (
             f"SQL macros {_listed(macros)} (named like DuckDB's functions, they run in their place)" if macros else "",
-            f"views in place of the store's tables {_listed(views)}" if views else "") if x)
+            f"views in place of the store's tables {_listed(views)}" if views else "",
+            f"types {_listed(types)} named like DuckDB's (taken for them in every cast)" if types else "") if x)
         raise StoreError(f"cannot open {target}: it defines {what}, which a workbench store never holds: "
-                         "their SQL would run in every query of the store (a crafted file reads local files so). "
+                         "they would change every query of the store (a crafted file reads local files so). "
                          "Not opened; if the file is yours, drop them with DuckDB itself")
 
 

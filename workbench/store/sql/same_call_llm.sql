@@ -12,10 +12,15 @@
 -- The parent is the step: it takes what only the child gave (text, cost, error) and names the child's span
 -- in workbench.same_call_span. The child's row becomes a copy of it, so the merge stores it once and counts
 -- the child as its repeat (read = stored + quarantined holds); the child's own children and edges move to
--- the parent. Within one ingest call only (a pair split over two calls stays two steps).
+-- the parent. A pair split over two calls stays two steps, but for one case: a child given again (alone, or
+-- with its parent in another call) after the pair was stored once names the stored parent's
+-- workbench.same_call_span: its row becomes a copy of the stored parent, counted as its repeat (re-reading a
+-- file must add nothing; it added the child's call a second time).
+-- Each step counted once, by its ids: the same trace given twice in one call (two exports, a file copied) is
+-- the same pair, not a parent with two children (it was left as two steps, the call and its tokens twice).
 CREATE OR REPLACE TEMP TABLE same_call AS
 WITH llm AS (
-    SELECT run_id, step_id, parent_id, model, tokens_in, tokens_out,
+    SELECT DISTINCT run_id, step_id, parent_id, model, tokens_in, tokens_out,
            CASE WHEN json_valid(attributes) THEN json_extract_string(attributes, '$."gcp.vertex.agent.event_id"') END AS event_id
     FROM stage_steps WHERE kind = 'llm' AND run_id IS NOT NULL AND step_id IS NOT NULL
 ),
@@ -33,6 +38,37 @@ WHERE n_children = 1
   AND (p_event IS NULL OR c_event IS NULL OR p_event = c_event)
   -- (a child that is itself the parent of a pair: a chain of three is left as it is)
   AND NOT EXISTS (SELECT 1 FROM llm g WHERE g.run_id = pairs.run_id AND g.parent_id = pairs.child);
+
+-- The children given again of pairs stored by an earlier call (the parent not staged in this one): the stored
+-- parent names the child (workbench.same_call_span) and the child still passes the rule against it.
+CREATE OR REPLACE TEMP TABLE same_call_stored AS
+SELECT DISTINCT c.run_id, p.step_id AS parent, c.step_id AS child
+FROM stage_steps c
+JOIN steps p ON p.run_id = c.run_id AND p.step_id = c.parent_id AND p.kind = 'llm'
+WHERE c.kind = 'llm' AND c.step_id IS NOT NULL
+  AND json_extract_string(p.attributes, '$."workbench.same_call_span"') = c.step_id
+  AND lower(regexp_replace(p.model, '^.*/', '')) = lower(regexp_replace(c.model, '^.*/', ''))
+  AND p.tokens_in = c.tokens_in AND p.tokens_out = c.tokens_out
+  AND NOT EXISTS (SELECT 1 FROM stage_steps s WHERE s.run_id = c.run_id AND s.step_id = c.parent_id)
+  AND NOT EXISTS (SELECT 1 FROM same_call x WHERE x.run_id = c.run_id AND x.child = c.step_id);
+
+-- Such a child's row becomes the stored parent as its span gave it (without what OTLP log records added,
+-- as finalize.sql's without_logs compares it), so the merge finds it a repeat of the stored step.
+UPDATE stage_steps SET step_id = p.step_id, parent_id = p.parent_id, agent = p.agent_own, kind = p.kind,
+    name = p.name, tool = p.tool, model = p.model, start_ns = epoch_us(p.started_at) * 1000,
+    end_ns = epoch_us(p.ended_at) * 1000, latency_ms = p.latency_ms, status = p.status, error = p.error,
+    input = CASE WHEN list_contains(p.filled, 'input') THEN NULL ELSE p.input END,
+    output = CASE WHEN list_contains(p.filled, 'output') THEN NULL ELSE p.output END,
+    tokens_in = p.tokens_in, tokens_out = p.tokens_out, cost = p.cost, confidence = p.confidence,
+    entropy = p.entropy, order_hint = p.order_hint,
+    attributes = CASE WHEN p.filled IS NULL THEN p.attributes::VARCHAR ELSE json_merge_patch(p.attributes,
+        '{"otel.logs": null, "otel.log_ids": null, "otel.log_filled": null, "otel.log_times": null}')::VARCHAR END
+FROM same_call_stored x
+JOIN (SELECT *, CAST(json_extract(attributes, '$."otel.log_filled"') AS VARCHAR[]) AS filled FROM steps) p
+  ON p.run_id = x.run_id AND p.step_id = x.parent
+WHERE stage_steps.run_id = x.run_id AND stage_steps.step_id = x.child AND stage_steps.kind = 'llm';
+
+INSERT INTO same_call SELECT run_id, parent, child FROM same_call_stored;
 
 UPDATE stage_steps SET
     input = coalesce(stage_steps.input, c.input), output = coalesce(stage_steps.output, c.output),
