@@ -17,7 +17,8 @@ enum names, exception events; 512-span export requests per line, replicated with
 Native JSONL: ``native`` is the embedded demo (``data/demo.jsonl.gz``, simulator output: runs, steps with
 log-probabilities, edges, labels) replicated with fresh run ids up to the size in steps, uncompressed;
 ``native-logprobs`` is ``native`` with each step's log-probabilities as a real answer's (40 tokens, 5
-alternatives each: OpenAI's shape); ``demo`` is the demo file itself (52,875 steps, gzip), once whatever the
+alternatives each: OpenAI's shape); ``native-cut`` is ``native`` with its last line cut off mid-record (a log
+being written; its bare read skips that line with ``ignore_errors``); ``demo`` is the demo file itself (52,875 steps, gzip), once whatever the
 sizes. Their bare DuckDB read
 is ``read_json`` of the same file into one table with the native format's typed columns; ``duckdb-tables``
 (native files only) is the same read written as the store's tables, one per record type, timestamps
@@ -226,6 +227,13 @@ def write_native_logprobs(path: Path, n_steps: int) -> None:
     tmp.unlink()
 
 
+def write_native_cut(path: Path, n_steps: int) -> None:
+    """``native`` whose last line is cut off mid-record, as a log being written (or a crash) leaves it."""
+    write_native(path, n_steps)
+    with path.open("ab") as fh:
+        fh.write(b'{"record":"step","run_id":"proc-s7-c0-000000","step_id":"s9999","inp')
+
+
 def write_demo(path: Path, n_steps: int) -> None:
     """The demo file itself (gzip); ``n_steps`` is ignored."""
     path.write_bytes(DEMO.read_bytes())
@@ -335,7 +343,9 @@ def run_duckdb(path: str, db: str) -> int:
     con = duckdb.connect(db)
     if _is_native(path):
         # the native format's typed columns, every record type in one table
-        rel = con.read_json(path, format="newline_delimited", columns=NATIVE_COLUMNS)
+        # (a file cut off in its last line stops the reader: that line is then skipped)
+        rel = con.read_json(path, format="newline_delimited", columns=NATIVE_COLUMNS,
+                            ignore_errors="cut" in Path(path).name)
         rel.create_view("raw")
         con.execute("CREATE TABLE records AS SELECT * FROM raw")
         n = con.execute("SELECT count(*) FROM records WHERE coalesce(record, 'step') = 'step'").fetchall()[0][0]
@@ -380,7 +390,7 @@ def run_duckdb_tables(path: str, db: str) -> int:
     if not _is_native(path):
         return run_duckdb(path, db)
     con = duckdb.connect(db)
-    rel = con.read_json(path, format="newline_delimited", columns=NATIVE_COLUMNS)
+    rel = con.read_json(path, format="newline_delimited", columns=NATIVE_COLUMNS, ignore_errors="cut" in Path(path).name)
     rel.create_view("raw")
     con.execute("CREATE TEMP TABLE records AS SELECT * FROM raw")
     con.execute("""
@@ -404,7 +414,7 @@ def run_duckdb_tables(path: str, db: str) -> int:
 METHODS = {"workbench": run_workbench, "pandas": run_pandas, "duckdb-bare": run_duckdb,
            "duckdb-tables": run_duckdb_tables}
 WRITERS = {"generated": write_otlp, "sdk": write_sdk, "native": write_native, "native-logprobs": write_native_logprobs,
-           "demo": write_demo}
+           "native-cut": write_native_cut, "demo": write_demo}
 
 
 def _child(method: str, path: str) -> None:
@@ -467,6 +477,7 @@ def main() -> None:
                 if kind == "demo" and size != sizes[0]:
                     continue  # one size only
                 name = {"native": f"native_{size}.jsonl", "native-logprobs": f"native-logprobs_{size}.jsonl",
+                        "native-cut": f"native-cut_{size}.jsonl",
                         "demo": "demo.jsonl.gz"}.get(kind, f"otlp_{kind}_{size}.jsonl")
                 path = Path(tmp) / name
                 WRITERS[kind](path, size)

@@ -77,15 +77,62 @@ def test_blank_lines_inside_the_file_send_it_to_the_block_path(tmp_path: Path) -
     assert [r["line"] for r in fast["steps"]] == [2, 3, 6, 7, 8, 9, 13, 14, 15, 16]
 
 
-def test_a_line_the_reader_stops_on_sends_the_file_to_the_block_path(tmp_path: Path) -> None:
+def test_a_line_the_reader_stops_on_leaves_only_itself_to_python(tmp_path: Path) -> None:
+    # (it sent the whole file to the block path before native24)
     path = tmp_path / "dup.jsonl"
     path.write_text("\n".join([*good_lines(), '{"run_id": "r1", "step_id": "t4", "run_id": "r2"}']) + "\n",
                     encoding="utf-8")
     con, stage, whole = stage_file(path, fast=True)
-    assert not whole
+    assert whole
     fast = staged(con, stage)
     assert fast == staged(*stage_file(path, fast=False)[:2])
     assert [r["line"] for r in fast["steps"]][-1] == len(good_lines()) + 1  # the repeated key: orjson keeps the last run id
+    assert fast["steps"][-1]["run_id"] == "r2"
+
+
+@pytest.mark.parametrize("gz", [False, True])
+def test_lines_the_reader_stops_on_are_read_whole_with_the_rest(tmp_path: Path, gz: bool) -> None:
+    # Every odd line, those the typed reader cannot read at all among them (broken JSON, not an object, a
+    # repeated key, a lone surrogate): the file is still read whole, and each such line goes to Python.
+    lines = good_lines() + [x for x in odd_lines() if not x.endswith(_LENIENT)] + good_lines()[1:3]
+    assert [x for x in lines if x.endswith(_STOPS_THE_READER)]
+    text = ("\n".join(lines) + "\n").encode()
+    path = tmp_path / ("odd.jsonl.gz" if gz else "odd.jsonl")
+    path.write_bytes(gzip.compress(text) if gz else text)
+    con, stage, whole = stage_file(path, fast=True)
+    fast = staged(con, stage)
+    assert whole
+    assert fast == staged(*stage_file(path, fast=False)[:2])
+    assert fast["read"] == len(fast["steps"]) + len(fast["quarantine"])
+
+
+def test_a_log_cut_off_in_its_last_line_quarantines_that_line_alone(tmp_path: Path) -> None:
+    # A log being written (or cut off by a crash) ends in half a record: that line alone leaves the
+    # whole-file read (it sent the whole file to the block path before native24).
+    path = tmp_path / "cut.jsonl"
+    path.write_text("\n".join(good_lines()) + '\n{"record": "step", "run_id": "r1", "step_id": "s99", "inp',
+                    encoding="utf-8")
+    clean = tmp_path / "clean.jsonl"
+    clean.write_text("\n".join(good_lines()) + "\n", encoding="utf-8")
+    assert stage_whole_file(path)[2] == [*stage_whole_file(clean)[2], len(good_lines()) + 1]
+    ws = wb.open(tmp_path / "store.duckdb")
+    with mock.patch.object(native, "stage_native_sql", wraps=native.stage_native_sql) as block_path:
+        report = ws.ingest(path, format="native")
+    assert not block_path.called
+    ws2 = wb.open(tmp_path / "clean.duckdb")
+    expected = ws2.ingest(clean, format="native")
+    assert report.stored == expected.stored and report.quarantined == expected.quarantined + 1
+    assert report.read == report.stored + report.quarantined
+    cols = "run_id, step_id, parent_id, agent, kind, name, input, output, attributes, confidence, entropy, line"
+    assert ws.sql(f"SELECT {cols} FROM steps ORDER BY line").fetchall() == \
+        ws2.sql(f"SELECT {cols} FROM steps ORDER BY line").fetchall()
+    ((file, line, reason),) = ws.sql("SELECT file, line, reason FROM quarantine WHERE line = ?",
+                                     [len(good_lines()) + 1]).fetchall()
+    assert file == str(path) and reason
+    again = ws.ingest(path, format="native")
+    assert again.added == 0 and ws.count("quarantine") == report.quarantined
+    ws.close()
+    ws2.close()
 
 
 def test_lenient_reads_are_what_the_module_says(tmp_path: Path) -> None:
