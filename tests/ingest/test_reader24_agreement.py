@@ -170,23 +170,33 @@ def _tests_writing_files(module: Any) -> list[tuple[str, Callable[..., Any], dic
 
     from _pytest.fixtures import FixtureFunctionDefinition
 
-    out = []
+    fixtures = {}  # the module's fixtures that need nothing but a folder, a monkeypatch (and their param)
     for name, fixture in vars(module).items():
         if isinstance(fixture, FixtureFunctionDefinition):
             fn = fixture._get_wrapped_function()
             params = set(inspect.signature(fn).parameters)
-            if "tmp_path" in params and params <= {"tmp_path", "monkeypatch", "request"}:
-                for param in fixture._fixture_function_marker.params or [None]:
-                    out.append((name, _first(fn), {"request": SimpleNamespace(param=param)} if "request" in params
-                                else {}))
+            if params <= {"tmp_path", "monkeypatch", "request"}:
+                param = (fixture._fixture_function_marker.params or [None])[0]
+                fixtures[name] = (_first(fn), {"request": SimpleNamespace(param=param)} if "request" in params
+                                  else {})
+    out = [(name, fn, call) for name, (fn, call) in fixtures.items()
+           if "tmp_path" in inspect.signature(fn).parameters]
     for name, fn in vars(module).items():
         if not (name.startswith("test_") and inspect.isfunction(fn)):
             continue
         params = set(inspect.signature(fn).parameters)
         for call in _calls(fn):
-            if "tmp_path" in params and params - set(call) <= {"tmp_path", "monkeypatch"}:
-                out.append((name, fn, call))
+            needed = params - set(call) - {"tmp_path", "monkeypatch"}
+            if "tmp_path" in params and needed <= set(fixtures):
+                out.append((name, fn, {**call, **{k: _Fixture(*fixtures[k]) for k in needed}}))
     return out
+
+
+class _Fixture:
+    """A module fixture a test takes, run when the test is (with its folder and monkeypatch)."""
+
+    def __init__(self, fn: Callable[..., Any], given: dict[str, Any]) -> None:
+        self.fn, self.given = fn, given
 
 
 def _first(fixture: Callable[..., Any]) -> Callable[..., Any]:
@@ -220,7 +230,8 @@ def test_every_fixture_the_suite_writes_reads_the_same_by_both_readers(module_na
     for name, test, call in _tests_writing_files(module):
         folder = tmp_path_factory.mktemp(name[:40])
         with readers(None), pytest.MonkeyPatch.context() as mp:
-            test(**_args(test, folder, mp), **call)
+            test(**_args(test, folder, mp), **{k: v.fn(**_args(v.fn, folder, mp), **v.given)
+                                               if isinstance(v, _Fixture) else v for k, v in call.items()})
         files = _two_reader_files(folder)
         for path in files:
             assert_same(path), (name, path.name)
