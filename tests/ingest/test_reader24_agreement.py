@@ -39,7 +39,7 @@ _TABLES = {
     "steps": "SELECT * FROM steps ORDER BY run_id, step_id",
     "edges": "SELECT * FROM edges ORDER BY ALL",
     "labels": "SELECT * EXCLUDE (created_at) FROM labels ORDER BY ALL",
-    "quarantine": "SELECT * EXCLUDE (created_at) FROM quarantine ORDER BY file, line, reason, step_id, occurrence",
+    "quarantine": "SELECT * EXCLUDE (created_at) FROM quarantine ORDER BY file, line, reason, step_id, occurrence, raw_sha256 NULLS LAST",
 }
 _JSON_COLUMNS = {"attributes", "params"}
 _RAW = ("raw", "raw_bytes", "raw_sha256")
@@ -122,15 +122,18 @@ WRITERS = (
     "test_real16_langchain_tool_message", "test_real17_exception_cause", "test_real17_negative_counts",
     "test_real17_workflow_build", "test_real18_mastra", "test_real18_openai_agents_js", "test_real18_vercel_ai",
     "test_real20_adk", "test_real20_langgraph_js", "test_real20_strands", "test_real22_langgraph_js",
-    "test_real22_same_call", "test_real22_vercel_ai_runs", "test_real23_agent_framework_handoff",
+    "test_real22_same_call", "test_real23_agent_framework_handoff",
     "test_llmetry13_traceloop", "test_llmetry13_otlp_logs", "test_logs14_span_logs", "test_logs14_traceloop_orphans",
-    "test_realingest11_completion", "test_left19_ag2_same_microsecond_calls", "test_links13_loop_agents",
-    "test_links12_span_links", "test_attack21_adk_hostile", "test_attack20_openai_agents_hostile",
+    "test_left19_ag2_same_microsecond_calls", "test_links13_loop_agents",
+    "test_links12_span_links", "test_attack21_adk_hostile",
     "test_integ18_logs_of_linked_traces", "test_otlp", "test_otlp_js_objects", "test_otlp_time_units",
-    # native JSONL
+    # native JSONL (and not here: test_real22_vercel_ai_runs reads the checked-in files below, realingest11_completion
+    # and attack20 write the console exporter's and openai-agents' own formats, of one reader each)
     "test_native_file", "test_native_fast", "test_native_stage", "test_bad_records",
 )
 _TWO_READERS = ("otlp", "native")
+# Files written to show a difference the readers keep on purpose: not compared here (see the test below).
+APART = {"test_lenient_reads_are_what_the_module_says"}
 
 
 def _two_reader_files(folder: Path) -> list[Path]:
@@ -228,6 +231,8 @@ def test_every_fixture_the_suite_writes_reads_the_same_by_both_readers(module_na
     module = importlib.import_module(module_name)
     read = 0
     for name, test, call in _tests_writing_files(module):
+        if name in APART:
+            continue
         folder = tmp_path_factory.mktemp(name[:40])
         with readers(None), pytest.MonkeyPatch.context() as mp:
             test(**_args(test, folder, mp), **{k: v.fn(**_args(v.fn, folder, mp), **v.given)
@@ -492,3 +497,11 @@ def test_an_agno_run_span_declaring_its_span_name_as_agent_names_the_agent_alike
     step = _one_span_store(tmp_path, "openinference.instrumentation.agno", "researcher.run",
                            {"openinference.span.kind": "AGENT", "agent.name": "researcher.run"})
     assert (step["kind"], step["agent"]) == ("agent", "researcher")
+
+
+@pytest.mark.xfail(strict=True, reason="left apart: DuckDB's whole-file read of native JSONL takes a trailing comma "
+                   "and 1e999 in a key the format does not use (stored), the Python reader quarantines the line as "
+                   "broken JSON (_native_file's docstring); so a file's size decides")
+def test_native_lines_only_duckdb_reads_are_read_alike(tmp_path: Path) -> None:
+    lines = _lines("native", 3) + ['{"record": "step", "run_id": "run-0", "step_id": "s9", "seq": 9, "kind": "llm",}']
+    assert_same(_padded(tmp_path / "lenient.jsonl", lines, 4096))
