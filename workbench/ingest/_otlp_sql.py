@@ -139,10 +139,13 @@ def _spans_sql() -> str:
     # "invoke_agent planner" -> planner (the rest of the name after the prefix; the whole name if empty)
     agent_prefix = " ".join(f"WHEN starts_with(s.name, {_q(x)}) THEN coalesce(nullif(s.name[{len(x) + 1}:], ''), s.name)"
                             for x in AGENT_NAME_PREFIXES)
-    tool_prefix = (f"WHEN starts_with(s.name, {_q(TOOL_NAME_PREFIX)}) "
-                   f"THEN coalesce(nullif(s.name[{len(TOOL_NAME_PREFIX) + 1}:], ''), s.name) "
-                   f"WHEN ends_with(s.name, {_q(TOOL_NAME_SUFFIX)}) AND length(s.name) > {len(TOOL_NAME_SUFFIX)} "
-                   f"THEN s.name[1:length(s.name) - {len(TOOL_NAME_SUFFIX)}]")
+    # "execute_tool get_rate" -> get_rate, "get_rate.__call__" -> get_rate, and the suffix cut after the prefix
+    # as the Python mapper cuts it ("execute_tool get_rate.__call__" -> get_rate)
+    unprefixed = (f"CASE WHEN starts_with(s.name, {_q(TOOL_NAME_PREFIX)}) "
+                  f"THEN coalesce(nullif(s.name[{len(TOOL_NAME_PREFIX) + 1}:], ''), s.name) ELSE s.name END")
+    tool_name = (f"CASE WHEN ends_with({unprefixed}, {_q(TOOL_NAME_SUFFIX)}) "
+                 f"AND length({unprefixed}) > {len(TOOL_NAME_SUFFIX)} "
+                 f"THEN ({unprefixed})[1:length({unprefixed}) - {len(TOOL_NAME_SUFFIX)}] ELSE {unprefixed} END")
     z16, z32, big = "0" * 16, "0" * 32, MAX_FIELD_BYTES // 4
     doc = _q(orjson.dumps(_DOC).decode())
     return f"""
@@ -201,7 +204,7 @@ WITH docs AS (
 ), f AS (
   SELECT *,
     coalesce(v_agent, CASE WHEN kind = 'agent' AND s.name <> '' THEN CASE {agent_prefix} ELSE s.name END END) AS agent,
-    coalesce(v_tool, CASE WHEN kind = 'tool' AND s.name <> '' THEN CASE {tool_prefix} ELSE s.name END END) AS tool,
+    coalesce(v_tool, CASE WHEN kind = 'tool' AND s.name <> '' THEN {tool_name} END) AS tool,
     -- the status message, else (on error) the error attribute, else the first exception event's message
     coalesce(nullif(s.status.message, ''), CASE WHEN status = 'error' THEN coalesce(v_error_type, list_filter(
       list_transform(evs, lambda v: CASE WHEN v.name = 'exception' THEN coalesce(
@@ -262,7 +265,8 @@ SELECT line, bad, ri, si, pi, (line << 24) + off + pi - 1 AS order_hint, service
     -- an agent named by a generated id (Agent Framework's unnamed agent: the mapper names it per trace), or an
     -- Agno agent span named <name>.run (the reader names <name>)
     OR coalesce(regexp_matches(agent, {_q(_ID_RE)}), false)
-    OR (kind = 'agent' AND v_agent IS NULL AND scope_name = {_q(AGNO_SCOPE)}
+    -- (also when it declares that name as its agent: the reader looks at the agent the name gave either way)
+    OR (kind = 'agent' AND coalesce(v_agent = s.name, v_agent IS NULL) AND scope_name = {_q(AGNO_SCOPE)}
         AND coalesce(regexp_full_match(s.name, {_q(_RUN_RE)}), false))
     -- a smolagents run span, <agent or class>.run with smolagents.* attributes (the reader names the agent:
     -- _conventions.smolagents_agent; read here, the manager stayed "ToolCallingAgent.run")

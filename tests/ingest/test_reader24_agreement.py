@@ -1,0 +1,507 @@
+"""One rule set, two readers: the SQL fast paths (OTLP and native JSONL) and the Python reader store the same
+rows for every framework and format fixture the test suite writes, for the real sample logs, and across the
+64 KB line where the default (``fast=None``) switches reader (``_jsonio.SQL_MIN_BYTES``). A rule one reader has
+and the other lacks would make a user's small test file and their production file give different stores.
+
+Compared: every table of the store, every column, but
+- ``created_at`` (the time of the call);
+- ``quarantine.raw`` / ``raw_bytes`` / ``raw_sha256`` only where both readers kept the text: a span the SQL path
+  staged carries no raw text (its file and line locate it), so one the merge then quarantines (a duplicate, a
+  conflict) has none from the SQL path and its text from the Python reader (README, "Many small files").
+JSON columns are compared as parsed values (both readers write compact JSON, in key order of their own).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from _otel_fixtures import collector_style, multi_agent_spans, otlp_request, write_jsonl
+
+import workbench as wb
+from workbench.ingest import _jsonio
+from workbench.ingest._registry import ADAPTERS
+from workbench.ingest.native import NativeJsonl
+from workbench.ingest.otlp import OtlpJson
+
+FIXTURES = Path(__file__).parent / "fixtures"
+# (beside the project, as in the other sample tests; a worktree one level deeper finds it one level up)
+SAMPLES = next((p / "shared" / "samples" for p in Path(__file__).resolve().parents[3:5]
+                if (p / "shared" / "samples").is_dir()), None)
+
+_TABLES = {
+    "runs": "SELECT * FROM runs ORDER BY run_id",
+    "steps": "SELECT * FROM steps ORDER BY run_id, step_id",
+    "edges": "SELECT * FROM edges ORDER BY ALL",
+    "labels": "SELECT * EXCLUDE (created_at) FROM labels ORDER BY ALL",
+    "quarantine": "SELECT * EXCLUDE (created_at) FROM quarantine ORDER BY file, line, reason, step_id, occurrence, raw_sha256 NULLS LAST",
+}
+_JSON_COLUMNS = {"attributes", "params"}
+_RAW = ("raw", "raw_bytes", "raw_sha256")
+
+
+@contextlib.contextmanager
+def readers(fast: bool | None) -> Iterator[None]:
+    """The registry's OTLP and native adapters set to one reader (True: SQL, False: Python, None: by size),
+    and put back as they were (a registry left switched changes what later tests of the worker read)."""
+    adapters = [a for a in ADAPTERS if isinstance(a, (OtlpJson, NativeJsonl))]
+    assert {type(a) for a in adapters} == {OtlpJson, NativeJsonl}
+    before = [a.fast for a in adapters]
+    for a in adapters:
+        a.fast = fast
+    try:
+        yield
+    finally:
+        for a, was in zip(adapters, before, strict=True):
+            a.fast = was
+
+
+def _value(column: str, value: Any) -> Any:
+    if column in _JSON_COLUMNS and isinstance(value, str):
+        return json.loads(value)
+    return value
+
+
+def store(source: Path | list[Path], fast: bool | None, fmt: str | None = None) -> dict[str, Any]:
+    """Every table of the store one ingest call of ``source`` gives, read by the reader ``fast`` names."""
+    with readers(fast):
+        ws = wb.open()
+        report = ws.ingest(source, format=fmt, progress=False)
+    tables: dict[str, Any] = {"report": (report.read, report.stored, report.quarantined)}
+    for table, query in _TABLES.items():
+        cur = ws.con.execute(query)
+        cols = [c[0] for c in cur.description]
+        tables[table] = [{c: _value(c, v) for c, v in zip(cols, row, strict=True)} for row in cur.fetchall()]
+    ws.close()
+    return tables
+
+
+def differences(a: dict[str, Any], b: dict[str, Any]) -> list[str]:
+    """What differs between two stores, one line a cell (empty: the same)."""
+    out = []
+    if a["report"] != b["report"]:
+        out.append(f"report (read, stored, quarantined): {a['report']} != {b['report']}")
+    for table in _TABLES:
+        ra, rb = a[table], b[table]
+        if len(ra) != len(rb):
+            out.append(f"{table}: {len(ra)} rows != {len(rb)}")
+            continue
+        for x, y in zip(ra, rb, strict=True):
+            for col in x:
+                if table == "quarantine" and col in _RAW and (x["raw"] is None or y["raw"] is None):
+                    continue
+                if x[col] != y[col]:
+                    where = x.get("step_id") or x.get("run_id") or x.get("line")
+                    out.append(f"{table}.{col} [{where}]: {str(x[col])[:300]!r} != {str(y[col])[:300]!r}")
+    return out
+
+
+def assert_same(path: Path | list[Path], fmt: str | None = None) -> dict[str, Any]:
+    sql, python = store(path, True, fmt), store(path, False, fmt)
+    assert not differences(sql, python), "\n".join(differences(sql, python))
+    return sql
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Every framework / format fixture the suite writes: its tests that take nothing but ``tmp_path`` are run (their
+# own checks too), and each file they wrote in a format with two readers (OTLP, native) is read by both, alone
+# and all of a test's files in one call (spans and their log records, runs split over files, as the test read
+# them). Real-run fixtures checked in under fixtures/ are read too.
+
+WRITERS = (
+    # OTLP per framework
+    "test_fw1_framework_shapes",  # OpenAI Agents (OpenInference), smolagents, CrewAI, LlamaIndex
+    "test_framework_agent_names",  # BeeAI, Agent Framework, PydanticAI, LangGraph, AgentOps
+    "test_real12_dspy_react", "test_real12_langgraph_state", "test_real14_ag2", "test_real14_logfire",
+    "test_real14_mlflow", "test_real14_langfuse_otel", "test_real15_formats", "test_real16_beeai",
+    "test_real16_langchain_tool_message", "test_real17_exception_cause", "test_real17_negative_counts",
+    "test_real17_workflow_build", "test_real18_mastra", "test_real18_openai_agents_js", "test_real18_vercel_ai",
+    "test_real20_adk", "test_real20_langgraph_js", "test_real20_strands", "test_real22_langgraph_js",
+    "test_real22_same_call", "test_real23_agent_framework_handoff",
+    "test_llmetry13_traceloop", "test_llmetry13_otlp_logs", "test_logs14_span_logs", "test_logs14_traceloop_orphans",
+    "test_left19_ag2_same_microsecond_calls", "test_links13_loop_agents",
+    "test_links12_span_links", "test_attack21_adk_hostile",
+    "test_integ18_logs_of_linked_traces", "test_otlp", "test_otlp_js_objects", "test_otlp_time_units",
+    # native JSONL (and not here: test_real22_vercel_ai_runs reads the checked-in files below, realingest11_completion
+    # and attack20 write the console exporter's and openai-agents' own formats, of one reader each)
+    "test_native_file", "test_native_fast", "test_native_stage", "test_bad_records",
+)
+_TWO_READERS = ("otlp", "native")
+# Files written to show a difference the readers keep on purpose: not compared here (see the test below).
+APART = {"test_lenient_reads_are_what_the_module_says"}
+
+
+def _two_reader_files(folder: Path) -> list[Path]:
+    from workbench.ingest._driver import choose_adapter
+
+    out = []
+    for path in sorted(p for p in folder.rglob("*") if p.is_file() and ".duckdb" not in p.name):
+        with contextlib.suppress(Exception):
+            if choose_adapter(path).name in _TWO_READERS:
+                out.append(path)
+    return out
+
+
+def _calls(fn: Callable[..., Any]) -> list[dict[str, Any]]:
+    """The parameters each run of a test gets from its ``parametrize`` marks ([] when it has other marks)."""
+    from _pytest.mark.structures import ParameterSet
+
+    calls: list[dict[str, Any]] = [{}]
+    for mark in getattr(fn, "pytestmark", []):
+        if mark.name != "parametrize":
+            return []
+        names = mark.args[0]
+        names = [n.strip() for n in names.split(",")] if isinstance(names, str) else list(names)
+        runs = []
+        for value in mark.args[1]:
+            values = value.values if isinstance(value, ParameterSet) else (value,) if len(names) == 1 else value
+            runs.append(dict(zip(names, values, strict=True)))
+        calls = [{**c, **r} for c in calls for r in runs]
+    return calls
+
+
+def _tests_writing_files(module: Any) -> list[tuple[str, Callable[..., Any], dict[str, Any]]]:
+    """A module's tests (each run of them) that need nothing but a folder (and a monkeypatch) to write in, and
+    its fixtures that write the module's trace with nothing more (each of their params)."""
+    import inspect
+    from types import SimpleNamespace
+
+    from _pytest.fixtures import FixtureFunctionDefinition
+
+    fixtures = {}  # the module's fixtures that need nothing but a folder, a monkeypatch (and their param)
+    for name, fixture in vars(module).items():
+        if isinstance(fixture, FixtureFunctionDefinition):
+            fn = fixture._get_wrapped_function()
+            params = set(inspect.signature(fn).parameters)
+            if params <= {"tmp_path", "monkeypatch", "request"}:
+                param = (fixture._fixture_function_marker.params or [None])[0]
+                fixtures[name] = (_first(fn), {"request": SimpleNamespace(param=param)} if "request" in params
+                                  else {})
+    out = [(name, fn, call) for name, (fn, call) in fixtures.items()
+           if "tmp_path" in inspect.signature(fn).parameters]
+    for name, fn in vars(module).items():
+        if not (name.startswith("test_") and inspect.isfunction(fn)):
+            continue
+        params = set(inspect.signature(fn).parameters)
+        for call in _calls(fn):
+            needed = params - set(call) - {"tmp_path", "monkeypatch"}
+            if "tmp_path" in params and needed <= set(fixtures):
+                out.append((name, fn, {**call, **{k: _Fixture(*fixtures[k]) for k in needed}}))
+    return out
+
+
+class _Fixture:
+    """A module fixture a test takes, run when the test is (with its folder and monkeypatch)."""
+
+    def __init__(self, fn: Callable[..., Any], given: dict[str, Any]) -> None:
+        self.fn, self.given = fn, given
+
+
+def _first(fixture: Callable[..., Any]) -> Callable[..., Any]:
+    """A fixture function run to its first value (a generator fixture's teardown is not needed here)."""
+    import inspect
+
+    if not inspect.isgeneratorfunction(fixture):
+        return fixture
+
+    def run(**kwargs: Any) -> Any:
+        return next(fixture(**kwargs))
+
+    run.__signature__ = inspect.signature(fixture)  # type: ignore[attr-defined]
+    return run
+
+
+def _args(test: Callable[..., Any], folder: Path, mp: pytest.MonkeyPatch) -> dict[str, Any]:
+    import inspect
+
+    given = {"tmp_path": folder, "monkeypatch": mp}
+    return {k: given[k] for k in inspect.signature(test).parameters if k in given}
+
+
+@pytest.mark.parametrize("module_name", WRITERS)
+def test_every_fixture_the_suite_writes_reads_the_same_by_both_readers(module_name: str,
+                                                                       tmp_path_factory: pytest.TempPathFactory) -> None:
+    import importlib
+
+    module = importlib.import_module(module_name)
+    read = 0
+    for name, test, call in _tests_writing_files(module):
+        if name in APART:
+            continue
+        folder = tmp_path_factory.mktemp(name[:40])
+        with readers(None), pytest.MonkeyPatch.context() as mp:
+            test(**_args(test, folder, mp), **{k: v.fn(**_args(v.fn, folder, mp), **v.given)
+                                               if isinstance(v, _Fixture) else v for k, v in call.items()})
+        files = _two_reader_files(folder)
+        for path in files:
+            assert_same(path), (name, path.name)
+        if len(files) > 1:
+            assert_same(files)
+        read += len(files)
+    assert read, f"{module_name}: no test wrote an OTLP or native file"
+
+
+@pytest.mark.parametrize("path", _two_reader_files(FIXTURES), ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_checked_in_fixtures_read_the_same_by_both_readers(path: Path) -> None:
+    assert_same(path)
+
+
+def test_the_sdks_own_encodings_read_the_same_by_both_readers(tmp_path: Path) -> None:
+    doc = otlp_request(multi_agent_spans())
+    for name, d in (("sdk", doc), ("collector", collector_style(doc)), ("snake", otlp_request(multi_agent_spans(), True))):
+        assert_same(write_jsonl(tmp_path / f"{name}.jsonl", [d]))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The boundary itself: the default reader (fast=None) changes at SQL_MIN_BYTES of file.
+
+T0 = 1_767_225_600_000_000_000
+
+
+def _kv(key: str, value: Any) -> dict:
+    if isinstance(value, int):
+        return {"key": key, "value": {"intValue": str(value)}}
+    return {"key": key, "value": {"stringValue": value}}
+
+
+def _otlp_trace(t: int) -> dict:
+    """A small multi-agent trace: an agent, its model call and a tool call that fails with an exception."""
+    tid, base = f"{t + 1:032x}", T0 + t * 10**10
+
+    def span(i: int, parent: int | None, name: str, attrs: dict, error: str | None = None) -> dict:
+        s = {"traceId": tid, "spanId": f"{t * 16 + i + 1:016x}", "parentSpanId": f"{t * 16 + parent + 1:016x}"
+             if parent is not None else "", "name": name, "kind": 1, "startTimeUnixNano": str(base + i * 10**8),
+             "endTimeUnixNano": str(base + i * 10**8 + 5 * 10**7), "attributes": [_kv(k, v) for k, v in attrs.items()],
+             "status": {"code": 2, "message": error} if error else {"code": 1}}
+        if error:
+            s["events"] = [{"name": "exception", "timeUnixNano": str(base + i * 10**8 + 10**7), "attributes": [
+                _kv("exception.type", "TimeoutError"), _kv("exception.message", error)]}]
+        return s
+
+    spans = [span(0, None, "invoke_agent planner", {"gen_ai.operation.name": "invoke_agent",
+                                                     "gen_ai.agent.name": "planner"}),
+             span(1, 0, "chat gpt-4o", {"gen_ai.operation.name": "chat", "gen_ai.request.model": "gpt-4o",
+                                         "gen_ai.usage.input_tokens": 120 + t, "gen_ai.usage.output_tokens": 30,
+                                         "gen_ai.output.messages": json.dumps([{"role": "assistant", "parts": [
+                                             {"type": "text", "content": f"look up order {t}"}]}])}),
+             span(2, 0, "execute_tool lookup", {"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "lookup",
+                                                "gen_ai.tool.call.arguments": json.dumps({"order": t})},
+                  error="lookup timed out" if t % 3 == 0 else None)]
+    return {"resourceSpans": [{"resource": {"attributes": [_kv("service.name", "shop")]},
+                               "scopeSpans": [{"scope": {"name": "opentelemetry.instrumentation.openai_v2"},
+                                               "spans": spans}]}]}
+
+
+def _native_records(t: int) -> list[dict]:
+    run = f"run-{t}"
+    return [{"record": "run", "run_id": run, "system": "shop", "task": f"order {t}"},
+            {"record": "step", "run_id": run, "step_id": "s1", "seq": 1, "agent": "planner", "kind": "llm",
+             "input": {"q": f"order {t}"}, "output": "look it up", "started_at": "2025-10-01T10:00:00Z",
+             "ended_at": "2025-10-01T10:00:01.5Z", "tokens_in": 10, "tokens_out": 3},
+            {"record": "step", "run_id": run, "step_id": "s2", "seq": 2, "parent_id": "s1", "agent": "worker",
+             "kind": "tool", "tool": "lookup", "status": "error" if t % 3 == 0 else "ok",
+             "error": "timed out" if t % 3 == 0 else None, "attributes": {"try": t}},
+            {"record": "edge", "run_id": run, "src_step": "s1", "dst_step": "s2", "kind": "handoff"}]
+
+
+def _lines(fmt: str, n: int) -> list[str]:
+    if fmt == "otlp":
+        return [json.dumps(_otlp_trace(t), separators=(",", ":")) for t in range(n)]
+    return [json.dumps(r, separators=(",", ":")) for t in range(n) for r in _native_records(t)]
+
+
+def _padded(path: Path, lines: list[str], size: int) -> Path:
+    """``lines`` written to exactly ``size`` bytes, the difference as blanks after the records (JSON
+    whitespace: the same records)."""
+    pad = size - len(("\n".join(lines) + "\n").encode())
+    assert pad >= 0
+    each, rest = divmod(pad, len(lines))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(line + " " * (each + (i < rest)) + "\n" for i, line in enumerate(lines)),
+                    encoding="utf-8")
+    assert path.stat().st_size == size
+    return path
+
+
+def _by_name(tables: dict[str, Any]) -> dict[str, Any]:
+    """The store with each row's file given by its name (the same file written to two folders)."""
+    for rows in tables.values():
+        if isinstance(rows, list):
+            for row in rows:
+                if row.get("file"):
+                    row["file"] = Path(row["file"]).name
+    return tables
+
+
+def _fitting(fmt: str, limit: int) -> list[str]:
+    n = 1
+    while len("\n".join(_lines(fmt, n + 1)).encode()) + 1 < limit:
+        n += 1
+    return _lines(fmt, n)
+
+
+@pytest.mark.parametrize("fmt", _TWO_READERS)
+def test_a_file_just_under_and_just_over_the_line_gives_the_same_store(tmp_path: Path, fmt: str) -> None:
+    lines = _fitting(fmt, _jsonio.SQL_MIN_BYTES - 1)
+    under = _padded(tmp_path / "under" / f"t.{fmt}.jsonl", lines, _jsonio.SQL_MIN_BYTES - 1)
+    over = _padded(tmp_path / "over" / f"t.{fmt}.jsonl", lines, _jsonio.SQL_MIN_BYTES)
+    assert not _jsonio.sql_path(None, under) and _jsonio.sql_path(None, over)
+    small, large = _by_name(store(under, None)), _by_name(store(over, None))
+    assert not differences(small, large), "\n".join(differences(small, large))
+    assert small["report"][1] == len(small["steps"]) > 100 and small["edges"]
+    assert any(s["status"] == "error" for s in small["steps"])
+    # and each equals what the other reader makes of the same file
+    assert not differences(large, _by_name(store(over, False)))
+    assert not differences(small, _by_name(store(under, True)))
+
+
+@pytest.mark.parametrize("fmt", _TWO_READERS)
+def test_a_gzip_file_gives_the_store_its_text_gives(tmp_path: Path, fmt: str) -> None:
+    # (compressed it is under the line, whatever its text's size: the size read is the file's)
+    text = tmp_path / "plain" / f"t.{fmt}.jsonl"
+    _padded(text, _fitting(fmt, 3 * _jsonio.SQL_MIN_BYTES), 3 * _jsonio.SQL_MIN_BYTES)
+    packed = tmp_path / "gz" / f"t.{fmt}.jsonl"
+    packed.parent.mkdir()
+    packed.write_bytes(gzip.compress(text.read_bytes()))
+    assert not _jsonio.sql_path(None, packed) and _jsonio.sql_path(None, text)
+    want = _by_name(store(text, None))
+    for fast in (None, True, False):
+        got = _by_name(store(packed, fast))
+        assert not differences(want, got), (fast, differences(want, got))
+
+
+def test_a_folder_of_small_and_large_files_in_one_call(tmp_path: Path) -> None:
+    folder = tmp_path / "mixed"
+    otlp, native = _lines("otlp", 400), _lines("native", 600)
+    # small and large files of each format, a trace of one file continued in another (its second copy)
+    _padded(folder / "a-small.otlp.jsonl", otlp[:20], len("\n".join(otlp[:20]).encode()) + 1)
+    _padded(folder / "b-large.otlp.jsonl", otlp[10:], len("\n".join(otlp[10:]).encode()) + 1)
+    _padded(folder / "c-small.jsonl", native[:40], len("\n".join(native[:40]).encode()) + 1)
+    _padded(folder / "d-large.jsonl", native[30:], len("\n".join(native[30:]).encode()) + 1)
+    sizes = {p.name: _jsonio.sql_path(None, p) for p in folder.iterdir()}
+    assert sizes == {"a-small.otlp.jsonl": False, "b-large.otlp.jsonl": True, "c-small.jsonl": False,
+                     "d-large.jsonl": True}
+    default, sql, python = store(folder, None), store(folder, True), store(folder, False)
+    assert not differences(default, python), "\n".join(differences(default, python))
+    assert not differences(sql, python), "\n".join(differences(sql, python))
+    assert len(default["steps"]) > 1000 and default["quarantine"] == []
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The real sample logs (skipped where ../shared/samples is absent). Those in a format with one reader are read
+# as they are with both settings; the real attribute maps (the Langfuse exports' OTel attributes and scopes, the
+# OpenInference / GenAI samples) are also written as the OTLP JSONL spans they were, which the SQL path reads.
+
+@pytest.mark.skipif(SAMPLES is None, reason="the shared samples are not beside the project")
+def test_the_real_samples_in_a_format_of_two_readers_read_the_same_by_both() -> None:
+    # (the samples in formats of one reader, Who&When and Langfuse, read the same with either setting by design)
+    files = _two_reader_files(SAMPLES)
+    if not files:
+        pytest.skip("no sample is OTLP or native JSONL (their attribute maps are read as OTLP below)")
+    for path in files:
+        assert_same(path)
+
+
+def _langfuse_as_otlp(path: Path) -> list[str]:
+    """A Langfuse export's observations as the OTLP spans their SDK sent (their attributes, scope and resource
+    as the export kept them in ``metadata``), one trace a line."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    spans, scope, resource = [], "unknown", {}
+    for o in data["observations"]:
+        meta = o.get("metadata") or {}
+        meta = json.loads(meta) if isinstance(meta, str) else meta
+        attrs = meta.get("attributes") or {}
+        scope = (meta.get("scope") or {}).get("name", scope)
+        resource = meta.get("resourceAttributes") or resource
+        ns = [_iso_ns(o["startTime"]), _iso_ns(o.get("endTime") or o["startTime"])]
+        spans.append({"traceId": o["traceId"], "spanId": o["id"], "parentSpanId": o.get("parentObservationId") or "",
+                      "name": o["name"], "kind": 1, "startTimeUnixNano": str(ns[0]), "endTimeUnixNano": str(ns[1]),
+                      "attributes": [_any_kv(k, v) for k, v in attrs.items()],
+                      "status": {"code": 2, "message": o.get("statusMessage") or ""} if o.get("level") == "ERROR"
+                      else {}})
+    doc = {"resourceSpans": [{"resource": {"attributes": [_any_kv(k, v) for k, v in resource.items()]},
+                              "scopeSpans": [{"scope": {"name": scope}, "spans": spans}]}]}
+    return [json.dumps(doc)]
+
+
+def _iso_ns(text: str) -> int:
+    from datetime import datetime
+
+    return int(datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp() * 10**6) * 1000
+
+
+def _any_value(v: Any) -> dict:
+    if isinstance(v, bool):
+        return {"boolValue": v}
+    if isinstance(v, int):
+        return {"intValue": str(v)}
+    if isinstance(v, float):
+        return {"doubleValue": v}
+    if isinstance(v, list):
+        return {"arrayValue": {"values": [_any_value(x) for x in v]}}
+    return {"stringValue": v if isinstance(v, str) else json.dumps(v)}
+
+
+def _any_kv(key: str, value: Any) -> dict:
+    return {"key": key, "value": _any_value(value)}
+
+
+@pytest.mark.skipif(SAMPLES is None, reason="the shared samples are not beside the project")
+def test_the_real_attribute_maps_as_otlp_read_the_same_by_both_readers(tmp_path: Path) -> None:
+    langfuse = sorted((SAMPLES / "langfuse").glob("*.trace.json"))
+    assert langfuse
+    for path in langfuse:
+        out = tmp_path / f"{path.stem}.otlp.jsonl"
+        out.write_text("\n".join(_langfuse_as_otlp(path)) + "\n", encoding="utf-8")
+        tables = assert_same(out)
+        assert tables["steps"], path.name
+    maps = sorted((SAMPLES / "openinference-genai").glob("*.json"))
+    spans = []
+    for n, path in enumerate(maps):
+        attrs = json.loads(path.read_text(encoding="utf-8"))
+        spans.append({"traceId": "ef" * 16, "spanId": f"{n + 1:016x}", "name": path.stem, "kind": 3,
+                      "startTimeUnixNano": str(T0 + n), "endTimeUnixNano": str(T0 + n + 10),
+                      "attributes": [_any_kv(k, v) for k, v in attrs.items()], "status": {}})
+    out = write_jsonl(tmp_path / "genai.otlp.jsonl", [{"resourceSpans": [{"resource": {"attributes": []},
+                                                                          "scopeSpans": [{"scope": {"name": "x"},
+                                                                                          "spans": spans}]}]}])
+    assert len(assert_same(out)["steps"]) == len(maps)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Rules the SQL path read otherwise than the Python reader (found by the comparison above; mended in _otlp_sql).
+
+def _one_span_store(tmp_path: Path, scope: str, name: str, attrs: dict[str, Any]) -> dict[str, Any]:
+    span = {"traceId": "ab" * 16, "spanId": "00000000000000a1", "parentSpanId": "", "name": name, "kind": 1,
+            "startTimeUnixNano": str(T0), "endTimeUnixNano": str(T0 + 500),
+            "attributes": [_kv(k, v) for k, v in attrs.items()], "status": {}}
+    path = write_jsonl(tmp_path / "one.otlp.jsonl", [{"resourceSpans": [{
+        "resource": {"attributes": [_kv("service.name", "svc")]},
+        "scopeSpans": [{"scope": {"name": scope}, "spans": [span]}]}]}])
+    return assert_same(path)["steps"][0]
+
+
+def test_a_tool_span_named_with_the_prefix_and_the_call_suffix_names_its_tool_alike(tmp_path: Path) -> None:
+    # "execute_tool <tool>" and DSPy's "<tool>.__call__" both: the SQL path cut the prefix only
+    step = _one_span_store(tmp_path, "lib", "execute_tool get_rate.__call__", {"gen_ai.operation.name": "execute_tool"})
+    assert (step["kind"], step["tool"]) == ("tool", "get_rate")
+
+
+def test_an_agno_run_span_declaring_its_span_name_as_agent_names_the_agent_alike(tmp_path: Path) -> None:
+    # Agno's <name>.run names agent <name> (README, Input formats); the SQL path kept a declared "<name>.run"
+    step = _one_span_store(tmp_path, "openinference.instrumentation.agno", "researcher.run",
+                           {"openinference.span.kind": "AGENT", "agent.name": "researcher.run"})
+    assert (step["kind"], step["agent"]) == ("agent", "researcher")
+
+
+@pytest.mark.xfail(strict=True, reason="left apart: DuckDB's whole-file read of native JSONL takes a trailing comma "
+                   "and 1e999 in a key the format does not use (stored), the Python reader quarantines the line as "
+                   "broken JSON (_native_file's docstring); so a file's size decides")
+def test_native_lines_only_duckdb_reads_are_read_alike(tmp_path: Path) -> None:
+    lines = _lines("native", 3) + ['{"record": "step", "run_id": "run-0", "step_id": "s9", "seq": 9, "kind": "llm",}']
+    assert_same(_padded(tmp_path / "lenient.jsonl", lines, 4096))
