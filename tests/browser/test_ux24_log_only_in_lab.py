@@ -6,18 +6,14 @@ chart over tool calls has whole ticks (it drew 0.5 tool calls). Every chart is c
 
 from __future__ import annotations
 
-import nbformat
 import pytest
 from _lab import (
     PANEL,
     cell_errors,
-    open_notebook,
-    run_all,
-    shutdown_kernels,
+    run_cells,
     wait_charts_drawn,
     widget_errors,
 )
-from nbformat.v4 import new_code_cell, new_notebook
 
 pytestmark = pytest.mark.slow
 
@@ -60,17 +56,13 @@ _TICKS = """(t) => [...t.querySelectorAll('.vega-embed')].map(v =>
 
 
 def test_explorer_as_the_extension_opens_it(lab, browser) -> None:  # noqa: ANN001
-    nb = new_notebook(cells=[new_code_cell(c) for c in [
+    cells = [
         SETUP,
         "IncidentExplorer(ws)",
         "IncidentExplorer(solo)",
         "with warnings.catch_warnings():\n    warnings.simplefilter('ignore')\n    tu = ThresholdTuner(ws, signal='tool_calls')\ntu",
-    ]])
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
-    nbformat.write(nb, lab.root / "ux24_log_only.ipynb")
-    s = open_notebook(browser, lab.url, "ux24_log_only.ipynb")
-    try:
-        run_all(s)
+    ]
+    with run_cells(browser, lab, "ux24_log_only.ipynb", cells) as s:
         drawn = wait_charts_drawn(s, 4)
         assert not cell_errors(s) and not widget_errors(s), (cell_errors(s), widget_errors(s))
         assert len(drawn) >= 4 and all(c["marks"] > 3 for c in drawn), drawn
@@ -96,9 +88,6 @@ def test_explorer_as_the_extension_opens_it(lab, browser) -> None:  # noqa: ANN0
         assert ticks and all("." not in t for t in ticks), ticks
         tuner.screenshot(path=str(_shot(lab, "ux24_tuner_tool_calls.png")))
         assert not s.dialogs, s.dialogs
-    finally:
-        s.page.close()
-        shutdown_kernels(lab.url)
 
 
 def _shot(lab, name: str):  # noqa: ANN001, ANN202
