@@ -56,5 +56,5 @@ def test_what_can_be_tuned_says_which_successes_investigate_takes_as_failed(tmp_
     limits = wb.what_can_be_tuned(ws).set_index("what").loc["breaker, budget and loop limits", "why"]
     # counted as the tuners count it (failed19): a failure, the one investigate lists as SILENT*
     assert limits.startswith("1 successful, 1 failed")
-    assert "1 of the failed runs reported success or nothing and are taken as failed" in limits
+    assert "1 of these failed runs reported success (or no outcome), but a critical silent_failure finding" in limits
     assert "silent=False" in limits

@@ -19,7 +19,9 @@ def _rate(tuner: ThresholdTuner) -> float:
 def test_slider_moves_the_point(ws: wb.Workspace) -> None:
     tu = ThresholdTuner(ws, signal="entropy", cost_review=1.0, cost_failure=20.0, budget=0.3)
     sweep = wb.sweep_thresholds(ws, "entropy", cost_review=1.0, cost_failure=20.0, budget=0.3)
-    assert tu.threshold.value == pytest.approx(sweep.best.threshold)
+    # it opens at the best threshold, on the slider's grid (ux25: the slider shows the threshold it applies)
+    assert abs(tu.threshold.value - sweep.best.threshold) <= tu.threshold.step
+    assert sweep.at(tu.threshold.value).cost == pytest.approx(sweep.best.cost)
     lo, hi = tu.threshold.min, tu.threshold.max
     rates = []
     for frac in (0.1, 0.5, 0.9):

@@ -331,8 +331,10 @@ def histogram(bins: pd.DataFrame, signal: str = "value", threshold: float | None
               width: int = 360, live: bool = False) -> alt.LayerChart:
     """Counts per bin by run outcome (from ``histogram_data``), with the threshold as a rule."""
     _check(bins, ["outcome", "bin_start", "bin_end", "n"], "histogram")
-    # runs of unknown outcome (histogram_data(all_runs=True)) in grey, in the legend only when present
-    colors = {**OUTCOME_COLORS, **({"unknown": UNKNOWN_COLOR} if (bins["outcome"] == "unknown").any() else {})}
+    # in the legend only the outcomes drawn: a Langfuse store (every run of unknown outcome) listed "success"
+    # and "failure" beside grey bars only; runs of unknown outcome (histogram_data(all_runs=True)) in grey
+    drawn = set(bins.loc[bins["n"] > 0, "outcome"])
+    colors = {o: c for o, c in {**OUTCOME_COLORS, "unknown": UNKNOWN_COLOR}.items() if o in drawn} or OUTCOME_COLORS
     # Stacked, failed runs' steps at the bottom: overlaid see-through bars mixed red over green into a
     # brown the legend does not have, and hid which bins the failures fill.
     bars = alt.Chart(bins).transform_calculate(

@@ -8,6 +8,7 @@ a chart never carries one mark per run.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 import altair as alt
@@ -173,7 +174,7 @@ def limit_peaks(bins: pd.DataFrame, rules: pd.DataFrame, columns: int = 3, width
         y=runs_y("y1:Q"),
         y2="y0:Q",
         color=alt.Color("outcome:N", title="run outcome", legend=alt.Legend(orient="top"),
-                        scale=alt.Scale(domain=list(OUTCOMES), range=list(OUTCOMES.values()))),
+                        scale=_outcome_scale(set(bins.loc[bins["n"] > 0, "outcome"]))),
         tooltip=["outcome:N", alt.Tooltip("bin_start:Q", title="from", format=",.4~r"),
                  alt.Tooltip("bin_end:Q", title="to", format=",.4~r"), alt.Tooltip("n:Q", title="runs")])
     limits = base.transform_filter("datum.layer == 'limit'")
@@ -192,9 +193,18 @@ def limit_peaks(bins: pd.DataFrame, rules: pd.DataFrame, columns: int = 3, width
     ).resolve_scale(x="independent", y="independent")
 
 
-def limit_stops(table: pd.DataFrame, width: int = 420) -> alt.Chart:
+def _outcome_scale(present: set[str] | None) -> alt.Scale:
+    """The outcome colours of the outcomes ``present`` only (all three when none is): a legend listing
+    "success" and "failure" on a store without either says they are there."""
+    shown = {o: c for o, c in OUTCOMES.items() if present is None or o in present} or OUTCOMES
+    return alt.Scale(domain=list(shown), range=list(shown.values()))
+
+
+def limit_stops(table: pd.DataFrame, width: int = 420, outcomes: Iterable[str] | None = None) -> alt.Chart:
     """Runs each limit stops, by outcome: failed runs stopped against successful runs cut (what it costs).
-    A failed run stopped after the step that caused the failure is not prevented: the backtest says which are."""
+    A failed run stopped after the step that caused the failure is not prevented: the backtest says which are.
+    ``outcomes``: the outcomes the system's runs have, the legend's entries (by default those of the runs
+    stopped)."""
     shown = table[table["limit"].notna()]
     long = shown.melt(id_vars=["rule"], value_vars=["stops_failed", "stops_successful", "stops_unknown"],
                       var_name="outcome", value_name="runs")
@@ -203,14 +213,18 @@ def limit_stops(table: pd.DataFrame, width: int = 420) -> alt.Chart:
     long = long[long["runs"] > 0] if (long["runs"] > 0).any() else long.head(0)
     rules = list(shown["rule"])
     base = alt.Chart(long if len(long) else pd.DataFrame({"rule": rules, "outcome": "failure", "runs": 0}))
+    present = set(outcomes) if outcomes is not None else set(long["outcome"]) or None
+    # the title names the colours the legend has: "failed (red), and successful (green ...)" on a store of
+    # unknown outcomes named two colours not drawn
+    said = [w for o, w in (("failure", "failed (red)"), ("success", "successful (green: what the limit costs)"),
+                           ("unknown", "unknown outcome (grey)")) if present is None or o in present]
     return base.mark_bar().encode(
         x=alt.X("runs:Q", title="runs the limit stops", stack="zero"),
         y=alt.Y("rule:N", sort=rules, title=None, scale=alt.Scale(domain=rules)),
-        color=alt.Color("outcome:N", title="run outcome",
-                        scale=alt.Scale(domain=list(OUTCOMES), range=list(OUTCOMES.values()))),
+        color=alt.Color("outcome:N", title="run outcome", scale=_outcome_scale(present)),
         tooltip=["rule:N", "outcome:N", "runs:Q"],
     ).properties(width=width, height=max(60, 22 * len(rules)),
-                 title="Runs each limit stops: failed (red), and successful (green: what the limit costs)")
+                 title="Runs each limit stops: " + ", ".join(said[:-1] + [("and " if len(said) > 1 else "") + said[-1]]))
 
 
 def _headroom(tallest: float, height: int, log: bool) -> float:

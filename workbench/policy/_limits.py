@@ -53,7 +53,8 @@ class LimitSuggestions:
     table : DataFrame
         One row per system and rule: ``limit`` (``None`` with a ``note`` saying why when the store
         cannot say), ``basis`` (which runs it was learned from), ``baseline_runs``, the peaks' ``p50``,
-        ``p90``, ``p_quantile`` and ``max`` over the basis, and the runs of the system it stops
+        ``p90``, ``p_quantile`` and ``max`` over the basis (on a count rule whole numbers: each quantile is
+        the peak of the basis run at that rank, numpy's ``method="higher"``, as the limit's is), and the runs of the system it stops
         (peak above the limit): ``stops`` by outcome, ``stopped_runs`` (run ids, highest peak first).
     runs : DataFrame
         Every run's ``system``, ``outcome`` and peak per rule.
@@ -282,8 +283,11 @@ def _suggest(system: str, rule: str, integer: bool, part: pd.DataFrame, base: pd
     past = part[all_values > limit]
     order = past.assign(_peak=all_values[past.index]).sort_values(["_peak", "run_id"], ascending=[False, True])
     outcome = past["outcome"]
-    return {**row, "limit": limit, "baseline_runs": len(arr), "p50": float(np.quantile(arr, 0.5)),
-            "p90": float(np.quantile(arr, 0.9)), "p_quantile": top, "max": float(arr.max()),
+    # a count's p50 / p90 taken as its limit's quantile is (method "higher": the peak of a real run, a whole
+    # number): an interpolated "2.8 tool calls" is no run's peak, and the limit sits on a run's peak too
+    method = "higher" if integer else "linear"
+    return {**row, "limit": limit, "baseline_runs": len(arr), "p50": float(np.quantile(arr, 0.5, method=method)),
+            "p90": float(np.quantile(arr, 0.9, method=method)), "p_quantile": top, "max": float(arr.max()),
             "stops": len(past), "stops_failed": int((outcome == "failure").sum()),
             "stops_successful": int((outcome == "success").sum()),
             "stops_unknown": int((outcome == "unknown").sum()), "stopped_runs": tuple(order["run_id"])}

@@ -78,10 +78,15 @@ def what_can_be_tuned(ws: Any) -> TunableTable:
                          + (f" ({anywhere:,} steps of other runs do)" if anywhere else ""), "label outcomes"))
     known = f"{ok:,} successful, {bad:,} failed, {unknown:,} of unknown outcome (left out)"
     if silent_ok:
-        known += (f"; {silent_ok:,} of the failed runs reported success or nothing and are taken as failed, as "
-                  "`workbench investigate` lists them (SILENT*: a critical silent_failure finding); the tuners "
-                  "count them as failed (silent=False: as reported); a label overrides: "
-                  "ws.label(run_id, outcome='success')")
+        # for an SRE: what happened to these runs, what the tuners do with them, and the two ways to change it
+        # (it read "the tuners count them as failed (silent=False: as reported)")
+        one = silent_ok == 1
+        it, they = ("it", "it") if one else ("they", "them")
+        known += (f"; {silent_ok:,} of these failed runs reported success (or no outcome), "
+                  f"but a critical silent_failure finding shows {it} failed: the tuners count {they} as failed, as "
+                  f"`workbench investigate` does (it marks {they} SILENT*). To count {they} as the system reported "
+                  "instead: wb.sweep_thresholds(ws, signal, silent=False) or wb.suggest_limits(ws, silent=False); "
+                  "to overrule one run, label it: ws.label(run_id, outcome='success')")
     if ok and bad:
         rows.append(("pricing a threshold (review load against failures caught)", True, known, ""))
     elif not ok and not bad:

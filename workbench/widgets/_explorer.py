@@ -85,6 +85,9 @@ class IncidentExplorer(w.VBox):
         self.ws, self.replay, self.snapshot = ws, replay, snapshot
         self.blame_model: Any = None if self._default_model else blame_model
         self._pretrained: Any = None
+        # the log-only verdict per run (~0.6 CPU s a failed run with the pretrained model), kept for the widget's
+        # life under the run's content: a run re-ingested, or given new findings, is scored again
+        self._verdicts: dict[str, tuple[Any, Any, pd.DataFrame]] = {}
         self.page_size = page_size
         self.filter = RunFilter(**(filters or {}))
         self.page = 0
@@ -402,9 +405,20 @@ class IncidentExplorer(w.VBox):
             step = f" at step <b>{esc(facts['decisive_step'])}</b>" if facts["decisive_step"] else ""
             lines.append(f"Replay verdict ({esc(facts['method'])}): <b>{who}</b>{step} — {share}"
                          f"confidence {facts['confidence']:.0%}.")
+        elif self.run_id is not None and outcome == "success":
+            # "pass replay=" beside a run that did not fail sent the reader after a replay with nothing to find
+            lines.append("<span class='wb-nothing-to-attribute'><b>Nothing to attribute</b>: this run succeeded "
+                         "and no detector found a silent failure in it, so no agent caused a failure.</span>")
+        elif self.run_id is not None and outcome not in ("failure", "silent_failure") and self.replay is None:
+            lines.append("<span class='wb-nothing-to-attribute'><b>Nothing to attribute</b>: the logs do not say "
+                         "this run failed (its outcome is unknown), so there is no failure to trace to an agent. If it did fail, "
+                         f"label it: <code>ws.label({esc(repr(self.run_id))}, outcome='failure')</code>.</span>")
         elif self.run_id is not None:
             lines.append("No replay attribution stored for this run. "
-                         + ("Compute it below (replays the run with agents repaired)." if self.replay is not None
+                         + ("Compute it below (replays the run with agents repaired"
+                            + ("; the replay as recorded tells whether it fails: its outcome is unknown"
+                               if outcome not in ("failure", "silent_failure") else "") + ")."
+                            if self.replay is not None
                             else "Replay needs a re-runnable system: pass <code>replay=</code>."))
         live_culprit: str | None = None
         model, log_only = self.blame_model, ""
@@ -424,7 +438,13 @@ class IncidentExplorer(w.VBox):
                 from ..attribution._evidence import predict_with_evidence
 
                 # as investigate stores it: the model's guess with the run's own evidence weighed in
-                p = predict_with_evidence(model, self.ws, [self.run_id])
+                key = (id(model), self._run_content(self.run_id))
+                kept = self._verdicts.get(self.run_id)
+                if kept is not None and kept[0] is model and kept[1] == key:
+                    p = kept[2]
+                else:
+                    p = predict_with_evidence(model, self.ws, [self.run_id])
+                    self._verdicts[self.run_id] = (model, key, p)
                 if len(p):
                     q = p.iloc[0]
                     head = {"failure": "Log-only BlameModel",
@@ -467,6 +487,19 @@ class IncidentExplorer(w.VBox):
         else:
             self.blame_box.children = ()
         self.compute.disabled = self.replay is None or self.run_id is None
+        # a run with nothing to attribute shows no (disabled) button inviting a replay
+        nothing = facts is None and (outcome == "success" or (
+            outcome not in ("failure", "silent_failure") and self.replay is None))
+        self.compute.layout.display = "none" if self.run_id is None or nothing else None
+
+    def _run_content(self, run_id: str) -> tuple:
+        """What the log-only verdict of ``run_id`` is computed from (its run row, steps, edges, findings), hashed:
+        the key under which the verdict is kept (a change to any of them scores the run again)."""
+        return tuple(self.ws.con.execute(
+            "SELECT (SELECT hash(list_sort(list(r::VARCHAR))) FROM runs r WHERE r.run_id = $1), "
+            "(SELECT hash(list_sort(list(s::VARCHAR))) FROM steps s WHERE s.run_id = $1), "
+            "(SELECT hash(list_sort(list(e::VARCHAR))) FROM edges e WHERE e.run_id = $1), "
+            "(SELECT hash(list_sort(list(f::VARCHAR))) FROM findings f WHERE f.run_id = $1)", [run_id]).fetchall()[0])
 
     def _lineage_lines(self, live_culprit: str | None) -> list[str]:
         """Where a log-only culprit (the stored verdict the run list shows, or the model's above) is not

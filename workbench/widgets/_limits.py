@@ -144,7 +144,8 @@ class LimitTuner(w.VBox):
             self.readout.value += ("<div class='wb-limits-logscale'><i>Runs axis logarithmic" +
                                    (": on a linear one the runs a limit stops would be too thin to see"
                                     if thin else "") + ".</i></div>")
-        peaks, stops = limit_plots.limit_peaks(bins, rules, log=self.log_scale), limit_plots.limit_stops(table)
+        peaks, stops = limit_plots.limit_peaks(bins, rules, log=self.log_scale), limit_plots.limit_stops(
+            table, outcomes=set(self.limits.runs.loc[self.limits.runs["system"] == system, "outcome"]))
         # no limit stops a run (few runs, or the p100): a chart of runs stopped would be an empty frame
         # with one tick at 0 (seen on real traces); the words say it
         stopped = bool(pd.to_numeric(table["stops"], errors="coerce").fillna(0).sum() > 0)

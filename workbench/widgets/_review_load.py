@@ -9,7 +9,6 @@ a human. A threshold chosen on review load alone can still be exported (its prov
 
 from __future__ import annotations
 
-import math
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -94,7 +93,7 @@ class ReviewLoadView(w.VBox):
     def recompute(self) -> None:
         """Read the chosen signal over every run (one DuckDB pass) and redraw both charts."""
         from ..thresholds import review_load
-        from ._tuner import _COUNTS, _readout_format  # (the tuner imports this module)
+        from ._tuner import _COUNTS, on_grid, slider_grid  # (the tuner imports this module)
 
         t0 = time.perf_counter()
         load = self.load = review_load(self.ws, self.signal.value)
@@ -103,11 +102,10 @@ class ReviewLoadView(w.VBox):
         # start where a tenth of the runs would go to a human: a load a team can take, on any signal
         start = load.threshold_for(0.1)
         start = (hi if load.direction == "above" else lo) if start is None else start
-        step = (hi - lo) / 400 if hi > lo else 1.0
-        if load.signal in _COUNTS:   # a count's threshold is a whole number (the slider read "0.000" tool calls)
-            step, lo = max(1.0, float(math.ceil(step))), float(math.floor(lo))
-            start = float(math.ceil(start)) if load.direction != "below" else float(math.floor(start))
-        hi = max(hi, lo + step)
+        # a round step with its ends on its grid (whole on a count: the slider read "0.000" tool calls), the
+        # start on it too, so the slider and the readout show one number
+        lo, hi, step, fmt = slider_grid(lo, hi, load.signal in _COUNTS)
+        start = on_grid(start, step, lo, "up" if load.direction == "below" else "down")
         self._quiet = True
         try:
             if lo > self.threshold.max:
@@ -115,7 +113,7 @@ class ReviewLoadView(w.VBox):
             else:
                 self.threshold.min, self.threshold.max = lo, hi
             self.threshold.step, self.threshold.value = step, start
-            self.threshold.readout_format = _readout_format(step) if load.signal in _COUNTS else ".4g"
+            self.threshold.readout_format = fmt
         finally:
             self._quiet = False
         self.threshold.description = f"{load.signal} {'≤' if load.direction == 'below' else '≥'}"
@@ -144,7 +142,7 @@ class ReviewLoadView(w.VBox):
         p = load.at(t)
         self.readout.value = (
             f"<div style='font-size:14px'>At {esc(load.signal)} {'≤' if load.direction == 'below' else '≥'} "
-            f"{t:.4g}: <b class='wb-review-rate'>{p['escalation_rate']:.1%}</b> of runs would go to a human "
+            f"{format(t, self.threshold.readout_format)}: <b class='wb-review-rate'>{p['escalation_rate']:.1%}</b> of runs would go to a human "
             f"({p['escalated_runs']:,} of {load.n_runs:,}; {load.runs_with_signal:,} carry {esc(load.signal)}) · "
             f"{p['step_escalation_rate']:.2%} of steps ({p['escalated_steps']:,} of {load.n_steps:,}) · "
             "failures caught: <i>unknown (no outcomes)</i></div>")

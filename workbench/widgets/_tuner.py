@@ -143,11 +143,14 @@ class ThresholdTuner(w.VBox):
         lo, hi = (span.lo, span.hi) if span is not None else (float(curve["threshold"].min()),
                                                                 float(curve["threshold"].max()))
         start = best if best is not None else (lo if sw.direction == "below" else hi)
-        step = (hi - lo) / 400 if hi > lo else 1.0
-        if sw.signal in _COUNTS:   # tool calls so far, depth: a threshold of 1.337 calls means 2; it read "0.000"
-            step, lo = max(1.0, float(math.ceil(step))), float(math.floor(lo))
-            start = float(math.ceil(start)) if sw.direction != "below" else float(math.floor(start))
-        slider, hi = self.threshold, max(hi, lo + step)
+        lo, hi, step, fmt = slider_grid(lo, hi, sw.signal in _COUNTS)
+        # the opening point on the slider's grid: of the grid points either side of the best threshold, the
+        # cheaper (one between the best and the next lower value escalates the same steps); the slider read
+        # "166" beside a readout of "≥ 166.3" (OTLP latency) when it sat off its own grid
+        ends = {on_grid(start, step, lo, "down"), on_grid(start, step, lo, "up")}
+        start = (min(ends, key=lambda t: (sw.at(t).cost, abs(t - start))) if best is not None
+                 else on_grid(start, step, lo, "up" if sw.direction == "below" else "down"))
+        slider = self.threshold
         self._quiet = True  # one move() at the end, not one per bound
         try:
             if lo > slider.max:
@@ -155,7 +158,7 @@ class ThresholdTuner(w.VBox):
             else:
                 slider.min, slider.max = lo, hi
             slider.step, slider.value = step, start
-            slider.readout_format = _readout_format(step)
+            slider.readout_format = fmt
         finally:
             self._quiet = False
         self.threshold.description = f"{sw.signal} {'≤' if sw.direction == 'below' else '≥'}"
@@ -196,8 +199,10 @@ class ThresholdTuner(w.VBox):
         self._slider_agents = list(sw.agents)   # the names themselves; descriptions show them made visible
         for agent in sw.agents:
             t = chosen.get(agent)
-            s = w.FloatSlider(description=label(agent), min=lo, max=hi, step=step, readout_format=_readout_format(step),
-                              value=float(t) if t is not None else (lo if sw.direction == "below" else hi))
+            s = w.FloatSlider(description=label(agent), min=lo, max=hi, step=step,
+                              readout_format=self.threshold.readout_format,
+                              value=on_grid(float(t), step, lo, "up" if sw.direction == "below" else "down")
+                              if t is not None else (lo if sw.direction == "below" else hi))
             s.style.description_width = "120px"
             s.observe(lambda _: self.move(None), names="value")
             sliders.append(s)
@@ -220,8 +225,10 @@ class ThresholdTuner(w.VBox):
         t = self.current_threshold()
         p = sw.at(t)
         self.point = p
-        where = (", ".join(f"{esc(a)} {plain(v)}" for a, v in t.items()) if isinstance(t, dict)
-                 else plain(t, 4))
+        # the slider's own number (its format): "≥ 166.3" beside a slider reading "166" said two thresholds
+        fmt = self.threshold.readout_format
+        where = (", ".join(f"{esc(a)} {format(v, fmt)}" for a, v in t.items()) if isinstance(t, dict)
+                 else format(t, fmt))
         if sw.n_failures >= sw.n_runs:
             # every run failed (Who&When, an incident export): no escalation can be false, so each threshold's
             # precision is 100 % and escalating every run is "cheapest": figures the data cannot give
@@ -302,8 +309,26 @@ def _capabilities_html(ws: Workspace, expanded: bool = True) -> str:
 _COUNTS = frozenset({"tool_calls", "retries", "handoffs", "depth"})
 
 
-def _readout_format(step: float) -> str:
-    """The slider's number with as many decimals as its step needs, thousands separated: a latency slider read
-    "2824.975" beside the readout's "2,825"; an entropy slider keeps its three decimals."""
-    decimals = 0 if step >= 1 or step <= 0 else min(3, math.ceil(-math.log10(step)))
-    return f",.{decimals}f"
+def slider_grid(lo: float, hi: float, count: bool) -> tuple[float, float, float, str]:
+    """A threshold slider's ``(min, max, step, readout format)`` over ``[lo, hi]``: 400 to 1,000 positions, the
+    step a round number (1, 2 or 5 times a power of ten; a whole number on a count) and the ends on its grid,
+    so every position reads exactly as the number its format shows (a step of 2.118 from 166.308 showed
+    "166" for 166.308 and "168" for 168.426)."""
+    raw = (hi - lo) / 400 if hi > lo else 1.0
+    power = 10.0 ** math.floor(math.log10(raw))
+    step = max(m * power for m in (1, 2, 5) if m * power <= raw * (1 + 1e-9))   # 400 to 1,000 positions
+    if count:   # tool calls so far, depth: a threshold of 1.337 calls means 2; it read "0.000"
+        step = max(1.0, float(math.ceil(step)))
+    decimals = max(0, -math.floor(math.log10(step) + 1e-9))
+    step = round(step, decimals)
+    low = round(math.floor(lo / step + 1e-9) * step, decimals)
+    high = max(round(math.ceil(hi / step - 1e-9) * step, decimals), low + step)
+    return low, high, step, f",.{decimals}f"
+
+
+def on_grid(value: float, step: float, lo: float, way: str) -> float:
+    """``value`` moved ``way`` ("up" or "down") onto the slider's grid ``lo + k * step``, at the grid's decimals."""
+    k = (value - lo) / step
+    k = math.ceil(k - 1e-9) if way == "up" else math.floor(k + 1e-9)
+    decimals = max(0, -math.floor(math.log10(step) + 1e-9))
+    return round(lo + k * step, decimals)
