@@ -77,3 +77,23 @@ def test_runs_flagged_per_detector_has_whole_ticks() -> None:
                            "findings": [2, 4, 5, 3]})
     ticks = [t for t in _x_ticks(plots.detector_bars(counts)) if re.fullmatch(r"-?[\d,.]+", t)]
     assert len(ticks) >= 2 and all("." not in t for t in ticks), ticks
+
+
+def _y_ticks(chart) -> list[str]:  # noqa: ANN001
+    """The y-axis tick labels of the drawn chart (the left axis's role-axis-label texts)."""
+    svg = vlc.vegalite_to_svg(chart.to_dict())
+    part = svg[svg.index('aria-label="Y-axis'):]
+    labels = part.split('role-axis-label', 1)[1].split('role-axis-title', 1)[0]
+    return re.findall(r"<text[^>]*>([^<]*)</text>", labels)
+
+
+def test_histogram_counts_steps_in_whole_numbers() -> None:
+    # one step a bin (the ux25 screenshot: latency_ms on 10 runs drew "steps" ticks at 0.2, 0.4 ...)
+    import pandas as pd
+
+    from workbench import plots
+
+    bins = pd.DataFrame({"outcome": ["success", "failure", "success"], "bin_start": [0.0, 1.0, 2.0],
+                         "bin_end": [1.0, 2.0, 3.0], "n": [1, 1, 1]})
+    ticks = [t for t in _y_ticks(plots.histogram(bins, signal="latency_ms")) if re.fullmatch(r"-?[\d,.]+", t)]
+    assert len(ticks) >= 2 and all("." not in t for t in ticks), ticks

@@ -234,11 +234,13 @@ def _threshold_rule(current: float | None, live: bool, color: str, domain: tuple
             .encode(x=x)]
 
 
-def _whole_axis(**kw: Any) -> alt.Axis:
-    """An x axis of counts (tool calls, retries, depth): whole-number ticks only. ``tickMinStep`` alone let d3
-    halve the step on a short domain (0, 0.5, 1, 1.5 tool calls); so no more ticks than whole units either."""
-    return alt.Axis(format="d", tickMinStep=1, tickCount=alt.expr("min(ceil(width / 40), max(1, floor(span("
-                                                                  "domain('x')))))"), **kw)
+def _whole_axis(channel: str = "x", **kw: Any) -> alt.Axis:
+    """An axis of counts (tool calls, retries, depth; steps in a bin): whole-number ticks only. ``tickMinStep``
+    alone let d3 halve the step on a short domain (0, 0.5, 1, 1.5 tool calls); so no more ticks than whole units
+    either."""
+    size = "width" if channel == "x" else "height"
+    return alt.Axis(format="d", tickMinStep=1, tickCount=alt.expr(f"min(ceil({size} / 40), max(1, floor(span("
+                                                                  f"domain('{channel}')))))"), **kw)
 
 
 def cost_curve(table: pd.DataFrame, current: float | None = None, cost: str = "cost",
@@ -341,7 +343,8 @@ def histogram(bins: pd.DataFrame, signal: str = "value", threshold: float | None
         rank="datum.outcome === 'failure' ? 0 : datum.outcome === 'success' ? 1 : 2",
     ).mark_bar(binSpacing=0).encode(
         x=alt.X("bin_start:Q", title=signal, bin="binned"), x2="bin_end:Q",
-        y=alt.Y("n:Q", title="steps", stack="zero"),
+        # (a count: a bin of one step drew ticks at 0.2 steps)
+        y=alt.Y("n:Q", title="steps", stack="zero", axis=_whole_axis("y")),
         order=alt.Order("rank:Q"),
         color=alt.Color("outcome:N", title="run outcome", scale=alt.Scale(domain=list(colors),
                                                                           range=list(colors.values()))),
