@@ -107,9 +107,10 @@ def odd_positions(b: np.ndarray, scratch: _Scratch | None = None) -> np.ndarray:
         out.append(at[hit])
     # a long run of digits: a number past a double's range without an exponent
     probe = digit[::_STRIDE]
-    runs = probe[:len(probe) - _RUN_PROBES + 1].copy()
-    for k in range(1, _RUN_PROBES):
-        runs &= probe[k:len(probe) - _RUN_PROBES + 1 + k]
+    k = max(len(probe) - _RUN_PROBES + 1, 0)
+    runs = probe[:k].copy()
+    for j in range(1, _RUN_PROBES):
+        runs &= probe[j:j + k]
     for r in np.flatnonzero(runs).tolist():
         i = r * _STRIDE
         lo, hi = i, i + (_RUN_PROBES - 1) * _STRIDE
@@ -174,7 +175,8 @@ class LenientScan:
                 before = np.array([lines_before + 1 - self._tail.count(b"\n", int(q)) if q < t
                                    else lines_before + 1 + head.count(b"\n", 0, int(q) - t) for q in pos])
                 self.lines.append(before)
-        self._tail = chunk[-_EDGE:]
+        # (a chunk shorter than the window, as a gzip stream may give, adds to the last one's tail)
+        self._tail = (self._tail + chunk)[-_EDGE:] if len(chunk) < _EDGE else chunk[-_EDGE:]
 
     def found(self) -> np.ndarray:
         """The line numbers found, sorted, each once."""
