@@ -146,7 +146,8 @@ def odd_positions(b: np.ndarray, scratch: _Scratch | None = None) -> np.ndarray:
             if not m.any():
                 break
             r = r - m
-        out.append(p[_any(b[r], (58, 44, 91)) | digit[r]])  # (digit: more digits than the walk took)
+        # (digit or whitespace: more than the walk took)
+        out.append(p[_any(b[r], (58, 44, 91, *_WS)) | digit[r]])
     found = np.concatenate(out) if out else np.zeros(0, np.int64)
     return found[found < n]
 
