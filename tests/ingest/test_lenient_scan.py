@@ -16,7 +16,7 @@ CHUNK = 1024 * 1024  # (_jsonio's chunk: lenient lines are placed across its bou
 
 LENIENT = [',', ', "x": 1e999', ', "x": [1, 2 ,]', ', "x": -Infinity', ', "x": {"y": nan}', ', "x": 12E+400',
            ', "x": [1,\t]', ', "x": INF', ', "x": [' + "7" * 320 + "]", ', "x":NaN', ', "x": [1e309]',
-           ', "x": 1.5E0400', ', "x": -inf']
+           ', "x": 1.5E0400', ', "x": -inf', ', "x": [1,  ]', ', "x":  nan', ', "x": [1, -Inf]']
 # JSON the spec takes that looks like the above: handed to the Python reader for nothing (and stored by it)
 ALARMS = [', "x": "a, }"', ', "x": "3e512, inf"', ', "x": 1.5e300']
 CLEAN = [', "x": 1e-999', ', "x": null', ', "x": 1e99', ', "x": "2e400"',
