@@ -140,12 +140,9 @@ SLOW_WRITERS = {"test_logs14_span_logs", "test_native_file", "test_bad_records",
                 "test_real22_same_call", "test_left19_ag2_same_microsecond_calls", "test_real17_workflow_build"}
 if os.environ.get("WORKBENCH_READER_HARVEST") != "all":
     WRITERS = tuple(m for m in WRITERS if m not in SLOW_WRITERS)
-# Files written to show a difference the readers keep on purpose: not compared here (see the test below). The
-# other two write test_native_fast's odd lines (a trailing comma, 1e999) beside broken ones: since native24 the
-# whole-file read takes such a file too, so two lenient lines are stored by SQL and quarantined by Python (the
-# xfail below pins it).
-APART = {"test_lenient_reads_are_what_the_module_says", "test_sql_path_stages_what_the_python_path_stages",
-         "test_fast_path_ingest_is_idempotent_and_reconciles"}
+# Files written to show a difference the readers keep on purpose: not compared here. (None since lenient25: a
+# lenient JSON line, a trailing comma or 1e999, is quarantined by both readers, see _lenient_scan.)
+APART: set[str] = set()
 
 
 def _two_reader_files(folder: Path) -> list[Path]:
@@ -511,9 +508,6 @@ def test_an_agno_run_span_declaring_its_span_name_as_agent_names_the_agent_alike
     assert (step["kind"], step["agent"]) == ("agent", "researcher")
 
 
-@pytest.mark.xfail(strict=True, reason="left apart: DuckDB's whole-file read of native JSONL takes a trailing comma "
-                   "and 1e999 in a key the format does not use (stored), the Python reader quarantines the line as "
-                   "broken JSON (_native_file's docstring); so a file's size decides")
 def test_native_lines_only_duckdb_reads_are_read_alike(tmp_path: Path) -> None:
     lines = _lines("native", 3) + ['{"record": "step", "run_id": "run-0", "step_id": "s9", "seq": 9, "kind": "llm",}']
     assert_same(_padded(tmp_path / "lenient.jsonl", lines, 4096))

@@ -20,10 +20,11 @@ bits, a deep nesting, a field near the size limit, ``record`` or a step's ``seq`
 absent: see :func:`_unless_null`) is read again from the file and handed to the Python reader, which
 quarantines it when it is bad.
 
-Unlike the Python reader, DuckDB's reader accepts a trailing comma, keys the format does not use are not
-looked at here, and in an object or array (``input``, ``attributes`` ...) a number past 64 bits or past
-the range of a double is kept as written: such a line is stored when the fields the format uses are good
-(the Python reader quarantines it as broken JSON, or rounds a long integer to a double).
+DuckDB's reader also takes JSON the spec does not (a trailing comma, NaN or infinity, a number past the
+range of a double), in keys the format does not use too: the line count's pass over the raw text finds such
+lines (:mod:`._lenient_scan`) and hands them to the Python reader, which quarantines them as broken JSON,
+whichever path reads the file. A number past 64 bits in an object or array is kept as written here (the
+Python reader rounds it to a double).
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ import orjson
 from . import _jsonio, _timings
 from ._base import MAX_FIELD_BYTES, Stage
 from ._jsonio import MAX_DEPTH, _Stream, line_blocks, read_head
+from ._lenient_scan import LenientScan
 from ._native_sql import _ANY, _INT, _JSON, _MACROS, _NUMBER, _TEXT, mapping_sql
 
 #: Longest line DuckDB's reader takes here; a longer one sends the file to the block path.
@@ -206,8 +208,9 @@ def _read_whole(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> bool:
     are found by a second read (_repeated_keys) and handed back too.
     """
     lenient = _cut_off(path)
+    scan = LenientScan()
     with ThreadPoolExecutor(1) as pool:
-        counting = pool.submit(last_text_line, path)
+        counting = pool.submit(last_text_line, path, scan)
         try:
             _timings.execute(con, f"CREATE OR REPLACE TEMP TABLE {table} AS {_SQL['lenient' if lenient else 'file']}",
                              {"path": str(path)})
@@ -228,6 +231,9 @@ def _read_whole(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> bool:
         counted = counting.result()
     if counted is None or counted[1] > (MAX_OBJECT_BYTES if lenient else _jsonio.MAX_LINE_BYTES):
         return False
+    odd = scan.found()
+    if len(odd):  # (lenient JSON the reader took: the Python reader's verdict, see _lenient_scan)
+        con.execute(f"UPDATE {table} SET fast = false WHERE rowid + 1 IN (SELECT unnest($n))", {"n": odd.tolist()})
     rows, fast = con.execute(f"SELECT count(*), count(*) FILTER (WHERE fast) FROM {table}").fetchall()[0]
     if rows != counted[0] or rows - fast > _MAX_HANDED_BACK * rows + 100:
         return False
@@ -320,11 +326,11 @@ def _hand_back(path: Path, stage: Stage, lines: np.ndarray, slow) -> None:  # no
             break
 
 
-def last_text_line(path: Path) -> tuple[int, int] | None:
+def last_text_line(path: Path, scan: LenientScan | None = None) -> tuple[int, int] | None:
     """(number of the last line with more than whitespace, longest line in bytes) of ``path`` gunzipped.
 
     The length is exact for a line longer than a chunk (1 MiB), which is what the limit needs; a shorter
-    one counts as a chunk's length at most. None when a compressed stream breaks.
+    one counts as a chunk's length at most. None when a compressed stream breaks. ``scan`` is fed each chunk.
     """
     stream = _Stream(path)
     lines = 0  # newlines before the current chunk
@@ -334,7 +340,10 @@ def last_text_line(path: Path) -> tuple[int, int] | None:
         for chunk in stream.chunks():
             # (numpy counts the newlines of a chunk in a third of bytes.count's time: 0.45 against 1.1 CPU
             # s for the 1M-step native file, while DuckDB reads it on the other thread)
-            n = int(np.count_nonzero(np.frombuffer(chunk, np.uint8) == 10))
+            b = np.frombuffer(chunk, np.uint8)
+            if scan is not None:
+                scan.feed(chunk, b, lines)
+            n = int(np.count_nonzero(b == 10))
             if n:
                 longest = max(longest, run + chunk.find(b"\n"), len(chunk) if n > 1 else 0)
                 run = len(chunk) - chunk.rfind(b"\n") - 1
