@@ -47,7 +47,7 @@ def restore_tool_arguments(con: duckdb.DuckDBPyConnection) -> list[str]:
     (see the module); the report's note saying how many, if any."""
     found: dict[tuple[str, str], str] = {}
     pairs, outputs = sql_statements("tool_text_input")
-    rows = con.execute(pairs).fetchall()
+    rows = con.execute(pairs, {"markers": "|".join(MARKERS)}).fetchall()
     # each model step's output read and parsed once, however many tool steps follow it
     asked = sorted({rid for *_, rid in rows})
     calls = {rid: list(chain(_calls(output), _calls(raw)))

@@ -19,8 +19,8 @@ asked AS (
         SELECT rowid AS rid, run_id, start_ns, coalesce(agent, '') AS agent, output,
                CASE WHEN json_valid(attributes) THEN json_extract_string(attributes, '$."output.value"') END AS raw_output
         FROM stage_steps WHERE kind = 'llm' AND run_id IS NOT NULL AND start_ns IS NOT NULL)
-    WHERE regexp_matches(output, 'tool_call|tool_use|toolUse|functionCall|function_call')
-       OR regexp_matches(raw_output, 'tool_call|tool_use|toolUse|functionCall|function_call')
+    -- ($markers: _call_shapes.MARKERS, the words every shape of a request holds, joined by |)
+    WHERE regexp_matches(output, $markers) OR regexp_matches(raw_output, $markers)
 )
 SELECT t.run_id, t.step_id, t.tool, t.input, a.rid
 FROM tools t ASOF JOIN asked a ON a.run_id = t.run_id AND a.agent = t.agent AND t.start_ns >= a.start_ns;
