@@ -211,23 +211,20 @@ def _read_whole(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> bool:
     scan = LenientScan()
     with ThreadPoolExecutor(1) as pool:
         counting = pool.submit(last_text_line, path, scan)
-        try:
-            _timings.execute(con, f"CREATE OR REPLACE TEMP TABLE {table} AS {_SQL['lenient' if lenient else 'file']}",
-                             {"path": str(path)})
-        except duckdb.InvalidInputException:
-            if lenient:
-                counting.cancel()
-                return False
-            lenient = True
+        for mode in ("lenient",) if lenient else ("file", "lenient"):
             try:
-                _timings.execute(con, f"CREATE OR REPLACE TEMP TABLE {table} AS {_SQL['lenient']}", {"path": str(path)})
-            except duckdb.Error:
+                _timings.execute(con, f"CREATE OR REPLACE TEMP TABLE {table} AS {_SQL[mode]}", {"path": str(path)})
+                break
+            except duckdb.InvalidInputException:
+                if mode == "file":
+                    continue  # (a line the reader stopped on: read again, that line a row of nulls)
                 counting.cancel()
                 return False
-        except duckdb.Error:
-            # (not a line the reader stopped on: the block path reads the file line by line)
-            counting.cancel()
-            return False
+            except duckdb.Error:
+                # (not a line the reader stopped on: the block path reads the file line by line)
+                counting.cancel()
+                return False
+        lenient = mode == "lenient"
         counted = counting.result()
     if counted is None or counted[1] > (MAX_OBJECT_BYTES if lenient else _jsonio.MAX_LINE_BYTES):
         return False
