@@ -17,7 +17,7 @@ from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.id_generator import IdGenerator
 from opentelemetry.trace import Link, NonRecordingSpan, SpanContext, SpanKind, Status, StatusCode, TraceFlags
 
-from workbench.ingest._otlp_read import attributes
+from workbench.ingest._otlp_read import attributes, hex_id
 
 
 class _Preset(IdGenerator):
@@ -41,6 +41,17 @@ def _sdk_value(v: Any) -> Any:
     return v
 
 
+def _hex_ids(sp: dict[str, Any]) -> dict[str, Any]:
+    """The span with its ids as hex, as the store reads them (protobuf's JSON mapping writes base64)."""
+    sp = dict(sp)
+    sp["traceId"], sp["spanId"] = hex_id(sp["traceId"], 16, "traceId"), hex_id(sp["spanId"], 8, "spanId")
+    if sp.get("parentSpanId"):
+        sp["parentSpanId"] = hex_id(sp["parentSpanId"], 8, "parentSpanId")
+    sp["links"] = [{**lk, "traceId": hex_id(lk["traceId"], 16, "link traceId"),
+                    "spanId": hex_id(lk["spanId"], 8, "link spanId")} for lk in sp.get("links") or ()]
+    return sp
+
+
 def spans_of(path: Path) -> list[tuple[dict[str, Any], str | None, dict[str, Any]]]:
     """(resource attributes, scope name, span) for every span of the file."""
     out = []
@@ -53,7 +64,7 @@ def spans_of(path: Path) -> list[tuple[dict[str, Any], str | None, dict[str, Any
             for ss in rs.get("scopeSpans", []):
                 scope = (ss.get("scope") or {}).get("name")
                 for sp in ss.get("spans", []):
-                    out.append((res, scope, sp))
+                    out.append((res, scope, _hex_ids(sp)))
     return out
 
 

@@ -329,25 +329,29 @@ def test_measured_peaks_read_the_run_as_the_backtest_does(tmp_path: Path) -> Non
     assert report.runs["decision"].tolist() == ["allowed"]
 
 
-NOTES = Path("/work/wt/_notes")
-REAL = ["real11_out/openai_agents_oi", "real11_out/adk_transfer", "real12_out/pydantic_ai_delegate",
-        "real12_out/langgraph_swarm", "real12_out/sk_groupchat", "real13_out/tl_langgraph", "real11_out/autogen_rr"]
+FIXTURES = Path(__file__).resolve().parents[1] / "ingest" / "fixtures"
+# Real framework runs checked in beside the readers' tests (each directory's README says how it was made)
+REAL = sorted(str(p.relative_to(FIXTURES)) for p in FIXTURES.glob("*/*.otlp.jsonl"))
+# ADK 2.x's legacy schema writes one model call twice (call_llm around generate_content): the store keeps the
+# call as one step under call_llm's id (store/sql/same_call_llm.sql), while the guard hears generate_content
+# end first and decides on its id, so the two name different span ids for the same call
+TWICE_WRITTEN = {"adk/adk213_legacy_quote.otlp.jsonl"}
 
 
-@pytest.mark.skipif(not NOTES.is_dir(), reason="the real framework traces of the project's notes are not here")
-@pytest.mark.parametrize("trace", REAL)
+@pytest.mark.parametrize("trace", [pytest.param(t, marks=pytest.mark.xfail(
+    strict=True, reason="the guard decides on the inner span of a model call written twice")) if t in TWICE_WRITTEN
+    else t for t in REAL])
 def test_real_framework_traces_played_through_the_sdk_decide_as_the_backtest(trace: str) -> None:
-    # Extra realism: real traces (openai-agents, Google ADK, pydantic-ai, LangGraph, Semantic Kernel,
-    # OpenLLMetry, AutoGen's linked traces), each span started and ended through the SDK in time order with the file's ids
+    # Real traces (Google ADK, Microsoft Agent Framework, Agno, LangGraph.js, OpenLIT over openai-agents,
+    # pydantic-ai, Vercel AI SDK, ...), each span started and ended through the SDK in time order with the file's ids
     from _otlp_replay import replay
 
-    path = NOTES / f"{trace}.otlp.jsonl"
-    if not path.is_file():
-        pytest.skip(f"{path} is not here")
+    path = FIXTURES / trace
     ws = wb.open()
     ws.ingest(path, progress=False)
     for run_id in ws.runs()["run_id"]:
         ws.label(run_id, outcome="failure")
+    decided = 0
     for policy in (POLICIES["hitl"], Policy(breakers=Breakers(max_run_latency_ms=50.0)),
                    Policy(loops=Loops(max_repeated_replies=1)), Policy(budgets=Budgets(max_tool_calls_run=1))):
         said = {(r, s, a, rule) for r, s, _q, _p, a, rule in wb.backtest(policy, ws, steps=True).steps.itertuples(
@@ -355,6 +359,8 @@ def test_real_framework_traces_played_through_the_sdk_decide_as_the_backtest(tra
         heard: list[SpanDecision] = []
         replay(path, [GuardSpanProcessor(policy, on_cut=heard.append, on_escalate=heard.append)])
         assert {(e.run_id, e.step_id, e.action, e.rule) for e in heard} == said
+        decided += len(said)
+    assert decided      # (a run nothing stopped would check nothing)
 
 
 def test_traces_that_continue_another_by_a_link_are_its_run(tmp_path: Path) -> None:

@@ -940,7 +940,8 @@ def map_span(attrs: dict[str, Any], name: str | None, events: list[dict[str, Any
     if agent is None and kind == "agent" and name:
         # GenAI names agent spans "invoke_agent {gen_ai.agent.name}"; OpenInference uses the agent's name.
         agent = name.partition(" ")[2] or name if name.startswith(AGENT_NAME_PREFIXES) else name
-    tool = known.get("tool")
+    # (OpenLIT names on a chat span the tool its reply asks for: the call is the tool span's, not the model's)
+    tool = known.get("tool") if kind != "llm" else None
     if tool is None and kind == "tool":
         tool = traceloop_entity(rest)
     if tool is None and kind == "tool" and name:

@@ -204,7 +204,7 @@ WITH docs AS (
 ), f AS (
   SELECT *,
     coalesce(v_agent, CASE WHEN kind = 'agent' AND s.name <> '' THEN CASE {agent_prefix} ELSE s.name END END) AS agent,
-    coalesce(v_tool, CASE WHEN kind = 'tool' AND s.name <> '' THEN {tool_name} END) AS tool,
+    CASE WHEN kind <> 'llm' THEN coalesce(v_tool, CASE WHEN kind = 'tool' AND s.name <> '' THEN {tool_name} END) END AS tool,
     -- the status message, else (on error) the error attribute, else the first exception event's message
     coalesce(nullif(s.status.message, ''), CASE WHEN status = 'error' THEN coalesce(v_error_type, list_filter(
       list_transform(evs, lambda v: CASE WHEN v.name = 'exception' THEN coalesce(

@@ -20,7 +20,9 @@ so the workers of a supervisor keep their names; BeeAI's emitter event spans (``
 are the agent's events, not agents. A top-level ``tools`` node runs the tools of the node run before it. An
 agent named only by a generated id (Koog's ``agent.<uuid>``) is named ``agent`` (:class:`_AgentIds`).
 
-Langfuse has no OK status, so a step is ``error`` when ``level`` is ``ERROR`` and ``unset`` otherwise.
+Langfuse has no OK status, so a step is ``error`` when ``level`` is ``ERROR`` and ``unset`` otherwise, but for
+a root observation whose span attributes say its run ended well (Pydantic AI's ``final_result``, as the OTLP
+readers read it: ``_span_outcome.py``), which is ``ok``.
 Trace ``scores`` are evaluations, not outcomes: they are kept in the run's attributes and never turned into
 an outcome.
 """
@@ -53,6 +55,7 @@ from ._conventions import (
 )
 from ._depth import depth_error
 from ._documents import iter_json
+from ._span_outcome import ended_well
 from ._values import iso_to_ns, logprob_stats
 
 # Langfuse observation types with a meaning of their own; SPAN and EVENT say nothing about the work.
@@ -504,11 +507,13 @@ class LangfuseExport(Adapter):
         if (start is None or end is None) and isinstance(obs.get("latency"), (int, float)):
             latency = float(obs["latency"]) * 1000.0  # Langfuse reports seconds
         error = obs.get("level") == "ERROR"
+        status = "error" if error else "ok" if not obs.get("parentObservationId") and ended_well(a, None) \
+            else "unset"
         conf, ent = _signals(a, obs.get("output"))
         stage.step(
             line=where, run_id=run_id, step_id=step_id, raw=obs, parent_id=obs.get("parentObservationId"),
             agent=agent, is_agent=is_agent, kind=kind, name=name or None, tool=tool, model=model,
-            start_ns=start, end_ns=end, latency_ms=latency, status="error" if error else "unset",
+            start_ns=start, end_ns=end, latency_ms=latency, status=status,
             error=(obs.get("statusMessage") or "ERROR") if error else None,
             input=obs.get("input"), output=obs.get("output"),
             tokens_in=tin if kind == "llm" else None, tokens_out=tout if kind == "llm" else None,

@@ -41,6 +41,7 @@ from ._documents import each_document, iter_items
 from ._links import LINKS_KEY, is_messaging, link_list, note_root_link
 from ._logfire import rendered_name
 from ._parquet_rows import DamagedRows, EpochNs, has_span_ids, is_parquet, rows
+from ._span_outcome import ended_well
 from ._values import checked_ns, iso_duration_ms, iso_to_ns
 
 
@@ -152,9 +153,12 @@ def stage_span(stage: Stage, sink: StepSink, runs: set[str], *, line: int, order
         if message is not None and not isinstance(message, str):
             raise BadSpan(f"status message is a {type(message).__name__}")
         span_links = _links(links) if links and pid is None else None
-        m = map_span(attrs, name, _events(events), fallback_kind=kind, root=pid is None)
+        evs = _events(events)
+        m = map_span(attrs, name, evs, fallback_kind=kind, root=pid is None)
         if m["failed"]:
             code = "error"
+        elif code == "unset" and pid is None and ended_well(attrs, evs):
+            code = "ok"     # (as the OTLP readers read the same frameworks' root spans)
     except (BadSpan, ValueError, TypeError, AttributeError, OverflowError) as exc:
         reason = str(exc) if isinstance(exc, BadSpan) else f"{type(exc).__name__}: {exc}"
         stage.reject(line=line, reason=f"bad span: {reason}", raw=raw,
