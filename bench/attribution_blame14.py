@@ -29,6 +29,7 @@ import sys
 import tempfile
 import time
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -54,23 +55,38 @@ def score(X: pd.DataFrame, labels: pd.DataFrame, train: list[str], test: list[st
 
 
 def figures(X: pd.DataFrame, labels: pd.DataFrame) -> list[dict]:
+    return figure_rows(X, lambda train, test, _: (score(X, labels, train, test), None))
+
+
+def figure_rows(X: pd.DataFrame, score: Callable[[list[str], list[str], bool], tuple[dict, pd.DataFrame | None]],
+                calibration: Callable[[pd.DataFrame], dict] | None = None) -> list[dict]:
+    """The protocol's figures over the runs of ``X`` (every attribution bench's: the same splits, the same pooling).
+
+    ``score(train, test, first)`` fits on the ``train`` runs and gives ``_metrics``' dict on the ``test`` runs and
+    the test runs' verdicts (or None); ``first`` is set on the first two figures (CV, Alg-Gen -> Hand-Crafted), where
+    ``calibration`` (if given) turns the verdicts (the CV folds' together) into more columns of the row."""
     sys_of = X.drop_duplicates("run_id").set_index("run_id")["system"]
     ids = {s: sorted(sys_of.index[sys_of == s]) for s in sorted(sys_of.unique())}
     real = [s for s in ids if s != SIM]
     rows = []
     ag = ids[AG]
-    parts = [score(X, labels, [ag[i] for i in tr], [ag[i] for i in te])
-             for tr, te in GroupKFold(n_splits=5).split(ag, groups=ag)]
+    parts, verdicts = [], []
+    for tr, te in GroupKFold(n_splits=5).split(ag, groups=ag):
+        p, v = score([ag[i] for i in tr], [ag[i] for i in te], True)
+        parts.append(p)
+        verdicts.append(v)
     n, ns = sum(p["runs"] for p in parts), sum(p["step_runs"] for p in parts)
     rows.append({"figure": "Alg-Gen 5-fold CV by run", "runs": n,
                  "agent": sum(p["runs"] * p["agent_acc"] for p in parts) / n,
-                 "step": sum(p["step_runs"] * p["step_acc"] for p in parts) / ns})
-    r = score(X, labels, ids[AG], ids[HC])
-    rows.append({"figure": "Alg-Gen only -> Hand-Crafted", "runs": r["runs"], "agent": r["agent_acc"], "step": r["step_acc"]})
+                 "step": sum(p["step_runs"] * p["step_acc"] for p in parts) / ns,
+                 **(calibration(pd.concat(verdicts)) if calibration else {})})
+    r, v = score(ids[AG], ids[HC], True)
+    rows.append({"figure": "Alg-Gen only -> Hand-Crafted", "runs": r["runs"], "agent": r["agent_acc"],
+                 "step": r["step_acc"], **(calibration(v) if calibration else {})})
     every = [x for v in ids.values() for x in v]
     pooled = []
     for held in real:
-        r = score(X, labels, [x for x in every if sys_of[x] != held], ids[held])
+        r, _ = score([x for x in every if sys_of[x] != held], ids[held], False)
         pooled.append((held, r["runs"], r["agent_acc"]))
         rows.append({"figure": f"LOSO held out {held} (v8 mix)", "runs": r["runs"], "agent": r["agent_acc"],
                      "step": r["step_acc"]})
@@ -78,6 +94,25 @@ def figures(X: pd.DataFrame, labels: pd.DataFrame) -> list[dict]:
     rows.append({"figure": f"POOLED LOSO agent over {len(real)} real systems (v8 mix)", "runs": n,
                  "agent": sum(p[1] * p[2] for p in pooled) / n, "step": float("nan")})
     return rows
+
+
+def print_figures(X: pd.DataFrame, labels: pd.DataFrame, title: str) -> None:
+    """:func:`figures` as a table under ``title`` and what they cost (CPU and wall seconds, the load)."""
+    c0, t0 = time.process_time(), time.perf_counter()
+    rows = figures(X, labels)
+    print(f"{title}, {X['run_id'].nunique()} runs; {time.process_time() - c0:.0f} CPU s, "
+          f"{time.perf_counter() - t0:.0f} s wall; load average {tuple(round(x, 1) for x in os.getloadavg())}\n")
+    print(markdown(pd.DataFrame(rows)))
+
+
+def write_draft(X: pd.DataFrame, labels: pd.DataFrame, params: dict, path: Path, note: str) -> None:
+    """A model of ``params`` fitted on every run of the frame, saved to ``path`` (``--write-model``: for the
+    real-trace verdicts), with the shipped file's prior."""
+    c0 = time.process_time()
+    m = BlameModel(**params).fit_frame(X, labels)
+    m.set_params(prior="pretrained")
+    m.save(path, provenance={"note": note})
+    print(f"fit {m.n_runs_} runs: {time.process_time() - c0:.0f} CPU s -> {path}")
 
 
 def save_frame(args: argparse.Namespace) -> None:
@@ -153,18 +188,9 @@ def main() -> None:
         write_pretrained(X, labels, args)
         return
     if args.write_model:
-        c0 = time.process_time()
-        m = BlameModel(**PARAMS).fit_frame(X, labels)
-        m.set_params(prior="pretrained")
-        m.save(args.write_model, provenance={"note": "blame14 draft: v8's mix refitted on " + str(args.frame)})
-        print(f"fit {m.n_runs_} runs: {time.process_time() - c0:.0f} CPU s -> {args.write_model}")
+        write_draft(X, labels, PARAMS, args.write_model, "blame14 draft: v8's mix refitted on " + str(args.frame))
         return
-    c0 = time.process_time()
-    rows = figures(X, labels)
-    print(f"frame {args.frame}; "
-          f"{time.process_time() - c0:.0f} CPU s; load average {os.getloadavg()}\n")
-    print(markdown(pd.DataFrame(rows)))
-
+    print_figures(X, labels, f"frame {args.frame}")
 
 if __name__ == "__main__":
     main()

@@ -41,6 +41,7 @@ from sklearn.preprocessing import StandardScaler
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import attribution_blame14 as b14  # noqa: E402
 from attribution_logonly import AG, HC, PARAMS, SIM, markdown  # noqa: E402
 
 from workbench.attribution._blame_model import ALL_FEATURES, PORTABLE_GROUPS, BlameModel  # noqa: E402
@@ -265,37 +266,9 @@ def reliability(v: pd.DataFrame) -> tuple[float, str]:
 
 
 def figures(var: Variant) -> list[dict]:
-    X = var.X
-    sys_of = X.drop_duplicates("run_id").set_index("run_id")["system"]
-    ids = {s: sorted(sys_of.index[sys_of == s]) for s in sorted(sys_of.unique())}
-    real = [s for s in ids if s != SIM]
-    rows = []
-    ag = ids[AG]
-    parts, vs = [], []
-    for tr, te in GroupKFold(n_splits=5).split(ag, groups=ag):
-        p, v = var.score([ag[i] for i in tr], [ag[i] for i in te], calibrate=True)
-        parts.append(p)
-        vs.append(v)
-    n, ns = sum(p["runs"] for p in parts), sum(p["step_runs"] for p in parts)
-    b, cells = reliability(pd.concat(vs))
-    rows.append({"figure": "Alg-Gen 5-fold CV by run", "runs": n,
-                 "agent": sum(p["runs"] * p["agent_acc"] for p in parts) / n,
-                 "step": sum(p["step_runs"] * p["step_acc"] for p in parts) / ns, "brier": b, "reliability": cells})
-    r, v = var.score(ids[AG], ids[HC], calibrate=True)
-    b, cells = reliability(v)
-    rows.append({"figure": "Alg-Gen only -> Hand-Crafted", "runs": r["runs"], "agent": r["agent_acc"],
-                 "step": r["step_acc"], "brier": b, "reliability": cells})
-    every = [x for v in ids.values() for x in v]
-    pooled = []
-    for held in real:
-        r, _ = var.score([x for x in every if sys_of[x] != held], ids[held])
-        pooled.append((held, r["runs"], r["agent_acc"]))
-        rows.append({"figure": f"LOSO held out {held} (v8 mix)", "runs": r["runs"], "agent": r["agent_acc"],
-                     "step": r["step_acc"]})
-    n = sum(p[1] for p in pooled)
-    rows.append({"figure": f"POOLED LOSO agent over {len(real)} real systems (v8 mix)", "runs": n,
-                 "agent": sum(p[1] * p[2] for p in pooled) / n, "step": float("nan")})
-    return rows
+    """bench/attribution_blame14.py's figures, calibrated on the first two, with their Brier score and reliability."""
+    return b14.figure_rows(var.X, lambda train, test, first: var.score(train, test, calibrate=first),
+                           calibration=lambda v: dict(zip(("brier", "reliability"), reliability(v), strict=True)))
 
 
 def save_texts(args: argparse.Namespace) -> None:
