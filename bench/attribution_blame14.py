@@ -31,6 +31,7 @@ import time
 import warnings
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from sklearn.model_selection import GroupKFold
@@ -115,15 +116,21 @@ def write_draft(X: pd.DataFrame, labels: pd.DataFrame, params: dict, path: Path,
     print(f"fit {m.n_runs_} runs: {time.process_time() - c0:.0f} CPU s -> {path}")
 
 
-def save_frame(args: argparse.Namespace) -> None:
+def public_runs(args: argparse.Namespace, tmp: Path) -> tuple[Any, list[str]]:
+    """bench/attribution_public_sets.py's sets read into a store (files in ``tmp``), and their runs in the frame's
+    order (Alg-Gen, Hand-Crafted, the simulator, then the other sets)."""
     from attribution_logonly import runs_of
     from attribution_public_sets import load
 
+    ws, new, _ = load(args.hand_crafted, args.tau_bench, args.aegis, args.aegis_cap, args.sim, tmp)
+    return ws, [x for s in [AG, HC, SIM, *new] for x in runs_of(ws, s)]
+
+
+def save_frame(args: argparse.Namespace) -> None:
     from workbench.attribution._heuristics import culprit_labels
     start, cpu = time.perf_counter(), time.process_time()
     with tempfile.TemporaryDirectory() as tmp:
-        ws, new, _ = load(args.hand_crafted, args.tau_bench, args.aegis, args.aegis_cap, args.sim, Path(tmp))
-    every = [x for s in [AG, HC, SIM, *new] for x in runs_of(ws, s)]
+        ws, every = public_runs(args, Path(tmp))
     X = BlameModel(**PARAMS).frame(ws, every)
     labels = culprit_labels(ws, every)
     X.to_parquet(args.save_frame.with_suffix(".X.parquet"))

@@ -42,7 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import attribution_blame14 as b14  # noqa: E402
-from attribution_logonly import AG, HC, PARAMS, SIM, markdown  # noqa: E402
+from attribution_logonly import PARAMS, markdown  # noqa: E402
 
 from workbench.attribution._blame_model import ALL_FEATURES, PORTABLE_GROUPS, BlameModel  # noqa: E402
 from workbench.attribution._evaluate import _metrics  # noqa: E402
@@ -275,11 +275,8 @@ def save_texts(args: argparse.Namespace) -> None:
     import tempfile
 
     import pyarrow as pa
-    from attribution_logonly import runs_of
-    from attribution_public_sets import load
     with tempfile.TemporaryDirectory() as tmp:
-        ws, new, _ = load(args.hand_crafted, args.tau_bench, args.aegis, args.aegis_cap, args.sim, Path(tmp))
-        every = [x for s in [AG, HC, SIM, *new] for x in runs_of(ws, s)]
+        ws, every = b14.public_runs(args, Path(tmp))
         ws.con.register("_p24_runs", pa.table({"run_id": pa.array(every, type=pa.string())}))
         T = ws.con.execute("SELECT s.run_id, s.step_id, coalesce(s.output, '') AS output, r.task FROM steps s "
                            "JOIN runs r USING (run_id) SEMI JOIN _p24_runs USING (run_id)").df()
