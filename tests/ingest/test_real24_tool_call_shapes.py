@@ -23,7 +23,7 @@ import json
 from pathlib import Path
 
 import pytest
-from test_real22_langgraph_js import _ingest, check_tool_input_is_the_calls_arguments
+from test_real22_langgraph_js import _ingest, check_tool_input_is_the_calls_arguments, oi_request, oi_span
 
 import workbench as wb
 from workbench.ingest._registry import ADAPTERS
@@ -45,18 +45,12 @@ def test_langgraph_js_with_claude_tool_input_is_the_calls_arguments(monkeypatch:
 def _trace(llm_attrs: dict[str, str], tool: str = "get_price") -> dict:
     """An agent span, its model call (``llm_attrs``) and a tool span whose input is the text ``widget``."""
     def span(sid: int, parent: int | None, name: str, attrs: dict) -> dict:
-        sp = {"traceId": "cd" * 16, "spanId": f"{sid:016x}", "name": name, "kind": 1,
-              "startTimeUnixNano": str(1796183900000000000 + sid * 1_000_000),
-              "endTimeUnixNano": str(1796183900000000000 + sid * 1_000_000 + 500_000),
-              "attributes": [{"key": k, "value": {"stringValue": v}} for k, v in attrs.items()], "status": {}}
-        if parent:
-            sp["parentSpanId"] = f"{parent:016x}"
-        return sp
+        return oi_span("cd" * 16, sid, parent, name, attrs)
     spans = [span(1, None, "researcher", {"openinference.span.kind": "AGENT"}),
              span(2, 1, "chat", {"openinference.span.kind": "LLM", **llm_attrs}),
              span(3, 1, tool, {"openinference.span.kind": "TOOL", "tool.name": tool, "input.value": "widget",
                                "input.mime_type": "text/plain"})]
-    return {"resourceSpans": [{"resource": {"attributes": []}, "scopeSpans": [{"scope": {"name": "oi"}, "spans": spans}]}]}
+    return oi_request(spans)
 
 
 _ARGS = {"item": "widget"}
