@@ -116,6 +116,16 @@ def write_draft(X: pd.DataFrame, labels: pd.DataFrame, params: dict, path: Path,
     print(f"fit {m.n_runs_} runs: {time.process_time() - c0:.0f} CPU s -> {path}")
 
 
+def public_set_args(ap: argparse.ArgumentParser) -> None:
+    """The options of bench/attribution_public_sets.py's sets (read by :func:`public_runs` and the shipped file's
+    provenance)."""
+    ap.add_argument("--hand-crafted", type=Path)
+    ap.add_argument("--tau-bench", type=Path)
+    ap.add_argument("--aegis", type=Path)
+    ap.add_argument("--aegis-cap", type=int, default=150)
+    ap.add_argument("--sim", type=int, default=300)
+
+
 def public_runs(args: argparse.Namespace, tmp: Path) -> tuple[Any, list[str]]:
     """bench/attribution_public_sets.py's sets read into a store (files in ``tmp``), and their runs in the frame's
     order (Alg-Gen, Hand-Crafted, the simulator, then the other sets)."""
@@ -175,11 +185,7 @@ def main() -> None:
     ap.add_argument("--write-pretrained", metavar="FILE", help="write the shipped model file FILE (under "
                     "workbench/attribution/models) fitted on every run of --frame, with provenance (needs --aegis)")
     ap.add_argument("--chosen-by", default="", help="the provenance's chosen_by text")
-    ap.add_argument("--hand-crafted", type=Path)
-    ap.add_argument("--tau-bench", type=Path)
-    ap.add_argument("--aegis", type=Path)
-    ap.add_argument("--aegis-cap", type=int, default=150)
-    ap.add_argument("--sim", type=int, default=300)
+    public_set_args(ap)
     args = ap.parse_args()
     warnings.simplefilter("ignore")
     if args.save_frame:

@@ -290,11 +290,7 @@ def main() -> None:
     ap.add_argument("--texts", type=Path)
     ap.add_argument("--variant", nargs="+", choices=["v10", "p1", "p2", "p3", "p4"])
     ap.add_argument("--save-texts", type=Path)
-    ap.add_argument("--hand-crafted", type=Path)
-    ap.add_argument("--tau-bench", type=Path)
-    ap.add_argument("--aegis", type=Path)
-    ap.add_argument("--aegis-cap", type=int, default=150)
-    ap.add_argument("--sim", type=int, default=300)
+    b14.public_set_args(ap)
     args = ap.parse_args()
     warnings.simplefilter("ignore")
     if args.save_texts:
