@@ -78,6 +78,11 @@ FROM export_checked_runs e WHERE e.export_bad IS NOT NULL;
 CREATE OR REPLACE TEMP TABLE export_known_runs AS
 SELECT run_id FROM export_runs WHERE export_bad IS NULL UNION SELECT run_id FROM runs;
 
+-- A row of a run neither the export nor the store holds (``what``: 'a step', 'an edge', ...): why; NULL otherwise.
+CREATE OR REPLACE TEMP MACRO export_no_run(rid, what) AS
+    CASE WHEN rid NOT IN (SELECT k.run_id FROM export_known_runs k)
+         THEN 'the export holds no run ' || left(rid, 512) || ' (' || what || ' of no run is not stored)' END;
+
 CREATE OR REPLACE TEMP TABLE export_checked_steps AS
 SELECT * REPLACE (coalesce(export_bad,
     CASE WHEN run_id = '' THEN 'missing or empty run id'
@@ -104,9 +109,7 @@ SELECT * REPLACE (coalesce(export_bad,
     export_too_big('name', name), export_too_big('agent', agent), export_too_big('agent_own', agent_own),
     export_too_big('tool', tool), export_too_big('model', model), export_too_big('parent_id', parent_id),
     -- (export_known_runs: a run row refused only for its values, export_checked_runs, still holds its steps)
-    CASE WHEN run_id NOT IN (SELECT run_id FROM export_known_runs)
-             THEN 'the export holds no run ' || left(run_id, 512) || ' (a step of no run is not stored)' END
-    ) AS export_bad)
+    export_no_run(run_id, 'a step')) AS export_bad)
 FROM export_steps;
 
 INSERT INTO export_rejects
@@ -117,23 +120,19 @@ FROM export_checked_steps e WHERE e.export_bad IS NOT NULL;
 -- An edge, label, finding or attribution of a run neither the export nor the store holds says something of
 -- nothing stored (a run row lost or rejected, or rows put together by hand): rejected, as such a step is.
 CREATE OR REPLACE TEMP TABLE export_checked_edges AS
-SELECT * REPLACE (coalesce(export_bad, CASE WHEN run_id NOT IN (SELECT run_id FROM export_known_runs)
-    THEN 'the export holds no run ' || left(run_id, 512) || ' (an edge of no run is not stored)' END) AS export_bad)
+SELECT * REPLACE (coalesce(export_bad, export_no_run(run_id, 'an edge')) AS export_bad)
 FROM export_valued_edges;
 
 CREATE OR REPLACE TEMP TABLE export_checked_labels AS
-SELECT * REPLACE (coalesce(export_bad, CASE WHEN run_id NOT IN (SELECT run_id FROM export_known_runs)
-    THEN 'the export holds no run ' || left(run_id, 512) || ' (a label of no run is not stored)' END) AS export_bad)
+SELECT * REPLACE (coalesce(export_bad, export_no_run(run_id, 'a label')) AS export_bad)
 FROM export_valued_labels;
 
 CREATE OR REPLACE TEMP TABLE export_checked_findings AS
-SELECT * REPLACE (coalesce(export_bad, CASE WHEN run_id NOT IN (SELECT run_id FROM export_known_runs)
-    THEN 'the export holds no run ' || left(run_id, 512) || ' (a finding of no run is not stored)' END) AS export_bad)
+SELECT * REPLACE (coalesce(export_bad, export_no_run(run_id, 'a finding')) AS export_bad)
 FROM export_valued_findings;
 
 CREATE OR REPLACE TEMP TABLE export_checked_attributions AS
-SELECT * REPLACE (coalesce(export_bad, CASE WHEN run_id NOT IN (SELECT run_id FROM export_known_runs)
-    THEN 'the export holds no run ' || left(run_id, 512) || ' (an attribution of no run is not stored)' END) AS export_bad)
+SELECT * REPLACE (coalesce(export_bad, export_no_run(run_id, 'an attribution')) AS export_bad)
 FROM export_attributions;
 
 INSERT INTO export_rejects
