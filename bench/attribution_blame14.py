@@ -29,7 +29,9 @@ import sys
 import tempfile
 import time
 import warnings
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from sklearn.model_selection import GroupKFold
@@ -54,23 +56,38 @@ def score(X: pd.DataFrame, labels: pd.DataFrame, train: list[str], test: list[st
 
 
 def figures(X: pd.DataFrame, labels: pd.DataFrame) -> list[dict]:
+    return figure_rows(X, lambda train, test, _: (score(X, labels, train, test), None))
+
+
+def figure_rows(X: pd.DataFrame, score: Callable[[list[str], list[str], bool], tuple[dict, pd.DataFrame | None]],
+                calibration: Callable[[pd.DataFrame], dict] | None = None) -> list[dict]:
+    """The protocol's figures over the runs of ``X`` (every attribution bench's: the same splits, the same pooling).
+
+    ``score(train, test, first)`` fits on the ``train`` runs and gives ``_metrics``' dict on the ``test`` runs and
+    the test runs' verdicts (or None); ``first`` is set on the first two figures (CV, Alg-Gen -> Hand-Crafted), where
+    ``calibration`` (if given) turns the verdicts (the CV folds' together) into more columns of the row."""
     sys_of = X.drop_duplicates("run_id").set_index("run_id")["system"]
     ids = {s: sorted(sys_of.index[sys_of == s]) for s in sorted(sys_of.unique())}
     real = [s for s in ids if s != SIM]
     rows = []
     ag = ids[AG]
-    parts = [score(X, labels, [ag[i] for i in tr], [ag[i] for i in te])
-             for tr, te in GroupKFold(n_splits=5).split(ag, groups=ag)]
+    parts, verdicts = [], []
+    for tr, te in GroupKFold(n_splits=5).split(ag, groups=ag):
+        p, v = score([ag[i] for i in tr], [ag[i] for i in te], True)
+        parts.append(p)
+        verdicts.append(v)
     n, ns = sum(p["runs"] for p in parts), sum(p["step_runs"] for p in parts)
     rows.append({"figure": "Alg-Gen 5-fold CV by run", "runs": n,
                  "agent": sum(p["runs"] * p["agent_acc"] for p in parts) / n,
-                 "step": sum(p["step_runs"] * p["step_acc"] for p in parts) / ns})
-    r = score(X, labels, ids[AG], ids[HC])
-    rows.append({"figure": "Alg-Gen only -> Hand-Crafted", "runs": r["runs"], "agent": r["agent_acc"], "step": r["step_acc"]})
+                 "step": sum(p["step_runs"] * p["step_acc"] for p in parts) / ns,
+                 **(calibration(pd.concat(verdicts)) if calibration else {})})
+    r, v = score(ids[AG], ids[HC], True)
+    rows.append({"figure": "Alg-Gen only -> Hand-Crafted", "runs": r["runs"], "agent": r["agent_acc"],
+                 "step": r["step_acc"], **(calibration(v) if calibration else {})})
     every = [x for v in ids.values() for x in v]
     pooled = []
     for held in real:
-        r = score(X, labels, [x for x in every if sys_of[x] != held], ids[held])
+        r, _ = score([x for x in every if sys_of[x] != held], ids[held], False)
         pooled.append((held, r["runs"], r["agent_acc"]))
         rows.append({"figure": f"LOSO held out {held} (v8 mix)", "runs": r["runs"], "agent": r["agent_acc"],
                      "step": r["step_acc"]})
@@ -80,15 +97,50 @@ def figures(X: pd.DataFrame, labels: pd.DataFrame) -> list[dict]:
     return rows
 
 
-def save_frame(args: argparse.Namespace) -> None:
+def print_figures(X: pd.DataFrame, labels: pd.DataFrame, title: str) -> None:
+    """:func:`figures` as a table under ``title`` and what they cost (CPU and wall seconds, the load)."""
+    c0, t0 = time.process_time(), time.perf_counter()
+    rows = figures(X, labels)
+    print(f"{title}, {X['run_id'].nunique()} runs; {time.process_time() - c0:.0f} CPU s, "
+          f"{time.perf_counter() - t0:.0f} s wall; load average {tuple(round(x, 1) for x in os.getloadavg())}\n")
+    print(markdown(pd.DataFrame(rows)))
+
+
+def write_draft(X: pd.DataFrame, labels: pd.DataFrame, params: dict, path: Path, note: str) -> None:
+    """A model of ``params`` fitted on every run of the frame, saved to ``path`` (``--write-model``: for the
+    real-trace verdicts), with the shipped file's prior."""
+    c0 = time.process_time()
+    m = BlameModel(**params).fit_frame(X, labels)
+    m.set_params(prior="pretrained")
+    m.save(path, provenance={"note": note})
+    print(f"fit {m.n_runs_} runs: {time.process_time() - c0:.0f} CPU s -> {path}")
+
+
+def public_set_args(ap: argparse.ArgumentParser) -> None:
+    """The options of bench/attribution_public_sets.py's sets (read by :func:`public_runs` and the shipped file's
+    provenance)."""
+    ap.add_argument("--hand-crafted", type=Path)
+    ap.add_argument("--tau-bench", type=Path)
+    ap.add_argument("--aegis", type=Path)
+    ap.add_argument("--aegis-cap", type=int, default=150)
+    ap.add_argument("--sim", type=int, default=300)
+
+
+def public_runs(args: argparse.Namespace, tmp: Path) -> tuple[Any, list[str]]:
+    """bench/attribution_public_sets.py's sets read into a store (files in ``tmp``), and their runs in the frame's
+    order (Alg-Gen, Hand-Crafted, the simulator, then the other sets)."""
     from attribution_logonly import runs_of
     from attribution_public_sets import load
 
+    ws, new, _ = load(args.hand_crafted, args.tau_bench, args.aegis, args.aegis_cap, args.sim, tmp)
+    return ws, [x for s in [AG, HC, SIM, *new] for x in runs_of(ws, s)]
+
+
+def save_frame(args: argparse.Namespace) -> None:
     from workbench.attribution._heuristics import culprit_labels
     start, cpu = time.perf_counter(), time.process_time()
     with tempfile.TemporaryDirectory() as tmp:
-        ws, new, _ = load(args.hand_crafted, args.tau_bench, args.aegis, args.aegis_cap, args.sim, Path(tmp))
-    every = [x for s in [AG, HC, SIM, *new] for x in runs_of(ws, s)]
+        ws, every = public_runs(args, Path(tmp))
     X = BlameModel(**PARAMS).frame(ws, every)
     labels = culprit_labels(ws, every)
     X.to_parquet(args.save_frame.with_suffix(".X.parquet"))
@@ -133,11 +185,7 @@ def main() -> None:
     ap.add_argument("--write-pretrained", metavar="FILE", help="write the shipped model file FILE (under "
                     "workbench/attribution/models) fitted on every run of --frame, with provenance (needs --aegis)")
     ap.add_argument("--chosen-by", default="", help="the provenance's chosen_by text")
-    ap.add_argument("--hand-crafted", type=Path)
-    ap.add_argument("--tau-bench", type=Path)
-    ap.add_argument("--aegis", type=Path)
-    ap.add_argument("--aegis-cap", type=int, default=150)
-    ap.add_argument("--sim", type=int, default=300)
+    public_set_args(ap)
     args = ap.parse_args()
     warnings.simplefilter("ignore")
     if args.save_frame:
@@ -153,18 +201,9 @@ def main() -> None:
         write_pretrained(X, labels, args)
         return
     if args.write_model:
-        c0 = time.process_time()
-        m = BlameModel(**PARAMS).fit_frame(X, labels)
-        m.set_params(prior="pretrained")
-        m.save(args.write_model, provenance={"note": "blame14 draft: v8's mix refitted on " + str(args.frame)})
-        print(f"fit {m.n_runs_} runs: {time.process_time() - c0:.0f} CPU s -> {args.write_model}")
+        write_draft(X, labels, PARAMS, args.write_model, "blame14 draft: v8's mix refitted on " + str(args.frame))
         return
-    c0 = time.process_time()
-    rows = figures(X, labels)
-    print(f"frame {args.frame}; "
-          f"{time.process_time() - c0:.0f} CPU s; load average {os.getloadavg()}\n")
-    print(markdown(pd.DataFrame(rows)))
-
+    print_figures(X, labels, f"frame {args.frame}")
 
 if __name__ == "__main__":
     main()

@@ -16,9 +16,7 @@ figures are bench/attribution_blame14.py's (v8's other parameters, no calibratio
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import time
 import warnings
 from pathlib import Path
 
@@ -28,9 +26,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import attribution_blame14 as b14  # noqa: E402
-from attribution_logonly import PARAMS, SIM, markdown  # noqa: E402
+from attribution_logonly import PARAMS, SIM  # noqa: E402
 
-from workbench.attribution._blame_model import ALL_FEATURES, PORTABLE_GROUPS, BlameModel  # noqa: E402
+from workbench.attribution._blame_model import ALL_FEATURES, PORTABLE_GROUPS  # noqa: E402
 
 STRUCTURE_DROPPED = ("agent_tool_calls", "reaches_final")
 VARIANT_NOTES = {"i4": {
@@ -76,7 +74,6 @@ def main() -> None:
     labels = pd.read_parquet(args.frame.with_suffix(".labels.parquet"))
     X, labels = variant_frame(X, labels, args.variant)
     params = variant_params(args.variant)
-    c0 = time.process_time()
     b14.FAST = {**params, "calibration_cv": None}
     if args.write_pretrained:
         b14.write_pretrained(X, labels, args, params=params, notes=VARIANT_NOTES.get(args.variant), written_by=(
@@ -86,16 +83,9 @@ def main() -> None:
             "simulator's labels of blame16: a recovered fault of a failed run names no culprit)"))
         return
     if args.write_model:
-        m = BlameModel(**params).fit_frame(X, labels)
-        m.set_params(prior="pretrained")
-        m.save(args.write_model, provenance={"note": f"blame17 draft: variant {args.variant} on {args.frame}"})
-        print(f"fit {m.n_runs_} runs: {time.process_time() - c0:.0f} CPU s -> {args.write_model}")
+        b14.write_draft(X, labels, params, args.write_model, f"blame17 draft: variant {args.variant} on {args.frame}")
         return
-    rows = b14.figures(X, labels)
-    print(f"variant {args.variant}, frame {args.frame}, {X['run_id'].nunique()} runs; "
-          f"{time.process_time() - c0:.0f} CPU s; load average {os.getloadavg()}\n")
-    print(markdown(pd.DataFrame(rows)))
-
+    b14.print_figures(X, labels, f"variant {args.variant}, frame {args.frame}")
 
 if __name__ == "__main__":
     main()

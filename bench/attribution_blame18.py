@@ -17,9 +17,7 @@ the frame with that tree to rerun k1-k3); ``external_first`` is derived here fro
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import time
 import warnings
 from pathlib import Path
 
@@ -30,9 +28,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import attribution_blame14 as b14  # noqa: E402
 from attribution_blame17 import VARIANT_NOTES  # noqa: E402
-from attribution_logonly import PARAMS, markdown  # noqa: E402
+from attribution_logonly import PARAMS  # noqa: E402
 
-from workbench.attribution._blame_model import ALL_FEATURES, PORTABLE_GROUPS, BlameModel  # noqa: E402
+from workbench.attribution._blame_model import ALL_FEATURES, PORTABLE_GROUPS  # noqa: E402
 
 NEW = ("final_unsupported", "final_unsupported_first", "external_first")
 ADDED = {"k0": (), "k1": ("final_unsupported_first",), "k2": NEW[:2], "k3": ("final_unsupported_first", "external_first"),
@@ -80,7 +78,6 @@ def main() -> None:
     if missing:
         raise SystemExit(f"{args.frame}: the frame has no {missing} (save it with 6d7b2cf's _portable.py)")
     params = variant_params(args.variant)
-    c0 = time.process_time()
     b14.FAST = {**params, "calibration_cv": None}
     if args.write_pretrained:
         notes = {**VARIANT_NOTES["i4"], "features_added": (
@@ -92,16 +89,9 @@ def main() -> None:
             "bench/attribution_blame14.py --save-frame over bench/attribution_public_sets.py's runs)"))
         return
     if args.write_model:
-        m = BlameModel(**params).fit_frame(X, labels)
-        m.set_params(prior="pretrained")
-        m.save(args.write_model, provenance={"note": f"blame18 draft: variant {args.variant} on {args.frame}"})
-        print(f"fit {m.n_runs_} runs: {time.process_time() - c0:.0f} CPU s -> {args.write_model}")
+        b14.write_draft(X, labels, params, args.write_model, f"blame18 draft: variant {args.variant} on {args.frame}")
         return
-    rows = b14.figures(X, labels)
-    print(f"variant {args.variant}, frame {args.frame}, {X['run_id'].nunique()} runs; "
-          f"{time.process_time() - c0:.0f} CPU s; load average {os.getloadavg()}\n")
-    print(markdown(pd.DataFrame(rows)))
-
+    b14.print_figures(X, labels, f"variant {args.variant}, frame {args.frame}")
 
 if __name__ == "__main__":
     main()

@@ -17,20 +17,17 @@ here from the frame's own columns (agent, kind, pos, final_origin), so no frame 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import time
 import warnings
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import attribution_blame14 as b14  # noqa: E402
-from attribution_logonly import PARAMS, markdown  # noqa: E402
+from attribution_logonly import PARAMS  # noqa: E402
 
 from workbench.attribution._blame_model import ALL_FEATURES, PORTABLE_GROUPS  # noqa: E402
 
@@ -79,14 +76,9 @@ def main() -> None:
     labels = pd.read_parquet(args.frame.with_suffix(".labels.parquet"))
     X = X.join(agent_landmarks(X))
     for variant in args.variant:
-        c0, t0 = time.process_time(), time.perf_counter()
-        params = variant_params(variant)
-        b14.FAST = {**params, "calibration_cv": None}
-        rows = b14.figures(X, labels)
-        print(f"\nvariant {variant}, frame {args.frame}, {X['run_id'].nunique()} runs; {time.process_time() - c0:.0f} "
-              f"CPU s, {time.perf_counter() - t0:.0f} s wall; load average {np.round(os.getloadavg(), 1)}\n")
-        print(markdown(pd.DataFrame(rows)))
-
+        b14.FAST = {**variant_params(variant), "calibration_cv": None}
+        print()
+        b14.print_figures(X, labels, f"variant {variant}, frame {args.frame}")
 
 if __name__ == "__main__":
     main()

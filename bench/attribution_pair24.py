@@ -41,7 +41,8 @@ from sklearn.preprocessing import StandardScaler
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from attribution_logonly import AG, HC, PARAMS, SIM, markdown  # noqa: E402
+import attribution_blame14 as b14  # noqa: E402
+from attribution_logonly import PARAMS, markdown  # noqa: E402
 
 from workbench.attribution._blame_model import ALL_FEATURES, PORTABLE_GROUPS, BlameModel  # noqa: E402
 from workbench.attribution._evaluate import _metrics  # noqa: E402
@@ -265,48 +266,17 @@ def reliability(v: pd.DataFrame) -> tuple[float, str]:
 
 
 def figures(var: Variant) -> list[dict]:
-    X = var.X
-    sys_of = X.drop_duplicates("run_id").set_index("run_id")["system"]
-    ids = {s: sorted(sys_of.index[sys_of == s]) for s in sorted(sys_of.unique())}
-    real = [s for s in ids if s != SIM]
-    rows = []
-    ag = ids[AG]
-    parts, vs = [], []
-    for tr, te in GroupKFold(n_splits=5).split(ag, groups=ag):
-        p, v = var.score([ag[i] for i in tr], [ag[i] for i in te], calibrate=True)
-        parts.append(p)
-        vs.append(v)
-    n, ns = sum(p["runs"] for p in parts), sum(p["step_runs"] for p in parts)
-    b, cells = reliability(pd.concat(vs))
-    rows.append({"figure": "Alg-Gen 5-fold CV by run", "runs": n,
-                 "agent": sum(p["runs"] * p["agent_acc"] for p in parts) / n,
-                 "step": sum(p["step_runs"] * p["step_acc"] for p in parts) / ns, "brier": b, "reliability": cells})
-    r, v = var.score(ids[AG], ids[HC], calibrate=True)
-    b, cells = reliability(v)
-    rows.append({"figure": "Alg-Gen only -> Hand-Crafted", "runs": r["runs"], "agent": r["agent_acc"],
-                 "step": r["step_acc"], "brier": b, "reliability": cells})
-    every = [x for v in ids.values() for x in v]
-    pooled = []
-    for held in real:
-        r, _ = var.score([x for x in every if sys_of[x] != held], ids[held])
-        pooled.append((held, r["runs"], r["agent_acc"]))
-        rows.append({"figure": f"LOSO held out {held} (v8 mix)", "runs": r["runs"], "agent": r["agent_acc"],
-                     "step": r["step_acc"]})
-    n = sum(p[1] for p in pooled)
-    rows.append({"figure": f"POOLED LOSO agent over {len(real)} real systems (v8 mix)", "runs": n,
-                 "agent": sum(p[1] * p[2] for p in pooled) / n, "step": float("nan")})
-    return rows
+    """bench/attribution_blame14.py's figures, calibrated on the first two, with their Brier score and reliability."""
+    return b14.figure_rows(var.X, lambda train, test, first: var.score(train, test, calibrate=first),
+                           calibration=lambda v: dict(zip(("brier", "reliability"), reliability(v), strict=True)))
 
 
 def save_texts(args: argparse.Namespace) -> None:
     import tempfile
 
     import pyarrow as pa
-    from attribution_logonly import runs_of
-    from attribution_public_sets import load
     with tempfile.TemporaryDirectory() as tmp:
-        ws, new, _ = load(args.hand_crafted, args.tau_bench, args.aegis, args.aegis_cap, args.sim, Path(tmp))
-        every = [x for s in [AG, HC, SIM, *new] for x in runs_of(ws, s)]
+        ws, every = b14.public_runs(args, Path(tmp))
         ws.con.register("_p24_runs", pa.table({"run_id": pa.array(every, type=pa.string())}))
         T = ws.con.execute("SELECT s.run_id, s.step_id, coalesce(s.output, '') AS output, r.task FROM steps s "
                            "JOIN runs r USING (run_id) SEMI JOIN _p24_runs USING (run_id)").df()
@@ -320,11 +290,7 @@ def main() -> None:
     ap.add_argument("--texts", type=Path)
     ap.add_argument("--variant", nargs="+", choices=["v10", "p1", "p2", "p3", "p4"])
     ap.add_argument("--save-texts", type=Path)
-    ap.add_argument("--hand-crafted", type=Path)
-    ap.add_argument("--tau-bench", type=Path)
-    ap.add_argument("--aegis", type=Path)
-    ap.add_argument("--aegis-cap", type=int, default=150)
-    ap.add_argument("--sim", type=int, default=300)
+    b14.public_set_args(ap)
     args = ap.parse_args()
     warnings.simplefilter("ignore")
     if args.save_texts:

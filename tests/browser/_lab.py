@@ -185,3 +185,34 @@ def run_cells(browser, lab, name: str, cells: list[str]) -> Iterator[Session]:  
     finally:
         s.page.close()
         shutdown_kernels(lab.url)
+
+
+# The first lines of a test notebook's set-up cell: the imports every view test uses, charts drawn offline.
+HEADER = '''import json, pathlib, tempfile, warnings
+import workbench as wb
+from workbench import plots
+from workbench.widgets import DriftMonitor, IncidentExplorer, LimitTuner, ThresholdTuner
+plots.enable_offline()
+'''
+
+
+def whowhen_folder(runs: int, payload_in_answer: bool = False) -> str:
+    """Set-up code writing ``runs`` Who&When-shaped files into a fresh ``folder`` (every run failed, the labels
+    name Coder at step 1, the reason carries the ``XSS`` payload the code defines) and ingesting it as ``ws``.
+    Run k has k + 1 Coder/terminal turns; with ``payload_in_answer`` the Verifier's last turn ends with it too."""
+    tail = ' + " " + XSS' if payload_in_answer else ""
+    return f'''XSS = "<img src=x onerror=alert(1)>"
+folder = pathlib.Path(tempfile.mkdtemp())
+for k in range({runs}):
+    hist = [{{"name": "Planner", "role": "assistant", "content": "Plan: count the rows with code."}}]
+    for j in range(k + 1):
+        hist += [{{"name": "Coder", "role": "assistant", "content": f"```python\\nprint(len(rows) + {{j}})\\n```"}},
+                 {{"name": "Computer_terminal", "role": "user",
+                  "content": f"exitcode: 0 (execution succeeded)\\nCode output: {{40 + j}}"}}]
+    hist.append({{"name": "Verifier", "role": "assistant", "content": "41 looks right. TERMINATE"{tail}}})
+    (folder / f"{{k}}.json").write_text(json.dumps({{
+        "question": f"How many rows in file {{k}}?", "ground_truth": "42", "is_correct": False, "history": hist,
+        "mistake_agent": "Coder", "mistake_step": "1", "mistake_reason": f"miscounted rows {{XSS}}"}}))
+ws = wb.open()
+ws.ingest(str(folder), progress=False)
+'''

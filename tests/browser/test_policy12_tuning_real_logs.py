@@ -6,20 +6,11 @@ from __future__ import annotations
 import sys
 
 import pytest
-from _lab import (
-    PANEL,
-    cell_errors,
-    run_cells,
-    wait_charts_drawn,
-    widget_errors,
-)
+from _lab import HEADER, PANEL, cell_errors, run_cells, wait_charts_drawn, widget_errors
 
 pytestmark = pytest.mark.slow
 
-SETUP = """
-import workbench as wb
-from workbench import plots
-plots.enable_offline()
+SETUP = HEADER + """
 records = []
 for r in range(12):
     run = f"<b>ww</b>-{r:02d}"       # run ids from logs: shown as text

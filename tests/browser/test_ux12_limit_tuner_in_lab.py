@@ -9,6 +9,7 @@ import sys
 
 import pytest
 from _lab import (
+    HEADER,
     PANEL,
     cell_errors,
     run_cells,
@@ -22,10 +23,7 @@ import workbench as wb
 
 pytestmark = pytest.mark.slow
 
-SETUP = """
-import workbench as wb
-from workbench import plots
-plots.enable_offline()
+SETUP = HEADER + """
 records = []
 for r in range(40):
     run, calls = f"<b>run</b>-{r:03d}", 2 + r % 6

@@ -11,6 +11,7 @@ import sys
 
 import pytest
 from _lab import (
+    HEADER,
     PANEL,
     cell_errors,
     run_cells,
@@ -22,11 +23,7 @@ from _lab import (
 
 pytestmark = pytest.mark.slow
 
-SETUP = r'''
-import json
-import workbench as wb
-from workbench import plots
-plots.enable_offline()
+SETUP = HEADER + r'''
 T0, MS = 1_796_131_000_000_000_000, 1_000_000
 def attr(k, v):
     return {"key": k, "value": {"intValue": str(v)} if isinstance(v, int) else {"stringValue": v}}

@@ -8,20 +8,11 @@ import re
 import sys
 
 import pytest
-from _lab import (
-    PANEL,
-    cell_errors,
-    run_cells,
-    wait_charts_drawn,
-    widget_errors,
-)
+from _lab import HEADER, PANEL, cell_errors, run_cells, wait_charts_drawn, widget_errors
 
 pytestmark = pytest.mark.slow
 
-SETUP = """
-import workbench as wb
-from workbench import plots
-plots.enable_offline()
+SETUP = HEADER + """
 def store(n):
     records = []
     for r in range(n):
@@ -78,11 +69,7 @@ def test_limit_view_tick_labels_are_whole_numbers_in_lab(lab, browser) -> None: 
         assert not s.console_errors, s.console_errors
 
 
-EXPLORER = r'''
-import workbench as wb
-from workbench import plots
-from workbench.widgets import IncidentExplorer
-plots.enable_offline()
+EXPLORER = HEADER + r'''
 recs = []
 for r in range(12):
     run = f"r{r:03d}"

@@ -6,22 +6,11 @@ findings table ran 10-50 px past the explorer's right edge, under the notebook's
 from __future__ import annotations
 
 import pytest
-from _lab import (
-    PANEL,
-    cell_errors,
-    run_cells,
-    wait_charts_drawn,
-    widget_errors,
-)
+from _lab import HEADER, PANEL, cell_errors, run_cells, wait_charts_drawn, widget_errors
 
 pytestmark = pytest.mark.slow
 
-SETUP = r'''
-import warnings
-import workbench as wb
-from workbench import plots
-from workbench.widgets import IncidentExplorer
-plots.enable_offline()
+SETUP = HEADER + r'''
 TOOL = "lookup_inventory_levels_for_warehouse_region_eu_west_1_primary_replica"
 records = []
 for r in range(6):

@@ -9,22 +9,11 @@ from __future__ import annotations
 import re
 
 import pytest
-from _lab import (
-    PANEL,
-    cell_errors,
-    run_cells,
-    wait_charts_drawn,
-    widget_errors,
-)
+from _lab import HEADER, PANEL, cell_errors, run_cells, wait_charts_drawn, widget_errors
 
 pytestmark = pytest.mark.slow
 
-SETUP = r'''
-import json, warnings
-import workbench as wb
-from workbench import plots
-from workbench.widgets import IncidentExplorer
-plots.enable_offline()
+SETUP = HEADER + r'''
 msgs = {"prompt": None, "messages": [{"role": "system", "content": "Your input fields are:\n1. `question`"},
                                      {"role": "user", "content": "[[ ## question ## ]]\nWhat is 100 EUR in USD?"}]}
 records = []

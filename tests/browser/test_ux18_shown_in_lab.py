@@ -8,22 +8,11 @@ logs never runs."""
 from __future__ import annotations
 
 import pytest
-from _lab import (
-    PANEL,
-    cell_errors,
-    run_cells,
-    wait_charts_drawn,
-    widget_errors,
-)
+from _lab import HEADER, PANEL, cell_errors, run_cells, wait_charts_drawn, widget_errors
 
 pytestmark = pytest.mark.slow
 
-SETUP = r'''
-import json, warnings
-import workbench as wb
-from workbench import plots
-from workbench.widgets import IncidentExplorer, ThresholdTuner, DriftMonitor
-plots.enable_offline()
+SETUP = HEADER + r'''
 XSS = "<img src=x onerror=alert(1)>"
 REPLY = "Please send me the order number so that I can look up the refund for you " + XSS
 WRAPPED = {"inputs": {"messages": [{"lc": 1, "type": "constructor", "id": ["langchain", "schema", "messages", "HumanMessage"],

@@ -7,22 +7,11 @@ says what is past it. A script payload in the logs never runs."""
 from __future__ import annotations
 
 import pytest
-from _lab import (
-    PANEL,
-    cell_errors,
-    run_cells,
-    wait_charts_drawn,
-    widget_errors,
-)
+from _lab import HEADER, PANEL, cell_errors, run_cells, wait_charts_drawn, widget_errors
 
 pytestmark = pytest.mark.slow
 
-SETUP = r'''
-import json, warnings
-import workbench as wb
-from workbench import plots
-from workbench.widgets import IncidentExplorer, ThresholdTuner
-plots.enable_offline()
+SETUP = HEADER + r'''
 XSS = "<img src=x onerror=alert(1)>"
 SEND = ("Send(node='tools', arg={'__type': 'tool_call_with_context', 'tool_call': {'name': 'search_flights', "
         "'args': {'origin': 'BER', 'destination': 'LIS'}, 'id': 'c1', 'type': 'tool_call'}, "

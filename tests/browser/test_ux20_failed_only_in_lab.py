@@ -8,37 +8,11 @@ every run"."""
 from __future__ import annotations
 
 import pytest
-from _lab import (
-    PANEL,
-    cell_errors,
-    run_cells,
-    wait_charts_drawn,
-    widget_errors,
-)
+from _lab import HEADER, PANEL, cell_errors, run_cells, wait_charts_drawn, whowhen_folder, widget_errors
 
 pytestmark = pytest.mark.slow
 
-SETUP = r'''
-import json, tempfile, pathlib, warnings
-import workbench as wb
-from workbench import plots
-from workbench.widgets import IncidentExplorer, ThresholdTuner
-plots.enable_offline()
-XSS = "<img src=x onerror=alert(1)>"
-folder = pathlib.Path(tempfile.mkdtemp())
-for k in range(4):
-    hist = [{"name": "Planner", "role": "assistant", "content": "Plan: count the rows with code."}]
-    for j in range(k + 1):
-        hist += [{"name": "Coder", "role": "assistant", "content": f"```python\nprint(len(rows) + {j})\n```"},
-                 {"name": "Computer_terminal", "role": "user",
-                  "content": f"exitcode: 0 (execution succeeded)\nCode output: {40 + j}"}]
-    hist.append({"name": "Verifier", "role": "assistant", "content": "41 looks right. TERMINATE"})
-    (folder / f"{k}.json").write_text(json.dumps({
-        "question": f"How many rows in file {k}?", "ground_truth": "42", "is_correct": False, "history": hist,
-        "mistake_agent": "Coder", "mistake_step": "1", "mistake_reason": f"miscounted rows {XSS}"}))
-ws = wb.open()
-ws.ingest(str(folder), progress=False)
-'''
+SETUP = HEADER + whowhen_folder(4)
 
 _TUNER = """(t) => ({readout: (t.querySelector('.wb-tuner-readout') || {}).innerText || '',
   slider: [...t.querySelectorAll('.widget-readout')].map(e => e.innerText),

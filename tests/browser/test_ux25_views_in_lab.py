@@ -10,6 +10,7 @@ import re
 import nbformat
 import pytest
 from _lab import (
+    HEADER,
     PANEL,
     cell_errors,
     open_notebook,
@@ -22,12 +23,7 @@ from nbformat.v4 import new_code_cell, new_notebook
 
 pytestmark = pytest.mark.slow
 
-SETUP = r'''
-import warnings
-import workbench as wb
-from workbench import plots
-from workbench.widgets import IncidentExplorer, LimitTuner, ThresholdTuner
-plots.enable_offline()
+SETUP = HEADER + r'''
 warnings.simplefilter("ignore")
 
 def store(outcomes):

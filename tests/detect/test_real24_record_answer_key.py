@@ -12,35 +12,20 @@ from __future__ import annotations
 import json
 
 import pytest
+from test_left23_message_lists import ASK, RIGHT, WRONG, _openai, _records
 
 import workbench as wb
 
-T0 = 1_767_225_600_000_000_000
-S = 1_000_000_000
-ASK = "What is the population of Lisbon?"
-RESULT = json.dumps({"city": "Lisbon", "population": 545000, "year": 2024})
-RIGHT = "Lisbon, home to 545,000 people, is Portugal's capital."
-WRONG = "Lisbon, home to 454,000 people, is Portugal's capital."
-MESSAGES = [{"role": "user", "content": ASK},
-            {"role": "assistant", "content": None, "tool_calls": [{"id": "call_Xa81kQ2", "type": "function",
-                "function": {"name": "get_population", "arguments": json.dumps({"city": "Lisbon"})}}]},
-            {"role": "tool", "tool_call_id": "call_Xa81kQ2", "content": RESULT},
-            {"role": "assistant", "content": "I have the figure; handing it to the writer."}]
+MESSAGES = _openai("I have the figure; handing it to the writer.")
 
 
 def _run(key: str, said: str, extra: dict | None = None) -> list[dict]:
     record = {"messages": MESSAGES, key: said, "model": "gpt-4o-mini-2024-07-18",
               "usage": {"prompt_tokens": 160, "completion_tokens": 14, "total_tokens": 174}, **(extra or {})}
-    steps = [("p", None, "agent", "graph", ASK, json.dumps(record), 0, 9),
-             ("c1", "p", "llm", "chat", json.dumps(MESSAGES[:1]), json.dumps(MESSAGES[1]), 1, 2),
-             ("c2", "p", "llm", "chat", json.dumps(MESSAGES[:3]), json.dumps(MESSAGES[3]), 4, 5),
-             ("w", "p", "chain", "writer", json.dumps(MESSAGES), json.dumps({key: said}), 6, 8)]
-    recs: list[dict] = [{"record": "run", "run_id": "r", "system": "app", "outcome": "success"}]
-    for step_id, parent, kind, name, inp, out, t0, t1 in steps:
-        recs.append({"run_id": "r", "step_id": step_id, "parent_id": parent, "agent": "assistant", "kind": kind,
-                     "name": name, "input": inp, "output": out, "status": "ok",
-                     "started_at": T0 + t0 * S, "ended_at": T0 + t1 * S})
-    return recs
+    return _records([("p", None, "agent", "graph", ASK, json.dumps(record), 0, 9),
+                     ("c1", "p", "llm", "chat", json.dumps(MESSAGES[:1]), json.dumps(MESSAGES[1]), 1, 2),
+                     ("c2", "p", "llm", "chat", json.dumps(MESSAGES[:3]), json.dumps(MESSAGES[3]), 4, 5),
+                     ("w", "p", "chain", "writer", json.dumps(MESSAGES), json.dumps({key: said}), 6, 8)])
 
 
 def _silent(recs: list[dict]) -> list[tuple]:

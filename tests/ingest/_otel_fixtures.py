@@ -24,6 +24,7 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import Status, StatusCode
 
+import workbench as wb
 from workbench.ingest._base import Stage, create_stage_tables
 
 # Two tokens: p(a)=0.5 among {a: .5, b: .5}; p(c)=0.25 among {c: .25, d: .75}.
@@ -150,3 +151,17 @@ def counts_reconcile(con: duckdb.DuckDBPyConnection, stage: Stage) -> bool:
     steps = con.execute("SELECT count(*) FROM stage_steps").fetchall()[0][0]
     rejects = con.execute("SELECT count(*) FROM stage_quarantine").fetchall()[0][0]
     return stage.read == steps + rejects
+
+
+def ingested_by(fast: bool, monkeypatch: Any, path: Path, doc: dict[str, Any], spans: int) -> wb.Workspace:
+    """``doc`` written to ``path`` as one OTLP JSON line and ingested by the SQL reader (``fast``) or the Python
+    one (``monkeypatch`` puts the flag back after the test): each of its ``spans`` stored, none quarantined."""
+    from workbench.ingest._registry import ADAPTERS
+    from workbench.ingest.otlp import OtlpJson
+
+    monkeypatch.setattr(next(a for a in ADAPTERS if isinstance(a, OtlpJson)), "fast", fast)
+    path.write_text(json.dumps(doc) + "\n")
+    ws = wb.open()
+    rep = ws.ingest(path)
+    assert (rep.read, rep.stored, rep.quarantined) == (spans, spans, 0)
+    return ws

@@ -29,6 +29,7 @@ def _same_microsecond() -> dict:
 
 
 def _write(path: Path, doc: dict, keep: set[str]) -> Path:
+    """``doc`` with only the spans whose ids end in ``keep``, written to ``path`` as one OTLP JSON line."""
     piece = copy.deepcopy(doc)
     spans = piece["resourceSpans"][0]["scopeSpans"][0]["spans"]
     piece["resourceSpans"][0]["scopeSpans"][0]["spans"] = [s for s in spans if s["spanId"][-2:] in keep]

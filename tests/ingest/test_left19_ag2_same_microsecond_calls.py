@@ -6,11 +6,11 @@ stored by an earlier call) came first when split and second in one call, and too
 
 from __future__ import annotations
 
-import copy
 import json
 from pathlib import Path
 
 import pytest
+from test_left18_same_microsecond import _write
 from test_real14_ag2 import _msgs, _span, _tool, groupchat
 
 import workbench as wb
@@ -35,14 +35,6 @@ def _two_calls_in_one_microsecond() -> dict:
             base = int(sp["startTimeUnixNano"]) // 1000 * 1000
             sp["startTimeUnixNano"] = str(base + (700 if sp["spanId"].endswith("c1") else 500))
     return doc
-
-
-def _write(path: Path, doc: dict, keep: set[str]) -> Path:
-    piece = copy.deepcopy(doc)
-    spans = piece["resourceSpans"][0]["scopeSpans"][0]["spans"]
-    piece["resourceSpans"][0]["scopeSpans"][0]["spans"] = [s for s in spans if s["spanId"][-2:] in keep]
-    path.write_text(json.dumps(piece) + "\n")
-    return path
 
 
 @pytest.mark.parametrize("fast", [True, False], ids=["sql", "python"])

@@ -9,10 +9,9 @@ import json
 from pathlib import Path
 
 import pytest
+from _otel_fixtures import ingested_by
 
 import workbench as wb
-from workbench.ingest._registry import ADAPTERS
-from workbench.ingest.otlp import OtlpJson
 
 TRACE = "816893b9fade0d6e90b6c9ba58933884"
 
@@ -80,13 +79,7 @@ def quote() -> dict:
 
 @pytest.fixture(params=[True, False], ids=["sql", "python"])
 def ws(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> wb.Workspace:
-    monkeypatch.setattr(next(a for a in ADAPTERS if isinstance(a, OtlpJson)), "fast", request.param)
-    path = tmp_path / "mlflow.otlp.jsonl"
-    path.write_text(json.dumps(quote()) + "\n")
-    ws = wb.open()
-    rep = ws.ingest(path)
-    assert (rep.read, rep.stored, rep.quarantined) == (8, 8, 0)
-    return ws
+    return ingested_by(request.param, monkeypatch, tmp_path / "mlflow.otlp.jsonl", quote(), 8)
 
 
 def _steps(ws: wb.Workspace) -> dict:

@@ -10,10 +10,9 @@ import json
 from pathlib import Path
 
 import pytest
+from _otel_fixtures import ingested_by
 
 import workbench as wb
-from workbench.ingest._registry import ADAPTERS
-from workbench.ingest.otlp import OtlpJson
 
 TRACE = "0329f125281e02df76c045b07ce57cfb"
 
@@ -101,13 +100,7 @@ def quote() -> dict:
 
 @pytest.fixture(params=[True, False], ids=["sql", "python"])
 def ws(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> wb.Workspace:
-    monkeypatch.setattr(next(a for a in ADAPTERS if isinstance(a, OtlpJson)), "fast", request.param)
-    path = tmp_path / "mastra.otlp.jsonl"
-    path.write_text(json.dumps(quote()) + "\n")
-    ws = wb.open()
-    rep = ws.ingest(path)
-    assert (rep.read, rep.stored, rep.quarantined) == (17, 17, 0)
-    return ws
+    return ingested_by(request.param, monkeypatch, tmp_path / "mastra.otlp.jsonl", quote(), 17)
 
 
 def test_mastra_text_read(ws: wb.Workspace) -> None:

@@ -10,10 +10,9 @@ import json
 from pathlib import Path
 
 import pytest
+from _otel_fixtures import ingested_by
 
 import workbench as wb
-from workbench.ingest._registry import ADAPTERS
-from workbench.ingest.otlp import OtlpJson
 
 TRACE = "1c4b5f38126facc4c1457b9eb2c968c3"
 
@@ -117,13 +116,7 @@ def quote() -> dict:
 
 @pytest.fixture(params=[True, False], ids=["sql", "python"])
 def ws(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> wb.Workspace:
-    monkeypatch.setattr(next(a for a in ADAPTERS if isinstance(a, OtlpJson)), "fast", request.param)
-    path = tmp_path / "vercel_ai.otlp.jsonl"
-    path.write_text(json.dumps(quote()) + "\n")
-    ws = wb.open()
-    rep = ws.ingest(path)
-    assert (rep.read, rep.stored, rep.quarantined) == (8, 8, 0)
-    return ws
+    return ingested_by(request.param, monkeypatch, tmp_path / "vercel_ai.otlp.jsonl", quote(), 8)
 
 
 def test_vercel_ai_spans_read_as_steps(ws: wb.Workspace) -> None:

@@ -23,6 +23,7 @@ import json
 from pathlib import Path
 
 import pytest
+from test_real22_langgraph_js import _ingest, check_tool_input_is_the_calls_arguments, oi_request, oi_span
 
 import workbench as wb
 from workbench.ingest._registry import ADAPTERS
@@ -38,37 +39,18 @@ def _fast(monkeypatch: pytest.MonkeyPatch, fast: bool) -> None:
 @pytest.mark.parametrize("fast", [True, False], ids=["sql", "python"])
 def test_langgraph_js_with_claude_tool_input_is_the_calls_arguments(monkeypatch: pytest.MonkeyPatch,
                                                                     fast: bool) -> None:
-    _fast(monkeypatch, fast)
-    ws = wb.open()
-    rep = ws.ingest(FIXTURE, progress=False)
-    assert (rep.read, rep.stored, rep.quarantined) == (32, 32, 0)
-    tools = ws.sql("SELECT agent, tool, status, input, output FROM steps WHERE kind = 'tool' "
-                   "ORDER BY started_at").fetchall()
-    assert [(a, t, s, json.loads(i)) for a, t, s, i, _ in tools] == [
-        ("researcher", "get_price", "error", {"item": "widget"}),   # old code: 'widget'
-        ("researcher", "get_price", "ok", {"item": "widget"})]
-    assert tools[1][4] == "41.20"
-    assert any("tool call(s) whose input was the text" in n for n in rep.notes)
-    f = wb.detect(ws)
-    assert list(f[f.detector == "retry"].agent) == ["researcher"]
-    assert list(f[f.detector == "silent_failure"].agent) == ["writer"]
+    check_tool_input_is_the_calls_arguments(*_ingest(monkeypatch, fast, FIXTURE))   # old code: input 'widget'
 
 
 def _trace(llm_attrs: dict[str, str], tool: str = "get_price") -> dict:
     """An agent span, its model call (``llm_attrs``) and a tool span whose input is the text ``widget``."""
     def span(sid: int, parent: int | None, name: str, attrs: dict) -> dict:
-        sp = {"traceId": "cd" * 16, "spanId": f"{sid:016x}", "name": name, "kind": 1,
-              "startTimeUnixNano": str(1796183900000000000 + sid * 1_000_000),
-              "endTimeUnixNano": str(1796183900000000000 + sid * 1_000_000 + 500_000),
-              "attributes": [{"key": k, "value": {"stringValue": v}} for k, v in attrs.items()], "status": {}}
-        if parent:
-            sp["parentSpanId"] = f"{parent:016x}"
-        return sp
+        return oi_span("cd" * 16, sid, parent, name, attrs)
     spans = [span(1, None, "researcher", {"openinference.span.kind": "AGENT"}),
              span(2, 1, "chat", {"openinference.span.kind": "LLM", **llm_attrs}),
              span(3, 1, tool, {"openinference.span.kind": "TOOL", "tool.name": tool, "input.value": "widget",
                                "input.mime_type": "text/plain"})]
-    return {"resourceSpans": [{"resource": {"attributes": []}, "scopeSpans": [{"scope": {"name": "oi"}, "spans": spans}]}]}
+    return oi_request(spans)
 
 
 _ARGS = {"item": "widget"}

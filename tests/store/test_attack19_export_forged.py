@@ -19,8 +19,13 @@ import pytest
 import workbench as wb
 from workbench.ingest._fields import MAX_FIELD_BYTES
 
+# what attack19's tool steps carry (the values its forgeries change)
+FIGURES = {"input": '{"item": "widget"}', "tokens_in": 5, "cost": 0.5, "confidence": 0.5}
 
-def _export(tmp_path: Path) -> Path:
+
+def _export(tmp_path: Path, figures: dict = FIGURES) -> Path:
+    """Two runs of three steps (r1 labelled failed; the tool steps carry ``figures``), one broken line
+    quarantined, exported."""
     recs = []
     for run in ("r1", "r2"):
         recs.append({"record": "run", "run_id": run, "system": "shop"})
@@ -28,8 +33,7 @@ def _export(tmp_path: Path) -> Path:
                      "started_at": "2026-01-05T10:00:00Z", "ended_at": "2026-01-05T10:00:09Z", "output": "ask"})
         for i in (2, 3):
             recs.append({"record": "step", "run_id": run, "step_id": f"s{i}", "parent_id": "s1", "agent": "planner",
-                         "kind": "tool", "tool": "get_price", "input": '{"item": "widget"}', "tokens_in": 5,
-                         "cost": 0.5, "confidence": 0.5, "started_at": f"2026-01-05T10:00:0{i}Z",
+                         "kind": "tool", "tool": "get_price", **figures, "started_at": f"2026-01-05T10:00:0{i}Z",
                          "ended_at": f"2026-01-05T10:00:0{i}Z"})
     logs = tmp_path / "runs.jsonl"
     logs.write_text("\n".join(json.dumps(r) for r in recs) + "\n{broken\n")

@@ -15,37 +15,15 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from test_attack19_export_forged import _export as _export_figures
+from test_attack19_export_forged import _forge
 
 import workbench as wb
 
 
 def _export(tmp_path: Path) -> Path:
-    """Two runs of three steps (r1 labelled failed), one broken line quarantined, exported."""
-    recs = []
-    for run in ("r1", "r2"):
-        recs.append({"record": "run", "run_id": run, "system": "shop"})
-        recs.append({"record": "step", "run_id": run, "step_id": "s1", "agent": "planner", "kind": "agent",
-                     "started_at": "2026-01-05T10:00:00Z", "ended_at": "2026-01-05T10:00:09Z", "output": "ask"})
-        for i in (2, 3):
-            recs.append({"record": "step", "run_id": run, "step_id": f"s{i}", "parent_id": "s1", "agent": "planner",
-                         "kind": "tool", "tool": "get_price", "started_at": f"2026-01-05T10:00:0{i}Z",
-                         "ended_at": f"2026-01-05T10:00:0{i}Z"})
-    logs = tmp_path / "runs.jsonl"
-    logs.write_text("\n".join(json.dumps(r) for r in recs) + "\n{broken\n")
-    ws = wb.open(tmp_path / "a.duckdb")
-    rep = ws.ingest(logs, progress=False)
-    assert (rep.stored, rep.quarantined) == (6, 1)
-    ws.label("r1", outcome="failure")
-    return ws.export(tmp_path / "export")
-
-
-def _forge(folder: Path, table: str, select: str) -> Path:
-    """Rewrite the export's (first) file of ``table`` through ``select`` (over ``t``); returns that file."""
-    f = sorted((folder / table).rglob("*.parquet"))[0]
-    con = duckdb.connect()
-    con.execute(f"COPY (SELECT {select} FROM read_parquet('{f}') t) TO '{f}.new' (FORMAT parquet)")
-    shutil.move(f"{f}.new", f)
-    return f
+    """attack19's export, its tool steps without figures (input, tokens, cost, confidence)."""
+    return _export_figures(tmp_path, figures={})
 
 
 def _rows(f: Path, where: str) -> list[int]:

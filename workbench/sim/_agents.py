@@ -41,6 +41,22 @@ def give_up(m: Machine, st: State, sl: tuple[str, int], agent: str, tool: str,
     m.abort(st, f"{agent} gave up: {tool} failed {n} times")
 
 
+def bounced(m: Machine, st: State, sl: tuple[str, int], agent: str, to: str, note: str, says: str,
+            reads: tuple[str, ...], asks: str) -> bool:
+    """On the agent's first model turn of a normal pass, a planted ping_pong fault hands the task back to ``to``
+    (the model ``says`` why, the hand-off ``asks`` for ``reads`` again): True when it did."""
+    if st.ctr.get("mode") != "normal" or st.ctr.get("turn_llm", 0) != 0:
+        return False
+    f = m.fire(st, agent, "ping_pong", sl)
+    if f is None:
+        return False
+    st.ctr[f"bounces:{agent}"] = st.ctr.get(f"bounces:{agent}", 0) + 1
+    m.note(f, note)
+    m.llm(st, sl, agent, {"action": "handoff", "to": to, "reason": says}, salient=to, reads=reads, fault=f)
+    m.handoff(st, to, "bounce", reads, reason=asks)
+    return True
+
+
 def repeat_last(m: Machine, st: State, sl: tuple[str, int], agent: str, f: Any, reads: tuple[str, ...],
                  nxt: str) -> None:
     """A looping agent issues the call it just made again, unchanged."""
@@ -187,15 +203,10 @@ def retriever_reply(m: Machine, st: State) -> None:
 # -- pricer -------------------------------------------------------------------------------------
 def pricer_plan(m: Machine, st: State) -> None:
     sl = m.slot(st, "pricer.plan")
-    if st.ctr.get("mode") == "normal" and st.ctr.get("turn_llm", 0) == 0:
-        f = m.fire(st, "pricer", "ping_pong", sl)
-        if f is not None:
-            st.ctr["bounces:pricer"] = st.ctr.get("bounces:pricer", 0) + 1
-            m.note(f, "pricer handed the task back to the retriever although sku and supplier were set")
-            m.llm(st, sl, "pricer", {"action": "handoff", "to": "retriever", "reason": "supplier unclear"},
-                  salient="retriever", reads=("sku", "supplier_id"), fault=f)
-            m.handoff(st, "retriever", "bounce", ("sku", "supplier_id"), reason="please confirm sku and supplier")
-            return
+    if bounced(m, st, sl, "pricer", "retriever",
+               "pricer handed the task back to the retriever although sku and supplier were set",
+               "supplier unclear", ("sku", "supplier_id"), "please confirm sku and supplier"):
+        return
     n_err = st.ctr.get("err:get_price", 0)
     if n_err >= ARGS_ATTEMPTS:
         give_up(m, st, sl, "pricer", "get_price", ("sku", "supplier_id"))

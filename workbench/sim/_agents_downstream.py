@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from ._agents import give_up, repeat_last, value
+from ._agents import bounced, give_up, repeat_last, value
 from ._faults import ARGS_ATTEMPTS
 
 if TYPE_CHECKING:
@@ -24,15 +24,10 @@ _EXEC_READS = ("sku", "supplier_id", "quantity", "unit_price")
 
 def executor_plan(m: Machine, st: State) -> None:
     sl = m.slot(st, "executor.plan")
-    if st.ctr.get("mode") == "normal" and st.ctr.get("turn_llm", 0) == 0:
-        f = m.fire(st, "executor", "ping_pong", sl)
-        if f is not None:
-            st.ctr["bounces:executor"] = st.ctr.get("bounces:executor", 0) + 1
-            m.note(f, "executor handed the task back to the pricer although the quote was valid")
-            m.llm(st, sl, "executor", {"action": "handoff", "to": "pricer", "reason": "quote may be stale"},
-                  salient="pricer", reads=("unit_price", "total"), fault=f)
-            m.handoff(st, "pricer", "bounce", ("unit_price", "total"), reason="please re-confirm the quote")
-            return
+    if bounced(m, st, sl, "executor", "pricer",
+               "executor handed the task back to the pricer although the quote was valid",
+               "quote may be stale", ("unit_price", "total"), "please re-confirm the quote"):
+        return
     n_err = st.ctr.get("err:place_order", 0)
     if n_err >= ARGS_ATTEMPTS:
         give_up(m, st, sl, "executor", "place_order", _EXEC_READS)

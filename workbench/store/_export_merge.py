@@ -153,4 +153,5 @@ def merge_export(con: duckdb.DuckDBPyConnection, folder: Path) -> dict[str, int]
         drop_temp_tables(con, before)
         for name in ("export_max_field", "export_max_raw", "export_step_kinds", "export_step_statuses"):
             con.execute(f"RESET VARIABLE {name}")   # (names of this module's own)
-        con.execute("DROP MACRO IF EXISTS temp.export_cut_raw")
+        for macro in ("export_cut_raw", "export_too_big", "export_no_run"):
+            con.execute(f"DROP MACRO IF EXISTS temp.{macro}")   # (names of this module's own)

@@ -438,7 +438,9 @@ class IncidentExplorer(w.VBox):
                 from ..attribution._evidence import predict_with_evidence
 
                 # as investigate stores it: the model's guess with the run's own evidence weighed in
-                key = (id(model), self._run_content(self.run_id))
+                # kept under the model itself (held, so `is` cannot meet a new model at a freed id) and the
+                # run's content
+                key = self._run_content(self.run_id)
                 kept = self._verdicts.get(self.run_id)
                 if kept is not None and kept[0] is model and kept[1] == key:
                     p = kept[2]
@@ -454,22 +456,21 @@ class IncidentExplorer(w.VBox):
                     shown = set(self.steps["step_id"]) if "step_id" in self.steps else set()
                     later = ", after the moves shown" if isinstance(q["step_id"], str) and shown \
                         and q["step_id"] not in shown else ""
-                    if _or(q["agent"], "") and bool(q.get("only_agent", False)):
-                        # one agent: no choice between agents to be sure of; the step is the question
+                    if _or(q["agent"], ""):
                         live_culprit = str(q["agent"])
                         unsure = ", uncertain" if _true(q["uncertain"]) else ""
-                        lines.append(f"{head}: <b>{esc(q['agent'])}</b>, the run's only agent (no choice between "
-                                     f"agents), at step <b>{esc(q['step_id'])}</b> (the step's share "
-                                     f"{q['step_confidence']:.0%}{unsure}{later}).")
-                    elif _or(q["agent"], ""):
-                        live_culprit = str(q["agent"])
-                        unsure = ", uncertain" if _true(q["uncertain"]) else ""
-                        lines.append(f"{head}: <b>{esc(q['agent'])}</b> at step <b>{esc(q['step_id'])}</b> "
-                                     f"(agent share {q['agent_confidence']:.0%}{unsure}{later}).")
-                        if _or(q["why"], ""):
-                            alone = "" if q["model_agent"] == q["agent"] else \
-                                f" (the model alone: {esc(_or(q['model_agent'], 'no agent'))})"
-                            lines.append(f"Evidence in the log ({esc(q['evidence'])}): {esc(q['why'])}{alone}.")
+                        if bool(q.get("only_agent", False)):
+                            # one agent: no choice between agents to be sure of; the step is the question
+                            lines.append(f"{head}: <b>{esc(q['agent'])}</b>, the run's only agent (no choice "
+                                         f"between agents), at step <b>{esc(q['step_id'])}</b> (the step's share "
+                                         f"{q['step_confidence']:.0%}{unsure}{later}).")
+                        else:
+                            lines.append(f"{head}: <b>{esc(q['agent'])}</b> at step <b>{esc(q['step_id'])}</b> "
+                                         f"(agent share {q['agent_confidence']:.0%}{unsure}{later}).")
+                            if _or(q["why"], ""):
+                                alone = "" if q["model_agent"] == q["agent"] else \
+                                    f" (the model alone: {esc(_or(q['model_agent'], 'no agent'))})"
+                                lines.append(f"Evidence in the log ({esc(q['evidence'])}): {esc(q['why'])}{alone}.")
                     else:   # a trace with no agent span (a bare LLM call, a LlamaIndex query): the step only
                         lines.append(f"{head}: step <b>{esc(q['step_id'])}</b> (the log names no agent{later}).")
             except Exception as exc:  # a model that cannot score this run says so, the rest stays

@@ -21,11 +21,15 @@ if TYPE_CHECKING:
 _OUTCOMES = ("success", "failure", "unknown")
 
 
+def _file(name: str) -> str:
+    return resources.files("workbench.widgets").joinpath("sql", f"{name}.sql").read_text(encoding="utf-8")
+
+
 @cache
 def _sql(name: str) -> str:
-    # (the verdict ranking is the store's, store/sql/verdict_rank.sql: one rule for every view of a verdict)
-    text = resources.files("workbench.widgets").joinpath("sql", f"{name}.sql").read_text(encoding="utf-8")
-    return text.replace("__VERDICT_RANK__", VERDICT_RANK)
+    # (the verdict ranking is the store's, store/sql/verdict_rank.sql: one rule for every view of a verdict;
+    # a page's hits and culprit are page_rows.sql's, one text for the offset and the keyset page)
+    return _file(name).replace("__PAGE_ROWS__", _file("page_rows")).replace("__VERDICT_RANK__", VERDICT_RANK)
 
 
 @cache

@@ -21,13 +21,16 @@ CREATE OR REPLACE TEMP TABLE export_rejects (file VARCHAR, line BIGINT, reason V
 -- the logs route refuses them (Stage.run / label / edge): counted as neither failed nor succeeded, such a run
 -- left every count of failures quietly. A run row refused for its values costs only itself: its steps are
 -- kept and the run's row rebuilt from them and its labels (refresh_runs.sql, through `affected`).
+-- A value past the ingest's field limit (ingest/_fields.step_row refuses it; no log gives such a value): why,
+-- naming the field; NULL when it fits. The checks below are coalesce() of such reasons, the first one found wins.
+CREATE OR REPLACE TEMP MACRO export_too_big(field, v) AS
+    CASE WHEN strlen(v::VARCHAR) > getvariable('export_max_field')
+         THEN 'field ' || field || ' is ' || strlen(v::VARCHAR) || ' bytes (limit ' || getvariable('export_max_field') || ')' END;
+
 CREATE OR REPLACE TEMP TABLE export_checked_runs AS
-SELECT * REPLACE (coalesce(export_bad,
-    -- (an id past the ingest's field limit, as ingest/_fields.step_row refuses it: no log gives such a run)
-    CASE WHEN strlen(run_id) > getvariable('export_max_field')
-             THEN 'field run_id is ' || strlen(run_id) || ' bytes (limit ' || getvariable('export_max_field') || ')'
-         -- (as the ingest, ingest/_fields._attributes: attributes are an object; readers index them so)
-         WHEN attributes IS NOT NULL AND json_type(attributes) <> 'OBJECT'
+SELECT * REPLACE (coalesce(export_bad, export_too_big('run_id', run_id),
+    -- (as the ingest, ingest/_fields._attributes: attributes are an object; readers index them so)
+    CASE WHEN attributes IS NOT NULL AND json_type(attributes) <> 'OBJECT'
              THEN 'field attributes must be a JSON object (got ' || lower(json_type(attributes)) || ')'
          WHEN coalesce(outcome, '') NOT IN ('success', 'failure', 'unknown')
              THEN 'outcome must be success, failure or unknown (got ' || coalesce(to_json(left(outcome, 40))::VARCHAR, 'none') || ')'
@@ -48,20 +51,14 @@ CREATE OR REPLACE TEMP TABLE export_valued_labels AS
 SELECT * REPLACE (coalesce(export_bad,
     CASE WHEN outcome NOT IN ('success', 'failure', 'unknown')
          THEN 'outcome must be success, failure or unknown if given (got ' || to_json(left(outcome, 40))::VARCHAR || ')'
-         WHEN strlen(step_id) > getvariable('export_max_field')
-             THEN 'field step_id is ' || strlen(step_id) || ' bytes (limit ' || getvariable('export_max_field') || ')'
-    END) AS export_bad)
+    END, export_too_big('step_id', step_id)) AS export_bad)
 FROM export_labels;
 
 CREATE OR REPLACE TEMP TABLE export_valued_edges AS
 SELECT * REPLACE (coalesce(export_bad,
     CASE WHEN kind NOT IN ('parent', 'handoff', 'consumes')
          THEN 'kind must be parent, handoff or consumes (got ' || to_json(left(kind, 40))::VARCHAR || ')'
-         WHEN strlen(src_step) > getvariable('export_max_field')
-             THEN 'field src_step is ' || strlen(src_step) || ' bytes (limit ' || getvariable('export_max_field') || ')'
-         WHEN strlen(dst_step) > getvariable('export_max_field')
-             THEN 'field dst_step is ' || strlen(dst_step) || ' bytes (limit ' || getvariable('export_max_field') || ')'
-    END) AS export_bad)
+    END, export_too_big('src_step', src_step), export_too_big('dst_step', dst_step)) AS export_bad)
 FROM export_edges;
 
 -- A finding's attributes are an object, as the detectors write them: readers index them (detect/_evaluate's
@@ -70,9 +67,7 @@ CREATE OR REPLACE TEMP TABLE export_valued_findings AS
 SELECT * REPLACE (coalesce(export_bad,
     CASE WHEN attributes IS NOT NULL AND json_type(attributes) <> 'OBJECT'
          THEN 'field attributes must be a JSON object (got ' || lower(json_type(attributes)) || ')'
-         WHEN strlen(step_id) > getvariable('export_max_field')
-             THEN 'field step_id is ' || strlen(step_id) || ' bytes (limit ' || getvariable('export_max_field') || ')'
-    END) AS export_bad)
+    END, export_too_big('step_id', step_id)) AS export_bad)
 FROM export_findings;
 
 INSERT INTO export_rejects
@@ -83,16 +78,18 @@ FROM export_checked_runs e WHERE e.export_bad IS NOT NULL;
 CREATE OR REPLACE TEMP TABLE export_known_runs AS
 SELECT run_id FROM export_runs WHERE export_bad IS NULL UNION SELECT run_id FROM runs;
 
+-- A row of a run neither the export nor the store holds (``what``: 'a step', 'an edge', ...): why; NULL otherwise.
+CREATE OR REPLACE TEMP MACRO export_no_run(rid, what) AS
+    CASE WHEN rid NOT IN (SELECT k.run_id FROM export_known_runs k)
+         THEN 'the export holds no run ' || left(rid, 512) || ' (' || what || ' of no run is not stored)' END;
+
 CREATE OR REPLACE TEMP TABLE export_checked_steps AS
 SELECT * REPLACE (coalesce(export_bad,
     CASE WHEN run_id = '' THEN 'missing or empty run id'
-         WHEN step_id = '' THEN 'missing or empty step id'
-         WHEN strlen(run_id) > getvariable('export_max_field')
-             THEN 'field run_id is ' || strlen(run_id) || ' bytes (limit ' || getvariable('export_max_field') || ')'
-         WHEN strlen(step_id) > getvariable('export_max_field')
-             THEN 'field step_id is ' || strlen(step_id) || ' bytes (limit ' || getvariable('export_max_field') || ')'
-         -- (the lists of ingest/_stage_tables, STEP_KINDS and STEP_STATUSES, set by store/_export_merge.py)
-         WHEN NOT list_contains(getvariable('export_step_kinds'), kind)
+         WHEN step_id = '' THEN 'missing or empty step id' END,
+    export_too_big('run_id', run_id), export_too_big('step_id', step_id),
+    -- (the lists of ingest/_stage_tables, STEP_KINDS and STEP_STATUSES, set by store/_export_merge.py)
+    CASE WHEN NOT list_contains(getvariable('export_step_kinds'), kind)
              THEN 'kind must be one of ' || array_to_string(getvariable('export_step_kinds'), ', ') || ' (got '
                   || to_json(left(kind, 40))::VARCHAR || ')'
          WHEN NOT list_contains(getvariable('export_step_statuses'), status)
@@ -103,34 +100,16 @@ SELECT * REPLACE (coalesce(export_bad,
          WHEN tokens_out < 0 THEN 'tokens_out must be 0 or more (got ' || tokens_out || ')'
          WHEN NOT (cost >= 0 AND isfinite(cost)) THEN 'cost must be a finite number, 0 or more (got ' || cost || ')'
          WHEN NOT isfinite(entropy) THEN 'entropy must be a finite number (got ' || entropy || ')'
-         WHEN NOT isfinite(latency_ms) THEN 'latency_ms must be a finite number (got ' || latency_ms || ')'
-         WHEN strlen(input::VARCHAR) > getvariable('export_max_field')
-             THEN 'field input is ' || strlen(input::VARCHAR) || ' bytes (limit ' || getvariable('export_max_field') || ')'
-         WHEN strlen(output::VARCHAR) > getvariable('export_max_field')
-             THEN 'field output is ' || strlen(output::VARCHAR) || ' bytes (limit ' || getvariable('export_max_field') || ')'
-         WHEN strlen(error::VARCHAR) > getvariable('export_max_field')
-             THEN 'field error is ' || strlen(error::VARCHAR) || ' bytes (limit ' || getvariable('export_max_field') || ')'
-         WHEN strlen(attributes::VARCHAR) > getvariable('export_max_field')
-             THEN 'field attributes is ' || strlen(attributes::VARCHAR) || ' bytes (limit ' || getvariable('export_max_field') || ')'
-         -- (as the ingest, ingest/_fields._attributes: a step's attributes are an object; readers take them so)
-         WHEN attributes IS NOT NULL AND json_type(attributes) <> 'OBJECT'
-             THEN 'field attributes must be a JSON object (got ' || lower(json_type(attributes)) || ')'
-         WHEN strlen(name::VARCHAR) > getvariable('export_max_field')
-             THEN 'field name is ' || strlen(name::VARCHAR) || ' bytes (limit ' || getvariable('export_max_field') || ')'
-         WHEN strlen(agent::VARCHAR) > getvariable('export_max_field')
-             THEN 'field agent is ' || strlen(agent::VARCHAR) || ' bytes (limit ' || getvariable('export_max_field') || ')'
-         WHEN strlen(agent_own::VARCHAR) > getvariable('export_max_field')
-             THEN 'field agent_own is ' || strlen(agent_own::VARCHAR) || ' bytes (limit ' || getvariable('export_max_field') || ')'
-         WHEN strlen(tool::VARCHAR) > getvariable('export_max_field')
-             THEN 'field tool is ' || strlen(tool::VARCHAR) || ' bytes (limit ' || getvariable('export_max_field') || ')'
-         WHEN strlen(model::VARCHAR) > getvariable('export_max_field')
-             THEN 'field model is ' || strlen(model::VARCHAR) || ' bytes (limit ' || getvariable('export_max_field') || ')'
-         WHEN strlen(parent_id::VARCHAR) > getvariable('export_max_field')
-             THEN 'field parent_id is ' || strlen(parent_id::VARCHAR) || ' bytes (limit ' || getvariable('export_max_field') || ')'
-         -- (export_known_runs: a run row refused only for its values, export_checked_runs, still holds its steps)
-         WHEN run_id NOT IN (SELECT run_id FROM export_known_runs)
-             THEN 'the export holds no run ' || left(run_id, 512) || ' (a step of no run is not stored)'
-    END) AS export_bad)
+         WHEN NOT isfinite(latency_ms) THEN 'latency_ms must be a finite number (got ' || latency_ms || ')' END,
+    export_too_big('input', input), export_too_big('output', output), export_too_big('error', error),
+    export_too_big('attributes', attributes),
+    -- (as the ingest, ingest/_fields._attributes: a step's attributes are an object; readers take them so)
+    CASE WHEN attributes IS NOT NULL AND json_type(attributes) <> 'OBJECT'
+             THEN 'field attributes must be a JSON object (got ' || lower(json_type(attributes)) || ')' END,
+    export_too_big('name', name), export_too_big('agent', agent), export_too_big('agent_own', agent_own),
+    export_too_big('tool', tool), export_too_big('model', model), export_too_big('parent_id', parent_id),
+    -- (export_known_runs: a run row refused only for its values, export_checked_runs, still holds its steps)
+    export_no_run(run_id, 'a step')) AS export_bad)
 FROM export_steps;
 
 INSERT INTO export_rejects
@@ -141,23 +120,19 @@ FROM export_checked_steps e WHERE e.export_bad IS NOT NULL;
 -- An edge, label, finding or attribution of a run neither the export nor the store holds says something of
 -- nothing stored (a run row lost or rejected, or rows put together by hand): rejected, as such a step is.
 CREATE OR REPLACE TEMP TABLE export_checked_edges AS
-SELECT * REPLACE (coalesce(export_bad, CASE WHEN run_id NOT IN (SELECT run_id FROM export_known_runs)
-    THEN 'the export holds no run ' || left(run_id, 512) || ' (an edge of no run is not stored)' END) AS export_bad)
+SELECT * REPLACE (coalesce(export_bad, export_no_run(run_id, 'an edge')) AS export_bad)
 FROM export_valued_edges;
 
 CREATE OR REPLACE TEMP TABLE export_checked_labels AS
-SELECT * REPLACE (coalesce(export_bad, CASE WHEN run_id NOT IN (SELECT run_id FROM export_known_runs)
-    THEN 'the export holds no run ' || left(run_id, 512) || ' (a label of no run is not stored)' END) AS export_bad)
+SELECT * REPLACE (coalesce(export_bad, export_no_run(run_id, 'a label')) AS export_bad)
 FROM export_valued_labels;
 
 CREATE OR REPLACE TEMP TABLE export_checked_findings AS
-SELECT * REPLACE (coalesce(export_bad, CASE WHEN run_id NOT IN (SELECT run_id FROM export_known_runs)
-    THEN 'the export holds no run ' || left(run_id, 512) || ' (a finding of no run is not stored)' END) AS export_bad)
+SELECT * REPLACE (coalesce(export_bad, export_no_run(run_id, 'a finding')) AS export_bad)
 FROM export_valued_findings;
 
 CREATE OR REPLACE TEMP TABLE export_checked_attributions AS
-SELECT * REPLACE (coalesce(export_bad, CASE WHEN run_id NOT IN (SELECT run_id FROM export_known_runs)
-    THEN 'the export holds no run ' || left(run_id, 512) || ' (an attribution of no run is not stored)' END) AS export_bad)
+SELECT * REPLACE (coalesce(export_bad, export_no_run(run_id, 'an attribution')) AS export_bad)
 FROM export_attributions;
 
 INSERT INTO export_rejects
