@@ -158,11 +158,16 @@ def limit_peaks(bins: pd.DataFrame, rules: pd.DataFrame, columns: int = 3, width
     base = alt.Chart()
     band = base.transform_filter("datum.layer == 'limit'").mark_rect(color="#e15759", opacity=0.08).encode(
         x="cut:Q", x2="top:Q")
+    # On a symlog axis Vega places its linear ticks (0, 5k, 10k, 15k), all but 0 crowded at the top: a panel
+    # read "0" and "15k" only, so a bar of 2 runs and one of 300 could not be told apart. Powers of ten
+    # instead (Vega drops those past a panel's own axis).
+    decades = [0.0] + [10.0 ** k for k in range(_decades(float(marks["room"].max()) if len(marks) else 1.0))]
+
     def runs_y(field: str) -> alt.Y:
         return alt.Y(field, title="runs (log scale)" if log else "runs",
                      scale=alt.Scale(type="symlog") if log else alt.Undefined,
                      # (on a symlog axis Vega gives every tick the largest tick's SI prefix: "0k", "0.5k")
-                     axis=alt.Axis(labelExpr=_RUNS_LABEL, tickMinStep=1, labelOverlap=True) if log
+                     axis=alt.Axis(labelExpr=_RUNS_LABEL, values=decades, labelOverlap="greedy") if log
                      else alt.Axis(format="~s", tickMinStep=1, tickCount=_whole_steps("child_y", "child_height")))
 
     hist = base.transform_filter("datum.layer == 'bar'").mark_bar(binSpacing=1).encode(
@@ -225,6 +230,11 @@ def limit_stops(table: pd.DataFrame, width: int = 420, outcomes: Iterable[str] |
         tooltip=["rule:N", "outcome:N", "runs:Q"],
     ).properties(width=width, height=max(60, 22 * len(rules)),
                  title="Runs each limit stops: " + ", ".join(said[:-1] + [("and " if len(said) > 1 else "") + said[-1]]))
+
+
+def _decades(top: float) -> int:
+    """How many powers of ten (1, 10, 100, ...) a runs axis reaching ``top`` holds."""
+    return max(1, math.floor(math.log10(max(1.0, top))) + 1)
 
 
 def _headroom(tallest: float, height: int, log: bool) -> float:
