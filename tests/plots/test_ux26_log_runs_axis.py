@@ -2,7 +2,8 @@
 
 On a symlog axis Vega placed its linear ticks (0, 5k, 10k, 15k): all but 0 crowded at the top and were
 dropped as overlapping, so a panel of 4,000 runs read "0" and "15k" only and a bar of 2 runs could not be
-told from one of 300 (seen in notebook 03's LimitTuner, ux26). The axis labels powers of ten instead."""
+told from one of 300 (seen in notebook 03's LimitTuner, ux26). The axis labels powers of ten instead.
+The runs-stopped bars count whole runs too."""
 
 from __future__ import annotations
 
@@ -72,3 +73,14 @@ def test_limit_tuner_log_axis_on_a_store(tmp_path) -> None:  # noqa: ANN001
     assert tu.log_scale
     axes = [a for a in _y_labels(vlc.vegalite_to_svg(tu.peaks_chart.chart.to_dict())) if a]
     assert axes and all({"1", "10", "100"} & set(a) and len(a) >= 3 for a in axes), axes
+
+
+def test_runs_stopped_axis_counts_whole_runs() -> None:
+    """One run stopped (the Who&When samples' only max_repeats cut) drew a runs axis of 0.0, 0.1 ... 1.0."""
+    import vl_convert as vlc
+
+    table = pd.DataFrame([{"rule": r, "limit": 3.0, "stops_failed": n, "stops_successful": 0, "stops_unknown": 0}
+                          for r, n in (("max_repeats", 1), ("max_retries", 0))])
+    labels = axis_labels(vlc.vegalite_to_svg(plots.limit_stops(table).to_dict()))
+    numbers = [t for t in labels if re.fullmatch(r"[-\d.,]+", t)]
+    assert numbers and all(re.fullmatch(r"\d+", t) for t in numbers), labels
