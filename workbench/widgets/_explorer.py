@@ -16,7 +16,7 @@ from .. import plots
 from .._lineage_note import first_stater, lineage_disagreements
 from .._worst import WORST_FIRST
 from ..store._outcomes import TAKEN_OUTCOME, counted_as
-from ._html import STYLE, esc, kv_table, label, pre
+from ._html import STYLE, esc, kv_table, label, pre, state_table
 from ._messages import readable
 from ._runs import RunFilter, RunPager, choices
 
@@ -371,7 +371,7 @@ class IncidentExplorer(w.VBox):
                 state = self.snapshot(self.run_id, step_id)
             except Exception as exc:  # a system that cannot tell costs only this panel
                 state = f"(no snapshot: {type(exc).__name__}: {exc})"
-            parts += ["<div><b>state before this step</b></div>", pre(state)]
+            parts += ["<div><b>state before this step</b></div>", state_table(state)]
         self.detail.value = "".join(parts)
 
     def _text_panels(self, s: pd.Series) -> list[str]:
