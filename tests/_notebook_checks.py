@@ -24,6 +24,23 @@ def check_executed(nb: object) -> None:
     assert all(WIDGET in o.get("data", {}) or o.output_type != "display_data" or "text/html" in o.get("data", {})
                or "text/plain" in o.get("data", {}) for o in outputs)
     check_no_placeholders(nb)
+    check_no_cut_cells(nb)
+
+
+# pandas cuts a cell past display.max_colwidth (50) to its first 47 characters and "...": a guard's reason for
+# stopping a run read "stopped at s0014: run 'proc-s2027-000038', age..." (ux26, notebook 03)
+_CUT = re.compile(r"<td>[^<]{44,}\.\.\.</td>")
+
+
+def check_no_cut_cells(nb: object) -> None:
+    """No table a notebook shows has a cell pandas cut short: the notebook shows the whole text."""
+    found = []
+    for n, cell in enumerate(nb.cells):
+        for out in cell.get("outputs", []) if cell.cell_type == "code" else []:
+            html = out.get("data", {}).get("text/html", "")
+            html = "".join(html) if isinstance(html, list) else html
+            found += [(n, m) for m in _CUT.findall(html)]
+    assert not found, f"tables show cells cut short (cell, text): {found[:8]}"
 
 
 _PLACEHOLDER = re.compile(r"<td>\s*(NaN|None|nan|<NA>|&lt;NA&gt;|NaT)\s*</td>")

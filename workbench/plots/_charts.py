@@ -74,10 +74,14 @@ def timeline(steps: pd.DataFrame, handoffs: pd.DataFrame | None = None, decisive
     y = alt.Y("agent:N", sort=lanes, title=None)
     pick = alt.selection_point(name="step", fields=["step_id"], on="click", empty=False)
     base = alt.Chart(data)
+    # the legend lists the kinds of move drawn, each in its fixed colour: a Who&When chat (agent turns and
+    # tool runs) listed eight kinds beside two; a kind the palette does not know is drawn as "other"
+    drawn = list(dict.fromkeys(data["kind"].dropna().astype(str))) if len(data) else list(KIND_COLORS)
+    kinds = [k for k in KIND_COLORS if k in drawn] + [k for k in drawn if k not in KIND_COLORS]
     bars = base.mark_bar(height=16, cornerRadius=2).encode(
         x=x, x2=x2, y=y,
-        color=alt.Color("kind:N", title="move", scale=alt.Scale(domain=list(KIND_COLORS),
-                                                                 range=list(KIND_COLORS.values()))),
+        color=alt.Color("kind:N", title="move", scale=alt.Scale(domain=kinds or list(KIND_COLORS), range=[
+            KIND_COLORS.get(k, KIND_COLORS["other"]) for k in kinds or KIND_COLORS])),
         opacity=alt.condition("datum.built_on_fault", alt.value(0.45), alt.value(1.0)),
         stroke=alt.condition("datum.flagged", alt.value("#d62728"), alt.value(None)),
         strokeWidth=alt.condition(pick, alt.value(4), alt.value(2)),

@@ -158,11 +158,16 @@ def limit_peaks(bins: pd.DataFrame, rules: pd.DataFrame, columns: int = 3, width
     base = alt.Chart()
     band = base.transform_filter("datum.layer == 'limit'").mark_rect(color="#e15759", opacity=0.08).encode(
         x="cut:Q", x2="top:Q")
+    # On a symlog axis Vega places its linear ticks (0, 5k, 10k, 15k), all but 0 crowded at the top: a panel
+    # read "0" and "15k" only, so a bar of 2 runs and one of 300 could not be told apart. Powers of ten
+    # instead (Vega drops those past a panel's own axis).
+    decades = [0.0] + [10.0 ** k for k in range(_decades(float(marks["room"].max()) if len(marks) else 1.0))]
+
     def runs_y(field: str) -> alt.Y:
         return alt.Y(field, title="runs (log scale)" if log else "runs",
                      scale=alt.Scale(type="symlog") if log else alt.Undefined,
                      # (on a symlog axis Vega gives every tick the largest tick's SI prefix: "0k", "0.5k")
-                     axis=alt.Axis(labelExpr=_RUNS_LABEL, tickMinStep=1, labelOverlap=True) if log
+                     axis=alt.Axis(labelExpr=_RUNS_LABEL, values=decades, labelOverlap="greedy") if log
                      else alt.Axis(format="~s", tickMinStep=1, tickCount=_whole_steps("child_y", "child_height")))
 
     hist = base.transform_filter("datum.layer == 'bar'").mark_bar(binSpacing=1).encode(
@@ -219,12 +224,18 @@ def limit_stops(table: pd.DataFrame, width: int = 420, outcomes: Iterable[str] |
     said = [w for o, w in (("failure", "failed (red)"), ("success", "successful (green: what the limit costs)"),
                            ("unknown", "unknown outcome (grey)")) if present is None or o in present]
     return base.mark_bar().encode(
-        x=alt.X("runs:Q", title="runs the limit stops", stack="zero"),
+        # counts of runs: whole ticks ("0.0, 0.1, ... 1.0" when one run was stopped: Who&When, ux26)
+        x=alt.X("runs:Q", title="runs the limit stops", stack="zero", axis=alt.Axis(format="d", tickMinStep=1)),
         y=alt.Y("rule:N", sort=rules, title=None, scale=alt.Scale(domain=rules)),
         color=alt.Color("outcome:N", title="run outcome", scale=_outcome_scale(present)),
         tooltip=["rule:N", "outcome:N", "runs:Q"],
     ).properties(width=width, height=max(60, 22 * len(rules)),
                  title="Runs each limit stops: " + ", ".join(said[:-1] + [("and " if len(said) > 1 else "") + said[-1]]))
+
+
+def _decades(top: float) -> int:
+    """How many powers of ten (1, 10, 100, ...) a runs axis reaching ``top`` holds."""
+    return max(1, math.floor(math.log10(max(1.0, top))) + 1)
 
 
 def _headroom(tallest: float, height: int, log: bool) -> float:

@@ -3,7 +3,9 @@ escaped (``_termtext.html_text``, ``html_table``), never as markup, whatever fie
 
 from __future__ import annotations
 
+import dataclasses
 import math
+from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
@@ -55,6 +57,30 @@ STYLE = ("<style>.wb-pre{white-space:pre-wrap;word-break:break-word;max-height:1
          ".wb-kv th,.wb-kv td,.wb-table th,.wb-table td{font-size:12px;padding:1px 6px}"
          # a long unbroken token (a 16-hex span id, a tool name in a finding's detail) breaks inside its cell
          # instead of pushing the table out of its half of the explorer
-         ".wb-table{max-width:100%}.wb-kv td,.wb-findings-table td{overflow-wrap:anywhere}"
+         ".wb-table{max-width:100%}.wb-kv td,.wb-findings-table td,.wb-state-table td{overflow-wrap:anywhere}"
          ".wb-findings-table tr.wb-finding td{padding-top:6px}"
          ".wb-findings-table tr.wb-finding-detail td{padding-left:1.5em;color:var(--jp-ui-font-color1,#333)}</style>")
+
+
+def state_table(state: Any, max_rows: int = 200, cell: int = 300) -> str:
+    """The system's state before a step (the explorer's ``snapshot=``): a mapping as a table, one row per
+    entry, a dataclass entry's fields as columns; anything else as text. The demo's blackboard printed as
+    one ``{'item_query': Value(value='ear plugs silicone', src='s0002', tainted=False), ...}`` blob, where
+    which value came from which step, and which is wrong, had to be dug out of a repr."""
+    if not isinstance(state, Mapping) or not state:
+        return pre(state)
+    rows = []
+    for key, value in list(state.items())[:max_rows]:
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            fields = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
+        else:
+            fields = {"value": value}
+        entry = {"key": key, **{f: v for f, v in fields.items() if f != "key"}}
+        rows.append({k: "" if v is None else _cut(str(v), cell) for k, v in entry.items()})
+    table = pd.DataFrame(rows).fillna("")   # an entry without another's fields: empty cells
+    more = (f"<div><i>… {len(state) - max_rows:,} more entries</i></div>" if len(state) > max_rows else "")
+    return html_table(table, na_rep="", border=0, classes="wb-table wb-state-table") + more
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit] + f" … [{len(text) - limit:,} more characters]"

@@ -78,6 +78,11 @@ class ThresholdTuner(w.VBox):
         self.path = w.Text(description="to file", value=policy_path, layout=w.Layout(width="320px"))
         self.export = w.Button(description="Export policy", icon="download", button_style="primary")
         self.policy_view = w.HTML()
+        # the budget's unit beside it: "max review 0" read as "review nothing" (0 is no limit, said only in
+        # a tooltip) and "0.1" did not say it is a share of the runs
+        self.budget_note = w.Label(_budget_note(self.budget.value))
+        self.budget_note.add_class("wb-tuner-budget-note")
+        self.budget.observe(lambda c: setattr(self.budget_note, "value", _budget_note(c["new"])), names="value")
         for c in (self.signal, self.per_agent, self.cost_review, self.cost_failure, self.budget):
             c.observe(lambda _: self.recompute(), names="value")
         self._quiet = False
@@ -85,7 +90,7 @@ class ThresholdTuner(w.VBox):
         self.export.on_click(lambda _: self.export_policy())
         super().__init__([
             w.HTML(STYLE + "<b>Threshold tuner</b> — when should a run go to a human?"), self.capabilities,
-            w.HBox([self.signal, self.per_agent]), w.HBox([self.cost_review, self.cost_failure, self.budget]),
+            w.HBox([self.signal, self.per_agent]), w.HBox([self.cost_review, self.cost_failure, self.budget, self.budget_note]),
             self.threshold, self.agent_sliders, self.readout, self.charts, self.calibration,
             w.HBox([self.path, self.export]), self.policy_view])
         self.add_class("wb-threshold-tuner")
@@ -332,3 +337,8 @@ def on_grid(value: float, step: float, lo: float, way: str) -> float:
     k = math.ceil(k - 1e-9) if way == "up" else math.floor(k + 1e-9)
     decimals = max(0, -math.floor(math.log10(step) + 1e-9))
     return round(lo + k * step, decimals)
+
+
+def _budget_note(budget: float | None) -> str:
+    """What the review budget box says, in words: a share of the runs, or no limit at 0."""
+    return f"= at most {budget:.0%} of runs sent to a human" if budget else "= no limit on the runs sent to a human"

@@ -1,0 +1,123 @@
+"""In JupyterLab (headless Chromium), what ux26 saw walking the notebooks as a new SRE:
+
+- the LimitTuner's logarithmic runs axis reads in powers of ten (it read "0" and "15k" only);
+- the explorer's "state before this step" is a table of entries, not one repr blob;
+- the ThresholdTuner's per-agent mode, driven by hand: tick "one threshold per agent", the readout names
+  each agent with the number its slider shows, and moving one agent's slider with the keyboard moves
+  that agent's number in the readout (only tests/widgets covered it, from Python).
+Charts checked drawn, no console error, no dialog."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from _lab import PANEL, cell_errors, run_cells, wait_charts_drawn, widget_errors
+
+pytestmark = pytest.mark.slow
+
+SETUP = r'''
+import dataclasses, warnings
+import workbench as wb
+from workbench import plots
+from workbench.widgets import IncidentExplorer, LimitTuner, ThresholdTuner
+plots.enable_offline()
+warnings.simplefilter("ignore")
+
+records = []
+for r in range(300):   # many short runs, a few long ones: the limit view goes logarithmic by itself
+    calls = 12 if r % 60 == 0 else 1 + r % 3
+    failed = calls > 5 or r % 7 == 0
+    records.append({"record": "run", "run_id": f"r{r:03d}", "system": "shop", "outcome": "failure" if failed else "success"})
+    records += [{"run_id": f"r{r:03d}", "step_id": f"s{i}", "agent": "planner" if i % 2 == 0 else "coder",
+                 "kind": "tool", "tool": "search", "input": f"q{r}-{i}", "status": "ok",
+                 "latency_ms": 100.0 + (900.0 if failed and i % 2 else 0.0) + 37.0 * ((r * 7 + i) % 11)}
+                for i in range(calls)]
+ws = wb.open()
+ws.ingest(records, progress=False)
+
+@dataclasses.dataclass
+class Entry:
+    value: object
+    src: str
+    tainted: bool = False
+
+def state(run_id, step_id):
+    return {"query": Entry("ear plugs", "s0"), "price": Entry(96.6, step_id, True), "note": "<img src=x onerror=alert(1)>"}
+'''
+
+_LOG_AXES = """(t) => [...t.querySelectorAll('.vega-embed svg')].flatMap(svg =>
+  [...svg.querySelectorAll('g[aria-label^="Y-axis"]')].filter(g => /log scale/.test(g.getAttribute('aria-label')))
+    .map(g => [...g.querySelectorAll('.role-axis-label text')].filter(x => x.getAttribute('opacity') !== '0')
+      .map(x => x.textContent)))"""
+
+
+def _agents(readout: str) -> dict[str, str]:
+    """What the readout says of each agent: "At latency_ms ≥ coder 1,100, planner 500: ..."."""
+    head = readout.split(":", 1)[0]
+    return dict(re.findall(r"(coder|planner) (-?\d(?:[\d,.]*\d)?)", head))
+
+
+def test_views_in_lab(lab, browser) -> None:  # noqa: ANN001
+    cells = [SETUP, "LimitTuner(ws, quantile=0.9)",
+             "ex = IncidentExplorer(ws, blame_model=None, snapshot=state)\nex.show_run('r007')\nex",
+             "tu = ThresholdTuner(ws, signal='latency_ms')\ntu"]
+    with run_cells(browser, lab, "ux26_views.ipynb", cells) as s:
+        drawn = wait_charts_drawn(s, 5)
+        assert not cell_errors(s) and not widget_errors(s), (cell_errors(s), widget_errors(s))
+        assert all(c["marks"] > 3 for c in drawn), drawn
+        page = s.page
+
+        limits = page.locator(f"{PANEL} .wb-limit-tuner").first
+        limits.scroll_into_view_if_needed()
+        axes = [a for a in limits.evaluate(_LOG_AXES) if a]
+        assert axes and all(len(a) >= 3 and {"10", "100"} & set(a) for a in axes), axes
+        limits.screenshot(path=str(_shot(lab, "ux26_limits_log_axis.png")))
+
+        ex = page.locator(f"{PANEL} .wb-incident-explorer").first
+        ex.scroll_into_view_if_needed()
+        table = ex.locator(".wb-step-detail table.wb-state-table")
+        assert table.count() == 1, ex.locator(".wb-step-detail").inner_text()[-500:]
+        rows = table.locator("tr").evaluate_all("rs => rs.map(r => [...r.children].map(c => c.innerText))")
+        assert rows[0] == ["key", "value", "src", "tainted"], rows
+        assert ["note", "<img src=x onerror=alert(1)>", "", ""] in rows, rows   # the payload as text
+        assert "Value(" not in ex.inner_text() and "Entry(" not in ex.inner_text()
+        ex.screenshot(path=str(_shot(lab, "ux26_explorer_state.png")))
+
+        tuner = page.locator(f"{PANEL} .wb-threshold-tuner").first
+        tuner.scroll_into_view_if_needed()
+        readout = tuner.locator(".wb-tuner-readout")
+        before = readout.inner_text()
+        tuner.get_by_text("one threshold per agent").click()
+        page.wait_for_function("([sel, b]) => { const e = document.querySelector(sel); return e && e.innerText !== b "
+                               "&& /coder/.test(e.innerText); }",
+                               arg=[f"{PANEL} .wb-threshold-tuner .wb-tuner-readout", before], timeout=60_000)
+        sliders = tuner.locator(".widget-slider")
+        assert sliders.count() == 3, sliders.count()   # the single one (disabled) and one per agent
+
+        def shown() -> dict[str, str]:
+            return {sliders.nth(i).locator(".widget-label").first.inner_text().strip():
+                    sliders.nth(i).locator(".widget-readout").inner_text().strip() for i in (1, 2)}
+
+        said = _agents(readout.inner_text())
+        assert said == shown() and set(said) == {"coder", "planner"}, (said, shown(), readout.inner_text())
+        # move coder's slider by hand: two steps up (both open at the cheapest: the lowest, escalating all)
+        coder = next(i for i in (1, 2) if sliders.nth(i).locator(".widget-label").first.inner_text().strip() == "coder")
+        text0 = readout.inner_text()
+        handle = sliders.nth(coder).locator(".noUi-handle")
+        handle.focus()
+        handle.press("ArrowRight")
+        handle.press("ArrowRight")
+        page.wait_for_function("([sel, b]) => document.querySelector(sel).innerText !== b",
+                               arg=[f"{PANEL} .wb-threshold-tuner .wb-tuner-readout", text0], timeout=60_000)
+        page.wait_for_timeout(1000)   # the second key's update
+        moved = _agents(readout.inner_text())
+        assert moved == shown(), (moved, shown())
+        assert moved["coder"] != said["coder"] and moved["planner"] == said["planner"], (said, moved)
+        tuner.screenshot(path=str(_shot(lab, "ux26_tuner_per_agent.png")))
+        assert not s.dialogs and not s.console_errors, (s.dialogs, s.console_errors)
+
+
+def _shot(lab, name: str):  # noqa: ANN001, ANN202
+    lab.shots.mkdir(parents=True, exist_ok=True)
+    return lab.shots / name
