@@ -63,7 +63,7 @@ from ._stage_tables import (  # noqa: F401 - re-exported: the adapters and the d
     STAGE_RUN_COLUMNS,
     STAGE_STEP_COLUMNS,
     STEP_KINDS,
-    arrow_type,
+    arrow_column,
     create_stage_tables,
     drop_stage_tables,
 )
@@ -248,14 +248,14 @@ class Stage:
     def _flush_table(self, table: str) -> None:
         if not self._n[table]:
             return
-        import pyarrow as pa  # (here: the SQL fast paths never hand rows over one by one, see arrow_type)
+        import pyarrow as pa  # (here: the SQL fast paths never hand rows over one by one, see arrow_type; arrow_column builds the columns without pandas)
 
         cols = _TABLES[table]
         buf = self._buf[table]
-        arrow = pa.table({c: pa.array(buf[c], type=arrow_type(t)) for c, t in cols.items()})
+        arrow = pa.table({c: arrow_column(buf[c], t) for c, t in cols.items()})
         select = "*"
         if table in _JSON_COLUMNS:
-            arrow = arrow.append_column("_json", pa.array(buf["_json"], pa.int8()))
+            arrow = arrow.append_column("_json", arrow_column(buf["_json"], "TINYINT"))
             # Flagged objects are rewritten as DuckDB writes JSON (see ``step``); bits are column positions.
             select = "* EXCLUDE (_json) REPLACE (" + ", ".join(
                 f"CASE WHEN _json & {1 << i} <> 0 THEN json({c})::VARCHAR ELSE {c} END AS {c}"

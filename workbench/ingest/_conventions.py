@@ -47,7 +47,7 @@ from ._mastra import mastra_attributes
 from ._mlflow import PASSED_OPERATIONS as MLFLOW_PASSED_OPERATIONS
 from ._mlflow import SPAN_TYPE as MLFLOW_SPAN_TYPE
 from ._mlflow import mlflow_attributes
-from ._stage_tables import _NS_MAX, STAGE_STEP_COLUMNS, arrow_type
+from ._stage_tables import _NS_MAX, STAGE_STEP_COLUMNS, arrow_column
 from ._tool_message import tool_message
 from ._values import logprob_stats
 from ._vercel_ai import OPERATION as VERCEL_AI_OPERATION
@@ -1211,8 +1211,8 @@ class StepSink:
         import pyarrow as pa  # (here, not with the module: see _stage_tables.arrow_type)
 
         cols = list(zip(*rows, strict=True))
-        table = pa.table({c: pa.array(v, type=arrow_type(STAGE_STEP_COLUMNS[c]))
-                          for c, v in zip(_STEP_COLS, cols, strict=True)})
+        # (arrow_column, not pa.array: that imports pandas)
+        table = pa.table({c: arrow_column(v, STAGE_STEP_COLUMNS[c]) for c, v in zip(_STEP_COLS, cols, strict=True)})
         con = self.stage.con
         view = f"_wb_steps_{id(self)}"
         con.register(view, table)

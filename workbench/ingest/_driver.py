@@ -56,6 +56,10 @@ MERGE_MEMORY = "400MB"
 #: 320MB 29.8 / 455 MB, 256MB + 256MB 32.2 / 431 MB, 192MB + 256MB 30.0 / 411 MB (the bare DuckDB read:
 #: 435 MB); 100k 4.1 / 334 MB at 640MB + 400MB against 3.9 / 286 MB at 256MB + 256MB. 1M SDK-written spans,
 #: the two side by side (load ~10): 640MB + 400MB 32.6 / 534 MB, 192MB + 256MB 33.8 / 396 MB (+4 % CPU).
+#: Where that CPU goes (1M SDK, two alternated pairs, load 6-18): all in staging, ~2 CPU s (the mapped batches
+#: waiting for a row-group-sized INSERT spill: ~200 MB more written); the merge costs the same at 256MB as at
+#: 400MB. At load ~3, two pairs: 26.6 / 26.5 CPU s, 573 / 558 MB against 30.3 / 29.8, 399 / 397 MB (+13 %).
+#: Staging at 224MB (28.2-31.2 CPU s, 403-441 MB) or 256MB (445 MB peak) and 16 MB blocks did not buy it back.
 OTLP_STAGE_MEMORY = "192MB"
 OTLP_MERGE_MEMORY = "256MB"
 #: The merge's limit should it run out of MERGE_MEMORY (5M generated OTLP spans did before the walks joined

@@ -27,7 +27,10 @@ def pick_lines(texts: pa.Table, lines: set[int] | None) -> list[tuple[int, str]]
         import pyarrow as pa
         import pyarrow.compute as pc  # (here: its import costs ~0.1 s, and the whole-file paths never get here)
 
-        texts = texts.filter(pc.is_in(texts.column("line"), value_set=pa.array(sorted(lines), pa.int64())))
+        # (from the buffer: pa.array imports pandas, see block_table)
+        wanted = np.array(sorted(lines), dtype=np.int64)
+        value_set = pa.Array.from_buffers(pa.int64(), len(wanted), [None, pa.py_buffer(wanted)])
+        texts = texts.filter(pc.is_in(texts.column("line"), value_set=value_set))
     return list(zip(texts.column("line").to_pylist(), texts.column("json").to_pylist(), strict=True))
 
 

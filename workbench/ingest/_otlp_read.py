@@ -30,6 +30,7 @@ from ._links import LINKS_KEY, is_messaging, link_list, note_root_link
 from ._logfire import rendered_name
 from ._otlp_logs import stage_resource_logs
 from ._span_outcome import ended_well
+from ._stage_tables import arrow_column
 from ._time_units import number_ns
 
 # Largest single-document (non-JSONL) file parsed in one go; a bigger file is read line by line.
@@ -443,9 +444,10 @@ def write_runs(ctx: _Context, extra: str | None = None) -> None:
 
     rows = [(k, *v) for k, v in ctx.runs.items()]
     cols = list(zip(*rows, strict=True)) if rows else [[]] * 5
-    table = pa.table({"run_id": pa.array(cols[0], pa.string()), "order_hint": pa.array(cols[1], pa.int64()),
-                      "line": pa.array(cols[2], pa.int64()), "system": pa.array(cols[3], pa.string()),
-                      "attributes": pa.array(cols[4], pa.string())})
+    # (arrow_column, not pa.array: that imports pandas)
+    table = pa.table({name: arrow_column(col, t) for name, col, t in zip(
+        ("run_id", "order_hint", "line", "system", "attributes"), cols,
+        ("VARCHAR", "BIGINT", "BIGINT", "VARCHAR", "VARCHAR"), strict=True)})
     view = f"_wb_otlp_runs_py_{id(ctx)}"
     stage.con.register(view, table)
     union = f"SELECT * FROM {view}" + (f" UNION ALL BY NAME SELECT * FROM {extra}" if extra else "")
