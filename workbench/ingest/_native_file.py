@@ -23,7 +23,8 @@ quarantines it when it is bad.
 DuckDB's reader also takes JSON the spec does not (a trailing comma, NaN or infinity, a number past the
 range of a double), in keys the format does not use too: the line count's pass over the raw text finds such
 lines (:mod:`._lenient_scan`) and hands them to the Python reader, which quarantines them as broken JSON,
-whichever path reads the file. A number past 64 bits in an object or array is kept as written here (the
+whichever path reads the file. The same pass hands back a line with more opening brackets than the depth
+limit, which may nest past it in such a key too. A number past 64 bits in an object or array is kept as written here (the
 Python reader rounds it to a double).
 """
 
