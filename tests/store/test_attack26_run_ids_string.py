@@ -32,3 +32,5 @@ def test_a_run_id_string_is_refused_by_name(ws: wb.Workspace) -> None:
         model.predict(ws, "r01")
     with pytest.raises(TypeError, match="not the string 'r01'"):
         wb.detect(ws, run_ids="r01", progress=False)
+    with pytest.raises(TypeError, match="not the string 'r01'"):
+        wb.attribute_many(ws, lambda *a, **k: None, "r01")
