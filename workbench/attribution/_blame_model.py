@@ -26,6 +26,7 @@ from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
 from ..exceptions import InvalidParameterError, WorkbenchError
+from ..store._run_scope import run_id_list
 from ._blame_explain import explain_run
 from ._blame_params import _int, _int_or_none, _real, run_weights, system_weights
 from ._calibration import PlattCalibration, agent_evidence, calibration_rows
@@ -269,7 +270,7 @@ class BlameModel(PersistMixin, BaseEstimator):
             one table serves many fits (cross-validation).
         """
         self._validate()
-        ids = failed_runs(ws) if run_ids is None else [str(r) for r in run_ids]
+        ids = failed_runs(ws) if run_ids is None else run_id_list(run_ids)
         ensure_findings(ws, ids, self.detect)
         X = step_features(ws, ids)
         systems = dict(ws.con.execute("SELECT run_id, coalesce(system, '') FROM runs").fetchall())

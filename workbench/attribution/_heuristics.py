@@ -25,7 +25,7 @@ import pyarrow as pa
 from ..detect import DETECTORS
 from ..detect import detect as run_detectors
 from ..exceptions import InvalidParameterError
-from ..store._run_scope import run_scope
+from ..store._run_scope import run_id_list, run_scope
 from ..store._transaction import transaction
 from ._features import step_features
 
@@ -303,7 +303,7 @@ def predict_heuristic(ws, name: str, run_ids: Iterable[str] | None = None, seed:
     >>> predict_heuristic(ws, "first_error").columns.tolist()
     ['run_id', 'agent', 'step_id', 'score', 'agent_confidence', 'uncertain']
     """
-    ids = failed_runs(ws) if run_ids is None else [str(r) for r in run_ids]
+    ids = failed_runs(ws) if run_ids is None else run_id_list(run_ids)
     if name == "most_detector_hits":
         ensure_findings(ws, ids, detect)
     steps, agents = heuristic_scores(step_features(ws, ids), name, seed)

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from ..exceptions import InvalidParameterError, WorkbenchError
+from ..store._run_scope import run_id_list
 from ._attribute import Attribution, attribute_steps, save
 
 _STEP_COLUMNS = "run_id, step_id, agent, kind, seq"
@@ -57,7 +58,7 @@ def pending_work(ws, run_ids: Sequence[str] | None, skip_stored: bool,  # noqa: 
     if run_ids is None:
         run_ids = [r for (r,) in ws.con.execute(
             "SELECT run_id FROM runs WHERE outcome = 'failure' ORDER BY run_id").fetchall()]
-    run_ids = list(dict.fromkeys(run_ids))
+    run_ids = list(dict.fromkeys(run_id_list(run_ids)))
     if skip_stored and run_ids:
         held = stored_verdicts(ws, run_ids, options.get("method", "shapley"),
                                options.get("counterfactual", "repair"))

@@ -25,16 +25,26 @@ def fill_run_scope(con: Any, table: str, runs: Iterable[Any] | None) -> bool:
     """Create (or replace) the temp table ``table`` (one column, ``run_id VARCHAR``) on ``con`` holding the
     distinct ``runs`` (each read with ``str``). ``None``: the table is left empty and the answer is False
     (no scope: every run), else True (the value queries bind to say whether they are scoped). A cursor's
-    temp tables are its own."""
+    temp tables are its own. A lone string is refused (:func:`run_id_list`)."""
     if not _TABLE.match(table):
         raise ValueError(f"fill_run_scope: {table!r} is not a table name of the package's")
     con.execute(f"CREATE OR REPLACE TEMP TABLE {table} (run_id VARCHAR)")
     if runs is None:
         return False
-    ids = [r if isinstance(r, str) else str(r) for r in runs]
+    ids = run_id_list(runs)
     if ids:
         con.execute(f"INSERT INTO {table} SELECT DISTINCT unnest($runs)", {"runs": ids})
     return True
+
+
+def run_id_list(runs: Iterable[Any]) -> list[str]:
+    """``runs`` as a list of run ids (each read with ``str``); a lone string is refused (TypeError): read as
+    its characters, ``"r01"`` scoped a call to runs "r", "0" and "1", and ``model.predict(ws, "r01")``
+    answered with no row and no word."""
+    if isinstance(runs, (str, bytes)):
+        raise TypeError(f"run ids must be a list of run ids, not the string {str(runs)[:80]!r}: "
+                        f"pass [{str(runs)[:80]!r}] for that one run")
+    return [r if isinstance(r, str) else str(r) for r in runs]
 
 
 @contextlib.contextmanager

@@ -87,7 +87,7 @@ class IncidentExplorer(w.VBox):
         self._pretrained: Any = None
         # the log-only verdict per run (~0.6 CPU s a failed run with the pretrained model), kept for the widget's
         # life under the run's content: a run re-ingested, or given new findings, is scored again
-        self._verdicts: dict[str, tuple[Any, Any, pd.DataFrame]] = {}
+        self._verdicts: dict[str, tuple[Any, Any, pd.DataFrame, tuple]] = {}
         self.page_size = page_size
         self.filter = RunFilter(**(filters or {}))
         self.page = 0
@@ -441,15 +441,16 @@ class IncidentExplorer(w.VBox):
                 from ..attribution._evidence import predict_with_evidence
 
                 # as investigate stores it: the model's guess with the run's own evidence weighed in
-                # kept under the model itself (held, so `is` cannot meet a new model at a freed id) and the
-                # run's content
+                # kept under the model itself (held, so `is` cannot meet a new model at a freed id), its
+                # attributes (a refit or set_params changes them in place) and the run's content
                 key = self._run_content(self.run_id)
+                state = _model_state(model)
                 kept = self._verdicts.get(self.run_id)
-                if kept is not None and kept[0] is model and kept[1] == key:
+                if kept is not None and kept[0] is model and kept[1] == key and _same_state(kept[3], state):
                     p = kept[2]
                 else:
                     p = predict_with_evidence(model, self.ws, [self.run_id])
-                    self._verdicts[self.run_id] = (model, key, p)
+                    self._verdicts[self.run_id] = (model, key, p, state)
                 if len(p):
                     q = p.iloc[0]
                     head = {"failure": "Log-only BlameModel",
@@ -553,6 +554,16 @@ class IncidentExplorer(w.VBox):
         self._refresh(count=True)   # the list shows the new culprit (and a culprit filter may now match)
         self.show_run(run_id)
         return res
+
+
+def _model_state(model: Any) -> tuple:
+    """The model's attributes (parameters and fitted state), the objects themselves: ``set_params`` or a
+    ``fit`` in place replaces one, and the kept verdict was the old model's. (Held, so no id is reused.)"""
+    return tuple(getattr(model, "__dict__", {}).items())
+
+
+def _same_state(a: tuple, b: tuple) -> bool:
+    return len(a) == len(b) and all(ka == kb and va is vb for (ka, va), (kb, vb) in zip(a, b, strict=True))
 
 
 def _findings_table(hits: pd.DataFrame, max_rows: int) -> str:
