@@ -13,6 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from test_reader24_agreement import readers
 
 import workbench as wb
 from workbench.plots._data import handoff_data
@@ -101,6 +102,8 @@ def test_openllmetry_langgraph_loop() -> None:
 
 
 def test_autogen_swarm_linked_traces() -> None:
+    """Read by the default reader (the file is over the SQL path's threshold: its hand-off spans are handed back
+    to the Python mapper); the Python reader's store is the same (test_reader24_agreement)."""
     ws = _open(AUTOGEN, 92)
     runs = ws.runs().sort_values("n_steps")
     # 30 traces: the message hops join by their links into one run; the three create_agent spans (the
@@ -113,10 +116,28 @@ def test_autogen_swarm_linked_traces() -> None:
     assert acting.agent.notna().all()
     assert sorted(steps[steps.kind == "agent"].agent) == ["researcher", "researcher", "triage", "writer"]
     assert (steps.kind == "llm").sum() == 0              # autogen-ext's model client writes no spans
-    # the Swarm's transfer_to_<agent> hand-off tools are counted beside the two real tools
-    assert _tools(ws, run) == [("transfer_to_researcher", "triage"), ("get_price", "researcher"),
-                               ("transfer_to_writer", "researcher"), ("format_quote", "writer")]
+    # the Swarm's transfer_to_<agent> tools are its hand-offs, not tool calls: before, 4 tool calls for 2
+    handoffs = steps[steps.kind == "handoff"].sort_values("seq")
+    assert list(zip(handoffs.agent, handoffs.output, strict=True)) == [("triage", "researcher"), ("researcher", "writer")]
+    assert handoffs.tool.isna().all()
+    assert _tools(ws, run) == [("get_price", "researcher"), ("format_quote", "writer")]
     assert _arrows(ws, run) == [("triage", "researcher"), ("researcher", "writer")]
     # no message or tool content in the spans: nothing for a detector to find, and the culprit is a guess
     assert len(wb.detect(ws)) == 0
     assert _culprit(ws, run)[1] is True
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_only_autogens_described_hand_off_tool_is_a_hand_off(tmp_path: Path, fast: bool) -> None:
+    """Another system's tool named transfer_to_<x> (a bank's transfer_to_savings) is a tool call, by both readers."""
+    text = AUTOGEN.read_text().replace('"stringValue":"autogen"', '"stringValue":"bank"').replace(
+        '"stringValue": "autogen"', '"stringValue": "bank"')
+    assert '"autogen"' not in text
+    path = tmp_path / "not_autogen.otlp.jsonl"
+    path.write_text(text)
+    with readers(fast):
+        ws = wb.open()
+        ws.ingest(path, progress=False)
+    run = ws.runs().sort_values("n_steps").run_id.iloc[-1]
+    assert (ws.steps(run).kind == "handoff").sum() == 0
+    assert [t for t, _ in _tools(ws, run)] == ["transfer_to_researcher", "get_price", "transfer_to_writer", "format_quote"]
