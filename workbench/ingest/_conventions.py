@@ -320,6 +320,24 @@ def executor_handoff(name: Any, attrs: dict[str, Any]) -> str | None:
     return dst if name == "message.send" and isinstance(dst, str) and dst.strip() else None
 
 
+#: AutoGen AgentChat's hand-off: a ``Handoff`` is a tool (``transfer_to_<target>``) the agent's model calls and
+#: the framework answers; autogen-core writes its ``execute_tool`` span like any tool's, described so by default.
+AUTOGEN_HANDOFF = "Handoff to "
+
+
+def autogen_handoff(attrs: dict[str, Any]) -> str | None:
+    """The agent an AutoGen ``execute_tool`` span of a hand-off tool hands the work to, else None.
+
+    Read from the default description (``Handoff to <target>.``, the target as written; the tool's name
+    lower-cases it), and only on AutoGen's spans: a tool of another system named ``transfer_to_savings`` is a
+    tool. A hand-off given its own description stays a tool call (a miss, not a wrong agent).
+    """
+    desc = attrs.get("gen_ai.tool.description")
+    if attrs.get("gen_ai.system") != "autogen" or not isinstance(desc, str) or not desc.startswith(AUTOGEN_HANDOFF):
+        return None
+    return desc[len(AUTOGEN_HANDOFF):].removesuffix(".").strip() or None
+
+
 def agent_run_span(name: Any, attrs: dict[str, Any]) -> str | None:
     """The agent of a PydanticAI agent run span written before the GenAI conventions, else None.
 
@@ -928,7 +946,7 @@ def map_span(attrs: dict[str, Any], name: str | None, events: list[dict[str, Any
             if agent is None and kind != "agent":
                 agent = agent_run_span(name, rest)
                 kind = "agent" if agent is not None else kind
-    handed_to = executor_handoff(name, rest) if kind == "other" else None
+    handed_to = executor_handoff(name, rest) if kind == "other" else autogen_handoff(attrs) if kind == "tool" else None
     if handed_to is not None:
         kind = "handoff"
     if agent is None and kind == "agent" and root and workflow_wrapper(attrs):
@@ -941,7 +959,7 @@ def map_span(attrs: dict[str, Any], name: str | None, events: list[dict[str, Any
         # GenAI names agent spans "invoke_agent {gen_ai.agent.name}"; OpenInference uses the agent's name.
         agent = name.partition(" ")[2] or name if name.startswith(AGENT_NAME_PREFIXES) else name
     # (OpenLIT names on a chat span the tool its reply asks for: the call is the tool span's, not the model's)
-    tool = known.get("tool") if kind != "llm" else None
+    tool = known.get("tool") if kind not in ("llm", "handoff") else None
     if tool is None and kind == "tool":
         tool = traceloop_entity(rest)
     if tool is None and kind == "tool" and name:

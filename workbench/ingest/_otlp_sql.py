@@ -15,6 +15,7 @@ from ._base import MAX_FIELD_BYTES
 from ._conventions import (
     AGENT_NAME_PREFIXES,
     AGNO_SCOPE,
+    AUTOGEN_HANDOFF,
     BARE_AGENT_OPERATIONS,
     DETAILS_EVENTS,
     IN_MESSAGE_PREFIXES,
@@ -294,6 +295,9 @@ SELECT line, bad, ri, si, pi, (line << 24) + off + pi - 1 AS order_hint, service
     -- framework shapes only the Python mapper reads (BeeAI events, agent executors, LangGraph nodes)
     OR {shape_keys}
     OR coalesce(contains(ss[list_position(keys, 'metadata')], 'langgraph_node'), false)
+    -- AutoGen's hand-off tool (_conventions.autogen_handoff)
+    OR (kind = 'tool' AND coalesce(starts_with(ss[list_position(keys, 'gen_ai.tool.description')],
+                                               {_q(AUTOGEN_HANDOFF)}), false))
     -- in bytes (O(1), not characters: a text scan each); more bytes than characters only sends more to Python
     OR coalesce(greatest(strlen(s.name), strlen(v_input), strlen(v_output), strlen(error), strlen(attributes),
                          strlen(agent), strlen(tool), strlen(v_model)) > {big}, false),

@@ -1,0 +1,143 @@
+"""What a user sees of three real framework traces checked in by real28 (each fixture's README says how it was
+made and where the planted fault is): Semantic Kernel's own GenAI diagnostics, OpenLLMetry's LangChain
+instrumentation over LangGraph, and AutoGen AgentChat's Swarm on autogen-core's linked runtime spans.
+
+Agent names, every model / tool / agent step has its agent, tool calls counted, outcomes, hand-offs (the arrows
+between agents' lanes), the detectors' findings and the log-only culprit. The span guard against the backtest
+on these files is tests/policy/test_guard16_span_processor.py's realism test; both readers' agreement is
+tests/ingest/test_reader24_agreement.py's checked-in fixture test.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from test_reader24_agreement import readers
+
+import workbench as wb
+from workbench.plots._data import handoff_data
+
+FIXTURES = Path(__file__).parent / "fixtures"
+SK = FIXTURES / "semantic-kernel" / "sequential_fault.otlp.jsonl"
+OPENLLMETRY = FIXTURES / "openllmetry" / "langgraph_loop.otlp.jsonl"
+AUTOGEN = FIXTURES / "autogen" / "swarm_handoffs.otlp.jsonl"
+ACTING = ("llm", "tool", "agent", "handoff")
+
+
+def _open(path: Path, stored: int) -> wb.Workspace:
+    ws = wb.open()
+    report = ws.ingest(path, progress=False)
+    assert (report.read, report.stored, report.quarantined) == (stored, stored, 0)
+    return ws
+
+
+def _tools(ws: wb.Workspace, run_id: str) -> list[tuple[str, str]]:
+    steps = ws.steps(run_id)
+    tools = steps[steps.kind == "tool"].sort_values("seq")
+    return list(zip(tools.tool, tools.agent, strict=True))
+
+
+def _arrows(ws: wb.Workspace, run_id: str) -> list[tuple[str, str]]:
+    h = handoff_data(ws, run_id)
+    return list(zip(h.src_agent, h.dst_agent, strict=True))
+
+
+def _culprit(ws: wb.Workspace, run_id: str) -> tuple[str, bool]:
+    p = wb.BlameModel.pretrained().predict(ws, [run_id])
+    row = p[p.run_id == run_id].iloc[0]
+    return row.agent, bool(row.uncertain)
+
+
+def test_semantic_kernel_sequential_orchestration() -> None:
+    ws = _open(SK, 23)
+    (run,) = ws.runs().run_id
+    assert ws.runs().outcome.tolist() == ["unknown"]     # the app span and SK's spans leave their status unset
+    steps = ws.steps(run)
+    acting = steps[steps.kind.isin(ACTING)]
+    assert acting.agent.notna().all()
+    assert set(acting.agent) == {"researcher", "writer"}
+    # SK's runtime hops (agent_runtime create / send / process / ack) act for no agent
+    runtime = steps[steps.name.str.startswith("agent_runtime ")]
+    assert len(runtime) == 12 and runtime.agent.isna().all()
+    llm = steps[steps.kind == "llm"]
+    assert sorted(llm.agent) == ["researcher", "researcher", "writer", "writer"]
+    assert set(llm.model) == {"gpt-4o-mini"} and llm.tool.isna().all()
+    assert _tools(ws, run) == [("PricePlugin-get_price", "researcher"), ("QuotePlugin-format_quote", "writer")]
+    tool = steps[steps.tool == "PricePlugin-get_price"].iloc[0]
+    assert tool.input == '{"item": "widget"}' and tool.output == "widget: 14.20 USD"
+    said = steps[(steps.kind == "agent") & (steps.agent == "researcher")].iloc[0].output
+    assert "41.20" in said                               # the planted fault: the researcher misstates its tool
+    assert _arrows(ws, run) == [("researcher", "writer")]
+    assert _culprit(ws, run)[0] == "researcher"
+
+
+@pytest.mark.xfail(strict=True, reason="real28: the writer's format_quote echoes 41.20 back, and that tool output "
+                   "then 'supports' the answer's made-up price (without that one span silent_failure names the "
+                   "researcher): a tool echoing its arguments launders a made-up value")
+def test_semantic_kernel_researchers_made_up_price_is_found() -> None:
+    ws = _open(SK, 23)
+    findings = wb.detect(ws)
+    assert "researcher" in set(findings.agent)
+
+
+def test_openllmetry_langgraph_loop() -> None:
+    ws = _open(OPENLLMETRY, 36)
+    (run,) = ws.runs().run_id
+    assert ws.runs().outcome.tolist() == ["unknown"]
+    steps = ws.steps(run)
+    acting = steps[steps.kind.isin(ACTING)]
+    assert acting.agent.notna().all()
+    # the compiled graph's own span (invoke_agent LangGraph, OpenLLMetry names the graph an agent) is its
+    # default name's; every model call and tool call is one of the two ReAct agents'
+    assert set(acting.agent) == {"LangGraph", "researcher", "writer"}
+    assert set(steps[steps.kind.isin(["llm", "tool"])].agent) == {"researcher", "writer"}
+    assert sorted(steps[steps.kind == "llm"].agent) == ["researcher"] * 3 + ["writer"]
+    assert _tools(ws, run) == [("get_price", "researcher"), ("get_price", "researcher")]
+    assert _arrows(ws, run) == [("researcher", "writer")]
+    findings = wb.detect(ws)
+    assert list(zip(findings.detector, findings.agent, strict=True)) == [("loop", "researcher")]
+    assert steps.set_index("step_id").loc[findings.step_id.iloc[0]].tool == "get_price"
+    assert _culprit(ws, run)[0] == "researcher"
+
+
+def test_autogen_swarm_linked_traces() -> None:
+    """Read by the default reader (the file is over the SQL path's threshold: its hand-off spans are handed back
+    to the Python mapper); the Python reader's store is the same (test_reader24_agreement)."""
+    ws = _open(AUTOGEN, 92)
+    runs = ws.runs().sort_values("n_steps")
+    # 30 traces: the message hops join by their links into one run; the three create_agent spans (the
+    # agents' construction, before the team ran) stay one-step runs
+    assert runs.n_steps.tolist() == [1, 1, 1, 89]
+    assert set(runs.outcome) == {"unknown"}
+    run = runs.run_id.iloc[-1]
+    steps = ws.steps(run)
+    acting = steps[steps.kind.isin(ACTING)]
+    assert acting.agent.notna().all()
+    assert sorted(steps[steps.kind == "agent"].agent) == ["researcher", "researcher", "triage", "writer"]
+    assert (steps.kind == "llm").sum() == 0              # autogen-ext's model client writes no spans
+    # the Swarm's transfer_to_<agent> tools are its hand-offs, not tool calls: before, 4 tool calls for 2
+    handoffs = steps[steps.kind == "handoff"].sort_values("seq")
+    assert list(zip(handoffs.agent, handoffs.output, strict=True)) == [("triage", "researcher"), ("researcher", "writer")]
+    assert handoffs.tool.isna().all()
+    assert _tools(ws, run) == [("get_price", "researcher"), ("format_quote", "writer")]
+    assert _arrows(ws, run) == [("triage", "researcher"), ("researcher", "writer")]
+    # no message or tool content in the spans: nothing for a detector to find, and the culprit is a guess
+    assert len(wb.detect(ws)) == 0
+    assert _culprit(ws, run)[1] is True
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_only_autogens_described_hand_off_tool_is_a_hand_off(tmp_path: Path, fast: bool) -> None:
+    """Another system's tool named transfer_to_<x> (a bank's transfer_to_savings) is a tool call, by both readers."""
+    text = AUTOGEN.read_text().replace('"stringValue":"autogen"', '"stringValue":"bank"').replace(
+        '"stringValue": "autogen"', '"stringValue": "bank"')
+    assert '"autogen"' not in text
+    path = tmp_path / "not_autogen.otlp.jsonl"
+    path.write_text(text)
+    with readers(fast):
+        ws = wb.open()
+        ws.ingest(path, progress=False)
+    run = ws.runs().sort_values("n_steps").run_id.iloc[-1]
+    assert (ws.steps(run).kind == "handoff").sum() == 0
+    assert [t for t, _ in _tools(ws, run)] == ["transfer_to_researcher", "get_price", "transfer_to_writer", "format_quote"]
