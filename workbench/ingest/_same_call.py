@@ -26,8 +26,10 @@ def merge_same_calls(con: duckdb.DuckDBPyConnection) -> list[str]:
             con.execute(stmt)
         n = con.execute("SELECT count(*) FROM same_call").fetchall()[0][0]
     finally:
-        con.execute("DROP TABLE IF EXISTS same_call")
-        con.execute("DROP TABLE IF EXISTS same_call_stored")
+        # (same_call_folded, same_call_up and same_call_down stay for fold_stored_same_calls: the ingest call
+        # drops its temp tables when it ends)
+        for table in _STAGE_ONLY:
+            con.execute(f"DROP TABLE IF EXISTS {table}")
     if not n:
         return []
     return [f"{n} model call(s) written twice, as an LLM step and its only LLM child (same model, same input and "
@@ -35,12 +37,29 @@ def merge_same_calls(con: duckdb.DuckDBPyConnection) -> list[str]:
             "(attribute workbench.same_call_span names the child's span)"]
 
 
-# An LLM step staged under another staged LLM step, or under a stored one that holds a child's call (the
-# second: a scan of the stored steps' ids, only when an LLM step's parent is not staged in this call).
+def fold_stored_same_calls(con: duckdb.DuckDBPyConnection) -> None:
+    """Inside the merge's transaction: the stored halves of pairs split over two ingest calls that
+    :func:`merge_same_calls` found (a stored parent takes its child's call; a stored child gives way to its
+    parent), as ``store/sql/same_call_fold.sql`` states."""
+    found = {t for (t,) in con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE temporary AND table_name IN ('same_call_folded', "
+        "'same_call_down')").fetchall()}
+    if not found or not con.execute("SELECT (SELECT count(*) FROM same_call_folded) "
+                                    "+ (SELECT count(*) FROM same_call_down)").fetchall()[0][0]:
+        return
+    for stmt in sql_statements("same_call_fold"):
+        con.execute(stmt)
+
+
+_STAGE_ONLY = ("same_call", "same_call_stored", "same_call_llm_stage", "same_call_llm_stored", "same_call_kids")
+
+# An LLM step staged under another staged LLM step, or under a stored LLM step (only when an LLM step's parent
+# is not staged in this call), or over one (a scan of the stored steps' parent ids in the runs staged now).
 _ANY_PAIR = """
 SELECT EXISTS (SELECT 1 FROM stage_steps s SEMI JOIN stage_steps p
                ON p.run_id = s.run_id AND p.step_id = s.parent_id AND p.kind = 'llm' WHERE s.kind = 'llm')
     OR EXISTS (SELECT 1 FROM (SELECT * FROM stage_steps s ANTI JOIN stage_steps p
                               ON p.run_id = s.run_id AND p.step_id = s.parent_id WHERE s.kind = 'llm') s
-               JOIN steps p ON p.run_id = s.run_id AND p.step_id = s.parent_id
-               WHERE p.kind = 'llm' AND contains(p.attributes::VARCHAR, 'workbench.same_call_span'))"""
+               JOIN steps p ON p.run_id = s.run_id AND p.step_id = s.parent_id WHERE p.kind = 'llm')
+    OR EXISTS (SELECT 1 FROM steps c SEMI JOIN (SELECT run_id, step_id FROM stage_steps WHERE kind = 'llm') p
+               ON p.run_id = c.run_id AND p.step_id = c.parent_id WHERE c.kind = 'llm')"""
