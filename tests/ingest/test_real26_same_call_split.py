@@ -140,7 +140,8 @@ def test_labels_and_findings_on_a_folded_child(tmp_path: Path) -> None:
            params=[run, child])
     ws.sql("INSERT INTO attributions (run_id, method, unit, target, value) VALUES (?, 'shapley', 'step', ?, 1.0)",
            params=[run, child])
-    ws.ingest(parts["parent"], progress=False)
+    report = ws.ingest(parts["parent"], progress=False)
+    assert any(n.startswith("4 of them stored by an earlier call as the child alone") for n in report.notes)
     assert ws.sql("SELECT step_id FROM labels WHERE kind = 'hallucination'").fetchall() == [("4c868f18654133be",)]
     assert ws.count("findings") == 0 and ws.count("attributions") == 0
     assert not ws.sql("SELECT * FROM steps WHERE step_id IN (SELECT unnest(?))", params=[sorted(CHILDREN)]).fetchall()

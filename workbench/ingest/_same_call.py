@@ -16,15 +16,17 @@ from ..store._connection import sql_statements
 
 
 def merge_same_calls(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """Take each staged LLM step whose only LLM child is the same call as one LLM step (see the module),
-    and a child given again of such a pair stored by an earlier call as a repeat of the stored step; the
-    report's note saying how many, if any."""
+    """Take each staged LLM step whose only LLM child is the same call as one LLM step (see the module), a
+    child given again of such a pair stored by an earlier call as a repeat of the stored step, and a pair split
+    over this call and an earlier one as one step (the store's side is :func:`fold_stored_same_calls`); the
+    report's notes saying how many, if any."""
     if not con.execute(_ANY_PAIR).fetchall()[0][0]:
         return []
     try:
         for stmt in sql_statements("same_call_llm"):
             con.execute(stmt)
-        n = con.execute("SELECT count(*) FROM same_call").fetchall()[0][0]
+        n, down = con.execute("SELECT (SELECT count(*) FROM same_call), (SELECT count(*) FROM same_call_down)"
+                              ).fetchall()[0]
     finally:
         # (same_call_folded, same_call_up and same_call_down stay for fold_stored_same_calls: the ingest call
         # drops its temp tables when it ends)
@@ -34,7 +36,10 @@ def merge_same_calls(con: duckdb.DuckDBPyConnection) -> list[str]:
         return []
     return [f"{n} model call(s) written twice, as an LLM step and its only LLM child (same model, same input and "
             "output tokens, the same event): stored once, as the parent step with what the child added "
-            "(attribute workbench.same_call_span names the child's span)"]
+            "(attribute workbench.same_call_span names the child's span)",
+            *([f"{down} of them stored by an earlier call as the child alone: that step is now its parent's; what "
+               "was found or attributed in its run counted the call twice and was dropped (run detect and "
+               "attribute it again)"] if down else [])]
 
 
 def fold_stored_same_calls(con: duckdb.DuckDBPyConnection) -> None:
