@@ -155,3 +155,53 @@ def test_labels_and_findings_on_a_folded_child(tmp_path: Path) -> None:
            params=[run])
     ws.ingest(parts["child"], progress=False)
     assert ws.count("findings") == 1 and _llm(ws) == [(4, 620)]
+
+
+def _sdk_trace(tmp: Path) -> tuple[Path, Path]:
+    """A pair whose inner span has a step of its own under it (a tool span), written through the SDK: the inner
+    span and its child in one file, the rest in another."""
+    pytest.importorskip("opentelemetry.sdk")
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+    from opentelemetry.trace import set_span_in_context
+
+    from workbench.capture import otlp_json
+
+    memory = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(memory))
+    tracer = provider.get_tracer("test-system")
+    t0, ms = 1_760_000_000_000_000_000, 1_000_000
+    llm = {"gen_ai.operation.name": "chat", "gen_ai.request.model": "gpt-4o-mini",
+           "gen_ai.usage.input_tokens": 100, "gen_ai.usage.output_tokens": 12}
+    root = tracer.start_span("invoke_agent pricer", start_time=t0, attributes={
+        "gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "pricer"})
+    outer = tracer.start_span("call_llm", context=set_span_in_context(root), start_time=t0 + ms,
+                              attributes={**llm, "gen_ai.request.model": "openai/gpt-4o-mini"})
+    inner = tracer.start_span("generate_content", context=set_span_in_context(outer), start_time=t0 + 2 * ms,
+                              attributes=llm)
+    tool = tracer.start_span("execute_tool lookup", context=set_span_in_context(inner), start_time=t0 + 3 * ms,
+                             attributes={"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "lookup",
+                                         "gen_ai.tool.call.arguments": '{"sku": "A"}'})
+    for span, end in ((tool, 4), (inner, 5), (outer, 6), (root, 7)):
+        span.end(end_time=t0 + end * ms)
+    spans = memory.get_finished_spans()
+    first = [s for s in spans if s.name in ("generate_content", "execute_tool lookup")]
+    files = []
+    for name, part in (("inner", first), ("outer", [s for s in spans if s not in first])):
+        files.append(tmp / f"{name}.otlp.jsonl")
+        files[-1].write_text(json.dumps(otlp_json(part)) + "\n", encoding="utf-8")
+    return files[0], files[1]
+
+
+@pytest.mark.parametrize("inner_first", [True, False], ids=["inner-first", "outer-first"])
+def test_the_inner_spans_children_and_edges_move_to_the_step(tmp_path: Path, inner_first: bool) -> None:
+    inner, outer = _sdk_trace(tmp_path)
+    ws = wb.open()
+    for path in ((inner, outer) if inner_first else (outer, inner)):
+        ws.ingest(path, progress=False)
+    assert _store(ws) == _one_call([inner, outer])
+    assert ws.sql("SELECT s.name, p.name FROM steps s JOIN steps p ON p.run_id = s.run_id AND p.step_id = s.parent_id "
+                  "WHERE s.kind = 'tool'").fetchall() == [("execute_tool lookup", "call_llm")]
+    assert ws.sql("SELECT count(*) FROM steps WHERE kind = 'llm'").fetchall() == [(1,)]

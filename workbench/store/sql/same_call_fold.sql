@@ -21,21 +21,23 @@ SELECT run_id, parent, child FROM same_call_down UNION SELECT run_id, parent, ch
 UPDATE steps SET parent_id = x.parent
 FROM same_call_moved x WHERE steps.run_id = x.run_id AND steps.parent_id = x.child;
 
+CREATE OR REPLACE TEMP TABLE same_call_edges AS
+SELECT e.run_id, e.src_step, e.dst_step, e.kind,
+       coalesce(s.parent, e.src_step) AS new_src, coalesce(d.parent, e.dst_step) AS new_dst
+FROM edges e
+LEFT JOIN same_call_moved s ON s.run_id = e.run_id AND s.child = e.src_step
+LEFT JOIN same_call_moved d ON d.run_id = e.run_id AND d.child = e.dst_step
+WHERE s.child IS NOT NULL OR d.child IS NOT NULL;
+
 DELETE FROM edges
-WHERE EXISTS (
-    SELECT 1 FROM same_call_moved x
-    WHERE x.run_id = edges.run_id AND (edges.src_step = x.child OR edges.dst_step = x.child)
-      AND (CASE WHEN edges.src_step = x.child THEN x.parent ELSE edges.src_step END
-           = CASE WHEN edges.dst_step = x.child THEN x.parent ELSE edges.dst_step END
-           OR EXISTS (SELECT 1 FROM edges e WHERE e.run_id = edges.run_id AND e.kind = edges.kind
-                        AND e.src_step = CASE WHEN edges.src_step = x.child THEN x.parent ELSE edges.src_step END
-                        AND e.dst_step = CASE WHEN edges.dst_step = x.child THEN x.parent ELSE edges.dst_step END)));
+WHERE EXISTS (SELECT 1 FROM same_call_edges x WHERE x.run_id = edges.run_id AND x.src_step = edges.src_step
+                AND x.dst_step = edges.dst_step AND x.kind = edges.kind);
 
-UPDATE edges SET src_step = x.parent
-FROM same_call_moved x WHERE edges.run_id = x.run_id AND edges.src_step = x.child;
-
-UPDATE edges SET dst_step = x.parent
-FROM same_call_moved x WHERE edges.run_id = x.run_id AND edges.dst_step = x.child;
+INSERT INTO edges
+SELECT DISTINCT run_id, new_src, new_dst, kind FROM same_call_edges x
+WHERE new_src <> new_dst
+  AND NOT EXISTS (SELECT 1 FROM edges e WHERE e.run_id = x.run_id AND e.src_step = x.new_src
+                    AND e.dst_step = x.new_dst AND e.kind = x.kind);
 
 UPDATE labels SET step_id = x.parent
 FROM same_call_moved x WHERE labels.run_id = x.run_id AND labels.step_id = x.child;

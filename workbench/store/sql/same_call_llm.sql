@@ -54,13 +54,19 @@ SELECT DISTINCT run_id, step_id, parent_id, model, tokens_in, tokens_out,
        CASE WHEN json_valid(attributes) THEN json_extract_string(attributes, '$."gcp.vertex.agent.event_id"') END AS event_id
 FROM stage_steps WHERE kind = 'llm' AND run_id IS NOT NULL AND step_id IS NOT NULL;
 
+-- (two equi-joins, not one join on an OR, which DuckDB runs as a nested loop)
 CREATE OR REPLACE TEMP TABLE same_call_llm_stored AS
+WITH ids AS (
+    SELECT s.run_id, s.step_id FROM steps s SEMI JOIN same_call_llm_stage n ON n.run_id = s.run_id AND n.step_id = s.parent_id
+    WHERE s.kind = 'llm'
+    UNION
+    SELECT s.run_id, s.step_id FROM steps s SEMI JOIN same_call_llm_stage n ON n.run_id = s.run_id AND n.parent_id = s.step_id
+    WHERE s.kind = 'llm'
+)
 SELECT s.run_id, s.step_id, s.parent_id, s.model, s.tokens_in, s.tokens_out,
        json_extract_string(s.attributes, '$."gcp.vertex.agent.event_id"') AS event_id,
        json_exists(s.attributes, '$."workbench.same_call_span"') AS merged
-FROM steps s
-WHERE s.kind = 'llm' AND EXISTS (SELECT 1 FROM same_call_llm_stage n WHERE n.run_id = s.run_id
-                                   AND (n.step_id = s.parent_id OR n.parent_id = s.step_id));
+FROM steps s SEMI JOIN ids i ON i.run_id = s.run_id AND i.step_id = s.step_id;
 
 -- The same rule on one staged and one stored half. (x.merged: a stored step that is already a pair's step.)
 CREATE OR REPLACE TEMP MACRO same_call_rule(p_model, c_model, p_in, c_in, p_out, c_out, p_event, c_event) AS
