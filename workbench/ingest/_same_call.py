@@ -20,7 +20,7 @@ def merge_same_calls(con: duckdb.DuckDBPyConnection) -> list[str]:
     child given again of such a pair stored by an earlier call as a repeat of the stored step, and a pair split
     over this call and an earlier one as one step (the store's side is :func:`fold_stored_same_calls`); the
     report's notes saying how many, if any."""
-    if not con.execute(_ANY_PAIR).fetchall()[0][0]:
+    if not _any_pair(con):
         return []
     try:
         for stmt in sql_statements("same_call_llm"):
@@ -42,6 +42,15 @@ def merge_same_calls(con: duckdb.DuckDBPyConnection) -> list[str]:
                "attribute it again)"] if down else [])]
 
 
+def _any_pair(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether this call may hold a pair: both halves staged, or one staged in a run the store holds and the
+    other stored."""
+    def one(query: str) -> bool:
+        return bool(con.execute(query).fetchall()[0][0])
+
+    return one(_ANY_PAIR) or (one(_IN_STORED_RUN) and one(_ANY_STORED_HALF))
+
+
 def fold_stored_same_calls(con: duckdb.DuckDBPyConnection) -> None:
     """Inside the merge's transaction: the stored halves of pairs split over two ingest calls that
     :func:`merge_same_calls` found (a stored parent takes its child's call; a stored child gives way to its
@@ -58,12 +67,16 @@ def fold_stored_same_calls(con: duckdb.DuckDBPyConnection) -> None:
 
 _STAGE_ONLY = ("same_call", "same_call_stored", "same_call_llm_stage", "same_call_llm_stored", "same_call_kids")
 
-# An LLM step staged under another staged LLM step, or under a stored LLM step (only when an LLM step's parent
-# is not staged in this call), or over one (a scan of the stored steps' parent ids in the runs staged now).
+# An LLM step staged under another staged LLM step; else (only when a staged LLM step is in a run the store holds,
+# a look-up in the runs) one under a stored LLM step or over one (a scan of the stored steps' ids).
 _ANY_PAIR = """
 SELECT EXISTS (SELECT 1 FROM stage_steps s SEMI JOIN stage_steps p
-               ON p.run_id = s.run_id AND p.step_id = s.parent_id AND p.kind = 'llm' WHERE s.kind = 'llm')
-    OR EXISTS (SELECT 1 FROM (SELECT * FROM stage_steps s ANTI JOIN stage_steps p
+               ON p.run_id = s.run_id AND p.step_id = s.parent_id AND p.kind = 'llm' WHERE s.kind = 'llm')"""
+_IN_STORED_RUN = """
+SELECT EXISTS (SELECT 1 FROM runs r SEMI JOIN (SELECT run_id FROM stage_steps WHERE kind = 'llm') s
+               ON s.run_id = r.run_id)"""
+_ANY_STORED_HALF = """
+SELECT EXISTS (SELECT 1 FROM (SELECT * FROM stage_steps s ANTI JOIN stage_steps p
                               ON p.run_id = s.run_id AND p.step_id = s.parent_id WHERE s.kind = 'llm') s
                JOIN steps p ON p.run_id = s.run_id AND p.step_id = s.parent_id WHERE p.kind = 'llm')
     OR EXISTS (SELECT 1 FROM steps c SEMI JOIN (SELECT run_id, step_id FROM stage_steps WHERE kind = 'llm') p
