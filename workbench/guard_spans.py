@@ -27,6 +27,11 @@ check, ``ingest/_fields.step_row``) is no step of the backtest's: the processor 
 (``quarantined`` counts them), and the spans under it have no agent or depth from it, as in the store.
 Where only the span's end shows it, its start was checked already (the run counts it, the backtest not).
 
+A model call written as two LLM spans (Google ADK's legacy ``call_llm`` around ``generate_content``) is one step
+in the store, the parent's (``store/sql/same_call_llm.sql``): an LLM span begun as the only LLM child of an open LLM
+span waits for its parent's end, and is then that step (the decision names the parent's span) when the store's
+rule takes the two as one call, else judged as a step of its own, late.
+
 It imports no duckdb, pandas or numpy (the span mapping is pure Python), keeps bounded memory (runs
 in an LRU, open spans per run capped) and is safe under many threads (a short lock finds a run; the
 run's own lock covers its decision).
@@ -104,7 +109,7 @@ class _Step:
     ``max_runs``), and what it holds meanwhile does not grow with the arguments it was given."""
 
     __slots__ = ("agent", "depth", "kind", "tool", "key", "encloses", "late", "args_late", "retried", "dropped",
-                 "above")
+                 "above", "pending", "inner", "llm_kids", "started", "ended_as")
 
     def __init__(self, agent: str | None, depth: int, kind: str, tool: str | None, late: bool,
                  dropped: bool = False, args_late: bool = False) -> None:
@@ -117,6 +122,17 @@ class _Step:
         self.args_late = args_late
         self.retried = False       # (its judgement at the start counted it a retry)
         self.dropped = dropped     # the store quarantines the span: no step of the backtest's, none here
+        # An LLM span begun as the only LLM child of an open LLM span may be the same model call written twice
+        # (Google ADK's call_llm around generate_content; store/sql/same_call_llm.sql), which the store keeps
+        # as one step, the parent's: it is judged only when its parent ends (_pair), as that step or, if it is
+        # not the same call, as a step of its own. pending: this span waits so; inner: the span waiting under
+        # this one; llm_kids: LLM spans begun under this one; started: its start (epoch seconds); ended_as:
+        # a pending span's end (span, mapping, status, own agent, name), kept until its parent's end.
+        self.pending = False
+        self.inner: _Step | None = None
+        self.llm_kids = 0
+        self.started: float | None = None
+        self.ended_as: tuple | None = None
 
 
 class _Run:
@@ -285,7 +301,17 @@ class GuardSpanProcessor(SpanProcessor):
                     run.spans.popitem(last=False)
                 self._dropped(trace, ctx.span_id, reason)
                 return None
-            if above is not None:
+            kind, tool, args = _call(m, name)
+            told: list[tuple[int, _Step, Decision]] = []
+            inner = False
+            if kind == "llm" and above is not None:
+                above.llm_kids += 1
+                if above.pending:       # (a chain of three: the span it began under is no pair's child)
+                    told += self._release(run, above)
+                elif above.inner is not None:     # (a second LLM child: the first is a call of its own)
+                    told += self._release(run, above.inner)
+                inner = above.kind == "llm" and above.llm_kids == 1 and not above.dropped
+            if above is not None and not inner:
                 above.encloses += 1
             if m["agent_of_previous"] and agent is None:
                 agent = run.last_agent.get(parent)      # as the store's agent_of_previous.sql
@@ -296,7 +322,6 @@ class GuardSpanProcessor(SpanProcessor):
             if agent is None and above is not None:
                 agent = above.agent
             depth = above.depth + 1 if above is not None else 0
-            kind, tool, args = _call(m, name)
             # checked at its end when the span says nothing yet of what it is (OpenInference's LangChain
             # spans carry only a name until they end). A tool call without arguments when a limit reads them
             # is judged now, where the backtest judges it, as the call without arguments it is for the store
@@ -306,19 +331,24 @@ class GuardSpanProcessor(SpanProcessor):
             args_late = kind == "tool" and args is None and self._reads_args
             step = _Step(agent, depth, kind, tool, late, args_late=args_late)
             step.above = above
+            step.started = _seconds(span.start_time)
             run.spans[ctx.span_id] = step
             if len(run.spans) > _MAX_SPANS:
                 run.spans.popitem(last=False)
-            if late:
-                return None
-            retries = st.retries_total
-            d = self._core.before(st, agent, kind, tool, args, depth, _seconds(span.start_time))
-            if kind == "tool":
-                step.key = st.last_key     # (what after() reads of the arguments: they are not held)
-                step.retried = st.retries_total > retries
-        if d.action == "cut":
+            if inner:
+                step.pending, above.inner = True, step
+                step.key = ctx.span_id      # (its own id, until it is judged: _release tells it by this)
+            d = None
+            if not (late or inner):
+                retries = st.retries_total
+                d = self._core.before(st, agent, kind, tool, args, depth, _seconds(span.start_time))
+                if kind == "tool":
+                    step.key = st.last_key     # (what after() reads of the arguments: they are not held)
+                    step.retried = st.retries_total > retries
+        cut = self._told(key, told, run)
+        if d is not None and d.action == "cut":
             return self._tell(key, ctx.span_id, step, d, "start", run)
-        return None
+        return cut
 
     def _end(self, span: ReadableSpan) -> None:
         ctx = span.context
@@ -332,12 +362,23 @@ class GuardSpanProcessor(SpanProcessor):
             status = "error"    # (m["failed"]: a failure handed back as the call's result, as the store reads it)
         own = self._agent(key, span, m)     # (its own agent: a span checked only at its end says it then)
         run = self._run(key)
+        told: list[tuple[int, _Step, Decision]] = []
         with run.lock:
             step = run.spans.pop(ctx.span_id, None)
             if step is not None:
                 run.ended[ctx.span_id] = step
                 if len(run.ended) > _MAX_ENDED:
                     run.ended.popitem(last=False)
+            if step is not None and step.pending:     # judged when its parent ends (_Step.pending)
+                if reason is None:
+                    step.ended_as = (span, m, status, own, name)
+                    return
+                step.pending, step.dropped = False, True      # (no step of the store's: nothing was counted)
+                if step.above is not None and step.above.inner is step:
+                    step.above.inner = None
+                step.above = None
+                self._dropped(trace, ctx.span_id, reason)
+                return
             if root and not run.joined:     # the trace's root ended: its spans' agents are needed no more
                 # (but the spans still open are kept, at most _MAX_SPANS: one that outlives the root, a call
                 # left running, is checked at its end as the backtest checks it)
@@ -348,9 +389,62 @@ class GuardSpanProcessor(SpanProcessor):
                 self._unstarted(run.state, step)
             if step is not None:
                 step.above = None      # (an ended span holds no other)
+            if step is not None and step.inner is not None and not step.dropped:
+                m, status, more = self._pair(run, step, span, m, status)
+                told += more
             d = None if step is None or step.dropped else self._ended(run.state, step, span, m, status, own, name)
+        self._told(key, told, run)
         if d is not None and d[0].action != "allow":
             self._tell(key, ctx.span_id, step, d[0], d[1], run)
+
+    def _pair(self, run: _Run, step: _Step, span: ReadableSpan, m: dict[str, Any], status: str
+              ) -> tuple[dict[str, Any], str, list[tuple[int, _Step, Decision]]]:
+        """An LLM span ends with its only LLM child waiting (_Step.pending): when the two are one model call by the
+        store's rule (store/sql/same_call_llm.sql: both name the model, equal but for a provider prefix, both
+        give equal input and output tokens, no ADK event id tells them apart, the child has no LLM child), the
+        child is this step, which takes what only the child gave, as the store's row; otherwise the child is
+        judged as a step of its own now. (Under the run's lock.)"""
+        inner = step.inner
+        assert inner is not None
+        ended = inner.ended_as
+        if ended is None or inner.llm_kids or step.llm_kids != 1 or not _same_call(span, m, ended):
+            return m, status, self._release(run, inner)
+        step.inner, inner.pending, inner.above = None, False, None
+        child, c_status = ended[1], ended[2]
+        step.encloses += inner.encloses
+        m = {**m, **{f: c for f in ("output", "tokens_in", "tokens_out", "cost", "confidence", "entropy")
+                     if m.get(f) is None and (c := child.get(f)) is not None}}
+        return m, ("error" if c_status == "error" else status), []
+
+    def _release(self, run: _Run, step: _Step) -> list[tuple[int, _Step, Decision]]:
+        """A waiting LLM span found a step of its own (its parent began a second LLM span, or it began one, or
+        its parent ended and the two are not one call): judged now as it would have been, its start check then
+        (and, when it ended already, its end's). What to tell, for after the lock. (Under the run's lock.)"""
+        above, span_id = step.above, step.key
+        step.pending, step.key = False, None
+        if above is not None:
+            if above.inner is step:
+                above.inner = None
+            above.encloses += 1
+        st = run.state
+        if st.cut is not None:
+            return []
+        if step.ended_as is not None:
+            span, m, status, own, name = step.ended_as
+            step.ended_as, step.late = None, True      # (the late path: its start check, then its end's)
+            d = self._ended(st, step, span, m, status, own, name)
+            return [(span_id, step, d[0])] if d is not None and d[0].action != "allow" else []
+        d = self._core.before(st, step.agent, step.kind, step.tool, None, step.depth, step.started)
+        return [(span_id, step, d)] if d.action == "cut" else []
+
+    def _told(self, key: str, told: list[tuple[int, _Step, Decision]], run: _Run) -> SpanDecision | None:
+        """Tell the decisions on waiting spans judged late (outside the run's lock); the cut, if one was."""
+        cut = None
+        for span_id, step, d in told:
+            event = self._tell(key, span_id, step, d, "end" if step.late else "start", run)
+            if d.action == "cut":
+                cut = event
+        return cut
 
     def _ended(self, st: RunState, step: _Step, span: ReadableSpan, m: dict[str, Any], status: str,
                own: str | None, name: str) -> tuple[Decision, str] | None:
@@ -518,6 +612,22 @@ def _mapped(span: Any, root: bool) -> tuple[dict[str, Any], str]:
         if value is not None and value.__class__ is not str:
             m[field] = _stored_text(value)
     return m, name
+
+
+def _same_call(span: Any, m: dict[str, Any], ended: tuple) -> bool:
+    """Whether an LLM span (``span``, its mapping at its end ``m``) and its only LLM child (``ended``: its span and
+    mapping) are one model call by the store's rule (store/sql/same_call_llm.sql)."""
+    c = ended[1]
+    models = [x.rsplit("/", 1)[-1].lower() if x.__class__ is str else None for x in (m.get("model"), c.get("model"))]
+    if models[0] is None or models[0] != models[1]:
+        return False
+    if any(m.get(f) is None or m.get(f) != c.get(f) for f in ("tokens_in", "tokens_out")):
+        return False
+    p_event, c_event = ((s.attributes or {}).get(_EVENT_ID) for s in (span, ended[0]))
+    return p_event is None or c_event is None or str(p_event) == str(c_event)
+
+
+_EVENT_ID = "gcp.vertex.agent.event_id"
 
 
 def _small(value: Any) -> bool:

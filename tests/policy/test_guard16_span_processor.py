@@ -332,15 +332,12 @@ def test_measured_peaks_read_the_run_as_the_backtest_does(tmp_path: Path) -> Non
 FIXTURES = Path(__file__).resolve().parents[1] / "ingest" / "fixtures"
 # Real framework runs checked in beside the readers' tests (each directory's README says how it was made)
 REAL = sorted(str(p.relative_to(FIXTURES)) for p in FIXTURES.glob("*/*.otlp.jsonl"))
-# ADK 2.x's legacy schema writes one model call twice (call_llm around generate_content): the store keeps the
-# call as one step under call_llm's id (store/sql/same_call_llm.sql), while the guard hears generate_content
-# end first and decides on its id, so the two name different span ids for the same call
-TWICE_WRITTEN = {"adk/adk213_legacy_quote.otlp.jsonl"}
+# (ADK 2.x's legacy schema writes one model call twice, call_llm around generate_content: the store keeps the call
+# as one step under call_llm's id, store/sql/same_call_llm.sql, and the guard judges the inner span with its parent,
+# naming call_llm's id too: test_guard16_same_call.py)
 
 
-@pytest.mark.parametrize("trace", [pytest.param(t, marks=pytest.mark.xfail(
-    strict=True, reason="the guard decides on the inner span of a model call written twice")) if t in TWICE_WRITTEN
-    else t for t in REAL])
+@pytest.mark.parametrize("trace", REAL)
 def test_real_framework_traces_played_through_the_sdk_decide_as_the_backtest(trace: str) -> None:
     # Real traces (Google ADK, Microsoft Agent Framework, Agno, LangGraph.js, OpenLIT over openai-agents,
     # pydantic-ai, Vercel AI SDK, ...), each span started and ended through the SDK in time order with the file's ids

@@ -24,7 +24,7 @@ from ._parquet_rows import column_names, is_parquet
 from ._paths import display, expand_paths
 from ._rawtext import fill_raw_text
 from ._registry import ADAPTERS, RECORD_ADAPTERS
-from ._same_call import merge_same_calls
+from ._same_call import fold_stored_same_calls, merge_same_calls
 from ._stage_db import ENABLED as _COMPRESSED_STAGE
 from ._stage_db import StageDB
 from ._step_agents import agents_of_previous, listed_steps, loop_agents, stored_agents_of_previous
@@ -471,6 +471,7 @@ def _merge(con: duckdb.DuckDBPyConnection, stage: Stage, stage_fill: Any, jobs: 
            notes: list[str]) -> IngestReport:
     """Merge the staged rows into the store in one transaction (finalize, quarantine, runs); the report."""
     with transaction(con, "the ingest"):
+        fold_stored_same_calls(con)  # (a model call's two spans split over two calls: _same_call)
         move_stored_runs(con, stage.stored_link_moves)  # (stored runs continuing a trace staged now: _links)
         # (a trace split over calls: steps an earlier call stored before the step they act for came)
         stored_agents_of_previous(con, stage.turn_runs)

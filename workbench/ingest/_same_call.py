@@ -16,31 +16,68 @@ from ..store._connection import sql_statements
 
 
 def merge_same_calls(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """Take each staged LLM step whose only LLM child is the same call as one LLM step (see the module),
-    and a child given again of such a pair stored by an earlier call as a repeat of the stored step; the
-    report's note saying how many, if any."""
-    if not con.execute(_ANY_PAIR).fetchall()[0][0]:
+    """Take each staged LLM step whose only LLM child is the same call as one LLM step (see the module), a
+    child given again of such a pair stored by an earlier call as a repeat of the stored step, and a pair split
+    over this call and an earlier one as one step (the store's side is :func:`fold_stored_same_calls`); the
+    report's notes saying how many, if any."""
+    if not _any_pair(con):
         return []
     try:
         for stmt in sql_statements("same_call_llm"):
             con.execute(stmt)
-        n = con.execute("SELECT count(*) FROM same_call").fetchall()[0][0]
+        n, down = con.execute("SELECT (SELECT count(*) FROM same_call), (SELECT count(*) FROM same_call_down)"
+                              ).fetchall()[0]
     finally:
-        con.execute("DROP TABLE IF EXISTS same_call")
-        con.execute("DROP TABLE IF EXISTS same_call_stored")
+        # (same_call_folded, same_call_up and same_call_down stay for fold_stored_same_calls: the ingest call
+        # drops its temp tables when it ends)
+        for table in _STAGE_ONLY:
+            con.execute(f"DROP TABLE IF EXISTS {table}")
     if not n:
         return []
     return [f"{n} model call(s) written twice, as an LLM step and its only LLM child (same model, same input and "
             "output tokens, the same event): stored once, as the parent step with what the child added "
-            "(attribute workbench.same_call_span names the child's span)"]
+            "(attribute workbench.same_call_span names the child's span)",
+            *([f"{down} of them stored by an earlier call as the child alone: that step is now its parent's; what "
+               "was found or attributed in its run counted the call twice and was dropped (run detect and "
+               "attribute it again)"] if down else [])]
 
 
-# An LLM step staged under another staged LLM step, or under a stored one that holds a child's call (the
-# second: a scan of the stored steps' ids, only when an LLM step's parent is not staged in this call).
+def _any_pair(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether this call may hold a pair: both halves staged, or one staged in a run the store holds and the
+    other stored."""
+    def one(query: str) -> bool:
+        return bool(con.execute(query).fetchall()[0][0])
+
+    return one(_ANY_PAIR) or (one(_IN_STORED_RUN) and one(_ANY_STORED_HALF))
+
+
+def fold_stored_same_calls(con: duckdb.DuckDBPyConnection) -> None:
+    """Inside the merge's transaction: the stored halves of pairs split over two ingest calls that
+    :func:`merge_same_calls` found (a stored parent takes its child's call; a stored child gives way to its
+    parent), as ``store/sql/same_call_fold.sql`` states."""
+    found = {t for (t,) in con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE temporary AND table_name IN ('same_call_folded', "
+        "'same_call_down')").fetchall()}
+    if not found or not con.execute("SELECT (SELECT count(*) FROM same_call_folded) "
+                                    "+ (SELECT count(*) FROM same_call_down)").fetchall()[0][0]:
+        return
+    for stmt in sql_statements("same_call_fold"):
+        con.execute(stmt)
+
+
+_STAGE_ONLY = ("same_call", "same_call_stored", "same_call_llm_stage", "same_call_llm_stored", "same_call_kids")
+
+# An LLM step staged under another staged LLM step; else (only when a staged LLM step is in a run the store holds,
+# a look-up in the runs) one under a stored LLM step or over one (a scan of the stored steps' ids).
 _ANY_PAIR = """
 SELECT EXISTS (SELECT 1 FROM stage_steps s SEMI JOIN stage_steps p
-               ON p.run_id = s.run_id AND p.step_id = s.parent_id AND p.kind = 'llm' WHERE s.kind = 'llm')
-    OR EXISTS (SELECT 1 FROM (SELECT * FROM stage_steps s ANTI JOIN stage_steps p
+               ON p.run_id = s.run_id AND p.step_id = s.parent_id AND p.kind = 'llm' WHERE s.kind = 'llm')"""
+_IN_STORED_RUN = """
+SELECT EXISTS (SELECT 1 FROM runs r SEMI JOIN (SELECT run_id FROM stage_steps WHERE kind = 'llm') s
+               ON s.run_id = r.run_id)"""
+_ANY_STORED_HALF = """
+SELECT EXISTS (SELECT 1 FROM (SELECT * FROM stage_steps s ANTI JOIN stage_steps p
                               ON p.run_id = s.run_id AND p.step_id = s.parent_id WHERE s.kind = 'llm') s
-               JOIN steps p ON p.run_id = s.run_id AND p.step_id = s.parent_id
-               WHERE p.kind = 'llm' AND contains(p.attributes::VARCHAR, 'workbench.same_call_span'))"""
+               JOIN steps p ON p.run_id = s.run_id AND p.step_id = s.parent_id WHERE p.kind = 'llm')
+    OR EXISTS (SELECT 1 FROM steps c SEMI JOIN (SELECT run_id, step_id FROM stage_steps WHERE kind = 'llm') p
+               ON p.run_id = c.run_id AND p.step_id = c.parent_id WHERE c.kind = 'llm')"""
