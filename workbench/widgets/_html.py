@@ -72,14 +72,36 @@ def state_table(state: Any, max_rows: int = 200, cell: int = 300) -> str:
     rows = []
     for key, value in list(state.items())[:max_rows]:
         if dataclasses.is_dataclass(value) and not isinstance(value, type):
-            fields = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
+            # (a field declared init=False and never set is no attribute: its cell says so)
+            fields = {f.name: getattr(value, f.name, _UNSET) for f in dataclasses.fields(value)}
         else:
             fields = {"value": value}
         entry = {"key": key, **{f: v for f, v in fields.items() if f != "key"}}
-        rows.append({k: "" if v is None else _cut(str(v), cell) for k, v in entry.items()})
+        rows.append({k: "" if v is None else _cell_text(v, cell) for k, v in entry.items()})
     table = pd.DataFrame(rows).fillna("")   # an entry without another's fields: empty cells
     more = (f"<div><i>… {len(state) - max_rows:,} more entries</i></div>" if len(state) > max_rows else "")
     return html_table(table, na_rep="", border=0, classes="wb-table wb-state-table") + more
+
+
+class _Unset:
+    def __str__(self) -> str:
+        return "(not set)"
+
+
+_UNSET = _Unset()
+
+
+def _cell_text(value: Any, limit: int) -> str:
+    """A state cell's text; a value whose ``str`` raises (an object of the system's own, half built) costs only
+    its cell, as the repr of the whole state it replaced cost nothing then."""
+    try:
+        text = str(value)
+    except Exception as exc:  # noqa: BLE001 - any failure of a foreign object's __str__
+        try:
+            text = repr(value)
+        except Exception:  # noqa: BLE001
+            text = f"(cannot be shown: {type(exc).__name__} in {type(value).__name__}.__str__)"
+    return _cut(text, limit)
 
 
 def _cut(text: str, limit: int) -> str:
