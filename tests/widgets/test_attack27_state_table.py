@@ -6,7 +6,9 @@ very many entries costs the panel nothing else (before ux26 the state was one re
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import re
+from collections.abc import Iterator, Mapping
 
 import workbench as wb
 from workbench.widgets import IncidentExplorer
@@ -53,3 +55,23 @@ def test_a_value_that_cannot_be_str_costs_only_its_cell() -> None:
     rows = _rows(html)
     assert ["order", "HalfBuilt(price=?)", ""] in rows, rows
     assert ["qty", "3", ""] in rows and ["slot", "x", "(not set)"] in rows, rows
+
+
+class _Store(Mapping):
+    """A lazy view of a system's key-value store: entries read one by one, far more than are shown."""
+
+    def __len__(self) -> int:
+        return 10**12
+
+    def __iter__(self) -> Iterator[str]:
+        return (f"k{i}" for i in itertools.count())
+
+    def __getitem__(self, key: str) -> str:
+        return key.upper()
+
+
+def test_a_huge_lazy_mapping_is_read_only_as_far_as_shown() -> None:
+    html = _detail(_Store())
+    rows = _rows(html)
+    assert rows[1] == ["k0", "K0"] and len(rows) == 201, len(rows)
+    assert "999,999,999,800 more entries" in html

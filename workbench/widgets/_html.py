@@ -4,6 +4,7 @@ escaped (``_termtext.html_text``, ``html_table``), never as markup, whatever fie
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import math
 from collections.abc import Mapping
 from typing import Any
@@ -70,7 +71,8 @@ def state_table(state: Any, max_rows: int = 200, cell: int = 300) -> str:
     if not isinstance(state, Mapping) or not state:
         return pre(state)
     rows = []
-    for key, value in list(state.items())[:max_rows]:
+    # (islice: a lazy mapping of the system's, a view on a database, is read only as far as shown)
+    for key, value in itertools.islice(state.items(), max_rows):
         if dataclasses.is_dataclass(value) and not isinstance(value, type):
             # (a field declared init=False and never set is no attribute: its cell says so)
             fields = {f.name: getattr(value, f.name, _UNSET) for f in dataclasses.fields(value)}
