@@ -75,3 +75,14 @@ def test_a_huge_lazy_mapping_is_read_only_as_far_as_shown() -> None:
     rows = _rows(html)
     assert rows[1] == ["k0", "K0"] and len(rows) == 201, len(rows)
     assert "999,999,999,800 more entries" in html
+
+
+@dataclasses.dataclass
+class _Pair:
+    key: str
+    value: int
+
+
+def test_an_entry_field_named_key_is_shown() -> None:
+    rows = _rows(_detail({"stock": _Pair("SKU-991", 3)}))
+    assert rows[0] == ["key", "key (field)", "value"] and rows[1] == ["stock", "SKU-991", "3"], rows

@@ -78,7 +78,8 @@ def state_table(state: Any, max_rows: int = 200, cell: int = 300) -> str:
             fields = {f.name: getattr(value, f.name, _UNSET) for f in dataclasses.fields(value)}
         else:
             fields = {"value": value}
-        entry = {"key": key, **{f: v for f, v in fields.items() if f != "key"}}
+        # (an entry's own field named key is a column of its own: the mapping's key does not hide it)
+        entry = {"key": key, **{("key (field)" if f == "key" else f): v for f, v in fields.items()}}
         rows.append({k: "" if v is None else _cell_text(v, cell) for k, v in entry.items()})
     table = pd.DataFrame(rows).fillna("")   # an entry without another's fields: empty cells
     more = (f"<div><i>… {len(state) - max_rows:,} more entries</i></div>" if len(state) > max_rows else "")
