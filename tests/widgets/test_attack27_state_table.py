@@ -86,3 +86,12 @@ class _Pair:
 def test_an_entry_field_named_key_is_shown() -> None:
     rows = _rows(_detail({"stock": _Pair("SKU-991", 3)}))
     assert rows[0] == ["key", "key (field)", "value"] and rows[1] == ["stock", "SKU-991", "3"], rows
+
+
+def test_an_entry_of_thousands_of_fields_shows_the_first_forty_columns() -> None:
+    config = dataclasses.make_dataclass("Config", [(f"opt{i}", int) for i in range(3000)])(*range(3000))
+    html = _detail({f"agent{i}": config for i in range(200)})
+    rows = _rows(html)
+    assert rows[0] == ["key", *(f"opt{i}" for i in range(39))] and rows[1][:3] == ["agent0", "0", "1"], rows[0]
+    assert len(rows) == 201 and "fields past the first 39 of an entry not shown" in html
+    assert len(html) < 500_000, len(html)   # (12 MB before)

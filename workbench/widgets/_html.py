@@ -63,19 +63,22 @@ STYLE = ("<style>.wb-pre{white-space:pre-wrap;word-break:break-word;max-height:1
          ".wb-findings-table tr.wb-finding-detail td{padding-left:1.5em;color:var(--jp-ui-font-color1,#333)}</style>")
 
 
-def state_table(state: Any, max_rows: int = 200, cell: int = 300) -> str:
+def state_table(state: Any, max_rows: int = 200, cell: int = 300, max_columns: int = 40) -> str:
     """The system's state before a step (the explorer's ``snapshot=``): a mapping as a table, one row per
     entry, a dataclass entry's fields as columns; anything else as text. The demo's blackboard printed as
     one ``{'item_query': Value(value='ear plugs silicone', src='s0002', tainted=False), ...}`` blob, where
-    which value came from which step, and which is wrong, had to be dug out of a repr."""
+    which value came from which step, and which is wrong, had to be dug out of a repr. At most ``max_columns``
+    columns (the key, then fields in their order): a config object of 3,000 fields made 200 entries 12 MB of HTML."""
     if not isinstance(state, Mapping) or not state:
         return pre(state)
-    rows = []
+    rows, cut = [], False
     # (islice: a lazy mapping of the system's, a view on a database, is read only as far as shown)
     for key, value in itertools.islice(state.items(), max_rows):
         if dataclasses.is_dataclass(value) and not isinstance(value, type):
             # (a field declared init=False and never set is no attribute: its cell says so)
-            fields = {f.name: getattr(value, f.name, _UNSET) for f in dataclasses.fields(value)}
+            declared = dataclasses.fields(value)
+            cut = cut or len(declared) >= max_columns
+            fields = {f.name: getattr(value, f.name, _UNSET) for f in declared[:max_columns - 1]}
         else:
             fields = {"value": value}
         # (an entry's own field named key is a column of its own: the mapping's key does not hide it)
@@ -83,6 +86,9 @@ def state_table(state: Any, max_rows: int = 200, cell: int = 300) -> str:
         rows.append({k: "" if v is None else _cell_text(v, cell) for k, v in entry.items()})
     table = pd.DataFrame(rows).fillna("")   # an entry without another's fields: empty cells
     more = (f"<div><i>… {len(state) - max_rows:,} more entries</i></div>" if len(state) > max_rows else "")
+    if cut or table.shape[1] > max_columns:
+        table = table.iloc[:, :max_columns]
+        more += f"<div><i>… fields past the first {max_columns - 1} of an entry not shown</i></div>"
     return html_table(table, na_rep="", border=0, classes="wb-table wb-state-table") + more
 
 
