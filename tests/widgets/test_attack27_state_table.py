@@ -95,3 +95,24 @@ def test_an_entry_of_thousands_of_fields_shows_the_first_forty_columns() -> None
     assert rows[0] == ["key", *(f"opt{i}" for i in range(39))] and rows[1][:3] == ["agent0", "0", "1"], rows[0]
     assert len(rows) == 201 and "fields past the first 39 of an entry not shown" in html
     assert len(html) < 500_000, len(html)   # (12 MB before)
+
+
+class _Flaky(Mapping):
+    """A view on a system's store whose third entry cannot be read (the connection dropped)."""
+
+    def __len__(self) -> int:
+        return 5
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(["a", "b", "c", "d", "e"])
+
+    def __getitem__(self, key: str) -> str:
+        if key == "c":
+            raise ConnectionError("store <gone>")
+        return key * 2
+
+
+def test_a_mapping_whose_reading_fails_shows_what_was_read() -> None:
+    html = _detail(_Flaky())
+    assert _rows(html)[1:] == [["a", "aa"], ["b", "bb"]], _rows(html)
+    assert "could not be read further: ConnectionError: store &lt;gone&gt;" in html

@@ -71,9 +71,18 @@ def state_table(state: Any, max_rows: int = 200, cell: int = 300, max_columns: i
     columns (the key, then fields in their order): a config object of 3,000 fields made 200 entries 12 MB of HTML."""
     if not isinstance(state, Mapping) or not state:
         return pre(state)
-    rows, cut = [], False
-    # (islice: a lazy mapping of the system's, a view on a database, is read only as far as shown)
-    for key, value in itertools.islice(state.items(), max_rows):
+    rows, cut, broke = [], False, ""
+    entries = itertools.islice(state.items(), max_rows)
+    while True:
+        # (islice: a lazy mapping of the system's, a view on a database, is read only as far as shown; one
+        # whose reading fails shows the entries read before, and why it stopped)
+        try:
+            key, value = next(entries)
+        except StopIteration:
+            break
+        except Exception as exc:  # noqa: BLE001 - any failure of a foreign mapping
+            broke = f"<div><i>… the state could not be read further: {esc(f'{type(exc).__name__}: {exc}', 300)}</i></div>"
+            break
         if dataclasses.is_dataclass(value) and not isinstance(value, type):
             # (a field declared init=False and never set is no attribute: its cell says so)
             declared = dataclasses.fields(value)
@@ -85,7 +94,7 @@ def state_table(state: Any, max_rows: int = 200, cell: int = 300, max_columns: i
         entry = {"key": key, **{("key (field)" if f == "key" else f): v for f, v in fields.items()}}
         rows.append({k: "" if v is None else _cell_text(v, cell) for k, v in entry.items()})
     table = pd.DataFrame(rows).fillna("")   # an entry without another's fields: empty cells
-    more = (f"<div><i>… {len(state) - max_rows:,} more entries</i></div>" if len(state) > max_rows else "")
+    more = broke + (f"<div><i>… {len(state) - max_rows:,} more entries</i></div>" if len(state) > max_rows else "")
     if cut or table.shape[1] > max_columns:
         table = table.iloc[:, :max_columns]
         more += f"<div><i>… fields past the first {max_columns - 1} of an entry not shown</i></div>"
