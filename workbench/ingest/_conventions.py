@@ -958,8 +958,12 @@ def map_span(attrs: dict[str, Any], name: str | None, events: list[dict[str, Any
     if agent is None and kind == "agent" and name:
         # GenAI names agent spans "invoke_agent {gen_ai.agent.name}"; OpenInference uses the agent's name.
         agent = name.partition(" ")[2] or name if name.startswith(AGENT_NAME_PREFIXES) else name
-    # (OpenLIT names on a chat span the tool its reply asks for: the call is the tool span's, not the model's)
+    # (OpenLIT names on a chat span the tool its reply asks for: the call is the tool span's, not the model's;
+    # the name stays among the step's attributes, where it was, as the SQL reader keeps it)
     tool = known.get("tool") if kind not in ("llm", "handoff") else None
+    if kind == "llm" and "tool" in known:
+        asked = next(k for k in SLOT_KEYS["tool"] if attrs.get(k) is not None)
+        rest = {k: v for k, v in attrs.items() if k in rest or k == asked}
     if tool is None and kind == "tool":
         tool = traceloop_entity(rest)
     if tool is None and kind == "tool" and name:

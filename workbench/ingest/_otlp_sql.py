@@ -212,7 +212,9 @@ WITH docs AS (
         nullif(list_filter(v.attrs, lambda x: x.key = 'exception.message')[1].value.stringValue, ''),
         list_filter(v.attrs, lambda x: x.key = 'exception.type')[1].value.stringValue) END),
       lambda m: m IS NOT NULL)[1]) END) AS error,
-    _wb_obj(list_concat(list_transform(list_filter(attrs, lambda x, i: NOT list_contains(chosen, i)),
+    -- (a model step's tool name, the call its reply asks for, is no tool column's: it stays an attribute)
+    _wb_obj(list_concat(list_transform(list_filter(attrs, lambda x, i: NOT list_contains(chosen, i)
+                                                                       OR (kind = 'llm' AND i = h_tool)),
                                        lambda a: to_json(a.key)::VARCHAR || ':' || _wb_attr_j(a)),
                         CASE WHEN service IS NOT NULL THEN ['"service.name":' || _wb_j(service)] ELSE [] END,
                         CASE WHEN scope_name IS NOT NULL THEN ['"otel.scope.name":' || to_json(scope_name)::VARCHAR]

@@ -4,6 +4,7 @@ escaped (``_termtext.html_text``, ``html_table``), never as markup, whatever fie
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import math
 from collections.abc import Mapping
 from typing import Any
@@ -62,24 +63,63 @@ STYLE = ("<style>.wb-pre{white-space:pre-wrap;word-break:break-word;max-height:1
          ".wb-findings-table tr.wb-finding-detail td{padding-left:1.5em;color:var(--jp-ui-font-color1,#333)}</style>")
 
 
-def state_table(state: Any, max_rows: int = 200, cell: int = 300) -> str:
+def state_table(state: Any, max_rows: int = 200, cell: int = 300, max_columns: int = 40) -> str:
     """The system's state before a step (the explorer's ``snapshot=``): a mapping as a table, one row per
     entry, a dataclass entry's fields as columns; anything else as text. The demo's blackboard printed as
     one ``{'item_query': Value(value='ear plugs silicone', src='s0002', tainted=False), ...}`` blob, where
-    which value came from which step, and which is wrong, had to be dug out of a repr."""
+    which value came from which step, and which is wrong, had to be dug out of a repr. At most ``max_columns``
+    columns (the key, then fields in their order): a config object of 3,000 fields made 200 entries 12 MB of HTML."""
     if not isinstance(state, Mapping) or not state:
         return pre(state)
-    rows = []
-    for key, value in list(state.items())[:max_rows]:
+    rows, cut, broke = [], False, ""
+    entries = itertools.islice(state.items(), max_rows)
+    while True:
+        # (islice: a lazy mapping of the system's, a view on a database, is read only as far as shown; one
+        # whose reading fails shows the entries read before, and why it stopped)
+        try:
+            key, value = next(entries)
+        except StopIteration:
+            break
+        except Exception as exc:  # noqa: BLE001 - any failure of a foreign mapping
+            broke = f"<div><i>… the state could not be read further: {esc(f'{type(exc).__name__}: {exc}', 300)}</i></div>"
+            break
         if dataclasses.is_dataclass(value) and not isinstance(value, type):
-            fields = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
+            # (a field declared init=False and never set is no attribute: its cell says so)
+            declared = dataclasses.fields(value)
+            cut = cut or len(declared) >= max_columns
+            fields = {f.name: getattr(value, f.name, _UNSET) for f in declared[:max_columns - 1]}
         else:
             fields = {"value": value}
-        entry = {"key": key, **{f: v for f, v in fields.items() if f != "key"}}
-        rows.append({k: "" if v is None else _cut(str(v), cell) for k, v in entry.items()})
+        # (an entry's own field named key is a column of its own: the mapping's key does not hide it)
+        entry = {"key": key, **{("key (field)" if f == "key" else f): v for f, v in fields.items()}}
+        rows.append({k: "" if v is None else _cell_text(v, cell) for k, v in entry.items()})
     table = pd.DataFrame(rows).fillna("")   # an entry without another's fields: empty cells
-    more = (f"<div><i>… {len(state) - max_rows:,} more entries</i></div>" if len(state) > max_rows else "")
+    more = broke + (f"<div><i>… {len(state) - max_rows:,} more entries</i></div>" if len(state) > max_rows else "")
+    if cut or table.shape[1] > max_columns:
+        table = table.iloc[:, :max_columns]
+        more += f"<div><i>… fields past the first {max_columns - 1} of an entry not shown</i></div>"
     return html_table(table, na_rep="", border=0, classes="wb-table wb-state-table") + more
+
+
+class _Unset:
+    def __str__(self) -> str:
+        return "(not set)"
+
+
+_UNSET = _Unset()
+
+
+def _cell_text(value: Any, limit: int) -> str:
+    """A state cell's text; a value whose ``str`` raises (an object of the system's own, half built) costs only
+    its cell, as the repr of the whole state it replaced cost nothing then."""
+    try:
+        text = str(value)
+    except Exception as exc:  # noqa: BLE001 - any failure of a foreign object's __str__
+        try:
+            text = repr(value)
+        except Exception:  # noqa: BLE001
+            text = f"(cannot be shown: {type(exc).__name__} in {type(value).__name__}.__str__)"
+    return _cut(text, limit)
 
 
 def _cut(text: str, limit: int) -> str:

@@ -244,7 +244,7 @@ class ThresholdTuner(w.VBox):
             # the cost's unit: "expected cost 9,380.0" named neither what one unit is nor over how many runs
             priced = (f"precision {p.precision:.1%} · expected cost <b>{p.cost:,.1f}</b> over the {sw.n_runs:,} runs, "
                       f"at {plain(sw.cost_review)} a review and {plain(sw.cost_failure)} a missed failure "
-                      f"({'best within the ' + format(sw.budget, '.0%') + ' review budget' if sw.budget else 'best'} "
+                      f"({'best within the ' + _share(sw.budget) + ' review budget' if sw.budget else 'best'} "
                       f"{sw.best.cost:,.1f})")
         caught = (f"failures caught <b>{p.recall:.1%}</b> ({p.failures_caught:,} of {sw.n_failures:,})" if sw.n_failures
                   else "failures caught: <b>no failed run</b> to catch")
@@ -341,4 +341,10 @@ def on_grid(value: float, step: float, lo: float, way: str) -> float:
 
 def _budget_note(budget: float | None) -> str:
     """What the review budget box says, in words: a share of the runs, or no limit at 0."""
-    return f"= at most {budget:.0%} of runs sent to a human" if budget else "= no limit on the runs sent to a human"
+    return f"= at most {_share(budget)} of runs sent to a human" if budget else "= no limit on the runs sent to a human"
+
+
+def _share(budget: float) -> str:
+    """A budget as a percentage of 3 significant digits: '.0%' wrote a budget of 0.004 (a real limit) as '0%',
+    which reads as no review at all, and 0.125 as '12%'."""
+    return f"{budget * 100:.3g}%"
