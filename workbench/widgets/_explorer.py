@@ -136,7 +136,8 @@ class IncidentExplorer(w.VBox):
         self.verdict = w.HTML()
         self.blame_box = w.VBox()
         self.compute = w.Button(description="Compute attribution", icon="play", button_style="warning",
-                                disabled=replay is None, layout=w.Layout(width="190px"),
+                                disabled=replay is None,
+                                layout=w.Layout(width="190px", display="none" if replay is None else None),
                                 tooltip="replay the run with agents repaired (needs a re-runnable system)")
         self.progress = w.IntProgress(value=0, min=0, max=1, description="replays",
                                       layout=w.Layout(visibility="hidden"))
@@ -491,10 +492,10 @@ class IncidentExplorer(w.VBox):
         else:
             self.blame_box.children = ()
         self.compute.disabled = self.replay is None or self.run_id is None
-        # a run with nothing to attribute shows no (disabled) button inviting a replay
-        nothing = facts is None and (outcome == "success" or (
-            outcome not in ("failure", "silent_failure") and self.replay is None))
-        self.compute.layout.display = "none" if self.run_id is None or nothing else None
+        # a run with nothing to attribute shows no button inviting a replay; nor does an explorer without
+        # replay=: its button could never do anything (the verdict above says to pass replay=)
+        nothing = facts is None and outcome == "success"
+        self.compute.layout.display = "none" if self.run_id is None or self.replay is None or nothing else None
 
     def _run_content(self, run_id: str) -> tuple:
         """What the log-only verdict of ``run_id`` is computed from (its run row, steps, edges, findings), hashed:
