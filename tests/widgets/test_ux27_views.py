@@ -58,3 +58,38 @@ def test_findings_detector_box_never_blank() -> None:
     fo.detector.value = None                                                     # back, from code
     assert fo.detector.label == "(pick one)" and fo.detector.index == 0 and fo.runs.value == ""
     ws.close()
+
+
+class _OwnModel:
+    """A user's own blame model (scikit-learn style): predict(ws, run_ids) gives run_id, agent, step_id and,
+    when ``confidence`` is set, agent_confidence; never BlameModel's ``uncertain`` column."""
+
+    def __init__(self, confidence: float | None = None, columns: tuple[str, ...] = ("run_id", "agent", "step_id"),
+                 uncertain_below: float | None = None) -> None:
+        self.confidence, self.columns = confidence, columns
+        if uncertain_below is not None:
+            self.uncertain_below = uncertain_below
+
+    def predict(self, ws, run_ids):  # noqa: ANN001, ANN201
+        import pandas as pd
+
+        table = pd.DataFrame({"run_id": run_ids, "agent": "coder", "step_id": [f"{r}-2" for r in run_ids]})
+        if self.confidence is not None:
+            table["agent_confidence"] = self.confidence
+        return table[[c for c in table.columns if c in self.columns or c == "agent_confidence"]]
+
+
+def test_own_blame_model_without_uncertain_column() -> None:
+    ws = _store()
+    text = IncidentExplorer(ws, blame_model=_OwnModel(0.4)).verdict.value
+    # its probabilities say how sure it is: under BlameModel's 0.5 it is uncertain
+    assert "cannot score" not in text and "<b>coder</b> at step <b>bad-2</b> (agent share 40%, uncertain)" in text, text
+    text = IncidentExplorer(ws, blame_model=_OwnModel(0.4, uncertain_below=0.3)).verdict.value
+    assert "(agent share 40%)." in text, text
+    text = IncidentExplorer(ws, blame_model=_OwnModel()).verdict.value      # no confidence given: none printed
+    assert "<b>coder</b> at step <b>bad-2</b>." in text and "nan" not in text, text
+    # a table without the step names what the model must return
+    text = IncidentExplorer(ws, blame_model=_OwnModel(columns=("run_id", "agent"))).verdict.value
+    assert "cannot score this run" in text and "_OwnModel.predict(ws, run_ids) returned no column &#x27;step_id&#x27;" \
+        in text and "it must return one row per run with run_id, agent, step_id" in text, text
+    ws.close()

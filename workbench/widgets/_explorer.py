@@ -469,8 +469,12 @@ class IncidentExplorer(w.VBox):
                                          f"between agents), at step <b>{esc(q['step_id'])}</b> (the step's share "
                                          f"{q['step_confidence']:.0%}{unsure}{later}).")
                         else:
-                            lines.append(f"{head}: <b>{esc(q['agent'])}</b> at step <b>{esc(q['step_id'])}</b> "
-                                         f"(agent share {q['agent_confidence']:.0%}{unsure}{later}).")
+                            # a user's own model may give no confidence: then none is printed ("nan%")
+                            share = _share(q["agent_confidence"])
+                            said = ", ".join(p for p in (f"agent share {share}" if share else "", unsure[2:],
+                                                         later[2:]) if p)
+                            lines.append(f"{head}: <b>{esc(q['agent'])}</b> at step <b>{esc(q['step_id'])}</b>"
+                                         + (f" ({said})." if said else "."))
                             if _or(q["why"], ""):
                                 alone = "" if q["model_agent"] == q["agent"] else \
                                     f" (the model alone: {esc(_or(q['model_agent'], 'no agent'))})"
@@ -570,6 +574,15 @@ def _findings_table(hits: pd.DataFrame, max_rows: int) -> str:
                     f"<tr class='wb-finding-detail'><td colspan='4'>{esc(h.detail)}</td></tr>")
     more = (f"<div><i>the first {max_rows} of {len(hits):,} findings</i></div>" if len(hits) > max_rows else "")
     return f"<table class='wb-table wb-findings-table'><thead><tr>{head}</tr></thead>{''.join(rows)}</table>{more}"
+
+
+def _share(value: Any) -> str:
+    """A confidence as "62%", or "" when there is none (NaN, None, not a number)."""
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return ""
+    return f"{v:.0%}" if math.isfinite(v) else ""
 
 
 def _true(value: Any) -> bool:
