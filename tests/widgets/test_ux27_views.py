@@ -93,3 +93,88 @@ def test_own_blame_model_without_uncertain_column() -> None:
     assert "cannot score this run" in text and "_OwnModel.predict(ws, run_ids) returned no column &#x27;step_id&#x27;" \
         in text and "it must return one row per run with run_id, agent, step_id" in text, text
     ws.close()
+
+
+class _CountingModel(_OwnModel):
+    def __init__(self) -> None:
+        super().__init__(0.8)
+        self.scored: list[str] = []
+
+    def predict(self, ws, run_ids):  # noqa: ANN001, ANN201
+        self.scored += list(run_ids)
+        return super().predict(ws, run_ids)
+
+
+def test_show_run_in_the_constructors_cell_scores_only_that_run() -> None:
+    """In a notebook (an event loop runs the cell) ``ex = IncidentExplorer(ws); ex.show_run(x)`` scored the run the
+    list opened on too; its attribution now waits for the cell to end, and is dropped when another run is shown."""
+    import asyncio
+
+    ws = _store()
+
+    async def cell(then: str | None) -> tuple[IncidentExplorer, _CountingModel]:
+        model = _CountingModel()
+        ex = IncidentExplorer(ws, blame_model=model)
+        first = ex.run_id
+        if then is not None:
+            ex.show_run(then)
+        assert model.scored == ([then] if then else []), model.scored   # nothing scored for the first run yet
+        await asyncio.sleep(0)    # the cell is over: the kernel's loop runs what waited
+        assert ex.run_id == (then or first)
+        return ex, model
+
+    ex, model = asyncio.run(cell("quiet"))
+    assert model.scored == ["quiet"] and "quiet-2" in ex.verdict.value, (model.scored, ex.verdict.value)
+    ex, model = asyncio.run(cell(None))    # left on the first run: scored once the cell is over
+    assert model.scored == [ex.run_id] and f"{ex.run_id}-2" in ex.verdict.value, (model.scored, ex.verdict.value)
+    # a script (no event loop) gets the first run's verdict at once, as before
+    model = _CountingModel()
+    ex = IncidentExplorer(ws, blame_model=model)
+    assert model.scored == [ex.run_id] and f"{ex.run_id}-2" in ex.verdict.value
+    ws.close()
+
+
+def _all_failed(runs: int = 40) -> wb.Workspace:
+    """Every run failed (Who&When-like); run r makes r % 10 tool calls, its fault at its last one."""
+    records: list[dict] = []
+    for r in range(runs):
+        run = f"r{r:02d}"
+        records.append({"record": "run", "run_id": run, "system": "s", "outcome": "failure"})
+        records += [{"run_id": run, "step_id": f"s{i}", "agent": "a", "kind": "tool", "name": "search",
+                     "tool": "search", "input": f"q{r}-{i}", "latency_ms": 100 + 10 * i,
+                     "started_at": f"2026-03-01T10:{r:02d}:{i:02d}Z", "ended_at": f"2026-03-01T10:{r:02d}:{i:02d}.5Z"}
+                    for i in range(1 + r % 10)]
+    ws = wb.open()
+    ws.ingest(records, progress=False)
+    return ws
+
+
+def test_tuner_on_a_store_where_every_run_failed() -> None:
+    """With no success there is nothing to trade an escalation against: the tuner opened with no review limit, its
+    slider escalating every run (the "cheapest"), beside a cost chart under a "not priced" title. It now opens on
+    a review budget of a tenth of the runs, at the threshold catching the most failures within it, with the review
+    load per threshold where the cost chart was."""
+    from workbench.widgets import ThresholdTuner
+
+    ws = _all_failed()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        tu = ThresholdTuner(ws, signal="tool_calls")
+    assert tu.budget.value == 0.1 and "at most 10% of runs" in tu.budget_note.value
+    p = tu.point
+    assert 0 < p.escalation_rate <= 0.1, p
+    # no other threshold within the budget catches more
+    ok = tu.sweep.curve[tu.sweep.curve["escalation_rate"] <= 0.1]
+    assert p.failures_caught == ok["failures_caught"].max(), (p, ok)
+    titles = [str(c.chart.to_dict().get("title")) for c in tu.charts.children]
+    assert not any("cost" in t.lower() and "not priced" not in t for t in titles), titles
+    assert any("Review load" in t for t in titles), titles
+    # the user's own budget is kept
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        own = ThresholdTuner(ws, signal="tool_calls", budget=0.25)
+    assert own.budget.value == 0.25 and 0.1 < own.point.escalation_rate <= 0.25, own.point
+    own.budget.value = 0    # no limit asked for, by hand: the fewest reviews catching every failure it can
+    assert own.point.failures_caught == own.sweep.curve["failures_caught"].max()
+    assert "no successful run" in own.readout.value and "expected cost <b>" not in own.readout.value
+    ws.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import math
 import time
@@ -88,6 +89,7 @@ class IncidentExplorer(w.VBox):
         # the log-only verdict per run (~0.6 CPU s a failed run with the pretrained model), kept for the widget's
         # life under the run's content: a run re-ingested, or given new findings, is scored again
         self._verdicts: dict[str, tuple[Any, Any, pd.DataFrame]] = {}
+        self._pending: object | None = None     # the deferred attribution of the run the list picked (see _show)
         self.page_size = page_size
         self.filter = RunFilter(**(filters or {}))
         self.page = 0
@@ -221,7 +223,7 @@ class IncidentExplorer(w.VBox):
         if not labels:
             self.show_run(None)
         elif self.runs.value != self.run_id:
-            self.show_run(self.runs.value)
+            self._show(self.runs.value, auto=True)
 
     def _mark_in_list(self, run_id: str | None) -> None:
         """The run list highlights the run shown, or nothing when it is not on this page: ``show_run('r00')``
@@ -242,8 +244,15 @@ class IncidentExplorer(w.VBox):
     # -- one run --------------------------------------------------------------------------------
     def show_run(self, run_id: str | None) -> None:
         """Show ``run_id``: header, timeline, first flagged step, findings, attribution."""
+        self._show(run_id, auto=False)
+
+    def _show(self, run_id: str | None, auto: bool) -> None:
+        """Show ``run_id``; ``auto``: a run the list picked itself (the first of a page), whose attribution waits
+        for the kernel to be idle when it runs an event loop (a notebook): ``ex = IncidentExplorer(ws);
+        ex.show_run(x)`` in one cell scored the first run too, ~0.6 CPU s nobody looked at."""
         t0 = time.perf_counter()
         self.run_id = run_id
+        self._pending = None     # a deferred attribution of the run shown before is not wanted any more
         listed = run_id is None or run_id in {v for _, v in self.runs.options}
         if not listed and self._pager is not None:
             # shown from code, off the page listed: page to it (the list then highlights it), or say below
@@ -320,8 +329,20 @@ class IncidentExplorer(w.VBox):
                                              decisive_step=decisive, title=run_id)
         self.timeline.selections.observe(self._on_pick, names=["step"])
         self.latency_ms["timeline"] = (time.perf_counter() - t0) * 1000
+        loop = _running_loop() if auto else None
+        if loop is not None:
+            token = self._pending = object()
+            loop.call_soon(self._deferred, token, values, facts, outcome)
+            return
         self._show_attribution(values, facts, outcome)
         self.latency_ms["run"] = (time.perf_counter() - t0) * 1000
+
+    def _deferred(self, token: object, values: pd.DataFrame, facts: dict | None, outcome: str | None) -> None:
+        """The attribution of a run the list picked, once the cell (or the event) that showed it is over, unless
+        another run was shown since."""
+        if self._pending is token:
+            self._pending = None
+            self._show_attribution(values, facts, outcome)
 
     @staticmethod
     def _labelled_culprit(rows: list[tuple]) -> str | None:
@@ -574,6 +595,14 @@ def _findings_table(hits: pd.DataFrame, max_rows: int) -> str:
                     f"<tr class='wb-finding-detail'><td colspan='4'>{esc(h.detail)}</td></tr>")
     more = (f"<div><i>the first {max_rows} of {len(hits):,} findings</i></div>" if len(hits) > max_rows else "")
     return f"<table class='wb-table wb-findings-table'><thead><tr>{head}</tr></thead>{''.join(rows)}</table>{more}"
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    """The event loop running this code (an IPython kernel's, during a cell or a widget event), or None (a script)."""
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
 
 
 def _share(value: Any) -> str:
