@@ -168,7 +168,7 @@ class IncidentExplorer(w.VBox):
                              (self.timeline, "wb-timeline"), (self.page_label, "wb-page-label"),
                              (self.next, "wb-next-page"), (self.verdict, "wb-verdict"), (self.findings, "wb-findings")):
             widget.add_class(name)
-        self._refresh(count=True)
+        self._refresh(count=True, auto=True)
 
     # -- the run list ---------------------------------------------------------------------------
     def _on_filter(self, _change: Any = None) -> None:
@@ -192,7 +192,7 @@ class IncidentExplorer(w.VBox):
         self.page = page
         self._refresh(count=False)
 
-    def _refresh(self, count: bool) -> None:
+    def _refresh(self, count: bool, auto: bool = False) -> None:
         t0 = time.perf_counter()
         if count or self._pager is None:
             # No query here: the pager seeks the first page directly and counts only when asked.
@@ -223,7 +223,7 @@ class IncidentExplorer(w.VBox):
         if not labels:
             self.show_run(None)
         elif self.runs.value != self.run_id:
-            self._show(self.runs.value, auto=True)
+            self._show(self.runs.value, auto=auto)
 
     def _mark_in_list(self, run_id: str | None) -> None:
         """The run list highlights the run shown, or nothing when it is not on this page: ``show_run('r00')``
@@ -247,9 +247,10 @@ class IncidentExplorer(w.VBox):
         self._show(run_id, auto=False)
 
     def _show(self, run_id: str | None, auto: bool) -> None:
-        """Show ``run_id``; ``auto``: a run the list picked itself (the first of a page), whose attribution waits
-        for the kernel to be idle when it runs an event loop (a notebook): ``ex = IncidentExplorer(ws);
-        ex.show_run(x)`` in one cell scored the first run too, ~0.6 CPU s nobody looked at."""
+        """Show ``run_id``; ``auto``: the run the constructor's list opens on, whose attribution waits for the cell
+        to end when the kernel runs an event loop (a notebook): ``ex = IncidentExplorer(ws); ex.show_run(x)`` in
+        one cell scored the first run too, ~0.6 CPU s nobody looked at. (Only there: a page or filter change from
+        a click is handled in a widget message, where a callback left on the loop was seen not to run.)"""
         t0 = time.perf_counter()
         self.run_id = run_id
         self._pending = None     # a deferred attribution of the run shown before is not wanted any more
