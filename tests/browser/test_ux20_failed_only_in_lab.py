@@ -2,8 +2,8 @@
 culprit: the explorer's header names the labelled culprit (escaped: the payload in its reason never runs) above a
 drawn timeline; the tuner's readout says precision and cost cannot be measured without a successful run (it read
 "precision 100.0% · expected cost 4.0 (best 4.0)" at "escalate every run"), its tool-calls slider reads a whole
-number (read "0.000"), and its two charts are drawn with marks, the cost chart without a "minimum" at "escalate
-every run"."""
+number (read "0.000"), and its two charts are drawn with marks: the review load per threshold where the cost chart
+was (ux27; it drew a cost curve under a "not priced" title, without a "minimum" at "escalate every run")."""
 
 from __future__ import annotations
 
@@ -43,8 +43,11 @@ def test_failed_only_logs_in_lab(lab, browser) -> None:  # noqa: ANN001
         assert "best" not in st["readout"], st["readout"]
         assert st["slider"] and all("." not in r for r in st["slider"]), st["slider"]
         assert len(st["charts"]) >= 2 and all(n > 5 for n in st["charts"]), st["charts"]
-        # the cost chart marks no "minimum" (escalating every run looked cheapest) and says why
-        assert "minimum" not in st["texts"] and any("not priced" in t for t in st["texts"]), st["texts"]
+        # no cost chart (ux27: an "expected cost" axis up to 2,500 under a "not priced" title): the review load
+        # per threshold instead, and no "minimum" (escalating every run looked cheapest)
+        assert "minimum" not in st["texts"] and "expected cost" not in st["texts"], st["texts"]
+        assert any("Review load" in t and "not priced" in t for t in st["texts"]), st["texts"]
+        assert "sent to a human" in st["texts"], st["texts"]
         tuner.screenshot(path=str(_shot(lab, "ux20_tuner_failed_only.png")))
         assert not s.dialogs, s.dialogs
 

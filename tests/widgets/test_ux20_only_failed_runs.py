@@ -1,6 +1,7 @@
 """The ThresholdTuner on a store whose runs all failed (Who&When, an incident export): its readout said
 "precision 100.0% · expected cost 5.0 (best 5.0)" at "escalate every run" while the panel above it said no
-threshold can be priced without a successful run. It now says the cost and precision are not measured and why.
+threshold can be priced without a successful run. It now says the cost and precision are not measured and why
+(and, since ux27, draws no cost chart: the review load per threshold instead).
 A count signal's slider (tool calls so far) moves in whole calls: it read "0.000" and stepped by 0.0075."""
 
 from __future__ import annotations
@@ -38,8 +39,12 @@ def test_all_failed_readout_says_cost_is_not_measured() -> None:
     assert "precision 100" not in text and "expected cost <b>" not in text and "best" not in text, text
     assert "no successful run" in text, text
     assert "failures caught" in text    # what can be counted still is
-    spec = str(tu.cost_chart.chart.to_dict())
-    assert "'minimum'" not in spec and "not priced (no successful run)" in spec   # no "cheapest" point drawn
+    # ux27: no cost chart at all (it drew an "expected cost" axis up to 2,500 under a "not priced" title on
+    # Who&When): review load per threshold instead, what the logs can count; the cost boxes go too
+    assert tu.cost_chart is None and tu.load_chart in tu.charts.children
+    spec = str(tu.load_chart.chart.to_dict())
+    assert "expected cost" not in spec and "sent to a human" in spec and "cost not priced" in spec
+    assert tu.cost_review.layout.display == tu.cost_failure.layout.display == "none"
     tu.threshold.value = tu.threshold.max
     assert "no successful run" in tu.readout.value and "precision 100" not in tu.readout.value
     ws.close()

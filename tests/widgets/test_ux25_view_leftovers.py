@@ -133,9 +133,10 @@ def test_explorer_says_why_a_run_has_nothing_to_attribute() -> None:
     assert "Nothing to attribute</b>: the logs do not say this run failed" in ex.verdict.value, ex.verdict.value
     assert "ws.label(&#x27;quiet&#x27;, outcome='failure')" in ex.verdict.value
     assert "replay=" not in ex.verdict.value and ex.compute.layout.display == "none"
-    ex.show_run("bad")    # a failed run keeps the replay's invitation and its button
+    ex.show_run("bad")    # a failed run keeps the replay's invitation: in words (ux27: no button that does nothing)
     assert "No replay attribution stored" in ex.verdict.value and "Nothing to attribute" not in ex.verdict.value
-    assert ex.compute.layout.display != "none" and ex.compute.disabled
+    assert "pass <code>replay=</code>" in ex.verdict.value
+    assert ex.compute.layout.display == "none" and ex.compute.disabled
     # with a replay, a run of unknown outcome can still be replayed: the replay as recorded says if it fails
     with_replay = IncidentExplorer(ws, replay=lambda run_id, intervention: None, blame_model=None)
     with_replay.show_run("quiet")

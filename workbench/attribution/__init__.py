@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 _LAZY = {
     "AUTO_EXACT_MAX_PLAYERS": "._shapley",
     "FEATURES": "._features",
+    "FEATURE_LABELS": "._feature_labels",
     "HEURISTICS": "._heuristics",
     "Attribution": "._attribute",
     "BlameModel": "._blame_model",
@@ -27,6 +28,7 @@ _LAZY = {
     "decisive_step": "._decisive",
     "evaluate_attribution": "._evaluate",
     "feature_availability": "._features",
+    "feature_label": "._feature_labels",
     "labelled_failures": "._evaluate",
     "predict_heuristic": "._heuristics",
     "shapley": "._shapley",
@@ -36,6 +38,7 @@ _LAZY = {
 __all__ = [
     "AUTO_EXACT_MAX_PLAYERS",
     "FEATURES",
+    "FEATURE_LABELS",
     "HEURISTICS",
     "Attribution",
     "BlameModel",
@@ -50,6 +53,7 @@ __all__ = [
     "decisive_step",
     "evaluate_attribution",
     "feature_availability",
+    "feature_label",
     "labelled_failures",
     "predict_heuristic",
     "shapley",
@@ -76,6 +80,7 @@ if TYPE_CHECKING:
     from ._blame_model import BlameModel
     from ._decisive import DecisiveStep, decisive_step
     from ._evaluate import cv_folds, evaluate_attribution, labelled_failures
+    from ._feature_labels import FEATURE_LABELS, feature_label
     from ._features import FEATURES, feature_availability, step_features
     from ._heuristics import HEURISTICS, predict_heuristic
     from ._many import attribute_many

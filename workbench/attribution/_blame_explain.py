@@ -9,6 +9,7 @@ import pandas as pd
 from sklearn.utils.validation import check_is_fitted
 
 from ..exceptions import WorkbenchError
+from ._feature_labels import feature_label
 from ._linear import LinearScorer
 
 if TYPE_CHECKING:
@@ -50,6 +51,8 @@ def explain_run(model: BlameModel, ws, run_id: str) -> pd.DataFrame:  # noqa: AN
     agent_rows = _explain_agents(model.agent_aggregation, long, base)
     agent_rows["top"] = agent_rows["agent"] == top_agent
     out = pd.concat([long, agent_rows], ignore_index=True).assign(abs_shap=lambda d: d["shap"].abs())
+    # the words a chart shows for each feature ("silent-failure finding on the move", not det_value)
+    out.insert(out.columns.get_loc("feature") + 1, "label", out["feature"].map(feature_label))
     out = out.sort_values(["level", "output", "agent", "step_id", "abs_shap"],
                           ascending=[False, False, True, True, False], kind="stable", ignore_index=True)
     return out.drop(columns="abs_shap")

@@ -150,6 +150,38 @@ def predict_with_evidence(model: Any, ws: Any, run_ids: list[str]) -> pd.DataFra
     """``model.predict(ws, run_ids)`` with each run's own evidence weighed in (:func:`combine`; nothing is
     stored): the verdict :func:`store_log_verdicts` stores, for a view that shows one run live."""
     if not hasattr(model, "_predict"):   # an object with BlameModel's predict only: no agent scores to weigh
-        return model.predict(ws, run_ids).assign(evidence=None, why=None, model_agent=None, disagrees=None)
+        return duck_predictions(model, model.predict(ws, run_ids)).assign(evidence=None, why=None, model_agent=None,
+                                                                        disagrees=None)
     out, steps, agents = model._predict(ws, run_ids)
     return combine(out, agents, run_evidence(ws, list(out["run_id"])), model.uncertain_below, steps)
+
+
+# What a blame model's predict(ws, run_ids) must return, and what it may (BlameModel.predict's other columns).
+_MUST = ("run_id", "agent", "step_id")
+
+
+def duck_predictions(model: Any, out: Any) -> pd.DataFrame:
+    """A user's own model's ``predict(ws, run_ids)`` table made whole: ``uncertain`` from its ``agent_confidence``
+    under the model's ``uncertain_below`` (BlameModel's 0.5 when it has none), else False (the model does not say);
+    ``only_agent`` False; a confidence it does not give is NaN. A table without ``run_id``, ``agent`` or
+    ``step_id`` is an error naming what the model must return (it read "KeyError: 'uncertain'")."""
+    name = f"{type(model).__name__}.predict(ws, run_ids)"
+    if not isinstance(out, pd.DataFrame):
+        raise TypeError(f"blame_model: {name} returned {type(out).__name__}, not a pandas DataFrame with one row per "
+                        f"run and columns {', '.join(_MUST)} (optional: agent_confidence, step_confidence, uncertain)")
+    missing = [c for c in _MUST if c not in out.columns]
+    if missing:
+        raise ValueError(f"blame_model: {name} returned no column {', '.join(map(repr, missing))} (its columns: "
+                         f"{', '.join(map(str, out.columns)) or 'none'}); it must return one row per run with "
+                         f"{', '.join(_MUST)} (optional: agent_confidence, step_confidence, uncertain)")
+    out = out.copy()
+    for col in ("agent_confidence", "step_confidence"):
+        if col not in out.columns:
+            out[col] = float("nan")
+    if "uncertain" not in out.columns:
+        below = float(getattr(model, "uncertain_below", 0.5))
+        conf = pd.to_numeric(out["agent_confidence"], errors="coerce")
+        out["uncertain"] = (conf < below).fillna(False).astype(bool)   # (NaN < x is False: no confidence, not unsure)
+    if "only_agent" not in out.columns:
+        out["only_agent"] = False
+    return out

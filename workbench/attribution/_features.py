@@ -410,12 +410,15 @@ def feature_availability(steps: pd.DataFrame) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        Columns feature, needs, available (fraction of rows that are not null), description;
+        Columns feature, label (its words in a view: :func:`feature_label`), needs, available (fraction of rows that
+        are not null), description;
         a feature with ``available == 0`` cannot be computed from these logs.
     """
     from ._portable import PORTABLE_FEATURES  # portable features are there when the table has them
 
     known = {**FEATURES, **{k: ("portable", v) for k, v in PORTABLE_FEATURES.items()}}
-    rows = [(name, needs, float(steps[name].notna().mean()) if len(steps) else 0.0, text)
+    from ._feature_labels import feature_label
+
+    rows = [(name, feature_label(name), needs, float(steps[name].notna().mean()) if len(steps) else 0.0, text)
             for name, (needs, text) in known.items() if name in steps.columns]
-    return pd.DataFrame(rows, columns=["feature", "needs", "available", "description"])
+    return pd.DataFrame(rows, columns=["feature", "label", "needs", "available", "description"])

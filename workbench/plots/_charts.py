@@ -381,7 +381,8 @@ def _above_note(bins: pd.DataFrame) -> list:
 
 
 def review_load_curve(table: pd.DataFrame, current: float | None = None, signal: str = "threshold",
-                      width: int = 360, live: bool = False, whole: bool = False) -> alt.LayerChart:
+                      width: int = 360, live: bool = False, whole: bool = False,
+                      title: str = "Review load per threshold (runs of any outcome)") -> alt.LayerChart:
     """Share of runs (and of steps) a threshold sends to a human, against the threshold (from
     :class:`~workbench.thresholds.ReviewLoad`'s ``curve``), with the current threshold (a chart param
     ``cur_t`` with ``live=True``). What a store without outcomes can say of a threshold."""
@@ -396,8 +397,7 @@ def review_load_curve(table: pd.DataFrame, current: float | None = None, signal:
                                                                      range=["#4c78a8", "#f58518"])),
         tooltip=[alt.Tooltip("threshold:Q", format=".4~g"), "share:N", alt.Tooltip("rate:Q", format=".1%")])
     layers = [line, *_threshold_rule(current, live, "#e15759")]
-    return alt.layer(*layers).properties(width=width, height=240,
-                                         title="Review load per threshold (runs of any outcome)")
+    return alt.layer(*layers).properties(width=width, height=240, title=title)
 
 
 def calibration(table: pd.DataFrame, width: int = 260) -> alt.LayerChart:

@@ -114,15 +114,16 @@ def _stacked(bins: pd.DataFrame) -> pd.DataFrame:
     return out.drop(columns="_o")
 
 
-def _whole_steps(scale: str, length: str) -> alt.ExprRef:
+def _whole_steps(scale: str, length: str, px: int = 40) -> alt.ExprRef:
     """A tick count whose ticks are whole numbers on an axis of counts (Vega-Lite's default, one tick per
     40 px, but never more ticks than whole units in the domain). Vega's ``tickMinStep`` alone does not
     do it: it allows span / step + 1 ticks, and d3 rounds the step that count gives (span / (span + 1),
     under 1) to a half: 0, 0.5, 1, 1.5 on a domain of two. ``scale`` and ``length`` are the names
-    Vega-Lite gives a facet cell's scale and size (``child_x``, ``child_width``)."""
-    return alt.expr(f"min(ceil({length} / 40), max(1, floor(span(domain('{scale}')))))")
+    Vega-Lite gives a facet cell's scale and size (``child_x``, ``child_width``); ``px``: the room one tick has."""
+    return alt.expr(f"min(ceil({length} / {px}), max(1, floor(span(domain('{scale}')))))")
 
 
+_X_TICK_PX = 60   # room per tick on a panel's "how far" axis (its labels run to "12.5k" and "1,500")
 _RUNS_LABEL = ("datum.value >= 1000 ? format(datum.value / 1000, '~r') + 'k' : format(datum.value, '~r')")
 
 
@@ -173,8 +174,11 @@ def limit_peaks(bins: pd.DataFrame, rules: pd.DataFrame, columns: int = 3, width
     hist = base.transform_filter("datum.layer == 'bar'").mark_bar(binSpacing=1).encode(
         x=alt.X("bin_start:Q", bin="binned", title="how far each run went (its peak)",
                 # (a "~s" format gives every tick the largest tick's prefix: "0k" at the origin of a latency axis)
-                axis=alt.Axis(labelExpr=_RUNS_LABEL, tickMinStep=1,
-                              tickCount=_whole_steps("child_x", "child_width"))),
+                # a label a tick across ("1.2k" is ~24 px at 10 px): at one tick per 40 px a 210 px panel got
+                # 8 (0 … 1.4k by 200) and "1k 1.2k 1.4k" nearly touched; one per 60 px, and Vega drops a label
+                # that would come closer than 6 px to the next
+                axis=alt.Axis(labelExpr=_RUNS_LABEL, tickMinStep=1, labelOverlap="greedy", labelSeparation=6,
+                              tickCount=_whole_steps("child_x", "child_width", _X_TICK_PX))),
         x2="bin_end:Q",
         y=runs_y("y1:Q"),
         y2="y0:Q",

@@ -97,7 +97,12 @@ class FindingsOverview(w.VBox):
         self.ws, self.max_runs = ws, max_runs
         self.counts = plots.detector_counts(ws)
         detectors = sorted(self.counts["detector"].unique().tolist()) if len(self.counts) else []
-        self.detector = w.Dropdown(description="detector", options=[("(pick one)", None)] + [(d, d) for d in detectors])
+        self.detector = w.Dropdown(description="detector", options=[("(pick one)", None)] + [(d, d) for d in detectors],
+                                   index=0)
+        # a value of None set from code (``detector.value = None``) selects no option, a blank box, not the
+        # "(pick one)" option whose value is None: show that option instead
+        self.detector.observe(lambda c: setattr(self.detector, "index", 0) if c["new"] is None else None,
+                              names="index")
         self.chart = plots.widget(plots.detector_bars(self.counts)) if len(self.counts) else w.HTML(
             f"<i>{self._nothing_found()}</i>")
         self.runs = w.HTML()

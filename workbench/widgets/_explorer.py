@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import math
 import time
@@ -88,6 +89,7 @@ class IncidentExplorer(w.VBox):
         # the log-only verdict per run (~0.6 CPU s a failed run with the pretrained model), kept for the widget's
         # life under the run's content: a run re-ingested, or given new findings, is scored again
         self._verdicts: dict[str, tuple[Any, Any, pd.DataFrame, tuple]] = {}
+        self._pending: object | None = None     # the deferred attribution of the run the list picked (see _show)
         self.page_size = page_size
         self.filter = RunFilter(**(filters or {}))
         self.page = 0
@@ -136,7 +138,8 @@ class IncidentExplorer(w.VBox):
         self.verdict = w.HTML()
         self.blame_box = w.VBox()
         self.compute = w.Button(description="Compute attribution", icon="play", button_style="warning",
-                                disabled=replay is None, layout=w.Layout(width="190px"),
+                                disabled=replay is None,
+                                layout=w.Layout(width="190px", display="none" if replay is None else None),
                                 tooltip="replay the run with agents repaired (needs a re-runnable system)")
         self.progress = w.IntProgress(value=0, min=0, max=1, description="replays",
                                       layout=w.Layout(visibility="hidden"))
@@ -165,7 +168,7 @@ class IncidentExplorer(w.VBox):
                              (self.timeline, "wb-timeline"), (self.page_label, "wb-page-label"),
                              (self.next, "wb-next-page"), (self.verdict, "wb-verdict"), (self.findings, "wb-findings")):
             widget.add_class(name)
-        self._refresh(count=True)
+        self._refresh(count=True, auto=True)
 
     # -- the run list ---------------------------------------------------------------------------
     def _on_filter(self, _change: Any = None) -> None:
@@ -189,7 +192,7 @@ class IncidentExplorer(w.VBox):
         self.page = page
         self._refresh(count=False)
 
-    def _refresh(self, count: bool) -> None:
+    def _refresh(self, count: bool, auto: bool = False) -> None:
         t0 = time.perf_counter()
         if count or self._pager is None:
             # No query here: the pager seeks the first page directly and counts only when asked.
@@ -220,7 +223,7 @@ class IncidentExplorer(w.VBox):
         if not labels:
             self.show_run(None)
         elif self.runs.value != self.run_id:
-            self.show_run(self.runs.value)
+            self._show(self.runs.value, auto=auto)
 
     def _mark_in_list(self, run_id: str | None) -> None:
         """The run list highlights the run shown, or nothing when it is not on this page: ``show_run('r00')``
@@ -241,8 +244,16 @@ class IncidentExplorer(w.VBox):
     # -- one run --------------------------------------------------------------------------------
     def show_run(self, run_id: str | None) -> None:
         """Show ``run_id``: header, timeline, first flagged step, findings, attribution."""
+        self._show(run_id, auto=False)
+
+    def _show(self, run_id: str | None, auto: bool) -> None:
+        """Show ``run_id``; ``auto``: the run the constructor's list opens on, whose attribution waits for the cell
+        to end when the kernel runs an event loop (a notebook): ``ex = IncidentExplorer(ws); ex.show_run(x)`` in
+        one cell scored the first run too, ~0.6 CPU s nobody looked at. (Only there: a page or filter change from
+        a click is handled in a widget message, where a callback left on the loop was seen not to run.)"""
         t0 = time.perf_counter()
         self.run_id = run_id
+        self._pending = None     # a deferred attribution of the run shown before is not wanted any more
         listed = run_id is None or run_id in {v for _, v in self.runs.options}
         if not listed and self._pager is not None:
             # shown from code, off the page listed: page to it (the list then highlights it), or say below
@@ -319,8 +330,20 @@ class IncidentExplorer(w.VBox):
                                              decisive_step=decisive, title=run_id)
         self.timeline.selections.observe(self._on_pick, names=["step"])
         self.latency_ms["timeline"] = (time.perf_counter() - t0) * 1000
+        loop = _running_loop() if auto else None
+        if loop is not None:
+            token = self._pending = object()
+            loop.call_soon(self._deferred, token, values, facts, outcome)
+            return
         self._show_attribution(values, facts, outcome)
         self.latency_ms["run"] = (time.perf_counter() - t0) * 1000
+
+    def _deferred(self, token: object, values: pd.DataFrame, facts: dict | None, outcome: str | None) -> None:
+        """The attribution of a run the list picked, once the cell (or the event) that showed it is over, unless
+        another run was shown since."""
+        if self._pending is token:
+            self._pending = None
+            self._show_attribution(values, facts, outcome)
 
     @staticmethod
     def _labelled_culprit(rows: list[tuple]) -> str | None:
@@ -469,8 +492,12 @@ class IncidentExplorer(w.VBox):
                                          f"between agents), at step <b>{esc(q['step_id'])}</b> (the step's share "
                                          f"{q['step_confidence']:.0%}{unsure}{later}).")
                         else:
-                            lines.append(f"{head}: <b>{esc(q['agent'])}</b> at step <b>{esc(q['step_id'])}</b> "
-                                         f"(agent share {q['agent_confidence']:.0%}{unsure}{later}).")
+                            # a user's own model may give no confidence: then none is printed ("nan%")
+                            share = _share(q["agent_confidence"])
+                            said = ", ".join(p for p in (f"agent share {share}" if share else "", unsure[2:],
+                                                         later[2:]) if p)
+                            lines.append(f"{head}: <b>{esc(q['agent'])}</b> at step <b>{esc(q['step_id'])}</b>"
+                                         + (f" ({said})." if said else "."))
                             if _or(q["why"], ""):
                                 alone = "" if q["model_agent"] == q["agent"] else \
                                     f" (the model alone: {esc(_or(q['model_agent'], 'no agent'))})"
@@ -492,10 +519,10 @@ class IncidentExplorer(w.VBox):
         else:
             self.blame_box.children = ()
         self.compute.disabled = self.replay is None or self.run_id is None
-        # a run with nothing to attribute shows no (disabled) button inviting a replay
-        nothing = facts is None and (outcome == "success" or (
-            outcome not in ("failure", "silent_failure") and self.replay is None))
-        self.compute.layout.display = "none" if self.run_id is None or nothing else None
+        # a run with nothing to attribute shows no button inviting a replay; nor does an explorer without
+        # replay=: its button could never do anything (the verdict above says to pass replay=)
+        nothing = facts is None and outcome == "success"
+        self.compute.layout.display = "none" if self.run_id is None or self.replay is None or nothing else None
 
     def _run_content(self, run_id: str) -> tuple:
         """What the log-only verdict of ``run_id`` is computed from (its run row, steps, edges, findings), hashed:
@@ -580,6 +607,23 @@ def _findings_table(hits: pd.DataFrame, max_rows: int) -> str:
                     f"<tr class='wb-finding-detail'><td colspan='4'>{esc(h.detail)}</td></tr>")
     more = (f"<div><i>the first {max_rows} of {len(hits):,} findings</i></div>" if len(hits) > max_rows else "")
     return f"<table class='wb-table wb-findings-table'><thead><tr>{head}</tr></thead>{''.join(rows)}</table>{more}"
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    """The event loop running this code (an IPython kernel's, during a cell or a widget event), or None (a script)."""
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
+def _share(value: Any) -> str:
+    """A confidence as "62%", or "" when there is none (NaN, None, not a number)."""
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return ""
+    return f"{v:.0%}" if math.isfinite(v) else ""
 
 
 def _true(value: Any) -> bool:

@@ -72,6 +72,7 @@ class ThresholdTuner(w.VBox):
         self.readout.add_class("wb-tuner-readout")
         self.sweep_chart: Any = None
         self.cost_chart: Any = None
+        self.load_chart: Any = None     # instead of the cost chart where no run succeeded (see _priced)
         self.hist_chart: Any = None
         self.charts = w.HBox(layout=w.Layout(flex_flow="row wrap"))
         self.calibration = w.VBox()
@@ -95,6 +96,7 @@ class ThresholdTuner(w.VBox):
             w.HBox([self.path, self.export]), self.policy_view])
         self.add_class("wb-threshold-tuner")
         self._calibration()
+        self._opening = budget is None    # no budget asked for: an unpriced store opens on one (see _priced)
         self.recompute()
 
     def _unpriced(self, have: Any, signal: str | None, policy_path: str) -> None:
@@ -139,9 +141,20 @@ class ThresholdTuner(w.VBox):
         sw = sweep_thresholds(self.ws, self.signal.value, per_agent=self.per_agent.value,
                               cost_review=self.cost_review.value, cost_failure=self.cost_failure.value,
                               budget=budget)
+        # every run failed (Who&When, an incident export): nothing to trade an escalation against, so no cost to
+        # minimise (the cheapest was "escalate every run", at a review limit of 0). What can be counted is the
+        # review load and the failures caught before their fault: the tuner opens on a budget of a tenth of the
+        # runs, at the threshold catching the most failures within it, and draws review load instead of cost
+        priced = sw.n_failures < sw.n_runs
+        opening, self._opening = self._opening, False
+        if not priced and budget is None and opening:
+            self.budget.value = UNPRICED_BUDGET    # recomputes at that budget (its observer)
+            return
         self.sweep = sw
         curve = sw.curve
         best = sw.best.threshold if isinstance(sw.best.threshold, float) else None
+        if not priced:
+            best = _most_caught(curve, sw.budget)
         # the slider spans what the cost chart's axis does: with one 30 s call among 300 ms ones a step of
         # 1/400 of the whole range (75 ms) left the slider four positions among the thresholds that matter
         span = bulk_range(curve["threshold"].to_numpy(dtype=float), (best,) if best is not None else ())
@@ -153,7 +166,7 @@ class ThresholdTuner(w.VBox):
         # cheaper (one between the best and the next lower value escalates the same steps); the slider read
         # "166" beside a readout of "≥ 166.3" (OTLP latency) when it sat off its own grid
         ends = {on_grid(start, step, lo, "down"), on_grid(start, step, lo, "up")}
-        start = (min(ends, key=lambda t: (sw.at(t).cost, abs(t - start))) if best is not None
+        start = (min(ends, key=lambda t: _rank(sw.at(t), priced, sw.budget) + (abs(t - start),)) if best is not None
                  else on_grid(start, step, lo, "up" if sw.direction == "below" else "down"))
         slider = self.threshold
         self._quiet = True  # one move() at the end, not one per bound
@@ -169,27 +182,23 @@ class ThresholdTuner(w.VBox):
         self.threshold.description = f"{sw.signal} {'≤' if sw.direction == 'below' else '≥'}"
         self._agent_controls()
         self.threshold.disabled = bool(self.agent_sliders.children)
-        # every run failed: no threshold's cost can be told from another's (the readout says why), so no minimum
-        priced = sw.n_failures < sw.n_runs
-        charts = [plots.sweep_curve(curve, start, live=True),
-                  plots.cost_curve(curve, start, live=True, best=best if sw.budget else None, mark_minimum=priced,
-                                   whole=sw.signal in _COUNTS,
-                                   **({} if priced else {"title": "Expected cost: not priced (no successful run)"}))]
-        if sw.signal in plots.SIGNALS:
-            charts.append(plots.histogram(plots.histogram_data(self.ws, sw.signal, silent=sw.silent), sw.signal, start,
-                                          live=True))   # the sweep's own counting of failed runs
-        if self.sweep_chart is None:
-            self.sweep_chart, self.cost_chart = plots.widget(charts[0]), plots.widget(charts[1])
-            self.hist_chart = plots.widget(charts[2]) if len(charts) > 2 else None
+        # the costs price nothing without a successful run: their boxes go (the readout says why)
+        for box in (self.cost_review, self.cost_failure):
+            box.layout.display = None if priced else "none"
+        self.sweep_chart = _drawn(self.sweep_chart, plots.sweep_curve(curve, start, live=True))
+        if priced:
+            self.cost_chart = _drawn(self.cost_chart, plots.cost_curve(
+                curve, start, live=True, best=best if sw.budget else None, whole=sw.signal in _COUNTS))
         else:
-            self.sweep_chart.chart, self.cost_chart.chart = charts[0], charts[1]
-            if len(charts) > 2:
-                if self.hist_chart is None:
-                    self.hist_chart = plots.widget(charts[2])
-                else:
-                    self.hist_chart.chart = charts[2]
-        self.charts.children = tuple(c for c in (self.sweep_chart, self.cost_chart,
-                                                 self.hist_chart if len(charts) > 2 else None) if c is not None)
+            self.load_chart = _drawn(self.load_chart, plots.review_load_curve(
+                curve, start, signal=sw.signal, live=True, whole=sw.signal in _COUNTS,
+                title="Review load per threshold (no successful run: cost not priced)"))
+        hist = sw.signal in plots.SIGNALS
+        if hist:   # the sweep's own counting of failed runs
+            self.hist_chart = _drawn(self.hist_chart, plots.histogram(
+                plots.histogram_data(self.ws, sw.signal, silent=sw.silent), sw.signal, start, live=True))
+        self.charts.children = tuple(c for c in (self.sweep_chart, self.cost_chart if priced else self.load_chart,
+                                                 self.hist_chart if hist else None) if c is not None)
         self.latency_ms["sweep"] = (time.perf_counter() - t0) * 1000
         self.move(self.threshold.value)
 
@@ -257,8 +266,7 @@ class ThresholdTuner(w.VBox):
         if self.sweep_chart is not None:
             with self.sweep_chart.hold_sync():
                 self.sweep_chart.params.cur_x, self.sweep_chart.params.cur_y = p.escalation_rate, p.recall
-            charts = [self.cost_chart] + ([self.hist_chart] if self.hist_chart in self.charts.children else [])
-            for c in charts:
+            for c in (c for c in (self.cost_chart, self.load_chart, self.hist_chart) if c in self.charts.children):
                 with c.hold_sync():
                     c.params.cur_show = 0.0 if single is None else 1.0
                     if single is not None:
@@ -308,6 +316,38 @@ def _capabilities_html(ws: Workspace, expanded: bool = True) -> str:
                     + "</li>" for r in missing.itertuples(index=False))
     return (f"<details{' open' if expanded else ''}><summary>What these logs do not let you tune</summary>"
             f"<ul>{items}</ul></details>")
+
+
+# The review budget an unpriced store (no successful run) opens on, when none was given: a load a team can take.
+UNPRICED_BUDGET = 0.1
+
+
+def _most_caught(curve: Any, budget: float | None) -> float | None:
+    """The threshold catching the most failures within ``budget`` (a share of runs; None: any), the fewest runs
+    escalated among equals; None when none catches one. Where no run succeeded this, not the cost, chooses."""
+    ok = curve if budget is None else curve[curve["escalation_rate"] <= budget]
+    ok = ok[ok["failures_caught"] > 0]
+    if ok.empty:
+        return None
+    row = ok.sort_values(["failures_caught", "escalated_runs"], ascending=[False, True], kind="stable").iloc[0]
+    return float(row["threshold"])
+
+
+def _rank(p: SweepPoint, priced: bool, budget: float | None) -> tuple:
+    """How a slider position is preferred to its neighbour: cheaper; unpriced, within the budget, then more
+    failures caught, then fewer runs escalated."""
+    if priced:
+        return (p.cost,)
+    return (budget is not None and p.escalation_rate > budget, -p.failures_caught, p.escalated_runs)
+
+
+def _drawn(widget: Any, chart: Any) -> Any:
+    """``widget`` showing ``chart`` (a new chart widget the first time; its chart swapped, without a redraw of
+    the page, after)."""
+    if widget is None:
+        return plots.widget(chart)
+    widget.chart = chart
+    return widget
 
 
 # Signals that count (tool calls, retries, hand-offs so far; chain depth): their thresholds are whole numbers.
