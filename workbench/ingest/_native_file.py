@@ -130,9 +130,8 @@ def stage_native_file(path: Path, stage: Stage, slow) -> bool:  # noqa: ANN001
     """
     con = stage.con
     if not _SQL:
-        # (rows numbered by their order: the repeated-key walk, a join, runs after the fact, _read_whole)
-        _SQL["file"] = mapping_sql(_source(), "ok", extra="null_key, logprobs", walk=False)
-        _SQL["lenient"] = mapping_sql(_source(lenient=True), "ok", extra="null_key, logprobs", walk=False)
+        _SQL["file"] = mapping_sql(_source(), "ok", extra="null_key")
+        _SQL["lenient"] = mapping_sql(_source(lenient=True), "ok", extra="null_key")
     if con.execute("SELECT current_setting('preserve_insertion_order')").fetchall()[0][0] is not True:
         return False  # the numbering of records by their order needs it
     if any(c in str(path) for c in "*?[]{}"):
@@ -233,8 +232,6 @@ def _read_whole(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> bool:
     odd = scan.found()
     if len(odd):  # (lenient JSON the reader took: the Python reader's verdict, see _lenient_scan)
         con.execute(f"UPDATE {table} SET fast = false WHERE rowid + 1 IN (SELECT unnest($n))", {"n": odd.tolist()})
-    # (an object nested in a value that repeats a key: the Python reader keeps the last value, see _native_sql)
-    con.execute(f"UPDATE {table} SET fast = false WHERE fast AND _wbn_repeats_key(input, output, attrs, logprobs)")
     rows, fast = con.execute(f"SELECT count(*), count(*) FILTER (WHERE fast) FROM {table}").fetchall()[0]
     if rows != counted[0] or rows - fast > _MAX_HANDED_BACK * rows + 100:
         return False

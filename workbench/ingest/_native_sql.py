@@ -131,7 +131,7 @@ def _sql() -> str:
     WHERE strlen(json) <= {big} AND NOT regexp_matches(json, {_q(_GUARD)}))""")
 
 
-def mapping_sql(source: str, checked: str = "true", extra: str = "", walk: bool = True) -> str:
+def mapping_sql(source: str, checked: str = "true", extra: str = "") -> str:
     """The mapping of typed native records to staged rows (a query), from ``source``.
 
     ``source`` is a query giving ``line``, ``rec`` (the record type, NULL for a line to hand to Python) and
@@ -184,7 +184,7 @@ SELECT line, rec, run_id, step_id, parent_id, agent, coalesce(kind, 'other') AS 
   cost, conf AS confidence, ent AS entropy, nullif(attributes, '{{}}') AS attrs,
   seq, system, task, outcome, outcome_detail, src_step, dst_step,
   coalesce(nullif(source, ''), 'ground_truth') AS label_source, detail,{' ' + extra + ',' if extra else ''}
-  {checked} AND {"NOT coalesce(_wbn_repeats_key(input, output, attributes, logprobs), false)" if walk else "true"}
+  {checked} AND NOT coalesce(_wbn_repeats_key(input, output, attributes, logprobs), false)
   AND coalesce(CASE rec
     WHEN 'step' THEN run_id <> '' AND step_id <> '' AND coalesce(kind, 'other') IN ({_in(STEP_KINDS)})
       AND (status IS NULL OR (regexp_full_match(status, '[A-Za-z]+') AND {status} IS NOT NULL))
