@@ -25,8 +25,6 @@ _REPEATS = {
     "input": ', "input": {"messages": [{"role": "user", "content": "hi", "content": "bye"}]}',
     "logprobs": ', "logprobs": [{"token": "a", "logprob": -0.1, "logprob": -3.0}]',
     "output": ', "output": [{"a": {"b": 1, "b": 2}}]',
-    # (past the bytes json_tree walks: handed back unwalked)
-    "big": ', "attributes": {"retries": 1, "note": "' + "n" * (3 * 1024 * 1024) + '", "retries": 5}',
 }
 # Text that only starts like JSON, beside them: no object, and the read must not stop on it
 _TEXT = [', "input": "{not json", "output": "[1, 2"', ', "attributes": {"a": "{x"}, "input": "[\\"a\\", \\"a\\"]"']

@@ -66,10 +66,6 @@ _ISO_UTC = r"[0-9]{4}-[0-9]{2}-[0-9]{2}T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]
 _ODD_LOGPROB = r'"logprob":[^-0-9n]'
 
 
-# A value json_tree walks (for repeated keys) at most costs this many bytes: its size times its brackets.
-_WALK_BYTES = 4 * 1024 * 1024
-
-
 def _q(text: str) -> str:
     """A SQL string literal of one of this module's own constants (never of input data)."""
     return "'" + text.replace("'", "''") + "'"
@@ -98,17 +94,10 @@ CREATE OR REPLACE TEMP MACRO _wbn_num(j) AS CASE WHEN json_type(j) IN ('DOUBLE',
 -- an object in the values that repeats a key (orjson keeps the last value, DuckDB's functions the first): two
 -- members of one object share their path. (Text that only starts like JSON is no object: json_tree is never
 -- given it, as the subquery runs for every row whatever a CASE around it says. One subquery for all the
--- values: each costs a join of the whole row set.) json_tree writes each container's whole text beside it,
--- so a value costs about its size times its brackets: one past {_WALK_BYTES:,} bytes so is handed back
--- unwalked (3 MB nested 90 deep cost 310 MB walked)
-CREATE OR REPLACE TEMP MACRO _wbn_walk_cost(j) AS CASE WHEN ascii(j) IN (91, 123)
-  THEN strlen(j) * (1 + strlen(j) - strlen(replace(replace(j, '{{', ''), '[', ''))) ELSE 0 END;
-CREATE OR REPLACE TEMP MACRO _wbn_nested(j) AS CASE WHEN ascii(j) IN (91, 123) AND _wbn_walk_cost(j) <= {_WALK_BYTES}
-  AND json_valid(j) THEN j ELSE 'null' END;
+-- values: each costs a join of the whole row set)
+CREATE OR REPLACE TEMP MACRO _wbn_nested(j) AS CASE WHEN ascii(j) IN (91, 123) AND json_valid(j) THEN j ELSE 'null' END;
 CREATE OR REPLACE TEMP MACRO _wbn_repeats_key(a, b, c, d) AS CASE WHEN ascii(a) IN (91, 123) OR ascii(b) IN (91, 123)
-  OR ascii(c) IN (91, 123) OR ascii(d) IN (91, 123) THEN
-  greatest(_wbn_walk_cost(a), _wbn_walk_cost(b), _wbn_walk_cost(c), _wbn_walk_cost(d)) > {_WALK_BYTES}
-  OR (SELECT count(*) <> count(DISTINCT fullkey) FROM json_tree(
+  OR ascii(c) IN (91, 123) OR ascii(d) IN (91, 123) THEN (SELECT count(*) <> count(DISTINCT fullkey) FROM json_tree(
   '[' || _wbn_nested(a) || ',' || _wbn_nested(b) || ',' || _wbn_nested(c) || ',' || _wbn_nested(d) || ']')) ELSE false END;
 CREATE OR REPLACE TEMP MACRO _wbn_mean(l) AS CASE WHEN len(l) > 0 THEN list_sum(l) / len(l) END;
 -- logprobs typed for the statistics: numbers parsed once (DOUBLE), or value by value when one may not be a number
