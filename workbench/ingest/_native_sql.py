@@ -91,14 +91,6 @@ END;
 -- ns is NULL while the text is not: Python says why (or parses a form this does not)
 CREATE OR REPLACE TEMP MACRO _wbn_bad_ns(x, ns) AS x IS NOT NULL AND x <> '' AND (ns IS NULL OR ns < 0);
 CREATE OR REPLACE TEMP MACRO _wbn_num(j) AS CASE WHEN json_type(j) IN ('DOUBLE', 'BIGINT', 'UBIGINT') THEN j::DOUBLE END;
--- an object in the values that repeats a key (orjson keeps the last value, DuckDB's functions the first): two
--- members of one object share their path. (Text that only starts like JSON is no object: json_tree is never
--- given it, as the subquery runs for every row whatever a CASE around it says. One subquery for all the
--- values: each costs a join of the whole row set)
-CREATE OR REPLACE TEMP MACRO _wbn_nested(j) AS CASE WHEN ascii(j) IN (91, 123) AND json_valid(j) THEN j ELSE 'null' END;
-CREATE OR REPLACE TEMP MACRO _wbn_repeats_key(a, b, c, d) AS CASE WHEN ascii(a) IN (91, 123) OR ascii(b) IN (91, 123)
-  OR ascii(c) IN (91, 123) OR ascii(d) IN (91, 123) THEN (SELECT count(*) <> count(DISTINCT fullkey) FROM json_tree(
-  '[' || _wbn_nested(a) || ',' || _wbn_nested(b) || ',' || _wbn_nested(c) || ',' || _wbn_nested(d) || ']')) ELSE false END;
 CREATE OR REPLACE TEMP MACRO _wbn_mean(l) AS CASE WHEN len(l) > 0 THEN list_sum(l) / len(l) END;
 -- logprobs typed for the statistics: numbers parsed once (DOUBLE), or value by value when one may not be a number
 CREATE OR REPLACE TEMP MACRO _wbn_toks(j) AS CASE
@@ -173,8 +165,7 @@ SELECT line, rec, run_id, step_id, parent_id, agent, coalesce(kind, 'other') AS 
   cost, conf AS confidence, ent AS entropy, nullif(attributes, '{{}}') AS attrs,
   seq, system, task, outcome, outcome_detail, src_step, dst_step,
   coalesce(nullif(source, ''), 'ground_truth') AS label_source, detail,{' ' + extra + ',' if extra else ''}
-  {checked} AND NOT coalesce(_wbn_repeats_key(input, output, attributes, logprobs), false)
-  AND coalesce(CASE rec
+  {checked} AND coalesce(CASE rec
     WHEN 'step' THEN run_id <> '' AND step_id <> '' AND coalesce(kind, 'other') IN ({_in(STEP_KINDS)})
       AND (status IS NULL OR (regexp_full_match(status, '[A-Za-z]+') AND {status} IS NOT NULL))
       AND NOT _wbn_bad_ns(started_at, start_ns) AND NOT _wbn_bad_ns(ended_at, end_ns)
