@@ -34,12 +34,7 @@ _CUT = re.compile(r"<td>[^<]{44,}\.\.\.</td>")
 
 def check_no_cut_cells(nb: object) -> None:
     """No table a notebook shows has a cell pandas cut short: the notebook shows the whole text."""
-    found = []
-    for n, cell in enumerate(nb.cells):
-        for out in cell.get("outputs", []) if cell.cell_type == "code" else []:
-            html = out.get("data", {}).get("text/html", "")
-            html = "".join(html) if isinstance(html, list) else html
-            found += [(n, m) for m in _CUT.findall(html)]
+    found = _html_matches(nb, _CUT)
     assert not found, f"tables show cells cut short (cell, text): {found[:8]}"
 
 
@@ -50,13 +45,19 @@ def check_no_placeholders(nb: object) -> None:
     """No table a notebook shows has a cell reading NaN, None, <NA> or NaT: a reader takes "tool None" or a
     threshold of NaN for a fault; the notebook says what the value means instead (ux16: 02's signals
     with no threshold worth setting, 03's escalations of LLM steps, which call no tool)."""
+    found = _html_matches(nb, _PLACEHOLDER)
+    assert not found, f"tables show placeholders (cell, value): {found[:8]}"
+
+
+def _html_matches(nb: object, pattern: re.Pattern[str]) -> list[tuple[int, str]]:
+    """(cell number, match) of ``pattern`` in every HTML output of the notebook's code cells."""
     found = []
     for n, cell in enumerate(nb.cells):
         for out in cell.get("outputs", []) if cell.cell_type == "code" else []:
             html = out.get("data", {}).get("text/html", "")
             html = "".join(html) if isinstance(html, list) else html
-            found += [(n, m) for m in _PLACEHOLDER.findall(html)]
-    assert not found, f"tables show placeholders (cell, value): {found[:8]}"
+            found += [(n, m) for m in pattern.findall(html)]
+    return found
 
 
 def check_stripped(path: Path) -> None:

@@ -10,22 +10,12 @@ import pytest
 
 pytest.importorskip("opentelemetry.sdk")
 
-from opentelemetry.sdk.trace import TracerProvider  # noqa: E402
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor  # noqa: E402
+from _guard_play import not_allowed, provider_with, store_of  # noqa: E402
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter  # noqa: E402
 
 import workbench as wb  # noqa: E402
-from workbench.capture import otlp_json  # noqa: E402
 from workbench.guard_spans import GuardSpanProcessor  # noqa: E402
 from workbench.policy import Budgets, Policy  # noqa: E402
-
-
-def _provider(guard: GuardSpanProcessor) -> tuple[TracerProvider, InMemorySpanExporter]:
-    memory = InMemorySpanExporter()
-    provider = TracerProvider()
-    provider.add_span_processor(guard)
-    provider.add_span_processor(SimpleSpanProcessor(memory))
-    return provider, memory
 
 
 def _backtest_cuts(policy: Policy, memory: InMemorySpanExporter, tmp_path: Path) -> list[str]:
@@ -34,15 +24,8 @@ def _backtest_cuts(policy: Policy, memory: InMemorySpanExporter, tmp_path: Path)
 
 def _backtest_steps(policy: Policy, memory: InMemorySpanExporter, tmp_path: Path) -> list[tuple[str, str]]:
     """(action, rule) of every step the backtest of the spans does not allow, in order."""
-    path = tmp_path / "spans.otlp.jsonl"
-    path.write_text(json.dumps(otlp_json(memory.get_finished_spans())) + "\n", encoding="utf-8")
-    ws = wb.open()
-    ws.ingest(path, progress=False)
-    for run_id in ws.runs()["run_id"]:
-        ws.label(run_id, outcome="failure")
-    report = wb.backtest(policy, ws, steps=True)
-    return [(action, rule) for *_, action, rule in report.steps.itertuples(index=False, name=None)
-            if action != "allow"]
+    ws, _ = store_of(memory, tmp_path)
+    return [(action, rule) for _, _, action, rule in not_allowed(wb.backtest(policy, ws, steps=True))]
 
 
 def test_a_langchain_tool_message_error_is_a_failed_call_to_the_guard(tmp_path: Path) -> None:
@@ -52,7 +35,7 @@ def test_a_langchain_tool_message_error_is_a_failed_call_to_the_guard(tmp_path: 
     policy = Policy(budgets=Budgets(max_retries=0))
     cuts: list = []
     guard = GuardSpanProcessor(policy, on_cut=cuts.append)
-    provider, memory = _provider(guard)
+    provider, memory = provider_with(guard)
     tracer = provider.get_tracer("openinference.instrumentation.langchain")
     failed = json.dumps({"lc": 1, "type": "tool", "data": {
         "content": "price service timed out", "type": "tool", "tool_call_id": "call_1", "status": "error"}})
@@ -112,7 +95,7 @@ def test_a_span_that_outlives_its_root_is_checked_at_its_end(tmp_path: Path) -> 
     policy = Policy(breakers=Breakers(max_step_latency_ms=50))
     cuts: list = []
     guard = GuardSpanProcessor(policy, on_cut=cuts.append)
-    provider, memory = _provider(guard)
+    provider, memory = provider_with(guard)
     tracer = provider.get_tracer("app")
     t0 = 1_772_000_000_000_000_000
     root = tracer.start_span("run", start_time=t0)
@@ -139,7 +122,7 @@ def test_a_hitl_rule_on_retries_waits_for_arguments_given_at_the_end(tmp_path: P
     policy = Policy(hitl=(HitlRule(signal="retries", threshold=1),))
     told: list = []
     guard = GuardSpanProcessor(policy, on_escalate=told.append, on_cut=told.append)
-    provider, memory = _provider(guard)
+    provider, memory = provider_with(guard)
     tracer = provider.get_tracer("openinference.instrumentation.openai_agents")
     with tracer.start_as_current_span("buyer", attributes={"openinference.span.kind": "AGENT", "agent.name": "buyer"}):
         for sku, failed in (("A", True), ("B", False), ("A", False)):    # the third call is a retry

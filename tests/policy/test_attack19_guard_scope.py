@@ -10,7 +10,6 @@ processor's reused start mapping either.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -18,13 +17,11 @@ import pytest
 
 pytest.importorskip("opentelemetry.sdk")
 
+from _guard_play import not_allowed, provider_with, store_of  # noqa: E402
 from opentelemetry import trace as trace_api  # noqa: E402
 from opentelemetry.sdk.trace import TracerProvider  # noqa: E402
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor  # noqa: E402
-from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter  # noqa: E402
 
 import workbench as wb  # noqa: E402
-from workbench.capture import otlp_json  # noqa: E402
 from workbench.guard_spans import GuardSpanProcessor, SpanDecision  # noqa: E402
 from workbench.policy import Breakers, Policy  # noqa: E402
 
@@ -73,22 +70,13 @@ def test_the_guard_reads_a_root_by_its_scope_as_the_backtest(scopes: tuple[str, 
     policy = Policy(breakers=Breakers(max_handoffs=0))
     told: list[SpanDecision] = []
     guard = GuardSpanProcessor(policy, on_cut=told.append, on_escalate=told.append)
-    memory = InMemorySpanExporter()
-    provider = TracerProvider()
-    provider.add_span_processor(guard)
-    provider.add_span_processor(SimpleSpanProcessor(memory))
+    provider, memory = provider_with(guard)
     for i, scope in enumerate(scopes):     # the same spans, one trace per scope, through one processor
         _quote(provider.get_tracer(scope), T0 + i * 1000 * MS)
 
-    path = tmp_path / "spans.otlp.jsonl"
-    path.write_text(json.dumps(otlp_json(memory.get_finished_spans())) + "\n", encoding="utf-8")
-    ws = wb.open()
-    rep = ws.ingest(path, progress=False)
+    ws, rep = store_of(memory, tmp_path)
     assert rep.quarantined == 0
-    for run_id in ws.runs()["run_id"]:
-        ws.label(run_id, outcome="failure")
-    said = {(r, s, a, rule) for r, s, _q, _p, a, rule in wb.backtest(policy, ws, steps=True).steps.itertuples(
-        index=False, name=None) if a != "allow"}
+    said = set(not_allowed(wb.backtest(policy, ws, steps=True)))
     # the store's reading: the app's root is an agent (a turn, then two hand-offs), openai-agents' is none
     cut_runs = {r for r, *_ in said}
     roots = dict(ws.sql("SELECT run_id, kind FROM steps WHERE parent_id IS NULL").fetchall())

@@ -17,13 +17,10 @@ import pytest
 
 pytest.importorskip("opentelemetry.sdk")
 
+from _guard_play import provider_with, store_of  # noqa: E402
 from opentelemetry import trace as trace_api  # noqa: E402
-from opentelemetry.sdk.trace import TracerProvider  # noqa: E402
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor  # noqa: E402
-from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter  # noqa: E402
 
 import workbench as wb  # noqa: E402
-from workbench.capture import otlp_json  # noqa: E402
 from workbench.guard_spans import GuardSpanProcessor, SpanDecision  # noqa: E402
 from workbench.ingest._conventions import stored_reason  # noqa: E402
 from workbench.policy import Budgets, HitlRule, Policy  # noqa: E402
@@ -42,10 +39,7 @@ def test_a_span_kept_after_conversion_is_checked_live(odd: str, tmp_path: Path) 
     policy = Policy(budgets=Budgets(max_tool_calls_run=0))
     told: list[SpanDecision] = []
     guard = GuardSpanProcessor(policy, on_cut=told.append)
-    memory = InMemorySpanExporter()
-    provider = TracerProvider()
-    provider.add_span_processor(guard)
-    provider.add_span_processor(SimpleSpanProcessor(memory))
+    provider, memory = provider_with(guard)
     tracer = provider.get_tracer("app")
     root = tracer.start_span("invoke_agent a", start_time=T0, attributes={
         "gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "a"})
@@ -56,13 +50,8 @@ def test_a_span_kept_after_conversion_is_checked_live(odd: str, tmp_path: Path) 
     call.end(end_time=T0 + 2 * MS)
     root.end(end_time=T0 + 3 * MS)
 
-    path = tmp_path / "spans.otlp.jsonl"
-    path.write_text(json.dumps(otlp_json(memory.get_finished_spans())) + "\n", encoding="utf-8")
-    ws = wb.open()
-    rep = ws.ingest(path, progress=False)
+    ws, rep = store_of(memory, tmp_path)
     assert (rep.stored, rep.quarantined) == (2, 0)
-    for run_id in ws.runs()["run_id"]:
-        ws.label(run_id, outcome="failure")
     call_id = f"{call.get_span_context().span_id:016x}"
     assert wb.backtest(policy, ws).runs["cut_step"].tolist() == [call_id]
     assert guard.quarantined == 0 and guard.errors == 0

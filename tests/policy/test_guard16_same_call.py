@@ -6,7 +6,6 @@ through the SDK with fixed times, then ingested and backtested: both must name t
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -14,13 +13,11 @@ import pytest
 
 pytest.importorskip("opentelemetry.sdk")
 
-from opentelemetry.sdk.trace import TracerProvider  # noqa: E402
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor  # noqa: E402
+from _guard_play import not_allowed, provider_with, store_of  # noqa: E402
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter  # noqa: E402
 from opentelemetry.trace import set_span_in_context  # noqa: E402
 
 import workbench as wb  # noqa: E402
-from workbench.capture import otlp_json  # noqa: E402
 from workbench.guard_spans import GuardSpanProcessor, SpanDecision  # noqa: E402
 from workbench.policy import Breakers, Budgets, HitlRule, Policy  # noqa: E402
 
@@ -89,11 +86,7 @@ def _write(tracer: Any, spans: list[tuple], parent: Any) -> None:
 
 def _play(shape: list[tuple], policy: Policy) -> tuple[set, InMemorySpanExporter]:
     heard: list[SpanDecision] = []
-    guard = GuardSpanProcessor(policy, on_cut=heard.append, on_escalate=heard.append)
-    memory = InMemorySpanExporter()
-    provider = TracerProvider()
-    provider.add_span_processor(guard)
-    provider.add_span_processor(SimpleSpanProcessor(memory))
+    provider, memory = provider_with(GuardSpanProcessor(policy, on_cut=heard.append, on_escalate=heard.append))
     tracer = provider.get_tracer("test-system")
     root = tracer.start_span("invoke_agent pricer", attributes={"gen_ai.operation.name": "invoke_agent",
                                                                 "gen_ai.agent.name": "pricer"}, start_time=T0)
@@ -103,15 +96,8 @@ def _play(shape: list[tuple], policy: Policy) -> tuple[set, InMemorySpanExporter
 
 
 def _backtest(policy: Policy, memory: InMemorySpanExporter, tmp_path: Path) -> tuple[set, wb.Workspace]:
-    path = tmp_path / "spans.otlp.jsonl"
-    path.write_text(json.dumps(otlp_json(memory.get_finished_spans())) + "\n", encoding="utf-8")
-    ws = wb.open()
-    ws.ingest(path, progress=False)
-    for run_id in ws.runs()["run_id"]:
-        ws.label(run_id, outcome="failure")
-    report = wb.backtest(policy, ws, steps=True)
-    return {(r, s, a, rule) for r, s, _q, _p, a, rule in report.steps.itertuples(index=False, name=None)
-            if a != "allow"}, ws
+    ws, _ = store_of(memory, tmp_path)
+    return set(not_allowed(wb.backtest(policy, ws, steps=True))), ws
 
 
 decided: dict[str, int] = {}

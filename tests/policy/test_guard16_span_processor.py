@@ -22,14 +22,13 @@ import pytest
 
 pytest.importorskip("opentelemetry.sdk")
 
+from _guard_play import not_allowed, provider_with, store_of  # noqa: E402
 from opentelemetry import trace as trace_api  # noqa: E402
 from opentelemetry.sdk.trace import TracerProvider  # noqa: E402
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor  # noqa: E402
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter  # noqa: E402
 from opentelemetry.trace import Status, StatusCode  # noqa: E402
 
 import workbench as wb  # noqa: E402
-from workbench.capture import otlp_json  # noqa: E402
 from workbench.guard_spans import GuardSpanProcessor, SpanDecision  # noqa: E402
 from workbench.policy import Breakers, Budgets, HitlRule, Loops, Policy, PolicyViolation  # noqa: E402
 
@@ -136,10 +135,7 @@ def _live(policy: Policy, args_at: str, runs: int = 1, obey: bool = False, looku
             told.add((e.run_id, e.step_id, e.action, e.rule))
 
     guard = GuardSpanProcessor(policy, on_cut=cut, on_escalate=escalate)
-    memory = InMemorySpanExporter()
-    provider = TracerProvider()
-    provider.add_span_processor(guard)
-    provider.add_span_processor(SimpleSpanProcessor(memory))
+    provider, memory = provider_with(guard)
     tracer = provider.get_tracer("test-system")
     threads = [threading.Thread(target=System(tracer, T0 + i * 10_000 * MS, args_at).run,
                                 args=(guard if obey else None, lookups)) for i in range(runs)]
@@ -151,16 +147,9 @@ def _live(policy: Policy, args_at: str, runs: int = 1, obey: bool = False, looku
 
 
 def _backtest(policy: Policy, memory: InMemorySpanExporter, tmp_path: Path) -> tuple[set, Any]:
-    path = tmp_path / "spans.otlp.jsonl"
-    path.write_text(json.dumps(otlp_json(memory.get_finished_spans())) + "\n", encoding="utf-8")
-    ws = wb.open()
-    ws.ingest(path, progress=False)
-    for run_id in ws.runs()["run_id"]:
-        ws.label(run_id, outcome="failure")    # (the backtest reads runs of known outcome)
+    ws, _ = store_of(memory, tmp_path)
     report = wb.backtest(policy, ws, steps=True)
-    said = {(r, s, a, rule) for r, s, _seq, _phase, a, rule in report.steps.itertuples(index=False, name=None)
-            if a != "allow"}
-    return said, report
+    return set(not_allowed(report)), report
 
 
 @pytest.mark.parametrize("args_at", ["start", "end"])
@@ -209,13 +198,10 @@ def test_an_agent_span_echoing_its_last_reply_is_no_repeated_reply(tmp_path: Pat
 def test_run_latency_is_read_at_the_first_step_that_ends_past_it(tmp_path: Path) -> None:
     # Google ADK's LLM span stays open while the tool call it asked for runs beside it (a sibling, not a
     # child): the run's latency passes its limit when the tool call ends, before the LLM span does.
-    memory = InMemorySpanExporter()
-    provider = TracerProvider()
     policy = Policy(breakers=Breakers(max_run_latency_ms=50.0))
     cuts: list[SpanDecision] = []
     guard = GuardSpanProcessor(policy, on_cut=cuts.append)
-    provider.add_span_processor(guard)
-    provider.add_span_processor(SimpleSpanProcessor(memory))
+    provider, memory = provider_with(guard)
     tracer = provider.get_tracer("adk")
     root = tracer.start_span("invoke_agent coordinator", start_time=T0, attributes={
         "gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "coordinator"})
@@ -295,13 +281,10 @@ def test_spans_that_say_what_they_are_only_at_their_end_are_checked_then(tmp_pat
     # OpenInference's LangChain instrumentation starts each span with its name only and sets every attribute
     # when the run ends: a tool call is known as one only then. It is counted then (a cut there comes after
     # the call ran: the hook hears it, the next step can be stopped), as the backtest counts it.
-    memory = InMemorySpanExporter()
-    provider = TracerProvider()
     policy = Policy(budgets=Budgets(max_tool_calls_run=1))
     cuts: list[SpanDecision] = []
     guard = GuardSpanProcessor(policy, on_cut=cuts.append)
-    provider.add_span_processor(guard)
-    provider.add_span_processor(SimpleSpanProcessor(memory))
+    provider, memory = provider_with(guard)
     tracer = provider.get_tracer("openinference.instrumentation.langchain")
     with tracer.start_as_current_span("LangGraph") as root:
         for i in range(3):
@@ -366,13 +349,10 @@ def test_traces_that_continue_another_by_a_link_are_its_run(tmp_path: Path) -> N
     # under the linked span. The processor joins them alike, so the run's budget counts all their tool calls.
     from opentelemetry.trace import Link, SpanKind
 
-    memory = InMemorySpanExporter()
-    provider = TracerProvider()
     policy = Policy(budgets=Budgets(max_tool_calls_run=2))
     heard: list[SpanDecision] = []
     guard = GuardSpanProcessor(policy, on_cut=heard.append)
-    provider.add_span_processor(guard)
-    provider.add_span_processor(SimpleSpanProcessor(memory))
+    provider, memory = provider_with(guard)
     tracer = provider.get_tracer("autogen-core")
     empty = trace_api.set_span_in_context(trace_api.INVALID_SPAN)
     tool = {"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "search"}

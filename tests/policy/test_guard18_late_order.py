@@ -16,13 +16,10 @@ import pytest
 
 pytest.importorskip("opentelemetry.sdk")
 
+from _guard_play import provider_with, store_of  # noqa: E402
 from opentelemetry import trace as trace_api  # noqa: E402
-from opentelemetry.sdk.trace import TracerProvider  # noqa: E402
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor  # noqa: E402
-from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter  # noqa: E402
 
 import workbench as wb  # noqa: E402
-from workbench.capture import otlp_json  # noqa: E402
 from workbench.guard_spans import GuardSpanProcessor, SpanDecision  # noqa: E402
 from workbench.policy import Budgets, Policy  # noqa: E402
 
@@ -35,10 +32,7 @@ def test_a_call_with_late_arguments_is_counted_where_it_began(budget: str, tmp_p
     policy = Policy(budgets=Budgets(max_retries=3, **{budget: 1}))    # (max_retries reads the arguments)
     told: list[SpanDecision] = []
     guard = GuardSpanProcessor(policy, on_cut=told.append)
-    memory = InMemorySpanExporter()
-    provider = TracerProvider()
-    provider.add_span_processor(guard)
-    provider.add_span_processor(SimpleSpanProcessor(memory))
+    provider, memory = provider_with(guard)
     tracer = provider.get_tracer("app")
     root = tracer.start_span("invoke_agent a", start_time=T0, attributes={
         "gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "a"})
@@ -53,12 +47,7 @@ def test_a_call_with_late_arguments_is_counted_where_it_began(budget: str, tmp_p
     slow.end(end_time=T0 + 10 * MS)
     root.end(end_time=T0 + 11 * MS)
 
-    path = tmp_path / "spans.otlp.jsonl"
-    path.write_text(json.dumps(otlp_json(memory.get_finished_spans())) + "\n", encoding="utf-8")
-    ws = wb.open()
-    ws.ingest(path, progress=False)
-    for run_id in ws.runs()["run_id"]:
-        ws.label(run_id, outcome="failure")
+    ws, _ = store_of(memory, tmp_path)
     report = wb.backtest(policy, ws)
     quick_id = f"{quick.get_span_context().span_id:016x}"
     assert report.runs["cut_step"].tolist() == [quick_id]

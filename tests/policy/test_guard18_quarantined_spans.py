@@ -16,13 +16,10 @@ import pytest
 
 pytest.importorskip("opentelemetry.sdk")
 
+from _guard_play import not_allowed, provider_with, store_of  # noqa: E402
 from opentelemetry import trace as trace_api  # noqa: E402
-from opentelemetry.sdk.trace import TracerProvider  # noqa: E402
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor  # noqa: E402
-from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter  # noqa: E402
 
 import workbench as wb  # noqa: E402
-from workbench.capture import otlp_json  # noqa: E402
 from workbench.guard import Guard  # noqa: E402
 from workbench.guard_spans import GuardSpanProcessor, SpanDecision  # noqa: E402
 from workbench.ingest._fields import MAX_FIELD_BYTES  # noqa: E402
@@ -85,22 +82,12 @@ def test_spans_the_store_quarantines_are_decided_on_by_neither(name: str, tmp_pa
         told.add((e.run_id, e.step_id, e.action, e.rule))
 
     guard = GuardSpanProcessor(policy, on_cut=hear, on_escalate=hear)
-    memory = InMemorySpanExporter()
-    provider = TracerProvider()
-    provider.add_span_processor(guard)
-    provider.add_span_processor(SimpleSpanProcessor(memory))
+    provider, memory = provider_with(guard)
     _trace(provider.get_tracer("app"))
 
-    path = tmp_path / "spans.otlp.jsonl"
-    path.write_text(json.dumps(otlp_json(memory.get_finished_spans())) + "\n", encoding="utf-8")
-    ws = wb.open()
-    report = ws.ingest(path, progress=False)
+    ws, report = store_of(memory, tmp_path)
     assert report.quarantined == 4 and report.stored == 5
-    for run_id in ws.runs()["run_id"]:
-        ws.label(run_id, outcome="failure")
-    bt = wb.backtest(policy, ws, steps=True)
-    said = {(r, s, a, rule) for r, s, _seq, _phase, a, rule in bt.steps.itertuples(index=False, name=None)
-            if a != "allow"}
+    said = set(not_allowed(wb.backtest(policy, ws, steps=True)))
     assert told == said
     assert guard.quarantined == 4 and guard.errors == 0
     if name == "tool calls":      # the fourth good lookup is the fourth call the store holds: cut there

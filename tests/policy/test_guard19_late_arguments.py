@@ -18,14 +18,11 @@ import pytest
 
 pytest.importorskip("opentelemetry.sdk")
 
+from _guard_play import not_allowed, provider_with, store_of  # noqa: E402
 from opentelemetry import trace as trace_api  # noqa: E402
-from opentelemetry.sdk.trace import TracerProvider  # noqa: E402
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor  # noqa: E402
-from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter  # noqa: E402
 from opentelemetry.trace import Status, StatusCode  # noqa: E402
 
 import workbench as wb  # noqa: E402
-from workbench.capture import otlp_json  # noqa: E402
 from workbench.guard_spans import GuardSpanProcessor, SpanDecision  # noqa: E402
 from workbench.policy import Budgets, HitlRule, Policy  # noqa: E402
 
@@ -39,24 +36,15 @@ def _play(policy: Policy, script: Any, tmp_path: Path) -> tuple[list[tuple[str, 
     """Play ``script(tracer, ctx)`` live; (step, action, rule) the processor told, and what the backtest says."""
     told: list[SpanDecision] = []
     guard = GuardSpanProcessor(policy, on_cut=told.append, on_escalate=told.append)
-    memory = InMemorySpanExporter()
-    provider = TracerProvider()
-    provider.add_span_processor(guard)
-    provider.add_span_processor(SimpleSpanProcessor(memory))
+    provider, memory = provider_with(guard)
     tracer = provider.get_tracer("app")
     root = tracer.start_span("invoke_agent a", start_time=T0, attributes={
         "gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "a"})
     script(tracer, trace_api.set_span_in_context(root))
     root.end(end_time=T0 + 100 * MS)
     assert guard.errors == 0
-    path = tmp_path / "spans.otlp.jsonl"
-    path.write_text(json.dumps(otlp_json(memory.get_finished_spans())) + "\n", encoding="utf-8")
-    ws = wb.open()
-    ws.ingest(path, progress=False)
-    for run_id in ws.runs()["run_id"]:
-        ws.label(run_id, outcome="failure")
-    said = {(s, a, r) for _, s, _q, _p, a, r in wb.backtest(policy, ws, steps=True).steps.itertuples(
-        index=False, name=None) if a != "allow"}
+    ws, _ = store_of(memory, tmp_path)
+    said = {(s, a, r) for _, s, a, r in not_allowed(wb.backtest(policy, ws, steps=True))}
     return [(e.step_id, e.action, e.rule) for e in told], said
 
 

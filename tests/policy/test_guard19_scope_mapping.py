@@ -9,7 +9,6 @@ scope too: the same root span from another instrumentation is an agent to the st
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -17,13 +16,10 @@ import pytest
 
 pytest.importorskip("opentelemetry.sdk")
 
+from _guard_play import not_allowed, provider_with, store_of  # noqa: E402
 from opentelemetry import trace as trace_api  # noqa: E402
-from opentelemetry.sdk.trace import TracerProvider  # noqa: E402
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor  # noqa: E402
-from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter  # noqa: E402
 
 import workbench as wb  # noqa: E402
-from workbench.capture import otlp_json  # noqa: E402
 from workbench.guard_spans import GuardSpanProcessor, SpanDecision  # noqa: E402
 from workbench.policy import HitlRule, Policy  # noqa: E402
 
@@ -51,22 +47,13 @@ def test_the_trace_span_of_openai_agents_js_is_no_agent_live_either(scopes: tupl
     policy = Policy(hitl=(HitlRule(signal="latency_ms", threshold=1.0, agent="Agent workflow"),))
     told: list[SpanDecision] = []
     guard = GuardSpanProcessor(policy, on_escalate=told.append, on_cut=told.append)
-    memory = InMemorySpanExporter()
-    provider = TracerProvider()
-    provider.add_span_processor(guard)
-    provider.add_span_processor(SimpleSpanProcessor(memory))
+    provider, memory = provider_with(guard)
     calls = [_trace(provider.get_tracer(scope), T0 + 10 * MS * i) for i, scope in enumerate(scopes)]
     assert guard.errors == 0
 
-    path = tmp_path / "spans.otlp.jsonl"
-    path.write_text(json.dumps(otlp_json(memory.get_finished_spans())) + "\n", encoding="utf-8")
-    ws = wb.open()
-    ws.ingest(path, progress=False)
+    ws, _ = store_of(memory, tmp_path)
     agents = dict(ws.con.execute("SELECT step_id, agent FROM steps WHERE name = 'generation'").fetchall())
     assert agents == {calls[-1]: None, **({calls[0]: "Agent workflow"} if len(calls) > 1 else {})}
-    for run_id in ws.runs()["run_id"]:
-        ws.label(run_id, outcome="failure")
-    said = {(s, a, r) for _, s, _q, _p, a, r in wb.backtest(policy, ws, steps=True).steps.itertuples(
-        index=False, name=None) if a != "allow"}
+    said = {(s, a, r) for _, s, a, r in not_allowed(wb.backtest(policy, ws, steps=True))}
     assert said == ({(calls[0], "escalate", "hitl:latency_ms>=1@Agent workflow")} if len(calls) > 1 else set())
     assert {(e.step_id, e.action, e.rule) for e in told} == said
