@@ -9,6 +9,8 @@ from collections.abc import Iterator
 import pytest
 from _jupyterlab import SharedLab, uses_browser
 
+KERNEL_MODULES = ("tests/notebooks/",)
+
 
 def in_browser_group(module: str) -> bool:
     """Whether a test module's tests run in the browser group: told by path, as the xdist scheduler
@@ -31,8 +33,12 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
             return "browser" if in_browser_group(module) else module
 
         def _assign_work_unit(self, node: object) -> None:
-            # The browser unit is the longest (a server, Chromium, kernels, every notebook): handed out
-            # first, so the other worker runs modules meanwhile instead of waiting for it at the end.
+            # Longest units first, so the units handed out last are short and neither worker waits long for
+            # the other at the end (xdist orders the rest by their count of tests, which puts a module of a
+            # few long tests last): the browser unit (a server, Chromium, kernels, every notebook), then the
+            # modules that execute whole notebooks in kernels (tests/notebooks: 10-20 s a test).
+            for scope in [s for s in self.workqueue if s.startswith(KERNEL_MODULES)]:
+                self.workqueue.move_to_end(scope, last=False)
             if "browser" in self.workqueue:
                 self.workqueue.move_to_end("browser", last=False)
             super()._assign_work_unit(node)
