@@ -17,11 +17,13 @@ import workbench as wb
 from workbench.capture import otlp_json
 
 
-def provider_with(guard: SpanProcessor) -> tuple[TracerProvider, InMemorySpanExporter]:
-    """A provider with ``guard`` first, then an exporter keeping every finished span (in the order they end)."""
+def provider_with(*guards: SpanProcessor) -> tuple[TracerProvider, InMemorySpanExporter]:
+    """A provider with ``guards`` first, then an exporter keeping every finished span (in the order they end).
+    Several guards on one provider each hear every span as alone (a processor only reads spans)."""
     memory = InMemorySpanExporter()
     provider = TracerProvider()
-    provider.add_span_processor(guard)
+    for guard in guards:
+        provider.add_span_processor(guard)
     provider.add_span_processor(SimpleSpanProcessor(memory))
     return provider, memory
 

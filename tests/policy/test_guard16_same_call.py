@@ -6,7 +6,7 @@ through the SDK with fixed times, then ingested and backtested: both must name t
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -84,20 +84,43 @@ def _write(tracer: Any, spans: list[tuple], parent: Any) -> None:
         span.end(end_time=T0 + end * MS)
 
 
-def _play(shape: list[tuple], policy: Policy) -> tuple[set, InMemorySpanExporter]:
-    heard: list[SpanDecision] = []
-    provider, memory = provider_with(GuardSpanProcessor(policy, on_cut=heard.append, on_escalate=heard.append))
+def _play_through(shape: list[tuple], *guards: GuardSpanProcessor) -> InMemorySpanExporter:
+    provider, memory = provider_with(*guards)
     tracer = provider.get_tracer("test-system")
     root = tracer.start_span("invoke_agent pricer", attributes={"gen_ai.operation.name": "invoke_agent",
                                                                 "gen_ai.agent.name": "pricer"}, start_time=T0)
     _write(tracer, shape, root)
     root.end(end_time=T0 + 60 * MS)
-    return {(e.run_id, e.step_id, e.action, e.rule) for e in heard}, memory
+    return memory
 
 
-def _backtest(policy: Policy, memory: InMemorySpanExporter, tmp_path: Path) -> tuple[set, wb.Workspace]:
-    ws, _ = store_of(memory, tmp_path)
-    return set(not_allowed(wb.backtest(policy, ws, steps=True))), ws
+def _decisions(heard: list[SpanDecision]) -> set:
+    return {(e.run_id, e.step_id, e.action, e.rule) for e in heard}
+
+
+def _play(shape: list[tuple], policy: Policy) -> tuple[set, InMemorySpanExporter]:
+    heard: list[SpanDecision] = []
+    memory = _play_through(shape, GuardSpanProcessor(policy, on_cut=heard.append, on_escalate=heard.append))
+    return _decisions(heard), memory
+
+
+@pytest.fixture(scope="module")
+def played(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], tuple[dict[str, set], wb.Workspace]]:
+    """A shape played once, live, through one processor per policy on one provider, and its spans ingested
+    once: what each policy's processor decided, and the store (the shape's seven cases share the two)."""
+    done: dict[str, tuple[dict[str, set], wb.Workspace]] = {}
+
+    def play(shape: str) -> tuple[dict[str, set], wb.Workspace]:
+        if shape not in done:
+            heard: dict[str, list[SpanDecision]] = {name: [] for name in POLICIES}
+            memory = _play_through(SHAPES[shape], *(
+                GuardSpanProcessor(POLICIES[name], on_cut=told.append, on_escalate=told.append)
+                for name, told in heard.items()))
+            ws, _ = store_of(memory, tmp_path_factory.mktemp("same_call"))
+            done[shape] = ({name: _decisions(told) for name, told in heard.items()}, ws)
+        return done[shape]
+
+    return play
 
 
 decided: dict[str, int] = {}
@@ -105,9 +128,10 @@ decided: dict[str, int] = {}
 
 @pytest.mark.parametrize("policy", list(POLICIES))
 @pytest.mark.parametrize("shape", list(SHAPES))
-def test_a_call_written_twice_is_judged_as_the_store_keeps_it(shape: str, policy: str, tmp_path: Path) -> None:
-    heard, memory = _play(SHAPES[shape], POLICIES[policy])
-    said, ws = _backtest(POLICIES[policy], memory, tmp_path)
+def test_a_call_written_twice_is_judged_as_the_store_keeps_it(shape: str, policy: str, played: Any) -> None:
+    live, ws = played(shape)
+    heard = live[policy]
+    said = set(not_allowed(wb.backtest(POLICIES[policy], ws, steps=True)))
     assert heard == said
     decided[policy] = decided.get(policy, 0) + len(said)
     # every decision names a step the store shows
