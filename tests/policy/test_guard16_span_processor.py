@@ -13,7 +13,7 @@ import json
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -121,29 +121,39 @@ def _live(policy: Policy, args_at: str, runs: int = 1, obey: bool = False, looku
           ) -> tuple[set, list, Any, Any]:
     """Run the system ``runs`` times (one thread each) with the processor on its provider; returns what the
     processor told, the spans as a Collector's file, and the processor."""
-    told: set[tuple[str, str, str, str]] = set()
-    cuts: list[SpanDecision] = []
+    [(told, cuts, guard)], memory = _live_many([policy], args_at, runs, obey, lookups)
+    return told, cuts, memory, guard
+
+
+def _live_many(policies: list[Policy], args_at: str, runs: int = 1, obey: bool = False, lookups: int = 4
+               ) -> tuple[list[tuple[set, list, Any]], Any]:
+    """``_live`` with one processor per policy on the one provider (a processor only reads spans: each hears the
+    runs as if alone); what each told, cut and is, and the spans. ``obey``: the system asks the first."""
+    heard: list[tuple[set, list, Any]] = []
     lock = threading.Lock()
+    for policy in policies:
+        told: set[tuple[str, str, str, str]] = set()
+        cuts: list[SpanDecision] = []
 
-    def cut(e: SpanDecision) -> None:
-        with lock:
-            cuts.append(e)
-            told.add((e.run_id, e.step_id, e.action, e.rule))
+        def cut(e: SpanDecision, told: set = told, cuts: list = cuts) -> None:
+            with lock:
+                cuts.append(e)
+                told.add((e.run_id, e.step_id, e.action, e.rule))
 
-    def escalate(e: SpanDecision) -> None:
-        with lock:
-            told.add((e.run_id, e.step_id, e.action, e.rule))
+        def escalate(e: SpanDecision, told: set = told) -> None:
+            with lock:
+                told.add((e.run_id, e.step_id, e.action, e.rule))
 
-    guard = GuardSpanProcessor(policy, on_cut=cut, on_escalate=escalate)
-    provider, memory = provider_with(guard)
+        heard.append((told, cuts, GuardSpanProcessor(policy, on_cut=cut, on_escalate=escalate)))
+    provider, memory = provider_with(*(guard for _, _, guard in heard))
     tracer = provider.get_tracer("test-system")
     threads = [threading.Thread(target=System(tracer, T0 + i * 10_000 * MS, args_at).run,
-                                args=(guard if obey else None, lookups)) for i in range(runs)]
+                                args=(heard[0][2] if obey else None, lookups)) for i in range(runs)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    return told, cuts, memory, guard
+    return heard, memory
 
 
 def _backtest(policy: Policy, memory: InMemorySpanExporter, tmp_path: Path) -> tuple[set, Any]:
@@ -152,14 +162,32 @@ def _backtest(policy: Policy, memory: InMemorySpanExporter, tmp_path: Path) -> t
     return set(not_allowed(report)), report
 
 
+@pytest.fixture(scope="module")
+def three_runs(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], tuple[dict[str, tuple], Any]]:
+    """The system run three times at once under every policy's processor (one provider), and the spans ingested,
+    once for each ``args_at``: what each policy's processor told, cut and is, and the store."""
+    done: dict[str, tuple[dict[str, tuple], Any]] = {}
+
+    def play(args_at: str) -> tuple[dict[str, tuple], Any]:
+        if args_at not in done:
+            heard, memory = _live_many(list(POLICIES.values()), args_at, runs=3)
+            ws, _ = store_of(memory, tmp_path_factory.mktemp("three_runs"))
+            done[args_at] = (dict(zip(POLICIES, heard, strict=True)), ws)
+        return done[args_at]
+
+    return play
+
+
 @pytest.mark.parametrize("args_at", ["start", "end"])
 @pytest.mark.parametrize("name", list(POLICIES))
-def test_live_guard_on_spans_decides_what_the_backtest_says(name: str, args_at: str, tmp_path: Path) -> None:
+def test_live_guard_on_spans_decides_what_the_backtest_says(name: str, args_at: str, three_runs: Any) -> None:
     # args_at="end": the tool calls' arguments come only when their spans end (OpenInference's openai-agents
     # instrumentation sets every attribute then): the retry and loop limits are checked at the span's end
     policy = POLICIES[name]
-    told, cuts, memory, guard = _live(policy, args_at, runs=3)
-    said, report = _backtest(policy, memory, tmp_path)
+    heard, ws = three_runs(args_at)
+    told, cuts, guard = heard[name]
+    report = wb.backtest(policy, ws, steps=True)
+    said = set(not_allowed(report))
     assert told == said
     assert told, "every policy here cuts or escalates these runs"
     assert guard.errors == 0
