@@ -19,12 +19,11 @@ The depth limit and its pre-check are :mod:`._depth`'s (re-exported here); a fil
 from __future__ import annotations
 
 import codecs
-import gzip
 import hashlib
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import TYPE_CHECKING, Any
 
 from ._depth import (  # noqa: F401 - re-exported: the readers import the limits from here
     MAX_DEPTH,
@@ -80,11 +79,6 @@ _COMPRESSED = ((b"BZh", "bzip2"), (b"\xfd7zXZ\x00", "xz"), (b"\x28\xb5\x2f\xfd",
 def compression_of(head: bytes) -> str | None:
     """The name of a compression other than gzip that ``head`` (a file's first bytes) starts with."""
     return next((name for magic, name in _COMPRESSED if head.startswith(magic)), None)
-
-
-def open_input(path: Path) -> BinaryIO:
-    """``path`` opened for binary reading, gunzipped on the fly when it is gzip (:func:`is_gzip`)."""
-    return gzip.open(path, "rb") if is_gzip(path) else open(path, "rb")  # type: ignore[return-value]
 
 
 # Byte-order marks of the encodings JSON may come in besides UTF-8 (RFC 8259 asks for UTF-8, but Windows
@@ -352,24 +346,6 @@ def jsonl_lines(path: Path, stage: Stage | None = None,
             yield n, line
     if stream.broken is not None and stage is not None:
         _reject_break(stage, stream, n + 1, b"")
-
-
-def line_batches(path: Path, stage: Stage, batch_bytes: int,
-                 limit: int | None = None) -> Iterator[list[tuple[int, bytes]]]:
-    """Lists of ``(line number, bytes)`` of about ``batch_bytes`` each (see :func:`jsonl_lines`).
-
-    ``limit`` defaults to :data:`MAX_LINE_BYTES` as it is when called.
-    """
-    batch: list[tuple[int, bytes]] = []
-    size = 0
-    for n, line in jsonl_lines(path, stage, MAX_LINE_BYTES if limit is None else limit):
-        batch.append((n, line))
-        size += len(line)
-        if size >= batch_bytes:
-            yield batch
-            batch, size = [], 0
-    if batch:
-        yield batch
 
 
 def _whole_lines(pending: list[bytes]) -> tuple[bytes, bytes]:
