@@ -154,12 +154,13 @@ WITH p AS ({source}
          -- and top_logprobs, each alternative's logprob) none can; only the rest (a null or text where a
          -- number belongs, the word in a token, a repeat) have their objects' keys looked at. (Counted
          -- rather than walked: 0.03 CPU s per 100k steps' log-probabilities)
-         chosen IS NULL OR (strlen(lp_list) - strlen(replace(lp_list, 'logprob', ''))) // 7
+         -- (a CASE: the keys are looked at for those rows only, where an OR looked at every row's, +20 %)
+         CASE WHEN chosen IS NULL OR (strlen(lp_list) - strlen(replace(lp_list, 'logprob', ''))) // 7
            = len(list_filter(chosen, lambda x: x IS NOT NULL)) + len(list_filter(tops, lambda l: l IS NOT NULL))
-             + coalesce(list_sum(list_transform(tops, lambda l: len(l))), 0)
-         OR coalesce(NOT list_bool_or(list_transform(
+             + coalesce(list_sum(list_transform(tops, lambda l: len(l))), 0) THEN true
+         ELSE coalesce(NOT list_bool_or(list_transform(
               list_concat(json_keys(lp_list, '$[*]'), json_keys(lp_list, '$[*].top_logprobs[*]')),
-              lambda k: len(k) <> len(list_distinct(k)))), true) AS lp_keys_read
+              lambda k: len(k) <> len(list_distinct(k)))), true) END AS lp_keys_read
   FROM lp
 ), r AS (
   -- the same arithmetic, in the same order, as workbench.ingest._values.logprob_stats
