@@ -30,6 +30,8 @@ _REPEATS = {
     "output": ', "output": [{"a": {"b": 1, "b": 2}}]',
     # (whitespace before the colon; a repeated key in an object in a list in an object)
     "spaced": ', "input": {"messages": [{"role" : "user", "content": "hi", "role"\t:  "tool"}], "n": 1}',
+    # (strings holding a quote before a colon, escaped both ways: they must not hide the repeat from a count)
+    "escaped": ', "output": {"s": "\\u0022:", "t": "\\": ", "k": 1, "k": 2}, "input": {"u": "x\\": "}',
     "top_logprobs": ', "logprobs": [{"token": "a", "logprob": -0.1, "top_logprobs": [{"logprob": -0.1}], '
                     '"top_logprobs": [{"logprob": -0.2}, {"logprob": -2.0}]}]',
     "run": '}\n{"record": "run", "run_id": "r1", "attributes": {"models": {"a": "m1", "a": "m2"}, "seed": 1, "seed": 2}',
