@@ -17,7 +17,8 @@ enum names, exception events; 512-span export requests per line, replicated with
 Native JSONL: ``native`` is the embedded demo (``data/demo.jsonl.gz``, simulator output: runs, steps with
 log-probabilities, edges, labels) replicated with fresh run ids up to the size in steps, uncompressed;
 ``native-logprobs`` is ``native`` with each step's log-probabilities as a real answer's (40 tokens, 5
-alternatives each: OpenAI's shape); ``native-cut`` is ``native`` with its last line cut off mid-record (a log
+alternatives each: OpenAI's shape); ``native-nested`` is ``native`` with every step's input, output and
+attributes nested as a chat system logs them (messages, a tool call, objects within objects); ``native-cut`` is ``native`` with its last line cut off mid-record (a log
 being written; its bare read skips that line with ``ignore_errors``); ``demo`` is the demo file itself (52,875 steps, gzip), once whatever the
 sizes. Their bare DuckDB read
 is ``read_json`` of the same file into one table with the native format's typed columns; ``duckdb-tables``
@@ -227,6 +228,29 @@ def write_native_logprobs(path: Path, n_steps: int) -> None:
     tmp.unlink()
 
 
+def write_native_nested(path: Path, n_steps: int) -> None:
+    """``native``, each step's values nested as a chat system logs them: ``input`` a list of messages, ``output`` an
+    assistant message with a tool call (its arguments an object), ``attributes`` objects within objects."""
+    tmp = path.with_suffix(".src")
+    write_native(tmp, n_steps)
+    with tmp.open("rb") as src, path.open("wb") as fh:
+        for i, line in enumerate(src):
+            if b'"record":"step"' in line:
+                rec = json.loads(line)
+                text = json.dumps(rec.get("input"))
+                rec["input"] = {"messages": [{"role": "system", "content": "You are the %s." % rec.get("agent")},
+                                             {"role": "user", "content": text, "name": "orchestrator"}]}
+                rec["output"] = {"role": "assistant", "content": json.dumps(rec.get("output")), "tool_calls": [
+                    {"id": "call_%d" % i, "type": "function", "function": {"name": rec.get("name"),
+                                                                           "arguments": {"step": i, "retry": i % 3}}}]}
+                rec["attributes"] = {"gen_ai": {"system": "openai", "request": {"model": "m", "temperature": 0.2},
+                                                "usage": {"input_tokens": i % 500, "output_tokens": i % 90}},
+                                     "span": {"kind": "internal", "index": i}}
+                line = (json.dumps(rec, separators=(",", ":")) + "\n").encode()
+            fh.write(line)
+    tmp.unlink()
+
+
 def write_native_cut(path: Path, n_steps: int) -> None:
     """``native`` whose last line is cut off mid-record, as a log being written (or a crash) leaves it."""
     write_native(path, n_steps)
@@ -414,7 +438,7 @@ def run_duckdb_tables(path: str, db: str) -> int:
 METHODS = {"workbench": run_workbench, "pandas": run_pandas, "duckdb-bare": run_duckdb,
            "duckdb-tables": run_duckdb_tables}
 WRITERS = {"generated": write_otlp, "sdk": write_sdk, "native": write_native, "native-logprobs": write_native_logprobs,
-           "native-cut": write_native_cut, "demo": write_demo}
+           "native-cut": write_native_cut, "native-nested": write_native_nested, "demo": write_demo}
 
 
 def _child(method: str, path: str) -> None:
@@ -477,7 +501,7 @@ def main() -> None:
                 if kind == "demo" and size != sizes[0]:
                     continue  # one size only
                 name = {"native": f"native_{size}.jsonl", "native-logprobs": f"native-logprobs_{size}.jsonl",
-                        "native-cut": f"native-cut_{size}.jsonl",
+                        "native-cut": f"native-cut_{size}.jsonl", "native-nested": f"native-nested_{size}.jsonl",
                         "demo": "demo.jsonl.gz"}.get(kind, f"otlp_{kind}_{size}.jsonl")
                 path = Path(tmp) / name
                 WRITERS[kind](path, size)

@@ -29,6 +29,7 @@ from typing import Any
 
 import orjson
 
+from ._as_written import as_written
 from ._base import Adapter, RecordError, RecordsAdapter, Stage
 from ._jsonio import depth_error, jsonl_lines, sql_path
 from ._native_file import stage_native_file
@@ -99,6 +100,8 @@ def stage_record(rec: Any, line: int, stage: Stage, raw: Any = None) -> None:
     if deep is not None:
         stage.reject(line=line, reason=deep, raw=raw or rec, run_id=rec.get("run_id"), step_id=rec.get("step_id"))
         return
+    if isinstance(raw, bytes):
+        rec = as_written(rec, raw)  # (a nested object repeating a key: stored as the SQL paths store it)
     kind = rec.get("record", "step")
     if kind == "step":
         try:

@@ -1,0 +1,91 @@
+"""attack26: an object nested in a native record that repeats a key is stored alike whichever reader reads it.
+
+The SQL paths (the whole-file read and the block path) keep both members in the stored JSON text
+(``json_extract`` reads the first); orjson, the Python reader's parser, keeps the last value only, so the
+same file gave a different store by size and reader. The Python reader now keeps such an object as
+written (native28; attack26's walk of every nested value on the SQL paths cost 18 % of the ingest), and
+log-probabilities repeating ``logprob`` (numbers the statistics read) go to the Python reader, which reads
+the last.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from unittest import mock
+
+import pytest
+from test_native_file import stage_file, staged
+from test_reader24_agreement import readers
+
+import workbench as wb
+from workbench.ingest import native
+
+_STEP = '{"record": "step", "run_id": "r1", "step_id": "%s", "seq": %d, "agent": "a", "kind": "llm"%s}'
+_REPEATS = {
+    "attributes": ', "attributes": {"retries": 1, "tool": "x", "retries": 5}',
+    "input": ', "input": {"messages": [{"role": "user", "content": "hi", "content": "bye"}]}',
+    "logprobs": ', "logprobs": [{"token": "a", "logprob": -0.1, "logprob": -3.0}]',
+    "output": ', "output": [{"a": {"b": 1, "b": 2}}]',
+    # (whitespace before the colon; a repeated key in an object in a list in an object)
+    "spaced": ', "input": {"messages": [{"role" : "user", "content": "hi", "role"\t:  "tool"}], "n": 1}',
+    # (strings holding a quote before a colon, escaped both ways: they must not hide the repeat from a count)
+    "escaped": ', "output": {"s": "\\u0022:", "t": "\\": ", "k": 1, "k": 2}, "input": {"u": "x\\": "}',
+    "top_logprobs": ', "logprobs": [{"token": "a", "logprob": -0.1, "top_logprobs": [{"logprob": -0.1}], '
+                    '"top_logprobs": [{"logprob": -0.2}, {"logprob": -2.0}]}]',
+    "run": '}\n{"record": "run", "run_id": "r1", "attributes": {"models": {"a": "m1", "a": "m2"}, "seed": 1, "seed": 2}',
+    # (a value past the size the SQL paths read: the Python reader reads the line)
+    "big": ', "attributes": {"retries": 1, "note": "' + "n" * (3 * 1024 * 1024) + '", "retries": 5}',
+}
+# Text that only starts like JSON, beside them: no object, and the read must not stop on it
+_TEXT = [', "input": "{not json", "output": "[1, 2"', ', "attributes": {"a": "{x"}, "input": "[\\"a\\", \\"a\\"]"']
+
+
+def _file(tmp_path: Path, key: str) -> Path:
+    # (enough lines for the whole-file read to take the file with one record handed back)
+    good = [_STEP % (f"s{i}", i, ', "input": {"messages": [{"role": "user", "content": "q%d"}]}' % i) for i in range(1, 400)]
+    odd = [_STEP % ("x500", 5000, _REPEATS[key])] + [_STEP % (f"x{600 + i}", 6000 + i, t) for i, t in enumerate(_TEXT)]
+    path = tmp_path / "repeats.jsonl"
+    path.write_text("\n".join(good[:200] + odd + good[200:]) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("key", sorted(_REPEATS))
+@pytest.mark.parametrize("whole_file", [True, False])
+def test_sql_paths_stage_what_the_python_reader_stages(tmp_path: Path, key: str, whole_file: bool) -> None:
+    path = _file(tmp_path, key)
+    with mock.patch.object(native, "stage_native_file", wraps=native.stage_native_file if whole_file else None,
+                           **({} if whole_file else {"return_value": False})):
+        con, stage, whole = stage_file(path, fast=True)
+    assert whole == whole_file
+    fast = staged(con, stage)
+    slow = staged(*stage_file(path, fast=False)[:2])
+    assert fast == slow
+    assert {"x500", "x600", "x601"} <= {r["step_id"] for r in fast["steps"]}
+
+
+def test_the_store_keeps_the_object_as_written_whichever_reader(tmp_path: Path) -> None:
+    path = _file(tmp_path, "attributes")
+    got = []
+    for fast in (True, False):
+        ws = wb.open()
+        with readers(fast):
+            ws.ingest(path, progress=False)
+        got.append(ws.con.execute("SELECT attributes, json_extract(attributes, '$.retries')::INT FROM steps "
+                                  "WHERE step_id = 'x500'").fetchall())
+    assert got[0] == got[1]
+    # both members kept (DuckDB's functions read the first, Python's json the last)
+    assert got[0][0][0] == '{"retries":1,"tool":"x","retries":5}' and got[0][0][1] == 1
+    assert json.loads(got[0][0][0]) == {"retries": 5, "tool": "x"}
+
+
+def test_log_probabilities_read_the_last_value_whichever_reader(tmp_path: Path) -> None:
+    path = _file(tmp_path, "logprobs")
+    got = []
+    for fast in (True, False):
+        ws = wb.open()
+        with readers(fast):
+            ws.ingest(path, progress=False)
+        got.append(ws.con.execute("SELECT confidence FROM steps WHERE step_id = 'x500'").fetchall())
+    assert got[0] == got[1] and got[0][0][0] == pytest.approx(math.exp(-3.0))
