@@ -140,3 +140,32 @@ def test_semantic_kernel_echoing_tool_backs_nothing_but_a_record_still_does(tmp_
     right = tmp_path / "right.otlp.jsonl"
     right.write_text(SK.read_text().replace("41.20", "14.20"))
     assert len(wb.detect(_ws(right))) == 0
+
+
+SMOLAGENTS = FIXTURES / "smolagents" / "managed_fault.otlp.jsonl"
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_smolagents_managed_agent_run(fast: bool) -> None:
+    """A real smolagents manager / managed researcher run through OpenInference: the researcher misstates its
+    tool's price, the manager quotes it. What a user sees: the two agents, each model call and tool call theirs,
+    the run a reported success, the silent failure and its cascade traced to the researcher, who is the culprit."""
+    ws = _ws(SMOLAGENTS, fast)
+    runs = ws.runs()
+    assert runs[["outcome", "n_steps"]].values.tolist() == [["success", 13]]
+    steps = ws.steps(runs.run_id[0])
+    assert steps[steps.kind == "agent"].agent.tolist() == ["manager", "researcher"]
+    assert steps.agent.notna().all()
+    assert sorted(steps[steps.kind == "llm"].agent) == ["manager", "manager", "researcher", "researcher"]
+    tools = steps[steps.kind == "tool"].sort_values("seq")
+    assert list(zip(tools.tool, tools.agent, strict=True)) == [
+        ("get_price", "researcher"), ("final_answer", "researcher"), ("final_answer", "manager")]
+    assert tools.output.tolist()[0] == "widget: 14.20 USD"
+    findings = wb.detect(ws)
+    silent = findings[findings.detector == "silent_failure"]
+    assert list(zip(silent.agent, silent.severity, strict=True)) == [("researcher", "critical")]
+    assert "41.20 (made up upstream)" in silent.detail.iloc[0]
+    worst = findings[(findings.detector == "cascade") & (findings.severity == "critical")]
+    assert worst.agent.tolist() == ["researcher"]
+    verdict = wb.BlameModel.pretrained().predict(ws, list(runs.run_id))
+    assert verdict.agent.tolist() == ["researcher"]
