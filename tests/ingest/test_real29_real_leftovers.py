@@ -161,6 +161,8 @@ def test_smolagents_managed_agent_run(fast: bool) -> None:
     assert list(zip(tools.tool, tools.agent, strict=True)) == [
         ("get_price", "researcher"), ("final_answer", "researcher"), ("final_answer", "manager")]
     assert tools.output.tolist()[0] == "widget: 14.20 USD"
+    # the arguments the model called the tool with, not smolagents' Tool.__call__ bound arguments around them
+    assert tools.input.tolist()[0] == '{"item":"widget"}'
     findings = wb.detect(ws)
     silent = findings[findings.detector == "silent_failure"]
     assert list(zip(silent.agent, silent.severity, strict=True)) == [("researcher", "critical")]

@@ -34,7 +34,7 @@ from ._adk import SHAPE_KEY as ADK_SHAPE_KEY
 from ._adk import adk_attributes, reflected_failure
 from ._ag2 import SPAN_TYPE as AG2_SPAN_TYPE
 from ._ag2 import tool_executor
-from ._call_args import decorated_call
+from ._call_args import decorated_call, smolagents_tool_call
 from ._exception_cause import exception_error
 from ._fields import MAX_FIELD_BYTES, SHORT_CHARS, RecordError, _describe, plain_values, step_row
 from ._json_text import json_or_text, json_within
@@ -999,6 +999,8 @@ def map_span(attrs: dict[str, Any], name: str | None, events: list[dict[str, Any
         if tool.endswith(TOOL_NAME_SUFFIX) and len(tool) > len(TOOL_NAME_SUFFIX):
             tool = tool[:-len(TOOL_NAME_SUFFIX)]
     inp = known.get("input")
+    if kind == "tool":
+        inp = smolagents_tool_call(inp)
     out = known.get("output")
     if out is None and handed_to is not None:
         out = handed_to  # (as openai-agents' hand-off spans give the agent handed to)
