@@ -72,10 +72,8 @@ def test_semantic_kernel_sequential_orchestration() -> None:
     assert _culprit(ws, run)[0] == "researcher"
 
 
-@pytest.mark.xfail(strict=True, reason="real28: the writer's format_quote echoes 41.20 back, and that tool output "
-                   "then 'supports' the answer's made-up price (without that one span silent_failure names the "
-                   "researcher): a tool echoing its arguments launders a made-up value")
 def test_semantic_kernel_researchers_made_up_price_is_found() -> None:
+    """(An xfail until real29: the writer's format_quote, repeating the 41.20 it was given, backed it.)"""
     ws = _open(SK, 23)
     findings = wb.detect(ws)
     assert "researcher" in set(findings.agent)
@@ -84,13 +82,14 @@ def test_semantic_kernel_researchers_made_up_price_is_found() -> None:
 def test_openllmetry_langgraph_loop() -> None:
     ws = _open(OPENLLMETRY, 36)
     (run,) = ws.runs().run_id
-    assert ws.runs().outcome.tolist() == ["unknown"]
+    # the root (invoke_agent LangGraph) is unset; OpenLLMetry's workflow span under it says success (real29)
+    assert ws.runs().outcome.tolist() == ["success"]
     steps = ws.steps(run)
     acting = steps[steps.kind.isin(ACTING)]
     assert acting.agent.notna().all()
-    # the compiled graph's own span (invoke_agent LangGraph, OpenLLMetry names the graph an agent) is its
-    # default name's; every model call and tool call is one of the two ReAct agents'
-    assert set(acting.agent) == {"LangGraph", "researcher", "writer"}
+    # the compiled graph (invoke_agent LangGraph, which OpenLLMetry declares an agent) is the workflow, not an
+    # agent (real29); every model call and tool call is one of the two ReAct agents'
+    assert set(acting.agent) == {"researcher", "writer"}
     assert set(steps[steps.kind.isin(["llm", "tool"])].agent) == {"researcher", "writer"}
     assert sorted(steps[steps.kind == "llm"].agent) == ["researcher"] * 3 + ["writer"]
     assert _tools(ws, run) == [("get_price", "researcher"), ("get_price", "researcher")]

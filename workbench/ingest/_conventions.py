@@ -34,7 +34,7 @@ from ._adk import SHAPE_KEY as ADK_SHAPE_KEY
 from ._adk import adk_attributes, reflected_failure
 from ._ag2 import SPAN_TYPE as AG2_SPAN_TYPE
 from ._ag2 import tool_executor
-from ._call_args import decorated_call
+from ._call_args import decorated_call, smolagents_tool_call
 from ._exception_cause import exception_error
 from ._fields import MAX_FIELD_BYTES, SHORT_CHARS, RecordError, _describe, plain_values, step_row
 from ._json_text import json_or_text, json_within
@@ -405,6 +405,27 @@ def traceloop_entity(attrs: dict[str, Any]) -> str | None:
     return (entity.strip() or None) if isinstance(entity, str) and "traceloop.span.kind" in attrs else None
 
 
+#: OpenLLMetry's LangChain instrumentation (0.5x+): the nodes of the compiled graph a ``invoke_agent <graph>`` span runs
+OPENLLMETRY_GRAPH_NODES = "gen_ai.workflow.nodes"
+
+
+def openllmetry_graph(attrs: dict[str, Any]) -> bool:
+    """Whether an OpenLLMetry agent span is a LangGraph graph's run, the workflow around the agents, not one.
+
+    OpenLLMetry writes every compiled graph's invocation as ``invoke_agent <graph>`` (``gen_ai.provider.name``
+    ``langgraph``, its nodes in ``gen_ai.workflow.nodes``; a graph given no name is "LangGraph") and, under it,
+    its callback's ``<graph>.workflow`` span (``traceloop.span.kind`` ``workflow``), both declaring the graph as
+    the agent: its nodes are the agents. A graph whose nodes are one agent's loop (``create_react_agent``'s
+    ``agent`` / ``tools``) is that agent and stays one; a workflow span acts for the agent above it, if any.
+    """
+    if attrs.get("gen_ai.provider.name") != "langgraph" or attrs.get("gen_ai.operation.name") != "invoke_agent":
+        return False
+    if attrs.get("traceloop.span.kind") == "workflow":
+        return True
+    nodes = attrs.get(OPENLLMETRY_GRAPH_NODES)
+    return isinstance(nodes, list) and any(n not in LANGGRAPH_LOOP_NODES for n in nodes if isinstance(n, str))
+
+
 def traceloop_value(value: Any) -> Any:
     """A ``traceloop.entity.input`` / ``.output`` as the call's own value.
 
@@ -422,6 +443,11 @@ def traceloop_value(value: Any) -> Any:
         return parsed
     if isinstance(parsed, dict) and isinstance(parsed.get("input_str"), str) and {"tags", "metadata"} & set(parsed):
         return parsed["input_str"]  # a LangChain tool's call: the run's tags and metadata (step counters) beside it
+    if isinstance(parsed, dict) and set(parsed) == {"outputs", "kwargs"}:
+        # a LangChain chain's end ({"outputs": ..., "kwargs": ...}): what it gave, as text (a graph's state is
+        # then read for its answer, graph_state_answer, not for every token count its messages carry)
+        out = parsed["outputs"]
+        return out if isinstance(out, str) else as_text(out)
     called = decorated_call(parsed)
     return value if called is parsed else called
 
@@ -678,7 +704,7 @@ COST_PART_KEYS = ("gen_ai.usage.input_cost", "gen_ai.usage.output_cost")
 SHAPE_KEYS = ("target", EMITTER_PATH, "executor.type", "agent_name", "metadata.langgraph_node", "graph.node.id",
               "smolagents.max_steps", TRACELOOP_ENTITY, TRACELOOP_LANGGRAPH_NODE, *COST_PART_KEYS,
               MLFLOW_SPAN_TYPE, LOGFIRE_TEMPLATE, AG2_SPAN_TYPE, "error.type", LANGFUSE_TYPE,
-              VERCEL_AI_OPERATION, MASTRA_TYPE, ADK_SHAPE_KEY, DESTINATION_EXECUTOR)
+              VERCEL_AI_OPERATION, MASTRA_TYPE, ADK_SHAPE_KEY, DESTINATION_EXECUTOR, OPENLLMETRY_GRAPH_NODES)
 
 
 def langchain_metadata(rest: dict[str, Any]) -> dict[str, Any] | None:
@@ -951,6 +977,8 @@ def map_span(attrs: dict[str, Any], name: str | None, events: list[dict[str, Any
         kind = "handoff"
     if agent is None and kind == "agent" and root and workflow_wrapper(attrs):
         kind = "chain"
+    if kind == "agent" and openllmetry_graph(attrs):
+        kind, agent = "chain", None  # (its steps act for its nodes' agents; a nested graph's for the node's)
     if agent is None and kind == "agent":
         agent = graph_node(rest) or smolagents_agent(name, rest) or traceloop_entity(rest)
     if agent is None and kind == "agent" and name in BARE_AGENT_OPERATIONS:
@@ -971,6 +999,8 @@ def map_span(attrs: dict[str, Any], name: str | None, events: list[dict[str, Any
         if tool.endswith(TOOL_NAME_SUFFIX) and len(tool) > len(TOOL_NAME_SUFFIX):
             tool = tool[:-len(TOOL_NAME_SUFFIX)]
     inp = known.get("input")
+    if kind == "tool":
+        inp = smolagents_tool_call(inp)
     out = known.get("output")
     if out is None and handed_to is not None:
         out = handed_to  # (as openai-agents' hand-off spans give the agent handed to)

@@ -12,6 +12,7 @@ import orjson
 from . import _timings
 from ._adk import REFLECTED_FAILURE
 from ._base import MAX_FIELD_BYTES
+from ._call_args import SMOLAGENTS_FLAG
 from ._conventions import (
     AGENT_NAME_PREFIXES,
     AGNO_SCOPE,
@@ -292,6 +293,8 @@ SELECT line, bad, ri, si, pi, (line << 24) + off + pi - 1 AS order_hint, service
                                'above exception'), false))), false) ELSE false END
     -- a tool result written as LangChain's ToolMessage (the mapper reads its content and status)
     OR (kind = 'tool' AND coalesce(contains(v_output, {_q(TOOL_MESSAGE_MARKER)}), false))
+    -- a smolagents tool call's bound arguments (the mapper reads the call's own: _call_args.smolagents_tool_call)
+    OR (kind = 'tool' AND coalesce(contains(v_input, {_q(SMOLAGENTS_FLAG)}), false))
     -- a failure ADK's ReflectAndRetryToolPlugin handed back to the model as the result (_adk.reflected_failure)
     OR (kind = 'tool' AND coalesce(contains(v_output, {_q(REFLECTED_FAILURE)}), false))
     -- framework shapes only the Python mapper reads (BeeAI events, agent executors, LangGraph nodes)

@@ -14,6 +14,9 @@ is unset has outcome ``unknown``, however plainly it finished. Two say so otherw
   nothing tells a finished run from a cut one, and it stays ``unknown``).
 
 A span that also records an exception or an error event is not read as ``ok``.
+
+OpenLLMetry's LangGraph run says so on a span other than the root (its workflow span's ``gen_ai.task.status``,
+a child of the graph's ``invoke_agent`` root): read where a run's roots are known, ``store/sql/refresh_runs.sql``.
 """
 
 from __future__ import annotations

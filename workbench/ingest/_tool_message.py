@@ -25,8 +25,10 @@ def tool_message(output: Any) -> tuple[Any, bool] | None:
     msg = whole = json_or_text(output)
     if not isinstance(msg, dict):
         return None
-    if set(msg) == {"output"} and isinstance(msg["output"], dict):
-        msg = msg["output"]  # (LangChain.js' tool run ends with {"output": <the message>})
+    if set(msg) in ({"output"}, {"output", "kwargs"}) and isinstance(msg["output"], dict):
+        # (LangChain.js' tool run ends with {"output": <the message>}; OpenLLMetry writes LangChain's on_tool_end
+        # as {"output": <the message>, "kwargs": {...}})
+        msg = msg["output"]
     if msg.get("lc") == 1 and msg.get("type") == "constructor" and isinstance(msg.get("kwargs"), dict):
         # LangChain.js serializes a message as its constructor: {"lc": 1, "type": "constructor", "id": [...,
         # "ToolMessage"], "kwargs": {"content", "tool_call_id", "status"}}

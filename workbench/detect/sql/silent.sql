@@ -29,9 +29,8 @@ WITH answer_labels AS (
     WHERE ascii(p.token) < 65  -- numbers (a contradicted pair or a look-alike's name starts with a letter)
 ),
 dropped AS (  -- backend numbers the answer does not repeat
-    SELECT DISTINCT o.run_id, o.step_id, o.token FROM det_out_vals o SEMI JOIN det_unknown USING (run_id)
-    ANTI JOIN det_echoes e ON e.run_id = o.run_id AND e.step_id = o.step_id
-    WHERE o.kind = 'tool' AND o.field = 'output' AND o.num IS NOT NULL
+    SELECT DISTINCT o.run_id, o.step_id, o.token FROM det_backend_vals o SEMI JOIN det_unknown USING (run_id)
+    WHERE o.num IS NOT NULL
       AND NOT EXISTS (SELECT 1 FROM det_sink_vals v JOIN det_answer x ON x.run_id = v.run_id AND x.step_id = v.step_id
                       WHERE v.run_id = o.run_id AND v.field = 'output' AND v.v = o.v)
 ),
@@ -54,17 +53,14 @@ WITH replaced_all AS (
     -- counts, timestamps, in a run whose tools gave no number) are left alone: on Langfuse's
     -- sample traces of seven frameworks every such finding was false.
     SELECT u.run_id FROM det_unknown u
-    WHERE EXISTS (SELECT 1 FROM det_out_vals o
-                  ANTI JOIN det_echoes e ON e.run_id = o.run_id AND e.step_id = o.step_id
-                  WHERE o.run_id = u.run_id AND o.kind = 'tool' AND o.field = 'output' AND o.num IS NOT NULL)
+    WHERE EXISTS (SELECT 1 FROM det_backend_vals o WHERE o.run_id = u.run_id AND o.num IS NOT NULL)
       -- (a number the tool was the first to state: an agent called as a tool hands back what its
       -- own model said, a hand-off tool what it was given)
       AND NOT EXISTS (SELECT 1 FROM det_sink_vals v
                       JOIN det_answer x ON x.run_id = v.run_id AND x.step_id = v.step_id
                       JOIN det_first_out f ON f.run_id = v.run_id AND f.v = v.v
-                      JOIN det_out_vals o ON o.run_id = f.run_id AND o.step_id = f.step_id AND o.v = f.v
-                                         AND o.kind = 'tool' AND o.num IS NOT NULL
-                      ANTI JOIN det_echoes e ON e.run_id = o.run_id AND e.step_id = o.step_id
+                      JOIN det_backend_vals o ON o.run_id = f.run_id AND o.step_id = f.step_id AND o.v = f.v
+                                             AND o.num IS NOT NULL
                       WHERE v.run_id = u.run_id AND v.field = 'output')
 )
 SELECT p.* FROM det_problems p JOIN runs r ON r.run_id = p.run_id WHERE r.reported_outcome = 'success'

@@ -281,11 +281,28 @@ WHERE c.ident IS NOT NULL OR NOT EXISTS (
     SELECT 1 FROM derived d WHERE d.run_id = c.run_id AND d.step_id = c.step_id
       AND abs(d.num - c.num) <= greatest(0.005, 1e-4 * abs(c.num), coalesce(c.tol, 0)));
 
--- Tool calls that only hand back one of their arguments (smolagents' final_answer returns the answer
--- it was given): no backend record, so what they say supports nothing.
+-- Tool calls that only hand back what they were given: no backend record, so what they say supports
+-- nothing. One of their arguments whole (smolagents' final_answer returns the answer it was given), or
+-- nothing but values of their arguments (Semantic Kernel's format_quote(item="widget", price="41.20")
+-- answering "Quote: widget at 41.20 USD" made the price its caller made up look backed by the backend). A
+-- call stating a value of its own beside the ones it was given (get_stock(sku="WID-7"): {"sku": "WID-7",
+-- "units": 120}) is the backend's record, the given ones included.
+-- (after det_out_vals: a tool output's values there are its numbers and its values that reached a sink)
 CREATE OR REPLACE TEMP TABLE det_echoes AS
 SELECT run_id, step_id FROM steps SEMI JOIN det_scope USING (run_id)
-WHERE kind = 'tool' AND steps.rowid BETWEEN $row_lo AND $row_hi AND contains(input, output);
+WHERE kind = 'tool' AND steps.rowid BETWEEN $row_lo AND $row_hi AND contains(input, output)
+UNION
+SELECT o.run_id, o.step_id FROM det_out_vals o
+LEFT JOIN det_sink_vals i ON i.run_id = o.run_id AND i.step_id = o.step_id AND i.field = 'input' AND i.v = o.v
+WHERE o.kind = 'tool' AND o.field = 'output'
+GROUP BY o.run_id, o.step_id
+HAVING bool_and(i.v IS NOT NULL);
+
+-- The backend's values: the values of tool outputs that are no echo.
+CREATE OR REPLACE TEMP VIEW det_backend_vals AS
+SELECT o.* FROM det_out_vals o
+ANTI JOIN det_echoes e ON e.run_id = o.run_id AND e.step_id = o.step_id
+WHERE o.kind = 'tool' AND o.field = 'output';
 
 -- Values of the final answer no backend record supports (directly, or as a product or sum of two).
 CREATE OR REPLACE TEMP TABLE det_unsupported_direct AS
@@ -294,24 +311,19 @@ CREATE OR REPLACE TEMP TABLE det_unsupported_direct AS
 -- A number with a scale word is supported by a backend number it rounds (5.4 million: 5,412,345).
 SELECT DISTINCT v.run_id, v.token, v.num, v.ident, v.tol IS NOT NULL AS scaled
 FROM det_sink_vals v JOIN det_answer a ON a.run_id = v.run_id AND a.step_id = v.step_id
-ANTI JOIN (SELECT run_id, v FROM det_out_vals o WHERE kind = 'tool' AND field = 'output' AND sunk
-           AND NOT EXISTS (SELECT 1 FROM det_echoes e WHERE e.run_id = o.run_id AND e.step_id = o.step_id)) b
-  ON b.run_id = v.run_id AND b.v = v.v
+ANTI JOIN (SELECT run_id, v FROM det_backend_vals WHERE sunk) b ON b.run_id = v.run_id AND b.v = v.v
 ANTI JOIN det_task_vals t ON t.run_id = v.run_id AND t.v = v.v
 WHERE v.field = 'output'
   AND NOT (v.tol IS NOT NULL AND EXISTS (
-      SELECT 1 FROM det_out_vals o WHERE o.run_id = v.run_id AND o.kind = 'tool' AND o.field = 'output'
-                  AND abs(o.num - v.num) <= v.tol
-                  AND NOT EXISTS (SELECT 1 FROM det_echoes e WHERE e.run_id = o.run_id AND e.step_id = o.step_id))
+      SELECT 1 FROM det_backend_vals o WHERE o.run_id = v.run_id AND abs(o.num - v.num) <= v.tol)
       OR v.tol IS NOT NULL AND EXISTS (SELECT 1 FROM det_task_vals t WHERE t.run_id = v.run_id
                                        AND abs(t.num - v.num) <= v.tol));
 
 CREATE OR REPLACE TEMP TABLE det_unsupported_values AS
 WITH ground AS (
-    SELECT DISTINCT b.run_id, b.num FROM det_vals b
+    SELECT DISTINCT b.run_id, b.num FROM det_backend_vals b
     SEMI JOIN (SELECT DISTINCT run_id FROM det_unsupported_direct WHERE ident IS NULL) u ON u.run_id = b.run_id
-    ANTI JOIN det_echoes e ON e.run_id = b.run_id AND e.step_id = b.step_id
-    WHERE b.kind = 'tool' AND b.field = 'output' AND b.num IS NOT NULL
+    WHERE b.num IS NOT NULL
     UNION
     SELECT t.run_id, t.num FROM det_task_vals t
     SEMI JOIN (SELECT DISTINCT run_id FROM det_unsupported_direct WHERE ident IS NULL) u ON u.run_id = t.run_id

@@ -14,16 +14,43 @@ CREATE OR REPLACE TEMP MACRO merge_attributes(a, b) AS CASE
                                          json_transform(b, '"MAP(VARCHAR, JSON)"')))), b)
     ELSE b END;
 
+-- A root left unset whose run OpenLLMetry says ended well or not: its LangChain instrumentation sets
+-- gen_ai.task.status (success / failure) on its callback's workflow span (traceloop.span.kind workflow), which
+-- is the root, or (0.5x+, LangGraph) the root's child under the graph's invoke_agent span, which it sets an
+-- error status on only when the graph raised. Read only where the root says nothing: its own error or ok wins.
+-- (The JSON is read after the join, on the roots and their children only, not on every step's attributes.)
+CREATE OR REPLACE TEMP TABLE root_said AS
+WITH unset_roots AS (
+    SELECT r.run_id, r.step_id FROM run_roots r
+    JOIN steps s ON s.run_id = r.run_id AND s.step_id = r.step_id
+    WHERE s.status = 'unset'
+), near AS MATERIALIZED (
+    SELECT u.run_id, u.step_id AS root_id, c.status, c.attributes
+    FROM unset_roots u JOIN steps c ON c.run_id = u.run_id AND c.step_id = u.step_id
+    UNION ALL
+    SELECT u.run_id, u.step_id AS root_id, c.status, c.attributes
+    FROM unset_roots u JOIN steps c ON c.run_id = u.run_id AND c.parent_id = u.step_id
+), said AS MATERIALIZED (
+    SELECT run_id, root_id, status, json_extract_string(attributes, '$."gen_ai.task.status"') AS task
+    FROM near WHERE contains(attributes, 'gen_ai.task.status')
+      AND json_extract_string(attributes, '$."traceloop.span.kind"') = 'workflow'
+)
+SELECT run_id, root_id, bool_or(status = 'error' OR task = 'failure') AS failed, bool_and(task = 'success') AS succeeded
+FROM said WHERE task IN ('success', 'failure')
+GROUP BY run_id, root_id;
+
 CREATE OR REPLACE TEMP TABLE run_steps AS
 SELECT s.run_id,
        min(s.started_at) AS started_at,
        max(coalesce(s.ended_at, s.started_at)) AS ended_at,
        count(*) AS n_steps,
        any_value(s.source) AS source,
-       bool_or(s.status = 'error') FILTER (WHERE r.step_id IS NOT NULL) AS root_error,
-       bool_and(s.status = 'ok') FILTER (WHERE r.step_id IS NOT NULL) AS root_ok
+       bool_or(s.status = 'error' OR coalesce(w.failed, false)) FILTER (WHERE r.step_id IS NOT NULL) AS root_error,
+       bool_and(s.status = 'ok' OR coalesce(w.succeeded AND NOT w.failed, false))
+           FILTER (WHERE r.step_id IS NOT NULL) AS root_ok
 FROM steps s SEMI JOIN affected a ON a.run_id = s.run_id
 LEFT JOIN run_roots r ON r.run_id = s.run_id AND r.step_id = s.step_id
+LEFT JOIN root_said w ON w.run_id = s.run_id AND w.root_id = s.step_id
 GROUP BY s.run_id;
 
 CREATE OR REPLACE TEMP TABLE run_declared AS

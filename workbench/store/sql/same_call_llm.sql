@@ -125,26 +125,10 @@ WHERE c.kind = 'llm' AND c.step_id IS NOT NULL
   AND NOT EXISTS (SELECT 1 FROM stage_steps s WHERE s.run_id = c.run_id AND s.step_id = c.parent_id)
   AND NOT EXISTS (SELECT 1 FROM same_call x WHERE x.run_id = c.run_id AND x.child = c.step_id);
 
--- Such a child's row becomes the stored parent as its span gave it (without what OTLP log records added,
--- as finalize.sql's without_logs compares it), so the merge finds it a repeat of the stored step.
-UPDATE stage_steps SET step_id = p.step_id, parent_id = p.parent_id, agent = p.agent_own, kind = p.kind,
-    name = p.name, tool = p.tool, model = p.model, start_ns = epoch_us(p.started_at) * 1000,
-    end_ns = epoch_us(p.ended_at) * 1000, latency_ms = p.latency_ms, status = p.status, error = p.error,
-    input = CASE WHEN list_contains(p.filled, 'input') THEN NULL ELSE p.input END,
-    output = CASE WHEN list_contains(p.filled, 'output') THEN NULL ELSE p.output END,
-    tokens_in = p.tokens_in, tokens_out = p.tokens_out, cost = p.cost, confidence = p.confidence,
-    entropy = p.entropy, order_hint = p.order_hint,
-    attributes = CASE WHEN p.filled IS NULL THEN p.attributes::VARCHAR ELSE json_merge_patch(p.attributes,
-        '{"otel.logs": null, "otel.log_ids": null, "otel.log_filled": null, "otel.log_times": null}')::VARCHAR END
-FROM same_call_stored x
-JOIN (SELECT *, CAST(json_extract(attributes, '$."otel.log_filled"') AS VARCHAR[]) AS filled FROM steps) p
-  ON p.run_id = x.run_id AND p.step_id = x.parent
-WHERE stage_steps.run_id = x.run_id AND stage_steps.step_id = x.child AND stage_steps.kind = 'llm';
-
 INSERT INTO same_call SELECT run_id, parent, child FROM same_call_stored;
 
 -- The stored parents of same_call_up as they become with their child (what one call gives the parent step), for
--- same_call_fold.sql to write in the merge's transaction; the child's row becomes a copy of it, as above.
+-- same_call_fold.sql to write in the merge's transaction; the child's row becomes a copy of it, as below.
 CREATE OR REPLACE TEMP TABLE same_call_folded AS
 SELECT p.* REPLACE (
     coalesce(p.input, c.input) AS input, coalesce(p.output, c.output) AS output, coalesce(p.cost, c.cost) AS cost,
@@ -157,6 +141,12 @@ JOIN steps p ON p.run_id = x.run_id AND p.step_id = x.parent
 JOIN stage_steps c ON c.run_id = x.run_id AND c.step_id = x.child AND c.kind = 'llm'
 QUALIFY row_number() OVER (PARTITION BY p.run_id, p.step_id ORDER BY c.file, c.line) = 1;
 
+-- The children whose row becomes a stored parent, both ways at once (the two sets of children are apart: a
+-- same_call_stored child's parent names it, a same_call_up child's does not; neither child is stored): a child
+-- given again after its pair was stored (same_call_stored: the parent as stored) and a child staged after its
+-- parent was stored alone (same_call_up: the parent as it becomes, same_call_folded). Each becomes the stored
+-- parent as its span gave it (without what OTLP log records added, as finalize.sql's without_logs compares
+-- it), so the merge finds it a repeat of the stored step.
 UPDATE stage_steps SET step_id = p.step_id, parent_id = p.parent_id, agent = p.agent_own, kind = p.kind,
     name = p.name, tool = p.tool, model = p.model, start_ns = epoch_us(p.started_at) * 1000,
     end_ns = epoch_us(p.ended_at) * 1000, latency_ms = p.latency_ms, status = p.status, error = p.error,
@@ -166,7 +156,10 @@ UPDATE stage_steps SET step_id = p.step_id, parent_id = p.parent_id, agent = p.a
     entropy = p.entropy, order_hint = p.order_hint,
     attributes = CASE WHEN p.filled IS NULL THEN p.attributes::VARCHAR ELSE json_merge_patch(p.attributes,
         '{"otel.logs": null, "otel.log_ids": null, "otel.log_filled": null, "otel.log_times": null}')::VARCHAR END
-FROM (SELECT *, CAST(json_extract(attributes, '$."otel.log_filled"') AS VARCHAR[]) AS filled FROM same_call_folded) p
+FROM (SELECT *, CAST(json_extract(attributes, '$."otel.log_filled"') AS VARCHAR[]) AS filled FROM (
+          SELECT p.*, x.child FROM same_call_stored x JOIN steps p ON p.run_id = x.run_id AND p.step_id = x.parent
+          UNION ALL BY NAME
+          SELECT * FROM same_call_folded)) p
 WHERE stage_steps.run_id = p.run_id AND stage_steps.step_id = p.child AND stage_steps.kind = 'llm';
 
 INSERT INTO same_call SELECT run_id, parent, child FROM same_call_up;
