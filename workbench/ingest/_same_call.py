@@ -65,7 +65,7 @@ def fold_stored_same_calls(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(stmt)
 
 
-_STAGE_ONLY = ("same_call", "same_call_stored", "same_call_llm_stage", "same_call_llm_stored", "same_call_kids")
+_STAGE_ONLY = ("same_call", "same_call_regiven", "same_call_stored", "same_call_llm_stage", "same_call_llm_stored", "same_call_kids")
 
 # An LLM step staged under another staged LLM step; else (only when a staged LLM step is in a run the store holds,
 # a look-up in the runs) one under a stored LLM step or over one (a scan of the stored steps' ids).

@@ -47,6 +47,43 @@ WHERE n_children = 1
   -- (a child that is itself the parent of a pair: a chain of three is left as it is)
   AND NOT EXISTS (SELECT 1 FROM llm g WHERE g.run_id = pairs.run_id AND g.parent_id = pairs.child);
 
+-- A pair's child given again, with its parent now, whose id the store holds as a step of its own (an earlier
+-- call stored the child span alone) with other contents is a conflict, as any step given again otherwise
+-- (finalize.sql): quarantined, naming the stored step and what differs, and the pair is the staged parent with
+-- the stored child (same_call_down, by the rule). Taken as the pair's, its contents replaced the stored ones
+-- unsaid. (What a later log record fills in, text the span left out, is no difference; nor are the times,
+-- which a file's integer time unit may still scale, scale_integer_units.)
+CREATE OR REPLACE TEMP TABLE same_call_regiven AS
+SELECT * FROM (
+    SELECT n.run_id, n.step_id, n.file, n.line, n.raw, n.source, s.file AS s_file, s.line AS s_line,
+           concat_ws(', ',
+               CASE WHEN n.name IS DISTINCT FROM s.name THEN 'name' END,
+               CASE WHEN n.model IS DISTINCT FROM s.model THEN 'model' END,
+               CASE WHEN n.status IS DISTINCT FROM s.status THEN 'status' END,
+               CASE WHEN n.error IS NOT NULL AND n.error IS DISTINCT FROM s.error THEN 'error' END,
+               CASE WHEN n.input IS NOT NULL AND n.input IS DISTINCT FROM s.input THEN 'input' END,
+               CASE WHEN n.output IS NOT NULL AND n.output IS DISTINCT FROM s.output THEN 'output' END,
+               CASE WHEN n.tokens_in IS DISTINCT FROM s.tokens_in THEN 'tokens_in' END,
+               CASE WHEN n.tokens_out IS DISTINCT FROM s.tokens_out THEN 'tokens_out' END) AS differs
+    FROM stage_steps n
+    SEMI JOIN same_call x ON x.run_id = n.run_id AND x.child = n.step_id
+    JOIN steps s ON s.run_id = n.run_id AND s.step_id = n.step_id
+    WHERE n.kind = 'llm' AND NOT json_exists(s.attributes, '$."workbench.same_call_span"'))
+WHERE differs <> '';
+
+INSERT INTO stage_quarantine (file, line, reason, raw, source, run_id, step_id, raw_bytes, raw_sha256)
+SELECT file, line, 'conflicts with the stored step ' || step_id || ' of run ' || run_id || ' (stored from '
+       || coalesce(s_file, '?') || ' line ' || coalesce(s_line::VARCHAR, '?') || '): differs in ' || differs,
+       raw, source, run_id, step_id, octet_length(encode(raw)), sha256(raw)
+FROM same_call_regiven;
+
+DELETE FROM stage_steps
+WHERE kind = 'llm' AND EXISTS (SELECT 1 FROM same_call_regiven x WHERE x.run_id = stage_steps.run_id
+                                 AND x.step_id = stage_steps.step_id);
+
+DELETE FROM same_call
+WHERE EXISTS (SELECT 1 FROM same_call_regiven x WHERE x.run_id = same_call.run_id AND x.step_id = same_call.child);
+
 -- The other LLM steps of the runs staged now that an earlier call stored (the other half of a pair split
 -- over two calls), and what tells them apart: stored LLM steps a staged LLM step names as parent or child.
 CREATE OR REPLACE TEMP TABLE same_call_llm_stage AS
