@@ -109,7 +109,7 @@ class _Step:
     ``max_runs``), and what it holds meanwhile does not grow with the arguments it was given."""
 
     __slots__ = ("agent", "depth", "kind", "tool", "key", "encloses", "late", "args_late", "retried", "dropped",
-                 "above", "pending", "inner", "llm_kids", "started", "ended_as")
+                 "above", "pending", "inner", "llm_kids", "started", "ended_as", "held", "waits_on")
 
     def __init__(self, agent: str | None, depth: int, kind: str, tool: str | None, late: bool,
                  dropped: bool = False, args_late: bool = False) -> None:
@@ -133,6 +133,12 @@ class _Step:
         self.llm_kids = 0
         self.started: float | None = None
         self.ended_as: tuple | None = None
+        # A span begun under a waiting one (a tool the model client's span runs) waits with it: the store
+        # moves it under the parent's step when the two are one call (its depth the parent's + 1, not + 2), so
+        # its depth is known only then. held: such spans waiting under this one; waits_on: the one it waits
+        # under (then pending too).
+        self.held: list[_Step] | None = None
+        self.waits_on: _Step | None = None
 
 
 class _Run:
@@ -306,8 +312,8 @@ class GuardSpanProcessor(SpanProcessor):
             inner = False
             if kind == "llm" and above is not None:
                 above.llm_kids += 1
-                if above.pending:       # (a chain of three: the span it began under is no pair's child)
-                    told += self._release(run, above)
+                if above.pending and above.waits_on is None:   # (a chain of three: the span it began
+                    told += self._release(run, above)                # under is no pair's child)
                 elif above.inner is not None:     # (a second LLM child: the first is a call of its own)
                     told += self._release(run, above.inner)
                 inner = above.kind == "llm" and above.llm_kids == 1 and not above.dropped
@@ -322,6 +328,7 @@ class GuardSpanProcessor(SpanProcessor):
             if agent is None and above is not None:
                 agent = above.agent
             depth = above.depth + 1 if above is not None else 0
+            held = above is not None and above.pending and not inner
             # checked at its end when the span says nothing yet of what it is (OpenInference's LangChain
             # spans carry only a name until they end). A tool call without arguments when a limit reads them
             # is judged now, where the backtest judges it, as the call without arguments it is for the store
@@ -335,11 +342,16 @@ class GuardSpanProcessor(SpanProcessor):
             run.spans[ctx.span_id] = step
             if len(run.spans) > _MAX_SPANS:
                 run.spans.popitem(last=False)
-            if inner:
-                step.pending, above.inner = True, step
+            if inner or held:
+                step.pending = True
                 step.key = ctx.span_id      # (its own id, until it is judged: _release tells it by this)
+                if inner:
+                    above.inner = step
+                else:
+                    step.waits_on = above
+                    above.held = [*(above.held or ()), step]
             d = None
-            if not (late or inner):
+            if not (late or inner or held):
                 retries = st.retries_total
                 d = self._core.before(st, agent, kind, tool, args, depth, _seconds(span.start_time))
                 if kind == "tool":
@@ -376,9 +388,12 @@ class GuardSpanProcessor(SpanProcessor):
                 step.pending, step.dropped = False, True      # (no step of the store's: nothing was counted)
                 if step.above is not None and step.above.inner is step:
                     step.above.inner = None
-                step.above = None
+                if step.waits_on is not None and step.waits_on.held:
+                    step.waits_on.held.remove(step)
+                step.above = step.waits_on = None
                 self._dropped(trace, ctx.span_id, reason)
-                return
+                told = self._release_held(run, step, 0)   # (its own waiting spans: judged as begun)
+                step = None     # (nothing more to judge of it; what it held is told below, outside the lock)
             if root and not run.joined:     # the trace's root ended: its spans' agents are needed no more
                 # (but the spans still open are kept, at most _MAX_SPANS: one that outlives the root, a call
                 # left running, is checked at its end as the backtest checks it)
@@ -414,7 +429,8 @@ class GuardSpanProcessor(SpanProcessor):
         step.encloses += inner.encloses
         m = {**m, **{f: c for f in ("output", "tokens_in", "tokens_out", "cost", "confidence", "entropy")
                      if m.get(f) is None and (c := child.get(f)) is not None}}
-        return m, ("error" if c_status == "error" else status), []
+        # (the spans begun under the child are the step's, one level up, as the store moves them)
+        return m, ("error" if c_status == "error" else status), self._release_held(run, inner, 1)
 
     def _release(self, run: _Run, step: _Step) -> list[tuple[int, _Step, Decision]]:
         """A waiting LLM span found a step of its own (its parent began a second LLM span, or it began one, or
@@ -433,9 +449,22 @@ class GuardSpanProcessor(SpanProcessor):
             span, m, status, own, name = step.ended_as
             step.ended_as, step.late = None, True      # (the late path: its start check, then its end's)
             d = self._ended(st, step, span, m, status, own, name)
-            return [(span_id, step, d[0])] if d is not None and d[0].action != "allow" else []
-        d = self._core.before(st, step.agent, step.kind, step.tool, None, step.depth, step.started)
-        return [(span_id, step, d)] if d.action == "cut" else []
+            told = [(span_id, step, d[0])] if d is not None and d[0].action != "allow" else []
+        else:
+            d = self._core.before(st, step.agent, step.kind, step.tool, None, step.depth, step.started)
+            told = [(span_id, step, d)] if d.action == "cut" else []
+        return told + self._release_held(run, step, 0)
+
+    def _release_held(self, run: _Run, step: _Step, up: int) -> list[tuple[int, _Step, Decision]]:
+        """The spans waiting under ``step`` (_Step.held) and theirs, judged now in the order they began, ``up``
+        levels less deep (1: ``step`` was found one call with its parent, the store's step). (Under the lock.)"""
+        told: list[tuple[int, _Step, Decision]] = []
+        for kid in step.held or ():
+            kid.waits_on, kid.above = None, None      # (it counted in ``encloses`` when it began)
+            _shallower(kid, up)
+            told += self._release(run, kid)
+        step.held = None
+        return told
 
     def _told(self, key: str, told: list[tuple[int, _Step, Decision]], run: _Run) -> SpanDecision | None:
         """Tell the decisions on waiting spans judged late (outside the run's lock); the cut, if one was."""
@@ -592,6 +621,13 @@ class GuardSpanProcessor(SpanProcessor):
             with self._lock:
                 agent = self._agent_ids.name(key, agent, dict(span.attributes or {}))
         return agent
+
+
+def _shallower(step: _Step, up: int) -> None:
+    """``step`` and the spans waiting under it ``up`` levels less deep."""
+    step.depth -= up
+    for kid in step.held or ():
+        _shallower(kid, up)
 
 
 def _mapped(span: Any, root: bool) -> tuple[dict[str, Any], str]:
