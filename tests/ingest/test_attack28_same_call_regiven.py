@@ -66,3 +66,18 @@ def test_an_inner_span_given_again_as_it_was_is_no_conflict(tmp_path: Path) -> N
     assert (report.read, report.stored, report.quarantined) == (2, 2, 0)
     assert ws.sql("SELECT step_id, output FROM steps WHERE kind = 'llm'").fetchall() == [
         ("00000000000000b1", "price 14.20")]
+
+
+def test_a_second_model_call_under_a_folded_pair_is_said(tmp_path: Path) -> None:
+    """Read in one call, a parent with two LLM children is no pair: all three are steps. A pair folded by an earlier
+    call cannot be taken apart (the child's own row is gone): the report says so, once."""
+    ws = wb.open()
+    ws.ingest(_write(tmp_path / "outer.otlp.jsonl", [ROOT, OUTER]), progress=False)
+    ws.ingest(_write(tmp_path / "inner.otlp.jsonl", [_inner("price 14.20")]), progress=False)
+    retry = _write(tmp_path / "retry.otlp.jsonl", [_span("00000000000000d1", "00000000000000b1", "generate_content",
+                                                         41, 49, _llm("gpt-4o-mini"))])
+    report = ws.ingest(retry, progress=False)
+    assert [n for n in report.notes if n.startswith("1 model call span(s) under a step an earlier call stored as "
+                                                    "one call")]
+    assert report.added == 1 and ws.count("steps") == 3
+    assert not [n for n in ws.ingest(retry, progress=False).notes if "earlier call stored as one call" in n]
