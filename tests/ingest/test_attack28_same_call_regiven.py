@@ -81,3 +81,23 @@ def test_a_second_model_call_under_a_folded_pair_is_said(tmp_path: Path) -> None
                                                     "one call")]
     assert report.added == 1 and ws.count("steps") == 3
     assert not [n for n in ws.ingest(retry, progress=False).notes if "earlier call stored as one call" in n]
+
+
+def test_a_pairs_outer_span_given_again_alone_adds_nothing(tmp_path: Path) -> None:
+    """The outer span's file read again (the inner spans in another file) is the stored step again: no conflict.
+    It was quarantined, 'differs in output, attributes' (the stored step holds what its child gave)."""
+    outer = _write(tmp_path / "outer.otlp.jsonl", [ROOT, OUTER])
+    inner = _write(tmp_path / "inner.otlp.jsonl", [_inner("price 14.20")])
+    for first in ([outer, inner], [inner, outer]):
+        ws = wb.open()
+        for path in first:
+            ws.ingest(path, progress=False)
+        before = ws.sql("SELECT * FROM steps ORDER BY step_id").fetchall()
+        report = ws.ingest(outer, progress=False)
+        assert (report.read, report.stored, report.quarantined, report.added) == (2, 2, 0, 0), report.errors
+        assert ws.sql("SELECT * FROM steps ORDER BY step_id").fetchall() == before
+    # given again with other text of its own, it is a conflict still
+    other = dict(OUTER, attributes=[*OUTER["attributes"],
+                                    {"key": "gen_ai.completion", "value": {"stringValue": "price 99.00"}}])
+    report = ws.ingest(_write(tmp_path / "other.otlp.jsonl", [other]), progress=False)
+    assert report.quarantined == 1 and "differs in output" in report.errors[0]

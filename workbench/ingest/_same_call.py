@@ -83,7 +83,8 @@ SELECT count(*) FROM (SELECT DISTINCT s.run_id, s.step_id FROM stage_steps s
 _STAGE_ONLY = ("same_call", "same_call_regiven", "same_call_stored", "same_call_llm_stage", "same_call_llm_stored", "same_call_kids")
 
 # An LLM step staged under another staged LLM step; else (only when a staged LLM step is in a run the store holds,
-# a look-up in the runs) one under a stored LLM step or over one (a scan of the stored steps' ids).
+# a look-up in the runs) one under a stored LLM step or over one, or a stored pair's parent given again (scans of
+# the stored steps' ids).
 _ANY_PAIR = """
 SELECT EXISTS (SELECT 1 FROM stage_steps s SEMI JOIN stage_steps p
                ON p.run_id = s.run_id AND p.step_id = s.parent_id AND p.kind = 'llm' WHERE s.kind = 'llm')"""
@@ -95,4 +96,7 @@ SELECT EXISTS (SELECT 1 FROM (SELECT * FROM stage_steps s ANTI JOIN stage_steps 
                               ON p.run_id = s.run_id AND p.step_id = s.parent_id WHERE s.kind = 'llm') s
                JOIN steps p ON p.run_id = s.run_id AND p.step_id = s.parent_id WHERE p.kind = 'llm')
     OR EXISTS (SELECT 1 FROM steps c SEMI JOIN (SELECT run_id, step_id FROM stage_steps WHERE kind = 'llm') p
-               ON p.run_id = c.run_id AND p.step_id = c.parent_id WHERE c.kind = 'llm')"""
+               ON p.run_id = c.run_id AND p.step_id = c.parent_id WHERE c.kind = 'llm')
+    OR EXISTS (SELECT 1 FROM steps p SEMI JOIN (SELECT run_id, step_id FROM stage_steps WHERE kind = 'llm') s
+               ON s.run_id = p.run_id AND s.step_id = p.step_id
+               WHERE p.kind = 'llm' AND json_exists(p.attributes, '$."workbench.same_call_span"'))"""

@@ -255,3 +255,25 @@ FROM same_call x WHERE stage_edges.run_id = x.run_id AND stage_edges.src_step = 
 
 UPDATE stage_edges SET dst_step = x.parent
 FROM same_call x WHERE stage_edges.run_id = x.run_id AND stage_edges.dst_step = x.child;
+
+-- A pair's parent given again without its child (the file of the outer spans read again) is the stored step as
+-- the pair made it: it takes again what its child gave (as above; not text a log record filled in, which the
+-- merge compares without), so the merge finds it a repeat. It was a conflict ('differs in output, attributes'):
+-- the same file given again quarantined a record.
+UPDATE stage_steps SET
+    input = CASE WHEN list_contains(p.filled, 'input') THEN stage_steps.input ELSE coalesce(stage_steps.input, p.input) END,
+    output = CASE WHEN list_contains(p.filled, 'output') THEN stage_steps.output
+                  ELSE coalesce(stage_steps.output, p.output) END,
+    cost = coalesce(stage_steps.cost, p.cost), confidence = coalesce(stage_steps.confidence, p.confidence),
+    entropy = coalesce(stage_steps.entropy, p.entropy),
+    status = CASE WHEN p.status = 'error' THEN 'error' ELSE stage_steps.status END,
+    error = coalesce(stage_steps.error, p.error),
+    attributes = json_merge_patch(coalesce(stage_steps.attributes, '{}'),
+                                  json_object('workbench.same_call_span', p.child))::VARCHAR
+FROM (SELECT run_id, step_id, input, output, cost, confidence, entropy, status, error,
+             json_extract_string(attributes, '$."workbench.same_call_span"') AS child,
+             CAST(json_extract(attributes, '$."otel.log_filled"') AS VARCHAR[]) AS filled
+      FROM steps SEMI JOIN (SELECT run_id, step_id FROM stage_steps WHERE kind = 'llm') s USING (run_id, step_id)
+      WHERE kind = 'llm' AND json_exists(attributes, '$."workbench.same_call_span"')) p
+WHERE stage_steps.run_id = p.run_id AND stage_steps.step_id = p.step_id AND stage_steps.kind = 'llm'
+  AND NOT EXISTS (SELECT 1 FROM same_call x WHERE x.run_id = p.run_id AND x.parent = p.step_id);
