@@ -109,7 +109,7 @@ class _Step:
     ``max_runs``), and what it holds meanwhile does not grow with the arguments it was given."""
 
     __slots__ = ("agent", "depth", "kind", "tool", "key", "encloses", "late", "args_late", "retried", "dropped",
-                 "above", "pending", "inner", "llm_kids", "started", "ended_as", "held", "waits_on")
+                 "above", "pending", "inner", "llm_kids", "started", "ended_as", "held", "waits_on", "end_told")
 
     def __init__(self, agent: str | None, depth: int, kind: str, tool: str | None, late: bool,
                  dropped: bool = False, args_late: bool = False) -> None:
@@ -139,10 +139,14 @@ class _Step:
         # under (then pending too).
         self.held: list[_Step] | None = None
         self.waits_on: _Step | None = None
+        # An LLM span that ends before its waiting inner span (async code ends a model client's span after the
+        # framework's) keeps its end in ended_as too, judged when the inner one ends (_end_deferred); end_told:
+        # a decision then is its end's.
+        self.end_told = False
 
 
 class _Run:
-    __slots__ = ("state", "lock", "spans", "last_agent", "cut_told", "ended", "joined")
+    __slots__ = ("state", "lock", "spans", "last_agent", "cut_told", "ended", "joined", "deferred")
 
     def __init__(self, state: RunState) -> None:
         self.state = state
@@ -152,6 +156,9 @@ class _Run:
         self.ended: OrderedDict[int, _Step] = OrderedDict()   # ended spans another trace may link to
         self.joined = False     # other traces continue this run (their spans outlive its root)
         self.cut_told = False
+        # LLM spans ended before their waiting inner span (_end_deferred): judged, at the latest, when the
+        # trace's root ends (an inner span that never ends holds back no end's check for longer)
+        self.deferred: list[_Step] = []
 
 
 class GuardSpanProcessor(SpanProcessor):
@@ -382,32 +389,56 @@ class GuardSpanProcessor(SpanProcessor):
                 if len(run.ended) > _MAX_ENDED:
                     run.ended.popitem(last=False)
             if step is not None and step.pending:     # judged when its parent ends (_Step.pending)
+                above = step.above
                 if reason is None:
                     step.ended_as = (span, m, status, own, name)
-                    return
+                    if above is None or above.inner is not step or above.ended_as is None:
+                        return
+                    told = self._end_deferred(run, above)     # (its parent ended first: the two now)
+                    step = None
+            if step is not None and step.pending:
                 step.pending, step.dropped = False, True      # (no step of the store's: nothing was counted)
-                if step.above is not None and step.above.inner is step:
-                    step.above.inner = None
+                if above is not None and above.inner is step:
+                    above.inner = None
+                    if above.ended_as is not None:    # (its parent ended first: judged alone now)
+                        told += self._end_deferred(run, above)
                 if step.waits_on is not None and step.waits_on.held:
                     step.waits_on.held.remove(step)
                 step.above = step.waits_on = None
                 self._dropped(trace, ctx.span_id, reason)
-                told = self._release_held(run, step, 0)   # (its own waiting spans: judged as begun)
+                told += self._release_held(run, step, 0)   # (its own waiting spans: judged as begun)
                 step = None     # (nothing more to judge of it; what it held is told below, outside the lock)
             if root and not run.joined:     # the trace's root ended: its spans' agents are needed no more
                 # (but the spans still open are kept, at most _MAX_SPANS: one that outlives the root, a call
                 # left running, is checked at its end as the backtest checks it)
                 run.last_agent.clear()
+            if root and run.deferred:     # (spans whose inner span is still open: their ends judged now, alone)
+                for waiting in run.deferred:
+                    if waiting.ended_as is not None:
+                        inner = waiting.inner
+                        # (an inner span still open is no step of the store's, whose file holds ended spans:
+                        # unjudged, and the parent judged as a step enclosing none)
+                        if inner is not None:
+                            waiting.inner = inner.above = None
+                            inner.pending, inner.key = False, None
+                            told += self._release_held(run, inner, 0)
+                        told += self._end_deferred(run, waiting)
+                run.deferred.clear()
             if step is not None and reason is not None and not step.dropped:
                 step.dropped = True
                 self._dropped(trace, ctx.span_id, reason)
                 self._unstarted(run.state, step)
             if step is not None:
                 step.above = None      # (an ended span holds no other)
-            if step is not None and step.inner is not None and not step.dropped:
+            waits = step is not None and step.inner is not None and not step.dropped and step.inner.ended_as is None
+            if waits:       # its inner span ends later: the two are judged then (_end_deferred)
+                step.ended_as = (span, m, status, own, name)
+                run.deferred = [w for w in run.deferred if w.ended_as is not None] + [step]
+            elif step is not None and step.inner is not None and not step.dropped:
                 m, status, more = self._pair(run, step, span, m, status)
                 told += more
-            d = None if step is None or step.dropped else self._ended(run.state, step, span, m, status, own, name)
+            d = None if step is None or step.dropped or waits else \
+                self._ended(run.state, step, span, m, status, own, name)
         self._told(key, told, run)
         if d is not None and d[0].action != "allow":
             self._tell(key, ctx.span_id, step, d[0], d[1], run)
@@ -438,13 +469,16 @@ class GuardSpanProcessor(SpanProcessor):
         (and, when it ended already, its end's). What to tell, for after the lock. (Under the run's lock.)"""
         above, span_id = step.above, step.key
         step.pending, step.key = False, None
+        first: list[tuple[int, _Step, Decision]] = []
         if above is not None:
             if above.inner is step:
                 above.inner = None
             above.encloses += 1
+            if above.ended_as is not None and not above.pending:    # (its parent ended first: judged alone)
+                first = self._end_deferred(run, above)
         st = run.state
         if st.cut is not None:
-            return []
+            return first
         if step.ended_as is not None:
             span, m, status, own, name = step.ended_as
             step.ended_as, step.late = None, True      # (the late path: its start check, then its end's)
@@ -453,7 +487,23 @@ class GuardSpanProcessor(SpanProcessor):
         else:
             d = self._core.before(st, step.agent, step.kind, step.tool, None, step.depth, step.started)
             told = [(span_id, step, d)] if d.action == "cut" else []
-        return told + self._release_held(run, step, 0)
+        return first + told + self._release_held(run, step, 0)
+
+    def _end_deferred(self, run: _Run, step: _Step) -> list[tuple[int, _Step, Decision]]:
+        """An LLM span that ended before its waiting inner span (_Step.ended_as), judged at its end now that the
+        inner one ended (with it, as one call, when the store's rule holds: _pair) or was found no pair's.
+        (Under the run's lock.)"""
+        assert step.ended_as is not None
+        span, m, status, own, name = step.ended_as
+        step.ended_as = None
+        told: list[tuple[int, _Step, Decision]] = []
+        if step.inner is not None:
+            m, status, told = self._pair(run, step, span, m, status)
+        d = self._ended(run.state, step, span, m, status, own, name)
+        if d is not None and d[0].action != "allow":
+            step.end_told = True
+            told.append((span.context.span_id, step, d[0]))
+        return told
 
     def _release_held(self, run: _Run, step: _Step, up: int) -> list[tuple[int, _Step, Decision]]:
         """The spans waiting under ``step`` (_Step.held) and theirs, judged now in the order they began, ``up``
@@ -470,7 +520,7 @@ class GuardSpanProcessor(SpanProcessor):
         """Tell the decisions on waiting spans judged late (outside the run's lock); the cut, if one was."""
         cut = None
         for span_id, step, d in told:
-            event = self._tell(key, span_id, step, d, "end" if step.late else "start", run)
+            event = self._tell(key, span_id, step, d, "end" if step.late or step.end_told else "start", run)
             if d.action == "cut":
                 cut = event
         return cut

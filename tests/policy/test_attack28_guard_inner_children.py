@@ -11,8 +11,14 @@ import pytest
 
 pytest.importorskip("opentelemetry.sdk")
 
-from test_guard16_same_call import _backtest, _llm, _play  # noqa: E402
+from opentelemetry.sdk.trace import TracerProvider  # noqa: E402
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor  # noqa: E402
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter  # noqa: E402
+from opentelemetry.trace import set_span_in_context  # noqa: E402
+from test_guard16_same_call import MS, T0, _backtest, _llm, _play  # noqa: E402
+from test_guard16_same_call import POLICIES as PAIR_POLICIES  # noqa: E402
 
+from workbench.guard_spans import GuardSpanProcessor, SpanDecision  # noqa: E402
 from workbench.policy import Breakers, Budgets, HitlRule, Policy  # noqa: E402
 
 TOOL = {"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "lookup", "gen_ai.agent.name": "pricer"}
@@ -43,3 +49,44 @@ def test_spans_under_the_inner_span_are_judged_at_the_stores_depth(shape: str, p
             ("two calls", "depth 2"): ["execute_tool lookup"], ("two calls", "hitl depth 3"): ["execute_tool nested"],
             ("one call", "tool budget"): ["execute_tool nested"], ("two calls", "tool budget"): ["execute_tool nested"]}
     assert judged == want[shape, policy]
+
+
+def _out_of_order(policy: Policy, inner_ends: bool) -> tuple[set, InMemorySpanExporter, dict]:
+    """The pair with its inner span ending after its parent (async code closing the model client's span late), or
+    never (the trace's root ends first)."""
+    heard: list[SpanDecision] = []
+    guard = GuardSpanProcessor(policy, on_cut=heard.append, on_escalate=heard.append)
+    memory = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(guard)
+    provider.add_span_processor(SimpleSpanProcessor(memory))
+    tracer = provider.get_tracer("test-system")
+    root = tracer.start_span("invoke_agent pricer", attributes={"gen_ai.operation.name": "invoke_agent",
+                                                                "gen_ai.agent.name": "pricer"}, start_time=T0)
+    outer = tracer.start_span("call_llm", context=set_span_in_context(root), start_time=T0 + 2 * MS,
+                              attributes=_llm("openai/gpt-4o-mini", (100, 12), "e1"))
+    inner = tracer.start_span("generate_content", context=set_span_in_context(outer), start_time=T0 + 4 * MS,
+                              attributes=_llm("gpt-4o-mini", (100, 12), "e1"))
+    outer.end(end_time=T0 + 20 * MS)
+    if inner_ends:
+        inner.end(end_time=T0 + 21 * MS)
+    root.end(end_time=T0 + 60 * MS)
+    return {(e.run_id, e.step_id, e.action, e.rule) for e in heard}, memory, {e.step_id: e.phase for e in heard}
+
+
+@pytest.mark.parametrize("policy", list(PAIR_POLICIES))
+def test_an_inner_span_ending_after_its_parent_is_still_its_step(policy: str, tmp_path: Path) -> None:
+    """It was judged as a step of its own (the parent found it still open): max_depth=1 cut live, at the inner
+    span, a run the backtest allows; latency and token rules named the inner span, not the step the store shows."""
+    heard, memory, _ = _out_of_order(PAIR_POLICIES[policy], inner_ends=True)
+    said, ws = _backtest(PAIR_POLICIES[policy], memory, tmp_path)
+    assert heard == said
+    assert {s for _, s, _, _ in heard} <= {s for (s,) in ws.sql("SELECT step_id FROM steps").fetchall()}
+
+
+def test_a_parent_whose_inner_span_never_ends_is_judged_when_the_root_ends(tmp_path: Path) -> None:
+    policy = Policy(breakers=Breakers(max_step_latency_ms=9.0))
+    heard, memory, phase = _out_of_order(policy, inner_ends=False)
+    names = {f"{s.context.span_id:016x}": s.name for s in memory.get_finished_spans()}
+    assert sorted((names[s], a, rule) for _, s, a, rule in heard) == [("call_llm", "cut", "max_step_latency_ms")]
+    assert list(phase.values()) == ["end"]
