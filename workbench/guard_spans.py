@@ -412,6 +412,13 @@ class GuardSpanProcessor(SpanProcessor):
                 # (but the spans still open are kept, at most _MAX_SPANS: one that outlives the root, a call
                 # left running, is checked at its end as the backtest checks it)
                 run.last_agent.clear()
+            if root:      # (an inner span whose parent is still open: the store, without the parent, keeps it
+                # as a root of its own, which it is judged as now)
+                for open_span in list(run.spans.values()):
+                    inner = open_span.inner
+                    if inner is not None and inner.ended_as is not None and inner.above is open_span:
+                        _shallower(inner, inner.depth)
+                        told += self._release(run, inner)
             if root and run.deferred:     # (spans whose inner span is still open: their ends judged now, alone)
                 for waiting in run.deferred:
                     if waiting.ended_as is not None:
