@@ -109,7 +109,7 @@ class _Step:
     ``max_runs``), and what it holds meanwhile does not grow with the arguments it was given."""
 
     __slots__ = ("agent", "depth", "kind", "tool", "key", "encloses", "late", "args_late", "retried", "dropped",
-                 "above", "pending", "inner", "llm_kids", "started", "ended_as")
+                 "above", "pending", "inner", "llm_kids", "started", "ended_as", "held", "waits_on", "end_told")
 
     def __init__(self, agent: str | None, depth: int, kind: str, tool: str | None, late: bool,
                  dropped: bool = False, args_late: bool = False) -> None:
@@ -133,10 +133,20 @@ class _Step:
         self.llm_kids = 0
         self.started: float | None = None
         self.ended_as: tuple | None = None
+        # A span begun under a waiting one (a tool the model client's span runs) waits with it: the store
+        # moves it under the parent's step when the two are one call (its depth the parent's + 1, not + 2), so
+        # its depth is known only then. held: such spans waiting under this one; waits_on: the one it waits
+        # under (then pending too).
+        self.held: list[_Step] | None = None
+        self.waits_on: _Step | None = None
+        # An LLM span that ends before its waiting inner span (async code ends a model client's span after the
+        # framework's) keeps its end in ended_as too, judged when the inner one ends (_end_deferred); end_told:
+        # a decision then is its end's.
+        self.end_told = False
 
 
 class _Run:
-    __slots__ = ("state", "lock", "spans", "last_agent", "cut_told", "ended", "joined")
+    __slots__ = ("state", "lock", "spans", "last_agent", "cut_told", "ended", "joined", "deferred")
 
     def __init__(self, state: RunState) -> None:
         self.state = state
@@ -146,6 +156,9 @@ class _Run:
         self.ended: OrderedDict[int, _Step] = OrderedDict()   # ended spans another trace may link to
         self.joined = False     # other traces continue this run (their spans outlive its root)
         self.cut_told = False
+        # LLM spans ended before their waiting inner span (_end_deferred): judged, at the latest, when the
+        # trace's root ends (an inner span that never ends holds back no end's check for longer)
+        self.deferred: list[_Step] = []
 
 
 class GuardSpanProcessor(SpanProcessor):
@@ -306,8 +319,8 @@ class GuardSpanProcessor(SpanProcessor):
             inner = False
             if kind == "llm" and above is not None:
                 above.llm_kids += 1
-                if above.pending:       # (a chain of three: the span it began under is no pair's child)
-                    told += self._release(run, above)
+                if above.pending and above.waits_on is None:   # (a chain of three: the span it began
+                    told += self._release(run, above)                # under is no pair's child)
                 elif above.inner is not None:     # (a second LLM child: the first is a call of its own)
                     told += self._release(run, above.inner)
                 inner = above.kind == "llm" and above.llm_kids == 1 and not above.dropped
@@ -322,6 +335,7 @@ class GuardSpanProcessor(SpanProcessor):
             if agent is None and above is not None:
                 agent = above.agent
             depth = above.depth + 1 if above is not None else 0
+            held = above is not None and above.pending and not inner
             # checked at its end when the span says nothing yet of what it is (OpenInference's LangChain
             # spans carry only a name until they end). A tool call without arguments when a limit reads them
             # is judged now, where the backtest judges it, as the call without arguments it is for the store
@@ -335,11 +349,16 @@ class GuardSpanProcessor(SpanProcessor):
             run.spans[ctx.span_id] = step
             if len(run.spans) > _MAX_SPANS:
                 run.spans.popitem(last=False)
-            if inner:
-                step.pending, above.inner = True, step
+            if inner or held:
+                step.pending = True
                 step.key = ctx.span_id      # (its own id, until it is judged: _release tells it by this)
+                if inner:
+                    above.inner = step
+                else:
+                    step.waits_on = above
+                    above.held = [*(above.held or ()), step]
             d = None
-            if not (late or inner):
+            if not (late or inner or held):
                 retries = st.retries_total
                 d = self._core.before(st, agent, kind, tool, args, depth, _seconds(span.start_time))
                 if kind == "tool":
@@ -370,29 +389,63 @@ class GuardSpanProcessor(SpanProcessor):
                 if len(run.ended) > _MAX_ENDED:
                     run.ended.popitem(last=False)
             if step is not None and step.pending:     # judged when its parent ends (_Step.pending)
+                above = step.above
                 if reason is None:
                     step.ended_as = (span, m, status, own, name)
-                    return
+                    if above is None or above.inner is not step or above.ended_as is None:
+                        return
+                    told = self._end_deferred(run, above)     # (its parent ended first: the two now)
+                    step = None
+            if step is not None and step.pending:
                 step.pending, step.dropped = False, True      # (no step of the store's: nothing was counted)
-                if step.above is not None and step.above.inner is step:
-                    step.above.inner = None
-                step.above = None
+                if above is not None and above.inner is step:
+                    above.inner = None
+                    if above.ended_as is not None:    # (its parent ended first: judged alone now)
+                        told += self._end_deferred(run, above)
+                if step.waits_on is not None and step.waits_on.held:
+                    step.waits_on.held.remove(step)
+                step.above = step.waits_on = None
                 self._dropped(trace, ctx.span_id, reason)
-                return
+                told += self._release_held(run, step, 0)   # (its own waiting spans: judged as begun)
+                step = None     # (nothing more to judge of it; what it held is told below, outside the lock)
             if root and not run.joined:     # the trace's root ended: its spans' agents are needed no more
                 # (but the spans still open are kept, at most _MAX_SPANS: one that outlives the root, a call
                 # left running, is checked at its end as the backtest checks it)
                 run.last_agent.clear()
+            if root:      # (an inner span whose parent is still open: the store, without the parent, keeps it
+                # as a root of its own, which it is judged as now)
+                for open_span in list(run.spans.values()):
+                    inner = open_span.inner
+                    if inner is not None and inner.ended_as is not None and inner.above is open_span:
+                        _shallower(inner, inner.depth)
+                        told += self._release(run, inner)
+            if root and run.deferred:     # (spans whose inner span is still open: their ends judged now, alone)
+                for waiting in run.deferred:
+                    if waiting.ended_as is not None:
+                        inner = waiting.inner
+                        # (an inner span still open is no step of the store's, whose file holds ended spans:
+                        # unjudged, and the parent judged as a step enclosing none)
+                        if inner is not None:
+                            waiting.inner = inner.above = None
+                            inner.pending, inner.key = False, None
+                            told += self._release_held(run, inner, 0)
+                        told += self._end_deferred(run, waiting)
+                run.deferred.clear()
             if step is not None and reason is not None and not step.dropped:
                 step.dropped = True
                 self._dropped(trace, ctx.span_id, reason)
                 self._unstarted(run.state, step)
             if step is not None:
                 step.above = None      # (an ended span holds no other)
-            if step is not None and step.inner is not None and not step.dropped:
+            waits = step is not None and step.inner is not None and not step.dropped and step.inner.ended_as is None
+            if waits:       # its inner span ends later: the two are judged then (_end_deferred)
+                step.ended_as = (span, m, status, own, name)
+                run.deferred = [w for w in run.deferred if w.ended_as is not None] + [step]
+            elif step is not None and step.inner is not None and not step.dropped:
                 m, status, more = self._pair(run, step, span, m, status)
                 told += more
-            d = None if step is None or step.dropped else self._ended(run.state, step, span, m, status, own, name)
+            d = None if step is None or step.dropped or waits else \
+                self._ended(run.state, step, span, m, status, own, name)
         self._told(key, told, run)
         if d is not None and d[0].action != "allow":
             self._tell(key, ctx.span_id, step, d[0], d[1], run)
@@ -414,7 +467,8 @@ class GuardSpanProcessor(SpanProcessor):
         step.encloses += inner.encloses
         m = {**m, **{f: c for f in ("output", "tokens_in", "tokens_out", "cost", "confidence", "entropy")
                      if m.get(f) is None and (c := child.get(f)) is not None}}
-        return m, ("error" if c_status == "error" else status), []
+        # (the spans begun under the child are the step's, one level up, as the store moves them)
+        return m, ("error" if c_status == "error" else status), self._release_held(run, inner, 1)
 
     def _release(self, run: _Run, step: _Step) -> list[tuple[int, _Step, Decision]]:
         """A waiting LLM span found a step of its own (its parent began a second LLM span, or it began one, or
@@ -422,26 +476,58 @@ class GuardSpanProcessor(SpanProcessor):
         (and, when it ended already, its end's). What to tell, for after the lock. (Under the run's lock.)"""
         above, span_id = step.above, step.key
         step.pending, step.key = False, None
+        first: list[tuple[int, _Step, Decision]] = []
         if above is not None:
             if above.inner is step:
                 above.inner = None
             above.encloses += 1
+            if above.ended_as is not None and not above.pending:    # (its parent ended first: judged alone)
+                first = self._end_deferred(run, above)
         st = run.state
         if st.cut is not None:
-            return []
+            return first
         if step.ended_as is not None:
             span, m, status, own, name = step.ended_as
             step.ended_as, step.late = None, True      # (the late path: its start check, then its end's)
             d = self._ended(st, step, span, m, status, own, name)
-            return [(span_id, step, d[0])] if d is not None and d[0].action != "allow" else []
-        d = self._core.before(st, step.agent, step.kind, step.tool, None, step.depth, step.started)
-        return [(span_id, step, d)] if d.action == "cut" else []
+            told = [(span_id, step, d[0])] if d is not None and d[0].action != "allow" else []
+        else:
+            d = self._core.before(st, step.agent, step.kind, step.tool, None, step.depth, step.started)
+            told = [(span_id, step, d)] if d.action == "cut" else []
+        return first + told + self._release_held(run, step, 0)
+
+    def _end_deferred(self, run: _Run, step: _Step) -> list[tuple[int, _Step, Decision]]:
+        """An LLM span that ended before its waiting inner span (_Step.ended_as), judged at its end now that the
+        inner one ended (with it, as one call, when the store's rule holds: _pair) or was found no pair's.
+        (Under the run's lock.)"""
+        assert step.ended_as is not None
+        span, m, status, own, name = step.ended_as
+        step.ended_as = None
+        told: list[tuple[int, _Step, Decision]] = []
+        if step.inner is not None:
+            m, status, told = self._pair(run, step, span, m, status)
+        d = self._ended(run.state, step, span, m, status, own, name)
+        if d is not None and d[0].action != "allow":
+            step.end_told = True
+            told.append((span.context.span_id, step, d[0]))
+        return told
+
+    def _release_held(self, run: _Run, step: _Step, up: int) -> list[tuple[int, _Step, Decision]]:
+        """The spans waiting under ``step`` (_Step.held) and theirs, judged now in the order they began, ``up``
+        levels less deep (1: ``step`` was found one call with its parent, the store's step). (Under the lock.)"""
+        told: list[tuple[int, _Step, Decision]] = []
+        for kid in step.held or ():
+            kid.waits_on, kid.above = None, None      # (it counted in ``encloses`` when it began)
+            _shallower(kid, up)
+            told += self._release(run, kid)
+        step.held = None
+        return told
 
     def _told(self, key: str, told: list[tuple[int, _Step, Decision]], run: _Run) -> SpanDecision | None:
         """Tell the decisions on waiting spans judged late (outside the run's lock); the cut, if one was."""
         cut = None
         for span_id, step, d in told:
-            event = self._tell(key, span_id, step, d, "end" if step.late else "start", run)
+            event = self._tell(key, span_id, step, d, "end" if step.late or step.end_told else "start", run)
             if d.action == "cut":
                 cut = event
         return cut
@@ -592,6 +678,13 @@ class GuardSpanProcessor(SpanProcessor):
             with self._lock:
                 agent = self._agent_ids.name(key, agent, dict(span.attributes or {}))
         return agent
+
+
+def _shallower(step: _Step, up: int) -> None:
+    """``step`` and the spans waiting under it ``up`` levels less deep."""
+    step.depth -= up
+    for kid in step.held or ():
+        _shallower(kid, up)
 
 
 def _mapped(span: Any, root: bool) -> tuple[dict[str, Any], str]:

@@ -328,14 +328,19 @@ AUTOGEN_HANDOFF = "Handoff to "
 def autogen_handoff(attrs: dict[str, Any]) -> str | None:
     """The agent an AutoGen ``execute_tool`` span of a hand-off tool hands the work to, else None.
 
-    Read from the default description (``Handoff to <target>.``, the target as written; the tool's name
-    lower-cases it), and only on AutoGen's spans: a tool of another system named ``transfer_to_savings`` is a
-    tool. A hand-off given its own description stays a tool call (a miss, not a wrong agent).
+    Read from the default description, exactly as autogen-agentchat writes it (``Handoff to <target>.``, the
+    target as written; the tool's name lower-cases it), the target an agent's name, which AgentChat requires to be
+    a Python identifier; and only on AutoGen's spans: a tool of another system named ``transfer_to_savings`` is
+    a tool. A hand-off given its own description stays a tool call (a miss, not a wrong agent); so does a tool
+    of the developer's described "Handoff to a human operator when ..." (it was read as a hand-off to an agent
+    named "a human operator when ...").
     """
     desc = attrs.get("gen_ai.tool.description")
-    if attrs.get("gen_ai.system") != "autogen" or not isinstance(desc, str) or not desc.startswith(AUTOGEN_HANDOFF):
+    if attrs.get("gen_ai.system") != "autogen" or not isinstance(desc, str) or not desc.startswith(AUTOGEN_HANDOFF) \
+            or not desc.endswith("."):
         return None
-    return desc[len(AUTOGEN_HANDOFF):].removesuffix(".").strip() or None
+    target = desc[len(AUTOGEN_HANDOFF):-1]
+    return target if target.isidentifier() else None
 
 
 def agent_run_span(name: Any, attrs: dict[str, Any]) -> str | None:

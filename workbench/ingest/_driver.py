@@ -13,6 +13,7 @@ from tqdm.auto import tqdm
 from .._termtext import clean
 from ..exceptions import FormatError, IngestError, WorkbenchError
 from ..store._connection import sql_sections, sql_statements
+from ..store._own_names import refuse_taken_names
 from ..store._transaction import drop_temp_tables, temp_tables, temp_views, transaction
 from . import _timings
 from ._ag2_errors import fix_stored_errors, tool_errors_from_executor
@@ -378,6 +379,7 @@ def _run_ingest(con: duckdb.DuckDBPyConnection, source: Any, fmt: str | None, pr
     # (not for the workspace's few label and outcome rows: they stage no steps)
     stage_db = StageDB(con) if _COMPRESSED_STAGE and stage_fill is None and not _native_in_memory(jobs) else None
     current = "<records>"
+    refuse_taken_names(con, "the ingest", variables=_MERGE_VARIABLES)   # (before the first temp table is made)
     before = temp_tables(con) | temp_views(con)
     _timings.begin()
     try:

@@ -38,6 +38,11 @@ MAX_DOCUMENT_BYTES = 512 * 1024 * 1024
 
 _HEX = frozenset("0123456789abcdefABCDEF")
 _ZERO_IDS = frozenset({"0" * 16, "0" * 32})
+# A root span's parentSpanId as exporters write it: none, or zeros, in hex or (the protobuf JSON mapping of bytes)
+# base64, of a span id's 8 bytes or a trace id's 16. Base64 zeros were quarantined as "all zeros" where hex read
+# as a root. (The SQL path, _otlp_sql, takes the same set.)
+ROOT_PARENT_IDS = frozenset({"", *_ZERO_IDS, binascii.b2a_base64(bytes(8), newline=False).decode(),
+                             binascii.b2a_base64(bytes(16), newline=False).decode()})
 
 
 class BadRecord(ValueError):
@@ -350,7 +355,7 @@ def _span(sp: Any, line: int, keys: _Keys, base: dict[str, Any], service: Any,
         pid = sp.get(keys.parent)
         if pid.__class__ is dict:  # a Node.js Buffer: a root span's is empty (or zeros, as in text)
             pid = _js_buffer(pid, "parentSpanId").hex() or None
-        pid = hex_id(pid, 8, "parentSpanId") if pid and pid not in _ZERO_IDS else None
+        pid = None if not pid or (pid.__class__ is str and pid in ROOT_PARENT_IDS) else hex_id(pid, 8, "parentSpanId")
         start = _nanos(sp.get(keys.start), "startTimeUnixNano", stage)
         end = _nanos(sp.get(keys.end), "endTimeUnixNano", stage)
         name = sp.get("name")

@@ -38,7 +38,7 @@ from ._conventions import (
 )
 from ._jsonio import line_blocks
 from ._line_table import block_table, pick_lines
-from ._otlp_read import _Context, stage_line
+from ._otlp_read import ROOT_PARENT_IDS, _Context, stage_line
 from ._span_outcome import BUILD_COMPLETED, WORKFLOW_COMPLETED
 from ._tool_message import MARKER as TOOL_MESSAGE_MARKER
 
@@ -149,6 +149,7 @@ def _spans_sql() -> str:
                  f"AND length({unprefixed}) > {len(TOOL_NAME_SUFFIX)} "
                  f"THEN ({unprefixed})[1:length({unprefixed}) - {len(TOOL_NAME_SUFFIX)}] ELSE {unprefixed} END")
     z16, z32, big = "0" * 16, "0" * 32, MAX_FIELD_BYTES // 4
+    roots = ", ".join(_q(x) for x in sorted(ROOT_PARENT_IDS))   # (a root's parentSpanId: empty or zeros)
     doc = _q(orjson.dumps(_DOC).decode())
     return f"""
 CREATE OR REPLACE TEMP TABLE _wb_otlp_spans AS
@@ -224,14 +225,14 @@ WITH docs AS (
 )
 SELECT line, bad, ri, si, pi, (line << 24) + off + pi - 1 AS order_hint, service.s AS system, resource,
   tid AS run_id, sid AS step_id,
-  CASE WHEN coalesce(s.parentSpanId, '') IN ('', '{z16}', '{z32}') THEN NULL ELSE pid END AS parent_id,
+  CASE WHEN coalesce(s.parentSpanId, '') IN ({roots}) THEN NULL ELSE pid END AS parent_id,
   s.name AS name, kind, kind = 'agent' AS is_agent, agent, tool, v_model AS model,
   nullif(t0, 0) AS start_ns, nullif(t1, 0) AS end_ns, (nullif(t1, 0) - nullif(t0, 0)) / 1e6 AS latency_ms,
   status, error, v_input AS input, v_output AS output, v_tokens_in AS tokens_in, v_tokens_out AS tokens_out,
   v_cost AS cost, v_confidence AS confidence, v_entropy AS entropy, attributes,
   NOT coalesce(bad
     OR NOT coalesce(tid <> '{z32}', false) OR NOT coalesce(sid <> '{z16}', false)
-    OR (coalesce(s.parentSpanId, '') NOT IN ('', '{z16}', '{z32}') AND NOT coalesce(pid <> '{z16}', false))
+    OR (coalesce(s.parentSpanId, '') NOT IN ({roots}) AND NOT coalesce(pid <> '{z16}', false))
     OR (s.startTimeUnixNano IS NOT NULL AND t0 IS NULL) OR (s.endTimeUnixNano IS NOT NULL AND t1 IS NULL)
     OR status IS NULL
     -- events: exceptions (and any event that carries no messages or log-probabilities) are read here
@@ -244,12 +245,12 @@ SELECT line, bad, ri, si, pi, (line << 24) + off + pi - 1 AS order_hint, service
     OR NOT coalesce(list_bool_and(list_transform(attrs, lambda a: _wb_attr_ok(a))), true) OR list_unique(keys) <> len(keys)
     OR list_contains(keys, 'service.name') OR list_contains(keys, 'otel.scope.name')
     -- a root span with no status whose events say its run finished (_span_outcome.py): read by Python
-    OR (status = 'unset' AND coalesce(s.parentSpanId, '') IN ('', '{z16}', '{z32}')
+    OR (status = 'unset' AND coalesce(s.parentSpanId, '') IN ({roots})
         AND list_has_any(list_transform(evs, lambda v: v.name), [{_q(WORKFLOW_COMPLETED)}, {_q(BUILD_COMPLETED)}]))
     -- a span named by the GenAI operation alone, no agent (OpenLIT's openai-agents spans): read by Python
     OR (kind = 'agent' AND v_agent IS NULL AND s.name IN ({", ".join(_q(x) for x in BARE_AGENT_OPERATIONS)}))
     -- a root span's links (it may continue another trace, see _links.py): read by Python
-    OR (coalesce(len(s.links), 0) > 0 AND coalesce(s.parentSpanId, '') IN ('', '{z16}', '{z32}'))
+    OR (coalesce(len(s.links), 0) > 0 AND coalesce(s.parentSpanId, '') IN ({roots}))
     OR {text_slots}
     OR (h_tokens_in IS NOT NULL AND v_tokens_in IS NULL) OR (h_tokens_out IS NOT NULL AND v_tokens_out IS NULL)
     OR (h_cost IS NOT NULL AND v_cost IS NULL) OR (h_entropy IS NOT NULL AND v_entropy IS NULL)
@@ -262,7 +263,7 @@ SELECT line, bad, ri, si, pi, (line << 24) + off + pi - 1 AS order_hint, service
             ELSE false END
     -- a root span typed AGENT and nothing else (openai-agents' workflow); CrewAI's CrewOutput (its answer is
     -- the raw field); a LangGraph state (its answer is its last AI message's text); a DSPy ReAct prediction
-    OR (kind = 'agent' AND coalesce(s.parentSpanId, '') IN ('', '{z16}', '{z32}') AND keys = ['openinference.span.kind'])
+    OR (kind = 'agent' AND coalesce(s.parentSpanId, '') IN ({roots}) AND keys = ['openinference.span.kind'])
     OR coalesce(contains(v_output, '"tasks_output"'), false)
     OR (kind IN ('chain', 'agent') AND coalesce(contains(v_output, '"messages"') AND contains(v_output, '"ai"'), false))
     OR (kind IN ('chain', 'agent') AND coalesce(contains(v_output, '"trajectory"'), false))
@@ -277,7 +278,7 @@ SELECT line, bad, ri, si, pi, (line << 24) + off + pi - 1 AS order_hint, service
     OR CASE WHEN kind = 'agent' AND v_agent IS NULL AND coalesce(ends_with(s.name, '.run'), false)
             THEN _wb_any(list_transform(keys, lambda k: starts_with(k, 'smolagents.'))) ELSE false END
     -- openai-agents' trace span (JavaScript's carries more than its kind: agents_trace_root)
-    OR (kind = 'agent' AND v_agent IS NULL AND coalesce(s.parentSpanId, '') IN ('', '{z16}', '{z32}')
+    OR (kind = 'agent' AND v_agent IS NULL AND coalesce(s.parentSpanId, '') IN ({roots})
         AND scope_name IN ({oai_scopes}))
     -- a LlamaIndex AgentWorkflow step: its agent is named in the event it handles
     OR (kind = 'chain' AND coalesce(contains(v_input, 'current_agent_name=') OR contains(v_input, 'ToolCall'), false))

@@ -27,19 +27,25 @@ def merge_same_calls(con: duckdb.DuckDBPyConnection) -> list[str]:
             con.execute(stmt)
         n, down = con.execute("SELECT (SELECT count(*) FROM same_call), (SELECT count(*) FROM same_call_down)"
                               ).fetchall()[0]
+        late = con.execute(_LATE_SIBLINGS).fetchall()[0][0]
     finally:
         # (same_call_folded, same_call_up and same_call_down stay for fold_stored_same_calls: the ingest call
         # drops its temp tables when it ends)
         for table in _STAGE_ONLY:
             con.execute(f"DROP TABLE IF EXISTS {table}")
+    # A pair folded by an earlier call cannot be taken apart again (the child's own row is gone): say so.
+    said = [f"{late} model call span(s) under a step an earlier call stored as one call with its only LLM child "
+            "(workbench.same_call_span): read in one call with it, that parent has two model calls under it and "
+            "all three are steps of their own; the stored step is left as it is (ingest a trace's files in one "
+            "call to keep them apart)"] if late else []
     if not n:
-        return []
+        return said
     return [f"{n} model call(s) written twice, as an LLM step and its only LLM child (same model, same input and "
             "output tokens, the same event): stored once, as the parent step with what the child added "
             "(attribute workbench.same_call_span names the child's span)",
             *([f"{down} of them stored by an earlier call as the child alone: that step is now its parent's; what "
                "was found or attributed in its run counted the call twice and was dropped (run detect and "
-               "attribute it again)"] if down else [])]
+               "attribute it again)"] if down else []), *said]
 
 
 def _any_pair(con: duckdb.DuckDBPyConnection) -> bool:
@@ -65,10 +71,20 @@ def fold_stored_same_calls(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(stmt)
 
 
-_STAGE_ONLY = ("same_call", "same_call_stored", "same_call_llm_stage", "same_call_llm_stored", "same_call_kids")
+# Staged LLM steps, new to the store, under a stored step that is a pair already with another child (a child given
+# again was made a copy of its stored parent above: its id is the parent's now).
+_LATE_SIBLINGS = """
+SELECT count(*) FROM (SELECT DISTINCT s.run_id, s.step_id FROM stage_steps s
+                      JOIN steps p ON p.run_id = s.run_id AND p.step_id = s.parent_id AND p.kind = 'llm'
+                      WHERE s.kind = 'llm'
+                        AND json_extract_string(p.attributes, '$."workbench.same_call_span"') <> s.step_id
+                        AND NOT EXISTS (SELECT 1 FROM steps x WHERE x.run_id = s.run_id AND x.step_id = s.step_id))"""
+
+_STAGE_ONLY = ("same_call", "same_call_regiven", "same_call_stored", "same_call_llm_stage", "same_call_llm_stored", "same_call_kids")
 
 # An LLM step staged under another staged LLM step; else (only when a staged LLM step is in a run the store holds,
-# a look-up in the runs) one under a stored LLM step or over one (a scan of the stored steps' ids).
+# a look-up in the runs) one under a stored LLM step or over one, or a stored pair's parent given again (scans of
+# the stored steps' ids).
 _ANY_PAIR = """
 SELECT EXISTS (SELECT 1 FROM stage_steps s SEMI JOIN stage_steps p
                ON p.run_id = s.run_id AND p.step_id = s.parent_id AND p.kind = 'llm' WHERE s.kind = 'llm')"""
@@ -80,4 +96,7 @@ SELECT EXISTS (SELECT 1 FROM (SELECT * FROM stage_steps s ANTI JOIN stage_steps 
                               ON p.run_id = s.run_id AND p.step_id = s.parent_id WHERE s.kind = 'llm') s
                JOIN steps p ON p.run_id = s.run_id AND p.step_id = s.parent_id WHERE p.kind = 'llm')
     OR EXISTS (SELECT 1 FROM steps c SEMI JOIN (SELECT run_id, step_id FROM stage_steps WHERE kind = 'llm') p
-               ON p.run_id = c.run_id AND p.step_id = c.parent_id WHERE c.kind = 'llm')"""
+               ON p.run_id = c.run_id AND p.step_id = c.parent_id WHERE c.kind = 'llm')
+    OR EXISTS (SELECT 1 FROM steps p SEMI JOIN (SELECT run_id, step_id FROM stage_steps WHERE kind = 'llm') s
+               ON s.run_id = p.run_id AND s.step_id = p.step_id
+               WHERE p.kind = 'llm' AND json_exists(p.attributes, '$."workbench.same_call_span"'))"""

@@ -47,6 +47,43 @@ WHERE n_children = 1
   -- (a child that is itself the parent of a pair: a chain of three is left as it is)
   AND NOT EXISTS (SELECT 1 FROM llm g WHERE g.run_id = pairs.run_id AND g.parent_id = pairs.child);
 
+-- A pair's child given again, with its parent now, whose id the store holds as a step of its own (an earlier
+-- call stored the child span alone) with other contents is a conflict, as any step given again otherwise
+-- (finalize.sql): quarantined, naming the stored step and what differs, and the pair is the staged parent with
+-- the stored child (same_call_down, by the rule). Taken as the pair's, its contents replaced the stored ones
+-- unsaid. (What a later log record fills in, text the span left out, is no difference; nor are the times,
+-- which a file's integer time unit may still scale, scale_integer_units.)
+CREATE OR REPLACE TEMP TABLE same_call_regiven AS
+SELECT * FROM (
+    SELECT n.run_id, n.step_id, n.file, n.line, n.raw, n.source, s.file AS s_file, s.line AS s_line,
+           concat_ws(', ',
+               CASE WHEN n.name IS DISTINCT FROM s.name THEN 'name' END,
+               CASE WHEN n.model IS DISTINCT FROM s.model THEN 'model' END,
+               CASE WHEN n.status IS DISTINCT FROM s.status THEN 'status' END,
+               CASE WHEN n.error IS NOT NULL AND n.error IS DISTINCT FROM s.error THEN 'error' END,
+               CASE WHEN n.input IS NOT NULL AND n.input IS DISTINCT FROM s.input THEN 'input' END,
+               CASE WHEN n.output IS NOT NULL AND n.output IS DISTINCT FROM s.output THEN 'output' END,
+               CASE WHEN n.tokens_in IS DISTINCT FROM s.tokens_in THEN 'tokens_in' END,
+               CASE WHEN n.tokens_out IS DISTINCT FROM s.tokens_out THEN 'tokens_out' END) AS differs
+    FROM stage_steps n
+    SEMI JOIN same_call x ON x.run_id = n.run_id AND x.child = n.step_id
+    JOIN steps s ON s.run_id = n.run_id AND s.step_id = n.step_id
+    WHERE n.kind = 'llm' AND NOT json_exists(s.attributes, '$."workbench.same_call_span"'))
+WHERE differs <> '';
+
+INSERT INTO stage_quarantine (file, line, reason, raw, source, run_id, step_id, raw_bytes, raw_sha256)
+SELECT file, line, 'conflicts with the stored step ' || step_id || ' of run ' || run_id || ' (stored from '
+       || coalesce(s_file, '?') || ' line ' || coalesce(s_line::VARCHAR, '?') || '): differs in ' || differs,
+       raw, source, run_id, step_id, octet_length(encode(raw)), sha256(raw)
+FROM same_call_regiven;
+
+DELETE FROM stage_steps
+WHERE kind = 'llm' AND EXISTS (SELECT 1 FROM same_call_regiven x WHERE x.run_id = stage_steps.run_id
+                                 AND x.step_id = stage_steps.step_id);
+
+DELETE FROM same_call
+WHERE EXISTS (SELECT 1 FROM same_call_regiven x WHERE x.run_id = same_call.run_id AND x.step_id = same_call.child);
+
 -- The other LLM steps of the runs staged now that an earlier call stored (the other half of a pair split
 -- over two calls), and what tells them apart: stored LLM steps a staged LLM step names as parent or child.
 CREATE OR REPLACE TEMP TABLE same_call_llm_stage AS
@@ -211,3 +248,25 @@ FROM same_call x WHERE stage_edges.run_id = x.run_id AND stage_edges.src_step = 
 
 UPDATE stage_edges SET dst_step = x.parent
 FROM same_call x WHERE stage_edges.run_id = x.run_id AND stage_edges.dst_step = x.child;
+
+-- A pair's parent given again without its child (the file of the outer spans read again) is the stored step as
+-- the pair made it: it takes again what its child gave (as above; not text a log record filled in, which the
+-- merge compares without), so the merge finds it a repeat. It was a conflict ('differs in output, attributes'):
+-- the same file given again quarantined a record.
+UPDATE stage_steps SET
+    input = CASE WHEN list_contains(p.filled, 'input') THEN stage_steps.input ELSE coalesce(stage_steps.input, p.input) END,
+    output = CASE WHEN list_contains(p.filled, 'output') THEN stage_steps.output
+                  ELSE coalesce(stage_steps.output, p.output) END,
+    cost = coalesce(stage_steps.cost, p.cost), confidence = coalesce(stage_steps.confidence, p.confidence),
+    entropy = coalesce(stage_steps.entropy, p.entropy),
+    status = CASE WHEN p.status = 'error' THEN 'error' ELSE stage_steps.status END,
+    error = coalesce(stage_steps.error, p.error),
+    attributes = json_merge_patch(coalesce(stage_steps.attributes, '{}'),
+                                  json_object('workbench.same_call_span', p.child))::VARCHAR
+FROM (SELECT run_id, step_id, input, output, cost, confidence, entropy, status, error,
+             json_extract_string(attributes, '$."workbench.same_call_span"') AS child,
+             CAST(json_extract(attributes, '$."otel.log_filled"') AS VARCHAR[]) AS filled
+      FROM steps SEMI JOIN (SELECT run_id, step_id FROM stage_steps WHERE kind = 'llm') s USING (run_id, step_id)
+      WHERE kind = 'llm' AND json_exists(attributes, '$."workbench.same_call_span"')) p
+WHERE stage_steps.run_id = p.run_id AND stage_steps.step_id = p.step_id AND stage_steps.kind = 'llm'
+  AND NOT EXISTS (SELECT 1 FROM same_call x WHERE x.run_id = p.run_id AND x.parent = p.step_id);
