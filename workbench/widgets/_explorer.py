@@ -25,6 +25,8 @@ if TYPE_CHECKING:
     from ..workspace import Workspace
 
 ANY = "(any)"
+# A filter dropdown's narrowest: its label ("detector") and a box still showing "(any)" or "failure".
+FILTER_MIN_WIDTH = "150px"
 
 
 def _options(values: list[str]) -> list[tuple[str, str]]:
@@ -102,11 +104,13 @@ class IncidentExplorer(w.VBox):
         opts = choices(ws)
         # One row at a notebook's width: four 170 px dropdowns with 80 px labels and two 210 px date boxes
         # took 1,100 px and put "to" on a row of its own. Labels as wide as their word; the dropdowns
-        # share what the dates leave (a long system name is cut in the closed box, whole in the list).
+        # share what the dates leave (a long system name is cut in the closed box, whole in the list). On a
+        # narrower output (a laptop, the file browser open) the row wraps: squeezed to no width, the dropdowns
+        # vanished under their own labels ("outcomesystem", "culprit" over "from").
         short = {"description_width": "initial"}
 
         def lay() -> w.Layout:
-            return w.Layout(width="auto", flex="1 1 0", min_width="0")
+            return w.Layout(width="auto", flex="1 1 0", min_width=FILTER_MIN_WIDTH)
 
         self.outcome = w.Dropdown(description="outcome", options=_options(["failure", "success", "unknown"]),
                                   value=self.filter.outcome or "", layout=lay(), style=short)
@@ -153,7 +157,7 @@ class IncidentExplorer(w.VBox):
         self.step.observe(self._on_step, names="value")
         self.compute.on_click(lambda _: self.compute_attribution())
         filters_row = w.HBox([self.outcome, self.system, self.detector, self.culprit, self.since, self.until],
-                             layout=w.Layout(flex_flow="row nowrap", width="calc(100% - 4px)"))
+                             layout=w.Layout(flex_flow="row wrap", width="calc(100% - 4px)"))
         filters_row.add_class("wb-filters")
         pager = w.HBox([self.prev, self.next, self.page_label, self.silent])
         attribution = w.VBox([w.HTML("<b>Attribution</b>"), self.verdict, self.blame_box,

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets as w
 
 from .. import plots
+from ._chart_row import chart_row
 from ._html import esc, pre
 
 if TYPE_CHECKING:
@@ -130,7 +131,7 @@ class ReviewLoadView(w.VBox):
                 self.hist_chart = plots.widget(charts[1])
             else:
                 self.hist_chart.chart = charts[1]
-        self.charts.children = (self.load_chart,) + ((self.hist_chart,) if len(charts) > 1 else ())
+        chart_row(self.charts, [self.load_chart, *([self.hist_chart] if len(charts) > 1 else [])])
         self.latency_ms["recompute"] = (time.perf_counter() - t0) * 1000
         self.move(self.threshold.value)
 
