@@ -86,3 +86,30 @@ def test_state_table_keeps_short_words_whole() -> None:
     assert ["&lt;b&gt;x&lt;/b&gt;", "&lt;img src=x onerror=alert(1)&gt;"] == [c for _, c in rows[2][:2]], rows
     assert "<img" not in table
     ws.close()
+
+
+def test_review_load_view_says_why_it_opens_above_a_tenth() -> None:
+    # no outcomes (raw AutoGen / Semantic Kernel traces): the view opens where a tenth of the runs go to a human;
+    # on 4 runs none does, and it opened on 25 % (1 run: 100 %) without a word
+    ws = _store(4, lambda r: "unknown")
+    tu = _tuner(ws, signal="latency_ms")
+    assert tu.review is not None
+    text = re.sub("<[^>]+>", "", tu.readout.value)
+    assert "25.0% of runs would go to a human" in text, text
+    assert "no threshold on latency_ms sends 10% of the runs or fewer" in text, text
+    tu.threshold.value = tu.threshold.min     # moved by hand: the opening note goes
+    assert "sends 10% of the runs or fewer" not in tu.readout.value
+    ws.close()
+    many = _store(20, lambda r: "unknown")
+    assert "or fewer" not in _tuner(many, signal="latency_ms").readout.value   # 2 of 20 runs: it opens at 10 %
+    many.close()
+
+
+def test_explorer_header_names_the_system() -> None:
+    # a Langfuse export of seven frameworks: the list and header showed only hex run ids
+    ws = wb.open()
+    ws.ingest([{"record": "run", "run_id": "097f1d89", "system": "crewai<b>", "outcome": "unknown"},
+               {"run_id": "097f1d89", "step_id": "s0", "agent": "a", "kind": "llm", "output": "x"}], progress=False)
+    ex = IncidentExplorer(ws, blame_model=None)
+    assert "<th style='text-align:left;padding-right:1em'>system</th><td>crewai&lt;b&gt;</td>" in ex.header.value
+    ws.close()

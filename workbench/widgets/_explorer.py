@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 ANY = "(any)"
 # A filter dropdown's narrowest: its label ("detector") and a box still showing "(any)" or "failure".
-FILTER_MIN_WIDTH = "150px"
+FILTER_MIN_WIDTH = "140px"
 
 
 def _options(values: list[str]) -> list[tuple[str, str]]:
@@ -129,8 +129,9 @@ class IncidentExplorer(w.VBox):
                 d.value = v
         # (100% plus the widget's 2 px margin hid the list's right border past the output's edge)
         self.runs = w.Select(options=[], rows=page_size, layout=w.Layout(width="calc(100% - 4px)"))
-        self.prev = w.Button(description="◀ newer", layout=w.Layout(width="90px"))
-        self.next = w.Button(description="older ▶", layout=w.Layout(width="90px"))
+        # (never narrower than their words: on a narrow output the pager row squeezed "◀ newer" to "◀ ne…")
+        self.prev = w.Button(description="◀ newer", layout=w.Layout(width="90px", flex="0 0 auto"))
+        self.next = w.Button(description="older ▶", layout=w.Layout(width="90px", flex="0 0 auto"))
         self.page_label = w.Label()
         self.header = w.HTML()
         self.timeline = plots.widget(plots.timeline(pd.DataFrame(columns=[
@@ -286,7 +287,7 @@ class IncidentExplorer(w.VBox):
             taken = (self.ws.con.execute(f"SELECT taken_why FROM ({counted_as(self.filter.silent)}) WHERE run_id = ?",
                                          [run_id]).fetchall() or [(None,)])[0][0]
             self.header.value = (f"<h4 style='margin:4px 0'>{esc(run_id)}</h4>" + kv_table([
-                ("task", r["task"]), ("outcome", TAKEN_OUTCOME if taken is not None else r["outcome"]),
+                ("task", r["task"]), ("system", r["system"]), ("outcome", TAKEN_OUTCOME if taken is not None else r["outcome"]),
                 ("taken as failed", taken), ("reported by the system", r["reported_outcome"]),
                 ("outcome from", r["outcome_source"]), ("detail", r["outcome_detail"]),
                 ("labelled culprit", self._labelled_culprit(labelled)), ("steps", r["n_steps"])]

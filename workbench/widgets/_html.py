@@ -56,6 +56,9 @@ def frame(df: pd.DataFrame, max_rows: int = 50) -> str:
 
 STYLE = ("<style>.wb-pre{white-space:pre-wrap;word-break:break-word;max-height:16em;overflow:auto;"
          "background:var(--jp-layout-color2,#f5f5f5);padding:4px;margin:2px 0;font-size:12px}"
+         # JupyterLab's ".jp-OutputArea-output pre {word-break: break-all}" outranked the rule above: a step's
+         # input read "weather like in Be|rlin" on a half-width panel. Lines break at spaces, a long token anywhere
+         ".widget-html-content pre.wb-pre{word-break:normal;overflow-wrap:anywhere}"
          ".wb-kv th,.wb-kv td,.wb-table th,.wb-table td{font-size:12px;padding:1px 6px}"
          # a long unbroken token (a 16-hex span id, a tool name in a finding's detail) breaks inside its cell
          # instead of pushing the table out of its half of the explorer
