@@ -64,6 +64,9 @@ _LOG_AXES = """(t) => [...t.querySelectorAll('.vega-embed svg')].flatMap(svg =>
       .map(x => x.textContent)))"""
 
 
+_WIDTHS = "els => els.map(e => ({text: e.innerText.trim(), width: e.getBoundingClientRect().width}))"
+
+
 def _agents(readout: str) -> dict[str, str]:
     """What the readout says of each agent: "At latency_ms ≥ coder 1,100, planner 500: ..."."""
     head = readout.split(":", 1)[0]
@@ -138,12 +141,22 @@ def test_views_in_lab(lab, browser) -> None:  # noqa: ANN001
         # per row when not; a row that wrapped part-way (two beside each other, the third below) read as if
         # the histogram belonged to the first chart
         assert tuner.locator(".vega-embed").count() == 3
-        for width, want in ((1400, "stacked"), (2600, "row")):
+        # ... and on a narrower output (900 px: a laptop, the file browser open) the rows of controls wrap, each
+        # control at its width: the LimitTuner's buttons read "Ex…" and "B…", the tuner's cost boxes squeezed
+        controls = f"{PANEL} .wb-limit-tuner button, {PANEL} .wb-threshold-tuner .widget-text, " \
+                   f"{PANEL} .wb-threshold-tuner button"
+        wide = page.eval_on_selector_all(controls, _WIDTHS)
+        for width, want in ((1400, "stacked"), (2600, "row"), (900, "stacked")):
             page.set_viewport_size({"width": width, "height": 1800})
             page.wait_for_timeout(1500)
             got = chart_layout(tuner)
             tuner.screenshot(path=str(_shot(lab, f"ux28_tuner_charts_{width}.png")))
             assert got == want, (width, got)
+        narrow = page.eval_on_selector_all(controls, _WIDTHS)
+        squeezed = [(a["text"], a["width"], b["width"]) for a, b in zip(wide, narrow, strict=True)
+                    if a["width"] > 0 and b["width"] < a["width"] - 1]
+        assert len(wide) >= 5 and not squeezed, (squeezed, wide)
+        page.locator(f"{PANEL} .wb-limit-tuner").first.screenshot(path=str(_shot(lab, "ux28_limits_900.png")))
         assert not s.dialogs and not s.console_errors, (s.dialogs, s.console_errors)
 
 

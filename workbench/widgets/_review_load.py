@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets as w
 
 from .. import plots
-from ._chart_row import chart_row
 from ._html import esc, pre
+from ._layout import chart_row, control_row
 
 if TYPE_CHECKING:
     from ..policy import Policy
@@ -92,7 +92,7 @@ class ReviewLoadView(w.VBox):
         self.threshold.observe(lambda c: None if self._quiet else self.move(c["new"]), names="value")
         self.export.on_click(lambda _: self.export_policy())
         super().__init__([self.signal, self.threshold, self.readout, self.charts,
-                          w.HBox([self.path, self.export]), self.policy_view])
+                          control_row([self.path, self.export]), self.policy_view])
         self.add_class("wb-review-load")
         self.recompute()
 

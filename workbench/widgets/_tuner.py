@@ -13,8 +13,8 @@ from .. import plots
 from .._plain import plain
 from ..exceptions import InvalidParameterError
 from ..plots._bulk import bulk_range
-from ._chart_row import chart_row
 from ._html import STYLE, esc, label, pre
+from ._layout import chart_row, control_row
 from ._review_load import ReviewLoadView, empty_store_html, missing_outcomes_html
 
 if TYPE_CHECKING:
@@ -92,9 +92,10 @@ class ThresholdTuner(w.VBox):
         self.export.on_click(lambda _: self.export_policy())
         super().__init__([
             w.HTML(STYLE + "<b>Threshold tuner</b> — when should a run go to a human?"), self.capabilities,
-            w.HBox([self.signal, self.per_agent]), w.HBox([self.cost_review, self.cost_failure, self.budget, self.budget_note]),
+            w.HBox([self.signal, self.per_agent]),
+            control_row([self.cost_review, self.cost_failure, self.budget, self.budget_note]),
             self.threshold, self.agent_sliders, self.readout, self.charts, self.calibration,
-            w.HBox([self.path, self.export]), self.policy_view])
+            control_row([self.path, self.export]), self.policy_view])
         self.add_class("wb-threshold-tuner")
         self._calibration()
         self._opening = budget is None    # no budget asked for: an unpriced store opens on one (see _priced)

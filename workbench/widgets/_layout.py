@@ -1,4 +1,6 @@
-"""Charts side by side when the output has room for all of them, each on a row of its own when it has not.
+"""How the views lay out on an output of any width: charts and rows of controls.
+
+Charts side by side when the output has room for all of them, each on a row of its own when it has not.
 
 A row that wraps (``flex-flow: row wrap``) put the tuner's second chart below the first on a narrow output and
 beside it on a wide one, and three charts as two and one: a half-wrapped layout where the chart under the first
@@ -27,11 +29,20 @@ def chart_row(box: w.Box, charts: Sequence[Any]) -> None:
     box.layout.flex_flow = "row wrap"
     box.layout.width = "100%"
     for c in charts:
-        # (1 1: in one row the charts share the room left over; stacked, each takes its row)
-        c.layout.flex = f"1 1 calc(({need}px - 100%) * 999)"
+        # (no growing: in one row the charts sit at their own widths, side by side from the left, not spread
+        # over the row with wide gaps; stacked, each shrinks to the row's width)
+        c.layout.flex = f"0 1 calc(({need}px - 100%) * 999)"
     box.children = tuple(charts)
 
 
 def _plot_width(chart: Any) -> int:
     width = getattr(getattr(chart, "chart", None), "width", None)
     return int(width) if isinstance(width, int | float) else DEFAULT_PLOT_PX
+
+
+def control_row(children: Sequence[Any]) -> w.HBox:
+    """A row of controls that wraps on a narrow output, each at its own width: squeezed into one row, the
+    LimitTuner's buttons read "Ex…" and "B…" and the explorer's filters vanished under their labels."""
+    for c in children:
+        c.layout.flex = "0 0 auto"
+    return w.HBox(list(children), layout=w.Layout(flex_flow="row wrap"))
