@@ -216,3 +216,34 @@ for k in range({runs}):
 ws = wb.open()
 ws.ingest(str(folder), progress=False)
 '''
+
+
+# The charts of a view (its .vega-embed boxes, in order): their boxes on screen.
+_CHART_BOXES = """(v) => [...v.querySelectorAll('.vega-embed')].map(e => { const r = e.getBoundingClientRect();
+  return {left: r.left, top: r.top, right: r.right, bottom: r.bottom}; })"""
+
+
+def chart_layout(view) -> str:  # noqa: ANN001
+    """How a view's charts lie: "row" (side by side, one top), "stacked" (each below the one before, one left
+    edge) or "mixed" (a row that wrapped part-way: two side by side and a third below them)."""
+    boxes = view.evaluate(_CHART_BOXES)
+    if len(boxes) < 2:
+        return "row"
+    if max(b["top"] for b in boxes) - min(b["top"] for b in boxes) <= 2:
+        return "row"
+    below = all(b["top"] >= a["bottom"] - 2 for a, b in zip(boxes, boxes[1:], strict=False))
+    if below and max(b["left"] for b in boxes) - min(b["left"] for b in boxes) <= 2:
+        return "stacked"
+    return "mixed"
+
+
+# Every cell of each state table: its text and on how many lines it is drawn.
+_CELL_LINES = """(v) => [...v.querySelectorAll('table.wb-state-table tr')].slice(1).map(tr => [...tr.children].map(td => {
+  const r = document.createRange(); r.selectNodeContents(td);
+  return [td.innerText, new Set([...r.getClientRects()].filter(x => x.width > 0).map(x => Math.round(x.top))).size];
+}))"""
+
+
+def state_cell_lines(view) -> list[list[list]]:  # noqa: ANN001
+    """Each row of the view's state table as ``[text, lines drawn]`` per cell."""
+    return view.evaluate(_CELL_LINES)

@@ -33,6 +33,8 @@ from _lab import (
 from _notebook_checks import MIN_CHARTS, check_executed, check_stripped
 from nbformat.v4 import new_code_cell, new_notebook
 
+from workbench.attribution._feature_labels import FEATURE_LABELS
+
 pytestmark = pytest.mark.slow
 LATENCY: dict[str, object] = {}
 WIDGETS_TESTS = Path(__file__).resolve().parents[1] / "widgets"
@@ -95,6 +97,16 @@ def _wait_timeline_of(s, ex, run_id: str) -> None:  # noqa: ANN001
         arg=[f"{PANEL} .wb-incident-explorer .wb-timeline svg text", run_id], timeout=60_000)
 
 
+# The notebook's SHAP chart ("Why <step> (<agent>): top features"): its y-axis labels, bars and x-axis title.
+_SHAP = """(panel) => { const e = [...document.querySelectorAll(panel + ' .vega-embed')].find(v =>
+    /top features/.test((v.querySelector('.role-title-text') || {}).textContent || ''));
+  if (!e) return null;
+  const axis = (d) => e.querySelector(`g[aria-label^="${d}-axis"]`);
+  return {labels: [...axis('Y').querySelectorAll('.role-axis-label text')].map(t => t.textContent),
+          bars: e.querySelectorAll('.mark-rect path').length,
+          x_title: (axis('X').querySelector('.role-axis-title text') || {}).textContent || ''}; }"""
+
+
 def test_01_investigate_incident(lab, session) -> None:  # noqa: ANN001
     s = _run_notebook(lab, session, "01_investigate_incident.ipynb")
     charts = _check_page(lab, s, minimum_charts=MIN_CHARTS["01_investigate_incident.ipynb"])
@@ -102,6 +114,13 @@ def test_01_investigate_incident(lab, session) -> None:  # noqa: ANN001
     titles = " | ".join(c["title"] for c in charts)
     assert "Blame per agent" in titles and "Blame per step" in titles and "every move" in titles
     page = s.page
+    # The SHAP chart: drawn, and what it says readable: one bar per feature, each labelled with the feature's
+    # words (ux27), whole (not a raw column name, not cut with "…" by the axis' label limit)
+    shap = page.evaluate(_SHAP, PANEL)
+    assert shap is not None, titles
+    assert len(shap["labels"]) >= 3 and shap["bars"] == len(shap["labels"]), shap
+    assert set(shap["labels"]) <= set(FEATURE_LABELS.values()) and not any("…" in t for t in shap["labels"]), shap
+    assert "SHAP value" in shap["x_title"], shap
     ex = page.locator(f"{PANEL} .wb-incident-explorer").first
     ex.scroll_into_view_if_needed()
     options = ex.locator(".wb-run-list select option")

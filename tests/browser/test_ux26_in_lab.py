@@ -12,7 +12,15 @@ from __future__ import annotations
 import re
 
 import pytest
-from _lab import PANEL, cell_errors, run_cells, wait_charts_drawn, widget_errors
+from _lab import (
+    PANEL,
+    cell_errors,
+    chart_layout,
+    run_cells,
+    state_cell_lines,
+    wait_charts_drawn,
+    widget_errors,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -42,14 +50,21 @@ class Entry:
     src: str
     tainted: bool = False
 
+SUPPLIERS = [{"supplier_id": f"SUP-00{i}", "name": n, "rating": 3.9, "stock": 5000}
+             for i, n in enumerate(["Evergreen Parts", "Harbor Goods", "Granite Supply"])]
+
 def state(run_id, step_id):
-    return {"query": Entry("ear plugs", "s0"), "price": Entry(96.6, step_id, True), "note": "<img src=x onerror=alert(1)>"}
+    return {"item_query": Entry("ear plugs silicone", "s0002"), "price": Entry(96.6, step_id, True),
+            "suppliers": Entry(SUPPLIERS, "s0008"), "note": "<img src=x onerror=alert(1)>"}
 '''
 
 _LOG_AXES = """(t) => [...t.querySelectorAll('.vega-embed svg')].flatMap(svg =>
   [...svg.querySelectorAll('g[aria-label^="Y-axis"]')].filter(g => /log scale/.test(g.getAttribute('aria-label')))
     .map(g => [...g.querySelectorAll('.role-axis-label text')].filter(x => x.getAttribute('opacity') !== '0')
       .map(x => x.textContent)))"""
+
+
+_WIDTHS = "els => els.map(e => ({text: e.innerText.trim(), width: e.getBoundingClientRect().width}))"
 
 
 def _agents(readout: str) -> dict[str, str]:
@@ -82,6 +97,13 @@ def test_views_in_lab(lab, browser) -> None:  # noqa: ANN001
         assert rows[0] == ["key", "value", "src", "tainted"], rows
         assert ["note", "<img src=x onerror=alert(1)>", "", ""] in rows, rows   # the payload as text
         assert "Value(" not in ex.inner_text() and "Entry(" not in ex.inner_text()
+        # ux28: beside a long value (the supplier list) the key and src columns keep their words whole: they
+        # were squeezed to a few letters a line ("item_qu|ery", "s00|02"); the long value wraps at its spaces
+        cells = state_cell_lines(ex)
+        whole = [(c[0], c[2]) for c in cells]
+        assert all(k[1] <= 1 and src[1] <= 1 for k, src in whole), cells
+        assert max(c[1][1] for c in cells) > 1, cells     # the supplier list did wrap: the columns were tight
+        assert [c[0][0] for c in cells] == ["item_query", "price", "suppliers", "note"], cells
         ex.screenshot(path=str(_shot(lab, "ux26_explorer_state.png")))
 
         tuner = page.locator(f"{PANEL} .wb-threshold-tuner").first
@@ -115,6 +137,26 @@ def test_views_in_lab(lab, browser) -> None:  # noqa: ANN001
         assert moved == shown(), (moved, shown())
         assert moved["coder"] != said["coder"] and moved["planner"] == said["planner"], (said, moved)
         tuner.screenshot(path=str(_shot(lab, "ux26_tuner_per_agent.png")))
+        # ux28: the three charts (sweep, cost, histogram) side by side when the output has room, stacked one
+        # per row when not; a row that wrapped part-way (two beside each other, the third below) read as if
+        # the histogram belonged to the first chart
+        assert tuner.locator(".vega-embed").count() == 3
+        # ... and on a narrower output (900 px: a laptop, the file browser open) the rows of controls wrap, each
+        # control at its width: the LimitTuner's buttons read "Ex…" and "B…", the tuner's cost boxes squeezed
+        controls = f"{PANEL} .wb-limit-tuner button, {PANEL} .wb-threshold-tuner .widget-text, " \
+                   f"{PANEL} .wb-threshold-tuner button"
+        wide = page.eval_on_selector_all(controls, _WIDTHS)
+        for width, want in ((1400, "stacked"), (2600, "row"), (900, "stacked")):
+            page.set_viewport_size({"width": width, "height": 1800})
+            page.wait_for_timeout(1500)
+            got = chart_layout(tuner)
+            tuner.screenshot(path=str(_shot(lab, f"ux28_tuner_charts_{width}.png")))
+            assert got == want, (width, got)
+        narrow = page.eval_on_selector_all(controls, _WIDTHS)
+        squeezed = [(a["text"], a["width"], b["width"]) for a, b in zip(wide, narrow, strict=True)
+                    if a["width"] > 0 and b["width"] < a["width"] - 1]
+        assert len(wide) >= 5 and not squeezed, (squeezed, wide)
+        page.locator(f"{PANEL} .wb-limit-tuner").first.screenshot(path=str(_shot(lab, "ux28_limits_900.png")))
         assert not s.dialogs and not s.console_errors, (s.dialogs, s.console_errors)
 
 

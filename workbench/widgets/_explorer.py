@@ -25,6 +25,8 @@ if TYPE_CHECKING:
     from ..workspace import Workspace
 
 ANY = "(any)"
+# A filter dropdown's narrowest: its label ("detector") and a box still showing "(any)" or "failure".
+FILTER_MIN_WIDTH = "140px"
 
 
 def _options(values: list[str]) -> list[tuple[str, str]]:
@@ -102,11 +104,13 @@ class IncidentExplorer(w.VBox):
         opts = choices(ws)
         # One row at a notebook's width: four 170 px dropdowns with 80 px labels and two 210 px date boxes
         # took 1,100 px and put "to" on a row of its own. Labels as wide as their word; the dropdowns
-        # share what the dates leave (a long system name is cut in the closed box, whole in the list).
+        # share what the dates leave (a long system name is cut in the closed box, whole in the list). On a
+        # narrower output (a laptop, the file browser open) the row wraps: squeezed to no width, the dropdowns
+        # vanished under their own labels ("outcomesystem", "culprit" over "from").
         short = {"description_width": "initial"}
 
         def lay() -> w.Layout:
-            return w.Layout(width="auto", flex="1 1 0", min_width="0")
+            return w.Layout(width="auto", flex="1 1 0", min_width=FILTER_MIN_WIDTH)
 
         self.outcome = w.Dropdown(description="outcome", options=_options(["failure", "success", "unknown"]),
                                   value=self.filter.outcome or "", layout=lay(), style=short)
@@ -125,8 +129,9 @@ class IncidentExplorer(w.VBox):
                 d.value = v
         # (100% plus the widget's 2 px margin hid the list's right border past the output's edge)
         self.runs = w.Select(options=[], rows=page_size, layout=w.Layout(width="calc(100% - 4px)"))
-        self.prev = w.Button(description="◀ newer", layout=w.Layout(width="90px"))
-        self.next = w.Button(description="older ▶", layout=w.Layout(width="90px"))
+        # (never narrower than their words: on a narrow output the pager row squeezed "◀ newer" to "◀ ne…")
+        self.prev = w.Button(description="◀ newer", layout=w.Layout(width="90px", flex="0 0 auto"))
+        self.next = w.Button(description="older ▶", layout=w.Layout(width="90px", flex="0 0 auto"))
         self.page_label = w.Label()
         self.header = w.HTML()
         self.timeline = plots.widget(plots.timeline(pd.DataFrame(columns=[
@@ -153,7 +158,7 @@ class IncidentExplorer(w.VBox):
         self.step.observe(self._on_step, names="value")
         self.compute.on_click(lambda _: self.compute_attribution())
         filters_row = w.HBox([self.outcome, self.system, self.detector, self.culprit, self.since, self.until],
-                             layout=w.Layout(flex_flow="row nowrap", width="calc(100% - 4px)"))
+                             layout=w.Layout(flex_flow="row wrap", width="calc(100% - 4px)"))
         filters_row.add_class("wb-filters")
         pager = w.HBox([self.prev, self.next, self.page_label, self.silent])
         attribution = w.VBox([w.HTML("<b>Attribution</b>"), self.verdict, self.blame_box,
@@ -282,7 +287,7 @@ class IncidentExplorer(w.VBox):
             taken = (self.ws.con.execute(f"SELECT taken_why FROM ({counted_as(self.filter.silent)}) WHERE run_id = ?",
                                          [run_id]).fetchall() or [(None,)])[0][0]
             self.header.value = (f"<h4 style='margin:4px 0'>{esc(run_id)}</h4>" + kv_table([
-                ("task", r["task"]), ("outcome", TAKEN_OUTCOME if taken is not None else r["outcome"]),
+                ("task", r["task"]), ("system", r["system"]), ("outcome", TAKEN_OUTCOME if taken is not None else r["outcome"]),
                 ("taken as failed", taken), ("reported by the system", r["reported_outcome"]),
                 ("outcome from", r["outcome_source"]), ("detail", r["outcome_detail"]),
                 ("labelled culprit", self._labelled_culprit(labelled)), ("steps", r["n_steps"])]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import math
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -55,10 +56,16 @@ def frame(df: pd.DataFrame, max_rows: int = 50) -> str:
 
 STYLE = ("<style>.wb-pre{white-space:pre-wrap;word-break:break-word;max-height:16em;overflow:auto;"
          "background:var(--jp-layout-color2,#f5f5f5);padding:4px;margin:2px 0;font-size:12px}"
+         # JupyterLab's ".jp-OutputArea-output pre {word-break: break-all}" outranked the rule above: a step's
+         # input read "weather like in Be|rlin" on a half-width panel. Lines break at spaces, a long token anywhere
+         ".widget-html-content pre.wb-pre{word-break:normal;overflow-wrap:anywhere}"
          ".wb-kv th,.wb-kv td,.wb-table th,.wb-table td{font-size:12px;padding:1px 6px}"
          # a long unbroken token (a 16-hex span id, a tool name in a finding's detail) breaks inside its cell
          # instead of pushing the table out of its half of the explorer
          ".wb-table{max-width:100%}.wb-kv td,.wb-findings-table td,.wb-state-table td{overflow-wrap:anywhere}"
+         # a state column of short words (a key, a step id) keeps each word whole: "anywhere" let the table
+         # squeeze it to a few letters a line ("item_qu|ery", "s00|02") to widen the value column
+         ".wb-state-table td.wb-word{overflow-wrap:normal;word-break:normal}.wb-state-table th{text-align:left}"
          ".wb-findings-table tr.wb-finding td{padding-top:6px}"
          ".wb-findings-table tr.wb-finding-detail td{padding-left:1.5em;color:var(--jp-ui-font-color1,#333)}</style>")
 
@@ -98,7 +105,29 @@ def state_table(state: Any, max_rows: int = 200, cell: int = 300, max_columns: i
     if cut or table.shape[1] > max_columns:
         table = table.iloc[:, :max_columns]
         more += f"<div><i>… fields past the first {max_columns - 1} of an entry not shown</i></div>"
-    return html_table(table, na_rep="", border=0, classes="wb-table wb-state-table") + more
+    return _whole_words(html_table(table, na_rep="", border=0, classes="wb-table wb-state-table"),
+                        _word_columns(table)) + more
+
+
+# The longest word a state column may hold and still keep every word whole (a key, a step id, a flag, a date):
+# the columns holding longer tokens (a hash, a URL) break them anywhere, so the table always fits its half.
+WORD_CHARS = 30
+
+
+def _word_columns(table: pd.DataFrame) -> set[int]:
+    """The positions of the columns whose every word (split at white space) is at most ``WORD_CHARS`` long."""
+    return {i for i, col in enumerate(table.columns)
+            if max((len(word) for v in table[col] for word in str(v).split()), default=0) <= WORD_CHARS}
+
+
+def _whole_words(html: str, columns: set[int]) -> str:
+    """``html`` (a table from :func:`html_table`: cell text escaped, so ``<td>`` is only ever a tag) with the
+    cells of ``columns`` marked ``wb-word``."""
+    def row(m: re.Match[str]) -> str:
+        cells = iter(range(10**9))
+        return re.sub(r"<td>", lambda _: "<td class='wb-word'>" if next(cells) in columns else "<td>", m.group(0))
+
+    return re.sub(r"<tr>.*?</tr>", row, html, flags=re.S)
 
 
 class _Unset:

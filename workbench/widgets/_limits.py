@@ -16,6 +16,7 @@ from ..exceptions import InvalidParameterError, WorkbenchError
 from ..plots import _limits as limit_plots
 from ..policy._limits import NO_SYSTEM, listed_systems
 from ._html import STYLE, esc, frame, label, pre
+from ._layout import control_row
 
 if TYPE_CHECKING:
     from ..policy import Policy
@@ -119,7 +120,7 @@ class LimitTuner(w.VBox):
             w.HTML(STYLE + "<b>Limit suggestions</b> — breakers, budgets and loop limits from how far "
                    "this system's runs went: what each limit catches, and what it costs"),
             w.HBox([self.system, self.quantile]), self.scale, self.readout, self.notes, self.charts, self.table,
-            w.HBox([self.format, self.path, self.export, self.backtest_button]), self.backtest_view,
+            control_row([self.format, self.path, self.export, self.backtest_button]), self.backtest_view,
             self.policy_view])
         self.add_class("wb-limit-tuner")
         self.redraw()

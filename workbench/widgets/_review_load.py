@@ -18,6 +18,7 @@ import ipywidgets as w
 
 from .. import plots
 from ._html import esc, pre
+from ._layout import chart_row, control_row
 
 if TYPE_CHECKING:
     from ..policy import Policy
@@ -54,6 +55,10 @@ def missing_outcomes_html(runs: int, known: int, any_signal: bool) -> str:
     return f"<div class='wb-tuner-missing'>{head}{shown}<br>{HOW_TO_LABEL}</div>"
 
 
+# The share of runs the view opens on sending to a human (when a threshold sends that few): a load a team can take.
+OPENING_SHARE = 0.1
+
+
 class ReviewLoadView(w.VBox):
     """A signal picker and a threshold slider over every run of a store, whatever its outcome: the
     share of runs and of steps the threshold sends to a human (readout and curve) and the signal's
@@ -64,6 +69,7 @@ class ReviewLoadView(w.VBox):
         self.ws = ws
         self.signals = signals
         self.load: ReviewLoad | None = None
+        self._fewest_at: float | None = None    # the threshold the view opened on, when no threshold sends few runs
         self.latency_ms: dict[str, float] = {}
         start = signal if signal in signals else next(
             (s for s in ("entropy", "latency_ms") if s in signals), signals[0])    # the priced tuner's order
@@ -86,7 +92,7 @@ class ReviewLoadView(w.VBox):
         self.threshold.observe(lambda c: None if self._quiet else self.move(c["new"]), names="value")
         self.export.on_click(lambda _: self.export_policy())
         super().__init__([self.signal, self.threshold, self.readout, self.charts,
-                          w.HBox([self.path, self.export]), self.policy_view])
+                          control_row([self.path, self.export]), self.policy_view])
         self.add_class("wb-review-load")
         self.recompute()
 
@@ -100,7 +106,8 @@ class ReviewLoadView(w.VBox):
         curve = load.curve
         lo, hi = (float(curve["threshold"].min()), float(curve["threshold"].max())) if len(curve) else (0.0, 1.0)
         # start where a tenth of the runs would go to a human: a load a team can take, on any signal
-        start = load.threshold_for(0.1)
+        start = load.threshold_for(OPENING_SHARE)
+        fewest = start is None      # no threshold sends so few (4 runs: one run is 25 %): the one sending fewest
         start = (hi if load.direction == "above" else lo) if start is None else start
         # a round step with its ends on its grid (whole on a count: the slider read "0.000" tool calls), the
         # start on it too, so the slider and the readout show one number
@@ -117,6 +124,7 @@ class ReviewLoadView(w.VBox):
         finally:
             self._quiet = False
         self.threshold.description = f"{load.signal} {'≤' if load.direction == 'below' else '≥'}"
+        self._fewest_at = start if fewest else None
         charts = [plots.review_load_curve(curve, start, signal=load.signal, live=True, whole=load.signal in _COUNTS)]
         if load.signal in plots.SIGNALS:
             charts.append(plots.histogram(plots.histogram_data(self.ws, load.signal, all_runs=True), load.signal,
@@ -130,7 +138,7 @@ class ReviewLoadView(w.VBox):
                 self.hist_chart = plots.widget(charts[1])
             else:
                 self.hist_chart.chart = charts[1]
-        self.charts.children = (self.load_chart,) + ((self.hist_chart,) if len(charts) > 1 else ())
+        chart_row(self.charts, [self.load_chart, *([self.hist_chart] if len(charts) > 1 else [])])
         self.latency_ms["recompute"] = (time.perf_counter() - t0) * 1000
         self.move(self.threshold.value)
 
@@ -146,6 +154,12 @@ class ReviewLoadView(w.VBox):
             f"({p['escalated_runs']:,} of {load.n_runs:,}; {load.runs_with_signal:,} carry {esc(load.signal)}) · "
             f"{p['step_escalation_rate']:.2%} of steps ({p['escalated_steps']:,} of {load.n_steps:,}) · "
             "failures caught: <i>unknown (no outcomes)</i></div>")
+        if self._fewest_at is not None and t == self._fewest_at:
+            # it opened on a tenth of the runs elsewhere; here on 25 % or 100 % without a word of why
+            self.readout.value += (
+                "<div class='wb-review-opening' style='font-size:14px'>The view opens where the fewest runs go to "
+                f"a human: no threshold on {esc(load.signal)} sends {OPENING_SHARE:.0%} of the runs or fewer "
+                f"(it opens at {OPENING_SHARE:.0%} where one does).</div>")
         for c in (self.load_chart, self.hist_chart):
             if c is not None and c in self.charts.children:
                 with c.hold_sync():

@@ -14,6 +14,7 @@ from .._plain import plain
 from ..exceptions import InvalidParameterError
 from ..plots._bulk import bulk_range
 from ._html import STYLE, esc, label, pre
+from ._layout import chart_row, control_row
 from ._review_load import ReviewLoadView, empty_store_html, missing_outcomes_html
 
 if TYPE_CHECKING:
@@ -91,9 +92,10 @@ class ThresholdTuner(w.VBox):
         self.export.on_click(lambda _: self.export_policy())
         super().__init__([
             w.HTML(STYLE + "<b>Threshold tuner</b> — when should a run go to a human?"), self.capabilities,
-            w.HBox([self.signal, self.per_agent]), w.HBox([self.cost_review, self.cost_failure, self.budget, self.budget_note]),
+            w.HBox([self.signal, self.per_agent]),
+            control_row([self.cost_review, self.cost_failure, self.budget, self.budget_note]),
             self.threshold, self.agent_sliders, self.readout, self.charts, self.calibration,
-            w.HBox([self.path, self.export]), self.policy_view])
+            control_row([self.path, self.export]), self.policy_view])
         self.add_class("wb-threshold-tuner")
         self._calibration()
         self._opening = budget is None    # no budget asked for: an unpriced store opens on one (see _priced)
@@ -197,8 +199,8 @@ class ThresholdTuner(w.VBox):
         if hist:   # the sweep's own counting of failed runs
             self.hist_chart = _drawn(self.hist_chart, plots.histogram(
                 plots.histogram_data(self.ws, sw.signal, silent=sw.silent), sw.signal, start, live=True))
-        self.charts.children = tuple(c for c in (self.sweep_chart, self.cost_chart if priced else self.load_chart,
-                                                 self.hist_chart if hist else None) if c is not None)
+        chart_row(self.charts, [c for c in (self.sweep_chart, self.cost_chart if priced else self.load_chart,
+                                            self.hist_chart if hist else None) if c is not None])
         self.latency_ms["sweep"] = (time.perf_counter() - t0) * 1000
         self.move(self.threshold.value)
 
@@ -261,7 +263,7 @@ class ThresholdTuner(w.VBox):
             f"<div style='font-size:14px'>At {esc(sw.signal)} {'≤' if sw.direction == 'below' else '≥'} {where}: "
             f"escalation rate <b class='wb-escalation-rate'>{p.escalation_rate:.1%}</b> of runs "
             f"({p.escalated_runs:,} of {sw.n_runs:,}; {p.step_escalation_rate:.2%} of steps) · "
-            f"{caught} · {priced}</div>")
+            f"{caught} · {priced}</div>{_over_budget(sw, p, fmt)}")
         single = None if isinstance(t, dict) else t
         if self.sweep_chart is not None:
             with self.sweep_chart.hold_sync():
@@ -377,6 +379,27 @@ def on_grid(value: float, step: float, lo: float, way: str) -> float:
     k = math.ceil(k - 1e-9) if way == "up" else math.floor(k + 1e-9)
     decimals = max(0, -math.floor(math.log10(step) + 1e-9))
     return round(lo + k * step, decimals)
+
+
+def _over_budget(sw: ThresholdSweep, p: SweepPoint, fmt: str) -> str:
+    """What the readout says when the threshold shown sends more runs to a human than the review budget: on a
+    4-run store where every run failed no threshold kept within the 10 % default, and the tuner opened on the
+    highest (25 % of runs) without a word of why."""
+    if not sw.budget or p.escalation_rate <= sw.budget:
+        return ""
+    c = sw.curve
+    fewest = c.loc[c["escalated_runs"].idxmin()]
+    if fewest["escalation_rate"] <= sw.budget:
+        why = (f"This threshold sends more runs to a human than the {_share(sw.budget)} review budget (max review) "
+               "allows")
+    else:
+        sign = "≤" if sw.direction == "below" else "≥"
+        why = (f"<b>No threshold keeps within the {_share(sw.budget)} review budget</b> (max review): the fewest "
+               f"runs any threshold on {esc(sw.signal)} sends to a human is {fewest['escalation_rate']:.1%} "
+               f"({int(fewest['escalated_runs']):,} of {sw.n_runs:,}, at {esc(sw.signal)} {sign} "
+               f"{format(float(fewest['threshold']), fmt)}), so the tuner opens there. Raise max review to at "
+               f"least {_share(float(fewest['escalation_rate']))}, or set it to 0 for no limit")
+    return f"<div class='wb-tuner-over-budget' style='font-size:14px'>⚠ {why}.</div>"
 
 
 def _budget_note(budget: float | None) -> str:
