@@ -32,9 +32,20 @@ from ._features import step_features
 PREDICT_COLUMNS = ["run_id", "agent", "step_id", "score", "agent_confidence", "uncertain"]
 
 
+def _order(df: pd.DataFrame, then: str) -> tuple[list[str], list[bool]]:
+    """Sort keys of a ranking: higher score first, then (where known) higher log-odds, then ``then`` ascending.
+
+    A log-odds above ~37 is a score of exactly 1.0 in float64 (a scorer without an intercept, or one fitted
+    on separable runs, gives such moves); ranked by score alone they tie and the earliest would win."""
+    if "logit" in df.columns:
+        return ["run_id", "score", "logit", then], [True, False, False, True]
+    return ["run_id", "score", then], [True, False, True]
+
+
 def rank_steps(steps: pd.DataFrame) -> pd.DataFrame:
     """Add ``rank`` (1 = top) within each run: higher score first, then the earlier move."""
-    steps = steps.sort_values(["run_id", "score", "pos"], ascending=[True, False, True], kind="stable")
+    keys, ascending = _order(steps, "pos")
+    steps = steps.sort_values(keys, ascending=ascending, kind="stable")
     steps["rank"] = steps.groupby("run_id", sort=False).cumcount() + 1
     return steps.sort_values(["run_id", "pos"], kind="stable", ignore_index=True)
 
@@ -63,7 +74,10 @@ def rank_agents(steps: pd.DataFrame, how: str = "max", talkers_only: bool = Fals
         run_has = talks.groupby(keyed["run_id"]).transform("any")
         keyed = keyed[talker | ~run_has]
     g = keyed.groupby(["run_id", "agent"], sort=False)
-    A = g.agg(score=("score", how), first_pos=("pos", "min")).reset_index()
+    if how == "max" and "logit" in keyed.columns:   # saturated scores (1.0) tie; their log-odds do not
+        A = g.agg(score=("score", how), logit=("logit", "max"), first_pos=("pos", "min")).reset_index()
+    else:
+        A = g.agg(score=("score", how), first_pos=("pos", "min")).reset_index()
     return finish_agents(A)
 
 
@@ -71,7 +85,8 @@ def finish_agents(A: pd.DataFrame) -> pd.DataFrame:
     """Add each agent's ``share`` of its run's positive score and its ``rank`` (ties: first to act)."""
     total = A["score"].clip(lower=0).groupby(A["run_id"]).transform("sum")
     A["share"] = np.where(total > 0, A["score"].clip(lower=0) / total.where(total > 0, 1.0), 0.0)
-    A = A.sort_values(["run_id", "score", "first_pos"], ascending=[True, False, True], kind="stable")
+    keys, ascending = _order(A, "first_pos")
+    A = A.sort_values(keys, ascending=ascending, kind="stable")
     A["rank"] = A.groupby("run_id", sort=False).cumcount() + 1
     return A[["run_id", "agent", "score", "share", "rank"]].reset_index(drop=True)
 
