@@ -11,13 +11,15 @@ import pytest
 
 pytest.importorskip("opentelemetry.sdk")
 
+from _guard_play import not_allowed, store_of  # noqa: E402
 from opentelemetry.sdk.trace import TracerProvider  # noqa: E402
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor  # noqa: E402
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter  # noqa: E402
 from opentelemetry.trace import set_span_in_context  # noqa: E402
-from test_guard16_same_call import MS, T0, _backtest, _llm, _play  # noqa: E402
+from test_guard16_same_call import MS, T0, _llm, _play  # noqa: E402
 from test_guard16_same_call import POLICIES as PAIR_POLICIES  # noqa: E402
 
+import workbench as wb  # noqa: E402
 from workbench.guard_spans import GuardSpanProcessor, SpanDecision  # noqa: E402
 from workbench.policy import Breakers, Budgets, HitlRule, Policy  # noqa: E402
 
@@ -30,6 +32,11 @@ def _shape(inner_tokens: tuple[int, int]) -> list[tuple]:
              [("generate_content gpt-4o-mini", _llm("gpt-4o-mini", inner_tokens, "e1"), 4, 15,
                [("execute_tool lookup", TOOL, 5, 9, [("execute_tool nested", TOOL, 6, 8, None)])])])]
 
+
+
+def _backtest(policy: Policy, memory: InMemorySpanExporter, tmp_path: Path) -> tuple[set, wb.Workspace]:
+    ws, _ = store_of(memory, tmp_path)
+    return set(not_allowed(wb.backtest(policy, ws, steps=True))), ws
 
 SHAPES = {"one call": _shape((100, 12)), "two calls": _shape((90, 12))}
 POLICIES = {"depth 2": Policy(breakers=Breakers(max_depth=2)),
