@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from pathlib import Path
 from unittest import mock
 
@@ -51,16 +52,31 @@ def _file(tmp_path: Path, key: str) -> Path:
     return path
 
 
+@pytest.fixture(scope="module")
+def python_staged(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], tuple[Path, dict]]:
+    """Each key's file and what the Python reader stages of it, made once for both SQL paths compared with it
+    (the file read where it was written: the staged rows name it)."""
+    made: dict[str, tuple[Path, dict]] = {}
+
+    def get(key: str) -> tuple[Path, dict]:
+        if key not in made:
+            path = _file(tmp_path_factory.mktemp(key), key)
+            made[key] = path, staged(*stage_file(path, fast=False)[:2])
+        return made[key]
+
+    return get
+
+
 @pytest.mark.parametrize("key", sorted(_REPEATS))
 @pytest.mark.parametrize("whole_file", [True, False])
-def test_sql_paths_stage_what_the_python_reader_stages(tmp_path: Path, key: str, whole_file: bool) -> None:
-    path = _file(tmp_path, key)
+def test_sql_paths_stage_what_the_python_reader_stages(python_staged: Callable[[str], tuple[Path, dict]], key: str,
+                                                        whole_file: bool) -> None:
+    path, slow = python_staged(key)
     with mock.patch.object(native, "stage_native_file", wraps=native.stage_native_file if whole_file else None,
                            **({} if whole_file else {"return_value": False})):
         con, stage, whole = stage_file(path, fast=True)
     assert whole == whole_file
     fast = staged(con, stage)
-    slow = staged(*stage_file(path, fast=False)[:2])
     assert fast == slow
     assert {"x500", "x600", "x601"} <= {r["step_id"] for r in fast["steps"]}
 
