@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import gzip
+import hashlib
 import json
 import os
 from collections.abc import Callable, Iterator
@@ -239,6 +240,7 @@ def test_every_fixture_the_suite_writes_reads_the_same_by_both_readers(module_na
 
     module = importlib.import_module(module_name)
     read = 0
+    compared: set[tuple[tuple[str, bytes], ...]] = set()
     for name, test, call in _tests_writing_files(module):
         if name in APART:
             continue
@@ -247,10 +249,13 @@ def test_every_fixture_the_suite_writes_reads_the_same_by_both_readers(module_na
             test(**_args(test, folder, mp), **{k: v.fn(**_args(v.fn, folder, mp), **v.given)
                                                if isinstance(v, _Fixture) else v for k, v in call.items()})
         files = _two_reader_files(folder)
-        for path in files:
-            assert_same(path), (name, path.name)
-        if len(files) > 1:
-            assert_same(files)
+        for paths in [[p] for p in files] + ([files] if len(files) > 1 else []):
+            # (the same bytes under the same names another test of the module wrote, e.g. from a shared fixture:
+            # read by both readers once, ~a quarter of the reads of the harvest)
+            key = tuple((p.relative_to(folder).as_posix(), hashlib.sha256(p.read_bytes()).digest()) for p in paths)
+            if key not in compared:
+                compared.add(key)
+                assert_same(paths if len(paths) > 1 else paths[0])
         read += len(files)
     assert read, f"{module_name}: no test wrote an OTLP or native file"
 
