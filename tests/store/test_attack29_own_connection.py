@@ -91,3 +91,16 @@ def test_an_ingest_after_a_users_aborted_transaction_is_refused() -> None:
         ws.ingest(RECORDS, progress=False)
     ws.con.execute("ROLLBACK")
     assert ws.ingest(RECORDS, progress=False).added == 2
+
+
+def test_detect_inside_a_users_open_transaction_is_refused_and_leaves_it_open() -> None:
+    """wb.detect's BEGIN failed inside the user's transaction and aborted it (their uncommitted rows lost)."""
+    ws = wb.open()
+    ws.ingest(RECORDS, progress=False)
+    ws.con.execute("BEGIN TRANSACTION")
+    ws.con.execute("INSERT INTO labels (run_id, outcome, source) VALUES ('r1', 'failure', 'mine')")
+    with pytest.raises(wb.WorkbenchError, match=r"findings cannot start: .*transaction open .*left open"):
+        wb.detect(ws)
+    ws.con.execute("COMMIT")
+    assert ws.con.execute("SELECT run_id, outcome, source FROM labels").fetchall() == [("r1", "failure", "mine")]
+    wb.detect(ws)   # (once it is over, detect runs)

@@ -23,27 +23,14 @@ import duckdb
 
 from ..exceptions import IngestError
 from ._connection import _configure
-
-
-def _in_transaction(con: duckdb.DuckDBPyConnection) -> bool:
-    """Whether ``con`` has a transaction open (also one an error aborted), asked without touching it.
-
-    Outside one every statement runs in a transaction of its own, so two ask two ids; inside one, the same.
-    (``BEGIN`` would tell too, but a failed BEGIN aborts the transaction it failed in.)
-    """
-    try:
-        first = con.execute("SELECT txid_current()").fetchall()[0][0]
-        second = con.execute("SELECT txid_current()").fetchall()[0][0]
-    except duckdb.TransactionException:  # ("Current transaction is aborted (please ROLLBACK)")
-        return True
-    return first == second
+from ._transaction import in_transaction
 
 
 @contextmanager
 def own_connection(con: duckdb.DuckDBPyConnection, what: str) -> Iterator[duckdb.DuckDBPyConnection]:
     """A cursor of ``con`` for ``what`` (the ingest, the export's merge), configured as the workspace's
     connection is and closed after it; :class:`IngestError` when ``con`` has a transaction open."""
-    if _in_transaction(con):
+    if in_transaction(con):
         raise IngestError(f"the workspace's connection has a transaction open (BEGIN without COMMIT or "
                           f"ROLLBACK): {what} commits on a connection of its own, which that transaction would "
                           f"not see. COMMIT or ROLLBACK it first (nothing was read or stored, the transaction "
