@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from test_attack28_same_call_regiven import ROOT, OUTER, _inner, _llm, _span, _write
+from test_attack28_same_call_regiven import OUTER, ROOT, _inner, _llm, _span, _write
 
 import workbench as wb
 
