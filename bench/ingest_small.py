@@ -108,9 +108,18 @@ class _Counting:
 
     def __getattr__(self, name: str) -> object:
         attr = getattr(self._con, name)
+        if name == "cursor":  # (an ingest runs on a cursor of its own: its statements count too)
+            def counted_cursor() -> _Counting:
+                cur = _Counting(attr())
+                cur._parent = self
+                return cur
+            return counted_cursor
         if name in ("execute", "executemany", "sql", "query"):
             def counted(*a: object, **k: object) -> object:
-                self.n += 1
+                counter = self
+                while counter is not None:
+                    counter.n += 1
+                    counter = counter.__dict__.get("_parent")
                 return attr(*a, **k)
             return counted
         return attr

@@ -374,6 +374,9 @@ class GuardSpanProcessor(SpanProcessor):
         trace = f"{ctx.trace_id:032x}"
         key = self._key(trace)
         root = span.parent is None and key == trace
+        # (the top span of the trace in this process: its root, or a span continuing a remote parent, a service
+        # called with a traceparent header, whose root ends elsewhere and never here)
+        top = key == trace and (span.parent is None or span.parent.is_remote)
         m, name = _mapped(span, root)
         reason = stored_reason(m, name, span.start_time, span.end_time, trace, f"{ctx.span_id:016x}")
         status = status_of(span.status.status_code.value) or "unset"
@@ -412,14 +415,14 @@ class GuardSpanProcessor(SpanProcessor):
                 # (but the spans still open are kept, at most _MAX_SPANS: one that outlives the root, a call
                 # left running, is checked at its end as the backtest checks it)
                 run.last_agent.clear()
-            if root:      # (an inner span whose parent is still open: the store, without the parent, keeps it
+            if top:      # (an inner span whose parent is still open: the store, without the parent, keeps it
                 # as a root of its own, which it is judged as now)
                 for open_span in list(run.spans.values()):
                     inner = open_span.inner
                     if inner is not None and inner.ended_as is not None and inner.above is open_span:
                         _shallower(inner, inner.depth)
                         told += self._release(run, inner)
-            if root and run.deferred:     # (spans whose inner span is still open: their ends judged now, alone)
+            if top and run.deferred:     # (spans whose inner span is still open: their ends judged now, alone)
                 for waiting in run.deferred:
                     if waiting.ended_as is not None:
                         inner = waiting.inner

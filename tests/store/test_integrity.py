@@ -148,6 +148,9 @@ class _FailingCommit:
     def __getattr__(self, name: str) -> object:
         return getattr(self.con, name)
 
+    def cursor(self) -> _FailingCommit:  # (an ingest runs on a cursor of its own: its COMMIT fails alike)
+        return _FailingCommit(self.con.cursor())
+
     def execute(self, sql: str, *args: object) -> object:
         self.calls.append(sql)
         if sql == "COMMIT":

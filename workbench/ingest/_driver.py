@@ -13,7 +13,7 @@ from tqdm.auto import tqdm
 from .._termtext import clean
 from ..exceptions import FormatError, IngestError, WorkbenchError
 from ..store._connection import sql_sections, sql_statements
-from ..store._own_names import refuse_taken_names
+from ..store._own_connection import own_connection
 from ..store._transaction import drop_temp_tables, temp_tables, temp_views, transaction
 from . import _timings
 from ._ag2_errors import fix_stored_errors, tool_errors_from_executor
@@ -306,16 +306,18 @@ def run_ingest(con: duckdb.DuckDBPyConnection, source: Any, fmt: str | None = No
     the merge then runs within ``MERGE_MEMORY``, and should it run out, alone again within
     ``MERGE_RETRY_MEMORY``.
     """
-    if memory_budget is None:
-        return _run_ingest(con, source, fmt, progress, stage_fill, None)
-    con.execute("SET memory_limit = ?", [memory_budget])
-    try:
-        return _run_ingest(con, source, fmt, progress, stage_fill, MERGE_RETRY_MEMORY)
-    finally:
+    # (on a cursor of its own: its temporary tables, macros and variables never meet the user's on con)
+    with own_connection(con, "the ingest") as own:
+        if memory_budget is None:
+            return _run_ingest(own, source, fmt, progress, stage_fill, None)
+        own.execute("SET memory_limit = ?", [memory_budget])
         try:
-            con.execute("RESET memory_limit")
-        except duckdb.Error:
-            pass  # a connection closed under us has no setting left to reset
+            return _run_ingest(own, source, fmt, progress, stage_fill, MERGE_RETRY_MEMORY)
+        finally:
+            try:
+                own.execute("RESET memory_limit")
+            except duckdb.Error:
+                pass  # a connection closed under us has no setting left to reset
 
 
 def _export_folder(source: Any) -> Path | None:
@@ -379,7 +381,6 @@ def _run_ingest(con: duckdb.DuckDBPyConnection, source: Any, fmt: str | None, pr
     # (not for the workspace's few label and outcome rows: they stage no steps)
     stage_db = StageDB(con) if _COMPRESSED_STAGE and stage_fill is None and not _native_in_memory(jobs) else None
     current = "<records>"
-    refuse_taken_names(con, "the ingest", variables=_MERGE_VARIABLES)   # (before the first temp table is made)
     before = temp_tables(con) | temp_views(con)
     _timings.begin()
     try:

@@ -19,7 +19,6 @@ from ..ingest._fields import MAX_FIELD_BYTES
 from ..ingest._jsonio import MAX_RAW_BYTES
 from ..ingest._stage_tables import STEP_KINDS, STEP_STATUSES
 from ._connection import PARTITIONED, TABLES, export_files, sql_statements
-from ._own_names import refuse_taken_names
 from ._transaction import drop_temp_tables, temp_tables, temp_views, transaction
 
 
@@ -126,7 +125,7 @@ def _text(words: str) -> str:
     return "'" + words.replace("'", "''") + "'"
 
 
-# (this module's own, dropped or reset when the merge ends; a user's of these names is refused, _own_names)
+# (this module's own, dropped or reset when the merge ends; on the ingest's own connection, _own_connection)
 _MACROS = ("export_cut_raw", "export_too_big", "export_no_run")
 _VARIABLES = ("export_max_field", "export_max_raw", "export_step_kinds", "export_step_statuses")
 
@@ -135,7 +134,6 @@ def merge_export(con: duckdb.DuckDBPyConnection, folder: Path) -> dict[str, int]
     """Merge the export in ``folder`` into the store on ``con`` in one transaction; the counts of
     merge_export.sql's ``export_counts`` (steps_read, quarantine_read, run_rejects, step_rejects,
     steps_added, runs_touched) and the labels added."""
-    refuse_taken_names(con, "the export's merge", macros=_MACROS, variables=_VARIABLES)
     before = temp_tables(con) | temp_views(con)
     notes = [n for table in TABLES for n in _export_view(con, folder, table)]
     con.execute("SET VARIABLE export_max_field = ?", [MAX_FIELD_BYTES])

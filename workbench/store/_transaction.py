@@ -19,14 +19,34 @@ def _rollback(con: duckdb.DuckDBPyConnection) -> None:
         pass
 
 
+def in_transaction(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether ``con`` has a transaction open (also one an error aborted), asked without touching it.
+
+    Outside one every statement runs in a transaction of its own, so two ask two ids; inside one, the same.
+    (``BEGIN`` would tell too, but a failed BEGIN aborts the transaction it failed in.)
+    """
+    try:
+        first = con.execute("SELECT txid_current()").fetchall()[0][0]
+        second = con.execute("SELECT txid_current()").fetchall()[0][0]
+    except duckdb.TransactionException:  # ("Current transaction is aborted (please ROLLBACK)")
+        return True
+    return first == second
+
+
 @contextmanager
 def transaction(con: duckdb.DuckDBPyConnection, what: str = "the change") -> Iterator[None]:
     """Run the body in one transaction on ``con``: committed when it returns, rolled back when it raises.
 
     An exception from the body propagates unchanged after the rollback. A COMMIT that fails (a full
     disk, a write conflict with another connection) raises :class:`StoreError` carrying DuckDB's own
-    message, and the store is as it was before.
+    message, and the store is as it was before. A transaction the user has open on ``con`` (``ws.con``) is
+    refused with :class:`StoreError` and left open: the BEGIN failed inside it and aborted it, the user's
+    uncommitted work lost (``wb.detect`` or ``wb.attribute`` after ``ws.con.execute("BEGIN")``).
     """
+    if in_transaction(con):
+        raise StoreError(f"{what} cannot start: the workspace's connection has a transaction open (BEGIN without "
+                         "COMMIT or ROLLBACK), in which it would have to run. COMMIT or ROLLBACK it first (nothing "
+                         "was written, the transaction is left open)")
     con.execute("BEGIN TRANSACTION")
     try:
         yield

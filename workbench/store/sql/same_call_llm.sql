@@ -125,6 +125,13 @@ SELECT run_id, parent_id, count(DISTINCT step_id) AS n FROM (
     WHERE s.kind = 'llm'
 ) GROUP BY ALL;
 
+-- A pair found among the staged steps whose parent has another LLM child stored (an earlier call stored one of
+-- the two model calls under it, alone): read in one call the parent has two LLM children and is no pair. It
+-- was folded with the staged one, the store hanging on how the files were split, and nothing said.
+DELETE FROM same_call
+WHERE EXISTS (SELECT 1 FROM same_call_kids k WHERE k.run_id = same_call.run_id AND k.parent_id = same_call.parent
+                AND k.n > 1);
+
 -- The child staged, its parent stored alone (not staged now, not a pair's step, no other LLM child).
 CREATE OR REPLACE TEMP TABLE same_call_up AS
 SELECT c.run_id, p.step_id AS parent, c.step_id AS child
