@@ -6,6 +6,7 @@ import gzip
 import json
 from pathlib import Path
 
+import numpy as np
 import orjson
 import pytest
 
@@ -64,3 +65,28 @@ def test_scan_finds_each_lenient_line_and_no_clean_one_across_chunks(tmp_path: P
     scan = LenientScan()
     assert _native_file.last_text_line(path, scan) is not None
     assert scan.found().tolist() == want
+
+
+def test_lines_past_the_depth_limit_in_brackets_are_found_however_the_text_is_cut() -> None:
+    # each line's opening brackets counted whole, in strings too, whether its chunk ends in a newline or not
+    from workbench.ingest._depth import MAX_DEPTH
+
+    rng = np.random.default_rng(29)
+    lines = []
+    for i in range(400):
+        n = int(rng.integers(MAX_DEPTH - 3, MAX_DEPTH + 4)) if i % 3 else int(rng.integers(0, 20))
+        chars = rng.permutation(list(rng.choice(["[", "{"], size=n)) + ["a"] * int(rng.integers(0, 50)))
+        lines.append(_line(i, ', "x": "' + "".join(chars) + '"'))
+    text = ("\n".join(lines) + "\n").encode()
+    want = [i + 1 for i, ln in enumerate(lines) if ln.count("[") + ln.count("{") > MAX_DEPTH]
+    assert 50 < len(want) < 300
+    for sizes in ([len(text)], [7, 1, 4096, 3, 250] * 200, [int(x) for x in rng.integers(1, 700, size=600)]):
+        scan, at, before = LenientScan(), 0, 0
+        for size in sizes * (1 + len(text) // sum(sizes)):
+            chunk = text[at:at + size]
+            if not chunk:
+                break
+            scan.feed(chunk, np.frombuffer(chunk, np.uint8), before)
+            before += chunk.count(b"\n")
+            at += size
+        assert scan.found().tolist() == want

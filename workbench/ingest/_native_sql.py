@@ -178,8 +178,11 @@ SELECT line, rec, run_id, step_id, parent_id, agent, coalesce(kind, 'other') AS 
   cost, conf AS confidence, ent AS entropy, nullif(attributes, '{{}}') AS attrs,
   seq, system, task, outcome, outcome_detail, src_step, dst_step,
   coalesce(nullif(source, ''), 'ground_truth') AS label_source, detail,{' ' + extra + ',' if extra else ''}
-  {checked} AND coalesce(CASE rec
-    WHEN 'step' THEN run_id <> '' AND step_id <> '' AND coalesce(kind, 'other') IN ({_in(STEP_KINDS)})
+  -- (a CASE, each record type's checks its condition: DuckDB evaluates a CASE's condition as a filter, each
+  -- operand only on the rows the ones before leave open, where an AND or OR in a projection evaluates every
+  -- operand for every row: an array of log-probabilities skipped the pattern for "content" only so)
+  CASE WHEN NOT coalesce({checked}, false) THEN false
+    WHEN rec = 'step' AND run_id <> '' AND step_id <> '' AND coalesce(kind, 'other') IN ({_in(STEP_KINDS)})
       AND (status IS NULL OR (regexp_full_match(status, '[A-Za-z]+') AND {status} IS NOT NULL))
       AND NOT _wbn_bad_ns(started_at, start_ns) AND NOT _wbn_bad_ns(ended_at, end_ns)
       AND (conf IS NULL OR conf BETWEEN 0 AND 1)
@@ -187,11 +190,11 @@ SELECT line, rec, run_id, step_id, parent_id, agent, coalesce(kind, 'other') AS 
       -- (an object without a list under "content", or with that key twice, is read in Python)
       AND (logprobs IS NULL OR starts_with(logprobs, '[')
            OR (starts_with(lp_list, '[') AND NOT regexp_matches(logprobs, '"content":.*"content":')))
-      AND lp_keys_read
-    WHEN 'run' THEN run_id <> '' AND (outcome IS NULL OR outcome IN ({_in(OUTCOMES)}))
-    WHEN 'edge' THEN run_id <> '' AND src_step <> '' AND dst_step <> '' AND kind IN ({_in(EDGE_KINDS)})
-    WHEN 'label' THEN run_id <> '' AND (outcome IS NULL OR outcome IN ({_in(OUTCOMES)}))
-  END, false) AS fast
+      AND lp_keys_read THEN true
+    WHEN rec = 'run' AND run_id <> '' AND (outcome IS NULL OR outcome IN ({_in(OUTCOMES)})) THEN true
+    WHEN rec = 'edge' AND run_id <> '' AND src_step <> '' AND dst_step <> '' AND kind IN ({_in(EDGE_KINDS)}) THEN true
+    WHEN rec = 'label' AND run_id <> '' AND (outcome IS NULL OR outcome IN ({_in(OUTCOMES)})) THEN true
+    ELSE false END AS fast
 FROM r"""
 
 
