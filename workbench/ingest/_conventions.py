@@ -541,6 +541,37 @@ def workflow_tool_event(inp: Any) -> bool:
     return ev is not None and ev.startswith(_TOOL_EVENTS)
 
 
+#: LlamaIndex AgentWorkflow's built-in hand-off tool: ``handoff(ctx, to_agent, reason)``, a FunctionTool the
+#: agent's model calls; the workflow then runs ``to_agent``. Its refusals (an agent not known, or one this agent
+#: may not hand off to) are fixed texts, the acceptance a prompt the developer may change.
+WORKFLOW_HANDOFF = "handoff"
+_HANDOFF_REFUSED = ("Agent {} not found.", "Agent {} cannot hand off to ")
+
+
+def workflow_handoff(tool: Any, inp: Any, out: Any) -> str | None:
+    """The agent a LlamaIndex AgentWorkflow ``handoff`` tool call hands the work to, else None.
+
+    Read from the call's arguments (OpenInference writes ``{"kwargs": {"to_agent", "reason", "ctx"}}``), only
+    for a tool named ``handoff`` whose arguments are the built-in's (``to_agent`` and ``reason``): a tool of
+    the developer's called ``handoff`` with other arguments stays a tool call. A call the workflow refused
+    (its output says the agent was not found or may not be handed to) handed nothing over: a tool call.
+    """
+    if tool != WORKFLOW_HANDOFF or not isinstance(inp, str) or '"to_agent"' not in inp:
+        return None
+    try:
+        args = orjson.loads(inp)
+    except orjson.JSONDecodeError:
+        return None
+    if isinstance(args, dict) and isinstance(args.get("kwargs"), dict) and "to_agent" not in args:
+        args = args["kwargs"]
+    target = args.get("to_agent") if isinstance(args, dict) and "reason" in args else None
+    if not isinstance(target, str) or not target.strip():
+        return None
+    if isinstance(out, str) and any(refused.format(target) in out for refused in _HANDOFF_REFUSED):
+        return None
+    return target
+
+
 def crew_answer(value: Any) -> tuple[str, Any] | None:
     """``(raw, CrewOutput)`` when an output is CrewAI's CrewOutput JSON, else None.
 
@@ -977,7 +1008,10 @@ def map_span(attrs: dict[str, Any], name: str | None, events: list[dict[str, Any
             if agent is None and kind != "agent":
                 agent = agent_run_span(name, rest)
                 kind = "agent" if agent is not None else kind
-    handed_to = executor_handoff(name, rest) if kind == "other" else autogen_handoff(attrs) if kind == "tool" else None
+    handoff_tool = kind == "tool"
+    handed_to = executor_handoff(name, rest) if kind == "other" else (
+        autogen_handoff(attrs) or workflow_handoff(known.get("tool"), known.get("input"), known.get("output"))
+    ) if kind == "tool" else None
     if handed_to is not None:
         kind = "handoff"
     if agent is None and kind == "agent" and root and workflow_wrapper(attrs):
@@ -1007,6 +1041,10 @@ def map_span(attrs: dict[str, Any], name: str | None, events: list[dict[str, Any
     if kind == "tool":
         inp = smolagents_tool_call(inp)
     out = known.get("output")
+    if handed_to is not None and handoff_tool and out is not None:
+        # (a hand-off tool's own answer, kept beside: LlamaIndex's "Agent writer is now handling ...")
+        rest[_output_key(attrs) or "output.value"] = out
+        out = None
     if out is None and handed_to is not None:
         out = handed_to  # (as openai-agents' hand-off spans give the agent handed to)
     if out is not None and out is attrs.get(TOOL_RESULT):

@@ -1,0 +1,131 @@
+"""What a user sees of two real framework traces checked in by real30 (each fixture's README says how it was made
+and where the planted fault is): a CrewAI sequential crew and a LlamaIndex AgentWorkflow hand-off, both through
+OpenInference. The researcher states 41.20 where its tool said 14.20; the writer quotes it.
+
+Agents, every acting step's agent, tool calls, hand-offs, outcome, the detectors' findings and the log-only
+culprit, through both OTLP readers. The span guard against the backtest on these files is
+tests/policy/test_guard16_span_processor.py's realism test.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from test_reader24_agreement import readers
+
+import workbench as wb
+from workbench.plots._data import handoff_data
+from workbench.policy import Budgets, Policy
+
+FIXTURES = Path(__file__).parent / "fixtures"
+CREW = FIXTURES / "crewai" / "sequential_fault.otlp.jsonl"
+LLAMA = FIXTURES / "llamaindex" / "handoff_fault.otlp.jsonl"
+ACTING = ("llm", "tool", "agent", "handoff")
+
+
+def _ws(path: Path, fast: bool | None = None) -> wb.Workspace:
+    with readers(fast):
+        ws = wb.open()
+        report = ws.ingest(path, progress=False)
+    assert report.read == report.stored and report.quarantined == 0
+    return ws
+
+
+def _variant(tmp_path: Path, edit: Callable[[dict], None], source: Path = LLAMA) -> Path:
+    """The fixture with ``edit`` applied to each span (one OTLP export a line, as written)."""
+    lines = []
+    for line in source.read_text().splitlines():
+        doc = json.loads(line)
+        for rs in doc["resourceSpans"]:
+            for ss in rs["scopeSpans"]:
+                for span in ss["spans"]:
+                    edit(span)
+        lines.append(json.dumps(doc))
+    path = tmp_path / source.name
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def _attr(span: dict, key: str) -> str | None:
+    return next((a["value"].get("stringValue") for a in span["attributes"] if a["key"] == key), None)
+
+
+def _set(span: dict, key: str, value: str) -> None:
+    for a in span["attributes"]:
+        if a["key"] == key:
+            a["value"] = {"stringValue": value}
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_crewai_sequential_crew(fast: bool) -> None:
+    ws = _ws(CREW, fast)
+    runs = ws.runs()
+    assert runs[["outcome", "n_steps"]].values.tolist() == [["success", 9]]
+    steps = ws.steps(runs.run_id[0])
+    acting = steps[steps.kind.isin(ACTING)]
+    assert acting.agent.notna().all()
+    assert steps[steps.kind == "agent"].sort_values("seq").agent.tolist() == ["Researcher", "Writer"]
+    assert sorted(steps[steps.kind == "llm"].agent) == ["Researcher", "Researcher", "Writer", "Writer"]
+    tools = steps[steps.kind == "tool"].sort_values("seq")
+    assert list(zip(tools.tool, tools.agent, tools.output, strict=True)) == [
+        ("get_price", "Researcher", "widget: 14.20 USD"), ("format_quote", "Writer", "Quote: widget at 41.20 USD")]
+    kickoff = steps[steps.parent_id.isna()]
+    assert kickoff.output.tolist() == ["Quote for the customer: the widget costs 41.20 USD."]
+    findings = wb.detect(ws)
+    silent = findings[findings.detector == "silent_failure"]
+    assert list(zip(silent.agent, silent.severity, strict=True)) == [("Researcher", "critical")]
+    assert "41.20 (made up upstream)" in silent.detail.iloc[0]
+    worst = findings[findings.severity == "critical"]
+    assert set(worst.agent) == {"Researcher"}
+    assert wb.BlameModel.pretrained().predict(ws, list(runs.run_id)).agent.tolist() == ["Researcher"]
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_llamaindex_handoff_tool_is_a_handoff(fast: bool) -> None:
+    """AgentWorkflow's built-in ``handoff`` tool passes the work on: a hand-off step of the agent handing over,
+    naming the agent handed to, not one more tool call (a tool budget counted it; the hand-off counts missed it)."""
+    ws = _ws(LLAMA, fast)
+    runs = ws.runs()
+    assert runs[["outcome", "n_steps"]].values.tolist() == [["success", 31]]
+    steps = ws.steps(runs.run_id[0])
+    assert steps[steps.kind.isin(ACTING)].agent.notna().all()
+    tools = steps[steps.kind == "tool"].sort_values("seq")
+    assert list(zip(tools.tool, tools.agent, strict=True)) == [("get_price", "researcher"), ("format_quote", "writer")]
+    handoff = steps[steps.kind == "handoff"]
+    assert handoff[["agent", "output"]].values.tolist() == [["researcher", "writer"]]
+    assert handoff.tool.isna().all()
+    assert json.loads(handoff.input.iloc[0])["kwargs"]["to_agent"] == "writer"
+    # what the tool answered stays among the step's attributes
+    assert "Agent writer is now handling the request" in handoff.attributes.iloc[0]
+    assert ("researcher", "writer") in list(zip(*(handoff_data(ws, runs.run_id[0])[c]
+                                                   for c in ("src_agent", "dst_agent")), strict=True))
+
+
+def test_llamaindex_handoff_is_no_tool_call_against_a_budget() -> None:
+    """Two tool calls and a hand-off: a budget of two tool calls lets the run through."""
+    ws = _ws(LLAMA)
+    report = wb.backtest(Policy(budgets=Budgets(max_tool_calls_run=2)), ws)
+    assert report.runs.decision.tolist() == ["allowed"]
+
+
+@pytest.mark.parametrize("fast", [True, False])
+@pytest.mark.parametrize("case", ["refused", "own_tool"])
+def test_a_handoff_call_that_handed_nothing_over_stays_a_tool_call(tmp_path: Path, fast: bool, case: str) -> None:
+    """A hand-off the workflow refused (an agent it does not know) and a developer's tool that happens to be
+    called ``handoff`` (other arguments) are tool calls."""
+    def edit(span: dict) -> None:
+        if _attr(span, "tool.name") != "handoff":
+            return
+        if case == "refused":
+            _set(span, "output.value", json.dumps({"blocks": [{"text": "Agent writer not found. Please select a "
+                                                                "valid agent to hand off to. Valid agents: "}]}))
+        else:
+            _set(span, "input.value", json.dumps({"kwargs": {"ticket": "T-7", "queue": "billing"}}))
+
+    ws = _ws(_variant(tmp_path, edit), fast)
+    steps = ws.steps(ws.runs().run_id[0])
+    assert (steps.kind == "handoff").sum() == 0
+    assert steps[steps.kind == "tool"].tool.tolist().count("handoff") == 1
