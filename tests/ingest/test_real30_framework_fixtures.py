@@ -129,3 +129,33 @@ def test_a_handoff_call_that_handed_nothing_over_stays_a_tool_call(tmp_path: Pat
     steps = ws.steps(ws.runs().run_id[0])
     assert (steps.kind == "handoff").sum() == 0
     assert steps[steps.kind == "tool"].tool.tolist().count("handoff") == 1
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_llamaindex_model_helper_span_is_no_model_call(fast: bool) -> None:
+    """OpenInference types ``OpenAI._prepare_chat_with_tools`` (the messages made ready beside the call) LLM:
+    read as a call, each agent made four model calls for two."""
+    ws = _ws(LLAMA, fast)
+    steps = ws.steps(ws.runs().run_id[0])
+    llm = steps[steps.kind == "llm"]
+    assert sorted(llm.agent) == ["researcher", "researcher", "writer", "writer"]
+    assert set(llm.name) == {"OpenAI.astream_chat"} and llm.tokens_in.notna().all()
+    helpers = steps[steps.name == "OpenAI._prepare_chat_with_tools"]
+    assert helpers.kind.tolist() == ["chain"] * 4 and helpers.agent.notna().all()
+
+
+@pytest.mark.parametrize("fast", [True, False])
+@pytest.mark.parametrize("case", ["public", "counted"])
+def test_a_model_span_that_may_be_a_call_stays_one(tmp_path: Path, fast: bool, case: str) -> None:
+    """A public method's span, or a private one that counted tokens, is a model call."""
+    def edit(span: dict) -> None:
+        if span["name"] != "OpenAI._prepare_chat_with_tools":
+            return
+        if case == "public":
+            span["name"] = "OpenAI.prepare_chat_with_tools"
+        else:
+            span["attributes"].append({"key": "llm.token_count.prompt", "value": {"intValue": "12"}})
+
+    ws = _ws(_variant(tmp_path, edit), fast)
+    steps = ws.steps(ws.runs().run_id[0])
+    assert (steps.kind == "llm").sum() == 8

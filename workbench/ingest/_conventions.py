@@ -802,6 +802,28 @@ def tool_result_text(value: Any) -> Any:
     return value
 
 
+#: Attributes that show a span typed LLM called the model: messages or prompts sent or received, tokens counted
+_CALL_SIGNS = ("llm.input_messages.", "llm.output_messages.", "llm.prompts", "llm.token_count.", "gen_ai.usage.",
+               "gen_ai.input.messages", "gen_ai.output.messages", "gen_ai.prompt", "gen_ai.completion")
+
+
+def model_helper(name: Any, attrs: dict[str, Any]) -> bool:
+    """Whether a span typed LLM is a private helper method of the model object, not a call of the model.
+
+    LlamaIndex opens a span for each of its model classes' instrumented methods and OpenInference types every
+    span of a model object LLM: ``OpenAI._prepare_chat_with_tools`` (the messages and tool schemas made ready,
+    spanned beside the call ``OpenAI.astream_chat``) read as a second model call each turn, doubling an
+    agent's model calls. Only a private method (``Class._name``) that shows no sign of a call (no messages or
+    prompts, no token counts) is taken for one; a span of any public method stays a model call.
+    """
+    if not isinstance(name, str):
+        return False
+    owner, dot, method = name.rpartition(".")
+    if not (dot and owner and method.startswith("_") and method.strip("_")):
+        return False
+    return not any(k.startswith(_CALL_SIGNS) for k in attrs)
+
+
 def step_kind(op: Any, oi_kind: Any, name: str | None, fallback: Any = None) -> str:
     """The step kind of a span from its GenAI operation, its OpenInference kind, or its name."""
     kind = OPERATION_KINDS.get(op) if isinstance(op, str) else None
@@ -994,6 +1016,8 @@ def map_span(attrs: dict[str, Any], name: str | None, events: list[dict[str, Any
         attrs = adk_attributes(attrs)
     known, rest = split_attributes(attrs)
     kind = step_kind(known.get("op"), known.get("oi_kind"), name, fallback_kind)
+    if kind == "llm" and model_helper(name, attrs):
+        kind = "chain"
     agent = known.get("agent")
     if kind in ("agent", "tool") and emitter_event(name, rest):
         # BeeAI: one event of the enclosing agent's run or tool call, not an agent nor another call
