@@ -159,3 +159,36 @@ def test_a_model_span_that_may_be_a_call_stays_one(tmp_path: Path, fast: bool, c
     ws = _ws(_variant(tmp_path, edit), fast)
     steps = ws.steps(ws.runs().run_id[0])
     assert (steps.kind == "llm").sum() == 8
+
+
+def _cut_repr(span: dict) -> bool:
+    return (_attr(span, "output.value") or "").startswith("StopEvent(")
+
+
+def test_llamaindex_answer_cut_short_by_its_tracer_is_read_whole() -> None:
+    """The workflow's result is its StopEvent repr cut at 200 characters ("... the widget cost..."): the
+    answer is the writer's whole reply, whose 41.20 is the researcher's made-up price, a silent failure."""
+    findings = wb.detect(_ws(LLAMA))
+    silent = findings[findings.detector == "silent_failure"]
+    assert list(zip(silent.agent, silent.severity, strict=True)) == [("researcher", "critical")]
+    assert "41.20 (made up upstream)" in silent.detail.iloc[0]
+
+
+@pytest.mark.parametrize("case", ["right", "said_so"])
+def test_an_answer_not_cut_is_read_as_it_is(tmp_path: Path, case: str) -> None:
+    """The same run with the researcher quoting its tool (14.20 throughout): no finding. And an answer that
+    ends in "..." as it was said (no step goes on from its last words) stays the answer: the cut result
+    replaced by a long text of its own that ends so, which states no figure, backs nothing made up."""
+    if case == "right":
+        path = tmp_path / "right.otlp.jsonl"
+        path.write_text(LLAMA.read_text().replace("41.20", "14.20"))
+        assert len(wb.detect(_ws(path))) == 0
+        return
+
+    def edit(span: dict) -> None:
+        if _cut_repr(span):
+            _set(span, "output.value", "The quote is ready and was sent to the customer, who will reply soon, "
+                                       "we hope, and then we shall see...")
+
+    findings = wb.detect(_ws(_variant(tmp_path, edit)))
+    assert "silent_failure" not in set(findings.detector)
