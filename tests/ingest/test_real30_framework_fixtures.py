@@ -22,6 +22,7 @@ from workbench.policy import Budgets, Policy
 
 FIXTURES = Path(__file__).parent / "fixtures"
 CREW = FIXTURES / "crewai" / "sequential_fault.otlp.jsonl"
+DELEGATION = FIXTURES / "crewai" / "delegation_fault.otlp.jsonl"
 LLAMA = FIXTURES / "llamaindex" / "handoff_fault.otlp.jsonl"
 ACTING = ("llm", "tool", "agent", "handoff")
 
@@ -192,3 +193,47 @@ def test_an_answer_not_cut_is_read_as_it_is(tmp_path: Path, case: str) -> None:
 
     findings = wb.detect(_ws(_variant(tmp_path, edit)))
     assert "silent_failure" not in set(findings.detector)
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_crewai_coworkers_run_asked_by_a_delegating_agent_is_the_coworkers(fast: bool) -> None:
+    """The writer, allowed to delegate, asks the researcher (CrewAI's "Ask question to coworker" tool), who
+    looks the price up again and says 41.20 again: those model and tool calls are the researcher's, not the
+    writer's (OpenInference writes no agent span for the coworker's run)."""
+    ws = _ws(DELEGATION, fast)
+    runs = ws.runs()
+    assert runs[["outcome", "n_steps"]].values.tolist() == [["success", 14]]
+    run = runs.run_id[0]
+    steps = ws.steps(run)
+    assert steps[steps.kind.isin(ACTING)].agent.notna().all()
+    asked = steps[steps.name == "Ask question to coworker.run"]
+    assert asked[["kind", "agent"]].values.tolist() == [["agent", "Researcher"]] and asked.tool.isna().all()
+    assert "Ask question to coworker" in asked.attributes.iloc[0]
+    inside = steps[steps.parent_id == asked.step_id.iloc[0]]
+    assert list(zip(inside.kind, inside.agent, strict=True)) == [
+        ("llm", "Researcher"), ("tool", "Researcher"), ("llm", "Researcher")]
+    tools = steps[steps.kind == "tool"].sort_values("seq")
+    assert list(zip(tools.tool, tools.agent, strict=True)) == [
+        ("get_price", "Researcher"), ("get_price", "Researcher"), ("format_quote", "Writer")]
+    arrows = handoff_data(ws, run)
+    assert list(zip(arrows.src_agent, arrows.dst_agent, strict=True)) == [
+        ("Researcher", "Writer"), ("Writer", "Researcher"), ("Researcher", "Writer")]
+    findings = wb.detect(ws)
+    critical = findings[findings.severity == "critical"]
+    assert sorted(zip(critical.detector, critical.agent, strict=True)) == [
+        ("cascade", "Researcher"), ("silent_failure", "Researcher")]
+    # (the researcher's second get_price, with the same arguments as its first: a warning, true as stated)
+    assert set(findings[findings.severity == "warning"].detector) <= {"loop"}
+    assert wb.BlameModel.pretrained().predict(ws, [run]).agent.tolist() == ["Researcher"]
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_a_tool_with_other_arguments_naming_a_coworker_stays_a_tool(tmp_path: Path, fast: bool) -> None:
+    def edit(span: dict) -> None:
+        if _attr(span, "tool.name") == "Ask question to coworker":
+            _set(span, "input.value", json.dumps({"coworker": "Researcher", "shift": "late"}))
+
+    ws = _ws(_variant(tmp_path, edit, DELEGATION), fast)
+    steps = ws.steps(ws.runs().run_id[0])
+    asked = steps[steps.name == "Ask question to coworker.run"]
+    assert asked[["kind", "agent", "tool"]].values.tolist() == [["tool", "Writer", "Ask question to coworker"]]

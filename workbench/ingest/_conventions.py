@@ -572,6 +572,32 @@ def workflow_handoff(tool: Any, inp: Any, out: Any) -> str | None:
     return target
 
 
+#: The arguments of CrewAI's delegation tools ("Delegate work to coworker": task, "Ask question to coworker":
+#: question; both with context and the coworker's role), whose names CrewAI translates
+_DELEGATION_ARGS = ({"task", "context", "coworker"}, {"question", "context", "coworker"})
+
+
+def crew_delegation(inp: Any) -> str | None:
+    """The coworker a CrewAI delegation tool call runs, else None.
+
+    An agent allowed to delegate is given two tools that run a coworker's agent on a task or a question inside
+    the tool call; OpenInference writes no agent span for that run, so the coworker's model and tool calls read
+    as the delegating agent's. Read by the tools' arguments (names are translated): the coworker as the model
+    named it (CrewAI matches roles case-insensitively; a role written otherwise than the crew's is a lane of
+    its own).
+    """
+    if not isinstance(inp, str) or '"coworker"' not in inp:
+        return None
+    try:
+        args = orjson.loads(inp)
+    except orjson.JSONDecodeError:
+        return None
+    if not isinstance(args, dict) or set(args) not in _DELEGATION_ARGS:
+        return None
+    coworker = args["coworker"]
+    return coworker.strip().strip("\"'").strip() or None if isinstance(coworker, str) else None
+
+
 def crew_answer(value: Any) -> tuple[str, Any] | None:
     """``(raw, CrewOutput)`` when an output is CrewAI's CrewOutput JSON, else None.
 
@@ -1033,6 +1059,13 @@ def map_span(attrs: dict[str, Any], name: str | None, events: list[dict[str, Any
                 agent = agent_run_span(name, rest)
                 kind = "agent" if agent is not None else kind
     handoff_tool = kind == "tool"
+    coworker = crew_delegation(known.get("input")) if kind == "tool" else None
+    if coworker is not None:
+        # the coworker's run on the delegating agent's request: its steps are the coworker's (smolagents and
+        # OpenLIT write such a run as an agent span inside the call); the tool's name stays an attribute
+        kind, agent = "agent", coworker
+        if "tool" in known:
+            rest[next(k for k in SLOT_KEYS["tool"] if attrs.get(k) is not None)] = known["tool"]
     handed_to = executor_handoff(name, rest) if kind == "other" else (
         autogen_handoff(attrs) or workflow_handoff(known.get("tool"), known.get("input"), known.get("output"))
     ) if kind == "tool" else None
@@ -1051,7 +1084,7 @@ def map_span(attrs: dict[str, Any], name: str | None, events: list[dict[str, Any
         agent = name.partition(" ")[2] or name if name.startswith(AGENT_NAME_PREFIXES) else name
     # (OpenLIT names on a chat span the tool its reply asks for: the call is the tool span's, not the model's;
     # the name stays among the step's attributes, where it was, as the SQL reader keeps it)
-    tool = known.get("tool") if kind not in ("llm", "handoff") else None
+    tool = known.get("tool") if kind not in ("llm", "handoff") and coworker is None else None
     if kind == "llm" and "tool" in known:
         asked = next(k for k in SLOT_KEYS["tool"] if attrs.get(k) is not None)
         rest = {k: v for k, v in attrs.items() if k in rest or k == asked}

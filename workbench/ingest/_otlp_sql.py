@@ -307,6 +307,8 @@ SELECT line, bad, ri, si, pi, (line << 24) + off + pi - 1 AS order_hint, service
                                                {_q(AUTOGEN_HANDOFF)}), false))
     -- a model object's private helper method typed LLM (_conventions.model_helper: no model call)
     OR (kind = 'llm' AND coalesce(contains(s.name, '._'), false))
+    -- CrewAI's delegation tools (_conventions.crew_delegation: the coworker's run)
+    OR (kind = 'tool' AND coalesce(contains(v_input, '"coworker"'), false))
     -- LlamaIndex AgentWorkflow's hand-off tool (_conventions.workflow_handoff)
     OR (kind = 'tool' AND v_tool = {_q(WORKFLOW_HANDOFF)})
     -- in bytes (O(1), not characters: a text scan each); more bytes than characters only sends more to Python
