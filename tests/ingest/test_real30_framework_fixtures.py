@@ -237,3 +237,41 @@ def test_a_tool_with_other_arguments_naming_a_coworker_stays_a_tool(tmp_path: Pa
     steps = ws.steps(ws.runs().run_id[0])
     asked = steps[steps.name == "Ask question to coworker.run"]
     assert asked[["kind", "agent", "tool"]].values.tolist() == [["tool", "Writer", "Ask question to coworker"]]
+
+
+LANGFUSE_SDK = FIXTURES / "langfuse-sdk"
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_langfuse_sdk_agents_run(fast: bool) -> None:
+    """The Langfuse SDK's own OTLP export: agents, tools and model calls by langfuse.observation.type, tool
+    inputs as called (not @observe's {"args", "kwargs"}), an outcome nobody reported: the made-up price a
+    warning at the researcher, its cascade critical, the researcher the culprit."""
+    ws = _ws(LANGFUSE_SDK / "agents_fault.otlp.jsonl", fast)
+    runs = ws.runs()
+    assert runs[["outcome", "n_steps"]].values.tolist() == [["unknown", 9]]
+    steps = ws.steps(runs.run_id[0])
+    assert steps[steps.kind.isin(ACTING)].agent.notna().all()
+    assert steps[steps.kind == "agent"].sort_values("seq").agent.tolist() == ["researcher", "writer"]
+    llm = steps[steps.kind == "llm"]
+    assert sorted(llm.agent) == ["researcher", "researcher", "writer", "writer"] and llm.tokens_in.notna().all()
+    tools = steps[steps.kind == "tool"].sort_values("seq")
+    assert list(zip(tools.tool, tools.agent, tools.input, strict=True)) == [
+        ("get_price", "researcher", '{"item":"widget"}'), ("format_quote", "writer", '{"item":"widget","price":"41.20"}')]
+    findings = wb.detect(ws)
+    assert sorted(zip(findings[findings.severity != "info"].detector, findings[findings.severity != "info"].severity,
+                      findings[findings.severity != "info"].agent, strict=True)) == [
+        ("cascade", "critical", "researcher"), ("silent_failure", "warning", "researcher")]
+    assert wb.BlameModel.pretrained().predict(ws, list(runs.run_id)).agent.tolist() == ["researcher"]
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_langfuse_sdk_crash_is_a_failure(fast: bool) -> None:
+    ws = _ws(LANGFUSE_SDK / "agents_crash.otlp.jsonl", fast)
+    assert ws.runs()[["outcome", "n_steps"]].values.tolist() == [["failure", 4]]
+    steps = ws.steps(ws.runs().run_id[0])
+    failed = steps[steps.status == "error"].sort_values("seq")
+    assert list(zip(failed.name, failed.error, strict=True)) == [
+        ("quote_workflow", "price feed unreachable: 503"), ("researcher", "price feed unreachable: 503"),
+        ("get_price", "price feed unreachable: 503")]
+    assert len(wb.detect(ws).query("severity != 'info'")) == 0
