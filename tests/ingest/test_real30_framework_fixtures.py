@@ -275,3 +275,23 @@ def test_langfuse_sdk_crash_is_a_failure(fast: bool) -> None:
         ("quote_workflow", "price feed unreachable: 503"), ("researcher", "price feed unreachable: 503"),
         ("get_price", "price feed unreachable: 503")]
     assert len(wb.detect(ws).query("severity != 'info'")) == 0
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_agno_route_team(fast: bool) -> None:
+    """An Agno Team in route mode: the leader's delegate_task_to_member call, the member's run beside it (not
+    under it) and the member's answer as the team's; the made-up price found at the member."""
+    ws = _ws(FIXTURES / "agno" / "route_fault.otlp.jsonl", fast)
+    runs = ws.runs()
+    assert runs[["outcome", "n_steps"]].values.tolist() == [["success", 7]]
+    steps = ws.steps(runs.run_id[0])
+    assert steps[steps.kind.isin(ACTING)].agent.notna().all()
+    assert steps[steps.kind == "agent"].sort_values("seq").agent.tolist() == ["desk", "researcher"]
+    tools = steps[steps.kind == "tool"].sort_values("seq")
+    assert list(zip(tools.tool, tools.agent, strict=True)) == [("delegate_task_to_member", "desk"),
+                                                                ("get_price", "researcher")]
+    findings = wb.detect(ws)
+    critical = findings[findings.severity == "critical"]
+    assert sorted(zip(critical.detector, critical.agent, strict=True)) == [
+        ("cascade", "researcher"), ("silent_failure", "researcher")]
+    assert wb.BlameModel.pretrained().predict(ws, list(runs.run_id)).agent.tolist() == ["researcher"]
