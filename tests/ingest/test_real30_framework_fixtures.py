@@ -295,3 +295,19 @@ def test_agno_route_team(fast: bool) -> None:
     assert sorted(zip(critical.detector, critical.agent, strict=True)) == [
         ("cascade", "researcher"), ("silent_failure", "researcher")]
     assert wb.BlameModel.pretrained().predict(ws, list(runs.run_id)).agent.tolist() == ["researcher"]
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_llamaindex_failed_tool_and_a_made_up_answer(fast: bool) -> None:
+    """get_price raises; the workflow goes on, the writer makes up the price: the failed call is an error step of
+    the researcher, the run a reported success whose (cut) answer is read whole: a silent failure at the writer."""
+    ws = _ws(FIXTURES / "llamaindex" / "tool_error.otlp.jsonl", fast)
+    runs = ws.runs()
+    assert runs.outcome.tolist() == ["success"]
+    steps = ws.steps(runs.run_id[0])
+    failed = steps[steps.status == "error"]
+    assert list(zip(failed.kind, failed.tool, failed.agent, strict=True)) == [("tool", "get_price", "researcher")]
+    assert steps[steps.kind == "handoff"][["agent", "output"]].values.tolist() == [["researcher", "writer"]]
+    findings = wb.detect(ws)
+    critical = findings[findings.severity == "critical"]
+    assert list(zip(critical.detector, critical.agent, strict=True)) == [("silent_failure", "writer")]
