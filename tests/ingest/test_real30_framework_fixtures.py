@@ -228,10 +228,18 @@ def test_crewai_coworkers_run_asked_by_a_delegating_agent_is_the_coworkers(fast:
 
 
 @pytest.mark.parametrize("fast", [True, False])
-def test_a_tool_with_other_arguments_naming_a_coworker_stays_a_tool(tmp_path: Path, fast: bool) -> None:
+@pytest.mark.parametrize("case", ["other_arguments", "refused"])
+def test_a_tool_with_other_arguments_naming_a_coworker_stays_a_tool(tmp_path: Path, fast: bool, case: str) -> None:
+    """A tool of other arguments naming a coworker, and a delegation CrewAI refused (no such coworker), ran no
+    coworker: tool calls of the writer."""
     def edit(span: dict) -> None:
-        if _attr(span, "tool.name") == "Ask question to coworker":
+        if _attr(span, "tool.name") != "Ask question to coworker":
+            return
+        if case == "other_arguments":
             _set(span, "input.value", json.dumps({"coworker": "Researcher", "shift": "late"}))
+        else:
+            _set(span, "output.value", "\nError executing tool. coworker mentioned not found, it must be one of "
+                                       "the following options:\n- researcher\n")
 
     ws = _ws(_variant(tmp_path, edit, DELEGATION), fast)
     steps = ws.steps(ws.runs().run_id[0])

@@ -577,16 +577,20 @@ def workflow_handoff(tool: Any, inp: Any, out: Any) -> str | None:
 _DELEGATION_ARGS = ({"task", "context", "coworker"}, {"question", "context", "coworker"})
 
 
-def crew_delegation(inp: Any) -> str | None:
+#: CrewAI's answer to a delegation naming no coworker of the crew (its English prompt file): no coworker ran
+_NO_COWORKER = "coworker mentioned not found"
+
+
+def crew_delegation(inp: Any, out: Any = None) -> str | None:
     """The coworker a CrewAI delegation tool call runs, else None.
 
     An agent allowed to delegate is given two tools that run a coworker's agent on a task or a question inside
     the tool call; OpenInference writes no agent span for that run, so the coworker's model and tool calls read
     as the delegating agent's. Read by the tools' arguments (names are translated): the coworker as the model
     named it (CrewAI matches roles case-insensitively; a role written otherwise than the crew's is a lane of
-    its own).
+    its own). A delegation CrewAI refused (no such coworker) ran nobody: a tool call.
     """
-    if not isinstance(inp, str) or '"coworker"' not in inp:
+    if not isinstance(inp, str) or '"coworker"' not in inp or (isinstance(out, str) and _NO_COWORKER in out):
         return None
     try:
         args = orjson.loads(inp)
@@ -1059,7 +1063,7 @@ def map_span(attrs: dict[str, Any], name: str | None, events: list[dict[str, Any
                 agent = agent_run_span(name, rest)
                 kind = "agent" if agent is not None else kind
     handoff_tool = kind == "tool"
-    coworker = crew_delegation(known.get("input")) if kind == "tool" else None
+    coworker = crew_delegation(known.get("input"), known.get("output")) if kind == "tool" else None
     if coworker is not None:
         # the coworker's run on the delegating agent's request: its steps are the coworker's (smolagents and
         # OpenLIT write such a run as an agent span inside the call); the tool's name stays an attribute
