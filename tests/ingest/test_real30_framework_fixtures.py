@@ -3,7 +3,8 @@ and where the planted fault is): a CrewAI sequential crew and a LlamaIndex Agent
 OpenInference. The researcher states 41.20 where its tool said 14.20; the writer quotes it.
 
 Agents, every acting step's agent, tool calls, hand-offs, outcome, the detectors' findings and the log-only
-culprit, through both OTLP readers. The span guard against the backtest on these files is
+culprit (through both OTLP readers where a reader rule was added; both readers' agreement on every checked-in
+fixture is tests/ingest/test_reader24_agreement.py's). The span guard against the backtest on these files is
 tests/policy/test_guard16_span_processor.py's realism test.
 """
 
@@ -60,9 +61,8 @@ def _set(span: dict, key: str, value: str) -> None:
             a["value"] = {"stringValue": value}
 
 
-@pytest.mark.parametrize("fast", [True, False])
-def test_crewai_sequential_crew(fast: bool) -> None:
-    ws = _ws(CREW, fast)
+def test_crewai_sequential_crew() -> None:
+    ws = _ws(CREW)
     runs = ws.runs()
     assert runs[["outcome", "n_steps"]].values.tolist() == [["success", 9]]
     steps = ws.steps(runs.run_id[0])
@@ -250,12 +250,11 @@ def test_a_tool_with_other_arguments_naming_a_coworker_stays_a_tool(tmp_path: Pa
 LANGFUSE_SDK = FIXTURES / "langfuse-sdk"
 
 
-@pytest.mark.parametrize("fast", [True, False])
-def test_langfuse_sdk_agents_run(fast: bool) -> None:
+def test_langfuse_sdk_agents_run() -> None:
     """The Langfuse SDK's own OTLP export: agents, tools and model calls by langfuse.observation.type, tool
     inputs as called (not @observe's {"args", "kwargs"}), an outcome nobody reported: the made-up price a
     warning at the researcher, its cascade critical, the researcher the culprit."""
-    ws = _ws(LANGFUSE_SDK / "agents_fault.otlp.jsonl", fast)
+    ws = _ws(LANGFUSE_SDK / "agents_fault.otlp.jsonl")
     runs = ws.runs()
     assert runs[["outcome", "n_steps"]].values.tolist() == [["unknown", 9]]
     steps = ws.steps(runs.run_id[0])
@@ -273,9 +272,8 @@ def test_langfuse_sdk_agents_run(fast: bool) -> None:
     assert wb.BlameModel.pretrained().predict(ws, list(runs.run_id)).agent.tolist() == ["researcher"]
 
 
-@pytest.mark.parametrize("fast", [True, False])
-def test_langfuse_sdk_crash_is_a_failure(fast: bool) -> None:
-    ws = _ws(LANGFUSE_SDK / "agents_crash.otlp.jsonl", fast)
+def test_langfuse_sdk_crash_is_a_failure() -> None:
+    ws = _ws(LANGFUSE_SDK / "agents_crash.otlp.jsonl")
     assert ws.runs()[["outcome", "n_steps"]].values.tolist() == [["failure", 4]]
     steps = ws.steps(ws.runs().run_id[0])
     failed = steps[steps.status == "error"].sort_values("seq")
@@ -285,11 +283,10 @@ def test_langfuse_sdk_crash_is_a_failure(fast: bool) -> None:
     assert len(wb.detect(ws).query("severity != 'info'")) == 0
 
 
-@pytest.mark.parametrize("fast", [True, False])
-def test_agno_route_team(fast: bool) -> None:
+def test_agno_route_team() -> None:
     """An Agno Team in route mode: the leader's delegate_task_to_member call, the member's run beside it (not
     under it) and the member's answer as the team's; the made-up price found at the member."""
-    ws = _ws(FIXTURES / "agno" / "route_fault.otlp.jsonl", fast)
+    ws = _ws(FIXTURES / "agno" / "route_fault.otlp.jsonl")
     runs = ws.runs()
     assert runs[["outcome", "n_steps"]].values.tolist() == [["success", 7]]
     steps = ws.steps(runs.run_id[0])
@@ -305,11 +302,10 @@ def test_agno_route_team(fast: bool) -> None:
     assert wb.BlameModel.pretrained().predict(ws, list(runs.run_id)).agent.tolist() == ["researcher"]
 
 
-@pytest.mark.parametrize("fast", [True, False])
-def test_llamaindex_failed_tool_and_a_made_up_answer(fast: bool) -> None:
+def test_llamaindex_failed_tool_and_a_made_up_answer() -> None:
     """get_price raises; the workflow goes on, the writer makes up the price: the failed call is an error step of
     the researcher, the run a reported success whose (cut) answer is read whole: a silent failure at the writer."""
-    ws = _ws(FIXTURES / "llamaindex" / "tool_error.otlp.jsonl", fast)
+    ws = _ws(FIXTURES / "llamaindex" / "tool_error.otlp.jsonl")
     runs = ws.runs()
     assert runs.outcome.tolist() == ["success"]
     steps = ws.steps(runs.run_id[0])
