@@ -1,6 +1,7 @@
-"""What a user sees of two real framework traces checked in by real30 (each fixture's README says how it was made
-and where the planted fault is): a CrewAI sequential crew and a LlamaIndex AgentWorkflow hand-off, both through
-OpenInference. The researcher states 41.20 where its tool said 14.20; the writer quotes it.
+"""What a user sees of the real framework traces checked in by real30 (each fixture's README says how it was made
+and where the planted fault is): CrewAI crews (sequential; a writer delegating to the researcher) and LlamaIndex
+AgentWorkflow hand-offs (one with a failing tool) through OpenInference, the Langfuse Python SDK's own export (a
+fault, a crash) and an Agno Team in route mode. Mostly the researcher states 41.20 where its tool said 14.20.
 
 Agents, every acting step's agent, tool calls, hand-offs, outcome, the detectors' findings and the log-only
 culprit (through both OTLP readers where a reader rule was added; both readers' agreement on every checked-in
