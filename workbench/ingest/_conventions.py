@@ -541,6 +541,67 @@ def workflow_tool_event(inp: Any) -> bool:
     return ev is not None and ev.startswith(_TOOL_EVENTS)
 
 
+#: LlamaIndex AgentWorkflow's built-in hand-off tool: ``handoff(ctx, to_agent, reason)``, a FunctionTool the
+#: agent's model calls; the workflow then runs ``to_agent``. Its refusals (an agent not known, or one this agent
+#: may not hand off to) are fixed texts, the acceptance a prompt the developer may change.
+WORKFLOW_HANDOFF = "handoff"
+_HANDOFF_REFUSED = ("Agent {} not found.", "Agent {} cannot hand off to ")
+
+
+def workflow_handoff(tool: Any, inp: Any, out: Any) -> str | None:
+    """The agent a LlamaIndex AgentWorkflow ``handoff`` tool call hands the work to, else None.
+
+    Read from the call's arguments (OpenInference writes ``{"kwargs": {"to_agent", "reason", "ctx"}}``), only
+    for a tool named ``handoff`` whose arguments are the built-in's (``to_agent`` and ``reason``): a tool of
+    the developer's called ``handoff`` with other arguments stays a tool call. A call the workflow refused
+    (its output says the agent was not found or may not be handed to) handed nothing over: a tool call.
+    """
+    if tool != WORKFLOW_HANDOFF or not isinstance(inp, str) or '"to_agent"' not in inp:
+        return None
+    try:
+        args = orjson.loads(inp)
+    except orjson.JSONDecodeError:
+        return None
+    if isinstance(args, dict) and isinstance(args.get("kwargs"), dict) and "to_agent" not in args:
+        args = args["kwargs"]
+    target = args.get("to_agent") if isinstance(args, dict) and "reason" in args else None
+    if not isinstance(target, str) or not target.strip():
+        return None
+    if isinstance(out, str) and any(refused.format(target) in out for refused in _HANDOFF_REFUSED):
+        return None
+    return target
+
+
+#: The arguments of CrewAI's delegation tools ("Delegate work to coworker": task, "Ask question to coworker":
+#: question; both with context and the coworker's role), whose names CrewAI translates
+_DELEGATION_ARGS = ({"task", "context", "coworker"}, {"question", "context", "coworker"})
+
+
+#: CrewAI's answer to a delegation naming no coworker of the crew (its English prompt file): no coworker ran
+_NO_COWORKER = "coworker mentioned not found"
+
+
+def crew_delegation(inp: Any, out: Any = None) -> str | None:
+    """The coworker a CrewAI delegation tool call runs, else None.
+
+    An agent allowed to delegate is given two tools that run a coworker's agent on a task or a question inside
+    the tool call; OpenInference writes no agent span for that run, so the coworker's model and tool calls read
+    as the delegating agent's. Read by the tools' arguments (names are translated): the coworker as the model
+    named it (CrewAI matches roles case-insensitively; a role written otherwise than the crew's is a lane of
+    its own). A delegation CrewAI refused (no such coworker) ran nobody: a tool call.
+    """
+    if not isinstance(inp, str) or '"coworker"' not in inp or (isinstance(out, str) and _NO_COWORKER in out):
+        return None
+    try:
+        args = orjson.loads(inp)
+    except orjson.JSONDecodeError:
+        return None
+    if not isinstance(args, dict) or set(args) not in _DELEGATION_ARGS:
+        return None
+    coworker = args["coworker"]
+    return coworker.strip().strip("\"'").strip() or None if isinstance(coworker, str) else None
+
+
 def crew_answer(value: Any) -> tuple[str, Any] | None:
     """``(raw, CrewOutput)`` when an output is CrewAI's CrewOutput JSON, else None.
 
@@ -771,6 +832,28 @@ def tool_result_text(value: Any) -> Any:
     return value
 
 
+#: Attributes that show a span typed LLM called the model: messages or prompts sent or received, tokens counted
+_CALL_SIGNS = ("llm.input_messages.", "llm.output_messages.", "llm.prompts", "llm.token_count.", "gen_ai.usage.",
+               "gen_ai.input.messages", "gen_ai.output.messages", "gen_ai.prompt", "gen_ai.completion")
+
+
+def model_helper(name: Any, attrs: dict[str, Any]) -> bool:
+    """Whether a span typed LLM is a private helper method of the model object, not a call of the model.
+
+    LlamaIndex opens a span for each of its model classes' instrumented methods and OpenInference types every
+    span of a model object LLM: ``OpenAI._prepare_chat_with_tools`` (the messages and tool schemas made ready,
+    spanned beside the call ``OpenAI.astream_chat``) read as a second model call each turn, doubling an
+    agent's model calls. Only a private method (``Class._name``) that shows no sign of a call (no messages or
+    prompts, no token counts) is taken for one; a span of any public method stays a model call.
+    """
+    if not isinstance(name, str):
+        return False
+    owner, dot, method = name.rpartition(".")
+    if not (dot and owner and method.startswith("_") and method.strip("_")):
+        return False
+    return not any(k.startswith(_CALL_SIGNS) for k in attrs)
+
+
 def step_kind(op: Any, oi_kind: Any, name: str | None, fallback: Any = None) -> str:
     """The step kind of a span from its GenAI operation, its OpenInference kind, or its name."""
     kind = OPERATION_KINDS.get(op) if isinstance(op, str) else None
@@ -963,6 +1046,8 @@ def map_span(attrs: dict[str, Any], name: str | None, events: list[dict[str, Any
         attrs = adk_attributes(attrs)
     known, rest = split_attributes(attrs)
     kind = step_kind(known.get("op"), known.get("oi_kind"), name, fallback_kind)
+    if kind == "llm" and model_helper(name, attrs):
+        kind = "chain"
     agent = known.get("agent")
     if kind in ("agent", "tool") and emitter_event(name, rest):
         # BeeAI: one event of the enclosing agent's run or tool call, not an agent nor another call
@@ -977,7 +1062,17 @@ def map_span(attrs: dict[str, Any], name: str | None, events: list[dict[str, Any
             if agent is None and kind != "agent":
                 agent = agent_run_span(name, rest)
                 kind = "agent" if agent is not None else kind
-    handed_to = executor_handoff(name, rest) if kind == "other" else autogen_handoff(attrs) if kind == "tool" else None
+    handoff_tool = kind == "tool"
+    coworker = crew_delegation(known.get("input"), known.get("output")) if kind == "tool" else None
+    if coworker is not None:
+        # the coworker's run on the delegating agent's request: its steps are the coworker's (smolagents and
+        # OpenLIT write such a run as an agent span inside the call); the tool's name stays an attribute
+        kind, agent = "agent", coworker
+        if "tool" in known:
+            rest[next(k for k in SLOT_KEYS["tool"] if attrs.get(k) is not None)] = known["tool"]
+    handed_to = executor_handoff(name, rest) if kind == "other" else (
+        autogen_handoff(attrs) or workflow_handoff(known.get("tool"), known.get("input"), known.get("output"))
+    ) if kind == "tool" else None
     if handed_to is not None:
         kind = "handoff"
     if agent is None and kind == "agent" and root and workflow_wrapper(attrs):
@@ -993,7 +1088,7 @@ def map_span(attrs: dict[str, Any], name: str | None, events: list[dict[str, Any
         agent = name.partition(" ")[2] or name if name.startswith(AGENT_NAME_PREFIXES) else name
     # (OpenLIT names on a chat span the tool its reply asks for: the call is the tool span's, not the model's;
     # the name stays among the step's attributes, where it was, as the SQL reader keeps it)
-    tool = known.get("tool") if kind not in ("llm", "handoff") else None
+    tool = known.get("tool") if kind not in ("llm", "handoff") and coworker is None else None
     if kind == "llm" and "tool" in known:
         asked = next(k for k in SLOT_KEYS["tool"] if attrs.get(k) is not None)
         rest = {k: v for k, v in attrs.items() if k in rest or k == asked}
@@ -1007,6 +1102,10 @@ def map_span(attrs: dict[str, Any], name: str | None, events: list[dict[str, Any
     if kind == "tool":
         inp = smolagents_tool_call(inp)
     out = known.get("output")
+    if handed_to is not None and handoff_tool and out is not None:
+        # (a hand-off tool's own answer, kept beside: LlamaIndex's "Agent writer is now handling ...")
+        rest[_output_key(attrs) or "output.value"] = out
+        out = None
     if out is None and handed_to is not None:
         out = handed_to  # (as openai-agents' hand-off spans give the agent handed to)
     if out is not None and out is attrs.get(TOOL_RESULT):

@@ -35,6 +35,7 @@ from ._conventions import (
     TOOL_NAME_PREFIX,
     TOOL_NAME_SUFFIX,
     TOOL_RESULT,
+    WORKFLOW_HANDOFF,
 )
 from ._jsonio import line_blocks
 from ._line_table import block_table, pick_lines
@@ -304,6 +305,12 @@ SELECT line, bad, ri, si, pi, (line << 24) + off + pi - 1 AS order_hint, service
     -- AutoGen's hand-off tool (_conventions.autogen_handoff)
     OR (kind = 'tool' AND coalesce(starts_with(ss[list_position(keys, 'gen_ai.tool.description')],
                                                {_q(AUTOGEN_HANDOFF)}), false))
+    -- a model object's private helper method typed LLM (_conventions.model_helper: no model call)
+    OR (kind = 'llm' AND coalesce(contains(s.name, '._'), false))
+    -- CrewAI's delegation tools (_conventions.crew_delegation: the coworker's run)
+    OR (kind = 'tool' AND coalesce(contains(v_input, '"coworker"'), false))
+    -- LlamaIndex AgentWorkflow's hand-off tool (_conventions.workflow_handoff)
+    OR (kind = 'tool' AND v_tool = {_q(WORKFLOW_HANDOFF)})
     -- in bytes (O(1), not characters: a text scan each); more bytes than characters only sends more to Python
     OR coalesce(greatest(strlen(s.name), strlen(v_input), strlen(v_output), strlen(error), strlen(attributes),
                          strlen(agent), strlen(tool), strlen(v_model)) > {big}, false),

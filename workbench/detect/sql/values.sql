@@ -7,14 +7,37 @@
 -- a statement reads `steps` (the chunk's rowid range keeps those scans narrow): a working table of
 -- every step would cost more to write than the scans it saves.
 
--- The final answer of each run: the output of the non-tool step that ends last.
+-- The final answer of each run: the output of the non-tool step that ends last. An output its tracer
+-- cut short ("...") is the answer as said in full by the step that says its last words and goes on:
+-- OpenInference writes a LlamaIndex workflow's result as its repr cut at 200 characters ("... text='Quote
+-- for the customer: the widget cost..."), the answer's figures cut off, while the writer's model call
+-- and agent step hold the whole reply. The model's reply wins over a step wrapping it, then the latest.
 CREATE OR REPLACE TEMP TABLE det_answer AS
-SELECT run_id, arg_max(step_id, [coalesce(epoch_us(ended_at)::DOUBLE, seq + 0.5),
-                                 coalesce(epoch_us(started_at)::DOUBLE, seq::DOUBLE)]) AS step_id
-FROM steps SEMI JOIN det_scope USING (run_id)
--- the chunk's rows lie in this range: the scan skips every other row group
-WHERE output IS NOT NULL AND kind <> 'tool' AND steps.rowid BETWEEN $row_lo AND $row_hi
-GROUP BY run_id;
+WITH last AS (
+    SELECT run_id, arg_max(step_id, [coalesce(epoch_us(ended_at)::DOUBLE, seq + 0.5),
+                                     coalesce(epoch_us(started_at)::DOUBLE, seq::DOUBLE)]) AS step_id
+    FROM steps SEMI JOIN det_scope USING (run_id)
+    -- the chunk's rows lie in this range: the scan skips every other row group
+    WHERE output IS NOT NULL AND kind <> 'tool' AND steps.rowid BETWEEN $row_lo AND $row_hi
+    GROUP BY run_id
+),
+cut AS (  -- the last 24 characters before the cut (a long output only: a short one may end in "..." as said)
+    SELECT l.run_id, l.step_id, right(rtrim(CASE WHEN ends_with(s.output, '...') THEN left(s.output, -3)
+                                                 ELSE left(s.output, -1) END), 24) AS tail
+    FROM last l JOIN steps s ON s.run_id = l.run_id AND s.step_id = l.step_id AND s.rowid BETWEEN $row_lo AND $row_hi
+    WHERE length(s.output) >= 80 AND (ends_with(s.output, '...') OR ends_with(s.output, '…'))
+),
+whole AS (
+    SELECT c.run_id, arg_max(s.step_id, [(s.kind = 'llm')::INT::DOUBLE, coalesce(epoch_us(s.ended_at)::DOUBLE,
+                                          s.seq + 0.5)]) AS step_id
+    FROM cut c JOIN steps s ON s.run_id = c.run_id AND s.step_id <> c.step_id AND s.rowid BETWEEN $row_lo AND $row_hi
+    WHERE s.output IS NOT NULL AND s.kind <> 'tool' AND length(c.tail) = 24 AND contains(s.output, c.tail)
+      AND NOT starts_with(substr(s.output, strpos(s.output, c.tail) + 24), '...')
+      AND NOT starts_with(substr(s.output, strpos(s.output, c.tail) + 24), '…')
+      AND length(s.output) > strpos(s.output, c.tail) + 23
+    GROUP BY c.run_id
+)
+SELECT l.run_id, coalesce(w.step_id, l.step_id) AS step_id FROM last l LEFT JOIN whole w USING (run_id);
 
 -- The answer of a final step whose output is a record (a JSON object) holding chat messages: the
 -- text of the last message the assistant said in it. A pipeline's or a graph's output record carries,

@@ -1,0 +1,318 @@
+"""What a user sees of the real framework traces checked in by real30 (each fixture's README says how it was made
+and where the planted fault is): CrewAI crews (sequential; a writer delegating to the researcher) and LlamaIndex
+AgentWorkflow hand-offs (one with a failing tool) through OpenInference, the Langfuse Python SDK's own export (a
+fault, a crash) and an Agno Team in route mode. Mostly the researcher states 41.20 where its tool said 14.20.
+
+Agents, every acting step's agent, tool calls, hand-offs, outcome, the detectors' findings and the log-only
+culprit (through both OTLP readers where a reader rule was added; both readers' agreement on every checked-in
+fixture is tests/ingest/test_reader24_agreement.py's). The span guard against the backtest on these files is
+tests/policy/test_guard16_span_processor.py's realism test.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from test_reader24_agreement import readers
+
+import workbench as wb
+from workbench.plots._data import handoff_data
+from workbench.policy import Budgets, Policy
+
+FIXTURES = Path(__file__).parent / "fixtures"
+CREW = FIXTURES / "crewai" / "sequential_fault.otlp.jsonl"
+DELEGATION = FIXTURES / "crewai" / "delegation_fault.otlp.jsonl"
+LLAMA = FIXTURES / "llamaindex" / "handoff_fault.otlp.jsonl"
+ACTING = ("llm", "tool", "agent", "handoff")
+
+
+def _ws(path: Path, fast: bool | None = None) -> wb.Workspace:
+    with readers(fast):
+        ws = wb.open()
+        report = ws.ingest(path, progress=False)
+    assert report.read == report.stored and report.quarantined == 0
+    return ws
+
+
+def _variant(tmp_path: Path, edit: Callable[[dict], None], source: Path = LLAMA) -> Path:
+    """The fixture with ``edit`` applied to each span (one OTLP export a line, as written)."""
+    lines = []
+    for line in source.read_text().splitlines():
+        doc = json.loads(line)
+        for rs in doc["resourceSpans"]:
+            for ss in rs["scopeSpans"]:
+                for span in ss["spans"]:
+                    edit(span)
+        lines.append(json.dumps(doc))
+    path = tmp_path / source.name
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def _attr(span: dict, key: str) -> str | None:
+    return next((a["value"].get("stringValue") for a in span["attributes"] if a["key"] == key), None)
+
+
+def _set(span: dict, key: str, value: str) -> None:
+    for a in span["attributes"]:
+        if a["key"] == key:
+            a["value"] = {"stringValue": value}
+
+
+def test_crewai_sequential_crew() -> None:
+    ws = _ws(CREW)
+    runs = ws.runs()
+    assert runs[["outcome", "n_steps"]].values.tolist() == [["success", 9]]
+    steps = ws.steps(runs.run_id[0])
+    acting = steps[steps.kind.isin(ACTING)]
+    assert acting.agent.notna().all()
+    assert steps[steps.kind == "agent"].sort_values("seq").agent.tolist() == ["Researcher", "Writer"]
+    assert sorted(steps[steps.kind == "llm"].agent) == ["Researcher", "Researcher", "Writer", "Writer"]
+    tools = steps[steps.kind == "tool"].sort_values("seq")
+    assert list(zip(tools.tool, tools.agent, tools.output, strict=True)) == [
+        ("get_price", "Researcher", "widget: 14.20 USD"), ("format_quote", "Writer", "Quote: widget at 41.20 USD")]
+    kickoff = steps[steps.parent_id.isna()]
+    assert kickoff.output.tolist() == ["Quote for the customer: the widget costs 41.20 USD."]
+    findings = wb.detect(ws)
+    silent = findings[findings.detector == "silent_failure"]
+    assert list(zip(silent.agent, silent.severity, strict=True)) == [("Researcher", "critical")]
+    assert "41.20 (made up upstream)" in silent.detail.iloc[0]
+    worst = findings[findings.severity == "critical"]
+    assert set(worst.agent) == {"Researcher"}
+    assert wb.BlameModel.pretrained().predict(ws, list(runs.run_id)).agent.tolist() == ["Researcher"]
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_llamaindex_handoff_tool_is_a_handoff(fast: bool) -> None:
+    """AgentWorkflow's built-in ``handoff`` tool passes the work on: a hand-off step of the agent handing over,
+    naming the agent handed to, not one more tool call (a tool budget counted it; the hand-off counts missed it)."""
+    ws = _ws(LLAMA, fast)
+    runs = ws.runs()
+    assert runs[["outcome", "n_steps"]].values.tolist() == [["success", 31]]
+    steps = ws.steps(runs.run_id[0])
+    assert steps[steps.kind.isin(ACTING)].agent.notna().all()
+    tools = steps[steps.kind == "tool"].sort_values("seq")
+    assert list(zip(tools.tool, tools.agent, strict=True)) == [("get_price", "researcher"), ("format_quote", "writer")]
+    handoff = steps[steps.kind == "handoff"]
+    assert handoff[["agent", "output"]].values.tolist() == [["researcher", "writer"]]
+    assert handoff.tool.isna().all()
+    assert json.loads(handoff.input.iloc[0])["kwargs"]["to_agent"] == "writer"
+    # what the tool answered stays among the step's attributes
+    assert "Agent writer is now handling the request" in handoff.attributes.iloc[0]
+    assert ("researcher", "writer") in list(zip(*(handoff_data(ws, runs.run_id[0])[c]
+                                                   for c in ("src_agent", "dst_agent")), strict=True))
+
+
+def test_llamaindex_handoff_is_no_tool_call_against_a_budget() -> None:
+    """Two tool calls and a hand-off: a budget of two tool calls lets the run through."""
+    ws = _ws(LLAMA)
+    report = wb.backtest(Policy(budgets=Budgets(max_tool_calls_run=2)), ws)
+    assert report.runs.decision.tolist() == ["allowed"]
+
+
+@pytest.mark.parametrize("fast", [True, False])
+@pytest.mark.parametrize("case", ["refused", "own_tool"])
+def test_a_handoff_call_that_handed_nothing_over_stays_a_tool_call(tmp_path: Path, fast: bool, case: str) -> None:
+    """A hand-off the workflow refused (an agent it does not know) and a developer's tool that happens to be
+    called ``handoff`` (other arguments) are tool calls."""
+    def edit(span: dict) -> None:
+        if _attr(span, "tool.name") != "handoff":
+            return
+        if case == "refused":
+            _set(span, "output.value", json.dumps({"blocks": [{"text": "Agent writer not found. Please select a "
+                                                                "valid agent to hand off to. Valid agents: "}]}))
+        else:
+            _set(span, "input.value", json.dumps({"kwargs": {"ticket": "T-7", "queue": "billing"}}))
+
+    ws = _ws(_variant(tmp_path, edit), fast)
+    steps = ws.steps(ws.runs().run_id[0])
+    assert (steps.kind == "handoff").sum() == 0
+    assert steps[steps.kind == "tool"].tool.tolist().count("handoff") == 1
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_llamaindex_model_helper_span_is_no_model_call(fast: bool) -> None:
+    """OpenInference types ``OpenAI._prepare_chat_with_tools`` (the messages made ready beside the call) LLM:
+    read as a call, each agent made four model calls for two."""
+    ws = _ws(LLAMA, fast)
+    steps = ws.steps(ws.runs().run_id[0])
+    llm = steps[steps.kind == "llm"]
+    assert sorted(llm.agent) == ["researcher", "researcher", "writer", "writer"]
+    assert set(llm.name) == {"OpenAI.astream_chat"} and llm.tokens_in.notna().all()
+    helpers = steps[steps.name == "OpenAI._prepare_chat_with_tools"]
+    assert helpers.kind.tolist() == ["chain"] * 4 and helpers.agent.notna().all()
+
+
+@pytest.mark.parametrize("fast", [True, False])
+@pytest.mark.parametrize("case", ["public", "counted"])
+def test_a_model_span_that_may_be_a_call_stays_one(tmp_path: Path, fast: bool, case: str) -> None:
+    """A public method's span, or a private one that counted tokens, is a model call."""
+    def edit(span: dict) -> None:
+        if span["name"] != "OpenAI._prepare_chat_with_tools":
+            return
+        if case == "public":
+            span["name"] = "OpenAI.prepare_chat_with_tools"
+        else:
+            span["attributes"].append({"key": "llm.token_count.prompt", "value": {"intValue": "12"}})
+
+    ws = _ws(_variant(tmp_path, edit), fast)
+    steps = ws.steps(ws.runs().run_id[0])
+    assert (steps.kind == "llm").sum() == 8
+
+
+def _cut_repr(span: dict) -> bool:
+    return (_attr(span, "output.value") or "").startswith("StopEvent(")
+
+
+def test_llamaindex_answer_cut_short_by_its_tracer_is_read_whole() -> None:
+    """The workflow's result is its StopEvent repr cut at 200 characters ("... the widget cost..."): the
+    answer is the writer's whole reply, whose 41.20 is the researcher's made-up price, a silent failure."""
+    findings = wb.detect(_ws(LLAMA))
+    silent = findings[findings.detector == "silent_failure"]
+    assert list(zip(silent.agent, silent.severity, strict=True)) == [("researcher", "critical")]
+    assert "41.20 (made up upstream)" in silent.detail.iloc[0]
+
+
+@pytest.mark.parametrize("case", ["right", "said_so"])
+def test_an_answer_not_cut_is_read_as_it_is(tmp_path: Path, case: str) -> None:
+    """The same run with the researcher quoting its tool (14.20 throughout): no finding. And an answer that
+    ends in "..." as it was said (no step goes on from its last words) stays the answer: the cut result
+    replaced by a long text of its own that ends so, which states no figure, backs nothing made up."""
+    if case == "right":
+        path = tmp_path / "right.otlp.jsonl"
+        path.write_text(LLAMA.read_text().replace("41.20", "14.20"))
+        assert len(wb.detect(_ws(path))) == 0
+        return
+
+    def edit(span: dict) -> None:
+        if _cut_repr(span):
+            _set(span, "output.value", "The quote is ready and was sent to the customer, who will reply soon, "
+                                       "we hope, and then we shall see...")
+
+    findings = wb.detect(_ws(_variant(tmp_path, edit)))
+    assert "silent_failure" not in set(findings.detector)
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_crewai_coworkers_run_asked_by_a_delegating_agent_is_the_coworkers(fast: bool) -> None:
+    """The writer, allowed to delegate, asks the researcher (CrewAI's "Ask question to coworker" tool), who
+    looks the price up again and says 41.20 again: those model and tool calls are the researcher's, not the
+    writer's (OpenInference writes no agent span for the coworker's run)."""
+    ws = _ws(DELEGATION, fast)
+    runs = ws.runs()
+    assert runs[["outcome", "n_steps"]].values.tolist() == [["success", 14]]
+    run = runs.run_id[0]
+    steps = ws.steps(run)
+    assert steps[steps.kind.isin(ACTING)].agent.notna().all()
+    asked = steps[steps.name == "Ask question to coworker.run"]
+    assert asked[["kind", "agent"]].values.tolist() == [["agent", "Researcher"]] and asked.tool.isna().all()
+    assert "Ask question to coworker" in asked.attributes.iloc[0]
+    inside = steps[steps.parent_id == asked.step_id.iloc[0]]
+    assert list(zip(inside.kind, inside.agent, strict=True)) == [
+        ("llm", "Researcher"), ("tool", "Researcher"), ("llm", "Researcher")]
+    tools = steps[steps.kind == "tool"].sort_values("seq")
+    assert list(zip(tools.tool, tools.agent, strict=True)) == [
+        ("get_price", "Researcher"), ("get_price", "Researcher"), ("format_quote", "Writer")]
+    arrows = handoff_data(ws, run)
+    assert list(zip(arrows.src_agent, arrows.dst_agent, strict=True)) == [
+        ("Researcher", "Writer"), ("Writer", "Researcher"), ("Researcher", "Writer")]
+    findings = wb.detect(ws)
+    critical = findings[findings.severity == "critical"]
+    assert sorted(zip(critical.detector, critical.agent, strict=True)) == [
+        ("cascade", "Researcher"), ("silent_failure", "Researcher")]
+    # (the researcher's second get_price, with the same arguments as its first: a warning, true as stated)
+    assert set(findings[findings.severity == "warning"].detector) <= {"loop"}
+    assert wb.BlameModel.pretrained().predict(ws, [run]).agent.tolist() == ["Researcher"]
+
+
+@pytest.mark.parametrize("fast", [True, False])
+@pytest.mark.parametrize("case", ["other_arguments", "refused"])
+def test_a_tool_with_other_arguments_naming_a_coworker_stays_a_tool(tmp_path: Path, fast: bool, case: str) -> None:
+    """A tool of other arguments naming a coworker, and a delegation CrewAI refused (no such coworker), ran no
+    coworker: tool calls of the writer."""
+    def edit(span: dict) -> None:
+        if _attr(span, "tool.name") != "Ask question to coworker":
+            return
+        if case == "other_arguments":
+            _set(span, "input.value", json.dumps({"coworker": "Researcher", "shift": "late"}))
+        else:
+            _set(span, "output.value", "\nError executing tool. coworker mentioned not found, it must be one of "
+                                       "the following options:\n- researcher\n")
+
+    ws = _ws(_variant(tmp_path, edit, DELEGATION), fast)
+    steps = ws.steps(ws.runs().run_id[0])
+    asked = steps[steps.name == "Ask question to coworker.run"]
+    assert asked[["kind", "agent", "tool"]].values.tolist() == [["tool", "Writer", "Ask question to coworker"]]
+
+
+LANGFUSE_SDK = FIXTURES / "langfuse-sdk"
+
+
+def test_langfuse_sdk_agents_run() -> None:
+    """The Langfuse SDK's own OTLP export: agents, tools and model calls by langfuse.observation.type, tool
+    inputs as called (not @observe's {"args", "kwargs"}), an outcome nobody reported: the made-up price a
+    warning at the researcher, its cascade critical, the researcher the culprit."""
+    ws = _ws(LANGFUSE_SDK / "agents_fault.otlp.jsonl")
+    runs = ws.runs()
+    assert runs[["outcome", "n_steps"]].values.tolist() == [["unknown", 9]]
+    steps = ws.steps(runs.run_id[0])
+    assert steps[steps.kind.isin(ACTING)].agent.notna().all()
+    assert steps[steps.kind == "agent"].sort_values("seq").agent.tolist() == ["researcher", "writer"]
+    llm = steps[steps.kind == "llm"]
+    assert sorted(llm.agent) == ["researcher", "researcher", "writer", "writer"] and llm.tokens_in.notna().all()
+    tools = steps[steps.kind == "tool"].sort_values("seq")
+    assert list(zip(tools.tool, tools.agent, tools.input, strict=True)) == [
+        ("get_price", "researcher", '{"item":"widget"}'), ("format_quote", "writer", '{"item":"widget","price":"41.20"}')]
+    findings = wb.detect(ws)
+    assert sorted(zip(findings[findings.severity != "info"].detector, findings[findings.severity != "info"].severity,
+                      findings[findings.severity != "info"].agent, strict=True)) == [
+        ("cascade", "critical", "researcher"), ("silent_failure", "warning", "researcher")]
+    assert wb.BlameModel.pretrained().predict(ws, list(runs.run_id)).agent.tolist() == ["researcher"]
+
+
+def test_langfuse_sdk_crash_is_a_failure() -> None:
+    ws = _ws(LANGFUSE_SDK / "agents_crash.otlp.jsonl")
+    assert ws.runs()[["outcome", "n_steps"]].values.tolist() == [["failure", 4]]
+    steps = ws.steps(ws.runs().run_id[0])
+    failed = steps[steps.status == "error"].sort_values("seq")
+    assert list(zip(failed.name, failed.error, strict=True)) == [
+        ("quote_workflow", "price feed unreachable: 503"), ("researcher", "price feed unreachable: 503"),
+        ("get_price", "price feed unreachable: 503")]
+    assert len(wb.detect(ws).query("severity != 'info'")) == 0
+
+
+def test_agno_route_team() -> None:
+    """An Agno Team in route mode: the leader's delegate_task_to_member call, the member's run beside it (not
+    under it) and the member's answer as the team's; the made-up price found at the member."""
+    ws = _ws(FIXTURES / "agno" / "route_fault.otlp.jsonl")
+    runs = ws.runs()
+    assert runs[["outcome", "n_steps"]].values.tolist() == [["success", 7]]
+    steps = ws.steps(runs.run_id[0])
+    assert steps[steps.kind.isin(ACTING)].agent.notna().all()
+    assert steps[steps.kind == "agent"].sort_values("seq").agent.tolist() == ["desk", "researcher"]
+    tools = steps[steps.kind == "tool"].sort_values("seq")
+    assert list(zip(tools.tool, tools.agent, strict=True)) == [("delegate_task_to_member", "desk"),
+                                                                ("get_price", "researcher")]
+    findings = wb.detect(ws)
+    critical = findings[findings.severity == "critical"]
+    assert sorted(zip(critical.detector, critical.agent, strict=True)) == [
+        ("cascade", "researcher"), ("silent_failure", "researcher")]
+    assert wb.BlameModel.pretrained().predict(ws, list(runs.run_id)).agent.tolist() == ["researcher"]
+
+
+def test_llamaindex_failed_tool_and_a_made_up_answer() -> None:
+    """get_price raises; the workflow goes on, the writer makes up the price: the failed call is an error step of
+    the researcher, the run a reported success whose (cut) answer is read whole: a silent failure at the writer."""
+    ws = _ws(FIXTURES / "llamaindex" / "tool_error.otlp.jsonl")
+    runs = ws.runs()
+    assert runs.outcome.tolist() == ["success"]
+    steps = ws.steps(runs.run_id[0])
+    failed = steps[steps.status == "error"]
+    assert list(zip(failed.kind, failed.tool, failed.agent, strict=True)) == [("tool", "get_price", "researcher")]
+    assert steps[steps.kind == "handoff"][["agent", "output"]].values.tolist() == [["researcher", "writer"]]
+    findings = wb.detect(ws)
+    critical = findings[findings.severity == "critical"]
+    assert list(zip(critical.detector, critical.agent, strict=True)) == [("silent_failure", "writer")]
