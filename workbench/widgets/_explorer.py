@@ -18,6 +18,7 @@ from .._lineage_note import first_stater, lineage_disagreements
 from .._worst import WORST_FIRST
 from ..store._outcomes import TAKEN_OUTCOME, counted_as
 from ._html import STYLE, esc, kv_table, label, pre, state_table
+from ._layout import control_row, scroll_wide
 from ._messages import readable
 from ._runs import RunFilter, RunPager, choices
 
@@ -139,6 +140,7 @@ class IncidentExplorer(w.VBox):
         self.header = w.HTML()
         self.timeline = plots.widget(plots.timeline(pd.DataFrame(columns=[
             "step_id", "agent", "kind", "started_at", "ended_at", "flagged", "built_on_fault"]), title="(no run)"))
+        scroll_wide(self.timeline)
         self.step = w.Dropdown(description="step", options=[], layout=w.Layout(width="calc(100% - 4px)"),
                                style={"description_width": "initial"})
         self.detail = w.HTML()
@@ -163,7 +165,8 @@ class IncidentExplorer(w.VBox):
         filters_row = w.HBox([self.outcome, self.system, self.detector, self.culprit, self.since, self.until],
                              layout=w.Layout(flex_flow="row wrap", width="calc(100% - 4px)"))
         filters_row.add_class("wb-filters")
-        pager = w.HBox([self.prev, self.next, self.page_label, self.silent])
+        # (wraps on a narrow output: squeezed, "page 1 of 25 · 300 runs" read "page 1 of")
+        pager = control_row([self.prev, self.next, self.page_label, self.silent])
         attribution = w.VBox([w.HTML("<b>Attribution</b>"), self.verdict, self.blame_box,
                               w.HBox([self.compute, self.progress])])
         detail = w.VBox([w.HTML("<b>Step</b>"), self.step, self.detail], layout=w.Layout(width="50%"))
