@@ -96,3 +96,29 @@ def test_review_load_curve_of_many_thresholds_keeps_vegas_axis() -> None:
     assert _x_domain(plots.review_load_curve(table, 2.0)) is None
     one = plots.review_load_curve(table.iloc[:1], 1.0, whole=True)
     assert _x_domain(one) == [0.0, 2.0]
+
+
+def test_wide_parts_scroll_in_their_own_box_and_controls_fit_a_narrow_output() -> None:
+    """At a 468-568 px output the explorer held 839-886 px (its timeline), the LimitTuner 865-923 px (facet chart,
+    table) and the tuner 564 px (its 560 px slider): the view scrolled as a whole, its scrollbar a screen below.
+    The wide parts scroll in their own box, sliders stop at the output's width, the pager row wraps (its label
+    read "page 1 of"); tests/browser/test_ux26_in_lab.py measures it in JupyterLab."""
+    from workbench.widgets import LimitTuner
+    from workbench.widgets._html import STYLE
+
+    ws = wb.open()
+    ws.ingest(_records(["s"] * 6), progress=False)
+    ex = _explorer(ws)
+    assert (ex.timeline.layout.overflow, ex.timeline.layout.max_width) == ("auto", "100%")
+    pager = next(c for c in ex.children if ex.next in getattr(c, "children", ()))
+    assert pager.layout.flex_flow == "row wrap" and ex.page_label.layout.flex == "0 0 auto"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        lt = LimitTuner(ws)
+        tu = ThresholdTuner(ws, signal="latency_ms")
+    wide = [lt.peaks_chart, lt.table, *([lt.stops_chart] if lt.stops_chart is not None else [])]
+    assert all((x.layout.overflow, x.layout.max_width) == ("auto", "100%") for x in wide)
+    assert tu.charts.layout.overflow == "auto" and tu.threshold.layout.max_width == "calc(100% - 4px)"
+    # vega-embed's "…" menu laid beside its chart in the views' charts (it sat at the row's right edge)
+    assert ".vega-embed.has-actions{display:flex" in STYLE and ".wb-threshold-tuner" in STYLE
+    ws.close()
