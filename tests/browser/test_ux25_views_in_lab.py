@@ -26,19 +26,19 @@ pytestmark = pytest.mark.slow
 SETUP = HEADER + r'''
 warnings.simplefilter("ignore")
 
-def store(outcomes, systems=None):
+def store(outcomes, systems=None, base=100.0):
     records = []
     for r, outcome in enumerate(outcomes):
         records.append({"record": "run", "run_id": f"r{r}", "system": systems[r] if systems else "s", "outcome": outcome})
         records += [{"run_id": f"r{r}", "step_id": f"s{i}", "agent": "planner" if i == 0 else "coder",
                      "kind": "tool", "name": "search", "tool": "search", "input": f"q{r}-{i}",
-                     "latency_ms": 100.0 + 33.2617 * r + 7.31 * i} for i in range(1 + r % 3)]
+                     "latency_ms": base + 33.2617 * r + 7.31 * i} for i in range(1 + r % 3)]
     ws = wb.open()
     ws.ingest(records, progress=False)
     return ws
 
 known, raw = store(["success", "failure"] * 5), store(["unknown"] * 6)
-one, many = store(["unknown"]), store(["failure"] * 3, ["north-desk", "south-desk", "north-desk"])
+one, many = store(["unknown"], base=536.24), store(["failure"] * 3, ["north-desk", "south-desk", "north-desk"])
 '''
 
 _LEGEND = """(t) => [...t.querySelectorAll('.vega-embed')].map(v =>
@@ -90,7 +90,7 @@ def test_views_say_what_they_show(lab, browser) -> None:  # noqa: ANN001
             not ex.get_by_role("button", name="Compute attribution").is_visible()
         ex.screenshot(path=str(_shot(lab, "ux25_explorer_success.png")))
         # ux29: a store of one run: the review-load chart's threshold rule inside its axis, not on its left edge
-        # (Vega's own axis ran 100.00 to 100.24 around the one point, the rule at the slider's 100 on the edge)
+        # (Vega's own axis ran 536.00 to 536.24 around the one point, the rule at the slider's 536 on its edge)
         one = s.page.locator(f"{PANEL} .wb-threshold-tuner").nth(1)
         one.scroll_into_view_if_needed()
         at = one.evaluate(_RULE_AT)
