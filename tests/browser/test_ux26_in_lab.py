@@ -64,6 +64,15 @@ _LOG_AXES = """(t) => [...t.querySelectorAll('.vega-embed svg')].flatMap(svg =>
       .map(x => x.textContent)))"""
 
 
+# Per chart of a view: how far right of the chart's drawing its "…" menu button sits (px).
+_MENU_GAPS = """(v) => [...v.querySelectorAll('.vega-embed')].map(e => {
+  const s = e.querySelector('svg.marks, canvas.marks'), m = e.querySelector('summary');
+  return m.getBoundingClientRect().left - s.getBoundingClientRect().right; })"""
+
+# The elements of a view wider than the view (what pushed it past a narrow output).
+_WIDE_PARTS = """(v) => [...v.querySelectorAll('*')].filter(e => e.getBoundingClientRect().right > v.getBoundingClientRect().right + 1)
+  .slice(0, 5).map(e => `${e.tagName}.${e.className.baseVal ?? e.className} ${Math.round(e.getBoundingClientRect().width)}`)"""
+
 _WIDTHS = "els => els.map(e => ({text: e.innerText.trim(), width: e.getBoundingClientRect().width}))"
 
 
@@ -152,6 +161,23 @@ def test_views_in_lab(lab, browser) -> None:  # noqa: ANN001
             got = chart_layout(tuner)
             tuner.screenshot(path=str(_shot(lab, f"ux28_tuner_charts_{width}.png")))
             assert got == want, (width, got)
+            # ux29: vega-embed's "…" menu beside its chart, not at the right edge of the row (stacked, each chart's
+            # box takes the row's width: the menu floated 500 px right of a 360 px chart)
+            gaps = tuner.evaluate(_MENU_GAPS)
+            assert len(gaps) == 3 and all(0 <= g <= 40 for g in gaps), (width, gaps)
+        # ux29: on the narrow output each view stays within it; what is wider than the output (the timeline, the
+        # LimitTuner's facet chart) scrolls in its own box: the view's own scrollbar sat a screen below the chart
+        # cut at the output's edge
+        for cls in ("wb-limit-tuner", "wb-incident-explorer", "wb-threshold-tuner"):
+            sw, cw = page.locator(f"{PANEL} .{cls}").first.evaluate("e => [e.scrollWidth, e.clientWidth]")
+            assert sw <= cw + 1, (cls, sw, cw, page.locator(f"{PANEL} .{cls}").first.evaluate(_WIDE_PARTS))
+        label = page.locator(f"{PANEL} .wb-page-label").first    # "page 1 of 25 · 300 runs", not "page 1 of"
+        assert label.evaluate("e => e.scrollWidth <= e.clientWidth + 1 && /300 runs/.test(e.innerText)"), \
+            label.evaluate("e => [e.innerText, e.scrollWidth, e.clientWidth]")
+        own = page.eval_on_selector_all(f"{PANEL} .wb-timeline, {PANEL} .wb-limit-tuner .vega-embed",
+                                        "els => els.map(e => [e.scrollWidth, e.clientWidth])")
+        assert len(own) >= 2 and any(sw > cw + 1 for sw, cw in own), own   # they did need the room
+        page.locator(f"{PANEL} .wb-incident-explorer").first.screenshot(path=str(_shot(lab, "ux29_explorer_900.png")))
         narrow = page.eval_on_selector_all(controls, _WIDTHS)
         squeezed = [(a["text"], a["width"], b["width"]) for a, b in zip(wide, narrow, strict=True)
                     if a["width"] > 0 and b["width"] < a["width"] - 1]

@@ -6,6 +6,7 @@ from logs reaches a chart only as data, which Vega renders as SVG text nodes, ne
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -390,14 +391,33 @@ def review_load_curve(table: pd.DataFrame, current: float | None = None, signal:
     long = table.melt(id_vars=["threshold"], value_vars=["escalation_rate", "step_escalation_rate"],
                       var_name="share", value_name="rate")
     long["share"] = long["share"].map({"escalation_rate": "runs", "step_escalation_rate": "steps"})
+    domain = _one_value_domain(table["threshold"], current, whole)
     line = alt.Chart(long).mark_line(interpolate="step-after", point=len(table) <= 40).encode(
-        x=alt.X("threshold:Q", title=signal, axis=_whole_axis() if whole else alt.Undefined),
+        x=alt.X("threshold:Q", title=signal, axis=_whole_axis() if whole else alt.Undefined,
+                scale=alt.Scale(domain=list(domain), nice=False) if domain else alt.Undefined),
         y=alt.Y("rate:Q", title="sent to a human", axis=alt.Axis(format="%")),
         color=alt.Color("share:N", title="share of", scale=alt.Scale(domain=["runs", "steps"],
                                                                      range=["#4c78a8", "#f58518"])),
         tooltip=[alt.Tooltip("threshold:Q", format=".4~g"), "share:N", alt.Tooltip("rate:Q", format=".1%")])
-    layers = [line, *_threshold_rule(current, live, "#e15759")]
+    layers = [line, *_threshold_rule(current, live, "#e15759", domain)]
     return alt.layer(*layers).properties(width=width, height=240, title=title)
+
+
+def _one_value_domain(thresholds: pd.Series, current: float | None, whole: bool) -> tuple[float, float] | None:
+    """An x range around a curve of one threshold (a store of one run, or every run at one value), else None
+    (Vega's own). Left to Vega, one point drew an axis of 536.00 to 536.24 with the point at its right edge and
+    the current threshold (on the slider's grid, just below it) at its left edge: a range of a tenth of the
+    value (one whole unit on a count) either side holds both in the middle."""
+    values = [float(v) for v in pd.to_numeric(thresholds, errors="coerce").dropna().unique()]
+    if len(values) != 1:
+        return None
+    if current is not None and math.isfinite(float(current)):
+        values.append(float(current))
+    lo, hi = min(values), max(values)
+    pad = max(hi - lo, 0.1 * max(abs(lo), abs(hi)), 1.0 if whole else 0.0) or 1.0
+    if whole:
+        pad = float(math.ceil(pad))
+    return lo - pad, hi + pad
 
 
 def calibration(table: pd.DataFrame, width: int = 260) -> alt.LayerChart:

@@ -18,6 +18,7 @@ from .._lineage_note import first_stater, lineage_disagreements
 from .._worst import WORST_FIRST
 from ..store._outcomes import TAKEN_OUTCOME, counted_as
 from ._html import STYLE, esc, kv_table, label, pre, state_table
+from ._layout import control_row, scroll_wide
 from ._messages import readable
 from ._runs import RunFilter, RunPager, choices
 
@@ -34,7 +35,9 @@ def _options(values: list[str]) -> list[tuple[str, str]]:
     return [(ANY, ""), *[(label(v), v) for v in values]]
 
 
-def _run_label(r: Any) -> str:
+def _run_label(r: Any, system: bool = False) -> str:
+    """One line of the run list; with ``system``, the run's system after its id (a store of many systems, no
+    system filter set: a list of ids alone left the reader guessing which system each run came from)."""
     when = f"{r.started_at:%Y-%m-%d %H:%M}" if isinstance(r.started_at, pd.Timestamp) else "—"
     # a run taken as failed (RunFilter.silent): declared success, its answer detached from the data
     taken = isinstance(getattr(r, "taken_why", None), str)
@@ -43,7 +46,8 @@ def _run_label(r: Any) -> str:
                else r.outcome)
     culprit = f" · culprit {r.culprit}" if isinstance(r.culprit, str) and r.culprit else ""
     hits = f" · {r.hits} hits: {r.detectors}" if r.hits else ""
-    return label(f"{r.run_id} · {when} · {outcome}{hits}{culprit}")
+    sys_name = f" · {r.system}" if system and isinstance(r.system, str) and r.system else ""
+    return label(f"{r.run_id}{sys_name} · {when} · {outcome}{hits}{culprit}")
 
 
 class IncidentExplorer(w.VBox):
@@ -136,6 +140,7 @@ class IncidentExplorer(w.VBox):
         self.header = w.HTML()
         self.timeline = plots.widget(plots.timeline(pd.DataFrame(columns=[
             "step_id", "agent", "kind", "started_at", "ended_at", "flagged", "built_on_fault"]), title="(no run)"))
+        scroll_wide(self.timeline)
         self.step = w.Dropdown(description="step", options=[], layout=w.Layout(width="calc(100% - 4px)"),
                                style={"description_width": "initial"})
         self.detail = w.HTML()
@@ -160,7 +165,8 @@ class IncidentExplorer(w.VBox):
         filters_row = w.HBox([self.outcome, self.system, self.detector, self.culprit, self.since, self.until],
                              layout=w.Layout(flex_flow="row wrap", width="calc(100% - 4px)"))
         filters_row.add_class("wb-filters")
-        pager = w.HBox([self.prev, self.next, self.page_label, self.silent])
+        # (wraps on a narrow output: squeezed, "page 1 of 25 · 300 runs" read "page 1 of")
+        pager = control_row([self.prev, self.next, self.page_label, self.silent])
         attribution = w.VBox([w.HTML("<b>Attribution</b>"), self.verdict, self.blame_box,
                               w.HBox([self.compute, self.progress])])
         detail = w.VBox([w.HTML("<b>Step</b>"), self.step, self.detail], layout=w.Layout(width="50%"))
@@ -206,7 +212,9 @@ class IncidentExplorer(w.VBox):
         more = self._pager.has_next(self.page, self.page_size)
         self.latency_ms["page_query"] = (time.perf_counter() - t0) * 1000
         self.prev.disabled, self.next.disabled = self.page == 0, not more
-        labels = [(_run_label(r), r.run_id) for r in self.page_rows.itertuples()]
+        # (one system in the store, or one picked in the filter: the same on every line, said nowhere)
+        many = self.filter.system is None and len(self.system.options) > 2
+        labels = [(_run_label(r, many), r.run_id) for r in self.page_rows.itertuples()]
         keep = self.run_id if self.run_id in set(self.page_rows["run_id"]) else None
         # The list first, without selecting: a selection draws a run, the slow part.
         self.runs.unobserve(self._on_run, names="value")

@@ -54,6 +54,8 @@ def frame(df: pd.DataFrame, max_rows: int = 50) -> str:
     return html_table(df.head(max_rows), na_rep="", border=0, classes="wb-table")
 
 
+# the views whose charts the rules below lay out (and only theirs: a chart of the user's own is left alone)
+_VIEWS = ":is(.wb-incident-explorer,.wb-threshold-tuner,.wb-limit-tuner,.wb-findings-overview,.wb-drift-monitor)"
 STYLE = ("<style>.wb-pre{white-space:pre-wrap;word-break:break-word;max-height:16em;overflow:auto;"
          "background:var(--jp-layout-color2,#f5f5f5);padding:4px;margin:2px 0;font-size:12px}"
          # JupyterLab's ".jp-OutputArea-output pre {word-break: break-all}" outranked the rule above: a step's
@@ -67,6 +69,10 @@ STYLE = ("<style>.wb-pre{white-space:pre-wrap;word-break:break-word;max-height:1
          # squeeze it to a few letters a line ("item_qu|ery", "s00|02") to widen the value column
          ".wb-state-table td.wb-word{overflow-wrap:normal;word-break:normal}.wb-state-table th{text-align:left}"
          ".wb-findings-table tr.wb-finding td{padding-top:6px}"
+         # vega-embed's "…" menu sits at the right edge of its box, and a chart in a view's row takes the row's
+         # width: the menu floated far right of a 360 px chart. The box lays the chart and the menu side by side
+         + _VIEWS + " .vega-embed.has-actions{display:flex!important;align-items:flex-start;padding-right:0}"
+         + _VIEWS + " .vega-embed.has-actions>details{position:relative;flex:0 0 38px;min-height:32px}"
          ".wb-findings-table tr.wb-finding-detail td{padding-left:1.5em;color:var(--jp-ui-font-color1,#333)}</style>")
 
 

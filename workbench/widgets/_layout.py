@@ -28,6 +28,9 @@ def chart_row(box: w.Box, charts: Sequence[Any]) -> None:
     need = sum(_plot_width(c) + CHART_EXTRA_PX for c in charts)
     box.layout.flex_flow = "row wrap"
     box.layout.width = "100%"
+    # stacked on an output narrower than a chart (a histogram with its legend, 564 px in 468), the row scrolls
+    # sideways itself: the whole view did, its scrollbar at the view's bottom
+    box.layout.overflow = "auto"
     for c in charts:
         # (no growing: in one row the charts sit at their own widths, side by side from the left, not spread
         # over the row with wide gaps; stacked, each shrinks to the row's width)
@@ -46,3 +49,13 @@ def control_row(children: Sequence[Any]) -> w.HBox:
     for c in children:
         c.layout.flex = "0 0 auto"
     return w.HBox(list(children), layout=w.Layout(flex_flow="row wrap"))
+
+
+def scroll_wide(widget: Any) -> Any:
+    """``widget`` (a chart or a table wider than a narrow output: the explorer's timeline, the LimitTuner's
+    facet chart and table) scrolls sideways in its own box. Left to the view, the whole view grew wider than the
+    output and its scrollbar sat at the view's bottom, a screen or two below the chart cut at the output's edge."""
+    widget.layout.overflow = "auto"
+    widget.layout.max_width = "100%"
+    widget.layout.flex = "0 0 auto"
+    return widget

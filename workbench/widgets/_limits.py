@@ -16,7 +16,7 @@ from ..exceptions import InvalidParameterError, WorkbenchError
 from ..plots import _limits as limit_plots
 from ..policy._limits import NO_SYSTEM, listed_systems
 from ._html import STYLE, esc, frame, label, pre
-from ._layout import control_row
+from ._layout import control_row, scroll_wide
 
 if TYPE_CHECKING:
     from ..policy import Policy
@@ -96,6 +96,7 @@ class LimitTuner(w.VBox):
         self.none_stopped.add_class("wb-limits-none-stopped")
         self.table = w.HTML()
         self.table.add_class("wb-limits-table")
+        scroll_wide(self.table)
         self.format = w.Dropdown(description="as", options=["yaml", "json"], value="yaml",
                                  layout=w.Layout(width="170px"))
         self.path = w.Text(description="to file", value=policy_path, layout=w.Layout(width="320px"))
@@ -155,7 +156,7 @@ class LimitTuner(w.VBox):
             self._table(table)
             return
         if self.peaks_chart is None:
-            self.stops_chart, self.peaks_chart = plots.widget(stops), plots.widget(peaks)
+            self.stops_chart, self.peaks_chart = scroll_wide(plots.widget(stops)), scroll_wide(plots.widget(peaks))
         else:
             self.stops_chart.chart, self.peaks_chart.chart = stops, peaks
         self.none_stopped.value = ("" if stopped else

@@ -75,7 +75,7 @@ class ReviewLoadView(w.VBox):
             (s for s in ("entropy", "latency_ms") if s in signals), signals[0])    # the priced tuner's order
         self.signal = w.Dropdown(description="signal", options=signals, value=start)
         self.threshold = w.FloatSlider(description="threshold", continuous_update=True, readout_format=".4g",
-                                       layout=w.Layout(width="560px"))
+                                       layout=w.Layout(width="560px", max_width="calc(100% - 4px)"))
         # its name is the signal and its direction ("latency_ms ≥"): the default 80 px cut it to "latency_m…"
         self.threshold.style.description_width = "initial"
         self.readout = w.HTML()

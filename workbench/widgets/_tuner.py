@@ -62,7 +62,7 @@ class ThresholdTuner(w.VBox):
                                          tooltip="highest share of runs sent to a human (0: no limit)",
                                          layout=w.Layout(width="190px"))
         self.threshold = w.FloatSlider(description="threshold", continuous_update=True, readout_format=".3f",
-                                       layout=w.Layout(width="560px"))
+                                       layout=w.Layout(width="560px", max_width="calc(100% - 4px)"))
         # its name is the signal and its direction ("latency_ms ≥"): the default 80 px cut it to "latency_m…"
         self.threshold.style.description_width = "initial"
         self.agent_sliders = w.VBox()
