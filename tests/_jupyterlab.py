@@ -123,7 +123,9 @@ class SharedLab:
         env = {**os.environ, "JUPYTER_CONFIG_DIR": str(tmp / "config"), "JUPYTER_DATA_DIR": str(tmp / "data"),
                "JUPYTER_RUNTIME_DIR": str(tmp / "runtime"), "JUPYTERLAB_SETTINGS_DIR": str(settings),
                "JUPYTERLAB_WORKSPACES_DIR": str(tmp / "workspaces"), "PYTHONWARNINGS": "ignore::DeprecationWarning",
-               "WORKBENCH_DB": str(tmp / "demo.duckdb")}
+               "WORKBENCH_DB": str(tmp / "demo.duckdb"),
+               # a cache of its own: the first kernel builds Vega's bundle, every later one reads it back
+               "WORKBENCH_CACHE_DIR": str(tmp / "cache")}
         # The kernel must be this venv's python: JUPYTER_DATA_DIR moved, so point the kernelspec here.
         spec = tmp / "data" / "kernels" / "python3"
         spec.mkdir(parents=True)

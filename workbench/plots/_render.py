@@ -17,16 +17,26 @@ from typing import Any
 
 import altair as alt
 
+from . import _bundle_cache
+
 _enabled = False
 
 
 def enable_offline() -> None:
     """Render charts offline through ``alt.JupyterChart`` (Vega bundled by vl-convert): also what
-    a bare chart at the end of a cell uses from now on. Cheap after the first call."""
+    a bare chart at the end of a cell uses from now on. Cheap after the first call, and in a new process
+    once any process on the machine built the bundle (``_bundle_cache``)."""
     global _enabled
     if _enabled:
         return
-    alt.JupyterChart.enable_offline()
+    if not alt.JupyterChart._is_offline:   # else altair's enable_offline() already bundled, in this process
+        bundle = _bundle_cache.read()
+        if bundle is not None:
+            alt.JupyterChart._esm = bundle     # what enable_offline() sets, without bundling again
+            alt.JupyterChart._is_offline = True
+        else:
+            alt.JupyterChart.enable_offline()
+            _bundle_cache.write(alt.JupyterChart._esm)
     alt.renderers.enable("jupyter", offline=True)
     alt.JupyterChart._esm = shared_module(alt.JupyterChart._esm)
     _enabled = True
