@@ -29,7 +29,8 @@ def enable_offline() -> None:
     global _enabled
     if _enabled:
         return
-    if not alt.JupyterChart._is_offline:   # else altair's enable_offline() already bundled, in this process
+    # else altair's own enable_offline() already bundled, in this process
+    if not getattr(alt.JupyterChart, "_is_offline", False):
         bundle = _bundle_cache.read()
         if bundle is not None:
             alt.JupyterChart._esm = bundle     # what enable_offline() sets, without bundling again
