@@ -109,7 +109,8 @@ class _Step:
     ``max_runs``), and what it holds meanwhile does not grow with the arguments it was given."""
 
     __slots__ = ("agent", "depth", "kind", "tool", "key", "encloses", "late", "args_late", "retried", "dropped",
-                 "above", "pending", "inner", "llm_kids", "started", "ended_as", "held", "waits_on", "end_told")
+                 "above", "pending", "inner", "llm_kids", "started", "ended_as", "held", "waits_on", "end_told",
+                 "top")
 
     def __init__(self, agent: str | None, depth: int, kind: str, tool: str | None, late: bool,
                  dropped: bool = False, args_late: bool = False) -> None:
@@ -143,10 +144,11 @@ class _Step:
         # framework's) keeps its end in ended_as too, judged when the inner one ends (_end_deferred); end_told:
         # a decision then is its end's.
         self.end_told = False
+        self.top: int | None = None   # the id of the top span here whose subtree it is in (_Run.tops)
 
 
 class _Run:
-    __slots__ = ("state", "lock", "spans", "last_agent", "cut_told", "ended", "joined", "deferred")
+    __slots__ = ("state", "lock", "spans", "last_agent", "cut_told", "ended", "joined", "deferred", "tops")
 
     def __init__(self, state: RunState) -> None:
         self.state = state
@@ -159,6 +161,9 @@ class _Run:
         # LLM spans ended before their waiting inner span (_end_deferred): judged, at the latest, when the
         # trace's root ends (an inner span that never ends holds back no end's check for longer)
         self.deferred: list[_Step] = []
+        # the trace's top spans here still open (its root, or each span continuing a remote parent: a remote caller
+        # may send two requests under one trace): a top span's end judges what waits in its own subtree only
+        self.tops: OrderedDict[int, None] = OrderedDict()
 
 
 class GuardSpanProcessor(SpanProcessor):
@@ -306,10 +311,17 @@ class GuardSpanProcessor(SpanProcessor):
             above = run.spans.get(parent) if parent is not None else None
             if linked is not None:     # a call made in a new trace: the linked span is its caller
                 above = run.spans.get(linked) or run.ended.get(linked)
+            # (the top span here whose subtree it is in: its own id when it is one, or its parent is unknown)
+            top = above.top if above is not None and above.top is not None else ctx.span_id
+            if key == trace and (parent is None or span.parent.is_remote):
+                run.tops[ctx.span_id] = None
+                if len(run.tops) > _MAX_SPANS:
+                    run.tops.popitem(last=False)
             if above is not None and above.dropped:
                 above = None
             if reason is not None:
-                run.spans[ctx.span_id] = _Step(agent, 0, m["kind"], None, True, dropped=True)
+                run.spans[ctx.span_id] = dropped = _Step(agent, 0, m["kind"], None, True, dropped=True)
+                dropped.top = top
                 if len(run.spans) > _MAX_SPANS:
                     run.spans.popitem(last=False)
                 self._dropped(trace, ctx.span_id, reason)
@@ -344,7 +356,7 @@ class GuardSpanProcessor(SpanProcessor):
             late = kind == "other" and agent is None and not span.attributes
             args_late = kind == "tool" and args is None and self._reads_args
             step = _Step(agent, depth, kind, tool, late, args_late=args_late)
-            step.above = above
+            step.above, step.top = above, top
             step.started = _seconds(span.start_time)
             run.spans[ctx.span_id] = step
             if len(run.spans) > _MAX_SPANS:
@@ -415,15 +427,23 @@ class GuardSpanProcessor(SpanProcessor):
                 # (but the spans still open are kept, at most _MAX_SPANS: one that outlives the root, a call
                 # left running, is checked at its end as the backtest checks it)
                 run.last_agent.clear()
+            if top:
+                run.tops.pop(ctx.span_id, None)
+                # (what waits in this top span's subtree, or in none still open here; another top span's, a
+                # request still running under the same trace, waits for its own end)
+                ours = [s for s in run.spans.values() if s.top == ctx.span_id or s.top not in run.tops]
             if top:      # (an inner span whose parent is still open: the store, without the parent, keeps it
                 # as a root of its own, which it is judged as now)
-                for open_span in list(run.spans.values()):
+                for open_span in ours:
                     inner = open_span.inner
                     if inner is not None and inner.ended_as is not None and inner.above is open_span:
                         _shallower(inner, inner.depth)
                         told += self._release(run, inner)
             if top and run.deferred:     # (spans whose inner span is still open: their ends judged now, alone)
+                later = [w for w in run.deferred if w.top != ctx.span_id and w.top in run.tops]
                 for waiting in run.deferred:
+                    if waiting in later:
+                        continue
                     if waiting.ended_as is not None:
                         inner = waiting.inner
                         # (an inner span still open is no step of the store's, whose file holds ended spans:
@@ -433,7 +453,7 @@ class GuardSpanProcessor(SpanProcessor):
                             inner.pending, inner.key = False, None
                             told += self._release_held(run, inner, 0)
                         told += self._end_deferred(run, waiting)
-                run.deferred.clear()
+                run.deferred = later
             if step is not None and reason is not None and not step.dropped:
                 step.dropped = True
                 self._dropped(trace, ctx.span_id, reason)

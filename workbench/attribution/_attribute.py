@@ -381,7 +381,9 @@ def save(ws, res: Attribution | Sequence[Attribution]) -> None:  # noqa: ANN001
     replacing earlier ones of the same run, method and unit."""
     import pandas as pd
 
-    from ..store._transaction import transaction  # duckdb: not needed where runs are only replayed
+    from ..exceptions import StoreError
+    from ..store._own_connection import own_connection  # duckdb: not needed where runs are only replayed
+    from ..store._transaction import transaction
 
     results = [res] if isinstance(res, Attribution) else list(res)
     if not results:
@@ -392,17 +394,13 @@ def save(ws, res: Attribution | Sequence[Attribution]) -> None:  # noqa: ANN001
         groups.setdefault((_method_name(r), r.unit), []).append(r.run_id)
     frame = pd.DataFrame(rows, columns=["run_id", "method", "unit", "target", "value", "ci_low", "ci_high",
                                         "params"])
-    con = ws.con
-    with transaction(con, "writing attributions"):
+    with own_connection(ws.con, "writing attributions", StoreError) as con, transaction(con, "writing attributions"):
         for (method, unit), run_ids in groups.items():
             con.execute("DELETE FROM attributions WHERE method = ? AND unit IN (?, 'verdict') "
                         "AND list_contains(?::VARCHAR[], run_id)", [method, unit, run_ids])
         con.execute("DELETE FROM attributions WHERE method = 'decisive-step' "
                     "AND list_contains(?::VARCHAR[], run_id)", [[r.run_id for r in results]])
         con.register("_wb_new_attributions", frame)
-        try:
-            con.execute("INSERT INTO attributions (run_id, method, unit, target, value, ci_low, ci_high, params) "
-                        "SELECT run_id, method, unit, target, value, ci_low, ci_high, params::JSON "
-                        "FROM _wb_new_attributions")
-        finally:
-            con.unregister("_wb_new_attributions")
+        con.execute("INSERT INTO attributions (run_id, method, unit, target, value, ci_low, ci_high, params) "
+                    "SELECT run_id, method, unit, target, value, ci_low, ci_high, params::JSON "
+                    "FROM _wb_new_attributions")

@@ -24,6 +24,7 @@ from typing import Any
 import pandas as pd
 
 from ..store._connection import sql_text
+from ..store._own_connection import own_cursor
 from ..store._run_scope import run_scope
 from ._heuristics import step_shares
 
@@ -53,8 +54,7 @@ def run_evidence(ws: Any, run_ids: list[str]) -> pd.DataFrame:
     An error that ended the run comes before a silent_failure finding (a failed run has none)."""
     if not run_ids:
         return pd.DataFrame(columns=EVIDENCE_COLUMNS)
-    con = ws.con
-    with run_scope(con, "_ev_scope", run_ids):
+    with own_cursor(ws.con) as con, run_scope(con, "_ev_scope", run_ids):
         errors = con.execute(_ERROR_SQL).fetchall()
         has_findings = con.execute("SELECT count(*) FROM findings SEMI JOIN _ev_scope USING (run_id)").fetchall()[0][0]
         silent = con.execute(_SILENT_SQL).fetchall() if has_findings else []

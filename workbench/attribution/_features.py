@@ -34,6 +34,7 @@ from collections.abc import Iterable
 
 import pandas as pd
 
+from ..store._own_connection import own_cursor
 from ..store._run_scope import fill_run_scope
 
 # name -> (needs, description). Order is the model's column order.
@@ -349,8 +350,6 @@ LEFT JOIN (SELECT run_id, agent, sum(hits) AS hits, sum(pingpong) AS pingpong FR
 ORDER BY f.run_id, f.pos
 """
 _PARAMS = {"tokens": _TOKENS, "contra": _CONTRA, "hedge": _HEDGE, "errw": _ERRW, "env": _ENV, "input": _INPUT}
-_TEMP = ("_bf_all", "_bf_m", "_bf_sim", "_bf_tok", "_bf_first", "_bf_nov", "_bf_echo", "_bf_cref", "_bf_edges", "_bf_out",
-         "_bf_in", "_bf_reach", "_bf_peer", "_bf_det", "_bf_scope", "_bf_hd")
 
 
 def _run(con, stmt: str) -> None:  # noqa: ANN001
@@ -385,19 +384,17 @@ def step_features(ws, run_ids: Iterable[str] | None = None) -> pd.DataFrame:  # 
     >>> bool(X.groupby("run_id").size().min() > 5)
     True
     """
-    con = ws.con
-    if run_ids is None:
-        con.execute("CREATE OR REPLACE TEMP TABLE _bf_scope AS SELECT run_id FROM runs")
-    else:
-        fill_run_scope(con, "_bf_scope", run_ids)
-    try:
+    # on a connection of its own, whose working tables (copies of step text, issue 7) go when it closes: made
+    # on ws.con they replaced, then dropped, a user's own of the same names
+    with own_cursor(ws.con) as con:
+        if run_ids is None:
+            con.execute("CREATE OR REPLACE TEMP TABLE _bf_scope AS SELECT run_id FROM runs")
+        else:
+            fill_run_scope(con, "_bf_scope", run_ids)
         for stmt in _SQL:
             _run(con, stmt)
         used = {k: v for k, v in _PARAMS.items() if f"${k}" in _MAIN}
         frame = con.execute(_MAIN, used).df()
-    finally:
-        for name in _TEMP:
-            con.execute(f"DROP TABLE IF EXISTS {name}")  # our own temp names, not log values
     out = frame[ID_COLUMNS].copy()
     out["pos"] = out["pos"].astype("int64")
     values = {name: pd.to_numeric(frame[name], errors="coerce").astype("float64") for name in FEATURE_NAMES}

@@ -24,7 +24,8 @@ import pyarrow as pa
 
 from ..detect import DETECTORS
 from ..detect import detect as run_detectors
-from ..exceptions import InvalidParameterError
+from ..exceptions import InvalidParameterError, StoreError
+from ..store._own_connection import own_connection, own_cursor
 from ..store._run_scope import run_id_list, run_scope
 from ..store._transaction import transaction
 from ._features import step_features
@@ -159,16 +160,13 @@ def save_scores(ws, method: str, steps: pd.DataFrame, agents: pd.DataFrame, verd
     ]
     rows = pa.Table.from_pandas(pd.concat(parts, ignore_index=True).astype(
         {"run_id": str, "unit": str, "target": str, "value": float, "params": str}), preserve_index=False)
-    con = ws.con
-    con.register("_bm_rows", rows)
-    try:
-        with transaction(con, "writing attributions"):
-            con.execute("DELETE FROM attributions WHERE method = ? AND run_id IN "
-                        "(SELECT DISTINCT run_id FROM _bm_rows)", [method])
-            con.execute("INSERT INTO attributions (run_id, method, unit, target, value, params) "
-                        "SELECT run_id, ?, unit, target, value, params::JSON FROM _bm_rows", [method])
-    finally:
-        con.unregister("_bm_rows")
+    # (on a connection of its own: _bm_rows neither replaces nor drops a frame the user registered so on ws.con)
+    with own_connection(ws.con, "writing attributions", StoreError) as con, transaction(con, "writing attributions"):
+        con.register("_bm_rows", rows)
+        con.execute("DELETE FROM attributions WHERE method = ? AND run_id IN "
+                    "(SELECT DISTINCT run_id FROM _bm_rows)", [method])
+        con.execute("INSERT INTO attributions (run_id, method, unit, target, value, params) "
+                    "SELECT run_id, ?, unit, target, value, params::JSON FROM _bm_rows", [method])
 
 
 # what a verdict that weighed the run's own evidence (._evidence.combine) adds to its params
@@ -195,8 +193,7 @@ def culprit_labels(ws, run_ids: Iterable[str] | None = None) -> pd.DataFrame:  #
     have several). ``first`` marks the run's first labelled fault: the one at the earliest step
     (labels without a step come after those with one).
     """
-    con = ws.con
-    with run_scope(con, "_bf_label_scope", run_ids) as scoped:
+    with own_cursor(ws.con) as con, run_scope(con, "_bf_label_scope", run_ids) as scoped:
         query = """
             SELECT l.run_id, coalesce(l.agent, s.agent) AS agent, l.step_id, l.kind, s.seq,
                    row_number() OVER (PARTITION BY l.run_id ORDER BY s.seq NULLS LAST, l.step_id, l.agent) = 1 AS first
@@ -218,8 +215,8 @@ def ensure_findings(ws, run_ids: list[str], detect: str | bool) -> None:  # noqa
         return
     todo = run_ids
     if detect == "auto":
-        with run_scope(ws.con, "_bm_ids", run_ids):
-            todo = [r for (r,) in ws.con.execute(
+        with own_cursor(ws.con) as con, run_scope(con, "_bm_ids", run_ids):
+            todo = [r for (r,) in con.execute(
                 "SELECT i.run_id FROM _bm_ids i ANTI JOIN findings f ON f.run_id = i.run_id").fetchall()]
     if todo:
         # Drift compares periods of the whole history; per-run features do not need it.

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from ..store._own_connection import own_cursor
 from ._portable_roles import ROLE_FEATURES, role_features
 
 PORTABLE_FEATURES: dict[str, str] = {
@@ -86,14 +87,12 @@ def _numbers(text: str) -> set[str]:
 def _texts(ws, X: pd.DataFrame) -> pd.DataFrame:  # noqa: ANN001
     keys = pa.table({"run_id": pa.array(X["run_id"].astype(str).tolist(), type=pa.string()),
                      "step_id": pa.array(X["step_id"].astype(str).tolist(), type=pa.string())})
-    ws.con.register("_bp_keys", keys)
-    try:
-        got = ws.con.execute(
+    with own_cursor(ws.con) as con:
+        con.register("_bp_keys", keys)
+        got = con.execute(
             "SELECT k.run_id, k.step_id, coalesce(s.output, '') AS output, r.task, s.tool, hash(s.input) AS in_h "
             "FROM _bp_keys k JOIN steps s ON s.run_id = k.run_id AND s.step_id = k.step_id "
             "JOIN runs r ON r.run_id = k.run_id").df()
-    finally:
-        ws.con.unregister("_bp_keys")
     return X[["run_id", "step_id"]].merge(got, on=["run_id", "step_id"], how="left")
 
 

@@ -16,8 +16,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from tqdm.auto import tqdm
 
-from ..exceptions import InvalidParameterError
+from ..exceptions import InvalidParameterError, StoreError
 from ..store._connection import sql_statements
+from ..store._own_connection import own_connection
 from ..store._run_scope import fill_run_scope
 from ..store._transaction import transaction
 from ._config import DetectorConfig
@@ -228,9 +229,16 @@ def detect(ws, run_ids: Iterable[str] | None = None, config: DetectorConfig | di
     if unknown:
         raise InvalidParameterError(f"unknown detector(s) {unknown}; the detectors are {list(DETECTORS)}")
     ws._writable()
-    con = ws.con
     params = config.params()
     show = progress if progress is not None else ws.count("steps") > 1_000_000
+    # on a connection of its own: its det_ tables neither replace nor drop a user's on ws.con
+    with own_connection(ws.con, "the detectors' findings", StoreError) as con:
+        return _detect(con, chosen, config, params, show, run_ids)
+
+
+def _detect(con, chosen: list[str], config: DetectorConfig, params: dict[str, Any], show: bool,  # noqa: ANN001
+            run_ids: Iterable[str] | None = None) -> pd.DataFrame:
+    """:func:`detect`'s work, on ``con``, the call's own connection."""
     try:
         with transaction(con, "the detectors' findings"):
             if run_ids is None:

@@ -837,21 +837,30 @@ _CALL_SIGNS = ("llm.input_messages.", "llm.output_messages.", "llm.prompts", "ll
                "gen_ai.input.messages", "gen_ai.output.messages", "gen_ai.prompt", "gen_ai.completion")
 
 
-def model_helper(name: Any, attrs: dict[str, Any]) -> bool:
+def model_helper(name: Any, attrs: dict[str, Any], out: Any = None) -> bool:
     """Whether a span typed LLM is a private helper method of the model object, not a call of the model.
 
     LlamaIndex opens a span for each of its model classes' instrumented methods and OpenInference types every
     span of a model object LLM: ``OpenAI._prepare_chat_with_tools`` (the messages and tool schemas made ready,
     spanned beside the call ``OpenAI.astream_chat``) read as a second model call each turn, doubling an
     agent's model calls. Only a private method (``Class._name``) that shows no sign of a call (no messages or
-    prompts, no token counts) is taken for one; a span of any public method stays a model call.
+    prompts, no token counts) and gives back (``out``) messages made ready (``{"messages": ...}``), or nothing,
+    is taken for one; a span of any public method stays a model call, as does a developer's own call in a private
+    method that answers anything else (a hand-made decorator names its spans ``Class._ask_model`` too).
     """
     if not isinstance(name, str):
         return False
     owner, dot, method = name.rpartition(".")
     if not (dot and owner and method.startswith("_") and method.strip("_")):
         return False
-    return not any(k.startswith(_CALL_SIGNS) for k in attrs)
+    if any(k.startswith(_CALL_SIGNS) for k in attrs):
+        return False
+    if isinstance(out, str) and out.lstrip().startswith("{") and '"messages"' in out:
+        try:
+            out = orjson.loads(out)
+        except orjson.JSONDecodeError:
+            return False
+    return out is None or isinstance(out, dict) and "messages" in out
 
 
 def step_kind(op: Any, oi_kind: Any, name: str | None, fallback: Any = None) -> str:
@@ -1046,7 +1055,7 @@ def map_span(attrs: dict[str, Any], name: str | None, events: list[dict[str, Any
         attrs = adk_attributes(attrs)
     known, rest = split_attributes(attrs)
     kind = step_kind(known.get("op"), known.get("oi_kind"), name, fallback_kind)
-    if kind == "llm" and model_helper(name, attrs):
+    if kind == "llm" and model_helper(name, attrs, known.get("output")):
         kind = "chain"
     agent = known.get("agent")
     if kind in ("agent", "tool") and emitter_event(name, rest):

@@ -20,6 +20,7 @@ from ._ag2_errors import fix_stored_errors, tool_errors_from_executor
 from ._base import Adapter, RecordsAdapter, Stage, create_stage_tables
 from ._jsonio import compression_of, read_head
 from ._links import join_linked_runs, move_stored_runs
+from ._memory_setting import memory_limit_shown, restore_memory_limit
 from ._otlp_logs import attach_span_logs, match_span_logs
 from ._parquet_rows import column_names, is_parquet
 from ._paths import display, expand_paths
@@ -303,7 +304,7 @@ def run_ingest(con: duckdb.DuckDBPyConnection, source: Any, fmt: str | None = No
                memory_budget: str | None = None) -> IngestReport:
     """Ingest ``source`` into the store on ``con`` in one transaction (see ``Workspace.ingest``).
 
-    ``memory_budget``: DuckDB's memory limit for this call's staging (reset to DuckDB's default after it);
+    ``memory_budget``: DuckDB's memory limit for this call's staging (the limit it found set back after it);
     the merge then runs within ``MERGE_MEMORY``, and should it run out, alone again within
     ``MERGE_RETRY_MEMORY``.
     """
@@ -311,12 +312,13 @@ def run_ingest(con: duckdb.DuckDBPyConnection, source: Any, fmt: str | None = No
     with own_connection(con, "the ingest") as own:
         if memory_budget is None:
             return _run_ingest(own, source, fmt, progress, stage_fill, None)
+        found = memory_limit_shown(own)  # (one a user SET on ws.con is theirs: RESET lost it)
         own.execute("SET memory_limit = ?", [memory_budget])
         try:
             return _run_ingest(own, source, fmt, progress, stage_fill, MERGE_RETRY_MEMORY)
         finally:
             try:
-                own.execute("RESET memory_limit")
+                restore_memory_limit(own, found)
             except duckdb.Error:
                 pass  # a connection closed under us has no setting left to reset
 

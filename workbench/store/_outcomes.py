@@ -14,6 +14,7 @@ from typing import Any
 
 from ..exceptions import InvalidParameterError
 from ._connection import sql_text
+from ._own_connection import own_cursor
 from ._run_scope import fill_run_scope, run_scope
 
 TAKEN_SQL = sql_text("taken_as_failed")
@@ -92,8 +93,8 @@ def run_ids(ws: Any, runs: Any, where: str) -> list[str] | None:
                                         f"{', '.join(map(str, runs.columns))})")
         runs = runs["run_id"]
     ids = list(dict.fromkeys(str(r) for r in runs))
-    with run_scope(ws.con, "_given_runs", ids):
-        held = {r for (r,) in ws.con.execute("SELECT run_id FROM runs SEMI JOIN _given_runs USING (run_id)").fetchall()}
+    with own_cursor(ws.con) as con, run_scope(con, "_given_runs", ids):
+        held = {r for (r,) in con.execute("SELECT run_id FROM runs SEMI JOIN _given_runs USING (run_id)").fetchall()}
     missing = [r for r in ids if r not in held]
     if missing:
         raise InvalidParameterError(f"{where}: {len(missing)} of the runs given are not in this store: "

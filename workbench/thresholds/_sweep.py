@@ -20,6 +20,7 @@ from ..exceptions import InvalidParameterError
 from ..policy._model import SIGNALS, HitlRule, Policy, Provenance, default_direction
 from ..policy._readable import escalating_same, readable
 from ..store._outcomes import RUN_OUTCOMES_SQL, learn_scope, learning, run_ids, silent_flag, with_run_outcomes
+from ..store._own_connection import own_cursor
 from ..store._run_scope import run_scope
 from ._handoff_signal import handoff_signal
 
@@ -223,8 +224,8 @@ def sweep_thresholds(ws: Any, signal: str = "entropy", per_agent: bool = False, 
 
 
 def _known_runs(ws: Any, silent: bool = True, runs: list[str] | None = None) -> int:
-    with run_scope(ws.con, "_known_scope", runs) as scoped:
-        return int(ws.con.execute(f"SELECT count(*) FROM ({RUN_OUTCOMES_SQL}) WHERE outcome IN ('success', 'failure') "
+    with own_cursor(ws.con) as con, run_scope(con, "_known_scope", runs) as scoped:
+        return int(con.execute(f"SELECT count(*) FROM ({RUN_OUTCOMES_SQL}) WHERE outcome IN ('success', 'failure') "
                                   "AND (NOT $scoped OR run_id IN (SELECT run_id FROM _known_scope))",
                                   {"silent": silent, "scoped": scoped}).fetchall()[0][0])
 

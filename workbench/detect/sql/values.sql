@@ -12,6 +12,10 @@
 -- OpenInference writes a LlamaIndex workflow's result as its repr cut at 200 characters ("... text='Quote
 -- for the customer: the widget cost..."), the answer's figures cut off, while the writer's model call
 -- and agent step hold the whole reply. The model's reply wins over a step wrapping it, then the latest.
+-- What must be said in full is the output's text from where it begins (its start, or the last quote
+-- opening a value, as text=' above: an apostrophe inside a word opens none) to the cut, 24 characters at
+-- least: an answer that ends in "..." as said, whose last words an earlier step also said and went on
+-- with ("... we will keep you posted" in a draft that goes on to a price), is no cut.
 CREATE OR REPLACE TEMP TABLE det_answer AS
 WITH last AS (
     SELECT run_id, arg_max(step_id, [coalesce(epoch_us(ended_at)::DOUBLE, seq + 0.5),
@@ -21,9 +25,10 @@ WITH last AS (
     WHERE output IS NOT NULL AND kind <> 'tool' AND steps.rowid BETWEEN $row_lo AND $row_hi
     GROUP BY run_id
 ),
-cut AS (  -- the last 24 characters before the cut (a long output only: a short one may end in "..." as said)
-    SELECT l.run_id, l.step_id, right(rtrim(CASE WHEN ends_with(s.output, '...') THEN left(s.output, -3)
-                                                 ELSE left(s.output, -1) END), 24) AS tail
+cut AS (  -- the text said up to the cut (a long output only: a short one may end in "..." as said)
+    SELECT l.run_id, l.step_id,
+           regexp_extract(rtrim(CASE WHEN ends_with(s.output, '...') THEN left(s.output, -3) ELSE left(s.output, -1) END),
+                          '(?:^|[^A-Za-z0-9][''"])((?:[^''"]|[A-Za-z0-9][''"])*)$', 1) AS tail
     FROM last l JOIN steps s ON s.run_id = l.run_id AND s.step_id = l.step_id AND s.rowid BETWEEN $row_lo AND $row_hi
     WHERE length(s.output) >= 80 AND (ends_with(s.output, '...') OR ends_with(s.output, '…'))
 ),
@@ -31,10 +36,10 @@ whole AS (
     SELECT c.run_id, arg_max(s.step_id, [(s.kind = 'llm')::INT::DOUBLE, coalesce(epoch_us(s.ended_at)::DOUBLE,
                                           s.seq + 0.5)]) AS step_id
     FROM cut c JOIN steps s ON s.run_id = c.run_id AND s.step_id <> c.step_id AND s.rowid BETWEEN $row_lo AND $row_hi
-    WHERE s.output IS NOT NULL AND s.kind <> 'tool' AND length(c.tail) = 24 AND contains(s.output, c.tail)
-      AND NOT starts_with(substr(s.output, strpos(s.output, c.tail) + 24), '...')
-      AND NOT starts_with(substr(s.output, strpos(s.output, c.tail) + 24), '…')
-      AND length(s.output) > strpos(s.output, c.tail) + 23
+    WHERE s.output IS NOT NULL AND s.kind <> 'tool' AND length(c.tail) >= 24 AND contains(s.output, c.tail)
+      AND NOT starts_with(substr(s.output, strpos(s.output, c.tail) + length(c.tail)), '...')
+      AND NOT starts_with(substr(s.output, strpos(s.output, c.tail) + length(c.tail)), '…')
+      AND length(s.output) > strpos(s.output, c.tail) + length(c.tail) - 1
     GROUP BY c.run_id
 )
 SELECT l.run_id, coalesce(w.step_id, l.step_id) AS step_id FROM last l LEFT JOIN whole w USING (run_id);

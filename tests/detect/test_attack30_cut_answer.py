@@ -1,0 +1,42 @@
+"""A final answer that ends in "..." as said is the answer, even when an earlier step said its last words and went
+on: only an output cut from its start (or from a quote opening a value, a repr's text=') to the "..." that some
+step says in full and goes on with is read whole from that step (real30: OpenInference's cut LlamaIndex result).
+
+On 2bd4437 the last 24 characters were enough: a writer's right answer ending "... we will keep you posted..." was
+read as the researcher's draft that said "... we will keep you posted." and went on to a list price, 41.20: a
+critical silent_failure on a run whose answer was right."""
+
+from __future__ import annotations
+
+from _runs import RunBuilder, _hits, _ws
+
+import workbench as wb
+
+ANSWER = "Quote for the customer: the widget costs 14.20 USD. Your order is confirmed and we will keep you posted"
+
+
+def _run(draft: str, answer: str) -> RunBuilder:
+    run = RunBuilder("r", task="quote a widget", outcome="success")
+    run.add(kind="tool", agent="researcher", tool="get_price", input='{"item": "widget"}', output="widget: 14.20 USD")
+    run.add(kind="llm", agent="researcher", output=draft)
+    run.add(kind="llm", agent="writer", output=answer)
+    run.answer(answer)
+    return run
+
+
+def test_an_answer_ending_in_an_ellipsis_as_said_is_the_answer() -> None:
+    draft = "Draft: order is confirmed and we will keep you posted. Note: supplier list price 41.20 USD, not quoted."
+    findings = wb.detect(_ws(_run(draft, ANSWER + "...")), detectors=["silent_failure"])
+    assert _hits(findings, "silent_failure") == []
+
+
+def test_an_answer_cut_by_its_tracer_is_still_read_whole() -> None:
+    """(the cut the rule is for: the repr of the result, its text cut; the writer's reply says it in full)"""
+    said = "Quote for the customer: the widget costs 41.20 USD. Your order is confirmed."
+    cut = ("StopEvent(result=AgentOutput(response=ChatMessage(role=<MessageRole.ASSISTANT: 'assistant'>, "
+           "blocks=[TextBlock(block_type='text', text='" + said[:40] + "...")
+    run = _run("Looking the price up.", said)
+    run.answer(cut)
+    hits = _hits(wb.detect(_ws(run), detectors=["silent_failure"]), "silent_failure")
+    assert [(h["agent"], h["severity"]) for h in hits] == [("writer", "critical")]
+    assert "41.20" in hits[0]["detail"]
