@@ -1,0 +1,137 @@
+"""What a user sees of the real framework traces checked in by real31 (each fixture's README says how it was made
+and where the planted fault is): a Google ADK coordinator with two sub-agents handing the conversation on through
+ADK's ``transfer_to_agent``, traced by OpenInference (a fault: the researcher states 41.20 where its tool said
+14.20; a crash: the writer's tool raises).
+
+Agents, hand-offs, tool calls, outcome, the detectors' findings, through both OTLP readers where a reader rule was
+added (both readers' agreement on every checked-in fixture is tests/ingest/test_reader24_agreement.py's; the span
+guard against the backtest on these files is tests/policy/test_guard16_span_processor.py's realism test).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from test_reader24_agreement import readers
+
+import workbench as wb
+from workbench.plots._data import handoff_data
+from workbench.policy import Budgets, Policy
+
+FIXTURES = Path(__file__).parent / "fixtures"
+ADK = FIXTURES / "adk" / "openinference_transfer_fault.otlp.jsonl"
+ADK_CRASH = FIXTURES / "adk" / "openinference_transfer_crash.otlp.jsonl"
+ACTING = ("llm", "tool", "agent", "handoff")
+
+
+def _ws(path: Path, fast: bool | None = None) -> wb.Workspace:
+    with readers(fast):
+        ws = wb.open()
+        report = ws.ingest(path, progress=False)
+    assert report.read == report.stored and report.quarantined == 0
+    return ws
+
+
+def _variant(tmp_path: Path, edit: Callable[[dict], None], source: Path = ADK) -> Path:
+    """The fixture with ``edit`` applied to each span (one OTLP export a line, as written)."""
+    lines = []
+    for line in source.read_text().splitlines():
+        doc = json.loads(line)
+        for rs in doc["resourceSpans"]:
+            for ss in rs["scopeSpans"]:
+                for span in ss["spans"]:
+                    edit(span)
+        lines.append(json.dumps(doc))
+    path = tmp_path / source.name
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def _attr(span: dict, key: str) -> str | None:
+    return next((a["value"].get("stringValue") for a in span["attributes"] if a["key"] == key), None)
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_adk_transfer_to_agent_is_a_handoff(fast: bool) -> None:
+    """ADK's built-in ``transfer_to_agent`` passes the conversation on: a hand-off step of the agent handing
+    over, naming the agent handed to, not one more tool call (a tool budget counted it, the hand-off view
+    showed none)."""
+    ws = _ws(ADK, fast)
+    runs = ws.runs()
+    assert runs[["outcome", "n_steps"]].values.tolist() == [["success", 9]]
+    steps = ws.steps(runs.run_id[0])
+    assert steps[steps.kind.isin(ACTING)].agent.notna().all()
+    assert steps[steps.kind == "agent"].sort_values("seq").agent.tolist() == ["coordinator", "researcher", "writer"]
+    tools = steps[steps.kind == "tool"].sort_values("seq")
+    assert list(zip(tools.tool, tools.agent, strict=True)) == [("get_price", "researcher"), ("format_quote", "writer")]
+    handoffs = steps[steps.kind == "handoff"].sort_values("seq")
+    assert handoffs[["agent", "output"]].values.tolist() == [["coordinator", "researcher"], ["researcher", "writer"]]
+    assert handoffs.tool.isna().all()
+    assert json.loads(handoffs.input.iloc[0]) == {"agent_name": "researcher"}
+    pairs = handoff_data(ws, runs.run_id[0])
+    assert list(zip(pairs.src_agent, pairs.dst_agent, strict=True)) == [("coordinator", "researcher"),
+                                                                       ("researcher", "writer")]
+    report = wb.backtest(Policy(budgets=Budgets(max_tool_calls_run=2)), ws)
+    assert report.runs.decision.tolist() == ["allowed"]
+
+
+@pytest.mark.parametrize("case", ["other_system", "own_arguments"])
+def test_a_transfer_to_agent_tool_not_adks_stays_a_tool_call(tmp_path: Path, case: str) -> None:
+    """A tool called ``transfer_to_agent`` on another system's spans (no ADK key, no ADK tool type), or one of
+    the developer's taking other arguments, is a tool call."""
+    def edit(span: dict) -> None:
+        if _attr(span, "tool.name") != "transfer_to_agent":
+            return
+        if case == "other_system":
+            span["attributes"] = [a for a in span["attributes"]
+                                  if not a["key"].startswith("gcp.vertex.agent.") and a["key"] != "gen_ai.tool.type"]
+        else:
+            for a in span["attributes"]:
+                if a["key"] in ("input.value", "tool.parameters"):
+                    a["value"] = {"stringValue": json.dumps({"agent_name": "billing", "ticket": "T-7"})}
+
+    for fast in (True, False):
+        ws = _ws(_variant(tmp_path, edit), fast)
+        steps = ws.steps(ws.runs().run_id[0])
+        assert (steps.kind == "handoff").sum() == 0
+        assert steps[steps.kind == "tool"].tool.tolist().count("transfer_to_agent") == 2
+
+
+def test_adk_event_output_is_read_as_its_text() -> None:
+    """An agent run's and the invocation's output is ADK's last Event (content beside token counts, ids, a
+    timestamp): the answer is the content's text. Read whole, the run's answer stated token counts and a
+    timestamp nobody backed, a critical silent failure listing them."""
+    ws = _ws(ADK)
+    steps = ws.steps(ws.runs().run_id[0])
+    answer = "Quote for the customer: the widget costs 41.20 USD."
+    assert steps[steps.parent_id.isna()].output.tolist() == [answer]
+    assert steps[steps.kind == "agent"].output.dropna().tolist() == [answer]
+    # the event as written stays among the step's attributes
+    assert "usage_metadata" in steps[steps.parent_id.isna()].attributes.iloc[0]
+    findings = wb.detect(ws)
+    silent = findings[findings.detector == "silent_failure"]
+    # the researcher's words are in no span (no model span is written): the log shows 41.20 first in the writer's
+    assert list(zip(silent.agent, silent.severity, strict=True)) == [("writer", "critical")]
+    assert silent.detail.iloc[0].count("(unsupported)") == 1 and "41.20 (unsupported)" in silent.detail.iloc[0]
+
+
+def test_adk_event_answer_quoting_its_tool_backs_nothing_made_up(tmp_path: Path) -> None:
+    """The same run with the price as the tool gave it throughout: no finding."""
+    path = tmp_path / "right.otlp.jsonl"
+    path.write_text(ADK.read_text().replace("41.20", "14.20"))
+    assert len(wb.detect(_ws(path))) == 0
+
+
+def test_adk_crash_is_a_failed_run_at_the_writers_tool() -> None:
+    ws = _ws(ADK_CRASH)
+    runs = ws.runs()
+    assert runs.outcome.tolist() == ["failure"]
+    steps = ws.steps(runs.run_id[0])
+    failed = steps[(steps.status == "error") & steps.kind.isin(ACTING)]
+    assert failed[["agent", "kind"]].values.tolist() == [["writer", "agent"], ["writer", "tool"]]
+    assert failed.tool.iloc[1] == "format_quote"
+    assert set(failed.error) == {"RuntimeError: quote service unavailable"}
+    assert steps[steps.kind == "handoff"].output.tolist() == ["researcher", "writer"]
