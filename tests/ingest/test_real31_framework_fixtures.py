@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from test_reader24_agreement import readers
+from test_reader24_agreement import SAMPLES, readers
 
 import workbench as wb
 from workbench.plots._data import handoff_data
@@ -135,3 +135,40 @@ def test_adk_crash_is_a_failed_run_at_the_writers_tool() -> None:
     assert failed.tool.iloc[1] == "format_quote"
     assert set(failed.error) == {"RuntimeError: quote service unavailable"}
     assert steps[steps.kind == "handoff"].output.tolist() == ["researcher", "writer"]
+
+
+_EVENT = {"model_version": "gpt-4o-mini", "content": {"parts": [{"text": "The widget costs 14.20 USD."}], "role": "model"},
+          "partial": False, "finish_reason": "STOP",
+          "usage_metadata": {"candidates_token_count": 20, "prompt_token_count": 204, "total_token_count": 224},
+          "invocation_id": "e-2bf0a7f8-d923-444e-ac34-c4301392be6a", "author": "researcher",
+          "actions": {"state_delta": {}}, "id": "97ca4723-7390-47cf-b21b-67148ce8a6af", "timestamp": 1796278988.99}
+
+
+def test_adk_event_output_in_a_langfuse_export_is_read_as_its_text(tmp_path: Path) -> None:
+    """Langfuse's export of an ADK run traced by OpenInference holds the same Event JSON as the agent's and the
+    invocation's output: read as its text there too, the price the tool gave backs the answer (no finding)."""
+    event = json.dumps(_EVENT)
+    meta = json.dumps({"scope": {"name": "openinference.instrumentation.google_adk"}})
+
+    def obs(oid: str, parent: str | None, otype: str, name: str, output: str, t: int) -> dict:
+        return {"id": oid, "traceId": "t1", "parentObservationId": parent, "type": otype, "name": name,
+                "startTime": f"2026-12-03T06:00:0{t}.000Z", "endTime": f"2026-12-03T06:00:0{t + 1}.000Z",
+                "level": "DEFAULT", "input": None, "output": output, "metadata": meta}
+
+    doc = {"trace": {"id": "t1", "name": "invocation [quote]", "timestamp": "2026-12-03T06:00:00.000Z",
+                     "output": event},
+           "observations": [obs("c1", None, "CHAIN", "invocation [quote]", event, 0),
+                            obs("a2", "c1", "AGENT", "agent_run [researcher]", event, 1),
+                            obs("t3", "a2", "TOOL", "execute_tool get_price", '{"result": "widget: 14.20 USD"}', 2)]}
+    path = tmp_path / "adk.trace.json"
+    path.write_text(json.dumps(doc))
+    ws = _ws(path)
+    steps = ws.steps(ws.runs().run_id[0])
+    assert steps[steps.kind.isin(("chain", "agent"))].output.tolist() == ["The widget costs 14.20 USD."] * 2
+    assert "usage_metadata" in steps[steps.kind == "agent"].attributes.iloc[0]
+    assert len(wb.detect(ws)) == 0
+    real = SAMPLES / "langfuse" / "google-adk-2025-08-28.trace.json" if SAMPLES is not None else None
+    if real is not None and real.exists():  # (a real export, when the shared samples are beside the checkout)
+        ws = _ws(real)
+        steps = ws.steps(ws.runs().run_id[0])
+        assert steps[steps.kind.isin(("chain", "agent"))].output.tolist() == ["Hello Langfuse \N{WAVING HAND SIGN}!\n"] * 2
