@@ -1,7 +1,8 @@
 """What a user sees of the real framework traces checked in by real31 (each fixture's README says how it was made
 and where the planted fault is): a Google ADK coordinator with two sub-agents handing the conversation on through
 ADK's ``transfer_to_agent``, traced by OpenInference (a fault: the researcher states 41.20 where its tool said
-14.20; a crash: the writer's tool raises).
+14.20; a crash: the writer's tool raises), and a Haystack coordinator Agent offered two Agents as ComponentTools,
+traced by OpenInference (the same fault).
 
 Agents, hand-offs, tool calls, outcome, the detectors' findings, through both OTLP readers where a reader rule was
 added (both readers' agreement on every checked-in fixture is tests/ingest/test_reader24_agreement.py's; the span
@@ -24,6 +25,7 @@ from workbench.policy import Budgets, Policy
 FIXTURES = Path(__file__).parent / "fixtures"
 ADK = FIXTURES / "adk" / "openinference_transfer_fault.otlp.jsonl"
 ADK_CRASH = FIXTURES / "adk" / "openinference_transfer_crash.otlp.jsonl"
+HAYSTACK = FIXTURES / "haystack" / "agents_as_tools_fault.otlp.jsonl"
 ACTING = ("llm", "tool", "agent", "handoff")
 
 
@@ -172,3 +174,52 @@ def test_adk_event_output_in_a_langfuse_export_is_read_as_its_text(tmp_path: Pat
         ws = _ws(real)
         steps = ws.steps(ws.runs().run_id[0])
         assert steps[steps.kind.isin(("chain", "agent"))].output.tolist() == ["Hello Langfuse \N{WAVING HAND SIGN}!\n"] * 2
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_haystack_agents_offered_as_tools_are_their_own(fast: bool) -> None:
+    """OpenInference writes each Agent.run (no model or tool span); an agent run inside the coordinator's, called
+    as a ComponentTool, is the agent of the tool the coordinator's model called with the text it was given."""
+    ws = _ws(HAYSTACK, fast)
+    runs = ws.runs()
+    assert runs[["outcome", "n_steps"]].values.tolist() == [["success", 4]]
+    steps = ws.steps(runs.run_id[0])
+    runs_of = steps[steps.name == "Agent.run"].sort_values("seq")
+    assert runs_of.agent.tolist() == ["coordinator", "researcher", "writer"]
+
+
+def test_haystack_agent_tools_reply_is_no_backend_record() -> None:
+    """The researcher's 41.20 reached the coordinator as its tool's result, and format_quote's result only
+    repeats its arguments: neither backs the answer, the researcher made the price up (its get_price said
+    14.20). Read as backend records, the run had no finding."""
+    findings = wb.detect(_ws(HAYSTACK))
+    silent = findings[findings.detector == "silent_failure"]
+    assert list(zip(silent.agent, silent.severity, strict=True)) == [("researcher", "critical")]
+    assert "41.20 (unsupported); first stated by researcher" in silent.detail.iloc[0]
+
+
+@pytest.mark.parametrize("case", ["right", "tool_adds", "not_asked"])
+def test_haystack_results_that_are_records_still_back_the_answer(tmp_path: Path, case: str) -> None:
+    """The run with the tool's price throughout has no finding; a format_quote result stating a value of its
+    own (a quote number) is a backend record; an inner run given a text no call of the coordinator holds stays
+    the coordinator's."""
+    text = HAYSTACK.read_text()
+    if case == "right":
+        path = tmp_path / "right.otlp.jsonl"
+        path.write_text(text.replace("41.20", "14.20"))
+        assert len(wb.detect(_ws(path))) == 0
+        return
+    if case == "tool_adds":
+        path = tmp_path / "adds.otlp.jsonl"
+        path.write_text(text.replace("Quote: widget at 41.20 USD", "Quote Q-88: widget at 41.20 USD"))
+        ws = _ws(path)
+        assert ws.steps(ws.runs().run_id[0]).agent.dropna().nunique() == 3
+        assert "silent_failure" not in set(wb.detect(ws).detector)
+        return
+    path = tmp_path / "asked.otlp.jsonl"
+    path.write_text(text.replace("TextContent(text='Look up the list price of a widget.')",
+                                 "TextContent(text='Look up the list price of a gadget.')", 1))
+    ws = _ws(path)
+    steps = ws.steps(ws.runs().run_id[0])
+    assert steps[steps.name == "Agent.run"].sort_values("seq").agent.tolist() == ["coordinator", "coordinator",
+                                                                                  "writer"]
