@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from ._adk import SHAPE_KEY as ADK_SHAPE_KEY
-from ._adk import adk_attributes, reflected_failure
+from ._adk import adk_attributes, event_answer, reflected_failure, transfer_target
 from ._ag2 import SPAN_TYPE as AG2_SPAN_TYPE
 from ._ag2 import tool_executor
 from ._call_args import decorated_call, smolagents_tool_call
@@ -1081,6 +1081,7 @@ def map_span(attrs: dict[str, Any], name: str | None, events: list[dict[str, Any
             rest[next(k for k in SLOT_KEYS["tool"] if attrs.get(k) is not None)] = known["tool"]
     handed_to = executor_handoff(name, rest) if kind == "other" else (
         autogen_handoff(attrs) or workflow_handoff(known.get("tool"), known.get("input"), known.get("output"))
+        or transfer_target(known.get("tool"), known.get("input"), attrs)
     ) if kind == "tool" else None
     if handed_to is not None:
         kind = "handoff"
@@ -1158,7 +1159,8 @@ def map_span(attrs: dict[str, Any], name: str | None, events: list[dict[str, Any
         agent = workflow_event_agent(inp)
         agent_of_previous = agent is None and workflow_tool_event(inp)
         turns = turns or agent is not None or agent_of_previous
-    crew = (crew_answer(out) or graph_state_answer(out) or react_answer(out)) if kind in ("chain", "agent") else None
+    crew = (crew_answer(out) or graph_state_answer(out) or react_answer(out) or event_answer(out)) \
+        if kind in ("chain", "agent") else None
     if crew is not None:
         out, rest[_output_key(attrs) or "output.value"] = crew
     error = known.get("error_type") or reflected

@@ -10,7 +10,9 @@ import duckdb
 import orjson
 
 from . import _timings
+from ._adk import EVENT_MARKER as ADK_EVENT_MARKER
 from ._adk import REFLECTED_FAILURE
+from ._adk import TRANSFER_TOOL as ADK_TRANSFER_TOOL
 from ._base import MAX_FIELD_BYTES
 from ._call_args import SMOLAGENTS_FLAG
 from ._conventions import (
@@ -311,6 +313,9 @@ SELECT line, bad, ri, si, pi, (line << 24) + off + pi - 1 AS order_hint, service
     OR (kind = 'tool' AND coalesce(contains(v_input, '"coworker"'), false))
     -- LlamaIndex AgentWorkflow's hand-off tool (_conventions.workflow_handoff)
     OR (kind = 'tool' AND v_tool = {_q(WORKFLOW_HANDOFF)})
+    -- ADK's hand-off tool (_adk.transfer_target) and an ADK Event as an agent's output (_adk.event_answer)
+    OR (kind = 'tool' AND v_tool = {_q(ADK_TRANSFER_TOOL)})
+    OR (kind IN ('chain', 'agent') AND coalesce(contains(v_output, {_q(ADK_EVENT_MARKER)}), false))
     -- in bytes (O(1), not characters: a text scan each); more bytes than characters only sends more to Python
     OR coalesce(greatest(strlen(s.name), strlen(v_input), strlen(v_output), strlen(error), strlen(attributes),
                          strlen(agent), strlen(tool), strlen(v_model)) > {big}, false),

@@ -35,6 +35,7 @@ from typing import Any
 
 import orjson
 
+from ._adk import event_answer
 from ._base import Adapter, RecordError, Stage
 from ._conventions import (
     AGENT_NAME_PREFIXES,
@@ -510,13 +511,19 @@ class LangfuseExport(Adapter):
         status = "error" if error else "ok" if not obs.get("parentObservationId") and ended_well(a, None) \
             else "unset"
         conf, ent = _signals(a, obs.get("output"))
+        attributes = _step_attributes(obs, a, scope, kind, tin, tout, cost)
+        output = obs.get("output")
+        event = event_answer(output) if kind in ("chain", "agent") else None
+        if event is not None:
+            # ADK's Event JSON as an agent's output (OpenInference): its text, the event kept (as the OTLP readers)
+            output, attributes["output.value"] = event
         stage.step(
             line=where, run_id=run_id, step_id=step_id, raw=obs, parent_id=obs.get("parentObservationId"),
             agent=agent, is_agent=is_agent, kind=kind, name=name or None, tool=tool, model=model,
             start_ns=start, end_ns=end, latency_ms=latency, status=status,
             error=(obs.get("statusMessage") or "ERROR") if error else None,
-            input=obs.get("input"), output=obs.get("output"),
+            input=obs.get("input"), output=output,
             tokens_in=tin if kind == "llm" else None, tokens_out=tout if kind == "llm" else None,
             cost=cost if kind == "llm" else None, confidence=conf, entropy=ent, order_hint=ordinal,
-            attributes=_step_attributes(obs, a, scope, kind, tin, tout, cost))
+            attributes=attributes)
         return run_id

@@ -129,6 +129,20 @@ CREATE OR REPLACE TEMP MACRO det_repr_said(t) AS list_transform(regexp_extract_a
     lambda x: det_py_text(x));
 CREATE OR REPLACE TEMP MACRO det_repr_tool_results(t) AS list_transform(regexp_extract_all(t,
     '(?:\bToolCallResult\(result=|\bToolMessage\(content=)' || det_py_literal(), 1), lambda x: det_py_text(x));
+-- The results among those that are no backend's record (Haystack's ToolCallResult names its call:
+-- origin=ToolCall(tool_name='<tool>', arguments={…}, id=…)): one an agent of the run gave (a
+-- ComponentTool running an agent: what that agent said), or one that only echoes its call's arguments
+-- (every value it states is in them: format_quote's "Quote: widget at 41.20 USD"), as a tool step's
+-- echo is none (det_echoes).
+CREATE OR REPLACE TEMP MACRO det_repr_result_calls(t) AS list_zip(
+    regexp_extract_all(t, '\bToolCallResult\(result=' || det_py_literal() || ', origin=ToolCall\(tool_name=''([^'']*)'', arguments=(\{.*?\}), id=', 1),
+    regexp_extract_all(t, '\bToolCallResult\(result=' || det_py_literal() || ', origin=ToolCall\(tool_name=''([^'']*)'', arguments=(\{.*?\}), id=', 2),
+    regexp_extract_all(t, '\bToolCallResult\(result=' || det_py_literal() || ', origin=ToolCall\(tool_name=''([^'']*)'', arguments=(\{.*?\}), id=', 3));
+CREATE OR REPLACE TEMP MACRO det_repr_not_backend(t, agents) AS list_transform(list_filter(det_repr_result_calls(t),
+    lambda p: list_contains(coalesce(agents, []), p[2])
+              OR (len(det_value_tokens(det_py_text(p[1]))) > 0
+                  AND list_bool_and(list_transform(det_value_tokens(det_py_text(p[1])), lambda v: contains(p[3], v))))),
+    lambda p: det_py_text(p[1]));
 
 -- A chat message (a JSON object) that is a tool's result, and its text: OpenAI's role "tool" (or
 -- "function"), smolagents' "tool-response", an Anthropic tool_result block, the GenAI conventions'

@@ -111,8 +111,10 @@ found AS (
         -- Gemini's {"functionResponse": {"name": …, "response": {…}}} (three levels: found by its key)
         list_transform(regexp_extract_all(txt, '"function_?[Rr]esponse"\s*:\s*(\{(?:[^{}"]|"(?:[^"\\]|\\.)*"|\{(?:[^{}"]|"(?:[^"\\]|\\.)*")*\})*\})', 1),
                        lambda m: CASE WHEN json_valid(m) THEN json_extract(m, '$.response')::VARCHAR END),
-        det_repr_tool_results(det_unescaped(txt))) AS results
-    FROM holders
+        list_filter(det_repr_tool_results(det_unescaped(txt)),
+                    lambda r: NOT list_contains(det_repr_not_backend(det_unescaped(txt), agents), r))) AS results
+    FROM holders LEFT JOIN (SELECT run_id, list(DISTINCT agent) AS agents FROM steps SEMI JOIN det_scope USING (run_id)
+                            WHERE agent IS NOT NULL GROUP BY run_id) USING (run_id)
 )
 SELECT run_id, step_id || ' (tool result)' AS step_id, agent, min(t) AS t, r AS txt
 FROM (SELECT run_id, step_id, agent, t, unnest(results) AS r FROM found)
