@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets as w
 
 from .. import plots
-from .._plain import plain
+from .._plain import counted, plain
 from ..exceptions import InvalidParameterError
 from ..plots._bulk import bulk_range
 from ._html import STYLE, esc, label, pre
@@ -259,6 +259,12 @@ class ThresholdTuner(w.VBox):
                       f"{sw.best.cost:,.1f})")
         caught = (f"failures caught <b>{p.recall:.1%}</b> ({p.failures_caught:,} of {sw.n_failures:,})" if sw.n_failures
                   else "failures caught: <b>no failed run</b> to catch")
+        # a failed run escalated only after its labelled culprit step is not caught (the damage was done): on
+        # Who&When "1 of 5 escalated" beside "failures caught 0 of 5", every run failed, read as a miscount
+        late = p.escalated_runs - p.false_escalations - p.failures_caught
+        if late > 0:
+            caught += (f" · <span class='wb-tuner-late'>{counted(late, 'failed run')} escalated too late: only "
+                       f"after {'its' if late == 1 else 'their'} labelled culprit step</span>")
         self.readout.value = (
             f"<div style='font-size:14px'>At {esc(sw.signal)} {'≤' if sw.direction == 'below' else '≥'} {where}: "
             f"escalation rate <b class='wb-escalation-rate'>{p.escalation_rate:.1%}</b> of runs "
