@@ -3,10 +3,11 @@ the simulator's seed 11), checked on the views' own models and HTML."""
 
 from __future__ import annotations
 
+import re
 import warnings
 
 import workbench as wb
-from workbench.widgets import ThresholdTuner
+from workbench.widgets import LimitTuner, ThresholdTuner
 
 
 def _failed_store() -> wb.Workspace:
@@ -38,4 +39,34 @@ def test_tuner_says_failed_runs_escalated_after_their_culprit() -> None:
     tu.threshold.value = 1.0           # the first call: at r0's culprit, caught; nothing late
     assert "failures caught <b>100.0%</b> (6 of 6)" in tu.readout.value and "too late" not in tu.readout.value, \
         tu.readout.value
+    ws.close()
+
+
+def _limit_headers(lt: LimitTuner) -> list[str]:
+    return re.findall(r"<th>([^<]*)</th>", lt.table.value)
+
+
+def test_limit_table_says_its_basis_once() -> None:
+    # Who&When in the LimitTuner: "all runs (0 successful, fewer than 5: limits are where the runs went, not
+    # what normal runs need)" in a basis column on every row, wrapped to five lines each at 1000 px
+    ws = _failed_store()
+    lt = LimitTuner(ws)
+    assert "basis" not in _limit_headers(lt) and "basis runs" in _limit_headers(lt), _limit_headers(lt)
+    assert "fewer than 5" in lt.notes.value and "fewer than 5" not in lt.table.value, lt.table.value
+    assert "stops unknown" not in _limit_headers(lt)     # no run of unknown outcome: a column of zeros
+    # the wrapping rule follows the columns: "first runs stopped" and "note", the last two
+    assert "td:nth-child(9),.wb-limits-table td:nth-child(10){white-space:normal" in lt.table.value, lt.table.value
+    ws.close()
+    # learned from the successful runs: said once, above the table; runs of unknown outcome keep their column
+    records = []
+    for r in range(8):
+        records.append({"record": "run", "run_id": f"r{r}", "system": "<b>shop</b>",
+                        **({"outcome": "success"} if r < 6 else {})})
+        records += [{"run_id": f"r{r}", "step_id": f"s{i}", "agent": "a", "kind": "tool", "tool": "search",
+                     "input": f"q{r}-{i}", "status": "ok" if r < 6 else "unset"} for i in range(1 + r % 3)]
+    ws = wb.open()
+    ws.ingest(records, progress=False)
+    lt = LimitTuner(ws)
+    assert "Every limit here is learned from the successful runs of &lt;b&gt;shop&lt;/b&gt;." in lt.table.value
+    assert "basis" not in _limit_headers(lt) and "stops unknown" in _limit_headers(lt), _limit_headers(lt)
     ws.close()
