@@ -7,7 +7,7 @@ import re
 import warnings
 
 import workbench as wb
-from workbench.widgets import LimitTuner, ThresholdTuner
+from workbench.widgets import IncidentExplorer, LimitTuner, ThresholdTuner
 
 
 def _failed_store() -> wb.Workspace:
@@ -69,4 +69,19 @@ def test_limit_table_says_its_basis_once() -> None:
     lt = LimitTuner(ws)
     assert "Every limit here is learned from the successful runs of &lt;b&gt;shop&lt;/b&gt;." in lt.table.value
     assert "basis" not in _limit_headers(lt) and "stops unknown" in _limit_headers(lt), _limit_headers(lt)
+    ws.close()
+
+
+def test_explorer_names_the_earliest_labelled_culprit_first() -> None:
+    # the simulator labels a run's faults one by one: the retriever's at s3 came in before the planner's at s1,
+    # and the header named the retriever first and the step panel opened on s3, while the sweep counts the
+    # earliest labelled step (s1) as the run's decisive one
+    ws = _failed_store()
+    ws.label("r2", agent="b", step_id="s2", kind="late")
+    ws.label("r2", agent="a", step_id="s1", kind="early")
+    ex = IncidentExplorer(ws, blame_model=None)
+    ex.show_run("r2")
+    culprit = re.search(r"labelled culprit</th><td>(.*?)</td>", ex.header.value).group(1)
+    assert culprit.index("at step s1") < culprit.index("at step s2") < culprit.index("at step s3"), culprit
+    assert ex.step.value == "s1", ex.step.value
     ws.close()

@@ -286,9 +286,14 @@ class IncidentExplorer(w.VBox):
             self.blame_box.children = ()
             return
         run = self.ws.con.execute("SELECT * FROM runs WHERE run_id = ?", [run_id]).df()
+        # the earliest labelled step first, as the sweep takes it for the run's decisive step ("caught" is an
+        # escalation at or before it): the simulator's labels came in by fault, and the header named the
+        # retriever at s0007 first, the panel opening there, while the planner's misread at s0002 started it
         labelled = self.ws.con.execute(
-            "SELECT agent, step_id, kind, source, detail FROM labels WHERE run_id = ? "
-            "AND (agent IS NOT NULL OR step_id IS NOT NULL) ORDER BY created_at", [run_id]).fetchall()
+            "SELECT l.agent, l.step_id, l.kind, l.source, l.detail FROM labels l "
+            "LEFT JOIN steps s ON s.run_id = l.run_id AND s.step_id = l.step_id WHERE l.run_id = ? "
+            "AND (l.agent IS NOT NULL OR l.step_id IS NOT NULL) ORDER BY s.seq NULLS LAST, l.created_at",
+            [run_id]).fetchall()
         r = run.iloc[0] if len(run) else None
         if r is not None:
             # the outcome the list's counting gives it (a silent failure is a failure, as investigate says)
