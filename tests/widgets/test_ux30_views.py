@@ -85,3 +85,23 @@ def test_explorer_names_the_earliest_labelled_culprit_first() -> None:
     assert culprit.index("at step s1") < culprit.index("at step s2") < culprit.index("at step s3"), culprit
     assert ex.step.value == "s1", ex.step.value
     ws.close()
+
+
+def test_explorer_findings_keep_words_whole_and_halves_stack() -> None:
+    # at a 1000 px window the findings sat in a 280 px half: "retrieve|r", "silent_failu|re", a step id in three
+    # pieces. Short words stay whole; a token longer than any word (here a 40-letter agent) still breaks
+    records = [{"record": "run", "run_id": "r1", "system": "s", "outcome": "failure"}]
+    records += [{"run_id": "r1", "step_id": f"s{i}", "agent": "retriever" if i % 2 else "x" * 40, "kind": "tool",
+                 "tool": "search", "input": "<b>same</b>", "status": "ok"} for i in range(8)]
+    ws = wb.open()
+    ws.ingest(records, progress=False)
+    wb.detect(ws)
+    ex = IncidentExplorer(ws, blame_model=None)
+    cells = re.findall(r"<td( class='wb-word')?>([^<]*)</td>", ex.findings.value.split("wb-finding-detail")[0])
+    assert cells and ("", "x" * 40) in cells, cells
+    assert all(cls for cls, text in cells if text != "x" * 40), cells
+    # the step and attribution halves: side by side on a wide output, one under the other on a narrow one
+    halves = ex.children[-1]
+    assert halves.layout.flex_flow == "row wrap", halves.layout
+    assert [h.layout.flex for h in halves.children] == ["1 1 calc((900px - 100%) * 999)"] * 2
+    ws.close()
