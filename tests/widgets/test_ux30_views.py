@@ -7,7 +7,7 @@ import re
 import warnings
 
 import workbench as wb
-from workbench.widgets import IncidentExplorer, LimitTuner, ThresholdTuner
+from workbench.widgets import FindingsOverview, IncidentExplorer, LimitTuner, ThresholdTuner
 
 
 def _failed_store() -> wb.Workspace:
@@ -105,3 +105,18 @@ def test_explorer_findings_keep_words_whole_and_halves_stack() -> None:
     assert halves.layout.flex_flow == "row wrap", halves.layout
     assert [h.layout.flex for h in halves.children] == ["1 1 calc((900px - 100%) * 999)"] * 2
     ws.close()
+
+
+def test_flagged_runs_lead_with_their_worst_finding(ws: wb.Workspace) -> None:  # the simulator's store
+    # a cascade's runs read "info, critical" on one line and "critical, info" on the next, the example one of its
+    # info findings ("built on s0002 (planner)"), not the critical one saying what spread from where
+    fo = FindingsOverview(ws)
+    runs = fo.drill("cascade")
+    critical = ws.sql("SELECT run_id, detail FROM findings WHERE detector = 'cascade' AND severity = 'critical'").df()
+    assert len(runs) and runs["run_id"].isin(critical["run_id"]).sum() >= 3, runs
+    worst = runs[runs["run_id"].isin(critical["run_id"])]
+    assert (worst["severity"].str.startswith("critical")).all(), worst
+    said = critical.groupby("run_id")["detail"].agg(set)
+    assert all(r.example in said[r.run_id] for r in worst.itertuples()), worst[["run_id", "example"]]
+    assert "<div class='wb-flagged-runs'>" in fo.runs.value
+    assert fo.chart.layout.overflow == "auto"     # its legend and menu scroll in its box on a narrow output
