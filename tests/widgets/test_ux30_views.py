@@ -100,6 +100,8 @@ def test_explorer_findings_keep_words_whole_and_halves_stack() -> None:
     cells = re.findall(r"<td( class='wb-word')?>([^<]*)</td>", ex.findings.value.split("wb-finding-detail")[0])
     assert cells and ("", "x" * 40) in cells, cells
     assert all(cls for cls, text in cells if text != "x" * 40), cells
+    # the run list counts in words: "1 hits: loop" read as a typo
+    assert ex.runs.options[0][0].endswith("· 1 hit: loop"), ex.runs.options
     # the step and attribution halves: side by side on a wide output, one under the other on a narrow one
     halves = ex.children[-1]
     assert halves.layout.flex_flow == "row wrap", halves.layout

@@ -15,6 +15,7 @@ import pandas as pd
 
 from .. import plots
 from .._lineage_note import first_stater, lineage_disagreements
+from .._plain import counted
 from .._worst import WORST_FIRST
 from ..store._outcomes import TAKEN_OUTCOME, counted_as
 from ._html import STYLE, WORD_CHARS, esc, kv_table, label, pre, state_table
@@ -48,7 +49,7 @@ def _run_label(r: Any, system: bool = False) -> str:
                f"{r.outcome} (reported success)" if r.outcome == "failure" and r.reported_outcome == "success"
                else r.outcome)
     culprit = f" · culprit {r.culprit}" if isinstance(r.culprit, str) and r.culprit else ""
-    hits = f" · {r.hits} hits: {r.detectors}" if r.hits else ""
+    hits = f" · {counted(int(r.hits), 'hit')}: {r.detectors}" if r.hits else ""   # ("1 hits: loop")
     sys_name = f" · {r.system}" if system and isinstance(r.system, str) and r.system else ""
     return label(f"{r.run_id}{sys_name} · {when} · {outcome}{hits}{culprit}")
 
