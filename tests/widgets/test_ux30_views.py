@@ -122,3 +122,23 @@ def test_flagged_runs_lead_with_their_worst_finding(ws: wb.Workspace) -> None:  
     assert all(r.example in said[r.run_id] for r in worst.itertuples()), worst[["run_id", "example"]]
     assert "<div class='wb-flagged-runs'>" in fo.runs.value
     assert fo.chart.layout.overflow == "auto"     # its legend and menu scroll in its box on a narrow output
+
+
+def test_tuner_says_when_its_threshold_sends_every_run() -> None:
+    # simulator seed 11 at the default costs: the cheapest threshold escalated all 80 runs, and the tuner opened
+    # there, "escalation rate 100.0%", as if that were its advice; nothing said to set a review budget
+    records = []
+    for r in range(6):
+        records.append({"record": "run", "run_id": f"r{r}", "system": "s", "outcome": "failure" if r < 3 else "success"})
+        records += [{"run_id": f"r{r}", "step_id": f"s{i}", "agent": "a", "kind": "tool", "tool": "search",
+                     "input": f"q{r}-{i}"} for i in range(1 if r < 3 else 3)]   # failures are the short runs
+    ws = wb.open()
+    ws.ingest(records, progress=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        tu = ThresholdTuner(ws, signal="tool_calls")
+        assert "(6 of 6;" in tu.readout.value, tu.readout.value
+        assert "sends <b>every run</b> to a human" in tu.readout.value and "max review" in tu.readout.value
+        tu.budget.value = 0.5      # a budget set: the over-budget line, or none, speaks instead
+        assert "every run</b> to a human" not in tu.readout.value, tu.readout.value
+    ws.close()

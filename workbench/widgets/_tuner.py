@@ -269,7 +269,7 @@ class ThresholdTuner(w.VBox):
             f"<div style='font-size:14px'>At {esc(sw.signal)} {'≤' if sw.direction == 'below' else '≥'} {where}: "
             f"escalation rate <b class='wb-escalation-rate'>{p.escalation_rate:.1%}</b> of runs "
             f"({p.escalated_runs:,} of {sw.n_runs:,}; {p.step_escalation_rate:.2%} of steps) · "
-            f"{caught} · {priced}</div>{_over_budget(sw, p, fmt)}")
+            f"{caught} · {priced}</div>{_over_budget(sw, p, fmt)}{_every_run(sw, p)}")
         single = None if isinstance(t, dict) else t
         if self.sweep_chart is not None:
             with self.sweep_chart.hold_sync():
@@ -385,6 +385,18 @@ def on_grid(value: float, step: float, lo: float, way: str) -> float:
     k = math.ceil(k - 1e-9) if way == "up" else math.floor(k + 1e-9)
     decimals = max(0, -math.floor(math.log10(step) + 1e-9))
     return round(lo + k * step, decimals)
+
+
+def _every_run(sw: ThresholdSweep, p: SweepPoint) -> str:
+    """What the readout says when the threshold shown escalates every run with no review budget set: at the
+    default costs (a review 1, a missed failure 20) on the simulator's seed 11 the cheapest threshold sent all 80
+    runs to a human, and the tuner opened there as if that were a recommendation."""
+    if sw.budget or sw.n_failures >= sw.n_runs or p.escalated_runs < sw.n_runs:
+        return ""
+    return ("<div class='wb-tuner-every-run' style='font-size:14px'>⚠ This threshold sends <b>every run</b> to a "
+            f"human: at {plain(sw.cost_review)} a review and {plain(sw.cost_failure)} a missed failure that is "
+            "cheapest here. Set <i>max review</i> (e.g. 0.1) for the threshold that catches most within that "
+            "share of runs, or raise the review cost.</div>")
 
 
 def _over_budget(sw: ThresholdSweep, p: SweepPoint, fmt: str) -> str:
