@@ -228,8 +228,10 @@ def limit_stops(table: pd.DataFrame, width: int = 420, outcomes: Iterable[str] |
     said = [w for o, w in (("failure", "failed (red)"), ("success", "successful (green: what the limit costs)"),
                            ("unknown", "unknown outcome (grey)")) if present is None or o in present]
     return base.mark_bar().encode(
-        # counts of runs: whole ticks ("0.0, 0.1, ... 1.0" when one run was stopped: Who&When, ux26)
-        x=alt.X("runs:Q", title="runs the limit stops", stack="zero", axis=alt.Axis(format="d", tickMinStep=1)),
+        # counts of runs: whole ticks ("0.0, 0.1, ... 1.0" when one run was stopped: Who&When, ux26); "d" alone
+        # rounded the half-steps d3 picks on a short domain: "0 1 1" (one run stopped), "0 1 1 2 2" (two)
+        x=alt.X("runs:Q", title="runs the limit stops", stack="zero",
+                axis=alt.Axis(format="d", tickMinStep=1, tickCount=_whole_steps("x", "width"))),
         y=alt.Y("rule:N", sort=rules, title=None, scale=alt.Scale(domain=rules)),
         color=alt.Color("outcome:N", title="run outcome", scale=_outcome_scale(present)),
         tooltip=["rule:N", "outcome:N", "runs:Q"],

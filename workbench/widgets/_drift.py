@@ -12,6 +12,7 @@ from .. import plots
 from ..exceptions import InvalidParameterError
 from ..store._outcomes import TAKEN_OUTCOME, counted_as
 from ._html import STYLE, esc, frame
+from ._layout import scroll_wide
 
 if TYPE_CHECKING:
     from ..workspace import Workspace
@@ -105,6 +106,9 @@ class FindingsOverview(w.VBox):
                               names="index")
         self.chart = plots.widget(plots.detector_bars(self.counts)) if len(self.counts) else w.HTML(
             f"<i>{self._nothing_found()}</i>")
+        if len(self.counts):
+            # (its severity legend and "…" menu past a 1000 px window's output: the whole view scrolled sideways)
+            scroll_wide(self.chart)
         self.runs = w.HTML()
         if not len(self.counts):   # a "(pick one)" box with nothing to pick
             self.detector.layout.display = "none"
@@ -138,11 +142,22 @@ class FindingsOverview(w.VBox):
             self.runs.value = ""
             return pd.DataFrame()
         # outcomes as workbench investigate counts them: a silent failure named as every view names it
+        # the severities worst first, and the example the worst finding's: a cascade's runs read "info, critical"
+        # on one line and "critical, info" on the next, the example "built on s0002 (planner)" (one of its info
+        # findings) where the critical one says what spread from where
         runs = self.ws.con.execute(
             "SELECT f.run_id, CASE WHEN r.taken_why IS NOT NULL THEN ? ELSE r.outcome END AS outcome, "
             "r.reported_outcome, count(*) AS findings, "
-            "string_agg(DISTINCT f.severity, ', ') AS severity, any_value(f.detail) AS example "
-            f"FROM findings f JOIN ({counted_as(True)}) r USING (run_id) WHERE f.detector = ? "
+            "concat_ws(', ', CASE WHEN bool_or(f.severity = 'critical') THEN 'critical' END, "
+            "CASE WHEN bool_or(f.severity = 'warning') THEN 'warning' END, "
+            "CASE WHEN bool_or(f.severity = 'info') THEN 'info' END, "
+            "string_agg(DISTINCT f.severity, ', ' ORDER BY f.severity) "
+            "FILTER (WHERE f.severity NOT IN ('critical', 'warning', 'info'))) AS severity, "
+            "arg_min(f.detail, [CASE f.severity WHEN 'critical' THEN 0 WHEN 'warning' THEN 1 WHEN 'info' THEN 2 "
+            "ELSE 3 END, coalesce(s.seq, 9223372036854775807)]) AS example "
+            "FROM findings f LEFT JOIN steps s ON s.run_id = f.run_id AND s.step_id = f.step_id "
+            f"JOIN ({counted_as(True)}) r ON r.run_id = f.run_id WHERE f.detector = ? "
             "GROUP BY ALL ORDER BY findings DESC, f.run_id LIMIT ?", [TAKEN_OUTCOME, detector, self.max_runs]).df()
-        self.runs.value = f"<b>{esc(detector)}</b>: top {len(runs)} runs" + frame(runs)
+        # (a run id on one line: "proc-s11-|000050" broke at its hyphens beside the example)
+        self.runs.value = f"<b>{esc(detector)}</b>: top {len(runs)} runs<div class='wb-flagged-runs'>{frame(runs)}</div>"
         return runs

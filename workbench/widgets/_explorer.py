@@ -15,9 +15,10 @@ import pandas as pd
 
 from .. import plots
 from .._lineage_note import first_stater, lineage_disagreements
+from .._plain import counted
 from .._worst import WORST_FIRST
 from ..store._outcomes import TAKEN_OUTCOME, counted_as
-from ._html import STYLE, esc, kv_table, label, pre, state_table
+from ._html import STYLE, WORD_CHARS, esc, kv_table, label, pre, state_table
 from ._layout import control_row, scroll_wide
 from ._messages import readable
 from ._runs import RunFilter, RunPager, choices
@@ -28,6 +29,9 @@ if TYPE_CHECKING:
 ANY = "(any)"
 # A filter dropdown's narrowest: its label ("detector") and a box still showing "(any)" or "failure".
 FILTER_MIN_WIDTH = "140px"
+# The narrowest output that shows the step and the attribution side by side (each half 450 px or more: a state
+# table's value column, a finding's agent and detector on one line).
+HALVES_MIN_PX = 900
 
 
 def _options(values: list[str]) -> list[tuple[str, str]]:
@@ -45,7 +49,7 @@ def _run_label(r: Any, system: bool = False) -> str:
                f"{r.outcome} (reported success)" if r.outcome == "failure" and r.reported_outcome == "success"
                else r.outcome)
     culprit = f" · culprit {r.culprit}" if isinstance(r.culprit, str) and r.culprit else ""
-    hits = f" · {r.hits} hits: {r.detectors}" if r.hits else ""
+    hits = f" · {counted(int(r.hits), 'hit')}: {r.detectors}" if r.hits else ""   # ("1 hits: loop")
     sys_name = f" · {r.system}" if system and isinstance(r.system, str) and r.system else ""
     return label(f"{r.run_id}{sys_name} · {when} · {outcome}{hits}{culprit}")
 
@@ -169,11 +173,18 @@ class IncidentExplorer(w.VBox):
         pager = control_row([self.prev, self.next, self.page_label, self.silent])
         attribution = w.VBox([w.HTML("<b>Attribution</b>"), self.verdict, self.blame_box,
                               w.HBox([self.compute, self.progress])])
-        detail = w.VBox([w.HTML("<b>Step</b>"), self.step, self.detail], layout=w.Layout(width="50%"))
+        # the step and the attribution side by side, half the output each, when the output is wider than
+        # HALVES_MIN_PX; one under the other when not (chart_row's flex-basis switch): at a 1000 px window the
+        # halves were 280 px, the input read a few words a line, "retrieve|r" broke in the findings, the state
+        # table's value column one word wide
+        half = f"1 1 calc(({HALVES_MIN_PX}px - 100%) * 999)"
+        detail = w.VBox([w.HTML("<b>Step</b>"), self.step, self.detail], layout=w.Layout(flex=half, min_width="0"))
         side = w.VBox([attribution, w.HTML("<b>Findings of this run</b>"), self.findings],
-                      layout=w.Layout(width="50%"))
+                      layout=w.Layout(flex=half, min_width="0"))
+        detail.add_class("wb-step-half")
+        side.add_class("wb-attribution-half")
         super().__init__([w.HTML(STYLE + "<b>Runs</b>"), filters_row, self.runs, pager, self.header,
-                          self.timeline, w.HBox([detail, side])])
+                          self.timeline, w.HBox([detail, side], layout=w.Layout(flex_flow="row wrap"))])
         self.add_class("wb-incident-explorer")
         for widget, name in ((self.runs, "wb-run-list"), (self.header, "wb-run-header"), (self.detail, "wb-step-detail"),
                              (self.timeline, "wb-timeline"), (self.page_label, "wb-page-label"),
@@ -286,9 +297,14 @@ class IncidentExplorer(w.VBox):
             self.blame_box.children = ()
             return
         run = self.ws.con.execute("SELECT * FROM runs WHERE run_id = ?", [run_id]).df()
+        # the earliest labelled step first, as the sweep takes it for the run's decisive step ("caught" is an
+        # escalation at or before it): the simulator's labels came in by fault, and the header named the
+        # retriever at s0007 first, the panel opening there, while the planner's misread at s0002 started it
         labelled = self.ws.con.execute(
-            "SELECT agent, step_id, kind, source, detail FROM labels WHERE run_id = ? "
-            "AND (agent IS NOT NULL OR step_id IS NOT NULL) ORDER BY created_at", [run_id]).fetchall()
+            "SELECT l.agent, l.step_id, l.kind, l.source, l.detail FROM labels l "
+            "LEFT JOIN steps s ON s.run_id = l.run_id AND s.step_id = l.step_id WHERE l.run_id = ? "
+            "AND (l.agent IS NOT NULL OR l.step_id IS NOT NULL) ORDER BY s.seq NULLS LAST, l.created_at",
+            [run_id]).fetchall()
         r = run.iloc[0] if len(run) else None
         if r is not None:
             # the outcome the list's counting gives it (a silent failure is a failure, as investigate says)
@@ -615,11 +631,19 @@ def _findings_table(hits: pd.DataFrame, max_rows: int) -> str:
     head = "".join(f"<th style='text-align:left'>{c}</th>" for c in ("step", "agent", "detector", "severity"))
     rows = []
     for h in hits.head(max_rows).itertuples(index=False):
-        rows.append(f"<tr class='wb-finding'><td>{esc(h.step_id)}</td><td>{esc(h.agent)}</td>"
-                    f"<td>{esc(h.detector)}</td><td>{esc(h.severity)}</td></tr>"
+        rows.append("<tr class='wb-finding'>" + "".join(_word_cell(v) for v in (h.step_id, h.agent, h.detector, h.severity))
+                    + "</tr>"
                     f"<tr class='wb-finding-detail'><td colspan='4'>{esc(h.detail)}</td></tr>")
     more = (f"<div><i>the first {max_rows} of {len(hits):,} findings</i></div>" if len(hits) > max_rows else "")
     return f"<table class='wb-table wb-findings-table'><thead><tr>{head}</tr></thead>{''.join(rows)}</table>{more}"
+
+
+def _word_cell(value: Any) -> str:
+    """A findings cell that keeps its words whole ("retrieve|r", "silent_failu|re" on a narrow half), unless one
+    is longer than a state table's word (a 32-hex step id breaks anywhere, so the table fits its half)."""
+    text = esc(value)
+    whole = max((len(word) for word in str(value if value is not None else "").split()), default=0) <= WORD_CHARS
+    return f"<td class='wb-word'>{text}</td>" if whole else f"<td>{text}</td>"
 
 
 def _running_loop() -> asyncio.AbstractEventLoop | None:

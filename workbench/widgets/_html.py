@@ -67,8 +67,8 @@ STYLE = ("<style>.wb-pre{white-space:pre-wrap;word-break:break-word;max-height:1
          ".wb-table{max-width:100%}.wb-kv td,.wb-findings-table td,.wb-state-table td{overflow-wrap:anywhere}"
          # a state column of short words (a key, a step id) keeps each word whole: "anywhere" let the table
          # squeeze it to a few letters a line ("item_qu|ery", "s00|02") to widen the value column
-         ".wb-state-table td.wb-word{overflow-wrap:normal;word-break:normal}.wb-state-table th{text-align:left}"
-         ".wb-findings-table tr.wb-finding td{padding-top:6px}"
+         ":is(.wb-state-table,.wb-findings-table) td.wb-word{overflow-wrap:normal;word-break:normal}.wb-state-table th{text-align:left}"
+         ".wb-findings-table tr.wb-finding td{padding-top:6px}.wb-flagged-runs td:first-child{white-space:nowrap}"
          # vega-embed's "…" menu sits at the right edge of its box, and a chart in a view's row takes the row's
          # width: the menu floated far right of a 360 px chart. The box lays the chart and the menu side by side
          + _VIEWS + " .vega-embed.has-actions{display:flex!important;align-items:flex-start;padding-right:0}"

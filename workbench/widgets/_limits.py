@@ -23,12 +23,17 @@ if TYPE_CHECKING:
     from ..policy._limits import LimitSuggestions
     from ..workspace import Workspace
 
-# the table as a reader scans it: numbers short, the basis, run ids and note allowed to wrap, nothing else
-# (at 10em each they held the demo's table 69 px wider than a notebook's output: it scrolled sideways)
-_TABLE_STYLE = ("<style>.wb-limits-table td{white-space:nowrap;vertical-align:top;line-height:1.3}"
-                ".wb-limits-table td:nth-child(3),.wb-limits-table td:nth-child(11),"
-                ".wb-limits-table td:nth-child(12){white-space:normal;min-width:6em;max-width:24em}"
-                ".wb-limits-table td:nth-child(3){min-width:8.5em}</style>")   # "successful runs" on one line
+# the table as a reader scans it: numbers short, run ids and note allowed to wrap, nothing else (at 10em each
+# they held the demo's table 69 px wider than a notebook's output: it scrolled sideways)
+_WRAPPED = ("stopped_runs", "note")
+
+
+def _table_style(columns: list[str]) -> str:
+    wrapped = ",".join(f".wb-limits-table td:nth-child({columns.index(c) + 1})" for c in _WRAPPED if c in columns)
+    return ("<style>.wb-limits-table td{white-space:nowrap;vertical-align:top;line-height:1.3}"
+            + (wrapped + "{white-space:normal;min-width:6em;max-width:24em}" if wrapped else "") + "</style>")
+
+
 _HEADERS = {"baseline_runs": "basis runs", "stops_failed": "stops failed", "stops_successful": "stops successful",
             "stops_unknown": "stops unknown", "stopped_runs": "first runs stopped"}
 _SHOWN = ["rule", "limit", "basis", "baseline_runs", "p50", "p90", "max", "stops_failed", "stops_successful",
@@ -166,12 +171,26 @@ class LimitTuner(w.VBox):
         self._table(table)
 
     def _table(self, table: pd.DataFrame) -> None:
-        shown = table[_SHOWN].copy()
+        # one system's limits share one basis: said once above the table (or in the notes, with why) instead of
+        # in a column repeating "all runs (0 successful, fewer than 5: limits are where the runs went, not what
+        # normal runs need)" on every row, each wrapped to five lines (Who&When: the rows five times as tall,
+        # the notes column off a 1000 px window)
+        bases = table["basis"].dropna().unique()
+        caption = ""
+        if len(bases) == 1:
+            basis = str(bases[0])
+            said = any(basis in n for n in self.limits.notes.get(self.system.value, []))
+            caption = "" if said else (f"<div class='wb-limits-basis'>Every limit here is learned from the "
+                                       f"{esc(basis)} of {esc(self.system.value) or '(no system)'}.</div>")
+        # (a system without runs of unknown outcome: a column of zeros that widened the table past a narrow output)
+        unknown = (self.limits.runs.loc[self.limits.runs["system"] == self.system.value, "outcome"] == "unknown").any()
+        dropped = ({"basis"} if len(bases) == 1 else set()) | (set() if unknown else {"stops_unknown"})
+        shown = table[[c for c in _SHOWN if c not in dropped]].copy()
         shown["stopped_runs"] = [", ".join(ids[:2]) + (f" … (+{len(ids) - 2})" if len(ids) > 2 else "")
                                  for ids in shown["stopped_runs"]]
         for col in ("limit", "p50", "p90", "max"):
             shown[col] = shown[col].map(_number)
-        self.table.value = _TABLE_STYLE + frame(shown.rename(columns=_HEADERS))
+        self.table.value = caption + _table_style(list(shown.columns)) + frame(shown.rename(columns=_HEADERS))
 
     # -- export ----------------------------------------------------------------------------------
     def export_policy(self, path: str | Path | None = None) -> Policy | None:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets as w
 
 from .. import plots
-from .._plain import plain
+from .._plain import counted, plain
 from ..exceptions import InvalidParameterError
 from ..plots._bulk import bulk_range
 from ._html import STYLE, esc, label, pre
@@ -259,11 +259,17 @@ class ThresholdTuner(w.VBox):
                       f"{sw.best.cost:,.1f})")
         caught = (f"failures caught <b>{p.recall:.1%}</b> ({p.failures_caught:,} of {sw.n_failures:,})" if sw.n_failures
                   else "failures caught: <b>no failed run</b> to catch")
+        # a failed run escalated only after its labelled culprit step is not caught (the damage was done): on
+        # Who&When "1 of 5 escalated" beside "failures caught 0 of 5", every run failed, read as a miscount
+        late = p.escalated_runs - p.false_escalations - p.failures_caught
+        if late > 0:
+            caught += (f" · <span class='wb-tuner-late'>{counted(late, 'failed run')} escalated too late: only "
+                       f"after {'its' if late == 1 else 'their'} labelled culprit step</span>")
         self.readout.value = (
             f"<div style='font-size:14px'>At {esc(sw.signal)} {'≤' if sw.direction == 'below' else '≥'} {where}: "
             f"escalation rate <b class='wb-escalation-rate'>{p.escalation_rate:.1%}</b> of runs "
             f"({p.escalated_runs:,} of {sw.n_runs:,}; {p.step_escalation_rate:.2%} of steps) · "
-            f"{caught} · {priced}</div>{_over_budget(sw, p, fmt)}")
+            f"{caught} · {priced}</div>{_over_budget(sw, p, fmt)}{_every_run(sw, p)}")
         single = None if isinstance(t, dict) else t
         if self.sweep_chart is not None:
             with self.sweep_chart.hold_sync():
@@ -379,6 +385,18 @@ def on_grid(value: float, step: float, lo: float, way: str) -> float:
     k = math.ceil(k - 1e-9) if way == "up" else math.floor(k + 1e-9)
     decimals = max(0, -math.floor(math.log10(step) + 1e-9))
     return round(lo + k * step, decimals)
+
+
+def _every_run(sw: ThresholdSweep, p: SweepPoint) -> str:
+    """What the readout says when the threshold shown escalates every run with no review budget set: at the
+    default costs (a review 1, a missed failure 20) on the simulator's seed 11 the cheapest threshold sent all 80
+    runs to a human, and the tuner opened there as if that were a recommendation."""
+    if sw.budget or sw.n_failures >= sw.n_runs or p.escalated_runs < sw.n_runs:
+        return ""
+    return ("<div class='wb-tuner-every-run' style='font-size:14px'>⚠ This threshold sends <b>every run</b> to a "
+            f"human: at {plain(sw.cost_review)} a review and {plain(sw.cost_failure)} a missed failure that is "
+            "cheapest here. Set <i>max review</i> (e.g. 0.1) for the threshold that catches most within that "
+            "share of runs, or raise the review cost.</div>")
 
 
 def _over_budget(sw: ThresholdSweep, p: SweepPoint, fmt: str) -> str:
