@@ -5,6 +5,9 @@ Usage::
 
     python bench/attribution_blame30.py --frame FRAME --variant C1 C2 C3 [--dump CSV]
     python bench/attribution_blame30.py --frame FRAME --variant v10 B2      # checks: blame28's figures again
+    # the shipped file of a variant (BlameModel's own parameters; its figures again, from BlameModel alone)
+    python bench/attribution_blame30.py --frame FRAME --variant C1 --aegis AEGIS \
+        --write-pretrained blame_model_whowhen_v11.json --chosen-by "..."
 
 FRAME is a frame of bench/attribution_blame14.py (``--save-frame``).
 
@@ -32,6 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import attribution_blame14 as b14  # noqa: E402
+from attribution_blame17 import VARIANT_NOTES  # noqa: E402
 from attribution_blame28 import V10, model_class  # noqa: E402
 from attribution_logonly import markdown  # noqa: E402
 from attribution_pair24 import reliability  # noqa: E402
@@ -41,6 +45,17 @@ from workbench.attribution._evaluate import _metrics  # noqa: E402
 # variant -> (model whose agents and confidence, model whose step scores, step rule)
 VARIANTS = {"v10": ("v10", "v10", "top"), "B2": ("B2", "B2", "top"), "C1": ("B2", "v10", "top"),
             "C2": ("B2", "v10", "within"), "C3": ("B2", "B2", "within")}
+
+
+# The variants as BlameModel parameters (what ships): v10's plus these.
+SHIPPED = {"C1": {"listwise_weight": 0.25},
+           "C2": {"listwise_weight": 0.25, "step_rule": "named_agent"},
+           "C3": {"listwise_weight": 0.25, "listwise_steps": True, "step_rule": "named_agent"}}
+NOTES = {
+    "listwise_weight": ("0.25: the scorer that names the culprit agent has 3/4 the per-move fit's coefficients and "
+                        "1/4 those of a fit of the softmax over each run's moves (bench/protocol_blame26.md L1, "
+                        "blame28's B2); declared in bench/protocol_blame30.md"),
+    **VARIANT_NOTES["i4"]}   # v10's notes: system_balance, the simulator's fixed labels
 
 
 def within_agent(steps: pd.DataFrame, agents: pd.DataFrame) -> pd.DataFrame:
@@ -111,10 +126,27 @@ def main() -> None:
     ap.add_argument("--frame", type=Path, required=True)
     ap.add_argument("--variant", nargs="+", choices=list(VARIANTS), required=True)
     ap.add_argument("--dump", type=Path, help="per-run verdicts of every split to this CSV")
+    ap.add_argument("--write-pretrained", metavar="FILE", help="write the shipped model file FILE (under "
+                    "workbench/attribution/models) of the one --variant, fitted on every run, with provenance")
+    ap.add_argument("--chosen-by", default="")
+    ap.add_argument("--aegis", type=Path)
+    ap.add_argument("--aegis-cap", type=int, default=150)
+    ap.add_argument("--sim", type=int, default=300)
     args = ap.parse_args()
     warnings.simplefilter("ignore")
     X = pd.read_parquet(args.frame.with_suffix(".X.parquet"))
     labels = pd.read_parquet(args.frame.with_suffix(".labels.parquet"))
+    if args.write_pretrained:
+        (name,) = args.variant
+        params = {**V10, **SHIPPED[name]}
+        b14.FAST = {**params, "calibration_cv": None}
+        b14.write_pretrained(X, labels, args, params=params, notes={
+            **NOTES, **({"step_rule": "named_agent: the decisive step is the best move (per-move scorer) of the agent "
+                                      "named"} if "step_rule" in SHIPPED[name] else {})}, written_by=(
+            f"bench/attribution_blame30.py --frame FRAME --variant {name} --aegis AEGIS --aegis-cap {args.aegis_cap} "
+            f"--sim {args.sim} --write-pretrained {args.write_pretrained} (FRAME: bench/attribution_blame14.py "
+            "--save-frame over bench/attribution_public_sets.py's runs, the simulator's labels of blame16)"))
+        return
     fits = Fits(X, labels, need_v10_agents="v10" in args.variant)
     dump: list[pd.DataFrame] = []
     variants = [Variant(n, fits, dump) for n in args.variant]
