@@ -49,10 +49,12 @@ class PersistMixin:
         check_is_fitted(self, "step_model_")
         prior = getattr(self, "prior_", None)
         familiarity = getattr(self, "familiarity_", None)
+        agent_model = getattr(self, "agent_model_", None)
         return {"format": FORMAT, "version": VERSION, "params": self.get_params(),
                 "feature_names": [str(f) for f in self.feature_names_in_],
                 "unavailable_features": list(self.unavailable_features_), "n_runs": self.n_runs_,
                 "step_model": self.step_model_.to_dict(),
+                "agent_model": agent_model.to_dict() if agent_model is not None else None,
                 "calibration": self.calibration_.to_dict() if self.calibration_ is not None else None,
                 "familiarity": familiarity.to_dict() if familiarity is not None else None,
                 "prior": prior.to_dict() if prior is not None else None,
@@ -90,6 +92,14 @@ class PersistMixin:
             model.unavailable_features_ = [str(f) for f in d.get("unavailable_features", [])]
             model.n_runs_ = int(d["n_runs"])
             model.step_model_ = trees
+            # Files before v11 have no agent scorer: the step scorer ranks the agents, as when they were fitted.
+            agent = d.get("agent_model")
+            if agent is not None and (agent.get("kind") != "linear" if isinstance(agent, dict) else True):
+                raise FormatError("agent model is not a linear model")
+            model.agent_model_ = LinearScorer.from_dict(agent) if agent is not None else None
+            if model.agent_model_ is not None and model.agent_model_.n_features != len(names):
+                raise FormatError(f"the agent model takes {model.agent_model_.n_features} features, the file names "
+                                  f"{len(names)}")
             model.calibration_ = PlattCalibration.from_dict(d["calibration"]) if d.get("calibration") else None
             # Files before v6 have no familiarity: their confidence is not shrunk, as when they were fitted.
             model.familiarity_ = (Familiarity.from_dict(d["familiarity"], len(names)) if d.get("familiarity")
