@@ -20,6 +20,9 @@ from ..exceptions import FormatError
 
 FORMAT = "workbench.BlameModel"
 VERSION = 1
+# v11 (v10's runs and parameters plus ``listwise_weight=0.25``: agents are named by ¾ v10's per-move coefficients +
+# ¼ those of a softmax fit over each run's moves, kept as ``agent_model``; the steps stay v10's; declared in
+# bench/protocol_blame30.md, C1, written by bench/attribution_blame30.py) replaces v10, which stays loadable;
 # v10 (v9's features and training runs refitted on the simulator's fixed labels, where a fault a failed run
 # recovered from names no culprit, with ``system_balance=True``: each training system carries the same total
 # weight; bench/attribution_blame17.py, declared in bench/protocol_blame17.md) replaces v9, which stays loadable;
@@ -34,9 +37,9 @@ VERSION = 1
 # rankings unchanged) replaces v5; v5 (v4 plus ``run_weight=0.5`` and ``talkers_only=True``) replaces v4 (v3 plus ``value_prior=0.5``:
 # a fixed lift of the run's first agent move stating a new number), which replaced v3 (calibrated on
 # the softmax mass of the agent's moves, or a constant), v2 and v1 (Algorithm-Generated only). The file
-# format is unchanged: this code reads v1-v10 files (a parameter a file lacks loads with its default, off,
-# as it was fitted).
-PRETRAINED = "blame_model_whowhen_v10.json"
+# format is unchanged: this code reads v1-v11 files (a parameter or an ``agent_model`` a file lacks loads with
+# its default, off, as it was fitted; a v11 file is refused by code before v11, which does not know its parameters).
+PRETRAINED = "blame_model_whowhen_v11.json"
 
 
 class PersistMixin:
