@@ -34,11 +34,15 @@ def explain_run(model: BlameModel, ws, run_id: str) -> pd.DataFrame:  # noqa: AN
         explainer = shap.TreeExplainer(model.step_model_.shap_model())
         values = np.asarray(explainer.shap_values(M), dtype=float).reshape(M.shape)
         base = float(np.ravel(explainer.expected_value)[0])
+    agent_model = getattr(model, "agent_model_", None)
+    # With a separate agent scorer (v11) the agent rows explain its log-odds, not the step scorer's.
+    a_values, a_base = agent_model.contributions(M) if agent_model is not None else (values, base)
     if model.value_prior:
         # The unfitted prior is one more additive term: it gets its own row, so the sum still holds.
         names = [*names, "value_prior"]
         M = np.column_stack([M, X["first_numbers"].fillna(0.0).to_numpy(dtype=np.float64)])
         values = np.column_stack([values, model._value_offset(X)])
+        a_values = np.column_stack([a_values, model._value_offset(X)])
     logit = steps.set_index("step_id")["logit"]
     top_step = steps.loc[steps["rank"] == 1, "step_id"].iat[0]
     top_agent = agents.loc[agents["rank"] == 1, "agent"].iat[0]
@@ -48,7 +52,14 @@ def explain_run(model: BlameModel, ws, run_id: str) -> pd.DataFrame:  # noqa: AN
         "value": M.ravel(), "shap": values.ravel(), "base_value": base})
     long["output"] = long["step_id"].map(logit).to_numpy()
     long["top"] = long["step_id"] == top_step
-    agent_rows = _explain_agents(model.agent_aggregation, long, base)
+    if agent_model is None:
+        agent_rows = _explain_agents(model.agent_aggregation, long, base)
+    else:
+        a_logit = model._rank_steps(X.drop(columns=["prior_logit"], errors="ignore"), agent_model).set_index(
+            "step_id")["logit"]
+        scored = long.assign(shap=a_values.ravel(), base_value=a_base,
+                             output=long["step_id"].map(a_logit).to_numpy())
+        agent_rows = _explain_agents(model.agent_aggregation, scored, a_base)
     agent_rows["top"] = agent_rows["agent"] == top_agent
     out = pd.concat([long, agent_rows], ignore_index=True).assign(abs_shap=lambda d: d["shap"].abs())
     # the words a chart shows for each feature ("silent-failure finding on the move", not det_value)

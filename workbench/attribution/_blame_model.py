@@ -40,9 +40,11 @@ from ._heuristics import (
     rank_steps,
     save_scores,
     sole_agent,
+    steps_of_named_agent,
     verdicts,
 )
 from ._linear import LinearScorer
+from ._listwise import fit_listwise
 from ._persist import PersistMixin
 from ._portable import PORTABLE_FEATURES, portable_features
 from ._trees import TreeEnsemble
@@ -137,6 +139,20 @@ class BlameModel(PersistMixin, BaseEstimator):
         that system's hit rate on another. 0 (default) turns it off; the pretrained model since v6
         uses 0.1 (chosen without Hand-Crafted). Rankings, and which side of 0.5 a confidence is on,
         do not change.
+    listwise_weight : float
+        Weight ``w`` in [0, 1] of a run-level fit in the scorer that names the culprit agent: its
+        coefficients are ``(1 - w)`` times the per-move fit's plus ``w`` times those of a fit of the
+        softmax over each run's moves to its labelled step (:mod:`._listwise`; the per-move fit asks of
+        each move alone whether it is the culprit, the run-level fit compares a run's moves, as the
+        verdict does). 0 (default) leaves it out; linear scorer only. The pretrained model since v11
+        uses 0.25 (bench/protocol_blame28.md B2, bench/protocol_blame30.md).
+    listwise_steps : bool
+        The blended scorer of ``listwise_weight`` ranks the steps too. False (default): the steps keep
+        the per-move scorer, the objective fitted for them (within one system, blending cost the
+        decisive step: bench/protocol_blame28.md).
+    step_rule : {"top", "named_agent"}
+        The decisive step: the run's top-scoring move (``"top"``, default), or the best move of the
+        agent named culprit (``"named_agent"``: the verdict's step is always one of its agent's moves).
     prior : None or "pretrained"
         ``"pretrained"``: :meth:`fit` refines the shipped model (:meth:`pretrained`) instead of
         starting from nothing: its log-odds become a feature of the trees fitted on your runs.
@@ -157,6 +173,9 @@ class BlameModel(PersistMixin, BaseEstimator):
         Features the step model was fitted on.
     step_model_ : LinearScorer or TreeEnsemble
         The per-move model (log-odds that the move is the decisive step), as plain arrays.
+    agent_model_ : LinearScorer or None
+        The scorer that ranks agents when it is not ``step_model_`` (``listwise_weight`` > 0 and
+        ``listwise_steps`` False); None otherwise.
     familiarity_ : Familiarity or None
         The training moves' feature statistics that ``shift_scale`` measures a run against (None
         when it is 0).
@@ -202,6 +221,9 @@ class BlameModel(PersistMixin, BaseEstimator):
         "talkers_only": (lambda v: isinstance(v, bool), "True or False"),
         "system_balance": (lambda v: isinstance(v, bool), "True or False"),
         "shift_scale": (_real(0.0), "a float >= 0"),
+        "listwise_weight": (_real(0.0, 1.0), "a float in [0, 1]"),
+        "listwise_steps": (lambda v: isinstance(v, bool), "True or False"),
+        "step_rule": (lambda v: v in ("top", "named_agent"), "'top' or 'named_agent'"),
         "prior": (lambda v: v is None or v == "pretrained", "None or 'pretrained'"),
         "detect": (lambda v: isinstance(v, bool) or v == "auto", "'auto', True or False"),
         "random_state": (_int_or_none(0), "None or an int >= 0"),
@@ -214,7 +236,8 @@ class BlameModel(PersistMixin, BaseEstimator):
                  calibration_cv: int | None = 5, calibration_groups: str = "auto", uncertain_below: float = 0.5,
                  value_prior: float = 0.0, run_weight: float = 0.0, talkers_only: bool = False,
                  system_balance: bool = False, shift_scale: float = 0.0, prior: str | None = None,
-                 detect: str | bool = "auto", random_state: int | None = 0, n_jobs: int | None = 1) -> None:
+                 detect: str | bool = "auto", random_state: int | None = 0, n_jobs: int | None = 1,
+                 listwise_weight: float = 0.0, listwise_steps: bool = False, step_rule: str = "top") -> None:
         self.estimator = estimator
         self.C = C
         self.agent_aggregation = agent_aggregation
@@ -237,6 +260,9 @@ class BlameModel(PersistMixin, BaseEstimator):
         self.detect = detect
         self.random_state = random_state
         self.n_jobs = n_jobs
+        self.listwise_weight = listwise_weight
+        self.listwise_steps = listwise_steps
+        self.step_rule = step_rule
 
     # -- parameters -------------------------------------------------------------------------
     def _validate(self) -> None:
@@ -244,6 +270,9 @@ class BlameModel(PersistMixin, BaseEstimator):
             value = getattr(self, name)
             if not ok(value):
                 raise InvalidParameterError(f"{name!r} must be {what} (got {value!r})")
+        if self.listwise_weight and self.estimator != "linear":
+            raise InvalidParameterError(f"'listwise_weight' needs estimator='linear' (got {self.estimator!r} "
+                                        f"with listwise_weight={self.listwise_weight!r})")
 
     def _feature_list(self) -> list[str]:
         if self.features is None:
@@ -330,7 +359,7 @@ class BlameModel(PersistMixin, BaseEstimator):
         self.n_features_in_ = len(names)
         self.unavailable_features_ = [n for n in chosen if n not in names]
         self.n_runs_ = int(X.loc[keep, "run_id"].nunique())
-        self.step_model_ = self._fit_scorer(X.loc[keep], y[keep])
+        self.step_model_, self.agent_model_ = self._fit_scorers(X.loc[keep], y[keep])
         self.calibration_ = self._calibrate(X.loc[keep], y[keep], labels)
         self.familiarity_ = (Familiarity.fit(X.loc[keep, names].to_numpy(dtype=np.float64),
                                              X.loc[keep, "run_id"].to_numpy(dtype=object), self.shift_scale)
@@ -370,6 +399,30 @@ class BlameModel(PersistMixin, BaseEstimator):
         with threadpool_limits(self.n_jobs, user_api="openmp"):
             return TreeEnsemble.from_hgb(self._booster().fit(M, y, sample_weight=w))
 
+    def _fit_scorers(self, X: pd.DataFrame, y: np.ndarray) -> tuple[Any, LinearScorer | None]:
+        """The step scorer and, when another one ranks the agents, that one (else None)."""
+        base = self._fit_scorer(X, y)
+        w = getattr(self, "listwise_weight", 0.0)
+        if not w or not len(X):
+            return base, None
+        Z = base._z(X[list(self.feature_names_in_)].to_numpy(dtype=np.float64))
+        order = np.lexsort((X["pos"].to_numpy(), pd.factorize(X["run_id"])[0]))
+        system = X["system"].reset_index(drop=True) if self.system_balance and "system" in X.columns else None
+        beta = fit_listwise(Z, y, self._value_offset(X), X["run_id"].reset_index(drop=True), order, system, self.C)
+        blend = LinearScorer(base.median, base.mean, base.scale, (1 - w) * base.coef + w * beta,
+                             (1 - w) * base.intercept)
+        return (blend, None) if self.listwise_steps else (base, blend)
+
+    def _rank_both(self, X: pd.DataFrame, step_model: Any, agent_model: LinearScorer | None,
+                   ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+        """Ranked steps, ranked agents, and the scored moves the agents were ranked from."""
+        steps = self._rank_steps(X, step_model)
+        scored = steps if agent_model is None else self._rank_steps(X, agent_model)
+        agents = self._rank_agents(scored)
+        if getattr(self, "step_rule", "top") == "named_agent":
+            steps = steps_of_named_agent(steps, agents)
+        return steps, agents, scored
+
     def _calibrate(self, X: pd.DataFrame, y: np.ndarray, labels: pd.DataFrame) -> PlattCalibration | None:
         runs = np.array(sorted(X["run_id"].unique()))
         k = self.calibration_cv
@@ -385,9 +438,9 @@ class BlameModel(PersistMixin, BaseEstimator):
             held_out = [X["run_id"].isin(order[i::k]).to_numpy() for i in range(k)]
         parts = []
         for test in held_out:
-            trees = self._fit_scorer(X.loc[~test], y[~test])
-            steps = self._rank_steps(X.loc[test], trees)
-            agents = agent_evidence(steps, self._rank_agents(steps))
+            trees, agent_model = self._fit_scorers(X.loc[~test], y[~test])
+            _, agents, scored = self._rank_both(X.loc[test], trees, agent_model)
+            agents = agent_evidence(scored, agents)
             parts.append(calibration_rows(agents, labels))
         return PlattCalibration.fit(pd.concat(parts, ignore_index=True), random_state=self.random_state)
 
@@ -430,12 +483,11 @@ class BlameModel(PersistMixin, BaseEstimator):
         """
         check_is_fitted(self, "step_model_")
         X = self._with_prior(X)
-        steps = self._rank_steps(X, self.step_model_)
-        agents = self._rank_agents(steps)
+        steps, agents, scored = self._rank_both(X, self.step_model_, getattr(self, "agent_model_", None))
         if self.calibration_ is None:
             agents["confidence"] = agents["share"]
         else:
-            agents["confidence"] = self.calibration_.predict(agent_evidence(steps, agents))
+            agents["confidence"] = self.calibration_.predict(agent_evidence(scored, agents))
         familiarity = getattr(self, "familiarity_", None)
         if familiarity is not None and len(X):
             w = familiarity.weight(X[list(self.feature_names_in_)].to_numpy(dtype=np.float64),

@@ -82,6 +82,21 @@ def rank_agents(steps: pd.DataFrame, how: str = "max", talkers_only: bool = Fals
     return finish_agents(A)
 
 
+def steps_of_named_agent(steps: pd.DataFrame, agents: pd.DataFrame) -> pd.DataFrame:
+    """``steps`` re-ranked within each run: the moves of its top-ranked agent first, in their order, then the rest.
+
+    The decisive step is then a move of the agent the verdict names (the run's top move may be another agent's
+    when agents are ranked by another scorer than steps)."""
+    top = agents.loc[agents["rank"] == 1, ["run_id", "agent"]].rename(columns={"agent": "_top"})
+    s = steps.assign(_agent=steps["agent"].fillna("<none>").astype(object)).merge(top, on="run_id", how="left")
+    s["_other"] = (s["_agent"] != s["_top"]).astype(np.int8)
+    keys, ascending = _order(s, "pos")
+    s = s.sort_values([keys[0], "_other", *keys[1:]], ascending=[ascending[0], True, *ascending[1:]], kind="stable")
+    s["rank"] = s.groupby("run_id", sort=False).cumcount() + 1
+    return s.drop(columns=["_agent", "_top", "_other"]).sort_values(["run_id", "pos"], kind="stable",
+                                                                    ignore_index=True)
+
+
 def finish_agents(A: pd.DataFrame) -> pd.DataFrame:
     """Add each agent's ``share`` of its run's positive score and its ``rank`` (ties: first to act)."""
     total = A["score"].clip(lower=0).groupby(A["run_id"]).transform("sum")

@@ -20,6 +20,9 @@ from ..exceptions import FormatError
 
 FORMAT = "workbench.BlameModel"
 VERSION = 1
+# v11 (v10's runs and parameters plus ``listwise_weight=0.25``: agents are named by ¾ v10's per-move coefficients +
+# ¼ those of a softmax fit over each run's moves, kept as ``agent_model``; the steps stay v10's; declared in
+# bench/protocol_blame30.md, C1, written by bench/attribution_blame30.py) replaces v10, which stays loadable;
 # v10 (v9's features and training runs refitted on the simulator's fixed labels, where a fault a failed run
 # recovered from names no culprit, with ``system_balance=True``: each training system carries the same total
 # weight; bench/attribution_blame17.py, declared in bench/protocol_blame17.md) replaces v9, which stays loadable;
@@ -34,9 +37,9 @@ VERSION = 1
 # rankings unchanged) replaces v5; v5 (v4 plus ``run_weight=0.5`` and ``talkers_only=True``) replaces v4 (v3 plus ``value_prior=0.5``:
 # a fixed lift of the run's first agent move stating a new number), which replaced v3 (calibrated on
 # the softmax mass of the agent's moves, or a constant), v2 and v1 (Algorithm-Generated only). The file
-# format is unchanged: this code reads v1-v10 files (a parameter a file lacks loads with its default, off,
-# as it was fitted).
-PRETRAINED = "blame_model_whowhen_v10.json"
+# format is unchanged: this code reads v1-v11 files (a parameter or an ``agent_model`` a file lacks loads with
+# its default, off, as it was fitted; a v11 file is refused by code before v11, which does not know its parameters).
+PRETRAINED = "blame_model_whowhen_v11.json"
 
 
 class PersistMixin:
@@ -49,10 +52,12 @@ class PersistMixin:
         check_is_fitted(self, "step_model_")
         prior = getattr(self, "prior_", None)
         familiarity = getattr(self, "familiarity_", None)
+        agent_model = getattr(self, "agent_model_", None)
         return {"format": FORMAT, "version": VERSION, "params": self.get_params(),
                 "feature_names": [str(f) for f in self.feature_names_in_],
                 "unavailable_features": list(self.unavailable_features_), "n_runs": self.n_runs_,
                 "step_model": self.step_model_.to_dict(),
+                "agent_model": agent_model.to_dict() if agent_model is not None else None,
                 "calibration": self.calibration_.to_dict() if self.calibration_ is not None else None,
                 "familiarity": familiarity.to_dict() if familiarity is not None else None,
                 "prior": prior.to_dict() if prior is not None else None,
@@ -90,6 +95,14 @@ class PersistMixin:
             model.unavailable_features_ = [str(f) for f in d.get("unavailable_features", [])]
             model.n_runs_ = int(d["n_runs"])
             model.step_model_ = trees
+            # Files before v11 have no agent scorer: the step scorer ranks the agents, as when they were fitted.
+            agent = d.get("agent_model")
+            if agent is not None and (agent.get("kind") != "linear" if isinstance(agent, dict) else True):
+                raise FormatError("agent model is not a linear model")
+            model.agent_model_ = LinearScorer.from_dict(agent) if agent is not None else None
+            if model.agent_model_ is not None and model.agent_model_.n_features != len(names):
+                raise FormatError(f"the agent model takes {model.agent_model_.n_features} features, the file names "
+                                  f"{len(names)}")
             model.calibration_ = PlattCalibration.from_dict(d["calibration"]) if d.get("calibration") else None
             # Files before v6 have no familiarity: their confidence is not shrunk, as when they were fitted.
             model.familiarity_ = (Familiarity.from_dict(d["familiarity"], len(names)) if d.get("familiarity")
