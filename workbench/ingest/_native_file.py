@@ -1,7 +1,8 @@
 """Native JSONL read whole by DuckDB's parallel JSON reader: the fast path for a file DuckDB reads cleanly.
 
 ``read_json`` decodes the file on every thread, each key the format uses typed ``JSON`` (its value as
-DuckDB writes it), so a type check is a test of the first character rather than a pattern over the line.
+DuckDB writes it), so a type check is a test of the first character rather than a pattern over the line
+(but the keys read only as words, ``_WORDS``, typed ``VARCHAR``: see there).
 Records are mapped by the same SQL as the block path (:func:`._native_sql.mapping_sql`) into one table
 created in the file's order (``preserve_insertion_order``: DuckDB reads and maps on every thread and
 writes the batches in order), so a record's ``rowid`` numbers it: record ``i`` is line ``i`` as long as
