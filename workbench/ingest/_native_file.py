@@ -1,7 +1,8 @@
 """Native JSONL read whole by DuckDB's parallel JSON reader: the fast path for a file DuckDB reads cleanly.
 
 ``read_json`` decodes the file on every thread, each key the format uses typed ``JSON`` (its value as
-DuckDB writes it), so a type check is a test of the first character rather than a pattern over the line.
+DuckDB writes it), so a type check is a test of the first character rather than a pattern over the line
+(but the keys read only as words, ``_WORDS``, typed ``VARCHAR``: see there).
 Records are mapped by the same SQL as the block path (:func:`._native_sql.mapping_sql`) into one table
 created in the file's order (``preserve_insertion_order``: DuckDB reads and maps on every thread and
 writes the batches in order), so a record's ``rowid`` numbers it: record ``i`` is line ``i`` as long as
@@ -54,10 +55,25 @@ _MAX_HANDED_BACK = 0.02
 _HEAD_BYTES = 256 * 1024
 _HEAD_HANDED_BACK = 0.1
 
+# null_key's bit for a label whose kind may not be text (see _unless_null)
+_MAYBE_NOT_TEXT = 4
+# Text keys read as VARCHAR rather than typed JSON (whose string json_extract_string then parsed again): those
+# read only as one of a list of words, which no number, true, false, object or array written as JSON is (record;
+# a step's or an edge's kind, a step's status, a run's or a label's outcome; a record type that does not read
+# the key is read without it by the Python reader too), and a label's kind, looked at in Python when it may not
+# be a string. (The other keys read so would need that look for every record: it cost as much as it saved.)
+_WORDS = ("record", "kind", "status", "outcome")
+
 _FILE_MACROS = rf"""
 -- (one parse of the string is cheaper than looking for a backslash and trimming the quotes off: 0.85
 -- against 1.4 CPU s for 300k records' text keys)
 CREATE OR REPLACE TEMP MACRO _wbf_str(j) AS json_extract_string(j, '$');
+-- a text key read as VARCHAR: a string's text, or a number, true, false, object or array written as JSON
+CREATE OR REPLACE TEMP MACRO _wbf_is_str(v) AS strlen(v) <= {MAX_FIELD_BYTES // 4} AND NOT contains(v, chr(0));
+-- (the first character as a filter, the rest only on what it leaves: in a projection DuckDB evaluates every
+-- operand of an OR or AND for every row, as a CASE's condition only where the operands before leave it open)
+CREATE OR REPLACE TEMP MACRO _wbf_maybe_not_text(v) AS CASE WHEN ascii(v) IN (45, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 91, 102, 116, 123)
+  THEN ascii(v) IN (91, 123) OR v IN ('true', 'false') OR TRY_CAST(v AS DOUBLE) IS NOT NULL ELSE false END;
 CREATE OR REPLACE TEMP MACRO _wbf_is_text(j) AS starts_with(j, '"') AND NOT contains(j, '\u0000') AND strlen(j) <= {MAX_FIELD_BYTES // 4};
 -- (NaN, infinity, a number past a double's range and a nesting past the depth limit are the line scan's to
 -- find, in every key: see the module doc)
@@ -68,8 +84,8 @@ CREATE OR REPLACE TEMP MACRO _wbf_is_number(j) AS ascii(j) IN (45, 48, 49, 50, 5
 
 
 def _columns() -> str:
-    keys = _TEXT + _NUMBER + _INT + _ANY + _JSON
-    return "{" + ", ".join(f"{k}: 'JSON'" for k in keys) + "}"
+    # (_WORDS as VARCHAR: see there)
+    return "{" + ", ".join(f"{k}: '{'VARCHAR' if k in _WORDS else 'JSON'}'" for k in _TEXT + _NUMBER + _INT + _ANY + _JSON) + "}"
 
 
 def _source(lenient: bool = False) -> str:
@@ -82,8 +98,8 @@ def _source(lenient: bool = False) -> str:
     # its check and goes to Python whole, so what the extraction gives for it is never used)
     for k in _TEXT:
         if k != "record":
-            values.append(f"_wbf_str({k}) AS {k}")
-        checks.append(f"({k} IS NULL OR _wbf_is_text({k}))")
+            values.append(k if k in _WORDS else f"_wbf_str({k}) AS {k}")
+        checks.append(f"({k} IS NULL OR {'_wbf_is_str' if k in _WORDS else '_wbf_is_text'}({k}))")
     for k in _NUMBER:
         values.append(f"TRY_CAST({k} AS DOUBLE) AS {k}")
         checks.append(f"({k} IS NULL OR _wbf_is_number({k}))")
@@ -104,13 +120,15 @@ def _source(lenient: bool = False) -> str:
     # record and seq: absent and null read alike here, and mean different things to the Python reader (a
     # step by default and its line as order, against an unknown record type and no order): a record that
     # lacks either is staged here only when the file holds no explicit null for them (null_key)
-    text = "_wbf_str(record)"
+    text = "record"
+    maybe = "record = 'label' AND _wbf_maybe_not_text(kind)"
     casts = ", ".join(f"{k}::VARCHAR AS {k}" for k in _TEXT + _NUMBER + _INT + _ANY + _JSON)
     lenient_opt = ", ignore_errors = true" if lenient else ""
     return f"""
   SELECT line, CASE WHEN record IS NULL THEN 'step' ELSE {text} END AS rec, {text} AS record, {', '.join(values)},
          (CASE WHEN record IS NULL THEN 1 ELSE 0 END)
-           + (CASE WHEN (record IS NULL OR {text} = 'step') AND seq IS NULL THEN 2 ELSE 0 END) AS null_key,
+           + (CASE WHEN (record IS NULL OR {text} = 'step') AND seq IS NULL THEN 2 ELSE 0 END)
+           + (CASE WHEN {maybe} THEN {_MAYBE_NOT_TEXT} ELSE 0 END) AS null_key,
          -- (a CASE, not coalesce(checks, false): DuckDB evaluates every operand of an AND or OR in a
          -- projection for every row, and a CASE's condition as a filter, each operand only on the rows the
          -- ones before leave open: a text input skips the nested checks, a null key its check. -10 % of the
@@ -297,12 +315,22 @@ def _unless_null(con: duckdb.DuckDBPyConnection, path: Path, stage: Stage, table
         for n, k in zip(lines[lo:hi].tolist(), codes[lo:hi].tolist(), strict=True):
             i = n - first
             text = block[int(ends[i - 1]) if i else 0:int(ends[i])]
-            if (k & 1 and b'"record"' in text) or (k & 2 and b'"seq"' in text):
+            if (k & 1 and b'"record"' in text) or (k & 2 and b'"seq"' in text) or (k & _MAYBE_NOT_TEXT
+                                                                                 and not _all_text(text)):
                 named.append(n)
         if hi == len(lines):
             break
     if named:
         con.execute(f"UPDATE {table} SET fast = false WHERE rowid + 1 IN (SELECT unnest($n))", {"n": named})
+
+
+def _all_text(line: bytes) -> bool:
+    """Whether every text key of the line (a record) holds a string or null, as the Python reader reads it."""
+    try:
+        rec = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return False  # (the Python reader's to say why: an integer past 64 bits, say)
+    return isinstance(rec, dict) and all(rec.get(k) is None or isinstance(rec[k], str) for k in _TEXT)
 
 
 def _drop(con: duckdb.DuckDBPyConnection, table: str) -> None:
