@@ -6,11 +6,11 @@ price it was given, does not back the price the researcher made up (test_real28'
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from _otlp_edits import edited_copy
 from test_reader24_agreement import readers
 
 import workbench as wb
@@ -22,18 +22,7 @@ ERROR = {"code": "STATUS_CODE_ERROR", "message": "GraphRecursionError"}
 
 
 def _variant(tmp_path: Path, edit: Callable[[dict], None], source: Path = OPENLLMETRY) -> Path:
-    """The fixture with ``edit`` applied to each span (one OTLP export a line, as written)."""
-    lines = []
-    for line in source.read_text().splitlines():
-        doc = json.loads(line)
-        for rs in doc["resourceSpans"]:
-            for ss in rs["scopeSpans"]:
-                for span in ss["spans"]:
-                    edit(span)
-        lines.append(json.dumps(doc))
-    path = tmp_path / source.name
-    path.write_text("\n".join(lines) + "\n")
-    return path
+    return edited_copy(tmp_path, edit, source)
 
 
 def _set(span: dict, key: str, value: object) -> None:

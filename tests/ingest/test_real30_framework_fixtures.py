@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from test_reader24_agreement import readers
+from _otlp_edits import edited_copy, ingested_whole, string_attr
 
 import workbench as wb
 from workbench.plots._data import handoff_data
@@ -29,31 +29,8 @@ LLAMA = FIXTURES / "llamaindex" / "handoff_fault.otlp.jsonl"
 ACTING = ("llm", "tool", "agent", "handoff")
 
 
-def _ws(path: Path, fast: bool | None = None) -> wb.Workspace:
-    with readers(fast):
-        ws = wb.open()
-        report = ws.ingest(path, progress=False)
-    assert report.read == report.stored and report.quarantined == 0
-    return ws
-
-
 def _variant(tmp_path: Path, edit: Callable[[dict], None], source: Path = LLAMA) -> Path:
-    """The fixture with ``edit`` applied to each span (one OTLP export a line, as written)."""
-    lines = []
-    for line in source.read_text().splitlines():
-        doc = json.loads(line)
-        for rs in doc["resourceSpans"]:
-            for ss in rs["scopeSpans"]:
-                for span in ss["spans"]:
-                    edit(span)
-        lines.append(json.dumps(doc))
-    path = tmp_path / source.name
-    path.write_text("\n".join(lines) + "\n")
-    return path
-
-
-def _attr(span: dict, key: str) -> str | None:
-    return next((a["value"].get("stringValue") for a in span["attributes"] if a["key"] == key), None)
+    return edited_copy(tmp_path, edit, source)
 
 
 def _set(span: dict, key: str, value: str) -> None:
@@ -63,7 +40,7 @@ def _set(span: dict, key: str, value: str) -> None:
 
 
 def test_crewai_sequential_crew() -> None:
-    ws = _ws(CREW)
+    ws = ingested_whole(CREW)
     runs = ws.runs()
     assert runs[["outcome", "n_steps"]].values.tolist() == [["success", 9]]
     steps = ws.steps(runs.run_id[0])
@@ -89,7 +66,7 @@ def test_crewai_sequential_crew() -> None:
 def test_llamaindex_handoff_tool_is_a_handoff(fast: bool) -> None:
     """AgentWorkflow's built-in ``handoff`` tool passes the work on: a hand-off step of the agent handing over,
     naming the agent handed to, not one more tool call (a tool budget counted it; the hand-off counts missed it)."""
-    ws = _ws(LLAMA, fast)
+    ws = ingested_whole(LLAMA, fast)
     runs = ws.runs()
     assert runs[["outcome", "n_steps"]].values.tolist() == [["success", 31]]
     steps = ws.steps(runs.run_id[0])
@@ -108,7 +85,7 @@ def test_llamaindex_handoff_tool_is_a_handoff(fast: bool) -> None:
 
 def test_llamaindex_handoff_is_no_tool_call_against_a_budget() -> None:
     """Two tool calls and a hand-off: a budget of two tool calls lets the run through."""
-    ws = _ws(LLAMA)
+    ws = ingested_whole(LLAMA)
     report = wb.backtest(Policy(budgets=Budgets(max_tool_calls_run=2)), ws)
     assert report.runs.decision.tolist() == ["allowed"]
 
@@ -119,7 +96,7 @@ def test_a_handoff_call_that_handed_nothing_over_stays_a_tool_call(tmp_path: Pat
     """A hand-off the workflow refused (an agent it does not know) and a developer's tool that happens to be
     called ``handoff`` (other arguments) are tool calls."""
     def edit(span: dict) -> None:
-        if _attr(span, "tool.name") != "handoff":
+        if string_attr(span, "tool.name") != "handoff":
             return
         if case == "refused":
             _set(span, "output.value", json.dumps({"blocks": [{"text": "Agent writer not found. Please select a "
@@ -127,7 +104,7 @@ def test_a_handoff_call_that_handed_nothing_over_stays_a_tool_call(tmp_path: Pat
         else:
             _set(span, "input.value", json.dumps({"kwargs": {"ticket": "T-7", "queue": "billing"}}))
 
-    ws = _ws(_variant(tmp_path, edit), fast)
+    ws = ingested_whole(_variant(tmp_path, edit), fast)
     steps = ws.steps(ws.runs().run_id[0])
     assert (steps.kind == "handoff").sum() == 0
     assert steps[steps.kind == "tool"].tool.tolist().count("handoff") == 1
@@ -137,7 +114,7 @@ def test_a_handoff_call_that_handed_nothing_over_stays_a_tool_call(tmp_path: Pat
 def test_llamaindex_model_helper_span_is_no_model_call(fast: bool) -> None:
     """OpenInference types ``OpenAI._prepare_chat_with_tools`` (the messages made ready beside the call) LLM:
     read as a call, each agent made four model calls for two."""
-    ws = _ws(LLAMA, fast)
+    ws = ingested_whole(LLAMA, fast)
     steps = ws.steps(ws.runs().run_id[0])
     llm = steps[steps.kind == "llm"]
     assert sorted(llm.agent) == ["researcher", "researcher", "writer", "writer"]
@@ -158,19 +135,19 @@ def test_a_model_span_that_may_be_a_call_stays_one(tmp_path: Path, fast: bool, c
         else:
             span["attributes"].append({"key": "llm.token_count.prompt", "value": {"intValue": "12"}})
 
-    ws = _ws(_variant(tmp_path, edit), fast)
+    ws = ingested_whole(_variant(tmp_path, edit), fast)
     steps = ws.steps(ws.runs().run_id[0])
     assert (steps.kind == "llm").sum() == 8
 
 
 def _cut_repr(span: dict) -> bool:
-    return (_attr(span, "output.value") or "").startswith("StopEvent(")
+    return (string_attr(span, "output.value") or "").startswith("StopEvent(")
 
 
 def test_llamaindex_answer_cut_short_by_its_tracer_is_read_whole() -> None:
     """The workflow's result is its StopEvent repr cut at 200 characters ("... the widget cost..."): the
     answer is the writer's whole reply, whose 41.20 is the researcher's made-up price, a silent failure."""
-    findings = wb.detect(_ws(LLAMA))
+    findings = wb.detect(ingested_whole(LLAMA))
     silent = findings[findings.detector == "silent_failure"]
     assert list(zip(silent.agent, silent.severity, strict=True)) == [("researcher", "critical")]
     assert "41.20 (made up upstream)" in silent.detail.iloc[0]
@@ -184,7 +161,7 @@ def test_an_answer_not_cut_is_read_as_it_is(tmp_path: Path, case: str) -> None:
     if case == "right":
         path = tmp_path / "right.otlp.jsonl"
         path.write_text(LLAMA.read_text().replace("41.20", "14.20"))
-        assert len(wb.detect(_ws(path))) == 0
+        assert len(wb.detect(ingested_whole(path))) == 0
         return
 
     def edit(span: dict) -> None:
@@ -192,7 +169,7 @@ def test_an_answer_not_cut_is_read_as_it_is(tmp_path: Path, case: str) -> None:
             _set(span, "output.value", "The quote is ready and was sent to the customer, who will reply soon, "
                                        "we hope, and then we shall see...")
 
-    findings = wb.detect(_ws(_variant(tmp_path, edit)))
+    findings = wb.detect(ingested_whole(_variant(tmp_path, edit)))
     assert "silent_failure" not in set(findings.detector)
 
 
@@ -201,7 +178,7 @@ def test_crewai_coworkers_run_asked_by_a_delegating_agent_is_the_coworkers(fast:
     """The writer, allowed to delegate, asks the researcher (CrewAI's "Ask question to coworker" tool), who
     looks the price up again and says 41.20 again: those model and tool calls are the researcher's, not the
     writer's (OpenInference writes no agent span for the coworker's run)."""
-    ws = _ws(DELEGATION, fast)
+    ws = ingested_whole(DELEGATION, fast)
     runs = ws.runs()
     assert runs[["outcome", "n_steps"]].values.tolist() == [["success", 14]]
     run = runs.run_id[0]
@@ -234,7 +211,7 @@ def test_a_tool_with_other_arguments_naming_a_coworker_stays_a_tool(tmp_path: Pa
     """A tool of other arguments naming a coworker, and a delegation CrewAI refused (no such coworker), ran no
     coworker: tool calls of the writer."""
     def edit(span: dict) -> None:
-        if _attr(span, "tool.name") != "Ask question to coworker":
+        if string_attr(span, "tool.name") != "Ask question to coworker":
             return
         if case == "other_arguments":
             _set(span, "input.value", json.dumps({"coworker": "Researcher", "shift": "late"}))
@@ -242,7 +219,7 @@ def test_a_tool_with_other_arguments_naming_a_coworker_stays_a_tool(tmp_path: Pa
             _set(span, "output.value", "\nError executing tool. coworker mentioned not found, it must be one of "
                                        "the following options:\n- researcher\n")
 
-    ws = _ws(_variant(tmp_path, edit, DELEGATION), fast)
+    ws = ingested_whole(_variant(tmp_path, edit, DELEGATION), fast)
     steps = ws.steps(ws.runs().run_id[0])
     asked = steps[steps.name == "Ask question to coworker.run"]
     assert asked[["kind", "agent", "tool"]].values.tolist() == [["tool", "Writer", "Ask question to coworker"]]
@@ -255,7 +232,7 @@ def test_langfuse_sdk_agents_run() -> None:
     """The Langfuse SDK's own OTLP export: agents, tools and model calls by langfuse.observation.type, tool
     inputs as called (not @observe's {"args", "kwargs"}), an outcome nobody reported: the made-up price a
     warning at the researcher, its cascade critical, the researcher the culprit."""
-    ws = _ws(LANGFUSE_SDK / "agents_fault.otlp.jsonl")
+    ws = ingested_whole(LANGFUSE_SDK / "agents_fault.otlp.jsonl")
     runs = ws.runs()
     assert runs[["outcome", "n_steps"]].values.tolist() == [["unknown", 9]]
     steps = ws.steps(runs.run_id[0])
@@ -274,7 +251,7 @@ def test_langfuse_sdk_agents_run() -> None:
 
 
 def test_langfuse_sdk_crash_is_a_failure() -> None:
-    ws = _ws(LANGFUSE_SDK / "agents_crash.otlp.jsonl")
+    ws = ingested_whole(LANGFUSE_SDK / "agents_crash.otlp.jsonl")
     assert ws.runs()[["outcome", "n_steps"]].values.tolist() == [["failure", 4]]
     steps = ws.steps(ws.runs().run_id[0])
     failed = steps[steps.status == "error"].sort_values("seq")
@@ -287,7 +264,7 @@ def test_langfuse_sdk_crash_is_a_failure() -> None:
 def test_agno_route_team() -> None:
     """An Agno Team in route mode: the leader's delegate_task_to_member call, the member's run beside it (not
     under it) and the member's answer as the team's; the made-up price found at the member."""
-    ws = _ws(FIXTURES / "agno" / "route_fault.otlp.jsonl")
+    ws = ingested_whole(FIXTURES / "agno" / "route_fault.otlp.jsonl")
     runs = ws.runs()
     assert runs[["outcome", "n_steps"]].values.tolist() == [["success", 7]]
     steps = ws.steps(runs.run_id[0])
@@ -306,7 +283,7 @@ def test_agno_route_team() -> None:
 def test_llamaindex_failed_tool_and_a_made_up_answer() -> None:
     """get_price raises; the workflow goes on, the writer makes up the price: the failed call is an error step of
     the researcher, the run a reported success whose (cut) answer is read whole: a silent failure at the writer."""
-    ws = _ws(FIXTURES / "llamaindex" / "tool_error.otlp.jsonl")
+    ws = ingested_whole(FIXTURES / "llamaindex" / "tool_error.otlp.jsonl")
     runs = ws.runs()
     assert runs.outcome.tolist() == ["success"]
     steps = ws.steps(runs.run_id[0])

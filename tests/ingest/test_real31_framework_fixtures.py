@@ -16,7 +16,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from test_reader24_agreement import SAMPLES, readers
+from _otlp_edits import edited_copy, ingested_whole, string_attr
+from test_reader24_agreement import SAMPLES
 
 import workbench as wb
 from workbench.plots._data import handoff_data
@@ -29,31 +30,8 @@ HAYSTACK = FIXTURES / "haystack" / "agents_as_tools_fault.otlp.jsonl"
 ACTING = ("llm", "tool", "agent", "handoff")
 
 
-def _ws(path: Path, fast: bool | None = None) -> wb.Workspace:
-    with readers(fast):
-        ws = wb.open()
-        report = ws.ingest(path, progress=False)
-    assert report.read == report.stored and report.quarantined == 0
-    return ws
-
-
 def _variant(tmp_path: Path, edit: Callable[[dict], None], source: Path = ADK) -> Path:
-    """The fixture with ``edit`` applied to each span (one OTLP export a line, as written)."""
-    lines = []
-    for line in source.read_text().splitlines():
-        doc = json.loads(line)
-        for rs in doc["resourceSpans"]:
-            for ss in rs["scopeSpans"]:
-                for span in ss["spans"]:
-                    edit(span)
-        lines.append(json.dumps(doc))
-    path = tmp_path / source.name
-    path.write_text("\n".join(lines) + "\n")
-    return path
-
-
-def _attr(span: dict, key: str) -> str | None:
-    return next((a["value"].get("stringValue") for a in span["attributes"] if a["key"] == key), None)
+    return edited_copy(tmp_path, edit, source)
 
 
 @pytest.mark.parametrize("fast", [True, False])
@@ -61,7 +39,7 @@ def test_adk_transfer_to_agent_is_a_handoff(fast: bool) -> None:
     """ADK's built-in ``transfer_to_agent`` passes the conversation on: a hand-off step of the agent handing
     over, naming the agent handed to, not one more tool call (a tool budget counted it, the hand-off view
     showed none)."""
-    ws = _ws(ADK, fast)
+    ws = ingested_whole(ADK, fast)
     runs = ws.runs()
     assert runs[["outcome", "n_steps"]].values.tolist() == [["success", 9]]
     steps = ws.steps(runs.run_id[0])
@@ -85,7 +63,7 @@ def test_a_transfer_to_agent_tool_not_adks_stays_a_tool_call(tmp_path: Path, cas
     """A tool called ``transfer_to_agent`` on another system's spans (no ADK key, no ADK tool type), or one of
     the developer's taking other arguments, is a tool call."""
     def edit(span: dict) -> None:
-        if _attr(span, "tool.name") != "transfer_to_agent":
+        if string_attr(span, "tool.name") != "transfer_to_agent":
             return
         if case == "other_system":
             span["attributes"] = [a for a in span["attributes"]
@@ -96,7 +74,7 @@ def test_a_transfer_to_agent_tool_not_adks_stays_a_tool_call(tmp_path: Path, cas
                     a["value"] = {"stringValue": json.dumps({"agent_name": "billing", "ticket": "T-7"})}
 
     for fast in (True, False):
-        ws = _ws(_variant(tmp_path, edit), fast)
+        ws = ingested_whole(_variant(tmp_path, edit), fast)
         steps = ws.steps(ws.runs().run_id[0])
         assert (steps.kind == "handoff").sum() == 0
         assert steps[steps.kind == "tool"].tool.tolist().count("transfer_to_agent") == 2
@@ -106,7 +84,7 @@ def test_adk_event_output_is_read_as_its_text() -> None:
     """An agent run's and the invocation's output is ADK's last Event (content beside token counts, ids, a
     timestamp): the answer is the content's text. Read whole, the run's answer stated token counts and a
     timestamp nobody backed, a critical silent failure listing them."""
-    ws = _ws(ADK)
+    ws = ingested_whole(ADK)
     steps = ws.steps(ws.runs().run_id[0])
     answer = "Quote for the customer: the widget costs 41.20 USD."
     assert steps[steps.parent_id.isna()].output.tolist() == [answer]
@@ -124,11 +102,11 @@ def test_adk_event_answer_quoting_its_tool_backs_nothing_made_up(tmp_path: Path)
     """The same run with the price as the tool gave it throughout: no finding."""
     path = tmp_path / "right.otlp.jsonl"
     path.write_text(ADK.read_text().replace("41.20", "14.20"))
-    assert len(wb.detect(_ws(path))) == 0
+    assert len(wb.detect(ingested_whole(path))) == 0
 
 
 def test_adk_crash_is_a_failed_run_at_the_writers_tool() -> None:
-    ws = _ws(ADK_CRASH)
+    ws = ingested_whole(ADK_CRASH)
     runs = ws.runs()
     assert runs.outcome.tolist() == ["failure"]
     steps = ws.steps(runs.run_id[0])
@@ -164,14 +142,14 @@ def test_adk_event_output_in_a_langfuse_export_is_read_as_its_text(tmp_path: Pat
                             obs("t3", "a2", "TOOL", "execute_tool get_price", '{"result": "widget: 14.20 USD"}', 2)]}
     path = tmp_path / "adk.trace.json"
     path.write_text(json.dumps(doc))
-    ws = _ws(path)
+    ws = ingested_whole(path)
     steps = ws.steps(ws.runs().run_id[0])
     assert steps[steps.kind.isin(("chain", "agent"))].output.tolist() == ["The widget costs 14.20 USD."] * 2
     assert "usage_metadata" in steps[steps.kind == "agent"].attributes.iloc[0]
     assert len(wb.detect(ws)) == 0
     real = SAMPLES / "langfuse" / "google-adk-2025-08-28.trace.json" if SAMPLES is not None else None
     if real is not None and real.exists():  # (a real export, when the shared samples are beside the checkout)
-        ws = _ws(real)
+        ws = ingested_whole(real)
         steps = ws.steps(ws.runs().run_id[0])
         assert steps[steps.kind.isin(("chain", "agent"))].output.tolist() == ["Hello Langfuse \N{WAVING HAND SIGN}!\n"] * 2
 
@@ -180,7 +158,7 @@ def test_adk_event_output_in_a_langfuse_export_is_read_as_its_text(tmp_path: Pat
 def test_haystack_agents_offered_as_tools_are_their_own(fast: bool) -> None:
     """OpenInference writes each Agent.run (no model or tool span); an agent run inside the coordinator's, called
     as a ComponentTool, is the agent of the tool the coordinator's model called with the text it was given."""
-    ws = _ws(HAYSTACK, fast)
+    ws = ingested_whole(HAYSTACK, fast)
     runs = ws.runs()
     assert runs[["outcome", "n_steps"]].values.tolist() == [["success", 4]]
     steps = ws.steps(runs.run_id[0])
@@ -192,7 +170,7 @@ def test_haystack_agent_tools_reply_is_no_backend_record() -> None:
     """The researcher's 41.20 reached the coordinator as its tool's result, and format_quote's result only
     repeats its arguments: neither backs the answer, the researcher made the price up (its get_price said
     14.20). Read as backend records, the run had no finding."""
-    findings = wb.detect(_ws(HAYSTACK))
+    findings = wb.detect(ingested_whole(HAYSTACK))
     silent = findings[findings.detector == "silent_failure"]
     assert list(zip(silent.agent, silent.severity, strict=True)) == [("researcher", "critical")]
     assert "41.20 (unsupported); first stated by researcher" in silent.detail.iloc[0]
@@ -207,19 +185,19 @@ def test_haystack_results_that_are_records_still_back_the_answer(tmp_path: Path,
     if case == "right":
         path = tmp_path / "right.otlp.jsonl"
         path.write_text(text.replace("41.20", "14.20"))
-        assert len(wb.detect(_ws(path))) == 0
+        assert len(wb.detect(ingested_whole(path))) == 0
         return
     if case == "tool_adds":
         path = tmp_path / "adds.otlp.jsonl"
         path.write_text(text.replace("Quote: widget at 41.20 USD", "Quote Q-88: widget at 41.20 USD"))
-        ws = _ws(path)
+        ws = ingested_whole(path)
         assert ws.steps(ws.runs().run_id[0]).agent.dropna().nunique() == 3
         assert "silent_failure" not in set(wb.detect(ws).detector)
         return
     path = tmp_path / "asked.otlp.jsonl"
     path.write_text(text.replace("TextContent(text='Look up the list price of a widget.')",
                                  "TextContent(text='Look up the list price of a gadget.')", 1))
-    ws = _ws(path)
+    ws = ingested_whole(path)
     steps = ws.steps(ws.runs().run_id[0])
     assert steps[steps.name == "Agent.run"].sort_values("seq").agent.tolist() == ["coordinator", "coordinator",
                                                                                   "writer"]

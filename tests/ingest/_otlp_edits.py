@@ -1,0 +1,41 @@
+"""What the tests of checked-in real framework traces share: a fixture ingested whole through one OTLP reader, and
+a copy of a fixture with an edit applied to each of its spans (real29, real30, real31)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+from test_reader24_agreement import readers
+
+import workbench as wb
+
+
+def ingested_whole(path: Path, fast: bool | None = None) -> wb.Workspace:
+    """A workspace holding ``path``, read by the fast (``True``), Python (``False``) or chosen reader, every
+    record stored."""
+    with readers(fast):
+        ws = wb.open()
+        report = ws.ingest(path, progress=False)
+    assert report.read == report.stored and report.quarantined == 0
+    return ws
+
+
+def edited_copy(tmp_path: Path, edit: Callable[[dict], None], source: Path) -> Path:
+    """``source`` with ``edit`` applied to each span (one OTLP export a line, as written)."""
+    lines = []
+    for line in source.read_text().splitlines():
+        doc = json.loads(line)
+        for rs in doc["resourceSpans"]:
+            for ss in rs["scopeSpans"]:
+                for span in ss["spans"]:
+                    edit(span)
+        lines.append(json.dumps(doc))
+    path = tmp_path / source.name
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def string_attr(span: dict, key: str) -> str | None:
+    return next((a["value"].get("stringValue") for a in span["attributes"] if a["key"] == key), None)
