@@ -75,8 +75,10 @@ class BlameModel(PersistMixin, BaseEstimator):
         5-fold CV, and a few robust directions carry over to unseen systems better.
     C : float
         Inverse L2 strength of the linear scorer (> 0).
-    agent_aggregation : {"max", "sum"}
-        How agents are ranked: by their best move's score or by the sum of their moves' scores.
+    agent_aggregation : {"max", "sum", "mass"}
+        How agents are ranked: by their best move's score, by the sum of their moves' scores, or by
+        their share of the run's softmax over its moves' log-odds (``"mass"``: the probability that
+        the decisive move is one of theirs, the evidence the calibrated confidence reads).
     features : None, "portable" or list of str
         Features to use: all of :data:`ALL_FEATURES` (None), those any multi-agent log has, text-only
         ones included (``"portable"``: no timing, tokens or log-probabilities, nothing tied to one
@@ -150,6 +152,10 @@ class BlameModel(PersistMixin, BaseEstimator):
         The blended scorer of ``listwise_weight`` ranks the steps too. False (default): the steps keep
         the per-move scorer, the objective fitted for them (within one system, blending cost the
         decisive step: bench/protocol_blame28.md).
+    credit_tools : bool
+        When agents are ranked, a tool or retriever move also counts as a move of the agent whose turn
+        came last before it (who wrote the code it ran, called the tool). False (default): only as its own
+        agent's move (with ``talkers_only`` an executor then answers for nothing).
     step_rule : {"top", "named_agent"}
         The decisive step: the run's top-scoring move (``"top"``, default), or the best move of the
         agent named culprit (``"named_agent"``: the verdict's step is always one of its agent's moves).
@@ -205,7 +211,7 @@ class BlameModel(PersistMixin, BaseEstimator):
     _param_checks: dict[str, tuple[Callable[[Any], bool], str]] = {
         "estimator": (lambda v: v in ("linear", "trees"), "one of 'linear', 'trees'"),
         "C": (_real(0.0, closed_low=False), "a float > 0"),
-        "agent_aggregation": (lambda v: v in ("max", "sum"), "one of 'max', 'sum'"),
+        "agent_aggregation": (lambda v: v in ("max", "sum", "mass"), "one of 'max', 'sum', 'mass'"),
         "features": (_features_ok, "None, 'portable', or a non-empty list of feature names or groups"),
         "n_estimators": (_int(1), "an int >= 1"),
         "learning_rate": (_real(0.0, 1.0, closed_low=False), "a float in (0, 1]"),
@@ -223,6 +229,7 @@ class BlameModel(PersistMixin, BaseEstimator):
         "shift_scale": (_real(0.0), "a float >= 0"),
         "listwise_weight": (_real(0.0, 1.0), "a float in [0, 1]"),
         "listwise_steps": (lambda v: isinstance(v, bool), "True or False"),
+        "credit_tools": (lambda v: isinstance(v, bool), "True or False"),
         "step_rule": (lambda v: v in ("top", "named_agent"), "'top' or 'named_agent'"),
         "prior": (lambda v: v is None or v == "pretrained", "None or 'pretrained'"),
         "detect": (lambda v: isinstance(v, bool) or v == "auto", "'auto', True or False"),
@@ -237,7 +244,8 @@ class BlameModel(PersistMixin, BaseEstimator):
                  value_prior: float = 0.0, run_weight: float = 0.0, talkers_only: bool = False,
                  system_balance: bool = False, shift_scale: float = 0.0, prior: str | None = None,
                  detect: str | bool = "auto", random_state: int | None = 0, n_jobs: int | None = 1,
-                 listwise_weight: float = 0.0, listwise_steps: bool = False, step_rule: str = "top") -> None:
+                 listwise_weight: float = 0.0, listwise_steps: bool = False, step_rule: str = "top",
+                 credit_tools: bool = False) -> None:
         self.estimator = estimator
         self.C = C
         self.agent_aggregation = agent_aggregation
@@ -263,6 +271,7 @@ class BlameModel(PersistMixin, BaseEstimator):
         self.listwise_weight = listwise_weight
         self.listwise_steps = listwise_steps
         self.step_rule = step_rule
+        self.credit_tools = credit_tools
 
     # -- parameters -------------------------------------------------------------------------
     def _validate(self) -> None:
@@ -469,7 +478,8 @@ class BlameModel(PersistMixin, BaseEstimator):
         return rank_steps(out)
 
     def _rank_agents(self, steps: pd.DataFrame) -> pd.DataFrame:
-        return rank_agents(steps, how=self.agent_aggregation, talkers_only=getattr(self, "talkers_only", False))
+        return rank_agents(steps, how=self.agent_aggregation, talkers_only=getattr(self, "talkers_only", False),
+                           credit_tools=getattr(self, "credit_tools", False))
 
     def rank_frame(self, X: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
         """Ranked steps and agents of a feature table of :meth:`frame`.
@@ -554,7 +564,8 @@ class BlameModel(PersistMixin, BaseEstimator):
         Rows with ``level == "step"`` hold, for every move and feature, the feature's value and
         SHAP value; per move, ``base_value + shap.sum() == output``, the step model's log-odds.
         Rows with ``level == "agent"`` explain each agent's score: with ``agent_aggregation="max"``
-        the SHAP values of the agent's best move, with ``"sum"`` their sum over the agent's moves.
+        (or ``"mass"``) the SHAP values of the agent's best move, with ``"sum"`` their sum over the agent's
+        moves.
         ``top`` marks the decisive step and the culprit agent.
         """
         return explain_run(self, ws, run_id)

@@ -54,18 +54,35 @@ def rank_steps(steps: pd.DataFrame) -> pd.DataFrame:
 _SILENT = ("tool", "retriever", "human")
 
 
-def rank_agents(steps: pd.DataFrame, how: str = "max", talkers_only: bool = False) -> pd.DataFrame:
-    """Agent scores from step scores (their ``max`` or ``sum``), ranked within each run.
+def rank_agents(steps: pd.DataFrame, how: str = "max", talkers_only: bool = False,
+                credit_tools: bool = False) -> pd.DataFrame:
+    """Agent scores from step scores (their ``max``, ``sum`` or softmax ``mass``), ranked within each run.
+
+    ``mass``: the agent's share of the run's softmax over its moves' log-odds (``logit``): the probability,
+    under a run-level reading of the scores, that the decisive move is one of the agent's.
 
     ``talkers_only``: an agent none of whose moves is its own turn (a code executor, whose every move
     is a tool step; the human) is no candidate when its run has an agent that talks. An executor
     runs the code it is given: the agent that wrote the code answers for it.
+
+    ``credit_tools``: a tool or retriever move also counts as a move of the agent whose turn came last
+    before it (the author of the code it ran, the caller of the tool), so that agent answers for it.
 
     Moves with no agent (spans outside every agent span: Microsoft Agent Framework puts an agent's
     chat and tool spans beside its ``invoke_agent`` span, not under it) are scored as moves but are
     no candidate culprit when their run has a named agent: "no agent" is not an answer to "which agent".
     """
     keyed = steps.assign(agent=steps["agent"].fillna("<none>"))
+    if how == "mass" and len(keyed):
+        logit = keyed["logit"] if "logit" in keyed.columns else np.log(keyed["score"]) - np.log1p(-keyed["score"])
+        w = np.exp(logit - logit.groupby(keyed["run_id"]).transform("max"))
+        keyed["score"] = w / w.groupby(keyed["run_id"]).transform("sum")   # over every move: the run's softmax
+    if credit_tools and len(keyed):
+        keyed = keyed.sort_values(["run_id", "pos"], kind="stable")
+        talks = ~keyed["kind"].isin(_SILENT) & (keyed["agent"] != "<none>")
+        caller = keyed["agent"].where(talks).groupby(keyed["run_id"]).ffill()
+        lent = keyed["kind"].isin(("tool", "retriever")) & caller.notna() & (caller != keyed["agent"])
+        keyed = pd.concat([keyed, keyed[lent].assign(agent=caller[lent])], ignore_index=True)
     if len(keyed):
         named = keyed["agent"] != "<none>"
         keyed = keyed[named | ~named.groupby(keyed["run_id"]).transform("any")]
@@ -78,7 +95,7 @@ def rank_agents(steps: pd.DataFrame, how: str = "max", talkers_only: bool = Fals
     if how == "max" and "logit" in keyed.columns:   # saturated scores (1.0) tie; their log-odds do not
         A = g.agg(score=("score", how), logit=("logit", "max"), first_pos=("pos", "min")).reset_index()
     else:
-        A = g.agg(score=("score", how), first_pos=("pos", "min")).reset_index()
+        A = g.agg(score=("score", "sum" if how == "mass" else how), first_pos=("pos", "min")).reset_index()
     return finish_agents(A)
 
 
