@@ -12,6 +12,7 @@ where no browser runs); the first run of each notebook here is in a fresh kernel
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import nbformat
@@ -32,9 +33,11 @@ class NotebookKernels:
         prelude = nbformat.v4.new_code_cell(
             f"%reset -f\nimport os\nos.environ['WORKBENCH_DB'] = {str(db)!r}\nos.chdir({str(cwd)!r})\ndel os")
         nb.cells.insert(0, prelude)
-        km, kc = self._kernels.get(name, (None, None))
-        fresh = km is None
-        if fresh:
+        km, kc = self._kernels.pop(name, (None, None))
+        if km is not None and not run_sync(km.is_alive)():   # (died in an earlier run: that run failed)
+            self._shut(km, kc)
+            km = kc = None
+        if km is None:
             km = AsyncKernelManager(kernel_name="python3")
         client = NotebookClient(nb, km=km, timeout=900, kernel_name="python3", allow_errors=True,
                                 resources={"metadata": {"path": str(cwd)}})
@@ -50,7 +53,13 @@ class NotebookKernels:
 
     def close(self) -> None:
         for km, kc in self._kernels.values():
-            if kc is not None:
-                kc.stop_channels()
-            run_sync(km.shutdown_kernel)(now=True)
+            self._shut(km, kc)
         self._kernels.clear()
+
+    @staticmethod
+    def _shut(km: AsyncKernelManager, kc: object) -> None:
+        if kc is not None:
+            kc.stop_channels()
+        if km.has_kernel:
+            with contextlib.suppress(RuntimeError):   # (already gone)
+                run_sync(km.shutdown_kernel)(now=True)
