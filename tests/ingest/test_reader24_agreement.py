@@ -9,255 +9,56 @@ Compared: every table of the store, every column, but
   staged carries no raw text (its file and line locate it), so one the merge then quarantines (a duplicate, a
   conflict) has none from the SQL path and its text from the Python reader (README, "Many small files").
 JSON columns are compared as parsed values (both readers write compact JSON, in key order of their own).
+
+The files the framework and format tests write are compared as each of those tests ends, by
+tests/ingest/conftest.py (the comparison itself: tests/ingest/_reader_agreement.py); this module compares the
+checked-in fixtures, the SDKs' own encodings, the real samples and the 64 KB line.
 """
 
 from __future__ import annotations
 
-import contextlib
 import gzip
-import hashlib
 import json
-import os
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from _otel_fixtures import collector_style, multi_agent_spans, otlp_request, write_jsonl
+from _reader_agreement import (
+    _TWO_READERS,
+    WRITERS,
+    _two_reader_files,
+    assert_same,
+    differences,
+    readers,  # noqa: F401  (other modules import it from here)
+    store,
+)
 
-import workbench as wb
 from workbench.ingest import _jsonio
-from workbench.ingest._registry import ADAPTERS
-from workbench.ingest.native import NativeJsonl
-from workbench.ingest.otlp import OtlpJson
 
 FIXTURES = Path(__file__).parent / "fixtures"
 # (beside the project, as in the other sample tests; a worktree one level deeper finds it one level up)
 SAMPLES = next((p / "shared" / "samples" for p in Path(__file__).resolve().parents[3:5]
                 if (p / "shared" / "samples").is_dir()), None)
 
-_TABLES = {
-    "runs": "SELECT * FROM runs ORDER BY run_id",
-    "steps": "SELECT * FROM steps ORDER BY run_id, step_id",
-    "edges": "SELECT * FROM edges ORDER BY ALL",
-    "labels": "SELECT * EXCLUDE (created_at) FROM labels ORDER BY ALL",
-    "quarantine": "SELECT * EXCLUDE (created_at) FROM quarantine ORDER BY file, line, reason, step_id, occurrence, raw_sha256 NULLS LAST",
-}
-_JSON_COLUMNS = {"attributes", "params"}
-_RAW = ("raw", "raw_bytes", "raw_sha256")
-
-
-@contextlib.contextmanager
-def readers(fast: bool | None) -> Iterator[None]:
-    """The registry's OTLP and native adapters set to one reader (True: SQL, False: Python, None: by size),
-    and put back as they were (a registry left switched changes what later tests of the worker read)."""
-    adapters = [a for a in ADAPTERS if isinstance(a, (OtlpJson, NativeJsonl))]
-    assert {type(a) for a in adapters} == {OtlpJson, NativeJsonl}
-    before = [a.fast for a in adapters]
-    for a in adapters:
-        a.fast = fast
-    try:
-        yield
-    finally:
-        for a, was in zip(adapters, before, strict=True):
-            a.fast = was
-
-
-def _value(column: str, value: Any) -> Any:
-    if column in _JSON_COLUMNS and isinstance(value, str):
-        return json.loads(value)
-    return value
-
-
-def store(source: Path | list[Path], fast: bool | None, fmt: str | None = None) -> dict[str, Any]:
-    """Every table of the store one ingest call of ``source`` gives, read by the reader ``fast`` names."""
-    with readers(fast):
-        ws = wb.open()
-        report = ws.ingest(source, format=fmt, progress=False)
-    tables: dict[str, Any] = {"report": (report.read, report.stored, report.quarantined)}
-    for table, query in _TABLES.items():
-        cur = ws.con.execute(query)
-        cols = [c[0] for c in cur.description]
-        tables[table] = [{c: _value(c, v) for c, v in zip(cols, row, strict=True)} for row in cur.fetchall()]
-    ws.close()
-    return tables
-
-
-def differences(a: dict[str, Any], b: dict[str, Any]) -> list[str]:
-    """What differs between two stores, one line a cell (empty: the same)."""
-    out = []
-    if a["report"] != b["report"]:
-        out.append(f"report (read, stored, quarantined): {a['report']} != {b['report']}")
-    for table in _TABLES:
-        ra, rb = a[table], b[table]
-        if len(ra) != len(rb):
-            out.append(f"{table}: {len(ra)} rows != {len(rb)}")
-            continue
-        for x, y in zip(ra, rb, strict=True):
-            for col in x:
-                if table == "quarantine" and col in _RAW and (x["raw"] is None or y["raw"] is None):
-                    continue
-                if x[col] != y[col]:
-                    where = x.get("step_id") or x.get("run_id") or x.get("line")
-                    out.append(f"{table}.{col} [{where}]: {str(x[col])[:300]!r} != {str(y[col])[:300]!r}")
-    return out
-
-
-def assert_same(path: Path | list[Path], fmt: str | None = None) -> dict[str, Any]:
-    sql, python = store(path, True, fmt), store(path, False, fmt)
-    assert not differences(sql, python), "\n".join(differences(sql, python))
-    return sql
-
-
 # ---------------------------------------------------------------------------------------------------------------
-# Every framework / format fixture the suite writes: its tests that take nothing but ``tmp_path`` are run (their
-# own checks too), and each file they wrote in a format with two readers (OTLP, native) is read by both, alone
-# and all of a test's files in one call (spans and their log records, runs split over files, as the test read
-# them). Real-run fixtures checked in under fixtures/ are read too.
-
-WRITERS = (
-    # OTLP per framework
-    "test_fw1_framework_shapes",  # OpenAI Agents (OpenInference), smolagents, CrewAI, LlamaIndex
-    "test_framework_agent_names",  # BeeAI, Agent Framework, PydanticAI, LangGraph, AgentOps
-    "test_real12_dspy_react", "test_real12_langgraph_state", "test_real14_ag2", "test_real14_logfire",
-    "test_real14_mlflow", "test_real14_langfuse_otel", "test_real15_formats", "test_real16_beeai",
-    "test_real16_langchain_tool_message", "test_real17_exception_cause", "test_real17_negative_counts",
-    "test_real17_workflow_build", "test_real18_mastra", "test_real18_openai_agents_js", "test_real18_vercel_ai",
-    "test_real20_adk", "test_real20_langgraph_js", "test_real20_strands", "test_real22_langgraph_js",
-    "test_real22_same_call", "test_real23_agent_framework_handoff",
-    "test_llmetry13_traceloop", "test_llmetry13_otlp_logs", "test_logs14_span_logs", "test_logs14_traceloop_orphans",
-    "test_left19_ag2_same_microsecond_calls", "test_links13_loop_agents",
-    "test_links12_span_links", "test_attack21_adk_hostile",
-    "test_integ18_logs_of_linked_traces", "test_otlp", "test_otlp_js_objects", "test_otlp_time_units",
-    # native JSONL (and not here: test_real22_vercel_ai_runs reads the checked-in files below, realingest11_completion
-    # and attack20 write the console exporter's and openai-agents' own formats, of one reader each)
-    "test_native_file", "test_native_fast", "test_native_stage", "test_bad_records",
-)
-_TWO_READERS = ("otlp", "native")
-# Modules whose harvest costs 15-40 s each (their own tests re-run, every file read twice): left to a run with
-# WORKBENCH_READER_HARVEST=all (the whole set agreed at stop 24 but for the lenient lines below), so the suite
-# keeps inside its 15 minutes on 2 cores.
-SLOW_WRITERS = {"test_logs14_span_logs", "test_native_file", "test_bad_records", "test_llmetry13_otlp_logs",
-                "test_real22_same_call", "test_left19_ag2_same_microsecond_calls", "test_real17_workflow_build"}
-if os.environ.get("WORKBENCH_READER_HARVEST") != "all":
-    WRITERS = tuple(m for m in WRITERS if m not in SLOW_WRITERS)
-# Files written to show a difference the readers keep on purpose: not compared here. (None since lenient25: a
-# lenient JSON line, a trailing comma or 1e999, is quarantined by both readers, see _lenient_scan.)
-APART: set[str] = set()
+# Real-run fixtures checked in under fixtures/, and the encodings of the OTel SDK and Collector.
 
 
-def _two_reader_files(folder: Path) -> list[Path]:
-    from workbench.ingest._driver import choose_adapter
-
-    out = []
-    for path in sorted(p for p in folder.rglob("*") if p.is_file() and ".duckdb" not in p.name):
-        with contextlib.suppress(Exception):
-            if choose_adapter(path).name in _TWO_READERS:
-                out.append(path)
-    return out
-
-
-def _calls(fn: Callable[..., Any]) -> list[dict[str, Any]]:
-    """The parameters each run of a test gets from its ``parametrize`` marks ([] when it has other marks)."""
-    from _pytest.mark.structures import ParameterSet
-
-    calls: list[dict[str, Any]] = [{}]
-    for mark in getattr(fn, "pytestmark", []):
-        if mark.name != "parametrize":
-            return []
-        names = mark.args[0]
-        names = [n.strip() for n in names.split(",")] if isinstance(names, str) else list(names)
-        runs = []
-        for value in mark.args[1]:
-            values = value.values if isinstance(value, ParameterSet) else (value,) if len(names) == 1 else value
-            runs.append(dict(zip(names, values, strict=True)))
-        calls = [{**c, **r} for c in calls for r in runs]
-    return calls
-
-
-def _tests_writing_files(module: Any) -> list[tuple[str, Callable[..., Any], dict[str, Any]]]:
-    """A module's tests (each run of them) that need nothing but a folder (and a monkeypatch) to write in, and
-    its fixtures that write the module's trace with nothing more (each of their params)."""
+def test_the_modules_whose_files_both_readers_read_are_there() -> None:
+    """The files of WRITERS' tests are compared where those tests run (tests/ingest/conftest.py): a module renamed
+    or a test no longer writing in its ``tmp_path`` would drop out of the comparison without a failure."""
+    import importlib
     import inspect
-    from types import SimpleNamespace
 
     from _pytest.fixtures import FixtureFunctionDefinition
 
-    fixtures = {}  # the module's fixtures that need nothing but a folder, a monkeypatch (and their param)
-    for name, fixture in vars(module).items():
-        if isinstance(fixture, FixtureFunctionDefinition):
-            fn = fixture._get_wrapped_function()
-            params = set(inspect.signature(fn).parameters)
-            if params <= {"tmp_path", "monkeypatch", "request"}:
-                param = (fixture._fixture_function_marker.params or [None])[0]
-                fixtures[name] = (_first(fn), {"request": SimpleNamespace(param=param)} if "request" in params
-                                  else {})
-    out = [(name, fn, call) for name, (fn, call) in fixtures.items()
-           if "tmp_path" in inspect.signature(fn).parameters]
-    for name, fn in vars(module).items():
-        if not (name.startswith("test_") and inspect.isfunction(fn)):
-            continue
-        params = set(inspect.signature(fn).parameters)
-        for call in _calls(fn):
-            needed = params - set(call) - {"tmp_path", "monkeypatch"}
-            if "tmp_path" in params and needed <= set(fixtures):
-                out.append((name, fn, {**call, **{k: _Fixture(*fixtures[k]) for k in needed}}))
-    return out
-
-
-class _Fixture:
-    """A module fixture a test takes, run when the test is (with its folder and monkeypatch)."""
-
-    def __init__(self, fn: Callable[..., Any], given: dict[str, Any]) -> None:
-        self.fn, self.given = fn, given
-
-
-def _first(fixture: Callable[..., Any]) -> Callable[..., Any]:
-    """A fixture function run to its first value (a generator fixture's teardown is not needed here)."""
-    import inspect
-
-    if not inspect.isgeneratorfunction(fixture):
-        return fixture
-
-    def run(**kwargs: Any) -> Any:
-        return next(fixture(**kwargs))
-
-    run.__signature__ = inspect.signature(fixture)  # type: ignore[attr-defined]
-    return run
-
-
-def _args(test: Callable[..., Any], folder: Path, mp: pytest.MonkeyPatch) -> dict[str, Any]:
-    import inspect
-
-    given = {"tmp_path": folder, "monkeypatch": mp}
-    return {k: given[k] for k in inspect.signature(test).parameters if k in given}
-
-
-@pytest.mark.parametrize("module_name", WRITERS)
-def test_every_fixture_the_suite_writes_reads_the_same_by_both_readers(module_name: str,
-                                                                       tmp_path_factory: pytest.TempPathFactory) -> None:
-    import importlib
-
-    module = importlib.import_module(module_name)
-    read = 0
-    compared: set[tuple[tuple[str, bytes], ...]] = set()
-    for name, test, call in _tests_writing_files(module):
-        if name in APART:
-            continue
-        folder = tmp_path_factory.mktemp(name[:40])
-        with readers(None), pytest.MonkeyPatch.context() as mp:
-            test(**_args(test, folder, mp), **{k: v.fn(**_args(v.fn, folder, mp), **v.given)
-                                               if isinstance(v, _Fixture) else v for k, v in call.items()})
-        files = _two_reader_files(folder)
-        for paths in [[p] for p in files] + ([files] if len(files) > 1 else []):
-            # (the same bytes under the same names another test of the module wrote, e.g. from a shared fixture:
-            # read by both readers once, ~a quarter of the reads of the harvest)
-            key = tuple((p.relative_to(folder).as_posix(), hashlib.sha256(p.read_bytes()).digest()) for p in paths)
-            if key not in compared:
-                compared.add(key)
-                assert_same(paths if len(paths) > 1 else paths[0])
-        read += len(files)
-    assert read, f"{module_name}: no test wrote an OTLP or native file"
+    for name in WRITERS:
+        module = importlib.import_module(name)
+        fns = [f._get_wrapped_function() if isinstance(f, FixtureFunctionDefinition) else f
+               for n, f in vars(module).items() if isinstance(f, FixtureFunctionDefinition)
+               or (n.startswith("test_") and inspect.isfunction(f))]
+        assert any("tmp_path" in inspect.signature(f).parameters for f in fns), f"{name}: writes in no tmp_path"
 
 
 @pytest.mark.parametrize("path", _two_reader_files(FIXTURES), ids=lambda p: f"{p.parent.name}/{p.name}")

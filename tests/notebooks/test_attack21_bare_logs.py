@@ -10,8 +10,8 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from _kernels import NotebookKernels
 from _notebook_checks import NOTEBOOKS, check_executed
-from nbclient import NotebookClient
 
 import workbench as wb
 
@@ -34,16 +34,13 @@ def _logs(path: Path) -> Path:
 
 
 @pytest.mark.slow
-def test_tuning_notebook_runs_on_logs_with_no_step_signal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_tuning_notebook_runs_on_logs_with_no_step_signal(tmp_path: Path, kernels: NotebookKernels) -> None:
     db = tmp_path / "bare.duckdb"
     ws = wb.open(db)
     assert ws.ingest(_logs(tmp_path / "bare.jsonl"), progress=False).quarantined == 0
     ws.close()
-    monkeypatch.setenv("WORKBENCH_DB", str(db))
-    monkeypatch.chdir(tmp_path)
-    nb = nbformat.read(next(p for p in NOTEBOOKS if p.name == "02_tune_hitl_thresholds.ipynb"), as_version=4)
-    NotebookClient(nb, timeout=900, kernel_name="python3", allow_errors=True,
-                   resources={"metadata": {"path": str(tmp_path)}}).execute()
+    name = "02_tune_hitl_thresholds.ipynb"
+    nb = kernels.execute(name, nbformat.read(next(p for p in NOTEBOOKS if p.name == name), as_version=4), db, tmp_path)
     errors = [(n, o.ename, o.evalue[:300]) for n, c in enumerate(nb.cells) if c.cell_type == "code"
               for o in c.outputs if o.output_type == "error"]
     assert not errors, errors[:3]

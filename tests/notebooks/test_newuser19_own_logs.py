@@ -16,8 +16,8 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from _kernels import NotebookKernels
 from _notebook_checks import NOTEBOOKS, check_executed
-from nbclient import NotebookClient
 
 import workbench as wb
 
@@ -75,18 +75,16 @@ def own_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return db
 
 
-def _execute(name: str, db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+def _execute(name: str, db: Path, tmp_path: Path, kernels: NotebookKernels,
              edit: Callable[[nbformat.NotebookNode], None] | None = None) -> str:
     """Run notebook ``name`` on the store ``db`` ($WORKBENCH_DB) in ``tmp_path``, ``edit`` applied to it first;
-    no cell may fail (the errors named), every cell checked as executed; the text the cells showed."""
+    no cell may fail (the errors named), every cell checked as executed; the text the cells showed. (Notebook
+    03 runs on four stores here: in one kernel, ``kernels``, tests/notebooks/conftest.py.)"""
     path = next(p for p in NOTEBOOKS if p.name == name)
-    monkeypatch.setenv("WORKBENCH_DB", str(db))
-    monkeypatch.chdir(tmp_path)
     nb = nbformat.read(path, as_version=4)
     if edit is not None:
         edit(nb)
-    NotebookClient(nb, timeout=900, kernel_name="python3", allow_errors=True,
-                   resources={"metadata": {"path": str(tmp_path)}}).execute()
+    kernels.execute(name, nb, db, tmp_path)
     errors = [(n, o.ename, o.evalue[:300]) for n, c in enumerate(nb.cells) if c.cell_type == "code"
               for o in c.outputs if o.output_type == "error"]
     assert not errors, f"{name} on an SRE's own logs: {errors[:3]}"
@@ -97,16 +95,15 @@ def _execute(name: str, db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatc
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", [p.name for p in NOTEBOOKS])
-def test_notebook_runs_on_own_logs(name: str, own_store: Path, tmp_path: Path,
-                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_notebook_runs_on_own_logs(name: str, own_store: Path, tmp_path: Path, kernels: NotebookKernels) -> None:
     db = tmp_path / "own.duckdb"
     db.write_bytes(own_store.read_bytes())   # each notebook its own copy: one writes findings
-    _execute(name, db, tmp_path, monkeypatch)
+    _execute(name, db, tmp_path, kernels)
 
 
 @pytest.mark.slow
 def test_policy_notebook_backtests_on_a_held_out_store_of_own_runs(own_store: Path, tmp_path: Path,
-                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+                                                                  kernels: NotebookKernels) -> None:
     """Notebook 03 with ``HELD_OUT`` naming a store of later runs: backtested there, and the live-guard
     part, which only the simulator can play, says it has nothing to show instead of failing."""
     db = tmp_path / "own.duckdb"
@@ -119,7 +116,7 @@ def test_policy_notebook_backtests_on_a_held_out_store_of_own_runs(own_store: Pa
         cell = next(c for c in nb.cells if c.cell_type == "code" and c.source.startswith("HELD_OUT = None"))
         cell.source = cell.source.replace("HELD_OUT = None", f"HELD_OUT = {str(tmp_path / 'later.duckdb')!r}", 1)
 
-    shown = _execute("03_export_policy.ipynb", db, tmp_path, monkeypatch, held_out)
+    shown = _execute("03_export_policy.ipynb", db, tmp_path, kernels, held_out)
     assert "later.duckdb" in shown and "seed 2027" not in shown
 
 
@@ -140,10 +137,10 @@ def write_recent_labels(path: Path, outcomes: str) -> Path:
     ("SFSF", "Only 4 runs have a known outcome (fewer than 10)"),  # too few to hold any out: said, in-sample
 ])
 def test_policy_notebook_on_own_logs_labelled_only_lately(outcomes: str, says: str, tmp_path: Path,
-                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+                                                         kernels: NotebookKernels) -> None:
     """Notebook 03 splits the runs with a known outcome, not all runs: learning from the older 70 % of all runs
     left it none to learn from ("no run with a known outcome") when only the recent runs were labelled (left23)."""
     ws = wb.open(tmp_path / "own.duckdb")
     ws.ingest(write_recent_labels(tmp_path / "traces.jsonl", outcomes), progress=False)
     ws.close()
-    assert says in _execute("03_export_policy.ipynb", tmp_path / "own.duckdb", tmp_path, monkeypatch)
+    assert says in _execute("03_export_policy.ipynb", tmp_path / "own.duckdb", tmp_path, kernels)
