@@ -389,7 +389,7 @@ WITH answer_pairs AS (
     SELECT p.* FROM det_pairs p JOIN det_answer a ON a.run_id = p.run_id AND a.step_id = p.step_id
 ),
 backend AS (SELECT * FROM det_pairs WHERE kind = 'tool'),
-vocab AS (SELECT k, v FROM det_vocab)  -- the scope's, built before the chunks (vocab.sql)
+vocab AS (SELECT k, v FROM det_vocab)  -- the whole store's, built before the chunks (vocab.sql)
 SELECT DISTINCT ap.run_id, ap.k, ap.v, b.v AS backend_value
 FROM answer_pairs ap
 JOIN backend b ON b.run_id = ap.run_id
