@@ -99,12 +99,14 @@ def test_a_refreshed_pager_holds_one_finalizer() -> None:
             pager.refresh()
         pager.page(0, 10)
         assert _finalizers(pager) == 1
-        names = {n for (n,) in ws.con.execute("SELECT view_name FROM duckdb_views() WHERE view_name LIKE "
-                                              "'_wb_explorer_taken_%'").fetchall()}
-        assert len(names) == 1 and pager._taken in names
+        # (on a cursor of the pager's own since attack31: tests/widgets/test_attack31_pager_own_cursor.py)
+        cursor = pager._con
+        names = {n for (n,) in cursor.execute("SELECT view_name FROM duckdb_views() WHERE view_name LIKE "
+                                              "'_wb_explorer_taken%'").fetchall()}
+        assert names == {pager._taken}
         del pager
         gc.collect()
-        assert not ws.con.execute("SELECT view_name FROM duckdb_views() WHERE view_name LIKE "
-                                  "'_wb_explorer_taken_%'").fetchall()
+        with pytest.raises(Exception, match="(?i)closed"):
+            cursor.execute("SELECT 1")
     finally:
         ws.close()

@@ -546,15 +546,39 @@ def workflow_tool_event(inp: Any) -> bool:
 #: may not hand off to) are fixed texts, the acceptance a prompt the developer may change.
 WORKFLOW_HANDOFF = "handoff"
 _HANDOFF_REFUSED = ("Agent {} not found.", "Agent {} cannot hand off to ")
+#: The built-in's default description and acceptance (LlamaIndex's DEFAULT_HANDOFF_PROMPT and
+#: DEFAULT_HANDOFF_OUTPUT_PROMPT: both the developer's to change)
+_HANDOFF_PROMPT = "Useful for handing off to another agent."
+_HANDOFF_ACCEPTED = " is now handling the request"
+TOOL_DESCRIPTION_KEYS = ("tool.description", "gen_ai.tool.description")
 
 
-def workflow_handoff(tool: Any, inp: Any, out: Any) -> str | None:
+def _workflow_tool_call(args: dict[str, Any], out: Any, description: Any) -> bool:
+    """Whether a ``handoff(to_agent, reason)`` call is LlamaIndex's: the workflow's Context among its arguments
+    (the built-in takes ``ctx``; OpenInference writes it), its result LlamaIndex's ToolOutput naming the tool,
+    or the built-in's default description or acceptance. A developer's own ``handoff`` tool of another
+    framework (to a human queue, say) has none of these: a tool call."""
+    if "ctx" in args or (isinstance(description, str) and description.lstrip().startswith(_HANDOFF_PROMPT)):
+        return True
+    if not isinstance(out, str):
+        return False
+    if _HANDOFF_ACCEPTED in out:
+        return True
+    try:
+        result = orjson.loads(out) if '"tool_name"' in out else None
+    except orjson.JSONDecodeError:
+        return False
+    return isinstance(result, dict) and result.get("tool_name") == WORKFLOW_HANDOFF and "raw_output" in result
+
+
+def workflow_handoff(tool: Any, inp: Any, out: Any, description: Any = None) -> str | None:
     """The agent a LlamaIndex AgentWorkflow ``handoff`` tool call hands the work to, else None.
 
     Read from the call's arguments (OpenInference writes ``{"kwargs": {"to_agent", "reason", "ctx"}}``), only
-    for a tool named ``handoff`` whose arguments are the built-in's (``to_agent`` and ``reason``): a tool of
-    the developer's called ``handoff`` with other arguments stays a tool call. A call the workflow refused
-    (its output says the agent was not found or may not be handed to) handed nothing over: a tool call.
+    for a tool named ``handoff`` whose arguments are the built-in's (``to_agent`` and ``reason``) and that is
+    LlamaIndex's (:func:`_workflow_tool_call`): a tool of the developer's called ``handoff`` with other
+    arguments, or outside LlamaIndex, stays a tool call. A call the workflow refused (its output says the agent
+    was not found or may not be handed to) handed nothing over: a tool call.
     """
     if tool != WORKFLOW_HANDOFF or not isinstance(inp, str) or '"to_agent"' not in inp:
         return None
@@ -565,7 +589,7 @@ def workflow_handoff(tool: Any, inp: Any, out: Any) -> str | None:
     if isinstance(args, dict) and isinstance(args.get("kwargs"), dict) and "to_agent" not in args:
         args = args["kwargs"]
     target = args.get("to_agent") if isinstance(args, dict) and "reason" in args else None
-    if not isinstance(target, str) or not target.strip():
+    if not isinstance(target, str) or not target.strip() or not _workflow_tool_call(args, out, description):
         return None
     if isinstance(out, str) and any(refused.format(target) in out for refused in _HANDOFF_REFUSED):
         return None
@@ -573,22 +597,40 @@ def workflow_handoff(tool: Any, inp: Any, out: Any) -> str | None:
 
 
 #: The arguments of CrewAI's delegation tools ("Delegate work to coworker": task, "Ask question to coworker":
-#: question; both with context and the coworker's role), whose names CrewAI translates
+#: question; both with context and the coworker's role)
 _DELEGATION_ARGS = ({"task", "context", "coworker"}, {"question", "context", "coworker"})
+#: The tools' names, letters only, lower case (fixed in CrewAI's tool classes; older releases wrote
+#: "co-worker"; a span may add its method: "Ask question to coworker.run"), and their argument schemas'
+#: titles, which OpenInference writes in the tool's parameters and description (CrewAI translates only the
+#: description's text)
+_DELEGATION_TOOLS = ("delegateworktocoworker", "askquestiontocoworker")
+_DELEGATION_SCHEMAS = ('"DelegateWorkToolSchema"', '"AskQuestionToolSchema"')
+_NOT_LETTERS = re.compile(r"[^a-z]+")
 
 
 #: CrewAI's answer to a delegation naming no coworker of the crew (its English prompt file): no coworker ran
 _NO_COWORKER = "coworker mentioned not found"
 
 
-def crew_delegation(inp: Any, out: Any = None) -> str | None:
+def _crew_tool(tool: Any, name: Any, attrs: dict[str, Any]) -> bool:
+    """Whether a tool call is one of CrewAI's delegation tools, by its name (the tool's, else the span's) or its
+    argument schema's title: a developer's own ``assign_ticket(task, context, coworker)`` is neither."""
+    label = tool if isinstance(tool, str) else name
+    if isinstance(label, str) and _NOT_LETTERS.sub("", label.lower()).startswith(_DELEGATION_TOOLS):
+        return True
+    return any(isinstance(attrs.get(k), str) and any(t in attrs[k] for t in _DELEGATION_SCHEMAS)
+               for k in ("tool.parameters", *TOOL_DESCRIPTION_KEYS))
+
+
+def crew_delegation(inp: Any, out: Any = None, tool: Any = None, name: Any = None,
+                    attrs: dict[str, Any] | None = None) -> str | None:
     """The coworker a CrewAI delegation tool call runs, else None.
 
     An agent allowed to delegate is given two tools that run a coworker's agent on a task or a question inside
     the tool call; OpenInference writes no agent span for that run, so the coworker's model and tool calls read
-    as the delegating agent's. Read by the tools' arguments (names are translated): the coworker as the model
-    named it (CrewAI matches roles case-insensitively; a role written otherwise than the crew's is a lane of
-    its own). A delegation CrewAI refused (no such coworker) ran nobody: a tool call.
+    as the delegating agent's. Read by the tools' arguments and name or schema (:func:`_crew_tool`): the
+    coworker as the model named it (CrewAI matches roles case-insensitively; a role written otherwise than the
+    crew's is a lane of its own). A delegation CrewAI refused (no such coworker) ran nobody: a tool call.
     """
     if not isinstance(inp, str) or '"coworker"' not in inp or (isinstance(out, str) and _NO_COWORKER in out):
         return None
@@ -596,7 +638,7 @@ def crew_delegation(inp: Any, out: Any = None) -> str | None:
         args = orjson.loads(inp)
     except orjson.JSONDecodeError:
         return None
-    if not isinstance(args, dict) or set(args) not in _DELEGATION_ARGS:
+    if not isinstance(args, dict) or set(args) not in _DELEGATION_ARGS or not _crew_tool(tool, name, attrs or {}):
         return None
     coworker = args["coworker"]
     return coworker.strip().strip("\"'").strip() or None if isinstance(coworker, str) else None
@@ -863,7 +905,12 @@ def model_helper(name: Any, attrs: dict[str, Any], out: Any = None) -> bool:
     return out is None or isinstance(out, dict) and "messages" in out
 
 
-def step_kind(op: Any, oi_kind: Any, name: str | None, fallback: Any = None) -> str:
+#: openai-agents' hand-off span names ("handoff", "handoff to X"): the word, not a name that starts with it
+#: (ASCII word characters, as RE2 reads them in the SQL reader too)
+HANDOFF_NAME = re.compile(r"(?i)^handoff([^0-9a-z_]|$)")
+
+
+def step_kind(op: Any, oi_kind: Any, name: str | None, fallback: Any = None, tool: Any = None) -> str:
     """The step kind of a span from its GenAI operation, its OpenInference kind, or its name."""
     kind = OPERATION_KINDS.get(op) if isinstance(op, str) else None
     if kind is None:
@@ -872,8 +919,10 @@ def step_kind(op: Any, oi_kind: Any, name: str | None, fallback: Any = None) -> 
                 kind = OI_KINDS.get(candidate.upper())
                 if kind is not None:
                     break
-    # openai-agents names its hand-off spans "Handoff" / "handoff to X" and gives them no usable kind.
-    if kind in (None, "tool", "other") and name and name[:7].lower() == "handoff":
+    # openai-agents names its hand-off spans "Handoff" / "handoff to X" and gives them no usable kind, nor a
+    # tool's name: a span naming a tool is that tool's call (a function tool called "handoff", say), and a
+    # span called "handoff_worker" is no hand-off.
+    if kind in (None, "tool", "other") and tool is None and name and HANDOFF_NAME.match(name):
         return "handoff"
     return kind or "other"
 
@@ -1054,7 +1103,7 @@ def map_span(attrs: dict[str, Any], name: str | None, events: list[dict[str, Any
     elif ADK_SHAPE_KEY in attrs:
         attrs = adk_attributes(attrs)
     known, rest = split_attributes(attrs)
-    kind = step_kind(known.get("op"), known.get("oi_kind"), name, fallback_kind)
+    kind = step_kind(known.get("op"), known.get("oi_kind"), name, fallback_kind, known.get("tool"))
     if kind == "llm" and model_helper(name, attrs, known.get("output")):
         kind = "chain"
     agent = known.get("agent")
@@ -1072,7 +1121,8 @@ def map_span(attrs: dict[str, Any], name: str | None, events: list[dict[str, Any
                 agent = agent_run_span(name, rest)
                 kind = "agent" if agent is not None else kind
     handoff_tool = kind == "tool"
-    coworker = crew_delegation(known.get("input"), known.get("output")) if kind == "tool" else None
+    coworker = crew_delegation(known.get("input"), known.get("output"), known.get("tool"), name,
+                               attrs) if kind == "tool" else None
     if coworker is not None:
         # the coworker's run on the delegating agent's request: its steps are the coworker's (smolagents and
         # OpenLIT write such a run as an agent span inside the call); the tool's name stays an attribute
@@ -1080,7 +1130,8 @@ def map_span(attrs: dict[str, Any], name: str | None, events: list[dict[str, Any
         if "tool" in known:
             rest[next(k for k in SLOT_KEYS["tool"] if attrs.get(k) is not None)] = known["tool"]
     handed_to = executor_handoff(name, rest) if kind == "other" else (
-        autogen_handoff(attrs) or workflow_handoff(known.get("tool"), known.get("input"), known.get("output"))
+        autogen_handoff(attrs) or workflow_handoff(known.get("tool"), known.get("input"), known.get("output"),
+                                                   next((attrs[k] for k in TOOL_DESCRIPTION_KEYS if k in attrs), None))
         or transfer_target(known.get("tool"), known.get("input"), attrs)
     ) if kind == "tool" else None
     if handed_to is not None:

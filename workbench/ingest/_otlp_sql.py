@@ -21,6 +21,7 @@ from ._conventions import (
     AUTOGEN_HANDOFF,
     BARE_AGENT_OPERATIONS,
     DETAILS_EVENTS,
+    HANDOFF_NAME,
     IN_MESSAGE_PREFIXES,
     INPUT_EVENTS,
     KEEP_KEYS,
@@ -204,7 +205,8 @@ WITH docs AS (
     FROM b)
 ), d AS (SELECT *, {", ".join(slots)}, [{", ".join(chosen)}] AS chosen FROM c
 ), e AS (
-  SELECT *, CASE WHEN (k0 IS NULL OR k0 IN ('tool', 'other')) AND lower(left(s.name, 7)) = 'handoff' THEN 'handoff'
+  SELECT *, CASE WHEN (k0 IS NULL OR k0 IN ('tool', 'other')) AND v_tool IS NULL
+                      AND regexp_matches(s.name, {_q(HANDOFF_NAME.pattern)}) THEN 'handoff'
                  ELSE coalesce(k0, 'other') END AS kind
   FROM (SELECT *, coalesce(CASE v_op {op} END, CASE upper(v_oi_kind) {oi} END) AS k0 FROM d)
 ), f AS (

@@ -6,19 +6,27 @@ notebook's first cell and every browser test's kernel alike. The bundle depends 
 altair, vl-convert and Vega-Lite and on the widget's source, so it is stored under a name made of those
 (in ``$WORKBENCH_CACHE_DIR``, else ``$XDG_CACHE_HOME/workbench``, else ``~/.cache/workbench``) and read back
 when they match. A file that does not hold what its name and checksum say (cut short, edited) is built again
-and replaced; a cache that cannot be written costs only the speed-up.
+and replaced; a cache that cannot be written, or found (no home folder), costs only the speed-up.
+
+The bundle runs in the notebook's page, with the page's access to the kernel, and the checksum tells damage
+only, not who wrote it: a file is read back only when it is a regular file of this user's that nobody else may
+write (the cache folder may be a shared one, ``$WORKBENCH_CACHE_DIR=/shared/...``), and no larger than a bundle
+can be. Anything else at that path (another user's file, a pipe, a device) is not read, nor waited on.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import stat
 import tempfile
 from pathlib import Path
 
 import altair as alt
 
 _HEADER = "// workbench vega bundle sha256="
+# Far above a bundle (~0.9 MB): a larger file at the path is not one of ours, and is not read into memory.
+_MAX_BYTES = 64 << 20
 
 
 def _key() -> tuple[str, str] | None:
@@ -36,19 +44,41 @@ def _key() -> tuple[str, str] | None:
     return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()[:24], src
 
 
-def _path(stem: str) -> Path:
+def _path(stem: str) -> Path | None:
     from ..demo import cache_dir
 
-    return cache_dir() / f"vega-bundle-{stem}.js"
+    try:
+        return cache_dir() / f"vega-bundle-{stem}.js"
+    except RuntimeError:   # no $HOME and a user the password database does not know (a container's uid)
+        return None
+
+
+def _ours(st: os.stat_result) -> bool:
+    """Whether a file may be trusted as the bundle this user's processes wrote (mode 0600, see write())."""
+    if not stat.S_ISREG(st.st_mode) or st.st_size > _MAX_BYTES:
+        return False
+    if os.name != "posix":  # (Windows tells no owner here, and every writable file's mode as 0o666)
+        return True
+    return st.st_uid == os.getuid() and not st.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
 
 
 def read() -> str | None:
-    """The cached bundle for this altair / vl-convert / Vega-Lite, or None (absent, damaged, unreadable)."""
+    """The cached bundle for this altair / vl-convert / Vega-Lite, or None (absent, damaged, unreadable, or
+    not a file of this user's that only they may write)."""
     key = _key()
-    if key is None:
+    path = _path(key[0]) if key is not None else None
+    if path is None:
         return None
     try:
-        text = _path(key[0]).read_text(encoding="utf-8")
+        # (non-blocking: a pipe at the path opens at once, and is then refused as no regular file)
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    except OSError:
+        return None
+    try:
+        with os.fdopen(fd, "rb") as f:
+            if not _ours(os.fstat(f.fileno())):
+                return None
+            text = f.read(_MAX_BYTES + 1).decode("utf-8")
     except (OSError, UnicodeDecodeError):
         return None
     head, _, body = text.partition("\n")
@@ -61,9 +91,9 @@ def write(bundle: str) -> None:
     """Store ``bundle`` (what altair's ``enable_offline`` built) for the next process, atomically: a
     process reading at the same time sees the old file or the whole new one."""
     key = _key()
-    if key is None:
+    path = _path(key[0]) if key is not None else None
+    if path is None:
         return
-    path = _path(key[0])
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")

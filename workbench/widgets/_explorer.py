@@ -192,6 +192,12 @@ class IncidentExplorer(w.VBox):
             widget.add_class(name)
         self._refresh(count=True, auto=True)
 
+    def close(self) -> None:
+        """Close the widget, and let go of its run list's runs taken as failed (the pager's cursor)."""
+        if self._pager is not None:
+            self._pager.close()
+        super().close()
+
     # -- the run list ---------------------------------------------------------------------------
     def _on_filter(self, _change: Any = None) -> None:
         def day(v: date | None) -> date | None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import weakref
 from dataclasses import dataclass, fields, replace
 from datetime import date, datetime, timedelta
@@ -13,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from .._verdict_rank import VERDICT_RANK
+from ..store._connection import _configure
 from ..store._outcomes import TAKEN_SQL, silent_flag, taken_from, with_run_outcomes
 
 if TYPE_CHECKING:
@@ -160,15 +160,22 @@ class RunPager:
 
     def refresh(self) -> None:
         """Forget the counts and keys (call after the store changed)."""
-        if getattr(self, "_release", None) is not None:
-            self._release()    # unregisters the relation and detaches its finalizer: none left per refresh
-        self._release: weakref.finalize | None = None
+        self.close()
         self._taken: str | None = None
         self._total: int | None = None
         self._span: tuple[datetime, datetime, int] | None = None
         self._first: dict[tuple[int, int], _Key] = {}
         self._last: dict[tuple[int, int], _Key] = {}
         self._more: dict[tuple[int, int], bool] = {}
+
+    def close(self) -> None:
+        """Let go of the runs taken as failed (a frame of every such run) and the cursor holding them; the next
+        page works them out again (the explorer closes its pager when it is closed)."""
+        if getattr(self, "_release", None) is not None:
+            self._release()    # closes the cursor and detaches its finalizer: none left per refresh
+        self._release: weakref.finalize | None = None
+        self._con: Any = None
+        self._taken = None
 
     @property
     def total(self) -> int:
@@ -182,14 +189,19 @@ class RunPager:
         # The runs taken as failed (taken_as_failed.sql), worked out once per pager and registered under
         # a name of its own: the rule joins every step, and each page would otherwise pay for it again
         # (measured on 200k runs / 5M steps: ~130 ms CPU a page against ~25 ms without it).
+        # It is registered on a cursor of the pager's own, on which every query of the pager runs: registered on
+        # ws.con it replaced (and, released, dropped) a user's own object of that name, and lived as long as
+        # the connection when the pager did; the user's temporary tables and views (a `runs` of their own)
+        # are not the pager's either.
         if self._taken is None:
-            frame = (self.ws.con.execute(TAKEN_SQL).df() if self.filter.silent
+            cur = self.ws.con.cursor()
+            _configure(cur)
+            # (closed at the next refresh or close, else when the pager is collected)
+            self._release = weakref.finalize(self, _close, cur)
+            frame = (cur.execute(TAKEN_SQL).df() if self.filter.silent
                      else pd.DataFrame({"run_id": pd.Series(dtype=object), "why": pd.Series(dtype=object)}))
-            name = f"_wb_explorer_taken_{next(_TAKEN_NAMES)}"
-            self.ws.con.register(name, frame)
-            # (released at the next refresh, else when the pager is collected)
-            self._release = weakref.finalize(self, _unregister, self.ws.con, name)
-            self._taken = name
+            cur.register(_TAKEN, frame)
+            self._con, self._taken = cur, _TAKEN
         return self._taken
 
     def position(self, run_id: str) -> int | None:
@@ -224,8 +236,8 @@ class RunPager:
 
     # -- the queries ----------------------------------------------------------------------------
     def _run(self, sql: str, params: dict[str, Any]) -> list[tuple]:
-        return self.ws.con.execute(taken_from(sql, self._taken_relation()),
-                                   {**self.filter.params(only_active=True), **params}).fetchall()
+        taken = self._taken_relation()
+        return self._con.execute(taken_from(sql, taken), {**self.filter.params(only_active=True), **params}).fetchall()
 
     def _seek(self, direction: str, key: _Key | None, limit: int) -> list[tuple]:
         """Up to ``limit`` runs strictly past ``key`` (None: from that end of the list), in that direction."""
@@ -285,7 +297,8 @@ class RunPager:
     def _time_span(self) -> tuple[datetime, datetime, int]:
         # Over all runs, not the filtered ones: min/max/count of one column, cheap at any size.
         if self._span is None:
-            lo, hi, n = self.ws.con.execute(
+            self._taken_relation()
+            lo, hi, n = self._con.execute(
                 "SELECT min(started_at), max(started_at), count(started_at) FROM runs").fetchall()[0]
             self._span = (lo, hi, int(n)) if n else (datetime.min, datetime.min, 0)
         return self._span
@@ -304,13 +317,13 @@ class RunPager:
         return (got[0][0], got[0][1]) if got else None
 
 
-_TAKEN_NAMES = itertools.count()
+_TAKEN = "_wb_explorer_taken"
 
 
-def _unregister(con: Any, name: str) -> None:
+def _close(con: Any) -> None:
     try:
-        con.unregister(name)
-    except Exception:  # noqa: BLE001  (the connection may be closed by then: nothing left to free)
+        con.close()
+    except Exception:  # noqa: BLE001  (the workspace may be closed by then, and its cursors with it)
         pass
 
 

@@ -111,8 +111,12 @@ found AS (
         -- Gemini's {"functionResponse": {"name": …, "response": {…}}} (three levels: found by its key)
         list_transform(regexp_extract_all(txt, '"function_?[Rr]esponse"\s*:\s*(\{(?:[^{}"]|"(?:[^"\\]|\\.)*"|\{(?:[^{}"]|"(?:[^"\\]|\\.)*")*\})*\})', 1),
                        lambda m: CASE WHEN json_valid(m) THEN json_extract(m, '$.response')::VARCHAR END),
+        -- (an agent's reply: a tool named after another agent of the run; an agent calls no tool named after
+        -- itself as another agent, and a Haystack component "pricer" whose tool is "pricer" read its own
+        -- price as a reply it made up)
         list_filter(det_repr_tool_results(det_unescaped(txt)),
-                    lambda r: NOT list_contains(det_repr_not_backend(det_unescaped(txt), agents), r))) AS results
+                    lambda r: NOT list_contains(det_repr_not_backend(det_unescaped(txt),
+                                                                     list_filter(agents, lambda a: a IS DISTINCT FROM agent)), r))) AS results
     FROM holders LEFT JOIN (SELECT run_id, list(DISTINCT agent) AS agents FROM steps SEMI JOIN det_scope USING (run_id)
                             WHERE agent IS NOT NULL GROUP BY run_id) USING (run_id)
 )
@@ -389,7 +393,7 @@ WITH answer_pairs AS (
     SELECT p.* FROM det_pairs p JOIN det_answer a ON a.run_id = p.run_id AND a.step_id = p.step_id
 ),
 backend AS (SELECT * FROM det_pairs WHERE kind = 'tool'),
-vocab AS (SELECT k, v FROM det_vocab)  -- the scope's, built before the chunks (vocab.sql)
+vocab AS (SELECT k, v FROM det_vocab)  -- the whole store's, built before the chunks (vocab.sql)
 SELECT DISTINCT ap.run_id, ap.k, ap.v, b.v AS backend_value
 FROM answer_pairs ap
 JOIN backend b ON b.run_id = ap.run_id
