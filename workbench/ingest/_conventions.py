@@ -31,12 +31,13 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from ._adk import SHAPE_KEY as ADK_SHAPE_KEY
-from ._adk import adk_attributes, event_answer, reflected_failure, transfer_target
+from ._adk import adk_attributes, event_answer, reflected_failure
 from ._ag2 import SPAN_TYPE as AG2_SPAN_TYPE
 from ._ag2 import tool_executor
 from ._call_args import decorated_call, smolagents_tool_call
 from ._exception_cause import exception_error
 from ._fields import MAX_FIELD_BYTES, SHORT_CHARS, RecordError, _describe, plain_values, step_row
+from ._handoff_tool import handoff_target, unnamed_handoff
 from ._json_text import json_or_text, json_within
 from ._langfuse_otel import TYPE as LANGFUSE_TYPE
 from ._langfuse_otel import langfuse_attributes
@@ -1079,12 +1080,14 @@ def map_span(attrs: dict[str, Any], name: str | None, events: list[dict[str, Any
         kind, agent = "agent", coworker
         if "tool" in known:
             rest[next(k for k in SLOT_KEYS["tool"] if attrs.get(k) is not None)] = known["tool"]
+    # (Strands writes a tool call's arguments as an event of its span)
+    args = known.get("input") if kind != "tool" or known.get("input") is not None else _event_arguments(events)
     handed_to = executor_handoff(name, rest) if kind == "other" else (
         autogen_handoff(attrs) or workflow_handoff(known.get("tool"), known.get("input"), known.get("output"))
-        or transfer_target(known.get("tool"), known.get("input"), attrs)
+        or handoff_target(known.get("tool"), args)
     ) if kind == "tool" else None
-    if handed_to is not None:
-        kind = "handoff"
+    if handed_to is not None or (kind == "tool" and unnamed_handoff(known.get("tool"), args)):
+        kind = "handoff"  # (one traced without its arguments names its agent once the run is staged)
     if agent is None and kind == "agent" and root and workflow_wrapper(attrs):
         kind = "chain"
     if kind == "agent" and openllmetry_graph(attrs):
@@ -1198,7 +1201,7 @@ def map_span(attrs: dict[str, Any], name: str | None, events: list[dict[str, Any
                 lp_source = ev_attrs.get("logprobs") or ev_attrs.get("gen_ai.response.logprobs") \
                     or find_logprobs(ev_attrs.get("body") or ev_attrs.get("message"))
         if inp is None and ev_in:
-            inp = _tool_event_value(ev_in, "content") if kind == "tool" else ev_in
+            inp = _tool_event_value(ev_in, "content") if kind == "tool" or handoff_tool else ev_in
         if out is None and ev_out:
             out = _tool_event_value(ev_out, "message") if kind == "tool" else ev_out
     if lp_source is None and (conf is None or ent is None):
@@ -1217,6 +1220,12 @@ def map_span(attrs: dict[str, Any], name: str | None, events: list[dict[str, Any
         "confidence": conf, "entropy": ent, "attributes": rest, "agent_of_previous": agent_of_previous,
         "failed": failed, "turns": turns,
     }
+
+
+def _event_arguments(events: list[dict[str, Any]] | None) -> Any:
+    """A tool call's arguments written as its span's one ``gen_ai.tool.message`` event (Strands), else None."""
+    said = [ev.get("attributes") for ev in events or () if ev.get("name") == "gen_ai.tool.message"]
+    return said[0].get("content") if len(said) == 1 and isinstance(said[0], dict) else None
 
 
 def _tool_event_value(events: list[Any], key: str) -> Any:

@@ -16,6 +16,9 @@ A pipeline's components (Haystack's ``Agent.run`` spans under ``Pipeline.run``, 
 named by the pipeline's own input and output, which map each component's name to its data: the child whose
 output holds what the pipeline's output gives under a name (or whose input holds what its input gives) is
 that component.
+
+A hand-off tool traced without its arguments (``_handoff_tool``) hands the conversation to the agent that
+starts next: :func:`handoff_targets` names it once the run's steps are staged.
 """
 
 from __future__ import annotations
@@ -84,4 +87,14 @@ def loop_agents(con: duckdb.DuckDBPyConnection) -> None:
                        ).fetchall()[0][0]:
         return
     for stmt in [*sql_statements("loop_agents"), *sql_statements("component_agents")]:
+        con.execute(stmt)
+
+
+def handoff_targets(con: duckdb.DuckDBPyConnection) -> None:
+    """Name the agent each staged hand-off naming none handed the conversation to: the next other agent to
+    start in its run (``handoff_targets.sql``). Left out when no staged hand-off lacks one (the usual case)."""
+    if not con.execute("SELECT EXISTS (SELECT 1 FROM stage_steps WHERE kind = 'handoff' AND output IS NULL)"
+                       ).fetchall()[0][0]:
+        return
+    for stmt in sql_statements("handoff_targets"):
         con.execute(stmt)

@@ -1,0 +1,160 @@
+"""What a user sees of the real framework traces checked in by real32 (each fixture's README says how it was made
+and where the planted fault is): Google ADK's own tracer on a coordinator handing the conversation on through
+``transfer_to_agent`` (no arguments written), and a Strands Agents swarm whose researcher hands to the writer
+through the swarm's ``handoff_to_agent`` (arguments as a span event; the researcher states 41.20 where its tool
+said 14.20).
+
+Agents, hand-offs, tool calls, outcome, the detectors' findings, through both OTLP readers where a reader rule was
+added (both readers' agreement on every checked-in fixture is tests/ingest/test_reader24_agreement.py's; the span
+guard against the backtest on these files is tests/policy/test_guard16_span_processor.py's realism test).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from _otlp_edits import edited_copy, ingested_whole, string_attr
+
+import workbench as wb
+from workbench.plots._data import handoff_data
+from workbench.policy import Budgets, Policy
+
+FIXTURES = Path(__file__).parent / "fixtures"
+ADK_OWN = FIXTURES / "adk" / "own_transfer.otlp.jsonl"
+STRANDS = FIXTURES / "strands" / "swarm_fault.otlp.jsonl"
+
+
+def _handoffs(ws: wb.Workspace) -> list[tuple[str, str]]:
+    steps = ws.steps(ws.runs().run_id[0])
+    handoffs = steps[steps.kind == "handoff"].sort_values("seq")
+    return list(zip(handoffs.agent, handoffs.output, strict=True))
+
+
+def _tools(ws: wb.Workspace) -> list[tuple[str, str]]:
+    steps = ws.steps(ws.runs().run_id[0])
+    tools = steps[steps.kind == "tool"].sort_values("seq")
+    return list(zip(tools.tool, tools.agent, strict=True))
+
+
+def _decisions(ws: wb.Workspace) -> list[str]:
+    """The backtest's decisions with a budget of 2 tool calls a run (the runs' outcome as the user labelled it:
+    neither trace reports one)."""
+    for run_id in ws.runs().run_id:
+        ws.label(run_id, outcome="success")
+    return wb.backtest(Policy(budgets=Budgets(max_tool_calls_run=2)), ws).runs.decision.tolist()
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_adk_own_tracer_transfer_without_arguments_is_a_handoff(fast: bool) -> None:
+    """ADK's own tracer writes ``transfer_to_agent`` with its name and type only: a hand-off all the same, to the
+    next agent that starts (each agent's span a sibling under the workflow's). Read as a tool call, a tool budget
+    of 2 stopped the run at the second transfer and the hand-off view showed none."""
+    ws = ingested_whole(ADK_OWN, fast)
+    runs = ws.runs()
+    assert runs.n_steps.tolist() == [13]
+    assert _handoffs(ws) == [("coordinator", "researcher"), ("researcher", "writer")]
+    assert _tools(ws) == [("get_price", "researcher"), ("format_quote", "writer")]
+    pairs = handoff_data(ws, runs.run_id[0])
+    assert list(zip(pairs.src_agent, pairs.dst_agent, strict=True)) == [("coordinator", "researcher"),
+                                                                       ("researcher", "writer")]
+    assert _decisions(ws) == ["allowed"]
+
+
+def _rename(to: str) -> Callable[[dict], None]:
+    def edit(span: dict) -> None:
+        for a in span["attributes"]:
+            if a["key"] == "gen_ai.tool.name" and a["value"].get("stringValue") == "transfer_to_agent":
+                a["value"] = {"stringValue": to}
+        if span["name"] == "execute_tool transfer_to_agent":
+            span["name"] = f"execute_tool {to}"
+    return edit
+
+
+@pytest.mark.parametrize("name", ["Transfer-To-Agent", "transferToAgent"])
+def test_a_handoff_tool_is_known_by_its_name_in_any_spelling(tmp_path: Path, name: str) -> None:
+    ws = ingested_whole(edited_copy(tmp_path, _rename(name), ADK_OWN))
+    assert _handoffs(ws) == [("coordinator", "researcher"), ("researcher", "writer")]
+
+
+def test_a_tool_not_named_for_a_handoff_stays_a_tool_call(tmp_path: Path) -> None:
+    """A tool called with no arguments written whose name says no hand-off (a funds transfer) is a tool call,
+    whatever agent starts after it."""
+    ws = ingested_whole(edited_copy(tmp_path, _rename("transfer_funds"), ADK_OWN))
+    assert _handoffs(ws) == []
+    assert [t for t, _ in _tools(ws)].count("transfer_funds") == 2
+
+
+def test_a_handoff_no_agent_follows_names_none(tmp_path: Path) -> None:
+    """With the agents handed to cut from the trace, the hand-offs name no agent: none is guessed (not the
+    agent handing over, not one that ran before)."""
+    def edit(span: dict) -> None:
+        if span["name"] in ("invoke_agent researcher", "invoke_agent writer"):
+            span["startTimeUnixNano"] = str(int(span["startTimeUnixNano"]) - 10**11)
+
+    ws = ingested_whole(edited_copy(tmp_path, edit, ADK_OWN))
+    steps = ws.steps(ws.runs().run_id[0])
+    handoffs = steps[steps.kind == "handoff"]
+    assert handoffs.agent.tolist() == ["coordinator", "researcher"]
+    assert handoffs.sort_values("seq").output.tolist()[1] is None
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_strands_swarm_handoff_to_agent_is_a_handoff(fast: bool) -> None:
+    """Strands' swarm gives each agent ``handoff_to_agent``; its arguments are the span's ``gen_ai.tool.message``
+    event. The call hands the conversation to the agent named: a hand-off step, its arguments the input, not a
+    tool call (a tool budget of 2 stopped the run there)."""
+    ws = ingested_whole(STRANDS, fast)
+    runs = ws.runs()
+    # (Strands never sets the swarm span's status, whether the swarm completed or failed: unknown is what it says)
+    assert runs[["outcome", "n_steps"]].values.tolist() == [["unknown", 16]]
+    steps = ws.steps(runs.run_id[0])
+    assert steps[steps.kind == "agent"].sort_values("seq").agent.tolist() == ["researcher", "writer"]
+    assert _handoffs(ws) == [("researcher", "writer")]
+    handoff = steps[steps.kind == "handoff"].iloc[0]
+    assert json.loads(handoff.input)["agent_name"] == "writer" and pd.isna(handoff.tool)
+    assert _tools(ws) == [("get_price", "researcher"), ("format_quote", "writer")]
+    assert _decisions(ws) == ["allowed"]
+
+
+def test_a_handoff_tool_taking_other_arguments_stays_a_tool_call(tmp_path: Path) -> None:
+    """A developer's ``handoff_to_agent`` taking arguments the built-ins do not (a ticket) is a tool call."""
+    def edit(span: dict) -> None:
+        for ev in span.get("events", []):
+            for a in ev.get("attributes", []):
+                if ev["name"] == "gen_ai.tool.message" and '"agent_name"' in a["value"].get("stringValue", ""):
+                    a["value"] = {"stringValue": json.dumps({"agent_name": "writer", "ticket": "T-7"})}
+
+    ws = ingested_whole(edited_copy(tmp_path, edit, STRANDS))
+    assert _handoffs(ws) == []
+    assert [t for t, _ in _tools(ws)] == ["get_price", "handoff_to_agent", "format_quote"]
+
+
+def test_strands_swarm_made_up_price_is_the_researchers() -> None:
+    """The researcher's model says 41.20 after get_price said 14.20: a silent failure first stated by the
+    researcher (a warning: the swarm reports no outcome), the critical cascade from its model call on."""
+    findings = wb.detect(ingested_whole(STRANDS))
+    silent = findings[findings.detector == "silent_failure"]
+    assert list(zip(silent.agent, silent.severity, strict=True)) == [("researcher", "warning")]
+    assert "41.20" in silent.detail.iloc[0] and "first stated by researcher" in silent.detail.iloc[0]
+    critical = findings[findings.severity == "critical"]
+    assert list(zip(critical.detector, critical.agent, strict=True)) == [("cascade", "researcher")]
+    assert set(findings.detector) == {"silent_failure", "cascade"}
+
+
+def test_strands_swarm_quoting_its_tool_has_no_finding(tmp_path: Path) -> None:
+    path = tmp_path / "right.otlp.jsonl"
+    path.write_text(STRANDS.read_text().replace("41.20", "14.20"))
+    assert len(wb.detect(ingested_whole(path))) == 0
+
+
+def test_strands_fixture_is_what_the_readme_says() -> None:
+    """(The fixture's spans are Strands' own, not edited: its scope and the swarm's span.)"""
+    first = json.loads(STRANDS.read_text().splitlines()[-1])
+    span = first["resourceSpans"][0]["scopeSpans"][0]
+    assert span["scope"]["name"] == "strands.telemetry.tracer"
+    assert string_attr(span["spans"][0], "gen_ai.operation.name") == "invoke_swarm"
+
