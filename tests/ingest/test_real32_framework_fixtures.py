@@ -158,3 +158,46 @@ def test_strands_fixture_is_what_the_readme_says() -> None:
     assert span["scope"]["name"] == "strands.telemetry.tracer"
     assert string_attr(span["spans"][0], "gen_ai.operation.name") == "invoke_swarm"
 
+
+ADK_OI = FIXTURES / "adk" / "openinference_transfer_fault.otlp.jsonl"
+_REFLECTED = {"response_type": "ERROR_HANDLED_BY_REFLECT_AND_RETRY_PLUGIN", "error_type": "TimeoutError",
+              "error_details": "price service timed out", "retry_count": 1, "reflection_guidance": "Try again."}
+
+
+def _tool_output(tool: str, output: dict) -> Callable[[dict], None]:
+    def edit(span: dict) -> None:
+        if string_attr(span, "tool.name") == tool:
+            for a in span["attributes"]:
+                if a["key"] == "output.value":
+                    a["value"] = {"stringValue": json.dumps(output)}
+    return edit
+
+
+def test_adk_tool_output_through_openinference_is_the_function_response() -> None:
+    """OpenInference writes an ADK tool call's output as the google-genai FunctionResponse handed back to the
+    model: the call's output is its ``response`` (as ADK's own tracer writes it), the whole kept beside."""
+    ws = ingested_whole(ADK_OI)
+    steps = ws.steps(ws.runs().run_id[0])
+    tools = steps[steps.kind == "tool"].sort_values("seq")
+    assert [json.loads(o) for o in tools.output] == [{"result": "widget: 14.20 USD"},
+                                                     {"result": "Quote: widget at 41.20 USD"}]
+    assert json.loads(json.loads(tools.attributes.iloc[0])["output.value"])["name"] == "get_price"
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_adk_reflected_failure_through_openinference_is_a_failed_call(tmp_path: Path, fast: bool) -> None:
+    """A failure ADK's ReflectAndRetryToolPlugin handed back to the model is the FunctionResponse's response:
+    read inside it, the call failed (it read as a success holding the plugin's text)."""
+    response = {"id": "call_3", "name": "get_price", "response": _REFLECTED}
+    ws = ingested_whole(edited_copy(tmp_path, _tool_output("get_price", response), ADK_OI), fast)
+    steps = ws.steps(ws.runs().run_id[0])
+    tool = steps[steps.tool == "get_price"].iloc[0]
+    assert (tool.status, tool.error) == ("error", "TimeoutError: price service timed out")
+
+
+def test_a_response_naming_another_tool_is_the_output_as_written(tmp_path: Path) -> None:
+    written = {"id": "call_3", "name": "get_quote", "response": {"result": "widget: 14.20 USD"}}
+    ws = ingested_whole(edited_copy(tmp_path, _tool_output("get_price", written), ADK_OI))
+    steps = ws.steps(ws.runs().run_id[0])
+    assert json.loads(steps[steps.tool == "get_price"].output.iloc[0]) == written
+

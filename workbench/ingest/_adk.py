@@ -15,11 +15,13 @@ tool span then has no error status, and a failed call and its retry read as a su
 
 Whoever traces it (ADK's own tracer, OpenInference's), an agent hands the conversation to another through ADK's
 built-in ``transfer_to_agent`` tool (read as any framework's hand-off tool: ``_handoff_tool``), and an agent's or
-the invocation's output is an ADK ``Event`` as JSON (:func:`event_answer`).
+the invocation's output is an ADK ``Event`` as JSON (:func:`event_answer`). OpenInference writes a tool call's
+output as the google-genai ``FunctionResponse`` handed back to the model (:func:`function_response`).
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from ._json_text import json_or_text, nested_past
@@ -79,6 +81,29 @@ def reflected_failure(output: Any) -> str | None:
     kind, details = value.get("error_type"), value.get("error_details")
     parts = [str(p) for p in (kind, details) if p not in (None, "")]
     return ": ".join(parts) or REFLECTED_FAILURE
+
+
+#: The fields of a google-genai ``FunctionResponse`` (the SQL reader hands tool outputs naming one to the mapper)
+FUNCTION_RESPONSE_MARKER = '"response"'
+_FUNCTION_RESPONSE_FIELDS = frozenset({"id", "name", "response", "will_continue", "scheduling", "parts"})
+
+
+def function_response(value: Any, tool: Any) -> Any:
+    """A tool call's output that is a google-genai ``FunctionResponse`` as JSON, given as its ``response``.
+
+    OpenInference writes an ADK tool call's output as the response handed back to the model
+    (``{"id": <call id>, "name": <tool>, "response": {"result": …}}``), ADK's own tracer the response alone:
+    read whole, the call id and the tool's name were values the tool returned, and a failure ADK's
+    ReflectAndRetryToolPlugin handed back (the response) was not seen. Only a response naming the tool called;
+    anything else is returned as it is.
+    """
+    if not isinstance(value, str) or FUNCTION_RESPONSE_MARKER not in value or not isinstance(tool, str):
+        return value
+    doc = json_or_text(value)
+    if (not isinstance(doc, dict) or doc.get("name") != tool or not isinstance(doc.get("response"), dict)
+            or not set(doc) <= _FUNCTION_RESPONSE_FIELDS):
+        return value
+    return json.dumps(doc["response"], ensure_ascii=False)
 
 
 #: The fields of an ADK ``Event`` beside its ``content`` (the SQL reader hands outputs holding one to the mapper)

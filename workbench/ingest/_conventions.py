@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from ._adk import SHAPE_KEY as ADK_SHAPE_KEY
-from ._adk import adk_attributes, event_answer, reflected_failure
+from ._adk import adk_attributes, event_answer, function_response, reflected_failure
 from ._ag2 import SPAN_TYPE as AG2_SPAN_TYPE
 from ._ag2 import tool_executor
 from ._call_args import decorated_call, smolagents_tool_call
@@ -1123,6 +1123,8 @@ def map_span(attrs: dict[str, Any], name: str | None, events: list[dict[str, Any
         out = handed_to  # (as openai-agents' hand-off spans give the agent handed to)
     if out is not None and out is attrs.get(TOOL_RESULT):
         out = tool_result_text(out)
+    if kind == "tool" and (response := function_response(out, tool)) is not out:
+        rest[_output_key(attrs) or "output.value"], out = out, response  # (the whole kept beside)
     failed = False
     if kind == "tool" and (message := tool_message(out)) is not None:
         out, failed = message  # LangChain's ToolMessage: a failure handed back to the model is still one

@@ -11,7 +11,7 @@ import orjson
 
 from . import _timings
 from ._adk import EVENT_MARKER as ADK_EVENT_MARKER
-from ._adk import REFLECTED_FAILURE
+from ._adk import FUNCTION_RESPONSE_MARKER, REFLECTED_FAILURE
 from ._base import MAX_FIELD_BYTES
 from ._call_args import SMOLAGENTS_FLAG
 from ._conventions import (
@@ -321,6 +321,8 @@ SELECT line, bad, ri, si, pi, (line << 24) + off + pi - 1 AS order_hint, service
     OR (kind = 'tool' AND coalesce(lower(regexp_replace(v_tool, {_q(HANDOFF_SEPARATORS)}, '', 'g'))
                                    IN ({_HANDOFF_WORDS}), false))
     OR (kind IN ('chain', 'agent') AND coalesce(contains(v_output, {_q(ADK_EVENT_MARKER)}), false))
+    -- a google-genai FunctionResponse as a tool call's output (_adk.function_response)
+    OR (kind = 'tool' AND coalesce(contains(v_output, {_q(FUNCTION_RESPONSE_MARKER)}), false))
     -- in bytes (O(1), not characters: a text scan each); more bytes than characters only sends more to Python
     OR coalesce(greatest(strlen(s.name), strlen(v_input), strlen(v_output), strlen(error), strlen(attributes),
                          strlen(agent), strlen(tool), strlen(v_model)) > {big}, false),
