@@ -201,3 +201,29 @@ def test_a_response_naming_another_tool_is_the_output_as_written(tmp_path: Path)
     steps = ws.steps(ws.runs().run_id[0])
     assert json.loads(steps[steps.tool == "get_price"].output.iloc[0]) == written
 
+
+HAYSTACK_NESTED = FIXTURES / "haystack" / "nested_agents_fault.otlp.jsonl"
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_haystack_agent_offered_as_a_tool_to_one_offered_as_a_tool_is_its_own(fast: bool) -> None:
+    """Haystack's pricer Agent, a ComponentTool of the researcher Agent, a ComponentTool of the coordinator: each
+    Agent.run is the agent of the tool its caller's model called with the text it was given, at every level
+    (the pricer's run was read as the researcher's)."""
+    ws = ingested_whole(HAYSTACK_NESTED, fast)
+    steps = ws.steps(ws.runs().run_id[0])
+    runs_of = steps[steps.name == "Agent.run"].sort_values("seq")
+    assert runs_of.agent.tolist() == ["coordinator", "researcher", "pricer", "writer"]
+
+
+def test_haystack_nested_agents_made_up_price_is_the_pricers(tmp_path: Path) -> None:
+    """The pricer made the price up (its get_price said 14.20): a critical silent failure first stated by the
+    pricer; the run quoting the tool's price throughout has no finding (read as the researcher's own run, the
+    pricer's tool result backed nothing and the run had no finding at all)."""
+    findings = wb.detect(ingested_whole(HAYSTACK_NESTED))
+    silent = findings[findings.detector == "silent_failure"]
+    assert list(zip(silent.agent, silent.severity, strict=True)) == [("pricer", "critical")]
+    assert "41.20 (unsupported); first stated by pricer" in silent.detail.iloc[0]
+    path = tmp_path / "right.otlp.jsonl"
+    path.write_text(HAYSTACK_NESTED.read_text().replace("41.20", "14.20"))
+    assert len(wb.detect(ingested_whole(path))) == 0
