@@ -227,3 +227,28 @@ def test_haystack_nested_agents_made_up_price_is_the_pricers(tmp_path: Path) -> 
     path = tmp_path / "right.otlp.jsonl"
     path.write_text(HAYSTACK_NESTED.read_text().replace("41.20", "14.20"))
     assert len(wb.detect(ingested_whole(path))) == 0
+
+
+@pytest.mark.parametrize("args", [{"agent_name": "writer", "message": "Quote the widget at 41.20 USD."}, None])
+def test_a_handoff_tool_in_a_langfuse_export_is_a_handoff(tmp_path: Path, args: dict | None) -> None:
+    """Langfuse's export of such spans (its observations: Strands' swarm with the call's arguments, ADK's own
+    tracer without) reads the hand-off tool as the OTLP readers do."""
+    meta = json.dumps({"scope": {"name": "strands.telemetry.tracer"}})
+
+    def obs(oid: str, parent: str | None, otype: str, name: str, t: int, **more: object) -> dict:
+        return {"id": oid, "traceId": "t1", "parentObservationId": parent, "type": otype, "name": name,
+                "startTime": f"2026-12-03T09:00:0{t}.000Z", "endTime": f"2026-12-03T09:00:0{t + 1}.000Z",
+                "level": "DEFAULT", "input": None, "output": None, "metadata": meta, **more}
+
+    doc = {"trace": {"id": "t1", "name": "invoke_swarm", "timestamp": "2026-12-03T09:00:00.000Z"},
+           "observations": [obs("s1", None, "SPAN", "invoke_swarm", 0),
+                            obs("a1", "s1", "AGENT", "invoke_agent researcher", 1),
+                            obs("h1", "a1", "TOOL", "execute_tool handoff_to_agent", 2, input=args,
+                                output="Handing off to writer"),
+                            obs("a2", "s1", "AGENT", "invoke_agent writer", 4),
+                            obs("t1", "a2", "TOOL", "execute_tool format_quote", 5, input={"price": "41.20"})]}
+    path = tmp_path / "swarm.trace.json"
+    path.write_text(json.dumps(doc))
+    ws = ingested_whole(path)
+    assert _handoffs(ws) == [("researcher", "writer")]
+    assert _tools(ws) == [("format_quote", "writer")]
