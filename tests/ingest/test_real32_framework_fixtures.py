@@ -249,3 +249,23 @@ def test_a_handoff_tool_in_a_langfuse_export_is_a_handoff(tmp_path: Path, args: 
     ws = ingested_whole(path)
     assert _handoffs(ws) == [("researcher", "writer")]
     assert _tools(ws) == [("format_quote", "writer")]
+
+
+DSPY = FIXTURES / "dspy" / "two_react_fault.otlp.jsonl"
+
+
+def test_dspy_react_answer_is_its_signatures_output_fields() -> None:
+    """A ReAct module's prediction answers in its signature's output fields (``price``, ``quote``), beside
+    ``trajectory`` and ``reasoning``: read as the answer, the researcher's made-up 41.20 is the one unsupported
+    value, first stated at the researcher's extract step (the whole prediction listed the trajectory's keys,
+    thought_0, observation_0 ..., as values nobody backed)."""
+    ws = ingested_whole(DSPY)
+    steps = ws.steps(ws.runs().run_id[0])
+    modules = steps[steps.name.isin(["ReAct.forward", "Quote.forward"])].sort_values("seq")
+    assert modules.output.tolist() == ["Quote for the customer: the widget costs 41.20 USD.", "41.20 USD",
+                                       "Quote for the customer: the widget costs 41.20 USD."]
+    silent = wb.detect(ws).query("detector == 'silent_failure'")
+    assert silent.severity.tolist() == ["critical"]
+    assert silent.detail.iloc[0].count("(unsupported)") == 1 and "41.20 (unsupported)" in silent.detail.iloc[0]
+    first = steps.set_index("step_id").loc[silent.step_id.iloc[0]]
+    assert "41.20 USD" in first.output and first.parent_id in set(steps[steps.name.str.startswith("Predict")].step_id)

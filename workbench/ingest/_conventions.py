@@ -661,12 +661,22 @@ def graph_state_answer(value: Any) -> tuple[str, Any] | None:
 
 def react_answer(value: Any) -> tuple[str, Any] | None:
     """``(answer, prediction)`` when an output is a DSPy ReAct prediction: ``{"trajectory": {"thought_0": …,
-    "observation_0": …}, "reasoning": …, "answer": …}``. Its answer is ``answer``; the trajectory's keys and
-    tool outputs would read as values the module stated."""
+    "observation_0": …}, "reasoning": …, <the signature's output fields>}``. Its answer is its output fields
+    (``answer``, or whatever the signature names: ``price``, ``quote``; several, one a line); the trajectory's
+    keys and tool outputs would read as values the module stated."""
     obj = _json_object(value, '"trajectory"')
-    if isinstance(obj, dict) and isinstance(obj.get("trajectory"), dict) and isinstance(obj.get("answer"), str):
+    if not isinstance(obj, dict) or not isinstance(obj.get("trajectory"), dict):
+        return None
+    if isinstance(obj.get("answer"), str):
         return obj["answer"], value
-    return None
+    said = [v for k, v in obj.items() if k not in _REACT_OWN_FIELDS]
+    if not said or not all(isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in said):
+        return None
+    return "\n".join(str(v) for v in said), value
+
+
+# (what ReAct adds to its signature's outputs: the steps taken and the extract step's reasoning)
+_REACT_OWN_FIELDS = frozenset({"trajectory", "reasoning"})
 
 
 # A UUID or a trace-sized hex id inside a name: what a framework writes for an agent the user did not name.
