@@ -59,9 +59,10 @@ def test_adk_transfer_to_agent_is_a_handoff(fast: bool) -> None:
 
 
 @pytest.mark.parametrize("case", ["other_system", "own_arguments"])
-def test_a_transfer_to_agent_tool_not_adks_stays_a_tool_call(tmp_path: Path, case: str) -> None:
-    """A tool called ``transfer_to_agent`` on another system's spans (no ADK key, no ADK tool type), or one of
-    the developer's taking other arguments, is a tool call."""
+def test_a_transfer_to_agent_tool_taking_other_arguments_stays_a_tool_call(tmp_path: Path, case: str) -> None:
+    """A tool called ``transfer_to_agent`` of the developer's, taking other arguments, is a tool call. On another
+    system's spans (no ADK key, no ADK tool type) the built-in's call is a hand-off all the same (real32: a
+    framework's hand-off tool is known by its name and arguments, ingest/_handoff_tool.py)."""
     def edit(span: dict) -> None:
         if string_attr(span, "tool.name") != "transfer_to_agent":
             return
@@ -76,8 +77,9 @@ def test_a_transfer_to_agent_tool_not_adks_stays_a_tool_call(tmp_path: Path, cas
     for fast in (True, False):
         ws = ingested_whole(_variant(tmp_path, edit), fast)
         steps = ws.steps(ws.runs().run_id[0])
-        assert (steps.kind == "handoff").sum() == 0
-        assert steps[steps.kind == "tool"].tool.tolist().count("transfer_to_agent") == 2
+        handed = 2 if case == "other_system" else 0
+        assert (steps.kind == "handoff").sum() == handed
+        assert steps[steps.kind == "tool"].tool.tolist().count("transfer_to_agent") == 2 - handed
 
 
 def test_adk_event_output_is_read_as_its_text() -> None:

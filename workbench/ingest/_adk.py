@@ -14,12 +14,14 @@ ADK's ReflectAndRetryToolPlugin hands a failed tool call back to the model as th
 tool span then has no error status, and a failed call and its retry read as a success and a loop.
 
 Whoever traces it (ADK's own tracer, OpenInference's), an agent hands the conversation to another through ADK's
-built-in ``transfer_to_agent`` tool (:func:`transfer_target`), and an agent's or the invocation's output is an ADK
-``Event`` as JSON (:func:`event_answer`).
+built-in ``transfer_to_agent`` tool (read as any framework's hand-off tool: ``_handoff_tool``), and an agent's or
+the invocation's output is an ADK ``Event`` as JSON (:func:`event_answer`). OpenInference writes a tool call's
+output as the google-genai ``FunctionResponse`` handed back to the model (:func:`function_response`).
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from ._json_text import json_or_text, nested_past
@@ -81,31 +83,27 @@ def reflected_failure(output: Any) -> str | None:
     return ": ".join(parts) or REFLECTED_FAILURE
 
 
-#: ADK's hand-off: the built-in tool an LlmAgent's model calls to pass the conversation to a sub-agent, its parent
-#: or a peer (``transfer_to_agent(agent_name, transfer_reason="")``); ADK then runs that agent.
-TRANSFER_TOOL = "transfer_to_agent"
-_TRANSFER_ARGS = {"agent_name", "transfer_reason"}
-# every ADK span carries some (an event id, an invocation id), whoever traced it; OpenInference types the tool
-_ADK_PREFIX = "gcp.vertex.agent."
-_TRANSFER_TYPE = "TransferToAgentTool"
+#: The fields of a google-genai ``FunctionResponse`` (the SQL reader hands tool outputs naming one to the mapper)
+FUNCTION_RESPONSE_MARKER = '"response"'
+_FUNCTION_RESPONSE_FIELDS = frozenset({"id", "name", "response", "will_continue", "scheduling", "parts"})
 
 
-def transfer_target(tool: Any, inp: Any, attrs: dict[str, Any]) -> str | None:
-    """The agent an ADK ``transfer_to_agent`` tool call hands the conversation to, else None.
+def function_response(value: Any, tool: Any) -> Any:
+    """A tool call's output that is a google-genai ``FunctionResponse`` as JSON, given as its ``response``.
 
-    Read from the call's arguments (``agent_name``), only on ADK's spans (a key of ADK's, or the tool's type)
-    and only when the arguments are the built-in's: a tool of another system, or a developer's of the same
-    name taking other arguments, stays a tool call. The tool answers nothing (``None``); ADK runs the agent.
+    OpenInference writes an ADK tool call's output as the response handed back to the model
+    (``{"id": <call id>, "name": <tool>, "response": {"result": …}}``), ADK's own tracer the response alone:
+    read whole, the call id and the tool's name were values the tool returned, and a failure ADK's
+    ReflectAndRetryToolPlugin handed back (the response) was not seen. Only a response naming the tool called;
+    anything else is returned as it is.
     """
-    if tool != TRANSFER_TOOL or not isinstance(inp, str) or '"agent_name"' not in inp:
-        return None
-    if attrs.get("gen_ai.tool.type") != _TRANSFER_TYPE and not any(k.startswith(_ADK_PREFIX) for k in attrs):
-        return None
-    args = json_or_text(inp)
-    if not isinstance(args, dict) or not set(args) <= _TRANSFER_ARGS:
-        return None
-    target = args.get("agent_name")
-    return target.strip() or None if isinstance(target, str) else None
+    if not isinstance(value, str) or FUNCTION_RESPONSE_MARKER not in value or not isinstance(tool, str):
+        return value
+    doc = json_or_text(value)
+    if (not isinstance(doc, dict) or doc.get("name") != tool or not isinstance(doc.get("response"), dict)
+            or not set(doc) <= _FUNCTION_RESPONSE_FIELDS):
+        return value
+    return json.dumps(doc["response"], ensure_ascii=False)
 
 
 #: The fields of an ADK ``Event`` beside its ``content`` (the SQL reader hands outputs holding one to the mapper)

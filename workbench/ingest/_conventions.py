@@ -31,12 +31,13 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from ._adk import SHAPE_KEY as ADK_SHAPE_KEY
-from ._adk import adk_attributes, event_answer, reflected_failure, transfer_target
+from ._adk import adk_attributes, event_answer, function_response, reflected_failure
 from ._ag2 import SPAN_TYPE as AG2_SPAN_TYPE
 from ._ag2 import tool_executor
 from ._call_args import decorated_call, smolagents_tool_call
 from ._exception_cause import exception_error
 from ._fields import MAX_FIELD_BYTES, SHORT_CHARS, RecordError, _describe, plain_values, step_row
+from ._handoff_tool import handoff_target, unnamed_handoff
 from ._json_text import json_or_text, json_within
 from ._langfuse_otel import TYPE as LANGFUSE_TYPE
 from ._langfuse_otel import langfuse_attributes
@@ -702,12 +703,22 @@ def graph_state_answer(value: Any) -> tuple[str, Any] | None:
 
 def react_answer(value: Any) -> tuple[str, Any] | None:
     """``(answer, prediction)`` when an output is a DSPy ReAct prediction: ``{"trajectory": {"thought_0": …,
-    "observation_0": …}, "reasoning": …, "answer": …}``. Its answer is ``answer``; the trajectory's keys and
-    tool outputs would read as values the module stated."""
+    "observation_0": …}, "reasoning": …, <the signature's output fields>}``. Its answer is its output fields
+    (``answer``, or whatever the signature names: ``price``, ``quote``; several, one a line); the trajectory's
+    keys and tool outputs would read as values the module stated."""
     obj = _json_object(value, '"trajectory"')
-    if isinstance(obj, dict) and isinstance(obj.get("trajectory"), dict) and isinstance(obj.get("answer"), str):
+    if not isinstance(obj, dict) or not isinstance(obj.get("trajectory"), dict):
+        return None
+    if isinstance(obj.get("answer"), str):
         return obj["answer"], value
-    return None
+    said = [v for k, v in obj.items() if k not in _REACT_OWN_FIELDS]
+    if not said or not all(isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in said):
+        return None
+    return "\n".join(str(v) for v in said), value
+
+
+# (what ReAct adds to its signature's outputs: the steps taken and the extract step's reasoning)
+_REACT_OWN_FIELDS = frozenset({"trajectory", "reasoning"})
 
 
 # A UUID or a trace-sized hex id inside a name: what a framework writes for an agent the user did not name.
@@ -1129,13 +1140,15 @@ def map_span(attrs: dict[str, Any], name: str | None, events: list[dict[str, Any
         kind, agent = "agent", coworker
         if "tool" in known:
             rest[next(k for k in SLOT_KEYS["tool"] if attrs.get(k) is not None)] = known["tool"]
+    # (Strands writes a tool call's arguments as an event of its span)
+    args = known.get("input") if kind != "tool" or known.get("input") is not None else _event_arguments(events)
     handed_to = executor_handoff(name, rest) if kind == "other" else (
         autogen_handoff(attrs) or workflow_handoff(known.get("tool"), known.get("input"), known.get("output"),
                                                    next((attrs[k] for k in TOOL_DESCRIPTION_KEYS if k in attrs), None))
-        or transfer_target(known.get("tool"), known.get("input"), attrs)
+        or handoff_target(known.get("tool"), args)
     ) if kind == "tool" else None
-    if handed_to is not None:
-        kind = "handoff"
+    if handed_to is not None or (kind == "tool" and unnamed_handoff(known.get("tool"), args)):
+        kind = "handoff"  # (one traced without its arguments names its agent once the run is staged)
     if agent is None and kind == "agent" and root and workflow_wrapper(attrs):
         kind = "chain"
     if kind == "agent" and openllmetry_graph(attrs):
@@ -1171,6 +1184,8 @@ def map_span(attrs: dict[str, Any], name: str | None, events: list[dict[str, Any
         out = handed_to  # (as openai-agents' hand-off spans give the agent handed to)
     if out is not None and out is attrs.get(TOOL_RESULT):
         out = tool_result_text(out)
+    if kind == "tool" and (response := function_response(out, tool)) is not out:
+        rest[_output_key(attrs) or "output.value"], out = out, response  # (the whole kept beside)
     failed = False
     if kind == "tool" and (message := tool_message(out)) is not None:
         out, failed = message  # LangChain's ToolMessage: a failure handed back to the model is still one
@@ -1249,7 +1264,7 @@ def map_span(attrs: dict[str, Any], name: str | None, events: list[dict[str, Any
                 lp_source = ev_attrs.get("logprobs") or ev_attrs.get("gen_ai.response.logprobs") \
                     or find_logprobs(ev_attrs.get("body") or ev_attrs.get("message"))
         if inp is None and ev_in:
-            inp = _tool_event_value(ev_in, "content") if kind == "tool" else ev_in
+            inp = _tool_event_value(ev_in, "content") if kind == "tool" or handoff_tool else ev_in
         if out is None and ev_out:
             out = _tool_event_value(ev_out, "message") if kind == "tool" else ev_out
     if lp_source is None and (conf is None or ent is None):
@@ -1268,6 +1283,12 @@ def map_span(attrs: dict[str, Any], name: str | None, events: list[dict[str, Any
         "confidence": conf, "entropy": ent, "attributes": rest, "agent_of_previous": agent_of_previous,
         "failed": failed, "turns": turns,
     }
+
+
+def _event_arguments(events: list[dict[str, Any]] | None) -> Any:
+    """A tool call's arguments written as its span's one ``gen_ai.tool.message`` event (Strands), else None."""
+    said = [ev.get("attributes") for ev in events or () if ev.get("name") == "gen_ai.tool.message"]
+    return said[0].get("content") if len(said) == 1 and isinstance(said[0], dict) else None
 
 
 def _tool_event_value(events: list[Any], key: str) -> Any:

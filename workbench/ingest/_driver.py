@@ -29,7 +29,13 @@ from ._registry import ADAPTERS, RECORD_ADAPTERS
 from ._same_call import fold_stored_same_calls, merge_same_calls
 from ._stage_db import ENABLED as _COMPRESSED_STAGE
 from ._stage_db import StageDB
-from ._step_agents import agents_of_previous, listed_steps, loop_agents, stored_agents_of_previous
+from ._step_agents import (
+    agents_of_previous,
+    handoff_targets,
+    listed_steps,
+    loop_agents,
+    stored_agents_of_previous,
+)
 from ._time_units import scale_integer_units
 from ._tool_text_input import restore_tool_arguments
 from ._workflow_build import join_build_traces
@@ -412,6 +418,7 @@ def _run_ingest(con: duckdb.DuckDBPyConnection, source: Any, fmt: str | None, pr
         if stage.turn_runs:
             stage.ag2_stored_errors = tool_errors_from_executor(con, stage.turn_runs)
         loop_agents(con)
+        handoff_targets(con)
         rewrites = [*merge_same_calls(con), *restore_tool_arguments(con)]
         stage.stored_link_moves = join_build_traces(con, join_linked_runs(con, stage.root_links))
         match_span_logs(stage, stage.stored_link_moves.joined)

@@ -11,8 +11,7 @@ import orjson
 
 from . import _timings
 from ._adk import EVENT_MARKER as ADK_EVENT_MARKER
-from ._adk import REFLECTED_FAILURE
-from ._adk import TRANSFER_TOOL as ADK_TRANSFER_TOOL
+from ._adk import FUNCTION_RESPONSE_MARKER, REFLECTED_FAILURE
 from ._base import MAX_FIELD_BYTES
 from ._call_args import SMOLAGENTS_FLAG
 from ._conventions import (
@@ -40,6 +39,8 @@ from ._conventions import (
     TOOL_RESULT,
     WORKFLOW_HANDOFF,
 )
+from ._handoff_tool import HANDOFF_TOOL_WORDS
+from ._handoff_tool import SEPARATORS as HANDOFF_SEPARATORS
 from ._jsonio import line_blocks
 from ._line_table import block_table, pick_lines
 from ._otlp_read import ROOT_PARENT_IDS, _Context, stage_line
@@ -110,6 +111,9 @@ CREATE OR REPLACE TEMP MACRO _wb_nanos(x) AS CASE WHEN TRY_CAST(x AS BIGINT) >= 
 def _q(text: str) -> str:
     """A SQL string literal of one of this module's own constants (never of input data)."""
     return "'" + text.replace("'", "''") + "'"
+
+
+_HANDOFF_WORDS = ", ".join(_q(w) for w in sorted(HANDOFF_TOOL_WORDS))
 
 
 def _spans_sql() -> str:
@@ -315,9 +319,12 @@ SELECT line, bad, ri, si, pi, (line << 24) + off + pi - 1 AS order_hint, service
     OR (kind = 'tool' AND coalesce(contains(v_input, '"coworker"'), false))
     -- LlamaIndex AgentWorkflow's hand-off tool (_conventions.workflow_handoff)
     OR (kind = 'tool' AND v_tool = {_q(WORKFLOW_HANDOFF)})
-    -- ADK's hand-off tool (_adk.transfer_target) and an ADK Event as an agent's output (_adk.event_answer)
-    OR (kind = 'tool' AND v_tool = {_q(ADK_TRANSFER_TOOL)})
+    -- a framework's built-in hand-off tool (_handoff_tool) and an ADK Event as an agent's output (_adk.event_answer)
+    OR (kind = 'tool' AND coalesce(lower(regexp_replace(v_tool, {_q(HANDOFF_SEPARATORS)}, '', 'g'))
+                                   IN ({_HANDOFF_WORDS}), false))
     OR (kind IN ('chain', 'agent') AND coalesce(contains(v_output, {_q(ADK_EVENT_MARKER)}), false))
+    -- a google-genai FunctionResponse as a tool call's output (_adk.function_response)
+    OR (kind = 'tool' AND coalesce(contains(v_output, {_q(FUNCTION_RESPONSE_MARKER)}), false))
     -- in bytes (O(1), not characters: a text scan each); more bytes than characters only sends more to Python
     OR coalesce(greatest(strlen(s.name), strlen(v_input), strlen(v_output), strlen(error), strlen(attributes),
                          strlen(agent), strlen(tool), strlen(v_model)) > {big}, false),

@@ -15,7 +15,11 @@ loop's moves are not read as one nameless actor's repeats (both ReActs' ``finish
 A pipeline's components (Haystack's ``Agent.run`` spans under ``Pipeline.run``, which name no component) are
 named by the pipeline's own input and output, which map each component's name to its data: the child whose
 output holds what the pipeline's output gives under a name (or whose input holds what its input gives) is
-that component.
+that component. An agent run inside another's, offered to it as a tool, is that tool's (the call whose
+arguments hold the text the inner run was given), level by level down the nesting.
+
+A hand-off tool traced without its arguments (``_handoff_tool``) hands the conversation to the agent that
+starts next: :func:`handoff_targets` names it once the run's steps are staged.
 """
 
 from __future__ import annotations
@@ -27,6 +31,9 @@ import duckdb
 
 from ..store._connection import sql_statements
 from ..store._run_scope import run_scope
+
+# (a pipeline's agents nested as tools deeper than this stay their caller's)
+_MAX_TOOL_DEPTH = 32
 
 
 @contextmanager
@@ -84,4 +91,24 @@ def loop_agents(con: duckdb.DuckDBPyConnection) -> None:
                        ).fetchall()[0][0]:
         return
     for stmt in [*sql_statements("loop_agents"), *sql_statements("component_agents")]:
+        con.execute(stmt)
+    try:
+        # one nesting level a round (an agent offered as a tool inside one offered as a tool ...); bounded: a
+        # round names only runs under the last round's, so it ends when the nesting does
+        for _ in range(_MAX_TOOL_DEPTH):
+            if not con.execute("SELECT EXISTS (SELECT 1 FROM named_runs)").fetchall()[0][0]:
+                break
+            for stmt in sql_statements("tool_agents"):
+                con.execute(stmt)
+    finally:
+        con.execute("DROP TABLE IF EXISTS named_runs")
+
+
+def handoff_targets(con: duckdb.DuckDBPyConnection) -> None:
+    """Name the agent each staged hand-off naming none handed the conversation to: the next other agent to
+    start in its run (``handoff_targets.sql``). Left out when no staged hand-off lacks one (the usual case)."""
+    if not con.execute("SELECT EXISTS (SELECT 1 FROM stage_steps WHERE kind = 'handoff' AND output IS NULL)"
+                       ).fetchall()[0][0]:
+        return
+    for stmt in sql_statements("handoff_targets"):
         con.execute(stmt)

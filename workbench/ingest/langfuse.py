@@ -56,6 +56,7 @@ from ._conventions import (
 )
 from ._depth import depth_error
 from ._documents import iter_json
+from ._handoff_tool import handoff_target, unnamed_handoff
 from ._span_outcome import ended_well
 from ._values import iso_to_ns, logprob_stats
 
@@ -222,6 +223,14 @@ class _AgentIds(AgentIds):
 
     def base(self, agent: str) -> str:  # noqa: D102
         return readable_name(_AGENT_SPAN_NAME.sub(lambda m: m.group(1) or m.group(2), agent)) or "agent"
+
+
+def _handoff(tool: Any, args: Any) -> str | None:
+    """The agent a hand-off tool's call names ("" when traced without its arguments: named after staging),
+    None when the call is no hand-off."""
+    text = orjson.dumps(args).decode() if isinstance(args, (dict, list)) else args
+    target = handoff_target(tool, text)
+    return target if target is not None else "" if unnamed_handoff(tool, text) else None
 
 
 def _classify(obs: dict, name: str, a: dict, top: dict, scope: str, crew_roles: dict[str, str],
@@ -513,6 +522,11 @@ class LangfuseExport(Adapter):
         conf, ent = _signals(a, obs.get("output"))
         attributes = _step_attributes(obs, a, scope, kind, tin, tout, cost)
         output = obs.get("output")
+        if kind == "tool" and (handed := _handoff(tool, obs.get("input"))) is not None:
+            # a framework's built-in hand-off tool, as the OTLP readers read it (_handoff_tool): its answer kept
+            if output is not None:
+                attributes["output.value"] = output
+            kind, tool, output = "handoff", None, handed or None
         event = event_answer(output) if kind in ("chain", "agent") else None
         if event is not None:
             # ADK's Event JSON as an agent's output (OpenInference): its text, the event kept (as the OTLP readers)
