@@ -19,6 +19,7 @@ import pytest
 from _lab import (
     PANEL,
     cell_errors,
+    close_notebook,
     open_notebook,
     run_all,
     save_notebook,
@@ -62,13 +63,13 @@ def session(lab, browser):  # noqa: ANN001
     opened = []
 
     def open_(name: str):  # noqa: ANN202
-        s = open_notebook(browser, lab.url, name)
+        s = open_notebook(browser, lab, name)
         opened.append(s)
         return s
 
     yield open_
     for s in opened:
-        s.page.close()
+        close_notebook(browser, lab, s)
     shutdown_kernels(lab.url)
 
 
