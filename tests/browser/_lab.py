@@ -249,6 +249,28 @@ def wait_charts_drawn(s: Session, minimum: int, timeout: float = 60) -> list[dic
         s.page.wait_for_timeout(500)
 
 
+# Resolves once the notebook's outputs (their boxes, charts, widget boxes, tables and how many elements there are)
+# have not moved for ``quiet`` ms, or after ``limit`` ms (false then).
+_SETTLED = """([panel, quiet, limit]) => new Promise(done => {
+  const sig = () => { const p = document.querySelector(panel); if (!p) return '';
+    const els = [...p.querySelectorAll('.jp-OutputArea-output, .vega-embed, .vega-embed svg, .widget-box, table')];
+    return p.getElementsByTagName('*').length + ':' + els.map(e => { const r = e.getBoundingClientRect();
+      return [r.left, r.top, r.width, r.height, e.scrollWidth].map(Math.round).join(','); }).join(';'); };
+  const t0 = performance.now();
+  let last = sig(), since = t0;
+  const tick = () => { const now = sig(), t = performance.now();
+    if (now !== last) { last = now; since = t; }
+    if (t - since >= quiet) done(true); else if (t - t0 >= limit) done(false); else setTimeout(tick, 50); };
+  setTimeout(tick, 50);
+})"""
+
+
+def settle(s: Session, quiet: float = 0.5, limit: float = 10) -> bool:
+    """Wait until the notebook's layout has settled (after a resize, or the last widgets drawing): nothing in
+    its outputs moved, grew or appeared for ``quiet`` s. A fixed 1.5 s wait guessed the same, and always paid it."""
+    return s.page.evaluate(_SETTLED, [PANEL, quiet * 1000, limit * 1000])
+
+
 def cell_errors(s: Session) -> list[str]:
     return s.page.eval_on_selector_all(
         f"{PANEL} .jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr'],"
