@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -52,7 +53,10 @@ class Desk:
         self.runtime = lab.root.parent / "runtime"     # the server's JUPYTER_RUNTIME_DIR (tests/_jupyterlab.py)
         self.page = None
         self.current: Session | None = None
-        self.between: list[str] = []      # console errors while no notebook was open: the next one reports them
+        # What the page said while no notebook was open (a closed notebook's widgets and kernel going away): a
+        # page of its own per notebook closed with it and was never heard; printed, not held against the next.
+        self.between: list[str] = []
+        self.opened = time.monotonic()
         self.kernel: str | None = None
         self.boots = 0
 
@@ -60,11 +64,14 @@ class Desk:
         def errors() -> list[str]:
             return self.current.console_errors if self.current else self.between
 
-        page.on("console", lambda m: errors().append(f"{m.text} @ {m.location}") if m.type == "error" else None)
-        page.on("pageerror", lambda e: errors().append(f"pageerror: {e} {e.stack or ''}"[:3000]))
+        def when() -> str:   # (which notebook an error came with, when a flake has to be told from a fault)
+            return f" [{time.monotonic() - self.opened:.1f} s after {'opening' if self.current else 'closing'}]"
+
+        page.on("console", lambda m: errors().append(f"{m.text} @ {m.location}{when()}") if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors().append(f"pageerror: {e} {e.stack or ''}"[:3000] + when()))
 
         def on_dialog(d) -> None:  # noqa: ANN001
-            (self.current.dialogs if self.current else self.between).append(f"{d.type}: {d.message}")
+            (self.current.dialogs if self.current else self.between).append(f"{d.type}: {d.message}{when()}")
             d.dismiss()
 
         page.on("dialog", on_dialog)
@@ -75,13 +82,11 @@ class Desk:
             page = self.page = self.browser.new_page(viewport=VIEWPORT)
             self.boots += 1
             self._listen(page)
-            s = self.current = Session(page, console_errors=self.between[:], dialogs=[])
-            self.between.clear()
+            s = self._start(page)
             page.goto(f"{self.url}/lab/tree/{name}?reset")
         else:
             page.set_viewport_size(VIEWPORT)     # a test before may have narrowed it
-            s = self.current = Session(page, console_errors=self.between[:], dialogs=[])
-            self.between.clear()
+            s = self._start(page)
             page.click(".lm-MenuBar-itemLabel:text-is('File')")
             page.click(".lm-Menu-itemLabel:text-is('Open from Path…')")
             page.fill(".jp-Dialog input", name)
@@ -91,6 +96,14 @@ class Desk:
         # The idle indicator shows before any kernel exists; a Run All sent then is lost.
         page.wait_for_selector("text=(ipykernel) | Idle", timeout=120_000)
         return s
+
+    def _start(self, page) -> Session:  # noqa: ANN001
+        if self.between:
+            print("the page between two notebooks:", *self.between, sep="\n  ", file=sys.stderr)
+            self.between.clear()
+        self.opened = time.monotonic()
+        self.current = Session(page)
+        return self.current
 
     def close(self, s: Session) -> None:
         """Close the notebook's tab (discarding what its run changed): the page is ready for the next."""
@@ -111,6 +124,7 @@ class Desk:
             page.close()
         finally:
             self.current = None
+            self.opened = time.monotonic()
 
     def warm_kernel(self, name: str) -> None:
         """Give the notebook ``name`` the view tests' kernel (started on first use), reset to a fresh namespace."""
