@@ -131,7 +131,9 @@ class Desk:
         if self.kernel is not None and not _kernel_alive(self.url, self.kernel):
             self.kernel = None
         if self.kernel is None:
-            self.kernel = _post(f"{self.url}/api/kernels", {"name": "python3"})["id"]
+            # (with a path the server starts it in the lab's root, as it would for the notebook: without one it
+            # inherits the server's working directory, the checkout, and a notebook's relative file lands there)
+            self.kernel = _post(f"{self.url}/api/kernels", {"name": "python3", "path": name})["id"]
             _SHARED_KERNELS.add(self.kernel)
         _execute(self.runtime, self.kernel, _RESET)     # (on a new kernel: notes the filters it started with)
         # the page opening ``name`` finds this session by its path and connects to its kernel
@@ -169,7 +171,8 @@ def desk(browser, lab) -> Desk:  # noqa: ANN001
 _RESET = """import sys as _sys, warnings as _warnings
 import ipywidgets as _ipywidgets
 if not hasattr(_sys, "_workbench_test_filters"):
-    _sys._workbench_test_filters = list(_warnings.filters)
+    _sys._workbench_test_filters, _sys._workbench_test_cwd = list(_warnings.filters), __import__("os").getcwd()
+__import__("os").chdir(_sys._workbench_test_cwd)
 _ipywidgets.Widget.close_all()
 _warnings.filters[:] = _sys._workbench_test_filters
 _warnings._filters_mutated()
