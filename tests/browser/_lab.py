@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -38,21 +39,192 @@ class Session:
     seconds: float = 0.0
 
 
-def open_notebook(browser, url: str, name: str) -> Session:  # noqa: ANN001
-    page = browser.new_page(viewport={"width": 1400, "height": 1800})
-    s = Session(page)
-    page.on("console", lambda m: s.console_errors.append(f"{m.text} @ {m.location}") if m.type == "error" else None)
-    page.on("pageerror", lambda e: s.console_errors.append(f"pageerror: {e} {e.stack or ''}"[:3000]))
+class Desk:
+    """One JupyterLab page for every notebook of the browser tests, and one kernel for the view tests.
 
-    def on_dialog(d) -> None:  # noqa: ANN001
-        s.dialogs.append(f"{d.type}: {d.message}")
-        d.dismiss()
+    A page's boot (JupyterLab's bundles, its extensions, the settings) costs ~4.8 CPU s and a kernel with
+    ``HEADER``'s imports ~10: most view tests spent more on those than on their view. A notebook is opened in
+    the page as a person does (File > Open from Path…) and closed after (its changes discarded); the view
+    tests' notebooks are given the one kernel, its namespace, widgets and warning filters reset in between.
+    """
 
-    page.on("dialog", on_dialog)
-    page.goto(f"{url}/lab/tree/{name}?reset")
-    # The idle indicator shows before any kernel exists; a Run All sent then is lost.
-    page.wait_for_selector("text=(ipykernel) | Idle", timeout=120_000)
-    return s
+    def __init__(self, browser, lab) -> None:  # noqa: ANN001
+        self.browser, self.url = browser, lab.url
+        self.runtime = lab.root.parent / "runtime"     # the server's JUPYTER_RUNTIME_DIR (tests/_jupyterlab.py)
+        self.page = None
+        self.current: Session | None = None
+        # What the page said while no notebook was open (a closed notebook's widgets and kernel going away): a
+        # page of its own per notebook closed with it and was never heard; printed, not held against the next.
+        self.between: list[str] = []
+        self.opened = time.monotonic()
+        self.kernel: str | None = None
+        self.boots = 0
+
+    def _listen(self, page) -> None:  # noqa: ANN001
+        def errors() -> list[str]:
+            return self.current.console_errors if self.current else self.between
+
+        def when() -> str:   # (which notebook an error came with, when a flake has to be told from a fault)
+            return f" [{time.monotonic() - self.opened:.1f} s after {'opening' if self.current else 'closing'}]"
+
+        page.on("console", lambda m: errors().append(f"{m.text} @ {m.location}{when()}") if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors().append(f"pageerror: {e} {e.stack or ''}"[:3000] + when()))
+
+        def on_dialog(d) -> None:  # noqa: ANN001
+            (self.current.dialogs if self.current else self.between).append(f"{d.type}: {d.message}{when()}")
+            d.dismiss()
+
+        page.on("dialog", on_dialog)
+
+    def open(self, name: str) -> Session:
+        page = self.page
+        if page is None or page.is_closed():
+            page = self.page = self.browser.new_page(viewport=VIEWPORT)
+            self.boots += 1
+            self._listen(page)
+            s = self._start(page)
+            page.goto(f"{self.url}/lab/tree/{name}?reset")
+        else:
+            page.set_viewport_size(VIEWPORT)     # a test before may have narrowed it
+            s = self._start(page)
+            page.click(".lm-MenuBar-itemLabel:text-is('File')")
+            page.click(".lm-Menu-itemLabel:text-is('Open from Path…')")
+            page.fill(".jp-Dialog input", name)
+            page.click(".jp-Dialog-button.jp-mod-accept")
+        label = page.locator(".lm-TabBar-tabLabel").get_by_text(name, exact=True)
+        page.locator(".lm-DockPanel .lm-TabBar-tab.lm-mod-current").filter(has=label).wait_for(timeout=120_000)
+        # The idle indicator shows before any kernel exists; a Run All sent then is lost.
+        page.wait_for_selector("text=(ipykernel) | Idle", timeout=120_000)
+        return s
+
+    def _start(self, page) -> Session:  # noqa: ANN001
+        if self.between:
+            print("the page between two notebooks:", *self.between, sep="\n  ", file=sys.stderr)
+            self.between.clear()
+        self.opened = time.monotonic()
+        self.current = Session(page)
+        return self.current
+
+    def close(self, s: Session) -> None:
+        """Close the notebook's tab (discarding what its run changed): the page is ready for the next."""
+        page = s.page
+        if page.is_closed():
+            return
+        try:
+            page.keyboard.press("Escape")     # a menu or tooltip a test left open
+            page.click(".lm-MenuBar-itemLabel:text-is('File')")
+            page.click(".lm-Menu-itemLabel:text-is('Close Tab')")
+            discard = page.locator(".jp-Dialog-button:has-text('Discard')")
+            page.wait_for_function("() => !document.querySelector('%s') || document.querySelector('.jp-Dialog')"
+                                   % PANEL, timeout=30_000)
+            if discard.count():
+                discard.click()
+            page.wait_for_function("() => !document.querySelector('%s')" % PANEL, timeout=30_000)
+        except Exception:  # noqa: BLE001 - a page left in a state we cannot read: the next notebook boots a new one
+            page.close()
+        finally:
+            self.current = None
+            self.opened = time.monotonic()
+
+    def warm_kernel(self, name: str) -> None:
+        """Give the notebook ``name`` the view tests' kernel (started on first use), reset to a fresh namespace."""
+        if self.kernel is not None and not _kernel_alive(self.url, self.kernel):
+            self.kernel = None
+        if self.kernel is None:
+            # (with a path the server starts it in the lab's root, as it would for the notebook: without one it
+            # inherits the server's working directory, the checkout, and a notebook's relative file lands there)
+            self.kernel = _post(f"{self.url}/api/kernels", {"name": "python3", "path": name})["id"]
+            _SHARED_KERNELS.add(self.kernel)
+        _execute(self.runtime, self.kernel, _RESET)     # (on a new kernel: notes the filters it started with)
+        # the page opening ``name`` finds this session by its path and connects to its kernel
+        _post(f"{self.url}/api/sessions", {"path": name, "name": name, "type": "notebook",
+                                           "kernel": {"id": self.kernel}})
+
+    def drop_kernel(self) -> None:
+        """A test failed on the shared kernel: stop it, so that the next view test starts on a fresh one."""
+        kernel, self.kernel = self.kernel, None
+        if kernel is not None:
+            _SHARED_KERNELS.discard(kernel)
+            try:
+                _delete_kernel(self.url, kernel)
+            except OSError as e:   # (already gone, or the server with it: the test's own failure is what counts)
+                print(f"stopping the shared kernel {kernel}: {e}", file=sys.stderr)
+
+
+VIEWPORT = {"width": 1400, "height": 1800}
+_DESKS: dict[tuple[int, str], Desk] = {}
+_SHARED_KERNELS: set[str] = set()     # the desks' view-test kernels: shutdown_kernels leaves them running
+
+
+def desk(browser, lab) -> Desk:  # noqa: ANN001
+    """The desk of this browser and server (a new one when either was restarted: the old page and kernel went)."""
+    key = (id(browser), lab.url)
+    if key not in _DESKS:
+        _DESKS.clear()
+        _DESKS[key] = Desk(browser, lab)
+    return _DESKS[key]
+
+
+# Between two view tests on the shared kernel: their widgets closed (a new page would load each back from the
+# kernel), their names gone, the warning filters as the kernel started with (a test's "ignore" must not hide
+# the next one's warnings from its no-stderr check).
+_RESET = """import sys as _sys, warnings as _warnings
+import ipywidgets as _ipywidgets
+if not hasattr(_sys, "_workbench_test_filters"):
+    _sys._workbench_test_filters, _sys._workbench_test_cwd = list(_warnings.filters), __import__("os").getcwd()
+__import__("os").chdir(_sys._workbench_test_cwd)
+_ipywidgets.Widget.close_all()
+_warnings.filters[:] = _sys._workbench_test_filters
+_warnings._filters_mutated()
+get_ipython().run_line_magic("reset", "-f")
+__import__("gc").collect()     # (the stores of the test before: DuckDB connections closed)
+assert not [k for k in get_ipython().user_ns if not k.startswith("_") and k not in ("In", "Out", "get_ipython",
+            "exit", "quit", "open")], "the shared kernel kept names of the test before"
+assert not __import__("ipywidgets.widgets.widget", fromlist=["_instances"])._instances, "widgets left open"
+"""
+
+
+def _post(url: str, body: dict) -> dict:
+    import json
+    import urllib.request
+
+    req = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST",
+                                 headers={"Content-Type": "application/json"})
+    return json.loads(urllib.request.urlopen(req, timeout=60).read())
+
+
+def _kernel_alive(url: str, kernel: str) -> bool:
+    import json
+    import urllib.request
+
+    kernels = json.loads(urllib.request.urlopen(f"{url}/api/kernels", timeout=10).read())
+    return any(k["id"] == kernel and k.get("execution_state") != "dead" for k in kernels)
+
+
+def _execute(runtime: Path, kernel: str, code: str) -> None:
+    """Run ``code`` in the server's kernel ``kernel`` (through its connection file in the server's ``runtime``
+    folder, as a second client)."""
+    from jupyter_client import BlockingKernelClient
+
+    kc = BlockingKernelClient(connection_file=str(runtime / f"kernel-{kernel}.json"))
+    kc.load_connection_file()
+    kc.start_channels(hb=False)     # (a kernel still starting on a busy machine misses heartbeats: not dead)
+    try:
+        kc.wait_for_ready(timeout=120)
+        reply = kc.execute_interactive(code, store_history=False, timeout=60, output_hook=lambda msg: None)
+    finally:
+        kc.stop_channels()
+    if reply["content"]["status"] != "ok":
+        raise RuntimeError(f"resetting the shared kernel failed: {reply['content']}")
+
+
+def open_notebook(browser, lab, name: str) -> Session:  # noqa: ANN001
+    """Open ``name`` (in the lab's root) in the shared page, on a kernel of its own; ``close_notebook`` after."""
+    return desk(browser, lab).open(name)
+
+
+def close_notebook(browser, lab, s: Session) -> None:  # noqa: ANN001
+    desk(browser, lab).close(s)
 
 
 def run_all(s: Session, timeout: float = 600) -> None:
@@ -100,6 +272,28 @@ def wait_charts_drawn(s: Session, minimum: int, timeout: float = 60) -> list[dic
         s.page.wait_for_timeout(500)
 
 
+# Resolves once the notebook's outputs (their boxes, charts, widget boxes, tables and how many elements there are)
+# have not moved for ``quiet`` ms, or after ``limit`` ms (false then).
+_SETTLED = """([panel, quiet, limit]) => new Promise(done => {
+  const sig = () => { const p = document.querySelector(panel); if (!p) return '';
+    const els = [...p.querySelectorAll('.jp-OutputArea-output, .vega-embed, .vega-embed svg, .widget-box, table')];
+    return p.getElementsByTagName('*').length + ':' + els.map(e => { const r = e.getBoundingClientRect();
+      return [r.left, r.top, r.width, r.height, e.scrollWidth].map(Math.round).join(','); }).join(';'); };
+  const t0 = performance.now();
+  let last = sig(), since = t0;
+  const tick = () => { const now = sig(), t = performance.now();
+    if (now !== last) { last = now; since = t; }
+    if (t - since >= quiet) done(true); else if (t - t0 >= limit) done(false); else setTimeout(tick, 50); };
+  setTimeout(tick, 50);
+})"""
+
+
+def settle(s: Session, quiet: float = 0.5, limit: float = 10) -> bool:
+    """Wait until the notebook's layout has settled (after a resize, or the last widgets drawing): nothing in
+    its outputs moved, grew or appeared for ``quiet`` s. A fixed 1.5 s wait guessed the same, and always paid it."""
+    return s.page.evaluate(_SETTLED, [PANEL, quiet * 1000, limit * 1000])
+
+
 def cell_errors(s: Session) -> list[str]:
     return s.page.eval_on_selector_all(
         f"{PANEL} .jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr'],"
@@ -136,20 +330,41 @@ def screenshot(s: Session, path: Path, full: bool = True) -> Path:
 
 
 def shutdown_kernels(url: str) -> None:
-    """Stop every kernel of the server (frees the demo store for the next notebook)."""
+    """Stop every kernel of the server but the view tests' shared one (frees the demo store for the next
+    notebook): each is gone from the server's list and its process has exited when this returns."""
     import json
     import urllib.request
 
     kernels = json.loads(urllib.request.urlopen(f"{url}/api/kernels", timeout=10).read())
     for k in kernels:
-        req = urllib.request.Request(f"{url}/api/kernels/{k['id']}", method="DELETE")
-        urllib.request.urlopen(req, timeout=30).read()
-    # Wait until the server lists none: a page opened while a kernel is still going away sees
-    # a 500 from /api/kernels in its console.
+        if k["id"] not in _SHARED_KERNELS:
+            _delete_kernel(url, k["id"])
+
+
+def _delete_kernel(url: str, kernel: str) -> None:
+    import json
+    import os
+    import urllib.request
+
+    req = urllib.request.Request(f"{url}/api/kernels/{kernel}", method="DELETE")
+    urllib.request.urlopen(req, timeout=30).read()
+    # Wait until the server lists it no more (a page opened while a kernel is still going away sees a 500 from
+    # /api/kernels in its console) and its process has exited (it may hold the demo store's lock).
+    conn = f"kernel-{kernel}.json".encode()
     deadline = time.monotonic() + 30
-    while json.loads(urllib.request.urlopen(f"{url}/api/kernels", timeout=10).read()) and time.monotonic() < deadline:
-        time.sleep(0.5)
-    time.sleep(2)
+    while time.monotonic() < deadline:
+        listed = any(k["id"] == kernel for k in json.loads(urllib.request.urlopen(f"{url}/api/kernels",
+                                                                                  timeout=10).read()))
+        running = False
+        for pid in filter(str.isdigit, os.listdir("/proc")):
+            try:
+                with open(f"/proc/{pid}/cmdline", "rb") as fh:
+                    running = running or conn in fh.read()
+            except OSError:
+                continue
+        if not listed and not running:
+            return
+        time.sleep(0.2)
 
 
 def wait_text_change(s: Session, selector: str, before: str, timeout: float = 30) -> float:
@@ -170,21 +385,26 @@ KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "langua
 
 @contextlib.contextmanager
 def run_cells(browser, lab, name: str, cells: list[str]) -> Iterator[Session]:  # noqa: ANN001
-    """A notebook of ``cells`` written into the lab's root as ``name``, opened and Run All: the session, to
-    look at the page; the page closed and every kernel stopped after, whatever the test found."""
+    """A notebook of ``cells`` written into the lab's root as ``name``, opened in the shared page on the view
+    tests' shared kernel (reset first) and Run All: the session, to look at the page; the notebook closed after,
+    whatever the test found (and the kernel stopped if the test failed, so no failure leaks into the next)."""
     import nbformat
     from nbformat.v4 import new_code_cell, new_notebook
 
     nb = new_notebook(cells=[new_code_cell(c) for c in cells])
     nb.metadata["kernelspec"] = KERNELSPEC
     nbformat.write(nb, lab.root / name)
-    s = open_notebook(browser, lab.url, name)
+    d = desk(browser, lab)
+    d.warm_kernel(name)
+    s = d.open(name)
     try:
         run_all(s)
         yield s
-    finally:
-        s.page.close()
-        shutdown_kernels(lab.url)
+    except BaseException:
+        d.close(s)
+        d.drop_kernel()
+        raise
+    d.close(s)
 
 
 # The first lines of a test notebook's set-up cell: the imports every view test uses, charts drawn offline.

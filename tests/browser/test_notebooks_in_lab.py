@@ -19,10 +19,13 @@ import pytest
 from _lab import (
     PANEL,
     cell_errors,
+    close_notebook,
     open_notebook,
     run_all,
+    run_cells,
     save_notebook,
     screenshot,
+    settle,
     shutdown_kernels,
     text,
     wait_charts_drawn,
@@ -31,7 +34,6 @@ from _lab import (
     widget_errors,
 )
 from _notebook_checks import MIN_CHARTS, check_executed, check_stripped
-from nbformat.v4 import new_code_cell, new_notebook
 
 from workbench.attribution._feature_labels import FEATURE_LABELS
 
@@ -62,20 +64,20 @@ def session(lab, browser):  # noqa: ANN001
     opened = []
 
     def open_(name: str):  # noqa: ANN202
-        s = open_notebook(browser, lab.url, name)
+        s = open_notebook(browser, lab, name)
         opened.append(s)
         return s
 
     yield open_
     for s in opened:
-        s.page.close()
+        close_notebook(browser, lab, s)
     shutdown_kernels(lab.url)
 
 
 def _check_fits(s) -> None:  # noqa: ANN001
     """No output of a committed notebook scrolls sideways (ux14 saw 03's backtest table cut at the right
     edge): every table, chart and view fits the width JupyterLab gives it at 1400 px."""
-    s.page.wait_for_timeout(1500)   # the last widgets lay out
+    settle(s)   # the last widgets lay out
     assert not wide_outputs(s), wide_outputs(s)
 
 
@@ -232,8 +234,8 @@ def test_03_export_policy(lab, session) -> None:  # noqa: ANN001
     screenshot(s, lab.shots / "03_notebook.png")
 
 
-def test_log_text_shows_as_text_and_never_runs(lab, session, browser) -> None:  # noqa: ANN001
-    nb = new_notebook(cells=[new_code_cell(c) for c in [
+def test_log_text_shows_as_text_and_never_runs(lab, browser) -> None:  # noqa: ANN001
+    with run_cells(browser, lab, "xss.ipynb", [
         f"import sys\nsys.path.insert(0, {str(WIDGETS_TESTS)!r})\n"
         "import workbench as wb\nfrom workbench import plots\n"
         "from workbench.widgets import FindingsOverview, IncidentExplorer\n"
@@ -254,55 +256,51 @@ def test_log_text_shows_as_text_and_never_runs(lab, session, browser) -> None:  
         f"plots.save(bars, {str(lab.root / 'xss_chart.html')!r})\nbars",
         "wb.backtest(wb.policy_from_findings(hw, review_budget=0.6), hw)",
         "investigate(hw, 'hostile', attribute=False)",
-    ]])
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
-    nbformat.write(nb, lab.root / "xss.ipynb")
-    s = session("xss.ipynb")
-    run_all(s)
-    charts = _check_page(lab, s, minimum_charts=9)
-    assert all(c["marks"] > 0 for c in charts), charts      # every chart drew marks, hostile names or not
-    page = s.page
-    detail = page.locator(f"{PANEL} .wb-step-detail").first.inner_text()
-    assert "<img src=x onerror=alert(1)>" in detail and "<svg onload=alert('error')>" in detail
-    assert "<img src=x onerror=alert(\"snapshot\")>" in detail
-    findings = page.locator(f"{PANEL} .wb-findings-overview").first.inner_text()
-    assert "<img src=x onerror=alert(1)>" in findings
-    injected = page.evaluate("() => document.querySelectorAll('img[src=\"x\"], svg[onload], script:not([src])').length")
-    scripts = page.evaluate("() => [...document.querySelectorAll('script:not([src])')].map(s => s.textContent)"
-                            ".filter(t => t.includes('alert('))")
-    assert not scripts and not s.dialogs, (scripts, s.dialogs)
-    assert injected == page.evaluate("() => document.querySelectorAll('script:not([src])').length")
-    page.locator(f"{PANEL} .wb-step-detail").first.scroll_into_view_if_needed()
-    page.wait_for_timeout(1500)   # an onerror handler would fire by now
-    assert not s.dialogs, s.dialogs
-    screenshot_el(page.locator(f"{PANEL} .wb-incident-explorer").first, lab.shots / "xss_explorer.png")
-    # the tuner's readout and per-agent sliders, the drift lines, the backtest and investigate tables
-    tuner = page.locator(f"{PANEL} .wb-threshold-tuner").first
-    readout = tuner.locator(".wb-tuner-readout").inner_text()
-    assert "<img src=x onerror=alert('agent2')>" in readout and "<U+202E>evil<U+202C>" in readout
-    assert "escalation rate" in readout.split("<U+202C>")[-1]    # not reversed by the override
-    labels = tuner.locator(".widget-slider .widget-label").all_inner_texts()
-    assert "^[[31mred^[]0;t^G" in labels and "a^@b" in labels, labels
-    body = page.locator(PANEL).first.inner_text()
-    assert "</script><script>alert('run1')</script>" in body and "hitl:" in body
-    screenshot_el(tuner, lab.shots / "xss_tuner.png")
-    # a chart's tooltip shows log text as text: hover the first bar of the hostile blame chart
-    bar = page.locator(f"{PANEL} .vega-embed").nth(len(charts) - 1).locator(".mark-rect path").first
-    bar.scroll_into_view_if_needed()
-    bar.hover(force=True)
-    page.wait_for_selector("#vg-tooltip-element.visible", timeout=15_000)
-    tip = page.locator("#vg-tooltip-element")
-    assert "player" in tip.inner_text() and tip.locator("img, svg, script").count() == 0, tip.inner_html()
-    page.wait_for_timeout(1500)
-    assert not s.dialogs and not s.console_errors, (s.dialogs, s.console_errors)
-    assert page.evaluate("() => document.querySelectorAll('img[src=\"x\"], svg[onload]').length") == 0
-    # the chart saved as HTML: its script holds the names as data, so opening it runs nothing of theirs
-    saved = browser.new_page()
-    saved.goto((lab.root / "xss_chart.html").as_uri())
-    saved.wait_for_selector(".vega-embed svg .mark-rect path", timeout=30_000)
-    assert saved.title() != "pwned" and saved.evaluate("() => document.querySelectorAll('script').length") == 2
-    assert "<img src=x" in saved.evaluate("() => document.querySelector('.vega-embed svg').textContent")
-    saved.close()
+    ]) as s:
+        charts = _check_page(lab, s, minimum_charts=9)
+        assert all(c["marks"] > 0 for c in charts), charts      # every chart drew marks, hostile names or not
+        page = s.page
+        detail = page.locator(f"{PANEL} .wb-step-detail").first.inner_text()
+        assert "<img src=x onerror=alert(1)>" in detail and "<svg onload=alert('error')>" in detail
+        assert "<img src=x onerror=alert(\"snapshot\")>" in detail
+        findings = page.locator(f"{PANEL} .wb-findings-overview").first.inner_text()
+        assert "<img src=x onerror=alert(1)>" in findings
+        injected = page.evaluate("() => document.querySelectorAll('img[src=\"x\"], svg[onload], script:not([src])').length")
+        scripts = page.evaluate("() => [...document.querySelectorAll('script:not([src])')].map(s => s.textContent)"
+                                ".filter(t => t.includes('alert('))")
+        assert not scripts and not s.dialogs, (scripts, s.dialogs)
+        assert injected == page.evaluate("() => document.querySelectorAll('script:not([src])').length")
+        page.locator(f"{PANEL} .wb-step-detail").first.scroll_into_view_if_needed()
+        page.wait_for_timeout(1500)   # an onerror handler would fire by now
+        assert not s.dialogs, s.dialogs
+        screenshot_el(page.locator(f"{PANEL} .wb-incident-explorer").first, lab.shots / "xss_explorer.png")
+        # the tuner's readout and per-agent sliders, the drift lines, the backtest and investigate tables
+        tuner = page.locator(f"{PANEL} .wb-threshold-tuner").first
+        readout = tuner.locator(".wb-tuner-readout").inner_text()
+        assert "<img src=x onerror=alert('agent2')>" in readout and "<U+202E>evil<U+202C>" in readout
+        assert "escalation rate" in readout.split("<U+202C>")[-1]    # not reversed by the override
+        labels = tuner.locator(".widget-slider .widget-label").all_inner_texts()
+        assert "^[[31mred^[]0;t^G" in labels and "a^@b" in labels, labels
+        body = page.locator(PANEL).first.inner_text()
+        assert "</script><script>alert('run1')</script>" in body and "hitl:" in body
+        screenshot_el(tuner, lab.shots / "xss_tuner.png")
+        # a chart's tooltip shows log text as text: hover the first bar of the hostile blame chart
+        bar = page.locator(f"{PANEL} .vega-embed").nth(len(charts) - 1).locator(".mark-rect path").first
+        bar.scroll_into_view_if_needed()
+        bar.hover(force=True)
+        page.wait_for_selector("#vg-tooltip-element.visible", timeout=15_000)
+        tip = page.locator("#vg-tooltip-element")
+        assert "player" in tip.inner_text() and tip.locator("img, svg, script").count() == 0, tip.inner_html()
+        page.wait_for_timeout(1500)
+        assert not s.dialogs and not s.console_errors, (s.dialogs, s.console_errors)
+        assert page.evaluate("() => document.querySelectorAll('img[src=\"x\"], svg[onload]').length") == 0
+        # the chart saved as HTML: its script holds the names as data, so opening it runs nothing of theirs
+        saved = browser.new_page()
+        saved.goto((lab.root / "xss_chart.html").as_uri())
+        saved.wait_for_selector(".vega-embed svg .mark-rect path", timeout=30_000)
+        assert saved.title() != "pwned" and saved.evaluate("() => document.querySelectorAll('script').length") == 2
+        assert "<img src=x" in saved.evaluate("() => document.querySelector('.vega-embed svg').textContent")
+        saved.close()
 
 
 def screenshot_el(locator, path: Path) -> None:  # noqa: ANN001

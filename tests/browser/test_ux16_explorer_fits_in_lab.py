@@ -6,7 +6,7 @@ findings table ran 10-50 px past the explorer's right edge, under the notebook's
 from __future__ import annotations
 
 import pytest
-from _lab import HEADER, PANEL, cell_errors, run_cells, wait_charts_drawn, widget_errors
+from _lab import HEADER, PANEL, cell_errors, run_cells, settle, wait_charts_drawn, widget_errors
 
 pytestmark = pytest.mark.slow
 
@@ -55,7 +55,7 @@ _LAYOUT = """(ex) => {
 def test_explorer_filters_on_one_row_and_findings_inside_their_half(lab, browser) -> None:  # noqa: ANN001
     with run_cells(browser, lab, "ux16_explorer.ipynb", [SETUP]) as s:
         wait_charts_drawn(s, 1)
-        s.page.wait_for_timeout(1500)
+        settle(s)
         assert not cell_errors(s) and not widget_errors(s) and not s.console_errors, \
             (cell_errors(s), widget_errors(s), s.console_errors)
         ex = s.page.locator(f"{PANEL} .wb-incident-explorer").first

@@ -14,6 +14,7 @@ from _lab import (
     cell_errors,
     chart_layout,
     run_cells,
+    settle,
     wait_charts_drawn,
     whowhen_folder,
     widget_errors,
@@ -66,7 +67,7 @@ def test_failed_only_logs_in_lab(lab, browser) -> None:  # noqa: ANN001
         # still wide enough to read, its label clear of it; squeezed to one row they vanished under their
         # labels ("outcomesystem", "culprit" over "from")
         s.page.set_viewport_size({"width": 900, "height": 1800})
-        s.page.wait_for_timeout(1500)
+        settle(s)
         filters = ex.evaluate(_FILTERS)
         assert len(filters) == 6 and all(f["box"] >= 60 and f["label_right"] <= f["box_left"] + 1 for f in filters), \
             filters

@@ -7,19 +7,8 @@ from __future__ import annotations
 
 import re
 
-import nbformat
 import pytest
-from _lab import (
-    HEADER,
-    PANEL,
-    cell_errors,
-    open_notebook,
-    run_all,
-    shutdown_kernels,
-    wait_charts_drawn,
-    widget_errors,
-)
-from nbformat.v4 import new_code_cell, new_notebook
+from _lab import HEADER, PANEL, cell_errors, run_cells, wait_charts_drawn, widget_errors
 
 pytestmark = pytest.mark.slow
 
@@ -55,19 +44,14 @@ _RULE_AT = """(t) => { const v = [...t.querySelectorAll('.vega-embed')].find(e =
 
 
 def test_views_say_what_they_show(lab, browser) -> None:  # noqa: ANN001
-    nb = new_notebook(cells=[new_code_cell(c) for c in [
+    with run_cells(browser, lab, "ux25_views.ipynb", [
         SETUP,
         "ThresholdTuner(known, signal='latency_ms')",
         "LimitTuner(raw, min_runs=1)",
         "ex = IncidentExplorer(known)\nex.show_run('r0')\nex",
         "ThresholdTuner(one, signal='latency_ms')",
         "IncidentExplorer(many, blame_model=None)",
-    ]])
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
-    nbformat.write(nb, lab.root / "ux25_views.ipynb")
-    s = open_notebook(browser, lab.url, "ux25_views.ipynb")
-    try:
-        run_all(s)
+    ]) as s:
         drawn = wait_charts_drawn(s, 4)
         assert not cell_errors(s) and not widget_errors(s), (cell_errors(s), widget_errors(s))
         assert all(c["marks"] > 3 for c in drawn), drawn
@@ -102,9 +86,6 @@ def test_views_say_what_they_show(lab, browser) -> None:  # noqa: ANN001
         assert sorted(x.split(" · ")[1] for x in lines if " · " in x) == ["north-desk", "north-desk", "south-desk"], \
             lines
         assert not s.dialogs, s.dialogs
-    finally:
-        s.page.close()
-        shutdown_kernels(lab.url)
 
 
 def _shot(lab, name: str):  # noqa: ANN001, ANN202

@@ -17,6 +17,7 @@ from _lab import (
     cell_errors,
     chart_layout,
     run_cells,
+    settle,
     state_cell_lines,
     wait_charts_drawn,
     widget_errors,
@@ -157,7 +158,7 @@ def test_views_in_lab(lab, browser) -> None:  # noqa: ANN001
         wide = page.eval_on_selector_all(controls, _WIDTHS)
         for width, want in ((1400, "stacked"), (2600, "row"), (900, "stacked")):
             page.set_viewport_size({"width": width, "height": 1800})
-            page.wait_for_timeout(1500)
+            settle(s)
             got = chart_layout(tuner)
             tuner.screenshot(path=str(_shot(lab, f"ux28_tuner_charts_{width}.png")))
             assert got == want, (width, got)

@@ -12,7 +12,7 @@ Charts checked drawn (marks in the SVG), no console error, no dialog (the log te
 from __future__ import annotations
 
 import pytest
-from _lab import HEADER, PANEL, cell_errors, run_cells, wait_charts_drawn, widget_errors
+from _lab import HEADER, PANEL, cell_errors, run_cells, settle, wait_charts_drawn, widget_errors
 
 pytestmark = pytest.mark.slow
 
@@ -81,7 +81,7 @@ def test_views_at_two_widths(lab, browser) -> None:  # noqa: ANN001
 
         for width in (1600, 1000):
             page.set_viewport_size({"width": width, "height": 1800})
-            page.wait_for_timeout(1500)
+            settle(s)
             step, side, whole = ex.evaluate(_HALVES)
             ex.screenshot(path=str(_shot(lab, f"ux30_explorer_{width}.png")))
             if width == 1600:   # side by side, half each
