@@ -32,8 +32,9 @@ Python reader rounds it to a double).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import suppress
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import duckdb
@@ -163,19 +164,8 @@ def stage_native_file(path: Path, stage: Stage, slow) -> bool:  # noqa: ANN001
         if not _read_whole(con, path, table):
             return False
         _unless_null(con, path, stage, table)
-        params = {"file": stage.file, "source": stage.source}
-        stage.read += _timings.execute(con,
-            "INSERT INTO stage_steps BY NAME SELECT rowid + 1 AS line, run_id, step_id, parent_id, agent, is_agent, "
-            "step_kind AS kind, name, tool, model, start_ns, end_ns, latency_ms, step_status AS status, error, "
-            "input, output, tokens_in, tokens_out, cost, confidence, entropy, attrs AS attributes, "
-            f"coalesce(seq, rowid + 1) AS order_hint, $file AS file, $source AS source FROM {table} WHERE fast AND rec = 'step'", params).fetchall()[0][0]
-        _timings.execute(con, "INSERT INTO stage_runs BY NAME SELECT $file AS file, rowid + 1 AS line, run_id, $source AS source, "
-                    f"system, task, outcome, outcome_detail, attrs AS attributes FROM {table} "
-                    "WHERE fast AND rec = 'run'", params)
-        _timings.execute(con, "INSERT INTO stage_edges BY NAME SELECT run_id, src_step, dst_step, kind "
-                    f"FROM {table} WHERE fast AND rec = 'edge'")
-        _timings.execute(con, "INSERT INTO stage_labels BY NAME SELECT run_id, agent, step_id, kind, label_source AS source, "
-                    f"outcome, detail FROM {table} WHERE fast AND rec = 'label'")
+        with _one_thread(con):
+            _copy_out(con, stage, table)
         handed = np.array([n for (n,) in con.execute(
             f"SELECT rowid + 1 FROM {table} WHERE NOT fast ORDER BY 1").fetchall()], np.int64)
     finally:
@@ -183,6 +173,44 @@ def stage_native_file(path: Path, stage: Stage, slow) -> bool:  # noqa: ANN001
     if len(handed):
         _hand_back(path, stage, handed, slow)
     return True
+
+
+@contextmanager
+def _one_thread(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """DuckDB on one thread meanwhile (a setting of the whole instance: put back as it was after).
+
+    For the copies out of the mapped table (_copy_out): on more than one thread an INSERT that keeps the
+    rows' order (preserve_insertion_order, which the merge's row numbers rely on) writes each thread's
+    batches apart and then merges them, copying every row twice. 1M native steps, the steps' copy alternated
+    in one process (load 14-22): 2.1-2.7 CPU s on one thread against 3.1-3.8 on two, the table the same row
+    for row (rowid included); the other three copies 0.9-1.4 against 1.1-1.5.
+    """
+    threads = int(con.execute("SELECT current_setting('threads')").fetchall()[0][0])
+    if threads <= 1:
+        yield
+        return
+    con.execute("SET threads = 1")
+    try:
+        yield
+    finally:
+        con.execute("SET threads = ?", [threads])
+
+
+def _copy_out(con: duckdb.DuckDBPyConnection, stage: Stage, table: str) -> None:
+    """Stage the records of ``table`` read here (``fast``), each record type into its staging table."""
+    params = {"file": stage.file, "source": stage.source}
+    stage.read += _timings.execute(con,
+        "INSERT INTO stage_steps BY NAME SELECT rowid + 1 AS line, run_id, step_id, parent_id, agent, is_agent, "
+        "step_kind AS kind, name, tool, model, start_ns, end_ns, latency_ms, step_status AS status, error, "
+        "input, output, tokens_in, tokens_out, cost, confidence, entropy, attrs AS attributes, "
+        f"coalesce(seq, rowid + 1) AS order_hint, $file AS file, $source AS source FROM {table} WHERE fast AND rec = 'step'", params).fetchall()[0][0]
+    _timings.execute(con, "INSERT INTO stage_runs BY NAME SELECT $file AS file, rowid + 1 AS line, run_id, $source AS source, "
+                f"system, task, outcome, outcome_detail, attrs AS attributes FROM {table} "
+                "WHERE fast AND rec = 'run'", params)
+    _timings.execute(con, "INSERT INTO stage_edges BY NAME SELECT run_id, src_step, dst_step, kind "
+                f"FROM {table} WHERE fast AND rec = 'edge'")
+    _timings.execute(con, "INSERT INTO stage_labels BY NAME SELECT run_id, agent, step_id, kind, label_source AS source, "
+                f"outcome, detail FROM {table} WHERE fast AND rec = 'label'")
 
 
 def _head_hands_back(path: Path) -> bool:
