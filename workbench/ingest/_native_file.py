@@ -179,9 +179,10 @@ def stage_native_file(path: Path, stage: Stage, slow) -> bool:  # noqa: ANN001
 def _one_thread(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     """DuckDB on one thread meanwhile (a setting of the whole instance: put back as it was after).
 
-    For the copies out of the mapped table (_copy_out): on more than one thread an INSERT that keeps the
-    rows' order (preserve_insertion_order, which the merge's row numbers rely on) writes each thread's
-    batches apart and then merges them, copying every row twice. 1M native steps, the steps' copy alternated
+    For the copies out of the mapped table (_copy_out): an INSERT that keeps the rows' order
+    (preserve_insertion_order, which the merge's row numbers rely on) costs more on two threads than on one,
+    most likely because each thread's batches are written apart and then merged (a reading of the profile,
+    not checked in DuckDB's source). 1M native steps, the steps' copy alternated
     in one process (load 14-22): 2.1-2.7 CPU s on one thread against 3.1-3.8 on two, the table the same row
     for row (rowid included); the other three copies 0.9-1.4 against 1.1-1.5.
     """
