@@ -11,7 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from test_real30_framework_fixtures import LLAMA, _attr, _variant, _ws
+from _otlp_edits import ingested_whole, string_attr
+from test_real30_framework_fixtures import LLAMA, _variant
 
 
 @pytest.mark.parametrize("fast", [True, False])
@@ -24,7 +25,7 @@ def test_a_developers_private_model_call_answering_text_is_a_model_call(tmp_path
                                   if not a["key"].startswith(("llm.input_messages.", "llm.output_messages.",
                                                               "llm.token_count."))]
 
-    ws = _ws(_variant(tmp_path, edit), fast)
+    ws = ingested_whole(_variant(tmp_path, edit), fast)
     steps = ws.steps(ws.runs().run_id[0])
     calls = steps[steps.name == "Agent._ask_model"]
     assert calls.kind.tolist() == ["llm"] * 4
@@ -37,7 +38,7 @@ def test_the_helper_is_told_by_the_messages_it_makes_ready() -> None:
     """(the fixture's helper spans give back {"messages": [...], ...}: what the rule reads)"""
     import json
 
-    outs = [_attr(span, "output.value")
+    outs = [string_attr(span, "output.value")
             for line in LLAMA.read_text().splitlines()
             for rs in json.loads(line)["resourceSpans"] for ss in rs["scopeSpans"] for span in ss["spans"]
             if span["name"] == "OpenAI._prepare_chat_with_tools"]
