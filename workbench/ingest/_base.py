@@ -203,6 +203,12 @@ class Stage:
                 row[key] = _outcome(value)
             elif key in ("system", "outcome_detail"):
                 row[key] = _plain_text(value, key)
+            elif key in ("start_ns", "end_ns"):
+                if value is not None and not 0 <= value < _NS_MAX:
+                    what = "start" if key == "start_ns" else "end"
+                    raise RecordError(f"run {what} time is out of range ({value} ns since 1970; the range is "
+                                      "1970 to 2262)")
+                row[key] = value
             else:
                 row[key] = _text(value, key) if value is not None else None
         self._append("runs", row)

@@ -206,7 +206,7 @@ def _copy_out(con: duckdb.DuckDBPyConnection, stage: Stage, table: str) -> None:
         "input, output, tokens_in, tokens_out, cost, confidence, entropy, attrs AS attributes, "
         f"coalesce(seq, rowid + 1) AS order_hint, $file AS file, $source AS source FROM {table} WHERE fast AND rec = 'step'", params).fetchall()[0][0]
     _timings.execute(con, "INSERT INTO stage_runs BY NAME SELECT $file AS file, rowid + 1 AS line, run_id, $source AS source, "
-                f"system, task, outcome, outcome_detail, attrs AS attributes FROM {table} "
+                f"system, task, outcome, outcome_detail, attrs AS attributes, start_ns, end_ns FROM {table} "
                 "WHERE fast AND rec = 'run'", params)
     _timings.execute(con, "INSERT INTO stage_edges BY NAME SELECT run_id, src_step, dst_step, kind "
                 f"FROM {table} WHERE fast AND rec = 'edge'")

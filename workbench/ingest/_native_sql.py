@@ -28,6 +28,7 @@ from . import _timings
 from ._base import EDGE_KINDS, MAX_FIELD_BYTES, OUTCOMES, STEP_KINDS, Stage
 from ._jsonio import line_blocks
 from ._line_table import block_table, pick_lines
+from ._time_units import NS_PLAUSIBLE
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -130,8 +131,8 @@ WITH p AS ({source}
   FROM p
 ), q AS (
   SELECT *,
-         CASE WHEN coalesce(record, 'step') = 'step' THEN _wbn_ns(started_at) END AS start_ns,
-         CASE WHEN coalesce(record, 'step') = 'step' THEN _wbn_ns(ended_at) END AS end_ns,
+         CASE WHEN coalesce(record, 'step') IN ('step', 'run') THEN _wbn_ns(started_at) END AS start_ns,
+         CASE WHEN coalesce(record, 'step') IN ('step', 'run') THEN _wbn_ns(ended_at) END AS end_ns,
          CASE WHEN coalesce(record, 'step') = 'step' AND starts_with(lp_list, '[') AND (confidence IS NULL OR entropy IS NULL)
               THEN _wbn_toks(lp_list) END AS toks
   FROM p2
@@ -191,7 +192,10 @@ SELECT line, rec, run_id, step_id, parent_id, agent, coalesce(kind, 'other') AS 
       AND (logprobs IS NULL OR starts_with(logprobs, '[')
            OR (starts_with(lp_list, '[') AND NOT regexp_matches(logprobs, '"content":.*"content":')))
       AND lp_keys_read THEN true
-    WHEN rec = 'run' AND run_id <> '' AND (outcome IS NULL OR outcome IN ({_in(OUTCOMES)})) THEN true
+    WHEN rec = 'run' AND run_id <> '' AND (outcome IS NULL OR outcome IN ({_in(OUTCOMES)}))
+      AND NOT _wbn_bad_ns(started_at, start_ns) AND NOT _wbn_bad_ns(ended_at, end_ns)
+      -- (a run ending before it starts goes to Python, which quarantines it whole: as native.stage_record)
+      AND NOT coalesce(end_ns < start_ns AND (start_ns < {NS_PLAUSIBLE}) = (end_ns < {NS_PLAUSIBLE}), false) THEN true
     WHEN rec = 'edge' AND run_id <> '' AND src_step <> '' AND dst_step <> '' AND kind IN ({_in(EDGE_KINDS)}) THEN true
     WHEN rec = 'label' AND run_id <> '' AND (outcome IS NULL OR outcome IN ({_in(OUTCOMES)})) THEN true
     ELSE false END AS fast
@@ -230,7 +234,8 @@ def stage_native_sql(path: Path, stage: Stage) -> None:
             f"INSERT INTO stage_steps BY NAME SELECT {', '.join(_STEP_OUT)}, $file AS file, $source AS source "
             "FROM _wbn_rows WHERE fast AND rec = 'step'", params).fetchall()[0][0]
         _timings.execute(con, "INSERT INTO stage_runs BY NAME SELECT $file AS file, line, run_id, $source AS source, system, "
-                    "task, outcome, outcome_detail, attrs AS attributes FROM _wbn_rows WHERE fast AND rec = 'run'", params)
+                    "task, outcome, outcome_detail, attrs AS attributes, start_ns, end_ns FROM _wbn_rows WHERE fast AND rec = 'run'",
+                    params)
         _timings.execute(con, "INSERT INTO stage_edges BY NAME SELECT run_id, src_step, dst_step, kind "
                     "FROM _wbn_rows WHERE fast AND rec = 'edge'")
         _timings.execute(con, "INSERT INTO stage_labels BY NAME SELECT run_id, agent, step_id, kind, label_source AS source, "

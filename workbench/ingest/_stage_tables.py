@@ -60,6 +60,8 @@ STAGE_RUN_COLUMNS: dict[str, str] = {
     "outcome": "VARCHAR",
     "outcome_detail": "VARCHAR",
     "attributes": "VARCHAR",
+    "start_ns": "BIGINT",
+    "end_ns": "BIGINT",
 }
 
 STAGE_EDGE_COLUMNS: dict[str, str] = {

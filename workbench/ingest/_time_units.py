@@ -76,6 +76,10 @@ SELECT file, CASE WHEN ns >= $lo::BIGINT AND ns < $hi::BIGINT THEN 'seconds'
                   WHEN ns >= $lo::BIGINT * 1000000 AND ns < $hi::BIGINT * 1000000 THEN 'microseconds'
                   ELSE '' END AS unit, count(*)::BIGINT AS n
 FROM (SELECT file, unnest([start_ns, end_ns]) AS ns FROM stage_steps
+      WHERE source IN (SELECT unnest($sources)) AND (start_ns < $small OR end_ns < $small)
+      UNION ALL
+      -- (a native run record's own times: scaled with its file's steps')
+      SELECT file, unnest([start_ns, end_ns]) AS ns FROM stage_runs
       WHERE source IN (SELECT unnest($sources)) AND (start_ns < $small OR end_ns < $small))
 WHERE ns < $small
 GROUP BY ALL
@@ -86,6 +90,12 @@ SET start_ns = CASE WHEN start_ns < $small THEN start_ns * $ns::BIGINT ELSE star
     end_ns = CASE WHEN end_ns < $small THEN end_ns * $ns::BIGINT ELSE end_ns END,
     -- a latency the reader derived from the unscaled times: derived again by the merge from the scaled ones
     latency_ms = CASE WHEN source IN (SELECT unnest($derived)) THEN NULL ELSE latency_ms END
+WHERE file = $file AND source IN (SELECT unnest($sources)) AND (start_ns < $small OR end_ns < $small)
+"""
+_SCALE_RUNS = """
+UPDATE stage_runs
+SET start_ns = CASE WHEN start_ns < $small THEN start_ns * $ns::BIGINT ELSE start_ns END,
+    end_ns = CASE WHEN end_ns < $small THEN end_ns * $ns::BIGINT ELSE end_ns END
 WHERE file = $file AND source IN (SELECT unnest($sources)) AND (start_ns < $small OR end_ns < $small)
 """
 
@@ -108,6 +118,7 @@ def scale_integer_units(con: duckdb.DuckDBPyConnection, counts: dict[tuple[str, 
             (unit, n), = looks.items()
             ns = next(ns for name, ns, _ in UNITS if name == unit)
             con.execute(_SCALE, {**params, "ns": ns, "file": file, "derived": list(DERIVED_LATENCY)})
+            con.execute(_SCALE_RUNS, {**params, "ns": ns, "file": file})
             scaled[(file, unit)] = scaled.get((file, unit), 0) + n
         elif looks:
             what = ", ".join(f"{n:,} {u}" for u, n in sorted(looks.items()))

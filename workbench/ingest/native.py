@@ -2,8 +2,11 @@
 
 Each line has a ``record`` key (``"step"`` when absent):
 
-``{"record": "run", "run_id", "system", "task", "outcome", "outcome_detail", "attributes"}``
-    Run-level facts. ``outcome`` (``success`` / ``failure`` / ``unknown``) is what the system reported.
+``{"record": "run", "run_id", "system", "task", "outcome", "outcome_detail", "attributes", "started_at", "ended_at"}``
+    Run-level facts. ``outcome`` (``success`` / ``failure`` / ``unknown``) is what the system reported. The
+    times are read as a step's are; the run's start is the earliest of its records' and its steps' starts, its
+    end the latest of their ends (``store/sql/refresh_runs.sql`` says why), so an untimed run's steps still
+    have a run time. A time that is no time, or an end before the start, quarantines the record.
 ``{"record": "step", "run_id", "step_id", "parent_id", "agent", "kind", "name", "tool", "model",
 "started_at", "ended_at", "latency_ms", "status", "error", "input", "output", "tokens_in",
 "tokens_out", "cost", "confidence", "entropy", "logprobs", "attributes"}``
@@ -34,7 +37,7 @@ from ._base import Adapter, RecordError, RecordsAdapter, Stage
 from ._jsonio import depth_error, jsonl_lines, sql_path
 from ._native_file import stage_native_file
 from ._native_sql import stage_native_sql
-from ._time_units import number_ns
+from ._time_units import NS_PLAUSIBLE, number_ns
 from ._values import iso_to_ns, logprob_stats
 
 _RECORD_KEY = re.compile(rb'"record"\s*:\s*"(?:step|run|edge|label)"')
@@ -126,9 +129,21 @@ def stage_record(rec: Any, line: int, stage: Stage, raw: Any = None) -> None:
             stage.reject(line=line, reason="run record without a run id", raw=raw or rec)
             return
         try:
+            start = _time(rec.get("started_at"), stage)
+            end = _time(rec.get("ended_at"), stage)
+        except (ValueError, OverflowError) as exc:
+            stage.reject(line=line, reason=f"bad timestamp: {exc}", raw=raw or rec, run_id=rec.get("run_id"))
+            return
+        # (both in one unit, integers a file in seconds scales alike: compared here, where the record is at
+        # hand for the quarantine; a pair in two units is compared after scaling, by the merge)
+        if start is not None and end is not None and end < start and (start < NS_PLAUSIBLE) == (end < NS_PLAUSIBLE):
+            stage.reject(line=line, reason=f"run record ends before it starts (end {end} ns < start {start} ns)",
+                         raw=raw or rec, run_id=rec.get("run_id"))
+            return
+        try:
             stage.run(run_id=rec["run_id"], line=line, system=rec.get("system"), task=rec.get("task"),
                       outcome=rec.get("outcome"), outcome_detail=rec.get("outcome_detail"),
-                      attributes=rec.get("attributes"), compact_json=True)
+                      attributes=rec.get("attributes"), start_ns=start, end_ns=end, compact_json=True)
         except RecordError as exc:
             stage.reject(line=line, reason=str(exc), raw=raw or rec, run_id=rec.get("run_id"))
     elif kind in ("edge", "label"):

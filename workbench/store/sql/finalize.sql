@@ -217,6 +217,13 @@ LEFT JOIN (
 ) f ON f.run_id = r.run_id
 WHERE r.outcome <> coalesce(o.declared_outcome, f.outcome) OR r.task <> coalesce(o.task, f.task);
 
+-- A run record ending before it starts, its times in two units (the reader quarantines the rest whole,
+-- native.stage_record) compared once scaled.
+INSERT INTO stage_run_conflicts
+SELECT rrid, file, line, source, run_id,
+       'run record ends before it starts (end ' || end_ns || ' ns < start ' || start_ns || ' ns)'
+FROM stage_runs_n WHERE end_ns < start_ns AND rrid NOT IN (SELECT rrid FROM stage_run_conflicts);
+
 DELETE FROM stage_runs WHERE rowid IN (SELECT rrid FROM stage_run_conflicts);
 
 -- Runs this ingest touches.

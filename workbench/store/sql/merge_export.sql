@@ -241,7 +241,8 @@ WHERE differs <> '';
 -- system, task, attributes), as a run record given again in an ingest: read as one (refresh_runs.sql's
 -- stage_runs), the rest of the row rebuilt from the store's steps and labels.
 CREATE OR REPLACE TEMP TABLE stage_runs AS
-SELECT run_id, source, system, task, declared_outcome AS outcome, outcome_detail, attributes
+SELECT run_id, source, system, task, declared_outcome AS outcome, outcome_detail, attributes,
+       epoch_ns(started_at::TIMESTAMP) AS start_ns, epoch_ns(ended_at::TIMESTAMP) AS end_ns
 FROM export_new_runs SEMI JOIN runs USING (run_id);
 
 INSERT INTO export_rejects

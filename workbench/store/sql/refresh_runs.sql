@@ -60,7 +60,9 @@ SELECT run_id,
        arg_max(task, rowid) FILTER (WHERE task IS NOT NULL) AS task,
        arg_max(outcome, rowid) FILTER (WHERE outcome IS NOT NULL) AS outcome,
        arg_max(outcome_detail, rowid) FILTER (WHERE outcome_detail IS NOT NULL) AS outcome_detail,
-       list(attributes::JSON ORDER BY rowid) FILTER (WHERE attributes IS NOT NULL) AS attributes
+       list(attributes::JSON ORDER BY rowid) FILTER (WHERE attributes IS NOT NULL) AS attributes,
+       make_timestamp(min(start_ns) // 1000) AS started_at,
+       make_timestamp(max(coalesce(end_ns, start_ns)) // 1000) AS ended_at
 FROM stage_runs
 GROUP BY run_id;
 
@@ -74,7 +76,13 @@ CREATE OR REPLACE TEMP TABLE run_rows AS
 SELECT a.run_id,
        coalesce(d.source, old.source, rs.source) AS source,
        coalesce(d.system, old.system) AS system,
-       rs.started_at, rs.ended_at,
+       -- The times a run record declares, its steps' and the stored row's: the earliest start and the latest
+       -- end win. A run encloses its steps: a record whose start is after a step's (written when the logger
+       -- first wrote, after setup, or by another clock) must not leave that step before its run; one earlier
+       -- than every step (setup before the first step) is kept. The stored row holds what earlier calls
+       -- declared (a later call adding a label or a step keeps it).
+       least(d.started_at, rs.started_at, old.started_at) AS started_at,
+       greatest(d.ended_at, rs.ended_at, old.ended_at) AS ended_at,
        coalesce(d.outcome, old.declared_outcome) AS declared_outcome,
        CASE WHEN rs.root_error THEN 'failure' WHEN rs.root_ok THEN 'success' ELSE 'unknown' END AS root_outcome,
        lab.outcome AS label_outcome,
