@@ -6,7 +6,9 @@ they had not met, at a 1000 px window (a laptop) and a 1600 px one:
 - the findings overview pushed past the output by its chart's legend and menu; its flagged runs' severities
   worst first;
 - the LimitTuner's "runs each limit stops" axis read "0 1 1"; its table repeated the basis on every row;
-- the tuner on runs that all failed said "failures caught 0 of 6" beside 6 escalated, never why.
+- the tuner on runs that all failed said "failures caught 0 of 6" beside 6 escalated, never why;
+- (ux32) the explorer's timeline "…" menu opened 9 px past the box the chart scrolls in ("Open in Vega Editor" cut);
+  the LimitTuner's table on the simulator's runs 730 px wide in a 564 px output.
 Charts checked drawn (marks in the SVG), no console error, no dialog (the log text carries a payload)."""
 
 from __future__ import annotations
@@ -38,7 +40,8 @@ CELLS = [SETUP,
          "ex = IncidentExplorer(sim, blame_model=None, filters={'outcome': 'failure'})\nex",
          "fo = FindingsOverview(sim)\nfo.drill('cascade')\nfo",
          "tu = ThresholdTuner(failed, signal='tool_calls', budget=None)\ntu.threshold.value = 2.0\ntu",
-         "LimitTuner(failed, quantile=0.5)"]   # (the limits stop r5 alone: a "runs stopped" axis of 0 to 1)
+         "LimitTuner(failed, quantile=0.5)",   # (the limits stop r5 alone: a "runs stopped" axis of 0 to 1)
+         "LimitTuner(sim)"]                    # (ux32: its table 730 px wide in a 564 px output at 1000 px)
 
 # The explorer's two halves: their boxes, and the explorer's.
 _HALVES = """(ex) => ['.wb-step-half', '.wb-attribution-half', null].map(c => {
@@ -50,6 +53,14 @@ _WORD_CELLS = """(v) => [...v.querySelectorAll('table.wb-findings-table td.wb-wo
   const r = document.createRange(); r.selectNodeContents(td);
   return [td.innerText, new Set([...r.getClientRects()].filter(x => x.width > 0).map(x => Math.round(x.top))).size];
 })"""
+
+# The explorer's first chart's "…" menu opened: its box, and where the content of the box the chart scrolls in ends,
+# closed and open (ux32: the menu reached 9 px past the chart's end, widening what the box scrolls over).
+_MENU = """(ex) => { const d = ex.querySelector('.vega-embed.has-actions > details');
+  let b = d.parentElement; while (b && !['auto', 'scroll', 'hidden'].includes(getComputedStyle(b).overflowX)) b = b.parentElement;
+  const left = b.getBoundingClientRect().left - b.scrollLeft, closed = left + b.scrollWidth; d.open = true;
+  const m = d.querySelector('.vega-actions').getBoundingClientRect(), open = left + b.scrollWidth; d.open = false;
+  return {menu: [m.left, m.right, m.width], ends: [closed, open]}; }"""
 
 _AXIS = """(v) => [...v.querySelectorAll('.vega-embed svg')].filter(s => /Runs each limit stops/.test(s.textContent))
   .map(s => [...s.querySelectorAll('g[aria-label^="X-axis"] .role-axis-label text')].map(t => t.textContent))"""
@@ -94,6 +105,12 @@ def test_views_at_two_widths(lab, browser) -> None:  # noqa: ANN001
             assert cells and all(lines == 1 for _, lines in cells), (width, cells)
             sw, cw = fo.evaluate("e => [e.scrollWidth, e.clientWidth]")
             assert sw <= cw + 1, (width, sw, cw)
+            menu = ex.evaluate(_MENU)   # the timeline's menu opened whole inside its scroll box
+            assert menu["menu"][2] > 100 and menu["menu"][1] <= menu["ends"][0] + 0.5 \
+                and menu["ends"][1] <= menu["ends"][0] + 0.5, (width, menu)
+            sw, cw = page.locator(f"{PANEL} .wb-limit-tuner").nth(1).locator(".wb-limits-table").evaluate(
+                "e => [e.scrollWidth, e.clientWidth]")
+            assert sw <= cw + 1, (width, "limits table", sw, cw)
         fo.screenshot(path=str(_shot(lab, "ux30_findings_1000.png")))
         lt.screenshot(path=str(_shot(lab, "ux30_limits_1000.png")))
         assert not s.dialogs and not s.console_errors, (s.dialogs, s.console_errors)

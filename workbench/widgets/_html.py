@@ -73,6 +73,9 @@ STYLE = ("<style>.wb-pre{white-space:pre-wrap;word-break:break-word;max-height:1
          # width: the menu floated far right of a 360 px chart. The box lays the chart and the menu side by side
          + _VIEWS + " .vega-embed.has-actions{display:flex!important;align-items:flex-start;padding-right:0}"
          + _VIEWS + " .vega-embed.has-actions>details{position:relative;flex:0 0 38px;min-height:32px}"
+         # and its menu, opened, reaches 9 px past the box (vega-embed's right:-9px): in a chart that scrolls
+         # in its own box (scroll_wide) "Open in Vega Editor" was cut at the box's edge
+         + _VIEWS + " .vega-embed.has-actions .vega-actions{right:0}"
          ".wb-findings-table tr.wb-finding-detail td{padding-left:1.5em;color:var(--jp-ui-font-color1,#333)}</style>")
 
 

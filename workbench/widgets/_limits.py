@@ -23,21 +23,25 @@ if TYPE_CHECKING:
     from ..policy._limits import LimitSuggestions
     from ..workspace import Workspace
 
-# the table as a reader scans it: numbers short, run ids and note allowed to wrap, nothing else (at 10em each
+# the table as a reader scans it: numbers short, the run ids allowed to wrap, nothing else (at 10em each
 # they held the demo's table 69 px wider than a notebook's output: it scrolled sideways)
-_WRAPPED = ("stopped_runs", "note")
+_WRAPPED = ("stopped_runs",)
 
 
 def _table_style(columns: list[str]) -> str:
     wrapped = ",".join(f".wb-limits-table td:nth-child({columns.index(c) + 1})" for c in _WRAPPED if c in columns)
+    # (cells padded 3 px a side, not the tables' 6: 54 px of the 9 columns, the last the sim's table at a 1000 px
+    # window stood past its 564 px output after the columns above were cut)
     return ("<style>.wb-limits-table td{white-space:nowrap;vertical-align:top;line-height:1.3}"
+            ".wb-limits-table .wb-table :is(td,th){padding:1px 3px}"
             + (wrapped + "{white-space:normal;min-width:6em;max-width:24em}" if wrapped else "") + "</style>")
 
 
-_HEADERS = {"baseline_runs": "basis runs", "stops_failed": "stops failed", "stops_successful": "stops successful",
-            "stops_unknown": "stops unknown", "stopped_runs": "first runs stopped"}
-_SHOWN = ["rule", "limit", "basis", "baseline_runs", "p50", "p90", "max", "stops_failed", "stops_successful",
-          "stops_unknown", "stopped_runs", "note"]
+_HEADERS = {"baseline_runs": "basis runs", "stopped_runs": "first runs stopped"}
+# A rule's note says why it has no limit, and the notes above the table say so already (_notes): as a column
+# it and the three "stops" columns held sim11's table 730 px wide in a 564 px output at a 1000 px window (ux30).
+# The runs stopped by outcome share one column, "1 / 0" under "stops failed / successful".
+_SHOWN = ["rule", "limit", "basis", "baseline_runs", "p50", "p90", "max", "stops", "stopped_runs"]
 
 
 class LimitTuner(w.VBox):
@@ -184,8 +188,11 @@ class LimitTuner(w.VBox):
                                        f"{esc(basis)} of {esc(self.system.value) or '(no system)'}.</div>")
         # (a system without runs of unknown outcome: a column of zeros that widened the table past a narrow output)
         unknown = (self.limits.runs.loc[self.limits.runs["system"] == self.system.value, "outcome"] == "unknown").any()
-        dropped = ({"basis"} if len(bases) == 1 else set()) | (set() if unknown else {"stops_unknown"})
-        shown = table[[c for c in _SHOWN if c not in dropped]].copy()
+        dropped = {"basis"} if len(bases) == 1 else set()
+        outcomes = ["stops_failed", "stops_successful", *(["stops_unknown"] if unknown else [])]
+        shown = table.assign(stops=[" / ".join(str(int(n)) for n in row) for row in table[outcomes].itertuples(index=False)])
+        shown = shown[[c for c in _SHOWN if c not in dropped]].rename(
+            columns={"stops": "stops " + " / ".join(c.removeprefix("stops_") for c in outcomes)})
         shown["stopped_runs"] = [", ".join(ids[:2]) + (f" … (+{len(ids) - 2})" if len(ids) > 2 else "")
                                  for ids in shown["stopped_runs"]]
         for col in ("limit", "p50", "p90", "max"):
