@@ -18,6 +18,12 @@ from workbench.ingest import _driver
 _TABLES = ("steps", "edges", "runs", "labels", "quarantine")
 
 
+@pytest.fixture(autouse=True)
+def _small_files_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These small files past SMALL_STAGE_BYTES (under it a call of any format stages in a temporary table)."""
+    monkeypatch.setattr(_driver, "SMALL_STAGE_BYTES", -1)
+
+
 def _write(path: Path, gz: bool = False) -> Path:
     # good records, lines the Python reader gets (some quarantined), a broken line, and a step given twice
     # with other content (a conflict the merge quarantines)

@@ -13,6 +13,12 @@ import workbench as wb
 from workbench.ingest import _driver, _stage_db
 
 
+@pytest.fixture(autouse=True)
+def _small_files_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These small files staged in the stage database (a call of a few KB stages in a temporary table)."""
+    monkeypatch.setattr(_driver, "SMALL_STAGE_BYTES", -1)
+
+
 def _otlp_line(trace: int, spans: list[tuple[int, int | None]], service: str = "svc") -> str:
     def span(i: int, parent: int | None) -> dict:
         return {"traceId": f"{trace:032x}", "spanId": f"{i:016x}",
