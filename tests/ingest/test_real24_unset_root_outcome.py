@@ -19,6 +19,7 @@ import json
 from pathlib import Path
 
 import pytest
+from _otlp_edits import edited_copy
 
 import workbench as wb
 from workbench.ingest._registry import ADAPTERS
@@ -35,20 +36,6 @@ def _outcomes(monkeypatch: pytest.MonkeyPatch, fast: bool, path: Path) -> list[t
     rep = ws.ingest(path, progress=False)
     assert rep.quarantined == 0, rep.errors
     return ws.sql("SELECT outcome, outcome_source FROM runs ORDER BY ALL").fetchall()
-
-
-def _edited(tmp_path: Path, path: Path, edit) -> Path:
-    lines = []
-    for line in path.read_text().splitlines():
-        doc = json.loads(line)
-        for rs in doc["resourceSpans"]:
-            for ss in rs["scopeSpans"]:
-                for sp in ss["spans"]:
-                    edit(sp)
-        lines.append(json.dumps(doc))
-    out = tmp_path / path.name
-    out.write_text("\n".join(lines) + "\n")
-    return out
 
 
 @pytest.mark.parametrize("fast", [True, False], ids=["sql", "python"])
@@ -75,7 +62,7 @@ def _workflow_events(names: list[str], status: dict | None = None):
 def test_a_workflow_that_did_not_say_it_completed_is_not_a_success(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                                   fast: bool, events: list[str], status: dict | None,
                                                                   want: str) -> None:
-    path = _edited(tmp_path, MAF, _workflow_events(events, status))
+    path = edited_copy(tmp_path, _workflow_events(events, status), MAF)
     assert [o for o, _ in _outcomes(monkeypatch, fast, path)] == [want]
 
 
@@ -109,5 +96,5 @@ def test_an_agent_run_traced_without_content_stays_unknown(tmp_path: Path, monke
     look alike, so neither is called a success."""
     def edit(sp: dict) -> None:
         sp["attributes"] = [a for a in sp["attributes"] if a["key"] != "final_result"]
-    path = _edited(tmp_path, PAI, edit)
+    path = edited_copy(tmp_path, edit, PAI)
     assert _outcomes(monkeypatch, True, path) == [("unknown", "none")] * 2
