@@ -164,12 +164,19 @@ def main() -> None:
         res = evaluate_attribution(ws, "blame_model", cv=len(systems), run_ids=ids, groups="system", **PARAMS)
         rows.append(row(f"leave-one-system-out ({len(systems)} systems, groups='system')",
                         " + ".join(n for n, _ in systems) + f" ({len(ids)})", res))
+        loso_conf, loso_ok, loso_fam = [], [], []
         for held, (hname, hids) in enumerate(systems):
             others = [r for i, (_, x) in enumerate(systems) if i != held for r in x]
+            m = BlameModel(**PARAMS).fit(ws, others)
             if len(systems) > 2:
-                m = BlameModel(**PARAMS).fit(ws, others)
                 res = evaluate_attribution(ws, "blame_model", model=m, run_ids=hids)
                 rows.append(row("  trained on the other systems, scored on", f"{hname} ({len(hids)})", res))
+            c, o, f = top_verdicts(ws, m, hids)
+            loso_conf.append(c)
+            loso_ok.append(o)
+            loso_fam.append(f)
+        loso_flags = ("leave-one-system-out, pooled: " + flag_text(np.concatenate(loso_conf), np.concatenate(loso_ok),
+                                                                   np.concatenate(loso_fam)))
     try:
         shipped = BlameModel.pretrained()
         rows.append({"setting": f"(shipped pretrained model: trained on {shipped.n_runs_} runs incl. these; "
@@ -182,6 +189,8 @@ def main() -> None:
     rows += inv_rows
     print("## Log-only attribution (exact agent / exact step, top-1)\n")
     print(markdown(pd.DataFrame(rows)) + "\n")
+    if len(systems) >= 2:
+        print(loso_flags + "\n")
     print("".join(inv_calibration))
 
     for system in (AG, HC):
@@ -224,36 +233,57 @@ def calibration_table(ws: wb.Workspace, ids: list[str], name: str, cv: int) -> s
     res = evaluate_attribution(ws, "blame_model", cv=cv, run_ids=ids, groups="run", **PARAMS)
     labels = culprit_labels(ws, ids)
     culprits = set(zip(labels["run_id"], labels["agent"], strict=True))
-    conf, ok = [], []
+    conf, ok, fam = [], [], []
     X = BlameModel(**PARAMS).frame(ws, ids)
     for fold in res.attrs["folds"]:
         m = BlameModel(**PARAMS).fit_frame(X[X["run_id"].isin(fold["train"])], labels[labels["run_id"].isin(fold["train"])])
         _, agents = m.rank_frame(X[X["run_id"].isin(fold["test"])])
         top = agents[agents["rank"] == 1]
         conf += top["confidence"].tolist()
+        fam += top["familiarity"].tolist()
         ok += [(r, a) in culprits for r, a in zip(top["run_id"], top["agent"], strict=True)]
-    return reliability_text(np.array(conf), np.array(ok), f"{name}, {cv}-fold, out-of-fold")
+    return reliability_text(np.array(conf), np.array(ok), f"{name}, {cv}-fold, out-of-fold", np.array(fam))
 
 
-def cross_calibration(ws: wb.Workspace, model: BlameModel, ids: list[str], name: str) -> str:
-    """Reliability of a model fitted on one system, on the runs of another."""
+def top_verdicts(ws: wb.Workspace, model: BlameModel, ids: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per run of ``ids``: the named agent's confidence, whether it is the labelled culprit, the run's familiarity."""
     labels = culprit_labels(ws, ids)
     culprits = set(zip(labels["run_id"], labels["agent"], strict=True))
     _, agents = model.rank_frame(model.frame(ws, ids))
     top = agents[agents["rank"] == 1]
     ok = np.array([(r, a) in culprits for r, a in zip(top["run_id"], top["agent"], strict=True)])
-    return reliability_text(top["confidence"].to_numpy(), ok, name)
+    return top["confidence"].to_numpy(), ok, top["familiarity"].to_numpy()
 
 
-def reliability_text(conf: np.ndarray, ok: np.ndarray, name: str) -> str:
+def cross_calibration(ws: wb.Workspace, model: BlameModel, ids: list[str], name: str) -> str:
+    """Reliability of a model fitted on one system, on the runs of another."""
+    conf, ok, fam = top_verdicts(ws, model, ids)
+    return reliability_text(conf, ok, name, fam)
+
+
+def reliability_text(conf: np.ndarray, ok: np.ndarray, name: str, fam: np.ndarray | None = None) -> str:
     rel = reliability(conf, ok, n_bins=5)
     base = brier(np.full(len(ok), ok.mean()), ok)
     unsure = conf < 0.5
-    return (f"## Calibration of the agent confidence ({name})\n\n{markdown(rel)}\n\n"
+    text = (f"## Calibration of the agent confidence ({name})\n\n{markdown(rel)}\n\n"
             f"Brier {brier(conf, ok):.3f} (constant at the base rate {ok.mean():.3f}: {base:.3f}); "
             f"verdicts marked uncertain (< 0.5): {unsure.mean():.1%}, their accuracy "
             f"{ok[unsure].mean() if unsure.any() else float('nan'):.3f}; the others' "
             f"{ok[~unsure].mean() if (~unsure).any() else float('nan'):.3f}\n")
+    return text + ("" if fam is None else flag_text(conf, ok, fam) + "\n")
+
+
+def flag_text(conf: np.ndarray, ok: np.ndarray, fam: np.ndarray) -> str:
+    """The verdicts ``uncertain`` flags (confidence under 0.5, or an unfamiliar run), and how often each side is right."""
+    below = BlameModel(**PARAMS).unfamiliar_below
+    by_conf, unfamiliar = conf < 0.5, fam < below
+    flag = by_conf | unfamiliar
+
+    def acc(m: np.ndarray) -> str:
+        return f"{ok[m].mean():.3f} ({int(ok[m].sum())}/{int(m.sum())})" if m.any() else "-"
+
+    return (f"flagged uncertain: {flag.mean():.1%} (confidence < 0.5: {by_conf.mean():.1%}; unfamiliar run, "
+            f"familiarity < {below:g}: {unfamiliar.mean():.1%}); right when flagged {acc(flag)}, unflagged {acc(~flag)}")
 
 
 def span_table(n_train: int, n_test: int) -> str:
