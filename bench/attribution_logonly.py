@@ -22,7 +22,9 @@ Metrics are the Who&When paper's: exact culprit agent and exact decisive step (t
 top-3, the Brier score of the calibrated agent confidence and, beside it, the Brier score of a
 constant at the rate the verdicts are right (what a confidence that separates nothing scores).
 Cross-validation is 5-fold by run (``groups="run"``); cross-system rows fit on one system and
-score another; leave-one-system-out uses ``groups="system"``. A second Alg-Gen CV row averages 3
+score another; leave-one-system-out uses ``groups="system"``. Beside the table and each calibration: the share of
+verdicts flagged uncertain and how often flagged and unflagged verdicts are right, and the same split by the runs'
+familiarity (``BlameModel.predict``'s ``familiarity``; under 0.05: further out than 95 % of the training runs). A second Alg-Gen CV row averages 3
 shuffled 5-fold splits: how much the official folds' figure owes to the split. The machine's load average is
 printed with the numbers.
 
@@ -274,16 +276,20 @@ def reliability_text(conf: np.ndarray, ok: np.ndarray, name: str, fam: np.ndarra
 
 
 def flag_text(conf: np.ndarray, ok: np.ndarray, fam: np.ndarray) -> str:
-    """The verdicts ``uncertain`` flags (confidence under 0.5, or an unfamiliar run), and how often each side is right."""
+    """The verdicts ``uncertain`` flags (confidence under 0.5, or an unfamiliar run when ``unfamiliar_below`` is on),
+    how often each side is right, and the same split by familiarity under 0.05 (further out than 95 % of the model's
+    training runs; the rule is off by default: bench/attribution_conf33.py)."""
     below = BlameModel(**PARAMS).unfamiliar_below
-    by_conf, unfamiliar = conf < 0.5, fam < below
+    by_conf, unfamiliar, far = conf < 0.5, fam < below, fam < 0.05
     flag = by_conf | unfamiliar
 
     def acc(m: np.ndarray) -> str:
         return f"{ok[m].mean():.3f} ({int(ok[m].sum())}/{int(m.sum())})" if m.any() else "-"
 
-    return (f"flagged uncertain: {flag.mean():.1%} (confidence < 0.5: {by_conf.mean():.1%}; unfamiliar run, "
-            f"familiarity < {below:g}: {unfamiliar.mean():.1%}); right when flagged {acc(flag)}, unflagged {acc(~flag)}")
+    return (f"flagged uncertain: {flag.mean():.1%} (confidence < 0.5: {by_conf.mean():.1%}; unfamiliar, familiarity < "
+            f"{below:g}: {unfamiliar.mean():.1%}); right when flagged {acc(flag)}, unflagged {acc(~flag)}. "
+            f"Familiarity median {np.nanmedian(fam) if len(fam) else float('nan'):.2f}; runs under 0.05: "
+            f"{far.mean():.1%}, right {acc(far)}, the others {acc(~far)}")
 
 
 def span_table(n_train: int, n_test: int) -> str:

@@ -99,10 +99,10 @@ LEGEND = [
     "N% is the decisive step's share of the model's step scores (\"uncertain\" below 50%); \"(log + error)\", \"(log + silent_failure)\": the model's confidence weighed "
     "with the run's own evidence, an error that ended the run or the agent that first stated the value a wrong "
     "answer rests on (the why: lines say which).",
-    "\"unfamiliar run\": the run is further from the runs the model learned from than "
-    f"{1 - UNFAMILIAR_BELOW:.0%} of them (its familiarity, the share of those runs at least as far out, is below "
-    f"{UNFAMILIAR_BELOW:g}): the model's confidence says nothing there, so its verdict reads \"uncertain\" unless "
-    "the run's own evidence names the same agent.",
+    *([f"\"unfamiliar run\": the run is further from the runs the model learned from than {1 - UNFAMILIAR_BELOW:.0%} "
+       f"of them (its familiarity, the share of those runs at least as far out, is below {UNFAMILIAR_BELOW:g}): the "
+       "model's confidence says nothing there, so its verdict reads \"uncertain\" unless the run's own evidence "
+       "names the same agent."] if UNFAMILIAR_BELOW > 0 else []),
     "step: the decisive step, the earliest whose repair saves the run.",
     "known culprit: ground-truth labels, when the store has them.",
 ]
