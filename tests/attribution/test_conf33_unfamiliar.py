@@ -12,7 +12,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from _whowhen_fixture import write_runs
+from _whowhen_fixture import two_systems_frame
 
 import workbench as wb
 from workbench.attribution._blame_model import BlameModel
@@ -47,15 +47,7 @@ def test_familiarity_is_the_share_of_training_runs_as_far_out() -> None:
 
 @pytest.fixture(scope="module")
 def two_systems(tmp_path_factory) -> tuple[wb.Workspace, pd.DataFrame, list[str], list[str]]:
-    tmp = tmp_path_factory.mktemp("unfamiliar")
-    write_runs(tmp, "alpha", 30, seed=3)
-    write_runs(tmp, "beta", 12, seed=4)
-    ws = wb.open()
-    ws.ingest(str(tmp / "*" / "*.json"), progress=False)
-    X = BlameModel(features="portable", detect=False).frame(ws)
-    alpha = sorted(X.loc[X["system"] == "whowhen/Algorithm-Generated", "run_id"].unique())
-    beta = sorted(X.loc[X["system"] == "whowhen/Hand-Crafted", "run_id"].unique())
-    return ws, X, alpha, beta
+    return two_systems_frame(tmp_path_factory.mktemp("unfamiliar"), 30, 12)
 
 
 def test_a_verdict_on_another_system_says_unfamiliar_and_uncertain(two_systems, tmp_path) -> None:

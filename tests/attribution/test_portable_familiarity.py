@@ -10,7 +10,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from _whowhen_fixture import write_runs
+from _whowhen_fixture import two_systems_frame
 
 import workbench as wb
 from workbench.attribution._blame_model import BlameModel
@@ -48,15 +48,7 @@ def test_distance_weight_and_shrink_on_arrays() -> None:
 
 @pytest.fixture(scope="module")
 def two_systems(tmp_path_factory) -> tuple[wb.Workspace, pd.DataFrame, list[str], list[str]]:
-    tmp = tmp_path_factory.mktemp("familiar")
-    write_runs(tmp, "alpha", 24, seed=3)
-    write_runs(tmp, "beta", 12, seed=4)
-    ws = wb.open()
-    ws.ingest(str(tmp / "*" / "*.json"), progress=False)
-    X = BlameModel(features="portable", detect=False).frame(ws)
-    alpha = sorted(X.loc[X["system"] == "whowhen/Algorithm-Generated", "run_id"].unique())
-    beta = sorted(X.loc[X["system"] == "whowhen/Hand-Crafted", "run_id"].unique())
-    return ws, X, alpha, beta
+    return two_systems_frame(tmp_path_factory.mktemp("familiar"), 24, 12)
 
 
 def test_runs_of_an_unseen_system_get_a_confidence_nearer_one_half(two_systems, tmp_path) -> None:
