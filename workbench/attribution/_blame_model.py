@@ -116,8 +116,9 @@ class BlameModel(PersistMixin, BaseEstimator):
         A verdict whose run has a familiarity (the share of the model's training runs at least as far
         from the training moves as the run: :mod:`._familiarity`) below this says ``uncertain`` too,
         whatever its confidence: the calibration learned on runs like the training runs says nothing
-        of a run unlike them. The default is chosen on leave-one-system-out verdicts
-        (``UNFAMILIAR_NOTE`` of :mod:`._unfamiliar`); 0 turns it off.
+        of a run unlike them. 0 (default) turns it off: declared and scored on leave-one-system-out
+        verdicts, no threshold flagged wrong verdicts better than the confidence alone
+        (``UNFAMILIAR_NOTE`` of :mod:`._unfamiliar`).
     value_prior : float
         Log-odds added, not fitted, to the run's first agent move that states a number the task
         does not (``first_numbers``: who first brought in a value later moves can rest on). The

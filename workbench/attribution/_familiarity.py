@@ -23,7 +23,8 @@ user reads instead is :meth:`Familiarity.familiarity`: the share of the model's 
 lie at least as far out as the run (1: as typical as its most typical training runs; 0.05: further out
 than 95 % of them; 0: further out than all). It is a rank among the training runs, so it means the same
 for every model whatever its training mix, and a threshold on it (``BlameModel(unfamiliar_below=...)``)
-chosen on leave-one-system-out models carries over to the shipped one.
+chosen on leave-one-system-out models carries over to the shipped one. (None passed its declared test, so the
+threshold is off by default: :mod:`._unfamiliar`.)
 """
 
 from __future__ import annotations
