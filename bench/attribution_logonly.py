@@ -22,7 +22,9 @@ Metrics are the Who&When paper's: exact culprit agent and exact decisive step (t
 top-3, the Brier score of the calibrated agent confidence and, beside it, the Brier score of a
 constant at the rate the verdicts are right (what a confidence that separates nothing scores).
 Cross-validation is 5-fold by run (``groups="run"``); cross-system rows fit on one system and
-score another; leave-one-system-out uses ``groups="system"``. A second Alg-Gen CV row averages 3
+score another; leave-one-system-out uses ``groups="system"``. Beside the table and each calibration: the share of
+verdicts flagged uncertain and how often flagged and unflagged verdicts are right, and the same split by the runs'
+familiarity (``BlameModel.predict``'s ``familiarity``; under 0.05: further out than 95 % of the training runs). A second Alg-Gen CV row averages 3
 shuffled 5-fold splits: how much the official folds' figure owes to the split. The machine's load average is
 printed with the numbers.
 
@@ -164,12 +166,19 @@ def main() -> None:
         res = evaluate_attribution(ws, "blame_model", cv=len(systems), run_ids=ids, groups="system", **PARAMS)
         rows.append(row(f"leave-one-system-out ({len(systems)} systems, groups='system')",
                         " + ".join(n for n, _ in systems) + f" ({len(ids)})", res))
+        loso_conf, loso_ok, loso_fam = [], [], []
         for held, (hname, hids) in enumerate(systems):
             others = [r for i, (_, x) in enumerate(systems) if i != held for r in x]
+            m = BlameModel(**PARAMS).fit(ws, others)
             if len(systems) > 2:
-                m = BlameModel(**PARAMS).fit(ws, others)
                 res = evaluate_attribution(ws, "blame_model", model=m, run_ids=hids)
                 rows.append(row("  trained on the other systems, scored on", f"{hname} ({len(hids)})", res))
+            c, o, f = top_verdicts(ws, m, hids)
+            loso_conf.append(c)
+            loso_ok.append(o)
+            loso_fam.append(f)
+        loso_flags = ("leave-one-system-out, pooled: " + flag_text(np.concatenate(loso_conf), np.concatenate(loso_ok),
+                                                                   np.concatenate(loso_fam)))
     try:
         shipped = BlameModel.pretrained()
         rows.append({"setting": f"(shipped pretrained model: trained on {shipped.n_runs_} runs incl. these; "
@@ -182,6 +191,8 @@ def main() -> None:
     rows += inv_rows
     print("## Log-only attribution (exact agent / exact step, top-1)\n")
     print(markdown(pd.DataFrame(rows)) + "\n")
+    if len(systems) >= 2:
+        print(loso_flags + "\n")
     print("".join(inv_calibration))
 
     for system in (AG, HC):
@@ -224,36 +235,61 @@ def calibration_table(ws: wb.Workspace, ids: list[str], name: str, cv: int) -> s
     res = evaluate_attribution(ws, "blame_model", cv=cv, run_ids=ids, groups="run", **PARAMS)
     labels = culprit_labels(ws, ids)
     culprits = set(zip(labels["run_id"], labels["agent"], strict=True))
-    conf, ok = [], []
+    conf, ok, fam = [], [], []
     X = BlameModel(**PARAMS).frame(ws, ids)
     for fold in res.attrs["folds"]:
         m = BlameModel(**PARAMS).fit_frame(X[X["run_id"].isin(fold["train"])], labels[labels["run_id"].isin(fold["train"])])
         _, agents = m.rank_frame(X[X["run_id"].isin(fold["test"])])
         top = agents[agents["rank"] == 1]
         conf += top["confidence"].tolist()
+        fam += top["familiarity"].tolist()
         ok += [(r, a) in culprits for r, a in zip(top["run_id"], top["agent"], strict=True)]
-    return reliability_text(np.array(conf), np.array(ok), f"{name}, {cv}-fold, out-of-fold")
+    return reliability_text(np.array(conf), np.array(ok), f"{name}, {cv}-fold, out-of-fold", np.array(fam))
 
 
-def cross_calibration(ws: wb.Workspace, model: BlameModel, ids: list[str], name: str) -> str:
-    """Reliability of a model fitted on one system, on the runs of another."""
+def top_verdicts(ws: wb.Workspace, model: BlameModel, ids: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per run of ``ids``: the named agent's confidence, whether it is the labelled culprit, the run's familiarity."""
     labels = culprit_labels(ws, ids)
     culprits = set(zip(labels["run_id"], labels["agent"], strict=True))
     _, agents = model.rank_frame(model.frame(ws, ids))
     top = agents[agents["rank"] == 1]
     ok = np.array([(r, a) in culprits for r, a in zip(top["run_id"], top["agent"], strict=True)])
-    return reliability_text(top["confidence"].to_numpy(), ok, name)
+    return top["confidence"].to_numpy(), ok, top["familiarity"].to_numpy()
 
 
-def reliability_text(conf: np.ndarray, ok: np.ndarray, name: str) -> str:
+def cross_calibration(ws: wb.Workspace, model: BlameModel, ids: list[str], name: str) -> str:
+    """Reliability of a model fitted on one system, on the runs of another."""
+    conf, ok, fam = top_verdicts(ws, model, ids)
+    return reliability_text(conf, ok, name, fam)
+
+
+def reliability_text(conf: np.ndarray, ok: np.ndarray, name: str, fam: np.ndarray | None = None) -> str:
     rel = reliability(conf, ok, n_bins=5)
     base = brier(np.full(len(ok), ok.mean()), ok)
     unsure = conf < 0.5
-    return (f"## Calibration of the agent confidence ({name})\n\n{markdown(rel)}\n\n"
+    text = (f"## Calibration of the agent confidence ({name})\n\n{markdown(rel)}\n\n"
             f"Brier {brier(conf, ok):.3f} (constant at the base rate {ok.mean():.3f}: {base:.3f}); "
             f"verdicts marked uncertain (< 0.5): {unsure.mean():.1%}, their accuracy "
             f"{ok[unsure].mean() if unsure.any() else float('nan'):.3f}; the others' "
             f"{ok[~unsure].mean() if (~unsure).any() else float('nan'):.3f}\n")
+    return text + ("" if fam is None else flag_text(conf, ok, fam) + "\n")
+
+
+def flag_text(conf: np.ndarray, ok: np.ndarray, fam: np.ndarray) -> str:
+    """The verdicts ``uncertain`` flags (confidence under 0.5, or an unfamiliar run when ``unfamiliar_below`` is on),
+    how often each side is right, and the same split by familiarity under 0.05 (further out than 95 % of the model's
+    training runs; the rule is off by default: bench/attribution_conf33.py)."""
+    below = BlameModel(**PARAMS).unfamiliar_below
+    by_conf, unfamiliar, far = conf < 0.5, fam < below, fam < 0.05
+    flag = by_conf | unfamiliar
+
+    def acc(m: np.ndarray) -> str:
+        return f"{ok[m].mean():.3f} ({int(ok[m].sum())}/{int(m.sum())})" if m.any() else "-"
+
+    return (f"flagged uncertain: {flag.mean():.1%} (confidence < 0.5: {by_conf.mean():.1%}; unfamiliar, familiarity < "
+            f"{below:g}: {unfamiliar.mean():.1%}); right when flagged {acc(flag)}, unflagged {acc(~flag)}. "
+            f"Familiarity median {np.nanmedian(fam) if len(fam) else float('nan'):.2f}; runs under 0.05: "
+            f"{far.mean():.1%}, right {acc(far)}, the others {acc(~far)}")
 
 
 def span_table(n_train: int, n_test: int) -> str:

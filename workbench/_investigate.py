@@ -18,7 +18,11 @@ from ._flagged import FLAGGED_HEADERS, flagged_runs, flagged_summary, flagged_to
 from ._lineage_note import lineage_note
 from ._termtext import clean, fit_table, terminal_width
 from ._verdict_rank import VERDICT_RANK
+from .attribution._unfamiliar import UNFAMILIAR_BELOW
 from .store._outcomes import counted_as
+
+# a log-only verdict on a run unlike the model's training runs says so (attribution/_familiarity.py)
+_UNFAMILIAR = "CASE WHEN params->>'unfamiliar' = 'true' THEN '; unfamiliar run' ELSE '' END"
 
 _TABLE_SQL = f"""
     WITH failed AS (SELECT r.*, u.taken_why FROM runs r JOIN ({FAILED_SQL}) u USING (run_id)),
@@ -48,12 +52,13 @@ _TABLE_SQL = f"""
                                     THEN target || ' (only agent), step '
                                          || round(100 * (params->>'step_confidence')::DOUBLE)::INTEGER || '%'
                                          || CASE WHEN params->>'uncertain' = 'true' THEN ' uncertain' ELSE '' END
-                                         || ' (log' || coalesce(' + ' || (params->>'evidence'), '') || ')'
+                                         || ' (log' || coalesce(' + ' || (params->>'evidence'), '') || {_UNFAMILIAR} || ')'
                                     ELSE target || ' ' || round(100 * value)::INTEGER || '%'
                                          || CASE WHEN params->>'ambiguous' = 'true' THEN ' shared' ELSE '' END
                                          || CASE WHEN params->>'uncertain' = 'true' THEN ' uncertain' ELSE '' END
                                          || CASE WHEN method = 'blame_model'
-                                                 THEN ' (log' || coalesce(' + ' || (params->>'evidence'), '') || ')'
+                                                 THEN ' (log' || coalesce(' + ' || (params->>'evidence'), '')
+                                                      || {_UNFAMILIAR} || ')'
                                                  ELSE '' END
                                END, {VERDICT_RANK}) AS culprit,
                arg_max(method = 'blame_model', {VERDICT_RANK}) AS log_only,
@@ -94,6 +99,10 @@ LEGEND = [
     "N% is the decisive step's share of the model's step scores (\"uncertain\" below 50%); \"(log + error)\", \"(log + silent_failure)\": the model's confidence weighed "
     "with the run's own evidence, an error that ended the run or the agent that first stated the value a wrong "
     "answer rests on (the why: lines say which).",
+    *([f"\"unfamiliar run\": the run is further from the runs the model learned from than {1 - UNFAMILIAR_BELOW:.0%} "
+       f"of them (its familiarity, the share of those runs at least as far out, is below {UNFAMILIAR_BELOW:g}): the "
+       "model's confidence says nothing there, so its verdict reads \"uncertain\" unless the run's own evidence "
+       "names the same agent."] if UNFAMILIAR_BELOW > 0 else []),
     "step: the decisive step, the earliest whose repair saves the run.",
     "known culprit: ground-truth labels, when the store has them.",
 ]

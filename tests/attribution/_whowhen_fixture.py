@@ -77,3 +77,19 @@ def write_runs(folder: Path, system: str, n: int, seed: int) -> Path:
     for i in range(n):
         (out / f"{i}.json").write_text(json.dumps(make_run(system, i, rng)), encoding="utf-8")
     return out
+
+
+def two_systems_frame(folder: Path, n_alpha: int, n_beta: int) -> tuple:
+    """A store of ``n_alpha`` alpha and ``n_beta`` beta runs written under ``folder``, its portable feature table, and
+    the alpha and beta run ids (sorted): a model fitted on alpha meets beta as a system it never saw."""
+    import workbench as wb
+    from workbench.attribution._blame_model import BlameModel
+
+    write_runs(folder, "alpha", n_alpha, seed=3)
+    write_runs(folder, "beta", n_beta, seed=4)
+    ws = wb.open()
+    ws.ingest(str(folder / "*" / "*.json"), progress=False)
+    X = BlameModel(features="portable", detect=False).frame(ws)
+    alpha = sorted(X.loc[X["system"] == "whowhen/Algorithm-Generated", "run_id"].unique())
+    beta = sorted(X.loc[X["system"] == "whowhen/Hand-Crafted", "run_id"].unique())
+    return ws, X, alpha, beta

@@ -81,10 +81,11 @@ def test_predict_is_read_only_and_store_predictions_writes(model, test_ws) -> No
     pred = model.predict(test_ws, runs)
     assert test_ws.sql("SELECT count(*) FROM attributions").fetchall()[0][0] == before
     assert list(pred.columns) == ["run_id", "agent", "step_id", "score", "agent_confidence", "uncertain",
-                                  "only_agent", "step_confidence"]
+                                  "only_agent", "step_confidence", "familiarity", "unfamiliar"]
     assert sorted(pred["run_id"]) == runs
     assert pred["score"].between(0, 1).all() and pred["agent_confidence"].between(0, 1).all()
-    assert (pred["uncertain"] == (pred["agent_confidence"] < model.uncertain_below)).all()
+    assert pred["familiarity"].between(0, 1).all()
+    assert (pred["uncertain"] == (pred["agent_confidence"] < model.uncertain_below) | pred["unfamiliar"]).all()
     steps = model.score_steps(test_ws, runs)
     top = steps[steps["rank"] == 1].set_index("run_id")["step_id"]
     assert (pred.set_index("run_id")["step_id"] == top.loc[pred["run_id"]]).all()

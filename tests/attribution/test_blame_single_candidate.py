@@ -38,7 +38,7 @@ def test_the_only_candidate_agent_is_named_with_certainty(tmp_path: Path) -> Non
     p = wb.BlameModel.pretrained().predict(ws).iloc[0]
     assert p["agent"] == "API_Expert"
     assert p["agent_confidence"] == 1.0 and p["only_agent"]
-    assert 0.0 < p["step_confidence"] < 1.0 and p["uncertain"] == (p["step_confidence"] < 0.5)
+    assert 0.0 < p["step_confidence"] < 1.0 and p["uncertain"] == (p["step_confidence"] < 0.5 or p["unfamiliar"])
 
 
 def test_runs_of_several_candidates_keep_their_calibrated_confidence(tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from _whowhen_fixture import write_runs
+from _whowhen_fixture import two_systems_frame
 
 import workbench as wb
 from workbench.attribution._blame_model import BlameModel
@@ -39,7 +39,7 @@ def test_distance_weight_and_shrink_on_arrays() -> None:
     with pytest.raises(FormatError, match="not 3 long"):
         Familiarity.from_dict(fam.to_dict(), 3)
     with pytest.raises(FormatError, match="non-positive"):
-        Familiarity.from_dict({**fam.to_dict(), "shrink_scale": 0.0}, 4)
+        Familiarity.from_dict({**fam.to_dict(), "shrink_scale": -0.1}, 4)
     with pytest.raises(FormatError, match="not a familiarity"):
         Familiarity.from_dict({"median": [0.0]}, 1)
     with pytest.raises(ValueError, match="takes 4 features"):
@@ -48,15 +48,7 @@ def test_distance_weight_and_shrink_on_arrays() -> None:
 
 @pytest.fixture(scope="module")
 def two_systems(tmp_path_factory) -> tuple[wb.Workspace, pd.DataFrame, list[str], list[str]]:
-    tmp = tmp_path_factory.mktemp("familiar")
-    write_runs(tmp, "alpha", 24, seed=3)
-    write_runs(tmp, "beta", 12, seed=4)
-    ws = wb.open()
-    ws.ingest(str(tmp / "*" / "*.json"), progress=False)
-    X = BlameModel(features="portable", detect=False).frame(ws)
-    alpha = sorted(X.loc[X["system"] == "whowhen/Algorithm-Generated", "run_id"].unique())
-    beta = sorted(X.loc[X["system"] == "whowhen/Hand-Crafted", "run_id"].unique())
-    return ws, X, alpha, beta
+    return two_systems_frame(tmp_path_factory.mktemp("familiar"), 24, 12)
 
 
 def test_runs_of_an_unseen_system_get_a_confidence_nearer_one_half(two_systems, tmp_path) -> None:
@@ -66,7 +58,8 @@ def test_runs_of_an_unseen_system_get_a_confidence_nearer_one_half(two_systems, 
     kw = {"features": "portable", "detect": False, "calibration_cv": 3}
     plain = BlameModel(**kw).fit_frame(X[X["run_id"].isin(alpha[:18])], train)
     wary = BlameModel(shift_scale=0.1, **kw).fit_frame(X[X["run_id"].isin(alpha[:18])], train)
-    assert plain.familiarity_ is None and wary.familiarity_ is not None
+    # every model keeps its training runs' familiarity statistics; without shift_scale they shrink nothing
+    assert plain.familiarity_.shrink_scale == 0.0 and wary.familiarity_.shrink_scale == 0.1
     p = plain.predict(ws, beta).set_index("run_id")
     q = wary.predict(ws, beta).set_index("run_id").loc[p.index]
     # The same verdicts, on the same side of 0.5 (so the same "uncertain" flags), each no further from 0.5.
@@ -82,7 +75,7 @@ def test_runs_of_an_unseen_system_get_a_confidence_nearer_one_half(two_systems, 
     back = BlameModel.load(wary.save(tmp_path / "m.json"))
     assert np.allclose(back.predict(ws, beta).set_index("run_id").loc[p.index, "agent_confidence"],
                        q["agent_confidence"])
-    assert BlameModel.load(plain.save(tmp_path / "p.json")).familiarity_ is None
+    assert BlameModel.load(plain.save(tmp_path / "p.json")).familiarity_.shrink_scale == 0.0
 
 
 def test_shift_scale_must_be_non_negative(two_systems) -> None:

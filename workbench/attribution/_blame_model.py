@@ -30,7 +30,7 @@ from ..store._run_scope import run_id_list
 from ._blame_explain import explain_run
 from ._blame_params import _int, _int_or_none, _real, run_weights, system_weights
 from ._calibration import PlattCalibration, agent_evidence, calibration_rows
-from ._familiarity import Familiarity
+from ._familiarity import Familiarity, unfamiliar
 from ._features import FEATURES, feature_availability, step_features
 from ._heuristics import (
     culprit_labels,
@@ -48,6 +48,7 @@ from ._listwise import fit_listwise
 from ._persist import PersistMixin
 from ._portable import PORTABLE_FEATURES, portable_features
 from ._trees import TreeEnsemble
+from ._unfamiliar import UNFAMILIAR_BELOW
 
 ALL_FEATURES: dict[str, tuple[str, str]] = {**FEATURES, **{k: ("portable", v) for k, v in PORTABLE_FEATURES.items()}}
 PORTABLE_GROUPS = ("structure", "text", "edges", "status", "findings", "portable")
@@ -106,10 +107,18 @@ class BlameModel(PersistMixin, BaseEstimator):
         familiar runs would make it overconfident there). ``"run"``: ``calibration_cv`` folds of
         runs. ``"auto"``: by system when the training runs span at least two systems.
     uncertain_below : float
-        A verdict whose agent confidence is below this says ``uncertain``. The default 0.5 reads
+        A verdict whose agent confidence is below this says ``uncertain`` (so does one on an
+        unfamiliar run: ``unfamiliar_below``). The default 0.5 reads
         the calibrated confidence as it is: the verdict is more likely wrong than right. (A
         calibration that fell back to a constant at a hit rate over 0.5 then flags nothing: it
         cannot tell which verdicts are the weak ones.)
+    unfamiliar_below : float
+        A verdict whose run has a familiarity (the share of the model's training runs at least as far
+        from the training moves as the run: :mod:`._familiarity`) below this says ``uncertain`` too,
+        whatever its confidence: the calibration learned on runs like the training runs says nothing
+        of a run unlike them. 0 (default) turns it off: declared and scored on leave-one-system-out
+        verdicts, no threshold flagged wrong verdicts better than the confidence alone
+        (``UNFAMILIAR_NOTE`` of :mod:`._unfamiliar`).
     value_prior : float
         Log-odds added, not fitted, to the run's first agent move that states a number the task
         does not (``first_numbers``: who first brought in a value later moves can rest on). The
@@ -183,8 +192,8 @@ class BlameModel(PersistMixin, BaseEstimator):
         The scorer that ranks agents when it is not ``step_model_`` (``listwise_weight`` > 0 and
         ``listwise_steps`` False); None otherwise.
     familiarity_ : Familiarity or None
-        The training moves' feature statistics that ``shift_scale`` measures a run against (None
-        when it is 0).
+        The training moves' feature statistics and the training runs' distances, which ``shift_scale``
+        and ``unfamiliar_below`` measure a run against (None: a model file from before v6).
     calibration_ : PlattCalibration or None
         Maps an agent's share of the run's softmax mass over moves, and the number of agents, to
         the probability it is the culprit (a constant, the held-out hit rate, when these do not
@@ -203,7 +212,7 @@ class BlameModel(PersistMixin, BaseEstimator):
     >>> _ = ws.ingest(wb.sim.procurement(seed=5, fault_rate=1.0).generate(120))
     >>> model = BlameModel(n_estimators=50).fit(ws)
     >>> list(model.predict(ws).columns)
-    ['run_id', 'agent', 'step_id', 'score', 'agent_confidence', 'uncertain', 'only_agent', 'step_confidence']
+    ['run_id', 'agent', 'step_id', 'score', 'agent_confidence', 'uncertain', 'only_agent', 'step_confidence', 'familiarity', 'unfamiliar']
     """
 
     # (check, what it must be) per parameter, run at fit time. Not named `_parameter_constraints`:
@@ -222,6 +231,7 @@ class BlameModel(PersistMixin, BaseEstimator):
         "calibration_cv": (_int_or_none(2), "None or an int >= 2"),
         "calibration_groups": (lambda v: v in ("auto", "run", "system"), "'auto', 'run' or 'system'"),
         "uncertain_below": (_real(0.0, 1.0), "a float in [0, 1]"),
+        "unfamiliar_below": (_real(0.0, 1.0), "a float in [0, 1]"),
         "value_prior": (_real(0.0), "a float >= 0"),
         "run_weight": (_real(0.0), "a float >= 0"),
         "talkers_only": (lambda v: isinstance(v, bool), "True or False"),
@@ -245,7 +255,7 @@ class BlameModel(PersistMixin, BaseEstimator):
                  system_balance: bool = False, shift_scale: float = 0.0, prior: str | None = None,
                  detect: str | bool = "auto", random_state: int | None = 0, n_jobs: int | None = 1,
                  listwise_weight: float = 0.0, listwise_steps: bool = False, step_rule: str = "top",
-                 credit_tools: bool = False) -> None:
+                 credit_tools: bool = False, unfamiliar_below: float = UNFAMILIAR_BELOW) -> None:
         self.estimator = estimator
         self.C = C
         self.agent_aggregation = agent_aggregation
@@ -272,6 +282,7 @@ class BlameModel(PersistMixin, BaseEstimator):
         self.listwise_steps = listwise_steps
         self.step_rule = step_rule
         self.credit_tools = credit_tools
+        self.unfamiliar_below = unfamiliar_below
 
     # -- parameters -------------------------------------------------------------------------
     def _validate(self) -> None:
@@ -370,9 +381,9 @@ class BlameModel(PersistMixin, BaseEstimator):
         self.n_runs_ = int(X.loc[keep, "run_id"].nunique())
         self.step_model_, self.agent_model_ = self._fit_scorers(X.loc[keep], y[keep])
         self.calibration_ = self._calibrate(X.loc[keep], y[keep], labels)
-        self.familiarity_ = (Familiarity.fit(X.loc[keep, names].to_numpy(dtype=np.float64),
-                                             X.loc[keep, "run_id"].to_numpy(dtype=object), self.shift_scale)
-                             if self.shift_scale else None)
+        # kept whatever shift_scale is: every verdict says how familiar its run is (shift_scale 0: no shrink)
+        self.familiarity_ = Familiarity.fit(X.loc[keep, names].to_numpy(dtype=np.float64),
+                                            X.loc[keep, "run_id"].to_numpy(dtype=object), self.shift_scale)
         return self
 
     @staticmethod
@@ -488,8 +499,8 @@ class BlameModel(PersistMixin, BaseEstimator):
         -------
         (steps, agents) : tuple of pandas.DataFrame
             Steps: run_id, step_id, agent, kind, pos, logit, score, rank. Agents: run_id, agent,
-            score, share, rank and ``confidence`` (calibrated probability that it is the culprit;
-            the share when the model is uncalibrated).
+            score, share, rank, ``confidence`` (calibrated probability that it is the culprit;
+            the share when the model is uncalibrated) and ``familiarity`` (the run's, see :meth:`predict`).
         """
         check_is_fitted(self, "step_model_")
         X = self._with_prior(X)
@@ -499,11 +510,13 @@ class BlameModel(PersistMixin, BaseEstimator):
         else:
             agents["confidence"] = self.calibration_.predict(agent_evidence(scored, agents))
         familiarity = getattr(self, "familiarity_", None)
+        agents["familiarity"] = np.nan
         if familiarity is not None and len(X):
-            w = familiarity.weight(X[list(self.feature_names_in_)].to_numpy(dtype=np.float64),
-                                   X["run_id"].to_numpy(dtype=object))
+            M, runs = X[list(self.feature_names_in_)].to_numpy(dtype=np.float64), X["run_id"].to_numpy(dtype=object)
+            w = familiarity.weight(M, runs)
             agents["confidence"] = Familiarity.shrink(agents["confidence"].to_numpy(),
                                                       agents["run_id"].map(w).fillna(1.0).to_numpy())
+            agents["familiarity"] = agents["run_id"].map(familiarity.familiarity(M, runs)).astype(np.float64)
         # A run with one candidate agent (a single-agent trace; one expert beside its code executor) has
         # its culprit named by elimination: the calibration, fitted on runs of several agents, said
         # 50-80 % there, "uncertain" on 5 of 126 Who&When runs whose culprit it named right every time.
@@ -531,8 +544,11 @@ class BlameModel(PersistMixin, BaseEstimator):
             One row per run: run_id, agent, step_id, score (the step's), agent_confidence (the
             calibrated probability the agent is the culprit), uncertain (confidence below
             ``uncertain_below``), only_agent (the run had one candidate agent: its confidence of 1.0 is no
-            choice made, and ``uncertain`` then says whether ``step_confidence`` is below ``uncertain_below``)
-            and step_confidence (the step's share of the run's step scores).
+            choice made, and ``uncertain`` then says whether ``step_confidence`` is below ``uncertain_below``),
+            step_confidence (the step's share of the run's step scores), familiarity (in [0, 1]: the share of
+            the model's training runs at least as far out as this run; 1 typical, 0 further out than all of
+            them; NaN for a model file without the training runs' spread) and unfamiliar (familiarity below
+            ``unfamiliar_below``; ``uncertain`` is then True whatever the confidence).
             ``.attrs["unavailable_features"]`` lists the features these runs' logs cannot give.
         """
         return self._predict(ws, run_ids)[0]
@@ -553,6 +569,7 @@ class BlameModel(PersistMixin, BaseEstimator):
         steps, agents = self.rank_frame(X)
         out = verdicts(steps, agents.assign(share=agents["confidence"]), self.uncertain_below)
         out = sole_agent(out, steps, agents, self.uncertain_below)
+        out = unfamiliar(out, agents, getattr(self, "unfamiliar_below", 0.0))
         avail = feature_availability(X)
         out.attrs["unavailable_features"] = avail.loc[avail["available"] == 0, "feature"].tolist()
         return out, steps, agents

@@ -91,6 +91,8 @@ def combine(verdicts: pd.DataFrame, agents: pd.DataFrame, evidence: pd.DataFrame
 
     A run of one agent (``only_agent``) has no agent to choose: there the evidence weighs on the step, its
     share of the run's step scores (``steps``) moved by the same log-odds, and ``uncertain`` follows it.
+    On a run the model found ``unfamiliar`` (its ``uncertain`` is then True), a verdict the evidence backs
+    is uncertain by its combined confidence only; one the evidence does not back stays uncertain.
     """
     out = verdicts.copy()
     out["model_agent"] = out["agent"]
@@ -131,6 +133,10 @@ def combine(verdicts: pd.DataFrame, agents: pd.DataFrame, evidence: pd.DataFrame
             out.at[i, "uncertain"] = bool(out.at[i, "step_confidence"] < uncertain_below)
         else:
             out.at[i, "uncertain"] = bool(out.at[i, "agent_confidence"] < uncertain_below)
+        # On a run unlike the model's training runs the model's pick is not to be trusted; the log's own
+        # evidence is read, not learned: a verdict it backs keeps its word, one it does not stays uncertain.
+        if out.at[i, "agent"] != e["agent"]:
+            out.at[i, "uncertain"] = bool(out.at[i, "uncertain"]) or bool(row.get("unfamiliar", False))
     return out
 
 

@@ -16,6 +16,15 @@ its side of 0.5, so the "uncertain" flag does not change), by more the further o
 excess over a constant that knows the held-out hit rate, over Algorithm-Generated 5-fold CV,
 Algorithm-Generated -> two simulator samples and simulator -> Algorithm-Generated
 (``bench/attribution_variants.py --calibration``): excess +0.052 unshrunk, +0.0006 shrunk.
+
+The shrink keeps the confidence on its side of 0.5, so it cannot make a verdict say "uncertain": on
+systems the shipped model never saw (ADK, Strands, Haystack traces) it said 0.50-0.51 and "sure". What a
+user reads instead is :meth:`Familiarity.familiarity`: the share of the model's own training runs that
+lie at least as far out as the run (1: as typical as its most typical training runs; 0.05: further out
+than 95 % of them; 0: further out than all). It is a rank among the training runs, so it means the same
+for every model whatever its training mix, and a threshold on it (``BlameModel(unfamiliar_below=...)``)
+chosen on leave-one-system-out models carries over to the shipped one. (None passed its declared test, so the
+threshold is off by default: :mod:`._unfamiliar`.)
 """
 
 from __future__ import annotations
@@ -29,6 +38,8 @@ from ..exceptions import FormatError
 
 _CLIP = 10.0
 _KEYS = ("median", "mean", "scale")
+# the training runs' distances are kept as this many evenly spaced quantiles (0 %, 0.5 %, ..., 100 %)
+_N_QUANTILES = 201
 
 
 class Familiarity:
@@ -42,15 +53,20 @@ class Familiarity:
     reference : float
         The median training run's distance.
     shrink_scale : float
-        How fast the confidence falls toward 0.5 with the excess distance (> 0).
+        How fast the confidence falls toward 0.5 with the excess distance (> 0; 0: no shrink).
+    quantiles : array-like of float or None
+        The training runs' distances at evenly spaced quantiles (ascending), from which
+        :meth:`familiarity` ranks a run; None (a model file from before they were kept): unknown.
     """
 
-    def __init__(self, median: Any, mean: Any, scale: Any, reference: float, shrink_scale: float) -> None:
+    def __init__(self, median: Any, mean: Any, scale: Any, reference: float, shrink_scale: float,
+                 quantiles: Any = None) -> None:
         self.median = np.asarray(median, dtype=np.float64)
         self.mean = np.asarray(mean, dtype=np.float64)
         self.scale = np.asarray(scale, dtype=np.float64)
         self.reference = float(reference)
         self.shrink_scale = float(shrink_scale)
+        self.quantiles = None if quantiles is None else np.asarray(quantiles, dtype=np.float64)
 
     @classmethod
     def fit(cls, M: np.ndarray, runs: np.ndarray, shrink_scale: float) -> Familiarity:
@@ -65,6 +81,7 @@ class Familiarity:
         out = cls(median, Z.mean(axis=0), scale, 1.0, shrink_scale)
         d = out.distance(M, runs)
         out.reference = float(np.median(d)) if len(d) and np.median(d) > 0 else 1.0
+        out.quantiles = np.quantile(d.to_numpy(), np.linspace(0.0, 1.0, _N_QUANTILES)) if len(d) else None
         return out
 
     def distance(self, M: np.ndarray, runs: np.ndarray) -> pd.Series:
@@ -77,9 +94,21 @@ class Familiarity:
         return pd.Series(per_move).groupby(np.asarray(runs, dtype=object)).mean()
 
     def weight(self, M: np.ndarray, runs: np.ndarray) -> pd.Series:
-        """Per run, the factor (0, 1] its confidence's log-odds are multiplied by."""
-        excess = np.maximum(0.0, self.distance(M, runs) / self.reference - 1.0)
-        return np.exp(-excess / self.shrink_scale)
+        """Per run, the factor (0, 1] its confidence's log-odds are multiplied by (1 without a shrink)."""
+        d = self.distance(M, runs)
+        if not self.shrink_scale > 0:
+            return pd.Series(1.0, index=d.index)
+        return np.exp(-np.maximum(0.0, d / self.reference - 1.0) / self.shrink_scale)
+
+    def familiarity(self, M: np.ndarray, runs: np.ndarray) -> pd.Series:
+        """Per run, the share in [0, 1] of the training runs at least as far out as it (NaN: not known)."""
+        d = self.distance(M, runs)
+        if self.quantiles is None or not len(self.quantiles):
+            return pd.Series(np.nan, index=d.index)
+        # the share of the training runs strictly nearer, read off the quantiles (to 1 / 200); a run at the
+        # distance of many training runs (a flat stretch of quantiles) counts from the stretch's start
+        nearer = np.searchsorted(self.quantiles, d.to_numpy(), side="left") / max(len(self.quantiles) - 1, 1)
+        return pd.Series(np.clip(1.0 - nearer, 0.0, 1.0), index=d.index)
 
     @staticmethod
     def shrink(confidence: np.ndarray, weight: np.ndarray) -> np.ndarray:
@@ -89,8 +118,11 @@ class Familiarity:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form."""
-        return {**{k: getattr(self, k).tolist() for k in _KEYS}, "reference": self.reference,
-                "shrink_scale": self.shrink_scale}
+        out = {**{k: getattr(self, k).tolist() for k in _KEYS}, "reference": self.reference,
+               "shrink_scale": self.shrink_scale}
+        if self.quantiles is not None:
+            out["quantiles"] = self.quantiles.tolist()
+        return out
 
     @classmethod
     def from_dict(cls, d: dict[str, Any], n_features: int) -> Familiarity:
@@ -101,8 +133,26 @@ class Familiarity:
                 raise FormatError(f"familiarity arrays are not {n_features} long")
             ref, scale = float(d["reference"]), float(d["shrink_scale"])
             if not all(np.isfinite(a).all() for a in arrays) or (arrays[2] <= 0).any() or not ref > 0 \
-                    or not scale > 0:
+                    or not scale >= 0:
                 raise FormatError("familiarity holds non-finite or non-positive values")
-            return cls(*arrays, ref, scale)
+            # files before the quantiles were kept: familiarity unknown, the shrink as it was fitted
+            q = d.get("quantiles")
+            if q is not None:
+                q = np.asarray(q, dtype=np.float64)
+                if q.ndim != 1 or len(q) < 2 or not np.isfinite(q).all() or (np.diff(q) < 0).any():
+                    raise FormatError("familiarity quantiles are not an ascending list of finite numbers")
+            return cls(*arrays, ref, scale, q)
         except (KeyError, TypeError, ValueError) as exc:
             raise FormatError(f"not a familiarity: {exc}") from exc
+
+
+def unfamiliar(verdict: pd.DataFrame, agents: pd.DataFrame, below: float) -> pd.DataFrame:
+    """``verdict`` (BlameModel.predict's table) with ``familiarity`` (its run's, from ``agents``; NaN: not
+    known) and ``unfamiliar`` (familiarity below ``below``), and ``uncertain`` also where ``unfamiliar``."""
+    out = verdict.copy()
+    per_run = agents.drop_duplicates("run_id").set_index("run_id")["familiarity"] if "familiarity" in agents \
+        else pd.Series(dtype=np.float64)
+    out["familiarity"] = out["run_id"].map(per_run).astype(np.float64)
+    out["unfamiliar"] = (out["familiarity"] < below).fillna(False).astype(bool)
+    out["uncertain"] = out["uncertain"].fillna(False).astype(bool) | out["unfamiliar"]
+    return out

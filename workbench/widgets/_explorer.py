@@ -521,6 +521,10 @@ class IncidentExplorer(w.VBox):
                     if _or(q["agent"], ""):
                         live_culprit = str(q["agent"])
                         unsure = ", uncertain" if _true(q["uncertain"]) else ""
+                        if _true(q.get("unfamiliar", False)):
+                            # the model learned on runs unlike this one: its confidence says nothing here
+                            unsure += (f"{', ' if not unsure else ': '}a run unlike the model's training runs "
+                                       f"(familiarity {float(q['familiarity']):.2f})")
                         if bool(q.get("only_agent", False)):
                             # one agent: no choice between agents to be sure of; the step is the question
                             lines.append(f"{head}: <b>{esc(q['agent'])}</b>, the run's only agent (no choice "
