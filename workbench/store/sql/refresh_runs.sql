@@ -35,8 +35,26 @@ WITH unset_roots AS (
     FROM near WHERE contains(attributes, 'gen_ai.task.status')
       AND json_extract_string(attributes, '$."traceloop.span.kind"') = 'workflow'
 )
-SELECT run_id, root_id, bool_or(status = 'error' OR task = 'failure') AS failed, bool_and(task = 'success') AS succeeded
-FROM said WHERE task IN ('success', 'failure')
+-- A root left unset whose last child is an agent invocation that ended in error: the run ended on that error.
+-- The official OpenTelemetry instrumentation of the OpenAI Agents SDK (opentelemetry-instrumentation-genai-
+-- openai-agents, util-genai's invoke_workflow) ends the workflow span with no status however the run ended (the
+-- SDK's trace has no error), while the agent span whose turn raised (a tool's exception, "Max turns exceeded", a
+-- guardrail's tripwire) gets an ERROR status and the exception goes to the caller. A later child (another agent,
+-- a model call answering anyway) means the app went on after the error: nothing said.
+, last_child AS (
+    SELECT u.run_id, u.step_id AS root_id, c.kind, c.status
+    FROM unset_roots u JOIN steps c ON c.run_id = u.run_id AND c.parent_id = u.step_id
+    QUALIFY row_number() OVER (PARTITION BY u.run_id, u.step_id ORDER BY c.started_at DESC NULLS LAST, c.seq DESC) = 1
+)
+SELECT run_id, root_id, bool_or(failed) AS failed, bool_and(succeeded) AS succeeded FROM (
+    SELECT run_id, root_id, bool_or(status = 'error' OR task = 'failure') AS failed,
+           bool_and(task = 'success') AS succeeded
+    FROM said WHERE task IN ('success', 'failure')
+    GROUP BY run_id, root_id
+    UNION ALL
+    SELECT run_id, root_id, true AS failed, false AS succeeded
+    FROM last_child WHERE kind = 'agent' AND status = 'error'
+)
 GROUP BY run_id, root_id;
 
 CREATE OR REPLACE TEMP TABLE run_steps AS
