@@ -3,26 +3,31 @@ README says how each was made): the OpenAI Agents SDK under the official OTel Ge
 client and the MCP server under the MCP SDK's own spans, joined by the W3C trace context the client puts in each
 request's ``_meta``.
 
-Known wrong, not fixed here: the one call is two tool steps (the agent's ``execute_tool get_price`` and, under
-the client's ``MCP send tools/call get_price``, the server's ``tools/call get_price``, also typed
-``execute_tool``), so tool counts and budgets count it twice; the session's ``server/discover`` before the
-workflow is a run of its own.
+The one call was two tool steps: the agent's ``execute_tool get_price`` and, under the client's ``MCP send
+tools/call get_price``, the server's ``tools/call get_price``, also typed ``execute_tool``; tool counts and
+budgets counted it twice. Known wrong and left: the session's ``server/discover`` before the workflow is a run
+of its own; a server's spans stored by an earlier ingest call than the agent's stay a call of their own.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+from test_reader24_agreement import readers
+
 import workbench as wb
+from workbench.policy import Budgets, Policy
 
 FIXTURES = Path(__file__).parent / "fixtures" / "mcp"
 FAULT = [FIXTURES / "agents_mcp_fault.otlp.jsonl", FIXTURES / "agents_mcp_fault.server.otlp.jsonl"]
 DOWN = [FIXTURES / "agents_mcp_down.otlp.jsonl", FIXTURES / "agents_mcp_down.server.otlp.jsonl"]
 
 
-def _workflow(paths: list[Path]) -> tuple[wb.Workspace, object]:
-    ws = wb.open()
-    report = ws.ingest(paths, progress=False)
+def _workflow(paths: list[Path], fast: bool | None = None) -> tuple[wb.Workspace, object]:
+    with readers(fast):
+        ws = wb.open()
+        report = ws.ingest(paths, progress=False)
     assert report.read == report.stored and report.quarantined == 0
     run = ws.sql("SELECT run_id FROM steps WHERE name = 'invoke_workflow quote desk'").fetchall()[0][0]
     return ws, ws.steps(run).sort_values("seq")
@@ -31,8 +36,8 @@ def _workflow(paths: list[Path]) -> tuple[wb.Workspace, object]:
 def test_the_mcp_servers_spans_join_the_researchers_call() -> None:
     ws, steps = _workflow(FAULT)
     served = steps[steps.name.str.startswith("tools/")]
-    assert list(zip(served.name, served.agent, strict=True)) == [("tools/list", "researcher"),
-                                                                 ("tools/call get_price", "researcher")]
+    assert list(zip(served.name, served.kind, served.agent, strict=True)) == [
+        ("tools/list", "other", "researcher"), ("tools/call get_price", "chain", "researcher")]
     calls = steps[steps.name == "execute_tool get_price"]
     assert '\\"price\\": 14.2' in calls.output.iloc[0]
 
@@ -52,5 +57,28 @@ def test_a_failure_only_the_server_saw_is_an_error_step_of_the_researcher() -> N
     """The agent side reads the server's isError answer as text; only the server's span says it failed."""
     _, steps = _workflow(DOWN)
     errors = steps[steps.status == "error"]
-    assert list(zip(errors.name, errors.agent, errors.tool, strict=True)) == [
-        ("tools/call get_price", "researcher", "get_price")]
+    assert list(zip(errors.name, errors.kind, errors.agent, strict=True)) == [
+        ("tools/call get_price", "chain", "researcher")]
+
+
+@pytest.mark.parametrize("fast", [True, False])
+@pytest.mark.parametrize("paths", [FAULT, DOWN], ids=["fault", "down"])
+def test_one_mcp_call_is_one_tool_step(paths: list[Path], fast: bool) -> None:
+    """Before, get_price was called twice: a budget of two tool calls a run stopped the run at format_quote."""
+    ws, steps = _workflow(paths, fast)
+    tools = steps[steps.kind == "tool"]
+    # (the writer declines to quote when the price is down: no call of its own)
+    writer = [("format_quote", "writer")] if paths is FAULT else []
+    assert list(zip(tools.tool, tools.agent, strict=True)) == [("get_price", "researcher"), *writer]
+    run = steps.run_id.iloc[0]
+    ws.label(run, outcome="success")
+    decided = wb.backtest(Policy(budgets=Budgets(max_tool_calls_run=len(tools))), ws, runs=[run])
+    assert decided.runs.decision.tolist() == ["allowed"]
+
+
+def test_a_server_span_alone_is_the_call() -> None:
+    """The server's file on its own (the agent side not traced): its span is the only record of the call."""
+    ws = wb.open()
+    ws.ingest(FAULT[1], progress=False)
+    assert ws.sql("SELECT kind, tool FROM steps WHERE name = 'tools/call get_price'").fetchall() == [
+        ("tool", "get_price")]
