@@ -14,6 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from _otlp_edits import edited_copy
 from test_reader24_agreement import readers
 
 import workbench as wb
@@ -82,3 +83,17 @@ def test_a_server_span_alone_is_the_call() -> None:
     ws.ingest(FAULT[1], progress=False)
     assert ws.sql("SELECT kind, tool FROM steps WHERE name = 'tools/call get_price'").fetchall() == [
         ("tool", "get_price")]
+
+
+def test_a_server_call_of_another_tool_stays_a_call(tmp_path: Path) -> None:
+    """Under the agent's get_price, a server span of another tool is not the same call."""
+    def rename(span: dict) -> None:
+        if span["name"] == "tools/call get_price":
+            span["name"] = "tools/call get_cost"
+            for a in span["attributes"]:
+                if a["key"] == "gen_ai.tool.name":
+                    a["value"] = {"stringValue": "get_cost"}
+
+    _, steps = _workflow([FAULT[0], edited_copy(tmp_path, rename, FAULT[1])])
+    tools = steps[steps.kind == "tool"]
+    assert tools.tool.tolist() == ["get_price", "get_cost", "format_quote"]
