@@ -97,3 +97,17 @@ def test_a_server_call_of_another_tool_stays_a_call(tmp_path: Path) -> None:
     _, steps = _workflow([FAULT[0], edited_copy(tmp_path, rename, FAULT[1])])
     tools = steps[steps.kind == "tool"]
     assert tools.tool.tolist() == ["get_price", "get_cost", "format_quote"]
+
+
+def test_a_servers_file_ingested_after_the_agents_reads_the_same() -> None:
+    """The steps above the server's span are found among the stored ones: the server's file ingested in a later
+    call (a collector's files, an incremental ingest), or either file again, stores nothing new and
+    quarantines nothing (a re-read server span differing from its stored self would be a conflict)."""
+    ws = wb.open()
+    for paths in ([DOWN[0]], [DOWN[1]], [DOWN[0]], [DOWN[1]]):
+        report = ws.ingest(paths, progress=False)
+        assert report.quarantined == 0
+    together, _ = _workflow(DOWN)
+    assert ws.sql("SELECT step_id, kind, tool, status FROM steps ORDER BY ALL").fetchall() == together.sql(
+        "SELECT step_id, kind, tool, status FROM steps ORDER BY ALL").fetchall()
+    assert ws.sql("SELECT count(*) FROM steps WHERE kind = 'tool'").fetchall() == [(1,)]
