@@ -25,10 +25,10 @@ WITH unset_roots AS (
     JOIN steps s ON s.run_id = r.run_id AND s.step_id = r.step_id
     WHERE s.status = 'unset'
 ), near AS MATERIALIZED (
-    SELECT u.run_id, u.step_id AS root_id, c.status, c.attributes
+    SELECT u.run_id, u.step_id AS root_id, c.status, c.attributes, false AS child, c.kind, c.started_at, c.seq
     FROM unset_roots u JOIN steps c ON c.run_id = u.run_id AND c.step_id = u.step_id
     UNION ALL
-    SELECT u.run_id, u.step_id AS root_id, c.status, c.attributes
+    SELECT u.run_id, u.step_id AS root_id, c.status, c.attributes, true AS child, c.kind, c.started_at, c.seq
     FROM unset_roots u JOIN steps c ON c.run_id = u.run_id AND c.parent_id = u.step_id
 ), said AS MATERIALIZED (
     SELECT run_id, root_id, status, json_extract_string(attributes, '$."gen_ai.task.status"') AS task
@@ -42,9 +42,8 @@ WITH unset_roots AS (
 -- guardrail's tripwire) gets an ERROR status and the exception goes to the caller. A later child (another agent,
 -- a model call answering anyway) means the app went on after the error: nothing said.
 , last_child AS (
-    SELECT u.run_id, u.step_id AS root_id, c.kind, c.status
-    FROM unset_roots u JOIN steps c ON c.run_id = u.run_id AND c.parent_id = u.step_id
-    QUALIFY row_number() OVER (PARTITION BY u.run_id, u.step_id ORDER BY c.started_at DESC NULLS LAST, c.seq DESC) = 1
+    SELECT run_id, root_id, kind, status FROM near WHERE child
+    QUALIFY row_number() OVER (PARTITION BY run_id, root_id ORDER BY started_at DESC NULLS LAST, seq DESC) = 1
 )
 SELECT run_id, root_id, bool_or(failed) AS failed, bool_and(succeeded) AS succeeded FROM (
     SELECT run_id, root_id, bool_or(status = 'error' OR task = 'failure') AS failed,
