@@ -240,9 +240,31 @@ def langgraph_tool_node(meta: dict[str, Any]) -> bool:
     return meta.get("langgraph_node") == LANGGRAPH_TOOL_NODE and len(langgraph_path(meta)) < 2
 
 
+# LangChain 1.x ``create_agent(..., name=...)`` writes the agent's name into the metadata of its graph's run
+# config, so every run inside the agent carries it (a nested agent's own wins): langchain/agents/factory.py.
+LC_AGENT_NAME = "lc_agent_name"
+
+
+def create_agent_span(name: Any, kind: str | None, declared: Any, own: str) -> tuple[str | None, Any]:
+    """``(kind, agent)`` of a span run inside a LangChain ``create_agent`` agent named ``own``
+    (:data:`LC_AGENT_NAME`): the agent's graph span (named after it) is its agent span; the nodes of its loop
+    (``model``, ``tools``, middleware hooks) are its steps, not agents of their own; the tools it runs (an
+    agent wrapped as a tool included: the wrapped agent's runs carry their own name) are its calls. Read by
+    LangGraph's node names, every agent's loop was the agents ``model`` and ``tools``."""
+    if kind not in (None, "chain", "agent", "other", "tool"):
+        return kind, declared
+    agent = declared if declared is not None else own
+    if isinstance(name, str) and name.startswith("transfer_to_"):
+        return "handoff", agent
+    if kind == "tool":
+        return kind, agent
+    return ("agent" if name == own else "chain"), agent
+
+
 def langgraph_span(name: Any, kind: str | None, declared: Any, meta: dict[str, Any],
                    subgraphs: frozenset[str] | set[str] = frozenset()) -> tuple[str | None, Any]:
     """``(kind, agent)`` of a span run by a LangGraph node (``kind`` and ``declared`` agent as mapped so far).
+    A span inside a named LangChain ``create_agent`` agent is that agent's (:func:`create_agent_span`).
 
     The node's own span is an agent span (of the actor its node acts for, see
     :func:`langgraph_node_actor`), but a top-level ToolNode's is a chain (:func:`langgraph_tool_node`);
@@ -251,6 +273,9 @@ def langgraph_span(name: Any, kind: str | None, declared: Any, meta: dict[str, A
     the hand-off tools so) is a step of the node's actor, not an agent of its own. Other spans are left
     as they are.
     """
+    own = meta.get(LC_AGENT_NAME)
+    if isinstance(own, str) and own:
+        return create_agent_span(name, kind, declared, own)
     if langgraph_tool_node(meta) and name == LANGGRAPH_TOOL_NODE and kind in (None, "chain", "agent", "other"):
         return "chain", declared
     actor = langgraph_node_actor(meta, subgraphs)
@@ -820,30 +845,33 @@ COST_PART_KEYS = ("gen_ai.usage.input_cost", "gen_ai.usage.output_cost")
 
 #: Attributes of the framework shapes above: a span that has one is mapped by :func:`map_span` (the
 #: OTLP fast path hands it to the Python reader instead of mapping it in SQL).
-SHAPE_KEYS = ("target", EMITTER_PATH, "executor.type", "agent_name", "metadata.langgraph_node", "graph.node.id",
+SHAPE_KEYS = ("target", EMITTER_PATH, "executor.type", "agent_name", "metadata.langgraph_node",
+              "metadata." + LC_AGENT_NAME, "graph.node.id",
               "smolagents.max_steps", TRACELOOP_ENTITY, TRACELOOP_LANGGRAPH_NODE, *COST_PART_KEYS,
               MLFLOW_SPAN_TYPE, LOGFIRE_TEMPLATE, AG2_SPAN_TYPE, "error.type", LANGFUSE_TYPE,
               VERCEL_AI_OPERATION, MASTRA_TYPE, ADK_SHAPE_KEY, DESTINATION_EXECUTOR, OPENLLMETRY_GRAPH_NODES)
 
 
 def langchain_metadata(rest: dict[str, Any]) -> dict[str, Any] | None:
-    """The LangChain run metadata OpenInference keeps as JSON text in ``metadata``, when it is LangGraph's.
+    """The LangChain run metadata OpenInference keeps as JSON text in ``metadata``, when it is LangGraph's or
+    names a LangChain ``create_agent`` agent (:data:`LC_AGENT_NAME`: the agent's own graph span has no node).
 
     Phoenix's span export nests it (``attributes.metadata`` an object), flattened here to
     ``metadata.langgraph_node`` ….
     """
-    if "metadata.langgraph_node" in rest:
-        return {k[len("metadata."):]: v for k, v in rest.items() if k.startswith("metadata.langgraph_")}
+    if "metadata.langgraph_node" in rest or "metadata." + LC_AGENT_NAME in rest:
+        return {k[len("metadata."):]: v for k, v in rest.items()
+                if k.startswith("metadata.langgraph_") or k == "metadata." + LC_AGENT_NAME}
     if TRACELOOP_LANGGRAPH_NODE in rest:  # OpenLLMetry's LangChain instrumentation: association properties
         return {k[len(TRACELOOP_ASSOCIATION):]: v for k, v in rest.items()
                 if k.startswith(TRACELOOP_ASSOCIATION + "langgraph_")}
     value = rest.get("metadata")
-    if isinstance(value, str) and "langgraph_node" in value:
+    if isinstance(value, str) and ("langgraph_node" in value or LC_AGENT_NAME in value):
         try:
             value = orjson.loads(value)
         except orjson.JSONDecodeError:
             return None
-    return value if isinstance(value, dict) and "langgraph_node" in value else None
+    return value if isinstance(value, dict) and ("langgraph_node" in value or LC_AGENT_NAME in value) else None
 
 
 def split_attributes(attrs: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:

@@ -21,6 +21,7 @@ from ._ag2_errors import fix_stored_errors, tool_errors_from_executor
 from ._base import Adapter, RecordsAdapter, Stage, create_stage_tables
 from ._jsonio import compression_of, read_head
 from ._links import join_linked_runs, move_stored_runs
+from ._mcp_served import fold_served_calls
 from ._memory_setting import memory_limit_shown, restore_memory_limit
 from ._otlp_logs import attach_span_logs, match_span_logs
 from ._parquet_rows import column_names, is_parquet
@@ -428,7 +429,7 @@ def _run_ingest(con: duckdb.DuckDBPyConnection, source: Any, fmt: str | None, pr
             stage.ag2_stored_errors = tool_errors_from_executor(con, stage.turn_runs)
         loop_agents(con)
         handoff_targets(con)
-        rewrites = [*merge_same_calls(con), *restore_tool_arguments(con)]
+        rewrites = [*merge_same_calls(con), *restore_tool_arguments(con), *fold_served_calls(con)]
         stage.stored_link_moves = join_build_traces(con, join_linked_runs(con, stage.root_links))
         match_span_logs(stage, stage.stored_link_moves.joined)
         # (before the merge's transaction, which may write to the store only, and before the last

@@ -310,6 +310,7 @@ SELECT line, bad, ri, si, pi, (line << 24) + off + pi - 1 AS order_hint, service
     -- framework shapes only the Python mapper reads (BeeAI events, agent executors, LangGraph nodes)
     OR {shape_keys}
     OR coalesce(contains(ss[list_position(keys, 'metadata')], 'langgraph_node'), false)
+    OR coalesce(contains(ss[list_position(keys, 'metadata')], 'lc_agent_name'), false)
     -- AutoGen's hand-off tool (_conventions.autogen_handoff)
     OR (kind = 'tool' AND coalesce(starts_with(ss[list_position(keys, 'gen_ai.tool.description')],
                                                {_q(AUTOGEN_HANDOFF)}), false))

@@ -1,13 +1,19 @@
 -- attribution/_evidence.py: the error that ended each run in scope (the temp table _ev_scope, filled by
 -- store/_run_scope.py), as the first step to end of an unbroken chain of error spans from below the root up
 -- to the root of a run reported failed: run_id, agent, step_id, seq, what (tool or name), kind, error.
+-- A root left unset in a run whose root status said failure (store/sql/refresh_runs.sql's root_said: the
+-- framework ends its root with no status however the run ended, and says so on a child) heads a chain too.
 WITH RECURSIVE scope AS (SELECT run_id FROM _ev_scope),
-failed AS (SELECT r.run_id FROM runs r SEMI JOIN scope USING (run_id) WHERE r.reported_outcome = 'failure'),
+failed AS (SELECT r.run_id, r.outcome_source = 'root_status' AS by_root
+           FROM runs r SEMI JOIN scope USING (run_id) WHERE r.reported_outcome = 'failure'),
 errs AS (  -- the error steps of those runs, read once (the recursion walks these only)
     SELECT run_id, step_id, parent_id FROM steps SEMI JOIN failed USING (run_id) WHERE status = 'error'),
 chain(run_id, step_id, depth) AS (
     -- from each error root of a run reported failed, down through children with an error status
     SELECT run_id, step_id, 0 FROM errs WHERE parent_id IS NULL
+    UNION
+    SELECT s.run_id, s.step_id, 0 FROM steps s JOIN failed f ON f.run_id = s.run_id
+    WHERE f.by_root AND s.parent_id IS NULL AND s.status = 'unset'
     UNION
     SELECT c.run_id, c.step_id, ch.depth + 1 FROM chain ch
     JOIN errs c ON c.run_id = ch.run_id AND c.parent_id = ch.step_id

@@ -25,18 +25,35 @@ WITH unset_roots AS (
     JOIN steps s ON s.run_id = r.run_id AND s.step_id = r.step_id
     WHERE s.status = 'unset'
 ), near AS MATERIALIZED (
-    SELECT u.run_id, u.step_id AS root_id, c.status, c.attributes
+    SELECT u.run_id, u.step_id AS root_id, c.status, c.attributes, false AS child, c.kind, c.started_at, c.seq
     FROM unset_roots u JOIN steps c ON c.run_id = u.run_id AND c.step_id = u.step_id
     UNION ALL
-    SELECT u.run_id, u.step_id AS root_id, c.status, c.attributes
+    SELECT u.run_id, u.step_id AS root_id, c.status, c.attributes, true AS child, c.kind, c.started_at, c.seq
     FROM unset_roots u JOIN steps c ON c.run_id = u.run_id AND c.parent_id = u.step_id
 ), said AS MATERIALIZED (
     SELECT run_id, root_id, status, json_extract_string(attributes, '$."gen_ai.task.status"') AS task
     FROM near WHERE contains(attributes, 'gen_ai.task.status')
       AND json_extract_string(attributes, '$."traceloop.span.kind"') = 'workflow'
 )
-SELECT run_id, root_id, bool_or(status = 'error' OR task = 'failure') AS failed, bool_and(task = 'success') AS succeeded
-FROM said WHERE task IN ('success', 'failure')
+-- A root left unset whose last child is an agent invocation that ended in error: the run ended on that error.
+-- The official OpenTelemetry instrumentation of the OpenAI Agents SDK (opentelemetry-instrumentation-genai-
+-- openai-agents, util-genai's invoke_workflow) ends the workflow span with no status however the run ended (the
+-- SDK's trace has no error), while the agent span whose turn raised (a tool's exception, "Max turns exceeded", a
+-- guardrail's tripwire) gets an ERROR status and the exception goes to the caller. A later child (another agent,
+-- a model call answering anyway) means the app went on after the error: nothing said.
+, last_child AS (
+    SELECT run_id, root_id, kind, status FROM near WHERE child
+    QUALIFY row_number() OVER (PARTITION BY run_id, root_id ORDER BY started_at DESC NULLS LAST, seq DESC) = 1
+)
+SELECT run_id, root_id, bool_or(failed) AS failed, bool_and(succeeded) AS succeeded FROM (
+    SELECT run_id, root_id, bool_or(status = 'error' OR task = 'failure') AS failed,
+           bool_and(task = 'success') AS succeeded
+    FROM said WHERE task IN ('success', 'failure')
+    GROUP BY run_id, root_id
+    UNION ALL
+    SELECT run_id, root_id, true AS failed, false AS succeeded
+    FROM last_child WHERE kind = 'agent' AND status = 'error'
+)
 GROUP BY run_id, root_id;
 
 CREATE OR REPLACE TEMP TABLE run_steps AS

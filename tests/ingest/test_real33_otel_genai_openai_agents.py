@@ -1,0 +1,156 @@
+"""What a user sees of the OpenAI Agents SDK traced by the official OpenTelemetry GenAI instrumentations
+(opentelemetry-instrumentation-genai-openai-agents and -genai-openai 1.3b0, util-genai's newest conventions:
+``invoke_workflow`` / ``invoke_agent`` / ``execute_tool`` spans, ``chat`` spans with structured
+``gen_ai.input.messages`` / ``gen_ai.output.messages``): fixtures/otel-genai-openai-agents (its README says how
+each was made and where the planted fault is).
+
+The instrumentation writes no span of a hand-off (the model's ``transfer_to_<agent>`` tool call is in its chat
+output; the SDK's hand-off span is left out), and ends the workflow span with no status however the run ended:
+a run that raised says so only on the agent span whose turn raised.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from _otlp_edits import edited_copy, ingested_whole
+
+import workbench as wb
+from workbench._investigate import attribute_failed
+from workbench.plots._data import handoff_data
+
+FIXTURES = Path(__file__).parent / "fixtures" / "otel-genai-openai-agents"
+FAULT = FIXTURES / "handoffs_fault.otlp.jsonl"            # content on the spans (SPAN_ONLY)
+EVENTS = FIXTURES / "handoffs_fault_events.otlp.jsonl"    # content in log records only (EVENT_ONLY)
+EVENT_LOGS = FIXTURES / "handoffs_fault_events.logs.jsonl"
+CRASH = FIXTURES / "tool_crash.otlp.jsonl"                # format_quote raised; the run raised
+TOOL_ERROR = FIXTURES / "tool_error.otlp.jsonl"           # format_quote failed; the writer apologised
+
+
+def _steps(ws: wb.Workspace):  # noqa: ANN202
+    return ws.steps(ws.runs().run_id[0]).sort_values("seq")
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_agents_tools_and_handoffs_read_right(fast: bool) -> None:
+    ws = ingested_whole(FAULT, fast)
+    steps = _steps(ws)
+    assert ws.runs().system.tolist() == ["quote-desk"]
+    assert steps.kind.tolist() == ["chain", "agent", "llm", "agent", "llm", "tool", "llm", "agent", "llm", "tool",
+                                   "llm"]
+    assert steps[steps.kind == "agent"].agent.tolist() == ["triage", "researcher", "writer"]
+    assert steps[steps.kind == "llm"].agent.tolist() == ["triage", "researcher", "researcher", "writer", "writer"]
+    tools = steps[steps.kind == "tool"]
+    assert list(zip(tools.tool, tools.agent, strict=True)) == [("get_price", "researcher"),
+                                                               ("format_quote", "writer")]
+    assert json.loads(tools.output.iloc[0])["price"] == 14.2
+    assert json.loads(tools.input.iloc[1]) == {"item": "widget", "price": 41.2}
+    assert (steps.status == "unset").all() and (steps.latency_ms > 0).all()
+    pairs = handoff_data(ws, ws.runs().run_id[0])
+    assert list(zip(pairs.src_agent, pairs.dst_agent, strict=True)) == [("triage", "researcher"),
+                                                                       ("researcher", "writer")]
+
+
+def _researchers_second_chat(ws: wb.Workspace) -> str:
+    steps = _steps(ws)
+    chats = steps[(steps.kind == "llm") & (steps.agent == "researcher")]
+    assert "41.20" in chats.output.iloc[1]
+    return chats.step_id.iloc[1]
+
+
+def test_made_up_price_is_the_researchers() -> None:
+    """The researcher's model states 41.20 beside its hand-off (the tool said 14.2); the writer quotes it."""
+    ws = ingested_whole(FAULT)
+    findings = wb.detect(ws)
+    origin = _researchers_second_chat(ws)
+    critical = findings[findings.severity == "critical"]
+    assert list(zip(critical.detector, critical.agent, critical.step_id, strict=True)) == [
+        ("cascade", "researcher", origin)]
+    silent = findings[findings.detector == "silent_failure"]
+    assert list(zip(silent.severity, silent.agent, silent.step_id, strict=True)) == [("warning", "researcher", origin)]
+
+
+def test_content_in_log_records_only_reads_the_same_chats() -> None:
+    """With content captured as events only, the chats' messages are log records of their spans; the tool
+    spans then carry neither arguments nor result (the instrumentation writes those on spans only)."""
+    ws = wb.open()
+    report = ws.ingest([EVENTS, EVENT_LOGS], progress=False)
+    assert report.quarantined == 0
+    on_spans = ingested_whole(FAULT)
+    chats, span_chats = (s[s.kind == "llm"] for s in (_steps(ws), _steps(on_spans)))
+    assert chats.output.tolist() == span_chats.output.tolist()
+    assert chats.input.tolist() == span_chats.input.tolist()
+    critical = wb.detect(ws).query("severity == 'critical'")
+    assert list(zip(critical.detector, critical.agent, strict=True)) == [("cascade", "researcher")]
+    assert critical.step_id.tolist() == [_researchers_second_chat(ws)]
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_a_run_that_raised_is_a_failure(fast: bool) -> None:
+    """The writer's ``format_quote`` raised and the SDK raised to the caller: the writer's agent span is in
+    error, the workflow span unset. Read as ``unknown`` before: investigate listed no failed run."""
+    ws = ingested_whole(CRASH, fast)
+    assert ws.sql("SELECT outcome, outcome_source FROM runs").fetchall() == [("failure", "root_status")]
+    steps = _steps(ws)
+    errors = steps[steps.status == "error"]
+    assert list(zip(errors.kind, errors.agent, strict=True)) == [("agent", "writer"), ("tool", "writer")]
+    assert "quote service unavailable: 503" in errors.error.iloc[1]
+
+
+def test_a_recovered_tool_error_is_no_failure() -> None:
+    """The SDK's default: the tool's failure goes back to the model as text and the writer answers; nothing
+    says the run failed."""
+    ws = ingested_whole(TOOL_ERROR)
+    assert ws.sql("SELECT outcome FROM runs").fetchall() == [("unknown",)]
+    tools = _steps(ws).query("kind == 'tool'")
+    assert tools.status.tolist() == ["unset", "error"]
+
+
+def _later_agent(span: dict) -> None:
+    """The crashed trace with an agent invoked after the writer's failed one (an app that went on)."""
+    if span["name"] == "invoke_agent triage":
+        span["startTimeUnixNano"] = str(int(span["startTimeUnixNano"]) + 10**10)
+        span["endTimeUnixNano"] = str(int(span["endTimeUnixNano"]) + 10**10)
+
+
+def _agent_ok(span: dict) -> None:
+    """The crashed trace with the writer's agent span ending well (its tool still failed)."""
+    if span["name"] == "invoke_agent writer":
+        span["status"] = {}
+        span["attributes"] = [a for a in span["attributes"] if a["key"] != "error.type"]
+
+
+@pytest.mark.parametrize(("edit", "outcome"), [(_later_agent, "unknown"), (_agent_ok, "unknown")])
+def test_only_a_last_failed_agent_fails_the_run(tmp_path: Path, edit: Callable[[dict], None], outcome: str) -> None:
+    ws = ingested_whole(edited_copy(tmp_path, edit, CRASH))
+    assert ws.sql("SELECT outcome FROM runs").fetchall() == [(outcome,)]
+
+
+@pytest.fixture
+def _own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WORKBENCH_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("WORKBENCH_DB", raising=False)
+
+
+@pytest.mark.usefixtures("_own_cache")
+def test_the_verdict_names_the_tool_that_raised() -> None:
+    """The error chain runs from the unset workflow span through the writer's agent span to the tool that
+    raised. The model alone named the researcher, at a step of the writer's."""
+    ws = wb.open()
+    ws.ingest([CRASH], progress=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        wb.detect(ws, progress=False)
+    attribute_failed(ws, None, "logonly")
+    rows = ws.sql("SELECT target, value, params FROM attributions WHERE unit = 'verdict' "
+                  "AND method = 'blame_model'").fetchall()
+    assert len(rows) == 1
+    culprit, confidence, params = rows[0][0], rows[0][1], json.loads(rows[0][2])
+    tool_step = ws.sql("SELECT step_id FROM steps WHERE kind = 'tool' AND tool = 'format_quote'").fetchall()[0][0]
+    assert culprit == "writer" and params["decisive_step"] == tool_step
+    assert params["evidence"] == "error" and confidence > 0.5
+    assert "format_quote" in params["why"] and "quote service unavailable: 503" in params["why"]
