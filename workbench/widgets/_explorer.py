@@ -360,6 +360,9 @@ class IncidentExplorer(w.VBox):
         self.latency_ms["run_text"] = (time.perf_counter() - t0) * 1000
         # The timeline before the attribution: the log-only verdict of a failed run costs ~0.6 CPU s (more on a
         # loaded machine), and the run's moves waited behind it with the previous run's verdict beside them.
+        # the run before's blame chart goes with its verdict: left up while this run scored, it stood under this
+        # run's header (ux33 saw "pricer 100 %" beside a run whose replay and label name the retriever)
+        self.blame_box.children = ()
         self.verdict.value = "<i>Attribution of this run: scoring…</i>"
         self.timeline.chart = plots.timeline(self.steps, plots.handoff_data(self.ws, run_id),
                                              decisive_step=decisive, title=run_id)
