@@ -3,9 +3,15 @@
 - The explorer, moving from a run with a stored replay attribution to another, kept the first run's blame chart
   under the new run's header while it scored the new run ("scoring…"): seen in Lab as "pricer 100 %" beside a run
   whose replay and label both name the retriever.
+- A silent failure found on a scope span (ADK's agent_run, DSPy's ChatAdapter call, Semantic Kernel's
+  invoke_agent) showed nowhere on the run's timeline nor in its step list, which hold moves only: no red outline,
+  and the explorer opened on another step than the one the finding names.
 """
 
 from __future__ import annotations
+
+import warnings
+from pathlib import Path
 
 import workbench as wb
 from workbench import plots
@@ -41,3 +47,42 @@ def test_explorer_never_shows_the_run_before_s_blame_chart_while_it_scores() -> 
     assert seen, "the explorer said nothing while it scored the run"
     assert all(chart != shown_first for chart in seen[0]), "the first run's blame chart stood beside the second run"
     assert len(ex.blame_box.children) == 1 and ex.blame_box.children[0].chart.to_dict() != shown_first
+
+
+FIXTURES = Path(__file__).resolve().parents[1] / "ingest" / "fixtures"
+
+
+def test_a_finding_on_a_scope_span_is_drawn_on_the_move_that_gave_its_output() -> None:
+    """ADK's ``agent_run [writer]``, DSPy's ``ChatAdapter.__call__``, Semantic Kernel's ``invoke_agent``: the silent
+    failure names the scope span, the timeline draws the moves under it only; the run showed no red outline and
+    the explorer opened on another step."""
+    ws = wb.open()
+    for name in ("adk/openinference_transfer_fault.otlp.jsonl", "dspy/two_react_fault.otlp.jsonl",
+                 "semantic-kernel/sequential_fault.otlp.jsonl"):
+        ws.ingest(str(FIXTURES / name), progress=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        wb.detect(ws)
+    on_scopes = ws.sql("SELECT f.run_id, f.step_id, f.detector FROM findings f WHERE f.severity <> 'info' AND EXISTS "
+                       "(SELECT 1 FROM steps c WHERE c.run_id = f.run_id AND c.parent_id = f.step_id)").fetchall()
+    assert len({run for run, *_ in on_scopes}) == 3, on_scopes
+    ex = IncidentExplorer(ws, blame_model=None)
+    for run, scope, detector in on_scopes:
+        moves = plots.timeline_data(ws, run)
+        flagged = moves[moves.flagged]
+        assert len(flagged) == 1 and detector in flagged.detectors.iat[0], (run, scope, moves)
+        steps = ws.steps(run).set_index("step_id")
+        move = flagged.step_id.iat[0]
+        # the last move under the scope span: inside it, and no move under it comes later
+        under = [s for s in moves.step_id if scope in _ancestors(steps, s)]
+        assert under and under[-1] == move, (run, scope, move, under)
+        ex.show_run(run)
+        assert ex.step.value == move, (run, ex.step.value, move)
+
+
+def _ancestors(steps, step_id: str) -> list[str]:  # noqa: ANN001
+    out, up = [], steps.parent_id.get(step_id)
+    while isinstance(up, str):
+        out.append(up)
+        up = steps.parent_id.get(up)
+    return out
