@@ -5,7 +5,8 @@
   whose replay and label both name the retriever.
 - A silent failure found on a scope span (ADK's agent_run, DSPy's ChatAdapter call, Semantic Kernel's
   invoke_agent) showed nowhere on the run's timeline nor in its step list, which hold moves only: no red outline,
-  and the explorer opened on another step than the one the finding names.
+  and the explorer opened on another step than the one the finding names; the log-only verdict naming DSPy's
+  ChatAdapter call said it was "after the moves shown" in a run shown whole.
 """
 
 from __future__ import annotations
@@ -78,6 +79,12 @@ def test_a_finding_on_a_scope_span_is_drawn_on_the_move_that_gave_its_output() -
         assert under and under[-1] == move, (run, scope, move, under)
         ex.show_run(run)
         assert ex.step.value == move, (run, ex.step.value, move)
+        # a verdict naming the scope span says where it is: around that move, not "after the moves shown"
+        assert ex._where_not_shown(scope) == f", the span around move {flagged.seq.iat[0]}", run
+    dspy = next(run for run, scope, _ in on_scopes if scope == "ec9bc74e74e4ff35")
+    said = IncidentExplorer(ws, filters={"system": "quote-dspy"})   # the shipped log-only model
+    said.show_run(dspy)
+    assert "after the moves shown" not in said.verdict.value, said.verdict.value
 
 
 def _ancestors(steps, step_id: str) -> list[str]:  # noqa: ANN001
