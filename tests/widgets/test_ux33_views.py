@@ -16,7 +16,7 @@ from pathlib import Path
 
 import workbench as wb
 from workbench import plots
-from workbench.widgets import IncidentExplorer
+from workbench.widgets import DriftMonitor, IncidentExplorer
 
 
 def _store() -> tuple[wb.Workspace, list[str]]:
@@ -93,3 +93,28 @@ def _ancestors(steps, step_id: str) -> list[str]:  # noqa: ANN001
         out.append(up)
         up = steps.parent_id.get(up)
     return out
+
+
+def test_drift_monitor_draws_one_system_s_agents_not_one_name_across_systems() -> None:
+    """A store of several systems (the real-fixtures store: 28): agents of one name in different systems ("writer",
+    "researcher") were averaged into one line. The monitor opens on the system most runs belong to, and a system
+    picker draws another's."""
+    records = []
+    for system, runs, ms in (("quotes", 4, 100), ("reports", 3, 5000)):
+        for r in range(runs):
+            run = f"{system}-{r}"
+            records.append({"record": "run", "run_id": run, "system": system, "outcome": "success",
+                            "started_at": f"2026-03-0{r + 1}T10:00:00Z"})
+            records.append({"run_id": run, "step_id": "s0", "agent": "writer", "kind": "llm", "latency_ms": ms,
+                            "started_at": f"2026-03-0{r + 1}T10:00:00Z"})
+    ws = wb.open()
+    ws.ingest(records, progress=False)
+    view = DriftMonitor(ws, metric="latency_ms")
+    assert set(view.series.latency_ms) == {100}, view.series     # the quotes' writer alone, not 100 and 5000 mixed
+    assert view.system.value == "quotes" and [v for _, v in view.system.options] == ["quotes", "reports"]
+    view.system.value = "reports"
+    assert set(view.series.latency_ms) == {5000}, view.series
+    drawn = [row["latency_ms"] for rows in view.chart.chart.to_dict()["datasets"].values() for row in rows
+             if row.get("latency_ms") is not None]
+    assert drawn and set(drawn) == {5000}, drawn     # the chart follows the picker
+    assert set(DriftMonitor(ws, metric="latency_ms", system="reports").series.latency_ms) == {5000}
