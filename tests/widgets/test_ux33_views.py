@@ -11,12 +11,13 @@
 
 from __future__ import annotations
 
+import tempfile
 import warnings
 from pathlib import Path
 
 import workbench as wb
 from workbench import plots
-from workbench.widgets import DriftMonitor, IncidentExplorer
+from workbench.widgets import DriftMonitor, IncidentExplorer, ThresholdTuner
 
 
 def _store() -> tuple[wb.Workspace, list[str]]:
@@ -118,3 +119,30 @@ def test_drift_monitor_draws_one_system_s_agents_not_one_name_across_systems() -
              if row.get("latency_ms") is not None]
     assert drawn and set(drawn) == {5000}, drawn     # the chart follows the picker
     assert set(DriftMonitor(ws, metric="latency_ms", system="reports").series.latency_ms) == {5000}
+
+
+def test_threshold_tuner_prices_one_system_s_runs() -> None:
+    """The tuner on a store of several systems priced one threshold over every system's runs, and "one threshold
+    per agent" listed the agents of all of them side by side (the real-fixtures store: 19 sliders from 17
+    systems). It opens on one system now (a failed and a successful run to price, the most runs of known outcome),
+    with a picker for the others; the histogram and the exported policy are that system's."""
+    records = []
+    for system, agent, runs, ms in (("quotes", "pricer", 6, 100), ("reports", "writer", 4, 5000)):
+        for r in range(runs):
+            run = f"{system}-{r}"
+            records.append({"record": "run", "run_id": run, "system": system,
+                            "outcome": "failure" if r % 2 else "success"})
+            records.append({"run_id": run, "step_id": "s0", "agent": agent, "kind": "llm",
+                            "latency_ms": ms * (3 if r % 2 else 1)})
+    ws = wb.open()
+    ws.ingest(records, progress=False)
+    tuner = ThresholdTuner(ws, signal="latency_ms")
+    assert tuner.sweep.n_runs == 6 and tuner.sweep.n_failures == 3, tuner.sweep    # the quotes' runs alone
+    assert tuner.system.value == "quotes" and [v for _, v in tuner.system.options] == ["quotes", "reports"]
+    tuner.per_agent.value = True
+    assert [s.description for s in tuner.agent_sliders.children] == ["pricer"]
+    tuner.system.value = "reports"
+    assert tuner.sweep.n_runs == 4 and [s.description for s in tuner.agent_sliders.children] == ["writer"]
+    hist = plots.histogram_data(ws, "latency_ms", system="reports")
+    assert hist.n.sum() == 4 and hist.bin_start.min() == 5000, hist
+    assert tuner.export_policy(Path(tempfile.mkdtemp()) / "p.yaml").name == "reports"

@@ -41,7 +41,7 @@ def handoff_data(ws: Workspace, run_id: str, max_steps: int = MAX_STEPS) -> pd.D
 
 
 def histogram_data(ws: Workspace, signal: str = "entropy", bins: int = 30, agent: str | None = None,
-                   all_runs: bool = False, silent: bool = True) -> pd.DataFrame:
+                   all_runs: bool = False, silent: bool = True, system: str | None = None) -> pd.DataFrame:
     """Counts of a step signal per bin and run outcome (columns outcome, bin_start, bin_end, n), of the
     runs labelled success or failure; ``all_runs=True`` adds the others as outcome ``unknown``.
     ``silent``: runs taken as failed (silent failures) count as failed, as the threshold sweep and
@@ -50,7 +50,7 @@ def histogram_data(ws: Workspace, signal: str = "entropy", bins: int = 30, agent
     if signal not in SIGNALS:
         raise ValueError(f"signal must be one of {SIGNALS} (got {signal!r})")
     return _counted(ws, "histogram", {"signal": signal, "bins": _bins(bins), "agent": agent,
-                                      "all_runs": bool(all_runs)}, silent)
+                                      "all_runs": bool(all_runs), "system": system}, silent)
 
 
 def calibration_data(ws: Workspace, bins: int = 10, silent: bool = True) -> pd.DataFrame:
