@@ -13,7 +13,7 @@ from ..exceptions import InvalidParameterError
 from ..policy._limits import NO_SYSTEM, listed_systems
 from ..store._outcomes import TAKEN_OUTCOME, counted_as
 from ._html import STYLE, esc, frame, label
-from ._layout import scroll_wide
+from ._layout import control_row, scroll_wide
 
 if TYPE_CHECKING:
     from ..workspace import Workspace
@@ -55,11 +55,13 @@ class DriftMonitor(w.VBox):
         # no times (Who&When, AG2 chats): the panel says so instead of drawing an empty frame
         self.chart = plots.widget(plots.drift_over_time(self.series, metric, self.changes)) \
             if not self.series.empty else None
+        if self.chart is not None:   # (640 px and its legend: at 1000 px the whole monitor scrolled sideways)
+            scroll_wide(self.chart)
         self.summary = w.HTML(self._summary())
         self.metric.observe(lambda c: self.show(c["new"]), names="value")
         self.system.observe(lambda c: self.show_system(c["new"]), names="value")
         super().__init__([w.HTML(STYLE + "<b>Drift per agent</b>"),
-                          *((w.HBox([self.system, self.metric]), self.chart) if self.chart is not None else ()),
+                          *((control_row([self.system, self.metric]), self.chart) if self.chart is not None else ()),
                           self.summary])
         self.add_class("wb-drift-monitor")
 

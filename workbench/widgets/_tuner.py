@@ -100,7 +100,7 @@ class ThresholdTuner(w.VBox):
         self.export.on_click(lambda _: self.export_policy())
         super().__init__([
             w.HTML(STYLE + "<b>Threshold tuner</b> — when should a run go to a human?"), self.capabilities,
-            w.HBox([self.system, self.signal, self.per_agent]),
+            control_row([self.system, self.signal, self.per_agent]),   # (wraps: the checkbox went past 1000 px)
             control_row([self.cost_review, self.cost_failure, self.budget, self.budget_note]),
             self.threshold, self.agent_sliders, self.readout, self.charts, self.calibration,
             control_row([self.path, self.export]), self.policy_view])
