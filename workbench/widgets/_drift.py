@@ -10,10 +10,10 @@ import pandas as pd
 
 from .. import plots
 from ..exceptions import InvalidParameterError
-from ..policy._limits import NO_SYSTEM, listed_systems
 from ..store._outcomes import TAKEN_OUTCOME, counted_as
-from ._html import STYLE, esc, frame, label
+from ._html import STYLE, esc, frame
 from ._layout import control_row, scroll_wide
+from ._systems import system_picker
 
 if TYPE_CHECKING:
     from ..workspace import Workspace
@@ -34,17 +34,7 @@ class DriftMonitor(w.VBox):
         self.ws, self._buckets, self._silent = ws, buckets, silent
         # A store of several systems: one system's agents at a time (a system picker). All at once, the agents
         # of one name in different systems ("writer", "researcher", "agent") were drawn as one line.
-        counts = ws.con.execute("SELECT coalesce(system, '') AS system, count(*) FROM runs "
-                                "WHERE started_at IS NOT NULL GROUP BY ALL").fetchall()
-        systems = sorted(name for name, _ in counts)
-        if system is not None and system not in systems:
-            raise InvalidParameterError(f"system: no timed runs of {system!r} here "
-                                        f"(systems: {listed_systems(systems) or 'none'})")
-        if system is None and len(systems) > 1:   # the system most runs belong to, the first by name among equals
-            system = min(counts, key=lambda c: (-c[1], c[0]))[0]
-        self.system = w.Dropdown(description="system", options=[(label(x) or NO_SYSTEM, x) for x in systems],
-                                 value=system if len(systems) > 1 else None)
-        self.system.layout.display = None if len(systems) > 1 else "none"
+        self.system = system_picker(ws, "systems_timed", system, "timed runs")
         self.series = plots.agent_series(ws, buckets=buckets, silent=silent, system=self.system.value)
         if metric is None:
             # the first metric the logs carry: most real logs have no log-probabilities, so no confidence

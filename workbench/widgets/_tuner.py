@@ -13,11 +13,10 @@ from .. import plots
 from .._plain import counted, plain
 from ..exceptions import InvalidParameterError
 from ..plots._bulk import bulk_range
-from ..policy._limits import NO_SYSTEM, listed_systems
-from ..store._outcomes import counted_as
 from ._html import STYLE, esc, label, pre
 from ._layout import chart_row, control_row
 from ._review_load import ReviewLoadView, empty_store_html, missing_outcomes_html
+from ._systems import system_picker
 
 if TYPE_CHECKING:
     from ..thresholds import SweepPoint, ThresholdSweep
@@ -44,7 +43,7 @@ class ThresholdTuner(w.VBox):
         # A store of several systems: one system's runs at a time (a system picker, as the LimitTuner's). All at
         # once, one threshold was priced over 17 systems' runs and "one threshold per agent" listed the agents of
         # every system side by side (ux33, the real-fixtures store).
-        self.system = _system_picker(ws, system)
+        self.system = system_picker(ws, "systems_priced", system, "runs of known outcome")
         have = available_signals(ws, runs=self._runs())
         self.signals = have.loc[have["steps"] > 0, "signal"].tolist()
         self.review: ReviewLoadView | None = None
@@ -342,27 +341,6 @@ class ThresholdTuner(w.VBox):
         text = policy.to_yaml(target)
         self.policy_view.value = f"<b>Wrote {esc(target)}</b>" + pre(text)
         return policy
-
-
-def _system_picker(ws: Workspace, system: str | None) -> w.Dropdown:
-    """The picker of a store of several systems with runs of known outcome (hidden, and None, with one): on
-    ``system``, else on the system a threshold can be priced on (a failed and a successful run) with the most runs
-    of known outcome, the first by name among equals. Outcomes counted as the sweep counts them (silent failures
-    failed)."""
-    counts = ws.con.execute(
-        "SELECT coalesce(system, '') AS system, count(*) FILTER (WHERE outcome = 'failure') AS failed, "
-        f"count(*) FILTER (WHERE outcome = 'success') AS succeeded FROM ({counted_as(True)}) GROUP BY ALL "
-        "HAVING failed + succeeded > 0").fetchall()
-    systems = sorted(c[0] for c in counts)
-    if system is not None and system not in systems:
-        raise InvalidParameterError(f"system: no runs of known outcome of {system!r} here "
-                                    f"(systems: {listed_systems(systems) or 'none'})")
-    if system is None and len(systems) > 1:
-        system = min(counts, key=lambda c: (not (c[1] and c[2]), -(c[1] + c[2]), c[0]))[0]
-    picker = w.Dropdown(description="system", options=[(label(x) or NO_SYSTEM, x) for x in systems],
-                        value=system if len(systems) > 1 else None)
-    picker.layout.display = None if len(systems) > 1 else "none"
-    return picker
 
 
 def _capabilities_html(ws: Workspace, expanded: bool = True) -> str:
