@@ -41,7 +41,7 @@ def handoff_data(ws: Workspace, run_id: str, max_steps: int = MAX_STEPS) -> pd.D
 
 
 def histogram_data(ws: Workspace, signal: str = "entropy", bins: int = 30, agent: str | None = None,
-                   all_runs: bool = False, silent: bool = True) -> pd.DataFrame:
+                   all_runs: bool = False, silent: bool = True, system: str | None = None) -> pd.DataFrame:
     """Counts of a step signal per bin and run outcome (columns outcome, bin_start, bin_end, n), of the
     runs labelled success or failure; ``all_runs=True`` adds the others as outcome ``unknown``.
     ``silent``: runs taken as failed (silent failures) count as failed, as the threshold sweep and
@@ -50,7 +50,7 @@ def histogram_data(ws: Workspace, signal: str = "entropy", bins: int = 30, agent
     if signal not in SIGNALS:
         raise ValueError(f"signal must be one of {SIGNALS} (got {signal!r})")
     return _counted(ws, "histogram", {"signal": signal, "bins": _bins(bins), "agent": agent,
-                                      "all_runs": bool(all_runs)}, silent)
+                                      "all_runs": bool(all_runs), "system": system}, silent)
 
 
 def calibration_data(ws: Workspace, bins: int = 10, silent: bool = True) -> pd.DataFrame:
@@ -60,11 +60,13 @@ def calibration_data(ws: Workspace, bins: int = 10, silent: bool = True) -> pd.D
     return _counted(ws, "calibration", {"bins": _bins(bins)}, silent)
 
 
-def agent_series(ws: Workspace, buckets: int = 40, silent: bool = True) -> pd.DataFrame:
+def agent_series(ws: Workspace, buckets: int = 40, silent: bool = True, system: str | None = None) -> pd.DataFrame:
     """Per agent and time bucket: runs and the mean of every metric in ``AGENT_METRICS``. ``silent``:
     failure_rate counts runs taken as failed (silent failures) as failed, as ``workbench investigate``
-    does; False: the labelled/declared outcome. ``frame.attrs["counting"]`` says which."""
-    return _counted(ws, "agent_series", {"buckets": _bins(buckets)}, silent)
+    does; False: the labelled/declared outcome. ``frame.attrs["counting"]`` says which. ``system``: the runs
+    of that system only (``""``: the runs with no system name); None: every run, agents of one name in several
+    systems drawn as one."""
+    return _counted(ws, "agent_series", {"buckets": _bins(buckets), "system": system}, silent)
 
 
 def _counted(ws: Workspace, name: str, params: dict, silent: bool) -> pd.DataFrame:
@@ -83,11 +85,10 @@ def detector_counts(ws: Workspace) -> pd.DataFrame:
     return ws.con.execute(_sql("detector_counts")).df()
 
 
-def change_points(ws: Workspace) -> pd.DataFrame:
-    """The drift detector's findings as change points: agent, since (timestamp), severity, detail."""
-    return ws.con.execute(
-        "SELECT agent, try_cast(json_extract_string(attributes, '$.since') AS TIMESTAMP) AS since, "
-        "severity, detail, run_id FROM findings WHERE detector = 'drift' ORDER BY agent, since").df()
+def change_points(ws: Workspace, system: str | None = None) -> pd.DataFrame:
+    """The drift detector's findings as change points: agent, since (timestamp), severity, detail; of the runs
+    of ``system`` only when one is given (``""``: the runs with no system name)."""
+    return ws.con.execute(_sql("change_points"), {"system": system}).df()
 
 
 def stored_attribution(ws: Workspace, run_id: str) -> tuple[pd.DataFrame, dict | None]:

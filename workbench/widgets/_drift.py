@@ -12,7 +12,8 @@ from .. import plots
 from ..exceptions import InvalidParameterError
 from ..store._outcomes import TAKEN_OUTCOME, counted_as
 from ._html import STYLE, esc, frame
-from ._layout import scroll_wide
+from ._layout import control_row, scroll_wide
+from ._systems import system_picker
 
 if TYPE_CHECKING:
     from ..workspace import Workspace
@@ -26,25 +27,44 @@ class DriftMonitor(w.VBox):
     (default True): failure_rate counts silent failures (runs taken as failed) as failed, as
     ``workbench investigate`` does; False: the labelled/declared outcome."""
 
-    def __init__(self, ws: Workspace, metric: str | None = None, buckets: int = 40, silent: bool = True) -> None:
+    def __init__(self, ws: Workspace, metric: str | None = None, buckets: int = 40, silent: bool = True,
+                 system: str | None = None) -> None:
         if metric is not None and metric not in plots.AGENT_METRICS:
             raise InvalidParameterError(f"metric must be one of {plots.AGENT_METRICS} (got {metric!r})")
-        self.ws = ws
-        self.series = plots.agent_series(ws, buckets=buckets, silent=silent)
+        self.ws, self._buckets, self._silent = ws, buckets, silent
+        # A store of several systems: one system's agents at a time (a system picker). All at once, the agents
+        # of one name in different systems ("writer", "researcher", "agent") were drawn as one line.
+        self.system = system_picker(ws, "systems_timed", system, "timed runs")
+        self.series = plots.agent_series(ws, buckets=buckets, silent=silent, system=self.system.value)
         if metric is None:
             # the first metric the logs carry: most real logs have no log-probabilities, so no confidence
             metric = next((m for m in plots.AGENT_METRICS if m in self.series and self.series[m].notna().any()),
                           plots.AGENT_METRICS[0])
-        self.changes = plots.change_points(ws)
+        self.changes = plots.change_points(ws, system=self.system.value)
         self.metric = w.Dropdown(description="metric", options=list(plots.AGENT_METRICS), value=metric)
         # no times (Who&When, AG2 chats): the panel says so instead of drawing an empty frame
         self.chart = plots.widget(plots.drift_over_time(self.series, metric, self.changes)) \
             if not self.series.empty else None
+        if self.chart is not None:   # (640 px and its legend: at 1000 px the whole monitor scrolled sideways)
+            scroll_wide(self.chart)
         self.summary = w.HTML(self._summary())
         self.metric.observe(lambda c: self.show(c["new"]), names="value")
+        self.system.observe(lambda c: self.show_system(c["new"]), names="value")
         super().__init__([w.HTML(STYLE + "<b>Drift per agent</b>"),
-                          *((self.metric, self.chart) if self.chart is not None else ()), self.summary])
+                          *((control_row([self.system, self.metric]), self.chart) if self.chart is not None else ()),
+                          self.summary])
         self.add_class("wb-drift-monitor")
+
+    def show_system(self, system: str) -> None:
+        """Draw the agents of ``system``'s runs ("" for the runs with no system name)."""
+        if self.system.value != system:
+            self.system.value = system     # (its observer draws)
+            return
+        self.series = plots.agent_series(self.ws, buckets=self._buckets, silent=self._silent, system=system)
+        self.changes = plots.change_points(self.ws, system=system)
+        self.summary.value = self._summary()
+        if self.chart is not None:
+            self.chart.chart = plots.drift_over_time(self.series, self.metric.value, self.changes)
 
     def show(self, metric: str) -> None:
         """Draw ``metric`` per agent over time."""

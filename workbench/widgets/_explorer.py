@@ -21,7 +21,7 @@ from ..store._outcomes import TAKEN_OUTCOME, counted_as
 from ._html import STYLE, WORD_CHARS, esc, kv_table, label, pre, state_table
 from ._layout import control_row, scroll_wide
 from ._messages import readable
-from ._runs import RunFilter, RunPager, choices
+from ._runs import RunFilter, RunPager, _sql, choices
 
 if TYPE_CHECKING:
     from ..workspace import Workspace
@@ -360,6 +360,9 @@ class IncidentExplorer(w.VBox):
         self.latency_ms["run_text"] = (time.perf_counter() - t0) * 1000
         # The timeline before the attribution: the log-only verdict of a failed run costs ~0.6 CPU s (more on a
         # loaded machine), and the run's moves waited behind it with the previous run's verdict beside them.
+        # the run before's blame chart goes with its verdict: left up while this run scored, it stood under this
+        # run's header (ux33 saw "pricer 100 %" beside a run whose replay and label name the retriever)
+        self.blame_box.children = ()
         self.verdict.value = "<i>Attribution of this run: scoring…</i>"
         self.timeline.chart = plots.timeline(self.steps, plots.handoff_data(self.ws, run_id),
                                              decisive_step=decisive, title=run_id)
@@ -515,9 +518,7 @@ class IncidentExplorer(w.VBox):
                             "silent_failure": "Log-only BlameModel, for the silent failure the detectors found"
                             }.get(outcome, "Log-only BlameModel, should this run have failed (its logs do not say)")
                     head += log_only
-                    shown = set(self.steps["step_id"]) if "step_id" in self.steps else set()
-                    later = ", after the moves shown" if isinstance(q["step_id"], str) and shown \
-                        and q["step_id"] not in shown else ""
+                    later = self._where_not_shown(q["step_id"])
                     if _or(q["agent"], ""):
                         live_culprit = str(q["agent"])
                         unsure = ", uncertain" if _true(q["uncertain"]) else ""
@@ -562,6 +563,19 @@ class IncidentExplorer(w.VBox):
         # replay=: its button could never do anything (the verdict above says to pass replay=)
         nothing = facts is None and outcome == "success"
         self.compute.layout.display = "none" if self.run_id is None or self.replay is None or nothing else None
+
+    def _where_not_shown(self, step_id: Any) -> str:
+        """Where a verdict's step is when the timeline and step list do not hold it: a scope span around a move
+        (said "after the moves shown" of DSPy's ChatAdapter call around move 16, in a run shown whole), or past the
+        first moves a long run shows."""
+        shown = set(self.steps["step_id"]) if "step_id" in self.steps else set()
+        if not isinstance(step_id, str) or not shown or step_id in shown:
+            return ""
+        under = self.ws.con.execute(_sql("move_under"), {"run_id": self.run_id, "step_id": step_id}).fetchall()
+        if under and under[0][0] in shown:
+            return f", the span around move {under[0][1]}"
+        total = int(self.steps["moves"].iat[0])
+        return ", after the moves shown" if total > len(shown) else ""
 
     def _run_content(self, run_id: str) -> tuple:
         """What the log-only verdict of ``run_id`` is computed from (its run row, steps, edges, findings), hashed:

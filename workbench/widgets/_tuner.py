@@ -16,6 +16,7 @@ from ..plots._bulk import bulk_range
 from ._html import STYLE, esc, label, pre
 from ._layout import chart_row, control_row
 from ._review_load import ReviewLoadView, empty_store_html, missing_outcomes_html
+from ._systems import system_picker
 
 if TYPE_CHECKING:
     from ..thresholds import SweepPoint, ThresholdSweep
@@ -35,11 +36,15 @@ class ThresholdTuner(w.VBox):
 
     def __init__(self, ws: Workspace, signal: str | None = None, cost_review: float = 1.0,
                  cost_failure: float = 20.0, budget: float | None = None,
-                 policy_path: str = "policy.yaml") -> None:
+                 policy_path: str = "policy.yaml", system: str | None = None) -> None:
         from ..thresholds import available_signals
 
         self.ws = ws
-        have = available_signals(ws)
+        # A store of several systems: one system's runs at a time (a system picker, as the LimitTuner's). All at
+        # once, one threshold was priced over 17 systems' runs and "one threshold per agent" listed the agents of
+        # every system side by side (ux33, the real-fixtures store).
+        self.system = system_picker(ws, "systems_priced", system, "runs of known outcome")
+        have = available_signals(ws, runs=self._runs())
         self.signals = have.loc[have["steps"] > 0, "signal"].tolist()
         self.review: ReviewLoadView | None = None
         self.sweep: ThresholdSweep | None = None
@@ -54,6 +59,7 @@ class ThresholdTuner(w.VBox):
         start = signal or ("entropy" if "entropy" in self.signals else self.signals[0])
         self.signal = w.Dropdown(description="signal", options=self.signals, value=start)
         self.per_agent = w.Checkbox(description="one threshold per agent", value=False)
+        self.system.observe(lambda _: self._on_system(), names="value")
         self.cost_review = w.BoundedFloatText(description="review cost", value=cost_review, min=0, max=1e9,
                                               layout=w.Layout(width="190px"))
         self.cost_failure = w.BoundedFloatText(description="failure cost", value=cost_failure, min=0, max=1e9,
@@ -85,20 +91,42 @@ class ThresholdTuner(w.VBox):
         self.budget_note = w.Label(_budget_note(self.budget.value))
         self.budget_note.add_class("wb-tuner-budget-note")
         self.budget.observe(lambda c: setattr(self.budget_note, "value", _budget_note(c["new"])), names="value")
+        self._quiet_signal = False
         for c in (self.signal, self.per_agent, self.cost_review, self.cost_failure, self.budget):
-            c.observe(lambda _: self.recompute(), names="value")
+            c.observe(lambda _: None if self._quiet_signal else self.recompute(), names="value")
         self._quiet = False
         self.threshold.observe(lambda c: None if self._quiet else self.move(c["new"]), names="value")
         self.export.on_click(lambda _: self.export_policy())
         super().__init__([
             w.HTML(STYLE + "<b>Threshold tuner</b> — when should a run go to a human?"), self.capabilities,
-            w.HBox([self.signal, self.per_agent]),
+            control_row([self.system, self.signal, self.per_agent]),   # (wraps: the checkbox went past 1000 px)
             control_row([self.cost_review, self.cost_failure, self.budget, self.budget_note]),
             self.threshold, self.agent_sliders, self.readout, self.charts, self.calibration,
             control_row([self.path, self.export]), self.policy_view])
         self.add_class("wb-threshold-tuner")
         self._calibration()
         self._opening = budget is None    # no budget asked for: an unpriced store opens on one (see _priced)
+        self.recompute()
+
+    def _runs(self) -> list[str] | None:
+        """The runs of the system picked (None: one system, every run)."""
+        if self.system.value is None:
+            return None
+        return [r for (r,) in self.ws.con.execute("SELECT run_id FROM runs WHERE coalesce(system, '') = ?",
+                                                  [self.system.value]).fetchall()]
+
+    def _on_system(self) -> None:
+        """Another system picked: its signals offered, its runs swept."""
+        from ..thresholds import available_signals
+
+        have = available_signals(self.ws, runs=self._runs())
+        self.signals = have.loc[have["steps"] > 0, "signal"].tolist() or self.signals
+        keep = self.signal.value if self.signal.value in self.signals else self.signals[0]
+        self._quiet_signal = True
+        try:
+            self.signal.options, self.signal.value = self.signals, keep
+        finally:
+            self._quiet_signal = False
         self.recompute()
 
     def _unpriced(self, have: Any, signal: str | None, policy_path: str) -> None:
@@ -142,7 +170,7 @@ class ThresholdTuner(w.VBox):
         budget = self.budget.value or None
         sw = sweep_thresholds(self.ws, self.signal.value, per_agent=self.per_agent.value,
                               cost_review=self.cost_review.value, cost_failure=self.cost_failure.value,
-                              budget=budget)
+                              budget=budget, runs=self._runs())
         # every run failed (Who&When, an incident export): nothing to trade an escalation against, so no cost to
         # minimise (the cheapest was "escalate every run", at a review limit of 0). What can be counted is the
         # review load and the failures caught before their fault: the tuner opens on a budget of a tenth of the
@@ -198,7 +226,8 @@ class ThresholdTuner(w.VBox):
         hist = sw.signal in plots.SIGNALS
         if hist:   # the sweep's own counting of failed runs
             self.hist_chart = _drawn(self.hist_chart, plots.histogram(
-                plots.histogram_data(self.ws, sw.signal, silent=sw.silent), sw.signal, start, live=True))
+                plots.histogram_data(self.ws, sw.signal, silent=sw.silent, system=self.system.value), sw.signal,
+                start, live=True))
         chart_row(self.charts, [c for c in (self.sweep_chart, self.cost_chart if priced else self.load_chart,
                                             self.hist_chart if hist else None) if c is not None])
         self.latency_ms["sweep"] = (time.perf_counter() - t0) * 1000
@@ -306,6 +335,8 @@ class ThresholdTuner(w.VBox):
             raise InvalidParameterError("this store has nothing to put a threshold on (see the tuner's panel)")
         t = self.current_threshold()
         policy = self.sweep.to_policy(t)
+        if self.system.value:    # the rule of one system's runs: the file says which
+            policy = policy.replace(name=self.system.value)
         target = Path(path if path is not None else self.path.value)
         text = policy.to_yaml(target)
         self.policy_view.value = f"<b>Wrote {esc(target)}</b>" + pre(text)

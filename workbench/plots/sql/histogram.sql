@@ -1,5 +1,5 @@
 -- One step signal ($signal picks the column: no SQL text is built from it) binned in DuckDB by run
--- outcome, optionally of one agent: the browser receives at most bins × 3 rows whatever the store's size.
+-- outcome, optionally of one agent and of one system ($system, '' = no system name): the browser receives at most bins × 3 rows whatever the store's size.
 -- Runs of unknown outcome only with $all_runs (outcome 'unknown'): a store with no labels still has its
 -- signals' distributions to show. Outcomes from store/sql/run_outcomes.sql (spliced in by name): with $silent
 -- a run taken as failed (a silent failure) is a failure, as workbench investigate and the sweep count it.
@@ -20,6 +20,7 @@ WITH v AS (
     ANTI JOIN (SELECT DISTINCT run_id, parent_id FROM steps WHERE parent_id IS NOT NULL) p
       ON p.run_id = s.run_id AND p.parent_id = s.step_id
     WHERE (r.outcome IN ('success', 'failure') OR $all_runs) AND ($agent IS NULL OR s.agent = $agent)
+      AND ($system IS NULL OR coalesce(r.system, '') = $system)
 ), w AS (SELECT * FROM v WHERE x IS NOT NULL AND isfinite(x)),
 -- A far tail is not binned with the rest: one 30 s call among 300 ms ones put every other step in the first
 -- bin. The bins end at hi, the largest value within the larger of a wide Tukey fence (q3 + 3 IQR) and the

@@ -10,13 +10,29 @@ SELECT s.step_id, s.seq, s.agent, s.kind, s.name, s.tool, s.model, s.status, s.e
        count(*) OVER () AS moves
 FROM steps s
 LEFT JOIN (
-    SELECT step_id,
+    SELECT coalesce(m.move, f.step_id) AS step_id,
            bool_or(severity <> 'info') AS flagged,
            bool_or(detector = 'cascade' AND severity = 'info') AS built_on_fault,
            string_agg(DISTINCT detector, ', ' ORDER BY detector) AS detectors
-    FROM findings
-    WHERE run_id = $run_id AND step_id IS NOT NULL
-    GROUP BY step_id
+    FROM findings f
+    LEFT JOIN (
+        -- A finding on a scope span (an agent's invoke_agent, DSPy's ChatAdapter call) is drawn on the last move
+        -- under it, the one that gave the scope its output: the timeline draws moves only, and the step a
+        -- silent failure named was on no row of it (ux33: ADK, DSPy, Semantic Kernel runs showed no red outline).
+        WITH RECURSIVE down(origin, step_id, seq, leaf) AS (
+            SELECT s.step_id, s.step_id, s.seq, false FROM steps s
+            WHERE s.run_id = $run_id
+              AND s.step_id IN (SELECT step_id FROM findings WHERE run_id = $run_id AND step_id IS NOT NULL)
+              AND EXISTS (SELECT 1 FROM steps c WHERE c.run_id = $run_id AND c.parent_id = s.step_id)
+            UNION ALL
+            SELECT d.origin, c.step_id, c.seq,
+                   NOT EXISTS (SELECT 1 FROM steps g WHERE g.run_id = $run_id AND g.parent_id = c.step_id)
+            FROM down d JOIN steps c ON c.run_id = $run_id AND c.parent_id = d.step_id
+        )
+        SELECT origin, arg_max(step_id, seq) AS move FROM down WHERE leaf GROUP BY origin
+    ) m ON m.origin = f.step_id
+    WHERE f.run_id = $run_id AND f.step_id IS NOT NULL
+    GROUP BY 1
 ) f USING (step_id)
 -- A move is what the log-only model scores as one: every step but the run's root (kind 'system') and the
 -- scope spans that hold other steps (an agent span around its LLM and tool calls). A conversation turn

@@ -1,0 +1,54 @@
+"""In JupyterLab (headless Chromium, the session's one server), what ux33 saw on a store of several systems at a
+1000 px window: the DriftMonitor and the ThresholdTuner drew every system's runs at once (fixed: a system picker,
+tests/widgets/test_ux33_views.py); here their pickers on screen, their charts drawn (marks in the SVG), and nothing
+cut at the output's edge (the tuner's "one threshold per agent" box went past it beside the new picker; the drift
+chart and its legend made the whole monitor scroll sideways)."""
+
+from __future__ import annotations
+
+import pytest
+from _lab import HEADER, PANEL, cell_errors, run_cells, settle, wait_charts_drawn, widget_errors
+
+pytestmark = pytest.mark.slow
+
+SETUP = HEADER + r'''
+warnings.simplefilter("ignore")
+records = []   # two systems, one agent name in both, a day of runs each
+for system, runs, ms in (("quotes-desk" + "<img src=x onerror=alert(1)>", 6, 100), ("reports", 4, 5000)):
+    for r in range(runs):
+        run = f"{system[:6]}-{r}"
+        records.append({"record": "run", "run_id": run, "system": system, "outcome": "failure" if r % 2 else "success",
+                        "started_at": f"2026-03-01T{10 + r:02d}:00:00Z"})
+        records.append({"run_id": run, "step_id": "s0", "agent": "writer", "kind": "llm",
+                        "latency_ms": ms * (3 if r % 2 else 1), "started_at": f"2026-03-01T{10 + r:02d}:00:00Z"})
+ws = wb.open()
+ws.ingest(records, progress=False)
+'''
+CELLS = [SETUP, "DriftMonitor(ws, metric='latency_ms')", "ThresholdTuner(ws, signal='latency_ms')"]
+
+
+def test_system_pickers_fit_and_draw(lab, browser) -> None:  # noqa: ANN001
+    with run_cells(browser, lab, "ux33_views.ipynb", CELLS) as s:
+        page = s.page
+        page.set_viewport_size({"width": 1000, "height": 1800})
+        drawn = wait_charts_drawn(s, 4)
+        settle(s)
+        assert not cell_errors(s) and not widget_errors(s), (cell_errors(s), widget_errors(s))
+        assert len(drawn) >= 4 and all(c["marks"] > 3 for c in drawn), drawn
+        for view in (".wb-drift-monitor", ".wb-threshold-tuner"):
+            v = page.locator(f"{PANEL} {view}").first
+            picker = v.locator("select").first
+            assert picker.locator("option").all_inner_texts()[0].startswith("quotes-desk<img"), view   # as text
+            sw, cw = v.evaluate("e => [e.scrollWidth, e.clientWidth]")
+            assert sw <= cw + 1, (view, sw, cw)
+            v.screenshot(path=str(_shot(lab, f"ux33{view.replace('.wb-', '_')}_1000.png")))
+        tuner = page.locator(f"{PANEL} .wb-threshold-tuner").first
+        box, right = tuner.evaluate("t => [t.querySelector('input[type=checkbox]').getBoundingClientRect().right, "
+                                    "t.getBoundingClientRect().right]")
+        assert box <= right, (box, right)
+        assert not s.dialogs and not s.console_errors, (s.dialogs, s.console_errors)
+
+
+def _shot(lab, name: str):  # noqa: ANN001, ANN202
+    lab.shots.mkdir(parents=True, exist_ok=True)
+    return lab.shots / name
