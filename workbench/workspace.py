@@ -25,6 +25,7 @@ from .store._connection import (
     open_parquet_export,
 )
 from .store._outcomes import RUN_OUTCOMES_SQL, silent_flag
+from .store._own_connection import fetch, fetch_df, own_cursor
 
 _OUTCOMES = ("success", "failure", "unknown")
 
@@ -70,35 +71,35 @@ class Workspace:
         query = (f"SELECT * {'' if silent else 'EXCLUDE (taken_why)'} FROM ({RUN_OUTCOMES_SQL}) "
                  "WHERE ($outcome IS NULL OR outcome = $outcome) AND ($system IS NULL OR system = $system) "
                  "ORDER BY started_at DESC NULLS LAST, run_id LIMIT $limit")
-        return self._con.execute(query, {"outcome": outcome, "system": system, "silent": silent,
-                                         "limit": limit if limit is not None else 2**62}).df()
+        return fetch_df(self._con, query, {"outcome": outcome, "system": system, "silent": silent,
+                                           "limit": limit if limit is not None else 2**62})
 
     def steps(self, run_id: str) -> pd.DataFrame:
         """The steps of one run, in ``seq`` order."""
-        return self._con.execute("SELECT * FROM steps WHERE run_id = ? ORDER BY seq", [run_id]).df()
+        return fetch_df(self._con, "SELECT * FROM steps WHERE run_id = ? ORDER BY seq", [run_id])
 
     def edges(self, run_id: str) -> pd.DataFrame:
         """The edges (parent, handoff, consumes) of one run."""
-        return self._con.execute("SELECT * FROM edges WHERE run_id = ? ORDER BY kind, src_step, dst_step",
-                                 [run_id]).df()
+        return fetch_df(self._con, "SELECT * FROM edges WHERE run_id = ? ORDER BY kind, src_step, dst_step",
+                        [run_id])
 
     def labels(self, run_id: str | None = None) -> pd.DataFrame:
         """Labels (known culprits and outcomes), of one run or all."""
-        return self._con.execute(
-            "SELECT * FROM labels WHERE (? IS NULL OR run_id = ?) ORDER BY run_id, created_at",
-            [run_id, run_id]).df()
+        return fetch_df(self._con,
+                        "SELECT * FROM labels WHERE (? IS NULL OR run_id = ?) ORDER BY run_id, created_at",
+                        [run_id, run_id])
 
     def quarantine(self, file: str | None = None) -> pd.DataFrame:
         """Rejected records with file, line and reason."""
-        return self._con.execute(
-            "SELECT * FROM quarantine WHERE (? IS NULL OR file = ?) ORDER BY file, line",
-            [file, file]).df()
+        return fetch_df(self._con,
+                        "SELECT * FROM quarantine WHERE (? IS NULL OR file = ?) ORDER BY file, line",
+                        [file, file])
 
     def count(self, table: str) -> int:
         """Rows in one of the store's tables."""
         if table not in TABLES:
             raise InvalidParameterError(f"no table {table!r}; the tables are {', '.join(TABLES)}")
-        return int(self._con.table(table).aggregate("count(*)").fetchall()[0][0])
+        return int(fetch(self._con, f"SELECT count(*) FROM {table}")[0][0])  # (a name of TABLES, checked above)
 
     # -- writing ------------------------------------------------------------------------------
     def _writable(self) -> None:
@@ -138,7 +139,7 @@ class Workspace:
             raise InvalidParameterError(f"outcome must be one of {_OUTCOMES} (got {outcome!r})")
         if outcome is None and agent is None and step_id is None and kind is None:
             raise InvalidParameterError("label() needs an outcome, an agent, a step_id or a kind")
-        known = self._con.execute("SELECT count(*) FROM runs WHERE run_id = ?", [run_id]).fetchall()[0][0]
+        known = fetch(self._con, "SELECT count(*) FROM runs WHERE run_id = ?", [run_id])[0][0]
         if not known:
             raise InvalidParameterError(f"no run {run_id!r} in this store")
 
@@ -172,8 +173,14 @@ class Workspace:
         ``other.ingest(folder)`` merges it into another store."""
         out = Path(folder)
         out.mkdir(parents=True, exist_ok=True)
+        with own_cursor(self._con) as con:   # (the store's tables, not a user's temporary ones of those names)
+            self._export_tables(con, out)
+        return out
+
+    @staticmethod
+    def _export_tables(con: duckdb.DuckDBPyConnection, out: Path) -> None:
         for table in (*TABLES, "meta"):
-            rel = self._con.table(table)
+            rel = con.table(table)
             target = out / table
             if table in PARTITIONED:
                 col = PARTITIONED[table]
@@ -189,7 +196,6 @@ class Workspace:
             else:
                 target.mkdir(parents=True, exist_ok=True)
                 rel.write_parquet(str(target / "data.parquet"), overwrite=True)
-        return out
 
     def snapshot(self, path: str | os.PathLike[str]) -> Path:
         """Write a consistent copy of the store to the DuckDB file ``path``; return its path.
@@ -208,13 +214,15 @@ class Workspace:
         """
         from .store._snapshot import snapshot_to_file
 
-        return snapshot_to_file(self._con, path)
+        with own_cursor(self._con) as con:   # (the store's tables, not a user's temporary ones of those names)
+            return snapshot_to_file(con, path)
 
     def copy(self) -> Workspace:
         """An in-memory, writable copy of the store (of a read-only store or a Parquet export too)."""
         from .store._snapshot import snapshot_to_memory
 
-        return Workspace(snapshot_to_memory(self._con), None, read_only=False)
+        with own_cursor(self._con) as con:
+            return Workspace(snapshot_to_memory(con), None, read_only=False)
 
     # -- housekeeping -------------------------------------------------------------------------
     def close(self) -> None:
@@ -234,8 +242,8 @@ class Workspace:
     def summary(self) -> pd.DataFrame:
         """Row counts of every table and runs by outcome."""
         rows = [(t, self.count(t)) for t in TABLES]
-        rows += [(f"runs[{o}]", int(n)) for o, n in self._con.execute(
-            "SELECT outcome, count(*) FROM runs GROUP BY outcome ORDER BY outcome").fetchall()]
+        rows += [(f"runs[{o}]", int(n)) for o, n in fetch(
+            self._con, "SELECT outcome, count(*) FROM runs GROUP BY outcome ORDER BY outcome")]
         import pandas as pd
 
         return pd.DataFrame(rows, columns=["table", "rows"])

@@ -25,7 +25,7 @@ import pyarrow as pa
 from ..detect import DETECTORS
 from ..detect import detect as run_detectors
 from ..exceptions import InvalidParameterError, StoreError
-from ..store._own_connection import own_connection, own_cursor
+from ..store._own_connection import fetch, own_connection, own_cursor
 from ..store._run_scope import run_id_list, run_scope
 from ..store._transaction import transaction
 from ._features import step_features
@@ -215,7 +215,7 @@ def _verdict_extras(verdict: pd.DataFrame) -> list[dict[str, Any]]:
 
 def failed_runs(ws) -> list[str]:  # noqa: ANN001
     """Ids of the store's failed runs, sorted."""
-    return [r for (r,) in ws.con.execute("SELECT run_id FROM runs WHERE outcome = 'failure' ORDER BY run_id").fetchall()]
+    return [r for (r,) in fetch(ws.con, "SELECT run_id FROM runs WHERE outcome = 'failure' ORDER BY run_id")]
 
 
 def culprit_labels(ws, run_ids: Iterable[str] | None = None) -> pd.DataFrame:  # noqa: ANN001
