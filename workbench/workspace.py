@@ -271,6 +271,13 @@ def _out_of_memory(exc: BaseException) -> bool:
     return False
 
 
+def _is_dir(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except (OSError, ValueError):   # a name no file can have (too long): connect_file says why it cannot open it
+        return False
+
+
 def _limit(con: duckdb.DuckDBPyConnection, memory_limit: str | None) -> None:
     if memory_limit is not None:
         try:
@@ -297,7 +304,7 @@ def open(path: str | os.PathLike[str] | None = None, read_only: bool = False,  #
         con = open_parquet_export(Path(path))
         _limit(con, memory_limit)
         return Workspace(con, Path(path), read_only=True)
-    if path is not None and Path(path).is_dir():
+    if path is not None and _is_dir(Path(path)):
         raise StoreError(f"{path} is a folder but not a workbench Parquet export (no runs/ and steps/)")
     con = connect_file(path, read_only=read_only)
     _limit(con, memory_limit)

@@ -84,7 +84,10 @@ def _configure(con: duckdb.DuckDBPyConnection) -> None:
 
 def connect_file(path: str | os.PathLike[str] | None, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """Connect to a DuckDB file (or memory), turning DuckDB's lock error into one clear message."""
-    target = ":memory:" if path is None else str(path)
+    target = ":memory:" if path is None else os.fspath(path)
+    if "\x00" in target:
+        # DuckDB reads the name as a C string: "a\x00b" opened (or created) the store "a"
+        raise StoreError(f"cannot open {target!r}: the path holds a NUL character, which no file name can")
     try:
         con = duckdb.connect(target, read_only=read_only)
     except duckdb.IOException as exc:
@@ -176,7 +179,10 @@ def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
 
 def is_parquet_export(path: Path) -> bool:
     """True when ``path`` is a folder written by ``Workspace.export``."""
-    return path.is_dir() and (path / "steps").exists() and (path / "runs").exists()
+    try:
+        return path.is_dir() and (path / "steps").exists() and (path / "runs").exists()
+    except (OSError, ValueError):   # a name too long for a file (log text given as a path): no folder at all
+        return False
 
 
 def export_files(folder: Path) -> list[Path]:
