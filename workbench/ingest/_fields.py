@@ -32,6 +32,12 @@ class RecordError(ValueError):
     """A record that cannot be stored; the message is the quarantine reason."""
 
 
+def field_text(value: Any, field: str) -> str | None:
+    """``value`` as the store keeps it in the text field ``field``; :class:`RecordError` with the quarantine
+    reason when it cannot be kept (what the runtime guard checks a step's arguments with)."""
+    return _text(value, field)
+
+
 def _text(value: Any, field: str) -> str | None:
     if value is None or isinstance(value, str):
         text = value
