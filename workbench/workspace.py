@@ -23,6 +23,7 @@ from .store._connection import (
     ensure_schema,
     is_parquet_export,
     open_parquet_export,
+    schema_version,
 )
 from .store._outcomes import RUN_OUTCOMES_SQL, silent_flag
 from .store._own_connection import fetch, fetch_df, own_cursor
@@ -307,9 +308,15 @@ def open(path: str | os.PathLike[str] | None = None, read_only: bool = False,  #
     if path is not None and _is_dir(Path(path)):
         raise StoreError(f"{path} is a folder but not a workbench Parquet export (no runs/ and steps/)")
     con = connect_file(path, read_only=read_only)
-    _limit(con, memory_limit)
-    if not read_only:
-        ensure_schema(con)
+    try:
+        _limit(con, memory_limit)
+        if not read_only:
+            ensure_schema(con)
+        else:
+            schema_version(con)
+    except BaseException:
+        con.close()   # (a store refused is not left open: its file lock goes with it)
+        raise
     return Workspace(con, Path(path) if path is not None else None, read_only, memory_limit)
 
 

@@ -148,17 +148,26 @@ def _listed(names: list[str]) -> str:
     return shown + (f" and {len(names) - 8} more" if len(names) > 8 else "")
 
 
+def schema_version(con: duckdb.DuckDBPyConnection) -> int:
+    """The store's schema version (0: no store yet); :class:`StoreError` when it is newer than this workbench's.
+
+    Checked on a read-only open too: a store a newer workbench wrote was read as if it were this one's, not a
+    word said (its tables may mean other things by then)."""
+    row = (con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
+           if _has_table(con, "meta") else [])
+    version = int(row[0][0]) if row else 0
+    if version > SCHEMA_VERSION:
+        raise StoreError(
+            f"this store has schema version {version}, newer than this workbench "
+            f"({SCHEMA_VERSION}): upgrade the workbench package"
+        )
+    return version
+
+
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> int:
     """Create missing tables and run pending migrations; return the schema version."""
     with transaction(con, "creating or upgrading the store's schema"):
-        row = (con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
-               if _has_table(con, "meta") else [])
-        version = int(row[0][0]) if row else 0
-        if version > SCHEMA_VERSION:
-            raise StoreError(
-                f"this store has schema version {version}, newer than this workbench "
-                f"({SCHEMA_VERSION}): upgrade the workbench package"
-            )
+        version = schema_version(con)
         for target in range(version + 1, SCHEMA_VERSION + 1) if version else ():
             for stmt in MIGRATIONS[target]:
                 con.execute(stmt)
