@@ -27,6 +27,7 @@ from .store._connection import (
 )
 from .store._outcomes import RUN_OUTCOMES_SQL, silent_flag
 from .store._own_connection import fetch, fetch_df, own_cursor
+from .store._run_scope import one_run_id
 
 _OUTCOMES = ("success", "failure", "unknown")
 
@@ -77,15 +78,17 @@ class Workspace:
 
     def steps(self, run_id: str) -> pd.DataFrame:
         """The steps of one run, in ``seq`` order."""
-        return fetch_df(self._con, "SELECT * FROM steps WHERE run_id = ? ORDER BY seq", [run_id])
+        return fetch_df(self._con, "SELECT * FROM steps WHERE run_id = ? ORDER BY seq",
+                        [one_run_id(run_id, "ws.steps")])
 
     def edges(self, run_id: str) -> pd.DataFrame:
         """The edges (parent, handoff, consumes) of one run."""
         return fetch_df(self._con, "SELECT * FROM edges WHERE run_id = ? ORDER BY kind, src_step, dst_step",
-                        [run_id])
+                        [one_run_id(run_id, "ws.edges")])
 
     def labels(self, run_id: str | None = None) -> pd.DataFrame:
         """Labels (known culprits and outcomes), of one run or all."""
+        run_id = None if run_id is None else one_run_id(run_id, "ws.labels")
         return fetch_df(self._con,
                         "SELECT * FROM labels WHERE (? IS NULL OR run_id = ?) ORDER BY run_id, created_at",
                         [run_id, run_id])
@@ -136,6 +139,7 @@ class Workspace:
               detail: str | None = None) -> None:
         """Record the true outcome of a run and/or a known culprit (agent, step, fault kind)."""
         self._writable()
+        run_id = one_run_id(run_id, "ws.label")
         if outcome is not None and outcome not in _OUTCOMES:
             raise InvalidParameterError(f"outcome must be one of {_OUTCOMES} (got {outcome!r})")
         if outcome is None and agent is None and step_id is None and kind is None:

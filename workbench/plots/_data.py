@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from ..store._own_connection import fetch_df
+from ..store._run_scope import one_run_id
 
 if TYPE_CHECKING:
     from ..workspace import Workspace
@@ -34,12 +35,14 @@ def _bins(bins: int) -> int:
 def timeline_data(ws: Workspace, run_id: str, max_steps: int = MAX_STEPS) -> pd.DataFrame:
     """The moves of ``run_id`` in order with ``flagged`` / ``built_on_fault`` / ``detectors``
     from the findings table (at most ``max_steps`` of them)."""
-    return fetch_df(ws.con, _sql("timeline"), {"run_id": run_id, "max_steps": int(max_steps)})
+    return fetch_df(ws.con, _sql("timeline"), {"run_id": one_run_id(run_id, "timeline_data"),
+                                              "max_steps": int(max_steps)})
 
 
 def handoff_data(ws: Workspace, run_id: str, max_steps: int = MAX_STEPS) -> pd.DataFrame:
     """Hand-offs between agents of ``run_id``: source and destination agent and time."""
-    return fetch_df(ws.con, _sql("handoffs"), {"run_id": run_id, "max_steps": int(max_steps)})
+    return fetch_df(ws.con, _sql("handoffs"), {"run_id": one_run_id(run_id, "handoff_data"),
+                                              "max_steps": int(max_steps)})
 
 
 def histogram_data(ws: Workspace, signal: str = "entropy", bins: int = 30, agent: str | None = None,
@@ -96,7 +99,7 @@ def stored_attribution(ws: Workspace, run_id: str) -> tuple[pd.DataFrame, dict |
     """The newest replay attribution stored for ``run_id`` over agents: blame per player with
     bounds (player, blame, blame_low, blame_high, method) and its verdict row's facts (culprit,
     confidence, ambiguous, decisive_step), or an empty frame and None."""
-    rows = fetch_df(ws.con, _sql("stored_attribution"), [run_id])
+    rows = fetch_df(ws.con, _sql("stored_attribution"), [one_run_id(run_id, "stored_attribution")])
     if rows.empty:
         return rows, None
     verdict = rows[rows["unit"] == "verdict"]

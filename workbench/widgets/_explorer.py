@@ -19,6 +19,7 @@ from .._plain import counted
 from .._worst import WORST_FIRST
 from ..store._outcomes import TAKEN_OUTCOME, counted_as
 from ..store._own_connection import fetch, fetch_df
+from ..store._run_scope import one_run_id
 from ._html import STYLE, WORD_CHARS, esc, kv_table, label, pre, state_table
 from ._layout import control_row, scroll_wide
 from ._messages import readable
@@ -275,7 +276,7 @@ class IncidentExplorer(w.VBox):
     # -- one run --------------------------------------------------------------------------------
     def show_run(self, run_id: str | None) -> None:
         """Show ``run_id``: header, timeline, first flagged step, findings, attribution."""
-        self._show(run_id, auto=False)
+        self._show(None if run_id is None else one_run_id(run_id, "show_run"), auto=False)
 
     def _show(self, run_id: str | None, auto: bool) -> None:
         """Show ``run_id``; ``auto``: the run the constructor's list opens on, whose attribution waits for the cell
