@@ -19,16 +19,14 @@ from workbench.store._connection import TABLES
 
 
 def _store() -> wb.Workspace:
-    records: list[dict] = []
-    for r in range(6):
-        run = f"r{r}"
-        records.append({"record": "run", "run_id": run, "system": "billing" if r < 2 else "search",
-                        "outcome": "failure" if r % 2 else "success"})
-        for i in range(3):
-            records.append({"run_id": run, "step_id": f"s{i}", "agent": f"a{i}", "kind": "tool" if i else "llm",
-                            "name": "n", "tool": "lookup" if i else None, "entropy": 0.1 * (r + i),
-                            "status": "error" if i == 2 and r % 2 else "ok",
-                            "output": f"answer {i} of {run}", "started_at": f"2026-03-01T10:0{r}:0{i}Z"})
+    """Six runs of two systems, three steps each (the odd runs failed, their last tool call in error)."""
+    runs = [{"record": "run", "run_id": f"r{r}", "system": ("billing", "search")[r >= 2],
+             "outcome": ("success", "failure")[r % 2]} for r in range(6)]
+    steps = [{"run_id": f"r{r}", "step_id": f"s{i}", "agent": f"a{i}", "kind": "tool" if i else "llm", "name": "n",
+              "tool": "lookup" if i else None, "entropy": 0.1 * (r + i), "status": "error" if i == 2 and r % 2 else "ok",
+              "output": f"answer {i} of r{r}", "started_at": f"2026-03-01T10:0{r}:0{i}Z"}
+             for r in range(6) for i in range(3)]
+    records = runs + steps
     ws = wb.open()
     ws.ingest(records, progress=False)
     ws.con.execute("INSERT INTO findings (run_id, step_id, agent, detector, severity, detail) "
