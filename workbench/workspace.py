@@ -219,6 +219,11 @@ class Workspace:
         """
         from .store._snapshot import snapshot_to_file
 
+        if self.path is not None and _same_file(Path(path), self.path):
+            # replaced under the open store, the file DuckDB writes is gone from its name: what the session
+            # stored after the snapshot was lost when the store closed
+            raise StoreError(f"{path} is this store's own file: a snapshot there would replace the open store, and "
+                             "what it stores afterwards would be lost; write the snapshot to another file")
         with own_cursor(self._con) as con:   # (the store's tables, not a user's temporary ones of those names)
             return snapshot_to_file(con, path)
 
@@ -274,6 +279,13 @@ def _out_of_memory(exc: BaseException) -> bool:
         seen.add(id(exc))
         exc = exc.__cause__ or exc.__context__  # type: ignore[assignment]
     return False
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except (OSError, ValueError):   # (one of them does not exist: not the same file)
+        return False
 
 
 def _is_dir(path: Path) -> bool:
