@@ -105,12 +105,24 @@ def connect_file(path: str | os.PathLike[str] | None, read_only: bool = False) -
         raise StoreError(f"cannot open {target}: {exc}") from None
     if path is not None:
         try:
+            _check_is_store(con, target)
             _check_catalog(con, target)
         except StoreError:
             con.close()
             raise
     _configure(con)
     return con
+
+
+def _check_is_store(con: duckdb.DuckDBPyConnection, target: str) -> None:
+    """Refuse a data file DuckDB opens as an in-memory database of its own (an existing ``.jsonl``, ``.json`` or
+    ``.csv``): ``wb.open("traces.jsonl")`` gave a writable workspace in memory, and everything ingested into it
+    was gone when it closed, the trace file untouched and nothing said."""
+    (where,) = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchall()
+    if where[0] is None:
+        raise StoreError(f"cannot open {target}: it is a data file, not a workbench store (DuckDB reads it as a "
+                         f"database in memory, and what the workspace stored would be lost). To read it as logs: "
+                         f"wb.open_path({target!r}), or wb.open('store.duckdb').ingest({target!r})")
 
 
 def _check_catalog(con: duckdb.DuckDBPyConnection, target: str) -> None:
