@@ -17,17 +17,18 @@ from typing import Any
 # run failed for the user, read from store/sql/run_outcomes.sql as the tuner, the policy proposal, the
 # limit suggestions, the backtest and the calibration read it (with silent failures counted).
 from .store._outcomes import FAILED_SQL, TAKEN_SQL
+from .store._own_connection import fetch
 
 
 def taken_as_failed(ws: Any) -> dict[str, str]:
     """Runs not known to have failed that a critical ``silent_failure`` finding says failed for the
     user (no label says otherwise): run id -> the finding's detail."""
-    return dict(ws.con.execute(f"SELECT * FROM ({TAKEN_SQL}) ORDER BY run_id").fetchall())
+    return dict(fetch(ws.con, f"SELECT * FROM ({TAKEN_SQL}) ORDER BY run_id"))
 
 
 def failed_run_ids(ws: Any) -> list[str]:
     """The runs failed for the user: known failures and runs :func:`taken_as_failed`, in run order."""
-    return [r for (r,) in ws.con.execute(f"SELECT run_id FROM ({FAILED_SQL}) ORDER BY run_id").fetchall()]
+    return [r for (r,) in fetch(ws.con, f"SELECT run_id FROM ({FAILED_SQL}) ORDER BY run_id")]
 
 
 def taken_note(taken: dict[str, str]) -> str:

@@ -10,6 +10,7 @@ from typing import Any
 
 from ._worst import WORST_FIRST
 from .store._outcomes import counted_as
+from .store._own_connection import fetch
 
 # The runs with the outcome investigate counts (store/sql/run_outcomes.sql, silent failures counted):
 # not failed there = neither known to have failed nor taken as failed (those are listed and attributed
@@ -42,23 +43,23 @@ FLAGGED_HEADERS = ["run", "outcome", "steps", "detectors", "worst finding"]
 def flagged_runs(ws: Any, limit: int | None) -> list[tuple]:
     """Runs not known to have failed (success or unknown outcome) with a critical or warning detector
     hit: run, outcome, steps, detectors, the worst finding's detail; most critical findings first."""
-    return ws.con.execute(_SQL, [limit if limit is not None else 2**62]).fetchall()
+    return fetch(ws.con, _SQL, [limit if limit is not None else 2**62])
 
 
 def flagged_total(ws: Any) -> int:
     """How many runs :func:`flagged_runs` would list without a limit."""
-    return ws.con.execute(
-        f"SELECT count(DISTINCT f.run_id) FROM findings f JOIN {_RUNS} r USING (run_id) "
-        f"WHERE f.severity IN ('critical', 'warning') AND {_NOT_FAILED}").fetchall()[0][0]
+    return fetch(ws.con,
+                 f"SELECT count(DISTINCT f.run_id) FROM findings f JOIN {_RUNS} r USING (run_id) "
+                 f"WHERE f.severity IN ('critical', 'warning') AND {_NOT_FAILED}")[0][0]
 
 
 def flagged_summary(ws: Any) -> str:
     """One line on the runs not known to have failed that the detectors flagged, per detector (the
     table under failed runs has no room for them)."""
-    rows = ws.con.execute(
-        "SELECT f.detector, count(DISTINCT f.run_id) AS n FROM findings f "
-        f"JOIN {_RUNS} r USING (run_id) WHERE f.severity IN ('critical', 'warning') "
-        f"AND {_NOT_FAILED} GROUP BY f.detector ORDER BY n DESC, f.detector").fetchall()
+    rows = fetch(ws.con,
+                 "SELECT f.detector, count(DISTINCT f.run_id) AS n FROM findings f "
+                 f"JOIN {_RUNS} r USING (run_id) WHERE f.severity IN ('critical', 'warning') "
+                 f"AND {_NOT_FAILED} GROUP BY f.detector ORDER BY n DESC, f.detector")
     if not rows:
         return ""
     total = flagged_total(ws)

@@ -20,6 +20,7 @@ from ._termtext import clean, fit_table, terminal_width
 from ._verdict_rank import VERDICT_RANK
 from .attribution._unfamiliar import UNFAMILIAR_BELOW
 from .store._outcomes import counted_as
+from .store._own_connection import fetch
 
 # a log-only verdict on a run unlike the model's training runs says so (attribution/_familiarity.py)
 _UNFAMILIAR = "CASE WHEN params->>'unfamiliar' = 'true' THEN '; unfamiliar run' ELSE '' END"
@@ -114,7 +115,7 @@ def choose_attribution(ws: Any, replay: Callable | None) -> str:
     there are failed runs but no replay) or ``"none"``."""
     if replay is not None:
         return "replay"
-    n_failed = ws.con.execute(f"SELECT count(*) FROM ({FAILED_SQL})").fetchall()[0][0]
+    n_failed = fetch(ws.con, f"SELECT count(*) FROM ({FAILED_SQL})")[0][0]
     return "logonly" if n_failed else "none"
 
 
@@ -145,7 +146,7 @@ def investigate_table(ws: Any, limit: int | None) -> Any:
     """The investigate table (one row per failed run) as a DataFrame."""
     import pandas as pd
 
-    rows = ws.con.execute(_TABLE_SQL, [limit if limit is not None else 2**62]).fetchall()
+    rows = fetch(ws.con, _TABLE_SQL, [limit if limit is not None else 2**62])
     headers, rows = _without_unknown_culprits(_HEADERS, rows)
     return pd.DataFrame(rows, columns=headers)
 
@@ -367,20 +368,20 @@ def _saved(ws: Any, done: tuple[list, dict[str, str]]) -> tuple[list, dict[str, 
 
 def _print_table(ws: Any, args: argparse.Namespace) -> None:
     n_runs = ws.count("runs")
-    n_failed, n_silent, n_unknown = ws.sql(
-        "SELECT count(*) FILTER (WHERE outcome = 'failure'), "
+    n_failed, n_silent, n_unknown = fetch(
+        ws.con, "SELECT count(*) FILTER (WHERE outcome = 'failure'), "
         "count(*) FILTER (WHERE outcome = 'failure' AND reported_outcome = 'success'), "
-        "count(*) FILTER (WHERE outcome IS NULL OR outcome NOT IN ('success', 'failure')) FROM runs").fetchall()[0]
+        "count(*) FILTER (WHERE outcome IS NULL OR outcome NOT IN ('success', 'failure')) FROM runs")[0]
     taken = taken_as_failed(ws)
     limit = None if args.all else args.limit
-    rows = ws.con.execute(_TABLE_SQL, [limit if limit is not None else 2**62]).fetchall()
+    rows = fetch(ws.con, _TABLE_SQL, [limit if limit is not None else 2**62])
     n_listed = n_failed + len(taken)
     shown = "" if args.all or n_listed <= args.limit else f"; first {args.limit} shown, --all for every one"
     silent = f", {n_silent:,} of them silent (reported success)" if n_silent else ""
     also = f", {len(taken):,} more taken as failed" if taken else ""
     unknown = f", {n_unknown:,} of unknown outcome" if n_unknown else ""
     # named, so that the counts add up to the runs (47 runs, 6 failed, 14 taken, 26 unknown: and the 47th?)
-    n_ok = ws.con.execute(f"SELECT count(*) FROM ({counted_as(True)}) WHERE outcome = 'success'").fetchall()[0][0]
+    n_ok = fetch(ws.con, f"SELECT count(*) FROM ({counted_as(True)}) WHERE outcome = 'success'")[0][0]
     ok = f", {n_ok:,} succeeded" if n_ok else ""
     _say(f"{n_runs:,} {'run' if n_runs == 1 else 'runs'}, {n_failed:,} failed{silent}{also}{unknown}{ok}{shown}",
          wrap=True)
@@ -433,7 +434,7 @@ def _cut(text: Any, width: int = 80) -> str:
 def evidence_lines(ws: Any, limit: int = 3) -> list[str]:
     """Why the log-only verdicts weighed in the run's own evidence (attribution/_evidence.py): a line for
     each of the first ``limit`` such runs, saying what the log shows and whether the model alone agreed."""
-    rows = [r for r in ws.con.execute(_EVIDENCE_SQL).fetchall() if r[6] and r[2]]
+    rows = [r for r in fetch(ws.con, _EVIDENCE_SQL) if r[6] and r[2]]
     lines = []
     for run, culprit, why, other, model_agent, model_conf in (r[:6] for r in rows[:limit]):
         # names and texts from the logs: one line each, cut (clean() strips control characters)
@@ -480,7 +481,7 @@ def next_steps(args: argparse.Namespace) -> str:
 
 def agreement(ws: Any) -> str:
     """How often the verdicts agree with ground-truth labels, when the store has them."""
-    row = ws.sql(f"""
+    row = fetch(ws.con, f"""
         WITH v AS (SELECT run_id, arg_max(target, {VERDICT_RANK})
                           AS culprit FROM attributions
                    WHERE unit = 'verdict' AND target <> '' GROUP BY run_id),
@@ -495,7 +496,7 @@ def agreement(ws: Any) -> str:
               WHERE source = 'ground_truth' AND agent IS NOT NULL GROUP BY run_id)
         SELECT count(*), count(*) FILTER (WHERE list_contains(l.agents, v.culprit)),
                count(*) FILTER (WHERE list_contains(l.steps, d.step))
-        FROM v JOIN l USING (run_id) LEFT JOIN d USING (run_id)""").fetchall()[0]
+        FROM v JOIN l USING (run_id) LEFT JOIN d USING (run_id)""")[0]
     n, agent_ok, step_ok = row
     if not n:
         return ""

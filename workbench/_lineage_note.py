@@ -12,6 +12,7 @@ from typing import Any
 
 from ._termtext import clean
 from ._verdict_rank import VERDICT_RANK
+from .store._own_connection import fetch
 
 # The shown verdict is the one investigate's table shows (a replay verdict outranks the model's); only
 # log-only ones are compared: a replay verdict is itself evidence about this run. A finding's agent is the
@@ -43,13 +44,13 @@ def lineage_disagreements(ws: Any, run_id: str | None = None
                           ) -> list[tuple[str, str, bool, str, str | None, str | None]]:
     """``(run, model culprit, model uncertain, first stater, its step, finding detail)`` for each run (or
     only ``run_id``) whose log-only culprit differs from the agent its silent_failure finding names."""
-    return [tuple(r) for r in ws.con.execute(_SQL, {"run": run_id}).fetchall()]
+    return [tuple(r) for r in fetch(ws.con, _SQL, {"run": run_id})]
 
 
 def first_stater(ws: Any, run_id: str) -> tuple[str, str | None, str | None] | None:
     """``(agent, step, finding detail)`` of the agent ``run_id``'s silent_failure finding traces the wrong
     answer to (the first stater of its value), or None: what a log-only culprit is compared with."""
-    rows = ws.con.execute(_STATERS, {"run": run_id}).fetchall()
+    rows = fetch(ws.con, _STATERS, {"run": run_id})
     return tuple(rows[0][1:]) if rows else None
 
 

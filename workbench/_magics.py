@@ -123,6 +123,7 @@ def investigate(ws: Workspace, where: str, replay: Any = None, limit: int | None
         investigate_table,
     )
     from .detect import detect
+    from .store._own_connection import fetch
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # scipy's exact KS test falls back, harmlessly
@@ -130,9 +131,9 @@ def investigate(ws: Workspace, where: str, replay: Any = None, limit: int | None
     path = choose_attribution(ws, replay) if attribute else "none"
     attribute_failed(ws, replay, path)
     n_runs = ws.count("runs")
-    n_failed, n_unknown = (int(n) for n in ws.sql(
-        "SELECT count(*) FILTER (WHERE outcome = 'failure'), "
-        "count(*) FILTER (WHERE outcome IS NULL OR outcome NOT IN ('success', 'failure')) FROM runs").fetchall()[0])
+    n_failed, n_unknown = (int(n) for n in fetch(
+        ws.con, "SELECT count(*) FILTER (WHERE outcome = 'failure'), "
+        "count(*) FILTER (WHERE outcome IS NULL OR outcome NOT IN ('success', 'failure')) FROM runs")[0])
     taken = taken_as_failed(ws)   # reported success, but a silent_failure finding says the user got no answer
     n_failed += len(taken)
     table = investigate_table(ws, limit)

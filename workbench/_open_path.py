@@ -55,7 +55,7 @@ def open_path_report(path: str | os.PathLike[str], db: str | os.PathLike[str] | 
     text = os.fspath(path)
     source = Path(text)
     is_glob = any(ch in text for ch in "*?[")
-    if not is_glob and not source.exists():
+    if not is_glob and not os.path.exists(source):   # (False for a name too long for a file, where .exists() raised)
         raise IngestError(f"{text}: no such file or folder")
     if not is_glob and (is_duckdb_file(source) or is_parquet_export(source)):
         if db is not None:

@@ -11,6 +11,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    import duckdb
+
     from .workspace import Workspace
 
 _SHOWN_NAMES = 6
@@ -38,7 +40,13 @@ class Summary:
 
 def summarize(ws: Workspace) -> Summary:
     """Read the summary of ``ws`` (a full scan of ``steps`` for the agents; DuckDB does that fast)."""
-    con = ws.con
+    from .store._own_connection import own_cursor
+
+    with own_cursor(ws.con) as con:   # (the store's tables, not a user's temporary ones of those names)
+        return _summarize(ws, con)
+
+
+def _summarize(ws: Workspace, con: duckdb.DuckDBPyConnection) -> Summary:
     outcomes = dict(con.execute(
         "SELECT coalesce(outcome, 'unknown'), count(*) FROM runs GROUP BY ALL ORDER BY ALL").fetchall())
     first, last = con.execute("SELECT min(started_at), max(started_at) FROM runs").fetchall()[0]

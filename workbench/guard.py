@@ -34,7 +34,7 @@ from typing import Any
 
 from .exceptions import PolicyViolation
 from .ingest._fields import SHORT_CHARS as _BIG
-from .ingest._fields import RecordError, plain_values, step_row
+from .ingest._fields import RecordError, field_text, plain_values, step_row
 from .policy._bounce import as_text
 from .policy._core import ALLOW, Core, Decision, RunState, encode
 from .policy._model import Policy
@@ -121,7 +121,10 @@ class Guard:
         when = self._clock() if started_at is None else started_at
         st = self._state(run_id)
         if kind == "tool" and args is not None:
-            text = encode(args)       # serialised outside any lock: arguments can be large
+            try:
+                text = _args_text(args)   # serialised outside any lock: arguments can be large
+            except RecordError as exc:
+                return self._quarantined(run_id, str(exc))
             st.raw_args = (args, text)    # after_step gets the same object: serialised once
             args = text
         if (args.__class__ is str and len(args) > _BIG) or not 0 <= when < _SECONDS_MAX:
@@ -162,11 +165,16 @@ class Guard:
         signals = {"confidence": confidence, "entropy": entropy, "tokens_in": tokens_in,
                    "tokens_out": tokens_out, "cost": cost}
         st = self._state(run_id)
-        if kind == "tool" and args is not None:
-            given = st.raw_args       # one read: another thread may replace the pair
-            args = given[1] if given is not None and given[0] is args else encode(args)
-        if output is not None and (self._core.listen or st.hand is not None):
-            output = as_text(output)     # outside any lock: outputs can be large
+        try:
+            if kind == "tool" and args is not None:
+                given = st.raw_args       # one read: another thread may replace the pair
+                args = given[1] if given is not None and given[0] is args else _args_text(args)
+            if output is not None and (self._core.listen or st.hand is not None):
+                output = as_text(output)     # outside any lock: outputs can be large
+        except RecordError as exc:
+            return self._quarantined(run_id, str(exc))
+        except (ValueError, RecursionError) as exc:   # an output the store cannot write as JSON either
+            return self._quarantined(run_id, f"field 'output' cannot be written as JSON: {exc}")
         if (not plain_values(tokens_in, tokens_out, cost, confidence, entropy) or not 0 <= when < _SECONDS_MAX
                 or (args.__class__ is str and len(args) > _BIG) or (output.__class__ is str and len(output) > _BIG)):
             reason = _unkept(args, output if output.__class__ is str else None, when, signals)
@@ -316,6 +324,16 @@ class StepScope:
 
 
 _SECONDS_MAX = 2**63 / 1e9   # the store holds times up to 2262
+
+
+def _args_text(args: Any) -> str:
+    """A tool call's arguments as the store keeps them (as :func:`~workbench.policy._core.encode` writes them),
+    checked as the store checks them: arguments given as a dict or list holding NaN or infinity, circular, or
+    nested deeper than the store's limit raise :class:`RecordError` (the store quarantines such a step; the guard
+    had decided on it, or raised ValueError / RecursionError into the agent's own call)."""
+    if isinstance(args, (dict, list)):
+        return field_text(args, "input") or ""
+    return encode(args)
 
 
 def _unkept(args: str | None, output: str | None, when: float, signals: dict[str, Any] | None,

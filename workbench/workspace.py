@@ -23,8 +23,11 @@ from .store._connection import (
     ensure_schema,
     is_parquet_export,
     open_parquet_export,
+    schema_version,
 )
 from .store._outcomes import RUN_OUTCOMES_SQL, silent_flag
+from .store._own_connection import fetch, fetch_df, own_cursor
+from .store._run_scope import one_run_id
 
 _OUTCOMES = ("success", "failure", "unknown")
 
@@ -70,35 +73,37 @@ class Workspace:
         query = (f"SELECT * {'' if silent else 'EXCLUDE (taken_why)'} FROM ({RUN_OUTCOMES_SQL}) "
                  "WHERE ($outcome IS NULL OR outcome = $outcome) AND ($system IS NULL OR system = $system) "
                  "ORDER BY started_at DESC NULLS LAST, run_id LIMIT $limit")
-        return self._con.execute(query, {"outcome": outcome, "system": system, "silent": silent,
-                                         "limit": limit if limit is not None else 2**62}).df()
+        return fetch_df(self._con, query, {"outcome": outcome, "system": system, "silent": silent,
+                                           "limit": limit if limit is not None else 2**62})
 
     def steps(self, run_id: str) -> pd.DataFrame:
         """The steps of one run, in ``seq`` order."""
-        return self._con.execute("SELECT * FROM steps WHERE run_id = ? ORDER BY seq", [run_id]).df()
+        return fetch_df(self._con, "SELECT * FROM steps WHERE run_id = ? ORDER BY seq",
+                        [one_run_id(run_id, "ws.steps")])
 
     def edges(self, run_id: str) -> pd.DataFrame:
         """The edges (parent, handoff, consumes) of one run."""
-        return self._con.execute("SELECT * FROM edges WHERE run_id = ? ORDER BY kind, src_step, dst_step",
-                                 [run_id]).df()
+        return fetch_df(self._con, "SELECT * FROM edges WHERE run_id = ? ORDER BY kind, src_step, dst_step",
+                        [one_run_id(run_id, "ws.edges")])
 
     def labels(self, run_id: str | None = None) -> pd.DataFrame:
         """Labels (known culprits and outcomes), of one run or all."""
-        return self._con.execute(
-            "SELECT * FROM labels WHERE (? IS NULL OR run_id = ?) ORDER BY run_id, created_at",
-            [run_id, run_id]).df()
+        run_id = None if run_id is None else one_run_id(run_id, "ws.labels")
+        return fetch_df(self._con,
+                        "SELECT * FROM labels WHERE (? IS NULL OR run_id = ?) ORDER BY run_id, created_at",
+                        [run_id, run_id])
 
     def quarantine(self, file: str | None = None) -> pd.DataFrame:
         """Rejected records with file, line and reason."""
-        return self._con.execute(
-            "SELECT * FROM quarantine WHERE (? IS NULL OR file = ?) ORDER BY file, line",
-            [file, file]).df()
+        return fetch_df(self._con,
+                        "SELECT * FROM quarantine WHERE (? IS NULL OR file = ?) ORDER BY file, line",
+                        [file, file])
 
     def count(self, table: str) -> int:
         """Rows in one of the store's tables."""
         if table not in TABLES:
             raise InvalidParameterError(f"no table {table!r}; the tables are {', '.join(TABLES)}")
-        return int(self._con.table(table).aggregate("count(*)").fetchall()[0][0])
+        return int(fetch(self._con, f"SELECT count(*) FROM {table}")[0][0])  # (a name of TABLES, checked above)
 
     # -- writing ------------------------------------------------------------------------------
     def _writable(self) -> None:
@@ -134,11 +139,12 @@ class Workspace:
               detail: str | None = None) -> None:
         """Record the true outcome of a run and/or a known culprit (agent, step, fault kind)."""
         self._writable()
+        run_id = one_run_id(run_id, "ws.label")
         if outcome is not None and outcome not in _OUTCOMES:
             raise InvalidParameterError(f"outcome must be one of {_OUTCOMES} (got {outcome!r})")
         if outcome is None and agent is None and step_id is None and kind is None:
             raise InvalidParameterError("label() needs an outcome, an agent, a step_id or a kind")
-        known = self._con.execute("SELECT count(*) FROM runs WHERE run_id = ?", [run_id]).fetchall()[0][0]
+        known = fetch(self._con, "SELECT count(*) FROM runs WHERE run_id = ?", [run_id])[0][0]
         if not known:
             raise InvalidParameterError(f"no run {run_id!r} in this store")
 
@@ -172,8 +178,14 @@ class Workspace:
         ``other.ingest(folder)`` merges it into another store."""
         out = Path(folder)
         out.mkdir(parents=True, exist_ok=True)
+        with own_cursor(self._con) as con:   # (the store's tables, not a user's temporary ones of those names)
+            self._export_tables(con, out)
+        return out
+
+    @staticmethod
+    def _export_tables(con: duckdb.DuckDBPyConnection, out: Path) -> None:
         for table in (*TABLES, "meta"):
-            rel = self._con.table(table)
+            rel = con.table(table)
             target = out / table
             if table in PARTITIONED:
                 col = PARTITIONED[table]
@@ -189,7 +201,6 @@ class Workspace:
             else:
                 target.mkdir(parents=True, exist_ok=True)
                 rel.write_parquet(str(target / "data.parquet"), overwrite=True)
-        return out
 
     def snapshot(self, path: str | os.PathLike[str]) -> Path:
         """Write a consistent copy of the store to the DuckDB file ``path``; return its path.
@@ -208,13 +219,20 @@ class Workspace:
         """
         from .store._snapshot import snapshot_to_file
 
-        return snapshot_to_file(self._con, path)
+        if self.path is not None and _same_file(Path(path), self.path):
+            # replaced under the open store, the file DuckDB writes is gone from its name: what the session
+            # stored after the snapshot was lost when the store closed
+            raise StoreError(f"{path} is this store's own file: a snapshot there would replace the open store, and "
+                             "what it stores afterwards would be lost; write the snapshot to another file")
+        with own_cursor(self._con) as con:   # (the store's tables, not a user's temporary ones of those names)
+            return snapshot_to_file(con, path)
 
     def copy(self) -> Workspace:
         """An in-memory, writable copy of the store (of a read-only store or a Parquet export too)."""
         from .store._snapshot import snapshot_to_memory
 
-        return Workspace(snapshot_to_memory(self._con), None, read_only=False)
+        with own_cursor(self._con) as con:
+            return Workspace(snapshot_to_memory(con), None, read_only=False)
 
     # -- housekeeping -------------------------------------------------------------------------
     def close(self) -> None:
@@ -234,8 +252,8 @@ class Workspace:
     def summary(self) -> pd.DataFrame:
         """Row counts of every table and runs by outcome."""
         rows = [(t, self.count(t)) for t in TABLES]
-        rows += [(f"runs[{o}]", int(n)) for o, n in self._con.execute(
-            "SELECT outcome, count(*) FROM runs GROUP BY outcome ORDER BY outcome").fetchall()]
+        rows += [(f"runs[{o}]", int(n)) for o, n in fetch(
+            self._con, "SELECT outcome, count(*) FROM runs GROUP BY outcome ORDER BY outcome")]
         import pandas as pd
 
         return pd.DataFrame(rows, columns=["table", "rows"])
@@ -261,6 +279,20 @@ def _out_of_memory(exc: BaseException) -> bool:
         seen.add(id(exc))
         exc = exc.__cause__ or exc.__context__  # type: ignore[assignment]
     return False
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except (OSError, ValueError):   # (one of them does not exist: not the same file)
+        return False
+
+
+def _is_dir(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except (OSError, ValueError):   # a name no file can have (too long): connect_file says why it cannot open it
+        return False
 
 
 def _limit(con: duckdb.DuckDBPyConnection, memory_limit: str | None) -> None:
@@ -289,12 +321,18 @@ def open(path: str | os.PathLike[str] | None = None, read_only: bool = False,  #
         con = open_parquet_export(Path(path))
         _limit(con, memory_limit)
         return Workspace(con, Path(path), read_only=True)
-    if path is not None and Path(path).is_dir():
+    if path is not None and _is_dir(Path(path)):
         raise StoreError(f"{path} is a folder but not a workbench Parquet export (no runs/ and steps/)")
     con = connect_file(path, read_only=read_only)
-    _limit(con, memory_limit)
-    if not read_only:
-        ensure_schema(con)
+    try:
+        _limit(con, memory_limit)
+        if not read_only:
+            ensure_schema(con)
+        else:
+            schema_version(con)
+    except BaseException:
+        con.close()   # (a store refused is not left open: its file lock goes with it)
+        raise
     return Workspace(con, Path(path) if path is not None else None, read_only, memory_limit)
 
 

@@ -26,6 +26,7 @@ from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
 from ..exceptions import InvalidParameterError, WorkbenchError
+from ..store._own_connection import fetch
 from ..store._run_scope import run_id_list
 from ._blame_explain import explain_run
 from ._blame_params import _int, _int_or_none, _real, run_weights, system_weights
@@ -322,7 +323,7 @@ class BlameModel(PersistMixin, BaseEstimator):
         ids = failed_runs(ws) if run_ids is None else run_id_list(run_ids)
         ensure_findings(ws, ids, self.detect)
         X = step_features(ws, ids)
-        systems = dict(ws.con.execute("SELECT run_id, coalesce(system, '') FROM runs").fetchall())
+        systems = dict(fetch(ws.con, "SELECT run_id, coalesce(system, '') FROM runs"))
         X.insert(5, "system", X["run_id"].map(systems).astype(object))
         X = pd.concat([X, portable_features(ws, X)], axis=1)
         # DuckDB's parallel window sums can differ in the last bits from one call to the next:

@@ -26,6 +26,7 @@ from sklearn.model_selection import GroupKFold
 from tqdm.auto import tqdm
 
 from ..exceptions import InvalidParameterError, WorkbenchError
+from ..store._own_connection import fetch_df
 from ._blame_model import BlameModel
 from ._calibration import brier
 from ._features import step_features
@@ -59,7 +60,7 @@ def cv_folds(ws, run_ids: Sequence[str], cv: int, groups: str = "auto") -> tuple
     if not isinstance(cv, int) or isinstance(cv, bool) or cv < 2:
         raise InvalidParameterError(f"cv must be None or an int >= 2 (got {cv!r})")
     ids = pd.DataFrame({"run_id": list(run_ids)})
-    systems = ws.con.execute("SELECT run_id, coalesce(system, '') AS system FROM runs").df()
+    systems = fetch_df(ws.con, "SELECT run_id, coalesce(system, '') AS system FROM runs")
     ids = ids.merge(systems, on="run_id", how="left").fillna({"system": ""})
     used = groups if groups != "auto" else ("system" if ids["system"].nunique() >= cv else "run")
     key = ids["run_id" if used == "run" else "system"].to_numpy()

@@ -24,8 +24,9 @@ import pyarrow as pa
 
 from ..detect import DETECTORS
 from ..detect import detect as run_detectors
+from ..detect._vocab import stored_fingerprint, vocab_fingerprint
 from ..exceptions import InvalidParameterError, StoreError
-from ..store._own_connection import own_connection, own_cursor
+from ..store._own_connection import fetch, own_connection, own_cursor
 from ..store._run_scope import run_id_list, run_scope
 from ..store._transaction import transaction
 from ._features import step_features
@@ -216,7 +217,7 @@ def _verdict_extras(verdict: pd.DataFrame) -> list[dict[str, Any]]:
 
 def failed_runs(ws) -> list[str]:  # noqa: ANN001
     """Ids of the store's failed runs, sorted."""
-    return [r for (r,) in ws.con.execute("SELECT run_id FROM runs WHERE outcome = 'failure' ORDER BY run_id").fetchall()]
+    return [r for (r,) in fetch(ws.con, "SELECT run_id FROM runs WHERE outcome = 'failure' ORDER BY run_id")]
 
 
 def culprit_labels(ws, run_ids: Iterable[str] | None = None) -> pd.DataFrame:  # noqa: ANN001
@@ -240,18 +241,22 @@ def culprit_labels(ws, run_ids: Iterable[str] | None = None) -> pd.DataFrame:  #
 
 
 def ensure_findings(ws, run_ids: list[str], detect: str | bool) -> None:  # noqa: ANN001
-    """Run the detectors on ``run_ids`` (``True``), on those without findings (``"auto"``), or not.
+    """Run the detectors on ``run_ids`` (``True``), on those without findings (``"auto"``; and again where the
+    store's vocabulary changed since the findings were found, detect/_vocab.py), or not.
 
     A read-only store is left as it is: its detector features come from the findings it has.
     """
     if detect is False or ws.read_only or not run_ids:
         return
-    todo = run_ids
+    todo, stale = run_ids, False
     if detect == "auto":
         with own_cursor(ws.con) as con, run_scope(con, "_bm_ids", run_ids):
             todo = [r for (r,) in con.execute(
                 "SELECT i.run_id FROM _bm_ids i ANTI JOIN findings f ON f.run_id = i.run_id").fetchall()]
-    if todo:
+            # the runs with findings too, when a later ingest changed the vocabulary their silent_failure and
+            # cascade findings read: the detectors compute those again on every run detected before
+            stale = not todo and stored_fingerprint(con) != vocab_fingerprint(con)
+    if todo or stale:
         # Drift compares periods of the whole history; per-run features do not need it.
         run_detectors(ws, todo, detectors=[d for d in DETECTORS if d != "drift"])
 

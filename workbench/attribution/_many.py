@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from ..exceptions import InvalidParameterError, WorkbenchError
+from ..store._own_connection import fetch
 from ..store._run_scope import run_id_list
 from ._attribute import Attribution, attribute_steps, save
 
@@ -41,10 +42,10 @@ def stored_verdicts(ws, run_ids: Iterable[str], method: str = "shapley",  # noqa
                     counterfactual: str = "repair") -> set[str]:
     """Runs among ``run_ids`` whose verdict by ``method`` the store already holds."""
     pattern = "shapley-%" if method == "shapley" else method
-    rows = ws.con.execute(
-        "SELECT DISTINCT run_id FROM attributions WHERE unit = 'verdict' AND method LIKE ? "
+    rows = fetch(
+        ws.con, "SELECT DISTINCT run_id FROM attributions WHERE unit = 'verdict' AND method LIKE ? "
         "AND coalesce(params->>'counterfactual', 'repair') = ? AND list_contains(?::VARCHAR[], run_id)",
-        [pattern, counterfactual, list(run_ids)]).fetchall()
+        [pattern, counterfactual, list(run_ids)])
     return {r for (r,) in rows}
 
 
@@ -56,8 +57,7 @@ def pending_work(ws, run_ids: Sequence[str] | None, skip_stored: bool,  # noqa: 
         if bad in options:
             raise InvalidParameterError(f"attribute_many() takes no {bad!r} option for single runs")
     if run_ids is None:
-        run_ids = [r for (r,) in ws.con.execute(
-            "SELECT run_id FROM runs WHERE outcome = 'failure' ORDER BY run_id").fetchall()]
+        run_ids = [r for (r,) in fetch(ws.con, "SELECT run_id FROM runs WHERE outcome = 'failure' ORDER BY run_id")]
     run_ids = list(dict.fromkeys(run_id_list(run_ids)))
     if skip_stored and run_ids:
         held = stored_verdicts(ws, run_ids, options.get("method", "shapley"),
@@ -67,8 +67,8 @@ def pending_work(ws, run_ids: Sequence[str] | None, skip_stored: bool,  # noqa: 
         return []
     # plain tuples, not a DataFrame per run: cheaper to build, to read and to send to workers
     by_run: dict[str, list[tuple]] = {r: [] for r in run_ids}
-    for run_id, *row in ws.con.execute(f"SELECT {_STEP_COLUMNS} FROM steps WHERE list_contains(?::VARCHAR[], "
-                                       "run_id) ORDER BY run_id, seq", [run_ids]).fetchall():
+    for run_id, *row in fetch(ws.con, f"SELECT {_STEP_COLUMNS} FROM steps WHERE list_contains(?::VARCHAR[], "
+                              "run_id) ORDER BY run_id, seq", [run_ids]):
         by_run[run_id].append(tuple(row))
     return list(by_run.items())
 

@@ -6,6 +6,8 @@ import json
 
 import pandas as pd
 
+from ..store._own_connection import fetch, fetch_df
+
 # Detector -> the labelled fault kinds it should find.
 TARGETS = {
     "loop": ("loop",),
@@ -36,9 +38,9 @@ def evaluate_detectors(ws, findings: pd.DataFrame | None = None) -> pd.DataFrame
     ``flagged_runs`` counts every flagged run.
     """
     if findings is None:
-        findings = ws.sql("SELECT run_id, step_id, agent, detector, severity, attributes FROM findings").df()
-    labels = ws.sql(_LABELS).df()
-    truth = ws.sql("SELECT run_id, outcome FROM runs").df().set_index("run_id")["outcome"]
+        findings = fetch_df(ws.con, "SELECT run_id, step_id, agent, detector, severity, attributes FROM findings")
+    labels = fetch_df(ws.con, _LABELS)
+    truth = fetch_df(ws.con, "SELECT run_id, outcome FROM runs").set_index("run_id")["outcome"]
     # runs whose truth nobody knows: outcome unknown (or missing) and no ground-truth label
     unknown = set(truth.index[~truth.isin(("success", "failure"))]) - set(labels["run_id"])
     rows = []
@@ -78,17 +80,18 @@ def drift_delay(ws, findings: pd.DataFrame | None = None, windows: int = 6) -> p
     agents with no drift label; an 'info' finding that names another agent's model change as its
     likely cause is not an alarm)."""
     if findings is None:
-        findings = ws.sql("SELECT run_id, agent, detector, severity, attributes FROM findings "
-                          "WHERE detector = 'drift'").df()
+        findings = fetch_df(
+            ws.con, "SELECT run_id, agent, detector, severity, attributes FROM findings "
+            "WHERE detector = 'drift'")
     else:
         findings = findings[findings["detector"] == "drift"]
-    span = ws.sql("SELECT min(started_at), max(started_at) FROM runs").fetchall()[0]
+    span = fetch(ws.con, "SELECT min(started_at), max(started_at) FROM runs")[0]
     width = (pd.Timestamp(span[1]) - pd.Timestamp(span[0])) / windows if span[0] is not None else None
     # A drift label naming no agent (the simulator's drift a failed run recovered from: no culprit, so no
     # agent) cannot say whose drift began; the agent's other drift labels do.
-    began = ws.sql("""SELECT l.agent, min(r.started_at) AS began FROM labels l JOIN runs r USING (run_id)
+    began = fetch_df(ws.con, """SELECT l.agent, min(r.started_at) AS began FROM labels l JOIN runs r USING (run_id)
                       WHERE l.kind = 'drift' AND l.source = 'ground_truth' AND l.agent IS NOT NULL
-                      GROUP BY l.agent""").df()
+                      GROUP BY l.agent""")
     rows = []
     for r in began.itertuples():
         found = findings[findings["agent"] == r.agent]

@@ -23,6 +23,7 @@ from ..store._run_scope import fill_run_scope
 from ..store._transaction import transaction
 from ._config import DetectorConfig
 from ._drift import detect_drift
+from ._vocab import VOCAB_FAMILIES, read_vocab, store_fingerprint, stored_fingerprint
 
 # detector -> the SQL files it needs, in order (shared inputs first; each file runs once per chunk).
 FAMILIES: dict[str, tuple[str, ...]] = {
@@ -138,7 +139,7 @@ def _worker(cur, todo: queue.SimpleQueue, runs: pa.Table, names: list[str],  # n
 
 
 def _run_chunked(con, families: list[str], params: dict[str, Any], show: bool,  # noqa: ANN001
-                 meanwhile: Callable[[], None] | None = None) -> None:
+                 meanwhile: Callable[[], None] | None = None, vocab: pa.Table | None = None) -> None:
     # Chunks run on as many connections of their own as DuckDB has threads, each one thread: the
     # statements are small (a chunk's), and DuckDB splitting each of them over the cores costs a
     # fifth more CPU (measured) than whole chunks side by side. A chunk's working tables are its
@@ -153,8 +154,7 @@ def _run_chunked(con, families: list[str], params: dict[str, Any], show: bool,  
     names = list(dict.fromkeys(n for f in families for n in FAMILIES[f]))
     shared: dict[str, pa.Table] = {}
     if "values" in names:
-        (stmt,) = _statements("vocab")
-        shared["det_vocab"] = con.sql(stmt).to_arrow_table()
+        shared["det_vocab"] = vocab if vocab is not None else read_vocab(con)[0]
     todo: queue.SimpleQueue = queue.SimpleQueue()
     for r in ranges:
         todo.put(r)
@@ -236,6 +236,36 @@ def detect(ws, run_ids: Iterable[str] | None = None, config: DetectorConfig | di
         return _detect(con, chosen, config, params, show, run_ids)
 
 
+def _store(con, chosen: list[str]) -> None:  # noqa: ANN001
+    """The findings of ``det_out`` in place of the store's of the ``chosen`` detectors for the runs of ``det_scope``."""
+    names = [n for f in chosen for n in WRITES.get(f, (f,))]
+    con.register("_det_names", pa.table({"detector": pa.array(names, type=pa.string())}))
+    con.execute("DELETE FROM findings WHERE run_id IN (SELECT run_id FROM det_scope) "
+                "AND detector IN (SELECT detector FROM _det_names)")
+    con.unregister("_det_names")
+    con.execute("INSERT INTO findings (run_id, step_id, agent, detector, severity, detail, attributes) "
+                "SELECT run_id, step_id, agent, detector, severity, detail, attributes::JSON FROM det_out")
+
+
+def _refresh(con, families: list[str], params: dict[str, Any], show: bool, vocab: pa.Table) -> None:  # noqa: ANN001
+    """``families`` (those reading the vocabulary) again on the runs detected before, outside this call's scope,
+    whose findings the vocabulary may have changed (stale.sql): it is no longer the one their findings were
+    computed with (_vocab.py)."""
+    con.register("det_vocab_now", vocab)
+    try:
+        for stmt in _statements("stale"):
+            con.execute(stmt)
+    finally:
+        con.unregister("det_vocab_now")
+    if not con.execute("SELECT count(*) FROM det_stale").fetchall()[0][0]:
+        return
+    con.execute("CREATE OR REPLACE TEMP TABLE det_scope AS SELECT run_id FROM det_stale")
+    con.execute("CREATE OR REPLACE TEMP TABLE det_out (run_id VARCHAR, step_id VARCHAR, agent VARCHAR, "
+                "detector VARCHAR, severity VARCHAR, detail VARCHAR, attributes VARCHAR)")
+    _run_chunked(con, families, params, show, vocab=vocab)
+    _store(con, families)
+
+
 def _detect(con, chosen: list[str], config: DetectorConfig, params: dict[str, Any], show: bool,  # noqa: ANN001
             run_ids: Iterable[str] | None = None) -> pd.DataFrame:
     """:func:`detect`'s work, on ``con``, the call's own connection."""
@@ -254,8 +284,10 @@ def _detect(con, chosen: list[str], config: DetectorConfig, params: dict[str, An
                     drifted.append(detect_drift(con, config))
 
             per_run = [f for f in chosen if f not in WHOLE_STORE]
+            worded = [f for f in chosen if f in VOCAB_FAMILIES]
+            vocab, fingerprint = read_vocab(con) if worded else (None, None)
             if per_run:  # drift reads the whole history on this connection while the chunks run
-                _run_chunked(con, per_run, params, show, meanwhile=drift)
+                _run_chunked(con, per_run, params, show, meanwhile=drift, vocab=vocab)
             else:
                 drift()
             for found in drifted:
@@ -268,14 +300,11 @@ def _detect(con, chosen: list[str], config: DetectorConfig, params: dict[str, An
                 con.execute("INSERT INTO det_out SELECT d.* FROM _det_drift d SEMI JOIN det_scope s "
                             "ON s.run_id = d.run_id")
                 con.unregister("_det_drift")
-            names = [n for f in chosen for n in WRITES.get(f, (f,))]
-            con.register("_det_names", pa.table({"detector": pa.array(names, type=pa.string())}))
-            con.execute("DELETE FROM findings WHERE run_id IN (SELECT run_id FROM det_scope) "
-                        "AND detector IN (SELECT detector FROM _det_names)")
-            con.unregister("_det_names")
-            con.execute("INSERT INTO findings (run_id, step_id, agent, detector, severity, detail, attributes) "
-                        "SELECT run_id, step_id, agent, detector, severity, detail, attributes::JSON FROM det_out")
+            _store(con, chosen)
             result = con.execute("SELECT * FROM det_out ORDER BY run_id, detector, step_id").df()
+            if worded and stored_fingerprint(con) != fingerprint:
+                _refresh(con, worded, params, show, vocab)
+                store_fingerprint(con, fingerprint)
             _drop_temp(con)
     except BaseException:
         _drop_temp(con)  # a no-op when the rollback already took them

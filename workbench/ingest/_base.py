@@ -47,6 +47,7 @@ from ._fields import (  # noqa: F401 - MAX_FIELD_BYTES and RecordError re-export
     _raw_record,
     _short_id,
     _text,
+    id_problem,
     step_row,
 )
 from ._jsonio import MAX_RAW_BYTES
@@ -188,7 +189,7 @@ class Stage:
         Raises :class:`RecordError` on a value of the wrong type or an unknown outcome.
         """
         if not isinstance(run_id, str) or not run_id:
-            raise RecordError("missing or empty run id")
+            raise RecordError(id_problem(run_id, "run id"))
         row = {c: None for c in STAGE_RUN_COLUMNS}
         row.update(file=self.file, line=line, run_id=_text(run_id, "run_id"),
                    source=fields.pop("source", self.source))

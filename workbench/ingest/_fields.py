@@ -32,6 +32,12 @@ class RecordError(ValueError):
     """A record that cannot be stored; the message is the quarantine reason."""
 
 
+def field_text(value: Any, field: str) -> str | None:
+    """``value`` as the store keeps it in the text field ``field``; :class:`RecordError` with the quarantine
+    reason when it cannot be kept (what the runtime guard checks a step's arguments with)."""
+    return _text(value, field)
+
+
 def _text(value: Any, field: str) -> str | None:
     if value is None or isinstance(value, str):
         text = value
@@ -153,6 +159,14 @@ def plain_values(tokens_in: Any, tokens_out: Any, cost: Any, confidence: Any, en
             and (entropy is None or (entropy.__class__ is float and -_INF < entropy < _INF)))
 
 
+def id_problem(value: Any, what: str) -> str:
+    """Why ``value`` is no run or step id (``what``): a quarantine reason. An id given as a number (``"run_id": 5``)
+    was reported "missing or empty", and its producer went looking for a field that was there."""
+    if value is None or value == "":
+        return f"missing or empty {what}"
+    return f"{what} must be a string (got {type(value).__name__} {str(value)[:40]!r}; quote it in the log)"
+
+
 def step_row(file: str | None, line: int, run_id: Any, step_id: Any, fields: dict[str, Any],
              source: str | None = None) -> dict[str, Any]:
     """One step's row as the store stages it, each value checked and converted; raises :class:`RecordError`
@@ -163,9 +177,9 @@ def step_row(file: str | None, line: int, run_id: Any, step_id: Any, fields: dic
     if unknown:
         raise TypeError(f"unknown step fields {sorted(unknown)}")  # a bug in the adapter
     if not isinstance(run_id, str) or not run_id:
-        raise RecordError("missing or empty run id")
+        raise RecordError(id_problem(run_id, "run id"))
     if not isinstance(step_id, str) or not step_id:
-        raise RecordError("missing or empty step id")
+        raise RecordError(id_problem(step_id, "step id"))
     row: dict[str, Any] = {"file": file, "line": line, "run_id": _text(run_id, "run_id"),
                            "step_id": _text(step_id, "step_id")}
     for key in STAGE_STEP_COLUMNS:

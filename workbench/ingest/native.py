@@ -34,6 +34,7 @@ import orjson
 
 from ._as_written import as_written
 from ._base import Adapter, RecordError, RecordsAdapter, Stage
+from ._fields import id_problem
 from ._jsonio import depth_error, jsonl_lines, sql_path
 from ._native_file import stage_native_file
 from ._native_sql import stage_native_sql
@@ -126,7 +127,9 @@ def stage_record(rec: Any, line: int, stage: Stage, raw: Any = None) -> None:
                    order_hint=rec.get("seq", line), compact_json=True, **fields)
     elif kind == "run":
         if not isinstance(rec.get("run_id"), str) or not rec["run_id"]:
-            stage.reject(line=line, reason="run record without a run id", raw=raw or rec)
+            reason = "run record without a run id" if rec.get("run_id") in (None, "") else \
+                f"run record: {id_problem(rec['run_id'], 'run id')}"
+            stage.reject(line=line, reason=reason, raw=raw or rec)
             return
         try:
             start = _time(rec.get("started_at"), stage)

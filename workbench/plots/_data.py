@@ -10,6 +10,9 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from ..store._own_connection import fetch_df
+from ..store._run_scope import one_run_id
+
 if TYPE_CHECKING:
     from ..workspace import Workspace
 
@@ -32,12 +35,14 @@ def _bins(bins: int) -> int:
 def timeline_data(ws: Workspace, run_id: str, max_steps: int = MAX_STEPS) -> pd.DataFrame:
     """The moves of ``run_id`` in order with ``flagged`` / ``built_on_fault`` / ``detectors``
     from the findings table (at most ``max_steps`` of them)."""
-    return ws.con.execute(_sql("timeline"), {"run_id": run_id, "max_steps": int(max_steps)}).df()
+    return fetch_df(ws.con, _sql("timeline"), {"run_id": one_run_id(run_id, "timeline_data"),
+                                              "max_steps": int(max_steps)})
 
 
 def handoff_data(ws: Workspace, run_id: str, max_steps: int = MAX_STEPS) -> pd.DataFrame:
     """Hand-offs between agents of ``run_id``: source and destination agent and time."""
-    return ws.con.execute(_sql("handoffs"), {"run_id": run_id, "max_steps": int(max_steps)}).df()
+    return fetch_df(ws.con, _sql("handoffs"), {"run_id": one_run_id(run_id, "handoff_data"),
+                                              "max_steps": int(max_steps)})
 
 
 def histogram_data(ws: Workspace, signal: str = "entropy", bins: int = 30, agent: str | None = None,
@@ -75,27 +80,27 @@ def _counted(ws: Workspace, name: str, params: dict, silent: bool) -> pd.DataFra
     from ..store._outcomes import COUNTING, silent_flag, with_run_outcomes
 
     silent = silent_flag(silent, name if name == "agent_series" else f"{name}_data")
-    frame = ws.con.execute(with_run_outcomes(_sql(name)), {**params, "silent": silent}).df()
+    frame = fetch_df(ws.con, with_run_outcomes(_sql(name)), {**params, "silent": silent})
     frame.attrs["counting"] = COUNTING[silent]
     return frame
 
 
 def detector_counts(ws: Workspace) -> pd.DataFrame:
     """Runs flagged per detector, each under the worst severity it has there, and their findings."""
-    return ws.con.execute(_sql("detector_counts")).df()
+    return fetch_df(ws.con, _sql("detector_counts"))
 
 
 def change_points(ws: Workspace, system: str | None = None) -> pd.DataFrame:
     """The drift detector's findings as change points: agent, since (timestamp), severity, detail; of the runs
     of ``system`` only when one is given (``""``: the runs with no system name)."""
-    return ws.con.execute(_sql("change_points"), {"system": system}).df()
+    return fetch_df(ws.con, _sql("change_points"), {"system": system})
 
 
 def stored_attribution(ws: Workspace, run_id: str) -> tuple[pd.DataFrame, dict | None]:
     """The newest replay attribution stored for ``run_id`` over agents: blame per player with
     bounds (player, blame, blame_low, blame_high, method) and its verdict row's facts (culprit,
     confidence, ambiguous, decisive_step), or an empty frame and None."""
-    rows = ws.con.execute(_sql("stored_attribution"), [run_id]).df()
+    rows = fetch_df(ws.con, _sql("stored_attribution"), [one_run_id(run_id, "stored_attribution")])
     if rows.empty:
         return rows, None
     verdict = rows[rows["unit"] == "verdict"]

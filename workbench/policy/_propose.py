@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ..store._outcomes import RUN_OUTCOMES_SQL, run_ids, silent_flag
+from ..store._own_connection import fetch, fetch_df
 from ..store._run_scope import fill_run_scope
 from ._backtest import _STEPS_SQL, live_order, runs_of
 from ._core import Core
@@ -143,18 +144,19 @@ def policy_from_findings(ws: Any, lost_weight: float = 3.0, review_budget: float
     ok = peaks[peaks["outcome"] == "success"]
     bad = peaks[peaks["outcome"] == "failure"]
     if findings is None:
-        findings = ws.sql("SELECT run_id, detector FROM findings").df()
+        findings = fetch_df(ws.con, "SELECT run_id, detector FROM findings")
         if findings.empty and not getattr(ws, "read_only", False):
             from ..detect import detect
 
             # Only the families whose failure modes a limit can stop (no text scans, no drift tests).
             findings = detect(ws, detectors=["loop", "retry", "storm", "breach", "ping_pong", "repeated_reply"])
-    systems = sorted({str(s) for s in peaks["run_id"].map(dict(ws.sql("SELECT run_id, coalesce(system, '') "
-                                                                      "FROM runs").fetchall()))})
+    systems = sorted({str(s) for s in peaks["run_id"].map(dict(fetch(
+        ws.con, "SELECT run_id, coalesce(system, '') "
+        "FROM runs")))})
     failed_ids = set(bad["run_id"])
     notes: list[str] = []
     if runs is not None:
-        total = ws.con.execute("SELECT count(*) FROM runs").fetchall()[0][0]
+        total = fetch(ws.con, "SELECT count(*) FROM runs")[0][0]
         notes.append(f"learned from {len(runs)} of the store's {total} runs ({len(peaks)} of them with a known "
                      "outcome): backtest on the others (wb.backtest(policy, ws, runs=...)) for an honest estimate")
     thin: list[str] = []

@@ -84,7 +84,10 @@ def _configure(con: duckdb.DuckDBPyConnection) -> None:
 
 def connect_file(path: str | os.PathLike[str] | None, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """Connect to a DuckDB file (or memory), turning DuckDB's lock error into one clear message."""
-    target = ":memory:" if path is None else str(path)
+    target = ":memory:" if path is None else os.fspath(path)
+    if "\x00" in target:
+        # DuckDB reads the name as a C string: "a\x00b" opened (or created) the store "a"
+        raise StoreError(f"cannot open {target!r}: the path holds a NUL character, which no file name can")
     try:
         con = duckdb.connect(target, read_only=read_only)
     except duckdb.IOException as exc:
@@ -102,12 +105,24 @@ def connect_file(path: str | os.PathLike[str] | None, read_only: bool = False) -
         raise StoreError(f"cannot open {target}: {exc}") from None
     if path is not None:
         try:
+            _check_is_store(con, target)
             _check_catalog(con, target)
         except StoreError:
             con.close()
             raise
     _configure(con)
     return con
+
+
+def _check_is_store(con: duckdb.DuckDBPyConnection, target: str) -> None:
+    """Refuse a data file DuckDB opens as an in-memory database of its own (an existing ``.jsonl``, ``.json`` or
+    ``.csv``): ``wb.open("traces.jsonl")`` gave a writable workspace in memory, and everything ingested into it
+    was gone when it closed, the trace file untouched and nothing said."""
+    (where,) = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchall()
+    if where[0] is None:
+        raise StoreError(f"cannot open {target}: it is a data file, not a workbench store (DuckDB reads it as a "
+                         f"database in memory, and what the workspace stored would be lost). To read it as logs: "
+                         f"wb.open_path({target!r}), or wb.open('store.duckdb').ingest({target!r})")
 
 
 def _check_catalog(con: duckdb.DuckDBPyConnection, target: str) -> None:
@@ -145,17 +160,26 @@ def _listed(names: list[str]) -> str:
     return shown + (f" and {len(names) - 8} more" if len(names) > 8 else "")
 
 
+def schema_version(con: duckdb.DuckDBPyConnection) -> int:
+    """The store's schema version (0: no store yet); :class:`StoreError` when it is newer than this workbench's.
+
+    Checked on a read-only open too: a store a newer workbench wrote was read as if it were this one's, not a
+    word said (its tables may mean other things by then)."""
+    row = (con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
+           if _has_table(con, "meta") else [])
+    version = int(row[0][0]) if row else 0
+    if version > SCHEMA_VERSION:
+        raise StoreError(
+            f"this store has schema version {version}, newer than this workbench "
+            f"({SCHEMA_VERSION}): upgrade the workbench package"
+        )
+    return version
+
+
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> int:
     """Create missing tables and run pending migrations; return the schema version."""
     with transaction(con, "creating or upgrading the store's schema"):
-        row = (con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
-               if _has_table(con, "meta") else [])
-        version = int(row[0][0]) if row else 0
-        if version > SCHEMA_VERSION:
-            raise StoreError(
-                f"this store has schema version {version}, newer than this workbench "
-                f"({SCHEMA_VERSION}): upgrade the workbench package"
-            )
+        version = schema_version(con)
         for target in range(version + 1, SCHEMA_VERSION + 1) if version else ():
             for stmt in MIGRATIONS[target]:
                 con.execute(stmt)
@@ -176,7 +200,10 @@ def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
 
 def is_parquet_export(path: Path) -> bool:
     """True when ``path`` is a folder written by ``Workspace.export``."""
-    return path.is_dir() and (path / "steps").exists() and (path / "runs").exists()
+    try:
+        return path.is_dir() and (path / "steps").exists() and (path / "runs").exists()
+    except (OSError, ValueError):   # a name too long for a file (log text given as a path): no folder at all
+        return False
 
 
 def export_files(folder: Path) -> list[Path]:

@@ -19,12 +19,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
 from ..exceptions import IngestError, WorkbenchError
 from ._connection import _configure
 from ._transaction import in_transaction
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @contextmanager
@@ -38,6 +42,20 @@ def own_cursor(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnec
         yield cur
     finally:
         cur.close()
+
+
+def fetch(con: duckdb.DuckDBPyConnection, sql: str, params: Any = None) -> list[tuple]:
+    """The rows of ``sql`` read on a cursor of ``con`` (:func:`own_cursor`): the store's tables, never a user's
+    temporary table or view of the same name on ``ws.con`` (a ``CREATE TEMP VIEW runs AS ...`` of theirs made
+    the views, counts and tables of the workbench show that view's rows, or fail on a bind error)."""
+    with own_cursor(con) as cur:
+        return cur.execute(sql, params).fetchall()
+
+
+def fetch_df(con: duckdb.DuckDBPyConnection, sql: str, params: Any = None) -> pd.DataFrame:
+    """:func:`fetch` as a DataFrame."""
+    with own_cursor(con) as cur:
+        return cur.execute(sql, params).df()
 
 
 @contextmanager

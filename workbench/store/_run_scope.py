@@ -47,6 +47,18 @@ def run_id_list(runs: Iterable[Any]) -> list[str]:
     return [r if isinstance(r, str) else str(r) for r in runs]
 
 
+def one_run_id(run_id: Any, where: str) -> str:
+    """One run id as the store keeps it: a string as is, a number read with ``str`` (as :func:`run_id_list` reads
+    each); anything else a TypeError naming ``where``. Bound as given, DuckDB cast the store's ids to its type:
+    ``ws.steps(5)`` failed on "Could not convert string 'proc-1' to INT32", ``ws.steps(["r1"])`` likewise."""
+    if isinstance(run_id, str):
+        return run_id
+    if isinstance(run_id, (int, float)) and not isinstance(run_id, bool):
+        return str(run_id)
+    raise TypeError(f"{where}: run_id must be one run id, a string (got a {type(run_id).__name__}: "
+                    f"{str(run_id)[:80]!r})")
+
+
 @contextlib.contextmanager
 def run_scope(con: Any, table: str, runs: Iterable[Any] | None) -> Iterator[bool]:
     """:func:`fill_run_scope` for the length of a ``with`` block, the table dropped after it."""

@@ -11,6 +11,7 @@ import pandas as pd
 from .. import plots
 from ..exceptions import InvalidParameterError
 from ..store._outcomes import TAKEN_OUTCOME, counted_as
+from ..store._own_connection import fetch, fetch_df
 from ._html import STYLE, esc, frame
 from ._layout import control_row, scroll_wide
 from ._systems import system_picker
@@ -77,7 +78,7 @@ class DriftMonitor(w.VBox):
             self.chart.chart = plots.drift_over_time(self.series, metric, self.changes)
 
     def _summary(self) -> str:
-        if self.series.empty and not self.ws.sql("SELECT EXISTS (SELECT 1 FROM runs)").fetchall()[0][0]:
+        if self.series.empty and not fetch(self.ws.con, "SELECT EXISTS (SELECT 1 FROM runs)")[0][0]:
             return ("<i>This store holds no runs yet: ingest logs first (<code>ws.ingest('traces.jsonl')</code>)."
                     "</i>")
         if self.series.empty:  # Who&When and other turn logs carry no times
@@ -91,7 +92,7 @@ class DriftMonitor(w.VBox):
     def _no_changes(self) -> str:
         """Why no change point is drawn, as far as the store can tell: drift not tested yet, tested and none
         significant, or tested but no agent with enough runs in two periods to compare."""
-        row = self.ws.sql("SELECT value FROM meta WHERE key = 'drift_checked'").fetchall()
+        row = fetch(self.ws.con, "SELECT value FROM meta WHERE key = 'drift_checked'")
         try:
             checked = json.loads(row[0][0]) if row else None
         except ValueError:
@@ -140,12 +141,12 @@ class FindingsOverview(w.VBox):
 
     def _nothing_found(self) -> str:
         """Why no bar: the detectors ran and found nothing, or (as far as the store can tell) never ran."""
-        runs = self.ws.sql("SELECT count(*) FROM runs").fetchall()[0][0]
+        runs = fetch(self.ws.con, "SELECT count(*) FROM runs")[0][0]
         if not runs:
             return "This store holds no runs yet: ingest logs first (<code>ws.ingest('traces.jsonl')</code>)."
         # wb.detect records its drift check in meta: on 7 real traces it had run and found nothing, and the
         # panel still said "run wb.detect(ws)"
-        if self.ws.sql("SELECT count(*) FROM meta WHERE key = 'drift_checked'").fetchall()[0][0]:
+        if fetch(self.ws.con, "SELECT count(*) FROM meta WHERE key = 'drift_checked'")[0][0]:
             return (f"<code>wb.detect</code> ran and no detector flagged any of these {runs:,} "
                     f"run{'s' if runs != 1 else ''}.")
         return ("No findings in this store: the detectors have not run on it (or ran before it recorded its "
@@ -165,8 +166,8 @@ class FindingsOverview(w.VBox):
         # the severities worst first, and the example the worst finding's: a cascade's runs read "info, critical"
         # on one line and "critical, info" on the next, the example "built on s0002 (planner)" (one of its info
         # findings) where the critical one says what spread from where
-        runs = self.ws.con.execute(
-            "SELECT f.run_id, CASE WHEN r.taken_why IS NOT NULL THEN ? ELSE r.outcome END AS outcome, "
+        runs = fetch_df(
+            self.ws.con, "SELECT f.run_id, CASE WHEN r.taken_why IS NOT NULL THEN ? ELSE r.outcome END AS outcome, "
             "r.reported_outcome, count(*) AS findings, "
             "concat_ws(', ', CASE WHEN bool_or(f.severity = 'critical') THEN 'critical' END, "
             "CASE WHEN bool_or(f.severity = 'warning') THEN 'warning' END, "
@@ -177,7 +178,7 @@ class FindingsOverview(w.VBox):
             "ELSE 3 END, coalesce(s.seq, 9223372036854775807)]) AS example "
             "FROM findings f LEFT JOIN steps s ON s.run_id = f.run_id AND s.step_id = f.step_id "
             f"JOIN ({counted_as(True)}) r ON r.run_id = f.run_id WHERE f.detector = ? "
-            "GROUP BY ALL ORDER BY findings DESC, f.run_id LIMIT ?", [TAKEN_OUTCOME, detector, self.max_runs]).df()
+            "GROUP BY ALL ORDER BY findings DESC, f.run_id LIMIT ?", [TAKEN_OUTCOME, detector, self.max_runs])
         # (a run id on one line: "proc-s11-|000050" broke at its hyphens beside the example)
         self.runs.value = f"<b>{esc(detector)}</b>: top {len(runs)} runs<div class='wb-flagged-runs'>{frame(runs)}</div>"
         return runs

@@ -18,6 +18,8 @@ from .._lineage_note import first_stater, lineage_disagreements
 from .._plain import counted
 from .._worst import WORST_FIRST
 from ..store._outcomes import TAKEN_OUTCOME, counted_as
+from ..store._own_connection import fetch, fetch_df
+from ..store._run_scope import one_run_id
 from ._html import STYLE, WORD_CHARS, esc, kv_table, label, pre, state_table
 from ._layout import control_row, scroll_wide
 from ._messages import readable
@@ -274,7 +276,7 @@ class IncidentExplorer(w.VBox):
     # -- one run --------------------------------------------------------------------------------
     def show_run(self, run_id: str | None) -> None:
         """Show ``run_id``: header, timeline, first flagged step, findings, attribution."""
-        self._show(run_id, auto=False)
+        self._show(None if run_id is None else one_run_id(run_id, "show_run"), auto=False)
 
     def _show(self, run_id: str | None, auto: bool) -> None:
         """Show ``run_id``; ``auto``: the run the constructor's list opens on, whose attribution waits for the cell
@@ -295,27 +297,28 @@ class IncidentExplorer(w.VBox):
                 listed = True
         self._mark_in_list(run_id)
         if run_id is None:
-            empty = not self.ws.sql("SELECT EXISTS (SELECT 1 FROM runs)").fetchall()[0][0]
+            empty = not fetch(self.ws.con, "SELECT EXISTS (SELECT 1 FROM runs)")[0][0]
             self.header.value = ("<i>This store holds no runs yet: ingest logs first "
                                  "(<code>ws.ingest('traces.jsonl')</code>).</i>" if empty
                                  else "<i>No run matches these filters.</i>")
             self.step.options, self.detail.value, self.findings.value, self.verdict.value = [], "", "", ""
             self.blame_box.children = ()
             return
-        run = self.ws.con.execute("SELECT * FROM runs WHERE run_id = ?", [run_id]).df()
+        run = fetch_df(self.ws.con, "SELECT * FROM runs WHERE run_id = ?", [run_id])
         # the earliest labelled step first, as the sweep takes it for the run's decisive step ("caught" is an
         # escalation at or before it): the simulator's labels came in by fault, and the header named the
         # retriever at s0007 first, the panel opening there, while the planner's misread at s0002 started it
-        labelled = self.ws.con.execute(
-            "SELECT l.agent, l.step_id, l.kind, l.source, l.detail FROM labels l "
+        labelled = fetch(
+            self.ws.con, "SELECT l.agent, l.step_id, l.kind, l.source, l.detail FROM labels l "
             "LEFT JOIN steps s ON s.run_id = l.run_id AND s.step_id = l.step_id WHERE l.run_id = ? "
             "AND (l.agent IS NOT NULL OR l.step_id IS NOT NULL) ORDER BY s.seq NULLS LAST, l.created_at",
-            [run_id]).fetchall()
+            [run_id])
         r = run.iloc[0] if len(run) else None
         if r is not None:
             # the outcome the list's counting gives it (a silent failure is a failure, as investigate says)
-            taken = (self.ws.con.execute(f"SELECT taken_why FROM ({counted_as(self.filter.silent)}) WHERE run_id = ?",
-                                         [run_id]).fetchall() or [(None,)])[0][0]
+            taken = (fetch(
+                self.ws.con, f"SELECT taken_why FROM ({counted_as(self.filter.silent)}) WHERE run_id = ?",
+                [run_id]) or [(None,)])[0][0]
             self.header.value = (f"<h4 style='margin:4px 0'>{esc(run_id)}</h4>" + kv_table([
                 ("task", r["task"]), ("system", r["system"]), ("outcome", TAKEN_OUTCOME if taken is not None else r["outcome"]),
                 ("taken as failed", taken), ("reported by the system", r["reported_outcome"]),
@@ -349,10 +352,10 @@ class IncidentExplorer(w.VBox):
             # the panel kept the previous run's step
             self.select_step(self.step.value)
         # the finding that explains the failure best first (a silent failure before a recovered retry)
-        hits = self.ws.con.execute(
-            "SELECT f.step_id, f.agent, f.detector, f.severity, f.detail FROM findings f "
+        hits = fetch_df(
+            self.ws.con, "SELECT f.step_id, f.agent, f.detector, f.severity, f.detail FROM findings f "
             "LEFT JOIN steps s ON s.run_id = f.run_id AND s.step_id = f.step_id WHERE f.run_id = ? "
-            f"ORDER BY {WORST_FIRST}", [run_id]).df()
+            f"ORDER BY {WORST_FIRST}", [run_id])
         self.findings.value = _findings_table(hits, max_rows=30)
         outcome = r["outcome"] if r is not None else None
         if outcome == "success" and "silent_failure" in set(hits["detector"]):
@@ -413,8 +416,9 @@ class IncidentExplorer(w.VBox):
         if self.step.value != step_id and step_id in [o[1] for o in self.step.options]:
             self.step.value = step_id  # calls back here once with the same id
             return
-        row = self.ws.con.execute("SELECT * FROM steps WHERE run_id = ? AND step_id = ?",
-                                  [self.run_id, step_id]).df()
+        row = fetch_df(
+            self.ws.con, "SELECT * FROM steps WHERE run_id = ? AND step_id = ?",
+            [self.run_id, step_id])
         if row.empty:
             self.detail.value = f"<i>no step {esc(step_id)}</i>"
             return
@@ -448,8 +452,9 @@ class IncidentExplorer(w.VBox):
         parent, seen = s["parent_id"], {s["step_id"]}
         while isinstance(parent, str) and parent not in seen and len(seen) < 512:
             seen.add(parent)
-            rows = self.ws.con.execute("SELECT step_id, parent_id, name, agent, input, output FROM steps "
-                                       "WHERE run_id = ? AND step_id = ?", [self.run_id, parent]).fetchall()
+            rows = fetch(
+                self.ws.con, "SELECT step_id, parent_id, name, agent, input, output FROM steps "
+                "WHERE run_id = ? AND step_id = ?", [self.run_id, parent])
             if not rows:
                 break
             step_id, parent, name, agent, text_in, text_out = rows[0]
@@ -571,7 +576,7 @@ class IncidentExplorer(w.VBox):
         shown = set(self.steps["step_id"]) if "step_id" in self.steps else set()
         if not isinstance(step_id, str) or not shown or step_id in shown:
             return ""
-        under = self.ws.con.execute(_sql("move_under"), {"run_id": self.run_id, "step_id": step_id}).fetchall()
+        under = fetch(self.ws.con, _sql("move_under"), {"run_id": self.run_id, "step_id": step_id})
         if under and under[0][0] in shown:
             return f", the span around move {under[0][1]}"
         total = int(self.steps["moves"].iat[0])
@@ -580,11 +585,11 @@ class IncidentExplorer(w.VBox):
     def _run_content(self, run_id: str) -> tuple:
         """What the log-only verdict of ``run_id`` is computed from (its run row, steps, edges, findings), hashed:
         the key under which the verdict is kept (a change to any of them scores the run again)."""
-        return tuple(self.ws.con.execute(
-            "SELECT (SELECT hash(list_sort(list(r::VARCHAR))) FROM runs r WHERE r.run_id = $1), "
+        return tuple(fetch(
+            self.ws.con, "SELECT (SELECT hash(list_sort(list(r::VARCHAR))) FROM runs r WHERE r.run_id = $1), "
             "(SELECT hash(list_sort(list(s::VARCHAR))) FROM steps s WHERE s.run_id = $1), "
             "(SELECT hash(list_sort(list(e::VARCHAR))) FROM edges e WHERE e.run_id = $1), "
-            "(SELECT hash(list_sort(list(f::VARCHAR))) FROM findings f WHERE f.run_id = $1)", [run_id]).fetchall()[0])
+            "(SELECT hash(list_sort(list(f::VARCHAR))) FROM findings f WHERE f.run_id = $1)", [run_id])[0])
 
     def _lineage_lines(self, live_culprit: str | None) -> list[str]:
         """Where a log-only culprit (the stored verdict the run list shows, or the model's above) is not

@@ -15,6 +15,7 @@ from .._plain import counted
 from ..exceptions import InvalidParameterError, WorkbenchError
 from ..plots import _limits as limit_plots
 from ..policy._limits import NO_SYSTEM, listed_systems
+from ..store._own_connection import fetch
 from ._html import STYLE, esc, frame, label, pre
 from ._layout import control_row, scroll_wide
 
@@ -249,7 +250,7 @@ class LimitTuner(w.VBox):
 
 
 def _has_steps(ws: Workspace) -> bool:
-    return bool(ws.sql("SELECT EXISTS (SELECT 1 FROM steps)").fetchall()[0][0])
+    return bool(fetch(ws.con, "SELECT EXISTS (SELECT 1 FROM steps)")[0][0])
 
 
 def _readout(limits: LimitSuggestions, system: str) -> str:

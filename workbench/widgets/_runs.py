@@ -14,6 +14,7 @@ import pandas as pd
 from .._verdict_rank import VERDICT_RANK
 from ..store._connection import _configure
 from ..store._outcomes import TAKEN_SQL, silent_flag, taken_from, with_run_outcomes
+from ..store._own_connection import fetch, fetch_df
 
 if TYPE_CHECKING:
     from ..workspace import Workspace
@@ -106,7 +107,7 @@ class RunFilter:
 def count_runs(ws: Workspace, flt: RunFilter) -> int:
     """How many runs pass ``flt``."""
     sql = f"SELECT count(*) FROM ({_filter_sql(flt.active())})"
-    return int(ws.con.execute(sql, flt.params(only_active=True)).fetchall()[0][0])
+    return int(fetch(ws.con, sql, flt.params(only_active=True))[0][0])
 
 
 def run_page(ws: Workspace, flt: RunFilter, page: int = 0, page_size: int = 50) -> pd.DataFrame:
@@ -115,14 +116,14 @@ def run_page(ws: Workspace, flt: RunFilter, page: int = 0, page_size: int = 50) 
     'failure' is taken as failed: a silent failure, counted so with ``flt.silent``; else None)."""
     if page < 0 or page_size < 1:
         raise ValueError(f"page must be >= 0 and page_size >= 1 (got {page}, {page_size})")
-    return ws.con.execute(_page_sql(flt.active()), {**flt.params(only_active=True), "limit": int(page_size),
-                                                    "offset": int(page) * int(page_size)}).df()
+    return fetch_df(ws.con, _page_sql(flt.active()), {**flt.params(only_active=True), "limit": int(page_size),
+                                                    "offset": int(page) * int(page_size)})
 
 
 def choices(ws: Workspace) -> dict[str, list[str]]:
     """The values the filters offer: systems, detectors with hits, culprits of stored verdicts."""
     def col(q: str) -> list[str]:
-        return [str(v) for (v,) in ws.con.execute(q).fetchall() if v is not None]
+        return [str(v) for (v,) in fetch(ws.con, q) if v is not None]
 
     return {
         "system": col("SELECT DISTINCT system FROM runs WHERE system IS NOT NULL ORDER BY 1"),

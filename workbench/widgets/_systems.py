@@ -9,6 +9,7 @@ import ipywidgets as w
 from ..exceptions import InvalidParameterError
 from ..policy._limits import NO_SYSTEM, listed_systems
 from ..store._outcomes import counted_as
+from ..store._own_connection import fetch
 from ._html import label
 from ._runs import _file
 
@@ -20,7 +21,7 @@ def system_picker(ws: Workspace, query: str, system: str | None, what: str) -> w
     """A "system" dropdown over the systems ``query`` (widgets/sql/``query``.sql) lists with a rank each (the
     lowest opens; the first by name among equals), on ``system`` when given. Hidden, and None (every run), when
     there is one system or none. ``what``: the runs the query counts, for the error naming a system it lacks."""
-    ranked = dict(ws.con.execute(_file(query).replace("__RUN_OUTCOMES__", counted_as(True))).fetchall())
+    ranked = dict(fetch(ws.con, _file(query).replace("__RUN_OUTCOMES__", counted_as(True))))
     systems = sorted(ranked)
     if system is not None and system not in systems:
         raise InvalidParameterError(f"system: no {what} of {system!r} here (systems: {listed_systems(systems) or 'none'})")

@@ -13,6 +13,7 @@ from .. import plots
 from .._plain import counted, plain
 from ..exceptions import InvalidParameterError
 from ..plots._bulk import bulk_range
+from ..store._own_connection import fetch
 from ._html import STYLE, esc, label, pre
 from ._layout import chart_row, control_row
 from ._review_load import ReviewLoadView, empty_store_html, missing_outcomes_html
@@ -112,8 +113,8 @@ class ThresholdTuner(w.VBox):
         """The runs of the system picked (None: one system, every run)."""
         if self.system.value is None:
             return None
-        return [r for (r,) in self.ws.con.execute("SELECT run_id FROM runs WHERE coalesce(system, '') = ?",
-                                                  [self.system.value]).fetchall()]
+        return [r for (r,) in fetch(self.ws.con, "SELECT run_id FROM runs WHERE coalesce(system, '') = ?",
+                                          [self.system.value])]
 
     def _on_system(self) -> None:
         """Another system picked: its signals offered, its runs swept."""
@@ -133,8 +134,9 @@ class ThresholdTuner(w.VBox):
         """The panel of a store with no run of known outcome whose steps carry a signal (or no run)."""
         from ..thresholds import REVIEW_SIGNALS
 
-        runs, known = self.ws.sql("SELECT count(*), count(*) FILTER (WHERE outcome IN ('success', 'failure')) "
-                                  "FROM runs").fetchall()[0]
+        runs, known = fetch(
+            self.ws.con, "SELECT count(*), count(*) FILTER (WHERE outcome IN ('success', 'failure')) "
+            "FROM runs")[0]
         anywhere = set(have.loc[have["all_steps"] > 0, "signal"])
         offered = [s for s in REVIEW_SIGNALS if s in anywhere]
         if signal is not None and signal not in offered:

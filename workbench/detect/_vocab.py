@@ -1,0 +1,57 @@
+"""The backend's vocabulary (``vocab.sql``) the silent-failure and cascade checks read, and its fingerprint.
+
+It is built over the whole store, so an ingest of other runs can change a run's findings of those two families:
+a value the new runs' tools report makes a final answer's "status: shipped" contradict the backend. The
+fingerprint of the vocabulary their stored findings were computed with is kept in ``meta``; a detect that finds
+another one computes those two families again on the runs detected before whose findings it may change
+(``stale.sql``), and ``BlameModel``'s
+``detect="auto"`` runs the detectors when the store's vocabulary is no longer the one its findings were found
+with (before, it took a run with findings as done: the stored findings of a run then disagreed with
+``wb.detect`` on that run).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pyarrow as pa
+
+from ..store._connection import sql_statements
+
+# The families whose findings read the vocabulary (through values.sql).
+VOCAB_FAMILIES = ("silent_failure", "cascade")
+_KEY = "detect_vocab"
+
+
+def _vocab_sql() -> str:
+    (stmt,) = sql_statements("vocab", __package__)
+    return stmt
+
+
+def read_vocab(con: Any) -> tuple[pa.Table, str]:
+    """The store's vocabulary (columns k, v) and its fingerprint."""
+    table = con.sql(_vocab_sql()).to_arrow_table()
+    con.register("_det_vocab_fingerprint", table)
+    try:
+        n, h = con.execute("SELECT count(*), coalesce(bit_xor(hash(k, v)), 0) FROM _det_vocab_fingerprint"
+                           ).fetchall()[0]
+    finally:
+        con.unregister("_det_vocab_fingerprint")
+    return table, f"{n}:{h}"
+
+
+def vocab_fingerprint(con: Any) -> str:
+    """The fingerprint of the store's vocabulary now (as :func:`read_vocab` gives it)."""
+    n, h = con.execute(f"SELECT count(*), coalesce(bit_xor(hash(k, v)), 0) FROM ({_vocab_sql()})").fetchall()[0]
+    return f"{n}:{h}"
+
+
+def stored_fingerprint(con: Any) -> str | None:
+    """The fingerprint of the vocabulary the store's findings of :data:`VOCAB_FAMILIES` were computed with."""
+    row = con.execute("SELECT value FROM meta WHERE key = ?", [_KEY]).fetchall()
+    return row[0][0] if row else None
+
+
+def store_fingerprint(con: Any, fingerprint: str) -> None:
+    """Record ``fingerprint`` as the one the store's findings were computed with (in the caller's transaction)."""
+    con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [_KEY, fingerprint])
