@@ -117,6 +117,10 @@ def _laughs(levels: int = 9) -> str:
     ("schema: workbench.policy/v1\nbreakers: {max_step_latency_ms: .inf}\n",
      r"breakers.max_step_latency_ms: must be a finite number, got inf \(use null for no limit\)"),
     ("schema: workbench.policy/v1\nversion: 2\n", r"version: must be a string, got 2 \(quote it: '2'\)"),
+    # YAML 1.1 reads 1e6 as text: the error said only "must be a number"
+    ("schema: workbench.policy/v1\nbreakers: {max_step_latency_ms: 1e6}\n",
+     r"got \"1e6\" \(YAML reads 1e6 as text: write 1.0e\+06\)"),
+    ("schema: workbench.policy/v1\nbreakers: {max_depth: 1e3}\n", r"got \"1e3\" \(YAML reads 1e3 as text: write 1000\)"),
     ("schema: workbench.policy/v1\nname: !!python/object/apply:os.system ['echo pwned']\n",
      "could not determine a constructor"),
 ])

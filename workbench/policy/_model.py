@@ -353,6 +353,13 @@ def _shown(value: Any) -> str:
     return json.dumps(value, default=str)
 
 
+def _numeric_text(text: str) -> bool:
+    try:
+        return math.isfinite(float(text))
+    except ValueError:
+        return False
+
+
 def _explain(err: Any) -> str:
     kind, got = err.validator, _shown(err.instance)
     if kind == "type":
@@ -361,6 +368,11 @@ def _explain(err: Any) -> str:
         # YAML reads 2 as a number and 2026-01-01 as a date: say how to write them as text
         quote = (f" (quote it: '{err.instance}')" if "string" in wanted and not isinstance(err.instance, (
             dict, list, str, type(None))) else "")
+        # YAML 1.1 reads 1e6 (no dot, no sign) as text: a user who wrote a number needs the spelling it takes
+        if isinstance(err.instance, str) and {"number", "integer"} & set(wanted) and _numeric_text(err.instance):
+            value = float(err.instance)
+            spelt = f"{value:.1e}" if "number" in wanted else (f"{int(value)}" if value.is_integer() else "")
+            quote = f" (YAML reads {err.instance} as text{f': write {spelt}' if spelt else ''})"
         return f"must be {names}{' (or null)' if 'null' in wanted else ''}, got {got}{quote}"
     if kind == "required":
         missing = [k for k in err.validator_value if k not in err.instance]
