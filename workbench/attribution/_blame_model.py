@@ -513,11 +513,12 @@ class BlameModel(PersistMixin, BaseEstimator):
         familiarity = getattr(self, "familiarity_", None)
         agents["familiarity"] = np.nan
         if familiarity is not None and len(X):
-            M, runs = X[list(self.feature_names_in_)].to_numpy(dtype=np.float64), X["run_id"].to_numpy(dtype=object)
-            w = familiarity.weight(M, runs)
+            # (one distance per run, read by both: the shrink's weight and the familiarity shown)
+            d = familiarity.distance(X[list(self.feature_names_in_)].to_numpy(dtype=np.float64),
+                                     X["run_id"].to_numpy(dtype=object))
             agents["confidence"] = Familiarity.shrink(agents["confidence"].to_numpy(),
-                                                      agents["run_id"].map(w).fillna(1.0).to_numpy())
-            agents["familiarity"] = agents["run_id"].map(familiarity.familiarity(M, runs)).astype(np.float64)
+                                                      agents["run_id"].map(familiarity.weight_of(d)).fillna(1.0).to_numpy())
+            agents["familiarity"] = agents["run_id"].map(familiarity.familiarity_of(d)).astype(np.float64)
         # A run with one candidate agent (a single-agent trace; one expert beside its code executor) has
         # its culprit named by elimination: the calibration, fitted on runs of several agents, said
         # 50-80 % there, "uncertain" on 5 of 126 Who&When runs whose culprit it named right every time.

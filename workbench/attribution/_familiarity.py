@@ -95,14 +95,20 @@ class Familiarity:
 
     def weight(self, M: np.ndarray, runs: np.ndarray) -> pd.Series:
         """Per run, the factor (0, 1] its confidence's log-odds are multiplied by (1 without a shrink)."""
-        d = self.distance(M, runs)
+        return self.weight_of(self.distance(M, runs))
+
+    def weight_of(self, d: pd.Series) -> pd.Series:
+        """:meth:`weight` of the runs whose :meth:`distance` is ``d``."""
         if not self.shrink_scale > 0:
             return pd.Series(1.0, index=d.index)
         return np.exp(-np.maximum(0.0, d / self.reference - 1.0) / self.shrink_scale)
 
     def familiarity(self, M: np.ndarray, runs: np.ndarray) -> pd.Series:
         """Per run, the share in [0, 1] of the training runs at least as far out as it (NaN: not known)."""
-        d = self.distance(M, runs)
+        return self.familiarity_of(self.distance(M, runs))
+
+    def familiarity_of(self, d: pd.Series) -> pd.Series:
+        """:meth:`familiarity` of the runs whose :meth:`distance` is ``d``."""
         if self.quantiles is None or not len(self.quantiles):
             return pd.Series(np.nan, index=d.index)
         # the share of the training runs strictly nearer, read off the quantiles (to 1 / 200); a run at the

@@ -28,22 +28,25 @@ def _vocab_sql() -> str:
     return stmt
 
 
+def _fingerprint(con: Any, source: str) -> str:
+    """The fingerprint of the vocabulary rows of ``source`` (a table name or a parenthesised query)."""
+    n, h = con.execute(f"SELECT count(*), coalesce(bit_xor(hash(k, v)), 0) FROM {source}").fetchall()[0]
+    return f"{n}:{h}"
+
+
 def read_vocab(con: Any) -> tuple[pa.Table, str]:
     """The store's vocabulary (columns k, v) and its fingerprint."""
     table = con.sql(_vocab_sql()).to_arrow_table()
     con.register("_det_vocab_fingerprint", table)
     try:
-        n, h = con.execute("SELECT count(*), coalesce(bit_xor(hash(k, v)), 0) FROM _det_vocab_fingerprint"
-                           ).fetchall()[0]
+        return table, _fingerprint(con, "_det_vocab_fingerprint")
     finally:
         con.unregister("_det_vocab_fingerprint")
-    return table, f"{n}:{h}"
 
 
 def vocab_fingerprint(con: Any) -> str:
     """The fingerprint of the store's vocabulary now (as :func:`read_vocab` gives it)."""
-    n, h = con.execute(f"SELECT count(*), coalesce(bit_xor(hash(k, v)), 0) FROM ({_vocab_sql()})").fetchall()[0]
-    return f"{n}:{h}"
+    return _fingerprint(con, f"({_vocab_sql()})")
 
 
 def stored_fingerprint(con: Any) -> str | None:
