@@ -12,7 +12,7 @@ import duckdb
 from tqdm.auto import tqdm
 
 from .._termtext import clean
-from ..exceptions import FormatError, IngestError, WorkbenchError
+from ..exceptions import FormatError, IngestError, StoreError, WorkbenchError
 from ..store._connection import sql_sections, sql_statements
 from ..store._own_connection import own_connection
 from ..store._transaction import transaction
@@ -364,6 +364,8 @@ def _ingest_export(con: duckdb.DuckDBPyConnection, folder: Path, fmt: str | None
                           f"(got {fmt!r})")
     try:
         c = merge_export(con, folder)
+    except StoreError as exc:   # (written by a newer workbench: its tables may mean other things)
+        raise IngestError(f"{exc}; nothing was stored") from exc
     except duckdb.Error as exc:  # (a damaged Parquet file, a column of another type): rolled back
         raise IngestError(f"{display(folder)}: the export could not be merged, nothing was stored: "
                           f"{type(exc).__name__}: {exc}") from exc

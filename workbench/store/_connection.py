@@ -219,9 +219,33 @@ def export_files(folder: Path) -> list[Path]:
     return [f for f in found if f.is_file()]   # (a folder named x.parquet: its files are found in it)
 
 
+def export_schema_version(con: duckdb.DuckDBPyConnection, path: Path) -> int:
+    """The schema version an export's ``meta`` table names (0: none, an export older than that table);
+    :class:`StoreError` when a newer workbench wrote it, as for a store file: its tables may mean other things."""
+    files = export_files(path / "meta")
+    if not files:
+        return 0
+    try:
+        rows = con.execute("SELECT value FROM read_parquet($files) WHERE key = 'schema_version'",
+                           {"files": [str(f) for f in files]}).fetchall()
+        version = max((int(v) for v, in rows), default=0)
+    except (duckdb.Error, ValueError, TypeError) as exc:
+        raise StoreError(f"{path}: the export's meta table could not be read ({type(exc).__name__}: {exc}); "
+                         "not read") from exc
+    if version > SCHEMA_VERSION:
+        raise StoreError(f"{path}: this export has schema version {version}, newer than this workbench "
+                         f"({SCHEMA_VERSION}): upgrade the workbench package")
+    return version
+
+
 def open_parquet_export(path: Path) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB whose tables are views over a Parquet export, queried in place."""
     con = connect_file(None)
+    try:
+        export_schema_version(con, path)
+    except StoreError:
+        con.close()
+        raise
     for table in TABLES:
         folder = path / table
         files = export_files(folder)

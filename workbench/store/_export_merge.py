@@ -18,7 +18,7 @@ import duckdb
 from ..ingest._fields import MAX_FIELD_BYTES
 from ..ingest._jsonio import MAX_RAW_BYTES
 from ..ingest._stage_tables import STEP_KINDS, STEP_STATUSES
-from ._connection import PARTITIONED, TABLES, export_files, sql_statements
+from ._connection import PARTITIONED, TABLES, export_files, export_schema_version, sql_statements
 from ._transaction import drop_temp_tables, temp_tables, temp_views, transaction
 
 
@@ -134,6 +134,7 @@ def merge_export(con: duckdb.DuckDBPyConnection, folder: Path) -> dict[str, int]
     """Merge the export in ``folder`` into the store on ``con`` in one transaction; the counts of
     merge_export.sql's ``export_counts`` (steps_read, quarantine_read, run_rejects, step_rejects,
     steps_added, runs_touched) and the labels added."""
+    export_schema_version(con, folder)
     before = temp_tables(con) | temp_views(con)
     notes = [n for table in TABLES for n in _export_view(con, folder, table)]
     con.execute("SET VARIABLE export_max_field = ?", [MAX_FIELD_BYTES])
