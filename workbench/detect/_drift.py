@@ -1,4 +1,8 @@
-"""Drift (nonstationarity): did an agent's behaviour change between model versions or time windows?"""
+"""Drift (nonstationarity): did an agent's behaviour change between model versions or time windows?
+
+An agent is one system's agent: two systems whose agents share a name ("writer", "planner") are compared each
+with itself, never with the other (a store of several systems otherwise read one system's later runs as the other's
+agent drifting)."""
 
 from __future__ import annotations
 
@@ -29,7 +33,7 @@ WITH per_agent AS (
     GROUP BY run_id, agent
 )
 -- the run's time and outcome joined to the (run, agent) rows, not to every step
-SELECT a.run_id, a.agent, r.started_at AS t, a.model, a.tool_calls, a.latency_ms, a.error_rate, a.confidence,
+SELECT a.run_id, a.agent, r.system, r.started_at AS t, a.model, a.tool_calls, a.latency_ms, a.error_rate, a.confidence,
        a.entropy, CASE WHEN r.outcome = 'failure' THEN 1 WHEN r.outcome = 'success' THEN 0 END AS failed
 FROM per_agent a JOIN runs r ON r.run_id = a.run_id
 WHERE r.started_at IS NOT NULL
@@ -80,9 +84,13 @@ def detect_drift(con, config: DetectorConfig) -> pd.DataFrame:  # noqa: ANN001
     ``config.drift_alpha``).
     """
     data = con.execute(_AGENT_RUNS).df()
+    data["system"] = data["system"].astype(object).where(data["system"].notna(), None)
+    named = data["system"].dropna().nunique()
+    several = named + int(data["system"].isna().any()) > 1   # (then a finding names its system)
     rows: list[dict] = []
     pairs = 0   # periods compared: none means too few runs to judge, not "no drift" (attrs["pairs_tested"])
-    for agent, df in data.groupby("agent", sort=True):
+    for (system, agent), df in data.groupby(["system", "agent"], sort=True, dropna=False):
+        system = None if pd.isna(system) else system
         how, segs = _segments(df, config)
         for i in range(1, len(segs)):
             before, after = segs[i - 1], segs[i]
@@ -94,7 +102,7 @@ def detect_drift(con, config: DetectorConfig) -> pd.DataFrame:  # noqa: ANN001
                 continue
             # the same for every metric of the pair: worked out once
             first = after.sort_values("t").iloc[0]
-            segment = {"agent": agent, "how": how, "segment": i, "run_id": first["run_id"], "since": first["t"],
+            segment = {"system": system, "agent": agent, "how": how, "segment": i, "run_id": first["run_id"], "since": first["t"],
                        "from_model": before["model"].mode().iat[0] if before["model"].notna().any() else None,
                        "to_model": after["model"].mode().iat[0] if after["model"].notna().any() else None}
             rows.extend({**segment, "metric": metric, "p": p, "text": text} for metric, p, text in tests)
@@ -108,30 +116,40 @@ def detect_drift(con, config: DetectorConfig) -> pd.DataFrame:  # noqa: ANN001
     tests = pd.DataFrame(rows)
     tests["p_adj"] = stats.false_discovery_control(tests["p"].to_numpy(), method="bh")
     hits = tests[tests["p_adj"] <= config.drift_alpha]
-    # A model change is a known cause; a time-window shift of another agent close to it is most
-    # likely that change seen downstream (a verifier re-checking a drifted pricer more often).
-    span = data["t"].max() - data["t"].min()
-    width = span / config.drift_windows
-    changes = hits[hits["how"] == "version"].groupby("agent")["since"].min()
     out = []
-    for (agent, seg), g in hits.groupby(["agent", "segment"], sort=True):
+    for (system, agent, seg), g in hits.groupby(["system", "agent", "segment"], sort=True, dropna=False):
+        system = None if pd.isna(system) else system
         g = g.sort_values("p_adj")
         top = g.iloc[0]
         change = (f"model {top['from_model']} → {top['to_model']}" if top["how"] == "version"
                   else f"time window {seg + 1}")
-        detail = (f"{agent} changed from {pd.Timestamp(top['since']):%Y-%m-%d %H:%M} ({change}): "
+        who = f"{agent} ({system})" if several and system is not None else agent
+        detail = (f"{who} changed from {pd.Timestamp(top['since']):%Y-%m-%d %H:%M} ({change}): "
                   + "; ".join(f"{r.text} ({p_value(r.p_adj)})" for r in g.itertuples()))
-        cause = None
-        if top["how"] == "window":
-            near = changes[(changes.index != agent) & ((changes - top["since"]).abs() <= width)]
-            cause = near.index[0] if len(near) else None
+        cause = _downstream_of(data, hits, system, agent, top, config) if top["how"] == "window" else None
         if cause is not None:
             detail += f"; likely downstream of {cause}'s model change"
         attrs = {"since": str(top["since"]), "segmentation": top["how"], "segment": int(seg),
-                 "metrics": {r.metric: float(r.p_adj) for r in g.itertuples()}, "downstream_of": cause}
+                 "metrics": {r.metric: float(r.p_adj) for r in g.itertuples()}, "downstream_of": cause,
+                 "system": system}
         out.append({"run_id": top["run_id"], "step_id": None, "agent": agent, "detector": "drift",
                     "severity": "info" if cause else "warning", "detail": detail,
                     "attributes": json.dumps(attrs)})
     found = pd.DataFrame(out, columns=cols)
     found.attrs["pairs_tested"] = pairs
     return found
+
+
+def _downstream_of(data: pd.DataFrame, hits: pd.DataFrame, system: str | None, agent: str, top: pd.Series,
+                   config: DetectorConfig) -> str | None:
+    """The agent of the same system whose model changed within one time window of this agent's shift, if any.
+
+    A model change is a known cause; a time-window shift of another agent close to it is most likely that change
+    seen downstream (a verifier re-checking a drifted pricer more often). Another system's change is no cause."""
+    same = (data["system"] == system) if system is not None else data["system"].isna()
+    times = data.loc[same, "t"]
+    width = (times.max() - times.min()) / config.drift_windows
+    mine = (hits["system"] == system) if system is not None else hits["system"].isna()
+    changes = hits[mine & (hits["how"] == "version")].groupby("agent")["since"].min()
+    near = changes[(changes.index != agent) & ((changes - top["since"]).abs() <= width)]
+    return near.index[0] if len(near) else None
