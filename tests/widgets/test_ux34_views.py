@@ -1,0 +1,72 @@
+"""What ux34 saw using the views on real-looking logs as a new SRE, checked without a browser.
+
+- The LimitTuner on a store of several systems opened on the system most runs belong to: on the real
+  frameworks' fixtures that is Who&When's 7 runs, none successful ("limits are where the runs went"), while
+  systems whose successful runs make a basis sat further down its own dropdown (a twin of the other views'
+  system picker).
+- FindingsOverview's drilled runs were an HTML table: a Phoenix or Langfuse user clicks a trace to open it; here
+  the run id had to be copied into ``ex.show_run(...)``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import workbench as wb
+from workbench.widgets import FindingsOverview, IncidentExplorer, LimitTuner
+
+T0 = 1_767_225_600_000_000_000
+
+
+def _runs(system: str, outcomes: str, first: int = 0) -> list[dict]:
+    """One run per letter of ``outcomes`` (s: success, f: failure), 1-3 timed tool steps each."""
+    recs: list[dict] = []
+    for i, o in enumerate(outcomes, start=first):
+        run_id = f"{system}-{i}"
+        recs.append({"record": "run", "run_id": run_id, "system": system,
+                     "outcome": {"s": "success", "f": "failure"}[o]})
+        for k in range(1 + i % 3):
+            t = T0 + (i * 100 + k) * 1_000_000_000
+            recs.append({"record": "step", "run_id": run_id, "step_id": f"s{k}", "agent": "worker", "kind": "tool",
+                         "name": "lookup", "input": f"q{k}", "started_at": t, "ended_at": t + 200_000_000,
+                         "status": "ok"})
+    return recs
+
+
+def test_limit_tuner_opens_on_a_system_its_limits_can_be_priced_on(tmp_path: Path) -> None:
+    ws = wb.open()
+    # the most runs, none successful (Who&When); a few successes, fewer than min_runs; enough successes
+    ws.ingest(_runs("chats", "ffffffff") + _runs("quotes", "sssssf", 20) + _runs("mixed", "ssfffff", 40),
+              progress=False)
+    view = LimitTuner(ws, policy_path=str(tmp_path / "limits.yaml"))
+    assert view.system.value == "quotes"
+    assert "learned from the successful runs of quotes" in view.table.value
+    assert view.system.layout.display != "none"
+    # below min_runs successes, one with some beats one with none, whatever their sizes
+    assert LimitTuner(ws, min_runs=10).system.value == "mixed"
+    # one system: its limits, the picker hidden (nothing to pick)
+    one = wb.open()
+    one.ingest(_runs("quotes", "sssssf"), progress=False)
+    alone = LimitTuner(one)
+    assert alone.system.value == "quotes" and alone.system.layout.display == "none"
+    assert "for quotes" in alone.readout.value
+
+
+def test_a_drilled_run_opens_in_the_explorer(ws: wb.Workspace) -> None:
+    fo = FindingsOverview(ws)
+    assert fo.open_row.layout.display == "none"       # nothing drilled: nothing to open
+    runs = fo.drill("cascade")
+    first, second = runs["run_id"].iloc[:2]
+    assert fo.open_row.layout.display != "none" and fo.run_pick.value == first
+    assert [v for _, v in fo.run_pick.options] == list(runs["run_id"])   # the table's runs, in its order
+    fo.open_button.click()
+    # no explorer given: one opened below the overview, on the run, the run list pointing at it
+    assert isinstance(fo.explorer, IncidentExplorer) and fo.opened.children == (fo.explorer,)
+    assert fo.explorer.run_id == first and first in fo.explorer.header.value and fo.explorer.runs.value == first
+    # the user's own explorer (another cell): the run shown there, nothing opened here
+    mine = IncidentExplorer(ws, blame_model=None)
+    other = FindingsOverview(ws, explorer=mine)
+    other.detector.value = "cascade"
+    other.run_pick.value = second
+    other.open_button.click()
+    assert mine.run_id == second and mine.runs.value == second and other.opened.children == ()
