@@ -13,7 +13,7 @@ from .._plain import counted
 from ..exceptions import InvalidParameterError
 from ..store._outcomes import TAKEN_OUTCOME, counted_as
 from ..store._own_connection import fetch, fetch_df
-from ._html import STYLE, esc, frame, label
+from ._html import STYLE, esc, frame, label, short_id
 from ._layout import control_row, scroll_wide
 from ._systems import system_picker
 
@@ -134,7 +134,9 @@ class FindingsOverview(w.VBox):
         if len(self.counts):
             # (its severity legend and "…" menu past a 1000 px window's output: the whole view scrolled sideways)
             scroll_wide(self.chart)
-        self.runs = w.HTML()
+        # (32-hex run ids on one line beside the examples: at a 1000 px window the whole overview scrolled
+        # sideways, 743 px in 568; the table scrolls in its own box)
+        self.runs = scroll_wide(w.HTML())
         # A Phoenix or Langfuse user clicks a trace to open it: the run ids of the table above had to be copied
         # into ``ex.show_run(...)`` by hand. The drilled runs in a picker (most findings first) and a button.
         self.run_pick = w.Dropdown(description="run", options=[], style={"description_width": "initial"},
@@ -197,7 +199,9 @@ class FindingsOverview(w.VBox):
             f"JOIN ({counted_as(True)}) r ON r.run_id = f.run_id WHERE f.detector = ? "
             "GROUP BY ALL ORDER BY findings DESC, f.run_id LIMIT ?", [TAKEN_OUTCOME, detector, self.max_runs])
         # (a run id on one line: "proc-s11-|000050" broke at its hyphens beside the example)
-        self.runs.value = f"<b>{esc(detector)}</b>: top {len(runs)} runs<div class='wb-flagged-runs'>{frame(runs)}</div>"
+        # (the ids shortened as in the explorer's run list: whole in the picker below, the explorer opens them)
+        shown = runs.assign(run_id=runs["run_id"].map(short_id))
+        self.runs.value = f"<b>{esc(detector)}</b>: top {len(runs)} runs<div class='wb-flagged-runs'>{frame(shown)}</div>"
         self.run_pick.options = [(label(f"{r.run_id} · {r.outcome} · {counted(int(r.findings), 'finding')}"), r.run_id)
                             for r in runs.itertuples(index=False)]
         self.run_pick.value = runs["run_id"].iat[0] if len(runs) else None   # (options alone select nothing)
