@@ -6,6 +6,8 @@
   system picker).
 - FindingsOverview's drilled runs were an HTML table: a Phoenix or Langfuse user clicks a trace to open it; here
   the run id had to be copied into ``ex.show_run(...)``.
+- The ThresholdTuner on a store of several systems priced one system's runs (ux33) beside a calibration plot of
+  every system's steps.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import workbench as wb
-from workbench.widgets import FindingsOverview, IncidentExplorer, LimitTuner
+from workbench.widgets import FindingsOverview, IncidentExplorer, LimitTuner, ThresholdTuner
 
 T0 = 1_767_225_600_000_000_000
 
@@ -97,3 +99,25 @@ def test_limit_tuner_says_what_it_does_while_it_builds_and_backtests(tmp_path: P
     view.backtest_button.click()
     assert "replaying the store's runs" in said[0][0] and said[0][1], said     # said first, the button off
     assert "Backtest at p99" in view.backtest_view.value and not view.backtest_button.disabled
+
+
+def test_tuner_calibration_is_the_picked_system_s() -> None:
+    records = []
+    for system, runs, good in (("alpha", 6, 0.9), ("beta", 4, 0.2)):   # beta's confidence says the opposite
+        for r in range(runs):
+            ok = r % 2 == 0
+            records.append({"record": "run", "run_id": f"{system}-{r}", "system": system,
+                            "outcome": "success" if ok else "failure"})
+            records.append({"run_id": f"{system}-{r}", "step_id": "s0", "agent": "writer", "kind": "llm",
+                            "confidence": good if ok else 1.1 - good})
+    ws = wb.open()
+    ws.ingest(records, progress=False)
+    tu = ThresholdTuner(ws, signal="confidence")
+
+    def drawn() -> tuple[int, float]:
+        table = tu.calibration.children[0].chart.layer[1].data
+        return int(table["steps"].sum()), float(table.sort_values("mean_confidence")["success_rate"].iat[-1])
+
+    assert tu.system.value == "alpha" and drawn() == (6, 1.0)       # alpha's 6 steps, not the store's 10
+    tu.system.value = "beta"
+    assert drawn() == (4, 0.0)     # redrawn for beta: its most confident steps are its failed runs'

@@ -128,6 +128,7 @@ class ThresholdTuner(w.VBox):
             self.signal.options, self.signal.value = self.signals, keep
         finally:
             self._quiet_signal = False
+        self._calibration()
         self.recompute()
 
     def _unpriced(self, have: Any, signal: str | None, policy_path: str) -> None:
@@ -320,7 +321,8 @@ class ThresholdTuner(w.VBox):
         from ..thresholds import confidence_calibration
 
         try:
-            table = confidence_calibration(self.ws)
+            # the system picked's runs, as the sweep beside it (whole-store, it mixed every system's steps)
+            table = confidence_calibration(self.ws, runs=self._runs())
         except ValueError as exc:  # one outcome only, say so instead of drawing nothing
             self.calibration.children = (w.HTML(f"<i>{esc(exc)}</i>"),)
             return
