@@ -114,10 +114,12 @@ def test_tuner_calibration_is_the_picked_system_s() -> None:
     ws.ingest(records, progress=False)
     tu = ThresholdTuner(ws, signal="confidence")
 
-    def drawn() -> tuple[int, float]:
-        table = tu.calibration.children[0].chart.layer[1].data
-        return int(table["steps"].sum()), float(table.sort_values("mean_confidence")["success_rate"].iat[-1])
+    def drawn() -> list[tuple[float, float]]:     # (mean confidence, share of runs that succeeded) per bin
+        table = tu.calibration.children[0].chart.layer[1].data.sort_values("mean_confidence")
+        return [(round(c, 2), round(r, 2)) for c, r in zip(table["mean_confidence"], table["success_rate"],
+                                                           strict=True)]
 
-    assert tu.system.value == "alpha" and drawn() == (6, 1.0)       # alpha's 6 steps, not the store's 10
+    # alpha's steps alone (the store's: 0.4 and 0.6, both systems' runs in each bin)
+    assert tu.system.value == "alpha" and drawn() == [(0.2, 0.0), (0.9, 1.0)], drawn()
     tu.system.value = "beta"
-    assert drawn() == (4, 0.0)     # redrawn for beta: its most confident steps are its failed runs'
+    assert drawn() == [(0.2, 1.0), (0.9, 0.0)], drawn()     # redrawn for beta, its confidence the other way
