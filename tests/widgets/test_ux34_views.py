@@ -7,7 +7,7 @@
 - FindingsOverview's drilled runs were an HTML table: a Phoenix or Langfuse user clicks a trace to open it; here
   the run id had to be copied into ``ex.show_run(...)``.
 - The ThresholdTuner on a store of several systems priced one system's runs (ux33) beside a calibration plot of
-  every system's steps.
+  every system's steps and a "what these logs do not let you tune" panel of the whole store.
 """
 
 from __future__ import annotations
@@ -101,7 +101,7 @@ def test_limit_tuner_says_what_it_does_while_it_builds_and_backtests(tmp_path: P
     assert "Backtest at p99" in view.backtest_view.value and not view.backtest_button.disabled
 
 
-def test_tuner_calibration_is_the_picked_system_s() -> None:
+def test_tuner_calibration_and_capabilities_are_the_picked_system_s() -> None:
     records = []
     for system, runs, good in (("alpha", 6, 0.9), ("beta", 4, 0.2)):   # beta's confidence says the opposite
         for r in range(runs):
@@ -109,7 +109,8 @@ def test_tuner_calibration_is_the_picked_system_s() -> None:
             records.append({"record": "run", "run_id": f"{system}-{r}", "system": system,
                             "outcome": "success" if ok else "failure"})
             records.append({"run_id": f"{system}-{r}", "step_id": "s0", "agent": "writer", "kind": "llm",
-                            "confidence": good if ok else 1.1 - good})
+                            "confidence": good if ok else 1.1 - good,
+                            **({"latency_ms": 100 + r} if system == "beta" else {})})   # beta's alone
     ws = wb.open()
     ws.ingest(records, progress=False)
     tu = ThresholdTuner(ws, signal="confidence")
@@ -121,5 +122,8 @@ def test_tuner_calibration_is_the_picked_system_s() -> None:
 
     # alpha's steps alone (the store's: 0.4 and 0.6, both systems' runs in each bin)
     assert tu.system.value == "alpha" and drawn() == [(0.2, 0.0), (0.9, 1.0)], drawn()
+    # what alpha's logs do not let you tune: a latency threshold (beta's steps carry latencies, alpha's none)
+    assert "HITL on latency_ms</b>: no step carries it" in tu.capabilities.value, tu.capabilities.value
     tu.system.value = "beta"
     assert drawn() == [(0.2, 1.0), (0.9, 0.0)], drawn()     # redrawn for beta, its confidence the other way
+    assert "latency_ms" not in tu.capabilities.value and "HITL on entropy" in tu.capabilities.value
