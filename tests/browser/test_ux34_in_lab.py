@@ -1,6 +1,7 @@
 """In JupyterLab (headless Chromium, the session's one server), what ux34 saw on the real frameworks' traces at a
 1000 px window: a finding's run could not be opened from the FindingsOverview (its run id had to be copied into
-``ex.show_run``); the overview's table of 32-hex run ids made the whole view scroll sideways (743 px in 568); the
+``ex.show_run``); the overview's table of 32-hex run ids made the whole view scroll sideways (743 px in 568), its
+examples squeezed to two words a line; the
 explorer's run list scrolled sideways too (730 px in 562), each line's outcome and hits past its edge. Here: the
 "Open in explorer" button clicked as a person would, the run's explorer opened below with its timeline drawn
 (marks in the SVG), and neither view wider than its output."""
@@ -39,6 +40,11 @@ def test_a_finding_s_run_opens_in_the_explorer_and_both_fit(lab, browser) -> Non
         overview = page.locator(f"{PANEL} .wb-findings-overview").first
         picked = overview.locator(".widget-dropdown select").last.evaluate("e => e.options[e.selectedIndex].text")
         run = picked.split()[0]                             # (the option text spaces are no-break spaces)
+        # each drilled run on a line or two, its example beneath (as a sixth column it was squeezed to two words
+        # a line: each run eight lines tall)
+        tall = overview.locator(".wb-flagged-runs tr").evaluate_all(
+            "rs => rs.map(r => r.getBoundingClientRect().height)")
+        assert len(tall) == 7 and max(tall) <= 60, tall    # the header, 3 runs and 3 examples
         assert len(run) == 32, picked                       # a real OTel trace id, whole in the picker
         overview.locator(".wb-open-run").click(timeout=30_000)
         header = overview.locator(".wb-incident-explorer .wb-run-header")

@@ -61,6 +61,8 @@ def test_a_drilled_run_opens_in_the_explorer(ws: wb.Workspace) -> None:
     first, second = runs["run_id"].iloc[:2]
     assert fo.open_row.layout.display != "none" and fo.run_pick.value == first
     assert [v for _, v in fo.run_pick.options] == list(runs["run_id"])   # the table's runs, in its order
+    # each run's example on a row of its own beneath it (a sixth column, it was squeezed to two words a line)
+    assert fo.runs.value.count("<tr class='wb-finding-detail'><td colspan='5'>") == len(runs)
     fo.open_button.click()
     # no explorer given: one opened below the overview, on the run, the run list pointing at it
     assert isinstance(fo.explorer, IncidentExplorer) and fo.opened.children == (fo.explorer,)

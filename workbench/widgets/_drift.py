@@ -13,7 +13,7 @@ from .._plain import counted
 from ..exceptions import InvalidParameterError
 from ..store._outcomes import TAKEN_OUTCOME, counted_as
 from ..store._own_connection import fetch, fetch_df
-from ._html import STYLE, esc, frame, label, short_id
+from ._html import STYLE, esc, label, short_id
 from ._layout import control_row, scroll_wide
 from ._systems import system_picker
 
@@ -199,9 +199,8 @@ class FindingsOverview(w.VBox):
             f"JOIN ({counted_as(True)}) r ON r.run_id = f.run_id WHERE f.detector = ? "
             "GROUP BY ALL ORDER BY findings DESC, f.run_id LIMIT ?", [TAKEN_OUTCOME, detector, self.max_runs])
         # (a run id on one line: "proc-s11-|000050" broke at its hyphens beside the example)
-        # (the ids shortened as in the explorer's run list: whole in the picker below, the explorer opens them)
-        shown = runs.assign(run_id=runs["run_id"].map(short_id))
-        self.runs.value = f"<b>{esc(detector)}</b>: top {len(runs)} runs<div class='wb-flagged-runs'>{frame(shown)}</div>"
+        self.runs.value = (f"<b>{esc(detector)}</b>: top {len(runs)} runs"
+                           f"<div class='wb-flagged-runs'>{_flagged_table(runs)}</div>")
         self.run_pick.options = [(label(f"{r.run_id} · {r.outcome} · {counted(int(r.findings), 'finding')}"), r.run_id)
                             for r in runs.itertuples(index=False)]
         self.run_pick.value = runs["run_id"].iat[0] if len(runs) else None   # (options alone select nothing)
@@ -221,3 +220,22 @@ class FindingsOverview(w.VBox):
             self.opened.children = (self.explorer,)
         self.explorer.show_run(run_id)
         return self.explorer
+
+
+_FLAGGED = {"run_id": "run", "outcome": "outcome", "reported_outcome": "reported", "findings": "findings",
+            "severity": "severity"}
+
+
+def _flagged_table(runs: pd.DataFrame) -> str:
+    """The drilled runs, each on a row (ids shortened as in the explorer's run list: whole in the picker below),
+    its worst finding's example on a row of its own beneath, as wide as the table. (As a sixth column, at a 1000
+    px window the example was squeezed to two words a line, each run eight lines tall.)"""
+    if runs.empty:
+        return "<i>(none)</i>"
+    head = "".join(f"<th style='text-align:left'>{h}</th>" for h in _FLAGGED.values())
+    rows = "".join(
+        "<tr class='wb-finding'>" + "".join(f"<td>{esc(short_id(v) if c == 'run_id' else '' if pd.isna(v) else v)}</td>"
+                                            for c, v in zip(_FLAGGED, (getattr(r, c) for c in _FLAGGED), strict=True))
+        + f"</tr><tr class='wb-finding-detail'><td colspan='{len(_FLAGGED)}'>{esc(r.example)}</td></tr>"
+        for r in runs.itertuples(index=False))
+    return f"<table class='wb-table wb-findings-table'><thead><tr>{head}</tr></thead>{rows}</table>"

@@ -79,7 +79,7 @@ STYLE = ("<style>.wb-pre{white-space:pre-wrap;word-break:break-word;max-height:1
          # a state column of short words (a key, a step id) keeps each word whole: "anywhere" let the table
          # squeeze it to a few letters a line ("item_qu|ery", "s00|02") to widen the value column
          ":is(.wb-state-table,.wb-findings-table) td.wb-word{overflow-wrap:normal;word-break:normal}.wb-state-table th{text-align:left}"
-         ".wb-findings-table tr.wb-finding td{padding-top:6px}.wb-flagged-runs td:first-child{white-space:nowrap}"
+         ".wb-findings-table tr.wb-finding td{padding-top:6px}.wb-flagged-runs tr.wb-finding td:first-child{white-space:nowrap}"
          # the explorer's run list never scrolls sideways (its horizontal scrollbar sat under twelve lines cut at
          # the same place): a line longer than the list is cut at its edge, the run's header shows it whole
          ".wb-run-list select{overflow-x:hidden}"
