@@ -30,13 +30,22 @@ def building(text: str) -> Iterator[Callable[[str], None]]:
         if line is not None:
             line.value = f"<i class='wb-building'>{esc(words)}</i>"
 
+    handle = None
     if line is not None:
         from IPython.display import display
 
         say(text)
-        display(line)
+        handle = display(line, display_id=True)
     try:
         yield say
     finally:
         if line is not None:
             line.close()
+        if handle is not None:
+            # the output replaced by a view of no model, which the notebook hides: left pointing at the closed
+            # widget, a saved notebook reopened read "Error displaying widget: model not found" above the view
+            handle.update({_VIEW: {"version_major": 2, "version_minor": 0, "model_id": ""}, "text/plain": ""},
+                          raw=True)
+
+
+_VIEW = "application/vnd.jupyter.widget-view+json"
