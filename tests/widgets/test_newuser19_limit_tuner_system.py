@@ -6,23 +6,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from test_ux34_views import _runs as _outcome_runs
+
 import workbench as wb
 from workbench.widgets import LimitTuner
 
-T0 = 1_767_225_600_000_000_000
-
 
 def _runs(system: str, n: int, first: int) -> list[dict]:
-    recs: list[dict] = []
-    for i in range(first, first + n):
-        run_id = f"{system}-{i}"
-        recs.append({"record": "run", "run_id": run_id, "system": system, "outcome": "success"})
-        for k in range(1 + i % 3):
-            t = T0 + (i * 100 + k) * 1_000_000_000
-            recs.append({"record": "step", "run_id": run_id, "step_id": f"s{k}", "agent": "worker", "kind": "tool",
-                         "name": "lookup", "input": f"q{k}", "started_at": t, "ended_at": t + 200_000_000,
-                         "status": "ok"})
-    return recs
+    return _outcome_runs(system, "s" * n, first)      # n successful runs
 
 
 def test_opens_on_the_system_with_most_runs(tmp_path: Path) -> None:

@@ -9,29 +9,37 @@ import pandas as pd
 from sklearn.calibration import calibration_curve
 
 from ..exceptions import InvalidParameterError
-from ..store._outcomes import COUNTING, silent_flag, with_run_outcomes
+from ..store._outcomes import COUNTING, learn_scope, learning, run_ids, silent_flag, with_run_outcomes
 
-# Outcomes from store/sql/run_outcomes.sql: $silent true counts the runs taken as failed.
-_SQL = with_run_outcomes("""
+# Outcomes from store/sql/run_outcomes.sql: $silent true counts the runs taken as failed; $learn_scoped: only the
+# runs in _learn_scope have a known outcome (the others are left out, as runs of unknown outcome are).
+_SQL = learning(with_run_outcomes("""
 SELECT s.confidence, r.outcome = 'success' AS succeeded
 FROM steps s JOIN {run_outcomes} r ON r.run_id = s.run_id AND r.outcome IN ('success', 'failure')
 WHERE s.confidence IS NOT NULL AND s.confidence BETWEEN 0 AND 1
-""")
+"""))
 
 
 def confidence_calibration(ws: Any, n_bins: int = 10, strategy: str = "quantile",
-                           silent: bool = True) -> pd.DataFrame:
+                           silent: bool = True, runs: Any = None) -> pd.DataFrame:
     """How often runs succeed among steps of a given confidence: one row per bin with
     ``mean_confidence``, ``success_rate``, ``steps`` and the gap between the two. A calibrated
     confidence has ``success_rate ≈ mean_confidence``. Runs of unknown outcome are left out.
 
     ``silent``: a run taken as failed (a silent failure: reported success, a critical
     ``silent_failure`` finding, no label) counts as failed, as ``workbench investigate``, the sweep and
-    the backtest count it; ``False``: the stored outcome only. ``frame.attrs["counting"]`` says which."""
+    the backtest count it; ``False``: the stored outcome only. ``frame.attrs["counting"]`` says which.
+    ``runs``: only these runs (ids, or a frame of ``ws.runs(...)``: one system's, as the ThresholdTuner picks it)."""
     silent = silent_flag(silent, "confidence_calibration")
     if n_bins < 2:
         raise InvalidParameterError(f"'n_bins' must be >= 2 (got {n_bins})")
-    data = ws.con.cursor().execute(_SQL, {"silent": silent}).fetchnumpy()
+    runs = run_ids(ws, runs, "confidence_calibration")
+    con = ws.con.cursor()
+    try:
+        scoped = learn_scope(con, runs)
+        data = con.execute(_SQL, {"silent": silent, "learn_scoped": scoped}).fetchnumpy()
+    finally:
+        con.close()
     conf = np.asarray(data["confidence"], dtype=float)
     if conf.size == 0:
         raise InvalidParameterError(

@@ -12,7 +12,8 @@ from typing import Any
 import pandas as pd
 
 from ..policy._model import SIGNALS
-from ..store._outcomes import RUN_OUTCOMES_SQL, TAKEN_SQL
+from ..store._outcomes import RUN_OUTCOMES_SQL, TAKEN_SQL, run_ids
+from ..store._run_scope import fill_run_scope
 
 _COLUMNS = ["what", "tunable", "why", "instead"]
 
@@ -41,26 +42,32 @@ _NO_PROXY = ("workbench derives no stand-in from text; put a HITL rule on a sign
              "have the system log its log-probabilities")
 
 
-def what_can_be_tuned(ws: Any) -> TunableTable:
+def what_can_be_tuned(ws: Any, runs: Any = None) -> TunableTable:
     """One row per thing to tune (a HITL signal, pricing thresholds, catching failures in time,
     breaker / budget / loop limits): ``tunable``, ``why`` (what the store has or lacks) and
-    ``instead`` (what to do when it cannot be tuned here). A DataFrame that displays its sentences whole."""
+    ``instead`` (what to do when it cannot be tuned here). A DataFrame that displays its sentences whole.
+    ``runs``: only these runs (ids, or a frame of ``ws.runs(...)``: one system's, as the ThresholdTuner picks it)."""
     from ._sweep import available_signals
 
-    have = available_signals(ws).set_index("signal")["steps"]
+    runs = run_ids(ws, runs, "what_can_be_tuned")
+    have = available_signals(ws, runs=runs).set_index("signal")["steps"]
     con = ws.con.cursor()
     try:
+        scoped = fill_run_scope(con, "_tune_scope", runs)
+        mine = "(NOT $scoped OR run_id IN (SELECT run_id FROM _tune_scope))"
         # outcomes as the tuners count them (store/sql/run_outcomes.sql): a silent failure is a failure
         counts = dict(con.execute(f"SELECT coalesce(outcome, 'unknown'), count(*) FROM ({RUN_OUTCOMES_SQL}) "
-                                  "GROUP BY 1", {"silent": True}).fetchall())
+                                  f"WHERE {mine} GROUP BY 1", {"silent": True, "scoped": scoped}).fetchall())
         # every run's steps, outcome or not: a signal the logs carry, only not on labelled runs yet
         raw = dict(zip(_COLUMN_SIGNALS, con.execute(
             "SELECT " + ", ".join(f"count({c})" for c in _COLUMN_SIGNALS) + " FROM steps "
-            "WHERE kind IS NULL OR kind NOT IN ('agent', 'system')").fetchall()[0], strict=True))
+            f"WHERE (kind IS NULL OR kind NOT IN ('agent', 'system')) AND {mine}", {"scoped": scoped}
+        ).fetchall()[0], strict=True))
         # runs that reported success (or nothing) and are taken as failed: investigate lists them (SILENT*)
-        silent_ok = con.execute(f"SELECT count(*) FROM ({TAKEN_SQL})").fetchall()[0][0]
+        silent_ok = con.execute(f"SELECT count(*) FROM ({TAKEN_SQL}) WHERE {mine}", {"scoped": scoped}).fetchall()[0][0]
         culprits = con.execute("SELECT count(DISTINCT l.run_id) FROM labels l JOIN runs r USING (run_id) "
-                               "WHERE l.step_id IS NOT NULL AND r.outcome = 'failure'").fetchall()[0][0]
+                               f"WHERE l.step_id IS NOT NULL AND r.outcome = 'failure' AND {mine}",
+                               {"scoped": scoped}).fetchall()[0][0]
     finally:
         con.close()
     ok, bad, unknown = counts.get("success", 0), counts.get("failure", 0), counts.get("unknown", 0)

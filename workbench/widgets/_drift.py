@@ -9,15 +9,17 @@ import ipywidgets as w
 import pandas as pd
 
 from .. import plots
+from .._plain import counted
 from ..exceptions import InvalidParameterError
 from ..store._outcomes import TAKEN_OUTCOME, counted_as
 from ..store._own_connection import fetch, fetch_df
-from ._html import STYLE, esc, frame
+from ._html import STYLE, esc, label, short_id
 from ._layout import control_row, scroll_wide
 from ._systems import system_picker
 
 if TYPE_CHECKING:
     from ..workspace import Workspace
+    from ._explorer import IncidentExplorer
 
 
 class DriftMonitor(w.VBox):
@@ -113,10 +115,12 @@ class DriftMonitor(w.VBox):
 
 
 class FindingsOverview(w.VBox):
-    """Runs flagged per detector (click a bar, or pick a detector) and the runs behind it."""
+    """Runs flagged per detector (click a bar, or pick a detector) and the runs behind it; "Open in explorer"
+    shows the run picked among them in ``explorer`` (an :class:`IncidentExplorer` of the same store), or, without
+    one, in an explorer the overview opens below itself."""
 
-    def __init__(self, ws: Workspace, max_runs: int = 25) -> None:
-        self.ws, self.max_runs = ws, max_runs
+    def __init__(self, ws: Workspace, max_runs: int = 25, explorer: IncidentExplorer | None = None) -> None:
+        self.ws, self.max_runs, self.explorer = ws, max_runs, explorer
         self.counts = plots.detector_counts(ws)
         detectors = sorted(self.counts["detector"].unique().tolist()) if len(self.counts) else []
         self.detector = w.Dropdown(description="detector", options=[("(pick one)", None)] + [(d, d) for d in detectors],
@@ -130,13 +134,27 @@ class FindingsOverview(w.VBox):
         if len(self.counts):
             # (its severity legend and "…" menu past a 1000 px window's output: the whole view scrolled sideways)
             scroll_wide(self.chart)
-        self.runs = w.HTML()
+        # (32-hex run ids on one line beside the examples: at a 1000 px window the whole overview scrolled
+        # sideways, 743 px in 568; the table scrolls in its own box)
+        self.runs = scroll_wide(w.HTML())
+        # A Phoenix or Langfuse user clicks a trace to open it: the run ids of the table above had to be copied
+        # into ``ex.show_run(...)`` by hand. The drilled runs in a picker (most findings first) and a button.
+        self.run_pick = w.Dropdown(description="run", options=[], style={"description_width": "initial"},
+                              layout=w.Layout(width="auto", max_width="100%"))
+        self.open_button = w.Button(description="Open in explorer", icon="search", button_style="primary",
+                             tooltip="show this run's timeline, steps, findings and verdict")
+        self.open_button.add_class("wb-open-run")
+        self.open_button.on_click(lambda _: self.open_run())
+        self.open_row = control_row([self.run_pick, self.open_button])
+        self.open_row.layout.display = "none"
+        self.opened = w.VBox()      # the explorer this overview opened (none given)
         if not len(self.counts):   # a "(pick one)" box with nothing to pick
             self.detector.layout.display = "none"
         self.detector.observe(lambda c: self.drill(c["new"]), names="value")
         if hasattr(self.chart, "selections"):
             self.chart.selections.observe(self._on_pick, names=["detector"])
-        super().__init__([w.HTML(STYLE + "<b>Findings</b>"), self.chart, self.detector, self.runs])
+        super().__init__([w.HTML(STYLE + "<b>Findings</b>"), self.chart, self.detector, self.runs, self.open_row,
+                          self.opened])
         self.add_class("wb-findings-overview")
 
     def _nothing_found(self) -> str:
@@ -161,6 +179,7 @@ class FindingsOverview(w.VBox):
         """The runs ``detector`` flagged (most findings first), shown below the chart."""
         if detector is None:
             self.runs.value = ""
+            self.run_pick.options, self.open_row.layout.display = [], "none"
             return pd.DataFrame()
         # outcomes as workbench investigate counts them: a silent failure named as every view names it
         # the severities worst first, and the example the worst finding's: a cascade's runs read "info, critical"
@@ -180,5 +199,43 @@ class FindingsOverview(w.VBox):
             f"JOIN ({counted_as(True)}) r ON r.run_id = f.run_id WHERE f.detector = ? "
             "GROUP BY ALL ORDER BY findings DESC, f.run_id LIMIT ?", [TAKEN_OUTCOME, detector, self.max_runs])
         # (a run id on one line: "proc-s11-|000050" broke at its hyphens beside the example)
-        self.runs.value = f"<b>{esc(detector)}</b>: top {len(runs)} runs<div class='wb-flagged-runs'>{frame(runs)}</div>"
+        self.runs.value = (f"<b>{esc(detector)}</b>: top {len(runs)} runs"
+                           f"<div class='wb-flagged-runs'>{_flagged_table(runs)}</div>")
+        self.run_pick.options = [(label(f"{r.run_id} · {r.outcome} · {counted(int(r.findings), 'finding')}"), r.run_id)
+                            for r in runs.itertuples(index=False)]
+        self.run_pick.value = runs["run_id"].iat[0] if len(runs) else None   # (options alone select nothing)
+        self.open_row.layout.display = None if len(runs) else "none"
         return runs
+
+    def open_run(self, run_id: str | None = None) -> IncidentExplorer:
+        """Show ``run_id`` (by default the run picked under the table) in the explorer: the one given, else one
+        opened below this overview on first use. Returns the explorer."""
+        from ._explorer import IncidentExplorer
+
+        run_id = run_id if run_id is not None else self.run_pick.value
+        if run_id is None:
+            raise InvalidParameterError("open_run: no run picked (pick a detector, then a run of its table)")
+        if self.explorer is None:
+            self.explorer = IncidentExplorer(self.ws)
+            self.opened.children = (self.explorer,)
+        self.explorer.show_run(run_id)
+        return self.explorer
+
+
+_FLAGGED = {"run_id": "run", "outcome": "outcome", "reported_outcome": "reported", "findings": "findings",
+            "severity": "severity"}
+
+
+def _flagged_table(runs: pd.DataFrame) -> str:
+    """The drilled runs, each on a row (ids shortened as in the explorer's run list: whole in the picker below),
+    its worst finding's example on a row of its own beneath, as wide as the table. (As a sixth column, at a 1000
+    px window the example was squeezed to two words a line, each run eight lines tall.)"""
+    if runs.empty:
+        return "<i>(none)</i>"
+    head = "".join(f"<th style='text-align:left'>{h}</th>" for h in _FLAGGED.values())
+    rows = "".join(
+        "<tr class='wb-finding'>" + "".join(f"<td>{esc(short_id(v) if c == 'run_id' else '' if pd.isna(v) else v)}</td>"
+                                            for c, v in zip(_FLAGGED, (getattr(r, c) for c in _FLAGGED), strict=True))
+        + f"</tr><tr class='wb-finding-detail'><td colspan='{len(_FLAGGED)}'>{esc(r.example)}</td></tr>"
+        for r in runs.itertuples(index=False))
+    return f"<table class='wb-table wb-findings-table'><thead><tr>{head}</tr></thead>{rows}</table>"

@@ -20,7 +20,7 @@ from .._worst import WORST_FIRST
 from ..store._outcomes import TAKEN_OUTCOME, counted_as
 from ..store._own_connection import fetch, fetch_df
 from ..store._run_scope import one_run_id
-from ._html import STYLE, WORD_CHARS, esc, kv_table, label, pre, state_table
+from ._html import STYLE, WORD_CHARS, esc, kv_table, label, pre, short_id, state_table
 from ._layout import control_row, scroll_wide
 from ._messages import readable
 from ._runs import RunFilter, RunPager, _sql, choices
@@ -53,7 +53,8 @@ def _run_label(r: Any, system: bool = False) -> str:
     culprit = f" · culprit {r.culprit}" if isinstance(r.culprit, str) and r.culprit else ""
     hits = f" · {counted(int(r.hits), 'hit')}: {r.detectors}" if r.hits else ""   # ("1 hits: loop")
     sys_name = f" · {r.system}" if system and isinstance(r.system, str) and r.system else ""
-    return label(f"{r.run_id}{sys_name} · {when} · {outcome}{hits}{culprit}")
+    return label(f"{short_id(r.run_id)}{sys_name} · {when} · {outcome}{hits}{culprit}")
+
 
 
 class IncidentExplorer(w.VBox):

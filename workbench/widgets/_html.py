@@ -36,6 +36,17 @@ def label(value: Any) -> str:
     return clean("" if value is None else value, newlines=False)
 
 
+_HEX_ID = re.compile(r"[0-9a-f]{17,}")
+
+
+def short_id(run_id: Any) -> Any:
+    """A run id for a list or table: an OTel trace id (32 hex) cut to its first 12 ("20af9441ea73…", as Phoenix
+    and git shorten ids), the explorer's header showing it whole. Whole, it took 230 px of the explorer's 562 px
+    run list at a 1000 px window (the list scrolled sideways, the outcome and hits past its edge) and widened the
+    findings table past the overview."""
+    return f"{run_id[:12]}…" if isinstance(run_id, str) and _HEX_ID.fullmatch(run_id) else run_id
+
+
 def pre(value: Any) -> str:
     text = esc(value)
     return f"<pre class='wb-pre'>{text}</pre>" if text else "<div><i>(none)</i></div>"
@@ -68,7 +79,10 @@ STYLE = ("<style>.wb-pre{white-space:pre-wrap;word-break:break-word;max-height:1
          # a state column of short words (a key, a step id) keeps each word whole: "anywhere" let the table
          # squeeze it to a few letters a line ("item_qu|ery", "s00|02") to widen the value column
          ":is(.wb-state-table,.wb-findings-table) td.wb-word{overflow-wrap:normal;word-break:normal}.wb-state-table th{text-align:left}"
-         ".wb-findings-table tr.wb-finding td{padding-top:6px}.wb-flagged-runs td:first-child{white-space:nowrap}"
+         ".wb-findings-table tr.wb-finding td{padding-top:6px}.wb-flagged-runs tr.wb-finding td:first-child{white-space:nowrap}"
+         # the explorer's run list never scrolls sideways (its horizontal scrollbar sat under twelve lines cut at
+         # the same place): a line longer than the list is cut at its edge, the run's header shows it whole
+         ".wb-run-list select{overflow-x:hidden}"
          # vega-embed's "…" menu sits at the right edge of its box, and a chart in a view's row takes the row's
          # width: the menu floated far right of a 360 px chart. The box lays the chart and the menu side by side
          + _VIEWS + " .vega-embed.has-actions{display:flex!important;align-items:flex-start;padding-right:0}"

@@ -4,6 +4,7 @@ limit catches and costs, and the policy exported, validated on reading it back."
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -12,12 +13,13 @@ import pandas as pd
 
 from .. import plots
 from .._plain import counted
-from ..exceptions import InvalidParameterError, WorkbenchError
+from ..exceptions import WorkbenchError
 from ..plots import _limits as limit_plots
-from ..policy._limits import NO_SYSTEM, listed_systems
 from ..store._own_connection import fetch
 from ._html import STYLE, esc, frame, label, pre
 from ._layout import control_row, scroll_wide
+from ._status import building
+from ._systems import ranked_picker
 
 if TYPE_CHECKING:
     from ..policy import Policy
@@ -54,11 +56,18 @@ class LimitTuner(w.VBox):
 
     The runs' peaks are measured once (:func:`~workbench.suggest_limits`); moving the slider
     recomputes the limits from them (:meth:`LimitSuggestions.at`, milliseconds) and redraws. It opens
-    on ``system``, else on the system most runs belong to (the first by name among equals).
+    on ``system``, else on one whose limits can be priced: with ``min_runs`` successful runs or more (the basis
+    of a normal run), else with any; then the system most runs belong to (the first by name among equals).
     """
 
     def __init__(self, source: Workspace | LimitSuggestions, quantile: float = 0.99, system: str | None = None,
                  min_runs: int = 5, policy_path: str = "limits_policy.yaml", ws: Workspace | None = None) -> None:
+        # (measuring the peaks took 2 CPU s on a real store of 70 runs: the cell stood blank all that time)
+        with building("Limit suggestions: measuring how far each run went…") as say:
+            self._build(source, quantile, system, min_runs, policy_path, ws, say)
+
+    def _build(self, source: Workspace | LimitSuggestions, quantile: float, system: str | None, min_runs: int,
+               policy_path: str, ws: Workspace | None, say: Callable[[str], None]) -> None:
         from ..policy._limits import LimitSuggestions, suggest_limits
 
         self.ws = ws if isinstance(source, LimitSuggestions) else source
@@ -76,16 +85,8 @@ class LimitTuner(w.VBox):
             return
         self.limits: LimitSuggestions = (source.at(quantile) if isinstance(source, LimitSuggestions)
                                          else suggest_limits(source, quantile=quantile, min_runs=min_runs))
-        systems = sorted(self.limits.table["system"].unique())
-        if system is not None and system not in systems:
-            raise InvalidParameterError(f"system: no runs of {system!r} here (systems: {listed_systems(systems)})")
-        if system is None:
-            # the system most runs belong to: in a folder of mixed traces the first by name is often
-            # a one-run export, whose limits are nobody's
-            runs = self.limits.runs["system"].value_counts()
-            system = min(systems, key=lambda s: (-runs.get(s, 0), s))
-        self.system = w.Dropdown(description="system", options=[(label(s) or NO_SYSTEM, s) for s in systems],
-                                 value=system)
+        # the one picker of every view (widgets/_systems.py), opening on a system whose limits can be priced
+        self.system = ranked_picker(_ranks(self.limits), system, "runs", whole_store=False)
         self.quantile = w.FloatSlider(description="quantile", min=0.5, max=1.0, step=0.005, value=quantile,
                                       readout_format=".3f", continuous_update=False,
                                       layout=w.Layout(width="460px"),
@@ -134,6 +135,7 @@ class LimitTuner(w.VBox):
             control_row([self.format, self.path, self.export, self.backtest_button]), self.backtest_view,
             self.policy_view])
         self.add_class("wb-limit-tuner")
+        say(f"Limit suggestions: drawing the limits of {label(self.system.value) or '(no system)'}…")
         self.redraw()
 
     # -- the slider: limits from the kept peaks --------------------------------------------------
@@ -229,7 +231,17 @@ class LimitTuner(w.VBox):
         if self.ws is None:
             raise WorkbenchError("backtest: this view was given suggestions only; pass ws= to backtest on a store")
         t0 = time.perf_counter()
-        report = backtest(self.limits.to_policy(self.system.value), self.ws)
+        # (2 s on the demo store with nothing said: the button looked dead, the last backtest's words stood)
+        self.backtest_button.disabled = True
+        self.backtest_view.value = ("<i class='wb-building'>Backtest: replaying the store's runs through a guard "
+                                    "with these limits…</i>")
+        try:
+            report = backtest(self.limits.to_policy(self.system.value), self.ws)
+        except BaseException:
+            self.backtest_view.value = ""
+            raise
+        finally:
+            self.backtest_button.disabled = False
         self.latency_ms["backtest"] = (time.perf_counter() - t0) * 1000
         s, cut = report.summary, report.runs[report.runs["decision"] == "cut"]
         failed_cut = int((cut["outcome"] == "failure").sum())
@@ -247,6 +259,16 @@ class LimitTuner(w.VBox):
         path = Path(self.path.value)
         if path.suffix.lower() in (".yaml", ".yml", ".json"):
             self.path.value = str(path.with_suffix(".json" if change["new"] == "json" else ".yaml"))
+
+
+def _ranks(limits: LimitSuggestions) -> dict[str, tuple[int, int]]:
+    """Each system's rank to open on (the lowest): one with ``min_runs`` successful runs first (its limits are
+    what a normal run needs), then one with any, then the most runs. By runs alone, a real store of mixed traces
+    opened on Who&When's 7 runs, none successful: "limits are where the runs went", nothing to weigh them on."""
+    runs = limits.runs.groupby("system")["outcome"]
+    ok, count = runs.apply(lambda o: int((o == "success").sum())), runs.size()
+    return {s: (0 if ok.get(s, 0) >= limits.min_runs else 1 if ok.get(s, 0) else 2, -int(count.get(s, 0)))
+            for s in limits.table["system"].unique()}
 
 
 def _has_steps(ws: Workspace) -> bool:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 import ipywidgets as w
 
@@ -22,12 +23,19 @@ def system_picker(ws: Workspace, query: str, system: str | None, what: str) -> w
     lowest opens; the first by name among equals), on ``system`` when given. Hidden, and None (every run), when
     there is one system or none. ``what``: the runs the query counts, for the error naming a system it lacks."""
     ranked = dict(fetch(ws.con, _file(query).replace("__RUN_OUTCOMES__", counted_as(True))))
+    return ranked_picker(ranked, system, what)
+
+
+def ranked_picker(ranked: Mapping[str, Any], system: str | None, what: str, whole_store: bool = True) -> w.Dropdown:
+    """The picker of :func:`system_picker` over ``ranked`` (system -> rank, the lowest opens). ``whole_store``
+    False: a view that always shows one system (the LimitTuner's limits are per system) keeps the one system as
+    its value, the picker hidden all the same."""
     systems = sorted(ranked)
     if system is not None and system not in systems:
         raise InvalidParameterError(f"system: no {what} of {system!r} here (systems: {listed_systems(systems) or 'none'})")
-    if system is None and len(systems) > 1:
+    if system is None and (len(systems) > 1 or (systems and not whole_store)):
         system = min(systems, key=lambda s: (ranked[s], s))
     picker = w.Dropdown(description="system", options=[(label(x) or NO_SYSTEM, x) for x in systems],
-                        value=system if len(systems) > 1 else None)
+                        value=system if len(systems) > 1 or not whole_store else None)
     picker.layout.display = None if len(systems) > 1 else "none"
     return picker

@@ -74,7 +74,7 @@ class ThresholdTuner(w.VBox):
         self.threshold.style.description_width = "initial"
         self.agent_sliders = w.VBox()
         self._slider_agents: list[str] = []
-        self.capabilities = w.HTML(_capabilities_html(ws))
+        self.capabilities = w.HTML(_capabilities_html(ws, runs=self._runs()))   # (the system picked's)
         self.capabilities.add_class("wb-tuner-capabilities")
         self.readout = w.HTML()
         self.readout.add_class("wb-tuner-readout")
@@ -128,6 +128,8 @@ class ThresholdTuner(w.VBox):
             self.signal.options, self.signal.value = self.signals, keep
         finally:
             self._quiet_signal = False
+        self.capabilities.value = _capabilities_html(self.ws, runs=self._runs())
+        self._calibration()
         self.recompute()
 
     def _unpriced(self, have: Any, signal: str | None, policy_path: str) -> None:
@@ -320,7 +322,8 @@ class ThresholdTuner(w.VBox):
         from ..thresholds import confidence_calibration
 
         try:
-            table = confidence_calibration(self.ws)
+            # the system picked's runs, as the sweep beside it (whole-store, it mixed every system's steps)
+            table = confidence_calibration(self.ws, runs=self._runs())
         except ValueError as exc:  # one outcome only, say so instead of drawing nothing
             self.calibration.children = (w.HTML(f"<i>{esc(exc)}</i>"),)
             return
@@ -345,11 +348,12 @@ class ThresholdTuner(w.VBox):
         return policy
 
 
-def _capabilities_html(ws: Workspace, expanded: bool = True) -> str:
-    """What this store cannot tune, and what to do instead (nothing when it can tune everything)."""
+def _capabilities_html(ws: Workspace, expanded: bool = True, runs: list[str] | None = None) -> str:
+    """What this store (``runs``: these of its runs) cannot tune, and what to do instead (nothing when it can
+    tune everything)."""
     from ..thresholds import what_can_be_tuned
 
-    table = what_can_be_tuned(ws)
+    table = what_can_be_tuned(ws, runs=runs)
     missing = table[~table["tunable"] | table["instead"].str.startswith("wb.suggest_limits")]
     if missing.empty:
         return ""
