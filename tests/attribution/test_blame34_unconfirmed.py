@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import workbench as wb
@@ -61,7 +62,7 @@ def test_an_empty_run_and_a_run_without_numbers() -> None:
 
 
 @pytest.fixture(scope="module")
-def frame(tmp_path_factory):
+def ws(tmp_path_factory) -> wb.Workspace:
     folder = tmp_path_factory.mktemp("claims") / "Hand-Crafted"
     folder.mkdir()
     history = [{"role": "Planner", "content": "We need the number of stations in 2021. Let me ask the Analyst."},
@@ -76,6 +77,11 @@ def frame(tmp_path_factory):
         "mistake_reason": "made up the number of stations"}))
     ws = wb.open()
     ws.ingest(str(folder / "*.json"), progress=False)
+    return ws
+
+
+@pytest.fixture(scope="module")
+def frame(ws):
     return BlameModel(features="portable", detect=False).frame(ws)
 
 
@@ -93,3 +99,11 @@ def test_the_group_is_opt_in() -> None:
     assert BlameModel(features=[*PORTABLE_GROUPS, "claims"])._feature_list() == \
         [*BlameModel(features="portable")._feature_list(), "unconfirmed_values"]
     assert "unconfirmed_values" not in BlameModel.pretrained().feature_names_in_
+
+
+def test_an_opt_in_model_learns_it_and_saves_it(ws, tmp_path) -> None:
+    model = BlameModel(features=[*PORTABLE_GROUPS, "claims"], calibration_cv=None, detect=False).fit(ws)
+    assert list(model.feature_names_in_)[-1] == "unconfirmed_values"
+    again = BlameModel.load(model.save(tmp_path / "claims.json"))
+    assert again.get_params()["features"] == [*PORTABLE_GROUPS, "claims"]
+    pd.testing.assert_frame_equal(model.predict(ws), again.predict(ws))
