@@ -86,8 +86,8 @@ class BlameModel(PersistMixin, BaseEstimator):
         their share of the run's softmax over its moves' log-odds (``"mass"``: the probability that
         the decisive move is one of theirs, the evidence the calibrated confidence reads).
     features : None, "portable" or list of str
-        Features to use: all of :data:`ALL_FEATURES` but the opt-in groups (None), those any multi-agent log has, text-only
-        ones included (``"portable"``: no timing, tokens or log-probabilities, nothing tied to one
+        Features to use: all of :data:`ALL_FEATURES` but the opt-in groups (None), those any
+        multi-agent log has, text-only ones included (``"portable"``: no timing, tokens or log-probabilities, nothing tied to one
         system), or a list of feature names and/or groups ("structure", "text", "edges", "status",
         "timing", "tokens", "logprobs", "findings", "portable", and the opt-in "claims": values a move
         states that nothing before gave and no later tool output confirms, in neither None nor

@@ -212,7 +212,8 @@ def _run_features(kind: np.ndarray, agent: np.ndarray, texts: list[str], task: s
 
 
 def portable_features(ws, X: pd.DataFrame) -> pd.DataFrame:  # noqa: ANN001
-    """:data:`PORTABLE_FEATURES` (and the opt-in :data:`~._portable_claims.CLAIM_FEATURES`) of the moves of ``X`` (a :func:`step_features` table), same row order.
+    """:data:`PORTABLE_FEATURES` and the opt-in :data:`~._portable_claims.CLAIM_FEATURES` of the moves of ``X``
+    (a :func:`step_features` table), same row order.
 
     Parameters
     ----------

@@ -10,8 +10,10 @@ system's text), and the order of the run's moves; no agent name or system vocabu
 earlier move) that no tool or retriever output of the next moves states; 0 for a move with no new
 number and for tool moves.
 
-The group is ``"claims"``, opt-in (``BlameModel(features=[..., "claims"])``): it was scored against
-the shipped model before it could join the default features (bench/protocol_blame34.md).
+The group is ``"claims"``, opt-in (``BlameModel(features=[*PORTABLE_GROUPS, "claims"])``): added to
+the shipped model's features it did not pass its declared bar (bench/protocol_blame34.md: pooled
+leave-one-system-out +4 of 813 runs but up on one held-out system of seven, Alg-Gen CV step -8 of
+126), so neither ``features=None`` nor ``"portable"`` includes it.
 """
 
 from __future__ import annotations
