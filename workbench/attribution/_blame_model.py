@@ -87,11 +87,11 @@ class BlameModel(PersistMixin, BaseEstimator):
         the decisive move is one of theirs, the evidence the calibrated confidence reads).
     features : None, "portable" or list of str
         Features to use: all of :data:`ALL_FEATURES` but the opt-in groups (None), those any
-        multi-agent log has, text-only ones included (``"portable"``: no timing, tokens or log-probabilities, nothing tied to one
-        system), or a list of feature names and/or groups ("structure", "text", "edges", "status",
-        "timing", "tokens", "logprobs", "findings", "portable", and the opt-in "claims": values a move
-        states that nothing before gave and no later tool output confirms, in neither None nor
-        "portable").
+        multi-agent log has, text-only ones included (``"portable"``: no timing, tokens or
+        log-probabilities, nothing tied to one system), or a list of feature names and/or groups
+        ("structure", "text", "edges", "status", "timing", "tokens", "logprobs", "findings",
+        "portable", and the opt-in "claims": values a move states that nothing before gave and no
+        later tool output confirms, in neither None nor "portable").
     n_estimators : int
         Boosting iterations (trees).
     learning_rate : float
