@@ -59,9 +59,10 @@ NOTES = {**V11_NOTES,
 
 
 class Variant:
-    def __init__(self, name: str, X: pd.DataFrame, labels: pd.DataFrame, dump: list) -> None:
+    def __init__(self, name: str, X: pd.DataFrame, labels: pd.DataFrame, dump: list,
+                 variants: dict | None = None) -> None:
         self.name, self.X, self.labels, self.dump = name, X, labels, dump
-        self.params = {**V11, **VARIANTS[name]}
+        self.params = {**V11, **(variants or VARIANTS)[name]}
 
     def score(self, train: list[str], test: list[str], calibrate: bool) -> tuple[dict, pd.DataFrame | None]:
         X, labels = self.X, self.labels
@@ -79,10 +80,11 @@ class Variant:
         return _metrics(labels[labels["run_id"].isin(test)], steps, agents, 3, 2), verdict
 
 
-def main() -> None:
+def main(variants: dict = VARIANTS, notes: dict = NOTES, script: str = "bench/attribution_blame31.py") -> None:
+    """The command line; a later protocol's harness passes its own ``variants`` (v11 + a change each)."""
     ap = argparse.ArgumentParser()
     ap.add_argument("--frame", type=Path, required=True)
-    ap.add_argument("--variant", nargs="+", choices=list(VARIANTS), required=True)
+    ap.add_argument("--variant", nargs="+", choices=list(variants), required=True)
     ap.add_argument("--dump", type=Path, help="per-run verdicts of every split to this CSV")
     ap.add_argument("--write-pretrained", metavar="FILE", help="write the shipped model file FILE (under "
                     "workbench/attribution/models) of the one --variant, fitted on every run, with provenance")
@@ -96,22 +98,22 @@ def main() -> None:
     labels = pd.read_parquet(args.frame.with_suffix(".labels.parquet"))
     if args.write_pretrained:
         (name,) = args.variant
-        params = {**V11, **VARIANTS[name]}
+        params = {**V11, **variants[name]}
         b14.FAST = {**params, "calibration_cv": None}
         b14.write_pretrained(X, labels, args, params=params,
-                             notes={k: v for k, v in NOTES.items() if k in V11 or k in VARIANTS[name]},
+                             notes={k: v for k, v in notes.items() if k in V11 or k in variants[name]},
                              written_by=(
-            f"bench/attribution_blame31.py --frame FRAME --variant {name} --aegis AEGIS --aegis-cap {args.aegis_cap} "
+            f"{script} --frame FRAME --variant {name} --aegis AEGIS --aegis-cap {args.aegis_cap} "
             f"--sim {args.sim} --write-pretrained {args.write_pretrained} (FRAME: bench/attribution_blame14.py "
             "--save-frame over bench/attribution_public_sets.py's runs, the simulator's labels of blame16)"))
         return
     dump: list[pd.DataFrame] = []
     for name in args.variant:
         c0, t0 = time.process_time(), time.perf_counter()
-        var = Variant(name, X, labels, dump)
+        var = Variant(name, X, labels, dump, variants)
         rows = b14.figure_rows(X, var.score, calibration=lambda v: dict(zip(("brier", "reliability"),
                                                                             reliability(v), strict=True)))
-        print(f"\nvariant {name} {VARIANTS[name]}, frame {args.frame}, {X['run_id'].nunique()} runs; "
+        print(f"\nvariant {name} {variants[name]}, frame {args.frame}, {X['run_id'].nunique()} runs; "
               f"{time.process_time() - c0:.0f} CPU s, {time.perf_counter() - t0:.0f} s wall; load average "
               f"{np.round(os.getloadavg(), 1)}\n")
         print(markdown(pd.DataFrame(rows)), flush=True)

@@ -10,7 +10,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted
 
 import workbench as wb
-from workbench.attribution._blame_model import ALL_FEATURES, BlameModel, InvalidParameterError
+from workbench.attribution._blame_model import ALL_FEATURES, OPT_IN_GROUPS, BlameModel, InvalidParameterError
 from workbench.attribution._evaluate import evaluate_attribution, labelled_failures
 from workbench.attribution._heuristics import HEURISTICS, culprit_labels
 from workbench.exceptions import WorkbenchError
@@ -161,7 +161,9 @@ def test_sklearn_conventions_and_feature_subsets(model, train_ws, train_frame, t
     assert c.get_params() == model.get_params() and not hasattr(c, "step_model_")
     assert c.set_params(C=0.5, features="portable") is c and c.get_params()["C"] == 0.5
     check_is_fitted(model)
-    assert list(model.feature_names_in_) == [f for f in ALL_FEATURES if f not in model.unavailable_features_]
+    # None: every feature but the opt-in groups (blame34's "claims", scored and not in the default)
+    assert list(model.feature_names_in_) == [f for f, (needs, _) in ALL_FEATURES.items()
+                                             if f not in model.unavailable_features_ and needs not in OPT_IN_GROUPS]
     some = labelled_failures(train_ws)[:60]
     # Deterministic for a random_state: two fits give the same scores.
     # (uncalibrated: score_steps does not read the calibration, which would cost five boosters per fit)

@@ -48,11 +48,15 @@ from ._linear import LinearScorer
 from ._listwise import fit_listwise
 from ._persist import PersistMixin
 from ._portable import PORTABLE_FEATURES, portable_features
+from ._portable_claims import CLAIM_FEATURES
 from ._trees import TreeEnsemble
 from ._unfamiliar import UNFAMILIAR_BELOW
 
-ALL_FEATURES: dict[str, tuple[str, str]] = {**FEATURES, **{k: ("portable", v) for k, v in PORTABLE_FEATURES.items()}}
+ALL_FEATURES: dict[str, tuple[str, str]] = {**FEATURES, **{k: ("portable", v) for k, v in PORTABLE_FEATURES.items()},
+                                            **{k: ("claims", v) for k, v in CLAIM_FEATURES.items()}}
 PORTABLE_GROUPS = ("structure", "text", "edges", "status", "findings", "portable")
+# Groups only a list names: scored against the shipped model and not (yet) better (bench/protocol_blame34.md).
+OPT_IN_GROUPS = ("claims",)
 _GROUPS = tuple(dict.fromkeys(needs for needs, _ in ALL_FEATURES.values()))
 
 
@@ -82,10 +86,12 @@ class BlameModel(PersistMixin, BaseEstimator):
         their share of the run's softmax over its moves' log-odds (``"mass"``: the probability that
         the decisive move is one of theirs, the evidence the calibrated confidence reads).
     features : None, "portable" or list of str
-        Features to use: all of :data:`ALL_FEATURES` (None), those any multi-agent log has, text-only
-        ones included (``"portable"``: no timing, tokens or log-probabilities, nothing tied to one
-        system), or a list of feature names and/or groups ("structure", "text", "edges", "status",
-        "timing", "tokens", "logprobs", "findings", "portable").
+        Features to use: all of :data:`ALL_FEATURES` but the opt-in groups (None), those any
+        multi-agent log has, text-only ones included (``"portable"``: no timing, tokens or
+        log-probabilities, nothing tied to one system), or a list of feature names and/or groups
+        ("structure", "text", "edges", "status", "timing", "tokens", "logprobs", "findings",
+        "portable", and the opt-in "claims": values a move states that nothing before gave and no
+        later tool output confirms, in neither None nor "portable").
     n_estimators : int
         Boosting iterations (trees).
     learning_rate : float
@@ -297,7 +303,7 @@ class BlameModel(PersistMixin, BaseEstimator):
 
     def _feature_list(self) -> list[str]:
         if self.features is None:
-            return list(ALL_FEATURES)
+            return [f for f, (needs, _) in ALL_FEATURES.items() if needs not in OPT_IN_GROUPS]
         groups = PORTABLE_GROUPS if self.features == "portable" else self.features
         return [f for f, (needs, _) in ALL_FEATURES.items() if f in groups or needs in groups]
 

@@ -129,6 +129,7 @@ FEATURE_LABELS: dict[str, str] = {
     "role_tool_adjacent": "agent works beside tools",
     "step_novel_rank": "newest words of the agent's moves",
     "step_loop_after": "a loop starts after it",
+    "unconfirmed_values": "new numbers no tool confirms",
     # explain(): the unfitted prior on a run's first unsupported numbers, one more additive term
     "value_prior": "prior: first unsupported numbers",
 }

@@ -411,9 +411,7 @@ def feature_availability(steps: pd.DataFrame) -> pd.DataFrame:
         are not null), description;
         a feature with ``available == 0`` cannot be computed from these logs.
     """
-    from ._portable import PORTABLE_FEATURES  # portable features are there when the table has them
-
-    known = {**FEATURES, **{k: ("portable", v) for k, v in PORTABLE_FEATURES.items()}}
+    from ._blame_model import ALL_FEATURES as known  # portable features are there when the table has them
     from ._feature_labels import feature_label
 
     rows = [(name, feature_label(name), needs, float(steps[name].notna().mean()) if len(steps) else 0.0, text)

@@ -28,6 +28,7 @@ import pandas as pd
 import pyarrow as pa
 
 from ..store._own_connection import own_cursor
+from ._portable_claims import CLAIM_FEATURES, claim_features
 from ._portable_roles import ROLE_FEATURES, role_features
 
 PORTABLE_FEATURES: dict[str, str] = {
@@ -56,6 +57,8 @@ PORTABLE_FEATURES: dict[str, str] = {
     "len_rank": "percentile of output length within the run",
     **ROLE_FEATURES,
 }
+
+COMPUTED = (*PORTABLE_FEATURES, *CLAIM_FEATURES)   # the columns portable_features gives
 
 _WORDS = {
     "self_correct": r"\b(apolog\w*|sorry|my mistake|i made|oversight|correct(ion|ed|ing)?|let me (fix|re\w*)|"
@@ -204,11 +207,13 @@ def _run_features(kind: np.ndarray, agent: np.ndarray, texts: list[str], task: s
     lengths = np.array([len(t) for t in texts], dtype=float)
     f["len_rank"] = pd.Series(lengths).rank(pct=True).to_numpy()
     f.update(role_features(kind, agent, texts, is_agent, is_tool, f["max_sim_earlier"]))
+    f.update(claim_features(is_agent, is_tool, nums, task_nums))
     return f
 
 
 def portable_features(ws, X: pd.DataFrame) -> pd.DataFrame:  # noqa: ANN001
-    """:data:`PORTABLE_FEATURES` of the moves of ``X`` (a :func:`step_features` table), same row order.
+    """:data:`PORTABLE_FEATURES` and the opt-in :data:`~._portable_claims.CLAIM_FEATURES` of the moves of ``X``
+    (a :func:`step_features` table), same row order.
 
     Parameters
     ----------
@@ -224,7 +229,7 @@ def portable_features(ws, X: pd.DataFrame) -> pd.DataFrame:  # noqa: ANN001
         One float64 column per portable feature, index aligned with ``X``.
     """
     if X.empty:
-        return pd.DataFrame({k: pd.Series(dtype="float64") for k in PORTABLE_FEATURES}, index=X.index)
+        return pd.DataFrame({k: pd.Series(dtype="float64") for k in COMPUTED}, index=X.index)
     given = X.index
     X = X.sort_values(["run_id", "pos"], kind="stable")   # a no-op on step_features' order
     T = _texts(ws, X)
@@ -236,7 +241,7 @@ def portable_features(ws, X: pd.DataFrame) -> pd.DataFrame:  # noqa: ANN001
     task = T["task"].fillna("").to_numpy(dtype=object)
     tool = T["tool"].astype(object).where(T["tool"].notna(), None).to_numpy(dtype=object)
     in_h = T["in_h"].astype(object).where(T["in_h"].notna(), None).to_numpy(dtype=object)
-    out = {k: np.full(len(X), np.nan) for k in PORTABLE_FEATURES}
+    out = {k: np.full(len(X), np.nan) for k in COMPUTED}
     run = X["run_id"].to_numpy(dtype=object)
     # Rows are sorted by run: each run is one contiguous block.
     bounds = np.flatnonzero(np.r_[True, run[1:] != run[:-1], True])
