@@ -71,10 +71,11 @@ def _researchers_second_llm(ws: wb.Workspace) -> str:
     return llm.step_id.iloc[1]
 
 
-@pytest.mark.parametrize(("path", "severity"), [(OI_FAULT, "critical"), (OTEL_FAULT, "warning")])
+@pytest.mark.parametrize(("path", "severity"), [(OI_FAULT, "critical"), (OTEL_FAULT, "critical")])
 def test_made_up_price_is_the_researchers(path: Path, severity: str) -> None:
     """The researcher answers 41.20 where get_price said 14.2; the supervisor passes it to the writer. OpenInference
-    ends the supervisor's span OK (a reported success: critical); the official instrumentation sets no status."""
+    ends the supervisor's span OK (a reported success: critical); the official instrumentation sets no status, and
+    the run that ended on the supervisor's answer is read as finished (test_real34_finished_runs; a warning before)."""
     ws = ingested_whole(path)
     findings = wb.detect(ws)
     origin = _researchers_second_llm(ws)

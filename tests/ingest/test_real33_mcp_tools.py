@@ -49,9 +49,9 @@ def test_made_up_price_over_mcp_is_the_researchers() -> None:
     origin = chats.step_id.iloc[1]
     assert "41.20" in chats.output.iloc[1]
     findings = wb.detect(ws)
-    critical = findings[findings.severity == "critical"]
+    critical = findings[findings.severity == "critical"]   # the run answered: a silent failure (real34)
     assert list(zip(critical.detector, critical.agent, critical.step_id, strict=True)) == [
-        ("cascade", "researcher", origin)]
+        ("cascade", "researcher", origin), ("silent_failure", "researcher", origin)]
 
 
 def test_a_failure_only_the_server_saw_is_an_error_step_of_the_researcher() -> None:
