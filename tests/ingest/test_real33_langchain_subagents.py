@@ -144,3 +144,29 @@ def test_a_phoenix_span_frame_names_the_agent(tmp_path: Path) -> None:
     steps = _steps(ws)
     assert list(zip(steps.name, steps.kind, steps.agent, strict=True)) == [
         ("supervisor", "agent", "supervisor"), ("model", "chain", "supervisor"), ("ChatOpenAI", "llm", "supervisor")]
+
+
+UNNAMED = {"agents": [], "llm": ["-", "ask_researcher", "ask_researcher", "-", "ask_writer", "ask_writer", "-"],
+           "tools": [("ask_researcher", "-"), ("get_price", "ask_researcher"), ("ask_writer", "-"),
+                     ("format_quote", "ask_writer")]}
+
+
+@pytest.mark.parametrize(("path", "fast"), [("openinference_unnamed", True), ("openinference_unnamed", False),
+                                            ("otel_genai_unnamed", None)])
+def test_unnamed_create_agents_are_the_tools_that_run_them(path: str, fast: bool | None) -> None:
+    """``create_agent`` given no ``name=`` writes no ``lc_agent_name``; OpenInference's metadata still marks its
+    loop (``ls_integration`` ``langchain_create_agent``). Read by the LangGraph node (real34: before), every agent
+    was ``model`` / ``tools`` and the made-up price was the ``tools`` agent's; now, as the official
+    instrumentation's nameless ``invoke_agent`` is read, a subagent is the tool that runs it, the supervisor
+    nameless, and the made-up price the researcher's."""
+    ws = ingested_whole(FIXTURES / f"{path}_subagents_fault.otlp.jsonl", fast)
+    steps = _steps(ws).fillna({"agent": "-"})
+    tools = steps[steps.kind == "tool"]
+    assert {"agents": steps[steps.kind == "agent"].agent.tolist(), "llm": steps[steps.kind == "llm"].agent.tolist(),
+            "tools": list(zip(tools.tool, tools.agent, strict=True))} == UNNAMED
+    findings = wb.detect(ws)
+    critical = findings[findings.severity == "critical"]
+    llm = _steps(ws).query("kind == 'llm' and agent == 'ask_researcher'")
+    assert "41.20" in llm.output.iloc[1]
+    assert set(zip(critical.detector, critical.agent, critical.step_id, strict=True)) == {
+        ("cascade", "ask_researcher", llm.step_id.iloc[1]), ("silent_failure", "ask_researcher", llm.step_id.iloc[1])}
