@@ -21,7 +21,7 @@ from ._ag2_errors import fix_stored_errors, tool_errors_from_executor
 from ._base import Adapter, RecordsAdapter, Stage, create_stage_tables
 from ._jsonio import compression_of, read_head
 from ._links import join_linked_runs, move_stored_runs
-from ._mcp_served import fold_served_calls
+from ._mcp_served import fold_served_calls, fold_stored_served_calls
 from ._memory_setting import memory_limit_shown, restore_memory_limit
 from ._otlp_logs import attach_span_logs, match_span_logs
 from ._parquet_rows import column_names, is_parquet
@@ -452,7 +452,9 @@ def _run_ingest(con: duckdb.DuckDBPyConnection, source: Any, fmt: str | None, pr
             stage.ag2_stored_errors = tool_errors_from_executor(con, stage.turn_runs)
         loop_agents(con)
         handoff_targets(con)
-        rewrites = [*merge_same_calls(con), *restore_tool_arguments(con), *fold_served_calls(con)]
+        rewrites = [*merge_same_calls(con), *restore_tool_arguments(con)]
+        served, stage.mcp_served_stored = fold_served_calls(con)
+        rewrites += served
         stage.stored_link_moves = join_build_traces(con, join_linked_runs(con, stage.root_links))
         match_span_logs(stage, stage.stored_link_moves.joined)
         # (before the merge's transaction, which may write to the store only, and before the last
@@ -534,6 +536,7 @@ def _merge(con: duckdb.DuckDBPyConnection, stage: Stage, stage_fill: Any, jobs: 
     """Merge the staged rows into the store in one transaction (finalize, quarantine, runs); the report."""
     with transaction(con, "the ingest"):
         fold_stored_same_calls(con)  # (a model call's two spans split over two calls: _same_call)
+        fold_stored_served_calls(con, stage.mcp_served_stored)  # (an MCP server's span stored earlier)
         move_stored_runs(con, stage.stored_link_moves)  # (stored runs continuing a trace staged now: _links)
         # (a trace split over calls: steps an earlier call stored before the step they act for came)
         stored_agents_of_previous(con, stage.turn_runs)
