@@ -2,7 +2,8 @@
 -- store/_run_scope.py), as the first step to end of an unbroken chain of error spans from below the root up
 -- to the root of a run reported failed: run_id, agent, step_id, seq, what (tool or name), kind, error.
 -- A root left unset in a run whose root status said failure (store/sql/refresh_runs.sql's root_said: the
--- framework ends its root with no status however the run ended, and says so on a child) heads a chain too.
+-- framework ends its root with no status however the run ended, and says so on a child) heads a chain too, as
+-- does a root whose OK that file reads as unset.
 WITH RECURSIVE scope AS (SELECT run_id FROM _ev_scope),
 failed AS (SELECT r.run_id, r.outcome_source = 'root_status' AS by_root
            FROM runs r SEMI JOIN scope USING (run_id) WHERE r.reported_outcome = 'failure'),
@@ -13,7 +14,10 @@ chain(run_id, step_id, depth) AS (
     SELECT run_id, step_id, 0 FROM errs WHERE parent_id IS NULL
     UNION
     SELECT s.run_id, s.step_id, 0 FROM steps s JOIN failed f ON f.run_id = s.run_id
-    WHERE f.by_root AND s.parent_id IS NULL AND s.status = 'unset'
+    WHERE f.by_root AND s.parent_id IS NULL AND (s.status = 'unset' OR (
+          -- (OpenLLMetry's OpenAI Agents SDK workflow span, whose OK says nothing: refresh_runs.sql's blind_ok_roots)
+          s.status = 'ok' AND json_extract_string(s.attributes, '$."traceloop.span.kind"') = 'workflow'
+          AND json_extract_string(s.attributes, '$."otel.scope.name"') = 'opentelemetry.instrumentation.openai_agents'))
     UNION
     SELECT c.run_id, c.step_id, ch.depth + 1 FROM chain ch
     JOIN errs c ON c.run_id = ch.run_id AND c.parent_id = ch.step_id

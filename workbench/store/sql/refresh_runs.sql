@@ -19,11 +19,23 @@ CREATE OR REPLACE TEMP MACRO merge_attributes(a, b) AS CASE
 -- is the root, or (0.5x+, LangGraph) the root's child under the graph's invoke_agent span, which it sets an
 -- error status on only when the graph raised. Read only where the root says nothing: its own error or ok wins.
 -- (The JSON is read after the join, on the roots and their children only, not on every step's attributes.)
+-- A root whose OK says nothing: OpenLLMetry's OpenAI Agents SDK instrumentation (opentelemetry-instrumentation-
+-- openai-agents, Traceloop) opens an "Agent Workflow" span per trace (traceloop.span.kind workflow) and ends it
+-- with an OK status however the run ended (on_trace_end), a run that raised included: read as unset.
+CREATE OR REPLACE TEMP TABLE blind_ok_roots AS
+SELECT r.run_id, r.step_id FROM run_roots r
+JOIN steps s ON s.run_id = r.run_id AND s.step_id = r.step_id
+WHERE s.status = 'ok' AND contains(s.attributes, 'opentelemetry.instrumentation.openai_agents')
+  AND json_extract_string(s.attributes, '$."otel.scope.name"') = 'opentelemetry.instrumentation.openai_agents'
+  AND json_extract_string(s.attributes, '$."traceloop.span.kind"') = 'workflow';
+
 CREATE OR REPLACE TEMP TABLE root_said AS
 WITH unset_roots AS (
     SELECT r.run_id, r.step_id FROM run_roots r
     JOIN steps s ON s.run_id = r.run_id AND s.step_id = r.step_id
     WHERE s.status = 'unset'
+    UNION ALL
+    SELECT run_id, step_id FROM blind_ok_roots
 ), near AS MATERIALIZED (
     SELECT u.run_id, u.step_id AS root_id, c.status, c.attributes, false AS child, c.kind, c.started_at, c.seq
     FROM unset_roots u JOIN steps c ON c.run_id = u.run_id AND c.step_id = u.step_id
@@ -55,6 +67,8 @@ WITH unset_roots AS (
 , genai_roots AS (
     SELECT run_id, root_id FROM near WHERE NOT child
       AND json_extract_string(attributes, '$."gen_ai.operation.name"') IN ('invoke_workflow', 'invoke_agent')
+    UNION
+    SELECT run_id, step_id FROM blind_ok_roots
 ), genai_last AS (
     SELECT s.run_id, s.kind, s.status, s.attributes,
            bool_or(s.status = 'error') OVER (PARTITION BY s.run_id) AS any_error
@@ -90,11 +104,12 @@ SELECT s.run_id,
        count(*) AS n_steps,
        any_value(s.source) AS source,
        bool_or(s.status = 'error' OR coalesce(w.failed, false)) FILTER (WHERE r.step_id IS NOT NULL) AS root_error,
-       bool_and(s.status = 'ok' OR coalesce(w.succeeded AND NOT w.failed, false))
+       bool_and((s.status = 'ok' AND b.step_id IS NULL) OR coalesce(w.succeeded AND NOT w.failed, false))
            FILTER (WHERE r.step_id IS NOT NULL) AS root_ok
 FROM steps s SEMI JOIN affected a ON a.run_id = s.run_id
 LEFT JOIN run_roots r ON r.run_id = s.run_id AND r.step_id = s.step_id
 LEFT JOIN root_said w ON w.run_id = s.run_id AND w.root_id = s.step_id
+LEFT JOIN blind_ok_roots b ON b.run_id = s.run_id AND b.step_id = s.step_id
 GROUP BY s.run_id;
 
 CREATE OR REPLACE TEMP TABLE run_declared AS
