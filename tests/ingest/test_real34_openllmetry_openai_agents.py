@@ -1,10 +1,10 @@
 """What a user sees of the OpenAI Agents SDK traced by OpenLLMetry (Traceloop's opentelemetry-instrumentation-
-openai-agents 0.62): fixtures/openllmetry/openai_agents_* (the README there says how each was made).
+openai-agents 0.62: fixtures/openllmetry/openai_agents_*) and by OpenInference (openinference-instrumentation-
+openai-agents 2.6: fixtures/openai-agents/openinference_tool_crash); the READMEs there say how each was made.
 
-Its ``Agent Workflow`` root ends with an OK status however the run ended (``on_trace_end``): a run that raised
-read as a success, its verdict "researcher 50 %, uncertain" at a step of another agent. That OK is read as unset
-now, so the run is read as the official instrumentation's is (the agent whose turn raised fails it; a run that
-ended on a finished answer is a success).
+Both end the trace's root span OK however the run ended (``on_trace_end``): a run that raised read as a success,
+its verdict "researcher/triage 50 %, uncertain" at a step of another agent. Now the run whose last agent to start
+is in error (the SDK's error on the agent whose turn raised) is a failure, and the error chain starts at that agent.
 """
 
 from __future__ import annotations
@@ -22,6 +22,8 @@ from workbench._investigate import attribute_failed
 FIXTURES = Path(__file__).parent / "fixtures" / "openllmetry"
 FAULT = FIXTURES / "openai_agents_handoffs_fault.otlp.jsonl"
 CRASH = FIXTURES / "openai_agents_tool_crash.otlp.jsonl"
+OI_CRASH = FIXTURES.parent / "openai-agents" / "openinference_tool_crash.otlp.jsonl"
+CRASHES = [CRASH, OI_CRASH]
 
 
 @pytest.mark.parametrize("fast", [True, False])
@@ -43,8 +45,9 @@ def test_agents_tools_handoffs_and_the_made_up_price(fast: bool) -> None:
 
 
 @pytest.mark.parametrize("fast", [True, False])
-def test_a_run_that_raised_is_a_failure_though_its_root_says_ok(fast: bool) -> None:
-    ws = ingested_whole(CRASH, fast)
+@pytest.mark.parametrize("path", CRASHES, ids=["openllmetry", "openinference"])
+def test_a_run_that_raised_is_a_failure_though_its_root_says_ok(path: Path, fast: bool) -> None:
+    ws = ingested_whole(path, fast)
     assert ws.sql("SELECT outcome, outcome_source FROM runs").fetchall() == [("failure", "root_status")]
     assert ws.sql("SELECT status FROM steps WHERE parent_id IS NULL").fetchall() == [("ok",)]
 
@@ -56,9 +59,10 @@ def _own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.mark.usefixtures("_own_cache")
-def test_the_verdict_names_the_tool_that_raised() -> None:
+@pytest.mark.parametrize("path", CRASHES, ids=["openllmetry", "openinference"])
+def test_the_verdict_names_the_tool_that_raised(path: Path) -> None:
     ws = wb.open()
-    ws.ingest([CRASH], progress=False)
+    ws.ingest([path], progress=False)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         wb.detect(ws, progress=False)

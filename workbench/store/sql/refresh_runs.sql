@@ -19,23 +19,24 @@ CREATE OR REPLACE TEMP MACRO merge_attributes(a, b) AS CASE
 -- is the root, or (0.5x+, LangGraph) the root's child under the graph's invoke_agent span, which it sets an
 -- error status on only when the graph raised. Read only where the root says nothing: its own error or ok wins.
 -- (The JSON is read after the join, on the roots and their children only, not on every step's attributes.)
--- A root whose OK says nothing: OpenLLMetry's OpenAI Agents SDK instrumentation (opentelemetry-instrumentation-
--- openai-agents, Traceloop) opens an "Agent Workflow" span per trace (traceloop.span.kind workflow) and ends it
--- with an OK status however the run ended (on_trace_end), a run that raised included: read as unset.
+-- A root whose OK says nothing: the OpenAI Agents SDK's instrumentations by OpenInference (openinference-
+-- instrumentation-openai-agents) and OpenLLMetry (Traceloop's opentelemetry-instrumentation-openai-agents) open a
+-- span per trace (the workflow's name; "Agent Workflow") and end it OK however the run ended (on_trace_end), a run
+-- that raised included. Its steps say more: the agent whose turn raised is in error, and a run whose last agent to
+-- start is in error ended on that error (OpenInference puts a span of the SDK's own, also OK, between the root
+-- and the agents: the last agent of the run, not the root's last child).
 CREATE OR REPLACE TEMP TABLE blind_ok_roots AS
 SELECT r.run_id, r.step_id FROM run_roots r
 JOIN steps s ON s.run_id = r.run_id AND s.step_id = r.step_id
-WHERE s.status = 'ok' AND contains(s.attributes, 'opentelemetry.instrumentation.openai_agents')
-  AND json_extract_string(s.attributes, '$."otel.scope.name"') = 'opentelemetry.instrumentation.openai_agents'
-  AND json_extract_string(s.attributes, '$."traceloop.span.kind"') = 'workflow';
+WHERE s.status = 'ok' AND s.parent_id IS NULL AND contains(s.attributes, '.instrumentation.openai_agents')
+  AND json_extract_string(s.attributes, '$."otel.scope.name"') IN (
+      'openinference.instrumentation.openai_agents', 'opentelemetry.instrumentation.openai_agents');
 
 CREATE OR REPLACE TEMP TABLE root_said AS
 WITH unset_roots AS (
     SELECT r.run_id, r.step_id FROM run_roots r
     JOIN steps s ON s.run_id = r.run_id AND s.step_id = r.step_id
     WHERE s.status = 'unset'
-    UNION ALL
-    SELECT run_id, step_id FROM blind_ok_roots
 ), near AS MATERIALIZED (
     SELECT u.run_id, u.step_id AS root_id, c.status, c.attributes, false AS child, c.kind, c.started_at, c.seq
     FROM unset_roots u JOIN steps c ON c.run_id = u.run_id AND c.step_id = u.step_id
@@ -67,8 +68,6 @@ WITH unset_roots AS (
 , genai_roots AS (
     SELECT run_id, root_id FROM near WHERE NOT child
       AND json_extract_string(attributes, '$."gen_ai.operation.name"') IN ('invoke_workflow', 'invoke_agent')
-    UNION
-    SELECT run_id, step_id FROM blind_ok_roots
 ), genai_last AS (
     SELECT s.run_id, s.kind, s.status, s.attributes,
            bool_or(s.status = 'error') OVER (PARTITION BY s.run_id) AS any_error
@@ -94,6 +93,14 @@ SELECT run_id, root_id, bool_or(failed) AS failed, bool_and(succeeded) AS succee
     FROM last_child WHERE kind = 'agent' AND status = 'error'
     UNION ALL
     SELECT run_id, root_id, false AS failed, true AS succeeded FROM answered
+    UNION ALL
+    SELECT b.run_id, b.step_id AS root_id, true AS failed, false AS succeeded
+    FROM blind_ok_roots b JOIN (
+        SELECT s.run_id, s.status FROM steps s SEMI JOIN blind_ok_roots x ON x.run_id = s.run_id
+        WHERE s.kind = 'agent'
+        QUALIFY row_number() OVER (PARTITION BY s.run_id ORDER BY s.started_at DESC NULLS LAST, s.seq DESC) = 1
+    ) a ON a.run_id = b.run_id
+    WHERE a.status = 'error'
 )
 GROUP BY run_id, root_id;
 
@@ -104,12 +111,11 @@ SELECT s.run_id,
        count(*) AS n_steps,
        any_value(s.source) AS source,
        bool_or(s.status = 'error' OR coalesce(w.failed, false)) FILTER (WHERE r.step_id IS NOT NULL) AS root_error,
-       bool_and((s.status = 'ok' AND b.step_id IS NULL) OR coalesce(w.succeeded AND NOT w.failed, false))
+       bool_and(s.status = 'ok' OR coalesce(w.succeeded AND NOT w.failed, false))
            FILTER (WHERE r.step_id IS NOT NULL) AS root_ok
 FROM steps s SEMI JOIN affected a ON a.run_id = s.run_id
 LEFT JOIN run_roots r ON r.run_id = s.run_id AND r.step_id = s.step_id
 LEFT JOIN root_said w ON w.run_id = s.run_id AND w.root_id = s.step_id
-LEFT JOIN blind_ok_roots b ON b.run_id = s.run_id AND b.step_id = s.step_id
 GROUP BY s.run_id;
 
 CREATE OR REPLACE TEMP TABLE run_declared AS
