@@ -11,14 +11,12 @@ Read by the node, every agent was ``model`` and ``tools``: the culprit named was
 from __future__ import annotations
 
 import json
-import warnings
 from pathlib import Path
 
 import pytest
-from _otlp_edits import edited_copy, ingested_whole
+from _otlp_edits import edited_copy, ingested_whole, logonly_verdicts
 
 import workbench as wb
-from workbench._investigate import attribute_failed
 from workbench.plots._data import handoff_data
 
 FIXTURES = Path(__file__).parent / "fixtures" / "langchain"
@@ -95,17 +93,10 @@ def _own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.mark.parametrize("path", [OI_CRASH, OTEL_CRASH], ids=["openinference", "otel"])
 def test_the_crashed_run_is_the_writers(path: Path) -> None:
     """The writer's format_quote raised ConnectionError up through ask_writer to the caller."""
-    ws = wb.open()
-    ws.ingest([path], progress=False)
+    ws, rows = logonly_verdicts(path)
     assert ws.sql("SELECT outcome FROM runs").fetchall() == [("failure",)]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        wb.detect(ws, progress=False)
-    attribute_failed(ws, None, "logonly")
-    rows = ws.sql("SELECT target, params FROM attributions WHERE unit = 'verdict' AND method = 'blame_model'"
-                  ).fetchall()
     tool_step = ws.sql("SELECT step_id FROM steps WHERE kind = 'tool' AND tool = 'format_quote'").fetchall()[0][0]
-    assert [(r[0], json.loads(r[1])["decisive_step"]) for r in rows] == [("writer", tool_step)]
+    assert [(culprit, params["decisive_step"]) for culprit, _, params in rows] == [("writer", tool_step)]
 
 
 def _metadata_as_object(span: dict) -> None:

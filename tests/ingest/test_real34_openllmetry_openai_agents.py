@@ -9,15 +9,12 @@ is in error (the SDK's error on the agent whose turn raised) is a failure, and t
 
 from __future__ import annotations
 
-import json
-import warnings
 from pathlib import Path
 
 import pytest
-from _otlp_edits import ingested_whole
+from _otlp_edits import ingested_whole, logonly_verdicts
 
 import workbench as wb
-from workbench._investigate import attribute_failed
 
 FIXTURES = Path(__file__).parent / "fixtures" / "openllmetry"
 FAULT = FIXTURES / "openai_agents_handoffs_fault.otlp.jsonl"
@@ -61,15 +58,7 @@ def _own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.mark.usefixtures("_own_cache")
 @pytest.mark.parametrize("path", CRASHES, ids=["openllmetry", "openinference"])
 def test_the_verdict_names_the_tool_that_raised(path: Path) -> None:
-    ws = wb.open()
-    ws.ingest([path], progress=False)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        wb.detect(ws, progress=False)
-    attribute_failed(ws, None, "logonly")
-    rows = ws.sql("SELECT target, params FROM attributions WHERE unit = 'verdict' AND method = 'blame_model'"
-                  ).fetchall()
+    ws, verdicts = logonly_verdicts(path)
     tool_step = ws.sql("SELECT step_id FROM steps WHERE tool = 'format_quote'").fetchall()[0][0]
-    assert len(rows) == 1 and rows[0][0] == "writer"
-    params = json.loads(rows[0][1])
-    assert params["evidence"] == "error" and params["decisive_step"] == tool_step
+    assert [(culprit, params["evidence"], params["decisive_step"]) for culprit, _, params in verdicts] == [
+        ("writer", "error", tool_step)]
