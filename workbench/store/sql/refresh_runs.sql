@@ -14,11 +14,6 @@ CREATE OR REPLACE TEMP MACRO merge_attributes(a, b) AS CASE
                                          json_transform(b, '"MAP(VARCHAR, JSON)"')))), b)
     ELSE b END;
 
--- A root left unset whose run OpenLLMetry says ended well or not: its LangChain instrumentation sets
--- gen_ai.task.status (success / failure) on its callback's workflow span (traceloop.span.kind workflow), which
--- is the root, or (0.5x+, LangGraph) the root's child under the graph's invoke_agent span, which it sets an
--- error status on only when the graph raised. Read only where the root says nothing: its own error or ok wins.
--- (The JSON is read after the join, on the roots and their children only, not on every step's attributes.)
 -- A root whose OK says nothing: the OpenAI Agents SDK's instrumentations by OpenInference (openinference-
 -- instrumentation-openai-agents) and OpenLLMetry (Traceloop's opentelemetry-instrumentation-openai-agents) open a
 -- span per trace (the workflow's name; "Agent Workflow") and end it OK however the run ended (on_trace_end), a run
@@ -32,6 +27,11 @@ WHERE s.status = 'ok' AND s.parent_id IS NULL AND contains(s.attributes, '.instr
   AND json_extract_string(s.attributes, '$."otel.scope.name"') IN (
       'openinference.instrumentation.openai_agents', 'opentelemetry.instrumentation.openai_agents');
 
+-- A root left unset whose run OpenLLMetry says ended well or not: its LangChain instrumentation sets
+-- gen_ai.task.status (success / failure) on its callback's workflow span (traceloop.span.kind workflow), which
+-- is the root, or (0.5x+, LangGraph) the root's child under the graph's invoke_agent span, which it sets an
+-- error status on only when the graph raised. Read only where the root says nothing: its own error or ok wins.
+-- (The JSON is read after the join, on the roots and their children only, not on every step's attributes.)
 CREATE OR REPLACE TEMP TABLE root_said AS
 WITH unset_roots AS (
     SELECT r.run_id, r.step_id FROM run_roots r
