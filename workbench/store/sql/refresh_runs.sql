@@ -19,21 +19,20 @@ CREATE OR REPLACE TEMP MACRO merge_attributes(a, b) AS CASE
 -- span per trace (the workflow's name; "Agent Workflow") and end it OK however the run ended (on_trace_end), a run
 -- that raised included. Its steps say more: the agent whose turn raised is in error, and a run whose last agent to
 -- start is in error ended on that error (OpenInference puts a span of the SDK's own, also OK, between the root
--- and the agents: the last agent of the run, not the root's last child).
-CREATE OR REPLACE TEMP TABLE blind_ok_roots AS
-SELECT r.run_id, r.step_id FROM run_roots r
-JOIN steps s ON s.run_id = r.run_id AND s.step_id = r.step_id
-WHERE s.status = 'ok' AND s.parent_id IS NULL AND contains(s.attributes, '.instrumentation.openai_agents')
-  AND json_extract_string(s.attributes, '$."otel.scope.name"') IN (
-      'openinference.instrumentation.openai_agents', 'opentelemetry.instrumentation.openai_agents');
-
+-- and the agents: the last agent of the run, not the root's last child). (blind_ok_roots in root_said below.)
 -- A root left unset whose run OpenLLMetry says ended well or not: its LangChain instrumentation sets
 -- gen_ai.task.status (success / failure) on its callback's workflow span (traceloop.span.kind workflow), which
 -- is the root, or (0.5x+, LangGraph) the root's child under the graph's invoke_agent span, which it sets an
 -- error status on only when the graph raised. Read only where the root says nothing: its own error or ok wins.
 -- (The JSON is read after the join, on the roots and their children only, not on every step's attributes.)
 CREATE OR REPLACE TEMP TABLE root_said AS
-WITH unset_roots AS (
+WITH blind_ok_roots AS (
+    SELECT r.run_id, r.step_id FROM run_roots r
+    JOIN steps s ON s.run_id = r.run_id AND s.step_id = r.step_id
+    WHERE s.status = 'ok' AND s.parent_id IS NULL AND contains(s.attributes, '.instrumentation.openai_agents')
+      AND json_extract_string(s.attributes, '$."otel.scope.name"') IN (
+          'openinference.instrumentation.openai_agents', 'opentelemetry.instrumentation.openai_agents')
+), unset_roots AS (
     SELECT r.run_id, r.step_id FROM run_roots r
     JOIN steps s ON s.run_id = r.run_id AND s.step_id = r.step_id
     WHERE s.status = 'unset'
