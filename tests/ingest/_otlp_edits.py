@@ -4,12 +4,14 @@ a copy of a fixture with an edit applied to each of its spans (real29, real30, r
 from __future__ import annotations
 
 import json
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
 from test_reader24_agreement import readers
 
 import workbench as wb
+from workbench._investigate import attribute_failed
 
 
 def ingested_whole(path: Path, fast: bool | None = None) -> wb.Workspace:
@@ -39,3 +41,17 @@ def edited_copy(tmp_path: Path, edit: Callable[[dict], None], source: Path) -> P
 
 def string_attr(span: dict, key: str) -> str | None:
     return next((a["value"].get("stringValue") for a in span["attributes"] if a["key"] == key), None)
+
+
+def logonly_verdicts(path: Path) -> tuple[wb.Workspace, list[tuple[str, float, dict]]]:
+    """A workspace holding ``path`` with its findings and the log-only verdicts ``investigate`` gives its failed
+    runs: (culprit, confidence, params) each. (Run with a cache of the test's own: the fitted model is cached.)"""
+    ws = wb.open()
+    ws.ingest([path], progress=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        wb.detect(ws, progress=False)
+    attribute_failed(ws, None, "logonly")
+    rows = ws.sql("SELECT target, value, params FROM attributions WHERE unit = 'verdict' "
+                  "AND method = 'blame_model'").fetchall()
+    return ws, [(target, value, json.loads(params)) for target, value, params in rows]

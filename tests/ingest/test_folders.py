@@ -116,11 +116,35 @@ def test_the_same_file_named_twice_in_one_call_is_read_once(tmp_path: Path) -> N
     assert len(repeats) == 5 and all(why == f"the same file as {name}, read once" for name, why in
                                      [(str(a if "b.jsonl" not in p else root / "b.jsonl"), w) for p, w in repeats])
     assert len(report.files) == 2
-    # A file in no known format is skipped in a folder, but an error when it is also named on its own.
+    # A file in no known format is skipped in a folder, and when named among other files (below); an error
+    # when named on its own.
     (root / "notes.txt").write_text("not a log\n")
     assert any("notes.txt" in s for s in wb.open().ingest(root).skipped)
     with pytest.raises(wb.exceptions.FormatError, match="notes.txt"):
-        wb.open().ingest([root, root / "notes.txt"])
+        wb.open().ingest(root / "notes.txt")
+
+
+def test_a_file_of_no_known_format_named_among_others_loses_only_itself(tmp_path: Path) -> None:
+    """A list of exports holding one file of something else (a span's bare attribute map, as the public
+    OpenInference samples are written) stored nothing and raised before (real34): now that file is skipped,
+    named with why, and the others are stored in the same one transaction. Nothing read at all still raises."""
+    good = _native(tmp_path / "a.jsonl", "ra")
+    bare = tmp_path / "span_attributes.json"
+    bare.write_text(json.dumps({"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "get_forecast"}))
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not a log\n")
+    ws = wb.open()
+    report = ws.ingest([bare, good, notes], progress=False)
+    assert ws.runs().run_id.tolist() == ["ra"]
+    assert report.read == report.stored == 1 and report.quarantined == 0 and len(report.files) == 1
+    why = dict(s.split(": ", 1) for s in report.skipped)
+    assert sorted(why) == sorted([str(bare), str(notes)])
+    assert why[str(bare)].startswith("not in any known format (tried native, otlp")
+    assert "format=NAME" in why[str(bare)] and "the others were read" in why[str(bare)]
+    assert str(bare) in str(report)
+    with pytest.raises(wb.exceptions.FormatError, match="span_attributes.json: not in any known format. Tried"):
+        ws.ingest([bare, notes], progress=False)
+    assert ws.runs().run_id.tolist() == ["ra"]
 
 
 def test_a_long_skipped_list_says_how_many_it_leaves_out(tmp_path: Path) -> None:

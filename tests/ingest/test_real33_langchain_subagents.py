@@ -11,14 +11,12 @@ Read by the node, every agent was ``model`` and ``tools``: the culprit named was
 from __future__ import annotations
 
 import json
-import warnings
 from pathlib import Path
 
 import pytest
-from _otlp_edits import edited_copy, ingested_whole
+from _otlp_edits import edited_copy, ingested_whole, logonly_verdicts
 
 import workbench as wb
-from workbench._investigate import attribute_failed
 from workbench.plots._data import handoff_data
 
 FIXTURES = Path(__file__).parent / "fixtures" / "langchain"
@@ -71,10 +69,11 @@ def _researchers_second_llm(ws: wb.Workspace) -> str:
     return llm.step_id.iloc[1]
 
 
-@pytest.mark.parametrize(("path", "severity"), [(OI_FAULT, "critical"), (OTEL_FAULT, "warning")])
+@pytest.mark.parametrize(("path", "severity"), [(OI_FAULT, "critical"), (OTEL_FAULT, "critical")])
 def test_made_up_price_is_the_researchers(path: Path, severity: str) -> None:
     """The researcher answers 41.20 where get_price said 14.2; the supervisor passes it to the writer. OpenInference
-    ends the supervisor's span OK (a reported success: critical); the official instrumentation sets no status."""
+    ends the supervisor's span OK (a reported success: critical); the official instrumentation sets no status, and
+    the run that ended on the supervisor's answer is read as finished (test_real34_finished_runs; a warning before)."""
     ws = ingested_whole(path)
     findings = wb.detect(ws)
     origin = _researchers_second_llm(ws)
@@ -94,17 +93,10 @@ def _own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.mark.parametrize("path", [OI_CRASH, OTEL_CRASH], ids=["openinference", "otel"])
 def test_the_crashed_run_is_the_writers(path: Path) -> None:
     """The writer's format_quote raised ConnectionError up through ask_writer to the caller."""
-    ws = wb.open()
-    ws.ingest([path], progress=False)
+    ws, rows = logonly_verdicts(path)
     assert ws.sql("SELECT outcome FROM runs").fetchall() == [("failure",)]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        wb.detect(ws, progress=False)
-    attribute_failed(ws, None, "logonly")
-    rows = ws.sql("SELECT target, params FROM attributions WHERE unit = 'verdict' AND method = 'blame_model'"
-                  ).fetchall()
     tool_step = ws.sql("SELECT step_id FROM steps WHERE kind = 'tool' AND tool = 'format_quote'").fetchall()[0][0]
-    assert [(r[0], json.loads(r[1])["decisive_step"]) for r in rows] == [("writer", tool_step)]
+    assert [(culprit, params["decisive_step"]) for culprit, _, params in rows] == [("writer", tool_step)]
 
 
 def _metadata_as_object(span: dict) -> None:
@@ -143,3 +135,29 @@ def test_a_phoenix_span_frame_names_the_agent(tmp_path: Path) -> None:
     steps = _steps(ws)
     assert list(zip(steps.name, steps.kind, steps.agent, strict=True)) == [
         ("supervisor", "agent", "supervisor"), ("model", "chain", "supervisor"), ("ChatOpenAI", "llm", "supervisor")]
+
+
+UNNAMED = {"agents": [], "llm": ["-", "ask_researcher", "ask_researcher", "-", "ask_writer", "ask_writer", "-"],
+           "tools": [("ask_researcher", "-"), ("get_price", "ask_researcher"), ("ask_writer", "-"),
+                     ("format_quote", "ask_writer")]}
+
+
+@pytest.mark.parametrize(("path", "fast"), [("openinference_unnamed", True), ("openinference_unnamed", False),
+                                            ("otel_genai_unnamed", None)])
+def test_unnamed_create_agents_are_the_tools_that_run_them(path: str, fast: bool | None) -> None:
+    """``create_agent`` given no ``name=`` writes no ``lc_agent_name``; OpenInference's metadata still marks its
+    loop (``ls_integration`` ``langchain_create_agent``). Read by the LangGraph node (real34: before), every agent
+    was ``model`` / ``tools`` and the made-up price was the ``tools`` agent's; now, as the official
+    instrumentation's nameless ``invoke_agent`` is read, a subagent is the tool that runs it, the supervisor
+    nameless, and the made-up price the researcher's."""
+    ws = ingested_whole(FIXTURES / f"{path}_subagents_fault.otlp.jsonl", fast)
+    steps = _steps(ws).fillna({"agent": "-"})
+    tools = steps[steps.kind == "tool"]
+    assert {"agents": steps[steps.kind == "agent"].agent.tolist(), "llm": steps[steps.kind == "llm"].agent.tolist(),
+            "tools": list(zip(tools.tool, tools.agent, strict=True))} == UNNAMED
+    findings = wb.detect(ws)
+    critical = findings[findings.severity == "critical"]
+    llm = _steps(ws).query("kind == 'llm' and agent == 'ask_researcher'")
+    assert "41.20" in llm.output.iloc[1]
+    assert set(zip(critical.detector, critical.agent, critical.step_id, strict=True)) == {
+        ("cascade", "ask_researcher", llm.step_id.iloc[1]), ("silent_failure", "ask_researcher", llm.step_id.iloc[1])}

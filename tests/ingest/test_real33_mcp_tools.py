@@ -6,7 +6,7 @@ request's ``_meta``.
 The one call was two tool steps: the agent's ``execute_tool get_price`` and, under the client's ``MCP send
 tools/call get_price``, the server's ``tools/call get_price``, also typed ``execute_tool``; tool counts and
 budgets counted it twice. Known wrong and left: the session's ``server/discover`` before the workflow is a run
-of its own; a server's spans stored by an earlier ingest call than the agent's stay a call of their own.
+of its own.
 """
 
 from __future__ import annotations
@@ -49,9 +49,9 @@ def test_made_up_price_over_mcp_is_the_researchers() -> None:
     origin = chats.step_id.iloc[1]
     assert "41.20" in chats.output.iloc[1]
     findings = wb.detect(ws)
-    critical = findings[findings.severity == "critical"]
+    critical = findings[findings.severity == "critical"]   # the run answered: a silent failure (real34)
     assert list(zip(critical.detector, critical.agent, critical.step_id, strict=True)) == [
-        ("cascade", "researcher", origin)]
+        ("cascade", "researcher", origin), ("silent_failure", "researcher", origin)]
 
 
 def test_a_failure_only_the_server_saw_is_an_error_step_of_the_researcher() -> None:
@@ -111,3 +111,20 @@ def test_a_servers_file_ingested_after_the_agents_reads_the_same() -> None:
     assert ws.sql("SELECT step_id, kind, tool, status FROM steps ORDER BY ALL").fetchall() == together.sql(
         "SELECT step_id, kind, tool, status FROM steps ORDER BY ALL").fetchall()
     assert ws.sql("SELECT count(*) FROM steps WHERE kind = 'tool'").fetchall() == [(1,)]
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_a_servers_file_ingested_before_the_agents_reads_the_same(fast: bool) -> None:
+    """The server's file read in an earlier call: its span is stored as a call (its client span not there yet).
+    When the agent's file comes, that stored span becomes a step of the agent's call, as when both are read in
+    one call (real34: it stayed a second tool step); either file again changes nothing."""
+    with readers(fast):
+        ws = wb.open()
+        for paths in ([FAULT[1]], [FAULT[0]], [FAULT[1]], [FAULT[0]]):
+            report = ws.ingest(paths, progress=False)
+            assert report.quarantined == 0 and report.read == report.stored
+    together, _ = _workflow(FAULT, fast)
+    shown = "SELECT step_id, kind, tool, status, agent FROM steps ORDER BY ALL"
+    assert ws.sql(shown).fetchall() == together.sql(shown).fetchall()
+    assert ws.sql("SELECT tool FROM steps WHERE kind = 'tool' ORDER BY started_at").fetchall() == [
+        ("get_price",), ("format_quote",)]

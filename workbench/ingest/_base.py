@@ -104,6 +104,8 @@ class Stage:
         #: and the stored AG2 tool steps' error texts the merge's transaction gives them (``_ag2_errors``).
         self.turn_runs: set[str] = set()
         self.ag2_stored_errors: list[tuple[str, str, str]] = []
+        #: How many stored MCP server spans the merge's transaction makes steps of a call (``_mcp_served``).
+        self.mcp_served_stored = 0
         #: (file, line, run, step, input, output, raw) of the log records read and not yet written to the
         #: temporary table stage_span_log_rows (``_otlp_logs``), and how many this call wrote there.
         self.span_logs: list[tuple] = []

@@ -261,6 +261,23 @@ def create_agent_span(name: Any, kind: str | None, declared: Any, own: str) -> t
     return ("agent" if name == own else "chain"), agent
 
 
+# ... and marks every run of its loop ``ls_integration`` ``langchain_create_agent``, named or not.
+LC_CREATE_AGENT = "langchain_create_agent"
+
+
+def _unnamed_create_agent_span(name: Any, kind: str | None, declared: Any) -> tuple[str | None, Any]:
+    """``(kind, agent)`` of a span run inside a LangChain ``create_agent`` agent given no ``name=``: its loop's
+    nodes (``model``, ``tools``, middleware hooks) are steps, not the agents ``model`` and ``tools``; its
+    tools are calls. Nothing names the agent: an agent offered to another as a tool is named by that tool
+    once the run is staged (``store/sql/loop_agents.sql``), as the official instrumentation's nameless
+    ``invoke_agent`` is."""
+    if kind not in (None, "chain", "agent", "other", "tool"):
+        return kind, declared
+    if isinstance(name, str) and name.startswith("transfer_to_"):
+        return "handoff", declared
+    return ("tool" if kind == "tool" else "chain"), declared
+
+
 def langgraph_span(name: Any, kind: str | None, declared: Any, meta: dict[str, Any],
                    subgraphs: frozenset[str] | set[str] = frozenset()) -> tuple[str | None, Any]:
     """``(kind, agent)`` of a span run by a LangGraph node (``kind`` and ``declared`` agent as mapped so far).
@@ -276,6 +293,8 @@ def langgraph_span(name: Any, kind: str | None, declared: Any, meta: dict[str, A
     own = meta.get(LC_AGENT_NAME)
     if isinstance(own, str) and own:
         return create_agent_span(name, kind, declared, own)
+    if meta.get("ls_integration") == LC_CREATE_AGENT:
+        return _unnamed_create_agent_span(name, kind, declared)
     if langgraph_tool_node(meta) and name == LANGGRAPH_TOOL_NODE and kind in (None, "chain", "agent", "other"):
         return "chain", declared
     actor = langgraph_node_actor(meta, subgraphs)

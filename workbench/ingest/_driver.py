@@ -21,7 +21,7 @@ from ._ag2_errors import fix_stored_errors, tool_errors_from_executor
 from ._base import Adapter, RecordsAdapter, Stage, create_stage_tables
 from ._jsonio import compression_of, read_head
 from ._links import join_linked_runs, move_stored_runs
-from ._mcp_served import fold_served_calls
+from ._mcp_served import fold_served_calls, fold_stored_served_calls
 from ._memory_setting import memory_limit_shown, restore_memory_limit
 from ._otlp_logs import attach_span_logs, match_span_logs
 from ._parquet_rows import column_names, is_parquet
@@ -289,6 +289,7 @@ def _plan(source: Any, fmt: str | None) -> tuple[list[tuple[Path, Adapter]], lis
     """The files to read with their adapters, and what was skipped (with why)."""
     files, skipped = expand_paths(source)
     jobs: list[tuple[Path, Adapter]] = []
+    named_unknown: list[FormatError] = []
     for path, named in files:
         try:
             jobs.append((path, choose_adapter(path, fmt)))
@@ -297,17 +298,39 @@ def _plan(source: Any, fmt: str | None) -> tuple[list[tuple[Path, Adapter]], lis
         except _EmptyFile:
             skipped.append((display(path), "empty file"))
         except FormatError as exc:
-            # A file found in a folder or by a glob that is in no known format (a README) is skipped;
-            # one named on its own must be readable.
-            if named or fmt is not None:
+            # A file found in a folder or by a glob that is in no known format (a README) is skipped; so is
+            # one named among other files (a list of exports holding one of something else loses only that
+            # file, named with why in report.skipped); one named on its own, or read with a format the
+            # caller forced, must be readable.
+            if fmt is not None or (named and len(files) == 1):
                 raise
-            skipped.append((display(path), exc.why if isinstance(exc, _Compressed) else "not in any known format"))
+            if named:
+                named_unknown.append(exc)
+                skipped.append((display(path), _why_named_skipped(path, exc, len(files))))
+            else:
+                skipped.append((display(path),
+                                exc.why if isinstance(exc, _Compressed) else "not in any known format"))
             del exc
         except IngestError:
             if named:
                 raise
             skipped.append((display(path), "cannot read"))
+    if named_unknown and not jobs:
+        # Nothing of the call could be read: the first named file's error says what each format is.
+        raise named_unknown[0]
     return jobs, skipped
+
+
+def _why_named_skipped(path: Path, exc: FormatError, n_files: int) -> str:
+    """Why a file named among others was skipped: its format error without the path, shortened to the
+    names of the formats tried."""
+    text = str(exc)
+    prefix = f"{display(path)}: "
+    text = text[len(prefix):] if text.startswith(prefix) else text
+    if text.startswith("not in any known format. Tried"):
+        text = (f"not in any known format (tried {', '.join(a.name for a in ADAPTERS)}; "
+                "format=NAME reads it as one)")
+    return f"{text} (named among {n_files:,} files: the others were read)"
 
 
 def run_ingest(con: duckdb.DuckDBPyConnection, source: Any, fmt: str | None = None,
@@ -431,7 +454,9 @@ def _run_ingest(con: duckdb.DuckDBPyConnection, source: Any, fmt: str | None, pr
             stage.ag2_stored_errors = tool_errors_from_executor(con, stage.turn_runs)
         loop_agents(con)
         handoff_targets(con)
-        rewrites = [*merge_same_calls(con), *restore_tool_arguments(con), *fold_served_calls(con)]
+        rewrites = [*merge_same_calls(con), *restore_tool_arguments(con)]
+        served, stage.mcp_served_stored = fold_served_calls(con)
+        rewrites += served
         stage.stored_link_moves = join_build_traces(con, join_linked_runs(con, stage.root_links))
         match_span_logs(stage, stage.stored_link_moves.joined)
         # (before the merge's transaction, which may write to the store only, and before the last
@@ -513,6 +538,7 @@ def _merge(con: duckdb.DuckDBPyConnection, stage: Stage, stage_fill: Any, jobs: 
     """Merge the staged rows into the store in one transaction (finalize, quarantine, runs); the report."""
     with transaction(con, "the ingest"):
         fold_stored_same_calls(con)  # (a model call's two spans split over two calls: _same_call)
+        fold_stored_served_calls(con, stage.mcp_served_stored)  # (an MCP server's span stored earlier)
         move_stored_runs(con, stage.stored_link_moves)  # (stored runs continuing a trace staged now: _links)
         # (a trace split over calls: steps an earlier call stored before the step they act for came)
         stored_agents_of_previous(con, stage.turn_runs)

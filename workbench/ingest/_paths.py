@@ -3,7 +3,7 @@
 A folder is read for what it can give: anything that cannot be read (an unreadable subfolder, a FIFO
 or socket, a broken symlink, a symlink loop, a hidden file) is listed as skipped with the reason,
 never fatal. Files in no known format found in a folder or through a glob are skipped the same way by
-the driver; a file named explicitly must be readable.
+the driver, and so is one named among other files; a file named on its own must be readable.
 """
 
 from __future__ import annotations

@@ -12,6 +12,18 @@ WITH loops AS (
                WHERE kind = 'tool' AND agent IS NULL AND parent_id IS NOT NULL) t
       ON t.run_id = s.run_id AND t.parent_id = s.step_id
     WHERE s.agent IS NULL AND coalesce(s.kind, 'other') IN ('chain', 'agent', 'other')
+    UNION
+    -- an agent offered as a tool whose graph runs its tools one level down (a LangChain create_agent given no
+    -- name: its graph span under the tool, its ToolNode ``tools`` under that, the tools under the node)
+    SELECT g.run_id, g.step_id, g.parent_id, g.name
+    FROM stage_steps g
+    SEMI JOIN (SELECT run_id, step_id FROM stage_steps WHERE kind = 'tool') p
+      ON p.run_id = g.run_id AND p.step_id = g.parent_id
+    SEMI JOIN (SELECT n.run_id, n.parent_id FROM stage_steps n
+               JOIN stage_steps t ON t.run_id = n.run_id AND t.parent_id = n.step_id
+               WHERE t.kind = 'tool' AND t.agent IS NULL AND n.agent IS NULL) n
+      ON n.run_id = g.run_id AND n.parent_id = g.step_id
+    WHERE g.agent IS NULL AND coalesce(g.kind, 'other') IN ('chain', 'agent', 'other')
 )
 SELECT l.run_id, l.step_id,
        coalesce(nullif(p.tool, ''),

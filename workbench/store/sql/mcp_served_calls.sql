@@ -6,8 +6,8 @@
 -- step of that call: a chain naming no tool (its status, error, timing and output kept). A server span with no
 -- call of the agent's above it (the agent side untraced) stays the call. The steps above a staged server span
 -- are looked for among the staged steps and the stored ones of its run: a server's file ingested after the
--- agent's (or again) reads the same as both in one call. (A server's spans stored before the agent's stay
--- calls: a stored step's kind is not rewritten.)
+-- agent's (or again) reads the same as both in one call. (A server's spans stored before the agent's:
+-- mcp_served_stored.sql.)
 CREATE OR REPLACE TEMP TABLE mcp_served AS
 WITH mcp AS (
     SELECT run_id, step_id, parent_id, kind, tool

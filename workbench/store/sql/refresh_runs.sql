@@ -14,13 +14,25 @@ CREATE OR REPLACE TEMP MACRO merge_attributes(a, b) AS CASE
                                          json_transform(b, '"MAP(VARCHAR, JSON)"')))), b)
     ELSE b END;
 
+-- A root whose OK says nothing: the OpenAI Agents SDK's instrumentations by OpenInference (openinference-
+-- instrumentation-openai-agents) and OpenLLMetry (Traceloop's opentelemetry-instrumentation-openai-agents) open a
+-- span per trace (the workflow's name; "Agent Workflow") and end it OK however the run ended (on_trace_end), a run
+-- that raised included. Its steps say more: the agent whose turn raised is in error, and a run whose last agent to
+-- start is in error ended on that error (OpenInference puts a span of the SDK's own, also OK, between the root
+-- and the agents: the last agent of the run, not the root's last child). (blind_ok_roots in root_said below.)
 -- A root left unset whose run OpenLLMetry says ended well or not: its LangChain instrumentation sets
 -- gen_ai.task.status (success / failure) on its callback's workflow span (traceloop.span.kind workflow), which
 -- is the root, or (0.5x+, LangGraph) the root's child under the graph's invoke_agent span, which it sets an
 -- error status on only when the graph raised. Read only where the root says nothing: its own error or ok wins.
 -- (The JSON is read after the join, on the roots and their children only, not on every step's attributes.)
 CREATE OR REPLACE TEMP TABLE root_said AS
-WITH unset_roots AS (
+WITH blind_ok_roots AS (
+    SELECT r.run_id, r.step_id FROM run_roots r
+    JOIN steps s ON s.run_id = r.run_id AND s.step_id = r.step_id
+    WHERE s.status = 'ok' AND s.parent_id IS NULL AND contains(s.attributes, '.instrumentation.openai_agents')
+      AND json_extract_string(s.attributes, '$."otel.scope.name"') IN (
+          'openinference.instrumentation.openai_agents', 'opentelemetry.instrumentation.openai_agents')
+), unset_roots AS (
     SELECT r.run_id, r.step_id FROM run_roots r
     JOIN steps s ON s.run_id = r.run_id AND s.step_id = r.step_id
     WHERE s.status = 'unset'
@@ -45,6 +57,31 @@ WITH unset_roots AS (
     SELECT run_id, root_id, kind, status FROM near WHERE child
     QUALIFY row_number() OVER (PARTITION BY run_id, root_id ORDER BY started_at DESC NULLS LAST, seq DESC) = 1
 )
+-- A root left unset that is a GenAI workflow or agent invocation (gen_ai.operation.name invoke_workflow /
+-- invoke_agent) whose run ended on a model call that finished its turn (finish reason stop / end_turn: the model
+-- answered, it asked for no tool or hand-off), with no step of the run in error: the run finished and answered.
+-- The official OpenAI Agents SDK instrumentation never sets the workflow's status but puts an ERROR on the agent
+-- whose turn raised (model error, max turns, guardrail, a tool's exception); the official LangChain one and ADK's
+-- own telemetry put it on the root. A run that raised, was cut mid-answer (length, no finish reason), handed off
+-- or called a tool last, or went on after an error (a tool error answered with an apology) is not read a success.
+, genai_roots AS (
+    SELECT run_id, root_id FROM near WHERE NOT child
+      AND json_extract_string(attributes, '$."gen_ai.operation.name"') IN ('invoke_workflow', 'invoke_agent')
+), genai_last AS (
+    SELECT s.run_id, s.kind, s.status, s.attributes,
+           bool_or(s.status = 'error') OVER (PARTITION BY s.run_id) AS any_error
+    FROM steps s SEMI JOIN genai_roots g ON g.run_id = s.run_id
+    QUALIFY row_number() OVER (PARTITION BY s.run_id ORDER BY s.started_at DESC NULLS LAST, s.seq DESC) = 1
+), answered AS (
+    SELECT g.run_id, g.root_id FROM genai_roots g JOIN genai_last l ON l.run_id = g.run_id
+    WHERE l.kind = 'llm' AND l.status <> 'error' AND NOT l.any_error
+      AND contains(l.attributes, 'gen_ai.response.finish_reasons')
+      AND coalesce(list_bool_and(list_transform(
+              CASE WHEN json_type(l.attributes, '$."gen_ai.response.finish_reasons"') = 'ARRAY'
+                   THEN json_extract_string(l.attributes, '$."gen_ai.response.finish_reasons"[*]')
+                   ELSE [json_extract_string(l.attributes, '$."gen_ai.response.finish_reasons"')] END,
+              lambda r: lower(r) IN ('stop', 'end_turn'))), false)
+)
 SELECT run_id, root_id, bool_or(failed) AS failed, bool_and(succeeded) AS succeeded FROM (
     SELECT run_id, root_id, bool_or(status = 'error' OR task = 'failure') AS failed,
            bool_and(task = 'success') AS succeeded
@@ -53,6 +90,16 @@ SELECT run_id, root_id, bool_or(failed) AS failed, bool_and(succeeded) AS succee
     UNION ALL
     SELECT run_id, root_id, true AS failed, false AS succeeded
     FROM last_child WHERE kind = 'agent' AND status = 'error'
+    UNION ALL
+    SELECT run_id, root_id, false AS failed, true AS succeeded FROM answered
+    UNION ALL
+    SELECT b.run_id, b.step_id AS root_id, true AS failed, false AS succeeded
+    FROM blind_ok_roots b JOIN (
+        SELECT s.run_id, s.status FROM steps s SEMI JOIN blind_ok_roots x ON x.run_id = s.run_id
+        WHERE s.kind = 'agent'
+        QUALIFY row_number() OVER (PARTITION BY s.run_id ORDER BY s.started_at DESC NULLS LAST, s.seq DESC) = 1
+    ) a ON a.run_id = b.run_id
+    WHERE a.status = 'error'
 )
 GROUP BY run_id, root_id;
 
