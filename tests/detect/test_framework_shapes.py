@@ -160,20 +160,18 @@ def _openai_agents_trace(path, recovered: bool) -> None:  # noqa: ANN001
 
 
 @pytest.mark.parametrize("recovered", [False, True])
-def test_an_agent_ending_in_error_in_a_run_reported_ok_is_a_silent_failure(tmp_path, recovered: bool) -> None:  # noqa: ANN001
+def test_an_agent_ending_in_error_under_the_instrumentor_s_ok_root_fails_the_run(tmp_path, recovered: bool) -> None:  # noqa: ANN001
+    """The instrumentor ends its workflow span OK however the run ended (real34 read its source): that OK reports
+    nothing, the steps do. The run whose last agent ended in error failed (before real34 it read as reported
+    success with a critical silent_failure; the same shape under an app's own OK root still does:
+    test_silent13_unknown_errors.py); the one whose Pricer was invoked again and ended well succeeded."""
     path = tmp_path / "openai_agents.otlp.jsonl"
     _openai_agents_trace(path, recovered)
     ws = wb.open()
     assert ws.ingest(path).quarantined == 0
-    assert ws.sql("SELECT reported_outcome FROM runs").fetchall() == [("success",)]
-    hits = detect(ws, detectors=["silent_failure"])
-    if recovered:  # invoked again after the error, and ended well
-        assert hits.empty
-    else:
-        assert len(hits) == 1 and hits["agent"].iat[0] == "Pricer" and hits["severity"].iat[0] == "critical"
-        assert hits["detail"].iat[0] == "reported success, but Pricer ended in error: Max turns exceeded: {'max_turns': 8}"
-        kinds = dict(ws.sql("SELECT step_id, kind FROM steps").fetchall())
-        assert kinds[hits["step_id"].iat[0]] == "agent"
+    expected = "success" if recovered else "failure"
+    assert ws.sql("SELECT reported_outcome, outcome FROM runs").fetchall() == [(expected, expected)]
+    assert detect(ws, detectors=["silent_failure"]).empty    # ended well, or a failure known already
 
 
 def _langgraph_otlp(path, price: str) -> None:  # noqa: ANN001
