@@ -4,10 +4,19 @@ last browser test is done. The browser tests are run one after the other for tha
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
-import pytest
-from _jupyterlab import SharedLab, uses_browser
+# One thread per OpenMP and BLAS pool in each test process, and in the kernels, servers and commands it starts
+# (they inherit it); set before anything loads those runtimes. The suite runs two xdist workers on two cores: a
+# worker's second thread (scikit-learn's boosted trees fit with OpenMP) only spins against the other worker.
+# BlameModel.fit on 250 simulated runs: 5.3-5.8 CPU s with the default, 4.4-4.8 with one thread, the same model
+# (its predictions identical to the last digit).
+for _pool in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_pool, "1")
+
+import pytest  # noqa: E402
+from _jupyterlab import SharedLab, uses_browser  # noqa: E402
 
 KERNEL_MODULES = ("tests/notebooks/",)
 
