@@ -84,9 +84,7 @@ def detect_drift(con, config: DetectorConfig) -> pd.DataFrame:  # noqa: ANN001
     ``config.drift_alpha``).
     """
     data = con.execute(_AGENT_RUNS).df()
-    data["system"] = data["system"].astype(object).where(data["system"].notna(), None)
-    named = data["system"].dropna().nunique()
-    several = named + int(data["system"].isna().any()) > 1   # (then a finding names its system)
+    several = data["system"].nunique(dropna=False) > 1   # (then a finding names its system)
     rows: list[dict] = []
     pairs = 0   # periods compared: none means too few runs to judge, not "no drift" (attrs["pairs_tested"])
     for (system, agent), df in data.groupby(["system", "agent"], sort=True, dropna=False):

@@ -168,12 +168,16 @@ def schema_version(con: duckdb.DuckDBPyConnection) -> int:
     row = (con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
            if _has_table(con, "meta") else [])
     version = int(row[0][0]) if row else 0
-    if version > SCHEMA_VERSION:
-        raise StoreError(
-            f"this store has schema version {version}, newer than this workbench "
-            f"({SCHEMA_VERSION}): upgrade the workbench package"
-        )
+    _refuse_newer(version, "this store")
     return version
+
+
+def _refuse_newer(version: int, what: str) -> None:
+    """:class:`StoreError` when ``version`` (of ``what``: "this store", "<folder>: this export") is newer than
+    this workbench's schema."""
+    if version > SCHEMA_VERSION:
+        raise StoreError(f"{what} has schema version {version}, newer than this workbench ({SCHEMA_VERSION}): "
+                         "upgrade the workbench package")
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> int:
@@ -232,9 +236,7 @@ def export_schema_version(con: duckdb.DuckDBPyConnection, path: Path) -> int:
     except (duckdb.Error, ValueError, TypeError) as exc:
         raise StoreError(f"{path}: the export's meta table could not be read ({type(exc).__name__}: {exc}); "
                          "not read") from exc
-    if version > SCHEMA_VERSION:
-        raise StoreError(f"{path}: this export has schema version {version}, newer than this workbench "
-                         f"({SCHEMA_VERSION}): upgrade the workbench package")
+    _refuse_newer(version, f"{path}: this export")
     return version
 
 
