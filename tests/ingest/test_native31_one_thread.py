@@ -1,5 +1,5 @@
 """The whole-file native read copies its mapped records into the staging tables on one DuckDB thread (an
-order-keeping INSERT on two writes every row twice: see ``_native_file._one_thread``), and puts the thread
+order-keeping INSERT on two writes every row twice: see ``_one_thread.one_thread``), and puts the thread
 count back as it found it, a user's own included, when a copy fails too. What it stages is unchanged."""
 
 from __future__ import annotations

@@ -32,9 +32,8 @@ Python reader rounds it to a double).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager, suppress
+from contextlib import suppress
 from pathlib import Path
 
 import duckdb
@@ -46,6 +45,7 @@ from ._base import MAX_FIELD_BYTES, Stage
 from ._jsonio import MAX_DEPTH, _Stream, line_blocks, read_head
 from ._lenient_scan import LenientScan
 from ._native_sql import _ANY, _INT, _JSON, _MACROS, _NUMBER, _TEXT, mapping_sql
+from ._one_thread import one_thread
 
 #: Longest line DuckDB's reader takes here; a longer one sends the file to the block path.
 MAX_OBJECT_BYTES = 16 * 1024 * 1024
@@ -187,7 +187,7 @@ def stage_native_file(path: Path, stage: Stage, slow) -> bool:  # noqa: ANN001
         if not _read_whole(con, path, table):
             return False
         _unless_null(con, path, stage, table)
-        with _one_thread(con):
+        with one_thread(con):
             _copy_out(con, stage, table)
         handed = np.array([n for (n,) in con.execute(
             f"SELECT rowid + 1 FROM {table} WHERE NOT fast ORDER BY 1").fetchall()], np.int64)
@@ -196,28 +196,6 @@ def stage_native_file(path: Path, stage: Stage, slow) -> bool:  # noqa: ANN001
     if len(handed):
         _hand_back(path, stage, handed, slow)
     return True
-
-
-@contextmanager
-def _one_thread(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
-    """DuckDB on one thread meanwhile (a setting of the whole instance: put back as it was after).
-
-    For the copies out of the mapped table (_copy_out): an INSERT that keeps the rows' order
-    (preserve_insertion_order, which the merge's row numbers rely on) costs more on two threads than on one,
-    most likely because each thread's batches are written apart and then merged (a reading of the profile,
-    not checked in DuckDB's source). 1M native steps, the steps' copy alternated
-    in one process (load 14-22): 2.1-2.7 CPU s on one thread against 3.1-3.8 on two, the table the same row
-    for row (rowid included); the other three copies 0.9-1.4 against 1.1-1.5.
-    """
-    threads = int(con.execute("SELECT current_setting('threads')").fetchall()[0][0])
-    if threads <= 1:
-        yield
-        return
-    con.execute("SET threads = 1")
-    try:
-        yield
-    finally:
-        con.execute("SET threads = ?", [threads])
 
 
 def _copy_out(con: duckdb.DuckDBPyConnection, stage: Stage, table: str) -> None:

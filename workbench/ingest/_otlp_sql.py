@@ -43,7 +43,7 @@ from ._handoff_tool import HANDOFF_TOOL_WORDS
 from ._handoff_tool import SEPARATORS as HANDOFF_SEPARATORS
 from ._jsonio import line_blocks
 from ._line_table import block_table, pick_lines
-from ._native_file import _one_thread
+from ._one_thread import one_thread
 from ._otlp_read import ROOT_PARENT_IDS, _Context, stage_line
 from ._span_outcome import BUILD_COMPLETED, WORKFLOW_COMPLETED
 from ._tool_message import MARKER as TOOL_MESSAGE_MARKER
@@ -427,7 +427,7 @@ def _insert(con: duckdb.DuckDBPyConnection, ctx: _Context, tables: list[str], ru
     outside any transaction, as the rest of staging.
 
     The copy into ``stage_steps`` runs on one DuckDB thread, as the native reader's copies
-    (``_native_file._one_thread``: an order-keeping INSERT on two threads writes the rows twice): 1M
+    (``_one_thread.one_thread``: an order-keeping INSERT on two threads writes the rows twice): 1M
     SDK-written spans, two alternated pairs at load 19-24, 4.65 -> 3.89 and 5.36 -> 4.75 CPU s for the
     seven INSERTs; on generated spans (shorter texts) 2.11-2.54 against 2.18-2.40 at load 4, no difference.
     Neither shows in the whole ingest's CPU, whose run-to-run spread (±2 s) is larger.
@@ -437,7 +437,7 @@ def _insert(con: duckdb.DuckDBPyConnection, ctx: _Context, tables: list[str], ru
     stage = ctx.stage
     union = " UNION ALL ".join(f"SELECT * FROM {t}" for t in tables)
     cols = ", ".join(_STEP_OUT)
-    with _one_thread(con):
+    with one_thread(con):
         added = _timings.execute(
             con, f"INSERT INTO stage_steps BY NAME SELECT {cols}, $file AS file, $source AS source "
             f"FROM ({union}) WHERE fast", {"file": stage.file, "source": stage.source}).fetchall()[0][0]
