@@ -54,6 +54,19 @@ def test_a_run_whose_failed_span_was_quarantined_is_no_success(tmp_path: Path) -
         ("fa19a6f36a6a9023",)]
 
 
+def test_the_refused_span_in_a_later_call_reads_as_in_the_same_call(tmp_path: Path) -> None:
+    """The run's other spans stored first (a success then), its refused span in a later call: as in one call."""
+    lines = edited_copy(tmp_path, _status("StatusCode.ERROR"), TOOL_ERROR).read_text().splitlines()
+    (tmp_path / "rest.otlp.jsonl").write_text("\n".join(x for x in lines if "StatusCode.ERROR" not in x) + "\n")
+    (tmp_path / "refused.otlp.jsonl").write_text("\n".join(x for x in lines if "StatusCode.ERROR" in x) + "\n")
+    ws = wb.open()
+    ws.ingest(tmp_path / "rest.otlp.jsonl", progress=False)
+    report = ws.ingest(tmp_path / "refused.otlp.jsonl", progress=False)
+    assert (report.quarantined, report.runs) == (1, 1)
+    assert ws.sql("SELECT outcome FROM runs").fetchall() == [("unknown",)]
+    assert ws.ingest(tmp_path / "refused.otlp.jsonl", progress=False).runs == 0   # again: nothing new
+
+
 def _writer(status: dict) -> Callable[[dict], None]:
     """The crashed writer agent's span (the run's last agent, in error) given ``status``, its error.type gone."""
     def edit(span: dict) -> None:
