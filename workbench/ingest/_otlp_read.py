@@ -338,6 +338,7 @@ def _span(sp: Any, line: int, keys: _Keys, base: dict[str, Any], service: Any,
           resource: dict[str, Any], ctx: _Context, check_sizes: bool, scope_name: Any = None) -> None:
     stage = ctx.stage
     order = (line << 24) + ctx.pos - 1
+    tid = sid = None
     try:
         if sp.__class__ is not dict:
             raise BadRecord(f"span is a JSON {type(sp).__name__}, not an object")
@@ -382,8 +383,9 @@ def _span(sp: Any, line: int, keys: _Keys, base: dict[str, Any], service: Any,
         elif status_code == "unset" and pid is None and ended_well(attrs, events):
             status_code = "ok"
     except (BadRecord, KeyError, TypeError, AttributeError, ValueError, RecursionError) as exc:
-        sid = sp.get(keys.span) if isinstance(sp, dict) else None
-        tid = sp.get(keys.trace) if isinstance(sp, dict) else None
+        # (the ids as the stored steps spell them, once read: a base64 trace id kept as written named no run)
+        sid = sid if sid is not None else sp.get(keys.span) if isinstance(sp, dict) else None
+        tid = tid if tid is not None else sp.get(keys.trace) if isinstance(sp, dict) else None
         stage.reject(line=line, reason=f"bad span: {_why(exc)}", raw=sp, run_id=tid, step_id=sid)
         return
     if tid not in ctx.runs:

@@ -23,6 +23,7 @@ Each line has a ``record`` key (``"step"`` when absent):
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 import sys
@@ -42,6 +43,24 @@ from ._time_units import NS_PLAUSIBLE, number_ns
 from ._values import iso_to_ns, logprob_stats
 
 _RECORD_KEY = re.compile(rb'"record"\s*:\s*"(?:step|run|edge|label)"')
+
+# A small file goes to the SQL path while pyarrow (the Python reader's) is not loaded: importing it for one file
+# costs more than planning. But the SQL path's fixed cost is ~80 ms CPU a file (load 12-15): a folder of 250
+# one-line files took 21 CPU s, 0.3-0.5 with pyarrow loaded (its import: ~0.3 CPU s once), and 100k such files
+# (one process, the command line) some hours. So past this many small files in a process, it is loaded.
+_SMALL_FILES_BY_SQL = 8
+_small_files = itertools.count()
+
+
+def _python_reader_ready() -> bool:
+    """Whether the Python reader may read a small file: pyarrow loaded, or loaded now that enough small
+    files were read by SQL in this process to pay for it."""
+    if "pyarrow" in sys.modules:
+        return True
+    if next(_small_files) < _SMALL_FILES_BY_SQL:
+        return False
+    import pyarrow  # noqa: F401
+    return True
 
 
 def _record_key_at_top(text: bytes) -> bool:
@@ -210,7 +229,7 @@ class NativeJsonl(Adapter):
     def stage(self, path: Path, stage: Stage) -> None:
         # (the Python reader hands its rows to DuckDB through pyarrow, which the SQL path never imports: in a
         # process that has not loaded it, such as the command line's, importing it costs more than planning)
-        if sql_path(self.fast, path) or (self.fast is None and "pyarrow" not in sys.modules):
+        if sql_path(self.fast, path) or (self.fast is None and not _python_reader_ready()):
             if not stage_native_file(path, stage, stage_line):
                 stage_native_sql(path, stage)
             return

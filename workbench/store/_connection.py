@@ -240,6 +240,25 @@ def export_schema_version(con: duckdb.DuckDBPyConnection, path: Path) -> int:
     return version
 
 
+# Columns a migration added: an export an earlier schema version wrote lacks them.
+_MIGRATED_COLUMNS = frozenset(re.findall(r"ADD COLUMN IF NOT EXISTS (\w+)", " ".join(
+    stmt for stmts in MIGRATIONS.values() for stmt in stmts)))
+
+
+@functools.lru_cache(maxsize=1)
+def _store_columns() -> dict[str, frozenset[str]]:
+    """Each table's columns, as the store's schema makes them."""
+    con = duckdb.connect()
+    try:
+        for stmt in sql_statements("schema"):
+            con.execute(stmt)
+        rows = con.execute("SELECT table_name, list(column_name) FROM information_schema.columns "
+                           "GROUP BY table_name").fetchall()
+    finally:
+        con.close()
+    return {table: frozenset(columns) for table, columns in rows}
+
+
 def open_parquet_export(path: Path) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB whose tables are views over a Parquet export, queried in place."""
     con = connect_file(None)
@@ -255,7 +274,18 @@ def open_parquet_export(path: Path) -> duckdb.DuckDBPyConnection:
             # An empty table exports no file: keep its columns from the schema.
             continue
         hive = table in PARTITIONED
-        rel = con.read_parquet([str(f) for f in files], hive_partitioning=hive, union_by_name=True)
+        try:
+            rel = con.read_parquet([str(f) for f in files], hive_partitioning=hive, union_by_name=True)
+        except duckdb.Error as exc:   # (a file cut short, or no Parquet: DuckDB's own error, and none was named)
+            con.close()
+            raise StoreError(f"{path}: the export's {table} table cannot be read ({exc}); not opened") from None
+        # A file of other columns (not one ws.export wrote) failed only at the first query reading a column it
+        # lacks, with DuckDB's binder error; columns a later schema version added may be missing (older export).
+        missing = sorted(_store_columns()[table] - set(rel.columns) - _MIGRATED_COLUMNS)
+        if missing:
+            con.close()
+            raise StoreError(f"{path}: the export's {table} table lacks the column(s) {', '.join(missing)} "
+                             f"(read from {folder}): not a workbench export; not opened")
         if hive:
             # The partition key is derived from started_at; the store's columns are what we give back.
             rel = rel.select(", ".join(c for c in rel.columns if c != "day"))

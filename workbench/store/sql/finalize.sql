@@ -226,11 +226,14 @@ FROM stage_runs_n WHERE end_ns < start_ns AND rrid NOT IN (SELECT rrid FROM stag
 
 DELETE FROM stage_runs WHERE rowid IN (SELECT rrid FROM stage_run_conflicts);
 
--- Runs this ingest touches.
+-- Runs this ingest touches; also a stored run a record of which this call newly quarantines (refresh_runs.sql
+-- then no longer reads it a success from the rest: one call reads as two calls would, in either order).
 CREATE OR REPLACE TEMP TABLE affected AS
 SELECT run_id FROM stage_steps WHERE run_id IS NOT NULL
 UNION SELECT run_id FROM stage_runs
-UNION SELECT run_id FROM stage_labels;
+UNION SELECT run_id FROM stage_labels
+UNION SELECT q.run_id FROM stage_quarantine q SEMI JOIN runs r ON r.run_id = q.run_id
+      WHERE NOT EXISTS (SELECT 1 FROM quarantine x WHERE x.run_id = q.run_id AND x.file = q.file AND x.line = q.line);
 
 -- Steps not yet in the store (the rest are already there: ingesting twice adds nothing). Keys only;
 -- the rest of each row is read from stage_n when it is inserted.

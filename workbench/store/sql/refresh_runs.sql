@@ -64,17 +64,21 @@ WITH blind_ok_roots AS (
 -- whose turn raised (model error, max turns, guardrail, a tool's exception); the official LangChain one and ADK's
 -- own telemetry put it on the root. A run that raised, was cut mid-answer (length, no finish reason), handed off
 -- or called a tool last, or went on after an error (a tool error answered with an apology) is not read a success.
+-- "Nothing in error" is said only of what was stored whole: a step whose status gives an error text without the
+-- error code is in error, and a run with a record of this call or an earlier one in the quarantine (a span the
+-- reader refused: its error may be the one that span held) is not read a success from the rest.
 , genai_roots AS (
     SELECT run_id, root_id FROM near WHERE NOT child
       AND json_extract_string(attributes, '$."gen_ai.operation.name"') IN ('invoke_workflow', 'invoke_agent')
 ), genai_last AS (
     SELECT s.run_id, s.kind, s.status, s.attributes,
-           bool_or(s.status = 'error') OVER (PARTITION BY s.run_id) AS any_error
+           bool_or(s.status = 'error' OR s.error IS NOT NULL) OVER (PARTITION BY s.run_id) AS any_error
     FROM steps s SEMI JOIN genai_roots g ON g.run_id = s.run_id
     QUALIFY row_number() OVER (PARTITION BY s.run_id ORDER BY s.started_at DESC NULLS LAST, s.seq DESC) = 1
 ), answered AS (
     SELECT g.run_id, g.root_id FROM genai_roots g JOIN genai_last l ON l.run_id = g.run_id
     WHERE l.kind = 'llm' AND l.status <> 'error' AND NOT l.any_error
+      AND g.run_id NOT IN (SELECT q.run_id FROM quarantine q SEMI JOIN genai_roots x ON x.run_id = q.run_id)
       AND contains(l.attributes, 'gen_ai.response.finish_reasons')
       AND coalesce(list_bool_and(list_transform(
               CASE WHEN json_type(l.attributes, '$."gen_ai.response.finish_reasons"') = 'ARRAY'
@@ -93,13 +97,16 @@ SELECT run_id, root_id, bool_or(failed) AS failed, bool_and(succeeded) AS succee
     UNION ALL
     SELECT run_id, root_id, false AS failed, true AS succeeded FROM answered
     UNION ALL
-    SELECT b.run_id, b.step_id AS root_id, true AS failed, false AS succeeded
+    -- (a blind OK whose run has a record in the quarantine says nothing: the refused span may be the agent
+    -- that failed; run_steps reads a root of root_said by its row, not its status)
+    SELECT b.run_id, b.step_id AS root_id, a.status = 'error' OR a.error IS NOT NULL AS failed, false AS succeeded
     FROM blind_ok_roots b JOIN (
-        SELECT s.run_id, s.status FROM steps s SEMI JOIN blind_ok_roots x ON x.run_id = s.run_id
+        SELECT s.run_id, s.status, s.error FROM steps s SEMI JOIN blind_ok_roots x ON x.run_id = s.run_id
         WHERE s.kind = 'agent'
         QUALIFY row_number() OVER (PARTITION BY s.run_id ORDER BY s.started_at DESC NULLS LAST, s.seq DESC) = 1
     ) a ON a.run_id = b.run_id
-    WHERE a.status = 'error'
+    WHERE a.status = 'error' OR a.error IS NOT NULL
+       OR b.run_id IN (SELECT q.run_id FROM quarantine q SEMI JOIN blind_ok_roots x ON x.run_id = q.run_id)
 )
 GROUP BY run_id, root_id;
 
@@ -110,7 +117,7 @@ SELECT s.run_id,
        count(*) AS n_steps,
        any_value(s.source) AS source,
        bool_or(s.status = 'error' OR coalesce(w.failed, false)) FILTER (WHERE r.step_id IS NOT NULL) AS root_error,
-       bool_and(s.status = 'ok' OR coalesce(w.succeeded AND NOT w.failed, false))
+       bool_and((s.status = 'ok' AND w.run_id IS NULL) OR coalesce(w.succeeded AND NOT w.failed, false))
            FILTER (WHERE r.step_id IS NOT NULL) AS root_ok
 FROM steps s SEMI JOIN affected a ON a.run_id = s.run_id
 LEFT JOIN run_roots r ON r.run_id = s.run_id AND r.step_id = s.step_id
