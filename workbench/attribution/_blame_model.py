@@ -86,7 +86,8 @@ class BlameModel(PersistMixin, BaseEstimator):
         their share of the run's softmax over its moves' log-odds (``"mass"``: the probability that
         the decisive move is one of theirs, the evidence the calibrated confidence reads), or by
         ``1 - prod(1 - p)`` over their moves' scores (``"noisy_or"``: at least one of their moves is a
-        culprit step; declared in bench/protocol_blame35.md).
+        culprit step; scored against the shipped model and not better: it favours the agent with
+        the most moves, bench/protocol_blame35.md).
     features : None, "portable" or list of str
         Features to use: all of :data:`ALL_FEATURES` but the opt-in groups (None), those any
         multi-agent log has, text-only ones included (``"portable"``: no timing, tokens or
