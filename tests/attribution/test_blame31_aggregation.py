@@ -93,3 +93,47 @@ def test_bad_aggregation_parameters_are_named(param: str, value: str, says: str)
     X, labels = _runs(6, 0)
     with pytest.raises(InvalidParameterError, match=f"{param}.*{says}.*{value}"):
         BlameModel(calibration_cv=None, **{param: value}).fit_frame(X, labels)
+
+
+# -- blame35: noisy-or (bench/protocol_blame35.md) ------------------------------------------------------------------
+def _logit(p: float) -> float:
+    return float(np.log(p / (1 - p)))
+
+
+def test_noisy_or_adds_a_second_suspicious_move_and_little_for_many_harmless_ones() -> None:
+    # a: one move at p 0.6; b: two at 0.45 (1 - 0.55^2 = 0.6975); c: ten at 0.07 (sum 0.7, 1 - 0.93^10 = 0.516)
+    rows = [("a", "llm", _logit(0.6)), *[("b", "llm", _logit(0.45))] * 2, *[("c", "llm", _logit(0.07))] * 10]
+    steps = _moves(rows)
+    assert _top(rank_agents(steps, "max")) == {"r1": "a"}
+    got = rank_agents(steps, "noisy_or").set_index("agent")
+    assert got["score"].to_dict() == pytest.approx({"a": 0.6, "b": 1 - 0.55 ** 2, "c": 1 - 0.93 ** 10})
+    assert got["rank"].to_dict() == {"b": 1, "a": 2, "c": 3}
+    # the sum puts the ten harmless moves above the one suspicious one
+    assert rank_agents(steps, "sum").set_index("agent")["rank"]["c"] < got["rank"]["c"]
+
+
+def test_noisy_or_ranks_saturated_agents_by_their_log_odds_and_drops_silent_agents() -> None:
+    # both agents' probabilities are 1.0 in float64; the later one's moves are more suspicious
+    steps = _moves([("a", "llm", 38.0), ("t", "tool", 50.0), ("b", "llm", 39.0), ("b", "llm", 37.0)])
+    got = rank_agents(steps, "noisy_or", talkers_only=True)
+    assert _top(got) == {"r1": "b"} and "t" not in set(got["agent"])
+    assert got["score"].tolist() == [1.0, 1.0]
+
+
+def test_blame_model_with_noisy_or_saves_loads_and_explains_by_the_best_move(tmp_path) -> None:  # noqa: ANN001
+    from workbench.attribution._blame_explain import _explain_agents
+
+    X, labels = _runs(30, 0)
+    test_X, _ = _runs(12, 1)
+    m = BlameModel(features=["hedge_words", "n_numbers"], calibration_cv=2,
+                   agent_aggregation="noisy_or").fit_frame(X, labels)
+    steps, agents = m.rank_frame(test_X)
+    assert set(agents["rank"]) == {1, 2, 3} and agents["confidence"].between(0, 1).all()
+    m.save(tmp_path / "m.json")
+    back = BlameModel.load(tmp_path / "m.json")
+    assert back.agent_aggregation == "noisy_or"
+    pd.testing.assert_frame_equal(back.rank_frame(test_X)[1], agents)
+    long = pd.DataFrame({"run_id": "r1", "agent": ["a", "a", "b"], "step_id": ["s0", "s1", "s2"],
+                         "feature": "hedge_words", "value": [0.0, 1.0, 2.0], "shap": [0.1, 0.5, 0.2],
+                         "base_value": -1.0, "output": [-0.9, -0.5, -0.8]})
+    assert _explain_agents("noisy_or", long, -1.0).set_index("agent")["step_id"].to_dict() == {"a": "s1", "b": "s2"}

@@ -81,10 +81,13 @@ class BlameModel(PersistMixin, BaseEstimator):
         5-fold CV, and a few robust directions carry over to unseen systems better.
     C : float
         Inverse L2 strength of the linear scorer (> 0).
-    agent_aggregation : {"max", "sum", "mass"}
-        How agents are ranked: by their best move's score, by the sum of their moves' scores, or by
+    agent_aggregation : {"max", "sum", "mass", "noisy_or"}
+        How agents are ranked: by their best move's score, by the sum of their moves' scores, by
         their share of the run's softmax over its moves' log-odds (``"mass"``: the probability that
-        the decisive move is one of theirs, the evidence the calibrated confidence reads).
+        the decisive move is one of theirs, the evidence the calibrated confidence reads), or by
+        ``1 - prod(1 - p)`` over their moves' scores (``"noisy_or"``: at least one of their moves is a
+        culprit step; scored against the shipped model and not better: it favours the agent with
+        the most moves, bench/protocol_blame35.md).
     features : None, "portable" or list of str
         Features to use: all of :data:`ALL_FEATURES` but the opt-in groups (None), those any
         multi-agent log has, text-only ones included (``"portable"``: no timing, tokens or
@@ -227,7 +230,8 @@ class BlameModel(PersistMixin, BaseEstimator):
     _param_checks: dict[str, tuple[Callable[[Any], bool], str]] = {
         "estimator": (lambda v: v in ("linear", "trees"), "one of 'linear', 'trees'"),
         "C": (_real(0.0, closed_low=False), "a float > 0"),
-        "agent_aggregation": (lambda v: v in ("max", "sum", "mass"), "one of 'max', 'sum', 'mass'"),
+        "agent_aggregation": (lambda v: v in ("max", "sum", "mass", "noisy_or"),
+                              "one of 'max', 'sum', 'mass', 'noisy_or'"),
         "features": (_features_ok, "None, 'portable', or a non-empty list of feature names or groups"),
         "n_estimators": (_int(1), "an int >= 1"),
         "learning_rate": (_real(0.0, 1.0, closed_low=False), "a float in (0, 1]"),
@@ -589,8 +593,8 @@ class BlameModel(PersistMixin, BaseEstimator):
         Rows with ``level == "step"`` hold, for every move and feature, the feature's value and
         SHAP value; per move, ``base_value + shap.sum() == output``, the step model's log-odds.
         Rows with ``level == "agent"`` explain each agent's score: with ``agent_aggregation="max"``
-        (or ``"mass"``) the SHAP values of the agent's best move, with ``"sum"`` their sum over the agent's
-        moves.
+        (or ``"mass"``, ``"noisy_or"``) the SHAP values of the agent's best move, with ``"sum"`` their sum over
+        the agent's moves.
         ``top`` marks the decisive step and the culprit agent.
         """
         return explain_run(self, ws, run_id)

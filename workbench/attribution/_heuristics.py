@@ -57,10 +57,14 @@ _SILENT = ("tool", "retriever", "human")
 
 def rank_agents(steps: pd.DataFrame, how: str = "max", talkers_only: bool = False,
                 credit_tools: bool = False) -> pd.DataFrame:
-    """Agent scores from step scores (their ``max``, ``sum`` or softmax ``mass``), ranked within each run.
+    """Agent scores from step scores (their ``max``, ``sum``, softmax ``mass`` or ``noisy_or``), ranked within each run.
 
     ``mass``: the agent's share of the run's softmax over its moves' log-odds (``logit``): the probability,
     under a run-level reading of the scores, that the decisive move is one of the agent's.
+
+    ``noisy_or``: ``1 - prod(1 - p)`` over the agent's moves' scores, the probability that at least one of its
+    moves is a culprit step if each move's score were its own independent chance. Unlike ``max`` a second
+    suspicious move adds; unlike ``sum`` and ``mass`` many harmless moves add almost nothing.
 
     ``talkers_only``: an agent none of whose moves is its own turn (a code executor, whose every move
     is a tool step; the human) is no candidate when its run has an agent that talks. An executor
@@ -78,6 +82,11 @@ def rank_agents(steps: pd.DataFrame, how: str = "max", talkers_only: bool = Fals
         logit = keyed["logit"] if "logit" in keyed.columns else np.log(keyed["score"]) - np.log1p(-keyed["score"])
         w = np.exp(logit - logit.groupby(keyed["run_id"]).transform("max"))
         keyed["score"] = w / w.groupby(keyed["run_id"]).transform("sum")   # over every move: the run's softmax
+    if how == "noisy_or" and len(keyed):
+        logit = keyed["logit"] if "logit" in keyed.columns else np.log(keyed["score"]) - np.log1p(-keyed["score"])
+        # log(1 - p) per move, summed per agent below: the product of many (1 - p) in log space, so agents whose
+        # probabilities round to 1.0 still rank by their log-odds
+        keyed["_log_miss"] = -np.logaddexp(0.0, logit.to_numpy(dtype=np.float64))
     if credit_tools and len(keyed):
         keyed = keyed.sort_values(["run_id", "pos"], kind="stable")
         talks = ~keyed["kind"].isin(_SILENT) & (keyed["agent"] != "<none>")
@@ -95,6 +104,12 @@ def rank_agents(steps: pd.DataFrame, how: str = "max", talkers_only: bool = Fals
     g = keyed.groupby(["run_id", "agent"], sort=False)
     if how == "max" and "logit" in keyed.columns:   # saturated scores (1.0) tie; their log-odds do not
         A = g.agg(score=("score", how), logit=("logit", "max"), first_pos=("pos", "min")).reset_index()
+    elif how == "noisy_or":
+        A = g.agg(miss=("_log_miss", "sum"), first_pos=("pos", "min")).reset_index()
+        with np.errstate(divide="ignore"):
+            A["score"] = -np.expm1(A["miss"])
+            A["logit"] = np.log(A["score"]) - A["miss"]
+        A = A.drop(columns="miss")
     else:
         A = g.agg(score=("score", "sum" if how == "mass" else how), first_pos=("pos", "min")).reset_index()
     return finish_agents(A)
