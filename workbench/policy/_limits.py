@@ -87,7 +87,7 @@ class LimitSuggestions:
         limited = self.table[self.table["limit"].notna()]
         hit = np.zeros(len(self.runs), dtype=bool)
         for rule, part in limited.groupby("rule", sort=False):
-            bound = self.runs["system"].map(dict(zip(part["system"], part["limit"])))
+            bound = self.runs["system"].map(dict(zip(part["system"], part["limit"], strict=True)))
             hit |= self.runs[rule].fillna(0.0).to_numpy(dtype=float) > bound.to_numpy(dtype=float, na_value=np.nan)
         outcomes = self.runs["outcome"].to_numpy(dtype=object)
         limits = limited["system"].value_counts()
