@@ -82,14 +82,19 @@ class LimitSuggestions:
         """Per system: its runs by outcome and how many of them the suggested limits together stop
         (any rule's peak past its limit): ``limits``, ``runs``, ``failed``, ``successful``, ``unknown``,
         ``stops_failed`` (caught), ``stops_successful`` (cut: what the limits cost), ``stops_unknown``."""
+        # one pass per rule over every run (the limit of each run's system beside it), not per system and rule:
+        # the LimitTuner's readout reads this on every redraw
+        limited = self.table[self.table["limit"].notna()]
+        hit = np.zeros(len(self.runs), dtype=bool)
+        for rule, part in limited.groupby("rule", sort=False):
+            bound = self.runs["system"].map(dict(zip(part["system"], part["limit"], strict=True)))
+            hit |= self.runs[rule].fillna(0.0).to_numpy(dtype=float) > bound.to_numpy(dtype=float, na_value=np.nan)
+        outcomes = self.runs["outcome"].to_numpy(dtype=object)
+        limits = limited["system"].value_counts()
         rows = []
-        for system, runs in self.runs.groupby("system", sort=True):
-            table = self.table[(self.table["system"] == system) & self.table["limit"].notna()]
-            hit = pd.Series(False, index=runs.index)
-            for row in table.itertuples(index=False):
-                hit |= runs[row.rule].fillna(0.0) > row.limit
-            outcome, stopped = runs["outcome"], runs.loc[hit, "outcome"]
-            rows.append({"system": system, "limits": len(table), "runs": len(runs),
+        for system, at in sorted(self.runs.groupby("system", sort=True).indices.items()):
+            outcome, stopped = outcomes[at], outcomes[at][hit[at]]
+            rows.append({"system": system, "limits": int(limits.get(system, 0)), "runs": len(at),
                          **{w: int((outcome == o).sum()) for o, w in _WORDS.items()},
                          **{f"stops_{w}": int((stopped == o).sum()) for o, w in _WORDS.items()}})
         return pd.DataFrame(rows, columns=["system", "limits", "runs", *_WORDS.values(),
@@ -244,50 +249,60 @@ def _from_peaks(peaks: pd.DataFrame, kinds: dict[str, frozenset[str]], quantile:
                 store: str, window: int, silent: bool = True) -> LimitSuggestions:
     rows: list[dict[str, Any]] = []
     notes: dict[str, list[str]] = {}
-    for system, part in peaks.groupby("system", sort=True):
+    # numpy columns taken once: per system and rule pandas masks, sorts and assigns were 1.5-2 CPU s on a
+    # real store of 32 systems (320 system x rule suggestions), the LimitTuner's cell blank all that time
+    run_ids = peaks["run_id"].to_numpy(dtype=object)
+    outcomes = peaks["outcome"].to_numpy(dtype=object)
+    columns = {rule: peaks[rule].to_numpy(dtype=float, na_value=np.nan) for rule in _RULES}
+    for system, at in sorted(peaks.groupby("system", sort=True).indices.items()):
         has = kinds.get(system, frozenset())
-        ok = part[part["outcome"] == "success"]
+        outcome = outcomes[at]
+        ok = outcome == "success"
         basis, base = "successful runs", ok
-        if len(ok) < min_runs:
-            base = part
-            counts = part["outcome"].value_counts()
-            basis = ("all runs (no outcome labels)" if counts.get("unknown", 0) == len(part) else
-                     f"all runs ({len(ok)} successful, fewer than {min_runs}: limits are where the runs "
+        if int(ok.sum()) < min_runs:
+            base = np.ones(len(at), dtype=bool)
+            counts = peaks["outcome"].iloc[at].value_counts()
+            basis = ("all runs (no outcome labels)" if counts.get("unknown", 0) == len(at) else
+                     f"all runs ({int(ok.sum())} successful, fewer than {min_runs}: limits are where the runs "
                      "went, not what normal runs need)")
-            notes[str(system)] = [f"{counted(len(part), 'run')} ({', '.join(f'{n} {_OUTCOME_WORD.get(o, o)}' for o, n in counts.items())}); "
+            notes[str(system)] = [f"{counted(len(at), 'run')} ({', '.join(f'{n} {_OUTCOME_WORD.get(o, o)}' for o, n in counts.items())}); "
                                   f"limits learned from {basis}: check the runs each one stops"]
         for rule, (_group, _detector, integer) in _RULES.items():
-            rows.append(_suggest(system, rule, integer, part, base, basis, quantile, has))
+            rows.append(_suggest(system, rule, integer, columns[rule][at], base, run_ids[at], outcome, basis,
+                                 quantile, has))
     table = pd.DataFrame(rows, columns=_COLUMNS)
     table["limit"] = pd.Series([r["limit"] for r in rows], dtype=object)   # whole counts stay ints
     return LimitSuggestions(table, peaks, quantile, store, notes, window, min_runs, kinds, silent)
 
 
-def _suggest(system: str, rule: str, integer: bool, part: pd.DataFrame, base: pd.DataFrame, basis: str,
-             quantile: float, kinds: frozenset[str]) -> dict[str, Any]:
+def _suggest(system: str, rule: str, integer: bool, peak: np.ndarray, base: np.ndarray, run_ids: np.ndarray,
+             outcome: np.ndarray, basis: str, quantile: float, kinds: frozenset[str]) -> dict[str, Any]:
+    """One rule's limit for one system: ``peak`` (its runs' peaks, NaN unmeasured), ``base`` (which of them
+    are the basis), ``run_ids`` and ``outcome`` of the same runs, in the same order."""
     row: dict[str, Any] = {"system": system, "rule": rule, "limit": None, "basis": basis,
-                           "baseline_runs": len(base), "stops": 0, "stops_failed": 0, "stops_successful": 0,
+                           "baseline_runs": int(base.sum()), "stops": 0, "stops_failed": 0, "stops_successful": 0,
                            "stops_unknown": 0, "stopped_runs": (), "note": ""}
     if rule in _COUNTS:
         kind = _COUNTS[rule]
         if kind is not None and kind not in kinds:
             return {**row, "note": _MISSING[kind]}
-        values, all_values = base[rule].fillna(0.0), part[rule].fillna(0.0)
+        peak = np.nan_to_num(peak, nan=0.0)
+        arr = peak[base]
     else:
-        values, all_values = base[rule].dropna(), part[rule]
-        if values.empty:
+        arr = peak[base]
+        arr = arr[~np.isnan(arr)]
+        if arr.size == 0:
             return {**row, "note": _MISSING[rule]}
-    arr = values.to_numpy(dtype=float)
     top = float(np.quantile(arr, quantile, method="higher"))
     limit: float | int = max(int(math.ceil(top)), _FLOOR.get(rule, 0)) if integer else float(math.ceil(top))
-    past = part[all_values > limit]
-    order = past.assign(_peak=all_values[past.index]).sort_values(["_peak", "run_id"], ascending=[False, True])
-    outcome = past["outcome"]
+    past = np.flatnonzero(peak > limit)     # NaN (unmeasured) is past no limit
+    order = sorted(past, key=lambda i: (-peak[i], run_ids[i]))
+    stopped = outcome[past]
     # a count's p50 / p90 taken as its limit's quantile is (method "higher": the peak of a real run, a whole
     # number): an interpolated "2.8 tool calls" is no run's peak, and the limit sits on a run's peak too
     method = "higher" if integer else "linear"
     return {**row, "limit": limit, "baseline_runs": len(arr), "p50": float(np.quantile(arr, 0.5, method=method)),
             "p90": float(np.quantile(arr, 0.9, method=method)), "p_quantile": top, "max": float(arr.max()),
-            "stops": len(past), "stops_failed": int((outcome == "failure").sum()),
-            "stops_successful": int((outcome == "success").sum()),
-            "stops_unknown": int((outcome == "unknown").sum()), "stopped_runs": tuple(order["run_id"])}
+            "stops": len(past), "stops_failed": int((stopped == "failure").sum()),
+            "stops_successful": int((stopped == "success").sum()),
+            "stops_unknown": int((stopped == "unknown").sum()), "stopped_runs": tuple(run_ids[order])}

@@ -20,10 +20,11 @@ from .._worst import WORST_FIRST
 from ..store._outcomes import TAKEN_OUTCOME, counted_as
 from ..store._own_connection import fetch, fetch_df
 from ..store._run_scope import one_run_id
-from ._html import STYLE, WORD_CHARS, esc, kv_table, label, pre, short_id, state_table
+from ._html import STYLE, WORD_CHARS, esc, kv_table, label, pre, short_id, short_name, state_table
 from ._layout import control_row, scroll_wide
 from ._messages import readable
 from ._runs import RunFilter, RunPager, _sql, choices
+from ._status import building
 
 if TYPE_CHECKING:
     from ..workspace import Workspace
@@ -52,7 +53,7 @@ def _run_label(r: Any, system: bool = False) -> str:
                else r.outcome)
     culprit = f" · culprit {r.culprit}" if isinstance(r.culprit, str) and r.culprit else ""
     hits = f" · {counted(int(r.hits), 'hit')}: {r.detectors}" if r.hits else ""   # ("1 hits: loop")
-    sys_name = f" · {r.system}" if system and isinstance(r.system, str) and r.system else ""
+    sys_name = f" · {short_name(r.system)}" if system and isinstance(r.system, str) and r.system else ""
     return label(f"{short_id(r.run_id)}{sys_name} · {when} · {outcome}{hits}{culprit}")
 
 
@@ -90,6 +91,12 @@ class IncidentExplorer(w.VBox):
     def __init__(self, ws: Workspace, replay: Callable | None = None, blame_model: Any = "pretrained",
                  snapshot: Callable[[str, str], Any] | None = None, page_size: int = 12,
                  filters: dict[str, Any] | None = None) -> None:
+        # (3 s wall on a real store of 73 runs at a busy machine's load, the cell blank all that time)
+        with building("Incident explorer: listing the runs and drawing the newest…"):
+            self._build(ws, replay, blame_model, snapshot, page_size, filters)
+
+    def _build(self, ws: Workspace, replay: Callable | None, blame_model: Any,
+               snapshot: Callable[[str, str], Any] | None, page_size: int, filters: dict[str, Any] | None) -> None:
         if not isinstance(page_size, int) or page_size < 1:
             raise ValueError(f"page_size must be a positive integer (got {page_size!r})")
         # "pretrained": the shipped model, loaded on the first run it is needed for (no replay verdict stored)
@@ -154,6 +161,12 @@ class IncidentExplorer(w.VBox):
         self.findings = w.HTML()
         self.verdict = w.HTML()
         self.blame_box = w.VBox()
+        # the step a verdict names, one click away: its id ("44540dd6f7f2d0f9") is not what the step list shows
+        # ("11 · writer · tool · …"), and the panel opened on another step (ux35, real LangChain trace)
+        self.goto_step = w.Button(description="Show the verdict's step", icon="crosshairs",
+                                  layout=w.Layout(width="auto", max_width="100%", display="none"))
+        self.goto_step.add_class("wb-goto-step")
+        self._verdict_step: str | None = None
         self.compute = w.Button(description="Compute attribution", icon="play", button_style="warning",
                                 disabled=replay is None,
                                 layout=w.Layout(width="190px", display="none" if replay is None else None),
@@ -169,12 +182,13 @@ class IncidentExplorer(w.VBox):
         self.runs.observe(self._on_run, names="value")
         self.step.observe(self._on_step, names="value")
         self.compute.on_click(lambda _: self.compute_attribution())
+        self.goto_step.on_click(lambda _: self._verdict_step is not None and self.select_step(self._verdict_step))
         filters_row = w.HBox([self.outcome, self.system, self.detector, self.culprit, self.since, self.until],
                              layout=w.Layout(flex_flow="row wrap", width="calc(100% - 4px)"))
         filters_row.add_class("wb-filters")
         # (wraps on a narrow output: squeezed, "page 1 of 25 · 300 runs" read "page 1 of")
         pager = control_row([self.prev, self.next, self.page_label, self.silent])
-        attribution = w.VBox([w.HTML("<b>Attribution</b>"), self.verdict, self.blame_box,
+        attribution = w.VBox([w.HTML("<b>Attribution</b>"), self.verdict, self.goto_step, self.blame_box,
                               w.HBox([self.compute, self.progress])])
         # the step and the attribution side by side, half the output each, when the output is wider than
         # HALVES_MIN_PX; one under the other when not (chart_row's flex-basis switch): at a 1000 px window the
@@ -328,6 +342,10 @@ class IncidentExplorer(w.VBox):
                 + ([] if listed else [("in the list", "no: the filters above leave it out")])))
         self.steps = plots.timeline_data(self.ws, run_id)
         total = int(self.steps["moves"].iat[0]) if len(self.steps) else 0
+        spent = _time_per_agent(self.steps)
+        if spent:
+            # (the key kept on one line: beside a long value it wrapped to "time per / agent")
+            self.header.value += kv_table([("time\u00a0per\u00a0agent", spent)])
         if total > len(self.steps):   # a long run: the chart takes the first moves only
             self.header.value += kv_table([("moves shown", f"the first {len(self.steps):,} of {total:,} "
                                                            "(timeline and step list)")])
@@ -336,17 +354,21 @@ class IncidentExplorer(w.VBox):
         # a step with no name (native logs may leave it out) shows no empty "· ·" between kind and flag
         # the flag right after the number: at the end, after a long agent and span name, the closed box cut it
         # to "⚑ repeated_rep…"
-        options = [(label((f"{s.seq:>3} ⚑ {s.detectors} · " if s.detectors else f"{s.seq:>3} · ")
-                          + " · ".join(p for p in (_or(s.agent, "—"), s.kind, _or(s.name, "")) if p)), s.step_id)
-                   for s in self.steps.itertuples()]
+        # a step that raised is marked as Phoenix and Langfuse mark an error span: a real LangChain trace's tool
+        # that raised "503 from quotes.internal" read like any other step, the panel open on the run's first
+        erred = _erred(self.steps)
+        options = [(label(_step_marks(s, bad) + " · ".join(p for p in (_or(s.agent, "—"), s.kind, _or(s.name, ""))
+                                                         if p)), s.step_id)
+                   for s, bad in zip(self.steps.itertuples(), erred, strict=True)]
         self.step.options = options
         first = self.steps.loc[self.steps["flagged"], "step_id"]
+        raised = self.steps.loc[erred, "step_id"]
         # the decisive step, else the labelled culprit's step (the known answer the header names: a detector's
         # flag on the task's first turn opened t000 while the header said t001), else the first flagged
         known = set(self.steps["step_id"])
         at_label = next((st for _, st, *_ in labelled if st in known), None)
         pick = decisive if decisive in known else at_label if at_label is not None else \
-            (first.iat[0] if len(first) else None)
+            first.iat[0] if len(first) else raised.iat[0] if len(raised) else None
         self.step.value = pick if pick is not None else (options[0][1] if options else None)
         if self.step_id == self.step.value and self.step_id is not None:
             # the same step id in the new run (s0 … of native logs, the demo's s0000): no change event, and
@@ -367,6 +389,7 @@ class IncidentExplorer(w.VBox):
         # the run before's blame chart goes with its verdict: left up while this run scored, it stood under this
         # run's header (ux33 saw "pricer 100 %" beside a run whose replay and label name the retriever)
         self.blame_box.children = ()
+        self._verdict_step, self.goto_step.layout.display = None, "none"
         self.verdict.value = "<i>Attribution of this run: scoring…</i>"
         self.timeline.chart = plots.timeline(self.steps, plots.handoff_data(self.ws, run_id),
                                              decisive_step=decisive, title=run_id)
@@ -469,6 +492,7 @@ class IncidentExplorer(w.VBox):
     # -- attribution ----------------------------------------------------------------------------
     def _show_attribution(self, values: pd.DataFrame, facts: dict | None, outcome: str | None = None) -> None:
         lines = []
+        named: Any = facts["decisive_step"] if facts is not None else None   # the verdict's step (the model's below)
         if facts is not None:
             share = "shared with another agent, " if facts["ambiguous"] else ""
             who = esc(facts["culprit"]) if facts["culprit"] else "no single agent"
@@ -520,6 +544,7 @@ class IncidentExplorer(w.VBox):
                     self._verdicts[self.run_id] = (model, key, p, state)
                 if len(p):
                     q = p.iloc[0]
+                    named = named if named is not None else q["step_id"]
                     head = {"failure": "Log-only BlameModel",
                             "silent_failure": "Log-only BlameModel, for the silent failure the detectors found"
                             }.get(outcome, "Log-only BlameModel, should this run have failed (its logs do not say)")
@@ -555,6 +580,7 @@ class IncidentExplorer(w.VBox):
         if facts is None and self.run_id is not None:
             lines += self._lineage_lines(live_culprit)
         self.verdict.value = "<br>".join(lines)
+        self._offer_step(named)
         if facts is not None and len(values):
             chart = plots.blame_bars(values, title="Blame per agent (Shapley, with intervals)")
             if self._chart_blame is None:
@@ -569,6 +595,22 @@ class IncidentExplorer(w.VBox):
         # replay=: its button could never do anything (the verdict above says to pass replay=)
         nothing = facts is None and outcome == "success"
         self.compute.layout.display = "none" if self.run_id is None or self.replay is None or nothing else None
+
+    def _offer_step(self, step_id: Any) -> None:
+        """The "Show step …" button under the verdict, for the step it names (or the move a scope step it names
+        is drawn on); hidden when the step list holds neither."""
+        shown = dict((v, t) for t, v in self.step.options)
+        target = step_id if isinstance(step_id, str) and step_id in shown else None
+        if target is None and isinstance(step_id, str) and self.run_id is not None:
+            under = fetch(self.ws.con, _sql("move_under"), {"run_id": self.run_id, "step_id": step_id})
+            target = under[0][0] if under and under[0][0] in shown else None
+        self._verdict_step = target
+        if target is None:
+            self.goto_step.layout.display = "none"
+            return
+        self.goto_step.description = label("Show step " + " ".join(shown[target].split()))
+        self.goto_step.tooltip = f"the step the verdict names ({target}) in the step panel"
+        self.goto_step.layout.display = None
 
     def _where_not_shown(self, step_id: Any) -> str:
         """Where a verdict's step is when the timeline and step list do not hold it: a scope span around a move
@@ -640,6 +682,38 @@ class IncidentExplorer(w.VBox):
         self._refresh(count=True)   # the list shows the new culprit (and a culprit filter may now match)
         self.show_run(run_id)
         return res
+
+
+def _erred(steps: pd.DataFrame) -> pd.Series:
+    """Which moves raised: status ``error`` or an error text."""
+    if steps.empty:
+        return pd.Series(dtype=bool)
+    text = steps["error"].map(_has_text)
+    return (steps["status"].fillna("") == "error") | text
+
+
+def _step_marks(s: Any, erred: bool) -> str:
+    """A step list line's start: its number, then what marks it (the flag right after the number: at the end,
+    after a long agent and span name, the closed box cut it to "⚑ repeated_rep…")."""
+    marks = " ".join(m for m in ("✖ error" if erred else "", f"⚑ {s.detectors}" if s.detectors else "") if m)
+    return f"{s.seq:>3} {marks} · " if marks else f"{s.seq:>3} · "
+
+
+def _time_per_agent(steps: pd.DataFrame) -> str | None:
+    """Each agent's moves' summed latency, the longest first ("writer 2.1 s (2 steps) · …"): what a trace view's
+    span durations tell at a glance. None when no move carries a latency."""
+    timed = steps.dropna(subset=["latency_ms"]) if "latency_ms" in steps else steps.iloc[:0]
+    if timed.empty:
+        return None
+    per = (timed.assign(agent=timed["agent"].map(lambda a: _or(a, "—")))
+           .groupby("agent")["latency_ms"].agg(["sum", "size"]).sort_values(["sum"], ascending=False))
+    # each agent's part kept on one line (the row wraps between agents, not in "(2 / steps)")
+    return " · ".join(f"{agent} {_seconds(ms)} ({counted(int(n), 'step')})".replace(" ", "\u00a0")
+                      for agent, (ms, n) in per.iterrows())
+
+
+def _seconds(ms: float) -> str:
+    return f"{ms:,.0f} ms" if ms < 1000 else f"{ms / 1000:,.1f} s"
 
 
 def _model_state(model: Any) -> tuple:

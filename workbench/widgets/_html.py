@@ -47,6 +47,12 @@ def short_id(run_id: Any) -> Any:
     return f"{run_id[:12]}…" if isinstance(run_id, str) and _HEX_ID.fullmatch(run_id) else run_id
 
 
+def short_name(name: str, limit: int = 20) -> str:
+    """A name for a list line, cut to ``limit`` characters with "…" (whole in the explorer's header): a 60-character
+    system name pushed the run list's outcome past its edge at a 1000 px window."""
+    return name if len(name) <= limit else name[:limit - 1] + "…"
+
+
 def pre(value: Any) -> str:
     text = esc(value)
     return f"<pre class='wb-pre'>{text}</pre>" if text else "<div><i>(none)</i></div>"
