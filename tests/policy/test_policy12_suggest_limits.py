@@ -108,12 +108,11 @@ def test_policy_from_findings_says_when_it_mixes_systems(tmp_path: Path) -> None
     assert any("limits learned over 2 systems at once ('long', 'short')" in n for n in notes), notes
 
 
-def test_limits_of_many_systems_are_measured_in_a_fraction_of_a_second() -> None:
+def test_limits_of_many_systems_each_their_own() -> None:
     """A store of many small systems (real stores hold one per framework's demo): the limits at another
-    quantile and what they stop together took pandas masks and sorts per system and rule, 1.5-2 CPU s for a
-    32-system store behind the LimitTuner's blank cell; numpy per system is a tenth of that."""
-    import time
-
+    quantile and what they stop, per system (read in numpy per system, not pandas masks per system and rule:
+    1.5-2 CPU s for a 32-system store behind the LimitTuner's blank cell, a tenth of that now; a speed no
+    unit test times)."""
     import pandas as pd
 
     from workbench.policy._limits import LimitSuggestions
@@ -125,13 +124,10 @@ def test_limits_of_many_systems_are_measured_in_a_fraction_of_a_second() -> None
             for i in range(40) for k, (outcome, calls) in enumerate([("success", 1 + i % 3), ("failure", 6 + i % 4)])]
     kept = LimitSuggestions(pd.DataFrame(), pd.DataFrame(runs), 0.99,
                             kinds={f"sys{i:02d}": frozenset({"tool", "handoff"}) for i in range(40)}, min_runs=1)
-    cpu = time.process_time()
     at = kept.at(0.5)
     summary = at.summary()
-    cpu = time.process_time() - cpu
     # each system's limit is its successful run's tool calls: its failed run (more calls) is the one stopped
     calls = at.table[at.table["rule"] == "max_tool_calls_run"].set_index("system")
     assert [calls.loc[f"sys{i:02d}", "limit"] for i in (0, 1, 2, 39)] == [1, 2, 3, 1]
     assert calls.loc["sys07", "stopped_runs"] == ("sys07-1",)
     assert summary["stops_failed"].tolist() == [1] * 40 and summary["stops_successful"].sum() == 0
-    assert cpu < 0.5, f"limits at a quantile + summary of 40 systems took {cpu:.2f} CPU s"
