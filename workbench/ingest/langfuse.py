@@ -249,11 +249,13 @@ def _classify(obs: dict, name: str, a: dict, top: dict, scope: str, crew_roles: 
             return lg_kind or "chain", lg_agent, lg_kind == "agent", None
         if lg_kind == "chain" and name == node and langgraph_tool_node(top):
             return "chain", tool_nodes.get(str(obs.get("id"))), False, None  # a ToolNode: for the agent before it
-    if kind == "agent" and emitter_event(name, a):
-        return "chain", None, False, None  # BeeAI: one event of the enclosing agent's run
+    if kind in ("agent", "tool") and emitter_event(name, a):
+        # BeeAI: one event of the enclosing agent's run or tool call (a call's start / finish / success,
+        # typed TOOL), not an agent nor another call: as the OTLP readers read it
+        return "chain", None, False, None
     if kind in (None, "chain") and agent_run_span(name, a) is not None:
         return "agent", agent_run_span(name, a), True, None  # PydanticAI before the GenAI conventions
-    if kind is None and isinstance(node, str) and ("inputs" in top or node == "tools"):
+    if kind is None and isinstance(node, str) and ("inputs" in top or node == "tools") and not _hidden(top):
         kind = "tool"  # LangChain tool callback under a LangGraph node (Langfuse types it SPAN)
     if kind is None and isinstance(a.get("gen_ai.tool.name"), str) and a["gen_ai.tool.name"]:
         kind = "tool"  # a tool execution without gen_ai.operation.name (Koog's tool spans)
@@ -275,6 +277,13 @@ def _classify(obs: dict, name: str, a: dict, top: dict, scope: str, crew_roles: 
             tool = re.sub(r"^execute_tool\s+|\._use$", "", name) or None
         return "tool", declared, False, tool
     return kind, declared, False, None
+
+
+def _hidden(meta: dict) -> bool:
+    """Whether LangGraph tagged the run as its own plumbing (``langsmith:hidden``: the ChannelWrite that
+    stores a node's result, LangGraph.js writes one inside its ToolNode beside each tool): never a tool call."""
+    tags = meta.get("tags")
+    return isinstance(tags, list) and "langsmith:hidden" in tags
 
 
 def _agent_ids(observations: list, metas: list[dict]) -> _AgentIds:
