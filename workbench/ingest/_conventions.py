@@ -32,7 +32,9 @@ import orjson
 
 from ._adk import SHAPE_KEY as ADK_SHAPE_KEY
 from ._adk import adk_attributes, event_answer, function_response, reflected_failure
+from ._ag2 import OI_SENDER as AG2_OI_SENDER
 from ._ag2 import SPAN_TYPE as AG2_SPAN_TYPE
+from ._ag2 import TOOL_EXECUTOR as AG2_TOOL_EXECUTOR
 from ._ag2 import tool_executor
 from ._call_args import decorated_call, smolagents_tool_call
 from ._exception_cause import exception_error
@@ -891,7 +893,7 @@ SHAPE_KEYS = ("target", EMITTER_PATH, "executor.type", "agent_name", "metadata.l
               "smolagents.max_steps", TRACELOOP_ENTITY, TRACELOOP_LANGGRAPH_NODE, *COST_PART_KEYS,
               MLFLOW_SPAN_TYPE, LOGFIRE_TEMPLATE, AG2_SPAN_TYPE, "error.type", LANGFUSE_TYPE,
               VERCEL_AI_OPERATION, MASTRA_TYPE, ADK_SHAPE_KEY, DESTINATION_EXECUTOR, OPENLLMETRY_GRAPH_NODES,
-              CREW_ID, CREW_TASK_AGENT)
+              CREW_ID, CREW_TASK_AGENT, AG2_OI_SENDER)
 
 
 def langchain_metadata(rest: dict[str, Any]) -> dict[str, Any] | None:
@@ -1292,6 +1294,8 @@ def map_span(attrs: dict[str, Any], name: str | None, events: list[dict[str, Any
     agent_of_previous = False
     if kind == "agent" and tool_executor(rest, agent):
         kind, agent, agent_of_previous = "chain", None, True
+    elif kind == "tool" and agent == AG2_TOOL_EXECUTOR:
+        agent = None  # (OpenInference names the executor on the calls it runs: they are the asking agent's)
     turns = agent_of_previous or AG2_SPAN_TYPE in rest
     if agent is None and kind == "chain" and not agent_of_previous:
         agent = workflow_event_agent(inp)
