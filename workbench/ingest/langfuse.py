@@ -114,6 +114,24 @@ def _text(value: Any) -> str | None:
     return value if value is None or isinstance(value, str) else orjson.dumps(value).decode()
 
 
+_SNAKE = re.compile(r"[a-z]+(?:_[a-z0-9]+)+")
+
+
+def _camel(item: Any) -> Any:
+    """A trace or observation with its snake_case keys in Langfuse's camelCase (``parent_observation_id`` ->
+    ``parentObservationId``), a camelCase key already there winning; anything else as it is. The Python SDK's
+    API models dump their fields under their Python names by pydantic's ``model_dump()`` (``.dict()`` and
+    ``.json()`` use the API's names): a page of observations saved so read as no format at all."""
+    if not isinstance(item, dict) or not any("_" in k for k in item):
+        return item
+    out = dict(item)
+    for key, value in item.items():
+        if isinstance(key, str) and _SNAKE.fullmatch(key):
+            head, *rest = key.split("_")
+            out.setdefault(head + "".join(part.capitalize() for part in rest), value)
+    return out
+
+
 def _is_observation(item: Any) -> bool:
     return isinstance(item, dict) and "observations" not in item and (
         "parentObservationId" in item or ("traceId" in item and "type" in item))
@@ -125,11 +143,12 @@ def _units(doc: Any) -> list[tuple[dict | None, Any]]:
         return _units_of_items(doc)
     if not isinstance(doc, dict):
         raise RecordError(f"a JSON {type(doc).__name__} is not a Langfuse trace or observation")
+    doc = _camel(doc)
     if isinstance(doc.get("trace"), dict) or "observations" in doc:
-        trace = doc["trace"] if isinstance(doc.get("trace"), dict) else doc
+        trace = _camel(doc["trace"]) if isinstance(doc.get("trace"), dict) else doc
         # The export repeats the observations inside the trace: read them once, top level first.
         obs = doc["observations"] if "observations" in doc else trace.get("observations", [])
-        return [(trace, obs)]
+        return [(trace, [_camel(o) for o in obs] if isinstance(obs, list) else obs)]
     if isinstance(doc.get("data"), list):
         return _units_of_items(doc["data"])
     if _is_observation(doc):
@@ -144,7 +163,7 @@ def _units_of_items(items: list) -> list[tuple[dict | None, Any]]:
         if isinstance(item, dict) and (isinstance(item.get("trace"), dict) or "observations" in item):
             units.extend(_units(item))
         else:
-            loose.append(item)  # observations, or junk that is then rejected one by one
+            loose.append(_camel(item))  # observations, or junk that is then rejected one by one
     if loose:
         units.append((None, loose))
     return units
@@ -434,7 +453,8 @@ class LangfuseExport(Adapter):
         if b'"projectId"' in head and any(
                 k in head for k in (b'"observations"', b'"parentObservationId"', b'"trace"', b'"traceId"')):
             return True
-        return b'"parentObservationId"' in head and b'"traceId"' in head
+        return (b'"parentObservationId"' in head and b'"traceId"' in head) or (
+            b'"parent_observation_id"' in head and b'"trace_id"' in head and b'"project_id"' in head)
 
     def stage(self, path: Path, stage: Stage) -> None:
         """Stage every observation of every trace in ``path``."""
