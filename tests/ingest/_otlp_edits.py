@@ -7,6 +7,7 @@ import json
 import warnings
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from test_reader24_agreement import readers
 
@@ -22,6 +23,18 @@ def ingested_whole(path: Path, fast: bool | None = None) -> wb.Workspace:
         report = ws.ingest(path, progress=False)
     assert report.read == report.stored and report.quarantined == 0
     return ws
+
+
+def run_steps(path: Path, fast: bool | None = None) -> tuple[wb.Workspace, Any]:
+    """:func:`ingested_whole` of a one-run file, and that run's steps in order."""
+    ws = ingested_whole(path, fast)
+    return ws, ws.steps(ws.runs().run_id[0]).sort_values("seq")
+
+
+def silent_criticals(ws: wb.Workspace) -> list[tuple[str, str]]:
+    """(agent, step_id) of each critical silent_failure finding of ``ws``."""
+    found = wb.detect(ws, progress=False).query("severity == 'critical' and detector == 'silent_failure'")
+    return list(zip(found.agent, found.step_id, strict=True))
 
 
 def edited_copy(tmp_path: Path, edit: Callable[[dict], None], source: Path) -> Path:

@@ -17,11 +17,15 @@ from typing import Any
 
 SPAN_TYPE = "ag2.span.type"
 TOOL_EXECUTOR = "_Group_Tool_Executor"  # autogen.agentchat.group: __TOOL_EXECUTOR_NAME__
+# OpenInference's AG2 instrumentation (openinference-instrumentation-ag2) writes each reply as an AGENT span
+# "<agent>.generate_reply" with agent.name and the sender's name in this attribute, AG2's own tag absent.
+OI_SENDER = "ag2.sender.name"
 
 
 def tool_executor(attrs: dict[str, Any], agent: Any) -> bool:
-    """Whether a span is the turn of AG2's group tool executor (which acts for the agent before it)."""
-    return agent == TOOL_EXECUTOR and SPAN_TYPE in attrs
+    """Whether a span is the turn of AG2's group tool executor (which acts for the agent before it), as AG2's
+    own tracing or OpenInference's writes it."""
+    return agent == TOOL_EXECUTOR and (SPAN_TYPE in attrs or OI_SENDER in attrs)
 
 
 def failed_without_status(attrs: dict[str, Any]) -> bool:

@@ -32,7 +32,9 @@ import orjson
 
 from ._adk import SHAPE_KEY as ADK_SHAPE_KEY
 from ._adk import adk_attributes, event_answer, function_response, reflected_failure
+from ._ag2 import OI_SENDER as AG2_OI_SENDER
 from ._ag2 import SPAN_TYPE as AG2_SPAN_TYPE
+from ._ag2 import TOOL_EXECUTOR as AG2_TOOL_EXECUTOR
 from ._ag2 import tool_executor
 from ._call_args import decorated_call, smolagents_tool_call
 from ._exception_cause import exception_error
@@ -459,6 +461,28 @@ def traceloop_entity(attrs: dict[str, Any]) -> str | None:
 OPENLLMETRY_GRAPH_NODES = "gen_ai.workflow.nodes"
 
 
+# OpenLLMetry's CrewAI instrumentation: the crew's kickoff span (``crewai.workflow``) carries the crew's id, a
+# task's span (``<description>.task``) the role of the agent it is given to.
+CREW_ID = "crewai.crew.id"
+CREW_TASK_AGENT = "crewai.task.agent"
+
+
+def openllmetry_crew(attrs: dict[str, Any]) -> str | None:
+    """The agent a span of OpenLLMetry's CrewAI instrumentation that is no agent acts for: ``""`` for the
+    crew's kickoff (the workflow around the agents), the task's agent for a task; None for any other span.
+
+    It writes the kickoff and every task as ``invoke_agent`` spans beside each agent's own (``<role>.agent``,
+    ``gen_ai.agent.name`` its role), the task above its agent's span: read as agents, the crew was an agent
+    named ``crewai.workflow`` and every task's description another, each handing work to the next.
+    """
+    if attrs.get("gen_ai.provider.name") != "crewai" or attrs.get("gen_ai.operation.name") != "invoke_agent":
+        return None
+    if attrs.get("traceloop.span.kind") == "task":
+        role = attrs.get(CREW_TASK_AGENT)
+        return role.strip() if isinstance(role, str) else ""
+    return "" if CREW_ID in attrs and "gen_ai.agent.name" not in attrs else None
+
+
 def openllmetry_graph(attrs: dict[str, Any]) -> bool:
     """Whether an OpenLLMetry agent span is a LangGraph graph's run, the workflow around the agents, not one.
 
@@ -868,7 +892,8 @@ SHAPE_KEYS = ("target", EMITTER_PATH, "executor.type", "agent_name", "metadata.l
               "metadata." + LC_AGENT_NAME, "graph.node.id",
               "smolagents.max_steps", TRACELOOP_ENTITY, TRACELOOP_LANGGRAPH_NODE, *COST_PART_KEYS,
               MLFLOW_SPAN_TYPE, LOGFIRE_TEMPLATE, AG2_SPAN_TYPE, "error.type", LANGFUSE_TYPE,
-              VERCEL_AI_OPERATION, MASTRA_TYPE, ADK_SHAPE_KEY, DESTINATION_EXECUTOR, OPENLLMETRY_GRAPH_NODES)
+              VERCEL_AI_OPERATION, MASTRA_TYPE, ADK_SHAPE_KEY, DESTINATION_EXECUTOR, OPENLLMETRY_GRAPH_NODES,
+              CREW_ID, CREW_TASK_AGENT, AG2_OI_SENDER)
 
 
 def langchain_metadata(rest: dict[str, Any]) -> dict[str, Any] | None:
@@ -1200,6 +1225,8 @@ def map_span(attrs: dict[str, Any], name: str | None, events: list[dict[str, Any
         kind = "chain"
     if kind == "agent" and openllmetry_graph(attrs):
         kind, agent = "chain", None  # (its steps act for its nodes' agents; a nested graph's for the node's)
+    if kind == "agent" and (crew := openllmetry_crew(attrs)) is not None:
+        kind, agent = "chain", crew or None
     if agent is None and kind == "agent":
         agent = graph_node(rest) or smolagents_agent(name, rest) or traceloop_entity(rest)
     if agent is None and kind == "agent" and name in BARE_AGENT_OPERATIONS:
@@ -1267,6 +1294,8 @@ def map_span(attrs: dict[str, Any], name: str | None, events: list[dict[str, Any
     agent_of_previous = False
     if kind == "agent" and tool_executor(rest, agent):
         kind, agent, agent_of_previous = "chain", None, True
+    elif kind == "tool" and agent == AG2_TOOL_EXECUTOR:
+        agent = None  # (OpenInference names the executor on the calls it runs: they are the asking agent's)
     turns = agent_of_previous or AG2_SPAN_TYPE in rest
     if agent is None and kind == "chain" and not agent_of_previous:
         agent = workflow_event_agent(inp)

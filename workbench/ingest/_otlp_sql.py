@@ -12,6 +12,7 @@ import orjson
 from . import _timings
 from ._adk import EVENT_MARKER as ADK_EVENT_MARKER
 from ._adk import FUNCTION_RESPONSE_MARKER, REFLECTED_FAILURE
+from ._ag2 import TOOL_EXECUTOR as AG2_TOOL_EXECUTOR
 from ._base import MAX_FIELD_BYTES
 from ._call_args import SMOLAGENTS_FLAG
 from ._conventions import (
@@ -312,6 +313,8 @@ SELECT line, bad, ri, si, pi, (line << 24) + off + pi - 1 AS order_hint, service
     OR {shape_keys}
     OR coalesce(contains(ss[list_position(keys, 'metadata')], 'langgraph_node'), false)
     OR coalesce(contains(ss[list_position(keys, 'metadata')], 'lc_agent_name'), false)
+    -- a tool call naming AG2's group tool executor as its agent (OpenInference's: the asking agent's call)
+    OR (kind = 'tool' AND coalesce(v_agent = {_q(AG2_TOOL_EXECUTOR)}, false))
     -- AutoGen's hand-off tool (_conventions.autogen_handoff)
     OR (kind = 'tool' AND coalesce(starts_with(ss[list_position(keys, 'gen_ai.tool.description')],
                                                {_q(AUTOGEN_HANDOFF)}), false))

@@ -114,6 +114,24 @@ def _text(value: Any) -> str | None:
     return value if value is None or isinstance(value, str) else orjson.dumps(value).decode()
 
 
+_SNAKE = re.compile(r"[a-z]+(?:_[a-z0-9]+)+")
+
+
+def _camel(item: Any) -> Any:
+    """A trace or observation with its snake_case keys in Langfuse's camelCase (``parent_observation_id`` ->
+    ``parentObservationId``), a camelCase key already there winning; anything else as it is. The Python SDK's
+    API models dump their fields under their Python names by pydantic's ``model_dump()`` (``.dict()`` and
+    ``.json()`` use the API's names): a page of observations saved so read as no format at all."""
+    if not isinstance(item, dict) or not any("_" in k for k in item):
+        return item
+    out = dict(item)
+    for key, value in item.items():
+        if isinstance(key, str) and _SNAKE.fullmatch(key):
+            head, *rest = key.split("_")
+            out.setdefault(head + "".join(part.capitalize() for part in rest), value)
+    return out
+
+
 def _is_observation(item: Any) -> bool:
     return isinstance(item, dict) and "observations" not in item and (
         "parentObservationId" in item or ("traceId" in item and "type" in item))
@@ -125,11 +143,12 @@ def _units(doc: Any) -> list[tuple[dict | None, Any]]:
         return _units_of_items(doc)
     if not isinstance(doc, dict):
         raise RecordError(f"a JSON {type(doc).__name__} is not a Langfuse trace or observation")
+    doc = _camel(doc)
     if isinstance(doc.get("trace"), dict) or "observations" in doc:
-        trace = doc["trace"] if isinstance(doc.get("trace"), dict) else doc
+        trace = _camel(doc["trace"]) if isinstance(doc.get("trace"), dict) else doc
         # The export repeats the observations inside the trace: read them once, top level first.
         obs = doc["observations"] if "observations" in doc else trace.get("observations", [])
-        return [(trace, obs)]
+        return [(trace, [_camel(o) for o in obs] if isinstance(obs, list) else obs)]
     if isinstance(doc.get("data"), list):
         return _units_of_items(doc["data"])
     if _is_observation(doc):
@@ -144,7 +163,7 @@ def _units_of_items(items: list) -> list[tuple[dict | None, Any]]:
         if isinstance(item, dict) and (isinstance(item.get("trace"), dict) or "observations" in item):
             units.extend(_units(item))
         else:
-            loose.append(item)  # observations, or junk that is then rejected one by one
+            loose.append(_camel(item))  # observations, or junk that is then rejected one by one
     if loose:
         units.append((None, loose))
     return units
@@ -249,11 +268,13 @@ def _classify(obs: dict, name: str, a: dict, top: dict, scope: str, crew_roles: 
             return lg_kind or "chain", lg_agent, lg_kind == "agent", None
         if lg_kind == "chain" and name == node and langgraph_tool_node(top):
             return "chain", tool_nodes.get(str(obs.get("id"))), False, None  # a ToolNode: for the agent before it
-    if kind == "agent" and emitter_event(name, a):
-        return "chain", None, False, None  # BeeAI: one event of the enclosing agent's run
+    if kind in ("agent", "tool") and emitter_event(name, a):
+        # BeeAI: one event of the enclosing agent's run or tool call (a call's start / finish / success,
+        # typed TOOL), not an agent nor another call: as the OTLP readers read it
+        return "chain", None, False, None
     if kind in (None, "chain") and agent_run_span(name, a) is not None:
         return "agent", agent_run_span(name, a), True, None  # PydanticAI before the GenAI conventions
-    if kind is None and isinstance(node, str) and ("inputs" in top or node == "tools"):
+    if kind is None and isinstance(node, str) and ("inputs" in top or node == "tools") and not _hidden(top):
         kind = "tool"  # LangChain tool callback under a LangGraph node (Langfuse types it SPAN)
     if kind is None and isinstance(a.get("gen_ai.tool.name"), str) and a["gen_ai.tool.name"]:
         kind = "tool"  # a tool execution without gen_ai.operation.name (Koog's tool spans)
@@ -275,6 +296,13 @@ def _classify(obs: dict, name: str, a: dict, top: dict, scope: str, crew_roles: 
             tool = re.sub(r"^execute_tool\s+|\._use$", "", name) or None
         return "tool", declared, False, tool
     return kind, declared, False, None
+
+
+def _hidden(meta: dict) -> bool:
+    """Whether LangGraph tagged the run as its own plumbing (``langsmith:hidden``: the ChannelWrite that
+    stores a node's result, LangGraph.js writes one inside its ToolNode beside each tool): never a tool call."""
+    tags = meta.get("tags")
+    return isinstance(tags, list) and "langsmith:hidden" in tags
 
 
 def _agent_ids(observations: list, metas: list[dict]) -> _AgentIds:
@@ -425,7 +453,8 @@ class LangfuseExport(Adapter):
         if b'"projectId"' in head and any(
                 k in head for k in (b'"observations"', b'"parentObservationId"', b'"trace"', b'"traceId"')):
             return True
-        return b'"parentObservationId"' in head and b'"traceId"' in head
+        return (b'"parentObservationId"' in head and b'"traceId"' in head) or (
+            b'"parent_observation_id"' in head and b'"trace_id"' in head and b'"project_id"' in head)
 
     def stage(self, path: Path, stage: Stage) -> None:
         """Stage every observation of every trace in ``path``."""

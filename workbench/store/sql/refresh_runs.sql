@@ -19,7 +19,10 @@ CREATE OR REPLACE TEMP MACRO merge_attributes(a, b) AS CASE
 -- span per trace (the workflow's name; "Agent Workflow") and end it OK however the run ended (on_trace_end), a run
 -- that raised included. Its steps say more: the agent whose turn raised is in error, and a run whose last agent to
 -- start is in error ended on that error (OpenInference puts a span of the SDK's own, also OK, between the root
--- and the agents: the last agent of the run, not the root's last child). (blind_ok_roots in root_said below.)
+-- and the agents: the last agent of the run, not the root's last child). A run whose last step but agents is a model
+-- call asking for a tool or hand-off that never ran, or (OpenInference, which writes every answer's output and
+-- usage) one that got no answer, was cut off: a caller's timeout cancels the run, and no span says an error.
+-- (blind_ok_roots in root_said below.)
 -- A root left unset whose run OpenLLMetry says ended well or not: its LangChain instrumentation sets
 -- gen_ai.task.status (success / failure) on its callback's workflow span (traceloop.span.kind workflow), which
 -- is the root, or (0.5x+, LangGraph) the root's child under the graph's invoke_agent span, which it sets an
@@ -99,13 +102,18 @@ SELECT run_id, root_id, bool_or(failed) AS failed, bool_and(succeeded) AS succee
     UNION ALL
     -- (a blind OK whose run has a record in the quarantine says nothing: the refused span may be the agent
     -- that failed; run_steps reads a root of root_said by its row, not its status)
-    SELECT b.run_id, b.step_id AS root_id, a.status = 'error' OR a.error IS NOT NULL AS failed, false AS succeeded
+    SELECT b.run_id, b.step_id AS root_id, a.failed, false AS succeeded
     FROM blind_ok_roots b JOIN (
-        SELECT s.run_id, s.status, s.error FROM steps s SEMI JOIN blind_ok_roots x ON x.run_id = s.run_id
-        WHERE s.kind = 'agent'
-        QUALIFY row_number() OVER (PARTITION BY s.run_id ORDER BY s.started_at DESC NULLS LAST, s.seq DESC) = 1
+        SELECT s.run_id,
+               coalesce((s.kind = 'agent' AND (s.status = 'error' OR s.error IS NOT NULL))
+                        OR (s.kind = 'llm' AND (contains(s.output, '"tool_calls":')
+                            OR (s.output IS NULL AND s.tokens_out IS NULL
+                                AND contains(s.attributes, '"openinference.span.kind"')))), false) AS failed
+        FROM steps s SEMI JOIN blind_ok_roots x ON x.run_id = s.run_id
+        QUALIFY row_number() OVER (PARTITION BY s.run_id, s.kind = 'agent'
+                                   ORDER BY s.started_at DESC NULLS LAST, s.seq DESC) = 1
     ) a ON a.run_id = b.run_id
-    WHERE a.status = 'error' OR a.error IS NOT NULL
+    WHERE a.failed
        OR b.run_id IN (SELECT q.run_id FROM quarantine q SEMI JOIN blind_ok_roots x ON x.run_id = q.run_id)
 )
 GROUP BY run_id, root_id;

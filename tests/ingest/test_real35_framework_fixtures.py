@@ -1,0 +1,83 @@
+"""Real runs of three framework/instrumentation pairs (real35; the READMEs beside the fixtures say how each was
+made): what a user saw on 2cae41c, and what now reads right.
+
+CrewAI under OpenLLMetry (fixtures/crewai/openllmetry_*): the crew's kickoff span (``crewai.workflow``) and each
+task's (``<description>.task``), which the instrumentation writes as ``invoke_agent`` beside the agents' own, were
+read as agents: the run's agents were ``crewai.workflow``, "Look up the list price of a widget..task",
+Researcher, "Write the customer's quote for a widget..task" and Writer. Now the crew is the workflow around the
+agents and each task a step of the agent it is given to.
+
+AG2 under OpenInference (fixtures/ag2): every tool call was the agent ``_Group_Tool_Executor``'s, AG2's own agent
+that runs the tools the speaking agent asks for (OpenInference names it on each tool span, and its turn was an
+agent of its own): the researcher's failed ``get_price`` was the executor's. AG2's own tracing was read right
+(test_real14_ag2); now OpenInference's is too: the executor's turn acts for the agent whose turn came before it,
+and its calls are that agent's.
+
+The OpenAI Agents SDK under OpenInference, cut off by its caller (fixtures/openai-agents/openinference_timeout_*):
+``asyncio.wait_for`` cancels the run and raises ``TimeoutError`` to the caller, but no span says an error: the
+SDK ends every open span, the trace's root OK (``on_trace_end``), so the run read ``success`` (real34's rule reads
+an OpenInference run as failed only when its last agent is in error). What the spans do say: the run's last step
+but agents is a model call that got no answer (no output, no usage: OpenInference writes both for every answer),
+or one whose answer asked for a hand-off that never ran. Now such a run is a failure; a run that answered stays a
+success (test_real34_openllmetry_openai_agents, test_real34_finished_runs).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from _otlp_edits import ingested_whole, run_steps, silent_criticals
+
+FIXTURES = Path(__file__).parent / "fixtures"
+CREW_FAULT = FIXTURES / "crewai" / "openllmetry_fault.otlp.jsonl"
+CREW_CRASH = FIXTURES / "crewai" / "openllmetry_crash.otlp.jsonl"
+AG2_FAULT = FIXTURES / "ag2" / "openinference_groupchat_fault.otlp.jsonl"
+AG2_TOOL_ERROR = FIXTURES / "ag2" / "openinference_groupchat_tool_error.otlp.jsonl"
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_crewai_agents_are_the_crews_and_the_made_up_price_is_the_researchers(fast: bool) -> None:
+    ws, steps = run_steps(CREW_FAULT, fast)
+    assert steps[steps.kind == "agent"].agent.tolist() == ["Researcher", "Writer"]
+    assert set(steps.agent.dropna()) == {"Researcher", "Writer"}
+    root = steps[steps.parent_id.isna()]
+    assert list(zip(root.name, root.kind, root.agent.isna(), strict=True)) == [("crewai.workflow", "chain", True)]
+    tasks = steps[steps.name.str.endswith(".task")]
+    assert list(zip(tasks.kind, tasks.agent, strict=True)) == [("chain", "Researcher"), ("chain", "Writer")]
+    said = steps[(steps.kind == "llm") & (steps.agent == "Researcher")]
+    assert silent_criticals(ws) == [("Researcher", said.step_id.iloc[1])]
+
+
+def test_crewai_crash_is_the_writers() -> None:
+    ws, steps = run_steps(CREW_CRASH)
+    assert ws.sql("SELECT outcome FROM runs").fetchall() == [("failure",)]
+    assert set(steps.agent.dropna()) == {"Researcher", "Writer"}
+    failed = steps[steps.status == "error"]
+    assert set(zip(failed.kind, failed.agent.fillna(""), strict=True)) == {
+        ("chain", ""), ("chain", "Writer"), ("agent", "Writer"), ("llm", "Writer")}
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_ag2_tool_calls_are_the_asking_agents(fast: bool) -> None:
+    _ws, steps = run_steps(AG2_TOOL_ERROR, fast)
+    assert set(steps.agent.dropna()) == {"user", "chat_manager", "researcher", "writer"}
+    tools = steps[steps.kind == "tool"]
+    assert list(zip(tools.tool, tools.agent, tools.status, strict=True)) == [
+        ("get_price", "researcher", "error"), ("format_quote", "writer", "ok")]
+    turns = steps[steps.name == "_Group_Tool_Executor.generate_reply"]
+    assert list(zip(turns.kind, turns.agent, strict=True)) == [("chain", "researcher"), ("chain", "writer")]
+
+
+def test_ag2_made_up_price_is_the_researchers() -> None:
+    ws, steps = run_steps(AG2_FAULT)
+    said = steps[(steps.kind == "llm") & (steps.agent == "researcher")]
+    assert silent_criticals(ws) == [("researcher", said.step_id.iloc[1])]
+    assert steps[steps.kind == "tool"].agent.tolist() == ["researcher", "writer"]
+
+
+@pytest.mark.parametrize("name", ["answer", "handoff"])
+def test_openai_agents_run_its_caller_cut_off_is_a_failure(name: str) -> None:
+    ws = ingested_whole(FIXTURES / "openai-agents" / f"openinference_timeout_{name}.otlp.jsonl")
+    assert ws.sql("SELECT outcome, outcome_source FROM runs").fetchall() == [("failure", "root_status")]
+    assert ws.sql("SELECT count(*) FROM steps WHERE status = 'error'").fetchall() == [(0,)]
