@@ -110,6 +110,7 @@ class Stage:
         #: temporary table stage_span_log_rows (``_otlp_logs``), and how many this call wrote there.
         self.span_logs: list[tuple] = []
         self.span_logs_written = 0
+        self.span_logs_matched = False  # (stage_span_logs made: the merge attaches them, may quarantine some)
 
     def steps_appended(self, rows: int) -> None:
         """Tell the stage that ``rows`` rows went into ``stage_steps`` (a fast path's INSERT, or a flush)."""
