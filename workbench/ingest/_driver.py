@@ -547,7 +547,7 @@ def _input_bytes(jobs: list[tuple[Path | None, Any]]) -> float:
 def _merge(con: duckdb.DuckDBPyConnection, stage: Stage, stage_fill: Any, jobs: list, skipped: list,
            notes: list[str]) -> IngestReport:
     """Merge the staged rows into the store in one transaction (finalize, quarantine, runs); the report."""
-    with transaction(con, "the ingest"):
+    with transaction(con, "the ingest", own=True):  # (run_ingest's own cursor)
         fold_stored_same_calls(con)  # (a model call's two spans split over two calls: _same_call)
         fold_stored_served_calls(con, stage.mcp_served_stored)  # (an MCP server's span stored earlier)
         move_stored_runs(con, stage.stored_link_moves)  # (stored runs continuing a trace staged now: _links)
@@ -571,10 +571,15 @@ def _merge(con: duckdb.DuckDBPyConnection, stage: Stage, stage_fill: Any, jobs: 
             con.execute("SET VARIABLE wb_chunk = ?", [chunk])
             con.execute("SET VARIABLE wb_lo = ?", [lo])
             con.execute("SET VARIABLE wb_hi = ?", [hi])
+            orphans = 0
             for section, stmts in sql_sections("finalize_tree"):
-                if section == "walk":  # (the tree is built: Agent Framework's idle executors act for no agent)
+                if section == "orphans":
+                    orphans = _one(con, _ORPHANS)
+                if section == "orphan_roots":  # (the tree is built: Agent Framework's idle executors act for no agent)
                     for stmt in sql_statements("tree_idle_executors"):
                         _timed(con, stmt)
+                if section in ("orphans", "orphan_roots") and not orphans:
+                    continue
                 for stmt in stmts:
                     _timed(con, stmt)
             # The walk down reaches each step at most once, so equal counts mean it reached them all: then no
@@ -627,6 +632,9 @@ def _merge(con: duckdb.DuckDBPyConnection, stage: Stage, stage_fill: Any, jobs: 
     return report
 
 
+# The tree's orphans without an agent, which finalize_tree.sql's orphans sections give one (a count: cheaper
+# than either UPDATE's plan).
+_ORPHANS = "SELECT count(*) FROM tree WHERE pnode IS NULL AND parent_id IS NOT NULL AND agent_own IS NULL"
 # The steps the walk down reached and the chunk's tree holds (equal: every step reached), and whether a run of
 # the chunk had steps stored (stored_runs, made with the tree; the walks leave it as it is), in one statement.
 _WALKED = ("SELECT 'down', count(*) FROM down UNION ALL SELECT 'tree', count(*) FROM tree "
