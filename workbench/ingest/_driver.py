@@ -31,6 +31,7 @@ from ._registry import ADAPTERS, RECORD_ADAPTERS
 from ._same_call import fold_stored_same_calls, merge_same_calls
 from ._stage_db import ENABLED as _COMPRESSED_STAGE
 from ._stage_db import StageDB
+from ._stage_facts import StageFacts
 from ._step_agents import (
     agents_of_previous,
     handoff_targets,
@@ -457,12 +458,29 @@ def _run_ingest(con: duckdb.DuckDBPyConnection, source: Any, fmt: str | None, pr
                 agents_of_previous(con)
         if stage.turn_runs:
             stage.ag2_stored_errors = tool_errors_from_executor(con, stage.turn_runs)
-        loop_agents(con)
-        handoff_targets(con)
-        rewrites = [*merge_same_calls(con), *restore_tool_arguments(con)]
-        served, stage.mcp_served_stored = fold_served_calls(con)
-        rewrites += served
-        stage.stored_link_moves = join_build_traces(con, join_linked_runs(con, stage.root_links))
+        facts = StageFacts(con)  # (each step below left out when the stage holds nothing for it)
+        if not facts.nothing_for("nameless"):
+            loop_agents(con)
+            facts.changed()
+        if not facts.nothing_for("handoff"):
+            handoff_targets(con)
+            facts.changed()
+        rewrites = []
+        if not facts.nothing_for("pair", "llm_in_stored_run"):
+            rewrites += merge_same_calls(con)
+            facts.changed()
+        tool_args = restore_tool_arguments(con)
+        if tool_args:
+            rewrites += tool_args
+            facts.changed()
+        if not facts.nothing_for("mcp"):
+            served, stage.mcp_served_stored = fold_served_calls(con)
+            rewrites += served
+            facts.changed()
+        linked = join_linked_runs(con, stage.root_links, facts.answer("staged"))
+        if linked.moves or linked.roots or linked.joined:
+            facts.changed()
+        stage.stored_link_moves = linked if facts.nothing_for("build") else join_build_traces(con, linked)
         match_span_logs(stage, stage.stored_link_moves.joined)
         # (before the merge's transaction, which may write to the store only, and before the last
         # checkpoint, which then compresses the rows it rewrites)
