@@ -466,7 +466,8 @@ def _run_ingest(con: duckdb.DuckDBPyConnection, source: Any, fmt: str | None, pr
             handoff_targets(con)
             facts.changed()
         rewrites = []
-        if not facts.nothing_for("pair", "llm_in_stored_run"):
+        stage.same_calls_asked = not facts.nothing_for("pair", "llm_in_stored_run")
+        if stage.same_calls_asked:
             rewrites += merge_same_calls(con)
             facts.changed()
         tool_args = restore_tool_arguments(con)
@@ -484,7 +485,7 @@ def _run_ingest(con: duckdb.DuckDBPyConnection, source: Any, fmt: str | None, pr
         match_span_logs(stage, stage.stored_link_moves.joined)
         # (before the merge's transaction, which may write to the store only, and before the last
         # checkpoint, which then compresses the rows it rewrites)
-        notes = [*scale_integer_units(con, stage.time_units), *rewrites]
+        notes = [*scale_integer_units(con, stage.time_units, facts.answer("small_times")), *rewrites]
         if stage_db is not None:
             stage_db.appended(0, force=True)  # (the merge reads every staged row compressed)
         _timings.mark("staged")
@@ -566,7 +567,8 @@ def _merge(con: duckdb.DuckDBPyConnection, stage: Stage, stage_fill: Any, jobs: 
            notes: list[str]) -> IngestReport:
     """Merge the staged rows into the store in one transaction (finalize, quarantine, runs); the report."""
     with transaction(con, "the ingest", own=True):  # (run_ingest's own cursor)
-        fold_stored_same_calls(con)  # (a model call's two spans split over two calls: _same_call)
+        if stage.same_calls_asked:  # (else merge_same_calls made none of the tables this reads)
+            fold_stored_same_calls(con)  # (a model call's two spans split over two calls: _same_call)
         fold_stored_served_calls(con, stage.mcp_served_stored)  # (an MCP server's span stored earlier)
         move_stored_runs(con, stage.stored_link_moves)  # (stored runs continuing a trace staged now: _links)
         # (a trace split over calls: steps an earlier call stored before the step they act for came)

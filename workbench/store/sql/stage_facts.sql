@@ -1,5 +1,5 @@
 -- What the stage holds for the steps between staging and the merge that may have nothing to do, each the
--- test that step makes itself, in one statement (a small call ran them as seven): 1 when it has something
+-- test that step makes itself, in one statement (a small call ran them as eight): 1 when it has something
 -- to do. Read by ingest/_stage_facts.py; valid until one of those steps changes the stage.
 -- nameless: a run naming no agent (_step_agents.loop_agents)
 SELECT 'nameless', count(*) FROM (SELECT 1 FROM stage_steps GROUP BY run_id HAVING count(agent) = 0 LIMIT 1)
@@ -19,3 +19,9 @@ UNION ALL SELECT 'staged', count(*) FROM (SELECT 1 FROM stage_steps LIMIT 1)
 -- build: an Agent Framework workflow's build or run root (_workflow_build.join_build_traces)
 UNION ALL SELECT 'build', count(*) FROM (
     SELECT 1 FROM stage_steps WHERE parent_id IS NULL AND name IN ($build_span, $run_span) LIMIT 1)
+-- small_times: a native or OTLP time small enough to be in seconds, ms or us (_time_units.scale_integer_units)
+UNION ALL SELECT 'small_times', count(*) FROM (
+    SELECT 1 FROM stage_steps WHERE source IN (SELECT unnest($sources)) AND (start_ns < $small OR end_ns < $small)
+    UNION ALL
+    SELECT 1 FROM stage_runs WHERE source IN (SELECT unnest($sources)) AND (start_ns < $small OR end_ns < $small)
+    LIMIT 1)
