@@ -577,13 +577,15 @@ def _merge(con: duckdb.DuckDBPyConnection, stage: Stage, stage_fill: Any, jobs: 
         if stage_fill is not None:  # (the workspace's few label and outcome rows, in the transaction)
             stage_fill(stage)
             stage.flush()
-        # the files in the order they were read, for "the first of two duplicates" (finalize.sql)
-        files = {display(p.resolve()): p for p, _ in jobs if p is not None}  # (as stage rows name them)
-        con.execute("CREATE OR REPLACE TEMP TABLE stage_files (file VARCHAR, ord BIGINT)")
-        if files:
-            con.executemany("INSERT INTO stage_files VALUES (?, ?)", [[f, i] for i, f in enumerate(files)])
-        con.execute("SET VARIABLE wb_chunk_steps = ?", [MERGE_CHUNK_STEPS])
         held = _holds(con)
+        # the files in the order they were read, for "the first of two duplicates" (finalize.sql's dups
+        # section, their one reader: left out with it)
+        files = {display(p.resolve()): p for p, _ in jobs if p is not None}  # (as stage rows name them)
+        if held["duplicate"]:
+            con.execute("CREATE OR REPLACE TEMP TABLE stage_files (file VARCHAR, ord BIGINT)")
+            if files:
+                con.executemany("INSERT INTO stage_files VALUES (?, ?)", [[f, i] for i, f in enumerate(files)])
+        con.execute("SET VARIABLE wb_chunk_steps = ?", [MERGE_CHUNK_STEPS])
         skip = _finalize(con, held)
         chunks = con.execute("SELECT chunk, min(first_rid), max(last_rid) FROM merge_chunks "
                              "GROUP BY chunk ORDER BY chunk").fetchall()
