@@ -154,7 +154,9 @@ def test_the_move_is_undone_with_a_failed_call(trace_files: list[Path], monkeypa
 
     def fail(*args: object, **kwargs: object) -> None:
         raise RuntimeError("disk full")
-    monkeypatch.setattr(_driver, "fill_raw_text", fail)
+    # (the report's counts, late in the merge: the rejects' raw text, broken here before, is left out of a
+    # call that rejects nothing)
+    monkeypatch.setattr(_driver, "_counts", fail)
     with pytest.raises(wb.IngestError):
         ws.ingest(trace_files[0])
     assert _store(ws) == before

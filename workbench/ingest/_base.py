@@ -110,6 +110,8 @@ class Stage:
         #: temporary table stage_span_log_rows (``_otlp_logs``), and how many this call wrote there.
         self.span_logs: list[tuple] = []
         self.span_logs_written = 0
+        self.span_logs_matched = False  # (stage_span_logs made: the merge attaches them, may quarantine some)
+        self.same_calls_asked = True  # (merge_same_calls ran: fold_stored_same_calls may have tables to read)
 
     def steps_appended(self, rows: int) -> None:
         """Tell the stage that ``rows`` rows went into ``stage_steps`` (a fast path's INSERT, or a flush)."""

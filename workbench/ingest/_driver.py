@@ -31,6 +31,7 @@ from ._registry import ADAPTERS, RECORD_ADAPTERS
 from ._same_call import fold_stored_same_calls, merge_same_calls
 from ._stage_db import ENABLED as _COMPRESSED_STAGE
 from ._stage_db import StageDB
+from ._stage_facts import StageFacts
 from ._step_agents import (
     agents_of_previous,
     handoff_targets,
@@ -95,6 +96,11 @@ NATIVE_TEMP_STAGE_BYTES = 1 << 30
 #: thousands of spans, and for a small file its attach, copy, checkpoint (written to disk) and detach cost
 #: 12 statements and ~14 ms a call of ~180 (one OTLP file of 20 spans).
 SMALL_STAGE_BYTES = 4 << 20
+#: Records given in memory (a list of dicts, ``ws.ingest([...])``) up to this many stage in a temporary table
+#: too: their size is not known without reading them, but they are in memory already, and a guard's capture
+#: or a notebook cell's few records paid the stage database's 11 statements (attach, checkpoint, detach and
+#: their settings) for a stage of a few rows.
+SMALL_STAGE_RECORDS = 1_000
 _GZIP_RATIO = 10
 
 
@@ -424,7 +430,7 @@ def _run_ingest(con: duckdb.DuckDBPyConnection, source: Any, fmt: str | None, pr
     stage = Stage(con)
     # (not for the workspace's few label and outcome rows: they stage no steps)
     stage_db = StageDB(con) if _COMPRESSED_STAGE and stage_fill is None and not _native_in_memory(jobs) \
-        and not _input_bytes(jobs) <= SMALL_STAGE_BYTES else None
+        and not _input_bytes(jobs) <= SMALL_STAGE_BYTES and not _few_records(source, jobs) else None
     current = "<records>"
     _timings.begin()
     try:
@@ -452,16 +458,34 @@ def _run_ingest(con: duckdb.DuckDBPyConnection, source: Any, fmt: str | None, pr
                 agents_of_previous(con)
         if stage.turn_runs:
             stage.ag2_stored_errors = tool_errors_from_executor(con, stage.turn_runs)
-        loop_agents(con)
-        handoff_targets(con)
-        rewrites = [*merge_same_calls(con), *restore_tool_arguments(con)]
-        served, stage.mcp_served_stored = fold_served_calls(con)
-        rewrites += served
-        stage.stored_link_moves = join_build_traces(con, join_linked_runs(con, stage.root_links))
+        facts = StageFacts(con)  # (each step below left out when the stage holds nothing for it)
+        if not facts.nothing_for("nameless"):
+            loop_agents(con)
+            facts.changed()
+        if not facts.nothing_for("handoff"):
+            handoff_targets(con)
+            facts.changed()
+        rewrites = []
+        stage.same_calls_asked = not facts.nothing_for("pair", "llm_in_stored_run")
+        if stage.same_calls_asked:
+            rewrites += merge_same_calls(con)
+            facts.changed()
+        tool_args = restore_tool_arguments(con)
+        if tool_args:
+            rewrites += tool_args
+            facts.changed()
+        if not facts.nothing_for("mcp"):
+            served, stage.mcp_served_stored = fold_served_calls(con)
+            rewrites += served
+            facts.changed()
+        linked = join_linked_runs(con, stage.root_links, facts.answer("staged"))
+        if linked.moves or linked.roots or linked.joined:
+            facts.changed()
+        stage.stored_link_moves = linked if facts.nothing_for("build") else join_build_traces(con, linked)
         match_span_logs(stage, stage.stored_link_moves.joined)
         # (before the merge's transaction, which may write to the store only, and before the last
         # checkpoint, which then compresses the rows it rewrites)
-        notes = [*scale_integer_units(con, stage.time_units), *rewrites]
+        notes = [*scale_integer_units(con, stage.time_units, facts.answer("small_times")), *rewrites]
         if stage_db is not None:
             stage_db.appended(0, force=True)  # (the merge reads every staged row compressed)
         _timings.mark("staged")
@@ -513,6 +537,12 @@ def _native_in_memory(jobs: list[tuple[Path | None, Any]]) -> bool:
     return _input_bytes(jobs) <= NATIVE_TEMP_STAGE_BYTES
 
 
+def _few_records(source: Any, jobs: list[tuple[Path | None, Any]]) -> bool:
+    """Whether the call reads records given in memory, a list or tuple of at most SMALL_STAGE_RECORDS dicts."""
+    return jobs == [(None, RECORD_ADAPTERS[0])] and isinstance(source, (list, tuple)) \
+        and len(source) <= SMALL_STAGE_RECORDS and all(isinstance(r, dict) for r in source)
+
+
 def _input_bytes(jobs: list[tuple[Path | None, Any]]) -> float:
     """The bytes the call's files hold, a compressed file (gzip, another compression, Parquet) counted as
     ``_GZIP_RATIO`` times its size; infinite when a job is records in memory (of a size not known) or a file
@@ -536,8 +566,9 @@ def _input_bytes(jobs: list[tuple[Path | None, Any]]) -> float:
 def _merge(con: duckdb.DuckDBPyConnection, stage: Stage, stage_fill: Any, jobs: list, skipped: list,
            notes: list[str]) -> IngestReport:
     """Merge the staged rows into the store in one transaction (finalize, quarantine, runs); the report."""
-    with transaction(con, "the ingest"):
-        fold_stored_same_calls(con)  # (a model call's two spans split over two calls: _same_call)
+    with transaction(con, "the ingest", own=True):  # (run_ingest's own cursor)
+        if stage.same_calls_asked:  # (else merge_same_calls made none of the tables this reads)
+            fold_stored_same_calls(con)  # (a model call's two spans split over two calls: _same_call)
         fold_stored_served_calls(con, stage.mcp_served_stored)  # (an MCP server's span stored earlier)
         move_stored_runs(con, stage.stored_link_moves)  # (stored runs continuing a trace staged now: _links)
         # (a trace split over calls: steps an earlier call stored before the step they act for came)
@@ -546,46 +577,60 @@ def _merge(con: duckdb.DuckDBPyConnection, stage: Stage, stage_fill: Any, jobs: 
         if stage_fill is not None:  # (the workspace's few label and outcome rows, in the transaction)
             stage_fill(stage)
             stage.flush()
-        # the files in the order they were read, for "the first of two duplicates" (finalize.sql)
+        held = _holds(con)
+        # the files in the order they were read, for "the first of two duplicates" (finalize.sql's dups
+        # section, their one reader: left out with it)
         files = {display(p.resolve()): p for p, _ in jobs if p is not None}  # (as stage rows name them)
-        con.execute("CREATE OR REPLACE TEMP TABLE stage_files (file VARCHAR, ord BIGINT)")
-        if files:
-            con.executemany("INSERT INTO stage_files VALUES (?, ?)", [[f, i] for i, f in enumerate(files)])
+        if held["duplicate"]:
+            con.execute("CREATE OR REPLACE TEMP TABLE stage_files (file VARCHAR, ord BIGINT)")
+            if files:
+                con.executemany("INSERT INTO stage_files VALUES (?, ?)", [[f, i] for i, f in enumerate(files)])
         con.execute("SET VARIABLE wb_chunk_steps = ?", [MERGE_CHUNK_STEPS])
-        for stmt in sql_statements("step_differs"):
-            _timed(con, stmt)
-        skip = _finalize(con)
+        skip = _finalize(con, held)
         chunks = con.execute("SELECT chunk, min(first_rid), max(last_rid) FROM merge_chunks "
                              "GROUP BY chunk ORDER BY chunk").fetchall()
         for chunk, lo, hi in chunks:
             con.execute("SET VARIABLE wb_chunk = ?", [chunk])
             con.execute("SET VARIABLE wb_lo = ?", [lo])
             con.execute("SET VARIABLE wb_hi = ?", [hi])
+            orphans = 0
             for section, stmts in sql_sections("finalize_tree"):
-                if section == "walk":  # (the tree is built: Agent Framework's idle executors act for no agent)
+                if section == "orphans":
+                    orphans = _one(con, _ORPHANS)
+                if section == "orphan_roots":  # (the tree is built: Agent Framework's idle executors act for no agent)
                     for stmt in sql_statements("tree_idle_executors"):
                         _timed(con, stmt)
+                if section in ("orphans", "orphan_roots") and not orphans:
+                    continue
                 for stmt in stmts:
                     _timed(con, stmt)
             # The walk down reaches each step at most once, so equal counts mean it reached them all: then no
             # step is on a parent cycle and the walk up is skipped (it costs a scan of the tree per step of
             # the walk even when it has nothing to do).
-            reached = _one(con, "SELECT count(*) FROM down") == _one(con, "SELECT count(*) FROM tree")
-            if reached:
+            walked = dict(con.execute(_WALKED).fetchall())
+            if walked["down"] == walked["tree"]:
                 for stmt in sql_statements("finalize_all_reached"):
                     _timed(con, stmt)
             else:
                 _resolve_unreached(con)
-            stored_runs = _one(con, "SELECT EXISTS (SELECT 1 FROM stored_runs)")
-            _sections(con, "finalize_insert", skip if stored_runs else skip | {"stored_runs"})
+            _sections(con, "finalize_insert", skip if walked["stored_runs"] else skip | {"stored_runs"})
             _timings.mark(f"merged chunk {chunk}")
-        for stmt in sql_statements("finalize_rest"):
-            _timed(con, stmt)
-        logs_stored, logs_lost = attach_span_logs(con)
-        fill_raw_text(con, files)
-        for stmt in [*sql_statements("quarantine"), *sql_statements("refresh_runs")]:
-            _timed(con, stmt)
+        _sections(con, "finalize_rest", {"rejects"} | {k for k in ("edges", "labels") if not held[k]})
         counts = _counts(con)
+        # Nothing rejected and no log records staged (the merge quarantines those of a quarantined span): no
+        # rejects to gather, give their text, write to the quarantine or name in the report.
+        logs_stored, logs_lost = 0, 0
+        rejects = bool(counts["bad"] or counts["adapter_rejects"] or counts["run_conflicts"]
+                       or stage.span_logs_matched)
+        if rejects:
+            _sections(con, "finalize_rest", {"edges", "labels"})
+            logs_stored, logs_lost = attach_span_logs(con)
+            fill_raw_text(con, files)
+            for stmt in sql_statements("quarantine"):
+                _timed(con, stmt)
+        if not counts["said_roots"]:
+            _timed(con, _EMPTY_ROOT_SAID)
+        _sections(con, "refresh_runs", set() if counts["said_roots"] else {"root_said"})
         early = counts["superseded"]
         if early:
             notes = [*notes, f"{early} step(s) given again complete after a copy taken before they ended: "
@@ -599,7 +644,7 @@ def _merge(con: duckdb.DuckDBPyConnection, stage: Stage, stage_fill: Any, jobs: 
             notes = [*notes, f"{copies} step(s) given again as another exporter's copy of the same span (times "
                              "within 1 µs, the attributes of one copy all in the other): stored once, as the "
                              "copy with more attributes"]
-        report = _report(con, counts, stage, [f"{display(p)} ({a.name})" for p, a in jobs if p is not None],
+        report = _report(con, counts, stage, rejects, [f"{display(p)} ({a.name})" for p, a in jobs if p is not None],
                          [f"{p}: {why}" for p, why in skipped], notes, logs_stored, logs_lost)
         if report.read != report.stored + report.quarantined:
             raise IngestError(
@@ -607,6 +652,15 @@ def _merge(con: duckdb.DuckDBPyConnection, stage: Stage, stage_fill: Any, jobs: 
                 f"{report.stored}, quarantined {report.quarantined}); nothing was stored")
         _timings.mark("merged")
     return report
+
+
+# The tree's orphans without an agent, which finalize_tree.sql's orphans sections give one (a count: cheaper
+# than either UPDATE's plan).
+_ORPHANS = "SELECT count(*) FROM tree WHERE pnode IS NULL AND parent_id IS NOT NULL AND agent_own IS NULL"
+# The steps the walk down reached and the chunk's tree holds (equal: every step reached), and whether a run of
+# the chunk had steps stored (stored_runs, made with the tree; the walks leave it as it is), in one statement.
+_WALKED = ("SELECT 'down', count(*) FROM down UNION ALL SELECT 'tree', count(*) FROM tree "
+           "UNION ALL SELECT 'stored_runs', count(*) FROM (SELECT 1 FROM stored_runs LIMIT 1)")
 
 
 # Empty tables standing for a section of finalize.sql left out, with the columns its statements give them.
@@ -618,24 +672,31 @@ _EMPTY = {
              "CREATE OR REPLACE TEMP TABLE stage_superseded (rid BIGINT)"),
     "stored": ("CREATE OR REPLACE TEMP TABLE stage_completes (rid BIGINT)",
                "CREATE OR REPLACE TEMP TABLE stage_fuller_stored (rid BIGINT)"),
+    "runs": ("CREATE OR REPLACE TEMP TABLE stage_run_conflicts (rrid BIGINT, file VARCHAR, line BIGINT, "
+             "source VARCHAR, run_id VARCHAR, reason VARCHAR)",),
+    "compare": (),
 }
+_EMPTY_ROOT_SAID = ("CREATE OR REPLACE TEMP TABLE root_said (run_id VARCHAR, root_id VARCHAR, failed BOOLEAN, "
+                    "succeeded BOOLEAN)")
 
 
-def _finalize(con: duckdb.DuckDBPyConnection) -> set[str]:
+def _finalize(con: duckdb.DuckDBPyConnection, held: dict[str, int]) -> set[str]:
     """finalize.sql, leaving out the sections that have nothing to do (their tables made empty); the sections
     of finalize_insert.sql to leave out in turn.
 
     A small call (one file of a few spans) spent a quarter of its merge planning the statements that compare
     staged steps with each other and with stored ones, on no rows: most calls stage no step twice and store
-    new runs. Whether there is anything to compare is one cheap query each; when there is, every statement
-    runs as before.
+    new runs. Whether there is anything to compare is counted once (``held``, :func:`_holds`); when there
+    is, every statement runs as before, and the comparisons' macros (step_differs.sql, finalize.sql's
+    ``compare``) are created for them only.
     """
-    skip: set[str] = set()
+    skip = {s for s, k in (("dups", "duplicate"), ("stored", "stored"), ("runs", "runs")) if not held[k]}
+    if skip >= {"dups", "stored"}:
+        skip.add("compare")
+    else:
+        for stmt in sql_statements("step_differs"):
+            _timed(con, stmt)
     for section, stmts in sql_sections("finalize"):
-        if section == "dups" and not _one(con, _ANY_DUPLICATE):
-            skip.add(section)
-        elif section == "stored" and not _one(con, _ANY_STORED):
-            skip.add(section)
         if section in skip:
             for stmt in _EMPTY[section]:
                 _timed(con, stmt)
@@ -648,14 +709,27 @@ def _finalize(con: duckdb.DuckDBPyConnection) -> set[str]:
     return set()
 
 
-# (the same hash test as finalize.sql's stage_dup_rows: a shared hash only makes candidates, which that
-# section then tells apart). A distinct count, not GROUP BY ... HAVING: the grouped form's hash table (a
-# count per hash) did not fit a 192MB limit at 5M staged steps, the distinct count's fits 96MB (5M synthetic
-# steps, one run each: 192MB out of memory against 0.84 CPU s, 211 MB peak RSS; at 256MB 1.14 against 0.84).
-_ANY_DUPLICATE = ("SELECT count(*) > count(DISTINCT hash(run_id, step_id)) FROM stage_steps "
+# What the stage holds for the merge's sections that may have nothing to do, in one statement (UNION ALL: the
+# same as scalar subqueries, ~15x cheaper to plan). duplicate: the same hash test as finalize.sql's
+# stage_dup_rows (a shared hash only makes candidates, which that section then tells apart); a distinct count,
+# not GROUP BY ... HAVING: the grouped form's hash table (a count per hash) did not fit a 192MB limit at 5M
+# staged steps, the distinct count's fits 96MB (5M synthetic steps, one run each: 192MB out of memory against
+# 0.84 CPU s, 211 MB peak RSS; at 256MB 1.14 against 0.84). stored: a staged step's ids in the store.
+_ANY_DUPLICATE = ("SELECT count(*) > count(DISTINCT hash(run_id, step_id)) AS dup FROM stage_steps "
                   "WHERE run_id IS NOT NULL AND step_id IS NOT NULL")
-_ANY_STORED = ("SELECT EXISTS (SELECT 1 FROM stage_steps n JOIN steps s "
-               "ON s.run_id = n.run_id AND s.step_id = n.step_id)")
+_HOLDS = f"""
+SELECT 'duplicate', dup::BIGINT FROM ({_ANY_DUPLICATE})
+UNION ALL SELECT 'stored', count(*) FROM (SELECT 1 FROM stage_steps n JOIN steps s
+                                          ON s.run_id = n.run_id AND s.step_id = n.step_id LIMIT 1)
+UNION ALL SELECT 'runs', count(*) FROM stage_runs
+UNION ALL SELECT 'edges', count(*) FROM stage_edges
+UNION ALL SELECT 'labels', count(*) FROM stage_labels
+"""
+
+
+def _holds(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """How many staged rows each of the merge's skippable sections has to do with (``_HOLDS``)."""
+    return {name: int(n) for name, n in con.execute(_HOLDS).fetchall()}
 
 
 def _sections(con: duckdb.DuckDBPyConnection, name: str, skip: set[str]) -> None:
@@ -687,8 +761,10 @@ def _one(con: duckdb.DuckDBPyConnection, query: str) -> int:
     return int(con.execute(query).fetchall()[0][0])
 
 
-# The counts the report and its notes give. (One statement of ten scalar subqueries took a small native
-# call 37 ms CPU against ~9 for the ten: kept apart.)
+# The counts the report and its notes give, and said_roots: the roots of the affected runs root_said
+# (refresh_runs.sql) starts from, an unset status or an OpenAI Agents SDK instrumentation's OK; with none
+# it is left out. (One statement of ten scalar subqueries took a small native call 37 ms CPU against ~9 for
+# the ten; as one UNION ALL they cost less than the ten apart.)
 _COUNTS = {
     "superseded": "SELECT count(*) FROM stage_superseded",
     "completes": "SELECT count(*) FROM stage_completes",
@@ -700,19 +776,24 @@ _COUNTS = {
     "added": "SELECT count(*) FROM stage_new WHERE rid NOT IN (SELECT rid FROM stage_bad)",
     "runs": "SELECT count(*) FROM affected",
     "labels": "SELECT count(*) FROM stage_labels",
+    "said_roots": "SELECT count(*) FROM run_roots r JOIN steps s ON s.run_id = r.run_id AND s.step_id = r.step_id "
+                  "WHERE s.status = 'unset' OR (s.status = 'ok' AND s.parent_id IS NULL "
+                  "AND contains(s.attributes, '.instrumentation.openai_agents'))",
 }
+_COUNTS_SQL = " UNION ALL ".join(f"SELECT '{name}', {query.removeprefix('SELECT ')}" for name, query in _COUNTS.items())
 
 
 def _counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    return {name: _one(con, query) for name, query in _COUNTS.items()}
+    return {name: int(n) for name, n in con.execute(_COUNTS_SQL).fetchall()}
 
 
-def _report(con: duckdb.DuckDBPyConnection, counts: dict[str, int], stage: Stage, files: list[str],
+def _report(con: duckdb.DuckDBPyConnection, counts: dict[str, int], stage: Stage, rejects: bool, files: list[str],
             skipped: list[str], notes: list[str], logs_stored: int = 0, logs_lost: int = 0) -> IngestReport:
     staged, bad, adapter_rejects, run_conflicts, added, runs, labels = (
         counts[k] for k in ("staged", "bad", "adapter_rejects", "run_conflicts", "added", "runs", "labels"))
     errors = [f"{f}:{ln}: {reason}" for f, ln, reason in con.execute(
-        "SELECT file, line, reason FROM stage_rejects ORDER BY file, line LIMIT ?", [_MAX_ERRORS]).fetchall()]
+        "SELECT file, line, reason FROM stage_rejects ORDER BY file, line LIMIT ?", [_MAX_ERRORS]).fetchall()
+    ] if rejects else []
     # A run record found to conflict only at the merge is one more record read, and quarantined.
     # (a log record is stored with its step, or quarantined when its span is: _otlp_logs)
     return IngestReport(read=stage.read + run_conflicts, stored=staged - bad + logs_stored,

@@ -91,13 +91,15 @@ class StoredMoves:
     joined: dict[str, str] = field(default_factory=dict)
 
 
-def join_linked_runs(con: duckdb.DuckDBPyConnection, root_links: list[tuple[str, str, str, str, bool]]) -> StoredMoves:
+def join_linked_runs(con: duckdb.DuckDBPyConnection, root_links: list[tuple[str, str, str, str, bool]],
+                     staged: bool | None = None) -> StoredMoves:
     """Move the staged traces that continue another trace into its run (see the module's docstring).
 
     ``root_links`` are ``(trace, root span, linked trace, linked span, hop)``. Returns the stored runs that
-    continue a staged trace, to be moved in the merge's transaction.
+    continue a staged trace, to be moved in the merge's transaction. ``staged``: whether any step is staged,
+    when the caller knows (``_stage_facts``).
     """
-    stored = _stored_root_links(con)
+    stored = _stored_root_links(con, staged)
     cands = sorted(set(root_links))
     if not cands and not stored:
         return StoredMoves()
@@ -176,10 +178,13 @@ def _stored_runs(con: duckdb.DuckDBPyConnection, runs: list[str]) -> set[str]:
         con.unregister("link_runs")
 
 
-def _stored_root_links(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str, str, bool]]:
+def _stored_root_links(con: duckdb.DuckDBPyConnection, staged: bool | None = None
+                       ) -> list[tuple[str, str, str, str, bool]]:
     """(run, root span, linked trace, linked span, hop) of the stored runs of their own whose root has one link
     to a span staged in this call."""
-    if not con.execute("SELECT EXISTS (SELECT 1 FROM stage_steps)").fetchall()[0][0]:
+    if staged is None:
+        staged = con.execute("SELECT EXISTS (SELECT 1 FROM stage_steps)").fetchall()[0][0]
+    if not staged:
         return []  # (a call that stages no steps, as a label's: nothing to link to)
     return [(r, s, lt, ls, bool(h)) for r, s, lt, ls, h in con.execute(sql_text("stored_link_roots")).fetchall()]
 

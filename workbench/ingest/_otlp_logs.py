@@ -218,6 +218,7 @@ def match_span_logs(stage: Stage, moves: dict[str, str] | None = None) -> None:
     import pyarrow as pa  # (here, not with the module: see _stage_tables.arrow_type)
 
     con = stage.con
+    stage.span_logs_matched = True
     # (stored spans are found under their trace's run until the merge moves them; staged ones already moved)
     moves = moves or {}
     con.register("_wb_log_moves", pa.table({"trace": pa.array(list(moves), pa.string()),

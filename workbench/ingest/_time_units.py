@@ -100,7 +100,8 @@ WHERE file = $file AND source IN (SELECT unnest($sources)) AND (start_ns < $smal
 """
 
 
-def scale_integer_units(con: duckdb.DuckDBPyConnection, counts: dict[tuple[str, str], int]) -> list[str]:
+def scale_integer_units(con: duckdb.DuckDBPyConnection, counts: dict[tuple[str, str], int],
+                        any_small: bool | None = None) -> list[str]:
     """Scale the staged native times of each file whose small integers all fit one unit; the notes.
 
     ``counts`` holds the numbers with a fraction already read in a unit (:func:`number_ns`); they are
@@ -108,7 +109,9 @@ def scale_integer_units(con: duckdb.DuckDBPyConnection, counts: dict[tuple[str, 
     """
     params = {"sources": list(SOURCES), "small": NS_PLAUSIBLE}
     found: dict[str, dict[str, int]] = {}
-    for file, unit, n in con.execute(_SMALL, {**params, "lo": _FROM_S, "hi": _TO_S}).fetchall():
+    # (any_small: whether the stage holds a small time at all, when the caller knows: _stage_facts)
+    rows = [] if any_small is False else con.execute(_SMALL, {**params, "lo": _FROM_S, "hi": _TO_S}).fetchall()
+    for file, unit, n in rows:
         found.setdefault(file, {})[unit] = n
     scaled = dict(counts)
     mixed: list[str] = []

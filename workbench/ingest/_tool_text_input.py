@@ -49,6 +49,8 @@ def restore_tool_arguments(con: duckdb.DuckDBPyConnection) -> list[str]:
     pairs, outputs = sql_statements("tool_text_input")
     rows = con.execute(pairs, {"markers": "|".join(MARKERS)}).fetchall()
     # each model step's output read and parsed once, however many tool steps follow it
+    if not rows:
+        return []
     asked = sorted({rid for *_, rid in rows})
     calls = {rid: list(chain(_calls(output), _calls(raw)))
              for rid, output, raw in con.execute(outputs, {"rids": asked}).fetchall()}

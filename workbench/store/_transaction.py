@@ -34,7 +34,7 @@ def in_transaction(con: duckdb.DuckDBPyConnection) -> bool:
 
 
 @contextmanager
-def transaction(con: duckdb.DuckDBPyConnection, what: str = "the change") -> Iterator[None]:
+def transaction(con: duckdb.DuckDBPyConnection, what: str = "the change", own: bool = False) -> Iterator[None]:
     """Run the body in one transaction on ``con``: committed when it returns, rolled back when it raises.
 
     An exception from the body propagates unchanged after the rollback. A COMMIT that fails (a full
@@ -42,8 +42,11 @@ def transaction(con: duckdb.DuckDBPyConnection, what: str = "the change") -> Ite
     message, and the store is as it was before. A transaction the user has open on ``con`` (``ws.con``) is
     refused with :class:`StoreError` and left open: the BEGIN failed inside it and aborted it, the user's
     uncommitted work lost (``wb.detect`` or ``wb.attribute`` after ``ws.con.execute("BEGIN")``).
+    ``own``: ``con`` is a call's own cursor (``own_connection``, which refused the user's open transaction),
+    on which nothing but the call ran, in autocommit: no transaction can be open on it, and the two
+    statements that ask are left out.
     """
-    if in_transaction(con):
+    if not own and in_transaction(con):
         raise StoreError(f"{what} cannot start: the workspace's connection has a transaction open (BEGIN without "
                          "COMMIT or ROLLBACK), in which it would have to run. COMMIT or ROLLBACK it first (nothing "
                          "was written, the transaction is left open)")

@@ -5,6 +5,9 @@
 -- chunk's tree (else finalize_all_reached.sql), finalize_insert.sql; then finalize_rest.sql.
 -- Every staged step ends either in steps (new, or already there: idempotence) or in quarantine.
 
+-- [section compare]
+-- (the macros of the dups and stored sections below, with step_differs.sql's: created only when one of those
+-- sections runs; a call of new runs without a step given twice plans none of them)
 -- A staged step in the shape step_differs (step_differs.sql, run before this file) compares: a copy staged
 -- earlier in the call (both through as_stored) or the step already stored (with its times in microseconds).
 CREATE OR REPLACE TEMP MACRO as_stored(n) AS struct_pack(
@@ -65,6 +68,7 @@ CREATE OR REPLACE TEMP MACRO export_copies(n, s, differs) AS
 CREATE OR REPLACE TEMP MACRO holds_more(n, s) AS
     attrs_within(s.attributes, n.attributes) AND NOT attrs_within(n.attributes, s.attributes);
 
+-- [section numbered]
 -- Staged steps numbered in arrival order, so "the first of two duplicates" is well defined. A view, not
 -- a copy: stage_steps is not changed from here on, so its row ids stay put, and a copy of every staged
 -- step (their text included) would double the memory the merge needs.
@@ -194,6 +198,7 @@ WHERE export_copies(ns, s, differs) AND holds_more(ns, s) AND rid NOT IN (SELECT
 DROP TABLE stage_vs_stored;
 
 -- [section runs]
+-- (left out when no run record is staged: its table created empty by the driver)
 -- A run record that declares another outcome or task than the stored run (or than an earlier run
 -- record of this call) is a conflict too; it is quarantined and the stored facts stay as they were.
 CREATE OR REPLACE TEMP TABLE stage_runs_n AS
@@ -226,6 +231,7 @@ FROM stage_runs_n WHERE end_ns < start_ns AND rrid NOT IN (SELECT rrid FROM stag
 
 DELETE FROM stage_runs WHERE rowid IN (SELECT rrid FROM stage_run_conflicts);
 
+-- [section affected]
 -- Runs this ingest touches; also a stored run a record of which this call newly quarantines (refresh_runs.sql
 -- then no longer reads it a success from the rest: one call reads as two calls would, in either order).
 CREATE OR REPLACE TEMP TABLE affected AS

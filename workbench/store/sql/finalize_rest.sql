@@ -1,6 +1,8 @@
 -- The end of the merge (see finalize.sql), after its last chunk: the stated edges and the labels into the
 -- store, and the rejects gathered for quarantine.sql.
 
+-- [section edges]
+-- (this section and the next left out when nothing is staged for them: the driver counts the stage first)
 -- Hand-offs and data lineage the source states, each once (never of kind 'parent': the chunks wrote those).
 INSERT INTO edges
 SELECT n.* FROM (
@@ -11,6 +13,7 @@ WHERE NOT EXISTS (SELECT 1 FROM (SELECT * FROM edges WHERE kind <> 'parent') e
                   WHERE e.run_id = n.run_id AND e.src_step = n.src_step AND e.dst_step = n.dst_step
                     AND e.kind = n.kind);
 
+-- [section labels]
 INSERT INTO labels (run_id, agent, step_id, kind, source, outcome, detail)
 SELECT DISTINCT l.run_id, l.agent, l.step_id, l.kind, l.source, l.outcome, l.detail
 FROM stage_labels l
@@ -22,6 +25,9 @@ WHERE NOT EXISTS (
       AND x.detail IS NOT DISTINCT FROM l.detail
 );
 
+-- [section rejects]
+-- (left out, with quarantine.sql, when nothing was rejected and no log record can be: the report then has no
+-- error to name)
 -- Everything rejected, whether by the adapter or here. Identical rejects (same file, line, reason,
 -- step and text) are numbered, not collapsed (quarantine.sql writes them to the store).
 CREATE OR REPLACE TEMP TABLE stage_rejects AS

@@ -28,6 +28,10 @@ FROM tree_rows t LEFT JOIN tree_rows p ON p.run_id = t.run_id AND p.step_id = t.
 
 DROP TABLE tree_rows;
 
+-- [section orphans]
+-- (this section and orphan_roots left out when the tree has no orphan without an agent: a step whose parent is
+-- not in the tree, that names a parent, and acts for no agent. Both change such steps only, and nothing
+-- between them makes one: the driver counts them first)
 -- OpenLLMetry (Traceloop) before 0.4x: a @tool that raises never ends its span and leaves its context current,
 -- so the failed span is not exported and the spans after it name it as their parent (orphans). Each span
 -- still names the @agent / @workflow it runs in as traceloop.workflow.name: an orphan acts for the agent of
@@ -46,7 +50,7 @@ FROM (SELECT o.node, any_value(a.agent_own) AS agent
 WHERE tree.node = h.node;
 
 -- (here the driver runs the frameworks' rules on who acts for a step of the tree: tree_idle_executors.sql)
--- [section walk]
+-- [section orphan_roots]
 
 -- A step whose parent the source names but never gave (an exporter left that span out: any-agent's dump
 -- of a Google ADK run holds its LLM and tool spans, not ADK's spans between them and the agent's) is
@@ -60,6 +64,7 @@ FROM (SELECT run_id, min(agent_own) AS agent FROM tree
       GROUP BY run_id HAVING count(DISTINCT agent_own) = 1) r
 WHERE tree.run_id = r.run_id AND tree.pnode IS NULL AND tree.parent_id IS NOT NULL AND tree.agent_own IS NULL;
 
+-- [section walk]
 -- Runs that had steps in the store before this call. The steps of the others are all new: they get their
 -- order as they are inserted, and only these runs are renumbered after the insert.
 CREATE OR REPLACE TEMP TABLE stored_runs AS

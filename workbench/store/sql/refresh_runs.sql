@@ -14,6 +14,10 @@ CREATE OR REPLACE TEMP MACRO merge_attributes(a, b) AS CASE
                                          json_transform(b, '"MAP(VARCHAR, JSON)"')))), b)
     ELSE b END;
 
+-- [section root_said]
+-- (left out, root_said created empty, when no root of an affected run is unset or an OpenAI Agents SDK
+-- instrumentation's OK: every part below starts from those roots; the driver counts them with the report's
+-- counts)
 -- A root whose OK says nothing: the OpenAI Agents SDK's instrumentations by OpenInference (openinference-
 -- instrumentation-openai-agents) and OpenLLMetry (Traceloop's opentelemetry-instrumentation-openai-agents) open a
 -- span per trace (the workflow's name; "Agent Workflow") and end it OK however the run ended (on_trace_end), a run
@@ -118,6 +122,7 @@ SELECT run_id, root_id, bool_or(failed) AS failed, bool_and(succeeded) AS succee
 )
 GROUP BY run_id, root_id;
 
+-- [section runs]
 CREATE OR REPLACE TEMP TABLE run_steps AS
 SELECT s.run_id,
        min(s.started_at) AS started_at,
