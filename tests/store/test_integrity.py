@@ -188,7 +188,9 @@ def test_a_key_conflict_at_commit_reaches_the_user() -> None:
     ws = wb.open()
 
     def fill(stage: object) -> None:
-        ws.con.execute("SELECT count(*) FROM runs").fetchall()  # the ingest's snapshot is taken
+        # the ingest's snapshot is taken (on its own cursor, the stage's: DuckDB takes it at the transaction's
+        # first statement, which no step of the merge need have run yet)
+        stage.con.execute("SELECT count(*) FROM runs").fetchall()  # type: ignore[attr-defined]
         ws.con.cursor().execute("INSERT INTO runs (run_id, outcome) VALUES ('r9', 'success')")
         stage.label(run_id="r9", outcome="failure")  # type: ignore[attr-defined]
 
