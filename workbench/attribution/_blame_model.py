@@ -49,14 +49,16 @@ from ._listwise import fit_listwise
 from ._persist import PersistMixin
 from ._portable import PORTABLE_FEATURES, portable_features
 from ._portable_claims import CLAIM_FEATURES
+from ._portable_handoff import HANDOFF_FEATURES
 from ._trees import TreeEnsemble
 from ._unfamiliar import UNFAMILIAR_BELOW
 
 ALL_FEATURES: dict[str, tuple[str, str]] = {**FEATURES, **{k: ("portable", v) for k, v in PORTABLE_FEATURES.items()},
-                                            **{k: ("claims", v) for k, v in CLAIM_FEATURES.items()}}
+                                            **{k: ("claims", v) for k, v in CLAIM_FEATURES.items()},
+                                            **{k: ("handoff", v) for k, v in HANDOFF_FEATURES.items()}}
 PORTABLE_GROUPS = ("structure", "text", "edges", "status", "findings", "portable")
 # Groups only a list names: scored against the shipped model and not (yet) better (bench/protocol_blame34.md).
-OPT_IN_GROUPS = ("claims",)
+OPT_IN_GROUPS = ("claims", "handoff")
 _GROUPS = tuple(dict.fromkeys(needs for needs, _ in ALL_FEATURES.values()))
 
 
@@ -94,7 +96,8 @@ class BlameModel(PersistMixin, BaseEstimator):
         log-probabilities, nothing tied to one system), or a list of feature names and/or groups
         ("structure", "text", "edges", "status", "timing", "tokens", "logprobs", "findings",
         "portable", and the opt-in "claims": values a move states that nothing before gave and no
-        later tool output confirms, in neither None nor "portable").
+        later tool output confirms, and "handoff": who hands a value to whom, per move and per
+        agent; in neither None nor "portable").
     n_estimators : int
         Boosting iterations (trees).
     learning_rate : float

@@ -130,6 +130,13 @@ FEATURE_LABELS: dict[str, str] = {
     "step_novel_rank": "newest words of the agent's moves",
     "step_loop_after": "a loop starts after it",
     "unconfirmed_values": "new numbers no tool confirms",
+    "handoff_received": "passes on another agent's numbers",
+    "handoff_passed": "its numbers other agents repeat",
+    "corrected_by_other": "another agent corrects it",
+    "agent_final_first": "agent is the answer's source",
+    "agent_final_relay": "agent relays the answer's numbers",
+    "agent_out_degree": "agents repeating this agent",
+    "agent_in_degree": "agents this agent repeats",
     # explain(): the unfitted prior on a run's first unsupported numbers, one more additive term
     "value_prior": "prior: first unsupported numbers",
 }

@@ -29,6 +29,7 @@ import pyarrow as pa
 
 from ..store._own_connection import own_cursor
 from ._portable_claims import CLAIM_FEATURES, claim_features
+from ._portable_handoff import HANDOFF_FEATURES, handoff_features
 from ._portable_roles import ROLE_FEATURES, role_features
 
 PORTABLE_FEATURES: dict[str, str] = {
@@ -58,7 +59,7 @@ PORTABLE_FEATURES: dict[str, str] = {
     **ROLE_FEATURES,
 }
 
-COMPUTED = (*PORTABLE_FEATURES, *CLAIM_FEATURES)   # the columns portable_features gives
+COMPUTED = (*PORTABLE_FEATURES, *CLAIM_FEATURES, *HANDOFF_FEATURES)   # the columns portable_features gives
 
 _WORDS = {
     "self_correct": r"\b(apolog\w*|sorry|my mistake|i made|oversight|correct(ion|ed|ing)?|let me (fix|re\w*)|"
@@ -208,11 +209,13 @@ def _run_features(kind: np.ndarray, agent: np.ndarray, texts: list[str], task: s
     f["len_rank"] = pd.Series(lengths).rank(pct=True).to_numpy()
     f.update(role_features(kind, agent, texts, is_agent, is_tool, f["max_sim_earlier"]))
     f.update(claim_features(is_agent, is_tool, nums, task_nums))
+    f.update(handoff_features(agent, is_agent, is_tool, nums, task_nums, corrective, final_vals))
     return f
 
 
 def portable_features(ws, X: pd.DataFrame) -> pd.DataFrame:  # noqa: ANN001
-    """:data:`PORTABLE_FEATURES` and the opt-in :data:`~._portable_claims.CLAIM_FEATURES` of the moves of ``X``
+    """:data:`PORTABLE_FEATURES` and the opt-in :data:`~._portable_claims.CLAIM_FEATURES` and
+    :data:`~._portable_handoff.HANDOFF_FEATURES` of the moves of ``X``
     (a :func:`step_features` table), same row order.
 
     Parameters
