@@ -93,6 +93,14 @@ def test_the_store_frame_has_it_where_a_made_up_value_is_stated(frame) -> None:
     assert by["Planner"] == 0.0      # 2021 is the task's; 140 was stated before
 
 
+def test_the_store_frame_has_the_handoff_columns(frame) -> None:
+    # blame36's opt-in "handoff" group on the same store: the Planner's answer relays the Analyst's 140.
+    by = frame.groupby("agent")[["agent_final_first", "agent_final_relay", "handoff_received"]].max()
+    assert by.loc["Analyst"].tolist() == [0.5, 0.0, 0.0]    # 140 of the final {140, 212} starts here
+    assert by.loc["Planner"].tolist() == [0.0, 0.5, 1.0]    # it passes 140 on to the answer
+    assert by.loc["Checker"].tolist() == [0.5, 0.0, 0.0]    # 212: its terminal's output, its own
+
+
 def test_the_group_is_opt_in() -> None:
     assert "unconfirmed_values" not in BlameModel()._feature_list()
     assert "unconfirmed_values" not in BlameModel(features="portable")._feature_list()
