@@ -21,8 +21,10 @@ and per agent, the same value on each of its moves:
   values / whose values it repeats, over the run's other agents.
 
 Only numbers and the order of moves are read: no agent name or system vocabulary. The group is
-``"handoff"``, opt-in (``BlameModel(features=[*PORTABLE_GROUPS, "handoff"])``), declared and scored
-in bench/protocol_blame36.md.
+``"handoff"``, opt-in (``BlameModel(features=[*PORTABLE_GROUPS, "handoff"])``): added to the shipped
+model's features it did not pass its declared bar (bench/protocol_blame36.md: pooled leave-one-system-out
+-23 of 813 runs, up on 2 held-out systems of 7, Alg-Gen -> Hand-Crafted agent -2 of 58; the four
+agent-level columns alone -5, up on 1), so neither ``features=None`` nor ``"portable"`` includes it.
 """
 
 from __future__ import annotations
