@@ -6,11 +6,24 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
+import duckdb
 import pytest
 
 import workbench as wb
-from workbench.ingest import _jsonio
+from workbench.ingest import (
+    _jsonio,
+    _links,
+    _mcp_served,
+    _same_call,
+    _stage_checks,
+    _step_agents,
+    _time_units,
+    _workflow_build,
+)
+from workbench.ingest._stage_facts import StageFacts
+from workbench.ingest._stage_tables import create_stage_tables
 
 T0 = 1_767_225_600_000_000_000
 
@@ -145,3 +158,89 @@ def test_small_files_read_in_python_store_what_the_sql_path_stores(tmp_path: Pat
     del python["raw kept"], sql["raw kept"]
     assert python == sql
     assert python["reports"][0][:4] == (12, 12, 0, 12) and python["reports"][1][2] >= 2
+
+
+class _Enough(Exception):
+    pass
+
+
+class _Asked:
+    """``con`` for a step: keeps the rows its first ``tests`` statements fetched (its own tests' answers), then
+    stops it (the rest is the step's work)."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, tests: int) -> None:
+        self._con, self._tests, self.rows = con, tests, []
+
+    def execute(self, query: str, *args: Any) -> Any:
+        if len(self.rows) == self._tests:
+            raise _Enough
+        res, rows, i = self._con.execute(query, *args), self.rows, len(self.rows)
+        rows.append([])
+
+        class Fetched:
+            def fetchall(self) -> list:
+                rows[i] = res.fetchall()
+                return rows[i]
+        return Fetched()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._con, name)
+
+
+def _own_answer(con: duckdb.DuckDBPyConnection, fact: str) -> bool:
+    """The answer the step ``fact`` belongs to gives its own "anything to do?", asked as it asks when not told:
+    its first statement (llm_in_stored_run: merge_same_calls' second, asked when the first said no)."""
+    asked = _Asked(con, 2 if fact == "llm_in_stored_run" else 1)
+    step = {"nameless": _step_agents.loop_agents, "handoff": _step_agents.handoff_targets,
+            "pair": _same_call.merge_same_calls, "llm_in_stored_run": _same_call.merge_same_calls,
+            "mcp": _mcp_served.fold_served_calls, "staged": lambda c: _links.join_linked_runs(c, []),
+            "build": lambda c: _workflow_build.join_build_traces(c, _links.StoredMoves()),
+            "small_times": lambda c: _time_units.scale_integer_units(c, {})}[fact]
+    try:
+        step(asked)
+    except _Enough:
+        pass
+    return any(v for row in asked.rows[-1] for v in row)
+
+
+def test_each_steps_own_test_is_its_stage_fact() -> None:
+    """A step left out on _stage_facts' answer must get the answer it would give itself: on stages where each step
+    has work and where none has, every fact equals the step's own test (both are built from stage_facts.sql)."""
+    ws = wb.open()
+    ws.ingest([{"run_id": "stored", "step_id": "p", "agent": "a", "kind": "llm"}], progress=False)
+    con = ws.con.cursor()
+    plain = {"run_id": "r", "step_id": "s", "agent": "a", "kind": "llm", "source": "native", "file": "f",
+             "start_ns": T0, "end_ns": T0 + 1}
+    stages = {
+        "none": [], "plain": [plain],
+        "nameless": [{**plain, "agent": None, "kind": "chain"},
+                     {**plain, "step_id": "t", "parent_id": "s", "agent": None, "kind": "tool"}],
+        "handoff": [plain, {**plain, "step_id": "h", "kind": "handoff"}],
+        "pair": [plain, {**plain, "step_id": "c", "parent_id": "s"}],
+        "llm_in_stored_run": [{**plain, "run_id": "stored", "step_id": "c", "parent_id": "p"}],
+        "mcp server": [plain, {**plain, "step_id": "m", "kind": "tool", "attributes": '{"mcp.method.name": "x"}'}],
+        "mcp client": [{**plain, "attributes": '{"mcp.method.name": "x"}'}],
+        "build": [{**plain, "name": "workflow.build"}], "run": [{**plain, "name": "workflow.run"}],
+        "small_times": [{**plain, "start_ns": 1_767_225_600, "end_ns": 1_767_225_601}],
+        "small run times": [plain],
+        "small otlp times": [{**plain, "source": "otlp", "end_ns": 1_767_225_601_000}],
+        "small times of another source": [{**plain, "source": "openinference", "start_ns": 1}],
+    }
+    create_stage_tables(con)
+    held = set()
+    for case, steps in stages.items():
+        con.execute("DELETE FROM stage_steps")
+        con.execute("DELETE FROM stage_runs")
+        for row in steps:
+            con.execute(f"INSERT INTO stage_steps ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
+                        list(row.values()))
+        if case == "small run times":
+            con.execute("INSERT INTO stage_runs (run_id, source, file, start_ns) VALUES ('r', 'native', 'f', ?)",
+                        [1_767_225_600_000])
+        facts = StageFacts(con)
+        said = {fact: facts.answer(fact) for fact in _stage_checks.all_facts()}
+        held |= {fact for fact, yes in said.items() if yes}
+        for fact in said:
+            if fact != "llm_in_stored_run" or not said["pair"]:  # (asked by merge_same_calls only when no pair)
+                assert _own_answer(con, fact) == said[fact], (case, fact, said[fact])
+    assert held == set(_stage_checks.all_facts())  # (every fact seen both ways)
