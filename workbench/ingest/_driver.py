@@ -585,16 +585,23 @@ def _merge(con: duckdb.DuckDBPyConnection, stage: Stage, stage_fill: Any, jobs: 
             con.execute("CREATE OR REPLACE TEMP TABLE stage_files (file VARCHAR, ord BIGINT)")
             if files:
                 con.executemany("INSERT INTO stage_files VALUES (?, ?)", [[f, i] for i, f in enumerate(files)])
-        con.execute("SET VARIABLE wb_chunk_steps = ?", [MERGE_CHUNK_STEPS])
-        skip = _finalize(con, held)
-        chunks = con.execute("SELECT chunk, min(first_rid), max(last_rid) FROM merge_chunks "
-                             "GROUP BY chunk ORDER BY chunk").fetchall()
+        # Fewer steps staged than a chunk holds: one chunk of every affected run (merge_chunks would number
+        # them all 0), merged without the chunks' table, variables and row ranges (6 statements).
+        whole = held["steps"] < MERGE_CHUNK_STEPS
+        if not whole:
+            con.execute("SET VARIABLE wb_chunk_steps = ?", [MERGE_CHUNK_STEPS])
+        skip = _finalize(con, held, {"chunks"} if whole else set())
+        chunks = [(0, None, None)] if whole else con.execute(
+            "SELECT chunk, min(first_rid), max(last_rid) FROM merge_chunks GROUP BY chunk ORDER BY chunk").fetchall()
         for chunk, lo, hi in chunks:
-            con.execute("SET VARIABLE wb_chunk = ?", [chunk])
-            con.execute("SET VARIABLE wb_lo = ?", [lo])
-            con.execute("SET VARIABLE wb_hi = ?", [hi])
+            if not whole:
+                con.execute("SET VARIABLE wb_chunk = ?", [chunk])
+                con.execute("SET VARIABLE wb_lo = ?", [lo])
+                con.execute("SET VARIABLE wb_hi = ?", [hi])
             orphans = 0
             for section, stmts in sql_sections("finalize_tree"):
+                if section == ("chunk" if whole else "whole"):
+                    continue
                 if section == "orphans":
                     orphans = _one(con, _ORPHANS)
                 if section == "orphan_roots":  # (the tree is built: Agent Framework's idle executors act for no agent)
@@ -680,7 +687,7 @@ _EMPTY_ROOT_SAID = ("CREATE OR REPLACE TEMP TABLE root_said (run_id VARCHAR, roo
                     "succeeded BOOLEAN)")
 
 
-def _finalize(con: duckdb.DuckDBPyConnection, held: dict[str, int]) -> set[str]:
+def _finalize(con: duckdb.DuckDBPyConnection, held: dict[str, int], leave_out: set[str]) -> set[str]:
     """finalize.sql, leaving out the sections that have nothing to do (their tables made empty); the sections
     of finalize_insert.sql to leave out in turn.
 
@@ -688,7 +695,7 @@ def _finalize(con: duckdb.DuckDBPyConnection, held: dict[str, int]) -> set[str]:
     staged steps with each other and with stored ones, on no rows: most calls stage no step twice and store
     new runs. Whether there is anything to compare is counted once (``held``, :func:`_holds`); when there
     is, every statement runs as before, and the comparisons' macros (step_differs.sql, finalize.sql's
-    ``compare``) are created for them only.
+    ``compare``) are created for them only. ``leave_out``: sections the caller does without (``chunks``).
     """
     skip = {s for s, k in (("dups", "duplicate"), ("stored", "stored"), ("runs", "runs")) if not held[k]}
     if skip >= {"dups", "stored"}:
@@ -697,6 +704,8 @@ def _finalize(con: duckdb.DuckDBPyConnection, held: dict[str, int]) -> set[str]:
         for stmt in sql_statements("step_differs"):
             _timed(con, stmt)
     for section, stmts in sql_sections("finalize"):
+        if section in leave_out:
+            continue
         if section in skip:
             for stmt in _EMPTY[section]:
                 _timed(con, stmt)
@@ -724,6 +733,7 @@ UNION ALL SELECT 'stored', count(*) FROM (SELECT 1 FROM stage_steps n JOIN steps
 UNION ALL SELECT 'runs', count(*) FROM stage_runs
 UNION ALL SELECT 'edges', count(*) FROM stage_edges
 UNION ALL SELECT 'labels', count(*) FROM stage_labels
+UNION ALL SELECT 'steps', count(*) FROM stage_steps
 """
 
 

@@ -1,6 +1,9 @@
 -- One chunk of the merge (see finalize.sql): the span trees of the runs of chunk getvariable('wb_chunk'),
--- whose staged rows lie between rows getvariable('wb_lo') and getvariable('wb_hi') of stage_n.
+-- whose staged rows lie between rows getvariable('wb_lo') and getvariable('wb_hi') of stage_n (section chunk),
+-- or of every affected run when the call stages fewer steps than a chunk holds (section whole, the driver's
+-- choice: finalize.sql's merge_chunks would put all of them in chunk 0, its range all their rows).
 
+-- [section chunk]
 CREATE OR REPLACE TEMP TABLE chunk_runs AS
 SELECT run_id FROM merge_chunks WHERE chunk = getvariable('wb_chunk');
 
@@ -12,6 +15,20 @@ SELECT * FROM stage_n WHERE rid BETWEEN getvariable('wb_lo') AND getvariable('wb
 CREATE OR REPLACE TEMP TABLE chunk_new AS
 SELECT * FROM stage_new SEMI JOIN chunk_runs c ON c.run_id = stage_new.run_id
 WHERE stage_new.rid BETWEEN getvariable('wb_lo') AND getvariable('wb_hi');
+
+-- [section whole]
+-- (chunk_n is read only joined on the row ids of the tree and of stage_completes / stage_fuller_stored, all
+-- rows of affected runs: stage_n's other rows, of no run, are never matched)
+CREATE OR REPLACE TEMP TABLE chunk_runs AS
+SELECT run_id FROM affected;
+
+CREATE OR REPLACE TEMP VIEW chunk_n AS
+SELECT * FROM stage_n;
+
+CREATE OR REPLACE TEMP TABLE chunk_new AS
+SELECT * FROM stage_new SEMI JOIN chunk_runs c ON c.run_id = stage_new.run_id;
+
+-- [section tree]
 
 -- The span trees of the chunk's runs: stored steps plus new ones.
 CREATE OR REPLACE TEMP TABLE tree_rows AS
