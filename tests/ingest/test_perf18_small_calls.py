@@ -80,14 +80,15 @@ def test_a_small_call_of_new_named_runs_leaves_out_the_comparisons(tmp_path: Pat
     # them in one statement (_stage_facts); -2 since that statement also asks for small native times, and the
     # stored halves of split model calls are looked for only after merge_same_calls ran; -3 since the files'
     # order (read by the duplicates section only) is written only for it; -6 since a call staging fewer steps
-    # than a merge chunk holds is merged as one chunk without the chunks' table, variables and row ranges
+    # than a merge chunk holds is merged as one chunk without the chunks' table, variables and row ranges; -1
+    # since Agent Framework's idle-executor update runs only when the tree has a leaf it may change
     assert not any(s.startswith("ATTACH") for s in stmts)
-    assert len(stmts) <= 71, len(stmts)
+    assert len(stmts) <= 70, len(stmts)
     # a few records given in memory stage in a temporary table too (121 statements at 2cae41c)
     _, stmts = _logged(ws, [{"run_id": "r", "step_id": "s", "agent": "a", "kind": "llm"},
                             {"run_id": "r", "step_id": "t", "agent": "b", "kind": "tool"}])
     assert not any(s.startswith("ATTACH") for s in stmts)
-    assert len(stmts) <= 64, len(stmts)
+    assert len(stmts) <= 63, len(stmts)
     assert ws.sql("SELECT count(*), count(DISTINCT run_id), count(agent) FROM steps").fetchall() == [(12, 3, 12)]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 from dataclasses import dataclass, field
@@ -598,16 +599,16 @@ def _merge(con: duckdb.DuckDBPyConnection, stage: Stage, stage_fill: Any, jobs: 
                 con.execute("SET VARIABLE wb_chunk = ?", [chunk])
                 con.execute("SET VARIABLE wb_lo = ?", [lo])
                 con.execute("SET VARIABLE wb_hi = ?", [hi])
-            orphans = 0
+            tree_has = {"orphans": 0, "idle": 0}
             for section, stmts in sql_sections("finalize_tree"):
                 if section == ("chunk" if whole else "whole"):
                     continue
                 if section == "orphans":
-                    orphans = _one(con, _ORPHANS)
-                if section == "orphan_roots":  # (the tree is built: Agent Framework's idle executors act for no agent)
-                    for stmt in sql_statements("tree_idle_executors"):
-                        _timed(con, stmt)
-                if section in ("orphans", "orphan_roots") and not orphans:
+                    tree_has = dict(con.execute(_tree_has()).fetchall())
+                # (the tree is built: Agent Framework's idle executors act for no agent)
+                if section == "orphan_roots" and tree_has["idle"]:
+                    _timed(con, _idle_executors()[1])
+                if section in ("orphans", "orphan_roots") and not tree_has["orphans"]:
                     continue
                 for stmt in stmts:
                     _timed(con, stmt)
@@ -661,9 +662,20 @@ def _merge(con: duckdb.DuckDBPyConnection, stage: Stage, stage_fill: Any, jobs: 
     return report
 
 
-# The tree's orphans without an agent, which finalize_tree.sql's orphans sections give one (a count: cheaper
-# than either UPDATE's plan).
-_ORPHANS = "SELECT count(*) FROM tree WHERE pnode IS NULL AND parent_id IS NOT NULL AND agent_own IS NULL"
+# The tree's orphans without an agent, which finalize_tree.sql's orphans sections give one, and whether it has a
+# leaf that tree_idle_executors.sql may take from its agent (counts: cheaper than the UPDATEs' plans).
+@functools.lru_cache(maxsize=None)
+def _idle_executors() -> tuple[str, str]:
+    """tree_idle_executors.sql's leaves query, and its update reading them (as ``idle_leaves``)."""
+    sections = dict(sql_sections("tree_idle_executors"))
+    (leaves,), (update,) = sections["leaves"], sections["update"]
+    return leaves, f"WITH idle_leaves AS ({leaves})\n{update}"
+
+
+@functools.lru_cache(maxsize=None)
+def _tree_has() -> str:
+    return ("SELECT 'orphans', count(*) FROM tree WHERE pnode IS NULL AND parent_id IS NOT NULL AND agent_own IS NULL "
+            f"UNION ALL SELECT 'idle', count(*) FROM ({_idle_executors()[0]}\nLIMIT 1)")
 # The steps the walk down reached and the chunk's tree holds (equal: every step reached), and whether a run of
 # the chunk had steps stored (stored_runs, made with the tree; the walks leave it as it is), in one statement.
 _WALKED = ("SELECT 'down', count(*) FROM down UNION ALL SELECT 'tree', count(*) FROM tree "

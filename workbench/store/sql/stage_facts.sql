@@ -39,7 +39,7 @@ SELECT 1 FROM stage_steps WHERE parent_id IS NULL AND name IN ($build_span, $run
 -- the native or OTLP times small enough to be in seconds, ms or us (_time_units.scale_integer_units groups
 -- them by file and unit), a native run record's own with its file's steps'
 SELECT file, start_ns, end_ns FROM stage_steps
-WHERE source IN (SELECT unnest($sources)) AND (start_ns < $small OR end_ns < $small)
+WHERE list_contains($sources, source) AND (start_ns < $small OR end_ns < $small)
 UNION ALL
 SELECT file, start_ns, end_ns FROM stage_runs
-WHERE source IN (SELECT unnest($sources)) AND (start_ns < $small OR end_ns < $small);
+WHERE list_contains($sources, source) AND (start_ns < $small OR end_ns < $small);
