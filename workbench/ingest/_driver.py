@@ -471,7 +471,7 @@ def _run_ingest(con: duckdb.DuckDBPyConnection, source: Any, fmt: str | None, pr
         if stage.same_calls_asked:
             rewrites += merge_same_calls(con)
             facts.changed()
-        tool_args = restore_tool_arguments(con)
+        tool_args = [] if facts.nothing_for("tool_text") else restore_tool_arguments(con)
         if tool_args:
             rewrites += tool_args
             facts.changed()

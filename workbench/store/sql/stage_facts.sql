@@ -23,6 +23,14 @@ ON p.run_id = s.run_id AND p.step_id = s.parent_id AND p.kind = 'llm' WHERE s.ki
 -- are looked for)
 SELECT 1 FROM runs r SEMI JOIN (SELECT run_id FROM stage_steps WHERE kind = 'llm') s ON s.run_id = r.run_id;
 
+-- [section tool_text]
+-- tool steps whose input may be the text of the call's one argument (_tool_text_input.restore_tool_arguments
+-- reads these as its `tools`, each beside the model step that asked for it)
+SELECT run_id, step_id, tool, input, start_ns, coalesce(agent, '') AS agent FROM stage_steps
+WHERE kind = 'tool' AND tool IS NOT NULL AND input IS NOT NULL AND step_id IS NOT NULL AND run_id IS NOT NULL
+  AND start_ns IS NOT NULL
+  AND coalesce(CASE WHEN json_valid(input) THEN json_type(input::JSON) END, '') NOT IN ('OBJECT', 'ARRAY');
+
 -- [section mcp]
 -- an MCP span, server's (a tool step) or client's (_mcp_served.fold_served_calls reads the kinds)
 SELECT kind FROM stage_steps WHERE contains(attributes, 'mcp.method.name');
