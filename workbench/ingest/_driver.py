@@ -601,15 +601,17 @@ def _merge(con: duckdb.DuckDBPyConnection, stage: Stage, stage_fill: Any, jobs: 
                 con.execute("SET VARIABLE wb_hi = ?", [hi])
             tree_has = {"orphans": 0, "idle": 0}
             for section, stmts in sql_sections("finalize_tree"):
-                if section == ("chunk" if whole else "whole"):
+                if section in ("chunk" if whole else "whole", "orphan_rows"):
                     continue
                 if section == "orphans":
                     tree_has = dict(con.execute(_tree_has()).fetchall())
                 # (the tree is built: Agent Framework's idle executors act for no agent)
                 if section == "orphan_roots" and tree_has["idle"]:
                     _timed(con, _idle_executors()[1])
-                if section in ("orphans", "orphan_roots") and not tree_has["orphans"]:
-                    continue
+                if section in ("orphans", "orphan_roots"):
+                    if not tree_has["orphans"]:
+                        continue
+                    stmts = [f"WITH orphan_rows AS ({_orphan_rows()})\n{stmt}" for stmt in stmts]
                 for stmt in stmts:
                     _timed(con, stmt)
             # The walk down reaches each step at most once, so equal counts mean it reached them all: then no
@@ -662,8 +664,13 @@ def _merge(con: duckdb.DuckDBPyConnection, stage: Stage, stage_fill: Any, jobs: 
     return report
 
 
-# The tree's orphans without an agent, which finalize_tree.sql's orphans sections give one, and whether it has a
-# leaf that tree_idle_executors.sql may take from its agent (counts: cheaper than the UPDATEs' plans).
+@functools.lru_cache(maxsize=None)
+def _orphan_rows() -> str:
+    """finalize_tree.sql's orphan_rows: the tree's orphans without an agent, which its orphans sections give one."""
+    (rows,) = dict(sql_sections("finalize_tree"))["orphan_rows"]
+    return rows
+
+
 @functools.lru_cache(maxsize=None)
 def _idle_executors() -> tuple[str, str]:
     """tree_idle_executors.sql's leaves query, and its update reading them (as ``idle_leaves``)."""
@@ -674,8 +681,12 @@ def _idle_executors() -> tuple[str, str]:
 
 @functools.lru_cache(maxsize=None)
 def _tree_has() -> str:
-    return ("SELECT 'orphans', count(*) FROM tree WHERE pnode IS NULL AND parent_id IS NOT NULL AND agent_own IS NULL "
+    """How many orphans without an agent the tree has, and whether it has a leaf that tree_idle_executors.sql may
+    take from its agent, in one statement (counts: cheaper than the UPDATEs' plans)."""
+    return (f"SELECT 'orphans', count(*) FROM ({_orphan_rows()}) "
             f"UNION ALL SELECT 'idle', count(*) FROM ({_idle_executors()[0]}\nLIMIT 1)")
+
+
 # The steps the walk down reached and the chunk's tree holds (equal: every step reached), and whether a run of
 # the chunk had steps stored (stored_runs, made with the tree; the walks leave it as it is), in one statement.
 _WALKED = ("SELECT 'down', count(*) FROM down UNION ALL SELECT 'tree', count(*) FROM tree "

@@ -45,6 +45,12 @@ FROM tree_rows t LEFT JOIN tree_rows p ON p.run_id = t.run_id AND p.step_id = t.
 
 DROP TABLE tree_rows;
 
+-- [section orphan_rows]
+-- The tree's orphans without an agent: steps whose parent is not in the tree, that name a parent and act for no
+-- agent. Not run as such: the driver counts them and gives them to the two sections below as orphan_rows
+-- (WITH orphan_rows AS (this) before each of their statements).
+SELECT * FROM tree WHERE pnode IS NULL AND parent_id IS NOT NULL AND agent_own IS NULL;
+
 -- [section orphans]
 -- (this section and orphan_roots left out when the tree has no orphan without an agent: a step whose parent is
 -- not in the tree, that names a parent, and acts for no agent. Both change such steps only, and nothing
@@ -59,7 +65,7 @@ FROM (SELECT o.node, any_value(a.agent_own) AS agent
       FROM (SELECT t.node, t.run_id,
                    coalesce(json_extract_string(n.attributes, '$."traceloop.workflow.name"'),
                             json_extract_string(s.attributes, '$."traceloop.workflow.name"')) AS workflow
-            FROM (SELECT * FROM tree WHERE pnode IS NULL AND parent_id IS NOT NULL AND agent_own IS NULL) t
+            FROM orphan_rows t
             LEFT JOIN chunk_n n ON n.rid = t.rid
             LEFT JOIN steps s ON t.rid IS NULL AND s.run_id = t.run_id AND s.step_id = t.step_id) o
       JOIN tree a ON a.run_id = o.run_id AND a.agent_own = o.workflow
@@ -77,9 +83,9 @@ WHERE tree.node = h.node;
 UPDATE tree SET agent_own = r.agent
 FROM (SELECT run_id, min(agent_own) AS agent FROM tree
       WHERE pnode IS NULL AND parent_id IS NULL AND agent_own IS NOT NULL
-        AND run_id IN (SELECT run_id FROM tree WHERE pnode IS NULL AND parent_id IS NOT NULL AND agent_own IS NULL)
+        AND run_id IN (SELECT run_id FROM orphan_rows)
       GROUP BY run_id HAVING count(DISTINCT agent_own) = 1) r
-WHERE tree.run_id = r.run_id AND tree.pnode IS NULL AND tree.parent_id IS NOT NULL AND tree.agent_own IS NULL;
+WHERE tree.run_id = r.run_id AND tree.node IN (SELECT node FROM orphan_rows);
 
 -- [section walk]
 -- Runs that had steps in the store before this call. The steps of the others are all new: they get their
