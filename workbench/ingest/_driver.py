@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 from dataclasses import dataclass, field
@@ -470,7 +471,7 @@ def _run_ingest(con: duckdb.DuckDBPyConnection, source: Any, fmt: str | None, pr
         if stage.same_calls_asked:
             rewrites += merge_same_calls(con)
             facts.changed()
-        tool_args = restore_tool_arguments(con)
+        tool_args = [] if facts.nothing_for("tool_text") else restore_tool_arguments(con)
         if tool_args:
             rewrites += tool_args
             facts.changed()
@@ -585,23 +586,32 @@ def _merge(con: duckdb.DuckDBPyConnection, stage: Stage, stage_fill: Any, jobs: 
             con.execute("CREATE OR REPLACE TEMP TABLE stage_files (file VARCHAR, ord BIGINT)")
             if files:
                 con.executemany("INSERT INTO stage_files VALUES (?, ?)", [[f, i] for i, f in enumerate(files)])
-        con.execute("SET VARIABLE wb_chunk_steps = ?", [MERGE_CHUNK_STEPS])
-        skip = _finalize(con, held)
-        chunks = con.execute("SELECT chunk, min(first_rid), max(last_rid) FROM merge_chunks "
-                             "GROUP BY chunk ORDER BY chunk").fetchall()
+        # Fewer steps staged than a chunk holds: one chunk of every affected run (merge_chunks would number
+        # them all 0), merged without the chunks' table, variables and row ranges (6 statements).
+        whole = held["steps"] < MERGE_CHUNK_STEPS
+        if not whole:
+            con.execute("SET VARIABLE wb_chunk_steps = ?", [MERGE_CHUNK_STEPS])
+        skip = _finalize(con, held, {"chunks"} if whole else set())
+        chunks = [(0, None, None)] if whole else con.execute(
+            "SELECT chunk, min(first_rid), max(last_rid) FROM merge_chunks GROUP BY chunk ORDER BY chunk").fetchall()
         for chunk, lo, hi in chunks:
-            con.execute("SET VARIABLE wb_chunk = ?", [chunk])
-            con.execute("SET VARIABLE wb_lo = ?", [lo])
-            con.execute("SET VARIABLE wb_hi = ?", [hi])
-            orphans = 0
+            if not whole:
+                con.execute("SET VARIABLE wb_chunk = ?", [chunk])
+                con.execute("SET VARIABLE wb_lo = ?", [lo])
+                con.execute("SET VARIABLE wb_hi = ?", [hi])
+            tree_has = {"orphans": 0, "idle": 0}
             for section, stmts in sql_sections("finalize_tree"):
-                if section == "orphans":
-                    orphans = _one(con, _ORPHANS)
-                if section == "orphan_roots":  # (the tree is built: Agent Framework's idle executors act for no agent)
-                    for stmt in sql_statements("tree_idle_executors"):
-                        _timed(con, stmt)
-                if section in ("orphans", "orphan_roots") and not orphans:
+                if section in ("chunk" if whole else "whole", "orphan_rows"):
                     continue
+                if section == "orphans":
+                    tree_has = dict(con.execute(_tree_has()).fetchall())
+                # (the tree is built: Agent Framework's idle executors act for no agent)
+                if section == "orphan_roots" and tree_has["idle"]:
+                    _timed(con, _idle_executors()[1])
+                if section in ("orphans", "orphan_roots"):
+                    if not tree_has["orphans"]:
+                        continue
+                    stmts = [f"WITH orphan_rows AS ({_orphan_rows()})\n{stmt}" for stmt in stmts]
                 for stmt in stmts:
                     _timed(con, stmt)
             # The walk down reaches each step at most once, so equal counts mean it reached them all: then no
@@ -654,9 +664,29 @@ def _merge(con: duckdb.DuckDBPyConnection, stage: Stage, stage_fill: Any, jobs: 
     return report
 
 
-# The tree's orphans without an agent, which finalize_tree.sql's orphans sections give one (a count: cheaper
-# than either UPDATE's plan).
-_ORPHANS = "SELECT count(*) FROM tree WHERE pnode IS NULL AND parent_id IS NOT NULL AND agent_own IS NULL"
+@functools.lru_cache(maxsize=None)
+def _orphan_rows() -> str:
+    """finalize_tree.sql's orphan_rows: the tree's orphans without an agent, which its orphans sections give one."""
+    (rows,) = dict(sql_sections("finalize_tree"))["orphan_rows"]
+    return rows
+
+
+@functools.lru_cache(maxsize=None)
+def _idle_executors() -> tuple[str, str]:
+    """tree_idle_executors.sql's leaves query, and its update reading them (as ``idle_leaves``)."""
+    sections = dict(sql_sections("tree_idle_executors"))
+    (leaves,), (update,) = sections["leaves"], sections["update"]
+    return leaves, f"WITH idle_leaves AS ({leaves})\n{update}"
+
+
+@functools.lru_cache(maxsize=None)
+def _tree_has() -> str:
+    """How many orphans without an agent the tree has, and whether it has a leaf that tree_idle_executors.sql may
+    take from its agent, in one statement (counts: cheaper than the UPDATEs' plans)."""
+    return (f"SELECT 'orphans', count(*) FROM ({_orphan_rows()}) "
+            f"UNION ALL SELECT 'idle', count(*) FROM ({_idle_executors()[0]}\nLIMIT 1)")
+
+
 # The steps the walk down reached and the chunk's tree holds (equal: every step reached), and whether a run of
 # the chunk had steps stored (stored_runs, made with the tree; the walks leave it as it is), in one statement.
 _WALKED = ("SELECT 'down', count(*) FROM down UNION ALL SELECT 'tree', count(*) FROM tree "
@@ -680,7 +710,7 @@ _EMPTY_ROOT_SAID = ("CREATE OR REPLACE TEMP TABLE root_said (run_id VARCHAR, roo
                     "succeeded BOOLEAN)")
 
 
-def _finalize(con: duckdb.DuckDBPyConnection, held: dict[str, int]) -> set[str]:
+def _finalize(con: duckdb.DuckDBPyConnection, held: dict[str, int], leave_out: set[str]) -> set[str]:
     """finalize.sql, leaving out the sections that have nothing to do (their tables made empty); the sections
     of finalize_insert.sql to leave out in turn.
 
@@ -688,7 +718,7 @@ def _finalize(con: duckdb.DuckDBPyConnection, held: dict[str, int]) -> set[str]:
     staged steps with each other and with stored ones, on no rows: most calls stage no step twice and store
     new runs. Whether there is anything to compare is counted once (``held``, :func:`_holds`); when there
     is, every statement runs as before, and the comparisons' macros (step_differs.sql, finalize.sql's
-    ``compare``) are created for them only.
+    ``compare``) are created for them only. ``leave_out``: sections the caller does without (``chunks``).
     """
     skip = {s for s, k in (("dups", "duplicate"), ("stored", "stored"), ("runs", "runs")) if not held[k]}
     if skip >= {"dups", "stored"}:
@@ -697,6 +727,8 @@ def _finalize(con: duckdb.DuckDBPyConnection, held: dict[str, int]) -> set[str]:
         for stmt in sql_statements("step_differs"):
             _timed(con, stmt)
     for section, stmts in sql_sections("finalize"):
+        if section in leave_out:
+            continue
         if section in skip:
             for stmt in _EMPTY[section]:
                 _timed(con, stmt)
@@ -724,6 +756,7 @@ UNION ALL SELECT 'stored', count(*) FROM (SELECT 1 FROM stage_steps n JOIN steps
 UNION ALL SELECT 'runs', count(*) FROM stage_runs
 UNION ALL SELECT 'edges', count(*) FROM stage_edges
 UNION ALL SELECT 'labels', count(*) FROM stage_labels
+UNION ALL SELECT 'steps', count(*) FROM stage_steps
 """
 
 

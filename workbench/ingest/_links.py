@@ -48,6 +48,7 @@ from typing import Any
 import duckdb
 
 from ..store._connection import sql_statements, sql_text
+from ._stage_checks import holds
 
 #: The attribute a step moved into another trace's run keeps its own trace id in.
 TRACE_ID_KEY = "otel.trace_id"
@@ -183,7 +184,7 @@ def _stored_root_links(con: duckdb.DuckDBPyConnection, staged: bool | None = Non
     """(run, root span, linked trace, linked span, hop) of the stored runs of their own whose root has one link
     to a span staged in this call."""
     if staged is None:
-        staged = con.execute("SELECT EXISTS (SELECT 1 FROM stage_steps)").fetchall()[0][0]
+        staged = holds(con, "staged")
     if not staged:
         return []  # (a call that stages no steps, as a label's: nothing to link to)
     return [(r, s, lt, ls, bool(h)) for r, s, lt, ls, h in con.execute(sql_text("stored_link_roots")).fetchall()]

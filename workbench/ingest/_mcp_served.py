@@ -12,15 +12,17 @@ from __future__ import annotations
 import duckdb
 
 from ..store._connection import sql_statements
+from ._stage_checks import check_sql
 
 
 def fold_served_calls(con: duckdb.DuckDBPyConnection) -> tuple[list[str], int]:
     """Read each staged MCP server span of a call the agent side traced too as a step of that call, and find the
     stored ones whose client span is staged now (:func:`fold_stored_served_calls` rewrites them): the report's
     note saying how many, if any, and how many stored ones."""
+    # (the MCP spans as stage_facts.sql finds them: _stage_facts leaves this out when there are none)
     servers, clients = con.execute(
         "SELECT coalesce(bool_or(kind = 'tool'), false), coalesce(bool_or(kind IS DISTINCT FROM 'tool'), false) "
-        "FROM stage_steps WHERE contains(attributes, 'mcp.method.name')").fetchall()[0]
+        f"FROM ({check_sql('mcp')})").fetchall()[0]
     n = stored = 0
     if servers:
         try:

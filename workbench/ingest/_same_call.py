@@ -13,6 +13,7 @@ from __future__ import annotations
 import duckdb
 
 from ..store._connection import sql_statements
+from ._stage_checks import holds
 
 
 def merge_same_calls(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -50,11 +51,9 @@ def merge_same_calls(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 def _any_pair(con: duckdb.DuckDBPyConnection) -> bool:
     """Whether this call may hold a pair: both halves staged, or one staged in a run the store holds and the
-    other stored."""
-    def one(query: str) -> bool:
-        return bool(con.execute(query).fetchall()[0][0])
-
-    return one(_ANY_PAIR) or (one(_IN_STORED_RUN) and one(_ANY_STORED_HALF))
+    other stored (the first two tests are ``stage_facts.sql``'s, asked for all steps at once by _stage_facts)."""
+    return holds(con, "pair") or (holds(con, "llm_in_stored_run")
+                                  and bool(con.execute(_ANY_STORED_HALF).fetchall()[0][0]))
 
 
 def fold_stored_same_calls(con: duckdb.DuckDBPyConnection) -> None:
@@ -82,15 +81,8 @@ SELECT count(*) FROM (SELECT DISTINCT s.run_id, s.step_id FROM stage_steps s
 
 _STAGE_ONLY = ("same_call", "same_call_regiven", "same_call_stored", "same_call_llm_stage", "same_call_llm_stored", "same_call_kids")
 
-# An LLM step staged under another staged LLM step; else (only when a staged LLM step is in a run the store holds,
-# a look-up in the runs) one under a stored LLM step or over one, or a stored pair's parent given again (scans of
-# the stored steps' ids).
-_ANY_PAIR = """
-SELECT EXISTS (SELECT 1 FROM stage_steps s SEMI JOIN stage_steps p
-               ON p.run_id = s.run_id AND p.step_id = s.parent_id AND p.kind = 'llm' WHERE s.kind = 'llm')"""
-_IN_STORED_RUN = """
-SELECT EXISTS (SELECT 1 FROM runs r SEMI JOIN (SELECT run_id FROM stage_steps WHERE kind = 'llm') s
-               ON s.run_id = r.run_id)"""
+# (only when a staged LLM step is in a run the store holds) a staged LLM step under a stored LLM step or over one,
+# or a stored pair's parent given again (scans of the stored steps' ids).
 _ANY_STORED_HALF = """
 SELECT EXISTS (SELECT 1 FROM (SELECT * FROM stage_steps s ANTI JOIN stage_steps p
                               ON p.run_id = s.run_id AND p.step_id = s.parent_id WHERE s.kind = 'llm') s

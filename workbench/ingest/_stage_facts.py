@@ -2,25 +2,25 @@
 
 Each of those steps (naming agent loops, hand-off targets, a model call's two spans, MCP server spans, linked
 and workflow-build traces, native times in other units) first asks whether it has anything to do, and most small calls have nothing for
-any: eight statements, ~1 ms of DuckDB planning each. Asked once here, in one statement; a step is left out
-when its answer is no and no step before it changed the stage (the answers are then the step's own).
+any: eight statements, ~1 ms of DuckDB planning each. Asked once here, in one statement built from the steps'
+own tests (``_stage_checks``); a step is left out when its answer is no and no step before it changed the
+stage (the answers are then the step's own).
 """
 
 from __future__ import annotations
 
 import duckdb
 
-from ..store._connection import sql_text
-from ._time_units import NS_PLAUSIBLE, SOURCES
-from ._workflow_build import BUILD_SPAN, RUN_SPAN
+from ._stage_checks import all_facts_sql
+from ._time_units import SMALL_PARAMS
+from ._workflow_build import BUILD_PARAMS
 
 
 class StageFacts:
-    """The answers of ``stage_facts.sql``; :meth:`nothing_for` is true only while they hold."""
+    """The answers of every section of ``stage_facts.sql``; :meth:`nothing_for` is true only while they hold."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
-        rows = con.execute(sql_text("stage_facts"), {"build_span": BUILD_SPAN, "run_span": RUN_SPAN,
-                                                     "sources": list(SOURCES), "small": NS_PLAUSIBLE}).fetchall()
+        rows = con.execute(all_facts_sql(), {**BUILD_PARAMS, **SMALL_PARAMS}).fetchall()
         self._held = {name: bool(n) for name, n in rows}
         self._fresh = True
 

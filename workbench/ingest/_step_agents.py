@@ -31,6 +31,7 @@ import duckdb
 
 from ..store._connection import sql_statements
 from ..store._run_scope import run_scope
+from ._stage_checks import holds
 
 # (a pipeline's agents nested as tools deeper than this stay their caller's)
 _MAX_TOOL_DEPTH = 32
@@ -87,8 +88,7 @@ def loop_agents(con: duckdb.DuckDBPyConnection) -> None:
 
     Left out when every staged run has a step with an agent (the usual case): both statements name the steps
     of such runs only, and cost more to plan than to run on a small call."""
-    if not con.execute("SELECT EXISTS (SELECT 1 FROM stage_steps GROUP BY run_id HAVING count(agent) = 0)"
-                       ).fetchall()[0][0]:
+    if not holds(con, "nameless"):
         return
     for stmt in [*sql_statements("loop_agents"), *sql_statements("component_agents")]:
         con.execute(stmt)
@@ -107,8 +107,7 @@ def loop_agents(con: duckdb.DuckDBPyConnection) -> None:
 def handoff_targets(con: duckdb.DuckDBPyConnection) -> None:
     """Name the agent each staged hand-off naming none handed the conversation to: the next other agent to
     start in its run (``handoff_targets.sql``). Left out when no staged hand-off lacks one (the usual case)."""
-    if not con.execute("SELECT EXISTS (SELECT 1 FROM stage_steps WHERE kind = 'handoff' AND output IS NULL)"
-                       ).fetchall()[0][0]:
+    if not holds(con, "handoff"):
         return
     for stmt in sql_statements("handoff_targets"):
         con.execute(stmt)

@@ -24,6 +24,8 @@ from decimal import Decimal
 
 import duckdb
 
+from ._stage_checks import check_sql
+
 # 2000-01-01 and 2100-01-01 in seconds since 1970.
 _FROM_S, _TO_S = 946_684_800, 4_102_444_800
 # Below this many nanoseconds (1973-03-03) a time read as nanoseconds is implausible for a log.
@@ -33,6 +35,8 @@ UNITS = (("seconds", 10**9, 1), ("milliseconds", 10**6, 10**3), ("microseconds",
 #: The sources whose numeric timestamps this applies to: the native format (from files or memory) and OTLP,
 #: whose ``*UnixNano`` fields buggy exporters fill with seconds, milliseconds or microseconds.
 SOURCES = ("native", "native-records", "otlp")
+#: The parameters of stage_facts.sql's ``small_times`` test (the staged times this may scale).
+SMALL_PARAMS = {"sources": list(SOURCES), "small": NS_PLAUSIBLE}
 #: Of those, the sources whose staged ``latency_ms`` is derived from the times (none is written in OTLP).
 DERIVED_LATENCY = ("otlp",)
 
@@ -69,18 +73,14 @@ def number_ns(value: float | str, counts: dict[tuple[str, str], int], file: str)
     return int((exact * unit[1]).to_integral_value())
 
 
-# The staged native times below NS_PLAUSIBLE, by file and the unit that puts them in 2000-2100 ('' for none).
-_SMALL = """
+# The staged native times below NS_PLAUSIBLE, by file and the unit that puts them in 2000-2100 ('' for none):
+# of the rows stage_facts.sql's small_times test finds (steps' and native run records').
+_SMALL = f"""
 SELECT file, CASE WHEN ns >= $lo::BIGINT AND ns < $hi::BIGINT THEN 'seconds'
                   WHEN ns >= $lo::BIGINT * 1000 AND ns < $hi::BIGINT * 1000 THEN 'milliseconds'
                   WHEN ns >= $lo::BIGINT * 1000000 AND ns < $hi::BIGINT * 1000000 THEN 'microseconds'
                   ELSE '' END AS unit, count(*)::BIGINT AS n
-FROM (SELECT file, unnest([start_ns, end_ns]) AS ns FROM stage_steps
-      WHERE source IN (SELECT unnest($sources)) AND (start_ns < $small OR end_ns < $small)
-      UNION ALL
-      -- (a native run record's own times: scaled with its file's steps')
-      SELECT file, unnest([start_ns, end_ns]) AS ns FROM stage_runs
-      WHERE source IN (SELECT unnest($sources)) AND (start_ns < $small OR end_ns < $small))
+FROM (SELECT file, unnest([start_ns, end_ns]) AS ns FROM ({check_sql("small_times")}))
 WHERE ns < $small
 GROUP BY ALL
 """
@@ -107,7 +107,7 @@ def scale_integer_units(con: duckdb.DuckDBPyConnection, counts: dict[tuple[str, 
     ``counts`` holds the numbers with a fraction already read in a unit (:func:`number_ns`); they are
     added to the notes. Returns one note a file, for the report.
     """
-    params = {"sources": list(SOURCES), "small": NS_PLAUSIBLE}
+    params = SMALL_PARAMS
     found: dict[str, dict[str, int]] = {}
     # (any_small: whether the stage holds a small time at all, when the caller knows: _stage_facts)
     rows = [] if any_small is False else con.execute(_SMALL, {**params, "lo": _FROM_S, "hi": _TO_S}).fetchall()

@@ -24,6 +24,7 @@ import duckdb
 from ..store._connection import sql_statements
 from ._call_shapes import MARKERS, tool_calls
 from ._json_text import json_or_text
+from ._stage_checks import check_sql
 
 
 def _calls(output: Any) -> Iterator[tuple[Any, Any]]:
@@ -47,6 +48,8 @@ def restore_tool_arguments(con: duckdb.DuckDBPyConnection) -> list[str]:
     (see the module); the report's note saying how many, if any."""
     found: dict[tuple[str, str], str] = {}
     pairs, outputs = sql_statements("tool_text_input")
+    # (its tool steps as stage_facts.sql finds them: _stage_facts leaves this out when there are none)
+    pairs = f"WITH tools AS ({check_sql('tool_text')}),\n{pairs.removeprefix('WITH ')}"
     rows = con.execute(pairs, {"markers": "|".join(MARKERS)}).fetchall()
     # each model step's output read and parsed once, however many tool steps follow it
     if not rows:

@@ -16,16 +16,18 @@ import duckdb
 
 from ..store._connection import sql_text
 from ._links import StoredMoves, _run_moves
+from ._stage_checks import holds
 
 #: The span names of the build and of a run (Agent Framework's ``OtelAttr.WORKFLOW_BUILD_SPAN`` / ``_RUN_SPAN``).
 BUILD_SPAN, RUN_SPAN = "workflow.build", "workflow.run"
+#: The parameters of stage_facts.sql's ``build`` test (a build or run root staged).
+BUILD_PARAMS = {"build_span": BUILD_SPAN, "run_span": RUN_SPAN}
 
 
 def join_build_traces(con: duckdb.DuckDBPyConnection, moves: StoredMoves) -> StoredMoves:
     """Move each staged build trace into its workflow's run now, and return ``moves`` with the stored ones
     added (moved in the merge's transaction by ``_links.move_stored_runs``)."""
-    if not con.execute("SELECT EXISTS (SELECT 1 FROM stage_steps WHERE parent_id IS NULL AND name IN (?, ?))",
-                       [BUILD_SPAN, RUN_SPAN]).fetchall()[0][0]:
+    if not holds(con, "build", BUILD_PARAMS):
         return moves
     rows = con.execute(sql_text("workflow_build_runs")).fetchall()
     staged = [(b, r) for b, stored, r in rows if not stored and b not in moves.joined]

@@ -248,6 +248,9 @@ SELECT n.rid, n.run_id, n.step_id, n.parent_id, n.agent FROM stage_n n
 WHERE n.rid NOT IN (SELECT rid FROM stage_bad) AND n.rid NOT IN (SELECT rid FROM stage_repeats)
   AND NOT EXISTS (SELECT 1 FROM steps s WHERE s.run_id = n.run_id AND s.step_id = n.step_id);
 
+-- [section chunks]
+-- (left out when fewer steps are staged than a chunk holds: every run is then in chunk 0, and the driver runs
+-- finalize_tree.sql's whole section in place of its chunk section)
 -- The runs split in chunks of about getvariable('wb_chunk_steps') staged steps, whole runs each (every
 -- statement from the tree to the insert looks at the steps of one run only), numbered in the order of their
 -- first staged row: a chunk's new steps are then mostly one range of stage_n's rows (first_rid to last_rid),
@@ -263,5 +266,6 @@ FROM affected
 LEFT JOIN (SELECT run_id, min(rid) AS first_rid, max(rid) AS last_rid, count(*) AS n
            FROM stage_n WHERE run_id IS NOT NULL GROUP BY run_id) s USING (run_id);
 
+-- [section roots]
 -- The roots of the affected runs' trees, gathered chunk by chunk (finalize_insert.sql) for refresh_runs.sql.
 CREATE OR REPLACE TEMP TABLE run_roots (run_id VARCHAR, step_id VARCHAR);

@@ -1,6 +1,9 @@
 -- One chunk of the merge (see finalize.sql): the span trees of the runs of chunk getvariable('wb_chunk'),
--- whose staged rows lie between rows getvariable('wb_lo') and getvariable('wb_hi') of stage_n.
+-- whose staged rows lie between rows getvariable('wb_lo') and getvariable('wb_hi') of stage_n (section chunk),
+-- or of every affected run when the call stages fewer steps than a chunk holds (section whole, the driver's
+-- choice: finalize.sql's merge_chunks would put all of them in chunk 0, its range all their rows).
 
+-- [section chunk]
 CREATE OR REPLACE TEMP TABLE chunk_runs AS
 SELECT run_id FROM merge_chunks WHERE chunk = getvariable('wb_chunk');
 
@@ -12,6 +15,20 @@ SELECT * FROM stage_n WHERE rid BETWEEN getvariable('wb_lo') AND getvariable('wb
 CREATE OR REPLACE TEMP TABLE chunk_new AS
 SELECT * FROM stage_new SEMI JOIN chunk_runs c ON c.run_id = stage_new.run_id
 WHERE stage_new.rid BETWEEN getvariable('wb_lo') AND getvariable('wb_hi');
+
+-- [section whole]
+-- (chunk_n is read only joined on the row ids of the tree and of stage_completes / stage_fuller_stored, all
+-- rows of affected runs: stage_n's other rows, of no run, are never matched)
+CREATE OR REPLACE TEMP TABLE chunk_runs AS
+SELECT run_id FROM affected;
+
+CREATE OR REPLACE TEMP VIEW chunk_n AS
+SELECT * FROM stage_n;
+
+CREATE OR REPLACE TEMP TABLE chunk_new AS
+SELECT * FROM stage_new SEMI JOIN chunk_runs c ON c.run_id = stage_new.run_id;
+
+-- [section tree]
 
 -- The span trees of the chunk's runs: stored steps plus new ones.
 CREATE OR REPLACE TEMP TABLE tree_rows AS
@@ -28,6 +45,12 @@ FROM tree_rows t LEFT JOIN tree_rows p ON p.run_id = t.run_id AND p.step_id = t.
 
 DROP TABLE tree_rows;
 
+-- [section orphan_rows]
+-- The tree's orphans without an agent: steps whose parent is not in the tree, that name a parent and act for no
+-- agent. Not run as such: the driver counts them and gives them to the two sections below as orphan_rows
+-- (WITH orphan_rows AS (this) before each of their statements).
+SELECT * FROM tree WHERE pnode IS NULL AND parent_id IS NOT NULL AND agent_own IS NULL;
+
 -- [section orphans]
 -- (this section and orphan_roots left out when the tree has no orphan without an agent: a step whose parent is
 -- not in the tree, that names a parent, and acts for no agent. Both change such steps only, and nothing
@@ -42,7 +65,7 @@ FROM (SELECT o.node, any_value(a.agent_own) AS agent
       FROM (SELECT t.node, t.run_id,
                    coalesce(json_extract_string(n.attributes, '$."traceloop.workflow.name"'),
                             json_extract_string(s.attributes, '$."traceloop.workflow.name"')) AS workflow
-            FROM (SELECT * FROM tree WHERE pnode IS NULL AND parent_id IS NOT NULL AND agent_own IS NULL) t
+            FROM orphan_rows t
             LEFT JOIN chunk_n n ON n.rid = t.rid
             LEFT JOIN steps s ON t.rid IS NULL AND s.run_id = t.run_id AND s.step_id = t.step_id) o
       JOIN tree a ON a.run_id = o.run_id AND a.agent_own = o.workflow
@@ -60,9 +83,9 @@ WHERE tree.node = h.node;
 UPDATE tree SET agent_own = r.agent
 FROM (SELECT run_id, min(agent_own) AS agent FROM tree
       WHERE pnode IS NULL AND parent_id IS NULL AND agent_own IS NOT NULL
-        AND run_id IN (SELECT run_id FROM tree WHERE pnode IS NULL AND parent_id IS NOT NULL AND agent_own IS NULL)
+        AND run_id IN (SELECT run_id FROM orphan_rows)
       GROUP BY run_id HAVING count(DISTINCT agent_own) = 1) r
-WHERE tree.run_id = r.run_id AND tree.pnode IS NULL AND tree.parent_id IS NOT NULL AND tree.agent_own IS NULL;
+WHERE tree.run_id = r.run_id AND tree.node IN (SELECT node FROM orphan_rows);
 
 -- [section walk]
 -- Runs that had steps in the store before this call. The steps of the others are all new: they get their

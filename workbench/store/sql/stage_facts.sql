@@ -1,27 +1,53 @@
--- What the stage holds for the steps between staging and the merge that may have nothing to do, each the
--- test that step makes itself, in one statement (a small call ran them as eight): 1 when it has something
--- to do. Read by ingest/_stage_facts.py; valid until one of those steps changes the stage.
--- nameless: a run naming no agent (_step_agents.loop_agents)
-SELECT 'nameless', count(*) FROM (SELECT 1 FROM stage_steps GROUP BY run_id HAVING count(agent) = 0 LIMIT 1)
--- handoff: a hand-off naming no target (_step_agents.handoff_targets)
-UNION ALL SELECT 'handoff', count(*) FROM (SELECT 1 FROM stage_steps WHERE kind = 'handoff' AND output IS NULL LIMIT 1)
--- pair / llm_in_stored_run: both halves of a model call's two spans staged, or a model step staged in a run
--- the store holds (_same_call._any_pair's first two tests)
-UNION ALL SELECT 'pair', count(*) FROM (
-    SELECT 1 FROM stage_steps s SEMI JOIN stage_steps p
-    ON p.run_id = s.run_id AND p.step_id = s.parent_id AND p.kind = 'llm' WHERE s.kind = 'llm' LIMIT 1)
-UNION ALL SELECT 'llm_in_stored_run', count(*) FROM (
-    SELECT 1 FROM runs r SEMI JOIN (SELECT run_id FROM stage_steps WHERE kind = 'llm') s ON s.run_id = r.run_id LIMIT 1)
--- mcp: an MCP span, server's or client's (_mcp_served.fold_served_calls)
-UNION ALL SELECT 'mcp', count(*) FROM (SELECT 1 FROM stage_steps WHERE contains(attributes, 'mcp.method.name') LIMIT 1)
--- staged: any step (_links._stored_root_links)
-UNION ALL SELECT 'staged', count(*) FROM (SELECT 1 FROM stage_steps LIMIT 1)
--- build: an Agent Framework workflow's build or run root (_workflow_build.join_build_traces)
-UNION ALL SELECT 'build', count(*) FROM (
-    SELECT 1 FROM stage_steps WHERE parent_id IS NULL AND name IN ($build_span, $run_span) LIMIT 1)
--- small_times: a native or OTLP time small enough to be in seconds, ms or us (_time_units.scale_integer_units)
-UNION ALL SELECT 'small_times', count(*) FROM (
-    SELECT 1 FROM stage_steps WHERE source IN (SELECT unnest($sources)) AND (start_ns < $small OR end_ns < $small)
-    UNION ALL
-    SELECT 1 FROM stage_runs WHERE source IN (SELECT unnest($sources)) AND (start_ns < $small OR end_ns < $small)
-    LIMIT 1)
+-- The tests of the steps between staging and the merge that may have nothing to do, one section a fact,
+-- each written once here: the staged (or stored) rows that give that step work. The step asks its own
+-- (SELECT EXISTS (section): ingest/_stage_checks.holds); ingest/_stage_facts.py asks them all in one
+-- statement built from these same sections (a small call ran them as eight), valid until a step changes
+-- the stage. A section's parameters are named ($name): its step and _stage_facts.py give them.
+
+-- [section nameless]
+-- a run naming no agent (_step_agents.loop_agents)
+SELECT 1 FROM stage_steps GROUP BY run_id HAVING count(agent) = 0;
+
+-- [section handoff]
+-- a hand-off naming no target (_step_agents.handoff_targets)
+SELECT 1 FROM stage_steps WHERE kind = 'handoff' AND output IS NULL;
+
+-- [section pair]
+-- an LLM step staged under another staged LLM step: both halves of a model call's two spans
+-- (_same_call._any_pair's first test)
+SELECT 1 FROM stage_steps s SEMI JOIN stage_steps p
+ON p.run_id = s.run_id AND p.step_id = s.parent_id AND p.kind = 'llm' WHERE s.kind = 'llm';
+
+-- [section llm_in_stored_run]
+-- a staged LLM step in a run the store holds (_same_call._any_pair's second test: then the stored halves
+-- are looked for)
+SELECT 1 FROM runs r SEMI JOIN (SELECT run_id FROM stage_steps WHERE kind = 'llm') s ON s.run_id = r.run_id;
+
+-- [section tool_text]
+-- tool steps whose input may be the text of the call's one argument (_tool_text_input.restore_tool_arguments
+-- reads these as its `tools`, each beside the model step that asked for it)
+SELECT run_id, step_id, tool, input, start_ns, coalesce(agent, '') AS agent FROM stage_steps
+WHERE kind = 'tool' AND tool IS NOT NULL AND input IS NOT NULL AND step_id IS NOT NULL AND run_id IS NOT NULL
+  AND start_ns IS NOT NULL
+  AND coalesce(CASE WHEN json_valid(input) THEN json_type(input::JSON) END, '') NOT IN ('OBJECT', 'ARRAY');
+
+-- [section mcp]
+-- an MCP span, server's (a tool step) or client's (_mcp_served.fold_served_calls reads the kinds)
+SELECT kind FROM stage_steps WHERE contains(attributes, 'mcp.method.name');
+
+-- [section staged]
+-- any step (_links._stored_root_links: a call that stages none has nothing to link to)
+SELECT 1 FROM stage_steps;
+
+-- [section build]
+-- an Agent Framework workflow's build or run root (_workflow_build.join_build_traces)
+SELECT 1 FROM stage_steps WHERE parent_id IS NULL AND name IN ($build_span, $run_span);
+
+-- [section small_times]
+-- the native or OTLP times small enough to be in seconds, ms or us (_time_units.scale_integer_units groups
+-- them by file and unit), a native run record's own with its file's steps'
+SELECT file, start_ns, end_ns FROM stage_steps
+WHERE list_contains($sources, source) AND (start_ns < $small OR end_ns < $small)
+UNION ALL
+SELECT file, start_ns, end_ns FROM stage_runs
+WHERE list_contains($sources, source) AND (start_ns < $small OR end_ns < $small);

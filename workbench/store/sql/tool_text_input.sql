@@ -7,14 +7,9 @@
 -- flattened output messages name no call: ChatAnthropic's tool_use blocks). An ASOF join: one row per tool
 -- step, whatever the length of the run. The LLM step is named by its row (rid), its output read once apart
 -- (the second statement): a row per tool step carrying the output held one copy of it per tool step (400 tool
--- steps after a 1 MB model output: 938 MB peak against 151 for 10).
-WITH tools AS (
-    SELECT run_id, step_id, tool, input, start_ns, coalesce(agent, '') AS agent FROM stage_steps
-    WHERE kind = 'tool' AND tool IS NOT NULL AND input IS NOT NULL AND step_id IS NOT NULL AND run_id IS NOT NULL
-      AND start_ns IS NOT NULL
-      AND coalesce(CASE WHEN json_valid(input) THEN json_type(input::JSON) END, '') NOT IN ('OBJECT', 'ARRAY')
-),
-asked AS (
+-- steps after a 1 MB model output: 938 MB peak against 151 for 10). The tool steps (`tools`) are
+-- stage_facts.sql's tool_text rows: ingest/_tool_text_input.py puts them before this WITH.
+WITH asked AS (
     SELECT rid, run_id, start_ns, agent FROM (
         SELECT rowid AS rid, run_id, start_ns, coalesce(agent, '') AS agent, output,
                CASE WHEN json_valid(attributes) THEN json_extract_string(attributes, '$."output.value"') END AS raw_output
