@@ -20,6 +20,7 @@ from ..store._transaction import transaction
 from . import _timings
 from ._ag2_errors import fix_stored_errors, tool_errors_from_executor
 from ._base import Adapter, RecordsAdapter, Stage, create_stage_tables
+from ._checkpoint import checkpoint_within
 from ._jsonio import compression_of, read_head
 from ._links import join_linked_runs, move_stored_runs
 from ._mcp_served import fold_served_calls, fold_stored_served_calls
@@ -358,7 +359,9 @@ def run_ingest(con: duckdb.DuckDBPyConnection, source: Any, fmt: str | None = No
                 return _run_ingest(own, source, fmt, progress, stage_fill, None)
             found.append(memory_limit_shown(own))  # (one a user SET on ws.con is theirs: RESET lost it)
             own.execute("SET memory_limit = ?", [memory_budget])
-            return _run_ingest(own, source, fmt, progress, stage_fill, MERGE_RETRY_MEMORY)
+            report = _run_ingest(own, source, fmt, progress, stage_fill, MERGE_RETRY_MEMORY)
+        checkpoint_within(con, MERGE_MEMORY, report.added)  # (its temporary tables freed: _checkpoint.py)
+        return report
     finally:
         # (once the cursor is closed, its temporary tables freed: a lower limit of the user's is not set back
         # while they still hold memory)
