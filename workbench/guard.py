@@ -36,7 +36,7 @@ from .exceptions import PolicyViolation
 from .ingest._fields import SHORT_CHARS as _BIG
 from .ingest._fields import RecordError, field_text, plain_values, step_row
 from .policy._bounce import as_text
-from .policy._core import ALLOW, Core, Decision, RunState, encode
+from .policy._core import ALLOW, Core, Decision, RunState, digest_of, encode
 from .policy._model import Policy
 
 __all__ = ["Escalation", "Guard", "PolicyViolation"]
@@ -87,9 +87,12 @@ class Guard:
         Seconds since the epoch, used when a step gives no ``started_at`` / ``ended_at``.
 
     A step the store would quarantine (a confidence outside [0, 1], negative tokens or cost, a time
-    outside 1970-2262, arguments or an output past the store's field limit: ``ingest/_fields.step_row``,
-    the same check) is no step of the backtest's: the call returns ``allow`` without deciding, and
-    ``quarantined`` counts it. (When only ``after_step`` shows it, its ``before_step`` was decided.)
+    outside 1970-2262: ``ingest/_fields.step_row``, the same check) is no step of the backtest's: the call
+    returns ``allow`` without deciding, and ``quarantined`` counts it. (When only ``after_step`` shows it, its
+    ``before_step`` was decided.) Arguments or an output the store cannot keep (past its field limit, nested past
+    its limit, NaN, circular) are the exception: the step is decided on with a digest of the whole value standing
+    for it (``quarantined`` counts it too), so a tool call looping with a huge argument counts in the budgets and
+    loop limits; the backtest never sees such a step (its report counts them per run).
     """
 
     def __init__(self, policy: Policy | str | os.PathLike[str],
@@ -120,17 +123,17 @@ class Guard:
         named, exactly as the store's parent links say for the backtest."""
         when = self._clock() if started_at is None else started_at
         st = self._state(run_id)
+        unkept = None
         if kind == "tool" and args is not None:
-            try:
-                text = _args_text(args)   # serialised outside any lock: arguments can be large
-            except RecordError as exc:
-                return self._quarantined(run_id, str(exc))
-            st.raw_args = (args, text)    # after_step gets the same object: serialised once
+            text, unkept = _args_text(args)   # serialised outside any lock: arguments can be large
+            st.raw_args = (args, text, unkept)    # after_step gets the same object: serialised once
             args = text
         if (args.__class__ is str and len(args) > _BIG) or not 0 <= when < _SECONDS_MAX:
             reason = _unkept(args, None, when, None, "start_ns")
             if reason is not None:
                 return self._quarantined(run_id, reason)
+        if unkept is not None:
+            self._unkept_args(run_id, unkept)
         with st.lock:
             decision = self._core.before(st, agent, kind, tool, args, depth, when, step_id, parent_id)
         if decision.action == "cut":
@@ -165,21 +168,20 @@ class Guard:
         signals = {"confidence": confidence, "entropy": entropy, "tokens_in": tokens_in,
                    "tokens_out": tokens_out, "cost": cost}
         st = self._state(run_id)
-        try:
-            if kind == "tool" and args is not None:
-                given = st.raw_args       # one read: another thread may replace the pair
-                args = given[1] if given is not None and given[0] is args else _args_text(args)
-            if output is not None and (self._core.listen or st.hand is not None):
-                output = as_text(output)     # outside any lock: outputs can be large
-        except RecordError as exc:
-            return self._quarantined(run_id, str(exc))
-        except (ValueError, RecursionError) as exc:   # an output the store cannot write as JSON either
-            return self._quarantined(run_id, f"field 'output' cannot be written as JSON: {exc}")
+        unkept = None
+        if kind == "tool" and args is not None:
+            given = st.raw_args       # one read: another thread may replace the triple
+            args, unkept = given[1:] if given is not None and given[0] is args else _args_text(args)
+        if output is not None and (self._core.listen or st.hand is not None):
+            output, said = _output_text(output)     # outside any lock: outputs can be large
+            unkept = unkept or said
         if (not plain_values(tokens_in, tokens_out, cost, confidence, entropy) or not 0 <= when < _SECONDS_MAX
                 or (args.__class__ is str and len(args) > _BIG) or (output.__class__ is str and len(output) > _BIG)):
             reason = _unkept(args, output if output.__class__ is str else None, when, signals)
             if reason is not None:
                 return self._quarantined(run_id, reason)
+        if unkept is not None:
+            self._unkept_args(run_id, unkept)
         with st.lock:
             decision = self._core.after(st, agent, kind, tool, args, status, latency_ms, when, signals, output,
                                         encloses, step_id)
@@ -255,6 +257,15 @@ class Guard:
         return f"<Guard {self.policy}>"
 
     # -- internals ---------------------------------------------------------------------------
+    def _unkept_args(self, run_id: str, reason: str) -> None:
+        """A tool call (or a step's output) the store would quarantine for its size, nesting or JSON: decided on
+        all the same, with a digest of the whole value standing for it, so a call looping with a huge argument
+        counts in the budgets and loop limits (it escaped them all). The backtest never sees such a step: its
+        report counts the quarantined steps of each run (``quarantined``), where the two can differ."""
+        with self._lock:
+            self.quarantined += 1
+        _log.info("workbench guard: run %r: a step the store quarantines (%s): checked by its digest", run_id, reason)
+
     def _quarantined(self, run_id: str, reason: str) -> Decision:
         """A step the store would quarantine: no step of the backtest's, so not decided on (its
         ``before_step``, when that passed, was)."""
@@ -326,14 +337,33 @@ class StepScope:
 _SECONDS_MAX = 2**63 / 1e9   # the store holds times up to 2262
 
 
-def _args_text(args: Any) -> str:
-    """A tool call's arguments as the store keeps them (as :func:`~workbench.policy._core.encode` writes them),
-    checked as the store checks them: arguments given as a dict or list holding NaN or infinity, circular, or
-    nested deeper than the store's limit raise :class:`RecordError` (the store quarantines such a step; the guard
-    had decided on it, or raised ValueError / RecursionError into the agent's own call)."""
-    if isinstance(args, (dict, list)):
-        return field_text(args, "input") or ""
-    return encode(args)
+def _args_text(args: Any) -> tuple[str, str | None]:
+    """A tool call's arguments as the store keeps them (as :func:`~workbench.policy._core.encode` writes them), and
+    None; or, for arguments the store does not keep (past its 4 MiB field limit, nested past its limit, holding NaN
+    or infinity, circular: it quarantines the step), a digest of the whole arguments, computed before any
+    truncation, and the reason. The same arguments give the same digest, so such a call is still counted and
+    still a repeat of itself (it was decided on by no rule, and a loop of it escaped every limit)."""
+    try:
+        text = field_text(args, "input") if isinstance(args, (dict, list)) else encode(args)
+        if len(text) > _BIG:
+            field_text(text, "input")    # (the size check of a text)
+    except RecordError as exc:
+        return digest_of(args), str(exc)
+    return text, None
+
+
+def _output_text(output: Any) -> tuple[str | None, str | None]:
+    """A step's output as the store keeps it (``as_text``) and None; or its digest and the reason, for one the
+    store does not keep (past the field limit, or not writable as JSON): judged by the digest, as arguments are."""
+    try:
+        text = as_text(output)
+        if text is not None and len(text) > _BIG:
+            field_text(text, "output")
+    except RecordError as exc:
+        return digest_of(output), str(exc)
+    except (ValueError, RecursionError) as exc:   # circular, or nested past what json can write
+        return digest_of(output), f"field 'output' cannot be written as JSON: {exc}"
+    return text, None
 
 
 def _unkept(args: str | None, output: str | None, when: float, signals: dict[str, Any] | None,

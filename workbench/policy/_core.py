@@ -69,6 +69,13 @@ def encode(value: Any) -> str:
     return value if isinstance(value, str) else _ENCODE(value)
 
 
+def _normal(text: str) -> str:
+    """Arguments as calls compare them: tool-call ids left out, whitespace squeezed out, lower-cased."""
+    if "toolu" in text or "call_" in text:    # most arguments hold neither: skip the regex
+        text = _CALL_IDS.sub(r"\1\2", text)
+    return text.translate(_SPACES).lower()
+
+
 def call_key(agent: str | None, tool: str | None, args: Any) -> str:
     """One tool call's identity: agent, tool and arguments without whitespace, lower-cased.
 
@@ -82,12 +89,52 @@ def call_key(agent: str | None, tool: str | None, args: Any) -> str:
         text = args
     else:
         text = _ENCODE(args)
-    if "toolu" in text or "call_" in text:    # most arguments hold neither: skip the regex
-        text = _CALL_IDS.sub(r"\1\2", text)
-    key = f"{agent}\x1f{tool}\x1f{text.translate(_SPACES).lower()}"
+    key = f"{agent}\x1f{tool}\x1f{_normal(text)}"
     if len(key) > _KEY_CHARS:   # a run remembers hundreds of keys: long arguments by their digest
         return "#" + hashlib.blake2b(key.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
     return key
+
+
+def digest_of(value: Any) -> str:
+    """A value the store cannot keep (a tool call's arguments or a step's output past its field limit, nested past
+    its limit, holding NaN, circular) as the guard compares it: a digest of the whole value, normalised as
+    :func:`call_key` normalises arguments (text) or, for what JSON cannot write, walked with each object's keys
+    sorted. Equal values give equal digests, so such a call still counts and still repeats itself."""
+    h = hashlib.blake2b(digest_size=16)
+    try:
+        text = value if isinstance(value, str) else _ENCODE(value)
+    except (ValueError, RecursionError):     # circular, or nested past what json writes
+        _walk(value, h)
+    else:
+        h.update(_normal(text).encode("utf-8", "surrogatepass"))
+    return "#unkept:" + h.hexdigest()
+
+
+def _walk(value: Any, h: Any) -> None:
+    """Feed ``h`` a structure of any depth without recursion; a container met again is written as a reference."""
+    seen: set[int] = set()
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, dict):
+            if id(v) in seen:
+                h.update(b"&")
+                continue
+            seen.add(id(v))
+            h.update(b"{")
+            for k in sorted(v, key=str, reverse=True):
+                stack.append(v[k])
+                stack.append(str(k))
+        elif isinstance(v, (list, tuple)):
+            if id(v) in seen:
+                h.update(b"&")
+                continue
+            seen.add(id(v))
+            h.update(b"[%d" % len(v))
+            stack.extend(reversed(v))
+        else:
+            h.update(b"\x1e" + _ENCODE(v if isinstance(v, (str, int, float, bool)) or v is None else str(v)).encode(
+                "utf-8", "surrogatepass"))
 
 
 class RunState:
@@ -115,7 +162,8 @@ class RunState:
         # Highest value each rule's quantity reached (what policy_from_findings learns limits from).
         self.peaks: dict[str, float] = {}
         self.lock: Any = None    # the Guard's per-run lock (a backtest replays one run at a time)
-        self.raw_args: tuple[Any, str] | None = None   # the Guard's last arguments, as given and serialised
+        # the Guard's last arguments: as given, serialised (or their digest), why the store would not keep them
+        self.raw_args: tuple[Any, str, str | None] | None = None
         self.began = 0                          # steps begun so far
         # steps begun and not yet ended that may enclose others: [agent, kind, began, depth, a deeper step began]
         self.opened: deque[list[Any]] = deque(maxlen=_MAX_OPEN)
