@@ -12,6 +12,7 @@ agent's last reply; for hand-offs (``_handoffs``) the values and tool outputs th
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -70,10 +71,78 @@ def encode(value: Any) -> str:
 
 
 def _normal(text: str) -> str:
-    """Arguments as calls compare them: tool-call ids left out, whitespace squeezed out, lower-cased."""
+    """Arguments as calls compare them: tool-call ids left out, a JSON object or array in its canonical form
+    (:func:`canonical`), whitespace squeezed out, lower-cased."""
     if "toolu" in text or "call_" in text:    # most arguments hold neither: skip the regex
         text = _CALL_IDS.sub(r"\1\2", text)
-    return text.translate(_SPACES).lower()
+    return canonical(text).translate(_SPACES).lower()
+
+
+# What det_canonical (detect/sql/macros.sql) leaves as it is, tested on the text alike on both sides: a trailing
+# comma (DuckDB's reader takes it, json's not) and an escaped surrogate (json takes a lone one, DuckDB's reader not).
+_NOT_CANONICAL = re.compile(r",[ \t\n\r]*[\]}]|\\u[dD][89a-fA-F]")
+_PLAIN_KEY = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+_INT_RANGE = range(-(2**63), 2**64)    # the integers DuckDB's JSON reads as integers (BIGINT, UBIGINT)
+
+
+def canonical(text: str) -> str:
+    """See :func:`_canonical`; short texts remembered (a run makes the same calls again: a loop is that)."""
+    if len(text) > 512:
+        return _canonical(text)
+    return _canonical_short(text)
+
+
+def _canonical(text: str) -> str:
+    """A JSON object or array (with a comma: one member cannot be reordered) as calls compare it, the same call
+    whatever the order of its keys: every value's path and value, sorted, numbers in one form (``1``, ``1.0`` and
+    ``1e0`` alike). Any other text as it is. The mirror of ``det_canonical`` (``detect/sql/macros.sql``, DuckDB's
+    ``json_tree``): paths as its ``fullkey``, values as it renders them; keep the two equal."""
+    if text.lstrip(" ")[:1] not in ("{", "[") or "," not in text or _NOT_CANONICAL.search(text):
+        return text
+    try:
+        value = json.loads(text, object_pairs_hook=_Pairs, parse_constant=_no_constant)
+    except (ValueError, RecursionError):
+        return text
+    rows: list[tuple[str, str]] = []
+    stack: list[tuple[str, Any]] = [("$", value)]
+    while stack:
+        path, v = stack.pop()
+        if isinstance(v, _Pairs):
+            rows.append((path, "o"))
+            for k, item in v:
+                stack.append((path + "." + (k if _PLAIN_KEY.fullmatch(k) else
+                                             '"' + k.replace("\\", "\\\\").replace('"', '\\"') + '"'), item))
+        elif isinstance(v, list):
+            rows.append((path, "a"))
+            stack.extend((f"{path}[{i}]", item) for i, item in enumerate(v))
+        elif isinstance(v, str):
+            rows.append((path, "s" + v))
+        elif v is None:
+            rows.append((path, "z"))
+        elif isinstance(v, bool):
+            rows.append((path, "btrue" if v else "bfalse"))
+        elif isinstance(v, int) and v in _INT_RANGE:
+            rows.append((path, "n" + str(v)))
+        else:
+            try:
+                f = float(v)
+            except OverflowError:
+                return text
+            rows.append((path, "n" + (str(int(f)) if f.is_integer() and abs(f) < 2**53 else repr(f))))
+    rows.sort()
+    return "\x1f".join(f"{p}={v}" for p, v in rows)
+
+
+def _no_constant(name: str) -> Any:
+    """NaN and Infinity are no JSON: the text is left as it is (det_canonical leaves any number with letters)."""
+    raise ValueError(name)
+
+
+_canonical_short = functools.lru_cache(maxsize=1024)(_canonical)
+
+
+class _Pairs(list):
+    """A JSON object's members in order, a key given twice kept twice (as DuckDB's json_tree gives them)."""
 
 
 def call_key(agent: str | None, tool: str | None, args: Any) -> str:
@@ -103,7 +172,7 @@ def digest_of(value: Any) -> str:
     h = hashlib.blake2b(digest_size=16)
     try:
         text = value if isinstance(value, str) else _ENCODE(value)
-    except (ValueError, RecursionError):     # circular, or nested past what json writes
+    except (ValueError, RecursionError, TypeError):     # circular, nested past what json writes, a tuple key
         _walk(value, h)
     else:
         h.update(_normal(text).encode("utf-8", "surrogatepass"))
