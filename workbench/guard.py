@@ -349,6 +349,8 @@ def _args_text(args: Any) -> tuple[str, str | None]:
             field_text(text, "input")    # (the size check of a text)
     except RecordError as exc:
         return digest_of(args), str(exc)
+    except TypeError as exc:   # a key json cannot write (a tuple): raised into the agent's own call
+        return digest_of(args), f"field 'input' cannot be written as JSON: {exc}"
     return text, None
 
 
@@ -361,7 +363,7 @@ def _output_text(output: Any) -> tuple[str | None, str | None]:
             field_text(text, "output")
     except RecordError as exc:
         return digest_of(output), str(exc)
-    except (ValueError, RecursionError) as exc:   # circular, or nested past what json can write
+    except (ValueError, RecursionError, TypeError) as exc:   # circular, nested past what json writes, a tuple key
         return digest_of(output), f"field 'output' cannot be written as JSON: {exc}"
     return text, None
 

@@ -36,7 +36,8 @@ def _stored(args: object) -> int:
 def test_arguments_the_store_cannot_keep_are_quarantined_not_raised() -> None:
     circular: dict = {}
     circular["self"] = circular
-    for args in (circular, _nested(5000), _nested(150), {"price": float("nan")}):
+    # (guard36: a key json cannot write, a tuple, raised TypeError into the agent's call)
+    for args in (circular, _nested(5000), _nested(150), {"price": float("nan")}, {(1, 2): 3}):
         assert _stored(args) == 0
         guard = wb.Guard(Policy(budgets=Budgets(max_tool_calls_run=3)))
         for _ in range(3):   # neither raises: the store quarantines the step, the guard counts it so
@@ -85,7 +86,8 @@ def test_an_output_that_cannot_be_written_is_quarantined_not_raised() -> None:
     guard.before_step("r", "a", "llm")
     assert guard.after_step("r", "a", "llm", output=circular).action == "allow"
     assert guard.after_step("r", "a", "llm", output=_nested(5000)).action == "allow"
-    assert guard.quarantined == 2
+    assert guard.after_step("r", "a", "llm", output={(1, 2): "x"}).action == "allow"
+    assert guard.quarantined == 3
 
 
 def test_the_backtest_says_which_runs_hold_steps_it_never_saw() -> None:
