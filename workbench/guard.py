@@ -121,7 +121,9 @@ class Guard:
         ``step_id`` / ``parent_id``: the step's id and the id of the step it runs under (a span's and its
         parent's), given to :meth:`after_step` too: then the steps that enclose others are those a step
         named, exactly as the store's parent links say for the backtest."""
-        when = self._clock() if started_at is None else started_at
+        # (a NaN time is none given, as the store reads it: taken as the run's start it turned off the run's
+        # latency breaker, every later time compared against NaN)
+        when = self._clock() if started_at is None or started_at != started_at else started_at
         st = self._state(run_id)
         unkept = None
         if kind == "tool" and args is not None:
@@ -164,7 +166,7 @@ class Guard:
         retrieval, human or hand-off step encloses nothing (parallel calls overlap without nesting).
         With ``step_id`` (and the steps' ``parent_id`` to :meth:`before_step`): whether a step named it as
         its parent, for any kind (an agent span left open beside its sibling's work encloses nothing)."""
-        when = self._clock() if ended_at is None else ended_at
+        when = self._clock() if ended_at is None or ended_at != ended_at else ended_at
         signals = {"confidence": confidence, "entropy": entropy, "tokens_in": tokens_in,
                    "tokens_out": tokens_out, "cost": cost}
         st = self._state(run_id)
@@ -370,7 +372,9 @@ def _output_text(output: Any) -> tuple[str | None, str | None]:
 
 def _unkept(args: str | None, output: str | None, when: float, signals: dict[str, Any] | None,
             time_field: str = "end_ns") -> str | None:
-    """Why the store would quarantine a step with these values (None: it keeps it): the stage's own check."""
+    """Why the store would quarantine a step with these values (None: it keeps it): the stage's own check. A step
+    it keeps has its ``signals`` set, in place, to the numbers the store keeps (a confidence given as the text
+    "0.1" is 0.1 there, and raised TypeError out of the HITL rule's comparison here; NaN is not given)."""
     fields: dict[str, Any] = dict(signals or {})
     # (status "unset": the check requires one, and a guard's status says nothing of whether a step is kept)
     fields.update(input=args if args.__class__ is str else None, output=output, status="unset")
@@ -379,9 +383,12 @@ def _unkept(args: str | None, output: str | None, when: float, signals: dict[str
     elif when == when:
         return f"time {when:g} s is out of range (the range is 1970 to 2262)"
     try:
-        step_row(None, 0, "run", "step", fields)
+        row = step_row(None, 0, "run", "step", fields)
     except RecordError as exc:
         return str(exc)
+    if signals is not None:
+        for name in signals:
+            signals[name] = row[name]
     return None
 
 
