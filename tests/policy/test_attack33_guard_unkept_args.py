@@ -107,3 +107,23 @@ def test_the_backtest_says_which_runs_hold_steps_it_never_saw() -> None:
     assert report.summary["quarantined_steps"] == 2 and report.summary["runs_with_quarantined"] == 1
     assert report.summary["cut"] == 0     # (the guard, fed the three calls, cuts the third)
     assert "2 quarantined steps in 1 of the runs not replayed" in repr(report)
+
+
+def test_the_backtest_says_which_runs_it_left_out_for_holding_no_step() -> None:
+    """guard36: a failed run whose every step the store quarantined (a loop of huge calls: the guard cuts it), or
+    that has no step at all, vanished from the backtest: "1 runs (0 failed …)" over a store of two failed runs."""
+    ws = wb.open()
+    big = {"blob": "x" * (4 * 1024 * 1024 + 1)}
+    ws.ingest([{"record": "run", "run_id": "bad", "outcome": "failure"},
+               *({"run_id": "bad", "step_id": f"s{i}", "agent": "a", "kind": "tool", "tool": "t", "seq": i, "input": big}
+                 for i in range(2)),
+               {"record": "run", "run_id": "empty", "outcome": "failure"},
+               {"record": "run", "run_id": "ok", "outcome": "success"},
+               {"run_id": "ok", "step_id": "s", "agent": "a", "kind": "tool", "tool": "t", "input": {"q": 1}}],
+              progress=False)
+    report = wb.backtest(Policy(budgets=Budgets(max_tool_calls_run=2)), ws)
+    ws.close()
+    s = report.summary
+    assert (s["runs"], s["excluded_no_steps"], s["excluded_no_steps_failed"], s["excluded_no_steps_quarantined"]) == (
+        1, 2, 2, 2)
+    assert "2 with no step stored left out (2 failed; 2 of their steps quarantined)" in repr(report)

@@ -49,7 +49,9 @@ class BacktestReport:
     summary : dict
         Runs, failures, failures prevented and their share, review rate, successes lost, excluded;
         ``counting`` (what counted as failed, see ``silent``) and ``taken_as_failed`` (silent failures
-        among the failures); ``quarantined_steps`` and ``runs_with_quarantined``: records of the runs the store
+        among the failures); ``excluded_no_steps`` (runs of known outcome with no step stored, left out; of them
+        ``excluded_no_steps_failed`` failed, ``excluded_no_steps_quarantined`` steps quarantined);
+        ``quarantined_steps`` and ``runs_with_quarantined``: records of the runs the store
         quarantined, which no backtest replays (the runs' ``quarantined`` column), where a live guard can
         decide otherwise: it counts a tool call whose arguments were past the store's limits.
     steps : DataFrame or None
@@ -84,7 +86,7 @@ class BacktestReport:
     def __repr__(self) -> str:
         s = self.summary
         return (f"<BacktestReport {s['runs']} runs ({s['failures']} failed{_counted(s)}, {s['excluded_unknown']} unknown "
-                f"left out): prevented {s['prevented']} ({s['prevented_share']:.0%}), review rate "
+                f"left out{_bare(s)}): prevented {s['prevented']} ({s['prevented_share']:.0%}), review rate "
                 f"{s['review_rate']:.1%}, cut {s['cut_rate']:.1%}, successes lost {s['successes_lost']}{_unseen(s)}>")
 
     def _repr_html_(self) -> str:
@@ -103,6 +105,16 @@ def _limit_text(v: Any) -> str:
     if v is None or (isinstance(v, float) and v != v):
         return ""
     return f"{int(v):,}" if isinstance(v, (int, float)) and float(v).is_integer() else str(v)
+
+
+def _bare(summary: dict[str, Any]) -> str:
+    """The runs of known outcome left out for holding no stored step, for the one-line repr."""
+    n = summary.get("excluded_no_steps", 0)
+    if not n:
+        return ""
+    held = summary.get("excluded_no_steps_quarantined", 0)
+    return (f", {n} with no step stored left out ({summary['excluded_no_steps_failed']} failed"
+            + (f"; {held} of their steps quarantined" if held else "") + ")")
 
 
 def _unseen(summary: dict[str, Any]) -> str:
@@ -163,6 +175,11 @@ def backtest(policy: Policy, ws: Any, runs: Any = None, steps: bool = False,
     frame = pd.DataFrame(rows, columns=_RUN_COLUMNS)
     excluded = sum(1 for v in info.values() if v[0] not in ("success", "failure"))
     summary = _summary(frame, excluded)
+    # a run of known outcome with no step stored (each quarantined, or none logged) has nothing to replay: it is
+    # left out, and said so (it vanished from the counts: two failed runs read "0 failed")
+    bare = [v for v in info.values() if v[0] in ("success", "failure") and not v[3]]
+    summary.update(excluded_no_steps=len(bare), excluded_no_steps_failed=sum(1 for v in bare if v[0] == "failure"),
+                   excluded_no_steps_quarantined=sum(int(v[7]) for v in bare))
     summary.update(silent=silent, counting=COUNTING[silent],
                    taken_as_failed=sum(1 for v in info.values() if v[0] == "failure" and v[6]))
     report = BacktestReport(policy, frame, _table(frame, policy), summary,
