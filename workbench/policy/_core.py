@@ -146,7 +146,8 @@ class _Pairs(list):
 
 
 def call_key(agent: str | None, tool: str | None, args: Any) -> str:
-    """One tool call's identity: agent, tool and arguments without whitespace, lower-cased.
+    """One tool call's identity: agent, tool and arguments without whitespace, lower-cased, a JSON object's keys
+    in any order (:func:`canonical`).
 
     The same normalisation as the loop and retry detectors (``detect/sql/calls.sql``); a dict or
     list of arguments is serialised as JSON first, as the store keeps it. Tool-call ids the LLM API

@@ -71,7 +71,8 @@ class Loops:
     """Loop limits.
 
     ``max_repeats``: how many times a tool call (same agent, tool, whitespace- and case-normalised
-    arguments) that already succeeded may be made again within the last ``window`` tool calls.
+    arguments, a JSON object's keys in any order) that already succeeded may be made again within the last
+    ``window`` tool calls.
     ``max_pingpong``: exchanges of a stretch of work bounced back unchanged between two agents, the
     ``ping_pong`` detector's rule (A→B→A→B is 3 exchanges): a turn saying what its agent's turn
     before said (the same, or nearly: ``repeat_similarity``) with no new tool result, and no new value
