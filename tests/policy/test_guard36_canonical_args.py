@@ -68,11 +68,22 @@ _TEXTS = st.one_of(_json.map(json.dumps), _json.map(lambda v: json.dumps(v, ensu
                                     '["\\ud800", 1]', '["\\ud83d\\ude00", 1]', '{"a": 1,}', '[1, 2] x', ' [1.0, -0.0]',
                                     '\n{"a": 1, "b": 2}', '{"b": 1e16, "a": 9007199254740993}', 'plain, text',
                                     '{"x": "call_abc", "y": 1}', '[18446744073709551615, -9223372036854775809]']))
+# the longest text compared canonically, and one character more (as text, on both sides)
+_EDGES = [json.dumps({"b": "é" * 65_519, "a": 1}, ensure_ascii=False),
+          json.dumps({"b": "é" * 65_520, "a": 1}, ensure_ascii=False)]
 
 
 @settings(max_examples=8, deadline=None)
 @given(st.lists(_TEXTS, min_size=30, max_size=80))
 def test_the_guards_canonical_form_is_the_detectors(texts: list[str]) -> None:
+    _agree(texts)
+
+
+def test_the_longest_text_compared_canonically_is_the_same_on_both_sides() -> None:
+    _agree(_EDGES)
+
+
+def _agree(texts: list[str]) -> None:
     from workbench.policy._core import _normal
 
     con = _con()

@@ -82,6 +82,9 @@ def _normal(text: str) -> str:
 # comma (DuckDB's reader takes it, json's not) and an escaped surrogate (json takes a lone one, DuckDB's reader not).
 _NOT_CANONICAL = re.compile(r",[ \t\n\r]*[\]}]|\\u[dD][89a-fA-F]")
 _PLAIN_KEY = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+# Longer arguments compare as text: parsing and sorting 2 MB of JSON cost a guarded call 0.8 CPU s (a loop of
+# such calls is still caught by its text, as before). det_canonical's length(t) counts code points alike.
+CANONICAL_CHARS = 65_536
 _INT_RANGE = range(-(2**63), 2**64)    # the integers DuckDB's JSON reads as integers (BIGINT, UBIGINT)
 
 
@@ -95,9 +98,10 @@ def canonical(text: str) -> str:
 def _canonical(text: str) -> str:
     """A JSON object or array (with a comma: one member cannot be reordered) as calls compare it, the same call
     whatever the order of its keys: every value's path and value, sorted, numbers in one form (``1``, ``1.0`` and
-    ``1e0`` alike). Any other text as it is. The mirror of ``det_canonical`` (``detect/sql/macros.sql``, DuckDB's
+    ``1e0`` alike). Any other text as it is, and so a text of more than ``CANONICAL_CHARS`` characters. The mirror of ``det_canonical`` (``detect/sql/macros.sql``, DuckDB's
     ``json_tree``): paths as its ``fullkey``, values as it renders them; keep the two equal."""
-    if text.lstrip(" ")[:1] not in ("{", "[") or "," not in text or _NOT_CANONICAL.search(text):
+    if (len(text) > CANONICAL_CHARS or text.lstrip(" ")[:1] not in ("{", "[") or "," not in text
+            or _NOT_CANONICAL.search(text)):
         return text
     try:
         value = json.loads(text, object_pairs_hook=_Pairs, parse_constant=_no_constant)

@@ -9,12 +9,13 @@ CREATE OR REPLACE TEMP MACRO det_squeezed(t) AS
 -- A JSON object or array (with a comma: one member cannot be reordered) the same call whatever the order of
 -- its keys: every value's path (json_tree's fullkey) and value, sorted, joined by chr(31); numbers in one form
 -- (1, 1.0 and 1e0 alike: an integral double below 2^53 as an integer, any other as DuckDB writes a double).
--- Any other text as it is, and so, on both sides, a trailing comma or an escaped surrogate (read by one of
+-- Any other text as it is (and one past 65,536 characters: policy/_core.py CANONICAL_CHARS), and so, on both sides, a trailing comma or an escaped surrogate (read by one of
 -- DuckDB's reader and Python's json only) and a number written with letters (nan, inf: DuckDB's reader only).
 -- The guard's mirror is policy/_core.py canonical: keep the two equal (tests/policy/test_guard36_canonical_args.py
 -- compares them). json_tree reads '[]' where the text is no JSON (a CASE does not spare a subquery the text).
 CREATE OR REPLACE TEMP MACRO det_canonical(t) AS CASE
-    WHEN ltrim(t)[1] IN ('{', '[') AND contains(t, ',') AND NOT regexp_matches(t, ',[ \t\n\r]*[\]}]|\\u[dD][89a-fA-F]')
+    WHEN length(t) <= 65536 AND ltrim(t)[1] IN ('{', '[') AND contains(t, ',')
+         AND NOT regexp_matches(t, ',[ \t\n\r]*[\]}]|\\u[dD][89a-fA-F]')
          AND json_valid(t)
     THEN coalesce((
         SELECT CASE WHEN NOT bool_or(j.type = 'DOUBLE' AND regexp_matches(j.atom, '[a-df-zA-DF-Z]')) THEN
