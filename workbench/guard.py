@@ -174,7 +174,10 @@ class Guard:
         if kind == "tool" and args is not None:
             given = st.raw_args       # one read: another thread may replace the triple
             args, unkept = given[1:] if given is not None and given[0] is args else _args_text(args)
-        if output is not None and (self._core.listen or st.hand is not None):
+        # (an output read by no rule is still checked for size: the step is decided on by its digest, not dropped,
+        # and a call answered past the field limit again and again is still a repeat)
+        if output is not None and (self._core.listen or st.hand is not None
+                                   or (output.__class__ is str and len(output) > _BIG)):
             output, said = _output_text(output)     # outside any lock: outputs can be large
             unkept = unkept or said
         if (not plain_values(tokens_in, tokens_out, cost, confidence, entropy) or not 0 <= when < _SECONDS_MAX

@@ -71,6 +71,12 @@ def test_a_call_past_the_stores_limits_counts_in_budgets_and_loops() -> None:
         guard.after_step("r", "a", "tool", tool="t", args=args)
     with pytest.raises(PolicyViolation, match="max_repeats is 2"):
         guard.before_step("r", "a", "tool", tool="t", args={"blob": big})
+    guard = wb.Guard(Policy(loops=Loops(max_repeats=1)))
+    for _ in range(2):     # a small call answered past the field limit: still a repeat of itself
+        guard.before_step("p", "a", "tool", tool="t", args={"q": 1})
+        guard.after_step("p", "a", "tool", tool="t", args={"q": 1}, output=big)
+    with pytest.raises(PolicyViolation, match="max_repeats is 2"):
+        guard.before_step("p", "a", "tool", tool="t", args={"q": 1})
     guard = wb.Guard(Policy(budgets=Budgets(max_retries=1)))
     for _ in range(2):    # the same failing call made again: retries, counted
         guard.before_step("q", "a", "tool", tool="t", args=circular)
