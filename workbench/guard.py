@@ -36,7 +36,7 @@ from .exceptions import PolicyViolation
 from .ingest._fields import SHORT_CHARS as _BIG
 from .ingest._fields import RecordError, field_text, plain_values, step_row
 from .policy._bounce import as_text
-from .policy._core import ALLOW, Core, Decision, RunState, encode
+from .policy._core import ALLOW, Core, Decision, RunState, digest_of, encode
 from .policy._model import Policy
 
 __all__ = ["Escalation", "Guard", "PolicyViolation"]
@@ -87,9 +87,12 @@ class Guard:
         Seconds since the epoch, used when a step gives no ``started_at`` / ``ended_at``.
 
     A step the store would quarantine (a confidence outside [0, 1], negative tokens or cost, a time
-    outside 1970-2262, arguments or an output past the store's field limit: ``ingest/_fields.step_row``,
-    the same check) is no step of the backtest's: the call returns ``allow`` without deciding, and
-    ``quarantined`` counts it. (When only ``after_step`` shows it, its ``before_step`` was decided.)
+    outside 1970-2262: ``ingest/_fields.step_row``, the same check) is no step of the backtest's: the call
+    returns ``allow`` without deciding, and ``quarantined`` counts it. (When only ``after_step`` shows it, its
+    ``before_step`` was decided.) Arguments or an output the store cannot keep (past its field limit, nested past
+    its limit, NaN, circular) are the exception: the step is decided on with a digest of the whole value standing
+    for it (``quarantined`` counts it too), so a tool call looping with a huge argument counts in the budgets and
+    loop limits; the backtest never sees such a step (its report counts them per run).
     """
 
     def __init__(self, policy: Policy | str | os.PathLike[str],
@@ -118,19 +121,21 @@ class Guard:
         ``step_id`` / ``parent_id``: the step's id and the id of the step it runs under (a span's and its
         parent's), given to :meth:`after_step` too: then the steps that enclose others are those a step
         named, exactly as the store's parent links say for the backtest."""
-        when = self._clock() if started_at is None else started_at
+        # (a NaN time is none given, as the store reads it: taken as the run's start it turned off the run's
+        # latency breaker, every later time compared against NaN)
+        when = self._clock() if started_at is None or started_at != started_at else started_at
         st = self._state(run_id)
+        unkept = None
         if kind == "tool" and args is not None:
-            try:
-                text = _args_text(args)   # serialised outside any lock: arguments can be large
-            except RecordError as exc:
-                return self._quarantined(run_id, str(exc))
-            st.raw_args = (args, text)    # after_step gets the same object: serialised once
+            text, unkept = _args_text(args)   # serialised outside any lock: arguments can be large
+            st.raw_args = (args, text, unkept)    # after_step gets the same object: serialised once
             args = text
         if (args.__class__ is str and len(args) > _BIG) or not 0 <= when < _SECONDS_MAX:
             reason = _unkept(args, None, when, None, "start_ns")
             if reason is not None:
                 return self._quarantined(run_id, reason)
+        if unkept is not None:
+            self._unkept_args(run_id, unkept)
         with st.lock:
             decision = self._core.before(st, agent, kind, tool, args, depth, when, step_id, parent_id)
         if decision.action == "cut":
@@ -161,25 +166,27 @@ class Guard:
         retrieval, human or hand-off step encloses nothing (parallel calls overlap without nesting).
         With ``step_id`` (and the steps' ``parent_id`` to :meth:`before_step`): whether a step named it as
         its parent, for any kind (an agent span left open beside its sibling's work encloses nothing)."""
-        when = self._clock() if ended_at is None else ended_at
+        when = self._clock() if ended_at is None or ended_at != ended_at else ended_at
         signals = {"confidence": confidence, "entropy": entropy, "tokens_in": tokens_in,
                    "tokens_out": tokens_out, "cost": cost}
         st = self._state(run_id)
-        try:
-            if kind == "tool" and args is not None:
-                given = st.raw_args       # one read: another thread may replace the pair
-                args = given[1] if given is not None and given[0] is args else _args_text(args)
-            if output is not None and (self._core.listen or st.hand is not None):
-                output = as_text(output)     # outside any lock: outputs can be large
-        except RecordError as exc:
-            return self._quarantined(run_id, str(exc))
-        except (ValueError, RecursionError) as exc:   # an output the store cannot write as JSON either
-            return self._quarantined(run_id, f"field 'output' cannot be written as JSON: {exc}")
+        unkept = None
+        if kind == "tool" and args is not None:
+            given = st.raw_args       # one read: another thread may replace the triple
+            args, unkept = given[1:] if given is not None and given[0] is args else _args_text(args)
+        # (an output read by no rule is still checked for size: the step is decided on by its digest, not dropped,
+        # and a call answered past the field limit again and again is still a repeat)
+        if output is not None and (self._core.listen or st.hand is not None
+                                   or (output.__class__ is str and len(output) > _BIG)):
+            output, said = _output_text(output)     # outside any lock: outputs can be large
+            unkept = unkept or said
         if (not plain_values(tokens_in, tokens_out, cost, confidence, entropy) or not 0 <= when < _SECONDS_MAX
                 or (args.__class__ is str and len(args) > _BIG) or (output.__class__ is str and len(output) > _BIG)):
             reason = _unkept(args, output if output.__class__ is str else None, when, signals)
             if reason is not None:
                 return self._quarantined(run_id, reason)
+        if unkept is not None:
+            self._unkept_args(run_id, unkept)
         with st.lock:
             decision = self._core.after(st, agent, kind, tool, args, status, latency_ms, when, signals, output,
                                         encloses, step_id)
@@ -255,6 +262,15 @@ class Guard:
         return f"<Guard {self.policy}>"
 
     # -- internals ---------------------------------------------------------------------------
+    def _unkept_args(self, run_id: str, reason: str) -> None:
+        """A tool call (or a step's output) the store would quarantine for its size, nesting or JSON: decided on
+        all the same, with a digest of the whole value standing for it, so a call looping with a huge argument
+        counts in the budgets and loop limits (it escaped them all). The backtest never sees such a step: its
+        report counts the quarantined steps of each run (``quarantined``), where the two can differ."""
+        with self._lock:
+            self.quarantined += 1
+        _log.info("workbench guard: run %r: a step the store quarantines (%s): checked by its digest", run_id, reason)
+
     def _quarantined(self, run_id: str, reason: str) -> Decision:
         """A step the store would quarantine: no step of the backtest's, so not decided on (its
         ``before_step``, when that passed, was)."""
@@ -326,19 +342,42 @@ class StepScope:
 _SECONDS_MAX = 2**63 / 1e9   # the store holds times up to 2262
 
 
-def _args_text(args: Any) -> str:
-    """A tool call's arguments as the store keeps them (as :func:`~workbench.policy._core.encode` writes them),
-    checked as the store checks them: arguments given as a dict or list holding NaN or infinity, circular, or
-    nested deeper than the store's limit raise :class:`RecordError` (the store quarantines such a step; the guard
-    had decided on it, or raised ValueError / RecursionError into the agent's own call)."""
-    if isinstance(args, (dict, list)):
-        return field_text(args, "input") or ""
-    return encode(args)
+def _args_text(args: Any) -> tuple[str, str | None]:
+    """A tool call's arguments as the store keeps them (as :func:`~workbench.policy._core.encode` writes them), and
+    None; or, for arguments the store does not keep (past its 4 MiB field limit, nested past its limit, holding NaN
+    or infinity, circular: it quarantines the step), a digest of the whole arguments, computed before any
+    truncation, and the reason. The same arguments give the same digest, so such a call is still counted and
+    still a repeat of itself (it was decided on by no rule, and a loop of it escaped every limit)."""
+    try:
+        text = field_text(args, "input") if isinstance(args, (dict, list)) else encode(args)
+        if len(text) > _BIG:
+            field_text(text, "input")    # (the size check of a text)
+    except RecordError as exc:
+        return digest_of(args), str(exc)
+    except TypeError as exc:   # a key json cannot write (a tuple): raised into the agent's own call
+        return digest_of(args), f"field 'input' cannot be written as JSON: {exc}"
+    return text, None
+
+
+def _output_text(output: Any) -> tuple[str | None, str | None]:
+    """A step's output as the store keeps it (``as_text``) and None; or its digest and the reason, for one the
+    store does not keep (past the field limit, or not writable as JSON): judged by the digest, as arguments are."""
+    try:
+        text = as_text(output)
+        if text is not None and len(text) > _BIG:
+            field_text(text, "output")
+    except RecordError as exc:
+        return digest_of(output), str(exc)
+    except (ValueError, RecursionError, TypeError) as exc:   # circular, nested past what json writes, a tuple key
+        return digest_of(output), f"field 'output' cannot be written as JSON: {exc}"
+    return text, None
 
 
 def _unkept(args: str | None, output: str | None, when: float, signals: dict[str, Any] | None,
             time_field: str = "end_ns") -> str | None:
-    """Why the store would quarantine a step with these values (None: it keeps it): the stage's own check."""
+    """Why the store would quarantine a step with these values (None: it keeps it): the stage's own check. A step
+    it keeps has its ``signals`` set, in place, to the numbers the store keeps (a confidence given as the text
+    "0.1" is 0.1 there, and raised TypeError out of the HITL rule's comparison here; NaN is not given)."""
     fields: dict[str, Any] = dict(signals or {})
     # (status "unset": the check requires one, and a guard's status says nothing of whether a step is kept)
     fields.update(input=args if args.__class__ is str else None, output=output, status="unset")
@@ -347,9 +386,12 @@ def _unkept(args: str | None, output: str | None, when: float, signals: dict[str
     elif when == when:
         return f"time {when:g} s is out of range (the range is 1970 to 2262)"
     try:
-        step_row(None, 0, "run", "step", fields)
+        row = step_row(None, 0, "run", "step", fields)
     except RecordError as exc:
         return str(exc)
+    if signals is not None:
+        for name in signals:
+            signals[name] = row[name]
     return None
 
 

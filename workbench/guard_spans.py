@@ -26,6 +26,9 @@ A span the store quarantines (a value out of range, a field past the store's siz
 check, ``ingest/_fields.step_row``) is no step of the backtest's: the processor decides nothing on it
 (``quarantined`` counts them), and the spans under it have no agent or depth from it, as in the store.
 Where only the span's end shows it, its start was checked already (the run counts it, the backtest not).
+Except a tool call quarantined for its arguments alone (past the field limit): checked by a digest of the whole
+arguments, so a call looping with a huge argument counts in the budgets and loop limits (``quarantined`` counts
+it too; the backtest never sees it, and its report counts such steps per run).
 
 A model call written as two LLM spans (Google ADK's legacy ``call_llm`` around ``generate_content``) is one step
 in the store, the parent's (``store/sql/same_call_llm.sql``): an LLM span begun as the only LLM child of an open LLM
@@ -68,7 +71,7 @@ from .ingest._conventions import (
     stored_reason,
 )
 from .ingest._logfire import rendered_name
-from .policy._core import Core, Decision, RunState, call_key
+from .policy._core import Core, Decision, RunState, call_key, digest_of
 from .policy._model import Policy
 
 __all__ = ["GuardSpanProcessor", "SpanDecision"]
@@ -391,6 +394,13 @@ class GuardSpanProcessor(SpanProcessor):
         top = key == trace and (span.parent is None or span.parent.is_remote)
         m, name = _mapped(span, root)
         reason = stored_reason(m, name, span.start_time, span.end_time, trace, f"{ctx.span_id:016x}")
+        if reason is not None:
+            m, reason, digested = _digested(m, name, span.start_time, span.end_time, trace, ctx.span_id, reason)
+            if digested is not None and reason is None:    # (counted once, at its end: every span ends once)
+                with self._lock:
+                    self.quarantined += 1
+                _log.info("workbench guard: span %016x of trace %s is one the store quarantines (%s): checked by "
+                          "its arguments' digest", ctx.span_id, trace, digested)
         status = status_of(span.status.status_code.value) or "unset"
         if (status == "unset" and failed_without_status(span.attributes or {})) or m["failed"]:
             status = "error"    # (m["failed"]: a failure handed back as the call's result, as the store reads it)
@@ -620,7 +630,10 @@ class GuardSpanProcessor(SpanProcessor):
                 return hit
         m, name = _mapped(span, root)
         ctx = span.get_span_context()
-        done = m, name, stored_reason(m, name, span.start_time, None, f"{ctx.trace_id:032x}", f"{ctx.span_id:016x}")
+        reason = stored_reason(m, name, span.start_time, None, f"{ctx.trace_id:032x}", f"{ctx.span_id:016x}")
+        if reason is not None:
+            m, reason, _ = _digested(m, name, span.start_time, None, f"{ctx.trace_id:032x}", ctx.span_id, reason)
+        done = m, name, reason
         if key is not None and done[2] is None and span.start_time is not None and 0 <= span.start_time < 2**63:
             if len(self._starts) >= 1024:
                 self._starts.clear()
@@ -760,6 +773,18 @@ def _stored_text(value: Any) -> str:
     if isinstance(value, (list, tuple, dict)):
         return json.dumps(list(value) if isinstance(value, tuple) else value, ensure_ascii=False, default=str)
     return str(value)
+
+
+def _digested(m: dict[str, Any], name: str, start: int | None, end: int | None, trace: str, span_id: int,
+              reason: str) -> tuple[dict[str, Any], str | None, str | None]:
+    """A tool span the store quarantines for its arguments alone (past the field limit, not UTF-8) is checked all
+    the same, by a digest of the whole arguments, as the hand Guard checks such a call (a call looping with a huge
+    argument escaped every limit): ``(m with the digest, why the store would still quarantine it or None, the
+    first reason)``; any other span as it came, with its reason and None."""
+    if m["kind"] != "tool" or not reason.startswith("field 'input'") or not isinstance(m["input"], str):
+        return m, reason, None
+    m = dict(m, input=digest_of(m["input"]))
+    return m, stored_reason(m, name, start, end, trace, f"{span_id:016x}"), reason
 
 
 def _call(m: dict[str, Any], name: str) -> tuple[str, str | None, Any]:

@@ -129,3 +129,33 @@ def test_a_retry_with_long_arguments_is_still_a_retry() -> None:
     g.after_step("r", "a", "tool", "upload", {"document": "y" * 9_999 + "z"})
     with pytest.raises(wb.PolicyViolation, match="max_retries"):
         g.before_step("r", "a", "tool", "upload", {"document": "y " * 10_000})   # whitespace aside, retry 2
+
+
+def test_a_signal_given_as_text_is_read_as_the_store_reads_it() -> None:
+    """guard36: a confidence (or tokens, cost) handed over as text, "0.1", is 0.1 in the store; the guard raised
+    TypeError out of the HITL rule's comparison into the agent's call."""
+    from workbench.policy import HitlRule
+
+    seen: list = []
+    g = wb.Guard(Policy(hitl=(HitlRule("confidence", 0.5, direction="below"), HitlRule("tokens_out", 100.0))),
+                 on_escalate=seen.append)
+    g.before_step("r", "a", "llm")
+    assert g.after_step("r", "a", "llm", confidence="0.1").action == "escalate"
+    g.before_step("r", "a", "llm")
+    assert g.after_step("r", "a", "llm", confidence="0.9", tokens_out="500").rule == "hitl:tokens_out>=100"
+    assert [e.value for e in seen] == [0.1, 500.0] and g.quarantined == 0
+
+
+def test_a_nan_time_does_not_turn_off_the_run_latency_breaker() -> None:
+    """guard36: a step begun at NaN (a broken clock) was taken as the run's start: every later time compared against
+    NaN, and the run's latency breaker never fired again. A NaN time is none given (the guard's clock), as the
+    store reads no time there."""
+    from workbench.policy import Breakers
+
+    now = [1000.0]
+    g = wb.Guard(Policy(breakers=Breakers(max_run_latency_ms=1000.0)), clock=lambda: now[0])
+    g.before_step("r", "a", "llm", started_at=float("nan"))
+    g.after_step("r", "a", "llm", ended_at=float("nan"))
+    g.before_step("r", "a", "llm", started_at=1000.5)
+    with pytest.raises(wb.PolicyViolation, match="max_run_latency_ms"):
+        g.after_step("r", "a", "llm", ended_at=1002.0)

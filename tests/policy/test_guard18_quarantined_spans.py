@@ -1,4 +1,5 @@
-"""Spans the store quarantines are no steps of the backtest's: the live guards decide nothing on them either.
+"""Spans the store quarantines are no steps of the backtest's: the live guards decide nothing on them either,
+except a tool call past the field limit for its arguments alone, which they count by its arguments' digest (guard36).
 
 A tool call whose arguments are past the store's field limit, an LLM call reporting negative tokens, a
 confidence of 1.5, a span that began before 1970: the store quarantines each (``ingest/_fields.step_row``),
@@ -23,7 +24,7 @@ import workbench as wb  # noqa: E402
 from workbench.guard import Guard  # noqa: E402
 from workbench.guard_spans import GuardSpanProcessor, SpanDecision  # noqa: E402
 from workbench.ingest._fields import MAX_FIELD_BYTES  # noqa: E402
-from workbench.policy import Breakers, Budgets, HitlRule, Policy  # noqa: E402
+from workbench.policy import Breakers, Budgets, HitlRule, Policy, PolicyViolation  # noqa: E402
 
 MS = 1_000_000
 T0 = 1_796_131_000_000_000_000
@@ -87,26 +88,35 @@ def test_spans_the_store_quarantines_are_decided_on_by_neither(name: str, tmp_pa
 
     ws, report = store_of(memory, tmp_path)
     assert report.quarantined == 4 and report.stored == 5
-    said = set(not_allowed(wb.backtest(policy, ws, steps=True)))
-    assert told == said
-    assert guard.quarantined == 4 and guard.errors == 0
+    backtest = wb.backtest(policy, ws, steps=True)
+    said = set(not_allowed(backtest))
+    # (a run cut is judged no further: in "tool calls", cut before the three other spans the store quarantines)
+    assert guard.quarantined == (1 if name == "tool calls" else 4) and guard.errors == 0
+    assert backtest.summary["quarantined_steps"] == 4     # (the report says where it and the guard can differ)
     if name == "tool calls":      # the fourth good lookup is the fourth call the store holds: cut there
-        last = [s for s in memory.get_finished_spans() if s.name == "execute_tool lookup"][-1]
-        assert said == {(f"{last.context.trace_id:032x}", f"{last.context.span_id:016x}", "cut",
+        lookups = [s for s in memory.get_finished_spans() if s.name == "execute_tool lookup"]
+        assert said == {(f"{lookups[-1].context.trace_id:032x}", f"{lookups[-1].context.span_id:016x}", "cut",
+                         "max_tool_calls_run")}
+        # the guard counts the call past the field limit (guard36: a loop of them escaped every limit), by its
+        # arguments' digest: its fourth call is the third good lookup, cut there
+        assert told == {(f"{lookups[3].context.trace_id:032x}", f"{lookups[3].context.span_id:016x}", "cut",
                          "max_tool_calls_run")}
     else:
-        assert said == set()
+        assert told == said == set()
 
 
 def test_the_hand_guard_leaves_out_the_steps_the_store_quarantines() -> None:
     escalations: list[Any] = []
-    guard = Guard(Policy(budgets=Budgets(max_tool_calls_run=1), hitl=(HitlRule("confidence", 0.9, direction="above"),)),
+    guard = Guard(Policy(budgets=Budgets(max_tool_calls_run=2), hitl=(HitlRule("confidence", 0.9, direction="above"),)),
                   on_escalate=escalations.append)
-    guard.before_step("r", "a", "tool", "t", args=BIG, started_at=1.0)    # past the field limit: not a call
+    # past the field limit: a call all the same (guard36: a loop of them escaped every limit), by its digest
+    guard.before_step("r", "a", "tool", "t", args=BIG, started_at=1.0)
     guard.after_step("r", "a", "tool", "t", args=BIG, ended_at=2.0)
     guard.before_step("r", "a", "llm", started_at=3.0)
     guard.after_step("r", "a", "llm", confidence=1.5, ended_at=4.0)        # no confidence the store keeps
     assert escalations == [] and guard.quarantined == 3
-    guard.before_step("r", "a", "tool", "t", args={"q": 1}, started_at=5.0)  # the run's first call the store holds
+    guard.before_step("r", "a", "tool", "t", args={"q": 1}, started_at=5.0)  # the run's second call
     guard.after_step("r", "a", "llm", confidence=0.95, ended_at=6.0)
     assert [e.rule for e in escalations] == ["hitl:confidence>=0.9"]
+    with pytest.raises(PolicyViolation, match="max_tool_calls_run is 3"):
+        guard.before_step("r", "a", "tool", "t", args={"q": 2}, started_at=7.0)

@@ -145,3 +145,20 @@ def test_hostile_json_gets_a_policy_error(tmp_path: Path) -> None:
     # what the writer produces still reads back, aliases and all
     assert Policy.from_yaml(full_policy().to_yaml()) == full_policy()
     assert Policy.from_yaml("schema: workbench.policy/v1\nprovenance:\n  notes: &n [a]\n  sweep: {x: *n}\n")
+
+
+def test_a_count_written_as_a_whole_float_is_held_as_an_integer() -> None:
+    """guard36: ``window: 1.0`` is an integer to the schema (2.0 is one since draft 6) and passed validation, then
+    the guard (and the backtest, one core) raised "TypeError: an integer is required" building its window; a
+    limit of 2.0 showed as "the limit is 2.0" and was written back so. Held as the integer it is."""
+    policy = Policy.from_yaml("schema: workbench.policy/v4\nloops: {window: 1.0, max_repeats: 0.0}\n"
+                              "budgets: {max_tool_calls_run: 2.0}\nprovenance: {runs: 5.0}\n")
+    assert (policy.loops.window, policy.loops.max_repeats, policy.budgets.max_tool_calls_run) == (1, 0, 2)
+    assert type(policy.loops.window) is int and type(policy.provenance.runs) is int
+    assert Policy(loops=Loops(window=3.0)).loops.window.__class__ is int      # built in Python too
+    guard = wb.Guard(policy)
+    for _ in range(2):
+        guard.before_step("r", "a", "tool", tool="t", args={"q": 1})
+    with pytest.raises(wb.PolicyViolation, match="the limit is 2$"):
+        guard.before_step("r", "a", "tool", tool="t", args={"q": 2})
+    assert "window: 1\n" in policy.to_yaml() and policy.loops.repeat_similarity == 0.8

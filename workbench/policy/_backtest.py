@@ -49,7 +49,11 @@ class BacktestReport:
     summary : dict
         Runs, failures, failures prevented and their share, review rate, successes lost, excluded;
         ``counting`` (what counted as failed, see ``silent``) and ``taken_as_failed`` (silent failures
-        among the failures).
+        among the failures); ``excluded_no_steps`` (runs of known outcome with no step stored, left out; of them
+        ``excluded_no_steps_failed`` failed, ``excluded_no_steps_quarantined`` steps quarantined);
+        ``quarantined_steps`` and ``runs_with_quarantined``: records of the runs the store
+        quarantined, which no backtest replays (the runs' ``quarantined`` column), where a live guard can
+        decide otherwise: it counts a tool call whose arguments were past the store's limits.
     steps : DataFrame or None
         With ``steps=True``: every step's decision (``run_id, step_id, seq, phase, action, rule``).
     """
@@ -82,8 +86,8 @@ class BacktestReport:
     def __repr__(self) -> str:
         s = self.summary
         return (f"<BacktestReport {s['runs']} runs ({s['failures']} failed{_counted(s)}, {s['excluded_unknown']} unknown "
-                f"left out): prevented {s['prevented']} ({s['prevented_share']:.0%}), review rate "
-                f"{s['review_rate']:.1%}, cut {s['cut_rate']:.1%}, successes lost {s['successes_lost']}>")
+                f"left out{_bare(s)}): prevented {s['prevented']} ({s['prevented_share']:.0%}), review rate "
+                f"{s['review_rate']:.1%}, cut {s['cut_rate']:.1%}, successes lost {s['successes_lost']}{_unseen(s)}>")
 
     def _repr_html_(self) -> str:
         from .._termtext import html_table  # rule names carry agent names from logs
@@ -101,6 +105,25 @@ def _limit_text(v: Any) -> str:
     if v is None or (isinstance(v, float) and v != v):
         return ""
     return f"{int(v):,}" if isinstance(v, (int, float)) and float(v).is_integer() else str(v)
+
+
+def _bare(summary: dict[str, Any]) -> str:
+    """The runs of known outcome left out for holding no stored step, for the one-line repr."""
+    n = summary.get("excluded_no_steps", 0)
+    if not n:
+        return ""
+    held = summary.get("excluded_no_steps_quarantined", 0)
+    return (f", {n} with no step stored left out ({summary['excluded_no_steps_failed']} failed"
+            + (f"; {held} of their steps quarantined" if held else "") + ")")
+
+
+def _unseen(summary: dict[str, Any]) -> str:
+    """The steps the report never saw, for its one-line repr: where a live guard can decide otherwise."""
+    n = summary.get("quarantined_steps", 0)
+    if not n:
+        return ""
+    return (f"; {n} quarantined step{'s' if n != 1 else ''} in {summary['runs_with_quarantined']} of the runs not "
+            f"replayed (a live guard counts a tool call among them whose arguments were past the store's limits)")
 
 
 def _counted(summary: dict[str, Any]) -> str:
@@ -152,6 +175,11 @@ def backtest(policy: Policy, ws: Any, runs: Any = None, steps: bool = False,
     frame = pd.DataFrame(rows, columns=_RUN_COLUMNS)
     excluded = sum(1 for v in info.values() if v[0] not in ("success", "failure"))
     summary = _summary(frame, excluded)
+    # a run of known outcome with no step stored (each quarantined, or none logged) has nothing to replay: it is
+    # left out, and said so (it vanished from the counts: two failed runs read "0 failed")
+    bare = [v for v in info.values() if v[0] in ("success", "failure") and not v[3]]
+    summary.update(excluded_no_steps=len(bare), excluded_no_steps_failed=sum(1 for v in bare if v[0] == "failure"),
+                   excluded_no_steps_quarantined=sum(int(v[7]) for v in bare))
     summary.update(silent=silent, counting=COUNTING[silent],
                    taken_as_failed=sum(1 for v in info.values() if v[0] == "failure" and v[6]))
     report = BacktestReport(policy, frame, _table(frame, policy), summary,
@@ -161,7 +189,7 @@ def backtest(policy: Policy, ws: Any, runs: Any = None, steps: bool = False,
 
 _RUN_COLUMNS = ["run_id", "outcome", "decision", "rule", "cut_step", "cut_rule", "escalate_step",
                 "escalate_rule", "escalations", "decisive_step", "intervened_at", "prevented", "lost",
-                "saved_tool_calls", "saved_tokens", "saved_cost", "saved_latency_ms"]
+                "saved_tool_calls", "saved_tokens", "saved_cost", "saved_latency_ms", "quarantined"]
 _STEP_COLUMNS = ["run_id", "step_id", "seq", "phase", "action", "rule"]
 
 
@@ -175,7 +203,7 @@ def _replay(core: Core, cur: Any, info: dict[str, tuple], bar: Any, keep_steps: 
     def finish() -> None:
         if current is None:
             return
-        outcome, decisive_seq, decisive_step, _, run_end, _task, _taken = info[current]
+        outcome, decisive_seq, decisive_step, _, run_end, _task, _taken, held = info[current]
         first = min((x for x in (acc["cut_seq"], acc["esc_seq"]) if x is not None), default=None)
         if acc["cut_seq"] is not None and (acc["esc_seq"] is None or acc["cut_seq"] <= acc["esc_seq"]):
             rule = acc["cut_rule"]
@@ -189,7 +217,7 @@ def _replay(core: Core, cur: Any, info: dict[str, tuple], bar: Any, keep_steps: 
                     acc["esc_rule"], acc["escalations"], decisive_step,
                     acc["cut_step"] if rule == acc["cut_rule"] and acc["cut_step"] else acc["esc_step"],
                     bool(outcome == "failure" and in_time), bool(outcome == "success" and acc["cut_step"]),
-                    acc["saved_calls"], acc["saved_tokens"], acc["saved_cost"], saved_latency))
+                    acc["saved_calls"], acc["saved_tokens"], acc["saved_cost"], saved_latency, int(held)))
 
     def play(rows: list[tuple]) -> None:
         nonlocal current, acc
@@ -314,4 +342,8 @@ def _summary(frame: pd.DataFrame, excluded: int) -> dict[str, Any]:
         "tool_calls_saved": int(frame["saved_tool_calls"].sum()),
         "tokens_saved": int(frame["saved_tokens"].sum()),
         "latency_saved_s": float(frame["saved_latency_ms"].sum()) / 1000.0,
+        # records of these runs the store quarantined: never seen here, where a live guard and this report can
+        # differ (the guard counts a tool call among them whose arguments were past the store's limits)
+        "quarantined_steps": int(frame["quarantined"].sum()),
+        "runs_with_quarantined": int((frame["quarantined"] > 0).sum()),
     }

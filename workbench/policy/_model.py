@@ -71,7 +71,8 @@ class Loops:
     """Loop limits.
 
     ``max_repeats``: how many times a tool call (same agent, tool, whitespace- and case-normalised
-    arguments) that already succeeded may be made again within the last ``window`` tool calls.
+    arguments, a JSON object's keys in any order) that already succeeded may be made again within the last
+    ``window`` tool calls.
     ``max_pingpong``: exchanges of a stretch of work bounced back unchanged between two agents, the
     ``ping_pong`` detector's rule (A→B→A→B is 3 exchanges): a turn saying what its agent's turn
     before said (the same, or nearly: ``repeat_similarity``) with no new tool result, and no new value
@@ -144,6 +145,15 @@ class Policy:
         # Validation of objects built in Python goes through the same schema as files do.
         object.__setattr__(self, "hitl", tuple(self.hitl))
         validate(self.to_dict())
+        # A count written 2.0 is an integer to the schema (since draft 6), but a float to the guard's
+        # deque and to every comparison and message after: held as the integer it is (``window: 1.0``
+        # passed validation, then Guard and backtest raised "TypeError: an integer is required").
+        for name in ("breakers", "budgets", "loops", "provenance"):
+            part = getattr(self, name)
+            whole = {f.name: int(v) for f in fields(part) if f.type in ("int", "int | None")
+                     and isinstance(v := getattr(part, f.name), float)}
+            if whole:
+                object.__setattr__(self, name, replace(part, **whole))
 
     # -- dict form ---------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:

@@ -1,6 +1,6 @@
 -- Shared input of the loop and retry detectors: the tool calls of the runs in scope, in order,
 -- with a signature of (agent, tool, arguments with whitespace and case normalised away and the
--- tool-call id the LLM API gave the call left out: det_call_args). A call whose
+-- tool-call id the LLM API gave the call left out, a JSON object's keys in any order: det_call_args). A call whose
 -- arguments the log does not hold (Who&When's code executor: the code is in the message before it)
 -- has no signature: unknown arguments are not the same arguments, so it is nobody's loop or retry.
 -- The signature is worked out before the numbering, so the sort carries a hash, not the arguments.

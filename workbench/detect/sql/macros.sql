@@ -6,6 +6,31 @@
 CREATE OR REPLACE TEMP MACRO det_squeezed(t) AS
     lower(replace(replace(replace(replace(replace(t, ' ', ''), chr(9), ''), chr(10), ''), chr(12), ''), chr(13), ''));
 
+-- A JSON object or array (with a comma: one member cannot be reordered) the same call whatever the order of
+-- its keys: every value's path (json_tree's fullkey) and value, sorted, joined by chr(31); numbers in one form
+-- (1, 1.0 and 1e0 alike: an integral double below 2^53 as an integer, any other as DuckDB writes a double).
+-- Any other text as it is (and one past 65,536 characters: policy/_core.py CANONICAL_CHARS), and so, on both sides, a trailing comma or an escaped surrogate (read by one of
+-- DuckDB's reader and Python's json only) and a number written with letters (nan, inf: DuckDB's reader only).
+-- The guard's mirror is policy/_core.py canonical: keep the two equal (tests/policy/test_guard36_canonical_args.py
+-- compares them). json_tree reads '[]' where the text is no JSON (a CASE does not spare a subquery the text).
+CREATE OR REPLACE TEMP MACRO det_canonical(t) AS CASE
+    WHEN length(t) <= 65536 AND ltrim(t)[1] IN ('{', '[') AND contains(t, ',')
+         AND NOT regexp_matches(t, ',[ \t\n\r]*[\]}]|\\u[dD][89a-fA-F]')
+         AND json_valid(t)
+    THEN coalesce((
+        SELECT CASE WHEN NOT bool_or(j.type = 'DOUBLE' AND regexp_matches(j.atom, '[a-df-zA-DF-Z]')) THEN
+               string_agg(j.fullkey || '=' || j.v, chr(31) ORDER BY j.fullkey, j.v) END
+        FROM (SELECT fullkey, type, atom,
+                     CASE type WHEN 'VARCHAR' THEN 's' || (value ->> '$') WHEN 'OBJECT' THEN 'o' WHEN 'ARRAY' THEN 'a'
+                               WHEN 'NULL' THEN 'z' WHEN 'BOOLEAN' THEN 'b' || atom
+                               WHEN 'DOUBLE' THEN 'n' || CASE WHEN CAST(atom AS DOUBLE) = trunc(CAST(atom AS DOUBLE))
+                                                                   AND abs(CAST(atom AS DOUBLE)) < 9007199254740992
+                                                              THEN CAST(CAST(CAST(atom AS DOUBLE) AS BIGINT) AS VARCHAR)
+                                                              ELSE CAST(CAST(atom AS DOUBLE) AS VARCHAR) END
+                               ELSE 'n' || atom END AS v
+              FROM json_tree(CASE WHEN json_valid(t) THEN t ELSE '[]' END)) j), t)
+    ELSE t END;
+
 -- A tool call's arguments as the loop and retry detectors compare them (calls.sql): without the id
 -- the LLM API gave the call (Bedrock's tooluse_…, Anthropic's toolu_…, OpenAI's call_…, which
 -- Strands and others log beside the arguments: a failed call made again gets a new id but is the
@@ -13,9 +38,9 @@ CREATE OR REPLACE TEMP MACRO det_squeezed(t) AS
 -- (20 letters or digits and more) or as the value of an id key. Ids go first, while the spaces
 -- still separate them from the words before. The guard's mirror is policy/_core.py _CALL_IDS:
 -- keep the two equal (ASCII classes only, so RE2 and Python's re read the pattern alike).
-CREATE OR REPLACE TEMP MACRO det_call_args(t) AS det_squeezed(regexp_replace(t,
+CREATE OR REPLACE TEMP MACRO det_call_args(t) AS det_squeezed(det_canonical(regexp_replace(t,
     '(^|[^0-9A-Za-z_])(?:tooluse_|toolu_|call_[0-9A-Za-z]{20})[0-9A-Za-z_-]*|(\\?"(?:id|tool_call_id|call_id|toolUseId)\\?"[ \t\n\f\r]*:[ \t\n\f\r]*\\?")call_[0-9A-Za-z_-]*',
-    '\1\2', 'g'));
+    '\1\2', 'g')));
 
 -- The values a text states (values.sql: what a step brings in and what later steps rest on): a UUID
 -- (LangChain's lc_run--<uuid>-0 suffix included) as one token, an identifier such as SKU-7, a number
