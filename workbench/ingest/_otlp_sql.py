@@ -303,6 +303,9 @@ SELECT line, bad, ri, si, pi, (line << 24) + off + pi - 1 AS order_hint, service
     OR CASE WHEN status = 'error' THEN coalesce(list_bool_or(list_transform(evs, lambda v: v.name = 'exception'
          AND coalesce(contains(list_filter(v.attrs, lambda x: x.key = 'exception.stacktrace')[1].value.stringValue,
                                'above exception'), false))), false) ELSE false END
+    -- an exception recorded on a span whose status says no error (_span_outcome.recorded_failure)
+    OR CASE WHEN status <> 'error' THEN coalesce(list_contains(list_transform(evs, lambda v: v.name), 'exception'),
+                                                 false) ELSE false END
     -- a tool result written as LangChain's ToolMessage (the mapper reads its content and status)
     OR (kind = 'tool' AND coalesce(contains(v_output, {_q(TOOL_MESSAGE_MARKER)}), false))
     -- a smolagents tool call's bound arguments (the mapper reads the call's own: _call_args.smolagents_tool_call)
