@@ -8,6 +8,13 @@ were read ``ok`` with no error: the streamed run whose model failed read ``succe
 service timed out read as a call that worked. Now the span is in error, the exception's type and message its error,
 in both OTLP readers; the run's outcome is still the outcome rules' (the caught exception's run, whose root says
 OK, stays a success).
+
+AG2 under OpenInference (fixtures/ag2/openinference_groupchat_tool_error, real35's): get_price failed, the
+researcher said so, and the writer called format_quote with a price of 0.0 it made up and quoted 0.00 USD. The
+chat's span is OK whenever it returns, so the run is a reported success, and no finding said otherwise: the
+silent-failure check took the writer's 0.0 as computed from its input, whose tool-call ids
+("call_researcher_0_0") hold a 0 (0 times anything). Digits inside an identifier are no number the step was
+given: the made-up 0.0 is the writer's, a critical silent failure of the reported success.
 """
 
 from __future__ import annotations
@@ -15,11 +22,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from _otlp_edits import edited_copy, run_steps
+from _otlp_edits import edited_copy, run_steps, silent_criticals
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SMOL_CRASH = FIXTURES / "smolagents" / "stream_model_crash.otlp.jsonl"
 SMOL_CAUGHT = FIXTURES / "smolagents" / "caught_tool_exception.otlp.jsonl"
+AG2_TOOL_ERROR = FIXTURES / "ag2" / "openinference_groupchat_tool_error.otlp.jsonl"
 
 
 @pytest.mark.parametrize("fast", [True, False])
@@ -42,3 +50,10 @@ def test_a_caught_tool_exception_is_the_tools_error_not_the_runs(tmp_path: Path,
     failed = steps[steps.status == "error"]
     assert list(zip(failed.kind, failed.tool, failed.error, strict=True)) == [
         ("tool", "get_price", "TimeoutError: price service timed out after 5 s")]
+
+
+def test_ag2_writer_quoting_a_made_up_zero_after_a_tool_error_is_a_silent_failure() -> None:
+    ws, steps = run_steps(AG2_TOOL_ERROR)
+    assert ws.sql("SELECT reported_outcome FROM runs").fetchall() == [("success",)]
+    asked = steps[(steps.kind == "llm") & (steps.agent == "writer")]
+    assert silent_criticals(ws) == [("writer", asked.step_id.iloc[0])]
