@@ -29,7 +29,7 @@ run wrapper sets OK in a ``finally`` over the ERROR it set for an exception the 
 were read ``ok`` with no error: the streamed run whose model failed read ``success``, and the tool whose price
 service timed out read as a call that worked. Now the span is in error, the exception's type and message its error,
 in both OTLP readers; the run's outcome is still the outcome rules' (the caught exception's run, whose root says
-OK, stays a success).
+OK, stays a success). The streamed run's output, every step's repr joined, is read for its final answer.
 
 AG2 under OpenInference (fixtures/ag2/openinference_groupchat_tool_error, real35's): get_price failed, the
 researcher said so, and the writer called format_quote with a price of 0.0 it made up and quoted 0.00 USD. The
@@ -122,6 +122,17 @@ def test_a_caught_tool_exception_is_the_tools_error_not_the_runs(tmp_path: Path,
     failed = steps[steps.status == "error"]
     assert list(zip(failed.kind, failed.tool, failed.error, strict=True)) == [
         ("tool", "get_price", "TimeoutError: price service timed out after 5 s")]
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_a_streamed_smolagents_runs_answer_is_its_final_step_not_the_stream(fast: bool) -> None:
+    # (OpenInference writes the run span's output as every streamed step's repr joined: ActionStep(timing=...,
+    # token_usage=...) ... FinalAnswerStep(output=...); read whole, its timings and token counts were an answer's
+    # unsupported numbers, a critical silent failure of a run that answered well)
+    ws, steps = run_steps(SMOL_CAUGHT, fast)
+    root = steps[steps.parent_id.isna()]
+    assert root.output.tolist() == ["Sorry, the widget's price is unavailable right now."]
+    assert silent_criticals(ws) == []
 
 
 def test_ag2_writer_quoting_a_made_up_zero_after_a_tool_error_is_a_silent_failure() -> None:
