@@ -404,6 +404,8 @@ class GuardSpanProcessor(SpanProcessor):
         status = status_of(span.status.status_code.value) or "unset"
         if (status == "unset" and failed_without_status(span.attributes or {})) or m["failed"]:
             status = "error"    # (m["failed"]: a failure handed back as the call's result, as the store reads it)
+        elif status != "error" and any(e.name == "exception" for e in span.events or ()):
+            status = "error"    # (an exception recorded with no error status: _span_outcome.recorded_failure)
         own = self._agent(key, span, m)     # (its own agent: a span checked only at its end says it then)
         run = self._run(key)
         told: list[tuple[int, _Step, Decision]] = []

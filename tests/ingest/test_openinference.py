@@ -91,7 +91,7 @@ def test_convention_samples_inside_otlp(samples: dict[str, dict], source: str, t
 TRACE = "7e2b9a7d1c0f4a5b8c9d0e1f2a3b4c5d"
 
 
-def phoenix_flat() -> list[dict]:
+def phoenix_flat(tool_status: str = "ERROR") -> list[dict]:
     """Rows of ``get_spans_dataframe()`` as ``to_json(orient="records", lines=True)`` writes them."""
     base = {"context.trace_id": TRACE, "status_message": "", "events": []}
     return [
@@ -108,7 +108,7 @@ def phoenix_flat() -> list[dict]:
                                            {"message.role": "user", "message.content": "Weather?"}],
          "attributes.output.value": '{"role": "assistant", "content": "call get_weather"}'},
         {**base, "context.span_id": "c3", "parent_id": "a1", "name": "get_weather", "span_kind": "TOOL",
-         "start_time": 1714564801200, "end_time": 1714564801900, "status_code": "ERROR",
+         "start_time": 1714564801200, "end_time": 1714564801900, "status_code": tool_status,
          "attributes.openinference.span.kind": "TOOL", "attributes.tool.name": "get_weather",
          "attributes.input.value": '{"city": "Paris"}',
          "events": [{"name": "exception", "timestamp": "2024-05-01T12:00:01.800Z",
@@ -116,9 +116,12 @@ def phoenix_flat() -> list[dict]:
     ]
 
 
-def test_phoenix_dataframe_jsonl(tmp_path: Path) -> None:
+# (OK: the exception recorded by code that caught it and went on, the status left OK: still the tool's error)
+@pytest.mark.parametrize(("tool_status", "tool_error"), [("ERROR", "weather API timeout"),
+                                                         ("OK", "TimeoutError: weather API timeout")])
+def test_phoenix_dataframe_jsonl(tmp_path: Path, tool_status: str, tool_error: str) -> None:
     path = tmp_path / "spans.jsonl"
-    lines = [json.dumps(r) for r in phoenix_flat()] + ["{broken", json.dumps({"context.trace_id": TRACE})]
+    lines = [json.dumps(r) for r in phoenix_flat(tool_status)] + ["{broken", json.dumps({"context.trace_id": TRACE})]
     path.write_text("\n".join(lines) + "\n")
     adapter = OpenInferenceJsonl()
     assert adapter.sniff(path, path.read_bytes()[:4096])
@@ -136,7 +139,7 @@ def test_phoenix_dataframe_jsonl(tmp_path: Path) -> None:
     assert json.loads(llm["input"])[1] == {"role": "user", "content": "Weather?"}
     assert llm["agent"] is None
     assert (tool["kind"], tool["tool"], tool["status"], tool["error"]) == (
-        "tool", "get_weather", "error", "weather API timeout")
+        "tool", "get_weather", "error", tool_error)
     rejects = rows(con, "stage_quarantine")
     assert [r["line"] for r in rejects] == [4, 5]
     assert rejects[0]["reason"].startswith("broken JSON") and "span id" in rejects[1]["reason"]

@@ -1,4 +1,4 @@
-"""Real runs of three framework/instrumentation pairs (real35; the READMEs beside the fixtures say how each was
+"""Real runs of framework/instrumentation pairs (real35, real36; the READMEs beside the fixtures say how each was
 made): what a user saw on 2cae41c, and what now reads right.
 
 CrewAI under OpenLLMetry (fixtures/crewai/openllmetry_*): the crew's kickoff span (``crewai.workflow``) and each
@@ -20,6 +20,23 @@ an OpenInference run as failed only when its last agent is in error). What the s
 but agents is a model call that got no answer (no output, no usage: OpenInference writes both for every answer),
 or one whose answer asked for a hand-off that never ran. Now such a run is a failure; a run that answered stays a
 success (test_real34_openllmetry_openai_agents, test_real34_finished_runs).
+
+real36 (what a user saw on e0db886): spans that record an exception with no error status, and a made-up zero.
+
+smolagents under OpenInference (fixtures/smolagents/stream_model_crash, caught_tool_exception): code that catches an
+exception and goes on records it with ``span.record_exception(e)`` and leaves the status alone, and OpenInference's
+run wrapper sets OK in a ``finally`` over the ERROR it set for an exception the run raised to its caller. Both spans
+were read ``ok`` with no error: the streamed run whose model failed read ``success``, and the tool whose price
+service timed out read as a call that worked. Now the span is in error, the exception's type and message its error,
+in both OTLP readers; the run's outcome is still the outcome rules' (the caught exception's run, whose root says
+OK, stays a success). The streamed run's output, every step's repr joined, is read for its final answer.
+
+AG2 under OpenInference (fixtures/ag2/openinference_groupchat_tool_error, real35's): get_price failed, the
+researcher said so, and the writer called format_quote with a price of 0.0 it made up and quoted 0.00 USD. The
+chat's span is OK whenever it returns, so the run is a reported success, and no finding said otherwise: the
+silent-failure check took the writer's 0.0 as computed from its input, whose tool-call ids
+("call_researcher_0_0") hold a 0 (0 times anything). Digits inside an identifier are no number the step was
+given: the made-up 0.0 is the writer's, a critical silent failure of the reported success.
 """
 
 from __future__ import annotations
@@ -27,13 +44,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from _otlp_edits import ingested_whole, run_steps, silent_criticals
+from _otlp_edits import edited_copy, ingested_whole, run_steps, silent_criticals
 
 FIXTURES = Path(__file__).parent / "fixtures"
 CREW_FAULT = FIXTURES / "crewai" / "openllmetry_fault.otlp.jsonl"
 CREW_CRASH = FIXTURES / "crewai" / "openllmetry_crash.otlp.jsonl"
 AG2_FAULT = FIXTURES / "ag2" / "openinference_groupchat_fault.otlp.jsonl"
 AG2_TOOL_ERROR = FIXTURES / "ag2" / "openinference_groupchat_tool_error.otlp.jsonl"
+SMOL_CRASH = FIXTURES / "smolagents" / "stream_model_crash.otlp.jsonl"
+SMOL_CAUGHT = FIXTURES / "smolagents" / "caught_tool_exception.otlp.jsonl"
 
 
 @pytest.mark.parametrize("fast", [True, False])
@@ -81,3 +100,42 @@ def test_openai_agents_run_its_caller_cut_off_is_a_failure(name: str) -> None:
     ws = ingested_whole(FIXTURES / "openai-agents" / f"openinference_timeout_{name}.otlp.jsonl")
     assert ws.sql("SELECT outcome, outcome_source FROM runs").fetchall() == [("failure", "root_status")]
     assert ws.sql("SELECT count(*) FROM steps WHERE status = 'error'").fetchall() == [(0,)]
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_a_streamed_smolagents_run_that_raised_is_a_failure(fast: bool) -> None:
+    ws, steps = run_steps(SMOL_CRASH, fast)
+    assert ws.sql("SELECT outcome FROM runs").fetchall() == [("failure",)]
+    root = steps[steps.parent_id.isna()]
+    assert list(zip(root.kind, root.agent, root.status, strict=True)) == [("agent", "researcher", "error")]
+    assert root.error.iloc[0] == ("smolagents.utils.AgentGenerationError: Error while generating output:\n"
+                                  "Error code: 500 - upstream overloaded")
+
+
+@pytest.mark.parametrize(("fast", "status"), [(True, None), (False, None), (True, "unset")])
+def test_a_caught_tool_exception_is_the_tools_error_not_the_runs(tmp_path: Path, fast: bool, status: str | None) -> None:
+    def unset(span: dict) -> None:
+        if span["name"] == "SimpleTool":
+            span.pop("status")
+    ws, steps = run_steps(edited_copy(tmp_path, unset, SMOL_CAUGHT) if status else SMOL_CAUGHT, fast)
+    assert ws.sql("SELECT outcome FROM runs").fetchall() == [("success",)]
+    failed = steps[steps.status == "error"]
+    assert list(zip(failed.kind, failed.tool, failed.error, strict=True)) == [
+        ("tool", "get_price", "TimeoutError: price service timed out after 5 s")]
+    assert steps[steps.parent_id.isna()].output.tolist() == ["Sorry, the widget's price is unavailable right now."]
+
+
+def test_a_streamed_smolagents_runs_answer_is_its_final_step_not_the_stream() -> None:
+    # (OpenInference writes the run span's output as every streamed step's repr joined: ActionStep(timing=...,
+    # token_usage=...) ... FinalAnswerStep(output=...); read whole, its timings and token counts were an answer's
+    # unsupported numbers, a critical silent failure of a run that answered well; the answer read from each
+    # reader: test_a_caught_tool_exception_is_the_tools_error_not_the_runs)
+    ws, _steps = run_steps(SMOL_CAUGHT)
+    assert silent_criticals(ws) == []
+
+
+def test_ag2_writer_quoting_a_made_up_zero_after_a_tool_error_is_a_silent_failure() -> None:
+    ws, steps = run_steps(AG2_TOOL_ERROR)
+    assert ws.sql("SELECT reported_outcome FROM runs").fetchall() == [("success",)]
+    asked = steps[(steps.kind == "llm") & (steps.agent == "writer")]
+    assert silent_criticals(ws) == [("writer", asked.step_id.iloc[0])]

@@ -48,14 +48,16 @@ class System:
 
     @contextmanager
     def span(self, name: str, attrs: dict[str, Any], at_end: dict[str, Any] | None = None,
-             error: bool = False, took: int = 1) -> Iterator[Any]:
+             error: bool | str = False, took: int = 1) -> Iterator[Any]:
         s = self.tracer.start_span(name, attributes=attrs, start_time=self.tick())
         with trace_api.use_span(s, end_on_exit=False):
             yield s
         self.tick(took)
         if at_end:
             s.set_attributes(at_end)
-        if error:
+        if error == "recorded":     # caught by the tool, recorded on its span, the status left alone
+            s.record_exception(TimeoutError("backend timeout"))
+        elif error:
             s.set_status(Status(StatusCode.ERROR, "backend timeout"))
         s.end(end_time=self.tick())
 
@@ -67,7 +69,7 @@ class System:
                         "gen_ai.usage.output_tokens": 12}, took=took):
             pass
 
-    def tool(self, name: str, args: dict[str, Any], result: str, error: bool = False) -> Any:
+    def tool(self, name: str, args: dict[str, Any], result: str, error: bool | str = False) -> Any:
         first = {"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": name}
         last = {"gen_ai.tool.call.result": result}
         (first if self.args_at == "start" else last)["gen_ai.tool.call.arguments"] = json.dumps(args)
@@ -78,7 +80,7 @@ class System:
                          {"gen_ai.output.messages": json.dumps([{"role": "assistant", "parts": [
                              {"type": "text", "content": answer}]}])})
 
-    def run(self, guard: GuardSpanProcessor | None = None, lookups: int = 4) -> None:
+    def run(self, guard: GuardSpanProcessor | None = None, lookups: int = 4, failed: bool | str = True) -> None:
         """An orchestrator asking a pricing agent (a sub-agent offered as a tool; its first call fails and is
         made again), then looking the same order up ``lookups`` times; it stops when ``guard`` says so."""
         answer = "Quote: 100 x WID-7 at 14.20 USD each = 1420.00 USD."
@@ -88,7 +90,7 @@ class System:
                 with self.tool("ask_pricing", {"sku": "WID-7"}, "The unit price of WID-7 is 14.20 USD."):
                     with self.agent("pricer", "The unit price of WID-7 is 14.20 USD."):
                         self.llm(call="get_price")
-                        with self.tool("get_price", {"sku": "WID-7"}, "catalogue API timed out (503)", error=True):
+                        with self.tool("get_price", {"sku": "WID-7"}, "catalogue API timed out (503)", error=failed):
                             pass
                         self.llm(call="get_price")
                         with self.tool("get_price", {"sku": "WID-7"}, '{"sku": "WID-7", "unit_price_usd": 14.2}'):
@@ -196,6 +198,19 @@ def test_live_guard_on_spans_decides_what_the_backtest_says(name: str, args_at: 
     for c in cuts:
         assert guard.should_stop(c.run_id) and guard.cut(c.run_id).rule == c.rule
         assert guard.should_stop(int(c.run_id, 16))
+
+
+def test_a_tool_call_whose_caught_exception_was_recorded_is_a_failed_call_live_as_in_the_backtest(
+        tmp_path: Path) -> None:
+    # the first get_price catches its timeout and records it on its span with no error status: the store reads the
+    # call as failed (_span_outcome.recorded_failure), so the same call made again is a retry, live too
+    policy = POLICIES["retries"]
+    guard = GuardSpanProcessor(policy, on_cut=lambda e: told.add((e.run_id, e.step_id, e.action, e.rule)))
+    told: set[tuple[str, str, str, str]] = set()
+    provider, memory = provider_with(guard)
+    System(provider.get_tracer("test-system"), T0).run(failed="recorded")
+    said, _ = _backtest(policy, memory, tmp_path)
+    assert told == said and {rule for *_, rule in told} == {"max_retries"}
 
 
 def test_a_system_that_asks_stops_where_the_backtest_cuts(tmp_path: Path) -> None:

@@ -50,6 +50,7 @@ from ._mastra import mastra_attributes
 from ._mlflow import PASSED_OPERATIONS as MLFLOW_PASSED_OPERATIONS
 from ._mlflow import SPAN_TYPE as MLFLOW_SPAN_TYPE
 from ._mlflow import mlflow_attributes
+from ._smolagents_stream import stream_answer
 from ._stage_tables import _NS_MAX, STAGE_STEP_COLUMNS, arrow_column
 from ._tool_message import tool_message
 from ._values import logprob_stats
@@ -1301,8 +1302,8 @@ def map_span(attrs: dict[str, Any], name: str | None, events: list[dict[str, Any
         agent = workflow_event_agent(inp)
         agent_of_previous = agent is None and workflow_tool_event(inp)
         turns = turns or agent is not None or agent_of_previous
-    crew = (crew_answer(out) or graph_state_answer(out) or react_answer(out) or event_answer(out)) \
-        if kind in ("chain", "agent") else None
+    crew = (crew_answer(out) or graph_state_answer(out) or react_answer(out) or event_answer(out)
+            or stream_answer(out)) if kind in ("chain", "agent") else None
     if crew is not None:
         out, rest[_output_key(attrs) or "output.value"] = crew
     error = known.get("error_type") or reflected

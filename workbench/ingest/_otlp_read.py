@@ -29,7 +29,7 @@ from ._jsonio import MAX_DEPTH, deeper_than, jsonl_lines, may_be_deep
 from ._links import LINKS_KEY, is_messaging, link_list, note_root_link
 from ._logfire import rendered_name
 from ._otlp_logs import stage_resource_logs
-from ._span_outcome import ended_well
+from ._span_outcome import ended_well, recorded_failure
 from ._stage_tables import arrow_column
 from ._time_units import number_ns
 
@@ -380,6 +380,8 @@ def _span(sp: Any, line: int, keys: _Keys, base: dict[str, Any], service: Any,
         m = map_span(attrs, name, events, root=pid is None)
         if m["failed"]:
             status_code = "error"
+        elif status_code != "error" and (caught := recorded_failure(events)) is not None:
+            status_code, m["error"] = "error", caught   # (an exception recorded and the status left alone: _span_outcome)
         elif status_code == "unset" and pid is None and ended_well(attrs, events):
             status_code = "ok"
     except (BadRecord, KeyError, TypeError, AttributeError, ValueError, RecursionError) as exc:

@@ -46,6 +46,7 @@ from ._jsonio import line_blocks
 from ._line_table import block_table, pick_lines
 from ._one_thread import one_thread
 from ._otlp_read import ROOT_PARENT_IDS, _Context, stage_line
+from ._smolagents_stream import MARKER as SMOLAGENTS_STREAM
 from ._span_outcome import BUILD_COMPLETED, WORKFLOW_COMPLETED
 from ._tool_message import MARKER as TOOL_MESSAGE_MARKER
 
@@ -278,6 +279,7 @@ SELECT line, bad, ri, si, pi, (line << 24) + off + pi - 1 AS order_hint, service
     OR coalesce(contains(v_output, '"tasks_output"'), false)
     OR (kind IN ('chain', 'agent') AND coalesce(contains(v_output, '"messages"') AND contains(v_output, '"ai"'), false))
     OR (kind IN ('chain', 'agent') AND coalesce(contains(v_output, '"trajectory"'), false))
+    OR (kind IN ('chain', 'agent') AND coalesce(contains(v_output, {_q(SMOLAGENTS_STREAM)}), false))
     -- an agent named by a generated id (Agent Framework's unnamed agent: the mapper names it per trace), or an
     -- Agno agent span named <name>.run (the reader names <name>)
     OR coalesce(regexp_matches(agent, {_q(_ID_RE)}), false)
@@ -303,6 +305,9 @@ SELECT line, bad, ri, si, pi, (line << 24) + off + pi - 1 AS order_hint, service
     OR CASE WHEN status = 'error' THEN coalesce(list_bool_or(list_transform(evs, lambda v: v.name = 'exception'
          AND coalesce(contains(list_filter(v.attrs, lambda x: x.key = 'exception.stacktrace')[1].value.stringValue,
                                'above exception'), false))), false) ELSE false END
+    -- an exception recorded on a span whose status says no error (_span_outcome.recorded_failure)
+    OR CASE WHEN status <> 'error' THEN coalesce(list_contains(list_transform(evs, lambda v: v.name), 'exception'),
+                                                 false) ELSE false END
     -- a tool result written as LangChain's ToolMessage (the mapper reads its content and status)
     OR (kind = 'tool' AND coalesce(contains(v_output, {_q(TOOL_MESSAGE_MARKER)}), false))
     -- a smolagents tool call's bound arguments (the mapper reads the call's own: _call_args.smolagents_tool_call)

@@ -41,7 +41,7 @@ from ._documents import each_document, iter_items
 from ._links import LINKS_KEY, is_messaging, link_list, note_root_link
 from ._logfire import rendered_name
 from ._parquet_rows import DamagedRows, EpochNs, has_span_ids, is_parquet, rows
-from ._span_outcome import ended_well
+from ._span_outcome import ended_well, recorded_failure
 from ._values import checked_ns, iso_duration_ms, iso_to_ns
 
 
@@ -157,6 +157,8 @@ def stage_span(stage: Stage, sink: StepSink, runs: set[str], *, line: int, order
         m = map_span(attrs, name, evs, fallback_kind=kind, root=pid is None)
         if m["failed"]:
             code = "error"
+        elif code != "error" and (caught := recorded_failure(evs)) is not None:
+            code, m["error"] = "error", caught   # (an exception recorded and the status left alone: _span_outcome)
         elif code == "unset" and pid is None and ended_well(attrs, evs):
             code = "ok"     # (as the OTLP readers read the same frameworks' root spans)
     except (BadSpan, ValueError, TypeError, AttributeError, OverflowError) as exc:

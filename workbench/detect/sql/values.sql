@@ -282,7 +282,9 @@ WHERE NOT CASE WHEN contains(s.input, c.token)
                                                AND k.rowid BETWEEN $row_lo AND $row_hi));
 
 -- A number in the step's own input written another way (12.50 for 12.5), or computed from two of
--- them or the task's (price × quantity, a sum), is not made up.
+-- them or the task's (price × quantity, a sum), is not made up. Digits inside an identifier are no
+-- number given (the 0 of a tool call's id "call_researcher_0_0": 0 × anything made every 0.0 computed,
+-- and AG2's writer passing a made-up price of 0.0 to format_quote quoted 0.00 unflagged).
 CREATE OR REPLACE TEMP TABLE det_intro AS
 WITH candidates AS (
     SELECT DISTINCT d.run_id, d.step_id, s.input FROM det_intro_direct d
@@ -293,8 +295,9 @@ given AS (
     SELECT run_id, step_id, num FROM (
         SELECT DISTINCT run_id, step_id, det_value_num(token) AS num FROM (
             SELECT run_id, step_id, unnest(regexp_extract_all(input,
-                '[0-9]+(?:,[0-9]{3})*(?:\.[0-9]+)?(?:[ \t]+(?:[Tt]housand|[Mm]illion|[Bb]illion|[Tt]rillion)\b)?')) AS token
+                '[A-Za-z_]*[0-9]+(?:,[0-9]{3})*(?:\.[0-9]+)?(?:[ \t]+(?:[Tt]housand|[Mm]illion|[Bb]illion|[Tt]rillion)\b)?')) AS token
             FROM candidates WHERE input IS NOT NULL)
+        WHERE ascii(token) < 65  -- (a token the pattern began at a letter or _ is an identifier's digits)
         UNION
         SELECT DISTINCT c.run_id, c.step_id, t.num FROM candidates c
         JOIN det_task_vals t ON t.run_id = c.run_id WHERE t.num IS NOT NULL)
