@@ -14,6 +14,7 @@ import altair as alt
 import pandas as pd
 
 from ._bulk import bulk_range
+from ._data import raised
 from ._label_spot import _CHAR_PX, FONT_PX, Spot, label_spot, nice
 
 KIND_COLORS = {"llm": "#4c78a8", "tool": "#59a14f", "handoff": "#b07aa1", "human": "#edc948",
@@ -37,9 +38,21 @@ def timeline(steps: pd.DataFrame, handoffs: pd.DataFrame | None = None, decisive
     """One lane per agent, a bar per move coloured by kind, hand-offs as arrows between lanes,
     flagged moves outlined red and moves built on a fault hatched amber, the decisive step marked;
     below it confidence and entropy along the run. Clicking a move selects it (param ``step``)."""
+    lanes, signals = timeline_parts(steps, handoffs, decisive_step, title, width, select)
+    return alt.vconcat(lanes) if signals is None else alt.vconcat(lanes, signals).resolve_scale(color="independent")
+
+
+def timeline_parts(steps: pd.DataFrame, handoffs: pd.DataFrame | None = None, decisive_step: str | None = None,
+                   title: str = "", width: int | str = 720,
+                   select: bool = True) -> tuple[alt.LayerChart, alt.Chart | None]:
+    """:func:`timeline`'s two charts apart: the lanes, and confidence and entropy along the run (None when no move
+    carries either). ``width="container"``: each as wide as the output it is drawn in, which Vega-Lite does for
+    a single or layered chart only, not for the two stacked in one: at a 1000 px window the explorer's 720 px
+    timeline took 876 px of a 568 px output, the end of the run, where its error usually is, past the edge."""
     _check(steps, ["step_id", "agent", "kind", "started_at", "ended_at", "flagged", "built_on_fault"], "timeline")
     data = steps.assign(agent=steps["agent"].fillna("(none)"),
-                        decisive=steps["step_id"].eq(decisive_step) if decisive_step else False)
+                        decisive=steps["step_id"].eq(decisive_step) if decisive_step else False,
+                        erred=raised(steps))
     lanes = list(dict.fromkeys(data["agent"]))
     # A transcript (Who&When, AG2 chats) has no timestamps: its moves are drawn in order instead of
     # at no time at all (every bar dropped, an empty chart).
@@ -93,7 +106,8 @@ def timeline(steps: pd.DataFrame, handoffs: pd.DataFrame | None = None, decisive
         bars = bars.add_params(pick)
     cascade = base.transform_filter("datum.built_on_fault").mark_tick(
         color="#f28e2b", thickness=3, size=20).encode(x=x, y=y)
-    errors = base.transform_filter("datum.status == 'error'").mark_point(
+    # (the moves the step list marks "✖ error": an error text under a status left unset is an error too)
+    errors = base.transform_filter("datum.erred").mark_point(
         shape="cross", color="#d62728", size=60, filled=True).encode(x=x, y=y)
     layers = [bars, cascade, errors]
     if handoffs is not None and len(handoffs):
@@ -120,16 +134,17 @@ def timeline(steps: pd.DataFrame, handoffs: pd.DataFrame | None = None, decisive
         layers += [mark.mark_rule(color="#d62728", strokeWidth=2).encode(x=x),
                    mark.mark_text(text="decisive step", dy=-4, dx=4, align="left", baseline="bottom",
                                   color="#d62728", fontWeight="bold").encode(x=x, y=alt.value(0))]
-    head = alt.TitleParams(title or "timeline", anchor="start", subtitle=(
-        "red outline: a detector points here · faded with amber ticks: built on a fault · red ✕: error"
-        " · dashed: hand-off · click a move to inspect it"))
+    # the key on two lines: on one (~720 px) it was wider than an output at a 1000 px window
+    head = alt.TitleParams(title or "timeline", anchor="start", subtitle=[
+        "red outline: a detector points here · faded with amber ticks: built on a fault",
+        "red ✕: raised an error · dashed: hand-off · click a move to inspect it"])
     lanes_chart = alt.layer(*layers).properties(width=width, height=max(60, 28 * len(lanes)), title=head)
     present = [c for c in ("confidence", "entropy") if c in data.columns]
     numeric_x = untimed or clock is not None
     signals = data.melt(id_vars=["step_id", "started_at", "agent", *(["x0"] if numeric_x else [])], value_vars=present,
                         var_name="signal", value_name="value").dropna(subset=["value"])
     if signals.empty:
-        return alt.vconcat(lanes_chart)
+        return lanes_chart, None
     line = alt.Chart(signals).mark_line(point=True).encode(
         x=alt.X("x0:Q", title="move") if untimed else
         alt.X("x0:Q", title=since_title, axis=alt.Axis(format=",~f", labelOverlap=True, tickCount=8))
@@ -139,7 +154,7 @@ def timeline(steps: pd.DataFrame, handoffs: pd.DataFrame | None = None, decisive
                                                     range=["#4c78a8", "#e15759"])),
         tooltip=["step_id:N", "agent:N", "signal:N", alt.Tooltip("value:Q", format=".3f")],
     ).properties(width=width, height=90, title="confidence and entropy of LLM moves")
-    return alt.vconcat(lanes_chart, line).resolve_scale(color="independent")
+    return lanes_chart, line
 
 
 # Runs shorter than this are drawn in time from their start (ms under 2 s, else s): a clock axis
@@ -435,9 +450,10 @@ def calibration(table: pd.DataFrame, width: int = 260) -> alt.LayerChart:
 
 
 def drift_over_time(series: pd.DataFrame, metric: str, changes: pd.DataFrame | None = None,
-                    width: int = 640) -> alt.LayerChart:
+                    width: int | str = 640) -> alt.LayerChart:
     """One line per agent of ``metric`` over time buckets, with the drift tests' change points: a dashed
-    rule each, named in a strip above the plot (in the plot, a name sat on the lines it marks)."""
+    rule each, named in a strip above the plot (in the plot, a name sat on the lines it marks).
+    ``width="container"``: as wide as the output it is drawn in (names placed as on a plot of ``NARROW_PLOT_PX``)."""
     _check(series, ["agent", "t", metric], "drift_over_time")
     series, colors, left_out = _drawn_agents(series, changes)
     bridges = _gap_bridges(series, metric)
@@ -458,7 +474,8 @@ def drift_over_time(series: pd.DataFrame, metric: str, changes: pd.DataFrame | N
         layers.append(alt.Chart(bridges).mark_line(strokeDash=[1, 3], strokeWidth=1.5, opacity=0.7).encode(
             x="t:T", y=f"{metric}:Q", color=alt.Color("agent:N", scale=colors), detail="gap:N"))
     if changes is not None and len(changes.dropna(subset=["since"])):
-        ch = _change_labels(changes.dropna(subset=["since"]), series["t"], width)
+        ch = _change_labels(changes.dropna(subset=["since"]), series["t"],
+                            width if isinstance(width, int | float) else NARROW_PLOT_PX)
         layers.append(alt.Chart(ch).mark_rule(strokeDash=[5, 3], strokeWidth=2).encode(
             x="since:T", color=alt.Color("agent:N", scale=colors),
             tooltip=["agent:N", "since:T", "severity:N", "detail:N"]))
@@ -470,14 +487,18 @@ def drift_over_time(series: pd.DataFrame, metric: str, changes: pd.DataFrame | N
                     x="since:T", y=alt.Y("label_y:Q", scale=None, axis=None), text="agent:N",
                     color=alt.Color("agent:N", scale=colors)))
     # the title sits above the names: Vega places it outside the bounds of every mark
-    title = alt.TitleParams(f"{metric.replace('_', ' ')} per agent (dashed: change points"
-                            + ("; dotted: no runs between)" if len(bridges) else ")"),
-                            **({"subtitle": f"the {MAX_AGENTS} agents with the most runs; {left_out} more not drawn"}
-                               if left_out else {}))
+    # the key under the title, not in it: "latency ms per agent (dashed: change points; dotted: no runs between)"
+    # ran past the chart's box at a 1000 px window ("…dotted: no runs betw")
+    key = "dashed: change points" + (" · dotted: no runs between" if len(bridges) else "")
+    title = alt.TitleParams(f"{metric.replace('_', ' ')} per agent", anchor="start", subtitle=[
+        key, *([f"the {MAX_AGENTS} agents with the most runs; {left_out} more not drawn"] if left_out else [])])
     return alt.layer(*layers).properties(width=width, height=220, title=title)
 
 
 MAX_AGENTS = 20
+# the plot's width a container-wide chart's change-point names are placed for: what is left of a 1000 px
+# window's output (568 px) beside the axis and the legend
+NARROW_PLOT_PX = 380
 
 
 def _gap_bridges(series: pd.DataFrame, metric: str) -> pd.DataFrame:
