@@ -72,7 +72,18 @@ def test_system_pickers_fit_and_draw(lab, browser) -> None:  # noqa: ANN001
             assert got["scroll"] <= got["client"] + 1 and got["marks"] > 3, (chart, got)
             assert all(r <= got["right"] for r in got["crosses"] + got["titles"]), (chart, got)
             c.screenshot(path=str(_shot(lab, f"ux36{chart.split()[0].replace('.wb-', '_')}_1000.png")))
-        assert len(page.locator(f"{PANEL} .wb-timeline").first.evaluate(_FITS)["crosses"]) == 1
+        timeline = page.locator(f"{PANEL} .wb-timeline").first
+        assert len(timeline.evaluate(_FITS)["crosses"]) == 1
+        # a long run's stretch zoomed into with shift + scroll (the x axis' labels change); a plain scroll is the page's
+        axis = """e => [...e.querySelectorAll('g[aria-label^="X-axis"] .role-axis-label text')].map(t => t.textContent)"""
+        whole = timeline.evaluate(axis)
+        box = timeline.locator("svg.marks").bounding_box()
+        page.mouse.move(box["x"] + box["width"] * 0.6, box["y"] + box["height"] * 0.5)
+        page.keyboard.down("Shift")
+        page.mouse.wheel(0, -600)
+        page.keyboard.up("Shift")
+        page.wait_for_timeout(1500)
+        assert timeline.evaluate(axis) != whole, whole
         assert not s.dialogs and not s.console_errors, (s.dialogs, s.console_errors)
 
 

@@ -69,6 +69,9 @@ def test_the_explorer_s_timeline_fits_its_output_and_marks_the_step_the_list_mar
     assert ex.signals_box.children == ()     # no move has a confidence or entropy: no empty chart under it
     data = [r for rows in spec["datasets"].values() for r in rows if "erred" in r]
     assert [r["step_id"] for r in data if r["erred"]] == ["s0003"]
+    # what it raised in its tooltip (and its ✕'s), as a trace view shows the exception on hover
+    assert [r["raised"] for r in data if r["erred"]] == ["503 from quotes.internal"]
+    assert {"raised"} <= {t["field"] for layer in spec["layer"][:3] for t in layer["encoding"].get("tooltip", [])}
 
 
 def test_a_raise_recorded_as_an_error_text_is_drawn_as_one_on_the_timeline() -> None:

@@ -53,6 +53,10 @@ def timeline_parts(steps: pd.DataFrame, handoffs: pd.DataFrame | None = None, de
     data = steps.assign(agent=steps["agent"].fillna("(none)"),
                         decisive=steps["step_id"].eq(decisive_step) if decisive_step else False,
                         erred=raised(steps))
+    # what it raised, in the tooltip of the move and of its red ✕ (a trace view shows the exception on hover): its
+    # first line, cut (a stack trace is read whole in the explorer's step panel); Vega writes it as text
+    said = data["error"] if "error" in data.columns else pd.Series(None, index=data.index, dtype=object)
+    data = data.assign(raised=said.where(data["erred"]).map(_first_line))
     lanes = list(dict.fromkeys(data["agent"]))
     # A transcript (Who&When, AG2 chats) has no timestamps: its moves are drawn in order instead of
     # at no time at all (every bar dropped, an empty chart).
@@ -92,7 +96,7 @@ def timeline_parts(steps: pd.DataFrame, handoffs: pd.DataFrame | None = None, de
     # tool runs) listed eight kinds beside two; a kind the palette does not know is drawn as "other"
     drawn = list(dict.fromkeys(data["kind"].dropna().astype(str))) if len(data) else list(KIND_COLORS)
     kinds = [k for k in KIND_COLORS if k in drawn] + [k for k in drawn if k not in KIND_COLORS]
-    bars = base.mark_bar(height=16, cornerRadius=2).encode(
+    bars = base.mark_bar(height=16, cornerRadius=2, clip=True).encode(
         x=x, x2=x2, y=y,
         color=alt.Color("kind:N", title="move", scale=alt.Scale(domain=kinds or list(KIND_COLORS), range=[
             KIND_COLORS.get(k, KIND_COLORS["other"]) for k in kinds or KIND_COLORS])),
@@ -100,15 +104,23 @@ def timeline_parts(steps: pd.DataFrame, handoffs: pd.DataFrame | None = None, de
         stroke=alt.condition("datum.flagged", alt.value("#d62728"), alt.value(None)),
         strokeWidth=alt.condition(pick, alt.value(4), alt.value(2)),
         tooltip=["step_id:N", "agent:N", "kind:N", "name:N", "status:N",
-                 alt.Tooltip("latency_ms:Q", format=",.0f"), "detectors:N"],
+                 alt.Tooltip("latency_ms:Q", format=",.0f"), "detectors:N", "raised:N"],
     )
     if select:
         bars = bars.add_params(pick)
+    # A long run's moves are a few px each at an output's width: zoom into a stretch of it (shift + scroll), move
+    # along it (shift + drag), back to the whole run (double-click), as a trace view's waterfall does. Shift: a
+    # plain scroll over the chart still scrolls the notebook, a plain click still picks a move. (Each mark is
+    # clipped to the plot: zoomed in, the moves outside it were drawn over the lanes' names.)
+    bars = bars.add_params(alt.selection_interval(
+        name="zoom", bind="scales", encodings=["x"], zoom="wheel![event.shiftKey]",
+        translate="[pointerdown[event.shiftKey], window:pointerup] > window:pointermove!"))
     cascade = base.transform_filter("datum.built_on_fault").mark_tick(
-        color="#f28e2b", thickness=3, size=20).encode(x=x, y=y)
+        color="#f28e2b", thickness=3, size=20, clip=True).encode(x=x, y=y)
     # (the moves the step list marks "✖ error": an error text under a status left unset is an error too)
     errors = base.transform_filter("datum.erred").mark_point(
-        shape="cross", color="#d62728", size=60, filled=True).encode(x=x, y=y)
+        shape="cross", color="#d62728", size=60, filled=True, clip=True).encode(
+        x=x, y=y, tooltip=["step_id:N", "agent:N", "name:N", "raised:N"])
     layers = [bars, cascade, errors]
     if handoffs is not None and len(handoffs):
         if untimed:   # from the end of the source move to the start of the destination, in move order
@@ -122,22 +134,23 @@ def timeline_parts(steps: pd.DataFrame, handoffs: pd.DataFrame | None = None, de
                                    t1=_since(handoffs["t1"].fillna(handoffs["t0"]), origin, per_second))
             hand, t = hand.dropna(subset=["t0", "t1"]), "Q"
         arrows = alt.Chart(hand).mark_rule(
-            color="#b07aa1", strokeDash=[4, 2]).encode(
+            color="#b07aa1", strokeDash=[4, 2], clip=True).encode(
             x=f"t0:{t}", x2=f"t1:{t}", y=alt.Y("src_agent:N", sort=lanes), y2="dst_agent:N",
             tooltip=["src_step:N", "dst_step:N", "src_agent:N", "dst_agent:N"])
         heads = alt.Chart(hand).mark_point(
-            shape="triangle-down", color="#b07aa1", filled=True, size=40).encode(
+            shape="triangle-down", color="#b07aa1", filled=True, size=40, clip=True).encode(
             x=f"t1:{t}", y=alt.Y("dst_agent:N", sort=lanes))
         layers += [arrows, heads]
     if decisive_step and bool(data["decisive"].any()):
         mark = base.transform_filter("datum.decisive")
-        layers += [mark.mark_rule(color="#d62728", strokeWidth=2).encode(x=x),
+        layers += [mark.mark_rule(color="#d62728", strokeWidth=2, clip=True).encode(x=x),
                    mark.mark_text(text="decisive step", dy=-4, dx=4, align="left", baseline="bottom",
                                   color="#d62728", fontWeight="bold").encode(x=x, y=alt.value(0))]
     # the key on two lines: on one (~720 px) it was wider than an output at a 1000 px window
     head = alt.TitleParams(title or "timeline", anchor="start", subtitle=[
         "red outline: a detector points here · faded with amber ticks: built on a fault",
-        "red ✕: raised an error · dashed: hand-off · click a move to inspect it"])
+        "red ✕: raised an error · dashed: hand-off · click a move to inspect it",
+        "shift + scroll: zoom · shift + drag: pan · double-click: the whole run"])
     lanes_chart = alt.layer(*layers).properties(width=width, height=max(60, 28 * len(lanes)), title=head)
     present = [c for c in ("confidence", "entropy") if c in data.columns]
     numeric_x = untimed or clock is not None
@@ -155,6 +168,13 @@ def timeline_parts(steps: pd.DataFrame, handoffs: pd.DataFrame | None = None, de
         tooltip=["step_id:N", "agent:N", "signal:N", alt.Tooltip("value:Q", format=".3f")],
     ).properties(width=width, height=90, title="confidence and entropy of LLM moves")
     return lanes_chart, line
+
+
+def _first_line(text: object, limit: int = 160) -> str | None:
+    if not isinstance(text, str) or not text.strip():
+        return None
+    line = text.strip().splitlines()[0]
+    return line if len(line) <= limit else line[:limit - 1] + "…"
 
 
 # Runs shorter than this are drawn in time from their start (ms under 2 s, else s): a clock axis
