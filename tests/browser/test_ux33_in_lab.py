@@ -76,11 +76,14 @@ def test_system_pickers_fit_and_draw(lab, browser) -> None:  # noqa: ANN001
         assert len(timeline.evaluate(_FITS)["crosses"]) == 1
         # a long run's stretch zoomed into with shift + scroll (the x axis' labels change); a plain scroll is the page's
         axis = """e => [...e.querySelectorAll('g[aria-label^="X-axis"] .role-axis-label text')].map(t => t.textContent)"""
+        timeline.scroll_into_view_if_needed()    # (the drift chart was scrolled to last: the mouse must be over this)
         whole = timeline.evaluate(axis)
         box = timeline.locator("svg.marks").bounding_box()
         page.mouse.move(box["x"] + box["width"] * 0.6, box["y"] + box["height"] * 0.5)
         page.keyboard.down("Shift")
-        page.mouse.wheel(0, -600)
+        for _ in range(3):
+            page.mouse.wheel(0, -200)
+            page.wait_for_timeout(200)
         page.keyboard.up("Shift")
         page.wait_for_timeout(1500)
         assert timeline.evaluate(axis) != whole, whole

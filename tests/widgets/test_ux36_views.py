@@ -81,6 +81,27 @@ def test_a_raise_recorded_as_an_error_text_is_drawn_as_one_on_the_timeline() -> 
     assert _crosses(chart.to_dict()) == 1
 
 
+def test_the_lanes_and_the_confidence_chart_under_them_line_up_container_wide() -> None:
+    # two charts container-wide: each plot is what its y axis and legend leave of the output; a "move" legend beside
+    # a "signal" one put one chart's 0 s ~20 px left of the other's (and an end label overhanging it, ~15 px right)
+    ws = wb.open()
+    ws.ingest([dict(r, confidence=0.8) if r["record"] == "step" else r for r in _run()], progress=False)
+    lanes, signals = (c.to_dict() for c in plots.timeline_parts(plots.timeline_data(ws, "r1"), width="container"))
+    assert signals["width"] == lanes["width"] == "container"
+
+    def y_axis(spec: dict) -> dict:
+        return next(layer["encoding"]["y"]["axis"] for layer in spec.get("layer", [spec]) if "y" in layer["encoding"])
+
+    def legends(spec: dict) -> list:
+        return [layer["encoding"]["color"].get("legend") for layer in spec.get("layer", [spec])
+                if "color" in layer.get("encoding", {})]
+
+    a, b = y_axis(lanes), y_axis(signals)
+    assert a["minExtent"] == a["maxExtent"] == b["minExtent"] == b["maxExtent"], (a, b)
+    assert all(g and g["orient"] == "bottom" for g in legends(lanes) + legends(signals))
+    assert all(layer["encoding"]["x"]["axis"]["labelFlush"] for layer in [lanes["layer"][0], signals["layer"][0]])
+
+
 def test_the_drift_chart_and_its_title_fit_a_1000_px_window_s_output() -> None:
     import vl_convert as vlc
 

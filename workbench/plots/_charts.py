@@ -66,7 +66,7 @@ def timeline_parts(steps: pd.DataFrame, handoffs: pd.DataFrame | None = None, de
         order = data["seq"] if "seq" in data.columns else pd.Series(range(len(data)), index=data.index)
         data = data.assign(x0=order.astype(float), x1=order.astype(float) + 0.8)
         x = alt.X("x0:Q", title="move, in order (this log has no timestamps)",
-                  axis=alt.Axis(format="d", tickMinStep=1))
+                  axis=alt.Axis(format="d", tickMinStep=1, labelFlush=True))
         x2 = "x1:Q"
     else:
         # A tool call of 3 ms beside LLM calls of 300 ms is a hairline nobody can see or click (any-agent's
@@ -78,7 +78,7 @@ def timeline_parts(steps: pd.DataFrame, handoffs: pd.DataFrame | None = None, de
         data = data.iloc[(end - start).fillna(pd.Timedelta(0)).to_numpy().argsort(kind="stable")[::-1]]
         clock = _short_run_clock(start, end)
         if clock is None:
-            x = alt.X("started_at:T", title=None, axis=alt.Axis(format="%H:%M:%S", labelOverlap=True, tickCount=8))
+            x = alt.X("started_at:T", title=None, axis=alt.Axis(format="%H:%M:%S", labelOverlap=True, tickCount=8, labelFlush=True))
             x2 = "shown_end:T"
         else:
             # A run of a second on a clock axis read "10:00:00" once (every tick the same second): a short
@@ -87,9 +87,14 @@ def timeline_parts(steps: pd.DataFrame, handoffs: pd.DataFrame | None = None, de
             data = data.assign(x0=_since(data["started_at"], origin, per_second),
                                x1=_since(data["shown_end"], origin, per_second))
             since_title = f"{unit} from the run's start ({origin:%H:%M:%S})"
-            x = alt.X("x0:Q", title=since_title, axis=alt.Axis(format=",~f", labelOverlap=True, tickCount=8))
+            x = alt.X("x0:Q", title=since_title, axis=alt.Axis(format=",~f", labelOverlap=True, tickCount=8, labelFlush=True))
             x2 = "x1:Q"
-    y = alt.Y("agent:N", sort=lanes, title=None)
+    # Container-wide, the lanes and the confidence/entropy chart are two charts: each one's plot is what its axis
+    # and legend leave of the output, and a legend of "move" beside one of "signal" put one chart's 0 s some 20 px
+    # left of the other's. Their y axes of one width and their legends under the plot line the two up.
+    fit = width == "container"
+    legend = alt.Legend(orient="bottom", direction="horizontal") if fit else alt.Undefined
+    y = alt.Y("agent:N", sort=lanes, title=None, axis=_fixed_axis() if fit else alt.Undefined)
     pick = alt.selection_point(name="step", fields=["step_id"], on="click", empty=False)
     base = alt.Chart(data)
     # the legend lists the kinds of move drawn, each in its fixed colour: a Who&When chat (agent turns and
@@ -98,7 +103,7 @@ def timeline_parts(steps: pd.DataFrame, handoffs: pd.DataFrame | None = None, de
     kinds = [k for k in KIND_COLORS if k in drawn] + [k for k in drawn if k not in KIND_COLORS]
     bars = base.mark_bar(height=16, cornerRadius=2, clip=True).encode(
         x=x, x2=x2, y=y,
-        color=alt.Color("kind:N", title="move", scale=alt.Scale(domain=kinds or list(KIND_COLORS), range=[
+        color=alt.Color("kind:N", title="move", legend=legend, scale=alt.Scale(domain=kinds or list(KIND_COLORS), range=[
             KIND_COLORS.get(k, KIND_COLORS["other"]) for k in kinds or KIND_COLORS])),
         opacity=alt.condition("datum.built_on_fault", alt.value(0.45), alt.value(1.0)),
         stroke=alt.condition("datum.flagged", alt.value("#d62728"), alt.value(None)),
@@ -158,16 +163,32 @@ def timeline_parts(steps: pd.DataFrame, handoffs: pd.DataFrame | None = None, de
                         var_name="signal", value_name="value").dropna(subset=["value"])
     if signals.empty:
         return lanes_chart, None
+    sx = alt.X("x0:Q", title="move", axis=alt.Axis(format="d", tickMinStep=1, labelFlush=True)) if untimed else \
+        alt.X("x0:Q", title=since_title, axis=alt.Axis(format=",~f", labelOverlap=True, tickCount=8, labelFlush=True)) \
+        if clock is not None else alt.X("started_at:T", title="time", axis=alt.Axis(format="%H:%M:%S", labelOverlap=True,
+                                                                                   tickCount=8, labelFlush=True))
+    # the lanes' whole span, drawn unseen, so that this chart's time axis spans what the lanes' does (from the first
+    # move's start to the last one's end, not to the last LLM move's start): 06:00 of one sat above 05:59 of the other
+    span = pd.DataFrame({"x0": [data["x0"].min(), data["x1"].max()]} if numeric_x else
+                        {"started_at": [data["started_at"].min(), data["shown_end"].max()]})
     line = alt.Chart(signals).mark_line(point=True).encode(
-        x=alt.X("x0:Q", title="move") if untimed else
-        alt.X("x0:Q", title=since_title, axis=alt.Axis(format=",~f", labelOverlap=True, tickCount=8))
-        if clock is not None else alt.X("started_at:T", title="time", axis=alt.Axis(format="%H:%M:%S", labelOverlap=True, tickCount=8)),
-        y=alt.Y("value:Q", title=None),
-        color=alt.Color("signal:N", scale=alt.Scale(domain=["confidence", "entropy"],
+        x=sx,
+        y=alt.Y("value:Q", title=None, axis=_fixed_axis() if fit else alt.Undefined),
+        color=alt.Color("signal:N", legend=legend, scale=alt.Scale(domain=["confidence", "entropy"],
                                                     range=["#4c78a8", "#e15759"])),
-        tooltip=["step_id:N", "agent:N", "signal:N", alt.Tooltip("value:Q", format=".3f")],
-    ).properties(width=width, height=90, title="confidence and entropy of LLM moves")
-    return lanes_chart, line
+        tooltip=["step_id:N", "agent:N", "signal:N", alt.Tooltip("value:Q", format=".3f")])
+    whole = alt.Chart(span).mark_point(opacity=0).encode(x=sx)
+    return lanes_chart, alt.layer(line, whole).properties(width=width, height=90,
+                                                         title="confidence and entropy of LLM moves")
+
+
+# the width of a container-wide timeline's y axes (an agent name longer than it is cut with "…"; the tooltip
+# has it whole)
+LANE_AXIS_PX = 110
+
+
+def _fixed_axis() -> alt.Axis:
+    return alt.Axis(minExtent=LANE_AXIS_PX, maxExtent=LANE_AXIS_PX, labelLimit=LANE_AXIS_PX - 8)
 
 
 def _first_line(text: object, limit: int = 160) -> str | None:
