@@ -26,7 +26,7 @@ for system, runs, ms in (("quotes-desk" + "<img src=x onerror=alert(1)>", 6, 100
 records.append({"record": "run", "run_id": "long-run", "system": "reports", "outcome": "failure",
                 "started_at": "2026-03-02T10:00:00Z"})
 records += [{"run_id": "long-run", "step_id": f"m{i:03d}", "agent": ["planner", "writer", "critic"][i % 3],
-             "kind": ["llm", "tool"][i % 2], "status": "ok", "error": "503 from quotes.internal" if i == 239 else None,
+             "kind": ["llm", "tool"][i % 2], "status": "ok", "error": "<img src=x onerror=alert('raised')> 503" if i == 239 else None,
              "started_at": f"2026-03-02T10:{i // 60:02d}:{i % 60:02d}Z",
              "ended_at": f"2026-03-02T10:{i // 60:02d}:{i % 60:02d}.8Z"} for i in range(240)]
 ws = wb.open()
@@ -74,6 +74,12 @@ def test_system_pickers_fit_and_draw(lab, browser) -> None:  # noqa: ANN001
             c.screenshot(path=str(_shot(lab, f"ux36{chart.split()[0].replace('.wb-', '_')}_1000.png")))
         timeline = page.locator(f"{PANEL} .wb-timeline").first
         assert len(timeline.evaluate(_FITS)["crosses"]) == 1
+        # what it raised in the ✕'s tooltip, as text (log text: an <img onerror> never runs)
+        timeline.scroll_into_view_if_needed()
+        timeline.locator('svg .mark-symbol path[fill="#d62728"]').first.hover(force=True)
+        page.wait_for_selector("#vg-tooltip-element.visible", timeout=15_000)
+        assert "<img src=x onerror=alert('raised')> 503" in page.locator("#vg-tooltip-element").inner_text()
+        page.mouse.move(0, 0)
         # a long run's stretch zoomed into with shift + scroll (the x axis' labels change); a plain scroll is the page's
         axis = """e => [...e.querySelectorAll('g[aria-label^="X-axis"] .role-axis-label text')].map(t => t.textContent)"""
         timeline.scroll_into_view_if_needed()    # (the drift chart was scrolled to last: the mouse must be over this)
