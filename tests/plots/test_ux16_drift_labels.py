@@ -57,7 +57,8 @@ def test_change_point_names_clear_of_lines_and_each_other(metric: str) -> None:
             assert apart, (a, b)
     # the title above the names, in the page's coordinates (each sits in its own translated group)
     at = _offsets(root)
-    [title] = [t for t in root.iter(f"{NS}text") if (t.text or "").endswith("(dashed: change points)")]
+    # (the key, "dashed: change points", is the title's last line: a subtitle since ux36)
+    [title] = [t for t in root.iter(f"{NS}text") if (t.text or "") == "dashed: change points"]
     title_bottom = _text_box(title)[3] + at[title][1]
     assert all(title_bottom <= box[1] + at[t][1] + 1 for t, box in zip(names, boxes, strict=True)), title_bottom
 
@@ -108,4 +109,6 @@ def test_each_agent_drawn_has_a_colour_of_its_own(n_agents: int) -> None:
     names = {a for a, _ in legend}
     if n_agents > 20:   # the agent with a change point is kept, and the chart says how many are left out
         assert "agent_00" in names and "agent_25" in names
-        assert any((t.text or "") == "the 20 agents with the most runs; 6 more not drawn" for t in root.iter(f"{NS}text"))
+        # (a line of the subtitle: its own tspan since ux36)
+        assert any("the 20 agents with the most runs; 6 more not drawn" in "".join(t.itertext())
+                   for t in root.iter(f"{NS}text"))

@@ -19,6 +19,7 @@ from ._charts import (
     review_load_curve,
     sweep_curve,
     timeline,
+    timeline_parts,
 )
 from ._data import (
     AGENT_METRICS,
@@ -29,6 +30,7 @@ from ._data import (
     detector_counts,
     handoff_data,
     histogram_data,
+    raised,
     stored_attribution,
     timeline_data,
 )
@@ -55,11 +57,13 @@ __all__ = [
     "limit_peaks",
     "limit_stops",
     "save",
+    "raised",
     "review_load_curve",
     "stored_attribution",
     "sweep_curve",
     "thin_tail",
     "timeline",
     "timeline_data",
+    "timeline_parts",
     "widget",
 ]

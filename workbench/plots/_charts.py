@@ -14,6 +14,7 @@ import altair as alt
 import pandas as pd
 
 from ._bulk import bulk_range
+from ._data import raised
 from ._label_spot import _CHAR_PX, FONT_PX, Spot, label_spot, nice
 
 KIND_COLORS = {"llm": "#4c78a8", "tool": "#59a14f", "handoff": "#b07aa1", "human": "#edc948",
@@ -37,9 +38,25 @@ def timeline(steps: pd.DataFrame, handoffs: pd.DataFrame | None = None, decisive
     """One lane per agent, a bar per move coloured by kind, hand-offs as arrows between lanes,
     flagged moves outlined red and moves built on a fault hatched amber, the decisive step marked;
     below it confidence and entropy along the run. Clicking a move selects it (param ``step``)."""
+    lanes, signals = timeline_parts(steps, handoffs, decisive_step, title, width, select)
+    return alt.vconcat(lanes) if signals is None else alt.vconcat(lanes, signals).resolve_scale(color="independent")
+
+
+def timeline_parts(steps: pd.DataFrame, handoffs: pd.DataFrame | None = None, decisive_step: str | None = None,
+                   title: str = "", width: int | str = 720,
+                   select: bool = True) -> tuple[alt.LayerChart, alt.Chart | None]:
+    """:func:`timeline`'s two charts apart: the lanes, and confidence and entropy along the run (None when no move
+    carries either). ``width="container"``: each as wide as the output it is drawn in, which Vega-Lite does for
+    a single or layered chart only, not for the two stacked in one: at a 1000 px window the explorer's 720 px
+    timeline took 876 px of a 568 px output, the end of the run, where its error usually is, past the edge."""
     _check(steps, ["step_id", "agent", "kind", "started_at", "ended_at", "flagged", "built_on_fault"], "timeline")
     data = steps.assign(agent=steps["agent"].fillna("(none)"),
-                        decisive=steps["step_id"].eq(decisive_step) if decisive_step else False)
+                        decisive=steps["step_id"].eq(decisive_step) if decisive_step else False,
+                        erred=raised(steps))
+    # what it raised, in the tooltip of the move and of its red ✕ (a trace view shows the exception on hover): its
+    # first line, cut (a stack trace is read whole in the explorer's step panel); Vega writes it as text
+    said = data["error"] if "error" in data.columns else pd.Series(None, index=data.index, dtype=object)
+    data = data.assign(raised=said.where(data["erred"]).map(_first_line))
     lanes = list(dict.fromkeys(data["agent"]))
     # A transcript (Who&When, AG2 chats) has no timestamps: its moves are drawn in order instead of
     # at no time at all (every bar dropped, an empty chart).
@@ -49,7 +66,7 @@ def timeline(steps: pd.DataFrame, handoffs: pd.DataFrame | None = None, decisive
         order = data["seq"] if "seq" in data.columns else pd.Series(range(len(data)), index=data.index)
         data = data.assign(x0=order.astype(float), x1=order.astype(float) + 0.8)
         x = alt.X("x0:Q", title="move, in order (this log has no timestamps)",
-                  axis=alt.Axis(format="d", tickMinStep=1))
+                  axis=alt.Axis(format="d", tickMinStep=1, labelFlush=True))
         x2 = "x1:Q"
     else:
         # A tool call of 3 ms beside LLM calls of 300 ms is a hairline nobody can see or click (any-agent's
@@ -61,7 +78,7 @@ def timeline(steps: pd.DataFrame, handoffs: pd.DataFrame | None = None, decisive
         data = data.iloc[(end - start).fillna(pd.Timedelta(0)).to_numpy().argsort(kind="stable")[::-1]]
         clock = _short_run_clock(start, end)
         if clock is None:
-            x = alt.X("started_at:T", title=None, axis=alt.Axis(format="%H:%M:%S", labelOverlap=True, tickCount=8))
+            x = alt.X("started_at:T", title=None, axis=alt.Axis(format="%H:%M:%S", labelOverlap=True, tickCount=8, labelFlush=True))
             x2 = "shown_end:T"
         else:
             # A run of a second on a clock axis read "10:00:00" once (every tick the same second): a short
@@ -70,31 +87,45 @@ def timeline(steps: pd.DataFrame, handoffs: pd.DataFrame | None = None, decisive
             data = data.assign(x0=_since(data["started_at"], origin, per_second),
                                x1=_since(data["shown_end"], origin, per_second))
             since_title = f"{unit} from the run's start ({origin:%H:%M:%S})"
-            x = alt.X("x0:Q", title=since_title, axis=alt.Axis(format=",~f", labelOverlap=True, tickCount=8))
+            x = alt.X("x0:Q", title=since_title, axis=alt.Axis(format=",~f", labelOverlap=True, tickCount=8, labelFlush=True))
             x2 = "x1:Q"
-    y = alt.Y("agent:N", sort=lanes, title=None)
+    # Container-wide, the lanes and the confidence/entropy chart are two charts: each one's plot is what its axis
+    # and legend leave of the output, and a legend of "move" beside one of "signal" put one chart's 0 s some 20 px
+    # left of the other's. Their y axes of one width and their legends under the plot line the two up.
+    fit = width == "container"
+    legend = alt.Legend(orient="bottom", direction="horizontal") if fit else alt.Undefined
+    y = alt.Y("agent:N", sort=lanes, title=None, axis=_fixed_axis() if fit else alt.Undefined)
     pick = alt.selection_point(name="step", fields=["step_id"], on="click", empty=False)
     base = alt.Chart(data)
     # the legend lists the kinds of move drawn, each in its fixed colour: a Who&When chat (agent turns and
     # tool runs) listed eight kinds beside two; a kind the palette does not know is drawn as "other"
     drawn = list(dict.fromkeys(data["kind"].dropna().astype(str))) if len(data) else list(KIND_COLORS)
     kinds = [k for k in KIND_COLORS if k in drawn] + [k for k in drawn if k not in KIND_COLORS]
-    bars = base.mark_bar(height=16, cornerRadius=2).encode(
+    bars = base.mark_bar(height=16, cornerRadius=2, clip=True).encode(
         x=x, x2=x2, y=y,
-        color=alt.Color("kind:N", title="move", scale=alt.Scale(domain=kinds or list(KIND_COLORS), range=[
+        color=alt.Color("kind:N", title="move", legend=legend, scale=alt.Scale(domain=kinds or list(KIND_COLORS), range=[
             KIND_COLORS.get(k, KIND_COLORS["other"]) for k in kinds or KIND_COLORS])),
         opacity=alt.condition("datum.built_on_fault", alt.value(0.45), alt.value(1.0)),
         stroke=alt.condition("datum.flagged", alt.value("#d62728"), alt.value(None)),
         strokeWidth=alt.condition(pick, alt.value(4), alt.value(2)),
         tooltip=["step_id:N", "agent:N", "kind:N", "name:N", "status:N",
-                 alt.Tooltip("latency_ms:Q", format=",.0f"), "detectors:N"],
+                 alt.Tooltip("latency_ms:Q", format=",.0f"), "detectors:N", "raised:N"],
     )
     if select:
         bars = bars.add_params(pick)
+    # A long run's moves are a few px each at an output's width: zoom into a stretch of it (shift + scroll), move
+    # along it (shift + drag), back to the whole run (double-click), as a trace view's waterfall does. Shift: a
+    # plain scroll over the chart still scrolls the notebook, a plain click still picks a move. (Each mark is
+    # clipped to the plot: zoomed in, the moves outside it were drawn over the lanes' names.)
+    bars = bars.add_params(alt.selection_interval(
+        name="zoom", bind="scales", encodings=["x"], zoom="wheel![event.shiftKey]",
+        translate="[pointerdown[event.shiftKey], window:pointerup] > window:pointermove!"))
     cascade = base.transform_filter("datum.built_on_fault").mark_tick(
-        color="#f28e2b", thickness=3, size=20).encode(x=x, y=y)
-    errors = base.transform_filter("datum.status == 'error'").mark_point(
-        shape="cross", color="#d62728", size=60, filled=True).encode(x=x, y=y)
+        color="#f28e2b", thickness=3, size=20, clip=True).encode(x=x, y=y)
+    # (the moves the step list marks "✖ error": an error text under a status left unset is an error too)
+    errors = base.transform_filter("datum.erred").mark_point(
+        shape="cross", color="#d62728", size=60, filled=True, clip=True).encode(
+        x=x, y=y, tooltip=["step_id:N", "agent:N", "name:N", "raised:N"])
     layers = [bars, cascade, errors]
     if handoffs is not None and len(handoffs):
         if untimed:   # from the end of the source move to the start of the destination, in move order
@@ -108,38 +139,63 @@ def timeline(steps: pd.DataFrame, handoffs: pd.DataFrame | None = None, decisive
                                    t1=_since(handoffs["t1"].fillna(handoffs["t0"]), origin, per_second))
             hand, t = hand.dropna(subset=["t0", "t1"]), "Q"
         arrows = alt.Chart(hand).mark_rule(
-            color="#b07aa1", strokeDash=[4, 2]).encode(
+            color="#b07aa1", strokeDash=[4, 2], clip=True).encode(
             x=f"t0:{t}", x2=f"t1:{t}", y=alt.Y("src_agent:N", sort=lanes), y2="dst_agent:N",
             tooltip=["src_step:N", "dst_step:N", "src_agent:N", "dst_agent:N"])
         heads = alt.Chart(hand).mark_point(
-            shape="triangle-down", color="#b07aa1", filled=True, size=40).encode(
+            shape="triangle-down", color="#b07aa1", filled=True, size=40, clip=True).encode(
             x=f"t1:{t}", y=alt.Y("dst_agent:N", sort=lanes))
         layers += [arrows, heads]
     if decisive_step and bool(data["decisive"].any()):
         mark = base.transform_filter("datum.decisive")
-        layers += [mark.mark_rule(color="#d62728", strokeWidth=2).encode(x=x),
+        layers += [mark.mark_rule(color="#d62728", strokeWidth=2, clip=True).encode(x=x),
                    mark.mark_text(text="decisive step", dy=-4, dx=4, align="left", baseline="bottom",
                                   color="#d62728", fontWeight="bold").encode(x=x, y=alt.value(0))]
-    head = alt.TitleParams(title or "timeline", anchor="start", subtitle=(
-        "red outline: a detector points here · faded with amber ticks: built on a fault · red ✕: error"
-        " · dashed: hand-off · click a move to inspect it"))
+    # the key on two lines: on one (~720 px) it was wider than an output at a 1000 px window
+    head = alt.TitleParams(title or "timeline", anchor="start", subtitle=[
+        "red outline: a detector points here · faded with amber ticks: built on a fault",
+        "red ✕: raised an error · dashed: hand-off · click a move to inspect it",
+        "shift + scroll: zoom · shift + drag: pan · double-click: the whole run"])
     lanes_chart = alt.layer(*layers).properties(width=width, height=max(60, 28 * len(lanes)), title=head)
     present = [c for c in ("confidence", "entropy") if c in data.columns]
     numeric_x = untimed or clock is not None
     signals = data.melt(id_vars=["step_id", "started_at", "agent", *(["x0"] if numeric_x else [])], value_vars=present,
                         var_name="signal", value_name="value").dropna(subset=["value"])
     if signals.empty:
-        return alt.vconcat(lanes_chart)
+        return lanes_chart, None
+    sx = alt.X("x0:Q", title="move", axis=alt.Axis(format="d", tickMinStep=1, labelFlush=True)) if untimed else \
+        alt.X("x0:Q", title=since_title, axis=alt.Axis(format=",~f", labelOverlap=True, tickCount=8, labelFlush=True)) \
+        if clock is not None else alt.X("started_at:T", title="time", axis=alt.Axis(format="%H:%M:%S", labelOverlap=True,
+                                                                                   tickCount=8, labelFlush=True))
+    # the lanes' whole span, drawn unseen, so that this chart's time axis spans what the lanes' does (from the first
+    # move's start to the last one's end, not to the last LLM move's start): 06:00 of one sat above 05:59 of the other
+    span = pd.DataFrame({"x0": [data["x0"].min(), data["x1"].max()]} if numeric_x else
+                        {"started_at": [data["started_at"].min(), data["shown_end"].max()]})
     line = alt.Chart(signals).mark_line(point=True).encode(
-        x=alt.X("x0:Q", title="move") if untimed else
-        alt.X("x0:Q", title=since_title, axis=alt.Axis(format=",~f", labelOverlap=True, tickCount=8))
-        if clock is not None else alt.X("started_at:T", title="time", axis=alt.Axis(format="%H:%M:%S", labelOverlap=True, tickCount=8)),
-        y=alt.Y("value:Q", title=None),
-        color=alt.Color("signal:N", scale=alt.Scale(domain=["confidence", "entropy"],
+        x=sx,
+        y=alt.Y("value:Q", title=None, axis=_fixed_axis() if fit else alt.Undefined),
+        color=alt.Color("signal:N", legend=legend, scale=alt.Scale(domain=["confidence", "entropy"],
                                                     range=["#4c78a8", "#e15759"])),
-        tooltip=["step_id:N", "agent:N", "signal:N", alt.Tooltip("value:Q", format=".3f")],
-    ).properties(width=width, height=90, title="confidence and entropy of LLM moves")
-    return alt.vconcat(lanes_chart, line).resolve_scale(color="independent")
+        tooltip=["step_id:N", "agent:N", "signal:N", alt.Tooltip("value:Q", format=".3f")])
+    whole = alt.Chart(span).mark_point(opacity=0).encode(x=sx)
+    return lanes_chart, alt.layer(line, whole).properties(width=width, height=90,
+                                                         title="confidence and entropy of LLM moves")
+
+
+# the width of a container-wide timeline's y axes (an agent name longer than it is cut with "…"; the tooltip
+# has it whole)
+LANE_AXIS_PX = 110
+
+
+def _fixed_axis() -> alt.Axis:
+    return alt.Axis(minExtent=LANE_AXIS_PX, maxExtent=LANE_AXIS_PX, labelLimit=LANE_AXIS_PX - 8)
+
+
+def _first_line(text: object, limit: int = 160) -> str | None:
+    if not isinstance(text, str) or not text.strip():
+        return None
+    line = text.strip().splitlines()[0]
+    return line if len(line) <= limit else line[:limit - 1] + "…"
 
 
 # Runs shorter than this are drawn in time from their start (ms under 2 s, else s): a clock axis
@@ -435,9 +491,10 @@ def calibration(table: pd.DataFrame, width: int = 260) -> alt.LayerChart:
 
 
 def drift_over_time(series: pd.DataFrame, metric: str, changes: pd.DataFrame | None = None,
-                    width: int = 640) -> alt.LayerChart:
+                    width: int | str = 640) -> alt.LayerChart:
     """One line per agent of ``metric`` over time buckets, with the drift tests' change points: a dashed
-    rule each, named in a strip above the plot (in the plot, a name sat on the lines it marks)."""
+    rule each, named in a strip above the plot (in the plot, a name sat on the lines it marks).
+    ``width="container"``: as wide as the output it is drawn in (names placed as on a plot of ``NARROW_PLOT_PX``)."""
     _check(series, ["agent", "t", metric], "drift_over_time")
     series, colors, left_out = _drawn_agents(series, changes)
     bridges = _gap_bridges(series, metric)
@@ -458,7 +515,8 @@ def drift_over_time(series: pd.DataFrame, metric: str, changes: pd.DataFrame | N
         layers.append(alt.Chart(bridges).mark_line(strokeDash=[1, 3], strokeWidth=1.5, opacity=0.7).encode(
             x="t:T", y=f"{metric}:Q", color=alt.Color("agent:N", scale=colors), detail="gap:N"))
     if changes is not None and len(changes.dropna(subset=["since"])):
-        ch = _change_labels(changes.dropna(subset=["since"]), series["t"], width)
+        ch = _change_labels(changes.dropna(subset=["since"]), series["t"],
+                            width if isinstance(width, int | float) else NARROW_PLOT_PX)
         layers.append(alt.Chart(ch).mark_rule(strokeDash=[5, 3], strokeWidth=2).encode(
             x="since:T", color=alt.Color("agent:N", scale=colors),
             tooltip=["agent:N", "since:T", "severity:N", "detail:N"]))
@@ -470,14 +528,18 @@ def drift_over_time(series: pd.DataFrame, metric: str, changes: pd.DataFrame | N
                     x="since:T", y=alt.Y("label_y:Q", scale=None, axis=None), text="agent:N",
                     color=alt.Color("agent:N", scale=colors)))
     # the title sits above the names: Vega places it outside the bounds of every mark
-    title = alt.TitleParams(f"{metric.replace('_', ' ')} per agent (dashed: change points"
-                            + ("; dotted: no runs between)" if len(bridges) else ")"),
-                            **({"subtitle": f"the {MAX_AGENTS} agents with the most runs; {left_out} more not drawn"}
-                               if left_out else {}))
+    # the key under the title, not in it: "latency ms per agent (dashed: change points; dotted: no runs between)"
+    # ran past the chart's box at a 1000 px window ("…dotted: no runs betw")
+    key = "dashed: change points" + (" · dotted: no runs between" if len(bridges) else "")
+    title = alt.TitleParams(f"{metric.replace('_', ' ')} per agent", anchor="start", subtitle=[
+        key, *([f"the {MAX_AGENTS} agents with the most runs; {left_out} more not drawn"] if left_out else [])])
     return alt.layer(*layers).properties(width=width, height=220, title=title)
 
 
 MAX_AGENTS = 20
+# the plot's width a container-wide chart's change-point names are placed for: what is left of a 1000 px
+# window's output (568 px) beside the axis and the legend
+NARROW_PLOT_PX = 380
 
 
 def _gap_bridges(series: pd.DataFrame, metric: str) -> pd.DataFrame:

@@ -39,6 +39,23 @@ def timeline_data(ws: Workspace, run_id: str, max_steps: int = MAX_STEPS) -> pd.
                                               "max_steps": int(max_steps)})
 
 
+def raised(steps: pd.DataFrame) -> pd.Series:
+    """Which moves of a :func:`timeline_data` frame raised: status ``error``, or an error text under another status
+    (a framework that records the exception and leaves the span's status unset). The one reading of every view
+    that marks an error: the explorer's step list marked a move with an error text "✖ error" while the timeline,
+    reading the status alone, drew no red ✕ on it."""
+    if steps.empty:
+        return pd.Series(dtype=bool, index=steps.index)
+    status = steps["status"] if "status" in steps.columns else pd.Series(None, index=steps.index, dtype=object)
+    text = steps["error"].map(has_text) if "error" in steps.columns else False
+    return (status.fillna("") == "error") | text
+
+
+def has_text(value: object) -> bool:
+    """Whether a step's text (input, output, error) says anything: not missing, empty, or an empty JSON list/object."""
+    return isinstance(value, str) and value.strip() not in ("", "[]", "{}", "null", '""')
+
+
 def handoff_data(ws: Workspace, run_id: str, max_steps: int = MAX_STEPS) -> pd.DataFrame:
     """Hand-offs between agents of ``run_id``: source and destination agent and time."""
     return fetch_df(ws.con, _sql("handoffs"), {"run_id": one_run_id(run_id, "handoff_data"),

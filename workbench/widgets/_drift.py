@@ -14,7 +14,7 @@ from ..exceptions import InvalidParameterError
 from ..store._outcomes import TAKEN_OUTCOME, counted_as
 from ..store._own_connection import fetch, fetch_df
 from ._html import STYLE, esc, label, short_id
-from ._layout import control_row, scroll_wide
+from ._layout import control_row, fit_output, scroll_wide
 from ._systems import system_picker
 
 if TYPE_CHECKING:
@@ -46,10 +46,9 @@ class DriftMonitor(w.VBox):
         self.changes = plots.change_points(ws, system=self.system.value)
         self.metric = w.Dropdown(description="metric", options=list(plots.AGENT_METRICS), value=metric)
         # no times (Who&When, AG2 chats): the panel says so instead of drawing an empty frame
-        self.chart = plots.widget(plots.drift_over_time(self.series, metric, self.changes)) \
-            if not self.series.empty else None
+        self.chart = plots.widget(self._drawn(metric)) if not self.series.empty else None
         if self.chart is not None:   # (640 px and its legend: at 1000 px the whole monitor scrolled sideways)
-            scroll_wide(self.chart)
+            fit_output(self.chart)
         self.summary = w.HTML(self._summary())
         self.metric.observe(lambda c: self.show(c["new"]), names="value")
         self.system.observe(lambda c: self.show_system(c["new"]), names="value")
@@ -67,7 +66,7 @@ class DriftMonitor(w.VBox):
         self.changes = plots.change_points(self.ws, system=system)
         self.summary.value = self._summary()
         if self.chart is not None:
-            self.chart.chart = plots.drift_over_time(self.series, self.metric.value, self.changes)
+            self.chart.chart = self._drawn(self.metric.value)
 
     def show(self, metric: str) -> None:
         """Draw ``metric`` per agent over time."""
@@ -77,7 +76,12 @@ class DriftMonitor(w.VBox):
             self.metric.value = metric
             return
         if self.chart is not None:
-            self.chart.chart = plots.drift_over_time(self.series, metric, self.changes)
+            self.chart.chart = self._drawn(metric)
+
+    def _drawn(self, metric: str) -> Any:
+        # as wide as the output: at 640 px and its legend the chart took 820 px of a 1000 px window's 568, its
+        # title and the latest buckets, where a change shows first, past the edge
+        return plots.drift_over_time(self.series, metric, self.changes, width="container")
 
     def _summary(self) -> str:
         if self.series.empty and not fetch(self.ws.con, "SELECT EXISTS (SELECT 1 FROM runs)")[0][0]:

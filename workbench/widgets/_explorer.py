@@ -17,11 +17,12 @@ from .. import plots
 from .._lineage_note import first_stater, lineage_disagreements
 from .._plain import counted
 from .._worst import WORST_FIRST
+from ..plots._data import has_text as _has_text
 from ..store._outcomes import TAKEN_OUTCOME, counted_as
 from ..store._own_connection import fetch, fetch_df
 from ..store._run_scope import one_run_id
 from ._html import STYLE, WORD_CHARS, esc, kv_table, label, pre, short_id, short_name, state_table
-from ._layout import control_row, scroll_wide
+from ._layout import control_row, fit_output
 from ._messages import readable
 from ._runs import RunFilter, RunPager, _sql, choices
 from ._status import building
@@ -152,9 +153,17 @@ class IncidentExplorer(w.VBox):
         self.next = w.Button(description="older ▶", layout=w.Layout(width="90px", flex="0 0 auto"))
         self.page_label = w.Label()
         self.header = w.HTML()
-        self.timeline = plots.widget(plots.timeline(pd.DataFrame(columns=[
-            "step_id", "agent", "kind", "started_at", "ended_at", "flagged", "built_on_fault"]), title="(no run)"))
-        scroll_wide(self.timeline)
+        # as wide as the output (Vega's container width): at 720 px the timeline took 876 px of a 1000 px window's
+        # 568 px output, the run's end, where the red ✕ of its failure was, scrolled off in its own box
+        lanes, _ = plots.timeline_parts(pd.DataFrame(columns=[
+            "step_id", "agent", "kind", "started_at", "ended_at", "flagged", "built_on_fault"]), title="(no run)",
+            width="container")
+        self.timeline = fit_output(plots.widget(lanes))
+        # confidence and entropy along the run, under the lanes (a chart of its own: Vega sizes only a single or
+        # layered chart to its container); in the page only when a move carries either (a chart's layout.display
+        # "none" is outranked by the views' "display:flex!important" on a chart with a menu: an empty frame showed)
+        self.signals = fit_output(plots.widget(lanes))
+        self.signals_box = w.VBox()
         self.step = w.Dropdown(description="step", options=[], layout=w.Layout(width="calc(100% - 4px)"),
                                style={"description_width": "initial"})
         self.detail = w.HTML()
@@ -201,10 +210,10 @@ class IncidentExplorer(w.VBox):
         detail.add_class("wb-step-half")
         side.add_class("wb-attribution-half")
         super().__init__([w.HTML(STYLE + "<b>Runs</b>"), filters_row, self.runs, pager, self.header,
-                          self.timeline, w.HBox([detail, side], layout=w.Layout(flex_flow="row wrap"))])
+                          self.timeline, self.signals_box, w.HBox([detail, side], layout=w.Layout(flex_flow="row wrap"))])
         self.add_class("wb-incident-explorer")
         for widget, name in ((self.runs, "wb-run-list"), (self.header, "wb-run-header"), (self.detail, "wb-step-detail"),
-                             (self.timeline, "wb-timeline"), (self.page_label, "wb-page-label"),
+                             (self.timeline, "wb-timeline"), (self.signals, "wb-signals"), (self.page_label, "wb-page-label"),
                              (self.next, "wb-next-page"), (self.verdict, "wb-verdict"), (self.findings, "wb-findings")):
             widget.add_class(name)
         self._refresh(count=True, auto=True)
@@ -317,7 +326,7 @@ class IncidentExplorer(w.VBox):
                                  "(<code>ws.ingest('traces.jsonl')</code>).</i>" if empty
                                  else "<i>No run matches these filters.</i>")
             self.step.options, self.detail.value, self.findings.value, self.verdict.value = [], "", "", ""
-            self.blame_box.children = ()
+            self.blame_box.children = self.signals_box.children = ()
             return
         run = fetch_df(self.ws.con, "SELECT * FROM runs WHERE run_id = ?", [run_id])
         # the earliest labelled step first, as the sweep takes it for the run's decisive step ("caught" is an
@@ -342,6 +351,11 @@ class IncidentExplorer(w.VBox):
                 + ([] if listed else [("in the list", "no: the filters above leave it out")])))
         self.steps = plots.timeline_data(self.ws, run_id)
         total = int(self.steps["moves"].iat[0]) if len(self.steps) else 0
+        # the run's duration, tokens and cost first, as a Phoenix or Langfuse trace's header gives them: the header
+        # said how many steps, not how long the run took nor what it cost
+        totals = _totals(fetch_df(self.ws.con, _sql("run_totals"), {"run_id": run_id}))
+        if totals:
+            self.header.value += kv_table([("run\u00a0totals", totals)])
         spent = _time_per_agent(self.steps)
         if spent:
             # (the key kept on one line: beside a long value it wrapped to "time per / agent")
@@ -391,8 +405,12 @@ class IncidentExplorer(w.VBox):
         self.blame_box.children = ()
         self._verdict_step, self.goto_step.layout.display = None, "none"
         self.verdict.value = "<i>Attribution of this run: scoring…</i>"
-        self.timeline.chart = plots.timeline(self.steps, plots.handoff_data(self.ws, run_id),
-                                             decisive_step=decisive, title=run_id)
+        lanes, signals = plots.timeline_parts(self.steps, plots.handoff_data(self.ws, run_id), decisive_step=decisive,
+                                              title=run_id, width="container")
+        self.timeline.chart = lanes
+        if signals is not None:
+            self.signals.chart = signals
+        self.signals_box.children = () if signals is None else (self.signals,)
         self.timeline.selections.observe(self._on_pick, names=["step"])
         self.latency_ms["timeline"] = (time.perf_counter() - t0) * 1000
         loop = _running_loop() if auto else None
@@ -685,11 +703,8 @@ class IncidentExplorer(w.VBox):
 
 
 def _erred(steps: pd.DataFrame) -> pd.Series:
-    """Which moves raised: status ``error`` or an error text."""
-    if steps.empty:
-        return pd.Series(dtype=bool)
-    text = steps["error"].map(_has_text)
-    return (steps["status"].fillna("") == "error") | text
+    """Which moves raised, as the timeline reads it (its red ✕): status ``error`` or an error text."""
+    return plots.raised(steps)
 
 
 def _step_marks(s: Any, erred: bool) -> str:
@@ -710,6 +725,21 @@ def _time_per_agent(steps: pd.DataFrame) -> str | None:
     # each agent's part kept on one line (the row wraps between agents, not in "(2 / steps)")
     return " · ".join(f"{agent} {_seconds(ms)} ({counted(int(n), 'step')})".replace(" ", "\u00a0")
                       for agent, (ms, n) in per.iterrows())
+
+
+def _totals(row: pd.DataFrame) -> str | None:
+    """A run's duration, tokens and cost in a line ("1.3 s · 220 tokens in, 60 out · $0.0050"), from
+    ``sql/run_totals.sql``; what the run does not record is left out, None when it records none of them."""
+    if row.empty:
+        return None
+    r = row.iloc[0]
+    parts = [] if pd.isna(r["duration_ms"]) else [_seconds(float(r["duration_ms"]))]
+    if pd.notna(r["tokens_in"]) or pd.notna(r["tokens_out"]):
+        tin, tout = (f"{int(v):,}" if pd.notna(v) else "?" for v in (r["tokens_in"], r["tokens_out"]))
+        parts.append(f"{tin} tokens in, {tout} out")
+    if pd.notna(r["cost"]):
+        parts.append(f"${float(r['cost']):,.4f}" if float(r["cost"]) < 1 else f"${float(r['cost']):,.2f}")
+    return " · ".join(p.replace(" ", "\u00a0") for p in parts) or None
 
 
 def _seconds(ms: float) -> str:
@@ -776,11 +806,6 @@ def _true(value: Any) -> bool:
 def _or(value: Any, default: str) -> str:
     # A step with no agent or name reads back as NaN beside steps that have one (pandas 3): not "nan"
     return default if value is None or (isinstance(value, float) and math.isnan(value)) or value == "" else str(value)
-
-
-def _has_text(value: Any) -> bool:
-    """Whether a step's input or output says anything (not missing, empty, or an empty JSON list/object)."""
-    return isinstance(value, str) and value.strip() not in ("", "[]", "{}", "null", '""')
 
 
 def _json_or_text(value: Any) -> str:

@@ -96,6 +96,10 @@ STYLE = ("<style>.wb-pre{white-space:pre-wrap;word-break:break-word;max-height:1
          # and its menu, opened, reaches 9 px past the box (vega-embed's right:-9px): in a chart that scrolls
          # in its own box (scroll_wide) "Open in Vega Editor" was cut at the box's edge
          + _VIEWS + " .vega-embed.has-actions .vega-actions{right:0}"
+         # a chart as wide as its output (``fit_output``) is drawn as wide as its whole box, the menu's column
+         # with it: beside it, the menu took the chart 38 px past the output. Over the chart's top right corner
+         # instead, the right end of its title row (the titles start at the left)
+         + _VIEWS + " .vega-embed.has-actions.wb-fit>details{position:absolute;top:0;right:0}"
          ".wb-findings-table tr.wb-finding-detail td{padding-left:1.5em;color:var(--jp-ui-font-color1,#333)}</style>")
 
 

@@ -59,3 +59,11 @@ def scroll_wide(widget: Any) -> Any:
     widget.layout.max_width = "100%"
     widget.layout.flex = "0 0 auto"
     return widget
+
+
+def fit_output(widget: Any) -> Any:
+    """``widget``, a chart drawn as wide as its output (``width="container"``), with vega-embed's "…" menu over its
+    top right corner, not beside it (see ``_html.STYLE``); scrolling in its own box on an output too narrow for
+    its axis and legend."""
+    widget.add_class("wb-fit")
+    return scroll_wide(widget)
