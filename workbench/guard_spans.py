@@ -26,9 +26,10 @@ A span the store quarantines (a value out of range, a field past the store's siz
 check, ``ingest/_fields.step_row``) is no step of the backtest's: the processor decides nothing on it
 (``quarantined`` counts them), and the spans under it have no agent or depth from it, as in the store.
 Where only the span's end shows it, its start was checked already (the run counts it, the backtest not).
-Except a tool call quarantined for its arguments alone (past the field limit): checked by a digest of the whole
-arguments, so a call looping with a huge argument counts in the budgets and loop limits (``quarantined`` counts
-it too; the backtest never sees it, and its report counts such steps per run).
+Except a tool call quarantined for its arguments alone, or a span for its output alone (past the field limit):
+checked by a digest of the whole value, so a call looping with a huge argument or result counts in the budgets
+and loop limits (``quarantined`` counts it too; the backtest never sees it, and its report counts such steps per
+run).
 
 A model call written as two LLM spans (Google ADK's legacy ``call_llm`` around ``generate_content``) is one step
 in the store, the parent's (``store/sql/same_call_llm.sql``): an LLM span begun as the only LLM child of an open LLM
@@ -779,14 +780,17 @@ def _stored_text(value: Any) -> str:
 
 def _digested(m: dict[str, Any], name: str, start: int | None, end: int | None, trace: str, span_id: int,
               reason: str) -> tuple[dict[str, Any], str | None, str | None]:
-    """A tool span the store quarantines for its arguments alone (past the field limit, not UTF-8) is checked all
-    the same, by a digest of the whole arguments, as the hand Guard checks such a call (a call looping with a huge
-    argument escaped every limit): ``(m with the digest, why the store would still quarantine it or None, the
-    first reason)``; any other span as it came, with its reason and None."""
-    if m["kind"] != "tool" or not reason.startswith("field 'input'") or not isinstance(m["input"], str):
-        return m, reason, None
-    m = dict(m, input=digest_of(m["input"]))
-    return m, stored_reason(m, name, start, end, trace, f"{span_id:016x}"), reason
+    """A tool span the store quarantines for its arguments alone (past the field limit, not UTF-8), or any span for
+    its output alone, is checked all the same, by a digest of the whole value, as the hand Guard checks such a step
+    (a call looping with a huge argument or result escaped every limit): ``(m with the digest, why the store would
+    still quarantine it or None, the first reason)``; any other span as it came, with its reason and None."""
+    first, digested = reason, m
+    for field_name in ("input", "output"):    # (a call's arguments, then any step's output: the hand Guard's two)
+        if (reason is not None and reason.startswith(f"field '{field_name}'") and isinstance(m[field_name], str)
+                and (field_name == "output" or m["kind"] == "tool")):
+            m = dict(m, **{field_name: digest_of(m[field_name])})
+            reason = stored_reason(m, name, start, end, trace, f"{span_id:016x}")
+    return (m, reason, first) if m is not digested else (m, reason, None)
 
 
 def _call(m: dict[str, Any], name: str) -> tuple[str, str | None, Any]:

@@ -120,3 +120,26 @@ def test_the_hand_guard_leaves_out_the_steps_the_store_quarantines() -> None:
     assert [e.rule for e in escalations] == ["hitl:confidence>=0.9"]
     with pytest.raises(PolicyViolation, match="max_tool_calls_run is 3"):
         guard.before_step("r", "a", "tool", "t", args={"q": 2}, started_at=7.0)
+
+
+def test_a_tool_span_with_a_result_past_the_field_limit_still_counts() -> None:
+    """guard36: a tool answering with a result past the store's field limit, called again and again, escaped the
+    span processor's budgets (the span was dropped at its end and its call taken back); the hand Guard counts it
+    by the result's digest, and so does the processor now."""
+    told: list[str] = []
+    guard = GuardSpanProcessor(Policy(budgets=Budgets(max_tool_calls_run=2)), on_cut=lambda e: told.append(e.rule))
+    provider, _ = provider_with(guard)
+    tracer = provider.get_tracer("app")
+    at = T0 + MS
+    root = tracer.start_span("invoke_agent planner", start_time=T0, attributes={
+        "gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "planner"})
+    with trace_api.use_span(root, end_on_exit=False):
+        for i in range(4):
+            s = tracer.start_span("execute_tool lookup", start_time=at, attributes={
+                "gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "lookup",
+                "gen_ai.tool.call.arguments": json.dumps({"order": i})})
+            s.set_attributes({"gen_ai.tool.call.result": BIG})
+            s.end(end_time=at + MS)
+            at += 2 * MS
+    root.end(end_time=at)
+    assert told == ["max_tool_calls_run"] and guard.errors == 0
