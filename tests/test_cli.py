@@ -205,6 +205,33 @@ def test_investigate_output_is_inert_and_fits_the_terminal(tmp_path: Path, colum
     assert "r^[]0;owned^G^[[2J1" in proc.stdout
 
 
+def test_the_cached_demo_store_is_named_after_the_package_s_own_files(tmp_path: Path) -> None:
+    # the version number stays 0.1.0 between commits of an editable install: a store filled by older readers or
+    # detectors was read back as this code's findings (the name hashed the data and the version only)
+    from workbench import demo
+
+    pkg = tmp_path / "pkg"
+    (pkg / "sql").mkdir(parents=True)
+    (pkg / "__pycache__").mkdir()
+    (pkg / "a.py").write_text("x = 1\n")
+    (pkg / "sql" / "b.sql").write_text("SELECT 1")
+    first = demo.package_digest(pkg)
+    (pkg / "__pycache__" / "a.cpython.pyc").write_bytes(b"compiled")     # compiling changes nothing
+    assert demo.package_digest(pkg) == first
+    (pkg / "sql" / "b.sql").write_text("SELECT 2")                         # a changed detector's SQL does
+    second = demo.package_digest(pkg)
+    assert second != first
+    (pkg / "sql" / "b.sql").rename(pkg / "b.sql")                           # and a moved file
+    assert demo.package_digest(pkg) not in (first, second)
+    before = demo.demo_cache_path()        # the cached store's name follows the package's files
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(demo, "_PACKAGE", pkg)
+        moved = demo.demo_cache_path()
+        (pkg / "a.py").write_text("x = 2\n")
+        assert demo.demo_cache_path() != moved
+    assert moved != before and demo.demo_cache_path() == before
+
+
 def test_fit_table_cuts_and_drops_columns_to_the_width() -> None:
     rows = [("proc-s7-000002", "SILENT", "a very long list of detectors, " * 3, "executor 25% shared", "x" * 90)]
     headers = ["run", "reported", "detectors", "culprit", "known culprit"]
