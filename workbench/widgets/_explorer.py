@@ -370,7 +370,7 @@ class IncidentExplorer(w.VBox):
         # to "⚑ repeated_rep…"
         # a step that raised is marked as Phoenix and Langfuse mark an error span: a real LangChain trace's tool
         # that raised "503 from quotes.internal" read like any other step, the panel open on the run's first
-        erred = _erred(self.steps)
+        erred = plots.raised(self.steps)   # (the timeline's red ✕ reads the same)
         options = [(label(_step_marks(s, bad) + " · ".join(p for p in (_or(s.agent, "—"), s.kind, _or(s.name, ""))
                                                          if p)), s.step_id)
                    for s, bad in zip(self.steps.itertuples(), erred, strict=True)]
@@ -700,11 +700,6 @@ class IncidentExplorer(w.VBox):
         self._refresh(count=True)   # the list shows the new culprit (and a culprit filter may now match)
         self.show_run(run_id)
         return res
-
-
-def _erred(steps: pd.DataFrame) -> pd.Series:
-    """Which moves raised, as the timeline reads it (its red ✕): status ``error`` or an error text."""
-    return plots.raised(steps)
 
 
 def _step_marks(s: Any, erred: bool) -> str:
