@@ -401,7 +401,7 @@ class GuardSpanProcessor(SpanProcessor):
                 with self._lock:
                     self.quarantined += 1
                 _log.info("workbench guard: span %016x of trace %s is one the store quarantines (%s): checked by "
-                          "its arguments' digest", ctx.span_id, trace, digested)
+                          "its digest", ctx.span_id, trace, digested)
         status = status_of(span.status.status_code.value) or "unset"
         if (status == "unset" and failed_without_status(span.attributes or {})) or m["failed"]:
             status = "error"    # (m["failed"]: a failure handed back as the call's result, as the store reads it)
