@@ -24,7 +24,7 @@ def explain_run(model: BlameModel, ws, run_id: str) -> pd.DataFrame:  # noqa: AN
     X = model.frame(ws, [run_id])
     if X.empty:
         raise WorkbenchError(f"no run {run_id!r} with moves in this store")
-    X = model._with_prior(X)
+    X = model._contrasted(model._with_prior(X))
     names = list(model.feature_names_in_)
     steps, agents = model.rank_frame(X.drop(columns=["prior_logit"], errors="ignore"))
     M = X[names].to_numpy(dtype=np.float64)

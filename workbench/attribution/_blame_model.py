@@ -50,6 +50,7 @@ from ._persist import PersistMixin
 from ._portable import PORTABLE_FEATURES, portable_features
 from ._portable_claims import CLAIM_FEATURES
 from ._portable_handoff import HANDOFF_FEATURES
+from ._run_contrast import RUN_CONTRASTS, contrast_names, with_run_contrasts
 from ._trees import TreeEnsemble
 from ._unfamiliar import UNFAMILIAR_BELOW
 
@@ -178,6 +179,12 @@ class BlameModel(PersistMixin, BaseEstimator):
         When agents are ranked, a tool or retriever move also counts as a move of the agent whose turn
         came last before it (who wrote the code it ran, called the tool). False (default): only as its own
         agent's move (with ``talkers_only`` an executor then answers for nothing).
+    run_contrast : None, "standardise" or "deviation"
+        Measure each move against the other moves of its own run before scoring (:mod:`._run_contrast`):
+        ``"standardise"`` replaces every feature by its within-run z (per-run adaptation, no labels),
+        ``"deviation"`` adds beside every feature its within-run ``|z|`` (how far the move stands out of its
+        run, in either direction). None (default): the features as they are. Declared and scored against the
+        shipped model in bench/protocol_blame37.md.
     step_rule : {"top", "named_agent"}
         The decisive step: the run's top-scoring move (``"top"``, default), or the best move of the
         agent named culprit (``"named_agent"``: the verdict's step is always one of its agent's moves).
@@ -255,6 +262,7 @@ class BlameModel(PersistMixin, BaseEstimator):
         "listwise_steps": (lambda v: isinstance(v, bool), "True or False"),
         "credit_tools": (lambda v: isinstance(v, bool), "True or False"),
         "step_rule": (lambda v: v in ("top", "named_agent"), "'top' or 'named_agent'"),
+        "run_contrast": (lambda v: v is None or v in RUN_CONTRASTS, "None, 'standardise' or 'deviation'"),
         "prior": (lambda v: v is None or v == "pretrained", "None or 'pretrained'"),
         "detect": (lambda v: isinstance(v, bool) or v == "auto", "'auto', True or False"),
         "random_state": (_int_or_none(0), "None or an int >= 0"),
@@ -269,7 +277,8 @@ class BlameModel(PersistMixin, BaseEstimator):
                  system_balance: bool = False, shift_scale: float = 0.0, prior: str | None = None,
                  detect: str | bool = "auto", random_state: int | None = 0, n_jobs: int | None = 1,
                  listwise_weight: float = 0.0, listwise_steps: bool = False, step_rule: str = "top",
-                 credit_tools: bool = False, unfamiliar_below: float = UNFAMILIAR_BELOW) -> None:
+                 credit_tools: bool = False, unfamiliar_below: float = UNFAMILIAR_BELOW,
+                 run_contrast: str | None = None) -> None:
         self.estimator = estimator
         self.C = C
         self.agent_aggregation = agent_aggregation
@@ -297,6 +306,7 @@ class BlameModel(PersistMixin, BaseEstimator):
         self.step_rule = step_rule
         self.credit_tools = credit_tools
         self.unfamiliar_below = unfamiliar_below
+        self.run_contrast = run_contrast
 
     # -- parameters -------------------------------------------------------------------------
     def _validate(self) -> None:
@@ -313,6 +323,15 @@ class BlameModel(PersistMixin, BaseEstimator):
             return [f for f, (needs, _) in ALL_FEATURES.items() if needs not in OPT_IN_GROUPS]
         groups = PORTABLE_GROUPS if self.features == "portable" else self.features
         return [f for f, (needs, _) in ALL_FEATURES.items() if f in groups or needs in groups]
+
+    def _input_names(self) -> list[str]:
+        """The scorer's input columns: the chosen features, or their within-run contrasts (``run_contrast``)."""
+        return contrast_names(self._feature_list(), getattr(self, "run_contrast", None))
+
+    def _contrasted(self, X: pd.DataFrame) -> pd.DataFrame:
+        """``X`` with the within-run contrast columns of ``run_contrast`` (``X`` itself without one)."""
+        how = getattr(self, "run_contrast", None)
+        return with_run_contrasts(X, [f for f in self._feature_list() if f in X.columns], how) if how else X
 
     def _booster(self) -> HistGradientBoostingClassifier:
         # early_stopping off: every fit uses all the data and is reproducible for a random_state.
@@ -378,8 +397,8 @@ class BlameModel(PersistMixin, BaseEstimator):
         """
         self._validate()
         self.prior_ = self._load_prior() if self.prior == "pretrained" else None
-        X = self._with_prior(X)
-        chosen = self._feature_list() + (["prior_logit"] if self.prior_ is not None else [])
+        X = self._contrasted(self._with_prior(X))
+        chosen = self._input_names() + (["prior_logit"] if self.prior_ is not None else [])
         # A feature these logs never give (latency of a text-only log) cannot be learned from.
         names = [n for n in chosen if X[n].notna().any()]
         if not names:
@@ -484,7 +503,7 @@ class BlameModel(PersistMixin, BaseEstimator):
         if prior is None:
             return X
         return X.assign(prior_logit=prior.step_model_.decision_function(
-            X[list(prior.feature_names_in_)].to_numpy(dtype=np.float64)) + prior._value_offset(X))
+            prior._contrasted(X)[list(prior.feature_names_in_)].to_numpy(dtype=np.float64)) + prior._value_offset(X))
 
     def _value_offset(self, X: pd.DataFrame) -> np.ndarray:
         """The unfitted ``value_prior`` log-odds of each move (0 where off or not known)."""
@@ -517,7 +536,7 @@ class BlameModel(PersistMixin, BaseEstimator):
             the share when the model is uncalibrated) and ``familiarity`` (the run's, see :meth:`predict`).
         """
         check_is_fitted(self, "step_model_")
-        X = self._with_prior(X)
+        X = self._contrasted(self._with_prior(X))
         steps, agents, scored = self._rank_both(X, self.step_model_, getattr(self, "agent_model_", None))
         if self.calibration_ is None:
             agents["confidence"] = agents["share"]

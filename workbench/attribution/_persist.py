@@ -86,7 +86,7 @@ class PersistMixin:
             if trees.n_features != len(names):
                 raise FormatError(f"the trees take {trees.n_features} features, the file names {len(names)}")
             model.prior_ = cls.from_dict(d["prior"]) if d.get("prior") is not None else None
-            allowed = set(model._feature_list()) | {"prior_logit"}
+            allowed = set(model._input_names()) | {"prior_logit"}
             unknown = [n for n in names if n not in allowed]
             if unknown:
                 raise FormatError(f"features {unknown} are not features of this workbench")

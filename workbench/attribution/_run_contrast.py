@@ -1,0 +1,70 @@
+"""Within-run contrasts of move features: each move measured against the other moves of its own run.
+
+A feature's raw value means different things in different systems (every agent of one system states many new
+numbers; in another, few do), and a scorer fitted across systems learns the training mix's scale and direction.
+Against its own run a move is "the one that differs", whatever the system's level:
+
+- ``"standardise"``: the feature replaced by its within-run z, ``(x - run mean) / run std`` over the run's moves
+  (0 where the run's moves all agree), so a system whose moves all look "suspicious" on a raw feature shifts
+  nothing (per-run unsupervised adaptation: no labels, nothing from other runs);
+- ``"deviation"``: the raw feature kept, beside its within-run ``|z|`` (sign-agnostic: how far the move stands
+  out of its run, in whichever direction), for features whose direction differs between systems.
+
+Both declared and scored against the shipped model in bench/protocol_blame37.md.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+RUN_CONTRASTS = ("standardise", "deviation")
+Z_SUFFIX = "@run_z"
+DEV_SUFFIX = "@run_dev"
+
+
+def contrast_names(names: list[str], how: str | None) -> list[str]:
+    """The scorer's input columns for the base feature ``names`` under ``how`` (None: ``names``)."""
+    if how is None:
+        return list(names)
+    if how == "standardise":
+        return [n + Z_SUFFIX for n in names]
+    if how == "deviation":
+        return [*names, *(n + DEV_SUFFIX for n in names)]
+    raise ValueError(f"run_contrast must be None or one of {RUN_CONTRASTS} (got {how!r})")
+
+
+def base_name(name: str) -> str:
+    """The move feature a contrast column is computed from (``name`` itself when it is none)."""
+    for suffix in (Z_SUFFIX, DEV_SUFFIX):
+        if name.endswith(suffix):
+            return name[: -len(suffix)]
+    return name
+
+
+def run_z(X: pd.DataFrame, names: list[str]) -> pd.DataFrame:
+    """Within-run z of each column of ``names``, rows of ``X`` grouped by ``run_id``.
+
+    Mean and standard deviation (ddof 0) over the run's moves that have a value; a move with none stays NaN; a run
+    whose moves all have one value (std under 1e-9) gives 0 to each of them. The index is ``X``'s."""
+    if not len(X) or not names:
+        return pd.DataFrame(index=X.index, columns=list(names), dtype=np.float64)
+    values = X[list(names)].astype(np.float64)
+    group = values.groupby(X["run_id"].to_numpy(), sort=False)
+    mean, std = group.transform("mean"), group.transform("std", ddof=0)
+    flat = std < 1e-9
+    z = (values - mean) / std.where(~flat, 1.0)
+    return z.where(~flat | values.isna(), 0.0)
+
+
+def with_run_contrasts(X: pd.DataFrame, names: list[str], how: str | None) -> pd.DataFrame:
+    """``X`` with the contrast columns of :func:`contrast_names` added (``X`` itself when ``how`` is None).
+
+    The raw columns stay: other parts of the model read them (``value_prior``'s ``first_numbers``)."""
+    if how is None:
+        return X
+    contrast_names(names, how)   # checks how
+    z = run_z(X, names).round(9)
+    suffix = Z_SUFFIX if how == "standardise" else DEV_SUFFIX
+    added = (z if how == "standardise" else z.abs()).add_suffix(suffix)
+    return pd.concat([X.drop(columns=[c for c in added.columns if c in X.columns]), added], axis=1)
