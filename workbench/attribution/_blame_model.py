@@ -184,7 +184,8 @@ class BlameModel(PersistMixin, BaseEstimator):
         ``"standardise"`` replaces every feature by its within-run z (per-run adaptation, no labels),
         ``"deviation"`` adds beside every feature its within-run ``|z|`` (how far the move stands out of its
         run, in either direction). None (default): the features as they are. Declared and scored against the
-        shipped model in bench/protocol_blame37.md.
+        shipped model and not better (bench/protocol_blame37.md): ``"standardise"`` gained across held-out
+        systems but, fitted on short runs, failed on long ones; ``"deviation"`` lost on most systems.
     step_rule : {"top", "named_agent"}
         The decisive step: the run's top-scoring move (``"top"``, default), or the best move of the
         agent named culprit (``"named_agent"``: the verdict's step is always one of its agent's moves).
