@@ -46,6 +46,17 @@ def test_explain_and_availability_carry_the_labels() -> None:
     assert not why["label"].str.contains("_").any(), sorted(set(why.loc[why["label"].str.contains("_"), "label"]))
     avail = feature_availability(model.frame(ws, ["r0"]))
     assert (avail["label"] == avail["feature"].map(feature_label)).all() and len(avail)
+    # a model that scores within-run contrasts (run_contrast) explains them, in words, and its SHAP still adds up
+    for r in range(3):
+        ws.label(f"r{r}", agent="coder", step_id=f"r{r}-3")
+    contrast = wb.BlameModel(features=["n_numbers", "rel_pos"], run_contrast="standardise", calibration_cv=None,
+                             detect=False).fit(ws)
+    why = contrast.explain(ws, "r0")
+    steps = why[why["level"] == "step"]
+    assert set(steps["feature"]) == {"n_numbers@run_z", "rel_pos@run_z"}
+    assert (steps["label"] == steps["feature"].map(feature_label)).all() and not steps["label"].str.contains("_").any()
+    sums = steps.groupby("step_id").agg(shap=("shap", "sum"), base=("base_value", "first"), out=("output", "first"))
+    assert ((sums["base"] + sums["shap"] - sums["out"]).abs() < 1e-9).all()
     ws.close()
 
 
