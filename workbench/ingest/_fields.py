@@ -167,6 +167,13 @@ def id_problem(value: Any, what: str) -> str:
     return f"{what} must be a string (got {type(value).__name__} {str(value)[:40]!r}; quote it in the log)"
 
 
+def kind_word(kind: Any) -> Any:
+    """A step's or an edge's kind as the store keeps it: read in any case ("TOOL", "Tool" and "tool" are one
+    kind, as a user writing them means), kept in lower case. Only a kind of ASCII letters is lowered (as the
+    SQL readers lower it: DuckDB's lower() and Python's differ beyond ASCII, where no kind is anyway)."""
+    return kind.lower() if kind.__class__ is str and kind.isascii() and kind.isalpha() else kind
+
+
 def step_row(file: str | None, line: int, run_id: Any, step_id: Any, fields: dict[str, Any],
              source: str | None = None) -> dict[str, Any]:
     """One step's row as the store stages it, each value checked and converted; raises :class:`RecordError`
@@ -201,8 +208,7 @@ def step_row(file: str | None, line: int, run_id: Any, step_id: Any, fields: dic
             row[key] = value or source
         else:
             row[key] = _text(value, key)
-    if row["kind"] is None:
-        row["kind"] = "other"
+    row["kind"] = "other" if row["kind"] is None else kind_word(row["kind"])
     if row["kind"] not in STEP_KINDS:
         raise RecordError(f"kind must be one of {', '.join(STEP_KINDS)} (got {row['kind'][:40]!r})")
     for key, what in (("start_ns", "start time"), ("end_ns", "end time")):
