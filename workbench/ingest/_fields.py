@@ -28,6 +28,9 @@ MAX_FIELD_BYTES = 4 * 1024 * 1024
 SHORT_CHARS = MAX_FIELD_BYTES // 4   # a str of no more chars cannot exceed the field limit in UTF-8
 
 
+_KIND_WORDS = frozenset(STEP_KINDS)
+
+
 class RecordError(ValueError):
     """A record that cannot be stored; the message is the quarantine reason."""
 
@@ -171,7 +174,9 @@ def kind_word(kind: Any) -> Any:
     """A step's or an edge's kind as the store keeps it: read in any case ("TOOL", "Tool" and "tool" are one
     kind, as a user writing them means), kept in lower case. Only a kind of ASCII letters is lowered (as the
     SQL readers lower it: DuckDB's lower() and Python's differ beyond ASCII, where no kind is anyway)."""
-    return kind.lower() if kind.__class__ is str and kind.isascii() and kind.isalpha() else kind
+    if not isinstance(kind, str) or kind in _KIND_WORDS:   # (the common case, on the guard's path: nothing to do)
+        return kind
+    return kind.lower() if kind.isascii() and kind.isalpha() else kind
 
 
 def step_row(file: str | None, line: int, run_id: Any, step_id: Any, fields: dict[str, Any],
