@@ -34,7 +34,7 @@ from typing import Any
 
 from .exceptions import PolicyViolation
 from .ingest._fields import SHORT_CHARS as _BIG
-from .ingest._fields import RecordError, field_text, plain_values, step_row
+from .ingest._fields import RecordError, field_text, kind_word, plain_values, step_row
 from .policy._bounce import as_text
 from .policy._core import ALLOW, Core, Decision, RunState, digest_of, encode
 from .policy._model import Policy
@@ -124,6 +124,7 @@ class Guard:
         # (a NaN time is none given, as the store reads it: taken as the run's start it turned off the run's
         # latency breaker, every later time compared against NaN)
         when = self._clock() if started_at is None or started_at != started_at else started_at
+        kind = kind_word(kind)    # ("TOOL" is a tool call, as the store reads it for the backtest)
         st = self._state(run_id)
         unkept = None
         if kind == "tool" and args is not None:
@@ -169,6 +170,7 @@ class Guard:
         when = self._clock() if ended_at is None or ended_at != ended_at else ended_at
         signals = {"confidence": confidence, "entropy": entropy, "tokens_in": tokens_in,
                    "tokens_out": tokens_out, "cost": cost}
+        kind = kind_word(kind)
         st = self._state(run_id)
         unkept = None
         if kind == "tool" and args is not None:
@@ -215,7 +217,7 @@ class Guard:
         """Decorator: guard every call of a function as one step of the current run (set with
         :meth:`run`); the call's keyword arguments are the step's arguments, its result the output."""
         def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
-            name = tool or (fn.__name__ if kind == "tool" else None)
+            name = tool or (fn.__name__ if kind_word(kind) == "tool" else None)
 
             @functools.wraps(fn)
             def guarded(*args: Any, **kwargs: Any) -> Any:

@@ -104,6 +104,9 @@ def odd_lines() -> list[str]:
         '{"run_id": "r1", "step_id": "t43", "seq": 43, "tokens_in": 9223372036854775808}',
         '{"run_id": "r1", "step_id": "t44", "seq": 44, "logprobs": [{"logprob": -0.5, "top_logprobs": [{"logprob": -1E+400}]}]}',
         '{"run_id": "r1", "step_id": "t34", "name": "\\ud800"}',
+        # a kind in capitals beyond ASCII: DuckDB lowers the dotted I to "i", Python not (no kind, either path)
+        '{"run_id": "r1", "step_id": "t45", "seq": 45, "kind": "RETR\\u0130EVER"}',
+        '{"run_id": "r1", "step_id": "t46", "seq": 46, "kind": "TOOL_"}',
         json.dumps({"run_id": "r1", "step_id": "t35", "input": deep}),
         json.dumps({"run_id": "r1", "step_id": "t36", "output": "y" * (MAX_FIELD_BYTES // 4 + 10)}),
         '{"record": "run", "run_id": "r1", "outcome": "maybe"}', '{"record": "run", "run_id": "r1", "system": 3}',
@@ -144,6 +147,33 @@ def test_sql_path_stages_what_the_python_path_stages(tmp_path: Path) -> None:
     assert step1["start_ns"] == 1_767_225_601_123_456_789 and step1["end_ns"] == 1_767_225_602_000_000_000
     assert step1["confidence"] is not None and step1["entropy"] is not None
     assert fast["steps"][0]["input"] == '{"q":0,"x":0.000015}'  # an object's compact JSON, on both paths
+
+
+@pytest.mark.parametrize("path_taken", ["whole file", "blocks", "python", "records"])
+def test_a_kind_written_in_capitals_is_that_kind_stored_lower(tmp_path: Path, path_taken: str) -> None:
+    # (a user's own logger writing "TOOL" or "Tool" means a tool call: quarantined, the run lost its tool steps)
+    recs = [step(0, kind="AGENT", parent_id=None), step(1, kind="Tool", tool="db"), step(2, kind="LLM"),
+            step(3, kind="HandOff"),
+            {"record": "edge", "run_id": "r1", "src_step": "s1", "dst_step": "s2", "kind": "CONSUMES"}]
+    path = tmp_path / "kinds.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in recs) + "\n", encoding="utf-8")
+    if path_taken == "records":
+        ws = wb.open()
+        assert ws.ingest(recs).quarantined == 0
+        steps = [(*r, r[1] == "agent") for r in ws.sql("SELECT step_id, kind FROM steps ORDER BY step_id").fetchall()]
+        edges = ws.sql("SELECT kind FROM edges WHERE kind <> 'parent'").fetchall()
+    else:
+        with mock.patch.object(native, "stage_native_file", wraps=native.stage_native_file) as whole:
+            if path_taken == "blocks":
+                whole.return_value = False
+                whole.side_effect = None
+            con, stage = run_adapter(NativeJsonl(fast=path_taken != "python"), path)
+        assert whole.called == (path_taken != "python")
+        assert not rows(con, "stage_quarantine")
+        steps = [(r["step_id"], r["kind"], r["is_agent"]) for r in rows(con, "stage_steps")]
+        edges = [(r["kind"],) for r in rows(con, "stage_edges", "ALL")]
+    assert steps == [("s0", "agent", True), ("s1", "tool", False), ("s2", "llm", False), ("s3", "handoff", False)]
+    assert edges == [("consumes",)]
 
 
 def test_records_in_memory_and_in_a_file_store_the_same(tmp_path: Path) -> None:

@@ -37,6 +37,12 @@ chat's span is OK whenever it returns, so the run is a reported success, and no 
 silent-failure check took the writer's 0.0 as computed from its input, whose tool-call ids
 ("call_researcher_0_0") hold a 0 (0 times anything). Digits inside an identifier are no number the step was
 given: the made-up 0.0 is the writer's, a critical silent failure of the reported success.
+
+real37: CrewAI's own tracing (fixtures/crewai/native_tracing_tool_error, crewai 1.15.30's TraceSession) names each
+agent span by the agent's key, a hash (``gen_ai.agent.name``), its role beside it (``crewai.agent.role``): the
+agents read ``agent`` and ``agent 2``. Beside a failed tool call it writes a ``tool failure`` span (the failure
+policy's row for the same call): read as a second call, one failure was two calls of get_price (a retry that
+never was). Now the agents are Researcher and Writer, and the failure row is a step of the call's agent, no call.
 """
 
 from __future__ import annotations
@@ -53,6 +59,7 @@ AG2_FAULT = FIXTURES / "ag2" / "openinference_groupchat_fault.otlp.jsonl"
 AG2_TOOL_ERROR = FIXTURES / "ag2" / "openinference_groupchat_tool_error.otlp.jsonl"
 SMOL_CRASH = FIXTURES / "smolagents" / "stream_model_crash.otlp.jsonl"
 SMOL_CAUGHT = FIXTURES / "smolagents" / "caught_tool_exception.otlp.jsonl"
+CREW_NATIVE = FIXTURES / "crewai" / "native_tracing_tool_error.otlp.jsonl"
 
 
 @pytest.mark.parametrize("fast", [True, False])
@@ -139,3 +146,15 @@ def test_ag2_writer_quoting_a_made_up_zero_after_a_tool_error_is_a_silent_failur
     assert ws.sql("SELECT reported_outcome FROM runs").fetchall() == [("success",)]
     asked = steps[(steps.kind == "llm") & (steps.agent == "writer")]
     assert silent_criticals(ws) == [("writer", asked.step_id.iloc[0])]
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_crewai_own_tracing_names_agents_by_role_and_a_failure_row_is_no_second_call(fast: bool) -> None:
+    ws, steps = run_steps(CREW_NATIVE, fast)
+    agents = steps[steps.kind == "agent"]
+    assert list(agents.agent) == ["Researcher", "Writer"]
+    calls = steps[steps.kind == "tool"]
+    assert list(zip(calls.agent, calls.tool, calls.status, strict=True)) == [
+        ("Researcher", "get_price", "error"), ("Writer", "format_quote", "ok")]
+    assert set(steps.agent.dropna()) == {"Researcher", "Writer"}
+    assert list(steps[steps.name == "tool failure"].agent) == ["Researcher"]

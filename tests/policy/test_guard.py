@@ -182,3 +182,31 @@ def test_guard_from_a_policy_file(tmp_path) -> None:
     assert Policy.from_yaml(str(tmp_path / "policy.txt")) == policy      # a file whatever its suffix
     with pytest.raises(ValueError, match="max_runs must be >= 1"):
         Guard(policy, max_runs=0)
+
+
+def test_a_tool_kind_in_capitals_counts_as_a_tool_call_live_and_in_the_backtest() -> None:
+    """A user's guard integration writing "TOOL" / "Tool" (as its log does): on 7642204 the store quarantined
+    those steps and the guard read them as non-tool steps, so a tool-call budget was never enforced."""
+    import workbench as wb
+
+    policy = Policy(budgets=Budgets(max_tool_calls_run=2))
+    kinds = ["TOOL", "Tool", "tool"]
+    guard = Guard(policy)
+    for i, kind in enumerate(kinds[:2]):
+        guard.before_step("r", "a", kind, tool="t", args={"x": i})
+        guard.after_step("r", "a", kind, tool="t", args={"x": i})
+    with pytest.raises(PolicyViolation, match="max_tool_calls_run is 3"):
+        guard.before_step("r", "a", kinds[2], tool="t", args={"x": 2})
+    calls: list[str] = []
+    wrapped = guard.wrap("a", kind="TOOL")(lambda q: calls.append(q))     # named for the function, as a tool
+    with guard.run("w"), pytest.raises(PolicyViolation, match="max_tool_calls_run is 3"):
+        for q in "abc":
+            wrapped(q)
+    assert calls == ["a", "b"]
+    ws = wb.open()
+    report = ws.ingest([{"run_id": "r", "step_id": f"s{i}", "seq": i, "agent": "a", "kind": k, "tool": "t",
+                         "input": {"x": i}} for i, k in enumerate(kinds)]
+                       + [{"record": "run", "run_id": "r", "outcome": "failure"}], progress=False)
+    assert report.quarantined == 0
+    cut = wb.backtest(policy, ws).runs.set_index("run_id").loc["r"]
+    assert (cut["cut_step"], cut["cut_rule"]) == ("s2", "max_tool_calls_run")

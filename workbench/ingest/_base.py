@@ -48,6 +48,7 @@ from ._fields import (  # noqa: F401 - MAX_FIELD_BYTES and RecordError re-export
     _short_id,
     _text,
     id_problem,
+    kind_word,
     step_row,
 )
 from ._jsonio import MAX_RAW_BYTES
@@ -227,6 +228,7 @@ class Stage:
                (("run_id", run_id), ("src_step", src_step), ("dst_step", dst_step), ("kind", kind))}
         if not all(row.values()):
             raise RecordError("edge record needs run_id, src_step, dst_step and kind")
+        row["kind"] = kind_word(row["kind"])
         if row["kind"] not in EDGE_KINDS:
             raise RecordError(f"edge kind must be handoff or consumes (got {row['kind'][:40]!r})")
         self._append("edges", row)

@@ -484,6 +484,28 @@ def openllmetry_crew(attrs: dict[str, Any]) -> str | None:
     return "" if CREW_ID in attrs and "gen_ai.agent.name" not in attrs else None
 
 
+# CrewAI's own tracing (crewai.telemetry.tracing, 1.15: one span per event of its event bus, each naming the event)
+CREW_EVENT = "crewai.event_name"
+CREW_AGENT_ROLE = "crewai.agent.role"
+
+
+def crewai_event(attrs: dict[str, Any], kind: str, agent: Any) -> tuple[str, Any]:
+    """The kind and agent of a span of CrewAI's own tracing, whose ``gen_ai.agent.name`` is the agent's key (a
+    hash, read as no name: agents came out as ``agent`` and ``agent 2``) and whose role names it.
+
+    A ``tool failure`` span (``tool_failure_detected``) is the policy row CrewAI writes beside the failed call's
+    own ``call tool`` span ("adds the policy-carrying row next to it", its handler says): the same call, not a
+    second one (read as one, a failing tool counted two calls, a retry where there was none).
+    """
+    event = attrs.get(CREW_EVENT)
+    if event == "tool_failure_detected":
+        return "chain", None
+    role = attrs.get(CREW_AGENT_ROLE)
+    if kind == "agent" and isinstance(role, str) and role.strip():
+        return kind, role.strip()
+    return kind, agent
+
+
 def openllmetry_graph(attrs: dict[str, Any]) -> bool:
     """Whether an OpenLLMetry agent span is a LangGraph graph's run, the workflow around the agents, not one.
 
@@ -894,7 +916,7 @@ SHAPE_KEYS = ("target", EMITTER_PATH, "executor.type", "agent_name", "metadata.l
               "smolagents.max_steps", TRACELOOP_ENTITY, TRACELOOP_LANGGRAPH_NODE, *COST_PART_KEYS,
               MLFLOW_SPAN_TYPE, LOGFIRE_TEMPLATE, AG2_SPAN_TYPE, "error.type", LANGFUSE_TYPE,
               VERCEL_AI_OPERATION, MASTRA_TYPE, ADK_SHAPE_KEY, DESTINATION_EXECUTOR, OPENLLMETRY_GRAPH_NODES,
-              CREW_ID, CREW_TASK_AGENT, AG2_OI_SENDER)
+              CREW_ID, CREW_TASK_AGENT, AG2_OI_SENDER, CREW_EVENT)
 
 
 def langchain_metadata(rest: dict[str, Any]) -> dict[str, Any] | None:
@@ -1204,6 +1226,8 @@ def map_span(attrs: dict[str, Any], name: str | None, events: list[dict[str, Any
             if agent is None and kind != "agent":
                 agent = agent_run_span(name, rest)
                 kind = "agent" if agent is not None else kind
+    if CREW_EVENT in rest:
+        kind, agent = crewai_event(rest, kind, agent)
     handoff_tool = kind == "tool"
     coworker = crew_delegation(known.get("input"), known.get("output"), known.get("tool"), name,
                                attrs) if kind == "tool" else None

@@ -28,6 +28,9 @@ MAX_FIELD_BYTES = 4 * 1024 * 1024
 SHORT_CHARS = MAX_FIELD_BYTES // 4   # a str of no more chars cannot exceed the field limit in UTF-8
 
 
+_KIND_WORDS = frozenset(STEP_KINDS)
+
+
 class RecordError(ValueError):
     """A record that cannot be stored; the message is the quarantine reason."""
 
@@ -167,6 +170,15 @@ def id_problem(value: Any, what: str) -> str:
     return f"{what} must be a string (got {type(value).__name__} {str(value)[:40]!r}; quote it in the log)"
 
 
+def kind_word(kind: Any) -> Any:
+    """A step's or an edge's kind as the store keeps it: read in any case ("TOOL", "Tool" and "tool" are one
+    kind, as a user writing them means), kept in lower case. Only a kind of ASCII letters is lowered (as the
+    SQL readers lower it: DuckDB's lower() and Python's differ beyond ASCII, where no kind is anyway)."""
+    if not isinstance(kind, str) or kind in _KIND_WORDS:   # (the common case, on the guard's path: nothing to do)
+        return kind
+    return kind.lower() if kind.isascii() and kind.isalpha() else kind
+
+
 def step_row(file: str | None, line: int, run_id: Any, step_id: Any, fields: dict[str, Any],
              source: str | None = None) -> dict[str, Any]:
     """One step's row as the store stages it, each value checked and converted; raises :class:`RecordError`
@@ -201,8 +213,7 @@ def step_row(file: str | None, line: int, run_id: Any, step_id: Any, fields: dic
             row[key] = value or source
         else:
             row[key] = _text(value, key)
-    if row["kind"] is None:
-        row["kind"] = "other"
+    row["kind"] = "other" if row["kind"] is None else kind_word(row["kind"])
     if row["kind"] not in STEP_KINDS:
         raise RecordError(f"kind must be one of {', '.join(STEP_KINDS)} (got {row['kind'][:40]!r})")
     for key, what in (("start_ns", "start time"), ("end_ns", "end time")):

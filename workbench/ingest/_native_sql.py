@@ -128,8 +128,14 @@ def mapping_sql(source: str, checked: str = "true", extra: str = "") -> str:
     return f"""
 WITH p AS ({source}
 ), p2 AS (
-  -- logprobs as OpenAI's responses hold them, {{"content": [...], ...}}: the list under "content"
-  SELECT *, CASE WHEN starts_with(logprobs, '{{') THEN json_extract(logprobs, '$.content')::VARCHAR ELSE logprobs END AS lp_list
+  -- logprobs as OpenAI's responses hold them, {{"content": [...], ...}}: the list under "content". A step's or
+  -- an edge's kind is read in any case ("TOOL" is a tool call), as Python's step_row reads it: in ASCII
+  -- letters only (lower() of other text differs between DuckDB and Python; such a kind is none anyway)
+  -- (a kind already a kind's word, the common case, is taken as it is: no pattern run on it)
+  SELECT * REPLACE (CASE WHEN kind IN ({_in(tuple(dict.fromkeys(STEP_KINDS + EDGE_KINDS)))}) THEN kind
+                    WHEN rec IN ('step', 'edge') AND regexp_full_match(kind, '[A-Za-z]+') THEN lower(kind)
+                    ELSE kind END AS kind),
+         CASE WHEN starts_with(logprobs, '{{') THEN json_extract(logprobs, '$.content')::VARCHAR ELSE logprobs END AS lp_list
   FROM p
 ), q AS (
   SELECT *,

@@ -12,7 +12,7 @@ Each line has a ``record`` key (``"step"`` when absent):
 "tokens_out", "cost", "confidence", "entropy", "logprobs", "attributes"}``
     One agent move. ``run_id`` and ``step_id`` are required. Timestamps are ISO-8601 strings or
     integer nanoseconds since the epoch (epoch seconds, ms or µs are told by size: ``_time_units``). ``kind`` is one of llm / tool / agent / handoff / human /
-    system. ``status`` is ok / error (default ok). ``logprobs`` is OpenAI-style
+    system, in any case (stored lower). ``status`` is ok / error (default ok). ``logprobs`` is OpenAI-style
     ``[{"token", "logprob", "top_logprobs": [...]}, ...]``: when given and ``confidence`` /
     ``entropy`` are not, they are computed from it. ``input`` / ``output`` may be text or JSON.
 ``{"record": "edge", "run_id", "src_step", "dst_step", "kind"}``
@@ -35,7 +35,7 @@ import orjson
 
 from ._as_written import as_written
 from ._base import Adapter, RecordError, RecordsAdapter, Stage
-from ._fields import id_problem
+from ._fields import id_problem, kind_word
 from ._jsonio import depth_error, jsonl_lines, sql_path
 from ._native_file import stage_native_file
 from ._native_sql import stage_native_sql
@@ -139,7 +139,7 @@ def stage_record(rec: Any, line: int, stage: Stage, raw: Any = None) -> None:
             conf, ent = logprob_stats(rec["logprobs"])
             fields["confidence"] = fields["confidence"] if fields["confidence"] is not None else conf
             fields["entropy"] = fields["entropy"] if fields["entropy"] is not None else ent
-        kind_value = fields.get("kind") or "other"
+        kind_value = kind_word(fields.get("kind") or "other")
         stage.step(line=line, run_id=rec.get("run_id"), step_id=rec.get("step_id"),
                    raw=raw if raw is not None else rec, start_ns=start, end_ns=end,
                    status=_status(rec.get("status")), is_agent=kind_value == "agent",
