@@ -14,13 +14,6 @@ CREATE OR REPLACE TEMP MACRO merge_attributes(a, b) AS CASE
                                          json_transform(b, '"MAP(VARCHAR, JSON)"')))), b)
     ELSE b END;
 
--- The order in which a run's last step is found (the latest start, a step without one last; then the highest seq, a
--- step without one last): a key for arg_max, which finds a group's last step in one pass, where a window's
--- row_number() sorted every step of the run with its attributes (1M generated OTLP spans: the sort took 4.9 s of
--- root_said's 6.8 CPU s at the merge's 192MB, spilling; 5M 14.8 CPU s). (A struct orders field by field.)
-CREATE OR REPLACE TEMP MACRO last_step_key(started_at, seq) AS
-    {'started': started_at IS NOT NULL, 'at': started_at, 'has_seq': seq IS NOT NULL, 'seq': seq};
-
 -- [section root_said]
 -- (left out, root_said created empty, when no root of an affected run is unset or an OpenAI Agents SDK
 -- instrumentation's OK: every part below starts from those roots; the driver counts them with the report's
@@ -50,16 +43,26 @@ WITH blind_ok_roots AS (
     SELECT r.run_id, r.step_id FROM run_roots r
     JOIN steps s ON s.run_id = r.run_id AND s.step_id = r.step_id
     WHERE s.status = 'unset'
-), near AS MATERIALIZED (
+), near_rows AS (
     SELECT u.run_id, u.step_id AS root_id, c.status, c.attributes, false AS child, c.kind, c.started_at, c.seq
     FROM unset_roots u JOIN steps c ON c.run_id = u.run_id AND c.step_id = u.step_id
     UNION ALL
     SELECT u.run_id, u.step_id AS root_id, c.status, c.attributes, true AS child, c.kind, c.started_at, c.seq
     FROM unset_roots u JOIN steps c ON c.run_id = u.run_id AND c.parent_id = u.step_id
-), said AS MATERIALIZED (
-    SELECT run_id, root_id, status, json_extract_string(attributes, '$."gen_ai.task.status"') AS task
-    FROM near WHERE contains(attributes, 'gen_ai.task.status')
-      AND json_extract_string(attributes, '$."traceloop.span.kind"') = 'workflow'
+), near AS MATERIALIZED (
+    -- (what the parts below read of the attributes, read here: the roots and their children are held without
+    -- them, 1.5M rows at 5M generated spans. task: OpenLLMetry's gen_ai.task.status of a workflow span,
+    -- genai: a GenAI workflow or agent root)
+    SELECT * EXCLUDE (attributes),
+           CASE WHEN contains(attributes, 'gen_ai.task.status')
+                     AND json_extract_string(attributes, '$."traceloop.span.kind"') = 'workflow'
+                THEN json_extract_string(attributes, '$."gen_ai.task.status"') END AS task,
+           CASE WHEN NOT child THEN coalesce(json_extract_string(attributes, '$."gen_ai.operation.name"')
+                                              IN ('invoke_workflow', 'invoke_agent'), false)
+                ELSE false END AS genai
+    FROM near_rows
+), said AS (
+    SELECT run_id, root_id, status, task FROM near WHERE task IS NOT NULL
 )
 -- A root left unset whose last child is an agent invocation that ended in error: the run ended on that error.
 -- The official OpenTelemetry instrumentation of the OpenAI Agents SDK (opentelemetry-instrumentation-genai-
@@ -69,7 +72,8 @@ WITH blind_ok_roots AS (
 -- a model call answering anyway) means the app went on after the error: nothing said.
 , last_child AS (
     SELECT run_id, root_id, l.kind, l.status FROM (
-        SELECT run_id, root_id, arg_max({'kind': kind, 'status': status}, last_step_key(started_at, seq)) AS l
+        SELECT run_id, root_id, arg_max({'kind': kind, 'status': status}, {'started': started_at IS NOT NULL,
+                                        'at': started_at, 'has_seq': seq IS NOT NULL, 'seq': seq}) AS l
         FROM near WHERE child GROUP BY run_id, root_id)
 )
 -- A root left unset that is a GenAI workflow or agent invocation (gen_ai.operation.name invoke_workflow /
@@ -83,13 +87,19 @@ WITH blind_ok_roots AS (
 -- error code is in error, and a run with a record of this call or an earlier one in the quarantine (a span the
 -- reader refused: its error may be the one that span held) is not read a success from the rest.
 , genai_roots AS (
-    SELECT run_id, root_id FROM near WHERE NOT child
-      AND json_extract_string(attributes, '$."gen_ai.operation.name"') IN ('invoke_workflow', 'invoke_agent')
+    SELECT run_id, root_id FROM near WHERE genai
 ), genai_last AS (
+    -- Each run's last step (the latest start, a step without one last; then the highest seq, one without last)
+    -- by arg_max in one pass, where a window's row_number() sorted every step of the run with its attributes
+    -- (1M generated OTLP spans: 2.4 of root_said's 2.5 CPU s, spilling at the merge's 192MB; 5M: 18-20 CPU s
+    -- against 5-6 now). (A struct orders field by field.)
+    -- (the attributes of a model call only: answered reads no other's)
     SELECT run_id, l.kind, l.status, l.attributes, any_error FROM (
         SELECT s.run_id,
-               arg_max({'kind': s.kind, 'status': s.status, 'attributes': s.attributes},
-                       last_step_key(s.started_at, s.seq)) AS l,
+               arg_max({'kind': s.kind, 'status': s.status,
+                        'attributes': CASE WHEN s.kind = 'llm' THEN s.attributes END},
+                       {'started': s.started_at IS NOT NULL, 'at': s.started_at,
+                        'has_seq': s.seq IS NOT NULL, 'seq': s.seq}) AS l,
                bool_or(s.status = 'error' OR s.error IS NOT NULL) AS any_error
         FROM steps s SEMI JOIN genai_roots g ON g.run_id = s.run_id
         GROUP BY s.run_id)
@@ -125,7 +135,8 @@ SELECT run_id, root_id, bool_or(failed) AS failed, bool_and(succeeded) AS succee
                    OR (s.kind = 'llm' AND (contains(s.output, '"tool_calls":')
                        OR (s.output IS NULL AND s.tokens_out IS NULL
                            AND contains(s.attributes, '"openinference.span.kind"')))), false)},
-                   last_step_key(s.started_at, s.seq)).failed AS failed
+                   {'started': s.started_at IS NOT NULL, 'at': s.started_at,
+                    'has_seq': s.seq IS NOT NULL, 'seq': s.seq}).failed AS failed
         FROM steps s SEMI JOIN blind_ok_roots x ON x.run_id = s.run_id
         GROUP BY s.run_id, s.kind = 'agent'
     ) a ON a.run_id = b.run_id
