@@ -1,0 +1,72 @@
+"""What ux37 saw walking notebooks 02 and 03 and the explorer as a new SRE in JupyterLab at a 1000 px window,
+checked without a browser.
+
+- The confidence/entropy chart under the explorer's lanes did not follow their zoom (shift + scroll): two charts,
+  one zoomed alone, a confidence dip under the lanes' 00:02 sat under 00:04 of the run.
+"""
+
+from __future__ import annotations
+
+import re
+
+import vl_convert as vlc
+
+import workbench as wb
+from workbench import plots
+from workbench.widgets import IncidentExplorer, ThresholdTuner
+
+T0 = 1_767_225_600_000_000_000
+
+
+def _long_run(n: int = 40) -> list[dict]:
+    """A run of ``n`` moves a minute apart, each LLM move with a confidence."""
+    recs: list[dict] = [{"record": "run", "run_id": "r1", "system": "desk", "outcome": "failure"}]
+    recs += [{"record": "step", "run_id": "r1", "step_id": f"s{i:03d}", "agent": ["planner", "writer"][i % 2],
+              "kind": ["llm", "tool"][i % 2], "confidence": 0.5 + (i % 5) / 10 if i % 2 == 0 else None,
+              "started_at": T0 + i * 60 * 10**9, "ended_at": T0 + i * 60 * 10**9 + 30 * 10**9} for i in range(n)]
+    return recs
+
+
+def _x_labels(spec: dict) -> list[str]:
+    """The x axis' tick labels as Vega draws ``spec`` (vl-convert)."""
+    svg = vlc.vegalite_to_svg(spec)
+    axis = re.search(r'aria-label="X-axis.*?</g></g></g>', svg, re.S)
+    return re.findall(r"<text[^>]*>(\d\d:\d\d:\d\d)</text>", axis.group(0)) if axis else []
+
+
+def test_the_confidence_chart_follows_the_lanes_zoom() -> None:
+    ws = wb.open()
+    ws.ingest(_long_run(), progress=False)
+    ex = IncidentExplorer(ws, blame_model=None)
+    lanes, signals = ex.timeline.chart.to_dict(), ex.signals.chart.to_dict()
+    assert ex.signals_box.children == (ex.signals,)
+    # the lanes publish the stretch their zoom shows (null: the whole run) ...
+    [zoomed] = [p for p in lanes["params"] if p["name"] == plots._charts.ZOOMED]
+    assert zoomed["expr"] == 'zoom["started_at"] || null', zoomed
+    # ... the two widgets' params are linked in the page (no kernel round trip) ...
+    link = ex._zoom_link
+    assert (link.source, link.target) == ((ex.timeline, "_params"), (ex.signals, "_params"))
+    assert set(ex.timeline._params) == set(ex.signals._params) == {plots._charts.ZOOMED}
+    # ... and the confidence chart draws the stretch it is given: minutes 10 to 20 of the run, not the whole run
+    whole = _x_labels(signals)
+    [param] = [p for p in signals["params"] if p["name"] == plots._charts.ZOOMED]
+    param["value"] = [(T0 + 10 * 60 * 10**9) / 1e6, (T0 + 20 * 60 * 10**9) / 1e6]
+    part = _x_labels(signals)
+    assert whole and part and part != whole, (whole, part)
+    assert all("00:10:00" <= t <= "00:20:00" for t in part), part
+    # stacked in one chart (notebooks, plots.save), the lower chart reads the same param of the lanes
+    both = plots.timeline(plots.timeline_data(ws, "r1")).to_dict()
+    assert [p["name"] for p in both["params"]].count(plots._charts.ZOOMED) == 1
+    lower = both["vconcat"][1]["layer"][0]["encoding"]["x"]["scale"]
+    assert lower["domainRaw"] == {"expr": plots._charts.ZOOMED}, lower
+
+
+def test_the_tuner_opens_within_the_review_budget(ws: wb.Workspace) -> None:
+    # seed 11's confidence at a 20 % budget: the best threshold (0.5327) lies between two slider positions; the
+    # cheaper one, 0.533, sends 20.8 % of runs to a human, and the tuner opened there under its own "⚠ more runs
+    # than the review budget allows"
+    tu = ThresholdTuner(ws, signal="confidence", budget=0.2)
+    assert tu.sweep.best.escalation_rate <= 0.2
+    assert tu.point.escalation_rate <= 0.2, (tu.threshold.value, tu.point)
+    assert "wb-tuner-over-budget" not in tu.readout.value
+    assert abs(tu.threshold.value - tu.sweep.best.threshold) <= tu.threshold.step
