@@ -379,11 +379,14 @@ def _most_caught(curve: Any, budget: float | None) -> float | None:
 
 
 def _rank(p: SweepPoint, priced: bool, budget: float | None) -> tuple:
-    """How a slider position is preferred to its neighbour: cheaper; unpriced, within the budget, then more
-    failures caught, then fewer runs escalated."""
+    """How a slider position is preferred to its neighbour: within the budget, then cheaper; unpriced, within the
+    budget, then more failures caught, then fewer runs escalated. (Priced on cost alone, the tuner opened a grid step
+    past the best threshold within a 20 % budget, on one sending 20.8 % of runs to a human, its readout warning "more
+    runs than the review budget allows" about the threshold it had just chosen.)"""
+    over = budget is not None and p.escalation_rate > budget
     if priced:
-        return (p.cost,)
-    return (budget is not None and p.escalation_rate > budget, -p.failures_caught, p.escalated_runs)
+        return (over, p.cost)
+    return (over, -p.failures_caught, p.escalated_runs)
 
 
 def _drawn(widget: Any, chart: Any) -> Any:
