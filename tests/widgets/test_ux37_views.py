@@ -70,3 +70,23 @@ def test_the_tuner_opens_within_the_review_budget(ws: wb.Workspace) -> None:
     assert tu.point.escalation_rate <= 0.2, (tu.threshold.value, tu.point)
     assert "wb-tuner-over-budget" not in tu.readout.value
     assert abs(tu.threshold.value - tu.sweep.best.threshold) <= tu.threshold.step
+
+
+def test_the_tuner_lists_the_runs_a_threshold_escalates_and_opens_one(ws: wb.Workspace) -> None:
+    # the readout counted "25 of 120 runs" sent to a human; a reviewer deciding when to ask a human opens them
+    ex = IncidentExplorer(ws, blame_model=None)
+    tu = ThresholdTuner(ws, signal="confidence", budget=0.2, explorer=ex)
+    runs, p = tu.escalated.pick.options, tu.point
+    assert len(runs) == p.escalated_runs > 0
+    what = [text.split(" · ")[1] for text, _ in runs]
+    assert what.count("failed, caught in time") == p.failures_caught
+    assert what.count("succeeded: a review for nothing") == p.false_escalations
+    assert what == sorted(what, key=["failed, caught in time", "failed, escalated too late",
+                                     "succeeded: a review for nothing"].index)      # the catches first
+    assert f"{p.escalated_runs} runs sent to a human" in tu.escalated.summary.value
+    # the list follows the slider: a lower confidence threshold sends fewer runs
+    tu.threshold.value = tu.threshold.min + 5 * tu.threshold.step
+    assert len(tu.escalated.pick.options) == tu.point.escalated_runs < p.escalated_runs
+    # "Open in explorer" shows the run picked in the explorer given
+    tu.escalated.pick.value = tu.escalated.pick.options[-1][1]
+    assert tu.escalated.open_run() is ex and ex.run_id == tu.escalated.pick.value

@@ -14,6 +14,7 @@ from .._plain import counted, plain
 from ..exceptions import InvalidParameterError
 from ..plots._bulk import bulk_range
 from ..store._own_connection import fetch
+from ._escalated import EscalatedRuns
 from ._html import STYLE, esc, label, pre
 from ._layout import chart_row, control_row
 from ._review_load import ReviewLoadView, empty_store_html, missing_outcomes_html
@@ -22,13 +23,15 @@ from ._systems import system_picker
 if TYPE_CHECKING:
     from ..thresholds import SweepPoint, ThresholdSweep
     from ..workspace import Workspace
+    from ._explorer import IncidentExplorer
 
 
 class ThresholdTuner(w.VBox):
     """Tune when runs go to a human: a slider on a step signal (one per agent when chosen), the
     costs of a review and of a missed failure, and live views — escalation rate vs failures caught
     with the current point, the cost curve with its minimum, the signal's histogram by outcome,
-    and the calibration of confidence. "Export policy" writes the rule(s) as YAML and shows it.
+    and the calibration of confidence; the runs the threshold sends to a human, each one "Open in explorer" away
+    (in ``explorer``, or one opened below the list). "Export policy" writes the rule(s) as YAML and shows it.
 
     The sweep is computed once per signal and cost (DuckDB); moving a slider is a lookup
     (``ThresholdSweep.at``) and moves the charts' current marks through chart params, without
@@ -37,7 +40,8 @@ class ThresholdTuner(w.VBox):
 
     def __init__(self, ws: Workspace, signal: str | None = None, cost_review: float = 1.0,
                  cost_failure: float = 20.0, budget: float | None = None,
-                 policy_path: str = "policy.yaml", system: str | None = None) -> None:
+                 policy_path: str = "policy.yaml", system: str | None = None,
+                 explorer: IncidentExplorer | None = None) -> None:
         from ..thresholds import available_signals
 
         self.ws = ws
@@ -51,6 +55,7 @@ class ThresholdTuner(w.VBox):
         self.sweep: ThresholdSweep | None = None
         self.point: SweepPoint | None = None
         self.latency_ms: dict[str, float] = {}
+        self.escalated: EscalatedRuns | None = None
         if not self.signals:    # nothing to price: say what is missing, show what the logs carry
             self._unpriced(have, signal, policy_path)
             return
@@ -78,6 +83,8 @@ class ThresholdTuner(w.VBox):
         self.capabilities.add_class("wb-tuner-capabilities")
         self.readout = w.HTML()
         self.readout.add_class("wb-tuner-readout")
+        # the runs the threshold sends to a human, each one click from the explorer (the readout only counted them)
+        self.escalated = EscalatedRuns(ws, explorer)
         self.sweep_chart: Any = None
         self.cost_chart: Any = None
         self.load_chart: Any = None     # instead of the cost chart where no run succeeded (see _priced)
@@ -102,7 +109,7 @@ class ThresholdTuner(w.VBox):
             w.HTML(STYLE + "<b>Threshold tuner</b> — when should a run go to a human?"), self.capabilities,
             control_row([self.system, self.signal, self.per_agent]),   # (wraps: the checkbox went past 1000 px)
             control_row([self.cost_review, self.cost_failure, self.budget, self.budget_note]),
-            self.threshold, self.agent_sliders, self.readout, self.charts, self.calibration,
+            self.threshold, self.agent_sliders, self.readout, self.escalated, self.charts, self.calibration,
             control_row([self.path, self.export]), self.policy_view])
         self.add_class("wb-threshold-tuner")
         self._calibration()
@@ -303,6 +310,8 @@ class ThresholdTuner(w.VBox):
             f"escalation rate <b class='wb-escalation-rate'>{p.escalation_rate:.1%}</b> of runs "
             f"({p.escalated_runs:,} of {sw.n_runs:,}; {p.step_escalation_rate:.2%} of steps) · "
             f"{caught} · {priced}</div>{_over_budget(sw, p, fmt)}{_every_run(sw, p)}")
+        if self.escalated is not None:
+            self.escalated.show(sw, t, fmt)
         single = None if isinstance(t, dict) else t
         if self.sweep_chart is not None:
             with self.sweep_chart.hold_sync():
