@@ -90,3 +90,19 @@ def test_the_tuner_lists_the_runs_a_threshold_escalates_and_opens_one(ws: wb.Wor
     # "Open in explorer" shows the run picked in the explorer given
     tu.escalated.pick.value = tu.escalated.pick.options[-1][1]
     assert tu.escalated.open_run() is ex and ex.run_id == tu.escalated.pick.value
+
+
+def test_the_tuner_says_which_threshold_it_recommends_and_why_and_goes_back_to_it(ws: wb.Workspace) -> None:
+    tu = ThresholdTuner(ws, signal="confidence", budget=0.2)
+    best, none = tu.sweep.at(tu.recommended), tu.sweep.at(None)
+    advice = tu.advice.value
+    assert f"Recommended: confidence ≤ {tu.recommended:.3f}" in advice, advice
+    assert "the cheapest threshold sending at most 20% of runs to a human" in advice
+    assert f"expected cost {best.cost:,.0f} against {none.cost:,.0f} with no review" in advice, advice
+    assert tu.to_recommended.layout.display == "none"       # on it: nothing to go back to
+    tu.threshold.value = tu.threshold.min
+    assert tu.to_recommended.layout.display is None and "Recommended" in tu.advice.value
+    tu.to_recommended.click()
+    assert tu.threshold.value == tu.recommended and tu.point.cost == best.cost
+    # the readout's "best within the budget" is the recommended position's cost, not the exact best's off the grid
+    assert f"(best within the 20% review budget {best.cost:,.1f})" in tu.readout.value, tu.readout.value
