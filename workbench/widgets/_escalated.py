@@ -6,14 +6,14 @@ opens the traces the rule would have flagged, to see whether a reviewer could ha
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import ipywidgets as w
 
 from .._plain import counted
-from ..exceptions import InvalidParameterError
 from ._html import label
 from ._layout import control_row
+from ._open_run import open_in_explorer
 
 if TYPE_CHECKING:
     from ..thresholds import ThresholdSweep
@@ -65,15 +65,7 @@ class EscalatedRuns(w.VBox):
         self.pick.value = keep if keep in ids else (ids[0] if ids else None)
         self.open_button.disabled = not ids
 
-    def open_run(self, run_id: str | None = None) -> Any:
+    def open_run(self, run_id: str | None = None) -> IncidentExplorer:
         """Show ``run_id`` (by default the run picked) in the explorer; returns the explorer."""
-        from ._explorer import IncidentExplorer
-
-        run_id = run_id if run_id is not None else self.pick.value
-        if run_id is None:
-            raise InvalidParameterError("open_run: no run picked (no run is sent to a human at this threshold)")
-        if self.explorer is None:
-            self.explorer = IncidentExplorer(self.ws)
-            self.opened.children = (self.explorer,)
-        self.explorer.show_run(run_id)
-        return self.explorer
+        return open_in_explorer(self, run_id if run_id is not None else self.pick.value,
+                                "no run picked (no run is sent to a human at this threshold)")
