@@ -106,3 +106,7 @@ def test_the_tuner_says_which_threshold_it_recommends_and_why_and_goes_back_to_i
     assert tu.threshold.value == tu.recommended and tu.point.cost == best.cost
     # the readout's "best within the budget" is the recommended position's cost, not the exact best's off the grid
     assert f"(best within the 20% review budget {best.cost:,.1f})" in tu.readout.value, tu.readout.value
+    # one threshold per agent: the sliders' opening set is the recommendation (not the single threshold above them)
+    tu.per_agent.value = True
+    assert "Recommended per agent" in tu.advice.value and f"{tu.sweep.best_per_agent.cost:,.0f} against" in \
+        tu.advice.value, tu.advice.value

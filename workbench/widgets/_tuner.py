@@ -325,7 +325,7 @@ class ThresholdTuner(w.VBox):
             f"{caught} · {priced}</div>{_over_budget(sw, p, fmt)}{_every_run(sw, p)}")
         if self.escalated is not None:
             self.escalated.show(sw, t, fmt)
-        self.advice.value = _advice(sw, self.recommended, fmt)
+        self.advice.value = _advice(sw, self.recommended, fmt, per_agent=isinstance(t, dict))
         self.to_recommended.layout.display = (None if self.recommended is not None and not isinstance(t, dict)
                                               and t != self.recommended else "none")
         single = None if isinstance(t, dict) else t
@@ -458,10 +458,15 @@ def on_grid(value: float, step: float, lo: float, way: str) -> float:
     return round(lo + k * step, decimals)
 
 
-def _advice(sw: ThresholdSweep, recommended: float | None, fmt: str) -> str:
-    """The threshold the tuner recommends, and why."""
+def _advice(sw: ThresholdSweep, recommended: float | None, fmt: str, per_agent: bool = False) -> str:
+    """The threshold the tuner recommends, and why (``per_agent``: the agents' sliders' opening set)."""
     none = sw.at(None)
     budget = f" sending at most {_share(sw.budget)} of runs to a human (max review)" if sw.budget else ""
+    if per_agent and sw.best_per_agent is not None and sw.n_failures < sw.n_runs:
+        one = sw.at(recommended).cost if recommended is not None else none.cost
+        return (f"<b>Recommended per agent: the thresholds the agents' sliders opened on</b> — the cheapest set"
+                f"{budget}: expected cost {sw.best_per_agent.cost:,.0f} against {one:,.0f} with one threshold for "
+                f"every agent and {none.cost:,.0f} with no review")
     if recommended is None:
         return ("<b>Recommended: no review rule</b> — no threshold on this signal"
                 + (f" catches a failure in time{budget}" if sw.n_failures >= sw.n_runs else
