@@ -110,3 +110,18 @@ def test_the_tuner_says_which_threshold_it_recommends_and_why_and_goes_back_to_i
     tu.per_agent.value = True
     assert "Recommended per agent" in tu.advice.value and f"{tu.sweep.best_per_agent.cost:,.0f} against" in \
         tu.advice.value, tu.advice.value
+
+
+def test_the_limit_tuner_s_charts_fit_a_1000_px_window_s_output(ws: wb.Workspace) -> None:
+    # at a 1000 px window (a 568 px output, ux35) the runs-stopped bars held 660 px and the per-rule histograms,
+    # three columns, 842 px: each scrolled in its own box, the third column of histograms off the edge
+    from workbench.plots._label_spot import _CHAR_PX
+    from workbench.widgets import LimitTuner
+
+    lt = LimitTuner(wb.suggest_limits(ws, quantile=0.99), ws=ws)
+    stops, peaks = lt.stops_chart.chart.to_dict(), lt.peaks_chart.chart.to_dict()
+    assert stops["width"] == "container" and "wb-fit" in lt.stops_chart._dom_classes, stops.get("width")
+    assert all(len(line) * _CHAR_PX < 568 - 40 for line in (stops["title"]["text"], stops["title"]["subtitle"]))
+    svg = vlc.vegalite_to_svg(peaks)
+    drawn = float(re.search(r'<svg[^>]* width="([\d.]+)"', svg).group(1))
+    assert drawn <= 568 - 38, drawn     # (vega-embed's 38 px "…" menu beside it)
