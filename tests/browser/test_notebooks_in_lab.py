@@ -201,10 +201,14 @@ def test_02_tune_thresholds(lab, session) -> None:  # noqa: ANN001
     assert len(seen) >= 3, f"the escalation rate did not follow the slider: {seen}"
     # the list of runs followed it (ux37), and the one picked opens in an explorer below the list, drawn
     assert text(s, listed) != opened_on
-    tuner.locator(".wb-escalated .wb-open-run").first.click()
-    tuner.locator(".wb-escalated .wb-incident-explorer .wb-timeline svg .mark-rect path").first.wait_for(timeout=120_000)
     picked = tuner.locator(".wb-escalated-runs select").first.input_value().split("·")[0].strip()   # (its label)
-    assert text(s, f"{PANEL} .wb-threshold-tuner .wb-run-header").startswith(picked)
+    tuner.locator(".wb-escalated .wb-open-run").first.click()
+    # (the new explorer draws the newest run first, then the one picked: wait for that one's header and timeline)
+    s.page.wait_for_function("([sel, rid]) => { const h = document.querySelector(sel); "
+                             "return h && h.innerText.startsWith(rid); }",
+                             arg=[f"{PANEL} .wb-threshold-tuner .wb-run-header", picked], timeout=120_000)
+    ex = tuner.locator(".wb-escalated .wb-incident-explorer").first
+    _wait_timeline_of(s, ex, picked)
     _record(lab, "slider_to_rate_ms", {"n": len(times), "median": round(statistics.median(times) * 1000),
                                        "max": round(max(times) * 1000), "all": [round(t * 1000) for t in times]})
     screenshot_el(tuner, lab.shots / "02_tuner.png")
