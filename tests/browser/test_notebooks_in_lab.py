@@ -176,6 +176,11 @@ def test_02_tune_thresholds(lab, session) -> None:  # noqa: ANN001
     tuner = page.locator(f"{PANEL} .wb-threshold-tuner").first
     tuner.scroll_into_view_if_needed()
     rate = f"{PANEL} .wb-threshold-tuner .wb-escalation-rate"
+    # ux37: it opens on the threshold it recommends, says why, and lists the runs that threshold sends to a human
+    listed = f"{PANEL} .wb-threshold-tuner .wb-escalated-summary"
+    assert "Recommended:" in tuner.locator(".wb-tuner-recommended").inner_text()
+    opened_on = text(s, listed)
+    assert "sent to a human" in opened_on and tuner.locator(".wb-escalated-runs option").count() > 0, opened_on
     handle = tuner.locator(".widget-slider .noUi-handle").first
     track = tuner.locator(".widget-slider .noUi-base").first.bounding_box()
     times, seen = [], {text(s, rate)}
@@ -194,6 +199,16 @@ def test_02_tune_thresholds(lab, session) -> None:  # noqa: ANN001
         page.wait_for_timeout(300)
         seen.add(text(s, rate))
     assert len(seen) >= 3, f"the escalation rate did not follow the slider: {seen}"
+    # the list of runs followed it (ux37), and the one picked opens in an explorer below the list, drawn
+    assert text(s, listed) != opened_on
+    picked = tuner.locator(".wb-escalated-runs select").first.input_value().split("·")[0].strip()   # (its label)
+    tuner.locator(".wb-escalated .wb-open-run").first.click()
+    # (the new explorer draws the newest run first, then the one picked: wait for that one's header and timeline)
+    s.page.wait_for_function("([sel, rid]) => { const h = document.querySelector(sel); "
+                             "return h && h.innerText.startsWith(rid); }",
+                             arg=[f"{PANEL} .wb-threshold-tuner .wb-run-header", picked], timeout=120_000)
+    ex = tuner.locator(".wb-escalated .wb-incident-explorer").first
+    _wait_timeline_of(s, ex, picked)
     _record(lab, "slider_to_rate_ms", {"n": len(times), "median": round(statistics.median(times) * 1000),
                                        "max": round(max(times) * 1000), "all": [round(t * 1000) for t in times]})
     screenshot_el(tuner, lab.shots / "02_tuner.png")

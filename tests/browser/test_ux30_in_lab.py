@@ -111,6 +111,12 @@ def test_views_at_two_widths(lab, browser) -> None:  # noqa: ANN001
             sw, cw = page.locator(f"{PANEL} .wb-limit-tuner").nth(1).locator(".wb-limits-table").evaluate(
                 "e => [e.scrollWidth, e.clientWidth]")
             assert sw <= cw + 1, (width, "limits table", sw, cw)
+            # ux37: its two charts fit too (the runs stopped as wide as the output, the histograms in two columns:
+            # at 1000 px they held 660 and 842 px of a 568 px output, each scrolling in its own box)
+            boxes = page.locator(f"{PANEL} .wb-limit-tuner").nth(1).evaluate(
+                "v => [...v.querySelectorAll('.vega-embed')].map(e => [e.scrollWidth, e.clientWidth, "
+                "e.querySelectorAll('svg .mark-rect path').length])")
+            assert len(boxes) == 2 and all(sw <= cw + 1 and bars > 0 for sw, cw, bars in boxes), (width, boxes)
         fo.screenshot(path=str(_shot(lab, "ux30_findings_1000.png")))
         lt.screenshot(path=str(_shot(lab, "ux30_limits_1000.png")))
         assert not s.dialogs and not s.console_errors, (s.dialogs, s.console_errors)

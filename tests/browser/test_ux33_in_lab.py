@@ -3,7 +3,8 @@
 tests/widgets/test_ux33_views.py); here their pickers on screen, their charts drawn (marks in the SVG), and nothing
 cut at the output's edge (the tuner's "one threshold per agent" box went past it beside the new picker; the drift
 chart and its legend made the whole monitor scroll sideways). ux36: the explorer's timeline and the drift chart as
-wide as the output, the red ✕ of a raise at a long run's end and their titles inside it."""
+wide as the output, the red ✕ of a raise at a long run's end and their titles inside it. ux37: the confidence chart
+under the lanes follows their zoom."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ records.append({"record": "run", "run_id": "long-run", "system": "reports", "out
                 "started_at": "2026-03-02T10:00:00Z"})
 records += [{"run_id": "long-run", "step_id": f"m{i:03d}", "agent": ["planner", "writer", "critic"][i % 3],
              "kind": ["llm", "tool"][i % 2], "status": "ok", "error": "<img src=x onerror=alert('raised')> 503" if i == 239 else None,
+             "confidence": 0.5 + (i % 7) / 20 if i % 2 == 0 else None,   # (ux37: the chart under the lanes)
              "started_at": f"2026-03-02T10:{i // 60:02d}:{i % 60:02d}Z",
              "ended_at": f"2026-03-02T10:{i // 60:02d}:{i % 60:02d}.8Z"} for i in range(240)]
 ws = wb.open()
@@ -81,7 +83,8 @@ def test_system_pickers_fit_and_draw(lab, browser) -> None:  # noqa: ANN001
         assert "<img src=x onerror=alert('raised')> 503" in page.locator("#vg-tooltip-element").inner_text()
         page.mouse.move(0, 0)
         # a long run's stretch zoomed into with shift + scroll (the x axis' labels change); a plain scroll is the page's
-        axis = """e => [...e.querySelectorAll('g[aria-label^="X-axis"] .role-axis-label text')].map(t => t.textContent)"""
+        axis = """e => [...e.querySelectorAll('g[aria-label^="X-axis"] .role-axis-label text')].map(t => t.textContent)
+                      .sort()"""   # (sorted: Vega reuses a label's node for another on a redraw)
         timeline.scroll_into_view_if_needed()    # (the drift chart was scrolled to last: the mouse must be over this)
         whole = timeline.evaluate(axis)
         box = timeline.locator("svg.marks").bounding_box()
@@ -92,7 +95,15 @@ def test_system_pickers_fit_and_draw(lab, browser) -> None:  # noqa: ANN001
             page.wait_for_timeout(200)
         page.keyboard.up("Shift")
         page.wait_for_timeout(1500)
-        assert timeline.evaluate(axis) != whole, whole
+        zoomed = timeline.evaluate(axis)
+        assert zoomed != whole, whole
+        # ux37: the confidence chart under the lanes follows their zoom (it stayed on the whole run), drawn, and a
+        # double-click on the lanes resets both
+        signals = page.locator(f"{PANEL} .wb-signals").first
+        assert signals.evaluate(axis) == zoomed and signals.evaluate(_FITS)["marks"] > 0, signals.evaluate(axis)
+        page.mouse.dblclick(box["x"] + box["width"] * 0.6, box["y"] + box["height"] * 0.5)
+        page.wait_for_timeout(1500)
+        assert timeline.evaluate(axis) == whole and signals.evaluate(axis) == whole, signals.evaluate(axis)
         assert not s.dialogs and not s.console_errors, (s.dialogs, s.console_errors)
 
 

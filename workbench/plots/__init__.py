@@ -35,7 +35,7 @@ from ._data import (
     timeline_data,
 )
 from ._limits import limit_bins, limit_peaks, limit_stops, thin_tail
-from ._render import enable_offline, save, widget
+from ._render import enable_offline, link_zoom, save, widget
 
 __all__ = [
     "AGENT_METRICS",
@@ -56,6 +56,7 @@ __all__ = [
     "limit_bins",
     "limit_peaks",
     "limit_stops",
+    "link_zoom",
     "save",
     "raised",
     "review_load_curve",

@@ -6,6 +6,7 @@ from logs reaches a chart only as data, which Vega renders as SVG text nodes, ne
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Sequence
 from typing import Any
@@ -22,6 +23,8 @@ KIND_COLORS = {"llm": "#4c78a8", "tool": "#59a14f", "handoff": "#b07aa1", "human
 OUTCOME_COLORS = {"success": "#59a14f", "failure": "#e15759"}
 UNKNOWN_COLOR = "#9d9d9d"
 MAX_MARKS = 5000
+# The timeline's zoomed x domain: a param of the lanes, which the confidence/entropy chart under them follows.
+ZOOMED = "zoomed"
 _COST_HEIGHT = 240
 
 
@@ -39,7 +42,12 @@ def timeline(steps: pd.DataFrame, handoffs: pd.DataFrame | None = None, decisive
     flagged moves outlined red and moves built on a fault hatched amber, the decisive step marked;
     below it confidence and entropy along the run. Clicking a move selects it (param ``step``)."""
     lanes, signals = timeline_parts(steps, handoffs, decisive_step, title, width, select)
-    return alt.vconcat(lanes) if signals is None else alt.vconcat(lanes, signals).resolve_scale(color="independent")
+    if signals is None:
+        return alt.vconcat(lanes)
+    # one spec: the signals chart reads the lanes' own ZOOMED param (declared once, on the lanes)
+    signals = signals.copy()
+    signals.params = alt.Undefined
+    return alt.vconcat(lanes, signals).resolve_scale(color="independent")
 
 
 def timeline_parts(steps: pd.DataFrame, handoffs: pd.DataFrame | None = None, decisive_step: str | None = None,
@@ -156,22 +164,30 @@ def timeline_parts(steps: pd.DataFrame, handoffs: pd.DataFrame | None = None, de
         "red outline: a detector points here · faded with amber ticks: built on a fault",
         "red ✕: raised an error · dashed: hand-off · click a move to inspect it",
         "shift + scroll: zoom · shift + drag: pan · double-click: the whole run"])
-    lanes_chart = alt.layer(*layers).properties(width=width, height=max(60, 28 * len(lanes)), title=head)
+    # the stretch zoomed into (null: the whole run), for the confidence/entropy chart under the lanes to follow: in
+    # one spec it reads the param itself; drawn apart (the explorer) each chart holds a ZOOMED param and the two
+    # widgets' params are linked in the page (``link_zoom``)
+    field = "x0" if untimed or clock is not None else "started_at"
+    lanes_chart = alt.layer(*layers).properties(width=width, height=max(60, 28 * len(lanes)), title=head).add_params(
+        alt.param(name=ZOOMED, expr=f"zoom[{json.dumps(field)}] || null"))
     present = [c for c in ("confidence", "entropy") if c in data.columns]
     numeric_x = untimed or clock is not None
     signals = data.melt(id_vars=["step_id", "started_at", "agent", *(["x0"] if numeric_x else [])], value_vars=present,
                         var_name="signal", value_name="value").dropna(subset=["value"])
     if signals.empty:
         return lanes_chart, None
-    sx = alt.X("x0:Q", title="move", axis=alt.Axis(format="d", tickMinStep=1, labelFlush=True)) if untimed else \
-        alt.X("x0:Q", title=since_title, axis=alt.Axis(format=",~f", labelOverlap=True, tickCount=8, labelFlush=True)) \
-        if clock is not None else alt.X("started_at:T", title="time", axis=alt.Axis(format="%H:%M:%S", labelOverlap=True,
-                                                                                   tickCount=8, labelFlush=True))
+    follow = alt.Scale(domainRaw=alt.ExprRef(ZOOMED))    # the lanes' zoomed stretch, when they are zoomed
+    sx = alt.X("x0:Q", title="move", scale=follow, axis=alt.Axis(format="d", tickMinStep=1, labelFlush=True)) \
+        if untimed else \
+        alt.X("x0:Q", title=since_title, scale=follow, axis=alt.Axis(format=",~f", labelOverlap=True, tickCount=8,
+                                                                     labelFlush=True)) \
+        if clock is not None else alt.X("started_at:T", title="time", scale=follow, axis=alt.Axis(
+            format="%H:%M:%S", labelOverlap=True, tickCount=8, labelFlush=True))
     # the lanes' whole span, drawn unseen, so that this chart's time axis spans what the lanes' does (from the first
     # move's start to the last one's end, not to the last LLM move's start): 06:00 of one sat above 05:59 of the other
     span = pd.DataFrame({"x0": [data["x0"].min(), data["x1"].max()]} if numeric_x else
                         {"started_at": [data["started_at"].min(), data["shown_end"].max()]})
-    line = alt.Chart(signals).mark_line(point=True).encode(
+    line = alt.Chart(signals).mark_line(point=True, clip=True).encode(
         x=sx,
         y=alt.Y("value:Q", title=None, axis=_fixed_axis() if fit else alt.Undefined),
         color=alt.Color("signal:N", legend=legend, scale=alt.Scale(domain=["confidence", "entropy"],
@@ -179,7 +195,10 @@ def timeline_parts(steps: pd.DataFrame, handoffs: pd.DataFrame | None = None, de
         tooltip=["step_id:N", "agent:N", "signal:N", alt.Tooltip("value:Q", format=".3f")])
     whole = alt.Chart(span).mark_point(opacity=0).encode(x=sx)
     return lanes_chart, alt.layer(line, whole).properties(width=width, height=90,
-                                                         title="confidence and entropy of LLM moves")
+                                                         title="confidence and entropy of LLM moves").add_params(
+        alt.param(name=ZOOMED, value=None))
+
+
 
 
 # the width of a container-wide timeline's y axes (an agent name longer than it is cut with "…"; the tooltip

@@ -87,6 +87,14 @@ def widget(chart: alt.TopLevelMixin, **kwargs: object) -> alt.JupyterChart:
     return alt.JupyterChart(chart, **kwargs)
 
 
+def link_zoom(lanes: alt.JupyterChart, signals: alt.JupyterChart) -> object:
+    """The confidence/entropy chart widget ``signals`` follows the lanes widget's zoom: their params linked in the
+    page (no kernel round trip), so shift + scroll over the lanes moves both and a double-click resets both."""
+    import ipywidgets as w
+
+    return w.jslink((lanes, "_params"), (signals, "_params"))
+
+
 def save(chart: alt.TopLevelMixin, path: str | os.PathLike[str], scale: float = 1.0) -> Path:
     """Write ``chart`` as PNG, SVG or HTML (by the suffix), offline: images through vl-convert,
     HTML with Vega inlined so the file opens without a network.

@@ -265,6 +265,10 @@ class ThresholdSweep:
         x_all = per_run["x_all"].to_numpy(dtype=float, na_value=-np.inf)
         x_pre = per_run["x_pre"].to_numpy(dtype=float, na_value=-np.inf)
         self.n_runs, self.n_failures = len(per_run), int(failed.sum())
+        # per run, for escalated(): which runs a threshold sends to a human (the counts above are searches in the
+        # sorted copies; a reviewer asks for the runs themselves)
+        self._run_ids = per_run["run_id"].to_numpy(dtype=object)
+        self._run_failed, self._run_all, self._run_pre = failed, x_all, x_pre
         self.n_steps = n_steps
         self._all = np.sort(x_all)
         self._fail_all = np.sort(x_all[failed])
@@ -305,6 +309,29 @@ class ThresholdSweep:
             caught = len(self._fail_pre) - int(np.searchsorted(self._fail_pre, t, "left"))
             steps = len(self._steps) - int(np.searchsorted(self._steps, t, "left"))
         return self._point(threshold, esc, caught, esc - fail_esc, steps)
+
+    def escalated(self, threshold: float | dict[str, float | None] | None) -> pd.DataFrame:
+        """The runs ``threshold`` sends to a human (as :meth:`at` counts them): ``run_id``, ``failed``, ``caught``
+        (failed, and a step at or before its decisive step crossed), ``value`` (the run's most extreme value of the
+        signal: its highest, or its lowest for ``direction="below"``; ``None`` per agent). Caught failures first,
+        then failures caught too late, then successful runs (false escalations); within each, the most extreme
+        value first."""
+        if threshold is None:
+            esc = caught = np.zeros(self.n_runs, dtype=bool)
+        elif isinstance(threshold, dict):
+            self._at_agents(threshold)     # (its checks: a per-agent sweep, known agents)
+            t = np.asarray([np.inf if threshold.get(a) is None else self._sign * float(threshold[a])  # type: ignore[arg-type]
+                            for a in self.agents])
+            esc = (self._agent_all >= t).any(axis=1)
+            caught = (self._agent_pre >= t).any(axis=1) & self._run_failed
+        else:
+            t = self._sign * float(threshold)
+            esc, caught = self._run_all >= t, (self._run_pre >= t) & self._run_failed
+        value = None if isinstance(threshold, dict) else self._sign * self._run_all[esc]
+        out = pd.DataFrame({"run_id": self._run_ids[esc], "failed": self._run_failed[esc], "caught": caught[esc],
+                            "value": value})
+        order = np.lexsort((-self._run_all[esc], ~out["failed"].to_numpy(), ~out["caught"].to_numpy()))
+        return out.iloc[order].reset_index(drop=True)
 
     def _point(self, threshold: Any, esc: int, caught: int, false: int, steps: int) -> SweepPoint:
         return SweepPoint(

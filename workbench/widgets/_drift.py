@@ -15,6 +15,7 @@ from ..store._outcomes import TAKEN_OUTCOME, counted_as
 from ..store._own_connection import fetch, fetch_df
 from ._html import STYLE, esc, label, short_id
 from ._layout import control_row, fit_output, scroll_wide
+from ._open_run import open_in_explorer
 from ._systems import system_picker
 
 if TYPE_CHECKING:
@@ -214,16 +215,8 @@ class FindingsOverview(w.VBox):
     def open_run(self, run_id: str | None = None) -> IncidentExplorer:
         """Show ``run_id`` (by default the run picked under the table) in the explorer: the one given, else one
         opened below this overview on first use. Returns the explorer."""
-        from ._explorer import IncidentExplorer
-
-        run_id = run_id if run_id is not None else self.run_pick.value
-        if run_id is None:
-            raise InvalidParameterError("open_run: no run picked (pick a detector, then a run of its table)")
-        if self.explorer is None:
-            self.explorer = IncidentExplorer(self.ws)
-            self.opened.children = (self.explorer,)
-        self.explorer.show_run(run_id)
-        return self.explorer
+        return open_in_explorer(self, run_id if run_id is not None else self.run_pick.value,
+                                "no run picked (pick a detector, then a run of its table)")
 
 
 _FLAGGED = {"run_id": "run", "outcome": "outcome", "reported_outcome": "reported", "findings": "findings",

@@ -163,6 +163,9 @@ class IncidentExplorer(w.VBox):
         # layered chart to its container); in the page only when a move carries either (a chart's layout.display
         # "none" is outranked by the views' "display:flex!important" on a chart with a menu: an empty frame showed)
         self.signals = fit_output(plots.widget(lanes))
+        # shift + scroll over the lanes zooms this chart too, a double-click resets both (two charts: one zoomed
+        # alone, a confidence dip under the lanes' 00:02 sat under 00:04 of the run)
+        self._zoom_link = plots.link_zoom(self.timeline, self.signals)
         self.signals_box = w.VBox()
         self.step = w.Dropdown(description="step", options=[], layout=w.Layout(width="calc(100% - 4px)"),
                                style={"description_width": "initial"})

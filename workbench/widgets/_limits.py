@@ -17,7 +17,7 @@ from ..exceptions import WorkbenchError
 from ..plots import _limits as limit_plots
 from ..store._own_connection import fetch
 from ._html import STYLE, esc, frame, label, pre
-from ._layout import control_row, scroll_wide
+from ._layout import control_row, fit_output, scroll_wide
 from ._status import building
 from ._systems import ranked_picker
 
@@ -158,8 +158,10 @@ class LimitTuner(w.VBox):
             self.readout.value += ("<div class='wb-limits-logscale'><i>Runs axis logarithmic" +
                                    (": on a linear one the runs a limit stops would be too thin to see"
                                     if thin else "") + ".</i></div>")
+        # (the bars as wide as the output: 420 px and the rule names took 660 px of a 1000 px window's 568)
         peaks, stops = limit_plots.limit_peaks(bins, rules, log=self.log_scale), limit_plots.limit_stops(
-            table, outcomes=set(self.limits.runs.loc[self.limits.runs["system"] == system, "outcome"]))
+            table, width="container",
+            outcomes=set(self.limits.runs.loc[self.limits.runs["system"] == system, "outcome"]))
         # no limit stops a run (few runs, or the p100): a chart of runs stopped would be an empty frame
         # with one tick at 0 (seen on real traces); the words say it
         stopped = bool(pd.to_numeric(table["stops"], errors="coerce").fillna(0).sum() > 0)
@@ -168,7 +170,7 @@ class LimitTuner(w.VBox):
             self._table(table)
             return
         if self.peaks_chart is None:
-            self.stops_chart, self.peaks_chart = scroll_wide(plots.widget(stops)), scroll_wide(plots.widget(peaks))
+            self.stops_chart, self.peaks_chart = fit_output(plots.widget(stops)), scroll_wide(plots.widget(peaks))
         else:
             self.stops_chart.chart, self.peaks_chart.chart = stops, peaks
         self.none_stopped.value = ("" if stopped else

@@ -14,6 +14,7 @@ from .._plain import counted, plain
 from ..exceptions import InvalidParameterError
 from ..plots._bulk import bulk_range
 from ..store._own_connection import fetch
+from ._escalated import EscalatedRuns
 from ._html import STYLE, esc, label, pre
 from ._layout import chart_row, control_row
 from ._review_load import ReviewLoadView, empty_store_html, missing_outcomes_html
@@ -22,13 +23,15 @@ from ._systems import system_picker
 if TYPE_CHECKING:
     from ..thresholds import SweepPoint, ThresholdSweep
     from ..workspace import Workspace
+    from ._explorer import IncidentExplorer
 
 
 class ThresholdTuner(w.VBox):
     """Tune when runs go to a human: a slider on a step signal (one per agent when chosen), the
     costs of a review and of a missed failure, and live views — escalation rate vs failures caught
     with the current point, the cost curve with its minimum, the signal's histogram by outcome,
-    and the calibration of confidence. "Export policy" writes the rule(s) as YAML and shows it.
+    and the calibration of confidence; the runs the threshold sends to a human, each one "Open in explorer" away
+    (in ``explorer``, or one opened below the list). "Export policy" writes the rule(s) as YAML and shows it.
 
     The sweep is computed once per signal and cost (DuckDB); moving a slider is a lookup
     (``ThresholdSweep.at``) and moves the charts' current marks through chart params, without
@@ -37,7 +40,8 @@ class ThresholdTuner(w.VBox):
 
     def __init__(self, ws: Workspace, signal: str | None = None, cost_review: float = 1.0,
                  cost_failure: float = 20.0, budget: float | None = None,
-                 policy_path: str = "policy.yaml", system: str | None = None) -> None:
+                 policy_path: str = "policy.yaml", system: str | None = None,
+                 explorer: IncidentExplorer | None = None) -> None:
         from ..thresholds import available_signals
 
         self.ws = ws
@@ -51,6 +55,7 @@ class ThresholdTuner(w.VBox):
         self.sweep: ThresholdSweep | None = None
         self.point: SweepPoint | None = None
         self.latency_ms: dict[str, float] = {}
+        self.escalated: EscalatedRuns | None = None
         if not self.signals:    # nothing to price: say what is missing, show what the logs carry
             self._unpriced(have, signal, policy_path)
             return
@@ -78,6 +83,16 @@ class ThresholdTuner(w.VBox):
         self.capabilities.add_class("wb-tuner-capabilities")
         self.readout = w.HTML()
         self.readout.add_class("wb-tuner-readout")
+        # the threshold the tuner opened on, and why: moved away from, the readout said only "(best within the 10%
+        # review budget 9,380.0)", a cost, and no way back but finding it again on the slider
+        self.recommended: float | None = None
+        self.advice = w.HTML()
+        self.advice.add_class("wb-tuner-recommended")
+        self.to_recommended = w.Button(description="back to the recommended threshold", icon="undo",
+                                       layout=w.Layout(width="auto"))
+        self.to_recommended.on_click(lambda _: self.recommend())
+        # the runs the threshold sends to a human, each one click from the explorer (the readout only counted them)
+        self.escalated = EscalatedRuns(ws, explorer)
         self.sweep_chart: Any = None
         self.cost_chart: Any = None
         self.load_chart: Any = None     # instead of the cost chart where no run succeeded (see _priced)
@@ -102,7 +117,8 @@ class ThresholdTuner(w.VBox):
             w.HTML(STYLE + "<b>Threshold tuner</b> — when should a run go to a human?"), self.capabilities,
             control_row([self.system, self.signal, self.per_agent]),   # (wraps: the checkbox went past 1000 px)
             control_row([self.cost_review, self.cost_failure, self.budget, self.budget_note]),
-            self.threshold, self.agent_sliders, self.readout, self.charts, self.calibration,
+            self.threshold, self.agent_sliders, self.advice, self.to_recommended, self.readout,
+            self.escalated, self.charts, self.calibration,
             control_row([self.path, self.export]), self.policy_view])
         self.add_class("wb-threshold-tuner")
         self._calibration()
@@ -235,6 +251,7 @@ class ThresholdTuner(w.VBox):
         chart_row(self.charts, [c for c in (self.sweep_chart, self.cost_chart if priced else self.load_chart,
                                             self.hist_chart if hist else None) if c is not None])
         self.latency_ms["sweep"] = (time.perf_counter() - t0) * 1000
+        self.recommended = start if best is not None else None
         self.move(self.threshold.value)
 
     def _agent_controls(self) -> None:
@@ -285,11 +302,14 @@ class ThresholdTuner(w.VBox):
                       "can be counted as false and escalating every run would look free (label some successful "
                       "runs of the same system)")
         else:
-            # the cost's unit: "expected cost 9,380.0" named neither what one unit is nor over how many runs
+            # the cost's unit: "expected cost 9,380.0" named neither what one unit is nor over how many runs. The
+            # best's cost is the recommended slider position's (the advice line's): the sweep's exact best (2,796.3)
+            # lies off the slider's grid, and "best 9,380.0" sat beside a recommended 2,800 costing 9,399
+            best = sw.at(self.recommended).cost if self.recommended is not None else sw.best.cost
             priced = (f"precision {p.precision:.1%} · expected cost <b>{p.cost:,.1f}</b> over the {sw.n_runs:,} runs, "
                       f"at {plain(sw.cost_review)} a review and {plain(sw.cost_failure)} a missed failure "
                       f"({'best within the ' + _share(sw.budget) + ' review budget' if sw.budget else 'best'} "
-                      f"{sw.best.cost:,.1f})")
+                      f"{best:,.1f})")
         caught = (f"failures caught <b>{p.recall:.1%}</b> ({p.failures_caught:,} of {sw.n_failures:,})" if sw.n_failures
                   else "failures caught: <b>no failed run</b> to catch")
         # a failed run escalated only after its labelled culprit step is not caught (the damage was done): on
@@ -303,6 +323,11 @@ class ThresholdTuner(w.VBox):
             f"escalation rate <b class='wb-escalation-rate'>{p.escalation_rate:.1%}</b> of runs "
             f"({p.escalated_runs:,} of {sw.n_runs:,}; {p.step_escalation_rate:.2%} of steps) · "
             f"{caught} · {priced}</div>{_over_budget(sw, p, fmt)}{_every_run(sw, p)}")
+        if self.escalated is not None:
+            self.escalated.show(sw, t, fmt)
+        self.advice.value = _advice(sw, self.recommended, fmt, per_agent=isinstance(t, dict))
+        self.to_recommended.layout.display = (None if self.recommended is not None and not isinstance(t, dict)
+                                              and t != self.recommended else "none")
         single = None if isinstance(t, dict) else t
         if self.sweep_chart is not None:
             with self.sweep_chart.hold_sync():
@@ -314,6 +339,12 @@ class ThresholdTuner(w.VBox):
                         c.params.cur_t = float(single)
         self.latency_ms["move"] = (time.perf_counter() - t0) * 1000
         return p
+
+    def recommend(self) -> SweepPoint:
+        """Put the slider back on the recommended threshold (the one the tuner opened on)."""
+        if self.recommended is not None and self.review is None:
+            self.threshold.value = self.recommended
+        return self.move()
 
     def _calibration(self) -> None:
         if "confidence" not in self.signals:
@@ -379,11 +410,14 @@ def _most_caught(curve: Any, budget: float | None) -> float | None:
 
 
 def _rank(p: SweepPoint, priced: bool, budget: float | None) -> tuple:
-    """How a slider position is preferred to its neighbour: cheaper; unpriced, within the budget, then more
-    failures caught, then fewer runs escalated."""
+    """How a slider position is preferred to its neighbour: within the budget, then cheaper; unpriced, within the
+    budget, then more failures caught, then fewer runs escalated. (Priced on cost alone, the tuner opened a grid step
+    past the best threshold within a 20 % budget, on one sending 20.8 % of runs to a human, its readout warning "more
+    runs than the review budget allows" about the threshold it had just chosen.)"""
+    over = budget is not None and p.escalation_rate > budget
     if priced:
-        return (p.cost,)
-    return (budget is not None and p.escalation_rate > budget, -p.failures_caught, p.escalated_runs)
+        return (over, p.cost)
+    return (over, -p.failures_caught, p.escalated_runs)
 
 
 def _drawn(widget: Any, chart: Any) -> Any:
@@ -422,6 +456,29 @@ def on_grid(value: float, step: float, lo: float, way: str) -> float:
     k = math.ceil(k - 1e-9) if way == "up" else math.floor(k + 1e-9)
     decimals = max(0, -math.floor(math.log10(step) + 1e-9))
     return round(lo + k * step, decimals)
+
+
+def _advice(sw: ThresholdSweep, recommended: float | None, fmt: str, per_agent: bool = False) -> str:
+    """The threshold the tuner recommends, and why (``per_agent``: the agents' sliders' opening set)."""
+    none = sw.at(None)
+    budget = f" sending at most {_share(sw.budget)} of runs to a human (max review)" if sw.budget else ""
+    if per_agent and sw.best_per_agent is not None and sw.n_failures < sw.n_runs:
+        one = sw.at(recommended).cost if recommended is not None else none.cost
+        return (f"<b>Recommended per agent: the thresholds the agents' sliders opened on</b> — the cheapest set"
+                f"{budget}: expected cost {sw.best_per_agent.cost:,.0f} against {one:,.0f} with one threshold for "
+                f"every agent and {none.cost:,.0f} with no review")
+    if recommended is None:
+        return ("<b>Recommended: no review rule</b> — no threshold on this signal"
+                + (f" catches a failure in time{budget}" if sw.n_failures >= sw.n_runs else
+                   f"{budget} costs less than sending no run to a human ({none.cost:,.0f})"))
+    rule = f"{esc(sw.signal)} {'≤' if sw.direction == 'below' else '≥'} {format(recommended, fmt)}"
+    p = sw.at(recommended)
+    if sw.n_failures >= sw.n_runs:    # nothing priced (every run failed): the most failures caught in the budget
+        return (f"<b>Recommended: {rule}</b> — of the thresholds{budget}, the one catching the most failures in "
+                f"time ({p.failures_caught:,} of {sw.n_failures:,})")
+    return (f"<b>Recommended: {rule}</b> — the cheapest threshold{budget}: expected cost {p.cost:,.0f} against "
+            f"{none.cost:,.0f} with no review ({plain(sw.cost_review)} a review, {plain(sw.cost_failure)} a "
+            "missed failure)")
 
 
 def _every_run(sw: ThresholdSweep, p: SweepPoint) -> str:
