@@ -274,28 +274,34 @@ def test_a_call_of_new_runs_reads_no_stored_step(monkeypatch: pytest.MonkeyPatch
     ws.con.execute("INSERT INTO steps (run_id, step_id, status) "
                    "SELECT md5('r' || (i // 20)), left(md5('s' || i), 16), 'ok' FROM range(20000) t(i)")
     scanned: list[tuple[int, str]] = []
-    real = _driver._timed
 
-    def timed(con: duckdb.DuckDBPyConnection, stmt: str) -> None:
-        con.execute("PRAGMA enable_profiling = 'no_output'")
-        con.execute("SET profiling_coverage = 'ALL'")
-        con.execute("SET profiling_mode = 'detailed'")
-        real(con, stmt)
-        nodes = json.loads(con.get_profiling_information(format="json"))["operator"]
-        while nodes:
-            node = nodes.pop()
-            nodes += node.get("children", [])
-            if node.get("type") == "TABLE_SCAN" and str(node["extra_info"].get("Table", "")).endswith(".steps"):
-                scanned.append((node.get("rows_scanned", 0), stmt.split("AS")[0][:60]))
-        con.execute("PRAGMA disable_profiling")
+    def profiled(step: Any) -> Any:
+        """``step`` (a merge statement's runner, the report's counts), keeping the rows its statement scanned of the
+        steps table."""
+        def run(con: duckdb.DuckDBPyConnection, *args: Any) -> Any:
+            con.execute("PRAGMA enable_profiling = 'no_output'")
+            con.execute("SET profiling_coverage = 'ALL'")
+            con.execute("SET profiling_mode = 'detailed'")
+            out = step(con, *args)
+            nodes = json.loads(con.get_profiling_information(format="json"))["operator"]
+            while nodes:
+                node = nodes.pop()
+                nodes += node.get("children", [])
+                if node.get("type") == "TABLE_SCAN" and str(node["extra_info"].get("Table", "")).endswith(".steps"):
+                    scanned.append((node.get("rows_scanned", 0), (args[0] if args and isinstance(args[0], str)
+                                                                    else step.__name__)[:60]))
+            con.execute("PRAGMA disable_profiling")
+            return out
+        return run
 
-    monkeypatch.setattr(_driver, "_timed", timed)
+    monkeypatch.setattr(_driver, "_timed", profiled(_driver._timed))
+    monkeypatch.setattr(_driver, "_counts", profiled(_driver._counts))
     new = [{"run_id": "9f" * 16, "step_id": "a1" * 8, "agent": "a", "kind": "llm"},
            {"run_id": "9f" * 16, "step_id": "b2" * 8, "parent_id": "a1" * 8, "kind": "tool"}]
     report = ws.ingest(new, progress=False)
     assert (report.read, report.added) == (2, 2)
     # (at most the one vector of 2,048 rows the stored rows end in; 7642204: stage_new, tree_rows, run_steps
-    # each scanned all 20,000)
+    # and the report's count of roots each scanned all 20,000)
     assert scanned and max(scanned)[0] <= 2048, sorted(scanned)[-3:]
     # a step added to a stored run: that run's steps are read (the rest of the store still is not asked about)
     report = ws.ingest([{"run_id": md5_of("r0"), "step_id": "c3" * 8, "kind": "tool"}], progress=False)
