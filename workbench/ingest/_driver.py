@@ -702,13 +702,13 @@ _WALKED = ("SELECT 'down', count(*) FROM down UNION ALL SELECT 'tree', count(*) 
 
 # Empty tables standing for a section of finalize.sql left out, with the columns its statements give them.
 _EMPTY = {
-    # (not stage_superseded, read by the report's counts alone, nor stage_export_copies unless the stored section
-    # adds to it: _absent leaves their counts out)
+    # (only the tables a statement run reads: not stage_fuller, read by the dups section alone, nor stage_superseded,
+    # read by the report's counts alone, nor stage_export_copies unless the stored section adds to it; not the
+    # stored section's, read by finalize_insert.sql's stored section, left out with it, and by the counts: _absent
+    # leaves their counts out)
     "dups": ("CREATE OR REPLACE TEMP TABLE stage_bad (rid BIGINT, reason VARCHAR)",
-             "CREATE OR REPLACE TEMP TABLE stage_fuller (rid BIGINT, first_rid BIGINT)",
              "CREATE OR REPLACE TEMP TABLE stage_repeats (rid BIGINT)"),
-    "stored": ("CREATE OR REPLACE TEMP TABLE stage_completes (rid BIGINT)",
-               "CREATE OR REPLACE TEMP TABLE stage_fuller_stored (rid BIGINT)"),
+    "stored": (),
     "runs": ("CREATE OR REPLACE TEMP TABLE stage_run_conflicts (rrid BIGINT, file VARCHAR, line BIGINT, "
              "source VARCHAR, run_id VARCHAR, reason VARCHAR)",),
     "compare": (),
@@ -832,10 +832,10 @@ _COUNTS = {
 
 def _absent(held: dict[str, int]) -> frozenset[str]:
     """The counts of tables the merge did not make, 0 (_EMPTY): superseded steps are found by the duplicates
-    section only, export copies by it and the stored section."""
-    if held["duplicate"]:
-        return frozenset()
-    return frozenset({"superseded"} if held["stored"] else {"superseded", "export_copies"})
+    section only, completes by the stored section only, export copies by either."""
+    return frozenset({"superseded"} if not held["duplicate"] else set()) \
+        | frozenset({"completes"} if not held["stored"] else set()) \
+        | frozenset({"export_copies"} if not (held["duplicate"] or held["stored"]) else set())
 
 
 @functools.lru_cache(maxsize=None)
