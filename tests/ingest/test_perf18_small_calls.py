@@ -13,6 +13,7 @@ import pytest
 
 import workbench as wb
 from workbench.ingest import (
+    _driver,
     _jsonio,
     _links,
     _mcp_served,
@@ -83,14 +84,19 @@ def test_a_small_call_of_new_named_runs_leaves_out_the_comparisons(tmp_path: Pat
     # order (read by the duplicates section only) is written only for it; -6 since a call staging fewer steps
     # than a merge chunk holds is merged as one chunk without the chunks' table, variables and row ranges; -1
     # since Agent Framework's idle-executor update runs only when the tree has a leaf it may change; -1 since the
-    # tool steps whose input may be their one argument's text are one more stage fact
+    # tool steps whose input may be their one argument's text are one more stage fact; +3 since the merge reads the
+    # steps of the runs it touches only (old_runs, wb_steps_before, affected_steps: a small call no longer scans
+    # the store's steps), -2 since one chunk's tree reads affected and stage_new directly (no chunk_runs, no
+    # chunk_new), -2 since the superseded and export-copy tables are not made when no section can fill them; -3
+    # since no empty table is made for a left-out section that only that section or the counts read (stage_fuller,
+    # stage_completes, stage_fuller_stored); -2 since a small store's steps are read by a scan (no old_runs, no SET)
     assert not any(s.startswith("ATTACH") for s in stmts)
-    assert len(stmts) <= 69, len(stmts)
+    assert len(stmts) <= 63, len(stmts)
     # a few records given in memory stage in a temporary table too (121 statements at 2cae41c)
     _, stmts = _logged(ws, [{"run_id": "r", "step_id": "s", "agent": "a", "kind": "llm"},
                             {"run_id": "r", "step_id": "t", "agent": "b", "kind": "tool"}])
     assert not any(s.startswith("ATTACH") for s in stmts)
-    assert len(stmts) <= 62, len(stmts)
+    assert len(stmts) <= 56, len(stmts)
     assert ws.sql("SELECT count(*), count(DISTINCT run_id), count(agent) FROM steps").fetchall() == [(12, 3, 12)]
 
 
@@ -258,3 +264,57 @@ def test_each_steps_own_test_is_its_stage_fact() -> None:
             assert own == said[fact] or (fact == "tool_text" and not own), (case, fact, said[fact], own)
             owned |= {fact} if own else set()
     assert held == owned == set(_stage_checks.all_facts())  # (every fact and step's own test seen both ways)
+
+
+def test_a_call_of_new_runs_reads_no_stored_step(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A small call of runs new to the store costs what the call holds, not what the store holds: the merge reads
+    the steps of the runs it touches only (finalize.sql's affected_steps), and a run the store never held has none
+    there. Counted as the steps table's rows each merge statement scanned (DuckDB's profile), not as time."""
+    ws = wb.open()
+    # 20k stored steps of 1k runs, with ids as tracers write them (random hex: no row group skipped by its bounds)
+    ws.con.execute("INSERT INTO runs (run_id, n_steps) SELECT md5('r' || i), 20 FROM range(1000) t(i)")
+    ws.con.execute("INSERT INTO steps (run_id, step_id, status) "
+                   "SELECT md5('r' || (i // 20)), left(md5('s' || i), 16), 'ok' FROM range(20000) t(i)")
+    scanned: list[tuple[int, str]] = []
+
+    def profiled(step: Any) -> Any:
+        """``step`` (a merge statement's runner, the report's counts), keeping the rows its statement scanned of the
+        steps table."""
+        def run(con: duckdb.DuckDBPyConnection, *args: Any) -> Any:
+            con.execute("PRAGMA enable_profiling = 'no_output'")
+            con.execute("SET profiling_coverage = 'ALL'")
+            con.execute("SET profiling_mode = 'detailed'")
+            out = step(con, *args)
+            nodes = json.loads(con.get_profiling_information(format="json"))["operator"]
+            while nodes:
+                node = nodes.pop()
+                nodes += node.get("children", [])
+                if node.get("type") == "TABLE_SCAN" and str(node["extra_info"].get("Table", "")).endswith(".steps"):
+                    scanned.append((node.get("rows_scanned", 0), (args[0] if args and isinstance(args[0], str)
+                                                                    else step.__name__)[:60]))
+            con.execute("PRAGMA disable_profiling")
+            return out
+        return run
+
+    # (a store this small is read by a scan, cheaper than the joins: these are the joins a large store takes)
+    monkeypatch.setattr(_driver, "SMALL_STORE_STEPS", 0, raising=False)
+    monkeypatch.setattr(_driver, "_timed", profiled(_driver._timed))
+    monkeypatch.setattr(_driver, "_counts", profiled(_driver._counts))
+    new = [{"run_id": "9f" * 16, "step_id": "a1" * 8, "agent": "a", "kind": "llm"},
+           {"run_id": "9f" * 16, "step_id": "b2" * 8, "parent_id": "a1" * 8, "kind": "tool"}]
+    report = ws.ingest(new, progress=False)
+    assert (report.read, report.added) == (2, 2)
+    # (at most the one vector of 2,048 rows the stored rows end in; 7642204: stage_new, tree_rows, run_steps
+    # and the report's count of roots each scanned all 20,000)
+    assert scanned and max(scanned)[0] <= 2048, sorted(scanned)[-3:]
+    # a step added to a stored run: that run's steps are read (the rest of the store still is not asked about)
+    report = ws.ingest([{"run_id": md5_of("r0"), "step_id": "c3" * 8, "kind": "tool"}], progress=False)
+    assert (report.read, report.added) == (1, 1)
+    assert ws.sql("SELECT n_steps FROM runs WHERE run_id = ?", [md5_of("r0")]).fetchall() == [(21,)]
+    assert ws.sql("SELECT count(*), count(DISTINCT (run_id, step_id)) FROM steps").fetchall() == [(20003, 20003)]
+
+
+def md5_of(text: str) -> str:
+    import hashlib
+
+    return hashlib.md5(text.encode()).hexdigest()  # noqa: S324 - an id as the store's SQL makes it, not a secret

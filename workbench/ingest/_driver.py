@@ -104,6 +104,11 @@ SMALL_STAGE_BYTES = 4 << 20
 #: their settings) for a stage of a few rows.
 SMALL_STAGE_RECORDS = 1_000
 _GZIP_RATIO = 10
+#: Stores of up to this many steps read the affected runs' steps by a scan of the steps table (finalize.sql's
+#: store_steps); larger ones through the runs' primary key and the new rows' row ids (its old_steps), whose joins
+#: cost a small call ~8 ms CPU more to plan (a fresh store: 59.5 -> 69.1 ms in statements, load 2.6) and spare it
+#: ~25 ms a scan at 2M stored steps (break-even measured near 10k runs, 200k steps).
+SMALL_STORE_STEPS = 100_000
 
 
 @dataclass(frozen=True)
@@ -575,6 +580,10 @@ def _merge(con: duckdb.DuckDBPyConnection, stage: Stage, stage_fill: Any, jobs: 
             fold_stored_same_calls(con)  # (a model call's two spans split over two calls: _same_call)
         fold_stored_served_calls(con, stage.mcp_served_stored)  # (an MCP server's span stored earlier)
         move_stored_runs(con, stage.stored_link_moves)  # (stored runs continuing a trace staged now: _links)
+        if stage.stored_link_moves is not None and stage.stored_link_moves.moves:
+            # (a moved run's steps may have no run row until refresh_runs.sql: finalize.sql's old_runs and
+            # _HOLDS' stored then take every staged run for one the store held)
+            con.execute("SET VARIABLE wb_moved = true")
         # (a trace split over calls: steps an earlier call stored before the step they act for came)
         stored_agents_of_previous(con, stage.turn_runs)
         fix_stored_errors(con, stage.ag2_stored_errors)
@@ -594,7 +603,8 @@ def _merge(con: duckdb.DuckDBPyConnection, stage: Stage, stage_fill: Any, jobs: 
         whole = held["steps"] < MERGE_CHUNK_STEPS
         if not whole:
             con.execute("SET VARIABLE wb_chunk_steps = ?", [MERGE_CHUNK_STEPS])
-        skip = _finalize(con, held, {"chunks"} if whole else set())
+        small_store = held["store_steps"] < SMALL_STORE_STEPS
+        skip = _finalize(con, held, ({"chunks"} if whole else set()) | {"old_steps" if small_store else "store_steps"})
         chunks = [(0, None, None)] if whole else con.execute(
             "SELECT chunk, min(first_rid), max(last_rid) FROM merge_chunks GROUP BY chunk ORDER BY chunk").fetchall()
         for chunk, lo, hi in chunks:
@@ -629,7 +639,7 @@ def _merge(con: duckdb.DuckDBPyConnection, stage: Stage, stage_fill: Any, jobs: 
             _sections(con, "finalize_insert", skip if walked["stored_runs"] else skip | {"stored_runs"})
             _timings.mark(f"merged chunk {chunk}")
         _sections(con, "finalize_rest", {"rejects"} | {k for k in ("edges", "labels") if not held[k]})
-        counts = _counts(con)
+        counts = _counts(con, _absent(held))
         # Nothing rejected and no log records staged (the merge quarantines those of a quarantined span): no
         # rejects to gather, give their text, write to the quarantine or name in the report.
         logs_stored, logs_lost = 0, 0
@@ -698,13 +708,13 @@ _WALKED = ("SELECT 'down', count(*) FROM down UNION ALL SELECT 'tree', count(*) 
 
 # Empty tables standing for a section of finalize.sql left out, with the columns its statements give them.
 _EMPTY = {
+    # (only the tables a statement run reads: not stage_fuller, read by the dups section alone, nor stage_superseded,
+    # read by the report's counts alone, nor stage_export_copies unless the stored section adds to it; not the
+    # stored section's, read by finalize_insert.sql's stored section, left out with it, and by the counts: _absent
+    # leaves their counts out)
     "dups": ("CREATE OR REPLACE TEMP TABLE stage_bad (rid BIGINT, reason VARCHAR)",
-             "CREATE OR REPLACE TEMP TABLE stage_fuller (rid BIGINT, first_rid BIGINT)",
-             "CREATE OR REPLACE TEMP TABLE stage_repeats (rid BIGINT)",
-             "CREATE OR REPLACE TEMP TABLE stage_export_copies (rid BIGINT)",
-             "CREATE OR REPLACE TEMP TABLE stage_superseded (rid BIGINT)"),
-    "stored": ("CREATE OR REPLACE TEMP TABLE stage_completes (rid BIGINT)",
-               "CREATE OR REPLACE TEMP TABLE stage_fuller_stored (rid BIGINT)"),
+             "CREATE OR REPLACE TEMP TABLE stage_repeats (rid BIGINT)"),
+    "stored": (),
     "runs": ("CREATE OR REPLACE TEMP TABLE stage_run_conflicts (rrid BIGINT, file VARCHAR, line BIGINT, "
              "source VARCHAR, run_id VARCHAR, reason VARCHAR)",),
     "compare": (),
@@ -735,6 +745,8 @@ def _finalize(con: duckdb.DuckDBPyConnection, held: dict[str, int], leave_out: s
         if section in skip:
             for stmt in _EMPTY[section]:
                 _timed(con, stmt)
+            if section == "dups" and "stored" not in skip:
+                _timed(con, "CREATE OR REPLACE TEMP TABLE stage_export_copies (rid BIGINT)")
             continue
         for stmt in stmts:
             _timed(con, stmt)
@@ -749,17 +761,22 @@ def _finalize(con: duckdb.DuckDBPyConnection, held: dict[str, int], leave_out: s
 # stage_dup_rows (a shared hash only makes candidates, which that section then tells apart); a distinct count,
 # not GROUP BY ... HAVING: the grouped form's hash table (a count per hash) did not fit a 192MB limit at 5M
 # staged steps, the distinct count's fits 96MB (5M synthetic steps, one run each: 192MB out of memory against
-# 0.84 CPU s, 211 MB peak RSS; at 256MB 1.14 against 0.84). stored: a staged step's ids in the store.
+# 0.84 CPU s, 211 MB peak RSS; at 256MB 1.14 against 0.84). stored: a staged step's ids in the store, looked
+# for in the runs the store holds a row of (finalize.sql's old_runs: through the runs' primary key, a call of new
+# runs reads nothing of the steps table, which a join on it scanned whole).
 _ANY_DUPLICATE = ("SELECT count(*) > count(DISTINCT hash(run_id, step_id)) AS dup FROM stage_steps "
                   "WHERE run_id IS NOT NULL AND step_id IS NOT NULL")
 _HOLDS = f"""
 SELECT 'duplicate', dup::BIGINT FROM ({_ANY_DUPLICATE})
 UNION ALL SELECT 'stored', count(*) FROM (SELECT 1 FROM stage_steps n JOIN steps s
-                                          ON s.run_id = n.run_id AND s.step_id = n.step_id LIMIT 1)
+                                          ON s.run_id = n.run_id AND s.step_id = n.step_id
+                                          WHERE n.run_id IN (SELECT run_id FROM runs)
+                                             OR coalesce(getvariable('wb_moved'), false) LIMIT 1)
 UNION ALL SELECT 'runs', count(*) FROM stage_runs
 UNION ALL SELECT 'edges', count(*) FROM stage_edges
 UNION ALL SELECT 'labels', count(*) FROM stage_labels
 UNION ALL SELECT 'steps', count(*) FROM stage_steps
+UNION ALL SELECT 'store_steps', count(*) FROM steps
 """
 
 
@@ -812,15 +829,31 @@ _COUNTS = {
     "added": "SELECT count(*) FROM stage_new WHERE rid NOT IN (SELECT rid FROM stage_bad)",
     "runs": "SELECT count(*) FROM affected",
     "labels": "SELECT count(*) FROM stage_labels",
-    "said_roots": "SELECT count(*) FROM run_roots r JOIN steps s ON s.run_id = r.run_id AND s.step_id = r.step_id "
-                  "WHERE s.status = 'unset' OR (s.status = 'ok' AND s.parent_id IS NULL "
-                  "AND contains(s.attributes, '.instrumentation.openai_agents'))",
+    # (the steps left-joined with the roots: joined the other way, the roots' ids went down to the steps table's scan
+    # as a filter and the optimizer scanned it whole rather than take affected_steps' own joins, which spare it)
+    "said_roots": "SELECT count(r.run_id) FROM affected_steps s LEFT JOIN run_roots r "
+                  "ON r.run_id = s.run_id AND r.step_id = s.step_id WHERE s.status = 'unset' OR (s.status = 'ok' "
+                  "AND s.parent_id IS NULL AND contains(s.attributes, '.instrumentation.openai_agents'))",
 }
-_COUNTS_SQL = " UNION ALL ".join(f"SELECT '{name}', {query.removeprefix('SELECT ')}" for name, query in _COUNTS.items())
 
 
-def _counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    return {name: int(n) for name, n in con.execute(_COUNTS_SQL).fetchall()}
+def _absent(held: dict[str, int]) -> frozenset[str]:
+    """The counts of tables the merge did not make, 0 (_EMPTY): superseded steps are found by the duplicates
+    section only, completes by the stored section only, export copies by either."""
+    return frozenset({"superseded"} if not held["duplicate"] else set()) \
+        | frozenset({"completes"} if not held["stored"] else set()) \
+        | frozenset({"export_copies"} if not (held["duplicate"] or held["stored"]) else set())
+
+
+@functools.lru_cache(maxsize=None)
+def _counts_sql(absent: frozenset[str]) -> str:
+    return " UNION ALL ".join(f"SELECT '{name}', {query.removeprefix('SELECT ')}" for name, query in _COUNTS.items()
+                              if name not in absent)
+
+
+def _counts(con: duckdb.DuckDBPyConnection, absent: frozenset[str] = frozenset()) -> dict[str, int]:
+    return {**dict.fromkeys(absent, 0),
+            **{name: int(n) for name, n in con.execute(_counts_sql(absent)).fetchall()}}
 
 
 def _report(con: duckdb.DuckDBPyConnection, counts: dict[str, int], stage: Stage, rejects: bool, files: list[str],

@@ -241,12 +241,42 @@ UNION SELECT run_id FROM stage_labels
 UNION SELECT q.run_id FROM stage_quarantine q SEMI JOIN runs r ON r.run_id = q.run_id
       WHERE NOT EXISTS (SELECT 1 FROM quarantine x WHERE x.run_id = q.run_id AND x.file = q.file AND x.line = q.line);
 
+-- [section old_steps]
+-- (a store of more steps than the driver's SMALL_STORE_STEPS; a smaller one runs store_steps in its place)
+-- The affected runs the store held steps of before this call: those it holds a run row of (every merge writes
+-- the row of each run it stores steps of, refresh_runs.sql), or every affected run when stored runs were moved
+-- into a staged trace's run (_links.move_stored_runs; the driver sets wb_moved: such a run may have no row
+-- until refresh_runs.sql). Read through the runs' primary key: a call of new runs reads nothing of the steps.
+CREATE OR REPLACE TEMP TABLE old_runs AS
+SELECT run_id FROM affected SEMI JOIN runs r ON r.run_id = affected.run_id
+UNION SELECT run_id FROM affected WHERE coalesce(getvariable('wb_moved'), false);
+
+-- The steps table's rows before this call: the steps this call inserts have row ids from here on.
+SET VARIABLE wb_steps_before = (SELECT count(*) FROM steps);
+
+-- The steps of the affected runs, read without a scan of the store for runs it never held (a scan of the steps
+-- table costs a small call in proportion to the store: ~25 ms CPU each at 2M stored steps): every step of a
+-- run it held, and the rows inserted since wb_steps_before of the others (the steps of a run new to the store
+-- are those this call inserts; the rows from there on hold no other step of theirs).
+CREATE OR REPLACE TEMP VIEW affected_steps AS
+SELECT s.* FROM steps s SEMI JOIN old_runs o ON o.run_id = s.run_id
+UNION ALL
+SELECT s.* FROM steps s SEMI JOIN affected a ON a.run_id = s.run_id ANTI JOIN old_runs o ON o.run_id = s.run_id
+WHERE s.rowid >= getvariable('wb_steps_before');
+
+-- [section store_steps]
+-- (in place of old_steps on a small store: a scan of its steps costs less than the plans of the joins that spare
+-- it, 2 statements fewer)
+CREATE OR REPLACE TEMP VIEW affected_steps AS
+SELECT s.* FROM steps s SEMI JOIN affected a ON a.run_id = s.run_id;
+
+-- [section new]
 -- Steps not yet in the store (the rest are already there: ingesting twice adds nothing). Keys only;
 -- the rest of each row is read from stage_n when it is inserted.
 CREATE OR REPLACE TEMP TABLE stage_new AS
 SELECT n.rid, n.run_id, n.step_id, n.parent_id, n.agent FROM stage_n n
 WHERE n.rid NOT IN (SELECT rid FROM stage_bad) AND n.rid NOT IN (SELECT rid FROM stage_repeats)
-  AND NOT EXISTS (SELECT 1 FROM steps s WHERE s.run_id = n.run_id AND s.step_id = n.step_id);
+  AND NOT EXISTS (SELECT 1 FROM affected_steps s WHERE s.run_id = n.run_id AND s.step_id = n.step_id);
 
 -- [section chunks]
 -- (left out when fewer steps are staged than a chunk holds: every run is then in chunk 0, and the driver runs

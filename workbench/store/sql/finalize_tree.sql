@@ -11,31 +11,28 @@ SELECT run_id FROM merge_chunks WHERE chunk = getvariable('wb_chunk');
 CREATE OR REPLACE TEMP VIEW chunk_n AS
 SELECT * FROM stage_n WHERE rid BETWEEN getvariable('wb_lo') AND getvariable('wb_hi');
 
--- (stage_new is in row id order: the range skips most of it before the join)
-CREATE OR REPLACE TEMP TABLE chunk_new AS
-SELECT * FROM stage_new SEMI JOIN chunk_runs c ON c.run_id = stage_new.run_id
+-- The span trees of the chunk's runs: stored steps plus new ones (stage_new is in row id order: the range
+-- skips most of it before the join).
+CREATE OR REPLACE TEMP TABLE tree_rows AS
+SELECT s.run_id, s.step_id, s.parent_id, s.agent_own, NULL::BIGINT AS rid
+FROM affected_steps s SEMI JOIN chunk_runs a ON a.run_id = s.run_id
+UNION ALL
+SELECT run_id, step_id, parent_id, agent, rid FROM stage_new SEMI JOIN chunk_runs c ON c.run_id = stage_new.run_id
 WHERE stage_new.rid BETWEEN getvariable('wb_lo') AND getvariable('wb_hi');
 
 -- [section whole]
 -- (chunk_n is read only joined on the row ids of the tree and of stage_completes / stage_fuller_stored, all
 -- rows of affected runs: stage_n's other rows, of no run, are never matched)
-CREATE OR REPLACE TEMP TABLE chunk_runs AS
-SELECT run_id FROM affected;
-
 CREATE OR REPLACE TEMP VIEW chunk_n AS
 SELECT * FROM stage_n;
 
-CREATE OR REPLACE TEMP TABLE chunk_new AS
-SELECT * FROM stage_new SEMI JOIN chunk_runs c ON c.run_id = stage_new.run_id;
+-- The span trees of every affected run (the chunk's runs are all of them: no table of them is made).
+CREATE OR REPLACE TEMP TABLE tree_rows AS
+SELECT s.run_id, s.step_id, s.parent_id, s.agent_own, NULL::BIGINT AS rid FROM affected_steps s
+UNION ALL
+SELECT run_id, step_id, parent_id, agent, rid FROM stage_new SEMI JOIN affected a ON a.run_id = stage_new.run_id;
 
 -- [section tree]
-
--- The span trees of the chunk's runs: stored steps plus new ones.
-CREATE OR REPLACE TEMP TABLE tree_rows AS
-SELECT s.run_id, s.step_id, s.parent_id, s.agent_own, NULL::BIGINT AS rid
-FROM steps s SEMI JOIN chunk_runs a ON a.run_id = s.run_id
-UNION ALL
-SELECT run_id, step_id, parent_id, agent, rid FROM chunk_new;
 
 -- Each step of the trees numbered (node), with its parent's number (pnode, NULL when the parent is not in
 -- the tree): one join on the text ids here, so that the walks below join on integers.

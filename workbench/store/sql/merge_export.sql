@@ -343,7 +343,11 @@ FROM export_rejects j
 WHERE NOT EXISTS (SELECT 1 FROM quarantine q WHERE q.file = j.file AND q.line = j.line AND q.reason = j.reason
                   AND q.step_id IS NOT DISTINCT FROM left(j.step_id, 512) AND q.raw_sha256 = sha256(j.raw));
 
+-- the steps of the rebuilt runs, as refresh_runs.sql reads them (the log ingest's is finalize.sql's)
+CREATE OR REPLACE TEMP VIEW affected_steps AS
+SELECT s.* FROM steps s SEMI JOIN affected a ON a.run_id = s.run_id;
+
 -- the roots of the rebuilt runs' trees, for refresh_runs.sql's root status: steps whose parent is not stored
 CREATE OR REPLACE TEMP TABLE run_roots AS
-SELECT s.run_id, s.step_id FROM steps s SEMI JOIN affected a ON a.run_id = s.run_id
+SELECT s.run_id, s.step_id FROM affected_steps s
 WHERE NOT EXISTS (SELECT 1 FROM steps p WHERE p.run_id = s.run_id AND p.step_id = s.parent_id);

@@ -155,7 +155,7 @@ SELECT s.run_id,
        bool_or(s.status = 'error' OR coalesce(w.failed, false)) FILTER (WHERE r.step_id IS NOT NULL) AS root_error,
        bool_and((s.status = 'ok' AND w.run_id IS NULL) OR coalesce(w.succeeded AND NOT w.failed, false))
            FILTER (WHERE r.step_id IS NOT NULL) AS root_ok
-FROM steps s SEMI JOIN affected a ON a.run_id = s.run_id
+FROM affected_steps s
 LEFT JOIN run_roots r ON r.run_id = s.run_id AND r.step_id = s.step_id
 LEFT JOIN root_said w ON w.run_id = s.run_id AND w.root_id = s.step_id
 GROUP BY s.run_id;
