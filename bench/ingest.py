@@ -457,7 +457,7 @@ def measure(method: str, path: Path, python: str | None = None, pipeline: str | 
 
     ``python``: another interpreter (a venv with an earlier workbench release, imported from its own
     site-packages) for a before/after row. ``pipeline``: the OTLP reader's block pipeline
-    (WORKBENCH_OTLP_PIPELINE: "serial" or "parallel"; None leaves the reader's default).
+    (WORKBENCH_OTLP_PIPELINE: "serial", "unordered" or "parallel"; None leaves the reader's default).
     """
     env = dict(os.environ)
     env.pop("PYTHONPATH", None)
@@ -481,7 +481,7 @@ def main() -> None:
     parser.add_argument("--baseline-python", help="also run the workbench with this interpreter (earlier release)")
     parser.add_argument("--files", nargs="*", default=list(WRITERS), choices=list(WRITERS))
     parser.add_argument("--tmp", help="folder for the generated files (default: the system's temp folder)")
-    parser.add_argument("--pipeline", nargs="*", default=[], choices=["serial", "parallel"],
+    parser.add_argument("--pipeline", nargs="*", default=[], choices=["serial", "unordered", "parallel"],
                         help="the OTLP reader's block pipeline(s) to run ours with, a row each (default: its own)")
     parser.add_argument("--repeat", type=int, default=1,
                         help="measure each file this many times, the methods interleaved (a row each round)")

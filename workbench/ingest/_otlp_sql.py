@@ -365,8 +365,9 @@ _SQL_CACHE: dict[str, str] = {}
 #: import; bench/ingest.py --pipeline sets it): "parallel" maps each block without keeping the rows' order, so
 #: DuckDB runs the whole statement on every thread (kept in order, its pipeline after the materialised spans
 #: ran on one: a block's spans are one chunk collection, and an order-keeping CREATE TABLE AS from it has one
-#: sink), while the next block is read on a thread (_otlp_sql_blocks); "serial" is the loop as it was. The
-#: rows, the quarantine and its order are the same either way (tests/ingest/test_otlp_fast.py).
+#: sink), while the next block is read on a thread (_otlp_sql_blocks); "unordered" is the same without the
+#: thread (one block's text less in memory); "serial" is the loop as it was. The rows, the quarantine and
+#: its order are the same every way (tests/ingest/test_otlp_fast.py).
 PIPELINE = os.environ.get("WORKBENCH_OTLP_PIPELINE", "parallel")
 
 
@@ -391,8 +392,8 @@ def stage_jsonl_sql(path: Path, ctx: _Context) -> str:
     # quarantined by the reader, a line that is not UTF-8 or may nest past MAX_DEPTH goes to Python.
     pending: list[str] = []  # this file's batches of mapped spans not yet in stage_steps
     pending_rows = 0
-    parallel = PIPELINE == "parallel"
-    for k, texts in enumerate(blocks(path, stage, _BATCH_BYTES, slow, ahead=parallel)):
+    parallel = PIPELINE in ("parallel", "unordered")
+    for k, texts in enumerate(blocks(path, stage, _BATCH_BYTES, slow, ahead=PIPELINE == "parallel")):
         texts = _rechunked(texts)
         con.register("_wb_otlp_in", texts)
         try:
@@ -457,7 +458,7 @@ def _insert(con: duckdb.DuckDBPyConnection, ctx: _Context, tables: list[str], ru
     # Mapped in parallel, a batch's rows are in no order: they go in in the file's, which order_hint is. Sorted,
     # the copy may run on every thread (the sort keeps the order): one block pair, stage db on disk, load 11-14,
     # 0.41-0.45 CPU s on two threads against 0.48-0.52 on one and 0.38-0.43 for today's unsorted copy on one.
-    order = " ORDER BY order_hint" if PIPELINE == "parallel" else ""
+    order = " ORDER BY order_hint" if PIPELINE in ("parallel", "unordered") else ""
     with nullcontext() if order else one_thread(con):
         added = _timings.execute(
             con, f"INSERT INTO stage_steps BY NAME SELECT {cols}, $file AS file, $source AS source "
