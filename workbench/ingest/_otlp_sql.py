@@ -362,13 +362,16 @@ _CHUNK_BYTES = 1024 * 1024
 _INSERT_ROWS = 130_000
 _SQL_CACHE: dict[str, str] = {}
 #: How a big file's blocks are read and mapped (the environment variable WORKBENCH_OTLP_PIPELINE, read at
-#: import; bench/ingest.py --pipeline sets it): "parallel" maps each block without keeping the rows' order, so
-#: DuckDB runs the whole statement on every thread (kept in order, its pipeline after the materialised spans
-#: ran on one: a block's spans are one chunk collection, and an order-keeping CREATE TABLE AS from it has one
-#: sink), while the next block is read on a thread (_otlp_sql_blocks); "unordered" is the same without the
-#: thread (one block's text less in memory); "serial" is the loop as it was. The rows, the quarantine and
-#: its order are the same every way (tests/ingest/test_otlp_fast.py).
-PIPELINE = os.environ.get("WORKBENCH_OTLP_PIPELINE", "parallel")
+#: import; bench/ingest.py --pipeline sets it): "unordered" (the default) maps each block without keeping the
+#: rows' order, so DuckDB runs the whole statement on every thread (kept in order, its pipeline after the
+#: materialised spans ran on one: a block's spans are one chunk collection, and an order-keeping CREATE TABLE
+#: AS from it has one sink), and sorts them back into the file's order as they go into stage_steps;
+#: "parallel" also reads the next block on a thread meanwhile (_otlp_sql_blocks: one block's text more in
+#: memory); "serial" is the loop as it was. The rows, the quarantine and its order are the same every way
+#: (tests/ingest/test_otlp_fast.py). At load < 2, one or two runs each (otlp37's notes): 1M SDK-written spans
+#: 24.1-28.2 s serial, 21.8 unordered, 19.1-23.0 parallel, CPU +5 %; peak RSS 359-364 / 366 / 400 MB; 5M
+#: generated: unordered 554 MB, the base 556, parallel 579 (load 14).
+PIPELINE = os.environ.get("WORKBENCH_OTLP_PIPELINE", "unordered")
 
 
 def stage_jsonl_sql(path: Path, ctx: _Context) -> str:
