@@ -8,6 +8,7 @@ Usage::
     python bench/ingest.py --files sdk     # only the SDK-written file
     python bench/ingest.py --files demo    # only the embedded demo (native JSONL, gzip)
     python bench/ingest.py --files native-logprobs  # native JSONL with long (OpenAI-shaped) log-probabilities
+    python bench/ingest.py --pipeline serial parallel --repeat 2  # the OTLP reader's two block pipelines, pairs
 
 OTLP files, two kinds: ``generated`` (written by this script in the Collector's encoding: hex ids,
 integer enums, one trace per line) and ``sdk`` (spans recorded by the real ``opentelemetry-sdk`` in
@@ -451,14 +452,17 @@ def _child(method: str, path: str) -> None:
                       "cpu": usage.ru_utime + usage.ru_stime}))
 
 
-def measure(method: str, path: Path, python: str | None = None) -> dict:
+def measure(method: str, path: Path, python: str | None = None, pipeline: str | None = None) -> dict:
     """Run one method on one file in a fresh process; return spans, seconds, peak_mb.
 
     ``python``: another interpreter (a venv with an earlier workbench release, imported from its own
-    site-packages) for a before/after row.
+    site-packages) for a before/after row. ``pipeline``: the OTLP reader's block pipeline
+    (WORKBENCH_OTLP_PIPELINE: "serial", "unordered" or "parallel"; None leaves the reader's default).
     """
     env = dict(os.environ)
     env.pop("PYTHONPATH", None)
+    if pipeline is not None:
+        env["WORKBENCH_OTLP_PIPELINE"] = pipeline
     if python is None:
         env["PYTHONPATH"] = str(Path(__file__).resolve().parents[1])
     out = subprocess.run([python or sys.executable, __file__, "--child", method, str(path)], capture_output=True,
@@ -477,6 +481,10 @@ def main() -> None:
     parser.add_argument("--baseline-python", help="also run the workbench with this interpreter (earlier release)")
     parser.add_argument("--files", nargs="*", default=list(WRITERS), choices=list(WRITERS))
     parser.add_argument("--tmp", help="folder for the generated files (default: the system's temp folder)")
+    parser.add_argument("--pipeline", nargs="*", default=[], choices=["serial", "unordered", "parallel"],
+                        help="the OTLP reader's block pipeline(s) to run ours with, a row each (default: its own)")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="measure each file this many times, the methods interleaved (a row each round)")
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -507,15 +515,21 @@ def main() -> None:
                 WRITERS[kind](path, size)
                 mb = path.stat().st_size / 2**20
                 _settle(path)
-                # (duckdb-tables is the native format's; on OTLP it would be the bare read again)
-                results = {m: measure(m, path) for m in args.methods
-                           if m != "duckdb-tables" or kind in ("native", "native-logprobs", "demo")}
-                if args.baseline_python:
-                    results["baseline"] = measure("workbench", path, args.baseline_python)
+                for _ in range(args.repeat):
+                    # (duckdb-tables is the native format's; on OTLP it would be the bare read again)
+                    results = {m: measure(m, path) for m in args.methods if m != "workbench"
+                               and (m != "duckdb-tables" or kind in ("native", "native-logprobs", "demo"))}
+                    ours = {}
+                    if "workbench" in args.methods:  # (one row per pipeline, the others' figures beside each)
+                        ours = {p: measure("workbench", path, pipeline=p) for p in args.pipeline or [None]}
+                    if args.baseline_python:
+                        results["baseline"] = measure("workbench", path, args.baseline_python)
+                    load = "/".join(f"{x:.1f}" for x in os.getloadavg())
+                    for p, res in (ours or {None: None}).items():
+                        rows.append(_row(size, kind if p is None else f"{kind} ({p})", mb,
+                                         {**results, "workbench": res} if res else results, load))
+                        print(rows[-1], flush=True)
                 path.unlink()
-                load = "/".join(f"{x:.1f}" for x in os.getloadavg())
-                rows.append(_row(size, kind, mb, results, load))
-                print(rows[-1], flush=True)
     print("\n" + "\n".join(rows))
 
 

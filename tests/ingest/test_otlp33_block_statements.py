@@ -1,6 +1,6 @@
 """The OTLP SQL path's per-block statements (issue 11): a block with nothing to hand back runs no UPDATE and no
 hand-back query, and the copy into ``stage_steps`` runs on one DuckDB thread (putting the user's thread count
-back). What it stages is unchanged: the same rows and rejects as the Python path."""
+back), or sorted on every thread after the parallel pipeline's unordered statement. What it stages is unchanged: the same rows and rejects as the Python path."""
 
 from __future__ import annotations
 
@@ -73,8 +73,19 @@ def test_a_block_with_a_bad_line_and_a_slow_span_hands_them_back(tmp_path: Path,
     assert stage.read == 8
 
 
-def test_the_copy_into_stage_steps_runs_on_one_thread(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    _, timed, _ = _statements(_clean(tmp_path / "clean.jsonl"), monkeypatch, threads=3)
-    copies = [n for s, n in timed if s.startswith("INSERT INTO stage_steps")]
+@pytest.mark.parametrize("pipeline", ["serial", "parallel"])
+def test_the_copy_into_stage_steps_runs_on_one_thread_unless_sorted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                    pipeline: str) -> None:
+    # Serial: the rows are mapped in order and copied on one thread. Parallel: mapped out of order (every thread
+    # runs the statement), they are copied sorted by order_hint, which keeps the order on every thread. Both
+    # put the instance's settings back.
+    from workbench.ingest import _otlp_sql
+
+    monkeypatch.setattr(_otlp_sql, "PIPELINE", pipeline)
+    logged, timed, _ = _statements(_clean(tmp_path / "clean.jsonl"), monkeypatch, threads=3)
+    copies = [(n, s.endswith("ORDER BY order_hint")) for s, n in timed if s.startswith("INSERT INTO stage_steps")]
     spans = [n for s, n in timed if "TEMP TABLE _wb_otlp_spans AS" in s]
-    assert copies == [1] and spans == [3]
+    assert copies == ([(1, False)] if pipeline == "serial" else [(3, True)]) and spans == [3]
+    unordered = [s for s in logged if s.startswith("SET preserve_insertion_order")]
+    assert unordered == ([] if pipeline == "serial" else ["SET preserve_insertion_order = false",
+                                                          "SET preserve_insertion_order = true"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import random
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -69,3 +70,40 @@ def test_blocks_hold_every_line_once(tmp_path: Path) -> None:
         got.extend(block.splitlines())
     assert got == lines
     assert len(first_lines) >= 3 and first_lines[0] == 1
+
+
+def _outside_strings(text: bytes) -> bytes:
+    """The brackets and newlines of JSON text outside its strings, read byte by byte (the reference)."""
+    out, in_string, escaped = bytearray(), False, False
+    for c in text:
+        if in_string:
+            in_string, escaped = (True, False) if escaped else (c != 34, c == 92)
+        elif c == 34:
+            in_string = True
+        elif c in b"[]{}\n":
+            out.append(c)
+    return bytes(out)
+
+
+def test_structure_keeps_the_brackets_outside_strings_with_few_or_many_escapes() -> None:
+    # Two ways of dropping escapes (a regex when few, replaces when many: JSON within strings, as SDKs
+    # export), one answer: the brackets outside strings, however quotes, backslashes and brackets are escaped.
+    from workbench.ingest import _depth
+
+    rng = random.Random(11)
+
+    def value(depth: int) -> Any:
+        if depth > 5 or rng.random() < 0.4:
+            return "".join(rng.choice('ab[]{}"\\\n/é') for _ in range(rng.randrange(12)))
+        if rng.random() < 0.5:
+            return [value(depth + 1) for _ in range(rng.randrange(4))]
+        return {value(9): value(depth + 1) for _ in range(rng.randrange(4))}
+
+    ways = set()
+    for _ in range(300):
+        text = "\n".join(json.dumps(value(0), ensure_ascii=rng.random() < 0.5) for _ in range(3))
+        for t in (text.encode(), json.dumps(text).encode(), json.dumps(json.dumps(text)).encode()):
+            shape = t.translate(_depth._TO_MARKER, _depth._NOT_REDUCED)
+            ways.add(shape.count(b"\\") * _depth._MANY_ESCAPES > len(shape))
+            assert _depth.structure(t) == _outside_strings(t), t
+    assert ways == {True, False}

@@ -43,6 +43,9 @@ _NOT_REDUCED = bytes(b for b in range(256) if b not in b'[]{}"\n\\' + _ESCAPE_EN
 _ESCAPE = re.compile(rb"\\.")
 # A string of the reduced text (brackets, quotes, newlines): a string never holds a raw newline.
 _STRING = re.compile(rb'"[^"\n]*"')
+# Above one backslash in this many bytes of the reduced text, escapes are dropped by replace (see _structure):
+# with few escapes the regex is faster (a generated block, 0.7 % backslashes: 38 against 48 ms).
+_MANY_ESCAPES = 50
 # Reduced a slice at a time, so that removing escapes copies a slice of a block, not the whole block.
 _SLICE_BYTES = 1024 * 1024
 
@@ -68,9 +71,17 @@ def structure(text: bytes) -> bytes:
 
 def _structure(text: bytes) -> bytes:
     shape = text.translate(_TO_MARKER, _NOT_REDUCED)
-    if b"\\" in shape:
-        shape = _ESCAPE.sub(b"", shape)
-    shape = shape.translate(None, b"x")
+    escapes = shape.count(b"\\")
+    if escapes * _MANY_ESCAPES > len(shape):
+        # Many escapes (JSON within strings: an SDK's exported spans): escaped backslashes dropped first, left
+        # to right as the escapes pair up, then escaped quotes; the backslashes left escape markers, dropped
+        # with them. The same text as the regex below for JSON's escapes, in three C passes instead of a
+        # match object per escape (an SDK block, 6 % backslashes: 43 against 130 ms, load 9).
+        shape = shape.replace(b"\\\\", b"").replace(b'\\"', b"").translate(None, b"x\\")
+    else:
+        if escapes:
+            shape = _ESCAPE.sub(b"", shape)
+        shape = shape.translate(None, b"x")
     # A string without brackets is now two quotes side by side; so are the end of one and the start
     # of the next with no bracket between: dropping such pairs keeps every other quote's parity.
     shape = shape.replace(b'""', b"")

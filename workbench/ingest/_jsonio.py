@@ -21,7 +21,7 @@ from __future__ import annotations
 import codecs
 import hashlib
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -361,9 +361,16 @@ def _whole_lines(pending: list[bytes]) -> tuple[bytes, bytes]:
     return b"", b"".join(pending)
 
 
-def line_blocks(path: Path, stage: Stage, block_bytes: int,
-                limit: int | None = None) -> Iterator[tuple[int, bytes]]:
+def _newlines(block: bytes) -> int:
+    return block.count(b"\n")
+
+
+def line_blocks(path: Path, stage: Stage, block_bytes: int, limit: int | None = None,
+                count: Callable[[bytes], int] = _newlines) -> Iterator[tuple[int, bytes]]:
     """``(number of the first line, text)`` of blocks of about ``block_bytes`` of whole lines.
+
+    ``count(block)`` gives a block's number of lines (its newlines), called before the block is handed
+    out: a caller that finds the lines' ends anyway counts them so, rather than the text being read twice.
 
     Every line of a block ends in ``\n`` (a last line without one is given one). The lines are those of
     :func:`jsonl_lines`, numbered the same, but not split here: a caller splits a block in C (see
@@ -395,8 +402,9 @@ def line_blocks(path: Path, stage: Stage, block_bytes: int,
         block, rest = _whole_lines(pending)
         pending = []
         if block:
+            lines = count(block)
             yield n, block
-            n += block.count(b"\n")
+            n += lines
         block = b""  # not held while the next block is read
         if len(rest) > limit:  # the start of one line longer than the limit: keep its hash, not its text
             skip, skip_len, prefix = hashlib.sha256(rest), len(rest), rest[:MAX_RAW_BYTES]
@@ -404,8 +412,9 @@ def line_blocks(path: Path, stage: Stage, block_bytes: int,
         pending, size = ([rest] if rest else []), len(rest)
     block, rest = _whole_lines(pending)
     if block:
+        lines = count(block)
         yield n, block
-        n += block.count(b"\n")
+        n += lines
     if skip is not None:
         if stream.broken is not None:
             _reject_break(stage, stream, n, prefix)

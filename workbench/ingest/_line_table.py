@@ -62,16 +62,20 @@ def _mask(keep: np.ndarray) -> pa.Array:
 _SLICE = 4 * 1024 * 1024
 
 
-def _line_ends(raw: np.ndarray) -> np.ndarray:
-    """The offsets just past each newline of ``raw``, found a slice at a time: a comparison of the whole
+def line_ends(block: bytes) -> np.ndarray:
+    """The offsets just past each newline of ``block``, found a slice at a time: a comparison of the whole
     block held a byte of booleans for each byte of text (32 MB beside a 32 MB block, built while DuckDB
-    maps the block before: see _read_ahead)."""
+    maps the block before: see _otlp_sql_blocks)."""
+    raw = np.frombuffer(block, np.uint8)
     return np.concatenate([np.flatnonzero(raw[i:i + _SLICE] == 10) + (i + 1) for i in range(0, len(raw), _SLICE)]
                           or [np.zeros(0, np.intp)])
 
 
-def block_table(first: int, block: bytes, stage: Stage, slow) -> pa.Table | None:  # noqa: ANN001
+def block_table(first: int, block: bytes, stage: Stage, slow,  # noqa: ANN001
+                ends: np.ndarray | None = None) -> pa.Table | None:
     """A block of whole lines (each ending in a newline) as an Arrow table (line, json text), split in C.
+
+    ``ends``: the offsets just past each newline (:func:`line_ends`), when the caller has them already.
 
     Each text keeps its newline (JSON whitespace; Arrow values must be contiguous). Blank lines are
     dropped as :func:`~._jsonio.jsonl_lines` drops them; lines over the length limit are quarantined;
@@ -80,7 +84,7 @@ def block_table(first: int, block: bytes, stage: Stage, slow) -> pa.Table | None
     import pyarrow as pa  # (here, not with the module: see _stage_tables.arrow_type)
 
     raw = np.frombuffer(block, np.uint8)
-    ends = _line_ends(raw)
+    ends = line_ends(block) if ends is None else ends
     starts = np.concatenate(([0], ends[:-1]))
     numbers = np.arange(first, first + len(ends), dtype=np.int64)
     keep = np.ones(len(ends), bool)

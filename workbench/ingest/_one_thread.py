@@ -1,4 +1,4 @@
-"""DuckDB on one thread for the length of a statement or two (the setting is the whole instance's)."""
+"""DuckDB on one thread, or free of the rows' order, for the length of a statement or two (settings of the whole instance)."""
 
 from __future__ import annotations
 
@@ -28,3 +28,23 @@ def one_thread(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
         yield
     finally:
         con.execute("SET threads = ?", [threads])
+
+
+@contextmanager
+def unordered(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """DuckDB free to write a statement's rows in any order meanwhile (``preserve_insertion_order`` off, a
+    setting of the whole instance: put back as it was after).
+
+    For a CREATE TABLE AS whose source cannot say where its rows belong (a materialised CTE): in order, DuckDB
+    gives its pipeline one sink, so one thread; out of order, every thread. The caller orders the rows again
+    where order matters (the OTLP reader's INSERT into stage_steps, by its order_hint).
+    """
+    kept = con.execute("SELECT current_setting('preserve_insertion_order')").fetchall()[0][0]
+    if kept is not True:
+        yield
+        return
+    con.execute("SET preserve_insertion_order = false")
+    try:
+        yield
+    finally:
+        con.execute("SET preserve_insertion_order = true")

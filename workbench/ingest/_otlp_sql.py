@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from contextlib import suppress
+import os
+from contextlib import nullcontext, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -42,10 +43,10 @@ from ._conventions import (
 )
 from ._handoff_tool import HANDOFF_TOOL_WORDS
 from ._handoff_tool import SEPARATORS as HANDOFF_SEPARATORS
-from ._jsonio import line_blocks
-from ._line_table import block_table, pick_lines
-from ._one_thread import one_thread
+from ._line_table import pick_lines
+from ._one_thread import one_thread, unordered
 from ._otlp_read import ROOT_PARENT_IDS, _Context, stage_line
+from ._otlp_sql_blocks import blocks
 from ._smolagents_stream import MARKER as SMOLAGENTS_STREAM
 from ._span_outcome import BUILD_COMPLETED, WORKFLOW_COMPLETED
 from ._tool_message import MARKER as TOOL_MESSAGE_MARKER
@@ -360,6 +361,17 @@ _CHUNK_BYTES = 1024 * 1024
 # in memory (~35 MB each) for little: 1.0 CPU s a million rows at 250k an INSERT, 1.2 at 130k (measured).
 _INSERT_ROWS = 130_000
 _SQL_CACHE: dict[str, str] = {}
+#: How a big file's blocks are read and mapped (the environment variable WORKBENCH_OTLP_PIPELINE, read at
+#: import; bench/ingest.py --pipeline sets it): "unordered" (the default) maps each block without keeping the
+#: rows' order, so DuckDB runs the whole statement on every thread (kept in order, its pipeline after the
+#: materialised spans ran on one: a block's spans are one chunk collection, and an order-keeping CREATE TABLE
+#: AS from it has one sink), and sorts them back into the file's order as they go into stage_steps;
+#: "parallel" also reads the next block on a thread meanwhile (_otlp_sql_blocks: one block's text more in
+#: memory); "serial" is the loop as it was. The rows, the quarantine and its order are the same every way
+#: (tests/ingest/test_otlp_fast.py). At load < 2, one or two runs each (otlp37's notes): 1M SDK-written spans
+#: 24.1-28.2 s serial, 21.8 unordered, 19.1-23.0 parallel, CPU +5 %; peak RSS 359-364 / 366 / 400 MB; 5M
+#: generated spans unordered 91.5 s and 554 MB against the base's 119.9 s and 545 MB (parallel: 579 MB, load 14).
+PIPELINE = os.environ.get("WORKBENCH_OTLP_PIPELINE", "unordered")
 
 
 def stage_jsonl_sql(path: Path, ctx: _Context) -> str:
@@ -383,15 +395,13 @@ def stage_jsonl_sql(path: Path, ctx: _Context) -> str:
     # quarantined by the reader, a line that is not UTF-8 or may nest past MAX_DEPTH goes to Python.
     pending: list[str] = []  # this file's batches of mapped spans not yet in stage_steps
     pending_rows = 0
-    for k, (first, block) in enumerate(line_blocks(path, stage, _BATCH_BYTES)):
-        texts = block_table(first, block, stage, slow)
-        del block
-        if texts is None:
-            continue
+    parallel = PIPELINE in ("parallel", "unordered")
+    for k, texts in enumerate(blocks(path, stage, _BATCH_BYTES, slow, ahead=PIPELINE == "parallel")):
         texts = _rechunked(texts)
         con.register("_wb_otlp_in", texts)
         try:
-            _timings.execute(con, _SQL_CACHE["spans"])
+            with unordered(con) if parallel else nullcontext():
+                _timings.execute(con, _SQL_CACHE["spans"])
         except (duckdb.OutOfMemoryException, duckdb.TransactionException):
             raise  # the transaction is lost, not the batch unreadable: the caller says so (and may retry)
         except duckdb.Error:
@@ -445,10 +455,14 @@ def _insert(con: duckdb.DuckDBPyConnection, ctx: _Context, tables: list[str], ru
     stage = ctx.stage
     union = " UNION ALL ".join(f"SELECT * FROM {t}" for t in tables)
     cols = ", ".join(_STEP_OUT)
-    with one_thread(con):
+    # Mapped in parallel, a batch's rows are in no order: they go in in the file's, which order_hint is. Sorted,
+    # the copy may run on every thread (the sort keeps the order): one block pair, stage db on disk, load 11-14,
+    # 0.41-0.45 CPU s on two threads against 0.48-0.52 on one and 0.38-0.43 for today's unsorted copy on one.
+    order = " ORDER BY order_hint" if PIPELINE in ("parallel", "unordered") else ""
+    with nullcontext() if order else one_thread(con):
         added = _timings.execute(
             con, f"INSERT INTO stage_steps BY NAME SELECT {cols}, $file AS file, $source AS source "
-            f"FROM ({union}) WHERE fast", {"file": stage.file, "source": stage.source}).fetchall()[0][0]
+            f"FROM ({union}) WHERE fast{order}", {"file": stage.file, "source": stage.source}).fetchall()[0][0]
     stage.read += added
     con.execute(f"INSERT INTO {runs} SELECT run_id, min(order_hint), arg_min(line, order_hint), "
                 f"arg_min(system, order_hint), arg_min(resource, order_hint) FROM ({union}) "
