@@ -179,13 +179,16 @@ class BlameModel(PersistMixin, BaseEstimator):
         When agents are ranked, a tool or retriever move also counts as a move of the agent whose turn
         came last before it (who wrote the code it ran, called the tool). False (default): only as its own
         agent's move (with ``talkers_only`` an executor then answers for nothing).
-    run_contrast : None, "standardise" or "deviation"
+    run_contrast : None, "standardise", "deviation", "rank" or "scaled"
         Measure each move against the other moves of its own run before scoring (:mod:`._run_contrast`):
         ``"standardise"`` replaces every feature by its within-run z (per-run adaptation, no labels),
         ``"deviation"`` adds beside every feature its within-run ``|z|`` (how far the move stands out of its
-        run, in either direction). None (default): the features as they are. Declared and scored against the
-        shipped model and not better (bench/protocol_blame37.md): ``"standardise"`` gained across held-out
-        systems but, fitted on short runs, failed on long ones; ``"deviation"`` lost on most systems.
+        run, in either direction), ``"rank"`` replaces it by its within-run percentile rank and ``"scaled"``
+        by its within-run z over ``sqrt(m - 1)`` (both bounded whatever the run's length). None (default):
+        the features as they are. ``"standardise"`` and ``"deviation"`` were declared and scored against the
+        shipped model and not better (bench/protocol_blame37.md): the first gained across held-out systems
+        but, fitted on short runs, failed on long ones; the second lost on most systems. ``"rank"`` and
+        ``"scaled"``: bench/protocol_blame38.md.
     step_rule : {"top", "named_agent"}
         The decisive step: the run's top-scoring move (``"top"``, default), or the best move of the
         agent named culprit (``"named_agent"``: the verdict's step is always one of its agent's moves).
@@ -263,7 +266,7 @@ class BlameModel(PersistMixin, BaseEstimator):
         "listwise_steps": (lambda v: isinstance(v, bool), "True or False"),
         "credit_tools": (lambda v: isinstance(v, bool), "True or False"),
         "step_rule": (lambda v: v in ("top", "named_agent"), "'top' or 'named_agent'"),
-        "run_contrast": (lambda v: v is None or v in RUN_CONTRASTS, "None, 'standardise' or 'deviation'"),
+        "run_contrast": (lambda v: v is None or v in RUN_CONTRASTS, "None, 'standardise', 'deviation', 'rank' or 'scaled'"),
         "prior": (lambda v: v is None or v == "pretrained", "None or 'pretrained'"),
         "detect": (lambda v: isinstance(v, bool) or v == "auto", "'auto', True or False"),
         "random_state": (_int_or_none(0), "None or an int >= 0"),

@@ -144,10 +144,11 @@ FEATURE_LABELS: dict[str, str] = {
 
 def feature_label(name: str) -> str:
     """The words a view shows for feature ``name`` (the name itself for a column this table does not know)."""
-    from ._run_contrast import Z_SUFFIX, base_name
+    from ._run_contrast import DEV_SUFFIX, RANK_SUFFIX, base_name
 
     base = base_name(name)
     if base != name:   # a within-run contrast column (BlameModel's run_contrast)
-        words = "vs its run" if name.endswith(Z_SUFFIX) else "outlier in its run"
+        words = ("outlier in its run" if name.endswith(DEV_SUFFIX)
+                 else "rank in its run" if name.endswith(RANK_SUFFIX) else "vs its run")
         return f"{FEATURE_LABELS.get(base, base)} ({words})"
     return FEATURE_LABELS.get(name, name)

@@ -15,6 +15,16 @@ Both declared and scored against the shipped model in bench/protocol_blame37.md,
 short runs (Alg-Gen, 10 moves), it named the wrong agent with high confidence on long ones (Hand-Crafted, 32 moves:
 30 -> 18 of 58): a within-run z reaches further the longer the run (``sqrt(n - 1)`` for a move alone in its run).
 "deviation" lost 54 of 813 (MacNet -50): the move that stands out of its run is the culprit in some systems only.
+
+Two contrasts whose scale does not grow with the run's length (bench/protocol_blame38.md), "standardise"'s direction
+without its reach:
+
+- ``"rank"``: the feature replaced by its within-run percentile rank, centred: ``(mid-rank - 0.5) / m - 0.5`` over
+  the run's ``m`` moves that have a value (ties share their mean rank), in (-0.5, 0.5), 0 where they all agree. A
+  run and the same run with every move repeated give the same ranks, so a long run's extremes are no larger than
+  a short run's;
+- ``"scaled"``: the within-run z divided by ``sqrt(m - 1)``, in [-1, 1] (ddof 0 bounds ``|z|`` by ``sqrt(m - 1)``):
+  a move alone in its run on a 0/1 feature is at 1 in a run of any length.
 """
 
 from __future__ import annotations
@@ -22,25 +32,28 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-RUN_CONTRASTS = ("standardise", "deviation")
+RUN_CONTRASTS = ("standardise", "deviation", "rank", "scaled")
 Z_SUFFIX = "@run_z"
 DEV_SUFFIX = "@run_dev"
+RANK_SUFFIX = "@run_rank"
+SCALED_SUFFIX = "@run_zs"
+# the suffix of the columns each contrast adds; "deviation" keeps the raw columns beside its own
+_SUFFIX = {"standardise": Z_SUFFIX, "deviation": DEV_SUFFIX, "rank": RANK_SUFFIX, "scaled": SCALED_SUFFIX}
 
 
 def contrast_names(names: list[str], how: str | None) -> list[str]:
     """The scorer's input columns for the base feature ``names`` under ``how`` (None: ``names``)."""
     if how is None:
         return list(names)
-    if how == "standardise":
-        return [n + Z_SUFFIX for n in names]
-    if how == "deviation":
-        return [*names, *(n + DEV_SUFFIX for n in names)]
-    raise ValueError(f"run_contrast must be None or one of {RUN_CONTRASTS} (got {how!r})")
+    if how not in _SUFFIX:
+        raise ValueError(f"run_contrast must be None or one of {RUN_CONTRASTS} (got {how!r})")
+    added = [n + _SUFFIX[how] for n in names]
+    return [*names, *added] if how == "deviation" else added
 
 
 def base_name(name: str) -> str:
     """The move feature a contrast column is computed from (``name`` itself when it is none)."""
-    for suffix in (Z_SUFFIX, DEV_SUFFIX):
+    for suffix in _SUFFIX.values():
         if name.endswith(suffix):
             return name[: -len(suffix)]
     return name
@@ -61,6 +74,29 @@ def run_z(X: pd.DataFrame, names: list[str]) -> pd.DataFrame:
     return z.where(~flat | values.isna(), 0.0)
 
 
+def run_rank(X: pd.DataFrame, names: list[str]) -> pd.DataFrame:
+    """Within-run percentile rank of each column of ``names``, centred: ``(mid-rank - 0.5) / m - 0.5``.
+
+    ``m`` counts the run's moves that have a value; tied moves share their mean rank (so a run whose moves all
+    agree gives 0 to each); a move with none stays NaN. The index is ``X``'s."""
+    if not len(X) or not names:
+        return pd.DataFrame(index=X.index, columns=list(names), dtype=np.float64)
+    values = X[list(names)].astype(np.float64)
+    group = values.groupby(X["run_id"].to_numpy(), sort=False)
+    return (group.rank(method="average") - 0.5) / group.transform("count") - 0.5
+
+
+def run_scaled_z(X: pd.DataFrame, names: list[str]) -> pd.DataFrame:
+    """:func:`run_z` divided by ``sqrt(m - 1)`` (``m``: the run's moves with a value), so it lies in [-1, 1].
+
+    A run with one value gives 0 (its z is 0). The index is ``X``'s."""
+    z = run_z(X, names)
+    if not len(X) or not names:
+        return z
+    count = X[list(names)].groupby(X["run_id"].to_numpy(), sort=False).transform("count").astype(np.float64)
+    return z / np.sqrt((count - 1).clip(lower=1))
+
+
 def with_run_contrasts(X: pd.DataFrame, names: list[str], how: str | None) -> pd.DataFrame:
     """``X`` with the contrast columns of :func:`contrast_names` added (``X`` itself when ``how`` is None).
 
@@ -68,7 +104,12 @@ def with_run_contrasts(X: pd.DataFrame, names: list[str], how: str | None) -> pd
     if how is None:
         return X
     contrast_names(names, how)   # checks how
-    z = run_z(X, names).round(9)
-    suffix = Z_SUFFIX if how == "standardise" else DEV_SUFFIX
-    added = (z if how == "standardise" else z.abs()).add_suffix(suffix)
+    if how == "rank":
+        added = run_rank(X, names)
+    elif how == "scaled":
+        added = run_scaled_z(X, names)
+    else:
+        z = run_z(X, names)
+        added = z if how == "standardise" else z.abs()
+    added = added.round(9).add_suffix(_SUFFIX[how])
     return pd.concat([X.drop(columns=[c for c in added.columns if c in X.columns]), added], axis=1)
