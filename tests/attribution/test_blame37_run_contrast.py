@@ -41,7 +41,7 @@ def test_contrast_columns_replace_or_sit_beside_the_features() -> None:
     assert contrast_names(["f", "g"], "deviation") == ["f", "g", "f@run_dev", "g@run_dev"]
     assert base_name("f@run_dev") == "f" and base_name("f") == "f"
     with pytest.raises(ValueError, match="run_contrast"):
-        contrast_names(["f"], "rank")
+        contrast_names(["f"], "percentile")
     assert with_run_contrasts(FRAME, ["f"], None) is FRAME
     dev = with_run_contrasts(FRAME, ["f", "g"], "deviation")
     assert list(dev.columns) == ["run_id", "f", "g", "f@run_dev", "g@run_dev"]   # the raw columns stay
@@ -87,5 +87,5 @@ def test_deviation_finds_a_culprit_that_stands_out_either_way() -> None:
 def test_run_contrast_is_checked_and_off_by_default() -> None:
     X, labels = _runs(6, 0, "t")
     with pytest.raises(wb.InvalidParameterError, match="run_contrast"):
-        BlameModel(features=FEATURES, run_contrast="rank").fit_frame(X, labels)
+        BlameModel(features=FEATURES, run_contrast="percentile").fit_frame(X, labels)
     assert BlameModel().run_contrast is None
