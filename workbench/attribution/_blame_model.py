@@ -188,7 +188,8 @@ class BlameModel(PersistMixin, BaseEstimator):
         the features as they are. ``"standardise"`` and ``"deviation"`` were declared and scored against the
         shipped model and not better (bench/protocol_blame37.md): the first gained across held-out systems
         but, fitted on short runs, failed on long ones; the second lost on most systems. ``"rank"`` and
-        ``"scaled"``: bench/protocol_blame38.md.
+        ``"scaled"`` (bench/protocol_blame38.md) gained across held-out systems too and failed on Hand-Crafted
+        as ``"standardise"`` did, on its short runs as well.
     step_rule : {"top", "named_agent"}
         The decisive step: the run's top-scoring move (``"top"``, default), or the best move of the
         agent named culprit (``"named_agent"``: the verdict's step is always one of its agent's moves).
