@@ -1,17 +1,8 @@
 """blame38's declared variants (bench/protocol_blame38.md): v11 with each move ranked within its own run.
 
-Usage::
-
-    python bench/attribution_blame38.py --frame FRAME --variant v11 [--dump CSV]   # check: v11's figures again
-    python bench/attribution_blame38.py --frame FRAME --variant P1 [--dump CSV]
-    python bench/attribution_blame38.py --frame FRAME --variant P2 [--dump CSV]
-    # the shipped file of a variant (only if it passes the protocol's bar)
-    python bench/attribution_blame38.py --frame FRAME --variant P1 --aegis AEGIS \
-        --write-pretrained blame_model_whowhen_v12.json --chosen-by "..."
-
-FRAME is a frame of bench/attribution_blame14.py (``--save-frame``); the contrasts are computed from its columns
-at fit and scoring time (BlameModel's ``run_contrast``, workbench/attribution/_run_contrast.py), so any frame of
-this commit's feature code serves.
+Command line as bench/attribution_blame31.py's (``--frame FRAME --variant v11|P1|P2 [--dump CSV]``; ``--aegis AEGIS
+--write-pretrained FILE --chosen-by ...`` for the shipped file of a variant that passes the protocol's bar). FRAME is
+a frame of bench/attribution_blame14.py (``--save-frame``); BlameModel computes the contrasts from its columns.
 
 (P1) v11 exactly (bench/attribution_blame31.py's ``V11``) with ``run_contrast="rank"``: every feature replaced by
 its centred within-run percentile rank (length-free: a run with every move repeated gives the same ranks).
