@@ -40,7 +40,7 @@ def step(n: int, **over: Any) -> dict:
 
 
 def good_lines() -> list[str]:
-    out = [json.dumps({"record": "run", "run_id": "r1", "system": "sys", "task": "t", "outcome": "failure",
+    out = [json.dumps({"record": "run", "run_id": "r1", "system": "sys", "task": "t", "outcome": "failure", "outcome_detail": "od",
                        "attributes": {"seed": 7, "nested": {"a": [1, 2.0, None, True]}}})]
     out.append(json.dumps(step(0, kind="agent", agent="orchestrator", parent_id=None, seq=0)))
     out.append(json.dumps(step(1, started_at="2026-01-01T00:00:01.123456789Z", ended_at="2026-01-01T01:00:02+01:00",

@@ -144,6 +144,11 @@ def _source(lenient: bool = False) -> str:
 
 # The record types as numbers in the mapped table (see _narrow)
 _RECS = {"step": 1, "run": 2, "edge": 3, "label": 4}
+# A run's, an edge's and a label's text keys held in a step's text columns, which those records do not use (see
+# _narrow): {record type: {its key: the step column that holds it}}
+_HELD_IN = {"run": {"system": "name", "task": "input", "outcome": "tool", "outcome_detail": "output"},
+            "edge": {"src_step": "parent_id", "dst_step": "name"},
+            "label": {"label_source": "name", "outcome": "tool", "detail": "error"}}
 
 
 def _narrow(mapping: str) -> str:
@@ -151,18 +156,33 @@ def _narrow(mapping: str) -> str:
     the hand-back read, each value once.
 
     The table holds a row for every record, and DuckDB keeps a temporary table uncompressed: a column costs
-    every row its width, a default value every row its text. So it holds no ``line`` (NULL here: a
-    record's line is its row number), no step kind or agent flag beside the kind they are made of (the steps'
-    copy makes them), a step's status and a label's source for those records only (rather than their
-    defaults, 'ok' and 'ground_truth', in every row), and the record type and ``null_key`` as small numbers.
-    100k native steps (234k records): 88 -> 76 MB, 1M 882 -> 770 MB (duckdb_memory()); at 1M the table is
-    past the staging memory limit still, and every copy out of it reads it back from the spill file (less now).
+    every row its width, a default value every row its text, a NULL text ~5 bytes. So it holds no ``line``
+    (NULL here: a record's line is its row number), no step kind or agent flag beside the kind they are made
+    of (the steps' copy makes them), a step's status and a label's source for those records only (rather
+    than their defaults, 'ok' and 'ground_truth', in every row), and the record type and ``null_key`` as
+    small numbers. 100k native steps (234k records): 88 -> 76 MB, 1M 882 -> 770 MB (duckdb_memory()); at 1M
+    the table is past the staging memory limit still, and every copy out of it reads it back from the spill
+    file (less now). The other record types' text keys are held in step columns they leave empty
+    (``_HELD_IN``: an edge's ``src_step`` in ``parent_id``, ...), not in eight columns of their own, NULL in
+    every step: 78 -> 72 MB at 100k.
     """
     rec = "CASE rec " + " ".join(f"WHEN '{k}' THEN {v}" for k, v in _RECS.items()) + " END::UTINYINT"
-    return (f"SELECT * EXCLUDE (line, step_kind, is_agent) REPLACE ({rec} AS rec, "
-            f"CASE WHEN rec = 'step' THEN step_status END AS step_status, "
-            f"CASE WHEN rec = 'label' THEN label_source END AS label_source, null_key::UTINYINT AS null_key) "
-            f"FROM ({mapping})")
+    hosts: dict[str, list[str]] = {}
+    for kind, held in _HELD_IN.items():
+        for key, column in held.items():
+            hosts.setdefault(column, []).append(f"WHEN '{kind}' THEN {key}")
+    held = ", ".join(f"CASE rec WHEN 'step' THEN {column} {' '.join(whens)} END AS {column}"
+                     for column, whens in hosts.items())
+    own = {key for keys in _HELD_IN.values() for key in keys}
+    return (f"SELECT * EXCLUDE (line, step_kind, is_agent, {', '.join(sorted(own))}) REPLACE ({rec} AS rec, "
+            f"CASE WHEN rec = 'step' THEN step_status END AS step_status, {held}, "
+            f"null_key::UTINYINT AS null_key) FROM ({mapping})")
+
+
+def _held(kind: str) -> str:
+    """The columns of the mapped table that hold a ``kind`` record's own text keys, named as the keys."""
+    return ", ".join(f"{column} AS {'source' if key == 'label_source' else key}"  # (stage_labels' name for it)
+                     for key, column in _HELD_IN[kind].items())
 
 
 _SQL: dict[str, str] = {}
@@ -212,12 +232,12 @@ def _copy_out(con: duckdb.DuckDBPyConnection, stage: Stage, table: str) -> None:
         f"coalesce(seq, rowid + 1) AS order_hint, $file AS file, $source AS source FROM {table} "
         f"WHERE fast AND rec = {_RECS['step']}", params).fetchall()[0][0]
     _timings.execute(con, "INSERT INTO stage_runs BY NAME SELECT $file AS file, rowid + 1 AS line, run_id, $source AS source, "
-                f"system, task, outcome, outcome_detail, attrs AS attributes, start_ns, end_ns FROM {table} "
+                f"{_held('run')}, attrs AS attributes, start_ns, end_ns FROM {table} "
                 f"WHERE fast AND rec = {_RECS['run']}", params)
-    _timings.execute(con, "INSERT INTO stage_edges BY NAME SELECT run_id, src_step, dst_step, kind "
+    _timings.execute(con, f"INSERT INTO stage_edges BY NAME SELECT run_id, {_held('edge')}, kind "
                 f"FROM {table} WHERE fast AND rec = {_RECS['edge']}")
-    _timings.execute(con, "INSERT INTO stage_labels BY NAME SELECT run_id, agent, step_id, kind, label_source AS source, "
-                f"outcome, detail FROM {table} WHERE fast AND rec = {_RECS['label']}")
+    _timings.execute(con, f"INSERT INTO stage_labels BY NAME SELECT run_id, agent, step_id, kind, {_held('label')} "
+                f"FROM {table} WHERE fast AND rec = {_RECS['label']}")
 
 
 def _head_hands_back(path: Path) -> bool:
