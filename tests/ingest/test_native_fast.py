@@ -40,7 +40,7 @@ def step(n: int, **over: Any) -> dict:
 
 
 def good_lines() -> list[str]:
-    out = [json.dumps({"record": "run", "run_id": "r1", "system": "sys", "task": "t", "outcome": "failure",
+    out = [json.dumps({"record": "run", "run_id": "r1", "system": "sys", "task": "t", "outcome": "failure", "outcome_detail": "od",
                        "attributes": {"seed": 7, "nested": {"a": [1, 2.0, None, True]}}})]
     out.append(json.dumps(step(0, kind="agent", agent="orchestrator", parent_id=None, seq=0)))
     out.append(json.dumps(step(1, started_at="2026-01-01T00:00:01.123456789Z", ended_at="2026-01-01T01:00:02+01:00",
@@ -100,6 +100,11 @@ def odd_lines() -> list[str]:
         '{"run_id": "r1", "step_id": "t39", "seq": 39, "logprobs": {"logprobs": {"content": [{"logprob": -1}]}}}',
         '{"run_id": "r1", "step_id": "t42", "seq": 42, "logprobs": {"content": [{"logprob": -1}], "content": [{"logprob": -2}]}}',
         '{"run_id": "r1", "step_id": "t32", "name": "a\\u0000b"}', '{"run_id": "r1", "step_id": "t33", "x": 1e999}',
+        # a NUL character in a nested value, a word key and an unused key (the block path hands them back; the
+        # whole-file read, which does not look for NUL, stores what Python stores)
+        '{"run_id": "r1", "step_id": "t48", "seq": 48, "input": {"q": ["a\\u0000b"]}}',
+        '{"run_id": "r1", "step_id": "t49", "seq": 49, "status": "ok\\u0000"}',
+        '{"run_id": "r1", "step_id": "t50", "seq": 50, "attributes": {"k": 1}, "note": "\\u0000"}',
         # an integer just past 64 bits; a log-probability past a double, its exponent in capitals
         '{"run_id": "r1", "step_id": "t43", "seq": 43, "tokens_in": 9223372036854775808}',
         '{"run_id": "r1", "step_id": "t44", "seq": 44, "logprobs": [{"logprob": -0.5, "top_logprobs": [{"logprob": -1E+400}]}]}',

@@ -26,7 +26,9 @@ range of a double), in the format's keys and the others alike: the line count's 
 such lines (:mod:`._lenient_scan`) and hands them to the Python reader, which quarantines them as broken JSON,
 whichever path reads the file. The same pass hands back a line with more opening brackets than the depth
 limit, which may nest past it. (So the checks of the typed keys leave NaN, infinity, long exponents and
-depth to that pass: they looked for them again in every value, ~7 % of the mapping statement.) A number past 64 bits in an object or array is kept as written here (the
+depth to that pass: they looked for them again in every value, ~7 % of the mapping statement.) A NUL
+character, escaped (``\\u0000``), is read here as the Python reader reads it (kept in the text, and written
+back escaped in an object), so no check looks for it (a raw control character stops both readers). A number past 64 bits in an object or array is kept as written here (the
 Python reader rounds it to a double).
 """
 
@@ -70,15 +72,16 @@ _FILE_MACROS = rf"""
 -- against 1.4 CPU s for 300k records' text keys)
 CREATE OR REPLACE TEMP MACRO _wbf_str(j) AS json_extract_string(j, '$');
 -- a text key read as VARCHAR: a string's text, or a number, true, false, object or array written as JSON
-CREATE OR REPLACE TEMP MACRO _wbf_is_str(v) AS strlen(v) <= {MAX_FIELD_BYTES // 4} AND NOT contains(v, chr(0));
+-- (no check for a NUL character, ~5 % of the statement: both readers keep it, see the module doc)
+CREATE OR REPLACE TEMP MACRO _wbf_is_str(v) AS strlen(v) <= {MAX_FIELD_BYTES // 4};
 -- (the first character as a filter, the rest only on what it leaves: in a projection DuckDB evaluates every
 -- operand of an OR or AND for every row, as a CASE's condition only where the operands before leave it open)
 CREATE OR REPLACE TEMP MACRO _wbf_maybe_not_text(v) AS CASE WHEN ascii(v) IN (45, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 91, 102, 116, 123)
   THEN ascii(v) IN (91, 123) OR v IN ('true', 'false') OR TRY_CAST(v AS DOUBLE) IS NOT NULL ELSE false END;
-CREATE OR REPLACE TEMP MACRO _wbf_is_text(j) AS starts_with(j, '"') AND NOT contains(j, '\u0000') AND strlen(j) <= {MAX_FIELD_BYTES // 4};
+CREATE OR REPLACE TEMP MACRO _wbf_is_text(j) AS starts_with(j, '"') AND strlen(j) <= {MAX_FIELD_BYTES // 4};
 -- (NaN, infinity, a number past a double's range and a nesting past the depth limit are the line scan's to
 -- find, in every key: see the module doc)
-CREATE OR REPLACE TEMP MACRO _wbf_nested_ok(j) AS strlen(j) <= {MAX_FIELD_BYTES // 4} AND NOT contains(j, '\u0000');
+CREATE OR REPLACE TEMP MACRO _wbf_nested_ok(j) AS strlen(j) <= {MAX_FIELD_BYTES // 4};
 CREATE OR REPLACE TEMP MACRO _wbf_is_number(j) AS ascii(j) IN (45, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57) AND strlen(j) < 20
   AND isfinite(TRY_CAST(j AS DOUBLE));
 """
@@ -141,6 +144,11 @@ def _source(lenient: bool = False) -> str:
 
 # The record types as numbers in the mapped table (see _narrow)
 _RECS = {"step": 1, "run": 2, "edge": 3, "label": 4}
+# A run's, an edge's and a label's text keys held in a step's text columns, which those records do not use (see
+# _narrow): {record type: {its key: the step column that holds it}}
+_HELD_IN = {"run": {"system": "name", "task": "input", "outcome": "tool", "outcome_detail": "output"},
+            "edge": {"src_step": "parent_id", "dst_step": "name"},
+            "label": {"label_source": "name", "outcome": "tool", "detail": "error"}}
 
 
 def _narrow(mapping: str) -> str:
@@ -148,18 +156,33 @@ def _narrow(mapping: str) -> str:
     the hand-back read, each value once.
 
     The table holds a row for every record, and DuckDB keeps a temporary table uncompressed: a column costs
-    every row its width, a default value every row its text. So it holds no ``line`` (NULL here: a
-    record's line is its row number), no step kind or agent flag beside the kind they are made of (the steps'
-    copy makes them), a step's status and a label's source for those records only (rather than their
-    defaults, 'ok' and 'ground_truth', in every row), and the record type and ``null_key`` as small numbers.
-    100k native steps (234k records): 88 -> 76 MB, 1M 882 -> 770 MB (duckdb_memory()); at 1M the table is
-    past the staging memory limit still, and every copy out of it reads it back from the spill file (less now).
+    every row its width, a default value every row its text, a NULL text ~5 bytes. So it holds no ``line``
+    (NULL here: a record's line is its row number), no step kind or agent flag beside the kind they are made
+    of (the steps' copy makes them), a step's status and a label's source for those records only (rather
+    than their defaults, 'ok' and 'ground_truth', in every row), and the record type and ``null_key`` as
+    small numbers. 100k native steps (234k records): 88 -> 76 MB, 1M 882 -> 770 MB (duckdb_memory()); at 1M
+    the table is past the staging memory limit still, and every copy out of it reads it back from the spill
+    file (less now). The other record types' text keys are held in step columns they leave empty
+    (``_HELD_IN``: an edge's ``src_step`` in ``parent_id``, ...), not in eight columns of their own, NULL in
+    every step: 78 -> 72 MB at 100k.
     """
     rec = "CASE rec " + " ".join(f"WHEN '{k}' THEN {v}" for k, v in _RECS.items()) + " END::UTINYINT"
-    return (f"SELECT * EXCLUDE (line, step_kind, is_agent) REPLACE ({rec} AS rec, "
-            f"CASE WHEN rec = 'step' THEN step_status END AS step_status, "
-            f"CASE WHEN rec = 'label' THEN label_source END AS label_source, null_key::UTINYINT AS null_key) "
-            f"FROM ({mapping})")
+    hosts: dict[str, list[str]] = {}
+    for kind, held in _HELD_IN.items():
+        for key, column in held.items():
+            hosts.setdefault(column, []).append(f"WHEN '{kind}' THEN {key}")
+    held = ", ".join(f"CASE rec WHEN 'step' THEN {column} {' '.join(whens)} END AS {column}"
+                     for column, whens in hosts.items())
+    own = {key for keys in _HELD_IN.values() for key in keys}
+    return (f"SELECT * EXCLUDE (line, step_kind, is_agent, {', '.join(sorted(own))}) REPLACE ({rec} AS rec, "
+            f"CASE WHEN rec = 'step' THEN step_status END AS step_status, {held}, "
+            f"null_key::UTINYINT AS null_key) FROM ({mapping})")
+
+
+def _held(kind: str) -> str:
+    """The columns of the mapped table that hold a ``kind`` record's own text keys, named as the keys."""
+    return ", ".join(f"{column} AS {'source' if key == 'label_source' else key}"  # (stage_labels' name for it)
+                     for key, column in _HELD_IN[kind].items())
 
 
 _SQL: dict[str, str] = {}
@@ -209,12 +232,12 @@ def _copy_out(con: duckdb.DuckDBPyConnection, stage: Stage, table: str) -> None:
         f"coalesce(seq, rowid + 1) AS order_hint, $file AS file, $source AS source FROM {table} "
         f"WHERE fast AND rec = {_RECS['step']}", params).fetchall()[0][0]
     _timings.execute(con, "INSERT INTO stage_runs BY NAME SELECT $file AS file, rowid + 1 AS line, run_id, $source AS source, "
-                f"system, task, outcome, outcome_detail, attrs AS attributes, start_ns, end_ns FROM {table} "
+                f"{_held('run')}, attrs AS attributes, start_ns, end_ns FROM {table} "
                 f"WHERE fast AND rec = {_RECS['run']}", params)
-    _timings.execute(con, "INSERT INTO stage_edges BY NAME SELECT run_id, src_step, dst_step, kind "
+    _timings.execute(con, f"INSERT INTO stage_edges BY NAME SELECT run_id, {_held('edge')}, kind "
                 f"FROM {table} WHERE fast AND rec = {_RECS['edge']}")
-    _timings.execute(con, "INSERT INTO stage_labels BY NAME SELECT run_id, agent, step_id, kind, label_source AS source, "
-                f"outcome, detail FROM {table} WHERE fast AND rec = {_RECS['label']}")
+    _timings.execute(con, f"INSERT INTO stage_labels BY NAME SELECT run_id, agent, step_id, kind, {_held('label')} "
+                f"FROM {table} WHERE fast AND rec = {_RECS['label']}")
 
 
 def _head_hands_back(path: Path) -> bool:
