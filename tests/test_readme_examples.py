@@ -1,0 +1,328 @@
+"""Every ```python block of README.md runs, and gives what the README says it gives.
+
+The blocks are read from README.md when the tests run, so a block added or edited later is tested too (a block
+this module has no plan for fails, naming its line). The README's blocks tell one story: the first ones build
+``ws`` and ``system``, the later ones use them, so each block runs in the namespace the block before it left
+(``AFTER`` below), in a fresh temporary folder holding the files it names, written here from the project's own
+simulator and test fixtures. A name a user must fill in (their run id, their tracer provider) is bound by the
+small table ``PLACEHOLDERS``; each such name must still be used by its block. Each statement runs on its own, so a
+failure names the README line it is on; an expression statement's value is kept and checked below against what
+the README's comment says it is.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+import workbench as wb
+
+# scipy's KS test on the few runs of a drift window, the drift detector's noise on a small store
+pytestmark = pytest.mark.filterwarnings("ignore:ks_2samp. Exact calculation unsuccessful:RuntimeWarning")
+
+ROOT = Path(__file__).resolve().parents[1]
+README = ROOT / "README.md"
+FIXTURES = ROOT / "tests" / "ingest" / "fixtures"
+
+
+@dataclass(frozen=True)
+class Block:
+    line: int            # README line of the block's first line of code
+    code: str
+
+    @property
+    def opening(self) -> str:
+        return self.code.splitlines()[0]
+
+
+def python_blocks(text: str) -> list[Block]:
+    """Every fenced ```python block of a markdown text, with its line."""
+    blocks, code, start = [], None, 0
+    for number, line in enumerate(text.splitlines(), 1):
+        if code is None and line.strip() == "```python":
+            code, start = [], number + 1
+        elif code is not None and line.strip() == "```":
+            blocks.append(Block(start, "\n".join(code) + "\n"))
+            code = None
+        elif code is not None:
+            code.append(line)
+    assert code is None, f"README.md:{start}: a ```python block is never closed"
+    return blocks
+
+
+BLOCKS = python_blocks(README.read_text(encoding="utf-8"))
+
+
+def block(opening: str) -> Block:
+    """The one block whose first line is `opening` (the README's blocks are told apart by it)."""
+    found = [b for b in BLOCKS if b.opening == opening]
+    assert len(found) == 1, f"README.md: {len(found)} ```python blocks open with {opening!r}; this test expects 1"
+    return found[0]
+
+
+@dataclass
+class Ran:
+    """What a block's statements gave: statement source -> value (None for a statement that is no expression)."""
+    block: Block
+    values: dict[str, Any]
+    ns: dict[str, Any]
+
+    def __getitem__(self, opening: str) -> Any:
+        found = [src for src in self.values if src.startswith(opening)]
+        assert len(found) == 1, (f"README.md:{self.block.line}: {len(found)} statements of the block start with "
+                                 f"{opening!r}; the test checks what that line gives")
+        return self.values[found[0]]
+
+
+def run_statements(b: Block, ns: dict[str, Any], transform: Callable[[str], str] = lambda s: s) -> Ran:
+    """Run a block statement by statement in `ns`, each failure naming its README line."""
+    code = transform(b.code)
+    try:
+        tree = ast.parse(code)
+    except SyntaxError as exc:
+        pytest.fail(f"README.md:{b.line + (exc.lineno or 1) - 1}: the ```python block is not Python: {exc.msg}")
+    values: dict[str, Any] = {}
+    for stmt in tree.body:
+        src = ast.get_source_segment(code, stmt) or ""
+        where = f"README.md:{b.line + stmt.lineno - 1}"
+        try:
+            if isinstance(stmt, ast.Expr):
+                value = eval(compile(ast.Expression(stmt.value), where, "eval"), ns)   # noqa: S307 - the README's code
+            else:
+                exec(compile(ast.Module([stmt], []), where, "exec"), ns)               # noqa: S102 - the README's code
+                value = None
+        except Exception as exc:  # noqa: BLE001 - reported with the README line
+            pytest.fail(f"{where}: `{src.splitlines()[0]}` raised {type(exc).__name__}: {exc}")
+        values[src] = value
+    return Ran(b, values, ns)
+
+
+# --- the plan: which block runs after which, and the names a user fills in ------------------------------------
+
+# Each block (told by its first line) runs in the namespace of the block named here (None: a fresh one).
+AFTER: dict[str, str | None] = {
+    "import workbench as wb": None,
+    "findings = wb.detect(ws)                   # loops, retries, storms, breaches, ping-pong, repeated replies, "
+    "silent failures, cascades, drift": "import workbench as wb",
+    "wb.available_signals(ws)                   # which step signals this store carries (no logprobs → no "
+    "confidence/entropy; note: why a sweep can't use one)": "findings = wb.detect(ws)",
+    "from opentelemetry.sdk.trace.export import BatchSpanProcessor": "wb.available_signals(ws)",
+    "from workbench.guard_spans import GuardSpanProcessor": "from opentelemetry.sdk.trace.export import",
+    "from workbench import plots": "from workbench.guard_spans import GuardSpanProcessor",
+    'ws.snapshot("incidents.snapshot.duckdb")              # writer: a consistent copy, replaced atomically':
+        "from workbench import plots",
+    "%load_ext workbench": None,    # IPython, not Python: run line by line by an IPython shell (below)
+}
+
+
+def _placeholders(ns: dict[str, Any]) -> dict[str, Any]:
+    """What a user fills in, by name: each must still be a name its block reads (checked in `_run`)."""
+    from opentelemetry.sdk.trace import TracerProvider
+
+    calls = ns.setdefault("_calls", [])
+    return {
+        "import workbench as wb": {"run_id": ns["_run_id"]},          # a failed run of their store
+        "findings = wb.detect(ws)": {"value_fn": lambda s: float(len(s) >= 2), "players": ["a", "b", "c"]},
+        "wb.available_signals(ws)": {"page_a_human": calls.append, "call_model": lambda: 0.42},
+        "from opentelemetry.sdk.trace.export import": {"provider": TracerProvider()},
+        "from workbench.guard_spans import GuardSpanProcessor": {"stop_my_run": calls.append},
+        "from workbench import plots": {"model": wb.BlameModel.pretrained(),
+                                        "fn": lambda run_id, step_id: {"stock": {"SKU-1": 3}}},
+    }
+
+
+def test_every_python_block_has_a_plan() -> None:
+    planned = {b.line for opening in AFTER for b in BLOCKS if b.opening.startswith(opening)}
+    unplanned = [f"README.md:{b.line}: {b.opening!r}" for b in BLOCKS if b.line not in planned]
+    assert not unplanned, "```python blocks this test does not run (add them to AFTER): " + "; ".join(unplanned)
+    assert len(BLOCKS) >= 8
+
+
+def _simulated_traces(folder: Path, runs: list[Any]) -> None:
+    """The simulator's runs as native JSONL, in two files (the quick start's "traces/*.jsonl"). Written in the
+    records' own key order: `write_jsonl` sorts keys, and the same run then given as objects would differ
+    from the stored one in its JSON text (quarantined as a conflict)."""
+    import json
+
+    folder.mkdir()
+    for name, part in (("a", runs[: len(runs) // 2]), ("b", runs[len(runs) // 2:])):
+        with open(folder / f"{name}.jsonl", "w", encoding="utf-8") as f:
+            f.writelines(json.dumps(rec) + "\n" for run in part for rec in run.to_records())
+
+
+class Story:
+    """The README's blocks run once each, in order, in one temporary folder."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        runs = list(wb.sim.procurement(seed=0).generate(40))   # the quick start's system: seed 0
+        _simulated_traces(folder / "traces", runs)
+        self.run_id = next(r.run_id for r in runs if r.outcome == "failure")
+        self.ran: dict[str, Ran] = {}
+
+    def __call__(self, opening: str) -> Ran:
+        key = next(k for k in AFTER if opening.startswith(k) or k.startswith(opening))
+        if key not in self.ran:
+            before = AFTER[key]
+            ns = dict(self(before).ns) if before else {"_run_id": self.run_id}
+            b = next(b for b in BLOCKS if b.opening.startswith(key))
+            fill = next((v for k, v in _placeholders(ns).items() if b.opening.startswith(k)), {})
+            for name, value in fill.items():
+                assert re.search(rf"\b{name}\b", b.code), (
+                    f"README.md:{b.line}: the block no longer uses {name!r}: drop it from the test's placeholders")
+                ns[name] = value
+            self.ran[key] = run_statements(b, ns)
+        return self.ran[key]
+
+
+@pytest.fixture(scope="module")
+def story(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Story]:
+    import os
+
+    folder = tmp_path_factory.mktemp("readme")
+    cwd = os.getcwd()
+    os.chdir(folder)
+    try:
+        yield Story(folder)
+    finally:
+        os.chdir(cwd)
+
+
+# --- what each block says its lines give ----------------------------------------------------------------------
+
+def test_quick_start(story: Story) -> None:
+    r = story("import workbench as wb")
+    ns = r.ns
+    report = ns["report"]                     # print(report): read = stored + quarantined, always
+    assert report.read == report.stored + report.quarantined == 1030 and report.runs == 40
+    assert str(report).startswith(f"read {report.read:,} records: stored {report.stored:,}")
+    assert (story.folder / "incidents.duckdb").is_file()
+    failed = r['ws.runs(outcome="failure")']
+    assert isinstance(failed, pd.DataFrame) and len(failed) and set(failed.outcome) == {"failure"}
+    steps = r["ws.steps(run_id)"]             # every span / turn of a run, in order, with its agent
+    assert set(steps.run_id) == {story.run_id} and steps.agent.notna().any()
+    assert list(steps.seq) == sorted(steps.seq)
+    by_agent = r['ws.sql("SELECT agent']     # a DuckDB relation, values given as parameters
+    assert by_agent.fetchall() and by_agent.columns[0] == "agent"
+    labels = ns["ws"].sql("SELECT agent, step_id, kind FROM labels WHERE run_id = ? AND source <> 'ground_truth'",
+                          [story.run_id]).fetchall()
+    assert ("pricer", "s0007", "hallucination") in labels
+    assert r['ws.export("store_parquet/")'] == Path("store_parquet")
+    days = {p.name for p in (story.folder / "store_parquet" / "steps").iterdir()}
+    assert days and all(d.startswith("day=") for d in days), days     # partitioned by day
+    back = r['wb.open("store_parquet/")']     # queried back in place
+    assert back.read_only and len(back.runs()) == 40
+    merged = r['wb.open("all.duckdb").ingest("store_parquet/")']   # every table
+    assert merged.added == merged.stored == 1030 and merged.labels > 0
+    with wb.open("all.duckdb") as again:      # ... again adds nothing
+        assert again.ingest("store_parquet/", progress=False).added == 0
+        for table in ("runs", "steps", "edges", "labels"):
+            assert again.sql(f"SELECT count(*) FROM {table}").fetchall() == back.sql(    # noqa: S608 - fixed names
+                f"SELECT count(*) FROM {table}").fetchall(), table
+    sim = r["ws.ingest(system.generate(n_runs=500))"]
+    # the 40 runs of traces/ are the system's first 40: stored again as themselves, nothing quarantined
+    assert sim.quarantined == 0 and sim.runs == 500 and len(ns["ws"].runs()) == 500
+    replayed = r["system.replay(run_id, wb.Intervention(agents={\"pricer\"}))"]   # counterfactual re-run
+    assert isinstance(replayed, wb.ReplayResult) and replayed.outcome in {"success", "failure"}
+
+
+def test_detect_and_attribute(story: Story) -> None:
+    r = story("findings = wb.detect(ws)")
+    ns = r.ns
+    findings = ns["findings"]
+    assert len(findings) and {"loop", "retry", "silent_failure"} <= set(findings.detector)
+    verdict = r["res.verdict"]                # Verdict(culprit=..., decisive_step=..., confidence=..., ...)
+    assert verdict.culprit in set(ns["ws"].steps(story.run_id).agent) and verdict.decisive_step.startswith("s")
+    assert 0 < verdict.confidence <= 1 and verdict.ambiguous is False
+    values = r["res.values"]                  # blame per agent with confidence bounds
+    assert {"player", "blame", "blame_low", "blame_high"} <= set(values.columns)
+    assert (values.blame_low <= values.blame).all() and (values.blame <= values.blame_high).all()
+    stored = ns["ws"].sql("SELECT count(*) FROM attributions WHERE run_id = ?", [story.run_id]).fetchall()[0][0]
+    assert stored >= len(values)              # also written to the attributions table
+    sampled = r["wb.attribute(ws, run_id, system.replay, unit=\"step\""]   # sampled, with CIs
+    assert {"ci_low", "ci_high"} <= set(sampled.values.columns) and sampled.values.player.str.startswith("s").all()
+    v = ns["v"]                               # any coalition game: here v(S) = 1 when S holds two players
+    assert v.method == "exact" and list(v.values.value) == pytest.approx([1 / 3] * 3)
+
+
+def _listed_after(b: Block, marker: str) -> list[str]:
+    """The comma-separated names a block's comment lists after `marker`, over its continuation lines."""
+    lines = b.code.splitlines()
+    start = next(i for i, line in enumerate(lines) if marker in line)
+    text = lines[start].split(marker, 1)[1]
+    for line in lines[start + 1:]:
+        code, _, comment = line.partition("#")
+        if code.strip():
+            break
+        text += " " + comment
+    return [name.strip() for name in text.split(",")]
+
+
+def test_thresholds_policy_and_guard(story: Story) -> None:
+    r = story("wb.available_signals(ws)")
+    ns, ws = r.ns, r.ns["ws"]
+    signals = r["wb.available_signals(ws)"]
+    assert {"entropy", "confidence"} <= set(signals.signal[signals.steps > 0])   # the simulator logs logprobs
+    sweep = ns["sweep"]
+    listed = _listed_after(r.block, "tidy DataFrame:")
+    assert list(sweep.curve.columns) == listed                 # the columns the README names, in its order
+    point = r["sweep.at(0.8)"]                                 # SweepPoint (same fields) at any threshold
+    assert point.threshold == 0.8 and [f for f in listed if not hasattr(point, f)] == []
+    assert r["sweep.best"].cost == sweep.curve.cost.min()      # cheapest (no budget)
+    assert set(r["by_agent.best_per_agent"].threshold) >= {"pricer", "executor"}
+    per_agent = r['by_agent.at({"pricer": 0.8, "executor": None})']
+    assert per_agent.threshold["pricer"] == 0.8 and per_agent.threshold["executor"] is None
+    assert {"signal", "steps", "share"} <= set(r["sweep.signals_available"].columns)
+    calibration = r["wb.confidence_calibration(ws, n_bins=10)"]
+    assert isinstance(calibration, pd.DataFrame) and 0 < len(calibration) <= 10
+    tunable = r["wb.what_can_be_tuned(ws)"]
+    assert "entropy" in str(tunable)
+    limits = ns["limits"]
+    assert set(limits.table.system) == {"procurement"}
+    assert isinstance(r['limits.stopped("procurement", "max_repeats")'], pd.DataFrame)
+    assert r["limits.at(0.95)"].quantile == 0.95
+    assert isinstance(r["limits.summary()"], pd.DataFrame)
+    policy = ns["policy"]
+    assert (story.folder / "policy.yaml").is_file()
+    written, read = ns["limits"].to_policy("procurement"), wb.Policy.from_yaml("policy.yaml")   # read back alike
+    assert [getattr(read, f) for f in ("breakers", "budgets", "loops", "hitl")] == [
+        getattr(written, f) for f in ("breakers", "budgets", "loops", "hitl")] and read.provenance.runs == 500
+    assert r["wb.Policy.json_schema()"]["properties"].keys() >= {"breakers", "budgets", "loops", "hitl"}
+    report = ns["report"]
+    assert {"rule", "review_rate", "run_ids"} <= set(report.table.columns) and "total" in set(report.table.rule)
+    assert isinstance(r['report.rule_runs("max_tool_calls_run")'], pd.DataFrame)
+    meets = r["report.meets(prevented=0.5, review_rate=0.1)"]
+    assert isinstance(bool(meets), bool) and "review rate" in str(meets)
+    held_out = r['wb.backtest(policy, ws, runs=ws.runs().query("run_id not in @old.run_id"))']
+    assert held_out.summary["runs"] == len(ws.runs()) - len(ns["old"]) == 150   # backtested on the others only
+    assert policy.provenance.runs == 350                    # learnt from the older 350
+    guard = ns["guard"]
+    assert isinstance(guard, wb.Guard)
+    assert ns["s"].confidence == 0.42                         # set inside guard.run / guard.step
+
+
+def yaml_block() -> str:
+    found = re.findall(r"^```yaml\n(.*?)^```", README.read_text(encoding="utf-8"), re.M | re.S)
+    assert len(found) == 1, f"README.md: {len(found)} ```yaml blocks; this test expects the policy file's"
+    return found[0]
+
+
+def test_the_policy_file_shown_loads_and_its_guard_cuts(story: Story) -> None:
+    # The README's policy file is a valid one; and `guard.before_step(...)   # raises PolicyViolation` when
+    # a rule cuts, naming the rule, the value and the limit.
+    (story.folder / "shown.yaml").write_text(yaml_block(), encoding="utf-8")
+    policy = wb.Policy.from_yaml(story.folder / "shown.yaml")
+    assert policy.budgets.max_tool_calls_run == 25 and policy.hitl[0].agent == "retriever"
+    guard = wb.Guard(policy, on_escalate=story("wb.available_signals(ws)").ns["page_a_human"])
+    with pytest.raises(wb.PolicyViolation, match=r"max_tool_calls_run.*26.*25"):
+        for n in range(26):   # three agents in turn, none reaching max_tool_calls_agent (10)
+            agent = ("pricer", "retriever", "executor")[n // 9]
+            guard.before_step("r-cut", agent, "tool", tool="get_price", args={"sku": f"A{n}"})
+            guard.after_step("r-cut", agent, "tool", tool="get_price", args={"sku": f"A{n}"}, status="ok")
