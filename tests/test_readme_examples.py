@@ -326,3 +326,60 @@ def test_the_policy_file_shown_loads_and_its_guard_cuts(story: Story) -> None:
             agent = ("pricer", "retriever", "executor")[n // 9]
             guard.before_step("r-cut", agent, "tool", tool="get_price", args={"sku": f"A{n}"})
             guard.after_step("r-cut", agent, "tool", tool="get_price", args={"sku": f"A{n}"}, status="ok")
+
+
+def test_live_capture_and_the_guard_on_spans(story: Story) -> None:
+    # The two OpenTelemetry blocks on one tracer provider (the user's): spans an instrumented agent writes are
+    # stored in live.duckdb, and the guard cuts the run a repeated tool call loops in, calling on_cut once.
+    import json
+
+    ns = story("from workbench.guard_spans import GuardSpanProcessor").ns
+    repeats = ns["policy"].loops.max_repeats
+    assert repeats is not None, "the story's policy (policy_from_findings) has a loop limit"
+    tracer = ns["provider"].get_tracer("readme")
+    call = {"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "get_price",
+            "gen_ai.tool.call.arguments": json.dumps({"sku": "A"})}
+    with tracer.start_as_current_span("invoke_agent pricer", attributes={"gen_ai.operation.name": "invoke_agent",
+                                                                          "gen_ai.agent.name": "pricer"}):
+        assert ns["guard"].should_stop() is False
+        for _ in range(repeats + 2):
+            with tracer.start_as_current_span("execute_tool get_price", attributes=call):
+                pass
+        assert ns["guard"].should_stop() is True       # inside the run: the current span's trace
+    assert story("from workbench.guard_spans import GuardSpanProcessor")["guard.should_stop()"] is False
+    cuts = [d for d in ns["_calls"] if getattr(d, "action", None) == "cut"]
+    assert [(d.rule, d.tool, d.phase) for d in cuts] == [("max_repeats", "get_price", "start")]
+    ns["provider"].force_flush()
+    with wb.open("live.duckdb") as live:       # the exporter's store, in this process
+        assert len(live.runs()) == 1
+        assert live.sql("SELECT kind, count(*) FROM steps GROUP BY kind ORDER BY kind").fetchall() == [
+            ("agent", 1), ("tool", repeats + 2)]
+
+
+def test_notebook_widgets_and_charts(story: Story) -> None:
+    # Built in Python here, on the story's store. Drawn in JupyterLab by tests/browser: every view in the
+    # notebooks (test_notebooks_in_lab), the explorer (test_ux16_explorer_fits_in_lab, test_ux24_log_only_in_lab),
+    # the tuners (test_ux13_views_in_lab, test_ux12_limit_tuner_in_lab), drift (test_ux18_shown_in_lab) and the
+    # findings overview (test_ux34_in_lab).
+    from workbench.widgets import DriftMonitor, FindingsOverview, IncidentExplorer, LimitTuner, ThresholdTuner
+
+    r = story("from workbench import plots")
+    assert isinstance(r["IncidentExplorer(ws)"], IncidentExplorer)
+    explorer = r["IncidentExplorer(ws, replay=system.replay, blame_model=model, snapshot=fn)"]
+    assert isinstance(explorer, IncidentExplorer)
+    assert isinstance(r['ThresholdTuner(ws, signal="entropy"'], ThresholdTuner)
+    assert isinstance(r["LimitTuner(ws, quantile=0.99)"], LimitTuner)
+    assert isinstance(r["DriftMonitor(ws)"], DriftMonitor) and isinstance(r["FindingsOverview(ws)"], FindingsOverview)
+    assert r['plots.save(chart, "timeline.png")'] == Path("timeline.png")
+    assert (story.folder / "timeline.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_readers_of_a_store_another_process_writes(story: Story) -> None:
+    r = story('ws.snapshot("incidents.snapshot.duckdb")')
+    ws = r.ns["ws"]
+    snap = r['wb.open("incidents.snapshot.duckdb", read_only=True)']
+    assert snap.read_only and len(snap.runs()) == len(ws.runs()) == 500
+    assert r['ws.export("store_parquet/")'] == Path("store_parquet")
+    copy = r['wb.open("store_parquet/").copy()']   # in memory and writable
+    assert copy.path is None and not copy.read_only and len(copy.runs()) == 500
+    copy.label(copy.runs().run_id.iloc[0], outcome="failure")
