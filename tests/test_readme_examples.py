@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import re
+import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -383,3 +384,92 @@ def test_readers_of_a_store_another_process_writes(story: Story) -> None:
     copy = r['wb.open("store_parquet/").copy()']   # in memory and writable
     assert copy.path is None and not copy.read_only and len(copy.runs()) == 500
     copy.label(copy.runs().run_id.iloc[0], outcome="failure")
+
+
+def test_the_magics_block_in_ipython(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # IPython code: each line run as a cell of an IPython shell, comments after a magic included (a user pastes
+    # them). The trace file is one of the project's OTLP fixtures (openai-agents via OpenLLMetry, a tool crash).
+    from IPython.testing.globalipapp import get_ipython
+
+    b = block("%load_ext workbench")
+    shutil.copy(FIXTURES / "openllmetry" / "openai_agents_tool_crash.otlp.jsonl", tmp_path / "traces.otlp.jsonl")
+    monkeypatch.chdir(tmp_path)
+    ip = get_ipython()
+    ip.user_ns.pop("ws", None)
+    results = {}
+    for number, line in enumerate(b.code.splitlines(), b.line):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        result = ip.run_cell(line)
+        if not result.success:
+            pytest.fail(f"README.md:{number}: `{line.split('#')[0].strip()}` failed in IPython: "
+                        f"{result.error_before_exec or result.error_in_exec!r}")
+        results[line.split("#")[0].strip()] = result.result
+    ws = ip.user_ns["ws"]                      # sets `ws`
+    assert isinstance(ws, wb.Workspace) and (tmp_path / "traces.duckdb").is_file()
+    assert len(ws.runs()) == 1 and set(ws.runs().outcome) == {"failure"}
+    table = results["%workbench investigate"]  # the investigate table as HTML, on `ws`
+    assert "<table" in table._repr_html_() and ws.runs().run_id[0][:8] in table._repr_html_()
+    assert results["ws"] is ws and "runs" in ws._repr_html_()   # a Workspace displays as a summary
+
+
+# --- the command line -----------------------------------------------------------------------------------------
+
+def synopsis() -> dict[str, list[str]]:
+    """The "Command line" section's usage lines: command -> the flags it shows."""
+    text = README.read_text(encoding="utf-8").split("\n## Command line\n", 1)[1].split("\n## ", 1)[0]
+    lines = [line.strip() for line in text.splitlines() if line.startswith("    workbench ")]
+    assert lines, "README.md: no usage lines (indented `workbench ...`) under \"## Command line\""
+    return {line.split()[1]: re.findall(r"--[a-z][a-z-]*", line.split("#")[0]) for line in lines}
+
+
+def test_the_usage_lines_name_every_flag_and_only_flags_that_exist(capsys: pytest.CaptureFixture[str]) -> None:
+    from workbench.cli import build_parser, main
+
+    commands = build_parser()._subparsers._group_actions[0].choices   # noqa: SLF001 - argparse keeps them there
+    shown = synopsis()
+    assert set(shown) == set(commands)
+    for command, flags in shown.items():
+        with pytest.raises(SystemExit) as done:
+            main([command, "--help"])
+        assert done.value.code == 0
+        helped = capsys.readouterr().out
+        real = {o for a in commands[command]._actions for o in a.option_strings if o.startswith("--")} - {"--help"}
+        assert sorted(set(flags)) == sorted(real), f"workbench {command}: README shows {flags}, the parser has {real}"
+        assert all(flag in helped for flag in flags)
+
+
+def test_the_commands_do_what_the_section_says(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    from workbench.cli import main
+
+    monkeypatch.setenv("WORKBENCH_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("COLUMNS", "120")
+    out, db = tmp_path / "runs.jsonl", tmp_path / "mine.duckdb"
+    assert main(["sim", "--runs", "20", "--out", str(out), "--seed", "5", "--fault-rate", "0.6"]) == 0
+    steps = sum(r.n_steps for r in wb.sim.procurement(seed=5, fault_rate=0.6).generate(20))
+    assert f"wrote 20 runs, {steps:,} step records" in capsys.readouterr().out    # "records": step records
+    assert main(["ingest", str(out), "--db", str(db), "--format", "native", "--quiet"]) == 0
+    assert capsys.readouterr().out.startswith(f"read {steps:,} records: stored {steps:,}")
+    assert main(["investigate", "--db", str(db), "--limit", "2", "--no-attribute", "--jobs", "1", "--quiet",
+                 "--timings"]) == 0
+    text = capsys.readouterr().out
+    with wb.open(db, read_only=True) as ws:
+        failed = ws.runs(outcome="failure", silent=True)
+    assert f"20 runs, {len(failed)} failed" in text and len(failed) > 2
+    assert "first 2 shown" in text and sum(run_id in text for run_id in failed.run_id) == 2   # --limit 2
+    assert re.search(r"^seconds: detect \d", text, re.M)                      # --timings: each phase's seconds
+    # Errors are one line and a non-zero exit: bad arguments exit 2, as does --db FILE when FILE does not exist
+    for argv in (["sim", "--runs", "-5", "--out", str(out)], ["sim", "--fault-rate", "2", "--out", str(out)],
+                 ["investigate", "--db", str(tmp_path / "missing.duckdb")]):
+        assert _exit_code(main, argv) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("workbench: error: ") and err.count("\n") == 1, err
+    assert not (tmp_path / "missing.duckdb").exists()
+
+
+def _exit_code(main: Callable[[list[str]], int], argv: list[str]) -> int:
+    try:
+        return main(argv)
+    except SystemExit as exc:      # argparse's errors
+        return int(exc.code or 0)
