@@ -2,13 +2,12 @@
 
 The blocks are read from README.md when the tests run, so a block added or edited later is tested too (a block
 this module has no plan for fails, naming its line). The README's blocks tell one story: the first ones build
-``ws`` and ``system``, the later ones use them, so each block runs in the namespace the block before it left
-(``AFTER`` below), in a fresh temporary folder holding the files it names, written here from the project's own
-simulator and test fixtures. A name a user must fill in (their run id, their tracer provider) is bound by the
-small table ``PLACEHOLDERS``; each such name must still be used by its block. Each statement runs on its own, so a
-failure names the README line it is on; an expression statement's value is kept and checked below against what
-the README's comment says it is.
-"""
+``ws`` and ``system``, the later ones use them, so each block runs in the namespace an earlier block left
+(``_plan`` below), in one temporary folder holding the files it names, written here from the project's own
+simulator and test fixtures (never ../shared). A name a user must fill in (their run id, their tracer provider)
+is bound by the plan, and must still be a name its block reads. Each statement runs on its own, so a failure
+names the README line it is on; an expression statement's value is kept and checked below against what the
+README's comment says it gives. The "Command line" usage lines are checked against the parser, and run."""
 
 from __future__ import annotations
 
@@ -61,10 +60,10 @@ def python_blocks(text: str) -> list[Block]:
 BLOCKS = python_blocks(README.read_text(encoding="utf-8"))
 
 
-def block(opening: str) -> Block:
-    """The one block whose first line is `opening` (the README's blocks are told apart by it)."""
-    found = [b for b in BLOCKS if b.opening == opening]
-    assert len(found) == 1, f"README.md: {len(found)} ```python blocks open with {opening!r}; this test expects 1"
+def block(key: str) -> Block:
+    """The one block whose first line starts with `key` (the README's blocks are told apart by it)."""
+    found = [b for b in BLOCKS if b.opening.startswith(key)]
+    assert len(found) == 1, f"README.md: {len(found)} ```python blocks open with {key!r}; this test expects 1"
     return found[0]
 
 
@@ -107,43 +106,37 @@ def run_statements(b: Block, ns: dict[str, Any], transform: Callable[[str], str]
 
 # --- the plan: which block runs after which, and the names a user fills in ------------------------------------
 
-# Each block (told by its first line) runs in the namespace of the block named here (None: a fresh one).
-AFTER: dict[str, str | None] = {
-    "import workbench as wb": None,
-    "findings = wb.detect(ws)                   # loops, retries, storms, breaches, ping-pong, repeated replies, "
-    "silent failures, cascades, drift": "import workbench as wb",
-    "wb.available_signals(ws)                   # which step signals this store carries (no logprobs → no "
-    "confidence/entropy; note: why a sweep can't use one)": "findings = wb.detect(ws)",
-    "from opentelemetry.sdk.trace.export import BatchSpanProcessor": "wb.available_signals(ws)",
-    "from workbench.guard_spans import GuardSpanProcessor": "from opentelemetry.sdk.trace.export import",
-    "from workbench import plots": "from workbench.guard_spans import GuardSpanProcessor",
-    'ws.snapshot("incidents.snapshot.duckdb")              # writer: a consistent copy, replaced atomically':
-        "from workbench import plots",
-    "%load_ext workbench": None,    # IPython, not Python: run line by line by an IPython shell (below)
-}
-
-
-def _placeholders(ns: dict[str, Any]) -> dict[str, Any]:
-    """What a user fills in, by name: each must still be a name its block reads (checked in `_run`)."""
+def _plan() -> dict[str, tuple[str | None, Callable[[dict[str, Any]], dict[str, Any]]]]:
+    """Each block, told by how its first line starts: the block whose namespace it runs in (None: a fresh one),
+    and the names a user fills in (their run id, their tracer provider), each of which the block must still
+    read. A name the story made (``ws``, ``system``, ``policy``) is the story's."""
     from opentelemetry.sdk.trace import TracerProvider
 
-    calls = ns.setdefault("_calls", [])
+    def calls(ns: dict[str, Any]) -> list[Any]:
+        return ns.setdefault("_calls", [])    # what the user's hooks were handed
+
     return {
-        "import workbench as wb": {"run_id": ns["_run_id"]},          # a failed run of their store
-        "findings = wb.detect(ws)": {"value_fn": lambda s: float(len(s) >= 2), "players": ["a", "b", "c"]},
-        "wb.available_signals(ws)": {"page_a_human": calls.append, "call_model": lambda: 0.42},
-        "from opentelemetry.sdk.trace.export import": {"provider": TracerProvider()},
-        "from workbench.guard_spans import GuardSpanProcessor": {"stop_my_run": calls.append},
-        "from workbench import plots": {"model": wb.BlameModel.pretrained(),
-                                        "fn": lambda run_id, step_id: {"stock": {"SKU-1": 3}}},
+        "import workbench as wb": (None, lambda ns: {"run_id": ns["_run_id"]}),   # a failed run of theirs
+        "findings = wb.detect(ws)": ("import workbench as wb", lambda ns: {
+            "value_fn": lambda s: float(len(s) >= 2), "players": ["a", "b", "c"]}),   # any coalition game
+        "wb.available_signals(ws)": ("findings = wb.detect(ws)", lambda ns: {
+            "page_a_human": calls(ns).append, "call_model": lambda: 0.42}),
+        "from opentelemetry.sdk": ("wb.available_signals(ws)", lambda ns: {"provider": TracerProvider()}),
+        "from workbench.guard_spans": ("from opentelemetry.sdk", lambda ns: {"stop_my_run": calls(ns).append}),
+        "from workbench import plots": ("from workbench.guard_spans", lambda ns: {
+            "model": wb.BlameModel.pretrained(), "fn": lambda run_id, step_id: {"stock": {"SKU-1": 3}}}),
+        "ws.snapshot(": ("from workbench import plots", lambda ns: {}),
+        "%load_ext workbench": (None, lambda ns: {}),   # IPython: run line by line in an IPython shell (below)
     }
 
 
 def test_every_python_block_has_a_plan() -> None:
-    planned = {b.line for opening in AFTER for b in BLOCKS if b.opening.startswith(opening)}
-    unplanned = [f"README.md:{b.line}: {b.opening!r}" for b in BLOCKS if b.line not in planned]
-    assert not unplanned, "```python blocks this test does not run (add them to AFTER): " + "; ".join(unplanned)
-    assert len(BLOCKS) >= 8
+    plan = _plan()
+    unplanned = [f"README.md:{b.line}: {b.opening!r}" for b in BLOCKS
+                 if not any(b.opening.startswith(key) for key in plan)]
+    assert not unplanned, "```python blocks this test does not run (add them to _plan): " + "; ".join(unplanned)
+    for key in plan:
+        block(key)                            # each planned block is there, once
 
 
 def _simulated_traces(folder: Path, runs: list[Any]) -> None:
@@ -168,16 +161,15 @@ class Story:
         self.run_id = next(r.run_id for r in runs if r.outcome == "failure")
         self.ran: dict[str, Ran] = {}
 
-    def __call__(self, opening: str) -> Ran:
-        key = next(k for k in AFTER if opening.startswith(k) or k.startswith(opening))
+    def __call__(self, key: str) -> Ran:
+        """The block planned as `key`, run (once) after the blocks before it."""
         if key not in self.ran:
-            before = AFTER[key]
+            before, fill = _plan()[key]
             ns = dict(self(before).ns) if before else {"_run_id": self.run_id}
-            b = next(b for b in BLOCKS if b.opening.startswith(key))
-            fill = next((v for k, v in _placeholders(ns).items() if b.opening.startswith(k)), {})
-            for name, value in fill.items():
+            b = block(key)
+            for name, value in fill(ns).items():
                 assert re.search(rf"\b{name}\b", b.code), (
-                    f"README.md:{b.line}: the block no longer uses {name!r}: drop it from the test's placeholders")
+                    f"README.md:{b.line}: the block no longer uses {name!r}: drop it from the test's plan")
                 ns[name] = value
             self.ran[key] = run_statements(b, ns)
         return self.ran[key]
@@ -334,7 +326,7 @@ def test_live_capture_and_the_guard_on_spans(story: Story) -> None:
     # stored in live.duckdb, and the guard cuts the run a repeated tool call loops in, calling on_cut once.
     import json
 
-    ns = story("from workbench.guard_spans import GuardSpanProcessor").ns
+    ns = story("from workbench.guard_spans").ns
     repeats = ns["policy"].loops.max_repeats
     assert repeats is not None, "the story's policy (policy_from_findings) has a loop limit"
     tracer = ns["provider"].get_tracer("readme")
@@ -347,7 +339,7 @@ def test_live_capture_and_the_guard_on_spans(story: Story) -> None:
             with tracer.start_as_current_span("execute_tool get_price", attributes=call):
                 pass
         assert ns["guard"].should_stop() is True       # inside the run: the current span's trace
-    assert story("from workbench.guard_spans import GuardSpanProcessor")["guard.should_stop()"] is False
+    assert story("from workbench.guard_spans")["guard.should_stop()"] is False
     cuts = [d for d in ns["_calls"] if getattr(d, "action", None) == "cut"]
     assert [(d.rule, d.tool, d.phase) for d in cuts] == [("max_repeats", "get_price", "start")]
     ns["provider"].force_flush()
@@ -376,7 +368,7 @@ def test_notebook_widgets_and_charts(story: Story) -> None:
 
 
 def test_readers_of_a_store_another_process_writes(story: Story) -> None:
-    r = story('ws.snapshot("incidents.snapshot.duckdb")')
+    r = story("ws.snapshot(")
     ws = r.ns["ws"]
     snap = r['wb.open("incidents.snapshot.duckdb", read_only=True)']
     assert snap.read_only and len(snap.runs()) == len(ws.runs()) == 500
