@@ -376,6 +376,12 @@ def test_readers_of_a_store_another_process_writes(story: Story) -> None:
     copy = r['wb.open("store_parquet/").copy()']   # in memory and writable
     assert copy.path is None and not copy.read_only and len(copy.runs()) == 500
     copy.label(copy.runs().run_id.iloc[0], outcome="failure")
+    # the quick start's merge, now with findings and verdicts in the export: "every table"
+    with wb.open("merged.duckdb") as merged:
+        merged.ingest("store_parquet/", progress=False)
+        for table in ("findings", "attributions"):
+            count = f"SELECT count(*) FROM {table}"     # noqa: S608 - fixed names
+            assert merged.sql(count).fetchall() == ws.sql(count).fetchall() != [(0,)], table
 
 
 def test_the_magics_block_in_ipython(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
