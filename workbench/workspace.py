@@ -97,11 +97,12 @@ class Workspace:
         return frame
 
     def labels(self, run_id: str | None = None) -> pd.DataFrame:
-        """Labels (known culprits and outcomes), of one run or all."""
+        """Labels (known culprits and outcomes), of one run or all; an unknown run id raises, as in :meth:`steps`."""
         run_id = None if run_id is None else one_run_id(run_id, "ws.labels")
-        return fetch_df(self._con,
-                        "SELECT * FROM labels WHERE (? IS NULL OR run_id = ?) ORDER BY run_id, created_at",
-                        [run_id, run_id])
+        frame = fetch_df(self._con,
+                         "SELECT * FROM labels WHERE (? IS NULL OR run_id = ?) ORDER BY run_id, created_at",
+                         [run_id, run_id])
+        return frame if run_id is None else self._of_known_run(frame, run_id, "ws.labels")
 
     def quarantine(self, file: str | None = None) -> pd.DataFrame:
         """Rejected records with file, line and reason."""
@@ -156,7 +157,7 @@ class Workspace:
             raise InvalidParameterError("label() needs an outcome, an agent, a step_id or a kind")
         known = fetch(self._con, "SELECT count(*) FROM runs WHERE run_id = ?", [run_id])[0][0]
         if not known:
-            raise InvalidParameterError(f"no run {run_id!r} in this store")
+            raise InvalidParameterError(f"ws.label: run_id: no run {run_id!r} in this store")
 
         def fill(stage: Any) -> None:
             stage.label(run_id=run_id, agent=agent, step_id=step_id, kind=kind, source=source,
