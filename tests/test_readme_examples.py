@@ -182,10 +182,14 @@ def story(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Story]:
     folder = tmp_path_factory.mktemp("readme")
     cwd = os.getcwd()
     os.chdir(folder)
+    story = Story(folder)
     try:
-        yield Story(folder)
+        yield story
     finally:
         os.chdir(cwd)
+        # the user's tracer provider: its batch processor flushed and stopped now, not at the interpreter's exit
+        for provider in {id(r.ns["provider"]): r.ns["provider"] for r in story.ran.values() if "provider" in r.ns}.values():
+            provider.shutdown()
 
 
 # --- what each block says its lines give ----------------------------------------------------------------------
@@ -471,3 +475,26 @@ def _exit_code(main: Callable[[list[str]], int], argv: list[str]) -> int:
         return main(argv)
     except SystemExit as exc:      # argparse's errors
         return int(exc.code or 0)
+
+
+def test_the_native_format_example_ingests(tmp_path: Path) -> None:
+    # "The native JSONL format": the README's records (wrapped there to fit the page), one a line in a file.
+    found = re.findall(r"^```json\n(.*?)^```", README.read_text(encoding="utf-8"), re.M | re.S)
+    assert len(found) == 1, f"README.md: {len(found)} ```json blocks; this test expects the native format's"
+    records: list[str] = []
+    for line in found[0].splitlines():
+        if line.startswith("{"):
+            records.append(line)
+        else:
+            records[-1] += " " + line.strip()
+    (tmp_path / "native.jsonl").write_text("\n".join(records) + "\n", encoding="utf-8")
+    ws = wb.open()
+    report = ws.ingest(tmp_path / "native.jsonl", progress=False)
+    assert (report.read, report.stored, report.quarantined, report.labels) == (1, 1, 0, 1)
+    step = ws.steps("r1").iloc[0]
+    # confidence = exp(mean token logprob); entropy of a one-token top-k: 0; an end given in integer nanoseconds
+    assert step.confidence == pytest.approx(2.718281828 ** -0.01) and step.entropy == 0
+    assert str(step.ended_at) == "2026-01-01 00:00:01.900000" and step.agent == "pricer"
+    assert ws.edges("r1")[["src_step", "dst_step", "kind"]].values.tolist() == [["s0001", "s0004", "consumes"]]
+    run = ws.runs().iloc[0]
+    assert (run.reported_outcome, run.outcome) == ("success", "failure")   # the label says how it really ended
