@@ -200,7 +200,7 @@ def test_quick_start(story: Story) -> None:
     report = ns["report"]                     # print(report): read = stored + quarantined, always
     assert report.read == report.stored + report.quarantined == 1030 and report.runs == 40
     assert str(report).startswith(f"read {report.read:,} records: stored {report.stored:,}")
-    assert (story.folder / "incidents.duckdb").is_file()
+    assert (story.folder / "incidents.duckdb").is_file() and wb.open().path is None   # wb.open() is in memory
     failed = r['ws.runs(outcome="failure")']
     assert isinstance(failed, pd.DataFrame) and len(failed) and set(failed.outcome) == {"failure"}
     steps = r["ws.steps(run_id)"]             # every span / turn of a run, in order, with its agent
