@@ -149,6 +149,27 @@ def investigate(ws: Workspace, where: str, replay: Any = None, limit: int | None
                          why=evidence_lines(ws))
 
 
+def _without_comment(line: str) -> str:
+    """The line up to a ``#`` that begins a word outside quotes: IPython hands a line magic the comment after it
+    too (``%workbench open traces.otlp.jsonl  # ingest it`` opened a file named ``#``). A ``#`` inside a word or in
+    quotes (``run#2.jsonl``, ``"my #1.jsonl"``) is kept."""
+    quote, escaped, word_start = None, False, True
+    for i, ch in enumerate(line):
+        plain = not escaped and quote is None
+        if escaped:                      # a backslash's character: never a quote, a space or a comment
+            escaped = False
+        elif ch == "\\" and quote != "'":
+            escaped = True
+        elif quote:
+            quote = None if ch == quote else quote
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "#" and word_start:
+            return line[:i]
+        word_start = plain and ch.isspace()
+    return line
+
+
 @magics_class
 class WorkbenchMagics(Magics):
     """``%workbench open`` and ``%workbench investigate``."""
@@ -164,7 +185,7 @@ class WorkbenchMagics(Magics):
         Usage: ``%workbench open PATH [--db FILE] [--as NAME]`` or
         ``%workbench investigate [PATH ...] [--db FILE] [--all] [--limit N] [--no-attribute]``.
         """
-        args = _parser().parse_args(shlex.split(line, posix=os.name != "nt"))
+        args = _parser().parse_args(shlex.split(_without_comment(line), posix=os.name != "nt"))
         if args.command == "open":
             return self._open(args)
         return self._investigate(args)

@@ -77,21 +77,32 @@ class Workspace:
                                            "limit": limit if limit is not None else 2**62})
 
     def steps(self, run_id: str) -> pd.DataFrame:
-        """The steps of one run, in ``seq`` order."""
-        return fetch_df(self._con, "SELECT * FROM steps WHERE run_id = ? ORDER BY seq",
-                        [one_run_id(run_id, "ws.steps")])
+        """The steps of one run, in ``seq`` order (none for a run whose steps were all quarantined); a run id
+        the store does not hold is an InvalidParameterError, not an empty frame (a mistyped id looked like a run
+        that logged nothing)."""
+        run_id = one_run_id(run_id, "ws.steps")
+        return self._of_known_run(fetch_df(self._con, "SELECT * FROM steps WHERE run_id = ? ORDER BY seq",
+                                           [run_id]), run_id, "ws.steps")
 
     def edges(self, run_id: str) -> pd.DataFrame:
-        """The edges (parent, handoff, consumes) of one run."""
-        return fetch_df(self._con, "SELECT * FROM edges WHERE run_id = ? ORDER BY kind, src_step, dst_step",
-                        [one_run_id(run_id, "ws.edges")])
+        """The edges (parent, handoff, consumes) of one run; an unknown run id raises, as in :meth:`steps`."""
+        run_id = one_run_id(run_id, "ws.edges")
+        return self._of_known_run(fetch_df(self._con, "SELECT * FROM edges WHERE run_id = ? "
+                                           "ORDER BY kind, src_step, dst_step", [run_id]), run_id, "ws.edges")
+
+    def _of_known_run(self, frame: pd.DataFrame, run_id: str, where: str) -> pd.DataFrame:
+        # asked only when the frame is empty: a run's rows found say the run is there
+        if frame.empty and not fetch(self._con, "SELECT 1 FROM runs WHERE run_id = ? LIMIT 1", [run_id]):
+            raise InvalidParameterError(f"{where}: run_id: no run {run_id!r} in this store")
+        return frame
 
     def labels(self, run_id: str | None = None) -> pd.DataFrame:
-        """Labels (known culprits and outcomes), of one run or all."""
+        """Labels (known culprits and outcomes), of one run or all; an unknown run id raises, as in :meth:`steps`."""
         run_id = None if run_id is None else one_run_id(run_id, "ws.labels")
-        return fetch_df(self._con,
-                        "SELECT * FROM labels WHERE (? IS NULL OR run_id = ?) ORDER BY run_id, created_at",
-                        [run_id, run_id])
+        frame = fetch_df(self._con,
+                         "SELECT * FROM labels WHERE (? IS NULL OR run_id = ?) ORDER BY run_id, created_at",
+                         [run_id, run_id])
+        return frame if run_id is None else self._of_known_run(frame, run_id, "ws.labels")
 
     def quarantine(self, file: str | None = None) -> pd.DataFrame:
         """Rejected records with file, line and reason."""
@@ -146,7 +157,7 @@ class Workspace:
             raise InvalidParameterError("label() needs an outcome, an agent, a step_id or a kind")
         known = fetch(self._con, "SELECT count(*) FROM runs WHERE run_id = ?", [run_id])[0][0]
         if not known:
-            raise InvalidParameterError(f"no run {run_id!r} in this store")
+            raise InvalidParameterError(f"ws.label: run_id: no run {run_id!r} in this store")
 
         def fill(stage: Any) -> None:
             stage.label(run_id=run_id, agent=agent, step_id=step_id, kind=kind, source=source,
