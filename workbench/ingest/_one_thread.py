@@ -1,4 +1,4 @@
-"""DuckDB on one thread, or free of the rows' order, for the length of a statement or two (settings of the whole instance)."""
+"""DuckDB on one thread (a setting of the whole instance), or free of the rows' order (of one session), for the length of a statement or two."""
 
 from __future__ import annotations
 
@@ -32,19 +32,22 @@ def one_thread(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
 
 @contextmanager
 def unordered(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
-    """DuckDB free to write a statement's rows in any order meanwhile (``preserve_insertion_order`` off, a
-    setting of the whole instance: put back as it was after).
+    """DuckDB free to write a statement's rows in any order meanwhile, on ``con`` alone.
 
     For a CREATE TABLE AS whose source cannot say where its rows belong (a materialised CTE): in order, DuckDB
     gives its pipeline one sink, so one thread; out of order, every thread. The caller orders the rows again
     where order matters (the OTLP reader's INSERT into stage_steps, by its order_hint).
+
+    ``preserve_insertion_order`` is set for ``con``'s session only (DuckDB 2.0 lists the setting as global, but
+    takes a session's value and plans by it): the user's other connections and cursors on the same instance
+    never see it, and a RESET puts the session back on the instance's value, whatever happens meanwhile.
     """
     kept = con.execute("SELECT current_setting('preserve_insertion_order')").fetchall()[0][0]
     if kept is not True:
         yield
         return
-    con.execute("SET preserve_insertion_order = false")
+    con.execute("SET SESSION preserve_insertion_order = false")
     try:
         yield
     finally:
-        con.execute("SET preserve_insertion_order = true")
+        con.execute("RESET SESSION preserve_insertion_order")
