@@ -211,9 +211,11 @@ class ThresholdTuner(w.VBox):
         values = curve["threshold"].to_numpy(dtype=float)
         # no threshold pays: the slider must reach past the extreme value, where no run goes to a human
         extreme = float(values.min() if sw.direction == "below" else values.max()) if len(values) else None
-        span = bulk_range(values, (best,) if best is not None else (extreme,))
+        no_rule = priced and best is None
+        span = bulk_range(values, (extreme,) if no_rule else (best,) if best is not None else ())
         lo, hi = (span.lo, span.hi) if span is not None else (float(curve["threshold"].min()),
                                                                 float(curve["threshold"].max()))
+        end = lo if sw.direction == "below" else hi     # the span's far end, before the grid rounds it outwards
         lo, hi, step, fmt = slider_grid(lo, hi, sw.signal in _COUNTS)
         if best is not None:
             # the opening point on the slider's grid: of the grid points either side of the best threshold, the
@@ -221,12 +223,14 @@ class ThresholdTuner(w.VBox):
             # "166" beside a readout of "≥ 166.3" (OTLP latency) when it sat off its own grid
             ends = {on_grid(best, step, lo, "down"), on_grid(best, step, lo, "up")}
             start = min(ends, key=lambda t: _rank(sw.at(t), priced, sw.budget) + (abs(t - best),))
-        else:
+        elif no_rule:
             # the no-review point, one grid step past every value. At the slider's end (the extreme value, which
             # "≥" still escalates) the tuner opened sending 20 of 40 runs to a human, each run's slowest step
             # being that value, beside advice that no threshold pays
             start = _no_review_at(extreme, step, lo, sw.direction) if extreme is not None else lo
             lo, hi = min(lo, start), max(hi, start)
+        else:   # unpriced, none catching a failure within the budget: the fewest runs sent, said (_over_budget)
+            start = on_grid(end, step, lo, "up" if sw.direction == "below" else "down")
         slider = self.threshold
         self._quiet = True  # one move() at the end, not one per bound
         try:
@@ -261,7 +265,7 @@ class ThresholdTuner(w.VBox):
                                             self.hist_chart if hist else None) if c is not None])
         self.latency_ms["sweep"] = (time.perf_counter() - t0) * 1000
         # where the tuner opened: the threshold it recommends, or (no rule pays) the no-review point
-        self.recommended, self.no_rule = start, best is None
+        self.recommended, self.no_rule = (start if best is not None or no_rule else None), no_rule
         self.move(self.threshold.value)
 
     def _agent_controls(self) -> None:
