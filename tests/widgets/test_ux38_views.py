@@ -44,6 +44,13 @@ def test_the_tuner_opens_on_no_review_when_no_threshold_pays(tmp_path) -> None: 
                              "run to a human (expected cost 20)"), advice
     assert "at latency_ms ≥ 3,110, where no run is sent to a human" in advice, advice
     assert "escalation rate 0.0% of runs (0 of 40" in _text(tu.readout.value)
+    # the trade-off chart's line reaches that point (it ended at 50 % of runs escalated, the point off its axis)
+    spec = tu.sweep_chart.chart.to_dict()
+    rows = spec["datasets"][spec["layer"][0]["data"]["name"]]
+    assert min(r["escalation_rate"] for r in rows) == 0 and tu.sweep_chart.params.cur_x == 0
+    # no empty list of runs and idle "Open in explorer" under "No run sent to a human"
+    assert "No run sent to a human" in tu.escalated.summary.value
+    assert tu.escalated.pick.layout.display == "none" and tu.escalated.open_button.disabled
     # exported there, the policy has no rule (and says why), not a rule that never fires
     policy = tu.export_policy()
     assert policy.hitl == () and "costs less than escalating nothing" in " ".join(policy.provenance.notes)
@@ -51,6 +58,7 @@ def test_the_tuner_opens_on_no_review_when_no_threshold_pays(tmp_path) -> None: 
     # moved onto the extreme value itself, "≥" sends the runs that reach it: the tuner's old opening point
     tu.threshold.value = 3105
     assert tu.point.escalated_runs == 20 and tu.to_recommended.layout.display is None
+    assert tu.escalated.pick.layout.display is None and len(tu.escalated.pick.options) == 20
     assert tu.sweep.at(tu.export_policy().hitl[0].threshold).escalated_runs == 20   # (written as 3100: same runs)
     tu.to_recommended.click()
     assert tu.point.escalated_runs == 0

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import ipywidgets as w
+import pandas as pd
 
 from .. import plots
 from .._plain import counted, plain
@@ -248,7 +250,11 @@ class ThresholdTuner(w.VBox):
         # the costs price nothing without a successful run: their boxes go (the readout says why)
         for box in (self.cost_review, self.cost_failure):
             box.layout.display = None if priced else "none"
-        self.sweep_chart = _drawn(self.sweep_chart, plots.sweep_curve(curve, start, live=True))
+        # the trade-off's line reaches the no-review point the slider opened on (0 runs, 0 failures): it ended at
+        # the extreme value's runs (50 % of runs escalated), the current point drawn off its axis
+        shown = pd.concat([curve, pd.DataFrame([dataclasses.asdict(sw.at(start))])], ignore_index=True) \
+            if no_rule else curve
+        self.sweep_chart = _drawn(self.sweep_chart, plots.sweep_curve(shown, start, live=True))
         if priced:
             self.cost_chart = _drawn(self.cost_chart, plots.cost_curve(
                 curve, start, live=True, best=best if sw.budget else None, whole=sw.signal in _COUNTS))
