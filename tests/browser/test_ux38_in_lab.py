@@ -8,7 +8,7 @@ drag off that point and the "back" button return to it."""
 from __future__ import annotations
 
 import pytest
-from _lab import HEADER, PANEL, cell_errors, run_cells, settle, text, wait_charts_drawn, widget_errors
+from _lab import HEADER, PANEL, drawn_at, run_cells, text
 
 pytestmark = pytest.mark.slow
 
@@ -28,11 +28,7 @@ def test_the_tuner_opens_on_no_review_when_no_threshold_pays(lab, browser) -> No
     cells = [SETUP, "tu = ThresholdTuner(ws, signal='latency_ms', cost_review=1, cost_failure=2)\ntu"]
     with run_cells(browser, lab, "ux38_tuner.ipynb", cells) as s:
         page = s.page
-        page.set_viewport_size({"width": 1000, "height": 1800})
-        drawn = wait_charts_drawn(s, 3)
-        settle(s)
-        assert not cell_errors(s) and not widget_errors(s), (cell_errors(s), widget_errors(s))
-        assert len(drawn) >= 3 and all(c["marks"] > 3 for c in drawn), drawn
+        drawn_at(s, 1000, 3)
         tuner = page.locator(f"{PANEL} .wb-threshold-tuner").first
         advice = tuner.locator(".wb-tuner-recommended").inner_text()
         assert advice.startswith("Recommended: no review rule"), advice
