@@ -79,8 +79,8 @@ def test_the_no_review_point_lies_past_the_lowest_value_for_a_signal_escalating_
     assert "Recommended: no review rule" in tu.advice.value
 
 
-def test_a_threshold_that_pays_is_still_recommended_as_before(ws: wb.Workspace) -> None:
-    tu = ThresholdTuner(ws, signal="confidence", budget=0.2)
+def test_a_threshold_that_pays_is_still_recommended_as_before(ws: wb.Workspace, tmp_path) -> None:  # noqa: ANN001
+    tu = ThresholdTuner(ws, signal="confidence", budget=0.2, policy_path=str(tmp_path / "p.yaml"))
     assert not tu.no_rule and tu.point.escalated_runs > 0
     assert f"Recommended: confidence ≤ {tu.recommended:.3f}" in tu.advice.value
     assert tu.export_policy().hitl[0].threshold is not None
