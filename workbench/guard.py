@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextvars
 import functools
 import logging
+import numbers
 import os
 import threading
 import time
@@ -32,7 +33,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from .exceptions import PolicyViolation
+from .exceptions import InvalidParameterError, PolicyViolation
 from .ingest._fields import SHORT_CHARS as _BIG
 from .ingest._fields import RecordError, field_text, kind_word, plain_values, step_row
 from .policy._bounce import as_text
@@ -166,7 +167,13 @@ class Guard:
         root or untyped step encloses the steps begun while it was open, and an LLM call, tool call,
         retrieval, human or hand-off step encloses nothing (parallel calls overlap without nesting).
         With ``step_id`` (and the steps' ``parent_id`` to :meth:`before_step`): whether a step named it as
-        its parent, for any kind (an agent span left open beside its sibling's work encloses nothing)."""
+        its parent, for any kind (an agent span left open beside its sibling's work encloses nothing).
+
+        ``latency_ms``: the step's time in milliseconds, a finite number of 0 or more, or None when not known. NaN,
+        an infinity, a negative number or a non-number (a string, a bool) raises :class:`InvalidParameterError`
+        naming the field, before the step is recorded: such a value passed every latency limit unseen."""
+        if latency_ms is not None and (latency_ms.__class__ is not float or not 0.0 <= latency_ms < _INF):
+            latency_ms = _latency(latency_ms, run_id, agent, step_id)
         when = self._clock() if ended_at is None or ended_at != ended_at else ended_at
         signals = {"confidence": confidence, "entropy": entropy, "tokens_in": tokens_in,
                    "tokens_out": tokens_out, "cost": cost}
@@ -395,6 +402,24 @@ def _unkept(args: str | None, output: str | None, when: float, signals: dict[str
         for name in signals:
             signals[name] = row[name]
     return None
+
+
+_INF = float("inf")
+
+
+def _latency(value: Any, run_id: str, agent: str | None, step_id: str | None) -> float:
+    """``latency_ms`` as a float, or an error naming it: a NaN passed every latency limit and HITL rule (every
+    comparison with it false), a negative one too, and a string raised a TypeError from deep in the decision. A
+    caller's broken clock is said at once rather than read as a fast step (or as a breach that cuts a healthy run)."""
+    where = f"run {run_id!r}, agent {agent!r}" + (f", step {step_id!r}" if step_id else "")
+    if value.__class__ is bool or not isinstance(value, numbers.Real):   # (numpy's numbers are Real too)
+        raise InvalidParameterError(f"after_step: latency_ms must be a number of milliseconds or None "
+                                    f"(got {type(value).__name__} {str(value)[:40]!r}; {where})")
+    number = float(value)
+    if not 0.0 <= number < _INF:
+        raise InvalidParameterError(f"after_step: latency_ms must be finite and 0 or more (got {number!r}; "
+                                    f"{where}); pass None when the step's time is not known")
+    return number
 
 
 def _violation(run_id: str, agent: str | None, d: Decision, tool: str | None = None,

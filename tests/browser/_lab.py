@@ -467,3 +467,14 @@ _CELL_LINES = """(v) => [...v.querySelectorAll('table.wb-state-table tr')].slice
 def state_cell_lines(view) -> list[list[list]]:  # noqa: ANN001
     """Each row of the view's state table as ``[text, lines drawn]`` per cell."""
     return view.evaluate(_CELL_LINES)
+
+
+def drawn_at(s: Session, width: int, minimum: int) -> list[dict]:
+    """The page at ``width`` px, its ``minimum`` charts or more drawn with marks, settled, no cell or widget error:
+    the charts (what most view tests check first)."""
+    s.page.set_viewport_size({"width": width, "height": 1800})
+    drawn = wait_charts_drawn(s, minimum)
+    settle(s)
+    assert not cell_errors(s) and not widget_errors(s), (cell_errors(s), widget_errors(s))
+    assert len(drawn) >= minimum and all(c["marks"] > 3 for c in drawn), drawn
+    return drawn

@@ -18,6 +18,7 @@ import nbformat
 import pytest
 from _lab import (
     PANEL,
+    VIEWPORT,
     cell_errors,
     close_notebook,
     open_notebook,
@@ -50,7 +51,8 @@ def _record(lab, key: str, value: object) -> None:  # noqa: ANN001
 def _check_page(lab, s, minimum_charts: int) -> list[dict]:  # noqa: ANN001
     charts = wait_charts_drawn(s, minimum_charts)
     assert len(charts) >= minimum_charts, f"{len(charts)} charts on the page, expected {minimum_charts}+"
-    blank = [c for c in charts if not c["kind"] or c["width"] <= 0 or c["height"] <= 0]
+    # drawn: a surface of non-zero size holding marks (an svg with no path, rect or text is an empty frame)
+    blank = [c for c in charts if not c["kind"] or c["width"] <= 0 or c["height"] <= 0 or c["marks"] == 0]
     assert not blank, f"charts not drawn: {blank}"
     assert not cell_errors(s), cell_errors(s)
     assert not widget_errors(s), widget_errors(s)
@@ -74,11 +76,22 @@ def session(lab, browser):  # noqa: ANN001
     shutdown_kernels(lab.url)
 
 
-def _check_fits(s) -> None:  # noqa: ANN001
+def _check_fits(s, shot: Path | None = None) -> None:  # noqa: ANN001
     """No output of a committed notebook scrolls sideways (ux14 saw 03's backtest table cut at the right
-    edge): every table, chart and view fits the width JupyterLab gives it at 1400 px."""
+    edge): every table, chart and view fits the width JupyterLab gives it at 1400 px, and at 1000 px, where
+    the file browser leaves an output 568 px (ux38: 03's per-rule table held 849 px there, 01's timeline 899)."""
     settle(s)   # the last widgets lay out
     assert not wide_outputs(s), wide_outputs(s)
+    page = s.page
+    page.set_viewport_size({"width": 1000, "height": 1800})
+    try:
+        settle(s)
+        assert not wide_outputs(s), ("at 1000 px", wide_outputs(s))
+        if shot is not None:
+            screenshot(s, shot)
+    finally:
+        page.set_viewport_size(VIEWPORT)
+        settle(s)
 
 
 def _run_notebook(lab, session, name: str):  # noqa: ANN001, ANN202
@@ -112,7 +125,7 @@ _SHAP = """(panel) => { const e = [...document.querySelectorAll(panel + ' .vega-
 def test_01_investigate_incident(lab, session) -> None:  # noqa: ANN001
     s = _run_notebook(lab, session, "01_investigate_incident.ipynb")
     charts = _check_page(lab, s, minimum_charts=MIN_CHARTS["01_investigate_incident.ipynb"])
-    _check_fits(s)
+    _check_fits(s, lab.shots / "01_notebook_1000.png")
     titles = " | ".join(c["title"] for c in charts)
     assert "Blame per agent" in titles and "Blame per step" in titles and "every move" in titles
     page = s.page
@@ -171,7 +184,7 @@ def test_01_investigate_incident(lab, session) -> None:  # noqa: ANN001
 def test_02_tune_thresholds(lab, session) -> None:  # noqa: ANN001
     s = _run_notebook(lab, session, "02_tune_hitl_thresholds.ipynb")
     _check_page(lab, s, minimum_charts=MIN_CHARTS["02_tune_hitl_thresholds.ipynb"])
-    _check_fits(s)
+    _check_fits(s, lab.shots / "02_notebook_1000.png")
     page = s.page
     tuner = page.locator(f"{PANEL} .wb-threshold-tuner").first
     tuner.scroll_into_view_if_needed()
@@ -238,7 +251,7 @@ def _check_limit_tuner(lab, s, shot: str) -> None:  # noqa: ANN001
 def test_03_export_policy(lab, session) -> None:  # noqa: ANN001
     s = _run_notebook(lab, session, "03_export_policy.ipynb")
     _check_page(lab, s, minimum_charts=MIN_CHARTS["03_export_policy.ipynb"])
-    _check_fits(s)
+    _check_fits(s, lab.shots / "03_notebook_1000.png")
     body = s.page.locator(PANEL).first.inner_text()
     assert "PolicyViolation" in body and "hitl:" in body
     # the suggested limits: drawn, exported through the view and read back valid, a broken edit rejected

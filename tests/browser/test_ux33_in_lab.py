@@ -9,7 +9,7 @@ under the lanes follows their zoom."""
 from __future__ import annotations
 
 import pytest
-from _lab import HEADER, PANEL, cell_errors, run_cells, settle, wait_charts_drawn, widget_errors
+from _lab import HEADER, PANEL, drawn_at, run_cells
 
 pytestmark = pytest.mark.slow
 
@@ -48,11 +48,7 @@ _FITS = """(e) => { const box = e.getBoundingClientRect();
 def test_system_pickers_fit_and_draw(lab, browser) -> None:  # noqa: ANN001
     with run_cells(browser, lab, "ux33_views.ipynb", CELLS) as s:
         page = s.page
-        page.set_viewport_size({"width": 1000, "height": 1800})
-        drawn = wait_charts_drawn(s, 4)
-        settle(s)
-        assert not cell_errors(s) and not widget_errors(s), (cell_errors(s), widget_errors(s))
-        assert len(drawn) >= 4 and all(c["marks"] > 3 for c in drawn), drawn
+        drawn_at(s, 1000, 4)
         for view in (".wb-drift-monitor", ".wb-threshold-tuner"):
             v = page.locator(f"{PANEL} {view}").first
             picker = v.locator("select").first

@@ -101,7 +101,8 @@ def timeline_parts(steps: pd.DataFrame, handoffs: pd.DataFrame | None = None, de
     # and legend leave of the output, and a legend of "move" beside one of "signal" put one chart's 0 s some 20 px
     # left of the other's. Their y axes of one width and their legends under the plot line the two up.
     fit = width == "container"
-    legend = alt.Legend(orient="bottom", direction="horizontal") if fit else alt.Undefined
+    # (fixed-width too: a legend beside the 720 px lanes took the chart to 899 px, cut in a 1000 px window)
+    legend = alt.Legend(orient="bottom", direction="horizontal")
     y = alt.Y("agent:N", sort=lanes, title=None, axis=_fixed_axis() if fit else alt.Undefined)
     pick = alt.selection_point(name="step", fields=["step_id"], on="click", empty=False)
     base = alt.Chart(data)
@@ -651,7 +652,10 @@ def detector_bars(counts: pd.DataFrame, width: int = 420) -> alt.Chart:
     return alt.Chart(counts).mark_bar().encode(
         # runs are whole: 6 runs flagged drew ticks at every half run (Langfuse/OTLP traces)
         x=alt.X("runs:Q", title="runs flagged", axis=_whole_axis()), y=alt.Y("detector:N", sort="-x", title=None),
-        color=alt.Color("severity:N", scale=alt.Scale(domain=list(sev), range=list(sev.values()))),
+        # the legend over the bars: at the right it took the chart to 613 px, past a 1000 px window's 568 px output,
+        # "warning" cut to "warnin"
+        color=alt.Color("severity:N", scale=alt.Scale(domain=list(sev), range=list(sev.values())),
+                        legend=alt.Legend(orient="top")),
         opacity=alt.condition(pick, alt.value(1.0), alt.value(0.75)),
         tooltip=["detector:N", "severity:N", "runs:Q", "findings:Q"],
     ).add_params(pick).properties(width=width, height=max(80, 26 * counts["detector"].nunique()),

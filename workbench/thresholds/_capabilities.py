@@ -7,6 +7,7 @@ one signal at a time, this reads the store once and says it all.
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 import pandas as pd
@@ -28,8 +29,18 @@ class TunableTable(pd.DataFrame):
         return TunableTable
 
     def _repr_html_(self) -> str | None:
-        with pd.option_context("display.max_colwidth", None):
-            return super()._repr_html_()
+        if list(self.columns) != _COLUMNS:     # a frame made from it (columns picked, added): as pandas shows one
+            with pd.option_context("display.max_colwidth", None):
+                return super()._repr_html_()
+        # sentences left-aligned, what to do instead after the reason: pandas' four right-aligned columns
+        # squeezed each reason to three words a line in a 1000 px window (1,202 px tall, notebook 02)
+        cell = "<td style='text-align:left;vertical-align:top'>"
+        rows = "".join(
+            f"<tr>{cell}{html.escape(str(what))}</td>{cell}{'✓ yes' if ok else '✗ no'}</td>{cell}{html.escape(str(why))}"
+            + (f" — <i>instead:</i> {html.escape(str(instead))}" if instead else "") + "</td></tr>"
+            for what, ok, why, instead in self[_COLUMNS].itertuples(index=False))
+        head = "".join(f"<th style='text-align:left'>{h}</th>" for h in ("what", "tunable", "why (and what to do instead)"))
+        return f"<table class='wb-tunable'><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
 
     def __repr__(self) -> str:
         # in a terminal too: every column, in blocks as wide as the terminal, each sentence whole

@@ -42,7 +42,8 @@ class EscalatedRuns(w.VBox):
         self.open_button.add_class("wb-open-run")
         self.open_button.on_click(lambda _: self.open_run())
         self.opened = w.VBox()      # the explorer this list opened (none given)
-        super().__init__([self.summary, self.pick, control_row([self.open_button]), self.opened])
+        self._open_row = control_row([self.open_button])
+        super().__init__([self.summary, self.pick, self._open_row, self.opened])
         self.add_class("wb-escalated")
 
     def show(self, sweep: ThresholdSweep, threshold: float | dict[str, float | None] | None, fmt: str) -> None:
@@ -64,6 +65,9 @@ class EscalatedRuns(w.VBox):
         ids = [v for _, v in options]
         self.pick.value = keep if keep in ids else (ids[0] if ids else None)
         self.open_button.disabled = not ids
+        # no run sent: no empty list box and idle button under the line saying so
+        for box in (self.pick, self._open_row):
+            box.layout.display = None if ids else "none"
 
     def open_run(self, run_id: str | None = None) -> IncidentExplorer:
         """Show ``run_id`` (by default the run picked) in the explorer; returns the explorer."""

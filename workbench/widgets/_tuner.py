@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import ipywidgets as w
+import pandas as pd
 
 from .. import plots
 from .._plain import counted, plain
@@ -86,6 +88,7 @@ class ThresholdTuner(w.VBox):
         # the threshold the tuner opened on, and why: moved away from, the readout said only "(best within the 10%
         # review budget 9,380.0)", a cost, and no way back but finding it again on the slider
         self.recommended: float | None = None
+        self.no_rule = False     # no threshold pays: ``recommended`` is the no-review point, exported as no rule
         self.advice = w.HTML()
         self.advice.add_class("wb-tuner-recommended")
         self.to_recommended = w.Button(description="back to the recommended threshold", icon="undo",
@@ -207,17 +210,29 @@ class ThresholdTuner(w.VBox):
             best = _most_caught(curve, sw.budget)
         # the slider spans what the cost chart's axis does: with one 30 s call among 300 ms ones a step of
         # 1/400 of the whole range (75 ms) left the slider four positions among the thresholds that matter
-        span = bulk_range(curve["threshold"].to_numpy(dtype=float), (best,) if best is not None else ())
+        values = curve["threshold"].to_numpy(dtype=float)
+        # no threshold pays: the slider must reach past the extreme value, where no run goes to a human
+        extreme = float(values.min() if sw.direction == "below" else values.max()) if len(values) else None
+        no_rule = priced and best is None
+        span = bulk_range(values, (extreme,) if no_rule else (best,) if best is not None else ())
         lo, hi = (span.lo, span.hi) if span is not None else (float(curve["threshold"].min()),
                                                                 float(curve["threshold"].max()))
-        start = best if best is not None else (lo if sw.direction == "below" else hi)
+        end = lo if sw.direction == "below" else hi     # the span's far end, before the grid rounds it outwards
         lo, hi, step, fmt = slider_grid(lo, hi, sw.signal in _COUNTS)
-        # the opening point on the slider's grid: of the grid points either side of the best threshold, the
-        # cheaper (one between the best and the next lower value escalates the same steps); the slider read
-        # "166" beside a readout of "≥ 166.3" (OTLP latency) when it sat off its own grid
-        ends = {on_grid(start, step, lo, "down"), on_grid(start, step, lo, "up")}
-        start = (min(ends, key=lambda t: _rank(sw.at(t), priced, sw.budget) + (abs(t - start),)) if best is not None
-                 else on_grid(start, step, lo, "up" if sw.direction == "below" else "down"))
+        if best is not None:
+            # the opening point on the slider's grid: of the grid points either side of the best threshold, the
+            # cheaper (one between the best and the next lower value escalates the same steps); the slider read
+            # "166" beside a readout of "≥ 166.3" (OTLP latency) when it sat off its own grid
+            ends = {on_grid(best, step, lo, "down"), on_grid(best, step, lo, "up")}
+            start = min(ends, key=lambda t: _rank(sw.at(t), priced, sw.budget) + (abs(t - best),))
+        elif no_rule:
+            # the no-review point, one grid step past every value. At the slider's end (the extreme value, which
+            # "≥" still escalates) the tuner opened sending 20 of 40 runs to a human, each run's slowest step
+            # being that value, beside advice that no threshold pays
+            start = _no_review_at(extreme, step, lo, sw.direction) if extreme is not None else lo
+            lo, hi = min(lo, start), max(hi, start)
+        else:   # unpriced, none catching a failure within the budget: the fewest runs sent, said (_over_budget)
+            start = on_grid(end, step, lo, "up" if sw.direction == "below" else "down")
         slider = self.threshold
         self._quiet = True  # one move() at the end, not one per bound
         try:
@@ -235,7 +250,11 @@ class ThresholdTuner(w.VBox):
         # the costs price nothing without a successful run: their boxes go (the readout says why)
         for box in (self.cost_review, self.cost_failure):
             box.layout.display = None if priced else "none"
-        self.sweep_chart = _drawn(self.sweep_chart, plots.sweep_curve(curve, start, live=True))
+        # the trade-off's line reaches the no-review point the slider opened on (0 runs, 0 failures): it ended at
+        # the extreme value's runs (50 % of runs escalated), the current point drawn off its axis
+        shown = pd.concat([curve, pd.DataFrame([dataclasses.asdict(sw.at(start))])], ignore_index=True) \
+            if no_rule else curve
+        self.sweep_chart = _drawn(self.sweep_chart, plots.sweep_curve(shown, start, live=True))
         if priced:
             self.cost_chart = _drawn(self.cost_chart, plots.cost_curve(
                 curve, start, live=True, best=best if sw.budget else None, whole=sw.signal in _COUNTS))
@@ -251,7 +270,8 @@ class ThresholdTuner(w.VBox):
         chart_row(self.charts, [c for c in (self.sweep_chart, self.cost_chart if priced else self.load_chart,
                                             self.hist_chart if hist else None) if c is not None])
         self.latency_ms["sweep"] = (time.perf_counter() - t0) * 1000
-        self.recommended = start if best is not None else None
+        # where the tuner opened: the threshold it recommends, or (no rule pays) the no-review point
+        self.recommended, self.no_rule = (start if best is not None or no_rule else None), no_rule
         self.move(self.threshold.value)
 
     def _agent_controls(self) -> None:
@@ -325,7 +345,7 @@ class ThresholdTuner(w.VBox):
             f"{caught} · {priced}</div>{_over_budget(sw, p, fmt)}{_every_run(sw, p)}")
         if self.escalated is not None:
             self.escalated.show(sw, t, fmt)
-        self.advice.value = _advice(sw, self.recommended, fmt, per_agent=isinstance(t, dict))
+        self.advice.value = _advice(sw, self.recommended, fmt, per_agent=isinstance(t, dict), no_rule=self.no_rule)
         self.to_recommended.layout.display = (None if self.recommended is not None and not isinstance(t, dict)
                                               and t != self.recommended else "none")
         single = None if isinstance(t, dict) else t
@@ -370,7 +390,8 @@ class ThresholdTuner(w.VBox):
         if self.sweep is None:
             raise InvalidParameterError("this store has nothing to put a threshold on (see the tuner's panel)")
         t = self.current_threshold()
-        policy = self.sweep.to_policy(t)
+        # at the no-review point the policy has no rule (and its provenance says why), not one that never fires
+        policy = self.sweep.to_policy(None if self.no_rule and t == self.recommended else t)
         if self.system.value:    # the rule of one system's runs: the file says which
             policy = policy.replace(name=self.system.value)
         target = Path(path if path is not None else self.path.value)
@@ -407,6 +428,16 @@ def _most_caught(curve: Any, budget: float | None) -> float | None:
         return None
     row = ok.sort_values(["failures_caught", "escalated_runs"], ascending=[False, True], kind="stable").iloc[0]
     return float(row["threshold"])
+
+
+def _no_review_at(extreme: float, step: float, lo: float, direction: str) -> float:
+    """The slider's first grid point past ``extreme`` (the highest value, or the lowest with ``direction``
+    "below"), strictly: a threshold on the extreme value itself escalates the runs that reach it."""
+    way, sign = ("down", -1) if direction == "below" else ("up", 1)
+    t = on_grid(extreme, step, lo, way)
+    if t == extreme:
+        t = on_grid(extreme + sign * step, step, lo, way)
+    return t
 
 
 def _rank(p: SweepPoint, priced: bool, budget: float | None) -> tuple:
@@ -458,8 +489,10 @@ def on_grid(value: float, step: float, lo: float, way: str) -> float:
     return round(lo + k * step, decimals)
 
 
-def _advice(sw: ThresholdSweep, recommended: float | None, fmt: str, per_agent: bool = False) -> str:
-    """The threshold the tuner recommends, and why (``per_agent``: the agents' sliders' opening set)."""
+def _advice(sw: ThresholdSweep, recommended: float | None, fmt: str, per_agent: bool = False,
+            no_rule: bool = False) -> str:
+    """The threshold the tuner recommends, and why (``per_agent``: the agents' sliders' opening set; ``no_rule``:
+    no threshold pays, and ``recommended`` is the no-review point the slider opened on)."""
     none = sw.at(None)
     budget = f" sending at most {_share(sw.budget)} of runs to a human (max review)" if sw.budget else ""
     if per_agent and sw.best_per_agent is not None and sw.n_failures < sw.n_runs:
@@ -467,11 +500,14 @@ def _advice(sw: ThresholdSweep, recommended: float | None, fmt: str, per_agent: 
         return (f"<b>Recommended per agent: the thresholds the agents' sliders opened on</b> — the cheapest set"
                 f"{budget}: expected cost {sw.best_per_agent.cost:,.0f} against {one:,.0f} with one threshold for "
                 f"every agent and {none.cost:,.0f} with no review")
-    if recommended is None:
-        return ("<b>Recommended: no review rule</b> — no threshold on this signal"
-                + (f" catches a failure in time{budget}" if sw.n_failures >= sw.n_runs else
-                   f"{budget} costs less than sending no run to a human ({none.cost:,.0f})"))
-    rule = f"{esc(sw.signal)} {'≤' if sw.direction == 'below' else '≥'} {format(recommended, fmt)}"
+    rule = (f"{esc(sw.signal)} {'≤' if sw.direction == 'below' else '≥'} {format(recommended, fmt)}"
+            if recommended is not None else "")
+    if no_rule or recommended is None:
+        why = (f" catches a failure in time{budget}" if sw.n_failures >= sw.n_runs else
+               f"{budget} costs less than sending no run to a human (expected cost {none.cost:,.0f})")
+        where = (f", so the slider opens past every value, at {rule}, where <b>no run is sent to a human</b>; "
+                 "move it to see what a threshold would send and cost" if recommended is not None else "")
+        return f"<b>Recommended: no review rule</b> — no threshold on this signal{why}{where}"
     p = sw.at(recommended)
     if sw.n_failures >= sw.n_runs:    # nothing priced (every run failed): the most failures caught in the budget
         return (f"<b>Recommended: {rule}</b> — of the thresholds{budget}, the one catching the most failures in "
