@@ -70,3 +70,51 @@ def _call(node: dict) -> tuple[Any, Any, Any] | None:
     if isinstance(tu, dict) and "name" in tu:
         return tu.get("toolUseId"), tu.get("name"), tu.get("input")
     return None
+
+
+# substrings one of which the JSON text of any value holding a tool's result contains (a cheap test before parsing)
+RESULT_MARKERS = ("tool_call_response", "tool_call_id", "tool_result", "function_call_output", "functionResponse",
+                  "function_response", "toolResult")
+
+
+def tool_results(value: Any) -> Iterator[tuple[Any, Any, bool]]:
+    """``(call id, result, failed)`` of each tool result handed back to a model anywhere in ``value`` (parsed
+    JSON: the messages of a model call's input), in document order, in the shapes of :func:`tool_calls`'
+    requests: OpenAI's ``{"role": "tool", "tool_call_id", "content"}``, the GenAI conventions'
+    ``{"type": "tool_call_response", "id", "response"}`` parts, Anthropic's ``tool_result`` blocks
+    (``is_error``), the Responses API's ``function_call_output``, Gemini's ``functionResponse`` and Bedrock's
+    ``toolResult`` (``status``). ``failed``: the message itself says the call failed."""
+    stack = [value]
+    seen = 0
+    while stack and seen < _WALK_LIMIT:
+        node = stack.pop()
+        seen += 1
+        if isinstance(node, list):
+            stack.extend(reversed(node))
+            continue
+        if not isinstance(node, dict):
+            continue
+        result = _result(node)
+        if result is not None:
+            yield result
+            continue
+        stack.extend(reversed([v for v in node.values() if isinstance(v, (dict, list))]))
+
+
+def _result(node: dict) -> tuple[Any, Any, bool] | None:
+    kind = node.get("type")
+    if kind == "tool_call_response" and "id" in node:
+        return node.get("id"), node.get("response", node.get("result")), False
+    if node.get("role") in ("tool", "function") and node.get("tool_call_id") is not None:
+        return node.get("tool_call_id"), node.get("content"), node.get("status") == "error"
+    if kind == "tool_result" and "tool_use_id" in node:
+        return node.get("tool_use_id"), node.get("content"), node.get("is_error") is True
+    if kind == "function_call_output" and "call_id" in node:
+        return node.get("call_id"), node.get("output"), False
+    fr = node.get("functionResponse", node.get("function_response"))
+    if isinstance(fr, dict) and fr.get("id") is not None:
+        return fr.get("id"), fr.get("response"), False
+    tr = node.get("toolResult")
+    if isinstance(tr, dict) and tr.get("toolUseId") is not None:
+        return tr.get("toolUseId"), tr.get("content"), tr.get("status") == "error"
+    return None

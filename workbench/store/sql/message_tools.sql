@@ -1,0 +1,38 @@
+-- Tool calls found only in the chat messages (ingest/_message_tools.py): some instrumentations trace a model's
+-- calls and never the tools it asks for (OpenLLMetry's CrewAI instrumentation: the calls and their results are in
+-- the messages only), so such a run had no tool step. Each statement reads the stage; the Python module parses
+-- the messages and stages a tool step for each call no span of the run traced.
+
+-- [section asked]
+-- The staged LLM steps whose output may ask for a tool ($markers: _call_shapes.MARKERS joined by |).
+SELECT run_id, step_id, parent_id, agent, start_ns, end_ns, output, file, line, source, order_hint
+FROM stage_steps
+WHERE kind = 'llm' AND run_id IS NOT NULL AND step_id IS NOT NULL AND output IS NOT NULL
+  AND regexp_matches(output, $markers);
+
+-- [section answered]
+-- The staged LLM steps of those runs whose input may hand a tool's result back ($result_markers).
+SELECT run_id, step_id, start_ns, input FROM stage_steps
+WHERE kind = 'llm' AND list_contains($runs, run_id) AND input IS NOT NULL AND regexp_matches(input, $result_markers);
+
+-- [section traced]
+-- Those runs that hold a tool or hand-off step of a span, staged or stored: their instrumentation traces the
+-- calls, so a call asked for there with no span of its own was traced otherwise (an OpenAI Agents hand-off is a
+-- handoff span, a CrewAI delegation the coworker's agent span, both named unlike the tool), not left out.
+SELECT DISTINCT run_id FROM stage_steps WHERE list_contains($runs, run_id) AND kind IN ('tool', 'handoff')
+UNION
+SELECT DISTINCT run_id FROM steps
+WHERE list_contains($runs, run_id) AND kind IN ('tool', 'handoff')
+  AND NOT contains(attributes::VARCHAR, '"workbench.tool_call_from"');
+
+-- [section failure_rows]
+-- CrewAI's own tracing writes beside a failed call's `call tool` span (in error) a zero-length `tool failure`
+-- span (`tool_failure_detected`), in error too: the failure policy's row of the same call. Read as a second
+-- error, one failure counted two; it is no error of its own when the call's span, in error, is beside it
+-- (same parent and tool, started no later). Its message stays among its attributes.
+UPDATE stage_steps f SET status = 'ok', error = NULL
+WHERE f.kind = 'chain' AND f.status = 'error' AND f.tool IS NOT NULL
+  AND contains(f.attributes, '"tool_failure_detected"')
+  AND EXISTS (SELECT 1 FROM stage_steps c
+              WHERE c.run_id = f.run_id AND c.parent_id IS NOT DISTINCT FROM f.parent_id AND c.kind = 'tool'
+                AND c.status = 'error' AND c.tool = f.tool AND c.start_ns <= f.start_ns);
