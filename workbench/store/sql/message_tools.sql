@@ -4,9 +4,14 @@
 -- the messages and stages a tool step for each call no span of the run traced.
 
 -- [section asked]
--- The staged LLM steps whose output may ask for a tool ($markers: _call_shapes.MARKERS joined by |).
+-- The staged LLM steps whose output may ask for a tool ($markers: _call_shapes.MARKERS joined by |), in runs
+-- that stage no tool or hand-off step: a run whose instrumentation traces the calls has them as spans, and a
+-- call asked for there with no span of its own was traced otherwise (an OpenAI Agents hand-off's
+-- transfer_to_writer is its handoff span, a CrewAI delegation the coworker's agent span), not left out. (Those
+-- runs first, by a cheap anti-join: the outputs of the others are never searched.)
+WITH traced AS (SELECT DISTINCT run_id FROM stage_steps WHERE kind IN ('tool', 'handoff') AND run_id IS NOT NULL)
 SELECT run_id, step_id, parent_id, agent, start_ns, end_ns, output, file, line, source, order_hint
-FROM stage_steps
+FROM stage_steps ANTI JOIN traced USING (run_id)
 WHERE kind = 'llm' AND run_id IS NOT NULL AND step_id IS NOT NULL AND output IS NOT NULL
   AND regexp_matches(output, $markers);
 
@@ -16,11 +21,8 @@ SELECT run_id, step_id, start_ns, input FROM stage_steps
 WHERE kind = 'llm' AND list_contains($runs, run_id) AND input IS NOT NULL AND regexp_matches(input, $result_markers);
 
 -- [section traced]
--- Those runs that hold a tool or hand-off step of a span, staged or stored: their instrumentation traces the
--- calls, so a call asked for there with no span of its own was traced otherwise (an OpenAI Agents hand-off is a
--- handoff span, a CrewAI delegation the coworker's agent span, both named unlike the tool), not left out.
-SELECT DISTINCT run_id FROM stage_steps WHERE list_contains($runs, run_id) AND kind IN ('tool', 'handoff')
-UNION
+-- Those runs that the store holds a tool or hand-off step of (from a span: not one staged here before), for
+-- the same reason.
 SELECT DISTINCT run_id FROM steps
 WHERE list_contains($runs, run_id) AND kind IN ('tool', 'handoff')
   AND NOT contains(attributes::VARCHAR, '"workbench.tool_call_from"');
