@@ -49,17 +49,19 @@ def _result_text(value: Any) -> Any:
     return value
 
 
-def _asked(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], tuple]:
-    """Each call id asked for by a staged model step, with the first model step (by start) that asked."""
+def _asked(con: duckdb.DuckDBPyConnection) -> tuple[dict[tuple[str, str], tuple], bool]:
+    """Each call id asked for by a staged model step, with the first model step (by start) that asked; and
+    whether CrewAI failure rows are staged."""
     calls: dict[tuple[str, str], tuple] = {}
     rows = con.execute(_sql()["asked"][0], {"markers": "|".join(MARKERS)}).fetchall()
-    for row in sorted(rows, key=lambda r: (r[4] is None, r[4] or 0, r[1])):
+    failure_rows = any(r[0] is None for r in rows)
+    for row in sorted((r for r in rows if r[0] is not None), key=lambda r: (r[4] is None, r[4] or 0, r[1])):
         run_id, output = row[0], row[6]
         for call_id, name, args in tool_calls(json_or_text(output)):
             if not isinstance(call_id, str) or not call_id or not isinstance(name, str) or not name:
                 continue  # (a call with no id cannot be told from another, nor matched to its result)
             calls.setdefault((run_id, call_id), (row, name, args))
-    return calls
+    return calls, failure_rows
 
 
 def _answers(con: duckdb.DuckDBPyConnection, runs: list[str]) -> dict[tuple[str, str], tuple[int | None, Any, bool]]:
@@ -79,8 +81,9 @@ def stage_message_tools(con: duckdb.DuckDBPyConnection) -> tuple[int, list[str]]
     the module), and read CrewAI's tool failure rows as no second error: how many steps were staged (records
     read out of the messages) and the report's notes."""
     notes: list[str] = []
-    con.execute(_sql()["failure_rows"][0])
-    calls = _asked(con)
+    calls, failure_rows = _asked(con)
+    if failure_rows:
+        con.execute(_sql()["failure_rows"][0])
     if not calls:
         return 0, notes
     runs = sorted({run for run, _ in calls})

@@ -9,11 +9,17 @@
 -- call asked for there with no span of its own was traced otherwise (an OpenAI Agents hand-off's
 -- transfer_to_writer is its handoff span, a CrewAI delegation the coworker's agent span), not left out. (Those
 -- runs first, by a cheap anti-join: the outputs of the others are never searched.)
+-- One statement asks both what this file's steps do (a call adds one statement to every ingest call, as few as
+-- it can): a row per model step that may ask, and one row with no step when failure_rows below has work.
 WITH traced AS (SELECT DISTINCT run_id FROM stage_steps WHERE kind IN ('tool', 'handoff') AND run_id IS NOT NULL)
 SELECT run_id, step_id, parent_id, agent, start_ns, end_ns, output, file, line, source, order_hint
 FROM stage_steps ANTI JOIN traced USING (run_id)
 WHERE kind = 'llm' AND run_id IS NOT NULL AND step_id IS NOT NULL AND output IS NOT NULL
-  AND regexp_matches(output, $markers);
+  AND regexp_matches(output, $markers)
+UNION ALL
+SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+WHERE EXISTS (SELECT 1 FROM stage_steps WHERE kind = 'chain' AND status = 'error' AND tool IS NOT NULL
+                                           AND contains(attributes, '"tool_failure_detected"'));
 
 -- [section answered]
 -- The staged LLM steps of those runs whose input may hand a tool's result back ($result_markers).
