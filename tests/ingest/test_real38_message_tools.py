@@ -164,3 +164,19 @@ def test_result_shapes() -> None:
              {"content": [{"toolResult": {"toolUseId": "e", "content": [{"text": "5"}], "status": "error"}}]}]
     assert list(tool_results(value)) == [("a", "1", False), ("b", "2", True), ("c", "3", False),
                                          ("d", {"x": 4}, False), ("e", [{"text": "5"}], True)]
+
+
+@pytest.mark.parametrize("fast", [True, False], ids=["sql", "python"])
+def test_a_tool_that_raised_under_openllmetry_is_an_error_step(monkeypatch: pytest.MonkeyPatch, fast: bool) -> None:
+    # (real38's fresh run: CrewAI hands its model "Error executing tool: <the exception>", no span says so)
+    ws, report = _ingest(monkeypatch, fast, CREW / "openllmetry_tool_error.otlp.jsonl")
+    assert (report.read, report.stored, report.quarantined) == (11, 11, 0)
+    rows = _derived(ws)
+    assert [(r[2], r[3], r[4], r[6]) for r in rows] == [
+        ("Researcher", "get_price", "error", "Error executing tool: price feed unreachable: 503"),
+        ("Writer", "format_quote", "ok", "Quote: one widget at 41.20 USD.")]
+    assert ws.sql("SELECT error FROM steps WHERE status = 'error'").fetchall() == [
+        ("Error executing tool: price feed unreachable: 503",)]
+    wb.detect(ws)
+    (detail,) = ws.sql("SELECT detail FROM findings WHERE detector = 'silent_failure'").fetchall()[0]
+    assert "41.20" in detail and "first stated by Researcher" in detail

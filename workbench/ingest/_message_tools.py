@@ -28,6 +28,9 @@ from ._call_shapes import MARKERS, RESULT_MARKERS, tool_calls, tool_results
 from ._json_text import json_or_text
 
 FROM_KEY = "workbench.tool_call_from"
+# What CrewAI hands its model for a tool that raised (agent_executor.py, agent_utils.py: f"Error executing tool:
+# {e}"): the only sign, in its messages, that the call failed.
+_RAISED = ("Error executing tool: ",)
 _COLUMNS = ("file", "line", "run_id", "step_id", "parent_id", "agent", "is_agent", "kind", "name", "tool",
             "start_ns", "end_ns", "status", "error", "input", "output", "attributes", "order_hint", "source")
 
@@ -72,7 +75,9 @@ def _answers(con: duckdb.DuckDBPyConnection, runs: list[str]) -> dict[tuple[str,
     for run_id, _, start, inp in sorted(rows, key=lambda r: (r[2] is None, r[2] or 0, r[1])):
         for call_id, result, failed in tool_results(json_or_text(inp)):
             if isinstance(call_id, str) and (run_id, call_id) not in found:
-                found[run_id, call_id] = (start, _result_text(result), failed)
+                result = _result_text(result)
+                failed = failed or (isinstance(result, str) and result.startswith(_RAISED))
+                found[run_id, call_id] = (start, result, failed)
     return found
 
 
