@@ -20,7 +20,7 @@ LangChain's ``generations[][].message.kwargs``), a call's own arguments are not.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 # substrings one of which the JSON text of any value holding a call contains (a cheap test before parsing)
@@ -29,9 +29,10 @@ MARKERS = ("tool_call", "tool_use", "toolUse", "functionCall", "function_call")
 _WALK_LIMIT = 20_000  # containers visited per value: a response is small; a huge document is not walked whole
 
 
-def tool_calls(value: Any) -> Iterator[tuple[Any, Any, Any]]:
-    """``(call id, tool name, arguments)`` of each tool call requested anywhere in ``value`` (parsed JSON), in
-    document order; arguments as written (text or a value)."""
+def _walk(value: Any, read: Callable[[dict], tuple[list, bool]]) -> Iterator[Any]:
+    """What ``read`` finds in each object of ``value`` (parsed JSON), in document order; ``read`` returns the
+    items an object holds and whether it is read whole (its values not walked). A call's own arguments
+    (``tool_calls``) are not walked."""
     stack = [value]
     seen = 0
     while stack and seen < _WALK_LIMIT:
@@ -42,17 +43,30 @@ def tool_calls(value: Any) -> Iterator[tuple[Any, Any, Any]]:
             continue
         if not isinstance(node, dict):
             continue
-        call = _call(node)
-        if call is not None:
-            yield call
-            continue
-        calls = node.get("tool_calls")
-        if isinstance(calls, list):
-            for c in calls:
-                if isinstance(c, dict):
-                    f = c.get("function") if isinstance(c.get("function"), dict) else c
-                    yield c.get("id"), f.get("name"), f.get("arguments", f.get("args"))
-        stack.extend(reversed([v for k, v in node.items() if k != "tool_calls" and isinstance(v, (dict, list))]))
+        found, whole = read(node)
+        yield from found
+        if not whole:
+            stack.extend(reversed([v for k, v in node.items() if k != "tool_calls" and isinstance(v, (dict, list))]))
+
+
+def _calls_of(node: dict) -> tuple[list, bool]:
+    call = _call(node)
+    if call is not None:
+        return [call], True
+    calls = node.get("tool_calls")
+    found = []
+    if isinstance(calls, list):
+        for c in calls:
+            if isinstance(c, dict):
+                f = c.get("function") if isinstance(c.get("function"), dict) else c
+                found.append((c.get("id"), f.get("name"), f.get("arguments", f.get("args"))))
+    return found, False
+
+
+def tool_calls(value: Any) -> Iterator[tuple[Any, Any, Any]]:
+    """``(call id, tool name, arguments)`` of each tool call requested anywhere in ``value`` (parsed JSON), in
+    document order; arguments as written (text or a value)."""
+    return _walk(value, _calls_of)
 
 
 def _call(node: dict) -> tuple[Any, Any, Any] | None:
@@ -84,21 +98,7 @@ def tool_results(value: Any) -> Iterator[tuple[Any, Any, bool]]:
     ``{"type": "tool_call_response", "id", "response"}`` parts, Anthropic's ``tool_result`` blocks
     (``is_error``), the Responses API's ``function_call_output``, Gemini's ``functionResponse`` and Bedrock's
     ``toolResult`` (``status``). ``failed``: the message itself says the call failed."""
-    stack = [value]
-    seen = 0
-    while stack and seen < _WALK_LIMIT:
-        node = stack.pop()
-        seen += 1
-        if isinstance(node, list):
-            stack.extend(reversed(node))
-            continue
-        if not isinstance(node, dict):
-            continue
-        result = _result(node)
-        if result is not None:
-            yield result
-            continue
-        stack.extend(reversed([v for v in node.values() if isinstance(v, (dict, list))]))
+    return _walk(value, lambda node: ([r], True) if (r := _result(node)) is not None else ([], False))
 
 
 def _result(node: dict) -> tuple[Any, Any, bool] | None:
