@@ -73,7 +73,7 @@ _VALUES_NO_UUID = re.compile(_FAST_REST, re.ASCII)
 # its number set apart ("USD12.50"), a decimal comma beside a currency written with a point ("EUR 12,50").
 _CURRENCY = "(?:USD|EUR|GBP|JPY|CNY|RMB|CHF|CAD|AUD|NZD|SEK|NOK|DKK|PLN|CZK|HUF|INR|BRL|MXN|ZAR|TRY|KRW|SGD|HKD|ILS|AED|SAR|THB)"
 _SIGNS = "[$€£¥₹]"
-_AMOUNT = re.compile(rf"(?:\b{_CURRENCY}|{_SIGNS})[ \t]?[0-9]|[0-9][ \t]?(?:{_CURRENCY}\b|{_SIGNS})", re.ASCII)
+_AMOUNT = re.compile(rf"\b{_CURRENCY}[0-9]|[0-9]{_CURRENCY}\b|[0-9],[0-9]{{2}}(?:[^0-9]|$)", re.ASCII)
 _GLUED = re.compile(rf"\b({_CURRENCY})([0-9])|([0-9])({_CURRENCY})\b", re.ASCII)
 _COMMA_AFTER = re.compile(rf"((?:\b{_CURRENCY}|{_SIGNS})[ \t]?)([0-9]+)(?:\.([0-9]{{3}}))?(?:\.([0-9]{{3}}))?,([0-9]{{2}})\b",
                           re.ASCII)
