@@ -180,3 +180,19 @@ def test_a_tool_that_raised_under_openllmetry_is_an_error_step(monkeypatch: pyte
     wb.detect(ws)
     (detail,) = ws.sql("SELECT detail FROM findings WHERE detector = 'silent_failure'").fetchall()[0]
     assert "41.20" in detail and "first stated by Researcher" in detail
+
+
+def test_a_trace_split_over_two_calls_never_stores_a_call_twice(tmp_path: Path) -> None:
+    # (spans are exported as they end, the root last: a call without the run's root may miss tool spans still to
+    # come, so it stages no call; the call bringing the root has the model steps stored, not staged)
+    lines = (CREW / "openllmetry_fault.otlp.jsonl").read_text(encoding="utf-8").splitlines()
+    roots = [ln for ln in lines if '"parentSpanId"' not in ln]
+    assert len(roots) == 1
+    first, second = tmp_path / "a.otlp.jsonl", tmp_path / "b.otlp.jsonl"
+    first.write_text("\n".join(ln for ln in lines if ln not in roots) + "\n", encoding="utf-8")
+    second.write_text(roots[0] + "\n", encoding="utf-8")
+    ws = wb.open()
+    assert not ws.ingest(first, progress=False).notes
+    ws.ingest(second, progress=False)
+    assert ws.sql("SELECT count(*) FROM steps").fetchall() == [(9,)]
+    assert ws.sql("SELECT count(*) FROM steps WHERE kind = 'tool'").fetchall() == [(0,)]

@@ -10,7 +10,9 @@ the end of the asking call to the start of that one (a call never handed back ma
 Only in a run with no tool or hand-off span at all: where the
 instrumentation traces calls, a call with no span of its own was traced as something else (an OpenAI Agents
 hand-off's ``transfer_to_writer`` is its handoff span, a CrewAI delegation the coworker's agent span), and
-staged again it would be counted twice. The step names the model step it was read from in its attributes
+staged again it would be counted twice. Nor in a run whose root is neither staged nor stored (part of a trace
+split over ingest calls, whose tool spans may come in a later one; its calls are then not staged at all). The step
+names the model step it was read from in its attributes
 (``workbench.tool_call_from``).
 
 Also here: CrewAI's own tracing's ``tool failure`` row beside a failed call's span, which is no second error.
@@ -52,19 +54,20 @@ def _result_text(value: Any) -> Any:
     return value
 
 
-def _asked(con: duckdb.DuckDBPyConnection) -> tuple[dict[tuple[str, str], tuple], bool]:
-    """Each call id asked for by a staged model step, with the first model step (by start) that asked; and
-    whether CrewAI failure rows are staged."""
+def _asked(con: duckdb.DuckDBPyConnection) -> tuple[dict[tuple[str, str], tuple], bool, set[str]]:
+    """Each call id asked for by a staged model step, with the first model step (by start) that asked; whether
+    CrewAI failure rows are staged; and the runs of those steps whose root is not staged."""
     calls: dict[tuple[str, str], tuple] = {}
     rows = con.execute(_sql()["asked"][0], {"markers": "|".join(MARKERS)}).fetchall()
     failure_rows = any(r[0] is None for r in rows)
+    rootless = {r[0] for r in rows if r[0] is not None and not r[11]}
     for row in sorted((r for r in rows if r[0] is not None), key=lambda r: (r[4] is None, r[4] or 0, r[1])):
         run_id, output = row[0], row[6]
         for call_id, name, args in tool_calls(json_or_text(output)):
             if not isinstance(call_id, str) or not call_id or not isinstance(name, str) or not name:
                 continue  # (a call with no id cannot be told from another, nor matched to its result)
             calls.setdefault((run_id, call_id), (row, name, args))
-    return calls, failure_rows
+    return calls, failure_rows, rootless
 
 
 def _answers(con: duckdb.DuckDBPyConnection, runs: list[str]) -> dict[tuple[str, str], tuple[int | None, Any, bool]]:
@@ -86,17 +89,18 @@ def stage_message_tools(con: duckdb.DuckDBPyConnection) -> tuple[int, list[str]]
     the module), and read CrewAI's tool failure rows as no second error: how many steps were staged (records
     read out of the messages) and the report's notes."""
     notes: list[str] = []
-    calls, failure_rows = _asked(con)
+    calls, failure_rows, rootless = _asked(con)
     if failure_rows:
         con.execute(_sql()["failure_rows"][0])
     if not calls:
         return 0, notes
     runs = sorted({run for run, _ in calls})
     answers = _answers(con, runs)
-    traced = {run for run, in con.execute(_sql()["traced"][0], {"runs": runs}).fetchall()}
+    traced = {run for run, in con.execute(_sql()["traced"][0],
+                                          {"runs": runs, "rootless": sorted(rootless & set(runs))}).fetchall()}
     staged = []
     for (run_id, call_id), (row, name, args) in calls.items():
-        _, step_id, parent_id, agent, start, end, _, file, line, source, order_hint = row
+        _, step_id, parent_id, agent, start, end, _, file, line, source, order_hint, _ = row
         if run_id in traced:
             continue
         if (run_id, call_id) not in answers:

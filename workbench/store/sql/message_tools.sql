@@ -11,13 +11,16 @@
 -- runs first, by a cheap anti-join: the outputs of the others are never searched.)
 -- One statement asks both what this file's steps do (a call adds one statement to every ingest call, as few as
 -- it can): a row per model step that may ask, and one row with no step when failure_rows below has work.
-WITH traced AS (SELECT DISTINCT run_id FROM stage_steps WHERE kind IN ('tool', 'handoff') AND run_id IS NOT NULL)
-SELECT run_id, step_id, parent_id, agent, start_ns, end_ns, output, file, line, source, order_hint
-FROM stage_steps ANTI JOIN traced USING (run_id)
-WHERE kind = 'llm' AND run_id IS NOT NULL AND step_id IS NOT NULL AND output IS NOT NULL
+-- The last column: whether the run's root is staged too (a trace split over calls: see the traced section).
+WITH traced AS (SELECT DISTINCT run_id FROM stage_steps WHERE kind IN ('tool', 'handoff') AND run_id IS NOT NULL),
+rooted AS (SELECT DISTINCT run_id FROM stage_steps WHERE parent_id IS NULL AND run_id IS NOT NULL)
+SELECT s.run_id, step_id, parent_id, agent, start_ns, end_ns, output, file, line, source, order_hint,
+       r.run_id IS NOT NULL
+FROM stage_steps s ANTI JOIN traced t ON t.run_id = s.run_id LEFT JOIN rooted r ON r.run_id = s.run_id
+WHERE kind = 'llm' AND s.run_id IS NOT NULL AND step_id IS NOT NULL AND output IS NOT NULL
   AND regexp_matches(output, $markers)
 UNION ALL
-SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
 WHERE EXISTS (SELECT 1 FROM stage_steps WHERE kind = 'chain' AND status = 'error' AND tool IS NOT NULL
                                            AND contains(attributes, '"tool_failure_detected"'));
 
@@ -28,10 +31,17 @@ WHERE kind = 'llm' AND list_contains($runs, run_id) AND input IS NOT NULL AND re
 
 -- [section traced]
 -- Those runs that the store holds a tool or hand-off step of (from a span: not one staged here before), for
--- the same reason.
+-- the same reason; and, of those whose root this call does not stage ($rootless), the ones the store holds no
+-- root of. A span is exported when it ends, so a trace's root comes last: a call holding model spans of a run
+-- whose root is neither staged nor stored holds part of a trace whose tool spans may come in a later call
+-- (a rotated file): its calls are not staged (the later call's spans are the calls; staged now, a split trace
+-- would have stored each call twice).
 SELECT DISTINCT run_id FROM steps
 WHERE list_contains($runs, run_id) AND kind IN ('tool', 'handoff')
-  AND NOT contains(attributes::VARCHAR, '"workbench.tool_call_from"');
+  AND NOT contains(attributes::VARCHAR, '"workbench.tool_call_from"')
+UNION
+SELECT run_id FROM (SELECT unnest($rootless::VARCHAR[]) AS run_id)
+WHERE run_id NOT IN (SELECT run_id FROM steps WHERE list_contains($rootless, run_id) AND parent_id IS NULL);
 
 -- [section failure_rows]
 -- CrewAI's own tracing writes beside a failed call's `call tool` span (in error) a zero-length `tool failure`
