@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
 from .exceptions import InvalidParameterError, ReadOnlyStoreError, StoreError, WorkbenchError
 from .ingest._driver import INGEST_MEMORY, IngestReport, run_ingest
+from .ingest._sources import ingest_source
 from .store._connection import (
     PARTITIONED,
     TABLES,
@@ -132,8 +133,15 @@ class Workspace:
         go to the ``quarantine`` table; ``report.read == report.stored + report.quarantined``. A folder
         written by :meth:`export` (alone in the call) is merged as a store: its tables as they are, a step
         held otherwise quarantined at its Parquet file and row.
+
+        A pandas DataFrame is read as its rows, one native record a row (its named index levels and its
+        columns the fields; a missing cell, NaN, NaT or ``pd.NA``, an absent field; a timestamp ISO-8601
+        text): the store a list of the same dicts gives. In any in-memory record a NaN is a missing value.
+        One dict is one record. Anything else (None, a number, a set, a Series, an empty path) is a
+        :class:`TypeError` or :class:`InvalidParameterError` saying what can be read.
         """
         self._writable()
+        source = ingest_source(source)
         # A store on disk ingests within a bounded memory budget (DuckDB spills past it, next to the
         # store) unless the user chose a limit; should some step need more than the budget, the call
         # is run again (nothing was stored) with DuckDB's own limit.

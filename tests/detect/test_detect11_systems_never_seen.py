@@ -94,7 +94,7 @@ def test_a_request_id_is_no_progress_between_two_bounces() -> None:
 
 def test_the_guards_value_pattern_is_the_detectors() -> None:
     macros = files("workbench.detect").joinpath("sql", "macros.sql").read_text(encoding="utf-8")
-    (pattern,) = re.findall(r"det_value_tokens\(t\) AS regexp_extract_all\(t,\s*'([^']*)'\)", macros)
+    (pattern,) = re.findall(r"det_value_tokens\(t\) AS regexp_extract_all\(det_amounts\(t\),\s*'([^']*)'\)", macros)
     assert _bounce._VALUES.pattern == pattern
     assert _bounce._NOT_VALUE.pattern == NOT_VALUE
     (head,) = re.findall(r"regexp_extract\(t, '([^']*)', 1\), (\d+)\)", macros)

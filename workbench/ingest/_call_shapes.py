@@ -20,7 +20,7 @@ LangChain's ``generations[][].message.kwargs``), a call's own arguments are not.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 # substrings one of which the JSON text of any value holding a call contains (a cheap test before parsing)
@@ -29,9 +29,10 @@ MARKERS = ("tool_call", "tool_use", "toolUse", "functionCall", "function_call")
 _WALK_LIMIT = 20_000  # containers visited per value: a response is small; a huge document is not walked whole
 
 
-def tool_calls(value: Any) -> Iterator[tuple[Any, Any, Any]]:
-    """``(call id, tool name, arguments)`` of each tool call requested anywhere in ``value`` (parsed JSON), in
-    document order; arguments as written (text or a value)."""
+def _walk(value: Any, read: Callable[[dict], tuple[list, bool]]) -> Iterator[Any]:
+    """What ``read`` finds in each object of ``value`` (parsed JSON), in document order; ``read`` returns the
+    items an object holds and whether it is read whole (its values not walked). A call's own arguments
+    (``tool_calls``) are not walked."""
     stack = [value]
     seen = 0
     while stack and seen < _WALK_LIMIT:
@@ -42,17 +43,30 @@ def tool_calls(value: Any) -> Iterator[tuple[Any, Any, Any]]:
             continue
         if not isinstance(node, dict):
             continue
-        call = _call(node)
-        if call is not None:
-            yield call
-            continue
-        calls = node.get("tool_calls")
-        if isinstance(calls, list):
-            for c in calls:
-                if isinstance(c, dict):
-                    f = c.get("function") if isinstance(c.get("function"), dict) else c
-                    yield c.get("id"), f.get("name"), f.get("arguments", f.get("args"))
-        stack.extend(reversed([v for k, v in node.items() if k != "tool_calls" and isinstance(v, (dict, list))]))
+        found, whole = read(node)
+        yield from found
+        if not whole:
+            stack.extend(reversed([v for k, v in node.items() if k != "tool_calls" and isinstance(v, (dict, list))]))
+
+
+def _calls_of(node: dict) -> tuple[list, bool]:
+    call = _call(node)
+    if call is not None:
+        return [call], True
+    calls = node.get("tool_calls")
+    found = []
+    if isinstance(calls, list):
+        for c in calls:
+            if isinstance(c, dict):
+                f = c.get("function") if isinstance(c.get("function"), dict) else c
+                found.append((c.get("id"), f.get("name"), f.get("arguments", f.get("args"))))
+    return found, False
+
+
+def tool_calls(value: Any) -> Iterator[tuple[Any, Any, Any]]:
+    """``(call id, tool name, arguments)`` of each tool call requested anywhere in ``value`` (parsed JSON), in
+    document order; arguments as written (text or a value)."""
+    return _walk(value, _calls_of)
 
 
 def _call(node: dict) -> tuple[Any, Any, Any] | None:
@@ -69,4 +83,38 @@ def _call(node: dict) -> tuple[Any, Any, Any] | None:
     tu = node.get("toolUse")
     if isinstance(tu, dict) and "name" in tu:
         return tu.get("toolUseId"), tu.get("name"), tu.get("input")
+    return None
+
+
+# substrings one of which the JSON text of any value holding a tool's result contains (a cheap test before parsing)
+RESULT_MARKERS = ("tool_call_response", "tool_call_id", "tool_result", "function_call_output", "functionResponse",
+                  "function_response", "toolResult")
+
+
+def tool_results(value: Any) -> Iterator[tuple[Any, Any, bool]]:
+    """``(call id, result, failed)`` of each tool result handed back to a model anywhere in ``value`` (parsed
+    JSON: the messages of a model call's input), in document order, in the shapes of :func:`tool_calls`'
+    requests: OpenAI's ``{"role": "tool", "tool_call_id", "content"}``, the GenAI conventions'
+    ``{"type": "tool_call_response", "id", "response"}`` parts, Anthropic's ``tool_result`` blocks
+    (``is_error``), the Responses API's ``function_call_output``, Gemini's ``functionResponse`` and Bedrock's
+    ``toolResult`` (``status``). ``failed``: the message itself says the call failed."""
+    return _walk(value, lambda node: ([r], True) if (r := _result(node)) is not None else ([], False))
+
+
+def _result(node: dict) -> tuple[Any, Any, bool] | None:
+    kind = node.get("type")
+    if kind == "tool_call_response" and "id" in node:
+        return node.get("id"), node.get("response", node.get("result")), False
+    if node.get("role") in ("tool", "function") and node.get("tool_call_id") is not None:
+        return node.get("tool_call_id"), node.get("content"), node.get("status") == "error"
+    if kind == "tool_result" and "tool_use_id" in node:
+        return node.get("tool_use_id"), node.get("content"), node.get("is_error") is True
+    if kind == "function_call_output" and "call_id" in node:
+        return node.get("call_id"), node.get("output"), False
+    fr = node.get("functionResponse", node.get("function_response"))
+    if isinstance(fr, dict) and fr.get("id") is not None:
+        return fr.get("id"), fr.get("response"), False
+    tr = node.get("toolResult")
+    if isinstance(tr, dict) and tr.get("toolUseId") is not None:
+        return tr.get("toolUseId"), tr.get("content"), tr.get("status") == "error"
     return None

@@ -25,6 +25,7 @@ from ._jsonio import compression_of, read_head
 from ._links import join_linked_runs, move_stored_runs
 from ._mcp_served import fold_served_calls, fold_stored_served_calls
 from ._memory_setting import memory_limit_shown, restore_memory_limit
+from ._message_tools import stage_message_tools
 from ._otlp_logs import attach_span_logs, match_span_logs
 from ._parquet_rows import column_names, is_parquet
 from ._paths import display, expand_paths
@@ -486,6 +487,11 @@ def _run_ingest(con: duckdb.DuckDBPyConnection, source: Any, fmt: str | None, pr
         if not facts.nothing_for("mcp"):
             served, stage.mcp_served_stored = fold_served_calls(con)
             rewrites += served
+            facts.changed()
+        derived, found = stage_message_tools(con)
+        if derived:
+            stage.read += derived  # (calls read out of the messages: records too, stored or quarantined)
+            rewrites += found
             facts.changed()
         linked = join_linked_runs(con, stage.root_links, facts.answer("staged"))
         if linked.moves or linked.roots or linked.joined:

@@ -36,6 +36,7 @@ import orjson
 from ._as_written import as_written
 from ._base import Adapter, RecordError, RecordsAdapter, Stage
 from ._fields import id_problem, kind_word
+from ._frame_records import python_values
 from ._jsonio import depth_error, jsonl_lines, sql_path
 from ._native_file import stage_native_file
 from ._native_sql import stage_native_sql
@@ -248,5 +249,7 @@ class NativeRecords(RecordsAdapter):
             recs = item.to_records() if hasattr(item, "to_records") else [item]
             for rec in recs:
                 n += 1
+                if isinstance(rec, dict):   # (NaN for a missing value, numpy numbers: pandas' values read as Python's)
+                    rec = python_values(rec)
                 with stage.guard(n, rec):
                     stage_record(rec, n, stage)

@@ -69,6 +69,24 @@ if _FAST_REST.count("+[-_]") != 1 or _FAST_REST.count("[0-9]++") != 1:   # the p
     raise RuntimeError("policy/_bounce.py: the fast value patterns no longer follow _VALUES")
 _VALUES_FAST = re.compile(_UUID + "|" + _FAST_REST, re.ASCII)
 _VALUES_NO_UUID = re.compile(_FAST_REST, re.ASCII)
+# Amounts, as det_amounts() in detect/sql/macros.sql reads them before its values: a currency code glued to
+# its number set apart ("USD12.50"), a decimal comma beside a currency written with a point ("EUR 12,50").
+_CURRENCY = "(?:USD|EUR|GBP|JPY|CNY|RMB|CHF|CAD|AUD|NZD|SEK|NOK|DKK|PLN|CZK|HUF|INR|BRL|MXN|ZAR|TRY|KRW|SGD|HKD|ILS|AED|SAR|THB)"
+_SIGNS = "[$€£¥₹]"
+_AMOUNT = re.compile(rf"\b{_CURRENCY}[0-9]|[0-9]{_CURRENCY}\b|[0-9],[0-9]{{2}}(?:[^0-9]|$)", re.ASCII)
+_GLUED = re.compile(rf"\b({_CURRENCY})([0-9])|([0-9])({_CURRENCY})\b", re.ASCII)
+_COMMA_AFTER = re.compile(rf"((?:\b{_CURRENCY}|{_SIGNS})[ \t]?)([0-9]+)(?:\.([0-9]{{3}}))?(?:\.([0-9]{{3}}))?,([0-9]{{2}})\b",
+                          re.ASCII)
+_COMMA_BEFORE = re.compile(rf"\b([0-9]+)(?:\.([0-9]{{3}}))?(?:\.([0-9]{{3}}))?,([0-9]{{2}})([ \t]?(?:{_CURRENCY}\b|{_SIGNS}))",
+                           re.ASCII)
+
+
+def amounts(text: str) -> str:
+    """``text`` with its amounts written as the value pattern reads them (``det_amounts``)."""
+    if not _AMOUNT.search(text):
+        return text
+    text = _GLUED.sub(r"\1\3 \2\4", text)
+    return _COMMA_BEFORE.sub(r"\1\2\3.\4\5", _COMMA_AFTER.sub(r"\1\2\3\4.\5", text))
 # det_value_scale(): a number with a scale word ("3 million") is the number it stands for
 _SCALE = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
 _NOT_VALUE = re.compile(r"^(?:(?i:call|chatcmpl|resp|msg|fc|toolu|tooluse)[-_]|[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-)")
@@ -128,6 +146,7 @@ def is_value(token: str, min_value: float) -> bool:
 
 def value_tokens(text: str) -> list[str]:
     """The value-like tokens of a text (``det_value_tokens``), in order; :func:`is_value` says which count."""
+    text = amounts(text)
     return (_VALUES_FAST if text.count("-") >= 4 else _VALUES_NO_UUID).findall(text)
 
 

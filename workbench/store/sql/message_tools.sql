@@ -1,0 +1,56 @@
+-- Tool calls found only in the chat messages (ingest/_message_tools.py): some instrumentations trace a model's
+-- calls and never the tools it asks for (OpenLLMetry's CrewAI instrumentation: the calls and their results are in
+-- the messages only), so such a run had no tool step. Each statement reads the stage; the Python module parses
+-- the messages and stages a tool step for each call no span of the run traced.
+
+-- [section asked]
+-- The staged LLM steps whose output may ask for a tool ($markers: _call_shapes.MARKERS joined by |), in runs
+-- that stage no tool or hand-off step: a run whose instrumentation traces the calls has them as spans, and a
+-- call asked for there with no span of its own was traced otherwise (an OpenAI Agents hand-off's
+-- transfer_to_writer is its handoff span, a CrewAI delegation the coworker's agent span), not left out. (Those
+-- runs first, by a cheap anti-join: the outputs of the others are never searched.)
+-- One statement asks both what this file's steps do (a call adds one statement to every ingest call, as few as
+-- it can): a row per model step that may ask, and one row with no step when failure_rows below has work.
+-- The last column: whether the run's root is staged too (a trace split over calls: see the traced section).
+WITH traced AS (SELECT DISTINCT run_id FROM stage_steps WHERE kind IN ('tool', 'handoff') AND run_id IS NOT NULL),
+rooted AS (SELECT DISTINCT run_id FROM stage_steps WHERE parent_id IS NULL AND run_id IS NOT NULL)
+SELECT s.run_id, step_id, parent_id, agent, start_ns, end_ns, output, file, line, source, order_hint,
+       r.run_id IS NOT NULL
+FROM stage_steps s ANTI JOIN traced t ON t.run_id = s.run_id LEFT JOIN rooted r ON r.run_id = s.run_id
+WHERE kind = 'llm' AND s.run_id IS NOT NULL AND step_id IS NOT NULL AND output IS NOT NULL
+  AND regexp_matches(output, $markers)
+UNION ALL
+SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+WHERE EXISTS (SELECT 1 FROM stage_steps WHERE kind = 'chain' AND status = 'error' AND tool IS NOT NULL
+                                           AND contains(attributes, '"tool_failure_detected"'));
+
+-- [section answered]
+-- The staged LLM steps of those runs whose input may hand a tool's result back ($result_markers).
+SELECT run_id, step_id, start_ns, input FROM stage_steps
+WHERE kind = 'llm' AND list_contains($runs, run_id) AND input IS NOT NULL AND regexp_matches(input, $result_markers);
+
+-- [section traced]
+-- Those runs that the store holds a tool or hand-off step of (from a span: not one staged here before), for
+-- the same reason; and, of those whose root this call does not stage ($rootless), the ones the store holds no
+-- root of. A span is exported when it ends, so a trace's root comes last: a call holding model spans of a run
+-- whose root is neither staged nor stored holds part of a trace whose tool spans may come in a later call
+-- (a rotated file): its calls are not staged (the later call's spans are the calls; staged now, a split trace
+-- would have stored each call twice).
+SELECT DISTINCT run_id FROM steps
+WHERE list_contains($runs, run_id) AND kind IN ('tool', 'handoff')
+  AND NOT contains(attributes::VARCHAR, '"workbench.tool_call_from"')
+UNION
+SELECT run_id FROM (SELECT unnest($rootless::VARCHAR[]) AS run_id)
+WHERE run_id NOT IN (SELECT run_id FROM steps WHERE list_contains($rootless, run_id) AND parent_id IS NULL);
+
+-- [section failure_rows]
+-- CrewAI's own tracing writes beside a failed call's `call tool` span (in error) a zero-length `tool failure`
+-- span (`tool_failure_detected`), in error too: the failure policy's row of the same call. Read as a second
+-- error, one failure counted two; it is no error of its own when the call's span, in error, is beside it
+-- (same parent and tool, started no later). Its message stays among its attributes.
+UPDATE stage_steps f SET status = 'ok', error = NULL
+WHERE f.kind = 'chain' AND f.status = 'error' AND f.tool IS NOT NULL
+  AND contains(f.attributes, '"tool_failure_detected"')
+  AND EXISTS (SELECT 1 FROM stage_steps c
+              WHERE c.run_id = f.run_id AND c.parent_id IS NOT DISTINCT FROM f.parent_id AND c.kind = 'tool'
+                AND c.status = 'error' AND c.tool = f.tool AND c.start_ns <= f.start_ns);
