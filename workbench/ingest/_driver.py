@@ -603,8 +603,7 @@ def _merge(con: duckdb.DuckDBPyConnection, stage: Stage, stage_fill: Any, jobs: 
         whole = held["steps"] < MERGE_CHUNK_STEPS
         if not whole:
             con.execute("SET VARIABLE wb_chunk_steps = ?", [MERGE_CHUNK_STEPS])
-        small_store = held["store_steps"] < SMALL_STORE_STEPS
-        skip = _finalize(con, held, ({"chunks"} if whole else set()) | {"old_steps" if small_store else "store_steps"})
+        skip = _finalize(con, held, ({"chunks"} if whole else set()) | _steps_left_out(held))
         chunks = [(0, None, None)] if whole else con.execute(
             "SELECT chunk, min(first_rid), max(last_rid) FROM merge_chunks GROUP BY chunk ORDER BY chunk").fetchall()
         for chunk, lo, hi in chunks:
@@ -763,7 +762,9 @@ def _finalize(con: duckdb.DuckDBPyConnection, held: dict[str, int], leave_out: s
 # staged steps, the distinct count's fits 96MB (5M synthetic steps, one run each: 192MB out of memory against
 # 0.84 CPU s, 211 MB peak RSS; at 256MB 1.14 against 0.84). stored: a staged step's ids in the store, looked
 # for in the runs the store holds a row of (finalize.sql's old_runs: through the runs' primary key, a call of new
-# runs reads nothing of the steps table, which a join on it scanned whole).
+# runs reads nothing of the steps table, which a join on it scanned whole). old_runs: whether an affected run
+# may have been stored before (a superset of finalize.sql's old_runs: any staged run id the runs table holds, or a
+# stored run moved in, whose row may be gone: counted apart from the runs table).
 _ANY_DUPLICATE = ("SELECT count(*) > count(DISTINCT hash(run_id, step_id)) AS dup FROM stage_steps "
                   "WHERE run_id IS NOT NULL AND step_id IS NOT NULL")
 _HOLDS = f"""
@@ -777,7 +778,22 @@ UNION ALL SELECT 'edges', count(*) FROM stage_edges
 UNION ALL SELECT 'labels', count(*) FROM stage_labels
 UNION ALL SELECT 'steps', count(*) FROM stage_steps
 UNION ALL SELECT 'store_steps', count(*) FROM steps
+UNION ALL SELECT 'old_runs', count(*) + coalesce(getvariable('wb_moved'), false)::BIGINT
+          FROM (SELECT 1 FROM runs WHERE run_id IN (SELECT run_id FROM stage_steps UNION ALL
+                                                    SELECT run_id FROM stage_runs UNION ALL
+                                                    SELECT run_id FROM stage_labels UNION ALL
+                                                    SELECT run_id FROM stage_quarantine) LIMIT 1)
 """
+
+
+def _steps_left_out(held: dict[str, int]) -> set[str]:
+    """The sections of finalize.sql that define affected_steps, left out: a small store's are read by a scan
+    (store_steps: one statement fewer); a larger one's, of a call whose runs the store cannot have held (no staged
+    run id in the runs table, no stored run moved in), are the rows the call inserts (new_steps), else they are
+    read through the runs held (old_steps)."""
+    if held["store_steps"] < SMALL_STORE_STEPS:
+        return {"steps_before", "new_steps", "old_steps"}
+    return {"new_steps" if held["old_runs"] else "old_steps", "store_steps"}
 
 
 def _holds(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
