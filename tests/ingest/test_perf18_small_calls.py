@@ -205,6 +205,7 @@ def _own_answer(con: duckdb.DuckDBPyConnection, fact: str) -> bool:
             "pair": _same_call.merge_same_calls, "llm_in_stored_run": _same_call.merge_same_calls,
             "tool_text": _tool_text_input.restore_tool_arguments,
             "mcp": _mcp_served.fold_served_calls, "staged": lambda c: _links.join_linked_runs(c, []),
+            "links": _links.keep_linked_roots,
             "build": lambda c: _workflow_build.join_build_traces(c, _links.StoredMoves()),
             "small_times": lambda c: _time_units.scale_integer_units(c, {})}[fact]
     try:
@@ -235,6 +236,7 @@ def test_each_steps_own_test_is_its_stage_fact() -> None:
         "tool_text, arguments given": [plain, {**plain, "step_id": "u", "kind": "tool", "tool": "f", "input": '{"q": 1}'}],
         "mcp server": [plain, {**plain, "step_id": "m", "kind": "tool", "attributes": '{"mcp.method.name": "x"}'}],
         "mcp client": [{**plain, "attributes": '{"mcp.method.name": "x"}'}],
+        "links": [{**plain, "parent_id": None, "attributes": '{"otel.links": [{"trace_id": "t", "span_id": "x"}]}'}],
         "build": [{**plain, "name": "workflow.build"}], "run": [{**plain, "name": "workflow.run"}],
         "small_times": [{**plain, "start_ns": 1_767_225_600, "end_ns": 1_767_225_601}],
         "small run times": [plain],

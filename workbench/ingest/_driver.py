@@ -22,7 +22,7 @@ from ._ag2_errors import fix_stored_errors, tool_errors_from_executor
 from ._base import Adapter, RecordsAdapter, Stage, create_stage_tables
 from ._checkpoint import checkpoint_within
 from ._jsonio import compression_of, read_head
-from ._links import join_linked_runs, move_stored_runs
+from ._links import join_linked_runs, keep_linked_roots, move_stored_runs
 from ._mcp_served import fold_served_calls, fold_stored_served_calls
 from ._memory_setting import memory_limit_shown, restore_memory_limit
 from ._otlp_logs import attach_span_logs, match_span_logs
@@ -502,14 +502,14 @@ def _run_ingest(con: duckdb.DuckDBPyConnection, source: Any, fmt: str | None, pr
         if retry_memory is not None:  # (a call within the ingest budget)
             con.execute("SET memory_limit = ?", [merge_memory])
         try:
-            report = _merge(con, stage, stage_fill, jobs, skipped, notes)
+            report = _merge(con, stage, stage_fill, jobs, skipped, notes, facts.answer("links"))
         except duckdb.OutOfMemoryException:
             # The staged rows are kept (they live outside the rolled-back transaction): only the merge
             # runs again, with more memory, rather than the whole ingest.
             if retry_memory is None:
                 raise
             con.execute("SET memory_limit = ?", [retry_memory])
-            report = _merge(con, stage, stage_fill, jobs, skipped, notes)
+            report = _merge(con, stage, stage_fill, jobs, skipped, notes, facts.answer("links"))
         _timings.mark("committed")
     except WorkbenchError:
         raise
@@ -573,13 +573,15 @@ def _input_bytes(jobs: list[tuple[Path | None, Any]]) -> float:
 
 
 def _merge(con: duckdb.DuckDBPyConnection, stage: Stage, stage_fill: Any, jobs: list, skipped: list,
-           notes: list[str]) -> IngestReport:
-    """Merge the staged rows into the store in one transaction (finalize, quarantine, runs); the report."""
+           notes: list[str], links: bool | None = None) -> IngestReport:
+    """Merge the staged rows into the store in one transaction (finalize, quarantine, runs); the report. ``links``:
+    whether a staged step carries span links, when known (``_stage_facts``)."""
     with transaction(con, "the ingest", own=True):  # (run_ingest's own cursor)
         if stage.same_calls_asked:  # (else merge_same_calls made none of the tables this reads)
             fold_stored_same_calls(con)  # (a model call's two spans split over two calls: _same_call)
         fold_stored_served_calls(con, stage.mcp_served_stored)  # (an MCP server's span stored earlier)
         move_stored_runs(con, stage.stored_link_moves)  # (stored runs continuing a trace staged now: _links)
+        keep_linked_roots(con, links)  # (where a later call finds the roots that may continue its traces)
         if stage.stored_link_moves is not None and stage.stored_link_moves.moves:
             # (a moved run's steps may have no run row until refresh_runs.sql: finalize.sql's old_runs and
             # _HOLDS' stored then take every staged run for one the store held)
