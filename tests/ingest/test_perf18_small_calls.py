@@ -341,3 +341,27 @@ def md5_of(text: str) -> str:
     import hashlib
 
     return hashlib.md5(text.encode()).hexdigest()  # noqa: S324 - an id as the store's SQL makes it, not a secret
+
+
+def test_affected_steps_are_read_as_the_store_and_the_call_ask(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """finalize.sql defines the steps of the affected runs three ways (_driver._steps_left_out): a scan of a small
+    store for a small call (store_steps), the call's own rows when no affected run was stored (new_steps: a large
+    call into a small store too), the runs held through their rows (old_steps). Each stores the same rows."""
+    path = tmp_path / "t.jsonl"
+    path.write_text(_trace(1) + "\n" + _trace(2, agent=None) + "\n")  # (roots left unset: root_said reads steps)
+
+    def store(small: int) -> tuple[dict[str, list], list[list[str]]]:
+        monkeypatch.setattr(_driver, "SMALL_STORE_STEPS", small)
+        ws = wb.open()
+        logs = [_logged(ws, path)[1] for _ in range(2)]  # new runs, then the same again (stored runs)
+        tables = {t: sorted(map(repr, ws.sql(f"SELECT * FROM {t}").fetchall())) for t in ("runs", "steps", "edges")}
+        return tables, logs
+
+    scan, (first, again) = store(100_000)
+    assert not any("wb_steps_before" in s for s in first + again)
+    # (8 steps at most in a small store with the call: a call of 10 new steps reads its own rows, the same again reads
+    # the stored runs' steps through their rows)
+    own, (first, again) = store(8)
+    assert any("wb_steps_before" in s for s in first) and not _ran(first, "old_runs") and _ran(first, "root_said")
+    assert _ran(again, "old_runs")
+    assert own == scan

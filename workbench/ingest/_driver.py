@@ -789,11 +789,13 @@ UNION ALL SELECT 'old_runs', count(*) + coalesce(getvariable('wb_moved'), false)
 
 
 def _steps_left_out(held: dict[str, int]) -> set[str]:
-    """The sections of finalize.sql that define affected_steps, left out: a small store's are read by a scan
-    (store_steps: one statement fewer); a larger one's, of a call whose runs the store cannot have held (no staged
-    run id in the runs table, no stored run moved in), are the rows the call inserts (new_steps), else they are
-    read through the runs held (old_steps)."""
-    if held["store_steps"] < SMALL_STORE_STEPS:
+    """The sections of finalize.sql that define affected_steps, left out: the steps of a small call into a small
+    store are read by a scan (store_steps: one statement fewer); else those of a call whose runs the store cannot
+    have held (no staged run id in the runs table, no stored run moved in) are the rows the call inserts (new_steps:
+    no join, where store_steps' semi join took each of root_said's reads of 1M new steps through a hash table of
+    every run), and a large store's others are read through the runs it held (old_steps)."""
+    if held["store_steps"] + held["steps"] < SMALL_STORE_STEPS or (
+            held["old_runs"] and held["store_steps"] < SMALL_STORE_STEPS):
         return {"steps_before", "new_steps", "old_steps"}
     return {"new_steps" if held["old_runs"] else "old_steps", "store_steps"}
 

@@ -242,14 +242,14 @@ UNION SELECT q.run_id FROM stage_quarantine q SEMI JOIN runs r ON r.run_id = q.r
       WHERE NOT EXISTS (SELECT 1 FROM quarantine x WHERE x.run_id = q.run_id AND x.file = q.file AND x.line = q.line);
 
 -- [section steps_before]
--- The steps table's rows before this call: the steps this call inserts have row ids from here on. (left out with
--- store_steps)
+-- The steps table's rows before this call: the steps this call inserts have row ids from here on. (left out when
+-- store_steps runs)
 SET VARIABLE wb_steps_before = (SELECT count(*) FROM steps);
 
 -- [section new_steps]
--- (in place of old_steps, on a store of more steps than the driver's SMALL_STORE_STEPS, when no affected run can
--- have been stored before: the driver's _HOLDS found none of the staged runs in the runs table, and no stored run
--- was moved in)
+-- (in place of old_steps and store_steps when no affected run can have been stored before, the driver's _HOLDS
+-- finding none of the staged runs in the runs table and no stored run moved in, unless the store and the call
+-- together hold fewer steps than the driver's SMALL_STORE_STEPS: _driver._steps_left_out)
 -- The steps of the affected runs are then the rows this call inserts: read by their row ids, not looked for in
 -- the store (a join on the steps table scanned it in each of root_said's parts, ~40 ms CPU a call at 2M stored
 -- steps, and a join on an empty old_runs still scanned it).
