@@ -5,6 +5,7 @@ Usage::
     python bench/ingest_small.py                                   # 1 and 100 files of each kind
     python bench/ingest_small.py --counts 1 100 1000               # and 1,000
     python bench/ingest_small.py --baseline-python /work/wt/base/.venv/bin/python
+    python bench/ingest_small.py --store-runs 10000 100000 --baseline-python <venv>/bin/python
 
 Writes N small files (1-50 spans or steps each, sizes drawn from a fixed seed) of one kind into a folder
 (kinds from ``bench/ingest.py``: ``generated`` OTLP in the Collector's encoding, ``sdk`` OTLP as the
@@ -20,6 +21,14 @@ counts the statements sent through the workspace's connection (``execute``, ``ex
 ``query``) per ingest call, each ``executemany`` counting once. The baseline (``--baseline-python``: another
 checkout's venv) runs the same methods on the same files, alternating with ours, and the ratios are baseline
 over ours (>1: ours is faster).
+
+``--store-runs N ...`` measures instead what one small call costs in a store that already holds N runs of 20
+steps each (a store that grows must not make every call dearer): a template store is built once per N (one
+20-span generated OTLP trace ingested, its rows copied N times under fresh run ids: by the baseline's
+interpreter when given, so both can open it; ours migrates a copy on opening, outside the measured calls),
+then each interpreter, on its own copy, makes ``--calls`` calls of a 20-span OTLP file of a new trace
+(``otlp20``) and as many calls of 2 records given in memory (``records2``), after one call of each left
+uncounted (imports, first plans). The table gives the median and the total of the calls' CPU seconds.
 """
 
 from __future__ import annotations
@@ -231,6 +240,121 @@ def run_bare_glob(folder: str, db: str, count: bool) -> dict:
 METHODS = {"each": run_each, "folder": run_folder, "bare": run_bare, "bare-glob": run_bare_glob}
 
 
+def build_store(db: str, n_runs: int) -> dict:
+    """A store of ``n_runs`` runs of 20 steps: one generated trace ingested, its rows copied under new run ids (in
+    the order of their runs, as calls of whole traces append them). The ids are hashes, as trace ids are random:
+    ids in ascending order would let DuckDB's zone maps skip most of a scan for one run, which real stores never
+    allow."""
+    import workbench as wb
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "one.jsonl"
+        write_otlp(path, 20)
+        path.write_text(path.read_text().replace('"traceId":"0000', '"traceId":"ffff'))
+        with wb.open(db) as ws:
+            ws.ingest(path, progress=False)
+            for table in ("steps", "runs", "edges"):
+                ws.con.execute(f"INSERT INTO {table} SELECT {table}.* REPLACE (md5(i::VARCHAR)[:8] || lpad(to_hex(i), 8, '0') || "
+                               f"run_id[17:] AS run_id) FROM {table}, range(1, ?) r(i) ORDER BY i, {table}.rowid",
+                               [n_runs])
+            ws.con.execute("CHECKPOINT")
+            (steps,) = ws.con.execute("SELECT count(*) FROM steps").fetchone()
+    return {"steps": steps}
+
+
+def run_store_calls(db: str, folder: str, count: bool) -> dict:
+    """One call per file of ``folder`` and as many calls of 2 records into the store ``db``: CPU s of each."""
+    import workbench as wb
+
+    files = _files(folder)
+    ws = wb.open(db)  # (a migration, if any, runs here: not counted)
+    counter = _Counting(ws._con) if count else None
+    if counter is not None:
+        ws._con = counter
+    out: dict[str, list[float]] = {"otlp20": [], "records2": []}
+    stmts: dict[str, int] = {}
+    for i, f in enumerate(files):
+        for kind, source in (("otlp20", f), ("records2", [
+                {"run_id": f"small-{i}", "step_id": "s", "agent": "a", "kind": "llm"},
+                {"run_id": f"small-{i}", "step_id": "t", "agent": "b", "kind": "tool"}])):
+            n0 = counter.n if counter is not None else 0
+            t0 = time.process_time()
+            ws.ingest(source, progress=False)
+            if i:  # (the first call of each kind: imports, first plans)
+                out[kind].append(time.process_time() - t0)
+                if counter is not None:
+                    stmts[kind] = counter.n - n0
+    ((steps,),) = ws.sql("SELECT count(*) FROM steps").fetchall()
+    ws.close()
+    return {"cpu": out, "stmts": stmts, "steps": steps}
+
+
+def _store_child(what: str, db: str, arg: str) -> None:
+    res = build_store(db, int(arg)) if what == "build" else run_store_calls(db, arg, True)
+    res["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps(res))
+
+
+def _store_measure(what: str, db: Path, arg: str, python: str | None) -> dict:
+    env = dict(os.environ)
+    env.pop("PYTHONPATH", None)
+    env.pop("WORKBENCH_INGEST_TIMINGS", None)
+    if python is None:
+        env["PYTHONPATH"] = str(Path(__file__).resolve().parents[1])
+    out = subprocess.run([python or sys.executable, __file__, "--store-child", what, str(db), arg],
+                         capture_output=True, text=True, env=env, check=False)
+    if out.returncode != 0:
+        raise SystemExit(f"{what} failed on {db}:\n{out.stderr[-3000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def store_calls(n_runs: list[int], calls: int, baseline: str | None, tmp: str | None) -> None:
+    """The ``--store-runs`` table: CPU s per small call into stores of ``n_runs`` runs, ours beside the baseline."""
+    import shutil
+    import statistics
+
+    print(f"load average at start: {os.getloadavg()}; {os.cpu_count()} CPUs")
+    print("CPU s of one call (median of the calls after the first; user + system, DuckDB's threads included) into a "
+          "store already holding the runs; 'base/ours' = baseline's median over ours.\n")
+    head = ("store runs", "store steps", "call", "calls", "ours median CPU s", "ours total CPU s", "ours stmts/call",
+            "base median CPU s", "base total CPU s", "base stmts/call", "base/ours", "load 1/5/15")
+    rows = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    print("\n".join(rows), flush=True)
+    with tempfile.TemporaryDirectory(dir=tmp) as folder:
+        files = Path(folder) / "calls"
+        files.mkdir()
+        for i in range(calls + 1):
+            path = files / f"call_{i:04d}.jsonl"
+            write_otlp(path, 20)
+            path.write_text(path.read_text().replace('"traceId":"0000', f'"traceId":"c{i:03x}'))
+        for n in n_runs:
+            template = Path(folder) / f"store_{n}.duckdb"
+            built = _store_measure("build", template, str(n), baseline)
+            res = {}
+            for who, python in (("ours", None), ("base", baseline)):
+                if who == "base" and baseline is None:
+                    continue
+                db = Path(folder) / f"{who}_{n}.duckdb"
+                shutil.copyfile(template, db)
+                res[who] = _store_measure("calls", db, str(files), python)
+                db.unlink()
+            template.unlink()
+            load = "/".join(f"{x:.1f}" for x in os.getloadavg())
+            for kind in ("otlp20", "records2"):
+                ours, base = res["ours"], res.get("base")
+                med = statistics.median(ours["cpu"][kind])
+                bmed = statistics.median(base["cpu"][kind]) if base else None
+                cells = [f"{n:,}", f"{built['steps']:,}", kind, str(len(ours["cpu"][kind])), f"{med:.4f}",
+                         f"{sum(ours['cpu'][kind]):.2f}", str(ours["stmts"].get(kind, "-")),
+                         "-" if base is None else f"{bmed:.4f}",
+                         "-" if base is None else f"{sum(base['cpu'][kind]):.2f}",
+                         "-" if base is None else str(base["stmts"].get(kind, "-")),
+                         "-" if base is None else f"{bmed / med:.2f}x", load]
+                rows.append("| " + " | ".join(cells) + " |")
+                print(rows[-1], flush=True)
+    print("\n" + "\n".join(rows))
+
+
 def _child(method: str, folder: str, count: str) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         res = METHODS[method](folder, str(Path(tmp) / "bench.duckdb"), count == "1")
@@ -259,10 +383,20 @@ def main() -> None:
     parser.add_argument("--baseline-python", help="also run the workbench methods with this interpreter")
     parser.add_argument("--no-count", action="store_true", help="do not count statements (no connection wrapper)")
     parser.add_argument("--tmp", help="folder for the generated files (default: the system's temp folder)")
+    parser.add_argument("--store-runs", type=int, nargs="*",
+                        help="instead: CPU s of a small call into stores of these many runs (20 steps each)")
+    parser.add_argument("--calls", type=int, default=30, help="with --store-runs: calls of each kind measured")
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
+    parser.add_argument("--store-child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         _child(*args.child)
+        return
+    if args.store_child:
+        _store_child(*args.store_child)
+        return
+    if args.store_runs:
+        store_calls(args.store_runs, args.calls, args.baseline_python, args.tmp)
         return
     print(f"load average at start: {os.getloadavg()}; {os.cpu_count()} CPUs")
     print("each = one ws.ingest(file) per file; folder = one ws.ingest(folder); bare = DuckDB read_json of each file "

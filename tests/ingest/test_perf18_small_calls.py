@@ -205,6 +205,7 @@ def _own_answer(con: duckdb.DuckDBPyConnection, fact: str) -> bool:
             "pair": _same_call.merge_same_calls, "llm_in_stored_run": _same_call.merge_same_calls,
             "tool_text": _tool_text_input.restore_tool_arguments,
             "mcp": _mcp_served.fold_served_calls, "staged": lambda c: _links.join_linked_runs(c, []),
+            "links": _links.keep_linked_roots,
             "build": lambda c: _workflow_build.join_build_traces(c, _links.StoredMoves()),
             "small_times": lambda c: _time_units.scale_integer_units(c, {})}[fact]
     try:
@@ -235,6 +236,7 @@ def test_each_steps_own_test_is_its_stage_fact() -> None:
         "tool_text, arguments given": [plain, {**plain, "step_id": "u", "kind": "tool", "tool": "f", "input": '{"q": 1}'}],
         "mcp server": [plain, {**plain, "step_id": "m", "kind": "tool", "attributes": '{"mcp.method.name": "x"}'}],
         "mcp client": [{**plain, "attributes": '{"mcp.method.name": "x"}'}],
+        "links": [{**plain, "parent_id": None, "attributes": '{"otel.links": [{"trace_id": "t", "span_id": "x"}]}'}],
         "build": [{**plain, "name": "workflow.build"}], "run": [{**plain, "name": "workflow.run"}],
         "small_times": [{**plain, "start_ns": 1_767_225_600, "end_ns": 1_767_225_601}],
         "small run times": [plain],
@@ -266,7 +268,7 @@ def test_each_steps_own_test_is_its_stage_fact() -> None:
     assert held == owned == set(_stage_checks.all_facts())  # (every fact and step's own test seen both ways)
 
 
-def test_a_call_of_new_runs_reads_no_stored_step(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_call_of_new_runs_reads_no_stored_step(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """A small call of runs new to the store costs what the call holds, not what the store holds: the merge reads
     the steps of the runs it touches only (finalize.sql's affected_steps), and a run the store never held has none
     there. Counted as the steps table's rows each merge statement scanned (DuckDB's profile), not as time."""
@@ -276,6 +278,7 @@ def test_a_call_of_new_runs_reads_no_stored_step(monkeypatch: pytest.MonkeyPatch
     ws.con.execute("INSERT INTO steps (run_id, step_id, status) "
                    "SELECT md5('r' || (i // 20)), left(md5('s' || i), 16), 'ok' FROM range(20000) t(i)")
     scanned: list[tuple[int, str]] = []
+    unbounded: list[str] = []
 
     def profiled(step: Any) -> Any:
         """``step`` (a merge statement's runner, the report's counts), keeping the rows its statement scanned of the
@@ -292,6 +295,10 @@ def test_a_call_of_new_runs_reads_no_stored_step(monkeypatch: pytest.MonkeyPatch
                 if node.get("type") == "TABLE_SCAN" and str(node["extra_info"].get("Table", "")).endswith(".steps"):
                     scanned.append((node.get("rows_scanned", 0), (args[0] if args and isinstance(args[0], str)
                                                                     else step.__name__)[:60]))
+                    # (a scan bounded by the call's own row ids, or not: rows_scanned alone does not tell, as a
+                    # join's keys pushed down as a filter skip rows by the bounds of DuckDB's vectors)
+                    if "rowid" not in str(node["extra_info"].get("Filters", "")):
+                        unbounded.append(scanned[-1][1])
             con.execute("PRAGMA disable_profiling")
             return out
         return run
@@ -307,14 +314,54 @@ def test_a_call_of_new_runs_reads_no_stored_step(monkeypatch: pytest.MonkeyPatch
     # (at most the one vector of 2,048 rows the stored rows end in; 7642204: stage_new, tree_rows, run_steps
     # and the report's count of roots each scanned all 20,000)
     assert scanned and max(scanned)[0] <= 2048, sorted(scanned)[-3:]
+    # an OTLP trace whose root left its status unset: the run outcome's reading of its root and last step
+    # (refresh_runs.sql's root_said) reads the call's own rows too (before: each of its parts scanned all 20,000)
+    scanned.clear()
+    unbounded.clear()
+    # (its id amid the stored ones: an id below them all let a scan skip the rows by their bounds)
+    (tmp_path / "t.jsonl").write_text(_trace(7).replace(f"{7:032x}", md5_of("t7")) + "\n")
+    ws.con.execute("CALL enable_logging('QueryLog')")
+    report = ws.ingest(tmp_path / "t.jsonl", progress=False)
+    ws.con.execute("CALL disable_logging()")
+    stmts = [m for (m,) in ws.con.execute("SELECT message FROM duckdb_logs() WHERE type = 'QueryLog'").fetchall()]
+    assert (report.read, report.added) == (5, 5)
+    assert _ran(stmts, "root_said") and not _ran(stmts, "old_runs")
+    assert scanned and max(scanned)[0] <= 2048, sorted(scanned)[-3:]
+    # (every read of the steps table bounded by the call's row ids: 5 of root_said's joins were not, 43 -> 13 ms
+    # CPU a call into a store of 100k runs, 2M steps)
+    assert not unbounded, unbounded
     # a step added to a stored run: that run's steps are read (the rest of the store still is not asked about)
     report = ws.ingest([{"run_id": md5_of("r0"), "step_id": "c3" * 8, "kind": "tool"}], progress=False)
     assert (report.read, report.added) == (1, 1)
     assert ws.sql("SELECT n_steps FROM runs WHERE run_id = ?", [md5_of("r0")]).fetchall() == [(21,)]
-    assert ws.sql("SELECT count(*), count(DISTINCT (run_id, step_id)) FROM steps").fetchall() == [(20003, 20003)]
+    assert ws.sql("SELECT count(*), count(DISTINCT (run_id, step_id)) FROM steps").fetchall() == [(20008, 20008)]
 
 
 def md5_of(text: str) -> str:
     import hashlib
 
     return hashlib.md5(text.encode()).hexdigest()  # noqa: S324 - an id as the store's SQL makes it, not a secret
+
+
+def test_affected_steps_are_read_as_the_store_and_the_call_ask(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """finalize.sql defines the steps of the affected runs three ways (_driver._steps_left_out): a scan of a small
+    store for a small call (store_steps), the call's own rows when no affected run was stored (new_steps: a large
+    call into a small store too), the runs held through their rows (old_steps). Each stores the same rows."""
+    path = tmp_path / "t.jsonl"
+    path.write_text(_trace(1) + "\n" + _trace(2, agent=None) + "\n")  # (roots left unset: root_said reads steps)
+
+    def store(small: int) -> tuple[dict[str, list], list[list[str]]]:
+        monkeypatch.setattr(_driver, "SMALL_STORE_STEPS", small)
+        ws = wb.open()
+        logs = [_logged(ws, path)[1] for _ in range(2)]  # new runs, then the same again (stored runs)
+        tables = {t: sorted(map(repr, ws.sql(f"SELECT * FROM {t}").fetchall())) for t in ("runs", "steps", "edges")}
+        return tables, logs
+
+    scan, (first, again) = store(100_000)
+    assert not any("wb_steps_before" in s for s in first + again)
+    # (8 steps at most in a small store with the call: a call of 10 new steps reads its own rows, the same again reads
+    # the stored runs' steps through their rows)
+    own, (first, again) = store(8)
+    assert any("wb_steps_before" in s for s in first) and not _ran(first, "old_runs") and _ran(first, "root_said")
+    assert _ran(again, "old_runs")
+    assert own == scan

@@ -203,7 +203,7 @@ def test_a_key_conflict_at_commit_reaches_the_user() -> None:
 def test_a_version_1_store_is_migrated(tmp_path: Path) -> None:
     db = tmp_path / "old.duckdb"
     con = duckdb.connect(str(db))
-    from workbench.store._connection import sql_statements
+    from workbench.store._connection import SCHEMA_VERSION, sql_statements
 
     for stmt in sql_statements("schema"):
         con.execute(stmt.replace(",\n    raw_bytes  BIGINT,\n    raw_sha256 VARCHAR,\n    occurrence INTEGER DEFAULT 1", ""))
@@ -212,6 +212,6 @@ def test_a_version_1_store_is_migrated(tmp_path: Path) -> None:
     assert "raw_sha256" not in [r[0] for r in con.execute("DESCRIBE quarantine").fetchall()]
     con.close()
     with wb.open(db) as ws:
-        assert ws.sql("SELECT value FROM meta").fetchall() == [("2",)]
+        assert ws.sql("SELECT value FROM meta").fetchall() == [(str(SCHEMA_VERSION),)]
         row = ws.quarantine().iloc[0]
         assert row["raw_bytes"] == 3 and row["occurrence"] == 1 and len(row["raw_sha256"]) == 64

@@ -22,7 +22,7 @@ from ._ag2_errors import fix_stored_errors, tool_errors_from_executor
 from ._base import Adapter, RecordsAdapter, Stage, create_stage_tables
 from ._checkpoint import checkpoint_within
 from ._jsonio import compression_of, read_head
-from ._links import join_linked_runs, move_stored_runs
+from ._links import join_linked_runs, keep_linked_roots, move_stored_runs
 from ._mcp_served import fold_served_calls, fold_stored_served_calls
 from ._memory_setting import memory_limit_shown, restore_memory_limit
 from ._message_tools import stage_message_tools
@@ -508,14 +508,14 @@ def _run_ingest(con: duckdb.DuckDBPyConnection, source: Any, fmt: str | None, pr
         if retry_memory is not None:  # (a call within the ingest budget)
             con.execute("SET memory_limit = ?", [merge_memory])
         try:
-            report = _merge(con, stage, stage_fill, jobs, skipped, notes)
+            report = _merge(con, stage, stage_fill, jobs, skipped, notes, facts.answer("links"))
         except duckdb.OutOfMemoryException:
             # The staged rows are kept (they live outside the rolled-back transaction): only the merge
             # runs again, with more memory, rather than the whole ingest.
             if retry_memory is None:
                 raise
             con.execute("SET memory_limit = ?", [retry_memory])
-            report = _merge(con, stage, stage_fill, jobs, skipped, notes)
+            report = _merge(con, stage, stage_fill, jobs, skipped, notes, facts.answer("links"))
         _timings.mark("committed")
     except WorkbenchError:
         raise
@@ -579,13 +579,15 @@ def _input_bytes(jobs: list[tuple[Path | None, Any]]) -> float:
 
 
 def _merge(con: duckdb.DuckDBPyConnection, stage: Stage, stage_fill: Any, jobs: list, skipped: list,
-           notes: list[str]) -> IngestReport:
-    """Merge the staged rows into the store in one transaction (finalize, quarantine, runs); the report."""
+           notes: list[str], links: bool | None = None) -> IngestReport:
+    """Merge the staged rows into the store in one transaction (finalize, quarantine, runs); the report. ``links``:
+    whether a staged step carries span links, when known (``_stage_facts``)."""
     with transaction(con, "the ingest", own=True):  # (run_ingest's own cursor)
         if stage.same_calls_asked:  # (else merge_same_calls made none of the tables this reads)
             fold_stored_same_calls(con)  # (a model call's two spans split over two calls: _same_call)
         fold_stored_served_calls(con, stage.mcp_served_stored)  # (an MCP server's span stored earlier)
         move_stored_runs(con, stage.stored_link_moves)  # (stored runs continuing a trace staged now: _links)
+        keep_linked_roots(con, links)  # (where a later call finds the roots that may continue its traces)
         if stage.stored_link_moves is not None and stage.stored_link_moves.moves:
             # (a moved run's steps may have no run row until refresh_runs.sql: finalize.sql's old_runs and
             # _HOLDS' stored then take every staged run for one the store held)
@@ -609,8 +611,7 @@ def _merge(con: duckdb.DuckDBPyConnection, stage: Stage, stage_fill: Any, jobs: 
         whole = held["steps"] < MERGE_CHUNK_STEPS
         if not whole:
             con.execute("SET VARIABLE wb_chunk_steps = ?", [MERGE_CHUNK_STEPS])
-        small_store = held["store_steps"] < SMALL_STORE_STEPS
-        skip = _finalize(con, held, ({"chunks"} if whole else set()) | {"old_steps" if small_store else "store_steps"})
+        skip = _finalize(con, held, ({"chunks"} if whole else set()) | _steps_left_out(held))
         chunks = [(0, None, None)] if whole else con.execute(
             "SELECT chunk, min(first_rid), max(last_rid) FROM merge_chunks GROUP BY chunk ORDER BY chunk").fetchall()
         for chunk, lo, hi in chunks:
@@ -769,7 +770,9 @@ def _finalize(con: duckdb.DuckDBPyConnection, held: dict[str, int], leave_out: s
 # staged steps, the distinct count's fits 96MB (5M synthetic steps, one run each: 192MB out of memory against
 # 0.84 CPU s, 211 MB peak RSS; at 256MB 1.14 against 0.84). stored: a staged step's ids in the store, looked
 # for in the runs the store holds a row of (finalize.sql's old_runs: through the runs' primary key, a call of new
-# runs reads nothing of the steps table, which a join on it scanned whole).
+# runs reads nothing of the steps table, which a join on it scanned whole). old_runs: whether an affected run
+# may have been stored before (a superset of finalize.sql's old_runs: any staged run id the runs table holds, or a
+# stored run moved in, whose row may be gone: counted apart from the runs table).
 _ANY_DUPLICATE = ("SELECT count(*) > count(DISTINCT hash(run_id, step_id)) AS dup FROM stage_steps "
                   "WHERE run_id IS NOT NULL AND step_id IS NOT NULL")
 _HOLDS = f"""
@@ -783,7 +786,24 @@ UNION ALL SELECT 'edges', count(*) FROM stage_edges
 UNION ALL SELECT 'labels', count(*) FROM stage_labels
 UNION ALL SELECT 'steps', count(*) FROM stage_steps
 UNION ALL SELECT 'store_steps', count(*) FROM steps
+UNION ALL SELECT 'old_runs', count(*) + coalesce(getvariable('wb_moved'), false)::BIGINT
+          FROM (SELECT 1 FROM runs WHERE run_id IN (SELECT run_id FROM stage_steps UNION ALL
+                                                    SELECT run_id FROM stage_runs UNION ALL
+                                                    SELECT run_id FROM stage_labels UNION ALL
+                                                    SELECT run_id FROM stage_quarantine) LIMIT 1)
 """
+
+
+def _steps_left_out(held: dict[str, int]) -> set[str]:
+    """The sections of finalize.sql that define affected_steps, left out: the steps of a small call into a small
+    store are read by a scan (store_steps: one statement fewer); else those of a call whose runs the store cannot
+    have held (no staged run id in the runs table, no stored run moved in) are the rows the call inserts (new_steps:
+    no join, where store_steps' semi join took each of root_said's reads of 1M new steps through a hash table of
+    every run), and a large store's others are read through the runs it held (old_steps)."""
+    if held["store_steps"] + held["steps"] < SMALL_STORE_STEPS or (
+            held["old_runs"] and held["store_steps"] < SMALL_STORE_STEPS):
+        return {"steps_before", "new_steps", "old_steps"}
+    return {"new_steps" if held["old_runs"] else "old_steps", "store_steps"}
 
 
 def _holds(con: duckdb.DuckDBPyConnection) -> dict[str, int]:

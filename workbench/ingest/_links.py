@@ -47,7 +47,8 @@ from typing import Any
 
 import duckdb
 
-from ..store._connection import sql_statements, sql_text
+from ..store._connection import sql_sections, sql_statements
+from ..store._linked_roots import keep_linked_roots_sql
 from ._stage_checks import holds
 
 #: The attribute a step moved into another trace's run keeps its own trace id in.
@@ -187,7 +188,20 @@ def _stored_root_links(con: duckdb.DuckDBPyConnection, staged: bool | None = Non
         staged = holds(con, "staged")
     if not staged:
         return []  # (a call that stages no steps, as a label's: nothing to link to)
-    return [(r, s, lt, ls, bool(h)) for r, s, lt, ls, h in con.execute(sql_text("stored_link_roots")).fetchall()]
+    sections = dict(sql_sections("stored_link_roots"))
+    if not con.execute(sections["found"][0]).fetchall()[0][0]:
+        return []
+    return [(r, s, lt, ls, bool(h)) for r, s, lt, ls, h in con.execute(sections["roots"][0]).fetchall()]
+
+
+def keep_linked_roots(con: duckdb.DuckDBPyConnection, staged: bool | None = None) -> None:
+    """Add the staged steps that carry one span link to the store's linked_roots, where a later call looks for
+    the stored roots its spans continue (:func:`_stored_root_links`); inside the merge's transaction. ``staged``:
+    whether any staged step carries links, when the caller knows (``_stage_facts``)."""
+    if staged is None:
+        staged = holds(con, "links")
+    if staged:
+        con.execute(keep_linked_roots_sql("stage_steps"))
 
 
 def _found_targets(con: duckdb.DuckDBPyConnection,

@@ -12,10 +12,13 @@ from pathlib import Path
 import duckdb
 
 from ..exceptions import StoreError, StoreLockedError
+from ._linked_roots import keep_linked_roots_sql
 from ._transaction import transaction
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 TABLES = ("runs", "steps", "edges", "labels", "findings", "attributions", "quarantine")
+# Tables the store keeps for its own work, made from the others (a snapshot copies them; an export leaves them out).
+KEPT = ("linked_roots",)
 # Tables a Parquet export partitions by day, on this column.
 PARTITIONED = {"runs": "started_at", "steps": "started_at"}
 
@@ -30,6 +33,10 @@ MIGRATIONS: dict[int, list[str]] = {
         "UPDATE quarantine SET raw_bytes = octet_length(encode(raw)), raw_sha256 = sha256(raw) "
         "WHERE raw IS NOT NULL AND raw_sha256 IS NULL",
         "UPDATE quarantine SET occurrence = 1 WHERE occurrence IS NULL"],
+    # 3: the steps carrying one span link, by the span they link to (schema.sql's linked_roots, created empty
+    # before the migrations run), so that an ingest call finds the stored roots its spans continue without a
+    # scan of every step's attributes.
+    3: [keep_linked_roots_sql("steps")],
 }
 
 
@@ -138,7 +145,7 @@ def _check_catalog(con: duckdb.DuckDBPyConnection, target: str) -> None:
         "AND function_type IN ('macro', 'table_macro')").fetchall()})
     views = sorted({n for n, in con.execute(
         "SELECT view_name FROM system.main.duckdb_views() WHERE NOT internal AND NOT temporary").fetchall()}
-        & {*TABLES, "meta"})
+        & {*TABLES, *KEPT, "meta"})
     # A type named like one of DuckDB's (JSON: an extension's, not reserved) is taken for it in every cast: a
     # file defining json as INTEGER made every ingest fail on 'Could not convert string to INT32', as VARCHAR
     # it would change what the store's JSON comparisons see.
@@ -184,13 +191,14 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> int:
     """Create missing tables and run pending migrations; return the schema version."""
     with transaction(con, "creating or upgrading the store's schema"):
         version = schema_version(con)
+        # (the tables first, every one CREATE IF NOT EXISTS: a migration may fill a table a later version added)
+        for stmt in sql_statements("schema"):
+            con.execute(stmt)
         for target in range(version + 1, SCHEMA_VERSION + 1) if version else ():
             for stmt in MIGRATIONS[target]:
                 con.execute(stmt)
             con.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", [str(target)])
             version = target
-        for stmt in sql_statements("schema"):
-            con.execute(stmt)
         if version == 0:
             con.execute("INSERT INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
             version = SCHEMA_VERSION

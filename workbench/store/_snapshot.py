@@ -15,6 +15,7 @@ from pathlib import Path
 import duckdb
 
 from ._connection import TABLES, connect_file, ensure_schema
+from ._linked_roots import keep_linked_roots_sql
 from ._transaction import transaction
 
 _BATCH_ROWS = 100_000
@@ -34,6 +35,9 @@ def copy_tables(src: duckdb.DuckDBPyConnection, dst: duckdb.DuckDBPyConnection) 
                 dst.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _wb_snapshot_in")
             finally:
                 dst.unregister("_wb_snapshot_in")
+        # (made again from the copied steps, not copied: the source may be a store of an earlier schema opened
+        # read-only, or an export, which have none)
+        dst.execute(keep_linked_roots_sql("steps"))
 
 
 def snapshot_to_memory(src: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:

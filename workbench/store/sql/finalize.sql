@@ -241,6 +241,21 @@ UNION SELECT run_id FROM stage_labels
 UNION SELECT q.run_id FROM stage_quarantine q SEMI JOIN runs r ON r.run_id = q.run_id
       WHERE NOT EXISTS (SELECT 1 FROM quarantine x WHERE x.run_id = q.run_id AND x.file = q.file AND x.line = q.line);
 
+-- [section steps_before]
+-- The steps table's rows before this call: the steps this call inserts have row ids from here on. (left out when
+-- store_steps runs)
+SET VARIABLE wb_steps_before = (SELECT count(*) FROM steps);
+
+-- [section new_steps]
+-- (in place of old_steps and store_steps when no affected run can have been stored before, the driver's _HOLDS
+-- finding none of the staged runs in the runs table and no stored run moved in, unless the store and the call
+-- together hold fewer steps than the driver's SMALL_STORE_STEPS: _driver._steps_left_out)
+-- The steps of the affected runs are then the rows this call inserts: read by their row ids, not looked for in
+-- the store (a join on the steps table scanned it in each of root_said's parts, ~40 ms CPU a call at 2M stored
+-- steps, and a join on an empty old_runs still scanned it).
+CREATE OR REPLACE TEMP VIEW affected_steps AS
+SELECT s.* FROM steps s WHERE s.rowid >= getvariable('wb_steps_before');
+
 -- [section old_steps]
 -- (a store of more steps than the driver's SMALL_STORE_STEPS; a smaller one runs store_steps in its place)
 -- The affected runs the store held steps of before this call: those it holds a run row of (every merge writes
@@ -250,9 +265,6 @@ UNION SELECT q.run_id FROM stage_quarantine q SEMI JOIN runs r ON r.run_id = q.r
 CREATE OR REPLACE TEMP TABLE old_runs AS
 SELECT run_id FROM affected SEMI JOIN runs r ON r.run_id = affected.run_id
 UNION SELECT run_id FROM affected WHERE coalesce(getvariable('wb_moved'), false);
-
--- The steps table's rows before this call: the steps this call inserts have row ids from here on.
-SET VARIABLE wb_steps_before = (SELECT count(*) FROM steps);
 
 -- The steps of the affected runs, read without a scan of the store for runs it never held (a scan of the steps
 -- table costs a small call in proportion to the store: ~25 ms CPU each at 2M stored steps): every step of a

@@ -35,20 +35,20 @@ CREATE OR REPLACE TEMP MACRO merge_attributes(a, b) AS CASE
 CREATE OR REPLACE TEMP TABLE root_said AS
 WITH blind_ok_roots AS (
     SELECT r.run_id, r.step_id FROM run_roots r
-    JOIN steps s ON s.run_id = r.run_id AND s.step_id = r.step_id
+    JOIN affected_steps s ON s.run_id = r.run_id AND s.step_id = r.step_id
     WHERE s.status = 'ok' AND s.parent_id IS NULL AND contains(s.attributes, '.instrumentation.openai_agents')
       AND json_extract_string(s.attributes, '$."otel.scope.name"') IN (
           'openinference.instrumentation.openai_agents', 'opentelemetry.instrumentation.openai_agents')
 ), unset_roots AS (
     SELECT r.run_id, r.step_id FROM run_roots r
-    JOIN steps s ON s.run_id = r.run_id AND s.step_id = r.step_id
+    JOIN affected_steps s ON s.run_id = r.run_id AND s.step_id = r.step_id
     WHERE s.status = 'unset'
 ), near_rows AS (
     SELECT u.run_id, u.step_id AS root_id, c.status, c.attributes, false AS child, c.kind, c.started_at, c.seq
-    FROM unset_roots u JOIN steps c ON c.run_id = u.run_id AND c.step_id = u.step_id
+    FROM unset_roots u JOIN affected_steps c ON c.run_id = u.run_id AND c.step_id = u.step_id
     UNION ALL
     SELECT u.run_id, u.step_id AS root_id, c.status, c.attributes, true AS child, c.kind, c.started_at, c.seq
-    FROM unset_roots u JOIN steps c ON c.run_id = u.run_id AND c.parent_id = u.step_id
+    FROM unset_roots u JOIN affected_steps c ON c.run_id = u.run_id AND c.parent_id = u.step_id
 ), near AS MATERIALIZED (
     -- (what the parts below read of the attributes, read here: the roots and their children are held without
     -- them, 1.5M rows at 5M generated spans. task: OpenLLMetry's gen_ai.task.status of a workflow span,
@@ -101,7 +101,7 @@ WITH blind_ok_roots AS (
                        {'started': s.started_at IS NOT NULL, 'at': s.started_at,
                         'has_seq': s.seq IS NOT NULL, 'seq': s.seq}) AS l,
                bool_or(s.status = 'error' OR s.error IS NOT NULL) AS any_error
-        FROM steps s SEMI JOIN genai_roots g ON g.run_id = s.run_id
+        FROM affected_steps s SEMI JOIN genai_roots g ON g.run_id = s.run_id
         GROUP BY s.run_id)
 ), answered AS (
     SELECT g.run_id, g.root_id FROM genai_roots g JOIN genai_last l ON l.run_id = g.run_id
@@ -137,7 +137,7 @@ SELECT run_id, root_id, bool_or(failed) AS failed, bool_and(succeeded) AS succee
                            AND contains(s.attributes, '"openinference.span.kind"')))), false)},
                    {'started': s.started_at IS NOT NULL, 'at': s.started_at,
                     'has_seq': s.seq IS NOT NULL, 'seq': s.seq}).failed AS failed
-        FROM steps s SEMI JOIN blind_ok_roots x ON x.run_id = s.run_id
+        FROM affected_steps s SEMI JOIN blind_ok_roots x ON x.run_id = s.run_id
         GROUP BY s.run_id, s.kind = 'agent'
     ) a ON a.run_id = b.run_id
     WHERE a.failed

@@ -1,5 +1,5 @@
 -- The store's tables: the contract between ingest, detectors, attribution, thresholds and policy.
--- Schema version 2. Timestamps are UTC without zone. JSON columns hold the source's extra attributes.
+-- Schema version 3. Timestamps are UTC without zone. JSON columns hold the source's extra attributes.
 
 -- Key/value facts about the store itself (schema_version).
 CREATE TABLE IF NOT EXISTS meta (
@@ -62,6 +62,18 @@ CREATE TABLE IF NOT EXISTS steps (
     file        VARCHAR,
     line        BIGINT,
     order_hint  BIGINT
+);
+
+-- The steps that carry one span link (attribute otel.links), by the span they link to: the roots a span of a
+-- later call may continue (ingest/_links.py), found without reading every stored step's attributes (a scan that
+-- grew with the store, ~20 ms a call at 2M steps). Kept by the ingest and an export's merge as they store steps
+-- (store/_linked_roots.py); a superset: each row found is checked against its step, which may since have moved
+-- into another run or changed. Not exported: a store that merges an export makes its own.
+CREATE TABLE IF NOT EXISTS linked_roots (
+    run_id       VARCHAR NOT NULL,
+    step_id      VARCHAR NOT NULL,
+    linked_trace VARCHAR,
+    linked_span  VARCHAR
 );
 
 -- Dependencies between steps: 'parent' (span tree), 'handoff' (work passed to another agent),

@@ -39,6 +39,10 @@ SELECT kind FROM stage_steps WHERE contains(attributes, 'mcp.method.name');
 -- any step (_links._stored_root_links: a call that stages none has nothing to link to)
 SELECT 1 FROM stage_steps;
 
+-- [section links]
+-- a step carrying span links (_links.keep_linked_roots: the merge keeps it in the store's linked_roots)
+SELECT 1 FROM stage_steps WHERE contains(attributes, '"otel.links"');
+
 -- [section build]
 -- an Agent Framework workflow's build or run root (_workflow_build.join_build_traces)
 SELECT 1 FROM stage_steps WHERE parent_id IS NULL AND name IN ($build_span, $run_span);

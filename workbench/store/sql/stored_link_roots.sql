@@ -2,10 +2,23 @@
 -- link, to a span of another trace staged in this call: they continue that trace (ingest/_links.py). Read
 -- before the staged traces are moved, so the linked span is found under its own trace's id. The root's span
 -- kind is not stored: a messaging hop is told by its messaging.* attributes.
+
+-- [section found]
+-- The stored steps linking to a staged span, by the store's linked_roots (no scan of the steps' attributes):
+-- most calls find none, and the section below is not run.
+SELECT count(*) FROM linked_roots k
+WHERE EXISTS (SELECT 1 FROM stage_steps t WHERE t.run_id = k.linked_trace AND t.step_id = k.linked_span);
+
+-- [section roots]
+-- Those steps as they are now (linked_roots keeps more than it needs: a step moved or changed since).
 WITH roots AS (
-    SELECT run_id, step_id, attributes FROM steps
-    WHERE parent_id IS NULL AND json_exists(attributes, '$."otel.links"')
-      AND NOT json_exists(attributes, '$."otel.trace_id"')
+    SELECT s.run_id, s.step_id, s.attributes FROM steps s
+    SEMI JOIN (SELECT k.run_id, k.step_id FROM linked_roots k
+               WHERE EXISTS (SELECT 1 FROM stage_steps t WHERE t.run_id = k.linked_trace
+                                                           AND t.step_id = k.linked_span)) k
+           ON k.run_id = s.run_id AND k.step_id = s.step_id
+    WHERE s.parent_id IS NULL AND json_exists(s.attributes, '$."otel.links"')
+      AND NOT json_exists(s.attributes, '$."otel.trace_id"')
 ), one AS (
     SELECT run_id, step_id, attributes,
            json_extract_string(attributes, '$."otel.links"[0].trace_id') AS ltrace,
