@@ -17,6 +17,7 @@ from workbench.ingest import (
     _jsonio,
     _links,
     _mcp_served,
+    _message_tools,
     _same_call,
     _stage_checks,
     _step_agents,
@@ -89,7 +90,8 @@ def test_a_small_call_of_new_named_runs_leaves_out_the_comparisons(tmp_path: Pat
     # the store's steps), -2 since one chunk's tree reads affected and stage_new directly (no chunk_runs, no
     # chunk_new), -2 since the superseded and export-copy tables are not made when no section can fill them; -3
     # since no empty table is made for a left-out section that only that section or the counts read (stage_fuller,
-    # stage_completes, stage_fuller_stored); -2 since a small store's steps are read by a scan (no old_runs, no SET)
+    # stage_completes, stage_fuller_stored); -2 since a small store's steps are read by a scan (no old_runs, no SET; the tool calls
+    # read out of chat messages (_message_tools) ask their stage fact too, so they cost a call with none no statement)
     assert not any(s.startswith("ATTACH") for s in stmts)
     assert len(stmts) <= 63, len(stmts)
     # a few records given in memory stage in a temporary table too (121 statements at 2cae41c)
@@ -205,7 +207,7 @@ def _own_answer(con: duckdb.DuckDBPyConnection, fact: str) -> bool:
             "pair": _same_call.merge_same_calls, "llm_in_stored_run": _same_call.merge_same_calls,
             "tool_text": _tool_text_input.restore_tool_arguments,
             "mcp": _mcp_served.fold_served_calls, "staged": lambda c: _links.join_linked_runs(c, []),
-            "links": _links.keep_linked_roots,
+            "links": _links.keep_linked_roots, "message_tools": _message_tools.stage_message_tools,
             "build": lambda c: _workflow_build.join_build_traces(c, _links.StoredMoves()),
             "small_times": lambda c: _time_units.scale_integer_units(c, {})}[fact]
     try:
@@ -236,6 +238,7 @@ def test_each_steps_own_test_is_its_stage_fact() -> None:
         "tool_text, arguments given": [plain, {**plain, "step_id": "u", "kind": "tool", "tool": "f", "input": '{"q": 1}'}],
         "mcp server": [plain, {**plain, "step_id": "m", "kind": "tool", "attributes": '{"mcp.method.name": "x"}'}],
         "mcp client": [{**plain, "attributes": '{"mcp.method.name": "x"}'}],
+        "message_tools": [{**plain, "output": '{"tool_calls": [{"id": "c1", "function": {"name": "f"}}]}'}],
         "links": [{**plain, "parent_id": None, "attributes": '{"otel.links": [{"trace_id": "t", "span_id": "x"}]}'}],
         "build": [{**plain, "name": "workflow.build"}], "run": [{**plain, "name": "workflow.run"}],
         "small_times": [{**plain, "start_ns": 1_767_225_600, "end_ns": 1_767_225_601}],

@@ -488,7 +488,7 @@ def _run_ingest(con: duckdb.DuckDBPyConnection, source: Any, fmt: str | None, pr
             served, stage.mcp_served_stored = fold_served_calls(con)
             rewrites += served
             facts.changed()
-        derived, found = stage_message_tools(con)
+        derived, found = (0, []) if facts.nothing_for("message_tools") else stage_message_tools(con)
         if derived:
             stage.read += derived  # (calls read out of the messages: records too, stored or quarantined)
             rewrites += found

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import duckdb
 
+from ._call_shapes import MARKERS
 from ._stage_checks import all_facts_sql
 from ._time_units import SMALL_PARAMS
 from ._workflow_build import BUILD_PARAMS
@@ -20,7 +21,7 @@ class StageFacts:
     """The answers of every section of ``stage_facts.sql``; :meth:`nothing_for` is true only while they hold."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
-        rows = con.execute(all_facts_sql(), {**BUILD_PARAMS, **SMALL_PARAMS}).fetchall()
+        rows = con.execute(all_facts_sql(), {**BUILD_PARAMS, **SMALL_PARAMS, "markers": "|".join(MARKERS)}).fetchall()
         self._held = {name: bool(n) for name, n in rows}
         self._fresh = True
 

@@ -43,6 +43,18 @@ SELECT 1 FROM stage_steps;
 -- a step carrying span links (_links.keep_linked_roots: the merge keeps it in the store's linked_roots)
 SELECT 1 FROM stage_steps WHERE contains(attributes, '"otel.links"');
 
+-- [section message_tools]
+-- a model step whose output may ask for a tool ($markers: _call_shapes.MARKERS joined by |) in a run that stages
+-- no tool or hand-off step, or a CrewAI tool failure row (_message_tools.stage_message_tools: its `asked` rows)
+SELECT 1 FROM stage_steps s
+ANTI JOIN (SELECT DISTINCT run_id FROM stage_steps WHERE kind IN ('tool', 'handoff') AND run_id IS NOT NULL) t
+ON t.run_id = s.run_id
+WHERE s.kind = 'llm' AND s.run_id IS NOT NULL AND s.step_id IS NOT NULL AND s.output IS NOT NULL
+  AND regexp_matches(s.output, $markers)
+UNION ALL
+SELECT 1 FROM stage_steps WHERE kind = 'chain' AND status = 'error' AND tool IS NOT NULL
+                            AND contains(attributes, '"tool_failure_detected"');
+
 -- [section build]
 -- an Agent Framework workflow's build or run root (_workflow_build.join_build_traces)
 SELECT 1 FROM stage_steps WHERE parent_id IS NULL AND name IN ($build_span, $run_span);
