@@ -9,7 +9,10 @@ the one the equivalent list of dicts gives.
 
 from __future__ import annotations
 
+import json
 import math
+import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -162,3 +165,21 @@ def test_two_columns_of_one_name_are_a_type_error() -> None:
 def test_an_empty_frame_reads_nothing() -> None:
     report = wb.open().ingest(pd.DataFrame(columns=["run_id", "step_id"]), progress=False)
     assert (report.read, report.stored, report.quarantined) == (0, 0, 0)
+
+
+def test_a_pandas_another_thread_is_importing_is_not_asked_for_its_classes(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """``workbench investigate`` imports pandas in a background thread while it ingests: pandas is then in
+    sys.modules before its names are, and asking it for DataFrame raised "partially initialized module 'pandas'
+    has no attribute 'DataFrame'" in the CLI (the ingest's check of what it was given)."""
+    import types
+
+    half = types.ModuleType("pandas")   # (a module whose __init__ has not reached its classes yet)
+    monkeypatch.setitem(sys.modules, "pandas", half)
+    path = tmp_path / "r.jsonl"
+    path.write_text(json.dumps({"run_id": "r", "step_id": "s", "agent": "a", "kind": "llm"}) + "\n")
+    ws = wb.open()
+    assert ws.ingest(path, progress=False).stored == 1
+    report = ws.ingest([{"run_id": "q", "step_id": "s", "agent": "a", "kind": "llm", "latency_ms": 2.0}],
+                       progress=False)
+    assert (report.read, report.stored) == (1, 1)

@@ -20,10 +20,17 @@ _PLAIN = frozenset({str, int, bool, dict, list, type(None)})
 _MISSING_CLASSES = frozenset({"NAType", "NaTType"})
 
 
+def loaded(module: str, name: str) -> Any:
+    """``module.name`` if ``module`` is loaded and already defines it, else None (never imported here). A module
+    another thread is importing is in ``sys.modules`` before its names are (``workbench investigate`` imports
+    pandas in the background while it ingests): ``sys.modules["pandas"].DataFrame`` then raises."""
+    return getattr(sys.modules.get(module), name, None)
+
+
 def is_frame(source: Any) -> bool:
     """Whether ``source`` is a pandas DataFrame (pandas is only looked at when the caller loaded it)."""
-    pd = sys.modules.get("pandas")
-    return pd is not None and isinstance(source, pd.DataFrame)
+    frame = loaded("pandas", "DataFrame")
+    return frame is not None and isinstance(source, frame)
 
 
 def _missing(value: Any) -> bool:
@@ -32,7 +39,7 @@ def _missing(value: Any) -> bool:
     if value.__class__.__name__ in _MISSING_CLASSES:
         return True
     np = sys.modules.get("numpy")
-    if np is not None and isinstance(value, (np.floating, np.datetime64, np.timedelta64)):
+    if loaded("numpy", "isnat") is not None and isinstance(value, (np.floating, np.datetime64, np.timedelta64)):
         return bool(np.isnan(value)) if isinstance(value, np.floating) else bool(np.isnat(value))
     return False
 
@@ -43,11 +50,11 @@ def _python(value: Any) -> Any:
     if isinstance(value, datetime):        # (a pandas Timestamp is one; a naive time is read as UTC)
         return value.isoformat()
     np = sys.modules.get("numpy")
-    if np is None:
+    if loaded("numpy", "ndarray") is None:
         return value
     if isinstance(value, np.datetime64):
-        pd = sys.modules.get("pandas")
-        return pd.Timestamp(value).isoformat() if pd is not None else str(value)
+        timestamp = loaded("pandas", "Timestamp")
+        return timestamp(value).isoformat() if timestamp is not None else str(value)
     if isinstance(value, (np.generic, np.ndarray)):
         return value.tolist()
     return value

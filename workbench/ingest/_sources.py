@@ -11,19 +11,18 @@ or a bytearray each of its items, a pandas Series each of its values; ``ws.inges
 from __future__ import annotations
 
 import os
-import sys
 from typing import Any
 
 from ..exceptions import InvalidParameterError
-from ._frame_records import frame_records, is_frame
+from ._frame_records import frame_records, is_frame, loaded
 
 _WHAT = ("ws.ingest reads a path, a folder or a glob (str or os.PathLike), a list of them, or records in memory "
          "(a list or iterable of dicts, a pandas DataFrame)")
 
 
 def _series(source: Any) -> bool:
-    pd = sys.modules.get("pandas")
-    return pd is not None and isinstance(source, pd.Series)
+    series = loaded("pandas", "Series")
+    return series is not None and isinstance(source, series)
 
 
 def _content_bytes(source: bytes) -> bool:
