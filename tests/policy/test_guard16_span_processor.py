@@ -374,11 +374,16 @@ def test_real_framework_traces_played_through_the_sdk_decide_as_the_backtest(tra
     ws.ingest(path, progress=False)
     for run_id in ws.runs()["run_id"]:
         ws.label(run_id, outcome="failure")
+    # (a tool call no span traced, read out of the chat messages at ingest (ingest/_message_tools.py: OpenLLMetry's
+    # CrewAI), is a step of the store that the span guard never sees: the backtest judges it, the live guard
+    # cannot, and the README says so)
+    unseen = {s for (s,) in ws.sql("SELECT step_id FROM steps WHERE contains(attributes, ?)",
+                                   ["workbench.tool_call_from"]).fetchall()}
     decided = 0
     for policy in (POLICIES["hitl"], Policy(breakers=Breakers(max_run_latency_ms=50.0)),
                    Policy(loops=Loops(max_repeated_replies=1)), Policy(budgets=Budgets(max_tool_calls_run=1))):
         said = {(r, s, a, rule) for r, s, _q, _p, a, rule in wb.backtest(policy, ws, steps=True).steps.itertuples(
-            index=False, name=None) if a != "allow"}
+            index=False, name=None) if a != "allow" and s not in unseen}
         heard: list[SpanDecision] = []
         replay(path, [GuardSpanProcessor(policy, on_cut=heard.append, on_escalate=heard.append)])
         assert {(e.run_id, e.step_id, e.action, e.rule) for e in heard} == said
