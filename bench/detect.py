@@ -23,6 +23,7 @@ import argparse
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -158,10 +159,14 @@ def main() -> None:
     print("|---|---|---|---|---|---|---|---|---|---|")
     for size in args.sizes:
         with tempfile.TemporaryDirectory() as tmp:
-            db = str(Path(tmp) / "bench.duckdb")
-            _run(sys.executable, ["--fill", db, str(size)], True)
+            # (filled by the oldest code, and each run given its own copy: a newer release migrates the store it
+            # opens to its schema, which an older one then refuses)
+            filled = str(Path(tmp) / "filled.duckdb")
+            _run(runs[-1][1], ["--fill", filled, str(size)], runs[-1][2])
             dumps = []
             for label, python, own in runs:
+                db = str(Path(tmp) / f"bench-{len(dumps)}.duckdb")
+                shutil.copyfile(filled, db)
                 extra = ["--all-only"] if args.all_only else []
                 dumps.append(str(Path(tmp) / f"findings-{len(dumps)}.parquet"))
                 res = json.loads(_run(python, ["--child", db, *extra, "--dump", dumps[-1]], own).strip().splitlines()[-1])
