@@ -35,3 +35,21 @@ def test_a_run_with_no_step_stored_still_answers_empty(ws: wb.Workspace) -> None
 def test_label_names_the_parameter(ws: wb.Workspace) -> None:
     with pytest.raises(wb.InvalidParameterError, match=r"ws.label: run_id: no run 'nope' in this store"):
         ws.label("nope", outcome="failure")
+
+
+@pytest.mark.parametrize("where", ["timeline_data", "handoff_data"])
+def test_the_charts_data_names_a_run_id_the_store_does_not_hold(ws: wb.Workspace, where: str) -> None:
+    # (an empty frame drew an empty timeline for a mistyped id; a held run with no hand-off still answers empty)
+    fn = getattr(wb.plots, where)
+    with pytest.raises(wb.InvalidParameterError, match=rf"{where}: run_id: no run 'proc-s2-00000' in this store"):
+        fn(ws, "proc-s2-00000")
+    assert len(wb.plots.timeline_data(ws, "proc-s2-000000")) > 0
+    assert fn(ws, "bare").empty
+
+
+def test_the_blame_model_names_the_run_ids_the_store_does_not_hold(ws: wb.Workspace) -> None:
+    model = wb.BlameModel.pretrained()
+    with pytest.raises(wb.InvalidParameterError,
+                       match=r"BlameModel.predict: run_ids: no run 'nope', 'proc-s2-00000' in this store"):
+        model.predict(ws, ["proc-s2-000000", "proc-s2-00000", "nope"])
+    assert model.predict(ws, iter(["proc-s2-000000"]))["run_id"].tolist() == ["proc-s2-000000"]

@@ -27,7 +27,7 @@ from threadpoolctl import threadpool_limits
 
 from ..exceptions import InvalidParameterError, WorkbenchError
 from ..store._own_connection import fetch
-from ..store._run_scope import run_id_list
+from ..store._run_scope import known_run_ids, run_id_list
 from ._blame_explain import explain_run
 from ._blame_params import _int, _int_or_none, _real, run_weights, system_weights
 from ._calibration import PlattCalibration, agent_evidence, calibration_rows
@@ -604,6 +604,8 @@ class BlameModel(PersistMixin, BaseEstimator):
 
     def _predict(self, ws, run_ids: Iterable[str] | None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:  # noqa: ANN001
         check_is_fitted(self, "step_model_")
+        if run_ids is not None:
+            run_ids = known_run_ids(ws, run_ids, "BlameModel.predict")
         X = self.frame(ws, run_ids)
         steps, agents = self.rank_frame(X)
         out = verdicts(steps, agents.assign(share=agents["confidence"]), self.uncertain_below)

@@ -35,8 +35,10 @@ def _bins(bins: int) -> int:
 def timeline_data(ws: Workspace, run_id: str, max_steps: int = MAX_STEPS) -> pd.DataFrame:
     """The moves of ``run_id`` in order with ``flagged`` / ``built_on_fault`` / ``detectors``
     from the findings table (at most ``max_steps`` of them)."""
-    return fetch_df(ws.con, _sql("timeline"), {"run_id": one_run_id(run_id, "timeline_data"),
-                                              "max_steps": int(max_steps)})
+    run_id = one_run_id(run_id, "timeline_data")
+    # (a run id the store does not hold raises, as ws.steps does: a mistyped id drew an empty timeline)
+    return ws._of_known_run(fetch_df(ws.con, _sql("timeline"), {"run_id": run_id, "max_steps": int(max_steps)}),
+                            run_id, "timeline_data")
 
 
 def raised(steps: pd.DataFrame) -> pd.Series:
@@ -58,8 +60,9 @@ def has_text(value: object) -> bool:
 
 def handoff_data(ws: Workspace, run_id: str, max_steps: int = MAX_STEPS) -> pd.DataFrame:
     """Hand-offs between agents of ``run_id``: source and destination agent and time."""
-    return fetch_df(ws.con, _sql("handoffs"), {"run_id": one_run_id(run_id, "handoff_data"),
-                                              "max_steps": int(max_steps)})
+    run_id = one_run_id(run_id, "handoff_data")
+    return ws._of_known_run(fetch_df(ws.con, _sql("handoffs"), {"run_id": run_id, "max_steps": int(max_steps)}),
+                            run_id, "handoff_data")
 
 
 def histogram_data(ws: Workspace, signal: str = "entropy", bins: int = 30, agent: str | None = None,

@@ -16,6 +16,8 @@ from typing import Any
 
 import duckdb
 
+from ..exceptions import InvalidParameterError
+
 # A table name is the package's own constant, never a caller's text: checked, as it is the one thing
 # formatted into the statements below.
 _TABLE = re.compile(r"_?[a-z][a-z0-9_]*\Z")
@@ -45,6 +47,19 @@ def run_id_list(runs: Iterable[Any]) -> list[str]:
         raise TypeError(f"run ids must be a list of run ids, not the string {str(runs)[:80]!r}: "
                         f"pass [{str(runs)[:80]!r}] for that one run")
     return [r if isinstance(r, str) else str(r) for r in runs]
+
+
+def known_run_ids(ws: Any, runs: Iterable[Any], where: str) -> list[str]:
+    """``runs`` as :func:`run_id_list` reads them, or InvalidParameterError naming ``where`` and the ids the store
+    of ``ws`` does not hold (a mistyped id answered as a run with nothing to say)."""
+    ids = run_id_list(runs)
+    missing = [r for (r,) in ws.con.execute(
+        "SELECT DISTINCT r FROM (SELECT unnest($runs) AS r) ANTI JOIN runs ON runs.run_id = r ORDER BY r LIMIT 6",
+        {"runs": ids}).fetchall()] if ids else []
+    if missing:
+        more = ", ..." if len(missing) > 5 else ""
+        raise InvalidParameterError(f"{where}: run_ids: no run {', '.join(map(repr, missing[:5]))}{more} in this store")
+    return ids
 
 
 def one_run_id(run_id: Any, where: str) -> str:
