@@ -19,6 +19,7 @@ import argparse
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -108,13 +109,20 @@ def main() -> None:
         return _child(a.child)
     print("load average at start:", os.getloadavg())
     with tempfile.TemporaryDirectory() as tmp:
-        db = str(Path(tmp) / "chat.duckdb")
-        subprocess.run([sys.executable, __file__, "--fill", db, str(a.runs)], check=True,
-                       env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])})
+        filled = str(Path(tmp) / "chat.duckdb")
         codes = [("this tree", sys.executable, True)]
         if a.baseline_python:
             codes.append(("baseline", a.baseline_python, False))
-        rows = [(name, _run(py, ["--child", db], own)) for name, py, own in codes]
+        # (filled by the oldest code, each child given its own copy: a newer release migrates a store it opens to
+        # its schema, which an older one then refuses)
+        own_tree = {"PYTHONPATH": str(Path(__file__).resolve().parents[1])} if codes[-1][2] else {}
+        subprocess.run([codes[-1][1], __file__, "--fill", filled, str(a.runs)], check=True,
+                       env={**os.environ, **own_tree})
+        rows = []
+        for i, (name, py, own) in enumerate(codes):
+            db = str(Path(tmp) / f"chat-{i}.duckdb")
+            shutil.copyfile(filled, db)
+            rows.append((name, _run(py, ["--child", db], own)))
     base = rows[-1][1]["seconds"] if a.baseline_python else None
     print("| steps | input MB | code | seconds | steps/s | CPU s | findings | peak RSS MB | time ratio |")
     print("|---|---|---|---|---|---|---|---|---|")

@@ -21,6 +21,7 @@ import argparse
 import json
 import os
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -76,12 +77,16 @@ def main() -> None:
     print("|---|---|---|---|---|---|---|---|")
     for size in args.sizes:
         with tempfile.TemporaryDirectory() as tmp:
+            # (filled by the oldest code, each child given a fresh copy: a newer release migrates a store it opens
+            # to its schema, which an older one then refuses)
+            filled = str(Path(tmp) / "filled.duckdb")
             db = str(Path(tmp) / "bench.duckdb")
-            subprocess.run([sys.executable, str(fill), "--fill", db, str(size)], check=True)
+            subprocess.run([codes[-1][1], str(fill), "--fill", filled, str(size)], check=True)
             for call in CALLS:
                 cpus: dict[str, list[float]] = {label: [] for label, _, _ in codes}
                 for _ in range(args.pairs):
                     for label, python, own in codes:
+                        shutil.copyfile(filled, db)
                         row = _run(python, ["--child", db, call], own)
                         cpus[label].append(row["cpu"])
                         load = "/".join(f"{x:.1f}" for x in os.getloadavg())

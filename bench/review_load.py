@@ -95,7 +95,8 @@ def main() -> None:
     for size in args.sizes:
         store = work / f"store_{size}.duckdb"
         if not store.exists():
-            subprocess.run([sys.executable, __file__, "--build", size, "--one", str(store)], check=True)
+            # (built by the oldest code: a newer release migrates a store to its schema, which an older one refuses)
+            subprocess.run([sides.get("A", sys.executable), __file__, "--build", size, "--one", str(store)], check=True)
         for i, side in enumerate(order):
             copy = work / f"copy_{side}.duckdb"
             shutil.copyfile(store, copy)
