@@ -28,6 +28,7 @@ import duckdb
 from ..store._connection import sql_sections
 from ._call_shapes import MARKERS, RESULT_MARKERS, tool_calls, tool_results
 from ._json_text import json_or_text
+from ._stage_checks import check_sql
 
 FROM_KEY = "workbench.tool_call_from"
 # What CrewAI hands its model for a tool that raised (agent_executor.py, agent_utils.py: f"Error executing tool:
@@ -58,7 +59,7 @@ def _asked(con: duckdb.DuckDBPyConnection) -> tuple[dict[tuple[str, str], tuple]
     """Each call id asked for by a staged model step, with the first model step (by start) that asked; whether
     CrewAI failure rows are staged; and the runs of those steps whose root is not staged."""
     calls: dict[tuple[str, str], tuple] = {}
-    rows = con.execute(_sql()["asked"][0], {"markers": "|".join(MARKERS)}).fetchall()
+    rows = con.execute(check_sql("message_tools"), {"markers": "|".join(MARKERS)}).fetchall()
     failure_rows = any(r[0] is None for r in rows)
     rootless = {r[0] for r in rows if r[0] is not None and not r[11]}
     for row in sorted((r for r in rows if r[0] is not None), key=lambda r: (r[4] is None, r[4] or 0, r[1])):

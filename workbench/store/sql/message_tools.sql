@@ -1,28 +1,8 @@
 -- Tool calls found only in the chat messages (ingest/_message_tools.py): some instrumentations trace a model's
 -- calls and never the tools it asks for (OpenLLMetry's CrewAI instrumentation: the calls and their results are in
 -- the messages only), so such a run had no tool step. Each statement reads the stage; the Python module parses
--- the messages and stages a tool step for each call no span of the run traced.
-
--- [section asked]
--- The staged LLM steps whose output may ask for a tool ($markers: _call_shapes.MARKERS joined by |), in runs
--- that stage no tool or hand-off step: a run whose instrumentation traces the calls has them as spans, and a
--- call asked for there with no span of its own was traced otherwise (an OpenAI Agents hand-off's
--- transfer_to_writer is its handoff span, a CrewAI delegation the coworker's agent span), not left out. (Those
--- runs first, by a cheap anti-join: the outputs of the others are never searched.)
--- One statement asks both what this file's steps do (a call adds one statement to every ingest call, as few as
--- it can): a row per model step that may ask, and one row with no step when failure_rows below has work.
--- The last column: whether the run's root is staged too (a trace split over calls: see the traced section).
-WITH traced AS (SELECT DISTINCT run_id FROM stage_steps WHERE kind IN ('tool', 'handoff') AND run_id IS NOT NULL),
-rooted AS (SELECT DISTINCT run_id FROM stage_steps WHERE parent_id IS NULL AND run_id IS NOT NULL)
-SELECT s.run_id, step_id, parent_id, agent, start_ns, end_ns, output, file, line, source, order_hint,
-       r.run_id IS NOT NULL
-FROM stage_steps s ANTI JOIN traced t ON t.run_id = s.run_id LEFT JOIN rooted r ON r.run_id = s.run_id
-WHERE kind = 'llm' AND s.run_id IS NOT NULL AND step_id IS NOT NULL AND output IS NOT NULL
-  AND regexp_matches(output, $markers)
-UNION ALL
-SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
-WHERE EXISTS (SELECT 1 FROM stage_steps WHERE kind = 'chain' AND status = 'error' AND tool IS NOT NULL
-                                           AND contains(attributes, '"tool_failure_detected"'));
+-- the messages and stages a tool step for each call no span of the run traced. Its first statement, the model
+-- steps that may ask, is stage_facts.sql's message_tools section (the step's "anything to do?" and its rows).
 
 -- [section answered]
 -- The staged LLM steps of those runs whose input may hand a tool's result back ($result_markers).

@@ -44,16 +44,26 @@ SELECT 1 FROM stage_steps;
 SELECT 1 FROM stage_steps WHERE contains(attributes, '"otel.links"');
 
 -- [section message_tools]
--- a model step whose output may ask for a tool ($markers: _call_shapes.MARKERS joined by |) in a run that stages
--- no tool or hand-off step, or a CrewAI tool failure row (_message_tools.stage_message_tools: its `asked` rows)
-SELECT 1 FROM stage_steps s
-ANTI JOIN (SELECT DISTINCT run_id FROM stage_steps WHERE kind IN ('tool', 'handoff') AND run_id IS NOT NULL) t
-ON t.run_id = s.run_id
-WHERE s.kind = 'llm' AND s.run_id IS NOT NULL AND s.step_id IS NOT NULL AND s.output IS NOT NULL
-  AND regexp_matches(s.output, $markers)
+-- (_message_tools.stage_message_tools reads these rows: the calls it may stage)
+-- The staged LLM steps whose output may ask for a tool ($markers: _call_shapes.MARKERS joined by |), in runs
+-- that stage no tool or hand-off step: a run whose instrumentation traces the calls has them as spans, and a
+-- call asked for there with no span of its own was traced otherwise (an OpenAI Agents hand-off's
+-- transfer_to_writer is its handoff span, a CrewAI delegation the coworker's agent span), not left out. (Those
+-- runs first, by a cheap anti-join: the outputs of the others are never searched.)
+-- One statement asks both what the step may do: a row per model step that may ask, and one row with no step
+-- when message_tools.sql's failure_rows has work. The last column: whether the run's root is staged too (a
+-- trace split over calls: message_tools.sql's traced section).
+WITH traced AS (SELECT DISTINCT run_id FROM stage_steps WHERE kind IN ('tool', 'handoff') AND run_id IS NOT NULL),
+rooted AS (SELECT DISTINCT run_id FROM stage_steps WHERE parent_id IS NULL AND run_id IS NOT NULL)
+SELECT s.run_id, step_id, parent_id, agent, start_ns, end_ns, output, file, line, source, order_hint,
+       r.run_id IS NOT NULL
+FROM stage_steps s ANTI JOIN traced t ON t.run_id = s.run_id LEFT JOIN rooted r ON r.run_id = s.run_id
+WHERE kind = 'llm' AND s.run_id IS NOT NULL AND step_id IS NOT NULL AND output IS NOT NULL
+  AND regexp_matches(output, $markers)
 UNION ALL
-SELECT 1 FROM stage_steps WHERE kind = 'chain' AND status = 'error' AND tool IS NOT NULL
-                            AND contains(attributes, '"tool_failure_detected"');
+SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+WHERE EXISTS (SELECT 1 FROM stage_steps WHERE kind = 'chain' AND status = 'error' AND tool IS NOT NULL
+                                           AND contains(attributes, '"tool_failure_detected"'));
 
 -- [section build]
 -- an Agent Framework workflow's build or run root (_workflow_build.join_build_traces)
