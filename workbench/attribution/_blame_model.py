@@ -92,7 +92,9 @@ class BlameModel(PersistMixin, BaseEstimator):
         culprit step; scored against the shipped model and not better: it favours the agent with
         the most moves, bench/protocol_blame35.md), or by their earliest move among the run's moves within
         ``flag_margin`` log-odds of its best (``"first_flagged"``: a failure is decided by its first mistake, and
-        the moves that build on it look almost as bad, later; bench/protocol_blame39.md).
+        the moves that build on it look almost as bad, later; scored against the shipped model with a margin of
+        0.25 and not better: +7 of 813 across held-out systems, -1 of 58 on Hand-Crafted and a worse-calibrated
+        confidence, bench/protocol_blame39.md).
     flag_margin : float
         With ``agent_aggregation="first_flagged"``, how far (in log-odds, >= 0) below the run's best move a
         move still counts as flagged. 0: the agent of the best move, as ``"max"`` (ties: the earlier move).
@@ -195,7 +197,8 @@ class BlameModel(PersistMixin, BaseEstimator):
         but, fitted on short runs, failed on long ones; the second lost on most systems. ``"rank"`` and
         ``"scaled"`` (bench/protocol_blame38.md) gained across held-out systems too and failed on Hand-Crafted
         as ``"standardise"`` did, on its short runs as well. ``"rank_beside"`` keeps the raw feature and adds
-        ``"rank"``'s column beside it (bench/protocol_blame39.md, with ``contrast_features``).
+        ``"rank"``'s column beside it (bench/protocol_blame39.md, with ``contrast_features``: scored against the
+        shipped model and not better, it lost 2 decisive steps of 126 in Alg-Gen CV and the long-run systems).
     contrast_features : None or list of str
         The features ``run_contrast`` applies to (None: every feature of the model); the others stay raw.
         Each must be one of the model's features.
