@@ -139,7 +139,7 @@ def test_not_fitted_raises(test_ws) -> None:
     ("max_depth", -3, "'max_depth' must be None or an int >= 1 (got -3)"),
     ("learning_rate", 0.0, "'learning_rate' must be a float in (0, 1] (got 0.0)"),
     ("n_estimators", 2.5, "'n_estimators' must be an int >= 1 (got 2.5)"),
-    ("agent_aggregation", "mean", "'agent_aggregation' must be one of 'max', 'sum', 'mass', 'noisy_or' (got 'mean')"),
+    ("agent_aggregation", "mean", "'agent_aggregation' must be one of 'max', 'sum', 'mass', 'noisy_or', 'first_flagged' (got 'mean')"),
     ("estimator", "forest", "'estimator' must be one of 'linear', 'trees' (got 'forest')"),
     ("C", 0, "'C' must be a float > 0 (got 0)"),
     ("features", ["latency", "no_such"], "'features' must be None, 'portable'"),

@@ -71,7 +71,8 @@ def explain_run(model: BlameModel, ws, run_id: str) -> pd.DataFrame:  # noqa: AN
 
 
 def _explain_agents(aggregation: str, long: pd.DataFrame, base: float) -> pd.DataFrame:
-    if aggregation in ("max", "mass", "noisy_or"):   # "mass", "noisy_or": its best move is its largest term
+    # "mass", "noisy_or": its best move is its largest term; "first_flagged": its score is its best move's
+    if aggregation in ("max", "mass", "noisy_or", "first_flagged"):
         best = long.loc[long.groupby("agent", dropna=False)["output"].idxmax(), ["agent", "step_id"]]
         out = long.merge(best, on=["agent", "step_id"])[["agent", "step_id", "feature", "value", "shap",
                                                            "base_value", "output"]]

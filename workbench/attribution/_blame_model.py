@@ -84,13 +84,20 @@ class BlameModel(PersistMixin, BaseEstimator):
         5-fold CV, and a few robust directions carry over to unseen systems better.
     C : float
         Inverse L2 strength of the linear scorer (> 0).
-    agent_aggregation : {"max", "sum", "mass", "noisy_or"}
+    agent_aggregation : {"max", "sum", "mass", "noisy_or", "first_flagged"}
         How agents are ranked: by their best move's score, by the sum of their moves' scores, by
         their share of the run's softmax over its moves' log-odds (``"mass"``: the probability that
         the decisive move is one of theirs, the evidence the calibrated confidence reads), or by
         ``1 - prod(1 - p)`` over their moves' scores (``"noisy_or"``: at least one of their moves is a
         culprit step; scored against the shipped model and not better: it favours the agent with
-        the most moves, bench/protocol_blame35.md).
+        the most moves, bench/protocol_blame35.md), or by their earliest move among the run's moves within
+        ``flag_margin`` log-odds of its best (``"first_flagged"``: a failure is decided by its first mistake, and
+        the moves that build on it look almost as bad, later; scored against the shipped model with a margin of
+        0.25 and not better: +7 of 813 across held-out systems, -1 of 58 on Hand-Crafted and a worse-calibrated
+        confidence, bench/protocol_blame39.md).
+    flag_margin : float
+        With ``agent_aggregation="first_flagged"``, how far (in log-odds, >= 0) below the run's best move a
+        move still counts as flagged. 0: the agent of the best move, as ``"max"`` (ties: the earlier move).
     features : None, "portable" or list of str
         Features to use: all of :data:`ALL_FEATURES` but the opt-in groups (None), those any
         multi-agent log has, text-only ones included (``"portable"``: no timing, tokens or
@@ -189,7 +196,12 @@ class BlameModel(PersistMixin, BaseEstimator):
         shipped model and not better (bench/protocol_blame37.md): the first gained across held-out systems
         but, fitted on short runs, failed on long ones; the second lost on most systems. ``"rank"`` and
         ``"scaled"`` (bench/protocol_blame38.md) gained across held-out systems too and failed on Hand-Crafted
-        as ``"standardise"`` did, on its short runs as well.
+        as ``"standardise"`` did, on its short runs as well. ``"rank_beside"`` keeps the raw feature and adds
+        ``"rank"``'s column beside it (bench/protocol_blame39.md, with ``contrast_features``: scored against the
+        shipped model and not better, it lost 2 decisive steps of 126 in Alg-Gen CV and the long-run systems).
+    contrast_features : None or list of str
+        The features ``run_contrast`` applies to (None: every feature of the model); the others stay raw.
+        Each must be one of the model's features.
     step_rule : {"top", "named_agent"}
         The decisive step: the run's top-scoring move (``"top"``, default), or the best move of the
         agent named culprit (``"named_agent"``: the verdict's step is always one of its agent's moves).
@@ -245,8 +257,9 @@ class BlameModel(PersistMixin, BaseEstimator):
     _param_checks: dict[str, tuple[Callable[[Any], bool], str]] = {
         "estimator": (lambda v: v in ("linear", "trees"), "one of 'linear', 'trees'"),
         "C": (_real(0.0, closed_low=False), "a float > 0"),
-        "agent_aggregation": (lambda v: v in ("max", "sum", "mass", "noisy_or"),
-                              "one of 'max', 'sum', 'mass', 'noisy_or'"),
+        "agent_aggregation": (lambda v: v in ("max", "sum", "mass", "noisy_or", "first_flagged"),
+                              "one of 'max', 'sum', 'mass', 'noisy_or', 'first_flagged'"),
+        "flag_margin": (_real(0.0), "a float >= 0"),
         "features": (_features_ok, "None, 'portable', or a non-empty list of feature names or groups"),
         "n_estimators": (_int(1), "an int >= 1"),
         "learning_rate": (_real(0.0, 1.0, closed_low=False), "a float in (0, 1]"),
@@ -267,7 +280,11 @@ class BlameModel(PersistMixin, BaseEstimator):
         "listwise_steps": (lambda v: isinstance(v, bool), "True or False"),
         "credit_tools": (lambda v: isinstance(v, bool), "True or False"),
         "step_rule": (lambda v: v in ("top", "named_agent"), "'top' or 'named_agent'"),
-        "run_contrast": (lambda v: v is None or v in RUN_CONTRASTS, "None, 'standardise', 'deviation', 'rank' or 'scaled'"),
+        "run_contrast": (lambda v: v is None or v in RUN_CONTRASTS,
+                         "None, 'standardise', 'deviation', 'rank', 'scaled' or 'rank_beside'"),
+        "contrast_features": (lambda v: v is None or (isinstance(v, list | tuple) and len(v) > 0
+                                                      and all(isinstance(x, str) for x in v)),
+                              "None or a non-empty list of feature names"),
         "prior": (lambda v: v is None or v == "pretrained", "None or 'pretrained'"),
         "detect": (lambda v: isinstance(v, bool) or v == "auto", "'auto', True or False"),
         "random_state": (_int_or_none(0), "None or an int >= 0"),
@@ -283,7 +300,8 @@ class BlameModel(PersistMixin, BaseEstimator):
                  detect: str | bool = "auto", random_state: int | None = 0, n_jobs: int | None = 1,
                  listwise_weight: float = 0.0, listwise_steps: bool = False, step_rule: str = "top",
                  credit_tools: bool = False, unfamiliar_below: float = UNFAMILIAR_BELOW,
-                 run_contrast: str | None = None) -> None:
+                 run_contrast: str | None = None, flag_margin: float = 0.25,
+                 contrast_features: list[str] | None = None) -> None:
         self.estimator = estimator
         self.C = C
         self.agent_aggregation = agent_aggregation
@@ -312,6 +330,8 @@ class BlameModel(PersistMixin, BaseEstimator):
         self.credit_tools = credit_tools
         self.unfamiliar_below = unfamiliar_below
         self.run_contrast = run_contrast
+        self.flag_margin = flag_margin
+        self.contrast_features = contrast_features
 
     # -- parameters -------------------------------------------------------------------------
     def _validate(self) -> None:
@@ -322,6 +342,10 @@ class BlameModel(PersistMixin, BaseEstimator):
         if self.listwise_weight and self.estimator != "linear":
             raise InvalidParameterError(f"'listwise_weight' needs estimator='linear' (got {self.estimator!r} "
                                         f"with listwise_weight={self.listwise_weight!r})")
+        unknown = sorted(set(self.contrast_features or ()) - set(self._feature_list()))
+        if unknown:
+            raise InvalidParameterError(f"'contrast_features' names {unknown}, not features of this model "
+                                        f"(features={self.features!r})")
 
     def _feature_list(self) -> list[str]:
         if self.features is None:
@@ -331,12 +355,18 @@ class BlameModel(PersistMixin, BaseEstimator):
 
     def _input_names(self) -> list[str]:
         """The scorer's input columns: the chosen features, or their within-run contrasts (``run_contrast``)."""
-        return contrast_names(self._feature_list(), getattr(self, "run_contrast", None))
+        return contrast_names(self._feature_list(), getattr(self, "run_contrast", None), self._contrast_only())
+
+    def _contrast_only(self) -> list[str] | None:
+        only = getattr(self, "contrast_features", None)
+        return None if only is None else list(only)
 
     def _contrasted(self, X: pd.DataFrame) -> pd.DataFrame:
         """``X`` with the within-run contrast columns of ``run_contrast`` (``X`` itself without one)."""
         how = getattr(self, "run_contrast", None)
-        return with_run_contrasts(X, [f for f in self._feature_list() if f in X.columns], how) if how else X
+        only = self._contrast_only()
+        names = [f for f in self._feature_list() if f in X.columns and (only is None or f in only)]
+        return with_run_contrasts(X, names, how) if how else X
 
     def _booster(self) -> HistGradientBoostingClassifier:
         # early_stopping off: every fit uses all the data and is reproducible for a random_state.
@@ -528,7 +558,8 @@ class BlameModel(PersistMixin, BaseEstimator):
 
     def _rank_agents(self, steps: pd.DataFrame) -> pd.DataFrame:
         return rank_agents(steps, how=self.agent_aggregation, talkers_only=getattr(self, "talkers_only", False),
-                           credit_tools=getattr(self, "credit_tools", False))
+                           credit_tools=getattr(self, "credit_tools", False),
+                           flag_margin=getattr(self, "flag_margin", 0.25))
 
     def rank_frame(self, X: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
         """Ranked steps and agents of a feature table of :meth:`frame`.

@@ -56,8 +56,8 @@ _SILENT = ("tool", "retriever", "human")
 
 
 def rank_agents(steps: pd.DataFrame, how: str = "max", talkers_only: bool = False,
-                credit_tools: bool = False) -> pd.DataFrame:
-    """Agent scores from step scores (their ``max``, ``sum``, softmax ``mass`` or ``noisy_or``), ranked within each run.
+                credit_tools: bool = False, flag_margin: float = 0.25) -> pd.DataFrame:
+    """Agent scores from step scores (``max``, ``sum``, softmax ``mass``, ``noisy_or``, ``first_flagged``), ranked per run.
 
     ``mass``: the agent's share of the run's softmax over its moves' log-odds (``logit``): the probability,
     under a run-level reading of the scores, that the decisive move is one of the agent's.
@@ -65,6 +65,12 @@ def rank_agents(steps: pd.DataFrame, how: str = "max", talkers_only: bool = Fals
     ``noisy_or``: ``1 - prod(1 - p)`` over the agent's moves' scores, the probability that at least one of its
     moves is a culprit step if each move's score were its own independent chance. Unlike ``max`` a second
     suspicious move adds; unlike ``sum`` and ``mass`` many harmless moves add almost nothing.
+
+    ``first_flagged``: the run's moves within ``flag_margin`` log-odds of its best move are flagged, and the
+    agent of the *earliest* flagged move comes first (then the other flagged agents, by their earliest flagged
+    move; then the rest, as by ``max``). A failure is decided by its first mistake; the moves after it that
+    repeat or build on the mistake look nearly as suspicious and later. Each agent's ``score`` stays its best
+    move's, so its share means what it means under ``max``.
 
     ``talkers_only``: an agent none of whose moves is its own turn (a code executor, whose every move
     is a tool step; the human) is no candidate when its run has an agent that talks. An executor
@@ -101,6 +107,8 @@ def rank_agents(steps: pd.DataFrame, how: str = "max", talkers_only: bool = Fals
         talker = talks.groupby([keyed["run_id"], keyed["agent"]]).transform("any")
         run_has = talks.groupby(keyed["run_id"]).transform("any")
         keyed = keyed[talker | ~run_has]
+    if how == "first_flagged":
+        return _first_flagged(keyed, flag_margin)
     g = keyed.groupby(["run_id", "agent"], sort=False)
     if how == "max" and "logit" in keyed.columns:   # saturated scores (1.0) tie; their log-odds do not
         A = g.agg(score=("score", how), logit=("logit", "max"), first_pos=("pos", "min")).reset_index()
@@ -130,11 +138,26 @@ def steps_of_named_agent(steps: pd.DataFrame, agents: pd.DataFrame) -> pd.DataFr
                                                                     ignore_index=True)
 
 
-def finish_agents(A: pd.DataFrame) -> pd.DataFrame:
-    """Add each agent's ``share`` of its run's positive score and its ``rank`` (ties: first to act)."""
+def _first_flagged(keyed: pd.DataFrame, margin: float) -> pd.DataFrame:
+    """:func:`rank_agents`' ``first_flagged`` over its candidate moves ``keyed``."""
+    logit = keyed["logit"] if "logit" in keyed.columns else np.log(keyed["score"]) - np.log1p(-keyed["score"])
+    flagged = logit >= logit.groupby(keyed["run_id"]).transform("max") - margin
+    moves = keyed.assign(logit=logit, flag_pos=keyed["pos"].where(flagged))
+    A = moves.groupby(["run_id", "agent"], sort=False).agg(
+        score=("score", "max"), logit=("logit", "max"), first_pos=("pos", "min"), flag_pos=("flag_pos", "min"))
+    return finish_agents(A.reset_index(), lead="flag_pos")
+
+
+def finish_agents(A: pd.DataFrame, lead: str | None = None) -> pd.DataFrame:
+    """Add each agent's ``share`` of its run's positive score and its ``rank`` (ties: first to act).
+
+    ``lead``: a column ranked on before the score, smaller first, NaN after every value."""
     total = A["score"].clip(lower=0).groupby(A["run_id"]).transform("sum")
     A["share"] = np.where(total > 0, A["score"].clip(lower=0) / total.where(total > 0, 1.0), 0.0)
     keys, ascending = _order(A, "first_pos")
+    if lead is not None:
+        A[lead] = A[lead].fillna(np.inf)
+        keys, ascending = [keys[0], lead, *keys[1:]], [ascending[0], True, *ascending[1:]]
     A = A.sort_values(keys, ascending=ascending, kind="stable")
     A["rank"] = A.groupby("run_id", sort=False).cumcount() + 1
     return A[["run_id", "agent", "score", "share", "rank"]].reset_index(drop=True)

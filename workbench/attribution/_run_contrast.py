@@ -30,6 +30,13 @@ Neither ships either (off by default): both raised pooled leave-one-system-out a
 412 of 813; MacNet +21 / +40) and both fell on Alg-Gen -> Hand-Crafted as "standardise" did (30 -> 18 / 16 of 58),
 on Hand-Crafted's short runs too: what carries from one system to the other is in the raw levels every within-run
 contrast drops, not (only) in the z's reach.
+
+So a fourth keeps the raw levels (bench/protocol_blame39.md): ``"rank_beside"`` adds ``"rank"``'s column beside
+the raw feature, as ``"deviation"`` adds its ``|z|``. Any contrast may be limited to some features (``only``:
+BlameModel's ``contrast_features``); the others stay raw. Beside the 7 features whose within-run direction agreed
+over the six systems other than Hand-Crafted it does not ship either (off by default): pooled leave-one-system-out
+379 of 813 (MacNet +12), Alg-Gen -> Hand-Crafted kept (30 of 58), but the decisive step in Alg-Gen CV fell by 2
+runs of 126 and the held-out long-run systems (tau-bench, Hand-Crafted) lost 4 and 3.
 """
 
 from __future__ import annotations
@@ -37,23 +44,29 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-RUN_CONTRASTS = ("standardise", "deviation", "rank", "scaled")
+RUN_CONTRASTS = ("standardise", "deviation", "rank", "scaled", "rank_beside")
 Z_SUFFIX = "@run_z"
 DEV_SUFFIX = "@run_dev"
 RANK_SUFFIX = "@run_rank"
 SCALED_SUFFIX = "@run_zs"
 # the suffix of the columns each contrast adds; "deviation" keeps the raw columns beside its own
-_SUFFIX = {"standardise": Z_SUFFIX, "deviation": DEV_SUFFIX, "rank": RANK_SUFFIX, "scaled": SCALED_SUFFIX}
+_SUFFIX = {"standardise": Z_SUFFIX, "deviation": DEV_SUFFIX, "rank": RANK_SUFFIX, "scaled": SCALED_SUFFIX,
+           "rank_beside": RANK_SUFFIX}
+_BESIDE = ("deviation", "rank_beside")   # the contrasts that keep the raw column
 
 
-def contrast_names(names: list[str], how: str | None) -> list[str]:
-    """The scorer's input columns for the base feature ``names`` under ``how`` (None: ``names``)."""
+def contrast_names(names: list[str], how: str | None, only: list[str] | None = None) -> list[str]:
+    """The scorer's input columns for the base feature ``names`` under ``how`` (None: ``names``).
+
+    ``only``: the features that get a contrast (None: all of ``names``); the others stay raw."""
     if how is None:
         return list(names)
     if how not in _SUFFIX:
         raise ValueError(f"run_contrast must be None or one of {RUN_CONTRASTS} (got {how!r})")
-    added = [n + _SUFFIX[how] for n in names]
-    return [*names, *added] if how == "deviation" else added
+    chosen = [n for n in names if only is None or n in only]
+    added = [n + _SUFFIX[how] for n in chosen]
+    kept = list(names) if how in _BESIDE else [n for n in names if n not in chosen]
+    return [*kept, *added]
 
 
 def base_name(name: str) -> str:
@@ -109,7 +122,7 @@ def with_run_contrasts(X: pd.DataFrame, names: list[str], how: str | None) -> pd
     if how is None:
         return X
     contrast_names(names, how)   # checks how
-    if how == "rank":
+    if how in ("rank", "rank_beside"):
         added = run_rank(X, names)
     elif how == "scaled":
         added = run_scaled_z(X, names)
