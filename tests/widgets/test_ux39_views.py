@@ -57,3 +57,21 @@ def test_an_agent_with_no_rule_opens_its_slider_on_no_review(tmp_path: Path) -> 
     # dragged back (the browser sends its own float sum, not the grid's number): no rule again
     off.value = off.max - off.step * 0.3
     assert tu.current_threshold()[noisy] is None and "No rule for" in tu.agent_note.value
+
+
+FIXTURES = Path(__file__).resolve().parents[1] / "ingest" / "fixtures"
+
+
+def test_drift_of_runs_within_milliseconds_says_so() -> None:
+    """Four AutoGen swarm runs (real OpenInference traces) began within 32 ms: the drift chart's axis read one
+    tick, ".116", and nothing said that no stretch of time was drawn."""
+    from workbench.widgets import DriftMonitor
+
+    ws = wb.open()
+    ws.ingest(FIXTURES / "autogen" / "swarm_handoffs.otlp.jsonl", progress=False)
+    d = DriftMonitor(ws)
+    said = d.summary.value
+    assert "These runs all began within 32 ms of each other: too short a stretch to show drift" in said, said
+    assert "wb.detect(ws)" in said       # (and what it said before, after it)
+    x = d.chart.chart.to_dict()["layer"][0]["encoding"]["x"]
+    assert x["axis"]["format"] == "%H:%M:%S.%L" and x["title"].endswith("Dec 2026"), x
