@@ -75,3 +75,19 @@ def test_drift_of_runs_within_milliseconds_says_so() -> None:
     assert "wb.detect(ws)" in said       # (and what it said before, after it)
     x = d.chart.chart.to_dict()["layer"][0]["encoding"]["x"]
     assert x["axis"]["format"] == "%H:%M:%S.%L" and x["title"].endswith("Dec 2026"), x
+
+
+def test_no_threshold_pays_the_cost_chart_marks_no_review_as_its_minimum() -> None:
+    """pydantic-ai's real traces, a system of successful runs only (and one of unknown outcome): every escalation
+    is a false one, so the tuner opens on the no-review point at a cost of 0. Its cost chart marked "minimum" on
+    the cheapest threshold (1 run sent, cost 1.0) beside that readout, and the readout said "precision 0.0%" of no
+    escalation at all."""
+    ws = wb.open()
+    ws.ingest(FIXTURES / "pydantic-ai" / "two_runs_ok.otlp.jsonl", progress=False)
+    tu = ThresholdTuner(ws, signal="latency_ms")
+    assert tu.no_rule and tu.point.escalated_runs == 0 and tu.point.cost == 0.0
+    spec = tu.cost_chart.chart.to_dict()
+    diamond = next(la for la in spec["layer"] if isinstance(la["mark"], dict) and la["mark"].get("shape") == "diamond")
+    (marked,) = spec["datasets"][diamond["data"]["name"]]
+    assert marked["threshold"] == tu.threshold.value and marked["cost"] == 0.0, marked
+    assert "precision: no run escalated" in tu.readout.value and "precision 0.0%" not in tu.readout.value

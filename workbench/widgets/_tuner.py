@@ -263,8 +263,11 @@ class ThresholdTuner(w.VBox):
             if no_rule else curve
         self.sweep_chart = _drawn(self.sweep_chart, plots.sweep_curve(shown, start, live=True))
         if priced:
+            # (and so does the cost curve: without the no-review point its "minimum" sat on the cheapest threshold,
+            # dearer than no review, beside a readout of the no-review point's lower cost; ux39, a system of
+            # successful runs only: "minimum" at a cost of 1.0, the readout 0.0)
             self.cost_chart = _drawn(self.cost_chart, plots.cost_curve(
-                curve, start, live=True, best=best if sw.budget else None, whole=sw.signal in _COUNTS))
+                shown, start, live=True, best=best if sw.budget else None, whole=sw.signal in _COUNTS))
         else:
             self.load_chart = _drawn(self.load_chart, plots.review_load_curve(
                 curve, start, signal=sw.signal, live=True, whole=sw.signal in _COUNTS,
@@ -353,7 +356,9 @@ class ThresholdTuner(w.VBox):
             # best's cost is the recommended slider position's (the advice line's): the sweep's exact best (2,796.3)
             # lies off the slider's grid, and "best 9,380.0" sat beside a recommended 2,800 costing 9,399
             best = sw.at(self.recommended).cost if self.recommended is not None else sw.best.cost
-            priced = (f"precision {p.precision:.1%} · expected cost <b>{p.cost:,.1f}</b> over the {sw.n_runs:,} runs, "
+            # (no run escalated: no precision to measure; "precision 0.0%" read as every escalation a false one)
+            precise = f"precision {p.precision:.1%}" if p.escalated_runs else "precision: no run escalated"
+            priced = (f"{precise} · expected cost <b>{p.cost:,.1f}</b> over the {sw.n_runs:,} runs, "
                       f"at {plain(sw.cost_review)} a review and {plain(sw.cost_failure)} a missed failure "
                       f"({'best within the ' + _share(sw.budget) + ' review budget' if sw.budget else 'best'} "
                       f"{best:,.1f})")
