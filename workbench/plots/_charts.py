@@ -58,7 +58,7 @@ def timeline_parts(steps: pd.DataFrame, handoffs: pd.DataFrame | None = None, de
     a single or layered chart only, not for the two stacked in one: at a 1000 px window the explorer's 720 px
     timeline took 876 px of a 568 px output, the end of the run, where its error usually is, past the edge."""
     _check(steps, ["step_id", "agent", "kind", "started_at", "ended_at", "flagged", "built_on_fault"], "timeline")
-    data = steps.assign(agent=steps["agent"].fillna("(none)"),
+    data = steps.assign(agent=steps["agent"].fillna("(no agent)"),   # (as the explorer says it; "(none)" read as a name)
                         decisive=steps["step_id"].eq(decisive_step) if decisive_step else False,
                         erred=raised(steps))
     # what it raised, in the tooltip of the move and of its red ✕ (a trace view shows the exception on hover): its
