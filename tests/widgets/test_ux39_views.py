@@ -91,3 +91,16 @@ def test_no_threshold_pays_the_cost_chart_marks_no_review_as_its_minimum() -> No
     (marked,) = spec["datasets"][diamond["data"]["name"]]
     assert marked["threshold"] == tu.threshold.value and marked["cost"] == 0.0, marked
     assert "precision: no run escalated" in tu.readout.value and "precision 0.0%" not in tu.readout.value
+
+
+def test_a_run_whose_steps_name_no_agent_says_so_in_its_header() -> None:
+    """Its time per agent read "— 21.6 s (8 steps)"; the explorer says "(no agent)" of such a step elsewhere."""
+    from workbench.widgets import IncidentExplorer
+
+    ws = wb.open()
+    ws.ingest([{"record": "run", "run_id": "r", "outcome": "unknown"}] + [
+        {"run_id": "r", "step_id": f"s{i}", "kind": "llm", "latency_ms": 500.0, "started_at": f"2026-03-01T10:00:0{i}Z",
+         "ended_at": f"2026-03-01T10:00:0{i}.5Z"} for i in range(3)], progress=False)
+    ex = IncidentExplorer(ws, blame_model=None)
+    ex.show_run("r")
+    assert "(no\u00a0agent)\u00a01.5\u00a0s\u00a0(3\u00a0steps)" in ex.header.value, ex.header.value
