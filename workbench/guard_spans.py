@@ -231,6 +231,7 @@ class GuardSpanProcessor(SpanProcessor):
         self._starts: dict[tuple, tuple[dict[str, Any], str, str | None]] = {}
         self.errors = 0      # spans the processor could not read (logged)
         self.quarantined = 0     # spans the store would quarantine: not decided on, as the backtest never sees them
+        self.clock_skewed = 0    # spans ending before they start: judged with no latency (see _skewed)
 
     # -- what the application asks ---------------------------------------------------------------
     def should_stop(self, run_id: str | int | None = None) -> bool:
@@ -594,10 +595,28 @@ class GuardSpanProcessor(SpanProcessor):
                     return d, "end"
         latency = (span.end_time - span.start_time) / 1e6 \
             if span.end_time is not None and span.start_time is not None else None
+        ended = _seconds(span.end_time)
+        if latency is not None and latency < 0:
+            latency, ended = None, _seconds(span.start_time)
+            self._skewed(span)
         signals = {"confidence": m["confidence"], "entropy": m["entropy"], "tokens_in": m["tokens_in"],
                    "tokens_out": m["tokens_out"], "cost": m["cost"]}
         return self._core.after(st, step.agent, step.kind, step.tool, args, status, latency,
-                                _seconds(span.end_time), signals, m["output"], step.encloses > 0, key=key), "end"
+                                ended, signals, m["output"], step.encloses > 0, key=key), "end"
+
+    def _skewed(self, span: ReadableSpan) -> None:
+        """A span ending before it starts (a clock stepped back between the two, or two hosts' clocks): its
+        latency is not known, not negative. A negative one passed every latency limit and HITL rule unseen (the
+        hand Guard refuses one with an error; a processor must not raise into the application), and its end, read
+        as the run's latest time, shortened the run. Judged as a step of unknown latency ended at its start, the
+        rest of it checked as any step's (a tool call still counts: clock skew is no way past a budget); counted
+        in ``clock_skewed`` and logged. The store quarantines such a span ("ends before it starts"), so here the
+        guard and the backtest can differ, as for a call checked by its arguments' digest."""
+        with self._lock:
+            self.clock_skewed += 1
+        ctx = span.context
+        _log.warning("workbench guard: span %016x of trace %032x ends before it starts (end %d ns < start %d ns): "
+                     "judged with no latency", ctx.span_id, ctx.trace_id, span.end_time, span.start_time)
 
     def _unstarted(self, st: RunState, step: _Step) -> None:
         """A span found bad only at its end (the store quarantines it: no step of the backtest's): take back what

@@ -252,6 +252,7 @@ def test_03_export_policy(lab, session) -> None:  # noqa: ANN001
     s = _run_notebook(lab, session, "03_export_policy.ipynb")
     _check_page(lab, s, minimum_charts=MIN_CHARTS["03_export_policy.ipynb"])
     _check_fits(s, lab.shots / "03_notebook_1000.png")
+    _check_run_ids_whole(s, lab.shots / "03_guard_live_1000.png")
     body = s.page.locator(PANEL).first.inner_text()
     assert "PolicyViolation" in body and "hitl:" in body
     # the suggested limits: drawn, exported through the view and read back valid, a broken edit rejected
@@ -260,6 +261,29 @@ def test_03_export_policy(lab, session) -> None:  # noqa: ANN001
     assert "rejected: policy: budgets.max_tool_calls_run: must be an integer" in body
     assert "suggested limits" in body
     screenshot(s, lab.shots / "03_notebook.png")
+
+
+# Each run id of a table indexed by run id (03's show_runs): its text and on how many lines it is drawn.
+_RUN_ID_LINES = """(panel) => [...document.querySelectorAll(panel + ' table.wb-run-ids tbody th')].map(th => {
+  const r = document.createRange(); r.selectNodeContents(th);
+  return [th.innerText, new Set([...r.getClientRects()].filter(x => x.width > 0).map(x => Math.round(x.top))).size];
+})"""
+
+
+def _check_run_ids_whole(s, shot: Path) -> None:  # noqa: ANN001
+    """ux39: at 1000 px beside the file browser, 03's tables of runs (the guard played live, its escalations) broke
+    each run id at its hyphens over three lines ("proc-s2027-" / "000038"); each is on one line now."""
+    s.page.set_viewport_size({"width": 1000, "height": 1800})
+    try:
+        settle(s)
+        ids = s.page.evaluate(_RUN_ID_LINES, PANEL)
+        assert len(ids) >= 4 and all(lines == 1 for _, lines in ids), ids
+        live = s.page.locator(f"{PANEL} table.wb-run-ids").filter(has_text="guard: stopped at").first
+        live.scroll_into_view_if_needed()
+        live.screenshot(path=str(shot))
+    finally:
+        s.page.set_viewport_size(VIEWPORT)
+        settle(s)
 
 
 def test_log_text_shows_as_text_and_never_runs(lab, browser) -> None:  # noqa: ANN001

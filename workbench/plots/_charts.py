@@ -58,7 +58,7 @@ def timeline_parts(steps: pd.DataFrame, handoffs: pd.DataFrame | None = None, de
     a single or layered chart only, not for the two stacked in one: at a 1000 px window the explorer's 720 px
     timeline took 876 px of a 568 px output, the end of the run, where its error usually is, past the edge."""
     _check(steps, ["step_id", "agent", "kind", "started_at", "ended_at", "flagged", "built_on_fault"], "timeline")
-    data = steps.assign(agent=steps["agent"].fillna("(none)"),
+    data = steps.assign(agent=steps["agent"].fillna("(no agent)"),   # (as the explorer says it; "(none)" read as a name)
                         decisive=steps["step_id"].eq(decisive_step) if decisive_step else False,
                         erred=raised(steps))
     # what it raised, in the tooltip of the move and of its red ✕ (a trace view shows the exception on hover): its
@@ -524,7 +524,7 @@ def drift_over_time(series: pd.DataFrame, metric: str, changes: pd.DataFrame | N
     # points large enough to read as the agent's colour: on a store of a few runs per agent most buckets
     # stand alone, and 16 px² dots were all the chart showed
     lines = alt.Chart(series).mark_line(point=alt.OverlayMarkDef(size=40)).encode(
-        x=alt.X("t:T", title=None), y=alt.Y(f"{metric}:Q", title=metric.replace("_", " ")),
+        x=alt.X("t:T", **_clock_axis(series["t"])), y=alt.Y(f"{metric}:Q", title=metric.replace("_", " ")),
         color=alt.Color("agent:N", scale=colors),
         # ",.3~r": three significant digits written out (2,730 ms, not 2.73e+3)
         tooltip=["agent:N", "t:T", alt.Tooltip(f"{metric}:Q", format=",.3~r"), "runs:Q"])
@@ -554,6 +554,19 @@ def drift_over_time(series: pd.DataFrame, metric: str, changes: pd.DataFrame | N
     title = alt.TitleParams(f"{metric.replace('_', ' ')} per agent", anchor="start", subtitle=[
         key, *([f"the {MAX_AGENTS} agents with the most runs; {left_out} more not drawn"] if left_out else [])])
     return alt.layer(*layers).properties(width=width, height=220, title=title)
+
+
+def _clock_axis(t: pd.Series) -> dict[str, Any]:
+    """The time axis of runs within a day, as clock times under the day's date. Vega's own labels over a short
+    stretch named the smallest unit alone: four AutoGen runs begun within 33 ms drew one tick, ".116", and neither
+    the time nor the date (ux39); over an afternoon, "03 PM" and no day. Over a day or more Vega's own."""
+    t = pd.to_datetime(t).dropna()
+    if t.empty or t.max() - t.min() >= pd.Timedelta(days=1):
+        return {"title": None}
+    span = (t.max() - t.min()).total_seconds()
+    fmt = "%H:%M:%S.%L" if span < 10 else "%H:%M:%S" if span < 600 else "%H:%M"
+    return {"title": f"{t.min():%a %d %b %Y}" + ("" if t.min().date() == t.max().date() else f" – {t.max():%a %d %b}"),
+            "axis": alt.Axis(format=fmt, labelOverlap=True, labelFlush=True)}
 
 
 MAX_AGENTS = 20

@@ -90,10 +90,22 @@ class DriftMonitor(w.VBox):
                     "</i>")
         if self.series.empty:  # Who&When and other turn logs carry no times
             return "<i>No run of this store has a start time: nothing can be drawn over time.</i>"
+        short = self._short_stretch()
         if self.changes.empty:
-            return f"<i>{self._no_changes()}</i>"
+            return f"<i>{short}{self._no_changes()}</i>"
         items = "".join(f"<li>{esc(d)}</li>" for d in self.changes["detail"])
-        return f"<b>Change points</b><ul>{items}</ul>"
+        return f"<i>{short}</i><b>Change points</b><ul>{items}</ul>" if short else f"<b>Change points</b><ul>{items}</ul>"
+
+    def _short_stretch(self) -> str:
+        """What the chart cannot show when its runs began within a minute (a burst of test runs, one batch of
+        traces): a time axis of 33 ms drawn like one of weeks read as a trend over time (ux39, four AutoGen runs)."""
+        t = pd.to_datetime(self.series["t"]).dropna()
+        span = (t.max() - t.min()).total_seconds() if len(t) else None
+        if span is None or span >= 60:
+            return ""
+        took = f"{span * 1000:,.0f} ms" if span < 1 else f"{span:,.1f} s"
+        return (f"These runs all began within {took} of each other: too short a stretch to show drift over time "
+                "(the points are what each agent's runs measured, side by side). ")
 
 
     def _no_changes(self) -> str:

@@ -718,7 +718,7 @@ def _time_per_agent(steps: pd.DataFrame) -> str | None:
     timed = steps.dropna(subset=["latency_ms"]) if "latency_ms" in steps else steps.iloc[:0]
     if timed.empty:
         return None
-    per = (timed.assign(agent=timed["agent"].map(lambda a: _or(a, "—")))
+    per = (timed.assign(agent=timed["agent"].map(lambda a: _or(a, "(no agent)")))   # ("— 6.0 s" read as nothing)
            .groupby("agent")["latency_ms"].agg(["sum", "size"]).sort_values(["sum"], ascending=False))
     # each agent's part kept on one line (the row wraps between agents, not in "(2 / steps)")
     return " · ".join(f"{agent} {_seconds(ms)} ({counted(int(n), 'step')})".replace(" ", "\u00a0")

@@ -100,6 +100,8 @@ STYLE = ("<style>.wb-pre{white-space:pre-wrap;word-break:break-word;max-height:1
          # with it: beside it, the menu took the chart 38 px past the output. Over the chart's top right corner
          # instead, the right end of its title row (the titles start at the left)
          + _VIEWS + " .vega-embed.has-actions.wb-fit>details{position:absolute;top:0;right:0}"
+         # a per-agent threshold slider on "no rule" (past every value): its handle drawn faded, not as a threshold
+         ".wb-no-rule .noUi-handle{opacity:.45}"
          ".wb-findings-table tr.wb-finding-detail td{padding-left:1.5em;color:var(--jp-ui-font-color1,#333)}</style>")
 
 

@@ -81,6 +81,11 @@ class ThresholdTuner(w.VBox):
         self.threshold.style.description_width = "initial"
         self.agent_sliders = w.VBox()
         self._slider_agents: list[str] = []
+        # the agents whose slider sits on the no-review point (one grid step past every value: none of their steps
+        # sent), said in words: a handle at the slider's end read as a threshold chosen there
+        self.agent_note = w.HTML()
+        self.agent_note.add_class("wb-tuner-agent-note")
+        self._past_every: float | None = None
         self.capabilities = w.HTML(_capabilities_html(ws, runs=self._runs()))   # (the system picked's)
         self.capabilities.add_class("wb-tuner-capabilities")
         self.readout = w.HTML()
@@ -120,7 +125,7 @@ class ThresholdTuner(w.VBox):
             w.HTML(STYLE + "<b>Threshold tuner</b> — when should a run go to a human?"), self.capabilities,
             control_row([self.system, self.signal, self.per_agent]),   # (wraps: the checkbox went past 1000 px)
             control_row([self.cost_review, self.cost_failure, self.budget, self.budget_note]),
-            self.threshold, self.agent_sliders, self.advice, self.to_recommended, self.readout,
+            self.threshold, self.agent_sliders, self.agent_note, self.advice, self.to_recommended, self.readout,
             self.escalated, self.charts, self.calibration,
             control_row([self.path, self.export]), self.policy_view])
         self.add_class("wb-threshold-tuner")
@@ -233,6 +238,8 @@ class ThresholdTuner(w.VBox):
             lo, hi = min(lo, start), max(hi, start)
         else:   # unpriced, none catching a failure within the budget: the fewest runs sent, said (_over_budget)
             start = on_grid(end, step, lo, "up" if sw.direction == "below" else "down")
+        # where an agent's slider says "no rule" (its steps never escalated), as the no-review point above
+        self._past_every = _no_review_at(extreme, step, lo, sw.direction) if extreme is not None else None
         slider = self.threshold
         self._quiet = True  # one move() at the end, not one per bound
         try:
@@ -256,8 +263,11 @@ class ThresholdTuner(w.VBox):
             if no_rule else curve
         self.sweep_chart = _drawn(self.sweep_chart, plots.sweep_curve(shown, start, live=True))
         if priced:
+            # (and so does the cost curve: without the no-review point its "minimum" sat on the cheapest threshold,
+            # dearer than no review, beside a readout of the no-review point's lower cost; ux39, a system of
+            # successful runs only: "minimum" at a cost of 1.0, the readout 0.0)
             self.cost_chart = _drawn(self.cost_chart, plots.cost_curve(
-                curve, start, live=True, best=best if sw.budget else None, whole=sw.signal in _COUNTS))
+                shown, start, live=True, best=best if sw.budget else None, whole=sw.signal in _COUNTS))
         else:
             self.load_chart = _drawn(self.load_chart, plots.review_load_curve(
                 curve, start, signal=sw.signal, live=True, whole=sw.signal in _COUNTS,
@@ -281,14 +291,21 @@ class ThresholdTuner(w.VBox):
             return
         chosen = sw.best_per_agent.threshold if isinstance(sw.best_per_agent.threshold, dict) else {}
         lo, hi, step = self.threshold.min, self.threshold.max, self.threshold.step
+        # an agent with no rule opens on the no-review point, past every value (the slider reaches it), not on the
+        # slider's end: the highest value, which "≥" escalates, read as a threshold chosen there (ux39)
+        off = self._past_every
+        if off is not None:
+            lo, hi = min(lo, off), max(hi, off)
         sliders = []
         self._slider_agents = list(sw.agents)   # the names themselves; descriptions show them made visible
         for agent in sw.agents:
             t = chosen.get(agent)
+            if t is not None:
+                at = on_grid(float(t), step, lo, "up" if sw.direction == "below" else "down")
+            else:
+                at = off if off is not None else (lo if sw.direction == "below" else hi)
             s = w.FloatSlider(description=label(agent), min=lo, max=hi, step=step,
-                              readout_format=self.threshold.readout_format,
-                              value=on_grid(float(t), step, lo, "up" if sw.direction == "below" else "down")
-                              if t is not None else (lo if sw.direction == "below" else hi))
+                              readout_format=self.threshold.readout_format, value=at)
             s.style.description_width = "120px"
             s.observe(lambda _: self.move(None), names="value")
             sliders.append(s)
@@ -297,8 +314,18 @@ class ThresholdTuner(w.VBox):
     # -- a lookup per slider move ----------------------------------------------------------------
     def current_threshold(self) -> float | dict[str, float]:
         if self.per_agent.value and self.agent_sliders.children:
-            return {a: float(s.value) for a, s in zip(self._slider_agents, self.agent_sliders.children, strict=True)}
+            # a slider on the no-review point is the agent's "no rule" (None), exported as none
+            return {a: None if self._off(s.value) else float(s.value)
+                    for a, s in zip(self._slider_agents, self.agent_sliders.children, strict=True)}
         return float(self.threshold.value)
+
+    def _off(self, value: float) -> bool:
+        """An agent's slider at (or, dragged, within half a step of) the no-review point: no rule for that agent.
+        (The browser sends a dragged value back as its own float sum, not always the grid's number.)"""
+        past, half = self._past_every, self.threshold.step / 2
+        if past is None or self.sweep is None:
+            return False
+        return value <= past + half if self.sweep.direction == "below" else value >= past - half
 
     def move(self, _value: Any = None) -> SweepPoint:
         """Look the current threshold(s) up and update the readout and the charts' current marks."""
@@ -313,8 +340,11 @@ class ThresholdTuner(w.VBox):
         self.point = p
         # the slider's own number (its format): "≥ 166.3" beside a slider reading "166" said two thresholds
         fmt = self.threshold.readout_format
-        where = (", ".join(f"{esc(a)} {format(v, fmt)}" for a, v in t.items()) if isinstance(t, dict)
-                 else format(t, fmt))
+        where = (", ".join(f"{esc(a)} {'no rule' if v is None else format(v, fmt)}" for a, v in t.items())
+                 if isinstance(t, dict) else format(t, fmt))
+        self.agent_note.value = _no_rule_note(t, self._past_every, fmt) if isinstance(t, dict) else ""
+        for s in self.agent_sliders.children:     # (a handle on "no rule" drawn apart from one on a threshold)
+            (s.add_class if self._off(s.value) else s.remove_class)("wb-no-rule")
         if sw.n_failures >= sw.n_runs:
             # every run failed (Who&When, an incident export): no escalation can be false, so each threshold's
             # precision is 100 % and escalating every run is "cheapest": figures the data cannot give
@@ -326,7 +356,9 @@ class ThresholdTuner(w.VBox):
             # best's cost is the recommended slider position's (the advice line's): the sweep's exact best (2,796.3)
             # lies off the slider's grid, and "best 9,380.0" sat beside a recommended 2,800 costing 9,399
             best = sw.at(self.recommended).cost if self.recommended is not None else sw.best.cost
-            priced = (f"precision {p.precision:.1%} · expected cost <b>{p.cost:,.1f}</b> over the {sw.n_runs:,} runs, "
+            # (no run escalated: no precision to measure; "precision 0.0%" read as every escalation a false one)
+            precise = f"precision {p.precision:.1%}" if p.escalated_runs else "precision: no run escalated"
+            priced = (f"{precise} · expected cost <b>{p.cost:,.1f}</b> over the {sw.n_runs:,} runs, "
                       f"at {plain(sw.cost_review)} a review and {plain(sw.cost_failure)} a missed failure "
                       f"({'best within the ' + _share(sw.budget) + ' review budget' if sw.budget else 'best'} "
                       f"{best:,.1f})")
@@ -417,6 +449,19 @@ def _capabilities_html(ws: Workspace, expanded: bool = True, runs: list[str] | N
 
 # The review budget an unpriced store (no successful run) opens on, when none was given: a load a team can take.
 UNPRICED_BUDGET = 0.1
+
+
+def _no_rule_note(t: dict[str, float | None], past: float | None, fmt: str) -> str:
+    """What the per-agent sliders on the no-review point mean, in words (none there: nothing)."""
+    off = [a for a, v in t.items() if v is None]
+    if not off or past is None:
+        return ""
+    names = ", ".join(f"<b>{esc(a)}</b>" for a in off[:12]) + (f" and {len(off) - 12:,} more" if len(off) > 12 else "")
+    one = len(off) == 1
+    return (f"<div style='font-size:13px'>No rule for {names}: {'its slider sits' if one else 'their sliders sit'} "
+            f"at {format(past, fmt)}, past every value, where none of {'its' if one else 'their'} steps is sent to "
+            f"a human, and the policy exported has no rule for {'it' if one else 'them'}. Move a slider off that "
+            "end to try a threshold.</div>")
 
 
 def _most_caught(curve: Any, budget: float | None) -> float | None:
