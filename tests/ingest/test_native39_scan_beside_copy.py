@@ -18,8 +18,8 @@ _LENIENT_STEPS = ['{"record": "step", "run_id": "r1", "step_id": "late1", "seq":
                   '{"record": "step", "run_id": "r1", "step_id": "late2", "seq": 51, "extra": NaN}']
 
 
-def _taken_back(path: Path) -> tuple[dict, list[int]]:
-    """The stage of ``path`` read whole, and the steps taken back (their count, per call)."""
+def _taken_back(path: Path) -> tuple[dict, bool, list[int]]:
+    """The stage of ``path`` (fast), whether it was read whole, and the steps taken back (their count, per call)."""
     calls: list[int] = []
     real = _native_file._take_back
 
@@ -30,14 +30,14 @@ def _taken_back(path: Path) -> tuple[dict, list[int]]:
 
     with mock.patch.object(_native_file, "_take_back", spy):
         con, stage, whole = stage_file(path, fast=True)
-    assert whole
-    return staged(con, stage), calls
+    return staged(con, stage), whole, calls
 
 
 def test_steps_of_lenient_lines_are_taken_back_and_quarantined_once(tmp_path: Path) -> None:
     path = tmp_path / "lenient.jsonl"
     path.write_text("\n".join([*good_lines(), *_LENIENT_STEPS, *good_lines()[1:3]]) + "\n", encoding="utf-8")
-    fast, calls = _taken_back(path)
+    fast, whole, calls = _taken_back(path)
+    assert whole
     assert calls == [2]  # both steps were staged by the copy, then taken out
     assert fast == staged(*stage_file(path, fast=False)[:2])
     assert fast["read"] == len(fast["steps"]) + len(fast["quarantine"])
@@ -53,7 +53,8 @@ def test_steps_repeating_a_key_in_a_file_cut_off_are_taken_back(tmp_path: Path) 
     path = tmp_path / "cut.jsonl"
     path.write_text("\n".join([*good_lines(), repeat, *good_lines()[1:3]]) + '\n{"record": "step", "run_',
                     encoding="utf-8")
-    fast, calls = _taken_back(path)
+    fast, whole, calls = _taken_back(path)
+    assert whole
     assert calls == [1]
     assert fast == staged(*stage_file(path, fast=False)[:2])
     assert fast["read"] == len(fast["steps"]) + len(fast["quarantine"])
@@ -61,24 +62,14 @@ def test_steps_repeating_a_key_in_a_file_cut_off_are_taken_back(tmp_path: Path) 
 
 
 def test_a_file_sent_to_the_block_path_after_the_copy_stages_each_step_once(tmp_path: Path) -> None:
-    # 2 % of the lines lenient, past the share the whole-file path hands back: the block path reads it all
+    # 120 of 420 lines lenient, past the 2 % the whole-file path hands back: the block path reads them all
     lines = [json.dumps({"record": "step", "run_id": "r9", "step_id": f"s{i}", "seq": i}) for i in range(300)]
     lines += [json.dumps({"record": "step", "run_id": "r9", "step_id": f"x{i}", "seq": i})[:-1] + ', "kind": "llm",}'
               for i in range(120)]
     path = tmp_path / "many.jsonl"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    calls: list[int] = []
-    real = _native_file._take_back
-
-    def spy(con, stage, first, lines=None):  # noqa: ANN001, ANN202
-        before = stage.read
-        real(con, stage, first, lines)
-        calls.append(before - stage.read)
-
-    with mock.patch.object(_native_file, "_take_back", spy):
-        con, stage, whole = stage_file(path, fast=True)
+    fast, whole, calls = _taken_back(path)
     assert not whole and calls == [420]  # every step the copy staged taken out again
-    fast = staged(con, stage)
     assert fast == staged(*stage_file(path, fast=False)[:2])
     assert len(fast["steps"]) == 300 and len(fast["quarantine"]) == 120
     assert fast["read"] == 420
