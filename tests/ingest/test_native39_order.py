@@ -35,3 +35,33 @@ def test_one_of_reads_as_in_null_included() -> None:
     assert got == [("TOOL", False), ("tool", True), (None, None)]
     plan = con.execute(f"EXPLAIN SELECT {_one_of('k', values)} FROM (VALUES ('a')) t(k)").fetchall()[0][1]
     assert "join" not in plan.lower()
+
+
+def test_records_written_out_of_order_send_the_file_to_the_block_path(tmp_path) -> None:  # noqa: ANN001
+    # (as the MARK join wrote them: the file's second half at the first row ids; the lines sampled, one a MiB,
+    # no longer name their records' runs)
+    from unittest import mock
+
+    from test_native_fast import good_lines
+    from test_native_file import stage_file, staged
+
+    lines = [line.replace('"r1"', f'"r1-{i}"') for i in range(220) for line in good_lines()]
+    path = tmp_path / "big.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert path.stat().st_size > 1 << 20  # (a sample in each MiB)
+    real = _native_file._read_whole
+
+    def shuffled(con, path, table):  # noqa: ANN001, ANN202
+        lenient = real(con, path, table)
+        half = len(lines) // 2
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT * FROM {table} ORDER BY rowid < {half}, rowid")
+        return lenient
+
+    con, stage, whole = stage_file(path, fast=True)
+    assert whole  # (in order: read whole)
+    with mock.patch.object(_native_file, "_read_whole", shuffled):
+        con, stage, whole = stage_file(path, fast=True)
+    assert not whole
+    fast = staged(con, stage)
+    assert fast == staged(*stage_file(path, fast=False)[:2])
+    assert fast["read"] == len(fast["steps"]) + len(fast["quarantine"])
