@@ -71,18 +71,21 @@ _FILE_MACROS = rf"""
 -- (one parse of the string is cheaper than looking for a backslash and trimming the quotes off: 0.85
 -- against 1.4 CPU s for 300k records' text keys)
 CREATE OR REPLACE TEMP MACRO _wbf_str(j) AS json_extract_string(j, '$');
+-- (no IN list of several constants here: DuckDB plans it as a join, which loses the records' order; see
+-- _native_sql._one_of)
 -- a text key read as VARCHAR: a string's text, or a number, true, false, object or array written as JSON
 -- (no check for a NUL character, ~5 % of the statement: both readers keep it, see the module doc)
 CREATE OR REPLACE TEMP MACRO _wbf_is_str(v) AS strlen(v) <= {MAX_FIELD_BYTES // 4};
 -- (the first character as a filter, the rest only on what it leaves: in a projection DuckDB evaluates every
 -- operand of an OR or AND for every row, as a CASE's condition only where the operands before leave it open)
-CREATE OR REPLACE TEMP MACRO _wbf_maybe_not_text(v) AS CASE WHEN ascii(v) IN (45, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 91, 102, 116, 123)
+CREATE OR REPLACE TEMP MACRO _wbf_maybe_not_text(v) AS CASE
+  WHEN ascii(v) BETWEEN 48 AND 57 OR ascii(v) = 45 OR ascii(v) = 91 OR ascii(v) = 102 OR ascii(v) = 116 OR ascii(v) = 123
   THEN ascii(v) IN (91, 123) OR v IN ('true', 'false') OR TRY_CAST(v AS DOUBLE) IS NOT NULL ELSE false END;
 CREATE OR REPLACE TEMP MACRO _wbf_is_text(j) AS starts_with(j, '"') AND strlen(j) <= {MAX_FIELD_BYTES // 4};
 -- (NaN, infinity, a number past a double's range and a nesting past the depth limit are the line scan's to
 -- find, in every key: see the module doc)
 CREATE OR REPLACE TEMP MACRO _wbf_nested_ok(j) AS strlen(j) <= {MAX_FIELD_BYTES // 4};
-CREATE OR REPLACE TEMP MACRO _wbf_is_number(j) AS ascii(j) IN (45, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57) AND strlen(j) < 20
+CREATE OR REPLACE TEMP MACRO _wbf_is_number(j) AS (ascii(j) BETWEEN 48 AND 57 OR ascii(j) = 45) AND strlen(j) < 20
   AND isfinite(TRY_CAST(j AS DOUBLE));
 """
 
@@ -207,9 +210,25 @@ def stage_native_file(path: Path, stage: Stage, slow) -> bool:  # noqa: ANN001
     table = "_wbf_rows"
     con.execute(_MACROS + _FILE_MACROS)
     try:
-        if not _read_whole(con, path, table):
+        lenient = _read_whole(con, path, table)
+        if lenient is None:
             return False
         _unless_null(con, path, stage, table)
+        # The line count and the lenient scan (a Python pass over the raw text, ~2.8 CPU s at 1M steps) run
+        # beside the steps' copy, which DuckDB runs on one thread (one_thread), not beside the read, which
+        # takes both cores: the steps of lines the pass hands back are taken out of the stage after it.
+        scan, samples = LenientScan(), []
+        with ThreadPoolExecutor(1) as pool:
+            counting = pool.submit(last_text_line, path, scan, samples)
+            try:
+                with one_thread(con):
+                    first = _copy_steps(con, stage, table)
+            finally:
+                counted = counting.result()
+        if not _vouched(con, path, stage, table, counted, scan.found(), lenient, first) \
+                or not _in_order(con, table, samples):
+            _take_back(con, stage, first)
+            return False
         with one_thread(con):
             _copy_out(con, stage, table)
         handed = np.array([n for (n,) in con.execute(
@@ -221,16 +240,31 @@ def stage_native_file(path: Path, stage: Stage, slow) -> bool:  # noqa: ANN001
     return True
 
 
-def _copy_out(con: duckdb.DuckDBPyConnection, stage: Stage, table: str) -> None:
-    """Stage the records of ``table`` read here (``fast``), each record type into its staging table."""
-    params = {"file": stage.file, "source": stage.source}
+def _copy_steps(con: duckdb.DuckDBPyConnection, stage: Stage, table: str) -> int:
+    """Stage the steps of ``table`` read here (``fast``); the first row id they took in ``stage_steps``."""
+    first = con.execute("SELECT coalesce(max(rowid) + 1, 0) FROM stage_steps").fetchall()[0][0]
     stage.read += _timings.execute(con,
         "INSERT INTO stage_steps BY NAME SELECT rowid + 1 AS line, run_id, step_id, parent_id, agent, "
         "coalesce(kind, 'other') = 'agent' AS is_agent, coalesce(kind, 'other') AS kind, name, tool, model, "
         "start_ns, end_ns, latency_ms, step_status AS status, error, "
         "input, output, tokens_in, tokens_out, cost, confidence, entropy, attrs AS attributes, "
         f"coalesce(seq, rowid + 1) AS order_hint, $file AS file, $source AS source FROM {table} "
-        f"WHERE fast AND rec = {_RECS['step']}", params).fetchall()[0][0]
+        f"WHERE fast AND rec = {_RECS['step']}", {"file": stage.file, "source": stage.source}).fetchall()[0][0]
+    return int(first)
+
+
+def _take_back(con: duckdb.DuckDBPyConnection, stage: Stage, first: int, lines: list[int] | None = None) -> None:
+    """Take the steps this file staged (from row id ``first`` on) out of ``stage_steps`` again: all of them,
+    or those of ``lines`` (the file's line numbers)."""
+    where = "" if lines is None else " AND line IN (SELECT unnest($lines))"
+    params: dict = {"first": first, "file": stage.file} | ({} if lines is None else {"lines": lines})
+    stage.read -= con.execute(f"DELETE FROM stage_steps WHERE rowid >= $first AND file = $file{where}",
+                              params).fetchall()[0][0]
+
+
+def _copy_out(con: duckdb.DuckDBPyConnection, stage: Stage, table: str) -> None:
+    """Stage the runs, edges and labels of ``table`` read here (``fast``), each into its staging table."""
+    params = {"file": stage.file, "source": stage.source}
     _timings.execute(con, "INSERT INTO stage_runs BY NAME SELECT $file AS file, rowid + 1 AS line, run_id, $source AS source, "
                 f"{_held('run')}, attrs AS attributes, start_ns, end_ns FROM {table} "
                 f"WHERE fast AND rec = {_RECS['run']}", params)
@@ -271,8 +305,9 @@ def _many_brackets(value: object) -> bool:
     return text.count(b"[") + text.count(b"{") > MAX_DEPTH
 
 
-def _read_whole(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> bool:
-    """Map ``path`` into ``table`` with ``read_json``; False when the file must take the block path.
+def _read_whole(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> bool | None:
+    """Map ``path`` into ``table`` with ``read_json``: whether it was read with ``ignore_errors``, None when the
+    file must take the block path.
 
     When the reader stops on a line (broken JSON, say the last line of a log cut off mid-write, a line that
     is not an object, text that is not UTF-8, a repeated key), the file is read again with
@@ -280,36 +315,67 @@ def _read_whole(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> bool:
     handed to the Python reader (which quarantines it, naming file and line) rather than the whole file
     taking the block path (a 100k-step file cut off in its last line cost 7.0 instead of 3.9 CPU s so).
     That read keeps a repeated key's first value where Python keeps the last: the lines that repeat a key
-    are found by a second read (_repeated_keys) and handed back too.
+    are found by a second read (_repeated_keys) and handed back too (:func:`_vouched`).
     """
-    lenient = _cut_off(path)
-    scan = LenientScan()
-    with ThreadPoolExecutor(1) as pool:
-        counting = pool.submit(last_text_line, path, scan)
-        for mode in ("lenient",) if lenient else ("file", "lenient"):
-            try:
-                _timings.execute(con, f"CREATE OR REPLACE TEMP TABLE {table} AS {_SQL[mode]}", {"path": str(path)})
-                break
-            except duckdb.InvalidInputException:
-                if mode == "file":
-                    continue  # (a line the reader stopped on: read again, that line a row of nulls)
-                counting.cancel()
-                return False
-            except duckdb.Error:
-                # (not a line the reader stopped on: the block path reads the file line by line)
-                counting.cancel()
-                return False
-        lenient = mode == "lenient"
-        counted = counting.result()
+    for mode in ("lenient",) if _cut_off(path) else ("file", "lenient"):
+        try:
+            _timings.execute(con, f"CREATE OR REPLACE TEMP TABLE {table} AS {_SQL[mode]}", {"path": str(path)})
+            return mode == "lenient"
+        except duckdb.InvalidInputException:
+            if mode == "file":
+                continue  # (a line the reader stopped on: read again, that line a row of nulls)
+            return None
+        except duckdb.Error:
+            return None  # (not a line the reader stopped on: the block path reads the file line by line)
+    return None
+
+
+def _vouched(con: duckdb.DuckDBPyConnection, path: Path, stage: Stage, table: str, counted: tuple[int, int] | None,
+             odd: np.ndarray, lenient: bool, first: int) -> bool:
+    """Whether the records of ``table`` are the file's lines one for one (``counted``: :func:`last_text_line`);
+    False when the file must take the block path. The lines of lenient JSON (``odd``, :mod:`._lenient_scan`)
+    and, read with ``ignore_errors``, those repeating a key, are marked for the Python reader and their steps,
+    staged already (from row id ``first`` on), taken out of the stage."""
     if counted is None or counted[1] > (MAX_OBJECT_BYTES if lenient else _jsonio.MAX_LINE_BYTES):
         return False
-    odd = scan.found()
-    if len(odd):  # (lenient JSON the reader took: the Python reader's verdict, see _lenient_scan)
-        con.execute(f"UPDATE {table} SET fast = false WHERE rowid + 1 IN (SELECT unnest($n))", {"n": odd.tolist()})
+    late = odd.tolist()
+    if late:  # (lenient JSON the reader took: the Python reader's verdict, see _lenient_scan)
+        con.execute(f"UPDATE {table} SET fast = false WHERE rowid + 1 IN (SELECT unnest($n))", {"n": late})
     rows, fast = con.execute(f"SELECT count(*), count(*) FILTER (WHERE fast) FROM {table}").fetchall()[0]
     if rows != counted[0] or rows - fast > _MAX_HANDED_BACK * rows + 100:
         return False
-    return not lenient or _repeated_keys(con, path, table, rows)
+    if lenient:
+        repeated = _repeated_keys(con, path, table, rows)
+        if repeated is None:
+            return False
+        late += repeated
+    if late:
+        _take_back(con, stage, first, late)
+    return True
+
+
+def _in_order(con: duckdb.DuckDBPyConnection, table: str, samples: list[tuple[int, bytes]]) -> bool:
+    """Whether the records read here sit at their lines' row ids, as far as ``samples`` (a line of each MiB
+    of the file: :func:`last_text_line`) show: each such line's run id is its record's.
+
+    The numbering rests on DuckDB writing the rows in the file's order; a plan that gives that up (a join:
+    see ``_native_sql._one_of``) moved whole 16 MiB buffers of records to other row ids, so a record got
+    another's line and the lines handed back marked other records. Such a file takes the block path.
+    (A false alarm, a run id the two readers read apart, costs only that.)
+    """
+    if not samples:
+        return True
+    read = dict(con.execute(f"SELECT rowid + 1, run_id FROM {table} WHERE fast AND rowid + 1 IN "
+                            "(SELECT unnest($n))", {"n": [n for n, _ in samples]}).fetchall())
+    for n, text in samples:
+        if n in read:
+            try:
+                rec = orjson.loads(text)
+            except orjson.JSONDecodeError:
+                return False
+            if not isinstance(rec, dict) or rec.get("run_id") != read[n]:
+                return False
+    return True
 
 
 def _cut_off(path: Path) -> bool:
@@ -330,9 +396,10 @@ def _cut_off(path: Path) -> bool:
     return bool(tail) and not tail.endswith(b"}")
 
 
-def _repeated_keys(con: duckdb.DuckDBPyConnection, path: Path, table: str, rows: int) -> bool:
+def _repeated_keys(con: duckdb.DuckDBPyConnection, path: Path, table: str, rows: int) -> list[int] | None:
     """Hand back the records of ``table`` whose line repeats a key (read with ``ignore_errors``, see
-    _read_whole); False when the lines do not match the records one for one (the block path then)."""
+    _read_whole): their line numbers; None when the lines do not match the records one for one (the block
+    path then)."""
     keys = "_wbf_keys"
     try:
         # (each line's text, numbered as the records are: a line the reader cannot read is a null here
@@ -342,13 +409,15 @@ def _repeated_keys(con: duckdb.DuckDBPyConnection, path: Path, table: str, rows:
                          "<> len(list_distinct(json_keys(json))), false) AS repeated FROM read_ndjson_objects($path, "
                          f"ignore_errors = true, maximum_object_size = {MAX_OBJECT_BYTES})", {"path": str(path)})
         if con.execute(f"SELECT count(*) FROM {keys}").fetchall()[0][0] != rows:
-            return False
-        con.execute(f"UPDATE {table} SET fast = false WHERE rowid IN (SELECT rowid FROM {keys} WHERE repeated)")
+            return None
+        lines = [n for (n,) in con.execute(f"SELECT rowid + 1 FROM {keys} WHERE repeated").fetchall()]
+        if lines:
+            con.execute(f"UPDATE {table} SET fast = false WHERE rowid + 1 IN (SELECT unnest($n))", {"n": lines})
     except duckdb.Error:
-        return False
+        return None
     finally:
         _drop(con, keys)
-    return True
+    return lines
 
 
 def _unless_null(con: duckdb.DuckDBPyConnection, path: Path, stage: Stage, table: str) -> None:
@@ -408,11 +477,13 @@ def _hand_back(path: Path, stage: Stage, lines: np.ndarray, slow) -> None:  # no
             break
 
 
-def last_text_line(path: Path, scan: LenientScan | None = None) -> tuple[int, int] | None:
+def last_text_line(path: Path, scan: LenientScan | None = None,
+                   samples: list[tuple[int, bytes]] | None = None) -> tuple[int, int] | None:
     """(number of the last line with more than whitespace, longest line in bytes) of ``path`` gunzipped.
 
     The length is exact for a line longer than a chunk (1 MiB), which is what the limit needs; a shorter
-    one counts as a chunk's length at most. None when a compressed stream breaks. ``scan`` is fed each chunk.
+    one counts as a chunk's length at most. None when a compressed stream breaks. ``scan`` is fed each chunk;
+    ``samples`` gets (number, text) of the first line that starts and ends within each chunk (:func:`_in_order`).
     """
     stream = _Stream(path)
     lines = 0  # newlines before the current chunk
@@ -425,6 +496,11 @@ def last_text_line(path: Path, scan: LenientScan | None = None) -> tuple[int, in
             b = np.frombuffer(chunk, np.uint8)
             if scan is not None:
                 scan.feed(chunk, b, lines)
+            if samples is not None:
+                start = chunk.find(b"\n") + 1
+                end = chunk.find(b"\n", start) if start else -1
+                if end > 0:
+                    samples.append((lines + 2, chunk[start:end]))
             n = int(np.count_nonzero(b == 10))
             if n:
                 longest = max(longest, run + chunk.find(b"\n"), len(chunk) if n > 1 else 0)

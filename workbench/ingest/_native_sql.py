@@ -77,6 +77,14 @@ def _in(values: tuple[str, ...]) -> str:
     return ", ".join(_q(v) for v in values)
 
 
+def _one_of(expr: str, values: tuple[str, ...]) -> str:
+    """``expr IN (values)`` written as comparisons: DuckDB plans an IN list of several constants (or
+    ``list_contains`` of one) as a MARK join (its in_clause rewriter), and the join gives up the rows' order,
+    which the whole-file path numbers its records by (:mod:`._native_file`: with it, 92k of 100k native steps
+    were staged with another record's line, and the lines found lenient marked other records)."""
+    return "(" + " OR ".join(f"{expr} = {_q(v)}" for v in values) + ")"
+
+
 _LP_TYPE = '[{"logprob":"T","top_logprobs":[{"logprob":"T"}]}]'
 _MACROS = rf"""
 CREATE OR REPLACE TEMP MACRO _wbn_zone(x) AS CASE WHEN right(x, 1) = 'Z' THEN 1 WHEN x[-6] IN ('+', '-') THEN 6 ELSE 0 END;
@@ -132,7 +140,7 @@ WITH p AS ({source}
   -- an edge's kind is read in any case ("TOOL" is a tool call), as Python's step_row reads it: in ASCII
   -- letters only (lower() of other text differs between DuckDB and Python; such a kind is none anyway)
   -- (a kind already a kind's word, the common case, is taken as it is: no pattern run on it)
-  SELECT * REPLACE (CASE WHEN kind IN ({_in(tuple(dict.fromkeys(STEP_KINDS + EDGE_KINDS)))}) THEN kind
+  SELECT * REPLACE (CASE WHEN {_one_of('kind', tuple(dict.fromkeys(STEP_KINDS + EDGE_KINDS)))} THEN kind
                     WHEN rec IN ('step', 'edge') AND regexp_full_match(kind, '[A-Za-z]+') THEN lower(kind)
                     ELSE kind END AS kind),
          CASE WHEN starts_with(logprobs, '{{') THEN json_extract(logprobs, '$.content')::VARCHAR ELSE logprobs END AS lp_list
@@ -192,7 +200,7 @@ SELECT line, rec, run_id, step_id, parent_id, agent, coalesce(kind, 'other') AS 
   -- operand only on the rows the ones before leave open, where an AND or OR in a projection evaluates every
   -- operand for every row: an array of log-probabilities skipped the pattern for "content" only so)
   CASE WHEN NOT coalesce({checked}, false) THEN false
-    WHEN rec = 'step' AND run_id <> '' AND step_id <> '' AND coalesce(kind, 'other') IN ({_in(STEP_KINDS)})
+    WHEN rec = 'step' AND run_id <> '' AND step_id <> '' AND {_one_of("coalesce(kind, 'other')", STEP_KINDS)}
       AND (status IS NULL OR (regexp_full_match(status, '[A-Za-z]+') AND {status} IS NOT NULL))
       AND NOT _wbn_bad_ns(started_at, start_ns) AND NOT _wbn_bad_ns(ended_at, end_ns)
       AND (conf IS NULL OR conf BETWEEN 0 AND 1)
@@ -201,12 +209,12 @@ SELECT line, rec, run_id, step_id, parent_id, agent, coalesce(kind, 'other') AS 
       AND (logprobs IS NULL OR starts_with(logprobs, '[')
            OR (starts_with(lp_list, '[') AND NOT regexp_matches(logprobs, '"content":.*"content":')))
       AND lp_keys_read THEN true
-    WHEN rec = 'run' AND run_id <> '' AND (outcome IS NULL OR outcome IN ({_in(OUTCOMES)}))
+    WHEN rec = 'run' AND run_id <> '' AND (outcome IS NULL OR {_one_of('outcome', OUTCOMES)})
       AND NOT _wbn_bad_ns(started_at, start_ns) AND NOT _wbn_bad_ns(ended_at, end_ns)
       -- (a run ending before it starts goes to Python, which quarantines it whole: as native.stage_record)
       AND NOT coalesce(end_ns < start_ns AND (start_ns < {NS_PLAUSIBLE}) = (end_ns < {NS_PLAUSIBLE}), false) THEN true
-    WHEN rec = 'edge' AND run_id <> '' AND src_step <> '' AND dst_step <> '' AND kind IN ({_in(EDGE_KINDS)}) THEN true
-    WHEN rec = 'label' AND run_id <> '' AND (outcome IS NULL OR outcome IN ({_in(OUTCOMES)})) THEN true
+    WHEN rec = 'edge' AND run_id <> '' AND src_step <> '' AND dst_step <> '' AND {_one_of('kind', EDGE_KINDS)} THEN true
+    WHEN rec = 'label' AND run_id <> '' AND (outcome IS NULL OR {_one_of('outcome', OUTCOMES)}) THEN true
     ELSE false END AS fast
 FROM r"""
 
