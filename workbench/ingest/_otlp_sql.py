@@ -369,6 +369,12 @@ _CHUNK_BYTES = 1024 * 1024
 # Just over one of DuckDB's row groups (122,880 rows) an INSERT (see _insert); more would hold more batches
 # in memory (~35 MB each) for little: 1.0 CPU s a million rows at 250k an INSERT, 1.2 at 130k (measured).
 _INSERT_ROWS = 130_000
+# A small file's blocks go into stage_steps one at a time: its mapped blocks held for a 130k-row INSERT were
+# its peak (the whole file's, under 130k spans), and a block-sized INSERT costs no more there. Alternated
+# pairs at load 7-12, peak RSS / CPU s: 100k SDK-written spans 295-298 MB against 313-325, 3.8-5.0 against
+# 4.2-5.1; 100k generated 276-289 against 292-297, 3.5-4.1 against 3.7-3.9. Not for big files: at 1M generated
+# spans (32 MB blocks) an INSERT a block cost 31.9 / 35.0 against 29.6 / 32.8 CPU s and 10 MB more.
+_SMALL_INSERT_ROWS = 1
 _SQL_CACHE: dict[str, str] = {}
 #: How a big file's blocks are read and mapped (the environment variable WORKBENCH_OTLP_PIPELINE, read at
 #: import; bench/ingest.py --pipeline sets it): "unordered" (the default) maps each block without keeping the
@@ -405,7 +411,10 @@ def stage_jsonl_sql(path: Path, ctx: _Context) -> str:
     pending: list[str] = []  # this file's batches of mapped spans not yet in stage_steps
     pending_rows = 0
     parallel = PIPELINE in ("parallel", "unordered")
-    for k, texts in enumerate(blocks(path, stage, _block_bytes(path), slow, ahead=PIPELINE == "parallel")):
+    small = _is_small(path)
+    insert_rows = _SMALL_INSERT_ROWS if small else _INSERT_ROWS
+    block_bytes = min(_BATCH_BYTES, _SMALL_BLOCK_BYTES) if small else _BATCH_BYTES
+    for k, texts in enumerate(blocks(path, stage, block_bytes, slow, ahead=PIPELINE == "parallel")):
         texts = _rechunked(texts)
         con.register("_wb_otlp_in", texts)
         try:
@@ -437,22 +446,22 @@ def stage_jsonl_sql(path: Path, ctx: _Context) -> str:
         con.execute(f"ALTER TABLE _wb_otlp_spans RENAME TO _wb_otlp_spans_{k}")
         pending.append(f"_wb_otlp_spans_{k}")
         pending_rows += rows
-        if pending_rows >= _INSERT_ROWS:
+        if pending_rows >= insert_rows:
             _insert(con, ctx, pending, runs)
             pending, pending_rows = [], 0
     _insert(con, ctx, pending, runs)
     return runs
 
 
-def _block_bytes(path: Path) -> int:
-    """How many bytes of ``path`` a block holds (see _SMALL_FILE_BYTES; a gzip file counted as the driver counts
-    it, ``_GZIP_RATIO`` times its size)."""
+def _is_small(path: Path) -> bool:
+    """Whether ``path`` is read as a small file: smaller blocks, each inserted as it is mapped (see
+    _SMALL_FILE_BYTES and _SMALL_INSERT_ROWS; a gzip file counted as the driver counts it, ``_GZIP_RATIO`` times
+    its size)."""
     from ._driver import _GZIP_RATIO  # (here: the driver imports the readers)
 
     with suppress(OSError):
-        if path.stat().st_size * (_GZIP_RATIO if is_gzip(path) else 1) < _SMALL_FILE_BYTES:
-            return min(_BATCH_BYTES, _SMALL_BLOCK_BYTES)
-    return _BATCH_BYTES
+        return path.stat().st_size * (_GZIP_RATIO if is_gzip(path) else 1) < _SMALL_FILE_BYTES
+    return False
 
 
 def _insert(con: duckdb.DuckDBPyConnection, ctx: _Context, tables: list[str], runs: str) -> None:
