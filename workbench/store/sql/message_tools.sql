@@ -5,9 +5,20 @@
 -- steps that may ask, is stage_facts.sql's message_tools section (the step's "anything to do?" and its rows).
 
 -- [section answered]
--- The staged LLM steps of those runs whose input may hand a tool's result back ($result_markers).
+-- The staged LLM steps of those runs whose input may hand a tool's result back ($result_markers), and the stored
+-- ones (a trace split over calls: the result was handed back in an earlier call).
 SELECT run_id, step_id, start_ns, input FROM stage_steps
-WHERE kind = 'llm' AND list_contains($runs, run_id) AND input IS NOT NULL AND regexp_matches(input, $result_markers);
+WHERE kind = 'llm' AND list_contains($runs, run_id) AND input IS NOT NULL AND regexp_matches(input, $result_markers)
+UNION ALL
+SELECT s.run_id, s.step_id, epoch_ns(s.started_at), s.input
+FROM steps s SEMI JOIN (SELECT unnest($runs::VARCHAR[]) AS run_id) r ON r.run_id = s.run_id
+WHERE s.kind = 'llm' AND s.input IS NOT NULL AND regexp_matches(s.input, $result_markers);
+
+-- [section stored_derived]
+-- The tool steps of those runs an earlier call read out of a model step's messages (workbench.tool_call_from).
+SELECT s.run_id, s.step_id
+FROM steps s SEMI JOIN (SELECT unnest($runs::VARCHAR[]) AS run_id) r ON r.run_id = s.run_id
+WHERE s.kind = 'tool' AND contains(s.attributes::VARCHAR, '"workbench.tool_call_from"');
 
 -- [section traced]
 -- Those runs that the store holds a tool or hand-off step of (from a span: not one staged here before), for
