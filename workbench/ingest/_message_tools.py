@@ -63,8 +63,13 @@ def _asked(con: duckdb.DuckDBPyConnection) -> tuple[dict[tuple[str, str], tuple]
     calls: dict[tuple[str, str], tuple] = {}
     rows = con.execute(check_sql("message_tools"), {"markers": "|".join(MARKERS)}).fetchall()
     failure_rows = any(r[0] is None for r in rows)
-    rootless = {r[0] for r in rows if r[0] is not None and not r[11]}
-    for row in sorted((r for r in rows if r[0] is not None), key=lambda r: (r[4] is None, r[4] or 0, r[1])):
+    rows = [r for r in rows if r[0] is not None]
+    # (a step both staged and stored, the same file given again, is read as staged: its calls are staged again
+    # as the repeats they are, as before the store was read)
+    fresh = {(r[0], r[1]) for r in rows if r[12]}
+    rows = [r for r in rows if r[12] or (r[0], r[1]) not in fresh]
+    rootless = {r[0] for r in rows if not r[11]}
+    for row in sorted(rows, key=lambda r: (r[4] is None, r[4] or 0, r[1])):
         run_id, output = row[0], row[6]
         for call_id, name, args in tool_calls(json_or_text(output)):
             if not isinstance(call_id, str) or not call_id or not isinstance(name, str) or not name:
