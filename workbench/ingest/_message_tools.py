@@ -61,9 +61,15 @@ def _asked(con: duckdb.DuckDBPyConnection) -> tuple[dict[tuple[str, str], tuple]
     first model step (by start) that asked; whether CrewAI failure rows are staged; and the runs of those steps
     whose root is not staged."""
     calls: dict[tuple[str, str], tuple] = {}
-    rows = con.execute(check_sql("message_tools"), {"markers": "|".join(MARKERS)}).fetchall()
+    markers = "|".join(MARKERS)
+    rows = con.execute(check_sql("message_tools"), {"markers": markers}).fetchall()
     failure_rows = any(r[0] is None for r in rows)
-    rows = [r for r in rows if r[0] is not None]
+    continued = [r for r in rows if r[0] is not None and r[1] is None]
+    rows = [r for r in rows if r[0] is not None and r[1] is not None]
+    if continued:
+        rows += con.execute(_sql()["stored_asked"][0], {
+            "runs": [r[0] for r in continued], "rooted": [r[0] for r in continued if r[11]],
+            "markers": markers}).fetchall()
     # (a step both staged and stored, the same file given again, is read as staged: its calls are staged again
     # as the repeats they are, as before the store was read)
     fresh = {(r[0], r[1]) for r in rows if r[12]}
