@@ -35,7 +35,8 @@ FROM_KEY = "workbench.tool_call_from"
 # {e}"): the only sign, in its messages, that the call failed.
 _RAISED = ("Error executing tool: ",)
 _COLUMNS = ("file", "line", "run_id", "step_id", "parent_id", "agent", "is_agent", "kind", "name", "tool",
-            "start_ns", "end_ns", "status", "error", "input", "output", "attributes", "order_hint", "source")
+            "start_ns", "end_ns", "latency_ms", "status", "error", "input", "output", "attributes", "order_hint",
+            "source")
 
 
 def _sql() -> dict[str, list[str]]:
@@ -56,13 +57,25 @@ def _result_text(value: Any) -> Any:
 
 
 def _asked(con: duckdb.DuckDBPyConnection) -> tuple[dict[tuple[str, str], tuple], bool, set[str]]:
-    """Each call id asked for by a staged model step, with the first model step (by start) that asked; whether
-    CrewAI failure rows are staged; and the runs of those steps whose root is not staged."""
+    """Each call id asked for by a staged model step (or a stored one of a run this call continues), with the
+    first model step (by start) that asked; whether CrewAI failure rows are staged; and the runs of those steps
+    whose root is not staged."""
     calls: dict[tuple[str, str], tuple] = {}
-    rows = con.execute(check_sql("message_tools"), {"markers": "|".join(MARKERS)}).fetchall()
+    markers = "|".join(MARKERS)
+    rows = con.execute(check_sql("message_tools"), {"markers": markers}).fetchall()
     failure_rows = any(r[0] is None for r in rows)
-    rootless = {r[0] for r in rows if r[0] is not None and not r[11]}
-    for row in sorted((r for r in rows if r[0] is not None), key=lambda r: (r[4] is None, r[4] or 0, r[1])):
+    continued = [r for r in rows if r[0] is not None and r[1] is None]
+    rows = [r for r in rows if r[0] is not None and r[1] is not None]
+    if continued:
+        rows += con.execute(_sql()["stored_asked"][0], {
+            "runs": [r[0] for r in continued], "rooted": [r[0] for r in continued if r[11]],
+            "markers": markers}).fetchall()
+    # (a step both staged and stored, the same file given again, is read as staged: its calls are staged again
+    # as the repeats they are, as before the store was read)
+    fresh = {(r[0], r[1]) for r in rows if r[12]}
+    rows = [r for r in rows if r[12] or (r[0], r[1]) not in fresh]
+    rootless = {r[0] for r in rows if not r[11]}
+    for row in sorted(rows, key=lambda r: (r[4] is None, r[4] or 0, r[1])):
         run_id, output = row[0], row[6]
         for call_id, name, args in tool_calls(json_or_text(output)):
             if not isinstance(call_id, str) or not call_id or not isinstance(name, str) or not name:
@@ -76,6 +89,7 @@ def _answers(con: duckdb.DuckDBPyConnection, runs: list[str]) -> dict[tuple[str,
     it, result, failed)``."""
     found: dict[tuple[str, str], tuple[int | None, Any, bool]] = {}
     rows = con.execute(_sql()["answered"][0], {"runs": runs, "result_markers": "|".join(RESULT_MARKERS)}).fetchall()
+    # (a step both staged and stored, the same file given again, is the same step: the first by start wins)
     for run_id, _, start, inp in sorted(rows, key=lambda r: (r[2] is None, r[2] or 0, r[1])):
         for call_id, result, failed in tool_results(json_or_text(inp)):
             if isinstance(call_id, str) and (run_id, call_id) not in found:
@@ -83,6 +97,11 @@ def _answers(con: duckdb.DuckDBPyConnection, runs: list[str]) -> dict[tuple[str,
                 failed = failed or (isinstance(result, str) and result.startswith(_RAISED))
                 found[run_id, call_id] = (start, result, failed)
     return found
+
+
+def _stored_derived(con: duckdb.DuckDBPyConnection, runs: list[str]) -> set[tuple[str, str]]:
+    """The tool steps the store holds of ``runs`` that an earlier call read out of messages."""
+    return {(r, s) for r, s in con.execute(_sql()["stored_derived"][0], {"runs": runs}).fetchall()}
 
 
 def stage_message_tools(con: duckdb.DuckDBPyConnection) -> tuple[int, list[str]]:
@@ -100,21 +119,25 @@ def stage_message_tools(con: duckdb.DuckDBPyConnection) -> tuple[int, list[str]]
     traced = {run for run, in con.execute(_sql()["traced"][0],
                                           {"runs": runs, "rootless": sorted(rootless & set(runs))}).fetchall()}
     staged = []
+    stored = _stored_derived(con, runs) if any(not row[12] for row, _, _ in calls.values()) else set()
     for (run_id, call_id), (row, name, args) in calls.items():
-        _, step_id, parent_id, agent, start, end, _, file, line, source, order_hint, _ = row
-        if run_id in traced:
-            continue
+        _, step_id, parent_id, agent, start, end, _, file, line, source, order_hint, _, fresh = row
+        if run_id in traced or (not fresh and (run_id, f"{step_id}/{call_id}") in stored):
+            continue  # (a call read out of a stored model step by an earlier call is not read again)
         if (run_id, call_id) not in answers:
             # (a call whose result no later model call was handed may never have run: a run cut off after the
             # model asked, whose last step was that request, would have ended in a tool step that never was)
             continue
         answer_start, result, failed = answers[run_id, call_id]
         lo = end if end is not None else start
+        hi = answer_start if answer_start is not None and lo is not None and answer_start >= lo else None
         staged.append({
             "file": file, "line": line, "run_id": run_id, "step_id": f"{step_id}/{call_id}", "parent_id": parent_id,
             "agent": agent, "is_agent": False, "kind": "tool", "name": name, "tool": name,
-            "start_ns": lo, "end_ns": answer_start if answer_start is not None and lo is not None
-            and answer_start >= lo else None,
+            "start_ns": lo, "end_ns": hi,
+            # (from the times as stored, in microseconds: a stored model step, read by a later call, keeps no
+            # nanoseconds, and the call must read as it reads in one call)
+            "latency_ms": None if hi is None else (hi // 1000 - lo // 1000) / 1000,
             "status": "error" if failed else "ok", "error": _text(result) if failed else None,
             "input": _text(json_or_text(args) if isinstance(args, str) else args), "output": _text(result),
             "attributes": json.dumps({FROM_KEY: step_id, "gen_ai.tool.call.id": call_id}),

@@ -230,15 +230,24 @@ UNION ALL
 SELECT * FROM det_out_vals;
 
 -- What the run was given: its task, and the input of its root span (a trace from OpenTelemetry or
--- OpenInference has no task, but its root span's input is the user's request).
+-- OpenInference has no task, but its root span's input is the user's request). A root that carries no
+-- input (PydanticAI's agent run, a GenAI invoke_agent span without content) leaves the request in the
+-- messages of the run's first model call: nothing in the run came before it to state them, so what it was
+-- handed was given to the run (a writer run as a trace of its own, handed the planner's figure, made none up).
 CREATE OR REPLACE TEMP TABLE det_task_vals AS
+WITH scoped AS (SELECT run_id, step_id, parent_id, kind, input, started_at, seq FROM steps SEMI JOIN det_scope USING (run_id)
+                WHERE (parent_id IS NULL OR kind = 'llm') AND steps.rowid BETWEEN $row_lo AND $row_hi)
 SELECT DISTINCT run_id, num, ident, coalesce(ident, num::VARCHAR) AS v
 FROM (SELECT run_id, CASE WHEN ascii(token) < 65 THEN det_value_num(token) END AS num,
              CASE WHEN ascii(token) >= 65 THEN upper(token) END AS ident FROM (SELECT run_id, unnest(det_value_tokens(txt)) AS token
       FROM (SELECT run_id, task AS txt FROM runs SEMI JOIN det_scope USING (run_id) WHERE task IS NOT NULL
             UNION ALL
-            SELECT run_id, input FROM steps SEMI JOIN det_scope USING (run_id)
-            WHERE parent_id IS NULL AND input IS NOT NULL AND steps.rowid BETWEEN $row_lo AND $row_hi))
+            SELECT run_id, input FROM scoped WHERE parent_id IS NULL AND input IS NOT NULL
+            UNION ALL
+            -- (the first model call's input, none when it has none: arg_min passes over a NULL argument)
+            SELECT run_id, arg_min({'i': input}, {'t': started_at, 'seq': seq}).i FROM scoped
+            WHERE kind = 'llm' AND run_id NOT IN (SELECT run_id FROM scoped WHERE parent_id IS NULL AND input IS NOT NULL)
+            GROUP BY run_id))
       WHERE NOT ((contains(token, '-') OR contains(token, '_')) AND regexp_matches(token, $not_value)));
 
 -- When each value was first stated by any output (and by which step): what a later step could see.

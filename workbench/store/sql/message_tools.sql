@@ -4,10 +4,30 @@
 -- the messages and stages a tool step for each call no span of the run traced. Its first statement, the model
 -- steps that may ask, is stage_facts.sql's message_tools section (the step's "anything to do?" and its rows).
 
+-- [section stored_asked]
+-- The stored LLM steps whose output may ask for a tool ($markers), of the runs this call continues ($runs), in
+-- the shape of stage_facts.sql's message_tools rows; their agent is the one their span named (agent_own), as a
+-- staged step's, and whether their run's root is staged is the continued run's ($rooted).
+SELECT s.run_id, s.step_id, s.parent_id, s.agent_own, epoch_ns(s.started_at), epoch_ns(s.ended_at), s.output,
+       s.file, s.line, s.source, s.order_hint, list_contains($rooted, s.run_id), false
+FROM steps s SEMI JOIN (SELECT unnest($runs::VARCHAR[]) AS run_id) r ON r.run_id = s.run_id
+WHERE s.kind = 'llm' AND s.output IS NOT NULL AND regexp_matches(s.output, $markers);
+
 -- [section answered]
--- The staged LLM steps of those runs whose input may hand a tool's result back ($result_markers).
+-- The staged LLM steps of those runs whose input may hand a tool's result back ($result_markers), and the stored
+-- ones (a trace split over calls: the result was handed back in an earlier call).
 SELECT run_id, step_id, start_ns, input FROM stage_steps
-WHERE kind = 'llm' AND list_contains($runs, run_id) AND input IS NOT NULL AND regexp_matches(input, $result_markers);
+WHERE kind = 'llm' AND list_contains($runs, run_id) AND input IS NOT NULL AND regexp_matches(input, $result_markers)
+UNION ALL
+SELECT s.run_id, s.step_id, epoch_ns(s.started_at), s.input
+FROM steps s SEMI JOIN (SELECT unnest($runs::VARCHAR[]) AS run_id) r ON r.run_id = s.run_id
+WHERE s.kind = 'llm' AND s.input IS NOT NULL AND regexp_matches(s.input, $result_markers);
+
+-- [section stored_derived]
+-- The tool steps of those runs an earlier call read out of a model step's messages (workbench.tool_call_from).
+SELECT s.run_id, s.step_id
+FROM steps s SEMI JOIN (SELECT unnest($runs::VARCHAR[]) AS run_id) r ON r.run_id = s.run_id
+WHERE s.kind = 'tool' AND contains(s.attributes::VARCHAR, '"workbench.tool_call_from"');
 
 -- [section traced]
 -- Those runs that the store holds a tool or hand-off step of (from a span: not one staged here before), for

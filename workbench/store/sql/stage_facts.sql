@@ -49,19 +49,29 @@ SELECT 1 FROM stage_steps WHERE contains(attributes, '"otel.links"');
 -- that stage no tool or hand-off step: a run whose instrumentation traces the calls has them as spans, and a
 -- call asked for there with no span of its own was traced otherwise (an OpenAI Agents hand-off's
 -- transfer_to_writer is its handoff span, a CrewAI delegation the coworker's agent span), not left out. (Those
--- runs first, by a cheap anti-join: the outputs of the others are never searched.)
--- One statement asks both what the step may do: a row per model step that may ask, and one row with no step
--- when message_tools.sql's failure_rows has work. The last column: whether the run's root is staged too (a
--- trace split over calls: message_tools.sql's traced section).
+-- runs first, by a cheap anti-join: the outputs of the others are never searched.) Then, with no step, each
+-- run the store holds that this call stages a model step or the root of (a trace split over calls: the model
+-- step asked in an earlier call, its result or the run's root comes in this one): message_tools.sql's
+-- stored_asked reads its stored model steps (here a regex over every stored model step's output, pushed
+-- into the scan before the join, cost a call into a store of 2M steps ~50 % more CPU).
+-- One statement asks both what the step may do: a row per model step that may ask, one per run continued, and
+-- one row with no run when message_tools.sql's failure_rows has work. The twelfth column: whether the run's
+-- root is staged too (a trace split over calls: message_tools.sql's traced section); the last, whether the row
+-- is a staged step (false: a run continued).
 WITH traced AS (SELECT DISTINCT run_id FROM stage_steps WHERE kind IN ('tool', 'handoff') AND run_id IS NOT NULL),
-rooted AS (SELECT DISTINCT run_id FROM stage_steps WHERE parent_id IS NULL AND run_id IS NOT NULL)
+rooted AS (SELECT DISTINCT run_id FROM stage_steps WHERE parent_id IS NULL AND run_id IS NOT NULL),
+continued AS (SELECT DISTINCT s.run_id FROM stage_steps s SEMI JOIN runs r ON r.run_id = s.run_id
+              ANTI JOIN traced t ON t.run_id = s.run_id WHERE s.kind = 'llm' OR s.parent_id IS NULL)
 SELECT s.run_id, step_id, parent_id, agent, start_ns, end_ns, output, file, line, source, order_hint,
-       r.run_id IS NOT NULL
+       r.run_id IS NOT NULL, true
 FROM stage_steps s ANTI JOIN traced t ON t.run_id = s.run_id LEFT JOIN rooted r ON r.run_id = s.run_id
 WHERE kind = 'llm' AND s.run_id IS NOT NULL AND step_id IS NOT NULL AND output IS NOT NULL
   AND regexp_matches(output, $markers)
 UNION ALL
-SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+SELECT c.run_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, r.run_id IS NOT NULL, false
+FROM continued c LEFT JOIN rooted r ON r.run_id = c.run_id
+UNION ALL
+SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
 WHERE EXISTS (SELECT 1 FROM stage_steps WHERE kind = 'chain' AND status = 'error' AND tool IS NOT NULL
                                            AND contains(attributes, '"tool_failure_detected"'));
 
