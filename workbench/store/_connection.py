@@ -13,6 +13,7 @@ import duckdb
 
 from ..exceptions import StoreError, StoreLockedError
 from ._linked_roots import keep_linked_roots_sql
+from ._same_json import register_same_json
 from ._transaction import transaction
 
 SCHEMA_VERSION = 3
@@ -118,6 +119,7 @@ def connect_file(path: str | os.PathLike[str] | None, read_only: bool = False) -
             con.close()
             raise
     _configure(con)
+    register_same_json(con)  # (once per workspace, outside any transaction: _same_json.py)
     return con
 
 

@@ -4,10 +4,17 @@
 -- already stored) and by an export's merge (merge_export.sql: the export's step against the stored one), so
 -- every check names the same columns. Each side is a struct of the step's columns with its times in
 -- microseconds (started_us, ended_us), as the store keeps them, and agent_own for the agent the log gave.
--- JSON text compares as JSON: earlier releases stored native objects with spaces after separators, and
--- re-ingesting the same file into a store they built must still add nothing.
-CREATE OR REPLACE TEMP MACRO same_json(x, y) AS
-    x IS NOT DISTINCT FROM y OR CASE WHEN json_valid(x) AND json_valid(y) THEN json(x) = json(y) ELSE false END;
+-- JSON text compares as JSON values (store/_same_json.py says what is the same): earlier releases stored native
+-- objects with spaces after separators, a native file holds sorted keys where the same records given as Python
+-- objects keep their order, and re-ingesting the same log by either path must still add nothing. Cheapest test
+-- first, each only on the pairs the one before could not match (CASE evaluates a branch on its rows only; an OR
+-- evaluated both sides on every row): the same text, the same text once json() drops spaces and reads escapes,
+-- then the Python function (key order, number forms), which a re-ingest of the same file never reaches.
+CREATE OR REPLACE TEMP MACRO same_json(x, y) AS CASE
+    WHEN x IS NOT DISTINCT FROM y THEN true
+    WHEN NOT coalesce(json_valid(x) AND json_valid(y), false) THEN false
+    WHEN json(x) = json(y) THEN true
+    ELSE wb_same_json(x, y) END;
 
 CREATE OR REPLACE TEMP MACRO step_differs(n, s) AS concat_ws(', ',
     CASE WHEN n.parent_id IS DISTINCT FROM s.parent_id THEN 'parent_id' END,
@@ -27,7 +34,7 @@ CREATE OR REPLACE TEMP MACRO step_differs(n, s) AS concat_ws(', ',
     CASE WHEN n.cost IS DISTINCT FROM s.cost THEN 'cost' END,
     CASE WHEN n.confidence IS DISTINCT FROM s.confidence THEN 'confidence' END,
     CASE WHEN n.entropy IS DISTINCT FROM s.entropy THEN 'entropy' END,
-    CASE WHEN json(n.attributes) IS DISTINCT FROM json(s.attributes::VARCHAR) THEN 'attributes' END);
+    CASE WHEN NOT same_json(n.attributes::VARCHAR, s.attributes::VARCHAR) THEN 'attributes' END);
 
 -- A stored step (a row of steps, or of an export's steps) in the shape step_differs compares.
 CREATE OR REPLACE TEMP MACRO stored_step(s) AS struct_pack(
