@@ -177,13 +177,15 @@ class Guard:
             latency_ms = _latency(latency_ms, run_id, agent, step_id)
         if ended_at is not None and ended_at.__class__ is not float:
             ended_at = _ended_at(ended_at, run_id, agent, step_id)
-        if not plain_values(tokens_in, tokens_out, cost, confidence, entropy):
+        plain = plain_values(tokens_in, tokens_out, cost, confidence, entropy)
+        if not plain:
             # (numpy's numbers as the Python numbers they hold, a NaN as not given, as ws.ingest reads a record's:
             # np.float32(0.1) or a NaN count was taken for a step the store quarantines, and no rule read it)
             given = python_values({"tokens_in": tokens_in, "tokens_out": tokens_out, "cost": cost,
                                    "confidence": confidence, "entropy": entropy})
             tokens_in, tokens_out, cost, confidence, entropy = (
                 given.get(k) for k in ("tokens_in", "tokens_out", "cost", "confidence", "entropy"))
+            plain = plain_values(tokens_in, tokens_out, cost, confidence, entropy)
         when = self._clock() if ended_at is None or ended_at != ended_at else ended_at
         signals = {"confidence": confidence, "entropy": entropy, "tokens_in": tokens_in,
                    "tokens_out": tokens_out, "cost": cost}
@@ -199,7 +201,7 @@ class Guard:
                                    or (output.__class__ is str and len(output) > _BIG)):
             output, said = _output_text(output)     # outside any lock: outputs can be large
             unkept = unkept or said
-        if (not plain_values(tokens_in, tokens_out, cost, confidence, entropy) or not 0 <= when < _SECONDS_MAX
+        if (not plain or not 0 <= when < _SECONDS_MAX
                 or (args.__class__ is str and len(args) > _BIG) or (output.__class__ is str and len(output) > _BIG)):
             reason = _unkept(args, output if output.__class__ is str else None, when, signals)
             if reason is not None:
