@@ -36,6 +36,7 @@ from typing import Any
 from .exceptions import InvalidParameterError, PolicyViolation
 from .ingest._fields import SHORT_CHARS as _BIG
 from .ingest._fields import RecordError, field_text, kind_word, plain_values, step_row
+from .ingest._frame_records import python_values
 from .policy._bounce import as_text
 from .policy._core import ALLOW, Core, Decision, RunState, digest_of, encode
 from .policy._model import Policy
@@ -174,6 +175,17 @@ class Guard:
         naming the field, before the step is recorded: such a value passed every latency limit unseen."""
         if latency_ms is not None and (latency_ms.__class__ is not float or not 0.0 <= latency_ms < _INF):
             latency_ms = _latency(latency_ms, run_id, agent, step_id)
+        if ended_at is not None and ended_at.__class__ is not float:
+            ended_at = _ended_at(ended_at, run_id, agent, step_id)
+        plain = plain_values(tokens_in, tokens_out, cost, confidence, entropy)
+        if not plain:
+            # (numpy's numbers as the Python numbers they hold, a NaN as not given, as ws.ingest reads a record's:
+            # np.float32(0.1) or a NaN count was taken for a step the store quarantines, and no rule read it)
+            given = python_values({"tokens_in": tokens_in, "tokens_out": tokens_out, "cost": cost,
+                                   "confidence": confidence, "entropy": entropy})
+            tokens_in, tokens_out, cost, confidence, entropy = (
+                given.get(k) for k in ("tokens_in", "tokens_out", "cost", "confidence", "entropy"))
+            plain = plain_values(tokens_in, tokens_out, cost, confidence, entropy)
         when = self._clock() if ended_at is None or ended_at != ended_at else ended_at
         signals = {"confidence": confidence, "entropy": entropy, "tokens_in": tokens_in,
                    "tokens_out": tokens_out, "cost": cost}
@@ -189,7 +201,7 @@ class Guard:
                                    or (output.__class__ is str and len(output) > _BIG)):
             output, said = _output_text(output)     # outside any lock: outputs can be large
             unkept = unkept or said
-        if (not plain_values(tokens_in, tokens_out, cost, confidence, entropy) or not 0 <= when < _SECONDS_MAX
+        if (not plain or not 0 <= when < _SECONDS_MAX
                 or (args.__class__ is str and len(args) > _BIG) or (output.__class__ is str and len(output) > _BIG)):
             reason = _unkept(args, output if output.__class__ is str else None, when, signals)
             if reason is not None:
@@ -415,11 +427,24 @@ def _latency(value: Any, run_id: str, agent: str | None, step_id: str | None) ->
     if value.__class__ is bool or not isinstance(value, numbers.Real):   # (numpy's numbers are Real too)
         raise InvalidParameterError(f"after_step: latency_ms must be a number of milliseconds or None "
                                     f"(got {type(value).__name__} {str(value)[:40]!r}; {where})")
-    number = float(value)
+    try:
+        number = float(value)
+    except OverflowError:   # (an int past a float's range)
+        number = _INF
     if not 0.0 <= number < _INF:
         raise InvalidParameterError(f"after_step: latency_ms must be finite and 0 or more (got {number!r}; "
                                     f"{where}); pass None when the step's time is not known")
     return number
+
+
+def _ended_at(value: Any, run_id: str, agent: str | None, step_id: str | None) -> float | int:
+    """``ended_at`` as given when it is a number (a time out of the store's range is the step's quarantine), or an
+    error naming it: text raised a TypeError from deep in the check."""
+    if value.__class__ is bool or not isinstance(value, numbers.Real):
+        where = f"run {run_id!r}, agent {agent!r}" + (f", step {step_id!r}" if step_id else "")
+        raise InvalidParameterError(f"after_step: ended_at must be a time in seconds since the epoch or None "
+                                    f"(got {type(value).__name__} {str(value)[:40]!r}; {where})")
+    return value
 
 
 def _violation(run_id: str, agent: str | None, d: Decision, tool: str | None = None,

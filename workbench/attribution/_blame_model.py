@@ -443,6 +443,10 @@ class BlameModel(PersistMixin, BaseEstimator):
             raise WorkbenchError("no labelled culprit step is a move of the runs fitted on")
         # Only runs whose labelled step is one of their moves teach the step model.
         keep = X["run_id"].isin(X.loc[y, "run_id"]).to_numpy()
+        if y[keep].all():   # (sklearn's own error named neither the runs nor what they lack)
+            raise WorkbenchError(f"every move of the {X.loc[keep, 'run_id'].nunique()} labelled runs fitted on is "
+                                 "its culprit (a run of one move each): nothing to tell a culprit move from; fit on "
+                                 "runs where the culprit is one move of several")
         self.feature_names_in_ = np.asarray(names, dtype=object)
         self.n_features_in_ = len(names)
         self.unavailable_features_ = [n for n in chosen if n not in names]

@@ -489,9 +489,9 @@ def _run_ingest(con: duckdb.DuckDBPyConnection, source: Any, fmt: str | None, pr
             rewrites += served
             facts.changed()
         derived, found = (0, []) if facts.nothing_for("message_tools") else stage_message_tools(con)
+        rewrites += found  # (a call left out is said too, with none staged)
         if derived:
             stage.read += derived  # (calls read out of the messages: records too, stored or quarantined)
-            rewrites += found
             facts.changed()
         linked = join_linked_runs(con, stage.root_links, facts.answer("staged"))
         if linked.moves or linked.roots or linked.joined:

@@ -11,6 +11,7 @@ field; a timestamp is ISO-8601 text; a numpy number the Python number it holds.
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
@@ -103,9 +104,10 @@ def _column_names(frame: Any) -> list[str]:
     return names
 
 
-def frame_records(frame: Any) -> list[dict[str, Any]]:
-    """The records a pandas DataFrame holds: one a row, keyed by column name, a missing cell an absent
-    key (see :func:`python_values`); :class:`TypeError` naming the column for a column not named by text."""
+def frame_records(frame: Any) -> Iterator[dict[str, Any]]:
+    """The records a pandas DataFrame holds, made as they are read: one a row, keyed by column name, a missing
+    cell an absent key (see :func:`python_values`); :class:`TypeError` naming the column for a column not named
+    by text, at once. (Made all at once, a million rows' dicts held ~0.7 GB beside an 83 MB frame.)"""
     names = _column_names(frame)
     has_index = any(n is not None for n in frame.index.names)
     rows = frame.itertuples(index=has_index, name=None)
@@ -117,7 +119,7 @@ def frame_records(frame: Any) -> list[dict[str, Any]]:
         if skip:   # (an unnamed level beside named ones is no field)
             levels = frame.index.nlevels
             rows = (tuple(v for i, v in enumerate(row) if i >= levels or i in keep) for row in rows)
-    return [python_values(dict(zip(names, row, strict=True)), drop_none=True) for row in rows]
+    return (python_values(dict(zip(names, row, strict=True)), drop_none=True) for row in rows)
 
 
 __all__ = ["frame_records", "is_frame", "python_values"]

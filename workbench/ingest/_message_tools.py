@@ -144,9 +144,11 @@ def stage_message_tools(con: duckdb.DuckDBPyConnection) -> tuple[int, list[str]]
             "order_hint": order_hint, "source": source})
     if not staged:
         return 0, notes
-    placeholders = ", ".join("?" for _ in _COLUMNS)
-    con.executemany(f"INSERT INTO stage_steps ({', '.join(_COLUMNS)}) VALUES ({placeholders})",
-                    [[s[c] for c in _COLUMNS] for s in staged])
-    notes.append(f"{len(staged)} tool call(s) found only in the model calls' messages (no span traced them): "
-                 "staged as tool steps")
-    return len(staged), notes
+    ((inserted,),) = con.execute(_sql()["insert"][0], {c: [s[c] for s in staged] for c in _COLUMNS}).fetchall()
+    if inserted:
+        notes.append(f"{inserted} tool call(s) found only in the model calls' messages (no span traced them): "
+                     "staged as tool steps")
+    if inserted < len(staged):
+        notes.append(f"{len(staged) - inserted} tool call(s) found only in the model calls' messages not staged: "
+                     "a logged step of the run has the id '<asking step>/<call id>' the call's step would have")
+    return inserted, notes

@@ -14,6 +14,7 @@ import os
 from typing import Any
 
 from ..exceptions import InvalidParameterError
+from ._driver import SMALL_STAGE_RECORDS
 from ._frame_records import frame_records, is_frame, loaded
 
 _WHAT = ("ws.ingest reads a path, a folder or a glob (str or os.PathLike), a list of them, or records in memory "
@@ -34,7 +35,9 @@ def ingest_source(source: Any) -> Any:
     """``source`` as ``run_ingest`` reads it (a frame as its rows, one dict as a list of it), or
     :class:`TypeError` / :class:`InvalidParameterError` naming what it is and what would be read."""
     if is_frame(source):
-        return frame_records(source)
+        records = frame_records(source)
+        # (a few rows as a list, which the ingest stages in a small table of its own; more row by row)
+        return list(records) if len(source) <= SMALL_STAGE_RECORDS else records
     if isinstance(source, dict):
         return [source]   # one record
     if isinstance(source, (str, os.PathLike)):
