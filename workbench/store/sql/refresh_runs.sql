@@ -14,12 +14,6 @@ CREATE OR REPLACE TEMP MACRO merge_objects(a, b) AS CASE
                                          json_transform(b, '"MAP(VARCHAR, JSON)"')))), b)
     ELSE b END;
 
--- A later record of the same value written otherwise (its keys in another order: a native file's records given
--- again as Python objects) merges as the earlier given twice, so the stored text stays (step_differs.sql's
--- same_json reads a step given again so; the same text, the common case, never reaches the Python test).
-CREATE OR REPLACE TEMP MACRO merge_attributes(a, b) AS merge_objects(a,
-    CASE WHEN a::VARCHAR <> b::VARCHAR AND wb_same_json(a::VARCHAR, b::VARCHAR) THEN a ELSE b END);
-
 -- [section root_said]
 -- (left out, root_said created empty, when no root of an affected run is unset or an OpenAI Agents SDK
 -- instrumentation's OK: every part below starts from those roots; the driver counts them with the report's
@@ -203,7 +197,13 @@ SELECT a.run_id,
        coalesce(d.task, old.task) AS task,
        coalesce(rs.n_steps, 0) AS n_steps,
        CASE WHEN d.attributes IS NULL THEN old.attributes
-            ELSE list_reduce(list_prepend(old.attributes, d.attributes), lambda x, y: merge_attributes(x, y))
+            ELSE list_reduce(list_prepend(old.attributes, d.attributes), lambda x, y: merge_objects(x,
+                 -- (a later record of the same value written otherwise, its keys in another order: a native
+                 -- file's records given again as Python objects, merges as the earlier given twice, so the stored
+                 -- text stays, as step_differs.sql's same_json reads a step given again. The same text, the
+                 -- common case, never reaches the Python test. Written here, not as a macro: one statement less
+                 -- a call, tests/ingest/test_perf18_small_calls.py)
+                 CASE WHEN x::VARCHAR <> y::VARCHAR AND wb_same_json(x::VARCHAR, y::VARCHAR) THEN x ELSE y END))
        END AS attributes
 FROM affected a
 LEFT JOIN run_steps rs ON rs.run_id = a.run_id
