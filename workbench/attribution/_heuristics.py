@@ -55,6 +55,12 @@ def rank_steps(steps: pd.DataFrame) -> pd.DataFrame:
 _SILENT = ("tool", "retriever", "human")
 
 
+def _logit(steps: pd.DataFrame) -> pd.Series:
+    """Each move's log-odds: its ``logit`` column where the scorer gave one (saturated scores keep their order),
+    else read back from its ``score``."""
+    return steps["logit"] if "logit" in steps.columns else np.log(steps["score"]) - np.log1p(-steps["score"])
+
+
 def rank_agents(steps: pd.DataFrame, how: str = "max", talkers_only: bool = False,
                 credit_tools: bool = False, flag_margin: float = 0.25) -> pd.DataFrame:
     """Agent scores from step scores (``max``, ``sum``, softmax ``mass``, ``noisy_or``, ``first_flagged``), ranked per run.
@@ -85,11 +91,11 @@ def rank_agents(steps: pd.DataFrame, how: str = "max", talkers_only: bool = Fals
     """
     keyed = steps.assign(agent=steps["agent"].fillna("<none>"))
     if how == "mass" and len(keyed):
-        logit = keyed["logit"] if "logit" in keyed.columns else np.log(keyed["score"]) - np.log1p(-keyed["score"])
+        logit = _logit(keyed)
         w = np.exp(logit - logit.groupby(keyed["run_id"]).transform("max"))
         keyed["score"] = w / w.groupby(keyed["run_id"]).transform("sum")   # over every move: the run's softmax
     if how == "noisy_or" and len(keyed):
-        logit = keyed["logit"] if "logit" in keyed.columns else np.log(keyed["score"]) - np.log1p(-keyed["score"])
+        logit = _logit(keyed)
         # log(1 - p) per move, summed per agent below: the product of many (1 - p) in log space, so agents whose
         # probabilities round to 1.0 still rank by their log-odds
         keyed["_log_miss"] = -np.logaddexp(0.0, logit.to_numpy(dtype=np.float64))
@@ -140,7 +146,7 @@ def steps_of_named_agent(steps: pd.DataFrame, agents: pd.DataFrame) -> pd.DataFr
 
 def _first_flagged(keyed: pd.DataFrame, margin: float) -> pd.DataFrame:
     """:func:`rank_agents`' ``first_flagged`` over its candidate moves ``keyed``."""
-    logit = keyed["logit"] if "logit" in keyed.columns else np.log(keyed["score"]) - np.log1p(-keyed["score"])
+    logit = _logit(keyed)
     flagged = logit >= logit.groupby(keyed["run_id"]).transform("max") - margin
     moves = keyed.assign(logit=logit, flag_pos=keyed["pos"].where(flagged))
     A = moves.groupby(["run_id", "agent"], sort=False).agg(

@@ -94,7 +94,7 @@ class DriftMonitor(w.VBox):
         if self.changes.empty:
             return f"<i>{short}{self._no_changes()}</i>"
         items = "".join(f"<li>{esc(d)}</li>" for d in self.changes["detail"])
-        return f"<i>{short}</i><b>Change points</b><ul>{items}</ul>" if short else f"<b>Change points</b><ul>{items}</ul>"
+        return (f"<i>{short}</i>" if short else "") + f"<b>Change points</b><ul>{items}</ul>"
 
     def _short_stretch(self) -> str:
         """What the chart cannot show when its runs began within a minute (a burst of test runs, one batch of

@@ -66,7 +66,7 @@ SELECT * FROM (
     SELECT unnest($file) AS file, unnest($line) AS line, unnest($run_id) AS run_id, unnest($step_id) AS step_id,
            unnest($parent_id) AS parent_id, unnest($agent) AS agent, unnest($is_agent) AS is_agent,
            unnest($kind) AS kind, unnest($name) AS name, unnest($tool) AS tool, unnest($start_ns) AS start_ns,
-           unnest($end_ns) AS end_ns, unnest($latency_ms) AS latency_ms, unnest($status) AS status, unnest($error) AS error, unnest($input) AS input,
-           unnest($output) AS output, unnest($attributes) AS attributes, unnest($order_hint) AS order_hint,
+           unnest($end_ns) AS end_ns, unnest($latency_ms) AS latency_ms, unnest($status) AS status,
+           unnest($error) AS error, unnest($input) AS input, unnest($output) AS output, unnest($attributes) AS attributes, unnest($order_hint) AS order_hint,
            unnest($source) AS source) n
 WHERE NOT EXISTS (SELECT 1 FROM stage_steps s WHERE s.run_id = n.run_id AND s.step_id = n.step_id);
