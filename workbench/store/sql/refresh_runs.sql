@@ -33,22 +33,19 @@ CREATE OR REPLACE TEMP MACRO merge_objects(a, b) AS CASE
 -- error status on only when the graph raised. Read only where the root says nothing: its own error or ok wins.
 -- (The JSON is read after the join, on the roots and their children only, not on every step's attributes.)
 CREATE OR REPLACE TEMP TABLE root_said AS
-WITH roots AS MATERIALIZED (
-    -- (the roots the parts below start from, unset or a blind OK, with what they read of them: one join with the
-    -- steps, where a join in each part scanned them again; 1M generated spans: 0.50 -> 0.41 CPU s)
-    SELECT s.run_id, s.step_id, s.status, s.attributes, s.kind, s.started_at, s.seq FROM run_roots r
+WITH blind_ok_roots AS (
+    SELECT r.run_id, r.step_id FROM run_roots r
     JOIN affected_steps s ON s.run_id = r.run_id AND s.step_id = r.step_id
-    WHERE s.status = 'unset' OR (s.status = 'ok' AND s.parent_id IS NULL
-                                 AND contains(s.attributes, '.instrumentation.openai_agents'))
-), blind_ok_roots AS (
-    SELECT run_id, step_id FROM roots
-    WHERE status = 'ok' AND json_extract_string(attributes, '$."otel.scope.name"') IN (
+    WHERE s.status = 'ok' AND s.parent_id IS NULL AND contains(s.attributes, '.instrumentation.openai_agents')
+      AND json_extract_string(s.attributes, '$."otel.scope.name"') IN (
           'openinference.instrumentation.openai_agents', 'opentelemetry.instrumentation.openai_agents')
 ), unset_roots AS (
-    SELECT run_id, step_id FROM roots WHERE status = 'unset'
+    SELECT r.run_id, r.step_id FROM run_roots r
+    JOIN affected_steps s ON s.run_id = r.run_id AND s.step_id = r.step_id
+    WHERE s.status = 'unset'
 ), near_rows AS (
-    SELECT run_id, step_id AS root_id, status, attributes, false AS child, kind, started_at, seq
-    FROM roots WHERE status = 'unset'
+    SELECT u.run_id, u.step_id AS root_id, c.status, c.attributes, false AS child, c.kind, c.started_at, c.seq
+    FROM unset_roots u JOIN affected_steps c ON c.run_id = u.run_id AND c.step_id = u.step_id
     UNION ALL
     SELECT u.run_id, u.step_id AS root_id, c.status, c.attributes, true AS child, c.kind, c.started_at, c.seq
     FROM unset_roots u JOIN affected_steps c ON c.run_id = u.run_id AND c.parent_id = u.step_id
