@@ -3,17 +3,16 @@
 OpenLLMetry's CrewAI instrumentation (with its OpenAI one) traces the crew, its tasks, its agents and their model
 calls, and no tool: a call is the model's request in one chat span's output messages
 (``gen_ai.completion.N.tool_calls``) and its result a ``tool`` message in the next one's input. Such a run had no
-tool step: a failed or lying tool could not be blamed, the detectors saw no backend record. Here each call a
-staged model step asked for (one per call: an id used again in a later turn, or twice in a message, names
-another call) becomes a tool step: beside the model step (its parent's child), its agent the caller's, its input the arguments, its output the result the following model call was handed, from
-the end of the asking call to the start of that one (a call never handed back may never have run: not staged).
-Only in a run with no tool or hand-off span at all: where the
-instrumentation traces calls, a call with no span of its own was traced as something else (an OpenAI Agents
-hand-off's ``transfer_to_writer`` is its handoff span, a CrewAI delegation the coworker's agent span), and
-staged again it would be counted twice. Nor in a run whose root is neither staged nor stored (part of a trace
-split over ingest calls, whose tool spans may come in a later one; its calls are then not staged at all). The step
-names the model step it was read from in its attributes
-(``workbench.tool_call_from``).
+tool step: a failed or lying tool could not be blamed, the detectors saw no backend record. Here each call a staged
+model step asked for (one per call: an id used again in a later turn, or twice in a message, names another call)
+becomes a tool step: beside the model step (its parent's child), its agent the caller's, its input the arguments,
+its output the result the following model call was handed, from the end of the asking call to the start of that one
+(a call never handed back may never have run: not staged). Only in a run with no tool or hand-off span at all: where
+the instrumentation traces calls, a call with no span of its own was traced as something else (an OpenAI Agents
+hand-off's ``transfer_to_writer`` is its handoff span, a CrewAI delegation the coworker's agent span), and staged
+again it would be counted twice. Nor in a run whose root is neither staged nor stored (part of a trace split over
+ingest calls, whose tool spans may come in a later one; its calls are then not staged at all). The step names the
+model step it was read from in its attributes (``workbench.tool_call_from``).
 
 Also here: CrewAI's own tracing's ``tool failure`` row beside a failed call's span, which is no second error.
 """
