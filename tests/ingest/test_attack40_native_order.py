@@ -35,15 +35,11 @@ def test_records_of_one_run_written_out_of_order_send_the_file_to_the_block_path
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     assert path.stat().st_size > 1 << 20  # (a sample in each MiB)
     assert stage_file(path, fast=True)[2]  # (in order: read whole)
-    real = _native_file._read_whole
-
-    def shuffled(con, path, table):  # noqa: ANN001, ANN202
-        lenient = real(con, path, table)
-        half = len(lines) // 2
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT * FROM {table} ORDER BY rowid < {half}, rowid")
-        return lenient
-
-    with mock.patch.object(_native_file, "_read_whole", shuffled):
+    # (as the MARK join wrote them, test_native39_order's shuffle: the file's second half at the first row ids)
+    swap = f"SELECT * FROM {{t}} ORDER BY rowid < {len(lines) // 2}, rowid"
+    read_whole = _native_file._read_whole
+    with mock.patch.object(_native_file, "_read_whole", side_effect=lambda con, p, t: (
+            read_whole(con, p, t), con.execute(f"CREATE OR REPLACE TEMP TABLE {t} AS " + swap.format(t=t)))[0]):
         con, stage, whole = stage_file(path, fast=True)
     assert not whole
     assert staged(con, stage) == staged(*stage_file(path, fast=False)[:2])
