@@ -25,7 +25,7 @@ from typing import Any
 import duckdb
 
 from ..store._connection import sql_sections
-from ._call_shapes import MARKERS, RESULT_MARKERS, tool_events
+from ._call_shapes import MARKERS, RESULT_MARKERS, tool_calls, tool_events, tool_results
 from ._json_text import json_or_text
 from ._stage_checks import check_sql
 
@@ -67,8 +67,8 @@ def _numbered(events: list[tuple], asks: bool, before: dict[str, int] | None = N
     message holds its calls twice: ``tool_calls`` and ``additional_kwargs``) is one call."""
     results: dict[str, int] = {}
     last: dict[str, tuple[bool, int, int, list]] = {}
-    answered_here = {e[1] for e in events if not e[0]}
-    base = {} if before is None else {i: n for i, n in before.items() if i not in answered_here}
+    # (what the step's input held counts for an id only when this value holds no result of it)
+    answered_here = {e[1] for e in events if not e[0]} if before else set()
     out = []
     for event in events:
         is_ask, call_id = event[0], event[1]
@@ -90,7 +90,8 @@ def _numbered(events: list[tuple], asks: bool, before: dict[str, int] | None = N
         if not is_ask:
             results[call_id] = results.get(call_id, 0) + 1
         if is_ask == asks:
-            out.append(((call_id, turn + base.get(call_id, 0), place), event))
+            held = before.get(call_id, 0) if before and call_id not in answered_here else 0
+            out.append(((call_id, turn + held, place), event))
     return out
 
 
@@ -120,27 +121,47 @@ def _asked(con: duckdb.DuckDBPyConnection) -> tuple[list[tuple], bool, set[str]]
     rootless = {r[0] for r in rows if not r[11]}
     asking = []
     for row in sorted(rows, key=lambda r: (r[4] is None, r[4] or 0, r[1])):
-        events = list(tool_events(json_or_text(row[6]), asking=True))
+        output = row[6]
+        # (an output holding no result, the model's reply alone as most are, is its requests: one walk, as before)
+        events = list(tool_events(json_or_text(output), asking=True)) if any(m in output for m in RESULT_MARKERS) \
+            else [(True, *c) for c in tool_calls(json_or_text(output))]
         if any(e[0] and isinstance(e[1], str) and e[1] and isinstance(e[2], str) and e[2] for e in events):
             asking.append((row, events))
     return asking, failure_rows, rootless
 
 
-def _answers(con: duckdb.DuckDBPyConnection, runs: list[str]) -> tuple[dict[tuple, tuple[int | None, Any, bool]],
-                                                                       dict[tuple[str, str], dict[str, int]]]:
+def _answers(con: duckdb.DuckDBPyConnection, runs: list[str], asking: dict[tuple[str, str], set[str]]
+             ) -> tuple[dict[tuple, tuple[int | None, Any, bool]], dict[tuple[str, str], dict[str, int]]]:
     """The result of each call (``(run, call id, turn, place)``: :func:`_numbered`) handed back to a model step:
-    ``(start of the first model step handed it, result, failed)``; and, of each model step handed results, how
-    many of each id its input holds."""
+    ``(start of the first model step handed it, result, failed)``; and, of each model step of ``asking`` handed
+    results, how many of each id it asks for (``asking``: the ids) its input holds."""
     found: dict[tuple, tuple[int | None, Any, bool]] = {}
     held: dict[tuple[str, str], dict[str, int]] = {}
+    done: set[tuple[str, str]] = set()
     rows = con.execute(_sql()["answered"][0], {"runs": runs, "result_markers": "|".join(RESULT_MARKERS)}).fetchall()
     # (a step both staged and stored, the same file given again, is the same step: the first by start wins)
     for run_id, step_id, start, inp in sorted(rows, key=lambda r: (r[2] is None, r[2] or 0, r[1])):
-        if (run_id, step_id) in held:
+        if (run_id, step_id) in done:
             continue
-        counts = held[run_id, step_id] = {}
-        for (call_id, turn, place), (_, _, result, failed) in _numbered(list(tool_events(json_or_text(inp))), False):
-            counts[call_id] = counts.get(call_id, 0) + 1
+        done.add((run_id, step_id))
+        value = json_or_text(inp)
+        results, ids, again = [], set(), False
+        for r in tool_results(value):
+            if isinstance(r[0], str) and r[0]:
+                again = again or r[0] in ids
+                ids.add(r[0])
+                results.append(r)
+        # (each id once, as most conversations give them: each result is its id's first call; only an id used
+        # again needs the requests between its results, a second walk)
+        numbered = [(key, e[1:]) for key, e in _numbered(list(tool_events(value)), False)] if again \
+            else [((r[0], 0, 0), r) for r in results]
+        asked = asking.get((run_id, step_id))
+        if asked:
+            counts = held[run_id, step_id] = {}
+            for (call_id, _, _), _ in numbered:
+                if call_id in asked:
+                    counts[call_id] = counts.get(call_id, 0) + 1
+        for (call_id, turn, place), (_, result, failed) in numbered:
             if (run_id, call_id, turn, place) not in found:
                 result = _result_text(result)
                 failed = failed or (isinstance(result, str) and result.startswith(_RAISED))
@@ -164,7 +185,7 @@ def stage_message_tools(con: duckdb.DuckDBPyConnection) -> tuple[int, list[str]]
     if not asking:
         return 0, notes
     runs = sorted({row[0] for row, _ in asking})
-    answers, held = _answers(con, runs)
+    answers, held = _answers(con, runs, {(row[0], row[1]): {e[1] for e in events if e[0]} for row, events in asking})
     calls: dict[tuple, tuple] = {}
     for row, events in asking:
         for (call_id, turn, place), (_, _, name, args) in _numbered(events, True, held.get((row[0], row[1]), {})):
