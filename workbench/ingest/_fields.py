@@ -11,6 +11,7 @@ import json
 import math
 from typing import Any
 
+from ._frame_records import json_value
 from ._jsonio import MAX_DEPTH, MAX_RAW_BYTES, deeper_than
 from ._stage_tables import (
     _FLOAT_FIELDS,
@@ -46,7 +47,7 @@ def _text(value: Any, field: str) -> str | None:
         text = value
     elif isinstance(value, (dict, list)):
         try:
-            text = json.dumps(value, ensure_ascii=False, default=str, allow_nan=False)
+            text = json.dumps(value, ensure_ascii=False, default=json_value, allow_nan=False)
         except RecursionError:
             raise RecordError(f"field {field!r} is nested deeper than {MAX_DEPTH} levels (the limit)") from None
         except ValueError as exc:  # NaN or infinity (not JSON), or a circular structure handed over in memory

@@ -61,6 +61,21 @@ def _python(value: Any) -> Any:
     return value
 
 
+def json_value(value: Any) -> Any:
+    """What the JSON writer writes for ``value`` inside a record's dict or list (its ``default``): a numpy number
+    as the number it holds, an array as its list, anything else as its text. Written as text (``default=str``),
+    ``{"n": np.int64(3)}`` was ``{"n": "3"}`` and an array ``"[1 2]"``: not what the same record of plain Python
+    values stores, and no longer a number to a query. A time stays its text (as a list, a numpy time is a count
+    of its unit)."""
+    np = sys.modules.get("numpy")
+    if loaded("numpy", "ndarray") is not None:
+        if isinstance(value, np.ndarray):
+            return value.astype(str).tolist() if value.dtype.kind in "mM" else value.tolist()
+        if isinstance(value, np.generic) and not isinstance(value, (np.datetime64, np.timedelta64)):
+            return value.item()
+    return str(value)
+
+
 def python_values(rec: dict[str, Any], drop_none: bool = False) -> dict[str, Any]:
     """``rec`` with its missing values (NaN, NaT, ``pd.NA``; with ``drop_none`` also ``None``) left out and
     numpy and pandas values as plain Python ones; ``rec`` itself when it holds none of them.
@@ -122,4 +137,4 @@ def frame_records(frame: Any) -> Iterator[dict[str, Any]]:
     return (python_values(dict(zip(names, row, strict=True)), drop_none=True) for row in rows)
 
 
-__all__ = ["frame_records", "is_frame", "python_values"]
+__all__ = ["frame_records", "is_frame", "json_value", "python_values"]

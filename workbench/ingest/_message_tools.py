@@ -3,17 +3,16 @@
 OpenLLMetry's CrewAI instrumentation (with its OpenAI one) traces the crew, its tasks, its agents and their model
 calls, and no tool: a call is the model's request in one chat span's output messages
 (``gen_ai.completion.N.tool_calls``) and its result a ``tool`` message in the next one's input. Such a run had no
-tool step: a failed or lying tool could not be blamed, the detectors saw no backend record. Here each call a
-staged model step asked for (one per call id) becomes a tool step: beside the model step (its parent's child),
-its agent the caller's, its input the arguments, its output the result the following model call was handed, from
-the end of the asking call to the start of that one (a call never handed back may never have run: not staged).
-Only in a run with no tool or hand-off span at all: where the
-instrumentation traces calls, a call with no span of its own was traced as something else (an OpenAI Agents
-hand-off's ``transfer_to_writer`` is its handoff span, a CrewAI delegation the coworker's agent span), and
-staged again it would be counted twice. Nor in a run whose root is neither staged nor stored (part of a trace
-split over ingest calls, whose tool spans may come in a later one; its calls are then not staged at all). The step
-names the model step it was read from in its attributes
-(``workbench.tool_call_from``).
+tool step: a failed or lying tool could not be blamed, the detectors saw no backend record. Here each call a staged
+model step asked for (one per call: an id used again in a later turn, or twice in a message, names another call)
+becomes a tool step: beside the model step (its parent's child), its agent the caller's, its input the arguments,
+its output the result the following model call was handed, from the end of the asking call to the start of that one
+(a call never handed back may never have run: not staged). Only in a run with no tool or hand-off span at all: where
+the instrumentation traces calls, a call with no span of its own was traced as something else (an OpenAI Agents
+hand-off's ``transfer_to_writer`` is its handoff span, a CrewAI delegation the coworker's agent span), and staged
+again it would be counted twice. Nor in a run whose root is neither staged nor stored (part of a trace split over
+ingest calls, whose tool spans may come in a later one; its calls are then not staged at all). The step names the
+model step it was read from in its attributes (``workbench.tool_call_from``).
 
 Also here: CrewAI's own tracing's ``tool failure`` row beside a failed call's span, which is no second error.
 """
@@ -26,7 +25,7 @@ from typing import Any
 import duckdb
 
 from ..store._connection import sql_sections
-from ._call_shapes import MARKERS, RESULT_MARKERS, tool_calls, tool_results
+from ._call_shapes import MARKERS, RESULT_MARKERS, tool_calls, tool_events, tool_results
 from ._json_text import json_or_text
 from ._stage_checks import check_sql
 
@@ -56,11 +55,56 @@ def _result_text(value: Any) -> Any:
     return value
 
 
-def _asked(con: duckdb.DuckDBPyConnection) -> tuple[dict[tuple[str, str], tuple], bool, set[str]]:
-    """Each call id asked for by a staged model step (or a stored one of a run this call continues), with the
-    first model step (by start) that asked; whether CrewAI failure rows are staged; and the runs of those steps
+def _numbered(events: list[tuple], asks: bool, before: dict[str, int] | None = None) -> list[tuple[tuple, tuple]]:
+    """The requests (``asks``) or the results among one value's ``events`` (:func:`tool_events`), each with the
+    call it is, told apart from another of the same id: ``(call id, turn, place)``. A provider may use an id
+    again (``call_0`` in every turn; even twice in one message), so the id alone does not name a call. A call's
+    turn is how many results of its id the conversation held before it was asked (a result's: before the results
+    of its turn began), its place its order among its turn's requests (or results) of that id: the same in every
+    repeat of a history, and the same for a request and the result that answers it. A value that is no history
+    (a model's output of its reply alone: no result of the id in it) continues its step's input, whose results
+    of each id are ``before``. A request repeated in one turn with the same tool and arguments (LangChain's
+    message holds its calls twice: ``tool_calls`` and ``additional_kwargs``) is one call."""
+    results: dict[str, int] = {}
+    last: dict[str, tuple[bool, int, int, list]] = {}
+    # (what the step's input held counts for an id only when this value holds no result of it)
+    answered_here = {e[1] for e in events if not e[0]} if before else set()
+    out = []
+    for event in events:
+        is_ask, call_id = event[0], event[1]
+        if not isinstance(call_id, str) or not call_id:
+            continue  # (a call with no id cannot be told from another, nor matched to its result)
+        prev = last.get(call_id)
+        if prev is not None and prev[0] == is_ask:
+            turn, place, group = prev[1], prev[2] + 1, prev[3]
+            if is_ask:
+                if len(group) == 1:
+                    group.append({_call_key(group[0])})
+                key = _call_key(event)
+                if key in group[1]:
+                    continue
+                group[1].add(key)
+        else:
+            turn, place, group = results.get(call_id, 0), 0, [event]
+        last[call_id] = (is_ask, turn, place, group)
+        if not is_ask:
+            results[call_id] = results.get(call_id, 0) + 1
+        if is_ask == asks:
+            held = before.get(call_id, 0) if before and call_id not in answered_here else 0
+            out.append(((call_id, turn + held, place), event))
+    return out
+
+
+def _call_key(event: tuple) -> str:
+    """A request's tool and arguments, written alike whichever way they were (JSON text or a value)."""
+    args = json_or_text(event[3]) if isinstance(event[3], str) else event[3]
+    return json.dumps([event[2], args], sort_keys=True, default=str)
+
+
+def _asked(con: duckdb.DuckDBPyConnection) -> tuple[list[tuple], bool, set[str]]:
+    """The staged model steps that may ask for a tool (or stored ones of a run this call continues), by start,
+    each with the requests its output holds; whether CrewAI failure rows are staged; and the runs of those steps
     whose root is not staged."""
-    calls: dict[tuple[str, str], tuple] = {}
     markers = "|".join(MARKERS)
     rows = con.execute(check_sql("message_tools"), {"markers": markers}).fetchall()
     failure_rows = any(r[0] is None for r in rows)
@@ -75,28 +119,54 @@ def _asked(con: duckdb.DuckDBPyConnection) -> tuple[dict[tuple[str, str], tuple]
     fresh = {(r[0], r[1]) for r in rows if r[12]}
     rows = [r for r in rows if r[12] or (r[0], r[1]) not in fresh]
     rootless = {r[0] for r in rows if not r[11]}
+    asking = []
     for row in sorted(rows, key=lambda r: (r[4] is None, r[4] or 0, r[1])):
-        run_id, output = row[0], row[6]
-        for call_id, name, args in tool_calls(json_or_text(output)):
-            if not isinstance(call_id, str) or not call_id or not isinstance(name, str) or not name:
-                continue  # (a call with no id cannot be told from another, nor matched to its result)
-            calls.setdefault((run_id, call_id), (row, name, args))
-    return calls, failure_rows, rootless
+        output = row[6]
+        # (an output holding no result, the model's reply alone as most are, is its requests: one walk, as before)
+        events = list(tool_events(json_or_text(output), asking=True)) if any(m in output for m in RESULT_MARKERS) \
+            else [(True, *c) for c in tool_calls(json_or_text(output))]
+        if any(e[0] and isinstance(e[1], str) and e[1] and isinstance(e[2], str) and e[2] for e in events):
+            asking.append((row, events))
+    return asking, failure_rows, rootless
 
 
-def _answers(con: duckdb.DuckDBPyConnection, runs: list[str]) -> dict[tuple[str, str], tuple[int | None, Any, bool]]:
-    """The result of each call id handed back to a staged model step: ``(start of the first model step handed
-    it, result, failed)``."""
-    found: dict[tuple[str, str], tuple[int | None, Any, bool]] = {}
+def _answers(con: duckdb.DuckDBPyConnection, runs: list[str], asking: dict[tuple[str, str], set[str]]
+             ) -> tuple[dict[tuple, tuple[int | None, Any, bool]], dict[tuple[str, str], dict[str, int]]]:
+    """The result of each call (``(run, call id, turn, place)``: :func:`_numbered`) handed back to a model step:
+    ``(start of the first model step handed it, result, failed)``; and, of each model step of ``asking`` handed
+    results, how many of each id it asks for (``asking``: the ids) its input holds."""
+    found: dict[tuple, tuple[int | None, Any, bool]] = {}
+    held: dict[tuple[str, str], dict[str, int]] = {}
+    done: set[tuple[str, str]] = set()
     rows = con.execute(_sql()["answered"][0], {"runs": runs, "result_markers": "|".join(RESULT_MARKERS)}).fetchall()
     # (a step both staged and stored, the same file given again, is the same step: the first by start wins)
-    for run_id, _, start, inp in sorted(rows, key=lambda r: (r[2] is None, r[2] or 0, r[1])):
-        for call_id, result, failed in tool_results(json_or_text(inp)):
-            if isinstance(call_id, str) and (run_id, call_id) not in found:
+    for run_id, step_id, start, inp in sorted(rows, key=lambda r: (r[2] is None, r[2] or 0, r[1])):
+        if (run_id, step_id) in done:
+            continue
+        done.add((run_id, step_id))
+        value = json_or_text(inp)
+        results, ids, again = [], set(), False
+        for r in tool_results(value):
+            if isinstance(r[0], str) and r[0]:
+                again = again or r[0] in ids
+                ids.add(r[0])
+                results.append(r)
+        # (each id once, as most conversations give them: each result is its id's first call; only an id used
+        # again needs the requests between its results, a second walk)
+        numbered = [(key, e[1:]) for key, e in _numbered(list(tool_events(value)), False)] if again \
+            else [((r[0], 0, 0), r) for r in results]
+        asked = asking.get((run_id, step_id))
+        if asked:
+            counts = held[run_id, step_id] = {}
+            for (call_id, _, _), _ in numbered:
+                if call_id in asked:
+                    counts[call_id] = counts.get(call_id, 0) + 1
+        for (call_id, turn, place), (_, result, failed) in numbered:
+            if (run_id, call_id, turn, place) not in found:
                 result = _result_text(result)
                 failed = failed or (isinstance(result, str) and result.startswith(_RAISED))
-                found[run_id, call_id] = (start, result, failed)
-    return found
+                found[run_id, call_id, turn, place] = (start, result, failed)
+    return found, held
 
 
 def _stored_derived(con: duckdb.DuckDBPyConnection, runs: list[str]) -> set[tuple[str, str]]:
@@ -109,30 +179,43 @@ def stage_message_tools(con: duckdb.DuckDBPyConnection) -> tuple[int, list[str]]
     the module), and read CrewAI's tool failure rows as no second error: how many steps were staged (records
     read out of the messages) and the report's notes."""
     notes: list[str] = []
-    calls, failure_rows, rootless = _asked(con)
+    asking, failure_rows, rootless = _asked(con)
     if failure_rows:
         con.execute(_sql()["failure_rows"][0])
-    if not calls:
+    if not asking:
         return 0, notes
-    runs = sorted({run for run, _ in calls})
-    answers = _answers(con, runs)
+    runs = sorted({row[0] for row, _ in asking})
+    answers, held = _answers(con, runs, {(row[0], row[1]): {e[1] for e in events if e[0]} for row, events in asking})
+    calls: dict[tuple, tuple] = {}
+    for row, events in asking:
+        for (call_id, turn, place), (_, _, name, args) in _numbered(events, True, held.get((row[0], row[1]), {})):
+            if isinstance(name, str) and name:
+                calls.setdefault((row[0], call_id, turn, place), (row, name, args))
     traced = {run for run, in con.execute(_sql()["traced"][0],
                                           {"runs": runs, "rootless": sorted(rootless & set(runs))}).fetchall()}
     staged = []
+    named: set[tuple[str, str]] = set()
+    numbered: dict[tuple[str, str], int] = {}
     stored = _stored_derived(con, runs) if any(not row[12] for row, _, _ in calls.values()) else set()
-    for (run_id, call_id), (row, name, args) in calls.items():
+    for (run_id, call_id, turn, place), (row, name, args) in calls.items():
         _, step_id, parent_id, agent, start, end, _, file, line, source, order_hint, _, fresh = row
-        if run_id in traced or (not fresh and (run_id, f"{step_id}/{call_id}") in stored):
+        # (the step id names the asking step and the call; a step asking one id twice numbers the second)
+        new_id = first = f"{step_id}/{call_id}"
+        while (run_id, new_id) in named:
+            numbered[run_id, first] = numbered.get((run_id, first), 1) + 1
+            new_id = f"{first}#{numbered[run_id, first]}"
+        named.add((run_id, new_id))
+        if run_id in traced or (not fresh and (run_id, new_id) in stored):
             continue  # (a call read out of a stored model step by an earlier call is not read again)
-        if (run_id, call_id) not in answers:
+        if (run_id, call_id, turn, place) not in answers:
             # (a call whose result no later model call was handed may never have run: a run cut off after the
             # model asked, whose last step was that request, would have ended in a tool step that never was)
             continue
-        answer_start, result, failed = answers[run_id, call_id]
+        answer_start, result, failed = answers[run_id, call_id, turn, place]
         lo = end if end is not None else start
         hi = answer_start if answer_start is not None and lo is not None and answer_start >= lo else None
         staged.append({
-            "file": file, "line": line, "run_id": run_id, "step_id": f"{step_id}/{call_id}", "parent_id": parent_id,
+            "file": file, "line": line, "run_id": run_id, "step_id": new_id, "parent_id": parent_id,
             "agent": agent, "is_agent": False, "kind": "tool", "name": name, "tool": name,
             "start_ns": lo, "end_ns": hi,
             # (from the times as stored, in microseconds: a stored model step, read by a later call, keeps no
