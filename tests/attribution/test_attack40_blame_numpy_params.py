@@ -1,6 +1,6 @@
 """A BlameModel whose parameters are numpy numbers (a grid from ``np.arange`` / ``np.linspace(dtype=float32)``) fits
-and predicts, then cannot be saved (attack40, probing blame39's ``first_flagged``; xfer40's file: xfail, for the
-lead to route).
+and predicts, and is saved and loaded (attack40, probing blame39's ``first_flagged``; it could not be saved
+before the parameters were written as Python numbers).
 
 ``fit`` checks each parameter and takes ``np.float32(0.25)`` as a ``flag_margin`` and ``np.int64(50)`` as an
 ``n_estimators`` (np.float64 is a float, and is saved), but ``save`` writes the parameters with the json module:
@@ -18,8 +18,6 @@ from _whowhen_fixture import two_systems_frame
 import workbench as wb
 
 
-@pytest.mark.xfail(strict=True, reason="attack40: BlameModel.save writes numpy-typed parameters with json (TypeError "
-                                       "'float32 is not JSON serializable'); xfer40's _blame_model.py")
 def test_a_model_fitted_with_numpy_parameters_is_saved_and_loaded(tmp_path) -> None:  # noqa: ANN001
     ws, _, alpha, beta = two_systems_frame(tmp_path / "runs", 6, 2)
     model = wb.BlameModel(agent_aggregation="first_flagged", flag_margin=np.float32(0.25),

@@ -42,6 +42,15 @@ VERSION = 1
 PRETRAINED = "blame_model_whowhen_v11.json"
 
 
+def _plain(value: Any) -> Any:
+    # fit accepts numpy numbers as parameters (a grid from np.arange); json writes only Python's own
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, (list, tuple)):
+        return type(value)(_plain(v) for v in value)
+    return value
+
+
 class PersistMixin:
     """to_dict / from_dict / save / load / pretrained for :class:`BlameModel`."""
 
@@ -53,7 +62,8 @@ class PersistMixin:
         prior = getattr(self, "prior_", None)
         familiarity = getattr(self, "familiarity_", None)
         agent_model = getattr(self, "agent_model_", None)
-        return {"format": FORMAT, "version": VERSION, "params": self.get_params(),
+        return {"format": FORMAT, "version": VERSION,
+                "params": {name: _plain(value) for name, value in self.get_params().items()},
                 "feature_names": [str(f) for f in self.feature_names_in_],
                 "unavailable_features": list(self.unavailable_features_), "n_runs": self.n_runs_,
                 "step_model": self.step_model_.to_dict(),

@@ -7,8 +7,8 @@ first wrote ``1.0``. Read twice, the same log must add nothing, so "the same JSO
 - an object is the same whatever the order of its keys (nested objects too);
 - an array is the same only in the same order;
 - a number is the same as another of the same value, whatever its form: ``1``, ``1.0``, ``1e0`` and ``10E-1``
-  are one value (JSON has one number type), compared exactly (two integers past 2**53 that a double cannot
-  tell apart still differ);
+  are one value (JSON has one number type), compared exactly (``9007199254740993.0`` is not
+  ``9007199254740992``, though a double cannot tell them apart);
 - ``true`` and ``false`` are not numbers (``true`` is not ``1``);
 - a string is its characters once escapes are read (``"\\u00e9"`` is ``"é"``); no Unicode normalisation
   (a decomposed ``e`` + accent is other characters);
@@ -23,20 +23,32 @@ from __future__ import annotations
 
 import json
 import re
+from decimal import Decimal
 from typing import Any
 
 import duckdb
 import orjson
 
 FUNCTION = "wb_same_json"
-_NUMBERS = (int, float)
-_LONG_DIGITS = re.compile(r"\d{20}")
+_NUMBERS = (int, float, Decimal)
+# 16 significant digits (a decimal point among them) is where a double may stop telling numbers apart
+_LONG_DIGITS = re.compile(r"(?:\d\.?){16}")
 
 
-def _load(text: str) -> Any:
-    # orjson reads an integer past 64 bits as a double (two such integers could read as one); the json module
-    # reads it exactly, ~3x slower: taken where 20 digits run on (in a string too, which costs only time)
-    return json.loads(text) if _LONG_DIGITS.search(text) else orjson.loads(text)
+def _exact(text: str) -> Any:
+    return json.loads(text, parse_float=Decimal)
+
+
+def _load_pair(x: str, y: str) -> tuple[Any, Any]:
+    # orjson reads every number with a fraction as a double, and an integer past 64 bits too: where either text
+    # has a number that long, both are read exactly (a double beside a Decimal would compare its binary value)
+    if _LONG_DIGITS.search(x) or _LONG_DIGITS.search(y):
+        return _exact(x), _exact(y)
+    try:
+        return orjson.loads(x), orjson.loads(y)
+    except orjson.JSONDecodeError:
+        # orjson refuses what a JSON reader takes (a lone surrogate escape "\ud800")
+        return _exact(x), _exact(y)
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -54,7 +66,7 @@ def _same(a: Any, b: Any) -> bool:
 def same_json(x: str, y: str) -> bool:
     """Whether two JSON texts hold the same value (module docstring); ``False`` when either is not JSON."""
     try:
-        return _same(_load(x), _load(y))
+        return _same(*_load_pair(x, y))
     except (ValueError, RecursionError):
         return False
 
