@@ -215,22 +215,30 @@ def stage_native_file(path: Path, stage: Stage, slow) -> bool:  # noqa: ANN001
             return False
         _unless_null(con, path, stage, table)
         # The line count and the lenient scan (a Python pass over the raw text, ~2.8 CPU s at 1M steps) run
-        # beside the steps' copy, which DuckDB runs on one thread (one_thread), not beside the read, which
-        # takes both cores: the steps of lines the pass hands back are taken out of the stage after it.
+        # beside the copies, which DuckDB runs on one thread (one_thread), not beside the read, which takes
+        # both cores: the steps of lines the pass hands back are taken out of the stage after it, and the
+        # runs, edges and labels all again should one of their lines be handed back (rare: they are copied
+        # again then). (The pass outlasted the steps' copy, so the other copies cost no time of their own.)
         scan, samples = LenientScan(), []
         with ThreadPoolExecutor(1) as pool:
             counting = pool.submit(last_text_line, path, scan, samples)
             try:
+                first, *firsts = _next_rowids(con)  # (where each copy starts: what a take-back takes)
                 with one_thread(con):
-                    first = _copy_steps(con, stage, table)
+                    _copy_steps(con, stage, table)
+                    _copy_out(con, stage, table)
             finally:
                 counted = counting.result()
-        if not _vouched(con, path, stage, table, counted, scan.found(), lenient, first) \
-                or not _in_order(con, table, samples):
+        late = _vouched(con, path, stage, table, counted, scan.found(), lenient, first)
+        if late is None or not _in_order(con, table, samples):
             _take_back(con, stage, first)
+            _take_back_out(con, firsts)
             return False
-        with one_thread(con):
-            _copy_out(con, stage, table)
+        if late and con.execute(f"SELECT count(*) FROM {table} WHERE rec > {_RECS['step']} AND rowid + 1 IN "
+                                "(SELECT unnest($n))", {"n": late}).fetchall()[0][0]:
+            _take_back_out(con, firsts)
+            with one_thread(con):
+                _copy_out(con, stage, table)
         handed = np.array([n for (n,) in con.execute(
             f"SELECT rowid + 1 FROM {table} WHERE NOT fast ORDER BY 1").fetchall()], np.int64)
     finally:
@@ -240,9 +248,14 @@ def stage_native_file(path: Path, stage: Stage, slow) -> bool:  # noqa: ANN001
     return True
 
 
-def _copy_steps(con: duckdb.DuckDBPyConnection, stage: Stage, table: str) -> int:
-    """Stage the steps of ``table`` read here (``fast``); the first row id they took in ``stage_steps``."""
-    first = con.execute("SELECT coalesce(max(rowid) + 1, 0) FROM stage_steps").fetchall()[0][0]
+def _next_rowids(con: duckdb.DuckDBPyConnection) -> list[int]:
+    """The row id the next row appended to each of ``stage_steps`` and ``_OUT_TABLES`` takes (one statement)."""
+    return list(con.execute("SELECT " + ", ".join(f"(SELECT coalesce(max(rowid) + 1, 0) FROM {t})"
+                                                  for t in ("stage_steps", *_OUT_TABLES))).fetchall()[0])
+
+
+def _copy_steps(con: duckdb.DuckDBPyConnection, stage: Stage, table: str) -> None:
+    """Stage the steps of ``table`` read here (``fast``)."""
     stage.read += _timings.execute(con,
         "INSERT INTO stage_steps BY NAME SELECT rowid + 1 AS line, run_id, step_id, parent_id, agent, "
         "coalesce(kind, 'other') = 'agent' AS is_agent, coalesce(kind, 'other') AS kind, name, tool, model, "
@@ -250,7 +263,6 @@ def _copy_steps(con: duckdb.DuckDBPyConnection, stage: Stage, table: str) -> int
         "input, output, tokens_in, tokens_out, cost, confidence, entropy, attrs AS attributes, "
         f"coalesce(seq, rowid + 1) AS order_hint, $file AS file, $source AS source FROM {table} "
         f"WHERE fast AND rec = {_RECS['step']}", {"file": stage.file, "source": stage.source}).fetchall()[0][0]
-    return int(first)
 
 
 def _take_back(con: duckdb.DuckDBPyConnection, stage: Stage, first: int, lines: list[int] | None = None) -> None:
@@ -272,6 +284,19 @@ def _copy_out(con: duckdb.DuckDBPyConnection, stage: Stage, table: str) -> None:
                 f"FROM {table} WHERE fast AND rec = {_RECS['edge']}")
     _timings.execute(con, f"INSERT INTO stage_labels BY NAME SELECT run_id, agent, step_id, kind, {_held('label')} "
                 f"FROM {table} WHERE fast AND rec = {_RECS['label']}")
+
+
+# The staging tables _copy_out fills (stage_edges and stage_labels hold no line: a copy is taken back whole)
+_OUT_TABLES = ("stage_runs", "stage_edges", "stage_labels")
+
+
+def _take_back_out(con: duckdb.DuckDBPyConnection, firsts: list[int]) -> None:
+    """Take the runs, edges and labels :func:`_copy_out` staged (from the row ids ``firsts`` on) out again.
+
+    Nothing else appends to those tables meanwhile (the Python reader's rows wait in the stage's buffers), so
+    the rows from those row ids on are the copy's."""
+    for t, first in zip(_OUT_TABLES, firsts, strict=True):
+        con.execute(f"DELETE FROM {t} WHERE rowid >= $first", {"first": first})
 
 
 def _head_hands_back(path: Path) -> bool:
@@ -331,27 +356,27 @@ def _read_whole(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> bool 
 
 
 def _vouched(con: duckdb.DuckDBPyConnection, path: Path, stage: Stage, table: str, counted: tuple[int, int] | None,
-             odd: np.ndarray, lenient: bool, first: int) -> bool:
-    """Whether the records of ``table`` are the file's lines one for one (``counted``: :func:`last_text_line`);
-    False when the file must take the block path. The lines of lenient JSON (``odd``, :mod:`._lenient_scan`)
-    and, read with ``ignore_errors``, those repeating a key, are marked for the Python reader and their steps,
-    staged already (from row id ``first`` on), taken out of the stage."""
+             odd: np.ndarray, lenient: bool, first: int) -> list[int] | None:
+    """The lines marked for the Python reader here when the records of ``table`` are the file's lines one for
+    one (``counted``: :func:`last_text_line`); None when the file must take the block path. The lines of
+    lenient JSON (``odd``, :mod:`._lenient_scan`) and, read with ``ignore_errors``, those repeating a key, are
+    so marked, and their steps, staged already (from row id ``first`` on), taken out of the stage."""
     if counted is None or counted[1] > (MAX_OBJECT_BYTES if lenient else _jsonio.MAX_LINE_BYTES):
-        return False
+        return None
     late = odd.tolist()
     if late:  # (lenient JSON the reader took: the Python reader's verdict, see _lenient_scan)
         con.execute(f"UPDATE {table} SET fast = false WHERE rowid + 1 IN (SELECT unnest($n))", {"n": late})
     rows, fast = con.execute(f"SELECT count(*), count(*) FILTER (WHERE fast) FROM {table}").fetchall()[0]
     if rows != counted[0] or rows - fast > _MAX_HANDED_BACK * rows + 100:
-        return False
+        return None
     if lenient:
         repeated = _repeated_keys(con, path, table, rows)
         if repeated is None:
-            return False
+            return None
         late += repeated
     if late:
         _take_back(con, stage, first, late)
-    return True
+    return late
 
 
 def _in_order(con: duckdb.DuckDBPyConnection, table: str, samples: list[tuple[int, bytes]]) -> bool:
