@@ -1,5 +1,5 @@
 """The native whole-file read's order safeguard (native39, ``_native_file._in_order``) defeated by a file of one run
-(attack40; native40's file: xfail, for the lead to route).
+(attack40), until it compared the step id too.
 
 The safeguard samples a line of each MiB and checks that the record at that line's row id names the line's run id.
 In a file whose records all name one run (a long single run: the common shape of one agent session's log), every
@@ -13,15 +13,12 @@ from __future__ import annotations
 import json
 from unittest import mock
 
-import pytest
 from test_native_fast import good_lines
 from test_native_file import stage_file, staged
 
 from workbench.ingest import _native_file
 
 
-@pytest.mark.xfail(strict=True, reason="attack40: _native_file._in_order compares only the run id, which a one-run "
-                                       "file shares on every line (native40's file)")
 def test_records_of_one_run_written_out_of_order_send_the_file_to_the_block_path(tmp_path) -> None:  # noqa: ANN001
     lines = []
     for i in range(220):   # one run, r1: good_lines() again and again, its step ids numbered apart

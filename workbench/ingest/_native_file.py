@@ -381,7 +381,7 @@ def _vouched(con: duckdb.DuckDBPyConnection, path: Path, stage: Stage, table: st
 
 def _in_order(con: duckdb.DuckDBPyConnection, table: str, samples: list[tuple[int, bytes]]) -> bool:
     """Whether the records read here sit at their lines' row ids, as far as ``samples`` (a line of each MiB
-    of the file: :func:`last_text_line`) show: each such line's run id is its record's.
+    of the file: :func:`last_text_line`) show: each such line's run id and step id are its record's.
 
     The numbering rests on DuckDB writing the rows in the file's order; a plan that gives that up (a join:
     see ``_native_sql._one_of``) moved whole 16 MiB buffers of records to other row ids, so a record got
@@ -390,15 +390,21 @@ def _in_order(con: duckdb.DuckDBPyConnection, table: str, samples: list[tuple[in
     """
     if not samples:
         return True
-    read = dict(con.execute(f"SELECT rowid + 1, run_id FROM {table} WHERE fast AND rowid + 1 IN "
-                            "(SELECT unnest($n))", {"n": [n for n, _ in samples]}).fetchall())
+    read = {n: (run, step) for n, run, step in con.execute(
+        f"SELECT rowid + 1, run_id, step_id FROM {table} WHERE fast AND rowid + 1 IN (SELECT unnest($n))",
+        {"n": [n for n, _ in samples]}).fetchall()}
     for n, text in samples:
         if n in read:
             try:
                 rec = orjson.loads(text)
             except orjson.JSONDecodeError:
                 return False
-            if not isinstance(rec, dict) or rec.get("run_id") != read[n]:
+            if not isinstance(rec, dict) or rec.get("run_id") != read[n][0]:
+                return False
+            # a file of one run names it on every line: its step ids tell the records apart (a step id that is
+            # not text is left out rather than compared with the reader's text of it)
+            step = rec.get("step_id")
+            if isinstance(step, str) and step != read[n][1]:
                 return False
     return True
 
