@@ -129,7 +129,10 @@ def _spans_sql() -> str:
     """
     keys = [k for ks in SLOT_KEYS.values() for k in ks]
     idx = {k: n for n, k in enumerate(keys)}
-    positions = ", ".join(f"list_position(keys, {_q(k)}) AS p{n}" for n, k in enumerate(keys))
+    # A key no span of the block has is looked for in no span's list (the block's keys, `voc`, say which are there):
+    # most blocks carry a handful of the ~80 keys below, and each search is a pass over every span's keys.
+    positions = ", ".join(f"CASE WHEN q{n} THEN list_position(keys, {_q(k)}) END AS p{n}" for n, k in enumerate(keys))
+    present = ", ".join(f"list_contains(vocab, {_q(k)}) AS q{n}" for n, k in enumerate(keys))
     slots, chosen = [], []
     for slot, ks in SLOT_KEYS.items():
         # The winning attribute's position (h_: NULL when the span has none) and the one field of it the slot
@@ -199,6 +202,13 @@ WITH docs AS (
          unnest(CASE WHEN bad OR x.spans IS NULL OR x.instrumentationLibrary IS NOT NULL THEN [NULL]
                      ELSE range(1, len(x.spans) + 1) END) AS pi
   FROM ss
+), voc AS (
+  -- the attribute keys of the block's spans, once (a one-row table: a constant beside every span below)
+  SELECT {present}, list_has_any(vocab, [{", ".join(_q(k) for k in SHAPE_KEYS)}]) AS q_shape,
+    list_has_any(vocab, ['service.name', 'otel.scope.name']) AS q_named, list_contains(vocab, 'metadata') AS q_meta,
+    _wb_any(list_transform(vocab, lambda k: {in_msg})) AS q_in_msg,
+    _wb_any(list_transform(vocab, lambda k: {out_msg})) AS q_out_msg
+  FROM (SELECT coalesce(list(DISTINCT k), []) AS vocab FROM (SELECT unnest(s.attributes).key AS k FROM a))
 ), b AS (
   -- the span's own attributes as they were decoded: lists of one field each are taken from them
   -- directly (a list of 8-field structs first cost ~0.03 CPU s a block, measured)
@@ -211,7 +221,7 @@ WITH docs AS (
 ), c AS (SELECT *, {positions} FROM (SELECT *, list_transform(attrs, lambda x: x.key) AS keys,
     list_transform(attrs, lambda x: x.value.stringValue) AS ss,
     list_transform(attrs, lambda x: x.value.intValue) AS iv, list_transform(attrs, lambda x: x.value.doubleValue) AS dv
-    FROM b)
+    FROM b CROSS JOIN voc)
 ), d AS (SELECT *, {", ".join(slots)}, [{", ".join(chosen)}] AS chosen FROM c
 ), e AS (
   SELECT *, CASE WHEN (k0 IS NULL OR k0 IN ('tool', 'other')) AND v_tool IS NULL
@@ -249,20 +259,31 @@ SELECT line, bad, ri, si, pi, (line << 24) + off + pi - 1 AS order_hint, service
     OR (coalesce(s.parentSpanId, '') NOT IN ({roots}) AND NOT coalesce(pid <> '{z16}', false))
     OR (s.startTimeUnixNano IS NOT NULL AND t0 IS NULL) OR (s.endTimeUnixNano IS NOT NULL AND t1 IS NULL)
     OR status IS NULL
-    -- events: exceptions (and any event that carries no messages or log-probabilities) are read here
-    OR NOT coalesce(list_bool_and(list_transform(evs, lambda v: v.name NOT IN ({message_events})
+    -- (CASE: a lambda runs only on the rows its test decides; AND and OR in a projection run every operand.
+    -- So the tests of a span's events run on spans with events, those of one kind on spans of that kind, and
+    -- each CASE's terms are the plain ones: a span gets the same flag, NULL included, as without the CASE.)
+    OR CASE WHEN len(evs) > 0 THEN
+      -- events: exceptions (and any event that carries no messages or log-probabilities) are read here
+      NOT coalesce(list_bool_and(list_transform(evs, lambda v: v.name NOT IN ({message_events})
          AND coalesce(list_bool_and(list_transform(v.attrs, lambda a: _wb_attr_ok(a))), true)
          AND list_unique(list_transform(v.attrs, lambda a: a.key)) = len(v.attrs)
          AND NOT coalesce(list_bool_or(list_transform(v.attrs, lambda x: x.key IN ('logprobs', 'gen_ai.response.logprobs',
            'body', 'message') OR (x.key IN ('exception.message', 'exception.type') AND x.value.stringValue IS NULL))),
            false))), true)
+      -- a root span with no status whose events say its run finished (_span_outcome.py): read by Python
+      OR (status = 'unset' AND coalesce(s.parentSpanId, '') IN ({roots})
+          AND list_has_any(list_transform(evs, lambda v: v.name), [{_q(WORKFLOW_COMPLETED)}, {_q(BUILD_COMPLETED)}]))
+      -- a failed span's exception chained to its cause (the mapper names the root cause: _exception_cause.py)
+      OR CASE WHEN status = 'error' THEN coalesce(list_bool_or(list_transform(evs, lambda v: v.name = 'exception'
+           AND coalesce(contains(list_filter(v.attrs, lambda x: x.key = 'exception.stacktrace')[1].value.stringValue,
+                                 'above exception'), false))), false) ELSE false END
+      -- an exception recorded on a span whose status says no error (_span_outcome.recorded_failure)
+      OR CASE WHEN status <> 'error' THEN coalesce(list_contains(list_transform(evs, lambda v: v.name), 'exception'),
+                                                   false) ELSE false END
+    ELSE false END
     OR NOT coalesce(list_bool_and(list_transform(attrs, lambda a: _wb_attr_ok(a))), true) OR list_unique(keys) <> len(keys)
-    OR list_contains(keys, 'service.name') OR list_contains(keys, 'otel.scope.name')
-    -- a root span with no status whose events say its run finished (_span_outcome.py): read by Python
-    OR (status = 'unset' AND coalesce(s.parentSpanId, '') IN ({roots})
-        AND list_has_any(list_transform(evs, lambda v: v.name), [{_q(WORKFLOW_COMPLETED)}, {_q(BUILD_COMPLETED)}]))
-    -- a span named by the GenAI operation alone, no agent (OpenLIT's openai-agents spans): read by Python
-    OR (kind = 'agent' AND v_agent IS NULL AND s.name IN ({", ".join(_q(x) for x in BARE_AGENT_OPERATIONS)}))
+    OR CASE WHEN q_named THEN list_contains(keys, 'service.name') OR list_contains(keys, 'otel.scope.name')
+            ELSE false END
     -- a root span's links (it may continue another trace, see _links.py): read by Python
     OR (coalesce(len(s.links), 0) > 0 AND coalesce(s.parentSpanId, '') IN ({roots}))
     OR {text_slots}
@@ -270,73 +291,74 @@ SELECT line, bad, ri, si, pi, (line << 24) + off + pi - 1 AS order_hint, service
     OR (h_cost IS NOT NULL AND v_cost IS NULL) OR (h_entropy IS NOT NULL AND v_entropy IS NULL)
     OR (h_confidence IS NOT NULL AND NOT coalesce(v_confidence BETWEEN 0 AND 1, false)) OR h_logprobs IS NOT NULL
     OR coalesce(v_tokens_in < 0 OR v_tokens_out < 0 OR v_cost < 0, false)
-    -- (CASE: a lambda runs only on the rows its test decides; AND and OR in a projection run every operand)
-    OR CASE WHEN kind IN ({msg_kinds}) AND h_input IS NULL THEN _wb_any(list_transform(keys, lambda k: {in_msg}))
+    OR CASE WHEN q_in_msg AND kind IN ({msg_kinds}) AND h_input IS NULL THEN _wb_any(list_transform(keys, lambda k: {in_msg}))
             ELSE false END
-    OR CASE WHEN kind IN ({msg_kinds}) AND h_output IS NULL THEN _wb_any(list_transform(keys, lambda k: {out_msg}))
+    OR CASE WHEN q_out_msg AND kind IN ({msg_kinds}) AND h_output IS NULL THEN _wb_any(list_transform(keys, lambda k: {out_msg}))
             ELSE false END
-    -- a root span typed AGENT and nothing else (openai-agents' workflow); CrewAI's CrewOutput (its answer is
-    -- the raw field); a LangGraph state (its answer is its last AI message's text); a DSPy ReAct prediction
-    OR (kind = 'agent' AND coalesce(s.parentSpanId, '') IN ({roots}) AND keys = ['openinference.span.kind'])
+    -- CrewAI's CrewOutput (its answer is the raw field)
     OR coalesce(contains(v_output, '"tasks_output"'), false)
-    OR (kind IN ('chain', 'agent') AND coalesce(contains(v_output, '"messages"') AND contains(v_output, '"ai"'), false))
-    OR (kind IN ('chain', 'agent') AND coalesce(contains(v_output, '"trajectory"'), false))
-    OR (kind IN ('chain', 'agent') AND coalesce(contains(v_output, {_q(SMOLAGENTS_STREAM)}), false))
-    -- an agent named by a generated id (Agent Framework's unnamed agent: the mapper names it per trace), or an
-    -- Agno agent span named <name>.run (the reader names <name>)
-    OR coalesce(regexp_matches(agent, {_q(_ID_RE)}), false)
-    -- (also when it declares that name as its agent: the reader looks at the agent the name gave either way)
-    OR (kind = 'agent' AND coalesce(v_agent = s.name, v_agent IS NULL) AND scope_name = {_q(AGNO_SCOPE)}
-        AND coalesce(regexp_full_match(s.name, {_q(_RUN_RE)}), false))
-    -- a smolagents run span, <agent or class>.run with smolagents.* attributes (the reader names the agent:
-    -- _conventions.smolagents_agent; read here, the manager stayed "ToolCallingAgent.run")
-    OR CASE WHEN kind = 'agent' AND v_agent IS NULL AND coalesce(ends_with(s.name, '.run'), false)
-            THEN _wb_any(list_transform(keys, lambda k: starts_with(k, 'smolagents.'))) ELSE false END
-    -- openai-agents' trace span (JavaScript's carries more than its kind: agents_trace_root)
-    OR (kind = 'agent' AND v_agent IS NULL AND coalesce(s.parentSpanId, '') IN ({roots})
-        AND scope_name IN ({oai_scopes}))
-    -- a LlamaIndex AgentWorkflow step: its agent is named in the event it handles
-    OR (kind = 'chain' AND coalesce(contains(v_input, 'current_agent_name=') OR contains(v_input, 'ToolCall'), false))
+    OR CASE WHEN kind IN ('chain', 'agent') THEN
+      -- a span named by the GenAI operation alone, no agent (OpenLIT's openai-agents spans): read by Python
+      (kind = 'agent' AND v_agent IS NULL AND s.name IN ({", ".join(_q(x) for x in BARE_AGENT_OPERATIONS)}))
+      -- a root span typed AGENT and nothing else (openai-agents' workflow); a LangGraph state (its answer is its
+      -- last AI message's text); a DSPy ReAct prediction
+      OR (kind = 'agent' AND coalesce(s.parentSpanId, '') IN ({roots}) AND keys = ['openinference.span.kind'])
+      OR (kind IN ('chain', 'agent') AND coalesce(contains(v_output, '"messages"') AND contains(v_output, '"ai"'), false))
+      OR (kind IN ('chain', 'agent') AND coalesce(contains(v_output, '"trajectory"'), false))
+      OR (kind IN ('chain', 'agent') AND coalesce(contains(v_output, {_q(SMOLAGENTS_STREAM)}), false))
+      -- an Agno agent span named <name>.run (the reader names <name>), also when it declares that name as its
+      -- agent (the reader looks at the agent the name gave either way)
+      OR (kind = 'agent' AND coalesce(v_agent = s.name, v_agent IS NULL) AND scope_name = {_q(AGNO_SCOPE)}
+          AND coalesce(regexp_full_match(s.name, {_q(_RUN_RE)}), false))
+      -- a smolagents run span, <agent or class>.run with smolagents.* attributes (the reader names the agent:
+      -- _conventions.smolagents_agent; read here, the manager stayed "ToolCallingAgent.run")
+      OR CASE WHEN kind = 'agent' AND v_agent IS NULL AND coalesce(ends_with(s.name, '.run'), false)
+              THEN _wb_any(list_transform(keys, lambda k: starts_with(k, 'smolagents.'))) ELSE false END
+      -- openai-agents' trace span (JavaScript's carries more than its kind: agents_trace_root)
+      OR (kind = 'agent' AND v_agent IS NULL AND coalesce(s.parentSpanId, '') IN ({roots})
+          AND scope_name IN ({oai_scopes}))
+      -- a LlamaIndex AgentWorkflow step: its agent is named in the event it handles
+      OR (kind = 'chain' AND coalesce(contains(v_input, 'current_agent_name=') OR contains(v_input, 'ToolCall'), false))
+      -- an ADK Event as an agent's output (_adk.event_answer)
+      OR (kind IN ('chain', 'agent') AND coalesce(contains(v_output, {_q(ADK_EVENT_MARKER)}), false))
+    ELSE false END
+    -- an agent named by a generated id (Agent Framework's unnamed agent: the mapper names it per trace); an id is
+    -- 32 characters at least, so at least 32 bytes (strlen: O(1))
+    OR CASE WHEN strlen(agent) >= 32 THEN coalesce(regexp_matches(agent, {_q(_ID_RE)}), false) ELSE false END
     -- an LLM span's output messages beat its output.value (the mapper rebuilds them)
-    OR CASE WHEN kind = 'llm' AND coalesce(keys[h_output] IN ({beat}), false)
+    OR CASE WHEN q_out_msg AND kind = 'llm' AND coalesce(keys[h_output] IN ({beat}), false)
             THEN _wb_any(list_transform(keys, lambda k: {out_msg})) ELSE false END
     OR ((h_confidence IS NULL OR h_entropy IS NULL) AND coalesce(contains(v_output, 'logprobs'), false))
     -- a tool result written as a JSON string (the mapper decodes it: tool_result_text)
     OR coalesce(keys[h_output] = {_q(TOOL_RESULT)} AND starts_with(v_output, '"'), false)
-    -- a failed span's exception chained to its cause (the mapper names the root cause: _exception_cause.py)
-    OR CASE WHEN status = 'error' THEN coalesce(list_bool_or(list_transform(evs, lambda v: v.name = 'exception'
-         AND coalesce(contains(list_filter(v.attrs, lambda x: x.key = 'exception.stacktrace')[1].value.stringValue,
-                               'above exception'), false))), false) ELSE false END
-    -- an exception recorded on a span whose status says no error (_span_outcome.recorded_failure)
-    OR CASE WHEN status <> 'error' THEN coalesce(list_contains(list_transform(evs, lambda v: v.name), 'exception'),
-                                                 false) ELSE false END
-    -- a tool result written as LangChain's ToolMessage (the mapper reads its content and status)
-    OR (kind = 'tool' AND coalesce(contains(v_output, {_q(TOOL_MESSAGE_MARKER)}), false))
-    -- a smolagents tool call's bound arguments (the mapper reads the call's own: _call_args.smolagents_tool_call)
-    OR (kind = 'tool' AND coalesce(contains(v_input, {_q(SMOLAGENTS_FLAG)}), false))
-    -- a failure ADK's ReflectAndRetryToolPlugin handed back to the model as the result (_adk.reflected_failure)
-    OR (kind = 'tool' AND coalesce(contains(v_output, {_q(REFLECTED_FAILURE)}), false))
     -- framework shapes only the Python mapper reads (BeeAI events, agent executors, LangGraph nodes)
-    OR {shape_keys}
-    OR coalesce(contains(ss[list_position(keys, 'metadata')], 'langgraph_node'), false)
-    OR coalesce(contains(ss[list_position(keys, 'metadata')], 'lc_agent_name'), false)
-    -- a tool call naming AG2's group tool executor as its agent (OpenInference's: the asking agent's call)
-    OR (kind = 'tool' AND coalesce(v_agent = {_q(AG2_TOOL_EXECUTOR)}, false))
-    -- AutoGen's hand-off tool (_conventions.autogen_handoff)
-    OR (kind = 'tool' AND coalesce(starts_with(ss[list_position(keys, 'gen_ai.tool.description')],
-                                               {_q(AUTOGEN_HANDOFF)}), false))
+    OR CASE WHEN q_shape THEN {shape_keys} ELSE false END
+    OR CASE WHEN q_meta THEN coalesce(contains(ss[list_position(keys, 'metadata')], 'langgraph_node'), false)
+              OR coalesce(contains(ss[list_position(keys, 'metadata')], 'lc_agent_name'), false) ELSE false END
     -- a model object's private helper method typed LLM (_conventions.model_helper: no model call)
     OR (kind = 'llm' AND coalesce(contains(s.name, '._'), false))
-    -- CrewAI's delegation tools (_conventions.crew_delegation: the coworker's run)
-    OR (kind = 'tool' AND coalesce(contains(v_input, '"coworker"'), false))
-    -- LlamaIndex AgentWorkflow's hand-off tool (_conventions.workflow_handoff)
-    OR (kind = 'tool' AND v_tool = {_q(WORKFLOW_HANDOFF)})
-    -- a framework's built-in hand-off tool (_handoff_tool) and an ADK Event as an agent's output (_adk.event_answer)
-    OR (kind = 'tool' AND coalesce(lower(regexp_replace(v_tool, {_q(HANDOFF_SEPARATORS)}, '', 'g'))
-                                   IN ({_HANDOFF_WORDS}), false))
-    OR (kind IN ('chain', 'agent') AND coalesce(contains(v_output, {_q(ADK_EVENT_MARKER)}), false))
-    -- a google-genai FunctionResponse as a tool call's output (_adk.function_response)
-    OR (kind = 'tool' AND coalesce(contains(v_output, {_q(FUNCTION_RESPONSE_MARKER)}), false))
+    OR CASE WHEN kind = 'tool' THEN
+      -- a tool result written as LangChain's ToolMessage (the mapper reads its content and status)
+      (kind = 'tool' AND coalesce(contains(v_output, {_q(TOOL_MESSAGE_MARKER)}), false))
+      -- a smolagents tool call's bound arguments (the mapper reads the call's own: _call_args.smolagents_tool_call)
+      OR (kind = 'tool' AND coalesce(contains(v_input, {_q(SMOLAGENTS_FLAG)}), false))
+      -- a failure ADK's ReflectAndRetryToolPlugin handed back to the model as the result (_adk.reflected_failure)
+      OR (kind = 'tool' AND coalesce(contains(v_output, {_q(REFLECTED_FAILURE)}), false))
+      -- a tool call naming AG2's group tool executor as its agent (OpenInference's: the asking agent's call)
+      OR (kind = 'tool' AND coalesce(v_agent = {_q(AG2_TOOL_EXECUTOR)}, false))
+      -- AutoGen's hand-off tool (_conventions.autogen_handoff)
+      OR (kind = 'tool' AND coalesce(starts_with(ss[list_position(keys, 'gen_ai.tool.description')],
+                                                 {_q(AUTOGEN_HANDOFF)}), false))
+      -- CrewAI's delegation tools (_conventions.crew_delegation: the coworker's run)
+      OR (kind = 'tool' AND coalesce(contains(v_input, '"coworker"'), false))
+      -- LlamaIndex AgentWorkflow's hand-off tool (_conventions.workflow_handoff)
+      OR (kind = 'tool' AND v_tool = {_q(WORKFLOW_HANDOFF)})
+      -- a framework's built-in hand-off tool (_handoff_tool)
+      OR (kind = 'tool' AND coalesce(lower(regexp_replace(v_tool, {_q(HANDOFF_SEPARATORS)}, '', 'g'))
+                                     IN ({_HANDOFF_WORDS}), false))
+      -- a google-genai FunctionResponse as a tool call's output (_adk.function_response)
+      OR (kind = 'tool' AND coalesce(contains(v_output, {_q(FUNCTION_RESPONSE_MARKER)}), false))
+    ELSE false END
     -- in bytes (O(1), not characters: a text scan each); more bytes than characters only sends more to Python
     OR coalesce(greatest(strlen(s.name), strlen(v_input), strlen(v_output), strlen(error), strlen(attributes),
                          strlen(agent), strlen(tool), strlen(v_model)) > {big}, false),
