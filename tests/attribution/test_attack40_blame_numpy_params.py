@@ -12,7 +12,6 @@ name (InvalidParameterError).
 from __future__ import annotations
 
 import numpy as np
-import pytest
 from _whowhen_fixture import two_systems_frame
 
 import workbench as wb
