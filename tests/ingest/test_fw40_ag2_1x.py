@@ -4,7 +4,9 @@ OpenInference's AG2 instrumentation, still 0.1.12 for ``ag2 < 1.0``, has nothing
 OpenAI's chat format (``content`` / ``role`` / ``tool_calls``, no ``parts``), no span status anywhere, and beside
 each ``chat`` span a ``record_usage model_call`` span (``ag2.span.type = usage``) repeating its tokens.
 
-Read right: the agents, their model calls and tools, and the researcher's made-up 41.20 flagged at its answer.
+Read right: the agents, their model calls and tools, the researcher's made-up 41.20 flagged at its answer, and
+(tool_error) the failed get_price, an ``exception`` event on an ERROR tool span, with the writer's made-up 0.00
+flagged at the model call that first stated it.
 Read wrong (xfail): each usage span is stored as a step of its own with the call's tokens, so a run's tokens
 (the leaves' sum, as the trace view's header adds them) are counted twice."""
 
@@ -17,7 +19,9 @@ from _otlp_edits import run_steps
 
 import workbench as wb
 
-FAULT = Path(__file__).parent / "fixtures" / "ag2-1.2.1" / "telemetry_middleware_fault.otlp.jsonl"
+FIXTURES = Path(__file__).parent / "fixtures" / "ag2-1.2.1"
+FAULT = FIXTURES / "telemetry_middleware_fault.otlp.jsonl"
+TOOL_ERROR = FIXTURES / "telemetry_middleware_tool_error.otlp.jsonl"
 
 
 @pytest.mark.parametrize("fast", [True, False])
@@ -41,6 +45,19 @@ def test_ag2_1x_made_up_price_is_flagged_at_the_researchers_answer() -> None:
     assert list(zip(silent.agent, silent.step_id, strict=True)) == [("researcher", said)]
     worst = found[found.severity == "critical"]
     assert list(zip(worst.agent, worst.step_id, strict=True)) == [("researcher", said)]
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_ag2_1x_failed_tool_is_the_researchers_and_the_made_up_zero_the_writers(fast: bool) -> None:
+    ws, steps = run_steps(TOOL_ERROR, fast)
+    failed = steps[steps.status == "error"]
+    assert list(zip(failed.kind, failed.tool, failed.agent, failed.error, strict=True)) == [
+        ("tool", "get_price", "researcher", "price feed unreachable: 503")]
+    asked = steps[(steps.kind == "llm") & (steps.agent == "writer")].step_id.iloc[0]
+    found = wb.detect(ws, progress=False)
+    assert list(zip(found.detector, found.agent, found.step_id, strict=True)) == [
+        ("silent_failure", "writer", asked)]
+    assert "0.00" in found.detail.iloc[0]
 
 
 @pytest.mark.xfail(strict=True, reason="AG2 1.x's record_usage span (ag2.span.type=usage) repeats its chat "
