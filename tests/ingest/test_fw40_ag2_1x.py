@@ -8,7 +8,8 @@ Read right: the agents, their model calls and tools, the researcher's made-up 41
 (tool_error) the failed get_price, an ``exception`` event on an ERROR tool span, with the writer's made-up 0.00
 flagged at the model call that first stated it; and (delegation) a planner's ``Agent.as_tool`` sub-tasks, each
 ``execute_tool task_<agent>`` of the planner parenting the sub-agent's ``invoke_agent``, as PydanticAI's
-delegation reads (fixtures/pydantic-ai).
+delegation reads (fixtures/pydantic-ai); and (model_crash) the writer's model endpoint failing: the only spans
+in error, the writer's chat and agent span and the application's, make the run a failure that is the writer's.
 Read wrong (xfail): each usage span is stored as a step of its own with the call's tokens, so a run's tokens
 (the leaves' sum, as the trace view's header adds them) are counted twice; and a ``record_usage subtask`` span
 after each delegation repeats the sub-agent's total once more."""
@@ -26,6 +27,7 @@ FIXTURES = Path(__file__).parent / "fixtures" / "ag2-1.2.1"
 FAULT = FIXTURES / "telemetry_middleware_fault.otlp.jsonl"
 TOOL_ERROR = FIXTURES / "telemetry_middleware_tool_error.otlp.jsonl"
 DELEGATION = FIXTURES / "telemetry_middleware_delegation_fault.otlp.jsonl"
+MODEL_CRASH = FIXTURES / "telemetry_middleware_model_crash.otlp.jsonl"
 
 
 @pytest.mark.parametrize("fast", [True, False])
@@ -83,10 +85,21 @@ def test_ag2_1x_delegation_is_the_planners_tool_running_each_agent() -> None:
     assert list(zip(silent.agent, silent.step_id, strict=True)) == [("researcher", said)]
 
 
+@pytest.mark.parametrize("fast", [True, False])
+def test_ag2_1x_model_crash_is_a_failure_of_the_writers_call(fast: bool) -> None:
+    ws, steps = run_steps(MODEL_CRASH, fast)
+    assert ws.sql("SELECT outcome, outcome_source FROM runs").fetchall() == [("failure", "root_status")]
+    failed = steps[steps.status == "error"]
+    assert list(zip(failed.name, failed.agent.fillna(""), strict=True)) == [
+        ("market desk", ""), ("invoke_agent writer", "writer"), ("chat gpt-4o-mini", "writer")]
+    assert set(failed.error) == {"InternalServerError: Error code: 500 - upstream overloaded"}
+    assert wb.detect(ws, progress=False).empty
+
+
 @pytest.mark.xfail(strict=True, reason="AG2 1.x's record_usage spans (ag2.span.type=usage) repeat their chat "
                    "span's gen_ai.usage.* (and a sub-task's total) and are stored as steps with those tokens")
 @pytest.mark.parametrize(("path", "tokens"), [(FAULT, (200, 40)), (TOOL_ERROR, (200, 40)),
-                                              (DELEGATION, (350, 70))])
+                                              (DELEGATION, (350, 70)), (MODEL_CRASH, (100, 20))])
 def test_ag2_1x_each_model_calls_tokens_count_once(path: Path, tokens: tuple[int, int]) -> None:
     _ws, steps = run_steps(path)
     calls = steps[steps.kind == "llm"]
