@@ -10,9 +10,9 @@ flagged at the model call that first stated it; and (delegation) a planner's ``A
 ``execute_tool task_<agent>`` of the planner parenting the sub-agent's ``invoke_agent``, as PydanticAI's
 delegation reads (fixtures/pydantic-ai); and (model_crash) the writer's model endpoint failing: the only spans
 in error, the writer's chat and agent span and the application's, make the run a failure that is the writer's.
-Read wrong (xfail): each usage span is stored as a step of its own with the call's tokens, so a run's tokens
-(the leaves' sum, as the trace view's header adds them) are counted twice; and a ``record_usage subtask`` span
-after each delegation repeats the sub-agent's total once more."""
+Read wrong until its usage spans kept no tokens: each ``record_usage`` span (``ag2.span.type`` usage) was stored
+with the call's tokens, so a run's tokens (the leaves' sum, as the trace view's header adds them) were counted
+twice, and a ``record_usage subtask`` span after each delegation repeated the sub-agent's total once more."""
 
 from __future__ import annotations
 
@@ -96,8 +96,6 @@ def test_ag2_1x_model_crash_is_a_failure_of_the_writers_call(fast: bool) -> None
     assert wb.detect(ws, progress=False).empty
 
 
-@pytest.mark.xfail(strict=True, reason="AG2 1.x's record_usage spans (ag2.span.type=usage) repeat their chat "
-                   "span's gen_ai.usage.* (and a sub-task's total) and are stored as steps with those tokens")
 @pytest.mark.parametrize(("path", "tokens"), [(FAULT, (200, 40)), (TOOL_ERROR, (200, 40)),
                                               (DELEGATION, (350, 70)), (MODEL_CRASH, (100, 20))])
 def test_ag2_1x_each_model_calls_tokens_count_once(path: Path, tokens: tuple[int, int]) -> None:

@@ -6,6 +6,9 @@ group chats read wrong as they are:
 * The tools an agent asks for run in AG2's own ``_Group_Tool_Executor`` agent (an ``invoke_agent`` span under
   the chat manager, after the asking agent's turn): read as written, every tool call was that executor's, so a
   failed call and its retry were nobody's. The executor's turn acts for the agent whose turn came before it.
+* AG2 1.x's ``TelemetryMiddleware`` writes a ``record_usage`` span (``ag2.span.type`` ``usage``) beside each
+  model call, repeating its ``gen_ai.usage.*``, and one after each sub-task repeating the sub-agent's total:
+  read as written, a run's tokens counted twice or more. Such a span keeps no tokens or cost of its own.
 * A tool that raises is caught and handed back to the model as text; its span keeps status UNSET and says
   the failure only with ``error.type`` (``ExecutionError``). The conventions say ``error.type`` is set when
   the operation failed, so such a span is an error (:func:`failed_without_status`, for any producer).
@@ -26,6 +29,11 @@ def tool_executor(attrs: dict[str, Any], agent: Any) -> bool:
     """Whether a span is the turn of AG2's group tool executor (which acts for the agent before it), as AG2's
     own tracing or OpenInference's writes it."""
     return agent == TOOL_EXECUTOR and (SPAN_TYPE in attrs or OI_SENDER in attrs)
+
+
+def usage_record(attrs: dict[str, Any]) -> bool:
+    """Whether a span is AG2's accounting of tokens counted on another span (``record_usage``)."""
+    return attrs.get(SPAN_TYPE) == "usage"
 
 
 def failed_without_status(attrs: dict[str, Any]) -> bool:

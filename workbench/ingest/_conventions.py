@@ -35,7 +35,7 @@ from ._adk import adk_attributes, event_answer, function_response, reflected_fai
 from ._ag2 import OI_SENDER as AG2_OI_SENDER
 from ._ag2 import SPAN_TYPE as AG2_SPAN_TYPE
 from ._ag2 import TOOL_EXECUTOR as AG2_TOOL_EXECUTOR
-from ._ag2 import tool_executor
+from ._ag2 import tool_executor, usage_record
 from ._call_args import decorated_call, smolagents_tool_call
 from ._exception_cause import exception_error
 from ._fields import MAX_FIELD_BYTES, SHORT_CHARS, RecordError, _describe, plain_values, step_row
@@ -1376,10 +1376,11 @@ def map_span(attrs: dict[str, Any], name: str | None, events: list[dict[str, Any
         lconf, lent = logprob_stats(lp_source)
         conf = lconf if conf is None else conf
         ent = lent if ent is None else ent
+    counted = not usage_record(rest)
     return {
         "kind": kind, "is_agent": kind == "agent", "agent": agent, "tool": tool,
-        "model": known.get("model"), "tokens_in": _count(known.get("tokens_in")),
-        "tokens_out": _count(known.get("tokens_out")), "cost": cost,
+        "model": known.get("model"), "tokens_in": _count(known.get("tokens_in")) if counted else None,
+        "tokens_out": _count(known.get("tokens_out")) if counted else None, "cost": cost if counted else None,
         "input": as_text(inp), "output": as_text(out), "error": as_text(error),
         "confidence": conf, "entropy": ent, "attributes": rest, "agent_of_previous": agent_of_previous,
         "failed": failed, "turns": turns,
