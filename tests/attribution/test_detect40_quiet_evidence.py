@@ -165,3 +165,34 @@ def test_a_give_up_names_the_agent_whose_call_failed() -> None:
     params = json.loads(params)
     assert culprit == "researcher" and params["evidence"] == "gave_up" and params["decisive_step"] == step
     assert "get_price failed (\"Error executing tool get_price\")" in params["why"]
+
+
+def _gave_up_run(run_id: str, outcome: str) -> list[dict]:
+    rows = [("system", None, None, None, None, "Sorry, I could not get the widget's price."),
+            ("agent", "researcher", None, "ok", None, None),
+            ("tool", "researcher", "get_price", "error", "TimeoutError: price service timed out", None),
+            ("llm", "writer", None, "ok", None, "Sorry, I could not get the widget's price.")]
+    records: list[dict] = [{"record": "run", "run_id": run_id, "system": "quotes", "task": "Quote me a widget.",
+                            "outcome": outcome}]
+    for i, (kind, agent, tool, status, error, out) in enumerate(rows):
+        rec = {"run_id": run_id, "step_id": f"s{i:02d}", "kind": kind, "name": tool or kind, "status": status or "ok",
+               "started_at": T0 + i * S, "ended_at": T0 + (100 if i == 0 else i + 1) * S}
+        rec.update({k: v for k, v in (("parent_id", "s00" if i else None), ("agent", agent), ("tool", tool),
+                                      ("error", error), ("output", out)) if v is not None})
+        records.append(rec)
+    return records
+
+
+def test_a_give_up_is_evidence_only_where_the_run_did_not_report_its_failure() -> None:
+    # declared: the run said it failed (Who&When's logs declare it), its own word on the failure; labelled: it said
+    # nothing, a person said it failed
+    ws = wb.open()
+    ws.ingest(_gave_up_run("declared", "failure") + _gave_up_run("labelled", "unknown"), progress=False)
+    ws.label("labelled", outcome="failure")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        wb.detect(ws, progress=False)
+    assert sorted(ws.sql("SELECT run_id FROM findings WHERE detector = 'gave_up'").fetchall()) == [("declared",),
+                                                                                                  ("labelled",)]
+    ev = run_evidence(ws, ["declared", "labelled"])
+    assert ev[["run_id", "evidence", "agent", "step_id"]].values.tolist() == [["labelled", "gave_up", "researcher", "s02"]]

@@ -1,6 +1,7 @@
 -- attribution/_evidence.py: each run in scope (_ev_scope) with a finding of the detector $detector naming an agent:
 -- silent_failure's first stater of the wrong value (detect/sql/silent.sql), gave_up's agent whose tool call failed
--- before the answer gave up (detect/sql/gave_up.sql): run_id, agent, step_id, seq, detail, quiet.
+-- before the answer gave up (detect/sql/gave_up.sql), in a run that did not report a failure (failed by a label, or
+-- taken as failed): run_id, agent, step_id, seq, detail, quiet.
 -- quiet (silent_failure's only): the agents the value may have come from as well, when the log cannot tell: the first stater's input is
 -- in no span (what it was handed is unknown) and other agents acted before it without a word of theirs in the
 -- log (no output of a model call, agent or person of theirs: ADK's researcher under OpenInference, whose model
@@ -14,8 +15,13 @@ WITH picked AS (
         SELECT f.run_id, f.agent, f.step_id, s.seq, f.detail,
                [CASE f.severity WHEN 'critical' THEN 0 ELSE 1 END, coalesce(s.seq, 9223372036854775807)] AS k
         FROM findings f SEMI JOIN _ev_scope USING (run_id)
+        JOIN runs r ON r.run_id = f.run_id
         LEFT JOIN steps s ON s.run_id = f.run_id AND s.step_id = f.step_id
-        WHERE f.detector = $detector AND f.agent IS NOT NULL AND f.severity IN ('critical', 'warning'))
+        -- (a run that reported its failure says how it failed itself, by its error chain: evidence_error.sql. A
+        -- give-up in a run that declared failure, Who&When's, would otherwise name the code executor whose run
+        -- failed before the chat ended without an answer: the log's own word on the failure is the declaration)
+        WHERE f.detector = $detector AND f.agent IS NOT NULL AND f.severity IN ('critical', 'warning')
+          AND r.reported_outcome IS DISTINCT FROM 'failure')
     GROUP BY run_id
 ),
 unseen AS (  -- first staters whose input no span holds, and when they began
