@@ -16,6 +16,7 @@ import pytest
 from _runs import RunBuilder, S, _ws
 
 import workbench as wb
+from workbench._flagged import flagged_runs
 
 FIXTURES = Path(__file__).parents[1] / "ingest" / "fixtures"
 
@@ -64,7 +65,16 @@ def found() -> dict[str, list[dict]]:
     below.add(kind="chain", name="tools/call get_price", status="error", error="tool_error", parent_id="s03")
     crashed = _run("crashed", answer="Error: price service timed out")   # the run ended on the error
     crashed.records[-1]["status"] = "error"
-    runs += [retried, recovered, below, crashed]
+    looped = RunBuilder("looped", task="Quote me a widget.", outcome="unknown")   # a loop before the give-up
+    for _ in range(2):
+        looped.add(kind="tool", name="get_stock", tool="get_stock", agent="researcher", input='{"item": "widget"}',
+                   output='{"item": "widget", "units": 120}')
+    looped.add(kind="tool", name="get_price", tool="get_price", agent="researcher", input='{"item": "widget"}',
+               status="error", error="TimeoutError: price service timed out")
+    looped.add(kind="llm", name="chat", agent="researcher", input="Quote me a widget.",
+               output="Sorry, I could not get the widget's price.")
+    looped.answer("Sorry, I could not get the widget's price.")
+    runs += [retried, recovered, below, crashed, looped]
     ws = _ws(*runs)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
@@ -72,6 +82,7 @@ def found() -> dict[str, list[dict]]:
     out: dict[str, list[dict]] = {r.run_id: [] for r in runs}
     for f in findings[findings["detector"] == "gave_up"].to_dict("records"):
         out[f["run_id"]].append(f)
+    out["_flagged"] = flagged_runs(ws, None)
     return out
 
 
@@ -102,6 +113,12 @@ def test_no_give_up_without_a_failed_call_and_an_answer_that_gave_up(found: dict
     # retried / recovered_refusal: the call made again with success (a refusal after it has another reason);
     # crashed: the run ended on the error
     assert found[run_id] == []
+
+
+def test_a_give_up_is_the_worst_finding_of_its_run(found: dict) -> None:
+    # like a silent failure, it says the user got no answer: before a loop that only cost calls, and earlier
+    ((_, _, _, detectors, worst),) = [r for r in found["_flagged"] if r[0] == "looped"]
+    assert detectors == "gave_up, loop" and worst.startswith("researcher's call of get_price failed")
 
 
 def _gave_up(*paths: Path) -> list[tuple]:
