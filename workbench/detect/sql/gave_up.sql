@@ -9,18 +9,31 @@
 -- agent that did not fail recovered it: a refusal after that has another reason. An answer quoting a number
 -- of a tool's result (det_backend_vals: no echo of the call's own arguments) gave a result, whatever words
 -- it opens with. A run that ended on the error (its answer step in error, or its last output the error's own
--- record) answered nothing to give up in: it shows its failure to its caller. Critical for a run reported as a success (it said so and answered nothing); a warning
--- otherwise: the tool may have failed for a reason the answer rightly reports ("no such item").
+-- record) answered nothing to give up in: it shows its failure to its caller. Critical for a run reported as a
+-- success (it said so and answered nothing); a warning otherwise: the tool may have failed for a reason the
+-- answer rightly reports ("no such item").
+-- The answers that gave up come first (a regex per run, on its answer): the tool calls and the spans in error are
+-- then read for those few runs only.
+CREATE OR REPLACE TEMP TABLE det_gave_up_answers AS
+SELECT run_id, step_id, t1, txt FROM (
+    SELECT a.run_id, a.step_id, coalesce(epoch_us(s.ended_at)::DOUBLE, s.seq + 0.5) AS t1, s.status, s.output,
+           coalesce(ra.txt, det_said_text(det_answer_text(s.output))) AS txt
+    FROM det_answer a
+    JOIN steps s ON s.run_id = a.run_id AND s.step_id = a.step_id AND s.rowid BETWEEN $row_lo AND $row_hi
+    LEFT JOIN det_record_answer ra ON ra.run_id = a.run_id AND ra.step_id = a.step_id)
+-- (a run that ended on the error, its last output the error's record, answered nothing: it shows its failure)
+WHERE det_gives_up(txt) AND status IS DISTINCT FROM 'error' AND NOT det_error_report(output);
+
 CREATE OR REPLACE TEMP TABLE det_calls_failed AS
 WITH RECURSIVE calls AS (
     SELECT run_id, step_id, parent_id, agent, coalesce(tool, name) AS tool, status, error, output,
            coalesce(epoch_us(started_at)::DOUBLE, seq::DOUBLE) AS t0, coalesce(epoch_us(ended_at)::DOUBLE, seq + 0.5) AS t1
-    FROM steps SEMI JOIN det_scope USING (run_id)
+    FROM steps SEMI JOIN det_gave_up_answers USING (run_id)
     WHERE kind IN ('tool', 'retriever') AND steps.rowid BETWEEN $row_lo AND $row_hi
 ),
 -- from each span in error that is no agent, model or tool call, up through such spans to the call above
 up(run_id, step_id, parent_id, error, n) AS (
-    SELECT run_id, step_id, parent_id, error, 0 FROM steps SEMI JOIN det_scope USING (run_id)
+    SELECT run_id, step_id, parent_id, error, 0 FROM steps SEMI JOIN det_gave_up_answers USING (run_id)
     WHERE status = 'error' AND coalesce(kind, 'other') IN ('chain', 'other') AND steps.rowid BETWEEN $row_lo AND $row_hi
     UNION ALL
     SELECT u.run_id, p.step_id, p.parent_id, u.error, u.n + 1 FROM up u
@@ -53,13 +66,6 @@ first AS (
     SELECT run_id, arg_min({'step_id': step_id, 'agent': agent, 'tool': tool, 'error': error, 't1': t1},
                            [t1, t0]) AS f, count(*) AS n
     FROM unrecovered GROUP BY run_id
-),
-answers AS (
-    SELECT a.run_id, a.step_id, coalesce(epoch_us(s.ended_at)::DOUBLE, s.seq + 0.5) AS t1, s.status, s.output,
-           coalesce(ra.txt, det_said_text(det_answer_text(s.output))) AS txt
-    FROM det_answer a SEMI JOIN first USING (run_id)
-    JOIN steps s ON s.run_id = a.run_id AND s.step_id = a.step_id AND s.rowid BETWEEN $row_lo AND $row_hi
-    LEFT JOIN det_record_answer ra ON ra.run_id = a.run_id AND ra.step_id = a.step_id
 )
 SELECT x.run_id, x.f.step_id, x.f.agent, 'gave_up',
        CASE WHEN r.reported_outcome = 'success' THEN 'critical' ELSE 'warning' END,
@@ -69,9 +75,8 @@ SELECT x.run_id, x.f.step_id, x.f.agent, 'gave_up',
        || CASE WHEN r.reported_outcome = 'success' THEN ' (the run reported success)' ELSE '' END,
        json_object('tool', x.f.tool, 'answer_step', a.step_id, 'failed_calls', x.n, 'reported_outcome', r.reported_outcome)
 FROM first x
-JOIN answers a ON a.run_id = x.run_id
+JOIN det_gave_up_answers a ON a.run_id = x.run_id
 JOIN runs r ON r.run_id = x.run_id
--- (a run that ended on the error, its last output the error's record, answered nothing: it shows its failure)
-WHERE a.t1 >= x.f.t1 AND det_gives_up(a.txt) AND a.status IS DISTINCT FROM 'error' AND NOT det_error_report(a.output)
+WHERE a.t1 >= x.f.t1
   AND NOT EXISTS (SELECT 1 FROM det_sink_vals v JOIN det_backend_vals b ON b.run_id = v.run_id AND b.v = v.v
                   WHERE v.run_id = a.run_id AND v.step_id = a.step_id AND v.field = 'output' AND b.num IS NOT NULL);
