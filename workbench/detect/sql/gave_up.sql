@@ -15,14 +15,18 @@
 -- The answers that gave up come first (a regex per run, on its answer): the tool calls and the spans in error are
 -- then read for those few runs only.
 CREATE OR REPLACE TEMP TABLE det_gave_up_answers AS
-SELECT run_id, step_id, t1, txt FROM (
-    SELECT a.run_id, a.step_id, coalesce(epoch_us(s.ended_at)::DOUBLE, s.seq + 0.5) AS t1, s.status, s.output,
-           coalesce(ra.txt, det_said_text(det_answer_text(s.output))) AS txt
+WITH said AS MATERIALIZED (  -- the words are looked for in the whole output first: what it says is part of it
+    SELECT a.run_id, a.step_id, coalesce(epoch_us(s.ended_at)::DOUBLE, s.seq + 0.5) AS t1, s.output
     FROM det_answer a
     JOIN steps s ON s.run_id = a.run_id AND s.step_id = a.step_id AND s.rowid BETWEEN $row_lo AND $row_hi
-    LEFT JOIN det_record_answer ra ON ra.run_id = a.run_id AND ra.step_id = a.step_id)
--- (a run that ended on the error, its last output the error's record, answered nothing: it shows its failure)
-WHERE det_gives_up(txt) AND status IS DISTINCT FROM 'error' AND NOT det_error_report(output);
+    -- (a run that ended on the error answered nothing: it shows its failure)
+    WHERE s.status IS DISTINCT FROM 'error' AND det_gives_up(s.output)
+)
+SELECT run_id, step_id, t1, txt FROM (
+    SELECT d.run_id, d.step_id, d.t1, d.output, coalesce(ra.txt, det_said_text(det_answer_text(d.output))) AS txt
+    FROM said d LEFT JOIN det_record_answer ra ON ra.run_id = d.run_id AND ra.step_id = d.step_id)
+-- (nor did one whose last output is the error's own record)
+WHERE det_gives_up(txt) AND NOT det_error_report(output);
 
 CREATE OR REPLACE TEMP TABLE det_calls_failed AS
 WITH RECURSIVE calls AS (
