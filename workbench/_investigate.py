@@ -97,9 +97,11 @@ LEGEND = [
     "the failure about as well (look at both); \"(inconclusive)\": failed replays could change it; "
     "\"(log)\": no replay, named by the pretrained log-only BlameModel with its calibrated confidence "
     "(\"uncertain\" below 50%); \"(only agent), step N%\": the run has one agent, so no choice between agents; "
-    "N% is the decisive step's share of the model's step scores (\"uncertain\" below 50%); \"(log + error)\", \"(log + silent_failure)\": the model's confidence weighed "
-    "with the run's own evidence, an error that ended the run or the agent that first stated the value a wrong "
-    "answer rests on (the why: lines say which).",
+    "N% is the decisive step's share of the model's step scores (\"uncertain\" below 50%); \"(log + error)\", \"(log + silent_failure)\", \"(log + gave_up)\": the model's confidence weighed "
+    "with the run's own evidence, an error that ended the run, the agent that first stated the value a wrong "
+    "answer rests on (or, when the log cannot tell, the one the model is surest of among it and the agents before "
+    "it whose words the log does not hold), or the agent whose tool call failed before the answer gave up (the why: "
+    "lines say which).",
     *([f"\"unfamiliar run\": the run is further from the runs the model learned from than {1 - UNFAMILIAR_BELOW:.0%} "
        f"of them (its familiarity, the share of those runs at least as far out, is below {UNFAMILIAR_BELOW:g}): the "
        "model's confidence says nothing there, so its verdict reads \"uncertain\" unless the run's own evidence "

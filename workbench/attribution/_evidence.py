@@ -8,7 +8,12 @@ own, in OpenTelemetry / OpenInference terms:
   handled it. Its origin is the first of that chain to end (the span that raised; its callers end
   after it), and the agent of that step is named.
 - ``silent_failure``: the detector of that name followed the value the final answer rests on (made up,
-  or contradicting a tool's output) back to the agent that first stated it.
+  or contradicting a tool's output) back to the agent that first stated it. When the log cannot tell where
+  that agent got the value (its input is in no span, and agents before it acted without a word of theirs in
+  the log), those agents may have said it first: the model chooses among them, and the evidence's weight is
+  shared among them (:func:`combine`).
+- ``gave_up``: the detector of that name saw a tool call fail, not made again with success, and the answer
+  give up; the agent that made the call is named.
 
 Each names one agent. :func:`combine` adds the evidence's log-odds to the model's calibrated
 confidence in that agent; the verdict names whichever agent is then more likely, and the confidence
@@ -33,14 +38,20 @@ from ._heuristics import step_shares
 # silent_failure (78 simulator runs, 9 real traces) and 1 of 1 for an error that ended the run, too few
 # systems to trust a rate near 1; at 0.8 a model sure of another agent (above 0.8 against a prior near
 # 0.5 for the evidence's) still keeps its pick, and says the two part.
-EVIDENCE_LOGIT = {"error": math.log(0.8 / 0.2), "silent_failure": math.log(0.8 / 0.2)}
+# gave_up: the same rate, chosen as well (3 of 3 real traces with a tool failure and a give-up, detect40).
+EVIDENCE_LOGIT = {"error": math.log(0.8 / 0.2), "silent_failure": math.log(0.8 / 0.2), "gave_up": math.log(0.8 / 0.2)}
 
-# The two queries live in sql/ beside this module; the runs in scope are in the temp table _ev_scope
-# (store/_run_scope.py): no value is formatted into the SQL.
+# The queries live in sql/ beside this module; the runs in scope are in the temp table _ev_scope
+# (store/_run_scope.py), the detector is a parameter: no value is formatted into the SQL.
 _ERROR_SQL = sql_text("evidence_error", __package__)
-_SILENT_SQL = sql_text("evidence_silent", __package__)
+_FINDING_SQL = sql_text("evidence_silent", __package__)
+# The detectors whose findings name a run's culprit, in the order they are believed: a wrong answer's value
+# before a give-up after a tool failed (a run with both gave a wrong value first; its tool failure came later).
+_FINDING_EVIDENCE = ("silent_failure", "gave_up")
 
-EVIDENCE_COLUMNS = ["run_id", "evidence", "agent", "step_id", "seq", "why"]
+# quiet: for silent_failure, the agents the wrong value may have come from as well (evidence_silent.sql),
+# a list of {agent, step_id, seq}; empty otherwise.
+EVIDENCE_COLUMNS = ["run_id", "evidence", "agent", "step_id", "seq", "why", "quiet"]
 
 
 def _short(text: Any, width: int = 120) -> str:
@@ -57,7 +68,8 @@ def run_evidence(ws: Any, run_ids: list[str]) -> pd.DataFrame:
     with own_cursor(ws.con) as con, run_scope(con, "_ev_scope", run_ids):
         errors = con.execute(_ERROR_SQL).fetchall()
         has_findings = con.execute("SELECT count(*) FROM findings SEMI JOIN _ev_scope USING (run_id)").fetchall()[0][0]
-        silent = con.execute(_SILENT_SQL).fetchall() if has_findings else []
+        found = {d: con.execute(_FINDING_SQL, {"detector": d}).fetchall() if has_findings else []
+                 for d in _FINDING_EVIDENCE}
     rows: dict[str, tuple] = {}
     for run, agent, step, seq, what, kind, error in errors:
         # every log value cut: a name may be megabytes (the field limit), and the sentence is printed whole
@@ -65,16 +77,42 @@ def run_evidence(ws: Any, run_ids: list[str]) -> pd.DataFrame:
         thing = f"{who}'s {_short(kind or 'step', 40)} {_short(what, 80)}" if what else f"{who}'s step"
         raised = f" raised \"{_short(error)}\"" if error else " failed"
         rows[run] = (run, "error", agent, step, seq,
-                     f"{thing}{raised} at step {_short(step, 80)}; the error reached the run's root and ended the run")
-    for run, agent, step, seq, detail in silent:
-        if run not in rows:
-            rows[run] = (run, "silent_failure", agent, step, seq, f"silent_failure: {_short(detail, 200)}")
+                     f"{thing}{raised} at step {_short(step, 80)}; the error reached the run's root and ended the run", [])
+    for detector in _FINDING_EVIDENCE:
+        for run, agent, step, seq, detail, quiet in found[detector]:
+            if run not in rows:
+                rows[run] = (run, detector, agent, step, seq, f"{detector}: {_short(detail, 200)}", list(quiet))
     return pd.DataFrame(list(rows.values()), columns=EVIDENCE_COLUMNS)
 
 
 def _logit(p: float) -> float:
     p = min(max(p, 1e-6), 1 - 1e-6)
     return math.log(p / (1 - p))
+
+
+def _prior(conf: dict, n_agents: int, run: str, agent: Any) -> float:
+    """The model's confidence in ``agent``; an agent the model did not score (no move of its own: a tool's agent
+    by inheritance) starts at an even share of the run's agents."""
+    prior = conf.get((run, agent))
+    if prior is None or pd.isna(prior):
+        return 1.0 / (n_agents + 1)
+    return float(prior)
+
+
+def _among(run: str, e: pd.Series, quiet: list, conf: dict, rank: dict, n_agents: int) -> tuple[Any, Any, float, str]:
+    """The agent a silent_failure finding names when the log cannot tell it from the ``quiet`` agents before it
+    (evidence_silent.sql): the one of them the model is surest of (ties: its rank, then the first stater, then the
+    latest to act before it), with its step; the evidence's log-odds shared among them (what backed one agent
+    backs any of them: an even split of its odds, never below none); and the sentence saying so. The value no span
+    shows does not outweigh the model: the model chooses, the evidence only narrows the choice."""
+    cands = [(e["agent"], e["step_id"])] + [(q["agent"], q["step_id"]) for q in quiet]
+    best = max(range(len(cands)), key=lambda k: (_prior(conf, n_agents, run, cands[k][0]),
+                                                   -rank.get((run, cands[k][0]), math.inf), -k))
+    weight = max(0.0, EVIDENCE_LOGIT[e["evidence"]] - math.log(len(cands)))
+    others = ", ".join(_short(a, 80) for a, _ in cands[1:])
+    why = (f"{e['why']}; but {_short(e['agent'], 80)}'s input is in no span, and {others} acted before it with no "
+           "words of theirs in the log: the value may be theirs, so the model chooses among them")
+    return cands[best][0], cands[best][1], weight, why
 
 
 def combine(verdicts: pd.DataFrame, agents: pd.DataFrame, evidence: pd.DataFrame,
@@ -85,7 +123,9 @@ def combine(verdicts: pd.DataFrame, agents: pd.DataFrame, evidence: pd.DataFrame
     ``sigmoid(logit(model confidence in E) + EVIDENCE_LOGIT[kind])``. When that is above the model's
     confidence in its own pick, E is the culprit and its step the decisive step. When model and evidence
     name the same agent the confidence rises; when they part, the verdict keeps the likelier one, and
-    ``disagrees`` names the other. Added columns: ``evidence`` (kind or None), ``why`` (the evidence's
+    ``disagrees`` names the other. When the log cannot tell E from agents before it (a silent_failure's
+    ``quiet`` agents: E's input is in no span, theirs said nothing the log shows), E is the one of them the
+    model is surest of, and the log-odds are shared among them. Added columns: ``evidence`` (kind or None), ``why`` (the evidence's
     sentence), ``model_agent`` and ``model_confidence`` (the model's own pick), ``disagrees`` (the agent the
     verdict did not name, when model and evidence part).
 
@@ -103,6 +143,8 @@ def combine(verdicts: pd.DataFrame, agents: pd.DataFrame, evidence: pd.DataFrame
     if evidence.empty:
         return out
     conf = {(r, a): c for r, a, c in agents[["run_id", "agent", "confidence"]].itertuples(index=False)}
+    rank = ({(r, a): k for r, a, k in agents[["run_id", "agent", "rank"]].itertuples(index=False)}
+            if "rank" in agents.columns else {})
     n_agents = agents.groupby("run_id")["agent"].size().to_dict()
     ev = evidence.set_index("run_id")
     step_share = step_shares(steps) if steps is not None else {}
@@ -110,32 +152,32 @@ def combine(verdicts: pd.DataFrame, agents: pd.DataFrame, evidence: pd.DataFrame
         if row["run_id"] not in ev.index:
             continue
         e = ev.loc[row["run_id"]]
+        quiet = e["quiet"] if "quiet" in ev.columns and isinstance(e["quiet"], list) else []
+        ev_agent, ev_step, weight, why = e["agent"], e["step_id"], EVIDENCE_LOGIT[e["evidence"]], e["why"]
+        if quiet:
+            ev_agent, ev_step, weight, why = _among(row["run_id"], e, quiet, conf, rank, n_agents.get(row["run_id"], 0))
         model_agent, model_conf = row["agent"], row["agent_confidence"]
-        # an agent the model did not score (no move of its own: a tool's agent by inheritance) starts at
-        # an even share of the run's agents
-        prior = conf.get((row["run_id"], e["agent"]))
-        if prior is None or pd.isna(prior):
-            prior = 1.0 / (n_agents.get(row["run_id"], 0) + 1)
-        post = 1.0 / (1.0 + math.exp(-(_logit(float(prior)) + EVIDENCE_LOGIT[e["evidence"]])))
+        prior = _prior(conf, n_agents.get(row["run_id"], 0), row["run_id"], ev_agent)
+        post = 1.0 / (1.0 + math.exp(-(_logit(prior) + weight)))
         out.at[i, "evidence"] = e["evidence"]
-        out.at[i, "why"] = e["why"]
-        if model_agent == e["agent"] or pd.isna(model_conf) or post > float(model_conf):
-            if model_agent is not None and not pd.isna(model_agent) and model_agent != e["agent"]:
+        out.at[i, "why"] = why
+        if model_agent == ev_agent or pd.isna(model_conf) or post > float(model_conf):
+            if model_agent is not None and not pd.isna(model_agent) and model_agent != ev_agent:
                 out.at[i, "disagrees"] = model_agent
-            out.at[i, "agent"] = e["agent"]
-            out.at[i, "step_id"] = e["step_id"]
+            out.at[i, "agent"] = ev_agent
+            out.at[i, "step_id"] = ev_step
             out.at[i, "agent_confidence"] = post
         else:
-            out.at[i, "disagrees"] = e["agent"]
-        if bool(row.get("only_agent", False)) and out.at[i, "agent"] == e["agent"]:
-            share = step_share.get((row["run_id"], e["step_id"]), 0.0)
-            out.at[i, "step_confidence"] = 1.0 / (1.0 + math.exp(-(_logit(share) + EVIDENCE_LOGIT[e["evidence"]])))
+            out.at[i, "disagrees"] = ev_agent
+        if bool(row.get("only_agent", False)) and out.at[i, "agent"] == ev_agent:
+            share = step_share.get((row["run_id"], ev_step), 0.0)
+            out.at[i, "step_confidence"] = 1.0 / (1.0 + math.exp(-(_logit(share) + weight)))
             out.at[i, "uncertain"] = bool(out.at[i, "step_confidence"] < uncertain_below)
         else:
             out.at[i, "uncertain"] = bool(out.at[i, "agent_confidence"] < uncertain_below)
         # On a run unlike the model's training runs the model's pick is not to be trusted; the log's own
         # evidence is read, not learned: a verdict it backs keeps its word, one it does not stays uncertain.
-        if out.at[i, "agent"] != e["agent"]:
+        if out.at[i, "agent"] != ev_agent:
             out.at[i, "uncertain"] = bool(out.at[i, "uncertain"]) or bool(row.get("unfamiliar", False))
     return out
 

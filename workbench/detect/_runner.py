@@ -35,6 +35,7 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     "repeated_reply": ("replies", "repeats"),
     "silent_failure": ("values", "silent", "silent_errors"),
     "cascade": ("values", "cascades"),
+    "gave_up": ("values", "gave_up"),
     "drift": (),
 }
 DETECTORS = tuple(FAMILIES)

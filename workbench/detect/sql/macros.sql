@@ -227,3 +227,35 @@ CREATE OR REPLACE TEMP MACRO det_holds_tool_result(t) AS (contains(t, 'ool') OR 
          OR contains(t, '"tool_result"') OR contains(t, '"tool_call_response"') OR contains(t, '"function_call_output"')
          OR contains(t, 'unctionResponse') OR contains(t, 'unction_response') OR contains(t, 'ToolCallResult(')
          OR contains(t, 'ToolMessage('));
+
+-- A tool's result that reports its own failure rather than a result (gave_up.sql): its text (a JSON record's
+-- "text", as an MCP content block carries it) opening with an error report — "Error executing tool …",
+-- "Error: …", "An error occurred …", "Traceback (most recent call last)", "TimeoutError: …", "Failed to …" —
+-- or a JSON record flagging one ("isError": true, as MCP's CallToolResult does; a non-empty "error"). Only
+-- the opening counts: a normal result that mentions an error further in ("status": "ok", "log": "Error: none")
+-- is a result, and "Error rate: 0.1 %" opens no report.
+CREATE OR REPLACE TEMP MACRO det_error_record(t, j) AS coalesce(
+    regexp_matches(ltrim(coalesce(json_extract_string(j, '$.text'), t)),
+        '^(?:(?i:error|exception)(?:[ \t]*[:\-]|[ \t]+(?:executing|running|calling|invoking|while|in|occurred|code)\b)'
+        || '|(?i:an (?:unexpected |internal )?error (?:occurred|has occurred|was raised))|(?i:failed to|could not)\b'
+        || '|Traceback \(most recent call last\)|[A-Z][A-Za-z0-9_.]*(?:Error|Exception):)')
+    OR json_extract_string(j, '$.isError') = 'true' OR json_extract_string(j, '$.is_error') = 'true'
+    OR (json_type(j, '$.error') IN ('VARCHAR', 'OBJECT') AND trim(json_extract_string(j, '$.error')) NOT IN ('', '{}')), false);
+CREATE OR REPLACE TEMP MACRO det_error_report(t) AS det_error_record(t, CASE WHEN left(ltrim(t), 1) = '{' AND json_valid(t) THEN t END);
+
+-- An answer that declines, apologises or says it could not do what was asked (gave_up.sql): words such an
+-- answer says in English. A word among them in an answer that still gives the result ("Sorry for the wait,
+-- the widget costs 14.20") is told apart there by the backend's numbers the answer quotes.
+CREATE OR REPLACE TEMP MACRO det_gives_up(t) AS regexp_matches(coalesce(t, ''),
+    '(?i)\b(?:sorry|apologi[sz]e|apologies|unfortunately|regret(?:tably)?|unable to|not able to|(?:was|were|is|are|am)n''t able to'
+    || '|could not|couldn''t|cannot|can''t|can not|did not manage|didn''t manage|failed to|was not possible|wasn''t possible'
+    || '|unavailable|not available|(?:is|are|was|were) (?:currently )?down|not responding|try again later|please try again'
+    || '|went wrong|(?:ran into|encountered|hit) (?:an?|some) (?:error|problem|issue))\b');
+
+-- What an answer says, as a person reads it: the text of the last message that says something when the answer
+-- is a list of chat messages (one message included, which det_answer_text leaves as it is), else the answer.
+CREATE OR REPLACE TEMP MACRO det_said_text(txt) AS CASE
+    WHEN left(txt, 1) = '[' AND contains(txt, '"role"') AND json_valid(txt)
+    THEN coalesce(list_last(list_filter(list_transform(CAST(json(txt) AS JSON[]), lambda m: det_message_text(m)),
+                                        lambda t: t IS NOT NULL AND trim(t) <> '')), txt)
+    ELSE txt END;
