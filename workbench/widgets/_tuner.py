@@ -81,6 +81,7 @@ class ThresholdTuner(w.VBox):
         self.threshold.style.description_width = "initial"
         self.agent_sliders = w.VBox()
         self._slider_agents: list[str] = []
+        self._agent_opened: dict[str, float | None] = {}
         # the agents whose slider sits on the no-review point (one grid step past every value: none of their steps
         # sent), said in words: a handle at the slider's end read as a threshold chosen there
         self.agent_note = w.HTML()
@@ -310,6 +311,7 @@ class ThresholdTuner(w.VBox):
             s.observe(lambda _: self.move(None), names="value")
             sliders.append(s)
         self.agent_sliders.children = tuple(sliders)
+        self._agent_opened = self.current_threshold()    # (what the search chose, on the sliders' grid)
 
     # -- a lookup per slider move ----------------------------------------------------------------
     def current_threshold(self) -> float | dict[str, float]:
@@ -342,7 +344,8 @@ class ThresholdTuner(w.VBox):
         fmt = self.threshold.readout_format
         where = (", ".join(f"{esc(a)} {'no rule' if v is None else format(v, fmt)}" for a, v in t.items())
                  if isinstance(t, dict) else format(t, fmt))
-        self.agent_note.value = _no_rule_note(t, self._past_every, fmt) if isinstance(t, dict) else ""
+        self.agent_note.value = (_no_rule_note(t, self._past_every, fmt) + (
+            _per_agent_why(sw, t, fmt) if t == self._agent_opened else "") if isinstance(t, dict) else "")
         for s in self.agent_sliders.children:     # (a handle on "no rule" drawn apart from one on a threshold)
             (s.add_class if self._off(s.value) else s.remove_class)("wb-no-rule")
         if sw.n_failures >= sw.n_runs:
@@ -462,6 +465,40 @@ def _no_rule_note(t: dict[str, float | None], past: float | None, fmt: str) -> s
             f"at {format(past, fmt)}, past every value, where none of {'its' if one else 'their'} steps is sent to "
             f"a human, and the policy exported has no rule for {'it' if one else 'them'}. Move a slider off that "
             "end to try a threshold.</div>")
+
+
+# Fewer failed runs than this carrying a signal: too few to tell one agent's threshold from another's.
+FEW_FAILED_RUNS = 5
+
+
+def _per_agent_why(sw: ThresholdSweep, t: dict[str, float | None], fmt: str) -> str:
+    """Why the per-agent thresholds the tuner opened on coincide (several agents on one value) or leave agents with
+    no rule: on real traces three agents opened on one threshold with no word of why, read as a defect of the
+    search. The search starts every agent on the best single threshold and moves one only where that lowers the
+    expected cost; with one failed run every agent slower in it separates it as well, and nothing picks one."""
+    if sw.n_failures >= sw.n_runs or sw.best_per_agent is None:
+        return ""
+    rules = [v for v in t.values() if v is not None]
+    shared = [a for a, v in t.items() if v is not None and rules.count(v) > 1]
+    off = [a for a, v in t.items() if v is None]
+    if not shared and not off:
+        return ""
+    runs = sw.agent_runs()
+    failed = runs.attrs["failed_runs"]
+    parts = []
+    if shared:
+        names = ", ".join(f"<b>{esc(a)}</b>" for a in shared[:12]) + (f" and {len(shared) - 12:,} more"
+                                                                        if len(shared) > 12 else "")
+        parts.append(f"{names} share one threshold, {format(float(t[shared[0]]), fmt)}: the best single threshold, and "
+                     "no agent's own threshold lowers the expected cost from there.")
+    if failed < FEW_FAILED_RUNS:
+        them = "it" if failed == 1 else "them"
+        parts.append(f"Only {counted(failed, 'failed run')} of the {sw.n_runs:,} carr{'ies' if failed == 1 else 'y'} "
+                     f"{esc(sw.signal)} in time: too few to tell which agent's threshold matters "
+                     f"({counted(int((runs['failed_runs'] > 0).sum()), 'agent')} with steps in {them}; any of them "
+                     f"slower there separates {them} as well). Label more runs of this system for thresholds that "
+                     "differ by agent.")
+    return "<div class='wb-tuner-agent-why' style='font-size:13px'>" + " ".join(parts) + "</div>"
 
 
 def _most_caught(curve: Any, budget: float | None) -> float | None:
