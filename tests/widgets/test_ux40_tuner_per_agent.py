@@ -79,3 +79,30 @@ def test_tuner_says_why_agents_share_one_threshold() -> None:
     note = _text(tu.agent_note.value)
     assert f"alpha, beta share one threshold, {t['alpha']:.1f}: the best single threshold" in note, note
     assert "Only 1 failed run of the 3 carries latency_ms in time" in note
+
+
+def _one_value(runs: int, value: float, signal: str) -> wb.Workspace:
+    recs: list[dict] = []
+    for r in range(runs):
+        recs += [{"record": "run", "run_id": f"r{r}", "system": "s", "outcome": "failure" if r % 2 else "success",
+                  "started_at": f"2026-03-01T10:0{r}:00Z"},
+                 {"run_id": f"r{r}", "step_id": "a", "agent": "x", "kind": "llm", signal: value,
+                  "started_at": f"2026-03-01T10:0{r}:00Z", "ended_at": f"2026-03-01T10:0{r}:01Z"}]
+    ws = wb.open()
+    ws.ingest(recs, progress=False)
+    return ws
+
+
+def test_a_slider_over_one_value_shows_and_uses_it() -> None:
+    # every entropy 0.7 (attack39): the slider ran 0 to 1 in steps of 1 and opened at "entropy ≥ 0"
+    tu = ThresholdTuner(_one_value(4, 0.7, "entropy"), signal="entropy")
+    s = tu.threshold
+    assert s.min < 0.7 < s.max and s.value == 0.7 and format(s.value, s.readout_format) == "0.7000"
+    assert "At entropy ≥ 0.7000: escalation rate 100.0% of runs (4 of 4" in _text(tu.readout.value)
+    # one run's confidence 0.3679, no failed run: the no-review point just below it, on the grid, said as such
+    tu = ThresholdTuner(_one_value(1, 0.3679, "confidence"), signal="confidence")
+    s = tu.threshold
+    assert s.min < s.value < 0.3679 < s.max and 0.3679 - s.value <= s.step + 1e-12
+    assert "At confidence ≤ 0.3678: escalation rate 0.0% of runs" in _text(tu.readout.value)
+    s.value = 0.3679
+    assert "escalation rate 100.0% of runs (1 of 1" in _text(tu.readout.value)

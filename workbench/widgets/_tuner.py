@@ -551,7 +551,14 @@ def slider_grid(lo: float, hi: float, count: bool) -> tuple[float, float, float,
     step a round number (1, 2 or 5 times a power of ten; a whole number on a count) and the ends on its grid,
     so every position reads exactly as the number its format shows (a step of 2.118 from 166.308 showed
     "166" for 166.308 and "168" for 168.426)."""
-    raw = (hi - lo) / 400 if hi > lo else 1.0
+    if hi <= lo:
+        # one value (every entropy 0.7; one run's confidence 0.3679): a grid of 0 to 1 in steps of 1 could not show
+        # it, and the tuner opened at "entropy ≥ 0". A tenth of the value either side (a whole unit on a count)
+        # holds it on a grid fine enough to read it
+        pad = 0.1 * abs(lo) or 1.0
+        pad = max(1.0, float(math.ceil(pad))) if count else pad
+        lo, hi = lo - pad, hi + pad
+    raw = (hi - lo) / 400
     power = 10.0 ** math.floor(math.log10(raw))
     step = max(m * power for m in (1, 2, 5) if m * power <= raw * (1 + 1e-9))   # 400 to 1,000 positions
     if count:   # tool calls so far, depth: a threshold of 1.337 calls means 2; it read "0.000"
