@@ -266,26 +266,30 @@ def blame_bars(values: pd.DataFrame, title: str = "Blame per agent", width: int 
 
 def sweep_curve(table: pd.DataFrame, current: float | None = None, x: str = "escalation_rate",
                 y: str = "recall", title: str = "Escalation rate vs failures caught",
-                width: int = 360, live: bool = False) -> alt.LayerChart:
+                width: int = 360, live: bool = False, point: tuple[float, float] | None = None) -> alt.LayerChart:
     """The trade-off of a threshold sweep (one row per threshold), with the current point.
 
     ``live=True`` draws the current point from the chart params ``cur_x`` / ``cur_y``, so a widget
-    moves it by setting ``JupyterChart.params`` instead of redrawing the chart."""
+    moves it by setting ``JupyterChart.params`` instead of redrawing the chart; ``point``: the ``(x, y)`` they
+    open on, where it is no row's (one threshold per agent), else the row nearest ``current``."""
     _check(table, ["threshold", x, y], "sweep_curve")
     line = alt.Chart(table).mark_line(color="#4c78a8").encode(
         # eleven labels from 0% to 100% in 360 px ran into each other ("90%100%"): every other one
         # is left out when they come closer than labelSeparation
-        x=alt.X(f"{x}:Q", title="share of runs escalated",
+        # both shares on 0-100 %: a sweep of one threshold (every run escalated) drew an axis of 100 % alone, and the
+        # current point at 0 % escalated, 0 % caught was drawn at its middle, on "100 %, 100 %" (a degenerate scale)
+        x=alt.X(f"{x}:Q", title="share of runs escalated", scale=alt.Scale(domain=[0, 1]),
                 axis=alt.Axis(format="%", labelOverlap=True, labelSeparation=8)),
-        y=alt.Y(f"{y}:Q", title="share of failures caught", axis=alt.Axis(format="%")),
+        y=alt.Y(f"{y}:Q", title="share of failures caught", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
         order="threshold:Q",
         tooltip=[alt.Tooltip("threshold:Q", format=".3f"), alt.Tooltip(f"{x}:Q", format=".1%"),
                  alt.Tooltip(f"{y}:Q", format=".1%")])
     layers = [line]
     if live:
         row = _nearest(table, current)
-        cx = alt.param(name="cur_x", value=None if row is None else float(row[x]))
-        cy = alt.param(name="cur_y", value=None if row is None else float(row[y]))
+        at = point if point is not None else None if row is None else (float(row[x]), float(row[y]))
+        cx = alt.param(name="cur_x", value=None if at is None else float(at[0]))
+        cy = alt.param(name="cur_y", value=None if at is None else float(at[1]))
         layers.append(alt.Chart(pd.DataFrame({"k": [0]})).transform_calculate(cx="cur_x", cy="cur_y")
                       .transform_filter("isValid(datum.cx) && isValid(datum.cy)")
                       .mark_point(size=140, filled=True, color="#e15759")

@@ -262,22 +262,29 @@ class ThresholdTuner(w.VBox):
         # the extreme value's runs (50 % of runs escalated), the current point drawn off its axis
         shown = pd.concat([curve, pd.DataFrame([dataclasses.asdict(sw.at(start))])], ignore_index=True) \
             if no_rule else curve
-        self.sweep_chart = _drawn(self.sweep_chart, plots.sweep_curve(shown, start, live=True))
+        # the charts open on what the readout says: per agent, the agents' sliders' set, not the one slider's
+        # threshold. (A chart's params set from Python before the page draws it are overwritten there by its spec's:
+        # the current point sat at the one slider's 50 % escalated beside a readout of 0 %, on real traces.)
+        opened = self.current_threshold()
+        at = sw.at(opened)
+        rule = None if isinstance(opened, dict) else start
+        self.sweep_chart = _drawn(self.sweep_chart, plots.sweep_curve(shown, start, live=True,
+                                                                      point=(at.escalation_rate, at.recall)))
         if priced:
             # (and so does the cost curve: without the no-review point its "minimum" sat on the cheapest threshold,
             # dearer than no review, beside a readout of the no-review point's lower cost; ux39, a system of
             # successful runs only: "minimum" at a cost of 1.0, the readout 0.0)
             self.cost_chart = _drawn(self.cost_chart, plots.cost_curve(
-                shown, start, live=True, best=best if sw.budget else None, whole=sw.signal in _COUNTS))
+                shown, rule, live=True, best=best if sw.budget else None, whole=sw.signal in _COUNTS))
         else:
             self.load_chart = _drawn(self.load_chart, plots.review_load_curve(
-                curve, start, signal=sw.signal, live=True, whole=sw.signal in _COUNTS,
+                curve, rule, signal=sw.signal, live=True, whole=sw.signal in _COUNTS,
                 title="Review load per threshold (no successful run: cost not priced)"))
         hist = sw.signal in plots.SIGNALS
         if hist:   # the sweep's own counting of failed runs
             self.hist_chart = _drawn(self.hist_chart, plots.histogram(
                 plots.histogram_data(self.ws, sw.signal, silent=sw.silent, system=self.system.value), sw.signal,
-                start, live=True))
+                rule, live=True))
         chart_row(self.charts, [c for c in (self.sweep_chart, self.cost_chart if priced else self.load_chart,
                                             self.hist_chart if hist else None) if c is not None])
         self.latency_ms["sweep"] = (time.perf_counter() - t0) * 1000
