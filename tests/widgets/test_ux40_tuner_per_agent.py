@@ -106,3 +106,17 @@ def test_a_slider_over_one_value_shows_and_uses_it() -> None:
     assert "At confidence ≤ 0.3678: escalation rate 0.0% of runs" in _text(tu.readout.value)
     s.value = 0.3679
     assert "escalation rate 100.0% of runs (1 of 1" in _text(tu.readout.value)
+
+
+def test_the_sweep_chart_opens_on_the_point_the_readout_gives() -> None:
+    # per agent, the readout's point (no agent with a rule sends a run: 0 %) and not the one slider's threshold
+    # (50 % of runs): the chart's params set before the page draws it are overwritten there by its spec's. (The
+    # detectors take the run that said it succeeded as failed, a made-up figure: every run failed, none priced.)
+    ws = _desk()
+    wb.detect(ws)
+    tu = ThresholdTuner(ws, signal="latency_ms")
+    tu.per_agent.value = True
+    assert set(tu.current_threshold().values()) == {None} and tu.point.escalated_runs == 0
+    spec = tu.sweep_chart.chart.to_dict()
+    params = {p["name"]: p.get("value") for part in (spec, *spec["layer"]) for p in part.get("params", [])}
+    assert (params["cur_x"], params["cur_y"]) == (tu.point.escalation_rate, tu.point.recall)
