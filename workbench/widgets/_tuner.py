@@ -560,9 +560,9 @@ def slider_grid(lo: float, hi: float, count: bool) -> tuple[float, float, float,
     "166" for 166.308 and "168" for 168.426)."""
     if hi <= lo:
         # one value (every entropy 0.7; one run's confidence 0.3679): a grid of 0 to 1 in steps of 1 could not show
-        # it, and the tuner opened at "entropy ≥ 0". A tenth of the value either side (a whole unit on a count)
-        # holds it on a grid fine enough to read it
-        pad = 0.1 * abs(lo) or 1.0
+        # it, and the tuner opened at "entropy ≥ 0". Just under a tenth of the value either side (a whole unit on a
+        # count) holds it on a grid fine enough to read it, inside the review-load chart's axis (a tenth either side)
+        pad = 0.09 * abs(lo) or 0.9
         pad = max(1.0, float(math.ceil(pad))) if count else pad
         lo, hi = lo - pad, hi + pad
     raw = (hi - lo) / 400
