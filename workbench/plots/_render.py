@@ -88,9 +88,27 @@ async function widget() {
   const mod = await load();
   return typeof mod.default === "function" ? await mod.default() : mod.default;
 }
+// A chart as wide as its output measures that width when drawn, and again only when the window resizes: one drawn
+// before its output was laid out (displayed while its cell ran, notebook 01's blame per step) stayed 0 px wide.
+// Its box's width changing is told to it as a resize.
+function watchWidth(ctx) {
+  if (typeof ResizeObserver === "undefined" || !JSON.stringify(ctx.model.get("spec") ?? {}).includes('"container"')) {
+    return;
+  }
+  let last = ctx.el.clientWidth;
+  new ResizeObserver(() => {
+    const now = ctx.el.clientWidth;
+    if (now !== last) {
+      last = now;
+      window.dispatchEvent(new Event("resize"));
+    }
+  }).observe(ctx.el);
+}
 export default {
   async render(ctx) {
-    return (await widget()).render(ctx);
+    const done = await (await widget()).render(ctx);
+    watchWidth(ctx);
+    return done;
   },
 };
 """
