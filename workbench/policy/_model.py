@@ -202,7 +202,7 @@ class Policy:
         rules = len(self.hitl)
         return (f"<p><b>Policy</b> {html_text(self.name or '')} ({rules} HITL rule{'' if rules == 1 else 's'}; "
                 "<code>.to_yaml(path)</code> writes this file)</p>"
-                f"<pre style='white-space:pre-wrap;overflow-wrap:anywhere'>{html_text(self.to_yaml())}</pre>")
+                f"<pre style='white-space:pre-wrap;word-break:normal;overflow-wrap:break-word'>{html_text(self.to_yaml())}</pre>")
 
     def to_yaml(self, path: str | os.PathLike[str] | None = None) -> str:
         """The policy as YAML text; written to ``path`` too when given."""
