@@ -106,7 +106,18 @@ class Investigation:
                       + html_table(self.flagged, border=0, classes="wb-investigate"))
         extra = "".join(f"<p>{html_text(x)}</p>" for x in (self.flagged_note, self._unknown_note(), self.agreement,
                                                           self.note, *self.why) if x)
-        return f"<div><p><b>{html_text(self._header())}</b></p>{table}{extra}</div>"
+        # run ids of 32 hex digits, "writer:eeb3a058ce976ae0": words no line breaks, and the table held 968 px in a
+        # 1000 px window's 568 px output (real OpenAI Agents and CrewAI traces). Broken anywhere, it fits.
+        # (only the id columns: "Researcher" broke as "Researche r")
+        ids = ",".join(f".wb-investigate td:nth-child({i})" for i in _id_columns(self.table))
+        style = (f"<style>{ids}{{overflow-wrap:anywhere;min-width:4em}}.wb-investigate th{{white-space:normal}}"
+                 "</style>" if ids else "")
+        return f"<div>{style}<p><b>{html_text(self._header())}</b></p>{table}{extra}</div>"
+
+
+def _id_columns(table: pd.DataFrame) -> list[int]:
+    """The (1-based) columns of ids and step references, which hold no space to break a line at."""
+    return [i + 1 for i, c in enumerate(table.columns) if c in ("run", "first error", "step")]
 
 
 def investigate(ws: Workspace, where: str, replay: Any = None, limit: int | None = 25,

@@ -26,6 +26,7 @@ MAX_MARKS = 5000
 # The timeline's zoomed x domain: a param of the lanes, which the confidence/entropy chart under them follows.
 ZOOMED = "zoomed"
 _COST_HEIGHT = 240
+FIT_X = alt.AutoSizeParams(type="fit-x", contains="padding")
 
 
 def _check(df: pd.DataFrame, columns: Sequence[str], what: str) -> None:
@@ -37,17 +38,24 @@ def _check(df: pd.DataFrame, columns: Sequence[str], what: str) -> None:
 
 
 def timeline(steps: pd.DataFrame, handoffs: pd.DataFrame | None = None, decisive_step: str | None = None,
-             title: str = "", width: int = 720, select: bool = True) -> alt.VConcatChart:
+             title: str = "", width: int | str = "container", select: bool = True) -> alt.VConcatChart:
     """One lane per agent, a bar per move coloured by kind, hand-offs as arrows between lanes,
     flagged moves outlined red and moves built on a fault hatched amber, the decisive step marked;
-    below it confidence and entropy along the run. Clicking a move selects it (param ``step``)."""
+    below it confidence and entropy along the run. Clicking a move selects it (param ``step``).
+
+    ``width="container"`` (the default): the whole as wide as the output it is drawn in, both charts one plot width
+    (720 px lanes took 826 px of a 1000 px window's 568 px output, the run's end past its edge)."""
     lanes, signals = timeline_parts(steps, handoffs, decisive_step, title, width, select)
     if signals is None:
-        return alt.vconcat(lanes)
-    # one spec: the signals chart reads the lanes' own ZOOMED param (declared once, on the lanes)
-    signals = signals.copy()
-    signals.params = alt.Undefined
-    return alt.vconcat(lanes, signals).resolve_scale(color="independent")
+        chart = alt.vconcat(lanes)
+    else:
+        # one spec: the signals chart reads the lanes' own ZOOMED param (declared once, on the lanes)
+        signals = signals.copy()
+        signals.params = alt.Undefined
+        chart = alt.vconcat(lanes, signals).resolve_scale(color="independent")
+    # Vega-Lite sizes a container-wide chart for a single or layered view only; here both charts read one width
+    # signal, which Vega's fit-x sets to what their (fixed-width) lane axes leave of the output
+    return chart.properties(autosize=FIT_X) if width == "container" else chart
 
 
 def timeline_parts(steps: pd.DataFrame, handoffs: pd.DataFrame | None = None, decisive_step: str | None = None,
@@ -238,9 +246,10 @@ def _since(t: pd.Series, origin: pd.Timestamp, per_second: float) -> pd.Series:
     return (pd.to_datetime(t) - origin).dt.total_seconds() * per_second
 
 
-def blame_bars(values: pd.DataFrame, title: str = "Blame per agent", width: int = 420,
+def blame_bars(values: pd.DataFrame, title: str = "Blame per agent", width: int | str = "container",
                player_title: str | None = None) -> alt.LayerChart:
-    """Blame per player (agent or step) as bars with their confidence interval."""
+    """Blame per player (agent or step) as bars with their confidence interval; as wide as the output it is drawn
+    in (``width="container"``; 420 px wide, with its names, it took 652 px of a 1000 px window's 568 px output)."""
     _check(values, ["player", "blame"], "blame_bars")
     data = values.assign(blame_low=values.get("blame_low", values["blame"]),
                          blame_high=values.get("blame_high", values["blame"]))
@@ -257,26 +266,30 @@ def blame_bars(values: pd.DataFrame, title: str = "Blame per agent", width: int 
 
 def sweep_curve(table: pd.DataFrame, current: float | None = None, x: str = "escalation_rate",
                 y: str = "recall", title: str = "Escalation rate vs failures caught",
-                width: int = 360, live: bool = False) -> alt.LayerChart:
+                width: int = 360, live: bool = False, point: tuple[float, float] | None = None) -> alt.LayerChart:
     """The trade-off of a threshold sweep (one row per threshold), with the current point.
 
     ``live=True`` draws the current point from the chart params ``cur_x`` / ``cur_y``, so a widget
-    moves it by setting ``JupyterChart.params`` instead of redrawing the chart."""
+    moves it by setting ``JupyterChart.params`` instead of redrawing the chart; ``point``: the ``(x, y)`` they
+    open on, where it is no row's (one threshold per agent), else the row nearest ``current``."""
     _check(table, ["threshold", x, y], "sweep_curve")
     line = alt.Chart(table).mark_line(color="#4c78a8").encode(
         # eleven labels from 0% to 100% in 360 px ran into each other ("90%100%"): every other one
         # is left out when they come closer than labelSeparation
-        x=alt.X(f"{x}:Q", title="share of runs escalated",
+        # both shares on 0-100 %: a sweep of one threshold (every run escalated) drew an axis of 100 % alone, and the
+        # current point at 0 % escalated, 0 % caught was drawn at its middle, on "100 %, 100 %" (a degenerate scale)
+        x=alt.X(f"{x}:Q", title="share of runs escalated", scale=alt.Scale(domain=[0, 1]),
                 axis=alt.Axis(format="%", labelOverlap=True, labelSeparation=8)),
-        y=alt.Y(f"{y}:Q", title="share of failures caught", axis=alt.Axis(format="%")),
+        y=alt.Y(f"{y}:Q", title="share of failures caught", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
         order="threshold:Q",
         tooltip=[alt.Tooltip("threshold:Q", format=".3f"), alt.Tooltip(f"{x}:Q", format=".1%"),
                  alt.Tooltip(f"{y}:Q", format=".1%")])
     layers = [line]
     if live:
         row = _nearest(table, current)
-        cx = alt.param(name="cur_x", value=None if row is None else float(row[x]))
-        cy = alt.param(name="cur_y", value=None if row is None else float(row[y]))
+        at = point if point is not None else None if row is None else (float(row[x]), float(row[y]))
+        cx = alt.param(name="cur_x", value=None if at is None else float(at[0]))
+        cy = alt.param(name="cur_y", value=None if at is None else float(at[1]))
         layers.append(alt.Chart(pd.DataFrame({"k": [0]})).transform_calculate(cx="cur_x", cy="cur_y")
                       .transform_filter("isValid(datum.cx) && isValid(datum.cy)")
                       .mark_point(size=140, filled=True, color="#e15759")
@@ -511,10 +524,11 @@ def calibration(table: pd.DataFrame, width: int = 260) -> alt.LayerChart:
 
 
 def drift_over_time(series: pd.DataFrame, metric: str, changes: pd.DataFrame | None = None,
-                    width: int | str = 640) -> alt.LayerChart:
+                    width: int | str = "container") -> alt.LayerChart:
     """One line per agent of ``metric`` over time buckets, with the drift tests' change points: a dashed
     rule each, named in a strip above the plot (in the plot, a name sat on the lines it marks).
-    ``width="container"``: as wide as the output it is drawn in (names placed as on a plot of ``NARROW_PLOT_PX``)."""
+    ``width="container"`` (the default; 640 px took 815 px of a 1000 px window's 568 px output): as wide as the
+    output it is drawn in (names placed as on a plot of ``NARROW_PLOT_PX``)."""
     _check(series, ["agent", "t", metric], "drift_over_time")
     series, colors, left_out = _drawn_agents(series, changes)
     bridges = _gap_bridges(series, metric)

@@ -38,9 +38,32 @@ def enable_offline() -> None:
         else:
             alt.JupyterChart.enable_offline()
             _bundle_cache.write(alt.JupyterChart._esm)
-    alt.renderers.enable("jupyter", offline=True)
     alt.JupyterChart._esm = shared_module(alt.JupyterChart._esm)
+    alt.renderers.register("workbench", _bare_chart)
+    alt.renderers.enable("workbench")
     _enabled = True
+
+
+def _bare_chart(spec: dict, **metadata: Any) -> dict:
+    """A bare chart at the end of a cell, as altair's offline "jupyter" renderer draws it (a ``JupyterChart``), but a
+    chart as wide as its output (``width="container"``, the timeline's, blame bars' and drift chart's default) given
+    the output's whole width: vega-embed's box is an inline block, as wide as what it holds, so a container-wide
+    chart in it measured its container at 0 and drew nothing. (And JupyterChart's offline bundle is the shared one
+    ``enable_offline`` set, not bundled again at every chart as altair's renderer asks.)"""
+    chart = alt.JupyterChart(chart=alt.Chart.from_dict(spec), embed_options=metadata.get("embed_options"))
+    if container_wide(spec):
+        chart.layout.width = "100%"
+    return chart._repr_mimebundle_()
+
+
+def container_wide(spec: Any) -> bool:
+    """Whether ``spec`` (a Vega-Lite dict) or any chart in it is drawn as wide as its container."""
+    if isinstance(spec, dict):
+        return spec.get("width") == "container" or any(container_wide(v) for k, v in spec.items()
+                                                          if k in ("layer", "vconcat", "hconcat", "concat", "spec"))
+    if isinstance(spec, list):
+        return any(container_wide(v) for v in spec)
+    return False
 
 
 # anywidget (0.11) gives each widget model 2 s (a fixed AbortSignal.timeout) to import its ``_esm``; a
@@ -65,9 +88,27 @@ async function widget() {
   const mod = await load();
   return typeof mod.default === "function" ? await mod.default() : mod.default;
 }
+// A chart as wide as its output measures that width when drawn, and again only when the window resizes: one drawn
+// before its output was laid out (displayed while its cell ran, notebook 01's blame per step) stayed 0 px wide.
+// Its box's width changing is told to it as a resize.
+function watchWidth(ctx) {
+  if (typeof ResizeObserver === "undefined" || !JSON.stringify(ctx.model.get("spec") ?? {}).includes('"container"')) {
+    return;
+  }
+  let last = ctx.el.clientWidth;
+  new ResizeObserver(() => {
+    const now = ctx.el.clientWidth;
+    if (now !== last) {
+      last = now;
+      window.dispatchEvent(new Event("resize"));
+    }
+  }).observe(ctx.el);
+}
 export default {
   async render(ctx) {
-    return (await widget()).render(ctx);
+    const done = await (await widget()).render(ctx);
+    watchWidth(ctx);
+    return done;
   },
 };
 """
@@ -95,9 +136,11 @@ def link_zoom(lanes: alt.JupyterChart, signals: alt.JupyterChart) -> object:
     return w.jslink((lanes, "_params"), (signals, "_params"))
 
 
-def save(chart: alt.TopLevelMixin, path: str | os.PathLike[str], scale: float = 1.0) -> Path:
+def save(chart: alt.TopLevelMixin, path: str | os.PathLike[str], scale: float = 1.0, width: int = 640) -> Path:
     """Write ``chart`` as PNG, SVG or HTML (by the suffix), offline: images through vl-convert,
-    HTML with Vega inlined so the file opens without a network.
+    HTML with Vega inlined so the file opens without a network. A chart drawn as wide as its output in a
+    notebook (``width="container"``) has no output here: its plot is ``width`` px wide (vl-convert drew it
+    300 px in all, and a page's inline box 0).
 
     Log text in the chart is untrusted: in HTML the spec is written with ``<``, ``>`` and ``&`` as
     JSON escapes (a ``</script>`` in an agent name would otherwise end the script and run what
@@ -105,14 +148,27 @@ def save(chart: alt.TopLevelMixin, path: str | os.PathLike[str], scale: float = 
     first, as vl-convert aborts the whole process on them (seen: a Rust panic, "NonXmlChar")."""
     path = Path(path)
     suffix = path.suffix.lower()
+    if suffix not in (".html", ".png", ".svg", ".pdf"):
+        raise ValueError(f"save: {path.name} must end in .png, .svg, .pdf or .html")
+    spec = chart.to_dict()
+    if container_wide(spec):
+        chart = type(chart).from_dict(_fixed_width(spec, width))
     if suffix == ".html":
         chart.save(str(path), format="html", inline=True, json_kwds={"cls": _ScriptSafeJSON})
     elif suffix in (".png", ".svg", ".pdf"):
         chart = _xml_safe(chart)
         chart.save(str(path), scale_factor=scale) if suffix == ".png" else chart.save(str(path))
-    else:
-        raise ValueError(f"save: {path.name} must end in .png, .svg, .pdf or .html")
     return path
+
+
+def _fixed_width(spec: dict, width: int) -> dict:
+    """``spec`` with every container-wide chart ``width`` px wide, and no fit to a container left."""
+    def fix(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: width if k == "width" and v == "container" else fix(v) for k, v in value.items()
+                    if not (k == "autosize" and value is spec)}
+        return [fix(v) for v in value] if isinstance(value, list) else value
+    return fix(spec)
 
 
 class _ScriptSafeJSON(json.JSONEncoder):

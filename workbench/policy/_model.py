@@ -194,6 +194,16 @@ class Policy:
             Path(path).write_text(text, encoding="utf-8")
         return text
 
+    def _repr_html_(self) -> str:
+        """In a notebook, the policy as its YAML file reads: the dataclass repr ran on as a wall of wrapped
+        ``Breakers(max_depth=None, …)`` text. Names from logs (agents in HITL rules) shown as text."""
+        from .._termtext import html_text
+
+        rules = len(self.hitl)
+        return (f"<p><b>Policy</b> {html_text(self.name or '')} ({rules} HITL rule{'' if rules == 1 else 's'}; "
+                "<code>.to_yaml(path)</code> writes this file)</p>"
+                f"<pre style='white-space:pre-wrap;word-break:normal;overflow-wrap:break-word'>{html_text(self.to_yaml())}</pre>")
+
     def to_yaml(self, path: str | os.PathLike[str] | None = None) -> str:
         """The policy as YAML text; written to ``path`` too when given."""
         import yaml

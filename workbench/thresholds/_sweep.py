@@ -294,6 +294,22 @@ class ThresholdSweep:
             self.best_per_agent = self.at({a: (None if t is None else self._sign * t)
                                            for a, t in zip(self.agents, chosen, strict=True)})
 
+    def agent_runs(self) -> pd.DataFrame:
+        """Per agent (a sweep made with ``per_agent=True``): in how many failed runs its steps carry the signal in
+        time (at or before the run's decisive step), and in how many other runs at all: what its own threshold is
+        chosen from (``attrs["failed_runs"]``: failed runs carrying it in time, any agent's steps). One failed run
+        cannot tell one agent's threshold from another's."""
+        if not self.agents:
+            frame = pd.DataFrame({"agent": [], "failed_runs": [], "other_runs": []})
+        else:
+            has_pre, has_all = np.isfinite(self._agent_pre), np.isfinite(self._agent_all)
+            frame = pd.DataFrame({"agent": self.agents,
+                                  "failed_runs": (has_pre & self._failed[:, None]).sum(axis=0),
+                                  "other_runs": (has_all & ~self._failed[:, None]).sum(axis=0)})
+        # (and of any agent or none: the failed runs the signal can catch at all)
+        frame.attrs["failed_runs"] = int(np.isfinite(self._run_pre[self._run_failed]).sum())
+        return frame
+
     # -- lookups ------------------------------------------------------------------------------
     def at(self, threshold: float | dict[str, float | None] | None) -> SweepPoint:
         """The sweep at ``threshold`` (``None``: no escalation; a dict: one threshold per agent, for
@@ -418,10 +434,19 @@ class ThresholdSweep:
                    "cost_failure": self.cost_failure, "budget": self.budget,
                    "escalation_rate": round(point.escalation_rate, 6), "recall": round(point.recall, 6),
                    "cost": point.cost, "silent": self.silent},
-            notes=() if rules else (self._why_no_rule(),))
+            notes=(self._without_rule(threshold),) if rules and isinstance(threshold, dict) and None in
+            threshold.values() else () if rules else (self._why_no_rule(),))
         fields.setdefault("hitl", rules)
         fields.setdefault("provenance", prov)
         return Policy(**fields)
+
+    def _without_rule(self, threshold: dict[str, float | None]) -> str:
+        """The agents a per-agent policy has no rule for (a reader of the file otherwise cannot tell an agent left
+        out on purpose from one the sweep never saw)."""
+        off = [a for a, t in threshold.items() if t is None]
+        names = ", ".join(f"'{a}'" for a in off[:20]) + (f" and {len(off) - 20} more" if len(off) > 20 else "")
+        return (f"no {self.signal} rule for {'agent' if len(off) == 1 else 'agents'} {names}: their steps are not "
+                "escalated (the sweep's best set: none of their steps met a threshold that lowers the expected cost)")
 
     def _why_no_rule(self) -> str:
         """Why the best point escalates nothing: no threshold is cheaper, or none within ``budget``

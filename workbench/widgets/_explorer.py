@@ -603,7 +603,7 @@ class IncidentExplorer(w.VBox):
         self.verdict.value = "<br>".join(lines)
         self._offer_step(named)
         if facts is not None and len(values):
-            chart = plots.blame_bars(values, title="Blame per agent (Shapley, with intervals)")
+            chart = plots.blame_bars(values, title="Blame per agent (Shapley, with intervals)", width=420)
             if self._chart_blame is None:
                 self._chart_blame = plots.widget(chart)
             else:

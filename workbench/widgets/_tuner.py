@@ -81,6 +81,7 @@ class ThresholdTuner(w.VBox):
         self.threshold.style.description_width = "initial"
         self.agent_sliders = w.VBox()
         self._slider_agents: list[str] = []
+        self._agent_opened: dict[str, float | None] = {}
         # the agents whose slider sits on the no-review point (one grid step past every value: none of their steps
         # sent), said in words: a handle at the slider's end read as a threshold chosen there
         self.agent_note = w.HTML()
@@ -261,22 +262,29 @@ class ThresholdTuner(w.VBox):
         # the extreme value's runs (50 % of runs escalated), the current point drawn off its axis
         shown = pd.concat([curve, pd.DataFrame([dataclasses.asdict(sw.at(start))])], ignore_index=True) \
             if no_rule else curve
-        self.sweep_chart = _drawn(self.sweep_chart, plots.sweep_curve(shown, start, live=True))
+        # the charts open on what the readout says: per agent, the agents' sliders' set, not the one slider's
+        # threshold. (A chart's params set from Python before the page draws it are overwritten there by its spec's:
+        # the current point sat at the one slider's 50 % escalated beside a readout of 0 %, on real traces.)
+        opened = self.current_threshold()
+        at = sw.at(opened)
+        rule = None if isinstance(opened, dict) else start
+        self.sweep_chart = _drawn(self.sweep_chart, plots.sweep_curve(shown, start, live=True,
+                                                                      point=(at.escalation_rate, at.recall)))
         if priced:
             # (and so does the cost curve: without the no-review point its "minimum" sat on the cheapest threshold,
             # dearer than no review, beside a readout of the no-review point's lower cost; ux39, a system of
             # successful runs only: "minimum" at a cost of 1.0, the readout 0.0)
             self.cost_chart = _drawn(self.cost_chart, plots.cost_curve(
-                shown, start, live=True, best=best if sw.budget else None, whole=sw.signal in _COUNTS))
+                shown, rule, live=True, best=best if sw.budget else None, whole=sw.signal in _COUNTS))
         else:
             self.load_chart = _drawn(self.load_chart, plots.review_load_curve(
-                curve, start, signal=sw.signal, live=True, whole=sw.signal in _COUNTS,
+                curve, rule, signal=sw.signal, live=True, whole=sw.signal in _COUNTS,
                 title="Review load per threshold (no successful run: cost not priced)"))
         hist = sw.signal in plots.SIGNALS
         if hist:   # the sweep's own counting of failed runs
             self.hist_chart = _drawn(self.hist_chart, plots.histogram(
                 plots.histogram_data(self.ws, sw.signal, silent=sw.silent, system=self.system.value), sw.signal,
-                start, live=True))
+                rule, live=True))
         chart_row(self.charts, [c for c in (self.sweep_chart, self.cost_chart if priced else self.load_chart,
                                             self.hist_chart if hist else None) if c is not None])
         self.latency_ms["sweep"] = (time.perf_counter() - t0) * 1000
@@ -310,6 +318,7 @@ class ThresholdTuner(w.VBox):
             s.observe(lambda _: self.move(None), names="value")
             sliders.append(s)
         self.agent_sliders.children = tuple(sliders)
+        self._agent_opened = self.current_threshold()    # (what the search chose, on the sliders' grid)
 
     # -- a lookup per slider move ----------------------------------------------------------------
     def current_threshold(self) -> float | dict[str, float]:
@@ -342,7 +351,8 @@ class ThresholdTuner(w.VBox):
         fmt = self.threshold.readout_format
         where = (", ".join(f"{esc(a)} {'no rule' if v is None else format(v, fmt)}" for a, v in t.items())
                  if isinstance(t, dict) else format(t, fmt))
-        self.agent_note.value = _no_rule_note(t, self._past_every, fmt) if isinstance(t, dict) else ""
+        self.agent_note.value = (_no_rule_note(t, self._past_every, fmt) + (
+            _per_agent_why(sw, t, fmt) if t == self._agent_opened else "") if isinstance(t, dict) else "")
         for s in self.agent_sliders.children:     # (a handle on "no rule" drawn apart from one on a threshold)
             (s.add_class if self._off(s.value) else s.remove_class)("wb-no-rule")
         if sw.n_failures >= sw.n_runs:
@@ -464,6 +474,40 @@ def _no_rule_note(t: dict[str, float | None], past: float | None, fmt: str) -> s
             "end to try a threshold.</div>")
 
 
+# Fewer failed runs than this carrying a signal: too few to tell one agent's threshold from another's.
+FEW_FAILED_RUNS = 5
+
+
+def _per_agent_why(sw: ThresholdSweep, t: dict[str, float | None], fmt: str) -> str:
+    """Why the per-agent thresholds the tuner opened on coincide (several agents on one value) or leave agents with
+    no rule: on real traces three agents opened on one threshold with no word of why, read as a defect of the
+    search. The search starts every agent on the best single threshold and moves one only where that lowers the
+    expected cost; with one failed run every agent slower in it separates it as well, and nothing picks one."""
+    if sw.n_failures >= sw.n_runs or sw.best_per_agent is None:
+        return ""
+    rules = [v for v in t.values() if v is not None]
+    shared = [a for a, v in t.items() if v is not None and rules.count(v) > 1]
+    off = [a for a, v in t.items() if v is None]
+    if not shared and not off:
+        return ""
+    runs = sw.agent_runs()
+    failed = runs.attrs["failed_runs"]
+    parts = []
+    if shared:
+        names = ", ".join(f"<b>{esc(a)}</b>" for a in shared[:12]) + (f" and {len(shared) - 12:,} more"
+                                                                        if len(shared) > 12 else "")
+        parts.append(f"{names} share one threshold, {format(float(t[shared[0]]), fmt)}: the best single threshold, and "
+                     "no agent's own threshold lowers the expected cost from there.")
+    if failed < FEW_FAILED_RUNS:
+        them = "it" if failed == 1 else "them"
+        parts.append(f"Only {counted(failed, 'failed run')} of the {sw.n_runs:,} carr{'ies' if failed == 1 else 'y'} "
+                     f"{esc(sw.signal)} in time: too few to tell which agent's threshold matters "
+                     f"({counted(int((runs['failed_runs'] > 0).sum()), 'agent')} with steps in {them}; any of them "
+                     f"slower there separates {them} as well). Label more runs of this system for thresholds that "
+                     "differ by agent.")
+    return "<div class='wb-tuner-agent-why' style='font-size:13px'>" + " ".join(parts) + "</div>"
+
+
 def _most_caught(curve: Any, budget: float | None) -> float | None:
     """The threshold catching the most failures within ``budget`` (a share of runs; None: any), the fewest runs
     escalated among equals; None when none catches one. Where no run succeeded this, not the cost, chooses."""
@@ -514,7 +558,14 @@ def slider_grid(lo: float, hi: float, count: bool) -> tuple[float, float, float,
     step a round number (1, 2 or 5 times a power of ten; a whole number on a count) and the ends on its grid,
     so every position reads exactly as the number its format shows (a step of 2.118 from 166.308 showed
     "166" for 166.308 and "168" for 168.426)."""
-    raw = (hi - lo) / 400 if hi > lo else 1.0
+    if hi <= lo:
+        # one value (every entropy 0.7; one run's confidence 0.3679): a grid of 0 to 1 in steps of 1 could not show
+        # it, and the tuner opened at "entropy ≥ 0". Just under a tenth of the value either side (a whole unit on a
+        # count) holds it on a grid fine enough to read it, inside the review-load chart's axis (a tenth either side)
+        pad = 0.09 * abs(lo) or 0.9
+        pad = max(1.0, float(math.ceil(pad))) if count else pad
+        lo, hi = lo - pad, hi + pad
+    raw = (hi - lo) / 400
     power = 10.0 ** math.floor(math.log10(raw))
     step = max(m * power for m in (1, 2, 5) if m * power <= raw * (1 + 1e-9))   # 400 to 1,000 positions
     if count:   # tool calls so far, depth: a threshold of 1.337 calls means 2; it read "0.000"
