@@ -363,6 +363,8 @@ class GuardSpanProcessor(SpanProcessor):
             step = _Step(agent, depth, kind, tool, late, args_late=args_late)
             step.above, step.top = above, top
             step.started = _seconds(span.start_time)
+            if late:   # (judged at its end; its start still starts the run's clock, as the stored run's does)
+                st.clock_from(step.started)
             run.spans[ctx.span_id] = step
             if len(run.spans) > _MAX_SPANS:
                 run.spans.popitem(last=False)
@@ -597,7 +599,7 @@ class GuardSpanProcessor(SpanProcessor):
             if span.end_time is not None and span.start_time is not None else None
         ended = _seconds(span.end_time)
         if latency is not None and latency < 0:
-            latency, ended = None, _seconds(span.start_time)
+            latency, ended = None, None
             self._skewed(span)
         signals = {"confidence": m["confidence"], "entropy": m["entropy"], "tokens_in": m["tokens_in"],
                    "tokens_out": m["tokens_out"], "cost": m["cost"]}
@@ -608,8 +610,10 @@ class GuardSpanProcessor(SpanProcessor):
         """A span ending before it starts (a clock stepped back between the two, or two hosts' clocks): its
         latency is not known, not negative. A negative one passed every latency limit and HITL rule unseen (the
         hand Guard refuses one with an error; a processor must not raise into the application), and its end, read
-        as the run's latest time, shortened the run. Judged as a step of unknown latency ended at its start, the
-        rest of it checked as any step's (a tool call still counts: clock skew is no way past a budget); counted
+        as the run's latest time, shortened the run. Which of its two times is wrong cannot be told (a start an
+        hour ahead, taken as its end, cut a run by ``max_run_latency_ms``), so it is judged as a step of unknown
+        latency and unknown end, moving neither its latency nor the run's clock, the rest of it checked as any
+        step's (a tool call still counts: clock skew is no way past a budget); counted
         in ``clock_skewed`` and logged. The store quarantines such a span ("ends before it starts"), so here the
         guard and the backtest can differ, as for a call checked by its arguments' digest."""
         with self._lock:

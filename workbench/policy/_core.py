@@ -243,6 +243,11 @@ class RunState:
         self.opened: deque[list[Any]] = deque(maxlen=_MAX_OPEN)
         self.named = False      # steps name their parents (then they alone say which step encloses others)
 
+    def clock_from(self, started_at: float | None) -> None:
+        """The run's clock starts at its earliest step's start (as the store's run starts)."""
+        if self.started_at is None or (started_at is not None and started_at < self.started_at):
+            self.started_at = started_at
+
     def _peak(self, name: str, value: float) -> None:
         if value > self.peaks.get(name, float("-inf")):
             self.peaks[name] = value
@@ -306,8 +311,7 @@ class Core:
                     break
         if depth is not None or step_id is not None or kind not in LEAF_KINDS:
             opened.append([agent, kind, st.began, depth, False, step_id])
-        if st.started_at is None or (started_at is not None and started_at < st.started_at):
-            st.started_at = started_at
+        st.clock_from(started_at)
         st.depth = depth
         if depth is not None:
             if self.measure:

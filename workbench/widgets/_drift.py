@@ -103,6 +103,12 @@ class DriftMonitor(w.VBox):
         span = (t.max() - t.min()).total_seconds() if len(t) else None
         if span is None or span >= 60:
             return ""
+        system = self.system.value
+        (runs,), = fetch(self.ws.con, "SELECT count(*) FROM runs WHERE started_at IS NOT NULL "
+                         "AND ($system IS NULL OR coalesce(system, '') = $system)", {"system": system})
+        if runs == 1:
+            return ("One run: drift over time needs runs begun at different times "
+                    "(the points are what each of its agents measured, side by side). ")
         took = f"{span * 1000:,.0f} ms" if span < 1 else f"{span:,.1f} s"
         return (f"These runs all began within {took} of each other: too short a stretch to show drift over time "
                 "(the points are what each agent's runs measured, side by side). ")
