@@ -2,8 +2,8 @@
 
 A silent failure (the answer the user got may be wrong) and a give-up after a tool failed (``gave_up``: the
 user got no answer) come first, whatever their severity: the other findings say a run cost or wandered
-(``_failed.py``). Then critical before warning; a retry whose last attempt succeeded (recovered: it cost time, the answer was not lost to it) after every other finding,
-however many attempts it took; within a tier, the earliest step first, then by detector, step id and
+(``_failed.py``). Then critical before warning; a retry whose last attempt succeeded (recovered: it cost
+time, the answer was not lost to it) after every other finding, however many attempts it took; within a tier, the earliest step first, then by detector, step id and
 detail (one order for the same findings, whatever order they were written in).
 """
 

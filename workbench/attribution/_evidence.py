@@ -39,7 +39,8 @@ from ._heuristics import step_shares
 # systems to trust a rate near 1; at 0.8 a model sure of another agent (above 0.8 against a prior near
 # 0.5 for the evidence's) still keeps its pick, and says the two part.
 # gave_up: the same rate, chosen as well (3 of 3 real traces with a tool failure and a give-up, detect40).
-EVIDENCE_LOGIT = {"error": math.log(0.8 / 0.2), "silent_failure": math.log(0.8 / 0.2), "gave_up": math.log(0.8 / 0.2)}
+EVIDENCE_LOGIT = {"error": math.log(0.8 / 0.2), "silent_failure": math.log(0.8 / 0.2),
+                  "gave_up": math.log(0.8 / 0.2)}
 
 # The queries live in sql/ beside this module; the runs in scope are in the temp table _ev_scope
 # (store/_run_scope.py), the detector is a parameter: no value is formatted into the SQL.
@@ -125,8 +126,8 @@ def combine(verdicts: pd.DataFrame, agents: pd.DataFrame, evidence: pd.DataFrame
     name the same agent the confidence rises; when they part, the verdict keeps the likelier one, and
     ``disagrees`` names the other. When the log cannot tell E from agents before it (a silent_failure's
     ``quiet`` agents: E's input is in no span, theirs said nothing the log shows), E is the one of them the
-    model is surest of, and the log-odds are shared among them. Added columns: ``evidence`` (kind or None), ``why`` (the evidence's
-    sentence), ``model_agent`` and ``model_confidence`` (the model's own pick), ``disagrees`` (the agent the
+    model is surest of, and the log-odds are shared among them. Added columns: ``evidence`` (kind or None),
+    ``why`` (the evidence's sentence), ``model_agent`` and ``model_confidence`` (the model's own pick), ``disagrees`` (the agent the
     verdict did not name, when model and evidence part).
 
     A run of one agent (``only_agent``) has no agent to choose: there the evidence weighs on the step, its

@@ -121,7 +121,6 @@ def _result(node: dict) -> tuple[Any, Any, bool] | None:
     return None
 
 
-
 def _events_of(node: dict) -> tuple[list, bool]:
     result = _result(node)
     if result is not None:
