@@ -43,7 +43,10 @@ def test_tuner_limits_and_backtest_on_real_shaped_logs(lab, browser) -> None:  #
         body = page.locator(PANEL).first.inner_text()
         assert "LimitSuggestions p75" in body and "max_tool_calls_run" in body
         assert "<b>ww</b>-" in body           # run ids shown as text, never as markup
-        assert "BacktestReport" in body and "false_stop_ids" in body
+        assert "BacktestReport" in body and "every column" in body
+        # (the report shows 7 columns; the others, false_stop_ids among them, open under "every column")
+        page.locator(f"{PANEL} details summary", has_text="every column").last.click()
+        assert "false_stop_ids" in page.locator(PANEL).first.inner_text()
         stray = page.evaluate(f"() => [...document.querySelectorAll('{PANEL} .jp-OutputArea b')]"
                               ".filter(b => !b.closest('.wb-threshold-tuner')).map(b => b.outerHTML)")
         assert stray == [], stray
