@@ -90,12 +90,14 @@ async function widget() {
 }
 // A chart as wide as its output measures that width when drawn, and again only when the window resizes: one drawn
 // before its output was laid out (displayed while its cell ran, notebook 01's blame per step) stayed 0 px wide.
-// Its box's width changing is told to it as a resize.
+// Its box's width changing is told to it as a resize, and so is its first laid-out width (an observer's first
+// call): a chart measured at 0 while its box already had its final width got no later change to tell it
+// (seen in CI: notebook 01's blame per step and a bare timeline, 0 px wide, one run in two).
 function watchWidth(ctx) {
   if (typeof ResizeObserver === "undefined" || !JSON.stringify(ctx.model.get("spec") ?? {}).includes('"container"')) {
     return;
   }
-  let last = ctx.el.clientWidth;
+  let last = -1;
   new ResizeObserver(() => {
     const now = ctx.el.clientWidth;
     if (now !== last) {
