@@ -36,6 +36,7 @@ class Summary:
     first: datetime | None = None
     last: datetime | None = None
     counts: dict[str, int] = field(default_factory=dict)
+    taken: int = 0   # runs of another outcome taken as failed (silent failures), as workbench investigate counts
 
 
 def summarize(ws: Workspace) -> Summary:
@@ -59,6 +60,11 @@ def _summarize(ws: Workspace, con: duckdb.DuckDBPyConnection) -> Summary:
     # Steps no agent acts for: a framework whose agents the adapters cannot read (LlamaIndex workflows,
     # autogen's message hops) shows here, not as agents that seem complete.
     no_agent = con.execute("SELECT count(*) FROM steps WHERE agent IS NULL").fetchall()[0][0]
+    # a run that said it succeeded but a silent failure shows failed is counted failed by investigate, the tuner
+    # and the policy: the outcomes above are what the logs and labels said, this says how many of them differ
+    from .store._outcomes import FAILED_SQL
+
+    taken = con.execute(f"SELECT count(*) FROM ({FAILED_SQL}) WHERE taken_why IS NOT NULL").fetchall()[0][0]
     counts = {t: ws.count(t) for t in ("labels", "findings", "attributions", "quarantine")}
     return Summary(
         where="memory" if ws.path is None else str(ws.path),
@@ -74,6 +80,7 @@ def _summarize(ws: Workspace, con: duckdb.DuckDBPyConnection) -> Summary:
         first=first,
         last=last,
         counts=counts,
+        taken=int(taken),
     )
 
 
@@ -85,6 +92,11 @@ def _outcome_items(s: Summary) -> list[tuple[str, int]]:
 def _names(names: list[str], total: int) -> str:
     more = total - len(names)
     return ", ".join(names) + (f" and {more:,} more" if more > 0 else "")
+
+
+def _taken(s: Summary) -> str:
+    what = "a silent failure" if s.taken == 1 else "silent failures"
+    return f"{s.taken:,} of them taken as failed: {what}, as workbench investigate counts" if s.taken else ""
 
 
 def _runs(n: int) -> str:
@@ -124,7 +136,7 @@ def summary_text(ws: Workspace) -> str:
         return f"{ws!r} (closed)"
     s = summarize(ws)
     title = f"Workspace {s.where}{' (read-only)' if s.read_only else ''}"
-    outcomes = ", ".join(f"{n:,} {o}" for o, n in _outcome_items(s))
+    outcomes = ", ".join(f"{n:,} {o}" for o, n in _outcome_items(s)) + ("; " + _taken(s) if s.taken else "")
     lines = [title, f"  {_runs(s.runs)}" + (f" ({outcomes})" if outcomes else "") + f", {s.steps:,} steps"]
     agents = _agents(s)
     if agents:
@@ -156,6 +168,8 @@ def summary_html(ws: Workspace) -> str:
     badges = "".join(
         f'<span class="wb-outcome" data-outcome="{esc(o)}" style="color:{_COLOURS.get(o, "#424242")};'
         f'margin-right:10px"><b>{n:,}</b> {esc(o)}</span>' for o, n in _outcome_items(s))
+    if s.taken:
+        badges += f'<span class="wb-outcome-taken" style="margin-right:10px">{_taken(s)}</span>'
     rows = [f'<div><b class="wb-runs" data-runs="{s.runs}">{_runs(s.runs)}</b> &nbsp;{badges}'
             f"&middot; {s.steps:,} steps</div>"]
     agents = _agents(s)
