@@ -95,8 +95,9 @@ def _names(names: list[str], total: int) -> str:
 
 
 def _taken(s: Summary) -> str:
+    """How many runs investigate takes as failed against their outcome (``s.taken`` > 0)."""
     what = "a silent failure" if s.taken == 1 else "silent failures"
-    return f"{s.taken:,} of them taken as failed: {what}, as workbench investigate counts" if s.taken else ""
+    return f"{s.taken:,} of them taken as failed: {what}, as workbench investigate counts"
 
 
 def _runs(n: int) -> str:

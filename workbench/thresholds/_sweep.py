@@ -427,6 +427,12 @@ class ThresholdSweep:
             threshold = self._readable(float(threshold))
             rules = (HitlRule(self.signal, threshold, self.direction),)
         point = self.at(threshold)
+        if not rules:
+            notes: tuple[str, ...] = (self._why_no_rule(),)
+        elif isinstance(threshold, dict) and None in threshold.values():
+            notes = (self._without_rule(threshold),)
+        else:
+            notes = ()
         prov = Provenance(
             created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"), created_by="workbench",
             store=self.store, runs=self.n_runs, failures=self.n_failures, source="sweep_thresholds",
@@ -434,8 +440,7 @@ class ThresholdSweep:
                    "cost_failure": self.cost_failure, "budget": self.budget,
                    "escalation_rate": round(point.escalation_rate, 6), "recall": round(point.recall, 6),
                    "cost": point.cost, "silent": self.silent},
-            notes=(self._without_rule(threshold),) if rules and isinstance(threshold, dict) and None in
-            threshold.values() else () if rules else (self._why_no_rule(),))
+            notes=notes)
         fields.setdefault("hitl", rules)
         fields.setdefault("provenance", prov)
         return Policy(**fields)
