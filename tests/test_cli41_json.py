@@ -162,3 +162,24 @@ def test_the_installed_command(sim_log: Path, tmp_path: Path) -> None:
     records = [json.loads(line) for line in done.stdout.splitlines()]
     assert records and all(r["verdict"]["culprit"] for r in records)
     assert "read " in done.stderr and "records" in done.stderr   # the ingest report, for people, on stderr
+
+
+def test_a_replay_verdict_says_replay_and_a_run_without_one_says_null(tmp_path: Path,
+                                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    system = wb.sim.procurement(seed=4, fault_rate=0.5)
+    runs = list(system.generate(8))
+    db = tmp_path / "replayed.duckdb"
+    with wb.open(db) as ws:
+        ws.ingest([rec for r in runs for rec in r.to_records()], progress=False)
+        failed = [r.run_id for r in runs if r.outcome == "failure"]
+        assert len(failed) >= 2
+        done, errors = wb.attribute_many(ws, system.replay, run_ids=failed[:1], n_jobs=1, progress=False)
+        assert not errors and len(done) == 1
+        step = ws.sql("SELECT target FROM attributions WHERE method = 'decisive-step' AND run_id = ?",
+                      params=[failed[0]]).fetchall()[0][0]
+    assert main(["investigate", "--db", str(db), "--json", "--quiet", "--no-attribute"]) == 0
+    records = {r["run_id"]: r for r in json.loads(capsys.readouterr().out)["failed_runs"]}
+    v = records[failed[0]]["verdict"]
+    assert (v["method"], v["culprit"], v["decisive_step"]) == ("replay", done[0].verdict.culprit, step)
+    assert v["method_name"] != "blame_model" and v["text"].startswith(v["culprit"])
+    assert records[failed[1]]["verdict"] is None          # --no-attribute: no verdict stored for it

@@ -74,7 +74,10 @@ def cmd_suggest(args: argparse.Namespace) -> int:
         if args.method == "peaks":
             # notebook 03: limits from how far the runs went, the HITL rule from the findings' proposal
             limits = wb.suggest_limits(ws, quantile=args.quantile)
-            policy = limits.to_policy(args.system).replace(hitl=learned.hitl)
+            try:
+                policy = limits.to_policy(args.system).replace(hitl=learned.hitl)
+            except InvalidParameterError as exc:   # its "system: ..." is this command's --system
+                raise InvalidParameterError(f"--{exc}") from exc
         else:
             policy = learned
     if args.out == "-":
@@ -127,8 +130,9 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     missed = sorted(runs.loc[(runs["outcome"] == "failure") & ~runs["prevented"].astype(bool), "run_id"])
     gate = _gate(report, args)
     if args.json:
-        rules = [{k: (list(v) if isinstance(v, tuple) else v) for k, v in row.items()}
-                 for row in report.table.to_dict(orient="records")]
+        limits = dict(policy.rules())   # the file's own values (the table's column is float, NaN in its total row)
+        rules = [{k: (list(v) if isinstance(v, tuple) else limits.get(row["rule"]) if k == "limit" else v)
+                  for k, v in row.items()} for row in report.table.to_dict(orient="records")]
         write_line(sys.stdout, {"schema": BACKTEST_SCHEMA, "policy": args.policy, "summary": s,
                                 "missed": len(missed), "missed_run_ids": missed, "rules": rules,
                                 "gate": None if gate is None else {"ok": bool(gate), "text": str(gate)}})
