@@ -20,7 +20,7 @@ RECORD_KEYS = {"run_id", "system", "failed_as", "reported_outcome", "taken_why",
                "first_error", "verdict", "findings", "findings_total", "known_culprit"}
 VERDICT_KEYS = {"culprit", "confidence", "decisive_step", "method", "method_name", "uncertain", "shared",
                 "inconclusive", "only_agent", "step_confidence", "unfamiliar", "evidence", "why", "text"}
-DOC_KEYS = {"schema", "runs", "failed", "taken_as_failed", "flagged", "shown", "failed_runs"}
+DOC_KEYS = {"schema", "runs", "failed", "taken_as_failed", "flagged", "shown", "failed_runs", "flagged_runs"}
 NS = 1_767_225_600_000_000_000
 
 
@@ -71,6 +71,10 @@ def test_json_holds_every_failed_run_with_the_stored_verdict(store: Path, capsys
         assert v["uncertain"] == (" uncertain" in v["text"])    # the table's cell says the same
         assert r["failed_as"] in {"failure", "silent", "taken_as_failed"}
         assert r["findings_total"] >= len(r["findings"])
+    # the runs not known to have failed that a detector flagged, as the table lists them under the failed runs
+    flagged = doc["flagged_runs"]
+    assert len(flagged) == doc["flagged"] > 0 and not {r["run_id"] for r in flagged} & set(failed.run_id)
+    assert all(set(r) == {"run_id", "outcome", "steps", "detectors", "worst_finding"} for r in flagged)
     # the worst finding first (a silent failure before the rest), as every view lists them
     silent = [r for r in records if r["failed_as"] == "silent"]
     assert silent and all(r["findings"][0]["detector"] == "silent_failure" for r in silent)

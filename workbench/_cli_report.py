@@ -16,7 +16,7 @@ from typing import Any
 
 from ._cli_json import write_line
 from ._failed import FAILED_SQL, taken_as_failed
-from ._flagged import flagged_total
+from ._flagged import flagged_runs, flagged_total
 from ._verdict_rank import VERDICT_RANK
 from ._worst import WORST_FIRST
 from .store._own_connection import fetch
@@ -111,6 +111,13 @@ def _verdict(row: tuple | None, step: str | None, shown: str) -> dict[str, Any] 
     }
 
 
+def flagged_records(ws: Any, limit: int | None) -> list[dict[str, Any]]:
+    """The runs not known to have failed that the detectors flagged, as the table lists them under the
+    failed runs (``_flagged.py``: the most critical findings first), with their worst finding's detail."""
+    return [{"run_id": run_id, "outcome": outcome, "steps": steps, "detectors": detectors.split(", "),
+             "worst_finding": worst} for run_id, outcome, steps, detectors, worst in flagged_runs(ws, limit)]
+
+
 def counts(ws: Any) -> dict[str, int]:
     """The counts a gate decides on: runs, failed runs (taken as failed included), flagged others."""
     n_runs = fetch(ws.con, "SELECT count(*) FROM runs")[0][0]
@@ -144,5 +151,6 @@ def report(ws: Any, args: argparse.Namespace) -> None:
             for record in records:
                 write_line(out, record)
         else:
-            write_line(out, {"schema": SCHEMA, **c, "shown": len(records), "failed_runs": records})
+            write_line(out, {"schema": SCHEMA, **c, "shown": len(records), "failed_runs": records,
+                             "flagged_runs": flagged_records(ws, None if args.all else args.limit)})
     args.status = exit_status(args.fail_on, c)

@@ -252,8 +252,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _history_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("paths", nargs="*", help="log files, folders or globs to ingest (into --db FILE when given)")
-    p.add_argument("--db", help="DuckDB file or Parquet export holding the runs (and to ingest the paths into)")
-    p.add_argument("--format", help="force the paths' format (as in workbench ingest); detected per file by default")
+    p.add_argument("--db", metavar="FILE",
+                   help="DuckDB file or Parquet export holding the runs (and to ingest the paths into)")
+    p.add_argument("--format", metavar="NAME",
+                   help="force the paths' format (as in workbench ingest); detected per file by default")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
 
 
@@ -269,10 +271,10 @@ def _policy_parsers(sub: argparse._SubParsersAction) -> None:
         return cmd_backtest(args)
 
     p = sub.add_parser("policy", help="suggest a guard policy from history, or backtest a policy file on it")
-    actions = p.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    actions = p.add_subparsers(dest="action", required=True, parser_class=_Parser, metavar="suggest|backtest")
     s = actions.add_parser("suggest", help="propose limits and HITL thresholds from the runs and write the policy")
     _history_arguments(s)
-    s.add_argument("-o", "--out", required=True, help="policy file to write (YAML; - for stdout)")
+    s.add_argument("-o", "--out", required=True, metavar="FILE", help="policy file to write (YAML; - for stdout)")
     s.add_argument("--method", choices=["findings", "peaks"], default="findings",
                    help="findings: each limit where it cuts the most failed runs per success lost "
                         "(policy_from_findings); peaks: each limit at a quantile of the successful runs' peaks "
@@ -289,9 +291,9 @@ def _policy_parsers(sub: argparse._SubParsersAction) -> None:
     b.add_argument("policy", help="policy file (YAML, or JSON by its .json suffix), checked against the schema")
     _history_arguments(b)
     b.add_argument("--json", action="store_true", help="print one JSON document instead of the tables")
-    b.add_argument("--min-prevented", type=_rate, default=None,
+    b.add_argument("--min-prevented", type=_rate, default=None, metavar="S",
                    help="exit 1 unless at least this share of the failed runs is stopped in time")
-    b.add_argument("--max-review-rate", type=_rate, default=None,
+    b.add_argument("--max-review-rate", type=_rate, default=None, metavar="R",
                    help="exit 1 unless the share of runs sent to review is under this")
     b.set_defaults(func=run_backtest)
 
