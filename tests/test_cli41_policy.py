@@ -95,3 +95,23 @@ def test_a_bad_policy_file_names_the_key_and_exits_2(store: Path, policy_file: P
     assert "cannot read policy file" in capsys.readouterr().err
     assert main(["policy", "backtest", str(policy_file)]) == 2             # no history given
     assert "give log files (PATH ...) or a store (--db FILE)" in capsys.readouterr().err
+
+
+def test_logs_given_after_an_option_are_read_and_a_store_that_got_nothing_is_removed(
+        policy_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    log = tmp_path / "two.jsonl"
+    log.write_text("".join(json.dumps(r) + "\n" for r in [
+        {"record": "run", "run_id": "a", "system": "s", "outcome": "failure"},
+        {"run_id": "a", "step_id": "s1", "agent": "planner", "kind": "tool", "tool": "t", "status": "error"},
+        {"record": "run", "run_id": "b", "system": "s", "outcome": "success"},
+        {"run_id": "b", "step_id": "s1", "agent": "planner", "kind": "llm", "status": "ok"}]))
+    # argparse takes a command's positionals in one go: the log after --json was left unrecognised
+    assert main(["policy", "backtest", str(policy_file), "--json", "--quiet", str(log)]) == 0
+    out, err = capsys.readouterr()
+    assert json.loads(out)["summary"]["runs"] == 2 and err.startswith("read 2 records")
+    junk, db = tmp_path / "notes.txt", tmp_path / "new.duckdb"
+    junk.write_text("hello\n")
+    assert main(["policy", "suggest", str(junk), "--db", str(db), "-o", str(tmp_path / "p.yaml"), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "notes.txt: not in any known format" in err and "--format NAME" in err   # the command line's spelling
+    assert not db.exists() and not (tmp_path / "p.yaml").exists()

@@ -13,7 +13,7 @@ import shutil
 import signal
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NoReturn
 
@@ -75,6 +75,13 @@ def cmd_investigate(args: argparse.Namespace) -> int:
     except FormatError as exc:
         raise _command_line_format_error(exc) from exc
     return code or args.status
+
+
+def _as_command_line(command: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
+    try:
+        return command(args)
+    except FormatError as exc:
+        raise _command_line_format_error(exc) from exc
 
 
 def _command_line_format_error(exc: FormatError) -> FormatError:
@@ -263,12 +270,12 @@ def _policy_parsers(sub: argparse._SubParsersAction) -> None:
     def run_suggest(args: argparse.Namespace) -> int:
         from ._cli_policy import cmd_suggest
 
-        return cmd_suggest(args)
+        return _as_command_line(cmd_suggest, args)
 
     def run_backtest(args: argparse.Namespace) -> int:
         from ._cli_policy import cmd_backtest
 
-        return cmd_backtest(args)
+        return _as_command_line(cmd_backtest, args)
 
     p = sub.add_parser("policy", help="suggest a guard policy from history, or backtest a policy file on it")
     actions = p.add_subparsers(dest="action", required=True, parser_class=_Parser, metavar="suggest|backtest")
