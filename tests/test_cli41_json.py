@@ -81,10 +81,13 @@ def test_json_holds_every_failed_run_with_the_stored_verdict(store: Path, capsys
 
 
 def test_jsonl_and_fail_on_give_a_gate_its_exit_status(store: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["investigate", "--db", str(store), "--jsonl", "--quiet", "--fail-on", "failed", "--limit", "2"]) == 1
+    # (--no-attribute: the exit status and the records' shape do not wait on verdicts)
+    assert main(["investigate", "--db", str(store), "--jsonl", "--quiet", "--fail-on", "failed", "--limit", "2",
+                 "--no-attribute"]) == 1
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 2 and all(set(json.loads(line)) == RECORD_KEYS for line in lines)   # --limit: 2 records
-    assert main(["investigate", "--db", str(store), "--quiet", "--fail-on", "flagged", "--limit", "1"]) == 1
+    assert main(["investigate", "--db", str(store), "--quiet", "--fail-on", "flagged", "--limit", "1",
+                 "--no-attribute"]) == 1
     assert "first 1 shown" in capsys.readouterr().out   # the table, as without --fail-on
 
 
@@ -151,7 +154,7 @@ def test_an_unexpected_error_exits_3_not_1(store: Path, capsys: pytest.CaptureFi
         raise RuntimeError("disk on fire")
 
     monkeypatch.setattr(report, "failed_records", broken)
-    assert main(["investigate", "--db", str(store), "--json", "--quiet", "--fail-on", "failed"]) == 3
+    assert main(["investigate", "--db", str(store), "--json", "--quiet", "--fail-on", "failed", "--no-attribute"]) == 3
     assert capsys.readouterr().err.endswith("workbench: error: RuntimeError: disk on fire\n")
 
 
