@@ -1,9 +1,9 @@
-"""The ``workbench`` command: lab, ingest, investigate, policy, sim.
+"""The workbench command: lab, ingest, investigate, policy, sim.
 
-Exit status: 0 done (nothing found that ``--fail-on`` / a backtest's goal names); 1 ``investigate --fail-on``
-found what it names, or ``policy backtest`` missed its ``--min-prevented`` / ``--max-review-rate`` goal; 2 bad
-input or usage (a bad argument, a policy file that fails its schema check, a file in no known format, an
-ingest that stores nothing); 3 an unexpected error; 130 interrupted."""
+Exit status: 0 done; 1 what investigate --fail-on names was found, or policy backtest missed its
+--min-prevented / --max-review-rate goal; 2 bad input or usage (a bad argument, a policy file that fails its
+schema check, a file in no known format, an ingest that stores nothing); 3 an unexpected error; 130
+interrupted."""
 
 from __future__ import annotations
 
