@@ -55,6 +55,9 @@ def test_backtest_says_what_the_guard_stopped_missed_and_stopped_wrongly(
     assert doc["missed"] == s["failures"] - s["prevented"] == len(missed)
     assert doc["missed_run_ids"] == sorted(missed) and doc["gate"] is None
     assert [r["rule"] for r in doc["rules"]] == list(report.table.rule)
+    # a store given as the one PATH is read as --db (ingested as a log it was "not in any known format")
+    assert main(["policy", "backtest", str(policy_file), str(store), "--json", "--quiet"]) == 0
+    assert json.loads(capsys.readouterr().out)["summary"] == doc["summary"]
     assert main(["policy", "backtest", str(policy_file), "--db", str(store), "--quiet"]) == 0
     text = capsys.readouterr().out
     assert (f"stopped: {s['prevented']} of {s['failures']} failed runs in time; missed: {len(missed)}" in text

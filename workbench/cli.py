@@ -325,6 +325,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         # `investigate a.jsonl --quiet b.jsonl`) left the paths after the option unrecognised
         args.paths += extra
         extra = []
+    if args.command in ("investigate", "policy"):
+        _store_as_db(args)
     if extra and args.command != "lab":
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     args.jupyter_args = extra
@@ -332,6 +334,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     if argv is None and args.command == "investigate" and code in (0, 1):
         _exit_now(code)
     return code
+
+
+def _store_as_db(args: argparse.Namespace) -> None:
+    """A store given as the one PATH (``workbench policy suggest incidents.duckdb``, a Parquet export's folder)
+    is read as ``--db``: ingested as a log it was "not in any known format"."""
+    if args.db or len(args.paths) != 1:
+        return
+    from ._open_path import is_duckdb_file
+    from .store._connection import is_parquet_export
+
+    path = Path(args.paths[0])
+    if path.is_file() and is_duckdb_file(path) or is_parquet_export(path):
+        args.db, args.paths = args.paths[0], []
 
 
 def _exit_now(code: int) -> NoReturn:
