@@ -90,7 +90,7 @@ def cmd_suggest(args: argparse.Namespace) -> int:
     rules = policy.rules()
     _note(f"{'wrote ' + args.out if args.out != '-' else 'policy'}: {len(rules)} "
           f"{'rule' if len(rules) == 1 else 'rules'} ({', '.join(_rule(n, v) for n, v in rules) or 'none'})"
-          f" from {policy.provenance.runs:,} runs ({policy.provenance.failures:,} failed)")
+          f" from {policy.provenance.runs or 0:,} runs ({policy.provenance.failures or 0:,} failed)")
     for note in policy.provenance.notes or []:
         _note(f"  {note}")
     return 0
