@@ -422,18 +422,34 @@ def synopsis() -> dict[str, list[str]]:
     text = README.read_text(encoding="utf-8").split("\n## Command line\n", 1)[1].split("\n## ", 1)[0]
     lines = [line.strip() for line in text.splitlines() if line.startswith("    workbench ")]
     assert lines, "README.md: no usage lines (indented `workbench ...`) under \"## Command line\""
-    return {line.split()[1]: re.findall(r"--[a-z][a-z-]*", line.split("#")[0]) for line in lines}
+    # a command with actions of its own (`workbench policy suggest ...`) is keyed "policy suggest"
+    return {" ".join(w for w in line.split()[1:3] if w.isalpha() and w.islower()): re.findall(r"--[a-z][a-z-]*", line.split("#")[0])
+            for line in lines}
+
+
+def _commands() -> dict[str, object]:
+    """Every command's parser by name, a command's actions as "policy suggest"."""
+    from workbench.cli import build_parser
+
+    out = {}
+    for name, parser in build_parser()._subparsers._group_actions[0].choices.items():   # noqa: SLF001 - argparse keeps them there
+        nested = parser._subparsers   # noqa: SLF001
+        if nested is None:
+            out[name] = parser
+        else:
+            out.update({f"{name} {action}": p for action, p in nested._group_actions[0].choices.items()})  # noqa: SLF001
+    return out
 
 
 def test_the_usage_lines_name_every_flag_and_only_flags_that_exist(capsys: pytest.CaptureFixture[str]) -> None:
-    from workbench.cli import build_parser, main
+    from workbench.cli import main
 
-    commands = build_parser()._subparsers._group_actions[0].choices   # noqa: SLF001 - argparse keeps them there
+    commands = _commands()
     shown = synopsis()
     assert set(shown) == set(commands)
     for command, flags in shown.items():
         with pytest.raises(SystemExit) as done:
-            main([command, "--help"])
+            main([*command.split(), "--help"])
         assert done.value.code == 0
         helped = capsys.readouterr().out
         real = {o for a in commands[command]._actions for o in a.option_strings if o.startswith("--")} - {"--help"}

@@ -342,7 +342,9 @@ def run(args: argparse.Namespace) -> int:
                 _say(f"{len(errors)} runs could not be attributed (replays failed), e.g. "
                      f"{next(iter(errors))}: {next(iter(errors.values()))}", wrap=True)
         # the table before the workers stop: nothing in it waits for them to exit
-        _, timings["print"] = _phase("print", lambda: _print_table(ws, args))
+        # (the command line's --json and --fail-on give their own report: workbench/_cli_report.py)
+        report_to = getattr(args, "report", None) or _print_table
+        _, timings["print"] = _phase("print", lambda: report_to(ws, args))
         if args.timings:
             _say("seconds: " + ", ".join(f"{k} {v:.1f}" for k, v in timings.items()))
             # CPU time says what wall time cannot on a busy machine (worker processes not included)

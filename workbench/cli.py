@@ -1,4 +1,9 @@
-"""The ``workbench`` command: lab, ingest, investigate, sim."""
+"""The workbench command: lab, ingest, investigate, policy, sim.
+
+Exit status: 0 done; 1 what investigate --fail-on names was found, or policy backtest missed its
+--min-prevented / --max-review-rate goal; 2 bad input or usage (a bad argument, a policy file that fails its
+schema check, a file in no known format, an ingest that stores nothing); 3 an unexpected error; 130
+interrupted."""
 
 from __future__ import annotations
 
@@ -8,7 +13,7 @@ import shutil
 import signal
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NoReturn
 
@@ -50,10 +55,31 @@ def _rate(text: str) -> float:
 
 def cmd_investigate(args: argparse.Namespace) -> int:
     """Print, per failed run, what is known: errors, detector hits, the culprit and decisive step."""
+    from contextlib import redirect_stdout
+
+    from ._cli_report import report
     from ._investigate import run
 
+    args.output = "json" if args.json else "jsonl" if args.jsonl else "table"
+    if args.limit is None:   # a table shows the first 25; records are for a machine: every failed run
+        args.limit, args.all = 25, args.all or args.output != "table"
+    args.report, args.status = report, 0
     try:
-        return run(args)
+        if args.output == "table":
+            code = run(args)
+        else:
+            # stdout holds the records alone: what the command says for people goes to stderr
+            args.stdout = sys.stdout
+            with redirect_stdout(sys.stderr):
+                code = run(args)
+    except FormatError as exc:
+        raise _command_line_format_error(exc) from exc
+    return code or args.status
+
+
+def _as_command_line(command: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
+    try:
+        return command(args)
     except FormatError as exc:
         raise _command_line_format_error(exc) from exc
 
@@ -184,7 +210,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--db", help="DuckDB file or Parquet export to read (and to ingest the paths into)")
     p.add_argument("--format", help="force the paths' format (native, otlp, openinference, span-tree, any-agent, langfuse, mlflow-trace, "
                                     "openai-agents, whowhen); detected per file by default")
-    p.add_argument("--limit", type=_int_at_least(1), default=25, help="failed runs to show (default 25)")
+    p.add_argument("--limit", type=_int_at_least(1), default=None,
+                   help="failed runs to show (default 25; with --json or --jsonl every one)")
     p.add_argument("--all", action="store_true", help="show every failed run")
     p.add_argument("--no-attribute", action="store_true", help="skip the replay-based verdicts on the demo data")
     p.add_argument("--jobs", type=_int_at_least(1), default=None,
@@ -194,6 +221,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="build the demo store in memory instead of reusing the cached one")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.add_argument("--timings", action="store_true", help="print the seconds each phase took")
+    out = p.add_mutually_exclusive_group()
+    out.add_argument("--json", action="store_true",
+                     help="print one JSON document (counts and a record per failed run) instead of the table; "
+                          "what is said for people goes to stderr")
+    out.add_argument("--jsonl", action="store_true", help="print one JSON line per failed run instead of the table")
+    p.add_argument("--fail-on", choices=["never", "failed", "flagged"], default="never",
+                   help="exit 1 when a run failed (failed), or failed or was flagged by a detector (flagged); "
+                        "default never: exit 0")
     p.set_defaults(func=cmd_investigate)
 
     p = sub.add_parser("ingest", help="ingest log files into a DuckDB file")
@@ -205,6 +240,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--list-skipped", action="store_true",
                    help="list every file skipped, with why (the report names the first 5)")
     p.set_defaults(func=cmd_ingest)
+
+    _policy_parsers(sub)
 
     p = sub.add_parser("sim", help="write simulated runs as native JSONL")
     p.add_argument("--runs", type=_int_at_least(1), default=100, help="runs to simulate (>= 1)")
@@ -220,18 +257,96 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _history_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("paths", nargs="*", help="log files, folders or globs to ingest (into --db FILE when given)")
+    p.add_argument("--db", metavar="FILE",
+                   help="DuckDB file or Parquet export holding the runs (and to ingest the paths into)")
+    p.add_argument("--format", metavar="NAME",
+                   help="force the paths' format (as in workbench ingest); detected per file by default")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+
+
+def _policy_parsers(sub: argparse._SubParsersAction) -> None:
+    def run_suggest(args: argparse.Namespace) -> int:
+        from ._cli_policy import cmd_suggest
+
+        return _as_command_line(cmd_suggest, args)
+
+    def run_backtest(args: argparse.Namespace) -> int:
+        from ._cli_policy import cmd_backtest
+
+        return _as_command_line(cmd_backtest, args)
+
+    p = sub.add_parser("policy", help="suggest a guard policy from history, or backtest a policy file on it")
+    actions = p.add_subparsers(dest="action", required=True, parser_class=_Parser, metavar="suggest|backtest")
+    s = actions.add_parser("suggest", help="propose limits and HITL thresholds from the runs and write the policy")
+    _history_arguments(s)
+    s.add_argument("-o", "--out", required=True, metavar="FILE", help="policy file to write (YAML; - for stdout)")
+    s.add_argument("--method", choices=["findings", "peaks"], default="findings",
+                   help="findings: each limit where it cuts the most failed runs per success lost "
+                        "(policy_from_findings); peaks: each limit at a quantile of the successful runs' peaks "
+                        "(suggest_limits); both add the HITL rule of the findings' proposal (default findings)")
+    s.add_argument("--review-budget", type=_rate, default=0.1,
+                   help="highest share of runs the HITL rule may send to review (default 0.1)")
+    s.add_argument("--lost-weight", type=_positive, default=3.0,
+                   help="failed runs cut worth one successful run cut (default 3)")
+    s.add_argument("--quantile", type=_rate, default=0.99, help="--method peaks: the peaks' quantile (default 0.99)")
+    s.add_argument("--system", help="--method peaks: the system to write limits for, when the runs hold several")
+    s.set_defaults(func=run_suggest)
+    b = actions.add_parser("backtest", help="replay the runs through a policy file: what the guard would have "
+                                            "stopped, missed and stopped wrongly")
+    b.add_argument("policy", help="policy file (YAML, or JSON by its .json suffix), checked against the schema")
+    _history_arguments(b)
+    b.add_argument("--json", action="store_true", help="print one JSON document instead of the tables")
+    b.add_argument("--min-prevented", type=_rate, default=None, metavar="S",
+                   help="exit 1 unless at least this share of the failed runs is stopped in time")
+    b.add_argument("--max-review-rate", type=_rate, default=None, metavar="R",
+                   help="exit 1 unless the share of runs sent to review is under this")
+    b.set_defaults(func=run_backtest)
+
+
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a finite number > 0 (got {value:g})")
+    return value
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: one clear line and a non-zero exit on error, never a traceback."""
     parser = build_parser()
     # Anything `workbench lab` does not know is passed on to JupyterLab (--no-browser, --port …).
     args, extra = parser.parse_known_args(argv)
+    if extra and isinstance(getattr(args, "paths", None), list) and not any(e.startswith("-") for e in extra):
+        # argparse takes a command's positionals in one go: `policy backtest p.yaml --json logs/` (or
+        # `investigate a.jsonl --quiet b.jsonl`) left the paths after the option unrecognised
+        args.paths += extra
+        extra = []
+    if args.command in ("investigate", "policy"):
+        _store_as_db(args)
     if extra and args.command != "lab":
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     args.jupyter_args = extra
     code = _run(args)
-    if argv is None and args.command == "investigate" and code == 0:
+    if argv is None and args.command == "investigate" and code in (0, 1):
         _exit_now(code)
     return code
+
+
+def _store_as_db(args: argparse.Namespace) -> None:
+    """A store given as the one PATH (``workbench policy suggest incidents.duckdb``, a Parquet export's folder)
+    is read as ``--db``: ingested as a log it was "not in any known format"."""
+    if args.db or len(args.paths) != 1:
+        return
+    from ._open_path import is_duckdb_file
+    from .store._connection import is_parquet_export
+
+    path = Path(args.paths[0])
+    if path.is_file() and is_duckdb_file(path) or is_parquet_export(path):
+        args.db, args.paths = args.paths[0], []
 
 
 def _exit_now(code: int) -> NoReturn:
@@ -258,7 +373,7 @@ def _run(args: argparse.Namespace) -> int:
         return 0
     except Exception as exc:  # noqa: BLE001 - the CLI promises one line, not a traceback
         print(f"workbench: error: {type(exc).__name__}: {clean(exc, newlines=False)}", file=sys.stderr)
-        return 1
+        return 3   # not 1: that is what --fail-on and a backtest's goal say, and a gate must tell the two apart
 
 
 if __name__ == "__main__":

@@ -1,0 +1,171 @@
+"""``workbench policy suggest`` and ``workbench policy backtest``: notebook 03's proposal, export and backtest
+from the command line, through the library's own functions (``policy_from_findings``, ``suggest_limits``,
+``Policy.to_yaml`` / ``from_yaml`` with their schema check, ``backtest``, ``BacktestReport.meets``)."""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import sys
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from ._cli_json import write_line
+from ._termtext import clean, fit_table, terminal_width
+from .exceptions import IngestError, InvalidParameterError, PolicyError
+
+BACKTEST_SCHEMA = "workbench.backtest/v1"
+
+
+def _note(text: str) -> None:
+    """What the command did, for the person reading: stderr, so that stdout holds only the result."""
+    print(clean(text), file=sys.stderr, flush=True)
+
+
+@contextmanager
+def history(args: argparse.Namespace) -> Iterator[Any]:
+    """The store the policy learns from or is backtested on: ``PATH ...`` ingested (into ``--db FILE``, else
+    in memory), or ``--db FILE`` alone; with the detectors' findings, which decide the runs taken as failed
+    (``_failed.py``) and which ``policy_from_findings`` learns from."""
+    from .workspace import open as wb_open
+
+    if not args.paths and not args.db:
+        raise InvalidParameterError("no history: give log files (PATH ...) or a store (--db FILE)")
+    if not args.paths and not os.path.exists(args.db):
+        raise InvalidParameterError(f"--db {args.db}: no such file or folder")
+    created = bool(args.paths and args.db) and not os.path.exists(args.db)
+    ws = wb_open(args.db)
+    try:
+        if args.paths:
+            report = ws.ingest(args.paths, format=args.format, progress=not args.quiet)
+            _note(str(report))
+            if report.stored == 0:
+                raise IngestError("no step stored: nothing to learn from or backtest on"
+                                  + (f" (every record was quarantined: {report.quarantined:,})"
+                                     if report.quarantined else ""))
+            created = False
+        if ws.read_only:  # a Parquet export: the detectors write findings, so they work on a copy
+            ws = ws.copy()
+        if ws.count("findings") == 0:
+            from .detect import detect
+
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # scipy's exact KS test falls back, harmlessly
+                detect(ws, progress=not args.quiet)
+        yield ws
+    finally:
+        ws.close()
+        if created:
+            from .cli import remove_new_store
+
+            remove_new_store(args.db)
+
+
+def cmd_suggest(args: argparse.Namespace) -> int:
+    """Propose a policy from the history and write it, read back through the schema check."""
+    import workbench as wb
+
+    with history(args) as ws:
+        learned = wb.policy_from_findings(ws, lost_weight=args.lost_weight, review_budget=args.review_budget)
+        if args.method == "peaks":
+            # notebook 03: limits from how far the runs went, the HITL rule from the findings' proposal
+            limits = wb.suggest_limits(ws, quantile=args.quantile)
+            try:
+                policy = limits.to_policy(args.system).replace(hitl=learned.hitl)
+            except InvalidParameterError as exc:   # its "system: ..." is this command's --system
+                raise InvalidParameterError(f"--{exc}") from exc
+        else:
+            policy = learned
+    if args.out == "-":
+        sys.stdout.write(policy.to_yaml())
+        sys.stdout.flush()
+    else:
+        policy.to_yaml(args.out)
+        if wb.Policy.from_yaml(Path(args.out)) != policy:
+            raise PolicyError(f"{args.out}: the policy read back differs from the one written")
+    rules = policy.rules()
+    _note(f"{'wrote ' + args.out if args.out != '-' else 'policy'}: {len(rules)} "
+          f"{'rule' if len(rules) == 1 else 'rules'} ({', '.join(_rule(n, v) for n, v in rules) or 'none'})"
+          f" from {policy.provenance.runs or 0:,} runs ({policy.provenance.failures or 0:,} failed)")
+    for note in policy.provenance.notes or []:
+        _note(f"  {note}")
+    return 0
+
+
+def _rule(name: str, limit: Any) -> str:
+    # a HITL rule's name holds its threshold ("hitl:entropy>=0.624@planner")
+    return name if name.startswith("hitl:") else f"{name} {_limit(limit)}"
+
+
+def load_policy(path: str) -> Any:
+    """The policy file, checked against the schema (a ``PolicyError`` names the field and why)."""
+    from .policy import Policy
+
+    p = Path(path)
+    if not p.is_file():
+        raise PolicyError(f"cannot read policy file {path}: no such file")
+    return Policy.from_json(p) if p.suffix.lower() == ".json" else Policy.from_yaml(p)
+
+
+_COLUMNS = {"rule": "rule", "limit": "limit", "runs_cut": "cut", "runs_escalated": "escalated",
+            "failures_prevented": "prevented", "failures_caught_late": "late", "successes_lost": "lost"}
+_LEGEND = ("rule: the rule that stepped in first in a run; cut: runs it stopped; escalated: runs it sent to review; "
+           "prevented: failed runs stopped or escalated at or before their decisive step; late: failed runs it "
+           "stepped in only after that; lost: successful runs it stopped (stopped wrongly)")
+
+
+def cmd_backtest(args: argparse.Namespace) -> int:
+    """Replay the history through a policy file: what the guard would have stopped, missed, stopped wrongly."""
+    import workbench as wb
+
+    policy = load_policy(args.policy)   # before the minutes of an ingest: a bad file fails at once
+    with history(args) as ws:
+        report = wb.backtest(policy, ws, progress=None if not args.quiet else False)
+    s = report.summary
+    runs = report.runs
+    missed = sorted(runs.loc[(runs["outcome"] == "failure") & ~runs["prevented"].astype(bool), "run_id"])
+    gate = _gate(report, args)
+    if args.json:
+        limits = dict(policy.rules())   # the file's own values (the table's column is float, NaN in its total row)
+        rules = [{k: (list(v) if isinstance(v, tuple) else limits.get(row["rule"]) if k == "limit" else v)
+                  for k, v in row.items()} for row in report.table.to_dict(orient="records")]
+        write_line(sys.stdout, {"schema": BACKTEST_SCHEMA, "policy": args.policy, "summary": s,
+                                "missed": len(missed), "missed_run_ids": missed, "rules": rules,
+                                "gate": None if gate is None else {"ok": bool(gate), "text": str(gate)}})
+    else:
+        from ._investigate import _say
+
+        _say(repr(report).strip("<>"), wrap=True)
+        rows = [[row["rule"], _limit(row["limit"]), *(row[c] for c in list(_COLUMNS)[2:])]
+                for row in report.table.to_dict(orient="records")]
+        _say(fit_table(rows, list(_COLUMNS.values()), terminal_width(), flexible=["rule"],
+                       right=list(_COLUMNS.values())[1:]))
+        _say(_LEGEND, wrap=True)
+        _say(f"stopped: {s['prevented']:,} of {s['failures']:,} failed runs in time; missed: {len(missed):,}"
+             + (f" ({', '.join(missed[:3])}{' …' if len(missed) > 3 else ''})" if missed else "")
+             + f"; stopped wrongly: {s['successes_lost']:,} successful runs; sent to review: {s['reviews']:,} "
+               f"runs ({s['review_rate']:.1%})", wrap=True)
+        if gate is not None:
+            _say(str(gate), wrap=True)
+    return 0 if gate is None or gate else 1
+
+
+def _limit(value: Any) -> str:
+    if value is None or value != value:   # the total row has none (NaN in the frame)
+        return ""
+    return f"{value:g}" if isinstance(value, (int, float)) else str(value)
+
+
+def _gate(report: Any, args: argparse.Namespace) -> Any:
+    """``--min-prevented`` / ``--max-review-rate``: the report's own ``meets`` (None when neither is given;
+    the one not given does not constrain)."""
+    if args.min_prevented is None and args.max_review_rate is None:
+        return None
+    # (meets wants a review rate under its goal: just above 1.0 lets every rate through and reads "< 100%")
+    return report.meets(prevented=args.min_prevented if args.min_prevented is not None else 0.0,
+                        review_rate=args.max_review_rate if args.max_review_rate is not None
+                        else math.nextafter(1.0, 2.0))

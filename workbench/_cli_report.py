@@ -1,0 +1,156 @@
+"""``workbench investigate --json`` / ``--jsonl`` and ``--fail-on``: the same failed runs, verdicts and
+findings as the table, as records a CI job reads, and an exit status a gate can use.
+
+The rows are the table's own (``_investigate._TABLE_SQL``: the same runs, order, limit and decisive step);
+each verdict's parts are read from its stored row, chosen by the store's one ranking (``VERDICT_RANK``), and
+the findings in the order every view lists them (``WORST_FIRST``). Keys are documented in the README
+("Command line") and only ever added to: ``schema`` names the version.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from ._cli_json import write_line
+from ._failed import FAILED_SQL, taken_as_failed
+from ._flagged import flagged_runs, flagged_total
+from ._verdict_rank import VERDICT_RANK
+from ._worst import WORST_FIRST
+from .store._own_connection import fetch
+
+SCHEMA = "workbench.investigate/v1"
+
+#: Findings given per run, worst first (``findings_total`` counts them all).
+FINDINGS_PER_RUN = 5
+
+# the table's "reported" column -> the record's "failed_as"
+_FAILED_AS = {"SILENT*": "taken_as_failed", "SILENT": "silent"}
+
+_RUNS_SQL = """SELECT run_id, system, reported_outcome FROM runs WHERE run_id IN (SELECT unnest(?::VARCHAR[]))"""
+
+_VERDICT_SQL = f"""
+    SELECT run_id, arg_max(target, {VERDICT_RANK}), arg_max(value, {VERDICT_RANK}),
+           arg_max(method, {VERDICT_RANK}), arg_max(params, {VERDICT_RANK})
+    FROM attributions WHERE unit = 'verdict' AND run_id IN (SELECT unnest(?::VARCHAR[])) GROUP BY run_id"""
+
+_FINDINGS_SQL = f"""
+    SELECT f.run_id, f.detector, f.severity, f.step_id, coalesce(f.agent, s.agent), f.detail,
+           count(*) OVER (PARTITION BY f.run_id)
+    FROM findings f LEFT JOIN steps s ON s.run_id = f.run_id AND s.step_id = f.step_id
+    WHERE f.severity <> 'info' AND f.run_id IN (SELECT unnest(?::VARCHAR[]))
+    QUALIFY row_number() OVER (PARTITION BY f.run_id ORDER BY {WORST_FIRST}) <= ?
+    ORDER BY f.run_id, {WORST_FIRST}"""
+
+
+def failed_records(ws: Any, limit: int | None) -> list[dict[str, Any]]:
+    """One record per failed run (known failures and runs taken as failed), in the table's order."""
+    from ._investigate import _TABLE_SQL
+
+    rows = fetch(ws.con, _TABLE_SQL, [limit if limit is not None else 2**62])
+    ids = [r[0] for r in rows]
+    if not ids:
+        return []
+    runs = {r[0]: r[1:] for r in fetch(ws.con, _RUNS_SQL, [ids])}
+    verdicts = {r[0]: r[1:] for r in fetch(ws.con, _VERDICT_SQL, [ids])}
+    findings: dict[str, list[dict[str, Any]]] = {}
+    totals: dict[str, int] = {}
+    for run_id, detector, severity, step_id, agent, detail, total in fetch(ws.con, _FINDINGS_SQL,
+                                                                            [ids, FINDINGS_PER_RUN]):
+        findings.setdefault(run_id, []).append(
+            {"detector": detector, "severity": severity, "step_id": step_id, "agent": agent, "detail": detail})
+        totals[run_id] = total
+    taken = taken_as_failed(ws)
+    out = []
+    for run_id, reported, n_steps, errs, first_error, _detectors, shown, step, known in rows:
+        system, reported_outcome = runs.get(run_id, (None, None))
+        out.append({
+            "run_id": run_id,
+            "system": system,
+            "failed_as": _FAILED_AS.get(reported, "failure"),
+            "reported_outcome": reported_outcome,
+            "taken_why": taken.get(run_id),
+            "steps": n_steps,
+            "error_steps": errs,
+            "first_error": None if first_error == "-" else first_error,
+            "verdict": _verdict(verdicts.get(run_id), None if step == "-" else step, shown),
+            "findings": findings.get(run_id, []),
+            "findings_total": totals.get(run_id, 0),
+            "known_culprit": None if known == "-" else known,
+        })
+    return out
+
+
+def _verdict(row: tuple | None, step: str | None, shown: str) -> dict[str, Any] | None:
+    if row is None:
+        return None
+    target, value, method, params = row
+    p = json.loads(params) if isinstance(params, str) else (params or {})
+
+    def flag(key: str) -> bool:
+        return str(p.get(key)).lower() == "true"
+
+    step_conf = p.get("step_confidence")
+    return {
+        "culprit": target or None,
+        "confidence": value,
+        "decisive_step": step,
+        "method": "log-only" if method == "blame_model" else "replay",
+        "method_name": method,
+        "uncertain": flag("uncertain"),
+        "shared": flag("ambiguous"),
+        "inconclusive": flag("inconclusive"),
+        "only_agent": flag("only_agent"),
+        "step_confidence": float(step_conf) if step_conf is not None else None,
+        "unfamiliar": flag("unfamiliar"),
+        "evidence": p.get("evidence"),
+        "why": p.get("why"),
+        "text": shown,   # the table's culprit cell
+    }
+
+
+def flagged_records(ws: Any, limit: int | None) -> list[dict[str, Any]]:
+    """The runs not known to have failed that the detectors flagged, as the table lists them under the
+    failed runs (``_flagged.py``: the most critical findings first), with their worst finding's detail."""
+    return [{"run_id": run_id, "outcome": outcome, "steps": steps, "detectors": detectors.split(", "),
+             "worst_finding": worst} for run_id, outcome, steps, detectors, worst in flagged_runs(ws, limit)]
+
+
+def counts(ws: Any) -> dict[str, int]:
+    """The counts a gate decides on: runs, failed runs (taken as failed included), flagged others."""
+    n_runs = fetch(ws.con, "SELECT count(*) FROM runs")[0][0]
+    n_failed = fetch(ws.con, f"SELECT count(*) FROM ({FAILED_SQL})")[0][0]
+    return {"runs": n_runs, "failed": n_failed, "taken_as_failed": len(taken_as_failed(ws)),
+            "flagged": flagged_total(ws)}
+
+
+def exit_status(fail_on: str, c: dict[str, int]) -> int:
+    """1 when ``--fail-on`` finds what it names (``failed``: a failed run; ``flagged``: a failed run or one
+    the detectors flagged), else 0."""
+    if fail_on == "failed":
+        return int(c["failed"] > 0)
+    if fail_on == "flagged":
+        return int(c["failed"] + c["flagged"] > 0)
+    return 0
+
+
+def report(ws: Any, args: argparse.Namespace) -> None:
+    """``investigate``'s report (the hook ``_investigate.run`` calls with its store): the table, or the
+    records; the exit status is left in ``args.status``."""
+    c = counts(ws)
+    out = getattr(args, "stdout", None) or sys.stdout
+    if args.output == "table":
+        from ._investigate import _print_table
+
+        _print_table(ws, args)
+    else:
+        records = failed_records(ws, None if args.all else args.limit)
+        if args.output == "jsonl":
+            for record in records:
+                write_line(out, record)
+        else:
+            write_line(out, {"schema": SCHEMA, **c, "shown": len(records), "failed_runs": records,
+                             "flagged_runs": flagged_records(ws, None if args.all else args.limit)})
+    args.status = exit_status(args.fail_on, c)
