@@ -19,6 +19,7 @@ Also here: CrewAI's own tracing's ``tool failure`` row beside a failed call's sp
 
 from __future__ import annotations
 
+import bisect
 import json
 from typing import Any
 
@@ -131,42 +132,101 @@ def _asked(con: duckdb.DuckDBPyConnection) -> tuple[list[tuple], bool, set[str]]
 
 
 def _answers(con: duckdb.DuckDBPyConnection, runs: list[str], asking: dict[tuple[str, str], set[str]]
-             ) -> tuple[dict[tuple, tuple[int | None, Any, bool]], dict[tuple[str, str], dict[str, int]]]:
-    """The result of each call (``(run, call id, turn, place)``: :func:`_numbered`) handed back to a model step:
-    ``(start of the first model step handed it, result, failed)``; and, of each model step of ``asking`` handed
-    results, how many of each id it asks for (``asking``: the ids) its input holds."""
-    found: dict[tuple, tuple[int | None, Any, bool]] = {}
+             ) -> tuple[list[tuple], dict[tuple[str, str], dict[str, int]]]:
+    """The model steps of ``runs`` handed tools' results, by start: ``(run, step, start, input value, results)``,
+    each result ``(call id, result, failed)`` in the order of the messages; and, of each model step of ``asking``
+    handed results, how many of each id it asks for (``asking``: the ids) its input holds."""
+    handed: list[tuple] = []
     held: dict[tuple[str, str], dict[str, int]] = {}
     done: set[tuple[str, str]] = set()
     rows = con.execute(_sql()["answered"][0], {"runs": runs, "result_markers": "|".join(RESULT_MARKERS)}).fetchall()
     # (a step both staged and stored, the same file given again, is the same step: the first by start wins)
-    for run_id, step_id, start, inp in sorted(rows, key=lambda r: (r[2] is None, r[2] or 0, r[1])):
+    for run_id, step_id, start, inp in sorted(rows, key=_by_start):
         if (run_id, step_id) in done:
             continue
         done.add((run_id, step_id))
         value = json_or_text(inp)
-        results, ids, again = [], set(), False
-        for r in tool_results(value):
-            if isinstance(r[0], str) and r[0]:
-                again = again or r[0] in ids
-                ids.add(r[0])
-                results.append(r)
-        # (each id once, as most conversations give them: each result is its id's first call; only an id used
-        # again needs the requests between its results, a second walk)
-        numbered = [(key, e[1:]) for key, e in _numbered(list(tool_events(value)), False)] if again \
-            else [((r[0], 0, 0), r) for r in results]
+        results = [r for r in tool_results(value) if isinstance(r[0], str) and r[0]]
         asked = asking.get((run_id, step_id))
         if asked:
             counts = held[run_id, step_id] = {}
-            for (call_id, _, _), _ in numbered:
-                if call_id in asked:
-                    counts[call_id] = counts.get(call_id, 0) + 1
-        for (call_id, turn, place), (_, result, failed) in numbered:
-            if (run_id, call_id, turn, place) not in found:
-                result = _result_text(result)
-                failed = failed or (isinstance(result, str) and result.startswith(_RAISED))
-                found[run_id, call_id, turn, place] = (start, result, failed)
-    return found, held
+            for r in results:
+                if r[0] in asked:
+                    counts[r[0]] = counts.get(r[0], 0) + 1
+        if results:
+            handed.append((run_id, step_id, start, value, results))
+    return handed, held
+
+
+def _by_start(row: tuple) -> tuple:
+    """The order of model steps: by start (none last), then step id."""
+    return row[2] is None, row[2] or 0, row[1]
+
+
+def _answered_asks(value: Any) -> list[str | None]:
+    """Of each result in ``value`` (those of :func:`tool_results` with an id, in order), the request it answers
+    as :func:`_call_key` writes it, or None when ``value`` holds no request of its id before it (an input of
+    results only, as the Responses API's ``previous_response_id`` sends). A turn's results answer its last
+    requests of their id, in order: an earlier request not answered before a later one of the same id was left
+    behind (a run cut off, a user who asked again), as a conversation holding both shows."""
+    turns: dict[str, list] = {}  # id -> its current turn: [its requests (in order, each once), its results]
+    every: list[list] = []
+    out: list[str | None] = []
+    for event in tool_events(value):
+        call_id = event[1]
+        if not isinstance(call_id, str) or not call_id:
+            continue
+        turn = turns.get(call_id)
+        if turn is None or (event[0] and turn[1]):
+            turn = turns[call_id] = [{}, []]
+            every.append(turn)
+        if event[0]:
+            # (in order, each once: LangChain's message holds its calls twice, one call)
+            turn[0].setdefault(_call_key(event))
+        else:
+            turn[1].append(len(out))
+            out.append(None)
+    for asks, results in every:
+        asks = list(asks)
+        for k, i in enumerate(results):
+            if (at := len(asks) - len(results) + k) >= 0:
+                out[i] = asks[at]
+    return out
+
+
+def _match(handed: list[tuple], calls: dict[tuple, tuple]) -> dict[tuple, tuple[int | None, Any, bool]]:
+    """The result of each call (``calls``' keys, in order of asking) handed back to a model step: ``(start of the
+    first model step handed it, result, failed)``. The results of an id in a model step's input answer the calls
+    of that id asked before that step, the last results the last calls: a repeated history's earlier results
+    answer the earlier calls, and an input of the latest results only (no history) the latest calls. Where a run
+    asked an id more than once, a result answers a call of the request its conversation shows it answers."""
+    of_id: dict[tuple, list[tuple]] = {}
+    for key, (row, _, _) in calls.items():
+        of_id.setdefault(key[:2], []).append((_by_start((row[0], row[1], row[4])), key))
+    of_ask: dict[tuple, list[tuple]] = {}
+    for (run_id, call_id), asked in of_id.items():
+        if len(asked) > 1:
+            for at, key in asked:
+                of_ask.setdefault((run_id, call_id, _call_key((True, call_id, *calls[key][1:]))), []).append((at, key))
+    found: dict[tuple, tuple[int | None, Any, bool]] = {}
+    for run_id, step_id, start, value, results in handed:
+        here = _by_start((run_id, step_id, start))
+        reused = any(len(of_id.get((run_id, r[0]), ())) > 1 for r in results)
+        asks = _answered_asks(value) if reused else [None] * len(results)
+        groups: dict[tuple, list[tuple]] = {}
+        for (call_id, result, failed), ask in zip(results, asks, strict=True):
+            if (run_id, call_id) in of_id:
+                groups.setdefault((call_id, ask), []).append((result, failed))
+        for (call_id, ask), given in groups.items():
+            asked = of_ask.get((run_id, call_id, ask)) or of_id[run_id, call_id]
+            # (the calls asked before this step: the lists are in order of asking)
+            before = asked[:bisect.bisect_left(asked, (here,))]
+            for (_, key), (result, failed) in zip(reversed(before), reversed(given), strict=False):
+                if key not in found:
+                    result = _result_text(result)
+                    failed = failed or (isinstance(result, str) and result.startswith(_RAISED))
+                    found[key] = (start, result, failed)
+    return found
 
 
 def _stored_derived(con: duckdb.DuckDBPyConnection, runs: list[str]) -> set[tuple[str, str]]:
@@ -185,19 +245,33 @@ def stage_message_tools(con: duckdb.DuckDBPyConnection) -> tuple[int, list[str]]
     if not asking:
         return 0, notes
     runs = sorted({row[0] for row, _ in asking})
-    answers, held = _answers(con, runs, {(row[0], row[1]): {e[1] for e in events if e[0]} for row, events in asking})
+    handed, held = _answers(con, runs, {(row[0], row[1]): {e[1] for e in events if e[0]} for row, events in asking})
     calls: dict[tuple, tuple] = {}
+    asked: dict[tuple, list[str]] = {}
     for row, events in asking:
-        for (call_id, turn, place), (_, _, name, args) in _numbered(events, True, held.get((row[0], row[1]), {})):
-            if isinstance(name, str) and name:
-                calls.setdefault((row[0], call_id, turn, place), (row, name, args))
+        for (call_id, turn, place), event in _numbered(events, True, held.get((row[0], row[1]), {})):
+            name, args = event[2], event[3]
+            if not isinstance(name, str) or not name:
+                continue
+            key = (row[0], call_id, turn, place)
+            if key not in calls:
+                calls[key] = (row, name, args)
+                continue
+            # (a repeat of a history names the same call; another request under the same name is another call:
+            # a request never answered, then the same id asked again in a conversation that does not hold it)
+            seen = asked.setdefault(key, [_call_key((True, call_id, *calls[key][1:]))])
+            if (this := _call_key(event)) not in seen:
+                calls[(*key, len(seen))] = (row, name, args)
+                seen.append(this)
+    answers = _match(handed, calls)
     traced = {run for run, in con.execute(_sql()["traced"][0],
                                           {"runs": runs, "rootless": sorted(rootless & set(runs))}).fetchall()}
     staged = []
     named: set[tuple[str, str]] = set()
     numbered: dict[tuple[str, str], int] = {}
     stored = _stored_derived(con, runs) if any(not row[12] for row, _, _ in calls.values()) else set()
-    for (run_id, call_id, turn, place), (row, name, args) in calls.items():
+    for key, (row, name, args) in calls.items():
+        run_id, call_id = key[:2]
         _, step_id, parent_id, agent, start, end, _, file, line, source, order_hint, _, fresh = row
         # (the step id names the asking step and the call; a step asking one id twice numbers the second)
         new_id = first = f"{step_id}/{call_id}"
@@ -207,11 +281,11 @@ def stage_message_tools(con: duckdb.DuckDBPyConnection) -> tuple[int, list[str]]
         named.add((run_id, new_id))
         if run_id in traced or (not fresh and (run_id, new_id) in stored):
             continue  # (a call read out of a stored model step by an earlier call is not read again)
-        if (run_id, call_id, turn, place) not in answers:
+        if key not in answers:
             # (a call whose result no later model call was handed may never have run: a run cut off after the
             # model asked, whose last step was that request, would have ended in a tool step that never was)
             continue
-        answer_start, result, failed = answers[run_id, call_id, turn, place]
+        answer_start, result, failed = answers[key]
         lo = end if end is not None else start
         hi = answer_start if answer_start is not None and lo is not None and answer_start >= lo else None
         staged.append({
