@@ -16,7 +16,7 @@ where a run asked an id more than once, a call of the request the conversation s
 from __future__ import annotations
 
 import pytest
-from test_attack40_message_tools import _COLUMNS, USER, _ask, _result, _run, _tools
+from test_attack40_message_tools import _COLUMNS, T0, USER, _ask, _result, _run, _tools
 
 import workbench as wb
 
@@ -73,3 +73,31 @@ def test_split_at_every_point_in_either_order_stores_what_one_call_stores(recs: 
             for part in parts:
                 ws.ingest(part, progress=False)
             assert ws.sql(f"SELECT {_COLUMNS} FROM steps ORDER BY ALL").fetchall() == want, cut
+
+
+def _clocks(recs: list[dict], how: str) -> list[dict]:
+    recs = [dict(r) for r in recs]
+    if how == "one start":      # (a log of whole seconds: every model call begun in the same one)
+        for r in recs[1:]:
+            r["started_at"], r["ended_at"] = T0, T0 + 10**9
+    elif how == "asker untimed":
+        del recs[1]["started_at"], recs[1]["ended_at"]
+    else:                       # (the answering call's host clock behind: it begins before the asking call)
+        recs[-1]["started_at"], recs[-1]["ended_at"] = T0 - 10**9, T0 - 10**8
+    return recs
+
+
+@pytest.mark.parametrize("how", ["one start", "asker untimed", "answer clock behind"])
+def test_a_call_is_matched_whatever_the_clocks_say(how: str) -> None:
+    # (the order of asking is read from the clock only where an id is asked more than once, and then only
+    # where the clock allows it: an earlier version of this fix lost each of these calls)
+    once = _run(("z1", [USER], [FIRST]), ("a2", [USER, FIRST, _result("call_0", "14.20")], "done"))
+    ws = wb.open()
+    ws.ingest(_clocks(once, how), progress=False)
+    assert [t[1:] for t in _tools(ws)] == [("lookup", '{"sku": "W-1"}', "14.20")]
+    reused = _run(("z1", [USER], [FIRST]), ("a2", [USER, FIRST, _result("call_0", "14.20")], [SECOND]),
+                  ("a3", [USER, FIRST, _result("call_0", "14.20"), SECOND, _result("call_0", "3 left")], "done"))
+    ws = wb.open()
+    ws.ingest(_clocks(reused, how) if how == "one start" else reused, progress=False)
+    assert sorted(t[1:] for t in _tools(ws)) == [("lookup", '{"sku": "W-1"}', "14.20"),
+                                                 ("stock", '{"sku": "W-1"}', "3 left")]

@@ -19,7 +19,6 @@ Also here: CrewAI's own tracing's ``tool failure`` row beside a failed call's sp
 
 from __future__ import annotations
 
-import bisect
 import json
 from typing import Any
 
@@ -131,22 +130,27 @@ def _asked(con: duckdb.DuckDBPyConnection) -> tuple[list[tuple], bool, set[str]]
     return asking, failure_rows, rootless
 
 
-def _answers(con: duckdb.DuckDBPyConnection, runs: list[str], asking: dict[tuple[str, str], set[str]]
-             ) -> tuple[list[tuple], dict[tuple[str, str], dict[str, int]]]:
-    """The model steps of ``runs`` handed tools' results, by start: ``(run, step, start, input value, results)``,
-    each result ``(call id, result, failed)`` in the order of the messages; and, of each model step of ``asking``
-    handed results, how many of each id it asks for (``asking``: the ids) its input holds."""
+def _answers(con: duckdb.DuckDBPyConnection, runs: list[str], asking: dict[tuple[str, str], set[str]],
+             again: set[tuple[str, str]]) -> tuple[list[tuple], dict[tuple[str, str], dict[str, int]]]:
+    """The model steps of ``runs`` handed tools' results, by start: ``(run, step, start, results, asks)``, each
+    result ``(call id, result, failed)`` in the order of the messages, and, in a run that may ask an id more than
+    once (``again``: (run, id)), the request each result answers (:func:`_answered_asks`), else None; and, of each model step of ``asking`` handed results, how many of each id it asks for (``asking``: the
+    ids) its input holds."""
     handed: list[tuple] = []
     held: dict[tuple[str, str], dict[str, int]] = {}
+    written: dict[tuple, str] = {}
     done: set[tuple[str, str]] = set()
+    again_runs = {run_id for run_id, _ in again}
     rows = con.execute(_sql()["answered"][0], {"runs": runs, "result_markers": "|".join(RESULT_MARKERS)}).fetchall()
     # (a step both staged and stored, the same file given again, is the same step: the first by start wins)
-    for run_id, step_id, start, inp in sorted(rows, key=_by_start):
+    for run_id, step_id, start, inp in sorted(rows, key=lambda r: (r[2] is None, r[2] or 0, r[1])):
         if (run_id, step_id) in done:
             continue
         done.add((run_id, step_id))
         value = json_or_text(inp)
-        results = [r for r in tool_results(value) if isinstance(r[0], str) and r[0]]
+        # (read now: the parsed inputs, whole histories each, are not all held at once)
+        results, asks = _answered_asks(value, written) if run_id in again_runs else \
+            ([r for r in tool_results(value) if isinstance(r[0], str) and r[0]], None)
         asked = asking.get((run_id, step_id))
         if asked:
             counts = held[run_id, step_id] = {}
@@ -154,23 +158,21 @@ def _answers(con: duckdb.DuckDBPyConnection, runs: list[str], asking: dict[tuple
                 if r[0] in asked:
                     counts[r[0]] = counts.get(r[0], 0) + 1
         if results:
-            handed.append((run_id, step_id, start, value, results))
+            handed.append((run_id, step_id, start, results, asks))
     return handed, held
 
 
-def _by_start(row: tuple) -> tuple:
-    """The order of model steps: by start (none last), then step id."""
-    return row[2] is None, row[2] or 0, row[1]
-
-
-def _answered_asks(value: Any) -> list[str | None]:
-    """Of each result in ``value`` (those of :func:`tool_results` with an id, in order), the request it answers
-    as :func:`_call_key` writes it, or None when ``value`` holds no request of its id before it (an input of
-    results only, as the Responses API's ``previous_response_id`` sends). A turn's results answer its last
+def _answered_asks(value: Any, written: dict[tuple, str]) -> tuple[list[tuple], list[str | None]]:
+    """The results in ``value`` with an id (``(call id, result, failed)``, in order) and of each the request it
+    answers as :func:`_call_key` writes it, or None when ``value`` holds no request of its id before it (an input
+    of results only, as the Responses API's ``previous_response_id`` sends). A turn's results answer its last
     requests of their id, in order: an earlier request not answered before a later one of the same id was left
-    behind (a run cut off, a user who asked again), as a conversation holding both shows."""
+    behind (a run cut off, a user who asked again), as a conversation holding both shows. ``written``: the
+    requests given as text already written by :func:`_call_key` (a history repeats its requests in every later
+    model call's input: each is written once)."""
     turns: dict[str, list] = {}  # id -> its current turn: [its requests (in order, each once), its results]
     every: list[list] = []
+    results: list[tuple] = []
     out: list[str | None] = []
     for event in tool_events(value):
         call_id = event[1]
@@ -181,51 +183,65 @@ def _answered_asks(value: Any) -> list[str | None]:
             turn = turns[call_id] = [{}, []]
             every.append(turn)
         if event[0]:
-            # (in order, each once: LangChain's message holds its calls twice, one call)
-            turn[0].setdefault(_call_key(event))
+            if isinstance(event[3], str) and isinstance(event[2], str):
+                key = written.get(event[2:])
+                if key is None:
+                    key = written[event[2:]] = _call_key(event)
+            else:
+                key = _call_key(event)
+            turn[0].setdefault(key)   # (in order, each once: LangChain's message holds its calls twice, one call)
         else:
             turn[1].append(len(out))
             out.append(None)
-    for asks, results in every:
+            results.append(event[1:])
+    for asks, handed in every:
         asks = list(asks)
-        for k, i in enumerate(results):
-            if (at := len(asks) - len(results) + k) >= 0:
+        for k, i in enumerate(handed):
+            if (at := len(asks) - len(handed) + k) >= 0:
                 out[i] = asks[at]
-    return out
+    return results, out
 
 
 def _match(handed: list[tuple], calls: dict[tuple, tuple]) -> dict[tuple, tuple[int | None, Any, bool]]:
     """The result of each call (``calls``' keys, in order of asking) handed back to a model step: ``(start of the
-    first model step handed it, result, failed)``. The results of an id in a model step's input answer the calls
-    of that id asked before that step, the last results the last calls: a repeated history's earlier results
-    answer the earlier calls, and an input of the latest results only (no history) the latest calls. Where a run
-    asked an id more than once, a result answers a call of the request its conversation shows it answers."""
+    first model step handed it, result, failed)``. A call whose id the run asks once takes the first result of its
+    id a model step was handed. The results of an id the run asks more than once answer the calls of that id
+    asked by other model steps begun no later (the clock permitting: a skewed clock, any other step), the last
+    results the last calls: a repeated history's earlier results answer the earlier calls, an input of the latest
+    results only (no history) the latest calls; and a result answers a call of the request its conversation shows
+    it answers, where it shows one."""
     of_id: dict[tuple, list[tuple]] = {}
     for key, (row, _, _) in calls.items():
-        of_id.setdefault(key[:2], []).append((_by_start((row[0], row[1], row[4])), key))
+        of_id.setdefault(key[:2], []).append((row[1], row[4], key))
     of_ask: dict[tuple, list[tuple]] = {}
     for (run_id, call_id), asked in of_id.items():
         if len(asked) > 1:
-            for at, key in asked:
-                of_ask.setdefault((run_id, call_id, _call_key((True, call_id, *calls[key][1:]))), []).append((at, key))
+            for c in asked:
+                of_ask.setdefault((run_id, call_id, _call_key((True, call_id, *calls[c[2]][1:]))), []).append(c)
     found: dict[tuple, tuple[int | None, Any, bool]] = {}
-    for run_id, step_id, start, value, results in handed:
-        here = _by_start((run_id, step_id, start))
-        reused = any(len(of_id.get((run_id, r[0]), ())) > 1 for r in results)
-        asks = _answered_asks(value) if reused else [None] * len(results)
+
+    def answer(key: tuple, start: int | None, result: Any, failed: bool) -> None:
+        if key not in found:
+            result = _result_text(result)
+            failed = failed or (isinstance(result, str) and result.startswith(_RAISED))
+            found[key] = (start, result, failed)
+
+    for run_id, step_id, start, results, asks in handed:
         groups: dict[tuple, list[tuple]] = {}
-        for (call_id, result, failed), ask in zip(results, asks, strict=True):
-            if (run_id, call_id) in of_id:
+        for (call_id, result, failed), ask in zip(results, asks or [None] * len(results), strict=True):
+            asked = of_id.get((run_id, call_id))
+            if asked is None:
+                continue
+            if len(asked) == 1:
+                answer(asked[0][2], start, result, failed)
+            else:
                 groups.setdefault((call_id, ask), []).append((result, failed))
         for (call_id, ask), given in groups.items():
             asked = of_ask.get((run_id, call_id, ask)) or of_id[run_id, call_id]
-            # (the calls asked before this step: the lists are in order of asking)
-            before = asked[:bisect.bisect_left(asked, (here,))]
-            for (_, key), (result, failed) in zip(reversed(before), reversed(given), strict=False):
-                if key not in found:
-                    result = _result_text(result)
-                    failed = failed or (isinstance(result, str) and result.startswith(_RAISED))
-                    found[key] = (start, result, failed)
+            others = [c for c in asked if c[0] != step_id]
+            before = [c for c in others if c[1] is None or start is None or c[1] <= start] or others
+            for (_, _, key), (result, failed) in zip(reversed(before), reversed(given), strict=False):
+                answer(key, start, result, failed)
     return found
 
 
@@ -245,7 +261,15 @@ def stage_message_tools(con: duckdb.DuckDBPyConnection) -> tuple[int, list[str]]
     if not asking:
         return 0, notes
     runs = sorted({row[0] for row, _ in asking})
-    handed, held = _answers(con, runs, {(row[0], row[1]): {e[1] for e in events if e[0]} for row, events in asking})
+    # (the ids a run may ask more than once: their results are told apart by the requests they answer)
+    seen: set[tuple[str, str]] = set()
+    again: set[tuple[str, str]] = set()
+    for row, events in asking:
+        for e in events:
+            if e[0]:
+                (again if (row[0], e[1]) in seen else seen).add((row[0], e[1]))
+    handed, held = _answers(con, runs, {(row[0], row[1]): {e[1] for e in events if e[0]} for row, events in asking},
+                            again)
     calls: dict[tuple, tuple] = {}
     asked: dict[tuple, list[str]] = {}
     for row, events in asking:
