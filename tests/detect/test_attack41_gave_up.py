@@ -16,38 +16,29 @@ import warnings
 
 import pytest
 from _runs import RunBuilder, S, _ws
+from test_detect40_gave_up import _run
 
 import workbench as wb
 
 
-def _run(run_id: str, answer: str, outcome: str = "unknown", tool_status: str = "error",
-         tool_error: str | None = "TimeoutError: price service timed out", tool_output: str | None = None,
-         fallback: bool = False) -> RunBuilder:
-    """researcher asks for get_price, the call (failed unless told), perhaps a fallback agent's call, the answer."""
-    r = RunBuilder(run_id, task="Quote me a widget.", outcome=outcome)
-    r.add(kind="agent", name="researcher", agent="researcher", latency=20 * S)
-    r.add(kind="llm", name="chat", agent="researcher", input="Quote me a widget.",
-          output='{"tool_calls": [{"name": "get_price", "arguments": "{\\"item\\": \\"widget\\"}"}]}')
-    r.add(kind="tool", name="get_price", tool="get_price", agent="researcher", input='{"item": "widget"}',
-          status=tool_status, error=tool_error, output=tool_output)
-    if fallback:
-        r.add(kind="agent", name="fallback", agent="fallback", latency=2 * S)
-        r.add(kind="tool", name="get_price", tool="get_price", agent="fallback", input='{"item": "widget"}',
-              output='{"item": "widget", "price": 14.2}')
-    r.add(kind="llm", name="chat", agent="researcher", input="Quote me a widget.", output=answer)
-    r.answer(answer)
+def _fallback(run_id: str, answer: str) -> RunBuilder:
+    """detect40's run (researcher's get_price failed, the answer), then a fallback agent's get_price with success."""
+    r = _run(run_id, answer=answer)
+    r.add(kind="agent", name="fallback", agent="fallback", latency=2 * S)
+    r.add(kind="tool", name="get_price", tool="get_price", agent="fallback", input='{"item": "widget"}',
+          output='{"item": "widget", "price": 14.2}')
     return r
 
 
 @pytest.fixture(scope="module")
 def found() -> dict[str, list[str]]:
     runs = [
-        _run("delay_made_up", "Sorry for the delay, the total is 41.20 USD.", outcome="success"),
-        _run("cant_go_wrong", "You can't go wrong: the widget costs 41.20 USD.", outcome="success"),
-        _run("error_none", "Sorry, widgets are not sold in blue.", tool_status="ok", tool_error=None,
+        _run("delay_made_up", answer="Sorry for the delay, the total is 41.20 USD.", outcome="success"),
+        _run("cant_go_wrong", answer="You can't go wrong: the widget costs 41.20 USD.", outcome="success"),
+        _run("error_none", answer="Sorry, widgets are not sold in blue.", tool_status="ok", tool_error=None,
              tool_output='{"item": "widget", "price": 14.2, "error": "None"}'),
-        _run("fallback_fixed", "Sorry for the wait: we cannot ship widgets to you.", fallback=True),
-        _run("gave_up", "Sorry, I could not get the widget's price."),   # a give-up, as a check of the store
+        _fallback("fallback_fixed", "Sorry for the wait: we cannot ship widgets to you."),
+        _run("gave_up", answer="Sorry, I could not get the widget's price."),   # a give-up, as a check of the store
     ]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
