@@ -101,3 +101,17 @@ def test_a_call_is_matched_whatever_the_clocks_say(how: str) -> None:
     ws.ingest(_clocks(reused, how) if how == "one start" else reused, progress=False)
     assert sorted(t[1:] for t in _tools(ws)) == [("lookup", '{"sku": "W-1"}', "14.20"),
                                                  ("stock", '{"sku": "W-1"}', "3 left")]
+
+
+def test_two_agents_asking_the_same_id_for_the_same_call_each_get_theirs() -> None:
+    # (each agent's conversation numbers its calls call_0, ...: before, the second agent's request was taken for a
+    # repeat of the first's, and one call staged with the first agent's result)
+    recs = _run(("a1", [USER], [FIRST]), ("b1", [USER], [FIRST]),
+                ("a2", [USER, FIRST, _result("call_0", "14.20")], "done"),
+                ("b2", [USER, FIRST, _result("call_0", "14.30")], "done"))
+    for rec, agent in zip(recs[1:], ("pricer", "checker", "pricer", "checker"), strict=True):
+        rec["agent"] = agent
+    ws = wb.open()
+    ws.ingest(recs, progress=False)
+    assert ws.sql("SELECT step_id, agent, output FROM steps WHERE kind = 'tool' ORDER BY step_id").fetchall() == [
+        ("a1/call_0", "pricer", "14.20"), ("b1/call_0", "checker", "14.30")]

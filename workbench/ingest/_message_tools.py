@@ -132,7 +132,7 @@ def _asked(con: duckdb.DuckDBPyConnection) -> tuple[list[tuple], bool, set[str]]
 
 def _answers(con: duckdb.DuckDBPyConnection, runs: list[str], asking: dict[tuple[str, str], set[str]],
              again: set[tuple[str, str]]) -> tuple[list[tuple], dict[tuple[str, str], dict[str, int]]]:
-    """The model steps of ``runs`` handed tools' results, by start: ``(run, step, start, results, asks)``, each
+    """The model steps of ``runs`` handed tools' results, by start: ``(run, step, start, agent, results, asks)``, each
     result ``(call id, result, failed)`` in the order of the messages, and, in a run that may ask an id more than
     once (``again``: (run, id)), the request each result answers (:func:`_answered_asks`), else None; and, of each model step of ``asking`` handed results, how many of each id it asks for (``asking``: the
     ids) its input holds."""
@@ -143,7 +143,7 @@ def _answers(con: duckdb.DuckDBPyConnection, runs: list[str], asking: dict[tuple
     again_runs = {run_id for run_id, _ in again}
     rows = con.execute(_sql()["answered"][0], {"runs": runs, "result_markers": "|".join(RESULT_MARKERS)}).fetchall()
     # (a step both staged and stored, the same file given again, is the same step: the first by start wins)
-    for run_id, step_id, start, inp in sorted(rows, key=lambda r: (r[2] is None, r[2] or 0, r[1])):
+    for run_id, step_id, start, agent, inp in sorted(rows, key=lambda r: (r[2] is None, r[2] or 0, r[1])):
         if (run_id, step_id) in done:
             continue
         done.add((run_id, step_id))
@@ -158,7 +158,7 @@ def _answers(con: duckdb.DuckDBPyConnection, runs: list[str], asking: dict[tuple
                 if r[0] in asked:
                     counts[r[0]] = counts.get(r[0], 0) + 1
         if results:
-            handed.append((run_id, step_id, start, results, asks))
+            handed.append((run_id, step_id, start, agent, results, asks))
     return handed, held
 
 
@@ -206,13 +206,14 @@ def _match(handed: list[tuple], calls: dict[tuple, tuple]) -> dict[tuple, tuple[
     """The result of each call (``calls``' keys, in order of asking) handed back to a model step: ``(start of the
     first model step handed it, result, failed)``. A call whose id the run asks once takes the first result of its
     id a model step was handed. The results of an id the run asks more than once answer the calls of that id
-    asked by other model steps begun no later (the clock permitting: a skewed clock, any other step), the last
+    asked by other model steps begun no later (the clock permitting: a skewed clock, any other step) and of the
+    same agent (where it asked any), the last
     results the last calls: a repeated history's earlier results answer the earlier calls, an input of the latest
     results only (no history) the latest calls; and a result answers a call of the request its conversation shows
     it answers, where it shows one."""
     of_id: dict[tuple, list[tuple]] = {}
     for key, (row, _, _) in calls.items():
-        of_id.setdefault(key[:2], []).append((row[1], row[4], key))
+        of_id.setdefault(key[:2], []).append((row[1], row[4], key, row[3]))
     of_ask: dict[tuple, list[tuple]] = {}
     for (run_id, call_id), asked in of_id.items():
         if len(asked) > 1:
@@ -226,7 +227,7 @@ def _match(handed: list[tuple], calls: dict[tuple, tuple]) -> dict[tuple, tuple[
             failed = failed or (isinstance(result, str) and result.startswith(_RAISED))
             found[key] = (start, result, failed)
 
-    for run_id, step_id, start, results, asks in handed:
+    for run_id, step_id, start, agent, results, asks in handed:
         groups: dict[tuple, list[tuple]] = {}
         for (call_id, result, failed), ask in zip(results, asks or [None] * len(results), strict=True):
             asked = of_id.get((run_id, call_id))
@@ -240,7 +241,9 @@ def _match(handed: list[tuple], calls: dict[tuple, tuple]) -> dict[tuple, tuple[
             asked = of_ask.get((run_id, call_id, ask)) or of_id[run_id, call_id]
             others = [c for c in asked if c[0] != step_id]
             before = [c for c in others if c[1] is None or start is None or c[1] <= start] or others
-            for (_, _, key), (result, failed) in zip(reversed(before), reversed(given), strict=False):
+            # (a conversation is its agent's: another agent asking the same id is in another one)
+            before = [c for c in before if c[3] == agent] or before
+            for (_, _, key, _), (result, failed) in zip(reversed(before), reversed(given), strict=False):
                 answer(key, start, result, failed)
     return found
 
@@ -271,7 +274,7 @@ def stage_message_tools(con: duckdb.DuckDBPyConnection) -> tuple[int, list[str]]
     handed, held = _answers(con, runs, {(row[0], row[1]): {e[1] for e in events if e[0]} for row, events in asking},
                             again)
     calls: dict[tuple, tuple] = {}
-    asked: dict[tuple, list[str]] = {}
+    asked: dict[tuple, list[tuple]] = {}
     for row, events in asking:
         for (call_id, turn, place), event in _numbered(events, True, held.get((row[0], row[1]), {})):
             name, args = event[2], event[3]
@@ -282,9 +285,10 @@ def stage_message_tools(con: duckdb.DuckDBPyConnection) -> tuple[int, list[str]]
                 calls[key] = (row, name, args)
                 continue
             # (a repeat of a history names the same call; another request under the same name is another call:
-            # a request never answered, then the same id asked again in a conversation that does not hold it)
-            seen = asked.setdefault(key, [_call_key((True, call_id, *calls[key][1:]))])
-            if (this := _call_key(event)) not in seen:
+            # a request never answered, then the same id asked again in a conversation that does not hold it; or
+            # the same request of another agent, whose conversation is its own)
+            seen = asked.setdefault(key, [(_call_key((True, call_id, *calls[key][1:])), calls[key][0][3])])
+            if (this := (_call_key(event), row[3])) not in seen:
                 calls[(*key, len(seen))] = (row, name, args)
                 seen.append(this)
     answers = _match(handed, calls)
