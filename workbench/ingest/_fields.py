@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+from decimal import Decimal
 from typing import Any
 
 from ._frame_records import json_value
@@ -55,8 +56,8 @@ def _text(value: Any, field: str) -> str | None:
         # Nesting needs an opening bracket per level: few brackets, no walk.
         if text.count("[") + text.count("{") > MAX_DEPTH and deeper_than(value):
             raise RecordError(f"field {field!r} is nested deeper than {MAX_DEPTH} levels (the limit)")
-    elif isinstance(value, (int, float, bool)):
-        text = str(value)
+    elif isinstance(value, (int, float, bool, Decimal)):
+        text = str(value)   # (a Decimal as its own digits: '14.20', as a database driver read it)
     else:
         raise RecordError(f"field {field!r} has unsupported type {type(value).__name__}")
     if text is not None and len(text) > MAX_FIELD_BYTES // 4 and len(text.encode("utf-8", "surrogatepass")) > MAX_FIELD_BYTES:
@@ -96,6 +97,8 @@ def _int(value: Any, field: str) -> int | None:
         number = value
     elif isinstance(value, float) and value.is_integer():
         number = int(value)
+    elif isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
+        number = int(value)   # (a database driver's NUMERIC: Decimal('12'))
     elif isinstance(value, str):
         try:
             number = int(value)
@@ -114,7 +117,7 @@ def _float(value: Any, field: str) -> float | None:
     if isinstance(value, bool):
         raise RecordError(f"field {field!r} must be a number (got a boolean)")
     number: float | None = None
-    if isinstance(value, (int, float)):
+    if isinstance(value, (int, float, Decimal)):
         try:
             number = float(value)
         except OverflowError:
@@ -127,6 +130,8 @@ def _float(value: Any, field: str) -> float | None:
     if number is None:
         raise RecordError(f"field {field!r} must be a number (got {type(value).__name__} {str(value)[:40]!r})")
     if math.isinf(number):
+        if isinstance(value, Decimal) and value.is_finite():   # (Decimal('1E+400'): no float holds it)
+            raise RecordError(f"field {field!r} is out of range ({str(value)[:40]})")
         raise RecordError(f"field {field!r} is infinite")
     return number
 

@@ -10,9 +10,11 @@ field; a timestamp is ISO-8601 text; a numpy number the Python number it holds.
 
 from __future__ import annotations
 
+import math
 import sys
 from collections.abc import Iterator
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 # Top-level values that are already plain (the common case): returned as they are, without a closer look.
@@ -37,6 +39,8 @@ def is_frame(source: Any) -> bool:
 def _missing(value: Any) -> bool:
     if isinstance(value, float):          # (np.float64 is a float)
         return value != value
+    if isinstance(value, Decimal):        # (a database driver's NUMERIC; a signalling NaN refuses a comparison)
+        return value.is_nan()
     if value.__class__.__name__ in _MISSING_CLASSES:
         return True
     np = sys.modules.get("numpy")
@@ -67,6 +71,13 @@ def json_value(value: Any) -> Any:
     ``{"n": np.int64(3)}`` was ``{"n": "3"}`` and an array ``"[1 2]"``: not what the same record of plain Python
     values stores, and no longer a number to a query. A time stays its text (as a list, a numpy time is a count
     of its unit)."""
+    if isinstance(value, Decimal):
+        # (a number, as a database driver's NUMERIC stands for one; NaN or infinite: not JSON, refused as a float's)
+        if value.is_finite():
+            return int(value) if value == value.to_integral_value() else float(value)
+        return math.inf if value.is_infinite() else math.nan
+    if value.__class__.__name__ in _MISSING_CLASSES:
+        return None   # (pd.NA, NaT: no value, JSON's null, as pandas' own to_json writes them; was '<NA>', 'NaT')
     np = sys.modules.get("numpy")
     if loaded("numpy", "ndarray") is not None:
         if isinstance(value, np.ndarray):

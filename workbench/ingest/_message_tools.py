@@ -130,43 +130,122 @@ def _asked(con: duckdb.DuckDBPyConnection) -> tuple[list[tuple], bool, set[str]]
     return asking, failure_rows, rootless
 
 
-def _answers(con: duckdb.DuckDBPyConnection, runs: list[str], asking: dict[tuple[str, str], set[str]]
-             ) -> tuple[dict[tuple, tuple[int | None, Any, bool]], dict[tuple[str, str], dict[str, int]]]:
-    """The result of each call (``(run, call id, turn, place)``: :func:`_numbered`) handed back to a model step:
-    ``(start of the first model step handed it, result, failed)``; and, of each model step of ``asking`` handed
-    results, how many of each id it asks for (``asking``: the ids) its input holds."""
-    found: dict[tuple, tuple[int | None, Any, bool]] = {}
+def _answers(con: duckdb.DuckDBPyConnection, runs: list[str], asking: dict[tuple[str, str], set[str]],
+             again: set[tuple[str, str]]) -> tuple[list[tuple], dict[tuple[str, str], dict[str, int]]]:
+    """The model steps of ``runs`` handed tools' results, by start: ``(run, step, start, agent, results, asks)``, each
+    result ``(call id, result, failed)`` in the order of the messages, and, in a run that may ask an id more than
+    once (``again``: (run, id)), the request each result answers (:func:`_answered_asks`), else None; and, of each model step of ``asking`` handed results, how many of each id it asks for (``asking``: the
+    ids) its input holds."""
+    handed: list[tuple] = []
     held: dict[tuple[str, str], dict[str, int]] = {}
+    written: dict[tuple, str] = {}
     done: set[tuple[str, str]] = set()
+    again_runs = {run_id for run_id, _ in again}
     rows = con.execute(_sql()["answered"][0], {"runs": runs, "result_markers": "|".join(RESULT_MARKERS)}).fetchall()
     # (a step both staged and stored, the same file given again, is the same step: the first by start wins)
-    for run_id, step_id, start, inp in sorted(rows, key=lambda r: (r[2] is None, r[2] or 0, r[1])):
+    for run_id, step_id, start, agent, inp in sorted(rows, key=lambda r: (r[2] is None, r[2] or 0, r[1])):
         if (run_id, step_id) in done:
             continue
         done.add((run_id, step_id))
         value = json_or_text(inp)
-        results, ids, again = [], set(), False
-        for r in tool_results(value):
-            if isinstance(r[0], str) and r[0]:
-                again = again or r[0] in ids
-                ids.add(r[0])
-                results.append(r)
-        # (each id once, as most conversations give them: each result is its id's first call; only an id used
-        # again needs the requests between its results, a second walk)
-        numbered = [(key, e[1:]) for key, e in _numbered(list(tool_events(value)), False)] if again \
-            else [((r[0], 0, 0), r) for r in results]
+        # (read now: the parsed inputs, whole histories each, are not all held at once)
+        results, asks = _answered_asks(value, written) if run_id in again_runs else \
+            ([r for r in tool_results(value) if isinstance(r[0], str) and r[0]], None)
         asked = asking.get((run_id, step_id))
         if asked:
             counts = held[run_id, step_id] = {}
-            for (call_id, _, _), _ in numbered:
-                if call_id in asked:
-                    counts[call_id] = counts.get(call_id, 0) + 1
-        for (call_id, turn, place), (_, result, failed) in numbered:
-            if (run_id, call_id, turn, place) not in found:
-                result = _result_text(result)
-                failed = failed or (isinstance(result, str) and result.startswith(_RAISED))
-                found[run_id, call_id, turn, place] = (start, result, failed)
-    return found, held
+            for r in results:
+                if r[0] in asked:
+                    counts[r[0]] = counts.get(r[0], 0) + 1
+        if results:
+            handed.append((run_id, step_id, start, agent, results, asks))
+    return handed, held
+
+
+def _answered_asks(value: Any, written: dict[tuple, str]) -> tuple[list[tuple], list[str | None]]:
+    """The results in ``value`` with an id (``(call id, result, failed)``, in order) and of each the request it
+    answers as :func:`_call_key` writes it, or None when ``value`` holds no request of its id before it (an input
+    of results only, as the Responses API's ``previous_response_id`` sends). A turn's results answer its last
+    requests of their id, in order: an earlier request not answered before a later one of the same id was left
+    behind (a run cut off, a user who asked again), as a conversation holding both shows. ``written``: the
+    requests given as text already written by :func:`_call_key` (a history repeats its requests in every later
+    model call's input: each is written once)."""
+    turns: dict[str, list] = {}  # id -> its current turn: [its requests (in order, each once), its results]
+    every: list[list] = []
+    results: list[tuple] = []
+    out: list[str | None] = []
+    for event in tool_events(value):
+        call_id = event[1]
+        if not isinstance(call_id, str) or not call_id:
+            continue
+        turn = turns.get(call_id)
+        if turn is None or (event[0] and turn[1]):
+            turn = turns[call_id] = [{}, []]
+            every.append(turn)
+        if event[0]:
+            if isinstance(event[3], str) and isinstance(event[2], str):
+                key = written.get(event[2:])
+                if key is None:
+                    key = written[event[2:]] = _call_key(event)
+            else:
+                key = _call_key(event)
+            turn[0].setdefault(key)   # (in order, each once: LangChain's message holds its calls twice, one call)
+        else:
+            turn[1].append(len(out))
+            out.append(None)
+            results.append(event[1:])
+    for asks, handed in every:
+        asks = list(asks)
+        for k, i in enumerate(handed):
+            if (at := len(asks) - len(handed) + k) >= 0:
+                out[i] = asks[at]
+    return results, out
+
+
+def _match(handed: list[tuple], calls: dict[tuple, tuple]) -> dict[tuple, tuple[int | None, Any, bool]]:
+    """The result of each call (``calls``' keys, in order of asking) handed back to a model step: ``(start of the
+    first model step handed it, result, failed)``. A call whose id the run asks once takes the first result of its
+    id a model step was handed. The results of an id the run asks more than once answer the calls of that id
+    asked by other model steps begun no later (the clock permitting: a skewed clock, any other step) and of the
+    same agent (where it asked any), the last
+    results the last calls: a repeated history's earlier results answer the earlier calls, an input of the latest
+    results only (no history) the latest calls; and a result answers a call of the request its conversation shows
+    it answers, where it shows one."""
+    of_id: dict[tuple, list[tuple]] = {}
+    for key, (row, _, _) in calls.items():
+        of_id.setdefault(key[:2], []).append((row[1], row[4], key, row[3]))
+    of_ask: dict[tuple, list[tuple]] = {}
+    for (run_id, call_id), asked in of_id.items():
+        if len(asked) > 1:
+            for c in asked:
+                of_ask.setdefault((run_id, call_id, _call_key((True, call_id, *calls[c[2]][1:]))), []).append(c)
+    found: dict[tuple, tuple[int | None, Any, bool]] = {}
+
+    def answer(key: tuple, start: int | None, result: Any, failed: bool) -> None:
+        if key not in found:
+            result = _result_text(result)
+            failed = failed or (isinstance(result, str) and result.startswith(_RAISED))
+            found[key] = (start, result, failed)
+
+    for run_id, step_id, start, agent, results, asks in handed:
+        groups: dict[tuple, list[tuple]] = {}
+        for (call_id, result, failed), ask in zip(results, asks or [None] * len(results), strict=True):
+            asked = of_id.get((run_id, call_id))
+            if asked is None:
+                continue
+            if len(asked) == 1:
+                answer(asked[0][2], start, result, failed)
+            else:
+                groups.setdefault((call_id, ask), []).append((result, failed))
+        for (call_id, ask), given in groups.items():
+            asked = of_ask.get((run_id, call_id, ask)) or of_id[run_id, call_id]
+            others = [c for c in asked if c[0] != step_id]
+            before = [c for c in others if c[1] is None or start is None or c[1] <= start] or others
+            # (a conversation is its agent's: another agent asking the same id is in another one)
+            before = [c for c in before if c[3] == agent] or before
+            for (_, _, key, _), (result, failed) in zip(reversed(before), reversed(given), strict=False):
+                answer(key, start, result, failed)
+    return found
 
 
 def _stored_derived(con: duckdb.DuckDBPyConnection, runs: list[str]) -> set[tuple[str, str]]:
@@ -185,19 +264,42 @@ def stage_message_tools(con: duckdb.DuckDBPyConnection) -> tuple[int, list[str]]
     if not asking:
         return 0, notes
     runs = sorted({row[0] for row, _ in asking})
-    answers, held = _answers(con, runs, {(row[0], row[1]): {e[1] for e in events if e[0]} for row, events in asking})
-    calls: dict[tuple, tuple] = {}
+    # (the ids a run may ask more than once: their results are told apart by the requests they answer)
+    seen: set[tuple[str, str]] = set()
+    again: set[tuple[str, str]] = set()
     for row, events in asking:
-        for (call_id, turn, place), (_, _, name, args) in _numbered(events, True, held.get((row[0], row[1]), {})):
-            if isinstance(name, str) and name:
-                calls.setdefault((row[0], call_id, turn, place), (row, name, args))
+        for e in events:
+            if e[0]:
+                (again if (row[0], e[1]) in seen else seen).add((row[0], e[1]))
+    handed, held = _answers(con, runs, {(row[0], row[1]): {e[1] for e in events if e[0]} for row, events in asking},
+                            again)
+    calls: dict[tuple, tuple] = {}
+    asked: dict[tuple, list[tuple]] = {}
+    for row, events in asking:
+        for (call_id, turn, place), event in _numbered(events, True, held.get((row[0], row[1]), {})):
+            name, args = event[2], event[3]
+            if not isinstance(name, str) or not name:
+                continue
+            key = (row[0], call_id, turn, place)
+            if key not in calls:
+                calls[key] = (row, name, args)
+                continue
+            # (a repeat of a history names the same call; another request under the same name is another call:
+            # a request never answered, then the same id asked again in a conversation that does not hold it; or
+            # the same request of another agent, whose conversation is its own)
+            seen = asked.setdefault(key, [(_call_key((True, call_id, *calls[key][1:])), calls[key][0][3])])
+            if (this := (_call_key(event), row[3])) not in seen:
+                calls[(*key, len(seen))] = (row, name, args)
+                seen.append(this)
+    answers = _match(handed, calls)
     traced = {run for run, in con.execute(_sql()["traced"][0],
                                           {"runs": runs, "rootless": sorted(rootless & set(runs))}).fetchall()}
     staged = []
     named: set[tuple[str, str]] = set()
     numbered: dict[tuple[str, str], int] = {}
     stored = _stored_derived(con, runs) if any(not row[12] for row, _, _ in calls.values()) else set()
-    for (run_id, call_id, turn, place), (row, name, args) in calls.items():
+    for key, (row, name, args) in calls.items():
+        run_id, call_id = key[:2]
         _, step_id, parent_id, agent, start, end, _, file, line, source, order_hint, _, fresh = row
         # (the step id names the asking step and the call; a step asking one id twice numbers the second)
         new_id = first = f"{step_id}/{call_id}"
@@ -207,11 +309,11 @@ def stage_message_tools(con: duckdb.DuckDBPyConnection) -> tuple[int, list[str]]
         named.add((run_id, new_id))
         if run_id in traced or (not fresh and (run_id, new_id) in stored):
             continue  # (a call read out of a stored model step by an earlier call is not read again)
-        if (run_id, call_id, turn, place) not in answers:
+        if key not in answers:
             # (a call whose result no later model call was handed may never have run: a run cut off after the
             # model asked, whose last step was that request, would have ended in a tool step that never was)
             continue
-        answer_start, result, failed = answers[run_id, call_id, turn, place]
+        answer_start, result, failed = answers[key]
         lo = end if end is not None else start
         hi = answer_start if answer_start is not None and lo is not None and answer_start >= lo else None
         staged.append({

@@ -15,11 +15,12 @@ WHERE s.kind = 'llm' AND s.output IS NOT NULL AND regexp_matches(s.output, $mark
 
 -- [section answered]
 -- The staged LLM steps of those runs whose input may hand a tool's result back ($result_markers), and the stored
--- ones (a trace split over calls: the result was handed back in an earlier call).
-SELECT run_id, step_id, start_ns, input FROM stage_steps
+-- ones (a trace split over calls: the result was handed back in an earlier call), with their agent as the asking
+-- steps' (a stored one's: the one its span named, agent_own).
+SELECT run_id, step_id, start_ns, agent, input FROM stage_steps
 WHERE kind = 'llm' AND list_contains($runs, run_id) AND input IS NOT NULL AND regexp_matches(input, $result_markers)
 UNION ALL
-SELECT s.run_id, s.step_id, epoch_ns(s.started_at), s.input
+SELECT s.run_id, s.step_id, epoch_ns(s.started_at), s.agent_own, s.input
 FROM steps s SEMI JOIN (SELECT unnest($runs::VARCHAR[]) AS run_id) r ON r.run_id = s.run_id
 WHERE s.kind = 'llm' AND s.input IS NOT NULL AND regexp_matches(s.input, $result_markers);
 

@@ -1,0 +1,117 @@
+"""A call id used again where the conversation does not repeat the whole history, for the tool calls read out of a
+model step's chat messages (attack41; attack40's call identity in ``_message_tools``).
+
+Before: a call was matched to its result by the turn it was asked in, counted from the results of its id the
+conversation held. Three conversations broke that count, each losing a call without a word or giving one call
+another's result:
+- an input of the latest results only (the Responses API's ``previous_response_id``: the model holds the history):
+  the second ``call_0`` result was taken for the first call's, the second call was lost;
+- a history trimmed to its last turns (a memory window): the same;
+- a call never answered (a cut-off turn, a user who asked again), then the same id asked for another tool: the
+  first call was staged with the second's result (``lookup`` returned ``3 left``), the second lost.
+Now a step's results of an id answer the calls of that id asked before it, the last results the last calls, and
+where a run asked an id more than once, a call of the request the conversation shows the result answering.
+"""
+
+from __future__ import annotations
+
+import pytest
+from test_attack40_message_tools import _COLUMNS, T0, USER, _ask, _result, _run, _tools
+
+import workbench as wb
+
+FIRST = _ask(("call_0", "lookup", '{"sku": "W-1"}'))
+SECOND = _ask(("call_0", "stock", '{"sku": "W-1"}'))
+BOTH = [("m1/call_0", "lookup", '{"sku": "W-1"}', "14.20"), ("m2/call_0", "stock", '{"sku": "W-1"}', "3 left")]
+AGAIN = {"role": "user", "content": "never mind, how many are left?"}
+
+RESULTS_ONLY = _run(("m1", [USER], [FIRST]), ("m2", [_result("call_0", "14.20")], [SECOND]),
+                    ("m3", [_result("call_0", "3 left")], "done"))
+WINDOW = _run(("m1", [USER], [FIRST]), ("m2", [USER, FIRST, _result("call_0", "14.20")], [SECOND]),
+              ("m3", [SECOND, _result("call_0", "3 left")], "done"))
+LEFT_BEHIND = _run(("m1", [USER], [FIRST]), ("m2", [USER, FIRST, AGAIN], [SECOND]),
+                   ("m3", [USER, FIRST, AGAIN, SECOND, _result("call_0", "3 left")], "done"))
+
+
+def test_inputs_of_the_latest_results_only_answer_the_latest_calls() -> None:
+    ws = wb.open()
+    report = ws.ingest(RESULTS_ONLY, progress=False)
+    assert (report.stored, report.quarantined) == (6, 0), report.errors
+    assert _tools(ws) == BOTH
+
+
+def test_a_history_trimmed_to_its_last_turn_answers_the_last_call() -> None:
+    ws = wb.open()
+    ws.ingest(WINDOW, progress=False)
+    assert _tools(ws) == BOTH
+
+
+def test_a_call_never_answered_does_not_take_the_result_of_a_later_call_of_its_id() -> None:
+    ws = wb.open()
+    ws.ingest(LEFT_BEHIND, progress=False)
+    # (lookup was never answered: no step; stock's result is stock's)
+    assert _tools(ws) == [("m2/call_0", "stock", '{"sku": "W-1"}', "3 left")]
+
+
+def test_the_same_request_asked_in_two_turns_gets_each_its_result() -> None:
+    again = _run(("m1", [USER], [FIRST]), ("m2", [USER, FIRST, _result("call_0", "14.20")], [FIRST]),
+                 ("m3", [USER, FIRST, _result("call_0", "14.20"), FIRST, _result("call_0", "14.25")], "done"))
+    ws = wb.open()
+    ws.ingest(again, progress=False)
+    assert _tools(ws) == [("m1/call_0", "lookup", '{"sku": "W-1"}', "14.20"),
+                          ("m2/call_0", "lookup", '{"sku": "W-1"}', "14.25")]
+
+
+@pytest.mark.parametrize("recs", [RESULTS_ONLY, WINDOW, LEFT_BEHIND], ids=["results only", "window", "left behind"])
+def test_split_at_every_point_in_either_order_stores_what_one_call_stores(recs: list[dict]) -> None:
+    whole = wb.open()
+    whole.ingest(recs, progress=False)
+    want = whole.sql(f"SELECT {_COLUMNS} FROM steps ORDER BY ALL").fetchall()
+    for cut in range(1, len(recs)):
+        for parts in ([recs[:cut], recs[cut:]], [recs[cut:], recs[:cut]]):
+            ws = wb.open()
+            for part in parts:
+                ws.ingest(part, progress=False)
+            assert ws.sql(f"SELECT {_COLUMNS} FROM steps ORDER BY ALL").fetchall() == want, cut
+
+
+def _clocks(recs: list[dict], how: str) -> list[dict]:
+    recs = [dict(r) for r in recs]
+    if how == "one start":      # (a log of whole seconds: every model call begun in the same one)
+        for r in recs[1:]:
+            r["started_at"], r["ended_at"] = T0, T0 + 10**9
+    elif how == "asker untimed":
+        del recs[1]["started_at"], recs[1]["ended_at"]
+    else:                       # (the answering call's host clock behind: it begins before the asking call)
+        recs[-1]["started_at"], recs[-1]["ended_at"] = T0 - 10**9, T0 - 10**8
+    return recs
+
+
+@pytest.mark.parametrize("how", ["one start", "asker untimed", "answer clock behind"])
+def test_a_call_is_matched_whatever_the_clocks_say(how: str) -> None:
+    # (the order of asking is read from the clock only where an id is asked more than once, and then only
+    # where the clock allows it: an earlier version of this fix lost each of these calls)
+    once = _run(("z1", [USER], [FIRST]), ("a2", [USER, FIRST, _result("call_0", "14.20")], "done"))
+    ws = wb.open()
+    ws.ingest(_clocks(once, how), progress=False)
+    assert [t[1:] for t in _tools(ws)] == [("lookup", '{"sku": "W-1"}', "14.20")]
+    reused = _run(("z1", [USER], [FIRST]), ("a2", [USER, FIRST, _result("call_0", "14.20")], [SECOND]),
+                  ("a3", [USER, FIRST, _result("call_0", "14.20"), SECOND, _result("call_0", "3 left")], "done"))
+    ws = wb.open()
+    ws.ingest(_clocks(reused, how) if how == "one start" else reused, progress=False)
+    assert sorted(t[1:] for t in _tools(ws)) == [("lookup", '{"sku": "W-1"}', "14.20"),
+                                                 ("stock", '{"sku": "W-1"}', "3 left")]
+
+
+def test_two_agents_asking_the_same_id_for_the_same_call_each_get_theirs() -> None:
+    # (each agent's conversation numbers its calls call_0, ...: before, the second agent's request was taken for a
+    # repeat of the first's, and one call staged with the first agent's result)
+    recs = _run(("a1", [USER], [FIRST]), ("b1", [USER], [FIRST]),
+                ("a2", [USER, FIRST, _result("call_0", "14.20")], "done"),
+                ("b2", [USER, FIRST, _result("call_0", "14.30")], "done"))
+    for rec, agent in zip(recs[1:], ("pricer", "checker", "pricer", "checker"), strict=True):
+        rec["agent"] = agent
+    ws = wb.open()
+    ws.ingest(recs, progress=False)
+    assert ws.sql("SELECT step_id, agent, output FROM steps WHERE kind = 'tool' ORDER BY step_id").fetchall() == [
+        ("a1/call_0", "pricer", "14.20"), ("b1/call_0", "checker", "14.30")]
