@@ -1,0 +1,82 @@
+"""A run that ended bouncing the work between two agents names the agent whose turn first moved nothing (real41).
+
+The OpenAI Agents SDK quote desk's reviewer hands the priced work back to the pricer again and again until the SDK's
+turn limit ends the run (fixtures/openai-agents-quote-desk/ping_pong): the model alone named the pricer, whose
+first answer starts the run's story. The ping_pong finding names the reviewer; when the run ended in that bounce
+(no agent but those two acted after it began), it is evidence. A bounce the run got out of (a third agent took the
+work on and answered) says nothing about how the run failed, and is not read.
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import pytest
+
+import workbench as wb
+from workbench.attribution._evidence import run_evidence
+
+T0, S = 1_767_225_600_000_000_000, 1_000_000_000
+
+
+@pytest.fixture(autouse=True)
+def _own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WORKBENCH_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("WORKBENCH_DB", raising=False)
+
+
+def _bounce_run(run_id: str, escaped: bool) -> list[dict]:
+    """triage -> pricer (get_price 14.20) -> reviewer -> pricer -> ... four rounds; ``escaped``: then a writer
+    quotes the price and the run goes on to fail elsewhere (its own tool fails, handled)."""
+    steps = [("chain", None, "workflow", None, None),
+             ("llm", "triage", "chat", "Hand pricing requests to the pricer.", '{"handoff": "pricer"}'),
+             ("handoff", "triage", "handoff to pricer", None, "pricer"),
+             ("tool", "pricer", "get_price", '{"item": "widget"}', "widget: 14.20 USD")]
+    for _ in range(4):
+        steps += [("llm", "pricer", "chat", None, "The widget costs 14.20 USD. Please approve."),
+                  ("handoff", "pricer", "handoff to reviewer", None, "reviewer"),
+                  ("llm", "reviewer", "chat", None, "Please double-check the price with the pricer before I approve."),
+                  ("handoff", "reviewer", "handoff to pricer", None, "pricer")]
+    if escaped:
+        steps += [("handoff", "reviewer", "handoff to writer", None, "writer"),
+                  ("tool", "writer", "send_quote", '{"price": "14.20"}', "mail server refused the message"),
+                  ("llm", "writer", "chat", None, "Quote for the customer: the widget costs 14.20 USD.")]
+    records: list[dict] = [{"record": "run", "run_id": run_id, "system": "quote desk", "task": "How much is a widget?",
+                            "outcome": "failure"}]
+    for i, (kind, agent, name, inp, out) in enumerate(steps):
+        rec = {"run_id": run_id, "step_id": f"s{i:02d}", "kind": kind, "name": name, "status": "ok",
+               "started_at": T0 + i * S, "ended_at": T0 + (len(steps) + 1 if i == 0 else i + 1) * S}
+        if kind == "tool":
+            rec["tool"] = name
+        rec.update({k: v for k, v in (("parent_id", "s00" if i else None), ("agent", agent), ("input", inp),
+                                      ("output", out)) if v is not None})
+        records.append(rec)
+    return records
+
+
+@pytest.fixture(scope="module")
+def bounced() -> wb.Workspace:
+    ws = wb.open()
+    ws.ingest(_bounce_run("stuck", escaped=False) + _bounce_run("escaped", escaped=True), progress=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        wb.detect(ws, progress=False)
+    return ws
+
+
+def test_both_runs_bounce(bounced: wb.Workspace) -> None:
+    found = bounced.sql("SELECT run_id, agent FROM findings WHERE detector = 'ping_pong' ORDER BY run_id").fetchall()
+    assert found == [("escaped", "reviewer"), ("stuck", "reviewer")]
+
+
+def test_a_run_that_ended_in_the_bounce_names_the_agent_that_moved_nothing(bounced: wb.Workspace) -> None:
+    ev = run_evidence(bounced, ["stuck"])
+    assert ev[["evidence", "agent"]].values.tolist() == [["ping_pong", "reviewer"]]
+    (step,) = bounced.sql("SELECT step_id FROM findings WHERE run_id = 'stuck' AND detector = 'ping_pong'").fetchall()[0]
+    assert ev["step_id"].iat[0] == step
+    assert ev["why"].iat[0].startswith("ping_pong: reviewer and pricer handed the work back and forth")
+
+
+def test_a_bounce_the_run_got_out_of_is_no_evidence(bounced: wb.Workspace) -> None:
+    assert run_evidence(bounced, ["escaped"]).empty
