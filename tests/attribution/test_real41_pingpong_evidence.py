@@ -2,9 +2,10 @@
 
 The OpenAI Agents SDK quote desk's reviewer hands the priced work back to the pricer again and again until the SDK's
 turn limit ends the run (fixtures/openai-agents-quote-desk/ping_pong): the model alone named the pricer, whose
-first answer starts the run's story. The ping_pong finding names the reviewer; when the run ended in that bounce
-(no agent but those two acted after it began), it is evidence. A bounce the run got out of (a third agent took the
-work on and answered) says nothing about how the run failed, and is not read.
+first answer starts the run's story. When the run ended in a bounce (no agent but those two acted after the
+ping_pong finding's step), it is evidence: the agent of the first turn from there that brought no new tool result.
+A bounce the run got out of (a third agent took the work on and answered) says nothing about how the run failed,
+and is not read.
 """
 
 from __future__ import annotations
@@ -80,3 +81,19 @@ def test_a_run_that_ended_in_the_bounce_names_the_agent_that_moved_nothing(bounc
 
 def test_a_bounce_the_run_got_out_of_is_no_evidence(bounced: wb.Workspace) -> None:
     assert run_evidence(bounced, ["escaped"]).empty
+
+
+def test_the_agent_that_sent_the_work_back_not_the_one_that_had_done_it() -> None:
+    """The simulator's pricer prices (a new tool result), the executor sends the quote back as stale, again and
+    again: the ping_pong finding opens on the pricer's turn, the evidence names the executor's first model call."""
+    ws = wb.open()
+    ws.ingest(wb.sim.procurement(seed=303, fault_rate=1.0).generate(15), progress=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        wb.detect(ws, progress=False)
+    run = "proc-s303-000014"
+    assert ws.sql("SELECT agent FROM findings WHERE run_id = ? AND detector = 'ping_pong'", [run]).fetchall() == [("pricer",)]
+    ev = run_evidence(ws, [run])
+    assert ev[["evidence", "agent", "step_id"]].values.tolist() == [["ping_pong", "executor", "s0017"]]
+    assert ws.sql("SELECT kind, output FROM steps WHERE run_id = ? AND step_id = 's0017'", [run]).fetchall() == [
+        ("llm", '{"action":"handoff","to":"pricer","reason":"quote may be stale"}')]

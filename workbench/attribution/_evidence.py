@@ -15,7 +15,8 @@ own, in OpenTelemetry / OpenInference terms:
 - ``gave_up``: the detector of that name saw a tool call fail, not made again with success, and the answer
   give up; the agent that made the call is named.
 - ``ping_pong``: the run ended bouncing the work between two agents (the detector of that name, and no other
-  agent acted after the bounce began): the agent whose turn first moved nothing is named.
+  agent acted after the bounce began): the agent of the first turn from the bounce's start that brought no new
+  tool result is named (the one that sent the work back, not the one that had done it).
 
 Each names one agent. :func:`combine` adds the evidence's log-odds to the model's calibrated
 confidence in that agent; the verdict names whichever agent is then more likely, and the confidence
