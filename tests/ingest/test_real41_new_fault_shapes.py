@@ -102,7 +102,9 @@ def test_a_ping_pong_that_ended_the_run_names_the_agent_that_moved_nothing(desk)
     assert pp[1:4] == ("critical", "reviewer", first_turn)
     v = _verdict(ws, run)
     assert v["reported"] == "failure"
-    assert v["culprit"].startswith("reviewer ") and "ping_pong" in v["culprit"] and v["step"] == first_turn
+    # the step: the reviewer's first model call, the one that handed the priced work back
+    sent_back = _step(ws, run, "reviewer", "llm", "double-check the price")
+    assert v["culprit"].startswith("reviewer ") and "ping_pong" in v["culprit"] and v["step"] == sent_back
 
 
 def test_retries_without_end_name_the_first_failed_call(desk) -> None:
