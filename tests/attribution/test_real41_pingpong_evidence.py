@@ -14,11 +14,10 @@ import warnings
 from pathlib import Path
 
 import pytest
+from _real41_records import run_records
 
 import workbench as wb
 from workbench.attribution._evidence import run_evidence
-
-T0, S = 1_767_225_600_000_000_000, 1_000_000_000
 
 
 @pytest.fixture(autouse=True)
@@ -43,17 +42,8 @@ def _bounce_run(run_id: str, escaped: bool) -> list[dict]:
         steps += [("handoff", "reviewer", "handoff to writer", None, "writer"),
                   ("tool", "writer", "send_quote", '{"price": "14.20"}', "mail server refused the message"),
                   ("llm", "writer", "chat", None, "Quote for the customer: the widget costs 14.20 USD.")]
-    records: list[dict] = [{"record": "run", "run_id": run_id, "system": "quote desk", "task": "How much is a widget?",
-                            "outcome": "failure"}]
-    for i, (kind, agent, name, inp, out) in enumerate(steps):
-        rec = {"run_id": run_id, "step_id": f"s{i:02d}", "kind": kind, "name": name, "status": "ok",
-               "started_at": T0 + i * S, "ended_at": T0 + (len(steps) + 1 if i == 0 else i + 1) * S}
-        if kind == "tool":
-            rec["tool"] = name
-        rec.update({k: v for k, v in (("parent_id", "s00" if i else None), ("agent", agent), ("input", inp),
-                                      ("output", out)) if v is not None})
-        records.append(rec)
-    return records
+    return run_records({"run_id": run_id, "system": "quote desk", "task": "How much is a widget?",
+                        "outcome": "failure"}, steps)
 
 
 @pytest.fixture(scope="module")

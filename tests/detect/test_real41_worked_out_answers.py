@@ -14,10 +14,9 @@ import warnings
 from pathlib import Path
 
 import pytest
+from _real41_records import run_records
 
 import workbench as wb
-
-T0, S = 1_767_225_600_000_000_000, 1_000_000_000
 
 
 @pytest.fixture(autouse=True)
@@ -42,20 +41,11 @@ def _desk_run(run_id: str, stock: int, unit: str, subtotal: str, total: str, sta
         ("llm", "writer", "chat", f"{stock} widgets are in stock. 3 widgets at {unit} USD each: {subtotal} USD. "
          "Shipping: 11.00 USD.", answer),
     ]
-    records: list[dict] = [{"record": "run", "run_id": run_id, "system": "order desk", "outcome": "success"}]
-    for i, (kind, agent, name, inp, out) in enumerate(steps):
-        if i == 0 and state:
-            out = json.dumps({"request": "3 widgets, shipped", "stock": f"{stock} widgets are in stock.",
-                              "pricing": f"3 widgets at {unit} USD each: {subtotal} USD.",
-                              "shipping": "Shipping: 11.00 USD.", "answer": answer, "next": "writer"})
-        rec = {"run_id": run_id, "step_id": f"s{i:02d}", "kind": kind, "name": name, "status": "ok",
-               "started_at": T0 + i * S, "ended_at": T0 + (len(steps) + 1 if i == 0 else i + 1) * S}
-        if kind == "tool":
-            rec["tool"] = name
-        rec.update({k: v for k, v in (("parent_id", "s00" if i else None), ("agent", agent), ("input", inp),
-                                      ("output", out)) if v is not None})
-        records.append(rec)
-    return records
+    state_out = json.dumps({"request": "3 widgets, shipped", "stock": f"{stock} widgets are in stock.",
+                            "pricing": f"3 widgets at {unit} USD each: {subtotal} USD.",
+                            "shipping": "Shipping: 11.00 USD.", "answer": answer, "next": "writer"})
+    return run_records({"run_id": run_id, "system": "order desk", "outcome": "success"}, steps,
+                       {0: state_out} if state else None)
 
 
 @pytest.fixture(scope="module")
