@@ -25,9 +25,11 @@ def _own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("WORKBENCH_DB", raising=False)
 
 
-def _desk_run(run_id: str, stock: int, unit: str, subtotal: str, total: str, state: bool = True) -> list[dict]:
+def _desk_run(run_id: str, stock: int, unit: str, subtotal: str, total: str, state: bool = True,
+              fields: dict | None = None) -> list[dict]:
     """supervisor -> inventory (get_stock: 4) -> pricer (get_price: 14.20) -> shipping (11.00) -> writer, the run's
-    last output the graph's state (``state``) or the writer's answer. The figures the models say are given."""
+    last output the graph's state (``state``, with ``fields`` beside its texts) or the writer's answer. The figures
+    the models say are given."""
     answer = f"{stock} widgets in stock: your 3 ship today, {subtotal} USD plus 11.00 USD shipping, {total} USD in total."
     steps = [
         ("chain", None, "graph", '{"request": "3 widgets, shipped"}', None),
@@ -43,7 +45,7 @@ def _desk_run(run_id: str, stock: int, unit: str, subtotal: str, total: str, sta
     ]
     state_out = json.dumps({"request": "3 widgets, shipped", "stock": f"{stock} widgets are in stock.",
                             "pricing": f"3 widgets at {unit} USD each: {subtotal} USD.",
-                            "shipping": "Shipping: 11.00 USD.", "answer": answer, "next": "writer"})
+                            "shipping": "Shipping: 11.00 USD.", "answer": answer, "next": "writer", **(fields or {})})
     return run_records({"run_id": run_id, "system": "order desk", "outcome": "success"}, steps,
                        {0: state_out} if state else None)
 
@@ -54,7 +56,8 @@ def desk() -> wb.Workspace:
     ws.ingest(_desk_run("clean", 4, "14.20", "42.60", "53.60")
               + _desk_run("clean_answer", 4, "14.20", "42.60", "53.60", state=False)
               + _desk_run("stock_made_up", 40, "14.20", "42.60", "53.60")
-              + _desk_run("unit_made_up", 4, "15.20", "45.60", "56.60"), progress=False)
+              + _desk_run("unit_made_up", 4, "15.20", "45.60", "56.60")
+              + _desk_run("price_field", 4, "14.20", "42.60", "53.60", fields={"price": 41.2}), progress=False)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         wb.detect(ws, progress=False)
@@ -80,3 +83,9 @@ def test_a_total_worked_out_from_a_made_up_step_is_still_unsupported(desk: wb.Wo
     """45.60 = 3 × 15.20, and 15.20 is no backend's: the step between is itself unsupported, so 56.60 is too."""
     ((agent, step, detail),) = _silent(desk, "unit_made_up")
     assert "56.60 (unsupported)" in detail and (agent, step) == ("pricer", "s04")
+
+
+def test_a_number_field_of_the_state_is_said_with_its_answer(desk: wb.Workspace) -> None:
+    """A state's own top-level number is a figure the user got too: 41.2 beside a clean answer is unsupported."""
+    ((agent, step, detail),) = _silent(desk, "price_field")
+    assert "41.2 (unsupported)" in detail

@@ -81,10 +81,20 @@ stated AS (
       AND regexp_matches(lower(e.key), 'answer|report|result|response|output|summary|reply|draft|final')
       AND regexp_matches(trim(e.value ->> '$'), '\s') AND NOT contains(e.value ->> '$', 'Message(')
     GROUP BY r.run_id, r.step_id
+),
+-- ... but such a record's own top-level numbers are said with its answer ({"price": 41.2, "summary": "Quote
+-- sent."}: the price is a figure the user got, not a node's prose).
+figures AS (
+    SELECT r.run_id, r.step_id, string_agg(e.value ->> '$', chr(10) ORDER BY e.id) AS txt
+    FROM (SELECT * FROM recs SEMI JOIN stated USING (run_id, step_id)
+          WHERE NOT (contains(output, '"role"') OR contains(output, 'Message('))) r, json_each(r.output) e
+    WHERE e.type IN ('UBIGINT', 'BIGINT', 'DOUBLE', 'HUGEINT')
+    GROUP BY r.run_id, r.step_id
 )
 SELECT run_id, step_id, CASE WHEN st.txt IS NULL THEN s.txt WHEN s.txt IS NULL THEN st.txt
-                             ELSE s.txt || chr(10) || st.txt END AS txt
+                             ELSE s.txt || chr(10) || st.txt END || coalesce(chr(10) || f.txt, '') AS txt
 FROM said s FULL JOIN stated st USING (run_id, step_id)
+LEFT JOIN figures f USING (run_id, step_id)
 WHERE coalesce(s.txt, st.txt) IS NOT NULL;
 
 -- Tool results a log holds only inside a message list (Haystack's OpenInference spans are the
