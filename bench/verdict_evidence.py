@@ -36,7 +36,7 @@ if not SAMPLES.exists():
 def _score(name: str, ws: wb.Workspace, truth: dict[str, set[str]], runs: list[str], model: BlameModel) -> list:
     runs = [r for r in runs if r in truth]
     if not runs:
-        return [name, 0] + ["-"] * 8
+        return [name, 0] + ["-"] * 9
     _, steps, agents = model._predict(ws, runs)
     verdicts = model.predict(ws, runs)
     ev = run_evidence(ws, runs)
@@ -44,7 +44,7 @@ def _score(name: str, ws: wb.Workspace, truth: dict[str, set[str]], runs: list[s
     right_m = sum(a in truth[r] for r, a in zip(both.run_id, both.model_agent, strict=True))
     right_c = sum(a in truth[r] for r, a in zip(both.run_id, both.agent, strict=True))
     per = {}
-    for kind in ("error", "silent_failure", "gave_up"):
+    for kind in ("error", "silent_failure", "gave_up", "ping_pong"):
         k = ev[ev.evidence == kind]
         per[kind] = f"{sum(a in truth[r] for r, a in zip(k.run_id, k.agent, strict=True))}/{len(k)}"
     gained = sum((a in truth[r]) and (m not in truth[r]) for r, a, m in zip(both.run_id, both.agent, both.model_agent, strict=True))
@@ -52,7 +52,7 @@ def _score(name: str, ws: wb.Workspace, truth: dict[str, set[str]], runs: list[s
     conf_m = both.model_confidence.mean()
     conf_c = both.agent_confidence.mean()
     return [name, len(runs), f"{right_m} ({right_m / len(runs):.1%})", f"{right_c} ({right_c / len(runs):.1%})",
-            per["error"], per["silent_failure"], per["gave_up"], f"+{gained} / -{lost}", f"{conf_m:.2f}", f"{conf_c:.2f}"]
+            per["error"], per["silent_failure"], per["gave_up"], per["ping_pong"], f"+{gained} / -{lost}", f"{conf_m:.2f}", f"{conf_c:.2f}"]
 
 
 def _detected(ws: wb.Workspace) -> wb.Workspace:
@@ -114,7 +114,7 @@ def main() -> None:
             if row[1]:
                 real_unknown.append(row)
     head = ["set", "runs", "model right", "with evidence right", "error ev. right/n", "silent ev. right/n", "gave_up ev. right/n",
-            "changed +/-", "mean conf. model", "mean conf. verdict"]
+            "ping_pong ev. right/n", "changed +/-", "mean conf. model", "mean conf. verdict"]
     print("| " + " | ".join(head) + " |")
     print("|" + "---|" * len(head))
     for r in rows + real_failed + real_unknown:

@@ -14,6 +14,9 @@ own, in OpenTelemetry / OpenInference terms:
   shared among them (:func:`combine`).
 - ``gave_up``: the detector of that name saw a tool call fail, not made again with success, and the answer
   give up; the agent that made the call is named.
+- ``ping_pong``: the run ended bouncing the work between two agents (the detector of that name, and no other
+  agent acted after the bounce began): the agent of the first turn from the bounce's start that brought no new
+  tool result is named (the one that sent the work back, not the one that had done it).
 
 Each names one agent. :func:`combine` adds the evidence's log-odds to the model's calibrated
 confidence in that agent; the verdict names whichever agent is then more likely, and the confidence
@@ -38,14 +41,16 @@ from ._heuristics import step_shares
 # silent_failure (78 simulator runs, 9 real traces) and 1 of 1 for an error that ended the run, too few
 # systems to trust a rate near 1; at 0.8 a model sure of another agent (above 0.8 against a prior near
 # 0.5 for the evidence's) still keeps its pick, and says the two part.
-# gave_up: the same rate, chosen as well (3 of 3 real traces with a tool failure and a give-up, detect40).
+# gave_up: the same rate, chosen as well (3 of 3 real traces with a tool failure and a give-up, detect40);
+# ping_pong too (1 of 1 real trace that ended in a bounce, real41).
 EVIDENCE_LOGIT = {"error": math.log(0.8 / 0.2), "silent_failure": math.log(0.8 / 0.2),
-                  "gave_up": math.log(0.8 / 0.2)}
+                  "gave_up": math.log(0.8 / 0.2), "ping_pong": math.log(0.8 / 0.2)}
 
 # The queries live in sql/ beside this module; the runs in scope are in the temp table _ev_scope
 # (store/_run_scope.py), the detector is a parameter: no value is formatted into the SQL.
 _ERROR_SQL = sql_text("evidence_error", __package__)
 _FINDING_SQL = sql_text("evidence_silent", __package__)
+_PINGPONG_SQL = sql_text("evidence_pingpong", __package__)
 # The detectors whose findings name a run's culprit, in the order they are believed: a wrong answer's value
 # before a give-up after a tool failed (a run with both gave a wrong value first; its tool failure came later).
 _FINDING_EVIDENCE = ("silent_failure", "gave_up")
@@ -71,6 +76,8 @@ def run_evidence(ws: Any, run_ids: list[str]) -> pd.DataFrame:
         has_findings = con.execute("SELECT count(*) FROM findings SEMI JOIN _ev_scope USING (run_id)").fetchall()[0][0]
         found = {d: con.execute(_FINDING_SQL, {"detector": d}).fetchall() if has_findings else []
                  for d in _FINDING_EVIDENCE}
+        # (last: a run that ended in a bounce and gave a wrong answer or gave up is read by that finding)
+        found["ping_pong"] = con.execute(_PINGPONG_SQL).fetchall() if has_findings else []
     rows: dict[str, tuple] = {}
     for run, agent, step, seq, what, kind, error in errors:
         # every log value cut: a name may be megabytes (the field limit), and the sentence is printed whole
@@ -79,7 +86,7 @@ def run_evidence(ws: Any, run_ids: list[str]) -> pd.DataFrame:
         raised = f" raised \"{_short(error)}\"" if error else " failed"
         rows[run] = (run, "error", agent, step, seq,
                      f"{thing}{raised} at step {_short(step, 80)}; the error reached the run's root and ended the run", [])
-    for detector in _FINDING_EVIDENCE:
+    for detector in (*_FINDING_EVIDENCE, "ping_pong"):
         for run, agent, step, seq, detail, quiet in found[detector]:
             if run not in rows:
                 rows[run] = (run, detector, agent, step, seq, f"{detector}: {_short(detail, 200)}", list(quiet))

@@ -55,8 +55,7 @@ CREATE OR REPLACE TEMP TABLE det_record_answer AS
 WITH recs AS (
     SELECT s.run_id, s.step_id, s.output FROM steps s
     JOIN det_answer a ON a.run_id = s.run_id AND a.step_id = s.step_id
-    WHERE s.rowid BETWEEN $row_lo AND $row_hi AND left(ltrim(s.output), 1) = '{'
-      AND (contains(s.output, '"role"') OR contains(s.output, 'Message(')) AND json_valid(s.output)
+    WHERE s.rowid BETWEEN $row_lo AND $row_hi AND left(ltrim(s.output), 1) = '{' AND json_valid(s.output)
 ),
 said AS (
     SELECT run_id, step_id, coalesce(
@@ -66,11 +65,15 @@ said AS (
             THEN det_message_text(m) END), lambda x: x IS NOT NULL AND trim(x) <> '')),
         list_last(list_filter(det_repr_said(det_unescaped(output)), lambda x: trim(x) <> ''))) AS txt
     FROM recs
+    WHERE contains(output, '"role"') OR contains(output, 'Message(')
 ),
 -- An answer the record keeps under a key of its own beside the messages (a LangGraph state's `report`
 -- written by the last node without a message, a `final_answer`): said too, after the last message. Only
 -- top-level text keys named as an answer, holding prose (a space: no model name, id or status word); a
--- run's stop reason ("Maximum number of messages 10 reached") is no answer.
+-- run's stop reason ("Maximum number of messages 10 reached") is no answer. A record with no messages
+-- but such a key is a graph's state as well, its other keys what the nodes handed each other (a
+-- supervisor's workers each writing their part: "stock": "4 widgets are in stock.", "answer": "…"): the
+-- user was given the answer, not the state, and the state's numbers in prose read as the record's own.
 stated AS (
     SELECT r.run_id, r.step_id, string_agg(e.value ->> '$', chr(10) ORDER BY e.id) AS txt
     FROM recs r, json_each(r.output) e
@@ -78,10 +81,20 @@ stated AS (
       AND regexp_matches(lower(e.key), 'answer|report|result|response|output|summary|reply|draft|final')
       AND regexp_matches(trim(e.value ->> '$'), '\s') AND NOT contains(e.value ->> '$', 'Message(')
     GROUP BY r.run_id, r.step_id
+),
+-- ... but such a record's own top-level numbers are said with its answer ({"price": 41.2, "summary": "Quote
+-- sent."}: the price is a figure the user got, not a node's prose).
+figures AS (
+    SELECT r.run_id, r.step_id, string_agg(e.value ->> '$', chr(10) ORDER BY e.id) AS txt
+    FROM (SELECT * FROM recs SEMI JOIN stated USING (run_id, step_id)
+          WHERE NOT (contains(output, '"role"') OR contains(output, 'Message('))) r, json_each(r.output) e
+    WHERE e.type IN ('UBIGINT', 'BIGINT', 'DOUBLE', 'HUGEINT')
+    GROUP BY r.run_id, r.step_id
 )
 SELECT run_id, step_id, CASE WHEN st.txt IS NULL THEN s.txt WHEN s.txt IS NULL THEN st.txt
-                             ELSE s.txt || chr(10) || st.txt END AS txt
+                             ELSE s.txt || chr(10) || st.txt END || coalesce(chr(10) || f.txt, '') AS txt
 FROM said s FULL JOIN stated st USING (run_id, step_id)
+LEFT JOIN figures f USING (run_id, step_id)
 WHERE coalesce(s.txt, st.txt) IS NOT NULL;
 
 -- Tool results a log holds only inside a message list (Haystack's OpenInference spans are the
@@ -376,12 +389,48 @@ WITH ground AS (
     WHERE t.num IS NOT NULL
 )
 -- (a number with a scale word was weighed against the backend's numbers above, within its rounding)
-SELECT u.* FROM det_unsupported_direct u
-WHERE u.ident IS NOT NULL OR u.scaled OR NOT EXISTS (
-    SELECT 1 FROM ground a JOIN ground b ON a.run_id = b.run_id
-    WHERE a.run_id = u.run_id
-      AND (abs(a.num * b.num - u.num) <= greatest(0.005, 1e-4 * abs(u.num))
-           OR abs(a.num + b.num - u.num) <= greatest(0.005, 1e-4 * abs(u.num))));
+, paired AS (
+    SELECT u.* FROM det_unsupported_direct u
+    WHERE u.ident IS NOT NULL OR u.scaled OR NOT EXISTS (
+        SELECT 1 FROM ground a JOIN ground b ON a.run_id = b.run_id
+        WHERE a.run_id = u.run_id
+          AND (abs(a.num * b.num - u.num) <= greatest(0.005, 1e-4 * abs(u.num))
+               OR abs(a.num + b.num - u.num) <= greatest(0.005, 1e-4 * abs(u.num))))
+),
+-- A figure worked out in two steps, each said in the log, is supported too: a total of a subtotal that an
+-- agent stated (quantity × unit price, handed on to the next agent) and a backend's shipping cost. The step
+-- between is a number some non-tool output of the run states, and is itself a product or sum of two of the
+-- ground's numbers; the answer's figure that number and one of the ground's. (Only for the answer's figures
+-- left unsupported, and through the numbers those leave when one of the ground's is taken out: no pair of
+-- stated numbers is tried.)
+open AS (SELECT DISTINCT run_id, num FROM paired WHERE ident IS NULL AND NOT scaled),
+parts AS (
+    SELECT run_id, num, part FROM (
+        SELECT o.run_id, o.num, unnest([o.num - g.num, CASE WHEN g.num <> 0 THEN o.num / g.num END]) AS part
+        FROM open o JOIN ground g ON g.run_id = o.run_id)
+    WHERE part IS NOT NULL
+),
+stated AS (
+    SELECT DISTINCT run_id, det_value_num(token) AS num FROM (
+        SELECT s.run_id, unnest(det_value_tokens(s.output)) AS token FROM steps s
+        SEMI JOIN (SELECT DISTINCT run_id FROM open) r USING (run_id)
+        WHERE s.rowid BETWEEN $row_lo AND $row_hi AND s.kind <> 'tool' AND s.output IS NOT NULL)
+    WHERE ascii(token) < 65
+),
+steps_between AS (
+    SELECT DISTINCT x.run_id, x.num FROM stated x
+    SEMI JOIN parts p ON p.run_id = x.run_id AND abs(x.num - p.part) <= greatest(0.005, 1e-4 * abs(x.num))
+    WHERE EXISTS (SELECT 1 FROM ground a JOIN ground b ON a.run_id = b.run_id
+                  WHERE a.run_id = x.run_id
+                    AND (abs(a.num * b.num - x.num) <= greatest(0.005, 1e-4 * abs(x.num))
+                         OR abs(a.num + b.num - x.num) <= greatest(0.005, 1e-4 * abs(x.num))))
+),
+worked_out AS (
+    SELECT DISTINCT p.run_id, p.num FROM parts p
+    SEMI JOIN steps_between x ON x.run_id = p.run_id AND abs(x.num - p.part) <= greatest(0.005, 1e-4 * abs(x.num))
+)
+SELECT u.* FROM paired u
+ANTI JOIN worked_out w ON w.run_id = u.run_id AND w.num = u.num AND u.ident IS NULL AND NOT u.scaled;
 
 -- key: "value" pairs (categorical facts such as a status). A final answer contradicts the backend
 -- when a tool output of the run gives the same key (or one that ends the other: order_status ~
