@@ -124,6 +124,7 @@ def test_an_otlp_only_call_merges_within_its_staging_budget(tmp_path: Path, monk
         return real(con, *args)
 
     monkeypatch.setattr(_driver, "_merge", spy)
+    monkeypatch.setattr(_driver, "OTLP_SMALL_MERGE_BYTES", 0)  # (as a big file: small ones, test_otlp41_small_merge)
     path = tmp_path / "traces.jsonl"
     n = _write_traces(path, 200)
     with wb.open(tmp_path / "store.duckdb") as ws:
