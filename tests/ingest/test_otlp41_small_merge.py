@@ -13,11 +13,10 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from test_otlp24_memory import _limit_of, _write_traces
 
 import workbench as wb
 from workbench.ingest import _driver
-
-from test_otlp24_memory import _limit_of, _write_traces
 
 _TABLES = ("steps", "edges", "runs", "quarantine")
 
