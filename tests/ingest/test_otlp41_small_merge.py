@@ -5,6 +5,7 @@ commit); the smaller limit writes them out sooner (figures in _driver). What a c
 the limit: the same file gives the same rows either way, and a merge that runs out of the small limit runs again
 within MERGE_RETRY_MEMORY, losing nothing.
 """
+# ruff: noqa: F811  (merge_limits: the fixture imported from test_otlp24_memory, taken as the tests' argument)
 
 from __future__ import annotations
 
@@ -13,26 +14,12 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from test_otlp24_memory import _limit_of, _write_traces
+from test_otlp24_memory import _limit_of, _write_traces, merge_limits  # noqa: F401 (the fixture, shared)
 
 import workbench as wb
 from workbench.ingest import _driver
 
 _TABLES = ("steps", "edges", "runs", "quarantine")
-
-
-@pytest.fixture
-def merge_limits(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """DuckDB's memory limit each time a call's merge starts."""
-    seen: list[str] = []
-    real = _driver._merge
-
-    def spy(con, *args):  # noqa: ANN001, ANN202
-        seen.append(con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0])
-        return real(con, *args)
-
-    monkeypatch.setattr(_driver, "_merge", spy)
-    return seen
 
 
 def _rows(db: Path) -> dict[str, list[tuple]]:
