@@ -113,9 +113,9 @@ def test_an_otlp_only_call_stages_within_the_otlp_budget(tmp_path: Path, limits_
     assert after != _limit_of(_driver.OTLP_STAGE_MEMORY)  # (reset after the call)
 
 
-def test_an_otlp_only_call_merges_within_its_staging_budget(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    # At 1M SDK-written spans the merge at 256MB set the call's peak RSS (396-402 MB, above the bare DuckDB
-    # read's 376-388); within staging's budget it stays under staging's peak (see _driver).
+@pytest.fixture
+def merge_limits(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """DuckDB's memory limit each time a call's merge starts."""
     seen: list[str] = []
     real = _driver._merge
 
@@ -124,13 +124,21 @@ def test_an_otlp_only_call_merges_within_its_staging_budget(tmp_path: Path, monk
         return real(con, *args)
 
     monkeypatch.setattr(_driver, "_merge", spy)
+    return seen
+
+
+def test_an_otlp_only_call_merges_within_its_staging_budget(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                            merge_limits: list[str]) -> None:
+    # At 1M SDK-written spans the merge at 256MB set the call's peak RSS (396-402 MB, above the bare DuckDB
+    # read's 376-388); within staging's budget it stays under staging's peak (see _driver).
+    monkeypatch.setattr(_driver, "OTLP_SMALL_MERGE_BYTES", 0)  # (as a big file: small ones, test_otlp41_small_merge)
     path = tmp_path / "traces.jsonl"
     n = _write_traces(path, 200)
     with wb.open(tmp_path / "store.duckdb") as ws:
         report = ws.ingest(path, format="otlp", progress=False)
         stored = ws.sql("SELECT count(*) FROM steps").fetchall()[0][0]
     assert (report.stored, report.quarantined, stored) == (n, 0, n)
-    assert seen == [_limit_of(_driver.OTLP_STAGE_MEMORY)]  # (once: no retry within MERGE_RETRY_MEMORY)
+    assert merge_limits == [_limit_of(_driver.OTLP_STAGE_MEMORY)]  # (once: no retry within MERGE_RETRY_MEMORY)
 
 
 def test_the_any_duplicate_test_finds_a_repeated_step_and_only_then() -> None:

@@ -80,6 +80,19 @@ MERGE_MEMORY = "400MB"
 #: that test is now a distinct count (_ANY_DUPLICATE), which fits.
 OTLP_STAGE_MEMORY = "192MB"
 OTLP_MERGE_MEMORY = "192MB"
+#: The merge's limit for an OTLP-only call of fewer bytes than OTLP_SMALL_MERGE_BYTES in all (a gzip file counted
+#: as ``_GZIP_RATIO`` times its size). Such a call's peak RSS was its merge's (the rows appended to the store,
+#: held in memory up to the limit until the commit), above its staging's; at 128MB the merge writes them out
+#: sooner. One process each, alternated pairs, load 7-15, peak RSS / CPU s, merge at 192MB against 128MB:
+#: 100k SDK-written spans (63 MB) 300 / 304 against 277 / 268 MB, 3.55 / 3.62 against 3.61 / 3.76;
+#: 100k generated (44 MB) 276 / 286 against 259 / 260, 2.91 / 3.03 against 2.82 / 3.07; 200k generated (88 MB)
+#: 318 / 318 against 263 / 274, 4.91 / 5.65 against 5.36 / 5.59; 150k SDK-written (94 MB) 313 / 316 against
+#: 294 / 272, 4.90 / 5.15 against 5.18 / 5.46; 290k generated (127 MB) 324-328 MB either way, +0.03-0.12 CPU s.
+#: Bigger calls' peak is their staging's (32 MB blocks), and their merge's chunks would spill at 128MB. What it
+#: costs: bench/ingest.py at 100k, four runs each (load 12-17), 3.35 against 3.23 CPU s generated, 3.95 against
+#: 3.80 SDK-written (~4 %), for 257-259 against 281-289 MB and 264-282 against 299-307 MB.
+OTLP_SMALL_MERGE_MEMORY = "128MB"
+OTLP_SMALL_MERGE_BYTES = 128 << 20
 #: The merge's limit should it run out of MERGE_MEMORY (5M generated OTLP spans did before the walks joined
 #: on integers: the text-keyed walk down held every step's ids in memory).
 MERGE_RETRY_MEMORY = "1GB"
@@ -433,7 +446,8 @@ def _run_ingest(con: duckdb.DuckDBPyConnection, source: Any, fmt: str | None, pr
     total_bytes = sum(p.stat().st_size for p, _ in jobs if p is not None)
     merge_memory = MERGE_MEMORY
     if retry_memory is not None and jobs and all(p is not None and a.name == "otlp" for p, a in jobs):
-        merge_memory = OTLP_MERGE_MEMORY  # (a call within the ingest budget)
+        # (a call within the ingest budget)
+        merge_memory = OTLP_SMALL_MERGE_MEMORY if _input_bytes(jobs) < OTLP_SMALL_MERGE_BYTES else OTLP_MERGE_MEMORY
         con.execute("SET memory_limit = ?", [OTLP_STAGE_MEMORY])
     show = progress if progress is not None else total_bytes > _PROGRESS_BYTES
     bar = tqdm(total=total_bytes or None, unit="B", unit_scale=True, desc="ingest", disable=not show)
