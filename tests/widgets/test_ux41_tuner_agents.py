@@ -108,3 +108,59 @@ def test_tuner_keeps_the_shared_threshold_when_asked() -> None:
     assert sorted(r.agent for r in policy.hitl) == ["researcher", "triage", "writer"]
     tu.keep_shared.value = False
     assert tu.current_threshold()["researcher"] is None
+
+
+def test_one_threshold_to_weigh_draws_no_curves_and_says_why() -> None:
+    ws = wb.open()
+    ws.ingest(str(FIXTURES / "openinference_tool_crash.otlp.jsonl"), progress=False)
+    tu = ThresholdTuner(ws, signal="latency_ms")
+    kids = tu.charts.children
+    assert tu.sweep_chart not in kids and tu.load_chart not in kids and tu.hist_chart in kids
+    thin = _text(next(k.value for k in kids if "wb-tuner-thin" in k._dom_classes))
+    assert "No curves to draw: the 1 run of known outcome here gives one threshold on latency_ms to weigh" in thin, thin
+    # two runs of different values: the curves again
+    tu = ThresholdTuner(_desk(), signal="latency_ms")
+    assert tu.sweep_chart in tu.charts.children and tu.cost_chart in tu.charts.children
+
+
+def test_langchain_batched_messages_read_as_messages() -> None:
+    # OpenInference's LangGraph spans log a chat model's input as LangChain's batch of one message list, serialised
+    # ({"lc": 1, "type": "constructor", ...}): it was shown as that JSON
+    from workbench.widgets._messages import readable
+
+    ws = wb.open()
+    ws.ingest(str(FIXTURES.parent / "langgraph" / "openinference_two_agents.otlp.jsonl"), progress=False)
+    raw = ws.sql("SELECT input FROM steps WHERE input LIKE '{\"messages\": [[{\"lc\"%' ORDER BY seq LIMIT 1"
+                 ).fetchall()[0][0]
+    text = readable(raw)
+    assert "You are the researcher. Look up the price." in text and '"lc"' not in text, text[:400]
+    assert "Quote me a widget." in text
+
+
+def test_many_findings_alike_are_one_row() -> None:
+    # a real LangGraph run: 21 cascade infos "built on <step> (researcher)", one row each (~1,500 px), now one row
+    from workbench.widgets import IncidentExplorer
+
+    ws = wb.open()
+    ws.ingest(str(FIXTURES.parent / "langgraph" / "openinference_two_agents.otlp.jsonl"), progress=False)
+    wb.detect(ws)
+    infos = ws.sql("SELECT count(*) FROM findings WHERE detector = 'cascade' AND severity = 'info'").fetchall()[0][0]
+    assert infos >= 3
+    html = IncidentExplorer(ws).findings.value
+    assert html.count("<tr class='wb-finding'>") == 3, html      # silent_failure, the cascade's root, its infos
+    assert f"<td class='wb-word'>{infos} steps</td>" in html and f"the {infos} steps" in html
+    # worst first still: the silent failure's row, then the cascade's critical root, then the infos
+    assert html.index("silent_failure") < html.index("critical</td></tr><tr class='wb-finding-detail'><td colspan='4'>"
+                                                     "researcher at") < html.index(f"{infos} steps")
+
+
+def test_no_outcome_one_run_draws_no_load_curve_and_says_why() -> None:
+    # a real pydantic-ai delegation: no outcome in the trace, one run: the review load "curve" was one dot
+    ws = wb.open()
+    ws.ingest(str(FIXTURES.parent / "pydantic-ai" / "delegation_fault.otlp.jsonl"), progress=False)
+    tu = ThresholdTuner(ws)
+    assert "no known outcome" in _text(tu.missing.value)
+    kids = tu.review.charts.children
+    assert tu.review.load_chart not in kids and tu.review.hist_chart in kids
+    thin = _text(next(k.value for k in kids if "wb-tuner-thin" in k._dom_classes))
+    assert "No curves to draw: the 1 run here gives one threshold on latency_ms to weigh" in thin, thin

@@ -19,7 +19,7 @@ from ..store._own_connection import fetch
 from ._escalated import EscalatedRuns
 from ._html import STYLE, esc, label, pre
 from ._layout import chart_row, control_row
-from ._review_load import ReviewLoadView, empty_store_html, missing_outcomes_html
+from ._review_load import ReviewLoadView, empty_store_html, missing_outcomes_html, one_threshold_note
 from ._systems import system_picker
 
 if TYPE_CHECKING:
@@ -291,8 +291,16 @@ class ThresholdTuner(w.VBox):
             self.hist_chart = _drawn(self.hist_chart, plots.histogram(
                 plots.histogram_data(self.ws, sw.signal, silent=sw.silent, system=self.system.value), sw.signal,
                 rule, live=True))
-        chart_row(self.charts, [c for c in (self.sweep_chart, self.cost_chart if priced else self.load_chart,
-                                            self.hist_chart if hist else None) if c is not None])
+        curves: list[Any] = [self.sweep_chart, self.cost_chart if priced else self.load_chart]
+        if len(curve) < 2:
+            # one threshold to weigh (one run, or every run's extreme the same value): the trade-off charts held a
+            # lone dot or nothing (a real LangGraph system of one failed run), read as charts that failed to draw
+            thin = one_threshold_note(f"the {counted(sw.n_runs, 'run')} of known outcome here "
+                                      f"{'gives' if sw.n_runs == 1 else 'give'}", sw.signal,
+                                      format(float(values[0]), fmt) if len(values) else None,
+                                      "runs sent and failures caught")
+            curves = [thin]
+        chart_row(self.charts, [c for c in (*curves, self.hist_chart if hist else None) if c is not None])
         self.latency_ms["sweep"] = (time.perf_counter() - t0) * 1000
         # where the tuner opened: the threshold it recommends, or (no rule pays) the no-review point
         self.recommended, self.no_rule = (start if best is not None or no_rule else None), no_rule
@@ -318,8 +326,11 @@ class ThresholdTuner(w.VBox):
                 at = on_grid(float(t), step, lo, "up" if sw.direction == "below" else "down")
             else:
                 at = off if off is not None else (lo if sw.direction == "below" else hi)
+            # as wide as the one slider: at the default width its track was 85 px beside a 120 px name (real
+            # LangGraph trace, 1000 px window), a handle hard to place and read against the one above
             s = w.FloatSlider(description=label(agent), min=lo, max=hi, step=step,
-                              readout_format=self.threshold.readout_format, value=at)
+                              readout_format=self.threshold.readout_format, value=at,
+                              layout=w.Layout(width="560px", max_width="calc(100% - 4px)"))
             s.style.description_width = "120px"
             s.observe(lambda _: self.move(None), names="value")
             sliders.append(s)
