@@ -4,9 +4,9 @@ Usage::
 
     python bench/summary.py --sizes 100000 --baseline-python /work/wt/base33/.venv/bin/python
 
-The store is filled inside DuckDB (ingest has its own benchmark): runs over a year, a seventh of them failed,
-two systems, 20 steps a run over five agents, three findings a run, a critical ``silent_failure`` on every
-21st run that reported success (what ``workbench investigate`` takes as failed). Then, in a fresh process per
+The store is filled inside DuckDB (ingest has its own benchmark): ``bench/explorer.py``'s runs over a year (a
+seventh failed, two systems), 20 steps a run over five agents, three findings a run, a critical ``silent_failure``
+on every 21st run (what ``workbench investigate`` takes as failed where the run reported success). Then, in a fresh process per
 release (this one's and ``--baseline-python``'s, on the same file, in this invocation): the summary shown
 once, shown again (a notebook re-displays ``ws`` at every cell that ends with it), and shown after a label is
 added (the store changed). Prints a markdown table: wall ms (median of ``--repeat``), CPU ms, peak RSS, and
@@ -23,17 +23,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-_FILL = """
-INSERT INTO runs BY NAME
-SELECT 'r' || lpad(r::VARCHAR, 8, '0') AS run_id, 'bench' AS source,
-       CASE WHEN r % 3 = 0 THEN 'billing' ELSE 'procurement' END AS system,
-       TIMESTAMP '2026-01-01' + to_seconds(r * (31536000 // $n)) AS started_at,
-       TIMESTAMP '2026-01-01' + to_seconds(r * (31536000 // $n) + 40) AS ended_at,
-       CASE WHEN r % 7 = 0 THEN 'failure' ELSE 'success' END AS outcome, 'root_status' AS outcome_source,
-       CASE WHEN r % 7 = 0 THEN 'failure' ELSE 'success' END AS reported_outcome,
-       'buy ' || (r % 500) || ' units' AS task, 20 AS n_steps
-FROM range($n) t(r);
-
+# bench/explorer.py's runs (a year, a seventh failed, two systems), then 20 steps a run over five agents and three
+# findings a run: a critical silent_failure on every 21st run (investigate takes those that reported success as failed)
+_STEPS = """
 INSERT INTO steps BY NAME
 SELECT 'r' || lpad(r::VARCHAR, 8, '0') AS run_id, 's' || lpad(k::VARCHAR, 4, '0') AS step_id, k AS seq,
        ['planner', 'retriever', 'pricer', 'executor', 'verifier'][1 + k % 5] AS agent,
@@ -48,7 +40,7 @@ SELECT 'r' || lpad(r::VARCHAR, 8, '0') AS run_id, 's' || lpad((k * 3)::VARCHAR, 
             ELSE ['retry', 'loop', 'cascade', 'latency_breach'][1 + (r // 7 + k) % 4] END AS detector,
        CASE WHEN k = 0 THEN 'critical' WHEN k = 1 THEN 'warning' ELSE 'info' END AS severity,
        'bench finding' AS detail
-FROM range($n) t(r), range(3) u(k);
+FROM range($n) t(r), range(3) u(k)
 """
 
 # Run in each release's own interpreter: the store opened read-write (as a notebook has it), the summary shown
@@ -78,11 +70,13 @@ print(json.dumps({"first": [first[0], first[1]], "again": [med(again, 0), med(ag
 
 
 def build(n: int, where: Path) -> Path:
+    from explorer import _FILL  # (bench/ is this script's folder: first on sys.path)
+
     import workbench as wb
 
     path = where / f"summary-{n}.duckdb"
     ws = wb.open(str(path))
-    for stmt in [s for s in _FILL.split(";") if s.strip()]:
+    for stmt in [_FILL.split(";")[0], *_STEPS.split(";")]:     # (the explorer's first statement: its runs)
         ws.con.execute(stmt, {"n": n})
     ws.close()
     return path

@@ -4,27 +4,15 @@ sweep, the tuner, the policy and the backtest; the default (no rule for them) st
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
+from _real_desk import FIXTURES
+from _real_desk import desk as _desk
+from _real_desk import text as _text
 
 import workbench as wb
 from workbench.widgets import ThresholdTuner
-
-FIXTURES = Path(__file__).resolve().parents[1] / "ingest" / "fixtures" / "openai-agents"
-
-
-def _desk() -> wb.Workspace:
-    # OpenAI Agents through OpenInference: one run that crashed in a tool, one that handed off and succeeded
-    ws = wb.open()
-    for name in ("openinference_handoffs.otlp.jsonl", "openinference_tool_crash.otlp.jsonl"):
-        ws.ingest(str(FIXTURES / name), progress=False)
-    return ws
-
-
-def _text(html: str) -> str:
-    return re.sub(r"\s+", " ", re.sub("<[^>]+>", "", html))
 
 
 def test_every_run_failed_the_per_agent_note_says_why() -> None:
