@@ -51,7 +51,7 @@ def test_a_new_incident_from_real_traces_in_lab(lab, browser) -> None:  # noqa: 
         page = s.page
         cells = page.locator(f"{PANEL} .jp-CodeCell")
         for width in (1400, 1000):
-            drawn_at(s, width, 7)     # the three explorers' timelines, two bare ones, drift, the tuner's histogram
+            drawn_at(s, width, 8)     # the three explorers' timelines, two bare ones, drift, the tuner's two
             assert not wide_outputs(s), (width, wide_outputs(s))
             assert not unfilled(s, BARE), (width, unfilled(s, BARE))
             # to be looked at: each view whole (a window as tall as the longest, the explorer ~3,800 px: an element
@@ -77,8 +77,8 @@ def test_a_new_incident_from_real_traces_in_lab(lab, browser) -> None:  # noqa: 
         tuner = cells.nth(9).locator(".wb-threshold-tuner")
         note = tuner.locator(".wb-tuner-agent-note").inner_text()
         assert "Every run here failed" in note and "so no agent has a rule" in note, note
-        assert "No curves to draw" in tuner.locator(".wb-tuner-thin").inner_text()
-        assert tuner.locator(".vega-embed").count() == 1       # the histogram of its steps, drawn
+        assert "No trade-off curve to draw" in tuner.locator(".wb-tuner-thin").inner_text()
+        assert tuner.locator(".vega-embed").count() == 2       # review load and the histogram of its steps, drawn
         assert "schema: workbench.policy/v4" in cells.nth(10).inner_text()
         # a label's reason with a payload, shown as text where the explorer names the labelled culprit
         assert "<img src=x onerror=alert(1)> priced from memory" in cells.nth(13).inner_text()

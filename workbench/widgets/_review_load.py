@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets as w
 
 from .. import plots
-from .._plain import counted
 from ._html import esc, pre
 from ._layout import chart_row, control_row
 
@@ -139,11 +138,7 @@ class ReviewLoadView(w.VBox):
                 self.hist_chart = plots.widget(charts[1])
             else:
                 self.hist_chart.chart = charts[1]
-        # (one threshold to weigh, one run's: the load curve is a lone dot)
-        first = self.load_chart if len(curve) > 1 else one_threshold_note(
-            f"the {counted(load.n_runs, 'run')} here {'gives' if load.n_runs == 1 else 'give'}", load.signal,
-            format(float(curve["threshold"].iat[0]), fmt) if len(curve) else None, "runs and steps sent")
-        chart_row(self.charts, [first, *([self.hist_chart] if len(charts) > 1 else [])])
+        chart_row(self.charts, [self.load_chart, *([self.hist_chart] if len(charts) > 1 else [])])
         self.latency_ms["recompute"] = (time.perf_counter() - t0) * 1000
         self.move(self.threshold.value)
 
@@ -195,17 +190,3 @@ class ReviewLoadView(w.VBox):
         text = policy.to_yaml(target)
         self.policy_view.value = f"<b>Wrote {esc(target)}</b>" + pre(text)
         return policy
-
-
-def one_threshold_note(runs_give: str, signal: str, value: str | None, traded: str) -> w.HTML:
-    """What stands in for a curve over one threshold (``runs_give``, e.g. "the 1 run here gives", only ``value``
-    on ``signal``; None: no value): a lone dot, or nothing, read as a chart that failed to draw (a real LangGraph
-    system of one failed run)."""
-    if value is None:
-        text = f"No curves to draw: no run here carries {esc(signal)}."
-    else:
-        text = (f"No curves to draw: {esc(runs_give)} one threshold on {esc(signal)} to weigh ({esc(value)}), so "
-                f"there is no trade-off of {esc(traded)} to show; the readout says what it sends.")
-    note = w.HTML(f"<div style='font-size:13px;max-width:560px'><i>{text}</i></div>")
-    note.add_class("wb-tuner-thin")
-    return note

@@ -19,7 +19,7 @@ from ..store._own_connection import fetch
 from ._escalated import EscalatedRuns
 from ._html import STYLE, esc, label, pre
 from ._layout import chart_row, control_row
-from ._review_load import ReviewLoadView, empty_store_html, missing_outcomes_html, one_threshold_note
+from ._review_load import ReviewLoadView, empty_store_html, missing_outcomes_html
 from ._systems import system_picker
 
 if TYPE_CHECKING:
@@ -291,15 +291,18 @@ class ThresholdTuner(w.VBox):
             self.hist_chart = _drawn(self.hist_chart, plots.histogram(
                 plots.histogram_data(self.ws, sw.signal, silent=sw.silent, system=self.system.value), sw.signal,
                 rule, live=True))
-        curves: list[Any] = [self.sweep_chart, self.cost_chart if priced else self.load_chart]
+        trade: Any = self.sweep_chart
         if len(curve) < 2:
-            # one threshold to weigh (one run, or every run's extreme the same value): the trade-off charts held a
-            # lone dot or nothing (a real LangGraph system of one failed run), read as charts that failed to draw
-            thin = one_threshold_note(f"the {counted(sw.n_runs, 'run')} of known outcome here "
-                                      f"{'gives' if sw.n_runs == 1 else 'give'}", sw.signal,
-                                      format(float(values[0]), fmt) if len(values) else None,
-                                      "runs sent and failures caught")
-            curves = [thin]
+            # one threshold to weigh (one run, or every run's extreme the same value): the trade-off chart had one
+            # point, drawn as nothing (a real LangGraph system of one failed run), read as a chart that failed to
+            # draw. (The cost or review-load chart beside it still shows that threshold and its rule.)
+            trade = w.HTML("<div style='font-size:13px;max-width:420px'><i>No trade-off curve to draw: the "
+                           f"{counted(sw.n_runs, 'run')} of known outcome here give{'s' if sw.n_runs == 1 else ''} "
+                           f"one threshold on {esc(sw.signal)} to weigh"
+                           + (f" ({format(float(values[0]), fmt)})" if len(values) else "")
+                           + ", so there is no line of runs sent against failures caught.</i></div>")
+            trade.add_class("wb-tuner-thin")
+        curves: list[Any] = [trade, self.cost_chart if priced else self.load_chart]
         chart_row(self.charts, [c for c in (*curves, self.hist_chart if hist else None) if c is not None])
         self.latency_ms["sweep"] = (time.perf_counter() - t0) * 1000
         # where the tuner opened: the threshold it recommends, or (no rule pays) the no-review point
