@@ -105,7 +105,7 @@ class Investigation:
             table += ("<p>flagged by the detectors, not known to have failed:</p>"
                       + html_table(self.flagged, border=0, classes="wb-investigate"))
         extra = "".join(f"<p>{html_text(x)}</p>" for x in (self.flagged_note, self._unknown_note(), self.agreement,
-                                                          self.note, *self.why) if x)
+                                                          *self.note.split("\n"), *self.why) if x)
         # run ids of 32 hex digits, "writer:eeb3a058ce976ae0": words no line breaks, and the table held 968 px in a
         # 1000 px window's 568 px output (real OpenAI Agents and CrewAI traces). Broken anywhere, it fits.
         # (only the id columns: "Researcher" broke as "Researche r")
@@ -150,7 +150,8 @@ def investigate(ws: Workspace, where: str, replay: Any = None, limit: int | None
     table = investigate_table(ws, limit)
     note = {"replay": "", "none": "",
             "logonly": "no replay of this system: culprits from the pretrained log-only BlameModel (log)"}[path]
-    note = " ".join(x for x in (taken_note(taken), note) if x)
+    # one line each: joined by a space, the log-only note ran on after the taken note's ")" as one sentence
+    note = "\n".join(x for x in (taken_note(taken), note) if x)
     import pandas
 
     flagged = None if n_failed else pandas.DataFrame(flagged_runs(ws, limit), columns=FLAGGED_HEADERS)

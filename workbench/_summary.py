@@ -10,12 +10,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from .store._connection import sql_text
+
 if TYPE_CHECKING:
     import duckdb
 
     from .workspace import Workspace
 
 _SHOWN_NAMES = 6
+_TAKEN_RUNS = sql_text("taken_runs", "workbench.store")
 _OUTCOME_ORDER = ("failure", "success", "unknown")
 
 
@@ -62,9 +65,8 @@ def _summarize(ws: Workspace, con: duckdb.DuckDBPyConnection) -> Summary:
     no_agent = con.execute("SELECT count(*) FROM steps WHERE agent IS NULL").fetchall()[0][0]
     # a run that said it succeeded but a silent failure shows failed is counted failed by investigate, the tuner
     # and the policy: the outcomes above are what the logs and labels said, this says how many of them differ
-    from .store._outcomes import FAILED_SQL
-
-    taken = con.execute(f"SELECT count(*) FROM ({FAILED_SQL}) WHERE taken_why IS NOT NULL").fetchall()[0][0]
+    # (the runs only, not why: the reason's lookup of each finding's step scanned every step at each display)
+    taken = con.execute(f"SELECT count(*) FROM ({_TAKEN_RUNS})").fetchall()[0][0]
     counts = {t: ws.count(t) for t in ("labels", "findings", "attributions", "quarantine")}
     return Summary(
         where="memory" if ws.path is None else str(ws.path),

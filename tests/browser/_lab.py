@@ -478,3 +478,17 @@ def drawn_at(s: Session, width: int, minimum: int) -> list[dict]:
     assert not cell_errors(s) and not widget_errors(s), (cell_errors(s), widget_errors(s))
     assert len(drawn) >= minimum and all(c["marks"] > 3 for c in drawn), drawn
     return drawn
+
+
+# Per cell (numbered as the notebook's, from 1): its output's width and its first chart's.
+_WIDTHS = """(panel) => Object.fromEntries([...document.querySelectorAll(panel + ' .jp-CodeCell')].map((cell, i) => {
+  const out = cell.querySelector('.jp-OutputArea-output'); const chart = cell.querySelector('.vega-embed');
+  return [i + 1, [out ? out.clientWidth : 0, chart ? chart.getBoundingClientRect().width : 0]];
+}))"""
+
+
+def unfilled(s: Session, cells: tuple[int, ...]) -> list[tuple[int, float, float]]:
+    """The ``cells`` (numbered from 1) whose bare chart is not as wide as its output: (cell, output px, chart px).
+    (A bare timeline was 826 px in a 1000 px window's 568 px output; one drawn while its cell ran, 0 px.)"""
+    widths = s.page.evaluate(_WIDTHS, PANEL)
+    return [(n, *widths[str(n)]) for n in cells if not widths[str(n)][0] - 2 <= widths[str(n)][1] <= widths[str(n)][0] + 1]

@@ -4,25 +4,11 @@ the tuner now leaves those with no rule and says why the thresholds it opened on
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
+from _real_desk import desk as _desk
+from _real_desk import text as _text
 
 import workbench as wb
 from workbench.widgets import ThresholdTuner
-
-FIXTURES = Path(__file__).resolve().parents[1] / "ingest" / "fixtures" / "openai-agents"
-
-
-def _desk() -> wb.Workspace:
-    # OpenAI Agents through OpenInference: one run that crashed in a tool, one that handed off and succeeded
-    ws = wb.open()
-    for name in ("openinference_handoffs.otlp.jsonl", "openinference_tool_crash.otlp.jsonl"):
-        ws.ingest(str(FIXTURES / name), progress=False)
-    return ws
-
-
-def _text(html: str) -> str:
-    return re.sub(r"\s+", " ", re.sub("<[^>]+>", "", html))
 
 
 def test_no_agent_keeps_a_rule_none_of_its_steps_meets() -> None:

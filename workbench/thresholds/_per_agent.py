@@ -17,12 +17,13 @@ _MAX_PASSES = 20
 
 def optimise_per_agent(x_all: np.ndarray, x_pre: np.ndarray, failed: np.ndarray,
                        objective: Callable[[np.ndarray, np.ndarray], np.ndarray],
-                       start: float | None = None) -> list[float | None]:
+                       start: float | None = None, keep_shared: bool = False) -> list[float | None]:
     """Thresholds (in the sweep's signed units, ``None`` = never escalate) per column of ``x_all``.
 
     ``objective(escalated_runs, failures_caught)`` gives the cost of each candidate (inf when
     infeasible); columns of ``x_all`` / ``x_pre`` are agents, rows runs, ``-inf`` where no value.
     ``start``, the best single threshold, is where the descent starts: the result is never worse.
+    ``keep_shared``: an agent left on ``start`` keeps it even when none of its steps here meets it.
     """
     n_agents = x_all.shape[1]
     cands = []
@@ -59,8 +60,8 @@ def optimise_per_agent(x_all: np.ndarray, x_pre: np.ndarray, failed: np.ndarray,
     # The descent starts every agent on the best single threshold and moves one only where that lowers the cost:
     # an agent whose values never reach it kept it, a rule no step here ever met, which a policy would still
     # enforce on the agent's later steps (real traces: three agents at 478.5 ms, two never above 40 ms). It has
-    # no rule; the cost is the same.
-    for a in range(n_agents):
+    # no rule; the cost is the same. (keep_shared: the user wants the shared threshold on such an agent's later steps.)
+    for a in range(0 if keep_shared else n_agents):
         if np.isfinite(chosen[a]) and not (x_all[:, a] >= chosen[a]).any():
             chosen[a] = np.inf
     return [None if not np.isfinite(t) else float(t) for t in chosen]

@@ -119,7 +119,8 @@ def available_signals(ws: Any, silent: bool = True, runs: Any = None) -> pd.Data
 
 def sweep_thresholds(ws: Any, signal: str = "entropy", per_agent: bool = False, cost_review: float = 1.0,
                      cost_failure: float = 20.0, budget: float | None = None,
-                     direction: str | None = None, silent: bool = True, runs: Any = None) -> ThresholdSweep:
+                     direction: str | None = None, silent: bool = True, runs: Any = None,
+                     keep_shared: bool = False) -> ThresholdSweep:
     """Sweep every threshold on a step signal: escalations, failures caught, cost.
 
     Parameters
@@ -135,6 +136,10 @@ def sweep_thresholds(ws: Any, signal: str = "entropy", per_agent: bool = False, 
         Cost of one human review (an escalated run) and of one failure that goes through.
     budget : float, optional
         Highest share of runs that may be escalated (a review rate, e.g. 0.1); ``best`` respects it.
+    keep_shared : bool
+        Per agent: an agent none of whose steps here meets the best single threshold keeps that threshold (a rule
+        in the policy, enforced on its later steps) instead of getting no rule (the default). The expected cost
+        here is the same either way.
     direction : {"above", "below"}, optional
         Escalate when the value is at or above / at or below the threshold (default: below for
         confidence, above for the rest).
@@ -152,6 +157,8 @@ def sweep_thresholds(ws: Any, signal: str = "entropy", per_agent: bool = False, 
     step; anywhere when none is labelled) crosses the threshold. Runs of unknown outcome are left out.
     """
     silent = silent_flag(silent, "sweep_thresholds")
+    if not isinstance(keep_shared, (bool, np.bool_)):   # ("false" is a true string: refused, not read)
+        raise TypeError(f"sweep_thresholds: keep_shared must be True or False (got {keep_shared!r})")
     runs = run_ids(ws, runs, "sweep_thresholds")
     if signal not in SIGNALS:
         raise InvalidParameterError(f"signal must be one of {', '.join(SIGNALS)} (got {signal!r})")
@@ -220,7 +227,7 @@ def sweep_thresholds(ws: Any, signal: str = "entropy", per_agent: bool = False, 
                           cost_failure=float(cost_failure), budget=budget, per_run=per_run,
                           steps_x=np.asarray(steps_x, dtype=float), n_steps=int(n_all_steps),
                           per_agent_runs=per_agent_df, signals=avail, store=_store_name(ws),
-                          agent_steps=agent_steps, silent=silent)
+                          agent_steps=agent_steps, silent=silent, keep_shared=bool(keep_shared))
 
 
 def _known_runs(ws: Any, silent: bool = True, runs: list[str] | None = None) -> int:
@@ -254,8 +261,10 @@ class ThresholdSweep:
     def __init__(self, *, signal: str, direction: str, cost_review: float, cost_failure: float,
                  budget: float | None, per_run: pd.DataFrame, steps_x: np.ndarray, n_steps: int,
                  per_agent_runs: pd.DataFrame | None, signals: pd.DataFrame, store: str,
-                 agent_steps: dict[str, np.ndarray] | None = None, silent: bool = True) -> None:
+                 agent_steps: dict[str, np.ndarray] | None = None, silent: bool = True,
+                 keep_shared: bool = False) -> None:
         self.signal, self.direction, self.budget = signal, direction, budget
+        self.keep_shared = keep_shared   # per agent: agents never meeting the shared threshold keep it
         self.silent = silent     # whether runs taken as failed (silent failures) count as failed
         self.cost_review, self.cost_failure = cost_review, cost_failure
         self.signals_available = signals
@@ -290,7 +299,8 @@ class ThresholdSweep:
             self._agent_steps = agent_steps or {}
         if self.agents:    # a store whose steps name no agent has no per-agent choice to make
             start = None if self.best.threshold is None else self._sign * float(self.best.threshold)
-            chosen = optimise_per_agent(self._agent_all, self._agent_pre, failed, self._objective, start)
+            chosen = optimise_per_agent(self._agent_all, self._agent_pre, failed, self._objective, start,
+                                        keep_shared=keep_shared)
             self.best_per_agent = self.at({a: (None if t is None else self._sign * t)
                                            for a, t in zip(self.agents, chosen, strict=True)})
 
@@ -421,7 +431,10 @@ class ThresholdSweep:
         if threshold is None:
             rules: tuple[HitlRule, ...] = ()
         elif isinstance(threshold, dict):
-            threshold = {a: None if t is None else self._readable(float(t), a) for a, t in threshold.items()}
+            # keep_shared: rounded between every agent's steps, so agents on the shared threshold get its one number
+            # (by each agent's own steps: 478 for the agent whose steps met it, 479 for those whose steps did not)
+            threshold = {a: None if t is None else self._readable(float(t), None if self.keep_shared else a)
+                         for a, t in threshold.items()}
             rules = tuple(HitlRule(self.signal, t, self.direction, a) for a, t in threshold.items() if t is not None)
         else:
             threshold = self._readable(float(threshold))
@@ -433,14 +446,18 @@ class ThresholdSweep:
             notes = (self._without_rule(threshold),)
         else:
             notes = ()
+        if isinstance(threshold, dict) and (unmet := self._unmet(threshold)):
+            notes += (unmet,)
+        sweep = {"signal": self.signal, "direction": self.direction, "cost_review": self.cost_review,
+                 "cost_failure": self.cost_failure, "budget": self.budget,
+                 "escalation_rate": round(point.escalation_rate, 6), "recall": round(point.recall, 6),
+                 "cost": point.cost, "silent": self.silent}
+        if self.keep_shared:
+            sweep["keep_shared"] = True
         prov = Provenance(
             created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"), created_by="workbench",
             store=self.store, runs=self.n_runs, failures=self.n_failures, source="sweep_thresholds",
-            sweep={"signal": self.signal, "direction": self.direction, "cost_review": self.cost_review,
-                   "cost_failure": self.cost_failure, "budget": self.budget,
-                   "escalation_rate": round(point.escalation_rate, 6), "recall": round(point.recall, 6),
-                   "cost": point.cost, "silent": self.silent},
-            notes=notes)
+            sweep=sweep, notes=notes)
         fields.setdefault("hitl", rules)
         fields.setdefault("provenance", prov)
         return Policy(**fields)
@@ -452,6 +469,19 @@ class ThresholdSweep:
         names = ", ".join(f"'{a}'" for a in off[:20]) + (f" and {len(off) - 20} more" if len(off) > 20 else "")
         return (f"no {self.signal} rule for {'agent' if len(off) == 1 else 'agents'} {names}: their steps are not "
                 "escalated (the sweep's best set: none of their steps met a threshold that lowers the expected cost)")
+
+    def _unmet(self, threshold: dict[str, float | None]) -> str:
+        """The agents given a rule none of their steps here meets (``keep_shared``, or set so by hand): a reader of
+        the file should know the rule was not learned from them."""
+        steps = getattr(self, "_agent_steps", {})
+        unmet = [a for a, t in threshold.items() if t is not None
+                 and not (steps.get(a, np.array([])) >= self._sign * float(t)).any()]   # (signed units)
+        if not unmet:
+            return ""
+        names = ", ".join(f"'{a}'" for a in unmet[:20]) + (f" and {len(unmet) - 20} more" if len(unmet) > 20 else "")
+        return (f"{self.signal} rule for {'agent' if len(unmet) == 1 else 'agents'} {names} met by none of "
+                f"{'its' if len(unmet) == 1 else 'their'} steps in these runs"
+                + (" (keep_shared: the best single threshold kept)" if self.keep_shared else ""))
 
     def _why_no_rule(self) -> str:
         """Why the best point escalates nothing: no threshold is cheaper, or none within ``budget``

@@ -757,17 +757,44 @@ def _same_state(a: tuple, b: tuple) -> bool:
 def _findings_table(hits: pd.DataFrame, max_rows: int) -> str:
     """A run's findings for half the explorer's width: step, agent, detector and severity on one row, the
     detail on a row of its own beneath, as wide as the table. (As a fifth column the detail was squeezed
-    to a few words a line, or, holding a span id or tool name, pushed the table past the explorer's edge.)"""
+    to a few words a line, or, holding a span id or tool name, pushed the table past the explorer's edge.)
+    Findings of one detector, severity and detail at ``_SAME_FINDINGS`` steps or more are one row naming how many
+    steps, the steps a click away: a real LangGraph run's 21 cascade infos, each "built on <step> (researcher)",
+    took ~1,500 px of the explorer to say one thing."""
     if hits.empty:
         return "<i>(none)</i>"
     head = "".join(f"<th style='text-align:left'>{c}</th>" for c in ("step", "agent", "detector", "severity"))
+    groups: dict[tuple, list[Any]] = {}
+    found = list(hits.itertuples(index=False))
+    for h in found:
+        groups.setdefault((h.detector, h.severity, h.detail), []).append(h)
+    shown, done = [], set()
+    for h in found:     # in the order given (the worst first), a large group where its first member is
+        key = (h.detector, h.severity, h.detail)
+        if len(groups[key]) < _SAME_FINDINGS:
+            shown.append([h])
+        elif key not in done:
+            shown.append(groups[key])
+            done.add(key)
     rows = []
-    for h in hits.head(max_rows).itertuples(index=False):
-        rows.append("<tr class='wb-finding'>" + "".join(_word_cell(v) for v in (h.step_id, h.agent, h.detector, h.severity))
-                    + "</tr>"
-                    f"<tr class='wb-finding-detail'><td colspan='4'>{esc(h.detail)}</td></tr>")
-    more = (f"<div><i>the first {max_rows} of {len(hits):,} findings</i></div>" if len(hits) > max_rows else "")
+    for hs in shown[:max_rows]:
+        h = hs[0]
+        if len(hs) == 1:
+            cells = "".join(_word_cell(v) for v in (h.step_id, h.agent, h.detector, h.severity))
+            detail = esc(h.detail)
+        else:
+            agents = list(dict.fromkeys(str(x.agent) for x in hs if pd.notna(x.agent)))
+            cells = (f"<td class='wb-word'>{len(hs):,} steps</td>" + _word_cell(", ".join(agents))
+                     + "".join(_word_cell(v) for v in (h.detector, h.severity)))
+            steps = ", ".join(esc(x.step_id) for x in hs)
+            detail = f"{esc(h.detail)}<details><summary>the {len(hs):,} steps</summary>{steps}</details>"
+        rows.append(f"<tr class='wb-finding'>{cells}</tr><tr class='wb-finding-detail'><td colspan='4'>{detail}</td></tr>")
+    more = (f"<div><i>the first {max_rows} of {len(shown):,} findings</i></div>" if len(shown) > max_rows else "")
     return f"<table class='wb-table wb-findings-table'><thead><tr>{head}</tr></thead>{''.join(rows)}</table>{more}"
+
+
+# Findings alike (detector, severity, detail) at this many steps or more: one row.
+_SAME_FINDINGS = 3
 
 
 def _word_cell(value: Any) -> str:

@@ -128,7 +128,11 @@ def _message_list(doc: Any, depth: int = 0) -> tuple[list[dict], dict] | None:
 
 
 def _from_reprs(v: Any) -> Any:
-    """A list of message reprs (Haystack's ``["ChatMessage(_role=...)", ...]``) as message dicts; else ``v``."""
+    """A list of message reprs (Haystack's ``["ChatMessage(_role=...)", ...]``) as message dicts; else ``v``. A
+    batch of one list (LangChain's chat callbacks log ``{"messages": [[...]]}``, OpenInference's LangGraph spans
+    with them: shown as JSON) is that list."""
+    if isinstance(v, list) and len(v) == 1 and isinstance(v[0], list):
+        v = v[0]
     if not (isinstance(v, list) and v and all(isinstance(x, str) for x in v)):
         return v
     read = [repr_messages(x) for x in v]

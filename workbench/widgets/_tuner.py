@@ -67,6 +67,11 @@ class ThresholdTuner(w.VBox):
         start = signal or ("entropy" if "entropy" in self.signals else self.signals[0])
         self.signal = w.Dropdown(description="signal", options=self.signals, value=start)
         self.per_agent = w.Checkbox(description="one threshold per agent", value=False)
+        # (sweep_thresholds' keep_shared; shown with the per-agent sliders only)
+        self.keep_shared = w.Checkbox(description="keep the shared threshold for agents whose steps never meet it",
+                                      value=False, indent=False, layout=w.Layout(width="auto", display="none"))
+        self.per_agent.observe(lambda c: setattr(self.keep_shared.layout, "display", None if c["new"] else "none"),
+                               names="value")
         self.system.observe(lambda _: self._on_system(), names="value")
         self.cost_review = w.BoundedFloatText(description="review cost", value=cost_review, min=0, max=1e9,
                                               layout=w.Layout(width="190px"))
@@ -117,14 +122,14 @@ class ThresholdTuner(w.VBox):
         self.budget_note.add_class("wb-tuner-budget-note")
         self.budget.observe(lambda c: setattr(self.budget_note, "value", _budget_note(c["new"])), names="value")
         self._quiet_signal = False
-        for c in (self.signal, self.per_agent, self.cost_review, self.cost_failure, self.budget):
+        for c in (self.signal, self.per_agent, self.keep_shared, self.cost_review, self.cost_failure, self.budget):
             c.observe(lambda _: None if self._quiet_signal else self.recompute(), names="value")
         self._quiet = False
         self.threshold.observe(lambda c: None if self._quiet else self.move(c["new"]), names="value")
         self.export.on_click(lambda _: self.export_policy())
         super().__init__([
             w.HTML(STYLE + "<b>Threshold tuner</b> — when should a run go to a human?"), self.capabilities,
-            control_row([self.system, self.signal, self.per_agent]),   # (wraps: the checkbox went past 1000 px)
+            control_row([self.system, self.signal, self.per_agent, self.keep_shared]),   # (wraps: past 1000 px)
             control_row([self.cost_review, self.cost_failure, self.budget, self.budget_note]),
             self.threshold, self.agent_sliders, self.agent_note, self.advice, self.to_recommended, self.readout,
             self.escalated, self.charts, self.calibration,
@@ -198,6 +203,7 @@ class ThresholdTuner(w.VBox):
         t0 = time.perf_counter()
         budget = self.budget.value or None
         sw = sweep_thresholds(self.ws, self.signal.value, per_agent=self.per_agent.value,
+                              keep_shared=self.per_agent.value and self.keep_shared.value,
                               cost_review=self.cost_review.value, cost_failure=self.cost_failure.value,
                               budget=budget, runs=self._runs())
         # every run failed (Who&When, an incident export): nothing to trade an escalation against, so no cost to
@@ -285,8 +291,19 @@ class ThresholdTuner(w.VBox):
             self.hist_chart = _drawn(self.hist_chart, plots.histogram(
                 plots.histogram_data(self.ws, sw.signal, silent=sw.silent, system=self.system.value), sw.signal,
                 rule, live=True))
-        chart_row(self.charts, [c for c in (self.sweep_chart, self.cost_chart if priced else self.load_chart,
-                                            self.hist_chart if hist else None) if c is not None])
+        trade: Any = self.sweep_chart
+        if len(curve) < 2:
+            # one threshold to weigh (one run, or every run's extreme the same value): the trade-off chart had one
+            # point, drawn as nothing (a real LangGraph system of one failed run), read as a chart that failed to
+            # draw. (The cost or review-load chart beside it still shows that threshold and its rule.)
+            trade = w.HTML("<div style='font-size:13px;max-width:420px'><i>No trade-off curve to draw: the "
+                           f"{counted(sw.n_runs, 'run')} of known outcome here give{'s' if sw.n_runs == 1 else ''} "
+                           f"one threshold on {esc(sw.signal)} to weigh"
+                           + (f" ({format(float(values[0]), fmt)})" if len(values) else "")
+                           + ", so there is no line of runs sent against failures caught.</i></div>")
+            trade.add_class("wb-tuner-thin")
+        curves: list[Any] = [trade, self.cost_chart if priced else self.load_chart]
+        chart_row(self.charts, [c for c in (*curves, self.hist_chart if hist else None) if c is not None])
         self.latency_ms["sweep"] = (time.perf_counter() - t0) * 1000
         # where the tuner opened: the threshold it recommends, or (no rule pays) the no-review point
         self.recommended, self.no_rule = (start if best is not None or no_rule else None), no_rule
@@ -312,8 +329,11 @@ class ThresholdTuner(w.VBox):
                 at = on_grid(float(t), step, lo, "up" if sw.direction == "below" else "down")
             else:
                 at = off if off is not None else (lo if sw.direction == "below" else hi)
+            # as wide as the one slider: at the default width its track was 85 px beside a 120 px name (real
+            # LangGraph trace, 1000 px window), a handle hard to place and read against the one above
             s = w.FloatSlider(description=label(agent), min=lo, max=hi, step=step,
-                              readout_format=self.threshold.readout_format, value=at)
+                              readout_format=self.threshold.readout_format, value=at,
+                              layout=w.Layout(width="560px", max_width="calc(100% - 4px)"))
             s.style.description_width = "120px"
             s.observe(lambda _: self.move(None), names="value")
             sliders.append(s)
@@ -483,7 +503,7 @@ def _per_agent_why(sw: ThresholdSweep, t: dict[str, float | None], fmt: str) -> 
     no rule: on real traces three agents opened on one threshold with no word of why, read as a defect of the
     search. The search starts every agent on the best single threshold and moves one only where that lowers the
     expected cost; with one failed run every agent slower in it separates it as well, and nothing picks one."""
-    if sw.n_failures >= sw.n_runs or sw.best_per_agent is None:
+    if sw.best_per_agent is None:
         return ""
     rules = [v for v in t.values() if v is not None]
     shared = [a for a, v in t.items() if v is not None and rules.count(v) > 1]
@@ -493,19 +513,41 @@ def _per_agent_why(sw: ThresholdSweep, t: dict[str, float | None], fmt: str) -> 
     runs = sw.agent_runs()
     failed = runs.attrs["failed_runs"]
     parts = []
+    if sw.n_failures >= sw.n_runs:
+        # every run failed: the note was left out, and three agents sat on "no rule" with no word of why (ux40,
+        # the OpenAI Agents desk once its silent failure counts)
+        parts.append(_unpriced_agents_why(sw, rules))
     if shared:
         names = ", ".join(f"<b>{esc(a)}</b>" for a in shared[:12]) + (f" and {len(shared) - 12:,} more"
                                                                         if len(shared) > 12 else "")
         parts.append(f"{names} share one threshold, {format(float(t[shared[0]]), fmt)}: the best single threshold, and "
                      "no agent's own threshold lowers the expected cost from there.")
-    if failed < FEW_FAILED_RUNS:
+    if failed < FEW_FAILED_RUNS and rules:
         them = "it" if failed == 1 else "them"
-        parts.append(f"Only {counted(failed, 'failed run')} of the {sw.n_runs:,} carr{'ies' if failed == 1 else 'y'} "
+        of = f" of the {sw.n_runs:,}" if failed < sw.n_runs else ""    # ("2 failed runs of the 2": every run)
+        parts.append(f"Only {counted(failed, 'failed run')}{of} carr{'ies' if failed == 1 else 'y'} "
                      f"{esc(sw.signal)} in time: too few to tell which agent's threshold matters "
                      f"({counted(int((runs['failed_runs'] > 0).sum()), 'agent')} with steps in {them}; any of them "
                      f"slower there separates {them} as well). Label more runs of this system for thresholds that "
                      "differ by agent.")
     return "<div class='wb-tuner-agent-why' style='font-size:13px'>" + " ".join(parts) + "</div>"
+
+
+def _unpriced_agents_why(sw: ThresholdSweep, rules: list[float]) -> str:
+    """Why the agents opened where they did when every run failed: nothing is priced, the search keeps to the review
+    budget catching the most failures in time, and a budget no threshold keeps leaves every agent without a rule."""
+    why = ("<b>Every run here failed</b>: no escalation can be counted as false, so the agents' thresholds are the set "
+           "catching the most failures in time")
+    if not sw.budget:
+        return why + "."
+    why += f" within the {_share(sw.budget)} review budget (max review)"
+    fewest = sw.curve["escalated_runs"].min() if len(sw.curve) else 0
+    if rules or fewest <= sw.budget * sw.n_runs:
+        return why + "."
+    share = fewest / sw.n_runs
+    return (why + f", and no threshold keeps within it: the fewest runs any sends to a human is {share:.1%} "
+            f"({int(fewest):,} of {sw.n_runs:,}), so no agent has a rule. Raise max review to at least {_share(share)} "
+            "for thresholds per agent.")
 
 
 def _most_caught(curve: Any, budget: float | None) -> float | None:
