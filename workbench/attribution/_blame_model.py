@@ -216,7 +216,10 @@ class BlameModel(PersistMixin, BaseEstimator):
         Weight (>= 0), in all, of copies of the training moves with one feature group silenced each (every group of
         ``features``: structure, text, edges, status, findings, portable, ...; :mod:`._group_dropout`), beside the
         moves themselves in the per-move fit: the scorer must also rank moves with any one group missing, as on a
-        system whose logs leave that group silent. 0 (default) fits the moves alone. Linear scorer only.
+        system whose logs leave that group silent. 0 (default) fits the moves alone. Linear scorer only. Scored
+        against the shipped model at 0.25 and 0.5 (bench/protocol_blame41.md): a few more held-out Who&When culprits,
+        fewer MacNet ones and Hand-Crafted decisive steps, 1-2 of 58 fewer trained on Algorithm-Generated alone, a
+        slightly worse Brier score; not the default.
     step_rule : {"top", "named_agent"}
         The decisive step: the run's top-scoring move (``"top"``, default), or the best move of the
         agent named culprit (``"named_agent"``: the verdict's step is always one of its agent's moves).
