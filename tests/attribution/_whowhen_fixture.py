@@ -93,3 +93,20 @@ def two_systems_frame(folder: Path, n_alpha: int, n_beta: int) -> tuple:
     alpha = sorted(X.loc[X["system"] == "whowhen/Algorithm-Generated", "run_id"].unique())
     beta = sorted(X.loc[X["system"] == "whowhen/Hand-Crafted", "run_id"].unique())
     return ws, X, alpha, beta
+
+
+def agent_hits(model, ws, runs: list[str]) -> float:  # noqa: ANN001
+    """Share of ``runs`` whose culprit agent ``model.predict`` names (the labels the fixture wrote)."""
+    verdicts = model.predict(ws, runs)
+    truth = ws.sql("SELECT run_id, agent FROM labels").df().set_index("run_id")["agent"]
+    return float((verdicts["agent"].to_numpy() == truth.loc[verdicts["run_id"]].to_numpy()).mean())
+
+
+def reloaded(model, X, path: Path):  # noqa: ANN001, ANN201
+    """``model`` saved to ``path`` and loaded back, checked to rank the agents of ``X`` as ``model`` does."""
+    import workbench as wb
+
+    model.save(path)
+    back = wb.BlameModel.load(path)
+    assert back.rank_frame(X)[1].equals(model.rank_frame(X)[1])
+    return back

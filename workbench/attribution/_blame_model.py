@@ -33,6 +33,7 @@ from ._blame_params import _int, _int_or_none, _real, run_weights, system_weight
 from ._calibration import PlattCalibration, agent_evidence, calibration_rows
 from ._familiarity import Familiarity, unfamiliar
 from ._features import FEATURES, feature_availability, step_features
+from ._group_dropout import fit_group_dropout
 from ._heuristics import (
     culprit_labels,
     ensure_findings,
@@ -50,7 +51,7 @@ from ._persist import PersistMixin
 from ._portable import PORTABLE_FEATURES, portable_features
 from ._portable_claims import CLAIM_FEATURES
 from ._portable_handoff import HANDOFF_FEATURES
-from ._run_contrast import RUN_CONTRASTS, contrast_names, with_run_contrasts
+from ._run_contrast import RUN_CONTRASTS, base_name, contrast_names, with_run_contrasts
 from ._system_fits import SYSTEM_FITS, combine_system_fits
 from ._trees import TreeEnsemble
 from ._unfamiliar import UNFAMILIAR_BELOW
@@ -211,6 +212,14 @@ class BlameModel(PersistMixin, BaseEstimator):
         system all three are the same model. Linear scorer only. Scored against the shipped model
         (bench/protocol_blame40.md): ``"mean"`` gained across held-out systems (+15 of 813) but lost 9 of 58 on
         Hand-Crafted held out and a behaviour of the shipped model, so it is not the default.
+    group_dropout : float
+        Weight (>= 0), in all, of copies of the training moves with one feature group silenced each (every group of
+        ``features``: structure, text, edges, status, findings, portable, ...; :mod:`._group_dropout`), beside the
+        moves themselves in the per-move fit: the scorer must also rank moves with any one group missing, as on a
+        system whose logs leave that group silent. 0 (default) fits the moves alone. Linear scorer only. Scored
+        against the shipped model at 0.25 and 0.5 (bench/protocol_blame41.md): a few more held-out Who&When culprits,
+        fewer MacNet ones and Hand-Crafted decisive steps, 1-2 of 58 fewer trained on Algorithm-Generated alone, a
+        slightly worse Brier score; not the default.
     step_rule : {"top", "named_agent"}
         The decisive step: the run's top-scoring move (``"top"``, default), or the best move of the
         agent named culprit (``"named_agent"``: the verdict's step is always one of its agent's moves).
@@ -295,6 +304,7 @@ class BlameModel(PersistMixin, BaseEstimator):
                                                       and all(isinstance(x, str) for x in v)),
                               "None or a non-empty list of feature names"),
         "system_fits": (lambda v: v is None or v in SYSTEM_FITS, "None, 'mean' or 'median'"),
+        "group_dropout": (_real(0.0), "a float >= 0"),
         "prior": (lambda v: v is None or v == "pretrained", "None or 'pretrained'"),
         "detect": (lambda v: isinstance(v, bool) or v == "auto", "'auto', True or False"),
         "random_state": (_int_or_none(0), "None or an int >= 0"),
@@ -311,7 +321,8 @@ class BlameModel(PersistMixin, BaseEstimator):
                  listwise_weight: float = 0.0, listwise_steps: bool = False, step_rule: str = "top",
                  credit_tools: bool = False, unfamiliar_below: float = UNFAMILIAR_BELOW,
                  run_contrast: str | None = None, flag_margin: float = 0.25,
-                 contrast_features: list[str] | None = None, system_fits: str | None = None) -> None:
+                 contrast_features: list[str] | None = None, system_fits: str | None = None,
+                 group_dropout: float = 0.0) -> None:
         self.estimator = estimator
         self.C = C
         self.agent_aggregation = agent_aggregation
@@ -343,6 +354,7 @@ class BlameModel(PersistMixin, BaseEstimator):
         self.flag_margin = flag_margin
         self.contrast_features = contrast_features
         self.system_fits = system_fits
+        self.group_dropout = group_dropout
 
     # -- parameters -------------------------------------------------------------------------
     def _validate(self) -> None:
@@ -353,6 +365,9 @@ class BlameModel(PersistMixin, BaseEstimator):
         if self.system_fits is not None and self.estimator != "linear":
             raise InvalidParameterError(f"'system_fits' needs estimator='linear' (got {self.estimator!r} "
                                         f"with system_fits={self.system_fits!r})")
+        if getattr(self, "group_dropout", 0.0) and self.estimator != "linear":
+            raise InvalidParameterError(f"'group_dropout' needs estimator='linear' (got {self.estimator!r} "
+                                        f"with group_dropout={self.group_dropout!r})")
         if self.listwise_weight and self.estimator != "linear":
             raise InvalidParameterError(f"'listwise_weight' needs estimator='linear' (got {self.estimator!r} "
                                         f"with listwise_weight={self.listwise_weight!r})")
@@ -370,6 +385,12 @@ class BlameModel(PersistMixin, BaseEstimator):
     def _input_names(self) -> list[str]:
         """The scorer's input columns: the chosen features, or their within-run contrasts (``run_contrast``)."""
         return contrast_names(self._feature_list(), getattr(self, "run_contrast", None), self._contrast_only())
+
+    @staticmethod
+    def _groups_of(names: Iterable[str]) -> list[str]:
+        """Each input's feature group (a within-run contrast column: its feature's; another input: its own)."""
+        base = {n: g for n, (g, _) in ALL_FEATURES.items()}
+        return [base.get(base_name(n), n) for n in names]
 
     def _contrast_only(self) -> list[str] | None:
         only = getattr(self, "contrast_features", None)
@@ -502,6 +523,9 @@ class BlameModel(PersistMixin, BaseEstimator):
             w = system_weights(X["system"], w)
         if self.estimator == "linear":
             pooled = LinearScorer.fit(M, y, self.C, sample_weight=w)
+            if getattr(self, "group_dropout", 0.0):
+                pooled = fit_group_dropout(pooled, M, y, w, self._groups_of(self.feature_names_in_), self.C,
+                                           self.group_dropout)
             how = getattr(self, "system_fits", None)
             if how is None or "system" not in X.columns:
                 return pooled
