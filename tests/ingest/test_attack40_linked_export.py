@@ -19,8 +19,6 @@ from test_links13_link_order import _store, trace_files  # noqa: F401 - trace_fi
 import workbench as wb
 
 
-@pytest.mark.xfail(strict=True, reason="known limit: an export's merge does not join the stored runs of linked "
-                                       "traces into the exported run (the same spans stored in two runs)")
 @pytest.mark.parametrize("exported", ["joined", "apart"])
 def test_an_export_merged_into_a_store_of_the_linked_traces_stores_each_span_once(
         trace_files: list[Path], tmp_path: Path, exported: str) -> None:  # noqa: F811
