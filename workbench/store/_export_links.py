@@ -74,3 +74,7 @@ def walk_merged_runs(con: duckdb.DuckDBPyConnection, joined: bool) -> None:
     sections = dict(sql_sections("export_linked"))
     for stmt in [*(sections["derived"] if joined else []), *sections["walk"]]:
         con.execute(stmt)
+    # the runs' order as the ingest gives it, by the ingest's own statement (it orders the runs of stored_runs)
+    (order,) = [s for s in dict(sql_sections("finalize_insert"))["stored_runs"] if s.startswith("UPDATE steps SET seq")]
+    con.execute("CREATE OR REPLACE TEMP TABLE stored_runs AS SELECT run_id FROM export_walk_runs")
+    con.execute(order)

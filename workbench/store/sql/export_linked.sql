@@ -141,15 +141,8 @@ WHERE EXISTS (SELECT 1 FROM steps p WHERE p.run_id = s.run_id AND p.step_id = s.
   AND NOT EXISTS (SELECT 1 FROM edges e WHERE e.run_id = s.run_id AND e.src_step = s.parent_id
                                           AND e.dst_step = s.step_id AND e.kind = 'parent');
 
--- The order of every step of those runs, as finalize_insert.sql orders a run.
-UPDATE steps SET seq = o.seq
-FROM (
-    SELECT run_id, step_id,
-           row_number() OVER (PARTITION BY run_id
-                              ORDER BY started_at NULLS LAST, depth, order_hint, file, line, step_id) - 1 AS seq
-    FROM steps SEMI JOIN export_walk_runs j ON j.run_id = steps.run_id
-) o
-WHERE steps.run_id = o.run_id AND steps.step_id = o.step_id AND steps.seq IS DISTINCT FROM o.seq;
+-- (then the order of every step of those runs: finalize_insert.sql's own statement, on stored_runs made of
+-- export_walk_runs by store/_export_links.py)
 
--- A joined run's row is rebuilt (refresh_runs.sql) from all its steps now stored.
+-- Those runs' rows are rebuilt (refresh_runs.sql) from all their steps now stored.
 INSERT INTO affected SELECT run_id FROM export_walk_runs WHERE run_id NOT IN (SELECT run_id FROM affected);
