@@ -47,9 +47,10 @@ def join_export_links(con: duckdb.DuckDBPyConnection) -> bool:
         for table in _MOVED_VIEWS:   # (names of this module's own)
             con.execute(f"CREATE OR REPLACE TEMP VIEW export_{table} AS SELECT * FROM export_linked_{table}")
     # (the stored steps moved, by their new run: their agent and depth were worked out in their own run)
-    con.execute("CREATE OR REPLACE TEMP TABLE export_stored_steps AS SELECT m.new_run AS run_id, s.step_id "
-                "FROM steps s JOIN export_stored_moves m ON m.old_run = s.run_id")
+    con.execute("CREATE OR REPLACE TEMP TABLE export_stored_steps (run_id VARCHAR, step_id VARCHAR)")
     if stored_moves:
+        con.execute("INSERT INTO export_stored_steps SELECT m.new_run, s.step_id "
+                    "FROM steps s JOIN export_stored_moves m ON m.old_run = s.run_id")
         moved = dict(stored_moves)
         # A moved run's row gives way to its new run's when the export holds one (join_linked_stored.sql reads
         # stage_runs for the runs a call brings; merge_export.sql makes its own after this)
@@ -72,7 +73,12 @@ def walk_merged_runs(con: duckdb.DuckDBPyConnection, joined: bool) -> None:
     walked again in it, those runs ordered again and given to refresh_runs.sql (export_linked.sql's derived
     section when runs were joined, then its walk section)."""
     sections = dict(sql_sections("export_linked"))
-    for stmt in [*(sections["derived"] if joined else []), *sections["walk"]]:
+    walk = sections["walk"]
+    for stmt in [*(sections["derived"] if joined else []), walk[0]]:
+        con.execute(stmt)
+    if not con.execute("SELECT EXISTS (SELECT 1 FROM export_walk_runs)").fetchall()[0][0]:
+        return  # (most merges: new runs only; the statements below would each scan the steps table for none)
+    for stmt in walk[1:]:
         con.execute(stmt)
     # the runs' order as the ingest gives it, by the ingest's own statement (it orders the runs of stored_runs)
     (order,) = [s for s in dict(sql_sections("finalize_insert"))["stored_runs"] if s.startswith("UPDATE steps SET seq")]
