@@ -1,11 +1,11 @@
-"""An export merged into a store that holds its linked traces as runs of their own (attack40; a known limit, not
-fixed: the export's merge, ``store/_export_merge.py``, never runs the link join the log ingest runs,
+"""An export merged into a store that holds its linked traces as runs of their own (attack40; a known limit until
+store41: the export's merge, ``store/_export_merge.py``, did not run the link join the log ingest runs,
 ``ingest/_links.py``).
 
 A store that read the researcher's trace and the traces linked to it in one call keeps them as one run; a store that
 read the linked traces without it keeps each as a run of its own (their span had not come yet). Merging the first's
 export into the second brings the linked span, so the second's runs should join the first's run, as
-``ws.ingest(trace0)`` makes them join (test_store38_linked_roots). They do not: the merge stores the exported run's
+``ws.ingest(trace0)`` makes them join (test_store38_linked_roots). They did not: the merge stored the exported run's
 steps beside the stored runs' copies of the same spans, the same step ids in two runs.
 """
 
@@ -19,8 +19,6 @@ from test_links13_link_order import _store, trace_files  # noqa: F401 - trace_fi
 import workbench as wb
 
 
-@pytest.mark.xfail(strict=True, reason="known limit: an export's merge does not join the stored runs of linked "
-                                       "traces into the exported run (the same spans stored in two runs)")
 @pytest.mark.parametrize("exported", ["joined", "apart"])
 def test_an_export_merged_into_a_store_of_the_linked_traces_stores_each_span_once(
         trace_files: list[Path], tmp_path: Path, exported: str) -> None:  # noqa: F811

@@ -1,0 +1,86 @@
+"""An export's traces joined with the stored traces they are linked with, as one ingest of all the spans joins
+them (ingest/_links.py says when a trace continues another; sql/export_linked.sql how the rows move).
+
+A store that read a trace and the traces linked to it in one call keeps them as one run; a store that read the
+linked traces alone keeps each as a run of its own. Merged one into the other, the same spans were stored in
+two runs. Now, in the merge's transaction and before merge_export.sql: an exported trace whose root links to a
+stored span moves into that span's run (the export's views are rewritten), and a stored run whose root links to
+an exported span moves into the export's run (``move_stored_runs``), chains followed through both. After the
+merge, the steps whose agent and depth were worked out in their own trace's run are walked again in the run
+they joined, and the joined runs are ordered again and their rows rebuilt.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from ..ingest._links import StoredMoves, _resolve, move_stored_runs
+from ._connection import sql_sections
+
+_MOVED_VIEWS = ("steps", "edges", "runs", "labels", "findings", "attributions")
+
+
+def join_export_links(con: duckdb.DuckDBPyConnection) -> bool:
+    """Join the export's traces (views ``export_*``) and the stored ones they are linked with; whether any run
+    moved (for :func:`walk_merged_runs` after the merge). Inside the merge's transaction."""
+    sections = dict(sql_sections("export_linked"))
+    for stmt in sections["export_roots"]:
+        con.execute(stmt)
+    exported = con.execute("SELECT old_run, new_run FROM export_link_roots").fetchall()
+    stored = []
+    if con.execute("SELECT EXISTS (SELECT 1 FROM linked_roots)").fetchall()[0][0]:
+        (query,) = sections["stored_roots"]
+        stored = con.execute(query).fetchall()
+    # run -> the run it continues (an exported trace: the stored run holding its linked span; a stored run: the
+    # export's), followed to the end of a chain; a run whose roots point at two places joins none
+    target: dict[str, str | None] = {}
+    for run, where in [*exported, *((run, export_run) for run, _, _, export_run, _ in stored)]:
+        target[run] = where if target.get(run, where) == where else None
+    final = _resolve({t: w for t, w in target.items() if w is not None and w != t})
+    export_moves = sorted({(t, final[t]) for t, _ in exported if final.get(t, t) != t})
+    stored_moves = sorted({(r, final[r]) for r, *_ in stored if final.get(r, r) != r})
+    _table(con, "export_moves", export_moves)
+    _table(con, "export_stored_moves", stored_moves)
+    if export_moves:
+        for stmt in sections["map"]:
+            con.execute(stmt)
+        for table in _MOVED_VIEWS:   # (names of this module's own)
+            con.execute(f"CREATE OR REPLACE TEMP VIEW export_{table} AS SELECT * FROM export_linked_{table}")
+    # (the stored steps moved, by their new run: their agent and depth were worked out in their own run)
+    con.execute("CREATE OR REPLACE TEMP TABLE export_stored_steps (run_id VARCHAR, step_id VARCHAR)")
+    if stored_moves:
+        con.execute("INSERT INTO export_stored_steps SELECT m.new_run, s.step_id "
+                    "FROM steps s JOIN export_stored_moves m ON m.old_run = s.run_id")
+        moved = dict(stored_moves)
+        # A moved run's row gives way to its new run's when the export holds one (join_linked_stored.sql reads
+        # stage_runs for the runs a call brings; merge_export.sql makes its own after this)
+        con.execute("CREATE OR REPLACE TEMP TABLE stage_runs AS SELECT DISTINCT e.run_id FROM export_runs e "
+                    "SEMI JOIN export_stored_moves m ON m.new_run = e.run_id")
+        move_stored_runs(con, StoredMoves(moves=stored_moves, roots=[(run, root, linked, bool(hop))
+                                                                     for run, root, linked, _, hop in stored
+                                                                     if run in moved]))
+    return bool(export_moves or stored_moves)
+
+
+def _table(con: duckdb.DuckDBPyConnection, name: str, moves: list[tuple[str, str]]) -> None:
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} (old_run VARCHAR, new_run VARCHAR)")   # (our own names)
+    if moves:
+        con.executemany(f"INSERT INTO {name} VALUES (?, ?)", moves)
+
+
+def walk_merged_runs(con: duckdb.DuckDBPyConnection, joined: bool) -> None:
+    """After merge_export.sql: the steps worked out without their whole run (moved, or new to a stored run)
+    walked again in it, those runs ordered again and given to refresh_runs.sql (export_linked.sql's derived
+    section when runs were joined, then its walk section)."""
+    sections = dict(sql_sections("export_linked"))
+    walk = sections["walk"]
+    for stmt in [*(sections["derived"] if joined else []), walk[0]]:
+        con.execute(stmt)
+    if not con.execute("SELECT EXISTS (SELECT 1 FROM export_walk_runs)").fetchall()[0][0]:
+        return  # (most merges: new runs only; the statements below would each scan the steps table for none)
+    for stmt in walk[1:]:
+        con.execute(stmt)
+    # the runs' order as the ingest gives it, by the ingest's own statement (it orders the runs of stored_runs)
+    (order,) = [s for s in dict(sql_sections("finalize_insert"))["stored_runs"] if s.startswith("UPDATE steps SET seq")]
+    con.execute("CREATE OR REPLACE TEMP TABLE stored_runs AS SELECT run_id FROM export_walk_runs")
+    con.execute(order)

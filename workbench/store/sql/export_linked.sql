@@ -1,0 +1,148 @@
+-- An export merged into a store that holds the traces it is linked with (ingest/_links.py says when a trace
+-- continues another): the export's traces and the stored ones join as one ingest of all their spans joins them.
+-- Run by store/_export_links.py in the merge's transaction, before merge_export.sql, on the export's views
+-- (export_steps ...). Both directions: a trace of the export whose root links to a span the store holds
+-- (export_moves: the export was made of a store that had not read the span) moves into the stored span's run;
+-- a stored run whose root links to a span the export holds (its store had read the span and the run with it)
+-- moves into the export's run (ingest/_links.move_stored_runs). A root's span kind is not kept: a messaging
+-- hop is told by its messaging.* attributes, as for a stored root (stored_link_roots.sql).
+
+-- [section export_roots]
+-- The export's roots with one link, to a span of another trace the store holds (under that trace's run, or
+-- moved into another with otel.trace_id): (trace, root, linked span, the run holding it, hop).
+CREATE OR REPLACE TEMP TABLE export_link_roots AS
+WITH roots AS (
+    SELECT run_id, step_id, attributes, export_file, export_row,
+           json_extract_string(attributes, '$."otel.links"[0].trace_id') AS ltrace,
+           json_extract_string(attributes, '$."otel.links"[0].span_id') AS lspan
+    FROM export_steps
+    WHERE parent_id IS NULL AND export_bad IS NULL AND contains(attributes::VARCHAR, '"otel.links"')
+      AND json_array_length(attributes, '$."otel.links"') = 1 AND NOT json_exists(attributes, '$."otel.trace_id"')
+)
+SELECT DISTINCT r.run_id AS old_run, r.step_id, r.lspan AS linked, s.run_id AS new_run, r.export_file, r.export_row,
+       list_bool_or(list_transform(json_keys(r.attributes), lambda k: starts_with(k, 'messaging.'))) AS hop
+FROM roots r
+JOIN steps s ON s.step_id = r.lspan
+            AND (s.run_id = r.ltrace OR json_extract_string(s.attributes, '$."otel.trace_id"') = r.ltrace)
+WHERE r.ltrace <> r.run_id AND s.run_id <> r.run_id;
+
+-- [section stored_roots]
+-- The stored runs of their own whose root has one link, to a span the export holds: (run, root, linked span,
+-- the export's run holding it, hop), by the store's linked_roots (stored_link_roots.sql's rule).
+SELECT DISTINCT s.run_id, s.step_id, k.linked_span, e.run_id,
+       list_bool_or(list_transform(json_keys(s.attributes), lambda k: starts_with(k, 'messaging.'))) AS hop
+FROM linked_roots k
+JOIN steps s ON s.run_id = k.run_id AND s.step_id = k.step_id
+JOIN export_steps e ON e.step_id = k.linked_span AND e.export_bad IS NULL
+                   AND (e.run_id = k.linked_trace
+                        OR json_extract_string(e.attributes, '$."otel.trace_id"') = k.linked_trace)
+WHERE s.parent_id IS NULL AND json_array_length(s.attributes, '$."otel.links"') = 1
+  AND NOT json_exists(s.attributes, '$."otel.trace_id"') AND e.run_id <> s.run_id
+ORDER BY ALL;
+
+-- [section map]
+-- The export's rows with its moved traces in their new runs, as join_linked.sql moves staged ones: a root
+-- called in a new trace gets the linked span as its parent (and its parent edge), a messaging hop stays a
+-- root and gets a consumes edge; every moved step keeps its trace id (otel.trace_id). A moved trace's run row
+-- gives way to the run's (the new run is stored); what was found or computed about it goes.
+CREATE OR REPLACE TEMP TABLE export_linked_steps AS
+SELECT e.* REPLACE (
+    coalesce(m.new_run, e.run_id) AS run_id,
+    CASE WHEN p.step_id IS NOT NULL AND NOT p.hop AND e.parent_id IS NULL THEN p.linked ELSE e.parent_id END
+        AS parent_id,
+    CASE WHEN m.new_run IS NULL THEN e.attributes
+         WHEN e.attributes IS NULL THEN json_object('otel.trace_id', e.run_id)
+         WHEN json_exists(e.attributes, '$."otel.trace_id"') THEN e.attributes
+         WHEN json_type(e.attributes) = 'OBJECT' THEN json_merge_patch(e.attributes, json_object('otel.trace_id', e.run_id))
+         ELSE e.attributes END AS attributes)
+FROM export_steps e
+LEFT JOIN export_moves m ON m.old_run = e.run_id
+LEFT JOIN export_link_roots p ON p.old_run = e.run_id AND p.step_id = e.step_id AND m.old_run IS NOT NULL;
+
+CREATE OR REPLACE TEMP TABLE export_linked_edges AS
+SELECT e.* REPLACE (coalesce(m.new_run, e.run_id) AS run_id)
+FROM export_edges e LEFT JOIN export_moves m ON m.old_run = e.run_id
+UNION ALL
+-- (given the root's file and row: where the edge comes from)
+SELECT m.new_run, p.linked, p.step_id, CASE WHEN p.hop THEN 'consumes' ELSE 'parent' END,
+       p.export_file, p.export_row, NULL
+FROM export_link_roots p JOIN export_moves m ON m.old_run = p.old_run;
+
+CREATE OR REPLACE TEMP TABLE export_linked_runs AS
+SELECT * FROM export_runs WHERE run_id NOT IN (SELECT old_run FROM export_moves);
+
+CREATE OR REPLACE TEMP TABLE export_linked_labels AS
+SELECT e.* REPLACE (coalesce(m.new_run, e.run_id) AS run_id)
+FROM export_labels e LEFT JOIN export_moves m ON m.old_run = e.run_id;
+
+CREATE OR REPLACE TEMP TABLE export_linked_findings AS
+SELECT * FROM export_findings WHERE run_id NOT IN (SELECT old_run FROM export_moves);
+
+CREATE OR REPLACE TEMP TABLE export_linked_attributions AS
+SELECT * FROM export_attributions WHERE run_id NOT IN (SELECT old_run FROM export_moves);
+
+-- [section derived]
+-- After merge_export.sql, when runs were joined. A stored step moved into an export's run that the export holds
+-- as the same step takes the agent and depth the export worked out for it in that run.
+UPDATE steps SET agent = e.agent, depth = e.depth
+FROM export_first_steps e
+WHERE steps.run_id IN (SELECT new_run FROM export_stored_moves)
+  AND steps.run_id = e.run_id AND steps.step_id = e.step_id
+  AND (steps.run_id, steps.step_id) IN (SELECT run_id, step_id FROM export_stored_steps)
+  AND NOT EXISTS (SELECT 1 FROM export_vs_stored d WHERE d.run_id = e.run_id AND d.step_id = e.step_id)
+  AND (steps.agent IS DISTINCT FROM e.agent OR steps.depth IS DISTINCT FROM e.depth);
+
+-- [section walk]
+-- After merge_export.sql, on every merge: the runs the store held before that the export adds steps to, and the
+-- runs joined (export_moves, export_stored_moves). Their steps whose agent and depth were worked out without
+-- the whole run: the export's new steps (its store may have lacked their ancestors: a trace split over files,
+-- a trace joined) and the stored steps moved (export_stored_steps) but those the export holds as the same step.
+CREATE OR REPLACE TEMP TABLE export_walk_runs AS
+SELECT run_id FROM affected SEMI JOIN export_new_steps n USING (run_id)
+UNION SELECT new_run FROM export_stored_moves UNION SELECT new_run FROM export_moves;
+
+CREATE OR REPLACE TEMP TABLE export_own_context AS
+SELECT run_id, step_id FROM export_stored_steps
+WHERE (run_id, step_id) NOT IN (SELECT e.run_id, e.step_id FROM export_first_steps e
+                                ANTI JOIN export_vs_stored d ON d.run_id = e.run_id AND d.step_id = e.step_id)
+UNION
+SELECT run_id, step_id FROM export_new_steps SEMI JOIN export_walk_runs USING (run_id);
+
+-- Those steps walked again down their run's tree, as the ingest walks a run (finalize_tree.sql): one level
+-- below its parent, and the agent it had where it was worked out, else its parent's (a sub-agent's steps with
+-- no agent of their own act for the caller). Every other step keeps its agent and depth; a step on a parent
+-- cycle is not reached and keeps both.
+UPDATE steps SET agent = w.agent, depth = w.depth
+FROM (
+    WITH RECURSIVE walk(run_id, step_id, depth, agent, lvl) AS (
+        SELECT s.run_id, s.step_id, CASE WHEN o.step_id IS NULL THEN s.depth ELSE 0 END, s.agent, 0
+        FROM steps s SEMI JOIN export_walk_runs j ON j.run_id = s.run_id
+        LEFT JOIN export_own_context o ON o.run_id = s.run_id AND o.step_id = s.step_id
+        WHERE s.parent_id IS NULL
+           OR NOT EXISTS (SELECT 1 FROM steps p WHERE p.run_id = s.run_id AND p.step_id = s.parent_id)
+        UNION ALL
+        SELECT c.run_id, c.step_id, CASE WHEN o.step_id IS NULL THEN c.depth ELSE w.depth + 1 END,
+               CASE WHEN o.step_id IS NULL THEN c.agent ELSE coalesce(c.agent, w.agent) END, w.lvl + 1
+        FROM walk w JOIN steps c ON c.run_id = w.run_id AND c.parent_id = w.step_id
+        LEFT JOIN export_own_context o ON o.run_id = c.run_id AND o.step_id = c.step_id
+        WHERE w.lvl < 100000
+    )
+    SELECT * FROM walk
+) w
+WHERE steps.run_id = w.run_id AND steps.step_id = w.step_id
+  AND (steps.agent IS DISTINCT FROM w.agent OR steps.depth IS DISTINCT FROM w.depth);
+
+-- The tree's parent edges the run now holds (a root given its caller; a step whose parent the export lacked),
+-- as finalize_insert.sql writes them.
+INSERT INTO edges
+SELECT s.run_id, s.parent_id, s.step_id, 'parent'
+FROM steps s SEMI JOIN export_walk_runs j ON j.run_id = s.run_id
+WHERE EXISTS (SELECT 1 FROM steps p WHERE p.run_id = s.run_id AND p.step_id = s.parent_id)
+  AND NOT EXISTS (SELECT 1 FROM edges e WHERE e.run_id = s.run_id AND e.src_step = s.parent_id
+                                          AND e.dst_step = s.step_id AND e.kind = 'parent');
+
+-- (then the order of every step of those runs: finalize_insert.sql's own statement, on stored_runs made of
+-- export_walk_runs by store/_export_links.py)
+
+-- Those runs' rows are rebuilt (refresh_runs.sql) from all their steps now stored.
+INSERT INTO affected SELECT run_id FROM export_walk_runs WHERE run_id NOT IN (SELECT run_id FROM affected);
