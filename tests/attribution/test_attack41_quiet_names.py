@@ -10,7 +10,6 @@ exists, nor which. A first stater named ``""`` reads "'s input is in no span".
 from __future__ import annotations
 
 import pandas as pd
-import pytest
 
 from workbench.attribution._evidence import combine
 
@@ -32,8 +31,6 @@ def test_named_agents_are_listed() -> None:
         "writer", ["researcher", "coordinator"])
 
 
-@pytest.mark.xfail(strict=True, reason="attack41: an agent named '' is listed as a blank in the quiet-agents "
-                                       "sentence (attribution/_evidence.py _among, real41's)")
 def test_an_agent_named_by_the_empty_string_is_visible_in_the_sentence() -> None:
     why = _why("writer", ["researcher", ""])
     assert ",  acted" not in why and ", acted" not in why

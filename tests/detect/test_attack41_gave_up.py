@@ -52,20 +52,14 @@ def test_the_store_is_read_as_the_detector_expects(found: dict[str, list[str]]) 
     assert found["gave_up"] == ["gave_up"]
 
 
-@pytest.mark.xfail(strict=True, reason="attack41: gave_up fires on an answer that states a made-up number "
-                                       "(critical, beside silent_failure); detect/sql/gave_up.sql, real41's")
 @pytest.mark.parametrize("run_id", ["delay_made_up", "cant_go_wrong"])
 def test_an_answer_stating_a_made_up_value_did_not_give_up(found: dict[str, list[str]], run_id: str) -> None:
     assert "gave_up" not in found[run_id]
 
 
-@pytest.mark.xfail(strict=True, reason="attack41: a result with \"error\": \"None\" is read as a failed call "
-                                       "(det_error_record in detect/sql/macros.sql, real41's)")
 def test_an_error_field_saying_none_is_no_failed_call(found: dict[str, list[str]]) -> None:
     assert "gave_up" not in found["error_none"]
 
 
-@pytest.mark.xfail(strict=True, reason="attack41: the call made again with success by another agent is no "
-                                       "recovery for gave_up (same agent only; detect/sql/gave_up.sql, real41's)")
 def test_a_call_another_agent_made_again_with_success_was_recovered(found: dict[str, list[str]]) -> None:
     assert "gave_up" not in found["fallback_fixed"]

@@ -12,8 +12,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-
 import workbench as wb
 
 FIXTURE = Path(__file__).parent / "fixtures" / "ag2-1.2.1" / "telemetry_middleware_fault.otlp.jsonl"
@@ -48,7 +46,5 @@ def test_the_fixture_counts_each_model_call_once() -> None:
     assert _tokens(FIXTURE) == [(200, 40)]
 
 
-@pytest.mark.xfail(strict=True, reason="attack41: a record_usage span keeps no tokens even when it is their only "
-                                       "record (ingest/_ag2.py usage_record, _conventions.py; real41's)")
 def test_a_usage_span_that_is_the_only_record_of_the_tokens_keeps_them(tmp_path: Path) -> None:
     assert _tokens(_without_usage_on_model_calls(tmp_path)) == [(200, 40)]

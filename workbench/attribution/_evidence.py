@@ -26,6 +26,7 @@ root, and a run reported failed has no silent_failure finding: such runs keep th
 
 from __future__ import annotations
 
+import json
 import math
 from typing import Any
 
@@ -65,6 +66,16 @@ def _short(text: Any, width: int = 120) -> str:
     return one if len(one) <= width else one[: width - 1] + "…"
 
 
+def _agent_name(agent: Any) -> str:
+    """An agent as a sentence names it: a name that shows nothing (``""``, only spaces: the store keeps any text)
+    is quoted as written, so the reader sees that an agent is there and which."""
+    shown = _short(agent, 80)
+    if shown:
+        return shown
+    text = str(agent)  # (blank, but maybe megabytes of it)
+    return f"the agent named {json.dumps(text[:10])}" + ("…" if len(text) > 10 else "")
+
+
 def run_evidence(ws: Any, run_ids: list[str]) -> pd.DataFrame:
     """The evidence each run's log holds about its culprit: one row per run that has some (columns
     :data:`EVIDENCE_COLUMNS`; ``evidence`` is ``"error"`` or ``"silent_failure"``, ``why`` one sentence).
@@ -81,7 +92,7 @@ def run_evidence(ws: Any, run_ids: list[str]) -> pd.DataFrame:
     rows: dict[str, tuple] = {}
     for run, agent, step, seq, what, kind, error in errors:
         # every log value cut: a name may be megabytes (the field limit), and the sentence is printed whole
-        who = _short(agent, 80)
+        who = _agent_name(agent)
         thing = f"{who}'s {_short(kind or 'step', 40)} {_short(what, 80)}" if what else f"{who}'s step"
         raised = f" raised \"{_short(error)}\"" if error else " failed"
         rows[run] = (run, "error", agent, step, seq,
@@ -117,8 +128,8 @@ def _among(run: str, e: pd.Series, quiet: list, conf: dict, rank: dict, n_agents
     best = max(range(len(cands)), key=lambda k: (_prior(conf, n_agents, run, cands[k][0]),
                                                    -rank.get((run, cands[k][0]), math.inf), -k))
     weight = max(0.0, EVIDENCE_LOGIT[e["evidence"]] - math.log(len(cands)))
-    others = ", ".join(_short(a, 80) for a, _ in cands[1:])
-    why = (f"{e['why']}; but {_short(e['agent'], 80)}'s input is in no span, and {others} acted before it with no "
+    others = ", ".join(_agent_name(a) for a, _ in cands[1:])
+    why = (f"{e['why']}; but {_agent_name(e['agent'])}'s input is in no span, and {others} acted before it with no "
            "words of theirs in the log: the value may be theirs, so the model chooses among them")
     return cands[best][0], cands[best][1], weight, why
 

@@ -8,7 +8,10 @@ group chats read wrong as they are:
   failed call and its retry were nobody's. The executor's turn acts for the agent whose turn came before it.
 * AG2 1.x's ``TelemetryMiddleware`` writes a ``record_usage`` span (``ag2.span.type`` ``usage``) beside each
   model call, repeating its ``gen_ai.usage.*``, and one after each sub-task repeating the sub-agent's total:
-  read as written, a run's tokens counted twice or more. Such a span keeps no tokens or cost of its own.
+  read as written, a run's tokens counted twice or more. Such a span keeps no tokens or cost of its own: they
+  stay in its attributes (:data:`USAGE_IN` …), and a model call's record (``ag2.usage.kind`` ``model_call``)
+  takes them once its run is staged when no other step of the run holds tokens (the model calls' spans carry
+  none, or were dropped): ``_ag2_usage``. A sub-task's total never does (its calls have their own records).
 * A tool that raises is caught and handed back to the model as text; its span keeps status UNSET and says
   the failure only with ``error.type`` (``ExecutionError``). The conventions say ``error.type`` is set when
   the operation failed, so such a span is an error (:func:`failed_without_status`, for any producer).
@@ -23,6 +26,8 @@ TOOL_EXECUTOR = "_Group_Tool_Executor"  # autogen.agentchat.group: __TOOL_EXECUT
 # OpenInference's AG2 instrumentation (openinference-instrumentation-ag2) writes each reply as an AGENT span
 # "<agent>.generate_reply" with agent.name and the sender's name in this attribute, AG2's own tag absent.
 OI_SENDER = "ag2.sender.name"
+# A record_usage span's tokens and cost, as its attributes keep them (the names the conventions give them).
+USAGE_IN, USAGE_OUT, USAGE_COST = "gen_ai.usage.input_tokens", "gen_ai.usage.output_tokens", "gen_ai.usage.cost"
 
 
 def tool_executor(attrs: dict[str, Any], agent: Any) -> bool:

@@ -35,7 +35,7 @@ from ._adk import adk_attributes, event_answer, function_response, reflected_fai
 from ._ag2 import OI_SENDER as AG2_OI_SENDER
 from ._ag2 import SPAN_TYPE as AG2_SPAN_TYPE
 from ._ag2 import TOOL_EXECUTOR as AG2_TOOL_EXECUTOR
-from ._ag2 import tool_executor, usage_record
+from ._ag2 import USAGE_COST, USAGE_IN, USAGE_OUT, tool_executor, usage_record
 from ._call_args import decorated_call, smolagents_tool_call
 from ._exception_cause import exception_error
 from ._fields import MAX_FIELD_BYTES, SHORT_CHARS, RecordError, _describe, plain_values, step_row
@@ -1377,6 +1377,10 @@ def map_span(attrs: dict[str, Any], name: str | None, events: list[dict[str, Any
         conf = lconf if conf is None else conf
         ent = lent if ent is None else ent
     counted = not usage_record(rest)
+    if not counted:  # (kept with the attributes: the only record of a call's tokens when its span has none)
+        rest.update({k: v for k, v in ((USAGE_IN, _count(known.get("tokens_in"))),
+                                       (USAGE_OUT, _count(known.get("tokens_out"))), (USAGE_COST, cost))
+                     if v is not None})
     return {
         "kind": kind, "is_agent": kind == "agent", "agent": agent, "tool": tool,
         "model": known.get("model"), "tokens_in": _count(known.get("tokens_in")) if counted else None,

@@ -19,6 +19,7 @@ from ..store._own_connection import own_connection
 from ..store._transaction import transaction
 from . import _timings
 from ._ag2_errors import fix_stored_errors, tool_errors_from_executor
+from ._ag2_usage import usage_tokens
 from ._base import Adapter, RecordsAdapter, Stage, create_stage_tables
 from ._checkpoint import checkpoint_within
 from ._jsonio import compression_of, read_head
@@ -482,6 +483,7 @@ def _run_ingest(con: duckdb.DuckDBPyConnection, source: Any, fmt: str | None, pr
                 agents_of_previous(con)
         if stage.turn_runs:
             stage.ag2_stored_errors = tool_errors_from_executor(con, stage.turn_runs)
+            usage_tokens(con, stage.turn_runs)
         facts = StageFacts(con)  # (each step below left out when the stage holds nothing for it)
         if not facts.nothing_for("nameless"):
             loop_agents(con)

@@ -5,10 +5,13 @@
 -- failed call, with the agent that made it: what to repair first. One per run: its first such call.
 -- A call failed when its span says error, when its result reports a failure (det_error_report: MCP answers
 -- "Error executing tool get_price" in a span left unset), or when a span below it says error with no agent
--- or model call between (the MCP server's own span of that call). A later call of the same tool by the same
--- agent that did not fail recovered it: a refusal after that has another reason. An answer quoting a number
--- of a tool's result (det_backend_vals: no echo of the call's own arguments) gave a result, whatever words
--- it opens with. A run that ended on the error (its answer step in error, or its last output the error's own
+-- or model call between (the MCP server's own span of that call). A later call of the same tool that did not
+-- fail recovered it, whichever agent made it (a fallback agent's call counts as the first agent's own retry):
+-- a refusal after that has another reason. An answer quoting a number of a tool's result (det_backend_vals: no
+-- echo of the call's own arguments) gave a result, whatever words it opens with; so did one stating a number
+-- the run was not given (no value of its task, of a tool call's arguments, or of the failure's own error text:
+-- "Sorry for the delay, the total is 41.20 USD" states a result, made up or not, which silent_failure weighs).
+-- A run that ended on the error (its answer step in error, or its last output the error's own
 -- record) answered nothing to give up in: it shows its failure to its caller. Critical for a run reported as a
 -- success (it said so and answered nothing); a warning otherwise: the tool may have failed for a reason the
 -- answer rightly reports ("no such item").
@@ -62,7 +65,7 @@ WITH unrecovered AS (
     WHERE NOT EXISTS (SELECT 1 FROM steps c
                       WHERE c.run_id = f.run_id AND c.kind IN ('tool', 'retriever') AND c.step_id <> f.step_id
                         AND c.rowid BETWEEN $row_lo AND $row_hi
-                        AND coalesce(c.tool, c.name) IS NOT DISTINCT FROM f.tool AND c.agent IS NOT DISTINCT FROM f.agent
+                        AND coalesce(c.tool, c.name) IS NOT DISTINCT FROM f.tool
                         AND coalesce(epoch_us(c.started_at)::DOUBLE, c.seq::DOUBLE) >= f.t0
                         AND NOT EXISTS (SELECT 1 FROM det_calls_failed x WHERE x.run_id = c.run_id AND x.step_id = c.step_id))
 ),
@@ -83,4 +86,11 @@ JOIN det_gave_up_answers a ON a.run_id = x.run_id
 JOIN runs r ON r.run_id = x.run_id
 WHERE a.t1 >= x.f.t1
   AND NOT EXISTS (SELECT 1 FROM det_sink_vals v JOIN det_backend_vals b ON b.run_id = v.run_id AND b.v = v.v
-                  WHERE v.run_id = a.run_id AND v.step_id = a.step_id AND v.field = 'output' AND b.num IS NOT NULL);
+                  WHERE v.run_id = a.run_id AND v.step_id = a.step_id AND v.field = 'output' AND b.num IS NOT NULL)
+  -- (a number of its own: none the run was given, none the failure's error states)
+  AND NOT EXISTS (SELECT 1 FROM det_sink_vals v
+                  WHERE v.run_id = a.run_id AND v.step_id = a.step_id AND v.field = 'output' AND v.num IS NOT NULL
+                    AND NOT contains(coalesce(x.f.error, ''), v.token)
+                    AND NOT EXISTS (SELECT 1 FROM det_task_vals t WHERE t.run_id = v.run_id AND t.v = v.v)
+                    AND NOT EXISTS (SELECT 1 FROM det_sink_vals i WHERE i.run_id = v.run_id AND i.field = 'input'
+                                                                   AND i.kind = 'tool' AND i.v = v.v));

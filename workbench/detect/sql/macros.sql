@@ -233,14 +233,18 @@ CREATE OR REPLACE TEMP MACRO det_holds_tool_result(t) AS (contains(t, 'ool') OR 
 -- "Error: …", "An error occurred …", "Traceback (most recent call last)", "TimeoutError: …", "Failed to …" —
 -- or a JSON record flagging one ("isError": true, as MCP's CallToolResult does; a non-empty "error"). Only
 -- the opening counts: a normal result that mentions an error further in ("status": "ok", "log": "Error: none")
--- is a result, and "Error rate: 0.1 %" opens no report.
+-- is a result, and "Error rate: 0.1 %" opens no report. An "error" field whose text says there was none (Python's
+-- str(None), "null", "false", "0", "none", "n/a", "no error", "ok", "success") flags nothing: a record's slot for an
+-- error that did not happen.
 CREATE OR REPLACE TEMP MACRO det_error_record(t, j) AS coalesce(
     regexp_matches(ltrim(coalesce(json_extract_string(j, '$.text'), t)),
         '^(?:(?i:error|exception)(?:[ \t]*[:\-]|[ \t]+(?:executing|running|calling|invoking|while|in|occurred|code)\b)'
         || '|(?i:an (?:unexpected |internal )?error (?:occurred|has occurred|was raised))|(?i:failed to|could not)\b'
         || '|Traceback \(most recent call last\)|[A-Z][A-Za-z0-9_.]*(?:Error|Exception):)')
     OR json_extract_string(j, '$.isError') = 'true' OR json_extract_string(j, '$.is_error') = 'true'
-    OR (json_type(j, '$.error') IN ('VARCHAR', 'OBJECT') AND trim(json_extract_string(j, '$.error')) NOT IN ('', '{}')), false);
+    OR (json_type(j, '$.error') IN ('VARCHAR', 'OBJECT')
+        AND NOT regexp_matches(lower(trim(json_extract_string(j, '$.error'))),
+                               '^(?:\{\}|none|null|nil|false|0|n/?a|no(?:ne)?(?: error)?|ok|success)?$')), false);
 CREATE OR REPLACE TEMP MACRO det_error_report(t) AS det_error_record(t, CASE WHEN left(ltrim(t), 1) = '{' AND json_valid(t) THEN t END);
 
 -- An answer that declines, apologises or says it could not do what was asked (gave_up.sql): words such an
