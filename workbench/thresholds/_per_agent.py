@@ -61,7 +61,8 @@ def optimise_per_agent(x_all: np.ndarray, x_pre: np.ndarray, failed: np.ndarray,
     # an agent whose values never reach it kept it, a rule no step here ever met, which a policy would still
     # enforce on the agent's later steps (real traces: three agents at 478.5 ms, two never above 40 ms). It has
     # no rule; the cost is the same. (keep_shared: the user wants the shared threshold on such an agent's later steps.)
-    for a in range(0 if keep_shared else n_agents):
-        if np.isfinite(chosen[a]) and not (x_all[:, a] >= chosen[a]).any():
-            chosen[a] = np.inf
+    if not keep_shared:
+        for a in range(n_agents):
+            if np.isfinite(chosen[a]) and not (x_all[:, a] >= chosen[a]).any():
+                chosen[a] = np.inf
     return [None if not np.isfinite(t) else float(t) for t in chosen]
