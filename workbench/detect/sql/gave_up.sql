@@ -8,9 +8,9 @@
 -- or model call between (the MCP server's own span of that call). A later call of the same tool that did not
 -- fail recovered it, whichever agent made it (a fallback agent's call counts as the first agent's own retry):
 -- a refusal after that has another reason. An answer quoting a number of a tool's result (det_backend_vals: no
--- echo of the call's own arguments) gave a result, whatever words it opens with; so did one stating a number
--- the run was not given (no value of its task, of a tool call's arguments, or of the failure's own error text:
--- "Sorry for the delay, the total is 41.20 USD" states a result, made up or not, which silent_failure weighs).
+-- echo of the call's own arguments) gave a result, whatever words it opens with. (A number the run was not
+-- given is no such sign: give-ups name them too — "try again in 15 minutes", "the 2025 price list" — so an
+-- apology stating a made-up total is a give-up here as well as silent_failure's made-up value.)
 -- A run that ended on the error (its answer step in error, or its last output the error's own
 -- record) answered nothing to give up in: it shows its failure to its caller. Critical for a run reported as a
 -- success (it said so and answered nothing); a warning otherwise: the tool may have failed for a reason the
@@ -86,11 +86,4 @@ JOIN det_gave_up_answers a ON a.run_id = x.run_id
 JOIN runs r ON r.run_id = x.run_id
 WHERE a.t1 >= x.f.t1
   AND NOT EXISTS (SELECT 1 FROM det_sink_vals v JOIN det_backend_vals b ON b.run_id = v.run_id AND b.v = v.v
-                  WHERE v.run_id = a.run_id AND v.step_id = a.step_id AND v.field = 'output' AND b.num IS NOT NULL)
-  -- (a number of its own: none the run was given, none the failure's error states)
-  AND NOT EXISTS (SELECT 1 FROM det_sink_vals v
-                  WHERE v.run_id = a.run_id AND v.step_id = a.step_id AND v.field = 'output' AND v.num IS NOT NULL
-                    AND NOT contains(coalesce(x.f.error, ''), v.token)
-                    AND NOT EXISTS (SELECT 1 FROM det_task_vals t WHERE t.run_id = v.run_id AND t.v = v.v)
-                    AND NOT EXISTS (SELECT 1 FROM det_sink_vals i WHERE i.run_id = v.run_id AND i.field = 'input'
-                                                                   AND i.kind = 'tool' AND i.v = v.v));
+                  WHERE v.run_id = a.run_id AND v.step_id = a.step_id AND v.field = 'output' AND b.num IS NOT NULL);
