@@ -45,8 +45,9 @@ _FINDINGS_SQL = f"""
     ORDER BY f.run_id, {WORST_FIRST}"""
 
 
-def failed_records(ws: Any, limit: int | None) -> list[dict[str, Any]]:
-    """One record per failed run (known failures and runs taken as failed), in the table's order."""
+def failed_records(ws: Any, limit: int | None, taken: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    """One record per failed run (known failures and runs taken as failed), in the table's order (``taken``:
+    :func:`taken_as_failed`'s answer, when the caller has it)."""
     from ._investigate import _TABLE_SQL
 
     rows = fetch(ws.con, _TABLE_SQL, [limit if limit is not None else 2**62])
@@ -62,7 +63,7 @@ def failed_records(ws: Any, limit: int | None) -> list[dict[str, Any]]:
         findings.setdefault(run_id, []).append(
             {"detector": detector, "severity": severity, "step_id": step_id, "agent": agent, "detail": detail})
         totals[run_id] = total
-    taken = taken_as_failed(ws)
+    taken = taken_as_failed(ws) if taken is None else taken
     out = []
     for run_id, reported, n_steps, errs, first_error, _detectors, shown, step, known in rows:
         system, reported_outcome = runs.get(run_id, (None, None))
@@ -118,12 +119,12 @@ def flagged_records(ws: Any, limit: int | None) -> list[dict[str, Any]]:
              "worst_finding": worst} for run_id, outcome, steps, detectors, worst in flagged_runs(ws, limit)]
 
 
-def counts(ws: Any) -> dict[str, int]:
+def counts(ws: Any, taken: dict[str, str] | None = None) -> dict[str, int]:
     """The counts a gate decides on: runs, failed runs (taken as failed included), flagged others."""
     n_runs = fetch(ws.con, "SELECT count(*) FROM runs")[0][0]
     n_failed = fetch(ws.con, f"SELECT count(*) FROM ({FAILED_SQL})")[0][0]
-    return {"runs": n_runs, "failed": n_failed, "taken_as_failed": len(taken_as_failed(ws)),
-            "flagged": flagged_total(ws)}
+    return {"runs": n_runs, "failed": n_failed,
+            "taken_as_failed": len(taken_as_failed(ws) if taken is None else taken), "flagged": flagged_total(ws)}
 
 
 def exit_status(fail_on: str, c: dict[str, int]) -> int:
@@ -139,18 +140,21 @@ def exit_status(fail_on: str, c: dict[str, int]) -> int:
 def report(ws: Any, args: argparse.Namespace) -> None:
     """``investigate``'s report (the hook ``_investigate.run`` calls with its store): the table, or the
     records; the exit status is left in ``args.status``."""
-    c = counts(ws)
-    out = getattr(args, "stdout", None) or sys.stdout
     if args.output == "table":
         from ._investigate import _print_table
 
         _print_table(ws, args)
+        # (the counts only for --fail-on: the table counts what it shows itself, and every investigate prints one)
+        args.status = exit_status(args.fail_on, counts(ws)) if args.fail_on != "never" else 0
+        return
+    out = getattr(args, "stdout", None) or sys.stdout
+    taken = taken_as_failed(ws)
+    c = counts(ws, taken)
+    records = failed_records(ws, None if args.all else args.limit, taken)
+    if args.output == "jsonl":
+        for record in records:
+            write_line(out, record)
     else:
-        records = failed_records(ws, None if args.all else args.limit)
-        if args.output == "jsonl":
-            for record in records:
-                write_line(out, record)
-        else:
-            write_line(out, {"schema": SCHEMA, **c, "shown": len(records), "failed_runs": records,
-                             "flagged_runs": flagged_records(ws, None if args.all else args.limit)})
+        write_line(out, {"schema": SCHEMA, **c, "shown": len(records), "failed_runs": records,
+                         "flagged_runs": flagged_records(ws, None if args.all else args.limit)})
     args.status = exit_status(args.fail_on, c)

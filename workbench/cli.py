@@ -64,17 +64,16 @@ def cmd_investigate(args: argparse.Namespace) -> int:
     if args.limit is None:   # a table shows the first 25; records are for a machine: every failed run
         args.limit, args.all = 25, args.all or args.output != "table"
     args.report, args.status = report, 0
-    try:
-        if args.output == "table":
-            code = run(args)
-        else:
-            # stdout holds the records alone: what the command says for people goes to stderr
-            args.stdout = sys.stdout
-            with redirect_stdout(sys.stderr):
-                code = run(args)
-    except FormatError as exc:
-        raise _command_line_format_error(exc) from exc
-    return code or args.status
+
+    def investigate(a: argparse.Namespace) -> int:
+        if a.output == "table":
+            return run(a)
+        # stdout holds the records alone: what the command says for people goes to stderr
+        a.stdout = sys.stdout
+        with redirect_stdout(sys.stderr):
+            return run(a)
+
+    return _as_command_line(investigate, args) or args.status
 
 
 def _as_command_line(command: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
