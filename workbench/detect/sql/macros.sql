@@ -82,6 +82,11 @@ CREATE OR REPLACE TEMP MACRO det_value_scale(v) AS CASE
 -- The number a token stands for (NULL for an identifier): 5.4 million is 5400000. A token with no
 -- scale word (nearly all) is cast as it is: splitting off a word and scaling by 1 for every token
 -- cost a sixth of det_out_vals (0.7 of 4 CPU s on the 3M bench store).
+-- Two numbers the same within a figure's rounding (half a cent, or 1e-4 of the figure): what the log's figures
+-- are weighed by in values.sql; det_makes: a figure one product or sum of two numbers gives.
+CREATE OR REPLACE TEMP MACRO det_near(x, target) AS abs(x - target) <= greatest(0.005, 1e-4 * abs(target));
+CREATE OR REPLACE TEMP MACRO det_makes(a, b, target) AS det_near(a * b, target) OR det_near(a + b, target);
+
 CREATE OR REPLACE TEMP MACRO det_value_num(v) AS CASE WHEN contains(v, ' ') OR contains(v, chr(9))
     THEN try_cast(replace(split_part(replace(v, chr(9), ' '), ' ', 1), ',', '') AS DOUBLE) * det_value_scale(v)
     ELSE try_cast(replace(v, ',', '') AS DOUBLE) END;

@@ -393,9 +393,7 @@ WITH ground AS (
     SELECT u.* FROM det_unsupported_direct u
     WHERE u.ident IS NOT NULL OR u.scaled OR NOT EXISTS (
         SELECT 1 FROM ground a JOIN ground b ON a.run_id = b.run_id
-        WHERE a.run_id = u.run_id
-          AND (abs(a.num * b.num - u.num) <= greatest(0.005, 1e-4 * abs(u.num))
-               OR abs(a.num + b.num - u.num) <= greatest(0.005, 1e-4 * abs(u.num))))
+        WHERE a.run_id = u.run_id AND det_makes(a.num, b.num, u.num))
 ),
 -- A figure worked out in two steps, each said in the log, is supported too: a total of a subtotal that an
 -- agent stated (quantity × unit price, handed on to the next agent) and a backend's shipping cost. The step
@@ -419,15 +417,13 @@ stated AS (
 ),
 steps_between AS (
     SELECT DISTINCT x.run_id, x.num FROM stated x
-    SEMI JOIN parts p ON p.run_id = x.run_id AND abs(x.num - p.part) <= greatest(0.005, 1e-4 * abs(x.num))
+    SEMI JOIN parts p ON p.run_id = x.run_id AND det_near(p.part, x.num)
     WHERE EXISTS (SELECT 1 FROM ground a JOIN ground b ON a.run_id = b.run_id
-                  WHERE a.run_id = x.run_id
-                    AND (abs(a.num * b.num - x.num) <= greatest(0.005, 1e-4 * abs(x.num))
-                         OR abs(a.num + b.num - x.num) <= greatest(0.005, 1e-4 * abs(x.num))))
+                  WHERE a.run_id = x.run_id AND det_makes(a.num, b.num, x.num))
 ),
 worked_out AS (
     SELECT DISTINCT p.run_id, p.num FROM parts p
-    SEMI JOIN steps_between x ON x.run_id = p.run_id AND abs(x.num - p.part) <= greatest(0.005, 1e-4 * abs(x.num))
+    SEMI JOIN steps_between x ON x.run_id = p.run_id AND det_near(p.part, x.num)
 )
 SELECT u.* FROM paired u
 ANTI JOIN worked_out w ON w.run_id = u.run_id AND w.num = u.num AND u.ident IS NULL AND NOT u.scaled;
