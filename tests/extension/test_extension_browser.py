@@ -92,9 +92,11 @@ def _wait_for_notebook(page: object, name: str) -> object:
     label = page.locator(".lm-TabBar-tabLabel").get_by_text(name, exact=True)
     page.locator(".lm-TabBar-tab.lm-mod-current").filter(has=label).wait_for(timeout=SLOW_MS)
     panel = page.locator(VISIBLE)
-    # The summary is the first code cell's result; the explorer is the second's.
+    # The summary is the first code cell's result; the explorer is the second's. Not that cell's first output:
+    # that is the explorer's status line, hidden once the view is built, so a wait starting after that never
+    # saw it visible (round 41's CI, 240 s on "Loading widget...": test_ext42_open_in_a_row_browser.py).
     panel.locator(".wb-workspace").wait_for(timeout=SLOW_MS)
-    panel.locator(".jp-Cell").nth(2).locator(".jp-OutputArea-output").first.wait_for(timeout=SLOW_MS)
+    panel.locator(".jp-Cell").nth(2).locator(".wb-incident-explorer").wait_for(timeout=SLOW_MS)
     # Both code cells done: execution counts set, no cell still busy.
     page.wait_for_function(
         """sel => {
