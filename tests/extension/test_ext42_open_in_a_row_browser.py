@@ -88,12 +88,19 @@ def _open(page: object, name: str) -> None:
     page.locator(".jp-DirListing-item").filter(has=text).dblclick()
 
 
+def _wait_tab(page: object, name: str) -> None:
+    try:
+        page.locator(".lm-TabBar-tabLabel").get_by_text(name, exact=True).wait_for(timeout=SLOW_MS)
+    except Exception as e:  # Playwright's TimeoutError: say what did open instead
+        tabs = page.locator(".lm-TabBar-tabLabel").all_inner_texts()
+        raise AssertionError(f"no tab {name!r} (tabs: {tabs})") from e
+
+
 def _show_tab(page: object, name: str) -> object:
     """Bring the notebook's tab to the front; returns its panel."""
+    _wait_tab(page, name)
     label = page.locator(".lm-TabBar-tabLabel").get_by_text(name, exact=True)
-    tab = page.locator(".lm-TabBar-tab").filter(has=label)
-    tab.wait_for(timeout=SLOW_MS)
-    tab.click()
+    page.locator(".lm-TabBar-tab").filter(has=label).click()
     page.locator(".lm-TabBar-tab.lm-mod-current").filter(has=label).wait_for(timeout=SLOW_MS)
     return page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)")
 
@@ -120,10 +127,12 @@ def test_files_opened_in_a_row_under_load_are_all_drawn(folder: tuple[str, Path]
     try:
         page.goto(f"{url}/lab/tree/{FOLDER}?reset")
         page.locator(".jp-DirListing-itemText").get_by_text("a.otlp.jsonl", exact=True).wait_for(timeout=SLOW_MS)
-        for name in FILES:
-            # No wait between them: b and c open while a's kernel is still starting.
+        # No wait between them. Last in the listing first: each opened file adds its notebook and workspace
+        # below it, so the next one up stays where it was (a double-click on a row that moves under it
+        # can open another file).
+        for name in sorted(FILES, reverse=True):
             _open(page, name)
-            page.locator(".lm-TabBar-tabLabel").get_by_text(f"{name}.ipynb", exact=True).wait_for(timeout=SLOW_MS)
+            _wait_tab(page, f"{name}.ipynb")
         assert burner.poll() is None  # still loading the machine
 
         for i, (name, (n, failing, agent)) in enumerate(FILES.items()):
