@@ -8,7 +8,9 @@ status line was gone could never see it visible; when the page handled the displ
 (a loaded browser, a quick build) there was no moment to see. The explorer itself was there (the saved
 notebook held it). This test opens three files back to back, waiting for no kernel, with a CPU burner beside
 the browser, and checks every explorer for what a reader would see: its run list and its chart drawn, the run
-count of its file, the status line hidden, nothing left loading.
+count of its file, the status line hidden, nothing left loading. The race first suspected (cells run before the
+notebook's widget manager registered its comm target) would show too: JupyterLab 4.6 closes a comm whose target
+is missing and logs "Exception opening new comm", which the console check below fails on.
 One file names an agent with markup, another has markup and quotes in its own name: shown as text, never run.
 """
 
