@@ -122,7 +122,7 @@ def test_files_opened_in_a_row_under_load_are_all_drawn(folder: tuple[str, Path]
                                                         burner: subprocess.Popen) -> None:
     url, root = folder
     problems: list[str] = []
-    page = shared_lab.browser().new_page(viewport={"width": 1500, "height": 1100})
+    page = shared_lab.browser().new_page(viewport={"width": 1500, "height": 1800})  # the whole explorer in its screenshot
     page.on("console", lambda m: problems.append(f"{m.type}: {m.text}") if m.type == "error" else None)
     page.on("pageerror", lambda e: problems.append(f"pageerror: {e}"))
     page.on("dialog", lambda d: (problems.append(f"dialog: {d.message}"), d.dismiss()))
