@@ -253,13 +253,50 @@ CREATE OR REPLACE TEMP MACRO det_error_record(t, j) AS coalesce(
 CREATE OR REPLACE TEMP MACRO det_error_report(t) AS det_error_record(t, CASE WHEN left(ltrim(t), 1) = '{' AND json_valid(t) THEN t END);
 
 -- An answer that declines, apologises or says it could not do what was asked (gave_up.sql): words such an
--- answer says in English. A word among them in an answer that still gives the result ("Sorry for the wait,
--- the widget costs 14.20") is told apart there by the backend's numbers the answer quotes.
+-- answer says, in English ("sorry", "could not", "try again later"; ’ as well as ' in "couldn't") and in
+-- French, German, Spanish, Portuguese, Italian, Russian, Chinese, Japanese and Korean, each as its speakers
+-- say "sorry / unfortunately / I could not / unable / unavailable / please try again / an error occurred"
+-- (German's "konnte … nicht" with the object between, up to 60 characters of one sentence). RE2's \b is
+-- ASCII's: a word ending in an accented letter is written with no \b after it, and one in another script
+-- with none at all. A word among them in an answer that still gives the result ("Sorry for the wait, the
+-- widget costs 14.20") is told apart in gave_up.sql (det_result_clauses).
 CREATE OR REPLACE TEMP MACRO det_gives_up(t) AS regexp_matches(coalesce(t, ''),
-    '(?i)\b(?:sorry|apologi[sz]e|apologies|unfortunately|regret(?:tably)?|unable to|not able to|(?:was|were|is|are|am)n''t able to'
-    || '|could not|couldn''t|cannot|can''t|can not|did not manage|didn''t manage|failed to|was not possible|wasn''t possible'
+    '(?i)\b(?:sorry|apologi[sz]e|apologies|unfortunately|regret(?:tably)?|unable to|not able to|(?:was|were|is|are|am)n[''’]t able to'
+    || '|could not|couldn[''’]t|cannot|can[''’]t|can not|did not manage|didn[''’]t manage|failed to|was not possible|wasn[''’]t possible'
     || '|unavailable|not available|(?:is|are|was|were) (?:currently )?down|not responding|try again later|please try again'
-    || '|went wrong|(?:ran into|encountered|hit) (?:an?|some) (?:error|problem|issue))\b');
+    || '|went wrong|(?:ran into|encountered|hit) (?:an?|some) (?:error|problem|issue))\b'
+    -- French
+    || '|\b(?:d[ée]sol[ée]|navr[ée]|malheureusement|je m[''’ ]excuse|mes excuses|pas (?:pu|r[ée]ussi)\b|impossible d'
+    || '|ne (?:peux|pouvons|peut|pourrai|pourrons) pas\b|pas en mesure d|dans l[''’]incapacit[ée]|indisponible'
+    || '|pas disponible|r[ée]essa(?:yer|yez)|une erreur (?:s[''’]est produite|est survenue))|(?:^|[^\pL])[ée]chou[ée]'
+    -- German
+    || '|\b(?:leider|es tut (?:mir|uns) leid|entschuldig(?:ung|en sie)|(?:konnte|konnten|kann|k[öo]nnen)\b[^.!?\n]{0,60}\bnicht\b'
+    || '|nicht (?:m[öo]glich|verf[üu]gbar|erreichbar|abrufbar)|fehlgeschlagen|(?:ist )?ein fehler (?:ist )?aufgetreten'
+    || '|versuchen sie es (?:sp[äa]ter|erneut|noch einmal))'
+    -- Spanish
+    || '|\b(?:lo (?:siento|lamento)|disculp(?:a|e|as|en|ame|eme)\b|perd[óo]n|lamentablemente|desafortunadamente'
+    || '|no (?:pude|pudimos|puedo|podemos|he podido|hemos podido|se pudo|se puede|fue posible|es posible|ha sido posible'
+    || '|est[áa]n? disponibles?|logr[ée])|int[ée]nt(?:elo|alo)|intente (?:de nuevo|nuevamente|m[áa]s tarde)'
+    || '|vuelva a intentarlo|(?:ocurri[óo]|se produjo|ha ocurrido|hubo) un error)'
+    -- Portuguese
+    || '|\b(?:desculp(?:e|a|as|em)\b|lamento\b|sinto muito|infelizmente|n(?:ã|a)o (?:consegui|conseguimos|conseguiu'
+    || '|foi poss[íi]vel|[ée] poss[íi]vel|posso|podemos|pude|est[áa] dispon[íi]vel|est[ãa]o dispon[íi]veis)'
+    || '|indispon[íi]ve|tente (?:novamente|de novo|mais tarde)|(?:ocorreu|houve) um erro)'
+    -- Italian
+    || '|\b(?:mi dispiace|purtroppo|spiacente|non (?:sono|siamo) riuscit|non (?:[èe] (?:stato )?possibile|posso|possiamo|riesco)'
+    || '|riprova(?:re)? pi[ùu] tardi|si [èe] verificato un errore)'
+    -- Russian
+    || '|извин|к сожалению|не удалось|не (?:могу|можем|смог|смогли)|недоступ|попробуйте (?:позже|ещё раз|еще раз)'
+    || '|произошла ошибка'
+    -- Chinese (simplified and traditional)
+    || '|抱歉|对不起|對不起|很遗憾|很遺憾|遗憾的是|遺憾的是|无法|無法|未能|没能|沒能|不能|没有办法|沒有辦法|不可用'
+    || '|重试|重試|再试一次|再試一次|出错|出錯|出现错误|出現錯誤|发生错误|發生錯誤|返回错误|返回錯誤'
+    || '|(?:获取|查询|调用|请求|连接|獲取|查詢|調用|請求|連接)失[败敗]'
+    -- Japanese
+    || '|申し訳|すみません|すいません|残念ながら|できません|出来ません|失敗しました|エラーが発生|もう一度お試し'
+    || '|しばらくしてから|お詫び|ご迷惑'
+    -- Korean
+    || '|죄송|유감스럽|안타깝게도|할 수 없|수 없었|실패했|다시 시도|오류가 발생');
 
 -- What an answer says, as a person reads it: the text of the last message that says something when the answer
 -- is a list of chat messages (one message included, which det_answer_text leaves as it is), else the answer.
