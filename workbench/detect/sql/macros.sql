@@ -318,14 +318,14 @@ CREATE OR REPLACE TEMP MACRO det_deferral(t) AS regexp_matches(t,
 CREATE OR REPLACE TEMP MACRO det_figure_text(t) AS regexp_replace(regexp_replace(t,
     -- identifiers and codes: a number after #, No., id, ticket, order, case, reference, phone, code, status,
     -- HTTP, error, version, step, attempt, port, page; then durations
-    '(?i)(?:#|\b(?:no|nr|n°|id|ticket|order|case|ref|reference|number|tel|phone|fax|call(?:[ \t]+us)?(?:[ \t]+(?:at|on))?'
-    || '|code|status|http(?:/[0-9.]+)?|error|version|v|step|attempt|try|port|page|line)\.?[ \t]*[#:]?[ \t]*)[0-9][0-9.,/-]*',
+    '(?i)(?:#|\b(?:no|nr|n°|id|ticket|order|case|ref|reference|number|tel|phone|fax|call(?:[\pZ\t]+us)?(?:[\pZ\t]+(?:at|on))?'
+    || '|code|status|http(?:/[0-9.]+)?|error|version|v|step|attempt|try|port|page|line)\.?[\pZ\t]*[#:]?[\pZ\t]*)[0-9][0-9.,/-]*',
     ' ', 'g'),
-    '(?i)[0-9][0-9.,]*[ \t]*(?:ms|milliseconds?|s|secs?|seconds?|mins?|minutes?|h|hrs?|hours?|days?|weeks?|months?|years?'
+    '(?i)[0-9][0-9.,]*[\pZ\t]*(?:ms|milliseconds?|s|secs?|seconds?|mins?|minutes?|h|hrs?|hours?|days?|weeks?|months?|years?'
     || '|sekunden|minuten|stunden|tagen?|wochen|monaten?|jahren?|secondes?|heures?|jours?|semaines?|mois|ans|ann[ée]es?'
     || '|segundos?|minutos?|horas?|d[íi]as?|semanas?|meses|mes|a[ñn]os?|secondi|minuti|ore|giorni|settimane|mesi|anni'
     || '|секунд\pL*|минут\pL*|час\pL*|дн\pL*|дня|недел\pL*)(?:\b|[^\pL]|$)'
-    || '|[0-9]+[ \t]*(?:秒|分钟|分鐘|小时|小時|天|周|週|个月|個月|年后|年後|時間|分後|分間|分ほど|日後|日間|초|분|시간)',
+    || '|[0-9]+[\pZ\t]*(?:秒|分钟|分鐘|小时|小時|天|周|週|个月|個月|年后|年後|時間|分後|分間|分ほど|日後|日間|초|분|시간)',
     ' ', 'g');
 CREATE OR REPLACE TEMP MACRO det_months() AS
     'january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug'
@@ -335,27 +335,27 @@ CREATE OR REPLACE TEMP MACRO det_months() AS
     || '|gennaio|febbraio|aprile|maggio|giugno|luglio|settembre|ottobre|dicembre';
 CREATE OR REPLACE TEMP MACRO det_result_figure(t) AS regexp_matches(det_figure_text(t),
     -- an amount
-    '(?:[$€£¥₹₩]|\bR\$|\b' || det_currency() || ')[ \t]?[0-9]'
-    || '|[0-9][ \t]?(?:[$€£¥₹₩元円]|' || det_currency() || '\b'
+    '(?:[$€£¥₹₩]|\bR\$|\b' || det_currency() || ')[\pZ\t]?[0-9]'
+    || '|[0-9][\pZ\t]?(?:[$€£¥₹₩元円]|' || det_currency() || '\b'
     || '|(?i:dollars?|euros?|pounds?|yen|yuan|reais|pesos?|francs?|rupees?|cents?|rubles?)\b|美元|欧元|歐元|日元|人民币|人民幣'
     || '|块|塊|ドル|ユーロ|원|руб|долл|евро)'
     -- a percentage
-    || '|[0-9][ \t]?(?:%|％|(?i:percent|per cent|prozent|pour ?cent|por ?ciento|por ?cento|per ?cento|процент))|百分之'
+    || '|[0-9][\pZ\t]?(?:%|％|(?i:percent|per cent|prozent|pour ?cent|por ?ciento|por ?cento|per ?cento|процент))|百分之'
     -- decimals (a version, an address or a phone number of dotted groups is none)
     || '|(?:^|[^0-9A-Za-z.,/])[0-9]+[.,][0-9]+(?:$|[^0-9A-Za-z.,]|[.,](?:$|[^0-9]))'
     -- a unit of measure
-    || '|[0-9][ \t]?(?:°|℃|(?i:kg|mg|lbs?|oz|km|cm|mm|ml|gal|kwh|kw|gb|mb|tb|units?|items?|pcs|pieces?|st[üu]ck|unit[ée]s?'
+    || '|[0-9][\pZ\t]?(?:°|℃|(?i:kg|mg|lbs?|oz|km|cm|mm|ml|gal|kwh|kw|gb|mb|tb|units?|items?|pcs|pieces?|st[üu]ck|unit[ée]s?'
     || '|unidades?|pezzi)\b|штук|шт\.|个|件|台|公斤|千克|公里|米|度|個|点|개)'
     -- a date
-    || '|\b[0-9]{4}-[0-9]{2}-[0-9]{2}\b|\b[0-9]{1,2}[./][0-9]{1,2}[./][0-9]{2,4}\b|[0-9]{1,2}[ \t]*月[ \t]*[0-9]{1,2}[ \t]*日'
-    || '|[0-9]{1,2}월[ \t]*[0-9]{1,2}일'
-    || '|(?i:\b(?:' || det_months() || ')\.?[ \t]+[0-9]{1,2}\b'
-    || '|\b[0-9]{1,2}(?:st|nd|rd|th|er|\.)?[ \t]+(?:of[ \t]+|de[ \t]+)?(?:' || det_months() || ')(?:$|[^\pL]))');
+    || '|\b[0-9]{4}-[0-9]{2}-[0-9]{2}\b|\b[0-9]{1,2}[./][0-9]{1,2}[./][0-9]{2,4}\b|[0-9]{1,2}[\pZ\t]*月[\pZ\t]*[0-9]{1,2}[\pZ\t]*日'
+    || '|[0-9]{1,2}월[\pZ\t]*[0-9]{1,2}일'
+    || '|(?i:\b(?:' || det_months() || ')\.?[\pZ\t]+[0-9]{1,2}\b'
+    || '|\b[0-9]{1,2}(?:st|nd|rd|th|er|\.)?[\pZ\t]+(?:of[\pZ\t]+|de[\pZ\t]+)?(?:' || det_months() || ')(?:$|[^\pL]))');
 CREATE OR REPLACE TEMP MACRO det_result_clauses(t) AS list_filter(
     regexp_split_to_array(
-        regexp_replace(coalesce(t, ''), '(?i)\b(error|erreur|fehler|erro|status|code|http|id|ticket|ref(?:erence)?|case)[ \t]*:',
+        regexp_replace(coalesce(t, ''), '(?i)\b(error|erreur|fehler|erro|status|code|http|id|ticket|ref(?:erence)?|case)[\pZ\t]*:',
                        '\1', 'g'),
-        '[.;!?](?:[ \t\n]+|$)|[,:][ \t\n]+|[ \t]*[—–][ \t]*|[ \t]+-+[ \t]+|[。；！？，：、\n]'),
+        '[.;!?](?:[\pZ\t\n]+|$)|[,:][\pZ\t\n]+|[\pZ\t]*[—–][\pZ\t]*|[\pZ\t]+-+[\pZ\t]+|[。；！？，：、\n]'),
     lambda c: det_result_figure(c) AND NOT det_gives_up(c) AND NOT det_deferral(c));
 
 -- What an answer says, as a person reads it: the text of the last message that says something when the answer
