@@ -61,6 +61,7 @@ ANSWERED = {
     "decimals": "Sorry for the delay, the widget's price is 41.20.",
     "currency_word": "Unfortunately it is not cheap: the widget costs 41 dollars.",
     "fr_result": "Désolé pour l'attente, le widget coûte 41,20 €.",
+    "fr_nbsp": "Désolé pour l\u2019attente\u202f: le widget coûte 41,20\u00a0€.",   # French typography's spaces
     "de_result": "Entschuldigung für die Wartezeit: der Preis beträgt 41,20 €.",
     "es_result": "Lo siento por la espera, el widget cuesta 41,20 €.",
     "pt_result": "Desculpe a demora, o widget custa R$ 41,20.",
