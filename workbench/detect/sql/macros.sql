@@ -341,8 +341,10 @@ CREATE OR REPLACE TEMP MACRO det_result_figure(t) AS regexp_matches(det_figure_t
     || '|块|塊|ドル|ユーロ|원|руб|долл|евро)'
     -- a percentage
     || '|[0-9][\pZ\t]?(?:%|％|(?i:percent|per cent|prozent|pour ?cent|por ?ciento|por ?cento|per ?cento|процент))|百分之'
-    -- decimals (a version, an address or a phone number of dotted groups is none)
-    || '|(?:^|[^0-9A-Za-z.,/])[0-9]+[.,][0-9]+(?:$|[^0-9A-Za-z.,]|[.,](?:$|[^0-9]))'
+    -- decimals (a version, an address or a phone number of dotted groups is none, nor a count written in
+    -- thousands, "1,000 requests", "1.000 Anfragen")
+    || '|(?:^|[^0-9A-Za-z.,/])(?:[0-9]+[.,](?:[0-9]{1,2}|[0-9]{4,})|(?:0|[0-9]{4,})[.,][0-9]{3})'
+    || '(?:$|[^0-9A-Za-z.,]|[.,](?:$|[^0-9]))'
     -- a unit of measure
     || '|[0-9][\pZ\t]?(?:°|℃|(?i:kg|mg|lbs?|oz|km|cm|mm|ml|gal|kwh|kw|gb|mb|tb|units?|items?|pcs|pieces?|st[üu]ck|unit[ée]s?'
     || '|unidades?|pezzi)\b|штук|шт\.|个|件|台|公斤|千克|公里|米|度|個|点|개)'
