@@ -30,6 +30,7 @@ GAVE_UP = {
     "version": "Sorry, I could not get the price. We run version 2.1 of the price API.",
     "come_back": "Sorry, the price service is down for maintenance. Please check back on March 12.",
     "wait_hours": "The price service is unavailable; it should be back in 2 hours.",
+    "thousands": "Sorry, the API quota of 1,000 requests per day has been used up. It resets at 00:00 UTC.",
     # figures the run was given: the task's budget, the failure's own error text
     "task_budget": "Sorry, I could not find a price. Your budget was 50 USD.",
     "error_figure": "Sorry, the price service says its quota of 2.5 GB was used up.",
