@@ -1,4 +1,4 @@
-"""gave_up's false alarms (attack41, on detect40's detector; real41 owns ``workbench/detect``: strict xfails to route).
+"""gave_up's false alarms (attack41, on detect40's detector; the made-up-value case mended by fix42's result clauses).
 
 gave_up says a run's answer gave up after a tool call failed and nothing made it again with success. Three runs
 where that sentence is false:
@@ -52,9 +52,6 @@ def test_the_store_is_read_as_the_detector_expects(found: dict[str, list[str]]) 
     assert found["gave_up"] == ["gave_up"]
 
 
-@pytest.mark.xfail(strict=True, reason="known limit: gave_up fires beside silent_failure on an apology that states a "
-                                       "made-up number; taking any number the run was not given as a result (fix41) "
-                                       "lost give-ups naming a delay or a year (test_lead41_gave_up_numbers.py)")
 @pytest.mark.parametrize("run_id", ["delay_made_up", "cant_go_wrong"])
 def test_an_answer_stating_a_made_up_value_did_not_give_up(found: dict[str, list[str]], run_id: str) -> None:
     assert "gave_up" not in found[run_id]

@@ -8,9 +8,12 @@
 -- or model call between (the MCP server's own span of that call). A later call of the same tool that did not
 -- fail recovered it, whichever agent made it (a fallback agent's call counts as the first agent's own retry):
 -- a refusal after that has another reason. An answer quoting a number of a tool's result (det_backend_vals: no
--- echo of the call's own arguments) gave a result, whatever words it opens with. (A number the run was not
--- given is no such sign: give-ups name them too — "try again in 15 minutes", "the 2025 price list" — so an
--- apology stating a made-up total is a give-up here as well as silent_failure's made-up value.)
+-- echo of the call's own arguments) gave a result, whatever words it opens with; so did one with a clause that
+-- states a result figure (det_result_clauses: an amount, a percentage, decimals, a unit, a date, in a clause with
+-- no give-up, retry or failure word: "Sorry for the delay, the total is 41.20 USD" states one, made up or not,
+-- which silent_failure weighs) unless the run was given each of its numbers (its task's, a tool call's
+-- arguments, the failure's own error text). A give-up's own numbers are no result: a wait, a status code, a
+-- count of attempts, an order or phone number, a year ("try again in 15 minutes", "HTTP 503", "order 88412").
 -- A run that ended on the error (its answer step in error, or its last output the error's own
 -- record) answered nothing to give up in: it shows its failure to its caller. Critical for a run reported as a
 -- success (it said so and answered nothing); a warning otherwise: the tool may have failed for a reason the
@@ -23,13 +26,22 @@ WITH said AS MATERIALIZED (  -- the words are looked for in the whole output fir
     FROM det_answer a
     JOIN steps s ON s.run_id = a.run_id AND s.step_id = a.step_id AND s.rowid BETWEEN $row_lo AND $row_hi
     -- (a run that ended on the error answered nothing: it shows its failure)
-    WHERE s.status IS DISTINCT FROM 'error' AND det_gives_up(s.output)
+    -- (a JSON text may write its letters as \u escapes, as Python's json.dumps does any but ASCII's: read below)
+    WHERE s.status IS DISTINCT FROM 'error' AND (det_gives_up(s.output) OR contains(s.output, '\u'))
 )
-SELECT run_id, step_id, t1, txt FROM (
-    SELECT d.run_id, d.step_id, d.t1, d.output, coalesce(ra.txt, det_said_text(det_answer_text(d.output))) AS txt
-    FROM said d LEFT JOIN det_record_answer ra ON ra.run_id = d.run_id AND ra.step_id = d.step_id)
+SELECT run_id, step_id, t1, txt,
+       flatten(list_transform(det_result_clauses(txt), lambda c: det_value_tokens(det_figure_text(c)))) AS stated
+FROM (
+    SELECT run_id, step_id, t1, output, CASE WHEN contains(txt, '\u') AND json_valid(txt) THEN json(txt)::VARCHAR ELSE txt END AS txt
+    FROM (SELECT d.run_id, d.step_id, d.t1, d.output, coalesce(ra.txt, det_said_text(det_answer_text(d.output))) AS txt
+          FROM said d LEFT JOIN det_record_answer ra ON ra.run_id = d.run_id AND ra.step_id = d.step_id))
 -- (nor did one whose last output is the error's own record)
 WHERE det_gives_up(txt) AND NOT det_error_report(output);
+
+-- The numbers of the clauses that state a result, for the runs that gave up: a result only if the run was not given them.
+CREATE OR REPLACE TEMP TABLE det_gave_up_stated AS
+SELECT run_id, token, det_value_num(token) AS num FROM (SELECT run_id, unnest(stated) AS token FROM det_gave_up_answers)
+WHERE ascii(token) < 65;
 
 CREATE OR REPLACE TEMP TABLE det_calls_failed AS
 WITH RECURSIVE calls AS (
@@ -86,4 +98,9 @@ JOIN det_gave_up_answers a ON a.run_id = x.run_id
 JOIN runs r ON r.run_id = x.run_id
 WHERE a.t1 >= x.f.t1
   AND NOT EXISTS (SELECT 1 FROM det_sink_vals v JOIN det_backend_vals b ON b.run_id = v.run_id AND b.v = v.v
-                  WHERE v.run_id = a.run_id AND v.step_id = a.step_id AND v.field = 'output' AND b.num IS NOT NULL);
+                  WHERE v.run_id = a.run_id AND v.step_id = a.step_id AND v.field = 'output' AND b.num IS NOT NULL)
+  AND NOT EXISTS (SELECT 1 FROM det_gave_up_stated g
+                  WHERE g.run_id = a.run_id AND NOT contains(coalesce(x.f.error, ''), g.token)
+                    AND NOT EXISTS (SELECT 1 FROM det_task_vals t WHERE t.run_id = g.run_id AND t.num = g.num)
+                    AND NOT EXISTS (SELECT 1 FROM det_sink_vals i WHERE i.run_id = g.run_id AND i.field = 'input'
+                                                                   AND i.kind = 'tool' AND i.num = g.num));

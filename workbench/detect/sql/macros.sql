@@ -253,13 +253,112 @@ CREATE OR REPLACE TEMP MACRO det_error_record(t, j) AS coalesce(
 CREATE OR REPLACE TEMP MACRO det_error_report(t) AS det_error_record(t, CASE WHEN left(ltrim(t), 1) = '{' AND json_valid(t) THEN t END);
 
 -- An answer that declines, apologises or says it could not do what was asked (gave_up.sql): words such an
--- answer says in English. A word among them in an answer that still gives the result ("Sorry for the wait,
--- the widget costs 14.20") is told apart there by the backend's numbers the answer quotes.
+-- answer says, in English ("sorry", "could not", "try again later"; ’ as well as ' in "couldn't") and in
+-- French, German, Spanish, Portuguese, Italian, Russian, Chinese, Japanese and Korean, each as its speakers
+-- say "sorry / unfortunately / I could not / unable / unavailable / please try again / an error occurred"
+-- (German's "konnte … nicht" with the object between, up to 60 characters of one sentence). RE2's \b is
+-- ASCII's: a word ending in an accented letter is written with no \b after it, and one in another script
+-- with none at all. A word among them in an answer that still gives the result ("Sorry for the wait, the
+-- widget costs 14.20") is told apart in gave_up.sql (det_result_clauses).
 CREATE OR REPLACE TEMP MACRO det_gives_up(t) AS regexp_matches(coalesce(t, ''),
-    '(?i)\b(?:sorry|apologi[sz]e|apologies|unfortunately|regret(?:tably)?|unable to|not able to|(?:was|were|is|are|am)n''t able to'
-    || '|could not|couldn''t|cannot|can''t|can not|did not manage|didn''t manage|failed to|was not possible|wasn''t possible'
+    '(?i)\b(?:sorry|apologi[sz]e|apologies|unfortunately|regret(?:tably)?|unable to|not able to|(?:was|were|is|are|am)n[''’]t able to'
+    || '|could not|couldn[''’]t|cannot|can[''’]t|can not|did not manage|didn[''’]t manage|failed to|was not possible|wasn[''’]t possible'
     || '|unavailable|not available|(?:is|are|was|were) (?:currently )?down|not responding|try again later|please try again'
-    || '|went wrong|(?:ran into|encountered|hit) (?:an?|some) (?:error|problem|issue))\b');
+    || '|went wrong|(?:ran into|encountered|hit) (?:an?|some) (?:error|problem|issue))\b'
+    -- French
+    || '|\b(?:d[ée]sol[ée]|navr[ée]|malheureusement|je m[''’ ]excuse|mes excuses|pas (?:pu|r[ée]ussi)\b|impossible d'
+    || '|ne (?:peux|pouvons|peut|pourrai|pourrons) pas\b|pas en mesure d|dans l[''’]incapacit[ée]|indisponible'
+    || '|pas disponible|r[ée]essa(?:yer|yez)|une erreur (?:s[''’]est produite|est survenue))|(?:^|[^\pL])[ée]chou[ée]'
+    -- German
+    || '|\b(?:leider|es tut (?:mir|uns) leid|entschuldig(?:ung|en sie)|(?:konnte|konnten|kann|k[öo]nnen)\b[^.!?\n]{0,60}\bnicht\b'
+    || '|nicht (?:m[öo]glich|verf[üu]gbar|erreichbar|abrufbar)|fehlgeschlagen|(?:ist )?ein fehler (?:ist )?aufgetreten'
+    || '|versuchen sie es (?:sp[äa]ter|erneut|noch einmal))'
+    -- Spanish
+    || '|\b(?:lo (?:siento|lamento)|disculp(?:a|e|as|en|ame|eme)\b|perd[óo]n|lamentablemente|desafortunadamente'
+    || '|no (?:pude|pudimos|puedo|podemos|he podido|hemos podido|se pudo|se puede|fue posible|es posible|ha sido posible'
+    || '|est[áa]n? disponibles?|logr[ée])|int[ée]nt(?:elo|alo)|intente (?:de nuevo|nuevamente|m[áa]s tarde)'
+    || '|vuelva a intentarlo|(?:ocurri[óo]|se produjo|ha ocurrido|hubo) un error)'
+    -- Portuguese
+    || '|\b(?:desculp(?:e|a|as|em)\b|lamento\b|sinto muito|infelizmente|n(?:ã|a)o (?:consegui|conseguimos|conseguiu'
+    || '|foi poss[íi]vel|[ée] poss[íi]vel|posso|podemos|pude|est[áa] dispon[íi]vel|est[ãa]o dispon[íi]veis)'
+    || '|indispon[íi]ve|tente (?:novamente|de novo|mais tarde)|(?:ocorreu|houve) um erro)'
+    -- Italian
+    || '|\b(?:mi dispiace|purtroppo|spiacente|non (?:sono|siamo) riuscit|non (?:[èe] (?:stato )?possibile|posso|possiamo|riesco)'
+    || '|riprova(?:re)? pi[ùu] tardi|si [èe] verificato un errore)'
+    -- Russian
+    || '|извин|к сожалению|не удалось|не (?:могу|можем|смог|смогли)|недоступ|попробуйте (?:позже|ещё раз|еще раз)'
+    || '|произошла ошибка'
+    -- Chinese (simplified and traditional)
+    || '|抱歉|对不起|對不起|很遗憾|很遺憾|遗憾的是|遺憾的是|无法|無法|未能|没能|沒能|不能|没有办法|沒有辦法|不可用'
+    || '|重试|重試|再试一次|再試一次|出错|出錯|出现错误|出現錯誤|发生错误|發生錯誤|返回错误|返回錯誤'
+    || '|(?:获取|查询|调用|请求|连接|獲取|查詢|調用|請求|連接)失[败敗]'
+    -- Japanese
+    || '|申し訳|すみません|すいません|残念ながら|できません|出来ません|失敗しました|エラーが発生|もう一度お試し'
+    || '|しばらくしてから|お詫び|ご迷惑'
+    -- Korean
+    || '|죄송|유감스럽|안타깝게도|할 수 없|수 없었|실패했|다시 시도|오류가 발생');
+
+-- The clauses of a give-up's answer that state a result (gave_up.sql): an apology that goes on to answer
+-- ("Sorry for the delay, the total is 41.20 USD.") gave a result, made up or not (silent_failure weighs it),
+-- while a give-up names figures of its own: a wait ("try again in 15 minutes", "Retry-After: 30 s"), a status
+-- code ("HTTP 503", "error 429"), an attempt count ("I tried 3 times"), an order, ticket or phone number, a
+-- year ("the 2025 price list"). A clause (cut at sentence ends, semicolons, commas, colons and dashes followed
+-- by a space, and at CJK punctuation) states a result when it holds no give-up, retry or failure word
+-- (det_gives_up, det_deferral) and, once its identifiers, codes and durations are taken out
+-- (det_figure_text), a figure an answer gives: an amount (a currency sign, code or word beside the number), a
+-- percentage, a number with decimals or a unit of measure, or a date (2026-03-12, 12.03.2026, March 12,
+-- 12 mars, 3月12日). A bare integer is no result figure: in prose it counts attempts, steps and minutes
+-- as often as it answers. A label and its colon ("Error: 503", "Status: 429") stay in their clause.
+CREATE OR REPLACE TEMP MACRO det_deferral(t) AS regexp_matches(t,
+    '(?i)\b(?:again|later|retry|retrying|retried|retries|wait|waiting|(?:be|come|check|get) back|attempts?|tried|tries'
+    || '|errors?|failed|failure|fails|timed out|time ?out)\b'
+    || '|r[ée]essa|plus tard|erreur|tentative|sp[äa]ter|erneut|noch einmal|fehler|versuch|m[áa]s tarde|de nuevo'
+    || '|nuevamente|intento|mais tarde|novamente|de novo|\berro\b|riprov|pi[ùu] tardi|errore|позже|ещё раз|еще раз'
+    || '|ошибк|попыт|稍后|稍後|再试|再試|重试|重試|错误|錯誤|失败|失敗|尝试|嘗試|後で|もう一度|再度|エラー|試行|다시|오류|시도');
+CREATE OR REPLACE TEMP MACRO det_figure_text(t) AS regexp_replace(regexp_replace(t,
+    -- identifiers and codes: a number after #, No., id, ticket, order, case, reference, phone, code, status,
+    -- HTTP, error, version, step, attempt, port, page; then durations
+    '(?i)(?:#|\b(?:no|nr|n°|id|ticket|order|case|ref|reference|number|tel|phone|fax|call(?:[\pZ\t]+us)?(?:[\pZ\t]+(?:at|on))?'
+    || '|code|status|http(?:/[0-9.]+)?|error|version|v|step|attempt|try|port|page|line)\.?[\pZ\t]*[#:]?[\pZ\t]*)[0-9][0-9.,/-]*',
+    ' ', 'g'),
+    '(?i)[0-9][0-9.,]*[\pZ\t]*(?:ms|milliseconds?|s|secs?|seconds?|mins?|minutes?|h|hrs?|hours?|days?|weeks?|months?|years?'
+    || '|sekunden|minuten|stunden|tagen?|wochen|monaten?|jahren?|secondes?|heures?|jours?|semaines?|mois|ans|ann[ée]es?'
+    || '|segundos?|minutos?|horas?|d[íi]as?|semanas?|meses|mes|a[ñn]os?|secondi|minuti|ore|giorni|settimane|mesi|anni'
+    || '|секунд\pL*|минут\pL*|час\pL*|дн\pL*|дня|недел\pL*)(?:\b|[^\pL]|$)'
+    || '|[0-9]+[\pZ\t]*(?:秒|分钟|分鐘|小时|小時|天|周|週|个月|個月|年后|年後|時間|分後|分間|分ほど|日後|日間|초|분|시간)',
+    ' ', 'g');
+CREATE OR REPLACE TEMP MACRO det_months() AS
+    'january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug'
+    || '|sept?|oct|nov|dec|janvier|f[ée]vrier|mars|avril|mai|juin|juillet|ao[ûu]t|septembre|octobre|novembre|d[ée]cembre'
+    || '|januar|februar|m[äa]rz|juni|juli|oktober|dezember|enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre'
+    || '|setiembre|octubre|noviembre|diciembre|janeiro|fevereiro|mar[çc]o|maio|junho|julho|setembro|outubro|dezembro'
+    || '|gennaio|febbraio|aprile|maggio|giugno|luglio|settembre|ottobre|dicembre';
+CREATE OR REPLACE TEMP MACRO det_result_figure(t) AS regexp_matches(det_figure_text(t),
+    -- an amount
+    '(?:[$€£¥₹₩]|\bR\$|\b' || det_currency() || ')[\pZ\t]?[0-9]'
+    || '|[0-9][\pZ\t]?(?:[$€£¥₹₩元円]|' || det_currency() || '\b'
+    || '|(?i:dollars?|euros?|pounds?|yen|yuan|reais|pesos?|francs?|rupees?|cents?|rubles?)\b|美元|欧元|歐元|日元|人民币|人民幣'
+    || '|块|塊|ドル|ユーロ|원|руб|долл|евро)'
+    -- a percentage
+    || '|[0-9][\pZ\t]?(?:%|％|(?i:percent|per cent|prozent|pour ?cent|por ?ciento|por ?cento|per ?cento|процент))|百分之'
+    -- decimals (a version, an address or a phone number of dotted groups is none, nor a count written in
+    -- thousands, "1,000 requests", "1.000 Anfragen")
+    || '|(?:^|[^0-9A-Za-z.,/])(?:[0-9]+[.,](?:[0-9]{1,2}|[0-9]{4,})|(?:0|[0-9]{4,})[.,][0-9]{3})'
+    || '(?:$|[^0-9A-Za-z.,]|[.,](?:$|[^0-9]))'
+    -- a unit of measure
+    || '|[0-9][\pZ\t]?(?:°|℃|(?i:kg|mg|lbs?|oz|km|cm|mm|ml|gal|kwh|kw|gb|mb|tb|units?|items?|pcs|pieces?|st[üu]ck|unit[ée]s?'
+    || '|unidades?|pezzi)\b|штук|шт\.|个|件|台|公斤|千克|公里|米|度|個|点|개)'
+    -- a date
+    || '|\b[0-9]{4}-[0-9]{2}-[0-9]{2}\b|\b[0-9]{1,2}[./][0-9]{1,2}[./][0-9]{2,4}\b|[0-9]{1,2}[\pZ\t]*月[\pZ\t]*[0-9]{1,2}[\pZ\t]*日'
+    || '|[0-9]{1,2}월[\pZ\t]*[0-9]{1,2}일'
+    || '|(?i:\b(?:' || det_months() || ')\.?[\pZ\t]+[0-9]{1,2}\b'
+    || '|\b[0-9]{1,2}(?:st|nd|rd|th|er|\.)?[\pZ\t]+(?:of[\pZ\t]+|de[\pZ\t]+)?(?:' || det_months() || ')(?:$|[^\pL]))');
+CREATE OR REPLACE TEMP MACRO det_result_clauses(t) AS list_filter(
+    regexp_split_to_array(
+        regexp_replace(coalesce(t, ''), '(?i)\b(error|erreur|fehler|erro|status|code|http|id|ticket|ref(?:erence)?|case)[\pZ\t]*:',
+                       '\1', 'g'),
+        '[.;!?](?:[\pZ\t\n]+|$)|[,:][\pZ\t\n]+|[\pZ\t]*[—–][\pZ\t]*|[\pZ\t]+-+[\pZ\t]+|[。；！？，：、\n]'),
+    lambda c: det_result_figure(c) AND NOT det_gives_up(c) AND NOT det_deferral(c));
 
 -- What an answer says, as a person reads it: the text of the last message that says something when the answer
 -- is a list of chat messages (one message included, which det_answer_text leaves as it is), else the answer.
