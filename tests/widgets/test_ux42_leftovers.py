@@ -93,3 +93,14 @@ def test_hostile_text_in_a_yaml_line_stays_text() -> None:
     policy = wb.Policy(name="<img src=x onerror=alert(1)>")
     html = policy._repr_html_()
     assert "<img" not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
+
+
+def test_a_filter_of_no_run_says_what_the_store_holds(ws: wb.Workspace) -> None:
+    # (the walk's notebook 01 on real traces of no failed run: "No run matches these filters." over an empty list)
+    ex = IncidentExplorer(ws, blame_model=None, filters={"outcome": "success"})
+    assert ex.run_id is None and not ex.runs.options
+    assert ("No run matches these filters: the store holds 3 runs (2 failed, 1 of unknown outcome). Set the filters "
+            "back to (any) to list them.") in ex.header.value, ex.header.value
+    ex.silent.value = False     # the declared outcomes: the two silent failures said success
+    ex.outcome.value = "failure"
+    assert "the store holds 3 runs (2 successful, 1 of unknown outcome)" in ex.header.value, ex.header.value

@@ -24,7 +24,7 @@ from ..store._run_scope import one_run_id
 from ._html import STYLE, WORD_CHARS, esc, kv_table, label, pre, short_id, short_name, state_table
 from ._layout import control_row, fit_output
 from ._messages import readable
-from ._runs import RunFilter, RunPager, _sql, choices
+from ._runs import RunFilter, RunPager, _sql, choices, count_runs
 from ._status import building
 
 if TYPE_CHECKING:
@@ -336,7 +336,7 @@ class IncidentExplorer(w.VBox):
             empty = not fetch(self.ws.con, "SELECT EXISTS (SELECT 1 FROM runs)")[0][0]
             self.header.value = ("<i>This store holds no runs yet: ingest logs first "
                                  "(<code>ws.ingest('traces.jsonl')</code>).</i>" if empty
-                                 else "<i>No run matches these filters.</i>")
+                                 else f"<i>No run matches these filters: {self._held()}</i>")
             self.step.options, self.detail.value, self.findings.value, self.verdict.value = [], "", "", ""
             self.blame_box.children = self.signals_box.children = ()
             return
@@ -439,6 +439,17 @@ class IncidentExplorer(w.VBox):
         if self._pending is token:
             self._pending = None
             self._show_attribution(values, facts, outcome)
+
+    def _held(self) -> str:
+        """What the store holds, by outcome as the filter counts them (silent failures as failed or not): notebook 01
+        opened its explorer on failed runs, and on real traces of no failed run it read "No run matches these
+        filters" over an empty timeline, nothing saying that two runs of unknown outcome were there."""
+        counts = {o: count_runs(self.ws, RunFilter(outcome=o, silent=self.filter.silent))
+                  for o in ("failure", "success", "unknown")}
+        words = {"failure": "failed", "success": "successful", "unknown": "of unknown outcome"}
+        held = ", ".join(f"{n:,} {words[o]}" for o, n in counts.items() if n)
+        return (f"the store holds {counted(sum(counts.values()), 'run')} ({held}). Set the filters back to "
+                f"{esc(ANY)} to list them.")
 
     @staticmethod
     def _labelled_culprit(rows: list[tuple]) -> str | None:
