@@ -3,7 +3,8 @@ Langfuse export, the project's fixtures; ux42): the explorer lists their runs (i
 an empty list over an empty timeline), and the log-only answer says what each of its figures means (a bare Series
 read "uncertain True" beside "agent_confidence 1.0"); notebook 02 on the same traces, none of known outcome, says
 there is no threshold to tune and goes on to the limits (``carried[0]`` raised IndexError, then every cell a
-NameError). On the demo, notebook 02's cost curve marks the threshold it chose."""
+NameError), and so does notebook 03 (its policy is proposed from outcomes). On the demo, notebook 02's cost curve
+marks the threshold it chose."""
 
 from __future__ import annotations
 
@@ -57,6 +58,14 @@ def test_tuning_notebook_on_real_traces_of_no_known_outcome(tmp_path: Path, kern
     assert "every limit from the peaks of all runs (no outcome labels)" in printed, printed
     assert "no run here has a known outcome, so what they would catch or cost cannot be counted" in printed
     assert "0 of 0" not in printed
+
+
+@pytest.mark.slow
+def test_policy_notebook_on_real_traces_of_no_known_outcome(tmp_path: Path, kernels: NotebookKernels) -> None:
+    # (policy_from_findings raised "no run with a known outcome", then every later cell a NameError)
+    _, printed = _run("03_export_policy.ipynb", _store(tmp_path), tmp_path, kernels)
+    assert printed.startswith("No run has a known outcome: no rule can be weighed"), printed
+    assert "Only 0 runs" not in printed
 
 
 def test_the_tuning_notebook_s_cost_curve_marks_the_threshold_chosen() -> None:
