@@ -416,6 +416,15 @@ plots.enable_offline()
 '''
 
 
+# One incident in three real framework traces (ux41, ux42): LangGraph through OpenInference and smolagents' managed
+# agent, each a made-up figure passed on and reported as success (taken as failed), and a pydantic-ai delegation of
+# unknown outcome; a system of one run each.
+_FIXTURES = Path(__file__).resolve().parents[1] / "ingest" / "fixtures"
+REAL_TRACES = [str(_FIXTURES / "langgraph" / "openinference_two_agents.otlp.jsonl"),
+               str(_FIXTURES / "smolagents" / "managed_fault.otlp.jsonl"),
+               str(_FIXTURES / "pydantic-ai" / "delegation_fault.otlp.jsonl")]
+
+
 def whowhen_folder(runs: int, payload_in_answer: bool = False) -> str:
     """Set-up code writing ``runs`` Who&When-shaped files into a fresh ``folder`` (every run failed, the labels
     name Coder at step 1, the reason carries the ``XSS`` payload the code defines) and ingesting it as ``ws``.

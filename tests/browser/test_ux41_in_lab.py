@@ -10,15 +10,11 @@ wide as its output, no output scrolling sideways, no console error, no dialog (a
 from __future__ import annotations
 
 import pytest
-from _jupyterlab import REPO
-from _lab import HEADER, PANEL, drawn_at, run_cells, settle, unfilled, wide_outputs
+from _lab import HEADER, PANEL, REAL_TRACES, drawn_at, run_cells, settle, unfilled, wide_outputs
 
 pytestmark = pytest.mark.slow
 
-FIXTURES = REPO / "tests" / "ingest" / "fixtures"
-TRACES = [str(FIXTURES / "langgraph" / "openinference_two_agents.otlp.jsonl"),
-          str(FIXTURES / "smolagents" / "managed_fault.otlp.jsonl"),
-          str(FIXTURES / "pydantic-ai" / "delegation_fault.otlp.jsonl")]
+TRACES = REAL_TRACES
 
 CELLS = [
     HEADER + '''warnings.simplefilter("ignore")

@@ -88,7 +88,8 @@ def test_a_slider_over_one_value_shows_and_uses_it() -> None:
     # one run's confidence 0.3679, no failed run: the no-review point just below it, on the grid, said as such
     tu = ThresholdTuner(_one_value(1, 0.3679, "confidence"), signal="confidence")
     s = tu.threshold
-    assert s.min < s.value < 0.3679 < s.max and 0.3679 - s.value <= s.step + 1e-12
+    # (at the track's end since ux42: a "no rule" handle sits where its note says, past every value)
+    assert s.min == s.value < 0.3679 < s.max and 0.3679 - s.value <= s.step + 1e-12
     assert "At confidence ≤ 0.3678: escalation rate 0.0% of runs" in _text(tu.readout.value)
     s.value = 0.3679
     assert "escalation rate 100.0% of runs (1 of 1" in _text(tu.readout.value)

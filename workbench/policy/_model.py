@@ -202,7 +202,8 @@ class Policy:
         rules = len(self.hitl)
         return (f"<p><b>Policy</b> {html_text(self.name or '')} ({rules} HITL rule{'' if rules == 1 else 's'}; "
                 "<code>.to_yaml(path)</code> writes this file)</p>"
-                f"<pre style='white-space:pre-wrap;word-break:normal;overflow-wrap:break-word'>{html_text(self.to_yaml())}</pre>")
+                f"<pre style='white-space:pre-wrap;word-break:normal;overflow-wrap:break-word'>"
+                f"{_yaml_lines(self.to_yaml())}</pre>")
 
     def to_yaml(self, path: str | os.PathLike[str] | None = None) -> str:
         """The policy as YAML text; written to ``path`` too when given."""
@@ -408,3 +409,18 @@ def _explain(err: Any) -> str:
         op = {"minimum": ">=", "exclusiveMinimum": ">", "maximum": "<=", "exclusiveMaximum": "<"}[kind]
         return f"must be {op} {err.validator_value}, got {got}"
     return f"{err.message}"
+
+
+def _yaml_lines(text: str) -> str:
+    """YAML text as HTML lines that wrap under their own key: a line wider than its block goes on two characters in
+    from where it starts (where YAML itself folds a long scalar), not at column 0, where a provenance note's tail read
+    as a key of its own at a 1000 px window (ux41). One block per line, its text unchanged: copied, it is the file."""
+    from .._termtext import html_text
+
+    out = []
+    for line in text.splitlines():
+        hang = len(line) - len(line.lstrip(" ")) + 2
+        out.append(f"<span style='display:block;padding-left:{hang}ch;text-indent:-{hang}ch'>"
+                   f"{html_text(line) or ' '}</span>")
+    return "".join(out)
+

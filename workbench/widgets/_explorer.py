@@ -24,7 +24,7 @@ from ..store._run_scope import one_run_id
 from ._html import STYLE, WORD_CHARS, esc, kv_table, label, pre, short_id, short_name, state_table
 from ._layout import control_row, fit_output
 from ._messages import readable
-from ._runs import RunFilter, RunPager, _sql, choices
+from ._runs import RunFilter, RunPager, _sql, choices, count_runs
 from ._status import building
 
 if TYPE_CHECKING:
@@ -43,6 +43,12 @@ def _options(values: list[str]) -> list[tuple[str, str]]:
     return [(ANY, ""), *[(label(v), v) for v in values]]
 
 
+# Where a run's line may wrap: before each " · " past the id, system and time (a zero-width space; ipywidgets turns
+# every space of an option into a no-break one). One unbroken line of ~100 characters was cut at the list's right
+# edge at a 1000 px window, its outcome, hits and culprit out of sight (ux41); wrapped there, the line reads whole.
+_WRAP = "\u200b"
+
+
 def _run_label(r: Any, system: bool = False) -> str:
     """One line of the run list; with ``system``, the run's system after its id (a store of many systems, no
     system filter set: a list of ids alone left the reader guessing which system each run came from)."""
@@ -52,11 +58,14 @@ def _run_label(r: Any, system: bool = False) -> str:
     outcome = (TAKEN_OUTCOME if taken else
                f"{r.outcome} (reported success)" if r.outcome == "failure" and r.reported_outcome == "success"
                else r.outcome)
-    culprit = f" · culprit {r.culprit}" if isinstance(r.culprit, str) and r.culprit else ""
-    hits = f" · {counted(int(r.hits), 'hit')}: {r.detectors}" if r.hits else ""   # ("1 hits: loop")
     sys_name = f" · {short_name(r.system)}" if system and isinstance(r.system, str) and r.system else ""
-    return label(f"{short_id(r.run_id)}{sys_name} · {when} · {outcome}{hits}{culprit}")
-
+    parts = [f"{short_id(r.run_id)}{sys_name} · {when}", outcome]
+    if r.hits:   # ("1 hits: loop"); the detectors' list may wrap after each comma too
+        parts.append(f"{counted(int(r.hits), 'hit')}: {label(r.detectors).replace(', ', ', ' + _WRAP)}")
+    if isinstance(r.culprit, str) and r.culprit:
+        parts.append(f"culprit {label(r.culprit)}")
+    # (each part made plain text by label() before the joins: a zero-width space of the log's own is shown)
+    return f"{_WRAP} · ".join(label(p) if i < 2 else p for i, p in enumerate(parts))
 
 
 class IncidentExplorer(w.VBox):
@@ -327,7 +336,7 @@ class IncidentExplorer(w.VBox):
             empty = not fetch(self.ws.con, "SELECT EXISTS (SELECT 1 FROM runs)")[0][0]
             self.header.value = ("<i>This store holds no runs yet: ingest logs first "
                                  "(<code>ws.ingest('traces.jsonl')</code>).</i>" if empty
-                                 else "<i>No run matches these filters.</i>")
+                                 else f"<i>No run matches these filters: {self._held()}</i>")
             self.step.options, self.detail.value, self.findings.value, self.verdict.value = [], "", "", ""
             self.blame_box.children = self.signals_box.children = ()
             return
@@ -430,6 +439,17 @@ class IncidentExplorer(w.VBox):
         if self._pending is token:
             self._pending = None
             self._show_attribution(values, facts, outcome)
+
+    def _held(self) -> str:
+        """What the store holds, by outcome as the filter counts them (silent failures as failed or not): notebook 01
+        opened its explorer on failed runs, and on real traces of no failed run it read "No run matches these
+        filters" over an empty timeline, nothing saying that two runs of unknown outcome were there."""
+        counts = {o: count_runs(self.ws, RunFilter(outcome=o, silent=self.filter.silent))
+                  for o in ("failure", "success", "unknown")}
+        words = {"failure": "failed", "success": "successful", "unknown": "of unknown outcome"}
+        held = ", ".join(f"{n:,} {words[o]}" for o, n in counts.items() if n)
+        return (f"the store holds {counted(sum(counts.values()), 'run')} ({held}). Set the filters back to "
+                f"{esc(ANY)} to list them.")
 
     @staticmethod
     def _labelled_culprit(rows: list[tuple]) -> str | None:

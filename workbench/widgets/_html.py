@@ -87,8 +87,12 @@ STYLE = ("<style>.wb-pre{white-space:pre-wrap;word-break:break-word;max-height:1
          ":is(.wb-state-table,.wb-findings-table) td.wb-word{overflow-wrap:normal;word-break:normal}.wb-state-table th{text-align:left}"
          ".wb-findings-table tr.wb-finding td{padding-top:6px}.wb-flagged-runs tr.wb-finding td:first-child{white-space:nowrap}"
          # the explorer's run list never scrolls sideways (its horizontal scrollbar sat under twelve lines cut at
-         # the same place): a line longer than the list is cut at its edge, the run's header shows it whole
-         ".wb-run-list select{overflow-x:hidden}"
+         # the same place), and no line of it is cut at its edge either (ux41: at a 1000 px window each run's outcome,
+         # hits and culprit were out of sight): a line longer than the list wraps where its label allows (before a
+         # " · "; a long word anywhere, last), its next lines indented under its first. The list as tall as its
+         # lines: at its `size` of twelve, Chromium gave each line the height of the tallest
+         ".wb-run-list select{overflow-x:hidden;field-sizing:content}"
+         ".wb-run-list option{white-space:normal;overflow-wrap:anywhere;padding-left:2em;text-indent:-2em}"
          # vega-embed's "…" menu sits at the right edge of its box, and a chart in a view's row takes the row's
          # width: the menu floated far right of a 360 px chart. The box lays the chart and the menu side by side
          + _VIEWS + " .vega-embed.has-actions{display:flex!important;align-items:flex-start;padding-right:0}"

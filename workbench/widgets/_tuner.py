@@ -246,7 +246,12 @@ class ThresholdTuner(w.VBox):
         else:   # unpriced, none catching a failure within the budget: the fewest runs sent, said (_over_budget)
             start = on_grid(end, step, lo, "up" if sw.direction == "below" else "down")
         # where an agent's slider says "no rule" (its steps never escalated), as the no-review point above
-        self._past_every = _no_review_at(extreme, step, lo, sw.direction) if extreme is not None else None
+        self._past_every = past = _no_review_at(extreme, step, lo, sw.direction) if extreme is not None else None
+        if past is not None:
+            # and the track ends there, as the notes say ("past every value", "move a slider off that end"): on one
+            # value the grid's pad either side (slider_grid) took the track a tenth past it, the "no rule" handles
+            # mid-track on a real LangGraph system of one run (ux41)
+            lo, hi = (max(lo, past), hi) if sw.direction == "below" else (lo, min(hi, past))
         slider = self.threshold
         self._quiet = True  # one move() at the end, not one per bound
         try:
