@@ -141,6 +141,7 @@ def _answers(con: duckdb.DuckDBPyConnection, runs: list[str], asking: dict[tuple
     written: dict[tuple, str] = {}
     done: set[tuple[str, str]] = set()
     again_runs = {run_id for run_id, _ in again}
+    first: set[tuple[str, str]] = set()
     rows = con.execute(_sql()["answered"][0], {"runs": runs, "result_markers": "|".join(RESULT_MARKERS)}).fetchall()
     # (a step both staged and stored, the same file given again, is the same step: the first by start wins)
     for run_id, step_id, start, agent, inp in sorted(rows, key=lambda r: (r[2] is None, r[2] or 0, r[1])):
@@ -157,6 +158,11 @@ def _answers(con: duckdb.DuckDBPyConnection, runs: list[str], asking: dict[tuple
             for r in results:
                 if r[0] in asked:
                     counts[r[0]] = counts.get(r[0], 0) + 1
+        if asks is None:
+            # (an id the run asks once takes the first result handed back (:func:`_match`): a history hands it
+            # again in every later step, kept it made the matching quadratic in the turns)
+            results = [r for r in results if (run_id, r[0]) not in first]
+            first.update((run_id, r[0]) for r in results)
         if results:
             handed.append((run_id, step_id, start, agent, results, asks))
     return handed, held
@@ -234,11 +240,14 @@ def _match(handed: list[tuple], calls: dict[tuple, tuple]) -> dict[tuple, tuple[
             if asked is None:
                 continue
             if len(asked) == 1:
-                answer(asked[0][2], start, result, failed)
+                if asked[0][2] not in found:  # (a history hands the same result again in every later step)
+                    answer(asked[0][2], start, result, failed)
             else:
                 groups.setdefault((call_id, ask), []).append((result, failed))
         for (call_id, ask), given in groups.items():
             asked = of_ask.get((run_id, call_id, ask)) or of_id[run_id, call_id]
+            if all(c[2] in found for c in asked):
+                continue
             others = [c for c in asked if c[0] != step_id]
             before = [c for c in others if c[1] is None or start is None or c[1] <= start] or others
             # (a conversation is its agent's: another agent asking the same id is in another one)
