@@ -25,7 +25,7 @@ from typing import Any
 import duckdb
 
 from ..store._connection import sql_sections
-from ._call_shapes import MARKERS, RESULT_MARKERS, tool_calls, tool_events, tool_results
+from ._call_shapes import BY_NAME, MARKERS, RESULT_MARKERS, tool_calls, tool_events, tool_results
 from ._json_text import json_or_text
 from ._stage_checks import check_sql
 
@@ -161,7 +161,8 @@ def _answers(con: duckdb.DuckDBPyConnection, runs: list[str], asking: dict[tuple
         if asks is None:
             # (an id the run asks once takes the first result handed back (:func:`_match`): a history hands it
             # again in every later step, kept it made the matching quadratic in the turns)
-            results = [r for r in results if (run_id, r[0]) not in first]
+            # (a call by name only takes a result of its own agent's conversation: not the first of any)
+            results = [r for r in results if (run_id, r[0]) not in first or r[0].startswith(BY_NAME)]
             first.update((run_id, r[0]) for r in results)
         if results:
             handed.append((run_id, step_id, start, agent, results, asks))
@@ -221,10 +222,12 @@ def _match(handed: list[tuple], calls: dict[tuple, tuple]) -> dict[tuple, tuple[
     for key, (row, _, _) in calls.items():
         of_id.setdefault(key[:2], []).append((row[1], row[4], key, row[3]))
     of_ask: dict[tuple, list[tuple]] = {}
+    ask_of: dict[tuple, str] = {}
     for (run_id, call_id), asked in of_id.items():
         if len(asked) > 1:
             for c in asked:
-                of_ask.setdefault((run_id, call_id, _call_key((True, call_id, *calls[c[2]][1:]))), []).append(c)
+                ask_of[c[2]] = _call_key((True, call_id, *calls[c[2]][1:]))
+                of_ask.setdefault((run_id, call_id, ask_of[c[2]]), []).append(c)
     found: dict[tuple, tuple[int | None, Any, bool]] = {}
 
     def answer(key: tuple, start: int | None, result: Any, failed: bool) -> None:
@@ -239,6 +242,11 @@ def _match(handed: list[tuple], calls: dict[tuple, tuple]) -> dict[tuple, tuple[
             asked = of_id.get((run_id, call_id))
             if asked is None:
                 continue
+            if call_id.startswith(BY_NAME):
+                # (a tool's name is no call's id: another agent's call of the same tool is in another conversation)
+                asked = [c for c in asked if c[3] == agent or c[3] is None or agent is None]
+                if not asked:
+                    continue
             if len(asked) == 1:
                 if asked[0][2] not in found:  # (a history hands the same result again in every later step)
                     answer(asked[0][2], start, result, failed)
@@ -246,6 +254,13 @@ def _match(handed: list[tuple], calls: dict[tuple, tuple]) -> dict[tuple, tuple[
                 groups.setdefault((call_id, ask), []).append((result, failed))
         for (call_id, ask), given in groups.items():
             asked = of_ask.get((run_id, call_id, ask)) or of_id[run_id, call_id]
+            if call_id.startswith(BY_NAME):
+                asked = [c for c in asked if c[3] == agent or c[3] is None or agent is None]
+            if ask is None and asks:
+                # (a result no request of its id comes before, in a history trimmed to its results or cut after
+                # them, answers no call the same conversation shows asked after it)
+                later = set(asks)
+                asked = [c for c in asked if ask_of.get(c[2]) not in later] or asked
             if all(c[2] in found for c in asked):
                 continue
             others = [c for c in asked if c[0] != step_id]
@@ -310,8 +325,10 @@ def stage_message_tools(con: duckdb.DuckDBPyConnection) -> tuple[int, list[str]]
     for key, (row, name, args) in calls.items():
         run_id, call_id = key[:2]
         _, step_id, parent_id, agent, start, end, _, file, line, source, order_hint, _, fresh = row
-        # (the step id names the asking step and the call; a step asking one id twice numbers the second)
-        new_id = first = f"{step_id}/{call_id}"
+        # (the step id names the asking step and the call, or the tool where the call has no id; a step asking one
+        # id twice numbers the second)
+        named_by = call_id[len(BY_NAME):] if call_id.startswith(BY_NAME) else None
+        new_id = first = f"{step_id}/{call_id if named_by is None else named_by}"
         while (run_id, new_id) in named:
             numbered[run_id, first] = numbered.get((run_id, first), 1) + 1
             new_id = f"{first}#{numbered[run_id, first]}"
@@ -334,7 +351,8 @@ def stage_message_tools(con: duckdb.DuckDBPyConnection) -> tuple[int, list[str]]
             "latency_ms": None if hi is None else (hi // 1000 - lo // 1000) / 1000,
             "status": "error" if failed else "ok", "error": _text(result) if failed else None,
             "input": _text(json_or_text(args) if isinstance(args, str) else args), "output": _text(result),
-            "attributes": json.dumps({FROM_KEY: step_id, "gen_ai.tool.call.id": call_id}),
+            "attributes": json.dumps({FROM_KEY: step_id} if named_by is not None
+                                     else {FROM_KEY: step_id, "gen_ai.tool.call.id": call_id}),
             "order_hint": order_hint, "source": source})
     if not staged:
         return 0, notes
