@@ -200,3 +200,26 @@ def test_a_folder_given_as_the_policy_is_named_a_folder(tmp_path: Path, capsys: 
     assert main(["policy", "backtest", str(tmp_path), str(log), "--quiet"]) == 2
     err = capsys.readouterr()[1].replace(str(tmp_path), "POLICY")   # (the test's folder is named for it)
     assert "no such file" not in err and ("folder" in err or "directory" in err), err
+
+
+@pytest.mark.xfail(strict=True, reason="ux42's _cli_policy.py: `policy suggest LOGS -o FILE` writes over FILE whatever "
+                   "it is: the log it just read, or the store given as the one PATH (its runs lost, exit 0)")
+@pytest.mark.parametrize("given", ["log", "store"])
+def test_policy_suggest_does_not_write_over_its_own_input(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], given: str) -> None:
+    log = _write(tmp_path / "runs.jsonl", _run("r1", "a"))
+    target = log
+    if given == "store":
+        target = tmp_path / "s.duckdb"
+        assert main(["ingest", str(log), "--db", str(target), "--quiet"]) == 0
+    before = target.read_bytes()
+    assert main(["policy", "suggest", str(target), "-o", str(target), "--quiet"]) == 2
+    assert target.read_bytes() == before and str(target) in capsys.readouterr()[1]
+
+
+@pytest.mark.xfail(strict=True, reason="ux42's _cli_policy.py: `-o` in a folder that does not exist is an unexpected "
+                   "error (exit 3 'FileNotFoundError: [Errno 2] ...'), not bad input (exit 2)")
+def test_policy_suggest_into_a_missing_folder_is_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    log = _write(tmp_path / "runs.jsonl", _run("r1", "a"))
+    assert main(["policy", "suggest", str(log), "-o", str(tmp_path / "no" / "p.yaml"), "--quiet"]) == 2
+    assert "FileNotFoundError" not in capsys.readouterr()[1]
