@@ -23,6 +23,7 @@ import json
 from typing import Any
 
 import duckdb
+import orjson
 
 from ..store._connection import sql_sections
 from ._call_shapes import BY_NAME, MARKERS, RESULT_MARKERS, tool_calls, tool_events, tool_results
@@ -190,12 +191,12 @@ def _answered_asks(value: Any, written: dict[tuple, str]) -> tuple[list[tuple], 
             turn = turns[call_id] = [{}, []]
             every.append(turn)
         if event[0]:
-            if isinstance(event[3], str) and isinstance(event[2], str):
-                key = written.get(event[2:])
-                if key is None:
-                    key = written[event[2:]] = _call_key(event)
-            else:
+            seen = _written_as(event)
+            key = written.get(seen) if seen is not None else None
+            if key is None:
                 key = _call_key(event)
+                if seen is not None:
+                    written[seen] = key
             turn[0].setdefault(key)   # (in order, each once: LangChain's message holds its calls twice, one call)
         else:
             turn[1].append(len(out))
@@ -207,6 +208,20 @@ def _answered_asks(value: Any, written: dict[tuple, str]) -> tuple[list[tuple], 
             if (at := len(asks) - len(handed) + k) >= 0:
                 out[i] = asks[at]
     return results, out
+
+
+def _written_as(event: tuple) -> tuple | None:
+    """A request's tool and arguments as a key of the requests already written by :func:`_call_key`: the text as
+    given, or a value's compact JSON (Gemini's ``args`` are objects: written again in every later turn's input,
+    a 400-turn history took 80,000 ``json.dumps``), or None when the value has none."""
+    if not isinstance(event[2], str):
+        return None
+    if isinstance(event[3], str):
+        return event[2:]
+    try:
+        return event[2], orjson.dumps(event[3], option=orjson.OPT_SORT_KEYS)
+    except (TypeError, orjson.JSONEncodeError):
+        return None
 
 
 def _match(handed: list[tuple], calls: dict[tuple, tuple]) -> dict[tuple, tuple[int | None, Any, bool]]:
@@ -236,6 +251,15 @@ def _match(handed: list[tuple], calls: dict[tuple, tuple]) -> dict[tuple, tuple[
             failed = failed or (isinstance(result, str) and result.startswith(_RAISED))
             found[key] = (start, result, failed)
 
+    owned: dict[tuple, list[tuple]] = {}
+
+    def agents_own(asked: list[tuple], key: tuple, agent: str | None) -> list[tuple]:
+        """The calls of ``asked`` (``key`` names the list) an ``agent`` may have made (either unknown: any)."""
+        mine = owned.get((*key, agent))
+        if mine is None:   # (once a list: a history hands every earlier result again to each later step)
+            mine = owned[(*key, agent)] = [c for c in asked if c[3] == agent or c[3] is None or agent is None]
+        return mine
+
     for run_id, step_id, start, agent, results, asks in handed:
         groups: dict[tuple, list[tuple]] = {}
         for (call_id, result, failed), ask in zip(results, asks or [None] * len(results), strict=True):
@@ -244,7 +268,7 @@ def _match(handed: list[tuple], calls: dict[tuple, tuple]) -> dict[tuple, tuple[
                 continue
             if call_id.startswith(BY_NAME):
                 # (a tool's name is no call's id: another agent's call of the same tool is in another conversation)
-                asked = [c for c in asked if c[3] == agent or c[3] is None or agent is None]
+                asked = agents_own(asked, (run_id, call_id), agent)
                 if not asked:
                     continue
             if len(asked) == 1:
@@ -255,7 +279,7 @@ def _match(handed: list[tuple], calls: dict[tuple, tuple]) -> dict[tuple, tuple[
         for (call_id, ask), given in groups.items():
             asked = of_ask.get((run_id, call_id, ask)) or of_id[run_id, call_id]
             if call_id.startswith(BY_NAME):
-                asked = [c for c in asked if c[3] == agent or c[3] is None or agent is None]
+                asked = agents_own(asked, (run_id, call_id, ask), agent)
             if ask is None and asks:
                 # (a result no request of its id comes before, in a history trimmed to its results or cut after
                 # them, answers no call the same conversation shows asked after it)
