@@ -49,7 +49,7 @@ def _write(path: Path, records: list[dict], extra: bytes = b"") -> Path:
 def hostile(tmp_path_factory: pytest.TempPathFactory) -> Path:
     records = []
     for k, agent in enumerate(HOSTILE):
-        more = {"attributes": {"blob": "A" * (1 << 20)}, "output": "B" * (1 << 20)} if agent == "big" else {}
+        more = {"attributes": {"blob": "A" * (1 << 20)}} if agent == "big" else {}   # (a 1 MB attribute value)
         records += _run(f"r{k}\x1b[31m", agent, **more)
     records += _run("r-ok", "fine", failed=False)
     # a line of invalid UTF-8 in an agent's name: quarantined, named by file and line
@@ -59,19 +59,19 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_records_stay_valid_and_the_table_inert_whatever_the_log_holds(
         hostile: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["investigate", str(hostile), "--jsonl", "--quiet", "--fail-on", "failed"]) == 1
+    assert main(["investigate", str(hostile), "--jsonl", "--quiet", "--fail-on", "failed", "--no-attribute"]) == 1
     out, err = capsys.readouterr()
     lines = out.splitlines()
     assert len(lines) == len(HOSTILE) and out.isascii()          # one record a failed run, each on its line
     records = [json.loads(line) for line in lines]
     assert sorted(r["first_error"] for r in records) == sorted(f"{a}:s1" for a in HOSTILE)   # the text as data
     assert "quarantined 1" in err
-    assert main(["investigate", str(hostile), "--json", "--quiet"]) == 0
+    assert main(["investigate", str(hostile), "--json", "--quiet", "--no-attribute"]) == 0
     doc = json.loads(capsys.readouterr()[0])
     assert doc["failed"] == len(HOSTILE) and doc["ingest"]["quarantined"] == 1
     # (the line as people read it on stderr is wrapped at the terminal's width: the document's is whole)
     assert doc["ingest"]["errors"][0].startswith(f"{hostile}:25: broken JSON: str is not valid UTF-8")
-    assert main(["investigate", str(hostile), "--quiet"]) == 0
+    assert main(["investigate", str(hostile), "--quiet", "--no-attribute"]) == 0
     table = capsys.readouterr()[0]
     assert not {"\x1b", "\r", "\x00", "\x07", "\u202e"} & set(table) and "^[[31mEVIL^[[0m" in table
 
@@ -84,13 +84,14 @@ def test_json_says_what_the_ingest_read_stored_and_quarantined(
                   b'{"run_id": "r3", "step_id": \nnot json\n{"run_id": "r4", "step_id": "s", "started_at": "x"}\n')
     (logs / "notes.txt").write_text("not a log", encoding="utf-8")
     db = tmp_path / "s.duckdb"
-    assert main(["investigate", str(logs), "--db", str(db), "--json", "--quiet", "--fail-on", "failed"]) == 1
+    assert main(["investigate", str(logs), "--db", str(db), "--json", "--quiet", "--fail-on", "failed",
+                 "--no-attribute"]) == 1
     ingest = json.loads(capsys.readouterr()[0])["ingest"]
     assert ingest["read"] == ingest["stored"] + ingest["quarantined"] and ingest["quarantined"] == 3
     assert [e.split(": ")[0] for e in ingest["errors"]] == [f"{half}:{n}" for n in (9, 10, 11)]
     assert ingest["skipped_total"] == 1 and ingest["skipped"][0].endswith("notes.txt: not in any known format")
     # a store given alone: nothing was ingested by this call
-    assert main(["investigate", "--db", str(db), "--json", "--quiet"]) == 0
+    assert main(["investigate", "--db", str(db), "--json", "--quiet", "--no-attribute"]) == 0
     assert json.loads(capsys.readouterr()[0])["ingest"] is None
 
 
@@ -141,7 +142,7 @@ def test_characters_the_output_cannot_encode_are_escaped_not_a_crash(
     log = _write(tmp_path / "runs.jsonl", _run("r1", "agent-" + "é" * 120))
     policy = tmp_path / "p.yaml"
     assert main(["policy", "suggest", str(log), "-o", str(policy), "--method", "peaks", "--quiet"]) == 0
-    for argv in (["investigate", str(log), "--quiet"],   # a long cell is cut with "…"
+    for argv in (["investigate", str(log), "--quiet", "--no-attribute"],   # a long cell is cut with "…"
                  ["policy", "backtest", str(policy), str(log), "--quiet", "--min-prevented", "0.5"]):   # "≥"
         out, err = io.BytesIO(), io.BytesIO()
         monkeypatch.setattr(sys, "stdout", io.TextIOWrapper(out, encoding="ascii"))
