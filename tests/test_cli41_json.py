@@ -20,7 +20,8 @@ RECORD_KEYS = {"run_id", "system", "failed_as", "reported_outcome", "taken_why",
                "first_error", "verdict", "findings", "findings_total", "known_culprit"}
 VERDICT_KEYS = {"culprit", "confidence", "decisive_step", "method", "method_name", "uncertain", "shared",
                 "inconclusive", "only_agent", "step_confidence", "unfamiliar", "evidence", "why", "text"}
-DOC_KEYS = {"schema", "runs", "failed", "taken_as_failed", "flagged", "shown", "failed_runs", "flagged_runs"}
+DOC_KEYS = {"schema", "runs", "failed", "taken_as_failed", "flagged", "shown", "failed_runs", "flagged_runs",
+            "ingest"}
 NS = 1_767_225_600_000_000_000
 
 

@@ -19,12 +19,16 @@ from ._failed import FAILED_SQL, taken_as_failed
 from ._flagged import flagged_runs, flagged_total
 from ._verdict_rank import VERDICT_RANK
 from ._worst import WORST_FIRST
+from .exceptions import IngestError
 from .store._own_connection import fetch
 
 SCHEMA = "workbench.investigate/v1"
 
 #: Findings given per run, worst first (``findings_total`` counts them all).
 FINDINGS_PER_RUN = 5
+
+#: Quarantine reasons and skipped files the document's ``ingest`` lists (a folder may hold thousands).
+LISTED = 20
 
 # the table's "reported" column -> the record's "failed_as"
 _FAILED_AS = {"SILENT*": "taken_as_failed", "SILENT": "silent"}
@@ -137,9 +141,34 @@ def exit_status(fail_on: str, c: dict[str, int]) -> int:
     return 0
 
 
+def ingested(report: Any) -> dict[str, Any] | None:
+    """What the call's ingest did (``read == stored + quarantined``), for a gate that must not pass a log it
+    could not read: the quarantine's first reasons (``file:line: reason``) and the files skipped (``path:
+    why``; the first ``LISTED``, ``skipped_total`` counts them). None when the call read no log (``--db FILE``,
+    the demo data)."""
+    if report is None:
+        return None
+    return {"read": report.read, "stored": report.stored, "quarantined": report.quarantined, "added": report.added,
+            "runs": report.runs, "errors": report.errors[:LISTED], "skipped": report.skipped[:LISTED],
+            "skipped_total": len(report.skipped)}
+
+
+def _check_read(args: argparse.Namespace) -> None:
+    """An investigate of logs that read nothing fails (exit 2, as ``workbench ingest``): an empty file, a folder
+    of files in no known format, read as "0 runs, 0 failed", passed a CI gate."""
+    report = getattr(args, "ingested", None)
+    if report is None or report.read:
+        return
+    why = "; ".join(report.skipped[:3]) + (f"; and {len(report.skipped) - 3:,} more" if len(report.skipped) > 3
+                                           else "")
+    raise IngestError("no records read from " + ", ".join(map(str, args.paths))
+                      + (f" (skipped {why})" if why else "") + ": the input holds no runs or steps")
+
+
 def report(ws: Any, args: argparse.Namespace) -> None:
     """``investigate``'s report (the hook ``_investigate.run`` calls with its store): the table, or the
     records; the exit status is left in ``args.status``."""
+    _check_read(args)
     if args.output == "table":
         from ._investigate import _print_table
 
@@ -156,5 +185,6 @@ def report(ws: Any, args: argparse.Namespace) -> None:
             write_line(out, record)
     else:
         write_line(out, {"schema": SCHEMA, **c, "shown": len(records), "failed_runs": records,
-                         "flagged_runs": flagged_records(ws, None if args.all else args.limit)})
+                         "flagged_runs": flagged_records(ws, None if args.all else args.limit),
+                         "ingest": ingested(getattr(args, "ingested", None))})
     args.status = exit_status(args.fail_on, c)

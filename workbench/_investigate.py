@@ -272,6 +272,7 @@ def run(args: argparse.Namespace) -> int:
             report, timings["ingest"] = _phase(
                 "ingest", lambda: ws.ingest(args.paths, format=getattr(args, "format", None), progress=progress))
             created = created and report.read == 0
+            args.ingested = report  # (the command line's records and exit status read it: _cli_report.py)
             _say(str(report), wrap=True)
             if report.stored == 0 and report.quarantined:
                 from .exceptions import IngestError

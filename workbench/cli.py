@@ -316,6 +316,7 @@ def _positive(text: str) -> float:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: one clear line and a non-zero exit on error, never a traceback."""
+    _tolerant_output()
     parser = build_parser()
     # Anything `workbench lab` does not know is passed on to JupyterLab (--no-browser, --port …).
     args, extra = parser.parse_known_args(argv)
@@ -330,9 +331,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     args.jupyter_args = extra
     code = _run(args)
-    if argv is None and args.command == "investigate" and code in (0, 1):
+    if argv is None and args.command == "investigate":
+        # (an error or Ctrl-C too: the store is closed by then; a Ctrl-C mid-ingest took 5 s more to tear down)
         _exit_now(code)
     return code
+
+
+def _tolerant_output() -> None:
+    """A character the output's encoding lacks is written escaped (``\\u2265``), not a crash (exit 3) after the
+    work is done: Windows writes a redirected stream in its ANSI code page (cp1252 has no "≥" for a backtest's
+    goal), as does any run with ``PYTHONIOENCODING=ascii``; log text (agent names) can hold anything."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None and getattr(stream, "errors", None) == "strict":
+            try:
+                reconfigure(errors="backslashreplace")
+            except (ValueError, OSError):  # (a stream already written through a buffer it cannot change)
+                pass
 
 
 def _store_as_db(args: argparse.Namespace) -> None:
@@ -358,22 +373,40 @@ def _exit_now(code: int) -> NoReturn:
     os._exit(code)
 
 
+def _interrupted(exc: BaseException | None) -> bool:
+    """Whether ``exc`` is, or was raised from, Ctrl-C: DuckDB stops the query it runs and raises its own error,
+    which the ingest reports as a failed read (``ingest failed ...: Query interrupted``, exit 2, as bad input)."""
+    seen = 0
+    while exc is not None and seen < 20:
+        if isinstance(exc, KeyboardInterrupt) or type(exc).__name__ == "InterruptException" \
+                or (isinstance(exc, RuntimeError) and str(exc) == "Query interrupted"):
+            return True
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return False
+
+
 def _run(args: argparse.Namespace) -> int:
     try:
-        return int(args.func(args) or 0)
-    except WorkbenchError as exc:
-        print(f"workbench: error: {clean(exc, newlines=False)}", file=sys.stderr)
-        return 2
+        return _run_command(args)
     except KeyboardInterrupt:
         print("workbench: interrupted", file=sys.stderr)
         return 130
+
+
+def _run_command(args: argparse.Namespace) -> int:
+    try:
+        return int(args.func(args) or 0)
     except BrokenPipeError:  # `workbench investigate | head`: the reader has what it wanted
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     except Exception as exc:  # noqa: BLE001 - the CLI promises one line, not a traceback
+        if _interrupted(exc):
+            raise KeyboardInterrupt from exc
+        if isinstance(exc, WorkbenchError):
+            print(f"workbench: error: {clean(exc, newlines=False)}", file=sys.stderr)
+            return 2
         print(f"workbench: error: {type(exc).__name__}: {clean(exc, newlines=False)}", file=sys.stderr)
         return 3   # not 1: that is what --fail-on and a backtest's goal say, and a gate must tell the two apart
-
 
 if __name__ == "__main__":
     sys.exit(main())

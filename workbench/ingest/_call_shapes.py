@@ -10,7 +10,8 @@ its API or of the convention the instrumentation follows:
   ``{"type": "tool_call", "id", "name", "arguments"}``;
 * Anthropic Messages content blocks: ``{"type": "tool_use", "id", "name", "input"}``;
 * Gemini / Vertex AI parts: ``{"functionCall": {"id", "name", "args"}}`` (``function_call`` as the Python SDK
-  dumps it);
+  dumps it), mostly with no ``id``: such a call, and a ``functionResponse`` with none, are given their tool's name
+  as their id (:data:`BY_NAME`), so that calls and results are matched by name and order;
 * Bedrock Converse content blocks: ``{"toolUse": {"toolUseId", "name", "input"}}``;
 * OpenAI Responses output items: ``{"type": "function_call", "call_id", "name", "arguments"}``.
 
@@ -25,6 +26,17 @@ from typing import Any
 
 # substrings one of which the JSON text of any value holding a call contains (a cheap test before parsing)
 MARKERS = ("tool_call", "tool_use", "toolUse", "functionCall", "function_call")
+
+#: What the id of a call or result given by no id (Gemini's ``functionCall`` / ``functionResponse``: the API sends
+#: none) starts with, followed by its tool's name: a name is no call's id, so its calls are matched by name and
+#: order, and only within one agent's conversation (two agents calling ``search`` are not one call). The NUL
+#: keeps it apart from any real id.
+BY_NAME = "\x00by name:"
+
+
+def by_name(call_id: Any, name: Any) -> Any:
+    """``call_id``, or, when the shape gave none, the tool's name as one (:data:`BY_NAME`)."""
+    return BY_NAME + name if call_id is None and isinstance(name, str) and name else call_id
 
 
 def _walk(value: Any, read: Callable[[dict], tuple[list, bool]]) -> Iterator[Any]:
@@ -80,7 +92,7 @@ def _call(node: dict) -> tuple[Any, Any, Any] | None:
         return node.get("call_id", node.get("id")), node.get("name"), node.get("arguments")
     fc = node.get("functionCall", node.get("function_call"))
     if isinstance(fc, dict) and "name" in fc:
-        return fc.get("id"), fc.get("name"), fc.get("args", fc.get("arguments"))
+        return by_name(fc.get("id"), fc.get("name")), fc.get("name"), fc.get("args", fc.get("arguments"))
     tu = node.get("toolUse")
     if isinstance(tu, dict) and "name" in tu:
         return tu.get("toolUseId"), tu.get("name"), tu.get("input")
@@ -113,8 +125,8 @@ def _result(node: dict) -> tuple[Any, Any, bool] | None:
     if kind == "function_call_output" and "call_id" in node:
         return node.get("call_id"), node.get("output"), False
     fr = node.get("functionResponse", node.get("function_response"))
-    if isinstance(fr, dict) and fr.get("id") is not None:
-        return fr.get("id"), fr.get("response"), False
+    if isinstance(fr, dict) and (fr_id := by_name(fr.get("id"), fr.get("name"))) is not None:
+        return fr_id, fr.get("response"), False
     tr = node.get("toolResult")
     if isinstance(tr, dict) and tr.get("toolUseId") is not None:
         return tr.get("toolUseId"), tr.get("content"), tr.get("status") == "error"

@@ -23,9 +23,10 @@ import json
 from typing import Any
 
 import duckdb
+import orjson
 
 from ..store._connection import sql_sections
-from ._call_shapes import MARKERS, RESULT_MARKERS, tool_calls, tool_events, tool_results
+from ._call_shapes import BY_NAME, MARKERS, RESULT_MARKERS, tool_calls, tool_events, tool_results
 from ._json_text import json_or_text
 from ._stage_checks import check_sql
 
@@ -141,6 +142,7 @@ def _answers(con: duckdb.DuckDBPyConnection, runs: list[str], asking: dict[tuple
     written: dict[tuple, str] = {}
     done: set[tuple[str, str]] = set()
     again_runs = {run_id for run_id, _ in again}
+    first: set[tuple[str, str]] = set()
     rows = con.execute(_sql()["answered"][0], {"runs": runs, "result_markers": "|".join(RESULT_MARKERS)}).fetchall()
     # (a step both staged and stored, the same file given again, is the same step: the first by start wins)
     for run_id, step_id, start, agent, inp in sorted(rows, key=lambda r: (r[2] is None, r[2] or 0, r[1])):
@@ -157,6 +159,12 @@ def _answers(con: duckdb.DuckDBPyConnection, runs: list[str], asking: dict[tuple
             for r in results:
                 if r[0] in asked:
                     counts[r[0]] = counts.get(r[0], 0) + 1
+        if asks is None:
+            # (an id the run asks once takes the first result handed back (:func:`_match`): a history hands it
+            # again in every later step, kept it made the matching quadratic in the turns)
+            # (a call by name only takes a result of its own agent's conversation: not the first of any)
+            results = [r for r in results if (run_id, r[0]) not in first or r[0].startswith(BY_NAME)]
+            first.update((run_id, r[0]) for r in results)
         if results:
             handed.append((run_id, step_id, start, agent, results, asks))
     return handed, held
@@ -183,12 +191,12 @@ def _answered_asks(value: Any, written: dict[tuple, str]) -> tuple[list[tuple], 
             turn = turns[call_id] = [{}, []]
             every.append(turn)
         if event[0]:
-            if isinstance(event[3], str) and isinstance(event[2], str):
-                key = written.get(event[2:])
-                if key is None:
-                    key = written[event[2:]] = _call_key(event)
-            else:
+            seen = _written_as(event)
+            key = written.get(seen) if seen is not None else None
+            if key is None:
                 key = _call_key(event)
+                if seen is not None:
+                    written[seen] = key
             turn[0].setdefault(key)   # (in order, each once: LangChain's message holds its calls twice, one call)
         else:
             turn[1].append(len(out))
@@ -200,6 +208,20 @@ def _answered_asks(value: Any, written: dict[tuple, str]) -> tuple[list[tuple], 
             if (at := len(asks) - len(handed) + k) >= 0:
                 out[i] = asks[at]
     return results, out
+
+
+def _written_as(event: tuple) -> tuple | None:
+    """A request's tool and arguments as a key of the requests already written by :func:`_call_key`: the text as
+    given, or a value's compact JSON (Gemini's ``args`` are objects: written again in every later turn's input,
+    a 400-turn history took 80,000 ``json.dumps``), or None when the value has none."""
+    if not isinstance(event[2], str):
+        return None
+    if isinstance(event[3], str):
+        return event[2:]
+    try:
+        return event[2], orjson.dumps(event[3], option=orjson.OPT_SORT_KEYS)
+    except (TypeError, orjson.JSONEncodeError):
+        return None
 
 
 def _match(handed: list[tuple], calls: dict[tuple, tuple]) -> dict[tuple, tuple[int | None, Any, bool]]:
@@ -215,10 +237,12 @@ def _match(handed: list[tuple], calls: dict[tuple, tuple]) -> dict[tuple, tuple[
     for key, (row, _, _) in calls.items():
         of_id.setdefault(key[:2], []).append((row[1], row[4], key, row[3]))
     of_ask: dict[tuple, list[tuple]] = {}
+    ask_of: dict[tuple, str] = {}
     for (run_id, call_id), asked in of_id.items():
         if len(asked) > 1:
             for c in asked:
-                of_ask.setdefault((run_id, call_id, _call_key((True, call_id, *calls[c[2]][1:]))), []).append(c)
+                ask_of[c[2]] = _call_key((True, call_id, *calls[c[2]][1:]))
+                of_ask.setdefault((run_id, call_id, ask_of[c[2]]), []).append(c)
     found: dict[tuple, tuple[int | None, Any, bool]] = {}
 
     def answer(key: tuple, start: int | None, result: Any, failed: bool) -> None:
@@ -227,18 +251,42 @@ def _match(handed: list[tuple], calls: dict[tuple, tuple]) -> dict[tuple, tuple[
             failed = failed or (isinstance(result, str) and result.startswith(_RAISED))
             found[key] = (start, result, failed)
 
+    owned: dict[tuple, list[tuple]] = {}
+
+    def agents_own(asked: list[tuple], key: tuple, agent: str | None) -> list[tuple]:
+        """The calls of ``asked`` (``key`` names the list) an ``agent`` may have made (either unknown: any)."""
+        mine = owned.get((*key, agent))
+        if mine is None:   # (once a list: a history hands every earlier result again to each later step)
+            mine = owned[(*key, agent)] = [c for c in asked if c[3] == agent or c[3] is None or agent is None]
+        return mine
+
     for run_id, step_id, start, agent, results, asks in handed:
         groups: dict[tuple, list[tuple]] = {}
         for (call_id, result, failed), ask in zip(results, asks or [None] * len(results), strict=True):
             asked = of_id.get((run_id, call_id))
             if asked is None:
                 continue
+            if call_id.startswith(BY_NAME):
+                # (a tool's name is no call's id: another agent's call of the same tool is in another conversation)
+                asked = agents_own(asked, (run_id, call_id), agent)
+                if not asked:
+                    continue
             if len(asked) == 1:
-                answer(asked[0][2], start, result, failed)
+                if asked[0][2] not in found:  # (a history hands the same result again in every later step)
+                    answer(asked[0][2], start, result, failed)
             else:
                 groups.setdefault((call_id, ask), []).append((result, failed))
         for (call_id, ask), given in groups.items():
             asked = of_ask.get((run_id, call_id, ask)) or of_id[run_id, call_id]
+            if call_id.startswith(BY_NAME):
+                asked = agents_own(asked, (run_id, call_id, ask), agent)
+            if ask is None and asks:
+                # (a result no request of its id comes before, in a history trimmed to its results or cut after
+                # them, answers no call the same conversation shows asked after it)
+                later = set(asks)
+                asked = [c for c in asked if ask_of.get(c[2]) not in later] or asked
+            if all(c[2] in found for c in asked):
+                continue
             others = [c for c in asked if c[0] != step_id]
             before = [c for c in others if c[1] is None or start is None or c[1] <= start] or others
             # (a conversation is its agent's: another agent asking the same id is in another one)
@@ -301,8 +349,10 @@ def stage_message_tools(con: duckdb.DuckDBPyConnection) -> tuple[int, list[str]]
     for key, (row, name, args) in calls.items():
         run_id, call_id = key[:2]
         _, step_id, parent_id, agent, start, end, _, file, line, source, order_hint, _, fresh = row
-        # (the step id names the asking step and the call; a step asking one id twice numbers the second)
-        new_id = first = f"{step_id}/{call_id}"
+        # (the step id names the asking step and the call, or the tool where the call has no id; a step asking one
+        # id twice numbers the second)
+        named_by = call_id[len(BY_NAME):] if call_id.startswith(BY_NAME) else None
+        new_id = first = f"{step_id}/{call_id if named_by is None else named_by}"
         while (run_id, new_id) in named:
             numbered[run_id, first] = numbered.get((run_id, first), 1) + 1
             new_id = f"{first}#{numbered[run_id, first]}"
@@ -325,7 +375,8 @@ def stage_message_tools(con: duckdb.DuckDBPyConnection) -> tuple[int, list[str]]
             "latency_ms": None if hi is None else (hi // 1000 - lo // 1000) / 1000,
             "status": "error" if failed else "ok", "error": _text(result) if failed else None,
             "input": _text(json_or_text(args) if isinstance(args, str) else args), "output": _text(result),
-            "attributes": json.dumps({FROM_KEY: step_id, "gen_ai.tool.call.id": call_id}),
+            "attributes": json.dumps({FROM_KEY: step_id} if named_by is not None
+                                     else {FROM_KEY: step_id, "gen_ai.tool.call.id": call_id}),
             "order_hint": order_hint, "source": source})
     if not staged:
         return 0, notes
