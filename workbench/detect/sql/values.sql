@@ -334,11 +334,25 @@ derived AS (
     UNION ALL
     SELECT a.run_id, a.step_id, a.num + b.num FROM given a
     JOIN given b ON a.run_id = b.run_id AND a.step_id = b.step_id AND a.num <= b.num
+),
+unmade AS (
+    SELECT c.* FROM det_intro_direct c
+    WHERE c.ident IS NOT NULL OR NOT EXISTS (
+        SELECT 1 FROM derived d WHERE d.run_id = c.run_id AND d.step_id = c.step_id
+          AND abs(d.num - c.num) <= greatest(0.005, 1e-4 * abs(c.num), coalesce(c.tol, 0)))
+),
+-- ... or of three: a total of line items (goods 142.00 + shipping 25.00 + insurance 2.84, a manager adding up
+-- what its three agents said), a subtotal and a fee (10 × 14.20 + 25.00). One of the figures above and one
+-- more given number; tried only for the numbers two do not give (few), so the derived figures are not
+-- joined with every given number of every step.
+three AS (
+    SELECT DISTINCT o.run_id, o.step_id, o.num FROM unmade o
+    JOIN derived d ON d.run_id = o.run_id AND d.step_id = o.step_id
+    JOIN given g ON g.run_id = o.run_id AND g.step_id = o.step_id
+    WHERE o.ident IS NULL AND det_makes(d.num, g.num, o.num)
 )
-SELECT c.* FROM det_intro_direct c
-WHERE c.ident IS NOT NULL OR NOT EXISTS (
-    SELECT 1 FROM derived d WHERE d.run_id = c.run_id AND d.step_id = c.step_id
-      AND abs(d.num - c.num) <= greatest(0.005, 1e-4 * abs(c.num), coalesce(c.tol, 0)));
+SELECT o.* FROM unmade o
+ANTI JOIN three t ON t.run_id = o.run_id AND t.step_id = o.step_id AND t.num = o.num AND o.ident IS NULL;
 
 -- Tool calls that only hand back what they were given: no backend record, so what they say supports
 -- nothing. One of their arguments whole (smolagents' final_answer returns the answer it was given), or
@@ -421,9 +435,28 @@ steps_between AS (
     WHERE EXISTS (SELECT 1 FROM ground a JOIN ground b ON a.run_id = b.run_id
                   WHERE a.run_id = x.run_id AND det_makes(a.num, b.num, x.num))
 ),
+-- A stated subtotal with two of the ground's numbers added (goods 142.00, said by the pricer as 10 × 14.20, plus
+-- the backend's shipping 25.00 and insurance 2.84: a manager's total of what its agents said). What is left of
+-- the figure once a stated number and one of the ground's are taken out is looked up among the ground's
+-- numbers by the cent (the cents either side too, then det_near): an equality join, not every pair tried.
+rest AS (
+    SELECT o.run_id, o.num, x.num AS x, o.num - x.num - a.num AS b
+    FROM open o JOIN stated x ON x.run_id = o.run_id AND x.num < o.num
+    JOIN ground a ON a.run_id = o.run_id AND a.num > 0 AND a.num < o.num - x.num
+),
+summed AS (
+    SELECT DISTINCT r.run_id, r.num, r.x FROM (SELECT *, unnest([-1, 0, 1]) + round(b * 100)::HUGEINT AS cent FROM rest) r
+    JOIN (SELECT run_id, num, round(num * 100)::HUGEINT AS cent FROM ground WHERE num > 0) g
+      ON g.run_id = r.run_id AND g.cent = r.cent
+    WHERE det_near(g.num + (r.num - r.b), r.num)
+),
 worked_out AS (
     SELECT DISTINCT p.run_id, p.num FROM parts p
     SEMI JOIN steps_between x ON x.run_id = p.run_id AND det_near(p.part, x.num)
+    UNION
+    SELECT s.run_id, s.num FROM summed s
+    WHERE EXISTS (SELECT 1 FROM ground a JOIN ground b ON a.run_id = b.run_id
+                  WHERE a.run_id = s.run_id AND det_makes(a.num, b.num, s.x))
 )
 SELECT u.* FROM paired u
 ANTI JOIN worked_out w ON w.run_id = u.run_id AND w.num = u.num AND u.ident IS NULL AND NOT u.scaled;
