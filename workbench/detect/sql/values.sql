@@ -341,15 +341,24 @@ unmade AS (
         SELECT 1 FROM derived d WHERE d.run_id = c.run_id AND d.step_id = c.step_id
           AND abs(d.num - c.num) <= greatest(0.005, 1e-4 * abs(c.num), coalesce(c.tol, 0)))
 ),
--- ... or of three: a total of line items (goods 142.00 + shipping 25.00 + insurance 2.84, a manager adding up
--- what its three agents said), a subtotal and a fee (10 × 14.20 + 25.00). One of the figures above and one
--- more given number; tried only for the numbers two do not give (few), so the derived figures are not
--- joined with every given number of every step.
+-- ... or a total of three amounts of it (goods 142.00 + shipping 25.00 + insurance 2.84: a manager adding up what
+-- its three agents said). Amounts only, numbers written with decimals, and only for a figure so written: a
+-- model's input is full of integers (ids, counts, lengths), and with three of them 41.2 was 14.2 + 11 + 16, a
+-- made-up price taken as worked out. Tried only for the figures two numbers do not give (few).
+amounts AS (
+    SELECT DISTINCT run_id, step_id, det_value_num(token) AS num FROM (
+        SELECT c.run_id, c.step_id,
+               unnest(regexp_extract_all(c.input, '(?:^|[^0-9A-Za-z_.])([0-9]+(?:,[0-9]{3})*\.[0-9]+)', 1)) AS token
+        FROM candidates c
+        SEMI JOIN unmade u ON u.run_id = c.run_id AND u.step_id = c.step_id AND u.ident IS NULL AND contains(u.token, '.')
+        WHERE c.input IS NOT NULL)
+),
 three AS (
     SELECT DISTINCT o.run_id, o.step_id, o.num FROM unmade o
-    JOIN derived d ON d.run_id = o.run_id AND d.step_id = o.step_id
-    JOIN given g ON g.run_id = o.run_id AND g.step_id = o.step_id
-    WHERE o.ident IS NULL AND det_makes(d.num, g.num, o.num)
+    JOIN amounts a ON a.run_id = o.run_id AND a.step_id = o.step_id
+    JOIN amounts b ON b.run_id = o.run_id AND b.step_id = o.step_id AND a.num <= b.num
+    JOIN amounts c ON c.run_id = o.run_id AND c.step_id = o.step_id AND b.num <= c.num
+    WHERE o.ident IS NULL AND contains(o.token, '.') AND det_near(a.num + b.num + c.num, o.num)
 )
 SELECT o.* FROM unmade o
 ANTI JOIN three t ON t.run_id = o.run_id AND t.step_id = o.step_id AND t.num = o.num AND o.ident IS NULL;
@@ -422,12 +431,13 @@ parts AS (
         FROM open o JOIN ground g ON g.run_id = o.run_id)
     WHERE part IS NOT NULL
 ),
-stated AS (
-    SELECT DISTINCT run_id, det_value_num(token) AS num FROM (
+stated AS (  -- (`dec`: written with decimals, an amount)
+    SELECT run_id, det_value_num(token) AS num, bool_or(contains(token, '.')) AS dec FROM (
         SELECT s.run_id, unnest(det_value_tokens(s.output)) AS token FROM steps s
         SEMI JOIN (SELECT DISTINCT run_id FROM open) r USING (run_id)
         WHERE s.rowid BETWEEN $row_lo AND $row_hi AND s.kind <> 'tool' AND s.output IS NOT NULL)
     WHERE ascii(token) < 65
+    GROUP BY ALL
 ),
 steps_between AS (
     SELECT DISTINCT x.run_id, x.num FROM stated x
@@ -435,18 +445,22 @@ steps_between AS (
     WHERE EXISTS (SELECT 1 FROM ground a JOIN ground b ON a.run_id = b.run_id
                   WHERE a.run_id = x.run_id AND det_makes(a.num, b.num, x.num))
 ),
--- A stated subtotal with two of the ground's numbers added (goods 142.00, said by the pricer as 10 × 14.20, plus
--- the backend's shipping 25.00 and insurance 2.84: a manager's total of what its agents said). What is left of
--- the figure once a stated number and one of the ground's are taken out is looked up among the ground's
--- numbers by the cent (the cents either side too, then det_near): an equality join, not every pair tried.
+-- A stated subtotal with two of the backend's amounts added (goods 142.00, said by the pricer as 10 × 14.20, plus
+-- shipping 25.00 and insurance 2.84: a manager's total of what its agents said). Amounts only, as in det_intro.
+-- What is left of the figure once the subtotal and one amount are taken out is looked up among the amounts by the
+-- cent (the cents either side too, then det_near): an equality join, not every pair tried.
+backend_amounts AS (
+    SELECT DISTINCT b.run_id, b.num FROM det_backend_vals b SEMI JOIN open o ON o.run_id = b.run_id
+    WHERE b.num > 0 AND contains(b.token, '.')
+),
 rest AS (
     SELECT o.run_id, o.num, x.num AS x, o.num - x.num - a.num AS b
-    FROM open o JOIN stated x ON x.run_id = o.run_id AND x.num < o.num
-    JOIN ground a ON a.run_id = o.run_id AND a.num > 0 AND a.num < o.num - x.num
+    FROM open o JOIN stated x ON x.run_id = o.run_id AND x.dec AND x.num < o.num
+    JOIN backend_amounts a ON a.run_id = o.run_id AND a.num < o.num - x.num
 ),
 summed AS (
     SELECT DISTINCT r.run_id, r.num, r.x FROM (SELECT *, unnest([-1, 0, 1]) + round(b * 100)::HUGEINT AS cent FROM rest) r
-    JOIN (SELECT run_id, num, round(num * 100)::HUGEINT AS cent FROM ground WHERE num > 0) g
+    JOIN (SELECT run_id, num, round(num * 100)::HUGEINT AS cent FROM backend_amounts) g
       ON g.run_id = r.run_id AND g.cent = r.cent
     WHERE det_near(g.num + (r.num - r.b), r.num)
 ),
