@@ -10,7 +10,8 @@ WHERE kind IN ('consumes', 'handoff') AND edges.rowid BETWEEN $edge_lo AND $edge
 
 -- The wrong values a cascade can start from: values made up where first stated (det_bad_values), and
 -- values of the final answer that neither the backend nor the task supports (the silent check's
--- 'unsupported'), at the step that first stated them. A figure worked out of what the step was given
+-- 'unsupported', as it reports them: not in a run reported failed, whose last output is no answer),
+-- at the step that first stated them. A figure worked out of what the step was given
 -- is not made up (40 = the 4 a tool said is in stock x the 10 asked), yet when no backend record or
 -- request supports it the agents that went on with it built on a wrong value all the same.
 -- `unsupported`: such a value (not made up by det_intro's rule), whose cascade must reach a named agent.
@@ -20,7 +21,7 @@ FROM det_bad_values
 UNION ALL
 SELECT DISTINCT p.run_id, p.origin_step, p.origin_agent, p.origin_t, p.token, coalesce(u.ident, u.num::VARCHAR),
        'unsupported value ' || p.token, true
-FROM det_problems p JOIN det_unsupported_values u ON u.run_id = p.run_id AND u.token = p.token
+FROM det_reported p JOIN det_unsupported_values u ON u.run_id = p.run_id AND u.token = p.token
 WHERE p.why = 'unsupported'
   AND NOT EXISTS (SELECT 1 FROM det_bad_values b WHERE b.run_id = p.run_id AND b.step_id = p.origin_step);
 
