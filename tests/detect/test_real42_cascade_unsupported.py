@@ -16,7 +16,10 @@ from _real41_records import run_records
 
 import workbench as wb
 
-CASCADE = Path(__file__).parents[1] / "ingest" / "fixtures" / "langgraph-supervisor" / "order_desk_cascade.otlp.jsonl"
+FIXTURES = Path(__file__).parents[1] / "ingest" / "fixtures"
+CASCADE = FIXTURES / "langgraph-supervisor" / "order_desk_cascade.otlp.jsonl"
+# reported failed (format_quote raised); its last output a graph update record with token counts
+CRASH = FIXTURES / "langchain" / "openinference_subagents_crash.otlp.jsonl"
 
 
 @pytest.fixture(autouse=True)
@@ -47,15 +50,19 @@ def _desk_run(run_id: str, stock: int, by: str) -> list[dict]:
 
 
 @pytest.fixture(scope="module")
-def desk() -> wb.Workspace:
+def desk() -> tuple[wb.Workspace, str]:
+    """The three written runs, the LangGraph order desk and the crash run (its id returned beside the store)."""
     ws = wb.open()
     ws.ingest(_desk_run("handed_on", 40, "inventory") + _desk_run("clean", 4, "inventory")
               + _desk_run("writer_alone", 40, "writer"), progress=False)
     ws.ingest(CASCADE, progress=False)
+    before = set(ws.runs()["run_id"])
+    ws.ingest(CRASH, progress=False)
+    (crash,) = set(ws.runs()["run_id"]) - before
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         wb.detect(ws, progress=False)
-    return ws
+    return ws, crash
 
 
 def _cascade(ws: wb.Workspace, run: str) -> list[tuple]:
@@ -64,6 +71,7 @@ def _cascade(ws: wb.Workspace, run: str) -> list[tuple]:
 
 
 def test_a_value_worked_out_of_the_input_that_nothing_supports_is_followed_through_the_agents(desk) -> None:
+    desk, _ = desk
     found = _cascade(desk, "handed_on")
     origins = [f for f in found if f[0] == "critical"]
     assert [(o[1], o[2]) for o in origins] == [("inventory", "s02")]
@@ -76,6 +84,7 @@ def test_a_value_worked_out_of_the_input_that_nothing_supports_is_followed_throu
 
 
 def test_the_clean_run_and_a_value_only_the_answer_states_are_no_cascade(desk) -> None:
+    desk, _ = desk
     assert _cascade(desk, "clean") == []
     # the writer works 40 out of the 4 and the 10 by itself: a wrong answer (silent_failure), built on by no one
     assert _cascade(desk, "writer_alone") == []
@@ -85,7 +94,8 @@ def test_the_clean_run_and_a_value_only_the_answer_states_are_no_cascade(desk) -
 
 
 def test_the_langgraph_order_desk_cascade_names_every_agent_that_went_on_with_the_40(desk) -> None:
-    (run,) = [r for r in desk.runs()["run_id"] if r not in {"handed_on", "clean", "writer_alone"}]
+    desk, crash = desk
+    (run,) = [r for r in desk.runs()["run_id"] if r not in {"handed_on", "clean", "writer_alone", crash}]
     stated = desk.sql("SELECT step_id FROM steps WHERE run_id = ? AND agent = 'inventory' AND kind = 'llm' "
                       "AND contains(output, '40 widgets are in stock') ORDER BY seq LIMIT 1", [run]).fetchall()[0][0]
     found = _cascade(desk, run)
@@ -97,3 +107,10 @@ def test_the_langgraph_order_desk_cascade_names_every_agent_that_went_on_with_th
                                      "WHERE f.run_id = ? AND f.detector = 'cascade' AND f.severity = 'info'",
                                      [run]).fetchall()}
     assert {"pricer", "shipping", "supervisor", "writer"} <= agents
+
+
+def test_a_run_reported_failed_has_no_answer_to_follow_a_value_from(desk) -> None:
+    """Its last output is a graph update with token counts: a count the silent check would call unsupported is no
+    wrong value (the silent check reports none in a failed run; neither does the cascade)."""
+    ws, crash = desk
+    assert _cascade(ws, crash) == []
