@@ -7,13 +7,13 @@ and step a right verdict names.
 
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 
 import pytest
+from _real_desks import desk_store
 
 import workbench as wb
-from workbench._investigate import attribute_failed, investigate_table
+from workbench._investigate import investigate_table
 
 DESK = Path(__file__).parent / "fixtures" / "smolagents-order-desk"
 FILES = {"cascade": "manager_cascade", "storm": "warehouse_storm", "slow": "slow_shipping_model", "ok": "answered_ok"}
@@ -28,17 +28,7 @@ def _own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture(scope="module")
 def desk() -> tuple[wb.Workspace, dict[str, str]]:
     """The four runs in one store, detected and attributed as ``workbench investigate`` does."""
-    ws = wb.open()
-    runs = {}
-    for name, stem in FILES.items():
-        before = set(ws.runs()["run_id"])
-        ws.ingest(DESK / f"{stem}.otlp.jsonl", progress=False)
-        (runs[name],) = set(ws.runs()["run_id"]) - before
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        wb.detect(ws, progress=False)
-    attribute_failed(ws, None, "logonly")
-    return ws, runs
+    return desk_store({name: DESK / f"{stem}.otlp.jsonl" for name, stem in FILES.items()})
 
 
 def _findings(ws: wb.Workspace, run: str, severity: str = "info") -> list[tuple]:
