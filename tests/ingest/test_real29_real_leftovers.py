@@ -124,8 +124,10 @@ def test_semantic_kernel_echoing_tool_backs_nothing_but_a_record_still_does(tmp_
     41.20 it was given, so the answer's 41.20 stays unsupported, found at the researcher. The same run with
     the researcher quoting the tool: format_quote repeats 14.20 and get_price's record backs it: no finding."""
     findings = wb.detect(_ws(SK))
-    assert list(zip(findings.detector, findings.agent, strict=True)) == [("silent_failure", "researcher")]
-    assert "41.20 (unsupported)" in findings.detail.iloc[0]
+    # (and, since real42, the cascade of that unsupported value from the researcher into the writer's steps)
+    assert sorted(set(zip(findings.detector, findings.severity, findings.agent, strict=True))) == [
+        ("cascade", "critical", "researcher"), ("cascade", "info", "writer"), ("silent_failure", "warning", "researcher")]
+    assert "41.20 (unsupported)" in findings[findings.detector == "silent_failure"].detail.iloc[0]
     right = tmp_path / "right.otlp.jsonl"
     right.write_text(SK.read_text().replace("41.20", "14.20"))
     assert len(wb.detect(_ws(right))) == 0

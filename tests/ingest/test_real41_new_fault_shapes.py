@@ -8,13 +8,13 @@ of the state (OpenInference). ``fixtures/openai-agents-quote-desk/``: an OpenAI 
 from __future__ import annotations
 
 import json
-import warnings
 from pathlib import Path
 
 import pytest
+from _real_desks import desk_store
 
 import workbench as wb
-from workbench._investigate import attribute_failed, investigate_table
+from workbench._investigate import investigate_table
 
 FIXTURES = Path(__file__).parent / "fixtures"
 FILES = {
@@ -36,17 +36,7 @@ def _own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture(scope="module")
 def desk() -> tuple[wb.Workspace, dict[str, str]]:
     """All six traces in one store (each its own run), detected and attributed as ``workbench investigate`` does."""
-    ws = wb.open()
-    runs = {}
-    for name, path in FILES.items():
-        before = set(ws.runs()["run_id"])
-        ws.ingest(path, progress=False)
-        (runs[name],) = set(ws.runs()["run_id"]) - before
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        wb.detect(ws, progress=False)
-    attribute_failed(ws, None, "logonly")
-    return ws, runs
+    return desk_store(FILES)
 
 
 def _findings(ws: wb.Workspace, run: str) -> list[tuple]:

@@ -19,16 +19,24 @@ from ._config import DetectorConfig
 # findings, which detect() writes only after every detector ran (drift runs beside the per-run chunks), so
 # this detector would read the previous pass's findings, or none on a first pass, and its result would
 # depend on how often detect() was run. The drift view (plots.agent_series) shows silent failures.
+# An agent's latency is its model and tool calls' time, but not a call's that runs another agent (PydanticAI's
+# delegate tool, an agent called as a tool): that time is the other agent's, and counted there; a slower
+# researcher read as its planner drifting too.
 _AGENT_RUNS = """
-WITH per_agent AS (
+WITH wrappers AS (
+    SELECT DISTINCT p.run_id, p.step_id FROM steps p
+    JOIN steps c ON c.run_id = p.run_id AND c.parent_id = p.step_id
+    WHERE p.kind = 'tool' AND c.agent IS NOT NULL AND c.agent IS DISTINCT FROM p.agent
+),
+per_agent AS (
     SELECT run_id, agent,
            arg_max(model, seq) FILTER (WHERE model IS NOT NULL) AS model,
            count(*) FILTER (WHERE kind = 'tool') AS tool_calls,
-           sum(latency_ms) FILTER (WHERE kind IN ('llm', 'tool')) AS latency_ms,
+           sum(latency_ms) FILTER (WHERE kind IN ('llm', 'tool') AND w.step_id IS NULL) AS latency_ms,
            avg(CASE WHEN status = 'error' THEN 1.0 ELSE 0.0 END) AS error_rate,
            avg(confidence) AS confidence,
            avg(entropy) AS entropy
-    FROM steps
+    FROM steps LEFT JOIN wrappers w USING (run_id, step_id)
     WHERE agent IS NOT NULL
     GROUP BY run_id, agent
 )

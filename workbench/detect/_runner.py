@@ -33,8 +33,8 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     "breach": ("turns", "breaches"),
     "ping_pong": ("turns", "replies", "pingpong"),
     "repeated_reply": ("replies", "repeats"),
-    "silent_failure": ("values", "silent", "silent_errors"),
-    "cascade": ("values", "cascades"),
+    "silent_failure": ("values", "reported", "silent", "silent_errors"),
+    "cascade": ("values", "reported", "cascades"),
     "gave_up": ("values", "gave_up"),
     "drift": (),
 }

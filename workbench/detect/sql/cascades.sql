@@ -8,13 +8,46 @@ CREATE OR REPLACE TEMP TABLE det_edges AS
 SELECT * FROM edges SEMI JOIN det_scope USING (run_id)
 WHERE kind IN ('consumes', 'handoff') AND edges.rowid BETWEEN $edge_lo AND $edge_hi;
 
+-- The wrong values a cascade can start from: values made up where first stated (det_bad_values), and
+-- values of the final answer that neither the backend nor the task supports (the silent check's
+-- 'unsupported', as it reports them: not in a run reported failed, whose last output is no answer),
+-- at the step that first stated them. A figure worked out of what the step was given
+-- is not made up (40 = the 4 a tool said is in stock x the 10 asked), yet when no backend record or
+-- request supports it the agents that went on with it built on a wrong value all the same.
+-- `unsupported`: such a value (not made up by det_intro's rule), whose cascade must reach a named agent.
+CREATE OR REPLACE TEMP TABLE det_cascade_values AS
+SELECT run_id, step_id, agent, tref, token, coalesce(ident, num::VARCHAR) AS v, why, false AS unsupported
+FROM det_bad_values
+UNION ALL
+SELECT DISTINCT p.run_id, p.origin_step, p.origin_agent, p.origin_t, p.token, coalesce(u.ident, u.num::VARCHAR),
+       'unsupported value ' || p.token, true
+FROM det_reported p JOIN det_unsupported_values u ON u.run_id = p.run_id AND u.token = p.token
+WHERE p.why = 'unsupported'
+  AND NOT EXISTS (SELECT 1 FROM det_bad_values b WHERE b.run_id = p.run_id AND b.step_id = p.origin_step);
+
 CREATE OR REPLACE TEMP TABLE det_value_flow AS
-SELECT DISTINCT i.run_id, i.step_id AS seed, i.why, v.step_id, v.agent, v.kind, v.field,
+SELECT DISTINCT i.run_id, i.step_id AS seed, i.why, i.unsupported, v.step_id, v.agent, v.kind, v.field,
        v.step_id = a.step_id AS is_answer
-FROM det_bad_values i
-JOIN det_vals v ON v.run_id = i.run_id AND v.v = coalesce(i.ident, i.num::VARCHAR) AND v.tref > i.tref
+FROM det_cascade_values i
+JOIN det_vals v ON v.run_id = i.run_id AND v.v = i.v AND v.tref > i.tref
  AND v.step_id <> i.step_id
 LEFT JOIN det_answer a ON a.run_id = i.run_id;
+
+-- Agents that took a wrong value in without stating it again: another agent handed "40 widgets are in
+-- stock" prices all 10 and says only its total. The first step of each such agent, begun after the
+-- value was stated, whose input holds it as a whole token (a number inside another is no use of it).
+-- Only agents the value's own flow did not reach already. Few seeds: the regex runs on their runs only.
+CREATE OR REPLACE TEMP TABLE det_value_uses AS
+SELECT i.run_id, i.step_id AS seed, arg_min(s.step_id, [coalesce(epoch_us(s.started_at)::DOUBLE, s.seq::DOUBLE), s.seq::DOUBLE]) AS step_id
+FROM (SELECT DISTINCT run_id, step_id, agent, tref, token FROM det_cascade_values) i
+JOIN steps s ON s.run_id = i.run_id AND s.rowid BETWEEN $row_lo AND $row_hi
+WHERE s.agent IS NOT NULL AND s.agent IS DISTINCT FROM i.agent
+  AND coalesce(epoch_us(s.started_at)::DOUBLE, s.seq::DOUBLE) > i.tref
+  AND contains(s.input, i.token)
+  AND regexp_matches(s.input, '(^|[^0-9A-Za-z.])' || regexp_escape(i.token) || '([^0-9A-Za-z]|$)')
+  AND NOT EXISTS (SELECT 1 FROM det_value_flow f WHERE f.run_id = i.run_id AND f.seed = i.step_id
+                                                   AND f.agent = s.agent)
+GROUP BY i.run_id, i.step_id, s.agent;
 
 -- Failed steps another agent consumed. A failure the run then handled is no fault built on: the
 -- same call (agent, kind, tool) made again later succeeded — the consumer fixed the script and the
@@ -30,11 +63,11 @@ WHERE s.status = 'error' AND d.agent IS DISTINCT FROM s.agent
   AND s.rowid BETWEEN $row_lo AND $row_hi AND d.rowid BETWEEN $row_lo AND $row_hi;
 
 CREATE OR REPLACE TEMP TABLE det_seeds AS
-SELECT run_id, seed AS step_id, min(why) AS why FROM det_value_flow
+SELECT run_id, seed AS step_id, min(why) AS why, bool_or(unsupported) AS unsupported FROM det_value_flow
 GROUP BY run_id, seed
 HAVING bool_or((kind = 'tool' AND field = 'input') OR is_answer)
 UNION
-SELECT f.run_id, f.step_id, min(f.why) FROM det_failed_consumed f
+SELECT f.run_id, f.step_id, min(f.why), false FROM det_failed_consumed f
 ANTI JOIN (SELECT DISTINCT f2.run_id, f2.step_id FROM det_failed_consumed f2
            JOIN steps r ON r.run_id = f2.run_id AND r.seq > f2.seq AND r.kind = f2.kind
             AND r.agent IS NOT DISTINCT FROM f2.agent AND coalesce(r.tool, r.name) IS NOT DISTINCT FROM f2.what
@@ -52,7 +85,9 @@ WITH RECURSIVE flow(run_id, seed, step_id, hops) AS (
 )
 SELECT run_id, seed, step_id FROM flow WHERE hops > 0
 UNION
-SELECT f.run_id, f.seed, f.step_id FROM det_value_flow f SEMI JOIN det_seeds s ON s.run_id = f.run_id AND s.step_id = f.seed;
+SELECT f.run_id, f.seed, f.step_id FROM det_value_flow f SEMI JOIN det_seeds s ON s.run_id = f.run_id AND s.step_id = f.seed
+UNION
+SELECT u.run_id, u.seed, u.step_id FROM det_value_uses u SEMI JOIN det_seeds s ON s.run_id = u.run_id AND s.step_id = u.seed;
 
 CREATE OR REPLACE TEMP TABLE det_cascade AS
 SELECT d.run_id, d.seed, d.step_id, s.agent
@@ -66,7 +101,11 @@ FROM det_cascade c
 JOIN steps o ON o.run_id = c.run_id AND o.step_id = c.seed AND o.rowid BETWEEN $row_lo AND $row_hi
 JOIN det_seeds sd ON sd.run_id = c.run_id AND sd.step_id = c.seed
 GROUP BY c.run_id, c.seed, o.agent
-HAVING count(DISTINCT c.agent) FILTER (WHERE c.agent IS DISTINCT FROM o.agent) > 0;
+HAVING count(DISTINCT c.agent) FILTER (WHERE c.agent IS DISTINCT FROM o.agent) > 0
+   -- (an unsupported value only the step outside any agent that wraps the run repeated is the silent
+   -- failure itself, not a value other agents built on)
+   AND (count(DISTINCT c.agent) FILTER (WHERE c.agent IS NOT NULL AND c.agent IS DISTINCT FROM o.agent) > 0
+        OR NOT bool_or(sd.unsupported));
 
 INSERT INTO det_out
 SELECT run_id, seed, agent, 'cascade', 'critical',

@@ -334,11 +334,34 @@ derived AS (
     UNION ALL
     SELECT a.run_id, a.step_id, a.num + b.num FROM given a
     JOIN given b ON a.run_id = b.run_id AND a.step_id = b.step_id AND a.num <= b.num
+),
+unmade AS (
+    SELECT c.* FROM det_intro_direct c
+    WHERE c.ident IS NOT NULL OR NOT EXISTS (
+        SELECT 1 FROM derived d WHERE d.run_id = c.run_id AND d.step_id = c.step_id
+          AND abs(d.num - c.num) <= greatest(0.005, 1e-4 * abs(c.num), coalesce(c.tol, 0)))
+),
+-- ... or a total of three amounts of it (goods 142.00 + shipping 25.00 + insurance 2.84: a manager adding up what
+-- its three agents said). Amounts only, numbers written with decimals, and only for a figure so written: a
+-- model's input is full of integers (ids, counts, lengths), and with three of them 41.2 was 14.2 + 11 + 16, a
+-- made-up price taken as worked out. Tried only for the figures two numbers do not give (few).
+amounts AS (
+    SELECT DISTINCT run_id, step_id, det_value_num(token) AS num FROM (
+        SELECT c.run_id, c.step_id,
+               unnest(regexp_extract_all(c.input, '(?:^|[^0-9A-Za-z_.])([0-9]+(?:,[0-9]{3})*\.[0-9]+)', 1)) AS token
+        FROM candidates c
+        SEMI JOIN unmade u ON u.run_id = c.run_id AND u.step_id = c.step_id AND u.ident IS NULL AND contains(u.token, '.')
+        WHERE c.input IS NOT NULL)
+),
+three AS (
+    SELECT DISTINCT o.run_id, o.step_id, o.num FROM unmade o
+    JOIN amounts a ON a.run_id = o.run_id AND a.step_id = o.step_id
+    JOIN amounts b ON b.run_id = o.run_id AND b.step_id = o.step_id AND a.num <= b.num
+    JOIN amounts c ON c.run_id = o.run_id AND c.step_id = o.step_id AND b.num <= c.num
+    WHERE o.ident IS NULL AND contains(o.token, '.') AND det_near(a.num + b.num + c.num, o.num)
 )
-SELECT c.* FROM det_intro_direct c
-WHERE c.ident IS NOT NULL OR NOT EXISTS (
-    SELECT 1 FROM derived d WHERE d.run_id = c.run_id AND d.step_id = c.step_id
-      AND abs(d.num - c.num) <= greatest(0.005, 1e-4 * abs(c.num), coalesce(c.tol, 0)));
+SELECT o.* FROM unmade o
+ANTI JOIN three t ON t.run_id = o.run_id AND t.step_id = o.step_id AND t.num = o.num AND o.ident IS NULL;
 
 -- Tool calls that only hand back what they were given: no backend record, so what they say supports
 -- nothing. One of their arguments whole (smolagents' final_answer returns the answer it was given), or
@@ -408,12 +431,13 @@ parts AS (
         FROM open o JOIN ground g ON g.run_id = o.run_id)
     WHERE part IS NOT NULL
 ),
-stated AS (
-    SELECT DISTINCT run_id, det_value_num(token) AS num FROM (
+stated AS (  -- (`dec`: written with decimals, an amount)
+    SELECT run_id, det_value_num(token) AS num, bool_or(contains(token, '.')) AS dec FROM (
         SELECT s.run_id, unnest(det_value_tokens(s.output)) AS token FROM steps s
         SEMI JOIN (SELECT DISTINCT run_id FROM open) r USING (run_id)
         WHERE s.rowid BETWEEN $row_lo AND $row_hi AND s.kind <> 'tool' AND s.output IS NOT NULL)
     WHERE ascii(token) < 65
+    GROUP BY ALL
 ),
 steps_between AS (
     SELECT DISTINCT x.run_id, x.num FROM stated x
@@ -421,9 +445,32 @@ steps_between AS (
     WHERE EXISTS (SELECT 1 FROM ground a JOIN ground b ON a.run_id = b.run_id
                   WHERE a.run_id = x.run_id AND det_makes(a.num, b.num, x.num))
 ),
+-- A stated subtotal with two of the backend's amounts added (goods 142.00, said by the pricer as 10 × 14.20, plus
+-- shipping 25.00 and insurance 2.84: a manager's total of what its agents said). Amounts only, as in det_intro.
+-- What is left of the figure once the subtotal and one amount are taken out is looked up among the amounts by the
+-- cent (the cents either side too, then det_near): an equality join, not every pair tried.
+backend_amounts AS (
+    SELECT DISTINCT b.run_id, b.num FROM det_backend_vals b SEMI JOIN open o ON o.run_id = b.run_id
+    WHERE b.num > 0 AND contains(b.token, '.')
+),
+rest AS (
+    SELECT o.run_id, o.num, x.num AS x, o.num - x.num - a.num AS b
+    FROM open o JOIN stated x ON x.run_id = o.run_id AND x.dec AND x.num < o.num
+    JOIN backend_amounts a ON a.run_id = o.run_id AND a.num < o.num - x.num
+),
+summed AS (
+    SELECT DISTINCT r.run_id, r.num, r.x FROM (SELECT *, unnest([-1, 0, 1]) + round(b * 100)::HUGEINT AS cent FROM rest) r
+    JOIN (SELECT run_id, num, round(num * 100)::HUGEINT AS cent FROM backend_amounts) g
+      ON g.run_id = r.run_id AND g.cent = r.cent
+    WHERE det_near(g.num + (r.num - r.b), r.num)
+),
 worked_out AS (
     SELECT DISTINCT p.run_id, p.num FROM parts p
     SEMI JOIN steps_between x ON x.run_id = p.run_id AND det_near(p.part, x.num)
+    UNION
+    SELECT s.run_id, s.num FROM summed s
+    WHERE EXISTS (SELECT 1 FROM ground a JOIN ground b ON a.run_id = b.run_id
+                  WHERE a.run_id = s.run_id AND det_makes(a.num, b.num, s.x))
 )
 SELECT u.* FROM paired u
 ANTI JOIN worked_out w ON w.run_id = u.run_id AND w.num = u.num AND u.ident IS NULL AND NOT u.scaled;
