@@ -81,3 +81,16 @@ def test_csharp_gave_up_at_the_failed_report(csharp) -> None:
     found = wb.detect(ws)
     rows = found[found["detector"] == "gave_up"]
     assert list(rows["step_id"]) == ["5977f5594f537b9e"]
+
+
+SAMPLES = Path(__file__).resolve().parents[2] / ".." / "shared" / "samples" / "langfuse"
+
+
+@pytest.mark.skipif(not (SAMPLES / "microsoft-agent-2025-12-17.trace.json").exists(), reason="no ../shared/samples")
+def test_sample_tool_result_says_degrees() -> None:
+    # Agent Framework's tool result as Python's json.dumps wrote it: "... a high of 23\u00b0C."
+    ws = wb.open()
+    ws.ingest(SAMPLES / "microsoft-agent-2025-12-17.trace.json", progress=False)
+    (out,) = ws.sql("SELECT output FROM steps WHERE tool = 'get_weather'").fetchall()[0]
+    assert out == '"The weather in Tokyo, Japan is stormy with a high of 23°C."'
+    ws.close()
