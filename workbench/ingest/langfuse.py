@@ -57,6 +57,7 @@ from ._conventions import (
 from ._depth import depth_error
 from ._documents import iter_json
 from ._handoff_tool import handoff_target, unnamed_handoff
+from ._json_escapes import unescaped_json_text
 from ._span_outcome import ended_well
 from ._values import iso_to_ns, logprob_stats
 
@@ -507,7 +508,7 @@ class LangfuseExport(Adapter):
         if isinstance(trace_id, str) and trace_id:
             try:
                 stage.run(run_id=trace_id, line=line, system=framework or trace.get("name"),
-                          task=_text(trace.get("input")), attributes=_run_attributes(trace) or None)
+                          task=unescaped_json_text(_text(trace.get("input"))), attributes=_run_attributes(trace) or None)
             except RecordError as exc:  # an oversized or undecodable trace input: its steps still stand
                 stage.reject(line=line, reason=f"trace {trace_id}: {exc}", raw=raw if raw is not None else trace,
                              run_id=trace_id)
@@ -550,7 +551,8 @@ class LangfuseExport(Adapter):
             else "unset"
         conf, ent = _signals(a, obs.get("output"))
         attributes = _step_attributes(obs, a, scope, kind, tin, tout, cost)
-        output = obs.get("output")
+        # (an answer written "I couldn\u0027t …" says its words only once unescaped: _json_escapes)
+        output = unescaped_json_text(obs.get("output"))
         if kind == "tool" and (handed := _handoff(tool, obs.get("input"))) is not None:
             # a framework's built-in hand-off tool, as the OTLP readers read it (_handoff_tool): its answer kept
             if output is not None:
@@ -565,7 +567,7 @@ class LangfuseExport(Adapter):
             agent=agent, is_agent=is_agent, kind=kind, name=name or None, tool=tool, model=model,
             start_ns=start, end_ns=end, latency_ms=latency, status=status,
             error=(obs.get("statusMessage") or "ERROR") if error else None,
-            input=obs.get("input"), output=output,
+            input=unescaped_json_text(obs.get("input")), output=output,
             tokens_in=tin if kind == "llm" else None, tokens_out=tout if kind == "llm" else None,
             cost=cost if kind == "llm" else None, confidence=conf, entropy=ent, order_hint=ordinal,
             attributes=attributes)

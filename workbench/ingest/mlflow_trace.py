@@ -120,13 +120,16 @@ class MlflowTraceJson(Adapter):
     """MLflow traces as MLflow's ``Trace.to_json()`` writes them (one, a list, or one a line)."""
 
     name = "mlflow-trace"
-    description = ("MLflow trace JSON: {'info': {'trace_id': 'tr-…'}, 'data': {'spans': [...]}} (Trace.to_json(); "
+    description = ("MLflow trace JSON: {'info': {'trace_id': 'tr-…' or 'trace:/…'}, 'data': {'spans': [...]}} (Trace.to_json(); "
                    "MLflow 2.x: info.request_id, spans with context.span_id)")
 
     def sniff(self, path: Path, head: bytes) -> bool:
         start = head.lstrip()[:8192]
+        # (a trace kept in a Unity Catalog schema has a V4 id, "trace:/<catalog>.<schema>/<hex>", not "tr-…";
+        # TraceInfo's own field names tell it whatever the id)
         return start[:1] in (b"{", b"[") and b'"info"' in start and (
             (b'"tr-' in start and (b'"trace_location"' in start or b'"request_time"' in start))
+            or (b'"trace_location"' in start and b'"request_time"' in start)
             or (b'"request_id"' in start and b'"request_metadata"' in start and b'"timestamp_ms"' in start))
 
     def stage(self, path: Path, stage: Stage) -> None:

@@ -1,0 +1,53 @@
+"""JSON text whose writer escaped characters JSON lets stand, written with the characters themselves.
+
+Serializers escape more than JSON asks: .NET's ``System.Text.Json`` writes ``'``, ``+``, ``<``, ``>`` and ``&``
+as ``\\u0027``, ``\\u002B`` … and every non-ASCII character as ``\\uXXXX`` by default; Python's ``json.dumps``
+(``ensure_ascii``, its default) every non-ASCII one. A step's input or output that arrives as such text is kept
+as text (the value it encodes is not re-serialized: its layout stays as written), and then an answer reading
+``I couldn\\u0027t retrieve the report`` or ``Zürich`` written ``Z\\u00fcrich`` hides its words from every rule
+that reads text. Here only those needless ``\\uXXXX`` escapes are replaced by their characters; the escapes
+JSON needs (``\\"``, ``\\\\``, control characters, an unpaired surrogate) and everything else stay as written,
+and the text must still decode to the same value, or it is returned unchanged.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import orjson
+
+# One escape sequence at a time, left to right, so that ``\\\\u0027`` (an escaped backslash, then "u0027")
+# is read as the two-character escape it is and not as a ``\\u`` escape.
+_ESCAPE = re.compile(r"\\(?:u([0-9a-fA-F]{4})(?:\\u([dD][c-fC-F][0-9a-fA-F]{2}))?|.)", re.DOTALL)
+
+
+def _character(match: re.Match[str]) -> str:
+    if match.group(1) is None:
+        return match.group(0)
+    code = int(match.group(1), 16)
+    if 0xD800 <= code < 0xDC00 and match.group(2) is not None:  # a surrogate pair: one character
+        return chr(0x10000 + ((code - 0xD800) << 10) + (int(match.group(2), 16) - 0xDC00))
+    if code < 0x20 or code in (0x22, 0x5C) or 0xD800 <= code < 0xE000:
+        return match.group(0)  # an escape JSON needs, or a surrogate with no pair: kept
+    return chr(code) + (match.group(0)[6:] if match.group(2) is not None else "")
+
+
+def unescaped_json_text(value: Any) -> Any:
+    """``value`` with needless ``\\uXXXX`` escapes written as their characters, when it is JSON text.
+
+    Anything else (not a string, not JSON, no such escape) is returned as it is.
+    """
+    if not isinstance(value, str) or "\\u" not in value:
+        return value
+    try:
+        decoded = orjson.loads(value)
+    except orjson.JSONDecodeError:
+        return value  # not JSON: a backslash in it is the writer's own character
+    plain = _ESCAPE.sub(_character, value)
+    if plain == value:
+        return value
+    try:
+        return plain if orjson.loads(plain) == decoded else value
+    except orjson.JSONDecodeError:
+        return value
