@@ -168,10 +168,6 @@ def _unwritable(monkeypatch: pytest.MonkeyPatch, db: Path) -> None:
     monkeypatch.setattr(connection.duckdb, "connect", connect)
 
 
-@pytest.mark.xfail(strict=True, reason="real42's _investigate.py opens --db FILE for writing: a store the user may "
-                   "only read (chmod 444, another user's, a CI artifact) cannot be investigated at all (exit 2, "
-                   "'cannot open ...: Permission denied'); it could be read as a Parquet export is, on an in-memory "
-                   "copy (findings not saved)")
 def test_a_store_the_user_may_only_read_is_investigated_on_a_copy(
         tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     db = tmp_path / "s.duckdb"

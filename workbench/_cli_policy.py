@@ -31,6 +31,7 @@ def history(args: argparse.Namespace) -> Iterator[Any]:
     """The store the policy learns from or is backtested on: ``PATH ...`` ingested (into ``--db FILE``, else
     in memory), or ``--db FILE`` alone; with the detectors' findings, which decide the runs taken as failed
     (``_failed.py``) and which ``policy_from_findings`` learns from."""
+    from ._analysis_store import open_to_analyse
     from .workspace import open as wb_open
 
     if not args.paths and not args.db:
@@ -38,7 +39,12 @@ def history(args: argparse.Namespace) -> Iterator[Any]:
     if not args.paths and not os.path.exists(args.db):
         raise InvalidParameterError(f"--db {args.db}: no such file or folder")
     created = bool(args.paths and args.db) and not os.path.exists(args.db)
-    ws = wb_open(args.db)
+    if args.paths:
+        ws = wb_open(args.db)
+    else:   # the detectors write findings: a store it may only read (a Parquet export too) is read on a copy
+        ws, copied = open_to_analyse(args.db)
+        if copied:
+            _note(copied)
     try:
         if args.paths:
             report = ws.ingest(args.paths, format=args.format, progress=not args.quiet)
@@ -48,8 +54,6 @@ def history(args: argparse.Namespace) -> Iterator[Any]:
                                   + (f" (every record was quarantined: {report.quarantined:,})"
                                      if report.quarantined else ""))
             created = False
-        if ws.read_only:  # a Parquet export: the detectors write findings, so they work on a copy
-            ws = ws.copy()
         if ws.count("findings") == 0:
             from .detect import detect
 

@@ -280,7 +280,7 @@ def run(args: argparse.Namespace) -> int:
                 raise IngestError(f"every record was quarantined ({report.quarantined:,}): nothing to investigate; "
                                   "the lines above say where and why")
         elif args.db:
-            from .workspace import open as wb_open
+            from ._analysis_store import open_to_analyse
 
             if not os.path.exists(args.db):
                 # opening it would create an empty store and report "0 runs, 0 failed": a mistyped path
@@ -290,11 +290,10 @@ def run(args: argparse.Namespace) -> int:
                 raise InvalidParameterError(
                     f"--db {args.db}: no such file or folder (to build a store there, give the logs to ingest: "
                     f"workbench investigate PATH ... --db {args.db})")
-            ws = wb_open(args.db)
             _say(f"investigating {args.db}")
-            if ws.read_only:  # a Parquet export: detectors write findings, so they work on a copy in memory
-                _say(f"{args.db} is read-only: analysing an in-memory copy (findings are not saved)", wrap=True)
-                ws = ws.copy()
+            ws, copied = open_to_analyse(args.db)   # (a store it may only read: on a copy in memory)
+            if copied:
+                _say(copied, wrap=True)
         else:
             from .demo import demo_cache_path, demo_data_path, demo_failed_work, demo_replay, open_demo
 
