@@ -38,4 +38,4 @@ def open_to_analyse(path: str) -> tuple[Any, str | None]:
         copy = ws.copy()
     finally:
         ws.close()
-    return copy, f"{path} is read-only ({why}): analysing a copy in memory (findings and verdicts are not saved)"
+    return copy, f"{path} is read-only ({why}): analysing an in-memory copy (findings and verdicts are not saved)"
