@@ -168,10 +168,6 @@ def _unwritable(monkeypatch: pytest.MonkeyPatch, db: Path) -> None:
     monkeypatch.setattr(connection.duckdb, "connect", connect)
 
 
-@pytest.mark.xfail(strict=True, reason="real42's _investigate.py opens --db FILE for writing: a store the user may "
-                   "only read (chmod 444, another user's, a CI artifact) cannot be investigated at all (exit 2, "
-                   "'cannot open ...: Permission denied'); it could be read as a Parquet export is, on an in-memory "
-                   "copy (findings not saved)")
 def test_a_store_the_user_may_only_read_is_investigated_on_a_copy(
         tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     db = tmp_path / "s.duckdb"
@@ -182,9 +178,6 @@ def test_a_store_the_user_may_only_read_is_investigated_on_a_copy(
     assert json.loads(capsys.readouterr()[0])["failed"] == 1
 
 
-@pytest.mark.xfail(strict=True, reason="ux42's policy reader: a policy file that is no UTF-8 text (a binary "
-                   "uploaded by mistake) is an unexpected error, exit 3 'UnicodeDecodeError ...' naming no file; "
-                   "bad input is exit 2 naming the file")
 def test_a_policy_file_that_is_no_text_is_bad_input_naming_it(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     log = _write(tmp_path / "runs.jsonl", _run("r1", "a"))
@@ -194,8 +187,6 @@ def test_a_policy_file_that_is_no_text_is_bad_input_naming_it(
     assert f"{policy}:" in capsys.readouterr()[1]
 
 
-@pytest.mark.xfail(strict=True, reason="ux42's _cli_policy.load_policy: a folder given as the policy says "
-                   "'no such file' (it exists: it is a folder)")
 def test_a_folder_given_as_the_policy_is_named_a_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     log = _write(tmp_path / "runs.jsonl", _run("r1", "a"))
     assert main(["policy", "backtest", str(tmp_path), str(log), "--quiet"]) == 2
@@ -203,8 +194,6 @@ def test_a_folder_given_as_the_policy_is_named_a_folder(tmp_path: Path, capsys: 
     assert "no such file" not in err and ("folder" in err or "directory" in err), err
 
 
-@pytest.mark.xfail(strict=True, reason="ux42's _cli_policy.py: `policy suggest LOGS -o FILE` writes over FILE whatever "
-                   "it is: the log it just read, or the store given as the one PATH (its runs lost, exit 0)")
 @pytest.mark.parametrize("given", ["log", "store"])
 def test_policy_suggest_does_not_write_over_its_own_input(
         tmp_path: Path, capsys: pytest.CaptureFixture[str], given: str) -> None:
@@ -218,8 +207,6 @@ def test_policy_suggest_does_not_write_over_its_own_input(
     assert target.read_bytes() == before and str(target) in capsys.readouterr()[1]
 
 
-@pytest.mark.xfail(strict=True, reason="ux42's _cli_policy.py: `-o` in a folder that does not exist is an unexpected "
-                   "error (exit 3 'FileNotFoundError: [Errno 2] ...'), not bad input (exit 2)")
 def test_policy_suggest_into_a_missing_folder_is_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     log = _write(tmp_path / "runs.jsonl", _run("r1", "a"))
     assert main(["policy", "suggest", str(log), "-o", str(tmp_path / "no" / "p.yaml"), "--quiet"]) == 2

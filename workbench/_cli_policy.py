@@ -31,6 +31,7 @@ def history(args: argparse.Namespace) -> Iterator[Any]:
     """The store the policy learns from or is backtested on: ``PATH ...`` ingested (into ``--db FILE``, else
     in memory), or ``--db FILE`` alone; with the detectors' findings, which decide the runs taken as failed
     (``_failed.py``) and which ``policy_from_findings`` learns from."""
+    from ._analysis_store import open_to_analyse
     from .workspace import open as wb_open
 
     if not args.paths and not args.db:
@@ -38,7 +39,12 @@ def history(args: argparse.Namespace) -> Iterator[Any]:
     if not args.paths and not os.path.exists(args.db):
         raise InvalidParameterError(f"--db {args.db}: no such file or folder")
     created = bool(args.paths and args.db) and not os.path.exists(args.db)
-    ws = wb_open(args.db)
+    if args.paths:
+        ws = wb_open(args.db)
+    else:   # the detectors write findings: a store it may only read (a Parquet export too) is read on a copy
+        ws, copied = open_to_analyse(args.db)
+        if copied:
+            _note(copied)
     try:
         if args.paths:
             report = ws.ingest(args.paths, format=args.format, progress=not args.quiet)
@@ -48,8 +54,6 @@ def history(args: argparse.Namespace) -> Iterator[Any]:
                                   + (f" (every record was quarantined: {report.quarantined:,})"
                                      if report.quarantined else ""))
             created = False
-        if ws.read_only:  # a Parquet export: the detectors write findings, so they work on a copy
-            ws = ws.copy()
         if ws.count("findings") == 0:
             from .detect import detect
 
@@ -69,6 +73,7 @@ def cmd_suggest(args: argparse.Namespace) -> int:
     """Propose a policy from the history and write it, read back through the schema check."""
     import workbench as wb
 
+    _check_out(args)   # before the minutes of an ingest, and before anything is written
     with history(args) as ws:
         learned = wb.policy_from_findings(ws, lost_weight=args.lost_weight, review_budget=args.review_budget)
         if args.method == "peaks":
@@ -84,7 +89,10 @@ def cmd_suggest(args: argparse.Namespace) -> int:
         sys.stdout.write(policy.to_yaml())
         sys.stdout.flush()
     else:
-        policy.to_yaml(args.out)
+        try:
+            policy.to_yaml(args.out)   # (through a file beside it, renamed: never half a policy)
+        except OSError as exc:
+            raise PolicyError(f"cannot write policy file {args.out}: {exc.strerror or exc}") from None
         if wb.Policy.from_yaml(Path(args.out)) != policy:
             raise PolicyError(f"{args.out}: the policy read back differs from the one written")
     rules = policy.rules()
@@ -94,6 +102,42 @@ def cmd_suggest(args: argparse.Namespace) -> int:
     for note in policy.provenance.notes or []:
         _note(f"  {note}")
     return 0
+
+
+def _check_out(args: argparse.Namespace) -> None:
+    """``-o FILE`` is somewhere a policy can go, and none of the command's inputs: YAML written over the log
+    it reads, or over the store, loses the runs (it did, exit 0)."""
+    if args.out == "-":
+        return
+    from ._open_path import is_duckdb_file
+    from .store._connection import is_parquet_export
+
+    out = Path(args.out)
+    if out.is_dir():
+        raise InvalidParameterError(f"-o {args.out}: it is a folder; give the file to write, e.g. "
+                                    f"-o {out / 'policy.yaml'}")
+    if not out.parent.is_dir():
+        raise InvalidParameterError(f"-o {args.out}: no folder {out.parent} to write it in")
+    for given in [*args.paths, *([args.db] if args.db else [])]:
+        if _holds(given, out):
+            raise InvalidParameterError(f"-o {args.out}: it is one of this command's inputs ({given}); writing "
+                                        "the policy there would lose what it holds: give another file")
+    if out.exists() and (is_duckdb_file(out) or is_parquet_export(out)):
+        raise InvalidParameterError(f"-o {args.out}: it is a workbench store; writing the policy there would lose "
+                                    "its runs: give another file")
+
+
+def _holds(given: str, out: Path) -> bool:
+    """Whether the input ``given`` (a file, a folder, a glob; a store not written yet) is or holds ``out``."""
+    import glob
+
+    where = os.path.realpath(out)
+    for path in (glob.glob(given, recursive=True) if any(ch in given for ch in "*?[") else [given]):
+        if os.path.realpath(path) == where or (out.exists() and os.path.exists(path) and os.path.samefile(path, out)):
+            return True
+        if out.exists() and os.path.isdir(path) and where.startswith(os.path.join(os.path.realpath(path), "")):
+            return True   # a file of a folder read: a log (the policy written there would be read as one too)
+    return False
 
 
 def _rule(name: str, limit: Any) -> str:
@@ -106,6 +150,8 @@ def load_policy(path: str) -> Any:
     from .policy import Policy
 
     p = Path(path)
+    if p.is_dir():
+        raise PolicyError(f"cannot read policy file {path}: it is a folder, not a file")
     if not p.is_file():
         raise PolicyError(f"cannot read policy file {path}: no such file")
     return Policy.from_json(p) if p.suffix.lower() == ".json" else Policy.from_yaml(p)

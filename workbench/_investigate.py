@@ -32,7 +32,8 @@ _TABLE_SQL = f"""
         -- LangGraph graph, an openai-agents agent) starts before that child but ends after it
         SELECT run_id, count(*) FILTER (WHERE status = 'error') AS error_steps,
                arg_min(coalesce(agent, '?') || ':' || step_id, [coalesce(epoch_us(ended_at), 9223372036854775807), seq])
-                   FILTER (WHERE status = 'error' AND kind <> 'system') AS first_error
+                   FILTER (WHERE status = 'error' AND kind <> 'system') AS first_error,
+               count(DISTINCT agent) AS n_agents
         FROM steps SEMI JOIN failed USING (run_id) GROUP BY run_id),
     culprits AS (
         SELECT run_id, string_agg(DISTINCT label, '; ' ORDER BY label) AS known_culprit
@@ -49,8 +50,11 @@ _TABLE_SQL = f"""
         SELECT run_id, arg_max(CASE WHEN params->>'inconclusive' = 'true' THEN '(inconclusive)'
                                     WHEN target = '' THEN '(none)'
                                     -- one agent: no choice between agents; the step's share is the verdict's
+                                    -- (the model's one candidate in a run of several agents: the others
+                                    -- only ran tools or held others' steps, and the agent that talks answers)
                                     WHEN params->>'only_agent' = 'true'
-                                    THEN target || ' (only agent), step '
+                                    THEN target || CASE WHEN n_agents > 1 THEN ' (only agent that talks)'
+                                                        ELSE ' (only agent)' END || ', step '
                                          || round(100 * (params->>'step_confidence')::DOUBLE)::INTEGER || '%'
                                          || CASE WHEN params->>'uncertain' = 'true' THEN ' uncertain' ELSE '' END
                                          || ' (log' || coalesce(' + ' || (params->>'evidence'), '') || {_UNFAMILIAR} || ')'
@@ -65,7 +69,7 @@ _TABLE_SQL = f"""
                arg_max(method = 'blame_model', {VERDICT_RANK}) AS log_only,
                -- arg_max_null: a replay verdict with no decisive step must not borrow the log-only one
                arg_max_null(params->>'decisive_step', {VERDICT_RANK}) AS step
-        FROM attributions WHERE unit = 'verdict' GROUP BY run_id),
+        FROM attributions LEFT JOIN errs USING (run_id) WHERE unit = 'verdict' GROUP BY run_id, n_agents),
     decisive AS (
         SELECT v.run_id, CASE WHEN v.log_only THEN v.step ELSE coalesce(v.step, r.step) END AS decisive_step
         FROM verdicts v
@@ -96,8 +100,9 @@ LEGEND = [
     "culprit: the agent the replays blame, with its share of the blame; \"shared\": another agent explains "
     "the failure about as well (look at both); \"(inconclusive)\": failed replays could change it; "
     "\"(log)\": no replay, named by the pretrained log-only BlameModel with its calibrated confidence "
-    "(\"uncertain\" below 50%); \"(only agent), step N%\": the run has one agent, so no choice between agents; "
-    "N% is the decisive step's share of the model's step scores (\"uncertain\" below 50%); \"(log + error)\", \"(log + silent_failure)\", \"(log + gave_up)\": the model's confidence weighed "
+    "(\"uncertain\" below 50%); \"(only agent), step N%\": the run has one agent, so no choice between agents "
+    "(\"(only agent that talks)\": its other agents only ran tools or held others' steps, and the model holds the "
+    "agent that talks answerable for them); N% is the decisive step's share of the model's step scores (\"uncertain\" below 50%); \"(log + error)\", \"(log + silent_failure)\", \"(log + gave_up)\": the model's confidence weighed "
     "with the run's own evidence, an error that ended the run, the agent that first stated the value a wrong "
     "answer rests on (or, when the log cannot tell, the one the model is surest of among it and the agents before "
     "it whose words the log does not hold), or the agent whose tool call failed before the answer gave up (the why: "
@@ -280,7 +285,7 @@ def run(args: argparse.Namespace) -> int:
                 raise IngestError(f"every record was quarantined ({report.quarantined:,}): nothing to investigate; "
                                   "the lines above say where and why")
         elif args.db:
-            from .workspace import open as wb_open
+            from ._analysis_store import open_to_analyse
 
             if not os.path.exists(args.db):
                 # opening it would create an empty store and report "0 runs, 0 failed": a mistyped path
@@ -290,11 +295,10 @@ def run(args: argparse.Namespace) -> int:
                 raise InvalidParameterError(
                     f"--db {args.db}: no such file or folder (to build a store there, give the logs to ingest: "
                     f"workbench investigate PATH ... --db {args.db})")
-            ws = wb_open(args.db)
             _say(f"investigating {args.db}")
-            if ws.read_only:  # a Parquet export: detectors write findings, so they work on a copy in memory
-                _say(f"{args.db} is read-only: analysing an in-memory copy (findings are not saved)", wrap=True)
-                ws = ws.copy()
+            ws, copied = open_to_analyse(args.db)   # (a store it may only read: on a copy in memory)
+            if copied:
+                _say(copied, wrap=True)
         else:
             from .demo import demo_cache_path, demo_data_path, demo_failed_work, demo_replay, open_demo
 
@@ -427,7 +431,7 @@ _EVIDENCE_SQL = f"""
     SELECT run_id, arg_max(target, {VERDICT_RANK}), arg_max(params->>'why', {VERDICT_RANK}),
            arg_max(params->>'disagrees', {VERDICT_RANK}), arg_max(params->>'model_agent', {VERDICT_RANK}),
            arg_max(TRY_CAST(params->>'model_confidence' AS DOUBLE), {VERDICT_RANK}),
-           arg_max(method = 'blame_model', {VERDICT_RANK})
+           arg_max(method = 'blame_model', {VERDICT_RANK}), arg_max(params->>'only_agent' = 'true', {VERDICT_RANK})
     FROM attributions WHERE unit = 'verdict' GROUP BY run_id ORDER BY run_id"""
 
 
@@ -441,12 +445,15 @@ def evidence_lines(ws: Any, limit: int = 3) -> list[str]:
     each of the first ``limit`` such runs, saying what the log shows and whether the model alone agreed."""
     rows = [r for r in fetch(ws.con, _EVIDENCE_SQL) if r[6] and r[2]]
     lines = []
-    for run, culprit, why, other, model_agent, model_conf in (r[:6] for r in rows[:limit]):
+    for run, culprit, why, other, model_agent, model_conf, _, sole in rows[:limit]:
         # names and texts from the logs: one line each, cut (clean() strips control characters)
         # (cut too: an agent name may be megabytes, the field limit; the sentence stored before attack24 was not)
         why = clean(_cut(why, 400), newlines=False)
         if other and model_agent == other:
             tail = f"the model alone named {clean(_cut(other), newlines=False)} ({model_conf:.0%}); the evidence outweighs it"
+        elif other and sole:   # the model's one candidate: its 1.0 is no choice made, so not "surer"
+            tail = (f"the evidence names {clean(_cut(other), newlines=False)}, an agent the model does not weigh "
+                    f"(it names the agent that talks, {clean(_cut(culprit), newlines=False)}): look at both")
         elif other:
             tail = (f"the evidence names {clean(_cut(other), newlines=False)}, but the model is surer of "
                     f"{clean(_cut(culprit), newlines=False)}: look at both")

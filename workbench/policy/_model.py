@@ -13,9 +13,9 @@ import math
 import os
 from dataclasses import asdict, dataclass, field, fields, replace
 from importlib import resources
-from pathlib import Path
 from typing import Any
 
+from .._atomic_write import write_text_atomic
 from ..exceptions import PolicyError
 from ._reader import MAX_DEPTH, DuplicateKeyError, check_size, loader, read_source, unique_keys
 from ._schema import check_keywords, iter_errors
@@ -191,7 +191,7 @@ class Policy:
         """The policy as JSON text; written to ``path`` too when given."""
         text = json.dumps(self.to_dict(), indent=2, sort_keys=False) + "\n"
         if path is not None:
-            Path(path).write_text(text, encoding="utf-8")
+            write_text_atomic(path, text)
         return text
 
     def _repr_html_(self) -> str:
@@ -211,7 +211,7 @@ class Policy:
 
         text = yaml.safe_dump(self.to_dict(), sort_keys=False, allow_unicode=True)
         if path is not None:
-            Path(path).write_text(text, encoding="utf-8")
+            write_text_atomic(path, text)
         return text
 
     @classmethod

@@ -24,8 +24,13 @@ def read_source(source: str | os.PathLike[str]) -> tuple[str, str]:
         path = Path(source)
         try:
             return path.read_text(encoding="utf-8"), str(path)
+        except IsADirectoryError:
+            raise PolicyError(f"cannot read policy file {path}: it is a folder, not a file") from None
         except OSError as exc:
             raise PolicyError(f"cannot read policy file {path}: {exc.strerror or exc}") from None
+        except UnicodeDecodeError as exc:   # a binary file given by mistake: bad input, named, not a crash
+            raise PolicyError(f"{path}: not a policy file: not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at "
+                              f"offset {exc.start:,}); a policy is YAML or JSON text") from None
     return str(source), "policy"
 
 

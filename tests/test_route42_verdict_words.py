@@ -1,0 +1,33 @@
+"""A log-only verdict says "(only agent)" only of a run that has one agent (route42). The pretrained model
+weighs the agents that talk: in a run of a boss (its span only holds the others'), an agent that only ran a
+tool and a writer, the writer is its one candidate, and the table read "writer (only agent)" of a run of three
+agents, and "the model is surer of writer" where it weighed no other."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from test_attack42_cli import _run, _write
+
+from workbench.cli import main
+
+
+def test_the_only_candidate_of_a_run_of_several_agents_is_not_called_its_only_agent(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    alone = [{"record": "run", "run_id": "solo", "outcome": "failure"},
+             {"run_id": "solo", "step_id": "s0", "agent": "writer", "kind": "llm", "status": "error",
+              "error": "bad answer", "started_at": 1, "ended_at": 2, "input": "a", "output": "b"}]
+    log = _write(tmp_path / "runs.jsonl", _run("three", "fetcher") + alone)
+    db = tmp_path / "s.duckdb"
+    assert main(["investigate", str(log), "--db", str(db), "--json", "--quiet"]) == 0
+    text = {r["run_id"]: r["verdict"]["text"] for r in json.loads(capsys.readouterr()[0])["failed_runs"]}
+    assert text["three"].startswith("writer (only agent that talks), step "), text
+    assert text["solo"].startswith("writer (only agent), step "), text
+    monkeypatch.setenv("COLUMNS", "100")
+    assert main(["investigate", "--db", str(db), "--quiet", "--no-attribute"]) == 0   # (the verdicts stored)
+    out = " ".join(line.strip() for line in capsys.readouterr()[0].splitlines())   # (the wrap undone)
+    assert ("the evidence names fetcher, an agent the model does not weigh (it names the agent that talks, "
+            "writer): look at both") in out, out
+    assert "surer of writer" not in out and "(only agent that talks)\": its other agents only ran tools" in out

@@ -1,0 +1,28 @@
+"""Writing a file whole or not at all: a reader (or a crash half-way) never sees half of it."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+
+def write_text_atomic(path: str | os.PathLike[str], text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file beside it, renamed over ``path`` once complete:
+    a full disk or an interrupt leaves the old file as it was (a policy half written would read as another
+    policy, or as none)."""
+    target = Path(os.path.realpath(path))   # (a symlink stays one: the file it names is replaced)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        if target.exists():
+            os.chmod(tmp, target.stat().st_mode & 0o7777)   # (mkstemp's 0600 would narrow a shared file)
+        else:
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
