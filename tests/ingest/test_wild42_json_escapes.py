@@ -73,9 +73,6 @@ def test_csharp_answer_says_its_words(csharp) -> None:
     assert report.startswith('{\n  "response_status": "Error",\n  "message": "ERROR: No data found')
 
 
-@pytest.mark.xfail(strict=True, reason="detect/ (real42, fix42): det_error_record reads no record whose status "
-                   "field says error ({\"response_status\": \"Error\", \"message\": \"ERROR: …\"}), so the failed "
-                   "get_custom_report call is not seen and gave_up cannot fire; routed to the lead")
 def test_csharp_gave_up_at_the_failed_report(csharp) -> None:
     ws, _ = csharp
     found = wb.detect(ws)
