@@ -599,8 +599,13 @@ class IncidentExplorer(w.VBox):
                             unsure += (f"{', ' if not unsure else ': '}a run unlike the model's training runs "
                                        f"(familiarity {float(q['familiarity']):.2f})")
                         if bool(q.get("only_agent", False)):
-                            # one agent: no choice between agents to be sure of; the step is the question
-                            lines.append(f"{head}: <b>{esc(q['agent'])}</b>, the run's only agent (no choice "
+                            # one agent: no choice between agents to be sure of; the step is the question. In
+                            # a run of several agents the others only ran tools or held others' steps, and
+                            # the model weighs only agents that talk (as investigate's table says)
+                            several = fetch(self.ws.con, "SELECT count(DISTINCT agent) > 1 FROM steps "
+                                            "WHERE run_id = ? AND agent IS NOT NULL", [self.run_id])[0][0]
+                            only = "only agent that talks" if several else "only agent"
+                            lines.append(f"{head}: <b>{esc(q['agent'])}</b>, the run's {only} (no choice "
                                          f"between agents), at step <b>{esc(q['step_id'])}</b> (the step's share "
                                          f"{q['step_confidence']:.0%}{unsure}{later}).")
                         else:

@@ -1,0 +1,25 @@
+"""The explorer's log-only line says what investigate's table says (route42): the model's one candidate in a
+run of several agents is "the run's only agent that talks" (the others only ran tools or held others' steps),
+and "the run's only agent" only of a run that has one."""
+
+from __future__ import annotations
+
+from test_attack42_cli import _run
+
+import workbench as wb
+from workbench.widgets import IncidentExplorer
+
+
+def test_only_candidate_of_several_agents_is_the_only_agent_that_talks() -> None:
+    solo = [{"record": "run", "run_id": "solo", "outcome": "failure"},
+            {"run_id": "solo", "step_id": "s0", "agent": "writer", "kind": "llm", "status": "error",
+             "error": "bad answer", "started_at": 1, "ended_at": 2, "input": "a", "output": "b"}]
+    ws = wb.open()
+    ws.ingest(_run("three", "fetcher") + solo, progress=False)
+    ex = IncidentExplorer(ws)
+    said = {}
+    for run_id in ("three", "solo"):
+        ex.show_run(run_id)
+        said[run_id] = ex.verdict.value
+    assert "the run's only agent that talks (no choice between agents)" in said["three"], said["three"]
+    assert "the run's only agent (no choice between agents)" in said["solo"], said["solo"]
