@@ -66,7 +66,9 @@ def odd_positions(b: np.ndarray, scratch: _Scratch | None = None) -> np.ndarray:
     Each form is first looked for with a few comparisons over the whole chunk (numpy's vectorised ones,
     written into ``scratch``'s arrays), which leave the few places a clean file has (``null``, ``"a, in"``);
     only those are looked at one by one. (``np.flatnonzero`` of a dense mask, every value start, and the
-    checks on each cost several times as much.)
+    checks on each cost several times as much. A 256-entry class table, ``np.take(table, b)``, and bit tests
+    instead of the comparisons gave the same candidates at 3.4 times the CPU: the look-up alone costs 1.0 ms a
+    MiB, as much as ~30 of these comparisons; numpy 2.4, perf42.)
     """
     n = len(b)
     if n < 8:
