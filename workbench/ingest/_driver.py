@@ -19,7 +19,7 @@ from ..store._own_connection import own_connection
 from ..store._transaction import transaction
 from . import _timings
 from ._ag2_errors import fix_stored_errors, tool_errors_from_executor
-from ._ag2_usage import usage_tokens
+from ._ag2_usage import empty_stored_usage, usage_tokens
 from ._base import Adapter, RecordsAdapter, Stage, create_stage_tables
 from ._checkpoint import checkpoint_within
 from ._jsonio import compression_of, read_head
@@ -611,6 +611,7 @@ def _merge(con: duckdb.DuckDBPyConnection, stage: Stage, stage_fill: Any, jobs: 
         # (a trace split over calls: steps an earlier call stored before the step they act for came)
         stored_agents_of_previous(con, stage.turn_runs)
         fix_stored_errors(con, stage.ag2_stored_errors)
+        empty_stored_usage(con, stage.turn_runs)  # (usage records stored before their run's model calls came)
         if stage_fill is not None:  # (the workspace's few label and outcome rows, in the transaction)
             stage_fill(stage)
             stage.flush()
