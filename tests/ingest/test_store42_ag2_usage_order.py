@@ -82,3 +82,26 @@ def test_a_runs_tokens_do_not_depend_on_the_order_of_the_calls(tmp_path: Path, o
     for p in parts:  # (read again: repeats, not conflicts)
         assert split.ingest(p, progress=False).quarantined == 0
     assert split.sql("SELECT * FROM steps ORDER BY step_id").fetchall() == before
+
+
+@pytest.mark.parametrize("exported", ["usage", "model calls"])
+def test_an_export_merged_counts_each_call_once(tmp_path: Path, exported: str) -> None:
+    # one store read the records alone (they kept the tokens), the other the rest, or everything
+    src = FIXTURES / "telemetry_middleware_fault.otlp.jsonl"
+    usage = _rewritten(src, tmp_path / "usage.otlp.jsonl", _usage, strip_calls=False)
+    calls = _rewritten(src, tmp_path / "calls.otlp.jsonl", lambda s: not _usage(s), strip_calls=False)
+    whole = wb.open()
+    whole.ingest([calls, usage], progress=False)
+    for stored in ([calls] if exported == "usage" else [usage], [calls, usage]):
+        with wb.open() as one:
+            one.ingest(usage if exported == "usage" else calls, progress=False)
+            one.export(tmp_path / "export")
+        ws = wb.open()
+        ws.ingest(stored, progress=False)
+        report = ws.ingest(tmp_path / "export", progress=False)
+        assert report.quarantined == 0  # (a record both held is the same step, not a conflict)
+        assert _tokens(ws) == _tokens(whole) and _tokens(ws)[:2] == (200, 40)
+        assert _rows(ws) == _rows(whole)
+        for f in (tmp_path / "export").rglob("*"):
+            if f.is_file():
+                f.unlink()
