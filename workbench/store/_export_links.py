@@ -39,8 +39,16 @@ def join_export_links(con: duckdb.DuckDBPyConnection) -> None:
     for run, where in [*exported, *((run, export_run) for run, _, _, export_run, _ in stored)]:
         target[run] = where if target.get(run, where) == where else None
     final = _resolve({t: w for t, w in target.items() if w is not None and w != t})
-    export_moves = sorted({(t, final[t]) for t, _ in exported if final.get(t, t) != t})
-    stored_moves = sorted({(r, final[r]) for r, *_ in stored if final.get(r, r) != r})
+    # A trace moves whole, whichever side holds which part: a trace whose root is stored and links to an exported
+    # span moves the export's part too (its steps under the stored root: the root was the trace's last span to
+    # end, cut off from the export), and an exported trace joining a stored run takes the store's part with it.
+    moving = [t for t, w in final.items() if w != t]
+    export_moves = sorted({(t, final[t]) for (t,) in con.execute(
+        "SELECT DISTINCT run_id FROM export_steps WHERE export_bad IS NULL AND run_id IN (SELECT unnest($runs))",
+        {"runs": moving}).fetchall()}) if moving else []
+    stored_moves = sorted({(r, final[r]) for (r,) in con.execute(
+        "SELECT run_id FROM runs WHERE run_id IN (SELECT unnest($runs))", {"runs": moving}).fetchall()}
+                          ) if moving else []
     _table(con, "export_moves", export_moves)
     _table(con, "export_stored_moves", stored_moves)
     if export_moves:
