@@ -637,7 +637,7 @@ def _merge(con: duckdb.DuckDBPyConnection, stage: Stage, stage_fill: Any, jobs: 
                 con.execute("SET VARIABLE wb_chunk = ?", [chunk])
                 con.execute("SET VARIABLE wb_lo = ?", [lo])
                 con.execute("SET VARIABLE wb_hi = ?", [hi])
-            stored = walk_tree(con, ("chunk",) if whole else ("whole",))
+            stored = walk_tree(con, ("chunk",) if whole else ("whole",), _timed)
             _sections(con, "finalize_insert", skip if stored else skip | {"stored_runs"})
             _timings.mark(f"merged chunk {chunk}")
         _sections(con, "finalize_rest", {"rejects"} | {k for k in ("edges", "labels") if not held[k]})

@@ -10,6 +10,7 @@ Framework's idle executors) and the walk itself are the ingest's, not a copy.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 
 import duckdb
 
@@ -17,12 +18,15 @@ from ..store._connection import sql_sections, sql_statements
 from . import _timings
 
 
-def walk_tree(con: duckdb.DuckDBPyConnection, left_out: tuple[str, ...]) -> bool:
+def walk_tree(con: duckdb.DuckDBPyConnection, left_out: tuple[str, ...],
+              run: Callable[[duckdb.DuckDBPyConnection, str], None] | None = None) -> bool:
     """finalize_tree.sql on the tree of ``tree_rows`` (made by the caller, or by whichever of the sections ``whole``
     and ``chunk`` ``left_out`` does not name), then the walk up for steps on parent cycles when the walk down missed any: tables
     ``tree``, ``down``, ``cut``, ``unreached_resolved`` and ``stored_runs`` as finalize_insert.sql reads them.
     Whether a run of the tree had steps stored (``stored_runs`` not empty). ``chunk_n`` is the staged rows'
-    view the tree's rules read the new steps' names and attributes from."""
+    view the tree's rules read the new steps' names and attributes from. ``run``: what runs each statement (the
+    driver's own, timed and counted with the rest of its merge)."""
+    _timed = run or _run
     tree_has = {"orphans": 0, "idle": 0}
     for section, stmts in sql_sections("finalize_tree"):
         if section in left_out or section == "orphan_rows":
@@ -46,7 +50,7 @@ def walk_tree(con: duckdb.DuckDBPyConnection, left_out: tuple[str, ...]) -> bool
         for stmt in sql_statements("finalize_all_reached"):
             _timed(con, stmt)
     else:
-        _resolve_unreached(con)
+        _resolve_unreached(con, _timed)
     return bool(walked["stored_runs"])
 
 
@@ -79,7 +83,8 @@ _WALKED = ("SELECT 'down', count(*) FROM down UNION ALL SELECT 'tree', count(*) 
            "UNION ALL SELECT 'stored_runs', count(*) FROM (SELECT 1 FROM stored_runs LIMIT 1)")
 
 
-def _resolve_unreached(con: duckdb.DuckDBPyConnection) -> None:
+def _resolve_unreached(con: duckdb.DuckDBPyConnection, _timed: Callable[[duckdb.DuckDBPyConnection, str], None]
+                       ) -> None:
     """The steps the walk down did not reach: those on parent cycles found (finalize_unreached*.sql), the
     others given their agent and depth. The pointer jumping runs until it spans the unreached steps."""
     for stmt in sql_statements("finalize_unreached"):
@@ -92,6 +97,6 @@ def _resolve_unreached(con: duckdb.DuckDBPyConnection) -> None:
         _timed(con, stmt)
 
 
-def _timed(con: duckdb.DuckDBPyConnection, stmt: str) -> None:
+def _run(con: duckdb.DuckDBPyConnection, stmt: str) -> None:
     """Run one merge statement; with WORKBENCH_INGEST_TIMINGS=1, print its wall and CPU seconds (profiling)."""
     _timings.execute(con, stmt, tag="merge")
