@@ -19,7 +19,7 @@ from ..store._own_connection import own_connection
 from ..store._transaction import transaction
 from . import _timings
 from ._ag2_errors import fix_stored_errors, tool_errors_from_executor
-from ._ag2_usage import usage_tokens
+from ._ag2_usage import empty_stored_usage, usage_tokens
 from ._base import Adapter, RecordsAdapter, Stage, create_stage_tables
 from ._checkpoint import checkpoint_within
 from ._jsonio import compression_of, read_head
@@ -45,6 +45,7 @@ from ._step_agents import (
 )
 from ._time_units import scale_integer_units
 from ._tool_text_input import restore_tool_arguments
+from ._tree_walk import walk_tree
 from ._workflow_build import join_build_traces
 
 _HEAD_BYTES = 64 * 1024
@@ -611,6 +612,7 @@ def _merge(con: duckdb.DuckDBPyConnection, stage: Stage, stage_fill: Any, jobs: 
         # (a trace split over calls: steps an earlier call stored before the step they act for came)
         stored_agents_of_previous(con, stage.turn_runs)
         fix_stored_errors(con, stage.ag2_stored_errors)
+        empty_stored_usage(con, stage.turn_runs)  # (usage records stored before their run's model calls came)
         if stage_fill is not None:  # (the workspace's few label and outcome rows, in the transaction)
             stage_fill(stage)
             stage.flush()
@@ -635,31 +637,8 @@ def _merge(con: duckdb.DuckDBPyConnection, stage: Stage, stage_fill: Any, jobs: 
                 con.execute("SET VARIABLE wb_chunk = ?", [chunk])
                 con.execute("SET VARIABLE wb_lo = ?", [lo])
                 con.execute("SET VARIABLE wb_hi = ?", [hi])
-            tree_has = {"orphans": 0, "idle": 0}
-            for section, stmts in sql_sections("finalize_tree"):
-                if section in ("chunk" if whole else "whole", "orphan_rows"):
-                    continue
-                if section == "orphans":
-                    tree_has = dict(con.execute(_tree_has()).fetchall())
-                # (the tree is built: Agent Framework's idle executors act for no agent)
-                if section == "orphan_roots" and tree_has["idle"]:
-                    _timed(con, _idle_executors()[1])
-                if section in ("orphans", "orphan_roots"):
-                    if not tree_has["orphans"]:
-                        continue
-                    stmts = [f"WITH orphan_rows AS ({_orphan_rows()})\n{stmt}" for stmt in stmts]
-                for stmt in stmts:
-                    _timed(con, stmt)
-            # The walk down reaches each step at most once, so equal counts mean it reached them all: then no
-            # step is on a parent cycle and the walk up is skipped (it costs a scan of the tree per step of
-            # the walk even when it has nothing to do).
-            walked = dict(con.execute(_WALKED).fetchall())
-            if walked["down"] == walked["tree"]:
-                for stmt in sql_statements("finalize_all_reached"):
-                    _timed(con, stmt)
-            else:
-                _resolve_unreached(con)
-            _sections(con, "finalize_insert", skip if walked["stored_runs"] else skip | {"stored_runs"})
+            stored = walk_tree(con, ("chunk",) if whole else ("whole",), _timed)
+            _sections(con, "finalize_insert", skip if stored else skip | {"stored_runs"})
             _timings.mark(f"merged chunk {chunk}")
         _sections(con, "finalize_rest", {"rejects"} | {k for k in ("edges", "labels") if not held[k]})
         counts = _counts(con, _absent(held))
@@ -698,35 +677,6 @@ def _merge(con: duckdb.DuckDBPyConnection, stage: Stage, stage_fill: Any, jobs: 
                 f"{report.stored}, quarantined {report.quarantined}); nothing was stored")
         _timings.mark("merged")
     return report
-
-
-@functools.lru_cache(maxsize=None)
-def _orphan_rows() -> str:
-    """finalize_tree.sql's orphan_rows: the tree's orphans without an agent, which its orphans sections give one."""
-    (rows,) = dict(sql_sections("finalize_tree"))["orphan_rows"]
-    return rows
-
-
-@functools.lru_cache(maxsize=None)
-def _idle_executors() -> tuple[str, str]:
-    """tree_idle_executors.sql's leaves query, and its update reading them (as ``idle_leaves``)."""
-    sections = dict(sql_sections("tree_idle_executors"))
-    (leaves,), (update,) = sections["leaves"], sections["update"]
-    return leaves, f"WITH idle_leaves AS ({leaves})\n{update}"
-
-
-@functools.lru_cache(maxsize=None)
-def _tree_has() -> str:
-    """How many orphans without an agent the tree has, and whether it has a leaf that tree_idle_executors.sql may
-    take from its agent, in one statement (counts: cheaper than the UPDATEs' plans)."""
-    return (f"SELECT 'orphans', count(*) FROM ({_orphan_rows()}) "
-            f"UNION ALL SELECT 'idle', count(*) FROM ({_idle_executors()[0]}\nLIMIT 1)")
-
-
-# The steps the walk down reached and the chunk's tree holds (equal: every step reached), and whether a run of
-# the chunk had steps stored (stored_runs, made with the tree; the walks leave it as it is), in one statement.
-_WALKED = ("SELECT 'down', count(*) FROM down UNION ALL SELECT 'tree', count(*) FROM tree "
-           "UNION ALL SELECT 'stored_runs', count(*) FROM (SELECT 1 FROM stored_runs LIMIT 1)")
 
 
 # Empty tables standing for a section of finalize.sql left out, with the columns its statements give them.
@@ -832,19 +782,6 @@ def _sections(con: duckdb.DuckDBPyConnection, name: str, skip: set[str]) -> None
         if section not in skip:
             for stmt in stmts:
                 _timed(con, stmt)
-
-
-def _resolve_unreached(con: duckdb.DuckDBPyConnection) -> None:
-    """The steps the walk down did not reach: those on parent cycles found (finalize_unreached*.sql), the
-    others given their agent and depth. The pointer jumping runs until it spans the unreached steps."""
-    for stmt in sql_statements("finalize_unreached"):
-        _timed(con, stmt)
-    jumps = _one(con, "SELECT count(*) FROM unreached").bit_length()
-    for _ in range(jumps):
-        for stmt in sql_statements("finalize_unreached_jump"):
-            _timed(con, stmt)
-    for stmt in sql_statements("finalize_unreached_rest"):
-        _timed(con, stmt)
 
 
 def _timed(con: duckdb.DuckDBPyConnection, stmt: str) -> None:

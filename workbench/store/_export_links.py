@@ -15,14 +15,16 @@ from __future__ import annotations
 import duckdb
 
 from ..ingest._links import StoredMoves, _resolve, move_stored_runs
+from ..ingest._tree_walk import walk_tree
 from ._connection import sql_sections
 
 _MOVED_VIEWS = ("steps", "edges", "runs", "labels", "findings", "attributions")
 
 
-def join_export_links(con: duckdb.DuckDBPyConnection) -> bool:
-    """Join the export's traces (views ``export_*``) and the stored ones they are linked with; whether any run
-    moved (for :func:`walk_merged_runs` after the merge). Inside the merge's transaction."""
+def join_export_links(con: duckdb.DuckDBPyConnection) -> None:
+    """Join the export's traces (views ``export_*``) and the stored ones they are linked with (the runs moved:
+    tables ``export_moves``, ``export_stored_moves``, walked by :func:`walk_merged_runs` after the merge). Inside
+    the merge's transaction."""
     sections = dict(sql_sections("export_linked"))
     for stmt in sections["export_roots"]:
         con.execute(stmt)
@@ -37,8 +39,16 @@ def join_export_links(con: duckdb.DuckDBPyConnection) -> bool:
     for run, where in [*exported, *((run, export_run) for run, _, _, export_run, _ in stored)]:
         target[run] = where if target.get(run, where) == where else None
     final = _resolve({t: w for t, w in target.items() if w is not None and w != t})
-    export_moves = sorted({(t, final[t]) for t, _ in exported if final.get(t, t) != t})
-    stored_moves = sorted({(r, final[r]) for r, *_ in stored if final.get(r, r) != r})
+    # A trace moves whole, whichever side holds which part: a trace whose root is stored and links to an exported
+    # span moves the export's part too (its steps under the stored root: the root was the trace's last span to
+    # end, cut off from the export), and an exported trace joining a stored run takes the store's part with it.
+    moving = [t for t, w in final.items() if w != t]
+    export_moves = sorted({(t, final[t]) for (t,) in con.execute(
+        "SELECT DISTINCT run_id FROM export_steps WHERE export_bad IS NULL AND run_id IN (SELECT unnest($runs))",
+        {"runs": moving}).fetchall()}) if moving else []
+    stored_moves = sorted({(r, final[r]) for (r,) in con.execute(
+        "SELECT run_id FROM runs WHERE run_id IN (SELECT unnest($runs))", {"runs": moving}).fetchall()}
+                          ) if moving else []
     _table(con, "export_moves", export_moves)
     _table(con, "export_stored_moves", stored_moves)
     if export_moves:
@@ -46,11 +56,7 @@ def join_export_links(con: duckdb.DuckDBPyConnection) -> bool:
             con.execute(stmt)
         for table in _MOVED_VIEWS:   # (names of this module's own)
             con.execute(f"CREATE OR REPLACE TEMP VIEW export_{table} AS SELECT * FROM export_linked_{table}")
-    # (the stored steps moved, by their new run: their agent and depth were worked out in their own run)
-    con.execute("CREATE OR REPLACE TEMP TABLE export_stored_steps (run_id VARCHAR, step_id VARCHAR)")
     if stored_moves:
-        con.execute("INSERT INTO export_stored_steps SELECT m.new_run, s.step_id "
-                    "FROM steps s JOIN export_stored_moves m ON m.old_run = s.run_id")
         moved = dict(stored_moves)
         # A moved run's row gives way to its new run's when the export holds one (join_linked_stored.sql reads
         # stage_runs for the runs a call brings; merge_export.sql makes its own after this)
@@ -59,7 +65,6 @@ def join_export_links(con: duckdb.DuckDBPyConnection) -> bool:
         move_stored_runs(con, StoredMoves(moves=stored_moves, roots=[(run, root, linked, bool(hop))
                                                                      for run, root, linked, _, hop in stored
                                                                      if run in moved]))
-    return bool(export_moves or stored_moves)
 
 
 def _table(con: duckdb.DuckDBPyConnection, name: str, moves: list[tuple[str, str]]) -> None:
@@ -68,19 +73,16 @@ def _table(con: duckdb.DuckDBPyConnection, name: str, moves: list[tuple[str, str
         con.executemany(f"INSERT INTO {name} VALUES (?, ?)", moves)
 
 
-def walk_merged_runs(con: duckdb.DuckDBPyConnection, joined: bool) -> None:
-    """After merge_export.sql: the steps worked out without their whole run (moved, or new to a stored run)
-    walked again in it, those runs ordered again and given to refresh_runs.sql (export_linked.sql's derived
-    section when runs were joined, then its walk section)."""
+def walk_merged_runs(con: duckdb.DuckDBPyConnection) -> None:
+    """After merge_export.sql: the runs the export joined or added steps to walked again whole as the ingest walks
+    a run (export_linked.sql's walk and tree sections, the ingest's tree walk, finalize_insert.sql's stored_runs
+    section: agents, depths, order), their parent edges written and the runs given to refresh_runs.sql."""
     sections = dict(sql_sections("export_linked"))
-    walk = sections["walk"]
-    for stmt in [*(sections["derived"] if joined else []), walk[0]]:
-        con.execute(stmt)
+    con.execute(sections["walk"][0])
     if not con.execute("SELECT EXISTS (SELECT 1 FROM export_walk_runs)").fetchall()[0][0]:
         return  # (most merges: new runs only; the statements below would each scan the steps table for none)
-    for stmt in walk[1:]:
+    for stmt in sections["tree"]:
         con.execute(stmt)
-    # the runs' order as the ingest gives it, by the ingest's own statement (it orders the runs of stored_runs)
-    (order,) = [s for s in dict(sql_sections("finalize_insert"))["stored_runs"] if s.startswith("UPDATE steps SET seq")]
-    con.execute("CREATE OR REPLACE TEMP TABLE stored_runs AS SELECT run_id FROM export_walk_runs")
-    con.execute(order)
+    walk_tree(con, ("chunk", "whole"))
+    for stmt in [*dict(sql_sections("finalize_insert"))["stored_runs"], *sections["edges"]]:
+        con.execute(stmt)

@@ -81,57 +81,29 @@ SELECT * FROM export_findings WHERE run_id NOT IN (SELECT old_run FROM export_mo
 CREATE OR REPLACE TEMP TABLE export_linked_attributions AS
 SELECT * FROM export_attributions WHERE run_id NOT IN (SELECT old_run FROM export_moves);
 
--- [section derived]
--- After merge_export.sql, when runs were joined. A stored step moved into an export's run that the export holds
--- as the same step takes the agent and depth the export worked out for it in that run.
-UPDATE steps SET agent = e.agent, depth = e.depth
-FROM export_first_steps e
-WHERE steps.run_id IN (SELECT new_run FROM export_stored_moves)
-  AND steps.run_id = e.run_id AND steps.step_id = e.step_id
-  AND (steps.run_id, steps.step_id) IN (SELECT run_id, step_id FROM export_stored_steps)
-  AND NOT EXISTS (SELECT 1 FROM export_vs_stored d WHERE d.run_id = e.run_id AND d.step_id = e.step_id)
-  AND (steps.agent IS DISTINCT FROM e.agent OR steps.depth IS DISTINCT FROM e.depth);
-
 -- [section walk]
 -- After merge_export.sql, on every merge: the runs the store held before that the export adds steps to, and the
--- runs joined (export_moves, export_stored_moves). Their steps whose agent and depth were worked out without
--- the whole run: the export's new steps (its store may have lacked their ancestors: a trace split over files,
--- a trace joined) and the stored steps moved (export_stored_steps) but those the export holds as the same step.
+-- runs joined (export_moves, export_stored_moves): runs whose steps' agents and depths were worked out without
+-- the whole run (the export's store may have lacked their ancestors, the store their callers or children).
 CREATE OR REPLACE TEMP TABLE export_walk_runs AS
 SELECT run_id FROM affected SEMI JOIN export_new_steps n USING (run_id)
 UNION SELECT new_run FROM export_stored_moves UNION SELECT new_run FROM export_moves;
 
-CREATE OR REPLACE TEMP TABLE export_own_context AS
-SELECT run_id, step_id FROM export_stored_steps
-WHERE (run_id, step_id) NOT IN (SELECT e.run_id, e.step_id FROM export_first_steps e
-                                ANTI JOIN export_vs_stored d ON d.run_id = e.run_id AND d.step_id = e.step_id)
-UNION
-SELECT run_id, step_id FROM export_new_steps SEMI JOIN export_walk_runs USING (run_id);
+-- [section tree]
+-- Those runs walked again whole, by the ingest's own walk (ingest/_tree_walk.py on finalize_tree.sql's tree, every
+-- step a stored one: the export's are stored now), as one ingest of all their logs walks them: each step's agent
+-- its own (agent_own) else its caller's, through the frameworks' rules on the tree, and its depth one below its
+-- parent's. A step's agent and depth were worked out in the store it came from, with the part of the run that
+-- store held; its own agent is what its log said and holds.
+CREATE OR REPLACE TEMP TABLE tree_rows AS
+SELECT run_id, step_id, parent_id, agent_own, NULL::BIGINT AS rid FROM steps SEMI JOIN export_walk_runs USING (run_id);
 
--- Those steps walked again down their run's tree, as the ingest walks a run (finalize_tree.sql): one level
--- below its parent, and the agent it had where it was worked out, else its parent's (a sub-agent's steps with
--- no agent of their own act for the caller). Every other step keeps its agent and depth; a step on a parent
--- cycle is not reached and keeps both.
-UPDATE steps SET agent = w.agent, depth = w.depth
-FROM (
-    WITH RECURSIVE walk(run_id, step_id, depth, agent, lvl) AS (
-        SELECT s.run_id, s.step_id, CASE WHEN o.step_id IS NULL THEN s.depth ELSE 0 END, s.agent, 0
-        FROM steps s SEMI JOIN export_walk_runs j ON j.run_id = s.run_id
-        LEFT JOIN export_own_context o ON o.run_id = s.run_id AND o.step_id = s.step_id
-        WHERE s.parent_id IS NULL
-           OR NOT EXISTS (SELECT 1 FROM steps p WHERE p.run_id = s.run_id AND p.step_id = s.parent_id)
-        UNION ALL
-        SELECT c.run_id, c.step_id, CASE WHEN o.step_id IS NULL THEN c.depth ELSE w.depth + 1 END,
-               CASE WHEN o.step_id IS NULL THEN c.agent ELSE coalesce(c.agent, w.agent) END, w.lvl + 1
-        FROM walk w JOIN steps c ON c.run_id = w.run_id AND c.parent_id = w.step_id
-        LEFT JOIN export_own_context o ON o.run_id = c.run_id AND o.step_id = c.step_id
-        WHERE w.lvl < 100000
-    )
-    SELECT * FROM walk
-) w
-WHERE steps.run_id = w.run_id AND steps.step_id = w.step_id
-  AND (steps.agent IS DISTINCT FROM w.agent OR steps.depth IS DISTINCT FROM w.depth);
+-- (no staged rows: the tree's rules read a stored step's name and attributes from steps)
+CREATE OR REPLACE TEMP VIEW chunk_n AS
+SELECT NULL::BIGINT AS rid, NULL::VARCHAR AS name, NULL::VARCHAR AS status, NULL::JSON AS attributes WHERE false;
 
+-- [section edges]
+-- (after finalize_insert.sql's stored_runs section: the agents, depths and order of the runs' steps)
 -- The tree's parent edges the run now holds (a root given its caller; a step whose parent the export lacked),
 -- as finalize_insert.sql writes them.
 INSERT INTO edges
@@ -140,9 +112,6 @@ FROM steps s SEMI JOIN export_walk_runs j ON j.run_id = s.run_id
 WHERE EXISTS (SELECT 1 FROM steps p WHERE p.run_id = s.run_id AND p.step_id = s.parent_id)
   AND NOT EXISTS (SELECT 1 FROM edges e WHERE e.run_id = s.run_id AND e.src_step = s.parent_id
                                           AND e.dst_step = s.step_id AND e.kind = 'parent');
-
--- (then the order of every step of those runs: finalize_insert.sql's own statement, on stored_runs made of
--- export_walk_runs by store/_export_links.py)
 
 -- Those runs' rows are rebuilt (refresh_runs.sql) from all their steps now stored.
 INSERT INTO affected SELECT run_id FROM export_walk_runs WHERE run_id NOT IN (SELECT run_id FROM affected);

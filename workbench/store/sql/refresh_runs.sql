@@ -39,20 +39,23 @@ WITH blind_ok_roots AS (
     WHERE s.status = 'ok' AND s.parent_id IS NULL AND contains(s.attributes, '.instrumentation.openai_agents')
       AND json_extract_string(s.attributes, '$."otel.scope.name"') IN (
           'openinference.instrumentation.openai_agents', 'opentelemetry.instrumentation.openai_agents')
-), unset_roots AS (
-    SELECT r.run_id, r.step_id FROM run_roots r
+), unset_roots AS MATERIALIZED (
+    -- (each numbered, k: the parts below carry and group by that number, not the run's and root's ids. Held with
+    -- the two ids, the roots and their children (1.5M rows at 5M generated spans) and the group-bys' tables
+    -- outgrew the merge's 192 MB and spilled: 0.4 CPU s at 1M, 3-6 at 5M, 2.0-2.2 at 5M given 1 GB.
+    -- the number is the row's in run_roots, a table; MATERIALIZED: the roots joined with the steps once)
+    SELECT r.run_id, r.step_id, r.rowid AS k FROM run_roots r
     JOIN affected_steps s ON s.run_id = r.run_id AND s.step_id = r.step_id
     WHERE s.status = 'unset'
 ), near_rows AS (
-    SELECT u.run_id, u.step_id AS root_id, c.status, c.attributes, false AS child, c.kind, c.started_at, c.seq
+    SELECT u.k, c.status, c.attributes, false AS child, c.kind, c.started_at, c.seq
     FROM unset_roots u JOIN affected_steps c ON c.run_id = u.run_id AND c.step_id = u.step_id
     UNION ALL
-    SELECT u.run_id, u.step_id AS root_id, c.status, c.attributes, true AS child, c.kind, c.started_at, c.seq
+    SELECT u.k, c.status, c.attributes, true AS child, c.kind, c.started_at, c.seq
     FROM unset_roots u JOIN affected_steps c ON c.run_id = u.run_id AND c.parent_id = u.step_id
 ), near AS MATERIALIZED (
     -- (what the parts below read of the attributes, read here: the roots and their children are held without
-    -- them, 1.5M rows at 5M generated spans. task: OpenLLMetry's gen_ai.task.status of a workflow span,
-    -- genai: a GenAI workflow or agent root)
+    -- them. task: OpenLLMetry's gen_ai.task.status of a workflow span, genai: a GenAI workflow or agent root)
     SELECT * EXCLUDE (attributes),
            CASE WHEN contains(attributes, 'gen_ai.task.status')
                      AND json_extract_string(attributes, '$."traceloop.span.kind"') = 'workflow'
@@ -62,7 +65,7 @@ WITH blind_ok_roots AS (
                 ELSE false END AS genai
     FROM near_rows
 ), said AS (
-    SELECT run_id, root_id, status, task FROM near WHERE task IS NOT NULL
+    SELECT k, status, task FROM near WHERE task IS NOT NULL
 )
 -- A root left unset whose last child is an agent invocation that ended in error: the run ended on that error.
 -- The official OpenTelemetry instrumentation of the OpenAI Agents SDK (opentelemetry-instrumentation-genai-
@@ -71,10 +74,13 @@ WITH blind_ok_roots AS (
 -- guardrail's tripwire) gets an ERROR status and the exception goes to the caller. A later child (another agent,
 -- a model call answering anyway) means the app went on after the error: nothing said.
 , last_child AS (
-    SELECT run_id, root_id, l.kind, l.status FROM (
-        SELECT run_id, root_id, arg_max({'kind': kind, 'status': status}, {'started': started_at IS NOT NULL,
-                                        'at': started_at, 'has_seq': seq IS NOT NULL, 'seq': seq}) AS l
-        FROM near WHERE child GROUP BY run_id, root_id)
+    SELECT k, l.kind, l.status FROM (
+        SELECT k, arg_max({'kind': kind, 'status': status},
+                       (CASE WHEN started_at IS NULL THEN -9223372036854775808
+                             WHEN started_at = 'infinity' THEN 9223372036854775807 WHEN started_at = '-infinity' THEN -9223372036854775807
+                             ELSE epoch_us(started_at) END)::HUGEINT * 18446744073709551616
+                       + (coalesce(seq, -9223372036854775808)::HUGEINT + 9223372036854775808)) AS l
+        FROM near WHERE child GROUP BY k)
 )
 -- A root left unset that is a GenAI workflow or agent invocation (gen_ai.operation.name invoke_workflow /
 -- invoke_agent) whose run ended on a model call that finished its turn (finish reason stop / end_turn: the model
@@ -86,44 +92,51 @@ WITH blind_ok_roots AS (
 -- "Nothing in error" is said only of what was stored whole: a step whose status gives an error text without the
 -- error code is in error, and a run with a record of this call or an earlier one in the quarantine (a span the
 -- reader refused: its error may be the one that span held) is not read a success from the rest.
-, genai_roots AS (
-    SELECT run_id, root_id FROM near WHERE genai
+, genai_rows AS (
+    SELECT n.k, u.run_id FROM near n JOIN unset_roots u ON u.k = n.k WHERE n.genai
+), genai_roots AS (
+    -- (g: a number of the root's run, its first root's k)
+    SELECT k, run_id, g FROM genai_rows JOIN (SELECT run_id, min(k) AS g FROM genai_rows GROUP BY run_id) USING (run_id)
 ), genai_last AS (
-    -- Each run's last step (the latest start, a step without one last; then the highest seq, one without last)
+    -- Each run's last step (the latest start, a step without one first; then the highest seq, one without first)
     -- by arg_max in one pass, where a window's row_number() sorted every step of the run with its attributes
-    -- (1M generated OTLP spans: 2.4 of root_said's 2.5 CPU s, spilling at the merge's 192MB; 5M: 18-20 CPU s
-    -- against 5-6 now). (A struct orders field by field.)
-    -- (the attributes of a model call only: answered reads no other's)
-    SELECT run_id, l.kind, l.status, l.attributes, any_error FROM (
-        SELECT s.run_id,
+    -- (1M generated OTLP spans: 2.4 of root_said's 2.5 CPU s, spilling at the merge's 192MB). The order is one
+    -- HUGEINT (start in µs, infinities at the ends, then seq), ~10 % less CPU than a struct of the four ordered
+    -- field by field; of a model call only its finish reasons are held (answered reads nothing else), not its
+    -- attributes (the text copied into the group's state at every later step: more CPU and memory).
+    SELECT g, l.kind, l.status, l.reasons, any_error FROM (
+        SELECT r.g,
                arg_max({'kind': s.kind, 'status': s.status,
-                        'attributes': CASE WHEN s.kind = 'llm' THEN s.attributes END},
-                       {'started': s.started_at IS NOT NULL, 'at': s.started_at,
-                        'has_seq': s.seq IS NOT NULL, 'seq': s.seq}) AS l,
+                        'reasons': CASE WHEN s.kind = 'llm' AND contains(s.attributes, 'gen_ai.response.finish_reasons')
+                                        THEN json_extract(s.attributes, '$."gen_ai.response.finish_reasons"') END},
+                       (CASE WHEN s.started_at IS NULL THEN -9223372036854775808
+                             WHEN s.started_at = 'infinity' THEN 9223372036854775807 WHEN s.started_at = '-infinity' THEN -9223372036854775807
+                             ELSE epoch_us(s.started_at) END)::HUGEINT * 18446744073709551616
+                       + (coalesce(s.seq, -9223372036854775808)::HUGEINT + 9223372036854775808)) AS l,
                bool_or(s.status = 'error' OR s.error IS NOT NULL) AS any_error
-        FROM affected_steps s SEMI JOIN genai_roots g ON g.run_id = s.run_id
-        GROUP BY s.run_id)
+        FROM affected_steps s JOIN (SELECT DISTINCT run_id, g FROM genai_roots) r ON r.run_id = s.run_id
+        GROUP BY r.g)
 ), answered AS (
-    SELECT g.run_id, g.root_id FROM genai_roots g JOIN genai_last l ON l.run_id = g.run_id
+    SELECT g.k FROM genai_roots g JOIN genai_last l ON l.g = g.g
     WHERE l.kind = 'llm' AND l.status <> 'error' AND NOT l.any_error
       AND g.run_id NOT IN (SELECT q.run_id FROM quarantine q SEMI JOIN genai_roots x ON x.run_id = q.run_id)
-      AND contains(l.attributes, 'gen_ai.response.finish_reasons')
+      AND l.reasons IS NOT NULL
       AND coalesce(list_bool_and(list_transform(
-              CASE WHEN json_type(l.attributes, '$."gen_ai.response.finish_reasons"') = 'ARRAY'
-                   THEN json_extract_string(l.attributes, '$."gen_ai.response.finish_reasons"[*]')
-                   ELSE [json_extract_string(l.attributes, '$."gen_ai.response.finish_reasons"')] END,
+              CASE WHEN json_type(l.reasons) = 'ARRAY' THEN json_extract_string(l.reasons, '$[*]')
+                   ELSE [json_extract_string(l.reasons, '$')] END,
               lambda r: lower(r) IN ('stop', 'end_turn'))), false)
 )
 SELECT run_id, root_id, bool_or(failed) AS failed, bool_and(succeeded) AS succeeded FROM (
-    SELECT run_id, root_id, bool_or(status = 'error' OR task = 'failure') AS failed,
-           bool_and(task = 'success') AS succeeded
-    FROM said WHERE task IN ('success', 'failure')
-    GROUP BY run_id, root_id
-    UNION ALL
-    SELECT run_id, root_id, true AS failed, false AS succeeded
-    FROM last_child WHERE kind = 'agent' AND status = 'error'
-    UNION ALL
-    SELECT run_id, root_id, false AS failed, true AS succeeded FROM answered
+    SELECT u.run_id, u.step_id AS root_id, n.failed, n.succeeded FROM (
+        SELECT k, bool_or(status = 'error' OR task = 'failure') AS failed, bool_and(task = 'success') AS succeeded
+        FROM said WHERE task IN ('success', 'failure')
+        GROUP BY k
+        UNION ALL
+        SELECT k, true AS failed, false AS succeeded
+        FROM last_child WHERE kind = 'agent' AND status = 'error'
+        UNION ALL
+        SELECT k, false AS failed, true AS succeeded FROM answered) n
+    JOIN unset_roots u ON u.k = n.k
     UNION ALL
     -- (a blind OK whose run has a record in the quarantine says nothing: the refused span may be the agent
     -- that failed; run_steps reads a root of root_said by its row, not its status)
