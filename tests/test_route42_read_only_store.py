@@ -32,10 +32,12 @@ def test_investigate_and_backtest_read_an_unwritable_store_on_a_copy_leaving_it_
     capsys.readouterr()
     assert main(["investigate", "--db", str(store), "--json", "--quiet"]) == 0
     out, err = capsys.readouterr()
+    err = " ".join(err.split())   # (the note wraps at the terminal's width, which xdist's workers set otherwise)
     assert json.loads(out)["failed_runs"][0]["verdict"]["method"] == "log-only"   # (attributed on the copy)
     assert json.loads(out)["failed"] == 1 and f"{store} is read-only" in err and "not saved" in err, err
     assert main(["policy", "backtest", str(policy), "--db", str(store), "--json", "--quiet"]) == 0
     out, err = capsys.readouterr()
+    err = " ".join(err.split())
     assert json.loads(out)["summary"]["failures"] == 1 and f"{store} is read-only" in err, err
     assert store.read_bytes() == before
     with wb.open(store, read_only=True) as ws:

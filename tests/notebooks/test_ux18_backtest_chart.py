@@ -18,16 +18,19 @@ NB = Path(__file__).resolve().parents[2] / "notebooks" / "03_export_policy.ipynb
 def _chart(table: pd.DataFrame) -> dict:
     cells = [c for c in nbformat.read(NB, as_version=4).cells if c.cell_type == "code"]
     [cell] = [c for c in cells if "Held-out backtest: what each rule did" in c.source]
-    lines = cell.source.rstrip().split("\n")
-    start = max(i for i, line in enumerate(lines) if line.startswith("alt.Chart("))
-    lines[start] = "chart = " + lines[start]     # the cell's last expression is the chart it shows
-    env = {"pd": pd, "alt": alt, "held_out": types.SimpleNamespace(table=table)}
+    shown: list = []
+    # the cell as the notebook runs it (under its "a policy was learned" test), what it displays kept
+    env = {"pd": pd, "alt": alt, "held_out": types.SimpleNamespace(table=table), "policy": object(),
+           "display": shown.append}
     # the rule labels of the per-rule table's cell (its functions only), which the chart shares
     [defs] = [c for c in cells if "def rule_label" in c.source]
     tree = ast.parse(defs.source)
-    exec(compile(ast.Module([n for n in tree.body if isinstance(n, ast.FunctionDef)], []), "defs", "exec"), env)  # noqa: S102
-    exec("\n".join(lines), env)  # noqa: S102 - the repository's own notebook cell
-    return env["chart"].to_dict()
+    # (the cell's functions, at its top level or under its "a policy was learned" test)
+    top = [n for node in tree.body for n in ([node] if not isinstance(node, ast.If) else node.body)]
+    exec(compile(ast.Module([n for n in top if isinstance(n, ast.FunctionDef)], []), "defs", "exec"), env)  # noqa: S102
+    exec(cell.source, env)  # noqa: S102 - the repository's own notebook cell
+    [chart] = [x for x in shown if isinstance(x, alt.TopLevelMixin)]
+    return chart.to_dict()
 
 
 def test_backtest_chart_has_no_empty_rows_and_readable_effects() -> None:
