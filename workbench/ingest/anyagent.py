@@ -18,6 +18,15 @@ instrumentation scope out, so it is given back as the OTLP reader keeps it (``ot
 same trace exported over OTLP would differ from the dump in that attribute. ``final_output`` is the run's
 answer: a run that returned one declares success (any-agent raises instead of returning a trace from a run
 that failed) and keeps the answer as its ``output`` attribute, as a Langfuse trace's output is kept.
+
+The OpenTelemetry **JS** SDK holds its spans in another shape, and a JS test or script that saves what an
+``InMemorySpanExporter`` caught writes that (``JSON.stringify`` of each ``ReadableSpan``'s fields: the Vercel AI
+SDK's spans are often kept so): ``spanContext`` ``{"traceId", "spanId"}`` (``_spanContext`` when the span object
+itself is written), ``parentSpanId`` (SDK 1.x) or ``parentSpanContext`` (2.x), ``startTime`` / ``endTime`` as
+``[seconds, nanoseconds]``, ``status`` ``{"code": 0 | 1 | 2, "message"}``, ``kind`` as the JS enum (0 internal …
+3 producer, 4 consumer: not OTLP's numbers), flat ``attributes``, ``events`` with ``time``, ``links`` with
+``context`` ``{"traceId", "spanId"}``, ``instrumentationScope`` (``instrumentationLibrary`` before SDK 1.10).
+Its ids are already OTLP's hex; the rest is read as the Python dump is.
 """
 
 from __future__ import annotations
@@ -34,6 +43,10 @@ from .openinference import BadSpan, flatten, stage_span
 
 # Integer ids in the first span's context or parent: what tells this dump from the hex-id span formats.
 _INT_TRACE_ID = re.compile(rb'"trace_id"\s*:\s*\d')
+# The JS SDK's span context key and id fields: what tells its dump (see the module docstring).
+_JS_CONTEXT = re.compile(rb'"_?spanContext"\s*:\s*\{\s*"(?:traceId|spanId)"')
+# The JS SDK's SpanKind enum (api/src/trace/span_kind.ts), as names: OTLP numbers the kinds otherwise.
+_JS_KINDS = ("INTERNAL", "SERVER", "CLIENT", "PRODUCER", "CONSUMER")
 _ID_DIGITS = {"trace id": 32, "span id": 16, "parent id": 16}
 # The instrumentation scope of any-agent's spans: its tracer's name (frameworks/any_agent.py).
 _SCOPE = "any_agent"
@@ -62,12 +75,16 @@ class AnyAgentTrace(Adapter):
 
     name = "any-agent"
     description = ("any-agent trace: {'spans': [{'context': {'trace_id': int, 'span_id': int}, 'parent', "
-                   "'attributes', ...}], 'final_output'} (OpenTelemetry SDK spans dumped with integer ids)")
+                   "'attributes', ...}], 'final_output'} (OpenTelemetry SDK spans dumped with integer ids), or "
+                   "OpenTelemetry JS SDK spans dumped as a list ([{'spanContext': {'traceId', 'spanId'}, "
+                   "'parentSpanId', 'startTime': [s, ns], 'attributes', ...}])")
 
     def sniff(self, path: Path, head: bytes) -> bool:
         start = head.lstrip(b"\xef\xbb\xbf \t\r\n")[:8192]
-        return (start[:1] in (b"{", b"[") and b'"context"' in start and b'"span_id"' in start
-                and _INT_TRACE_ID.search(start) is not None)
+        if start[:1] not in (b"{", b"["):
+            return False
+        return ((b'"context"' in start and b'"span_id"' in start and _INT_TRACE_ID.search(start) is not None)
+                or _JS_CONTEXT.search(start) is not None)
 
     def stage(self, path: Path, stage: Stage) -> None:
         sink, runs = StepSink(stage), set()
@@ -78,7 +95,8 @@ class AnyAgentTrace(Adapter):
                     continue
                 spans = self._spans(doc)
                 if spans is None:
-                    stage.reject(line=line, reason="not an any-agent trace: needs an object with a 'spans' list",
+                    stage.reject(line=line, reason="not an any-agent trace or span dump: needs an object with a "
+                                        "'spans' list, a span, or a list of them",
                                  raw=raw if raw is not None else doc)
                     continue
                 for i, span in enumerate(spans):
@@ -95,7 +113,7 @@ class AnyAgentTrace(Adapter):
         if isinstance(doc, dict):
             if isinstance(doc.get("spans"), list):
                 return doc["spans"]
-            return [doc] if "context" in doc else None
+            return [doc] if "context" in doc or _js_context(doc) is not None else None
         if isinstance(doc, list):
             out: list[Any] = []
             for item in doc:
@@ -132,6 +150,8 @@ class AnyAgentTrace(Adapter):
         if deep is not None:
             stage.reject(line=line, reason=f"bad span: {deep}", raw=None)
             return
+        if _js_context(span) is not None:
+            span = _from_js(span)
         context, parent = span.get("context"), span.get("parent")
         try:
             trace_id = otlp_hex(_context_id(context, "trace_id"), "trace id")
@@ -196,3 +216,50 @@ def _resource(span: dict) -> tuple[str | None, dict[str, Any]]:
     rattrs = flatten(rattrs) if isinstance(rattrs, dict) else {}
     service = rattrs.get("service.name")
     return (service if isinstance(service, str) and service else None), rattrs
+
+
+def _js_context(span: dict) -> Any:
+    """The JS SDK's span context of a dumped span (``spanContext``, or ``_spanContext`` of the span object)."""
+    ctx = span.get("spanContext", span.get("_spanContext"))
+    return ctx if isinstance(ctx, dict) else None
+
+
+def _hrtime(value: Any) -> Any:
+    """A JS SDK ``HrTime`` (``[seconds, nanoseconds]``) as epoch nanoseconds; anything else as it is."""
+    if (isinstance(value, list) and len(value) == 2
+            and all(isinstance(v, int) and not isinstance(v, bool) for v in value)):
+        return value[0] * 1_000_000_000 + value[1]
+    return value
+
+
+def _js_ids(ctx: Any) -> dict[str, Any]:
+    """A JS span context's ids under the Python dump's keys (the span reader judges their values)."""
+    return {"trace_id": ctx.get("traceId"), "span_id": ctx.get("spanId")} if isinstance(ctx, dict) else {}
+
+
+def _from_js(span: dict) -> dict[str, Any]:
+    """A JS SDK span dump in the Python SDK dump's shape (see the module docstring)."""
+    parent = span.get("parentSpanId")
+    if parent in (None, "") and isinstance(span.get("parentSpanContext"), dict):
+        parent = span["parentSpanContext"].get("spanId")
+    status = span.get("status")
+    kind = span.get("kind")
+    events = span.get("events")
+    if isinstance(events, list):  # (an event's time is the span reader's to ignore, as it is in OTLP)
+        events = [{k: v for k, v in e.items() if k != "time"} if isinstance(e, dict) else e for e in events]
+    links = span.get("links")
+    if isinstance(links, list):
+        links = [{"context": _js_ids(link.get("context")), "attributes": link.get("attributes")}
+                 if isinstance(link, dict) else link for link in links]
+    resource = span.get("resource")
+    if isinstance(resource, dict) and "attributes" not in resource and isinstance(resource.get("_attributes"), dict):
+        resource = {"attributes": resource["_attributes"]}  # (the Resource object itself written)
+    return {
+        "name": span.get("name"), "context": _js_ids(_js_context(span)), "parent_id": parent or None,
+        "kind": _JS_KINDS[kind] if type(kind) is int and 0 <= kind < len(_JS_KINDS) else kind,
+        "start_time": _hrtime(span.get("startTime")), "end_time": _hrtime(span.get("endTime")),
+        "status": {"status_code": status.get("code"), "description": status.get("message")}
+        if isinstance(status, dict) else status,
+        "attributes": span.get("attributes"), "events": events, "links": links, "resource": resource,
+        "instrumentation_scope": span.get("instrumentationScope", span.get("instrumentationLibrary")),
+    }
