@@ -2,7 +2,9 @@
 
 An MLflow user hands over a trace as MLflow writes it (``{"info": {"trace_id": "tr-…", "state", …},
 "data": {"spans": [...]}}``; a JSON list of such, as from ``mlflow.search_traces(return_type="list")``; or
-one a line). Each span is an OTel span as a dict, ids in base64 (``Span.to_dict``), attribute values JSON
+one a line), or its spans alone: ``trace.data.to_dict()`` (``{"spans": [...], "request", "response"}``), what
+MLflow's own documentation prints as "the final mlflow trace". Such a document has no ``info``, so it is told by
+its spans' MLflow attributes (``mlflow.traceRequestId``, ``mlflow.spanType``). Each span is an OTel span as a dict, ids in base64 (``Span.to_dict``), attribute values JSON
 text (``mlflow.spanType``, ``mlflow.spanInputs`` …: read by :mod:`._mlflow` as in MLflow's OTLP export).
 Ids are read as OTLP's hex, so the same trace exported both ways is one run.
 
@@ -53,6 +55,8 @@ def _hex_text(value: Any, size: int) -> Any:
 
 
 # (a count of at most 18 digits: a longer one is no renumbering, and int() refuses past 4,300 digits)
+# An MLflow span attribute as a trace's JSON writes it: what tells a bare TraceData document (no "info").
+_SPAN_ATTRIBUTE = re.compile(rb'"mlflow\.(?:traceRequestId|spanType|spanInputs|spanFunctionName)"\s*:')
 _NUMBERED = re.compile(r"(.+)_([1-9][0-9]{0,17})")
 
 
@@ -121,16 +125,20 @@ class MlflowTraceJson(Adapter):
 
     name = "mlflow-trace"
     description = ("MLflow trace JSON: {'info': {'trace_id': 'tr-…' or 'trace:/…'}, 'data': {'spans': [...]}} (Trace.to_json(); "
-                   "MLflow 2.x: info.request_id, spans with context.span_id)")
+                   "MLflow 2.x: info.request_id, spans with context.span_id), or the trace's data alone "
+                   "({'spans': [...]} with mlflow.* span attributes)")
 
     def sniff(self, path: Path, head: bytes) -> bool:
         start = head.lstrip()[:8192]
         # (a trace kept in a Unity Catalog schema has a V4 id, "trace:/<catalog>.<schema>/<hex>", not "tr-…";
         # TraceInfo's own field names tell it whatever the id)
-        return start[:1] in (b"{", b"[") and b'"info"' in start and (
-            (b'"tr-' in start and (b'"trace_location"' in start or b'"request_time"' in start))
-            or (b'"trace_location"' in start and b'"request_time"' in start)
-            or (b'"request_id"' in start and b'"request_metadata"' in start and b'"timestamp_ms"' in start))
+        if start[:1] not in (b"{", b"["):
+            return False
+        if b'"info"' not in start:  # a trace's data alone: its spans carry MLflow's attributes
+            return b'"spans"' in start and _SPAN_ATTRIBUTE.search(start) is not None
+        return ((b'"tr-' in start and (b'"trace_location"' in start or b'"request_time"' in start))
+                or (b'"trace_location"' in start and b'"request_time"' in start)
+                or (b'"request_id"' in start and b'"request_metadata"' in start and b'"timestamp_ms"' in start))
 
     def stage(self, path: Path, stage: Stage) -> None:
         sink, runs = StepSink(stage), set()
@@ -151,15 +159,18 @@ class MlflowTraceJson(Adapter):
         the line it starts on)."""
         order = (line << 24) + ((item or 0) << 12)
         data = trace.get("data") if isinstance(trace, dict) else None
+        keys = ("data", "spans")
+        if data is None and isinstance(trace, dict) and "info" not in trace:
+            data, keys = trace, ("spans",)  # the trace's data alone (TraceData.to_dict())
         spans = data.get("spans") if isinstance(data, dict) else None
         if not isinstance(spans, list):
             where = "" if item is None else f" (item {item} of the list)"
-            stage.reject(line=line, reason=f"not an MLflow trace{where}: needs an object with data.spans, a list",
-                         raw=trace)
+            stage.reject(line=line, reason=f"not an MLflow trace{where}: needs an object with data.spans (or "
+                                           "spans, the trace's data alone), a list", raw=trace)
             return
         names = _undo_numbering([sp for sp in spans if isinstance(sp, dict) and "context" in sp])
         renamed = iter(names)
-        lines = nested_item_lines(place, line, ("data", "spans"), len(spans)) or [line] * len(spans)
+        lines = nested_item_lines(place, line, keys, len(spans)) or [line] * len(spans)
         trace_of = "" if item is None else f" of item {item} of the list"
         for i, span in enumerate(spans):
             if not isinstance(span, dict):
