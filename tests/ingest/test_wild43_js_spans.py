@@ -40,6 +40,8 @@ def test_the_vercel_ai_sdk_spans_a_js_script_saved_are_read() -> None:
     assert json.loads(got["bf098ec12458e605"][4])["name"] == "Scrambled Eggs"
     assert got["5a81ef3ffb5d8603"][1:4] == ("llm", 15, 112)  # (v6 streaming: ai.usage.inputTokens)
     assert ws.sql("SELECT count(*), count(DISTINCT run_id) FROM steps").fetchall() == [(8, 8)]
+    # the dump names no instrumentation scope: none is made up (any-agent's is its own dumps')
+    assert all("otel.scope.name" not in json.loads(a) for (a,) in ws.sql("SELECT attributes FROM steps").fetchall())
     start, end = ws.sql("SELECT epoch_ns(started_at), epoch_ns(ended_at) FROM steps "
                         "WHERE step_id = '648be1dfd8e521b6'").fetchall()[0]
     assert (start, end) == (1770131992_241000000, 1770131994_022541000)

@@ -101,7 +101,11 @@ class AnyAgentTrace(Adapter):
                     continue
                 for i, span in enumerate(spans):
                     with stage.guard(line, span):
-                        self._span(span, line, (line << 24) + i, stage, sink, runs)
+                        if isinstance(span, dict) and _js_context(span) is not None:
+                            # (a JS tracer's spans: any-agent's scope is not theirs to be given)
+                            stage_dumped_span(_from_js(span), line, (line << 24) + i, stage, sink, runs, None)
+                        else:
+                            stage_dumped_span(span, line, (line << 24) + i, stage, sink, runs, _SCOPE)
                 if isinstance(doc, dict) and doc.get("final_output") is not None:
                     self._answer(doc, spans, line, stage, runs)
         finally:
@@ -141,54 +145,59 @@ class AnyAgentTrace(Adapter):
             except RecordError as exc:  # an oversized answer: the spans still stand
                 stage.reject(line=line, reason=f"trace {tid}: final_output: {exc}", run_id=tid)
 
-    @staticmethod
-    def _span(span: Any, line: int, order: int, stage: Stage, sink: StepSink, runs: set[str]) -> None:
-        if not isinstance(span, dict):
-            stage.reject(line=line, reason=f"span is a JSON {type(span).__name__}, not an object", raw=span)
-            return
-        deep = depth_error(span)
-        if deep is not None:
-            stage.reject(line=line, reason=f"bad span: {deep}", raw=None)
-            return
-        if _js_context(span) is not None:
-            span = _from_js(span)
-        context, parent = span.get("context"), span.get("parent")
-        try:
-            trace_id = otlp_hex(_context_id(context, "trace_id"), "trace id")
-            span_id = otlp_hex(_context_id(context, "span_id"), "span id")
-            parent_id = otlp_hex(_context_id(parent, "span_id") if isinstance(parent, dict)
-                                 else span.get("parent_id", parent), "parent id")
-            # (a root's links only, as every span reader keeps them: see _links)
-            links = _hex_links(span.get("links")) if parent_id is None and span.get("links") else None
-        except BadSpan as exc:
-            stage.reject(line=line, reason=f"bad span: {exc}", raw=span)
-            return
-        attrs = span.get("attributes")
-        if attrs is not None and not isinstance(attrs, dict):
-            stage.reject(line=line, reason=f"bad span: attributes is a JSON {type(attrs).__name__}, not an object",
-                         raw=span, run_id=trace_id if isinstance(trace_id, str) else None,
-                         step_id=span_id if isinstance(span_id, str) else None)
-            return
-        status = span.get("status")
-        # As the OTLP reader does: the resource's service is the run's system and a step attribute, the
-        # instrumentation scope a step attribute.
-        service, rattrs = _resource(span)
-        scope = span.get("instrumentation_scope") or span.get("instrumentation_info")
-        scope = scope.get("name") if isinstance(scope, dict) else None
-        # (in the OTLP reader's order: the attributes are compared as JSON text)
-        extra = {"service.name": service} if service is not None else {}
-        extra["otel.scope.name"] = scope if isinstance(scope, str) and scope else _SCOPE
-        stage_span(
-            stage, sink, runs, line=line, order=order, raw=span, trace_id=trace_id, span_id=span_id,
-            parent_id=parent_id, name=span.get("name"),
-            attrs=flatten(attrs) if attrs else {},
-            start=span.get("start_time"), end=span.get("end_time"),
-            status=status.get("status_code") if isinstance(status, dict) else status,
-            message=(status.get("description") or None) if isinstance(status, dict) else None,
-            events=span.get("events"), kind=None,
-            extra=extra,
-            run_facts={"system": service, "attributes": rattrs or None},
-            links=links, span_kind=span.get("kind"))
+
+def stage_dumped_span(span: Any, line: int, order: int, stage: Stage, sink: StepSink, runs: set[str],
+                      default_scope: str | None) -> None:
+    """Stage one span in the Python SDK dump's shape (``context``, ``parent``, ``start_time`` …; see the module
+    docstring), as the OTLP reader would read the same span; ``default_scope`` is the instrumentation scope of
+    a span that names none (the dump of a tracer whose scope is known), None for none."""
+    if not isinstance(span, dict):
+        stage.reject(line=line, reason=f"span is a JSON {type(span).__name__}, not an object", raw=span)
+        return
+    deep = depth_error(span)
+    if deep is not None:
+        stage.reject(line=line, reason=f"bad span: {deep}", raw=None)
+        return
+    context, parent = span.get("context"), span.get("parent")
+    try:
+        trace_id = otlp_hex(_context_id(context, "trace_id"), "trace id")
+        span_id = otlp_hex(_context_id(context, "span_id"), "span id")
+        parent_id = otlp_hex(_context_id(parent, "span_id") if isinstance(parent, dict)
+                             else span.get("parent_id", parent), "parent id")
+        # (a root's links only, as every span reader keeps them: see _links)
+        links = _hex_links(span.get("links")) if parent_id is None and span.get("links") else None
+    except BadSpan as exc:
+        stage.reject(line=line, reason=f"bad span: {exc}", raw=span)
+        return
+    attrs = span.get("attributes")
+    if attrs is not None and not isinstance(attrs, dict):
+        stage.reject(line=line, reason=f"bad span: attributes is a JSON {type(attrs).__name__}, not an object",
+                     raw=span, run_id=trace_id if isinstance(trace_id, str) else None,
+                     step_id=span_id if isinstance(span_id, str) else None)
+        return
+    status = span.get("status")
+    # As the OTLP reader does: the resource's service is the run's system and a step attribute, the
+    # instrumentation scope a step attribute.
+    service, rattrs = _resource(span)
+    scope = span.get("instrumentation_scope") or span.get("instrumentation_info")
+    scope = scope.get("name") if isinstance(scope, dict) else None
+    if not (isinstance(scope, str) and scope):
+        scope = default_scope
+    # (in the OTLP reader's order: the attributes are compared as JSON text)
+    extra = {"service.name": service} if service is not None else {}
+    if scope is not None:
+        extra["otel.scope.name"] = scope
+    stage_span(
+        stage, sink, runs, line=line, order=order, raw=span, trace_id=trace_id, span_id=span_id,
+        parent_id=parent_id, name=span.get("name"),
+        attrs=flatten(attrs) if attrs else {},
+        start=span.get("start_time"), end=span.get("end_time"),
+        status=status.get("status_code") if isinstance(status, dict) else status,
+        message=(status.get("description") or None) if isinstance(status, dict) else None,
+        events=span.get("events"), kind=None,
+        extra=extra,
+        run_facts={"system": service, "attributes": rattrs or None},
+        links=links, span_kind=span.get("kind"))
 
 
 def _hex_links(value: Any) -> Any:
