@@ -208,7 +208,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="*", help="log files to ingest first (default: the demo data)")
     p.add_argument("--db", help="DuckDB file or Parquet export to read (and to ingest the paths into)")
     p.add_argument("--format", help="force the paths' format (native, otlp, openinference, span-tree, any-agent, langfuse, mlflow-trace, "
-                                    "openai-agents, whowhen); detected per file by default")
+                                    "openai-agents, aws-spans, whowhen); detected per file by default")
     p.add_argument("--limit", type=_int_at_least(1), default=None,
                    help="failed runs to show (default 25; with --json or --jsonl every one)")
     p.add_argument("--all", action="store_true", help="show every failed run")
@@ -234,7 +234,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="+", help="log files, folders or globs (format detected per file; a folder's "
                    "files in no known format are skipped and named)")
     p.add_argument("--db", required=True, help="DuckDB file to write (created, or added to when it exists)")
-    p.add_argument("--format", help="force a format (native, otlp, openinference, span-tree, any-agent, langfuse, mlflow-trace, openai-agents, whowhen)")
+    p.add_argument("--format", help="force a format (native, otlp, openinference, span-tree, any-agent, langfuse, mlflow-trace, openai-agents, aws-spans, whowhen)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--list-skipped", action="store_true",
                    help="list every file skipped, with why (the report names the first 5)")

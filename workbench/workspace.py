@@ -128,7 +128,7 @@ class Workspace:
         """Ingest files (path, folder, glob, or list of them) or in-memory native records.
 
         The format of each file is detected (or forced with ``format=``: native, otlp, openinference,
-        span-tree, any-agent, langfuse, mlflow-trace, openai-agents, whowhen). The whole call is one
+        span-tree, any-agent, langfuse, mlflow-trace, openai-agents, aws-spans, whowhen). The whole call is one
         transaction: on an error nothing is stored. Ingesting the same input twice adds nothing. Bad records
         go to the ``quarantine`` table; ``report.read == report.stored + report.quarantined``. A folder
         written by :meth:`export` (alone in the call) is merged as a store: its tables as they are, a step
