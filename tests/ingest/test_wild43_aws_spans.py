@@ -12,11 +12,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from _otel_fixtures import collector_style, otlp_request
-from opentelemetry.sdk.resources import Resource
-from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor
-from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from _wild43_spans import otlp_store, recording_tracer
+from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.trace import Status, StatusCode
 
 import workbench as wb
@@ -27,11 +24,9 @@ COLUMNS = ("run_id, step_id, parent_id, agent, kind, name, tool, model, status, 
 
 def _strands_run() -> list[ReadableSpan]:
     """An agent on AgentCore as Strands traces it: the agent, a model call, a tool call that fails."""
-    exporter = InMemorySpanExporter()
-    provider = TracerProvider(resource=Resource.create({
-        "service.name": "support-agent.DEFAULT", "cloud.platform": "aws_bedrock_agentcore"}))
-    provider.add_span_processor(SimpleSpanProcessor(exporter))
-    tracer = provider.get_tracer("strands.telemetry.tracer", "1.9.1")
+    provider, tracer, exporter = recording_tracer(
+        {"service.name": "support-agent.DEFAULT", "cloud.platform": "aws_bedrock_agentcore"},
+        "strands.telemetry.tracer", "1.9.1")
     with tracer.start_as_current_span("invoke_agent support", attributes={
             "gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "support",
             "session.id": "session-a1b2"}):
@@ -76,11 +71,7 @@ def _rows(ws: wb.Workspace) -> tuple[list[Any], list[Any]]:
 
 def test_aws_spans_are_the_run_their_otlp_export_is(tmp_path: Path) -> None:
     spans = _strands_run()
-    otlp = tmp_path / "run.otlp.json"
-    otlp.write_text(json.dumps(collector_style(otlp_request(spans))))
-    want_ws = wb.open()
-    want_ws.ingest(otlp, progress=False)
-    want = _rows(want_ws)
+    want = _rows(otlp_store(tmp_path, spans))
     by_name = {r[5]: r for r in want[0]}
     assert by_name["execute_tool lookup_order"][3:10] == ("support", "tool", "execute_tool lookup_order", "lookup_order",
                                                          None, "error", "order 42 not found")

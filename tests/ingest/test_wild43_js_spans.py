@@ -11,11 +11,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from _otel_fixtures import collector_style, otlp_request
-from opentelemetry.sdk.resources import Resource
-from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor
-from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from _wild43_spans import otlp_store, recording_tracer
+from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
 import workbench as wb
@@ -49,10 +46,7 @@ def test_the_vercel_ai_sdk_spans_a_js_script_saved_are_read() -> None:
 
 def _vercel_run() -> list[ReadableSpan]:
     """A ToolLoopAgent-like call as the AI SDK traces it: the call, a model request and a failed tool call."""
-    exporter = InMemorySpanExporter()
-    provider = TracerProvider(resource=Resource.create({"service.name": "quote-desk"}))
-    provider.add_span_processor(SimpleSpanProcessor(exporter))
-    tracer = provider.get_tracer("ai", "6.0.68")
+    provider, tracer, exporter = recording_tracer({"service.name": "quote-desk"}, "ai", "6.0.68")
     with tracer.start_as_current_span("ai.generateText", attributes={
             "ai.operationId": "ai.generateText", "ai.telemetry.functionId": "planner",
             "ai.prompt": '{"prompt":"Price 3 widgets"}', "ai.response.text": "It costs 41.20"}):
@@ -102,10 +96,7 @@ def js_dump(spans: list[ReadableSpan], sdk2: bool = True) -> list[dict[str, Any]
 
 def test_a_js_span_dump_is_the_run_its_otlp_export_is(tmp_path: Path) -> None:
     spans = _vercel_run()
-    otlp = tmp_path / "run.otlp.json"
-    otlp.write_text(json.dumps(collector_style(otlp_request(spans))))
-    from_otlp = wb.open()
-    from_otlp.ingest(otlp, progress=False)
+    from_otlp = otlp_store(tmp_path, spans)
     want = from_otlp.sql(f"SELECT {COLUMNS} FROM steps ORDER BY step_id").fetchall()
     assert [r[3:7] for r in sorted(want, key=lambda r: r[5])] == [
         ("planner", "agent", "ai.generateText", None), ("planner", "llm", "ai.generateText.doGenerate", None),
