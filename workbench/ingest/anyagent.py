@@ -52,6 +52,12 @@ _ID_DIGITS = {"trace id": 32, "span id": 16, "parent id": 16}
 _SCOPE = "any_agent"
 
 
+def json_start(head: bytes) -> bytes | None:
+    """The first 8 KB of a file's head past a BOM and blanks, when they open a JSON object or list; else None."""
+    start = head.lstrip(b"\xef\xbb\xbf \t\r\n")[:8192]
+    return start if start[:1] in (b"{", b"[") else None
+
+
 def otlp_hex(value: Any, what: str) -> Any:
     """An integer id as OTLP's hex (32 digits for a trace id, 16 for a span id); other values unchanged.
 
@@ -80,11 +86,10 @@ class AnyAgentTrace(Adapter):
                    "'parentSpanId', 'startTime': [s, ns], 'attributes', ...}])")
 
     def sniff(self, path: Path, head: bytes) -> bool:
-        start = head.lstrip(b"\xef\xbb\xbf \t\r\n")[:8192]
-        if start[:1] not in (b"{", b"["):
-            return False
-        return ((b'"context"' in start and b'"span_id"' in start and _INT_TRACE_ID.search(start) is not None)
-                or _JS_CONTEXT.search(start) is not None)
+        start = json_start(head)
+        return start is not None and (
+            (b'"context"' in start and b'"span_id"' in start and _INT_TRACE_ID.search(start) is not None)
+            or _JS_CONTEXT.search(start) is not None)
 
     def stage(self, path: Path, stage: Stage) -> None:
         sink, runs = StepSink(stage), set()

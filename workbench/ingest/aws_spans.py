@@ -22,8 +22,8 @@ import orjson
 
 from ._base import Adapter, Stage
 from ._conventions import StepSink
-from ._documents import exact_loads, iter_json
-from .anyagent import stage_dumped_span
+from ._documents import each_document, exact_loads, iter_items
+from .anyagent import json_start, stage_dumped_span
 
 # A span's trace id and a map of attributes (OTLP JSON has a list there), or the same as a log event's text.
 _TRACE_ID = re.compile(rb'"traceId"\s*:\s*"[0-9a-fA-F]{32}"')
@@ -94,8 +94,8 @@ class AwsSpans(Adapter):
                    "'<span JSON>'}]})")
 
     def sniff(self, path: Path, head: bytes) -> bool:
-        start = head.lstrip(b"\xef\xbb\xbf \t\r\n")[:8192]
-        if start[:1] not in (b"{", b"[") or b'"resourceSpans"' in start:
+        start = json_start(head)
+        if start is None or b'"resourceSpans"' in start:
             return False
         return ((_TRACE_ID.search(start) is not None and b'"spanId"' in start
                  and _ATTRIBUTE_MAP.search(start) is not None)
@@ -104,10 +104,8 @@ class AwsSpans(Adapter):
     def stage(self, path: Path, stage: Stage) -> None:
         sink, runs = StepSink(stage), set()
         try:
-            for line, doc, raw, error in iter_json(path, stage, exact_loads):
-                if error is not None:
-                    stage.reject(line=line, reason=error, raw=raw)
-                    continue
+            # (a list's items one by one, each at the line it starts on)
+            for line, index, doc, raw in each_document(iter_items(path, stage, exact_loads), stage):
                 for i, event in enumerate(_events(doc)):
                     span = _span(event)
                     if not isinstance(span, dict) or "traceId" not in span:
@@ -116,6 +114,7 @@ class AwsSpans(Adapter):
                                      raw=raw if raw is not None else event)
                         continue
                     with stage.guard(line, span):
-                        stage_dumped_span(_dumped(span), line, (line << 24) + i, stage, sink, runs, None)
+                        stage_dumped_span(_dumped(span), line, (line << 24) + ((index or 0) << 12) + i, stage, sink,
+                                          runs, None)
         finally:
             sink.flush()
