@@ -1,0 +1,53 @@
+"""ux42's leftovers (ux43), on real framework traces (``tests/browser/_lab.REAL_TRACES``: OTel trace ids of 32 hex):
+the threshold tuner's list of escalated runs writes each run as the explorer's run list does (the id cut to 12 hex,
+a break point before each " · "), and the views' style gives a browser without ``field-sizing`` a run list that
+scrolls instead of one twelve times its tallest line high. (What Chromium draws of each, with the drift chart's
+ticks and the state table's headers: tests/browser/test_ux43_in_lab.py.)"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+import workbench as wb
+from workbench.widgets import ThresholdTuner
+from workbench.widgets._html import STYLE
+
+FIXTURES = Path(__file__).resolve().parents[1] / "ingest" / "fixtures"
+TRACES = [str(FIXTURES / "langgraph" / "openinference_two_agents.otlp.jsonl"),
+          str(FIXTURES / "smolagents" / "managed_fault.otlp.jsonl"),
+          str(FIXTURES / "pydantic-ai" / "delegation_fault.otlp.jsonl")]
+ZWSP = "\u200b"
+
+
+@pytest.fixture(scope="module")
+def ws() -> wb.Workspace:
+    ws = wb.open()
+    ws.ingest(TRACES, progress=False)
+    wb.detect(ws)
+    return ws
+
+
+def test_an_escalated_run_s_line_is_written_as_the_run_list_writes_it(ws: wb.Workspace) -> None:
+    tu = ThresholdTuner(ws, signal="latency_ms")
+    options = tu.escalated.pick.options
+    assert options, tu.escalated.summary.value
+    for line, run_id in options:
+        assert re.fullmatch(r"[0-9a-f]{32}", run_id), run_id       # (the value: the whole id, to open)
+        head, what, value = line.split(f"{ZWSP} · ")
+        assert head == f"{run_id[:12]}…" and what == "failed, caught in time", line
+        assert re.fullmatch(r"latency_ms [\d.]+", value), line
+    # the whole id opens in the explorer
+    assert tu.escalated.open_run().run_id == options[0][1]
+
+
+def test_without_field_sizing_the_run_list_scrolls_at_a_height_of_its_own() -> None:
+    style = STYLE.removeprefix("<style>").removesuffix("</style>")
+    fallback = re.search(r"@supports not \(field-sizing:content\)\{(.*?\})\}", style)
+    assert fallback, "no rule for a browser without field-sizing"
+    assert re.fullmatch(r"\.wb-run-list select\{max-height:\d+em;overflow-y:auto\}", fallback.group(1))
+    # both lists wrap their lines (and fit them, where field-sizing is known)
+    assert ":is(.wb-run-list,.wb-escalated-runs) select{overflow-x:hidden;field-sizing:content}" in style
+    assert ":is(.wb-run-list,.wb-escalated-runs) option{white-space:normal;" in style
