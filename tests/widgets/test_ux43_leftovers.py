@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import workbench as wb
-from workbench.widgets import ThresholdTuner
+from workbench.widgets import IncidentExplorer, ThresholdTuner
 from workbench.widgets._html import STYLE
 
 FIXTURES = Path(__file__).resolve().parents[1] / "ingest" / "fixtures"
@@ -51,3 +51,21 @@ def test_without_field_sizing_the_run_list_scrolls_at_a_height_of_its_own() -> N
     # both lists wrap their lines (and fit them, where field-sizing is known)
     assert ":is(.wb-run-list,.wb-escalated-runs) select{overflow-x:hidden;field-sizing:content}" in style
     assert ":is(.wb-run-list,.wb-escalated-runs) option{white-space:normal;" in style
+
+
+def test_a_smolagents_chat_message_s_text_parts_are_read() -> None:
+    """smolagents' spans log a model call's messages as ChatMessage reprs whose content is a list of text parts
+    (``content=[{'type': 'text', 'text': '...'}]``): the explorer's input read "system:" and "user:", empty, and the
+    observation the pricer then misquoted (14.20 read, 12.40 answered) was nowhere but in the raw attributes."""
+    ws = wb.open()
+    ws.ingest(str(FIXTURES / "smolagents-order-desk" / "manager_cascade.otlp.jsonl"), progress=False)
+    run_id = ws.runs().run_id.iat[0]
+    step = ws.sql("SELECT step_id FROM steps WHERE run_id = ? AND agent = 'pricer' AND kind = 'llm' "
+                  "AND input LIKE '%TOOL_RESPONSE%' ORDER BY seq DESC LIMIT 1", params=[run_id]).fetchall()[0][0]
+    ex = IncidentExplorer(ws, blame_model=None)
+    ex.show_run(run_id)
+    ex.select_step(step)
+    shown = ex.detail.value
+    assert "system: Order desk. You solve the task with your tools" in shown, shown[:3000]
+    assert "user: New task:" in shown and "tool-response: Observation:\nwidget: 14.20 USD each" in shown, shown[:3000]
+    assert "ChatMessage(" not in shown.split("<b>output</b>")[0]
