@@ -92,3 +92,23 @@ def test_investigate_notebook_s_side_by_side_says_how_sure_each_answer_is(store:
                   if "what it means" in o.get("data", {}).get("text/html", ""))
     uncertain = answer.split("<th>uncertain</th>")[1].split("</td>")[0].endswith("True")
     assert ("(uncertain: not to act on alone)" in cells[2]) == uncertain, (cells, uncertain)
+
+
+@pytest.mark.slow
+def test_policy_notebook_says_when_it_proposes_no_rule(tmp_path: Path, kernels: NotebookKernels) -> None:
+    """Two real desks (smolagents, pydantic-ai: 18 runs reported successful, one a silent failure): the findings
+    justify no rule, and notebook 03 printed a policy of nulls as its proposal, then backtested and exported it,
+    nothing saying it sets no rule (SRE walk, ux43)."""
+    fixtures = FIXTURES.parent
+    db = tmp_path / "desks.duckdb"
+    with wb.open(db) as ws:
+        ws.ingest([str(p) for d in ("smolagents-order-desk", "pydantic-ai-quote-desk")
+                   for p in sorted((fixtures / d).glob("*.jsonl"))], progress=False)
+    nb = _notebook("03_export_policy.ipynb")
+    last = next(i for i, c in enumerate(nb.cells) if "wb.policy_from_findings(" in c.source)
+    nb.cells = nb.cells[:last + 1]     # (up to the proposal: the rest runs on the demo in test_notebooks)
+    check_executed(kernels.execute("03_export_policy.ipynb", nb, db, tmp_path))
+    printed = _printed(nb)
+    assert "No rule proposed: on these 13 runs (1 failed) no limit or HITL threshold stops a failure" in printed, \
+        printed[:2000]
+    assert wb.Policy.from_yaml(printed.split("\n\n", 1)[1]).rules() == []     # (the YAML printed after it)
