@@ -6,7 +6,8 @@
 - the explorer's run list in a browser without ``field-sizing`` (Firefox; Chromium with the rule switched off): the
   list stays about twelve one-line runs high and scrolls, instead of twelve times its tallest line (550 px);
 - the drift chart over a month of runs begun on the 3rd: its first tick names the month ("03 Dec", was "Thu 03");
-- the state table of a step: its "value" header over its values, both at the left (the header sat at the right).
+- the state table of a step, and a view's table of figures (the limit tuner's): each header over its values, both
+  at the left (the headers sat at the right).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ pytestmark = pytest.mark.slow
 
 CELLS = [
     HEADER + f'''import ipywidgets as w, pandas as pd
-from workbench.widgets._html import STYLE, state_table
+from workbench.widgets._html import STYLE, frame, state_table
 warnings.simplefilter("ignore")
 ws = wb.open()
 ws.ingest({REAL_TRACES!r}, progress=False)
@@ -31,8 +32,10 @@ wb.detect(ws)''',
     '''t = pd.date_range("2026-12-03 09:00", "2026-12-28 17:00", periods=40)
 plots.drift_over_time(pd.DataFrame({"agent": ["pricer"] * 40, "t": t, "latency_ms": [float(i % 7) for i in range(40)],
                                     "runs": [1] * 40}), "latency_ms")''',
-    '''w.HTML(STYLE + state_table({"item_query": "ear plugs silicone, a box of 200 for a warehouse of 40 people",
-                             "budget": 40, "approved": False}))''',
+    '''w.VBox([w.HTML(STYLE + state_table({"item_query": "ear plugs silicone, a box of 200 for a warehouse of 40 people",
+                                      "budget": 40, "approved": False})),
+        w.HTML(STYLE + frame(pd.DataFrame({"rule": ["max_depth", "max_step_latency_ms"], "limit": [2, 30014],
+                                           "first runs stopped": ["proc-s7-000117", "proc-s7-001599, proc-s7-000313"]})))])''',
 ]
 
 # Per option of a list: how much of its text lies past its box (px; > 0: cut at the right), and its text.
@@ -94,13 +97,14 @@ def test_escalated_runs_drift_ticks_state_header_and_the_run_list_without_field_
         ticks = [t["text"] for t in sorted(ticks, key=lambda t: t["x"])]
         if len(ticks) < 3 or not all(re.fullmatch(r"\d\d Dec", t) for t in ticks):
             wrong.append(("drift ticks", ticks))
-        # 4. the state table: every header at the left, over its values
-        table = cells.nth(4).locator("table.wb-state-table")
-        table.screenshot(path=str(lab.shots / "ux43_state_table.png"))
-        cols = table.evaluate(_STATE)
-        if [c["name"] for c in cols] != ["key", "value"] or any(
-                c["head"] not in ("left", "start") or abs(c["head_left"] - c["cell_left"]) > 1 for c in cols):
-            wrong.append(("state table header", cols))
+        # 4. the state table, and a view's table of figures (the limits'): every header at the left, over its values
+        cells.nth(4).locator(".jp-OutputArea-output").first.screenshot(path=str(lab.shots / "ux43_state_table.png"))
+        for name, head in (("table.wb-state-table", ["key", "value"]),
+                           ("table.wb-table:not(.wb-state-table)", ["rule", "limit", "first runs stopped"])):
+            cols = cells.nth(4).locator(name).evaluate(_STATE)
+            if [c["name"] for c in cols] != head or any(
+                    c["head"] not in ("left", "start") or abs(c["head_left"] - c["cell_left"]) > 1 for c in cols):
+                wrong.append(("table header", name, cols))
         for w in wrong:
             print(*w, sep='\n  ', file=sys.stderr)
         assert not wrong, wrong

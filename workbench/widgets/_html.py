@@ -91,10 +91,10 @@ STYLE = ("<style>.wb-pre{white-space:pre-wrap;word-break:break-word;max-height:1
          # a state column of short words (a key, a step id) keeps each word whole: "anywhere" let the table
          # squeeze it to a few letters a line ("item_qu|ery", "s00|02") to widen the value column
          ":is(.wb-state-table,.wb-findings-table) td.wb-word{overflow-wrap:normal;word-break:normal}"
-         # a state's text reads from the left, its headers over it: JupyterLab's rule for output tables
+         # a view's table reads from the left, each header over its values: JupyterLab's rule for output tables
          # (":not(.jp-RenderedMarkdown).jp-RenderedHTMLCommon th", right) outranked ".wb-state-table th", and
-         # "value" stood at the right over values at the left
-         "table.wb-table.wb-state-table :is(th,td){text-align:left}"
+         # the state's "value", the limits' "rule", stood at the right over values at the left
+         "table.wb-table.dataframe :is(th,td){text-align:left}"
          ".wb-findings-table tr.wb-finding td{padding-top:6px}.wb-flagged-runs tr.wb-finding td:first-child{white-space:nowrap}"
          # the explorer's run list never scrolls sideways (its horizontal scrollbar sat under twelve lines cut at
          # the same place), and no line of it is cut at its edge either (ux41: at a 1000 px window each run's outcome,
