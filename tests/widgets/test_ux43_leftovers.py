@@ -7,27 +7,20 @@ ticks and the state table's headers: tests/browser/test_ux43_in_lab.py.)"""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
+from _real_traces import FIXTURES, traces_store
 
 import workbench as wb
 from workbench.widgets import IncidentExplorer, ThresholdTuner
 from workbench.widgets._html import STYLE
 
-FIXTURES = Path(__file__).resolve().parents[1] / "ingest" / "fixtures"
-TRACES = [str(FIXTURES / "langgraph" / "openinference_two_agents.otlp.jsonl"),
-          str(FIXTURES / "smolagents" / "managed_fault.otlp.jsonl"),
-          str(FIXTURES / "pydantic-ai" / "delegation_fault.otlp.jsonl")]
 ZWSP = "\u200b"
 
 
 @pytest.fixture(scope="module")
 def ws() -> wb.Workspace:
-    ws = wb.open()
-    ws.ingest(TRACES, progress=False)
-    wb.detect(ws)
-    return ws
+    return traces_store()
 
 
 def test_an_escalated_run_s_line_is_written_as_the_run_list_writes_it(ws: wb.Workspace) -> None:
