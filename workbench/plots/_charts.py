@@ -586,7 +586,8 @@ def _clock_axis(t: pd.Series) -> dict[str, Any]:
                 f"(datum.index == 0 ? '%d %b %H:%M' : '%H:%M') : '{day}')")
         first = f"{t.min():%d %b}" if t.min().year == t.max().year else f"{t.min():%d %b %Y}"
         return {"title": f"{first} – {t.max():%d %b %Y}",
-                "axis": alt.Axis(labelExpr=expr, labelOverlap=True, labelFlush=True)}
+                # (a gap between labels: "03 Jan05 Jan07 Jan" ran together across a month at a 1000 px window)
+                "axis": alt.Axis(labelExpr=expr, labelOverlap=True, labelSeparation=10, labelFlush=True)}
     span = (t.max() - t.min()).total_seconds()
     fmt = "%H:%M:%S.%L" if span < 10 else "%H:%M:%S" if span < 600 else "%H:%M"
     return {"title": f"{t.min():%a %d %b %Y}" + ("" if t.min().date() == t.max().date() else f" – {t.max():%a %d %b}"),
