@@ -5,7 +5,8 @@
   past the list's edge), the id cut as the explorer's run list cuts it, the line wrapped before a " · ";
 - the explorer's run list in a browser without ``field-sizing`` (Firefox; Chromium with the rule switched off): the
   list stays about twelve one-line runs high and scrolls, instead of twelve times its tallest line (550 px);
-- the drift chart over a month of runs begun on the 3rd: its first tick names the month ("03 Dec", was "Thu 03");
+- the drift chart over the demo's month of runs: each tick names its month ("03 Jan", was "Sat 03"), the labels shown
+  apart ("03 Jan05 Jan07 Jan" ran edge to edge at 1000 px);
 - the state table of a step, and a view's table of figures (the limit tuner's): each header over its values, both
   at the left (the headers sat at the right).
 """
@@ -29,9 +30,9 @@ ws.ingest({REAL_TRACES!r}, progress=False)
 wb.detect(ws)''',
     "tu = ThresholdTuner(ws, signal='latency_ms')\ntu",
     "ex = IncidentExplorer(ws)\nex",
-    '''t = pd.date_range("2026-12-03 09:00", "2026-12-28 17:00", periods=40)
+    '''t = pd.date_range("2026-01-01 06:00", "2026-01-29 18:00", periods=40)   # (the demo's month)
 plots.drift_over_time(pd.DataFrame({"agent": ["pricer"] * 40, "t": t, "latency_ms": [float(i % 7) for i in range(40)],
-                                    "runs": [1] * 40}), "latency_ms")''',
+                                    "runs": [1] * 40}), "latency_ms").properties(width=460)   # (the monitor's plot at 1000 px)''',
     '''w.VBox([w.HTML(STYLE + state_table({"item_query": "ear plugs silicone, a box of 200 for a warehouse of 40 people",
                                       "budget": 40, "approved": False})),
         w.HTML(STYLE + frame(pd.DataFrame({"rule": ["max_depth", "max_step_latency_ms"], "limit": [2, 30014],
@@ -92,11 +93,16 @@ def test_escalated_runs_drift_ticks_state_header_and_the_run_list_without_field_
         # 3. the drift chart's first tick names its month; every tick a day and a month
         chart = cells.nth(3).locator(".vega-embed svg").first
         chart.screenshot(path=str(lab.shots / "ux43_drift.png"))
-        ticks = chart.evaluate("""svg => [...svg.querySelectorAll('[aria-label^="X-axis"] .role-axis-label text')]
-            .map(t => ({x: t.getBoundingClientRect().left, text: t.textContent}))""")
-        ticks = [t["text"] for t in sorted(ticks, key=lambda t: t["x"])]
-        if len(ticks) < 3 or not all(re.fullmatch(r"\d\d Dec", t) for t in ticks):
+        shown = chart.evaluate("""svg => [...svg.querySelectorAll('[aria-label^="X-axis"] .role-axis-label text')]
+            .filter(t => getComputedStyle(t).opacity !== '0' && t.getAttribute('opacity') !== '0')
+            .map(t => { const r = t.getBoundingClientRect(); return {x: r.left, right: r.right, text: t.textContent}; })""")
+        shown = sorted(shown, key=lambda t: t["x"])
+        ticks = [t["text"] for t in shown]
+        if len(ticks) < 3 or not all(re.fullmatch(r"\d\d Jan", t) for t in ticks):
             wrong.append(("drift ticks", ticks))
+        # the labels shown stand apart ("03 Jan05 Jan" read as one)
+        if any(b["x"] - a["right"] < 6 for a, b in zip(shown, shown[1:], strict=False)):
+            wrong.append(("drift ticks touch", shown))
         # 4. the state table, and a view's table of figures (the limits'): every header at the left, over its values
         cells.nth(4).locator(".jp-OutputArea-output").first.screenshot(path=str(lab.shots / "ux43_state_table.png"))
         for name, head in (("table.wb-state-table", ["key", "value"]),
