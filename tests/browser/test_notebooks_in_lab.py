@@ -214,7 +214,8 @@ def test_02_tune_thresholds(lab, session) -> None:  # noqa: ANN001
     assert len(seen) >= 3, f"the escalation rate did not follow the slider: {seen}"
     # the list of runs followed it (ux37), and the one picked opens in an explorer below the list, drawn
     assert text(s, listed) != opened_on
-    picked = tuner.locator(".wb-escalated-runs select").first.input_value().split("·")[0].strip()   # (its label)
+    # (its label; the id ends at the line's first break point, a zero-width space: ux43)
+    picked = tuner.locator(".wb-escalated-runs select").first.input_value().split("\u200b")[0].strip()
     tuner.locator(".wb-escalated .wb-open-run").first.click()
     # (the new explorer draws the newest run first, then the one picked: wait for that one's header and timeline)
     s.page.wait_for_function("([sel, rid]) => { const h = document.querySelector(sel); "

@@ -9,23 +9,17 @@ import re
 from pathlib import Path
 
 import pytest
+from _real_traces import traces_store
 
 import workbench as wb
 from workbench.widgets import IncidentExplorer, ThresholdTuner
 
-FIXTURES = Path(__file__).resolve().parents[1] / "ingest" / "fixtures"
-TRACES = [str(FIXTURES / "langgraph" / "openinference_two_agents.otlp.jsonl"),
-          str(FIXTURES / "smolagents" / "managed_fault.otlp.jsonl"),
-          str(FIXTURES / "pydantic-ai" / "delegation_fault.otlp.jsonl")]
 ZWSP = "\u200b"
 
 
 @pytest.fixture(scope="module")
 def ws() -> wb.Workspace:
-    ws = wb.open()
-    ws.ingest(TRACES, progress=False)
-    wb.detect(ws)
-    return ws
+    return traces_store()
 
 
 def test_a_run_line_may_wrap_before_each_part_after_its_time(ws: wb.Workspace) -> None:

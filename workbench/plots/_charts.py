@@ -573,10 +573,21 @@ def drift_over_time(series: pd.DataFrame, metric: str, changes: pd.DataFrame | N
 def _clock_axis(t: pd.Series) -> dict[str, Any]:
     """The time axis of runs within a day, as clock times under the day's date. Vega's own labels over a short
     stretch named the smallest unit alone: four AutoGen runs begun within 33 ms drew one tick, ".116", and neither
-    the time nor the date (ux39); over an afternoon, "03 PM" and no day. Over a day or more Vega's own."""
+    the time nor the date (ux39); over an afternoon, "03 PM" and no day. Over a day or more each tick is named by
+    its day and month (Vega's own named the month at a month's first tick only: a month of runs from the 3rd began
+    "Sat 03", "Mon 05", no month in sight), a tick inside a day by its clock time, under the stretch's dates."""
     t = pd.to_datetime(t).dropna()
-    if t.empty or t.max() - t.min() >= pd.Timedelta(days=1):
+    if t.empty:
         return {"title": None}
+    if t.max() - t.min() >= pd.Timedelta(days=1):
+        day = "%b %Y" if t.max() - t.min() >= pd.Timedelta(days=300) else "%d %b"
+        # (an hour tick of a stretch of a few days: its clock time, the first one its day too)
+        expr = ("timeFormat(datum.value, hours(datum.value) || minutes(datum.value) ? "
+                f"(datum.index == 0 ? '%d %b %H:%M' : '%H:%M') : '{day}')")
+        first = f"{t.min():%d %b}" if t.min().year == t.max().year else f"{t.min():%d %b %Y}"
+        return {"title": f"{first} – {t.max():%d %b %Y}",
+                # (a gap between labels: "03 Jan05 Jan07 Jan" ran together across a month at a 1000 px window)
+                "axis": alt.Axis(labelExpr=expr, labelOverlap=True, labelSeparation=10, labelFlush=True)}
     span = (t.max() - t.min()).total_seconds()
     fmt = "%H:%M:%S.%L" if span < 10 else "%H:%M:%S" if span < 600 else "%H:%M"
     return {"title": f"{t.min():%a %d %b %Y}" + ("" if t.min().date() == t.max().date() else f" – {t.max():%a %d %b}"),

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import ipywidgets as w
 
 from .._plain import counted
-from ._html import label
+from ._html import WRAP, label, short_id
 from ._layout import control_row
 from ._open_run import open_in_explorer
 
@@ -57,8 +57,11 @@ class EscalatedRuns(w.VBox):
         self.summary.value = (f"<b>{counted(len(runs), 'run')} sent to a human</b> at this threshold: "
                               f"{' · '.join(parts)}{first}." if len(runs) else
                               "<b>No run sent to a human</b> at this threshold.")
-        options = [(label(f"{r.run_id} · {_WHAT[(bool(r.failed), bool(r.caught))]}"
-                          + ("" if r.value is None else f" · {sweep.signal} {format(float(r.value), fmt)}")), r.run_id)
+        # each line as the explorer's run list writes its own: an OTel trace id cut to 12 hex (whole in the explorer
+        # it opens), a wrap before each " · " (a whole 32-hex id pushed the value past the list's edge at 1000 px)
+        options = [(f"{WRAP} · ".join(label(p) for p in (
+                        short_id(r.run_id), _WHAT[(bool(r.failed), bool(r.caught))],
+                        *(() if r.value is None else (f"{sweep.signal} {format(float(r.value), fmt)}",)))), r.run_id)
                    for r in shown.itertuples(index=False)]
         keep = self.pick.value
         self.pick.options = options

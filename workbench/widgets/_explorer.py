@@ -21,7 +21,7 @@ from ..plots._data import has_text as _has_text
 from ..store._outcomes import TAKEN_OUTCOME, counted_as
 from ..store._own_connection import fetch, fetch_df
 from ..store._run_scope import one_run_id
-from ._html import STYLE, WORD_CHARS, esc, kv_table, label, pre, short_id, short_name, state_table
+from ._html import STYLE, WORD_CHARS, WRAP, esc, kv_table, label, pre, short_id, short_name, state_table
 from ._layout import control_row, fit_output
 from ._messages import readable
 from ._runs import RunFilter, RunPager, _sql, choices, count_runs
@@ -43,10 +43,6 @@ def _options(values: list[str]) -> list[tuple[str, str]]:
     return [(ANY, ""), *[(label(v), v) for v in values]]
 
 
-# Where a run's line may wrap: before each " · " past the id, system and time (a zero-width space; ipywidgets turns
-# every space of an option into a no-break one). One unbroken line of ~100 characters was cut at the list's right
-# edge at a 1000 px window, its outcome, hits and culprit out of sight (ux41); wrapped there, the line reads whole.
-_WRAP = "\u200b"
 
 
 def _run_label(r: Any, system: bool = False) -> str:
@@ -61,11 +57,11 @@ def _run_label(r: Any, system: bool = False) -> str:
     sys_name = f" · {short_name(r.system)}" if system and isinstance(r.system, str) and r.system else ""
     parts = [f"{short_id(r.run_id)}{sys_name} · {when}", outcome]
     if r.hits:   # ("1 hits: loop"); the detectors' list may wrap after each comma too
-        parts.append(f"{counted(int(r.hits), 'hit')}: {label(r.detectors).replace(', ', ', ' + _WRAP)}")
+        parts.append(f"{counted(int(r.hits), 'hit')}: {label(r.detectors).replace(', ', ', ' + WRAP)}")
     if isinstance(r.culprit, str) and r.culprit:
         parts.append(f"culprit {label(r.culprit)}")
     # (each part made plain text by label() before the joins: a zero-width space of the log's own is shown)
-    return f"{_WRAP} · ".join(label(p) if i < 2 else p for i, p in enumerate(parts))
+    return f"{WRAP} · ".join(label(p) if i < 2 else p for i, p in enumerate(parts))
 
 
 class IncidentExplorer(w.VBox):

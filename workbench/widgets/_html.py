@@ -36,6 +36,12 @@ def label(value: Any) -> str:
     return clean("" if value is None else value, newlines=False)
 
 
+# Where a list line may wrap (a zero-width space; ipywidgets turns every space of an option into a no-break one, so
+# no other break point is left): before each " · " past a run's id. One unbroken line of ~100 characters was cut
+# at a list's right edge at a 1000 px window, its outcome, hits and culprit out of sight (ux41); wrapped there, the
+# line reads whole.
+WRAP = "\u200b"
+
 _HEX_ID = re.compile(r"[0-9a-f]{17,}")
 
 
@@ -84,15 +90,27 @@ STYLE = ("<style>.wb-pre{white-space:pre-wrap;word-break:break-word;max-height:1
          ".wb-table{max-width:100%}.wb-kv td,.wb-findings-table td,.wb-state-table td{overflow-wrap:anywhere}"
          # a state column of short words (a key, a step id) keeps each word whole: "anywhere" let the table
          # squeeze it to a few letters a line ("item_qu|ery", "s00|02") to widen the value column
-         ":is(.wb-state-table,.wb-findings-table) td.wb-word{overflow-wrap:normal;word-break:normal}.wb-state-table th{text-align:left}"
+         ":is(.wb-state-table,.wb-findings-table) td.wb-word{overflow-wrap:normal;word-break:normal}"
+         # a view's table reads from the left, each header over its values: JupyterLab's rule for output tables
+         # (":not(.jp-RenderedMarkdown).jp-RenderedHTMLCommon th", right) outranked ".wb-state-table th", and
+         # the state's "value", the limits' "rule", stood at the right over values at the left
+         "table.wb-table.dataframe :is(th,td){text-align:left}"
          ".wb-findings-table tr.wb-finding td{padding-top:6px}.wb-flagged-runs tr.wb-finding td:first-child{white-space:nowrap}"
          # the explorer's run list never scrolls sideways (its horizontal scrollbar sat under twelve lines cut at
          # the same place), and no line of it is cut at its edge either (ux41: at a 1000 px window each run's outcome,
          # hits and culprit were out of sight): a line longer than the list wraps where its label allows (before a
          # " · "; a long word anywhere, last), its next lines indented under its first. The list as tall as its
          # lines: at its `size` of twelve, Chromium gave each line the height of the tallest
-         ".wb-run-list select{overflow-x:hidden;field-sizing:content}"
-         ".wb-run-list option{white-space:normal;overflow-wrap:anywhere;padding-left:2em;text-indent:-2em}"
+         # (the tuner's list of escalated runs likewise; as tall as its lines up to about six of two lines, then
+         # it scrolls: it lists up to 300 runs)
+         ":is(.wb-run-list,.wb-escalated-runs) select{overflow-x:hidden;field-sizing:content}"
+         ".wb-escalated-runs select{max-height:15em}"
+         ":is(.wb-run-list,.wb-escalated-runs) option{white-space:normal;overflow-wrap:anywhere;padding-left:2em;"
+         "text-indent:-2em}"
+         # A browser without field-sizing (Firefox, Safari before 26) makes every line of a list as tall as its
+         # tallest, the box `size` lines of that: one line of three made the run list's twelve 550 px high (Chromium
+         # without the rule). There the list stops at about twelve one-line runs' height and scrolls
+         "@supports not (field-sizing:content){.wb-run-list select{max-height:20em;overflow-y:auto}}"
          # vega-embed's "…" menu sits at the right edge of its box, and a chart in a view's row takes the row's
          # width: the menu floated far right of a 360 px chart. The box lays the chart and the menu side by side
          + _VIEWS + " .vega-embed.has-actions{display:flex!important;align-items:flex-start;padding-right:0}"

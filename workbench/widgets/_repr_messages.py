@@ -16,14 +16,16 @@ import re
 _OPENS = re.compile(r"""^[\s\[\]"',]*[A-Z]\w*\(""")
 # one pass, left to right: a string literal (so that nothing inside one is read as a message or a role),
 # the start of a message, Haystack's role, a tool call's name (LangChain's tool call dict first: its
-# 'name' would otherwise be read as a plain literal). A literal left open (a repr cut short by the logger,
+# 'name' would otherwise be read as a plain literal); a text part of a content list, as smolagents' ChatMessage
+# writes its content (``content=[{'type': 'text', 'text': '...'}]``: its system and user messages read empty,
+# the observation the pricer then misquoted out of sight). A literal left open (a repr cut short by the logger,
 # or a hostile one) runs to the end of the text: tried again from every later quote, an open literal made
 # reading quadratic (80 kB of \\' took 34 s, the 1 MB the panel parses hours).
 _TOKEN = re.compile(r"""
     'name':\s'(?P<lc_call>[^'\\]*)',\s'args':\s(?P<lc_args>\{[^{}]*\})
-  | (?P<key>\b(?:content|text|result|tool_name)=)?(?P<lit>'(?:[^'\\]|\\.)*+'?|"(?:[^"\\]|\\.)*+"?)
+  | (?P<key>\b(?:content|text|result|tool_name)=|'type':\s'text',\s'text':\s)?(?P<lit>'(?:[^'\\]|\\.)*+'?|"(?:[^"\\]|\\.)*+"?)
   | (?P<msg>\b(?P<cls>[A-Z]\w*Message)\()
-  | \b_?role=<\w+\.\w+:\s'(?P<role>\w+)'>
+  | \b_?role=<\w+\.\w+:\s'(?P<role>[\w-]+)'>
 """, re.S | re.X)
 # a tool call's arguments, right after its name (``ToolCall(tool_name='x', arguments={...}, id=...)``): looked
 # for at the next comma anywhere, calls with no comma of their own each read the text up to the next one
