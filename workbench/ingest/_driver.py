@@ -22,6 +22,7 @@ from ._ag2_errors import fix_stored_errors, tool_errors_from_executor
 from ._ag2_usage import empty_stored_usage, usage_tokens
 from ._base import Adapter, RecordsAdapter, Stage, create_stage_tables
 from ._checkpoint import checkpoint_within
+from ._json_escapes import unescape_staged
 from ._jsonio import compression_of, read_head
 from ._links import join_linked_runs, keep_linked_roots, move_stored_runs
 from ._mcp_served import fold_served_calls, fold_stored_served_calls
@@ -486,6 +487,9 @@ def _run_ingest(con: duckdb.DuckDBPyConnection, source: Any, fmt: str | None, pr
             stage.ag2_stored_errors = tool_errors_from_executor(con, stage.turn_runs)
             usage_tokens(con, stage.turn_runs)
         facts = StageFacts(con)  # (each step below left out when the stage holds nothing for it)
+        # (first: every step after it reads the values with their characters, whichever reader staged them)
+        if not facts.nothing_for("escapes") and unescape_staged(con):
+            facts.changed()
         if not facts.nothing_for("nameless"):
             loop_agents(con)
             facts.changed()

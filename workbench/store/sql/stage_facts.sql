@@ -4,6 +4,13 @@
 -- statement built from these same sections (a small call ran them as eight), valid until a step changes
 -- the stage. A section's parameters are named ($name): its step and _stage_facts.py give them.
 
+-- [section escapes]
+-- a staged input, output or run task with a \u escape in it, which may be JSON text with escapes JSON lets stand
+-- (_json_escapes.unescape_staged; contains, not a regex: a scan of every staged value when none has one)
+SELECT 1 FROM stage_steps WHERE contains(input, '\u') OR contains(output, '\u')
+UNION ALL
+SELECT 1 FROM stage_runs WHERE contains(task, '\u');
+
 -- [section nameless]
 -- a run naming no agent (_step_agents.loop_agents)
 SELECT 1 FROM stage_steps GROUP BY run_id HAVING count(agent) = 0;
