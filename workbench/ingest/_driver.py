@@ -487,9 +487,6 @@ def _run_ingest(con: duckdb.DuckDBPyConnection, source: Any, fmt: str | None, pr
             stage.ag2_stored_errors = tool_errors_from_executor(con, stage.turn_runs)
             usage_tokens(con, stage.turn_runs)
         facts = StageFacts(con)  # (each step below left out when the stage holds nothing for it)
-        # (first: every step after it reads the values with their characters, whichever reader staged them)
-        if not facts.nothing_for("escapes") and unescape_staged(con):
-            facts.changed()
         if not facts.nothing_for("nameless"):
             loop_agents(con)
             facts.changed()
@@ -519,6 +516,11 @@ def _run_ingest(con: duckdb.DuckDBPyConnection, source: Any, fmt: str | None, pr
             facts.changed()
         stage.stored_link_moves = linked if facts.nothing_for("build") else join_build_traces(con, linked)
         match_span_logs(stage, stage.stored_link_moves.joined)
+        # (after the steps that add or rewrite staged steps: a tool call read out of a model's messages has the
+        # arguments' text as the model's writer put it; only input, output and task change, which no fact after
+        # this reads)
+        if not facts.nothing_for("escapes"):
+            unescape_staged(con)
         # (before the merge's transaction, which may write to the store only, and before the last
         # checkpoint, which then compresses the rows it rewrites)
         notes = [*scale_integer_units(con, stage.time_units, facts.answer("small_times")), *rewrites]
