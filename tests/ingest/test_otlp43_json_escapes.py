@@ -67,9 +67,9 @@ def _spans(sdk: bool) -> list[dict]:
     ]
 
 
-def _otlp_line(spans: list[dict]) -> str:
+def _otlp_line(spans: list[dict], scope: str = "agents") -> str:
     return json.dumps({"resourceSpans": [{"resource": {"attributes": []},
-                                          "scopeSpans": [{"scope": {"name": "agents"}, "spans": spans}]}]})
+                                          "scopeSpans": [{"scope": {"name": scope}, "spans": spans}]}]})
 
 
 def _stored(path: Path, sql_path: bool, monkeypatch: pytest.MonkeyPatch) -> tuple[wb.IngestReport, dict]:
@@ -166,3 +166,56 @@ def test_native_values_and_task_read_with_their_characters(tmp_path: Path, monke
     got = {s: (i, o) for s, i, o in ws.sql("SELECT step_id, input, output FROM steps").fetchall()}
     assert got == {"s1": EXPECTED[2], "s2": EXPECTED[3], "s3": EXPECTED[4], "s4": ('{"city":"Zürich"}', "Zürich")}
     assert ws.sql("SELECT task FROM runs").fetchall() == [('{"ask":"price Café beans"}',)]
+
+
+def test_a_tool_call_read_out_of_the_messages_has_its_characters(tmp_path: Path) -> None:
+    # No tool span: the call is staged from the model's request (message_tools), its arguments the text the
+    # writer's json.dumps put there (ensure_ascii), its result the tool message's content. The model steps'
+    # messages keep the arguments as a JSON string inside JSON: that text's own escapes are kept.
+    args, result = json.dumps({"city": "Zürich"}), json.dumps({"t": "23°C"})
+    assert "\\u00fc" in args and "\\u00b0" in result
+    asked = {"role": "assistant", "tool_calls": [{"id": "call_1", "type": "function",
+                                                  "function": {"name": "weather", "arguments": args}}]}
+    conversation = [{"role": "user", "content": "weather?"}, asked,
+                    {"role": "tool", "tool_call_id": "call_1", "content": result}]
+    chat = [_attr("gen_ai.operation.name", "chat"), _attr("gen_ai.request.model", "m")]
+    spans = _spans(False)[:1] + [
+        {**_spans(False)[1], "attributes": [*chat, _attr("input.value", json.dumps(conversation[:1])),
+                                            _attr("output.value", json.dumps(asked, ensure_ascii=False))]},
+        {**_spans(False)[2], "name": "chat", "attributes": [*chat, _attr("input.value", json.dumps(conversation)),
+                                                            _attr("output.value", '{"content":"23 degrees"}')]}]
+    path = tmp_path / "agents.otlp.jsonl"
+    path.write_text(_otlp_line(spans) + "\n")
+    ws = wb.open()
+    report = ws.ingest(path, progress=False)
+    assert (report.read, report.stored, report.quarantined) == (4, 4, 0)
+    tools = ws.sql("SELECT tool, input, output FROM steps WHERE kind = 'tool'").fetchall()
+    assert tools == [("weather", '{"city": "Zürich"}', '{"t": "23°C"}')]
+    (said,) = ws.sql("SELECT output FROM steps WHERE step_id = ?", params=[f"{2:016x}"]).fetchall()[0]
+    assert said == json.dumps(asked, ensure_ascii=False) and "Z\\\\u00fcrich" in said
+
+
+def test_a_tool_span_filled_from_log_records_has_its_characters(tmp_path: Path) -> None:
+    # util-genai's event_only mode: the tool span names its call; the arguments are in the model's output message,
+    # a log record's, as the text json.dumps wrote (attached in the merge, after the stage's pass)
+    def span(i: int, name: str, attrs: list) -> dict:
+        return {**_spans(False)[0], "spanId": f"{i:016x}", "parentSpanId": f"{1:016x}", "name": name,
+                "attributes": attrs}
+    spans = [_spans(False)[0], span(2, "chat m", [_attr("gen_ai.operation.name", "chat")]),
+             span(3, "execute_tool weather", [_attr("gen_ai.operation.name", "execute_tool"),
+                                              _attr("gen_ai.tool.name", "weather"),
+                                              _attr("gen_ai.tool.call.id", "call_1")])]
+    call = {"type": "tool_call", "id": "call_1", "name": "weather", "arguments": json.dumps({"city": "Zürich"})}
+    messages = {"gen_ai.input.messages": [{"role": "user", "parts": [{"type": "text", "content": "weather?"}]}],
+                "gen_ai.output.messages": [{"role": "assistant", "parts": [call]}]}
+    record = {"body": {}, "traceId": TRACE, "spanId": f"{2:016x}", "observedTimeUnixNano": str(T0 + 3 * 10**8),
+              "eventName": "gen_ai.client.inference.operation.details",
+              "attributes": [{"key": k, "value": {"stringValue": json.dumps(v)}} for k, v in messages.items()]}
+    traces, logs = tmp_path / "traces.jsonl", tmp_path / "logs.jsonl"
+    traces.write_text(_otlp_line(spans, "opentelemetry.util.genai.handler") + "\n")
+    logs.write_text(json.dumps({"resourceLogs": [{"resource": {"attributes": []}, "scopeLogs": [
+        {"scope": {"name": "opentelemetry.util.genai.handler"}, "logRecords": [record]}]}]}) + "\n")
+    ws = wb.open()
+    report = ws.ingest([traces, logs], progress=False)
+    assert (report.read, report.stored, report.quarantined) == (4, 4, 0)
+    assert ws.sql("SELECT input FROM steps WHERE kind = 'tool'").fetchall() == [('{"city": "Zürich"}',)]
