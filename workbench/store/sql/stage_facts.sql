@@ -5,10 +5,8 @@
 -- the stage. A section's parameters are named ($name): its step and _stage_facts.py give them.
 
 -- [section escapes]
--- a staged input, output or run task with a \u escape in it, which may be JSON text with escapes JSON lets stand
--- (_json_escapes.unescape_staged; contains, not a regex: a scan of every staged value when none has one)
-SELECT 1 FROM stage_steps WHERE contains(input, '\u') OR contains(output, '\u')
-UNION ALL
+-- a staged run task with a \u escape in it, which may be JSON text with escapes JSON lets stand
+-- (_json_escapes.unescape_staged_tasks; the steps' input and output are read so by the merge: finalize.sql's stage_n)
 SELECT 1 FROM stage_runs WHERE contains(task, '\u');
 
 -- [section nameless]
