@@ -290,7 +290,8 @@ def _tool_texts(con: Any) -> None:
             calls_of[run] = _calls(con.execute(find_messages, {"run": run}).fetchall())
         args, results = calls_of[run]
         if call_id in args or call_id in results:
-            # (after the stage's unescape_staged: the arguments' text as the model's writer escaped it, undone here)
+            # (written after finalize.sql's stage_n read the staged steps: the arguments' text as the model's writer
+            # escaped it, undone here as there)
             rows.append((run, step, unescaped_json_text(as_text(args.get(call_id))),
                          unescaped_json_text(as_text(results.get(call_id)))))
     if not rows:
