@@ -14,6 +14,7 @@ import pytest
 import workbench as wb
 from workbench.ingest import (
     _driver,
+    _json_escapes,
     _jsonio,
     _links,
     _mcp_served,
@@ -203,7 +204,8 @@ def _own_answer(con: duckdb.DuckDBPyConnection, fact: str) -> bool:
     """The answer the step ``fact`` belongs to gives its own "anything to do?", asked as it asks when not told:
     its first statement (llm_in_stored_run: merge_same_calls' second, asked when the first said no)."""
     asked = _Asked(con, 2 if fact == "llm_in_stored_run" else 1)
-    step = {"nameless": _step_agents.loop_agents, "handoff": _step_agents.handoff_targets,
+    step = {"escapes": _json_escapes.unescape_staged_tasks,
+            "nameless": _step_agents.loop_agents, "handoff": _step_agents.handoff_targets,
             "pair": _same_call.merge_same_calls, "llm_in_stored_run": _same_call.merge_same_calls,
             "tool_text": _tool_text_input.restore_tool_arguments,
             "mcp": _mcp_served.fold_served_calls, "staged": lambda c: _links.join_linked_runs(c, []),
@@ -227,6 +229,7 @@ def test_each_steps_own_test_is_its_stage_fact() -> None:
              "start_ns": T0, "end_ns": T0 + 1}
     stages = {
         "none": [], "plain": [plain],
+        "escapes": [plain], "escapes, in steps only": [{**plain, "output": '{"a": "caf\\u00e9"}'}],
         "nameless": [{**plain, "agent": None, "kind": "chain"},
                      {**plain, "step_id": "t", "parent_id": "s", "agent": None, "kind": "tool"}],
         "handoff": [plain, {**plain, "step_id": "h", "kind": "handoff"}],
@@ -257,6 +260,9 @@ def test_each_steps_own_test_is_its_stage_fact() -> None:
         if case == "small run times":
             con.execute("INSERT INTO stage_runs (run_id, source, file, start_ns) VALUES ('r', 'native', 'f', ?)",
                         [1_767_225_600_000])
+        if case == "escapes":
+            con.execute("INSERT INTO stage_runs (run_id, source, file, task) VALUES ('r', 'native', 'f', ?)",
+                        ['{"a": "caf\\u00e9"}'])
         facts = StageFacts(con)
         said = {fact: facts.answer(fact) for fact in _stage_checks.all_facts()}
         held |= {fact for fact, yes in said.items() if yes}

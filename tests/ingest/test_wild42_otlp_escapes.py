@@ -1,14 +1,12 @@
 """The C# agent's answer of ``fixtures/wild42`` as an OTLP span would carry it: ``output.value`` holding the JSON
-text .NET wrote (``I couldn\\u0027t …``). The Langfuse reader writes it with its characters (_json_escapes); the OTLP
-readers (perf42's ``_otlp_*``: the SQL fast path keeps ``output.value`` as written) do not yet.
+text .NET wrote (``I couldn\\u0027t …``). Written with its characters by the stage (_json_escapes), as
+the Langfuse reader's is: otlp43.
 """
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-
-import pytest
 
 import workbench as wb
 
@@ -34,10 +32,6 @@ def test_otlp_answer_read_whole(tmp_path: Path) -> None:
     assert ws.sql("SELECT kind, agent FROM steps").fetchall() == [("agent", "Insights")]
 
 
-@pytest.mark.xfail(strict=True, reason="_otlp_* (perf42): output.value JSON text keeps .NET's \\u0027 and Python's "
-                   "ensure_ascii escapes, so 'I couldn\\u0027t' hides its words from the give-up rule; the Langfuse "
-                   "reader's fix (workbench/ingest/_json_escapes.py) must land in the SQL fast path and the mapper "
-                   "together; routed to the lead")
 def test_otlp_answer_says_its_words(tmp_path: Path) -> None:
     ws = wb.open()
     ws.ingest(_otlp(tmp_path / "agent.otlp.json"), progress=False)

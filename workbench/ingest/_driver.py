@@ -22,6 +22,7 @@ from ._ag2_errors import fix_stored_errors, tool_errors_from_executor
 from ._ag2_usage import empty_stored_usage, usage_tokens
 from ._base import Adapter, RecordsAdapter, Stage, create_stage_tables
 from ._checkpoint import checkpoint_within
+from ._json_escapes import register_unescape, unescape_staged_tasks
 from ._jsonio import compression_of, read_head
 from ._links import join_linked_runs, keep_linked_roots, move_stored_runs
 from ._mcp_served import fold_served_calls, fold_stored_served_calls
@@ -515,6 +516,10 @@ def _run_ingest(con: duckdb.DuckDBPyConnection, source: Any, fmt: str | None, pr
             facts.changed()
         stage.stored_link_moves = linked if facts.nothing_for("build") else join_build_traces(con, linked)
         match_span_logs(stage, stage.stored_link_moves.joined)
+        # (the runs' task; the steps' input and output are read so by the merge, register_unescape. No fact after
+        # this reads the task)
+        if not facts.nothing_for("escapes"):
+            unescape_staged_tasks(con)
         # (before the merge's transaction, which may write to the store only, and before the last
         # checkpoint, which then compresses the rows it rewrites)
         notes = [*scale_integer_units(con, stage.time_units, facts.answer("small_times")), *rewrites]
@@ -524,6 +529,7 @@ def _run_ingest(con: duckdb.DuckDBPyConnection, source: Any, fmt: str | None, pr
         current = "<merge>"
         if retry_memory is not None:  # (a call within the ingest budget)
             con.execute("SET memory_limit = ?", [merge_memory])
+        register_unescape(con)  # (finalize.sql's stage_n reads the staged input and output through it)
         try:
             report = _merge(con, stage, stage_fill, jobs, skipped, notes, facts.answer("links"))
         except duckdb.OutOfMemoryException:

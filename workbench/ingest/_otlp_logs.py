@@ -40,6 +40,7 @@ from . import _timings
 from ._base import MAX_FIELD_BYTES, Stage
 from ._conventions import DETAILS_EVENTS, INPUT_EVENTS, OUTPUT_EVENTS, as_text
 from ._depth import MAX_DEPTH, deeper_than
+from ._json_escapes import unescaped_json_text
 from ._json_text import json_or_text
 from ._stage_tables import arrow_type
 from ._values import checked_ns
@@ -289,7 +290,10 @@ def _tool_texts(con: Any) -> None:
             calls_of[run] = _calls(con.execute(find_messages, {"run": run}).fetchall())
         args, results = calls_of[run]
         if call_id in args or call_id in results:
-            rows.append((run, step, as_text(args.get(call_id)), as_text(results.get(call_id))))
+            # (written after finalize.sql's stage_n read the staged steps: the arguments' text as the model's writer
+            # escaped it, undone here as there)
+            rows.append((run, step, unescaped_json_text(as_text(args.get(call_id))),
+                         unescaped_json_text(as_text(results.get(call_id)))))
     if not rows:
         return
     import pyarrow as pa  # (here, not with the module: see _stage_tables.arrow_type)

@@ -4,6 +4,11 @@
 -- statement built from these same sections (a small call ran them as eight), valid until a step changes
 -- the stage. A section's parameters are named ($name): its step and _stage_facts.py give them.
 
+-- [section escapes]
+-- a staged run task with a \u escape in it, which may be JSON text with escapes JSON lets stand
+-- (_json_escapes.unescape_staged_tasks; the steps' input and output are read so by the merge: finalize.sql's stage_n)
+SELECT 1 FROM stage_runs WHERE contains(task, '\u');
+
 -- [section nameless]
 -- a run naming no agent (_step_agents.loop_agents)
 SELECT 1 FROM stage_steps GROUP BY run_id HAVING count(agent) = 0;
