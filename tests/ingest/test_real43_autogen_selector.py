@@ -12,16 +12,11 @@ import warnings
 from pathlib import Path
 
 import pytest
+from _real_desks import own_cache  # noqa: F401 - an autouse fixture
 
 import workbench as wb
 
 DESK = Path(__file__).parent / "fixtures" / "autogen-selector"
-
-
-@pytest.fixture(autouse=True)
-def _own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("WORKBENCH_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.delenv("WORKBENCH_DB", raising=False)
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from _real_desks import desk_store
+from _real_desks import desk_store, own_cache  # noqa: F401 - own_cache: an autouse fixture
 
 import workbench as wb
 from workbench._investigate import investigate_table
@@ -25,12 +25,6 @@ FILES = {
     "li_pingpong": "llamaindex-agentworkflow/pricer_shipping_pingpong",
     "li_silent": "llamaindex-agentworkflow/shipping_made_up",
 }
-
-
-@pytest.fixture(autouse=True)
-def _own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("WORKBENCH_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.delenv("WORKBENCH_DB", raising=False)
 
 
 @pytest.fixture(scope="module")
