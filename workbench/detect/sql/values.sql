@@ -247,20 +247,39 @@ SELECT * FROM det_out_vals;
 -- input (PydanticAI's agent run, a GenAI invoke_agent span without content) leaves the request in the
 -- messages of the run's first model call: nothing in the run came before it to state them, so what it was
 -- handed was given to the run (a writer run as a trace of its own, handed the planner's figure, made none up).
+-- A root whose input is not the request (LlamaIndex's AgentWorkflow.run: the workflow's start state; the user's
+-- message is in the first model call's messages, and in a framework step's output) leaves it there too: what that
+-- first call was handed and no tool had said before it was given to the run.
 CREATE OR REPLACE TEMP TABLE det_task_vals AS
 WITH scoped AS (SELECT run_id, step_id, parent_id, kind, input, started_at, seq FROM steps SEMI JOIN det_scope USING (run_id)
-                WHERE (parent_id IS NULL OR kind = 'llm') AND steps.rowid BETWEEN $row_lo AND $row_hi)
+                WHERE (parent_id IS NULL OR kind = 'llm') AND steps.rowid BETWEEN $row_lo AND $row_hi),
+texts AS (
+    SELECT run_id, task AS txt, NULL::DOUBLE AS tref FROM runs SEMI JOIN det_scope USING (run_id) WHERE task IS NOT NULL
+    UNION ALL
+    SELECT run_id, input, NULL FROM scoped WHERE parent_id IS NULL AND input IS NOT NULL
+    UNION ALL
+    -- (the first model call's input, none when it has none: arg_min passes over a NULL argument); tref: when the
+    -- run had a root input, the call's start, before which a tool's output may have stated the value
+    SELECT run_id, arg_min({'i': input}, {'t': started_at, 'seq': seq}).i,
+           CASE WHEN run_id IN (SELECT run_id FROM scoped WHERE parent_id IS NULL AND input IS NOT NULL)
+                THEN arg_min({'t': coalesce(epoch_us(started_at)::DOUBLE, seq::DOUBLE)}, {'t': started_at, 'seq': seq}).t END
+    FROM scoped
+    WHERE kind = 'llm'
+    GROUP BY run_id
+),
+-- the tokens of the tool outputs that ended before such a call (few: a run's first model call most often
+-- comes before any tool)
+early AS (
+    SELECT DISTINCT t.run_id, unnest(det_value_tokens(t.output)) AS token
+    FROM steps t JOIN texts x ON x.run_id = t.run_id AND x.tref IS NOT NULL
+    WHERE t.kind = 'tool' AND t.output IS NOT NULL AND t.rowid BETWEEN $row_lo AND $row_hi
+      AND coalesce(epoch_us(t.ended_at)::DOUBLE, t.seq + 0.5) <= x.tref
+)
 SELECT DISTINCT run_id, num, ident, coalesce(ident, num::VARCHAR) AS v
 FROM (SELECT run_id, CASE WHEN ascii(token) < 65 THEN det_value_num(token) END AS num,
-             CASE WHEN ascii(token) >= 65 THEN upper(token) END AS ident FROM (SELECT run_id, unnest(det_value_tokens(txt)) AS token
-      FROM (SELECT run_id, task AS txt FROM runs SEMI JOIN det_scope USING (run_id) WHERE task IS NOT NULL
-            UNION ALL
-            SELECT run_id, input FROM scoped WHERE parent_id IS NULL AND input IS NOT NULL
-            UNION ALL
-            -- (the first model call's input, none when it has none: arg_min passes over a NULL argument)
-            SELECT run_id, arg_min({'i': input}, {'t': started_at, 'seq': seq}).i FROM scoped
-            WHERE kind = 'llm' AND run_id NOT IN (SELECT run_id FROM scoped WHERE parent_id IS NULL AND input IS NOT NULL)
-            GROUP BY run_id))
+             CASE WHEN ascii(token) >= 65 THEN upper(token) END AS ident
+      FROM (SELECT x.run_id, g.token FROM texts x, unnest(det_value_tokens(x.txt)) AS g(token)
+            WHERE x.tref IS NULL OR NOT EXISTS (SELECT 1 FROM early e WHERE e.run_id = x.run_id AND e.token = g.token))
       WHERE NOT ((contains(token, '-') OR contains(token, '_')) AND regexp_matches(token, $not_value)));
 
 -- When each value was first stated by any output (and by which step): what a later step could see.

@@ -1,0 +1,64 @@
+"""An AutoGen SelectorGroupChat desk (real43): what the store and the detectors read right in it.
+
+``fixtures/autogen-selector/``: a model picks the next speaker among three AssistantAgents; autogen-core's own spans
+(each message hop a trace of its own, joined by links) and OpenInference's OpenAI spans. The README says what was
+planted and what the store makes of the files (the misses too: no span reports the outcome, so a made-up figure in
+the answer is no silent failure the log can assert).
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import pytest
+from _real_desks import own_cache  # noqa: F401 - an autouse fixture
+
+import workbench as wb
+
+DESK = Path(__file__).parent / "fixtures" / "autogen-selector"
+
+
+@pytest.fixture(scope="module")
+def desk() -> tuple[wb.Workspace, dict[str, str]]:
+    """The clean and the cascade files in one store, detected; name -> the chat's run (the file's largest)."""
+    ws = wb.open()
+    runs = {}
+    for name in ("answered_ok", "price_error_cascade"):
+        before = set(ws.runs()["run_id"])
+        ws.ingest(DESK / f"{name}.otlp.jsonl.gz", progress=False)
+        new = ws.runs()[~ws.runs()["run_id"].isin(before)]
+        runs[name] = new.sort_values("n_steps").iloc[-1]["run_id"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        wb.detect(ws, progress=False)
+    return ws, runs
+
+
+def test_the_message_hops_are_one_run_with_each_agents_model_and_tool_calls(desk) -> None:
+    ws, runs = desk
+    rows = ws.sql("SELECT agent, kind, coalesce(tool, '') FROM steps WHERE run_id = ? AND kind IN ('llm', 'tool') "
+                  "AND agent IS NOT NULL ORDER BY seq", [runs["answered_ok"]]).fetchall()
+    assert rows == [("clerk", "llm", ""), ("clerk", "tool", "get_stock"), ("clerk", "llm", ""),
+                    ("pricer", "llm", ""), ("pricer", "tool", "get_price"), ("pricer", "llm", ""),
+                    ("shipping", "llm", ""), ("shipping", "tool", "get_shipping"),
+                    ("shipping", "tool", "get_insurance"), ("shipping", "llm", "")]
+
+
+def test_the_clean_chat_is_flagged_by_nothing(desk) -> None:
+    ws, runs = desk
+    assert ws.sql("SELECT count(*) FROM findings WHERE run_id = ? AND severity <> 'info'",
+                  [runs["answered_ok"]]).fetchall() == [(0,)]
+
+
+def test_a_price_made_up_on_a_tools_error_cascades_to_shipping(desk) -> None:
+    """get_price returns the feed's error as its result; the pricer's model states 12.40 anyway; shipping insures
+    124.00 and quotes 151.48."""
+    ws, runs = desk
+    run = runs["price_error_cascade"]
+    (stated,) = ws.sql("SELECT step_id FROM steps WHERE run_id = ? AND agent = 'pricer' AND kind = 'llm' "
+                       "AND contains(output, '12.40')", [run]).fetchall()[0]
+    found = ws.sql("SELECT detector, agent, step_id, detail FROM findings WHERE run_id = ? AND severity <> 'info'",
+                   [run]).fetchall()
+    assert [f[:3] for f in found] == [("cascade", "pricer", stated)]
+    assert "made-up value 12.40" in found[0][3] and "shipping" in found[0][3]
