@@ -60,9 +60,7 @@ def _rows(ws: wb.Workspace) -> dict[str, Counter]:
     # Known limits: the ingest's rules that read other steps while staging are not run on an export's steps.
     ("adk/adk213_legacy_quote.otlp.jsonl", 7),      # a model call's two spans, one stored, one exported (store43)
     ("adk/adk213_legacy_quote.otlp.jsonl", 1),      # the same, split after the first span
-    pytest.param("llamaindex/handoff_fault.otlp.jsonl", 15, marks=pytest.mark.xfail(
-        strict=True, reason="a step's own agent given by a staging rule from the steps before it (the store "
-                            "that exported it lacked them): the export merge keeps it agentless")),
+    ("llamaindex/handoff_fault.otlp.jsonl", 15),    # a step acting for the agent before it, that one stored (store43)
     pytest.param("crewai/openllmetry_fault.otlp.jsonl", 4, marks=pytest.mark.xfail(
         strict=True, reason="a tool call said only in a model call's messages (message tools) becomes a step "
                             "when the rest of the run is read with it, not when merged from an export")),

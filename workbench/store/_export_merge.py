@@ -20,7 +20,7 @@ from ..ingest._jsonio import MAX_RAW_BYTES
 from ..ingest._stage_tables import STEP_KINDS, STEP_STATUSES
 from ._connection import PARTITIONED, TABLES, export_files, export_schema_version, sql_statements
 from ._export_links import join_export_links, walk_merged_runs
-from ._export_same_call import fold_export_same_calls
+from ._export_rules import run_export_rules
 from ._export_usage import usage_records_of_both
 from ._linked_roots import keep_linked_roots_sql
 from ._transaction import drop_temp_tables, temp_tables, temp_views, transaction
@@ -154,7 +154,7 @@ def merge_export(con: duckdb.DuckDBPyConnection, folder: Path) -> dict[str, int]
             usage_records_of_both(con)  # (the export's runs as they stand after the joins)
             for stmt in [*sql_statements("merge_export"), keep_linked_roots_sql("export_new_steps")]:
                 con.execute(stmt)
-            fold_export_same_calls(con)
+            run_export_rules(con)  # (the ingest's rules over runs given steps from both sides)
             walk_merged_runs(con)
             for stmt in sql_statements("refresh_runs"):
                 con.execute(stmt)

@@ -1,24 +1,25 @@
--- A model call's two spans (ingest/_same_call.py; the rule is same_call_llm.sql's) split between the store and an
--- export merged into it, the export's steps stored now (merge_export.sql): one step, as one ingest of both
--- parts stores it. A store that read the part with the framework's span and a store that read the part with
--- its model client's span each kept its half; merged, the call was two LLM steps, its tokens counted twice.
--- Run in the merge's transaction before the merged runs are walked again (_export_links.walk_merged_runs).
+-- The ingest's rules that read a step's neighbours (store/_export_rules.py), run again over the runs an export
+-- merged into the store gave steps to, the export's steps stored now (merge_export.sql); in the merge's
+-- transaction, before those runs are walked again (_export_links.walk_merged_runs).
 
 -- [section runs]
--- The runs where a pair may be split: stored runs given LLM steps by the export, and runs joined across the two
--- (export_linked.sql's moves). A run only one side holds was folded by the store that held it.
-CREATE OR REPLACE TEMP TABLE export_pair_runs AS
-SELECT run_id FROM affected SEMI JOIN (SELECT run_id FROM export_new_steps WHERE kind = 'llm') n USING (run_id)
+-- The runs whose steps came from both sides: stored runs given steps by the export, and runs joined across the
+-- two (export_linked.sql's moves). A run only one side holds went through these rules in the store that held it.
+CREATE OR REPLACE TEMP TABLE export_rule_runs AS
+SELECT run_id FROM affected SEMI JOIN export_new_steps USING (run_id)
 UNION SELECT new_run FROM export_stored_moves UNION SELECT new_run FROM export_moves;
 
--- [section fold]
+-- [section same_call]
+-- A model call's two spans (ingest/_same_call.py; the rule is same_call_llm.sql's), one on each side: one step,
+-- as one ingest of both parts stores it. A store that read the framework's span and one that read its model
+-- client's span each kept its half; merged, the call was two LLM steps, its tokens counted twice.
 -- The LLM steps of those runs, each side told apart (new: merged from the export now).
 CREATE OR REPLACE TEMP TABLE export_pair_llm AS
 SELECT s.run_id, s.step_id, s.parent_id, s.model, s.tokens_in, s.tokens_out,
        json_extract_string(s.attributes, '$."gcp.vertex.agent.event_id"') AS event_id,
        json_extract_string(s.attributes, '$."workbench.same_call_span"') AS named,
        n.step_id IS NOT NULL AS new
-FROM steps s SEMI JOIN export_pair_runs r USING (run_id)
+FROM steps s SEMI JOIN export_rule_runs r USING (run_id)
 LEFT JOIN (SELECT run_id, step_id FROM export_new_steps WHERE kind = 'llm') n USING (run_id, step_id)
 WHERE s.kind = 'llm';
 
@@ -57,8 +58,32 @@ CREATE OR REPLACE TEMP TABLE same_call_down AS SELECT run_id, parent, child FROM
 
 CREATE OR REPLACE TEMP TABLE same_call_up AS SELECT run_id, parent, child FROM export_pairs WHERE child_new;
 
--- [section up]
+-- [section same_call_up]
 -- (after same_call_fold.sql) the export's children go too: the parent holds the call now.
 DELETE FROM steps WHERE EXISTS (SELECT 1 FROM same_call_up x WHERE x.run_id = steps.run_id AND x.child = steps.step_id);
 
 UPDATE export_counts SET steps_added = steps_added - (SELECT count(*) FROM same_call_up);
+
+-- [section served]
+-- An MCP server's span of a tool call the agent side traced too (ingest/_mcp_served.py; the rule is
+-- mcp_served_calls.sql's), the server's span on one side, the agent's call on the other: a step of that call
+-- (a chain naming no tool), as one ingest of both stores it.
+UPDATE steps SET kind = 'chain', tool = NULL
+FROM (SELECT s.run_id, s.step_id
+      FROM steps s SEMI JOIN export_rule_runs USING (run_id)
+      JOIN steps c ON c.run_id = s.run_id AND c.step_id = s.parent_id
+      JOIN steps g ON g.run_id = c.run_id AND g.step_id = c.parent_id
+      WHERE s.kind = 'tool' AND contains(s.attributes::VARCHAR, 'mcp.method.name')
+        AND json_extract_string(s.attributes, '$."mcp.method.name"') = 'tools/call'
+        AND c.kind IS DISTINCT FROM 'tool' AND contains(c.attributes::VARCHAR, 'mcp.method.name')
+        AND json_extract_string(c.attributes, '$."mcp.method.name"') = 'tools/call'
+        AND g.kind = 'tool' AND g.tool = s.tool) x
+WHERE steps.run_id = x.run_id AND steps.step_id = x.step_id;
+
+-- [section previous]
+-- Steps that act for the agent of the step before them (ingest/_step_agents.py), that step on the other side:
+-- stored_agent_of_previous.sql over these runs with nothing staged (previous_agent.sql reads stage_steps too).
+CREATE OR REPLACE TEMP TABLE _previous_runs AS SELECT run_id FROM export_rule_runs;
+
+CREATE TEMP TABLE IF NOT EXISTS stage_steps (run_id VARCHAR, step_id VARCHAR, parent_id VARCHAR, start_ns BIGINT,
+                                             agent VARCHAR);
