@@ -12,6 +12,8 @@ before their runs are walked again, the rules run over the runs whose steps came
   at the child's span to the parent);
 - an MCP server's span of a tool call whose agent side the other store held: a step of that call
   (:mod:`workbench.ingest._mcp_served`);
+- a tool call said only in a model call's messages, asked on one side and handed back on the other (or its
+  run's root there): a tool step (:mod:`workbench.ingest._message_tools`, the export's steps staged again);
 - a step acting for the agent of the step before it, that step on the other side: given its agent
   (:mod:`workbench.ingest._step_agents`, the stored steps' statement).
 """
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import duckdb
 
+from ..ingest._message_tools import stage_message_tools
 from ..ingest._step_agents import stored_previous_agents
 from ._connection import sql_sections, sql_statements
 
@@ -37,6 +40,11 @@ def run_export_rules(con: duckdb.DuckDBPyConnection) -> None:
     if con.execute("SELECT EXISTS (SELECT 1 FROM export_pairs)").fetchall()[0][0]:
         for stmt in [*sql_statements("same_call_fold"), *sections["same_call_up"]]:
             con.execute(stmt)
-    for stmt in [*sections["served"], *sections["previous"]]:
+    for stmt in [*sections["served"], *sections["stage"]]:
+        con.execute(stmt)
+    if stage_message_tools(con)[0]:
+        for stmt in sections["message_tools"]:
+            con.execute(stmt)
+    for stmt in sections["previous"]:
         con.execute(stmt)
     stored_previous_agents(con)

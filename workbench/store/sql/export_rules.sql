@@ -80,10 +80,40 @@ FROM (SELECT s.run_id, s.step_id
         AND g.kind = 'tool' AND g.tool = s.tool) x
 WHERE steps.run_id = x.run_id AND steps.step_id = x.step_id;
 
+-- [section stage]
+-- The export's steps of those runs as the ingest stages steps (ingest/_stage_tables.py's columns), for the rules
+-- written on the stage: read as a later ingest call's, the store holding the rest of their runs. Not the tool
+-- steps its store read out of messages: the rule reads them again, and a staged tool step says the run's tools
+-- were traced.
+CREATE OR REPLACE TEMP TABLE stage_steps AS
+SELECT file, line, run_id, step_id, parent_id, agent_own AS agent, agent_own IS NOT NULL AS is_agent, kind, name,
+       tool, model, epoch_ns(started_at) AS start_ns, epoch_ns(ended_at) AS end_ns, latency_ms, status, error,
+       input, output, tokens_in, tokens_out, cost, confidence, entropy, attributes::VARCHAR AS attributes,
+       order_hint, source, NULL::VARCHAR AS raw
+FROM export_new_steps SEMI JOIN export_rule_runs USING (run_id)
+WHERE NOT contains(coalesce(attributes::VARCHAR, ''), '"workbench.tool_call_from"');
+
+-- [section message_tools]
+-- (after ingest/_message_tools.stage_message_tools) the tool calls read out of the messages of both sides' model
+-- steps, stored as the ingest stores a staged step (finalize_insert.sql; agent, depth and order by the walk);
+-- records read, as the ingest counts them.
+CREATE OR REPLACE TEMP TABLE export_message_tools AS
+SELECT run_id, step_id, parent_id, agent AS agent_own, kind, name, tool, model,
+       make_timestamp(start_ns // 1000) AS started_at, make_timestamp(end_ns // 1000) AS ended_at,
+       coalesce(latency_ms, (end_ns - start_ns) / 1e6) AS latency_ms, status, error, input, output, tokens_in,
+       tokens_out, cost, confidence, entropy, attributes::JSON AS attributes, source, file, line, order_hint
+FROM stage_steps n
+WHERE kind = 'tool' AND contains(attributes, '"workbench.tool_call_from"')
+  AND NOT EXISTS (SELECT 1 FROM steps s WHERE s.run_id = n.run_id AND s.step_id = n.step_id);
+
+INSERT INTO steps BY NAME SELECT * FROM export_message_tools;
+
+UPDATE export_counts SET steps_read = steps_read + (SELECT count(*) FROM export_message_tools),
+                         steps_added = steps_added + (SELECT count(*) FROM export_message_tools);
+
 -- [section previous]
 -- Steps that act for the agent of the step before them (ingest/_step_agents.py), that step on the other side:
--- stored_agent_of_previous.sql over these runs with nothing staged (previous_agent.sql reads stage_steps too).
+-- stored_agent_of_previous.sql over these runs with nothing staged (the export's steps are stored now).
 CREATE OR REPLACE TEMP TABLE _previous_runs AS SELECT run_id FROM export_rule_runs;
 
-CREATE TEMP TABLE IF NOT EXISTS stage_steps (run_id VARCHAR, step_id VARCHAR, parent_id VARCHAR, start_ns BIGINT,
-                                             agent VARCHAR);
+DELETE FROM stage_steps;
