@@ -103,7 +103,8 @@ def join_linked_runs(con: duckdb.DuckDBPyConnection, root_links: list[tuple[str,
     """
     stored = _stored_root_links(con, staged)
     cands = sorted(set(root_links))
-    if not cands and not stored:
+    before = _moved_before(con, staged)
+    if not cands and not stored and not before:
         return StoredMoves()
     found = _found_targets(con, cands) if cands else {}
     # A stored root's linked span is staged in this call (_stored_root_links looked for it there).
@@ -120,6 +121,9 @@ def join_linked_runs(con: duckdb.DuckDBPyConnection, root_links: list[tuple[str,
             target[trace] = None  # ambiguous: two roots continuing two traces
         else:
             target.setdefault(trace, where)
+    # A staged trace an earlier call moved goes where it went (its root, which decided, came then).
+    for trace, where in before:
+        target[trace] = where if target.get(trace, where) == where else None
     nxt = {t: w for t, w in target.items() if w is not None and w != t}
     final = _resolve(nxt)
     moves = [(t, r) for t, r in sorted(final.items()) if r != t]
@@ -192,6 +196,15 @@ def _stored_root_links(con: duckdb.DuckDBPyConnection, staged: bool | None = Non
     if not con.execute(sections["found"][0]).fetchall()[0][0]:
         return []
     return [(r, s, lt, ls, bool(h)) for r, s, lt, ls, h in con.execute(sections["roots"][0]).fetchall()]
+
+
+def _moved_before(con: duckdb.DuckDBPyConnection, staged: bool | None) -> list[tuple[str, str]]:
+    """(trace, run) of the staged traces whose other spans an earlier call moved into another run (by their
+    root's link)."""
+    if staged is False:
+        return []
+    (query,) = dict(sql_sections("stored_link_roots"))["moved"]
+    return [(t, r) for t, r in con.execute(query).fetchall()]
 
 
 def keep_linked_roots(con: duckdb.DuckDBPyConnection, staged: bool | None = None) -> None:

@@ -29,6 +29,7 @@ def join_export_links(con: duckdb.DuckDBPyConnection) -> None:
     for stmt in sections["export_roots"]:
         con.execute(stmt)
     exported = con.execute("SELECT old_run, new_run FROM export_link_roots").fetchall()
+    exported += con.execute(sections["moved"][0]).fetchall()   # (the rest of a trace the store moved)
     stored = []
     if con.execute("SELECT EXISTS (SELECT 1 FROM linked_roots)").fetchall()[0][0]:
         (query,) = sections["stored_roots"]
