@@ -130,7 +130,7 @@ def _text(words: str) -> str:
 
 
 # (this module's own, dropped or reset when the merge ends; on the ingest's own connection, _own_connection)
-_MACROS = ("export_cut_raw", "export_too_big", "export_no_run")
+_MACROS = ("export_cut_raw", "export_too_big", "export_no_run", "export_folded", "export_served", "export_ruled")
 _VARIABLES = ("export_max_field", "export_max_raw", "export_step_kinds", "export_step_statuses")
 
 

@@ -42,6 +42,17 @@ FROM orphans o JOIN steps t ON t.step_id = o.parent_id
 WHERE t.run_id <> o.run_id AND json_extract_string(t.attributes, '$."otel.trace_id"') = o.run_id
 ORDER BY ALL;
 
+-- [section stored_moved]
+-- The other way: stored runs of a trace the export's store moved into another run (its steps there keep the
+-- trace id as otel.trace_id): the stored part moves there too, as a stored run of a staged trace does (join
+-- link moves, ingest/_links.py). (run, the export's run holding the rest.)
+SELECT DISTINCT r.run_id, e.run_id
+FROM (SELECT DISTINCT json_extract_string(attributes, '$."otel.trace_id"') AS trace, run_id FROM export_steps
+      WHERE export_bad IS NULL AND contains(attributes::VARCHAR, '"otel.trace_id"')) e
+JOIN runs r ON r.run_id = e.trace
+WHERE e.run_id <> r.run_id
+ORDER BY ALL;
+
 -- [section stored_roots]
 -- The stored runs of their own whose root has one link, to a span the export holds: (run, root, linked span,
 -- the export's run holding it, hop), by the store's linked_roots (stored_link_roots.sql's rule).

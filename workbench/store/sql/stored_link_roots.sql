@@ -5,9 +5,12 @@
 
 -- [section found]
 -- The stored steps linking to a staged span, by the store's linked_roots (no scan of the steps' attributes):
--- most calls find none, and the section below is not run.
-SELECT count(*) FROM linked_roots k
-WHERE EXISTS (SELECT 1 FROM stage_steps t WHERE t.run_id = k.linked_trace AND t.step_id = k.linked_span);
+-- most calls find none, and the section below is not run. Asked in the same statement: whether a staged run
+-- has no root staged (part of a trace whose root an earlier call may have moved: the moved section's work;
+-- a call of whole traces has none).
+SELECT (SELECT count(*) FROM linked_roots k
+        WHERE EXISTS (SELECT 1 FROM stage_steps t WHERE t.run_id = k.linked_trace AND t.step_id = k.linked_span)),
+       EXISTS (SELECT 1 FROM stage_steps GROUP BY run_id HAVING count(*) FILTER (WHERE parent_id IS NULL) = 0);
 
 -- [section roots]
 -- Those steps as they are now (linked_roots keeps more than it needs: a step moved or changed since).
