@@ -27,6 +27,15 @@ from ..ingest._step_agents import stored_previous_agents
 from ._connection import sql_sections, sql_statements
 
 
+def given_again(con: duckdb.DuckDBPyConnection) -> None:
+    """In merge_export.sql, once the export's steps are compared with the stored ones: a stored step these rules
+    changed, given again by the export as its store held it, is no conflict (export_rules.sql's given_again).
+    Nothing when no step differs (most merges)."""
+    if con.execute("SELECT EXISTS (SELECT 1 FROM export_vs_stored)").fetchall()[0][0]:
+        for stmt in dict(sql_sections("export_rules"))["given_again"]:
+            con.execute(stmt)
+
+
 def run_export_rules(con: duckdb.DuckDBPyConnection) -> None:
     """Run the rules (see the module) over the runs the export just merged gave steps to. Nothing when it gave
     no stored run a step (most merges: new runs only)."""

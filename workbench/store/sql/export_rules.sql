@@ -2,6 +2,45 @@
 -- merged into the store gave steps to, the export's steps stored now (merge_export.sql); in the merge's
 -- transaction, before those runs are walked again (_export_links.walk_merged_runs).
 
+-- [section given_again]
+-- (in merge_export.sql, after export_vs_stored, when it holds a row: most merges give no step otherwise)
+-- A step these rules changed, given again by an export as its store held it (the same export merged twice, or
+-- another of that store's): read with what the rules wrote, as the ingest reads a step given again after them (same_call_llm.sql, previous_agent.sql, mcp_served_calls.sql)
+-- - a model call's parent that took its child's span (workbench.same_call_span): what the child gave;
+-- - a step given the agent before it: that agent; an MCP server's span of the agent's call: a chain.
+-- Anything else the two copies say otherwise still differs.
+CREATE OR REPLACE TEMP MACRO export_folded(e, s) AS
+    e.kind = 'llm' AND json_exists(s.attributes, '$."workbench.same_call_span"')
+    AND NOT coalesce(json_exists(e.attributes, '$."workbench.same_call_span"'), false);
+
+CREATE OR REPLACE TEMP MACRO export_served(e, s) AS
+    e.kind = 'tool' AND s.kind = 'chain' AND s.tool IS NULL AND contains(e.attributes::VARCHAR, '"mcp.method.name"')
+    AND json_extract_string(e.attributes, '$."mcp.method.name"') = 'tools/call';
+
+CREATE OR REPLACE TEMP MACRO export_ruled(e, s) AS struct_pack(
+    parent_id := e.parent_id,
+    agent_own := CASE WHEN e.agent_own IS NULL AND e.kind = 'chain' THEN s.agent_own ELSE e.agent_own END,
+    kind := CASE WHEN export_served(e, s) THEN s.kind ELSE e.kind END, name := e.name,
+    tool := CASE WHEN export_served(e, s) THEN s.tool ELSE e.tool END, model := e.model,
+    started_us := epoch_us(e.started_at), ended_us := epoch_us(e.ended_at),
+    status := CASE WHEN export_folded(e, s) AND s.status = 'error' THEN s.status ELSE e.status END,
+    error := CASE WHEN export_folded(e, s) THEN coalesce(e.error, s.error) ELSE e.error END,
+    input := CASE WHEN export_folded(e, s) THEN coalesce(e.input, s.input) ELSE e.input END,
+    output := CASE WHEN export_folded(e, s) THEN coalesce(e.output, s.output) ELSE e.output END,
+    tokens_in := e.tokens_in, tokens_out := e.tokens_out,
+    cost := CASE WHEN export_folded(e, s) THEN coalesce(e.cost, s.cost) ELSE e.cost END,
+    confidence := CASE WHEN export_folded(e, s) THEN coalesce(e.confidence, s.confidence) ELSE e.confidence END,
+    entropy := CASE WHEN export_folded(e, s) THEN coalesce(e.entropy, s.entropy) ELSE e.entropy END,
+    attributes := CASE WHEN export_folded(e, s)
+                       THEN json_merge_patch(coalesce(e.attributes, '{}'), json_object('workbench.same_call_span',
+                            json_extract_string(s.attributes, '$."workbench.same_call_span"')))
+                       ELSE e.attributes END);
+
+DELETE FROM export_vs_stored v
+WHERE EXISTS (SELECT 1 FROM export_first_steps e JOIN steps s ON s.run_id = e.run_id AND s.step_id = e.step_id
+              WHERE e.export_file = v.export_file AND e.export_row = v.export_row
+                AND step_differs(export_ruled(e, s), stored_step(s)) = '');
+
 -- [section runs]
 -- The runs whose steps came from both sides: stored runs given steps by the export, and runs joined across the
 -- two (export_linked.sql's moves). A run only one side holds went through these rules in the store that held it.

@@ -229,46 +229,16 @@ CREATE OR REPLACE TEMP TABLE export_new_steps AS
 SELECT * EXCLUDE (export_file, export_row, export_bad) FROM export_first_steps e
 WHERE NOT EXISTS (SELECT 1 FROM steps s WHERE s.run_id = e.run_id AND s.step_id = e.step_id);
 
--- A step the rules run where an export met the store (store/_export_rules.py) changed, given again by an export as
--- its store held it (the same export merged twice, or another of that store's): read with what the rules wrote,
--- as the ingest reads a step given again after them (same_call_llm.sql, previous_agent.sql, mcp_served_calls.sql)
--- - a model call's parent that took its child's span (workbench.same_call_span): what the child gave;
--- - a step given the agent before it: that agent; an MCP server's span of the agent's call: a chain.
--- Anything else the two copies say otherwise still differs.
-CREATE OR REPLACE TEMP MACRO export_folded(e, s) AS
-    e.kind = 'llm' AND json_exists(s.attributes, '$."workbench.same_call_span"')
-    AND NOT coalesce(json_exists(e.attributes, '$."workbench.same_call_span"'), false);
-
-CREATE OR REPLACE TEMP MACRO export_served(e, s) AS
-    e.kind = 'tool' AND s.kind = 'chain' AND s.tool IS NULL AND contains(e.attributes::VARCHAR, '"mcp.method.name"')
-    AND json_extract_string(e.attributes, '$."mcp.method.name"') = 'tools/call';
-
-CREATE OR REPLACE TEMP MACRO export_ruled(e, s) AS struct_pack(
-    parent_id := e.parent_id,
-    agent_own := CASE WHEN e.agent_own IS NULL AND e.kind = 'chain' THEN s.agent_own ELSE e.agent_own END,
-    kind := CASE WHEN export_served(e, s) THEN s.kind ELSE e.kind END, name := e.name,
-    tool := CASE WHEN export_served(e, s) THEN s.tool ELSE e.tool END, model := e.model,
-    started_us := epoch_us(e.started_at), ended_us := epoch_us(e.ended_at),
-    status := CASE WHEN export_folded(e, s) AND s.status = 'error' THEN s.status ELSE e.status END,
-    error := CASE WHEN export_folded(e, s) THEN coalesce(e.error, s.error) ELSE e.error END,
-    input := CASE WHEN export_folded(e, s) THEN coalesce(e.input, s.input) ELSE e.input END,
-    output := CASE WHEN export_folded(e, s) THEN coalesce(e.output, s.output) ELSE e.output END,
-    tokens_in := e.tokens_in, tokens_out := e.tokens_out,
-    cost := CASE WHEN export_folded(e, s) THEN coalesce(e.cost, s.cost) ELSE e.cost END,
-    confidence := CASE WHEN export_folded(e, s) THEN coalesce(e.confidence, s.confidence) ELSE e.confidence END,
-    entropy := CASE WHEN export_folded(e, s) THEN coalesce(e.entropy, s.entropy) ELSE e.entropy END,
-    attributes := CASE WHEN export_folded(e, s)
-                       THEN json_merge_patch(coalesce(e.attributes, '{}'), json_object('workbench.same_call_span',
-                            json_extract_string(s.attributes, '$."workbench.same_call_span"')))
-                       ELSE e.attributes END);
-
 CREATE OR REPLACE TEMP TABLE export_vs_stored AS
 SELECT * FROM (
     SELECT e.export_file, e.export_row, e.run_id, e.step_id, s.file AS s_file, s.line AS s_line,
-           step_differs(export_ruled(e, s), stored_step(s)) AS differs,
+           step_differs(stored_step(e), stored_step(s)) AS differs,
            to_json(e)::JSON AS raw
     FROM export_first_steps e JOIN steps s ON s.run_id = e.run_id AND s.step_id = e.step_id)
 WHERE differs <> '';
+
+-- [section given]
+-- (after export_rules.sql's given_again section, run when export_vs_stored holds a row)
 
 -- A stored run's row the export gives otherwise is what its logs said about the run (what it declared, its
 -- system, task, attributes), as a run record given again in an ingest: read as one (refresh_runs.sql's
