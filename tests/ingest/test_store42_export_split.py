@@ -57,16 +57,11 @@ def _rows(ws: wb.Workspace) -> dict[str, Counter]:
     ("autogen/swarm_handoffs.otlp.jsonl", 51),      # mid-trace
     ("ag2-1.2.1/telemetry_middleware_model_crash.otlp.jsonl", 4),   # usage records apart from their calls
     ("agent-framework/handoff_fault.otlp.jsonl", 20),               # idle executors' agents, in the walk's tree
-    # Known limits: the ingest's rules that read other steps while staging are not run on an export's steps.
-    pytest.param("adk/adk213_legacy_quote.otlp.jsonl", 7, marks=pytest.mark.xfail(
-        strict=True, reason="a model call's two spans (ADK call_llm + generate_content), one stored, one exported: "
-                            "the ingest folds them into one step (_same_call), the export merge keeps two")),
-    pytest.param("llamaindex/handoff_fault.otlp.jsonl", 15, marks=pytest.mark.xfail(
-        strict=True, reason="a step's own agent given by a staging rule from the steps before it (the store "
-                            "that exported it lacked them): the export merge keeps it agentless")),
-    pytest.param("crewai/openllmetry_fault.otlp.jsonl", 4, marks=pytest.mark.xfail(
-        strict=True, reason="a tool call said only in a model call's messages (message tools) becomes a step "
-                            "when the rest of the run is read with it, not when merged from an export")),
+    # The ingest's rules that read other steps, run again where the export met the store (store43):
+    ("adk/adk213_legacy_quote.otlp.jsonl", 7),      # a model call's two spans, one stored, one exported (store43)
+    ("adk/adk213_legacy_quote.otlp.jsonl", 1),      # the same, split after the first span
+    ("llamaindex/handoff_fault.otlp.jsonl", 15),    # a step acting for the agent before it, that one stored (store43)
+    ("crewai/openllmetry_fault.otlp.jsonl", 4),     # a tool call said only in messages, asked and answered apart
 ])
 def test_a_store_merged_from_an_export_of_a_part(tmp_path: Path, name: str, at: int) -> None:
     first, second = _split(FIXTURES / name, at, tmp_path)

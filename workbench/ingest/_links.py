@@ -101,9 +101,10 @@ def join_linked_runs(con: duckdb.DuckDBPyConnection, root_links: list[tuple[str,
     continue a staged trace, to be moved in the merge's transaction. ``staged``: whether any step is staged,
     when the caller knows (``_stage_facts``).
     """
-    stored = _stored_root_links(con, staged)
+    stored, rootless = _stored_root_links(con, staged)
     cands = sorted(set(root_links))
-    if not cands and not stored:
+    before = _moved_before(con) if rootless else []
+    if not cands and not stored and not before:
         return StoredMoves()
     found = _found_targets(con, cands) if cands else {}
     # A stored root's linked span is staged in this call (_stored_root_links looked for it there).
@@ -120,6 +121,9 @@ def join_linked_runs(con: duckdb.DuckDBPyConnection, root_links: list[tuple[str,
             target[trace] = None  # ambiguous: two roots continuing two traces
         else:
             target.setdefault(trace, where)
+    # A staged trace an earlier call moved goes where it went (its root, which decided, came then).
+    for trace, where in before:
+        target[trace] = where if target.get(trace, where) == where else None
     nxt = {t: w for t, w in target.items() if w is not None and w != t}
     final = _resolve(nxt)
     moves = [(t, r) for t, r in sorted(final.items()) if r != t]
@@ -181,17 +185,25 @@ def _stored_runs(con: duckdb.DuckDBPyConnection, runs: list[str]) -> set[str]:
 
 
 def _stored_root_links(con: duckdb.DuckDBPyConnection, staged: bool | None = None
-                       ) -> list[tuple[str, str, str, str, bool]]:
+                       ) -> tuple[list[tuple[str, str, str, str, bool]], bool]:
     """(run, root span, linked trace, linked span, hop) of the stored runs of their own whose root has one link
-    to a span staged in this call."""
+    to a span staged in this call; and whether a staged run has no root staged (:func:`_moved_before`)."""
     if staged is None:
         staged = holds(con, "staged")
     if not staged:
-        return []  # (a call that stages no steps, as a label's: nothing to link to)
+        return [], False  # (a call that stages no steps, as a label's: nothing to link to)
     sections = dict(sql_sections("stored_link_roots"))
-    if not con.execute(sections["found"][0]).fetchall()[0][0]:
-        return []
-    return [(r, s, lt, ls, bool(h)) for r, s, lt, ls, h in con.execute(sections["roots"][0]).fetchall()]
+    found, rootless = con.execute(sections["found"][0]).fetchall()[0]
+    if not found:
+        return [], bool(rootless)
+    return [(r, s, lt, ls, bool(h)) for r, s, lt, ls, h in con.execute(sections["roots"][0]).fetchall()], bool(rootless)
+
+
+def _moved_before(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
+    """(trace, run) of the staged traces whose other spans an earlier call moved into another run (by their
+    root's link)."""
+    (query,) = dict(sql_sections("stored_link_roots"))["moved"]
+    return [(t, r) for t, r in con.execute(query).fetchall()]
 
 
 def keep_linked_roots(con: duckdb.DuckDBPyConnection, staged: bool | None = None) -> None:

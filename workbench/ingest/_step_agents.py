@@ -64,7 +64,13 @@ def stored_agents_of_previous(con: duckdb.DuckDBPyConnection, runs: set[str]) ->
     split over calls, the later spans first), as the staged ones do (:func:`agents_of_previous`)."""
     if runs:
         with run_scope(con, "_previous_runs", runs):
-            _previous_agents(con, "stored_agent_of_previous")
+            stored_previous_agents(con)
+
+
+def stored_previous_agents(con: duckdb.DuckDBPyConnection) -> None:
+    """:func:`stored_agents_of_previous` over the runs of the temp table ``_previous_runs`` (an export's merge
+    fills it with the runs it gave steps to: store/_export_rules.py)."""
+    _previous_agents(con, "stored_agent_of_previous")
 
 
 def _previous_agents(con: duckdb.DuckDBPyConnection, name: str) -> None:

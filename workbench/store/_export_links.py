@@ -29,6 +29,7 @@ def join_export_links(con: duckdb.DuckDBPyConnection) -> None:
     for stmt in sections["export_roots"]:
         con.execute(stmt)
     exported = con.execute("SELECT old_run, new_run FROM export_link_roots").fetchall()
+    exported += con.execute(sections["moved"][0]).fetchall()   # (the rest of a trace the store moved)
     stored = []
     if con.execute("SELECT EXISTS (SELECT 1 FROM linked_roots)").fetchall()[0][0]:
         (query,) = sections["stored_roots"]
@@ -36,6 +37,7 @@ def join_export_links(con: duckdb.DuckDBPyConnection) -> None:
     # run -> the run it continues (an exported trace: the stored run holding its linked span; a stored run: the
     # export's), followed to the end of a chain; a run whose roots point at two places joins none
     target: dict[str, str | None] = {}
+    exported += con.execute(sections["stored_moved"][0]).fetchall()   # (a stored part of a trace the export moved)
     for run, where in [*exported, *((run, export_run) for run, _, _, export_run, _ in stored)]:
         target[run] = where if target.get(run, where) == where else None
     final = _resolve({t: w for t, w in target.items() if w is not None and w != t})

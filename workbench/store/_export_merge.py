@@ -18,8 +18,16 @@ import duckdb
 from ..ingest._fields import MAX_FIELD_BYTES
 from ..ingest._jsonio import MAX_RAW_BYTES
 from ..ingest._stage_tables import STEP_KINDS, STEP_STATUSES
-from ._connection import PARTITIONED, TABLES, export_files, export_schema_version, sql_statements
+from ._connection import (
+    PARTITIONED,
+    TABLES,
+    export_files,
+    export_schema_version,
+    sql_sections,
+    sql_statements,
+)
 from ._export_links import join_export_links, walk_merged_runs
+from ._export_rules import given_again, run_export_rules
 from ._export_usage import usage_records_of_both
 from ._linked_roots import keep_linked_roots_sql
 from ._transaction import drop_temp_tables, temp_tables, temp_views, transaction
@@ -129,7 +137,7 @@ def _text(words: str) -> str:
 
 
 # (this module's own, dropped or reset when the merge ends; on the ingest's own connection, _own_connection)
-_MACROS = ("export_cut_raw", "export_too_big", "export_no_run")
+_MACROS = ("export_cut_raw", "export_too_big", "export_no_run", "export_folded", "export_served", "export_ruled")   # (export_rules.sql's too)
 _VARIABLES = ("export_max_field", "export_max_raw", "export_step_kinds", "export_step_statuses")
 
 
@@ -151,8 +159,13 @@ def merge_export(con: duckdb.DuckDBPyConnection, folder: Path) -> dict[str, int]
                 con.execute(stmt)
             join_export_links(con)
             usage_records_of_both(con)  # (the export's runs as they stand after the joins)
-            for stmt in [*sql_statements("merge_export"), keep_linked_roots_sql("export_new_steps")]:
+            compare, rest = (stmts for _, stmts in sql_sections("merge_export"))
+            for stmt in compare:
                 con.execute(stmt)
+            given_again(con)  # (a step the rules below changed in an earlier merge, given again)
+            for stmt in [*rest, keep_linked_roots_sql("export_new_steps")]:
+                con.execute(stmt)
+            run_export_rules(con)  # (the ingest's rules over runs given steps from both sides)
             walk_merged_runs(con)
             for stmt in sql_statements("refresh_runs"):
                 con.execute(stmt)

@@ -26,6 +26,33 @@ JOIN steps s ON s.step_id = r.lspan
             AND (s.run_id = r.ltrace OR json_extract_string(s.attributes, '$."otel.trace_id"') = r.ltrace)
 WHERE r.ltrace <> r.run_id AND s.run_id <> r.run_id;
 
+-- [section moved]
+-- The export's traces the store moved into another run (their root, stored, joined the trace it links to; its
+-- steps keep their trace id as otel.trace_id): the export's part of such a trace (its store read the spans
+-- below the root alone) moves there too, as stored_link_roots.sql's moved section moves staged spans: (trace,
+-- run). Found by the export's steps of a run the store lacks whose parent the export lacks.
+WITH orphans AS (
+    SELECT DISTINCT e.run_id, e.parent_id FROM export_steps e
+    WHERE e.export_bad IS NULL AND e.parent_id IS NOT NULL
+      AND NOT EXISTS (SELECT 1 FROM export_steps p WHERE p.run_id = e.run_id AND p.step_id = e.parent_id)
+      AND NOT EXISTS (SELECT 1 FROM runs r WHERE r.run_id = e.run_id)
+)
+SELECT DISTINCT o.run_id, t.run_id
+FROM orphans o JOIN steps t ON t.step_id = o.parent_id
+WHERE t.run_id <> o.run_id AND json_extract_string(t.attributes, '$."otel.trace_id"') = o.run_id
+ORDER BY ALL;
+
+-- [section stored_moved]
+-- The other way: stored runs of a trace the export's store moved into another run (its steps there keep the
+-- trace id as otel.trace_id): the stored part moves there too, as a stored run of a staged trace does (join
+-- link moves, ingest/_links.py). (run, the export's run holding the rest.)
+SELECT DISTINCT r.run_id, e.run_id
+FROM (SELECT DISTINCT json_extract_string(attributes, '$."otel.trace_id"') AS trace, run_id FROM export_steps
+      WHERE export_bad IS NULL AND contains(attributes::VARCHAR, '"otel.trace_id"')) e
+JOIN runs r ON r.run_id = e.trace
+WHERE e.run_id <> r.run_id
+ORDER BY ALL;
+
 -- [section stored_roots]
 -- The stored runs of their own whose root has one link, to a span the export holds: (run, root, linked span,
 -- the export's run holding it, hop), by the store's linked_roots (stored_link_roots.sql's rule).

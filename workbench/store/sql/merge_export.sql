@@ -237,6 +237,9 @@ SELECT * FROM (
     FROM export_first_steps e JOIN steps s ON s.run_id = e.run_id AND s.step_id = e.step_id)
 WHERE differs <> '';
 
+-- [section given]
+-- (after export_rules.sql's given_again section, run when export_vs_stored holds a row)
+
 -- A stored run's row the export gives otherwise is what its logs said about the run (what it declared, its
 -- system, task, attributes), as a run record given again in an ingest: read as one (refresh_runs.sql's
 -- stage_runs), the rest of the row rebuilt from the store's steps and labels.

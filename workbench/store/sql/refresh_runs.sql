@@ -210,13 +210,17 @@ SELECT a.run_id,
        coalesce(d.task, old.task) AS task,
        coalesce(rs.n_steps, 0) AS n_steps,
        CASE WHEN d.attributes IS NULL THEN old.attributes
-            ELSE list_reduce(list_prepend(old.attributes, d.attributes), lambda x, y: merge_objects(x,
-                 -- (a later record of the same value written otherwise, its keys in another order: a native
-                 -- file's records given again as Python objects, merges as the earlier given twice, so the stored
-                 -- text stays, as step_differs.sql's same_json reads a step given again. The same text, the
-                 -- common case, never reaches the Python test. Written here, not as a macro: one statement less
-                 -- a call, tests/ingest/test_perf18_small_calls.py)
-                 CASE WHEN x::VARCHAR <> y::VARCHAR AND wb_same_json(x::VARCHAR, y::VARCHAR) THEN x ELSE y END))
+            ELSE list_reduce(list_prepend(old.attributes, d.attributes), lambda x, y:
+                 -- (a later record of the same value, the same text or written otherwise, its keys in another
+                 -- order or spaced otherwise: a native file's records given again as Python objects, a Who&When
+                 -- record in a .json and a .jsonl file), adds nothing: the stored text stays, as step_differs.sql's
+                 -- same_json reads a step given again. Merged with itself it was written anew (to_json's spacing):
+                 -- the text then hung on whether a record came once or twice, and a store merged from an export,
+                 -- which gives an identical row no second time, kept the first text. The same text, the common
+                 -- case, never reaches the Python test. Written here, not as a macro: one statement less a call,
+                 -- tests/ingest/test_perf18_small_calls.py)
+                 CASE WHEN x::VARCHAR = y::VARCHAR THEN x WHEN wb_same_json(x::VARCHAR, y::VARCHAR) THEN x
+                      ELSE merge_objects(x, y) END)
        END AS attributes
 FROM affected a
 LEFT JOIN run_steps rs ON rs.run_id = a.run_id
