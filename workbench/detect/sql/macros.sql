@@ -249,9 +249,10 @@ CREATE OR REPLACE TEMP MACRO det_error_record(t, j) AS coalesce(
     OR json_extract_string(j, '$.isError') = 'true' OR json_extract_string(j, '$.is_error') = 'true'
     -- A result whose own status field says it failed ({"response_status": "Error", "message": ...}: a .NET tool
     -- in Langfuse's C# sample; {"status": "error", ...} as JSend writes it): the status word alone, never a
-    -- status with more to it ("error_free", "partial").
-    OR lower(trim(coalesce(json_extract_string(j, '$.status'), json_extract_string(j, '$.response_status'),
-                           json_extract_string(j, '$.state'), ''))) IN ('error', 'failed', 'failure', 'fail')
+    -- status with more to it ("error_free", "partial"). Any of the three fields saying so ({"status": "ok",
+    -- "response_status": "Error"}: the transport went fine, the call did not).
+    OR list_has_any(list_transform(json_extract_string(j, ['$.status', '$.response_status', '$.state']),
+                                   lambda s: lower(trim(s))), ['error', 'failed', 'failure', 'fail'])
     OR (json_type(j, '$.error') IN ('VARCHAR', 'OBJECT')
         AND NOT regexp_matches(lower(trim(json_extract_string(j, '$.error'))),
                                '^(?:\{\}|none|null|nil|false|0|n/?a|no(?:ne)?(?: error)?|ok|success)?$')), false);
