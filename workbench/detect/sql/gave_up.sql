@@ -26,13 +26,15 @@ WITH said AS MATERIALIZED (  -- the words are looked for in the whole output fir
     FROM det_answer a
     JOIN steps s ON s.run_id = a.run_id AND s.step_id = a.step_id AND s.rowid BETWEEN $row_lo AND $row_hi
     -- (a run that ended on the error answered nothing: it shows its failure)
-    -- (a JSON text may write its letters as \u escapes, as Python's json.dumps does any but ASCII's: read below)
-    WHERE s.status IS DISTINCT FROM 'error' AND (det_gives_up(s.output) OR contains(s.output, '\u'))
+    -- (a JSON text may write its letters as \u escapes, as Python's json.dumps does any but ASCII's: read below,
+    -- accents may be written decomposed, "e" + U+0301: read composed, NFC, as the words are written)
+    WHERE s.status IS DISTINCT FROM 'error' AND (det_gives_up(nfc_normalize(s.output)) OR contains(s.output, '\u'))
 )
 SELECT run_id, step_id, t1, txt,
        flatten(list_transform(det_result_clauses(txt), lambda c: det_value_tokens(det_figure_text(c)))) AS stated
 FROM (
-    SELECT run_id, step_id, t1, output, CASE WHEN contains(txt, '\u') AND json_valid(txt) THEN json(txt)::VARCHAR ELSE txt END AS txt
+    SELECT run_id, step_id, t1, output,
+           nfc_normalize(CASE WHEN contains(txt, '\u') AND json_valid(txt) THEN json(txt)::VARCHAR ELSE txt END) AS txt
     FROM (SELECT d.run_id, d.step_id, d.t1, d.output, coalesce(ra.txt, det_said_text(det_answer_text(d.output))) AS txt
           FROM said d LEFT JOIN det_record_answer ra ON ra.run_id = d.run_id AND ra.step_id = d.step_id))
 -- (nor did one whose last output is the error's own record)
