@@ -260,9 +260,10 @@ CREATE OR REPLACE TEMP MACRO det_error_report(t) AS det_error_record(t, CASE WHE
 
 -- An answer that declines, apologises or says it could not do what was asked (gave_up.sql): words such an
 -- answer says, in English ("sorry", "could not", "try again later"; ’ as well as ' in "couldn't") and in
--- French, German, Spanish, Portuguese, Italian, Russian, Chinese, Japanese and Korean, each as its speakers
+-- French, German, Dutch, Spanish, Portuguese, Italian, Polish, Russian, Chinese, Japanese and Korean, each as its speakers
 -- say "sorry / unfortunately / I could not / unable / unavailable / please try again / an error occurred"
--- (German's "konnte … nicht" with the object between, up to 60 characters of one sentence). RE2's \b is
+-- (German's "konnte … nicht" and Dutch's "kon … niet" with the object between, up to 60 characters of one
+-- sentence). RE2's \b is
 -- ASCII's: a word ending in an accented letter is written with no \b after it, and one in another script
 -- with none at all. A word among them in an answer that still gives the result ("Sorry for the wait, the
 -- widget costs 14.20") is told apart in gave_up.sql (det_result_clauses).
@@ -279,6 +280,10 @@ CREATE OR REPLACE TEMP MACRO det_gives_up(t) AS regexp_matches(coalesce(t, ''),
     || '|\b(?:leider|es tut (?:mir|uns) leid|entschuldig(?:ung|en sie)|(?:konnte|konnten|kann|k[öo]nnen)\b[^.!?\n]{0,60}\bnicht\b'
     || '|nicht (?:m[öo]glich|verf[üu]gbar|erreichbar|abrufbar)|fehlgeschlagen|(?:ist )?ein fehler (?:ist )?aufgetreten'
     || '|versuchen sie es (?:sp[äa]ter|erneut|noch einmal))'
+    -- Dutch
+    || '|\b(?:helaas|het spijt (?:me|mij|ons)|(?:onze )?excuses\b|excuus|(?:kon|konden|kan|kunnen)\b[^.!?\n]{0,60}\bniet\b'
+    || '|niet (?:beschikbaar|mogelijk|bereikbaar|gelukt)|onbeschikbaar|mislukt|probeer het (?:later|opnieuw|nogmaals)'
+    || '|er is een fout(?:melding)? opgetreden)'
     -- Spanish
     || '|\b(?:lo (?:siento|lamento)|disculp(?:a|e|as|en|ame|eme)\b|perd[óo]n|lamentablemente|desafortunadamente'
     || '|no (?:pude|pudimos|puedo|podemos|he podido|hemos podido|se pudo|se puede|fue posible|es posible|ha sido posible'
@@ -291,6 +296,9 @@ CREATE OR REPLACE TEMP MACRO det_gives_up(t) AS regexp_matches(coalesce(t, ''),
     -- Italian
     || '|\b(?:mi dispiace|purtroppo|spiacente|non (?:sono|siamo) riuscit|non (?:[èe] (?:stato )?possibile|posso|possiamo|riesco)'
     || '|riprova(?:re)? pi[ùu] tardi|si [èe] verificato un errore)'
+    -- Polish
+    || '|\b(?:przepraszam|przepraszamy|niestety|nie uda[łl]o si[ęe]|nie (?:mog[ęe]|mo[żz]emy|mog[łl]\pL*|mo[żz]na|jest mo[żz]liwe)'
+    || '|niedost[ęe]pn|spr[óo]buj(?:cie)? (?:ponownie|p[óo][źz]niej)|wyst[ąa]pi[łl] b[łl][ąa]d)'
     -- Russian
     || '|извин|к сожалению|не удалось|не (?:могу|можем|смог|смогли)|недоступ|попробуйте (?:позже|ещё раз|еще раз)'
     || '|произошла ошибка'
@@ -320,6 +328,7 @@ CREATE OR REPLACE TEMP MACRO det_deferral(t) AS regexp_matches(t,
     || '|errors?|failed|failure|fails|timed out|time ?out)\b'
     || '|r[ée]essa|plus tard|erreur|tentative|sp[äa]ter|erneut|noch einmal|fehler|versuch|m[áa]s tarde|de nuevo'
     || '|nuevamente|intento|mais tarde|novamente|de novo|\berro\b|riprov|pi[ùu] tardi|errore|позже|ещё раз|еще раз'
+    || '|opnieuw|nogmaals|\bfout|mislukt|poging|probeer|ponownie|p[óo][źz]niej|b[łl][ąę]d|pr[óo]b(?:a|y|ie)?\b|spr[óo]buj'
     || '|ошибк|попыт|稍后|稍後|再试|再試|重试|重試|错误|錯誤|失败|失敗|尝试|嘗試|後で|もう一度|再度|エラー|試行|다시|오류|시도');
 CREATE OR REPLACE TEMP MACRO det_figure_text(t) AS regexp_replace(regexp_replace(t,
     -- identifiers and codes: a number after #, No., id, ticket, order, case, reference, phone, code, status,
@@ -330,6 +339,8 @@ CREATE OR REPLACE TEMP MACRO det_figure_text(t) AS regexp_replace(regexp_replace
     '(?i)[0-9][0-9.,]*[\pZ\t]*(?:ms|milliseconds?|s|secs?|seconds?|mins?|minutes?|h|hrs?|hours?|days?|weeks?|months?|years?'
     || '|sekunden|minuten|stunden|tagen?|wochen|monaten?|jahren?|secondes?|heures?|jours?|semaines?|mois|ans|ann[ée]es?'
     || '|segundos?|minutos?|horas?|d[íi]as?|semanas?|meses|mes|a[ñn]os?|secondi|minuti|ore|giorni|settimane|mesi|anni'
+    || '|seconden|uur|uren|dagen|weken|maanden|jaar|jaren|sekund\pL*|minut\pL*|godz\pL*|dni|dzie[ńn]|tygodni\pL*'
+    || '|miesi[ąę]c\pL*|lat'
     || '|секунд\pL*|минут\pL*|час\pL*|дн\pL*|дня|недел\pL*)(?:\b|[^\pL]|$)'
     || '|[0-9]+[\pZ\t]*(?:秒|分钟|分鐘|小时|小時|天|周|週|个月|個月|年后|年後|時間|分後|分間|分ほど|日後|日間|초|분|시간)',
     ' ', 'g');
@@ -338,13 +349,15 @@ CREATE OR REPLACE TEMP MACRO det_months() AS
     || '|sept?|oct|nov|dec|janvier|f[ée]vrier|mars|avril|mai|juin|juillet|ao[ûu]t|septembre|octobre|novembre|d[ée]cembre'
     || '|januar|februar|m[äa]rz|juni|juli|oktober|dezember|enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre'
     || '|setiembre|octubre|noviembre|diciembre|janeiro|fevereiro|mar[çc]o|maio|junho|julho|setembro|outubro|dezembro'
-    || '|gennaio|febbraio|aprile|maggio|giugno|luglio|settembre|ottobre|dicembre';
+    || '|gennaio|febbraio|aprile|maggio|giugno|luglio|settembre|ottobre|dicembre|april|januari|februari|maart|mei'
+    || '|augustus|stycznia|lutego|marca|kwietnia|maja|czerwca|lipca|sierpnia|wrze[śs]nia|pa[źz]dziernika|listopada'
+    || '|grudnia';
 CREATE OR REPLACE TEMP MACRO det_result_figure(t) AS regexp_matches(det_figure_text(t),
     -- an amount
     '(?:[$€£¥₹₩]|\bR\$|\b' || det_currency() || ')[\pZ\t]?[0-9]'
     || '|[0-9][\pZ\t]?(?:[$€£¥₹₩元円]|' || det_currency() || '\b'
     || '|(?i:dollars?|euros?|pounds?|yen|yuan|reais|pesos?|francs?|rupees?|cents?|rubles?)\b|美元|欧元|歐元|日元|人民币|人民幣'
-    || '|块|塊|ドル|ユーロ|원|руб|долл|евро)'
+    || '|块|塊|ドル|ユーロ|원|руб|долл|евро|z[łl](?:\b|[^\pL])|(?i:z[łl]ot\pL*))'
     -- a percentage
     || '|[0-9][\pZ\t]?(?:%|％|(?i:percent|per cent|prozent|pour ?cent|por ?ciento|por ?cento|per ?cento|процент))|百分之'
     -- decimals (a version, an address or a phone number of dotted groups is none, nor a count written in
@@ -353,7 +366,7 @@ CREATE OR REPLACE TEMP MACRO det_result_figure(t) AS regexp_matches(det_figure_t
     || '(?:$|[^0-9A-Za-z.,]|[.,](?:$|[^0-9]))'
     -- a unit of measure
     || '|[0-9][\pZ\t]?(?:°|℃|(?i:kg|mg|lbs?|oz|km|cm|mm|ml|gal|kwh|kw|gb|mb|tb|units?|items?|pcs|pieces?|st[üu]ck|unit[ée]s?'
-    || '|unidades?|pezzi)\b|штук|шт\.|个|件|台|公斤|千克|公里|米|度|個|点|개)'
+    || '|unidades?|pezzi|stuks|sztuk|szt)\b|штук|шт\.|个|件|台|公斤|千克|公里|米|度|個|点|개)'
     -- a date
     || '|\b[0-9]{4}-[0-9]{2}-[0-9]{2}\b|\b[0-9]{1,2}[./][0-9]{1,2}[./][0-9]{2,4}\b|[0-9]{1,2}[\pZ\t]*月[\pZ\t]*[0-9]{1,2}[\pZ\t]*日'
     || '|[0-9]{1,2}월[\pZ\t]*[0-9]{1,2}일'
