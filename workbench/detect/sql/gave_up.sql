@@ -9,8 +9,9 @@
 -- fail recovered it, whichever agent made it (a fallback agent's call counts as the first agent's own retry):
 -- a refusal after that has another reason. An answer quoting a number of a tool's result (det_backend_vals: no
 -- echo of the call's own arguments) gave a result, whatever words it opens with; so did one with a clause that
--- states a result figure (det_result_clauses: an amount, a percentage, decimals, a unit, a date, in a clause with
--- no give-up, retry or failure word: "Sorry for the delay, the total is 41.20 USD" states one, made up or not,
+-- states a result figure (det_result_clauses: an amount, a percentage, decimals, a unit, a date, a time of day, a
+-- duration of two units, a count of things, in a clause with no give-up, retry, failure or outage word: "Sorry
+-- for the delay, the total is 41.20 USD" and "..., we have 41 widgets in stock" state one, made up or not,
 -- which silent_failure weighs) unless the run was given each of its numbers (its task's, a tool call's
 -- arguments, the failure's own error text). A give-up's own numbers are no result: a wait, a status code, a
 -- count of attempts, an order or phone number, a year ("try again in 15 minutes", "HTTP 503", "order 88412").
@@ -31,7 +32,8 @@ WITH said AS MATERIALIZED (  -- the words are looked for in the whole output fir
     WHERE s.status IS DISTINCT FROM 'error' AND (det_gives_up(nfc_normalize(s.output)) OR contains(s.output, '\u'))
 )
 SELECT run_id, step_id, t1, txt,
-       flatten(list_transform(det_result_clauses(txt), lambda c: det_value_tokens(det_figure_text(c)))) AS stated
+       flatten(list_transform(det_result_clauses(txt), lambda c: det_value_tokens(
+           det_figure_text(c) || ' ' || array_to_string(det_result_measures(c), ' ')))) AS stated
 FROM (
     SELECT run_id, step_id, t1, output,
            nfc_normalize(CASE WHEN contains(txt, '\u') AND json_valid(txt) THEN json(txt)::VARCHAR ELSE txt END) AS txt
