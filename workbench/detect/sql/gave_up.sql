@@ -9,7 +9,7 @@
 -- fail recovered it, whichever agent made it (a fallback agent's call counts as the first agent's own retry):
 -- a refusal after that has another reason. An answer quoting a number of a tool's result (det_backend_vals: no
 -- echo of the call's own arguments) gave a result, whatever words it opens with; so did one with a clause that
--- states a result figure (det_result_clauses: an amount, a percentage, decimals, a unit, a date, a time of day, a
+-- states a result figure (det_states_result: an amount, a percentage, decimals, a unit, a date, a time of day, a
 -- duration of two units, a count of things, in a clause with no give-up, retry, failure or outage word: "Sorry
 -- for the delay, the total is 41.20 USD" and "..., we have 41 widgets in stock" state one, made up or not,
 -- which silent_failure weighs) unless the run was given each of its numbers (its task's, a tool call's
@@ -31,9 +31,7 @@ WITH said AS MATERIALIZED (  -- the words are looked for in the whole output fir
     -- accents may be written decomposed, "e" + U+0301: read composed, NFC, as the words are written)
     WHERE s.status IS DISTINCT FROM 'error' AND (det_gives_up(nfc_normalize(s.output)) OR contains(s.output, '\u'))
 )
-SELECT run_id, step_id, t1, txt,
-       flatten(list_transform(det_result_clauses(txt), lambda c: det_value_tokens(
-           det_figure_text(c) || ' ' || array_to_string(det_result_measures(c), ' ')))) AS stated
+SELECT run_id, step_id, t1, txt
 FROM (
     SELECT run_id, step_id, t1, output,
            nfc_normalize(CASE WHEN contains(txt, '\u') AND json_valid(txt) THEN json(txt)::VARCHAR ELSE txt END) AS txt
@@ -44,7 +42,10 @@ WHERE det_gives_up(txt) AND NOT det_error_report(output);
 
 -- The numbers of the clauses that state a result, for the runs that gave up: a result only if the run was not given them.
 CREATE OR REPLACE TEMP TABLE det_gave_up_stated AS
-SELECT run_id, token, det_value_num(token) AS num FROM (SELECT run_id, unnest(stated) AS token FROM det_gave_up_answers)
+SELECT run_id, token, det_value_num(token) AS num FROM (
+    SELECT run_id, unnest(det_value_tokens(det_figure_text(c) || ' ' || array_to_string(det_result_measures(c), ' '))) AS token
+    FROM (SELECT run_id, unnest(det_clauses(txt)) AS c FROM det_gave_up_answers)
+    WHERE det_states_result(c))
 WHERE ascii(token) < 65;
 
 CREATE OR REPLACE TEMP TABLE det_calls_failed AS
