@@ -5,7 +5,10 @@ answer. A give-up whose accents are written decomposed (NFD: "e" + U+0301, as ma
 write them) reads as the composed text. An apology that goes on to state a count of things ("41 widgets"), a time
 of day ("14:05") or a duration of hours and minutes ("3 h 20 min") gave a result; a give-up's own counts (attempts,
 a quota, suppliers none of which answered) and times (since when a service is down, when a quota resets) did not.
-Give-ups in Dutch and Polish are found, and their answers that state a result are none. One store, one detect.
+Give-ups in Dutch and Polish are found, and their answers that state a result are none. And a tool result is a
+failed call when any of its status fields says so (det_error_record): ``{"status": "ok", "response_status":
+"Error"}`` (the transport fine, the call not) read "ok" through one coalesce of ``status``, ``response_status`` and
+``state``, so the apology after it was no give-up. One store, one detect.
 """
 
 from __future__ import annotations
@@ -62,11 +65,24 @@ ANSWERED = {
     "nl_plain": "De widget kost € 41,20 en er zijn er nog 120 op voorraad.",
     "pl_plain": "Widżet kosztuje 41,20 zł; w magazynie jest 120 sztuk.",
 }
+# tool results (the call's span fine) whose status fields say it failed, or not; the answer apologises
+APOLOGY = "Sorry, I could not get the widget's price."
+FAILED_BY_STATUS = {
+    "ok_then_error": '{"status": "ok", "response_status": "Error", "message": "ERROR: No data found"}',
+    "ok_state_failed": '{"status": "OK", "state": " failed ", "detail": "quota"}',
+    "done_but_fail": '{"response_status": "200", "state": "done", "status": "fail"}',
+}
+FINE_BY_STATUS = {
+    "all_fine": '{"status": "ok", "response_status": "Success", "state": "done", "item": "widget"}',
+    "ok_more": '{"status": "ok", "response_status": "error_free", "state": "partial"}',
+}
 
 
 @pytest.fixture(scope="module")
 def findings() -> pd.DataFrame:
     runs: list[RunBuilder] = [_run(name, answer=text) for name, text in {**GAVE_UP, **ANSWERED}.items()]
+    runs += [_run(name, tool_status="ok", tool_error=None, answer=APOLOGY, tool_output=out)
+             for name, out in {**FAILED_BY_STATUS, **FINE_BY_STATUS}.items()]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         return wb.detect(_ws(*runs), progress=False)
@@ -74,7 +90,8 @@ def findings() -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def found(findings: pd.DataFrame) -> dict[str, list[str]]:
-    return {run: sorted(findings[findings["run_id"] == run]["detector"]) for run in {**GAVE_UP, **ANSWERED}}
+    return {run: sorted(findings[findings["run_id"] == run]["detector"])
+            for run in {**GAVE_UP, **ANSWERED, **FAILED_BY_STATUS, **FINE_BY_STATUS}}
 
 
 @pytest.mark.parametrize("run_id", list(GAVE_UP))
@@ -93,3 +110,13 @@ def test_the_decomposed_give_up_is_quoted_composed(findings: pd.DataFrame) -> No
     # the finding quotes the answer as a reader searching for "Désolé" finds it
     detail = findings[(findings["run_id"] == "fr_nfd") & (findings["detector"] == "gave_up")]["detail"].iloc[0]
     assert 'the answer gave up: "Désolé, le prix du widget nous échappe."' in detail, detail
+
+
+@pytest.mark.parametrize("run_id", list(FAILED_BY_STATUS))
+def test_any_status_field_saying_failed_is_a_failed_call(found: dict[str, list[str]], run_id: str) -> None:
+    assert "gave_up" in found[run_id]
+
+
+@pytest.mark.parametrize("run_id", list(FINE_BY_STATUS))
+def test_status_fields_saying_anything_else_are_not(found: dict[str, list[str]], run_id: str) -> None:
+    assert "gave_up" not in found[run_id]
