@@ -260,12 +260,11 @@ CREATE OR REPLACE TEMP MACRO det_error_report(t) AS det_error_record(t, CASE WHE
 
 -- An answer that declines, apologises or says it could not do what was asked (gave_up.sql): words such an
 -- answer says, in English ("sorry", "could not", "try again later"; ’ as well as ' in "couldn't") and in
--- French, German, Dutch, Spanish, Portuguese, Italian, Polish, Russian, Chinese, Japanese and Korean, each as its speakers
--- say "sorry / unfortunately / I could not / unable / unavailable / please try again / an error occurred"
--- (German's "konnte … nicht" and Dutch's "kon … niet" with the object between, up to 60 characters of one
--- sentence). RE2's \b is
--- ASCII's: a word ending in an accented letter is written with no \b after it, and one in another script
--- with none at all. A word among them in an answer that still gives the result ("Sorry for the wait, the
+-- French, German, Dutch, Spanish, Portuguese, Italian, Polish, Russian, Chinese, Japanese and Korean, each as
+-- its speakers say "sorry / unfortunately / I could not / unable / unavailable / please try again / an error
+-- occurred" (German's "konnte … nicht" and Dutch's "kon … niet" with the object between, up to 60 characters of
+-- one sentence). RE2's \b is ASCII's: a word ending in an accented letter is written with no \b after it, and
+-- one in another script with none at all. A word among them in an answer that still gives the result ("Sorry for the wait, the
 -- widget costs 14.20") is told apart in gave_up.sql (det_states_result).
 CREATE OR REPLACE TEMP MACRO det_gives_up(t) AS regexp_matches(coalesce(t, ''),
     '(?i)\b(?:sorry|apologi[sz]e|apologies|unfortunately|regret(?:tably)?|unable to|not able to|(?:was|were|is|are|am)n[''’]t able to'
@@ -323,8 +322,8 @@ CREATE OR REPLACE TEMP MACRO det_gives_up(t) AS regexp_matches(coalesce(t, ''),
 -- percentage, a number with decimals or a unit of measure, or a date (2026-03-12, 12.03.2026, March 12,
 -- 12 mars, 3月12日), a time of day (14:05, 14h05) or a duration of two units (3 h 20 min: a wait is written
 -- in one), or a count of things (det_counted). A bare integer, counting nothing named, is no result figure: in
--- prose it counts attempts, steps and minutes as often as it answers. A label and its colon ("Error: 503", "Status: 429", "Retry-After:
--- 30 s") stay in their clause.
+-- prose it counts attempts, steps and minutes as often as it answers. A label and its colon ("Error: 503",
+-- "Status: 429", "Retry-After: 30 s", "Estimated recovery: 14:30") stay in their clause.
 CREATE OR REPLACE TEMP MACRO det_deferral(t) AS regexp_matches(t,
     '(?i)\b(?:again|later|retry|retrying|retried|retries|wait|waiting|(?:be|come|check|get) back|attempts?|tried|tries'
     || '|errors?|failed|failure|fails|timed out|time ?out|down|outage|offline|maintenance|unreachable|resets?'
