@@ -7,33 +7,16 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import altair as alt
-import pytest
-import vl_convert
+import test_attack31_bundle_cache_trust as trust
 
 from workbench import plots
 from workbench._atomic_write import write_text_atomic
-from workbench.plots import _bundle_cache, _render
+from workbench.plots import _bundle_cache
 
-posix = pytest.mark.skipif(os.name != "posix", reason="file modes and links as POSIX has them")
+posix = trust.posix
 
 
-@pytest.fixture()
-def fresh(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[str]:
-    """A process that has not drawn a chart, a cache folder of its own, the bundles built (vl-convert's bundler
-    replaced by one that names the call: the real one takes ~2 s)."""
-    built: list[str] = []
-
-    def bundle(src: str, vl_version: str) -> str:
-        built.append(f"export default {{render() {{}}}}; // bundle {len(built) + 1}")
-        return built[-1]
-
-    monkeypatch.setattr(vl_convert, "javascript_bundle", bundle)
-    monkeypatch.setenv("WORKBENCH_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setattr(_render, "_enabled", False)
-    monkeypatch.setattr(alt.JupyterChart, "_is_offline", False)
-    monkeypatch.setattr(alt.JupyterChart, "_esm", "online")
-    return built
+fresh = trust.fresh   # (a process that has not drawn a chart, a cache folder of its own, the bundles built)
 
 
 def _bundle_path() -> Path:
