@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 # One thread per OpenMP and BLAS pool in each test process, and in the kernels, servers and commands it starts
 # (they inherit it); set before anything loads those runtimes. The suite runs two xdist workers on two cores: a
@@ -69,6 +70,15 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     first = items.index(browser[0])
     rest = [i for i in items if not uses_browser(i)]
     items[:] = rest[:first] + browser + rest[first:]
+
+
+@pytest.fixture()
+def _own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A demo cache folder of the test's own and no store inherited from the environment (``$WORKBENCH_DB``),
+    for the tests that run the CLI, a notebook magic or the pretrained model: ``pytestmark =
+    pytest.mark.usefixtures("_own_cache")`` in a module, or the mark on one test."""
+    monkeypatch.setenv("WORKBENCH_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("WORKBENCH_DB", raising=False)
 
 
 @pytest.fixture(scope="session")

@@ -9,11 +9,11 @@ import pytest
 
 from workbench.cli import main
 
+pytestmark = pytest.mark.usefixtures("_own_cache")   # (tests/conftest.py)
+
 
 @pytest.fixture(autouse=True)
-def _own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("WORKBENCH_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.delenv("WORKBENCH_DB", raising=False)
+def _wide_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("COLUMNS", "220")    # the whole culprit cell
 
 

@@ -22,11 +22,7 @@ from workbench.cli import main
 T0 = 1_767_225_600_000_000_000
 
 
-@pytest.fixture(autouse=True)
-def _own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every test gets its own demo cache directory and no inherited store."""
-    monkeypatch.setenv("WORKBENCH_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.delenv("WORKBENCH_DB", raising=False)
+pytestmark = pytest.mark.usefixtures("_own_cache")   # (tests/conftest.py)
 
 
 def _cli(*argv: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

@@ -7,16 +7,25 @@ import tempfile
 from pathlib import Path
 
 
-def write_text_atomic(path: str | os.PathLike[str], text: str) -> None:
+def write_text_atomic(path: str | os.PathLike[str], text: str, mode: int | None = None,
+                      follow_symlinks: bool = True) -> None:
     """Write ``text`` to ``path`` through a temporary file beside it, renamed over ``path`` once complete:
     a full disk or an interrupt leaves the old file as it was (a policy half written would read as another
-    policy, or as none)."""
-    target = Path(os.path.realpath(path))   # (a symlink stays one: the file it names is replaced)
+    policy, or as none).
+
+    The file keeps the mode of the one it replaces (a new one: 0666 less the umask), or gets ``mode`` when
+    given (a private cache file: 0o600). A symlink at ``path`` stays one, the file it names replaced; with
+    ``follow_symlinks=False`` the link itself is replaced (a shared folder, where another user may have put
+    a link to one of this user's files).
+    """
+    target = Path(os.path.realpath(path) if follow_symlinks else os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
-        if target.exists():
+        if mode is not None:
+            os.chmod(tmp, mode)
+        elif target.exists():
             os.chmod(tmp, target.stat().st_mode & 0o7777)   # (mkstemp's 0600 would narrow a shared file)
         else:
             umask = os.umask(0)

@@ -21,10 +21,7 @@ LONG = "researcher\x1b]0;pwn\x07\u202e\nwhy: FAKE" + "A" * 100_000
 TOOL = "lookup_price" + "B" * 100_000
 
 
-@pytest.fixture(autouse=True)
-def _own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("WORKBENCH_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.delenv("WORKBENCH_DB", raising=False)
+pytestmark = pytest.mark.usefixtures("_own_cache")   # (tests/conftest.py)
 
 
 def _renamed(o: object) -> object:

@@ -29,10 +29,7 @@ if not SAMPLES.is_dir():   # a worktree sits one level deeper than the main chec
     SAMPLES = Path(__file__).resolve().parents[4] / "shared" / "samples" / "whowhen-algorithm-generated"
 
 
-@pytest.fixture(autouse=True)
-def _own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("WORKBENCH_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.delenv("WORKBENCH_DB", raising=False)
+pytestmark = pytest.mark.usefixtures("_own_cache")   # (tests/conftest.py)
 
 
 def test_the_shipped_model_knows_its_training_runs_spread() -> None:

@@ -28,10 +28,7 @@ ADK = FIXTURES / "adk" / "openinference_transfer_fault.otlp.jsonl"
 T0, S = 1_767_225_600_000_000_000, 1_000_000_000
 
 
-@pytest.fixture(autouse=True)
-def _own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("WORKBENCH_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.delenv("WORKBENCH_DB", raising=False)
+pytestmark = pytest.mark.usefixtures("_own_cache")   # (tests/conftest.py)
 
 
 def _transfer_run(run_id: str, writer_input: str | None = None, spoken: bool = False) -> list[dict]:

@@ -11,7 +11,6 @@ and is not read.
 from __future__ import annotations
 
 import warnings
-from pathlib import Path
 
 import pytest
 from _real41_records import run_records
@@ -19,11 +18,7 @@ from _real41_records import run_records
 import workbench as wb
 from workbench.attribution._evidence import run_evidence
 
-
-@pytest.fixture(autouse=True)
-def _own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("WORKBENCH_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.delenv("WORKBENCH_DB", raising=False)
+pytestmark = pytest.mark.usefixtures("_own_cache")   # (tests/conftest.py)
 
 
 def _bounce_run(run_id: str, escaped: bool) -> list[dict]:

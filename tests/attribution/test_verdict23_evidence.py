@@ -21,10 +21,7 @@ CRASH = FIXTURES / "pydantic-ai" / "delegation_crash.otlp.jsonl"   # researcher'
 AGNO = FIXTURES / "agno" / "team_fault.otlp.jsonl"                  # researcher states 41.2; the tool said 14.2
 
 
-@pytest.fixture(autouse=True)
-def _own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("WORKBENCH_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.delenv("WORKBENCH_DB", raising=False)
+pytestmark = pytest.mark.usefixtures("_own_cache")   # (tests/conftest.py)
 
 
 def _investigated(path: Path) -> wb.Workspace:

@@ -22,10 +22,7 @@ CASCADE = FIXTURES / "langgraph-supervisor" / "order_desk_cascade.otlp.jsonl"
 CRASH = FIXTURES / "langchain" / "openinference_subagents_crash.otlp.jsonl"
 
 
-@pytest.fixture(autouse=True)
-def _own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("WORKBENCH_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.delenv("WORKBENCH_DB", raising=False)
+pytestmark = pytest.mark.usefixtures("_own_cache")   # (tests/conftest.py)
 
 
 def _desk_run(run_id: str, stock: int, by: str) -> list[dict]:

@@ -16,10 +16,11 @@ CRASH = Path(__file__).resolve().parents[1] / "ingest" / "fixtures" / "pydantic-
 HOSTILE = "<b>503</b>\x1b[2J\u202eevil"
 
 
+pytestmark = pytest.mark.usefixtures("_own_cache")   # (tests/conftest.py)
+
+
 @pytest.fixture(autouse=True)
-def _own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("WORKBENCH_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.delenv("WORKBENCH_DB", raising=False)
+def _wide_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("COLUMNS", "400")   # the CLI wraps at the terminal's width
 
 

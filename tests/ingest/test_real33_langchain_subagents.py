@@ -83,12 +83,6 @@ def test_made_up_price_is_the_researchers(path: Path, severity: str) -> None:
     assert list(zip(cascade.agent, cascade.step_id, strict=True)) == [("researcher", origin)]
 
 
-@pytest.fixture
-def _own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("WORKBENCH_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.delenv("WORKBENCH_DB", raising=False)
-
-
 @pytest.mark.usefixtures("_own_cache")
 @pytest.mark.parametrize("path", [OI_CRASH, OTEL_CRASH], ids=["openinference", "otel"])
 def test_the_crashed_run_is_the_writers(path: Path) -> None:

@@ -127,12 +127,6 @@ def test_only_a_last_failed_agent_fails_the_run(tmp_path: Path, edit: Callable[[
     assert ws.sql("SELECT outcome FROM runs").fetchall() == [(outcome,)]
 
 
-@pytest.fixture
-def _own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("WORKBENCH_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.delenv("WORKBENCH_DB", raising=False)
-
-
 @pytest.mark.usefixtures("_own_cache")
 def test_the_verdict_names_the_tool_that_raised() -> None:
     """The error chain runs from the unset workflow span through the writer's agent span to the tool that

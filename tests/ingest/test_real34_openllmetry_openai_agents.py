@@ -49,12 +49,6 @@ def test_a_run_that_raised_is_a_failure_though_its_root_says_ok(path: Path, fast
     assert ws.sql("SELECT status FROM steps WHERE parent_id IS NULL").fetchall() == [("ok",)]
 
 
-@pytest.fixture
-def _own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("WORKBENCH_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.delenv("WORKBENCH_DB", raising=False)
-
-
 @pytest.mark.usefixtures("_own_cache")
 @pytest.mark.parametrize("path", CRASHES, ids=["openllmetry", "openinference"])
 def test_the_verdict_names_the_tool_that_raised(path: Path) -> None:

@@ -19,10 +19,7 @@ DESK = Path(__file__).parent / "fixtures" / "smolagents-order-desk"
 FILES = {"cascade": "manager_cascade", "storm": "warehouse_storm", "slow": "slow_shipping_model", "ok": "answered_ok"}
 
 
-@pytest.fixture(autouse=True)
-def _own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("WORKBENCH_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.delenv("WORKBENCH_DB", raising=False)
+pytestmark = pytest.mark.usefixtures("_own_cache")   # (tests/conftest.py)
 
 
 @pytest.fixture(scope="module")

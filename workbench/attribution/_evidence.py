@@ -150,6 +150,11 @@ def combine(verdicts: pd.DataFrame, agents: pd.DataFrame, evidence: pd.DataFrame
 
     A run of one agent (``only_agent``) has no agent to choose: there the evidence weighs on the step, its
     share of the run's step scores (``steps``) moved by the same log-odds, and ``uncertain`` follows it.
+    The model's one candidate in a run of several agents (the others only ran tools or held others' steps, and
+    the model weighs agents that talk) has its 1.0 by elimination, not by weighing it against them: there
+    evidence that is specific, one agent and one step (any kind but a silent_failure with ``quiet`` agents),
+    naming another agent names the culprit, at that agent's combined confidence (an even prior moved by the
+    evidence's log-odds); the verdict is then no longer ``only_agent``.
     On a run the model found ``unfamiliar`` (its ``uncertain`` is then True), a verdict the evidence backs
     is uncertain by its combined confidence only; one the evidence does not back stays uncertain.
     """
@@ -180,7 +185,13 @@ def combine(verdicts: pd.DataFrame, agents: pd.DataFrame, evidence: pd.DataFrame
         post = 1.0 / (1.0 + math.exp(-(_logit(prior) + weight)))
         out.at[i, "evidence"] = e["evidence"]
         out.at[i, "why"] = why
-        if model_agent == ev_agent or pd.isna(model_conf) or post > float(model_conf):
+        # the model's sole candidate was weighed against no other agent: specific evidence of another outranks it
+        overrules = (bool(row.get("only_agent", False)) and not quiet and isinstance(ev_agent, str)
+                     and ev_agent != model_agent)
+        if overrules:
+            out.at[i, "only_agent"] = False
+            out.at[i, "step_confidence"] = step_share.get((row["run_id"], ev_step), float("nan"))
+        if model_agent == ev_agent or pd.isna(model_conf) or post > float(model_conf) or overrules:
             if model_agent is not None and not pd.isna(model_agent) and model_agent != ev_agent:
                 out.at[i, "disagrees"] = model_agent
             out.at[i, "agent"] = ev_agent
@@ -188,7 +199,7 @@ def combine(verdicts: pd.DataFrame, agents: pd.DataFrame, evidence: pd.DataFrame
             out.at[i, "agent_confidence"] = post
         else:
             out.at[i, "disagrees"] = ev_agent
-        if bool(row.get("only_agent", False)) and out.at[i, "agent"] == ev_agent:
+        if bool(row.get("only_agent", False)) and not overrules and out.at[i, "agent"] == ev_agent:
             share = step_share.get((row["run_id"], ev_step), 0.0)
             out.at[i, "step_confidence"] = 1.0 / (1.0 + math.exp(-(_logit(share) + weight)))
             out.at[i, "uncertain"] = bool(out.at[i, "step_confidence"] < uncertain_below)

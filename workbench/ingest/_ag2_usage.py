@@ -15,12 +15,14 @@ from __future__ import annotations
 import duckdb
 
 from ..store._connection import sql_text
+from ..store._export_usage import usage_macros
 from ..store._run_scope import run_scope
 
 
 def usage_tokens(con: duckdb.DuckDBPyConnection, runs: set[str]) -> None:
     """Give the staged model-call usage records of the AG2 runs ``runs`` their tokens where nothing else in the
     run holds tokens."""
+    usage_macros(con)
     with run_scope(con, "_ag2_runs", runs):
         con.execute(sql_text("ag2_usage_tokens"))
 
@@ -29,5 +31,6 @@ def empty_stored_usage(con: duckdb.DuckDBPyConnection, runs: set[str]) -> None:
     """In the merge's transaction, before staged steps are compared with stored ones: the stored usage records of
     the AG2 runs ``runs`` that kept tokens give them up where another step of the run now holds tokens."""
     if runs:
+        usage_macros(con)
         with run_scope(con, "_ag2_runs", runs):
             con.execute(sql_text("ag2_usage_stored"))

@@ -19,10 +19,11 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
-import tempfile
 from pathlib import Path
 
 import altair as alt
+
+from .._atomic_write import write_text_atomic
 
 _HEADER = "// workbench vega bundle sha256="
 # Far above a bundle (~0.9 MB): a larger file at the path is not one of ours, and is not read into memory.
@@ -96,13 +97,8 @@ def write(bundle: str) -> None:
         return
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                f.write(_HEADER + hashlib.sha256(bundle.encode("utf-8")).hexdigest() + "\n" + bundle)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        # 0600 and never through a link someone put at the path: read() trusts only such a file of this user's
+        write_text_atomic(path, _HEADER + hashlib.sha256(bundle.encode("utf-8")).hexdigest() + "\n" + bundle,
+                          mode=0o600, follow_symlinks=False)
     except OSError:
         pass   # a read-only home or a full disk: charts still draw, the next kernel builds its own bundle

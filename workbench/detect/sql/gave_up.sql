@@ -9,8 +9,9 @@
 -- fail recovered it, whichever agent made it (a fallback agent's call counts as the first agent's own retry):
 -- a refusal after that has another reason. An answer quoting a number of a tool's result (det_backend_vals: no
 -- echo of the call's own arguments) gave a result, whatever words it opens with; so did one with a clause that
--- states a result figure (det_result_clauses: an amount, a percentage, decimals, a unit, a date, in a clause with
--- no give-up, retry or failure word: "Sorry for the delay, the total is 41.20 USD" states one, made up or not,
+-- states a result figure (det_states_result: an amount, a percentage, decimals, a unit, a date, a time of day, a
+-- duration of two units, a count of things, in a clause with no give-up, retry, failure or outage word: "Sorry
+-- for the delay, the total is 41.20 USD" and "..., we have 41 widgets in stock" state one, made up or not,
 -- which silent_failure weighs) unless the run was given each of its numbers (its task's, a tool call's
 -- arguments, the failure's own error text). A give-up's own numbers are no result: a wait, a status code, a
 -- count of attempts, an order or phone number, a year ("try again in 15 minutes", "HTTP 503", "order 88412").
@@ -26,13 +27,14 @@ WITH said AS MATERIALIZED (  -- the words are looked for in the whole output fir
     FROM det_answer a
     JOIN steps s ON s.run_id = a.run_id AND s.step_id = a.step_id AND s.rowid BETWEEN $row_lo AND $row_hi
     -- (a run that ended on the error answered nothing: it shows its failure)
-    -- (a JSON text may write its letters as \u escapes, as Python's json.dumps does any but ASCII's: read below)
-    WHERE s.status IS DISTINCT FROM 'error' AND (det_gives_up(s.output) OR contains(s.output, '\u'))
+    -- (a JSON text may write its letters as \u escapes, as Python's json.dumps does any but ASCII's: read below,
+    -- accents may be written decomposed, "e" + U+0301: read composed, NFC, as the words are written)
+    WHERE s.status IS DISTINCT FROM 'error' AND (det_gives_up(nfc_normalize(s.output)) OR contains(s.output, '\u'))
 )
-SELECT run_id, step_id, t1, txt,
-       flatten(list_transform(det_result_clauses(txt), lambda c: det_value_tokens(det_figure_text(c)))) AS stated
+SELECT run_id, step_id, t1, txt
 FROM (
-    SELECT run_id, step_id, t1, output, CASE WHEN contains(txt, '\u') AND json_valid(txt) THEN json(txt)::VARCHAR ELSE txt END AS txt
+    SELECT run_id, step_id, t1, output,
+           nfc_normalize(CASE WHEN contains(txt, '\u') AND json_valid(txt) THEN json(txt)::VARCHAR ELSE txt END) AS txt
     FROM (SELECT d.run_id, d.step_id, d.t1, d.output, coalesce(ra.txt, det_said_text(det_answer_text(d.output))) AS txt
           FROM said d LEFT JOIN det_record_answer ra ON ra.run_id = d.run_id AND ra.step_id = d.step_id))
 -- (nor did one whose last output is the error's own record)
@@ -40,7 +42,10 @@ WHERE det_gives_up(txt) AND NOT det_error_report(output);
 
 -- The numbers of the clauses that state a result, for the runs that gave up: a result only if the run was not given them.
 CREATE OR REPLACE TEMP TABLE det_gave_up_stated AS
-SELECT run_id, token, det_value_num(token) AS num FROM (SELECT run_id, unnest(stated) AS token FROM det_gave_up_answers)
+SELECT run_id, token, det_value_num(token) AS num FROM (
+    SELECT run_id, unnest(det_value_tokens(det_figure_text(c) || ' ' || array_to_string(det_result_measures(c), ' '))) AS token
+    FROM (SELECT run_id, unnest(det_clauses(txt)) AS c FROM det_gave_up_answers)
+    WHERE det_states_result(c))
 WHERE ascii(token) < 65;
 
 CREATE OR REPLACE TEMP TABLE det_calls_failed AS
