@@ -5,8 +5,6 @@ from __future__ import annotations
 import warnings
 from pathlib import Path
 
-import pytest
-
 import workbench as wb
 from workbench._investigate import attribute_failed
 
@@ -25,10 +23,3 @@ def desk_store(files: dict[str, Path]) -> tuple[wb.Workspace, dict[str, str]]:
         wb.detect(ws, progress=False)
     attribute_failed(ws, None, "logonly")
     return ws, runs
-
-
-@pytest.fixture(autouse=True)
-def own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A cache and no store path of the caller's: imported by a test module, it holds for each of its tests."""
-    monkeypatch.setenv("WORKBENCH_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.delenv("WORKBENCH_DB", raising=False)

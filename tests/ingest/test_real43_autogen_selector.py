@@ -12,9 +12,10 @@ import warnings
 from pathlib import Path
 
 import pytest
-from _real_desks import own_cache  # noqa: F401 - an autouse fixture
 
 import workbench as wb
+
+pytestmark = pytest.mark.usefixtures("_own_cache")
 
 DESK = Path(__file__).parent / "fixtures" / "autogen-selector"
 

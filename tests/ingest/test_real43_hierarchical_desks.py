@@ -12,10 +12,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from _real_desks import desk_store, own_cache  # noqa: F401 - own_cache: an autouse fixture
+from _real_desks import desk_store
 
 import workbench as wb
 from workbench._investigate import investigate_table
+
+pytestmark = pytest.mark.usefixtures("_own_cache")
 
 FIXTURES = Path(__file__).parent / "fixtures"
 FILES = {
