@@ -196,9 +196,26 @@ class Workspace:
         style: ``steps/day=2026-01-05/….parquet``). ``wb.open(folder)`` reads it back in place, and
         ``other.ingest(folder)`` merges it into another store."""
         out = Path(folder)
-        out.mkdir(parents=True, exist_ok=True)
-        with own_cursor(self._con) as con:   # (the store's tables, not a user's temporary ones of those names)
-            self._export_tables(con, out)
+        marker = out / EXPORT_INCOMPLETE
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+            # Tables are written one after another: an export that stops half-way (a full disk, a killed process)
+            # leaves some tables new and others old or missing, which read back as a store whose runs have no
+            # steps. The marker says so until the last table is written.
+            marker.write_text("an export into this folder began and did not finish: its tables may be of two "
+                              "stores, or missing; export again\n", encoding="utf-8")
+        except OSError as exc:
+            with contextlib.suppress(OSError):   # (created, but its text could not be written)
+                marker.unlink()
+            raise StoreError(f"cannot export to {out} ({exc.strerror or exc}): nothing was written") from exc
+        try:
+            with own_cursor(self._con) as con:   # (the store's tables, not a user's temporary ones of those names)
+                self._export_tables(con, out)
+            marker.unlink()
+        except (duckdb.Error, OSError) as exc:
+            raise StoreError(f"the export to {out} did not finish ({type(exc).__name__}: {exc}): the folder holds "
+                             f"part of it (and {EXPORT_INCOMPLETE} says so); export again once the cause is "
+                             "fixed") from exc
         return out
 
     @staticmethod
@@ -354,6 +371,10 @@ def open(path: str | os.PathLike[str] | None = None, read_only: bool = False,  #
         raise
     return Workspace(con, Path(path) if path is not None else None, read_only, memory_limit)
 
+
+
+# Left in an export's folder while its tables are written (see Workspace.export).
+EXPORT_INCOMPLETE = "_EXPORT_INCOMPLETE"
 
 
 def _replace_days(target: Path, fresh: Path) -> None:
