@@ -37,6 +37,30 @@ def _disk_full_at_steps(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(workspace, "_replace_days", replace)
 
 
+def test_an_ingest_committed_during_an_export_is_in_none_of_its_tables(tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """(A notebook's background ingest commits while ws.export writes: the export held the new run's steps
+    without its run, written before it. Now every table is read in one transaction.)"""
+    ws = wb.open(tmp_path / "store.duckdb")
+    ws.ingest(_store(tmp_path, "r1").export(tmp_path / "r1_parquet"), progress=False)
+    later = tmp_path / "r2.jsonl"
+    later.write_text(json.dumps({"record": "step", "run_id": "r2", "step_id": "s1", "agent": "planner", "kind": "llm",
+                                 "started_at": "2026-01-05T11:00:00Z", "ended_at": "2026-01-05T11:00:01Z"}) + "\n")
+    real = workspace._replace_days
+
+    def replace(target: Path, fresh: Path) -> None:
+        real(target, fresh)
+        if target.name == "runs":     # (the runs are written: the other thread's ingest commits now)
+            assert ws.ingest(later, progress=False).stored == 1
+
+    monkeypatch.setattr(workspace, "_replace_days", replace)
+    ws.export(tmp_path / "store_parquet")
+    with wb.open(tmp_path / "store_parquet") as back:
+        assert back.sql("SELECT run_id FROM runs").fetchall() == [("r1",)]
+        assert back.sql("SELECT DISTINCT run_id FROM steps").fetchall() == [("r1",)]
+    assert ws.sql("SELECT count(*) FROM steps").fetchall() == [(2,)]
+
+
 def _cut_short_export(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     folder = tmp_path / "store_parquet"
     _store(tmp_path, "old").export(folder)

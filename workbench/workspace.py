@@ -219,7 +219,14 @@ class Workspace:
             raise StoreError(f"cannot export to {out} ({exc.strerror or exc}): nothing was written") from exc
         try:
             with own_cursor(self._con) as con:   # (the store's tables, not a user's temporary ones of those names)
-                self._export_tables(con, out)
+                # every table read in one transaction: an ingest committing meanwhile (another thread's) left the
+                # export with its steps but not its runs, written before it
+                con.execute("BEGIN TRANSACTION")
+                try:
+                    self._export_tables(con, out)
+                finally:
+                    with contextlib.suppress(duckdb.Error):   # (nothing was written to the store)
+                        con.execute("ROLLBACK")
             marker.unlink()
         except (duckdb.Error, OSError) as exc:
             raise StoreError(f"the export to {out} did not finish ({type(exc).__name__}: {exc}): the folder holds "
