@@ -8,6 +8,7 @@ interrupted."""
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import shutil
 import signal
@@ -15,7 +16,7 @@ import subprocess
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from ._termtext import clean
 from .exceptions import FormatError, IngestError, WorkbenchError
@@ -399,14 +400,51 @@ def _run_command(args: argparse.Namespace) -> int:
     except BrokenPipeError:  # `workbench investigate | head`: the reader has what it wanted
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except OSError as exc:
+        if exc.errno not in _FULL or _flushes(sys.stdout):
+            return _failed(exc)
+        # (the work is done and stored; only its output was lost: no bug of ours, so exit 2, not 3, naming where)
+        where = _stdout_name()
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())   # (nothing more to lose at exit)
+        print(f"workbench: error: the output could not be written to {where}: {exc.strerror}", file=sys.stderr)
+        return 2
     except Exception as exc:  # noqa: BLE001 - the CLI promises one line, not a traceback
-        if _interrupted(exc):
-            raise KeyboardInterrupt from exc
-        if isinstance(exc, WorkbenchError):
-            print(f"workbench: error: {clean(exc, newlines=False)}", file=sys.stderr)
-            return 2
-        print(f"workbench: error: {type(exc).__name__}: {clean(exc, newlines=False)}", file=sys.stderr)
-        return 3   # not 1: that is what --fail-on and a backtest's goal say, and a gate must tell the two apart
+        return _failed(exc)
+
+
+# A write that fails for want of room (a full disk or quota, a file size limit) or a device's error.
+_FULL = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO})
+
+
+def _flushes(stream: Any) -> bool:
+    """Whether ``stream`` still takes a byte. (Python drops what a failed write held, so a flush says nothing: a
+    newline written to its file does, and where the error came from elsewhere it costs a blank line at the end.)"""
+    try:
+        stream.flush()
+        os.write(stream.fileno(), b"\n")
+    except (OSError, ValueError, AttributeError):
+        return False
+    return True
+
+
+def _stdout_name() -> str:
+    """stdout and, where the system tells, the file it is (``stdout (/mnt/full/report.json)``)."""
+    try:
+        return f"stdout ({os.readlink(f'/proc/self/fd/{sys.stdout.fileno()}')})"
+    except (OSError, ValueError, AttributeError):
+        return "stdout"
+
+
+def _failed(exc: BaseException) -> int:
+    """The one line and exit status of an error (WorkbenchError 2: the input or the store; anything else 3)."""
+    if _interrupted(exc):
+        raise KeyboardInterrupt from exc
+    if isinstance(exc, WorkbenchError):
+        print(f"workbench: error: {clean(exc, newlines=False)}", file=sys.stderr)
+        return 2
+    print(f"workbench: error: {type(exc).__name__}: {clean(exc, newlines=False)}", file=sys.stderr)
+    return 3   # not 1: that is what --fail-on and a backtest's goal say, and a gate must tell the two apart
+
 
 if __name__ == "__main__":
     sys.exit(main())

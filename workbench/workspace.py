@@ -6,6 +6,7 @@ import contextlib
 import os
 import shutil
 import tempfile
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -46,6 +47,10 @@ class Workspace:
         self.path = path
         self.read_only = read_only
         self._memory_limit = memory_limit
+        # One write at a time through this workspace: two threads' ingests at once raced on ws.con (DuckDB's
+        # "connection is busy", an IndexError) or conflicted at COMMIT, and the same file given by both failed
+        # on a duplicate key instead of adding nothing the second time.
+        self._writes = threading.RLock()
 
     # -- reading ------------------------------------------------------------------------------
     @property
@@ -146,12 +151,13 @@ class Workspace:
         # store) unless the user chose a limit; should some step need more than the budget, the call
         # is run again (nothing was stored) with DuckDB's own limit.
         budget = INGEST_MEMORY if self._memory_limit is None and self.path is not None else None
-        try:
-            return run_ingest(self._con, source, fmt=format, progress=progress, memory_budget=budget)
-        except WorkbenchError as exc:
-            if budget is None or not _out_of_memory(exc):
-                raise
-        return run_ingest(self._con, source, fmt=format, progress=progress)
+        with self._writes:
+            try:
+                return run_ingest(self._con, source, fmt=format, progress=progress, memory_budget=budget)
+            except WorkbenchError as exc:
+                if budget is None or not _out_of_memory(exc):
+                    raise
+            return run_ingest(self._con, source, fmt=format, progress=progress)
 
     def label(self, run_id: str, outcome: str | None = None, agent: str | None = None,
               step_id: str | None = None, kind: str | None = None, source: str = "human",
@@ -163,7 +169,8 @@ class Workspace:
             raise InvalidParameterError(f"outcome must be one of {_OUTCOMES} (got {outcome!r})")
         if outcome is None and agent is None and step_id is None and kind is None:
             raise InvalidParameterError("label() needs an outcome, an agent, a step_id or a kind")
-        known = fetch(self._con, "SELECT count(*) FROM runs WHERE run_id = ?", [run_id])[0][0]
+        with self._writes:
+            known = fetch(self._con, "SELECT count(*) FROM runs WHERE run_id = ?", [run_id])[0][0]
         if not known:
             raise InvalidParameterError(f"ws.label: run_id: no run {run_id!r} in this store")
 
@@ -171,7 +178,8 @@ class Workspace:
             stage.label(run_id=run_id, agent=agent, step_id=step_id, kind=kind, source=source,
                         outcome=outcome, detail=detail)
 
-        run_ingest(self._con, [], stage_fill=fill)
+        with self._writes:
+            run_ingest(self._con, [], stage_fill=fill)
 
     def label_file(self, path: str | os.PathLike[str]) -> int:
         """Read labels from a CSV, JSON or JSONL file (columns run_id, outcome, agent, step_id,
@@ -187,7 +195,8 @@ class Workspace:
                             kind=row.get("kind"), source=row.get("source") or "human",
                             outcome=row.get("outcome"), detail=row.get("detail"))
 
-        run_ingest(self._con, [], stage_fill=fill)
+        with self._writes:
+            run_ingest(self._con, [], stage_fill=fill)
         return len(rows)
 
     # -- scale-out ----------------------------------------------------------------------------
@@ -196,9 +205,33 @@ class Workspace:
         style: ``steps/day=2026-01-05/….parquet``). ``wb.open(folder)`` reads it back in place, and
         ``other.ingest(folder)`` merges it into another store."""
         out = Path(folder)
-        out.mkdir(parents=True, exist_ok=True)
-        with own_cursor(self._con) as con:   # (the store's tables, not a user's temporary ones of those names)
-            self._export_tables(con, out)
+        marker = out / EXPORT_INCOMPLETE
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+            # Tables are written one after another: an export that stops half-way (a full disk, a killed process)
+            # leaves some tables new and others old or missing, which read back as a store whose runs have no
+            # steps. The marker says so until the last table is written.
+            marker.write_text("an export into this folder began and did not finish: its tables may be of two "
+                              "stores, or missing; export again\n", encoding="utf-8")
+        except OSError as exc:
+            with contextlib.suppress(OSError):   # (created, but its text could not be written)
+                marker.unlink()
+            raise StoreError(f"cannot export to {out} ({exc.strerror or exc}): nothing was written") from exc
+        try:
+            with own_cursor(self._con) as con:   # (the store's tables, not a user's temporary ones of those names)
+                # every table read in one transaction: an ingest committing meanwhile (another thread's) left the
+                # export with its steps but not its runs, written before it
+                con.execute("BEGIN TRANSACTION")
+                try:
+                    self._export_tables(con, out)
+                finally:
+                    with contextlib.suppress(duckdb.Error):   # (nothing was written to the store)
+                        con.execute("ROLLBACK")
+            marker.unlink()
+        except (duckdb.Error, OSError) as exc:
+            raise StoreError(f"the export to {out} did not finish ({type(exc).__name__}: {exc}): the folder holds "
+                             f"part of it (and {EXPORT_INCOMPLETE} says so); export again once the cause is "
+                             "fixed") from exc
         return out
 
     @staticmethod
@@ -354,6 +387,10 @@ def open(path: str | os.PathLike[str] | None = None, read_only: bool = False,  #
         raise
     return Workspace(con, Path(path) if path is not None else None, read_only, memory_limit)
 
+
+
+# Left in an export's folder while its tables are written (see Workspace.export).
+EXPORT_INCOMPLETE = "_EXPORT_INCOMPLETE"
 
 
 def _replace_days(target: Path, fresh: Path) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
@@ -185,6 +186,18 @@ def kind_word(kind: Any) -> Any:
     return kind.lower() if kind.isascii() and kind.isalpha() else kind
 
 
+_TIME_WORDS = {"start_ns": "start time", "end_ns": "end time"}
+
+
+def _as_date(ns: int) -> str:
+    """``", 9999-12-31T23:59:58Z"`` for a time out of the store's range that a date can still show, else ``""``."""
+    try:
+        when = datetime(1970, 1, 1, tzinfo=timezone.utc) + timedelta(microseconds=ns // 1000)
+    except OverflowError:
+        return ""
+    return f", {when.replace(tzinfo=None).isoformat(timespec='seconds')}Z"
+
+
 def step_row(file: str | None, line: int, run_id: Any, step_id: Any, fields: dict[str, Any],
              source: str | None = None) -> dict[str, Any]:
     """One step's row as the store stages it, each value checked and converted; raises :class:`RecordError`
@@ -205,7 +218,9 @@ def step_row(file: str | None, line: int, run_id: Any, step_id: Any, fields: dic
             continue
         value = fields.get(key)
         if key in _INT_FIELDS:
-            row[key] = _int(value, key)
+            # (a time past 64 bits, year 9999, is out of the store's range as any other: said so below in the
+            # words of a time, not as "field 'start_ns' is out of range", a name the log never wrote)
+            row[key] = value if value.__class__ is int and key in _TIME_WORDS else _int(value, key)
         elif key in _FLOAT_FIELDS:
             v = _float(value, key)
             if v is not None and v != v:  # NaN means "not given"
@@ -222,10 +237,10 @@ def step_row(file: str | None, line: int, run_id: Any, step_id: Any, fields: dic
     row["kind"] = "other" if row["kind"] is None else kind_word(row["kind"])
     if row["kind"] not in STEP_KINDS:
         raise RecordError(f"kind must be one of {', '.join(STEP_KINDS)} (got {row['kind'][:40]!r})")
-    for key, what in (("start_ns", "start time"), ("end_ns", "end time")):
+    for key, what in _TIME_WORDS.items():
         ns = row[key]
         if ns is not None and not 0 <= ns < _NS_MAX:
-            raise RecordError(f"{what} is out of range ({ns} ns since 1970; the range is 1970 to 2262)")
+            raise RecordError(f"{what} is out of range ({ns} ns since 1970{_as_date(ns)}; the range is 1970 to 2262)")
     if row["status"] not in STEP_STATUSES:
         raise RecordError(f"status must be ok, error or unset (got {row['status']!r})")
     conf = row["confidence"]

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import sys
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -54,6 +54,8 @@ def _python(value: Any) -> Any:
     timestamp as ISO-8601 text (to the nanosecond a pandas Timestamp holds)."""
     if isinstance(value, datetime):        # (a pandas Timestamp is one; a naive time is read as UTC)
         return value.isoformat()
+    if isinstance(value, date):            # (a day: its text, read as its midnight UTC as a log's "2026-03-01" is;
+        return value.isoformat()           # it was refused, "not a timestamp: datetime.date(2026, 3, 1)")
     np = sys.modules.get("numpy")
     if loaded("numpy", "ndarray") is None:
         return value
