@@ -93,9 +93,6 @@ def test_an_export_that_cannot_begin_writes_nothing(tmp_path: Path) -> None:
     assert blocker.read_text() == "a file where the folder would be"
 
 
-@pytest.mark.xfail(strict=True, reason="attack43 -> store43: export_schema_version (workbench/store/_connection.py), "
-                   "the gate of wb.open(folder) and of an export's merge, does not look for _EXPORT_INCOMPLETE: an "
-                   "export cut short reads back as the new store's runs beside the earlier export's steps")
 def test_an_export_cut_short_is_refused_when_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     folder = _cut_short_export(tmp_path, monkeypatch)
     with pytest.raises(StoreError, match="_EXPORT_INCOMPLETE"):

@@ -19,6 +19,7 @@ from .exceptions import InvalidParameterError, ReadOnlyStoreError, StoreError, W
 from .ingest._driver import INGEST_MEMORY, IngestReport, run_ingest
 from .ingest._sources import ingest_source
 from .store._connection import (
+    EXPORT_INCOMPLETE,
     PARTITIONED,
     TABLES,
     connect_file,
@@ -387,10 +388,6 @@ def open(path: str | os.PathLike[str] | None = None, read_only: bool = False,  #
         raise
     return Workspace(con, Path(path) if path is not None else None, read_only, memory_limit)
 
-
-
-# Left in an export's folder while its tables are written (see Workspace.export).
-EXPORT_INCOMPLETE = "_EXPORT_INCOMPLETE"
 
 
 def _replace_days(target: Path, fresh: Path) -> None:

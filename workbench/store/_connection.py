@@ -233,9 +233,18 @@ def export_files(folder: Path) -> list[Path]:
     return [f for f in found if f.is_file()]   # (a folder named x.parquet: its files are found in it)
 
 
+# Left in an export's folder while its tables are written (see Workspace.export).
+EXPORT_INCOMPLETE = "_EXPORT_INCOMPLETE"
+
+
 def export_schema_version(con: duckdb.DuckDBPyConnection, path: Path) -> int:
     """The schema version an export's ``meta`` table names (0: none, an export older than that table);
-    :class:`StoreError` when a newer workbench wrote it, as for a store file: its tables may mean other things."""
+    :class:`StoreError` when a newer workbench wrote it, as for a store file: its tables may mean other things,
+    or when the export was cut short (its ``_EXPORT_INCOMPLETE`` marker is still there): some tables would be
+    missing or stale, read as runs without their steps."""
+    if (path / EXPORT_INCOMPLETE).exists():
+        raise StoreError(f"{path}: this export was cut short ({EXPORT_INCOMPLETE} is still in it: a full disk or a "
+                         "killed process stopped it before its last table); export again; not read")
     files = export_files(path / "meta")
     if not files:
         return 0
