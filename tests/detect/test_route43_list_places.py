@@ -16,6 +16,9 @@ ANSWERS: dict[str, tuple[object, list[str]]] = {
     "indexed": ([{"index": 0, "step": "Get the time"}, {"index": 1, "step": "Write the year"},
                  {"index": 2, "step": "Done"}], []),
     "nested": ({"plan": {"steps": [{"rank": 1, "what": "time"}, {"rank": 2, "what": "year"}]}}, []),
+    # the list written as text in a final_answer tool's arguments, themselves text (smolagents' answer)
+    "as_text": ([{"tool.name": "final_answer", "tool.args": json.dumps({"answer": json.dumps(
+        {"steps": [{"number": 1, "description": "Get the time"}, {"number": 2, "description": "Write it"}]})})}], []),
     # the places are let go, a count the items hold is not (7 and 3: nothing upstream said them)
     "counts": ({"steps": [{"number": 1, "minutes": 7}, {"number": 2, "minutes": 3}]}, ["7", "3"]),
     # numbers that do not count the items in order are no places ("number": 5 then 3)
