@@ -2,7 +2,7 @@
 written as milliseconds) were read as nanoseconds: the observation stored in January 1970 beside its siblings in
 2025, the run 55 years long, and ``latency_breach`` reported "run took 1759311042687 ms" (critical). The native and
 OTLP readers tell seconds / milliseconds by size (``_time_units``, a note in the report); the Langfuse reader
-does not. Strict xfail for real43 (langfuse.py): either scaled as those are, or quarantined with a reason."""
+did not. Now it reads them through ``_time_units.epoch_or_iso_ns``, as the other span readers do."""
 
 from __future__ import annotations
 
@@ -17,8 +17,6 @@ import workbench as wb
 FIXTURE = Path(__file__).parent / "fixtures" / "langfuse" / "observations.json"
 
 
-@pytest.mark.xfail(strict=True, reason="attack43 -> real43: langfuse.py reads an epoch number in startTime/endTime as "
-                   "nanoseconds (1970), making the run 55 years long and a critical latency_breach")
 @pytest.mark.parametrize("scale", [1_000, 1], ids=["milliseconds", "seconds"])
 def test_epoch_numbers_in_langfuse_times_are_no_1970_step(tmp_path: Path, scale: int) -> None:
     observations = copy.deepcopy(json.loads(FIXTURE.read_text()))

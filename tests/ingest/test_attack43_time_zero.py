@@ -1,14 +1,12 @@
 """A span whose times are 0 (an SDK's unset clock, a Go or JS zero value) beside spans of 2026: OTLP reads
 ``startTimeUnixNano: "0"`` as no time (stored None), but the OpenInference span reader stores 1970-01-01, and the
-run is then 56 years long: ``latency_breach`` critical, "run took 1767225602000 ms". Strict xfail for real43
-(openinference.py): no 1970 step (its time unknown as OTLP has it, or quarantined), no 56-year run."""
+run was then 56 years long: ``latency_breach`` critical, "run took 1767225602000 ms". Now 0 is no time (None)
+for every span reader, in ``_time_units.epoch_or_iso_ns``, as OTLP has it: no 1970 step, no 56-year run."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-
-import pytest
 
 import workbench as wb
 
@@ -18,8 +16,6 @@ def _span(sid: str, parent: str | None, start: object, end: object) -> dict:
             "context.span_id": sid, "parent_id": parent, "start_time": start, "end_time": end, "status_code": "OK"}
 
 
-@pytest.mark.xfail(strict=True, reason="attack43 -> real43: openinference.py stores a span timed 0 at 1970-01-01, "
-                   "so its run is 56 years long (a critical latency_breach); OTLP reads 0 as no time")
 def test_a_span_timed_zero_is_no_1970_step(tmp_path: Path) -> None:
     log = tmp_path / "spans.jsonl"
     log.write_text("".join(json.dumps(s) + "\n" for s in (

@@ -21,10 +21,13 @@ Both are counted on the stage and named in the ingest report's ``notes``, file b
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 import duckdb
 
+from ._parquet_rows import EpochNs
 from ._stage_checks import check_sql
+from ._values import iso_to_ns
 
 # 2000-01-01 and 2100-01-01 in seconds since 1970.
 _FROM_S, _TO_S = 946_684_800, 4_102_444_800
@@ -71,6 +74,31 @@ def number_ns(value: float | str, counts: dict[tuple[str, str], int], file: str)
                          "or epoch time")
     counts[(file, unit[0])] = counts.get((file, unit[0]), 0) + 1
     return int((exact * unit[1]).to_integral_value())
+
+
+def epoch_or_iso_ns(value: Any) -> int | None:
+    """Nanoseconds of a span reader's time: ISO-8601 text, or an epoch number in s, ms, µs or ns told by
+    magnitude one by one (unless a Parquet timestamp type gave its unit: :class:`EpochNs`).
+
+    0 (a number or ``"0"``) is no time, None, as OTLP reads ``startTimeUnixNano: "0"``: it is an SDK's unset
+    clock or a Go/JS zero value, and read as 1970 beside times of today it made a run decades long.
+    """
+    if isinstance(value, (int, float, str)) and not isinstance(value, bool) and _is_zero(value):
+        return None
+    if isinstance(value, EpochNs):
+        return int(value)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        x = abs(value)
+        scale = 1e9 if x < 1e11 else 1e6 if x < 1e14 else 1e3 if x < 1e17 else 1
+        return int(value * scale)
+    return iso_to_ns(value)
+
+
+def _is_zero(value: float | str) -> bool:
+    if isinstance(value, str):
+        text = value.strip()
+        return bool(text) and text.isdigit() and not text.strip("0")
+    return value == 0
 
 
 # The staged native times below NS_PLAUSIBLE, by file and the unit that puts them in 2000-2100 ('' for none):

@@ -59,7 +59,8 @@ from ._documents import iter_json
 from ._handoff_tool import handoff_target, unnamed_handoff
 from ._json_escapes import unescaped_json_text
 from ._span_outcome import ended_well
-from ._values import iso_to_ns, logprob_stats
+from ._time_units import epoch_or_iso_ns
+from ._values import logprob_stats
 
 # Langfuse observation types with a meaning of their own; SPAN and EVENT say nothing about the work.
 _TYPE_KIND = {"GENERATION": "llm", "EMBEDDING": "llm", "TOOL": "tool", "AGENT": "agent", "CHAIN": "chain",
@@ -528,7 +529,8 @@ class LangfuseExport(Adapter):
         run_id = trace_id if isinstance(trace_id, str) and trace_id else obs.get("traceId")
         step_id = obs.get("id")
         try:
-            start, end = iso_to_ns(obs.get("startTime")), iso_to_ns(obs.get("endTime"))
+            # (an epoch number, a ClickHouse dump's milliseconds, told by size as the other span readers do)
+            start, end = epoch_or_iso_ns(obs.get("startTime")), epoch_or_iso_ns(obs.get("endTime"))
         except (ValueError, OverflowError) as exc:
             stage.reject(line=where, reason=f"observation {ordinal}: bad timestamp: {exc}", raw=obs,
                          run_id=run_id, step_id=step_id)

@@ -40,9 +40,10 @@ from ._depth import depth_error
 from ._documents import each_document, iter_items
 from ._links import LINKS_KEY, is_messaging, link_list, note_root_link
 from ._logfire import rendered_name
-from ._parquet_rows import DamagedRows, EpochNs, has_span_ids, is_parquet, rows
+from ._parquet_rows import DamagedRows, has_span_ids, is_parquet, rows
 from ._span_outcome import ended_well, recorded_failure
-from ._values import checked_ns, iso_duration_ms, iso_to_ns
+from ._time_units import epoch_or_iso_ns
+from ._values import checked_ns, iso_duration_ms
 
 
 class BadSpan(ValueError):
@@ -65,18 +66,6 @@ def flatten(value: Any, prefix: str = "", out: dict[str, Any] | None = None) -> 
     elif value is not None and prefix:
         out[prefix] = value
     return out
-
-
-def epoch_or_iso_ns(value: Any) -> int | None:
-    """Nanoseconds of an ISO-8601 time, or of an epoch number in s, ms, µs or ns (told by magnitude, unless
-    a Parquet timestamp type gave it: :class:`EpochNs`)."""
-    if isinstance(value, EpochNs):
-        return int(value)
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        x = abs(value)
-        scale = 1e9 if x < 1e11 else 1e6 if x < 1e14 else 1e3 if x < 1e17 else 1
-        return int(value * scale)
-    return iso_to_ns(value)
 
 
 _HEX = frozenset("0123456789abcdefABCDEF")

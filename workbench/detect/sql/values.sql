@@ -147,7 +147,7 @@ GROUP BY run_id, step_id, agent, r;
 -- final answer with what it was built from. Every later test asks about values that reached a sink
 -- (or about the backend's numbers), so the other outputs keep only those tokens (see det_vals).
 CREATE OR REPLACE TEMP TABLE det_sink_vals AS
-WITH texts AS (
+WITH RECURSIVE texts AS (
     SELECT s.run_id, s.step_id, s.agent, s.kind, s.started_at, s.ended_at, s.seq, s.input, s.output,
            a.step_id IS NOT NULL AS is_answer
     FROM steps s SEMI JOIN det_scope USING (run_id)
@@ -179,15 +179,53 @@ tokens AS (
     FROM (SELECT *, json_valid(txt) AS structured,
                  det_value_tokens(txt) AS found
           FROM fields)
+),
+-- The place numbers of a numbered list in a sink's JSON: a key whose integers count the objects of an array
+-- in order, from 1 or 0, on every item (two at least): {"steps": [{"number": 1, …}, {"number": 2, …}]}, an
+-- "index", a "rank". Each states its item's place, which the list's order says already: no fact the step was
+-- given or could make up (any-agent's structured answers, a numbered plan, were read as made-up 1 and 2). Only
+-- small integers are let go (below), which count only in JSON at all; the backend's outputs keep theirs.
+-- (JSON written as text inside JSON is read too, three levels down: a final_answer tool's {"answer": "{\"steps\": …}"})
+docs AS (
+    SELECT run_id, step_id, field, txt AS doc, 0 AS depth FROM fields
+    WHERE regexp_matches(txt, '\[\s*\{') AND json_valid(txt)
+    UNION ALL
+    SELECT d.run_id, d.step_id, d.field, e.value ->> '$', d.depth + 1 FROM docs d, json_tree(d.doc) e
+    WHERE d.depth < 3 AND e.type = 'VARCHAR' AND regexp_matches(e.value ->> '$', '^\s*[\[{]')
+      AND regexp_matches(e.value ->> '$', '\[\s*\{') AND json_valid(e.value ->> '$')
+),
+tree AS (
+    SELECT d.run_id, d.step_id, d.field, hash(d.doc, d.depth) AS doc, e.id, e.parent, e.key, e.type, e.atom
+    FROM docs d, json_tree(d.doc) e
+),
+items AS (
+    SELECT i.run_id, i.step_id, i.field, i.doc, i.id, i.parent AS arr, TRY_CAST(i.key AS BIGINT) AS pos,
+           count(*) OVER (PARTITION BY i.run_id, i.step_id, i.field, i.doc, i.parent) AS n_items
+    FROM tree i JOIN tree a ON a.run_id = i.run_id AND a.step_id = i.step_id AND a.field = i.field AND a.doc = i.doc
+                           AND a.id = i.parent AND a.type = 'ARRAY'
+    WHERE i.type = 'OBJECT'
+),
+places AS (
+    SELECT run_id, step_id, field, list(DISTINCT n::DOUBLE) AS nums FROM (
+        SELECT i.run_id, i.step_id, i.field, unnest(list(v.atom::BIGINT)) AS n
+        FROM items i JOIN tree v ON v.run_id = i.run_id AND v.step_id = i.step_id AND v.field = i.field
+                                AND v.doc = i.doc AND v.parent = i.id AND v.type IN ('UBIGINT', 'BIGINT')
+        WHERE i.n_items >= 2
+        GROUP BY i.run_id, i.step_id, i.field, i.doc, i.arr, v.key, i.n_items
+        HAVING count(*) = i.n_items AND count(DISTINCT v.atom::BIGINT - i.pos) = 1
+           AND min(v.atom::BIGINT - i.pos) IN (0, 1))
+    GROUP BY run_id, step_id, field
 )
 -- a token starts with a letter exactly when it is an identifier (the pattern's first branch), so
 -- only the others are read as numbers
 -- (a number with a scale word, "3 million", is the number it stands for, within its written rounding: tol)
 SELECT run_id, step_id, agent, kind, t1, tref, field, token, num, ident, coalesce(ident, num::VARCHAR) AS v, tol
-FROM (SELECT *, CASE WHEN ascii(token) < 65 THEN det_value_num(token) END AS num,
+FROM (SELECT t.*, CASE WHEN ascii(token) < 65 THEN det_value_num(token) END AS num,
              CASE WHEN ascii(token) < 65 THEN det_value_tol(token) END AS tol,
-             CASE WHEN ascii(token) >= 65 THEN upper(token) END AS ident FROM tokens)
+             CASE WHEN ascii(token) >= 65 THEN upper(token) END AS ident, p.nums AS places
+      FROM tokens t LEFT JOIN places p USING (run_id, step_id, field))
 WHERE (ascii(token) >= 65 OR structured OR contains(token, '.') OR num >= $silent_min_value)
+  AND NOT coalesce(structured AND num < $silent_min_value AND NOT contains(token, '.') AND list_contains(places, num), false)
   -- the ids an LLM API hands out (tool calls, completions, messages) pass from step to step by design
   AND NOT ((contains(token, '-') OR contains(token, '_')) AND regexp_matches(token, $not_value));
 
