@@ -16,21 +16,20 @@ import pytest
 from test_otlp24_memory import _limit_of, _write_traces
 
 import workbench as wb
-from workbench.ingest import _checkpoint, _driver, _timings
+from workbench.ingest import _checkpoint, _driver
 
 
 @pytest.fixture
 def checkpoint_limits(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """DuckDB's memory limit at each CHECKPOINT of a store after a call (every call of a step or more)."""
+    """The memory limit each call's checkpoint is asked to run within (every call of a step or more)."""
     seen: list[str] = []
-    real = _timings.execute
+    real = _checkpoint.checkpoint_within
 
-    def execute(con: duckdb.DuckDBPyConnection, sql: str, params: object = None, tag: str = "stage") -> object:
-        if sql == "CHECKPOINT":
-            seen.append(con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0])
-        return real(con, sql, params, tag)
+    def spy(con: duckdb.DuckDBPyConnection, limit: str, added: int) -> None:
+        seen.append(_limit_of(limit))
+        real(con, limit, added)
 
-    monkeypatch.setattr(_timings, "execute", execute)
+    monkeypatch.setattr(_driver, "checkpoint_within", spy)
     monkeypatch.setattr(_checkpoint, "CHECKPOINT_STEPS", 1)
     return seen
 
