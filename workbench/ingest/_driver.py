@@ -378,11 +378,11 @@ def run_ingest(con: duckdb.DuckDBPyConnection, source: Any, fmt: str | None = No
     try:
         with own_connection(con, "the ingest") as own:
             if memory_budget is None:
-                return _run_ingest(own, source, fmt, progress, stage_fill, None)
+                return _run_ingest(own, source, fmt, progress, stage_fill, None)[0]
             found.append(memory_limit_shown(own))  # (one a user SET on ws.con is theirs: RESET lost it)
             own.execute("SET memory_limit = ?", [memory_budget])
-            report = _run_ingest(own, source, fmt, progress, stage_fill, MERGE_RETRY_MEMORY)
-        checkpoint_within(con, MERGE_MEMORY, report.added)  # (its temporary tables freed: _checkpoint.py)
+            report, merged_within = _run_ingest(own, source, fmt, progress, stage_fill, MERGE_RETRY_MEMORY)
+        checkpoint_within(con, merged_within, report.added)  # (its temporary tables freed: _checkpoint.py)
         return report
     finally:
         # (once the cursor is closed, its temporary tables freed: a lower limit of the user's is not set back
@@ -433,10 +433,11 @@ def _ingest_export(con: duckdb.DuckDBPyConnection, folder: Path, fmt: str | None
 
 
 def _run_ingest(con: duckdb.DuckDBPyConnection, source: Any, fmt: str | None, progress: bool | None,
-                stage_fill: Any, retry_memory: str | None) -> IngestReport:
+                stage_fill: Any, retry_memory: str | None) -> tuple[IngestReport, str]:
+    """The call's report, and the memory limit its merge was given (the store's checkpoint after holds no more)."""
     export = _export_folder(source) if stage_fill is None and not _is_records(source) else None
     if export is not None:
-        return _ingest_export(con, export, fmt)
+        return _ingest_export(con, export, fmt), MERGE_MEMORY
     jobs: list[tuple[Path | None, Adapter | RecordsAdapter]] = []
     skipped: list[tuple[str, str]] = []
     if stage_fill is not None:
@@ -556,7 +557,7 @@ def _run_ingest(con: duckdb.DuckDBPyConnection, source: Any, fmt: str | None, pr
                 stage_db.close()
             except duckdb.Error:
                 pass  # a connection closed under us has no database left to detach
-    return report
+    return report, merge_memory
 
 
 def _native_in_memory(jobs: list[tuple[Path | None, Any]]) -> bool:
