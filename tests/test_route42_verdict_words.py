@@ -31,5 +31,6 @@ def test_the_only_candidate_of_a_run_of_several_agents_is_not_called_its_only_ag
     monkeypatch.setenv("COLUMNS", "100")
     assert main(["investigate", "--db", str(db), "--quiet", "--no-attribute"]) == 0   # (the verdicts stored)
     out = " ".join(line.strip() for line in capsys.readouterr()[0].splitlines())   # (the wrap undone)
-    assert "at step s1; the error reached the run's root and ended the run; the model alone named writer" in out, out
+    assert ("at step s1; the error reached the run's root and ended the run; the model alone named writer (the only agent it"
+            " weighs); the evidence outweighs it") in out, out
     assert "surer of writer" not in out and "(only agent that talks)\": its other agents only ran tools" in out

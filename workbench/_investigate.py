@@ -450,7 +450,10 @@ def evidence_lines(ws: Any, limit: int = 3) -> list[str]:
         # (cut too: an agent name may be megabytes, the field limit; the sentence stored before attack24 was not)
         why = clean(_cut(why, 400), newlines=False)
         if other and model_agent == other:
-            tail = f"the model alone named {clean(_cut(other), newlines=False)} ({model_conf:.0%}); the evidence outweighs it"
+            # (a confidence of exactly 1: the one agent the model weighs, which evidence overruled (combine): no
+            # "100%" a reader would take for certainty)
+            how_sure = "the only agent it weighs" if model_conf >= 1.0 else f"{model_conf:.0%}"
+            tail = f"the model alone named {clean(_cut(other), newlines=False)} ({how_sure}); the evidence outweighs it"
         elif other and sole:   # the model's one candidate: its 1.0 is no choice made, so not "surer"
             tail = (f"the evidence names {clean(_cut(other), newlines=False)}, an agent the model does not weigh "
                     f"(it names the agent that talks, {clean(_cut(culprit), newlines=False)}): look at both")
