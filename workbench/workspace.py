@@ -170,16 +170,17 @@ class Workspace:
             raise InvalidParameterError(f"outcome must be one of {_OUTCOMES} (got {outcome!r})")
         if outcome is None and agent is None and step_id is None and kind is None:
             raise InvalidParameterError("label() needs an outcome, an agent, a step_id or a kind")
-        with self._writes:
-            known = fetch(self._con, "SELECT count(*) FROM runs WHERE run_id = ?", [run_id])[0][0]
-        if not known:
-            raise InvalidParameterError(f"ws.label: run_id: no run {run_id!r} in this store")
 
         def fill(stage: Any) -> None:
             stage.label(run_id=run_id, agent=agent, step_id=step_id, kind=kind, source=source,
                         outcome=outcome, detail=detail)
 
+        # (the check and the write under one hold of the lock: another thread's ingest between them may move the run
+        # into the run its trace links to)
         with self._writes:
+            known = fetch(self._con, "SELECT count(*) FROM runs WHERE run_id = ?", [run_id])[0][0]
+            if not known:
+                raise InvalidParameterError(f"ws.label: run_id: no run {run_id!r} in this store")
             run_ingest(self._con, [], stage_fill=fill)
 
     def label_file(self, path: str | os.PathLike[str]) -> int:
