@@ -28,7 +28,7 @@ from . import _timings
 from ._base import EDGE_KINDS, MAX_FIELD_BYTES, OUTCOMES, STEP_KINDS, Stage
 from ._jsonio import line_blocks
 from ._line_table import block_table, pick_lines
-from ._time_units import NS_PLAUSIBLE
+from ._time_units import class_sql
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -212,7 +212,7 @@ SELECT line, rec, run_id, step_id, parent_id, agent, coalesce(kind, 'other') AS 
     WHEN rec = 'run' AND run_id <> '' AND (outcome IS NULL OR {_one_of('outcome', OUTCOMES)})
       AND NOT _wbn_bad_ns(started_at, start_ns) AND NOT _wbn_bad_ns(ended_at, end_ns)
       -- (a run ending before it starts goes to Python, which quarantines it whole: as native.stage_record)
-      AND NOT coalesce(end_ns < start_ns AND (start_ns < {NS_PLAUSIBLE}) = (end_ns < {NS_PLAUSIBLE}), false) THEN true
+      AND NOT coalesce(end_ns < start_ns AND {class_sql('start_ns')} = {class_sql('end_ns')}, false) THEN true
     WHEN rec = 'edge' AND run_id <> '' AND src_step <> '' AND dst_step <> '' AND {_one_of('kind', EDGE_KINDS)} THEN true
     WHEN rec = 'label' AND run_id <> '' AND (outcome IS NULL OR {_one_of('outcome', OUTCOMES)}) THEN true
     ELSE false END AS fast

@@ -3,23 +3,32 @@
 The native format's numeric timestamps are nanoseconds since 1970. Written by hand from Python's
 ``time.time()`` (seconds) or JavaScript's ``Date.now()`` (milliseconds) they would land in January 1970,
 silently. Epoch seconds, milliseconds, microseconds and nanoseconds of the years 2000 to 2100 lie orders
-of magnitude apart, so the unit is told by size:
+of magnitude apart, so the unit is told by size, value by value:
 
-* an integer (or digit text) below 10**17 (before March 1973 as nanoseconds) is read in the unit that puts
-  it in 2000-2100 when every such integer of its file fits that one unit; a file whose small integers
-  fit no unit, or several, keeps them as nanoseconds (documented; a test's ``0, 1, 2``) and the report
-  says how many looked like another unit;
+* an integer (or digit text) below 10**17 (before March 1973 as nanoseconds) that reads as 2000-2100 in
+  seconds, milliseconds or microseconds is read in that unit, each on its own: one file (even one record)
+  may hold ``time.time()`` seconds beside ``Date.now()`` milliseconds, and each lands where it says;
+* 0 is no time (None), as OTLP reads ``startTimeUnixNano: "0"`` and the span readers read 0: an unset
+  clock or a zero value, which read as 1970 beside times of today made a run 56 years long;
+* the one exception, which no single value can tell: a file whose small times include one that fits no
+  unit and is not 0 (``5``, ``5e8``: counted from 1970 in nanoseconds, a test's synthetic clock) keeps all
+  its small times as nanoseconds, 0 included, as the format says; the report names those that looked like
+  another unit;
 * a number with a fraction (``time.time()`` writes one; decimal text too) is read in its unit one by one,
   as it is parsed: its fraction would be lost if it were scaled after being staged as integer
   nanoseconds. One that fits no unit is quarantined (a fraction of a nanosecond is no time; it may be a
   relative time such as ``time.perf_counter()``). A whole number written as a float (``1767268800.0``)
   is an integer.
 
-Both are counted on the stage and named in the ingest report's ``notes``, file by file.
+The scaling runs on the stage, after either reader (the SQL fast path or the Python one) has staged the
+file, so both store the same times. The values scaled are counted and named in the ingest report's
+``notes``, file by file.
 """
 
 from __future__ import annotations
 
+import math
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -80,18 +89,34 @@ def epoch_or_iso_ns(value: Any) -> int | None:
     """Nanoseconds of a span reader's time: ISO-8601 text, or an epoch number in s, ms, µs or ns told by
     magnitude one by one (unless a Parquet timestamp type gave its unit: :class:`EpochNs`).
 
-    0 (a number or ``"0"``) is no time, None, as OTLP reads ``startTimeUnixNano: "0"``: it is an SDK's unset
+    Digit text (``"1733400000123"``) is the number it writes. 0 (a number or ``"0"``) is no time, None, as OTLP reads ``startTimeUnixNano: "0"``: it is an SDK's unset
     clock or a Go/JS zero value, and read as 1970 beside times of today it made a run decades long.
     """
     if isinstance(value, (int, float, str)) and not isinstance(value, bool) and _is_zero(value):
         return None
     if isinstance(value, EpochNs):
         return int(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return iso_to_ns(value)  # (its error)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        x = abs(value)
-        scale = 1e9 if x < 1e11 else 1e6 if x < 1e14 else 1e3 if x < 1e17 else 1
-        return int(value * scale)
+        return _scaled(Decimal(value if isinstance(value, int) else repr(value)))
+    if isinstance(value, str) and _EPOCH_TEXT.fullmatch(value.strip()):
+        # Digit text (a Langfuse or ClickHouse export's "1733400000123"): the number it writes, by the same rule
+        return _scaled(Decimal(value.strip()))
     return iso_to_ns(value)
+
+
+_EPOCH_TEXT = re.compile(r"[0-9]+(\.[0-9]+)?")
+
+
+def _scaled(exact: Decimal) -> int:
+    # (exactly: a float product is off by tens of nanoseconds, 1733400000123 ms read as ...123000064 ns)
+    x = abs(exact)
+    scale = 10**9 if x < 10**11 else 10**6 if x < 10**14 else 10**3 if x < 10**17 else 1
+    return int((exact * scale).to_integral_value())
+
+
+_EPOCH_TEXT = re.compile(r"[0-9]+(\.[0-9]+)?")
 
 
 def _is_zero(value: float | str) -> bool:
@@ -101,61 +126,99 @@ def _is_zero(value: float | str) -> bool:
     return value == 0
 
 
-# The staged native times below NS_PLAUSIBLE, by file and the unit that puts them in 2000-2100 ('' for none):
-# of the rows stage_facts.sql's small_times test finds (steps' and native run records').
+# The staged native times below NS_PLAUSIBLE, by file and class: the unit that puts them in 2000-2100, 'zero'
+# for 0, '' for none (of the rows stage_facts.sql's small_times test finds: steps' and native run records').
+_CLASS = """CASE WHEN {x} = 0 THEN 'zero'
+                  WHEN {x} >= $lo::BIGINT AND {x} < $hi::BIGINT THEN 'seconds'
+                  WHEN {x} >= $lo::BIGINT * 1000 AND {x} < $hi::BIGINT * 1000 THEN 'milliseconds'
+                  WHEN {x} >= $lo::BIGINT * 1000000 AND {x} < $hi::BIGINT * 1000000 THEN 'microseconds'
+                  ELSE '' END"""
 _SMALL = f"""
-SELECT file, CASE WHEN ns >= $lo::BIGINT AND ns < $hi::BIGINT THEN 'seconds'
-                  WHEN ns >= $lo::BIGINT * 1000 AND ns < $hi::BIGINT * 1000 THEN 'milliseconds'
-                  WHEN ns >= $lo::BIGINT * 1000000 AND ns < $hi::BIGINT * 1000000 THEN 'microseconds'
-                  ELSE '' END AS unit, count(*)::BIGINT AS n
+SELECT file, {_CLASS.format(x="ns")} AS unit, count(*)::BIGINT AS n
 FROM (SELECT file, unnest([start_ns, end_ns]) AS ns FROM ({check_sql("small_times")}))
 WHERE ns < $small
 GROUP BY ALL
 """
-_SCALE = """
+# Each small time of the files listed read in its own unit, 0 as no time (the files on a synthetic clock,
+# see the module's text, are not listed).
+_VALUE = """CASE WHEN {x} >= $small THEN {x} WHEN {x} = 0 THEN NULL
+                  WHEN {x} >= $lo::BIGINT AND {x} < $hi::BIGINT THEN {x} * 1000000000
+                  WHEN {x} >= $lo::BIGINT * 1000 AND {x} < $hi::BIGINT * 1000 THEN {x} * 1000000
+                  WHEN {x} >= $lo::BIGINT * 1000000 AND {x} < $hi::BIGINT * 1000000 THEN {x} * 1000
+                  ELSE {x} END"""
+_SCALE = f"""
 UPDATE stage_steps
-SET start_ns = CASE WHEN start_ns < $small THEN start_ns * $ns::BIGINT ELSE start_ns END,
-    end_ns = CASE WHEN end_ns < $small THEN end_ns * $ns::BIGINT ELSE end_ns END,
+SET start_ns = {_VALUE.format(x="start_ns")}, end_ns = {_VALUE.format(x="end_ns")},
     -- a latency the reader derived from the unscaled times: derived again by the merge from the scaled ones
     latency_ms = CASE WHEN source IN (SELECT unnest($derived)) THEN NULL ELSE latency_ms END
-WHERE file = $file AND source IN (SELECT unnest($sources)) AND (start_ns < $small OR end_ns < $small)
+WHERE list_contains($files, file) AND source IN (SELECT unnest($sources)) AND (start_ns < $small OR end_ns < $small)
 """
-_SCALE_RUNS = """
+_SCALE_RUNS = f"""
 UPDATE stage_runs
-SET start_ns = CASE WHEN start_ns < $small THEN start_ns * $ns::BIGINT ELSE start_ns END,
-    end_ns = CASE WHEN end_ns < $small THEN end_ns * $ns::BIGINT ELSE end_ns END
-WHERE file = $file AND source IN (SELECT unnest($sources)) AND (start_ns < $small OR end_ns < $small)
+SET start_ns = {_VALUE.format(x="start_ns")}, end_ns = {_VALUE.format(x="end_ns")}
+WHERE list_contains($files, file) AND source IN (SELECT unnest($sources)) AND (start_ns < $small OR end_ns < $small)
 """
+
+
+def same_class(start: int, end: int) -> bool:
+    """Whether two staged times are both nanoseconds of today, or both small and of one class (one unit, or
+    none): a pair a reader may compare before scaling. Any other pair is compared after it, by the merge."""
+    return _class(start) == _class(end)
+
+
+def _class(ns: int) -> str:
+    if ns >= NS_PLAUSIBLE:
+        return "ns"
+    if ns == 0:
+        return "zero"
+    unit = unit_of(ns)
+    return unit[0] if unit else ""
+
+
+def class_sql(x: str) -> str:
+    """:func:`_class` of the SQL expression ``x`` (a staged time), as SQL: the native fast path's check."""
+    windows = " ".join(f"WHEN {x} >= {_FROM_S * per_s} AND {x} < {_TO_S * per_s} THEN '{name}'"
+                       for name, _, per_s in UNITS)
+    return f"(CASE WHEN {x} >= {NS_PLAUSIBLE} THEN 'ns' WHEN {x} = 0 THEN 'zero' {windows} ELSE '' END)"
 
 
 def scale_integer_units(con: duckdb.DuckDBPyConnection, counts: dict[tuple[str, str], int],
                         any_small: bool | None = None) -> list[str]:
-    """Scale the staged native times of each file whose small integers all fit one unit; the notes.
+    """Read each staged small native or OTLP time in the unit its size tells (0 as no time); the notes.
 
     ``counts`` holds the numbers with a fraction already read in a unit (:func:`number_ns`); they are
-    added to the notes. Returns one note a file, for the report.
+    added to the notes. Returns one note a file and unit, for the report.
     """
-    params = SMALL_PARAMS
+    params = {**SMALL_PARAMS, "lo": _FROM_S, "hi": _TO_S}
     found: dict[str, dict[str, int]] = {}
     # (any_small: whether the stage holds a small time at all, when the caller knows: _stage_facts)
-    rows = [] if any_small is False else con.execute(_SMALL, {**params, "lo": _FROM_S, "hi": _TO_S}).fetchall()
+    rows = [] if any_small is False else con.execute(_SMALL, params).fetchall()
     for file, unit, n in rows:
         found.setdefault(file, {})[unit] = n
     scaled = dict(counts)
     mixed: list[str] = []
-    for file, units in found.items():
-        looks = {u: n for u, n in units.items() if u}
-        if len(units) == 1 and looks:
-            (unit, n), = looks.items()
-            ns = next(ns for name, ns, _ in UNITS if name == unit)
-            con.execute(_SCALE, {**params, "ns": ns, "file": file, "derived": list(DERIVED_LATENCY)})
-            con.execute(_SCALE_RUNS, {**params, "ns": ns, "file": file})
+    zeros: list[str] = []
+    files: list[str] = []
+    for file, units in sorted(found.items()):
+        looks = {u: n for u, n in units.items() if u and u != "zero"}
+        if "" in units:  # a synthetic clock counted from 1970 in nanoseconds: kept as the format says
+            if looks:
+                what = ", ".join(f"{n:,} {u}" for u, n in sorted(looks.items()))
+                mixed.append(f"{file}: {sum(looks.values()):,} integer timestamps look like epoch {what} but "
+                             f"were read as nanoseconds (1970), as the file's other small ones ({units[''] :,}) "
+                             "fit no unit; write ISO-8601 or integer nanoseconds")
+            continue
+        if looks or "zero" in units:
+            files.append(file)
+        for unit, n in looks.items():
             scaled[(file, unit)] = scaled.get((file, unit), 0) + n
-        elif looks:
-            what = ", ".join(f"{n:,} {u}" for u, n in sorted(looks.items()))
-            mixed.append(f"{file}: {sum(looks.values()):,} integer timestamps look like epoch {what} but were "
-                         f"read as nanoseconds (1970), as the file's other small ones do not fit that unit; "
-                         "write ISO-8601 or integer nanoseconds")
+        if "zero" in units:
+            n = units["zero"]
+            zeros.append(f"{file}: {n:,} timestamp{'' if n == 1 else 's'} of 0 read as no time (an unset clock, "
+                         "not 1970)")
+    if files:
+        con.execute(_SCALE, {**params, "files": files, "derived": list(DERIVED_LATENCY)})
+        con.execute(_SCALE_RUNS, {**params, "files": files})
     notes = [f"{file}: {n:,} timestamp{'' if n == 1 else 's'} read as {unit} since 1970 (told by size; "
              "the format's numbers are nanoseconds)" for (file, unit), n in sorted(scaled.items())]
-    return notes + mixed
+    return notes + zeros + mixed

@@ -40,7 +40,7 @@ from ._frame_records import python_values
 from ._jsonio import depth_error, jsonl_lines, sql_path
 from ._native_file import stage_native_file
 from ._native_sql import stage_native_sql
-from ._time_units import NS_PLAUSIBLE, number_ns
+from ._time_units import number_ns, same_class
 from ._values import iso_to_ns, logprob_stats
 
 _RECORD_KEY = re.compile(rb'"record"\s*:\s*"(?:step|run|edge|label)"')
@@ -157,9 +157,9 @@ def stage_record(rec: Any, line: int, stage: Stage, raw: Any = None) -> None:
         except (ValueError, OverflowError) as exc:
             stage.reject(line=line, reason=f"bad timestamp: {exc}", raw=raw or rec, run_id=rec.get("run_id"))
             return
-        # (both in one unit, integers a file in seconds scales alike: compared here, where the record is at
-        # hand for the quarantine; a pair in two units is compared after scaling, by the merge)
-        if start is not None and end is not None and end < start and (start < NS_PLAUSIBLE) == (end < NS_PLAUSIBLE):
+        # (both in one unit, which the scaling after staging multiplies alike: compared here, where the record
+        # is at hand for the quarantine; a pair in two units, or with a 0, is compared after scaling, by the merge)
+        if start is not None and end is not None and end < start and same_class(start, end):
             stage.reject(line=line, reason=f"run record ends before it starts (end {end} ns < start {start} ns)",
                          raw=raw or rec, run_id=rec.get("run_id"))
             return
