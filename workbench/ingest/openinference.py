@@ -37,7 +37,7 @@ from ._ag2 import failed_without_status
 from ._base import Adapter, Stage
 from ._conventions import StepSink, as_text, has_identifier, map_span, status_of
 from ._depth import depth_error
-from ._documents import each_document, iter_items
+from ._documents import each_document, iter_items, iter_placed_items, nested_item_lines
 from ._links import LINKS_KEY, is_messaging, link_list, note_root_link
 from ._logfire import rendered_name
 from ._parquet_rows import DamagedRows, has_span_ids, is_parquet, rows
@@ -183,6 +183,34 @@ def _row_records(path: Path) -> Iterator[tuple[int, None, Any, None, str | None]
             (str(row) if isinstance(row, DamagedRows) else None)
 
 
+def _is_span(value: dict[str, Any]) -> bool:
+    return any(k in value for k in _SPAN_KEYS) or any(k.startswith(("context.", "attributes.")) for k in value)
+
+
+_SPAN_KEYS = ("context", "span_id", "parent_id", "name", "span_kind", "start_time", "attributes")
+# Keys that wrap a list of spans rather than name its trace ({"spans": [...]}, a paged API's {"data": [...]})
+_WRAPPERS = frozenset({"spans", "data", "items", "results", "records", "rows"})
+
+
+def span_lists(value: Any) -> list[tuple[str, list[Any]]] | str | None:
+    """The span lists of a JSON object that is no span but holds lists of them: ``{"spans": [...]}`` (with the
+    export's other facts beside), or ``{"<trace id>": [...spans], ...}``; None for anything else (a span, or
+    what the span reader says is wrong with it). A reason (text) when the object is neither a span nor such a
+    holder: what it found and what it expected, for the quarantine."""
+    if not isinstance(value, dict) or not value or _is_span(value):
+        return None
+    lists = [(k, v) for k, v in value.items() if isinstance(v, list) and v]
+    spans = [(k, v) for k, v in lists if all(isinstance(x, dict) and _is_span(x) for x in v)]
+    if spans and len(spans) == len(lists):
+        return spans
+    keys = ", ".join(repr(k)[:40] for k in list(value)[:6]) + (", …" if len(value) > 6 else "")
+    found = (f"lists under {', '.join(repr(k)[:40] for k, _ in lists[:3])} that are not all spans" if lists
+             else "no list of spans")
+    return (f"a JSON object with keys {keys} is no span (no context.span_id, span_id or name) and holds {found}: "
+            "expected a span a line, a list of spans, or an object whose lists hold spans ({'spans': [...]}, or "
+            "span lists keyed by trace id)")
+
+
 def _get(rec: dict[str, Any], flat: str, *path: str) -> Any:
     if flat in rec:
         return rec[flat]
@@ -216,15 +244,35 @@ class OpenInferenceJsonl(Adapter):
         try:
             with path.open("rb") as f:
                 parquet = is_parquet(f.read(4))
-            records = _row_records(path) if parquet else iter_items(path, stage)
-            for n, i, span, raw in each_document(records, stage):
-                with stage.guard(n, raw if raw is not None else span):
-                    self._span(span, n, (n << 24) + (i or 0), raw, stage, sink, runs)
+            records = ((*r, None) for r in _row_records(path)) if parquet else iter_placed_items(path, stage)
+            for n, i, span, raw, error, place in records:
+                if error is not None:
+                    stage.reject(line=n, reason=error, raw=raw)
+                    continue
+                lists = span_lists(span)
+                if lists is None:
+                    with stage.guard(n, raw if raw is not None else span):
+                        self._span(span, n, (n << 24) + (i or 0), raw, stage, sink, runs)
+                    continue
+                if isinstance(lists, str):
+                    stage.reject(line=n, reason=lists, raw=raw if raw is not None else span)
+                    continue
+                # an object holding lists of spans ({"spans": [...]}, or keyed by trace id): each span at its
+                # own line when the document was written over many lines
+                order = (n << 24) + (i or 0) * 4096
+                for key, items in lists:
+                    starts = nested_item_lines(place, n, (key,), len(items)) or [n] * len(items)
+                    for at, item in zip(starts, items, strict=True):
+                        with stage.guard(at, item):
+                            self._span(item, at, order, None, stage, sink, runs,
+                                       trace=None if key in _WRAPPERS else key)
+                        order += 1
         finally:
             sink.flush()
 
     @staticmethod
-    def _span(rec: Any, line: int, order: int, raw: Any, stage: Stage, sink: StepSink, runs: set[str]) -> None:
+    def _span(rec: Any, line: int, order: int, raw: Any, stage: Stage, sink: StepSink, runs: set[str],
+              trace: str | None = None) -> None:
         if not isinstance(rec, dict):
             stage.reject(line=line, reason=f"record is a JSON {type(rec).__name__}, not an object", raw=rec)
             return
@@ -246,7 +294,7 @@ class OpenInferenceJsonl(Adapter):
                 flatten(value, key[len("attributes."):], attrs)
         stage_span(
             stage, sink, runs, line=line, order=order, raw=raw if raw is not None else rec,
-            trace_id=_get(rec, "context.trace_id", "context", "trace_id"),
+            trace_id=_get(rec, "context.trace_id", "context", "trace_id") or trace,
             span_id=_get(rec, "context.span_id", "context", "span_id"),
             parent_id=rec.get("parent_id", rec.get("parent_span_id")), name=rec.get("name"), attrs=attrs,
             start=rec.get("start_time"), end=rec.get("end_time"),
