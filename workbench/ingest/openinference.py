@@ -303,9 +303,15 @@ class OpenInferenceJsonl(Adapter):
             kind=rec.get("span_kind"), links=rec.get("links"), span_kind=rec.get("kind"))
 
 
-# AgentOps' span kinds (``agentops.span.kind``) -> OpenInference's, for the spans that carry no other kind.
+# AgentOps' span kinds (``agentops.span.kind``) -> OpenInference's, for the spans that carry no other kind. With
+# those of its SDK's earlier releases (agentops/semconv/span_kinds.py's legacy SpanKind: an LLM call as "llm.call"
+# or "llm.stream", an agent's steps as "agent.action" / "agent.thinking" / "agent.decision", "workflow.task"; and
+# "team", "chain", "guardrail" of later ones), which read as "other". ("text", "http", "unknown" say no kind.)
 _AGENTOPS_KINDS = {"agent": "AGENT", "llm": "LLM", "tool": "TOOL", "workflow": "CHAIN", "workflow.step": "CHAIN",
-                   "task": "CHAIN", "session": "CHAIN", "operation": "CHAIN"}
+                   "task": "CHAIN", "session": "CHAIN", "operation": "CHAIN",
+                   "llm.call": "LLM", "llm.stream": "LLM", "agent.action": "CHAIN", "agent.thinking": "CHAIN",
+                   "agent.decision": "CHAIN", "workflow.task": "CHAIN", "team": "CHAIN", "chain": "CHAIN",
+                   "guardrail": "GUARDRAIL"}
 
 
 def _agentops_kind(attrs: dict[str, Any]) -> str | None:
