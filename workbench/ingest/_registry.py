@@ -5,6 +5,7 @@ from __future__ import annotations
 from ._base import Adapter, RecordsAdapter
 from .anyagent import AnyAgentTrace
 from .aws_spans import AwsSpans
+from .jaeger import JaegerJson
 from .langfuse import LangfuseExport
 from .mlflow_trace import MlflowTraceJson
 from .native import NativeJsonl, NativeRecords
@@ -14,7 +15,8 @@ from .otlp import OtlpJson
 from .whowhen import WhoWhen
 
 ADAPTERS: list[Adapter] = [NativeJsonl(), OtlpJson(), SpanTreeJson(), AnyAgentTrace(), OpenInferenceJsonl(), LangfuseExport(),
-                           MlflowTraceJson(), OpenAIAgentsTrace(), AwsSpans(), WhoWhen()]
+                           MlflowTraceJson(), OpenAIAgentsTrace(), AwsSpans(), JaegerJson(),
+                           WhoWhen()]
 RECORD_ADAPTERS: list[RecordsAdapter] = [NativeRecords()]
 
 __all__ = ["ADAPTERS", "RECORD_ADAPTERS"]

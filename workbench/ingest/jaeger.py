@@ -1,0 +1,140 @@
+"""Jaeger's trace JSON: what its UI's "Download JSON" saves and its query API (``/api/traces``) answers.
+
+Any OpenTelemetry-instrumented agent (OpenLLMetry, OpenInference, an SDK's own GenAI spans) sending to Jaeger
+can be read back from it only so: ``{"data": [{"traceID", "spans": [...], "processes": {"p1": {"serviceName",
+"tags"}}}]}`` (or one trace object, or a list of them). A span is ``{"traceID", "spanID", "operationName",
+"references": [{"refType": "CHILD_OF", "traceID", "spanID"}], "startTime": <µs>, "duration": <µs>, "tags":
+[{"key", "type", "value"}], "logs": [{"timestamp": <µs>, "fields": [{"key": "event", "value": name}, ...]}],
+"processID"}``: the OTLP attributes are its tags, the OTLP status is ``otel.status_code`` /
+``otel.status_description`` (or ``error: true``), the span kind ``span.kind``, the events its logs. Each span
+is read as the other span readers read theirs (:func:`.openinference.stage_span`).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from ._base import Adapter, Stage
+from ._conventions import StepSink
+from ._documents import iter_placed_items, nested_item_lines
+from .anyagent import json_start
+from .openinference import stage_span
+
+# A Jaeger span's own keys, near the top of the file
+_SPAN = re.compile(rb'"spanID"\s*:\s*"[0-9a-fA-F]+"')
+_JAEGER = re.compile(rb'"(?:operationName|references|processID)"\s*:')
+# The tags a span's OTLP facts are kept in (the rest are its attributes)
+_STATUS, _MESSAGE, _KIND = "otel.status_code", "otel.status_description", "span.kind"
+
+
+def _tags(value: Any) -> dict[str, Any]:
+    """A Jaeger tag list (``[{"key", "type", "value"}]``) as a map."""
+    if not isinstance(value, list):
+        return {}
+    return {t["key"]: t.get("value") for t in value if isinstance(t, dict) and isinstance(t.get("key"), str)}
+
+
+def _parent(span: dict[str, Any]) -> Any:
+    """The span's parent: its CHILD_OF reference (``parentSpanID`` in older exports); None for a root."""
+    refs = span.get("references")
+    for ref in refs if isinstance(refs, list) else []:
+        if isinstance(ref, dict) and str(ref.get("refType", "")).upper() == "CHILD_OF":
+            return ref.get("spanID")
+    return span.get("parentSpanID") or None
+
+
+def _events(logs: Any) -> list[dict[str, Any]] | None:
+    """A span's logs as OTLP events: the field ``event`` names one, the others are its attributes."""
+    if not isinstance(logs, list):
+        return None
+    out = []
+    for log in logs:
+        fields = _tags(log.get("fields")) if isinstance(log, dict) else {}
+        out.append({"name": fields.pop("event", None), "attributes": fields})
+    return out or None
+
+
+def _traces(doc: Any) -> list[tuple[list[Any], dict[str, Any]]] | str:
+    """``(spans, processes)`` of each trace a document holds; a reason when it holds none."""
+    traces = doc.get("data") if isinstance(doc, dict) and "data" in doc else doc
+    traces = traces if isinstance(traces, list) else [traces]
+    out = []
+    for trace in traces:
+        if not isinstance(trace, dict) or not isinstance(trace.get("spans"), list):
+            what = f"a JSON {type(trace).__name__}" if not isinstance(trace, dict) else \
+                f"an object with keys {', '.join(repr(k)[:40] for k in list(trace)[:6])}"
+            return f"not a Jaeger trace: {what}, where a trace is an object with a 'spans' list"
+        processes = trace.get("processes") if isinstance(trace.get("processes"), dict) else {}
+        out.append((trace["spans"], processes))
+    return out
+
+
+class JaegerJson(Adapter):
+    """Jaeger's trace JSON (UI download or ``/api/traces``): ``{"data": [{"traceID", "spans", "processes"}]}``."""
+
+    name = "jaeger"
+    description = ("Jaeger trace JSON (UI 'Download JSON' or /api/traces): {'data': [{'traceID', 'spans': "
+                   "[{'spanID', 'operationName', 'references', 'startTime' (µs), 'duration', 'tags'}], 'processes'}]}")
+
+    def sniff(self, path: Path, head: bytes) -> bool:
+        start = json_start(head)
+        return start is not None and _SPAN.search(start) is not None and _JAEGER.search(start) is not None
+
+    def stage(self, path: Path, stage: Stage) -> None:
+        sink, runs = StepSink(stage), set()
+        try:
+            for n, i, doc, raw, error, place in iter_placed_items(path, stage):
+                if error is not None:
+                    stage.reject(line=n, reason=error, raw=raw)
+                    continue
+                traces = _traces(doc)
+                if isinstance(traces, str):
+                    stage.reject(line=n, reason=traces, raw=raw if raw is not None else doc)
+                    continue
+                # each span at its own line when the document was written over many lines: a trace's spans
+                # when the item is a trace, else (under "data") at the line its trace starts on
+                if isinstance(doc, dict) and "data" in doc:
+                    starts = nested_item_lines(place, n, ("data",), len(traces)) or [n] * len(traces)
+                    lines = [[at] * len(spans) for at, (spans, _) in zip(starts, traces, strict=True)]
+                else:
+                    lines = [nested_item_lines(place, n, ("spans",), len(spans)) or [n] * len(spans)
+                             for spans, _ in traces]
+                order = (n << 24) + (i or 0) * 65536
+                for (spans, processes), at in zip(traces, lines, strict=True):
+                    for span, line in zip(spans, at, strict=True):
+                        with stage.guard(line, span):
+                            self._span(span, processes, line, order, stage, sink, runs)
+                        order += 1
+        finally:
+            sink.flush()
+
+    @staticmethod
+    def _span(span: Any, processes: dict[str, Any], line: int, order: int, stage: Stage, sink: StepSink,
+              runs: set[str]) -> None:
+        if not isinstance(span, dict):
+            stage.reject(line=line, reason=f"span is a JSON {type(span).__name__}, not an object", raw=span)
+            return
+        attrs = _tags(span.get("tags"))
+        process = processes.get(span.get("processID")) if isinstance(span.get("processID"), str) else None
+        service = process.get("serviceName") if isinstance(process, dict) else None
+        if isinstance(process, dict):
+            resource = _tags(process.get("tags"))
+            if isinstance(process.get("serviceName"), str):
+                resource.setdefault("service.name", process["serviceName"])
+            for k, v in resource.items():
+                attrs.setdefault(k, v)
+        status = attrs.pop(_STATUS, None)
+        if status is None and attrs.get("error") is True:
+            status = "ERROR"
+        message = attrs.pop(_MESSAGE, None)
+        start, duration = span.get("startTime"), span.get("duration")
+        end = start + duration if isinstance(start, int) and isinstance(duration, int) else None
+        stage_span(
+            stage, sink, runs, line=line, order=order, raw=span, trace_id=span.get("traceID"),
+            span_id=span.get("spanID"), parent_id=_parent(span), name=span.get("operationName"), attrs=attrs,
+            # (microseconds, told by size; 0 is no time)
+            start=start, end=end, status=status, message=message or None, events=_events(span.get("logs")),
+            kind=None, span_kind=attrs.get(_KIND),
+            run_facts={"system": service} if isinstance(service, str) and service else None)
