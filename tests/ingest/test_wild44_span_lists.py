@@ -64,3 +64,48 @@ def test_an_object_holding_no_spans_says_what_it_found(tmp_path: Path) -> None:
     (reason,) = ws.quarantine()["reason"]
     assert "keys 'count', 'spans' is no span" in reason and "under 'spans' that are not all spans" in reason
     assert "expected a span a line, a list of spans, or an object whose lists hold spans" in reason
+
+
+def test_a_phoenix_span_dataframe_saved_in_any_pandas_orient_is_read(tmp_path: Path) -> None:
+    # px.Client().get_spans_dataframe() is indexed by context.span_id; df.to_json(path) writes it by columns, and
+    # "index" / "split" keep the index too. "records" drops it: said so in the quarantine, as pandas lost it.
+    import pandas as pd
+
+    rows = [
+        {
+            "context.span_id": "a",
+            "context.trace_id": "t1",
+            "parent_id": None,
+            "name": "root",
+            "span_kind": "CHAIN",
+            "start_time": "2026-01-01T00:00:00Z",
+            "end_time": "2026-01-01T00:00:02Z",
+            "status_code": "OK",
+        },
+        {
+            "context.span_id": "b",
+            "context.trace_id": "t1",
+            "parent_id": "a",
+            "name": "llm",
+            "span_kind": "LLM",
+            "start_time": "2026-01-01T00:00:01Z",
+            "end_time": "2026-01-01T00:00:01.5Z",
+            "status_code": "OK",
+        },
+    ]
+    df = pd.DataFrame(rows).set_index("context.span_id")
+    for column in ("start_time", "end_time"):
+        df[column] = pd.to_datetime(df[column], format="ISO8601")
+    for orient in ("columns", "index", "split", "records"):  # ("table" is {"schema", "data": [...]}: above)
+        path = tmp_path / f"spans_{orient}.json"
+        df.to_json(path, orient=orient, date_format="iso")
+        ws = wb.open()
+        rep = ws.ingest(path, progress=False)
+        if orient == "records":
+            assert (rep.read, rep.stored, rep.quarantined) == (2, 0, 2)
+            assert "to_json(orient='records') leaves out" in ws.quarantine()["reason"][0]
+            continue
+        assert (rep.read, rep.stored, rep.quarantined) == (2, 2, 0), orient
+        assert ws.sql(
+            "SELECT step_id, parent_id, kind, latency_ms FROM steps ORDER BY step_id"
+        ).fetchall() == [("a", None, "chain", 2000.0), ("b", "a", "llm", 500.0)], orient

@@ -41,6 +41,7 @@ from ._documents import each_document, iter_items, iter_placed_items, nested_ite
 from ._links import LINKS_KEY, is_messaging, link_list, note_root_link
 from ._logfire import rendered_name
 from ._parquet_rows import DamagedRows, has_span_ids, is_parquet, rows
+from ._span_holders import WRAPPERS, span_lists
 from ._span_outcome import ended_well, recorded_failure
 from ._time_units import epoch_or_iso_ns
 from ._values import checked_ns, iso_duration_ms
@@ -183,34 +184,6 @@ def _row_records(path: Path) -> Iterator[tuple[int, None, Any, None, str | None]
             (str(row) if isinstance(row, DamagedRows) else None)
 
 
-def _is_span(value: dict[str, Any]) -> bool:
-    return any(k in value for k in _SPAN_KEYS) or any(k.startswith(("context.", "attributes.")) for k in value)
-
-
-_SPAN_KEYS = ("context", "span_id", "parent_id", "name", "span_kind", "start_time", "attributes")
-# Keys that wrap a list of spans rather than name its trace ({"spans": [...]}, a paged API's {"data": [...]})
-_WRAPPERS = frozenset({"spans", "data", "items", "results", "records", "rows"})
-
-
-def span_lists(value: Any) -> list[tuple[str, list[Any]]] | str | None:
-    """The span lists of a JSON object that is no span but holds lists of them: ``{"spans": [...]}`` (with the
-    export's other facts beside), or ``{"<trace id>": [...spans], ...}``; None for anything else (a span, or
-    what the span reader says is wrong with it). A reason (text) when the object is neither a span nor such a
-    holder: what it found and what it expected, for the quarantine."""
-    if not isinstance(value, dict) or not value or _is_span(value):
-        return None
-    lists = [(k, v) for k, v in value.items() if isinstance(v, list) and v]
-    spans = [(k, v) for k, v in lists if all(isinstance(x, dict) and _is_span(x) for x in v)]
-    if spans and len(spans) == len(lists):
-        return spans
-    keys = ", ".join(repr(k)[:40] for k in list(value)[:6]) + (", …" if len(value) > 6 else "")
-    found = (f"lists under {', '.join(repr(k)[:40] for k, _ in lists[:3])} that are not all spans" if lists
-             else "no list of spans")
-    return (f"a JSON object with keys {keys} is no span (no context.span_id, span_id or name) and holds {found}: "
-            "expected a span a line, a list of spans, or an object whose lists hold spans ({'spans': [...]}, or "
-            "span lists keyed by trace id)")
-
-
 def _get(rec: dict[str, Any], flat: str, *path: str) -> Any:
     if flat in rec:
         return rec[flat]
@@ -235,7 +208,7 @@ class OpenInferenceJsonl(Adapter):
             return has_span_ids(path)
         start = head.lstrip()[:4096]
         return start[:1] in (b"{", b"[") and (
-            b'"context.span_id"' in start
+            b'"context.span_id"' in start or b'"context.trace_id"' in start
             or (b'"context"' in start and b'"span_id"' in start
                 and (b'"span_kind"' in start or b'"kind": "SpanKind.' in start)))
 
@@ -265,7 +238,7 @@ class OpenInferenceJsonl(Adapter):
                     for at, item in zip(starts, items, strict=True):
                         with stage.guard(at, item):
                             self._span(item, at, order, None, stage, sink, runs,
-                                       trace=None if key in _WRAPPERS else key)
+                                       trace=None if key in WRAPPERS else key)
                         order += 1
         finally:
             sink.flush()
@@ -279,6 +252,13 @@ class OpenInferenceJsonl(Adapter):
         deep = depth_error(rec, raw)
         if deep is not None:
             stage.reject(line=line, reason=f"bad span: {deep}", raw=raw if raw is not None else rec)
+            return
+        if "context.trace_id" in rec and _get(rec, "context.span_id", "context", "span_id") is None:
+            # (pandas' to_json(orient="records") drops the dataframe's index, where Phoenix keeps the span id)
+            stage.reject(line=line, reason="bad span: no span id (context.span_id): a Phoenix span dataframe keeps "
+                         "it as its index, which to_json(orient='records') leaves out; save df.reset_index(), or "
+                         "with to_json's default orient", raw=raw if raw is not None else rec,
+                         run_id=rec["context.trace_id"] if isinstance(rec["context.trace_id"], str) else None)
             return
         attrs: dict[str, Any] = {}
         nested = rec.get("attributes")
