@@ -15,7 +15,6 @@ import json
 from datetime import datetime, timezone
 from pathlib import Path
 
-import pytest
 from _reader_agreement import differences, store
 
 import workbench as wb
@@ -79,28 +78,27 @@ def test_native_times_in_several_units_and_zero_are_each_read_in_their_own_by_bo
     assert ws.sql("SELECT max(date_diff('second', started_at, ended_at)) FROM steps").fetchall() == [(2,)]
 
 
-@pytest.mark.parametrize(
-    ("start", "end", "seconds"),
-    [
-        ("1759312800000", "1759312803000", (1759312800, 1759312803)),
-        ("1759312800", "1759312803", (1759312800, 1759312803)),
-        ("1759312800.5", "1759312803.25", (1759312800.5, 1759312803.25)),
-    ],
-    ids=["ms", "s", "fraction"],
-)
-def test_langfuse_times_written_as_digit_text_are_read_by_size(
-    tmp_path: Path, start: str, end: str, seconds: tuple[float, float]
-) -> None:
+def test_langfuse_times_written_as_digit_text_are_read_by_size(tmp_path: Path) -> None:
+    # milliseconds, seconds, seconds with a fraction: one observation each
+    texts = [
+        ("1759312800000", "1759312803000"),
+        ("1759312800", "1759312803"),
+        ("1759312800.5", "1759312803.25"),
+    ]
     observations = copy.deepcopy(json.loads(LANGFUSE.read_text()))
-    first = observations[0]
-    first["startTime"], first["endTime"] = start, end
+    for obs, (start, end) in zip(observations, texts, strict=True):
+        obs["startTime"], obs["endTime"] = start, end
     path = tmp_path / "observations.json"
     path.write_text(json.dumps(observations))
     ws = wb.open()
     rep = ws.ingest(path, progress=False)
-    assert rep.read == rep.stored + rep.quarantined and rep.quarantined == 0
-    got = ws.con.execute("SELECT started_at, ended_at FROM steps WHERE step_id = ?", [first["id"]]).fetchall()
-    assert got == [(_naive(seconds[0]), _naive(seconds[1]))]
+    assert (rep.read, rep.stored, rep.quarantined) == (3, 3, 0)
+    got = dict(ws.con.execute("SELECT step_id, (started_at, ended_at) FROM steps").fetchall())
+    assert got == {
+        observations[0]["id"]: (_naive(1759312800), _naive(1759312803)),
+        observations[1]["id"]: (_naive(1759312800), _naive(1759312803)),
+        observations[2]["id"]: (_naive(1759312800.5), _naive(1759312803.25)),
+    }
 
 
 def test_epoch_numbers_are_scaled_exactly() -> None:
