@@ -1,0 +1,231 @@
+"""blame44 harness (issue 12): v11 blended with a fixed-weight portable rule. Protocol: bench/protocol_blame44.md.
+
+Usage::
+
+    python bench/attribution_blame44.py rank FRAME OUT.parquet     # v11 fitted per split, ranked moves saved
+    python bench/attribution_blame44.py choose FRAME OUT.parquet   # rule hit rates, blends: no Hand-Crafted run
+    python bench/attribution_blame44.py score FRAME OUT.parquet RULE W   # the chosen blend, Hand-Crafted included
+
+FRAME is ``bench/attribution_blame14.py --save-frame``'s (PATH of PATH.X.parquet / PATH.labels.parquet). ``rank``
+fits v11's recipe (``attribution_blame31.V11``, calibration off: rankings do not depend on it) once per split: the
+5 Alg-Gen CV folds (GroupKFold over the sorted run ids, as blame14), Alg-Gen only -> Hand-Crafted, and each real
+system held out (every other run of the frame trains, the simulator included). ``choose`` reads those rankings but
+never a Hand-Crafted row; ``score`` is the one look at Hand-Crafted, for the chosen (rule, w).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.model_selection import GroupKFold
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from attribution_blame31 import V11  # noqa: E402
+from attribution_logonly import AG, HC, SIM, markdown  # noqa: E402
+
+from workbench.attribution._blame_model import ALL_FEATURES, BlameModel  # noqa: E402
+from workbench.attribution._evaluate import _metrics  # noqa: E402
+
+RULES = ("R1", "R2")
+WEIGHTS = (0.5, 1.0, 2.0)
+
+
+def read_frame(path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    X = pd.read_parquet(path.with_suffix(".X.parquet"))
+    labels = pd.read_parquet(path.with_suffix(".labels.parquet"))
+    for name in ALL_FEATURES:
+        if name not in X.columns:
+            X[name] = float("nan")
+    return X, labels
+
+
+def splits(X: pd.DataFrame) -> list[tuple[str, list[str], list[str]]]:
+    sys_of = X.drop_duplicates("run_id").set_index("run_id")["system"]
+    ids = {s: sorted(sys_of.index[sys_of == s]) for s in sorted(sys_of.unique())}
+    ag, every = ids[AG], sorted(sys_of.index)
+    out = [
+        (f"cv{k}", [ag[i] for i in tr], [ag[i] for i in te])
+        for k, (tr, te) in enumerate(GroupKFold(n_splits=5).split(ag, groups=ag))
+    ]
+    out.append(("ag->hc", ag, ids[HC]))
+    out += [(f"loso:{s}", [x for x in every if sys_of[x] != s], ids[s]) for s in ids if s != SIM]
+    return out
+
+
+def rank(frame: Path, out: Path) -> None:
+    X, labels = read_frame(frame)
+    params = {**V11, "calibration_cv": None}
+    steps, agents = [], []
+    for name, train, test in splits(X):
+        c0 = time.process_time()
+        m = BlameModel(**params).fit_frame(X[X["run_id"].isin(train)], labels[labels["run_id"].isin(train)])
+        s, a = m.rank_frame(X[X["run_id"].isin(test)])
+        steps.append(s.assign(split=name))
+        agents.append(a.assign(split=name))
+        print(
+            f"{name}: {len(train)} -> {len(test)} runs, {time.process_time() - c0:.0f} CPU s; load "
+            f"{np.round(os.getloadavg(), 1)}",
+            flush=True,
+        )
+    pd.concat(steps, ignore_index=True).to_parquet(out.with_suffix(".steps.parquet"))
+    pd.concat(agents, ignore_index=True).to_parquet(out.with_suffix(".agents.parquet"))
+
+
+def rule_agents(X: pd.DataFrame, rule: str) -> pd.Series:
+    """Per run, the agent of the rule's move (the run's earliest agent move meeting it); runs with none left out."""
+    moves = X[X["is_model"].fillna(0).astype(bool) & X["agent"].notna()]
+    if rule == "R1":
+        hit = moves["final_origin_first"].fillna(0) > 0
+    elif rule == "R2":
+        hit = (moves["corrected_later"].fillna(0) > 0) | (moves["contra_next"].fillna(0) > 0)
+    else:
+        raise ValueError(rule)
+    first = moves[hit].sort_values(["run_id", "pos"], kind="stable").drop_duplicates("run_id")
+    return first.set_index("run_id")["agent"]
+
+
+def blend(
+    steps: pd.DataFrame, agents: pd.DataFrame, named: pd.Series, w: float
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """v11's ranked agents with ``+w`` log-odds on the rule's agent; the step moved into the new top agent."""
+    a = agents.copy()
+    lift = [w if named.get(r) == ag else 0.0 for r, ag in zip(a["run_id"], a["agent"], strict=True)]
+    a["blend"] = a["logit"].to_numpy(dtype=float) + np.array(lift)
+    a = a.sort_values(["run_id", "blend", "rank"], ascending=[True, False, True], kind="stable")
+    a["rank"] = a.groupby("run_id").cumcount() + 1
+    top = a[a["rank"] == 1].set_index("run_id")["agent"]
+    old_top = agents[agents["rank"] == 1].set_index("run_id")["agent"]
+    moved = top[top.ne(old_top.reindex(top.index))].index
+    s = steps.copy()
+    if len(moved):
+        keep = s[~s["run_id"].isin(moved)]
+        parts = [keep]
+        for r in moved:
+            g = s[s["run_id"] == r].sort_values(["logit", "pos"], ascending=[False, True], kind="stable")
+            own = g["agent"].fillna("<none>") == top[r]
+            g = pd.concat([g[own], g[~own]])
+            parts.append(g.assign(rank=np.arange(1, len(g) + 1)))
+        s = pd.concat(parts, ignore_index=True)
+    return s, a
+
+
+def figures(
+    labels: pd.DataFrame, steps: pd.DataFrame, agents: pd.DataFrame, names: list[str]
+) -> dict[str, tuple]:
+    """(runs, agents right, steps right) per split name (the CV folds summed as ``cv``)."""
+    out = {}
+    for name in names:
+        parts = [n for n in steps["split"].unique() if n.startswith("cv")] if name == "cv" else [name]
+        s, a = steps[steps["split"].isin(parts)], agents[agents["split"].isin(parts)]
+        lab = labels[labels["run_id"].isin(a["run_id"].unique())]
+        m = _metrics(lab, s, a, 3, 2)
+        out[name] = (
+            m["runs"],
+            round(m["agent_acc"] * m["runs"]),
+            round(m["step_acc"] * m["step_runs"]) if m["step_runs"] else 0,
+        )
+    return out
+
+
+def rule_table(
+    X: pd.DataFrame, labels: pd.DataFrame, agents: pd.DataFrame, systems: list[str]
+) -> pd.DataFrame:
+    culprit = set(zip(labels["run_id"], labels["agent"].astype(object), strict=True))
+    rows = []
+    for rule in RULES:
+        named = rule_agents(X, rule)
+        for s in systems:
+            a = agents[agents["split"] == f"loso:{s}"]
+            cand = a.groupby("run_id")["agent"].apply(set)
+            fires = [r for r in cand.index if named.get(r) in cand[r]]
+            hits = sum((r, named[r]) in culprit for r in fires)
+            v11 = a[(a["rank"] == 1) & a["run_id"].isin(fires)]
+            v11_hits = sum((r, x) in culprit for r, x in zip(v11["run_id"], v11["agent"], strict=True))
+            rand = float(np.mean([1 / len(cand[r]) for r in fires])) if fires else float("nan")
+            rows.append(
+                {
+                    "rule": rule,
+                    "system": s,
+                    "runs": len(cand),
+                    "fires": len(fires),
+                    "rule right": hits,
+                    "rule rate": hits / len(fires) if fires else float("nan"),
+                    "random rate": rand,
+                    "v11 right there": v11_hits,
+                    "agrees with v11": int(
+                        sum(named[r] == x for r, x in zip(v11["run_id"], v11["agent"], strict=True))
+                    ),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def main() -> None:
+    warnings.simplefilter("ignore")
+    cmd, frame, out = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
+    if cmd == "rank":
+        rank(frame, out)
+        return
+    X, labels = read_frame(frame)
+    steps = pd.read_parquet(out.with_suffix(".steps.parquet"))
+    agents = pd.read_parquet(out.with_suffix(".agents.parquet"))
+    real = sorted({n.removeprefix("loso:") for n in agents["split"].unique() if n.startswith("loso:")})
+    print(f"load average {np.round(os.getloadavg(), 1)}\n")
+    if cmd == "choose":
+        others = [s for s in real if s != HC]
+        names = ["cv", *[f"loso:{s}" for s in others]]
+        steps, agents = (
+            steps[steps["split"].isin(names) | steps["split"].str.startswith("cv")],
+            agents[agents["split"].isin(names) | agents["split"].str.startswith("cv")],
+        )
+        print(
+            "## Rules alone, each real system but Hand-Crafted held out (candidates: v11's ranked agents)\n"
+        )
+        print(markdown(rule_table(X, labels, agents, others)) + "\n")
+        rows = []
+        for rule, w in [("v11", 0.0)] + [(r, w) for r in RULES for w in WEIGHTS]:
+            s, a = (steps, agents) if rule == "v11" else blend(steps, agents, rule_agents(X, rule), w)
+            f = figures(labels, s, a, names)
+            rows.append(
+                {
+                    "variant": rule if rule == "v11" else f"{rule} w={w:g}",
+                    "CV agent": f["cv"][1],
+                    "CV step": f["cv"][2],
+                    "pooled LOSO agent (non-HC)": sum(f[n][1] for n in names[1:]),
+                    "of": sum(f[n][0] for n in names[1:]),
+                    **{n.removeprefix("loso:"): f[n][1] for n in names[1:]},
+                }
+            )
+        print("## Blends (no Hand-Crafted run)\n")
+        print(markdown(pd.DataFrame(rows)))
+        return
+    rule, w = sys.argv[4], float(sys.argv[5])
+    names = ["cv", "ag->hc", *[f"loso:{s}" for s in real]]
+    rows = []
+    for variant, (s, a) in (
+        ("v11", (steps, agents)),
+        (f"{rule} w={w:g}", blend(steps, agents, rule_agents(X, rule), w)),
+    ):
+        f = figures(labels, s, a, names)
+        rows.append(
+            {
+                "variant": variant,
+                "CV agent / step": f"{f['cv'][1]} / {f['cv'][2]}",
+                "Alg-Gen -> HC agent / step": f"{f['ag->hc'][1]} / {f['ag->hc'][2]}",
+                "pooled LOSO agent": f"{sum(f[n][1] for n in names[2:])} / {sum(f[n][0] for n in names[2:])}",
+                **{n.removeprefix("loso:"): f"{f[n][1]} / {f[n][2]}" for n in names[2:]},
+            }
+        )
+    print(markdown(pd.DataFrame(rows)))
+
+
+if __name__ == "__main__":
+    main()
