@@ -98,7 +98,10 @@ def blend(
     """v11's ranked agents with ``+w`` log-odds on the rule's agent; the step moved into the new top agent."""
     a = agents.copy()
     lift = [w if named.get(r) == ag else 0.0 for r, ag in zip(a["run_id"], a["agent"], strict=True)]
-    a["blend"] = a["logit"].to_numpy(dtype=float) + np.array(lift)
+    # The agent table keeps the agent scorer's best-move probability (v11 ranks agents by its listwise-blended
+    # scorer, not the step scorer): its log-odds, clipped where it saturates (ties keep v11's rank order below).
+    p = np.clip(a["score"].to_numpy(dtype=float), 1e-12, 1 - 1e-12)
+    a["blend"] = np.log(p) - np.log1p(-p) + np.array(lift)
     a = a.sort_values(["run_id", "blend", "rank"], ascending=[True, False, True], kind="stable")
     a["rank"] = a.groupby("run_id").cumcount() + 1
     top = a[a["rank"] == 1].set_index("run_id")["agent"]
@@ -115,6 +118,16 @@ def blend(
             parts.append(g.assign(rank=np.arange(1, len(g) + 1)))
         s = pd.concat(parts, ignore_index=True)
     return s, a
+
+
+def blend_splits(
+    steps: pd.DataFrame, agents: pd.DataFrame, named: pd.Series, w: float
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`blend` within each split (a run is scored in several: a CV fold and its system held out)."""
+    parts = [blend(steps[steps["split"] == k], a, named, w) for k, a in agents.groupby("split", sort=False)]
+    return pd.concat([p[0] for p in parts], ignore_index=True), pd.concat(
+        [p[1] for p in parts], ignore_index=True
+    )
 
 
 def figures(
@@ -192,7 +205,7 @@ def main() -> None:
         print(markdown(rule_table(X, labels, agents, others)) + "\n")
         rows = []
         for rule, w in [("v11", 0.0)] + [(r, w) for r in RULES for w in WEIGHTS]:
-            s, a = (steps, agents) if rule == "v11" else blend(steps, agents, rule_agents(X, rule), w)
+            s, a = (steps, agents) if rule == "v11" else blend_splits(steps, agents, rule_agents(X, rule), w)
             f = figures(labels, s, a, names)
             rows.append(
                 {
@@ -212,7 +225,7 @@ def main() -> None:
     rows = []
     for variant, (s, a) in (
         ("v11", (steps, agents)),
-        (f"{rule} w={w:g}", blend(steps, agents, rule_agents(X, rule), w)),
+        (f"{rule} w={w:g}", blend_splits(steps, agents, rule_agents(X, rule), w)),
     ):
         f = figures(labels, s, a, names)
         rows.append(
