@@ -5,6 +5,7 @@ Usage::
     python bench/attribution_blame44.py rank FRAME OUT.parquet     # v11 fitted per split, ranked moves saved
     python bench/attribution_blame44.py choose FRAME OUT.parquet   # rule hit rates, blends: no Hand-Crafted run
     python bench/attribution_blame44.py score FRAME OUT.parquet RULE W   # the chosen blend, Hand-Crafted included
+    python bench/attribution_blame44.py calib FRAME OUT.parquet    # the addendum's A1 / A2 confidences
 
 FRAME is ``bench/attribution_blame14.py --save-frame``'s (PATH of PATH.X.parquet / PATH.labels.parquet). ``rank``
 fits v11's recipe (``attribution_blame31.V11``, calibration off: rankings do not depend on it) once per split: the
@@ -181,6 +182,73 @@ def rule_table(
     return pd.DataFrame(rows)
 
 
+def agreement_rows(X: pd.DataFrame, labels: pd.DataFrame, agents: pd.DataFrame, rule: str) -> pd.DataFrame:
+    """Per held-out (LOSO) verdict: its system, whether it is right, its agreement group with the rule, its agents."""
+    culprit = set(zip(labels["run_id"], labels["agent"].astype(object), strict=True))
+    named = rule_agents(X, rule)
+    loso = agents[agents["split"].str.startswith("loso:")]
+    n_agents = loso.groupby(["split", "run_id"])["agent"].transform("size")
+    top = loso[loso["rank"] == 1].assign(n_agents=n_agents[loso["rank"] == 1])
+    group = [
+        "none" if r not in named.index else ("agree" if named[r] == a else "disagree")
+        for r, a in zip(top["run_id"], top["agent"], strict=True)
+    ]
+    return pd.DataFrame(
+        {
+            "system": top["split"].str.removeprefix("loso:").to_numpy(),
+            "ok": [(r, a) in culprit for r, a in zip(top["run_id"], top["agent"], strict=True)],
+            "group": group,
+            "n_agents": top["n_agents"].to_numpy(),
+        }
+    )
+
+
+def agreement_confidence(v: pd.DataFrame) -> np.ndarray:
+    """A1/A2: each verdict's group hit rate over the other systems' held-out verdicts; one candidate agent: 1."""
+    conf = np.empty(len(v))
+    for s in v["system"].unique():
+        mine = (v["system"] == s).to_numpy()
+        rate = v[~mine].groupby("group")["ok"].mean()
+        conf[mine] = v.loc[mine, "group"].map(rate).fillna(v.loc[~mine, "ok"].mean()).to_numpy()
+    return np.where(v["n_agents"].to_numpy() == 1, 1.0, conf)
+
+
+def calib(X: pd.DataFrame, labels: pd.DataFrame, agents: pd.DataFrame) -> None:
+    from workbench.attribution._calibration import brier, reliability
+
+    for name, rule in (("A1", "R1"), ("A2", "R2")):
+        v = agreement_rows(X, labels, agents, rule)
+        v["conf"] = agreement_confidence(v)
+        ok = v["ok"].to_numpy()
+        # the out-of-system constant: each system's confidence = the other systems' hit rate
+        const = np.array([v.loc[v["system"] != s, "ok"].mean() for s in v["system"]])
+        rows = []
+        for s, g in [*v.groupby("system"), ("POOLED", v)]:
+            sure = g["conf"] >= 0.5
+            rows.append(
+                {
+                    "held out": s,
+                    "verdicts": len(g),
+                    "sure right / all": f"{int(g.loc[sure, 'ok'].sum())} / {int(sure.sum())}",
+                    "uncertain right / all": f"{int(g.loc[~sure, 'ok'].sum())} / {int((~sure).sum())}",
+                    "agree / disagree / none right": " / ".join(
+                        f"{int(g.loc[g['group'] == k, 'ok'].sum())}/{int((g['group'] == k).sum())}"
+                        for k in ("agree", "disagree", "none")
+                    ),
+                    "Brier": brier(g["conf"].to_numpy(), g["ok"].to_numpy()),
+                }
+            )
+        print(
+            f"## {name}: confidence from v11's agreement with {rule}, by other systems' held-out verdicts\n"
+        )
+        print(markdown(pd.DataFrame(rows)) + "\n")
+        print(
+            f"pooled Brier {brier(v['conf'].to_numpy(), ok):.3f}; oracle constant {brier(np.full(len(ok), ok.mean()), ok):.3f}; "
+            f"out-of-system constant {brier(const, ok):.3f}\n"
+        )
+        print(markdown(reliability(v["conf"].to_numpy(), ok, n_bins=5)) + "\n")
+
+
 def main() -> None:
     warnings.simplefilter("ignore")
     cmd, frame, out = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
@@ -192,6 +260,9 @@ def main() -> None:
     agents = pd.read_parquet(out.with_suffix(".agents.parquet"))
     real = sorted({n.removeprefix("loso:") for n in agents["split"].unique() if n.startswith("loso:")})
     print(f"load average {np.round(os.getloadavg(), 1)}\n")
+    if cmd == "calib":
+        calib(X, labels, agents)
+        return
     if cmd == "choose":
         others = [s for s in real if s != HC]
         names = ["cv", *[f"loso:{s}" for s in others]]
