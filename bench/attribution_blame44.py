@@ -6,6 +6,7 @@ Usage::
     python bench/attribution_blame44.py choose FRAME OUT.parquet   # rule hit rates, blends: no Hand-Crafted run
     python bench/attribution_blame44.py score FRAME OUT.parquet RULE W   # the chosen blend, Hand-Crafted included
     python bench/attribution_blame44.py calib FRAME OUT.parquet    # the addendum's A1 / A2 confidences
+    python bench/attribution_blame44.py pool FRAME OUT.parquet     # addendum 2: v11's recipe without AEGIS (T1)
 
 FRAME is ``bench/attribution_blame14.py --save-frame``'s (PATH of PATH.X.parquet / PATH.labels.parquet). ``rank``
 fits v11's recipe (``attribution_blame31.V11``, calibration off: rankings do not depend on it) once per split: the
@@ -249,6 +250,46 @@ def calib(X: pd.DataFrame, labels: pd.DataFrame, agents: pd.DataFrame) -> None:
         print(markdown(reliability(v["conf"].to_numpy(), ok, n_bins=5)) + "\n")
 
 
+NATURAL = (AG, "tau-bench/retail", HC)
+
+
+def pool(X: pd.DataFrame, labels: pd.DataFrame, steps: pd.DataFrame, agents: pd.DataFrame) -> None:
+    """Addendum 2 (T1): each natural-failure system held out, v11's recipe with and without the AEGIS runs."""
+    sys_of = X.drop_duplicates("run_id").set_index("run_id")["system"]
+    params = {**V11, "calibration_cv": None}
+    rows, tot = [], {"v11 (every other run)": [0, 0, 0], "T1 (no AEGIS)": [0, 0, 0]}
+    for held in NATURAL:
+        test = sorted(sys_of.index[sys_of == held])
+        train = sorted(sys_of.index[(sys_of != held) & ~sys_of.str.startswith("aegis/")])
+        c0 = time.process_time()
+        m = BlameModel(**params).fit_frame(X[X["run_id"].isin(train)], labels[labels["run_id"].isin(train)])
+        s, a = m.rank_frame(X[X["run_id"].isin(test)])
+        cpu = time.process_time() - c0
+        f_new = figures(labels, s.assign(split="t1"), a.assign(split="t1"), ["t1"])["t1"]
+        f_old = figures(labels, steps, agents, [f"loso:{held}"])[f"loso:{held}"]
+        for k, f in (("v11 (every other run)", f_old), ("T1 (no AEGIS)", f_new)):
+            tot[k] = [t + x for t, x in zip(tot[k], f, strict=True)]
+        rows.append(
+            {
+                "held out": held,
+                "runs": f_old[0],
+                "v11 agent / step": f"{f_old[1]} / {f_old[2]}",
+                "T1 agent / step": f"{f_new[1]} / {f_new[2]}",
+                "T1 training runs": len(train),
+                "T1 fit CPU s": round(cpu, 1),
+            }
+        )
+    rows.append(
+        {
+            "held out": "POOLED",
+            "runs": tot["T1 (no AEGIS)"][0],
+            "v11 agent / step": "{1} / {2}".format(*tot["v11 (every other run)"]),
+            "T1 agent / step": "{1} / {2}".format(*tot["T1 (no AEGIS)"]),
+        }
+    )
+    print(markdown(pd.DataFrame(rows)))
+
+
 def main() -> None:
     warnings.simplefilter("ignore")
     cmd, frame, out = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
@@ -260,6 +301,9 @@ def main() -> None:
     agents = pd.read_parquet(out.with_suffix(".agents.parquet"))
     real = sorted({n.removeprefix("loso:") for n in agents["split"].unique() if n.startswith("loso:")})
     print(f"load average {np.round(os.getloadavg(), 1)}\n")
+    if cmd == "pool":
+        pool(X, labels, steps, agents)
+        return
     if cmd == "calib":
         calib(X, labels, agents)
         return
