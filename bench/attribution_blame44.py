@@ -7,6 +7,7 @@ Usage::
     python bench/attribution_blame44.py score FRAME OUT.parquet RULE W   # the chosen blend, Hand-Crafted included
     python bench/attribution_blame44.py calib FRAME OUT.parquet    # the addendum's A1 / A2 confidences
     python bench/attribution_blame44.py pool FRAME OUT.parquet     # addendum 2: v11's recipe without AEGIS (T1)
+    python bench/attribution_blame44.py persys FRAME OUT.parquet   # addendum 4: per-system standardisation (P1)
 
 FRAME is ``bench/attribution_blame14.py --save-frame``'s (PATH of PATH.X.parquet / PATH.labels.parquet). ``rank``
 fits v11's recipe (``attribution_blame31.V11``, calibration off: rankings do not depend on it) once per split: the
@@ -290,6 +291,57 @@ def pool(X: pd.DataFrame, labels: pd.DataFrame, steps: pd.DataFrame, agents: pd.
     print(markdown(pd.DataFrame(rows)))
 
 
+RAW = ("first_numbers",)  # read raw by the unfitted value_prior
+
+
+def per_system(X: pd.DataFrame, names: list[str], group: pd.Series) -> pd.DataFrame:
+    """Addendum 4 (P1): each group's moves imputed by its own median and standardised by its own statistics."""
+    out = X.copy()
+    cols = [c for c in names if c not in RAW]
+    for _, idx in X.groupby(group.to_numpy(), sort=False).groups.items():
+        block = X.loc[idx, cols].to_numpy(dtype=np.float64)
+        seen = ~np.isnan(block).all(axis=0)
+        med = np.where(seen, np.nanmedian(np.where(seen, block, 0.0), axis=0), np.nan)
+        filled = np.where(np.isnan(block), med, block)
+        mean, sd = filled.mean(axis=0), filled.std(axis=0)
+        z = np.where(sd > 1e-12, (filled - mean) / np.where(sd > 1e-12, sd, 1.0), 0.0)
+        out.loc[idx, cols] = np.where(seen, z, np.nan)
+    return out
+
+
+def persys(X: pd.DataFrame, labels: pd.DataFrame, steps: pd.DataFrame, agents: pd.DataFrame) -> None:
+    """Addendum 4: v11's recipe on per-system standardised moves, every split of :func:`splits`, beside v11."""
+    params = {**V11, "calibration_cv": None}
+    names = BlameModel(
+        **params
+    )._input_names()  # every input of the recipe (a fit drops the ones it never saw)
+    new_s, new_a = [], []
+    for name, train, test in splits(X):
+        tr, te = X[X["run_id"].isin(train)], X[X["run_id"].isin(test)]
+        tr = per_system(tr, names, tr["system"].fillna(""))
+        te = per_system(te, names, pd.Series("scored", index=te.index))
+        m = BlameModel(**params).fit_frame(tr, labels[labels["run_id"].isin(train)])
+        s, a = m.rank_frame(te)
+        new_s.append(s.assign(split=name))
+        new_a.append(a.assign(split=name))
+    s, a = pd.concat(new_s, ignore_index=True), pd.concat(new_a, ignore_index=True)
+    real = sorted({n.removeprefix("loso:") for n in agents["split"].unique() if n.startswith("loso:")})
+    names = ["cv", "ag->hc", *[f"loso:{x}" for x in real]]
+    rows = []
+    for variant, (ss, aa) in (("v11", (steps, agents)), ("P1 per-system standardised", (s, a))):
+        f = figures(labels, ss, aa, names)
+        rows.append(
+            {
+                "variant": variant,
+                "CV agent / step": f"{f['cv'][1]} / {f['cv'][2]}",
+                "Alg-Gen -> HC agent / step": f"{f['ag->hc'][1]} / {f['ag->hc'][2]}",
+                "pooled LOSO agent": f"{sum(f[n][1] for n in names[2:])} / {sum(f[n][0] for n in names[2:])}",
+                **{n.removeprefix("loso:"): f"{f[n][1]} / {f[n][2]}" for n in names[2:]},
+            }
+        )
+    print(markdown(pd.DataFrame(rows)))
+
+
 def main() -> None:
     warnings.simplefilter("ignore")
     cmd, frame, out = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
@@ -301,6 +353,9 @@ def main() -> None:
     agents = pd.read_parquet(out.with_suffix(".agents.parquet"))
     real = sorted({n.removeprefix("loso:") for n in agents["split"].unique() if n.startswith("loso:")})
     print(f"load average {np.round(os.getloadavg(), 1)}\n")
+    if cmd == "persys":
+        persys(X, labels, steps, agents)
+        return
     if cmd == "pool":
         pool(X, labels, steps, agents)
         return
