@@ -325,11 +325,16 @@ def persys(X: pd.DataFrame, labels: pd.DataFrame, steps: pd.DataFrame, agents: p
         new_s.append(s.assign(split=name))
         new_a.append(a.assign(split=name))
     s, a = pd.concat(new_s, ignore_index=True), pd.concat(new_a, ignore_index=True)
+    print(beside_v11(labels, steps, agents, {"P1 per-system standardised": (s, a)}))
+
+
+def beside_v11(labels: pd.DataFrame, steps: pd.DataFrame, agents: pd.DataFrame, variants: dict) -> str:
+    """The protocol's figures of v11 (``steps``, ``agents``) and of each variant's (steps, agents), as a table."""
     real = sorted({n.removeprefix("loso:") for n in agents["split"].unique() if n.startswith("loso:")})
     names = ["cv", "ag->hc", *[f"loso:{x}" for x in real]]
     rows = []
-    for variant, (ss, aa) in (("v11", (steps, agents)), ("P1 per-system standardised", (s, a))):
-        f = figures(labels, ss, aa, names)
+    for variant, (s, a) in {"v11": (steps, agents), **variants}.items():
+        f = figures(labels, s, a, names)
         rows.append(
             {
                 "variant": variant,
@@ -339,7 +344,7 @@ def persys(X: pd.DataFrame, labels: pd.DataFrame, steps: pd.DataFrame, agents: p
                 **{n.removeprefix("loso:"): f"{f[n][1]} / {f[n][2]}" for n in names[2:]},
             }
         )
-    print(markdown(pd.DataFrame(rows)))
+    return markdown(pd.DataFrame(rows))
 
 
 def main() -> None:
@@ -391,23 +396,11 @@ def main() -> None:
         print(markdown(pd.DataFrame(rows)))
         return
     rule, w = sys.argv[4], float(sys.argv[5])
-    names = ["cv", "ag->hc", *[f"loso:{s}" for s in real]]
-    rows = []
-    for variant, (s, a) in (
-        ("v11", (steps, agents)),
-        (f"{rule} w={w:g}", blend_splits(steps, agents, rule_agents(X, rule), w)),
-    ):
-        f = figures(labels, s, a, names)
-        rows.append(
-            {
-                "variant": variant,
-                "CV agent / step": f"{f['cv'][1]} / {f['cv'][2]}",
-                "Alg-Gen -> HC agent / step": f"{f['ag->hc'][1]} / {f['ag->hc'][2]}",
-                "pooled LOSO agent": f"{sum(f[n][1] for n in names[2:])} / {sum(f[n][0] for n in names[2:])}",
-                **{n.removeprefix("loso:"): f"{f[n][1]} / {f[n][2]}" for n in names[2:]},
-            }
+    print(
+        beside_v11(
+            labels, steps, agents, {f"{rule} w={w:g}": blend_splits(steps, agents, rule_agents(X, rule), w)}
         )
-    print(markdown(pd.DataFrame(rows)))
+    )
 
 
 if __name__ == "__main__":
