@@ -8,6 +8,7 @@ Usage::
     python bench/attribution_blame44.py calib FRAME OUT.parquet    # the addendum's A1 / A2 confidences
     python bench/attribution_blame44.py pool FRAME OUT.parquet     # addendum 2: v11's recipe without AEGIS (T1)
     python bench/attribution_blame44.py persys FRAME OUT.parquet   # addendum 4: per-system standardisation (P1)
+    python bench/attribution_blame44.py steps FRAME OUT.parquet [S1|S2]   # addendum 5 (with a name: Hand-Crafted)
 
 FRAME is ``bench/attribution_blame14.py --save-frame``'s (PATH of PATH.X.parquet / PATH.labels.parquet). ``rank``
 fits v11's recipe (``attribution_blame31.V11``, calibration off: rankings do not depend on it) once per split: the
@@ -347,6 +348,48 @@ def beside_v11(labels: pd.DataFrame, steps: pd.DataFrame, agents: pd.DataFrame, 
     return markdown(pd.DataFrame(rows))
 
 
+def step_in_agent(X: pd.DataFrame, steps: pd.DataFrame, agents: pd.DataFrame, how: str) -> pd.DataFrame:
+    """Addendum 5: each run's step moved to a move of its named agent, by S1 (earliest within 0.25 log-odds of the
+    agent's best) or S2 (earliest corrected or contradicted, else the agent's best); the other moves follow."""
+    cue = X[["run_id", "step_id", "corrected_later", "contra_next"]]
+    top = agents.loc[agents["rank"] == 1, ["split", "run_id", "agent"]].rename(columns={"agent": "_named"})
+    s = steps.merge(top, on=["split", "run_id"], how="left").merge(cue, on=["run_id", "step_id"], how="left")
+    own = s["agent"].fillna("<none>").astype(object) == s["_named"]
+    best = s["logit"].where(own).groupby([s["split"], s["run_id"]]).transform("max")
+    if how == "S1":
+        pick = own & (s["logit"] >= best - 0.25)
+    else:
+        flagged = own & ((s["corrected_later"].fillna(0) > 0) | (s["contra_next"].fillna(0) > 0))
+        has = flagged.groupby([s["split"], s["run_id"]]).transform("any")
+        pick = flagged | (own & ~has & (s["logit"] >= best))
+    s["_first"] = np.where(pick, s["pos"], np.inf)
+    chosen = s["_first"] == s.groupby(["split", "run_id"])["_first"].transform("min")
+    s["_chosen"] = chosen & pick
+    s = s.sort_values(["split", "run_id", "rank"], kind="stable")
+    key = [s["split"], s["run_id"]]
+    moved = s["_chosen"].groupby(key).transform("any")  # a run with no pick keeps v11's order
+    later = (~s["_chosen"]).astype(int).groupby(key).cumsum() + 1
+    s["rank"] = np.where(moved, np.where(s["_chosen"], 1, later), s["rank"])
+    return s.drop(columns=["_named", "_first", "_chosen", "corrected_later", "contra_next"])
+
+
+def step_looks(
+    X: pd.DataFrame, labels: pd.DataFrame, steps: pd.DataFrame, agents: pd.DataFrame, final: str
+) -> None:
+    """Addendum 5's figures: without Hand-Crafted (``final`` empty), or the chosen one with it."""
+    names = ["cv", f"loso:{AG}", "loso:tau-bench/retail"]
+    if final:
+        names += ["ag->hc", f"loso:{HC}"]
+    keep = steps["split"].isin(names) | steps["split"].str.startswith("cv")
+    steps, agents = steps[keep], agents[agents["split"].isin(steps["split"].unique())]
+    rows = []
+    for variant in ("v11", *((final,) if final else ("S1", "S2"))):
+        s = steps if variant == "v11" else step_in_agent(X, steps, agents, variant)
+        f = figures(labels, s, agents, names)
+        rows.append({"variant": variant, **{n: f"{f[n][2]} of {f[n][0]} (agent {f[n][1]})" for n in names}})
+    print(markdown(pd.DataFrame(rows)))
+
+
 def main() -> None:
     warnings.simplefilter("ignore")
     cmd, frame, out = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
@@ -358,6 +401,9 @@ def main() -> None:
     agents = pd.read_parquet(out.with_suffix(".agents.parquet"))
     real = sorted({n.removeprefix("loso:") for n in agents["split"].unique() if n.startswith("loso:")})
     print(f"load average {np.round(os.getloadavg(), 1)}\n")
+    if cmd == "steps":
+        step_looks(X, labels, steps, agents, sys.argv[4] if len(sys.argv) > 4 else "")
+        return
     if cmd == "persys":
         persys(X, labels, steps, agents)
         return
