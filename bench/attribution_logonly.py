@@ -7,9 +7,11 @@ Usage::
     python bench/attribution_logonly.py --quick                 # 3-fold, fewer simulator runs
     python bench/attribution_logonly.py --write-pretrained --pretrained-file NAME   # also fit this mix, write it
 
-The shipped model (v9: v8's runs refitted on recovery-aware status features) is also trained on tau-bench and
-AEGIS: ``bench/attribution_public_sets.py --write-pretrained`` or ``bench/attribution_blame14.py
---write-pretrained`` builds it; this script writes a model of the Who&When + simulator mix only (v7's data).
+The shipped model (v11, bench/protocol_blame30.md) is also trained on tau-bench and AEGIS:
+``bench/attribution_blame31.py --write-pretrained`` builds it; this script writes a model of the Who&When +
+simulator mix only (v7's data). ``PARAMS`` below is v6's recipe, kept for the rows earlier rounds compared; the
+rows marked "shipped recipe" refit the shipped file's own parameters (v11's: ``system_balance``,
+``listwise_weight``) on the runs of the row, with the reliability of their confidence.
 
 Data (each row says which it used):
 
@@ -145,6 +147,8 @@ def main() -> None:
             continue
         res = evaluate_attribution(ws, "blame_model", cv=cv, run_ids=ids, groups="run", **PARAMS)
         rows.append(row(f"BlameModel, {cv}-fold CV by run", f"{sname} ({len(ids)})", res))
+    shipped_rows, shipped_calibration = shipped_recipe_rows(ws, ag, hc, cv)
+    rows += shipped_rows
     if len(ag) >= 2 * cv:
         rows.append(shuffled_cv_row(ws, ag, cv))
     fitted = {}
@@ -193,6 +197,7 @@ def main() -> None:
     print(markdown(pd.DataFrame(rows)) + "\n")
     if len(systems) >= 2:
         print(loso_flags + "\n")
+    print("".join(shipped_calibration))
     print("".join(inv_calibration))
 
     for system in (AG, HC):
@@ -207,6 +212,35 @@ def main() -> None:
     if args.write_pretrained and ag:
         write_pretrained(ws, ag, hc, sim, rows, args.pretrained_file)
     print(f"\ntotal {time.perf_counter() - start:.0f} s; load average {os.getloadavg()}")
+
+
+def shipped_recipe() -> dict | None:
+    """The shipped pretrained model's parameters (its recipe, refitted here on the runs of each row), or None."""
+    try:
+        params = BlameModel.pretrained().get_params()
+    except wb.WorkbenchError:
+        return None
+    return {k: v for k, v in params.items() if k != "prior"}
+
+
+def shipped_recipe_rows(ws: wb.Workspace, ag: list[str], hc: list[str], cv: int) -> tuple[list[dict], list[str]]:
+    """The issue's two headline figures for the shipped model's recipe (``PARAMS`` above is v6's, the recipe this
+    script's other rows keep for comparison with earlier rounds): Alg-Gen CV by run and Alg-Gen only -> Hand-Crafted,
+    each with the reliability of its agent confidence (calibrated as the recipe does on one system: by run folds)."""
+    params = shipped_recipe()
+    if params is None or len(ag) < 2 * cv:
+        return [], []
+    rows, texts = [], []
+    res = evaluate_attribution(ws, "blame_model", cv=cv, run_ids=ag, groups="run", **params)
+    rows.append(row(f"**shipped recipe**, {cv}-fold CV by run", f"Alg-Gen ({len(ag)})", res))
+    texts.append(calibration_table(ws, ag, "shipped recipe, Alg-Gen", cv, params))
+    if hc:
+        model = BlameModel(**params).fit(ws, ag)
+        res = evaluate_attribution(ws, "blame_model", model=model, run_ids=hc)
+        rows.append(row("**shipped recipe, trained on Alg-Gen only, scored on Hand-Crafted**",
+                        f"Hand-Crafted ({len(hc)})", res))
+        texts.append(cross_calibration(ws, model, hc, "shipped recipe, trained on Alg-Gen only, scored on Hand-Crafted"))
+    return rows, texts
 
 
 def shuffled_cv_row(ws: wb.Workspace, ids: list[str], cv: int, seeds: tuple[int, ...] = (1, 2, 3)) -> dict:
@@ -230,15 +264,16 @@ def shuffled_cv_row(ws: wb.Workspace, ids: list[str], cv: int, seeds: tuple[int,
     return row(f"BlameModel, {cv}-fold CV by run, mean of {len(seeds)} shuffled splits", f"Alg-Gen ({len(ids)})", mean)
 
 
-def calibration_table(ws: wb.Workspace, ids: list[str], name: str, cv: int) -> str:
+def calibration_table(ws: wb.Workspace, ids: list[str], name: str, cv: int, params: dict | None = None) -> str:
     """Reliability of the verdict's confidence on out-of-fold runs (each scored by a model that never saw it)."""
-    res = evaluate_attribution(ws, "blame_model", cv=cv, run_ids=ids, groups="run", **PARAMS)
+    params = PARAMS if params is None else params
+    res = evaluate_attribution(ws, "blame_model", cv=cv, run_ids=ids, groups="run", **params)
     labels = culprit_labels(ws, ids)
     culprits = set(zip(labels["run_id"], labels["agent"], strict=True))
     conf, ok, fam = [], [], []
-    X = BlameModel(**PARAMS).frame(ws, ids)
+    X = BlameModel(**params).frame(ws, ids)
     for fold in res.attrs["folds"]:
-        m = BlameModel(**PARAMS).fit_frame(X[X["run_id"].isin(fold["train"])], labels[labels["run_id"].isin(fold["train"])])
+        m = BlameModel(**params).fit_frame(X[X["run_id"].isin(fold["train"])], labels[labels["run_id"].isin(fold["train"])])
         _, agents = m.rank_frame(X[X["run_id"].isin(fold["test"])])
         top = agents[agents["rank"] == 1]
         conf += top["confidence"].tolist()
