@@ -116,7 +116,6 @@ def _scaled(exact: Decimal) -> int:
     return int((exact * scale).to_integral_value())
 
 
-_EPOCH_TEXT = re.compile(r"[0-9]+(\.[0-9]+)?")
 
 
 def _is_zero(value: float | str) -> bool:
