@@ -116,8 +116,6 @@ def _scaled(exact: Decimal) -> int:
     return int((exact * scale).to_integral_value())
 
 
-
-
 def _is_zero(value: float | str) -> bool:
     if isinstance(value, str):
         text = value.strip()
