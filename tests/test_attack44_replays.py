@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import threading
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -21,9 +20,18 @@ _AGENTS = ["planner", "pricer", "pricer", "writer"]
 def ws(tmp_path_factory: pytest.TempPathFactory) -> wb.Workspace:
     lines = [{"record": "run", "run_id": "r1", "outcome": "failure"}]
     for s, agent in enumerate(_AGENTS):
-        lines.append({"record": "step", "run_id": "r1", "step_id": f"s{s}", "parent_id": "s0" if s else None,
-                      "agent": agent, "kind": "tool" if s == 2 else "llm",
-                      "started_at": f"2026-01-05T10:00:0{s}Z", "ended_at": f"2026-01-05T10:00:0{s}.5Z"})
+        lines.append(
+            {
+                "record": "step",
+                "run_id": "r1",
+                "step_id": f"s{s}",
+                "parent_id": "s0" if s else None,
+                "agent": agent,
+                "kind": "tool" if s == 2 else "llm",
+                "started_at": f"2026-01-05T10:00:0{s}Z",
+                "ended_at": f"2026-01-05T10:00:0{s}.5Z",
+            }
+        )
     path = tmp_path_factory.mktemp("attack44_replays") / "run.jsonl"
     path.write_text("".join(json.dumps(x) + "\n" for x in lines), encoding="utf-8")
     ws = wb.open()
@@ -43,16 +51,21 @@ def test_the_game_these_tests_play_names_the_pricer(ws: wb.Workspace) -> None:
     assert res.decisive is not None and res.decisive.step_id == "s1"
 
 
-@pytest.mark.xfail(strict=True, reason="workbench/attribution/_runner.py::_contained runs a replay with a timeout in a "
-                   "ThreadPoolExecutor thread: a non-daemon thread, joined at interpreter exit, so a replay that hangs "
-                   "makes the script or CLI that 'abandoned' it never exit (seen: a script stayed until killed)")
+@pytest.mark.xfail(
+    strict=True,
+    reason="workbench/attribution/_runner.py::_contained runs a replay with a timeout in a "
+    "ThreadPoolExecutor thread: a non-daemon thread, joined at interpreter exit, so a replay that hangs "
+    "makes the script or CLI that 'abandoned' it never exit (seen: a script stayed until killed)",
+)
 def test_a_replay_abandoned_at_its_timeout_does_not_keep_the_process_alive(ws: wb.Workspace) -> None:
     release = threading.Event()
     before = set(threading.enumerate())
     try:
         # every replay hangs: the recorded run cannot be replayed, which is a ReplayError after two timeouts
         with pytest.raises(wb.ReplayError, match="timed out"):
-            wb.attribute(ws, "r1", lambda run_id, iv: release.wait(), timeout=0.05, decisive=False, store=False)
+            wb.attribute(
+                ws, "r1", lambda run_id, iv: release.wait(), timeout=0.05, decisive=False, store=False
+            )
         left = [t for t in threading.enumerate() if t not in before and t.is_alive()]
         assert left, "the hung replays' threads are still running (nothing can stop them)"
         # Python exits only when no non-daemon thread is left: these must not hold it
@@ -61,18 +74,24 @@ def test_a_replay_abandoned_at_its_timeout_does_not_keep_the_process_alive(ws: w
         release.set()
 
 
-@pytest.mark.xfail(strict=True, reason="workbench/replay.py::outcome_value takes a bool or a float but not numpy's "
-                   "bool_ / int64 (what a replay reading a DataFrame returns, e.g. frame['ok'].any()): every "
-                   "replay is refused and the attribution raises ReplayError")
+@pytest.mark.xfail(
+    strict=True,
+    reason="workbench/replay.py::outcome_value takes a bool or a float but not numpy's "
+    "bool_ / int64 (what a replay reading a DataFrame returns, e.g. frame['ok'].any()): every "
+    "replay is refused and the attribution raises ReplayError",
+)
 @pytest.mark.parametrize("kind", [np.bool_, np.int64])
 def test_a_replay_returning_a_numpy_bool_is_read_as_that_bool(ws: wb.Workspace, kind: type) -> None:
     res = wb.attribute(ws, "r1", lambda run_id, iv: kind(_pricer_fixes(iv)), store=False)
     assert res.verdict.culprit == "pricer"
 
 
-@pytest.mark.xfail(strict=True, reason="workbench/replay.py::outcome_value reads `1.0 if result.success else 0.0`: a "
-                   "ReplayResult whose success is the text 'false' (built from JSON or CSV) counts as a success, every "
-                   "replay 'succeeds' and the verdict silently says no agent carries blame")
+@pytest.mark.xfail(
+    strict=True,
+    reason="workbench/replay.py::outcome_value reads `1.0 if result.success else 0.0`: a "
+    "ReplayResult whose success is the text 'false' (built from JSON or CSV) counts as a success, every "
+    "replay 'succeeds' and the verdict silently says no agent carries blame",
+)
 def test_a_text_success_flag_is_read_or_refused_never_taken_as_true(ws: wb.Workspace) -> None:
     def replay(run_id: str, iv: Intervention) -> wb.ReplayResult:
         ok = _pricer_fixes(iv)
@@ -80,20 +99,23 @@ def test_a_text_success_flag_is_read_or_refused_never_taken_as_true(ws: wb.Works
 
     try:
         res = wb.attribute(ws, "r1", replay, store=False)
-    except wb.ReplayError as exc:   # refused, naming what was wrong: as good as read right
+    except wb.ReplayError as exc:  # refused, naming what was wrong: as good as read right
         assert "false" in str(exc)
         return
     assert res.verdict.culprit == "pricer"
 
 
-@pytest.mark.xfail(strict=True, reason="workbench/attribution/_decisive.py::_search assumes the recorded run fails when "
-                   "replayed (its invariant 'h(-1) fails' is never checked) and _attribute.py::_check_endpoints checks "
-                   "only that the ends could be replayed: a replay that does not reproduce the failure gets a made-up "
-                   "decisive step (s0, the first step) and 'no agent carries blame'")
+@pytest.mark.xfail(
+    strict=True,
+    reason="workbench/attribution/_decisive.py::_search assumes the recorded run fails when "
+    "replayed (its invariant 'h(-1) fails' is never checked) and _attribute.py::_check_endpoints checks "
+    "only that the ends could be replayed: a replay that does not reproduce the failure gets a made-up "
+    "decisive step (s0, the first step) and 'no agent carries blame'",
+)
 def test_a_replay_that_does_not_reproduce_the_failure_names_no_decisive_step(ws: wb.Workspace) -> None:
     try:
         res = wb.attribute(ws, "r1", lambda run_id, iv: True, store=False)
-    except wb.ReplayError as exc:   # refused: the run replayed as recorded succeeded
+    except wb.ReplayError as exc:  # refused: the run replayed as recorded succeeded
         assert "recorded" in str(exc)
         return
     assert res.decisive is None or res.decisive.step_id is None, res.decisive
