@@ -120,3 +120,36 @@ def test_a_replay_that_does_not_reproduce_the_failure_names_no_decisive_step(ws:
         return
     assert res.decisive is None or res.decisive.step_id is None, res.decisive
     assert res.verdict.inconclusive or "recorded" in res.verdict.explanation, res.verdict.explanation
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="workbench/attribution/_attribute.py::_players returns the players a user names without checking them "
+    "against the run: a misspelt agent ('pricr') is replayed as a player and the verdict says, sure of itself, "
+    "that no agent carries blame",
+)
+def test_a_player_the_run_does_not_hold_is_refused_naming_it(ws: wb.Workspace) -> None:
+    with pytest.raises(wb.InvalidParameterError, match="pricr"):
+        wb.attribute(ws, "r1", lambda run_id, iv: _pricer_fixes(iv), players=["pricr"], store=False)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="workbench/attribution/_attribute.py::attribute_steps checks unit, method and counterfactual but not "
+    "timeout, n_jobs or seed: timeout=-1 or NaN is taken (each replay's outcome then depends on thread timing), "
+    "n_jobs=0 and seed='abc' raise joblib's ValueError and numpy's TypeError from deep inside",
+)
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"timeout": -1.0},
+        {"timeout": float("nan")},
+        {"n_jobs": 0},
+        {"seed": "abc", "shapley_method": "permutation"},
+    ],
+    ids=["timeout=-1", "timeout=nan", "n_jobs=0", "seed=abc"],
+)
+def test_a_bad_replay_setting_is_refused_naming_it(ws: wb.Workspace, bad: dict) -> None:
+    name = next(iter(bad))
+    with pytest.raises(wb.InvalidParameterError, match=name):
+        wb.attribute(ws, "r1", lambda run_id, iv: _pricer_fixes(iv), store=False, **bad)
