@@ -63,3 +63,20 @@ def test_a_labels_file_contradicting_itself_is_refused_or_the_later_row_wins(
         assert "r1" in str(exc)
         return
     assert ws.sql("SELECT outcome FROM runs").fetchall() == [(later,)]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="workbench/ingest/labels_file.py::read_labels parses JSON with orjson, whose objects keep the last of "
+    "two equal keys: {'outcome': 'success', 'outcome': 'failure'} is read as failure without a word (the policy "
+    "reader refuses a duplicate key, policy/_reader.py::unique_keys)",
+)
+@pytest.mark.parametrize("suffix", [".json", ".jsonl"])
+def test_a_label_giving_one_key_twice_is_refused_naming_the_key(tmp_path: Path, suffix: str) -> None:
+    from workbench.ingest.labels_file import read_labels
+
+    row = '{"run_id": "r1", "outcome": "success", "outcome": "failure"}'
+    labels = tmp_path / f"labels{suffix}"
+    labels.write_text(f"[{row}]" if suffix == ".json" else row + "\n", encoding="utf-8")
+    with pytest.raises(wb.IngestError, match="outcome"):
+        read_labels(labels)
