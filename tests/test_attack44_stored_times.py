@@ -1,6 +1,7 @@
 """Times the store keeps that the rest of the workbench refuses: a negative ``latency_ms`` in a native log (the hand
 Guard raises on one, ux39's span guard judges it unknown, the backtest reads it as the fastest step of all), and a
-step ending before it starts given by an export (a log gives it to quarantine). Strict xfails naming the file at
+step ending before it starts given by an export (a log gives it to quarantine: the driver's rule,
+``tests/ingest/test_langfuse.py::test_ingest_bad_fixture_end_to_end``). Strict xfails naming the file at
 fault (attack44 fixes nothing in others' files)."""
 
 from __future__ import annotations
@@ -59,13 +60,6 @@ def test_a_negative_latency_in_a_log_is_not_stored_as_a_time(tmp_path: Path) -> 
         report.errors,
         report.notes,
     )
-
-
-def test_a_log_step_ending_before_it_starts_is_quarantined(tmp_path: Path) -> None:
-    # the control for the export's case below: the log ingest's rule (store/sql/finalize.sql)
-    log = _write(tmp_path / "run.jsonl", _steps("r1", ended_at="2026-01-04T10:00:01Z"))
-    report = wb.open().ingest(log, progress=False)
-    assert report.quarantined == 1 and "ends before it starts" in report.errors[0]
 
 
 @pytest.mark.xfail(
