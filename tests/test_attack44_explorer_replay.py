@@ -5,10 +5,10 @@ tried. A strict xfail naming the function at fault (attack44 fixes nothing in ot
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
+from _attack44_logs import run_records, write_log
 
 import workbench as wb
 from workbench.widgets import IncidentExplorer
@@ -20,20 +20,7 @@ from workbench.widgets import IncidentExplorer
     "lets the ReplayError out of the widget callback: the explorer shows no word of the failed replays",
 )
 def test_a_replay_that_fails_is_said_in_the_explorer(tmp_path: Path) -> None:
-    records = [{"record": "run", "run_id": "r1", "outcome": "failure"}] + [
-        {
-            "record": "step",
-            "run_id": "r1",
-            "step_id": f"s{s}",
-            "agent": agent,
-            "kind": "llm",
-            "started_at": f"2026-01-05T10:00:0{s}Z",
-            "ended_at": f"2026-01-05T10:00:0{s}.5Z",
-        }
-        for s, agent in enumerate(["planner", "pricer"])
-    ]
-    log = tmp_path / "run.jsonl"
-    log.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    log = write_log(tmp_path / "run.jsonl", run_records(["planner", "pricer"]))
     ws = wb.open()
     ws.ingest(log, progress=False)
 

@@ -7,30 +7,18 @@ files)."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
+from _attack44_logs import run_records, write_log
 
 import workbench as wb
 
 
 @pytest.fixture(scope="module")
 def log(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    records = [{"record": "run", "run_id": "r1", "outcome": "unknown"}] + [
-        {
-            "record": "step",
-            "run_id": "r1",
-            "step_id": f"s{s}",
-            "agent": agent,
-            "kind": "llm",
-            "started_at": f"2026-01-05T10:00:0{s}Z",
-        }
-        for s, agent in enumerate(["planner", "pricer"])
-    ]
     path = tmp_path_factory.mktemp("attack44_labels") / "run.jsonl"
-    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
-    return path
+    return write_log(path, run_records(["planner", "pricer"], outcome="unknown"))
 
 
 def test_two_label_calls_let_the_later_outcome_win(log: Path) -> None:

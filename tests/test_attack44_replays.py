@@ -4,11 +4,11 @@ fixes nothing in others' files); the run is four steps of three agents in a stor
 
 from __future__ import annotations
 
-import json
 import threading
 
 import numpy as np
 import pytest
+from _attack44_logs import run_records, write_log
 
 import workbench as wb
 from workbench.replay import Intervention
@@ -18,24 +18,9 @@ _AGENTS = ["planner", "pricer", "pricer", "writer"]
 
 @pytest.fixture(scope="module")
 def ws(tmp_path_factory: pytest.TempPathFactory) -> wb.Workspace:
-    lines = [{"record": "run", "run_id": "r1", "outcome": "failure"}]
-    for s, agent in enumerate(_AGENTS):
-        lines.append(
-            {
-                "record": "step",
-                "run_id": "r1",
-                "step_id": f"s{s}",
-                "parent_id": "s0" if s else None,
-                "agent": agent,
-                "kind": "tool" if s == 2 else "llm",
-                "started_at": f"2026-01-05T10:00:0{s}Z",
-                "ended_at": f"2026-01-05T10:00:0{s}.5Z",
-            }
-        )
     path = tmp_path_factory.mktemp("attack44_replays") / "run.jsonl"
-    path.write_text("".join(json.dumps(x) + "\n" for x in lines), encoding="utf-8")
     ws = wb.open()
-    ws.ingest(path, progress=False)
+    ws.ingest(write_log(path, run_records(_AGENTS, tool_at=2)), progress=False)
     return ws
 
 

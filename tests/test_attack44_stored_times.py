@@ -6,36 +6,14 @@ fault (attack44 fixes nothing in others' files)."""
 
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
 
 import duckdb
 import pytest
+from _attack44_logs import run_records, write_log
 
 import workbench as wb
-
-
-def _steps(run: str, **extra: object) -> list[dict]:
-    out = []
-    for s, agent in enumerate(["planner", "pricer", "writer"]):
-        rec = {
-            "record": "step",
-            "run_id": run,
-            "step_id": f"s{s}",
-            "agent": agent,
-            "kind": "llm",
-            "started_at": f"2026-01-05T10:00:0{s}Z",
-            "ended_at": f"2026-01-05T10:00:0{s}.5Z",
-        }
-        rec.update(extra if s == 1 else {})
-        out.append(rec)
-    return out
-
-
-def _write(path: Path, records: list[dict]) -> Path:
-    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
-    return path
 
 
 @pytest.mark.xfail(
@@ -45,13 +23,8 @@ def _write(path: Path, records: list[dict]) -> Path:
     "the step as the fastest of all",
 )
 def test_a_negative_latency_in_a_log_is_not_stored_as_a_time(tmp_path: Path) -> None:
-    log = _write(
-        tmp_path / "run.jsonl",
-        [
-            {"record": "run", "run_id": "r1", "outcome": "failure"},
-            *_steps("r1", ended_at=None, latency_ms=-5),
-        ],
-    )
+    records = run_records(["planner", "pricer", "writer"], odd={"ended_at": None, "latency_ms": -5})
+    log = write_log(tmp_path / "run.jsonl", records)
     ws = wb.open()
     report = ws.ingest(log, progress=False)
     assert report.read == report.stored + report.quarantined
@@ -70,7 +43,7 @@ def test_a_negative_latency_in_a_log_is_not_stored_as_a_time(tmp_path: Path) -> 
 )
 def test_an_export_step_ending_before_it_starts_is_quarantined_as_in_a_log(tmp_path: Path) -> None:
     ws = wb.open()
-    ws.ingest(_write(tmp_path / "run.jsonl", _steps("r1")), progress=False)
+    ws.ingest(write_log(tmp_path / "run.jsonl", run_records(["planner", "pricer", "writer"])), progress=False)
     folder = ws.export(tmp_path / "export")
     (parquet,) = sorted((folder / "steps").rglob("*.parquet"))
     edited = tmp_path / "edited.parquet"
