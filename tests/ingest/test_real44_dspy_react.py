@@ -28,7 +28,9 @@ def desk() -> tuple[wb.Workspace, dict[str, str]]:
     ws.ingest([DESK / f"{name}.otlp.jsonl.gz" for name in NAMES], progress=False)
     runs = {}
     for name in NAMES:
-        (runs[name],) = ws.sql("SELECT DISTINCT run_id FROM steps WHERE file LIKE ?", [f"%{name}%"]).fetchall()[0]
+        (runs[name],) = ws.sql(
+            "SELECT DISTINCT run_id FROM steps WHERE file LIKE ?", [f"%{name}%"]
+        ).fetchall()[0]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         wb.detect(ws, progress=False)
@@ -36,21 +38,32 @@ def desk() -> tuple[wb.Workspace, dict[str, str]]:
 
 
 def _found(ws: wb.Workspace, run: str) -> list[tuple]:
-    return ws.sql("SELECT detector, agent, step_id, detail FROM findings WHERE run_id = ? AND severity <> 'info' "
-                  "ORDER BY detector", [run]).fetchall()
+    return ws.sql(
+        "SELECT detector, agent, step_id, detail FROM findings WHERE run_id = ? AND severity <> 'info' "
+        "ORDER BY detector",
+        [run],
+    ).fetchall()
 
 
 def _extract_call(ws: wb.Workspace, run: str) -> str:
     """The extract step's model call: the last LM call, the one stating the answer."""
-    ((step,),) = ws.sql("SELECT step_id FROM steps WHERE run_id = ? AND kind = 'llm' AND contains(output, 'in total') "
-                        "ORDER BY seq DESC LIMIT 1", [run]).fetchall()
+    ((step,),) = ws.sql(
+        "SELECT step_id FROM steps WHERE run_id = ? AND kind = 'llm' AND contains(output, 'in total') "
+        "ORDER BY seq DESC LIMIT 1",
+        [run],
+    ).fetchall()
     return step
 
 
 def test_the_tool_calls_are_read_in_order(desk) -> None:
     ws, runs = desk
-    tools = [t for (t,) in ws.sql("SELECT tool FROM steps WHERE run_id = ? AND kind = 'tool' ORDER BY seq",
-                                  [runs["stock_lookup_loop"]]).fetchall()]
+    tools = [
+        t
+        for (t,) in ws.sql(
+            "SELECT tool FROM steps WHERE run_id = ? AND kind = 'tool' ORDER BY seq",
+            [runs["stock_lookup_loop"]],
+        ).fetchall()
+    ]
     assert tools == ["get_stock"] * 5 + ["get_price", "get_shipping", "finish"]
 
 
