@@ -4,10 +4,10 @@ document is kept as text and read for nothing it no longer shows."""
 
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 
 import pytest
+from _real_desks import detected_desk
 
 import workbench as wb
 
@@ -20,18 +20,7 @@ NAMES = ("answered_ok", "pricer_shipping_pingpong")
 @pytest.fixture(scope="module")
 def desk() -> tuple[wb.Workspace, dict[str, str]]:
     """The clean and the ping-pong files in one store (one ingest), detected; name -> run id."""
-    ws = wb.open()
-    report = ws.ingest([DESK / f"{name}.otlp.jsonl.gz" for name in NAMES], progress=False)
-    assert report.quarantined == 0
-    runs = {}
-    for name in NAMES:
-        (runs[name],) = ws.sql(
-            "SELECT DISTINCT run_id FROM steps WHERE file LIKE ?", [f"%{name}%"]
-        ).fetchall()[0]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        wb.detect(ws, progress=False)
-    return ws, runs
+    return detected_desk(DESK, NAMES)
 
 
 def test_the_cut_documents_are_kept_whole_as_text(desk) -> None:

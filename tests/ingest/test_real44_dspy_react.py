@@ -8,10 +8,10 @@ too.
 
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 
 import pytest
+from _real_desks import detected_desk
 
 import workbench as wb
 
@@ -24,17 +24,7 @@ NAMES = ("answered_ok", "price_error_used", "stock_lookup_loop", "shipping_made_
 @pytest.fixture(scope="module")
 def desk() -> tuple[wb.Workspace, dict[str, str]]:
     """The four files in one store (one ingest, each file one run), detected; name -> run id."""
-    ws = wb.open()
-    ws.ingest([DESK / f"{name}.otlp.jsonl.gz" for name in NAMES], progress=False)
-    runs = {}
-    for name in NAMES:
-        (runs[name],) = ws.sql(
-            "SELECT DISTINCT run_id FROM steps WHERE file LIKE ?", [f"%{name}%"]
-        ).fetchall()[0]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        wb.detect(ws, progress=False)
-    return ws, runs
+    return detected_desk(DESK, NAMES)
 
 
 def _found(ws: wb.Workspace, run: str) -> list[tuple]:
