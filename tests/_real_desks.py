@@ -23,3 +23,22 @@ def desk_store(files: dict[str, Path]) -> tuple[wb.Workspace, dict[str, str]]:
         wb.detect(ws, progress=False)
     attribute_failed(ws, None, "logonly")
     return ws, runs
+
+
+def detected_desk(
+    folder: Path, names: tuple[str, ...], suffix: str = ".otlp.jsonl.gz"
+) -> tuple[wb.Workspace, dict[str, str]]:
+    """The files ``folder/<name><suffix>`` in one store by one ingest (each file one run, none quarantined), then
+    detect (no attribution, which is costlier): the store and name -> run id (real44)."""
+    ws = wb.open()
+    report = ws.ingest([folder / f"{name}{suffix}" for name in names], progress=False)
+    assert report.quarantined == 0
+    runs = {}
+    for name in names:
+        ((runs[name],),) = ws.sql(
+            "SELECT DISTINCT run_id FROM steps WHERE file LIKE ?", [f"%{name}%"]
+        ).fetchall()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        wb.detect(ws, progress=False)
+    return ws, runs
