@@ -277,6 +277,8 @@ def _ids_whole(table: str) -> str:
     """The escaped table with each run id of its last column (the first runs stopped) in a span kept on one line,
     the ids apart at ", ". (Wrapped only in already escaped text: a log's id is never read as markup.)"""
     def cell(m: re.Match[str]) -> str:
+        if not m.group(1):   # (no run stopped)
+            return m.group(0)
         ids, sep, rest = m.group(1).partition(" … (+")
         spans = ", ".join(f"<span class='wb-id'>{i}</span>" for i in ids.split(_ID_SEP))
         return f"<td>{spans}{sep}{rest}</td>{m.group(2)}"
