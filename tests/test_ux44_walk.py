@@ -47,48 +47,92 @@ def _run(source: str, **names: Any) -> str:
     return out.getvalue()
 
 
+def _tool_runs(run_ids: list[str]) -> list[dict]:
+    """One agent's runs of 2 to 7 tool calls each (the n-th run n % 6 + 2), the runs of 6 or more failed."""
+    records = []
+    for r, run in enumerate(run_ids):
+        calls = 2 + r % 6
+        records.append(
+            {
+                "record": "run",
+                "run_id": run,
+                "system": "shop",
+                "outcome": "failure" if calls >= 6 else "success",
+            }
+        )
+        records += [
+            {
+                "run_id": run,
+                "step_id": f"t{i}",
+                "kind": "tool",
+                "tool": "search",
+                "agent": "finder",
+                "status": "ok",
+                "input": {"q": f"{r}-{i}"},
+                "output": f"result {i}",
+            }
+            for i in range(calls)
+        ]
+    return records
+
+
 @pytest.fixture(scope="module")
 def desk() -> wb.Workspace:
     """One real smolagents run that reported success and is taken as failed (its answer's prices made up)."""
     ws = wb.open()
     ws.ingest(str(DESK / "manager_cascade.otlp.jsonl"), progress=False)
-    wb.detect(ws, detectors=["silent_failure"], progress=False)   # (what takes it as failed; all of them: 3 s more)
+    wb.detect(
+        ws, detectors=["silent_failure"], progress=False
+    )  # (what takes it as failed; all of them: 3 s more)
     return ws
 
 
 def test_01_s_conclusion_counts_the_failures_taken_as_silent(desk: wb.Workspace) -> None:
     assert len(desk.runs(outcome="failure")) == 0 and len(desk.runs(outcome="failure", silent=True)) == 1
     findings = desk.sql("SELECT * FROM findings").df()
-    printed = _run(_cell("01_investigate_incident.ipynb", "Conclusion on this data"), ws=desk, findings=findings,
-                   scores=[])
+    printed = _run(
+        _cell("01_investigate_incident.ipynb", "Conclusion on this data"),
+        ws=desk,
+        findings=findings,
+        scores=[],
+    )
     assert printed.startswith("Conclusion on this data: 1 failures were reported as successes"), printed
 
 
 def test_02_says_one_agent_s_threshold_as_one() -> None:
-    records = []     # one agent's tool calls: the failed runs call more
-    for r in range(24):
-        calls = 2 + r % 6
-        records.append({"record": "run", "run_id": f"r{r:02d}", "system": "shop",
-                        "outcome": "failure" if calls >= 6 else "success"})
-        records += [{"run_id": f"r{r:02d}", "step_id": f"t{i}", "kind": "tool", "tool": "search", "agent": "finder",
-                     "status": "ok", "input": {"q": f"{r}-{i}"}, "output": f"result {i}"} for i in range(calls)]
     ws = wb.open()
-    ws.ingest(records, progress=False)
-    printed = _run(_cell("02_tune_hitl_thresholds.ipynb", "per_agent=True"), ws=ws, sweep=True,
-                   signals=pd.DataFrame({"signal": ["tool_calls"]}), COST_REVIEW=1.0, COST_FAILURE=20.0, BUDGET=0.5)
+    ws.ingest(_tool_runs([f"r{r:02d}" for r in range(24)]), progress=False)
+    printed = _run(
+        _cell("02_tune_hitl_thresholds.ipynb", "per_agent=True"),
+        ws=ws,
+        sweep=True,
+        signals=pd.DataFrame({"signal": ["tool_calls"]}),
+        COST_REVIEW=1.0,
+        COST_FAILURE=20.0,
+        BUDGET=0.5,
+    )
     assert "all 1 agents" not in printed, printed
-    assert re.fullmatch(r"one agent's steps carry tool_calls: finder, escalated when tool_calls ≥ \S+\n", printed), \
-        printed
+    assert re.fullmatch(
+        r"one agent's steps carry tool_calls: finder, escalated when tool_calls ≥ \S+\n", printed
+    ), printed
 
 
 def test_03_plays_no_simulator_on_logs_that_are_not_the_demo_s(desk: wb.Workspace) -> None:
     source = _cell("03_export_policy.ipynb", "live_system = wb.sim.procurement")
-    names = {"ws": desk, "policy": wb.Policy(), "HELD_OUT": None, "datetime": __import__("datetime").datetime,
-             "show_runs": print}
+    names = {
+        "ws": desk,
+        "policy": wb.Policy(),
+        "HELD_OUT": None,
+        "datetime": __import__("datetime").datetime,
+        "show_runs": print,
+    }
     printed = _run(source, **names)
     assert printed.startswith("Not played live: these are not the demo's runs"), printed
-    escalated = _run(_cell("03_export_policy.ipynb", "escalated = live[(live.decision"), **names,
-                     **_names_after(source, names))
+    escalated = _run(
+        _cell("03_export_policy.ipynb", "escalated = live[(live.decision"),
+        **names,
+        **_names_after(source, names),
+    )
     assert escalated == "", escalated
 
 
@@ -97,7 +141,7 @@ def _names_after(source: str, names: dict) -> dict:
     scope = {"wb": wb, "pd": pd, "display": print, **names}
     with contextlib.redirect_stdout(io.StringIO()):
         exec(compile(source, "<cell>", "exec"), scope)  # noqa: S102
-    assert scope["played"].count("runs") == 0    # (the simulator's 600 runs were ingested)
+    assert scope["played"].count("runs") == 0  # (the simulator's 600 runs were ingested)
     return {k: scope[k] for k in ("live", "played", "live_system", "escalations", "run_live", "DEMO")}
 
 
@@ -106,32 +150,29 @@ def test_the_cost_curve_s_note_stands_above_the_plot() -> None:
     # the curve rising to its highest at the axis' right end, where the note is
     table = pd.DataFrame({"threshold": t, "cost": 20 + 0.3 * (t - t.min()).clip(0, 500)})
     spec = plots.cost_curve(table, current=233.0, live=True).to_dict()
-    (note,) = [layer for layer in spec["layer"] if isinstance(layer["mark"], dict) and layer["mark"]["type"] == "text"
-               and layer["encoding"].get("text", {}).get("field") == "text"]
+    (note,) = [
+        layer
+        for layer in spec["layer"]
+        if isinstance(layer["mark"], dict)
+        and layer["mark"]["type"] == "text"
+        and layer["encoding"].get("text", {}).get("field") == "text"
+    ]
     # at the plot's top edge (y 0 px), its text's bottom there or higher: over the frame, not in the plot (it hung
     # from the top edge into the plot, over the curve where the curve was highest)
     assert note["encoding"]["y"] == {"value": 0}, note
     assert note["mark"]["baseline"] == "bottom" and note["mark"].get("dy", 0) <= 0, note["mark"]
 
 
-def _limit_records() -> list[dict]:
-    records = []     # runs of the sim's ids ("proc-s7-000117"), the long ones failed, and one of a 32-hex id
-    for r in range(30):
-        run = f"proc-s7-{r:06d}" if r != 5 else "0af7651916cd43dd8448eb211c80319c"
-        calls = 2 + r % 6
-        records.append({"record": "run", "run_id": run, "system": "shop",
-                        "outcome": "failure" if calls >= 6 else "success"})
-        records += [{"run_id": run, "step_id": f"t{i}", "kind": "tool", "tool": "search", "agent": "finder",
-                     "status": "ok", "input": {"q": f"{r}-{i}"}, "output": f"result {i}"} for i in range(calls)]
-    return records
-
-
 def test_the_limit_view_keeps_each_stopped_run_s_id_on_one_line() -> None:
     ws = wb.open()
-    ws.ingest(_limit_records(), progress=False)
+    # runs of the sim's ids ("proc-s7-000117"), and one of a 32-hex id
+    ids = [f"proc-s7-{r:06d}" if r != 5 else "0af7651916cd43dd8448eb211c80319c" for r in range(30)]
+    ws.ingest(_tool_runs(ids), progress=False)
     view = LimitTuner(ws, quantile=0.5)
     html = view.table.value
-    cells = re.findall(r"<td>((?:<span class='wb-id'>[^<]*</span>(?:, )?)+)(?: … \(\+\d+\))?</td>\s*</tr>", html)
+    cells = re.findall(
+        r"<td>((?:<span class='wb-id'>[^<]*</span>(?:, )?)+)(?: … \(\+\d+\))?</td>\s*</tr>", html
+    )
     ids = [i for c in cells for i in re.findall(r"<span class='wb-id'>([^<]*)</span>", c)]
     assert ids and all(re.fullmatch(r"proc-s7-\d{6}|0af7651916cd…", i) for i in ids), html
     assert ".wb-limits-table .wb-id{white-space:nowrap}" in html
