@@ -19,15 +19,15 @@ from _lab import HEADER, PANEL, drawn_at, run_cells
 
 pytestmark = pytest.mark.slow
 
-_ANSWER = '''import nbformat, pandas as pd
+_ANSWER = '''import nbformat
 from IPython.display import HTML
-# notebook 01's display of the log-only answer, its own line, on an answer of the shape the model gives
+# notebook 01's display of the log-only answer, its own lines, on an answer of the shape the shipped model gives
 src = next(c.source for c in nbformat.read(pathlib.Path(wb.__file__).resolve().parents[1] / "notebooks" /
            "01_investigate_incident.ipynb", as_version=4).cells if "what it means" in c.source)
-MEANS = {"agent": "the agent it blames", "step_id": "the step it blames: where the run went wrong"}
-shown = pd.Series({"agent": "Stock Clerk", "step_id": "b703a083a93ba83d"})
-log_only = pd.Series({"run_id": "8e6fab01b296cf16a7cb07906d4b9d21"})
-exec(src[src.index("answer = "):])'''
+log_only = pd.Series({"run_id": "8e6fab01b296cf16a7cb07906d4b9d21", "agent": "Stock Clerk", "step_id": "b703a083a93ba83d",
+                      "score": 0.059, "agent_confidence": 0.498, "uncertain": True, "only_agent": False,
+                      "step_confidence": 0.35, "familiarity": 0.08, "unfamiliar": False})
+exec(src[src.index("MEANS = {"):])'''
 
 CELLS = [
     # the sim's run ids, hyphenated, in the limit view's table (as the view shows it: its charts not drawn here)
@@ -59,7 +59,8 @@ _NOTE = """(svg) => { const box = el => { const r = el.getBoundingClientRect(); 
   return {note: note && box(note), title: title && box(title), frame: frame && box(frame), line: line && box(line)}; }"""
 
 # The answer table's cells: their text alignment.
-_ALIGN = """(t) => [...t.querySelectorAll('td')].map(td => getComputedStyle(td).textAlign)"""
+_ALIGN = """(t) => ({align: [...t.querySelectorAll('td')].map(td => getComputedStyle(td).textAlign),
+  table: t.getBoundingClientRect().width, means: t.querySelector('tbody td:last-child').getBoundingClientRect().width})"""
 
 
 def test_a_walk_on_real_desks_investigate_tune_export(lab, browser) -> None:  # noqa: ANN001
@@ -83,9 +84,12 @@ def test_a_walk_on_real_desks_investigate_tune_export(lab, browser) -> None:  # 
         if not note or not title or note["top"] < title["bottom"] - 1 or note["bottom"] > line["top"] + 1:
             wrong.append(("cost note", got))
         # 3. notebook 01's answer from the left
-        aligns = cells.nth(2).locator("table.wb-answer").evaluate(_ALIGN)
-        if not aligns or any(a not in ("left", "start") for a in aligns):
-            wrong.append(("answer alignment", aligns))
+        got = cells.nth(2).locator("table.wb-answer").evaluate(_ALIGN)
+        if not got["align"] or any(a not in ("left", "start") for a in got["align"]):
+            wrong.append(("answer alignment", got))
+        # the meanings not squeezed beside the run id (whole, its column held 290 px, the meanings 3 words a line)
+        if got["means"] < 0.35 * got["table"]:   # (41 % now, 18 % with the id whole)
+            wrong.append(("answer's meanings squeezed", got))
         for w in wrong:
             print(*w, sep="\n  ", file=sys.stderr)
         assert not wrong, wrong
