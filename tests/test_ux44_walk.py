@@ -176,3 +176,14 @@ def test_the_limit_view_keeps_each_stopped_run_s_id_on_one_line() -> None:
     ids = [i for c in cells for i in re.findall(r"<span class='wb-id'>([^<]*)</span>", c)]
     assert ids and all(re.fullmatch(r"proc-s7-\d{6}|0af7651916cd…", i) for i in ids), html
     assert ".wb-limits-table .wb-id{white-space:nowrap}" in html
+
+
+def test_the_cost_curve_s_label_keeps_clear_of_the_threshold_rule_in_a_corner() -> None:
+    """The tuner on a CrewAI desk's latency opened on its minimum, at the plot's bottom left, the curve rising
+    steeply to its right: every spot near the point touched the curve or the red rule through it, and "minimum" was
+    drawn across the rule."""
+    from workbench.plots._label_spot import label_spot
+
+    xs, ys = np.array([33.908653, 115.349026, 133.984939, 212.542373]), np.array([4.0, 23.0, 42.0, 41.0])
+    spot = label_spot(xs, ys, (xs[0], ys[0]), "minimum", 360, 240, x_extent=(xs[0], xs[-1]), rules_x=(xs[0],))
+    assert spot.clearance >= 4, spot
