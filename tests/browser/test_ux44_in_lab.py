@@ -63,7 +63,7 @@ _ALIGN = """(t) => ({align: [...t.querySelectorAll('td')].map(td => getComputedS
   table: t.getBoundingClientRect().width, means: t.querySelector('tbody td:last-child').getBoundingClientRect().width})"""
 
 
-def test_a_walk_on_real_desks_investigate_tune_export(lab, browser) -> None:  # noqa: ANN001
+def test_what_the_desks_showed_wrong_limit_ids_cost_note_answer(lab, browser) -> None:  # noqa: ANN001
     with run_cells(browser, lab, "ux44_walk.ipynb", CELLS) as s:
         page, wrong = s.page, []
         cells = page.locator(f"{PANEL} .jp-CodeCell")
