@@ -26,6 +26,13 @@ _PLACES: list[tuple[float, int, str]] = [(dx, dy, align) for dy in (15, -15, 26,
            for dx, align in ((0, "center"), (9, "left"), (-9, "right"))]
 
 
+# Farther above or below, tried last: where the point sits in a corner by the current threshold's rule, with the
+# line rising steeply beside it, no nearer spot was clear (ux44, a CrewAI desk's latency: "minimum" drawn across the
+# tuner's red rule at the plot's bottom left corner).
+_FAR: list[tuple[float, int, str]] = [(dx, dy, align) for dy in (-50, 50, -62, 62)
+                                      for dx, align in ((9, "left"), (-9, "right"), (0, "center"))]
+
+
 @dataclass(frozen=True)
 class Spot:
     dx: float
@@ -102,7 +109,7 @@ def label_spot(xs: np.ndarray, ys: np.ndarray, at: tuple[float, float], text: st
     # beside each rule too, when the rule runs through every spot near the point
     beside = [(float(px(rx)) + side * (_CLEAR_PX + 2) - ax, dy, align) for rx in rules_x if math.isfinite(rx)
               for dy in (15, -15, 26, -26) for side, align in ((1, "left"), (-1, "right"))]
-    for dx, dy, align in [*_PLACES, *beside]:
+    for dx, dy, align in [*_PLACES, *beside, *_FAR]:
         left = ax + dx - (w / 2 if align == "center" else w if align == "right" else 0)
         top = ay + dy - h / 2
         if top < 0 or top + h > height or w > width:

@@ -3,6 +3,7 @@ limit catches and costs, and the policy exported, validated on reading it back."
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -16,7 +17,7 @@ from .._plain import counted
 from ..exceptions import WorkbenchError
 from ..plots import _limits as limit_plots
 from ..store._own_connection import fetch
-from ._html import STYLE, esc, frame, label, pre
+from ._html import STYLE, esc, frame, label, pre, short_id
 from ._layout import control_row, fit_output, scroll_wide
 from ._status import building
 from ._systems import ranked_picker
@@ -37,7 +38,10 @@ def _table_style(columns: list[str]) -> str:
     # window stood past its 564 px output after the columns above were cut)
     return ("<style>.wb-limits-table td{white-space:nowrap;vertical-align:top;line-height:1.3}"
             ".wb-limits-table .wb-table :is(td,th){padding:1px 3px}"
-            + (wrapped + "{white-space:normal;min-width:6em;max-width:24em}" if wrapped else "") + "</style>")
+            + (wrapped + "{white-space:normal;min-width:6em;max-width:24em}" if wrapped else "")
+            # each run id on one line, the cell wrapping between them (after the ", "): at a 1000 px window
+            # "proc-s7-000117" broke at its hyphens, "proc-s7-" on one line and "000117" on the next
+            + ".wb-limits-table .wb-id{white-space:nowrap}</style>")
 
 
 _HEADERS = {"baseline_runs": "basis runs", "stopped_runs": "first runs stopped"}
@@ -198,11 +202,12 @@ class LimitTuner(w.VBox):
         shown = table.assign(stops=[" / ".join(str(int(n)) for n in row) for row in table[outcomes].itertuples(index=False)])
         shown = shown[[c for c in _SHOWN if c not in dropped]].rename(
             columns={"stops": "stops " + " / ".join(c.removeprefix("stops_") for c in outcomes)})
-        shown["stopped_runs"] = [", ".join(ids[:2]) + (f" … (+{len(ids) - 2})" if len(ids) > 2 else "")
+        # (an OTel trace id cut to 12 hex, as the run list cuts it: whole and kept on one line it widened the column)
+        shown["stopped_runs"] = [_ID_SEP.join(str(short_id(i)) for i in ids[:2]) + (f" … (+{len(ids) - 2})" if len(ids) > 2 else "")
                                  for ids in shown["stopped_runs"]]
         for col in ("limit", "p50", "p90", "max"):
             shown[col] = shown[col].map(_number)
-        self.table.value = caption + _table_style(list(shown.columns)) + frame(shown.rename(columns=_HEADERS))
+        self.table.value = caption + _table_style(list(shown.columns)) + _ids_whole(frame(shown.rename(columns=_HEADERS)))
 
     # -- export ----------------------------------------------------------------------------------
     def export_policy(self, path: str | Path | None = None) -> Policy | None:
@@ -261,6 +266,23 @@ class LimitTuner(w.VBox):
         path = Path(self.path.value)
         if path.suffix.lower() in (".yaml", ".yml", ".json"):
             self.path.value = str(path.with_suffix(".json" if change["new"] == "json" else ".yaml"))
+
+
+# between two ids of a cell: a character no escaped id holds (the cell's ids are wrapped in spans at it)
+_ID_SEP = "\u2063"
+_LAST_CELL = re.compile(r"<td>([^<]*)</td>(\s*</tr>)")
+
+
+def _ids_whole(table: str) -> str:
+    """The escaped table with each run id of its last column (the first runs stopped) in a span kept on one line,
+    the ids apart at ", ". (Wrapped only in already escaped text: a log's id is never read as markup.)"""
+    def cell(m: re.Match[str]) -> str:
+        if not m.group(1):   # (no run stopped)
+            return m.group(0)
+        ids, sep, rest = m.group(1).partition(" … (+")
+        spans = ", ".join(f"<span class='wb-id'>{i}</span>" for i in ids.split(_ID_SEP))
+        return f"<td>{spans}{sep}{rest}</td>{m.group(2)}"
+    return _LAST_CELL.sub(cell, table)
 
 
 def _ranks(limits: LimitSuggestions) -> dict[str, tuple[int, int]]:
