@@ -40,3 +40,20 @@ def test_a_handoff_split_from_its_agents_names_the_agent(
         ).fetchall()
         assert targets == [("coordinator", "researcher"), ("researcher", "writer")]
         assert _loose(parts) == whole
+
+
+def test_a_call_read_from_messages_goes_when_its_span_comes_later(tmp_path: Path) -> None:
+    # An MCP quote desk (OpenAI Agents SDK): the model call asking for transfer_to_writer, and the run's root, read
+    # first; with no span of the run tracing a tool yet, the call was read out of the messages as a tool step. The
+    # hand-off's own span, read next, traces it: one call of both reads nothing out of the messages.
+    src = Path(__file__).parent / "fixtures" / "mcp" / "agents_mcp_down.otlp.jsonl"
+    first, second = _split(src, 7, tmp_path)
+    with wb.open() as ws:
+        ws.ingest(src, progress=False)
+        want = _loose(ws)
+    with wb.open() as parts:
+        parts.ingest(second, progress=False)
+        assert parts.sql("SELECT count(*) FROM steps WHERE name = 'transfer_to_writer'").fetchall() == [(1,)]
+        report = parts.ingest(first, progress=False)
+        assert any("read out of model calls' messages removed" in n for n in report.notes)
+        assert _loose(parts) == want

@@ -663,7 +663,7 @@ def _merge(con: duckdb.DuckDBPyConnection, stage: Stage, stage_fill: Any, jobs: 
                 _timed(con, stmt)
         if not counts["said_roots"]:
             _timed(con, _EMPTY_ROOT_SAID)
-        stored_rules(con, held["old_runs"])  # (staging-only rules over stored runs this call met: store/_stored_rules)
+        notes = [*notes, *stored_rules(con, held["old_runs"])]  # (staging-only rules, stored side: _stored_rules)
         _sections(con, "refresh_runs", set() if counts["said_roots"] else {"root_said"})
         early = counts["superseded"]
         if early:
