@@ -54,7 +54,7 @@ class Workspace:
         # on a duplicate key instead of adding nothing the second time.
         self._writes = threading.RLock()
         # (ws.con in the thread that opened the workspace, a cursor of its own in any other: _thread_cursors.py)
-        self._threads = ThreadCursors(con)
+        self._threads = ThreadCursors()
 
     # -- reading ------------------------------------------------------------------------------
     @property
@@ -67,7 +67,7 @@ class Workspace:
 
         In the thread that opened the workspace it runs on :attr:`con`; in any other thread (a query while an
         ingest runs in the background) on a cursor of that thread's own, with its own temporary tables."""
-        return self._threads.here().sql(query, params=params)
+        return self._threads.here(self._con).sql(query, params=params)
 
     def runs(self, outcome: str | None = None, system: str | None = None,
              limit: int | None = None, silent: bool = False) -> pd.DataFrame:
@@ -160,11 +160,11 @@ class Workspace:
         budget = INGEST_MEMORY if self._memory_limit is None and self.path is not None else None
         with self._writes:
             try:
-                return run_ingest(self._threads.here(), source, fmt=format, progress=progress, memory_budget=budget)
+                return run_ingest(self._threads.here(self._con), source, fmt=format, progress=progress, memory_budget=budget)
             except WorkbenchError as exc:
                 if budget is None or not _out_of_memory(exc):
                     raise
-            return run_ingest(self._threads.here(), source, fmt=format, progress=progress)
+            return run_ingest(self._threads.here(self._con), source, fmt=format, progress=progress)
 
     def label(self, run_id: str, outcome: str | None = None, agent: str | None = None,
               step_id: str | None = None, kind: str | None = None, source: str = "human",
@@ -187,7 +187,7 @@ class Workspace:
             known = fetch(self._con, "SELECT count(*) FROM runs WHERE run_id = ?", [run_id])[0][0]
             if not known:
                 raise InvalidParameterError(f"ws.label: run_id: no run {run_id!r} in this store")
-            run_ingest(self._threads.here(), [], stage_fill=fill)
+            run_ingest(self._threads.here(self._con), [], stage_fill=fill)
 
     def label_file(self, path: str | os.PathLike[str]) -> int:
         """Read labels from a CSV, JSON or JSONL file (columns run_id, outcome, agent, step_id,
@@ -204,7 +204,7 @@ class Workspace:
                             outcome=row.get("outcome"), detail=row.get("detail"))
 
         with self._writes:
-            run_ingest(self._threads.here(), [], stage_fill=fill)
+            run_ingest(self._threads.here(self._con), [], stage_fill=fill)
         return len(rows)
 
     # -- scale-out ----------------------------------------------------------------------------

@@ -21,23 +21,22 @@ from ._connection import _configure
 class ThreadCursors:
     """``ws.con`` for the thread that opened the workspace, a cursor of its own for each other thread."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
-        self._con = con
+    def __init__(self) -> None:
         self._owner = threading.get_ident()
         self._lock = threading.Lock()
         self._cursors: dict[int, tuple[threading.Thread, duckdb.DuckDBPyConnection]] = {}
 
-    def here(self) -> duckdb.DuckDBPyConnection:
-        """The connection of the calling thread."""
+    def here(self, con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+        """The connection of the calling thread: ``con`` (the workspace's, as it is now) or a cursor of it."""
         me = threading.get_ident()
         if me == self._owner:
-            return self._con
+            return con
         with self._lock:
             held = self._cursors.get(me)
             if held is not None and held[0] is threading.current_thread():
                 return held[1]
             self._forget_ended()
-            cur = self._con.cursor()  # (a cursor is made while ws.con runs a statement too: no wait)
+            cur = con.cursor()  # (a cursor is made while ws.con runs a statement too: no wait)
             _configure(cur)
             self._cursors[me] = (threading.current_thread(), cur)
             return cur
