@@ -7,7 +7,7 @@
 * A writer that finds the file held by a *reader* (another kernel's ``wb.open(path, read_only=True)``) was told the
   file "is open for writing in process N", and to read a snapshot that process writes: that process writes
   nothing; it is the reader to close.
-Both are in workbench/store/_connection.py's connect_file (store43's): strict xfails for the lead to route."""
+Both were in workbench/store/_connection.py's connect_file (attack43's strict xfails; store44 fixed them)."""
 
 from __future__ import annotations
 
@@ -30,8 +30,6 @@ def _log(tmp_path: Path, run: str) -> Path:
     return path
 
 
-@pytest.mark.xfail(strict=True, reason="attack43 -> store43: connect_file uses duckdb.connect(path), whose instance "
-                   "cache gives a second open of a replaced snapshot the copy the process already holds")
 def test_a_snapshot_opened_again_reads_the_new_copy(tmp_path: Path) -> None:
     writer = wb.open(tmp_path / "store.duckdb")
     snap = tmp_path / "snap.duckdb"
@@ -46,8 +44,6 @@ def test_a_snapshot_opened_again_reads_the_new_copy(tmp_path: Path) -> None:
     assert again.sql("SELECT count(*) FROM runs").fetchall() == [(2,)]
 
 
-@pytest.mark.xfail(strict=True, reason="attack43 -> store43: connect_file names any lock holder a writer ('open "
-                   "for writing in process N'), also a process that holds the file read-only")
 def test_a_writer_blocked_by_a_reader_is_told_it_is_a_reader(tmp_path: Path) -> None:
     db = tmp_path / "store.duckdb"
     wb.open(db).ingest(_log(tmp_path, "r1"), progress=False)

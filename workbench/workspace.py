@@ -31,6 +31,7 @@ from .store._connection import (
 from .store._outcomes import RUN_OUTCOMES_SQL, silent_flag
 from .store._own_connection import fetch, fetch_df, own_cursor
 from .store._run_scope import one_run_id
+from .store._thread_cursors import ThreadCursors
 
 _OUTCOMES = ("success", "failure", "unknown")
 
@@ -52,6 +53,8 @@ class Workspace:
         # "connection is busy", an IndexError) or conflicted at COMMIT, and the same file given by both failed
         # on a duplicate key instead of adding nothing the second time.
         self._writes = threading.RLock()
+        # (ws.con in the thread that opened the workspace, a cursor of its own in any other: _thread_cursors.py)
+        self._threads = ThreadCursors()
 
     # -- reading ------------------------------------------------------------------------------
     @property
@@ -60,8 +63,11 @@ class Workspace:
         return self._con
 
     def sql(self, query: str, params: Any = None) -> duckdb.DuckDBPyRelation:
-        """Run ``query`` with ``params`` bound to its ``?`` / ``$name`` placeholders."""
-        return self._con.sql(query, params=params)
+        """Run ``query`` with ``params`` bound to its ``?`` / ``$name`` placeholders.
+
+        In the thread that opened the workspace it runs on :attr:`con`; in any other thread (a query while an
+        ingest runs in the background) on a cursor of that thread's own, with its own temporary tables."""
+        return self._threads.here(self._con).sql(query, params=params)
 
     def runs(self, outcome: str | None = None, system: str | None = None,
              limit: int | None = None, silent: bool = False) -> pd.DataFrame:
@@ -154,11 +160,11 @@ class Workspace:
         budget = INGEST_MEMORY if self._memory_limit is None and self.path is not None else None
         with self._writes:
             try:
-                return run_ingest(self._con, source, fmt=format, progress=progress, memory_budget=budget)
+                return run_ingest(self._threads.here(self._con), source, fmt=format, progress=progress, memory_budget=budget)
             except WorkbenchError as exc:
                 if budget is None or not _out_of_memory(exc):
                     raise
-            return run_ingest(self._con, source, fmt=format, progress=progress)
+            return run_ingest(self._threads.here(self._con), source, fmt=format, progress=progress)
 
     def label(self, run_id: str, outcome: str | None = None, agent: str | None = None,
               step_id: str | None = None, kind: str | None = None, source: str = "human",
@@ -181,7 +187,7 @@ class Workspace:
             known = fetch(self._con, "SELECT count(*) FROM runs WHERE run_id = ?", [run_id])[0][0]
             if not known:
                 raise InvalidParameterError(f"ws.label: run_id: no run {run_id!r} in this store")
-            run_ingest(self._con, [], stage_fill=fill)
+            run_ingest(self._threads.here(self._con), [], stage_fill=fill)
 
     def label_file(self, path: str | os.PathLike[str]) -> int:
         """Read labels from a CSV, JSON or JSONL file (columns run_id, outcome, agent, step_id,
@@ -198,7 +204,7 @@ class Workspace:
                             outcome=row.get("outcome"), detail=row.get("detail"))
 
         with self._writes:
-            run_ingest(self._con, [], stage_fill=fill)
+            run_ingest(self._threads.here(self._con), [], stage_fill=fill)
         return len(rows)
 
     # -- scale-out ----------------------------------------------------------------------------
@@ -291,6 +297,7 @@ class Workspace:
     # -- housekeeping -------------------------------------------------------------------------
     def close(self) -> None:
         """Close the connection (and release the file's write lock)."""
+        self._threads.close()
         self._con.close()
 
     def __enter__(self) -> Workspace:

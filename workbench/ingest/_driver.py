@@ -16,6 +16,7 @@ from .._termtext import clean
 from ..exceptions import FormatError, IngestError, StoreError, WorkbenchError
 from ..store._connection import sql_sections, sql_statements
 from ..store._own_connection import own_connection
+from ..store._stored_rules import stored_rules
 from ..store._transaction import transaction
 from . import _timings
 from ._ag2_errors import fix_stored_errors, tool_errors_from_executor
@@ -662,6 +663,7 @@ def _merge(con: duckdb.DuckDBPyConnection, stage: Stage, stage_fill: Any, jobs: 
                 _timed(con, stmt)
         if not counts["said_roots"]:
             _timed(con, _EMPTY_ROOT_SAID)
+        notes = [*notes, *stored_rules(con, held["old_runs"])]  # (staging-only rules, stored side: _stored_rules)
         _sections(con, "refresh_runs", set() if counts["said_roots"] else {"root_said"})
         early = counts["superseded"]
         if early:

@@ -13,6 +13,7 @@ import duckdb
 
 from ..exceptions import StoreError, StoreLockedError
 from ._linked_roots import keep_linked_roots_sql
+from ._read_only_open import connect_read_only
 from ._same_json import register_same_json
 from ._transaction import transaction
 
@@ -97,18 +98,21 @@ def connect_file(path: str | os.PathLike[str] | None, read_only: bool = False) -
         # DuckDB reads the name as a C string: "a\x00b" opened (or created) the store "a"
         raise StoreError(f"cannot open {target!r}: the path holds a NUL character, which no file name can")
     try:
-        con = duckdb.connect(target, read_only=read_only)
+        # (read-only: an instance of its own, not the one DuckDB's cache holds for the path: _read_only_open.py)
+        con = (connect_read_only(target) if read_only and path is not None
+               else duckdb.connect(target, read_only=read_only))
     except duckdb.IOException as exc:
         text = str(exc)
         if "lock" in text.lower():
-            holder = re.search(r"\(PID (\d+)\)", text)
-            who = f"process {holder.group(1)}" if holder else "another process"
-            raise StoreLockedError(
-                f"{target} is open for writing in {who}. DuckDB lets no other process open a file "
-                "that one process writes, not even read-only: close the other workspace (ws.close(), or "
-                "stop that kernel), or read a copy it writes with ws.snapshot(PATH) or ws.export(FOLDER)."
-            ) from None
+            raise _locked(target, text) from None
         raise StoreError(f"cannot open {target}: {text}") from None
+    except (duckdb.ConnectionException, duckdb.ResourceInUseException) as exc:
+        if _held_here(str(exc)):
+            raise StoreLockedError(
+                f"{target} is open in this process already, {'for writing' if read_only else 'read-only'}: "
+                "DuckDB opens a file in one process either for writing once or read-only, not both. Use that "
+                "workspace (or close it first), or read a copy it writes with ws.snapshot(PATH)") from None
+        raise StoreError(f"cannot open {target}: {exc}") from None
     except duckdb.Error as exc:
         raise StoreError(f"cannot open {target}: {exc}") from None
     if path is not None:
@@ -121,6 +125,28 @@ def connect_file(path: str | os.PathLike[str] | None, read_only: bool = False) -
     _configure(con)
     register_same_json(con)  # (once per workspace, outside any transaction: _same_json.py)
     return con
+
+
+def _locked(target: str, text: str) -> StoreLockedError:
+    """DuckDB's lock error said as who holds the file: a writer, or a reader (DuckDB adds that the file could be
+    opened read-only only when the holder's lock is a read lock; a writer blocked by another kernel's read-only
+    workspace was told that kernel writes, and to read a snapshot it would never write)."""
+    holder = re.search(r"\(PID (\d+)\)", text)
+    who = f"process {holder.group(1)}" if holder else "another process"
+    if "read-only mode" in text:
+        return StoreLockedError(
+            f"{target} is open read-only in {who}. DuckDB lets no process write a file that another process has "
+            "open, even read-only: close that workspace (ws.close(), or stop that kernel) to write here, or open "
+            "it read-only here too (wb.open(path, read_only=True)).")
+    return StoreLockedError(
+        f"{target} is open for writing in {who}. DuckDB lets no other process open a file "
+        "that one process writes, not even read-only: close the other workspace (ws.close(), or "
+        "stop that kernel), or read a copy it writes with ws.snapshot(PATH) or ws.export(FOLDER).")
+
+
+def _held_here(text: str) -> bool:
+    """Whether DuckDB refused the open because this process holds the file otherwise (read-only against writing)."""
+    return "Unique file handle conflict" in text or "different configuration" in text
 
 
 def _check_is_store(con: duckdb.DuckDBPyConnection, target: str) -> None:
