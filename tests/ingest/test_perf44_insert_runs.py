@@ -123,3 +123,26 @@ def test_a_merge_run_again_with_more_memory_says_so(
     assert "injected by the test" in said[0]
     assert said == [note for note in report.notes if "ran out of its memory limit" in note]
     assert "ran again alone within 1GB" in str(report)
+
+
+def test_one_candidate_a_run_taken_as_it_is(stage: Stage) -> None:
+    # The Python reader's candidates (one a run, ctx.runs) go in without the search for runs of several: the
+    # same rows as the aggregate, a NULL order_hint and NULL values included.
+    con = stage.con
+    con.execute("""CREATE TEMP TABLE cand AS
+        SELECT 'r' || i AS run_id, CASE WHEN i % 5 = 0 THEN NULL ELSE 1000 - i END AS order_hint,
+               CASE WHEN i % 3 = 0 THEN NULL ELSE i END AS line,
+               CASE WHEN i % 7 = 0 THEN NULL ELSE 'sys' || (i % 6) END AS system,
+               CASE WHEN i % 4 = 0 THEN NULL ELSE '{"k": ' || i || '}' END AS attributes
+        FROM range(200) t(i)""")
+    con.execute(_AGGREGATED, {"file": stage.file, "source": stage.source})
+    con.execute("CREATE TEMP TABLE expected AS SELECT * FROM stage_runs")
+    con.execute("DELETE FROM stage_runs")
+    _insert_runs(stage, "SELECT * FROM cand", one_each=True)
+    for a, b in (("stage_runs", "expected"), ("expected", "stage_runs")):
+        assert con.execute(
+            f"SELECT count(*) FROM (SELECT * FROM {a} EXCEPT ALL SELECT * FROM {b})"
+        ).fetchall() == [(0,)]
+    assert con.execute("SELECT count(*), count(line) FROM stage_runs").fetchall() == [
+        (200, 107)
+    ]  # (line NULL where i % 3 or order_hint NULL where i % 5: 93)
