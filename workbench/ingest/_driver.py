@@ -156,7 +156,8 @@ class IngestReport:
         no known format, an empty file, an unreadable folder, a FIFO, a broken symlink, a loop).
     notes : list of str
         What was read otherwise than the format says, file by file: native timestamps told by their
-        size to be epoch seconds, milliseconds or microseconds rather than nanoseconds.
+        size to be epoch seconds, milliseconds or microseconds rather than nanoseconds; and a merge that ran
+        out of its memory limit and ran again with more (also logged as a warning, logger ``workbench.ingest``).
     """
 
     read: int
