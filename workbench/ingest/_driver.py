@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import logging
 import math
 import os
 from dataclasses import dataclass, field
@@ -50,6 +51,7 @@ from ._tool_text_input import restore_tool_arguments
 from ._tree_walk import walk_tree
 from ._workflow_build import join_build_traces
 
+_log = logging.getLogger("workbench.ingest")
 _HEAD_BYTES = 64 * 1024
 # Inputs above this many bytes (in all) get a progress bar when progress is left to us.
 _PROGRESS_BYTES = 8 * 1024 * 1024
@@ -155,7 +157,8 @@ class IngestReport:
         no known format, an empty file, an unreadable folder, a FIFO, a broken symlink, a loop).
     notes : list of str
         What was read otherwise than the format says, file by file: native timestamps told by their
-        size to be epoch seconds, milliseconds or microseconds rather than nanoseconds.
+        size to be epoch seconds, milliseconds or microseconds rather than nanoseconds; and a merge that ran
+        out of its memory limit and ran again with more (also logged as a warning, logger ``workbench.ingest``).
     """
 
     read: int
@@ -534,13 +537,16 @@ def _run_ingest(con: duckdb.DuckDBPyConnection, source: Any, fmt: str | None, pr
         register_unescape(con)  # (finalize.sql's stage_n reads the staged input and output through it)
         try:
             report = _merge(con, stage, stage_fill, jobs, skipped, notes, facts.answer("links"))
-        except duckdb.OutOfMemoryException:
+        except duckdb.OutOfMemoryException as exc:
             # The staged rows are kept (they live outside the rolled-back transaction): only the merge
-            # runs again, with more memory, rather than the whole ingest.
+            # runs again, with more memory, rather than the whole ingest. Said, not silent: the second try
+            # costs the call its memory bound (5M spans: 359 -> 1,107 MB, 20-30 CPU s more, perf43's notes).
             if retry_memory is None:
                 raise
+            why = _retry_note(merge_memory, retry_memory, exc)
+            _log.warning("%s", why)
             con.execute("SET memory_limit = ?", [retry_memory])
-            report = _merge(con, stage, stage_fill, jobs, skipped, notes, facts.answer("links"))
+            report = _merge(con, stage, stage_fill, jobs, skipped, [*notes, why], facts.answer("links"))
         _timings.mark("committed")
     except WorkbenchError:
         raise
@@ -559,6 +565,13 @@ def _run_ingest(con: duckdb.DuckDBPyConnection, source: Any, fmt: str | None, pr
             except duckdb.Error:
                 pass  # a connection closed under us has no database left to detach
     return report, merge_memory
+
+
+def _retry_note(merge_memory: str, retry_memory: str, exc: duckdb.OutOfMemoryException) -> str:
+    """What the report and the log say of a merge that ran out of memory and ran again with more."""
+    said = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return (f"the merge ran out of its memory limit ({merge_memory}) and ran again alone within {retry_memory}, "
+            f"past the call's memory bound (DuckDB said: {said})")
 
 
 def _native_in_memory(jobs: list[tuple[Path | None, Any]]) -> bool:

@@ -461,17 +461,43 @@ def write_runs(ctx: _Context, extra: str | None = None) -> None:
     stage.con.register(view, table)
     union = f"SELECT * FROM {view}" + (f" UNION ALL BY NAME SELECT * FROM {extra}" if extra else "")
     try:
-        _insert_runs(stage, union)
+        _insert_runs(stage, union, one_each=not extra)  # (ctx.runs holds one candidate a run)
     finally:
         stage.con.unregister(view)
 
 
-def _insert_runs(stage: Stage, union: str) -> None:
-    stage.con.execute(
-        "INSERT INTO stage_runs BY NAME SELECT $file AS file, arg_min(line, order_hint) AS line, run_id, "
-        "$source AS source, arg_min(system, order_hint) AS system, "
-        f"arg_min(attributes, order_hint) AS attributes FROM ({union}) GROUP BY run_id",
-        {"file": stage.file, "source": stage.source})
+#: A run's candidates (one per trace the Python reader found, and one per block of the SQL path's) as one
+#: stage_runs row: the first's line, system and resource, each the first not NULL (arg_min's reading). A run of
+#: one candidate (nearly all: only a trace split over blocks, or over both readers, gives more) is taken as it
+#: is, and only runs of several are aggregated. Aggregated all at once, every run's text states (which DuckDB
+#: cannot spill) ran out of a small memory limit (tests/ingest/test_perf44_insert_runs.py: 50,000 runs at 16MB,
+#: 5 of 5), as refresh_runs.sql's run_declared did at 5M spans in the merge's 192MB (perf43). ``{union}`` is
+#: the candidates' query (a table or view name of this module's, never input), read again rather than as a CTE
+#: DuckDB may materialise.
+_ONE_CANDIDATE = """
+SELECT $file AS file, CASE WHEN order_hint IS NOT NULL THEN line END AS line, run_id, $source AS source,
+       CASE WHEN order_hint IS NOT NULL THEN system END AS system,
+       CASE WHEN order_hint IS NOT NULL THEN attributes END AS attributes
+FROM ({union}) c"""
+_SEVERAL = "(SELECT run_id FROM ({union}) GROUP BY run_id HAVING count(*) > 1)"
+_INSERT_RUNS = f"""
+INSERT INTO stage_runs BY NAME
+{_ONE_CANDIDATE}
+WHERE NOT EXISTS (SELECT 1 FROM {_SEVERAL} g WHERE g.run_id IS NOT DISTINCT FROM c.run_id)
+UNION ALL
+SELECT $file AS file, arg_min(line, order_hint) AS line, run_id, $source AS source,
+       arg_min(system, order_hint) AS system, arg_min(attributes, order_hint) AS attributes
+FROM ({{union}}) c
+WHERE EXISTS (SELECT 1 FROM {_SEVERAL} g WHERE g.run_id IS NOT DISTINCT FROM c.run_id)
+GROUP BY run_id
+"""
+
+
+def _insert_runs(stage: Stage, union: str, one_each: bool = False) -> None:
+    """Stage the runs of the candidates ``union`` selects; ``one_each``: it selects one candidate a run (the
+    Python reader's alone, a row per trace), so no run is aggregated nor looked for twice."""
+    sql = "INSERT INTO stage_runs BY NAME" + _ONE_CANDIDATE if one_each else _INSERT_RUNS
+    stage.con.execute(sql.format(union=union), {"file": stage.file, "source": stage.source})
 
 
 def _is_single_document(path: Path) -> bool:
