@@ -51,6 +51,8 @@ def test_list_runs_dumped_as_jsonl_is_read_as_the_langchain_spans_of_the_same_ru
     # the tool that raised: its error is the exception, not LangChain's traceback after it
     (stock,) = by_name["check_stock"]
     assert stock[4] == "tool" and stock[10:] == ("error", "TimeoutError('inventory service timed out')")
+    # a flat graph's ToolNode runs the calls of the agent node before it: they are that agent's
+    assert stock[3] == "agent"
     # tokens and cost are the model calls' only (a chain's LangSmith counts are its children's summed)
     assert ws.sql("SELECT sum(tokens_in), sum(tokens_out), round(sum(cost), 7) FROM steps").fetchall()[0] == (
         379,
@@ -74,7 +76,7 @@ def test_the_planted_faults_are_found(read) -> None:
     ).fetchall()[0][0]
     origin = found[(found.detector == "cascade") & (found.severity == "critical")]
     assert list(origin.step_id) == [researcher_llm] and "41.20" in origin.detail.iloc[0]
-    gave_up = found[found.detector == "gave_up"]
+    gave_up = found[(found.detector == "gave_up") & (found.agent == "agent")]
     assert list(gave_up.step_id) == [
         ws.sql("SELECT step_id FROM steps WHERE name = 'check_stock'").fetchall()[0][0]
     ]
