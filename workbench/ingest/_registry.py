@@ -7,6 +7,7 @@ from .anyagent import AnyAgentTrace
 from .aws_spans import AwsSpans
 from .jaeger import JaegerJson
 from .langfuse import LangfuseExport
+from .langsmith import LangSmithRuns
 from .mlflow_trace import MlflowTraceJson
 from .native import NativeJsonl, NativeRecords
 from .openai_agents import OpenAIAgentsTrace
@@ -15,7 +16,7 @@ from .otlp import OtlpJson
 from .whowhen import WhoWhen
 
 ADAPTERS: list[Adapter] = [NativeJsonl(), OtlpJson(), SpanTreeJson(), AnyAgentTrace(), OpenInferenceJsonl(), LangfuseExport(),
-                           MlflowTraceJson(), OpenAIAgentsTrace(), AwsSpans(), JaegerJson(),
+                           MlflowTraceJson(), OpenAIAgentsTrace(), AwsSpans(), JaegerJson(), LangSmithRuns(),
                            WhoWhen()]
 RECORD_ADAPTERS: list[RecordsAdapter] = [NativeRecords()]
 
