@@ -3,7 +3,7 @@ unexpected error" (a bug), with Python's bare exception (``ValueError: expected 
 ``IsADirectoryError: [Errno 21] ...``), where bad input is exit 2 naming the argument, as ``--runs 0`` and
 ``--fault-rate nan`` already are. (attack43 made a full disk on stdout exit 2; ``workbench sim --out /dev/full`` from
 a shell still exits 3: under pytest's capture the same call takes the stdout branch and fails on ``fileno``, so it
-is not tested here.) Strict xfails naming the function at fault (attack44 fixes nothing in others' files)."""
+is not tested here.) attack44's strict xfails, fixed by fixb44."""
 
 from __future__ import annotations
 
@@ -21,11 +21,6 @@ def test_a_bad_run_count_is_exit_2_naming_it(tmp_path: Path, capsys: pytest.Capt
     assert exit_.value.code == 2 and "--runs" in capsys.readouterr().err
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="workbench/cli.py: sim's --seed is type=int, and a negative or 64-bit-overflowing seed fails in numpy "
-    "inside cmd_sim (ValueError / TypeError), reported as exit 3, not naming --seed",
-)
 @pytest.mark.parametrize("seed", ["-1", str(2**64)])
 def test_a_seed_numpy_cannot_take_is_exit_2_naming_it(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], seed: str
@@ -37,11 +32,6 @@ def test_a_seed_numpy_cannot_take_is_exit_2_naming_it(
     assert code == 2 and "--seed" in capsys.readouterr().err
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="workbench/cli.py::cmd_sim lets write_jsonl's OSError through to main's catch-all: an --out that is a "
-    "folder (IsADirectoryError) exits 3 'an unexpected error', not 2 naming --out",
-)
 def test_an_out_that_is_a_folder_is_exit_2_naming_it(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

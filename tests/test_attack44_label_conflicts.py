@@ -30,13 +30,6 @@ def test_two_label_calls_let_the_later_outcome_win(log: Path) -> None:
     assert ws.sql("SELECT outcome FROM runs").fetchall() == [("failure",)]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="workbench/ingest/labels_file.py::read_labels takes two rows giving one run different outcomes, and "
-    "store/sql/refresh_runs.sql's run_labelled (arg_max(outcome, created_at)) breaks the tie of one file's rows "
-    "as DuckDB likes: the first row wins, against ws.label's later-wins, and nothing says the file contradicts "
-    "itself",
-)
 @pytest.mark.parametrize("first,later", [("success", "failure"), ("failure", "success")])
 def test_a_labels_file_contradicting_itself_is_refused_or_the_later_row_wins(
     log: Path, tmp_path: Path, first: str, later: str
@@ -53,12 +46,6 @@ def test_a_labels_file_contradicting_itself_is_refused_or_the_later_row_wins(
     assert ws.sql("SELECT outcome FROM runs").fetchall() == [(later,)]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="workbench/ingest/labels_file.py::read_labels parses JSON with orjson, whose objects keep the last of "
-    "two equal keys: {'outcome': 'success', 'outcome': 'failure'} is read as failure without a word (the policy "
-    "reader refuses a duplicate key, policy/_reader.py::unique_keys)",
-)
 @pytest.mark.parametrize("suffix", [".json", ".jsonl"])
 def test_a_label_giving_one_key_twice_is_refused_naming_the_key(tmp_path: Path, suffix: str) -> None:
     from workbench.ingest.labels_file import read_labels

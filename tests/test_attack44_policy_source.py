@@ -2,7 +2,7 @@
 crash or silently pick one of two values", and the CLI refuses such a name, but ``Policy.from_yaml`` (what
 ``Guard(path)`` and ``wb.policy_of`` call) opens whatever the name ends in ``.yaml``: a named pipe blocks it until
 something writes (seen: a guard's start-up waited forever), a ``policy.yaml`` symlink to ``/dev/zero`` reads until
-MemoryError. A strict xfail naming the function at fault (attack44 fixes nothing in others' files)."""
+MemoryError. attack44's strict xfail, fixed by fixb44."""
 
 from __future__ import annotations
 
@@ -18,11 +18,6 @@ _POLICY = "schema: workbench.policy/v4\nbreakers: {max_depth: 3}\n"
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
-@pytest.mark.xfail(
-    strict=True,
-    reason="workbench/policy/_reader.py::read_source reads any path named .yaml/.yml/.json (Path.read_text) without "
-    "checking it is a regular file, as store/_connection.py::export_files does for an export's Parquet files",
-)
 def test_a_policy_name_that_is_a_named_pipe_is_refused_not_waited_on(tmp_path: Path) -> None:
     fifo = tmp_path / "policy.yaml"
     os.mkfifo(fifo)

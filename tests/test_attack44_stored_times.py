@@ -16,12 +16,6 @@ from _attack44_logs import run_records, write_log
 import workbench as wb
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="workbench/ingest/_native_sql.py (and native.py's _STEP_PASS) take a step's latency_ms as given: -5 ms "
-    "is stored, though Guard.after_step refuses a latency below 0 naming the field and the backtest then judges "
-    "the step as the fastest of all",
-)
 def test_a_negative_latency_in_a_log_is_not_stored_as_a_time(tmp_path: Path) -> None:
     records = run_records(["planner", "pricer", "writer"], odd={"ended_at": None, "latency_ms": -5})
     log = write_log(tmp_path / "run.jsonl", records)

@@ -44,6 +44,14 @@ def _int_at_least(low: int) -> object:
     return parse
 
 
+def _seed(text: str) -> int:
+    # the simulator's numpy generators take a seed in [0, 2**64): outside it they raised inside cmd_sim (exit 3)
+    value = _int_at_least(0)(text)
+    if value >= 2**64:
+        raise argparse.ArgumentTypeError(f"must be < 2**64 (got {value})")
+    return value
+
+
 def _rate(text: str) -> float:
     try:
         value = float(text)
@@ -142,7 +150,10 @@ def cmd_sim(args: argparse.Namespace) -> int:
             counts["steps"] += run.n_steps
             yield run
 
-    lines = write_jsonl(counted(), args.out)
+    try:
+        lines = write_jsonl(counted(), args.out)
+    except OSError as exc:  # (a folder, no permission: bad input, exit 2 naming it, not 3 "an unexpected error")
+        raise WorkbenchError(f"--out {args.out}: cannot write it ({exc.strerror or exc})") from exc
     # "records" means step records, as in `workbench ingest`'s report of the same file
     print(clean(f"wrote {args.runs:,} runs, {counts['steps']:,} step records ({lines:,} lines with the run, "
                 f"edge and label records) to {args.out}"))
@@ -246,7 +257,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("sim", help="write simulated runs as native JSONL")
     p.add_argument("--runs", type=_int_at_least(1), default=100, help="runs to simulate (>= 1)")
     p.add_argument("--out", required=True, help="native JSONL file to write (.gz: gzipped)")
-    p.add_argument("--seed", type=int, default=0, help="random seed: the same seed writes the same runs (default 0)")
+    p.add_argument("--seed", type=_seed, default=0,
+                   help="random seed in [0, 2**64): the same seed writes the same runs (default 0)")
     p.add_argument("--fault-rate", type=_rate, default=0.3, help="share of runs with injected faults, in [0, 1]")
     p.set_defaults(func=cmd_sim)
 

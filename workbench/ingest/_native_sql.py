@@ -205,6 +205,8 @@ SELECT line, rec, run_id, step_id, parent_id, agent, coalesce(kind, 'other') AS 
       AND NOT _wbn_bad_ns(started_at, start_ns) AND NOT _wbn_bad_ns(ended_at, end_ns)
       AND (conf IS NULL OR conf BETWEEN 0 AND 1)
       AND coalesce(tokens_in >= 0, true) AND coalesce(tokens_out >= 0, true) AND coalesce(NOT cost < 0, true)
+      -- (a negative latency: handed to Python, which quarantines it naming the field, as native.stage_record)
+      AND coalesce(NOT latency_ms < 0, true)
       -- (an object without a list under "content", or with that key twice, is read in Python)
       AND (logprobs IS NULL OR starts_with(logprobs, '[')
            OR (starts_with(lp_list, '[') AND NOT regexp_matches(logprobs, '"content":.*"content":')))

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -75,7 +76,24 @@ def read_labels(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
         rows = _json_rows(data, path)
     else:
         rows = _csv_rows(text, path, delimiter="\t" if suffix == ".tsv" else ",")
-    return [_label(row, where, path) for where, row in rows]
+    labels = [_label(row, where, path) for where, row in rows]
+    _one_outcome_a_run([where for where, _ in rows], labels, path)
+    return labels
+
+
+def _one_outcome_a_run(places: list[str], labels: list[dict[str, Any]], path: Path) -> None:
+    """Refuse a file giving one run two outcomes: its rows are stored at one time, so neither is the later
+    (the store took one as it liked), and the person who wrote them meant one."""
+    first: dict[str, tuple[str, str]] = {}
+    for where, label in zip(places, labels, strict=True):
+        outcome = label["outcome"]
+        if outcome is None:
+            continue
+        seen = first.setdefault(label["run_id"], (where, outcome))
+        if seen[1] != outcome:
+            raise IngestError(f"{path}: {where}: run {label['run_id']!r} is given outcome {outcome!r}, and {seen[0]} "
+                              f"gave it {seen[1]!r}: a labels file gives a run one outcome (correct the wrong row; "
+                              "to change a stored outcome, label it again in a later call)")
 
 
 def _csv_rows(text: str, path: Path, delimiter: str) -> list[tuple[str, dict[str, Any]]]:
@@ -115,12 +133,45 @@ def _json_rows(data: bytes, path: Path) -> list[tuple[str, dict[str, Any]]]:
     if not isinstance(doc, list):
         raise IngestError(f"{path}: a JSON labels file holds a list of objects (got a JSON "
                           f"{type(doc).__name__})")
+    repeats = _repeated_keys(data.removeprefix(b"\xef\xbb\xbf"), path, "")
     rows = []
     for k, item in enumerate(doc, start=1):
         if not isinstance(item, dict):
             raise IngestError(f"{path}: item {k}: a JSON {type(item).__name__}, not an object")
+        if isinstance(repeats, list) and k <= len(repeats) and getattr(repeats[k - 1], "repeated", None):
+            raise _repeated(path, f"item {k}", repeats[k - 1].repeated)
         rows.append((f"item {k}", item))
     return rows
+
+
+class _Pairs(dict):  # type: ignore[type-arg]
+    """An object as read, and the first key it gave twice (orjson keeps the last of two silently)."""
+
+    repeated: str | None = None
+
+
+def _pairs(pairs: list[tuple[str, Any]]) -> _Pairs:
+    out = _Pairs()
+    for key, value in pairs:
+        if key in out and out.repeated is None:
+            out.repeated = key
+        out[key] = value
+    return out
+
+
+def _repeated_keys(data: bytes | str, path: Path, where: str) -> Any:
+    """``data`` read again, each object a :class:`_Pairs` telling the key it repeats (JSON orjson read already)."""
+    try:
+        return json.loads(data, object_pairs_hook=_pairs)
+    except RecursionError:
+        raise IngestError(f"{path}: {where}nested too deeply to read") from None
+    except ValueError:   # (what orjson reads and the standard library does not: orjson's reading stands)
+        return None
+
+
+def _repeated(path: Path, where: str, key: str) -> IngestError:
+    return IngestError(f"{path}: {where}: key {key!r} is given twice in one label: say each thing once (which "
+                       "value was meant is not for the reader to guess)")
 
 
 def _jsonl_rows(text: str, path: Path) -> list[tuple[str, dict[str, Any]]]:
@@ -134,6 +185,9 @@ def _jsonl_rows(text: str, path: Path) -> list[tuple[str, dict[str, Any]]]:
             raise IngestError(f"{path}: line {n}: broken JSON ({exc})") from None
         if not isinstance(item, dict):
             raise IngestError(f"{path}: line {n}: a JSON {type(item).__name__}, not an object")
+        again = _repeated_keys(line, path, f"line {n}: ")
+        if getattr(again, "repeated", None):
+            raise _repeated(path, f"line {n}", again.repeated)
         rows.append((f"line {n}", item))
     return rows
 

@@ -35,7 +35,7 @@ import orjson
 
 from ._as_written import as_written
 from ._base import Adapter, RecordError, RecordsAdapter, Stage
-from ._fields import id_problem, kind_word
+from ._fields import _float, id_problem, kind_word
 from ._frame_records import python_values
 from ._jsonio import depth_error, jsonl_lines, sql_path
 from ._native_file import stage_native_file
@@ -115,6 +115,14 @@ def _time(value: Any, stage: Stage) -> int | None:
     return iso_to_ns(value)
 
 
+def _given_number(value: Any) -> float | None:
+    """``value`` as step_row reads it, or None where it is no number (step_row names that)."""
+    try:
+        return _float(value, "latency_ms")
+    except RecordError:
+        return None
+
+
 def stage_record(rec: Any, line: int, stage: Stage, raw: Any = None) -> None:
     """Stage one native record (a parsed JSON object)."""
     if not isinstance(rec, dict):
@@ -136,6 +144,14 @@ def stage_record(rec: Any, line: int, stage: Stage, raw: Any = None) -> None:
                          run_id=rec.get("run_id"), step_id=rec.get("step_id"))
             return
         fields = {k: rec.get(k) for k in _STEP_PASS}
+        # A time below zero is a producer's bug, not a measurement: stored, the backtest took it for the fastest step
+        # of all (and the guards refuse it). (Native only: other formats' latency is derived from the times, whose
+        # end before the start finalize.sql quarantines in those words.)
+        latency = _given_number(fields["latency_ms"])
+        if latency is not None and latency < 0:
+            stage.reject(line=line, reason=f"latency_ms must be 0 or more (got {latency:g})", raw=raw or rec,
+                         run_id=rec.get("run_id"), step_id=rec.get("step_id"))
+            return
         if rec.get("logprobs") is not None and (fields["confidence"] is None or fields["entropy"] is None):
             conf, ent = logprob_stats(rec["logprobs"])
             fields["confidence"] = fields["confidence"] if fields["confidence"] is not None else conf

@@ -3,7 +3,9 @@ anywhere, and must never make the reader hang, crash or silently pick one of two
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -17,13 +19,44 @@ def _is_file(text: str) -> bool:
         return False
 
 
+# A policy is a few KB; a file past this is no policy (and a read of it must end).
+MAX_BYTES = 4 * 1024 * 1024
+
+
+def _read_regular(path: Path) -> bytes:
+    """The bytes of the regular file at ``path`` (a symlink followed), at most :data:`MAX_BYTES`.
+
+    Opened without blocking and checked before any read: a named pipe would block the reader (a guard's start-up)
+    until something wrote to it, and ``/dev/zero`` or a terminal would be read forever."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(fd, "rb") as fh:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
+        if not stat.S_ISREG(mode):
+            raise PolicyError(f"cannot read policy file {path}: it is {_kind(mode)}, not a regular file")
+        data = fh.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES:
+        raise PolicyError(f"cannot read policy file {path}: it is larger than {MAX_BYTES:,} bytes; a policy is "
+                          "a few KB of YAML or JSON")
+    return data
+
+
+def _kind(mode: int) -> str:
+    for test, name in ((stat.S_ISFIFO, "a named pipe"), (stat.S_ISCHR, "a character device"),
+                       (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return name
+    return "no regular file"
+
+
 def read_source(source: str | os.PathLike[str]) -> tuple[str, str]:
     """The document's text and what to call it in errors: a path's file, else the text itself."""
     if isinstance(source, os.PathLike) or (isinstance(source, str) and "\n" not in source and (
             Path(source).suffix.lower() in (".yaml", ".yml", ".json") or _is_file(source))):
         path = Path(source)
         try:
-            return path.read_text(encoding="utf-8"), str(path)
+            return _read_regular(path).decode("utf-8"), str(path)
         except IsADirectoryError:
             raise PolicyError(f"cannot read policy file {path}: it is a folder, not a file") from None
         except OSError as exc:

@@ -717,6 +717,14 @@ class IncidentExplorer(w.VBox):
         self.compute.disabled = True
         try:
             res = attribute(self.ws, self.run_id, counted)
+        except Exception as exc:
+            # Said in the view, above what it said before: raised from the button's callback, the error went to
+            # JupyterLab's log console alone, and the view still offered "Compute it below" as if nothing was
+            # tried. (Raised still, for a call from code.) The message may quote the replay's text: escaped.
+            self.verdict.value = (f"<div class='wb-compute-failed'><b>The attribution could not be computed</b> "
+                                  f"(nothing was stored): {esc(type(exc).__name__)}: {esc(exc)}</div>"
+                                  + self.verdict.value)
+            raise
         finally:
             self.progress.value = self.progress.max
             self.compute.disabled = False

@@ -14,8 +14,10 @@ WHERE NOT EXISTS (SELECT 1 FROM (SELECT * FROM edges WHERE kind <> 'parent') e
                     AND e.kind = n.kind);
 
 -- [section labels]
+-- (in their order of arrival, each at its first: two outcome labels of one call share a created_at, and
+-- refresh_runs.sql takes the later by rowid)
 INSERT INTO labels (run_id, agent, step_id, kind, source, outcome, detail)
-SELECT DISTINCT l.run_id, l.agent, l.step_id, l.kind, l.source, l.outcome, l.detail
+SELECT l.run_id, l.agent, l.step_id, l.kind, l.source, l.outcome, l.detail
 FROM stage_labels l
 WHERE NOT EXISTS (
     SELECT 1 FROM labels x
@@ -23,7 +25,9 @@ WHERE NOT EXISTS (
       AND x.step_id IS NOT DISTINCT FROM l.step_id AND x.kind IS NOT DISTINCT FROM l.kind
       AND x.source IS NOT DISTINCT FROM l.source AND x.outcome IS NOT DISTINCT FROM l.outcome
       AND x.detail IS NOT DISTINCT FROM l.detail
-);
+)
+GROUP BY ALL
+ORDER BY min(l.rowid);
 
 -- [section rejects]
 -- (left out, with quarantine.sql, when nothing was rejected and no log record can be: the report then has no

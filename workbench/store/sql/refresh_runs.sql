@@ -200,8 +200,10 @@ FROM stage_runs s
 WHERE EXISTS (SELECT 1 FROM again g WHERE g.run_id IS NOT DISTINCT FROM s.run_id)
 GROUP BY run_id;
 
+-- The run's latest outcome label wins; two of one time (one call's, or two calls within the clock's tick) by their
+-- order of arrival (rowid: rows are appended), not as DuckDB likes.
 CREATE OR REPLACE TEMP TABLE run_labelled AS
-SELECT run_id, arg_max(outcome, created_at) AS outcome
+SELECT run_id, arg_max(outcome, (created_at, labels.rowid)) AS outcome
 FROM labels SEMI JOIN affected a ON a.run_id = labels.run_id
 WHERE outcome IS NOT NULL
 GROUP BY run_id;
