@@ -5,6 +5,7 @@ last browser test is done. The browser tests are run one after the other for tha
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,6 +21,7 @@ import pytest  # noqa: E402
 from _jupyterlab import SharedLab, uses_browser  # noqa: E402
 
 KERNEL_MODULES = ("tests/notebooks/",)
+_STARTED = pytest.StashKey[float]()
 
 
 def in_browser_group(module: str) -> bool:
@@ -31,26 +33,29 @@ def in_browser_group(module: str) -> bool:
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
     """pytest-xdist (`-n 2`, in addopts): one unit of work per module, so a module's fixtures are built once
-    and its tests run in their written order, and one unit for every browser test, so they run on one
-    worker, back to back, in the order below (one JupyterLab, one Chromium, the notebooks' demo store
-    filled before the extension test reuses it). xdist's own xdist_group marks are not used: with pytest
+    and its tests run in their written order, one unit for tests/notebooks, and one unit for every browser
+    test, so they run on one worker, back to back, in the order below (one JupyterLab, one Chromium, the
+    notebooks' demo store filled before the extension test reuses it). xdist's own xdist_group marks are not used: with pytest
     9.2 they group nothing (xdist 3.8 renames item._nodeid, which pytest no longer reads)."""
     from xdist.scheduler import LoadScopeScheduling
 
     class ModulesAndBrowser(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
             module = nodeid.split("::")[0]
-            return "browser" if in_browser_group(module) else module
+            if in_browser_group(module):
+                return "browser"
+            # one unit too: one kernel per notebook, and one run of a notebook that several modules check
+            # (tests/notebooks/conftest.py), on one worker
+            return "notebooks" if module.startswith(KERNEL_MODULES) else module
 
         def _assign_work_unit(self, node: object) -> None:
             # Longest units first, so the units handed out last are short and neither worker waits long for
             # the other at the end (xdist orders the rest by their count of tests, which puts a module of a
             # few long tests last): the browser unit (a server, Chromium, kernels, every notebook), then the
-            # modules that execute whole notebooks in kernels (tests/notebooks: 10-20 s a test).
-            for scope in [s for s in self.workqueue if s.startswith(KERNEL_MODULES)]:
-                self.workqueue.move_to_end(scope, last=False)
-            if "browser" in self.workqueue:
-                self.workqueue.move_to_end("browser", last=False)
+            # notebook runs in kernels (tests/notebooks: 10-20 s a test).
+            for scope in ("notebooks", "browser"):
+                if scope in self.workqueue:
+                    self.workqueue.move_to_end(scope, last=False)
             super()._assign_work_unit(node)
 
     return ModulesAndBrowser(config, log)
@@ -70,6 +75,34 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     first = items.index(browser[0])
     rest = [i for i in items if not uses_browser(i)]
     items[:] = rest[:first] + browser + rest[first:]
+
+
+# Where the two workers' time went (printed at the end, with -n 2): a worker that ends long before the other
+# idles, and the run takes as long as the busier one. Tells a change of the split from a change of the tests.
+_BUSY: dict[str, list[float]] = {}
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    session.config.stash[_STARTED] = time.monotonic()
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    node = getattr(report, "node", None)   # (the worker that ran it: set by xdist, on the controller only)
+    if node is not None:
+        busy = _BUSY.setdefault(node.gateway.id, [0.0, 0.0, 0])
+        busy[0] += report.duration
+        busy[1] = time.monotonic()
+        busy[2] += report.when == "call"
+
+
+def pytest_terminal_summary(terminalreporter: object, config: pytest.Config) -> None:
+    started = config.stash.get(_STARTED, None)
+    if started is None or not _BUSY:
+        return
+    terminalreporter.write_sep("=", "xdist workers")
+    for worker, (busy, last, tests) in sorted(_BUSY.items()):
+        terminalreporter.write_line(f"{worker}: {tests} tests, {busy:.0f} s in tests and their fixtures, "
+                                    f"last report {last - started:.0f} s after the start")
 
 
 @pytest.fixture()
