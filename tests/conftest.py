@@ -18,6 +18,8 @@ for _pool in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_pool, "1")
 
 import pytest  # noqa: E402
+from _durations import estimate  # noqa: E402
+from _durations import load as load_durations  # noqa: E402
 from _jupyterlab import SharedLab, uses_browser  # noqa: E402
 
 KERNEL_MODULES = ("tests/notebooks/",)
@@ -30,32 +32,43 @@ def in_browser_group(module: str) -> bool:
     return module.startswith("tests/browser/") or module.endswith("_browser.py")
 
 
+def unit_of(module: str) -> str:
+    """The unit of work of the xdist split a test module is in: ``browser``, ``notebooks`` or the module itself.
+    tests/notebooks is one unit: one kernel per notebook, and one run of a notebook that several modules check
+    (tests/notebooks/conftest.py), on one worker."""
+    if in_browser_group(module):
+        return "browser"
+    return "notebooks" if module.startswith(KERNEL_MODULES) else module
+
+
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
     """pytest-xdist (`-n 2`, in addopts): one unit of work per module, so a module's fixtures are built once
     and its tests run in their written order, one unit for tests/notebooks, and one unit for every browser
     test, so they run on one worker, back to back, in the order below (one JupyterLab, one Chromium, the
-    notebooks' demo store filled before the extension test reuses it). xdist's own xdist_group marks are not used: with pytest
-    9.2 they group nothing (xdist 3.8 renames item._nodeid, which pytest no longer reads)."""
+    notebooks' demo store filled before the extension test reuses it). xdist's own xdist_group marks are not
+    used: with pytest 9.2 they group nothing (xdist 3.8 renames item._nodeid, which pytest no longer reads)."""
     from xdist.scheduler import LoadScopeScheduling
 
     class ModulesAndBrowser(LoadScopeScheduling):
+        ordered = False
+
         def _split_scope(self, nodeid: str) -> str:
-            module = nodeid.split("::")[0]
-            if in_browser_group(module):
-                return "browser"
-            # one unit too: one kernel per notebook, and one run of a notebook that several modules check
-            # (tests/notebooks/conftest.py), on one worker
-            return "notebooks" if module.startswith(KERNEL_MODULES) else module
+            return unit_of(nodeid.split("::")[0])
 
         def _assign_work_unit(self, node: object) -> None:
-            # Longest units first, so the units handed out last are short and neither worker waits long for
-            # the other at the end (xdist orders the rest by their count of tests, which puts a module of a
-            # few long tests last): the browser unit (a server, Chromium, kernels, every notebook), then the
-            # notebook runs in kernels (tests/notebooks: 10-20 s a test).
-            for scope in ("notebooks", "browser"):
-                if scope in self.workqueue:
-                    self.workqueue.move_to_end(scope, last=False)
+            # Longest units first (tests/_durations.py: their seconds in a whole run, or guessed from their
+            # count of tests), so the units handed out last are short and neither worker waits long for the
+            # other at the end; xdist's own order, by count of tests, put modules of a few long tests last. The
+            # browser unit (a server, Chromium, kernels, every notebook) and the notebook runs in kernels
+            # (tests/notebooks) go first whatever their figures say.
+            if not self.ordered:
+                self.ordered = True
+                seconds = load_durations()
+                units = sorted(self.workqueue.items(), key=lambda kv: (kv[0] not in ("browser", "notebooks"),
+                                                                       -estimate(seconds, kv[0], len(kv[1]))))
+                self.workqueue.clear()
+                self.workqueue.update(units)
             super()._assign_work_unit(node)
 
     return ModulesAndBrowser(config, log)
