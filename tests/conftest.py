@@ -5,6 +5,7 @@ last browser test is done. The browser tests are run one after the other for tha
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,9 +18,12 @@ for _pool in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_pool, "1")
 
 import pytest  # noqa: E402
+from _durations import estimate  # noqa: E402
+from _durations import load as load_durations  # noqa: E402
 from _jupyterlab import SharedLab, uses_browser  # noqa: E402
 
 KERNEL_MODULES = ("tests/notebooks/",)
+_STARTED = pytest.StashKey[float]()
 
 
 def in_browser_group(module: str) -> bool:
@@ -28,29 +32,43 @@ def in_browser_group(module: str) -> bool:
     return module.startswith("tests/browser/") or module.endswith("_browser.py")
 
 
+def unit_of(module: str) -> str:
+    """The unit of work of the xdist split a test module is in: ``browser``, ``notebooks`` or the module itself.
+    tests/notebooks is one unit: one kernel per notebook, and one run of a notebook that several modules check
+    (tests/notebooks/conftest.py), on one worker."""
+    if in_browser_group(module):
+        return "browser"
+    return "notebooks" if module.startswith(KERNEL_MODULES) else module
+
+
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
     """pytest-xdist (`-n 2`, in addopts): one unit of work per module, so a module's fixtures are built once
-    and its tests run in their written order, and one unit for every browser test, so they run on one
-    worker, back to back, in the order below (one JupyterLab, one Chromium, the notebooks' demo store
-    filled before the extension test reuses it). xdist's own xdist_group marks are not used: with pytest
-    9.2 they group nothing (xdist 3.8 renames item._nodeid, which pytest no longer reads)."""
+    and its tests run in their written order, one unit for tests/notebooks, and one unit for every browser
+    test, so they run on one worker, back to back, in the order below (one JupyterLab, one Chromium, the
+    notebooks' demo store filled before the extension test reuses it). xdist's own xdist_group marks are not
+    used: with pytest 9.2 they group nothing (xdist 3.8 renames item._nodeid, which pytest no longer reads)."""
     from xdist.scheduler import LoadScopeScheduling
 
     class ModulesAndBrowser(LoadScopeScheduling):
+        ordered = False
+
         def _split_scope(self, nodeid: str) -> str:
-            module = nodeid.split("::")[0]
-            return "browser" if in_browser_group(module) else module
+            return unit_of(nodeid.split("::")[0])
 
         def _assign_work_unit(self, node: object) -> None:
-            # Longest units first, so the units handed out last are short and neither worker waits long for
-            # the other at the end (xdist orders the rest by their count of tests, which puts a module of a
-            # few long tests last): the browser unit (a server, Chromium, kernels, every notebook), then the
-            # modules that execute whole notebooks in kernels (tests/notebooks: 10-20 s a test).
-            for scope in [s for s in self.workqueue if s.startswith(KERNEL_MODULES)]:
-                self.workqueue.move_to_end(scope, last=False)
-            if "browser" in self.workqueue:
-                self.workqueue.move_to_end("browser", last=False)
+            # Longest units first (tests/_durations.py: their seconds in a whole run, or guessed from their
+            # count of tests), so the units handed out last are short and neither worker waits long for the
+            # other at the end; xdist's own order, by count of tests, put modules of a few long tests last. The
+            # browser unit (a server, Chromium, kernels, every notebook) and the notebook runs in kernels
+            # (tests/notebooks) go first whatever their figures say.
+            if not self.ordered:
+                self.ordered = True
+                seconds = load_durations()
+                units = sorted(self.workqueue.items(), key=lambda kv: (kv[0] not in ("browser", "notebooks"),
+                                                                       -estimate(seconds, kv[0], len(kv[1]))))
+                self.workqueue.clear()
+                self.workqueue.update(units)
             super()._assign_work_unit(node)
 
     return ModulesAndBrowser(config, log)
@@ -70,6 +88,34 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     first = items.index(browser[0])
     rest = [i for i in items if not uses_browser(i)]
     items[:] = rest[:first] + browser + rest[first:]
+
+
+# Where the two workers' time went (printed at the end, with -n 2): a worker that ends long before the other
+# idles, and the run takes as long as the busier one. Tells a change of the split from a change of the tests.
+_BUSY: dict[str, list[float]] = {}
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    session.config.stash[_STARTED] = time.monotonic()
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    node = getattr(report, "node", None)   # (the worker that ran it: set by xdist, on the controller only)
+    if node is not None:
+        busy = _BUSY.setdefault(node.gateway.id, [0.0, 0.0, 0])
+        busy[0] += report.duration
+        busy[1] = time.monotonic()
+        busy[2] += report.when == "call"
+
+
+def pytest_terminal_summary(terminalreporter: object, config: pytest.Config) -> None:
+    started = config.stash.get(_STARTED, None)
+    if started is None or not _BUSY:
+        return
+    terminalreporter.write_sep("=", "xdist workers")
+    for worker, (busy, last, tests) in sorted(_BUSY.items()):
+        terminalreporter.write_line(f"{worker}: {tests} tests, {busy:.0f} s in tests and their fixtures, "
+                                    f"last report {last - started:.0f} s after the start")
 
 
 @pytest.fixture()

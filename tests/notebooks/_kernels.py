@@ -13,9 +13,13 @@ where no browser runs); the first run of each notebook here is in a fresh kernel
 from __future__ import annotations
 
 import contextlib
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
+from _notebook_checks import NOTEBOOKS
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import run_sync
 from nbclient import NotebookClient
@@ -63,3 +67,56 @@ class NotebookKernels:
         if km.has_kernel:
             with contextlib.suppress(RuntimeError):   # (already gone)
                 run_sync(km.shutdown_kernel)(now=True)
+
+
+class NotebookRuns:
+    """Each committed notebook run at most once on one store, for every module that checks that run.
+
+    ``build(folder)`` writes the store (its path returned) into a folder of its own: each notebook runs on a fresh
+    copy of it, in a folder of its own (what it writes, findings in its store and files beside it, cannot reach
+    another notebook's run), the first time a test asks; later tests read the same run. A test that edits the
+    notebook, or needs a store of its own, runs it itself (``NotebookKernels.execute``).
+    """
+
+    def __init__(self, kernels: NotebookKernels, tmp: Path, build: Callable[[Path], Path]) -> None:
+        self.kernels, self.tmp, self._build = kernels, tmp, build
+        self._store: Path | None = None
+        self._runs: dict[str, Run] = {}
+
+    @property
+    def store(self) -> Path:
+        """The store as built, never opened by a notebook: open it read-only to compare a run with it."""
+        if self._store is None:
+            folder = self.tmp / "store"
+            folder.mkdir(parents=True)
+            self._store = self._build(folder)
+        return self._store
+
+    def run(self, name: str) -> Run:
+        """Notebook ``name`` as run on a copy of the store (every cell ran, errors kept in its outputs)."""
+        if name not in self._runs:
+            folder = self.tmp / name.removesuffix(".ipynb")
+            folder.mkdir()
+            db = folder / self.store.name
+            shutil.copyfile(self.store, db)
+            nb = nbformat.read(next(p for p in NOTEBOOKS if p.name == name), as_version=4)
+            self._runs[name] = Run(self.kernels.execute(name, nb, db, folder), folder, db)
+        return self._runs[name]
+
+
+@dataclass(frozen=True)
+class Run:
+    """One notebook's run: the executed notebook, the folder it ran in (what it wrote) and its store."""
+
+    nb: nbformat.NotebookNode
+    folder: Path
+    db: Path
+
+    @property
+    def outputs(self) -> list:
+        return [o for c in self.nb.cells if c.cell_type == "code" for o in c.outputs]
+
+    @property
+    def printed(self) -> str:
+        """What the cells printed (stream text), in order."""
+        return "".join(o.get("text", "") for o in self.outputs)

@@ -9,40 +9,22 @@ marks the threshold it chose."""
 from __future__ import annotations
 
 import ast
-from pathlib import Path
 
 import nbformat
 import pytest
-from _kernels import NotebookKernels
+from _kernels import NotebookRuns
 from _notebook_checks import NOTEBOOKS, check_executed
 
 import workbench as wb
 
-FIXTURES = Path(__file__).resolve().parents[1] / "ingest" / "fixtures" / "langfuse"
-TRACES = [str(FIXTURES / "google-adk-fixture.trace.json"), str(FIXTURES / "traces.jsonl")]
-
-
-def _store(tmp_path: Path) -> Path:
-    db = tmp_path / "real.duckdb"
-    with wb.open(db) as ws:
-        ws.ingest(TRACES, progress=False)
-    return db
-
-
-def _run(name: str, db: Path, tmp_path: Path, kernels: NotebookKernels) -> tuple[list, str]:
-    """``name`` run on the store ``db``: its outputs (checked: every cell ran, no error) and what it printed."""
-    nb = kernels.execute(name, nbformat.read(next(p for p in NOTEBOOKS if p.name == name), as_version=4), db, tmp_path)
-    check_executed(nb)
-    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
-    return outputs, "".join(o.get("text", "") for o in outputs)
-
 
 @pytest.mark.slow
-def test_investigate_notebook_on_real_traces_of_no_failed_run(tmp_path: Path, kernels: NotebookKernels) -> None:
-    db = _store(tmp_path)
-    with wb.open(db) as ws:
+def test_investigate_notebook_on_real_traces_of_no_failed_run(real_traces: NotebookRuns) -> None:
+    with wb.open(real_traces.store, read_only=True) as ws:
         columns = [c for c in wb.BlameModel.pretrained().predict(ws).columns if c != "run_id"]
-    outputs, printed = _run("01_investigate_incident.ipynb", db, tmp_path, kernels)
+    run = real_traces.run("01_investigate_incident.ipynb")     # (test_ux43_unlabelled_logs.py checks it too)
+    check_executed(run.nb)
+    outputs, printed = run.outputs, run.printed
     assert "no failed run in this store: the explorer lists every run" in printed, printed[-2000:]
     # the log-only answer: one row per figure, each beside what it means
     answer = next(o["data"]["text/html"] for o in outputs if "what it means" in o.get("data", {}).get("text/html", ""))
@@ -52,8 +34,10 @@ def test_investigate_notebook_on_real_traces_of_no_failed_run(tmp_path: Path, ke
 
 
 @pytest.mark.slow
-def test_tuning_notebook_on_real_traces_of_no_known_outcome(tmp_path: Path, kernels: NotebookKernels) -> None:
-    _, printed = _run("02_tune_hitl_thresholds.ipynb", _store(tmp_path), tmp_path, kernels)
+def test_tuning_notebook_on_real_traces_of_no_known_outcome(real_traces: NotebookRuns) -> None:
+    run = real_traces.run("02_tune_hitl_thresholds.ipynb")
+    check_executed(run.nb)
+    printed = run.printed
     assert "No HITL threshold to tune here: no step of a run of known outcome carries a signal" in printed, printed
     assert "every limit from the peaks of all runs (no outcome labels)" in printed, printed
     assert "no run here has a known outcome, so what they would catch or cost cannot be counted" in printed
@@ -61,9 +45,11 @@ def test_tuning_notebook_on_real_traces_of_no_known_outcome(tmp_path: Path, kern
 
 
 @pytest.mark.slow
-def test_policy_notebook_on_real_traces_of_no_known_outcome(tmp_path: Path, kernels: NotebookKernels) -> None:
+def test_policy_notebook_on_real_traces_of_no_known_outcome(real_traces: NotebookRuns) -> None:
     # (policy_from_findings raised "no run with a known outcome", then every later cell a NameError)
-    _, printed = _run("03_export_policy.ipynb", _store(tmp_path), tmp_path, kernels)
+    run = real_traces.run("03_export_policy.ipynb")     # (test_ux43_unlabelled_logs.py checks it too)
+    check_executed(run.nb)
+    printed = run.printed
     assert printed.startswith("No run has a known outcome: no rule can be weighed"), printed
     assert "Only 0 runs" not in printed
 

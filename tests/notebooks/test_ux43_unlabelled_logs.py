@@ -14,21 +14,19 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from _kernels import NotebookKernels
+from _kernels import NotebookKernels, NotebookRuns
 from _notebook_checks import NOTEBOOKS, check_executed
 
 import workbench as wb
 
 FIXTURES = Path(__file__).resolve().parents[1] / "ingest" / "fixtures" / "langfuse"
-TRACES = [str(FIXTURES / "google-adk-fixture.trace.json"), str(FIXTURES / "traces.jsonl")]
 
 
-@pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    db = tmp_path_factory.mktemp("ux43") / "real.duckdb"
-    with wb.open(db) as ws:
-        ws.ingest(TRACES, progress=False)
-        assert set(ws.runs().outcome) == {"unknown"} and ws.runs().system.nunique() == 3
+@pytest.fixture()
+def store(real_traces: NotebookRuns, tmp_path: Path) -> Path:
+    """A copy of the real traces' store (tests/notebooks/conftest.py), for a test's own run of an edited notebook."""
+    db = tmp_path / "real.duckdb"
+    db.write_bytes(real_traces.store.read_bytes())
     return db
 
 
@@ -41,29 +39,25 @@ def _printed(nb: nbformat.NotebookNode) -> str:
 
 
 @pytest.mark.slow
-def test_policy_notebook_exports_each_system_s_limits_without_outcomes(store: Path, tmp_path: Path,
-                                                                         kernels: NotebookKernels) -> None:
-    db = tmp_path / "real.duckdb"
-    db.write_bytes(store.read_bytes())
-    nb = kernels.execute("03_export_policy.ipynb", _notebook("03_export_policy.ipynb"), db, tmp_path)
-    check_executed(nb)
-    printed = _printed(nb)
-    with wb.open(store) as ws:     # (the kernel keeps ``db`` open: its original, the same runs)
+def test_policy_notebook_exports_each_system_s_limits_without_outcomes(real_traces: NotebookRuns) -> None:
+    run = real_traces.run("03_export_policy.ipynb")     # (test_ux42_real_traces.py checks it too)
+    check_executed(run.nb)
+    printed = run.printed
+    with wb.open(real_traces.store, read_only=True) as ws:     # (the kernel keeps the run's copy open)
         systems = sorted(ws.runs().system.unique())
         limits = wb.suggest_limits(ws, quantile=0.99)
     for system in systems:
-        path = tmp_path / f"limits_policy_{system}.yaml"
+        path = run.folder / f"limits_policy_{system}.yaml"
         policy = wb.Policy.from_yaml(path)        # (validated against the schema as it loads)
         assert policy.name == system and policy == limits.to_policy(system).replace(provenance=policy.provenance)
         assert f"{system}: limits_policy_{system}.yaml, " in printed and "valid against the policy schema" in printed
     assert "Not backtested: a backtest weighs the failures" in printed
-    assert not (tmp_path / "policy.yaml").exists()     # (no policy from findings: none could be weighed)
+    assert not (run.folder / "policy.yaml").exists()     # (no policy from findings: none could be weighed)
 
 
 @pytest.mark.slow
 def test_policy_notebook_exports_the_one_system_set(store: Path, tmp_path: Path, kernels: NotebookKernels) -> None:
-    db = tmp_path / "real.duckdb"
-    db.write_bytes(store.read_bytes())
+    db = store
     nb = _notebook("03_export_policy.ipynb")
     cell = next(c for c in nb.cells if c.cell_type == "code" and c.source.startswith("LIMITS_SYSTEM = None"))
     cell.source = cell.source.replace("LIMITS_SYSTEM = None", "LIMITS_SYSTEM = 'langgraph'", 1)
@@ -72,15 +66,10 @@ def test_policy_notebook_exports_the_one_system_set(store: Path, tmp_path: Path,
 
 
 @pytest.mark.slow
-def test_investigate_notebook_s_side_by_side_says_how_sure_each_answer_is(store: Path, tmp_path: Path,
-                                                                          kernels: NotebookKernels) -> None:
-    nb = _notebook("01_investigate_incident.ipynb")
-    last = next(i for i, c in enumerate(nb.cells) if c.cell_type == "code" and c.source.startswith("truth = "))
-    nb.cells = nb.cells[:last + 1]     # (up to the side-by-side table: the explorer and the bulk scoring after it)
-    db = tmp_path / "real.duckdb"
-    db.write_bytes(store.read_bytes())
-    nb = kernels.execute("01_investigate_incident.ipynb", nb, db, tmp_path)
+def test_investigate_notebook_s_side_by_side_says_how_sure_each_answer_is(real_traces: NotebookRuns) -> None:
+    nb = real_traces.run("01_investigate_incident.ipynb").nb     # (test_ux42_real_traces.py checks it too)
     check_executed(nb)
+    last = next(i for i, c in enumerate(nb.cells) if c.cell_type == "code" and c.source.startswith("truth = "))
     table = nb.cells[last].outputs[-1]["data"]["text/html"]
     assert "<th>how sure</th>" in table, table
     row = table.split("log-only BlameModel</th>")[1].split("</tr>")[0]
@@ -88,7 +77,7 @@ def test_investigate_notebook_s_side_by_side_says_how_sure_each_answer_is(store:
     assert cells[3] == "labelled history", cells
     assert cells[2].startswith("0.") or cells[2].startswith("1.0"), cells
     # what the answer said of itself above is said here too
-    answer = next(o["data"]["text/html"] for c in nb.cells for o in c.get("outputs", [])
+    answer = next(o["data"]["text/html"] for c in nb.cells[:last + 1] for o in c.get("outputs", [])
                   if "what it means" in o.get("data", {}).get("text/html", ""))
     uncertain = answer.split("<th>uncertain</th>")[1].split("</td>")[0].endswith("True")
     assert ("(uncertain: not to act on alone)" in cells[2]) == uncertain, (cells, uncertain)
