@@ -36,12 +36,6 @@ def test_the_game_these_tests_play_names_the_pricer(ws: wb.Workspace) -> None:
     assert res.decisive is not None and res.decisive.step_id == "s1"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="workbench/attribution/_runner.py::_contained runs a replay with a timeout in a "
-    "ThreadPoolExecutor thread: a non-daemon thread, joined at interpreter exit, so a replay that hangs "
-    "makes the script or CLI that 'abandoned' it never exit (seen: a script stayed until killed)",
-)
 def test_a_replay_abandoned_at_its_timeout_does_not_keep_the_process_alive(ws: wb.Workspace) -> None:
     release = threading.Event()
     before = set(threading.enumerate())
