@@ -84,13 +84,6 @@ def test_a_text_success_flag_is_read_or_refused_never_taken_as_true(ws: wb.Works
     assert res.verdict.culprit == "pricer"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="workbench/attribution/_decisive.py::_search assumes the recorded run fails when "
-    "replayed (its invariant 'h(-1) fails' is never checked) and _attribute.py::_check_endpoints checks "
-    "only that the ends could be replayed: a replay that does not reproduce the failure gets a made-up "
-    "decisive step (s0, the first step) and 'no agent carries blame'",
-)
 def test_a_replay_that_does_not_reproduce_the_failure_names_no_decisive_step(ws: wb.Workspace) -> None:
     try:
         res = wb.attribute(ws, "r1", lambda run_id, iv: True, store=False)

@@ -178,11 +178,16 @@ def _check_endpoints(runner: ReplayRunner, players: list[str], full: bool = True
     ends = [(frozenset(), "as recorded")]
     if full:
         ends.append((frozenset(players), f"with every {runner.unit} replaced"))
-    runner.values([r for r, _ in ends])
+    recorded = runner.values([r for r, _ in ends])[0]
     for replaced, what in ends:
         if replaced in runner.log.failed:
             raise ReplayError(f"run {runner.run_id!r} could not be replayed {what}: {runner.log.failed[replaced]} "
                               "(a verdict needs both the recorded and the fully replaced run)")
+    if recorded >= 0.5:  # the game's v(all) is the recorded failure: without it nothing explains a failure
+        raise ReplayError(f"run {runner.run_id!r} replayed as recorded (nothing replaced) succeeds (value "
+                          f"{recorded:g}): the replay does not reproduce the recorded failure, so no agent or step "
+                          "can be blamed for it (does the replay function re-run the recorded run when the "
+                          "intervention replaces nothing?)")
 
 
 def attribute(ws, run_id: str, replay: Callable, unit: str = "agent", method: str = "shapley",  # noqa: ANN001
@@ -242,7 +247,8 @@ def attribute(ws, run_id: str, replay: Callable, unit: str = "agent", method: st
     InvalidParameterError
         A bad argument, or a run the store does not hold.
     ReplayError
-        The recorded run or the fully replaced run could not be replayed.
+        The recorded run or the fully replaced run could not be replayed, or the run replayed as recorded
+        succeeds (the replay does not reproduce the failure).
     """
     out = attribute_steps(ws.steps(run_id), run_id, replay, unit=unit, method=method,
                           counterfactual=counterfactual, players=players, shapley_method=shapley_method,

@@ -122,7 +122,9 @@ class ReplayRunner:
             self._bar = tqdm(desc=f"replays {run_id}", unit="replay")
 
     def _key(self, replaced: frozenset[str]) -> tuple:
-        return (self.run_id, self.unit, self.mode, replaced)
+        # nothing replaced is the same replay whether agents or steps are the units: one cache entry, so the
+        # decisive-step search reads the agent game's replay of the recorded run instead of making it again
+        return (self.run_id, self.unit if replaced else "", self.mode, replaced)
 
     def _intervention(self, replaced: frozenset[str]) -> Intervention:
         if self.unit == "agent":
