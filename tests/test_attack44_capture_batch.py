@@ -39,12 +39,6 @@ def _spans(odd: object) -> tuple:
     return memory.get_finished_spans()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="workbench/capture.py::WorkspaceSpanExporter.export writes the batch with json.dumps (NaN/Infinity as bare "
-    "tokens; capture._value leaves them floats, where OTLP JSON writes the strings 'NaN'/'Infinity') on one line: "
-    "the line is broken JSON and every span of the batch is quarantined with it",
-)
 @pytest.mark.parametrize(
     "odd", [float("nan"), float("inf"), "price \ud800"], ids=["nan", "inf", "lone-surrogate"]
 )
