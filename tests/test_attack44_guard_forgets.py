@@ -1,8 +1,8 @@
 """The span guard keeps at most ``max_runs`` runs (least recently used forgotten beyond, 10,000 by default). A run
 still in flight that other runs push out is forgotten whole, its cut included: ``should_stop()`` inside it turns
 back to False and its next tool call, over the budget that cut it, starts a fresh count. A service with more runs
-in flight than ``max_runs`` (long agents beside many short ones) fails open without a word. A strict xfail naming
-the function at fault (attack44 fixes nothing in others' files); ``max_runs=2`` stands for the 10,000."""
+in flight than ``max_runs`` (long agents beside many short ones) failed open without a word. attack44's strict
+xfails; route44 fixed them (a forgotten cut run keeps its cut); ``max_runs=2`` stands for the 10,000."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """A user's replay function that misbehaves: hangs past its timeout, returns numpy's bool or a text ``success``,
-or does not reproduce the failure at all. Each is a strict xfail naming the file and function at fault (attack44
-fixes nothing in others' files); the run is four steps of three agents in a store built once for the module."""
+or does not reproduce the failure at all. attack44 wrote each as a strict xfail naming the file and function at
+fault; route44 fixed them (the marks are gone, the reasons are in git history); the run is four steps of three agents in a store built once for the module."""
 
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ def _pricer_fixes(intervention: Intervention) -> bool:
 
 
 def test_the_game_these_tests_play_names_the_pricer(ws: wb.Workspace) -> None:
-    # the control: with a plain bool the attribution is right, so the xfails below fail for their own reason
+    # the control: with a plain bool the attribution is right, so the tests below fail only for their own reason
     res = wb.attribute(ws, "r1", lambda run_id, iv: _pricer_fixes(iv), store=False)
     assert res.verdict.culprit == "pricer"
     assert res.decisive is not None and res.decisive.step_id == "s1"
