@@ -1,8 +1,8 @@
 """The span guard keeps at most ``max_runs`` runs (least recently used forgotten beyond, 10,000 by default). A run
 still in flight that other runs push out is forgotten whole, its cut included: ``should_stop()`` inside it turns
 back to False and its next tool call, over the budget that cut it, starts a fresh count. A service with more runs
-in flight than ``max_runs`` (long agents beside many short ones) fails open without a word. A strict xfail naming
-the function at fault (attack44 fixes nothing in others' files); ``max_runs=2`` stands for the 10,000."""
+in flight than ``max_runs`` (long agents beside many short ones) failed open without a word. attack44's strict
+xfails; route44 fixed them (a forgotten cut run keeps its cut); ``max_runs=2`` stands for the 10,000."""
 
 from __future__ import annotations
 
@@ -29,12 +29,6 @@ def _tool(tracer: trace_api.Tracer, i: int) -> None:
         pass
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="workbench/guard_spans.py::GuardSpanProcessor._run drops the least recently used run past max_runs with "
-    "its state, cut included, though the run may still be in flight: should_stop() inside a cut run reads False "
-    "once max_runs other runs have started, and its next call over the budget is not cut",
-)
 def test_a_cut_run_stays_cut_when_other_runs_push_it_out_of_memory() -> None:
     guard = GuardSpanProcessor(Policy(budgets=Budgets(max_tool_calls_run=1)), max_runs=2)
     provider = TracerProvider()
@@ -55,11 +49,6 @@ def test_a_cut_run_stays_cut_when_other_runs_push_it_out_of_memory() -> None:
         assert guard.should_stop(), "the run cut above reads as never cut"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="workbench/guard.py::Guard._state forgets the least recently used run past max_runs with its cut: a run "
-    "refused its second tool call is allowed its third once two other runs have been seen",
-)
 def test_a_run_the_hand_guard_refused_stays_refused_when_pushed_out_of_memory() -> None:
     import workbench as wb
 

@@ -1,6 +1,6 @@
 """A user's replay function that misbehaves: hangs past its timeout, returns numpy's bool or a text ``success``,
-or does not reproduce the failure at all. Each is a strict xfail naming the file and function at fault (attack44
-fixes nothing in others' files); the run is four steps of three agents in a store built once for the module."""
+or does not reproduce the failure at all. attack44 wrote each as a strict xfail naming the file and function at
+fault; route44 fixed them (the marks are gone, the reasons are in git history); the run is four steps of three agents in a store built once for the module."""
 
 from __future__ import annotations
 
@@ -30,18 +30,12 @@ def _pricer_fixes(intervention: Intervention) -> bool:
 
 
 def test_the_game_these_tests_play_names_the_pricer(ws: wb.Workspace) -> None:
-    # the control: with a plain bool the attribution is right, so the xfails below fail for their own reason
+    # the control: with a plain bool the attribution is right, so the tests below fail only for their own reason
     res = wb.attribute(ws, "r1", lambda run_id, iv: _pricer_fixes(iv), store=False)
     assert res.verdict.culprit == "pricer"
     assert res.decisive is not None and res.decisive.step_id == "s1"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="workbench/attribution/_runner.py::_contained runs a replay with a timeout in a "
-    "ThreadPoolExecutor thread: a non-daemon thread, joined at interpreter exit, so a replay that hangs "
-    "makes the script or CLI that 'abandoned' it never exit (seen: a script stayed until killed)",
-)
 def test_a_replay_abandoned_at_its_timeout_does_not_keep_the_process_alive(ws: wb.Workspace) -> None:
     release = threading.Event()
     before = set(threading.enumerate())
@@ -59,24 +53,12 @@ def test_a_replay_abandoned_at_its_timeout_does_not_keep_the_process_alive(ws: w
         release.set()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="workbench/replay.py::outcome_value takes a bool or a float but not numpy's "
-    "bool_ / int64 (what a replay reading a DataFrame returns, e.g. frame['ok'].any()): every "
-    "replay is refused and the attribution raises ReplayError",
-)
 @pytest.mark.parametrize("kind", [np.bool_, np.int64])
 def test_a_replay_returning_a_numpy_bool_is_read_as_that_bool(ws: wb.Workspace, kind: type) -> None:
     res = wb.attribute(ws, "r1", lambda run_id, iv: kind(_pricer_fixes(iv)), store=False)
     assert res.verdict.culprit == "pricer"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="workbench/replay.py::outcome_value reads `1.0 if result.success else 0.0`: a "
-    "ReplayResult whose success is the text 'false' (built from JSON or CSV) counts as a success, every "
-    "replay 'succeeds' and the verdict silently says no agent carries blame",
-)
 def test_a_text_success_flag_is_read_or_refused_never_taken_as_true(ws: wb.Workspace) -> None:
     def replay(run_id: str, iv: Intervention) -> wb.ReplayResult:
         ok = _pricer_fixes(iv)
@@ -90,13 +72,6 @@ def test_a_text_success_flag_is_read_or_refused_never_taken_as_true(ws: wb.Works
     assert res.verdict.culprit == "pricer"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="workbench/attribution/_decisive.py::_search assumes the recorded run fails when "
-    "replayed (its invariant 'h(-1) fails' is never checked) and _attribute.py::_check_endpoints checks "
-    "only that the ends could be replayed: a replay that does not reproduce the failure gets a made-up "
-    "decisive step (s0, the first step) and 'no agent carries blame'",
-)
 def test_a_replay_that_does_not_reproduce_the_failure_names_no_decisive_step(ws: wb.Workspace) -> None:
     try:
         res = wb.attribute(ws, "r1", lambda run_id, iv: True, store=False)
@@ -107,23 +82,11 @@ def test_a_replay_that_does_not_reproduce_the_failure_names_no_decisive_step(ws:
     assert res.verdict.inconclusive or "recorded" in res.verdict.explanation, res.verdict.explanation
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="workbench/attribution/_attribute.py::_players returns the players a user names without checking them "
-    "against the run: a misspelt agent ('pricr') is replayed as a player and the verdict says, sure of itself, "
-    "that no agent carries blame",
-)
 def test_a_player_the_run_does_not_hold_is_refused_naming_it(ws: wb.Workspace) -> None:
     with pytest.raises(wb.InvalidParameterError, match="pricr"):
         wb.attribute(ws, "r1", lambda run_id, iv: _pricer_fixes(iv), players=["pricr"], store=False)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="workbench/attribution/_attribute.py::attribute_steps checks unit, method and counterfactual but not "
-    "timeout, n_jobs or seed: timeout=-1 or NaN is taken (each replay's outcome then depends on thread timing), "
-    "n_jobs=0 and seed='abc' raise joblib's ValueError and numpy's TypeError from deep inside",
-)
 @pytest.mark.parametrize(
     "bad",
     [
@@ -140,12 +103,6 @@ def test_a_bad_replay_setting_is_refused_naming_it(ws: wb.Workspace, bad: dict) 
         wb.attribute(ws, "r1", lambda run_id, iv: _pricer_fixes(iv), store=False, **bad)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="workbench/attribution/_shapley_perm.py::CachedValue.__call__ catches TypeError and ValueError from "
-    "float(raw) but not OverflowError: a value of 10**400 escapes as Python's bare 'int too large to convert to "
-    "float', naming neither the coalition nor the value function",
-)
 def test_a_value_too_large_for_a_float_is_refused_naming_the_coalition() -> None:
     with pytest.raises(wb.WorkbenchError, match="returned"):
         wb.shapley(lambda s: 10**400 if "a" in s else 0, ["a", "b"], method="exact")

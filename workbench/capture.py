@@ -18,6 +18,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import math
 import os
 import tempfile
 import threading
@@ -121,7 +122,7 @@ def otlp_json(spans: Sequence[ReadableSpan]) -> dict[str, Any]:
             block: dict[str, Any] = {}
             if key is not None:
                 name, version, schema_url = key
-                block["scope"] = {k: v for k, v in (("name", name), ("version", version)) if v}
+                block["scope"] = {k: _text(v) for k, v in (("name", name), ("version", version)) if v}
                 if schema_url:
                     block["schemaUrl"] = schema_url
             block["spans"] = [_span(s) for s in group]
@@ -140,21 +141,21 @@ def _span(span: ReadableSpan) -> dict[str, Any]:
         "traceId": f"{ctx.trace_id:032x}",
         "spanId": f"{ctx.span_id:016x}",
         "parentSpanId": f"{span.parent.span_id:016x}" if span.parent is not None else "",
-        "name": span.name,
+        "name": _text(span.name),
         "kind": span.kind.value + 1,    # the SDK's INTERNAL is 0, OTLP's SPAN_KIND_INTERNAL is 1
         "startTimeUnixNano": str(span.start_time or 0),
         "endTimeUnixNano": str(span.end_time or 0),
         "attributes": _attributes(span.attributes or {}),
     }
     if span.events:
-        out["events"] = [{"timeUnixNano": str(e.timestamp), "name": e.name,
+        out["events"] = [{"timeUnixNano": str(e.timestamp), "name": _text(e.name),
                           "attributes": _attributes(e.attributes or {})} for e in span.events]
     if span.links:
         out["links"] = [{"traceId": f"{link.context.trace_id:032x}", "spanId": f"{link.context.span_id:016x}",
                          "attributes": _attributes(link.attributes or {})} for link in span.links]
     status: dict[str, Any] = {}
     if span.status.description:
-        status["message"] = span.status.description
+        status["message"] = _text(span.status.description)
     if span.status.status_code.value:
         status["code"] = span.status.status_code.value     # UNSET 0, OK 1, ERROR 2, as in OTLP
     out["status"] = status
@@ -162,7 +163,7 @@ def _span(span: ReadableSpan) -> dict[str, Any]:
 
 
 def _attributes(attrs: Any) -> list[dict[str, Any]]:
-    return [{"key": str(k), "value": _value(v)} for k, v in attrs.items()]
+    return [{"key": _text(str(k)), "value": _value(v)} for k, v in attrs.items()]
 
 
 def _value(v: Any) -> dict[str, Any]:
@@ -171,9 +172,26 @@ def _value(v: Any) -> dict[str, Any]:
     if isinstance(v, int):
         return {"intValue": str(v)}
     if isinstance(v, float):
-        return {"doubleValue": v}
+        # NaN and the infinities as proto3's JSON mapping (and the Collector) writes them: json.dumps' bare NaN
+        # token made the batch's line broken JSON, and every span of the batch was quarantined for one value
+        return {"doubleValue": v if math.isfinite(v) else _NON_FINITE[str(v)]}
     if isinstance(v, bytes):
         return {"bytesValue": base64.b64encode(v).decode("ascii")}
     if isinstance(v, (list, tuple)):
         return {"arrayValue": {"values": [_value(x) for x in v]}}
-    return {"stringValue": str(v)}
+    return {"stringValue": _text(str(v))}
+
+
+_NON_FINITE = {"nan": "NaN", "inf": "Infinity", "-inf": "-Infinity"}
+
+
+def _text(s: Any) -> Any:
+    """``s`` as UTF-8 can hold it: a lone surrogate (text cut inside a pair, say) becomes U+FFFD. Written as
+    ``\\ud800`` it made the batch's line one no JSON reader takes, and the whole batch was quarantined."""
+    try:
+        s.encode("utf-8")
+    except AttributeError:  # not text (a name the SDK was given as None): written as it is, as before
+        return s
+    except UnicodeEncodeError:
+        return s.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return s

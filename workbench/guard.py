@@ -72,6 +72,15 @@ class Escalation:
     limit: float
 
 
+def keep_cut(cuts: OrderedDict[str, Decision], run_id: str, cut: Decision | None, most: int) -> None:
+    """Remember the cut of a run forgotten past ``max_runs`` (at most ``most`` cuts, least recently forgotten
+    dropped first): the run may still be going, and it must stay cut. (Under the guard's lock.)"""
+    if cut is not None:
+        cuts[run_id] = cut
+        if len(cuts) > most:
+            cuts.popitem(last=False)
+
+
 class Guard:
     """Enforce a :class:`~workbench.policy.Policy` around the steps of running agents.
 
@@ -84,7 +93,8 @@ class Guard:
         one, escalations are logged and returned.
     max_runs : int
         Runs remembered at once; the least recently used run is forgotten beyond this (call
-        :meth:`end_run` when a run finishes to free it at once).
+        :meth:`end_run` when a run finishes to free it at once). A run forgotten while cut keeps its cut
+        (the decision alone, for up to ``max_runs`` such runs): its later steps are still refused.
     clock : callable
         Seconds since the epoch, used when a step gives no ``started_at`` / ``ended_at``.
 
@@ -109,6 +119,9 @@ class Guard:
         self._clock = clock
         self._core = Core(policy)
         self._runs: OrderedDict[str, RunState] = OrderedDict()
+        # the cut of each run forgotten past max_runs while cut (at most max_runs of them): the run may still be
+        # going, and forgetting the cut with the rest of its state let its next step through (failing open)
+        self._cuts: OrderedDict[str, Decision] = OrderedDict()
         self._lock = threading.Lock()
         self.quarantined = 0     # steps the store would quarantine (a value out of range, a field too big)
 
@@ -273,6 +286,7 @@ class Guard:
         """Forget a finished run."""
         with self._lock:
             self._runs.pop(run_id, None)
+            self._cuts.pop(run_id, None)
 
     def active_runs(self) -> int:
         """Runs the guard currently remembers."""
@@ -309,8 +323,10 @@ class Guard:
             if st is None:
                 st = runs[run_id] = self._core.new_run()
                 st.lock = threading.Lock()
+                st.cut = self._cuts.pop(run_id, None)    # a run that was cut stays cut
                 if len(runs) > self.max_runs:
-                    runs.popitem(last=False)
+                    gone, old = runs.popitem(last=False)
+                    keep_cut(self._cuts, gone, old.cut, self.max_runs)
             else:
                 runs.move_to_end(run_id)
             return st

@@ -60,7 +60,7 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
                       "(or opentelemetry-sdk)") from exc
 
 from .exceptions import PolicyViolation
-from .guard import policy_of
+from .guard import keep_cut, policy_of
 from .ingest._ag2 import failed_without_status
 from .ingest._conventions import (
     TraceAgentIds,
@@ -187,7 +187,8 @@ class GuardSpanProcessor(SpanProcessor):
         span of the run. It reaches the framework only where its instrumentation starts spans around
         the work and lets the error through (see the module's docstring); off by default.
     max_runs : int
-        Runs remembered at once (least recently used forgotten beyond).
+        Runs remembered at once (least recently used forgotten beyond). A run forgotten while cut keeps its
+        cut (the decision alone, for up to ``max_runs`` such runs): ``should_stop()`` stays True in it.
 
     Examples
     --------
@@ -223,6 +224,9 @@ class GuardSpanProcessor(SpanProcessor):
         self._reads_args = (policy.budgets.max_retries is not None or policy.loops.max_repeats is not None
                             or any(rule.signal == "retries" for rule in policy.hitl))
         self._runs: OrderedDict[str, _Run] = OrderedDict()
+        # the cut of each run forgotten past max_runs while cut (at most max_runs): the run may still be going, and
+        # forgetting its cut made should_stop() turn False inside it and let its next call through
+        self._cuts: OrderedDict[str, Decision] = OrderedDict()
         self._lock = threading.Lock()
         self._agent_ids = TraceAgentIds()
         self._joined: OrderedDict[str, str] = OrderedDict()   # trace -> the run it continues (span links)
@@ -246,7 +250,7 @@ class GuardSpanProcessor(SpanProcessor):
             return None
         with self._lock:
             run = self._runs.get(key)
-        return run.state.cut if run is not None else None
+            return run.state.cut if run is not None else self._cuts.get(key)
 
     def active_runs(self) -> int:
         """Runs the processor currently remembers."""
@@ -277,6 +281,7 @@ class GuardSpanProcessor(SpanProcessor):
     def shutdown(self) -> None:
         with self._lock:
             self._runs.clear()
+            self._cuts.clear()
 
     def force_flush(self, timeout_millis: int = 30000) -> bool:
         return True
@@ -288,9 +293,13 @@ class GuardSpanProcessor(SpanProcessor):
             run = runs.get(key)
             if run is None:
                 run = runs[key] = _Run(self._core.new_run())
+                cut = self._cuts.pop(key, None)
+                if cut is not None:     # a run that was cut stays cut (and on_cut is not told again)
+                    run.state.cut, run.cut_told = cut, True
                 if len(runs) > self.max_runs:
-                    gone, _ = runs.popitem(last=False)
+                    gone, old = runs.popitem(last=False)
                     self._agent_ids.traces.pop(gone, None)   # (it kept 100,000 traces' agent names)
+                    keep_cut(self._cuts, gone, old.state.cut, self.max_runs)
             else:
                 runs.move_to_end(key)
             return run

@@ -17,6 +17,7 @@ outcomes were computed elsewhere.
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -124,11 +125,18 @@ class ReplayResult:
 def outcome_value(result: Any) -> float:
     """The value of a replay's outcome for a coalition game: 1.0 success, 0.0 failure.
 
-    Accepts a :class:`ReplayResult` (or anything with ``success``), ``"success"``/``"failure"``,
-    a bool, or a number in [0, 1] (a success probability from repeated replays).
+    Accepts a :class:`ReplayResult` (or anything with ``success``, a bool), ``"success"``/``"failure"``,
+    a bool, or a number in [0, 1] (a success probability from repeated replays); numpy's scalars count
+    as the Python values they hold (``frame["ok"].any()`` is a ``numpy.bool_``).
     """
     if hasattr(result, "success"):
-        return 1.0 if result.success else 0.0
+        flag = _plain(result.success)
+        # a text flag ("false" read from JSON or CSV) is truthy: taken as is, every replay "succeeded"
+        if not isinstance(flag, int) or flag not in (0, 1):
+            raise ReplayError(f"a replay returned a result whose success is {result.success!r} "
+                              f"({type(result.success).__name__}); expected True or False")
+        return 1.0 if flag else 0.0
+    result = _plain(result)
     if isinstance(result, str):
         text = result.lower()
         if text in ("success", "ok", "pass", "passed"):
@@ -142,6 +150,14 @@ def outcome_value(result: Any) -> float:
         return float(result)
     raise ReplayError(f"a replay returned {result!r}; expected a ReplayResult, 'success'/'failure', a bool "
                       "or a success probability in [0, 1]")
+
+
+def _plain(value: Any) -> Any:
+    """A numpy scalar as the Python value it holds (numpy only when the caller has it already)."""
+    np = sys.modules.get("numpy")
+    if np is not None and isinstance(value, np.generic) and not isinstance(value, (np.str_, np.bytes_)):
+        return value.item()
+    return value
 
 
 def replayed_steps(result: Any) -> int | None:

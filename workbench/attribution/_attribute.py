@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 from ..exceptions import InvalidParameterError, ReplayError
 from ._decisive import DecisiveStep, decisive_step
 from ._runner import ReplayLog, ReplayRunner, kept_game
+from ._settings import check_players, check_settings
 from ._shapley import AUTO_EXACT_MAX_PLAYERS, check_exact, exact_columns, shapley
 from ._verdict import Verdict, blame_columns, columns, is_frame, make_verdict, table
 
@@ -96,7 +97,8 @@ def _players(steps: pd.DataFrame | Sequence[tuple], run_id: str, unit: str,
     agent_of = [None if _missing(a) else str(a) for _, a, _, _ in rows]
     moves = [(str(r[0]), a) for r, a in zip(rows, agent_of, strict=True) if r[2] in STEP_KINDS]
     if players is not None:
-        return list(players), moves
+        held = agent_of if unit == "agent" else [str(r[0]) for r in rows]
+        return check_players(players, held, unit, run_id), moves
     if unit == "agent":
         return list(dict.fromkeys(a for a in agent_of if a is not None)), moves
     return [sid for sid, _ in moves], moves
@@ -178,11 +180,16 @@ def _check_endpoints(runner: ReplayRunner, players: list[str], full: bool = True
     ends = [(frozenset(), "as recorded")]
     if full:
         ends.append((frozenset(players), f"with every {runner.unit} replaced"))
-    runner.values([r for r, _ in ends])
+    recorded = runner.values([r for r, _ in ends])[0]
     for replaced, what in ends:
         if replaced in runner.log.failed:
             raise ReplayError(f"run {runner.run_id!r} could not be replayed {what}: {runner.log.failed[replaced]} "
                               "(a verdict needs both the recorded and the fully replaced run)")
+    if recorded >= 0.5:  # the game's v(all) is the recorded failure: without it nothing explains a failure
+        raise ReplayError(f"run {runner.run_id!r} replayed as recorded (nothing replaced) succeeds (value "
+                          f"{recorded:g}): the replay does not reproduce the recorded failure, so no agent or step "
+                          "can be blamed for it (does the replay function re-run the recorded run when the "
+                          "intervention replaces nothing?)")
 
 
 def attribute(ws, run_id: str, replay: Callable, unit: str = "agent", method: str = "shapley",  # noqa: ANN001
@@ -242,7 +249,8 @@ def attribute(ws, run_id: str, replay: Callable, unit: str = "agent", method: st
     InvalidParameterError
         A bad argument, or a run the store does not hold.
     ReplayError
-        The recorded run or the fully replaced run could not be replayed.
+        The recorded run or the fully replaced run could not be replayed, or the run replayed as recorded
+        succeeds (the replay does not reproduce the failure).
     """
     out = attribute_steps(ws.steps(run_id), run_id, replay, unit=unit, method=method,
                           counterfactual=counterfactual, players=players, shapley_method=shapley_method,
@@ -268,6 +276,7 @@ def attribute_steps(steps: pd.DataFrame | Sequence[tuple], run_id: str, replay: 
         raise InvalidParameterError(f"method must be one of {_METHODS} (got {method!r})")
     if counterfactual not in ("repair", "baseline"):
         raise InvalidParameterError(f"counterfactual must be 'repair' or 'baseline' (got {counterfactual!r})")
+    timeout, n_jobs, seed = check_settings(timeout, n_jobs, seed)
     start = time.perf_counter()
     cache = {} if cache is None else cache
     names, moves = _players(steps, run_id, unit, players)

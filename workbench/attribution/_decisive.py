@@ -5,7 +5,9 @@ recorded). Repairing more never hurts, so h is failure up to some t* and success
 a run with one fault, t* is the step where the fault first showed: repairing it (and the harmless
 steps before it) saves the run, repairing anything earlier does not. Binary search finds t* in
 ceil(log2(T)) replays, plus one that confirms repairing everything saves the run at all (else no
-step is decisive), instead of up to T for a linear scan.
+step is decisive) and one that confirms the recorded run fails when replayed (else the replay does not
+reproduce the failure and no step is decisive; :func:`attribute` has made it already), instead of up to T
+for a linear scan.
 
 When repairing t* alone is not enough (optional check, one more replay), the run failed for more
 than one reason: a second search over "repair the steps from t to t*" finds the earliest step
@@ -43,8 +45,9 @@ class DecisiveStep:
 def decisive_step(runner: ReplayRunner, steps: Sequence[str], check_alone: bool = True) -> DecisiveStep:
     """Search the decisive step among ``steps`` (in run order) with replays from ``runner``.
 
-    ``runner.unit`` must be ``"step"``. Uses ceil(log2(T)) + 1 replays, and with ``check_alone``
-    one more (and a second search only when one repair does not suffice).
+    ``runner.unit`` must be ``"step"``. Uses ceil(log2(T)) + 2 replays (one the recorded run, usually in
+    the runner's cache already), and with ``check_alone`` one more (and a second search only when one repair
+    does not suffice).
     """
     n = len(steps)
     probes: list[tuple[str, int, float]] = []
@@ -54,8 +57,8 @@ def decisive_step(runner: ReplayRunner, steps: Sequence[str], check_alone: bool 
         value = runner.value(frozenset(repaired))
         probes.append((label, t, value))
         if math.isnan(value):
-            raise _ProbeFailed(f"the replay repairing {len(repaired)} step(s) up to {steps[t]} failed "
-                               f"({runner.log.failed[frozenset(repaired)]})")
+            what = f"repairing {len(repaired)} step(s) up to {steps[t]}" if repaired else "of the run as recorded"
+            raise _ProbeFailed(f"the replay {what} failed ({runner.log.failed[frozenset(repaired)]})")
         return value
 
     if n == 0:
@@ -76,6 +79,12 @@ def _search(runner: ReplayRunner, steps: Sequence[str], check_alone: bool, run, 
     if run("prefix", n - 1, steps) < 0.5:
         return DecisiveStep(None, None, runner.log.replays - before, None, probes,
                             "repairing every step does not save the run: no step is decisive")
+    # The invariant below needs h(-1), the run replayed with nothing repaired, to fail: a replay that does
+    # not reproduce the recorded failure would otherwise make the first step "decisive".
+    if run("recorded", -1, []) >= 0.5:
+        return DecisiveStep(None, None, runner.log.replays - before, None, probes,
+                            "the run replayed with nothing repaired succeeds: the replay does not reproduce "
+                            "the recorded failure, so no step is decisive")
     # Invariant: h(hi) succeeds; h(lo) fails (lo = -1: nothing repaired, the recorded failure).
     lo, hi = -1, n - 1
     while hi - lo > 1:

@@ -12,9 +12,9 @@ caller decides what an unknown outcome means for its result (see :func:`attribut
 
 from __future__ import annotations
 
-import concurrent.futures as cf
 import logging
 import math
+import threading
 import time
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
@@ -45,20 +45,41 @@ def _contained(replay: Callable, run_id: str, intervention: Intervention, timeou
         if timeout is None:
             result = replay(run_id, intervention)
         else:
-            # A thread, not a process: the replay function need not be picklable, and a replay
-            # that hangs is abandoned (it cannot be killed) while the others go on.
-            pool = cf.ThreadPoolExecutor(max_workers=1)
-            future = pool.submit(replay, run_id, intervention)
-            try:
-                done, _ = cf.wait([future], timeout=timeout)
-            finally:
-                pool.shutdown(wait=False, cancel_futures=True)
-            if not done:  # checked apart from result(): a replay may itself raise TimeoutError
+            result = _within(replay, run_id, intervention, timeout)
+            if result is _TIMED_OUT:
                 return None, None, f"timed out after {timeout:g} s", time.perf_counter() - start
-            result = future.result()
         return outcome_value(result), replayed_steps(result), None, time.perf_counter() - start
     except Exception as exc:  # noqa: BLE001 - a user's replay may fail in any way; it is recorded
         return None, None, f"{type(exc).__name__}: {exc}", time.perf_counter() - start
+
+
+_TIMED_OUT = object()
+
+
+def _within(replay: Callable, run_id: str, intervention: Intervention, timeout: float) -> Any:
+    """``replay(run_id, intervention)``, or ``_TIMED_OUT`` when it runs past ``timeout`` seconds.
+
+    A thread, not a process: the replay function need not be picklable. A replay that hangs is
+    abandoned (a thread cannot be killed) while the others go on, so the thread is a daemon: a
+    ThreadPoolExecutor's worker is joined at interpreter exit, and one hung replay kept the script
+    or CLI that had given up on it from ever exiting."""
+    box: list[tuple[bool, Any]] = []
+
+    def target() -> None:
+        try:
+            box.append((True, replay(run_id, intervention)))
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller, as a future's result() would
+            box.append((False, exc))
+
+    thread = threading.Thread(target=target, name=f"workbench-replay-{run_id}", daemon=True)
+    thread.start()
+    thread.join(timeout)
+    if not box:  # checked apart from the replay's own errors: a replay may itself raise TimeoutError
+        return _TIMED_OUT
+    ok, value = box[0]
+    if not ok:
+        raise value
+    return value
 
 
 class ReplayRunner:
@@ -101,7 +122,9 @@ class ReplayRunner:
             self._bar = tqdm(desc=f"replays {run_id}", unit="replay")
 
     def _key(self, replaced: frozenset[str]) -> tuple:
-        return (self.run_id, self.unit, self.mode, replaced)
+        # nothing replaced is the same replay whether agents or steps are the units: one cache entry, so the
+        # decisive-step search reads the agent game's replay of the recorded run instead of making it again
+        return (self.run_id, self.unit if replaced else "", self.mode, replaced)
 
     def _intervention(self, replaced: frozenset[str]) -> Intervention:
         if self.unit == "agent":

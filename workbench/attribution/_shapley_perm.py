@@ -79,6 +79,9 @@ class CachedValue:
             x = float(raw)
         except (TypeError, ValueError):
             raise WorkbenchError(f"value({set(s)!r}) returned {raw!r}, not a number") from None
+        except OverflowError:  # an int past float's range (not shown: its digits may run to thousands)
+            raise WorkbenchError(f"value({set(s)!r}) returned a value ({type(raw).__name__}) too large for a float; "
+                                 "values must be finite") from None
         if not np.isfinite(x):
             raise WorkbenchError(f"value({set(s)!r}) returned {x!r}; values must be finite")
         self.n_evals += 1

@@ -1,0 +1,52 @@
+"""The checks on :func:`~workbench.attribute`'s replay settings and named players, before any replay.
+
+Each refusal is an :class:`~workbench.InvalidParameterError` naming the parameter and the value: left
+unchecked, ``n_jobs=0`` and ``seed="abc"`` failed deep inside joblib and numpy, ``timeout=-1`` or NaN
+made each replay's outcome depend on thread timing, and a misspelt player was replayed as one (the
+verdict then said, sure of itself, that no agent carries blame).
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from ..exceptions import InvalidParameterError
+
+
+def check_settings(timeout: Any, n_jobs: Any, seed: Any) -> tuple[float | None, int, int | None]:
+    """``(timeout, n_jobs, seed)`` as attribution uses them: an infinite timeout is none, numbers as Python's."""
+    if timeout is not None:
+        if isinstance(timeout, bool) or not isinstance(timeout, numbers.Real) or not timeout > 0:
+            raise InvalidParameterError(
+                f"timeout must be a positive number of seconds or None (got {timeout!r})"
+            )
+        timeout = None if math.isinf(timeout) else float(timeout)
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, numbers.Integral) or n_jobs == 0:
+        raise InvalidParameterError(
+            f"n_jobs must be a non-zero integer (1: in this thread, -1: joblib's every "
+            f"worker; got {n_jobs!r})"
+        )
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0):
+        # (an int, not a numpy Generator: the seed is stored with the attribution's parameters, as JSON)
+        raise InvalidParameterError(f"seed must be a non-negative integer or None (got {seed!r})")
+    return timeout, int(n_jobs), None if seed is None else int(seed)
+
+
+def check_players(
+    players: Sequence[str] | str, known: Iterable[str | None], unit: str, run_id: str
+) -> list[str]:
+    """The players a caller named, each one a ``unit`` (agent name or step id) the run holds."""
+    names = [players] if isinstance(players, str) else list(players)
+    held = list(dict.fromkeys(k for k in known if k is not None))
+    unknown = [p for p in dict.fromkeys(names) if p not in set(held)]
+    if unknown:
+        shown = ", ".join(repr(h) for h in held[:20]) + (
+            f" and {len(held) - 20} more" if len(held) > 20 else ""
+        )
+        raise InvalidParameterError(
+            f"players {unknown!r} are not {unit}s of run {run_id!r}; its {unit}s are {shown or 'none'}"
+        )
+    return names
