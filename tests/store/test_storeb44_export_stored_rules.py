@@ -1,0 +1,50 @@
+"""A trace split across two stores, one merged into the other by its Parquet export (storeb44).
+
+The ingest runs two staging-only rules again over the stored steps of the runs a call meets that the store held
+(store44's ``store/_stored_rules.py``): a hand-off naming no agent names the next other agent to start, and a tool
+step read out of a model call's messages goes once the run's own spans trace its tools. An export merged into a
+store holding the trace's other part met the same split and ran neither: the hand-offs stayed unnamed, the
+made-up tool step stayed. The merge now runs them over the runs whose steps came from both sides."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+import workbench as wb
+
+sys.path.insert(0, str(Path(__file__).parents[1] / "ingest"))
+from test_store42_export_split import _split  # noqa: E402
+from test_store43_split_rules import _loose  # noqa: E402
+
+FIXTURES = Path(__file__).parents[1] / "ingest" / "fixtures"
+
+
+@pytest.mark.parametrize(
+    ("src", "store_holds"),
+    [
+        # ADK's own transfer_to_agent (no arguments traced): hand-offs in one part, the agents they hand to in the other
+        ("adk/own_transfer.otlp.jsonl", "first"),
+        # an MCP quote desk: the model call asking for transfer_to_writer in one part, the hand-off's span in the other
+        ("mcp/agents_mcp_down.otlp.jsonl", "second"),
+    ],
+)
+def test_an_export_holding_the_rest_of_a_trace_leaves_it_as_one_call_of_both(
+    tmp_path: Path, src: str, store_holds: str
+) -> None:
+    path = FIXTURES / src
+    first, second = _split(path, 7, tmp_path)
+    held, exported = (first, second) if store_holds == "first" else (second, first)
+    with wb.open() as ws:
+        ws.ingest(path, progress=False)
+        want = _loose(ws)
+    with wb.open() as other:
+        assert other.ingest(exported, progress=False).quarantined == 0
+        folder = other.export(tmp_path / "export")
+    with wb.open() as ws:
+        assert ws.ingest(held, progress=False).quarantined == 0
+        report = ws.ingest(folder, progress=False)
+        assert report.quarantined == 0 and report.read == report.stored, report
+        assert _loose(ws) == want
