@@ -4,7 +4,9 @@ The ingest runs two staging-only rules again over the stored steps of the runs a
 (store44's ``store/_stored_rules.py``): a hand-off naming no agent names the next other agent to start, and a tool
 step read out of a model call's messages goes once the run's own spans trace its tools. An export merged into a
 store holding the trace's other part met the same split and ran neither: the hand-offs stayed unnamed, the
-made-up tool step stayed. The merge now runs them over the runs whose steps came from both sides."""
+made-up tool step stayed. The merge now runs them over the runs whose steps came from both sides. A hand-off the
+stored rule named, given again unnamed (the same export merged twice, the same file read twice), is read with the
+name the store gave it, as the ingest reads a step given again after its other rules."""
 
 from __future__ import annotations
 
@@ -25,8 +27,9 @@ FIXTURES = Path(__file__).parents[1] / "ingest" / "fixtures"
 @pytest.mark.parametrize(
     ("src", "store_holds"),
     [
-        # ADK's own transfer_to_agent (no arguments traced): hand-offs in one part, the agents they hand to in the other
-        ("adk/own_transfer.otlp.jsonl", "first"),
+        # ADK's own transfer_to_agent (no arguments traced): the hand-offs in the export, the agents they hand to in
+        # the store
+        ("adk/own_transfer.otlp.jsonl", "second"),
         # an MCP quote desk: the model call asking for transfer_to_writer in one part, the hand-off's span in the other
         ("mcp/agents_mcp_down.otlp.jsonl", "second"),
     ],
@@ -48,3 +51,20 @@ def test_an_export_holding_the_rest_of_a_trace_leaves_it_as_one_call_of_both(
         report = ws.ingest(folder, progress=False)
         assert report.quarantined == 0 and report.read == report.stored, report
         assert _loose(ws) == want
+        # the same export merged again adds nothing: a hand-off the store named since is the export's unnamed one
+        again = ws.ingest(folder, progress=False)
+        assert again.quarantined == 0 and _loose(ws) == want, again.errors
+
+
+def test_a_file_read_again_after_its_handoffs_were_named_from_the_store_adds_nothing(tmp_path: Path) -> None:
+    # store44's stored rule named the hand-offs of the trace's first file from the agents the second file gave; the
+    # first file read again (its hand-offs staged unnamed) was quarantined as differing in output
+    path = FIXTURES / "adk" / "own_transfer.otlp.jsonl"
+    first, second = _split(path, 7, tmp_path)
+    with wb.open() as ws:
+        ws.ingest(second, progress=False)
+        ws.ingest(first, progress=False)
+        named = _loose(ws)
+        report = ws.ingest(first, progress=False)
+        assert report.quarantined == 0, report.errors
+        assert _loose(ws) == named
