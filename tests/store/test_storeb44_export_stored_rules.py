@@ -10,9 +10,11 @@ name the store gave it, as the ingest reads a step given again after its other r
 
 from __future__ import annotations
 
+import shutil
 import sys
 from pathlib import Path
 
+import duckdb
 import pytest
 
 import workbench as wb
@@ -68,3 +70,32 @@ def test_a_file_read_again_after_its_handoffs_were_named_from_the_store_adds_not
         report = ws.ingest(first, progress=False)
         assert report.quarantined == 0, report.errors
         assert _loose(ws) == named
+
+
+def test_an_export_run_row_ending_before_it_starts_costs_only_itself(tmp_path: Path) -> None:
+    # finalize.sql quarantines a log's run record ending before it starts; an export's run row was merged as given
+    with wb.open() as ws:
+        ws.ingest(FIXTURES / "adk" / "own_transfer.otlp.jsonl", progress=False)
+        want = _loose(ws, ("steps", "edges"))
+        times = ws.sql("SELECT run_id, started_at, ended_at FROM runs").fetchall()
+        folder = ws.export(tmp_path / "export")
+    (parquet,) = sorted((folder / "runs").rglob("*.parquet"))
+    con = duckdb.connect()
+    con.execute(
+        "COPY (SELECT * REPLACE (started_at - INTERVAL 1 DAY AS ended_at) FROM read_parquet(?)) TO '"
+        + str(tmp_path / "edited.parquet").replace("'", "''")
+        + "' (FORMAT parquet)",
+        [str(parquet)],
+    )
+    con.close()
+    shutil.move(tmp_path / "edited.parquet", parquet)
+    with wb.open() as merged:
+        report = merged.ingest(folder, progress=False)
+        (error,) = report.errors
+        assert str(parquet) in error and "run record ends before it starts" in error, error
+        assert merged.sql("SELECT count(*) FROM runs WHERE ended_at < started_at").fetchall() == [(0,)]
+        assert report.read == report.stored + report.quarantined, report
+        # (the run row rebuilt from its steps, kept whole, as for a run row refused for its other values: its times
+        # span its steps')
+        assert _loose(merged, ("steps", "edges")) == want
+        assert merged.sql("SELECT run_id, started_at, ended_at FROM runs").fetchall() == times

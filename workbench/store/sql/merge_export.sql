@@ -44,6 +44,9 @@ SELECT * REPLACE (coalesce(export_bad, export_too_big('run_id', run_id),
          WHEN outcome_source NOT IN ('label', 'declared', 'root_status', 'none')
              THEN 'outcome_source must be label, declared, root_status or none (got '
                   || to_json(left(outcome_source, 40))::VARCHAR || ')'
+         -- (finalize.sql's rule for a log's run record; a stored run's times span its steps' and never cross)
+         WHEN ended_at < started_at
+             THEN 'run record ends before it starts (ended_at ' || ended_at || ' < started_at ' || started_at || ')'
     END) AS export_bad)
 FROM export_runs;
 
