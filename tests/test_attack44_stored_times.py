@@ -1,8 +1,8 @@
 """Times the store keeps that the rest of the workbench refuses: a negative ``latency_ms`` in a native log (the hand
 Guard raises on one, ux39's span guard judges it unknown, the backtest reads it as the fastest step of all), and a
 step ending before it starts given by an export (a log gives it to quarantine: the driver's rule,
-``tests/ingest/test_langfuse.py::test_ingest_bad_fixture_end_to_end``). Strict xfails naming the file at
-fault (attack44 fixes nothing in others' files)."""
+``tests/ingest/test_langfuse.py::test_ingest_bad_fixture_end_to_end``; the export's case fixed by storeb44 in
+``store/sql/merge_export.sql``). Strict xfails naming the file at fault (attack44 fixes nothing in others' files)."""
 
 from __future__ import annotations
 
@@ -29,12 +29,6 @@ def test_a_negative_latency_in_a_log_is_not_stored_as_a_time(tmp_path: Path) -> 
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="workbench/store/sql/merge_export.sql (export_checked_steps) checks an export's kinds, statuses, tokens, "
-    "cost, entropy and sizes as the log ingest does, but not that a step ends after it starts (finalize.sql's "
-    "rule): a hand-edited export's step ending a day before it starts is merged and stored",
-)
 def test_an_export_step_ending_before_it_starts_is_quarantined_as_in_a_log(tmp_path: Path) -> None:
     ws = wb.open()
     ws.ingest(write_log(tmp_path / "run.jsonl", run_records(["planner", "pricer", "writer"])), progress=False)
@@ -53,3 +47,8 @@ def test_an_export_step_ending_before_it_starts_is_quarantined_as_in_a_log(tmp_p
     report = merged.ingest(folder, progress=False)
     assert merged.sql("SELECT count(*) FROM steps WHERE ended_at < started_at").fetchall() == [(0,)]
     assert report.quarantined == 1 and any("ends before it starts" in e for e in report.errors), report.errors
+    # (read = stored + quarantined; the error names the export's steps file and the step)
+    assert report.read == report.stored + report.quarantined, report
+    (error,) = [e for e in report.errors if "ends before it starts" in e]
+    assert str(parquet) in error and "step s1 of run" in error, error
+    assert merged.sql("SELECT count(*) FROM quarantine WHERE step_id = 's1'").fetchall() == [(1,)]

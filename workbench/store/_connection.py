@@ -202,9 +202,22 @@ def schema_version(con: duckdb.DuckDBPyConnection) -> int:
     word said (its tables may mean other things by then)."""
     row = (con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
            if _has_table(con, "meta") else [])
-    version = int(row[0][0]) if row else 0
+    version = _stored_version(con, row[0][0]) if row else 0
     _refuse_newer(version, "this store")
     return version
+
+
+def _stored_version(con: duckdb.DuckDBPyConnection, value: object) -> int:
+    """The ``meta`` table's schema version as a number; :class:`StoreError` naming the store file and the value
+    when it is none (a damaged or hand-edited file: ``abc`` and ``3.5`` raised a bare ValueError from ``int()``,
+    ``-1`` a KeyError from the migrations, neither naming the store)."""
+    text = str(value).strip() if value is not None else ""
+    if text.isascii() and text.isdigit() and int(text) >= 1:
+        return int(text)
+    (where,) = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()
+    raise StoreError(f"{where or 'this store'}: its meta table gives schema version {value!r}, which is no version "
+                     f"(a whole number from 1 to {SCHEMA_VERSION}): the file was damaged or edited by hand; not "
+                     "opened")
 
 
 def _refuse_newer(version: int, what: str) -> None:

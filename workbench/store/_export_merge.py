@@ -30,6 +30,7 @@ from ._export_links import join_export_links, walk_merged_runs
 from ._export_rules import given_again, run_export_rules
 from ._export_usage import usage_records_of_both
 from ._linked_roots import keep_linked_roots_sql
+from ._stored_rules import export_stored_rules
 from ._transaction import drop_temp_tables, temp_tables, temp_views, transaction
 
 
@@ -167,13 +168,14 @@ def merge_export(con: duckdb.DuckDBPyConnection, folder: Path) -> dict[str, int]
                 con.execute(stmt)
             run_export_rules(con)  # (the ingest's rules over runs given steps from both sides)
             walk_merged_runs(con)
+            ruled = export_stored_rules(con)  # (the ingest's stored side of staging-only rules: _stored_rules)
             for stmt in sql_statements("refresh_runs"):
                 con.execute(stmt)
             cur = con.execute("SELECT * FROM export_counts")
             names = [d[0] for d in cur.description]
             counts = dict(zip(names, cur.fetchall()[0], strict=True))
             counts["labels"] = con.execute("SELECT count(*) FROM export_new_labels").fetchall()[0][0]
-            counts["notes"] = notes
+            counts["notes"] = [*notes, *ruled]
             counts["errors"] = con.execute("SELECT file || ':' || line || ': ' || reason FROM export_rejects "
                                            "ORDER BY file, line LIMIT 10").fetchall()
         return counts

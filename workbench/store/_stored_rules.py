@@ -11,6 +11,9 @@ when the call touched a run the store held (``old_runs``): a call of new runs pa
 - a tool step an earlier call read out of a model call's messages, in a run whose own spans (come since) trace a
   tool or a hand-off: removed, as one call of both never makes it (``stored_derived_traced.sql``; an MCP quote
   desk's hand-off span read after the model call that asked for it).
+
+An export merged into the store meets the same split (one store read a trace's first file, the other its second):
+:func:`export_stored_rules` runs the rules over the runs whose steps came from both sides (``export_rule_runs``).
 """
 
 from __future__ import annotations
@@ -38,3 +41,26 @@ def stored_rules(con: duckdb.DuckDBPyConnection, old_runs: int) -> list[str]:
         f"{gone} tool step(s) an earlier call read out of model calls' messages removed: their runs' own spans "
         "now trace their tools (one call of both reads none out of the messages)"
     ]
+
+
+def export_stored_rules(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The rules (see the module) in an export's merge, over the runs whose steps came from both sides
+    (export_rules.sql's ``export_rule_runs``): a run only one side held went through them in the store that held
+    it, and the stored rule, on microseconds, may judge a tie otherwise than the staged one did. Nothing when the
+    export gave no stored run a step (most merges); the report's notes."""
+    if not con.execute("SELECT EXISTS (SELECT 1 FROM export_rule_runs)").fetchall()[0][0]:
+        return []
+    # (the rules read affected_steps: merge_export.sql's view of every touched run, which refresh_runs.sql reads
+    # next; narrowed to these runs here, then put back as it was)
+    ((kept,),) = con.execute(
+        "SELECT sql FROM duckdb_views() WHERE temporary AND view_name = 'affected_steps'"
+    ).fetchall()
+    con.execute(
+        "CREATE OR REPLACE TEMP VIEW affected_steps AS "
+        "SELECT s.* FROM steps s SEMI JOIN export_rule_runs r ON r.run_id = s.run_id"
+    )
+    try:
+        return stored_rules(con, 1)
+    finally:
+        con.execute("DROP VIEW temp.main.affected_steps")
+        con.execute(kept)  # (duckdb_views()' text of a temp view: CREATE TEMP VIEW ...)

@@ -7,7 +7,8 @@
 -- A step these rules changed, given again by an export as its store held it (the same export merged twice, or
 -- another of that store's): read with what the rules wrote, as the ingest reads a step given again after them (same_call_llm.sql, previous_agent.sql, mcp_served_calls.sql)
 -- - a model call's parent that took its child's span (workbench.same_call_span): what the child gave;
--- - a step given the agent before it: that agent; an MCP server's span of the agent's call: a chain.
+-- - a step given the agent before it: that agent; an MCP server's span of the agent's call: a chain;
+-- - a hand-off naming no agent that the store's stored_handoff_targets.sql named: that agent.
 -- Anything else the two copies say otherwise still differs.
 CREATE OR REPLACE TEMP MACRO export_folded(e, s) AS
     e.kind = 'llm' AND json_exists(s.attributes, '$."workbench.same_call_span"')
@@ -26,7 +27,11 @@ CREATE OR REPLACE TEMP MACRO export_ruled(e, s) AS struct_pack(
     status := CASE WHEN export_folded(e, s) AND s.status = 'error' THEN s.status ELSE e.status END,
     error := CASE WHEN export_folded(e, s) THEN coalesce(e.error, s.error) ELSE e.error END,
     input := CASE WHEN export_folded(e, s) THEN coalesce(e.input, s.input) ELSE e.input END,
-    output := CASE WHEN export_folded(e, s) THEN coalesce(e.output, s.output) ELSE e.output END,
+    -- (a hand-off naming no agent, named since by stored_handoff_targets.sql: the agent the store named)
+    output := CASE WHEN export_folded(e, s) THEN coalesce(e.output, s.output)
+                   WHEN e.kind = 'handoff' AND s.kind = 'handoff' AND e.output IS NULL
+                        AND e.status IS DISTINCT FROM 'error' THEN s.output
+                   ELSE e.output END,
     tokens_in := e.tokens_in, tokens_out := e.tokens_out,
     cost := CASE WHEN export_folded(e, s) THEN coalesce(e.cost, s.cost) ELSE e.cost END,
     confidence := CASE WHEN export_folded(e, s) THEN coalesce(e.confidence, s.confidence) ELSE e.confidence END,

@@ -22,4 +22,14 @@ UPDATE stage_steps SET output = x.target
 FROM handoff_targets x
 WHERE stage_steps.run_id = x.run_id AND stage_steps.step_id = x.step_id AND stage_steps.output IS NULL;
 
+-- A hand-off still naming none that the store holds already, named by stored_handoff_targets.sql (an earlier
+-- call stored the agents it hands to): a step given again (the same file read twice) is read with what that rule
+-- wrote, as one call of both names it, not quarantined as differing in output. Only a name the stored run's own
+-- agent steps give: an output a log gave stays compared as given.
+UPDATE stage_steps SET output = s.output
+FROM steps s
+WHERE stage_steps.kind = 'handoff' AND stage_steps.output IS NULL AND stage_steps.status IS DISTINCT FROM 'error'
+  AND s.run_id = stage_steps.run_id AND s.step_id = stage_steps.step_id AND s.kind = 'handoff'
+  AND s.output IN (SELECT a.agent_own FROM steps a WHERE a.run_id = s.run_id AND a.kind = 'agent');
+
 DROP TABLE handoff_targets;

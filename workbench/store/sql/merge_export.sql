@@ -44,6 +44,9 @@ SELECT * REPLACE (coalesce(export_bad, export_too_big('run_id', run_id),
          WHEN outcome_source NOT IN ('label', 'declared', 'root_status', 'none')
              THEN 'outcome_source must be label, declared, root_status or none (got '
                   || to_json(left(outcome_source, 40))::VARCHAR || ')'
+         -- (finalize.sql's rule for a log's run record; a stored run's times span its steps' and never cross)
+         WHEN ended_at < started_at
+             THEN 'run record ends before it starts (ended_at ' || ended_at || ' < started_at ' || started_at || ')'
     END) AS export_bad)
 FROM export_runs;
 
@@ -100,7 +103,11 @@ SELECT * REPLACE (coalesce(export_bad,
          WHEN tokens_out < 0 THEN 'tokens_out must be 0 or more (got ' || tokens_out || ')'
          WHEN NOT (cost >= 0 AND isfinite(cost)) THEN 'cost must be a finite number, 0 or more (got ' || cost || ')'
          WHEN NOT isfinite(entropy) THEN 'entropy must be a finite number (got ' || entropy || ')'
-         WHEN NOT isfinite(latency_ms) THEN 'latency_ms must be a finite number (got ' || latency_ms || ')' END,
+         WHEN NOT isfinite(latency_ms) THEN 'latency_ms must be a finite number (got ' || latency_ms || ')'
+         -- (finalize.sql's rule for a log's step: a hand-edited export's step ending a day before it started
+         -- was merged and stored, read by the backtest and the views as a time)
+         WHEN ended_at < started_at
+             THEN 'ends before it starts (ended_at ' || ended_at || ' < started_at ' || started_at || ')' END,
     export_too_big('input', input), export_too_big('output', output), export_too_big('error', error),
     export_too_big('attributes', attributes),
     -- (as the ingest, ingest/_fields._attributes: a step's attributes are an object; readers take them so)
