@@ -10,7 +10,6 @@ import shutil
 from pathlib import Path
 
 import duckdb
-import pytest
 from _attack44_logs import run_records, write_log
 
 import workbench as wb
