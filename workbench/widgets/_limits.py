@@ -37,7 +37,7 @@ def _table_style(columns: list[str]) -> str:
     # (cells padded 3 px a side, not the tables' 6: 54 px of the 9 columns, the last the sim's table at a 1000 px
     # window stood past its 564 px output after the columns above were cut)
     return ("<style>.wb-limits-table td{white-space:nowrap;vertical-align:top;line-height:1.3}"
-            ".wb-limits-table .wb-table :is(td,th){padding:1px 3px}"
+            ".wb-limits-table .wb-table :is(td,th){padding:1px 2px}"
             + (wrapped + "{white-space:normal;min-width:6em;max-width:24em}" if wrapped else "")
             # each run id on one line, the cell wrapping between them (after the ", "): at a 1000 px window
             # "proc-s7-000117" broke at its hyphens, "proc-s7-" on one line and "000117" on the next
