@@ -97,6 +97,8 @@ def test_views_on_real_framework_traces(lab, browser) -> None:  # noqa: ANN001
         # (the system it opened on has agents with no rule too since ux40: wait for this one's)
         note.filter(has_text="planner").wait_for(timeout=30_000)
         assert all(a in note.inner_text() for a in ("planner", "researcher", "writer")), note.inner_text()
+        # (each slider's class comes in a message of its own, after the note: wait for the third)
+        tuner.locator(".wb-no-rule").nth(2).wait_for(timeout=30_000)
         assert tuner.locator(".wb-no-rule").count() == 3
         assert "planner no rule" in tuner.locator(".wb-tuner-readout").inner_text()
         tuner.screenshot(path=str(_shot(lab, "ux39_tuner_no_rule_1000.png")))
