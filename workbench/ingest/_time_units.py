@@ -123,15 +123,18 @@ def _is_zero(value: float | str) -> bool:
     return value == 0
 
 
+def class_sql(x: str) -> str:
+    """:func:`_class` of the SQL expression ``x`` (a staged time), as SQL: the native fast path's check
+    and the class of each small time counted below."""
+    windows = " ".join(f"WHEN {x} >= {_FROM_S * per_s} AND {x} < {_TO_S * per_s} THEN '{name}'"
+                       for name, _, per_s in UNITS)
+    return f"(CASE WHEN {x} >= {NS_PLAUSIBLE} THEN 'ns' WHEN {x} = 0 THEN 'zero' {windows} ELSE '' END)"
+
+
 # The staged native times below NS_PLAUSIBLE, by file and class: the unit that puts them in 2000-2100, 'zero'
 # for 0, '' for none (of the rows stage_facts.sql's small_times test finds: steps' and native run records').
-_CLASS = """CASE WHEN {x} = 0 THEN 'zero'
-                  WHEN {x} >= $lo::BIGINT AND {x} < $hi::BIGINT THEN 'seconds'
-                  WHEN {x} >= $lo::BIGINT * 1000 AND {x} < $hi::BIGINT * 1000 THEN 'milliseconds'
-                  WHEN {x} >= $lo::BIGINT * 1000000 AND {x} < $hi::BIGINT * 1000000 THEN 'microseconds'
-                  ELSE '' END"""
 _SMALL = f"""
-SELECT file, {_CLASS.format(x="ns")} AS unit, count(*)::BIGINT AS n
+SELECT file, {class_sql("ns")} AS unit, count(*)::BIGINT AS n
 FROM (SELECT file, unnest([start_ns, end_ns]) AS ns FROM ({check_sql("small_times")}))
 WHERE ns < $small
 GROUP BY ALL
@@ -172,13 +175,6 @@ def _class(ns: int) -> str:
     return unit[0] if unit else ""
 
 
-def class_sql(x: str) -> str:
-    """:func:`_class` of the SQL expression ``x`` (a staged time), as SQL: the native fast path's check."""
-    windows = " ".join(f"WHEN {x} >= {_FROM_S * per_s} AND {x} < {_TO_S * per_s} THEN '{name}'"
-                       for name, _, per_s in UNITS)
-    return f"(CASE WHEN {x} >= {NS_PLAUSIBLE} THEN 'ns' WHEN {x} = 0 THEN 'zero' {windows} ELSE '' END)"
-
-
 def scale_integer_units(con: duckdb.DuckDBPyConnection, counts: dict[tuple[str, str], int],
                         any_small: bool | None = None) -> list[str]:
     """Read each staged small native or OTLP time in the unit its size tells (0 as no time); the notes.
@@ -189,7 +185,7 @@ def scale_integer_units(con: duckdb.DuckDBPyConnection, counts: dict[tuple[str, 
     params = {**SMALL_PARAMS, "lo": _FROM_S, "hi": _TO_S}
     found: dict[str, dict[str, int]] = {}
     # (any_small: whether the stage holds a small time at all, when the caller knows: _stage_facts)
-    rows = [] if any_small is False else con.execute(_SMALL, params).fetchall()
+    rows = [] if any_small is False else con.execute(_SMALL, SMALL_PARAMS).fetchall()
     for file, unit, n in rows:
         found.setdefault(file, {})[unit] = n
     scaled = dict(counts)
