@@ -126,9 +126,13 @@ def _is_zero(value: float | str) -> bool:
 def class_sql(x: str) -> str:
     """:func:`_class` of the SQL expression ``x`` (a staged time), as SQL: the native fast path's check
     and the class of each small time counted below."""
-    windows = " ".join(f"WHEN {x} >= {_FROM_S * per_s} AND {x} < {_TO_S * per_s} THEN '{name}'"
-                       for name, _, per_s in UNITS)
-    return f"(CASE WHEN {x} >= {NS_PLAUSIBLE} THEN 'ns' WHEN {x} = 0 THEN 'zero' {windows} ELSE '' END)"
+    return f"(CASE WHEN {x} >= {NS_PLAUSIBLE} THEN 'ns' WHEN {x} = 0 THEN 'zero' {_windows(x, 'class')} ELSE '' END)"
+
+
+def _windows(x: str, then: str) -> str:
+    # One WHEN a unit of UNITS, its 2000-2100 window: 'class' gives the unit's name, 'value' the time in ns.
+    return " ".join(f"WHEN {x} >= {_FROM_S * per_s} AND {x} < {_TO_S * per_s} THEN "
+                    + (f"'{name}'" if then == "class" else f"{x} * {ns}") for name, ns, per_s in UNITS)
 
 
 # The staged native times below NS_PLAUSIBLE, by file and class: the unit that puts them in 2000-2100, 'zero'
@@ -141,21 +145,20 @@ GROUP BY ALL
 """
 # Each small time of the files listed read in its own unit, 0 as no time (the files on a synthetic clock,
 # see the module's text, are not listed).
-_VALUE = """CASE WHEN {x} >= $small THEN {x} WHEN {x} = 0 THEN NULL
-                  WHEN {x} >= $lo::BIGINT AND {x} < $hi::BIGINT THEN {x} * 1000000000
-                  WHEN {x} >= $lo::BIGINT * 1000 AND {x} < $hi::BIGINT * 1000 THEN {x} * 1000000
-                  WHEN {x} >= $lo::BIGINT * 1000000 AND {x} < $hi::BIGINT * 1000000 THEN {x} * 1000
-                  ELSE {x} END"""
+def _value_sql(x: str) -> str:
+    return f"CASE WHEN {x} >= $small THEN {x} WHEN {x} = 0 THEN NULL {_windows(x, 'value')} ELSE {x} END"
+
+
 _SCALE = f"""
 UPDATE stage_steps
-SET start_ns = {_VALUE.format(x="start_ns")}, end_ns = {_VALUE.format(x="end_ns")},
+SET start_ns = {_value_sql("start_ns")}, end_ns = {_value_sql("end_ns")},
     -- a latency the reader derived from the unscaled times: derived again by the merge from the scaled ones
     latency_ms = CASE WHEN source IN (SELECT unnest($derived)) THEN NULL ELSE latency_ms END
 WHERE list_contains($files, file) AND source IN (SELECT unnest($sources)) AND (start_ns < $small OR end_ns < $small)
 """
 _SCALE_RUNS = f"""
 UPDATE stage_runs
-SET start_ns = {_VALUE.format(x="start_ns")}, end_ns = {_VALUE.format(x="end_ns")}
+SET start_ns = {_value_sql("start_ns")}, end_ns = {_value_sql("end_ns")}
 WHERE list_contains($files, file) AND source IN (SELECT unnest($sources)) AND (start_ns < $small OR end_ns < $small)
 """
 
@@ -182,7 +185,6 @@ def scale_integer_units(con: duckdb.DuckDBPyConnection, counts: dict[tuple[str, 
     ``counts`` holds the numbers with a fraction already read in a unit (:func:`number_ns`); they are
     added to the notes. Returns one note a file and unit, for the report.
     """
-    params = {**SMALL_PARAMS, "lo": _FROM_S, "hi": _TO_S}
     found: dict[str, dict[str, int]] = {}
     # (any_small: whether the stage holds a small time at all, when the caller knows: _stage_facts)
     rows = [] if any_small is False else con.execute(_SMALL, SMALL_PARAMS).fetchall()
@@ -210,8 +212,8 @@ def scale_integer_units(con: duckdb.DuckDBPyConnection, counts: dict[tuple[str, 
             zeros.append(f"{file}: {n:,} timestamp{'' if n == 1 else 's'} of 0 read as no time (an unset clock, "
                          "not 1970)")
     if files:
-        con.execute(_SCALE, {**params, "files": files, "derived": list(DERIVED_LATENCY)})
-        con.execute(_SCALE_RUNS, {**params, "files": files})
+        con.execute(_SCALE, {**SMALL_PARAMS, "files": files, "derived": list(DERIVED_LATENCY)})
+        con.execute(_SCALE_RUNS, {**SMALL_PARAMS, "files": files})
     notes = [f"{file}: {n:,} timestamp{'' if n == 1 else 's'} read as {unit} since 1970 (told by size; "
              "the format's numbers are nanoseconds)" for (file, unit), n in sorted(scaled.items())]
     return notes + zeros + mixed
