@@ -21,16 +21,19 @@ def scored():
     return ws, evaluate_detectors(ws).set_index("detector")
 
 
-@pytest.mark.parametrize(("detector", "recall", "precision"), [
-    ("loop", 0.95, 0.90),
-    ("retry", 0.95, 0.75),
-    # a quarter of the simulator's ping-pong labels are one round trip the system recovered from (the
-    # pricer asks once, the retriever confirms, the pricer goes on): a clarification, not ping-pong
-    # (the test below checks both kinds run by run)
-    ("ping_pong", 0.70, 0.95),
-    ("silent_failure", 0.80, 0.90),
-    ("cascade", 0.75, 0.90),
-])
+@pytest.mark.parametrize(
+    ("detector", "recall", "precision"),
+    [
+        ("loop", 0.95, 0.90),
+        ("retry", 0.95, 0.75),
+        # a quarter of the simulator's ping-pong labels are one round trip the system recovered from (the
+        # pricer asks once, the retriever confirms, the pricer goes on): a clarification, not ping-pong
+        # (the test below checks both kinds run by run)
+        ("ping_pong", 0.70, 0.95),
+        ("silent_failure", 0.80, 0.90),
+        ("cascade", 0.75, 0.90),
+    ],
+)
 def test_recall_and_precision(scored, detector: str, recall: float, precision: float) -> None:
     _, table = scored
     row = table.loc[detector]
@@ -72,4 +75,4 @@ def test_no_drift_no_alarm() -> None:
         found = detect(ws, detectors=["drift"])
     assert found.empty, found["detail"].tolist()
     checked = json.loads(ws.sql("SELECT value FROM meta WHERE key = 'drift_checked'").fetchall()[0][0])
-    assert checked["pairs_tested"] >= 25, checked      # not "no alarm" for want of runs to compare
+    assert checked["pairs_tested"] >= 25, checked  # not "no alarm" for want of runs to compare
