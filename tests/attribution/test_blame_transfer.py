@@ -93,8 +93,9 @@ def test_save_load_round_trip_is_json_and_scores_the_same(two_systems, portable,
         assert doc["format"] == "workbench.BlameModel" and doc["version"] == 1
         back = BlameModel.load(path)
         assert back.get_params() == model.get_params() and back.provenance_ == {"note": "test"}
-        a, b = model.predict(ws, beta), back.predict(ws, beta)
-        assert a.equals(b)
+        # 10 runs (a few hundred scored moves) show a scorer that loads other than it saved: 4 predicts, not 4 x 40
+        a, b = model.predict(ws, beta[:10]), back.predict(ws, beta[:10])
+        assert len(a) == 10 and a.equals(b)
 
 
 def test_a_bad_model_file_is_refused_with_what_is_wrong(portable, tmp_path) -> None:

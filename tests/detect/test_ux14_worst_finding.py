@@ -89,7 +89,7 @@ def test_explorer_lists_the_suspect_answer_first(tmp_path: Path) -> None:
     from workbench.widgets import IncidentExplorer
 
     ws = _store(tmp_path)
-    ex = IncidentExplorer(ws)
+    ex = IncidentExplorer(ws, blame_model=None)
     html = ex.findings.value
     assert "silent_failure" in html and "retry" in html
     assert html.index("silent_failure") < html.index("retried"), html

@@ -62,7 +62,7 @@ def test_filter_values_are_parameters(ws: wb.Workspace) -> None:
 
 
 def test_explorer_lists_pages_and_shows_a_run(ws: wb.Workspace) -> None:
-    ex = IncidentExplorer(ws, filters={"outcome": "failure"}, page_size=5)
+    ex = IncidentExplorer(ws, filters={"outcome": "failure"}, page_size=5, blame_model=None)
     total = count_runs(ws, RunFilter(outcome="failure"))
     assert ex.page_label.value == f"page 1 of {-(-total // 5)} · {total:,} runs"
     assert len(ex.runs.options) == 5 and ex.run_id == ex.runs.options[0][1]
@@ -79,7 +79,7 @@ def test_explorer_lists_pages_and_shows_a_run(ws: wb.Workspace) -> None:
 
 
 def test_unset_filters_show_any_and_clear_back(ws: wb.Workspace) -> None:
-    ex = IncidentExplorer(ws, page_size=5)
+    ex = IncidentExplorer(ws, page_size=5, blame_model=None)
     # a dropdown whose value matches no option shows a blank box; "any" must be a real, labelled option
     for d in (ex.outcome, ex.system, ex.detector, ex.culprit):
         assert d.label == "(any)" and d.index == 0
@@ -91,7 +91,7 @@ def test_unset_filters_show_any_and_clear_back(ws: wb.Workspace) -> None:
 
 
 def test_selecting_a_run_and_a_step_reach_python(ws: wb.Workspace) -> None:
-    ex = IncidentExplorer(ws, filters={"outcome": "failure"}, page_size=5)
+    ex = IncidentExplorer(ws, filters={"outcome": "failure"}, page_size=5, blame_model=None)
     other = ex.runs.options[2][1]
     ex.runs.value = other                       # what a click in the list does
     assert ex.run_id == other and other in ex.header.value

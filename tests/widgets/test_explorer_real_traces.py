@@ -42,7 +42,7 @@ def test_steps_without_an_agent_are_listed_with_a_dash_not_nan(tmp_path: Path) -
     ws.ingest(_google_adk_trace(tmp_path / "GOOGLE.otlp.json"), progress=False)
     agents = ws.steps(ws.runs().run_id.iloc[0]).agent
     assert agents.isna().sum() == 2 and agents.notna().sum() == 2
-    ex = IncidentExplorer(ws)
+    ex = IncidentExplorer(ws, blame_model=None)
     labels = [o[0] for o in ex.step.options]
     assert len(labels) == 4
     assert not any("nan" in lb for lb in labels)

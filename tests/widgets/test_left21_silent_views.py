@@ -52,7 +52,7 @@ def test_pages_say_why_a_run_is_taken_as_failed(ws) -> None:  # noqa: ANN001
 
 
 def test_explorer_lists_failure_silent_and_keeps_the_labelled_view(ws) -> None:  # noqa: ANN001
-    ex = IncidentExplorer(ws, page_size=20, filters={"outcome": "failure"})
+    ex = IncidentExplorer(ws, page_size=20, filters={"outcome": "failure"}, blame_model=None)
     assert ex.total == BAD + SILENT
     labels = dict((v, text) for text, v in ex.runs.options)
     assert all("· failure (silent)" in labels[f"silent{i}"] for i in range(SILENT)), labels
@@ -72,7 +72,7 @@ def test_explorer_unchanged_without_silent_failures(clean) -> None:  # noqa: ANN
     for outcome in ("failure", "success", None):
         assert count_runs(clean, RunFilter(outcome=outcome)) == count_runs(clean, RunFilter(outcome=outcome,
                                                                                                 silent=False))
-    ex = IncidentExplorer(clean, page_size=20)
+    ex = IncidentExplorer(clean, page_size=20, blame_model=None)
     assert ex.total == BAD + GOOD
     assert not any("(silent)" in text for text, _ in ex.runs.options)
 

@@ -43,7 +43,7 @@ def _sk_trace(path: Path) -> Path:
 def test_a_text_less_chat_step_shows_its_agent_turns_text(tmp_path: Path) -> None:
     ws = wb.open()
     ws.ingest(_sk_trace(tmp_path / "sk.otlp.json"))
-    ex = IncidentExplorer(ws)
+    ex = IncidentExplorer(ws, blame_model=None)
     ex.show_run("2baadd929c9d2463c62a9deaa6446877")
     ex.select_step("dddddddddddd09f7")
     html = ex.detail.value

@@ -47,7 +47,7 @@ def test_the_explorer_says_when_it_shows_part_of_a_run(tmp_path: Path) -> None:
     _reader_trace(tmp_path / "reader.otlp.jsonl", 1200)
     ws = wb.open()
     ws.ingest(tmp_path / "reader.otlp.jsonl", progress=False)
-    ex = IncidentExplorer(ws)
+    ex = IncidentExplorer(ws, blame_model=None)
     ex.show_run(_TRACE)
     assert len(ex.step.options) == 2000
     text = re.sub(r"<[^>]+>", " ", ex.header.value)
@@ -58,6 +58,6 @@ def test_a_run_shown_whole_has_no_such_note(tmp_path: Path) -> None:
     _reader_trace(tmp_path / "reader.otlp.jsonl", 30)
     ws = wb.open()
     ws.ingest(tmp_path / "reader.otlp.jsonl", progress=False)
-    ex = IncidentExplorer(ws)
+    ex = IncidentExplorer(ws, blame_model=None)
     ex.show_run(_TRACE)
     assert len(ex.step.options) == 60 and "moves shown" not in ex.header.value

@@ -34,7 +34,7 @@ def _pres(html_text: str) -> list[str]:
 
 
 def test_step_panel_shows_messages_as_role_and_text() -> None:
-    ex = IncidentExplorer(_store())
+    ex = IncidentExplorer(_store(), blame_model=None)
     ex.runs.value = "r1"
     ex.select_step("s0")
     shown = ex.detail.value

@@ -70,7 +70,7 @@ def test_step_panel_shows_messages_and_attribute_line_breaks() -> None:
              "started_at": "2026-03-01T10:00:00Z", "ended_at": "2026-03-01T10:00:01Z"}]
     ws = wb.open()
     ws.ingest(recs, progress=False)
-    ex = IncidentExplorer(ws)
+    ex = IncidentExplorer(ws, blame_model=None)
     ex.select_step("s0")
     value = ex.detail.value
     inp, out, attrs = _pres(value)[:3]
@@ -92,7 +92,7 @@ def test_a_flagged_steps_label_names_its_detectors_first() -> None:
     ws = wb.open()
     ws.ingest(recs, progress=False)
     wb.detect(ws, detectors=["repeated_reply"])
-    labels = [o[0] for o in IncidentExplorer(ws).step.options]
+    labels = [o[0] for o in IncidentExplorer(ws, blame_model=None).step.options]
     flagged = [lb for lb in labels if "⚑" in lb]
     assert flagged and all(lb.index("⚑ repeated_reply") < 6 for lb in flagged), labels
     assert all("customer_support_specialist · llm · ChatOpenAI.chat" in lb for lb in labels), labels
@@ -108,7 +108,7 @@ def test_another_run_with_the_same_step_ids_shows_its_own_step() -> None:
                   "started_at": "2026-03-01T10:00:00Z"} for i in range(2)]
     ws = wb.open()
     ws.ingest(recs, progress=False)
-    ex = IncidentExplorer(ws)
+    ex = IncidentExplorer(ws, blame_model=None)
     for run in ("a", "b", "a"):
         ex.show_run(run)
         assert f"output of {run}0" in ex.detail.value, (run, ex.detail.value)

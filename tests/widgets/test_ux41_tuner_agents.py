@@ -136,7 +136,7 @@ def test_many_findings_alike_are_one_row() -> None:
     wb.detect(ws)
     infos = ws.sql("SELECT count(*) FROM findings WHERE detector = 'cascade' AND severity = 'info'").fetchall()[0][0]
     assert infos >= 3
-    html = IncidentExplorer(ws).findings.value
+    html = IncidentExplorer(ws, blame_model=None).findings.value
     assert html.count("<tr class='wb-finding'>") == 3, html      # silent_failure, the cascade's root, its infos
     assert f"<td class='wb-word'>{infos} steps</td>" in html and f"the {infos} steps" in html
     # worst first still: the silent failure's row, then the cascade's critical root, then the infos
