@@ -6,14 +6,18 @@ Usage::
     python bench/attribution_blame45.py blends FRAME R           # look B1: T1 pool + rule blends, no Hand-Crafted
     python bench/attribution_blame45.py blends FRAME R RULE W    # the chosen (rule, w) (or T1 0), Hand-Crafted too
     python bench/attribution_blame45.py conf FRAME CAPTURE [hc]  # look C: C1-C4 (with hc: Hand-Crafted held out too)
+    python bench/attribution_blame45.py labels FRAME R HC MAGENTIC GROUND_TRUTH   # diagnostic: a second labelling
 
 FRAME is ``bench/attribution_blame14.py --save-frame``'s; R is ``bench/attribution_blame44.py rank``'s output (v11's
 rankings per split); CAPTURE is ``bench/attribution_blame42.py capture``'s (v11's held-out verdicts per real system
-and the nested inner verdicts its calibration is fitted on).
+and the nested inner verdicts its calibration is fitted on). ``labels`` compares Who&When Hand-Crafted's labels (HC: its
+folder of JSON records) with AgentRx's root causes of the same Magentic-One runs (github.com/microsoft/AgentRx,
+``data/magentic_dataset/`` and ``data/ground_truth/magentic_one_ground_truth.json``; MIT), and v11's verdicts with both.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import time
@@ -247,6 +251,61 @@ def conf(X: pd.DataFrame, cap: pd.DataFrame, with_hc: bool) -> None:
             )
 
 
+# -- diagnostic: two labellings of the same runs ----------------------------------------------------------------------
+def second_labelling(hc: Path, magentic: Path, ground_truth: Path) -> pd.DataFrame:
+    """Per run labelled by both: Who&When's culprit agent / step and AgentRx's root cause's (0-based step index)."""
+    from workbench.ingest.whowhen import run_id_of
+
+    gt = {g["trajectory_id"]: g for g in json.loads(ground_truth.read_text())}
+    by_question = {}
+    for f in sorted(hc.glob("*.json")):
+        rec = json.loads(f.read_text())
+        by_question[rec["question"].strip()] = rec
+    rows = []
+    for f in sorted(magentic.glob("*.json")):
+        traj = json.loads(f.read_text())
+        if not isinstance(traj, list) or f.stem not in gt or not traj:
+            continue  # AgentRx's folder also holds an index (a JSON object) and runs it did not label
+        rec = by_question.get(str(traj[0].get("content", "")).strip())
+        root = (gt[f.stem].get("root_cause") or {}).get("failure_id")
+        failure = next((x for x in gt[f.stem]["failures"] if x.get("failure_id") == root), None)
+        if rec is None or failure is None or len(rec["history"]) != len(traj):
+            continue
+        rows.append(
+            {
+                "run_id": run_id_of(rec),
+                "ww_agent": rec["mistake_agent"].lower(),
+                "ww_step": f"t{int(rec['mistake_step']):03d}",
+                "rx_agent": failure["failed_agent"].lower(),
+                "rx_step": f"t{failure['step_number'] - 1:03d}",
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def labels_diag(agents: pd.DataFrame, steps: pd.DataFrame, t: pd.DataFrame) -> None:
+    print(
+        f"{len(t)} Hand-Crafted runs labelled by both: culprit agent equal {int((t.ww_agent == t.rx_agent).sum())}, "
+        f"decisive step equal {int((t.ww_step == t.rx_step).sum())}\n"
+    )
+    rows = []
+    for split in ("ag->hc", f"loso:{HC}"):
+        a = agents[(agents["split"] == split) & (agents["rank"] == 1)].set_index("run_id")["agent"]
+        s = steps[(steps["split"] == split) & (steps["rank"] == 1)].set_index("run_id")["step_id"]
+        va, vs = t["run_id"].map(a).fillna("").str.lower(), t["run_id"].map(s)
+        rows.append(
+            {
+                "v11 verdicts": split,
+                "agent = Who&When": int((va == t.ww_agent).sum()),
+                "agent = AgentRx": int((va == t.rx_agent).sum()),
+                "agent = either": int(((va == t.ww_agent) | (va == t.rx_agent)).sum()),
+                "step = Who&When": int((vs == t.ww_step).sum()),
+                "step = AgentRx": int((vs == t.rx_step).sum()),
+            }
+        )
+    print(markdown(pd.DataFrame(rows)))
+
+
 def main() -> None:
     warnings.simplefilter("ignore")
     cmd, frame = sys.argv[1], Path(sys.argv[2])
@@ -259,6 +318,8 @@ def main() -> None:
     if cmd == "rules":
         a = agents[agents["split"].isin([f"loso:{s}" for s in CHOOSE_ON])]
         print(markdown(rule_table(X, labels, a, list(CHOOSE_ON))))
+    elif cmd == "labels":
+        labels_diag(agents, steps, second_labelling(*map(Path, sys.argv[4:7])))
     elif cmd == "blends":
         final = (
             (f"{sys.argv[4]} w={sys.argv[5]}", sys.argv[4], float(sys.argv[5])) if len(sys.argv) > 5 else ()
