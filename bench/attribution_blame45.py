@@ -20,7 +20,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-import time
 import warnings
 from pathlib import Path
 
@@ -30,12 +29,10 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from attribution_blame31 import V11  # noqa: E402
+import attribution_blame42 as b42  # noqa: E402
 from attribution_blame42 import _sigmoid, reliability_table  # noqa: E402
-from attribution_blame44 import blend_splits, figures, read_frame, rule_agents, rule_table  # noqa: E402
+from attribution_blame44 import blend_splits, figures, read_frame, rule_agents, rule_table, t1_fit  # noqa: E402
 from attribution_logonly import AG, HC, markdown  # noqa: E402
-
-from workbench.attribution._blame_model import BlameModel  # noqa: E402
 
 TAU = "tau-bench/retail"
 NATURAL = (AG, HC, TAU)
@@ -51,19 +48,13 @@ def read_ranks(path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 # -- look B ------------------------------------------------------------------------------------------------------
 def t1_ranks(X: pd.DataFrame, labels: pd.DataFrame, held: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """v11's recipe trained on every run but the held-out system's and AEGIS's, per held-out system."""
-    sys_of = X.drop_duplicates("run_id").set_index("run_id")["system"]
-    params = {**V11, "calibration_cv": None}
+    """blame44's T1 (every run but the held-out system's and AEGIS's trains), per held-out system."""
     steps, agents = [], []
     for s in held:
-        test = sorted(sys_of.index[sys_of == s])
-        train = sorted(sys_of.index[(sys_of != s) & ~sys_of.str.startswith("aegis/")])
-        c0 = time.process_time()
-        m = BlameModel(**params).fit_frame(X[X["run_id"].isin(train)], labels[labels["run_id"].isin(train)])
-        st, ag = m.rank_frame(X[X["run_id"].isin(test)])
+        st, ag, n_train, cpu = t1_fit(X, labels, s)
         steps.append(st.assign(split=f"loso:{s}"))
         agents.append(ag.assign(split=f"loso:{s}"))
-        print(f"T1 {s}: {len(train)} -> {len(test)} runs, {time.process_time() - c0:.0f} CPU s", flush=True)
+        print(f"T1 {s}: {n_train} training runs, {cpu:.0f} CPU s", flush=True)
     return pd.concat(steps, ignore_index=True), pd.concat(agents, ignore_index=True)
 
 
@@ -112,6 +103,8 @@ INPUTS = {
     "C4": (["margin", "log_agents", "agree", "disagree", "log_moves"], "real"),
 }
 SIGN = {"margin": 1, "agree": 1, "disagree": -1}
+# blame42's calibrator (its sign rule, its nested 5-fold constant fallback, unweighted rows) with these inputs' signs
+b42._SIGN.update(SIGN)
 
 
 def verdict_inputs(rows: pd.DataFrame, X: pd.DataFrame) -> pd.DataFrame:
@@ -135,40 +128,6 @@ def verdict_inputs(rows: pd.DataFrame, X: pd.DataFrame) -> pd.DataFrame:
     top["log_moves"] = np.log(top["run_id"].map(X.groupby("run_id").size()).astype(float).to_numpy())
     top["sole"] = (n == 1) & top["agent"].notna() & (top["agent"] != "<none>")
     return top.drop(columns="_lo")
-
-
-def _signed_fit(M: np.ndarray, y: np.ndarray, names: list[str]) -> tuple[np.ndarray, float]:
-    from sklearn.linear_model import LogisticRegression
-
-    use = np.ones(len(names), dtype=bool)
-    while use.any():
-        lr = LogisticRegression(C=1.0, max_iter=1000).fit(M[:, use], y)
-        coef = np.zeros(len(names))
-        coef[use] = lr.coef_[0]
-        wrong = [i for i, nm in enumerate(names) if use[i] and SIGN.get(nm, 0) * coef[i] < 0]
-        if not wrong:
-            return coef, float(lr.intercept_[0])
-        use[wrong[0]] = False
-    rate = float(np.clip(y.mean(), 1e-3, 1 - 1e-3))
-    return np.zeros(len(names)), float(np.log(rate / (1 - rate)))
-
-
-def signed_platt(inner: pd.DataFrame, names: list[str]) -> tuple[np.ndarray, float, bool]:
-    """(coef, intercept, constant): the sign rule, then blame42's nested 5-fold constant fallback (seed 0)."""
-    y = inner["y"].to_numpy(dtype=bool)
-    M = np.nan_to_num(inner[names].to_numpy(dtype=np.float64))
-    rate = float(y.mean())
-    fold = np.random.default_rng(0).permutation(len(y)) % 5
-    p_fit, p_const = np.full(len(y), rate), np.full(len(y), rate)
-    for f in range(5):
-        tr, te = fold != f, fold == f
-        coef, b = _signed_fit(M[tr], y[tr], names)
-        p_fit[te] = _sigmoid(M[te] @ coef + b)
-        p_const[te] = y[tr].mean()
-    if np.mean((p_fit - y) ** 2) >= np.mean((p_const - y) ** 2):
-        return np.zeros(len(names)), float(np.log(rate / (1 - rate))), True
-    coef, b = _signed_fit(M, y, names)
-    return coef, b, False
 
 
 def test_row(conf: np.ndarray, y: np.ndarray, base: float) -> dict:
@@ -210,7 +169,7 @@ def conf(X: pd.DataFrame, cap: pd.DataFrame, with_hc: bool) -> None:
         pooled["K0"].append((h["confidence"].to_numpy(), y))
         for k, (names, pool) in INPUTS.items():
             train = nat if pool == "natural" else real
-            coef, b, const = signed_platt(train, names)
+            coef, b, const = b42.signed_platt(train, names, balanced=False)
             c = np.where(sole, 1.0, _sigmoid(np.nan_to_num(h[names].to_numpy(dtype=np.float64)) @ coef + b))
             rows.append(
                 {
