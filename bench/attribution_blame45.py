@@ -7,6 +7,7 @@ Usage::
     python bench/attribution_blame45.py blends FRAME R RULE W    # the chosen (rule, w) (or T1 0), Hand-Crafted too
     python bench/attribution_blame45.py conf FRAME CAPTURE [hc]  # look C: C1-C4 (with hc: Hand-Crafted held out too)
     python bench/attribution_blame45.py labels FRAME R HC MAGENTIC GROUND_TRUTH   # diagnostic: a second labelling
+    python bench/attribution_blame45.py table FRAME R CAPTURE    # issue 12's table for the shipped recipe (v11)
 
 FRAME is ``bench/attribution_blame14.py --save-frame``'s; R is ``bench/attribution_blame44.py rank``'s output (v11's
 rankings per split); CAPTURE is ``bench/attribution_blame42.py capture``'s (v11's held-out verdicts per real system
@@ -265,6 +266,90 @@ def labels_diag(agents: pd.DataFrame, steps: pd.DataFrame, t: pd.DataFrame) -> N
     print(markdown(pd.DataFrame(rows)))
 
 
+# -- issue 12's table ------------------------------------------------------------------------------------------------
+def calibrated_rows(X: pd.DataFrame, labels: pd.DataFrame) -> list[dict]:
+    """Alg-Gen CV and Alg-Gen only -> Hand-Crafted with v11's calibrated confidence (as shipped: run folds within one
+    training system, the familiarity shrink), tested against a constant at the out-of-fold hit rate of the training
+    runs (a CV fold: the other folds' verdicts; Hand-Crafted: every CV verdict)."""
+    from attribution_blame31 import V11
+    from attribution_blame44 import splits
+
+    from workbench.attribution._blame_model import BlameModel
+
+    culprit = set(zip(labels["run_id"], labels["agent"].astype(object), strict=True))
+    got = {}
+    for name, train, test in splits(X):
+        if name.startswith("cv") or name == "ag->hc":
+            m = BlameModel(**V11).fit_frame(X[X["run_id"].isin(train)], labels[labels["run_id"].isin(train)])
+            _, a = m.rank_frame(X[X["run_id"].isin(test)])
+            top = a[a["rank"] == 1]
+            ok = np.array(
+                [(r, x) in culprit for r, x in zip(top["run_id"], top["agent"], strict=True)], dtype=float
+            )
+            got[name] = (top["confidence"].to_numpy(dtype=float), ok)
+    folds = [k for k in got if k.startswith("cv")]
+    cv_c = np.concatenate([got[k][0] for k in folds])
+    cv_ok = np.concatenate([got[k][1] for k in folds])
+    cv_base = np.concatenate(
+        [
+            np.full(len(got[k][1]), np.mean(np.concatenate([got[j][1] for j in folds if j != k])))
+            for k in folds
+        ]
+    )
+    hc_c, hc_ok = got["ag->hc"]
+    rows = [
+        {"figure": "Alg-Gen 5-fold CV", "runs": len(cv_ok), **test_row(cv_c, cv_ok, 0.0)},
+        {
+            "figure": "Alg-Gen only -> Hand-Crafted",
+            "runs": len(hc_ok),
+            **test_row(hc_c, hc_ok, float(cv_ok.mean())),
+        },
+    ]
+    rows[0]["const Brier"] = round(float(np.mean((cv_base - cv_ok) ** 2)), 4)  # per fold's own constant
+    rows[0]["base"] = "per fold"
+    rows[0]["pass"] = bool(rows[0]["Brier"] < rows[0]["const Brier"] and rows[0]["gap (points)"] >= 5)
+    return rows
+
+
+def table(
+    X: pd.DataFrame, labels: pd.DataFrame, steps: pd.DataFrame, agents: pd.DataFrame, cap: pd.DataFrame
+) -> None:
+    real = sorted({n.removeprefix("loso:") for n in agents["split"].unique() if n.startswith("loso:")})
+    f = figures(labels, steps, agents, ["cv", "ag->hc", *[f"loso:{s}" for s in real]])
+    H = verdict_inputs(cap, X)
+    rows = []
+    for name, label in (("cv", "Alg-Gen 5-fold CV by run"), ("ag->hc", "Alg-Gen only -> Hand-Crafted")):
+        n, a, st = f[name]
+        rows.append(
+            {
+                "figure": label,
+                "runs": n,
+                "agent": f"{a} ({100 * a / n:.1f} %)",
+                "step": f"{st} ({100 * st / n:.1f} %)",
+            }
+        )
+    for s in real:
+        n, a, st = f[f"loso:{s}"]
+        h = H[(H["outer"] == s) & (H["part"] == "held")]
+        inner = H[(H["outer"] == s) & (H["part"] != "held")]
+        t = test_row(
+            h["confidence"].to_numpy(dtype=float), h["y"].to_numpy(dtype=float), float(inner["y"].mean())
+        )
+        rows.append(
+            {
+                "figure": f"held out: {s}",
+                "runs": n,
+                "agent": f"{a} ({100 * a / n:.1f} %)",
+                "step": f"{st} ({100 * st / n:.1f} %)" if s in NATURAL else "(agent labels only)",
+                "Brier / constant": f"{t['Brier']:.3f} / {t['const Brier']:.3f}",
+                "sure right / all": t["sure right / all"],
+                "uncertain right / all": t["uncertain right / all"],
+            }
+        )
+    print(markdown(pd.DataFrame(rows)) + "\n")
+    print(markdown(pd.DataFrame(calibrated_rows(X, labels))))
+
+
 def main() -> None:
     warnings.simplefilter("ignore")
     cmd, frame = sys.argv[1], Path(sys.argv[2])
@@ -277,6 +362,8 @@ def main() -> None:
     if cmd == "rules":
         a = agents[agents["split"].isin([f"loso:{s}" for s in CHOOSE_ON])]
         print(markdown(rule_table(X, labels, a, list(CHOOSE_ON))))
+    elif cmd == "table":
+        table(X, labels, steps, agents, pd.read_parquet(sys.argv[4]))
     elif cmd == "labels":
         labels_diag(agents, steps, second_labelling(*map(Path, sys.argv[4:7])))
     elif cmd == "blends":
