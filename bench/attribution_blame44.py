@@ -255,18 +255,25 @@ def calib(X: pd.DataFrame, labels: pd.DataFrame, agents: pd.DataFrame) -> None:
 NATURAL = (AG, "tau-bench/retail", HC)
 
 
+def t1_fit(X: pd.DataFrame, labels: pd.DataFrame, held: str) -> tuple[pd.DataFrame, pd.DataFrame, int, float]:
+    """T1: v11's recipe (uncalibrated) trained on every run but ``held``'s and AEGIS's, ranking ``held``'s runs:
+    (steps, agents, training runs, CPU s)."""
+    sys_of = X.drop_duplicates("run_id").set_index("run_id")["system"]
+    test = sorted(sys_of.index[sys_of == held])
+    train = sorted(sys_of.index[(sys_of != held) & ~sys_of.str.startswith("aegis/")])
+    c0 = time.process_time()
+    m = BlameModel(**{**V11, "calibration_cv": None}).fit_frame(
+        X[X["run_id"].isin(train)], labels[labels["run_id"].isin(train)]
+    )
+    s, a = m.rank_frame(X[X["run_id"].isin(test)])
+    return s, a, len(train), time.process_time() - c0
+
+
 def pool(X: pd.DataFrame, labels: pd.DataFrame, steps: pd.DataFrame, agents: pd.DataFrame) -> None:
     """Addendum 2 (T1): each natural-failure system held out, v11's recipe with and without the AEGIS runs."""
-    sys_of = X.drop_duplicates("run_id").set_index("run_id")["system"]
-    params = {**V11, "calibration_cv": None}
     rows, tot = [], {"v11 (every other run)": [0, 0, 0], "T1 (no AEGIS)": [0, 0, 0]}
     for held in NATURAL:
-        test = sorted(sys_of.index[sys_of == held])
-        train = sorted(sys_of.index[(sys_of != held) & ~sys_of.str.startswith("aegis/")])
-        c0 = time.process_time()
-        m = BlameModel(**params).fit_frame(X[X["run_id"].isin(train)], labels[labels["run_id"].isin(train)])
-        s, a = m.rank_frame(X[X["run_id"].isin(test)])
-        cpu = time.process_time() - c0
+        s, a, n_train, cpu = t1_fit(X, labels, held)
         f_new = figures(labels, s.assign(split="t1"), a.assign(split="t1"), ["t1"])["t1"]
         f_old = figures(labels, steps, agents, [f"loso:{held}"])[f"loso:{held}"]
         for k, f in (("v11 (every other run)", f_old), ("T1 (no AEGIS)", f_new)):
@@ -277,7 +284,7 @@ def pool(X: pd.DataFrame, labels: pd.DataFrame, steps: pd.DataFrame, agents: pd.
                 "runs": f_old[0],
                 "v11 agent / step": f"{f_old[1]} / {f_old[2]}",
                 "T1 agent / step": f"{f_new[1]} / {f_new[2]}",
-                "T1 training runs": len(train),
+                "T1 training runs": n_train,
                 "T1 fit CPU s": round(cpu, 1),
             }
         )
