@@ -36,7 +36,7 @@ from typing import Any
 import orjson
 
 from ._base import Adapter, Stage
-from ._conventions import LANGGRAPH_TOOL_NODE, StepSink, langgraph_tool_node
+from ._conventions import StepSink
 from ._documents import iter_placed_items, nested_item_lines
 from ._langsmith_io import convert_io, first_count, input_messages, output_messages, token_usage
 from ._time_units import epoch_or_iso_ns
@@ -290,8 +290,3 @@ class LangSmithRuns(Adapter):
             kind=None,
             run_facts={"system": session} if isinstance(session, str) and session else None,
         )
-        meta = run.get("extra", {}).get("metadata") if isinstance(run.get("extra"), dict) else None
-        if isinstance(meta, dict) and run.get("name") == LANGGRAPH_TOOL_NODE and langgraph_tool_node(meta):
-            # a flat graph's ToolNode runs the tool calls of the agent node before it (as the langfuse reader
-            # reads it): the tools it runs are that agent's, not nobody's
-            stage.agent_of_previous.append((trace, run["id"]))
