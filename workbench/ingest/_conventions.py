@@ -559,8 +559,6 @@ def graph_node(attrs: dict[str, Any]) -> str | None:
     return node.strip() or None
 
 
-
-
 def _workflow_event(inp: Any, marker: str) -> str | None:
     """The event's repr a LlamaIndex AgentWorkflow step's input (``{"ctx": …, "ev": …}``) holds, when that
     input mentions ``marker``; else None."""
