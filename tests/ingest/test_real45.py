@@ -6,6 +6,7 @@ import gzip
 import json
 from pathlib import Path
 
+import pytest
 from _otel_fixtures import run_adapter
 
 import workbench as wb
@@ -144,3 +145,76 @@ def test_a_llamaindex_step_whose_event_was_cut_early_is_read_by_the_mapper(tmp_p
         ], fast
         # (run_agent_step takes setup_agent's agent once staged: _step_agents)
         assert [sid for _, sid in stage.agent_of_previous] == [staged[2][0]], fast
+
+
+LANGSMITH = FIXTURES / "langsmith"
+
+
+@pytest.fixture(scope="module")
+def langsmith_store() -> wb.Workspace:
+    """fixtures/langsmith/llm_runs.jsonl and rag_runs.jsonl (hand-built on the SDK's Run schema and LangChain's
+    tracer: _build_real45.py says how) in one store, detected."""
+    ws = wb.open()
+    for name in ("llm_runs.jsonl", "rag_runs.jsonl"):
+        report = ws.ingest(LANGSMITH / name, progress=False)
+        assert report.quarantined == 0
+    wb.detect(ws, progress=False)
+    return ws
+
+
+def test_langsmith_model_calls_exported_alone_are_their_langgraph_nodes_agents(langsmith_store) -> None:
+    """Failed at main: list_runs(run_type="llm") exports the model calls without the node runs above them, so
+    no call had an agent and the made-up 41.20 was "first stated by ?" (a silent failure of nobody's)."""
+    ws = langsmith_store
+    llm = ws.sql(
+        "SELECT agent, count(*) FROM steps WHERE file LIKE '%llm_runs.jsonl' GROUP BY agent ORDER BY agent"
+    ).fetchall()
+    assert llm == [("agent", 2), ("researcher", 2), ("writer", 2)]
+    origin = ws.sql(
+        "SELECT f.agent, s.output FROM findings f JOIN steps s USING (run_id, step_id) "
+        "WHERE f.detector = 'cascade' AND f.severity = 'critical'"
+    ).fetchall()
+    assert len(origin) == 1 and origin[0][0] == "researcher" and "41.20" in origin[0][1]
+
+
+def test_langsmith_events_give_a_broken_stream_what_it_said_and_keep_its_retries(langsmith_store) -> None:
+    """Failed at main: LangSmith's ``events`` were not read; the streamed call that broke off (no outputs) had
+    no output, though its new_token events hold "The total is 1"; the rate-limited attempt was lost."""
+    ws = langsmith_store
+    rows = ws.sql(
+        "SELECT status, output, error, json_extract_string(attributes, '$.\"langsmith.retries\"') FROM steps "
+        "WHERE file LIKE '%rag_runs.jsonl' AND kind = 'llm' ORDER BY started_at"
+    ).fetchall()
+    (ok, broke) = rows
+    assert ok[:2] == ("ok", '[{"role":"assistant","content":"10 widgets cost 10 x 14.20 = 142.00 USD."}]')
+    assert broke[:3] == ("error", "The total is 1", "APIConnectionError('Connection error.')")
+    for row in rows:
+        (retry,) = json.loads(row[3])
+        assert (retry["attempt"], retry["exception_type"], retry["outcome"]) == (
+            1,
+            "RateLimitError",
+            "failed",
+        )
+
+
+def test_langsmith_retriever_documents_are_its_output_and_back_the_answer(langsmith_store) -> None:
+    """A retriever run's output is its documents; the answer worked out from them (10 x 14.20) is no finding,
+    and the run whose stream broke failed at generate's model call."""
+    ws = langsmith_store
+    docs = ws.sql(
+        "SELECT DISTINCT agent, output FROM steps WHERE kind = 'retriever' AND file LIKE '%rag_runs.jsonl'"
+    ).fetchall()
+    assert len(docs) == 1 and docs[0][0] == "retrieve"
+    assert [d["page_content"] for d in json.loads(docs[0][1])["documents"]][0] == (
+        "Widget list price: 14.20 USD per unit."
+    )
+    found = ws.sql(
+        "SELECT count(*) FROM findings f JOIN steps s USING (run_id, step_id) "
+        "WHERE s.file LIKE '%rag_runs.jsonl' AND f.severity <> 'info'"
+    ).fetchall()
+    assert found == [(0,)]
+    outcomes = ws.sql(
+        "SELECT outcome, count(*) FROM runs WHERE run_id IN (SELECT run_id FROM steps WHERE file LIKE "
+        "'%rag_runs.jsonl') GROUP BY outcome ORDER BY outcome"
+    ).fetchall()
+    assert outcomes == [("failure", 1), ("success", 1)]
