@@ -39,7 +39,7 @@ def desk() -> tuple[wb.Workspace, dict[str, str]]:
 def test_the_message_hops_are_one_run_with_each_agents_model_and_tool_calls(desk) -> None:
     ws, runs = desk
     rows = ws.sql("SELECT agent, kind, coalesce(tool, '') FROM steps WHERE run_id = ? AND kind IN ('llm', 'tool') "
-                  "AND agent IS NOT NULL ORDER BY seq", [runs["answered_ok"]]).fetchall()
+                  "AND agent <> 'SelectorGroupChatManager' ORDER BY seq", [runs["answered_ok"]]).fetchall()
     assert rows == [("clerk", "llm", ""), ("clerk", "tool", "get_stock"), ("clerk", "llm", ""),
                     ("pricer", "llm", ""), ("pricer", "tool", "get_price"), ("pricer", "llm", ""),
                     ("shipping", "llm", ""), ("shipping", "tool", "get_shipping"),
@@ -63,3 +63,19 @@ def test_a_price_made_up_on_a_tools_error_cascades_to_shipping(desk) -> None:
                    [run]).fetchall()
     assert [f[:3] for f in found] == [("cascade", "pricer", stated)]
     assert "made-up value 12.40" in found[0][3] and "shipping" in found[0][3]
+
+
+def test_the_selectors_model_calls_are_the_group_chat_managers_and_no_outcome_is_made_up(desk) -> None:
+    """Failed at main (real45): the selector's model calls (under the ``autogen process SelectorGroupChatManager_…``
+    span, ``recipient_agent_class`` SelectorGroupChatManager) named no agent. The chat ends on AutoGen's
+    GroupChatTermination, whose span gives its type only (no stop_reason, no status): the outcome stays unknown."""
+    ws, runs = desk
+    run = runs["answered_ok"]
+    calls = ws.sql("SELECT agent, output FROM steps WHERE run_id = ? AND kind = 'llm' AND contains(input, "
+                   "'select the next role') ORDER BY seq", [run]).fetchall()
+    assert [c[0] for c in calls] == ["SelectorGroupChatManager"] * 3
+    assert [c[1] for c in calls] == [f'[{{"role":"assistant","content":"{a}"}}]' for a in ("clerk", "pricer", "shipping")]
+    assert ws.sql("SELECT count(*) FROM steps WHERE run_id = ? AND kind = 'llm' AND agent IS NULL",
+                  [run]).fetchall() == [(0,)]
+    assert ws.sql("SELECT outcome, outcome_source FROM runs WHERE run_id = ?", [run]).fetchall() == [
+        ("unknown", "none")]

@@ -36,6 +36,8 @@ from ._ag2 import OI_SENDER as AG2_OI_SENDER
 from ._ag2 import SPAN_TYPE as AG2_SPAN_TYPE
 from ._ag2 import TOOL_EXECUTOR as AG2_TOOL_EXECUTOR
 from ._ag2 import USAGE_COST, USAGE_IN, USAGE_OUT, tool_executor, usage_record
+from ._autogen_manager import RECIPIENT_CLASS as AUTOGEN_RECIPIENT_CLASS
+from ._autogen_manager import model_manager
 from ._call_args import decorated_call, smolagents_tool_call
 from ._exception_cause import exception_error
 from ._fields import MAX_FIELD_BYTES, SHORT_CHARS, RecordError, _describe, plain_values, step_row
@@ -890,7 +892,7 @@ SHAPE_KEYS = ("target", EMITTER_PATH, "executor.type", "agent_name", "metadata.l
               "smolagents.max_steps", TRACELOOP_ENTITY, TRACELOOP_LANGGRAPH_NODE, *COST_PART_KEYS,
               MLFLOW_SPAN_TYPE, LOGFIRE_TEMPLATE, AG2_SPAN_TYPE, "error.type", LANGFUSE_TYPE,
               VERCEL_AI_OPERATION, MASTRA_TYPE, ADK_SHAPE_KEY, DESTINATION_EXECUTOR, OPENLLMETRY_GRAPH_NODES,
-              CREW_ID, CREW_TASK_AGENT, AG2_OI_SENDER, CREW_EVENT)
+              CREW_ID, CREW_TASK_AGENT, AG2_OI_SENDER, CREW_EVENT, AUTOGEN_RECIPIENT_CLASS)
 
 
 def langchain_metadata(rest: dict[str, Any]) -> dict[str, Any] | None:
@@ -1207,7 +1209,7 @@ def map_span(attrs: dict[str, Any], name: str | None, events: list[dict[str, Any
             # that agent's (as the langfuse and langsmith readers read it), not nobody's
             tool_node = agent is None and node_name == LANGGRAPH_TOOL_NODE and langgraph_tool_node(meta)
         if agent is None and kind != "tool":
-            agent = executor_agent(rest)
+            agent = executor_agent(rest) or model_manager(rest)
             if agent is None and kind != "agent":
                 agent = agent_run_span(name, rest)
                 kind = "agent" if agent is not None else kind
