@@ -91,6 +91,9 @@ def test_otlp_spans_of_a_flat_langgraph_graph_give_its_tool_calls_to_the_agent_n
     assert (report.read, report.stored) == (4, 4)
     got = dict(ws.sql("SELECT name, agent FROM steps").fetchall())
     assert got == {"LangGraph": None, "agent": "agent", "tools": "agent", "check_stock": "agent"}
+    # the SQL path (a large file's) hands the node spans to the mapper, which lists the ToolNode the same way
+    _, stage = run_adapter(OtlpJson(fast=True), path)
+    assert [sid for _, sid in stage.agent_of_previous] == [spans[2]["spanId"]]
 
 
 def test_a_llamaindex_step_whose_event_was_cut_early_is_read_by_the_mapper(tmp_path: Path) -> None:
