@@ -22,10 +22,11 @@ DESK = Path(__file__).parent / "fixtures" / "autogen-selector"
 
 @pytest.fixture(scope="module")
 def desk() -> tuple[wb.Workspace, dict[str, str]]:
-    """The clean and the cascade files in one store, detected; name -> the chat's run (the file's largest)."""
+    """The clean, the cascade and the selector's repeats in one store, detected; name -> the chat's run (the file's
+    largest)."""
     ws = wb.open()
     runs = {}
-    for name in ("answered_ok", "price_error_cascade"):
+    for name in ("answered_ok", "price_error_cascade", "selector_repeats_pricer"):
         before = set(ws.runs()["run_id"])
         ws.ingest(DESK / f"{name}.otlp.jsonl.gz", progress=False)
         new = ws.runs()[~ws.runs()["run_id"].isin(before)]
@@ -79,3 +80,13 @@ def test_the_selectors_model_calls_are_the_group_chat_managers_and_no_outcome_is
                   [run]).fetchall() == [(0,)]
     assert ws.sql("SELECT outcome, outcome_source FROM runs WHERE run_id = ?", [run]).fetchall() == [
         ("unknown", "none")]
+
+
+def test_the_selector_choosing_the_pricer_four_times_is_a_ping_pong_of_the_manager_and_the_pricer(desk) -> None:
+    """Failed at main (real45): the selector's repeated choice showed only as the pricer's repeated reply. Named
+    only where it picks a speaker, the manager's turns alternate with the pricer's without progress."""
+    ws, runs = desk
+    found = ws.sql("SELECT detector, severity, agent, detail FROM findings WHERE run_id = ? AND severity <> 'info' "
+                   "ORDER BY detector", [runs["selector_repeats_pricer"]]).fetchall()
+    assert [f[:3] for f in found] == [("ping_pong", "critical", "pricer"), ("repeated_reply", "warning", "pricer")]
+    assert found[0][3].startswith("pricer and SelectorGroupChatManager handed the work back and forth")
