@@ -41,6 +41,7 @@ from ._base import Adapter, Stage
 from ._conventions import LC_AGENT_NAME, LC_CREATE_AGENT, StepSink, langgraph_node_actor
 from ._documents import iter_placed_items, nested_item_lines
 from ._langsmith_io import convert_io, first_count, input_messages, output_messages, token_usage
+from ._step_agents import node_agents
 from ._time_units import epoch_or_iso_ns
 from .anyagent import json_start
 from .openinference import flatten, stage_span
@@ -163,10 +164,6 @@ def _attributes(run: dict[str, Any]) -> dict[str, Any]:
         a["llm.cost.total"] = _cost(run.get("total_cost"))
     if run_type == "llm" and isinstance(run.get("events"), list):
         _read_events(run["events"], a)
-    if run_type == "llm" and (actor := _node_agent(meta)) is not None:
-        # (its parent, the node's run, may not be in the file: list_runs(run_type="llm") exports the model
-        # calls alone; named here, each call's agent is the node's whether its parent came or not)
-        a["agent.name"] = actor
     if run_type == "tool":
         serialized = run.get("serialized") if isinstance(run.get("serialized"), dict) else {}
         a["tool.name"] = serialized.get("name") or name or None
@@ -202,6 +199,24 @@ def _read_events(events: list[Any], a: dict[str, Any]) -> None:
         a["output.value"] = "".join(said)
     if retries:
         a["langsmith.retries"] = orjson.dumps(retries, default=str).decode()
+
+
+def _note_node_agent(run: Any, parent: Any, trace: Any, named: list, seen: set[str]) -> None:
+    """Note a staged run's id, and a model call's node agent (:func:`_node_agent`) with its parent."""
+    if not isinstance(run, dict) or not isinstance(run.get("id"), str):
+        return
+    seen.add(run["id"])
+    extra = run.get("extra") if isinstance(run.get("extra"), dict) else {}
+    meta = extra.get("metadata")
+    if (
+        run.get("run_type") == "llm"
+        and isinstance(parent, str)
+        and isinstance(trace, str)
+        and isinstance(meta, dict)
+    ):
+        agent = _node_agent(meta)
+        if agent is not None:
+            named.append((trace, run["id"], parent, agent))
 
 
 def _node_agent(meta: dict[str, Any]) -> str | None:
@@ -244,6 +259,11 @@ class LangSmithRuns(Adapter):
 
     def stage(self, path: Path, stage: Stage) -> None:
         sink, traces = StepSink(stage), set()
+        # model calls that name their node's agent, and the runs seen: the calls whose parent (the node's run)
+        # is not in the file take that agent once staged (list_runs(run_type="llm") exports the calls alone); a
+        # call under its node's run takes the node's agent as every other step does
+        named: list[tuple[str, str, str, str]] = []
+        seen: set[str] = set()
         try:
             for n, i, doc, raw, error, place in iter_placed_items(path, stage):
                 if error is not None:
@@ -265,9 +285,13 @@ class LangSmithRuns(Adapter):
                     for run, parent, trace in _tree(top):
                         with stage.guard(line, run):
                             self._run(run, parent, trace, line, order, stage, sink, traces)
+                            _note_node_agent(run, parent, trace, named, seen)
                         order += 1
         finally:
             sink.flush()
+        orphans = [(t, r, agent) for t, r, up, agent in named if up not in seen]
+        if orphans:
+            node_agents(stage.con, orphans)
 
     @staticmethod
     def _run(
