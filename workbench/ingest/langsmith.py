@@ -21,8 +21,8 @@ and then as the other span readers read theirs (:func:`.openinference.stage_span
 "error"`` a failed one), ``error`` makes the step an error (but LangGraph's control flow, ``GraphInterrupt(``,
 ``Command(``, ``ParentCommand(``, which the instrumentor also leaves OK), model and tokens of ``llm`` runs from
 ``outputs.llm_output`` or the message's ``usage_metadata``, else LangSmith's own ``prompt_tokens`` /
-``completion_tokens``; its ``total_cost`` as the cost. A model call names the agent of the LangGraph node it ran
-in itself, so calls exported alone (``list_runs(run_type="llm")``) keep their agents. LangSmith's ``events``
+``completion_tokens``; its ``total_cost`` as the cost. A model call whose node's run is not in the file (calls
+exported alone: ``list_runs(run_type="llm")``) takes the agent its LangGraph metadata names (``node_agents``). LangSmith's ``events``
 (start, end, error) are timings; a broken stream's ``new_token`` events are its output, ``retry`` events are kept
 (:func:`_read_events`). A ``retriever`` run's output is its documents (``{"documents": [...]}``).
 """
