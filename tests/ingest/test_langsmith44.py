@@ -178,11 +178,6 @@ def _phoenix_span(
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the span readers (map_span) leave the tool calls of a flat LangGraph graph's top-level ToolNode with "
-    "no agent; the langfuse and langsmith readers give them the agent node that ran before the ToolNode",
-)
 def test_openinference_spans_of_a_flat_graph_give_its_tool_calls_to_the_agent_node(tmp_path: Path) -> None:
     path = tmp_path / "spans.jsonl"
     lines = [

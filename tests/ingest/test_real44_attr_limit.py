@@ -61,3 +61,26 @@ def test_the_ping_pong_is_found_as_on_the_uncut_file(desk) -> None:
     ).fetchall()
     assert [f[:2] for f in found] == [("ping_pong", "shipping")]
     assert "shipping and pricer handed the work back and forth" in found[0][2]
+
+
+def test_workflow_steps_whose_event_was_cut_take_the_agent_the_event_chain_states(desk) -> None:
+    """Failed at main (real45): the cut ``setup_agent`` / ``run_agent_step`` inputs lost ``current_agent_name=``, so
+    those steps and the model calls under them named no agent (12 steps of the ping-pong run). ``setup_agent``'s
+    own ``AgentSetup`` output names it; ``run_agent_step`` handles that event; ``parse_agent_output`` (input not
+    cut) states the same agent, which checks both."""
+    ws, runs = desk
+    steps = ws.sql(
+        "SELECT name, agent FROM steps WHERE run_id = ? AND name LIKE 'AgentWorkflow.%' "
+        "AND name NOT IN ('AgentWorkflow.run', 'AgentWorkflow.init_run') ORDER BY started_at, step_id",
+        [runs["pricer_shipping_pingpong"]],
+    ).fetchall()
+    assert len(steps) == 53 and all(agent is not None for _, agent in steps)
+    for i, (name, agent) in enumerate(steps):
+        if name == "AgentWorkflow.run_agent_step":
+            assert steps[i - 1] == ("AgentWorkflow.setup_agent", agent)
+            assert steps[i + 1] == ("AgentWorkflow.parse_agent_output", agent)
+    calls = ws.sql(
+        "SELECT count(*), count(agent) FROM steps WHERE run_id = ? AND name = 'OpenAI.astream_chat'",
+        [runs["pricer_shipping_pingpong"]],
+    ).fetchall()[0]
+    assert calls[0] == calls[1] > 0

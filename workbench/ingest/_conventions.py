@@ -36,6 +36,8 @@ from ._ag2 import OI_SENDER as AG2_OI_SENDER
 from ._ag2 import SPAN_TYPE as AG2_SPAN_TYPE
 from ._ag2 import TOOL_EXECUTOR as AG2_TOOL_EXECUTOR
 from ._ag2 import USAGE_COST, USAGE_IN, USAGE_OUT, tool_executor, usage_record
+from ._autogen_manager import RECIPIENT_CLASS as AUTOGEN_RECIPIENT_CLASS
+from ._autogen_manager import model_manager
 from ._call_args import decorated_call, smolagents_tool_call
 from ._exception_cause import exception_error
 from ._fields import MAX_FIELD_BYTES, SHORT_CHARS, RecordError, _describe, plain_values, step_row
@@ -56,6 +58,7 @@ from ._tool_message import tool_message
 from ._values import logprob_stats
 from ._vercel_ai import OPERATION as VERCEL_AI_OPERATION
 from ._vercel_ai import vercel_ai_attributes
+from ._workflow_events import EVENT_FIELD, event_field, workflow_chain_agent
 
 if TYPE_CHECKING:   # (not at run time: a live guard maps spans with this module and imports no duckdb)
     from ._base import Stage
@@ -558,10 +561,6 @@ def graph_node(attrs: dict[str, Any]) -> str | None:
     return node.strip() or None
 
 
-_EVENT_FIELD = "current_agent_name="
-_OPEN, _CLOSE = "([{", ")]}"
-
-
 def _workflow_event(inp: Any, marker: str) -> str | None:
     """The event's repr a LlamaIndex AgentWorkflow step's input (``{"ctx": …, "ev": …}``) holds, when that
     input mentions ``marker``; else None."""
@@ -594,31 +593,8 @@ def workflow_event_agent(inp: Any) -> str | None:
     event's repr>}``; only the event names the agent, as its field ``current_agent_name='researcher'``.
     The field is read at the event's own level (not inside a message's text, which may say anything).
     """
-    ev = _workflow_event(inp, _EVENT_FIELD)
-    if ev is None:
-        return None
-    depth, quote, i, n = 0, "", 0, len(ev)
-    while i < n:
-        ch = ev[i]
-        if quote:
-            if ch == "\\":
-                i += 1
-            elif ch == quote:
-                quote = ""
-        elif ch in "'\"":
-            quote = ch
-        elif ch in _OPEN:
-            depth += 1
-        elif ch in _CLOSE:
-            depth -= 1
-        elif depth == 1 and ev.startswith(_EVENT_FIELD, i) and ev[i - 1] in " (":
-            start = i + len(_EVENT_FIELD)
-            if ev[start:start + 1] != "'":
-                return None
-            end = ev.find("'", start + 1)
-            return ev[start + 1:end].strip() or None if end > 0 else None
-        i += 1
-    return None
+    ev = _workflow_event(inp, EVENT_FIELD)
+    return None if ev is None else event_field(ev)
 
 
 _TOOL_EVENTS = ("ToolCall(", "ToolCallResult(")
@@ -916,7 +892,7 @@ SHAPE_KEYS = ("target", EMITTER_PATH, "executor.type", "agent_name", "metadata.l
               "smolagents.max_steps", TRACELOOP_ENTITY, TRACELOOP_LANGGRAPH_NODE, *COST_PART_KEYS,
               MLFLOW_SPAN_TYPE, LOGFIRE_TEMPLATE, AG2_SPAN_TYPE, "error.type", LANGFUSE_TYPE,
               VERCEL_AI_OPERATION, MASTRA_TYPE, ADK_SHAPE_KEY, DESTINATION_EXECUTOR, OPENLLMETRY_GRAPH_NODES,
-              CREW_ID, CREW_TASK_AGENT, AG2_OI_SENDER, CREW_EVENT)
+              CREW_ID, CREW_TASK_AGENT, AG2_OI_SENDER, CREW_EVENT, AUTOGEN_RECIPIENT_CLASS)
 
 
 def langchain_metadata(rest: dict[str, Any]) -> dict[str, Any] | None:
@@ -1219,6 +1195,7 @@ def map_span(attrs: dict[str, Any], name: str | None, events: list[dict[str, Any
     if kind == "llm" and model_helper(name, attrs, known.get("output")):
         kind = "chain"
     agent = known.get("agent")
+    tool_node = False
     if kind in ("agent", "tool") and emitter_event(name, rest):
         # BeeAI: one event of the enclosing agent's run or tool call, not an agent nor another call
         kind, agent = "chain", None
@@ -1226,9 +1203,13 @@ def map_span(attrs: dict[str, Any], name: str | None, events: list[dict[str, Any
         meta = langchain_metadata(rest)
         if meta is not None:
             # (OpenLLMetry names a node's span "execute_task <node>", its entity the node)
-            kind, agent = langgraph_span(traceloop_entity(rest) or name, kind, agent, meta)
+            node_name = traceloop_entity(rest) or name
+            kind, agent = langgraph_span(node_name, kind, agent, meta)
+            # a flat graph's ToolNode runs the tool calls of the agent node before it: the tools it runs are
+            # that agent's (as the langfuse and langsmith readers read it), not nobody's
+            tool_node = agent is None and node_name == LANGGRAPH_TOOL_NODE and langgraph_tool_node(meta)
         if agent is None and kind != "tool":
-            agent = executor_agent(rest)
+            agent = executor_agent(rest) or model_manager(rest)
             if agent is None and kind != "agent":
                 agent = agent_run_span(name, rest)
                 kind = "agent" if agent is not None else kind
@@ -1322,7 +1303,7 @@ def map_span(attrs: dict[str, Any], name: str | None, events: list[dict[str, Any
             out = beaten  # messages with a role and nothing said do not beat the text
         else:  # kept with the other attributes a slot did not take
             rest[_output_key(attrs)] = beaten
-    agent_of_previous = False
+    agent_of_previous = tool_node and kind == "chain"
     if kind == "agent" and tool_executor(rest, agent):
         kind, agent, agent_of_previous = "chain", None, True
     elif kind == "tool" and agent == AG2_TOOL_EXECUTOR:
@@ -1331,6 +1312,8 @@ def map_span(attrs: dict[str, Any], name: str | None, events: list[dict[str, Any
     if agent is None and kind == "chain" and not agent_of_previous:
         agent = workflow_event_agent(inp)
         agent_of_previous = agent is None and workflow_tool_event(inp)
+        if agent is None and not agent_of_previous:
+            agent, agent_of_previous = workflow_chain_agent(inp, known.get("output"))
         turns = turns or agent is not None or agent_of_previous
     crew = (crew_answer(out) or graph_state_answer(out) or react_answer(out) or event_answer(out)
             or stream_answer(out)) if kind in ("chain", "agent") else None

@@ -318,7 +318,9 @@ SELECT line, bad, ri, si, pi, (line << 24) + off + pi - 1 AS order_hint, service
       OR (kind = 'agent' AND v_agent IS NULL AND coalesce(s.parentSpanId, '') IN ({roots})
           AND scope_name IN ({oai_scopes}))
       -- a LlamaIndex AgentWorkflow step: its agent is named in the event it handles
-      OR (kind = 'chain' AND coalesce(contains(v_input, 'current_agent_name=') OR contains(v_input, 'ToolCall'), false))
+      OR (kind = 'chain' AND coalesce(contains(v_input, 'current_agent_name=') OR contains(v_input, 'ToolCall')
+                                      -- (its event cut short: _workflow_events)
+                                      OR contains(v_input, '"ev": "Agent'), false))
       -- an ADK Event as an agent's output (_adk.event_answer)
       OR (kind IN ('chain', 'agent') AND coalesce(contains(v_output, {_q(ADK_EVENT_MARKER)}), false))
     ELSE false END

@@ -117,3 +117,21 @@ def handoff_targets(con: duckdb.DuckDBPyConnection) -> None:
         return
     for stmt in sql_statements("handoff_targets"):
         con.execute(stmt)
+
+
+def node_agents(con: duckdb.DuckDBPyConnection, steps: list[tuple[str, str, str]]) -> None:
+    """Give each staged ``(run_id, step_id, agent)`` step with no agent that agent (``node_agents.sql``): the
+    LangSmith reader's model calls whose node's run is not in the file (their LangGraph metadata names it)."""
+    import pyarrow as pa  # (here, not with the module: see _stage_tables.arrow_type)
+
+    columns = {
+        "run_id": pa.array([r for r, _, _ in steps], pa.string()),
+        "step_id": pa.array([s for _, s, _ in steps], pa.string()),
+        "agent": pa.array([a for _, _, a in steps], pa.string()),
+    }
+    con.register("node_agents", pa.table(columns))
+    try:
+        for stmt in sql_statements("node_agents"):
+            con.execute(stmt)
+    finally:
+        con.unregister("node_agents")

@@ -21,8 +21,10 @@ and then as the other span readers read theirs (:func:`.openinference.stage_span
 "error"`` a failed one), ``error`` makes the step an error (but LangGraph's control flow, ``GraphInterrupt(``,
 ``Command(``, ``ParentCommand(``, which the instrumentor also leaves OK), model and tokens of ``llm`` runs from
 ``outputs.llm_output`` or the message's ``usage_metadata``, else LangSmith's own ``prompt_tokens`` /
-``completion_tokens``; its ``total_cost`` as the cost. LangSmith's ``events`` (start, end, new_token) are
-timings, not span events, and are not read.
+``completion_tokens``; its ``total_cost`` as the cost. A model call whose node's run is not in the file (calls
+exported alone: ``list_runs(run_type="llm")``) takes the agent its LangGraph metadata names (``node_agents``). LangSmith's ``events``
+(start, end, error) are timings; a broken stream's ``new_token`` events are its output, ``retry`` events are kept
+(:func:`_read_events`). A ``retriever`` run's output is its documents (``{"documents": [...]}``).
 """
 
 from __future__ import annotations
@@ -36,9 +38,10 @@ from typing import Any
 import orjson
 
 from ._base import Adapter, Stage
-from ._conventions import LANGGRAPH_TOOL_NODE, StepSink, langgraph_tool_node
+from ._conventions import LC_AGENT_NAME, LC_CREATE_AGENT, StepSink, langgraph_node_actor
 from ._documents import iter_placed_items, nested_item_lines
 from ._langsmith_io import convert_io, first_count, input_messages, output_messages, token_usage
+from ._step_agents import node_agents
 from ._time_units import epoch_or_iso_ns
 from .anyagent import json_start
 from .openinference import flatten, stage_span
@@ -159,6 +162,8 @@ def _attributes(run: dict[str, Any]) -> dict[str, Any]:
         a["llm.token_count.prompt"] = tin if tin is not None else run.get("prompt_tokens")
         a["llm.token_count.completion"] = tout if tout is not None else run.get("completion_tokens")
         a["llm.cost.total"] = _cost(run.get("total_cost"))
+    if run_type == "llm" and isinstance(run.get("events"), list):
+        _read_events(run["events"], a)
     if run_type == "tool":
         serialized = run.get("serialized") if isinstance(run.get("serialized"), dict) else {}
         a["tool.name"] = serialized.get("name") or name or None
@@ -174,6 +179,55 @@ def _attributes(run: dict[str, Any]) -> dict[str, Any]:
         if run.get(key) not in (None, "", {}):
             a[f"langsmith.{key}"] = run[key]
     return {k: v for k, v in a.items() if v is not None}
+
+
+def _read_events(events: list[Any], a: dict[str, Any]) -> None:
+    """What a model call's LangSmith ``events`` say beyond its times (LangChain's tracer, tracers/core.py): a
+    streamed call that broke off stored no outputs, but its ``new_token`` events hold what the model had said
+    (the step's output); ``retry`` events (tenacity's, each ``{"slept", "attempt", "outcome", "exception",
+    "exception_type"}``) are kept with the attributes as ``langsmith.retries``."""
+    said, retries = [], []
+    for ev in events:
+        kwargs = ev.get("kwargs") if isinstance(ev, dict) else None
+        if not isinstance(kwargs, dict):
+            continue
+        if ev.get("name") == "new_token" and isinstance(kwargs.get("token"), str):
+            said.append(kwargs["token"])
+        elif ev.get("name") == "retry":
+            retries.append(kwargs)
+    if said and a.get("output.value") is None and not any(k.startswith("llm.output_messages.") for k in a):
+        a["output.value"] = "".join(said)
+    if retries:
+        a["langsmith.retries"] = orjson.dumps(retries, default=str).decode()
+
+
+def _note_node_agent(run: Any, parent: Any, trace: Any, named: list, seen: set[str]) -> None:
+    """Note a staged run's id, and a model call's node agent (:func:`_node_agent`) with its parent."""
+    if not isinstance(run, dict) or not isinstance(run.get("id"), str):
+        return
+    seen.add(run["id"])
+    extra = run.get("extra") if isinstance(run.get("extra"), dict) else {}
+    meta = extra.get("metadata")
+    if (
+        run.get("run_type") == "llm"
+        and isinstance(parent, str)
+        and isinstance(trace, str)
+        and isinstance(meta, dict)
+    ):
+        agent = _node_agent(meta)
+        if agent is not None:
+            named.append((trace, run["id"], parent, agent))
+
+
+def _node_agent(meta: dict[str, Any]) -> str | None:
+    """The agent a model call's LangGraph metadata names: a LangChain ``create_agent`` agent's name, else the
+    node's actor (:func:`._conventions.langgraph_node_actor`: none for a ToolNode's or an unnamed agent's)."""
+    own = meta.get(LC_AGENT_NAME)
+    if isinstance(own, str) and own.strip():
+        return own.strip()
+    if meta.get("ls_integration") == LC_CREATE_AGENT:
+        return None
+    return langgraph_node_actor(meta)
 
 
 def _outcome(run: dict[str, Any]) -> tuple[str | None, str | None, str | None]:
@@ -205,6 +259,11 @@ class LangSmithRuns(Adapter):
 
     def stage(self, path: Path, stage: Stage) -> None:
         sink, traces = StepSink(stage), set()
+        # model calls that name their node's agent, and the runs seen: the calls whose parent (the node's run)
+        # is not in the file take that agent once staged (list_runs(run_type="llm") exports the calls alone); a
+        # call under its node's run takes the node's agent as every other step does
+        named: list[tuple[str, str, str, str]] = []
+        seen: set[str] = set()
         try:
             for n, i, doc, raw, error, place in iter_placed_items(path, stage):
                 if error is not None:
@@ -226,9 +285,13 @@ class LangSmithRuns(Adapter):
                     for run, parent, trace in _tree(top):
                         with stage.guard(line, run):
                             self._run(run, parent, trace, line, order, stage, sink, traces)
+                            _note_node_agent(run, parent, trace, named, seen)
                         order += 1
         finally:
             sink.flush()
+        orphans = [(t, r, agent) for t, r, up, agent in named if up not in seen]
+        if orphans:
+            node_agents(stage.con, orphans)
 
     @staticmethod
     def _run(
@@ -290,8 +353,3 @@ class LangSmithRuns(Adapter):
             kind=None,
             run_facts={"system": session} if isinstance(session, str) and session else None,
         )
-        meta = run.get("extra", {}).get("metadata") if isinstance(run.get("extra"), dict) else None
-        if isinstance(meta, dict) and run.get("name") == LANGGRAPH_TOOL_NODE and langgraph_tool_node(meta):
-            # a flat graph's ToolNode runs the tool calls of the agent node before it (as the langfuse reader
-            # reads it): the tools it runs are that agent's, not nobody's
-            stage.agent_of_previous.append((trace, run["id"]))
