@@ -29,7 +29,9 @@ from workbench.ingest.labels_file import read_labels
     ],
     ids=["case", "space", "run-id"],
 )
-def test_a_label_giving_one_key_twice_in_two_spellings_is_refused(tmp_path: Path, suffix: str, row: str) -> None:
+def test_a_label_giving_one_key_twice_in_two_spellings_is_refused(
+    tmp_path: Path, suffix: str, row: str
+) -> None:
     labels = tmp_path / f"labels{suffix}"
     labels.write_text(f"[{row}]" if suffix == ".json" else row + "\n", encoding="utf-8")
     with pytest.raises(wb.IngestError, match="twice"):

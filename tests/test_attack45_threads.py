@@ -24,7 +24,10 @@ import workbench as wb
 )
 def test_detect_in_a_thread_while_the_notebook_queries(tmp_path: Path) -> None:
     ws = wb.open()
-    ws.ingest(write_log(tmp_path / "run.jsonl", run_records(["planner", "pricer", "writer"], tool_at=1)), progress=False)
+    ws.ingest(
+        write_log(tmp_path / "run.jsonl", run_records(["planner", "pricer", "writer"], tool_at=1)),
+        progress=False,
+    )
     errors: list[str] = []
     done = threading.Event()
 
