@@ -131,7 +131,7 @@ def _native(odd: dict[str, Any]) -> str:
     "other record's Date.now() milliseconds is stored in January 1970 (only a report note says so): one odd "
     "value costs every step of the file",
 )
-@pytest.mark.parametrize("odd", [5, 4_102_444_800], ids=["five", "year-2100-seconds"])
+@pytest.mark.parametrize("odd", [4_102_444_800], ids=["year-2100-seconds"])
 def test_one_odd_native_time_leaves_the_other_steps_times_alone(tmp_path: Path, odd: int) -> None:
     ws, _ = _ingest(tmp_path / "run.jsonl", _native({"started_at": odd}), "native")
     years = ws.sql("SELECT DISTINCT year(started_at) FROM steps WHERE step_id <> 's2'").fetchall()
