@@ -15,22 +15,12 @@ pytest.importorskip("opentelemetry.sdk")
 from opentelemetry import trace as trace_api  # noqa: E402
 from opentelemetry.sdk.trace import TracerProvider  # noqa: E402
 from opentelemetry.trace import Link  # noqa: E402
+from test_attack44_guard_forgets import _AGENT, _tool  # noqa: E402 (attack44's agent and tool call)
 
 from workbench.guard_spans import GuardSpanProcessor  # noqa: E402
 from workbench.policy import Budgets, Policy  # noqa: E402
 
-_AGENT = {"gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "planner"}
 _NEW_TRACE = trace_api.set_span_in_context(trace_api.INVALID_SPAN)
-
-
-def _tool(tracer: trace_api.Tracer, i: int) -> None:
-    attrs = {
-        "gen_ai.operation.name": "execute_tool",
-        "gen_ai.tool.name": "get_price",
-        "gen_ai.tool.call.arguments": str(i),
-    }
-    with tracer.start_as_current_span("execute_tool get_price", attributes=attrs):
-        pass
 
 
 @pytest.mark.xfail(
