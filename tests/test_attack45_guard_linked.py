@@ -15,12 +15,22 @@ pytest.importorskip("opentelemetry.sdk")
 from opentelemetry import trace as trace_api  # noqa: E402
 from opentelemetry.sdk.trace import TracerProvider  # noqa: E402
 from opentelemetry.trace import Link  # noqa: E402
-from test_attack44_guard_forgets import _AGENT, _tool  # noqa: E402 (attack44's agent and tool call)
 
 from workbench.guard_spans import GuardSpanProcessor  # noqa: E402
 from workbench.policy import Budgets, Policy  # noqa: E402
 
 _NEW_TRACE = trace_api.set_span_in_context(trace_api.INVALID_SPAN)
+_AGENT = {"gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "planner"}
+
+
+def _calls(tracer: trace_api.Tracer, *arguments: int) -> None:
+    """The planner's get_price tool calls, one span each."""
+    for arg in arguments:
+        tool = {"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "get_price"}
+        with tracer.start_as_current_span(
+            "execute_tool get_price", attributes={**tool, "gen_ai.tool.call.arguments": str(arg)}
+        ):
+            pass
 
 
 @pytest.mark.xfail(
@@ -37,15 +47,14 @@ def test_a_linked_turn_of_a_cut_run_reads_as_cut(max_runs: int, others: int) -> 
     provider.add_span_processor(guard)
     tracer = provider.get_tracer("app")
     with tracer.start_as_current_span("invoke_agent planner", attributes=_AGENT) as first:
-        _tool(tracer, 1)
-        _tool(tracer, 2)
+        _calls(tracer, 1, 2)
         assert guard.should_stop()  # cut: 2 tool calls against a limit of 1
     for _ in range(others):  # other users' short runs meanwhile
         with tracer.start_as_current_span("invoke_agent planner", context=_NEW_TRACE, attributes=_AGENT):
-            _tool(tracer, 0)
+            _calls(tracer, 0)
     turn = [Link(first.get_span_context())]  # the conversation's next turn: a new trace linked to the first
     with tracer.start_as_current_span(
         "invoke_agent planner", context=_NEW_TRACE, links=turn, attributes=_AGENT
     ):
-        _tool(tracer, 3)
+        _calls(tracer, 3)
         assert guard.should_stop(), "the turn of the run cut above reads as never cut"
