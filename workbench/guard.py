@@ -111,8 +111,8 @@ class Guard:
                  on_escalate: Callable[[Escalation], Any] | None = None,
                  max_runs: int = 10_000, clock: Callable[[], float] = time.time) -> None:
         policy = policy_of(policy)
-        if max_runs < 1:
-            raise ValueError(f"max_runs must be >= 1 (got {max_runs})")
+        if isinstance(max_runs, bool) or not isinstance(max_runs, int) or max_runs < 1:
+            raise InvalidParameterError(f"max_runs must be >= 1, an integer (got {max_runs!r})")
         self.policy = policy
         self.on_escalate = on_escalate
         self.max_runs = max_runs
@@ -138,6 +138,8 @@ class Guard:
         named, exactly as the store's parent links say for the backtest."""
         # (a NaN time is none given, as the store reads it: taken as the run's start it turned off the run's
         # latency breaker, every later time compared against NaN)
+        if run_id is None:   # the current run, as step() and wrap() take it (it was a run named None, shared by all)
+            run_id = self._run_id(run_id)
         when = self._clock() if started_at is None or started_at != started_at else started_at
         kind = kind_word(kind)    # ("TOOL" is a tool call, as the store reads it for the backtest)
         st = self._state(run_id)
@@ -186,6 +188,8 @@ class Guard:
         ``latency_ms``: the step's time in milliseconds, a finite number of 0 or more, or None when not known. NaN,
         an infinity, a negative number or a non-number (a string, a bool) raises :class:`InvalidParameterError`
         naming the field, before the step is recorded: such a value passed every latency limit unseen."""
+        if run_id is None:
+            run_id = self._run_id(run_id)
         if latency_ms is not None and (latency_ms.__class__ is not float or not 0.0 <= latency_ms < _INF):
             latency_ms = _latency(latency_ms, run_id, agent, step_id)
         if ended_at is not None and ended_at.__class__ is not float:
@@ -335,7 +339,7 @@ class Guard:
     def _run_id(run_id: str | None) -> str:
         run = run_id if run_id is not None else _current_run.get()
         if run is None:
-            raise ValueError("no run: pass run_id, or call inside `with guard.run(run_id):`")
+            raise InvalidParameterError("run_id: no run: pass run_id, or call inside `with guard.run(run_id):`")
         return run
 
 

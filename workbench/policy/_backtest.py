@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 from tqdm.auto import tqdm
 
+from ..exceptions import InvalidParameterError
 from ..store._outcomes import COUNTING, run_ids, silent_flag, with_run_outcomes
 from ..store._run_scope import fill_run_scope
 from ._core import Core
@@ -69,7 +70,7 @@ class BacktestReport:
         decision, where it cut or escalated, whether that prevented a failure or lost a success."""
         known = set(self.table["rule"])
         if rule not in known:
-            raise ValueError(f"rule: {rule!r} is not in this backtest (rules: {', '.join(sorted(known))})")
+            raise InvalidParameterError(f"rule: {rule!r} is not in this backtest (rules: {', '.join(sorted(known))})")
         runs = self.runs
         part = runs[runs["rule"].notna()] if rule == "total" else runs[runs["rule"] == rule]
         return part[["run_id", "outcome", "decision", "rule", "intervened_at", "decisive_step", "prevented",

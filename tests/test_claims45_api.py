@@ -1,0 +1,57 @@
+"""README promises of the Python API checked through it (claims45): "Every bad argument ... raises
+`InvalidParameterError` naming the parameter and the value", and `guard.step(None, ...)` inside
+`with guard.run(run_id):` being that run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import workbench as wb
+from workbench import Guard, InvalidParameterError, Policy
+from workbench.guard_spans import GuardSpanProcessor
+from workbench.policy import Budgets
+
+
+def test_before_and_after_step_without_a_run_id_are_the_current_runs() -> None:
+    # the README's `with guard.run(run_id): with guard.step(None, ...)`: None is the current run. before_step /
+    # after_step(None, ...) kept one run named None for every run, so run B was cut for run A's tool calls.
+    guard = Guard(Policy(budgets=Budgets(max_tool_calls_run=2)))
+    for run in ("A", "B"):
+        with guard.run(run):
+            for i in range(2):
+                assert guard.before_step(None, "buyer", "tool", tool="order", args={"i": i}).action == "allow"
+                guard.after_step(None, "buyer", "tool", tool="order", args={"i": i})
+            with pytest.raises(wb.PolicyViolation, match=f"run '{run}'"):  # its own third call, not B's first
+                guard.before_step(None, "buyer", "tool", tool="order", args={"i": 2})
+    with pytest.raises(InvalidParameterError, match="run_id: no run"):  # outside any run: said, not pooled
+        guard.before_step(None, "buyer", "tool", tool="order")
+
+
+def test_bad_arguments_of_guards_and_reports_are_invalid_parameter_errors() -> None:
+    for make in (Guard, GuardSpanProcessor):
+        for bad in (0, "5", True):
+            with pytest.raises(
+                InvalidParameterError, match=f"max_runs must be >= 1, an integer \\(got {bad!r}"
+            ):
+                make(Policy(), max_runs=bad)
+
+
+def test_a_sweep_refuses_thresholds_that_are_no_number(tmp_path: Path) -> None:
+    with wb.open() as ws:
+        wb.sim.write_jsonl(wb.sim.procurement(seed=5, fault_rate=0.3).generate(12), tmp_path / "sim.jsonl")
+        ws.ingest(tmp_path / "sim.jsonl", progress=False)
+        sweep = wb.sweep_thresholds(ws, signal="entropy", per_agent=True)
+        report = wb.backtest(Policy(budgets=Budgets(max_tool_calls_run=3)), ws, progress=False)
+    agent = sweep.agents[0]
+    assert sweep.at(0.5).threshold == 0.5 and sweep.at(None).escalated_runs == 0
+    # NaN escalated nothing unseen (every comparison false); True was read as 1; "high" was float()'s ValueError
+    for bad, shown in ((float("nan"), "nan"), (float("inf"), "inf"), (True, "True"), ("high", "'high'")):
+        for call in (sweep.at, sweep.escalated, sweep.to_policy):
+            with pytest.raises(InvalidParameterError, match=f"threshold must be a .*{shown}"):
+                call(bad)
+        with pytest.raises(InvalidParameterError, match=f"threshold\\[{agent!r}\\] must be a .*{shown}"):
+            sweep.at({agent: bad})
+    with pytest.raises(InvalidParameterError, match="rule: 'max_retries' is not in this backtest"):
+        report.rule_runs("max_retries")
