@@ -44,6 +44,14 @@ def test_a_sweep_refuses_thresholds_that_are_no_number(tmp_path: Path) -> None:
         ws.ingest(tmp_path / "sim.jsonl", progress=False)
         sweep = wb.sweep_thresholds(ws, signal="entropy", per_agent=True)
         report = wb.backtest(Policy(budgets=Budgets(max_tool_calls_run=3)), ws, progress=False)
+        # an unknown signal was a provenance note "no step in this store carries it", as if the logs lacked it;
+        # a review budget of 2 was refused as 'budget', a parameter policy_from_findings has not
+        with pytest.raises(InvalidParameterError, match="signals must be a tuple of confidence.*'vibes'"):
+            wb.policy_from_findings(ws, signals=("entropy", "vibes"))
+        with pytest.raises(
+            InvalidParameterError, match="'review_budget' must be a share of runs in \\(0, 1\\] \\(got 2"
+        ):
+            wb.policy_from_findings(ws, review_budget=2)
     agent = sweep.agents[0]
     assert sweep.at(0.5).threshold == 0.5 and sweep.at(None).escalated_runs == 0
     # NaN escalated nothing unseen (every comparison false); True was read as 1; "high" was float()'s ValueError
@@ -55,3 +63,15 @@ def test_a_sweep_refuses_thresholds_that_are_no_number(tmp_path: Path) -> None:
             sweep.at({agent: bad})
     with pytest.raises(InvalidParameterError, match="rule: 'max_retries' is not in this backtest"):
         report.rule_runs("max_retries")
+    # a goal of NaN, True, "0.5" or 150 % was taken as given (a gate never passing, or True read as 100 %)
+    assert bool(report.meets(prevented=0.0, review_rate=1.5)) is (report.summary["failures"] > 0)
+    for bad in (float("nan"), True, "0.5", 1.5, -0.1):
+        with pytest.raises(
+            InvalidParameterError, match=f"prevented must be a share of failures from 0 to 1 \\(got {bad!r}"
+        ):
+            report.meets(prevented=bad)
+    for bad in (float("nan"), True, "0.1", 0, -1, float("inf")):
+        with pytest.raises(
+            InvalidParameterError, match=f"review_rate must be a share of runs above 0 \\(got {bad!r}"
+        ):
+            report.meets(review_rate=bad)

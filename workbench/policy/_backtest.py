@@ -10,6 +10,7 @@ whose outcome is unknown are left out, and the report says how many.
 from __future__ import annotations
 
 import html
+import numbers
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from importlib import resources
@@ -29,6 +30,7 @@ from ._model import Policy
 _STEPS_SQL = with_run_outcomes(resources.files(__package__).joinpath("sql/backtest_steps.sql").read_text("utf-8"))
 _RUNS_SQL = with_run_outcomes(resources.files(__package__).joinpath("sql/backtest_runs.sql").read_text("utf-8"))
 _BATCH = 50_000
+_INF = float("inf")
 
 
 @dataclass
@@ -79,6 +81,11 @@ class BacktestReport:
     def meets(self, prevented: float = 0.5, review_rate: float = 0.1) -> Meets:
         """Whether at least ``prevented`` of the failures are prevented at a review rate under
         ``review_rate``: true or false as a bool, and it says what it compared (``print(report.meets())``)."""
+        # (a goal of NaN, True, "0.5" or 150 % was taken as given: a gate that could never pass, or read 1 for True)
+        if isinstance(prevented, bool) or not isinstance(prevented, numbers.Real) or not 0 <= prevented <= 1:
+            raise InvalidParameterError(f"prevented must be a share of failures from 0 to 1 (got {prevented!r})")
+        if isinstance(review_rate, bool) or not isinstance(review_rate, numbers.Real) or not 0 < review_rate < _INF:
+            raise InvalidParameterError(f"review_rate must be a share of runs above 0 (got {review_rate!r})")
         s = self.summary
         return Meets(prevented_share=float(s["prevented_share"]), prevented=int(s["prevented"]),
                      failures=int(s["failures"]), review_rate=float(s["review_rate"]),
