@@ -84,8 +84,8 @@ class BacktestReport:
         # (a goal of NaN, True, "0.5" or 150 % was taken as given: a gate that could never pass, or read 1 for True)
         if isinstance(prevented, bool) or not isinstance(prevented, numbers.Real) or not 0 <= prevented <= 1:
             raise InvalidParameterError(f"prevented must be a share of failures from 0 to 1 (got {prevented!r})")
-        if isinstance(review_rate, bool) or not isinstance(review_rate, numbers.Real) or not 0 < review_rate < _INF:
-            raise InvalidParameterError(f"review_rate must be a share of runs above 0 (got {review_rate!r})")
+        if isinstance(review_rate, bool) or not isinstance(review_rate, numbers.Real) or not 0 <= review_rate < _INF:
+            raise InvalidParameterError(f"review_rate must be a share of runs, 0 or more (got {review_rate!r})")
         s = self.summary
         return Meets(prevented_share=float(s["prevented_share"]), prevented=int(s["prevented"]),
                      failures=int(s["failures"]), review_rate=float(s["review_rate"]),
