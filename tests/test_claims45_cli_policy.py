@@ -58,3 +58,14 @@ def test_peaks_suggests_limits_from_logs_without_outcomes(
     written = wb.Policy.from_yaml(out)
     assert written.rules() == expected.rules() != []
     assert written.hitl == () and "no HITL rule: no run has a known outcome" in capsys.readouterr().err
+
+
+def test_sim_refuses_to_write_over_a_store(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # README "Command line": "-o one of the command's inputs ... or any store is refused, exit 2" held for policy
+    # suggest; `workbench sim --out incidents.duckdb` wrote its JSONL over the store, exit 0: the runs lost.
+    db = tmp_path / "incidents.duckdb"
+    with wb.open(db) as ws:
+        ws.ingest(_unlabelled_log(tmp_path / "shop.jsonl"), progress=False)
+    before = db.read_bytes()
+    assert main(["sim", "--runs", "1", "--out", str(db)]) == 2
+    assert "it is a workbench store" in capsys.readouterr().err and db.read_bytes() == before
