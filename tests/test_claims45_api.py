@@ -75,3 +75,19 @@ def test_a_sweep_refuses_thresholds_that_are_no_number(tmp_path: Path) -> None:
             InvalidParameterError, match=f"review_rate must be a share of runs, 0 or more \\(got {bad!r}"
         ):
             report.meets(review_rate=bad)
+
+
+def test_the_guard_counts_a_step_with_unkept_arguments_once() -> None:
+    # README "Arguments past the store's limits": "`guard.quarantined` counts it too" (the attribute: "steps the
+    # store would quarantine"). before_step and after_step each counted the same step: 3 such calls read 5.
+    guard = Guard(Policy(budgets=Budgets(max_tool_calls_run=2)))
+    huge = "y" * (4 * 1024 * 1024 + 1)  # past the store's 4 MiB field limit
+    for i in range(2):
+        guard.before_step("r", "buyer", "tool", tool="upload", args={"blob": huge, "i": i})
+        guard.after_step(
+            "r", "buyer", "tool", tool="upload", args={"blob": huge, "i": i}
+        )  # a new dict, same value
+    assert guard.quarantined == 2
+    with pytest.raises(wb.PolicyViolation, match="max_tool_calls_run is 3"):  # still counted in the budgets
+        guard.before_step("r", "buyer", "tool", tool="upload", args={"blob": huge, "i": 2})
+    assert guard.quarantined == 3

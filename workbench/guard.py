@@ -209,9 +209,13 @@ class Guard:
         kind = kind_word(kind)
         st = self._state(run_id)
         unkept = None
+        counted = False
         if kind == "tool" and args is not None:
             given = st.raw_args       # one read: another thread may replace the triple
             args, unkept = given[1:] if given is not None and given[0] is args else _args_text(args)
+            # the same unkept arguments its before_step counted: one step, counted once (each step was counted twice)
+            counted = unkept is not None and given is not None and given[2] is not None and given[1] == args
+            st.raw_args = None
         # (an output read by no rule is still checked for size: the step is decided on by its digest, not dropped,
         # and a call answered past the field limit again and again is still a repeat)
         if output is not None and (self._core.listen or st.hand is not None
@@ -223,7 +227,7 @@ class Guard:
             reason = _unkept(args, output if output.__class__ is str else None, when, signals)
             if reason is not None:
                 return self._quarantined(run_id, reason)
-        if unkept is not None:
+        if unkept is not None and not counted:
             self._unkept_args(run_id, unkept)
         with st.lock:
             decision = self._core.after(st, agent, kind, tool, args, status, latency_ms, when, signals, output,
