@@ -44,6 +44,10 @@ def test_a_sweep_refuses_thresholds_that_are_no_number(tmp_path: Path) -> None:
         ws.ingest(tmp_path / "sim.jsonl", progress=False)
         sweep = wb.sweep_thresholds(ws, signal="entropy", per_agent=True)
         report = wb.backtest(Policy(budgets=Budgets(max_tool_calls_run=3)), ws, progress=False)
+        with pytest.raises(
+            InvalidParameterError, match="^suggest_limits: 1 of the runs given are not in this store"
+        ):
+            wb.suggest_limits(ws, runs=["typo"])  # (it was named "run_peaks:", no function the user called)
         # an unknown signal was a provenance note "no step in this store carries it", as if the logs lacked it;
         # a review budget of 2 was refused as 'budget', a parameter policy_from_findings has not
         with pytest.raises(InvalidParameterError, match="signals must be a tuple of confidence.*'vibes'"):
