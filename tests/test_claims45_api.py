@@ -11,7 +11,7 @@ import pytest
 import workbench as wb
 from workbench import Guard, InvalidParameterError, Policy
 from workbench.guard_spans import GuardSpanProcessor
-from workbench.policy import Budgets
+from workbench.policy import Breakers, Budgets
 
 
 def test_before_and_after_step_without_a_run_id_are_the_current_runs() -> None:
@@ -95,3 +95,28 @@ def test_the_guard_counts_a_step_with_unkept_arguments_once() -> None:
     with pytest.raises(wb.PolicyViolation, match="max_tool_calls_run is 3"):  # still counted in the budgets
         guard.before_step("r", "buyer", "tool", tool="upload", args={"blob": huge, "i": 2})
     assert guard.quarantined == 3
+
+
+def test_wrap_guards_an_async_tool_over_its_await() -> None:
+    # README: the guard "as a context manager / decorator", `wrap` passing the call's result as the step's output.
+    # An async tool was wrapped as a plain function: its step ended when the coroutine was made (latency 0, the
+    # coroutine as output, a later exception no error step), so max_step_latency_ms never cut a slow async tool.
+    import asyncio
+
+    now = [1_767_225_600.0]
+    guard = Guard(Policy(breakers=Breakers(max_step_latency_ms=500)), clock=lambda: now[0])
+    said: list[object] = []
+
+    @guard.wrap("pricer")
+    async def get_price(sku: str) -> dict[str, float]:
+        now[0] += 2.0  # the call takes 2 s on the guard's clock
+        said.append(sku)
+        return {"price": 4.2}
+
+    async def run() -> None:
+        with guard.run("r"):
+            await get_price(sku="A")
+
+    with pytest.raises(wb.PolicyViolation, match="max_step_latency_ms is 2000"):
+        asyncio.run(run())
+    assert said == ["A"] and asyncio.iscoroutinefunction(get_price)

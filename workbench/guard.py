@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextvars
 import functools
+import inspect
 import logging
 import numbers
 import os
@@ -258,6 +259,17 @@ class Guard:
         :meth:`run`); the call's keyword arguments are the step's arguments, its result the output."""
         def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
             name = tool or (fn.__name__ if kind_word(kind) == "tool" else None)
+            if inspect.iscoroutinefunction(fn):
+                # an async tool (most agent SDKs' tools): the step is the awaited call. Wrapped as a plain
+                # function its step ended when the coroutine was made: latency 0 (every latency limit and HITL
+                # rule passed), the coroutine object as the output, an exception raised later never an error step
+                @functools.wraps(fn)
+                async def guarded_async(*args: Any, **kwargs: Any) -> Any:
+                    call_args = kwargs or (list(args) if args else None)
+                    with self.step(None, agent, kind, name, call_args) as scope:
+                        result = scope.output = await fn(*args, **kwargs)
+                        return result
+                return guarded_async
 
             @functools.wraps(fn)
             def guarded(*args: Any, **kwargs: Any) -> Any:
