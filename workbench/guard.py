@@ -127,12 +127,13 @@ class Guard:
         self.quarantined = 0     # steps the store would quarantine (a value out of range, a field too big)
 
     # -- the two calls around a step ---------------------------------------------------------
-    def before_step(self, run_id: str, agent: str | None, kind: str | None, tool: str | None = None,
+    def before_step(self, run_id: str | None, agent: str | None, kind: str | None, tool: str | None = None,
                     args: Any = None, *, depth: int | None = None,
                     started_at: float | None = None, step_id: str | None = None,
                     parent_id: str | None = None) -> Decision:
         """Check a step before it runs. Raises :class:`PolicyViolation` when a breaker, budget or
-        loop limit is past (and for every later step of that run); else returns the decision.
+        loop limit is past (and for every later step of that run); else returns the decision. ``run_id``
+        None: the current run of ``with guard.run(...)`` (an :class:`InvalidParameterError` outside one).
 
         ``step_id`` / ``parent_id``: the step's id and the id of the step it runs under (a span's and its
         parent's), given to :meth:`after_step` too: then the steps that enclose others are those a step
@@ -161,7 +162,7 @@ class Guard:
             raise _violation(run_id, agent, decision, tool, step_id)
         return decision
 
-    def after_step(self, run_id: str, agent: str | None, kind: str | None, tool: str | None = None,
+    def after_step(self, run_id: str | None, agent: str | None, kind: str | None, tool: str | None = None,
                    args: Any = None, *, status: str = "ok", latency_ms: float | None = None,
                    confidence: float | None = None, entropy: float | None = None,
                    tokens_in: int | None = None, tokens_out: int | None = None, cost: float | None = None,
