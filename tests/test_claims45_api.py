@@ -44,6 +44,7 @@ def test_a_sweep_refuses_thresholds_that_are_no_number(tmp_path: Path) -> None:
         ws.ingest(tmp_path / "sim.jsonl", progress=False)
         sweep = wb.sweep_thresholds(ws, signal="entropy", per_agent=True)
         report = wb.backtest(Policy(budgets=Budgets(max_tool_calls_run=3)), ws, progress=False)
+        load = wb.review_load(ws, signal="entropy")
         with pytest.raises(
             InvalidParameterError, match="^suggest_limits: 1 of the runs given are not in this store"
         ):
@@ -57,10 +58,13 @@ def test_a_sweep_refuses_thresholds_that_are_no_number(tmp_path: Path) -> None:
         ):
             wb.policy_from_findings(ws, review_budget=2)
     agent = sweep.agents[0]
-    assert sweep.at(0.5).threshold == 0.5 and sweep.at(None).escalated_runs == 0
+    assert (
+        sweep.at(0.5).threshold == 0.5
+        and sweep.at(None).escalated_runs == load.at(None)["escalated_runs"] == 0
+    )
     # NaN escalated nothing unseen (every comparison false); True was read as 1; "high" was float()'s ValueError
     for bad, shown in ((float("nan"), "nan"), (float("inf"), "inf"), (True, "True"), ("high", "'high'")):
-        for call in (sweep.at, sweep.escalated, sweep.to_policy):
+        for call in (sweep.at, sweep.escalated, sweep.to_policy, load.at):
             with pytest.raises(InvalidParameterError, match=f"threshold must be a .*{shown}"):
                 call(bad)
         with pytest.raises(InvalidParameterError, match=f"threshold\\[{agent!r}\\] must be a .*{shown}"):
