@@ -81,9 +81,9 @@ class BacktestReport:
     def meets(self, prevented: float = 0.5, review_rate: float = 0.1) -> Meets:
         """Whether at least ``prevented`` of the failures are prevented at a review rate under
         ``review_rate``: true or false as a bool, and it says what it compared (``print(report.meets())``)."""
-        # (a goal of NaN, True, "0.5" or 150 % was taken as given: a gate that could never pass, or read 1 for True)
-        if isinstance(prevented, bool) or not isinstance(prevented, numbers.Real) or not 0 <= prevented <= 1:
-            raise InvalidParameterError(f"prevented must be a share of failures from 0 to 1 (got {prevented!r})")
+        # (a goal of NaN, True or "0.5" was taken as given: a gate that could never pass, or True read as 100 %)
+        if isinstance(prevented, bool) or not isinstance(prevented, numbers.Real) or not 0 <= prevented < _INF:
+            raise InvalidParameterError(f"prevented must be a share of failures, 0 or more (got {prevented!r})")
         if isinstance(review_rate, bool) or not isinstance(review_rate, numbers.Real) or not 0 <= review_rate < _INF:
             raise InvalidParameterError(f"review_rate must be a share of runs, 0 or more (got {review_rate!r})")
         s = self.summary
