@@ -5,6 +5,7 @@ from the command line, through the library's own functions (``policy_from_findin
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import math
 import os
 import sys
@@ -75,16 +76,22 @@ def cmd_suggest(args: argparse.Namespace) -> int:
 
     _check_out(args)   # before the minutes of an ingest, and before anything is written
     with history(args) as ws:
-        learned = wb.policy_from_findings(ws, lost_weight=args.lost_weight, review_budget=args.review_budget)
         if args.method == "peaks":
             # notebook 03: limits from how far the runs went, the HITL rule from the findings' proposal
             limits = wb.suggest_limits(ws, quantile=args.quantile)
             try:
-                policy = limits.to_policy(args.system).replace(hitl=learned.hitl)
+                policy = limits.to_policy(args.system)
             except InvalidParameterError as exc:   # its "system: ..." is this command's --system
                 raise InvalidParameterError(f"--{exc}") from exc
+            if limits.runs["outcome"].isin(["success", "failure"]).any():
+                learned = wb.policy_from_findings(ws, lost_weight=args.lost_weight, review_budget=args.review_budget)
+                policy = policy.replace(hitl=learned.hitl)
+            else:   # peaks need no outcome (the usual export of real logs); a HITL threshold is priced on them
+                notes = (*(policy.provenance.notes or ()), "no HITL rule: no run has a known outcome to price a "
+                         "threshold on (label outcomes: ws.label(run_id, outcome=...))")
+                policy = policy.replace(provenance=dataclasses.replace(policy.provenance, notes=notes))
         else:
-            policy = learned
+            policy = wb.policy_from_findings(ws, lost_weight=args.lost_weight, review_budget=args.review_budget)
     if args.out == "-":
         sys.stdout.write(policy.to_yaml())
         sys.stdout.flush()

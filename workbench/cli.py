@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from ._termtext import clean
-from .exceptions import FormatError, IngestError, WorkbenchError
+from .exceptions import FormatError, IngestError, InvalidParameterError, WorkbenchError
 
 _REPO = Path(__file__).resolve().parents[1]
 
@@ -140,8 +140,15 @@ def remove_new_store(db: str) -> None:
 
 def cmd_sim(args: argparse.Namespace) -> int:
     """Write simulated runs as native JSONL."""
+    from ._open_path import is_duckdb_file
     from .sim import procurement, write_jsonl
+    from .store._connection import is_parquet_export
 
+    out = Path(args.out)
+    if out.is_file() and is_duckdb_file(out) or out.is_dir() and is_parquet_export(out):
+        # (JSONL written over a store lost its runs, exit 0; policy suggest -o refuses the same)
+        raise InvalidParameterError(f"--out {args.out}: it is a workbench store; writing the runs there would lose "
+                                    "its runs: give another file (then workbench ingest FILE --db STORE adds them)")
     system = procurement(seed=args.seed, fault_rate=args.fault_rate)
     counts = {"steps": 0}
 

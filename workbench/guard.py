@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextvars
 import functools
+import inspect
 import logging
 import numbers
 import os
@@ -111,8 +112,8 @@ class Guard:
                  on_escalate: Callable[[Escalation], Any] | None = None,
                  max_runs: int = 10_000, clock: Callable[[], float] = time.time) -> None:
         policy = policy_of(policy)
-        if max_runs < 1:
-            raise ValueError(f"max_runs must be >= 1 (got {max_runs})")
+        if isinstance(max_runs, bool) or not isinstance(max_runs, int) or max_runs < 1:
+            raise InvalidParameterError(f"max_runs must be >= 1, an integer (got {max_runs!r})")
         self.policy = policy
         self.on_escalate = on_escalate
         self.max_runs = max_runs
@@ -126,18 +127,21 @@ class Guard:
         self.quarantined = 0     # steps the store would quarantine (a value out of range, a field too big)
 
     # -- the two calls around a step ---------------------------------------------------------
-    def before_step(self, run_id: str, agent: str | None, kind: str | None, tool: str | None = None,
+    def before_step(self, run_id: str | None, agent: str | None, kind: str | None, tool: str | None = None,
                     args: Any = None, *, depth: int | None = None,
                     started_at: float | None = None, step_id: str | None = None,
                     parent_id: str | None = None) -> Decision:
         """Check a step before it runs. Raises :class:`PolicyViolation` when a breaker, budget or
-        loop limit is past (and for every later step of that run); else returns the decision.
+        loop limit is past (and for every later step of that run); else returns the decision. ``run_id``
+        None: the current run of ``with guard.run(...)`` (an :class:`InvalidParameterError` outside one).
 
         ``step_id`` / ``parent_id``: the step's id and the id of the step it runs under (a span's and its
         parent's), given to :meth:`after_step` too: then the steps that enclose others are those a step
         named, exactly as the store's parent links say for the backtest."""
         # (a NaN time is none given, as the store reads it: taken as the run's start it turned off the run's
         # latency breaker, every later time compared against NaN)
+        if run_id is None:   # the current run, as step() and wrap() take it (it was a run named None, shared by all)
+            run_id = self._run_id(run_id)
         when = self._clock() if started_at is None or started_at != started_at else started_at
         kind = kind_word(kind)    # ("TOOL" is a tool call, as the store reads it for the backtest)
         st = self._state(run_id)
@@ -158,7 +162,7 @@ class Guard:
             raise _violation(run_id, agent, decision, tool, step_id)
         return decision
 
-    def after_step(self, run_id: str, agent: str | None, kind: str | None, tool: str | None = None,
+    def after_step(self, run_id: str | None, agent: str | None, kind: str | None, tool: str | None = None,
                    args: Any = None, *, status: str = "ok", latency_ms: float | None = None,
                    confidence: float | None = None, entropy: float | None = None,
                    tokens_in: int | None = None, tokens_out: int | None = None, cost: float | None = None,
@@ -186,6 +190,8 @@ class Guard:
         ``latency_ms``: the step's time in milliseconds, a finite number of 0 or more, or None when not known. NaN,
         an infinity, a negative number or a non-number (a string, a bool) raises :class:`InvalidParameterError`
         naming the field, before the step is recorded: such a value passed every latency limit unseen."""
+        if run_id is None:
+            run_id = self._run_id(run_id)
         if latency_ms is not None and (latency_ms.__class__ is not float or not 0.0 <= latency_ms < _INF):
             latency_ms = _latency(latency_ms, run_id, agent, step_id)
         if ended_at is not None and ended_at.__class__ is not float:
@@ -205,9 +211,13 @@ class Guard:
         kind = kind_word(kind)
         st = self._state(run_id)
         unkept = None
+        counted = False
         if kind == "tool" and args is not None:
             given = st.raw_args       # one read: another thread may replace the triple
             args, unkept = given[1:] if given is not None and given[0] is args else _args_text(args)
+            # the same unkept arguments its before_step counted: one step, counted once (each step was counted twice)
+            counted = unkept is not None and given is not None and given[2] is not None and given[1] == args
+            st.raw_args = None
         # (an output read by no rule is still checked for size: the step is decided on by its digest, not dropped,
         # and a call answered past the field limit again and again is still a repeat)
         if output is not None and (self._core.listen or st.hand is not None
@@ -219,7 +229,7 @@ class Guard:
             reason = _unkept(args, output if output.__class__ is str else None, when, signals)
             if reason is not None:
                 return self._quarantined(run_id, reason)
-        if unkept is not None:
+        if unkept is not None and not counted:
             self._unkept_args(run_id, unkept)
         with st.lock:
             decision = self._core.after(st, agent, kind, tool, args, status, latency_ms, when, signals, output,
@@ -250,6 +260,17 @@ class Guard:
         :meth:`run`); the call's keyword arguments are the step's arguments, its result the output."""
         def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
             name = tool or (fn.__name__ if kind_word(kind) == "tool" else None)
+            if inspect.iscoroutinefunction(fn):
+                # an async tool (most agent SDKs' tools): the step is the awaited call. Wrapped as a plain
+                # function its step ended when the coroutine was made: latency 0 (every latency limit and HITL
+                # rule passed), the coroutine object as the output, an exception raised later never an error step
+                @functools.wraps(fn)
+                async def guarded_async(*args: Any, **kwargs: Any) -> Any:
+                    call_args = kwargs or (list(args) if args else None)
+                    with self.step(None, agent, kind, name, call_args) as scope:
+                        result = scope.output = await fn(*args, **kwargs)
+                        return result
+                return guarded_async
 
             @functools.wraps(fn)
             def guarded(*args: Any, **kwargs: Any) -> Any:
@@ -335,7 +356,7 @@ class Guard:
     def _run_id(run_id: str | None) -> str:
         run = run_id if run_id is not None else _current_run.get()
         if run is None:
-            raise ValueError("no run: pass run_id, or call inside `with guard.run(run_id):`")
+            raise InvalidParameterError("run_id: no run: pass run_id, or call inside `with guard.run(run_id):`")
         return run
 
 

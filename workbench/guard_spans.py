@@ -59,7 +59,7 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
     raise ImportError("workbench.guard_spans needs the OpenTelemetry SDK: pip install 'workbench[capture]' "
                       "(or opentelemetry-sdk)") from exc
 
-from .exceptions import PolicyViolation
+from .exceptions import InvalidParameterError, PolicyViolation
 from .guard import keep_cut, policy_of
 from .ingest._ag2 import failed_without_status
 from .ingest._conventions import (
@@ -211,8 +211,8 @@ class GuardSpanProcessor(SpanProcessor):
                  on_cut: Callable[[SpanDecision], Any] | None = None, raise_on_cut: bool = False,
                  max_runs: int = 10_000) -> None:
         policy = policy_of(policy)
-        if max_runs < 1:
-            raise ValueError(f"max_runs must be >= 1 (got {max_runs})")
+        if isinstance(max_runs, bool) or not isinstance(max_runs, int) or max_runs < 1:
+            raise InvalidParameterError(f"max_runs must be >= 1, an integer (got {max_runs!r})")
         self.policy = policy
         self.on_escalate = on_escalate
         self.on_cut = on_cut

@@ -10,6 +10,7 @@ whose outcome is unknown are left out, and the report says how many.
 from __future__ import annotations
 
 import html
+import numbers
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from importlib import resources
@@ -18,6 +19,7 @@ from typing import Any
 import pandas as pd
 from tqdm.auto import tqdm
 
+from ..exceptions import InvalidParameterError
 from ..store._outcomes import COUNTING, run_ids, silent_flag, with_run_outcomes
 from ..store._run_scope import fill_run_scope
 from ._core import Core
@@ -28,6 +30,7 @@ from ._model import Policy
 _STEPS_SQL = with_run_outcomes(resources.files(__package__).joinpath("sql/backtest_steps.sql").read_text("utf-8"))
 _RUNS_SQL = with_run_outcomes(resources.files(__package__).joinpath("sql/backtest_runs.sql").read_text("utf-8"))
 _BATCH = 50_000
+_INF = float("inf")
 
 
 @dataclass
@@ -69,7 +72,7 @@ class BacktestReport:
         decision, where it cut or escalated, whether that prevented a failure or lost a success."""
         known = set(self.table["rule"])
         if rule not in known:
-            raise ValueError(f"rule: {rule!r} is not in this backtest (rules: {', '.join(sorted(known))})")
+            raise InvalidParameterError(f"rule: {rule!r} is not in this backtest (rules: {', '.join(sorted(known))})")
         runs = self.runs
         part = runs[runs["rule"].notna()] if rule == "total" else runs[runs["rule"] == rule]
         return part[["run_id", "outcome", "decision", "rule", "intervened_at", "decisive_step", "prevented",
@@ -78,6 +81,11 @@ class BacktestReport:
     def meets(self, prevented: float = 0.5, review_rate: float = 0.1) -> Meets:
         """Whether at least ``prevented`` of the failures are prevented at a review rate under
         ``review_rate``: true or false as a bool, and it says what it compared (``print(report.meets())``)."""
+        # (a goal of NaN, True or "0.5" was taken as given: a gate that could never pass, or True read as 100 %)
+        if isinstance(prevented, bool) or not isinstance(prevented, numbers.Real) or not 0 <= prevented < _INF:
+            raise InvalidParameterError(f"prevented must be a share of failures, 0 or more (got {prevented!r})")
+        if isinstance(review_rate, bool) or not isinstance(review_rate, numbers.Real) or not 0 <= review_rate < _INF:
+            raise InvalidParameterError(f"review_rate must be a share of runs, 0 or more (got {review_rate!r})")
         s = self.summary
         return Meets(prevented_share=float(s["prevented_share"]), prevented=int(s["prevented"]),
                      failures=int(s["failures"]), review_rate=float(s["review_rate"]),

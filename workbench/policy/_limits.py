@@ -24,7 +24,7 @@ import pandas as pd
 
 from .._plain import counted
 from ..exceptions import InvalidParameterError
-from ..store._outcomes import silent_flag
+from ..store._outcomes import run_ids, silent_flag
 from ._model import Breakers, Budgets, Loops, Policy, Provenance
 from ._propose import _FLOOR, _RULES, run_peaks
 
@@ -208,6 +208,7 @@ def suggest_limits(ws: Any, quantile: float = 0.99, min_runs: int = 5, by_system
     _check_quantile(quantile)
     if min_runs < 1:
         raise InvalidParameterError(f"'min_runs' must be >= 1 (got {min_runs!r})")
+    runs = run_ids(ws, runs, "suggest_limits")   # (an unknown id was said by "run_peaks:", no function of the user's)
     peaks = run_peaks(ws, window, unknown=True, silent=silent, runs=runs)
     if peaks.empty:
         raise InvalidParameterError("no run with steps in this store: nothing to measure limits on")

@@ -23,7 +23,7 @@ from ..store._own_connection import fetch, fetch_df
 from ..store._run_scope import fill_run_scope
 from ._backtest import _STEPS_SQL, live_order, runs_of
 from ._core import Core
-from ._model import Breakers, Budgets, HitlRule, Loops, Policy, Provenance
+from ._model import SIGNALS, Breakers, Budgets, HitlRule, Loops, Policy, Provenance
 from ._readable import cutting_same, readable
 
 # rule -> (group, detector whose findings show the failure mode, integer limit?)
@@ -135,6 +135,11 @@ def policy_from_findings(ws: Any, lost_weight: float = 3.0, review_budget: float
 
     if not lost_weight > 0:
         raise InvalidParameterError(f"'lost_weight' must be > 0 (got {lost_weight!r})")
+    if review_budget is not None and not 0 < review_budget <= 1:   # (sweep_thresholds named it 'budget', a parameter this function has not)
+        raise InvalidParameterError(f"'review_budget' must be a share of runs in (0, 1] (got {review_budget!r})")
+    unknown = [s for s in ([signals] if isinstance(signals, str) else signals) if s not in SIGNALS]
+    if unknown or isinstance(signals, str):   # an unknown one was a note "no step carries it", as if the logs lacked it
+        raise InvalidParameterError(f"signals must be a tuple of {', '.join(SIGNALS)} (got {signals!r})")
     peaks = run_peaks(ws, window, silent=silent, runs=runs)
     if peaks.empty:
         raise InvalidParameterError(

@@ -18,6 +18,7 @@ from ..exceptions import InvalidParameterError
 from ..policy._model import SIGNALS, default_direction
 from ..store._outcomes import with_run_outcomes
 from ._handoff_signal import handoff_signal
+from ._sweep import _threshold
 
 _SQL = resources.files(__package__).joinpath("sql")
 # The sweep's step queries, read with $every_run true: the runs of unknown outcome too.
@@ -55,9 +56,10 @@ class ReviewLoad:
             "escalated_steps": steps, "step_escalation_rate": steps / max(n_steps, 1),
         }).sort_values("threshold", ascending=direction == "above", ignore_index=True)
 
-    def at(self, threshold: float) -> dict[str, float]:
-        """Runs and steps at or past ``threshold`` (at or below it for direction ``below``)."""
-        t = self._sign * float(threshold)
+    def at(self, threshold: float | None) -> dict[str, float]:
+        """Runs and steps at or past ``threshold`` (at or below it for direction ``below``; None: no escalation)."""
+        # (as ThresholdSweep.at: NaN escalated nothing unseen, True was read as 1)
+        t = np.inf if threshold is None else self._sign * _threshold(threshold)
         runs = len(self._runs) - int(np.searchsorted(self._runs, t, "left"))
         steps = len(self._steps) - int(np.searchsorted(self._steps, t, "left"))
         return {"escalated_runs": runs, "escalation_rate": runs / self.n_runs if self.n_runs else 0.0,

@@ -8,6 +8,8 @@ search in sorted arrays (:meth:`ThresholdSweep.at`), so a slider over millions o
 from __future__ import annotations
 
 import html
+import math
+import numbers
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from importlib import resources
@@ -329,7 +331,7 @@ class ThresholdSweep:
         if threshold is None:
             esc = caught = steps = fail_esc = 0
         else:
-            t = self._sign * float(threshold)
+            t = self._sign * _threshold(threshold)
             esc = self.n_runs - int(np.searchsorted(self._all, t, "left"))
             fail_esc = len(self._fail_all) - int(np.searchsorted(self._fail_all, t, "left"))
             caught = len(self._fail_pre) - int(np.searchsorted(self._fail_pre, t, "left"))
@@ -346,12 +348,12 @@ class ThresholdSweep:
             esc = caught = np.zeros(self.n_runs, dtype=bool)
         elif isinstance(threshold, dict):
             self._at_agents(threshold)     # (its checks: a per-agent sweep, known agents)
-            t = np.asarray([np.inf if threshold.get(a) is None else self._sign * float(threshold[a])  # type: ignore[arg-type]
+            t = np.asarray([np.inf if threshold.get(a) is None else self._sign * _threshold(threshold[a], a)
                             for a in self.agents])
             esc = (self._agent_all >= t).any(axis=1)
             caught = (self._agent_pre >= t).any(axis=1) & self._run_failed
         else:
-            t = self._sign * float(threshold)
+            t = self._sign * _threshold(threshold)
             esc, caught = self._run_all >= t, (self._run_pre >= t) & self._run_failed
         value = None if isinstance(threshold, dict) else self._sign * self._run_all[esc]
         out = pd.DataFrame({"run_id": self._run_ids[esc], "failed": self._run_failed[esc], "caught": caught[esc],
@@ -375,7 +377,7 @@ class ThresholdSweep:
         if unknown:
             raise InvalidParameterError(f"no agent {sorted(unknown)[0]!r} in this sweep "
                                         f"(agents: {', '.join(self.agents)})")
-        cols = [np.inf if thresholds.get(a) is None else self._sign * float(thresholds[a])  # type: ignore[arg-type]
+        cols = [np.inf if thresholds.get(a) is None else self._sign * _threshold(thresholds[a], a)
                 for a in self.agents]
         t = np.asarray(cols)
         esc = (self._agent_all >= t).any(axis=1)
@@ -433,11 +435,11 @@ class ThresholdSweep:
         elif isinstance(threshold, dict):
             # keep_shared: rounded between every agent's steps, so agents on the shared threshold get its one number
             # (by each agent's own steps: 478 for the agent whose steps met it, 479 for those whose steps did not)
-            threshold = {a: None if t is None else self._readable(float(t), None if self.keep_shared else a)
+            threshold = {a: None if t is None else self._readable(_threshold(t, a), None if self.keep_shared else a)
                          for a, t in threshold.items()}
             rules = tuple(HitlRule(self.signal, t, self.direction, a) for a, t in threshold.items() if t is not None)
         else:
-            threshold = self._readable(float(threshold))
+            threshold = self._readable(_threshold(threshold))
             rules = (HitlRule(self.signal, threshold, self.direction),)
         point = self.at(threshold)
         if not rules:
@@ -518,6 +520,19 @@ class ThresholdSweep:
 
     def _repr_html_(self) -> str:
         return f"<p>{html.escape(repr(self))}</p>"
+
+
+def _threshold(value: Any, agent: str | None = None) -> float:
+    """A threshold a caller gives ``at`` / ``escalated`` / ``to_policy``: a finite number. NaN escalated nothing
+    unseen (every comparison with it false), ``True`` was read as 1 and ``"high"`` raised float()'s ValueError;
+    ``None`` is the way to say no escalation."""
+    where = "threshold" if agent is None else f"threshold[{agent!r}]"
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise InvalidParameterError(f"{where} must be a number, or None for no escalation "
+                                    f"(got {type(value).__name__} {value!r})")
+    if not math.isfinite(value):
+        raise InvalidParameterError(f"{where} must be a finite number, or None for no escalation (got {value!r})")
+    return float(value)
 
 
 def _agent_matrix(per_run: pd.DataFrame, rows: pd.DataFrame) -> tuple[list[str], np.ndarray, np.ndarray]:
