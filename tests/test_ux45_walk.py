@@ -3,12 +3,19 @@ notebook execution: the notebooks' own cells are run in-process on small stores,
 
 - The explorer opened on the newest run: on the real desks a success with a ping_pong hit, where an SRE opens it to
   see a failure. It opens on the most recent failed run (else the run with the most serious finding), saying why.
+- Notebook 03 on the CrewAI desks backtested the suggested limits on nothing: their system had no held-out run.
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
 import re
+from pathlib import Path
+from typing import Any
 
+import nbformat
+import pandas as pd
 import pytest
 
 import workbench as wb
@@ -39,6 +46,14 @@ def _runs(outcomes: list[str], looping: int) -> list[dict]:
             for i in range(6 if r == looping else 2)
         ]
     return records
+
+
+def _run(source: str, **names: Any) -> str:
+    """The cell run with ``names`` defined (as the cells above it define them): what it printed."""
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(compile(source, "<cell>", "exec"), {"wb": wb, "pd": pd, "display": print, **names})  # noqa: S102
+    return out.getvalue()
 
 
 def _text(html: str) -> str:
@@ -90,3 +105,56 @@ def test_with_no_known_outcome_it_opens_on_the_run_with_the_most_serious_finding
         "Opened on the newest run: no run listed failed or has a finding"
     )
     assert RunPager(shop, RunFilter(system="another")).to_open() is None
+
+
+NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+
+
+def _cell(notebook: str, marker: str) -> str:
+    """The source of the one code cell of ``notebook`` holding ``marker``."""
+    nb = nbformat.read(NOTEBOOKS / notebook, as_version=4)
+    (source,) = [c.source for c in nb.cells if c.cell_type == "code" and marker in c.source]
+    return source
+
+
+def test_03_backtests_a_system_with_no_held_out_run_in_sample_and_says_so() -> None:
+    """Notebook 03 on the CrewAI desks: the limits' system (the view's) had no held-out run (its runs all older than
+    the split; the newer ones another system's), and the cell said "nothing to backtest its limits on", no table."""
+    later = _runs(["success", "failure", "success", "failure"], looping=-1)
+    for r in later:  # another system's runs, an hour after the shop's
+        r["run_id"] = "n" + r["run_id"][1:]
+        if r.get("record") == "run":
+            r["system"] = "desk"
+        else:
+            r["started_at"], r["ended_at"] = (
+                r[k].replace("T10:", "T11:") for k in ("started_at", "ended_at")
+            )
+    ws = wb.open()
+    ws.ingest(
+        _runs(["success", "failure", "success", "failure", "success", "success"], looping=-1) + later,
+        progress=False,
+    )
+    by_time = ws.runs().sort_values(["started_at", "run_id"]).reset_index(drop=True)
+    learned, newer = by_time.iloc[:6], by_time.iloc[6:]
+    shown = []
+    names = {
+        "ws": ws,
+        "policy": wb.Policy(),
+        "suggested": wb.Policy(name="shop"),
+        "by_time": by_time,
+        "learned": learned,
+        "held_runs": newer,
+        "held": ws,
+        "held_name": "held out (the newer 4 runs)",
+        "held_out": None,
+        "display": shown.append,
+    }
+    printed = _run(_cell("03_export_policy.ipynb", "held_suggested = wb.backtest(suggested"), **names)
+    assert printed.startswith("No run of shop was held out: its 6 runs are all older than the split"), printed
+    assert (
+        "(in-sample: " in printed and "pick a system with held-out runs in the view above (desk)" in printed
+    )
+    (table,) = shown
+    # the table says what it was backtested on, in its header
+    assert table.columns.name == "backtested on: in-sample, the 6 runs of shop learned from", table.columns
+    assert list(table.loc["runs"]) == ["6", "6"] and list(table.loc["failures"]) == ["2", "2"], table
