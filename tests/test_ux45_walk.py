@@ -158,3 +158,35 @@ def test_03_backtests_a_system_with_no_held_out_run_in_sample_and_says_so() -> N
     # the table says what it was backtested on, in its header
     assert table.columns.name == "backtested on: in-sample, the 6 runs of shop learned from", table.columns
     assert list(table.loc["runs"]) == ["6", "6"] and list(table.loc["failures"]) == ["2", "2"], table
+
+
+def test_the_explorer_says_the_model_alone_was_a_coin_toss_when_the_evidence_outweighs_it() -> None:
+    """The CrewAI ping-pong run (real44's desk): the verdict named Crew Manager from the error that ended the run, and
+    "(the model alone: Stock Clerk)" read as a second opinion, where the model was at 0.498. (The row's shape is
+    predict_with_evidence's for that run.)"""
+    from workbench.widgets._explorer import _model_alone
+
+    row = pd.Series(
+        {
+            "agent": "Crew Manager",
+            "agent_confidence": 0.799,
+            "model_agent": "Stock Clerk",
+            "model_confidence": 0.498,
+            "disagrees": "Stock Clerk",
+            "evidence": "error",
+        }
+    )
+    said = _model_alone(row, 0.5)
+    assert said == " (the model alone: Stock Clerk, 50%, uncertain; the evidence outweighs it)", said
+    assert _model_alone(row.replace({0.498: 0.62}), 0.5).endswith(
+        "Stock Clerk, 62%; the evidence outweighs it)"
+    )
+    # the model kept its own pick over the evidence's agent: both named
+    kept = pd.Series(
+        {"agent": "Pricer", "model_agent": "Pricer", "model_confidence": 0.9, "disagrees": "Crew <b>"}
+    )
+    assert _model_alone(kept, 0.5) == " (it names Crew &lt;b&gt;; the model is surer of Pricer: look at both)"
+    agreed = pd.Series(
+        {"agent": "Pricer", "model_agent": "Pricer", "model_confidence": 0.6, "disagrees": None}
+    )
+    assert _model_alone(agreed, 0.5) == ""

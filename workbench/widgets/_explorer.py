@@ -629,9 +629,14 @@ class IncidentExplorer(w.VBox):
                             lines.append(f"{head}: <b>{esc(q['agent'])}</b> at step <b>{esc(q['step_id'])}</b>"
                                          + (f" ({said})." if said else "."))
                             if _or(q["why"], ""):
-                                alone = "" if q["model_agent"] == q["agent"] else \
-                                    f" (the model alone: {esc(_or(q['model_agent'], 'no agent'))})"
+                                alone = _model_alone(q, getattr(model, "uncertain_below", 0.5))
                                 lines.append(f"Evidence in the log ({esc(q['evidence'])}): {esc(q['why'])}{alone}.")
+                        if _true(q["uncertain"]):
+                            # (a coin toss read like a verdict: "Stock Clerk at step …", the doubt one word in
+                            # brackets after a share)
+                            lines.append("<span class='wb-uncertain'><b>Uncertain</b>: not sure enough to act on "
+                                         "alone. Read the findings and the steps it names before blaming an "
+                                         "agent.</span>")
                     else:   # a trace with no agent span (a bare LLM call, a LlamaIndex query): the step only
                         lines.append(f"{head}: step <b>{esc(q['step_id'])}</b> (the log names no agent{later}).")
             except Exception as exc:  # a model that cannot score this run says so, the rest stays
@@ -749,6 +754,23 @@ class IncidentExplorer(w.VBox):
         self._refresh(count=True)   # the list shows the new culprit (and a culprit filter may now match)
         self.show_run(run_id)
         return res
+
+
+def _model_alone(q: Any, uncertain_below: float) -> str:
+    """What the model alone said of a run whose log holds evidence (predict_with_evidence's row ``q``): nothing when
+    it named the verdict's agent; its agent and how sure when the evidence outweighed it ("the model alone: Stock
+    Clerk" read as a second opinion, where the model was at 50 %, a coin toss); the evidence's agent when the model
+    kept its own pick over it."""
+    mine, said = _or(q.get("model_agent"), ""), _or(q.get("disagrees"), "")
+    if mine == _or(q["agent"], ""):
+        if said and said != mine:   # the model surer of its own agent than the evidence of another
+            return f" (it names {esc(said)}; the model is surer of {esc(mine)}: look at both)"
+        return ""
+    conf = q.get("model_confidence")
+    share = _share(conf)
+    unsure = ", uncertain" if share and float(conf) < uncertain_below else ""
+    how = f", {share}{unsure}" if share else ""
+    return f" (the model alone: {esc(_or(mine, 'no agent'))}{how}; the evidence outweighs it)"
 
 
 def _opened_words(opened: dict[str, Any]) -> str:
