@@ -190,3 +190,49 @@ def test_the_explorer_says_the_model_alone_was_a_coin_toss_when_the_evidence_out
         {"agent": "Pricer", "model_agent": "Pricer", "model_confidence": 0.6, "disagrees": None}
     )
     assert _model_alone(agreed, 0.5) == ""
+
+
+def test_02_says_only_one_agent_gets_a_threshold_where_several_carry_the_signal() -> None:
+    """The desks' handoffs: nine agents' steps carry it, the per-agent sweep gave Pricer alone a rule, and 02 said
+    "one agent's steps carry handoffs: Pricer"."""
+    records = []
+    for r in range(24):
+        run, slow = f"r{r:02d}", r % 4 == 0  # the finder slow in every failed run; the helper alike in all
+        records.append(
+            {"record": "run", "run_id": run, "system": "shop", "outcome": "failure" if slow else "success"}
+        )
+        records += [
+            {
+                "run_id": run,
+                "step_id": "a",
+                "kind": "llm",
+                "agent": "finder",
+                "latency_ms": 900 if slow else 100 + r,
+                "input": "q",
+                "output": f"result {r}",
+            },
+            {
+                "run_id": run,
+                "step_id": "b",
+                "kind": "llm",
+                "agent": "helper",
+                "latency_ms": 50 + (r * 7) % 13,
+                "input": "q",
+                "output": f"ok {r}",
+            },
+        ]
+    ws = wb.open()
+    ws.ingest(records, progress=False)
+    printed = _run(
+        _cell("02_tune_hitl_thresholds.ipynb", "per_agent=True"),
+        ws=ws,
+        sweep=True,
+        signals=pd.DataFrame({"signal": ["latency_ms"]}),
+        COST_REVIEW=1.0,
+        COST_FAILURE=20.0,
+        BUDGET=0.5,
+    )
+    assert printed == (
+        "only finder gets a threshold, escalated when latency_ms ≥ 900: for the other agent whose steps carry "
+        "latency_ms, no threshold beats sending none\n"
+    ), printed
