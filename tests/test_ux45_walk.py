@@ -117,9 +117,9 @@ def _cell(notebook: str, marker: str) -> str:
     return source
 
 
-def test_03_backtests_a_system_with_no_held_out_run_in_sample_and_says_so() -> None:
-    """Notebook 03 on the CrewAI desks: the limits' system (the view's) had no held-out run (its runs all older than
-    the split; the newer ones another system's), and the cell said "nothing to backtest its limits on", no table."""
+@pytest.fixture(scope="module")
+def two_systems() -> wb.Workspace:
+    """The shop's six runs (two failed), then an hour later the desk's four (two failed); no finding."""
     later = _runs(["success", "failure", "success", "failure"], looping=-1)
     for r in later:  # another system's runs, an hour after the shop's
         r["run_id"] = "n" + r["run_id"][1:]
@@ -134,6 +134,13 @@ def test_03_backtests_a_system_with_no_held_out_run_in_sample_and_says_so() -> N
         _runs(["success", "failure", "success", "failure", "success", "success"], looping=-1) + later,
         progress=False,
     )
+    return ws
+
+
+def test_03_backtests_a_system_with_no_held_out_run_in_sample_and_says_so(two_systems: wb.Workspace) -> None:
+    """Notebook 03 on the CrewAI desks: the limits' system (the view's) had no held-out run (its runs all older than
+    the split; the newer ones another system's), and the cell said "nothing to backtest its limits on", no table."""
+    ws = two_systems
     by_time = ws.runs().sort_values(["started_at", "run_id"]).reset_index(drop=True)
     learned, newer = by_time.iloc[:6], by_time.iloc[6:]
     shown = []
@@ -236,3 +243,18 @@ def test_02_says_only_one_agent_gets_a_threshold_where_several_carry_the_signal(
         "only finder gets a threshold, escalated when latency_ms ≥ 900: for the other agent whose steps carry "
         "latency_ms, no threshold beats sending none\n"
     ), printed
+
+
+def test_02_s_limit_table_says_each_system_s_basis_once(two_systems: wb.Workspace) -> None:
+    """The desks' limit table in 02: a basis column of "all runs (1 successful, fewer than 5: limits are where the runs
+    went, not what normal runs need)" on each of 40 rows (5,700 px tall at 1000 px, wider than the output)."""
+    printed = _run(
+        _cell("02_tune_hitl_thresholds.ipynb", "limits = wb.suggest_limits(ws, quantile=0.99)"),
+        ws=two_systems,
+    )
+    assert printed.splitlines() == [
+        "desk: every limit from the peaks of all runs (2 successful, fewer than 5: limits are where the runs went, "
+        "not what normal runs need)",
+        "shop: every limit from the peaks of all runs (4 successful, fewer than 5: limits are where the runs went, "
+        "not what normal runs need)",
+    ], printed
