@@ -258,3 +258,13 @@ def test_02_s_limit_table_says_each_system_s_basis_once(two_systems: wb.Workspac
         "shop: every limit from the peaks of all runs (4 successful, fewer than 5: limits are where the runs went, "
         "not what normal runs need)",
     ], printed
+
+
+def test_01_s_path_1_says_the_demo_s_simulator_cannot_replay_other_logs(shop: wb.Workspace) -> None:
+    """On the desks 01 printed "no replay: '8e6f…' is not a run of this system (seed 7)", then "Path 1 skipped:
+    nothing can re-run this run" again as the cell's value."""
+    printed = _run(
+        _cell("01_investigate_incident.ipynb", "replay = wb.demo.demo_replay()"), ws=shop, incident="r3"
+    )
+    assert printed.startswith("Path 1 skipped: these are not the demo's runs"), printed
+    assert "seed" not in printed and printed.count("Path 1 skipped") == 1, printed
