@@ -74,8 +74,10 @@ def test_what_an_sre_meets_first_explorer_opened_on_a_failure_findings_fit(lab, 
         got = page.evaluate(_OPENED, PANEL)
         if got["header"] != "r3" or not got["picked"] or not got["picked"][0].startswith("r3"):
             wrong.append(("opened on", got))
-        if not got["shown"] or not (got["text"] or "").startswith("Opened on the most recent failed run") or (
-            got["right"] > got["out"] + 1
+        if (
+            not got["shown"]
+            or not (got["text"] or "").startswith("Opened on the most recent failed run")
+            or (got["right"] > got["out"] + 1)
         ):
             wrong.append(("why opened", got))
         # 2. the incident's findings within the output, read from the left

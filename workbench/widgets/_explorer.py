@@ -99,7 +99,7 @@ class IncidentExplorer(w.VBox):
                  snapshot: Callable[[str, str], Any] | None = None, page_size: int = 12,
                  filters: dict[str, Any] | None = None) -> None:
         # (3 s wall on a real store of 73 runs at a busy machine's load, the cell blank all that time)
-        with building("Incident explorer: listing the runs and drawing the newest…"):
+        with building("Incident explorer: listing the runs and drawing the one to open on…"):
             self._build(ws, replay, blame_model, snapshot, page_size, filters)
 
     def _build(self, ws: Workspace, replay: Callable | None, blame_model: Any,
