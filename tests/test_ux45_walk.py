@@ -8,15 +8,14 @@ notebook execution: the notebooks' own cells are run in-process on small stores,
 
 from __future__ import annotations
 
-import contextlib
-import io
 import re
-from pathlib import Path
-from typing import Any
 
-import nbformat
 import pandas as pd
 import pytest
+from test_ux44_walk import (  # (a notebook's code cell by a marker; run with the names above it defines)
+    _cell,
+    _run,
+)
 
 import workbench as wb
 from workbench.widgets import IncidentExplorer
@@ -46,14 +45,6 @@ def _runs(outcomes: list[str], looping: int) -> list[dict]:
             for i in range(6 if r == looping else 2)
         ]
     return records
-
-
-def _run(source: str, **names: Any) -> str:
-    """The cell run with ``names`` defined (as the cells above it define them): what it printed."""
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        exec(compile(source, "<cell>", "exec"), {"wb": wb, "pd": pd, "display": print, **names})  # noqa: S102
-    return out.getvalue()
 
 
 def _text(html: str) -> str:
@@ -105,16 +96,6 @@ def test_with_no_known_outcome_it_opens_on_the_run_with_the_most_serious_finding
         "Opened on the newest run: no run listed failed or has a finding"
     )
     assert RunPager(shop, RunFilter(system="another")).to_open() is None
-
-
-NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
-
-
-def _cell(notebook: str, marker: str) -> str:
-    """The source of the one code cell of ``notebook`` holding ``marker``."""
-    nb = nbformat.read(NOTEBOOKS / notebook, as_version=4)
-    (source,) = [c.source for c in nb.cells if c.cell_type == "code" and marker in c.source]
-    return source
 
 
 @pytest.fixture(scope="module")
