@@ -1,5 +1,6 @@
-"""In JupyterLab (headless Chromium, the session's one server and page), what an SRE met first on real framework
-desks (ux45), each on the least that shows it, at 1000 px:
+"""The cells and checks of ux45's walk, run in test_ux44_in_lab.py's notebook (one notebook on the shared page and kernel:
+a notebook of its own cost ~5 s more). In JupyterLab, what an SRE met first on real framework desks, each on the least
+that shows it, at 1000 px:
 
 - the explorer opens on the most recent failed run (it opened on the newest, a desk's success with a ping_pong hit),
   the list paged to it and highlighting it, a line above its header saying why it was chosen, within the output;
@@ -9,16 +10,11 @@ desks (ux45), each on the least that shows it, at 1000 px:
 
 from __future__ import annotations
 
-import sys
-
-import pytest
-from _lab import HEADER, PANEL, drawn_at, run_cells
-
-pytestmark = pytest.mark.slow
+from _jupyterlab import SHOTS
+from _lab import PANEL
 
 CELLS = [
-    HEADER
-    + """import pandas as pd
+    """import pandas as pd
 from IPython.display import HTML
 ws = wb.open()
 ws.ingest([r for n, outcome in enumerate(["unknown", "failure", "unknown", "failure", "success", "success"])
@@ -60,31 +56,27 @@ _HITS = """(panel) => { const t = document.querySelector(panel + ' table.wb-hits
           align: [...t.querySelectorAll('td, th')].map(c => getComputedStyle(c).textAlign)}; }"""
 
 
-def test_what_an_sre_meets_first_explorer_opened_on_a_failure_findings_fit(lab, browser) -> None:  # noqa: ANN001
-    with run_cells(browser, lab, "ux45_walk.ipynb", CELLS) as s:
-        page, wrong = s.page, []
-        drawn_at(s, 1000, 1)
-        cells = page.locator(f"{PANEL} .jp-CodeCell")
-        lab.shots.mkdir(parents=True, exist_ok=True)
-        for n, name in ((0, "explorer_opened"), (1, "incident_findings")):
-            out = cells.nth(n).locator(".jp-OutputArea").first
-            out.scroll_into_view_if_needed()
-            out.screenshot(path=str(lab.shots / f"ux45_{name}.png"))
-        # 1. the most recent failed run (r3, on the list's second page), highlighted, the reason said and in view
-        got = page.evaluate(_OPENED, PANEL)
-        if got["header"] != "r3" or not got["picked"] or not got["picked"][0].startswith("r3"):
-            wrong.append(("opened on", got))
-        if (
-            not got["shown"]
-            or not (got["text"] or "").startswith("Opened on the most recent failed run")
-            or (got["right"] > got["out"] + 1)
-        ):
-            wrong.append(("why opened", got))
-        # 2. the incident's findings within the output, read from the left
-        got = page.evaluate(_HITS, PANEL)
-        if not got or got["scroll"] > got["out"] + 1 or any(a not in ("left", "start") for a in got["align"]):
-            wrong.append(("incident findings", got))
-        for w in wrong:
-            print(*w, sep="\n  ", file=sys.stderr)
-        assert not wrong, wrong
-        assert not s.dialogs and not s.console_errors, (s.dialogs, s.console_errors)
+def ux45_wrong(s, first: int) -> list[tuple]:  # noqa: ANN001
+    """What the page shows wrong of CELLS, run from the notebook's cell ``first`` (from 0) on, at the width set: each
+    output screenshotted (``ux45_*.png``)."""
+    page, wrong = s.page, []
+    cells = page.locator(f"{PANEL} .jp-CodeCell")
+    for n, name in ((first, "explorer_opened"), (first + 1, "incident_findings")):
+        out = cells.nth(n).locator(".jp-OutputArea").first
+        out.scroll_into_view_if_needed()
+        out.screenshot(path=str(SHOTS / f"ux45_{name}.png"))
+    # 1. the most recent failed run (r3, on the list's second page), highlighted, the reason said and in view
+    got = page.evaluate(_OPENED, PANEL)
+    if got["header"] != "r3" or not got["picked"] or not got["picked"][0].startswith("r3"):
+        wrong.append(("opened on", got))
+    if (
+        not got["shown"]
+        or not (got["text"] or "").startswith("Opened on the most recent failed run")
+        or got["right"] > got["out"] + 1
+    ):
+        wrong.append(("why opened", got))
+    # 2. the incident's findings within the output, read from the left
+    got = page.evaluate(_HITS, PANEL)
+    if not got or got["scroll"] > got["out"] + 1 or any(a not in ("left", "start") for a in got["align"]):
+        wrong.append(("incident findings", got))
+    return wrong
