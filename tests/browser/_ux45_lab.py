@@ -1,10 +1,10 @@
-"""The cells and checks of ux45's walk, run in test_ux44_in_lab.py's notebook (one notebook on the shared page and kernel:
-a notebook of its own cost ~5 s more). In JupyterLab, what an SRE met first on real framework desks, each on the least
-that shows it, at 1000 px:
+"""ux45's walk checked in JupyterLab in notebooks other tests open anyway (a notebook of its own cost ~5 s more, an
+explorer of its own ~3 s): what an SRE met first on real framework desks, each on the least that shows it:
 
 - the explorer opens on the most recent failed run (it opened on the newest, a desk's success with a ping_pong hit),
-  the list paged to it and highlighting it, a line above its header saying why it was chosen, within the output;
-- notebook 01's findings of the incident read from the left, within the output (a detail quoting a message held
+  the list highlighting it, a line above its header saying why it was chosen, within the output (checked on
+  test_ux43_in_lab.py's explorer of real traces, at 1000 and 800 px);
+- (in test_ux44_in_lab.py's notebook, at 1000 px) notebook 01's findings of the incident read from the left, within the output (a detail quoting a message held
   the table 642 px wide in a 568 px output, cut at the right).
 """
 
@@ -14,16 +14,6 @@ from _jupyterlab import SHOTS
 from _lab import PANEL
 
 CELLS = [
-    """import pandas as pd
-from IPython.display import HTML
-ws = wb.open()
-ws.ingest([r for n, outcome in enumerate(["unknown", "failure", "unknown", "failure", "success", "success"])
-           for r in [{"record": "run", "run_id": f"r{n}", "system": "shop", "outcome": outcome}]
-           + [{"run_id": f"r{n}", "step_id": f"t{i}", "kind": "tool", "tool": "search", "agent": "finder",
-               "input": {"q": f"{n}-{i}"}, "output": f"result {i}", "started_at": f"2026-03-01T10:{n:02d}:{i:02d}Z",
-               "ended_at": f"2026-03-01T10:{n:02d}:{i:02d}.5Z"} for i in range(2)]], progress=False)
-ex = IncidentExplorer(ws, blame_model=None, page_size=2)
-ex""",
     # notebook 01's findings of the incident, its own lines, on the CrewAI desk's findings of the ping-pong run
     """import nbformat
 src = next(c.source for c in nbformat.read(pathlib.Path(wb.__file__).resolve().parents[1] / "notebooks" /
@@ -56,18 +46,14 @@ _HITS = """(panel) => { const t = document.querySelector(panel + ' table.wb-hits
           align: [...t.querySelectorAll('td, th')].map(c => getComputedStyle(c).textAlign)}; }"""
 
 
-def ux45_wrong(s, first: int) -> list[tuple]:  # noqa: ANN001
-    """What the page shows wrong of CELLS, run from the notebook's cell ``first`` (from 0) on, at the width set: each
-    output screenshotted (``ux45_*.png``)."""
-    page, wrong = s.page, []
-    cells = page.locator(f"{PANEL} .jp-CodeCell")
-    for n, name in ((first, "explorer_opened"), (first + 1, "incident_findings")):
-        out = cells.nth(n).locator(".jp-OutputArea").first
-        out.scroll_into_view_if_needed()
-        out.screenshot(path=str(SHOTS / f"ux45_{name}.png"))
-    # 1. the most recent failed run (r3, on the list's second page), highlighted, the reason said and in view
+def opened_wrong(page) -> list[tuple]:  # noqa: ANN001
+    """The explorer on the page (one): what is wrong with the run it opened on, at the width set. It must be a failed
+    run (the real traces' newest may be any), the one the list highlights and the header names, the reason said above
+    the header and within the output."""
     got = page.evaluate(_OPENED, PANEL)
-    if got["header"] != "r3" or not got["picked"] or not got["picked"][0].startswith("r3"):
+    picked = (got["picked"] or [""])[0].replace("\u00a0", " ").split(" ")[0].rstrip("…")
+    wrong = []
+    if not picked or not (got["header"] or "").startswith(picked):
         wrong.append(("opened on", got))
     if (
         not got["shown"]
@@ -75,7 +61,16 @@ def ux45_wrong(s, first: int) -> list[tuple]:  # noqa: ANN001
         or got["right"] > got["out"] + 1
     ):
         wrong.append(("why opened", got))
-    # 2. the incident's findings within the output, read from the left
+    return wrong
+
+
+def ux45_wrong(s, first: int) -> list[tuple]:  # noqa: ANN001
+    """What the page shows wrong of CELLS, run from the notebook's cell ``first`` (from 0) on, at the width set (its
+    output screenshotted, ``ux45_incident_findings.png``): notebook 01's findings of an incident."""
+    page, wrong = s.page, []
+    out = page.locator(f"{PANEL} .jp-CodeCell").nth(first).locator(".jp-OutputArea").first
+    out.scroll_into_view_if_needed()
+    out.screenshot(path=str(SHOTS / "ux45_incident_findings.png"))
     got = page.evaluate(_HITS, PANEL)
     if not got or got["scroll"] > got["out"] + 1 or any(a not in ("left", "start") for a in got["align"]):
         wrong.append(("incident findings", got))
