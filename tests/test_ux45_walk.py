@@ -25,25 +25,23 @@ from workbench.widgets._runs import RunFilter, RunPager
 def _runs(outcomes: list[str], looping: int) -> list[dict]:
     """One run per outcome, a minute apart (the last the newest), each of two tool calls; run ``looping`` calls the
     same tool with the same input six times (a critical ``loop`` finding)."""
-    records = []
+    records, call = [], {"kind": "tool", "tool": "search", "agent": "finder", "status": "ok"}
     for r, outcome in enumerate(outcomes):
         run = f"r{r}"
         records.append({"record": "run", "run_id": run, "system": "shop", "outcome": outcome})
-        records += [
-            {
-                "run_id": run,
-                "step_id": f"t{i}",
-                "kind": "tool",
-                "tool": "search",
-                "agent": "finder",
-                "status": "ok",
-                "input": {"q": "same" if r == looping else f"{r}-{i}"},
-                "output": f"result {i} of run {run}",
-                "started_at": f"2026-03-01T10:{r:02d}:{i:02d}Z",
-                "ended_at": f"2026-03-01T10:{r:02d}:{i:02d}.5Z",
-            }
-            for i in range(6 if r == looping else 2)
-        ]
+        for i in range(6 if r == looping else 2):
+            at = f"2026-03-01T10:{r:02d}:{i:02d}"
+            records.append(
+                {
+                    **call,
+                    "run_id": run,
+                    "step_id": f"t{i}",
+                    "output": f"result {i} of run {run}",
+                    "input": {"q": "same" if r == looping else f"{r}-{i}"},
+                    "started_at": f"{at}Z",
+                    "ended_at": f"{at}.5Z",
+                }
+            )
     return records
 
 
