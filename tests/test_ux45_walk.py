@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 from test_ux44_walk import (  # (a notebook's code cell by a marker; run with the names above it defines)
     _cell,
+    _per_agent,
     _run,
 )
 
@@ -209,15 +210,7 @@ def test_02_says_only_one_agent_gets_a_threshold_where_several_carry_the_signal(
         ]
     ws = wb.open()
     ws.ingest(records, progress=False)
-    printed = _run(
-        _cell("02_tune_hitl_thresholds.ipynb", "per_agent=True"),
-        ws=ws,
-        sweep=True,
-        signals=pd.DataFrame({"signal": ["latency_ms"]}),
-        COST_REVIEW=1.0,
-        COST_FAILURE=20.0,
-        BUDGET=0.5,
-    )
+    printed = _per_agent(ws, "latency_ms")
     assert printed == (
         "only finder gets a threshold, escalated when latency_ms ≥ 900: for the other agent whose steps carry "
         "latency_ms, no threshold beats sending none\n"
