@@ -99,18 +99,23 @@ def test_01_s_conclusion_counts_the_failures_taken_as_silent(desk: wb.Workspace)
     assert printed.startswith("Conclusion on this data: 1 failures were reported as successes"), printed
 
 
-def test_02_says_one_agent_s_threshold_as_one() -> None:
-    ws = wb.open()
-    ws.ingest(_tool_runs([f"r{r:02d}" for r in range(24)]), progress=False)
-    printed = _run(
+def _per_agent(ws: wb.Workspace, signal: str) -> str:
+    """What notebook 02's per-agent cell prints on ``ws``'s ``signal`` (the cheapest signal, a budget of half the runs)."""
+    return _run(
         _cell("02_tune_hitl_thresholds.ipynb", "per_agent=True"),
         ws=ws,
         sweep=True,
-        signals=pd.DataFrame({"signal": ["tool_calls"]}),
+        signals=pd.DataFrame({"signal": [signal]}),
         COST_REVIEW=1.0,
         COST_FAILURE=20.0,
         BUDGET=0.5,
     )
+
+
+def test_02_says_one_agent_s_threshold_as_one() -> None:
+    ws = wb.open()
+    ws.ingest(_tool_runs([f"r{r:02d}" for r in range(24)]), progress=False)
+    printed = _per_agent(ws, "tool_calls")
     assert "all 1 agents" not in printed, printed
     assert re.fullmatch(
         r"one agent's steps carry tool_calls: finder, escalated when tool_calls ≥ \S+\n", printed

@@ -9,6 +9,8 @@
   apart ("03 Jan05 Jan07 Jan" ran edge to edge at 1000 px);
 - the state table of a step, and a view's table of figures (the limit tuner's): each header over its values, both
   at the left (the headers sat at the right).
+
+And (ux45, _ux45_lab.py) the explorer opens on the most recent failed run, saying why above the run's header.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import sys
 
 import pytest
 from _lab import HEADER, PANEL, REAL_TRACES, drawn_at, run_cells
+from _ux45_lab import opened_wrong
 
 pytestmark = pytest.mark.slow
 
@@ -90,6 +93,8 @@ def test_escalated_runs_drift_ticks_state_header_and_the_run_list_without_field_
             got = page.evaluate(_NO_FIELD_SIZING, f"{PANEL} .wb-run-list select")
             if not got["fallback"] or got["height"] > 21 * got["em"] or got["overflowY"] not in ("auto", "scroll"):
                 wrong.append(("run list without field-sizing", width, got))
+            # (ux45) the explorer opened on the most recent failed run, the reason said above its header
+            wrong += [(*w, width) for w in opened_wrong(page)]
         # 3. the drift chart's first tick names its month; every tick a day and a month
         chart = cells.nth(3).locator(".vega-embed svg").first
         chart.screenshot(path=str(lab.shots / "ux43_drift.png"))

@@ -8,6 +8,9 @@ drawn whole, took a minute of the suite). At 1000 px:
 - the cost curve's "N more thresholds up to …" note stands above the plot, clear of the curve and of the title
   (it hung from the plot's top edge, over the curve where the curve peaked);
 - notebook 01's log-only answer reads from the left ("what it means" stood at the right).
+
+In the same notebook, ux45's walk (_ux45_lab.py): the explorer opened on the most recent failed run, saying why; notebook
+01's incident findings within the output.
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ import sys
 
 import pytest
 from _lab import HEADER, PANEL, drawn_at, run_cells
+from _ux45_lab import CELLS as CELLS45
+from _ux45_lab import ux45_wrong
 
 pytestmark = pytest.mark.slow
 
@@ -64,7 +69,7 @@ _ALIGN = """(t) => ({align: [...t.querySelectorAll('td')].map(td => getComputedS
 
 
 def test_what_the_desks_showed_wrong_limit_ids_cost_note_answer(lab, browser) -> None:  # noqa: ANN001
-    with run_cells(browser, lab, "ux44_walk.ipynb", CELLS) as s:
+    with run_cells(browser, lab, "ux44_walk.ipynb", CELLS + CELLS45) as s:
         page, wrong = s.page, []
         cells = page.locator(f"{PANEL} .jp-CodeCell")
         lab.shots.mkdir(parents=True, exist_ok=True)
@@ -90,6 +95,7 @@ def test_what_the_desks_showed_wrong_limit_ids_cost_note_answer(lab, browser) ->
         # the meanings not squeezed beside the run id (whole, its column held 290 px, the meanings 3 words a line)
         if got["means"] < 0.35 * got["table"]:   # (41 % now, 18 % with the id whole)
             wrong.append(("answer's meanings squeezed", got))
+        wrong += ux45_wrong(s, len(CELLS))
         for w in wrong:
             print(*w, sep="\n  ", file=sys.stderr)
         assert not wrong, wrong

@@ -84,8 +84,9 @@ def test_own_blame_model_without_uncertain_column() -> None:
     text = IncidentExplorer(ws, blame_model=_OwnModel(0.4)).verdict.value
     # its probabilities say how sure it is: under BlameModel's 0.5 it is uncertain
     assert "cannot score" not in text and "<b>coder</b> at step <b>bad-2</b> (agent share 40%, uncertain)" in text, text
+    assert "<b>Uncertain</b>: not sure enough to act on alone" in text, text   # (ux45: said in a line of its own)
     text = IncidentExplorer(ws, blame_model=_OwnModel(0.4, uncertain_below=0.3)).verdict.value
-    assert "(agent share 40%)." in text, text
+    assert "(agent share 40%)." in text and "Uncertain" not in text, text
     text = IncidentExplorer(ws, blame_model=_OwnModel()).verdict.value      # no confidence given: none printed
     assert "<b>coder</b> at step <b>bad-2</b>." in text and "nan" not in text, text
     # a table without the step names what the model must return

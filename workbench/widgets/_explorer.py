@@ -70,7 +70,8 @@ class IncidentExplorer(w.VBox):
     state, the run's findings, and its attribution (computed on demand when ``replay`` is given).
 
     Constructing it seeks the first page (a top-N in DuckDB), counts the matching runs after the
-    page is listed, and draws the newest run, so it is cheap to display on a store of any size.
+    page is listed, and draws the most recent failed run (else the one with the most serious finding, else the
+    newest), saying why, so it is cheap to display on a store of any size.
 
     Parameters
     ----------
@@ -98,7 +99,7 @@ class IncidentExplorer(w.VBox):
                  snapshot: Callable[[str, str], Any] | None = None, page_size: int = 12,
                  filters: dict[str, Any] | None = None) -> None:
         # (3 s wall on a real store of 73 runs at a busy machine's load, the cell blank all that time)
-        with building("Incident explorer: listing the runs and drawing the newest…"):
+        with building("Incident explorer: listing the runs and drawing the one to open on…"):
             self._build(ws, replay, blame_model, snapshot, page_size, filters)
 
     def _build(self, ws: Workspace, replay: Callable | None, blame_model: Any,
@@ -157,6 +158,10 @@ class IncidentExplorer(w.VBox):
         self.prev = w.Button(description="◀ newer", layout=w.Layout(width="90px", flex="0 0 auto"))
         self.next = w.Button(description="older ▶", layout=w.Layout(width="90px", flex="0 0 auto"))
         self.page_label = w.Label()
+        # why the explorer opened on the run it shows (the newest was a real desk's success with a ping_pong hit,
+        # where an SRE opens it to see a failure); gone once another run is shown
+        self.opened = w.HTML(layout=w.Layout(display="none"))
+        self._opened_why = ""
         self.header = w.HTML()
         # as wide as the output (Vega's container width): at 720 px the timeline took 876 px of a 1000 px window's
         # 568 px output, the run's end, where the red ✕ of its failure was, scrolled off in its own box
@@ -217,12 +222,13 @@ class IncidentExplorer(w.VBox):
                       layout=w.Layout(flex=half, min_width="0"))
         detail.add_class("wb-step-half")
         side.add_class("wb-attribution-half")
-        super().__init__([w.HTML(STYLE + "<b>Runs</b>"), filters_row, self.runs, pager, self.header,
+        super().__init__([w.HTML(STYLE + "<b>Runs</b>"), filters_row, self.runs, pager, self.opened, self.header,
                           self.timeline, self.signals_box, w.HBox([detail, side], layout=w.Layout(flex_flow="row wrap"))])
         self.add_class("wb-incident-explorer")
         for widget, name in ((self.runs, "wb-run-list"), (self.header, "wb-run-header"), (self.detail, "wb-step-detail"),
                              (self.timeline, "wb-timeline"), (self.signals, "wb-signals"), (self.page_label, "wb-page-label"),
-                             (self.next, "wb-next-page"), (self.verdict, "wb-verdict"), (self.findings, "wb-findings")):
+                             (self.next, "wb-next-page"), (self.verdict, "wb-verdict"), (self.findings, "wb-findings"),
+                             (self.opened, "wb-opened-why")):
             widget.add_class(name)
         self._refresh(count=True, auto=True)
 
@@ -260,6 +266,13 @@ class IncidentExplorer(w.VBox):
             # No query here: the pager seeks the first page directly and counts only when asked.
             self._pager = RunPager(self.ws, self.filter)
         self.page_rows = self._pager.page(self.page, self.page_size)
+        opened = self._pager.to_open() if auto else None
+        if opened is not None and opened["run_id"] not in set(self.page_rows["run_id"]):
+            # the run to open on is further down the list: its page (the list highlights it there)
+            at = self._pager.position(opened["run_id"])
+            self.page = at // self.page_size if at is not None else self.page
+            self.page_rows = self._pager.page(self.page, self.page_size)
+        self._opened_why = _opened_words(opened) if opened is not None else ""
         more = self._pager.has_next(self.page, self.page_size)
         self.latency_ms["page_query"] = (time.perf_counter() - t0) * 1000
         self.prev.disabled, self.next.disabled = self.page == 0, not more
@@ -267,6 +280,8 @@ class IncidentExplorer(w.VBox):
         many = self.filter.system is None and len(self.system.options) > 2
         labels = [(_run_label(r, many), r.run_id) for r in self.page_rows.itertuples()]
         keep = self.run_id if self.run_id in set(self.page_rows["run_id"]) else None
+        if opened is not None and opened["run_id"] in set(self.page_rows["run_id"]):
+            keep = opened["run_id"]
         # The list first, without selecting: a selection draws a run, the slow part.
         self.runs.unobserve(self._on_run, names="value")
         try:
@@ -317,6 +332,8 @@ class IncidentExplorer(w.VBox):
         a click is handled in a widget message, where a callback left on the loop was seen not to run.)"""
         t0 = time.perf_counter()
         self.run_id = run_id
+        self.opened.value = self._opened_why if auto and run_id is not None else ""
+        self.opened.layout.display = None if self.opened.value else "none"
         self._pending = None     # a deferred attribution of the run shown before is not wanted any more
         listed = run_id is None or run_id in {v for _, v in self.runs.options}
         if not listed and self._pager is not None:
@@ -612,9 +629,14 @@ class IncidentExplorer(w.VBox):
                             lines.append(f"{head}: <b>{esc(q['agent'])}</b> at step <b>{esc(q['step_id'])}</b>"
                                          + (f" ({said})." if said else "."))
                             if _or(q["why"], ""):
-                                alone = "" if q["model_agent"] == q["agent"] else \
-                                    f" (the model alone: {esc(_or(q['model_agent'], 'no agent'))})"
+                                alone = _model_alone(q, getattr(model, "uncertain_below", 0.5))
                                 lines.append(f"Evidence in the log ({esc(q['evidence'])}): {esc(q['why'])}{alone}.")
+                        if _true(q["uncertain"]):
+                            # (a coin toss read like a verdict: "Stock Clerk at step …", the doubt one word in
+                            # brackets after a share)
+                            lines.append("<span class='wb-uncertain'><b>Uncertain</b>: not sure enough to act on "
+                                         "alone. Read the findings and the steps it names before blaming an "
+                                         "agent.</span>")
                     else:   # a trace with no agent span (a bare LLM call, a LlamaIndex query): the step only
                         lines.append(f"{head}: step <b>{esc(q['step_id'])}</b> (the log names no agent{later}).")
             except Exception as exc:  # a model that cannot score this run says so, the rest stays
@@ -732,6 +754,37 @@ class IncidentExplorer(w.VBox):
         self._refresh(count=True)   # the list shows the new culprit (and a culprit filter may now match)
         self.show_run(run_id)
         return res
+
+
+def _model_alone(q: Any, uncertain_below: float) -> str:
+    """What the model alone said of a run whose log holds evidence (predict_with_evidence's row ``q``): nothing when
+    it named the verdict's agent; its agent and how sure when the evidence outweighed it ("the model alone: Stock
+    Clerk" read as a second opinion, where the model was at 50 %, a coin toss); the evidence's agent when the model
+    kept its own pick over it."""
+    mine, said = _or(q.get("model_agent"), ""), _or(q.get("disagrees"), "")
+    if mine == _or(q["agent"], ""):
+        if said and said != mine:   # the model surer of its own agent than the evidence of another
+            return f" (it names {esc(said)}; the model is surer of {esc(mine)}: look at both)"
+        return ""
+    conf = q.get("model_confidence")
+    share = _share(conf)
+    unsure = ", uncertain" if share and float(conf) < uncertain_below else ""
+    how = f", {share}{unsure}" if share else ""
+    return f" (the model alone: {esc(_or(mine, 'no agent'))}{how}; the evidence outweighs it)"
+
+
+def _opened_words(opened: dict[str, Any]) -> str:
+    """Why the explorer opened on a run (RunPager.to_open's row), in a line above its header."""
+    if opened["why"] == "failed":
+        silent = ", a silent failure (reported success)" if isinstance(opened["taken_why"], str) else ""
+        why = f"the most recent failed run of those listed{silent}"
+    elif opened["why"] == "finding":
+        at = f", at step {esc(opened['step_id'])}" if isinstance(opened["step_id"], str) else ""
+        why = (f"the run with the most serious finding ({esc(opened['detector'])}, {esc(opened['severity'])}{at}): "
+               "no run listed is known to have failed")
+    else:
+        why = "the newest run: no run listed failed or has a finding"
+    return (f"<div class='wb-opened-note'><b>Opened on</b> {why}. Pick another run in the list above.</div>")
 
 
 def _step_marks(s: Any, erred: bool) -> str:

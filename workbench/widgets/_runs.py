@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from .._verdict_rank import VERDICT_RANK
+from .._worst import WORST_FIRST
 from ..store._connection import _configure
 from ..store._outcomes import TAKEN_SQL, silent_flag, taken_from, with_run_outcomes
 from ..store._own_connection import fetch, fetch_df
@@ -209,6 +210,15 @@ class RunPager:
         """Where ``run_id`` stands in the list (from 0), or None when the filter leaves it out."""
         got = self._run(_position_sql(self.filter.active()), {"target": run_id})
         return int(got[0][0]) if got else None
+
+    def to_open(self) -> dict[str, Any] | None:
+        """The run to open the list on (sql/run_to_open.sql): the most recent failed one, else the one with the most
+        serious finding, else the newest; with why (``"failed"``, ``"finding"``, ``"newest"``), ``taken_why`` and
+        the worst finding's detector, severity and step_id. None when the filter keeps no run."""
+        sql = _sql("run_to_open").replace("__FILTER__", _filter_sql(self.filter.active()))
+        got = self._run(sql.replace("__WORST_FIRST__", WORST_FIRST), {})
+        keys = ("run_id", "why", "taken_why", "detector", "severity", "step_id")
+        return dict(zip(keys, got[0], strict=True)) if got else None
 
     def has_next(self, page: int, page_size: int = 50) -> bool:
         """Whether a page follows ``page`` (known once ``page`` was fetched, else counted)."""
