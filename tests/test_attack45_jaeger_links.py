@@ -45,14 +45,9 @@ def _span(
     }
 
 
-def test_a_trace_that_follows_from_another_joins_its_run(tmp_path: Path) -> None:
-    process = {"p1": {"serviceName": "desk", "tags": []}}
-    planner = [
-        _span(_A, "00000000000000a1", None, "invoke_agent planner", 0, agent="planner"),
-        _span(_A, "00000000000000a2", "00000000000000a1", "chat", 10_000),
-    ]
-    # the pricer, started by the planner in a new trace linked to the planner's span
-    pricer = [
+def _pricer() -> list[dict]:
+    """The pricer's trace: its root follows from the planner's span (a FOLLOWS_FROM to trace _A)."""
+    return [
         _span(
             _B,
             "00000000000000b1",
@@ -64,6 +59,16 @@ def test_a_trace_that_follows_from_another_joins_its_run(tmp_path: Path) -> None
         ),
         _span(_B, "00000000000000b2", "00000000000000b1", "chat", 210_000),
     ]
+
+
+def test_a_trace_that_follows_from_another_joins_its_run(tmp_path: Path) -> None:
+    process = {"p1": {"serviceName": "desk", "tags": []}}
+    planner = [
+        _span(_A, "00000000000000a1", None, "invoke_agent planner", 0, agent="planner"),
+        _span(_A, "00000000000000a2", "00000000000000a1", "chat", 10_000),
+    ]
+    # the pricer, started by the planner in a new trace linked to the planner's span
+    pricer = _pricer()
     doc = {
         "data": [
             {"traceID": _A, "spans": planner, "processes": process},
@@ -85,18 +90,7 @@ def _doc(*traces: tuple[str, list[dict]]) -> str:
 def test_the_link_joins_when_the_linked_trace_comes_in_a_later_call(tmp_path: Path) -> None:
     """route45: the root's FOLLOWS_FROM is kept (``otel.links``), so the trace stored first as a run of its own
     moves into the planner's run when a later call brings the span it follows from, as OTLP's do."""
-    pricer = [
-        _span(
-            _B,
-            "00000000000000b1",
-            None,
-            "invoke_agent pricer",
-            200_000,
-            ((_A, "00000000000000a1"),),
-            "pricer",
-        ),
-        _span(_B, "00000000000000b2", "00000000000000b1", "chat", 210_000),
-    ]
+    pricer = _pricer()
     planner = [_span(_A, "00000000000000a1", None, "invoke_agent planner", 0, agent="planner")]
     ws = wb.open()
     for name, doc in (("pricer.json", _doc((_B, pricer))), ("planner.json", _doc((_A, planner)))):
