@@ -1,7 +1,7 @@
 """Round 44's span readers (``langsmith``, ``jaeger``) and its per-value native time units, given one odd record:
 the promise is that one bad record costs only itself, stored or quarantined naming its file and line, and that
 a time the reader accepts is read whole. (Seen and left out to keep the suite's time: a Jaeger log whose ``event``
-field is an object costs its span with the reason "bad span: TypeError: unhashable type: 'dict'".) attack45's strict xfails (no product change here); each builds a
+field is an object costs its span with the reason "bad span: TypeError: unhashable type: 'dict'".) attack45's strict xfails (the Jaeger start's, fixed by route45, a plain test now); each builds a
 two- or few-record file of its own."""
 
 from __future__ import annotations
