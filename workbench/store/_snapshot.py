@@ -50,7 +50,9 @@ def snapshot_to_memory(src: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnect
     return dst
 
 
-def snapshot_to_file(src: duckdb.DuckDBPyConnection, path: str | os.PathLike[str], replace: bool = False) -> Path:
+def snapshot_to_file(
+    src: duckdb.DuckDBPyConnection, path: str | os.PathLike[str], replace: bool = False
+) -> Path:
     """Write a copy of the store on ``src`` to the DuckDB file ``path``, replacing it atomically.
 
     A file there that is not a workbench store (an earlier snapshot, or a store) is refused unless ``replace``:
@@ -91,7 +93,9 @@ def _check_replaceable(target: Path) -> None:
     except (FileNotFoundError, IsADirectoryError):
         return  # (nothing to lose; a folder fails at the replace, as before)
     except OSError as exc:
-        raise StoreError(f"cannot write a snapshot to {target}: {exc.strerror or exc}; nothing was written") from exc
+        raise StoreError(
+            f"cannot write a snapshot to {target}: {exc.strerror or exc}; nothing was written"
+        ) from exc
     if not head:
         return  # (an empty file)
     if head[_MAGIC_AT:] != _MAGIC:
@@ -104,13 +108,18 @@ def _check_replaceable(target: Path) -> None:
             why = f"a DuckDB file that could not be read ({type(exc).__name__}: {str(exc)[:200]})"
         else:
             try:
-                columns = set(con.execute(
-                    "SELECT table_name, column_name FROM duckdb_columns() WHERE database_name = current_database() "
-                    "AND schema_name = 'main' AND table_name IN ('runs', 'steps')").fetchall())
+                columns = set(
+                    con.execute(
+                        "SELECT table_name, column_name FROM duckdb_columns() WHERE database_name = current_database() "
+                        "AND schema_name = 'main' AND table_name IN ('runs', 'steps')"
+                    ).fetchall()
+                )
             finally:
                 con.close()
             if {("runs", "run_id"), ("steps", "run_id"), ("steps", "step_id")} <= columns:
                 return
             why = "a DuckDB database without a workbench store's runs and steps tables"
-    raise StoreError(f"{target} is {why}: a snapshot would replace it, so nothing was written and the file is as it "
-                     "was. Write the snapshot to another path, or pass replace=True to replace the file anyway")
+    raise StoreError(
+        f"{target} is {why}: a snapshot would replace it, so nothing was written and the file is as it "
+        "was. Write the snapshot to another path, or pass replace=True to replace the file anyway"
+    )
