@@ -8,7 +8,8 @@ time_t", and the attribution raises a ReplayError blaming the user's replay, whi
 ``players=[]``: no player named, so none unknown (``check_players``), and the game has none; the verdict still
 says "the log names no agent" (it names three), or by default names the pricer with "50% of the blame".
 
-attack45's strict xfails; the run is attack44's four-step one (its game with no setting is that file's control).
+attack45's strict xfails, fixed by route45 (the timeout read as no limit, the empty list refused); the run is
+attack44's four-step one (its game with no setting is that file's control).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import pytest
 from _attack44_logs import run_records, write_log
 
 import workbench as wb
+from workbench.attribution._settings import check_players, check_settings
 from workbench.replay import Intervention
 
 
@@ -36,12 +38,6 @@ def _pricer_fixes(run_id: str, intervention: Intervention) -> bool:
     return "pricer" in intervention.agents or bool({"s1", "s2"} & set(intervention.steps))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="attack45: attribution/_settings.py check_settings accepts a finite timeout past threading.TIMEOUT_MAX "
-    "and _runner._within hands it to Thread.join: every replay fails 'OverflowError: timestamp out of range for "
-    "platform time_t', reported as a ReplayError of the user's replay instead of a refused parameter (or no limit)",
-)
 def test_a_timeout_past_what_a_thread_can_wait_is_no_replay_error(ws: wb.Workspace) -> None:
     try:
         res = wb.attribute(
@@ -53,12 +49,6 @@ def test_a_timeout_past_what_a_thread_can_wait_is_no_replay_error(ws: wb.Workspa
     assert res.verdict.culprit == "pricer"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="attack45: attribution/_settings.py check_players takes players=[] (no player named, none unknown): the "
-    "game has no players and no Shapley values, and the verdict says 'the log names no agent' (decisive=False: "
-    "the log names three) or, by default, names the pricer with '50% of the blame' (of no values)",
-)
 def test_an_empty_list_of_players_is_refused_or_read_as_every_agent(ws: wb.Workspace) -> None:
     try:
         res = wb.attribute(ws, "r1", _pricer_fixes, players=[], decisive=False, store=False)
@@ -67,3 +57,11 @@ def test_an_empty_list_of_players_is_refused_or_read_as_every_agent(ws: wb.Works
         return
     every = wb.attribute(ws, "r1", _pricer_fixes, decisive=False, store=False)
     assert len(res.values) == len(every.values) and res.verdict.explanation == every.verdict.explanation
+
+
+def test_the_settings_read_a_timeout_past_a_threads_wait_as_none_and_refuse_no_players() -> None:
+    """route45's reading of both: no limit (as infinity is), and an empty game refused naming what to pass."""
+    assert check_settings(threading.TIMEOUT_MAX * 2, 1, 0) == (None, 1, 0)
+    assert check_settings(threading.TIMEOUT_MAX, 1, 0) == (threading.TIMEOUT_MAX, 1, 0)
+    with pytest.raises(wb.InvalidParameterError, match=r"players is empty.*'planner'.*players=None"):
+        check_players([], ["planner", "pricer", None], "agent", "r1")

@@ -3,7 +3,8 @@ quarantines an export's step ending before it starts, as a log's (attack44's cas
 numbers a log's reader checks (latency, cost, tokens, confidence: each quarantined naming file, row and step). Two
 values a log cannot give pass: a start before 1970 (a log's is "out of range ... the range is 1970 to 2262") and
 a ``depth`` the ingest computes from the parent chain (a log's own is ignored; an export's -7 or 1000 is stored,
-and ``max_depth`` limits read it: seen, not written up as a test). attack45's strict xfail; one three-step run exported once for the module."""
+and ``max_depth`` limits read it: seen, not written up as a test). attack45's strict xfail, fixed by route45 (both ends of the range, a step's and a run row's times); one
+three-step run exported once for the module."""
 
 from __future__ import annotations
 
@@ -25,18 +26,14 @@ def export(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return ws.export(folder / "export")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="attack45: store/sql/merge_export.sql (export_checked_steps) checks an export step's end against its "
-    "start but not the times' range: a start in 1960 is stored, where a log's is quarantined (the range is 1970 to "
-    "2262)",
-)
 @pytest.mark.parametrize(
     ("column", "value", "check"),
     [
         ("started_at", "TIMESTAMP '1960-01-01'", "started_at >= TIMESTAMP '1970-01-01'"),
+        # (route45: the range's other end, on the other time)
+        ("ended_at", "TIMESTAMP '2300-01-01'", "ended_at < TIMESTAMP '2263-01-01'"),
     ],
-    ids=["start-1960"],
+    ids=["start-1960", "end-2300"],
 )
 def test_an_export_value_a_log_cannot_give_is_not_stored(
     export: Path, tmp_path: Path, column: str, value: str, check: str

@@ -124,13 +124,13 @@ def otlp_json(spans: Sequence[ReadableSpan]) -> dict[str, Any]:
                 name, version, schema_url = key
                 block["scope"] = {k: _text(v) for k, v in (("name", name), ("version", version)) if v}
                 if schema_url:
-                    block["schemaUrl"] = schema_url
+                    block["schemaUrl"] = _text(schema_url)
             block["spans"] = [_span(s) for s in group]
             scope_spans.append(block)
         rs: dict[str, Any] = {"resource": {"attributes": _attributes(resource.attributes if resource else {})},
                               "scopeSpans": scope_spans}
         if resource is not None and resource.schema_url:
-            rs["schemaUrl"] = resource.schema_url
+            rs["schemaUrl"] = _text(resource.schema_url)
         resource_spans.append(rs)
     return {"resourceSpans": resource_spans}
 

@@ -262,7 +262,7 @@ class Workspace:
                 target.mkdir(parents=True, exist_ok=True)
                 rel.write_parquet(str(target / "data.parquet"), overwrite=True)
 
-    def snapshot(self, path: str | os.PathLike[str]) -> Path:
+    def snapshot(self, path: str | os.PathLike[str], replace: bool = False) -> Path:
         """Write a consistent copy of the store to the DuckDB file ``path``; return its path.
 
         DuckDB lets one process open a database file for writing, and then no other process can open
@@ -275,7 +275,8 @@ class Workspace:
 
         The file is replaced atomically: a reader never sees half a snapshot, and one that has it open
         keeps reading the copy it opened. A Parquet export (:meth:`export`) read in place with
-        ``wb.open(folder)`` works the same way, from any engine.
+        ``wb.open(folder)`` works the same way, from any engine. A file at ``path`` that is not a workbench
+        store (a log: ``ws.snapshot("traces.jsonl")``) is refused, :class:`StoreError`, unless ``replace=True``.
         """
         from .store._snapshot import snapshot_to_file
 
@@ -285,7 +286,7 @@ class Workspace:
             raise StoreError(f"{path} is this store's own file: a snapshot there would replace the open store, and "
                              "what it stores afterwards would be lost; write the snapshot to another file")
         with own_cursor(self._con) as con:   # (the store's tables, not a user's temporary ones of those names)
-            return snapshot_to_file(con, path)
+            return snapshot_to_file(con, path, replace)
 
     def copy(self) -> Workspace:
         """An in-memory, writable copy of the store (of a read-only store or a Parquet export too)."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import threading
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -17,13 +18,16 @@ from ..exceptions import InvalidParameterError
 
 
 def check_settings(timeout: Any, n_jobs: Any, seed: Any) -> tuple[float | None, int, int | None]:
-    """``(timeout, n_jobs, seed)`` as attribution uses them: an infinite timeout is none, numbers as Python's."""
+    """``(timeout, n_jobs, seed)`` as attribution uses them: an infinite timeout (or one past what a thread can
+    wait) is none, numbers as Python's."""
     if timeout is not None:
         if isinstance(timeout, bool) or not isinstance(timeout, numbers.Real) or not timeout > 0:
             raise InvalidParameterError(
                 f"timeout must be a positive number of seconds or None (got {timeout!r})"
             )
-        timeout = None if math.isinf(timeout) else float(timeout)
+        # (past threading.TIMEOUT_MAX, about 292 years, no thread can wait: Thread.join raised OverflowError in
+        # every replay, reported as the replay's failure; it is as good as no limit, as infinity is)
+        timeout = None if math.isinf(timeout) or timeout > threading.TIMEOUT_MAX else float(timeout)
     if isinstance(n_jobs, bool) or not isinstance(n_jobs, numbers.Integral) or n_jobs == 0:
         raise InvalidParameterError(
             f"n_jobs must be a non-zero integer (1: in this thread, -1: joblib's every "
@@ -42,10 +46,14 @@ def check_players(
     names = [players] if isinstance(players, str) else list(players)
     held = list(dict.fromkeys(k for k in known if k is not None))
     unknown = [p for p in dict.fromkeys(names) if p not in set(held)]
-    if unknown:
-        shown = ", ".join(repr(h) for h in held[:20]) + (
-            f" and {len(held) - 20} more" if len(held) > 20 else ""
+    shown = ", ".join(repr(h) for h in held[:20]) + (f" and {len(held) - 20} more" if len(held) > 20 else "")
+    if not names:
+        # (a game of no players: no values, and a verdict that said the log names no agent)
+        raise InvalidParameterError(
+            f"players is empty: name at least one {unit} of run {run_id!r} (its {unit}s are {shown or 'none'}), "
+            f"or pass players=None to play every {unit}"
         )
+    if unknown:
         raise InvalidParameterError(
             f"players {unknown!r} are not {unit}s of run {run_id!r}; its {unit}s are {shown or 'none'}"
         )

@@ -9,11 +9,13 @@ from datetime import datetime, timezone
 from typing import Any
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
-_FRACTION = re.compile(r"\.(\d+)")
+# (a decimal comma, as ISO 8601 allows and Python's logging writes asctime, "10:00:00,250": after the seconds only)
+_FRACTION = re.compile(r"(?:\.|(?<=:\d\d),)(\d+)")
 
 
 def iso_to_ns(value: Any) -> int | None:
-    """Nanoseconds since the epoch of an ISO-8601 timestamp (``Z`` or an offset; naive = UTC).
+    """Nanoseconds since the epoch of an ISO-8601 timestamp (``Z`` or an offset; naive = UTC; its fraction
+    after a dot or a comma).
 
     Integers pass through (taken as nanoseconds); ``None`` and ``''`` give ``None``.
     Raises ``ValueError`` on text that is not a timestamp.
@@ -46,7 +48,8 @@ def iso_to_ns(value: Any) -> int | None:
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=timezone.utc)
     delta = dt - _EPOCH
-    return (delta.days * 86_400 + delta.seconds) * 1_000_000_000 + frac_ns
+    # (+ what fromisoformat read of a fraction the pattern did not take: a basic-format "20260105T100000,25")
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000_000 + delta.microseconds * 1000 + frac_ns
 
 
 def checked_ns(value: int | None, what: str) -> int | None:

@@ -6,12 +6,14 @@ can be read back from it only so: ``{"data": [{"traceID", "spans": [...], "proce
 "references": [{"refType": "CHILD_OF", "traceID", "spanID"}], "startTime": <µs>, "duration": <µs>, "tags":
 [{"key", "type", "value"}], "logs": [{"timestamp": <µs>, "fields": [{"key": "event", "value": name}, ...]}],
 "processID"}``: the OTLP attributes are its tags, the OTLP status is ``otel.status_code`` /
-``otel.status_description`` (or ``error: true``), the span kind ``span.kind``, the events its logs. Each span
+``otel.status_description`` (or ``error: true``), the span kind ``span.kind``, the events its logs, the links its FOLLOWS_FROM references
+(the OTel-to-Jaeger mapping's). Each span
 is read as the other span readers read theirs (:func:`.openinference.stage_span`).
 """
 
 from __future__ import annotations
 
+import math
 import re
 from pathlib import Path
 from typing import Any
@@ -26,6 +28,7 @@ from .openinference import stage_span
 _SPAN = re.compile(rb'"spanID"\s*:\s*"[0-9a-fA-F]+"')
 _JAEGER = re.compile(rb'"(?:operationName|references|processID)"\s*:')
 # The tags a span's OTLP facts are kept in (the rest are its attributes)
+_DIGITS = re.compile(r"[0-9]+(\.[0-9]+)?")
 _STATUS, _MESSAGE, _KIND = "otel.status_code", "otel.status_description", "span.kind"
 
 
@@ -36,13 +39,37 @@ def _tags(value: Any) -> dict[str, Any]:
     return {t["key"]: t.get("value") for t in value if isinstance(t, dict) and isinstance(t.get("key"), str)}
 
 
-def _parent(span: dict[str, Any]) -> Any:
-    """The span's parent: its CHILD_OF reference (``parentSpanID`` in older exports); None for a root."""
+def _references(span: dict[str, Any]) -> tuple[Any, list[dict[str, Any]]]:
+    """The span's parent and its links, as Jaeger's own model reads its ``references``.
+
+    The parent is the first CHILD_OF reference (``parentSpanID`` in older exports), else the first FOLLOWS_FROM
+    to the span's own trace (Jaeger's ``Span.ParentSpanID``: OpenTracing's async child); None for a root. The
+    other FOLLOWS_FROM references are the span's links: the OTel-to-Jaeger mapping writes an OTLP span's parent
+    as CHILD_OF and each of its links as FOLLOWS_FROM, so a trace continuing another (:mod:`._links`) is read
+    as the same spans are from OTLP.
+    """
     refs = span.get("references")
-    for ref in refs if isinstance(refs, list) else []:
-        if isinstance(ref, dict) and str(ref.get("refType", "")).upper() == "CHILD_OF":
-            return ref.get("spanID")
-    return span.get("parentSpanID") or None
+    refs = [r for r in refs if isinstance(r, dict)] if isinstance(refs, list) else []
+    kinds = [str(r.get("refType", "")).upper() for r in refs]
+    follows = [r for r, k in zip(refs, kinds, strict=True) if k == "FOLLOWS_FROM"]
+    parent = next((r.get("spanID") for r, k in zip(refs, kinds, strict=True) if k == "CHILD_OF"), None)
+    if parent is None:
+        parent = span.get("parentSpanID") or None
+    if parent is None:
+        own = next((r for r in follows if r.get("traceID") == span.get("traceID")), None)
+        if own is not None:
+            parent = own.get("spanID")
+            follows = [r for r in follows if r is not own]
+    return parent, [{"trace_id": r.get("traceID"), "span_id": r.get("spanID")} for r in follows]
+
+
+def _duration_ms(duration: Any) -> float | None:
+    """A span's ``duration`` (µs) in milliseconds; None when it is not a number."""
+    if isinstance(duration, str) and _DIGITS.fullmatch(duration.strip()):
+        duration = float(duration)
+    if isinstance(duration, (int, float)) and not isinstance(duration, bool) and math.isfinite(duration):
+        return duration / 1000
+    return None
 
 
 def _events(logs: Any) -> list[dict[str, Any]] | None:
@@ -130,11 +157,16 @@ class JaegerJson(Adapter):
             status = "ERROR"
         message = attrs.pop(_MESSAGE, None)
         start, duration = span.get("startTime"), span.get("duration")
-        end = start + duration if isinstance(start, int) and isinstance(duration, int) else None
+        parent, links = _references(span)
+        # (a start written otherwise, digit text or with a fraction, is read by size: its duration, always µs
+        # in Jaeger's model, is added to it after)
+        whole = isinstance(start, int) and isinstance(duration, int)
+        end = start + duration if whole else None
         stage_span(
             stage, sink, runs, line=line, order=order, raw=span, trace_id=span.get("traceID"),
-            span_id=span.get("spanID"), parent_id=_parent(span), name=span.get("operationName"), attrs=attrs,
+            span_id=span.get("spanID"), parent_id=parent, name=span.get("operationName"), attrs=attrs,
             # (microseconds, told by size; 0 is no time)
             start=start, end=end, status=status, message=message or None, events=_events(span.get("logs")),
-            kind=None, span_kind=attrs.get(_KIND),
+            duration_ms=None if whole else _duration_ms(duration), kind=None, span_kind=attrs.get(_KIND),
+            links=links or None,
             run_facts={"system": service} if isinstance(service, str) and service else None)

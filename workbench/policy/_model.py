@@ -17,7 +17,16 @@ from typing import Any
 
 from .._atomic_write import write_text_atomic
 from ..exceptions import PolicyError
-from ._reader import MAX_DEPTH, DuplicateKeyError, check_size, loader, read_source, unique_keys
+from ._reader import (
+    MAX_BYTES,
+    MAX_DEPTH,
+    TOO_LARGE,
+    DuplicateKeyError,
+    check_size,
+    loader,
+    read_source,
+    unique_keys,
+)
 from ._schema import check_keywords, iter_errors
 
 SCHEMA_ID = "workbench.policy/v4"
@@ -189,9 +198,10 @@ class Policy:
     # -- files -------------------------------------------------------------------------------
     def to_json(self, path: str | os.PathLike[str] | None = None) -> str:
         """The policy as JSON text; written to ``path`` too when given."""
-        text = json.dumps(self.to_dict(), indent=2, sort_keys=False) + "\n"
+        doc = self.to_dict()
+        text = json.dumps(doc, indent=2, sort_keys=False) + "\n"
         if path is not None:
-            write_text_atomic(path, text)
+            _write(path, doc, text)
         return text
 
     def _repr_html_(self) -> str:
@@ -209,9 +219,10 @@ class Policy:
         """The policy as YAML text; written to ``path`` too when given."""
         import yaml
 
-        text = yaml.safe_dump(self.to_dict(), sort_keys=False, allow_unicode=True)
+        doc = self.to_dict()
+        text = yaml.safe_dump(doc, sort_keys=False, allow_unicode=True)
         if path is not None:
-            write_text_atomic(path, text)
+            _write(path, doc, text)
         return text
 
     @classmethod
@@ -424,3 +435,13 @@ def _yaml_lines(text: str) -> str:
                    f"{html_text(line) or ' '}</span>")
     return "".join(out)
 
+
+def _write(path: str | os.PathLike[str], doc: dict[str, Any], text: str) -> None:
+    """Write the policy file, refusing one its reader refuses (past the reader's caps on bytes and values: a
+    sweep's per-agent rules for many agents, or for agent names of a megabyte, were written, and the guard
+    started from that file failed), with the reader's words; nothing is written then."""
+    where = f"cannot write policy file {os.fspath(path)}"
+    if len(text.encode("utf-8")) > MAX_BYTES:
+        raise PolicyError(f"{where}: {TOO_LARGE}")
+    check_size(doc, where)
+    write_text_atomic(path, text)

@@ -21,6 +21,8 @@ def _is_file(text: str) -> bool:
 
 # A policy is a few KB; a file past this is no policy (and a read of it must end).
 MAX_BYTES = 4 * 1024 * 1024
+# (the writer, Policy.to_json / to_yaml, refuses such a file with the same words)
+TOO_LARGE = f"it is larger than {MAX_BYTES:,} bytes; a policy is a few KB of YAML or JSON"
 
 
 def _read_regular(path: Path) -> bytes:
@@ -37,8 +39,7 @@ def _read_regular(path: Path) -> bytes:
             raise PolicyError(f"cannot read policy file {path}: it is {_kind(mode)}, not a regular file")
         data = fh.read(MAX_BYTES + 1)
     if len(data) > MAX_BYTES:
-        raise PolicyError(f"cannot read policy file {path}: it is larger than {MAX_BYTES:,} bytes; a policy is "
-                          "a few KB of YAML or JSON")
+        raise PolicyError(f"cannot read policy file {path}: {TOO_LARGE}")
     return data
 
 

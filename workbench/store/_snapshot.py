@@ -14,8 +14,10 @@ from pathlib import Path
 
 import duckdb
 
+from ..exceptions import StoreError
 from ._connection import TABLES, connect_file, ensure_schema
 from ._linked_roots import keep_linked_roots_sql
+from ._read_only_open import connect_read_only
 from ._transaction import transaction
 
 _BATCH_ROWS = 100_000
@@ -48,9 +50,17 @@ def snapshot_to_memory(src: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnect
     return dst
 
 
-def snapshot_to_file(src: duckdb.DuckDBPyConnection, path: str | os.PathLike[str]) -> Path:
-    """Write a copy of the store on ``src`` to the DuckDB file ``path``, replacing it atomically."""
+def snapshot_to_file(
+    src: duckdb.DuckDBPyConnection, path: str | os.PathLike[str], replace: bool = False
+) -> Path:
+    """Write a copy of the store on ``src`` to the DuckDB file ``path``, replacing it atomically.
+
+    A file there that is not a workbench store (an earlier snapshot, or a store) is refused unless ``replace``:
+    ``ws.snapshot("traces.jsonl")``, a slip of tab completion, replaced the log with the snapshot.
+    """
     target = Path(path)
+    if not replace:
+        _check_replaceable(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     os.close(fd)
@@ -69,3 +79,47 @@ def snapshot_to_file(src: duckdb.DuckDBPyConnection, path: str | os.PathLike[str
             if os.path.exists(leftover):
                 os.unlink(leftover)
     return target
+
+
+# A DuckDB database file: its header's magic bytes, after the 8-byte checksum
+_MAGIC, _MAGIC_AT = b"DUCK", 8
+
+
+def _check_replaceable(target: Path) -> None:
+    """Refuse to replace a file that is not a workbench store (a log, another program's DuckDB database)."""
+    try:
+        with target.open("rb") as f:
+            head = f.read(_MAGIC_AT + len(_MAGIC))
+    except (FileNotFoundError, IsADirectoryError):
+        return  # (nothing to lose; a folder fails at the replace, as before)
+    except OSError as exc:
+        raise StoreError(
+            f"cannot write a snapshot to {target}: {exc.strerror or exc}; nothing was written"
+        ) from exc
+    if not head:
+        return  # (an empty file)
+    if head[_MAGIC_AT:] != _MAGIC:
+        why = "no DuckDB database file"
+    else:
+        # (its own instance, read-only: a reader of an earlier snapshot may hold the file open)
+        try:
+            con = connect_read_only(str(target))
+        except duckdb.Error as exc:
+            why = f"a DuckDB file that could not be read ({type(exc).__name__}: {str(exc)[:200]})"
+        else:
+            try:
+                columns = set(
+                    con.execute(
+                        "SELECT table_name, column_name FROM duckdb_columns() WHERE database_name = current_database() "
+                        "AND schema_name = 'main' AND table_name IN ('runs', 'steps')"
+                    ).fetchall()
+                )
+            finally:
+                con.close()
+            if {("runs", "run_id"), ("steps", "run_id"), ("steps", "step_id")} <= columns:
+                return
+            why = "a DuckDB database without a workbench store's runs and steps tables"
+    raise StoreError(
+        f"{target} is {why}: a snapshot would replace it, so nothing was written and the file is as it "
+        "was. Write the snapshot to another path, or pass replace=True to replace the file anyway"
+    )

@@ -27,8 +27,15 @@ CREATE OR REPLACE TEMP MACRO export_too_big(field, v) AS
     CASE WHEN strlen(v::VARCHAR) > getvariable('export_max_field')
          THEN 'field ' || field || ' is ' || strlen(v::VARCHAR) || ' bytes (limit ' || getvariable('export_max_field') || ')' END;
 
+-- A time a log cannot give (ingest/_values.checked_ns: 1970 to 2262, what nanoseconds since 1970 hold): why,
+-- naming the field; NULL when it fits or is none. (A hand edit's 1960 was stored, where a log's is quarantined.)
+CREATE OR REPLACE TEMP MACRO export_out_of_range(field, t) AS
+    CASE WHEN t < TIMESTAMP '1970-01-01' OR t > TIMESTAMP '2262-04-11 23:47:16.854775'
+         THEN field || ' is out of range (got ' || t || '; the range is 1970 to 2262)' END;
+
 CREATE OR REPLACE TEMP TABLE export_checked_runs AS
 SELECT * REPLACE (coalesce(export_bad, export_too_big('run_id', run_id),
+    export_out_of_range('started_at', started_at), export_out_of_range('ended_at', ended_at),
     -- (as the ingest, ingest/_fields._attributes: attributes are an object; readers index them so)
     CASE WHEN attributes IS NOT NULL AND json_type(attributes) <> 'OBJECT'
              THEN 'field attributes must be a JSON object (got ' || lower(json_type(attributes)) || ')'
@@ -91,6 +98,7 @@ SELECT * REPLACE (coalesce(export_bad,
     CASE WHEN run_id = '' THEN 'missing or empty run id'
          WHEN step_id = '' THEN 'missing or empty step id' END,
     export_too_big('run_id', run_id), export_too_big('step_id', step_id),
+    export_out_of_range('started_at', started_at), export_out_of_range('ended_at', ended_at),
     -- (the lists of ingest/_stage_tables, STEP_KINDS and STEP_STATUSES, set by store/_export_merge.py)
     CASE WHEN NOT list_contains(getvariable('export_step_kinds'), kind)
              THEN 'kind must be one of ' || array_to_string(getvariable('export_step_kinds'), ', ') || ' (got '
