@@ -19,8 +19,9 @@ from ._transaction import transaction
 
 SCHEMA_VERSION = 3
 TABLES = ("runs", "steps", "edges", "labels", "findings", "attributions", "quarantine")
-# Tables the store keeps for its own work, made from the others (a snapshot copies them; an export leaves them out).
-KEPT = ("linked_roots",)
+# Tables the store keeps for its own work (a snapshot copies them; an export leaves them out): linked_roots, made
+# from the steps, and rule_agents, which steps' agents the ingest's naming rules gave (store/_stored_rules.py).
+KEPT = ("linked_roots", "rule_agents")
 # Tables a Parquet export partitions by day, on this column.
 PARTITIONED = {"runs": "started_at", "steps": "started_at"}
 

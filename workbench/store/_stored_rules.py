@@ -20,27 +20,75 @@ from __future__ import annotations
 
 import duckdb
 
-from ._connection import sql_statements
+from ._connection import sql_sections, sql_statements
 
 
-def stored_rules(con: duckdb.DuckDBPyConnection, old_runs: int) -> list[str]:
+def stored_rules(con: duckdb.DuckDBPyConnection, old_runs: int, unnamed: bool = False) -> list[str]:
     """The stored side of the staging-only rules (see the module), when ``old_runs`` (the merge's count of touched
-    runs the store held before) says the call met one; the report's notes."""
+    runs the store held before) says the call met one; the report's notes. ``unnamed``: the call's staging ran
+    the naming rules of runs that name no agent (:func:`keep_unnamed`): the steps they named are kept."""
+    sections = dict(sql_sections("stored_loop_agents"))
+    if unnamed:
+        (keep,) = sections["keep"]
+        con.execute(keep)
     if not old_runs:
         return []
-    for stmt in sql_statements("stored_handoff_targets"):
-        con.execute(stmt)
     made_up, edges, steps = sql_statements("stored_derived_traced")
     con.execute(made_up)
-    ((gone,),) = con.execute("SELECT count(*) FROM untraced_derived").fetchall()
-    if not gone:
-        return []
-    con.execute(edges)
-    con.execute(steps)
-    return [
-        f"{gone} tool step(s) an earlier call read out of model calls' messages removed: their runs' own spans "
-        "now trace their tools (one call of both reads none out of the messages)"
-    ]
+    # (and whether a touched run has steps the naming rules named: one statement for both)
+    ((gone, named),) = con.execute(_GONE_AND_NAMED).fetchall()
+    notes = []
+    if gone:
+        con.execute(edges)
+        con.execute(steps)
+        notes.append(
+            f"{gone} tool step(s) an earlier call read out of model calls' messages removed: their runs' own "
+            "spans now trace their tools (one call of both reads none out of the messages)"
+        )
+    if named or unnamed:
+        _name_stored_loops(con, sections, unnamed)
+    # (after the naming: a hand-off's agent is its own or its parent's, named or not by the rules)
+    for stmt in sql_statements("stored_handoff_targets"):
+        con.execute(stmt)
+    return notes
+
+
+_GONE_AND_NAMED = (
+    "SELECT (SELECT count(*) FROM untraced_derived), "
+    "EXISTS (SELECT 1 FROM rule_agents r SEMI JOIN affected a ON a.run_id = r.run_id)"
+)
+
+
+def keep_unnamed(con: duckdb.DuckDBPyConnection) -> bool:
+    """Before the staging's naming rules (``_step_agents.loop_agents``): the staged runs that name no agent, whose
+    steps the rules name (``staged_unnamed``; the merge keeps those steps in rule_agents, :func:`stored_rules`)."""
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE staged_unnamed AS "
+        "SELECT run_id FROM stage_steps WHERE run_id IS NOT NULL GROUP BY run_id HAVING count(agent) = 0"
+    )
+    return True
+
+
+def _name_stored_loops(con: duckdb.DuckDBPyConnection, sections: dict[str, list[str]], unnamed: bool) -> None:
+    """stored_loop_agents.sql: the naming rules over the whole stored runs it picks, their changed runs walked
+    again (agents inherited down the tree, as the merge's walk gives them)."""
+    from ..ingest._step_agents import loop_agents
+    from ..ingest._tree_walk import walk_tree
+
+    (runs,) = sections["runs"]
+    con.execute(runs, {"unnamed": unnamed})
+    for stmt in sections["steps"]:
+        con.execute(stmt)
+    loop_agents(con, "loop_steps")
+    for stmt in sections["apply"]:
+        con.execute(stmt)
+    if not con.execute("SELECT EXISTS (SELECT 1 FROM loop_changed)").fetchall()[0][0]:
+        return
+    for stmt in sections["walk"]:
+        con.execute(stmt)
+    walk_tree(con, ("chunk", "whole"))
+    for stmt in dict(sql_sections("finalize_insert"))["stored_runs"]:
+        con.execute(stmt)
 
 
 def export_stored_rules(con: duckdb.DuckDBPyConnection) -> list[str]:

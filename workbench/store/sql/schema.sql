@@ -76,6 +76,16 @@ CREATE TABLE IF NOT EXISTS linked_roots (
     linked_span  VARCHAR
 );
 
+-- The steps whose own agent (steps.agent_own) the ingest's naming rules gave, where their log named none: the
+-- loops and components of a run whose spans name no agent (ingest/_step_agents.loop_agents). A later call that
+-- brings more of such a run names its steps again over the whole stored run (store/_stored_rules.py), which needs
+-- to tell a log's names from the rules' (one call of all the logs names them so). Kept by the ingest; an export
+-- leaves it out (a store that merges one treats those names as the log's).
+CREATE TABLE IF NOT EXISTS rule_agents (
+    run_id   VARCHAR NOT NULL,
+    step_id  VARCHAR NOT NULL
+);
+
 -- Dependencies between steps: 'parent' (span tree), 'handoff' (work passed to another agent),
 -- 'consumes' (dst read the output of src). (run_id, src_step, dst_step, kind) is unique (see steps).
 CREATE TABLE IF NOT EXISTS edges (
