@@ -23,10 +23,13 @@ import duckdb
 from ._connection import sql_sections, sql_statements
 
 
-def stored_rules(con: duckdb.DuckDBPyConnection, old_runs: int, unnamed: bool = False) -> list[str]:
+def stored_rules(con: duckdb.DuckDBPyConnection, old_runs: int, unnamed: bool = False, tool_text: bool = False
+                 ) -> list[str]:
     """The stored side of the staging-only rules (see the module), when ``old_runs`` (the merge's count of touched
     runs the store held before) says the call met one; the report's notes. ``unnamed``: the call's staging ran
-    the naming rules of runs that name no agent (:func:`keep_unnamed`): the steps they named are kept."""
+    the naming rules of runs that name no agent (:func:`keep_unnamed`): the steps they named are kept.
+    ``tool_text``: the call staged a tool step whose input may be its argument's text, or a model step of a run
+    the store held (the stage's facts)."""
     sections = dict(sql_sections("stored_loop_agents"))
     if unnamed:
         (keep,) = sections["keep"]
@@ -46,11 +49,32 @@ def stored_rules(con: duckdb.DuckDBPyConnection, old_runs: int, unnamed: bool = 
             "spans now trace their tools (one call of both reads none out of the messages)"
         )
     if named or unnamed:
+        con.execute(sections["shape"][0])
         _name_stored_loops(con, sections, unnamed)
     # (after the naming: a hand-off's agent is its own or its parent's, named or not by the rules)
     for stmt in sql_statements("stored_handoff_targets"):
         con.execute(stmt)
+    if tool_text:
+        notes += _stored_tool_arguments(con, sections)
     return notes
+
+
+def _stored_tool_arguments(con: duckdb.DuckDBPyConnection, sections: dict[str, list[str]]) -> list[str]:
+    """_tool_text_input.py's rule over the touched stored runs with a tool step whose input is text (a tool step
+    stored before the model step that asked for it came, or the other way round); the report's note."""
+    from ..ingest._tool_text_input import restore_tool_arguments
+
+    (runs,) = sections["text_runs"]
+    con.execute(runs)
+    if not con.execute("SELECT EXISTS (SELECT 1 FROM text_runs)").fetchall()[0][0]:
+        return []
+    con.execute(sections["shape"][0])
+    (steps,) = sections["text_steps"]
+    con.execute(steps)
+    found = restore_tool_arguments(con, "loop_steps")
+    for stmt in sections["text_apply"]:
+        con.execute(stmt)
+    return found
 
 
 _GONE_AND_NAMED = (

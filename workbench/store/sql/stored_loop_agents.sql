@@ -26,19 +26,24 @@ HAVING count(*) FILTER (WHERE s.agent_own IS NOT NULL
                           AND NOT EXISTS (SELECT 1 FROM rule_agents r
                                           WHERE r.run_id = s.run_id AND r.step_id = s.step_id)) = 0;
 
--- [section steps]
--- Their steps as the logs gave them (a name the rules gave taken away), in stage_steps' columns, less the tool
--- steps read out of model calls' messages: one call reads those after naming (message_tools.sql).
-CREATE OR REPLACE TEMP TABLE loop_steps AS
-SELECT s.file, s.line, s.run_id, s.step_id, s.parent_id,
-       CASE WHEN r.step_id IS NULL THEN s.agent_own END AS agent, NULL::BOOLEAN AS is_agent,
+-- [section shape]
+-- The stored steps in stage_steps' columns, for the staging's rules run on stored runs: agent the agent the log gave
+-- (log_agent: a name the rules gave taken away) or the one stored (stored_agent), as the rule reads it; less the
+-- tool steps read out of model calls' messages (one call reads those after every such rule: message_tools.sql).
+CREATE OR REPLACE TEMP VIEW stored_as_staged AS
+SELECT s.file, s.line, s.run_id, s.step_id, s.parent_id, NULL::VARCHAR AS agent, NULL::BOOLEAN AS is_agent,
        s.kind, s.name, s.tool, s.model, epoch_ns(s.started_at) AS start_ns, epoch_ns(s.ended_at) AS end_ns,
        s.latency_ms, s.status, s.error, s.input, s.output, s.tokens_in, s.tokens_out, s.cost, s.confidence,
        s.entropy, s.attributes::VARCHAR AS attributes, s.order_hint, s.source, NULL::VARCHAR AS raw,
-       CASE WHEN r.step_id IS NULL THEN s.agent_own END AS log_agent, s.agent_own AS stored_agent
-FROM steps s SEMI JOIN loop_runs l ON l.run_id = s.run_id
-LEFT JOIN rule_agents r ON r.run_id = s.run_id AND r.step_id = s.step_id
+       CASE WHEN r.step_id IS NULL THEN s.agent_own END AS log_agent, s.agent_own AS stored_agent,
+       s.input AS stored_input
+FROM steps s LEFT JOIN rule_agents r ON r.run_id = s.run_id AND r.step_id = s.step_id
 WHERE NOT (s.kind = 'tool' AND contains(s.attributes::VARCHAR, '"workbench.tool_call_from"'));
+
+-- [section steps]
+-- The picked runs' steps as the logs named them.
+CREATE OR REPLACE TEMP TABLE loop_steps AS
+SELECT * REPLACE (log_agent AS agent) FROM stored_as_staged SEMI JOIN loop_runs USING (run_id);
 
 -- [section apply]
 -- (after the rules named loop_steps) Each step's own agent as one call of the whole run gives it, and the runs
@@ -63,3 +68,22 @@ SELECT run_id, step_id, parent_id, agent_own, NULL::BIGINT AS rid FROM steps SEM
 
 CREATE OR REPLACE TEMP VIEW chunk_n AS
 SELECT NULL::BIGINT AS rid, NULL::VARCHAR AS name, NULL::VARCHAR AS status, NULL::JSON AS attributes WHERE false;
+
+-- [section text_runs]
+-- (a call that staged a tool step whose input may be its one argument's text, or a model step of a run the store
+-- held: _tool_text_input.py's rule, its tool step and the model step asking for it read in two calls)
+-- The touched runs the store held with a tool step whose input is text, not JSON (the rule's candidates).
+CREATE OR REPLACE TEMP TABLE text_runs AS
+SELECT DISTINCT s.run_id FROM steps s SEMI JOIN affected a ON a.run_id = s.run_id SEMI JOIN runs r ON r.run_id = s.run_id
+WHERE s.kind = 'tool' AND s.tool IS NOT NULL AND s.input IS NOT NULL
+  AND coalesce(CASE WHEN json_valid(s.input) THEN json_type(s.input::JSON) END, '') NOT IN ('OBJECT', 'ARRAY');
+
+-- [section text_steps]
+CREATE OR REPLACE TEMP TABLE loop_steps AS
+SELECT * REPLACE (stored_agent AS agent) FROM stored_as_staged SEMI JOIN text_runs USING (run_id);
+
+-- [section text_apply]
+UPDATE steps SET input = l.input
+FROM loop_steps l
+WHERE steps.run_id = l.run_id AND steps.step_id = l.step_id AND l.kind = 'tool'
+  AND l.input IS DISTINCT FROM l.stored_input;
