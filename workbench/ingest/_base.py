@@ -237,13 +237,14 @@ class Stage:
 
     def label(self, *, run_id: str, agent: str | None = None, step_id: str | None = None,
               kind: str | None = None, source: str = "ground_truth", outcome: str | None = None,
-              detail: str | None = None) -> None:
-        """Stage a known culprit (and/or outcome) of a run.
+              detail: str | None = None, given_by: str | None = None) -> None:
+        """Stage a known culprit (and/or outcome) of a run; ``given_by``: the person who gave it (None: a log).
 
         Raises :class:`RecordError` when a field is not text or the outcome is unknown.
         """
         row = {k: _plain_text(v, k) for k, v in (("run_id", run_id), ("agent", agent), ("step_id", step_id),
-                                                 ("kind", kind), ("source", source), ("detail", detail))}
+                                                 ("kind", kind), ("source", source), ("detail", detail),
+                                                 ("given_by", given_by))}
         if not row["run_id"]:
             raise RecordError("label without a run id")
         row["outcome"] = _outcome(outcome)

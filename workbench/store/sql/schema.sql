@@ -96,7 +96,11 @@ CREATE TABLE IF NOT EXISTS edges (
 );
 
 -- Known culprits and outcomes of runs. One run may have several culprits (several faults).
--- outcome, when set, overrides what the log says about the run.
+-- outcome, when set, overrides what the log says about the run (the latest outcome label wins).
+-- given_by: the person who gave the label (ws.label's by, a labels file's given_by column; else their login name);
+-- NULL for a label a log gave, or one stored before schema version 4 kept givers. A log's label identical to a
+-- stored one adds nothing (a log ingested again); a person's is a new row unless it is the run's latest outcome
+-- label as it stands (the same person saying the same again), so an earlier outcome given again becomes the latest.
 CREATE TABLE IF NOT EXISTS labels (
     run_id   VARCHAR NOT NULL,
     agent    VARCHAR,
@@ -105,7 +109,8 @@ CREATE TABLE IF NOT EXISTS labels (
     source   VARCHAR,
     outcome  VARCHAR,
     detail   VARCHAR,
-    created_at TIMESTAMP DEFAULT current_timestamp
+    created_at TIMESTAMP DEFAULT current_timestamp,
+    given_by VARCHAR
 );
 
 -- Detector hits.
