@@ -105,7 +105,7 @@ def _one_outcome_a_run(places: list[str], labels: list[dict[str, Any]], path: Pa
         if seen[1] != outcome:
             by = f" by {label['given_by']!r}" if label["given_by"] is not None else ""
             raise IngestError(f"{path}: {where}: run {label['run_id']!r} is given outcome {outcome!r}{by}, and "
-                              f"{seen[0]} gave it {seen[1]!r}: a labels file gives a run one outcome a person "
+                              f"{seen[0]} gave it {seen[1]!r}: in a labels file one giver gives a run one outcome "
                               "(correct the wrong row; to change a stored outcome, label it again in a later call)")
 
 
