@@ -57,16 +57,25 @@ def test_a_nameless_run_split_over_calls_is_named_as_one_call_names_it(
 
 
 def _step(step_id: str, parent: str | None, second: int, **fields: object) -> dict:
-    return {"record": "step", "run_id": "r1", "step_id": step_id, "parent_id": parent,
-            "started_at": f"2026-01-05T10:00:0{second}Z", "ended_at": f"2026-01-05T10:00:0{second}.5Z", **fields}
+    return {
+        "record": "step",
+        "run_id": "r1",
+        "step_id": step_id,
+        "parent_id": parent,
+        "started_at": f"2026-01-05T10:00:0{second}Z",
+        "ended_at": f"2026-01-05T10:00:0{second}.5Z",
+        **fields,
+    }
 
 
 @pytest.mark.parametrize("order", ["loop first", "named step first"])
 def test_a_name_the_rules_gave_a_part_goes_when_the_run_names_an_agent(tmp_path: Path, order: str) -> None:
     # A loop (a step calling a tool, named by its class: Loop.forward) in one file, a step naming its agent in the
     # other: one call of both names no loop (the run names an agent), so neither may the two calls.
-    loop = [_step("s0", None, 0, kind="chain", name="Loop.forward"),
-            _step("s1", "s0", 1, kind="tool", name="search", tool="search")]
+    loop = [
+        _step("s0", None, 0, kind="chain", name="Loop.forward"),
+        _step("s1", "s0", 1, kind="tool", name="search", tool="search"),
+    ]
     named = [_step("s2", "s0", 2, kind="llm", name="chat", agent="planner")]
     files = []
     for part, records in (("loop", loop), ("named", named)):

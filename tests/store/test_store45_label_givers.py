@@ -20,8 +20,10 @@ import workbench as wb
 @pytest.fixture(scope="module")
 def log(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("store45_labels")
-    records = [*run_records(["planner", "pricer"], outcome="unknown"),
-               {"record": "label", "run_id": "r1", "outcome": "success"}]
+    records = [
+        *run_records(["planner", "pricer"], outcome="unknown"),
+        {"record": "label", "run_id": "r1", "outcome": "success"},
+    ]
     return write_log(folder / "run.jsonl", records)
 
 
@@ -53,7 +55,9 @@ def test_a_labels_file_refuses_conflicting_outcomes_per_giver(log: Path, tmp_pat
     assert _labels(ws)[-2:] == [("failure", "ana"), ("success", "ben")]
     one = tmp_path / "one.csv"
     one.write_text("run_id,outcome,given_by\nr1,failure,ana\nr1,success,ana\n", encoding="utf-8")
-    with pytest.raises(wb.IngestError, match=r"one.csv: line 3: run 'r1' is given outcome 'success' by 'ana'"):
+    with pytest.raises(
+        wb.IngestError, match=r"one.csv: line 3: run 'r1' is given outcome 'success' by 'ana'"
+    ):
         ws.label_file(one)
 
 

@@ -23,8 +23,9 @@ import duckdb
 from ._connection import sql_sections, sql_statements
 
 
-def stored_rules(con: duckdb.DuckDBPyConnection, old_runs: int, unnamed: bool = False, tool_text: bool = False
-                 ) -> list[str]:
+def stored_rules(
+    con: duckdb.DuckDBPyConnection, old_runs: int, unnamed: bool = False, tool_text: bool = False
+) -> list[str]:
     """The stored side of the staging-only rules (see the module), when ``old_runs`` (the merge's count of touched
     runs the store held before) says the call met one; the report's notes. ``unnamed``: the call's staging ran
     the naming rules of runs that name no agent (:func:`keep_unnamed`): the steps they named are kept.
@@ -38,8 +39,12 @@ def stored_rules(con: duckdb.DuckDBPyConnection, old_runs: int, unnamed: bool = 
         return []
     made_up, edges, steps = sql_statements("stored_derived_traced")
     con.execute(made_up)
-    # (and whether a touched run has steps the naming rules named: one statement for both)
-    ((gone, named),) = con.execute(_GONE_AND_NAMED).fetchall()
+    if tool_text:
+        (runs,) = sections["text_runs"]
+        con.execute(runs)
+    # (and whether a touched run has steps the naming rules named, or a tool step whose input is text: one
+    # statement for all)
+    ((gone, named, texts),) = con.execute(_GONE_NAMED_TEXTS[tool_text]).fetchall()
     notes = []
     if gone:
         con.execute(edges)
@@ -54,20 +59,16 @@ def stored_rules(con: duckdb.DuckDBPyConnection, old_runs: int, unnamed: bool = 
     # (after the naming: a hand-off's agent is its own or its parent's, named or not by the rules)
     for stmt in sql_statements("stored_handoff_targets"):
         con.execute(stmt)
-    if tool_text:
+    if texts:
         notes += _stored_tool_arguments(con, sections)
     return notes
 
 
 def _stored_tool_arguments(con: duckdb.DuckDBPyConnection, sections: dict[str, list[str]]) -> list[str]:
-    """_tool_text_input.py's rule over the touched stored runs with a tool step whose input is text (a tool step
-    stored before the model step that asked for it came, or the other way round); the report's note."""
+    """_tool_text_input.py's rule over the touched stored runs with a tool step whose input is text (``text_runs``:
+    a tool step stored before the model step that asked for it came, or the other way round); the report's note."""
     from ..ingest._tool_text_input import restore_tool_arguments
 
-    (runs,) = sections["text_runs"]
-    con.execute(runs)
-    if not con.execute("SELECT EXISTS (SELECT 1 FROM text_runs)").fetchall()[0][0]:
-        return []
     con.execute(sections["shape"][0])
     (steps,) = sections["text_steps"]
     con.execute(steps)
@@ -77,10 +78,12 @@ def _stored_tool_arguments(con: duckdb.DuckDBPyConnection, sections: dict[str, l
     return found
 
 
-_GONE_AND_NAMED = (
-    "SELECT (SELECT count(*) FROM untraced_derived), "
-    "EXISTS (SELECT 1 FROM rule_agents r SEMI JOIN affected a ON a.run_id = r.run_id)"
-)
+_GONE_NAMED_TEXTS = {
+    texts: "SELECT (SELECT count(*) FROM untraced_derived), "
+    "EXISTS (SELECT 1 FROM rule_agents r SEMI JOIN affected a ON a.run_id = r.run_id), "
+    + ("EXISTS (SELECT 1 FROM text_runs)" if texts else "false")
+    for texts in (False, True)
+}
 
 
 def keep_unnamed(con: duckdb.DuckDBPyConnection) -> bool:
