@@ -10,10 +10,20 @@ when the call touched a run the store held (``old_runs``): a call of new runs pa
   stored side of ``handoff_targets.sql``);
 - a tool step an earlier call read out of a model call's messages, in a run whose own spans (come since) trace a
   tool or a hand-off: removed, as one call of both never makes it (``stored_derived_traced.sql``; an MCP quote
-  desk's hand-off span read after the model call that asked for it).
+  desk's hand-off span read after the model call that asked for it);
+- the naming of runs whose spans name no agent (``_step_agents.loop_agents``: an agent loop by the tool that
+  called it or its class, a Haystack pipeline's components by the pipeline's input and output, an agent offered
+  as a tool by the call that ran it), again over the whole stored run (``stored_loop_agents.sql``). Which stored
+  agents these rules gave (not the log) is kept in ``rule_agents`` as steps are stored, so that a run a later call
+  shows to name an agent loses them, as one call of all its spans never gives them; the runs whose agents change
+  are walked again (agents inherited down the tree, ``_tree_walk``). A call of new runs only keeps rule_agents
+  (when its staging named any: :func:`keep_unnamed`);
+- a tool step whose input is its one argument's text, given the arguments the model step asking for it used
+  (``_tool_text_input``), when the two were read in two calls (LangChain.js through OpenInference).
 
 An export merged into the store meets the same split (one store read a trace's first file, the other its second):
-:func:`export_stored_rules` runs the rules over the runs whose steps came from both sides (``export_rule_runs``).
+:func:`export_stored_rules` runs the rules over the runs whose steps came from both sides (``export_rule_runs``),
+but the naming: an export holds no rule_agents (its store's rule names would be read as its logs').
 """
 
 from __future__ import annotations
@@ -24,13 +34,17 @@ from ._connection import sql_sections, sql_statements
 
 
 def stored_rules(
-    con: duckdb.DuckDBPyConnection, old_runs: int, unnamed: bool = False, tool_text: bool = False
+    con: duckdb.DuckDBPyConnection,
+    old_runs: int,
+    unnamed: bool = False,
+    tool_text: bool = False,
+    names: bool = True,
 ) -> list[str]:
     """The stored side of the staging-only rules (see the module), when ``old_runs`` (the merge's count of touched
     runs the store held before) says the call met one; the report's notes. ``unnamed``: the call's staging ran
     the naming rules of runs that name no agent (:func:`keep_unnamed`): the steps they named are kept.
     ``tool_text``: the call staged a tool step whose input may be its argument's text, or a model step of a run
-    the store held (the stage's facts)."""
+    the store held (the stage's facts). ``names``: whether the naming rules run (not in an export's merge)."""
     sections = dict(sql_sections("stored_loop_agents"))
     if unnamed:
         (keep,) = sections["keep"]
@@ -53,7 +67,7 @@ def stored_rules(
             f"{gone} tool step(s) an earlier call read out of model calls' messages removed: their runs' own "
             "spans now trace their tools (one call of both reads none out of the messages)"
         )
-    if named or unnamed:
+    if names and (named or unnamed):
         con.execute(sections["shape"][0])
         _name_stored_loops(con, sections, unnamed)
     # (after the naming: a hand-off's agent is its own or its parent's, named or not by the rules)
@@ -135,7 +149,9 @@ def export_stored_rules(con: duckdb.DuckDBPyConnection) -> list[str]:
         "SELECT s.* FROM steps s SEMI JOIN export_rule_runs r ON r.run_id = s.run_id"
     )
     try:
-        return stored_rules(con, 1)
+        # (not the naming rules of runs that name no agent: an export holds no rule_agents, so the names the rules
+        # gave in its store would be taken for its logs' and a stored run's names undone)
+        return stored_rules(con, 1, names=False)
     finally:
         con.execute("DROP VIEW temp.main.affected_steps")
         con.execute(kept)  # (duckdb_views()' text of a temp view: CREATE TEMP VIEW ...)
