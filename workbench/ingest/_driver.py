@@ -505,7 +505,7 @@ def _run_ingest(con: duckdb.DuckDBPyConnection, source: Any, fmt: str | None, pr
             rewrites += merge_same_calls(con)
             facts.changed()
         # (the rule's other half, in the merge: its tool step and the model step asking read in two calls)
-        stage.tool_text = not facts.nothing_for("tool_text") or not facts.nothing_for("llm_in_stored_run")
+        stage.tool_text = (not facts.nothing_for("tool_text"), not facts.nothing_for("llm_in_stored_run"))
         tool_args = [] if facts.nothing_for("tool_text") else restore_tool_arguments(con)
         if tool_args:
             rewrites += tool_args
@@ -679,7 +679,7 @@ def _merge(con: duckdb.DuckDBPyConnection, stage: Stage, stage_fill: Any, jobs: 
                 _timed(con, stmt)
         if not counts["said_roots"]:
             _timed(con, _EMPTY_ROOT_SAID)
-        notes = [*notes, *stored_rules(con, held["old_runs"], stage.unnamed, stage.tool_text)]  # (staging-only rules, stored side: _stored_rules)
+        notes = [*notes, *stored_rules(con, held["old_runs"], stage.unnamed, *stage.tool_text)]  # (staging-only rules, stored side: _stored_rules)
         _sections(con, "refresh_runs", set() if counts["said_roots"] else {"root_said"})
         early = counts["superseded"]
         if early:

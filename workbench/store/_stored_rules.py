@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import duckdb
 
+from ..ingest._call_shapes import MARKERS
 from ._connection import sql_sections, sql_statements
 
 
@@ -38,13 +39,15 @@ def stored_rules(
     old_runs: int,
     unnamed: bool = False,
     tool_text: bool = False,
+    llm_held: bool = False,
     names: bool = True,
 ) -> list[str]:
     """The stored side of the staging-only rules (see the module), when ``old_runs`` (the merge's count of touched
     runs the store held before) says the call met one; the report's notes. ``unnamed``: the call's staging ran
     the naming rules of runs that name no agent (:func:`keep_unnamed`): the steps they named are kept.
-    ``tool_text``: the call staged a tool step whose input may be its argument's text, or a model step of a run
-    the store held (the stage's facts). ``names``: whether the naming rules run (not in an export's merge)."""
+    ``tool_text``: the call staged a tool step whose input may be its argument's text; ``llm_held``: a model step
+    of a run the store held (the stage's facts). ``names``: whether the naming rules run (not in an export's
+    merge)."""
     sections = dict(sql_sections("stored_loop_agents"))
     if unnamed:
         (keep,) = sections["keep"]
@@ -53,12 +56,13 @@ def stored_rules(
         return []
     made_up, edges, steps = sql_statements("stored_derived_traced")
     con.execute(made_up)
-    if tool_text:
-        (runs,) = sections["text_runs"]
-        con.execute(runs)
-    # (and whether a touched run has steps the naming rules named, or a tool step whose input is text: one
-    # statement for all)
-    ((gone, named, texts),) = con.execute(_GONE_NAMED_TEXTS[tool_text]).fetchall()
+    # (and whether a touched run has steps the naming rules named, and whether the tool text rule may have work: a
+    # staged tool step whose input is text, or a staged model step of a held run that may ask for a tool: one
+    # statement for all, the last read from the staged steps only)
+    ask = llm_held and not tool_text
+    ((gone, named, asks),) = con.execute(
+        _GONE_NAMED_ASKS[ask], {"markers": "|".join(MARKERS)} if ask else None
+    ).fetchall()
     notes = []
     if gone:
         con.execute(edges)
@@ -73,7 +77,7 @@ def stored_rules(
     # (after the naming: a hand-off's agent is its own or its parent's, named or not by the rules)
     for stmt in sql_statements("stored_handoff_targets"):
         con.execute(stmt)
-    if texts:
+    if tool_text or asks:
         notes += _stored_tool_arguments(con, sections)
     return notes
 
@@ -83,6 +87,8 @@ def _stored_tool_arguments(con: duckdb.DuckDBPyConnection, sections: dict[str, l
     a tool step stored before the model step that asked for it came, or the other way round); the report's note."""
     from ..ingest._tool_text_input import restore_tool_arguments
 
+    (runs,) = sections["text_runs"]
+    con.execute(runs)
     con.execute(sections["shape"][0])
     (steps,) = sections["text_steps"]
     con.execute(steps)
@@ -92,11 +98,15 @@ def _stored_tool_arguments(con: duckdb.DuckDBPyConnection, sections: dict[str, l
     return found
 
 
-_GONE_NAMED_TEXTS = {
-    texts: "SELECT (SELECT count(*) FROM untraced_derived), "
+_GONE_NAMED = (
+    "SELECT (SELECT count(*) FROM untraced_derived), "
     "EXISTS (SELECT 1 FROM rule_agents r SEMI JOIN affected a ON a.run_id = r.run_id), "
-    + ("EXISTS (SELECT 1 FROM text_runs)" if texts else "false")
-    for texts in (False, True)
+)
+_GONE_NAMED_ASKS = {
+    False: _GONE_NAMED + "false",
+    # ($markers: _call_shapes.MARKERS, as tool_text_input.sql's model steps that asked for tools)
+    True: _GONE_NAMED + "EXISTS (SELECT 1 FROM stage_steps s SEMI JOIN runs r ON r.run_id = s.run_id "
+    "WHERE s.kind = 'llm' AND (regexp_matches(s.output, $markers) OR regexp_matches(s.attributes, $markers)))",
 }
 
 
