@@ -68,7 +68,7 @@ def _step(step_id: str, parent: str | None, second: int, **fields: object) -> di
     }
 
 
-@pytest.mark.parametrize("order", ["loop first", "named step first"])
+@pytest.mark.parametrize("order", ["loop first", "named step first", "loop first, then its snapshot"])
 def test_a_name_the_rules_gave_a_part_goes_when_the_run_names_an_agent(tmp_path: Path, order: str) -> None:
     # A loop (a step calling a tool, named by its class: Loop.forward) in one file, a step naming its agent in the
     # other: one call of both names no loop (the run names an agent), so neither may the two calls.
@@ -85,8 +85,14 @@ def test_a_name_the_rules_gave_a_part_goes_when_the_run_names_an_agent(tmp_path:
     query = "SELECT step_id, agent_own, agent FROM steps ORDER BY step_id"
     # (what one call of both files stores: no step named but by its log)
     want = [("s0", None, None), ("s1", None, None), ("s2", "planner", "planner")]
-    with wb.open() as parts:
-        for path in files if order == "loop first" else files[::-1]:
-            parts.ingest(path, progress=False)
+    parts = wb.open()
+    for path in files[::-1] if order == "named step first" else files:
+        if "snapshot" in order and path == files[1]:
+            # (a snapshot keeps which names the rules gave: the store it is opened as goes on as the original)
+            snapshot = parts.snapshot(tmp_path / "snapshot.duckdb")
+            parts.close()
+            parts = wb.open(snapshot)
+        parts.ingest(path, progress=False)
+    with parts:
         assert parts.sql(query).fetchall() == want
         assert parts.sql("SELECT count(*) FROM rule_agents").fetchall() == [(0,)]

@@ -679,7 +679,8 @@ def _merge(con: duckdb.DuckDBPyConnection, stage: Stage, stage_fill: Any, jobs: 
                 _timed(con, stmt)
         if not counts["said_roots"]:
             _timed(con, _EMPTY_ROOT_SAID)
-        notes = [*notes, *stored_rules(con, held["old_runs"], stage.unnamed, *stage.tool_text)]  # (staging-only rules, stored side: _stored_rules)
+        # (staging-only rules, stored side: _stored_rules)
+        notes = [*notes, *stored_rules(con, held["old_runs"], stage.unnamed, *stage.tool_text)]
         _sections(con, "refresh_runs", set() if counts["said_roots"] else {"root_said"})
         early = counts["superseded"]
         if early:
