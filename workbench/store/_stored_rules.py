@@ -57,9 +57,9 @@ def stored_rules(
     made_up, edges, steps = sql_statements("stored_derived_traced")
     con.execute(made_up)
     # (and whether a touched run has steps the naming rules named, and whether the tool text rule may have work: a
-    # staged tool step whose input is text, or a staged model step of a held run that may ask for a tool: one
-    # statement for all, the last read from the staged steps only)
-    ask = llm_held and not tool_text
+    # new tool step whose input is text, or a new model step that may ask for a tool, in a held run: one statement
+    # for all, the last reading this call's new steps only)
+    ask = tool_text or llm_held
     ((gone, named, asks),) = con.execute(
         _GONE_NAMED_ASKS[ask], {"markers": "|".join(MARKERS)} if ask else None
     ).fetchall()
@@ -77,7 +77,7 @@ def stored_rules(
     # (after the naming: a hand-off's agent is its own or its parent's, named or not by the rules)
     for stmt in sql_statements("stored_handoff_targets"):
         con.execute(stmt)
-    if tool_text or asks:
+    if asks:
         notes += _stored_tool_arguments(con, sections)
     return notes
 
@@ -88,7 +88,8 @@ def _stored_tool_arguments(con: duckdb.DuckDBPyConnection, sections: dict[str, l
     from ..ingest._tool_text_input import restore_tool_arguments
 
     (runs,) = sections["text_runs"]
-    con.execute(runs)
+    if not con.execute(runs).fetchall()[0][0]:  # (the runs made: none, nothing to do)
+        return []
     con.execute(sections["shape"][0])
     (steps,) = sections["text_steps"]
     con.execute(steps)
@@ -104,9 +105,13 @@ _GONE_NAMED = (
 )
 _GONE_NAMED_ASKS = {
     False: _GONE_NAMED + "false",
-    # ($markers: _call_shapes.MARKERS, as tool_text_input.sql's model steps that asked for tools)
-    True: _GONE_NAMED + "EXISTS (SELECT 1 FROM stage_steps s SEMI JOIN runs r ON r.run_id = s.run_id "
-    "WHERE s.kind = 'llm' AND (regexp_matches(s.output, $markers) OR regexp_matches(s.attributes, $markers)))",
+    # (the new steps of held runs: the merge's stage_new, read through stage_n; $markers: _call_shapes.MARKERS, as
+    # tool_text_input.sql's model steps that asked for tools; the tool steps as stage_facts.sql's tool_text)
+    True: _GONE_NAMED + "EXISTS (SELECT 1 FROM stage_new n JOIN stage_n s ON s.rid = n.rid "
+    "SEMI JOIN runs r ON r.run_id = n.run_id "
+    "WHERE (s.kind = 'llm' AND (regexp_matches(s.output, $markers) OR regexp_matches(s.attributes, $markers))) "
+    "OR (s.kind = 'tool' AND s.input IS NOT NULL AND coalesce(CASE WHEN json_valid(s.input) "
+    "THEN json_type(s.input::JSON) END, '') NOT IN ('OBJECT', 'ARRAY')))",
 }
 
 
