@@ -27,8 +27,9 @@ steps each (a store that grows must not make every call dearer): a template stor
 20-span generated OTLP trace ingested, its rows copied N times under fresh run ids: by the baseline's
 interpreter when given, so both can open it; ours migrates a copy on opening, outside the measured calls),
 then each interpreter, on its own copy, makes ``--calls`` calls of a 20-span OTLP file of a new trace
-(``otlp20``) and as many calls of 2 records given in memory (``records2``), after one call of each left
-uncounted (imports, first plans). The table gives the median and the total of the calls' CPU seconds.
+(``otlp20``), as many calls of 2 records given in memory (``records2``) and of the same 20-span file again
+(``again20``: a call of a run the store holds, which runs the merge's rules on stored runs), after one call of
+each left uncounted (imports, first plans). The table gives the median and the total of the calls' CPU seconds.
 """
 
 from __future__ import annotations
@@ -271,12 +272,14 @@ def run_store_calls(db: str, folder: str, count: bool) -> dict:
     counter = _Counting(ws._con) if count else None
     if counter is not None:
         ws._con = counter
-    out: dict[str, list[float]] = {"otlp20": [], "records2": []}
+    out: dict[str, list[float]] = {"otlp20": [], "records2": [], "again20": []}
     stmts: dict[str, int] = {}
     for i, f in enumerate(files):
         for kind, source in (("otlp20", f), ("records2", [
                 {"run_id": f"small-{i}", "step_id": "s", "agent": "a", "kind": "llm"},
-                {"run_id": f"small-{i}", "step_id": "t", "agent": "b", "kind": "tool"}])):
+                {"run_id": f"small-{i}", "step_id": "t", "agent": "b", "kind": "tool"}]),
+                # (the same file again: a call of a run the store holds, the merge's rules on stored runs)
+                ("again20", f)):
             n0 = counter.n if counter is not None else 0
             t0 = time.process_time()
             ws.ingest(source, progress=False)
@@ -340,7 +343,7 @@ def store_calls(n_runs: list[int], calls: int, baseline: str | None, tmp: str | 
                 db.unlink()
             template.unlink()
             load = "/".join(f"{x:.1f}" for x in os.getloadavg())
-            for kind in ("otlp20", "records2"):
+            for kind in ("otlp20", "records2", "again20"):
                 ours, base = res["ours"], res.get("base")
                 med = statistics.median(ours["cpu"][kind])
                 bmed = statistics.median(base["cpu"][kind]) if base else None

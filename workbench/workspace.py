@@ -168,10 +168,17 @@ class Workspace:
 
     def label(self, run_id: str, outcome: str | None = None, agent: str | None = None,
               step_id: str | None = None, kind: str | None = None, source: str = "human",
-              detail: str | None = None) -> None:
-        """Record the true outcome of a run and/or a known culprit (agent, step, fault kind)."""
+              detail: str | None = None, by: str | None = None) -> None:
+        """Record the true outcome of a run and/or a known culprit (agent, step, fault kind), given by ``by``
+        (default: the login name). The run's latest outcome label wins: an earlier outcome given again is a new
+        label, unless it is the latest as it stands (the same person saying the same again adds nothing)."""
+        from .ingest.labels_file import person
+
         self._writable()
         run_id = one_run_id(run_id, "ws.label")
+        if by is not None and (not isinstance(by, str) or not by.strip()):
+            raise InvalidParameterError(f"ws.label: by must name the person giving the label (got {by!r})")
+        giver = by.strip() if by is not None else person()
         if outcome is not None and outcome not in _OUTCOMES:
             raise InvalidParameterError(f"outcome must be one of {_OUTCOMES} (got {outcome!r})")
         if outcome is None and agent is None and step_id is None and kind is None:
@@ -179,7 +186,7 @@ class Workspace:
 
         def fill(stage: Any) -> None:
             stage.label(run_id=run_id, agent=agent, step_id=step_id, kind=kind, source=source,
-                        outcome=outcome, detail=detail)
+                        outcome=outcome, detail=detail, given_by=giver)
 
         # (the check and the write under one hold of the lock: another thread's ingest between them may move the run
         # into the run its trace links to)
@@ -191,17 +198,19 @@ class Workspace:
 
     def label_file(self, path: str | os.PathLike[str]) -> int:
         """Read labels from a CSV, JSON or JSONL file (columns run_id, outcome, agent, step_id,
-        kind, source, detail); return how many rows were read."""
-        from .ingest.labels_file import read_labels
+        kind, source, detail, given_by: default the login name); return how many rows were read."""
+        from .ingest.labels_file import person, read_labels
 
         self._writable()
         rows = read_labels(path)
+        giver = person()
 
         def fill(stage: Any) -> None:
             for row in rows:
                 stage.label(run_id=row["run_id"], agent=row.get("agent"), step_id=row.get("step_id"),
                             kind=row.get("kind"), source=row.get("source") or "human",
-                            outcome=row.get("outcome"), detail=row.get("detail"))
+                            outcome=row.get("outcome"), detail=row.get("detail"),
+                            given_by=row.get("given_by") or giver)
 
         with self._writes:
             run_ingest(self._threads.here(self._con), [], stage_fill=fill)

@@ -17,9 +17,9 @@ def test_csv() -> None:
     rows = read_labels(FIXTURES / "labels" / "labels.csv")
     assert [set(r) for r in rows] == [set(COLUMNS)] * 3
     assert rows[0] == {"run_id": "run-a", "outcome": "failure", "agent": "pricer", "step_id": "s3",
-                       "kind": "hallucination", "source": "human", "detail": "made up a price, twice"}
+                       "kind": "hallucination", "source": "human", "detail": "made up a price, twice", "given_by": None}
     assert rows[1] == {"run_id": "run-b", "outcome": "success", "agent": None, "step_id": None, "kind": None,
-                       "source": "human", "detail": None}
+                       "source": "human", "detail": None, "given_by": None}
     # Surrounding blanks are dropped, outcome is case-folded, a quoted field may span lines.
     assert rows[2]["run_id"] == "run-c" and rows[2]["outcome"] == "failure"
     assert rows[2]["source"] == "sre-review" and rows[2]["detail"] == "went round\nand round"

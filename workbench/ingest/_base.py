@@ -113,6 +113,10 @@ class Stage:
         self.span_logs_written = 0
         self.span_logs_matched = False  # (stage_span_logs made: the merge attaches them, may quarantine some)
         self.same_calls_asked = True  # (merge_same_calls ran: fold_stored_same_calls may have tables to read)
+        self.unnamed = False  # (staged_unnamed made: the merge keeps the steps the naming rules named, _stored_rules)
+        # (a staged tool step whose input may be text, a staged model step of a held run: the tool text rule's
+        # stored side may have work, _stored_rules; the driver says when not)
+        self.tool_text = (True, True)
 
     def steps_appended(self, rows: int) -> None:
         """Tell the stage that ``rows`` rows went into ``stage_steps`` (a fast path's INSERT, or a flush)."""
@@ -235,13 +239,14 @@ class Stage:
 
     def label(self, *, run_id: str, agent: str | None = None, step_id: str | None = None,
               kind: str | None = None, source: str = "ground_truth", outcome: str | None = None,
-              detail: str | None = None) -> None:
-        """Stage a known culprit (and/or outcome) of a run.
+              detail: str | None = None, given_by: str | None = None) -> None:
+        """Stage a known culprit (and/or outcome) of a run; ``given_by``: the person who gave it (None: a log).
 
         Raises :class:`RecordError` when a field is not text or the outcome is unknown.
         """
         row = {k: _plain_text(v, k) for k, v in (("run_id", run_id), ("agent", agent), ("step_id", step_id),
-                                                 ("kind", kind), ("source", source), ("detail", detail))}
+                                                 ("kind", kind), ("source", source), ("detail", detail),
+                                                 ("given_by", given_by))}
         if not row["run_id"]:
             raise RecordError("label without a run id")
         row["outcome"] = _outcome(outcome)

@@ -17,7 +17,7 @@ from .._termtext import clean
 from ..exceptions import FormatError, IngestError, StoreError, WorkbenchError
 from ..store._connection import sql_sections, sql_statements
 from ..store._own_connection import own_connection
-from ..store._stored_rules import stored_rules
+from ..store._stored_rules import keep_unnamed, stored_rules
 from ..store._transaction import transaction
 from . import _timings
 from ._ag2_errors import fix_stored_errors, tool_errors_from_executor
@@ -493,6 +493,7 @@ def _run_ingest(con: duckdb.DuckDBPyConnection, source: Any, fmt: str | None, pr
             usage_tokens(con, stage.turn_runs)
         facts = StageFacts(con)  # (each step below left out when the stage holds nothing for it)
         if not facts.nothing_for("nameless"):
+            stage.unnamed = keep_unnamed(con)  # (which runs the rules name: the merge keeps it, _stored_rules)
             loop_agents(con)
             facts.changed()
         if not facts.nothing_for("handoff"):
@@ -503,6 +504,8 @@ def _run_ingest(con: duckdb.DuckDBPyConnection, source: Any, fmt: str | None, pr
         if stage.same_calls_asked:
             rewrites += merge_same_calls(con)
             facts.changed()
+        # (the rule's other half, in the merge: its tool step and the model step asking read in two calls)
+        stage.tool_text = (not facts.nothing_for("tool_text"), not facts.nothing_for("llm_in_stored_run"))
         tool_args = [] if facts.nothing_for("tool_text") else restore_tool_arguments(con)
         if tool_args:
             rewrites += tool_args
@@ -676,7 +679,8 @@ def _merge(con: duckdb.DuckDBPyConnection, stage: Stage, stage_fill: Any, jobs: 
                 _timed(con, stmt)
         if not counts["said_roots"]:
             _timed(con, _EMPTY_ROOT_SAID)
-        notes = [*notes, *stored_rules(con, held["old_runs"])]  # (staging-only rules, stored side: _stored_rules)
+        # (staging-only rules, stored side: _stored_rules)
+        notes = [*notes, *stored_rules(con, held["old_runs"], stage.unnamed, *stage.tool_text)]
         _sections(con, "refresh_runs", set() if counts["said_roots"] else {"root_said"})
         early = counts["superseded"]
         if early:

@@ -79,6 +79,7 @@ STAGE_LABEL_COLUMNS: dict[str, str] = {
     "source": "VARCHAR",
     "outcome": "VARCHAR",
     "detail": "VARCHAR",
+    "given_by": "VARCHAR",
 }
 
 STAGE_QUARANTINE_COLUMNS: dict[str, str] = {

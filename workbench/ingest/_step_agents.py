@@ -88,15 +88,16 @@ def _previous_agents(con: duckdb.DuckDBPyConnection, name: str) -> None:
         con.execute("DROP TABLE IF EXISTS previous_wanted")
 
 
-def loop_agents(con: duckdb.DuckDBPyConnection) -> None:
+def loop_agents(con: duckdb.DuckDBPyConnection, steps: str = "stage_steps") -> None:
     """Name the agent loops and pipeline components of the staged runs that name no agent (see the module's
-    docstring).
+    docstring). ``steps``: the table of steps named, ``stage_steps`` or the stored runs' ``loop_steps`` (a trace
+    read in two calls, named again whole: store/_stored_rules.py), with stage_steps' columns.
 
     Left out when every staged run has a step with an agent (the usual case): both statements name the steps
     of such runs only, and cost more to plan than to run on a small call."""
-    if not holds(con, "nameless"):
+    if steps == "stage_steps" and not holds(con, "nameless"):
         return
-    for stmt in [*sql_statements("loop_agents"), *sql_statements("component_agents")]:
+    for stmt in [*_on(steps, "loop_agents"), *_on(steps, "component_agents")]:
         con.execute(stmt)
     try:
         # one nesting level a round (an agent offered as a tool inside one offered as a tool ...); bounded: a
@@ -104,10 +105,17 @@ def loop_agents(con: duckdb.DuckDBPyConnection) -> None:
         for _ in range(_MAX_TOOL_DEPTH):
             if not con.execute("SELECT EXISTS (SELECT 1 FROM named_runs)").fetchall()[0][0]:
                 break
-            for stmt in sql_statements("tool_agents"):
+            for stmt in _on(steps, "tool_agents"):
                 con.execute(stmt)
     finally:
         con.execute("DROP TABLE IF EXISTS named_runs")
+
+
+def _on(steps: str, name: str) -> list[str]:
+    """``<name>.sql``'s statements on the table ``steps`` (a name of this package's, never a log's)."""
+    if steps not in ("stage_steps", "loop_steps"):
+        raise ValueError(f"the naming rules run on stage_steps or loop_steps, not {steps!r}")
+    return [stmt.replace("stage_steps", steps) for stmt in sql_statements(name)]
 
 
 def handoff_targets(con: duckdb.DuckDBPyConnection) -> None:

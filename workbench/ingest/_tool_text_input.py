@@ -43,13 +43,17 @@ def _one_argument(args: Any, text: str) -> dict[str, Any] | None:
     return None
 
 
-def restore_tool_arguments(con: duckdb.DuckDBPyConnection) -> list[str]:
+def restore_tool_arguments(con: duckdb.DuckDBPyConnection, steps: str = "stage_steps") -> list[str]:
     """Give each staged tool step whose input is its one argument's text the arguments the model asked with
-    (see the module); the report's note saying how many, if any."""
+    (see the module); the report's note saying how many, if any. ``steps``: the table of steps, ``stage_steps``
+    or the stored runs' ``loop_steps`` (a trace read in two calls: store/_stored_rules.py)."""
+    if steps not in ("stage_steps", "loop_steps"):
+        raise ValueError(f"the rule runs on stage_steps or loop_steps, not {steps!r}")
     found: dict[tuple[str, str], str] = {}
-    pairs, outputs = sql_statements("tool_text_input")
+    pairs, outputs = (stmt.replace("stage_steps", steps) for stmt in sql_statements("tool_text_input"))
     # (its tool steps as stage_facts.sql finds them: _stage_facts leaves this out when there are none)
-    pairs = f"WITH tools AS ({check_sql('tool_text')}),\n{pairs.removeprefix('WITH ')}"
+    tools = check_sql("tool_text").replace("stage_steps", steps)
+    pairs = f"WITH tools AS ({tools}),\n{pairs.removeprefix('WITH ')}"
     rows = con.execute(pairs, {"markers": "|".join(MARKERS)}).fetchall()
     # each model step's output read and parsed once, however many tool steps follow it
     if not rows:
@@ -67,7 +71,7 @@ def restore_tool_arguments(con: duckdb.DuckDBPyConnection) -> list[str]:
                 break
     if not found:
         return []
-    con.executemany("UPDATE stage_steps SET input = ? WHERE run_id = ? AND step_id = ? AND kind = 'tool'",
+    con.executemany(f"UPDATE {steps} SET input = ? WHERE run_id = ? AND step_id = ? AND kind = 'tool'",  # (checked)
                     [(args, run_id, step_id) for (run_id, step_id), args in found.items()])
     return [f"{len(found)} tool call(s) whose input was the text of their one argument: given the arguments "
             "the model asked with"]

@@ -1,8 +1,9 @@
 """Labels written by people: known culprits and true outcomes of runs, in CSV, JSON or JSONL.
 
 Columns (CSV header, or object keys): ``run_id`` (required), ``outcome`` (``success`` / ``failure`` /
-``unknown``), ``agent``, ``step_id``, ``kind`` (fault type), ``source`` (default ``human``), ``detail``.
-Each row must say something beyond its run id: an outcome, an agent, a step or a kind.
+``unknown``), ``agent``, ``step_id``, ``kind`` (fault type), ``source`` (default ``human``), ``detail``,
+``given_by`` (the person who gave it; default: whoever stores the file, :func:`person`). Each row must say
+something beyond its run id: an outcome, an agent, a step or a kind.
 
 Labels are typed by hand, so the reader is strict: an unknown column, a missing run id, an outcome
 outside the three values or a value that is not text stops the whole file with an
@@ -13,6 +14,7 @@ storing a label that silently says something else.
 from __future__ import annotations
 
 import csv
+import getpass
 import io
 import json
 import os
@@ -23,7 +25,7 @@ import orjson
 
 from ..exceptions import IngestError
 
-COLUMNS = ("run_id", "outcome", "agent", "step_id", "kind", "source", "detail")
+COLUMNS = ("run_id", "outcome", "agent", "step_id", "kind", "source", "detail", "given_by")
 OUTCOMES = ("success", "failure", "unknown")
 DEFAULT_SOURCE = "human"
 
@@ -81,19 +83,30 @@ def read_labels(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
     return labels
 
 
+def person() -> str:
+    """Who gives a label when none is named (``ws.label``'s ``by``, a labels file's ``given_by``): the login name,
+    else ``"human"`` (a process with no user name to look up)."""
+    try:
+        return getpass.getuser() or DEFAULT_SOURCE
+    except (OSError, KeyError, ImportError):  # (no LOGNAME/USER and no password entry for the uid)
+        return DEFAULT_SOURCE
+
+
 def _one_outcome_a_run(places: list[str], labels: list[dict[str, Any]], path: Path) -> None:
-    """Refuse a file giving one run two outcomes: its rows are stored at one time, so neither is the later
-    (the store took one as it liked), and the person who wrote them meant one."""
-    first: dict[str, tuple[str, str]] = {}
+    """Refuse a file giving one run two outcomes by one giver: its rows are stored at one time, so neither is the
+    later (the store took one as it liked), and the person who wrote them meant one. Two givers may disagree
+    (each label is kept, with its giver; the later row is the run's latest)."""
+    first: dict[tuple[str, str | None], tuple[str, str]] = {}
     for where, label in zip(places, labels, strict=True):
         outcome = label["outcome"]
         if outcome is None:
             continue
-        seen = first.setdefault(label["run_id"], (where, outcome))
+        seen = first.setdefault((label["run_id"], label["given_by"]), (where, outcome))
         if seen[1] != outcome:
-            raise IngestError(f"{path}: {where}: run {label['run_id']!r} is given outcome {outcome!r}, and {seen[0]} "
-                              f"gave it {seen[1]!r}: a labels file gives a run one outcome (correct the wrong row; "
-                              "to change a stored outcome, label it again in a later call)")
+            by = f" by {label['given_by']!r}" if label["given_by"] is not None else ""
+            raise IngestError(f"{path}: {where}: run {label['run_id']!r} is given outcome {outcome!r}{by}, and "
+                              f"{seen[0]} gave it {seen[1]!r}: in a labels file one giver gives a run one outcome "
+                              "(correct the wrong row; to change a stored outcome, label it again in a later call)")
 
 
 def _csv_rows(text: str, path: Path, delimiter: str) -> list[tuple[str, dict[str, Any]]]:

@@ -17,10 +17,11 @@ from ._read_only_open import connect_read_only
 from ._same_json import register_same_json
 from ._transaction import transaction
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 TABLES = ("runs", "steps", "edges", "labels", "findings", "attributions", "quarantine")
-# Tables the store keeps for its own work, made from the others (a snapshot copies them; an export leaves them out).
-KEPT = ("linked_roots",)
+# Tables the store keeps for its own work (a snapshot copies them; an export leaves them out): linked_roots, made
+# from the steps, and rule_agents, which steps' agents the ingest's naming rules gave (store/_stored_rules.py).
+KEPT = ("linked_roots", "rule_agents")
 # Tables a Parquet export partitions by day, on this column.
 PARTITIONED = {"runs": "started_at", "steps": "started_at"}
 
@@ -39,6 +40,9 @@ MIGRATIONS: dict[int, list[str]] = {
     # before the migrations run), so that an ingest call finds the stored roots its spans continue without a
     # scan of every step's attributes.
     3: [keep_linked_roots_sql("steps")],
+    # 4: a label's giver (labels.given_by): a person giving an earlier outcome again makes it the latest, where an
+    # identical label was stored once. The labels stored before keep none (NULL, as a log's).
+    4: ["ALTER TABLE labels ADD COLUMN IF NOT EXISTS given_by VARCHAR"],
 }
 
 

@@ -40,6 +40,17 @@ def copy_tables(src: duckdb.DuckDBPyConnection, dst: duckdb.DuckDBPyConnection) 
         # (made again from the copied steps, not copied: the source may be a store of an earlier schema opened
         # read-only, or an export, which have none)
         dst.execute(keep_linked_roots_sql("steps"))
+        # (copied: which agents the naming rules gave cannot be made again from the steps; a store of an earlier
+        # schema opened read-only has none)
+        if src.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'rule_agents' AND NOT temporary "
+            "AND database_name = current_database()"
+        ).fetchall()[0][0]:
+            dst.register("_wb_snapshot_in", src.table("rule_agents").arrow())
+            try:
+                dst.execute("INSERT INTO rule_agents BY NAME SELECT * FROM _wb_snapshot_in")
+            finally:
+                dst.unregister("_wb_snapshot_in")
 
 
 def snapshot_to_memory(src: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:

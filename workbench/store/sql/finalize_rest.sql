@@ -16,15 +16,22 @@ WHERE NOT EXISTS (SELECT 1 FROM (SELECT * FROM edges WHERE kind <> 'parent') e
 -- [section labels]
 -- (in their order of arrival, each at its first: two outcome labels of one call share a created_at, and
 -- refresh_runs.sql takes the later by rowid)
-INSERT INTO labels (run_id, agent, step_id, kind, source, outcome, detail)
-SELECT l.run_id, l.agent, l.step_id, l.kind, l.source, l.outcome, l.detail
+-- A label identical to a stored one (its giver too) adds nothing: a log ingested again, a culprit named again. But
+-- a person's outcome label (given_by) is a new row unless it is the run's latest outcome label as it stands: a
+-- person giving an earlier outcome again (success, failure, success) makes it the latest, where a log given again
+-- (no giver) cannot undo a person's later label.
+INSERT INTO labels (run_id, agent, step_id, kind, source, outcome, detail, given_by)
+SELECT l.run_id, l.agent, l.step_id, l.kind, l.source, l.outcome, l.detail, l.given_by
 FROM stage_labels l
 WHERE NOT EXISTS (
     SELECT 1 FROM labels x
     WHERE x.run_id = l.run_id AND x.agent IS NOT DISTINCT FROM l.agent
       AND x.step_id IS NOT DISTINCT FROM l.step_id AND x.kind IS NOT DISTINCT FROM l.kind
       AND x.source IS NOT DISTINCT FROM l.source AND x.outcome IS NOT DISTINCT FROM l.outcome
-      AND x.detail IS NOT DISTINCT FROM l.detail
+      AND x.detail IS NOT DISTINCT FROM l.detail AND x.given_by IS NOT DISTINCT FROM l.given_by
+      AND (l.given_by IS NULL OR l.outcome IS NULL
+           OR x.rowid = (SELECT arg_max(y.rowid, (y.created_at, y.rowid)) FROM labels y
+                         WHERE y.run_id = l.run_id AND y.outcome IS NOT NULL))
 )
 GROUP BY ALL
 ORDER BY min(l.rowid);

@@ -210,7 +210,7 @@ WHERE e.export_bad IS NULL;
 -- then merged) stay as they are.
 CREATE OR REPLACE TEMP TABLE export_first_labels AS
 SELECT * FROM export_checked_labels WHERE export_bad IS NULL
-QUALIFY row_number() OVER (PARTITION BY run_id, agent, step_id, kind, source, outcome, detail, created_at
+QUALIFY row_number() OVER (PARTITION BY run_id, agent, step_id, kind, source, outcome, detail, created_at, given_by
                            ORDER BY export_file, export_row) = 1;
 
 CREATE OR REPLACE TEMP TABLE export_first_findings AS
@@ -279,14 +279,14 @@ DELETE FROM export_new_runs WHERE run_id IN (SELECT run_id FROM runs);
 -- at its own time) add nothing; as EXCEPT ALL, a row given n times is kept n times, not 2n.
 CREATE OR REPLACE TEMP TABLE export_new_labels AS
 SELECT * EXCLUDE (export_file, export_row, export_bad, k)
-FROM (SELECT *, row_number() OVER (PARTITION BY run_id, agent, step_id, kind, source, outcome, detail
+FROM (SELECT *, row_number() OVER (PARTITION BY run_id, agent, step_id, kind, source, outcome, detail, given_by
                                    ORDER BY created_at, export_file, export_row) AS k
       FROM export_first_labels) e
 WHERE k > (SELECT count(*) FROM labels l
            WHERE l.run_id = e.run_id AND l.agent IS NOT DISTINCT FROM e.agent
              AND l.step_id IS NOT DISTINCT FROM e.step_id AND l.kind IS NOT DISTINCT FROM e.kind
              AND l.source IS NOT DISTINCT FROM e.source AND l.outcome IS NOT DISTINCT FROM e.outcome
-             AND l.detail IS NOT DISTINCT FROM e.detail);
+             AND l.detail IS NOT DISTINCT FROM e.detail AND l.given_by IS NOT DISTINCT FROM e.given_by);
 
 CREATE OR REPLACE TEMP TABLE export_new_attributions AS
 SELECT * EXCLUDE (export_file, export_row, export_bad, k)

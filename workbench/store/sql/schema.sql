@@ -76,6 +76,16 @@ CREATE TABLE IF NOT EXISTS linked_roots (
     linked_span  VARCHAR
 );
 
+-- The steps whose own agent (steps.agent_own) the ingest's naming rules gave, where their log named none: the
+-- loops and components of a run whose spans name no agent (ingest/_step_agents.loop_agents). A later call that
+-- brings more of such a run names its steps again over the whole stored run (store/_stored_rules.py), which needs
+-- to tell a log's names from the rules' (one call of all the logs names them so). Kept by the ingest; an export
+-- leaves it out (a store that merges one treats those names as the log's).
+CREATE TABLE IF NOT EXISTS rule_agents (
+    run_id   VARCHAR NOT NULL,
+    step_id  VARCHAR NOT NULL
+);
+
 -- Dependencies between steps: 'parent' (span tree), 'handoff' (work passed to another agent),
 -- 'consumes' (dst read the output of src). (run_id, src_step, dst_step, kind) is unique (see steps).
 CREATE TABLE IF NOT EXISTS edges (
@@ -86,7 +96,11 @@ CREATE TABLE IF NOT EXISTS edges (
 );
 
 -- Known culprits and outcomes of runs. One run may have several culprits (several faults).
--- outcome, when set, overrides what the log says about the run.
+-- outcome, when set, overrides what the log says about the run (the latest outcome label wins).
+-- given_by: the person who gave the label (ws.label's by, a labels file's given_by column; else their login name);
+-- NULL for a label a log gave, or one stored before schema version 4 kept givers. A log's label identical to a
+-- stored one adds nothing (a log ingested again); a person's is a new row unless it is the run's latest outcome
+-- label as it stands (the same person saying the same again), so an earlier outcome given again becomes the latest.
 CREATE TABLE IF NOT EXISTS labels (
     run_id   VARCHAR NOT NULL,
     agent    VARCHAR,
@@ -95,7 +109,8 @@ CREATE TABLE IF NOT EXISTS labels (
     source   VARCHAR,
     outcome  VARCHAR,
     detail   VARCHAR,
-    created_at TIMESTAMP DEFAULT current_timestamp
+    created_at TIMESTAMP DEFAULT current_timestamp,
+    given_by VARCHAR
 );
 
 -- Detector hits.
