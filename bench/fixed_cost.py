@@ -57,17 +57,33 @@ T0 = 1_767_225_600_000_000_000
 def five_steps(run_id: str) -> list[dict]:
     """A failed run of 3 agents in 5 steps (a root, then planner, researcher, writer; the writer's answer
     in error)."""
-    steps = [("root", None, None, "system", "error"), ("s1", "root", "planner", "llm", "ok"),
-             ("s2", "root", "researcher", "tool", "ok"), ("s3", "root", "researcher", "llm", "ok"),
-             ("s4", "root", "writer", "llm", "error")]
+    steps = [
+        ("root", None, None, "system", "error"),
+        ("s1", "root", "planner", "llm", "ok"),
+        ("s2", "root", "researcher", "tool", "ok"),
+        ("s3", "root", "researcher", "llm", "ok"),
+        ("s4", "root", "writer", "llm", "error"),
+    ]
     recs: list[dict] = [{"record": "run", "run_id": run_id, "outcome": "failure", "system": "bench"}]
     for i, (sid, parent, agent, kind, status) in enumerate(steps):
-        recs.append({"record": "step", "run_id": run_id, "step_id": sid, "seq": i, "parent_id": parent,
-                     "agent": agent, "kind": kind, "name": f"{agent or 'run'}.{kind}", "status": status,
-                     "started_at": T0 + i * 10**9, "ended_at": T0 + (i + 1) * 10**9 if sid != "root" else T0 + 10**10,
-                     "input": {"text": f"step {i} of the task: price 12 widgets"},
-                     "output": {"text": "the total is 41.20 USD" if sid == "s4" else f"done {i}"},
-                     **({"error": "writer failed to format the quote"} if status == "error" else {})})
+        recs.append(
+            {
+                "record": "step",
+                "run_id": run_id,
+                "step_id": sid,
+                "seq": i,
+                "parent_id": parent,
+                "agent": agent,
+                "kind": kind,
+                "name": f"{agent or 'run'}.{kind}",
+                "status": status,
+                "started_at": T0 + i * 10**9,
+                "ended_at": T0 + (i + 1) * 10**9 if sid != "root" else T0 + 10**10,
+                "input": {"text": f"step {i} of the task: price 12 widgets"},
+                "output": {"text": "the total is 41.20 USD" if sid == "s4" else f"done {i}"},
+                **({"error": "writer failed to format the quote"} if status == "error" else {}),
+            }
+        )
     return recs
 
 
@@ -82,16 +98,41 @@ def three_agents():  # noqa: ANN201
     import workbench as wb
     from workbench.replay import TableReplay
 
-    recs: list[dict] = [{"record": "run", "run_id": "r", "outcome": "failure"},
-                        {"run_id": "r", "step_id": "root", "kind": "system", "status": "error",
-                         "started_at": T0, "ended_at": T0 + 10**12}]
+    recs: list[dict] = [
+        {"record": "run", "run_id": "r", "outcome": "failure"},
+        {
+            "run_id": "r",
+            "step_id": "root",
+            "kind": "system",
+            "status": "error",
+            "started_at": T0,
+            "ended_at": T0 + 10**12,
+        },
+    ]
     i = 0
     for agent in ("planner", "researcher", "writer"):
-        recs.append({"run_id": "r", "step_id": f"a-{agent}", "parent_id": "root", "kind": "agent", "agent": agent,
-                     "started_at": T0 + i * 10**9, "ended_at": T0 + (i + 2) * 10**9})
+        recs.append(
+            {
+                "run_id": "r",
+                "step_id": f"a-{agent}",
+                "parent_id": "root",
+                "kind": "agent",
+                "agent": agent,
+                "started_at": T0 + i * 10**9,
+                "ended_at": T0 + (i + 2) * 10**9,
+            }
+        )
         for k in range(2):
-            recs.append({"run_id": "r", "step_id": f"{agent[0]}{k}", "parent_id": f"a-{agent}", "kind": "llm",
-                         "started_at": T0 + i * 10**9, "ended_at": T0 + (i + 1) * 10**9})
+            recs.append(
+                {
+                    "run_id": "r",
+                    "step_id": f"{agent[0]}{k}",
+                    "parent_id": f"a-{agent}",
+                    "kind": "llm",
+                    "started_at": T0 + i * 10**9,
+                    "ended_at": T0 + (i + 1) * 10**9,
+                }
+            )
             i += 1
     ws = wb.open()
     ws.ingest(recs, progress=False)
@@ -115,7 +156,7 @@ def _counted(ws):  # noqa: ANN001, ANN202
 
 def child(kind: str, n: int, tmp: str) -> dict:
     """``n`` calls of ``kind`` after one uncounted; per-call CPU seconds and statements."""
-    warnings.simplefilter("ignore")   # (scipy on tiny drift segments)
+    warnings.simplefilter("ignore")  # (scipy on tiny drift segments)
     import workbench as wb
 
     folder = Path(tmp)
@@ -127,11 +168,13 @@ def child(kind: str, n: int, tmp: str) -> dict:
         return ws
 
     if kind == "open":
+
         def call(i: int) -> None:
             wb.open().close()
     elif kind in ("ingest5", "ingest5@1000"):
         files = [write_five(folder / f"five-{i}.jsonl", f"bench-5-{i}") for i in range(n + 1)]
         if kind == "ingest5":
+
             def call(i: int) -> None:
                 ws = wb.open()
                 counters.append(_counted(ws))
@@ -178,7 +221,7 @@ def child(kind: str, n: int, tmp: str) -> dict:
                 raise RuntimeError(f"investigate exited {code}")
     else:
         raise SystemExit(f"unknown kind {kind}")
-    call(n)   # uncounted: imports, first plans
+    call(n)  # uncounted: imports, first plans
     cpu, stmts = [], []
     for i in range(n):
         before = sum(c.n for c in counters)
@@ -186,14 +229,21 @@ def child(kind: str, n: int, tmp: str) -> dict:
         call(i)
         cpu.append(time.process_time() - start)
         stmts.append(sum(c.n for c in counters) - before)
-    return {"cpu_ms": statistics.median(cpu) * 1000, "stmts": statistics.median(stmts),
-            "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    return {
+        "cpu_ms": statistics.median(cpu) * 1000,
+        "stmts": statistics.median(stmts),
+        "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
 
 
 def measure(python: str, kind: str, n: int) -> dict:
     with tempfile.TemporaryDirectory(prefix="fixed_cost_") as tmp:
-        out = subprocess.run([python, __file__, "--child", kind, "--n", str(n), "--tmp", tmp],
-                             check=True, capture_output=True, text=True)
+        out = subprocess.run(
+            [python, __file__, "--child", kind, "--n", str(n), "--tmp", tmp],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -208,19 +258,26 @@ def main() -> None:
     if args.child:
         print(json.dumps(child(args.child, args.n, args.tmp)))
         return
-    print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}, {os.cpu_count()} cores; "
-          f"ours {sys.executable}; baseline {args.baseline_python or '-'}\n")
-    print("| call | N | ours CPU ms/call (median) | ours peak RSS MB | ours stmts/call | base CPU ms/call | "
-          "base peak RSS MB | base stmts/call | base/ours CPU | load 1 min |")
+    print(
+        f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}, {os.cpu_count()} cores; "
+        f"ours {sys.executable}; baseline {args.baseline_python or '-'}\n"
+    )
+    print(
+        "| call | N | ours CPU ms/call (median) | ours peak RSS MB | ours stmts/call | base CPU ms/call | "
+        "base peak RSS MB | base stmts/call | base/ours CPU | load 1 min |"
+    )
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for kind in args.kinds:
         n = min(args.n, MEDIUM_N) if "@" in kind else args.n
         ours = measure(sys.executable, kind, n)
         base = measure(args.baseline_python, kind, n) if args.baseline_python else None
         ratio = f"{base['cpu_ms'] / ours['cpu_ms']:.2f}x" if base else "-"
-        b = (f"{base['cpu_ms']:.0f} | {base['rss_mb']:.0f} | {base['stmts']:.0f}" if base else "- | - | -")
-        print(f"| {kind} | {n} | {ours['cpu_ms']:.0f} | {ours['rss_mb']:.0f} | {ours['stmts']:.0f} | {b} | {ratio} | "
-              f"{os.getloadavg()[0]:.2f} |", flush=True)
+        b = f"{base['cpu_ms']:.0f} | {base['rss_mb']:.0f} | {base['stmts']:.0f}" if base else "- | - | -"
+        print(
+            f"| {kind} | {n} | {ours['cpu_ms']:.0f} | {ours['rss_mb']:.0f} | {ours['stmts']:.0f} | {b} | {ratio} | "
+            f"{os.getloadavg()[0]:.2f} |",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":
