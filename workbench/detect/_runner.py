@@ -17,7 +17,7 @@ import pyarrow.compute as pc
 from tqdm.auto import tqdm
 
 from ..exceptions import InvalidParameterError, StoreError
-from ..store._connection import sql_statements
+from ..store._connection import sql_sections, sql_statements
 from ..store._own_connection import own_connection
 from ..store._run_scope import fill_run_scope
 from ..store._transaction import transaction
@@ -65,6 +65,27 @@ def _execute(con, stmt: str, params: dict[str, Any]) -> None:  # noqa: ANN001
 @lru_cache(maxsize=None)
 def _statements(name: str) -> tuple[str, ...]:
     return tuple(sql_statements(name, __package__))
+
+
+_NEEDS = re.compile(r"needs_(det_\w+)")
+
+
+@lru_cache(maxsize=None)
+def _gated(name: str) -> tuple[tuple[str | None, tuple[str, ...]], ...]:
+    """A family file's statements by section, each with the working table it needs (``-- [section
+    needs_det_x]``: its statements read only det_x's runs and write nothing when it is empty) or None."""
+    out = []
+    for section, stmts in sql_sections(name, __package__):
+        need = _NEEDS.fullmatch(section)
+        if section and need is None:
+            raise ValueError(f"detect/sql/{name}.sql: section {section!r} is not needs_det_<table>")
+        out.append((need.group(1) if need else None, tuple(stmts)))
+    return tuple(out)
+
+
+def _has_rows(con, table: str) -> bool:  # noqa: ANN001
+    # (table: a det_ name from the runner's own SQL files, matched by _NEEDS)
+    return bool(con.execute(f"SELECT EXISTS (SELECT 1 FROM {table})").fetchall()[0][0])
 
 
 def _chunk_size(total: int, workers: int) -> int:
@@ -127,8 +148,12 @@ def _worker(cur, todo: queue.SimpleQueue, runs: pa.Table, names: list[str],  # n
             cur.unregister("_det_chunk_runs")
             bounds = {"row_lo": row_lo, "row_hi": row_hi, "edge_lo": edge_lo, "edge_hi": edge_hi}
             for name in names:
-                for stmt in _statements(name):
-                    _execute(cur, stmt, {**params, **bounds})
+                for need, stmts in _gated(name):
+                    # statements planned for nothing cost most of a small store's call: skipped when empty
+                    if need is not None and not _has_rows(cur, need):
+                        continue
+                    for stmt in stmts:
+                        _execute(cur, stmt, {**params, **bounds})
             bar.update()
         return cur.sql("SELECT * FROM det_out").to_arrow_table()
     except BaseException:
