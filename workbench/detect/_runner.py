@@ -73,12 +73,14 @@ _NEEDS = re.compile(r"needs_(det_\w+)")
 @lru_cache(maxsize=None)
 def _gated(name: str) -> tuple[tuple[str | None, tuple[str, ...]], ...]:
     """A family file's statements by section, each with the working table it needs (``-- [section
-    needs_det_x]``: its statements read only det_x's runs and write nothing when it is empty) or None."""
+    needs_det_x]``: its statements read only det_x's rows and write nothing when it is empty) or None (the
+    file's first section, and ``-- [section every]``). det_x must be made by a statement that runs on every
+    chunk: a table left by an earlier chunk of the worker would answer for this one."""
     out = []
     for section, stmts in sql_sections(name, __package__):
         need = _NEEDS.fullmatch(section)
-        if section and need is None:
-            raise ValueError(f"detect/sql/{name}.sql: section {section!r} is not needs_det_<table>")
+        if section not in ("", "every") and need is None:
+            raise ValueError(f"detect/sql/{name}.sql: section {section!r} is neither needs_det_<table> nor every")
         out.append((need.group(1) if need else None, tuple(stmts)))
     return tuple(out)
 
