@@ -1,0 +1,114 @@
+"""The per-call fixed cost (fixed45): work a small call does not need is not done, and what it stores is the same.
+
+Statement by statement, not by the clock (no timed unit tests): the detectors' statements that read only the runs
+that gave up are not run when none did, drift does not cut agents too few to test into segments, and ``workbench
+investigate`` runs the detectors once, not again for the log-only model.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import warnings
+
+import pytest
+
+import workbench as wb
+from workbench.cli import main
+
+T0 = 1_767_225_600_000_000_000
+_runner = importlib.import_module("workbench.detect._runner")
+_drift = importlib.import_module("workbench.detect._drift")
+
+
+def _records(run_id: str = "r5", answer: str = "the total is 41.20 USD") -> list[dict]:
+    """A failed run of 3 agents in 5 steps."""
+    steps = [
+        ("root", None, None, "system", "error"),
+        ("s1", "root", "planner", "llm", "ok"),
+        ("s2", "root", "researcher", "tool", "ok"),
+        ("s3", "root", "researcher", "llm", "ok"),
+        ("s4", "root", "writer", "llm", "error"),
+    ]
+    recs: list[dict] = [{"record": "run", "run_id": run_id, "outcome": "failure", "system": "fixed45"}]
+    for i, (sid, parent, agent, kind, status) in enumerate(steps):
+        recs.append(
+            {
+                "record": "step",
+                "run_id": run_id,
+                "step_id": sid,
+                "seq": i,
+                "parent_id": parent,
+                "agent": agent,
+                "kind": kind,
+                "status": status,
+                "started_at": T0 + i * 10**9,
+                "ended_at": T0 + (i + 1) * 10**9 if sid != "root" else T0 + 10**10,
+                "input": {"text": f"step {i}: price 12 widgets"},
+                "output": {"text": answer if sid == "s4" else f"done {i}"},
+            }
+        )
+    return recs
+
+
+@pytest.fixture(scope="module")
+def small() -> wb.Workspace:
+    ws = wb.open()
+    ws.ingest(_records(), progress=False)
+    return ws
+
+
+def test_statements_for_runs_that_gave_up_are_not_run_when_none_did(small, monkeypatch) -> None:
+    ran: list[str] = []
+    execute = _runner._execute
+
+    def recording(con, stmt, params):  # noqa: ANN001, ANN202
+        ran.append(stmt)
+        return execute(con, stmt, params)
+
+    monkeypatch.setattr(_runner, "_execute", recording)
+    found = wb.detect(small, detectors=["gave_up", "ping_pong", "repeated_reply", "breach"], progress=False)
+    made = " ".join(ran)
+    assert "det_gave_up_answers AS" in made, "the answers that gave up are still looked for"
+    # nothing gave up, nothing bounced or repeated, no run over the hand-off limit: their statements were skipped
+    for skipped in (
+        "det_gave_up_stated AS",
+        "det_calls_failed AS",
+        "det_ho_news AS",
+        "'ping_pong'",
+        "'repeated_reply'",
+        "'handoff_breach'",
+    ):
+        assert skipped not in made, skipped
+    assert "'latency_breach'" in made, "a section marked every runs whatever the hand-offs"
+    assert found.empty  # (the runs that gave up still find theirs: tests/detect/test_*gave_up*.py)
+
+
+def test_drift_cuts_no_segments_when_no_pair_could_be_tested(small, monkeypatch) -> None:
+    def cut(*a, **k):  # noqa: ANN002, ANN003, ANN202
+        raise AssertionError("segments cut for agents with too few runs to test")
+
+    monkeypatch.setattr(_drift, "_segments", cut)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        found = wb.detect(small, detectors=["drift"], progress=False)
+    assert found.empty
+    checked = json.loads(small.sql("SELECT value FROM meta WHERE key = 'drift_checked'").fetchall()[0][0])
+    assert checked["pairs_tested"] == 0
+
+
+def test_investigate_runs_the_detectors_once(tmp_path, monkeypatch, capsys) -> None:
+    log = tmp_path / "five.jsonl"
+    log.write_text("".join(json.dumps(r) + "\n" for r in _records()))
+    calls: list[int] = []
+    detect = _runner._detect
+    monkeypatch.setattr(_runner, "_detect", lambda *a, **k: (calls.append(1), detect(*a, **k))[1])
+    db = tmp_path / "s.duckdb"
+    assert main(["investigate", str(log), "--db", str(db), "--quiet"]) == 0
+    assert "writer" in capsys.readouterr().out.lower()
+    assert len(calls) == 1, f"the detectors ran {len(calls)} times"
+    with wb.open(db, read_only=True) as ws:
+        (verdict,) = ws.sql(
+            "SELECT target, params->>'detect' FROM attributions WHERE unit = 'verdict'"
+        ).fetchall()
+    assert verdict[1] == "auto", "the model's parameters are stored as they are"
