@@ -112,3 +112,17 @@ def test_investigate_runs_the_detectors_once(tmp_path, monkeypatch, capsys) -> N
             "SELECT target, params->>'detect' FROM attributions WHERE unit = 'verdict'"
         ).fetchall()
     assert verdict[1] == "auto", "the model's parameters are stored as they are"
+
+
+def test_a_store_made_in_memory_is_not_asked_its_schema_version(monkeypatch) -> None:
+    connection = importlib.import_module("workbench.store._connection")
+
+    def asked(con):  # noqa: ANN001, ANN202
+        raise AssertionError("a database just made in memory holds no schema to ask about")
+
+    monkeypatch.setattr(connection, "schema_version", asked)
+    with wb.open() as ws:
+        assert ws.count("runs") == 0
+        assert ws.sql("SELECT value FROM meta WHERE key = 'schema_version'").fetchall() == [
+            (str(connection.SCHEMA_VERSION),)
+        ]
