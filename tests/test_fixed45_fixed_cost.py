@@ -126,3 +126,28 @@ def test_a_store_made_in_memory_is_not_asked_its_schema_version(monkeypatch) -> 
         assert ws.sql("SELECT value FROM meta WHERE key = 'schema_version'").fetchall() == [
             (str(connection.SCHEMA_VERSION),)
         ]
+
+
+class _Recording:
+    """A connection recording the statements sent through it and its cursors."""
+
+    def __init__(self, con, sent: list[str]) -> None:  # noqa: ANN001
+        self._con, self._sent = con, sent
+
+    def __getattr__(self, name: str):  # noqa: ANN204
+        attr = getattr(self._con, name)
+        if name == "cursor":
+            return lambda: _Recording(attr(), self._sent)
+        if name in ("execute", "sql"):
+            return lambda query, *a, **k: (self._sent.append(str(query)), attr(query, *a, **k))[1]
+        return attr
+
+
+def test_detect_drops_no_working_table_one_by_one(small, monkeypatch) -> None:
+    sent: list[str] = []
+    monkeypatch.setattr(small, "_con", _Recording(small._con, sent))
+    wb.detect(small, detectors=["loop", "storm"], progress=False)
+    assert any("det_loop_streaks" in s for s in sent)
+    # the call's cursors close, and their temporary schemas go with them
+    assert not [s for s in sent if s.lstrip().upper().startswith("DROP")]
+    assert small.sql("SELECT count(*) FROM duckdb_tables() WHERE temporary").fetchall() == [(0,)]
