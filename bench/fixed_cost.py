@@ -46,7 +46,6 @@ import warnings
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from ingest_small import _Counting  # noqa: E402
 
 KINDS = ("open", "ingest5", "detect5", "attribute3", "investigate5", "ingest5@1000", "detect@1000")
 # calls of the medium store's kinds (each costs seconds)
@@ -149,6 +148,9 @@ def _sim_store(n: int):  # noqa: ANN202
 
 
 def _counted(ws):  # noqa: ANN001, ANN202
+    # (imported here: tests import five_steps from this file, and need none of the bench's readers)
+    from ingest_small import _Counting
+
     counter = _Counting(ws._con)
     ws._con = counter
     return counter
@@ -160,7 +162,7 @@ def child(kind: str, n: int, tmp: str) -> dict:
     import workbench as wb
 
     folder = Path(tmp)
-    counters: list[_Counting] = []
+    counters: list = []
 
     def fresh_ws():  # noqa: ANN202
         ws = wb.open()

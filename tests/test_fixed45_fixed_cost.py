@@ -9,52 +9,26 @@ from __future__ import annotations
 
 import importlib
 import json
+import sys
 import warnings
+from pathlib import Path
 
 import pytest
 
 import workbench as wb
 from workbench.cli import main
 
-T0 = 1_767_225_600_000_000_000
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+from fixed_cost import five_steps  # noqa: E402  (the benchmark's 5-step run: a failed run of 3 agents)
+
 _runner = importlib.import_module("workbench.detect._runner")
 _drift = importlib.import_module("workbench.detect._drift")
-
-
-def _records(run_id: str = "r5", answer: str = "the total is 41.20 USD") -> list[dict]:
-    """A failed run of 3 agents in 5 steps."""
-    steps = [
-        ("root", None, None, "system", "error"),
-        ("s1", "root", "planner", "llm", "ok"),
-        ("s2", "root", "researcher", "tool", "ok"),
-        ("s3", "root", "researcher", "llm", "ok"),
-        ("s4", "root", "writer", "llm", "error"),
-    ]
-    recs: list[dict] = [{"record": "run", "run_id": run_id, "outcome": "failure", "system": "fixed45"}]
-    for i, (sid, parent, agent, kind, status) in enumerate(steps):
-        recs.append(
-            {
-                "record": "step",
-                "run_id": run_id,
-                "step_id": sid,
-                "seq": i,
-                "parent_id": parent,
-                "agent": agent,
-                "kind": kind,
-                "status": status,
-                "started_at": T0 + i * 10**9,
-                "ended_at": T0 + (i + 1) * 10**9 if sid != "root" else T0 + 10**10,
-                "input": {"text": f"step {i}: price 12 widgets"},
-                "output": {"text": answer if sid == "s4" else f"done {i}"},
-            }
-        )
-    return recs
 
 
 @pytest.fixture(scope="module")
 def small() -> wb.Workspace:
     ws = wb.open()
-    ws.ingest(_records(), progress=False)
+    ws.ingest(five_steps("r5"), progress=False)
     return ws
 
 
@@ -99,7 +73,7 @@ def test_drift_cuts_no_segments_when_no_pair_could_be_tested(small, monkeypatch)
 
 def test_investigate_runs_the_detectors_once(tmp_path, monkeypatch, capsys) -> None:
     log = tmp_path / "five.jsonl"
-    log.write_text("".join(json.dumps(r) + "\n" for r in _records()))
+    log.write_text("".join(json.dumps(r) + "\n" for r in five_steps("r5")))
     calls: list[int] = []
     detect = _runner._detect
     monkeypatch.setattr(_runner, "_detect", lambda *a, **k: (calls.append(1), detect(*a, **k))[1])
