@@ -398,7 +398,7 @@ def open(path: str | os.PathLike[str] | None = None, read_only: bool = False,  #
     try:
         _limit(con, memory_limit)
         if not read_only:
-            ensure_schema(con)
+            ensure_schema(con, new=path is None)
         else:
             schema_version(con)
     except BaseException:

@@ -15,7 +15,9 @@ all-at-once GPT-4o judge on agent-level accuracy; ``first_agent_turn`` is that k
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 import numpy as np
@@ -284,6 +286,24 @@ def culprit_labels(ws, run_ids: Iterable[str] | None = None) -> pd.DataFrame:  #
         return con.execute(query.format(scope=clause)).df()
 
 
+# The workspace whose whole store the caller has just run every detector on, nothing stored since (see
+# findings_current): "auto" then has nothing to do. A run the detectors found nothing in has no findings, and
+# "auto" took it for one never detected: `workbench investigate` ran the detectors a second time on every such
+# run of a store it had just detected (half its CPU on a small log).
+_DETECTED: ContextVar[Any] = ContextVar("workbench_detected", default=None)
+
+
+@contextmanager
+def findings_current(ws) -> Iterator[None]:  # noqa: ANN001
+    """Within: ``ws``'s findings are those a :func:`workbench.detect` of its whole store wrote just before, so
+    ``detect="auto"`` runs no detector (the caller stores nothing else in between)."""
+    token = _DETECTED.set(ws)
+    try:
+        yield
+    finally:
+        _DETECTED.reset(token)
+
+
 def ensure_findings(ws, run_ids: list[str], detect: str | bool) -> None:  # noqa: ANN001
     """Run the detectors on ``run_ids`` (``True``), on those without findings (``"auto"``; and again where the
     store's vocabulary changed since the findings were found, detect/_vocab.py), or not.
@@ -291,6 +311,8 @@ def ensure_findings(ws, run_ids: list[str], detect: str | bool) -> None:  # noqa
     A read-only store is left as it is: its detector features come from the findings it has.
     """
     if detect is False or ws.read_only or not run_ids:
+        return
+    if detect == "auto" and _DETECTED.get() is ws:
         return
     todo, stale = run_ids, False
     if detect == "auto":

@@ -95,7 +95,11 @@ def detect_drift(con, config: DetectorConfig) -> pd.DataFrame:  # noqa: ANN001
     several = data["system"].nunique(dropna=False) > 1   # (then a finding names its system)
     rows: list[dict] = []
     pairs = 0   # periods compared: none means too few runs to judge, not "no drift" (attrs["pairs_tested"])
-    for (system, agent), df in data.groupby(["system", "agent"], sort=True, dropna=False):
+    # (fewer rows than two segments need: no agent has a pair to test, and grouping them is pandas work for nothing)
+    groups = data.groupby(["system", "agent"], sort=True, dropna=False) if len(data) >= 2 * config.drift_min_runs else ()
+    for (system, agent), df in groups:
+        if len(df) < 2 * config.drift_min_runs:
+            continue   # no two segments of drift_min_runs each: nothing to test (and cutting it costs pandas work)
         system = None if pd.isna(system) else system
         how, segs = _segments(df, config)
         for i in range(1, len(segs)):

@@ -17,7 +17,7 @@ import pyarrow.compute as pc
 from tqdm.auto import tqdm
 
 from ..exceptions import InvalidParameterError, StoreError
-from ..store._connection import sql_statements
+from ..store._connection import sql_sections, sql_statements
 from ..store._own_connection import own_connection
 from ..store._run_scope import fill_run_scope
 from ..store._transaction import transaction
@@ -65,6 +65,29 @@ def _execute(con, stmt: str, params: dict[str, Any]) -> None:  # noqa: ANN001
 @lru_cache(maxsize=None)
 def _statements(name: str) -> tuple[str, ...]:
     return tuple(sql_statements(name, __package__))
+
+
+_NEEDS = re.compile(r"needs_(det_\w+)")
+
+
+@lru_cache(maxsize=None)
+def _gated(name: str) -> tuple[tuple[str | None, tuple[str, ...]], ...]:
+    """A family file's statements by section, each with the working table it needs (``-- [section
+    needs_det_x]``: its statements read only det_x's rows and write nothing when it is empty) or None (the
+    file's first section, and ``-- [section every]``). det_x must be made by a statement that runs on every
+    chunk: a table left by an earlier chunk of the worker would answer for this one."""
+    out = []
+    for section, stmts in sql_sections(name, __package__):
+        need = _NEEDS.fullmatch(section)
+        if section not in ("", "every") and need is None:
+            raise ValueError(f"detect/sql/{name}.sql: section {section!r} is neither needs_det_<table> nor every")
+        out.append((need.group(1) if need else None, tuple(stmts)))
+    return tuple(out)
+
+
+def _has_rows(con, table: str) -> bool:  # noqa: ANN001
+    # (table: a det_ name from the runner's own SQL files, matched by _NEEDS)
+    return bool(con.execute(f"SELECT EXISTS (SELECT 1 FROM {table})").fetchall()[0][0])
 
 
 def _chunk_size(total: int, workers: int) -> int:
@@ -127,15 +150,20 @@ def _worker(cur, todo: queue.SimpleQueue, runs: pa.Table, names: list[str],  # n
             cur.unregister("_det_chunk_runs")
             bounds = {"row_lo": row_lo, "row_hi": row_hi, "edge_lo": edge_lo, "edge_hi": edge_hi}
             for name in names:
-                for stmt in _statements(name):
-                    _execute(cur, stmt, {**params, **bounds})
+                for need, stmts in _gated(name):
+                    # statements planned for nothing cost most of a small store's call: skipped when empty
+                    if need is not None and not _has_rows(cur, need):
+                        continue
+                    for stmt in stmts:
+                        _execute(cur, stmt, {**params, **bounds})
             bar.update()
         return cur.sql("SELECT * FROM det_out").to_arrow_table()
     except BaseException:
         stop.set()  # the other workers stop after their current chunk
         raise
     finally:
-        _drop_temp(cur)
+        # No working table outlives the call (they hold copies of step text, issue 7): closing the cursor drops
+        # its temporary schema whole (a DROP per table cost ~0.4 ms each, ~60 of them a call)
         cur.close()
 
 
@@ -183,18 +211,6 @@ def _run_chunked(con, families: list[str], params: dict[str, Any], show: bool,  
         con.register("_det_chunk_out", out)
         con.execute("INSERT INTO det_out SELECT * FROM _det_chunk_out")
         con.unregister("_det_chunk_out")
-
-
-def _drop_temp(con) -> None:  # noqa: ANN001
-    # No working table outlives the call: they hold copies of step text (issue 7).
-    views = [n for (n,) in con.execute(
-        "SELECT view_name FROM duckdb_views() WHERE temporary AND starts_with(view_name, 'det_')").fetchall()]
-    for name in views:
-        con.execute(f'DROP VIEW IF EXISTS temp."{name}"')
-    names = [n for (n,) in con.execute(
-        "SELECT table_name FROM duckdb_tables() WHERE temporary AND starts_with(table_name, 'det_')").fetchall()]
-    for name in names:
-        con.execute(f'DROP TABLE IF EXISTS temp."{name}"')
 
 
 def detect(ws, run_ids: Iterable[str] | None = None, config: DetectorConfig | dict | None = None,  # noqa: ANN001
@@ -270,44 +286,42 @@ def _refresh(con, families: list[str], params: dict[str, Any], show: bool, vocab
 def _detect(con, chosen: list[str], config: DetectorConfig, params: dict[str, Any], show: bool,  # noqa: ANN001
             run_ids: Iterable[str] | None = None) -> pd.DataFrame:
     """:func:`detect`'s work, on ``con``, the call's own connection."""
-    try:
-        with transaction(con, "the detectors' findings"):
-            if run_ids is None:
-                con.execute("CREATE OR REPLACE TEMP TABLE det_scope AS SELECT run_id FROM runs")
-            else:
-                fill_run_scope(con, "det_scope", run_ids)
-            con.execute("CREATE OR REPLACE TEMP TABLE det_out (run_id VARCHAR, step_id VARCHAR, agent VARCHAR, "
-                        "detector VARCHAR, severity VARCHAR, detail VARCHAR, attributes VARCHAR)")
-            drifted: list[pd.DataFrame] = []
+    with transaction(con, "the detectors' findings"):
+        if run_ids is None:
+            con.execute("CREATE OR REPLACE TEMP TABLE det_scope AS SELECT run_id FROM runs")
+        else:
+            fill_run_scope(con, "det_scope", run_ids)
+        con.execute("CREATE OR REPLACE TEMP TABLE det_out (run_id VARCHAR, step_id VARCHAR, agent VARCHAR, "
+                    "detector VARCHAR, severity VARCHAR, detail VARCHAR, attributes VARCHAR)")
+        drifted: list[pd.DataFrame] = []
 
-            def drift() -> None:
-                if "drift" in chosen:
-                    drifted.append(detect_drift(con, config))
+        def drift() -> None:
+            if "drift" in chosen:
+                drifted.append(detect_drift(con, config))
 
-            per_run = [f for f in chosen if f not in WHOLE_STORE]
-            worded = [f for f in chosen if f in VOCAB_FAMILIES]
-            vocab, fingerprint = read_vocab(con) if worded else (None, None)
-            if per_run:  # drift reads the whole history on this connection while the chunks run
-                _run_chunked(con, per_run, params, show, meanwhile=drift, vocab=vocab)
-            else:
-                drift()
-            for found in drifted:
-                # that drift was tested, and how much of the history could be: a panel without findings then
-                # says "none found" or "too few runs to judge", not "run wb.detect"
-                con.execute("INSERT OR REPLACE INTO meta VALUES ('drift_checked', ?)", [json.dumps({
-                    "pairs_tested": int(found.attrs.get("pairs_tested", 0)), "min_runs": config.drift_min_runs,
-                    "alpha": config.drift_alpha})])
-                con.register("_det_drift", found.astype(object))
-                con.execute("INSERT INTO det_out SELECT d.* FROM _det_drift d SEMI JOIN det_scope s "
-                            "ON s.run_id = d.run_id")
-                con.unregister("_det_drift")
-            _store(con, chosen)
-            result = con.execute("SELECT * FROM det_out ORDER BY run_id, detector, step_id").df()
-            if worded and stored_fingerprint(con) != fingerprint:
-                _refresh(con, worded, params, show, vocab)
-                store_fingerprint(con, fingerprint)
-            _drop_temp(con)
-    except BaseException:
-        _drop_temp(con)  # a no-op when the rollback already took them
-        raise
+        per_run = [f for f in chosen if f not in WHOLE_STORE]
+        worded = [f for f in chosen if f in VOCAB_FAMILIES]
+        vocab, fingerprint = read_vocab(con) if worded else (None, None)
+        if per_run:  # drift reads the whole history on this connection while the chunks run
+            _run_chunked(con, per_run, params, show, meanwhile=drift, vocab=vocab)
+        else:
+            drift()
+        for found in drifted:
+            # that drift was tested, and how much of the history could be: a panel without findings then
+            # says "none found" or "too few runs to judge", not "run wb.detect"
+            con.execute("INSERT OR REPLACE INTO meta VALUES ('drift_checked', ?)", [json.dumps({
+                "pairs_tested": int(found.attrs.get("pairs_tested", 0)), "min_runs": config.drift_min_runs,
+                "alpha": config.drift_alpha})])
+            if found.empty:   # (no frame to hand DuckDB and plan an insert of nothing for)
+                continue
+            con.register("_det_drift", found.astype(object))
+            con.execute("INSERT INTO det_out SELECT d.* FROM _det_drift d SEMI JOIN det_scope s "
+                        "ON s.run_id = d.run_id")
+            con.unregister("_det_drift")
+        _store(con, chosen)
+        result = con.execute("SELECT * FROM det_out ORDER BY run_id, detector, step_id").df()
+        if worded and stored_fingerprint(con) != fingerprint:
+            _refresh(con, worded, params, show, vocab)
+            store_fingerprint(con, fingerprint)
+    # (its working tables go with the call's own connection, which detect() closes: own_connection)
     return result[_COLUMNS]

@@ -232,10 +232,11 @@ def _refuse_newer(version: int, what: str) -> None:
                          "upgrade the workbench package")
 
 
-def ensure_schema(con: duckdb.DuckDBPyConnection) -> int:
-    """Create missing tables and run pending migrations; return the schema version."""
+def ensure_schema(con: duckdb.DuckDBPyConnection, new: bool = False) -> int:
+    """Create missing tables and run pending migrations; return the schema version. ``new``: ``con`` is a database
+    just made in memory, which holds nothing to ask about (its catalog query cost a small call's open a sixth)."""
     with transaction(con, "creating or upgrading the store's schema"):
-        version = schema_version(con)
+        version = 0 if new else schema_version(con)
         # (the tables first, every one CREATE IF NOT EXISTS: a migration may fill a table a later version added)
         for stmt in sql_statements("schema"):
             con.execute(stmt)

@@ -20,6 +20,8 @@ HAVING max(depth) > $max_depth;
 CREATE OR REPLACE TEMP TABLE det_ho_runs AS
 SELECT run_id FROM det_turns WHERE prev_agent <> agent GROUP BY run_id HAVING count(*) > $max_handoffs;
 
+-- [section needs_det_ho_runs]
+-- (the hand-off statements read only det_ho_runs' runs: none, no finding; skipped then, by the runner)
 -- the seq at which the run first stated each value (the task: before its first step) and at which
 -- each new tool result came
 CREATE OR REPLACE TEMP TABLE det_ho_news AS
@@ -90,6 +92,7 @@ FROM worst w
 JOIN totals o USING (run_id)
 JOIN det_turns tr ON tr.run_id = w.run_id AND tr.t = w.t_trip + $max_handoffs;
 
+-- [section every]
 INSERT INTO det_out
 SELECT r.run_id, NULL, NULL, 'latency_breach', 'critical',
        'run took ' || round(epoch_ms(r.ended_at) - epoch_ms(r.started_at)) || ' ms (limit '

@@ -40,6 +40,116 @@ FROM (
 -- (nor did one whose last output is the error's own record)
 WHERE det_gives_up(txt) AND NOT det_error_report(output);
 
+-- [section needs_det_gave_up_answers]
+-- (The statements below read only the runs of det_gave_up_answers and write nothing without one: the runner skips
+-- them when it is empty, as it mostly is. Binding their nested macros cost ~0.18 CPU s a chunk whatever its size,
+-- and making the macros ~0.06: they are made here, for the chunks with a run that gave up, not in macros.sql.)
+
+-- The clauses of a give-up's answer that state a result: an apology that goes on to answer
+-- ("Sorry for the delay, the total is 41.20 USD.") gave a result, made up or not (silent_failure weighs it),
+-- while a give-up names figures of its own: a wait ("try again in 15 minutes", "Retry-After: 30 s"), a status
+-- code ("HTTP 503", "error 429"), an attempt count ("I tried 3 times"), an order, ticket or phone number, a
+-- year ("the 2025 price list"). A clause (cut at sentence ends, semicolons, commas, colons and dashes followed
+-- by a space, and at CJK punctuation) states a result when it holds no give-up, retry, failure or outage word
+-- (det_gives_up, det_deferral) and, once its identifiers, codes and durations are taken out
+-- (det_figure_text), a figure an answer gives: an amount (a currency sign, code or word beside the number), a
+-- percentage, a number with decimals or a unit of measure, or a date (2026-03-12, 12.03.2026, March 12,
+-- 12 mars, 3月12日), a time of day (14:05, 14h05) or a duration of two units (3 h 20 min: a wait is written
+-- in one), or a count of things (det_counted). A bare integer, counting nothing named, is no result figure: in
+-- prose it counts attempts, steps and minutes as often as it answers. A label and its colon ("Error: 503",
+-- "Status: 429", "Retry-After: 30 s", "Estimated recovery: 14:30") stay in their clause.
+CREATE OR REPLACE TEMP MACRO det_deferral(t) AS regexp_matches(t,
+    '(?i)\b(?:again|later|retry|retrying|retried|retries|wait|waiting|(?:be|come|check|get) back|attempts?|tried|tries'
+    || '|errors?|failed|failure|fails|timed out|time ?out|down|outage|offline|maintenance|unreachable|resets?'
+    || '|recover(?:y|ed|s)?|restored|resum(?:e|es|ed|ing)|reopen\pL*|next (?:check|update|attempt|run))\b'
+    || '|r[ée]essa|plus tard|erreur|tentative|sp[äa]ter|erneut|noch einmal|fehler|versuch|m[áa]s tarde|de nuevo'
+    || '|nuevamente|intento|mais tarde|novamente|de novo|\berro\b|riprov|pi[ùu] tardi|errore|позже|ещё раз|еще раз'
+    || '|opnieuw|nogmaals|\bfout|mislukt|poging|probeer|ponownie|p[óo][źz]niej|b[łl][ąę]d|pr[óo]b(?:a|y|ie)?\b|spr[óo]buj'
+    -- (a service down or in maintenance: its times say when it may be back)
+    || '|wartung|ausgefallen|st[öo]rung|panne|hors service|mantenimiento|fuera de servicio|ca[íi]d[oa]|manuten[çc][ãa]o'
+    || '|fora do ar|manutenzione|fuori servizio|onderhoud|storing|konserwacj|awari|технические работ|维护|維護|故障'
+    || '|メンテナンス|障害|점검|장애'
+    || '|ошибк|попыт|稍后|稍後|再试|再試|重试|重試|错误|錯誤|失败|失敗|尝试|嘗試|後で|もう一度|再度|エラー|試行|다시|오류|시도');
+-- The units of a duration (after a number: "15 minutes", "2 Stunden", "3 godziny"), for det_figure_text and
+-- det_result_measures.
+CREATE OR REPLACE TEMP MACRO det_duration_units() AS
+    '(?:ms|milliseconds?|s|secs?|seconds?|mins?|minutes?|h|hrs?|hours?|days?|weeks?|months?|years?'
+    || '|sekunden|minuten|stunden|tagen?|wochen|monaten?|jahren?|secondes?|heures?|jours?|semaines?|mois|ans|ann[ée]es?'
+    || '|segundos?|minutos?|horas?|d[íi]as?|semanas?|meses|mes|a[ñn]os?|secondi|minuti|ore|giorni|settimane|mesi|anni'
+    || '|seconden|uur|uren|dagen|weken|maanden|jaar|jaren|sekund\pL*|minut\pL*|godz\pL*|dni|dzie[ńn]|tygodni\pL*'
+    || '|miesi[ąę]c\pL*|lat'
+    || '|секунд\pL*|минут\pL*|час\pL*|дн\pL*|дня|недел\pL*)(?:\b|[^\pL]|$)';
+-- A text with its identifiers and codes taken out: a number after #, No., id, ticket, order, case, reference,
+-- phone, code, status, HTTP, error, version, step, attempt, port, page.
+CREATE OR REPLACE TEMP MACRO det_id_free(t) AS regexp_replace(t,
+    '(?i)(?:#|\b(?:no|nr|n°|id|ticket|order|case|ref|reference|number|tel|phone|fax|call(?:[\pZ\t]+us)?(?:[\pZ\t]+(?:at|on))?'
+    || '|code|status|http(?:/[0-9.]+)?|error|version|v|step|attempt|try|port|page|line)\.?[\pZ\t]*[#:]?[\pZ\t]*)[0-9][0-9.,/-]*',
+    ' ', 'g');
+-- ... and its durations.
+CREATE OR REPLACE TEMP MACRO det_figure_text(t) AS regexp_replace(det_id_free(t),
+    '(?i)[0-9][0-9.,]*[\pZ\t]*' || det_duration_units()
+    || '|[0-9]+[\pZ\t]*(?:秒|分钟|分鐘|小时|小時|天|周|週|个月|個月|年后|年後|時間|分後|分間|分ほど|日後|日間|초|분|시간)',
+    ' ', 'g');
+-- The times of day (14:05, 14h05) and the durations of two units (3 h 20 min, 2 days and 4 hours) a text
+-- states, once its identifiers are out: a result when a clause free of give-up and retry words states one
+-- ("the delivery takes 3 h 20 min", "ready at 14:05"); a wait is said in one unit ("try again in 15 minutes").
+CREATE OR REPLACE TEMP MACRO det_result_measures(t) AS regexp_extract_all(det_id_free(t),
+    '(?i)(?:^|[^0-9:.,])(?:[01]?[0-9]|2[0-3])[:h][0-5][0-9]\b'
+    || '|[0-9]+[\pZ\t]*' || det_duration_units() || '[\pZ\t,]*(?:(?:and|et|und|y|e|en|i|и)[\pZ\t]+)?[0-9]+[\pZ\t]*'
+    || det_duration_units());
+-- A count of things stated as a result ("we have 41 widgets in stock", "il nous reste 41 widgets"): a whole
+-- number, not a year, and the word after it, not one that counts tries or joins words ("3 times", "2 of 5",
+-- "3 veces"), in a clause that neither denies nor limits ("none of 3 suppliers", "100 calls per hour").
+CREATE OR REPLACE TEMP MACRO det_counted(t) AS NOT regexp_matches(t,
+    '(?i)(?:^|[^\pL])(?:no|not|none|nothing|nobody|neither|nor|without|zero|per|quota|limits?|max|maximum'
+    || '|ne|pas|aucune?|sans|nicht|kein\pL*|ohne|sin|ning[úu]n\pL*|nada|n[ãa]o|nenhum\pL*|sem|non|nessun\pL*|senza'
+    || '|niet|geen|zonder|nie|żadn\pL*|bez|не|нет|ни|без)(?:[^\pL]|$)|n[''’]t\b|没|沒|不|无|無|未|ない|ません|없|않|못')
+    AND len(list_filter(regexp_extract_all(det_figure_text(t),
+            '(?:^|[^\pL\pN.,:/#+-])(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]{1,3}|[0-9]{5,}|[03-9][0-9]{3}|1[0-8][0-9]{2}|2[1-9][0-9]{2})'
+            || '[\pZ\t]+(\pL{2,})', 1),
+        lambda w: NOT list_contains(['times', 'time', 'of', 'out', 'or', 'and', 'to', 'in', 'on', 'at', 'for', 'from',
+                                     'by', 'per', 'more', 'less', 'than', 'is', 'are', 'was', 'were', 'has', 'have',
+                                     'had', 'will', 'would', 'can', 'could', 'the', 'an', 'fois', 'de', 'du', 'des',
+                                     'sur', 'et', 'ou', 'mal', 'und', 'oder', 'von', 'veces', 'vez', 'vezes', 'volte',
+                                     'di', 'keer', 'en', 'razy', 'raz', 'lub', 'раз', 'раза', 'из', 'и', 'или'],
+                                    lower(w)))) > 0;
+CREATE OR REPLACE TEMP MACRO det_months() AS
+    'january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug'
+    || '|sept?|oct|nov|dec|janvier|f[ée]vrier|mars|avril|mai|juin|juillet|ao[ûu]t|septembre|octobre|novembre|d[ée]cembre'
+    || '|januar|februar|m[äa]rz|juni|juli|oktober|dezember|enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre'
+    || '|setiembre|octubre|noviembre|diciembre|janeiro|fevereiro|mar[çc]o|maio|junho|julho|setembro|outubro|dezembro'
+    || '|gennaio|febbraio|aprile|maggio|giugno|luglio|settembre|ottobre|dicembre|april|januari|februari|maart|mei'
+    || '|augustus|stycznia|lutego|marca|kwietnia|maja|czerwca|lipca|sierpnia|wrze[śs]nia|pa[źz]dziernika|listopada'
+    || '|grudnia';
+CREATE OR REPLACE TEMP MACRO det_result_figure(t) AS regexp_matches(det_figure_text(t),
+    -- an amount
+    '(?:[$€£¥₹₩]|\bR\$|\b' || det_currency() || ')[\pZ\t]?[0-9]'
+    || '|[0-9][\pZ\t]?(?:[$€£¥₹₩元円]|' || det_currency() || '\b'
+    || '|(?i:dollars?|euros?|pounds?|yen|yuan|reais|pesos?|francs?|rupees?|cents?|rubles?)\b|美元|欧元|歐元|日元|人民币|人民幣'
+    || '|块|塊|ドル|ユーロ|원|руб|долл|евро|z[łl](?:\b|[^\pL])|(?i:z[łl]ot\pL*))'
+    -- a percentage
+    || '|[0-9][\pZ\t]?(?:%|％|(?i:percent|per cent|prozent|pour ?cent|por ?ciento|por ?cento|per ?cento|процент))|百分之'
+    -- decimals (a version, an address or a phone number of dotted groups is none, nor a count written in
+    -- thousands, "1,000 requests", "1.000 Anfragen")
+    || '|(?:^|[^0-9A-Za-z.,/])(?:[0-9]+[.,](?:[0-9]{1,2}|[0-9]{4,})|(?:0|[0-9]{4,})[.,][0-9]{3})'
+    || '(?:$|[^0-9A-Za-z.,]|[.,](?:$|[^0-9]))'
+    -- a unit of measure
+    || '|[0-9][\pZ\t]?(?:°|℃|(?i:kg|mg|lbs?|oz|km|cm|mm|ml|gal|kwh|kw|gb|mb|tb|units?|items?|pcs|pieces?|st[üu]ck|unit[ée]s?'
+    || '|unidades?|pezzi|stuks|sztuk|szt)\b|штук|шт\.|个|件|台|公斤|千克|公里|米|度|個|点|개)'
+    -- a date
+    || '|\b[0-9]{4}-[0-9]{2}-[0-9]{2}\b|\b[0-9]{1,2}[./][0-9]{1,2}[./][0-9]{2,4}\b|[0-9]{1,2}[\pZ\t]*月[\pZ\t]*[0-9]{1,2}[\pZ\t]*日'
+    || '|[0-9]{1,2}월[\pZ\t]*[0-9]{1,2}일'
+    || '|(?i:\b(?:' || det_months() || ')\.?[\pZ\t]+[0-9]{1,2}\b'
+    || '|\b[0-9]{1,2}(?:st|nd|rd|th|er|\.)?[\pZ\t]+(?:of[\pZ\t]+|de[\pZ\t]+)?(?:' || det_months() || ')(?:$|[^\pL]))');
+-- (Two macros, a row each: a regex of a pattern built with || inside a lambda is compiled again for every list,
+-- and list_filter(clauses, lambda c: ...) cost 5x the same tests on the clauses unnested, fix43.)
+CREATE OR REPLACE TEMP MACRO det_clauses(t) AS regexp_split_to_array(
+    regexp_replace(coalesce(t, ''), '(?i)\b(error|erreur|fehler|erro|status|code|http|id|ticket|ref(?:erence)?|case|retry-after|recovery)[\pZ\t]*:',
+                   '\1', 'g'),
+    '[.;!?](?:[\pZ\t\n]+|$)|[,:][\pZ\t\n]+|[\pZ\t]*[—–][\pZ\t]*|[\pZ\t]+-+[\pZ\t]+|[。；！？，：、\n]');
+CREATE OR REPLACE TEMP MACRO det_states_result(c) AS
+    (det_result_figure(c) OR len(det_result_measures(c)) > 0 OR det_counted(c)) AND NOT det_gives_up(c) AND NOT det_deferral(c);
+
 -- The numbers of the clauses that state a result, for the runs that gave up: a result only if the run was not given them.
 CREATE OR REPLACE TEMP TABLE det_gave_up_stated AS
 SELECT run_id, token, det_value_num(token) AS num FROM (

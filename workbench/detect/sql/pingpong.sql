@@ -59,6 +59,8 @@ SELECT * FROM (
 WHERE agent = a2 AND t1 = t - 1 AND t2 = t - 2 AND NOT progress AND NOT progress1 AND n_chars > 0
   AND (h = h2 OR (least(n_chars, n_chars2) >= 80 AND least(n_chars, n_chars2) >= $repeat_similarity * greatest(n_chars, n_chars2)));
 
+-- [section needs_det_pp_pairs]
+-- (every bounce below is a pair of det_pp_pairs: none, no finding; skipped then, by the runner)
 INSERT INTO det_out
 -- word sets only for turns of a pair that may be nearly the same
 WITH worded AS (

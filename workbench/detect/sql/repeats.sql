@@ -26,6 +26,8 @@ FROM (
 JOIN det_replies r ON r.rowid = p.rid
 JOIN det_replies q ON q.rowid = p.prev;
 
+-- [section needs_det_rep_pairs]
+-- (every repeat below is a pair of det_rep_pairs: none, no finding; skipped then, by the runner)
 INSERT INTO det_out
 -- word sets only for the replies of a pair that may be nearly the same
 WITH worded AS (

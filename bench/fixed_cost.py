@@ -1,0 +1,286 @@
+"""The fixed cost of one call on a tiny store: ingest, detect, attribute, ``workbench investigate``.
+
+Usage::
+
+    python bench/fixed_cost.py                                      # this checkout only, N = 10
+    python bench/fixed_cost.py --baseline-python /work/wt/base33/.venv/bin/python --n 10
+    python bench/fixed_cost.py --kinds detect5 attribute3 --n 20
+
+Each call kind runs in a fresh process of its own (its peak RSS is its own), for this checkout's interpreter
+and, beside it in the same invocation, the baseline's (``--baseline-python``: another checkout's venv, which
+imports that checkout's package), alternating kind by kind. A process makes one call left uncounted (imports,
+first plans), then ``--n`` calls; the table gives the median CPU ms of a call (user + system of the whole
+process, DuckDB's threads included: ``time.process_time``), the peak RSS of the process, and the statements sent
+through the workspace's connection per call (``execute``, ``executemany``, ``sql``, ``query`` on it and on its
+cursors, counted by wrapping the connection here, not in the product). The ratio is baseline over ours (>1: ours
+is cheaper).
+
+The kinds, on inputs this script writes itself:
+
+* ``open``: ``wb.open()`` in memory and ``close()``;
+* ``ingest5``: one ``ws.ingest(file)`` of a 5-step native JSONL run (3 agents) into a fresh store in memory
+  (the opening not counted);
+* ``detect5``: ``wb.detect(ws)`` on a store of 5 simulated runs (26 steps each);
+* ``attribute3``: ``attribute(ws, run, replay)`` of a failed run of 3 agents (2 model calls each), replayed by a
+  table (``TableReplay``: one agent and one step make it fail), stored;
+* ``investigate5``: ``workbench investigate FILE --quiet`` on the 5-step file, in this process (fresh store in
+  memory each call);
+* ``ingest5@1000`` and ``detect@1000``: the same 5-step ingest (a new run each call) into a store of 1,000
+  simulated runs, and ``wb.detect`` of that whole store: a cut for small stores must not slow big ones.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+KINDS = ("open", "ingest5", "detect5", "attribute3", "investigate5", "ingest5@1000", "detect@1000")
+# calls of the medium store's kinds (each costs seconds)
+MEDIUM_N = 3
+T0 = 1_767_225_600_000_000_000
+
+
+def five_steps(run_id: str) -> list[dict]:
+    """A failed run of 3 agents in 5 steps (a root, then planner, researcher, writer; the writer's answer
+    in error)."""
+    steps = [
+        ("root", None, None, "system", "error"),
+        ("s1", "root", "planner", "llm", "ok"),
+        ("s2", "root", "researcher", "tool", "ok"),
+        ("s3", "root", "researcher", "llm", "ok"),
+        ("s4", "root", "writer", "llm", "error"),
+    ]
+    recs: list[dict] = [{"record": "run", "run_id": run_id, "outcome": "failure", "system": "bench"}]
+    for i, (sid, parent, agent, kind, status) in enumerate(steps):
+        recs.append(
+            {
+                "record": "step",
+                "run_id": run_id,
+                "step_id": sid,
+                "seq": i,
+                "parent_id": parent,
+                "agent": agent,
+                "kind": kind,
+                "name": f"{agent or 'run'}.{kind}",
+                "status": status,
+                "started_at": T0 + i * 10**9,
+                "ended_at": T0 + (i + 1) * 10**9 if sid != "root" else T0 + 10**10,
+                "input": {"text": f"step {i} of the task: price 12 widgets"},
+                "output": {"text": "the total is 41.20 USD" if sid == "s4" else f"done {i}"},
+                **({"error": "writer failed to format the quote"} if status == "error" else {}),
+            }
+        )
+    return recs
+
+
+def write_five(path: Path, run_id: str = "bench-5") -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in five_steps(run_id)))
+    return path
+
+
+def three_agents():  # noqa: ANN201
+    """A store holding one failed run of 3 agents, 2 model calls each, and a replay that fails while the
+    researcher or its step r1 is kept as recorded."""
+    import workbench as wb
+    from workbench.replay import TableReplay
+
+    recs: list[dict] = [
+        {"record": "run", "run_id": "r", "outcome": "failure"},
+        {
+            "run_id": "r",
+            "step_id": "root",
+            "kind": "system",
+            "status": "error",
+            "started_at": T0,
+            "ended_at": T0 + 10**12,
+        },
+    ]
+    i = 0
+    for agent in ("planner", "researcher", "writer"):
+        recs.append(
+            {
+                "run_id": "r",
+                "step_id": f"a-{agent}",
+                "parent_id": "root",
+                "kind": "agent",
+                "agent": agent,
+                "started_at": T0 + i * 10**9,
+                "ended_at": T0 + (i + 2) * 10**9,
+            }
+        )
+        for k in range(2):
+            recs.append(
+                {
+                    "run_id": "r",
+                    "step_id": f"{agent[0]}{k}",
+                    "parent_id": f"a-{agent}",
+                    "kind": "llm",
+                    "started_at": T0 + i * 10**9,
+                    "ended_at": T0 + (i + 1) * 10**9,
+                }
+            )
+            i += 1
+    ws = wb.open()
+    ws.ingest(recs, progress=False)
+    replay = TableReplay(lambda run, replaced: "researcher" in replaced or "r1" in replaced)
+    return ws, replay
+
+
+def _sim_store(n: int):  # noqa: ANN202
+    import workbench as wb
+
+    ws = wb.open()
+    ws.ingest(wb.sim.procurement(seed=41).generate(n), progress=False)
+    return ws
+
+
+def _counted(ws):  # noqa: ANN001, ANN202
+    # (imported here: tests import five_steps from this file, and need none of the bench's readers)
+    from ingest_small import _Counting
+
+    counter = _Counting(ws._con)
+    ws._con = counter
+    return counter
+
+
+def child(kind: str, n: int, tmp: str) -> dict:
+    """``n`` calls of ``kind`` after one uncounted; per-call CPU seconds and statements."""
+    warnings.simplefilter("ignore")  # (scipy on tiny drift segments)
+    import workbench as wb
+
+    folder = Path(tmp)
+    counters: list = []
+
+    def fresh_ws():  # noqa: ANN202
+        ws = wb.open()
+        counters.append(_counted(ws))
+        return ws
+
+    if kind == "open":
+
+        def call(i: int) -> None:
+            wb.open().close()
+    elif kind in ("ingest5", "ingest5@1000"):
+        files = [write_five(folder / f"five-{i}.jsonl", f"bench-5-{i}") for i in range(n + 1)]
+        if kind == "ingest5":
+
+            def call(i: int) -> None:
+                ws = wb.open()
+                counters.append(_counted(ws))
+                ws.ingest(str(files[i]), progress=False)
+                ws.close()
+        else:
+            big = _sim_store(1000)
+            counters.append(_counted(big))
+
+            def call(i: int) -> None:
+                big.ingest(str(files[i]), progress=False)
+    elif kind in ("detect5", "detect@1000"):
+        ws = _sim_store(5 if kind == "detect5" else 1000)
+        counters.append(_counted(ws))
+
+        def call(i: int) -> None:
+            wb.detect(ws, progress=False)
+    elif kind == "attribute3":
+        from workbench.attribution import attribute
+
+        ws, replay = three_agents()
+        counters.append(_counted(ws))
+
+        def call(i: int) -> None:
+            attribute(ws, "r", replay)
+    elif kind == "investigate5":
+        from workbench import workspace
+        from workbench.cli import main
+
+        path = str(write_five(folder / "five.jsonl"))
+        opened = workspace.open
+
+        def counting_open(*a, **k):  # noqa: ANN002, ANN003, ANN202
+            ws = opened(*a, **k)
+            counters.append(_counted(ws))
+            return ws
+
+        workspace.open = counting_open
+
+        def call(i: int) -> None:
+            with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+                code = main(["investigate", path, "--quiet"])
+            if code not in (0, 1):
+                raise RuntimeError(f"investigate exited {code}")
+    else:
+        raise SystemExit(f"unknown kind {kind}")
+    call(n)  # uncounted: imports, first plans
+    cpu, stmts = [], []
+    for i in range(n):
+        before = sum(c.n for c in counters)
+        start = time.process_time()
+        call(i)
+        cpu.append(time.process_time() - start)
+        stmts.append(sum(c.n for c in counters) - before)
+    return {
+        "cpu_ms": statistics.median(cpu) * 1000,
+        "stmts": statistics.median(stmts),
+        "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
+def measure(python: str, kind: str, n: int) -> dict:
+    with tempfile.TemporaryDirectory(prefix="fixed_cost_") as tmp:
+        out = subprocess.run(
+            [python, __file__, "--child", kind, "--n", str(n), "--tmp", tmp],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=10, help="counted calls per kind (medium store: at most 3)")
+    parser.add_argument("--kinds", nargs="+", default=list(KINDS), choices=KINDS)
+    parser.add_argument("--baseline-python", default=None)
+    parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--tmp", default=None, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(child(args.child, args.n, args.tmp)))
+        return
+    print(
+        f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}, {os.cpu_count()} cores; "
+        f"ours {sys.executable}; baseline {args.baseline_python or '-'}\n"
+    )
+    print(
+        "| call | N | ours CPU ms/call (median) | ours peak RSS MB | ours stmts/call | base CPU ms/call | "
+        "base peak RSS MB | base stmts/call | base/ours CPU | load 1 min |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for kind in args.kinds:
+        n = min(args.n, MEDIUM_N) if "@" in kind else args.n
+        ours = measure(sys.executable, kind, n)
+        base = measure(args.baseline_python, kind, n) if args.baseline_python else None
+        ratio = f"{base['cpu_ms'] / ours['cpu_ms']:.2f}x" if base else "-"
+        b = f"{base['cpu_ms']:.0f} | {base['rss_mb']:.0f} | {base['stmts']:.0f}" if base else "- | - | -"
+        print(
+            f"| {kind} | {n} | {ours['cpu_ms']:.0f} | {ours['rss_mb']:.0f} | {ours['stmts']:.0f} | {b} | {ratio} | "
+            f"{os.getloadavg()[0]:.2f} |",
+            flush=True,
+        )
+
+
+if __name__ == "__main__":
+    main()
