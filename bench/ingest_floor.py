@@ -29,11 +29,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -115,24 +113,6 @@ def _write(con, tables: list[str], first: bool) -> int:  # noqa: ANN001
     return con.execute("SELECT count(*) FROM steps").fetchall()[0][0] - before
 
 
-def _child(stage: str, path: str) -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        start = time.perf_counter()
-        n = run_stage(stage, Path(path), str(Path(tmp) / "floor.duckdb"))
-        seconds = time.perf_counter() - start
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    print(
-        json.dumps(
-            {
-                "spans": n,
-                "seconds": seconds,
-                "peak_mb": usage.ru_maxrss / 1024,
-                "cpu": usage.ru_utime + usage.ru_stime,
-            }
-        )
-    )
-
-
 def measure(stage: str, path: Path) -> dict:
     """One stage on one file in a fresh process (its own peak RSS)."""
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
@@ -158,8 +138,9 @@ def main() -> None:
     parser.add_argument("--tmp", help="folder for the generated files (default: the system's temp folder)")
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.child:
-        _child(*args.child)
+    if args.child:  # (bench/ingest.py's child, which runs and measures a method of its METHODS)
+        bench_ingest.METHODS[args.child[0]] = lambda path, db: run_stage(args.child[0], Path(path), db)
+        bench_ingest._child(*args.child)
         return
     print(f"load average at start: {os.getloadavg()}; {os.cpu_count()} CPUs")
     head = (
