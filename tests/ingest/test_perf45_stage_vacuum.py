@@ -1,4 +1,4 @@
-"""A big OTLP file's INSERTs into stage_steps run without DuckDB's vacuum.
+"""A big OTLP file's INSERTs into stage_steps run without DuckDB's vacuum, and a native file's of several blocks.
 
 The fast path's last INSERT is most often smaller than a row group: DuckDB writes it to the write-ahead log and,
 the log past its threshold, commits with a checkpoint that merged every row group staged before and compressed
@@ -15,7 +15,9 @@ import pytest
 from test_otlp39_small_inserts import _write
 from test_otlp_fast import snapshot
 
-from workbench.ingest import _jsonio, _otlp_sql, _timings
+from workbench.ingest import _jsonio, _native_sql, _otlp_sql, _timings
+from workbench.ingest._base import Stage
+from workbench.ingest._stage_tables import create_stage_tables
 
 
 @pytest.fixture
@@ -59,3 +61,27 @@ def test_without_vacuum_puts_the_setting_back_also_when_the_statement_fails() ->
     with pytest.raises(duckdb.CatalogException, match="no_such_table"), without_vacuum(con):
         con.execute("INSERT INTO no_such_table VALUES (1)")
     assert con.execute("SELECT current_setting('max_vacuum_tasks')").fetchall() == [(7,)]
+
+
+def test_a_native_file_of_several_blocks_inserts_its_steps_without_vacuum(
+    tmp_path: Path, vacuum_at_insert: list, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # (the native block path: files the whole-file read leaves, such as long log-probabilities; 4 KB blocks here)
+    monkeypatch.setattr(_native_sql, "_BATCH_BYTES", 4 * 1024)
+    path = tmp_path / "steps.jsonl"
+    path.write_text(
+        "".join(
+            f'{{"run_id": "r{n // 20}", "step_id": "s{n}", "kind": "llm", "output": "{"x" * 200}"}}\n'
+            for n in range(120)
+        ),
+        encoding="utf-8",
+    )
+    con = duckdb.connect()
+    create_stage_tables(con)
+    stage = Stage(con, "native")
+    _native_sql.stage_native_sql(path, stage)
+    # on 348ff06 each ran with DuckDB's 100; the setting is back after
+    assert len(vacuum_at_insert) > 2 and {v for _, v in vacuum_at_insert} == {0}
+    assert con.execute(
+        "SELECT count(*), current_setting('max_vacuum_tasks') FROM stage_steps"
+    ).fetchall() == [(120, 100)]
