@@ -50,6 +50,7 @@ from ._otlp_read import ROOT_PARENT_IDS, _Context, stage_line
 from ._otlp_sql_blocks import blocks
 from ._smolagents_stream import MARKER as SMOLAGENTS_STREAM
 from ._span_outcome import BUILD_COMPLETED, WORKFLOW_COMPLETED
+from ._stage_db import without_vacuum
 from ._tool_message import MARKER as TOOL_MESSAGE_MARKER
 
 if TYPE_CHECKING:
@@ -471,9 +472,15 @@ def stage_jsonl_sql(path: Path, ctx: _Context) -> str:
         pending.append(f"_wb_otlp_spans_{k}")
         pending_rows += rows
         if pending_rows >= insert_rows:
-            _insert(con, ctx, pending, runs)
+            with nullcontext() if small else without_vacuum(con):
+                _insert(con, ctx, pending, runs)
             pending, pending_rows = [], 0
-    _insert(con, ctx, pending, runs)
+    # A big file's INSERTs run without vacuum (_stage_db.without_vacuum): its last is most often smaller than a
+    # row group, and its commit merged the row groups of every row staged before. A small file's (one INSERT a
+    # block) are left as they were: its stage is small, and three statements more a call would cost the small
+    # ingests what they save.
+    with nullcontext() if small else without_vacuum(con):
+        _insert(con, ctx, pending, runs)
     return runs
 
 
