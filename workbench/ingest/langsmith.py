@@ -41,6 +41,7 @@ from ._base import Adapter, Stage
 from ._conventions import LC_AGENT_NAME, LC_CREATE_AGENT, StepSink, langgraph_node_actor
 from ._documents import iter_placed_items, nested_item_lines
 from ._langsmith_io import convert_io, first_count, input_messages, output_messages, token_usage
+from ._langsmith_sniff import looks_like_runs
 from ._step_agents import node_agents
 from ._time_units import epoch_or_iso_ns
 from .anyagent import json_start
@@ -253,9 +254,12 @@ class LangSmithRuns(Adapter):
 
     def sniff(self, path: Path, head: bytes) -> bool:
         start = json_start(head)
-        return (
-            start is not None and _RUN_TYPE.search(start) is not None and _RUN_KEYS.search(start) is not None
-        )
+        if start is None:
+            return False
+        if _RUN_TYPE.search(start) is not None and _RUN_KEYS.search(start) is not None:
+            return True
+        # (a run whose long inputs push its trace keys past the head: known by one object's first keys)
+        return looks_like_runs(head.lstrip(b"\xef\xbb\xbf \t\r\n"))
 
     def stage(self, path: Path, stage: Stage) -> None:
         sink, traces = StepSink(stage), set()
