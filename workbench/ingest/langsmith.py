@@ -8,6 +8,9 @@ Shapes read (fields as the LangSmith SDK's ``langsmith/schemas.py`` defines ``Ru
 * A run with its ``child_runs`` nested (``client.read_run(id, load_child_runs=True)``), alone, in a list, or under
   ``"traces"`` (``{"export_metadata", "traces": [...]}``, the stride-nyc ``export_langsmith_traces.py`` layout).
 
+A file is known as runs by a run's ``run_type`` and a key only LangSmith's runs have near the top, or, when a long
+first run pushes those past the head, by the keys the SDK writes first (:mod:`._langsmith_sniff`).
+
 A run is ``{"id", "trace_id", "parent_run_id", "dotted_order", "run_type"`` (llm, chain, tool, retriever,
 embedding, prompt, parser)``, "name", "start_time", "end_time"`` (ISO text, naive meaning UTC)``, "inputs",
 "outputs", "error", "extra": {"metadata", "invocation_params"}, "serialized", "tags", "status",
