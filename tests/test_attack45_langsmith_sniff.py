@@ -4,14 +4,14 @@ reference_example_id, parent_run_id, tags, attachments, trace_id, session_id, ..
 ``langsmith`` sniff needs beside ``run_type`` (``parent_run_id``, ``trace_id``, ``dotted_order``, ...) comes after the
 run's inputs and outputs; the sniff reads the first 8 KB of the file (``anyagent.json_start``). A first run with
 a prompt of a few pages (a system prompt, a retrieved document) makes the file "not in any known format" (a
-folder's ingest leaves it out). attack45's strict xfail; the sniff alone, no store."""
+folder's ingest leaves it out). attack45's strict xfail, fixed by realb45 (:mod:`workbench.ingest._langsmith_sniff`:
+a run is known by one object's first keys; ``tests/ingest/test_langsmith_sniff.py`` has prompts past the whole
+head); the sniff alone, no store."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-
-import pytest
 
 from workbench.ingest._driver import choose_adapter
 
@@ -50,12 +50,6 @@ def test_a_dump_whose_first_run_is_short_is_langsmith(tmp_path: Path) -> None:
     assert choose_adapter(path).name == "langsmith"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="attack45: langsmith.py LangSmithRuns.sniff needs _RUN_KEYS (parent_run_id, trace_id, dotted_order, ...) "
-    "in json_start's first 8 KB, and the SDK dumps them after inputs/outputs: a first run with a 9 KB prompt is "
-    "'not in any known format'",
-)
 def test_a_dump_whose_first_run_has_a_long_prompt_is_langsmith(tmp_path: Path) -> None:
     path = tmp_path / "runs.jsonl"
     path.write_text("".join(json.dumps(_run(i, "Price list follows. " * 450)) + "\n" for i in range(2)))

@@ -41,13 +41,6 @@ def _langsmith_run(run_id: Any, trace: Any, node: str) -> dict[str, Any]:
     }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="attack45: langsmith.py LangSmithRuns._run appends the raw run['id'] and trace of a flat graph's "
-    "`tools` node run to stage.agent_of_previous (stage_span has already read an integer id as text, or "
-    "quarantined a dict trace); _step_agents.listed_steps then fails on them (ArrowTypeError / unhashable): the "
-    "whole ingest fails with 'nothing was stored' for one record",
-)
 @pytest.mark.parametrize(
     ("run_id", "trace"), [(123, "t1"), ("r2", {"id": "t1"})], ids=["integer-id", "object-trace"]
 )

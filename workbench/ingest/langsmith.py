@@ -8,6 +8,9 @@ Shapes read (fields as the LangSmith SDK's ``langsmith/schemas.py`` defines ``Ru
 * A run with its ``child_runs`` nested (``client.read_run(id, load_child_runs=True)``), alone, in a list, or under
   ``"traces"`` (``{"export_metadata", "traces": [...]}``, the stride-nyc ``export_langsmith_traces.py`` layout).
 
+A file is known as runs by a run's ``run_type`` and a key only LangSmith's runs have near the top, or, when a long
+first run pushes those past the head, by the keys the SDK writes first (:mod:`._langsmith_sniff`).
+
 A run is ``{"id", "trace_id", "parent_run_id", "dotted_order", "run_type"`` (llm, chain, tool, retriever,
 embedding, prompt, parser)``, "name", "start_time", "end_time"`` (ISO text, naive meaning UTC)``, "inputs",
 "outputs", "error", "extra": {"metadata", "invocation_params"}, "serialized", "tags", "status",
@@ -41,6 +44,7 @@ from ._base import Adapter, Stage
 from ._conventions import LC_AGENT_NAME, LC_CREATE_AGENT, StepSink, langgraph_node_actor
 from ._documents import iter_placed_items, nested_item_lines
 from ._langsmith_io import convert_io, first_count, input_messages, output_messages, token_usage
+from ._langsmith_sniff import looks_like_runs
 from ._step_agents import node_agents
 from ._time_units import epoch_or_iso_ns
 from .anyagent import json_start
@@ -253,9 +257,12 @@ class LangSmithRuns(Adapter):
 
     def sniff(self, path: Path, head: bytes) -> bool:
         start = json_start(head)
-        return (
-            start is not None and _RUN_TYPE.search(start) is not None and _RUN_KEYS.search(start) is not None
-        )
+        if start is None:
+            return False
+        if _RUN_TYPE.search(start) is not None and _RUN_KEYS.search(start) is not None:
+            return True
+        # (a run whose long inputs push its trace keys past the head: known by one object's first keys)
+        return looks_like_runs(head.lstrip(b"\xef\xbb\xbf \t\r\n"))
 
     def stage(self, path: Path, stage: Stage) -> None:
         sink, traces = StepSink(stage), set()

@@ -167,7 +167,13 @@ SELECT s.run_id,
        any_value(s.source) AS source,
        bool_or(s.status = 'error' OR coalesce(w.failed, false)) FILTER (WHERE r.step_id IS NOT NULL) AS root_error,
        bool_and((s.status = 'ok' AND w.run_id IS NULL) OR coalesce(w.succeeded AND NOT w.failed, false))
-           FILTER (WHERE r.step_id IS NOT NULL) AS root_ok
+           FILTER (WHERE r.step_id IS NOT NULL) AS root_ok,
+       -- The run's top is missing: several roots and none a true one (a step naming no parent), each a step
+       -- whose parent the log names but never gave (LangSmith's list_runs(run_type="llm"): the model calls
+       -- without the node and graph runs above them; a trace whose root span is not exported yet): what those
+       -- steps say is not how the run ended, which stays unknown. (One such root is kept as the root: a span
+       -- whose parent is a remote caller's, as a service called with a traceparent header exports it.)
+       count(r.step_id) > 1 AND NOT bool_or(s.parent_id IS NULL) AS top_missing
 FROM affected_steps s
 LEFT JOIN run_roots r ON r.run_id = s.run_id AND r.step_id = s.step_id
 LEFT JOIN root_said w ON w.run_id = s.run_id AND w.root_id = s.step_id
@@ -220,7 +226,8 @@ SELECT a.run_id,
        least(d.started_at, rs.started_at, old.started_at) AS started_at,
        greatest(d.ended_at, rs.ended_at, old.ended_at) AS ended_at,
        coalesce(d.outcome, old.declared_outcome) AS declared_outcome,
-       CASE WHEN rs.root_error THEN 'failure' WHEN rs.root_ok THEN 'success' ELSE 'unknown' END AS root_outcome,
+       CASE WHEN rs.top_missing THEN 'unknown' WHEN rs.root_error THEN 'failure' WHEN rs.root_ok THEN 'success'
+            ELSE 'unknown' END AS root_outcome,
        lab.outcome AS label_outcome,
        coalesce(d.outcome_detail, old.outcome_detail) AS outcome_detail,
        coalesce(d.task, old.task) AS task,
