@@ -49,12 +49,6 @@ def _split(tmp_path: Path, first: list[dict], second: list[dict], query: str) ->
     return ws.sql(query).fetchall()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="attack45: store/sql/stored_derived_traced.sql takes any stored step whose attributes' JSON text "
-    "contains '\"workbench.tool_call_from\"' (a key the log itself may hold, at any depth) for a tool step made "
-    "up from messages, and deletes it from the store when a later call adds a traced tool step to its run",
-)
 def test_a_tool_step_whose_attributes_hold_the_marker_key_survives_a_later_call(tmp_path: Path) -> None:
     first = [
         _step("s0", "llm", "planner", 0, 1, parent=None, output="calling the tools"),

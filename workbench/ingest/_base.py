@@ -114,6 +114,7 @@ class Stage:
         self.span_logs_matched = False  # (stage_span_logs made: the merge attaches them, may quarantine some)
         self.same_calls_asked = True  # (merge_same_calls ran: fold_stored_same_calls may have tables to read)
         self.unnamed = False  # (staged_unnamed made: the merge keeps the steps the naming rules named, _stored_rules)
+        self.derived = False  # (staged_derived made: the merge keeps the tool steps read out of messages)
         # (a staged tool step whose input may be text, a staged model step of a held run: the tool text rule's
         # stored side may have work, _stored_rules; the driver says when not)
         self.tool_text = (True, True)

@@ -518,6 +518,7 @@ def _run_ingest(con: duckdb.DuckDBPyConnection, source: Any, fmt: str | None, pr
         rewrites += found  # (a call left out is said too, with none staged)
         if derived:
             stage.read += derived  # (calls read out of the messages: records too, stored or quarantined)
+            stage.derived = True
             facts.changed()
         linked = join_linked_runs(con, stage.root_links, facts.answer("staged"))
         if linked.moves or linked.roots or linked.joined:
@@ -680,7 +681,7 @@ def _merge(con: duckdb.DuckDBPyConnection, stage: Stage, stage_fill: Any, jobs: 
         if not counts["said_roots"]:
             _timed(con, _EMPTY_ROOT_SAID)
         # (staging-only rules, stored side: _stored_rules)
-        notes = [*notes, *stored_rules(con, held["old_runs"], stage.unnamed, *stage.tool_text)]
+        notes = [*notes, *stored_rules(con, held["old_runs"], stage.unnamed, *stage.tool_text, derived=stage.derived)]
         _sections(con, "refresh_runs", set() if counts["said_roots"] else {"root_said"})
         early = counts["superseded"]
         if early:

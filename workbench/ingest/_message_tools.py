@@ -12,7 +12,9 @@ the instrumentation traces calls, a call with no span of its own was traced as s
 hand-off's ``transfer_to_writer`` is its handoff span, a CrewAI delegation the coworker's agent span), and staged
 again it would be counted twice. Nor in a run whose root is neither staged nor stored (part of a trace split over
 ingest calls, whose tool spans may come in a later one; its calls are then not staged at all). The step names the
-model step it was read from in its attributes (``workbench.tool_call_from``).
+model step it was read from in its attributes (``workbench.tool_call_from``); that the workbench made it up is kept
+apart from the log's content (``staged_derived``, then the store's ``derived_tools``), as a log's step may hold that
+key too.
 
 Also here: CrewAI's own tracing's ``tool failure`` row beside a failed call's span, which is no second error.
 """
@@ -380,7 +382,11 @@ def stage_message_tools(con: duckdb.DuckDBPyConnection) -> tuple[int, list[str]]
             "order_hint": order_hint, "source": source})
     if not staged:
         return 0, notes
-    ((inserted,),) = con.execute(_sql()["insert"][0], {c: [s[c] for s in staged] for c in _COLUMNS}).fetchall()
+    sections = _sql()
+    ((before,),) = con.execute(sections["before"][0]).fetchall()
+    ((inserted,),) = con.execute(sections["insert"][0], {c: [s[c] for s in staged] for c in _COLUMNS}).fetchall()
+    # (which staged rows the workbench made up: the merge keeps them in derived_tools, store/_stored_rules.py)
+    con.execute(sections["made_up"][0], {"before": before})
     if inserted:
         notes.append(f"{inserted} tool call(s) found only in the model calls' messages (no span traced them): "
                      "staged as tool steps")

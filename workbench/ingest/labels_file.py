@@ -104,9 +104,11 @@ def _one_outcome_a_run(places: list[str], labels: list[dict[str, Any]], path: Pa
         seen = first.setdefault((label["run_id"], label["given_by"]), (where, outcome))
         if seen[1] != outcome:
             by = f" by {label['given_by']!r}" if label["given_by"] is not None else ""
-            raise IngestError(f"{path}: {where}: run {label['run_id']!r} is given outcome {outcome!r}{by}, and "
-                              f"{seen[0]} gave it {seen[1]!r}: in a labels file one giver gives a run one outcome "
-                              "(correct the wrong row; to change a stored outcome, label it again in a later call)")
+            raise IngestError(
+                f"{path}: {where}: run {label['run_id']!r} is given outcome {outcome!r}{by}, and "
+                f"{seen[0]} gave it {seen[1]!r}: in a labels file one giver gives a run one outcome "
+                "(correct the wrong row; to change a stored outcome, label it again in a later call)"
+            )
 
 
 def _csv_rows(text: str, path: Path, delimiter: str) -> list[tuple[str, dict[str, Any]]]:
@@ -115,13 +117,14 @@ def _csv_rows(text: str, path: Path, delimiter: str) -> list[tuple[str, dict[str
         header = next(reader)
     except csv.Error as exc:
         raise IngestError(f"{path}: line 1: bad CSV header ({exc})") from None
-    names = [h.strip().lower() for h in header]
+    names = [_fold(h) for h in header]
     _check_columns(names, path, "header (line 1)")
-    seen = set()
-    for name in names:
+    seen: dict[str, str] = {}
+    for name, written in zip(names, header, strict=True):
         if name in seen:
-            raise IngestError(f"{path}: header (line 1): column {name!r} appears twice")
-        seen.add(name)
+            both = "" if seen[name] == written else f" (as {seen[name]!r} and {written!r})"
+            raise IngestError(f"{path}: header (line 1): column {name!r} appears twice{both}")
+        seen[name] = written
     rows: list[tuple[str, dict[str, Any]]] = []
     start = reader.line_num + 1
     try:
@@ -144,8 +147,9 @@ def _json_rows(data: bytes, path: Path) -> list[tuple[str, dict[str, Any]]]:
     except orjson.JSONDecodeError as exc:
         raise IngestError(f"{path}: broken JSON ({exc})") from None
     if not isinstance(doc, list):
-        raise IngestError(f"{path}: a JSON labels file holds a list of objects (got a JSON "
-                          f"{type(doc).__name__})")
+        raise IngestError(
+            f"{path}: a JSON labels file holds a list of objects (got a JSON {type(doc).__name__})"
+        )
     repeats = _repeated_keys(data.removeprefix(b"\xef\xbb\xbf"), path, "")
     rows = []
     for k, item in enumerate(doc, start=1):
@@ -158,18 +162,27 @@ def _json_rows(data: bytes, path: Path) -> list[tuple[str, dict[str, Any]]]:
 
 
 class _Pairs(dict):  # type: ignore[type-arg]
-    """An object as read, and the first key it gave twice (orjson keeps the last of two silently)."""
+    """An object as read, and the first key it gave twice (orjson keeps the last of two silently): both spellings,
+    as :func:`_label` folds them (``"Outcome"`` and ``"outcome "`` are the column ``outcome`` given twice)."""
 
-    repeated: str | None = None
+    repeated: tuple[str, str] | None = None
 
 
 def _pairs(pairs: list[tuple[str, Any]]) -> _Pairs:
     out = _Pairs()
+    spelt: dict[str, str] = {}
     for key, value in pairs:
-        if key in out and out.repeated is None:
-            out.repeated = key
+        folded = _fold(key)
+        if folded in spelt and out.repeated is None:
+            out.repeated = (spelt[folded], key)
+        spelt.setdefault(folded, key)
         out[key] = value
     return out
+
+
+def _fold(key: str) -> str:
+    """A key as :func:`_label` reads it (typed by hand: ``"Run_ID "`` is the column ``run_id``)."""
+    return key.strip().lower()
 
 
 def _repeated_keys(data: bytes | str, path: Path, where: str) -> Any:
@@ -178,13 +191,17 @@ def _repeated_keys(data: bytes | str, path: Path, where: str) -> Any:
         return json.loads(data, object_pairs_hook=_pairs)
     except RecursionError:
         raise IngestError(f"{path}: {where}nested too deeply to read") from None
-    except ValueError:   # (what orjson reads and the standard library does not: orjson's reading stands)
+    except ValueError:  # (what orjson reads and the standard library does not: orjson's reading stands)
         return None
 
 
-def _repeated(path: Path, where: str, key: str) -> IngestError:
-    return IngestError(f"{path}: {where}: key {key!r} is given twice in one label: say each thing once (which "
-                       "value was meant is not for the reader to guess)")
+def _repeated(path: Path, where: str, keys: tuple[str, str]) -> IngestError:
+    first, again = keys
+    said = f"key {first!r}" if first == again else f"key {_fold(first)!r} (as {first!r} and {again!r})"
+    return IngestError(
+        f"{path}: {where}: {said} is given twice in one label: say each thing once (which "
+        "value was meant is not for the reader to guess)"
+    )
 
 
 def _jsonl_rows(text: str, path: Path) -> list[tuple[str, dict[str, Any]]]:
@@ -208,8 +225,10 @@ def _jsonl_rows(text: str, path: Path) -> list[tuple[str, dict[str, Any]]]:
 def _check_columns(names: list[str], path: Path, where: str) -> None:
     unknown = [n for n in names if n not in COLUMNS]
     if unknown:
-        raise IngestError(f"{path}: {where}: unknown column(s) {', '.join(map(repr, unknown))}; "
-                          f"the columns are {', '.join(COLUMNS)}")
+        raise IngestError(
+            f"{path}: {where}: unknown column(s) {', '.join(map(repr, unknown))}; "
+            f"the columns are {', '.join(COLUMNS)}"
+        )
     if "run_id" not in names:
         raise IngestError(f"{path}: {where}: no run_id column")
 
@@ -222,8 +241,9 @@ def _label(row: dict[str, Any], where: str, path: Path) -> dict[str, Any]:
         if value is None:
             continue
         if not isinstance(value, str):
-            raise IngestError(f"{path}: {where}: {name} must be text (got {type(value).__name__} "
-                              f"{str(value)[:40]!r})")
+            raise IngestError(
+                f"{path}: {where}: {name} must be text (got {type(value).__name__} {str(value)[:40]!r})"
+            )
         value = value.strip()
         out[name] = value or None
     if out["run_id"] is None:
@@ -231,10 +251,13 @@ def _label(row: dict[str, Any], where: str, path: Path) -> dict[str, Any]:
     if out["outcome"] is not None:
         out["outcome"] = out["outcome"].lower()
         if out["outcome"] not in OUTCOMES:
-            raise IngestError(f"{path}: {where}: outcome must be one of {', '.join(OUTCOMES)} "
-                              f"(got {row.get('outcome')!r})")
+            raise IngestError(
+                f"{path}: {where}: outcome must be one of {', '.join(OUTCOMES)} (got {row.get('outcome')!r})"
+            )
     if all(out[k] is None for k in ("outcome", "agent", "step_id", "kind")):
-        raise IngestError(f"{path}: {where}: the label for run {out['run_id']!r} says nothing: "
-                          "give an outcome, an agent, a step_id or a kind")
+        raise IngestError(
+            f"{path}: {where}: the label for run {out['run_id']!r} says nothing: "
+            "give an outcome, an agent, a step_id or a kind"
+        )
     out["source"] = out["source"] or DEFAULT_SOURCE
     return out

@@ -20,10 +20,18 @@ from ._transaction import transaction
 SCHEMA_VERSION = 4
 TABLES = ("runs", "steps", "edges", "labels", "findings", "attributions", "quarantine")
 # Tables the store keeps for its own work (a snapshot copies them; an export leaves them out): linked_roots, made
-# from the steps, and rule_agents, which steps' agents the ingest's naming rules gave (store/_stored_rules.py).
-KEPT = ("linked_roots", "rule_agents")
+# from the steps, rule_agents, which steps' agents the ingest's naming rules gave (store/_stored_rules.py), and
+# derived_tools, which tool steps it read out of model calls' messages (ingest/_message_tools.py).
+KEPT = ("linked_roots", "rule_agents", "derived_tools")
 # Tables a Parquet export partitions by day, on this column.
 PARTITIONED = {"runs": "started_at", "steps": "started_at"}
+
+# The tool steps a store of schema 3 or earlier read out of messages, told as it told them (by the marker their
+# attributes hold; a log's own step holding it is taken for one too, once): migration 4, a snapshot of such a store.
+DERIVED_BY_MARKER = (
+    "INSERT INTO derived_tools SELECT run_id, step_id FROM steps "
+    "WHERE kind = 'tool' AND contains(attributes::VARCHAR, '\"workbench.tool_call_from\"')"
+)
 
 # version -> SQL statements that upgrade a store from version-1 to version. schema.sql is the newest
 # version; a store made by it needs no migration.
@@ -42,7 +50,10 @@ MIGRATIONS: dict[int, list[str]] = {
     3: [keep_linked_roots_sql("steps")],
     # 4: a label's giver (labels.given_by): a person giving an earlier outcome again makes it the latest, where an
     # identical label was stored once. The labels stored before keep none (NULL, as a log's).
-    4: ["ALTER TABLE labels ADD COLUMN IF NOT EXISTS given_by VARCHAR"],
+    4: ["ALTER TABLE labels ADD COLUMN IF NOT EXISTS given_by VARCHAR",
+        # and the tool steps read out of messages (schema.sql's derived_tools, created empty before the migrations
+        # run), which an earlier schema told by their attributes' marker only: taken from it once
+        DERIVED_BY_MARKER],
 }
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 
 from ..exceptions import StoreError
-from ._connection import TABLES, connect_file, ensure_schema
+from ._connection import DERIVED_BY_MARKER, TABLES, connect_file, ensure_schema
 from ._linked_roots import keep_linked_roots_sql
 from ._read_only_open import connect_read_only
 from ._transaction import transaction
@@ -40,15 +40,21 @@ def copy_tables(src: duckdb.DuckDBPyConnection, dst: duckdb.DuckDBPyConnection) 
         # (made again from the copied steps, not copied: the source may be a store of an earlier schema opened
         # read-only, or an export, which have none)
         dst.execute(keep_linked_roots_sql("steps"))
-        # (copied: which agents the naming rules gave cannot be made again from the steps; a store of an earlier
-        # schema opened read-only has none)
-        if src.execute(
-            "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'rule_agents' AND NOT temporary "
-            "AND database_name = current_database()"
-        ).fetchall()[0][0]:
-            dst.register("_wb_snapshot_in", src.table("rule_agents").arrow())
+        # (copied: which agents the naming rules gave, and which tool steps the ingest read out of messages, cannot
+        # be made again from the steps; a store of an earlier schema opened read-only has neither: its tool steps
+        # read out of messages are told by their marker, as its migration would)
+        for table in ("rule_agents", "derived_tools"):
+            if not src.execute(
+                "SELECT count(*) FROM duckdb_tables() WHERE table_name = ? AND NOT temporary "
+                "AND database_name = current_database()",
+                [table],
+            ).fetchall()[0][0]:
+                if table == "derived_tools":
+                    dst.execute(DERIVED_BY_MARKER)
+                continue
+            dst.register("_wb_snapshot_in", src.table(table).arrow())
             try:
-                dst.execute("INSERT INTO rule_agents BY NAME SELECT * FROM _wb_snapshot_in")
+                dst.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _wb_snapshot_in")
             finally:
                 dst.unregister("_wb_snapshot_in")
 

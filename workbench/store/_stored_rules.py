@@ -10,7 +10,8 @@ when the call touched a run the store held (``old_runs``): a call of new runs pa
   stored side of ``handoff_targets.sql``);
 - a tool step an earlier call read out of a model call's messages, in a run whose own spans (come since) trace a
   tool or a hand-off: removed, as one call of both never makes it (``stored_derived_traced.sql``; an MCP quote
-  desk's hand-off span read after the model call that asked for it);
+  desk's hand-off span read after the model call that asked for it). Such steps are told by ``derived_tools``, which
+  the merge fills as it stores them (``derived``), not by the marker in their attributes, which a log may hold;
 - the naming of runs whose spans name no agent (``_step_agents.loop_agents``: an agent loop by the tool that
   called it or its class, a Haystack pipeline's components by the pipeline's input and output, an agent offered
   as a tool by the call that ran it), again over the whole stored run (``stored_loop_agents.sql``). Which stored
@@ -41,20 +42,25 @@ def stored_rules(
     tool_text: bool = False,
     llm_held: bool = False,
     names: bool = True,
+    derived: bool = False,
 ) -> list[str]:
     """The stored side of the staging-only rules (see the module), when ``old_runs`` (the merge's count of touched
     runs the store held before) says the call met one; the report's notes. ``unnamed``: the call's staging ran
     the naming rules of runs that name no agent (:func:`keep_unnamed`): the steps they named are kept.
     ``tool_text``: the call staged a tool step whose input may be its argument's text; ``llm_held``: a model step
     of a run the store held (the stage's facts). ``names``: whether the naming rules run (not in an export's
-    merge)."""
+    merge). ``derived``: the call staged tool steps read out of messages (``staged_derived``): they are kept in
+    derived_tools."""
     sections = dict(sql_sections("stored_loop_agents"))
     if unnamed:
         (keep,) = sections["keep"]
         con.execute(keep)
+    if derived:
+        (keep,) = sections["derived"]
+        con.execute(keep)
     if not old_runs:
         return []
-    made_up, edges, steps = sql_statements("stored_derived_traced")
+    made_up, *removal = sql_statements("stored_derived_traced")
     con.execute(made_up)
     # (and whether a touched run has steps the naming rules named, and whether the tool text rule may have work: a
     # new tool step whose input is text, or a new model step that may ask for a tool, in a held run: one statement
@@ -65,8 +71,8 @@ def stored_rules(
     ).fetchall()
     notes = []
     if gone:
-        con.execute(edges)
-        con.execute(steps)
+        for stmt in removal:  # (their edges, the steps, their derived_tools rows)
+            con.execute(stmt)
         notes.append(
             f"{gone} tool step(s) an earlier call read out of model calls' messages removed: their runs' own "
             "spans now trace their tools (one call of both reads none out of the messages)"

@@ -146,11 +146,12 @@ SELECT run_id, step_id, parent_id, agent AS agent_own, kind, name, tool, model,
        make_timestamp(start_ns // 1000) AS started_at, make_timestamp(end_ns // 1000) AS ended_at,
        coalesce(latency_ms, (end_ns - start_ns) / 1e6) AS latency_ms, status, error, input, output, tokens_in,
        tokens_out, cost, confidence, entropy, attributes::JSON AS attributes, source, file, line, order_hint
-FROM stage_steps n
-WHERE kind = 'tool' AND contains(attributes, '"workbench.tool_call_from"')
-  AND NOT EXISTS (SELECT 1 FROM steps s WHERE s.run_id = n.run_id AND s.step_id = n.step_id);
+FROM stage_steps n SEMI JOIN staged_derived d ON d.rid = n.rowid
+WHERE NOT EXISTS (SELECT 1 FROM steps s WHERE s.run_id = n.run_id AND s.step_id = n.step_id);
 
 INSERT INTO steps BY NAME SELECT * FROM export_message_tools;
+
+INSERT INTO derived_tools SELECT run_id, step_id FROM export_message_tools;
 
 UPDATE export_counts SET steps_read = steps_read + (SELECT count(*) FROM export_message_tools),
                          steps_added = steps_added + (SELECT count(*) FROM export_message_tools);

@@ -322,6 +322,12 @@ INSERT INTO runs SELECT * FROM export_new_runs;
 
 INSERT INTO steps SELECT * FROM export_new_steps;
 
+-- The export's tool steps its store read out of messages: an export holds no derived_tools (a store's own), so
+-- they are told as a store of schema 3 told them, by their attributes' marker (a log's step holding it too is taken
+-- for one: an export's weakness, not the ingest's).
+INSERT INTO derived_tools SELECT run_id, step_id FROM export_new_steps
+WHERE kind = 'tool' AND contains(attributes::VARCHAR, '"workbench.tool_call_from"');
+
 INSERT INTO edges
 SELECT * FROM (SELECT * EXCLUDE (export_file, export_row, export_bad) FROM export_first_edges
                  EXCEPT ALL SELECT * FROM edges);

@@ -25,10 +25,9 @@ FROM steps s SEMI JOIN (SELECT unnest($runs::VARCHAR[]) AS run_id) r ON r.run_id
 WHERE s.kind = 'llm' AND s.input IS NOT NULL AND regexp_matches(s.input, $result_markers);
 
 -- [section stored_derived]
--- The tool steps of those runs an earlier call read out of a model step's messages (workbench.tool_call_from).
-SELECT s.run_id, s.step_id
-FROM steps s SEMI JOIN (SELECT unnest($runs::VARCHAR[]) AS run_id) r ON r.run_id = s.run_id
-WHERE s.kind = 'tool' AND contains(s.attributes::VARCHAR, '"workbench.tool_call_from"');
+-- The tool steps of those runs an earlier call read out of a model step's messages (derived_tools).
+SELECT d.run_id, d.step_id
+FROM derived_tools d SEMI JOIN (SELECT unnest($runs::VARCHAR[]) AS run_id) r ON r.run_id = d.run_id;
 
 -- [section traced]
 -- Those runs that the store holds a tool or hand-off step of (from a span: not one staged here before), for
@@ -37,9 +36,9 @@ WHERE s.kind = 'tool' AND contains(s.attributes::VARCHAR, '"workbench.tool_call_
 -- whose root is neither staged nor stored holds part of a trace whose tool spans may come in a later call
 -- (a rotated file): its calls are not staged (the later call's spans are the calls; staged now, a split trace
 -- would have stored each call twice).
-SELECT DISTINCT run_id FROM steps
+SELECT DISTINCT run_id FROM steps s
 WHERE list_contains($runs, run_id) AND kind IN ('tool', 'handoff')
-  AND NOT contains(attributes::VARCHAR, '"workbench.tool_call_from"')
+  AND NOT EXISTS (SELECT 1 FROM derived_tools d WHERE d.run_id = s.run_id AND d.step_id = s.step_id)
 UNION
 SELECT run_id FROM (SELECT unnest($rootless::VARCHAR[]) AS run_id)
 WHERE run_id NOT IN (SELECT run_id FROM steps WHERE list_contains($rootless, run_id) AND parent_id IS NULL);
@@ -55,6 +54,15 @@ WHERE f.kind = 'chain' AND f.status = 'error' AND f.tool IS NOT NULL
   AND EXISTS (SELECT 1 FROM stage_steps c
               WHERE c.run_id = f.run_id AND c.parent_id IS NOT DISTINCT FROM f.parent_id AND c.kind = 'tool'
                 AND c.status = 'error' AND c.tool = f.tool AND c.start_ns <= f.start_ns);
+
+-- [section before]
+-- (the stage's last row id before the insert: the rows after it are the insert's)
+SELECT coalesce(max(rowid), -1) FROM stage_steps;
+
+-- [section made_up]
+-- The staged rows the insert made (their row ids: UPDATEs keep them, link moves change their run), which the
+-- merge keeps in derived_tools (store/_stored_rules.py's derived); an export's merge reads them too.
+CREATE OR REPLACE TEMP TABLE staged_derived AS SELECT rowid AS rid FROM stage_steps WHERE rowid > $before;
 
 -- [section insert]
 -- The tool steps made from the messages, one list a column ($file ... $source, zipped by unnest), in one statement

@@ -86,6 +86,15 @@ CREATE TABLE IF NOT EXISTS rule_agents (
     step_id  VARCHAR NOT NULL
 );
 
+-- The tool steps the ingest read out of a model call's messages (ingest/_message_tools.py), not the log's: a later
+-- call removes them from a run its spans show to trace tools, and reads them as made up (store/_stored_rules.py).
+-- Told by this table, not by their attributes' workbench.tool_call_from, which a log's own step may hold too.
+-- Kept by the ingest; an export leaves it out.
+CREATE TABLE IF NOT EXISTS derived_tools (
+    run_id   VARCHAR NOT NULL,
+    step_id  VARCHAR NOT NULL
+);
+
 -- Dependencies between steps: 'parent' (span tree), 'handoff' (work passed to another agent),
 -- 'consumes' (dst read the output of src). (run_id, src_step, dst_step, kind) is unique (see steps).
 CREATE TABLE IF NOT EXISTS edges (

@@ -16,6 +16,13 @@ WHERE n.agent IS NOT NULL
                n.run_id) IN (SELECT run_id FROM staged_unnamed)
   AND NOT EXISTS (SELECT 1 FROM rule_agents r WHERE r.run_id = n.run_id AND r.step_id = n.step_id);
 
+-- [section derived]
+-- (in a call that read tool calls out of messages: staged_derived, message_tools.sql) The made-up steps this call
+-- stores: a later call tells them from a log's tool steps.
+INSERT INTO derived_tools
+SELECT n.run_id, n.step_id FROM stage_new n SEMI JOIN staged_derived d ON d.rid = n.rid
+WHERE NOT EXISTS (SELECT 1 FROM derived_tools m WHERE m.run_id = n.run_id AND m.step_id = n.step_id);
+
 -- [section runs]
 -- The touched runs the store held (their run rows are rebuilt after this) that the rules named steps of, and, when
 -- this call staged a run naming no agent ($unnamed), those with a trace whose stored steps name none but by the
@@ -46,7 +53,7 @@ SELECT s.file, s.line, coalesce(json_extract_string(s.attributes, '$."otel.trace
        CASE WHEN r.step_id IS NULL THEN s.agent_own END AS log_agent, s.agent_own AS stored_agent,
        s.input AS stored_input, s.run_id AS stored_run
 FROM steps s LEFT JOIN rule_agents r ON r.run_id = s.run_id AND r.step_id = s.step_id
-WHERE NOT (s.kind = 'tool' AND contains(s.attributes::VARCHAR, '"workbench.tool_call_from"'));
+ANTI JOIN derived_tools d ON d.run_id = s.run_id AND d.step_id = s.step_id;
 
 -- [section steps]
 -- The picked runs' steps as the logs named them.
