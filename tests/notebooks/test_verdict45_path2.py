@@ -19,15 +19,24 @@ def _answer_row(html: str, name: str) -> str:
 
 @pytest.mark.slow
 def test_path_2_answers_as_the_explorer_does(real_traces: NotebookRuns) -> None:
-    nb = real_traces.run("01_investigate_incident.ipynb").nb     # (test_ux42_real_traces.py checks it too)
+    nb = real_traces.run("01_investigate_incident.ipynb").nb  # (test_ux42_real_traces.py checks it too)
     check_executed(nb)
-    answer = next(o["data"]["text/html"] for c in nb.cells for o in c.get("outputs", [])
-                  if "what it means" in o.get("data", {}).get("text/html", ""))
+    answer = next(
+        o["data"]["text/html"]
+        for c in nb.cells
+        for o in c.get("outputs", [])
+        if "what it means" in o.get("data", {}).get("text/html", "")
+    )
     agent, step = _answer_row(answer, "agent"), _answer_row(answer, "step_id")
-    incident = re.search(r"<th>(\w+)</th>\s*<th>log-only answer</th>|<th>log-only answer</th>", answer)
-    assert incident is not None, answer[:500]
+    incident = re.search(r"<tr>\s*<th>([^<]+)</th>\s*<th></th>", answer).group(1)  # (the table's index name)
     state = nb.metadata["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
-    said = [line for m in state.values() for line in str(m.get("state", {}).get("value", "")).split("<br>")
-            if line.startswith("Log-only BlameModel")]
-    assert len(said) == 1, said
+    said = [
+        line
+        for m in state.values()
+        for line in str(m.get("state", {}).get("value", "")).split("<br>")
+        if line.startswith("Log-only BlameModel")
+    ]
+    shown = [v for m in state.values() if (v := str(m.get("state", {}).get("value", ""))).startswith("<h4")]
+    assert len(said) == 1 and len(shown) == 1, (said, shown)
+    assert shown[0].startswith(f"<h4 style='margin:4px 0'>{incident}</h4>"), (shown, incident)  # the incident
     assert re.findall(r"<b>(.*?)</b>", said[0])[:2] == [agent, step], (said, agent, step)
