@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from ._evidence import predict_with_evidence
+from . import _evidence
 
 
 def logonly_verdicts(ws: Any, run_ids: str | Iterable[str] | None = None, model: Any = None) -> pd.DataFrame:
@@ -52,4 +52,5 @@ def logonly_verdicts(ws: Any, run_ids: str | Iterable[str] | None = None, model:
 
         run_ids = failed_run_ids(ws)
     ids = [run_ids] if isinstance(run_ids, str) else list(run_ids)
-    return predict_with_evidence(model, ws, ids)
+    # (looked up on the module when called: the explorer's tests count its calls there)
+    return _evidence.predict_with_evidence(model, ws, ids)
