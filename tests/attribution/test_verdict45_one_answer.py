@@ -42,7 +42,8 @@ def investigated(tmp_path_factory: pytest.TempPathFactory) -> tuple[wb.Workspace
 
 def _explorer_says(ex: wb.IncidentExplorer, run_id: str) -> tuple[str, str, str]:
     """The explorer's log-only line of ``run_id``: agent, step and the agent's share as printed."""
-    ex.show_run(run_id)
+    if ex.run_id != run_id:
+        ex.show_run(run_id)
     line = next(x for x in ex.verdict.value.split("<br>") if x.startswith("Log-only BlameModel"))
     agent, step = re.findall(r"<b>(.*?)</b>", line)[:2]
     share = re.search(r"agent share (\d+%)", line)
@@ -71,14 +72,16 @@ def test_one_answer_whichever_view_asks(investigated: tuple[wb.Workspace, dict])
     assert v.loc[agno, "evidence"] == "silent_failure" and v.loc[agno, "model_agent"] == v.loc[agno, "agent"]
     assert v.loc[flat, "evidence"] is None and v.loc[flat, "model_agent"] == v.loc[flat, "agent"]
     ex = wb.IncidentExplorer(ws, blame_model=model)  # (the model investigate used)
-    # the run it opened on first: its verdict is drawn already (kept by the explorer, not scored again)
-    for run_id, mine in sorted(v.iterrows(), key=lambda r: r[0] != ex.run_id):
+    # the explorer on the run it opened on (its verdict drawn already), and on the two whose evidence it weighs (a run
+    # with none takes the same path, combine's first return: a show_run each costs ~1 CPU s of the suite's time)
+    in_view = {ex.run_id, crash, agno}
+    for run_id, mine in v.iterrows():
         j = json_verdicts[run_id]
         assert (j["culprit"], j["decisive_step"], j["evidence"]) == (mine.agent, mine.step_id, mine.evidence)
         assert j["confidence"] == pytest.approx(mine.agent_confidence) and j["uncertain"] == mine.uncertain
-        assert _explorer_says(ex, run_id) == (mine.agent, mine.step_id, f"{mine.agent_confidence:.0%}"), (
-            run_id
-        )
+        if run_id in in_view:
+            said = _explorer_says(ex, run_id)
+            assert said == (mine.agent, mine.step_id, f"{mine.agent_confidence:.0%}"), (run_id, said)
 
 
 def test_one_run_or_many() -> None:
