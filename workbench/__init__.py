@@ -60,6 +60,7 @@ _LAZY: dict[str, str] = {
     "detect": "workbench.detect._runner",
     "drift_delay": "workbench.detect",
     "guard_spans": "workbench.guard_spans",
+    "logonly_verdicts": "workbench.attribution",
     "evaluate_attribution": "workbench.attribution",
     "evaluate_detectors": "workbench.detect",
     "open": "workbench.workspace",
@@ -123,6 +124,7 @@ __all__ = [
     "evaluate_attribution",
     "evaluate_detectors",
     "guard_spans",
+    "logonly_verdicts",
     "open",
     "open_path",
     "plots",
@@ -183,6 +185,7 @@ if TYPE_CHECKING:  # static checkers and IDEs see the eager imports
         attribute_logonly,
         attribute_many,
         evaluate_attribution,
+        logonly_verdicts,
         shapley,
     )
     from .detect import DetectorConfig, detect, drift_delay, evaluate_detectors

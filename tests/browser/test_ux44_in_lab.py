@@ -24,14 +24,18 @@ from _ux45_lab import ux45_wrong
 
 pytestmark = pytest.mark.slow
 
-_ANSWER = '''import nbformat
+_ANSWER = '''import nbformat, types
 from IPython.display import HTML
 # notebook 01's display of the log-only answer, its own lines, on an answer of the shape the shipped model gives
 src = next(c.source for c in nbformat.read(pathlib.Path(wb.__file__).resolve().parents[1] / "notebooks" /
            "01_investigate_incident.ipynb", as_version=4).cells if "what it means" in c.source)
-log_only = pd.Series({"run_id": "8e6fab01b296cf16a7cb07906d4b9d21", "agent": "Stock Clerk", "step_id": "b703a083a93ba83d",
-                      "score": 0.059, "agent_confidence": 0.498, "uncertain": True, "only_agent": False,
-                      "step_confidence": 0.35, "familiarity": 0.08, "unfamiliar": False})
+# (wb.logonly_verdicts' shape, verdict45: the error that ended the CrewAI run outweighs the model's Stock Clerk)
+log_only = pd.Series({"run_id": "8e6fab01b296cf16a7cb07906d4b9d21", "agent": "Crew Manager", "step_id": "f1304289e3ccfe5a",
+                      "score": 0.059, "agent_confidence": 0.799, "uncertain": False, "only_agent": False,
+                      "step_confidence": 0.35, "familiarity": 0.08, "unfamiliar": False, "model_agent": "Stock Clerk",
+                      "model_confidence": 0.498, "evidence": "error", "disagrees": "Stock Clerk",
+                      "why": "Crew Manager's step raised 'RuntimeError: max iterations' at step f1304289e3ccfe5a"})
+model = types.SimpleNamespace(uncertain_below=0.5)
 exec(src[src.index("MEANS = {"):])'''
 
 CELLS = [

@@ -30,6 +30,7 @@ _LAZY = {
     "feature_availability": "._features",
     "feature_label": "._feature_labels",
     "labelled_failures": "._evaluate",
+    "logonly_verdicts": "._logonly_verdicts",
     "predict_heuristic": "._heuristics",
     "shapley": "._shapley",
     "step_features": "._features",
@@ -55,6 +56,7 @@ __all__ = [
     "feature_availability",
     "feature_label",
     "labelled_failures",
+    "logonly_verdicts",
     "predict_heuristic",
     "shapley",
     "step_features",
@@ -83,6 +85,7 @@ if TYPE_CHECKING:
     from ._feature_labels import FEATURE_LABELS, feature_label
     from ._features import FEATURES, feature_availability, step_features
     from ._heuristics import HEURISTICS, predict_heuristic
+    from ._logonly_verdicts import logonly_verdicts
     from ._many import attribute_many
     from ._shapley import AUTO_EXACT_MAX_PLAYERS, ShapleyResult, shapley
     from ._verdict import Verdict

@@ -218,20 +218,26 @@ def store_log_verdicts(model: Any, ws: Any, run_ids: list[str]) -> pd.DataFrame:
     step rows stay the model's; the verdict row's params keep the model's own pick beside the evidence."""
     from ._heuristics import save_scores
 
-    out, steps, agents = model._predict(ws, run_ids)
-    verdicts = combine(out, agents, run_evidence(ws, list(out["run_id"])), model.uncertain_below, steps)
+    verdicts, steps, agents = _weighed(model, ws, run_ids)
     save_scores(ws, "blame_model", steps, agents.assign(share=agents["confidence"]), verdicts, model.get_params())
     return verdicts
 
 
 def predict_with_evidence(model: Any, ws: Any, run_ids: list[str]) -> pd.DataFrame:
     """``model.predict(ws, run_ids)`` with each run's own evidence weighed in (:func:`combine`; nothing is
-    stored): the verdict :func:`store_log_verdicts` stores, for a view that shows one run live."""
+    stored): the verdict :func:`store_log_verdicts` stores, for a view that shows one run live (public as
+    ``wb.logonly_verdicts``)."""
     if not hasattr(model, "_predict"):   # an object with BlameModel's predict only: no agent scores to weigh
         return duck_predictions(model, model.predict(ws, run_ids)).assign(evidence=None, why=None, model_agent=None,
-                                                                        disagrees=None)
+                                                                        model_confidence=None, disagrees=None)
+    return _weighed(model, ws, run_ids)[0]
+
+
+def _weighed(model: Any, ws: Any, run_ids: list[str]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The one path from a model's scores to a verdict (what investigate stores, the explorer shows and
+    ``wb.logonly_verdicts`` returns): the verdicts with the evidence weighed in, the step and agent scores."""
     out, steps, agents = model._predict(ws, run_ids)
-    return combine(out, agents, run_evidence(ws, list(out["run_id"])), model.uncertain_below, steps)
+    return combine(out, agents, run_evidence(ws, list(out["run_id"])), model.uncertain_below, steps), steps, agents
 
 
 # What a blame model's predict(ws, run_ids) must return, and what it may (BlameModel.predict's other columns).

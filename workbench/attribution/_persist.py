@@ -174,8 +174,9 @@ class PersistMixin:
 def attribute_logonly(ws, run_ids: Any = None, model: Any = None) -> Any:  # noqa: ANN001
     """Culprit agent and decisive step of failed runs from their logs alone (no replay, no labels).
 
-    What ``workbench investigate`` uses when a run cannot be replayed: the shipped pretrained
-    :class:`BlameModel` (or ``model``, e.g. one refined on your labelled runs).
+    The model alone: the shipped pretrained :class:`BlameModel` (or ``model``, e.g. one refined on your
+    labelled runs). ``workbench investigate`` and the IncidentExplorer weigh each run's own evidence in as
+    well (an error that ended the run, a silent failure's source): :func:`logonly_verdicts` gives their answer.
 
     Parameters
     ----------

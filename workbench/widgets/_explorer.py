@@ -583,7 +583,7 @@ class IncidentExplorer(w.VBox):
             lines.append("Log-only BlameModel: the run succeeded, so it names no culprit.")
         elif model is not None and self.run_id is not None:
             try:
-                from ..attribution._evidence import predict_with_evidence
+                from ..attribution import logonly_verdicts
 
                 # as investigate stores it: the model's guess with the run's own evidence weighed in
                 # kept under the model itself (held, so `is` cannot meet a new model at a freed id), its
@@ -594,7 +594,7 @@ class IncidentExplorer(w.VBox):
                 if kept is not None and kept[0] is model and kept[1] == key and _same_state(kept[3], state):
                     p = kept[2]
                 else:
-                    p = predict_with_evidence(model, self.ws, [self.run_id])
+                    p = logonly_verdicts(self.ws, [self.run_id], model=model)
                     self._verdicts[self.run_id] = (model, key, p, state)
                 if len(p):
                     q = p.iloc[0]
@@ -757,7 +757,7 @@ class IncidentExplorer(w.VBox):
 
 
 def _model_alone(q: Any, uncertain_below: float) -> str:
-    """What the model alone said of a run whose log holds evidence (predict_with_evidence's row ``q``): nothing when
+    """What the model alone said of a run whose log holds evidence (logonly_verdicts' row ``q``): nothing when
     it named the verdict's agent; its agent and how sure when the evidence outweighed it ("the model alone: Stock
     Clerk" read as a second opinion, where the model was at 50 %, a coin toss); the evidence's agent when the model
     kept its own pick over it."""
