@@ -60,6 +60,13 @@ def policy_of(policy: Policy | str | bytes | os.PathLike[str] | os.PathLike[byte
     return Policy.from_json(text) if text.lower().endswith(".json") else Policy.from_yaml(text)
 
 
+def max_runs_of(max_runs: object) -> int:
+    """``max_runs`` as both guards take it: an integer, 1 or more (InvalidParameterError naming it if not)."""
+    if isinstance(max_runs, bool) or not isinstance(max_runs, int) or max_runs < 1:
+        raise InvalidParameterError(f"max_runs must be >= 1, an integer (got {max_runs!r})")
+    return max_runs
+
+
 @dataclass(frozen=True)
 class Escalation:
     """What the escalation hook receives: the run, the agent, and the HITL rule that fired."""
@@ -112,8 +119,7 @@ class Guard:
                  on_escalate: Callable[[Escalation], Any] | None = None,
                  max_runs: int = 10_000, clock: Callable[[], float] = time.time) -> None:
         policy = policy_of(policy)
-        if isinstance(max_runs, bool) or not isinstance(max_runs, int) or max_runs < 1:
-            raise InvalidParameterError(f"max_runs must be >= 1, an integer (got {max_runs!r})")
+        max_runs_of(max_runs)
         self.policy = policy
         self.on_escalate = on_escalate
         self.max_runs = max_runs

@@ -59,8 +59,8 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
     raise ImportError("workbench.guard_spans needs the OpenTelemetry SDK: pip install 'workbench[capture]' "
                       "(or opentelemetry-sdk)") from exc
 
-from .exceptions import InvalidParameterError, PolicyViolation
-from .guard import keep_cut, policy_of
+from .exceptions import PolicyViolation
+from .guard import keep_cut, max_runs_of, policy_of
 from .ingest._ag2 import failed_without_status
 from .ingest._conventions import (
     TraceAgentIds,
@@ -211,8 +211,7 @@ class GuardSpanProcessor(SpanProcessor):
                  on_cut: Callable[[SpanDecision], Any] | None = None, raise_on_cut: bool = False,
                  max_runs: int = 10_000) -> None:
         policy = policy_of(policy)
-        if isinstance(max_runs, bool) or not isinstance(max_runs, int) or max_runs < 1:
-            raise InvalidParameterError(f"max_runs must be >= 1, an integer (got {max_runs!r})")
+        max_runs_of(max_runs)
         self.policy = policy
         self.on_escalate = on_escalate
         self.on_cut = on_cut

@@ -82,10 +82,8 @@ class BacktestReport:
         """Whether at least ``prevented`` of the failures are prevented at a review rate under
         ``review_rate``: true or false as a bool, and it says what it compared (``print(report.meets())``)."""
         # (a goal of NaN, True or "0.5" was taken as given: a gate that could never pass, or True read as 100 %)
-        if isinstance(prevented, bool) or not isinstance(prevented, numbers.Real) or not 0 <= prevented < _INF:
-            raise InvalidParameterError(f"prevented must be a share of failures, 0 or more (got {prevented!r})")
-        if isinstance(review_rate, bool) or not isinstance(review_rate, numbers.Real) or not 0 <= review_rate < _INF:
-            raise InvalidParameterError(f"review_rate must be a share of runs, 0 or more (got {review_rate!r})")
+        _check_goal("prevented", prevented, "failures")
+        _check_goal("review_rate", review_rate, "runs")
         s = self.summary
         return Meets(prevented_share=float(s["prevented_share"]), prevented=int(s["prevented"]),
                      failures=int(s["failures"]), review_rate=float(s["review_rate"]),
@@ -369,3 +367,9 @@ def _summary(frame: pd.DataFrame, excluded: int) -> dict[str, Any]:
         "quarantined_steps": int(frame["quarantined"].sum()),
         "runs_with_quarantined": int((frame["quarantined"] > 0).sum()),
     }
+
+
+def _check_goal(name: str, value: object, of: str) -> None:
+    """A goal of :meth:`BacktestReport.meets`: a real number, 0 or more and finite (not a bool)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 <= value < _INF:
+        raise InvalidParameterError(f"{name} must be a share of {of}, 0 or more (got {value!r})")
