@@ -47,6 +47,14 @@ from ._heuristics import step_shares
 EVIDENCE_LOGIT = {"error": math.log(0.8 / 0.2), "silent_failure": math.log(0.8 / 0.2),
                   "gave_up": math.log(0.8 / 0.2), "ping_pong": math.log(0.8 / 0.2)}
 
+# The evidence whose step gives way to the model's when both name the same agent and the model's step is that
+# agent's: a silent_failure names the agent's step that first *stated* the wrong value, which may come after the step
+# that went wrong (bench/protocol_blame46.md: in notebook 01's demo the evidence's step was right in 7 of 14 such
+# verdicts, the model's in 14). An error (the span that raised), a gave_up (the call that failed) and a ping_pong
+# name the step itself, and real traces bear them out (TRAIL: an error's step right in 2 of 5 runs, the model's in
+# 0; the MCP-down and ADK hand-off fixtures' decisive steps are the evidence's).
+MODEL_STEP_EVIDENCE = ("silent_failure",)
+
 # The queries live in sql/ beside this module; the runs in scope are in the temp table _ev_scope
 # (store/_run_scope.py), the detector is a parameter: no value is formatted into the SQL.
 _ERROR_SQL = sql_text("evidence_error", __package__)
@@ -141,15 +149,19 @@ def combine(verdicts: pd.DataFrame, agents: pd.DataFrame, evidence: pd.DataFrame
     For a run whose log names an agent E (:func:`run_evidence`): E's confidence becomes
     ``sigmoid(logit(model confidence in E) + EVIDENCE_LOGIT[kind])``. When that is above the model's
     confidence in its own pick, E is the culprit and its step the decisive step. When model and evidence
-    name the same agent the confidence rises; when they part, the verdict keeps the likelier one, and
-    ``disagrees`` names the other. When the log cannot tell E from agents before it (a silent_failure's
+    name the same agent the confidence rises, and the step is the evidence's, except that a ``silent_failure``
+    (:data:`MODEL_STEP_EVIDENCE`: it names where the wrong value was first stated, maybe after the step that went
+    wrong) keeps the model's step when that step is the agent's (``steps`` given). When they part, the verdict
+    keeps the likelier one, and ``disagrees`` names the other. When the log cannot tell E from agents before it
+    (a silent_failure's
     ``quiet`` agents: E's input is in no span, theirs said nothing the log shows), E is the one of them the
     model is surest of, and the log-odds are shared among them. Added columns: ``evidence`` (kind or None),
     ``why`` (the evidence's sentence), ``model_agent`` and ``model_confidence`` (the model's own pick), ``disagrees`` (the agent the
     verdict did not name, when model and evidence part).
 
     A run of one agent (``only_agent``) has no agent to choose: there the evidence weighs on the step, its
-    share of the run's step scores (``steps``) moved by the same log-odds, and ``uncertain`` follows it.
+    share of the run's step scores (``steps``) moved by the same log-odds, and ``uncertain`` follows it (a
+    silent_failure that keeps the model's step leaves its ``step_confidence`` and ``uncertain``).
     The model's one candidate in a run of several agents (the others only ran tools or held others' steps, and
     the model weighs agents that talk) has its 1.0 by elimination, not by weighing it against them: there
     evidence that is specific, one agent and one step (any kind but a silent_failure with ``quiet`` agents),
@@ -172,6 +184,8 @@ def combine(verdicts: pd.DataFrame, agents: pd.DataFrame, evidence: pd.DataFrame
     n_agents = agents.groupby("run_id")["agent"].size().to_dict()
     ev = evidence.set_index("run_id")
     step_share = step_shares(steps) if steps is not None else {}
+    step_agent = ({(r, s): a for r, s, a in steps[["run_id", "step_id", "agent"]].itertuples(index=False)}
+                  if steps is not None and "agent" in steps.columns else {})
     for i, row in out.iterrows():
         if row["run_id"] not in ev.index:
             continue
@@ -191,15 +205,22 @@ def combine(verdicts: pd.DataFrame, agents: pd.DataFrame, evidence: pd.DataFrame
         if overrules:
             out.at[i, "only_agent"] = False
             out.at[i, "step_confidence"] = step_share.get((row["run_id"], ev_step), float("nan"))
+        # same agent: a silent_failure keeps the model's step when it is that agent's (the model's top step may be
+        # another agent's, and a verdict names one agent's step)
+        keeps_step = (model_agent == ev_agent and e["evidence"] in MODEL_STEP_EVIDENCE
+                      and step_agent.get((row["run_id"], row["step_id"])) == model_agent)
         if model_agent == ev_agent or pd.isna(model_conf) or post > float(model_conf) or overrules:
             if model_agent is not None and not pd.isna(model_agent) and model_agent != ev_agent:
                 out.at[i, "disagrees"] = model_agent
             out.at[i, "agent"] = ev_agent
-            out.at[i, "step_id"] = ev_step
+            if not keeps_step:
+                out.at[i, "step_id"] = ev_step
             out.at[i, "agent_confidence"] = post
         else:
             out.at[i, "disagrees"] = ev_agent
-        if bool(row.get("only_agent", False)) and not overrules and out.at[i, "agent"] == ev_agent:
+        if bool(row.get("only_agent", False)) and keeps_step:
+            pass   # the model's step, its step_confidence and its uncertain: the evidence backs no other step
+        elif bool(row.get("only_agent", False)) and not overrules and out.at[i, "agent"] == ev_agent:
             share = step_share.get((row["run_id"], ev_step), 0.0)
             out.at[i, "step_confidence"] = 1.0 / (1.0 + math.exp(-(_logit(share) + weight)))
             out.at[i, "uncertain"] = bool(out.at[i, "step_confidence"] < uncertain_below)
