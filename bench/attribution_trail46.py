@@ -341,6 +341,62 @@ def rank(out: Path) -> None:
     print(pd.DataFrame(rows).round(3).to_string(index=False))
 
 
+# ---- addendum: v11's confidence on TRAIL GAIA's two-agent runs ------------------------------------------------
+
+
+def _derived_culprits(trail: Path, ws: wb.Workspace) -> tuple[dict[str, str], dict[str, str]]:
+    """Per trace: the agent of its earliest HIGH-impact annotated span (else its earliest annotated span), and the
+    agent with the most annotated spans (a tie: none)."""
+    root = trail / "benchmarking" if (trail / "benchmarking").exists() else trail
+    steps = ws.sql("SELECT run_id, step_id, agent, seq FROM steps").df()
+    where = {(r, s): (a, q) for r, s, a, q in steps.itertuples(index=False)}
+    first, most = {}, {}
+    for run in steps["run_id"].unique():
+        errors = [
+            e
+            for e in _annotations(root / SPLITS["gaia"][1] / f"{run}.json")
+            if (run, e.get("location")) in where
+        ]
+        if not errors:
+            continue
+        high = [e for e in errors if str(e.get("impact", "")).upper() == "HIGH"] or errors
+        agent = where[(run, min(high, key=lambda e: where[(run, e["location"])][1])["location"])][0]
+        if isinstance(agent, str):
+            first[run] = agent
+        counts = pd.Series([where[(run, e["location"])][0] for e in errors]).dropna().value_counts()
+        if len(counts) and (len(counts) == 1 or counts.iloc[0] > counts.iloc[1]):
+            most[run] = counts.index[0]
+    return first, most
+
+
+def conf(trail: Path, out: Path) -> None:
+    ws = wb.open(str(out / "gaia.duckdb"), read_only=True)
+    model = BlameModel.pretrained()
+    runs = sorted(culprit_labels(ws).run_id.unique())
+    verdicts, _, agents = model._predict(ws, runs)
+    cands = agents.groupby("run_id")["agent"].agg(set)
+    for name, truth in zip(
+        ("earliest HIGH span's agent", "most annotated spans' agent"),
+        _derived_culprits(trail, ws),
+        strict=True,
+    ):
+        v = verdicts[
+            verdicts.run_id.map(lambda r, t=truth: len(cands.get(r, ())) > 1 and t.get(r) in cands.get(r, ()))
+        ]
+        ok = np.array([a == truth[r] for r, a in zip(v.run_id, v.agent, strict=True)], dtype=float)
+        c = v["agent_confidence"].to_numpy(dtype=float)
+        unc = v["uncertain"].to_numpy(dtype=bool)
+
+        def rate(m: np.ndarray, ok: np.ndarray = ok) -> str:
+            return f"{int(ok[m].sum())}/{int(m.sum())}" + (f" ({ok[m].mean():.0%})" if m.any() else "")
+
+        print(
+            f"{name}: {len(v)} runs; agent right {rate(np.ones(len(v), bool))}; Brier {np.mean((c - ok) ** 2):.3f} "
+            f"(constant 0.651: {np.mean((0.651 - ok) ** 2):.3f}, 0.5: 0.250); sure right {rate(~unc)}, "
+            f"uncertain right {rate(unc)}; mean confidence {c.mean():.3f}"
+        )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -352,11 +408,16 @@ def main() -> None:
     s.add_argument("--hand-crafted", type=Path)
     r = sub.add_parser("rank")
     r.add_argument("out", type=Path)
+    c = sub.add_parser("conf")
+    c.add_argument("trail", type=Path)
+    c.add_argument("out", type=Path)
     args = ap.parse_args()
     if args.cmd == "build":
         build(args.trail, args.out)
     elif args.cmd == "step":
         step(args.out, args.hand_crafted)
+    elif args.cmd == "conf":
+        conf(args.trail, args.out)
     else:
         rank(args.out)
 
