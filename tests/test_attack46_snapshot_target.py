@@ -1,0 +1,39 @@
+"""``ws.snapshot(path)`` refuses to replace a file that is not a workbench store (route45, after attack45's
+``ws.snapshot("traces.jsonl")``), but ``store/_snapshot.py::_check_replaceable`` reads the target's first bytes and
+takes *no bytes* for an empty file, "nothing to lose": a device reads none, so a snapshot onto a character device
+(``ws.snapshot("/dev/null")``, a way to time a snapshot and keep nothing) ``os.replace``-s the device node itself
+with a DuckDB file; run as root (a container's usual user) that is the machine's ``/dev/null`` gone. A FIFO there
+blocks the check's read for ever. A target that is not a regular file should be refused (or written through, as
+a shell's redirection does), never replaced. attack46's strict xfail, on a device node of the test's own (made
+only where the test runs as root: ``mknod`` needs it)."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+import workbench as wb
+
+
+@pytest.mark.skipif(
+    not hasattr(os, "geteuid") or os.geteuid() != 0, reason="mknod of a device node needs root"
+)
+@pytest.mark.xfail(
+    strict=True,
+    reason="attack46: store/_snapshot.py _check_replaceable reads no bytes from a device and takes it for an empty "
+    "file: ws.snapshot onto a character device (/dev/null) replaces the device node with a DuckDB file",
+)
+def test_a_snapshot_onto_a_device_leaves_the_device(tmp_path: Path) -> None:
+    device = tmp_path / "null"
+    os.mknod(
+        device, stat.S_IFCHR | 0o666, os.makedev(1, 3)
+    )  # the null device's numbers, at a path of our own
+    with wb.open() as ws:
+        try:
+            ws.snapshot(device)
+        except wb.StoreError:
+            pass  # refused: as good as written through
+    assert stat.S_ISCHR(os.stat(device).st_mode), "the device node was replaced by a regular file"
