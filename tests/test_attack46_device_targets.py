@@ -25,20 +25,25 @@ import pytest
 
 import workbench as wb
 
-
-@pytest.mark.skipif(
+ROOT = pytest.mark.skipif(
     not hasattr(os, "geteuid") or os.geteuid() != 0, reason="mknod of a device node needs root"
 )
+
+
+def _null_device(path: Path) -> Path:
+    """A character device with the null device's numbers, at a path of the test's own."""
+    os.mknod(path, stat.S_IFCHR | 0o666, os.makedev(1, 3))
+    return path
+
+
+@ROOT
 @pytest.mark.xfail(
     strict=True,
     reason="attack46: store/_snapshot.py _check_replaceable reads no bytes from a device and takes it for an empty "
     "file: ws.snapshot onto a character device (/dev/null) replaces the device node with a DuckDB file",
 )
 def test_a_snapshot_onto_a_device_leaves_the_device(tmp_path: Path) -> None:
-    device = tmp_path / "null"
-    os.mknod(
-        device, stat.S_IFCHR | 0o666, os.makedev(1, 3)
-    )  # the null device's numbers, at a path of our own
+    device = _null_device(tmp_path / "null")
     with wb.open() as ws:
         try:
             ws.snapshot(device)
