@@ -20,9 +20,10 @@ from ._transaction import transaction
 SCHEMA_VERSION = 4
 TABLES = ("runs", "steps", "edges", "labels", "findings", "attributions", "quarantine")
 # Tables the store keeps for its own work (a snapshot copies them; an export leaves them out): linked_roots, made
-# from the steps, rule_agents, which steps' agents the ingest's naming rules gave (store/_stored_rules.py), and
-# derived_tools, which tool steps it read out of model calls' messages (ingest/_message_tools.py).
-KEPT = ("linked_roots", "rule_agents", "derived_tools")
+# from the steps, rule_agents, which steps' agents the ingest's naming rules gave (store/_stored_rules.py),
+# derived_tools, which tool steps it read out of model calls' messages (ingest/_message_tools.py), and rule_handoffs,
+# which hand-offs' agents handed to its rule gave (store/sql/handoff_targets.sql).
+KEPT = ("linked_roots", "rule_agents", "derived_tools", "rule_handoffs")
 # Tables a Parquet export partitions by day, on this column.
 PARTITIONED = {"runs": "started_at", "steps": "started_at"}
 

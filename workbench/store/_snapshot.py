@@ -40,10 +40,11 @@ def copy_tables(src: duckdb.DuckDBPyConnection, dst: duckdb.DuckDBPyConnection) 
         # (made again from the copied steps, not copied: the source may be a store of an earlier schema opened
         # read-only, or an export, which have none)
         dst.execute(keep_linked_roots_sql("steps"))
-        # (copied: which agents the naming rules gave, and which tool steps the ingest read out of messages, cannot
-        # be made again from the steps; a store of an earlier schema opened read-only has neither: its tool steps
-        # read out of messages are told by their marker, as its migration would)
-        for table in ("rule_agents", "derived_tools"):
+        # (copied: which agents the naming rules gave, which hand-offs' agents handed to the rule gave, and which tool
+        # steps the ingest read out of messages, cannot be made again from the steps; a store of an earlier schema
+        # opened read-only has none: its tool steps read out of messages are told by their marker, as its migration
+        # would)
+        for table in ("rule_agents", "rule_handoffs", "derived_tools"):
             if not src.execute(
                 "SELECT count(*) FROM duckdb_tables() WHERE table_name = ? AND NOT temporary "
                 "AND database_name = current_database()",

@@ -7,7 +7,8 @@ stored and before the runs are refreshed, over ``affected_steps`` (finalize.sql:
 when the call touched a run the store held (``old_runs``): a call of new runs pays nothing.
 
 - a hand-off that names no agent: the next other agent to start in its run (``stored_handoff_targets.sql``, the
-  stored side of ``handoff_targets.sql``);
+  stored side of ``handoff_targets.sql``), named again when the rule named it (``rule_handoffs``, which the merge
+  fills as it stores them, ``handoffs``): the agent starting first after it may come in a later call;
 - a tool step an earlier call read out of a model call's messages, in a run whose own spans (come since) trace a
   tool or a hand-off: removed, as one call of both never makes it (``stored_derived_traced.sql``; an MCP quote
   desk's hand-off span read after the model call that asked for it). Such steps are told by ``derived_tools``, which
@@ -43,6 +44,7 @@ def stored_rules(
     llm_held: bool = False,
     names: bool = True,
     derived: bool = False,
+    handoffs: bool = False,
 ) -> list[str]:
     """The stored side of the staging-only rules (see the module), when ``old_runs`` (the merge's count of touched
     runs the store held before) says the call met one; the report's notes. ``unnamed``: the call's staging ran
@@ -50,13 +52,17 @@ def stored_rules(
     ``tool_text``: the call staged a tool step whose input may be its argument's text; ``llm_held``: a model step
     of a run the store held (the stage's facts). ``names``: whether the naming rules run (not in an export's
     merge). ``derived``: the call staged tool steps read out of messages (``staged_derived``): they are kept in
-    derived_tools."""
+    derived_tools. ``handoffs``: the call's staging named hand-offs (``staged_handoffs``): they are kept in
+    rule_handoffs."""
     sections = dict(sql_sections("stored_loop_agents"))
     if unnamed:
         (keep,) = sections["keep"]
         con.execute(keep)
     if derived:
         (keep,) = sections["derived"]
+        con.execute(keep)
+    if handoffs:
+        (keep,) = sections["handoffs"]
         con.execute(keep)
     if not old_runs:
         return []
