@@ -69,6 +69,13 @@ class Workspace:
         ingest runs in the background) on a cursor of that thread's own, with its own temporary tables."""
         return self._threads.here(self._con).sql(query, params=params)
 
+    def _here(self) -> duckdb.DuckDBPyConnection:
+        """The calling thread's connection (:attr:`con` in the thread that opened the workspace, a cursor of its
+        own in any other): a write started in a thread asks it whether a transaction is open and works on a cursor
+        of it. Asked on :attr:`con` from another thread, the question failed "connection is busy" whenever the
+        owner thread ran a query meanwhile (``wb.detect`` in a thread while the notebook reads the store)."""
+        return self._threads.here(self._con)
+
     def runs(self, outcome: str | None = None, system: str | None = None,
              limit: int | None = None, silent: bool = False) -> pd.DataFrame:
         """Runs, newest first, optionally only those with ``outcome`` or of ``system``.
