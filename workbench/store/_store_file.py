@@ -69,7 +69,9 @@ def refuse_foreign(con: duckdb.DuckDBPyConnection) -> None:
     ((where,),) = con.execute(
         "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
     ).fetchall()
-    shown = ", ".join(repr(n[:60]) for n in held[:8]) + (f" and {len(held) - 8} more" if len(held) > 8 else "")
+    shown = ", ".join(repr(n[:60]) for n in held[:8]) + (
+        f" and {len(held) - 8} more" if len(held) > 8 else ""
+    )
     raise StoreError(
         f"cannot open {where}: it is a DuckDB database of another program, not a workbench store: it holds "
         f"{shown} and no workbench tables (runs and steps by run_id and step_id, and meta). Not opened, nothing "
