@@ -68,11 +68,11 @@ def stored_rules(
         return []
     made_up, *removal = sql_statements("stored_derived_traced")
     con.execute(made_up)
-    # (and whether a touched run has steps the naming rules named, and whether the tool text rule may have work: a
-    # new tool step whose input is text, or a new model step that may ask for a tool, in a held run: one statement
-    # for all, the last reading this call's new steps only)
+    # (and whether a touched run has steps the naming rules named, or a hand-off, and whether the tool text rule
+    # may have work: a new tool step whose input is text, or a new model step that may ask for a tool, in a held
+    # run: one statement for all, the last reading this call's new steps only)
     ask = tool_text or llm_held
-    ((gone, named, asks),) = con.execute(
+    ((gone, named, handed, asks),) = con.execute(
         _GONE_NAMED_ASKS[ask], {"markers": "|".join(MARKERS)} if ask else None
     ).fetchall()
     notes = []
@@ -87,8 +87,9 @@ def stored_rules(
         con.execute(sections["shape"][0])
         _name_stored_loops(con, sections, unnamed)
     # (after the naming: a hand-off's agent is its own or its parent's, named or not by the rules)
-    for stmt in sql_statements("stored_handoff_targets"):
-        con.execute(stmt)
+    if handed:
+        for stmt in sql_statements("stored_handoff_targets"):
+            con.execute(stmt)
     if asks:
         notes += _stored_tool_arguments(con, sections)
     return notes
@@ -114,6 +115,7 @@ def _stored_tool_arguments(con: duckdb.DuckDBPyConnection, sections: dict[str, l
 _GONE_NAMED = (
     "SELECT (SELECT count(*) FROM untraced_derived), "
     "EXISTS (SELECT 1 FROM rule_agents r SEMI JOIN affected a ON a.run_id = r.run_id), "
+    "EXISTS (SELECT 1 FROM affected_steps WHERE kind = 'handoff'), "
 )
 _GONE_NAMED_ASKS = {
     False: _GONE_NAMED + "false",
