@@ -8,9 +8,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import duckdb
-
 import workbench as wb
+from workbench.store._connection import ensure_schema
 from workbench.store._snapshot import snapshot_to_memory
 
 
@@ -32,15 +31,13 @@ def _log(path: Path, steps: list[tuple[str, str, str, int, int]]) -> Path:
 
 
 def test_a_store_from_before_the_table_gains_it_and_a_snapshot_keeps_it(tmp_path: Path) -> None:
-    store = tmp_path / "store.duckdb"
     first = _log(tmp_path / "a.jsonl", [("s0", "agent", "boss", 0, 30), ("h1", "handoff", "boss", 1, 2)])
-    with wb.open(store) as ws:
-        ws.ingest(first, progress=False)
-    with duckdb.connect(str(store)) as con:  # (as 815dd15 left it: schema 4, no rule_handoffs)
-        con.execute("DROP TABLE rule_handoffs")
     later = _log(tmp_path / "b.jsonl", [("x", "agent", "xavier", 5, 6)])
     earlier = _log(tmp_path / "c.jsonl", [("y", "agent", "yolanda", 3, 20)])
-    with wb.open(store) as ws:
+    with wb.open() as ws:
+        ws.ingest(first, progress=False)
+        ws.con.execute("DROP TABLE rule_handoffs")  # (as 815dd15 left a store: schema 4, no rule_handoffs)
+        ensure_schema(ws.con)  # (what wb.open(path) does to a store it opens for writing)
         for path in (later, earlier):
             ws.ingest(path, progress=False)
         assert ws.sql("SELECT output FROM steps WHERE step_id = 'h1'").fetchall() == [("yolanda",)]
