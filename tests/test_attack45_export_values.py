@@ -2,9 +2,10 @@
 quarantines an export's step ending before it starts, as a log's (attack44's case), and the merge checks the
 numbers a log's reader checks (latency, cost, tokens, confidence: each quarantined naming file, row and step). Two
 values a log cannot give pass: a start before 1970 (a log's is "out of range ... the range is 1970 to 2262") and
-a ``depth`` the ingest computes from the parent chain (a log's own is ignored; an export's -7 or 1000 is stored,
-and ``max_depth`` limits read it: seen, not written up as a test). attack45's strict xfail, fixed by route45 (both ends of the range, a step's and a run row's times); one
-three-step run exported once for the module."""
+a ``depth`` the ingest computes from the parent chain (a log's own is ignored; an export's -7 or 1000 was stored,
+and ``max_depth`` limits read it). attack45's strict xfail, fixed by route45 (both ends of the range, a step's and a
+run row's times); a negative depth quarantined since store46 (1000 still stored: the merge takes an export's depths as
+its store's walk gave them). One three-step run exported once for the module."""
 
 from __future__ import annotations
 
@@ -32,8 +33,10 @@ def export(tmp_path_factory: pytest.TempPathFactory) -> Path:
         ("started_at", "TIMESTAMP '1960-01-01'", "started_at >= TIMESTAMP '1970-01-01'"),
         # (route45: the range's other end, on the other time)
         ("ended_at", "TIMESTAMP '2300-01-01'", "ended_at < TIMESTAMP '2263-01-01'"),
+        # (store46: a depth below the root's 0, which the ingest never computes)
+        ("depth", "-7", "depth >= 0"),
     ],
-    ids=["start-1960", "end-2300"],
+    ids=["start-1960", "end-2300", "depth-minus-7"],
 )
 def test_an_export_value_a_log_cannot_give_is_not_stored(
     export: Path, tmp_path: Path, column: str, value: str, check: str

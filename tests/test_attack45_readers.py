@@ -1,7 +1,8 @@
 """Round 44's span readers (``langsmith``, ``jaeger``) and its per-value native time units, given one odd record:
 the promise is that one bad record costs only itself, stored or quarantined naming its file and line, and that
 a time the reader accepts is read whole. (Seen and left out to keep the suite's time: a Jaeger log whose ``event``
-field is an object costs its span with the reason "bad span: TypeError: unhashable type: 'dict'".) attack45's strict xfails (the Jaeger start's, fixed by route45, a plain test now); each builds a
+field is an object costs its span with the reason "bad span: TypeError: unhashable type: 'dict'".) attack45's strict xfails (the Jaeger start's, fixed by route45, and the native time's, fixed by store46, plain
+tests now); each builds a
 two- or few-record file of its own."""
 
 from __future__ import annotations
@@ -100,15 +101,15 @@ def _native(odd: dict[str, Any]) -> str:
     return "".join(json.dumps(r) + "\n" for r in records)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="attack45: _time_units.scale_integer_units' one file-wide rule: a single small time that fits no unit "
-    "(5, or 4102444800 = 2100-01-01 in seconds, one past the window) marks the file a synthetic clock, and every "
-    "other record's Date.now() milliseconds is stored in January 1970 (only a report note says so): one odd "
-    "value costs every step of the file",
-)
-@pytest.mark.parametrize("odd", [4_102_444_800], ids=["year-2100-seconds"])
+@pytest.mark.parametrize("odd", [5, 4_102_444_800], ids=["five", "year-2100-seconds"])
 def test_one_odd_native_time_leaves_the_other_steps_times_alone(tmp_path: Path, odd: int) -> None:
-    ws, _ = _ingest(tmp_path / "run.jsonl", _native({"started_at": odd}), "native")
+    """(attack45's strict xfail: one small time that fit no unit marked the file a synthetic clock, and every
+    other record's Date.now() milliseconds was stored in January 1970; store46: the odd one alone is read as no
+    time, its line named)"""
+    ws, report = _ingest(tmp_path / "run.jsonl", _native({"started_at": odd}), "native")
     years = ws.sql("SELECT DISTINCT year(started_at) FROM steps WHERE step_id <> 's2'").fetchall()
     assert years == [(2026,)]
+    assert ws.sql("SELECT started_at FROM steps WHERE step_id = 's2'").fetchall() == [(None,)]
+    assert any("1 integer timestamp fits no unit" in n and "(line 4)" in n for n in report.notes), (
+        report.notes
+    )

@@ -5,11 +5,12 @@ leave the store one call of both leaves. Two ways it does not, each in a three- 
   text ``"workbench.tool_call_from"`` anywhere in the stored attributes' JSON: a real tool step whose attributes
   (log content) hold that key, at any depth, is deleted from the store once a later call adds a traced tool step
   to its run; one call of both keeps it.
-- ``handoff_targets.sql`` names a hand-off's target from the call's own steps before the merge, and the stored rule
-  (``stored_handoff_targets.sql``) only fills a hand-off still naming none: when the agent that starts first
-  after the hand-off comes in the other call, the hand-off is stored naming a later agent (in either order).
+- ``handoff_targets.sql`` named a hand-off's target from the call's own steps before the merge, and the stored rule
+  (``stored_handoff_targets.sql``) only filled a hand-off still naming none: when the agent that starts first
+  after the hand-off came in the other call, the hand-off was stored naming a later agent (in either order).
+  Now the store keeps which hand-offs the rule named (``rule_handoffs``), and the stored rule names them again.
 
-attack45's strict xfails (no product change here)."""
+attack45's strict xfails, plain tests since (storeb45: the marker; store46: the hand-off)."""
 
 from __future__ import annotations
 
@@ -38,11 +39,11 @@ def _step(
     }
 
 
-def _split(tmp_path: Path, first: list[dict], second: list[dict], query: str) -> list:
-    """``query`` on the store of the two parts ingested in two calls (one call of both gives what each test
-    asserts: attack45 saw it, and left that ingest out to keep the tests small)."""
+def _split(tmp_path: Path, calls: list[list[dict]], query: str) -> list:
+    """``query`` on the store of the parts ingested one call each (one call of all gives what each test asserts:
+    attack45 saw it, and left that ingest out to keep the tests small)."""
     ws = wb.open()
-    for name, records in (("first", first), ("second", second)):
+    for name, records in enumerate(calls):
         path = tmp_path / f"{name}.jsonl"
         path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
         ws.ingest(path, progress=False)
@@ -64,25 +65,25 @@ def test_a_tool_step_whose_attributes_hold_the_marker_key_survives_a_later_call(
         ),
     ]
     second = [_step("s2", "tool", "planner", 3, 4, output="43", attributes={"tool.name": "lookup"})]
-    assert _split(tmp_path, first, second, "SELECT step_id FROM steps ORDER BY step_id") == [
+    assert _split(tmp_path, [first, second], "SELECT step_id FROM steps ORDER BY step_id") == [
         ("s0",),
         ("s1",),
         ("s2",),
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="attack45: ingest handoff_targets.sql names a hand-off's target from its own call's agent steps "
-    "before the merge, and store/sql/stored_handoff_targets.sql fills only a hand-off still naming none: an "
-    "agent that starts earlier after the hand-off, read in the other call, is never its target (either order)",
-)
-def test_a_handoff_names_the_first_agent_after_it_however_the_trace_was_split(tmp_path: Path) -> None:
+@pytest.mark.parametrize("calls", [(1, 2), (2, 1), (1, 12)], ids=["1-2", "2-1", "1-both"])
+def test_a_handoff_names_the_first_agent_after_it_however_the_trace_was_split(
+    tmp_path: Path, calls: tuple[int, ...]
+) -> None:
+    """``calls``: the parts each call reads, in order (12: both, as a file read again with the rest); each way
+    stores one call's target, and no copy read again is quarantined as differing."""
     first = [
         _step("s0", "agent", "boss", 0, 30, parent=None, output="done"),
         _step("h1", "handoff", "boss", 1, 2),  # names no agent: the next other agent to start is its target
         _step("x", "agent", "xavier", 5, 6, output="x's part"),  # short: ends (and is exported) early
     ]
     second = [_step("y", "agent", "yolanda", 3, 20, output="y's part")]  # starts first, ends (exported) late
-    query = "SELECT step_id, output FROM steps WHERE kind = 'handoff'"
-    assert _split(tmp_path, first, second, query) == [("h1", "yolanda")]
+    parts = {1: first, 2: second, 12: first + second}
+    query = "SELECT step_id, output, (SELECT count(*) FROM quarantine) FROM steps WHERE kind = 'handoff'"
+    assert _split(tmp_path, [parts[c] for c in calls], query) == [("h1", "yolanda", 0)]

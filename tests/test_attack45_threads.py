@@ -1,27 +1,20 @@
 """A notebook that runs ``wb.detect(ws)`` in a thread and queries ``ws`` meanwhile (store44's case for ingest,
 fixed by ``store/_thread_cursors.py``): ``detect`` works on a cursor of its own, but first asks ``ws.con`` itself
 whether a transaction is open (``_transaction.in_transaction``) and counts the steps (``ws.count``) there, from
-the other thread: whichever of the two calls comes second fails "connection is busy" (5 of 5 tries with the
-query loop below). attack45's strict xfail; one four-step run."""
+the other thread: whichever of the two calls comes second failed "connection is busy" (5 of 5 tries with the
+query loop below). attack45's strict xfail, a plain test since store46: detect (and attribute's writes) ask the
+calling thread's connection (``ws._here()``: its cursor in any thread but the owner's). One four-step run."""
 
 from __future__ import annotations
 
 import threading
 from pathlib import Path
 
-import pytest
 from _attack44_logs import run_records, write_log
 
 import workbench as wb
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="attack45: detect/_runner.py detect() calls own_connection(ws.con) (in_transaction: SELECT "
-    "txid_current()) and ws.count on ws.con from the calling thread, not on that thread's cursor "
-    "(ws._threads.here): a detect in a thread and a ws.sql in the owner thread meanwhile make one of the two "
-    "fail 'connection is busy with another call'",
-)
 def test_detect_in_a_thread_while_the_notebook_queries(tmp_path: Path) -> None:
     ws = wb.open()
     ws.ingest(

@@ -28,6 +28,7 @@ from .store._connection import (
     open_parquet_export,
     schema_version,
 )
+from .store._label_target import check_label_target
 from .store._outcomes import RUN_OUTCOMES_SQL, silent_flag
 from .store._own_connection import fetch, fetch_df, own_cursor
 from .store._run_scope import one_run_id
@@ -68,6 +69,13 @@ class Workspace:
         In the thread that opened the workspace it runs on :attr:`con`; in any other thread (a query while an
         ingest runs in the background) on a cursor of that thread's own, with its own temporary tables."""
         return self._threads.here(self._con).sql(query, params=params)
+
+    def _here(self) -> duckdb.DuckDBPyConnection:
+        """The calling thread's connection (:attr:`con` in the thread that opened the workspace, a cursor of its
+        own in any other): a write started in a thread asks it whether a transaction is open and works on a cursor
+        of it. Asked on :attr:`con` from another thread, the question failed "connection is busy" whenever the
+        owner thread ran a query meanwhile (``wb.detect`` in a thread while the notebook reads the store)."""
+        return self._threads.here(self._con)
 
     def runs(self, outcome: str | None = None, system: str | None = None,
              limit: int | None = None, silent: bool = False) -> pd.DataFrame:
@@ -171,7 +179,9 @@ class Workspace:
               detail: str | None = None, by: str | None = None) -> None:
         """Record the true outcome of a run and/or a known culprit (agent, step, fault kind), given by ``by``
         (default: the login name). The run's latest outcome label wins: an earlier outcome given again is a new
-        label, unless it is the latest as it stands (the same person saying the same again adds nothing)."""
+        label, unless it is the latest as it stands (the same person saying the same again adds nothing). The run,
+        and the ``agent`` and ``step_id`` given, must be the store's: a name the run does not hold (a typo) is an
+        :class:`InvalidParameterError` naming those it holds."""
         from .ingest.labels_file import person
 
         self._writable()
@@ -191,9 +201,7 @@ class Workspace:
         # (the check and the write under one hold of the lock: another thread's ingest between them may move the run
         # into the run its trace links to)
         with self._writes:
-            known = fetch(self._con, "SELECT count(*) FROM runs WHERE run_id = ?", [run_id])[0][0]
-            if not known:
-                raise InvalidParameterError(f"ws.label: run_id: no run {run_id!r} in this store")
+            check_label_target(self._con, run_id, agent, step_id)  # (the run, and its agent and step given)
             run_ingest(self._threads.here(self._con), [], stage_fill=fill)
 
     def label_file(self, path: str | os.PathLike[str]) -> int:
@@ -394,6 +402,10 @@ def open(path: str | os.PathLike[str] | None = None, read_only: bool = False,  #
         return Workspace(con, Path(path), read_only=True)
     if path is not None and _is_dir(Path(path)):
         raise StoreError(f"{path} is a folder but not a workbench Parquet export (no runs/ and steps/)")
+    if isinstance(path, str) and path.endswith(("/", os.sep)):
+        # (Path drops the slash: "runs/" made a store file named "runs" where the user meant a folder)
+        raise StoreError(f"{path!r} names a folder (it ends with a slash), and there is none: a store is a file "
+                         f"(wb.open({path + 'store.duckdb'!r})), a folder an export ws.export wrote. Nothing made")
     con = connect_file(path, read_only=read_only)
     try:
         _limit(con, memory_limit)

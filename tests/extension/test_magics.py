@@ -27,7 +27,9 @@ def test_magics_in_a_kernel(tmp_path: Path) -> None:
         "%load_ext workbench",
         "%workbench open traces.otlp.jsonl",
         "ws",
-        f"ws.label(sorted(ws.runs(outcome='failure')['run_id'])[0], agent={PAYLOAD!r})\n"
+        # (a log's label, read as given: ws.label refuses an agent the run does not hold)
+        f"ws.ingest([{{'record': 'label', 'run_id': sorted(ws.runs(outcome='failure')['run_id'])[0], "
+        f"'agent': {PAYLOAD!r}}}], progress=False)\n"
         "%workbench investigate",
         "%workbench investigate sim.jsonl --db sim.duckdb --all",
     )])

@@ -403,7 +403,7 @@ def save(ws, res: Attribution | Sequence[Attribution]) -> None:  # noqa: ANN001
         groups.setdefault((_method_name(r), r.unit), []).append(r.run_id)
     frame = pd.DataFrame(rows, columns=["run_id", "method", "unit", "target", "value", "ci_low", "ci_high",
                                         "params"])
-    with own_connection(ws.con, "writing attributions", StoreError) as con, transaction(con, "writing attributions"):
+    with own_connection(ws._here(), "writing attributions", StoreError) as con, transaction(con, "writing attributions"):
         for (method, unit), run_ids in groups.items():
             con.execute("DELETE FROM attributions WHERE method = ? AND unit IN (?, 'verdict') "
                         "AND list_contains(?::VARCHAR[], run_id)", [method, unit, run_ids])

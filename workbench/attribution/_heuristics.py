@@ -240,7 +240,7 @@ def save_scores(ws, method: str, steps: pd.DataFrame, agents: pd.DataFrame, verd
     rows = pa.Table.from_pandas(pd.concat(parts, ignore_index=True).astype(
         {"run_id": str, "unit": str, "target": str, "value": float, "params": str}), preserve_index=False)
     # (on a connection of its own: _bm_rows neither replaces nor drops a frame the user registered so on ws.con)
-    with own_connection(ws.con, "writing attributions", StoreError) as con, transaction(con, "writing attributions"):
+    with own_connection(ws._here(), "writing attributions", StoreError) as con, transaction(con, "writing attributions"):
         con.register("_bm_rows", rows)
         con.execute("DELETE FROM attributions WHERE method = ? AND run_id IN "
                     "(SELECT DISTINCT run_id FROM _bm_rows)", [method])

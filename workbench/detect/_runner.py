@@ -249,7 +249,7 @@ def detect(ws, run_ids: Iterable[str] | None = None, config: DetectorConfig | di
     params = config.params()
     show = progress if progress is not None else ws.count("steps") > 1_000_000
     # on a connection of its own: its det_ tables neither replace nor drop a user's on ws.con
-    with own_connection(ws.con, "the detectors' findings", StoreError) as con:
+    with own_connection(ws._here(), "the detectors' findings", StoreError) as con:
         return _detect(con, chosen, config, params, show, run_ids)
 
 

@@ -115,6 +115,7 @@ class Stage:
         self.same_calls_asked = True  # (merge_same_calls ran: fold_stored_same_calls may have tables to read)
         self.unnamed = False  # (staged_unnamed made: the merge keeps the steps the naming rules named, _stored_rules)
         self.derived = False  # (staged_derived made: the merge keeps the tool steps read out of messages)
+        self.handoffs = False  # (staged_handoffs made: the merge keeps the hand-offs the rule named)
         # (a staged tool step whose input may be text, a staged model step of a held run: the tool text rule's
         # stored side may have work, _stored_rules; the driver says when not)
         self.tool_text = (True, True)

@@ -497,7 +497,7 @@ def _run_ingest(con: duckdb.DuckDBPyConnection, source: Any, fmt: str | None, pr
             loop_agents(con)
             facts.changed()
         if not facts.nothing_for("handoff"):
-            handoff_targets(con)
+            stage.handoffs = handoff_targets(con)  # (the merge keeps which it named: _stored_rules)
             facts.changed()
         rewrites = []
         stage.same_calls_asked = not facts.nothing_for("pair", "llm_in_stored_run")
@@ -681,7 +681,8 @@ def _merge(con: duckdb.DuckDBPyConnection, stage: Stage, stage_fill: Any, jobs: 
         if not counts["said_roots"]:
             _timed(con, _EMPTY_ROOT_SAID)
         # (staging-only rules, stored side: _stored_rules)
-        notes = [*notes, *stored_rules(con, held["old_runs"], stage.unnamed, *stage.tool_text, derived=stage.derived)]
+        notes = [*notes, *stored_rules(con, held["old_runs"], stage.unnamed, *stage.tool_text, derived=stage.derived,
+                                      handoffs=stage.handoffs)]
         _sections(con, "refresh_runs", set() if counts["said_roots"] else {"root_said"})
         early = counts["superseded"]
         if early:

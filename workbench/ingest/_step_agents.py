@@ -118,13 +118,15 @@ def _on(steps: str, name: str) -> list[str]:
     return [stmt.replace("stage_steps", steps) for stmt in sql_statements(name)]
 
 
-def handoff_targets(con: duckdb.DuckDBPyConnection) -> None:
+def handoff_targets(con: duckdb.DuckDBPyConnection) -> bool:
     """Name the agent each staged hand-off naming none handed the conversation to: the next other agent to
-    start in its run (``handoff_targets.sql``). Left out when no staged hand-off lacks one (the usual case)."""
+    start in its run (``handoff_targets.sql``). Left out when no staged hand-off lacks one (the usual case).
+    Whether it ran: ``staged_handoffs`` holds the rows it named, which the merge keeps (``_stored_rules``)."""
     if not holds(con, "handoff"):
-        return
+        return False
     for stmt in sql_statements("handoff_targets"):
         con.execute(stmt)
+    return True
 
 
 def node_agents(con: duckdb.DuckDBPyConnection, steps: list[tuple[str, str, str]]) -> None:

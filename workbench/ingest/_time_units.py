@@ -10,10 +10,13 @@ of magnitude apart, so the unit is told by size, value by value:
   may hold ``time.time()`` seconds beside ``Date.now()`` milliseconds, and each lands where it says;
 * 0 is no time (None), as OTLP reads ``startTimeUnixNano: "0"`` and the span readers read 0: an unset
   clock or a zero value, which read as 1970 beside times of today made a run 56 years long;
-* the one exception, which no single value can tell: a file whose small times include one that fits no
-  unit and is not 0 (``5``, ``5e8``: counted from 1970 in nanoseconds, a test's synthetic clock) keeps all
-  its small times as nanoseconds, 0 included, as the format says; the report names those that looked like
-  another unit;
+* the one exception, which no single value can tell: a file whose small times include ones that fit no
+  unit and are not 0 (``5``, ``5e8``: counted from 1970 in nanoseconds, a test's synthetic clock), as many as
+  those that fit one when its zeros are counted with them (a synthetic clock starts at 0), keeps all its small
+  times as nanoseconds, 0 included, as the format says; the report names those that looked like another unit.
+  Fewer (one odd value among a file's ``Date.now()`` milliseconds: ``5``, or ``4102444800``, 2100 in seconds,
+  one past the window), the file's times are read in their units and each odd one is read as no time, as 0
+  is, the report naming the lines that hold them: one odd value moved every time of its file to 1970;
 * a number with a fraction (``time.time()`` writes one; decimal text too) is read in its unit one by one,
   as it is parsed: its fraction would be lost if it were scaled after being staged as integer
   nanoseconds. One that fits no unit is quarantined (a fraction of a nanosecond is no time; it may be a
@@ -146,7 +149,8 @@ GROUP BY ALL
 # Each small time of the files listed read in its own unit, 0 as no time (the files on a synthetic clock,
 # see the module's text, are not listed).
 def _value_sql(x: str) -> str:
-    return f"CASE WHEN {x} >= $small THEN {x} WHEN {x} = 0 THEN NULL {_windows(x, 'value')} ELSE {x} END"
+    # (ELSE: a time that fits no unit, in a file whose other times do: no time, as 0)
+    return f"CASE WHEN {x} >= $small THEN {x} WHEN {x} = 0 THEN NULL {_windows(x, 'value')} ELSE NULL END"
 
 
 _SCALE = f"""
@@ -194,9 +198,12 @@ def scale_integer_units(con: duckdb.DuckDBPyConnection, counts: dict[tuple[str, 
     mixed: list[str] = []
     zeros: list[str] = []
     files: list[str] = []
+    odd: list[str] = []
     for file, units in sorted(found.items()):
         looks = {u: n for u, n in units.items() if u and u != "zero"}
-        if "" in units:  # a synthetic clock counted from 1970 in nanoseconds: kept as the format says
+        # a synthetic clock counted from 1970 in nanoseconds (its times fitting no unit, with its zeros, as many as
+        # those that do): kept as the format says
+        if "" in units and units[""] + units.get("zero", 0) >= sum(looks.values()):
             if looks:
                 what = ", ".join(f"{n:,} {u}" for u, n in sorted(looks.items()))
                 mixed.append(f"{file}: {sum(looks.values()):,} integer timestamps look like epoch {what} but "
@@ -205,6 +212,8 @@ def scale_integer_units(con: duckdb.DuckDBPyConnection, counts: dict[tuple[str, 
             continue
         if looks or "zero" in units:
             files.append(file)
+        if "" in units:
+            odd.append(_odd_note(con, file, units[""], looks))
         for unit, n in looks.items():
             scaled[(file, unit)] = scaled.get((file, unit), 0) + n
         if "zero" in units:
@@ -216,4 +225,26 @@ def scale_integer_units(con: duckdb.DuckDBPyConnection, counts: dict[tuple[str, 
         con.execute(_SCALE_RUNS, {**SMALL_PARAMS, "files": files})
     notes = [f"{file}: {n:,} timestamp{'' if n == 1 else 's'} read as {unit} since 1970 (told by size; "
              "the format's numbers are nanoseconds)" for (file, unit), n in sorted(scaled.items())]
-    return notes + zeros + mixed
+    return notes + zeros + mixed + odd
+
+
+# The lines of a file holding a small time that fits no unit (the first three)
+_ODD_LINES = f"""
+SELECT DISTINCT line FROM stage_steps
+WHERE file = $file AND list_contains($sources, source)
+  AND ((start_ns < $small AND {class_sql("start_ns")} = '') OR (end_ns < $small AND {class_sql("end_ns")} = ''))
+UNION SELECT DISTINCT line FROM stage_runs
+WHERE file = $file AND list_contains($sources, source)
+  AND ((start_ns < $small AND {class_sql("start_ns")} = '') OR (end_ns < $small AND {class_sql("end_ns")} = ''))
+ORDER BY line NULLS LAST LIMIT 3
+"""
+
+
+def _odd_note(con: duckdb.DuckDBPyConnection, file: str, n: int, looks: dict[str, int]) -> str:
+    """The report's note on a file's times that fit no unit beside more that do (read as no time)."""
+    lines = [line for (line,) in con.execute(_ODD_LINES, {**SMALL_PARAMS, "file": file}).fetchall()]
+    where = ", ".join("?" if line is None else str(line) for line in lines) + (", ..." if n > len(lines) else "")
+    what = ", ".join(f"{m:,} {u}" for u, m in sorted(looks.items()))
+    return (f"{file}: {n:,} integer timestamp{'' if n == 1 else 's'} fit{'s' if n == 1 else ''} no unit (not 2000-2100 in seconds, "
+            f"milliseconds or microseconds) beside {what} that do: read as no time, not 1970 (line "
+            f"{where}); write ISO-8601 or integer nanoseconds")

@@ -15,14 +15,16 @@ from ..exceptions import StoreError, StoreLockedError
 from ._linked_roots import keep_linked_roots_sql
 from ._read_only_open import connect_read_only
 from ._same_json import register_same_json
+from ._store_file import refuse_foreign, refuse_sqlite
 from ._transaction import transaction
 
 SCHEMA_VERSION = 4
 TABLES = ("runs", "steps", "edges", "labels", "findings", "attributions", "quarantine")
 # Tables the store keeps for its own work (a snapshot copies them; an export leaves them out): linked_roots, made
-# from the steps, rule_agents, which steps' agents the ingest's naming rules gave (store/_stored_rules.py), and
-# derived_tools, which tool steps it read out of model calls' messages (ingest/_message_tools.py).
-KEPT = ("linked_roots", "rule_agents", "derived_tools")
+# from the steps, rule_agents, which steps' agents the ingest's naming rules gave (store/_stored_rules.py),
+# derived_tools, which tool steps it read out of model calls' messages (ingest/_message_tools.py), and rule_handoffs,
+# which hand-offs' agents handed to its rule gave (store/sql/handoff_targets.sql).
+KEPT = ("linked_roots", "rule_agents", "derived_tools", "rule_handoffs")
 # Tables a Parquet export partitions by day, on this column.
 PARTITIONED = {"runs": "started_at", "steps": "started_at"}
 
@@ -112,6 +114,8 @@ def connect_file(path: str | os.PathLike[str] | None, read_only: bool = False) -
     if "\x00" in target:
         # DuckDB reads the name as a C string: "a\x00b" opened (or created) the store "a"
         raise StoreError(f"cannot open {target!r}: the path holds a NUL character, which no file name can")
+    if path is not None:
+        refuse_sqlite(target)  # (before DuckDB, which fetched an extension from the network to open one)
     try:
         # (read-only: an instance of its own, not the one DuckDB's cache holds for the path: _read_only_open.py)
         con = (connect_read_only(target) if read_only and path is not None
@@ -215,8 +219,10 @@ def schema_version(con: duckdb.DuckDBPyConnection) -> int:
 
     Checked on a read-only open too: a store a newer workbench wrote was read as if it were this one's, not a
     word said (its tables may mean other things by then)."""
-    row = (con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
-           if _has_table(con, "meta") else [])
+    if not _has_table(con, "meta"):
+        refuse_foreign(con)  # (a new store holds nothing yet; another program's database is not written into)
+        return 0
+    row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
     version = _stored_version(con, row[0][0]) if row else 0
     _refuse_newer(version, "this store")
     return version

@@ -18,6 +18,7 @@ from ..exceptions import StoreError
 from ._connection import DERIVED_BY_MARKER, TABLES, connect_file, ensure_schema
 from ._linked_roots import keep_linked_roots_sql
 from ._read_only_open import connect_read_only
+from ._store_file import holds_store_tables
 from ._transaction import transaction
 
 _BATCH_ROWS = 100_000
@@ -40,10 +41,11 @@ def copy_tables(src: duckdb.DuckDBPyConnection, dst: duckdb.DuckDBPyConnection) 
         # (made again from the copied steps, not copied: the source may be a store of an earlier schema opened
         # read-only, or an export, which have none)
         dst.execute(keep_linked_roots_sql("steps"))
-        # (copied: which agents the naming rules gave, and which tool steps the ingest read out of messages, cannot
-        # be made again from the steps; a store of an earlier schema opened read-only has neither: its tool steps
-        # read out of messages are told by their marker, as its migration would)
-        for table in ("rule_agents", "derived_tools"):
+        # (copied: which agents the naming rules gave, which hand-offs' agents handed to the rule gave, and which tool
+        # steps the ingest read out of messages, cannot be made again from the steps; a store of an earlier schema
+        # opened read-only has none: its tool steps read out of messages are told by their marker, as its migration
+        # would)
+        for table in ("rule_agents", "rule_handoffs", "derived_tools"):
             if not src.execute(
                 "SELECT count(*) FROM duckdb_tables() WHERE table_name = ? AND NOT temporary "
                 "AND database_name = current_database()",
@@ -125,15 +127,10 @@ def _check_replaceable(target: Path) -> None:
             why = f"a DuckDB file that could not be read ({type(exc).__name__}: {str(exc)[:200]})"
         else:
             try:
-                columns = set(
-                    con.execute(
-                        "SELECT table_name, column_name FROM duckdb_columns() WHERE database_name = current_database() "
-                        "AND schema_name = 'main' AND table_name IN ('runs', 'steps')"
-                    ).fetchall()
-                )
+                store = holds_store_tables(con)
             finally:
                 con.close()
-            if {("runs", "run_id"), ("steps", "run_id"), ("steps", "step_id")} <= columns:
+            if store:
                 return
             why = "a DuckDB database without a workbench store's runs and steps tables"
     raise StoreError(

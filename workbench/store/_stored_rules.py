@@ -7,7 +7,8 @@ stored and before the runs are refreshed, over ``affected_steps`` (finalize.sql:
 when the call touched a run the store held (``old_runs``): a call of new runs pays nothing.
 
 - a hand-off that names no agent: the next other agent to start in its run (``stored_handoff_targets.sql``, the
-  stored side of ``handoff_targets.sql``);
+  stored side of ``handoff_targets.sql``), named again when the rule named it (``rule_handoffs``, which the merge
+  fills as it stores them, ``handoffs``): the agent starting first after it may come in a later call;
 - a tool step an earlier call read out of a model call's messages, in a run whose own spans (come since) trace a
   tool or a hand-off: removed, as one call of both never makes it (``stored_derived_traced.sql``; an MCP quote
   desk's hand-off span read after the model call that asked for it). Such steps are told by ``derived_tools``, which
@@ -43,6 +44,7 @@ def stored_rules(
     llm_held: bool = False,
     names: bool = True,
     derived: bool = False,
+    handoffs: bool = False,
 ) -> list[str]:
     """The stored side of the staging-only rules (see the module), when ``old_runs`` (the merge's count of touched
     runs the store held before) says the call met one; the report's notes. ``unnamed``: the call's staging ran
@@ -50,7 +52,8 @@ def stored_rules(
     ``tool_text``: the call staged a tool step whose input may be its argument's text; ``llm_held``: a model step
     of a run the store held (the stage's facts). ``names``: whether the naming rules run (not in an export's
     merge). ``derived``: the call staged tool steps read out of messages (``staged_derived``): they are kept in
-    derived_tools."""
+    derived_tools. ``handoffs``: the call's staging named hand-offs (``staged_handoffs``): they are kept in
+    rule_handoffs."""
     sections = dict(sql_sections("stored_loop_agents"))
     if unnamed:
         (keep,) = sections["keep"]
@@ -58,15 +61,18 @@ def stored_rules(
     if derived:
         (keep,) = sections["derived"]
         con.execute(keep)
+    if handoffs:
+        (keep,) = sections["handoffs"]
+        con.execute(keep)
     if not old_runs:
         return []
     made_up, *removal = sql_statements("stored_derived_traced")
     con.execute(made_up)
-    # (and whether a touched run has steps the naming rules named, and whether the tool text rule may have work: a
-    # new tool step whose input is text, or a new model step that may ask for a tool, in a held run: one statement
-    # for all, the last reading this call's new steps only)
+    # (and whether a touched run has steps the naming rules named, or a hand-off, and whether the tool text rule
+    # may have work: a new tool step whose input is text, or a new model step that may ask for a tool, in a held
+    # run: one statement for all, the last reading this call's new steps only)
     ask = tool_text or llm_held
-    ((gone, named, asks),) = con.execute(
+    ((gone, named, handed, asks),) = con.execute(
         _GONE_NAMED_ASKS[ask], {"markers": "|".join(MARKERS)} if ask else None
     ).fetchall()
     notes = []
@@ -81,8 +87,9 @@ def stored_rules(
         con.execute(sections["shape"][0])
         _name_stored_loops(con, sections, unnamed)
     # (after the naming: a hand-off's agent is its own or its parent's, named or not by the rules)
-    for stmt in sql_statements("stored_handoff_targets"):
-        con.execute(stmt)
+    if handed:
+        for stmt in sql_statements("stored_handoff_targets"):
+            con.execute(stmt)
     if asks:
         notes += _stored_tool_arguments(con, sections)
     return notes
@@ -108,6 +115,7 @@ def _stored_tool_arguments(con: duckdb.DuckDBPyConnection, sections: dict[str, l
 _GONE_NAMED = (
     "SELECT (SELECT count(*) FROM untraced_derived), "
     "EXISTS (SELECT 1 FROM rule_agents r SEMI JOIN affected a ON a.run_id = r.run_id), "
+    "EXISTS (SELECT 1 FROM affected_steps WHERE kind = 'handoff'), "
 )
 _GONE_NAMED_ASKS = {
     False: _GONE_NAMED + "false",

@@ -4,32 +4,45 @@
 -- parent's) whose agent step starts in the run at or after the hand-off did. None starting, the hand-off
 -- names none. Runs after staging, before the merge; the agent handed to is the step's output, as a hand-off
 -- whose arguments name it gives.
-CREATE OR REPLACE TEMP TABLE handoff_targets AS
+
+-- A hand-off the store holds already naming none, or naming what the rule named (rule_handoffs, or, in a store
+-- written before rule_handoffs was kept, an agent of its stored run): given again (the same file read twice, or a
+-- file holding part of a trace read again with the rest), it is read as stored, so that it is no step differing
+-- in output, and left to stored_handoff_targets.sql, which names it over the whole stored run once this call's
+-- steps are stored (the agent starting first after it may have come in either call). An output a log gave stays
+-- compared as given.
+CREATE OR REPLACE TEMP TABLE held_handoffs AS
+SELECT h.rowid AS rid, s.output
+FROM stage_steps h
+JOIN steps s ON s.run_id = h.run_id AND s.step_id = h.step_id AND s.kind = 'handoff'
+WHERE h.kind = 'handoff' AND h.output IS NULL AND h.status IS DISTINCT FROM 'error'
+  AND (s.output IS NULL
+       OR EXISTS (SELECT 1 FROM rule_handoffs r WHERE r.run_id = s.run_id AND r.step_id = s.step_id)
+       OR s.output IN (SELECT a.agent_own FROM steps a WHERE a.run_id = s.run_id AND a.kind = 'agent'));
+
+UPDATE stage_steps SET output = x.output
+FROM held_handoffs x
+WHERE stage_steps.rowid = x.rid AND x.output IS NOT NULL;
+
+-- The rest, named from this call's steps; staged_handoffs keeps which rows the rule named, which the merge keeps
+-- in rule_handoffs (store/_stored_rules.py): a later call bringing an agent that starts earlier after the hand-off
+-- names it again, as one call of both would.
+CREATE OR REPLACE TEMP TABLE staged_handoffs AS
 WITH unnamed AS (
-    SELECT h.run_id, h.step_id, h.start_ns, coalesce(h.agent, p.agent) AS agent
+    SELECT h.rowid AS rid, h.run_id, h.start_ns, coalesce(h.agent, p.agent) AS agent
     FROM stage_steps h
     LEFT JOIN stage_steps p ON p.run_id = h.run_id AND p.step_id = h.parent_id
     WHERE h.kind = 'handoff' AND h.output IS NULL AND h.status IS DISTINCT FROM 'error'
-      AND h.start_ns IS NOT NULL
+      AND h.start_ns IS NOT NULL AND h.rowid NOT IN (SELECT rid FROM held_handoffs)
 )
-SELECT u.run_id, u.step_id, arg_min(a.agent, (a.start_ns, a.step_id)) AS target
+SELECT u.rid, arg_min(a.agent, (a.start_ns, a.step_id)) AS target
 FROM unnamed u
 JOIN stage_steps a ON a.run_id = u.run_id AND a.kind = 'agent' AND a.agent IS NOT NULL
     AND a.agent IS DISTINCT FROM u.agent AND a.start_ns >= u.start_ns
-GROUP BY u.run_id, u.step_id;
+GROUP BY u.rid;
 
 UPDATE stage_steps SET output = x.target
-FROM handoff_targets x
-WHERE stage_steps.run_id = x.run_id AND stage_steps.step_id = x.step_id AND stage_steps.output IS NULL;
+FROM staged_handoffs x
+WHERE stage_steps.rowid = x.rid AND stage_steps.output IS NULL;
 
--- A hand-off still naming none that the store holds already, named by stored_handoff_targets.sql (an earlier
--- call stored the agents it hands to): a step given again (the same file read twice) is read with what that rule
--- wrote, as one call of both names it, not quarantined as differing in output. Only a name the stored run's own
--- agent steps give: an output a log gave stays compared as given.
-UPDATE stage_steps SET output = s.output
-FROM steps s
-WHERE stage_steps.kind = 'handoff' AND stage_steps.output IS NULL AND stage_steps.status IS DISTINCT FROM 'error'
-  AND s.run_id = stage_steps.run_id AND s.step_id = stage_steps.step_id AND s.kind = 'handoff'
-  AND s.output IN (SELECT a.agent_own FROM steps a WHERE a.run_id = s.run_id AND a.kind = 'agent');
-
-DROP TABLE handoff_targets;
+DROP TABLE held_handoffs;

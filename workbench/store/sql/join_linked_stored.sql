@@ -25,6 +25,8 @@ UPDATE rule_agents SET run_id = m.new_run FROM link_moves m WHERE rule_agents.ru
 
 UPDATE derived_tools SET run_id = m.new_run FROM link_moves m WHERE derived_tools.run_id = m.old_run;
 
+UPDATE rule_handoffs SET run_id = m.new_run FROM link_moves m WHERE rule_handoffs.run_id = m.old_run;
+
 -- Their roots continue another trace now: linked_roots keeps the roots of no moved trace (linked_roots.sql), as
 -- one call of both traces keeps them. (Left, the store held rows the same logs read in one call did not.)
 DELETE FROM linked_roots WHERE run_id IN (SELECT old_run FROM link_moves);

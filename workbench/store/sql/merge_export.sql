@@ -109,6 +109,8 @@ SELECT * REPLACE (coalesce(export_bad,
          WHEN NOT (confidence BETWEEN 0 AND 1) THEN 'confidence must be in [0, 1] (got ' || confidence || ')'
          WHEN tokens_in < 0 THEN 'tokens_in must be 0 or more (got ' || tokens_in || ')'
          WHEN tokens_out < 0 THEN 'tokens_out must be 0 or more (got ' || tokens_out || ')'
+         -- (a step's depth in its run's tree, the root's 0, as the merge's walk gives it: a hand-edited -7 was stored)
+         WHEN depth < 0 THEN 'depth must be 0 or more (got ' || depth || ')'
          WHEN NOT (cost >= 0 AND isfinite(cost)) THEN 'cost must be a finite number, 0 or more (got ' || cost || ')'
          WHEN NOT isfinite(entropy) THEN 'entropy must be a finite number (got ' || entropy || ')'
          WHEN NOT isfinite(latency_ms) THEN 'latency_ms must be a finite number (got ' || latency_ms || ')'

@@ -95,6 +95,15 @@ CREATE TABLE IF NOT EXISTS derived_tools (
     step_id  VARCHAR NOT NULL
 );
 
+-- The hand-offs whose output (the agent handed to) the ingest's rule gave, where their log named none: the first
+-- other agent to start after them in their run (store/sql/handoff_targets.sql). A later call bringing more of the
+-- run names them again over the whole stored run (stored_handoff_targets.sql), which needs to tell a log's output
+-- from the rule's. Kept by the ingest; an export leaves it out.
+CREATE TABLE IF NOT EXISTS rule_handoffs (
+    run_id   VARCHAR NOT NULL,
+    step_id  VARCHAR NOT NULL
+);
+
 -- Dependencies between steps: 'parent' (span tree), 'handoff' (work passed to another agent),
 -- 'consumes' (dst read the output of src). (run_id, src_step, dst_step, kind) is unique (see steps).
 CREATE TABLE IF NOT EXISTS edges (

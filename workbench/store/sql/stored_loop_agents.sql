@@ -23,6 +23,13 @@ INSERT INTO derived_tools
 SELECT n.run_id, n.step_id FROM stage_new n SEMI JOIN staged_derived d ON d.rid = n.rid
 WHERE NOT EXISTS (SELECT 1 FROM derived_tools m WHERE m.run_id = n.run_id AND m.step_id = n.step_id);
 
+-- [section handoffs]
+-- (in a call whose staging named hand-offs: staged_handoffs, handoff_targets.sql) The hand-offs this call stores
+-- whose output the rule gave: a later call names them again (stored_handoff_targets.sql).
+INSERT INTO rule_handoffs
+SELECT n.run_id, n.step_id FROM stage_new n SEMI JOIN staged_handoffs h ON h.rid = n.rid
+WHERE NOT EXISTS (SELECT 1 FROM rule_handoffs r WHERE r.run_id = n.run_id AND r.step_id = n.step_id);
+
 -- [section runs]
 -- The touched runs the store held (their run rows are rebuilt after this) that the rules named steps of, and, when
 -- this call staged a run naming no agent ($unnamed), those with a trace whose stored steps name none but by the
