@@ -15,7 +15,9 @@ import workbench as wb
 def test_a_copy_keeps_the_stamps_of_the_detectors_that_ran() -> None:
     ws = wb.open()
     # the two stamps as wb.detect writes them (a detect here costs ~1 s of the suite; these are its rows' shape)
-    ws.sql("INSERT INTO meta VALUES ('detect_vocab', '43:11935697036478333202'), "
-           "('drift_checked', '{\"pairs_tested\": 0, \"min_runs\": 30, \"alpha\": 0.01}')")
+    ws.sql(
+        "INSERT INTO meta VALUES ('detect_vocab', '43:11935697036478333202'), "
+        '(\'drift_checked\', \'{"pairs_tested": 0, "min_runs": 30, "alpha": 0.01}\')'
+    )
     meta = "SELECT key, value FROM meta ORDER BY key"
     assert ws.copy().sql(meta).fetchall() == ws.sql(meta).fetchall()
