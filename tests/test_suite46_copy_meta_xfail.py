@@ -1,8 +1,8 @@
 """Found by suite46 while sharing the widget/chart tests' store through ``ws.copy()``: the copy keeps one of the
 store's meta rows (schema_version) and drops the stamps wb.detect writes there (``detect_vocab``,
-``drift_checked``: seen on 120 simulated runs), so the copy's findings are taken as stale and code that ensures
-findings on it detects again (the 14 widget and chart modules on copies: 68.4 CPU s against 64.3 on stores built
-apart, at load ~25). Store rules and hand-offs: store46's area."""
+``drift_checked``: seen on 120 simulated runs). Without ``detect_vocab`` the copy's findings read as stale: with
+``detect="auto"`` (the explorer's log-only verdict, investigate) every run of the copy is detected again
+(attribution/_heuristics.py ensure_findings). Store rules and hand-offs: store46's area."""
 
 from __future__ import annotations
 
