@@ -1,8 +1,9 @@
 """Found by suite46 while sharing the widget/chart tests' store through ``ws.copy()``: the copy keeps one of the
 store's meta rows (schema_version) and drops the stamps wb.detect writes there (``detect_vocab``,
 ``drift_checked``: seen on 120 simulated runs). Without ``detect_vocab`` the copy's findings read as stale: with
-``detect="auto"`` (the explorer's log-only verdict, investigate) every run of the copy is detected again
-(attribution/_heuristics.py ensure_findings). Store rules and hand-offs: store46's area."""
+``detect="auto"`` (the explorer's log-only verdict, investigate) the detectors that read the vocabulary run again
+on the runs detected before (attribution/_heuristics.py ensure_findings, detect/_runner.py _refresh). Store rules
+and hand-offs: store46's area."""
 
 from __future__ import annotations
 
