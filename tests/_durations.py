@@ -7,6 +7,11 @@ loaded machine. A unit it does not list (a new module) is guessed from its count
 whole run's ``--durations=0`` output::
 
     pytest --durations=0 > /tmp/durations.txt; python tests/_durations.py /tmp/durations.txt
+
+or from each test's CPU seconds (tests/conftest.py writes them, a file per worker, when $WORKBENCH_TEST_CPU names a
+folder), which a loaded machine swells far less than wall seconds::
+
+    WORKBENCH_TEST_CPU=/tmp/cpu pytest; python tests/_durations.py /tmp/cpu/*.txt
 """
 
 from __future__ import annotations

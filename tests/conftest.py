@@ -118,6 +118,48 @@ def pytest_terminal_summary(terminalreporter: object, config: pytest.Config) -> 
                                     f"last report {last - started:.0f} s after the start")
 
 
+# Each test's CPU seconds (this process's and its reaped children's, user + sys) per phase, when
+# $WORKBENCH_TEST_CPU names a folder: each process writes them there at its end, in --durations' line format, for
+# `python tests/_durations.py FOLDER/*.txt`. Wall seconds on a loaded machine (8 sessions on 2 cores) swell with
+# the load, and unevenly (a test waiting on a browser or a kernel less than one computing); CPU seconds do not.
+_CPU_DIR = os.environ.get("WORKBENCH_TEST_CPU")
+_CPU: list[str] = []
+
+
+def _cpu_seconds() -> float:
+    import resource
+
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def _cpu_phase(item: pytest.Item, when: str) -> Iterator[None]:
+    if not _CPU_DIR:
+        yield
+        return
+    before = _cpu_seconds()
+    yield
+    _CPU.append(f"{_cpu_seconds() - before:.3f}s {when:<8} {item.nodeid}")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_setup(item: pytest.Item) -> Iterator[None]:
+    yield from _cpu_phase(item, "setup")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    yield from _cpu_phase(item, "call")
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if _CPU_DIR and _CPU:
+        worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+        out = Path(_CPU_DIR) / f"cpu-{worker}-{os.getpid()}.txt"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text("\n".join(_CPU) + "\n", "utf-8")
+
+
 @pytest.fixture()
 def _own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A demo cache folder of the test's own and no store inherited from the environment (``$WORKBENCH_DB``),
@@ -139,7 +181,10 @@ def shared_lab(tmp_path_factory: pytest.TempPathFactory, request: pytest.Fixture
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    before = _cpu_seconds() if _CPU_DIR else 0.0
     yield   # the test's own fixtures (pages, kernels) are torn down first
     lab = item.config.stash.get(SharedLab.KEY, None)
     if lab is not None and uses_browser(item) and (nextitem is None or not uses_browser(nextitem)):
         lab.close()
+    if _CPU_DIR:   # (after the close: the server and Chromium, reaped there, are counted with the browser unit)
+        _CPU.append(f"{_cpu_seconds() - before:.3f}s teardown {item.nodeid}")

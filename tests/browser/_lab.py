@@ -232,7 +232,7 @@ def run_all(s: Session, timeout: float = 600) -> None:
     t0 = time.monotonic()
     page.click(".lm-MenuBar-itemLabel:text-is('Run')")
     page.click(".lm-Menu-itemLabel:text-is('Run All Cells')")
-    page.wait_for_function(_ALL_RAN, timeout=timeout * 1000, polling=500)
+    page.wait_for_function(_ALL_RAN, timeout=timeout * 1000, polling=100)
     page.wait_for_selector("text=(ipykernel) | Idle", timeout=timeout * 1000)
     s.seconds = time.monotonic() - t0
 
@@ -269,7 +269,7 @@ def wait_charts_drawn(s: Session, minimum: int, timeout: float = 60) -> list[dic
         drawn = [c for c in found if c["kind"] and c["width"] > 0 and c["height"] > 0]
         if (len(found) >= minimum and len(drawn) == len(found)) or time.monotonic() > deadline:
             return found
-        s.page.wait_for_timeout(500)
+        s.page.wait_for_timeout(100)   # (a look costs the page ~ms: at 500 each call waited ~0.25 s past drawn)
 
 
 # Resolves once the notebook's outputs (their boxes, charts, widget boxes, tables and how many elements there are)
@@ -292,6 +292,19 @@ def settle(s: Session, quiet: float = 0.5, limit: float = 10) -> bool:
     """Wait until the notebook's layout has settled (after a resize, or the last widgets drawing): nothing in
     its outputs moved, grew or appeared for ``quiet`` s. A fixed 1.5 s wait guessed the same, and always paid it."""
     return s.page.evaluate(_SETTLED, [PANEL, quiet * 1000, limit * 1000])
+
+
+# Resolves once an image of our own at src "x" has failed to load: an ``<img src=x onerror=...>`` that log text put
+# on the page (were it not escaped) asked for the same address earlier, and its handler would have run by then.
+_ONERROR_PROBE = """() => new Promise(done => { const i = new Image();
+  i.onerror = i.onload = () => done(true); i.src = 'x'; })"""
+
+
+def onerror_would_have_fired(s: Session) -> None:
+    """Wait until an ``onerror`` handler of an injected ``<img src=x>`` would have run (a fixed 1-1.5 s wait
+    guessed it, and always paid it); the image asked for here is never added to the page."""
+    s.page.evaluate(_ONERROR_PROBE)
+    s.page.wait_for_timeout(200)    # (and a dialog it opened reached Playwright's handler)
 
 
 def cell_errors(s: Session) -> list[str]:

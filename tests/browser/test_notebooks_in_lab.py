@@ -22,6 +22,7 @@ from _lab import (
     VIEWPORT,
     cell_errors,
     close_notebook,
+    onerror_would_have_fired,
     open_notebook,
     run_all,
     run_cells,
@@ -334,7 +335,7 @@ def test_log_text_shows_as_text_and_never_runs(lab, browser) -> None:  # noqa: A
         assert not scripts and not s.dialogs, (scripts, s.dialogs)
         assert injected == page.evaluate("() => document.querySelectorAll('script:not([src])').length")
         page.locator(f"{PANEL} .wb-step-detail").first.scroll_into_view_if_needed()
-        page.wait_for_timeout(1500)   # an onerror handler would fire by now
+        onerror_would_have_fired(s)
         assert not s.dialogs, s.dialogs
         screenshot_el(page.locator(f"{PANEL} .wb-incident-explorer").first, lab.shots / "xss_explorer.png")
         # the tuner's readout and per-agent sliders, the drift lines, the backtest and investigate tables

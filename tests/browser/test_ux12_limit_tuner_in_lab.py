@@ -12,6 +12,7 @@ from _lab import (
     HEADER,
     PANEL,
     cell_errors,
+    onerror_would_have_fired,
     run_cells,
     text,
     wait_charts_drawn,
@@ -110,7 +111,7 @@ def test_limit_tuner_draws_moves_and_exports(lab, browser) -> None:  # noqa: ANN
         # the suggestions' own HTML table below: ids as text, and nothing injected anywhere
         body = page.locator(PANEL).first.inner_text()
         assert "LimitSuggestions p90" in body and "<b>run</b>-0" in body
-        page.wait_for_timeout(1000)      # an onerror handler would have fired by now
+        onerror_would_have_fired(s)
         assert page.evaluate("() => document.querySelectorAll('img[src=\"x\"]').length") == 0
         stray = page.evaluate(f"() => [...document.querySelectorAll('{PANEL} .jp-OutputArea b')]"
                               ".filter(b => b.textContent.startsWith('run')).length")

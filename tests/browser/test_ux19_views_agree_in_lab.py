@@ -7,7 +7,7 @@ says what is past it. A script payload in the logs never runs."""
 from __future__ import annotations
 
 import pytest
-from _lab import HEADER, PANEL, cell_errors, run_cells, wait_charts_drawn, widget_errors
+from _lab import HEADER, PANEL, cell_errors, run_cells, settle, wait_charts_drawn, widget_errors
 
 pytestmark = pytest.mark.slow
 
@@ -58,7 +58,7 @@ def _wait_shown(s, ex, run: str) -> dict:  # noqa: ANN001
         " return h && h.innerText.trim() === run && t && t.textContent.trim() === run"
         " && [...e.querySelectorAll('pre.wb-pre')].some(p => p.innerText.includes('question of run ' + run)); }",
         arg=[f"{PANEL} .wb-incident-explorer", run], timeout=60_000)
-    s.page.wait_for_timeout(500)
+    settle(s, quiet=0.2)    # (the rest of the view laid out: a fixed 0.5 s guessed it)
     return ex.evaluate(_STATE)
 
 

@@ -7,7 +7,16 @@ chart over tool calls has whole ticks (it drew 0.5 tool calls). Every chart is c
 from __future__ import annotations
 
 import pytest
-from _lab import HEADER, PANEL, cell_errors, run_cells, wait_charts_drawn, whowhen_folder, widget_errors
+from _lab import (
+    HEADER,
+    PANEL,
+    cell_errors,
+    run_cells,
+    settle,
+    wait_charts_drawn,
+    whowhen_folder,
+    widget_errors,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -44,7 +53,7 @@ def test_explorer_as_the_extension_opens_it(lab, browser) -> None:  # noqa: ANN0
         explorers = s.page.locator(f"{PANEL} .wb-incident-explorer")
         ex = explorers.nth(0)
         ex.scroll_into_view_if_needed()
-        s.page.wait_for_timeout(1000)
+        settle(s, quiet=0.3)    # (what scrolling in drew, laid out: a fixed 1 s guessed it)
         st = ex.evaluate(_STATE)
         assert "t001" in st["step"].split("agent")[0] and "Coder" in st["step"], st["step"]
         # the step list shows it too ("  1 · Coder · agent · Coder", spaces as no-break spaces)

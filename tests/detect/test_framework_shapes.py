@@ -102,8 +102,13 @@ def test_tool_call_ids_are_no_made_up_values(tmp_path, call_id: str) -> None:  #
     assert ws.sql("SELECT DISTINCT agent FROM steps WHERE kind = 'tool'").fetchall() == [("agent",)]
     hits = detect(ws)
     assert hits.loc[hits["severity"] != "info"].empty, hits.to_dict("records")
+
+
+def test_a_made_up_value_where_the_tool_call_id_was_is_still_caught(tmp_path) -> None:  # noqa: ANN001
     # the same id in the same place, were it a value an agent made up (an order number) that another agent
-    # (the graph's ToolNode runs the asking agent's tools: it is none) builds on, is still caught
+    # (the graph's ToolNode runs the asking agent's tools: it is none) builds on, is still caught (once: it
+    # does not depend on the id above, and was run again for each of them)
+    path = tmp_path / "langgraph.trace.json"
     path.write_text(json.dumps(_ends_last(_langgraph_export("ORD-77123", summarizer="writer"))), encoding="utf-8")
     ws = wb.open()
     ws.ingest(path)

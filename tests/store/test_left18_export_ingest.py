@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -38,14 +39,18 @@ def _tables(ws: wb.Workspace) -> dict[str, list[tuple]]:
     return {t: ws.sql(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in _TABLES}
 
 
-@pytest.fixture
-def exported(tmp_path: Path) -> tuple[wb.Workspace, Path]:
-    ws = wb.open(tmp_path / "a.duckdb")
-    rep = ws.ingest(_native(tmp_path / "runs.jsonl"))
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[wb.Workspace, Path]]:
+    # Built once for the module (its detect and export were most of the module's time): no test writes into
+    # this store or its export (they copy them, or ingest them elsewhere); the logs it read are beside the export.
+    folder = tmp_path_factory.mktemp("left18")
+    ws = wb.open(folder / "a.duckdb")
+    rep = ws.ingest(_native(folder / "runs.jsonl"))
     assert rep.quarantined == 2 and rep.stored == 6
     ws.label("r1", outcome="failure", agent="planner")
     wb.detect(ws)
-    return ws, ws.export(tmp_path / "export")
+    yield ws, ws.export(folder / "export")
+    ws.close()
 
 
 def test_an_export_ingested_into_an_empty_store_gives_every_table_back(exported: tuple) -> None:
@@ -104,11 +109,11 @@ def test_an_export_among_other_paths_is_refused(exported: tuple, tmp_path: Path)
         wb.open().ingest([folder, _native(tmp_path / "more.jsonl")])
 
 
-def test_the_same_logs_ingested_here_too_are_not_doubled(exported: tuple, tmp_path: Path) -> None:
+def test_the_same_logs_ingested_here_too_are_not_doubled(exported: tuple) -> None:
     # the same file ingested into this store on its own: the same steps and rejects, other created_at
     ws, folder = exported
     other = wb.open()
-    other.ingest(tmp_path / "runs.jsonl")
+    other.ingest(folder.parent / "runs.jsonl")
     rep = other.ingest(folder)
     # the export's 2 rejects (held here already: not stored twice); its run r1, labelled a failure there and
     # not here, comes with its label and its row is rebuilt with it (left19: before, the stored row was kept
