@@ -162,6 +162,8 @@ def stage_span(stage: Stage, sink: StepSink, runs: set[str], *, line: int, order
         stage.run(run_id=tid, line=line, **(run_facts or {}))
     if m["agent_of_previous"]:
         stage.agent_of_previous.append((tid, sid))
+    if m["node_agent"] is not None and pid is not None:
+        stage.node_agents.append((tid, sid, pid, m["node_agent"]))
     if m["turns"]:
         stage.turn_runs.add(tid)
     if isinstance(m["agent"], str) and has_identifier(m["agent"]):

@@ -43,6 +43,7 @@ def stored_rules(
     llm_held: bool = False,
     names: bool = True,
     derived: bool = False,
+    node_named: bool = False,
 ) -> list[str]:
     """The stored side of the staging-only rules (see the module), when ``old_runs`` (the merge's count of touched
     runs the store held before) says the call met one; the report's notes. ``unnamed``: the call's staging ran
@@ -50,10 +51,14 @@ def stored_rules(
     ``tool_text``: the call staged a tool step whose input may be its argument's text; ``llm_held``: a model step
     of a run the store held (the stage's facts). ``names``: whether the naming rules run (not in an export's
     merge). ``derived``: the call staged tool steps read out of messages (``staged_derived``): they are kept in
-    derived_tools."""
+    derived_tools. ``node_named``: the call's readers named model calls by their LangGraph metadata
+    (``staged_node_agents``): they are kept in rule_agents."""
     sections = dict(sql_sections("stored_loop_agents"))
     if unnamed:
         (keep,) = sections["keep"]
+        con.execute(keep)
+    if node_named:
+        (keep,) = sections["node_keep"]
         con.execute(keep)
     if derived:
         (keep,) = sections["derived"]
@@ -141,6 +146,7 @@ def _name_stored_loops(con: duckdb.DuckDBPyConnection, sections: dict[str, list[
     con.execute(runs, {"unnamed": unnamed})
     for stmt in sections["steps"]:
         con.execute(stmt)
+    _stored_node_agents(con, sections)
     loop_agents(con, "loop_steps")
     for stmt in sections["apply"]:
         con.execute(stmt)
@@ -151,6 +157,28 @@ def _name_stored_loops(con: duckdb.DuckDBPyConnection, sections: dict[str, list[
     walk_tree(con, ("chunk", "whole"))
     for stmt in dict(sql_sections("finalize_insert"))["stored_runs"]:
         con.execute(stmt)
+
+
+def _stored_node_agents(con: duckdb.DuckDBPyConnection, sections: dict[str, list[str]]) -> None:
+    """The model calls of loop_steps a rule named whose node's span is still not in their run, named again by their
+    LangGraph metadata (``_step_agents.node_agents``' rule on the stored run: the section node_steps)."""
+    import orjson
+
+    from ..ingest._langgraph_shape import langchain_metadata, node_agent
+
+    (calls,) = sections["node_steps"]
+    named = []
+    for run, step, text in con.execute(calls).fetchall():
+        try:
+            attrs = orjson.loads(text)
+        except orjson.JSONDecodeError:
+            continue
+        meta = langchain_metadata(attrs) if isinstance(attrs, dict) else None
+        agent = node_agent(meta, attrs.get("metadata.ls_integration")) if meta is not None else None
+        if agent is not None:
+            named.append((agent, run, step))
+    if named:
+        con.executemany("UPDATE loop_steps SET agent = ? WHERE stored_run = ? AND step_id = ?", named)
 
 
 def export_stored_rules(con: duckdb.DuckDBPyConnection) -> list[str]:
