@@ -75,3 +75,27 @@ def test_model_calls_alone_in_two_calls_keep_their_agents(tmp_path: Path) -> Non
         "writer",
     ]
     assert all(own == agent for _, _, agent, own in rows)
+
+
+AUTOGEN = FIXTURES / "autogen-termination"
+
+
+def _chat_outcome(path: Path) -> tuple:
+    ws = wb.open()
+    ws.ingest(path, progress=False)
+    return ws.sql("SELECT outcome, outcome_source FROM runs ORDER BY n_steps DESC LIMIT 1").fetchall()[0]
+
+
+def test_an_autogen_chat_a_group_chat_error_ended_failed() -> None:
+    """A real AutoGen AgentChat SelectorGroupChat (autogen-agentchat 0.7.5, fixtures/autogen-termination/README.md)
+    whose shipping agent's model request failed: the manager handled the GroupChatError (its process span's message
+    ``{"error": ...}``) and ended the chat on it. autogen-core sets no status on its messaging spans, so on main the
+    run's outcome was unknown and investigate attributed nothing."""
+    assert _chat_outcome(AUTOGEN / "model_error.otlp.jsonl.gz") == ("failure", "root_status")
+
+
+def test_an_autogen_chat_that_stopped_says_no_stop_reason() -> None:
+    """The same desk answering and stopping on TERMINATE (TaskResult.stop_reason "Text 'TERMINATE' mentioned"),
+    with autogen-core's event logger sent to OTel logs: no span nor log record states the stop reason (the event's
+    payload "Message could not be serialized"), so the outcome stays unknown, not guessed from the text."""
+    assert _chat_outcome(AUTOGEN / "answered_events.otlp.jsonl.gz") == ("unknown", "none")
