@@ -224,18 +224,21 @@ def langchain_metadata(rest: dict[str, Any]) -> dict[str, Any] | None:
     )
 
 
-def node_agent(meta: dict[str, Any], integration: Any = None) -> str | None:
-    """The agent a model call's LangGraph / LangChain run metadata names (``meta``, :func:`langchain_metadata`): a
-    LangChain ``create_agent`` agent's name, else the actor of the node it runs in (:func:`langgraph_node_actor`:
-    none for a ToolNode's); none for an unnamed ``create_agent`` agent's (``ls_integration``, or ``integration``
-    when the metadata came flattened without it).
+def node_agent(attrs: dict[str, Any]) -> str | None:
+    """The agent a model call's LangGraph / LangChain run metadata names (``attrs``: its step's attributes, the
+    metadata as :func:`langchain_metadata` reads it): a LangChain ``create_agent`` agent's name, else the actor of
+    the node it runs in (:func:`langgraph_node_actor`: none for a ToolNode's); none for an unnamed ``create_agent``
+    agent's (``ls_integration``), nor when the metadata names no node.
 
     What a model call exported without its node's span (Phoenix's LLM spans, ``list_runs(run_type="llm")``) says
     of its agent; a call under its node's span takes the node's agent as every other step does
     (``_step_agents.node_agents``)."""
+    meta = langchain_metadata(attrs)
+    if meta is None:
+        return None
     own = meta.get(LC_AGENT_NAME)
     if isinstance(own, str) and own.strip():
         return own.strip()
-    if meta.get("ls_integration", integration) == LC_CREATE_AGENT:
+    if meta.get("ls_integration", attrs.get("metadata.ls_integration")) == LC_CREATE_AGENT:
         return None
     return langgraph_node_actor(meta)

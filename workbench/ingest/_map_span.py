@@ -57,7 +57,6 @@ from ._langgraph_shape import (
     langchain_metadata,
     langgraph_span,
     langgraph_tool_node,
-    node_agent,
 )
 from ._llamaindex_workflow import (
     TOOL_DESCRIPTION_KEYS,
@@ -121,10 +120,8 @@ def map_span(
         ``confidence``, ``entropy``, ``attributes`` (the remaining attributes), ``agent_of_previous``
         (the step acts for the agent of the step before it under the same parent: :mod:`._step_agents`),
         ``turns`` (the step is of a run whose steps may act for the agent before them: an AG2 span, a
-        LlamaIndex workflow step; such steps stored by an earlier call are looked at again),
-        ``failed`` (the step's output says it failed whatever its status: :mod:`._tool_message`) and
-        ``node_agent`` (a model call's agent as its LangGraph metadata names it, for when its node's span is
-        not at hand: :func:`._langgraph_shape.node_agent`).
+        LlamaIndex workflow step; such steps stored by an earlier call are looked at again) and
+        ``failed`` (the step's output says it failed whatever its status: :mod:`._tool_message`).
     """
     if MLFLOW_SPAN_TYPE in attrs:
         attrs = mlflow_attributes(attrs)
@@ -144,11 +141,6 @@ def map_span(
         kind = "chain"
     agent = known.get("agent")
     tool_node = False
-    # a model call's node agent, as its LangGraph metadata names it: its agent when its node's span is not in the
-    # file (given after staging: _step_agents.node_agents)
-    node_named = None
-    if kind == "llm" and agent is None and (meta := langchain_metadata(rest)) is not None:
-        node_named = node_agent(meta, rest.get("metadata.ls_integration"))
     if kind in ("agent", "tool") and emitter_event(name, rest):
         # BeeAI: one event of the enclosing agent's run or tool call, not an agent nor another call
         kind, agent = "chain", None
@@ -377,7 +369,6 @@ def map_span(
         "attributes": rest,
         "agent_of_previous": agent_of_previous,
         "failed": failed,
-        "node_agent": node_named,
         "turns": turns,
     }
 

@@ -164,7 +164,7 @@ def _stored_node_agents(con: duckdb.DuckDBPyConnection, sections: dict[str, list
     LangGraph metadata (``_step_agents.node_agents``' rule on the stored run: the section node_steps)."""
     import orjson
 
-    from ..ingest._langgraph_shape import langchain_metadata, node_agent
+    from ..ingest._langgraph_shape import node_agent
 
     (calls,) = sections["node_steps"]
     named = []
@@ -173,8 +173,7 @@ def _stored_node_agents(con: duckdb.DuckDBPyConnection, sections: dict[str, list
             attrs = orjson.loads(text)
         except orjson.JSONDecodeError:
             continue
-        meta = langchain_metadata(attrs) if isinstance(attrs, dict) else None
-        agent = node_agent(meta, attrs.get("metadata.ls_integration")) if meta is not None else None
+        agent = node_agent(attrs) if isinstance(attrs, dict) else None
         if agent is not None:
             named.append((agent, run, step))
     if named:
