@@ -18,7 +18,10 @@ when the call touched a run the store held (``old_runs``): a call of new runs pa
   agents these rules gave (not the log) is kept in ``rule_agents`` as steps are stored, so that a run a later call
   shows to name an agent loses them, as one call of all its spans never gives them; the runs whose agents change
   are walked again (agents inherited down the tree, ``_tree_walk``). A call of new runs only keeps rule_agents
-  (when its staging named any: :func:`keep_unnamed`);
+  (when its staging named any: :func:`keep_unnamed`). A model call its reader named by its LangGraph metadata (its
+  node's span neither staged nor stored: ``node_agents.sql``) is kept there too: the stored run's rules name it so
+  again only while its parent is still missing (``_stored_node_agents``), so the call whose node's span comes later
+  takes the node's agent down the tree, as one call of both gives it;
 - a tool step whose input is its one argument's text, given the arguments the model step asking for it used
   (``_tool_text_input``), when the two were read in two calls (LangChain.js through OpenInference).
 
