@@ -84,6 +84,8 @@ TOOL_NAME_PREFIX = "execute_tool "
 # OpenInference's DSPy instrumentor names a tool span after the callable it wraps, "<tool>.__call__", and writes
 # no tool.name: the tool is "<tool>", the name the model called and a guard policy would give.
 TOOL_NAME_SUFFIX = ".__call__"
+# Where a tool span describes its tool (OpenInference, the GenAI conventions).
+TOOL_DESCRIPTION_KEYS = ("tool.description", "gen_ai.tool.description")
 # Status codes (OTLP integers, their enum names, OpenInference's words; compared upper-cased) -> status.
 STATUS_CODES = {
     "0": "unset",

@@ -40,6 +40,7 @@ from ._convention_table import (
     SLOT_KEYS,
     SLOTS,
     STATUS_CODES,
+    TOOL_DESCRIPTION_KEYS,
     TOOL_NAME_PREFIX,
     TOOL_NAME_SUFFIX,
     TRACELOOP_ASSOCIATION,
@@ -103,7 +104,6 @@ from ._langgraph_shape import (
     langgraph_tool_node,
 )
 from ._llamaindex_workflow import (
-    TOOL_DESCRIPTION_KEYS,
     WORKFLOW_HANDOFF,
     workflow_event_agent,
     workflow_handoff,

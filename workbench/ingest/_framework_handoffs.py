@@ -9,7 +9,7 @@ from typing import Any
 
 import orjson
 
-from ._llamaindex_workflow import TOOL_DESCRIPTION_KEYS
+from ._convention_table import TOOL_DESCRIPTION_KEYS
 
 #: Microsoft Agent Framework: the executor a workflow message is addressed to (``WorkflowContext.send_message``
 #: with a ``target_id``; a message without one goes along every edge of the graph).

@@ -57,7 +57,6 @@ _HANDOFF_REFUSED = ("Agent {} not found.", "Agent {} cannot hand off to ")
 #: DEFAULT_HANDOFF_OUTPUT_PROMPT: both the developer's to change)
 _HANDOFF_PROMPT = "Useful for handing off to another agent."
 _HANDOFF_ACCEPTED = " is now handling the request"
-TOOL_DESCRIPTION_KEYS = ("tool.description", "gen_ai.tool.description")
 
 
 def _workflow_tool_call(args: dict[str, Any], out: Any, description: Any) -> bool:

@@ -25,6 +25,7 @@ from ._convention_table import (
     OUT_MESSAGE_PREFIXES,
     OUTPUT_EVENTS,
     SLOT_KEYS,
+    TOOL_DESCRIPTION_KEYS,
     TOOL_NAME_PREFIX,
     TOOL_NAME_SUFFIX,
     TRACELOOP_ENTITY,
@@ -59,7 +60,6 @@ from ._langgraph_shape import (
     langgraph_tool_node,
 )
 from ._llamaindex_workflow import (
-    TOOL_DESCRIPTION_KEYS,
     workflow_event_agent,
     workflow_handoff,
     workflow_tool_event,
