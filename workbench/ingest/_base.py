@@ -100,6 +100,9 @@ class Stage:
         self.stored_link_moves: Any = None
         #: (run, step) of the steps that act for the agent of the step before them (``_step_agents``).
         self.agent_of_previous: list[tuple[str, str]] = []
+        #: (run, step, parent, agent) of the model calls whose LangGraph metadata names their node's agent: theirs
+        #: when their parent is neither staged nor stored (``_step_agents.node_agents``).
+        self.node_agents: list[tuple[str, str, str, str]] = []
         #: The runs with steps that may act for the agent before them (AG2, LlamaIndex workflows: ``map_span``'s
         #: ``turns``), whose such steps an earlier call may have stored (``_step_agents.stored_agents_of_previous``);
         #: and the stored AG2 tool steps' error texts the merge's transaction gives them (``_ag2_errors``).
@@ -116,6 +119,7 @@ class Stage:
         self.unnamed = False  # (staged_unnamed made: the merge keeps the steps the naming rules named, _stored_rules)
         self.derived = False  # (staged_derived made: the merge keeps the tool steps read out of messages)
         self.handoffs = False  # (staged_handoffs made: the merge keeps the hand-offs the rule named)
+        self.node_named = False  # (staged_node_agents named some: the merge keeps them, _stored_rules)
         # (a staged tool step whose input may be text, a staged model step of a held run: the tool text rule's
         # stored side may have work, _stored_rules; the driver says when not)
         self.tool_text = (True, True)

@@ -44,6 +44,7 @@ from ._step_agents import (
     handoff_targets,
     listed_steps,
     loop_agents,
+    node_agents,
     stored_agents_of_previous,
 )
 from ._time_units import scale_integer_units
@@ -485,6 +486,8 @@ def _run_ingest(con: duckdb.DuckDBPyConnection, source: Any, fmt: str | None, pr
                 bar.update(path.stat().st_size)
             bar.set_postfix(records=stage.read)
         stage.flush()
+        if stage.node_agents:
+            stage.node_named = node_agents(con, stage.node_agents)
         if stage.agent_of_previous:
             with listed_steps(con, stage.agent_of_previous):
                 agents_of_previous(con)
@@ -682,7 +685,7 @@ def _merge(con: duckdb.DuckDBPyConnection, stage: Stage, stage_fill: Any, jobs: 
             _timed(con, _EMPTY_ROOT_SAID)
         # (staging-only rules, stored side: _stored_rules)
         notes = [*notes, *stored_rules(con, held["old_runs"], stage.unnamed, *stage.tool_text, derived=stage.derived,
-                                      handoffs=stage.handoffs)]
+                                      handoffs=stage.handoffs, node_named=stage.node_named)]
         _sections(con, "refresh_runs", set() if counts["said_roots"] else {"root_said"})
         early = counts["superseded"]
         if early:

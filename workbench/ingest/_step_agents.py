@@ -129,15 +129,16 @@ def handoff_targets(con: duckdb.DuckDBPyConnection) -> bool:
     return True
 
 
-def node_agents(con: duckdb.DuckDBPyConnection, steps: list[tuple[str, str, str]]) -> None:
-    """Give each staged ``(run_id, step_id, agent)`` step with no agent that agent (``node_agents.sql``): the
-    LangSmith reader's model calls whose node's run is not in the file (their LangGraph metadata names it)."""
+def node_agents(con: duckdb.DuckDBPyConnection, steps: list[tuple[str, str, str, str]]) -> bool:
+    """Give each staged ``(run_id, step_id, parent_id, agent)`` model call with no agent that agent when its parent
+    is neither staged nor stored (``node_agents.sql``): the readers' model calls exported without their LangGraph
+    node's span (``Stage.node_agents``: their metadata names it). Whether any was named (the merge then keeps
+    them, ``staged_node_agents``, in rule_agents)."""
     import pyarrow as pa  # (here, not with the module: see _stage_tables.arrow_type)
 
     columns = {
-        "run_id": pa.array([r for r, _, _ in steps], pa.string()),
-        "step_id": pa.array([s for _, s, _ in steps], pa.string()),
-        "agent": pa.array([a for _, _, a in steps], pa.string()),
+        name: pa.array([row[i] for row in steps], pa.string())
+        for i, name in enumerate(("run_id", "step_id", "parent_id", "agent"))
     }
     con.register("node_agents", pa.table(columns))
     try:
@@ -145,3 +146,4 @@ def node_agents(con: duckdb.DuckDBPyConnection, steps: list[tuple[str, str, str]
             con.execute(stmt)
     finally:
         con.unregister("node_agents")
+    return bool(con.execute("SELECT EXISTS (SELECT 1 FROM staged_node_agents)").fetchall()[0][0])

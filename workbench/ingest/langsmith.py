@@ -24,8 +24,9 @@ and then as the other span readers read theirs (:func:`.openinference.stage_span
 "error"`` a failed one), ``error`` makes the step an error (but LangGraph's control flow, ``GraphInterrupt(``,
 ``Command(``, ``ParentCommand(``, which the instrumentor also leaves OK), model and tokens of ``llm`` runs from
 ``outputs.llm_output`` or the message's ``usage_metadata``, else LangSmith's own ``prompt_tokens`` /
-``completion_tokens``; its ``total_cost`` as the cost. A model call whose node's run is not in the file (calls
-exported alone: ``list_runs(run_type="llm")``) takes the agent its LangGraph metadata names (``node_agents``). LangSmith's ``events``
+``completion_tokens``; its ``total_cost`` as the cost. A model call whose node's run is neither in the call's files
+nor stored (calls exported alone: ``list_runs(run_type="llm")``) takes the agent its LangGraph metadata names
+(``_step_agents.node_agents``, as for any span reader). LangSmith's ``events``
 (start, end, error) are timings; a broken stream's ``new_token`` events are its output, ``retry`` events are kept
 (:func:`_read_events`). A ``retriever`` run's output is its documents (``{"documents": [...]}``).
 """
@@ -41,11 +42,10 @@ from typing import Any
 import orjson
 
 from ._base import Adapter, Stage
-from ._conventions import LC_AGENT_NAME, LC_CREATE_AGENT, StepSink, langgraph_node_actor
+from ._conventions import StepSink
 from ._documents import iter_placed_items, nested_item_lines
 from ._langsmith_io import convert_io, first_count, input_messages, output_messages, token_usage
 from ._langsmith_sniff import looks_like_runs
-from ._step_agents import node_agents
 from ._time_units import epoch_or_iso_ns
 from .anyagent import json_start
 from .openinference import flatten, stage_span
@@ -205,35 +205,6 @@ def _read_events(events: list[Any], a: dict[str, Any]) -> None:
         a["langsmith.retries"] = orjson.dumps(retries, default=str).decode()
 
 
-def _note_node_agent(run: Any, parent: Any, trace: Any, named: list, seen: set[str]) -> None:
-    """Note a staged run's id, and a model call's node agent (:func:`_node_agent`) with its parent."""
-    if not isinstance(run, dict) or not isinstance(run.get("id"), str):
-        return
-    seen.add(run["id"])
-    extra = run.get("extra") if isinstance(run.get("extra"), dict) else {}
-    meta = extra.get("metadata")
-    if (
-        run.get("run_type") == "llm"
-        and isinstance(parent, str)
-        and isinstance(trace, str)
-        and isinstance(meta, dict)
-    ):
-        agent = _node_agent(meta)
-        if agent is not None:
-            named.append((trace, run["id"], parent, agent))
-
-
-def _node_agent(meta: dict[str, Any]) -> str | None:
-    """The agent a model call's LangGraph metadata names: a LangChain ``create_agent`` agent's name, else the
-    node's actor (:func:`._conventions.langgraph_node_actor`: none for a ToolNode's or an unnamed agent's)."""
-    own = meta.get(LC_AGENT_NAME)
-    if isinstance(own, str) and own.strip():
-        return own.strip()
-    if meta.get("ls_integration") == LC_CREATE_AGENT:
-        return None
-    return langgraph_node_actor(meta)
-
-
 def _outcome(run: dict[str, Any]) -> tuple[str | None, str | None, str | None]:
     """(status, message, full error) of a run: its ``error``, else OK once it ended."""
     error = run.get("error")
@@ -266,11 +237,6 @@ class LangSmithRuns(Adapter):
 
     def stage(self, path: Path, stage: Stage) -> None:
         sink, traces = StepSink(stage), set()
-        # model calls that name their node's agent, and the runs seen: the calls whose parent (the node's run)
-        # is not in the file take that agent once staged (list_runs(run_type="llm") exports the calls alone); a
-        # call under its node's run takes the node's agent as every other step does
-        named: list[tuple[str, str, str, str]] = []
-        seen: set[str] = set()
         try:
             for n, i, doc, raw, error, place in iter_placed_items(path, stage):
                 if error is not None:
@@ -292,13 +258,9 @@ class LangSmithRuns(Adapter):
                     for run, parent, trace in _tree(top):
                         with stage.guard(line, run):
                             self._run(run, parent, trace, line, order, stage, sink, traces)
-                            _note_node_agent(run, parent, trace, named, seen)
                         order += 1
         finally:
             sink.flush()
-        orphans = [(t, r, agent) for t, r, up, agent in named if up not in seen]
-        if orphans:
-            node_agents(stage.con, orphans)
 
     @staticmethod
     def _run(

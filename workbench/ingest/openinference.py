@@ -38,6 +38,7 @@ from ._base import Adapter, Stage
 from ._conventions import StepSink, as_text, has_identifier, map_span, status_of
 from ._depth import depth_error
 from ._documents import each_document, iter_items, iter_placed_items, nested_item_lines
+from ._langgraph_shape import node_agent
 from ._links import LINKS_KEY, is_messaging, link_list, note_root_link
 from ._logfire import rendered_name
 from ._parquet_rows import DamagedRows, has_span_ids, is_parquet, rows
@@ -162,6 +163,8 @@ def stage_span(stage: Stage, sink: StepSink, runs: set[str], *, line: int, order
         stage.run(run_id=tid, line=line, **(run_facts or {}))
     if m["agent_of_previous"]:
         stage.agent_of_previous.append((tid, sid))
+    if pid is not None and m["kind"] == "llm" and m["agent"] is None and (node := node_agent(m["attributes"])):
+        stage.node_agents.append((tid, sid, pid, node))  # (its agent if its node's span is not at hand: _step_agents)
     if m["turns"]:
         stage.turn_runs.add(tid)
     if isinstance(m["agent"], str) and has_identifier(m["agent"]):

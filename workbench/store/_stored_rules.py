@@ -19,7 +19,10 @@ when the call touched a run the store held (``old_runs``): a call of new runs pa
   agents these rules gave (not the log) is kept in ``rule_agents`` as steps are stored, so that a run a later call
   shows to name an agent loses them, as one call of all its spans never gives them; the runs whose agents change
   are walked again (agents inherited down the tree, ``_tree_walk``). A call of new runs only keeps rule_agents
-  (when its staging named any: :func:`keep_unnamed`);
+  (when its staging named any: :func:`keep_unnamed`). A model call its reader named by its LangGraph metadata (its
+  node's span neither staged nor stored: ``node_agents.sql``) is kept there too: the stored run's rules name it so
+  again only while its parent is still missing (``_stored_node_agents``), so the call whose node's span comes later
+  takes the node's agent down the tree, as one call of both gives it;
 - a tool step whose input is its one argument's text, given the arguments the model step asking for it used
   (``_tool_text_input``), when the two were read in two calls (LangChain.js through OpenInference).
 
@@ -45,6 +48,7 @@ def stored_rules(
     names: bool = True,
     derived: bool = False,
     handoffs: bool = False,
+    node_named: bool = False,
 ) -> list[str]:
     """The stored side of the staging-only rules (see the module), when ``old_runs`` (the merge's count of touched
     runs the store held before) says the call met one; the report's notes. ``unnamed``: the call's staging ran
@@ -53,10 +57,14 @@ def stored_rules(
     of a run the store held (the stage's facts). ``names``: whether the naming rules run (not in an export's
     merge). ``derived``: the call staged tool steps read out of messages (``staged_derived``): they are kept in
     derived_tools. ``handoffs``: the call's staging named hand-offs (``staged_handoffs``): they are kept in
-    rule_handoffs."""
+    rule_handoffs. ``node_named``: the call's readers named model calls by their LangGraph metadata
+    (``staged_node_agents``): they are kept in rule_agents."""
     sections = dict(sql_sections("stored_loop_agents"))
     if unnamed:
         (keep,) = sections["keep"]
+        con.execute(keep)
+    if node_named:
+        (keep,) = sections["node_keep"]
         con.execute(keep)
     if derived:
         (keep,) = sections["derived"]
@@ -149,6 +157,7 @@ def _name_stored_loops(con: duckdb.DuckDBPyConnection, sections: dict[str, list[
     con.execute(runs, {"unnamed": unnamed})
     for stmt in sections["steps"]:
         con.execute(stmt)
+    _stored_node_agents(con, sections)
     loop_agents(con, "loop_steps")
     for stmt in sections["apply"]:
         con.execute(stmt)
@@ -159,6 +168,27 @@ def _name_stored_loops(con: duckdb.DuckDBPyConnection, sections: dict[str, list[
     walk_tree(con, ("chunk", "whole"))
     for stmt in dict(sql_sections("finalize_insert"))["stored_runs"]:
         con.execute(stmt)
+
+
+def _stored_node_agents(con: duckdb.DuckDBPyConnection, sections: dict[str, list[str]]) -> None:
+    """The model calls of loop_steps a rule named whose node's span is still not in their run, named again by their
+    LangGraph metadata (``_step_agents.node_agents``' rule on the stored run: the section node_steps)."""
+    import orjson
+
+    from ..ingest._langgraph_shape import node_agent
+
+    (calls,) = sections["node_steps"]
+    named = []
+    for run, step, text in con.execute(calls).fetchall():
+        try:
+            attrs = orjson.loads(text)
+        except orjson.JSONDecodeError:
+            continue
+        agent = node_agent(attrs) if isinstance(attrs, dict) else None
+        if agent is not None:
+            named.append((agent, run, step))
+    if named:
+        con.executemany("UPDATE loop_steps SET agent = ? WHERE stored_run = ? AND step_id = ?", named)
 
 
 def export_stored_rules(con: duckdb.DuckDBPyConnection) -> list[str]:

@@ -62,7 +62,14 @@ WITH blind_ok_roots AS (
                 THEN json_extract_string(attributes, '$."gen_ai.task.status"') END AS task,
            CASE WHEN NOT child THEN coalesce(json_extract_string(attributes, '$."gen_ai.operation.name"')
                                               IN ('invoke_workflow', 'invoke_agent'), false)
-                ELSE false END AS genai
+                ELSE false END AS genai,
+           -- (chat_error: an AutoGen group chat's manager handling a GroupChatError, below)
+           CASE WHEN child AND contains(attributes, '"recipient_agent_class"') AND contains(attributes, '{\"error\":')
+                THEN coalesce(json_extract_string(attributes, '$."messaging.operation"') = 'process'
+                              AND regexp_matches(json_extract_string(attributes, '$.recipient_agent_class'),
+                                                 '^(\w+GroupChatManager|MagenticOneOrchestrator|GraphFlowManager)$')
+                              AND starts_with(json_extract_string(attributes, '$.message'), '{"error":'), false)
+                ELSE false END AS chat_error
     FROM near_rows
 ), said AS (
     SELECT k, status, task FROM near WHERE task IS NOT NULL
@@ -134,6 +141,14 @@ SELECT run_id, root_id, bool_or(failed) AS failed, bool_and(succeeded) AS succee
         UNION ALL
         SELECT k, true AS failed, false AS succeeded
         FROM last_child WHERE kind = 'agent' AND status = 'error'
+        UNION ALL
+        -- A root left unset (autogen-core's messaging spans: it sets no status on them) whose message an AutoGen
+        -- AgentChat group chat's manager handled as a GroupChatError (the span's message attribute, the error's
+        -- type, text and traceback: {"error": {...}}): a participant raised, and the manager ends the chat on that
+        -- error (BaseGroupChatManager.handle_group_chat_error, _signal_termination_with_error; run() raises it).
+        -- The chat's stop reason otherwise (TaskResult.stop_reason: a termination condition's) is in no span nor
+        -- in its event logger's record (autogen-agentchat 0.7.5: "Message could not be serialized"): said nowhere.
+        SELECT DISTINCT k, true AS failed, false AS succeeded FROM near WHERE chat_error
         UNION ALL
         SELECT k, false AS failed, true AS succeeded FROM answered) n
     JOIN unset_roots u ON u.k = n.k

@@ -16,6 +16,24 @@ WHERE n.agent IS NOT NULL
                n.run_id) IN (SELECT run_id FROM staged_unnamed)
   AND NOT EXISTS (SELECT 1 FROM rule_agents r WHERE r.run_id = n.run_id AND r.step_id = n.step_id);
 
+-- [section node_keep]
+-- (in a call whose readers named model calls by their LangGraph metadata: staged_node_agents, node_agents.sql) The
+-- calls this call stores so named: a later call bringing their node's span takes the name back, as one call of both
+-- never gives it (the node_steps section).
+INSERT INTO rule_agents
+SELECT n.run_id, n.step_id FROM stage_new n SEMI JOIN staged_node_agents g ON g.run_id = n.run_id AND g.step_id = n.step_id
+WHERE n.agent IS NOT NULL
+  AND NOT EXISTS (SELECT 1 FROM rule_agents r WHERE r.run_id = n.run_id AND r.step_id = n.step_id);
+
+-- [section node_steps]
+-- (before the naming rules run on loop_steps, as node_agents.sql runs before them in the staging) The model calls
+-- a rule named (log_agent NULL, stored_agent given) that name no agent now and whose parent is not in their stored
+-- run: named again by their metadata (_stored_rules._stored_node_agents); a call whose node's span came is not.
+SELECT l.stored_run, l.step_id, l.attributes FROM loop_steps l
+WHERE l.agent IS NULL AND l.log_agent IS NULL AND l.stored_agent IS NOT NULL AND l.kind = 'llm'
+  AND l.parent_id IS NOT NULL AND contains(l.attributes, 'metadata')
+  AND NOT EXISTS (SELECT 1 FROM loop_steps p WHERE p.stored_run = l.stored_run AND p.step_id = l.parent_id);
+
 -- [section derived]
 -- (in a call that read tool calls out of messages: staged_derived, message_tools.sql) The made-up steps this call
 -- stores: a later call tells them from a log's tool steps.
