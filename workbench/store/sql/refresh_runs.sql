@@ -253,6 +253,10 @@ LEFT JOIN run_labelled lab ON lab.run_id = a.run_id;
 
 DELETE FROM runs WHERE run_id IN (SELECT run_id FROM affected);
 
+-- A run this call touched is no longer detected (schema.sql's detected): its steps, records or labels, which the
+-- detectors read, may have changed; detect="auto" runs them on it again.
+DELETE FROM detected WHERE run_id IN (SELECT run_id FROM affected);
+
 INSERT INTO runs BY NAME
 SELECT run_id, source, system, started_at, ended_at,
        coalesce(label_outcome, declared_outcome,
