@@ -50,8 +50,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-KINDS = ("open", "ingest5", "detect5", "attribute3", "investigate5", "frame50", "predict50", "ingest5@1000",
-         "detect@1000")
+KINDS = (
+    "open",
+    "ingest5",
+    "detect5",
+    "attribute3",
+    "investigate5",
+    "frame50",
+    "predict50",
+    "ingest5@1000",
+    "detect@1000",
+)
 # calls of the medium store's kinds (each costs seconds)
 MEDIUM_N = 3
 T0 = 1_767_225_600_000_000_000

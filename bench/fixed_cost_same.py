@@ -60,15 +60,26 @@ def compare(ours: Path, base: Path) -> dict[str, tuple[int, int, int]]:
     con = duckdb.connect()
     con.execute(f"ATTACH '{ours}' AS o (READ_ONLY)")
     con.execute(f"ATTACH '{base}' AS b (READ_ONLY)")
-    tables = sorted(
-        {
+    held = {
+        db: {
             t
             for (t,) in con.execute(
-                "SELECT table_name FROM duckdb_tables() WHERE database_name IN ('o', 'b')"
+                "SELECT table_name FROM duckdb_tables() WHERE database_name = ?", [db]
             ).fetchall()
         }
-    )
-    out = {}
+        for db in ("o", "b")
+    }
+    # (a table of one schema only, as ours' detected of schema 5: its rows counted, nothing to compare it with)
+    out: dict[str, tuple[int, int, int]] = {
+        f"{table} (ours only)" if db == "o" else f"{table} (baseline only)": (
+            con.execute(f'SELECT count(*) FROM {db}."{table}"').fetchall()[0][0],
+            0,
+            0,
+        )
+        for db, other in (("o", "b"), ("b", "o"))
+        for table in sorted(held[db] - held[other])
+    }
+    tables = sorted(held["o"] & held["b"])
     for table in tables:
         cols = [
             c
