@@ -119,3 +119,14 @@ def test_a_store_of_schema_4_is_migrated_and_read_only_read_as_it_is(tmp_path) -
     for path in (copy, tmp_path / "copy5.duckdb"):
         with wb.open(path, read_only=True) as snap:
             assert snap.sql("SELECT DISTINCT run_id FROM detected").fetchall() == [("looped",)], path
+
+
+def test_drift_reads_no_agent_rows_of_a_store_of_too_few_runs(monkeypatch) -> None:
+    drift = importlib.import_module("workbench.detect._drift")
+    monkeypatch.setattr(drift, "_AGENT_RUNS", "SELECT no_such_column FROM runs")
+    ws = wb.open()
+    ws.ingest(_run("quiet", 1), progress=False)
+    assert wb.detect(ws, detectors=["drift"], progress=False).empty
+    assert (
+        '"pairs_tested": 0' in ws.sql("SELECT value FROM meta WHERE key = 'drift_checked'").fetchall()[0][0]
+    )
