@@ -24,7 +24,7 @@ import pyarrow as pa
 
 from ..detect import DETECTORS
 from ..detect import detect as run_detectors
-from ..detect._vocab import stored_fingerprint, vocab_fingerprint
+from ..detect._vocab import vocab_changed
 from ..exceptions import InvalidParameterError, StoreError
 from ..store._own_connection import fetch, own_connection, own_cursor
 from ..store._run_scope import run_id_list, run_scope
@@ -300,17 +300,18 @@ def ensure_findings(ws, run_ids: list[str], detect: str | bool) -> None:  # noqa
     todo: list[tuple[list[str], list[str]]] = [(per_run, run_ids)]
     stale = False
     if detect == "auto":
-        with own_cursor(ws.con) as con, run_scope(con, "_bm_ids", run_ids):
+        with own_cursor(ws.con) as con:
             # the runs by the detectors they lack a mark of (almost always one group: all of them, or none)
             todo = [(list(missing), list(runs)) for missing, runs in con.execute(
                 "SELECT missing, list(run_id ORDER BY run_id) FROM ("
                 " SELECT i.run_id, list(d.detector ORDER BY d.detector) AS missing"
-                " FROM _bm_ids i CROSS JOIN (SELECT unnest($d) AS detector) d"
+                " FROM (SELECT DISTINCT unnest($ids) AS run_id) i CROSS JOIN (SELECT unnest($d) AS detector) d"
                 " ANTI JOIN detected x ON x.run_id = i.run_id AND x.detector = d.detector"
-                " GROUP BY i.run_id) GROUP BY missing ORDER BY missing", {"d": per_run}).fetchall()]
+                " GROUP BY i.run_id) GROUP BY missing ORDER BY missing",
+                {"ids": run_id_list(run_ids), "d": per_run}).fetchall()]
             # the runs detected too, when a later ingest changed the vocabulary their silent_failure and cascade
             # findings read: the detectors compute those again on every run detected before
-            stale = not todo and stored_fingerprint(con) != vocab_fingerprint(con)
+            stale = not todo and vocab_changed(con)
     for detectors, runs in todo:
         run_detectors(ws, runs, detectors=[d for d in per_run if d in detectors])
     if stale:
