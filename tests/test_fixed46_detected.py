@@ -101,11 +101,10 @@ def test_a_store_of_schema_4_is_migrated_and_read_only_read_as_it_is(tmp_path) -
     with wb.open(db) as ws:
         ws.ingest([*_run("looped", 2), *_run("quiet", 1)], progress=False)
         wb.detect(ws, progress=False)
-    # as the release before wrote it: no detected table, schema version 4
-    con = duckdb.connect(str(db))
-    con.execute("DROP TABLE detected")
-    con.execute("UPDATE meta SET value = '4' WHERE key = 'schema_version'")
-    con.close()
+    with duckdb.connect(
+        str(db)
+    ) as con:  # as the release before wrote it: no detected table, schema version 4
+        con.execute("DROP TABLE detected; UPDATE meta SET value = '4' WHERE key = 'schema_version'")
     with wb.open(db, read_only=True) as old:
         assert old.sql("SELECT value FROM meta WHERE key = 'schema_version'").fetchall() == [("4",)]
         assert not wb.BlameModel().frame(old, ["looped", "quiet"]).empty
