@@ -19,7 +19,7 @@ The kinds, on inputs this script writes itself:
 
 * ``open``: ``wb.open()`` in memory and ``close()``;
 * ``ingest5``: one ``ws.ingest(file)`` of a 5-step native JSONL run (3 agents) into a fresh store in memory
-  (the opening not counted);
+  (its opening and closing counted too);
 * ``detect5``: ``wb.detect(ws)`` on a store of 5 simulated runs (26 steps each);
 * ``attribute3``: ``attribute(ws, run, replay)`` of a failed run of 3 agents (2 model calls each), replayed by a
   table (``TableReplay``: one agent and one step make it fail), stored;
