@@ -19,12 +19,15 @@ The kinds, on inputs this script writes itself:
 
 * ``open``: ``wb.open()`` in memory and ``close()``;
 * ``ingest5``: one ``ws.ingest(file)`` of a 5-step native JSONL run (3 agents) into a fresh store in memory
-  (the opening not counted);
+  (its opening and closing counted too);
 * ``detect5``: ``wb.detect(ws)`` on a store of 5 simulated runs (26 steps each);
 * ``attribute3``: ``attribute(ws, run, replay)`` of a failed run of 3 agents (2 model calls each), replayed by a
   table (``TableReplay``: one agent and one step make it fail), stored;
 * ``investigate5``: ``workbench investigate FILE --quiet`` on the 5-step file, in this process (fresh store in
   memory each call);
+* ``frame50`` and ``predict50``: ``BlameModel().frame`` and ``BlameModel.pretrained().predict`` (the model loaded
+  once) of every run of a store of 50 simulated runs that ``wb.detect`` has run on once before (every run
+  detected, 43 found with nothing): what the explorer and every ``detect="auto"`` call pay;
 * ``ingest5@1000`` and ``detect@1000``: the same 5-step ingest (a new run each call) into a store of 1,000
   simulated runs, and ``wb.detect`` of that whole store: a cut for small stores must not slow big ones.
 """
@@ -47,7 +50,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-KINDS = ("open", "ingest5", "detect5", "attribute3", "investigate5", "ingest5@1000", "detect@1000")
+KINDS = (
+    "open",
+    "ingest5",
+    "detect5",
+    "attribute3",
+    "investigate5",
+    "frame50",
+    "predict50",
+    "ingest5@1000",
+    "detect@1000",
+)
 # calls of the medium store's kinds (each costs seconds)
 MEDIUM_N = 3
 T0 = 1_767_225_600_000_000_000
@@ -194,6 +207,16 @@ def child(kind: str, n: int, tmp: str) -> dict:
 
         def call(i: int) -> None:
             wb.detect(ws, progress=False)
+    elif kind in ("frame50", "predict50"):
+        ws = _sim_store(50)
+        wb.detect(ws, progress=False)
+        counters.append(_counted(ws))
+        model = wb.BlameModel() if kind == "frame50" else wb.BlameModel.pretrained()
+        method = model.frame if kind == "frame50" else model.predict
+        every = [r for (r,) in ws.sql("SELECT run_id FROM runs ORDER BY run_id").fetchall()]
+
+        def call(i: int) -> None:
+            method(ws, every)
     elif kind == "attribute3":
         from workbench.attribution import attribute
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import textwrap
 import threading
@@ -327,14 +326,12 @@ def run(args: argparse.Namespace) -> int:
             # below then include this thread's replays)
             _, timings["attribute: queue"] = _phase("queue", lambda: pool.start(ws, progress=progress))
             finishing = _Beside(lambda: pool.finish(ws, store=False))
-        detected = False   # (every detector on the whole store, just now: the log-only model need not run them)
         if fresh and not ws.read_only:
             from .detect import detect  # scipy: only when there is detecting to do
 
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)  # scipy's exact KS test falls back, harmlessly
                 _, timings["detect"] = _phase("detect", lambda: detect(ws, progress=progress))
-            detected = True
         if path == "none":   # the detectors may have found runs that failed for the user (see _failed.py)
             path = choose_attribution(ws, replay)
             attributing = path != "none" and not args.no_attribute
@@ -344,11 +341,8 @@ def run(args: argparse.Namespace) -> int:
             if finishing is not None:
                 (_, errors), timings["attribute: rest"] = _phase("attribute", lambda: _saved(ws, finishing.result()))
             else:
-                from .attribution._heuristics import findings_current
-
-                with findings_current(ws) if detected else contextlib.nullcontext():
-                    errors, timings["attribute"] = _phase(
-                        "attribute", lambda: attribute_failed(ws, replay, path, jobs=args.jobs, progress=progress))
+                errors, timings["attribute"] = _phase(
+                    "attribute", lambda: attribute_failed(ws, replay, path, jobs=args.jobs, progress=progress))
             if errors:
                 _say(f"{len(errors)} runs could not be attributed (replays failed), e.g. "
                      f"{next(iter(errors))}: {next(iter(errors.values()))}", wrap=True)

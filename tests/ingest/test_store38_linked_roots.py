@@ -41,7 +41,7 @@ def test_a_store_of_schema_2_is_migrated_and_its_roots_continue(trace_files: lis
     con.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
     con.close()
     with wb.open(db) as ws:
-        assert ws.sql("SELECT value FROM meta WHERE key = 'schema_version'").fetchall() == [("4",)]
+        assert ws.sql("SELECT value FROM meta WHERE key = 'schema_version'").fetchall() == [("5",)]
         assert _kept(ws) == kept
         ws.ingest(trace_files[0], progress=False)  # the researcher: the stored hops and helper join its run
         assert _store(ws) == _whole(trace_files)

@@ -76,7 +76,7 @@ def test_a_store_of_schema_3_is_migrated_and_read_only_read_as_it_is(log: Path, 
         assert old.labels()["outcome"].tolist() == ["success", "failure"]
         assert "given_by" not in old.labels().columns
     with wb.open(db) as ws:
-        assert ws.sql("SELECT value FROM meta WHERE key = 'schema_version'").fetchall() == [("4",)]
+        assert ws.sql("SELECT value FROM meta WHERE key = 'schema_version'").fetchall() == [("5",)]
         assert _labels(ws) == [("success", None), ("failure", None)]
         ws.label("r1", outcome="success", by="ana")  # an earlier outcome given again, now told apart
         assert ws.sql("SELECT outcome FROM runs").fetchall() == [("success",)]

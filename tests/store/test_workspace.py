@@ -34,7 +34,7 @@ def test_open_memory_has_every_table_and_schema_version() -> None:
     ws = wb.open()
     assert ws.summary()["table"].tolist()[:7] == [
         "runs", "steps", "edges", "labels", "findings", "attributions", "quarantine"]
-    assert ws.sql("SELECT value FROM meta WHERE key = 'schema_version'").fetchall() == [("4",)]
+    assert ws.sql("SELECT value FROM meta WHERE key = 'schema_version'").fetchall() == [("5",)]
 
 
 def test_agents_are_inherited_and_steps_ordered() -> None:

@@ -15,9 +15,7 @@ all-at-once GPT-4o judge on agent-level accuracy; ``first_agent_turn`` is that k
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
@@ -26,7 +24,7 @@ import pyarrow as pa
 
 from ..detect import DETECTORS
 from ..detect import detect as run_detectors
-from ..detect._vocab import stored_fingerprint, vocab_fingerprint
+from ..detect._vocab import vocab_changed
 from ..exceptions import InvalidParameterError, StoreError
 from ..store._own_connection import fetch, own_connection, own_cursor
 from ..store._run_scope import run_id_list, run_scope
@@ -286,45 +284,38 @@ def culprit_labels(ws, run_ids: Iterable[str] | None = None) -> pd.DataFrame:  #
         return con.execute(query.format(scope=clause)).df()
 
 
-# The workspace whose whole store the caller has just run every detector on, nothing stored since (see
-# findings_current): "auto" then has nothing to do. A run the detectors found nothing in has no findings, and
-# "auto" took it for one never detected: `workbench investigate` ran the detectors a second time on every such
-# run of a store it had just detected (half its CPU on a small log).
-_DETECTED: ContextVar[Any] = ContextVar("workbench_detected", default=None)
-
-
-@contextmanager
-def findings_current(ws) -> Iterator[None]:  # noqa: ANN001
-    """Within: ``ws``'s findings are those a :func:`workbench.detect` of its whole store wrote just before, so
-    ``detect="auto"`` runs no detector (the caller stores nothing else in between)."""
-    token = _DETECTED.set(ws)
-    try:
-        yield
-    finally:
-        _DETECTED.reset(token)
-
-
 def ensure_findings(ws, run_ids: list[str], detect: str | bool) -> None:  # noqa: ANN001
-    """Run the detectors on ``run_ids`` (``True``), on those without findings (``"auto"``; and again where the
-    store's vocabulary changed since the findings were found, detect/_vocab.py), or not.
+    """Run the detectors on ``run_ids`` (``True``), on those not detected since they last changed (``"auto"``; and
+    again where the store's vocabulary changed since the findings were found, detect/_vocab.py), or not.
 
+    "auto" reads the store's ``detected`` marks (schema.sql): a run the detectors found nothing in is detected, where
+    it was taken for one never detected by its want of findings, and detected again at every call (every frame, every
+    prediction, each explorer build: a fifth of a BlameModel test's CPU). A run marked by some detectors only is
+    detected by the others, with the default settings; a user's own settings are kept where they marked a run.
     A read-only store is left as it is: its detector features come from the findings it has.
     """
     if detect is False or ws.read_only or not run_ids:
         return
-    if detect == "auto" and _DETECTED.get() is ws:
-        return
-    todo, stale = run_ids, False
+    per_run = [d for d in DETECTORS if d != "drift"]  # drift compares periods of the whole history: no feature
+    todo: list[tuple[list[str], list[str]]] = [(per_run, run_ids)]
+    stale = False
     if detect == "auto":
-        with own_cursor(ws.con) as con, run_scope(con, "_bm_ids", run_ids):
-            todo = [r for (r,) in con.execute(
-                "SELECT i.run_id FROM _bm_ids i ANTI JOIN findings f ON f.run_id = i.run_id").fetchall()]
-            # the runs with findings too, when a later ingest changed the vocabulary their silent_failure and
-            # cascade findings read: the detectors compute those again on every run detected before
-            stale = not todo and stored_fingerprint(con) != vocab_fingerprint(con)
-    if todo or stale:
-        # Drift compares periods of the whole history; per-run features do not need it.
-        run_detectors(ws, todo, detectors=[d for d in DETECTORS if d != "drift"])
+        with own_cursor(ws.con) as con:
+            # the runs by the detectors they lack a mark of (almost always one group: all of them, or none)
+            todo = [(list(missing), list(runs)) for missing, runs in con.execute(
+                "SELECT missing, list(run_id ORDER BY run_id) FROM ("
+                " SELECT i.run_id, list(d.detector ORDER BY d.detector) AS missing"
+                " FROM (SELECT DISTINCT unnest($ids) AS run_id) i CROSS JOIN (SELECT unnest($d) AS detector) d"
+                " ANTI JOIN detected x ON x.run_id = i.run_id AND x.detector = d.detector"
+                " GROUP BY i.run_id) GROUP BY missing ORDER BY missing",
+                {"ids": run_id_list(run_ids), "d": per_run}).fetchall()]
+            # the runs detected too, when a later ingest changed the vocabulary their silent_failure and cascade
+            # findings read: the detectors compute those again on every run detected before
+            stale = not todo and vocab_changed(con)
+    for detectors, runs in todo:
+        run_detectors(ws, runs, detectors=[d for d in per_run if d in detectors])
+    if stale:
+        run_detectors(ws, [], detectors=per_run)
 
 
 Scorer = Callable[[pd.DataFrame, np.random.Generator], np.ndarray]

@@ -83,6 +83,13 @@ def _tests(before: pd.DataFrame, after: pd.DataFrame) -> list[tuple[str, float, 
     return out
 
 
+def _none_tested(cols: list[str], pairs: int) -> pd.DataFrame:
+    """No finding, ``pairs`` periods compared (``attrs["pairs_tested"]``)."""
+    empty = pd.DataFrame(columns=cols)
+    empty.attrs["pairs_tested"] = pairs
+    return empty
+
+
 def detect_drift(con, config: DetectorConfig) -> pd.DataFrame:  # noqa: ANN001
     """Findings of agents whose behaviour shifted, one per agent and change point.
 
@@ -91,6 +98,11 @@ def detect_drift(con, config: DetectorConfig) -> pd.DataFrame:  # noqa: ANN001
     the failure rate — and the p-values of all tests are corrected together (Benjamini–Hochberg at
     ``config.drift_alpha``).
     """
+    cols = ["run_id", "step_id", "agent", "detector", "severity", "detail", "attributes"]
+    # (an agent's segments are its runs, one row each in the query below: a store of fewer timed runs than two
+    # segments need has no pair to test, and the query and its frame, a fifth of a small store's detect, are spared)
+    if con.execute("SELECT count(*) FROM runs WHERE started_at IS NOT NULL").fetchall()[0][0] < 2 * config.drift_min_runs:
+        return _none_tested(cols, 0)
     data = con.execute(_AGENT_RUNS).df()
     several = data["system"].nunique(dropna=False) > 1   # (then a finding names its system)
     rows: list[dict] = []
@@ -116,11 +128,8 @@ def detect_drift(con, config: DetectorConfig) -> pd.DataFrame:  # noqa: ANN001
                        "from_model": before["model"].mode().iat[0] if before["model"].notna().any() else None,
                        "to_model": after["model"].mode().iat[0] if after["model"].notna().any() else None}
             rows.extend({**segment, "metric": metric, "p": p, "text": text} for metric, p, text in tests)
-    cols = ["run_id", "step_id", "agent", "detector", "severity", "detail", "attributes"]
     if not rows:
-        empty = pd.DataFrame(columns=cols)
-        empty.attrs["pairs_tested"] = pairs
-        return empty
+        return _none_tested(cols, pairs)
     from scipy import stats
 
     tests = pd.DataFrame(rows)

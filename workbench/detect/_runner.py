@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import queue
 import re
@@ -253,18 +254,34 @@ def detect(ws, run_ids: Iterable[str] | None = None, config: DetectorConfig | di
         return _detect(con, chosen, config, params, show, run_ids)
 
 
-def _store(con, chosen: list[str]) -> None:  # noqa: ANN001
-    """The findings of ``det_out`` in place of the store's of the ``chosen`` detectors for the runs of ``det_scope``."""
+def settings_fingerprint(config: DetectorConfig) -> str:
+    """A short fingerprint of ``config``'s settings, which the ``detected`` marks keep (equal settings, equal text)."""
+    return hashlib.sha256(json.dumps(config.to_dict(), sort_keys=True).encode()).hexdigest()[:16]
+
+
+def _store(con, chosen: list[str], settings: str) -> None:  # noqa: ANN001
+    """The findings of ``det_out`` in place of the store's of the ``chosen`` detectors for the runs of ``det_scope``,
+    and those runs marked detected by them with ``settings`` (schema.sql's detected: a run found with nothing is
+    told from one never detected)."""
     names = [n for f in chosen for n in WRITES.get(f, (f,))]
+    marks = [f for f in chosen if f not in WHOLE_STORE]
     con.register("_det_names", pa.table({"detector": pa.array(names, type=pa.string())}))
     con.execute("DELETE FROM findings WHERE run_id IN (SELECT run_id FROM det_scope) "
                 "AND detector IN (SELECT detector FROM _det_names)")
     con.unregister("_det_names")
     con.execute("INSERT INTO findings (run_id, step_id, agent, detector, severity, detail, attributes) "
                 "SELECT run_id, step_id, agent, detector, severity, detail, attributes::JSON FROM det_out")
+    if marks:
+        # (the scope's runs of the store only: an id the caller named that is no run gets no mark)
+        con.execute("DELETE FROM detected WHERE run_id IN (SELECT run_id FROM det_scope) AND list_contains($d, detector)",
+                    {"d": marks})
+        con.execute("INSERT INTO detected SELECT s.run_id, d.detector, $settings FROM det_scope s SEMI JOIN runs r "
+                    "ON r.run_id = s.run_id CROSS JOIN (SELECT unnest($d) AS detector) d",
+                    {"d": marks, "settings": settings})
 
 
-def _refresh(con, families: list[str], params: dict[str, Any], show: bool, vocab: pa.Table) -> None:  # noqa: ANN001
+def _refresh(con, families: list[str], params: dict[str, Any], show: bool, vocab: pa.Table,  # noqa: ANN001
+             settings: str) -> None:
     """``families`` (those reading the vocabulary) again on the runs detected before, outside this call's scope,
     whose findings the vocabulary may have changed (stale.sql): it is no longer the one their findings were
     computed with (_vocab.py)."""
@@ -280,7 +297,7 @@ def _refresh(con, families: list[str], params: dict[str, Any], show: bool, vocab
     con.execute("CREATE OR REPLACE TEMP TABLE det_out (run_id VARCHAR, step_id VARCHAR, agent VARCHAR, "
                 "detector VARCHAR, severity VARCHAR, detail VARCHAR, attributes VARCHAR)")
     _run_chunked(con, families, params, show, vocab=vocab)
-    _store(con, families)
+    _store(con, families, settings)
 
 
 def _detect(con, chosen: list[str], config: DetectorConfig, params: dict[str, Any], show: bool,  # noqa: ANN001
@@ -318,10 +335,11 @@ def _detect(con, chosen: list[str], config: DetectorConfig, params: dict[str, An
             con.execute("INSERT INTO det_out SELECT d.* FROM _det_drift d SEMI JOIN det_scope s "
                         "ON s.run_id = d.run_id")
             con.unregister("_det_drift")
-        _store(con, chosen)
+        settings = settings_fingerprint(config)
+        _store(con, chosen, settings)
         result = con.execute("SELECT * FROM det_out ORDER BY run_id, detector, step_id").df()
         if worded and stored_fingerprint(con) != fingerprint:
-            _refresh(con, worded, params, show, vocab)
+            _refresh(con, worded, params, show, vocab, settings)
             store_fingerprint(con, fingerprint)
     # (its working tables go with the call's own connection, which detect() closes: own_connection)
     return result[_COLUMNS]

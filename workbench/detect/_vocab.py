@@ -44,9 +44,12 @@ def read_vocab(con: Any) -> tuple[pa.Table, str]:
         con.unregister("_det_vocab_fingerprint")
 
 
-def vocab_fingerprint(con: Any) -> str:
-    """The fingerprint of the store's vocabulary now (as :func:`read_vocab` gives it)."""
-    return _fingerprint(con, f"({_vocab_sql()})")
+def vocab_changed(con: Any) -> bool:
+    """Whether the store's vocabulary now is other than the one its findings were computed with (one statement:
+    :func:`stored_fingerprint` against the fingerprint :func:`read_vocab` gives)."""
+    stored, n, h = con.execute(f"SELECT (SELECT value FROM meta WHERE key = ?), count(*), coalesce(bit_xor(hash(k, v)), 0) "
+                               f"FROM ({_vocab_sql()})", [_KEY]).fetchall()[0]
+    return stored != f"{n}:{h}"
 
 
 def stored_fingerprint(con: Any) -> str | None:

@@ -686,7 +686,8 @@ def _merge(con: duckdb.DuckDBPyConnection, stage: Stage, stage_fill: Any, jobs: 
         # (staging-only rules, stored side: _stored_rules)
         notes = [*notes, *stored_rules(con, held["old_runs"], stage.unnamed, *stage.tool_text, derived=stage.derived,
                                       handoffs=stage.handoffs, node_named=stage.node_named)]
-        _sections(con, "refresh_runs", set() if counts["said_roots"] else {"root_said"})
+        _sections(con, "refresh_runs", ({"root_said"} if not counts["said_roots"] else set())
+                  | ({"detected"} if not held["old_runs"] else set()))  # (marks are of stored runs only)
         early = counts["superseded"]
         if early:
             notes = [*notes, f"{early} step(s) given again complete after a copy taken before they ended: "

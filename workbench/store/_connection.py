@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import os
 import re
+from collections.abc import Callable
 from contextlib import suppress
 from importlib import resources
 from pathlib import Path
@@ -18,13 +19,14 @@ from ._same_json import register_same_json
 from ._store_file import refuse_foreign, refuse_sqlite
 from ._transaction import transaction
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 TABLES = ("runs", "steps", "edges", "labels", "findings", "attributions", "quarantine")
 # Tables the store keeps for its own work (a snapshot copies them; an export leaves them out): linked_roots, made
 # from the steps, rule_agents, which steps' agents the ingest's naming rules gave (store/_stored_rules.py),
-# derived_tools, which tool steps it read out of model calls' messages (ingest/_message_tools.py), and rule_handoffs,
-# which hand-offs' agents handed to its rule gave (store/sql/handoff_targets.sql).
-KEPT = ("linked_roots", "rule_agents", "derived_tools", "rule_handoffs")
+# derived_tools, which tool steps it read out of model calls' messages (ingest/_message_tools.py), rule_handoffs,
+# which hand-offs' agents handed to its rule gave (store/sql/handoff_targets.sql), and detected, which runs the
+# detectors have run on since they last changed (schema.sql).
+KEPT = ("linked_roots", "rule_agents", "derived_tools", "rule_handoffs", "detected")
 # Tables a Parquet export partitions by day, on this column.
 PARTITIONED = {"runs": "started_at", "steps": "started_at"}
 
@@ -35,9 +37,25 @@ DERIVED_BY_MARKER = (
     "WHERE kind = 'tool' AND contains(attributes::VARCHAR, '\"workbench.tool_call_from\"')"
 )
 
+# The detectors that analyse one run at a time (detect/_runner.py's FAMILIES but drift): those a run is marked
+# detected by (schema.sql's detected).
+PER_RUN_DETECTORS = ("loop", "retry", "storm", "breach", "ping_pong", "repeated_reply", "silent_failure", "cascade",
+                     "gave_up")
+
+
+def mark_detected_by_findings(con: duckdb.DuckDBPyConnection) -> None:
+    """The runs a store of schema 4 or earlier took as detected, those with findings, marked detected by every per-run
+    detector, settings unknown (NULL): migration 5, a snapshot of such a store. (A run detected with nothing found
+    then has no mark: detect="auto" runs the detectors on it once more, as it did at every call before.)"""
+    con.execute("INSERT INTO detected SELECT f.run_id, d.detector, NULL FROM (SELECT DISTINCT run_id FROM findings) f "
+                "CROSS JOIN (SELECT unnest($detectors) AS detector) d "
+                "ANTI JOIN detected x ON x.run_id = f.run_id AND x.detector = d.detector",
+                {"detectors": list(PER_RUN_DETECTORS)})
+
+
 # version -> SQL statements that upgrade a store from version-1 to version. schema.sql is the newest
 # version; a store made by it needs no migration.
-MIGRATIONS: dict[int, list[str]] = {
+MIGRATIONS: dict[int, list[str | Callable[[duckdb.DuckDBPyConnection], None]]] = {
     # 2: the quarantine keeps a bounded prefix of a record with its length and hash, and numbers
     # identical rejects instead of collapsing them.
     2: ["ALTER TABLE quarantine ADD COLUMN IF NOT EXISTS raw_bytes BIGINT",
@@ -56,6 +74,9 @@ MIGRATIONS: dict[int, list[str]] = {
         # and the tool steps read out of messages (schema.sql's derived_tools, created empty before the migrations
         # run), which an earlier schema told by their attributes' marker only: taken from it once
         DERIVED_BY_MARKER],
+    # 5: which runs the detectors ran on (schema.sql's detected, created empty before the migrations run): those
+    # with findings, as "auto" took them
+    5: [mark_detected_by_findings],
 }
 
 
@@ -259,7 +280,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection, new: bool = False) -> int:
             con.execute(stmt)
         for target in range(version + 1, SCHEMA_VERSION + 1) if version else ():
             for stmt in MIGRATIONS[target]:
-                con.execute(stmt)
+                stmt(con) if callable(stmt) else con.execute(stmt)
             con.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", [str(target)])
             version = target
         if version == 0:
@@ -322,7 +343,7 @@ def export_schema_version(con: duckdb.DuckDBPyConnection, path: Path) -> int:
 
 # Columns a migration added: an export an earlier schema version wrote lacks them.
 _MIGRATED_COLUMNS = frozenset(re.findall(r"ADD COLUMN IF NOT EXISTS (\w+)", " ".join(
-    stmt for stmts in MIGRATIONS.values() for stmt in stmts)))
+    stmt for stmts in MIGRATIONS.values() for stmt in stmts if isinstance(stmt, str))))
 
 
 @functools.lru_cache(maxsize=1)

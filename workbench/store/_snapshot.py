@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 
 from ..exceptions import StoreError
-from ._connection import DERIVED_BY_MARKER, TABLES, connect_file, ensure_schema
+from ._connection import DERIVED_BY_MARKER, TABLES, connect_file, ensure_schema, mark_detected_by_findings
 from ._linked_roots import keep_linked_roots_sql
 from ._read_only_open import connect_read_only
 from ._store_file import holds_store_tables
@@ -41,11 +41,11 @@ def copy_tables(src: duckdb.DuckDBPyConnection, dst: duckdb.DuckDBPyConnection) 
         # (made again from the copied steps, not copied: the source may be a store of an earlier schema opened
         # read-only, or an export, which have none)
         dst.execute(keep_linked_roots_sql("steps"))
-        # (copied: which agents the naming rules gave, which hand-offs' agents handed to the rule gave, and which tool
-        # steps the ingest read out of messages, cannot be made again from the steps; a store of an earlier schema
-        # opened read-only has none: its tool steps read out of messages are told by their marker, as its migration
-        # would)
-        for table in ("rule_agents", "rule_handoffs", "derived_tools"):
+        # (copied: which agents the naming rules gave, which hand-offs' agents handed to the rule gave, which tool
+        # steps the ingest read out of messages, and which runs the detectors ran on cannot be made again from the
+        # steps; a store of an earlier schema opened read-only has none: its tool steps read out of messages are told
+        # by their marker, its runs detected by their findings, as its migrations would)
+        for table in ("rule_agents", "rule_handoffs", "derived_tools", "detected"):
             if not src.execute(
                 "SELECT count(*) FROM duckdb_tables() WHERE table_name = ? AND NOT temporary "
                 "AND database_name = current_database()",
@@ -53,6 +53,8 @@ def copy_tables(src: duckdb.DuckDBPyConnection, dst: duckdb.DuckDBPyConnection) 
             ).fetchall()[0][0]:
                 if table == "derived_tools":
                     dst.execute(DERIVED_BY_MARKER)
+                elif table == "detected":
+                    mark_detected_by_findings(dst)
                 continue
             dst.register("_wb_snapshot_in", src.table(table).arrow())
             try:

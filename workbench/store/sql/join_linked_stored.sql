@@ -43,6 +43,7 @@ UPDATE labels SET run_id = m.new_run FROM link_moves m WHERE labels.run_id = m.o
 -- What was found or computed about a run that no longer exists goes with it (detect and attribute the run
 -- it is now part of again).
 DELETE FROM findings WHERE run_id IN (SELECT old_run FROM link_moves);
+DELETE FROM detected WHERE run_id IN (SELECT old_run FROM link_moves);
 DELETE FROM attributions WHERE run_id IN (SELECT old_run FROM link_moves);
 
 -- A moved run's record (its resource, what its log declared) gives way to the run's own when that has one

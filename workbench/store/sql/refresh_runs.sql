@@ -280,3 +280,10 @@ SELECT run_id, source, system, started_at, ended_at,
        coalesce(declared_outcome, CASE WHEN n_steps > 0 THEN root_outcome END, 'unknown') AS reported_outcome,
        task, n_steps, attributes
 FROM run_rows;
+
+-- [section detected]
+-- A run this call touched is no longer detected (schema.sql's detected): its steps, records or labels, which the
+-- detectors read, may have changed; detect="auto" runs them on it again. (left out when no affected run is in the
+-- runs table, nor a stored run moved in: the marks are of stored runs only, and a run moved into another loses its
+-- own, join_linked_stored.sql)
+DELETE FROM detected WHERE run_id IN (SELECT run_id FROM affected);

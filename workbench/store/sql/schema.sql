@@ -1,5 +1,5 @@
 -- The store's tables: the contract between ingest, detectors, attribution, thresholds and policy.
--- Schema version 3. Timestamps are UTC without zone. JSON columns hold the source's extra attributes.
+-- Schema version 5. Timestamps are UTC without zone. JSON columns hold the source's extra attributes.
 
 -- Key/value facts about the store itself (schema_version).
 CREATE TABLE IF NOT EXISTS meta (
@@ -140,6 +140,20 @@ CREATE TABLE IF NOT EXISTS findings (
     severity  VARCHAR,
     detail    VARCHAR,
     attributes JSON
+);
+
+-- Which detectors have run on which runs since the run last changed, and with which settings: a run detected with
+-- nothing found has no findings, and told apart so from a run never detected (BlameModel's detect="auto", every
+-- frame and prediction, ran the detectors again on every such run, at every call). One row per run and per-run
+-- detector (detect/_runner.py's FAMILIES, drift not: it compares periods of the whole history); settings: the
+-- fingerprint of the DetectorConfig the findings were computed with (NULL: a store of schema 4 or earlier, whose
+-- runs with findings were taken as detected, migration 5). Written by wb.detect with the findings it stores;
+-- an ingest call's rows go for every run it touches (refresh_runs.sql: steps, records or labels given, a run
+-- extended, moved or relabelled is no longer detected). Kept by the store; an export leaves it out.
+CREATE TABLE IF NOT EXISTS detected (
+    run_id    VARCHAR NOT NULL,
+    detector  VARCHAR NOT NULL,
+    settings  VARCHAR
 );
 
 -- Computed credit: one row per (run, method, unit, target).
