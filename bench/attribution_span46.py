@@ -230,15 +230,17 @@ def _sets(trail: Path, out: Path, hc: Path) -> list[tuple[str, pd.DataFrame, pd.
     return sets
 
 
-def conf2(trail: Path, out: Path, hc: Path) -> None:
-    """Look D2: U3 = today's or share margin < delta, delta chosen on Alg-Gen."""
+def conf2(trail: Path, out: Path, hc: Path, alone: bool = False) -> None:
+    """Look D2: U3 = today's or share margin < delta (D3, ``alone``: the margin alone), delta chosen on Alg-Gen."""
     sets = _sets(trail, out, hc)
     grid = (0.05, 0.1, 0.15, 0.2, 0.25, 0.3)
 
     def with_u3(v: pd.DataFrame, agents: pd.DataFrame, delta: float) -> pd.DataFrame:
         v = v.copy()
         v["today"] = v["uncertain"].astype(bool)
-        v["U3"] = v["today"] | (v.run_id.map(share_margin(agents)).fillna(0.0) < delta)
+        small = v.run_id.map(share_margin(agents)).fillna(0.0) < delta
+        # D2's U3: today's or a small margin; D3's U4: the margin alone (an unfamiliar run stays uncertain)
+        v["U3"] = (v["today"] | small) if not alone else (small | v["unfamiliar"].astype(bool))
         return v
 
     name, v, agents, truth = sets[-1]
@@ -278,9 +280,10 @@ def main() -> None:
     c2.add_argument("trail", type=Path)
     c2.add_argument("out", type=Path)
     c2.add_argument("hc", type=Path)
+    c2.add_argument("--alone", action="store_true", help="look D3: the margin alone")
     a = ap.parse_args()
     if a.cmd == "conf2":
-        conf2(a.trail, a.out, a.hc)
+        conf2(a.trail, a.out, a.hc, a.alone)
     elif a.cmd == "rank":
         rank(a.out)
     elif a.cmd == "ship":
