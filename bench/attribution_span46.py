@@ -21,8 +21,9 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import workbench as wb  # noqa: E402
 from attribution_trail46 import SPLITS, _derived_culprits, _hit_chance, _kinds, _scorable, _trivial  # noqa: E402
+
+import workbench as wb  # noqa: E402
 from workbench.attribution import BlameModel  # noqa: E402
 from workbench.attribution._heuristics import culprit_labels  # noqa: E402
 from workbench.attribution._span_ranker import SpanRanker, span_frame  # noqa: E402
@@ -69,7 +70,10 @@ def _generated(n: int = 150, seed: int = 1) -> tuple[pd.DataFrame, pd.DataFrame]
         path = Path(tmp) / "train.jsonl"
         labels = write_traces(path, n, seed)
         gen.ingest(str(path), format="span-tree", progress=False)
-        lab = [{"run_id": r, "outcome": "failure", "source": "ground_truth"} for r in sorted({r for r, _, _ in labels})]
+        lab = [
+            {"run_id": r, "outcome": "failure", "source": "ground_truth"}
+            for r in sorted({r for r, _, _ in labels})
+        ]
         lab += [{"run_id": r, "step_id": s, "kind": k, "source": "ground_truth"} for r, s, k in labels]
         (Path(tmp) / "l.jsonl").write_text("\n".join(json.dumps(x) for x in lab))
         gen.label_file(Path(tmp) / "l.jsonl")
@@ -103,8 +107,12 @@ def rank(out: Path) -> None:
         gest, gcv = _cv_choice(gX, gL)
         g = _score(SpanRanker(estimator=gest).fit_frame(gX, gL), X, L)
         print(f"{n}: CV on {o}: {cv} -> {est}; CV on generated: {gcv} -> {gest}", file=sys.stderr)
-        for what, r in ((f"R: fitted on TRAIL {o} ({est})", s), (f"R: fitted on generated only ({gest})", g),
-                        ("uniformly random row", uni), (f"trivial: random {kind} span (kind from {o})", triv)):
+        for what, r in (
+            (f"R: fitted on TRAIL {o} ({est})", s),
+            (f"R: fitted on generated only ({gest})", g),
+            ("uniformly random row", uni),
+            (f"trivial: random {kind} span (kind from {o})", triv),
+        ):
             rows.append({"ranking": what, "scored on": n, "top1": r["top1"], "top3": r["top3"]})
         ok = all(s[k] > uni[k] and s[k] > triv[k] for k in ("top1", "top3"))
         gok = all(g[k] > uni[k] and g[k] > triv[k] for k in ("top1", "top3"))
@@ -122,7 +130,7 @@ def ship(out: Path, model: Path) -> None:
     card = {
         "trained_on": {
             "TRAIL GAIA": f"{data['gaia'][1].run_id.nunique()} traces (patronus-ai/trail-benchmark, MIT licence, "
-                          "copyright patronus-ai; via JuneHou/CausalError @ 0ffbed9)",
+            "copyright patronus-ai; via JuneHou/CausalError @ 0ffbed9)",
             "TRAIL SWE-bench": f"{data['swe'][1].run_id.nunique()} traces (same source and licence)",
             "generated": f"{gL.run_id.nunique()} span trees of tests/attribution/_spantree_fixture.py (seed 1)",
         },
@@ -139,8 +147,9 @@ def ship(out: Path, model: Path) -> None:
 
 def _rules(verdicts: pd.DataFrame, agents: pd.DataFrame) -> pd.DataFrame:
     """Per verdict: today's uncertain, U1 (chance) and U2 (margin)."""
-    a = agents[agents["agent"].notna() & (agents["agent"] != "<none>")].sort_values(["run_id", "confidence"],
-                                                                                    ascending=[True, False])
+    a = agents[agents["agent"].notna() & (agents["agent"] != "<none>")].sort_values(
+        ["run_id", "confidence"], ascending=[True, False]
+    )
     n = a.groupby("run_id")["agent"].size()
     c2 = a.groupby("run_id")["confidence"].nth(1)
     c2 = pd.Series(c2.to_numpy(), index=a.loc[c2.index, "run_id"]) if len(c2) else pd.Series(dtype=float)
@@ -160,18 +169,28 @@ def share_margin(agents: pd.DataFrame) -> pd.Series:
     return s.apply(lambda x: float(x.iloc[0] - (x.iloc[1] if len(x) > 1 else 0.0)))
 
 
-def _report(name: str, v: pd.DataFrame, truth: dict[str, str], rules: tuple = ("today", "U1", "U2")) -> list[dict]:
+def _report(
+    name: str, v: pd.DataFrame, truth: dict[str, str], rules: tuple = ("today", "U1", "U2")
+) -> list[dict]:
     ok = np.array([a == truth.get(r) for r, a in zip(v.run_id, v.agent, strict=True)])
     rows = []
     for rule in rules:
         u = v[rule].to_numpy(bool)
         sure = ok[~u].mean() if (~u).any() else np.nan
         unc = ok[u].mean() if u.any() else np.nan
-        rows.append({"set": name, "rule": rule, "runs": len(v), "right": int(ok.sum()),
-                     "sure": f"{int(ok[~u].sum())}/{int((~u).sum())}", "uncertain": f"{int(ok[u].sum())}/{int(u.sum())}",
-                     "gap": round(100 * (sure - unc), 1) if u.any() and (~u).any() else None,
-                     "changed": int((u & ~v["today"].to_numpy(bool)).sum()),
-                     "passes": bool(u.sum() >= 3 and (~u).sum() >= 3 and sure - unc >= 0.05)})
+        rows.append(
+            {
+                "set": name,
+                "rule": rule,
+                "runs": len(v),
+                "right": int(ok.sum()),
+                "sure": f"{int(ok[~u].sum())}/{int((~u).sum())}",
+                "uncertain": f"{int(ok[u].sum())}/{int(u.sum())}",
+                "gap": round(100 * (sure - unc), 1) if u.any() and (~u).any() else None,
+                "changed": int((u & ~v["today"].to_numpy(bool)).sum()),
+                "passes": bool(u.sum() >= 3 and (~u).sum() >= 3 and sure - unc >= 0.05),
+            }
+        )
     return rows
 
 
