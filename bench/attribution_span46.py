@@ -2,8 +2,8 @@
 (an "uncertain" that fires at a coin flip).
 
     python bench/attribution_span46.py rank OUT            # look C on the stores attribution_trail46.py built
-    python bench/attribution_span46.py ship OUT MODEL      # fit the pretrained ranker on everything, write MODEL
     python bench/attribution_span46.py conf TRAIL OUT HC   # look D: U1 / U2 on Hand-Crafted and TRAIL GAIA
+    python bench/attribution_span46.py conf2 [--alone] TRAIL OUT HC   # D2 (today or margin) / D3 (margin alone)
 """
 
 from __future__ import annotations
@@ -21,12 +21,12 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from _span_ranker46 import SpanRanker, span_frame  # noqa: E402
 from attribution_trail46 import SPLITS, _derived_culprits, _hit_chance, _kinds, _scorable, _trivial  # noqa: E402
 
 import workbench as wb  # noqa: E402
 from workbench.attribution import BlameModel  # noqa: E402
 from workbench.attribution._heuristics import culprit_labels  # noqa: E402
-from workbench.attribution._span_ranker import SpanRanker, span_frame  # noqa: E402
 
 
 def _labels(ws: wb.Workspace, runs: list[str]) -> pd.DataFrame:
@@ -118,28 +118,6 @@ def rank(out: Path) -> None:
         gok = all(g[k] > uni[k] and g[k] > triv[k] for k in ("top1", "top3"))
         print(f"{n}: cross-split passes: {ok}; generated-only passes: {gok}")
     print(pd.DataFrame(rows).round(3).to_string(index=False))
-
-
-def ship(out: Path, model: Path) -> None:
-    data = _data(out)
-    gX, gL = _generated()
-    X = pd.concat([d[0] for d in data.values()] + [gX], ignore_index=True)
-    L = pd.concat([d[1] for d in data.values()] + [gL], ignore_index=True)
-    est, cv = _cv_choice(X, L)
-    ranker = SpanRanker(estimator=est).fit_frame(X, L)
-    card = {
-        "trained_on": {
-            "TRAIL GAIA": f"{data['gaia'][1].run_id.nunique()} traces (patronus-ai/trail-benchmark, MIT licence, "
-            "copyright patronus-ai; via JuneHou/CausalError @ 0ffbed9)",
-            "TRAIL SWE-bench": f"{data['swe'][1].run_id.nunique()} traces (same source and licence)",
-            "generated": f"{gL.run_id.nunique()} span trees of tests/attribution/_spantree_fixture.py (seed 1)",
-        },
-        "labels": "TRAIL's human-annotated error spans (each annotation's location); the fixture's error spans",
-        "estimator": f"{est}, chosen by 5-fold CV by trace on the pool (top-1, top-3): {cv}",
-        "measured": "bench/protocol_blame46.md, look C: trained on one TRAIL split, scored on the other",
-    }
-    ranker.save(model, card)
-    print(json.dumps(card, indent=1))
 
 
 # ---- look D --------------------------------------------------------------------------------------------------
@@ -288,9 +266,6 @@ def main() -> None:
     sub = ap.add_subparsers(dest="cmd", required=True)
     r = sub.add_parser("rank")
     r.add_argument("out", type=Path)
-    s = sub.add_parser("ship")
-    s.add_argument("out", type=Path)
-    s.add_argument("model", type=Path)
     c = sub.add_parser("conf")
     c.add_argument("trail", type=Path)
     c.add_argument("out", type=Path)
@@ -305,8 +280,6 @@ def main() -> None:
         conf2(a.trail, a.out, a.hc, a.alone)
     elif a.cmd == "rank":
         rank(a.out)
-    elif a.cmd == "ship":
-        ship(a.out, a.model)
     else:
         conf(a.trail, a.out, a.hc)
 
