@@ -9,9 +9,7 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-import tempfile
 import warnings
 from pathlib import Path
 
@@ -22,7 +20,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _span_ranker46 import SpanRanker, span_frame  # noqa: E402
-from attribution_trail46 import SPLITS, _derived_culprits, _hit_chance, _kinds, _scorable, _trivial  # noqa: E402
+from attribution_trail46 import (  # noqa: E402
+    SPLITS,
+    _derived_culprits,
+    _hit_chance,
+    _kinds,
+    _scorable,
+    _trivial,
+    generated_store,
+)
 
 import workbench as wb  # noqa: E402
 from workbench.attribution import BlameModel  # noqa: E402
@@ -62,23 +68,9 @@ def _cv_choice(X: pd.DataFrame, labels: pd.DataFrame, seed: int = 0) -> tuple[st
 
 
 def _generated(n: int = 150, seed: int = 1) -> tuple[pd.DataFrame, pd.DataFrame]:
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "attribution"))
-    from _spantree_fixture import write_traces
-
-    with tempfile.TemporaryDirectory() as tmp:
-        gen = wb.open()
-        path = Path(tmp) / "train.jsonl"
-        labels = write_traces(path, n, seed)
-        gen.ingest(str(path), format="span-tree", progress=False)
-        lab = [
-            {"run_id": r, "outcome": "failure", "source": "ground_truth"}
-            for r in sorted({r for r, _, _ in labels})
-        ]
-        lab += [{"run_id": r, "step_id": s, "kind": k, "source": "ground_truth"} for r, s, k in labels]
-        (Path(tmp) / "l.jsonl").write_text("\n".join(json.dumps(x) for x in lab))
-        gen.label_file(Path(tmp) / "l.jsonl")
-        runs = sorted({r for r, _, _ in labels})
-        return span_frame(gen, runs), _labels(gen, runs)
+    gen = generated_store(n, seed)
+    runs = sorted(culprit_labels(gen).run_id.unique())
+    return span_frame(gen, runs), _labels(gen, runs)
 
 
 def _data(out: Path) -> dict[str, tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]]:
