@@ -132,10 +132,10 @@ def _rules(verdicts: pd.DataFrame, agents: pd.DataFrame) -> pd.DataFrame:
     return v
 
 
-def share_margin(agents: pd.DataFrame) -> pd.Series:
+def share_margin(agents: pd.DataFrame, column: str = "share") -> pd.Series:
     """Per run: the top agent's share of the run's blame minus the runner-up's (shares before calibration)."""
     a = agents[agents["agent"].notna() & (agents["agent"] != "<none>")]
-    s = a.sort_values(["run_id", "share"], ascending=[True, False]).groupby("run_id")["share"]
+    s = a.sort_values(["run_id", column], ascending=[True, False]).groupby("run_id")[column]
     return s.apply(lambda x: float(x.iloc[0] - (x.iloc[1] if len(x) > 1 else 0.0)))
 
 
@@ -219,15 +219,15 @@ def _sets(trail: Path, out: Path, hc: Path) -> list[tuple[str, pd.DataFrame, pd.
     return sets
 
 
-def conf2(trail: Path, out: Path, hc: Path, alone: bool = False) -> None:
+def conf2(trail: Path, out: Path, hc: Path, alone: bool = False, on: str = "share") -> None:
     """Look D2: U3 = today's or share margin < delta (D3, ``alone``: the margin alone), delta chosen on Alg-Gen."""
     sets = _sets(trail, out, hc)
-    grid = (0.05, 0.1, 0.15, 0.2, 0.25, 0.3)
+    grid = (0.05, 0.1, 0.15, 0.2, 0.25, 0.3) if on == "share" else (0.01, 0.02, 0.05, 0.1, 0.15, 0.2)
 
     def with_u3(v: pd.DataFrame, agents: pd.DataFrame, delta: float) -> pd.DataFrame:
         v = v.copy()
         v["today"] = v["uncertain"].astype(bool)
-        small = v.run_id.map(share_margin(agents)).fillna(0.0) < delta
+        small = v.run_id.map(share_margin(agents, on)).fillna(0.0) < delta
         # D2's U3: today's or a small margin; D3's U4: the margin alone (an unfamiliar run stays uncertain)
         v["U3"] = (v["today"] | small) if not alone else (small | v["unfamiliar"].astype(bool))
         return v
@@ -267,9 +267,10 @@ def main() -> None:
     c2.add_argument("out", type=Path)
     c2.add_argument("hc", type=Path)
     c2.add_argument("--alone", action="store_true", help="look D3: the margin alone")
+    c2.add_argument("--on", default="share", choices=("share", "score"), help="look D4: the agents' scores")
     a = ap.parse_args()
     if a.cmd == "conf2":
-        conf2(a.trail, a.out, a.hc, a.alone)
+        conf2(a.trail, a.out, a.hc, a.alone, a.on)
     elif a.cmd == "rank":
         rank(a.out)
     else:

@@ -18,26 +18,28 @@ def _verdicts() -> tuple[pd.DataFrame, pd.DataFrame]:
     # the confidences as the shipped model gives them on an unseen system: equal for both agents, just over 0.5
     v = pd.DataFrame(
         {
-            "run_id": ["flip", "lead", "solo", "none"],
-            "agent": ["A", "A", "A", None],
-            "agent_confidence": [0.506, 0.506, 1.0, float("nan")],
-            "uncertain": [False, False, False, True],
-            "only_agent": [False, False, True, False],
+            "run_id": ["flip", "lead", "solo", "none", "clean"],
+            "agent": ["A", "A", "A", None, "A"],
+            "agent_confidence": [0.506, 0.506, 1.0, float("nan"), 0.506],
+            "uncertain": [False, False, False, True, False],
+            "only_agent": [False, False, True, False, False],
         }
     )
     agents = pd.DataFrame(
         {
-            "run_id": ["flip", "flip", "lead", "lead", "solo", "none"],
-            "agent": ["A", "B", "A", "B", "A", "<none>"],
-            "share": [0.52, 0.48, 0.8, 0.2, 1.0, 1.0],
-            "confidence": [0.506, 0.506, 0.506, 0.506, 1.0, 0.5],
+            "run_id": ["flip", "flip", "lead", "lead", "solo", "none", "clean", "clean"],
+            "agent": ["A", "B", "A", "B", "A", "<none>", "A", "B"],
+            "score": [0.52, 0.48, 0.8, 0.2, 0.9, 0.9, 0.017, 0.007],
+            # shares of the blame: "clean" leads 0.71 to 0.29 though no move looks like a culprit
+            "share": [0.52, 0.48, 0.8, 0.2, 1.0, 1.0, 0.71, 0.29],
+            "confidence": [0.506, 0.506, 0.506, 0.506, 1.0, 0.5, 0.506, 0.506],
         }
     )
     return v, agents
 
 
 def test_a_coin_flip_between_two_agents_is_uncertain_a_clear_lead_is_not() -> None:
-    from workbench.attribution._coin_flip import coin_flips, share_margins
+    from workbench.attribution._coin_flip import coin_flips, score_margins
 
     v, agents = _verdicts()
     out = coin_flips(v, agents, 0.1).set_index("run_id")["uncertain"]
@@ -45,8 +47,9 @@ def test_a_coin_flip_between_two_agents_is_uncertain_a_clear_lead_is_not() -> No
     assert bool(out["lead"]) is False  # 0.8 vs 0.2
     assert bool(out["solo"]) is False  # one candidate: its step rule, untouched
     assert bool(out["none"]) is True  # no agent named: stays uncertain
-    margins = share_margins(agents)
-    assert margins["flip"] == pytest.approx(0.04) and margins["solo"] == pytest.approx(1.0)
+    assert bool(out["clean"]) is True  # scores 0.017 vs 0.007: nothing looks like a culprit
+    margins = score_margins(agents)
+    assert margins["flip"] == pytest.approx(0.04) and margins["solo"] == pytest.approx(0.9)
     assert "none" not in margins.index
 
 
@@ -59,19 +62,19 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> wb.Workspace:
     return ws
 
 
-def test_the_shipped_model_reads_uncertain_from_the_share_margin(store: wb.Workspace) -> None:
+def test_the_shipped_model_reads_uncertain_from_the_score_margin(store: wb.Workspace) -> None:
     model = wb.BlameModel.pretrained()
     assert model.uncertain_margin == 0.1  # a model file without the parameter reads the default
     model.set_params(detect=False)  # (the detectors' findings are not this test's question)
     runs = sorted(store.runs().run_id)
     v, _, agents = model._predict(store, runs)
-    from workbench.attribution._coin_flip import share_margins
+    from workbench.attribution._coin_flip import score_margins
 
     chose = v[~v["only_agent"] & v["agent"].notna()]
     assert len(chose) >= 3
-    margin = chose["run_id"].map(share_margins(agents))
+    margin = chose["run_id"].map(score_margins(agents))
     # four agents: each calibrated confidence below 0.5, so the old flag called every verdict uncertain; a clear
-    # lead in the blame share now reads sure
+    # lead in the agents' scores now reads sure
     assert ((margin >= 0.1) & (chose["agent_confidence"] < 0.5)).any()
     want = (margin < 0.1) | chose["unfamiliar"].astype(bool)
     assert chose["uncertain"].astype(bool).tolist() == want.tolist()

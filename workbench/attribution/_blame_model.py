@@ -137,12 +137,13 @@ class BlameModel(PersistMixin, BaseEstimator):
         calibration that fell back to a constant at a hit rate over 0.5 then flags nothing: it
         cannot tell which verdicts are the weak ones.)
     uncertain_margin : float or None
-        A verdict choosing between agents says ``uncertain`` when its agent's share of the run's blame leads the
-        runner-up's by less than this (:mod:`._coin_flip`): a coin flip between them, whatever the calibrated
-        confidence (which on a system the model never saw is one base rate per agent count). Default 0.1,
-        chosen on Who&When Algorithm-Generated and judged on held-out systems (bench/protocol_blame46.md, D3).
-        ``uncertain_below`` then governs runs with one candidate agent (their step) and verdicts the evidence
-        moved; None: ``agent_confidence < uncertain_below`` for every verdict, as before.
+        A verdict choosing between agents says ``uncertain`` when its agent's score (the model's agent score, before
+        calibration and shrink) leads the runner-up's by less than this (:mod:`._coin_flip`): a coin flip between them,
+        or no move that looks like a culprit, whatever the calibrated confidence (which on a system the model never
+        saw is one base rate per agent count). Default 0.1, chosen on Who&When Algorithm-Generated and judged on
+        held-out systems (bench/protocol_blame46.md, D4). ``uncertain_below`` then governs runs with one candidate
+        agent (their step) and verdicts the evidence moved; None: ``agent_confidence < uncertain_below`` for every
+        verdict, as before.
     unfamiliar_below : float
         A verdict whose run has a familiarity (the share of the model's training runs at least as far
         from the training moves as the run: :mod:`._familiarity`) below this says ``uncertain`` too,
@@ -668,8 +669,8 @@ class BlameModel(PersistMixin, BaseEstimator):
         -------
         pandas.DataFrame
             One row per run: run_id, agent, step_id, score (the step's), agent_confidence (the
-            calibrated probability the agent is the culprit), uncertain (the agent leads the runner-up's share of
-            the blame by less than ``uncertain_margin``; with ``uncertain_margin=None``, confidence below
+            calibrated probability the agent is the culprit), uncertain (the agent's score leads the runner-up's by
+            less than ``uncertain_margin``; with ``uncertain_margin=None``, confidence below
             ``uncertain_below``), only_agent (the run had one candidate agent: its confidence of 1.0 is no
             choice made, and ``uncertain`` then says whether ``step_confidence`` is below ``uncertain_below``),
             step_confidence (the step's share of the run's step scores), familiarity (in [0, 1]: the share of
