@@ -268,21 +268,15 @@ def _row(method: str, tested: str, r: pd.Series) -> dict:
     }
 
 
-def rank(out: Path) -> None:
-    stores = {n: wb.open(str(out / f"{n}.duckdb"), read_only=True) for n in SPLITS}
-    scor, frames = {}, {n: _kinds(ws) for n, ws in stores.items()}
-    for n, ws in stores.items():
-        scor[n], info = _scorable(ws)
-        print(f"{n}: {info}")
-    rows = []
-    pre = BlameModel.pretrained()
+def generated_store(n: int = 150, seed: int = 1) -> wb.Workspace:
+    """An in-memory store of the README's generated span trees (``_spantree_fixture``), labelled."""
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "attribution"))
     from _spantree_fixture import write_traces
 
     with tempfile.TemporaryDirectory() as tmp:
         gen = wb.open()
         path = Path(tmp) / "train.jsonl"
-        labels = write_traces(path, 150, 1)
+        labels = write_traces(path, n, seed)
         gen.ingest(str(path), format="span-tree", progress=False)
         lab = [
             {"run_id": r, "outcome": "failure", "source": "ground_truth"}
@@ -291,7 +285,18 @@ def rank(out: Path) -> None:
         lab += [{"run_id": r, "step_id": s, "kind": k, "source": "ground_truth"} for r, s, k in labels]
         (Path(tmp) / "l.jsonl").write_text("\n".join(json.dumps(x) for x in lab))
         gen.label_file(Path(tmp) / "l.jsonl")
-        g_model = BlameModel().fit(gen)
+    return gen
+
+
+def rank(out: Path) -> None:
+    stores = {n: wb.open(str(out / f"{n}.duckdb"), read_only=True) for n in SPLITS}
+    scor, frames = {}, {n: _kinds(ws) for n, ws in stores.items()}
+    for n, ws in stores.items():
+        scor[n], info = _scorable(ws)
+        print(f"{n}: {info}")
+    rows = []
+    pre = BlameModel.pretrained()
+    g_model = BlameModel().fit(generated_store())
     other = {"gaia": "swe", "swe": "gaia"}
     for n, ws in stores.items():
         ids = scor[n]

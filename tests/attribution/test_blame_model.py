@@ -11,6 +11,7 @@ from sklearn.utils.validation import check_is_fitted
 
 import workbench as wb
 from workbench.attribution._blame_model import ALL_FEATURES, OPT_IN_GROUPS, BlameModel, InvalidParameterError
+from workbench.attribution._coin_flip import score_margins
 from workbench.attribution._evaluate import evaluate_attribution, labelled_failures
 from workbench.attribution._heuristics import HEURISTICS, culprit_labels
 from workbench.exceptions import WorkbenchError
@@ -85,11 +86,13 @@ def test_predict_is_read_only_and_store_predictions_writes(model, test_ws) -> No
     assert sorted(pred["run_id"]) == runs
     assert pred["score"].between(0, 1).all() and pred["agent_confidence"].between(0, 1).all()
     assert pred["familiarity"].between(0, 1).all()
-    assert (pred["uncertain"] == (pred["agent_confidence"] < model.uncertain_below) | pred["unfamiliar"]).all()
     steps = model.score_steps(test_ws, runs)
     top = steps[steps["rank"] == 1].set_index("run_id")["step_id"]
     assert (pred.set_index("run_id")["step_id"] == top.loc[pred["run_id"]]).all()
     agents = model.score_agents(test_ws, runs)
+    # span46: a verdict between agents is uncertain when its agent's score leads the runner-up's by < 0.1
+    margin = pred["run_id"].map(score_margins(agents))
+    assert (pred["uncertain"] == (margin < model.uncertain_margin) | pred["unfamiliar"])[~pred["only_agent"]].all()
     assert np.allclose(agents.groupby("run_id")["share"].sum(), 1.0)
     stored = model.store_predictions(test_ws, runs)
     assert stored.equals(pred)

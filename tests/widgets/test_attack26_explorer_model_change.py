@@ -34,7 +34,8 @@ def _text(ex: IncidentExplorer) -> str:
 
 def test_a_changed_model_is_scored_again_and_an_unchanged_one_is_not() -> None:
     ws = _ws()
-    model = wb.BlameModel.pretrained().set_params(uncertain_below=1.0)
+    # (the confidence rule, which uncertain_below governs; span46 made a score margin the default)
+    model = wb.BlameModel.pretrained().set_params(uncertain_below=1.0, uncertain_margin=None)
     with mock.patch.object(_evidence, "predict_with_evidence", wraps=_evidence.predict_with_evidence) as scored:
         ex = IncidentExplorer(ws, blame_model=model)  # (shows the newest run, r03)
         scored.reset_mock()

@@ -31,6 +31,7 @@ from ..store._run_scope import known_run_ids, run_id_list
 from ._blame_explain import explain_run
 from ._blame_params import _int, _int_or_none, _real, run_weights, system_weights
 from ._calibration import PlattCalibration, agent_evidence, calibration_rows
+from ._coin_flip import coin_flips
 from ._familiarity import Familiarity, unfamiliar
 from ._features import FEATURES, feature_availability, step_features
 from ._group_dropout import fit_group_dropout
@@ -135,6 +136,14 @@ class BlameModel(PersistMixin, BaseEstimator):
         the calibrated confidence as it is: the verdict is more likely wrong than right. (A
         calibration that fell back to a constant at a hit rate over 0.5 then flags nothing: it
         cannot tell which verdicts are the weak ones.)
+    uncertain_margin : float or None
+        A verdict choosing between agents says ``uncertain`` when its agent's score (the model's agent score, before
+        calibration and shrink) leads the runner-up's by less than this (:mod:`._coin_flip`): a coin flip between them,
+        or no move that looks like a culprit, whatever the calibrated confidence (which on a system the model never
+        saw is one base rate per agent count). Default 0.1, chosen on Who&When Algorithm-Generated and judged on
+        held-out systems (bench/protocol_blame46.md, D4). ``uncertain_below`` then governs runs with one candidate
+        agent (their step) and verdicts the evidence moved; None: ``agent_confidence < uncertain_below`` for every
+        verdict, as before.
     unfamiliar_below : float
         A verdict whose run has a familiarity (the share of the model's training runs at least as far
         from the training moves as the run: :mod:`._familiarity`) below this says ``uncertain`` too,
@@ -288,6 +297,7 @@ class BlameModel(PersistMixin, BaseEstimator):
         "calibration_cv": (_int_or_none(2), "None or an int >= 2"),
         "calibration_groups": (lambda v: v in ("auto", "run", "system"), "'auto', 'run' or 'system'"),
         "uncertain_below": (_real(0.0, 1.0), "a float in [0, 1]"),
+        "uncertain_margin": (lambda v: v is None or _real(0.0, 1.0)(v), "None or a float in [0, 1]"),
         "unfamiliar_below": (_real(0.0, 1.0), "a float in [0, 1]"),
         "value_prior": (_real(0.0), "a float >= 0"),
         "run_weight": (_real(0.0), "a float >= 0"),
@@ -322,7 +332,7 @@ class BlameModel(PersistMixin, BaseEstimator):
                  credit_tools: bool = False, unfamiliar_below: float = UNFAMILIAR_BELOW,
                  run_contrast: str | None = None, flag_margin: float = 0.25,
                  contrast_features: list[str] | None = None, system_fits: str | None = None,
-                 group_dropout: float = 0.0) -> None:
+                 group_dropout: float = 0.0, uncertain_margin: float | None = 0.1) -> None:
         self.estimator = estimator
         self.C = C
         self.agent_aggregation = agent_aggregation
@@ -355,6 +365,7 @@ class BlameModel(PersistMixin, BaseEstimator):
         self.contrast_features = contrast_features
         self.system_fits = system_fits
         self.group_dropout = group_dropout
+        self.uncertain_margin = uncertain_margin
 
     # -- parameters -------------------------------------------------------------------------
     def _validate(self) -> None:
@@ -658,7 +669,8 @@ class BlameModel(PersistMixin, BaseEstimator):
         -------
         pandas.DataFrame
             One row per run: run_id, agent, step_id, score (the step's), agent_confidence (the
-            calibrated probability the agent is the culprit), uncertain (confidence below
+            calibrated probability the agent is the culprit), uncertain (the agent's score leads the runner-up's by
+            less than ``uncertain_margin``; with ``uncertain_margin=None``, confidence below
             ``uncertain_below``), only_agent (the run had one candidate agent: its confidence of 1.0 is no
             choice made, and ``uncertain`` then says whether ``step_confidence`` is below ``uncertain_below``),
             step_confidence (the step's share of the run's step scores), familiarity (in [0, 1]: the share of
@@ -687,6 +699,8 @@ class BlameModel(PersistMixin, BaseEstimator):
         steps, agents = self.rank_frame(X)
         out = verdicts(steps, agents.assign(share=agents["confidence"]), self.uncertain_below)
         out = sole_agent(out, steps, agents, self.uncertain_below)
+        if getattr(self, "uncertain_margin", None) is not None:
+            out = coin_flips(out, agents, self.uncertain_margin)
         out = unfamiliar(out, agents, getattr(self, "unfamiliar_below", 0.0))
         avail = feature_availability(X)
         out.attrs["unavailable_features"] = avail.loc[avail["available"] == 0, "feature"].tolist()
