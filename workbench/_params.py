@@ -1,0 +1,42 @@
+"""The checks of public arguments several entry points share: one place, one message each.
+
+README, "Errors": every bad argument (a value out of range, an unknown name or mode) raises
+:class:`~workbench.exceptions.InvalidParameterError` naming the parameter and the value.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .exceptions import InvalidParameterError
+
+
+def names_of(value: Any, name: str) -> list[Any]:
+    """A parameter taking one name or several (``detectors="loop"`` or ``["loop", "retry"]``) as a list of names.
+
+    A string is one name: read as a sequence it was taken letter by letter ("unknown detector(s) ['l', 'o',
+    'p']"). A value that is neither a string nor iterable (a number) is an :class:`InvalidParameterError`
+    naming ``name`` (``list()`` of it raised a bare ``TypeError``). The names themselves are the caller's to check.
+    """
+    if isinstance(value, str):
+        return [value]
+    try:
+        return list(value)
+    except TypeError:
+        raise InvalidParameterError(
+            f"{name} must be a name or a list of names (got {type(value).__name__} {value!r})"
+        ) from None
+
+
+def model_of(model: Any) -> Any:
+    """``model=`` of the log-only entry points: a fitted :class:`~workbench.BlameModel` or a user's own object with
+    ``predict(ws, run_ids)``; anything else an :class:`InvalidParameterError` naming it (a bare ``AttributeError:
+    'str' object has no attribute 'predict'`` came from deep inside)."""
+    if not callable(getattr(model, "predict", None)):
+        shown = repr(model)
+        shown = shown if len(shown) <= 60 else shown[:57] + "..."
+        raise InvalidParameterError(
+            f"model must be a fitted BlameModel, or an object with predict(ws, run_ids) "
+            f"(got {type(model).__name__} {shown})"
+        )
+    return model
