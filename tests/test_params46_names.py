@@ -59,3 +59,17 @@ def test_a_snapshot_replaces_no_device_even_when_told_to_replace(tmp_path: Path,
     with pytest.raises(wb.StoreError, match="is a character device, not a file"):
         ws.snapshot(device, replace=True)
     assert stat.S_ISCHR(os.stat(device).st_mode)
+
+
+def test_runs_and_open_name_a_bad_argument(ws: wb.Workspace) -> None:
+    # a number as system raised DuckDB's ConversionException, a negative limit its BinderException, a string or
+    # a float as limit was taken; read_only="no" reached duckdb.connect() (a bare TypeError, and "no" is truthy)
+    for bad in (5, ["pricer"]):
+        with pytest.raises(wb.InvalidParameterError, match=f"system must be a system's name .*{bad!r}"):
+            ws.runs(system=bad)
+    for bad in (-1, "5", 2.5, True):
+        with pytest.raises(wb.InvalidParameterError, match=f"limit must be >= 0, an integer \\(got {bad!r}\\)"):
+            ws.runs(limit=bad)
+    assert len(ws.runs(limit=0)) == 0 and len(ws.runs(system="nope")) == 0
+    with pytest.raises(wb.InvalidParameterError, match="read_only must be True or False .*'no'"):
+        wb.open(read_only="no")

@@ -6,6 +6,7 @@ README, "Errors": every bad argument (a value out of range, an unknown name or m
 
 from __future__ import annotations
 
+import numbers
 from typing import Any
 
 from .exceptions import InvalidParameterError
@@ -40,3 +41,21 @@ def model_of(model: Any) -> Any:
             f"(got {type(model).__name__} {shown})"
         )
     return model
+
+
+def integer_at_least(value: Any, name: str, least: int) -> int:
+    """An integer parameter (a NumPy integer too, as a count read from a frame is), ``least`` or more, as a Python
+    int; a bool, a float, a string or one below ``least`` an :class:`InvalidParameterError` naming ``name``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < least:
+        raise InvalidParameterError(f"{name} must be >= {least}, an integer (got {value!r})")
+    return int(value)
+
+
+def flag(value: Any, name: str) -> bool:
+    """A True / False parameter (a NumPy bool too); anything else (a string: ``bool("false")`` is True) an
+    :class:`InvalidParameterError` naming ``name``."""
+    if isinstance(value, bool) or (
+        type(value).__module__ == "numpy" and type(value).__name__ in ("bool", "bool_")
+    ):
+        return bool(value)
+    raise InvalidParameterError(f"{name} must be True or False (got {type(value).__name__} {value!r})")

@@ -34,6 +34,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from ._params import integer_at_least
 from .exceptions import InvalidParameterError, PolicyViolation
 from .ingest._fields import SHORT_CHARS as _BIG
 from .ingest._fields import RecordError, field_text, kind_word, plain_values, step_row
@@ -63,9 +64,7 @@ def policy_of(policy: Policy | str | bytes | os.PathLike[str] | os.PathLike[byte
 def max_runs_of(max_runs: object) -> int:
     """``max_runs`` as both guards take it: an integer, 1 or more (InvalidParameterError naming it if not)."""
     # (numbers.Integral: a NumPy count read from a frame or a config is an integer too, as the other checks take it)
-    if isinstance(max_runs, bool) or not isinstance(max_runs, numbers.Integral) or max_runs < 1:
-        raise InvalidParameterError(f"max_runs must be >= 1, an integer (got {max_runs!r})")
-    return int(max_runs)
+    return integer_at_least(max_runs, "max_runs", 1)
 
 
 @dataclass(frozen=True)

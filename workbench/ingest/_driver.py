@@ -379,7 +379,8 @@ def run_ingest(con: duckdb.DuckDBPyConnection, source: Any, fmt: str | None = No
     if fmt is not None and not any(a.name == fmt for a in ADAPTERS):
         # (a bad argument, said before anything is read: it was a FormatError, a file's, which
         # `except InvalidParameterError` / `except ValueError` missed)
-        raise InvalidParameterError(f"format must be one of {', '.join(a.name for a in ADAPTERS)} (got {fmt!r})")
+        raise InvalidParameterError(f"format: unknown format {fmt!r}: the formats are "
+                                    f"{', '.join(a.name for a in ADAPTERS)}")
     # (on a cursor of its own: its temporary tables, macros and variables never meet the user's on con, and
     # go when it closes)
     found: list[str] = []
