@@ -68,8 +68,23 @@ def test_runs_and_open_name_a_bad_argument(ws: wb.Workspace) -> None:
         with pytest.raises(wb.InvalidParameterError, match=f"system must be a system's name .*{bad!r}"):
             ws.runs(system=bad)
     for bad in (-1, "5", 2.5, True):
-        with pytest.raises(wb.InvalidParameterError, match=f"limit must be >= 0, an integer \\(got {bad!r}\\)"):
+        with pytest.raises(
+            wb.InvalidParameterError, match=f"limit must be >= 0, an integer \\(got {bad!r}\\)"
+        ):
             ws.runs(limit=bad)
     assert len(ws.runs(limit=0)) == 0 and len(ws.runs(system="nope")) == 0
     with pytest.raises(wb.InvalidParameterError, match="read_only must be True or False .*'no'"):
         wb.open(read_only="no")
+
+
+def test_detector_scores_name_a_findings_table_that_is_none(ws: wb.Workspace) -> None:
+    # a string raised "string indices must be integers", a frame without the detector column a bare KeyError
+    for score in (wb.evaluate_detectors, wb.drift_delay):
+        with pytest.raises(
+            wb.InvalidParameterError, match="findings must be a DataFrame with columns .*got str"
+        ):
+            score(ws, findings="loop")
+        with pytest.raises(wb.InvalidParameterError, match="findings has no column .*detector"):
+            score(ws, findings=ws.runs())
+    found = wb.detect(ws)
+    assert wb.evaluate_detectors(ws, findings=found).equals(wb.evaluate_detectors(ws))

@@ -59,3 +59,20 @@ def flag(value: Any, name: str) -> bool:
     ):
         return bool(value)
     raise InvalidParameterError(f"{name} must be True or False (got {type(value).__name__} {value!r})")
+
+
+def frame_of(value: Any, name: str, columns: tuple[str, ...]) -> Any:
+    """A table parameter (``findings=``: a DataFrame as :func:`~workbench.detect` returns it) holding ``columns``;
+    anything else, or one missing a column, an :class:`InvalidParameterError` naming ``name`` and what is missing
+    (a string raised "string indices must be integers", a frame without a column a bare ``KeyError``)."""
+    held = getattr(value, "columns", None)
+    if held is None or not hasattr(value, "loc"):
+        raise InvalidParameterError(
+            f"{name} must be a DataFrame with columns {', '.join(columns)} (got {type(value).__name__})"
+        )
+    missing = [c for c in columns if c not in held]
+    if missing:
+        raise InvalidParameterError(
+            f"{name} has no column {', '.join(missing)} (its columns: {', '.join(map(str, held))[:200]})"
+        )
+    return value
