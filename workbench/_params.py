@@ -43,10 +43,21 @@ def model_of(model: Any) -> Any:
     return model
 
 
+def is_number(value: Any) -> bool:
+    """Whether ``value`` is a real number (a NumPy one too), and not a bool: the first test of every numeric
+    parameter (``True`` is an int to Python, and was read as 1; a string raised from deep inside)."""
+    return value.__class__ is not bool and isinstance(value, numbers.Real)
+
+
+def is_integer(value: Any) -> bool:
+    """Whether ``value`` is an integer (a NumPy one too), and not a bool."""
+    return value.__class__ is not bool and isinstance(value, numbers.Integral)
+
+
 def integer_at_least(value: Any, name: str, least: int) -> int:
     """An integer parameter (a NumPy integer too, as a count read from a frame is), ``least`` or more, as a Python
     int; a bool, a float, a string or one below ``least`` an :class:`InvalidParameterError` naming ``name``."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < least:
+    if not is_integer(value) or value < least:
         raise InvalidParameterError(f"{name} must be >= {least}, an integer (got {value!r})")
     return int(value)
 

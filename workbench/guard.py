@@ -24,7 +24,6 @@ import contextvars
 import functools
 import inspect
 import logging
-import numbers
 import os
 import threading
 import time
@@ -34,7 +33,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from ._params import integer_at_least
+from ._params import integer_at_least, is_number
 from .exceptions import InvalidParameterError, PolicyViolation
 from .ingest._fields import SHORT_CHARS as _BIG
 from .ingest._fields import RecordError, field_text, kind_word, plain_values, step_row
@@ -507,7 +506,7 @@ def _latency(value: Any, run_id: str, agent: str | None, step_id: str | None) ->
     comparison with it false), a negative one too, and a string raised a TypeError from deep in the decision. A
     caller's broken clock is said at once rather than read as a fast step (or as a breach that cuts a healthy run)."""
     where = f"run {run_id!r}, agent {agent!r}" + (f", step {step_id!r}" if step_id else "")
-    if value.__class__ is bool or not isinstance(value, numbers.Real):   # (numpy's numbers are Real too)
+    if not is_number(value):   # (numpy's numbers are Real too)
         raise InvalidParameterError(f"after_step: latency_ms must be a number of milliseconds or None "
                                     f"(got {type(value).__name__} {str(value)[:40]!r}; {where})")
     try:
@@ -523,7 +522,7 @@ def _latency(value: Any, run_id: str, agent: str | None, step_id: str | None) ->
 def _ended_at(value: Any, run_id: str, agent: str | None, step_id: str | None) -> float | int:
     """``ended_at`` as given when it is a number (a time out of the store's range is the step's quarantine), or an
     error naming it: text raised a TypeError from deep in the check."""
-    if value.__class__ is bool or not isinstance(value, numbers.Real):
+    if not is_number(value):
         where = f"run {run_id!r}, agent {agent!r}" + (f", step {step_id!r}" if step_id else "")
         raise InvalidParameterError(f"after_step: ended_at must be a time in seconds since the epoch or None "
                                     f"(got {type(value).__name__} {str(value)[:40]!r}; {where})")
