@@ -39,6 +39,8 @@ def test_one_detector_named_as_a_string_is_that_detector(ws: wb.Workspace) -> No
         wb.detect(ws, detectors="nope")
     with pytest.raises(wb.InvalidParameterError, match="detectors must be a name or a list of names .*int 5"):
         wb.detect(ws, detectors=5)
+    with pytest.raises(wb.InvalidParameterError, match="run_ids must be a name .*bytes b'r1'"):
+        wb.logonly_verdicts(ws, b"r1")  # (read as its byte values, 114 and 49)
 
 
 def test_a_method_or_model_that_is_none_is_named(ws: wb.Workspace) -> None:

@@ -21,6 +21,10 @@ def names_of(value: Any, name: str) -> list[Any]:
     """
     if isinstance(value, str):
         return [value]
+    if isinstance(value, (bytes, bytearray)):  # (read as a sequence: its byte values, 114 and 49 for b"r1")
+        raise InvalidParameterError(
+            f"{name} must be a name (a str) or a list of names (got {type(value).__name__} {value[:60]!r})"
+        )
     try:
         return list(value)
     except TypeError:
