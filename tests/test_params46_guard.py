@@ -87,3 +87,33 @@ def test_wrap_names_a_tool_object_by_its_class() -> None:
     with guard.run("r2"), pytest.raises(PolicyViolation, match="max_step_latency_ms"):
         asyncio.run(slow(sku="A"))
     assert seen == ["_Lookup", "_AsyncLookup"]
+
+
+def test_the_span_guard_counts_a_span_dropped_at_its_start_once() -> None:
+    # a tool span begun with arguments past the field limit and negative tokens (dropped at its start, counted),
+    # its tokens set right before it ends (then checked by its arguments' digest at its end, and counted again)
+    pytest.importorskip("opentelemetry.sdk")
+    from opentelemetry.sdk.trace import TracerProvider
+
+    from workbench.guard_spans import GuardSpanProcessor
+
+    guard = GuardSpanProcessor(Policy(budgets=Budgets(max_tool_calls_run=10)))
+    provider = TracerProvider()
+    provider.add_span_processor(guard)
+    tracer = provider.get_tracer("app")
+    tool = {
+        "gen_ai.operation.name": "execute_tool",
+        "gen_ai.tool.name": "upload",
+        "gen_ai.tool.call.arguments": _HUGE,
+    }
+    with tracer.start_as_current_span("root"):
+        with tracer.start_as_current_span(
+            "execute_tool upload", attributes={**tool, "gen_ai.usage.input_tokens": -5}
+        ) as s:
+            s.set_attribute("gen_ai.usage.input_tokens", 5)
+        assert guard.quarantined == 1
+        with tracer.start_as_current_span(
+            "execute_tool upload", attributes=tool
+        ):  # (the digest alone: counted)
+            pass
+    assert guard.quarantined == 2

@@ -409,13 +409,11 @@ class GuardSpanProcessor(SpanProcessor):
         top = key == trace and (span.parent is None or span.parent.is_remote)
         m, name = _mapped(span, root)
         reason = stored_reason(m, name, span.start_time, span.end_time, trace, f"{ctx.span_id:016x}")
+        digest_note = None
         if reason is not None:
             m, reason, digested = _digested(m, name, span.start_time, span.end_time, trace, ctx.span_id, reason)
             if digested is not None and reason is None:    # (counted once, at its end: every span ends once)
-                with self._lock:
-                    self.quarantined += 1
-                _log.info("workbench guard: span %016x of trace %s is one the store quarantines (%s): checked by "
-                          "its digest", ctx.span_id, trace, digested)
+                digest_note = digested
         status = status_of(span.status.status_code.value) or "unset"
         if (status == "unset" and failed_without_status(span.attributes or {})) or m["failed"]:
             status = "error"    # (m["failed"]: a failure handed back as the call's result, as the store reads it)
@@ -426,6 +424,12 @@ class GuardSpanProcessor(SpanProcessor):
         told: list[tuple[int, _Step, Decision]] = []
         with run.lock:
             step = run.spans.pop(ctx.span_id, None)
+            # (a span dropped at its start was counted then: one span, counted once; it was counted again here)
+            if digest_note is not None and not (step is not None and step.dropped):
+                with self._lock:
+                    self.quarantined += 1
+                _log.info("workbench guard: span %016x of trace %s is one the store quarantines (%s): checked by "
+                          "its digest", ctx.span_id, trace, digest_note)
             if step is not None:
                 run.ended[ctx.span_id] = step
                 if len(run.ended) > _MAX_ENDED:
