@@ -18,6 +18,9 @@ def write_text_atomic(path: str | os.PathLike[str], text: str, mode: int | None 
     given (a private cache file: 0o600). A symlink at ``path`` stays one, the file it names replaced; with
     ``follow_symlinks=False`` the link itself is replaced (a shared folder, where another user may have put
     a link to one of this user's files).
+
+    A character device or a FIFO at ``path`` (``/dev/null``, ``/dev/stdout``, a named pipe) is written through, as a
+    shell's redirection writes it, never replaced; a block device or a socket is refused (``OSError``).
     """
     target = Path(os.path.realpath(path) if follow_symlinks else os.path.abspath(path))
     try:

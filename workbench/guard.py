@@ -158,10 +158,10 @@ class Guard:
         if (args.__class__ is str and len(args) > _BIG) or not 0 <= when < _SECONDS_MAX:
             reason = _unkept(args, None, when, None, "start_ns")
             if reason is not None:
-                _count_open(st, (agent, kind, tool, step_id))
+                _count_open(st, _step_key(agent, kind, tool, step_id))
                 return self._quarantined(run_id, reason)
         if unkept is not None:
-            _count_open(st, (agent, kind, tool, step_id))
+            _count_open(st, _step_key(agent, kind, tool, step_id))
             self._unkept_args(run_id, unkept)
         with st.lock:
             decision = self._core.before(st, agent, kind, tool, args, depth, when, step_id, parent_id)
@@ -224,7 +224,7 @@ class Guard:
             st.raw_args = None
         # a step its before_step counted as quarantined (its arguments, its start time): one step, counted once
         # (each such step was counted again here, whatever its end showed)
-        counted = st.counted is not None and _uncount_open(st, (agent, kind, tool, step_id))
+        counted = st.counted is not None and _uncount_open(st, _step_key(agent, kind, tool, step_id))
         # (an output read by no rule is still checked for size: the step is decided on by its digest, not dropped,
         # and a call answered past the field limit again and again is still a repeat)
         if output is not None and (self._core.listen or st.hand is not None
@@ -419,7 +419,18 @@ _SECONDS_MAX = 2**63 / 1e9   # the store holds times up to 2262
 _MAX_COUNTED = 1024   # steps counted as quarantined at their start and not yet ended, remembered per run
 
 
-def _count_open(st: RunState, key: tuple[Any, ...]) -> None:
+def _step_key(agent: Any, kind: Any, tool: Any, step_id: Any) -> Any:
+    """What tells a step's ``after_step`` from another's: its agent, kind, tool and id (as text when one of them
+    is no hashable value: a caller's list for a tool name is still a step)."""
+    key = (agent, kind, tool, step_id)
+    try:
+        hash(key)
+    except TypeError:
+        return repr(key)
+    return key
+
+
+def _count_open(st: RunState, key: Any) -> None:
     """Remember that a step, by its agent, kind, tool and id, was counted as quarantined at its start: its end is
     the same step of the store's (one row), not counted again. Bounded: a step never ended is forgotten in time."""
     with st.lock:
@@ -431,7 +442,7 @@ def _count_open(st: RunState, key: tuple[Any, ...]) -> None:
             del counted[next(iter(counted))]
 
 
-def _uncount_open(st: RunState, key: tuple[Any, ...]) -> bool:
+def _uncount_open(st: RunState, key: Any) -> bool:
     """Whether the step ending was counted at its start (then it is no more open)."""
     with st.lock:
         counted = st.counted
