@@ -90,3 +90,17 @@ def test_detector_scores_name_a_findings_table_that_is_none(ws: wb.Workspace) ->
             score(ws, findings=ws.runs())
     found = wb.detect(ws)
     assert wb.evaluate_detectors(ws, findings=found).equals(wb.evaluate_detectors(ws))
+
+
+def test_calibration_names_a_bad_bin_count_or_strategy(ws: wb.Workspace) -> None:
+    # said by scikit-learn's calibration_curve (naming it), after the store was read, or not at all on a store
+    # without confidences (this one); n_bins "3" raised a TypeError, 2.5 was taken
+    with pytest.raises(
+        wb.InvalidParameterError, match="strategy must be 'quantile' or 'uniform' \\(got 'nope'\\)"
+    ):
+        wb.confidence_calibration(ws, strategy="nope")
+    for bad in ("3", 2.5, True, 1):
+        with pytest.raises(
+            wb.InvalidParameterError, match=f"n_bins must be >= 2, an integer \\(got {bad!r}\\)"
+        ):
+            wb.confidence_calibration(ws, n_bins=bad)
