@@ -8,6 +8,8 @@ the project's, so ``except wb.WorkbenchError`` misses it) and leaves a half-made
 
 from __future__ import annotations
 
+import gc
+
 import pytest
 
 import workbench as wb
@@ -26,6 +28,35 @@ pytest.importorskip("ipywidgets")
     ids=["model-name", "model-number", "filter-name"],
 )
 def test_the_explorer_names_a_bad_argument(kwargs: dict) -> None:
-    name = next(iter(kwargs))
-    with wb.open() as ws, pytest.raises(wb.InvalidParameterError, match=name):
-        wb.IncidentExplorer(ws, **kwargs)
+    name, said = next(iter(kwargs)), "no error"
+    with wb.open() as ws:
+        try:
+            wb.IncidentExplorer(ws, **kwargs)
+        except Exception as exc:  # noqa: BLE001 - which error is what the test reads
+            said = (
+                f"{type(exc).__name__}: {exc}" if not isinstance(exc, wb.InvalidParameterError) else str(exc)
+            )
+            refused = isinstance(exc, wb.InvalidParameterError)
+        else:
+            refused = False
+    # (a half-made explorer's __del__ raises AttributeError '_pager': collected here, in this test, not in a later
+    # one's, where the unraisable-exception warning, an error in this suite, would fail it)
+    gc.collect()
+    assert refused and name in said, said
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="params46: ws.label with agent=5 / detail={...} / kind=1.5 raises IngestError('ingest failed while reading "
+    "<merge>: RecordError: ...'), not InvalidParameterError naming the parameter (store46's labels; attack46 saw it)",
+)
+@pytest.mark.parametrize(
+    "kwargs", [{"agent": 5}, {"detail": {"a": 1}}, {"kind": 1.5}], ids=["agent", "detail", "kind"]
+)
+def test_a_label_with_a_bad_field_is_an_invalid_parameter(kwargs: dict) -> None:
+    with wb.open() as ws:
+        ws.ingest(
+            [{"record": "step", "run_id": "r1", "step_id": "s1", "agent": "a", "kind": "llm"}], progress=False
+        )
+        with pytest.raises(wb.InvalidParameterError, match=next(iter(kwargs))):
+            ws.label("r1", outcome="failure", **kwargs)
