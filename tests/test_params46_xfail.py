@@ -24,8 +24,8 @@ pytest.importorskip("ipywidgets")
 )
 @pytest.mark.parametrize(
     "kwargs",
-    [{"blame_model": "nope"}, {"blame_model": 5}, {"filters": {"nope": 1}}],
-    ids=["model-name", "model-number", "filter-name"],
+    [{"blame_model": "nope"}, {"filters": {"nope": 1}}],
+    ids=["model-name", "filter-name"],  # (blame_model=5, taken too, builds a whole explorer: 0.5 s)
 )
 def test_the_explorer_names_a_bad_argument(kwargs: dict) -> None:
     name, said = next(iter(kwargs)), "no error"
