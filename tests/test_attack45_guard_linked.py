@@ -4,7 +4,8 @@ first. When that run was cut, the turn's spans are judged as the cut run's (``_s
 but ``should_stop()`` called inside the turn asks for the turn's own trace id (``_run_key``), never resolved
 through the join: it answers False, and the application, which polls it, goes on. When the cut run was pushed
 out of memory (route44 keeps its cut, ``_cuts``), ``_join`` does not look there: the turn starts a fresh run and
-its tool calls are counted from zero. attack45's strict xfails (attack44's "guard forgets" fix, for linked traces)."""
+its tool calls are counted from zero. attack45's strict xfails (attack44's "guard forgets" fix, for linked traces),
+fixed by params46: ``cut()`` reads the run through the join, and ``_join`` finds a cut run in ``_cuts``."""
 
 from __future__ import annotations
 
@@ -33,13 +34,6 @@ def _calls(tracer: trace_api.Tracer, *arguments: int) -> None:
             pass
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="attack45: guard_spans.py GuardSpanProcessor.cut() reads the run of _run_key(run_id), the current "
-    "span's own trace, not self._key(trace) (the run a linked trace joined); and _join finds a cut run pushed out "
-    "of memory nowhere (it reads self._runs, not self._cuts): inside a linked turn of a cut run should_stop() is "
-    "False and the turn's tool calls go on",
-)
 @pytest.mark.parametrize(("max_runs", "others"), [(10_000, 0), (2, 3)], ids=["remembered", "pushed-out"])
 def test_a_linked_turn_of_a_cut_run_reads_as_cut(max_runs: int, others: int) -> None:
     guard = GuardSpanProcessor(Policy(budgets=Budgets(max_tool_calls_run=1)), max_runs=max_runs)

@@ -12,7 +12,8 @@ a shell's redirection does), never replaced.
 through) does the same with no check at all: ``workbench policy suggest -o /dev/null`` (to read the summary and
 keep no file) replaces the device with the policy's YAML.
 
-attack46's strict xfails, on device nodes of the test's own (made only where the test runs as root: ``mknod`` needs
+attack46's strict xfails, fixed by params46 (the snapshot refuses a node that is no file, ``replace=True``
+or not; ``write_text_atomic`` writes through a character device or a FIFO, as a shell does), on device nodes of the test's own (made only where the test runs as root: ``mknod`` needs
 it)."""
 
 from __future__ import annotations
@@ -44,28 +45,7 @@ def _snapshot(path: Path) -> None:
 
 @ROOT
 @pytest.mark.parametrize(
-    "write",
-    [
-        pytest.param(
-            _snapshot,
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="attack46: store/_snapshot.py _check_replaceable reads no bytes from a device and takes it "
-                "for an empty file: ws.snapshot onto a character device (/dev/null) replaces the device node with "
-                "a DuckDB file",
-            ),
-            id="snapshot",
-        ),
-        pytest.param(
-            lambda path: Policy().to_yaml(path),
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="attack46: _atomic_write.py write_text_atomic renames its temporary file over any target: "
-                "Policy.to_yaml onto a character device (/dev/null) replaces the device node with the policy file",
-            ),
-            id="policy",
-        ),
-    ],
+    "write", [_snapshot, lambda path: Policy().to_yaml(path)], ids=["snapshot", "policy"]
 )
 def test_a_file_written_onto_a_device_leaves_the_device(tmp_path: Path, write) -> None:  # type: ignore[no-untyped-def]
     device = _null_device(tmp_path / "null")

@@ -13,7 +13,8 @@
   coroutine is made: latency 0, every latency limit passed (and without ``tool=`` it fails with a bare
   ``AttributeError: '__name__'``).
 
-attack46's strict xfails; the guard's clock is a list moved by hand: no sleeps."""
+attack46's strict xfails, fixed by params46 (``StepScope.__exit__`` raises no violation over a ``BaseException``
+that is no ``Exception``; ``wrap`` reads an object's ``__call__``); the guard's clock is a list moved by hand: no sleeps."""
 
 from __future__ import annotations
 
@@ -30,11 +31,6 @@ def _guard(now: list[float]) -> Guard:
     return Guard(Policy(breakers=Breakers(max_step_latency_ms=500)), clock=lambda: now[0])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="attack46: guard.py StepScope.__exit__ lets after_step raise PolicyViolation over a CancelledError: a "
-    "cancelled slow async step (a timeout) is not cancelled, the violation replaces the cancellation",
-)
 def test_a_cancelled_guarded_async_call_stays_cancelled() -> None:
     now = [1_767_225_600.0]
     guard = _guard(now)
@@ -58,11 +54,6 @@ def test_a_cancelled_guarded_async_call_stays_cancelled() -> None:
     assert task.cancelled(), f"the task ended with {task.exception()!r}, not cancelled"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="attack46: guard.py StepScope.__exit__ turns a KeyboardInterrupt in a slow guarded step into a "
-    "PolicyViolation (after_step's latency breach raised from the exit): Ctrl-C caught as a policy stop",
-)
 def test_an_interrupted_guarded_step_raises_the_interrupt() -> None:
     now = [1_767_225_600.0]
     guard = _guard(now)
@@ -82,11 +73,6 @@ class _PriceTool:
         return 4.2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="attack46: guard.py Guard.wrap tells async tools by inspect.iscoroutinefunction only: an object with "
-    "an async __call__ is wrapped as a plain function, its step ends at the coroutine's making (latency 0)",
-)
 def test_wrap_guards_an_async_tool_object_over_its_await() -> None:
     now = [1_767_225_600.0]
     guard = _guard(now)

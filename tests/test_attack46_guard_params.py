@@ -2,20 +2,14 @@
 but its check is ``isinstance(max_runs, int)``: a NumPy integer (``max_runs=df["runs"].max()``, a count read from a
 frame or a config loaded with NumPy) is now refused as "must be >= 1, an integer (got np.int64(5))", where the
 release before took it, and where the same round's other checks (``attribution/_settings.py``'s ``n_jobs`` and
-``seed``, the blame parameters) take any ``numbers.Integral``. attack46's strict xfail."""
+``seed``, the blame parameters) take any ``numbers.Integral``. attack46's strict xfail, fixed by params46."""
 
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 from workbench import Guard, Policy
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="attack46: guard.py max_runs_of checks isinstance(max_runs, int): a NumPy integer 5 is refused as "
-    "not an integer >= 1 (attribution/_settings.py takes numbers.Integral)",
-)
 def test_the_guard_takes_a_numpy_integer_max_runs() -> None:
     assert Guard(Policy(), max_runs=np.int64(5)).max_runs == 5

@@ -4,7 +4,8 @@ Windows-1252 ellipsis becomes when its byte is read as Latin-1, so it turns up i
 single quotes, where YAML reads it as a line break and folds it to a space: a per-agent HITL rule for
 ``"pricer\\x85v2"`` is read back by ``Policy.from_yaml`` (and the guard) as a rule for ``"pricer v2"``, an agent that
 does not exist, and the agent it was written for goes unguarded. JSON keeps it. attack46's strict xfail
-(route45 made the writer refuse what the reader refuses; here both take the file, and disagree on what it says)."""
+(route45 made the writer refuse what the reader refuses; here both took the file, and disagreed on what it says);
+fixed by params46: such a string is written double-quoted, its break escaped."""
 
 from __future__ import annotations
 
@@ -15,11 +16,6 @@ import pytest
 from workbench.policy import HitlRule, Policy, PolicyError
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="attack46: policy/_model.py Policy.to_yaml writes an agent name holding U+0085 single-quoted; "
-    "from_yaml folds it to a space: the per-agent rule names another agent",
-)
 @pytest.mark.parametrize("name", ["pricer\x85v2", "\x85pricer"])
 def test_a_policy_written_as_yaml_reads_back_the_same(tmp_path: Path, name: str) -> None:
     policy = Policy(hitl=(HitlRule("confidence", 0.5, agent=name),))

@@ -1,4 +1,4 @@
-"""README promises found false in areas other helpers own this round (claims45): strict xfails, to be fixed there."""
+"""README promises found false in areas other helpers own this round (claims45): strict xfails, fixed by params46."""
 
 from __future__ import annotations
 
@@ -10,13 +10,6 @@ import pytest
 import workbench as wb
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="README 'Errors': every bad argument, an unknown name or mode among them, raises "
-    "InvalidParameterError naming the parameter and the value; ws.ingest(format='nope') raises "
-    "FormatError (an IngestError, no ValueError): `except ValueError` / InvalidParameterError miss it "
-    "(ingest driver: fixed45/perf45)",
-)
 def test_an_unknown_format_name_is_an_invalid_parameter(tmp_path: Path) -> None:
     log = tmp_path / "one.jsonl"
     log.write_text(

@@ -24,7 +24,6 @@ import contextvars
 import functools
 import inspect
 import logging
-import numbers
 import os
 import threading
 import time
@@ -34,6 +33,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from ._params import integer_at_least, is_number
 from .exceptions import InvalidParameterError, PolicyViolation
 from .ingest._fields import SHORT_CHARS as _BIG
 from .ingest._fields import RecordError, field_text, kind_word, plain_values, step_row
@@ -62,9 +62,8 @@ def policy_of(policy: Policy | str | bytes | os.PathLike[str] | os.PathLike[byte
 
 def max_runs_of(max_runs: object) -> int:
     """``max_runs`` as both guards take it: an integer, 1 or more (InvalidParameterError naming it if not)."""
-    if isinstance(max_runs, bool) or not isinstance(max_runs, int) or max_runs < 1:
-        raise InvalidParameterError(f"max_runs must be >= 1, an integer (got {max_runs!r})")
-    return max_runs
+    # (numbers.Integral: a NumPy count read from a frame or a config is an integer too, as the other checks take it)
+    return integer_at_least(max_runs, "max_runs", 1)
 
 
 @dataclass(frozen=True)
@@ -119,7 +118,7 @@ class Guard:
                  on_escalate: Callable[[Escalation], Any] | None = None,
                  max_runs: int = 10_000, clock: Callable[[], float] = time.time) -> None:
         policy = policy_of(policy)
-        max_runs_of(max_runs)
+        max_runs = max_runs_of(max_runs)
         self.policy = policy
         self.on_escalate = on_escalate
         self.max_runs = max_runs
@@ -159,8 +158,10 @@ class Guard:
         if (args.__class__ is str and len(args) > _BIG) or not 0 <= when < _SECONDS_MAX:
             reason = _unkept(args, None, when, None, "start_ns")
             if reason is not None:
+                _count_open(st, _step_key(agent, kind, tool, step_id))
                 return self._quarantined(run_id, reason)
         if unkept is not None:
+            _count_open(st, _step_key(agent, kind, tool, step_id))
             self._unkept_args(run_id, unkept)
         with st.lock:
             decision = self._core.before(st, agent, kind, tool, args, depth, when, step_id, parent_id)
@@ -217,13 +218,13 @@ class Guard:
         kind = kind_word(kind)
         st = self._state(run_id)
         unkept = None
-        counted = False
         if kind == "tool" and args is not None:
             given = st.raw_args       # one read: another thread may replace the triple
             args, unkept = given[1:] if given is not None and given[0] is args else _args_text(args)
-            # the same unkept arguments its before_step counted: one step, counted once (each step was counted twice)
-            counted = unkept is not None and given is not None and given[2] is not None and given[1] == args
             st.raw_args = None
+        # a step its before_step counted as quarantined (its arguments, its start time): one step, counted once
+        # (each such step was counted again here, whatever its end showed)
+        counted = st.counted is not None and _uncount_open(st, _step_key(agent, kind, tool, step_id))
         # (an output read by no rule is still checked for size: the step is decided on by its digest, not dropped,
         # and a call answered past the field limit again and again is still a repeat)
         if output is not None and (self._core.listen or st.hand is not None
@@ -234,7 +235,7 @@ class Guard:
                 or (args.__class__ is str and len(args) > _BIG) or (output.__class__ is str and len(output) > _BIG)):
             reason = _unkept(args, output if output.__class__ is str else None, when, signals)
             if reason is not None:
-                return self._quarantined(run_id, reason)
+                return ALLOW if counted else self._quarantined(run_id, reason)
         if unkept is not None and not counted:
             self._unkept_args(run_id, unkept)
         with st.lock:
@@ -265,8 +266,11 @@ class Guard:
         """Decorator: guard every call of a function as one step of the current run (set with
         :meth:`run`); the call's keyword arguments are the step's arguments, its result the output."""
         def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
-            name = tool or (fn.__name__ if kind_word(kind) == "tool" else None)
-            if inspect.iscoroutinefunction(fn):
+            # (a tool object has no __name__: its class names it; it was a bare AttributeError)
+            name = tool or (getattr(fn, "__name__", None) or type(fn).__name__ if kind_word(kind) == "tool" else None)
+            # (an object whose __call__ is async, a common way to write a tool with state, is an async tool too)
+            if inspect.iscoroutinefunction(fn) or (
+                    not inspect.isroutine(fn) and inspect.iscoroutinefunction(type(fn).__call__)):
                 # an async tool (most agent SDKs' tools): the step is the awaited call. Wrapped as a plain
                 # function its step ended when the coroutine was made: latency 0 (every latency limit and HITL
                 # rule passed), the coroutine object as the output, an exception raised later never an error step
@@ -394,16 +398,62 @@ class StepScope:
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
         g = self._guard
         ended = g._clock()
-        # A block that raised is recorded as an error step; a violation from after_step then wins.
+        # A block that raised is recorded as an error step; a violation from after_step then wins over an error,
+        # never over a cancellation, an interrupt or an exit (BaseException, no Exception): the run is cut all
+        # the same, and the CancelledError / KeyboardInterrupt goes on (a timed-out call is the slow one, and the
+        # violation raised over it left the task not cancelled and a Ctrl-C caught as a policy stop)
         status = "error" if exc_type is not None and not issubclass(exc_type, PolicyViolation) else "ok"
-        self.decision = g.after_step(
-            self._run, self._agent, self._kind, self._tool, self._args, status=status,
-            latency_ms=(ended - self._started) * 1000.0, confidence=self.confidence, entropy=self.entropy,
-            tokens_in=self.tokens_in, tokens_out=self.tokens_out, cost=self.cost, ended_at=ended,
-            output=self.output)
+        try:
+            self.decision = g.after_step(
+                self._run, self._agent, self._kind, self._tool, self._args, status=status,
+                latency_ms=(ended - self._started) * 1000.0, confidence=self.confidence, entropy=self.entropy,
+                tokens_in=self.tokens_in, tokens_out=self.tokens_out, cost=self.cost, ended_at=ended,
+                output=self.output)
+        except PolicyViolation:
+            if exc_type is None or issubclass(exc_type, Exception):
+                raise
+            _log.warning("workbench guard: run %r cut at a step ended by %s (raised on)", self._run, exc_type.__name__)
 
 
 _SECONDS_MAX = 2**63 / 1e9   # the store holds times up to 2262
+_MAX_COUNTED = 1024   # steps counted as quarantined at their start and not yet ended, remembered per run
+
+
+def _step_key(agent: Any, kind: Any, tool: Any, step_id: Any) -> Any:
+    """What tells a step's ``after_step`` from another's: its agent, kind, tool and id (as text when one of them
+    is no hashable value: a caller's list for a tool name is still a step)."""
+    key = (agent, kind, tool, step_id)
+    try:
+        hash(key)
+    except TypeError:
+        return repr(key)
+    return key
+
+
+def _count_open(st: RunState, key: Any) -> None:
+    """Remember that a step, by its agent, kind, tool and id, was counted as quarantined at its start: its end is
+    the same step of the store's (one row), not counted again. Bounded: a step never ended is forgotten in time."""
+    with st.lock:
+        counted = st.counted
+        if counted is None:
+            counted = st.counted = {}
+        counted[key] = counted.get(key, 0) + 1
+        if len(counted) > _MAX_COUNTED:
+            del counted[next(iter(counted))]
+
+
+def _uncount_open(st: RunState, key: Any) -> bool:
+    """Whether the step ending was counted at its start (then it is no more open)."""
+    with st.lock:
+        counted = st.counted
+        n = counted.get(key) if counted is not None else None
+        if not n:
+            return False
+        if n == 1:
+            del counted[key]
+        else:
+            counted[key] = n - 1
+        return True
 
 
 def _args_text(args: Any) -> tuple[str, str | None]:
@@ -467,7 +517,7 @@ def _latency(value: Any, run_id: str, agent: str | None, step_id: str | None) ->
     comparison with it false), a negative one too, and a string raised a TypeError from deep in the decision. A
     caller's broken clock is said at once rather than read as a fast step (or as a breach that cuts a healthy run)."""
     where = f"run {run_id!r}, agent {agent!r}" + (f", step {step_id!r}" if step_id else "")
-    if value.__class__ is bool or not isinstance(value, numbers.Real):   # (numpy's numbers are Real too)
+    if not is_number(value):   # (numpy's numbers are Real too)
         raise InvalidParameterError(f"after_step: latency_ms must be a number of milliseconds or None "
                                     f"(got {type(value).__name__} {str(value)[:40]!r}; {where})")
     try:
@@ -483,7 +533,7 @@ def _latency(value: Any, run_id: str, agent: str | None, step_id: str | None) ->
 def _ended_at(value: Any, run_id: str, agent: str | None, step_id: str | None) -> float | int:
     """``ended_at`` as given when it is a number (a time out of the store's range is the step's quarantine), or an
     error naming it: text raised a TypeError from deep in the check."""
-    if value.__class__ is bool or not isinstance(value, numbers.Real):
+    if not is_number(value):
         where = f"run {run_id!r}, agent {agent!r}" + (f", step {step_id!r}" if step_id else "")
         raise InvalidParameterError(f"after_step: ended_at must be a time in seconds since the epoch or None "
                                     f"(got {type(value).__name__} {str(value)[:40]!r}; {where})")

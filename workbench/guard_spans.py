@@ -211,7 +211,7 @@ class GuardSpanProcessor(SpanProcessor):
                  on_cut: Callable[[SpanDecision], Any] | None = None, raise_on_cut: bool = False,
                  max_runs: int = 10_000) -> None:
         policy = policy_of(policy)
-        max_runs_of(max_runs)
+        max_runs = max_runs_of(max_runs)
         self.policy = policy
         self.on_escalate = on_escalate
         self.on_cut = on_cut
@@ -248,6 +248,9 @@ class GuardSpanProcessor(SpanProcessor):
         if key is None:
             return None
         with self._lock:
+            # (a trace that continues another run, a linked turn, is that run: asked for its own trace, a turn of a
+            # cut run read as never cut and the application polling should_stop() went on)
+            key = self._joined.get(key, key)
             run = self._runs.get(key)
             return run.state.cut if run is not None else self._cuts.get(key)
 
@@ -406,13 +409,11 @@ class GuardSpanProcessor(SpanProcessor):
         top = key == trace and (span.parent is None or span.parent.is_remote)
         m, name = _mapped(span, root)
         reason = stored_reason(m, name, span.start_time, span.end_time, trace, f"{ctx.span_id:016x}")
+        digest_note = None
         if reason is not None:
             m, reason, digested = _digested(m, name, span.start_time, span.end_time, trace, ctx.span_id, reason)
             if digested is not None and reason is None:    # (counted once, at its end: every span ends once)
-                with self._lock:
-                    self.quarantined += 1
-                _log.info("workbench guard: span %016x of trace %s is one the store quarantines (%s): checked by "
-                          "its digest", ctx.span_id, trace, digested)
+                digest_note = digested
         status = status_of(span.status.status_code.value) or "unset"
         if (status == "unset" and failed_without_status(span.attributes or {})) or m["failed"]:
             status = "error"    # (m["failed"]: a failure handed back as the call's result, as the store reads it)
@@ -423,6 +424,12 @@ class GuardSpanProcessor(SpanProcessor):
         told: list[tuple[int, _Step, Decision]] = []
         with run.lock:
             step = run.spans.pop(ctx.span_id, None)
+            # (a span dropped at its start was counted then: one span, counted once; it was counted again here)
+            if digest_note is not None and not (step is not None and step.dropped):
+                with self._lock:
+                    self.quarantined += 1
+                _log.info("workbench guard: span %016x of trace %s is one the store quarantines (%s): checked by "
+                          "its digest", ctx.span_id, trace, digest_note)
             if step is not None:
                 run.ended[ctx.span_id] = step
                 if len(run.ended) > _MAX_ENDED:
@@ -696,12 +703,16 @@ class GuardSpanProcessor(SpanProcessor):
         key = self._key(other)
         with self._lock:
             run = self._runs.get(key)
-        if run is None:
+            # (a cut run pushed out of memory keeps its cut alone: a turn linked to it continues it, cut; it
+            # started a fresh run, its calls counted from zero)
+            forgotten_cut = run is None and key in self._cuts
+        if run is None and not forgotten_cut:
             return trace, None
-        with run.lock:
-            if run.state.cut is None and link.span_id not in run.spans and link.span_id not in run.ended:
-                return trace, None       # a link to a span not seen changes nothing (a cut run keeps none)
-            run.joined = True
+        if run is not None:
+            with run.lock:
+                if run.state.cut is None and link.span_id not in run.spans and link.span_id not in run.ended:
+                    return trace, None       # a link to a span not seen changes nothing (a cut run keeps none)
+                run.joined = True
         with self._lock:
             self._joined[trace] = key
             if len(self._joined) > 8 * self.max_runs:

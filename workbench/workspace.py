@@ -15,6 +15,7 @@ import duckdb
 if TYPE_CHECKING:
     import pandas as pd  # imported when a table is asked for: an ingest script never pays for it
 
+from ._params import flag, integer_at_least
 from .exceptions import InvalidParameterError, ReadOnlyStoreError, StoreError, WorkbenchError
 from .ingest._driver import INGEST_MEMORY, IngestReport, run_ingest
 from .ingest._sources import ingest_source
@@ -91,6 +92,12 @@ class Workspace:
         silent = silent_flag(silent, "ws.runs")
         if outcome is not None and outcome not in _OUTCOMES:
             raise InvalidParameterError(f"outcome must be one of {_OUTCOMES} (got {outcome!r})")
+        # (a number as system raised DuckDB's ConversionException, a negative limit its BinderException; a string,
+        # a float or True as limit was taken)
+        if system is not None and not isinstance(system, str):
+            raise InvalidParameterError(f"system must be a system's name (got {type(system).__name__} {system!r})")
+        if limit is not None:
+            limit = integer_at_least(limit, "limit", 0)
         query = (f"SELECT * {'' if silent else 'EXCLUDE (taken_why)'} FROM ({RUN_OUTCOMES_SQL}) "
                  "WHERE ($outcome IS NULL OR outcome = $outcome) AND ($system IS NULL OR system = $system) "
                  "ORDER BY started_at DESC NULLS LAST, run_id LIMIT $limit")
@@ -396,6 +403,7 @@ def open(path: str | os.PathLike[str] | None = None, read_only: bool = False,  #
     >>> ws.count("runs")
     0
     """
+    read_only = flag(read_only, "read_only")  # (a string reached DuckDB's connect(): a bare TypeError)
     if path is not None and is_parquet_export(Path(path)):
         con = open_parquet_export(Path(path))
         _limit(con, memory_limit)

@@ -25,6 +25,7 @@ from sklearn.base import clone
 from sklearn.model_selection import GroupKFold
 from tqdm.auto import tqdm
 
+from .._params import names_of
 from ..exceptions import InvalidParameterError, WorkbenchError
 from ..store._own_connection import fetch_df
 from ._blame_model import BlameModel
@@ -193,7 +194,7 @@ def evaluate_attribution(ws, method: str | Sequence[str] = "blame_model", replay
     >>> table["method"].tolist()
     ['first_error', 'random']
     """
-    methods = [method] if isinstance(method, str) else list(method)
+    methods = names_of(method, "method")
     unknown = [m for m in methods if m not in METHODS]
     if unknown:
         raise InvalidParameterError(f"unknown method(s) {unknown}; the methods are {list(METHODS)}")

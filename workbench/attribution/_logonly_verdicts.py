@@ -7,6 +7,7 @@ from typing import Any
 
 import pandas as pd
 
+from .._params import model_of, names_of
 from . import _evidence
 
 
@@ -47,10 +48,11 @@ def logonly_verdicts(ws: Any, run_ids: str | Iterable[str] | None = None, model:
         from ._blame_model import BlameModel
 
         model = BlameModel.pretrained()
+    model_of(model)
     if run_ids is None:
         from .._failed import failed_run_ids
 
         run_ids = failed_run_ids(ws)
-    ids = [run_ids] if isinstance(run_ids, str) else list(run_ids)
+    ids = names_of(run_ids, "run_ids")
     # (looked up on the module when called: the explorer's tests count its calls there)
     return _evidence.predict_with_evidence(model, ws, ids)

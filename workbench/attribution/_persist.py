@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from .._params import model_of
 from ..exceptions import FormatError
 
 FORMAT = "workbench.BlameModel"
@@ -197,4 +198,4 @@ def attribute_logonly(ws, run_ids: Any = None, model: Any = None) -> Any:  # noq
         from ._blame_model import BlameModel
 
         model = BlameModel.pretrained()
-    return model.predict(ws, run_ids)
+    return model_of(model).predict(ws, run_ids)

@@ -9,11 +9,11 @@ verdict then said, sure of itself, that no agent carries blame).
 from __future__ import annotations
 
 import math
-import numbers
 import threading
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from .._params import is_integer, is_number
 from ..exceptions import InvalidParameterError
 
 
@@ -21,19 +21,19 @@ def check_settings(timeout: Any, n_jobs: Any, seed: Any) -> tuple[float | None, 
     """``(timeout, n_jobs, seed)`` as attribution uses them: an infinite timeout (or one past what a thread can
     wait) is none, numbers as Python's."""
     if timeout is not None:
-        if isinstance(timeout, bool) or not isinstance(timeout, numbers.Real) or not timeout > 0:
+        if not is_number(timeout) or not timeout > 0:
             raise InvalidParameterError(
                 f"timeout must be a positive number of seconds or None (got {timeout!r})"
             )
         # (past threading.TIMEOUT_MAX, about 292 years, no thread can wait: Thread.join raised OverflowError in
         # every replay, reported as the replay's failure; it is as good as no limit, as infinity is)
         timeout = None if math.isinf(timeout) or timeout > threading.TIMEOUT_MAX else float(timeout)
-    if isinstance(n_jobs, bool) or not isinstance(n_jobs, numbers.Integral) or n_jobs == 0:
+    if not is_integer(n_jobs) or n_jobs == 0:
         raise InvalidParameterError(
             f"n_jobs must be a non-zero integer (1: in this thread, -1: joblib's every "
             f"worker; got {n_jobs!r})"
         )
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0):
+    if seed is not None and (not is_integer(seed) or seed < 0):
         # (an int, not a numpy Generator: the seed is stored with the attribution's parameters, as JSON)
         raise InvalidParameterError(f"seed must be a non-negative integer or None (got {seed!r})")
     return timeout, int(n_jobs), None if seed is None else int(seed)

@@ -6,6 +6,7 @@ import json
 
 import pandas as pd
 
+from .._params import frame_of
 from ..store._own_connection import fetch, fetch_df
 
 # Detector -> the labelled fault kinds it should find.
@@ -39,6 +40,8 @@ def evaluate_detectors(ws, findings: pd.DataFrame | None = None) -> pd.DataFrame
     """
     if findings is None:
         findings = fetch_df(ws.con, "SELECT run_id, step_id, agent, detector, severity, attributes FROM findings")
+    else:
+        findings = frame_of(findings, "findings", ("run_id", "agent", "detector", "severity"))
     labels = fetch_df(ws.con, _LABELS)
     truth = fetch_df(ws.con, "SELECT run_id, outcome FROM runs").set_index("run_id")["outcome"]
     # runs whose truth nobody knows: outcome unknown (or missing) and no ground-truth label
@@ -84,6 +87,7 @@ def drift_delay(ws, findings: pd.DataFrame | None = None, windows: int = 6) -> p
             ws.con, "SELECT run_id, agent, detector, severity, attributes FROM findings "
             "WHERE detector = 'drift'")
     else:
+        findings = frame_of(findings, "findings", ("agent", "detector", "severity", "attributes"))
         findings = findings[findings["detector"] == "drift"]
     span = fetch(ws.con, "SELECT min(started_at), max(started_at) FROM runs")[0]
     width = (pd.Timestamp(span[1]) - pd.Timestamp(span[0])) / windows if span[0] is not None else None

@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from tqdm.auto import tqdm
 
+from .._params import names_of
 from ..exceptions import InvalidParameterError, StoreError
 from ..store._connection import sql_sections, sql_statements
 from ..store._own_connection import own_connection
@@ -242,7 +243,7 @@ def detect(ws, run_ids: Iterable[str] | None = None, config: DetectorConfig | di
         config = DetectorConfig()
     elif isinstance(config, dict):
         config = DetectorConfig.from_dict(config)
-    chosen = list(detectors) if detectors is not None else list(DETECTORS)
+    chosen = names_of(detectors, "detectors") if detectors is not None else list(DETECTORS)  # ("loop": one name)
     unknown = sorted(set(chosen) - set(DETECTORS))
     if unknown:
         raise InvalidParameterError(f"unknown detector(s) {unknown}; the detectors are {list(DETECTORS)}")

@@ -14,7 +14,7 @@ import duckdb
 from tqdm.auto import tqdm
 
 from .._termtext import clean
-from ..exceptions import FormatError, IngestError, StoreError, WorkbenchError
+from ..exceptions import FormatError, IngestError, InvalidParameterError, StoreError, WorkbenchError
 from ..store._connection import sql_sections, sql_statements
 from ..store._own_connection import own_connection
 from ..store._stored_rules import keep_unnamed, stored_rules
@@ -377,6 +377,11 @@ def run_ingest(con: duckdb.DuckDBPyConnection, source: Any, fmt: str | None = No
     the merge then runs within ``MERGE_MEMORY``, and should it run out, alone again within
     ``MERGE_RETRY_MEMORY``.
     """
+    if fmt is not None and not any(a.name == fmt for a in ADAPTERS):
+        # (a bad argument, said before anything is read: it was a FormatError, a file's, which
+        # `except InvalidParameterError` / `except ValueError` missed)
+        raise InvalidParameterError(f"format: unknown format {fmt!r}: the formats are "
+                                    f"{', '.join(a.name for a in ADAPTERS)}")
     # (on a cursor of its own: its temporary tables, macros and variables never meet the user's on con, and
     # go when it closes)
     found: list[str] = []

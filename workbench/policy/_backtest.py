@@ -10,7 +10,6 @@ whose outcome is unknown are left out, and the report says how many.
 from __future__ import annotations
 
 import html
-import numbers
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from importlib import resources
@@ -19,6 +18,7 @@ from typing import Any
 import pandas as pd
 from tqdm.auto import tqdm
 
+from .._params import is_number
 from ..exceptions import InvalidParameterError
 from ..store._outcomes import COUNTING, run_ids, silent_flag, with_run_outcomes
 from ..store._run_scope import fill_run_scope
@@ -371,5 +371,5 @@ def _summary(frame: pd.DataFrame, excluded: int) -> dict[str, Any]:
 
 def _check_goal(name: str, value: object, of: str) -> None:
     """A goal of :meth:`BacktestReport.meets`: a real number, 0 or more and finite (not a bool)."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 <= value < _INF:
+    if not is_number(value) or not 0 <= value < _INF:
         raise InvalidParameterError(f"{name} must be a share of {of}, 0 or more (got {value!r})")

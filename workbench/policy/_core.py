@@ -216,7 +216,7 @@ class RunState:
 
     __slots__ = ("started_at", "tool_calls", "per_agent", "window", "outcomes", "retries",
                  "retries_total", "talk", "cut", "peaks", "depth", "ok_counts", "last_args",
-                 "last_key", "lock", "raw_args", "hand", "began", "opened", "named")
+                 "last_key", "lock", "raw_args", "hand", "began", "opened", "named", "counted")
 
     def __init__(self, window: int) -> None:
         self.started_at: float | None = None
@@ -242,6 +242,9 @@ class RunState:
         # steps begun and not yet ended that may enclose others: [agent, kind, began, depth, a deeper step began]
         self.opened: deque[list[Any]] = deque(maxlen=_MAX_OPEN)
         self.named = False      # steps name their parents (then they alone say which step encloses others)
+        # the Guard's steps counted as quarantined at their start and not yet ended, by (agent, kind, tool, step id):
+        # their end is the same step, not counted again (None until one is)
+        self.counted: dict[tuple[Any, ...], int] | None = None
 
     def clock_from(self, started_at: float | None) -> None:
         """The run's clock starts at its earliest step's start (as the store's run starts)."""

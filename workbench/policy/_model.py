@@ -220,7 +220,7 @@ class Policy:
         import yaml
 
         doc = self.to_dict()
-        text = yaml.safe_dump(doc, sort_keys=False, allow_unicode=True)
+        text = yaml.dump(doc, Dumper=_dumper(yaml), sort_keys=False, allow_unicode=True)
         if path is not None:
             _write(path, doc, text)
         return text
@@ -434,6 +434,27 @@ def _yaml_lines(text: str) -> str:
         out.append(f"<span style='display:block;padding-left:{hang}ch;text-indent:-{hang}ch'>"
                    f"{html_text(line) or ' '}</span>")
     return "".join(out)
+
+
+_YAML_BREAKS = ("\x85", "\u2028", "\u2029")   # line breaks to YAML 1.1 (PyYAML), beyond \n and \r
+_DUMPER: list[Any] = []
+
+
+def _dumper(yaml: Any) -> Any:
+    """PyYAML's safe dumper writing a string that holds NEL, LS or PS double-quoted (escaped there): single-quoted,
+    as PyYAML chose for NEL, the reader folded it to a space, and a rule for agent "pricer\\x85v2" read back as one
+    for "pricer v2", an agent that does not exist (the one it was written for unguarded)."""
+    if not _DUMPER:
+        class Dumper(yaml.SafeDumper):
+            pass
+
+        def text(dumper: Any, value: str) -> Any:
+            style = '"' if any(c in value for c in _YAML_BREAKS) else None
+            return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+        Dumper.add_representer(str, text)
+        _DUMPER.append(Dumper)
+    return _DUMPER[0]
 
 
 def _write(path: str | os.PathLike[str], doc: dict[str, Any], text: str) -> None:

@@ -9,6 +9,7 @@ reader never sees half of one) or a Parquet export.
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from pathlib import Path
 
@@ -80,6 +81,7 @@ def snapshot_to_file(
     ``ws.snapshot("traces.jsonl")``, a slip of tab completion, replaced the log with the snapshot.
     """
     target = Path(path)
+    _check_node(target)
     if not replace:
         _check_replaceable(target)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -102,8 +104,35 @@ def snapshot_to_file(
     return target
 
 
+def _node_kind(mode: int) -> str:
+    for test, kind in (
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISFIFO, "a FIFO (named pipe)"),
+        (stat.S_ISSOCK, "a socket"),
+    ):
+        if test(mode):
+            return kind
+    return "no regular file"
+
+
 # A DuckDB database file: its header's magic bytes, after the 8-byte checksum
 _MAGIC, _MAGIC_AT = b"DUCK", 8
+
+
+def _check_node(target: Path) -> None:
+    """Refuse a target that is no file (a device, a pipe, a socket), ``replace=True`` or not: a device reads no
+    bytes, taken for an empty file, and the snapshot's rename replaced the device node itself (as root,
+    ``ws.snapshot("/dev/null")`` took the machine's); a FIFO blocked the check's read for ever."""
+    try:
+        mode = target.stat().st_mode
+    except OSError:
+        return  # (none there, or not to be read: the write says it)
+    if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+        raise StoreError(
+            f"cannot write a snapshot to {target}: it is {_node_kind(mode)}, not a file, and a snapshot replaces "
+            "the file it is written to; nothing was written"
+        )
 
 
 def _check_replaceable(target: Path) -> None:

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 from sklearn.calibration import calibration_curve
 
+from .._params import integer_at_least
 from ..exceptions import InvalidParameterError
 from ..store._outcomes import COUNTING, learn_scope, learning, run_ids, silent_flag, with_run_outcomes
 
@@ -31,8 +32,11 @@ def confidence_calibration(ws: Any, n_bins: int = 10, strategy: str = "quantile"
     the backtest count it; ``False``: the stored outcome only. ``frame.attrs["counting"]`` says which.
     ``runs``: only these runs (ids, or a frame of ``ws.runs(...)``: one system's, as the ThresholdTuner picks it)."""
     silent = silent_flag(silent, "confidence_calibration")
-    if n_bins < 2:
-        raise InvalidParameterError(f"'n_bins' must be >= 2 (got {n_bins})")
+    # (checked before the store is read: a bad strategy was said by scikit-learn's calibration_curve, after it, or
+    # not at all on a store without confidences; n_bins "3" raised a TypeError, 2.5 was taken)
+    n_bins = integer_at_least(n_bins, "n_bins", 2)
+    if strategy not in ("quantile", "uniform"):
+        raise InvalidParameterError(f"strategy must be 'quantile' or 'uniform' (got {strategy!r})")
     runs = run_ids(ws, runs, "confidence_calibration")
     con = ws.con.cursor()
     try:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import html
 import math
-import numbers
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from importlib import resources
@@ -18,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._params import is_number
 from ..exceptions import InvalidParameterError
 from ..policy._model import SIGNALS, HitlRule, Policy, Provenance, default_direction
 from ..policy._readable import escalating_same, readable
@@ -527,7 +527,7 @@ def _threshold(value: Any, agent: str | None = None) -> float:
     unseen (every comparison with it false), ``True`` was read as 1 and ``"high"`` raised float()'s ValueError;
     ``None`` is the way to say no escalation."""
     where = "threshold" if agent is None else f"threshold[{agent!r}]"
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+    if not is_number(value):
         raise InvalidParameterError(f"{where} must be a number, or None for no escalation "
                                     f"(got {type(value).__name__} {value!r})")
     if not math.isfinite(value):

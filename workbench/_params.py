@@ -1,0 +1,93 @@
+"""The checks of public arguments several entry points share: one place, one message each.
+
+README, "Errors": every bad argument (a value out of range, an unknown name or mode) raises
+:class:`~workbench.exceptions.InvalidParameterError` naming the parameter and the value.
+"""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any
+
+from .exceptions import InvalidParameterError
+
+
+def names_of(value: Any, name: str) -> list[Any]:
+    """A parameter taking one name or several (``detectors="loop"`` or ``["loop", "retry"]``) as a list of names.
+
+    A string is one name: read as a sequence it was taken letter by letter ("unknown detector(s) ['l', 'o',
+    'p']"). A value that is neither a string nor iterable (a number) is an :class:`InvalidParameterError`
+    naming ``name`` (``list()`` of it raised a bare ``TypeError``). The names themselves are the caller's to check.
+    """
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, (bytes, bytearray)):  # (read as a sequence: its byte values, 114 and 49 for b"r1")
+        raise InvalidParameterError(
+            f"{name} must be a name (a str) or a list of names (got {type(value).__name__} {value[:60]!r})"
+        )
+    try:
+        return list(value)
+    except TypeError:
+        raise InvalidParameterError(
+            f"{name} must be a name or a list of names (got {type(value).__name__} {value!r})"
+        ) from None
+
+
+def model_of(model: Any) -> Any:
+    """``model=`` of the log-only entry points: a fitted :class:`~workbench.BlameModel` or a user's own object with
+    ``predict(ws, run_ids)``; anything else an :class:`InvalidParameterError` naming it (a bare ``AttributeError:
+    'str' object has no attribute 'predict'`` came from deep inside)."""
+    if not callable(getattr(model, "predict", None)):
+        shown = repr(model)
+        shown = shown if len(shown) <= 60 else shown[:57] + "..."
+        raise InvalidParameterError(
+            f"model must be a fitted BlameModel, or an object with predict(ws, run_ids) "
+            f"(got {type(model).__name__} {shown})"
+        )
+    return model
+
+
+def is_number(value: Any) -> bool:
+    """Whether ``value`` is a real number (a NumPy one too), and not a bool: the first test of every numeric
+    parameter (``True`` is an int to Python, and was read as 1; a string raised from deep inside)."""
+    return value.__class__ is not bool and isinstance(value, numbers.Real)
+
+
+def is_integer(value: Any) -> bool:
+    """Whether ``value`` is an integer (a NumPy one too), and not a bool."""
+    return value.__class__ is not bool and isinstance(value, numbers.Integral)
+
+
+def integer_at_least(value: Any, name: str, least: int) -> int:
+    """An integer parameter (a NumPy integer too, as a count read from a frame is), ``least`` or more, as a Python
+    int; a bool, a float, a string or one below ``least`` an :class:`InvalidParameterError` naming ``name``."""
+    if not is_integer(value) or value < least:
+        raise InvalidParameterError(f"{name} must be >= {least}, an integer (got {value!r})")
+    return int(value)
+
+
+def flag(value: Any, name: str) -> bool:
+    """A True / False parameter (a NumPy bool too); anything else (a string: ``bool("false")`` is True) an
+    :class:`InvalidParameterError` naming ``name``."""
+    if isinstance(value, bool) or (
+        type(value).__module__ == "numpy" and type(value).__name__ in ("bool", "bool_")
+    ):
+        return bool(value)
+    raise InvalidParameterError(f"{name} must be True or False (got {type(value).__name__} {value!r})")
+
+
+def frame_of(value: Any, name: str, columns: tuple[str, ...]) -> Any:
+    """A table parameter (``findings=``: a DataFrame as :func:`~workbench.detect` returns it) holding ``columns``;
+    anything else, or one missing a column, an :class:`InvalidParameterError` naming ``name`` and what is missing
+    (a string raised "string indices must be integers", a frame without a column a bare ``KeyError``)."""
+    held = getattr(value, "columns", None)
+    if held is None or not hasattr(value, "loc"):
+        raise InvalidParameterError(
+            f"{name} must be a DataFrame with columns {', '.join(columns)} (got {type(value).__name__})"
+        )
+    missing = [c for c in columns if c not in held]
+    if missing:
+        raise InvalidParameterError(
+            f"{name} has no column {', '.join(missing)} (its columns: {', '.join(map(str, held))[:200]})"
+        )
+    return value
