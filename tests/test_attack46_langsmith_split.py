@@ -5,7 +5,8 @@ leaves "a call whose node run arrives in a later file"; the other order differs 
 *stored* by an earlier call, the call read next is still an orphan of its file and keeps ``agent_own`` 'generate',
 where one call of the same lines (and the node run given in the same file) leaves it NULL, inherited from the node.
 The store differs from one ingest of the same lines, either order (attack46's split sweep over the fixtures: both
-LangSmith fixtures, at their first line). attack46's strict xfail."""
+LangSmith fixtures, at their first line). attack46's strict xfail, passing since real46 (model calls named by their node's metadata are named after
+staging, against the stored runs too)."""
 
 from __future__ import annotations
 
@@ -19,11 +20,6 @@ RAG = Path(__file__).parent / "ingest" / "fixtures" / "langsmith" / "rag_runs.js
 OWN = "SELECT run_id, step_id, agent, agent_own FROM steps ORDER BY ALL"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="attack46: ingest/langsmith.py names a model call by its metadata when its parent is not in the same "
-    "file (seen), though an earlier call stored that parent: agent_own 'generate' where one ingest gives NULL",
-)
 def test_a_model_call_read_after_its_stored_node_run_is_stored_as_one_ingest_stores_it(
     tmp_path: Path,
 ) -> None:
