@@ -12,8 +12,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 import workbench as wb
 
 RAG = Path(__file__).parent / "ingest" / "fixtures" / "langsmith" / "rag_runs.jsonl"
