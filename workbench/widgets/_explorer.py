@@ -12,7 +12,7 @@ from .. import plots
 from ._explorer_list import ANY, RunListing, _options
 from ._explorer_run import RunShown
 from ._explorer_text import _model_alone, _opened_words  # noqa: F401  (tests read them here)
-from ._explorer_verdict import RunVerdict
+from ._explorer_verdict import RunVerdict, kept_verdicts
 from ._html import STYLE
 from ._layout import control_row, fit_output
 from ._runs import RunFilter, RunPager, choices
@@ -93,10 +93,11 @@ class IncidentExplorer(RunListing, RunShown, RunVerdict, w.VBox):
             )
         self.ws, self.replay, self.snapshot = ws, replay, snapshot
         self.blame_model: Any = None if self._default_model else blame_model
-        self._pretrained: Any = None
-        # the log-only verdict per run (~0.6 CPU s a failed run with the pretrained model), kept for the widget's
-        # life under the run's content: a run re-ingested, or given new findings, is scored again
-        self._verdicts: dict[str, tuple[Any, Any, pd.DataFrame, tuple]] = {}
+        # the log-only verdict per run (~0.3-0.6 CPU s a failed run with the pretrained model), kept for the store's life
+        # under the run's content and the model (a run re-ingested, given new findings, or scored by a changed
+        # model is scored again), shared by every explorer of the store: a cell run again, or the next view,
+        # scored the same run again
+        self._verdicts = kept_verdicts(ws)
         self._pending: object | None = None  # the deferred attribution of the run the list picked (see _show)
         self.page_size = page_size
         self.filter = RunFilter(**(filters or {}))
@@ -171,11 +172,11 @@ class IncidentExplorer(RunListing, RunShown, RunVerdict, w.VBox):
             title="(no run)",
             width="container",
         )
-        self.timeline = fit_output(plots.widget(lanes))
+        self.timeline = fit_output(plots.widget(lanes, validate=False))
         # confidence and entropy along the run, under the lanes (a chart of its own: Vega sizes only a single or
         # layered chart to its container); in the page only when a move carries either (a chart's layout.display
         # "none" is outranked by the views' "display:flex!important" on a chart with a menu: an empty frame showed)
-        self.signals = fit_output(plots.widget(lanes))
+        self.signals = fit_output(plots.widget(lanes, validate=False))
         # shift + scroll over the lanes zooms this chart too, a double-click resets both (two charts: one zoomed
         # alone, a confidence dip under the lanes' 00:02 sat under 00:04 of the run)
         self._zoom_link = plots.link_zoom(self.timeline, self.signals)

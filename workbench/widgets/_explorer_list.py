@@ -37,7 +37,9 @@ class RunListing:
             silent=bool(self.silent.value),
         )
         self.page = 0
-        self._refresh(count=True)
+        # the run the explorer opens on by the same rule as at first (the most recent failed run listed, …), saying
+        # why: the list's first run was shown, a success above the failure the filter was set to find
+        self._refresh(count=True, pick=True)
 
     def goto_page(self, page: int) -> None:
         """Show page ``page`` (from 0) of the filtered runs (clamped to the pages there are)."""
@@ -53,13 +55,16 @@ class RunListing:
         self.page = page
         self._refresh(count=False)
 
-    def _refresh(self, count: bool, auto: bool = False) -> None:
+    def _refresh(self, count: bool, auto: bool = False, pick: bool = False) -> None:
+        """List the page; ``pick``: show the run RunPager.to_open names (paging to it) and say why; ``auto``: that,
+        for the constructor (see RunShown._show)."""
         t0 = time.perf_counter()
+        pick = pick or auto
         if count or self._pager is None:
             # No query here: the pager seeks the first page directly and counts only when asked.
             self._pager = RunPager(self.ws, self.filter)
         self.page_rows = self._pager.page(self.page, self.page_size)
-        opened = self._pager.to_open() if auto else None
+        opened = self._pager.to_open() if pick else None
         if opened is not None and opened["run_id"] not in set(self.page_rows["run_id"]):
             # the run to open on is further down the list: its page (the list highlights it there)
             at = self._pager.position(opened["run_id"])
@@ -96,7 +101,9 @@ class RunListing:
         if not labels:
             self.show_run(None)
         elif self.runs.value != self.run_id:
-            self._show(self.runs.value, auto=auto)
+            self._show(self.runs.value, auto=auto, said=pick)
+        elif pick:  # the run shown already is the one to open on: why, said again for these filters
+            self._say_opened(self._opened_why)
 
     def _mark_in_list(self, run_id: str | None) -> None:
         """The run list highlights the run shown, or nothing when it is not on this page: ``show_run('r00')``

@@ -11,6 +11,7 @@ import pandas as pd
 from .. import plots
 from .._worst import WORST_FIRST
 from ..plots._data import has_text as _has_text
+from ..plots._render import redraw
 from ..store._outcomes import TAKEN_OUTCOME, counted_as
 from ..store._own_connection import fetch, fetch_df
 from ..store._run_scope import one_run_id
@@ -27,15 +28,15 @@ class RunShown:
         """Show ``run_id``: header, timeline, first flagged step, findings, attribution."""
         self._show(None if run_id is None else one_run_id(run_id, "show_run"), auto=False)
 
-    def _show(self, run_id: str | None, auto: bool) -> None:
+    def _show(self, run_id: str | None, auto: bool, said: bool | None = None) -> None:
         """Show ``run_id``; ``auto``: the run the constructor's list opens on, whose attribution waits for the cell
         to end when the kernel runs an event loop (a notebook): ``ex = IncidentExplorer(ws); ex.show_run(x)`` in
         one cell scored the first run too, ~0.6 CPU s nobody looked at. (Only there: a page or filter change from
-        a click is handled in a widget message, where a callback left on the loop was seen not to run.)"""
+        a click is handled in a widget message, where a callback left on the loop was seen not to run.) ``said``
+        (default ``auto``): the line saying why the explorer opened on it is shown."""
         t0 = time.perf_counter()
         self.run_id = run_id
-        self.opened.value = self._opened_why if auto and run_id is not None else ""
-        self.opened.layout.display = None if self.opened.value else "none"
+        self._say_opened(self._opened_why if (auto if said is None else said) and run_id is not None else "")
         self._pending = None  # a deferred attribution of the run shown before is not wanted any more
         listed = run_id is None or run_id in {v for _, v in self.runs.options}
         if not listed and self._pager is not None:
@@ -177,9 +178,9 @@ class RunShown:
             title=run_id,
             width="container",
         )
-        self.timeline.chart = lanes
+        redraw(self.timeline, lanes, validate=False)
         if signals is not None:
-            self.signals.chart = signals
+            redraw(self.signals, signals, validate=False)
         self.signals_box.children = () if signals is None else (self.signals,)
         self.timeline.selections.observe(self._on_pick, names=["step"])
         self.latency_ms["timeline"] = (time.perf_counter() - t0) * 1000
@@ -190,6 +191,11 @@ class RunShown:
             return
         self._show_attribution(values, facts, outcome)
         self.latency_ms["run"] = (time.perf_counter() - t0) * 1000
+
+    def _say_opened(self, why: str) -> None:
+        """The line above the header saying why the run shown was opened on (hidden when ``why`` is empty)."""
+        self.opened.value = why
+        self.opened.layout.display = None if why else "none"
 
     def _deferred(self, token: object, values: pd.DataFrame, facts: dict | None, outcome: str | None) -> None:
         """The attribution of a run the list picked, once the cell (or the event) that showed it is over, unless

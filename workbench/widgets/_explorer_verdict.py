@@ -4,17 +4,41 @@ chart, the verdict's step a click away, and computing a replay attribution."""
 from __future__ import annotations
 
 import math
+import weakref
 from typing import Any
 
 import pandas as pd
 
 from .. import plots
 from .._lineage_note import first_stater, lineage_disagreements
+from ..plots._render import redraw
 from ..store._own_connection import fetch
 from ._explorer_text import _model_alone, _or, _share, _true
 from ._html import esc, label
 from ._layout import fit_output
 from ._runs import _sql
+
+# Per store, the log-only verdicts the explorers of it computed: run id -> (model, the run's content, verdict row,
+# the model's state) (see RunVerdict._show_attribution); gone with the store's Workspace.
+_KEPT: weakref.WeakKeyDictionary[Any, dict[str, tuple[Any, Any, pd.DataFrame, tuple]]] = (
+    weakref.WeakKeyDictionary()
+)
+_PRETRAINED: list[Any] = []
+
+
+def kept_verdicts(ws: Any) -> dict[str, tuple[Any, Any, pd.DataFrame, tuple]]:
+    """The log-only verdicts kept for ``ws``'s explorers (one dict, shared by all of them)."""
+    return _KEPT.setdefault(ws, {})
+
+
+def _pretrained() -> Any:
+    """The shipped model, one object for every explorer that was given no model of its own (a kept verdict is the
+    same model's only while it is the same object)."""
+    if not _PRETRAINED:
+        from ..attribution import BlameModel
+
+        _PRETRAINED.append(BlameModel.pretrained())
+    return _PRETRAINED[0]
 
 
 class RunVerdict:
@@ -70,11 +94,7 @@ class RunVerdict:
             and outcome in ("failure", "silent_failure")
         ):
             # nothing better given: the shipped log-only verdict, as `workbench investigate` stores it
-            from ..attribution import BlameModel
-
-            if self._pretrained is None:
-                self._pretrained = BlameModel.pretrained()
-            model = self._pretrained
+            model = _pretrained()
             log_only = " (pretrained, log-only: no replay)"
         if model is not None and self.run_id is not None and outcome == "success":
             # the model ranks a run's moves whatever its outcome; a culprit of a success misleads
@@ -170,9 +190,9 @@ class RunVerdict:
             # 515 px in the 484 of a 1400 px window's half (notebook 01 showing its replayed incident)
             chart = plots.blame_bars(values, title="Blame per agent (Shapley, with intervals)")
             if self._chart_blame is None:
-                self._chart_blame = fit_output(plots.widget(chart))
+                self._chart_blame = fit_output(plots.widget(chart, validate=False))
             else:
-                self._chart_blame.chart = chart
+                redraw(self._chart_blame, chart, validate=False)
             self.blame_box.children = (self._chart_blame,)
         else:
             self.blame_box.children = ()

@@ -16,6 +16,7 @@ from .. import plots
 from .._plain import counted
 from ..exceptions import WorkbenchError
 from ..plots import _limits as limit_plots
+from ..plots._render import redraw
 from ..store._own_connection import fetch
 from ._html import STYLE, esc, frame, label, pre, short_id
 from ._layout import control_row, fit_output, scroll_wide
@@ -174,9 +175,11 @@ class LimitTuner(w.VBox):
             self._table(table)
             return
         if self.peaks_chart is None:
-            self.stops_chart, self.peaks_chart = fit_output(plots.widget(stops)), scroll_wide(plots.widget(peaks))
+            self.stops_chart = fit_output(plots.widget(stops, validate=False))
+            self.peaks_chart = scroll_wide(plots.widget(peaks, validate=False))
         else:
-            self.stops_chart.chart, self.peaks_chart.chart = stops, peaks
+            redraw(self.stops_chart, stops, validate=False)
+            redraw(self.peaks_chart, peaks, validate=False)
         self.none_stopped.value = ("" if stopped else
                                    "<div><i>No limit here stops any run: each sits at or above the highest peak "
                                    "of its rule. The chart below shows how far the runs went.</i></div>")

@@ -15,6 +15,7 @@ from .. import plots
 from .._plain import counted, plain
 from ..exceptions import InvalidParameterError
 from ..plots._bulk import bulk_range
+from ..plots._render import redraw
 from ..store._own_connection import fetch
 from ._escalated import EscalatedRuns
 from ._html import STYLE, esc, label, pre
@@ -445,7 +446,7 @@ class ThresholdTuner(w.VBox):
         except ValueError as exc:  # one outcome only, say so instead of drawing nothing
             self.calibration.children = (w.HTML(f"<i>{esc(exc)}</i>"),)
             return
-        self.calibration.children = (plots.widget(plots.calibration(table)),)
+        self.calibration.children = (plots.widget(plots.calibration(table), validate=False),)
 
     # -- export ----------------------------------------------------------------------------------
     def export_policy(self, path: str | Path | None = None) -> Any:
@@ -591,8 +592,8 @@ def _drawn(widget: Any, chart: Any) -> Any:
     """``widget`` showing ``chart`` (a new chart widget the first time; its chart swapped, without a redraw of
     the page, after)."""
     if widget is None:
-        return plots.widget(chart)
-    widget.chart = chart
+        return plots.widget(chart, validate=False)   # (the package's own chart: see plots.widget)
+    redraw(widget, chart, validate=False)
     return widget
 
 

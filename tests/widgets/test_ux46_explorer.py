@@ -1,0 +1,94 @@
+"""ux46: the explorer after a filter change opens by the rule it opens by at first; its build pays neither altair's
+schema check of the package's own charts nor a second scoring of a run another explorer of the store scored."""
+
+from __future__ import annotations
+
+import re
+from unittest import mock
+
+import altair as alt
+import pytest
+
+import workbench as wb
+from workbench.attribution import _evidence
+from workbench.plots._render import unchecked
+from workbench.widgets import IncidentExplorer
+
+
+def _text(html: str) -> str:
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+@pytest.fixture(scope="module")
+def desk() -> wb.Workspace:
+    """r0 (unknown outcome) loops: a critical finding; r1 failed; r2, of unknown outcome too, is the newest and
+    plain. The list under outcome=unknown starts with r2; the rule opens on r0."""
+    records = []
+    for r, outcome in enumerate(["unknown", "failure", "unknown"]):
+        records.append({"record": "run", "run_id": f"r{r}", "system": "desk", "outcome": outcome})
+        for i in range(6 if r == 0 else 2):
+            at = f"2026-03-01T10:{r:02d}:{i:02d}"
+            records.append(
+                {
+                    "run_id": f"r{r}",
+                    "step_id": f"t{i}",
+                    "kind": "tool",
+                    "tool": "search",
+                    "agent": "finder" if i % 2 == 0 else "writer",
+                    "status": "ok",
+                    "input": {"q": "same" if r == 0 else f"{r}-{i}"},
+                    "output": f"result {i} of r{r}",
+                    "started_at": f"{at}Z",
+                    "ended_at": f"{at}.5Z",
+                }
+            )
+    ws = wb.open()
+    ws.ingest(records, progress=False)
+    wb.detect(ws, detectors=["loop"], progress=False)
+    return ws
+
+
+def test_a_filter_change_opens_on_the_runs_rule_and_says_why(desk: wb.Workspace) -> None:
+    ex = IncidentExplorer(desk, blame_model=None)
+    assert ex.run_id == "r1" and _text(ex.opened.value).startswith("Opened on the most recent failed run")
+    ex.outcome.value = "unknown"
+    # the list's first run is r2; the rule (no failed run listed: the most serious finding) names r0
+    assert [v for _, v in ex.runs.options] == ["r2", "r0"]
+    assert (ex.run_id, ex.runs.value) == ("r0", "r0"), ex.run_id
+    said = _text(ex.opened.value)
+    assert said.startswith("Opened on the run with the most serious finding (loop, "), said
+    assert ex.opened.layout.display is None
+    ex.show_run("r2")  # the reader's own pick: the line was about the run opened on
+    assert ex.opened.layout.display == "none"
+    ex.outcome.value = ""  # back to every run: the failed one again, said again
+    assert ex.run_id == "r1" and _text(ex.opened.value).startswith("Opened on the most recent failed run")
+
+
+def test_the_explorers_charts_skip_the_schema_check_and_a_kept_verdict_is_shared(desk: wb.Workspace) -> None:
+    checked: list[str] = []
+    real = alt.utils.schemapi.SchemaBase.validate.__func__
+
+    def counting(cls, instance, schema=None):  # noqa: ANN001, ANN202
+        if issubclass(cls, alt.TopLevelMixin):  # a whole chart's spec (to_dict's check), not a channel's
+            checked.append(cls.__name__)
+        return real(cls, instance, schema)
+
+    with (
+        mock.patch.object(alt.utils.schemapi.SchemaBase, "validate", classmethod(counting)),
+        mock.patch.object(
+            _evidence, "predict_with_evidence", wraps=_evidence.predict_with_evidence
+        ) as scored,
+    ):
+        first = IncidentExplorer(desk)  # opens on r1, failed: the pretrained model scores it
+        again = IncidentExplorer(desk)  # the same store, the same run: its verdict is kept
+        assert scored.call_count == 1, scored.call_args_list
+        assert _text(again.verdict.value) == _text(first.verdict.value)
+        assert "Log-only BlameModel" in _text(again.verdict.value)
+    assert checked == [], checked
+    # a chart of the user's own is checked as altair checks it; the package's own drawn unchanged
+    chart = alt.Chart(alt.Data(values=[{"a": 1}])).mark_point().encode(x="a:Q")
+    spec = chart.to_dict()
+    assert unchecked(chart).to_dict() == spec
+    assert "to_dict" in vars(chart) and "to_dict" not in vars(
+        chart.properties(width=100)
+    )  # a copy validates again
