@@ -20,7 +20,7 @@ import sys
 
 import pytest
 from _lab import HEADER, PANEL, REAL_TRACES, drawn_at, run_cells
-from _ux45_lab import opened_wrong
+from _ux45_lab import _OPENED, opened_wrong
 
 pytestmark = pytest.mark.slow
 
@@ -95,6 +95,16 @@ def test_escalated_runs_drift_ticks_state_header_and_the_run_list_without_field_
                 wrong.append(("run list without field-sizing", width, got))
             # (ux45) the explorer opened on the most recent failed run, the reason said above its header
             wrong += [(*w, width) for w in opened_wrong(page)]
+        # (ux46) a filter change opens by the same rule, saying why: the list's first run was shown, the line gone
+        ex = cells.nth(2).locator(".wb-incident-explorer")
+        ex.locator(".widget-dropdown", has_text="outcome").locator("select").select_option(label="unknown")
+        page.wait_for_function("sel => { const e = document.querySelector(sel); return e && e.offsetHeight > 0 && "
+                               "e.innerText.startsWith('Opened on the ') && !e.innerText.includes('failed run'); }",
+                               arg=f"{PANEL} .wb-opened-why", timeout=60_000)
+        got = page.evaluate(_OPENED, PANEL)
+        picked = (got["picked"] or [""])[0].replace("\u00a0", " ").split(" ")[0].rstrip("…")
+        if not picked or not (got["header"] or "").startswith(picked):
+            wrong.append(("opened after a filter change", got))
         # 3. the drift chart's first tick names its month; every tick a day and a month
         chart = cells.nth(3).locator(".vega-embed svg").first
         chart.screenshot(path=str(lab.shots / "ux43_drift.png"))

@@ -11,7 +11,6 @@ import pytest
 
 import workbench as wb
 from workbench.attribution import _evidence
-from workbench.plots._render import unchecked
 from workbench.widgets import IncidentExplorer
 
 
@@ -86,6 +85,8 @@ def test_the_explorers_charts_skip_the_schema_check_and_a_kept_verdict_is_shared
         assert "Log-only BlameModel" in _text(again.verdict.value)
     assert checked == [], checked
     # a chart of the user's own is checked as altair checks it; the package's own drawn unchanged
+    from workbench.plots._render import unchecked
+
     chart = alt.Chart(alt.Data(values=[{"a": 1}])).mark_point().encode(x="a:Q")
     spec = chart.to_dict()
     assert unchecked(chart).to_dict() == spec
