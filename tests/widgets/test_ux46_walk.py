@@ -7,7 +7,7 @@
   prevent or nothing to backtest.
 - After another system or quantile (limits) or another threshold (tuner), the backtest and the policy written stood
   under the new settings as if of them (pai-quote-desk's YAML under quote-desk's table; a rule at 33.8 under sliders
-  moved to "no rule"): they are said to be stale.
+  moved to "no rule"): they are said to be stale (the tuner's: checked in test_tuner.py's export test).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import re
 import pytest
 
 import workbench as wb
-from workbench.widgets import LimitTuner, ThresholdTuner
+from workbench.widgets import LimitTuner
 
 
 def _text(html: str) -> str:
@@ -84,19 +84,3 @@ def test_the_limits_backtest_is_of_the_picked_systems_runs_and_stale_results_are
     assert f"stops {int((cut['outcome'] == 'failure').sum())} failed run" in said, said
     tu.quantile.value = 0.95  # the same system, other limits: the backtest was of those at p90
     assert "was of busy's limits at p90" in _text(tu.backtest_view.value)
-
-
-def test_the_tuners_policy_written_is_said_stale_once_the_threshold_moves(
-    desks: wb.Workspace, tmp_path
-) -> None:  # noqa: ANN001
-    tu = ThresholdTuner(desks, signal="tool_calls", system="busy", policy_path=str(tmp_path / "hitl.yaml"))
-    tu.export_policy()
-    assert _text(tu.policy_view.value).startswith("Wrote")
-    tu.move()  # nothing changed: still the file's rule
-    assert _text(tu.policy_view.value).startswith("Wrote")
-    tu.threshold.value = tu.threshold.max if tu.threshold.value != tu.threshold.max else tu.threshold.min
-    said = _text(tu.policy_view.value)
-    assert said.endswith(
-        "holds the rule exported before the last change, not the threshold set now: Export policy "
-        "again to write it."
-    ), said
