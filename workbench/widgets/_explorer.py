@@ -37,7 +37,7 @@ class IncidentExplorer(RunListing, RunShown, RunVerdict, w.VBox):
 
     Constructing it seeks the first page (a top-N in DuckDB), counts the matching runs after the
     page is listed, and draws the most recent failed run (else the one with the most serious finding, else the
-    newest), saying why, so it is cheap to display on a store of any size.
+    newest), saying why, so it is cheap to display on a store of any size. A filter change opens by the same rule.
 
     Parameters
     ----------
