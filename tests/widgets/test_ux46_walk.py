@@ -29,6 +29,7 @@ def desks() -> wb.Workspace:
     """Two systems: "calm" of 6 successful runs of 2 tool calls; "busy" of 6 runs, the 3 long ones (6 calls) failed,
     and 2 runs of unknown outcome."""
     records: list[dict] = []
+    call = {"kind": "tool", "tool": "search", "agent": "finder", "status": "ok"}
     for system, outcomes in (
         ("calm", ["success"] * 6),
         ("busy", ["success", "failure"] * 3 + ["unknown"] * 2),
@@ -37,20 +38,21 @@ def desks() -> wb.Workspace:
             run = f"{system}{r}"
             calls = 6 if outcome == "failure" else 2
             records.append({"record": "run", "run_id": run, "system": system, "outcome": outcome})
+            at = [
+                (f"2026-03-01T10:{r:02d}:{2 * i:02d}Z", f"2026-03-01T10:{r:02d}:{2 * i + 1:02d}Z")
+                for i in range(calls)
+            ]
             records += [
                 {
+                    **call,
                     "run_id": run,
                     "step_id": f"t{i}",
-                    "kind": "tool",
-                    "tool": "search",
-                    "agent": "finder",
-                    "status": "ok",
                     "input": {"q": f"{run}-{i}"},
                     "output": f"result {i}",
-                    "started_at": f"2026-03-01T10:{r:02d}:{2 * i:02d}Z",
-                    "ended_at": f"2026-03-01T10:{r:02d}:{2 * i + 1:02d}Z",
+                    "started_at": t0,
+                    "ended_at": t1,
                 }
-                for i in range(calls)
+                for i, (t0, t1) in enumerate(at)
             ]
     ws = wb.open()
     ws.ingest(records, progress=False)
