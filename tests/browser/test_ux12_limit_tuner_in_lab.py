@@ -105,9 +105,19 @@ def test_limit_tuner_draws_moves_and_exports(lab, browser) -> None:  # noqa: ANN
         # backtest: the guard replays the runs with the current limits, and stops what the readout said
         stopped = int(text(s, readout).split(" · ")[0].split("would stop ")[1].split(" of ")[0])
         tuner.locator("button.wb-limits-backtest-button").click()
-        page.wait_for_function("sel => (document.querySelector(sel) || {}).innerText?.includes('Backtest at p')",
+        page.wait_for_function("sel => (document.querySelector(sel) || {}).innerText?.includes('Backtest of')",
                                arg=f"{PANEL} .wb-limit-tuner .wb-limits-backtest", timeout=60_000)
         assert f"stops {stopped} failed runs" in tuner.locator(".wb-limits-backtest").inner_text()
+        # ux46: the quantile moved again, the backtest and the policy shown are said to be of the limits before
+        said = tuner.locator(".wb-limits-backtest").inner_text()
+        handle = tuner.locator(".widget-slider .noUi-handle").first
+        handle.focus()
+        handle.press("ArrowRight")
+        page.wait_for_function("([sel, b]) => document.querySelector(sel).innerText !== b",
+                               arg=[f"{PANEL} .wb-limit-tuner .wb-limits-backtest", said], timeout=30_000)
+        assert tuner.locator(".wb-limits-backtest").inner_text().startswith("The last backtest was of "), \
+            tuner.locator(".wb-limits-backtest").inner_text()
+        assert "Export policy again" in tuner.locator(".wb-limits-policy").inner_text()
         # the suggestions' own HTML table below: ids as text, and nothing injected anywhere
         body = page.locator(PANEL).first.inner_text()
         assert "LimitSuggestions p90" in body and "<b>run</b>-0" in body

@@ -135,6 +135,11 @@ def test_views_in_lab(lab, browser) -> None:  # noqa: ANN001
         assert said == shown() and set(said) == {"coder", "planner"}, (said, shown(), readout.inner_text())
         # move coder's slider by hand: two steps up (both open at the cheapest: the lowest, escalating all)
         coder = next(i for i in (1, 2) if sliders.nth(i).locator(".widget-label").first.inner_text().strip() == "coder")
+        # (ux46) the policy exported first: once the slider moves, the view says the file holds the rule before
+        tuner.locator("button", has_text="Export policy").click()
+        policy = f"{PANEL} .wb-threshold-tuner .wb-tuner-policy"
+        page.wait_for_function("sel => (document.querySelector(sel) || {}).innerText?.startsWith('Wrote')",
+                               arg=policy, timeout=30_000)
         text0 = readout.inner_text()
         handle = sliders.nth(coder).locator(".noUi-handle")
         handle.focus()
@@ -146,6 +151,7 @@ def test_views_in_lab(lab, browser) -> None:  # noqa: ANN001
         moved = _agents(readout.inner_text())
         assert moved == shown(), (moved, shown())
         assert moved["coder"] != said["coder"] and moved["planner"] == said["planner"], (said, moved)
+        assert "holds the rule exported before the last change" in page.inner_text(policy), page.inner_text(policy)
         tuner.screenshot(path=str(_shot(lab, "ux26_tuner_per_agent.png")))
         # ux28: the three charts (sweep, cost, histogram) side by side when the output has room, stacked one
         # per row when not; a row that wrapped part-way (two beside each other, the third below) read as if

@@ -61,6 +61,11 @@ def test_export_writes_a_policy_that_loads(ws: wb.Workspace, tmp_path: Path) -> 
     assert back == policy and written == pytest.approx(slider, rel=0.01) and len(repr(written)) <= 6
     assert dataclasses.replace(tu.sweep.at(written), threshold=slider) == tu.sweep.at(slider)
     assert "hitl:" in tu.policy_view.value
+    # (ux46) the threshold moved after: the view says the file holds the rule before, not the one set now
+    tu.move()
+    assert "hitl:" in tu.policy_view.value
+    tu.threshold.value = tu.threshold.max if tu.threshold.value != tu.threshold.max else tu.threshold.min
+    assert "holds the rule exported before the last change, not the threshold set now" in tu.policy_view.value
 
 
 def test_unknown_signal_is_refused(ws: wb.Workspace) -> None:

@@ -103,8 +103,9 @@ def test_limit_tuner_says_what_it_does_while_it_builds_and_backtests(tmp_path: P
     said: list[tuple[str, bool]] = []
     view.backtest_view.observe(lambda c: said.append((c["new"], view.backtest_button.disabled)), names="value")
     view.backtest_button.click()
-    assert "replaying the store's runs" in said[0][0] and said[0][1], said     # said first, the button off
-    assert "Backtest at p99" in view.backtest_view.value and not view.backtest_button.disabled
+    assert "runs through a guard" in said[0][0] and said[0][1], said     # said first, the button off
+    # (ux46: "Backtest of <system>'s limits at p99 on its N runs", the picked system's runs only)
+    assert "'s limits at p99 on its" in view.backtest_view.value and not view.backtest_button.disabled
 
 
 def test_tuner_calibration_and_capabilities_are_the_picked_system_s() -> None:

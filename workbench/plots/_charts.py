@@ -15,6 +15,7 @@ import altair as alt
 import pandas as pd
 
 from ._bulk import bulk_range
+from ._channels import channels
 from ._data import raised
 from ._label_spot import _CHAR_PX, FONT_PX, Spot, label_spot, nice
 
@@ -118,7 +119,7 @@ def timeline_parts(steps: pd.DataFrame, handoffs: pd.DataFrame | None = None, de
     # tool runs) listed eight kinds beside two; a kind the palette does not know is drawn as "other"
     drawn = list(dict.fromkeys(data["kind"].dropna().astype(str))) if len(data) else list(KIND_COLORS)
     kinds = [k for k in KIND_COLORS if k in drawn] + [k for k in drawn if k not in KIND_COLORS]
-    bars = base.mark_bar(height=16, cornerRadius=2, clip=True).encode(
+    bars = base.mark_bar(height=16, cornerRadius=2, clip=True).encode(**channels(
         x=x, x2=x2, y=y,
         color=alt.Color("kind:N", title="move", legend=legend, scale=alt.Scale(domain=kinds or list(KIND_COLORS), range=[
             KIND_COLORS.get(k, KIND_COLORS["other"]) for k in kinds or KIND_COLORS])),
@@ -127,7 +128,7 @@ def timeline_parts(steps: pd.DataFrame, handoffs: pd.DataFrame | None = None, de
         strokeWidth=alt.condition(pick, alt.value(4), alt.value(2)),
         tooltip=["step_id:N", "agent:N", "kind:N", "name:N", "status:N",
                  alt.Tooltip("latency_ms:Q", format=",.0f"), "detectors:N", "raised:N"],
-    )
+    ))
     if select:
         bars = bars.add_params(pick)
     # A long run's moves are a few px each at an output's width: zoom into a stretch of it (shift + scroll), move
@@ -138,11 +139,11 @@ def timeline_parts(steps: pd.DataFrame, handoffs: pd.DataFrame | None = None, de
         name="zoom", bind="scales", encodings=["x"], zoom="wheel![event.shiftKey]",
         translate="[pointerdown[event.shiftKey], window:pointerup] > window:pointermove!"))
     cascade = base.transform_filter("datum.built_on_fault").mark_tick(
-        color="#f28e2b", thickness=3, size=20, clip=True).encode(x=x, y=y)
+        color="#f28e2b", thickness=3, size=20, clip=True).encode(**channels(x=x, y=y))
     # (the moves the step list marks "✖ error": an error text under a status left unset is an error too)
     errors = base.transform_filter("datum.erred").mark_point(
-        shape="cross", color="#d62728", size=60, filled=True, clip=True).encode(
-        x=x, y=y, tooltip=["step_id:N", "agent:N", "name:N", "raised:N"])
+        shape="cross", color="#d62728", size=60, filled=True, clip=True).encode(**channels(
+        x=x, y=y, tooltip=["step_id:N", "agent:N", "name:N", "raised:N"]))
     layers = [bars, cascade, errors]
     if handoffs is not None and len(handoffs):
         if untimed:   # from the end of the source move to the start of the destination, in move order
@@ -156,18 +157,18 @@ def timeline_parts(steps: pd.DataFrame, handoffs: pd.DataFrame | None = None, de
                                    t1=_since(handoffs["t1"].fillna(handoffs["t0"]), origin, per_second))
             hand, t = hand.dropna(subset=["t0", "t1"]), "Q"
         arrows = alt.Chart(hand).mark_rule(
-            color="#b07aa1", strokeDash=[4, 2], clip=True).encode(
+            color="#b07aa1", strokeDash=[4, 2], clip=True).encode(**channels(
             x=f"t0:{t}", x2=f"t1:{t}", y=alt.Y("src_agent:N", sort=lanes), y2="dst_agent:N",
-            tooltip=["src_step:N", "dst_step:N", "src_agent:N", "dst_agent:N"])
+            tooltip=["src_step:N", "dst_step:N", "src_agent:N", "dst_agent:N"]))
         heads = alt.Chart(hand).mark_point(
-            shape="triangle-down", color="#b07aa1", filled=True, size=40, clip=True).encode(
-            x=f"t1:{t}", y=alt.Y("dst_agent:N", sort=lanes))
+            shape="triangle-down", color="#b07aa1", filled=True, size=40, clip=True).encode(**channels(
+            x=f"t1:{t}", y=alt.Y("dst_agent:N", sort=lanes)))
         layers += [arrows, heads]
     if decisive_step and bool(data["decisive"].any()):
         mark = base.transform_filter("datum.decisive")
-        layers += [mark.mark_rule(color="#d62728", strokeWidth=2, clip=True).encode(x=x),
+        layers += [mark.mark_rule(color="#d62728", strokeWidth=2, clip=True).encode(**channels(x=x)),
                    mark.mark_text(text="decisive step", dy=-4, dx=4, align="left", baseline="bottom",
-                                  color="#d62728", fontWeight="bold").encode(x=x, y=alt.value(0))]
+                                  color="#d62728", fontWeight="bold").encode(**channels(x=x, y=alt.value(0)))]
     # the key on two lines: on one (~720 px) it was wider than an output at a 1000 px window
     head = alt.TitleParams(title or "timeline", anchor="start", subtitle=[
         "red outline: a detector points here · faded with amber ticks: built on a fault",
@@ -196,13 +197,13 @@ def timeline_parts(steps: pd.DataFrame, handoffs: pd.DataFrame | None = None, de
     # move's start to the last one's end, not to the last LLM move's start): 06:00 of one sat above 05:59 of the other
     span = pd.DataFrame({"x0": [data["x0"].min(), data["x1"].max()]} if numeric_x else
                         {"started_at": [data["started_at"].min(), data["shown_end"].max()]})
-    line = alt.Chart(signals).mark_line(point=True, clip=True).encode(
+    line = alt.Chart(signals).mark_line(point=True, clip=True).encode(**channels(
         x=sx,
         y=alt.Y("value:Q", title=None, axis=_fixed_axis() if fit else alt.Undefined),
         color=alt.Color("signal:N", legend=legend, scale=alt.Scale(domain=["confidence", "entropy"],
                                                     range=["#4c78a8", "#e15759"])),
-        tooltip=["step_id:N", "agent:N", "signal:N", alt.Tooltip("value:Q", format=".3f")])
-    whole = alt.Chart(span).mark_point(opacity=0).encode(x=sx)
+        tooltip=["step_id:N", "agent:N", "signal:N", alt.Tooltip("value:Q", format=".3f")]))
+    whole = alt.Chart(span).mark_point(opacity=0).encode(**channels(x=sx))
     return lanes_chart, alt.layer(line, whole).properties(width=width, height=90,
                                                          title="confidence and entropy of LLM moves").add_params(
         alt.param(name=ZOOMED, value=None))
@@ -254,13 +255,13 @@ def blame_bars(values: pd.DataFrame, title: str = "Blame per agent", width: int 
     data = values.assign(blame_low=values.get("blame_low", values["blame"]),
                          blame_high=values.get("blame_high", values["blame"]))
     y = alt.Y("player:N", sort="-x", title=player_title)
-    bars = alt.Chart(data).mark_bar().encode(
+    bars = alt.Chart(data).mark_bar().encode(**channels(
         x=alt.X("blame:Q", title="blame (share of the failure it explains)"), y=y,
         color=alt.condition("datum.blame > 0", alt.value("#e15759"), alt.value("#9d9d9d")),
         tooltip=["player:N", alt.Tooltip("blame:Q", format=".3f"), alt.Tooltip("blame_low:Q", format=".3f"),
-                 alt.Tooltip("blame_high:Q", format=".3f")])
-    errs = alt.Chart(data).mark_errorbar(ticks=True).encode(
-        x=alt.X("blame_low:Q", title="blame (share of the failure it explains)"), x2="blame_high:Q", y=y)
+                 alt.Tooltip("blame_high:Q", format=".3f")]))
+    errs = alt.Chart(data).mark_errorbar(ticks=True).encode(**channels(
+        x=alt.X("blame_low:Q", title="blame (share of the failure it explains)"), x2="blame_high:Q", y=y))
     return alt.layer(bars, errs).properties(width=width, height=max(60, 24 * len(data)), title=title)
 
 
@@ -273,7 +274,7 @@ def sweep_curve(table: pd.DataFrame, current: float | None = None, x: str = "esc
     moves it by setting ``JupyterChart.params`` instead of redrawing the chart; ``point``: the ``(x, y)`` they
     open on, where it is no row's (one threshold per agent), else the row nearest ``current``."""
     _check(table, ["threshold", x, y], "sweep_curve")
-    line = alt.Chart(table).mark_line(color="#4c78a8").encode(
+    line = alt.Chart(table).mark_line(color="#4c78a8").encode(**channels(
         # eleven labels from 0% to 100% in 360 px ran into each other ("90%100%"): every other one
         # is left out when they come closer than labelSeparation
         # both shares on 0-100 %: a sweep of one threshold (every run escalated) drew an axis of 100 % alone, and the
@@ -283,7 +284,7 @@ def sweep_curve(table: pd.DataFrame, current: float | None = None, x: str = "esc
         y=alt.Y(f"{y}:Q", title="share of failures caught", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
         order="threshold:Q",
         tooltip=[alt.Tooltip("threshold:Q", format=".3f"), alt.Tooltip(f"{x}:Q", format=".1%"),
-                 alt.Tooltip(f"{y}:Q", format=".1%")])
+                 alt.Tooltip(f"{y}:Q", format=".1%")]))
     layers = [line]
     if live:
         row = _nearest(table, current)
@@ -293,10 +294,10 @@ def sweep_curve(table: pd.DataFrame, current: float | None = None, x: str = "esc
         layers.append(alt.Chart(pd.DataFrame({"k": [0]})).transform_calculate(cx="cur_x", cy="cur_y")
                       .transform_filter("isValid(datum.cx) && isValid(datum.cy)")
                       .mark_point(size=140, filled=True, color="#e15759")
-                      .encode(x="cx:Q", y="cy:Q").add_params(cx, cy))
+                      .encode(**channels(x="cx:Q", y="cy:Q")).add_params(cx, cy))
     elif current is not None:
         layers.append(alt.Chart(table.iloc[[_nearest_index(table, current)]]).mark_point(
-            size=140, filled=True, color="#e15759").encode(x=f"{x}:Q", y=f"{y}:Q"))
+            size=140, filled=True, color="#e15759").encode(**channels(x=f"{x}:Q", y=f"{y}:Q")))
     return alt.layer(*layers).properties(width=width, height=240, title=title)
 
 
@@ -320,12 +321,12 @@ def _threshold_rule(current: float | None, live: bool, color: str, domain: tuple
         at = "cur_t" if domain is None else f"clamp(cur_t, {domain[0]!r}, {domain[1]!r})"
         return [alt.Chart(pd.DataFrame({"k": [0]})).transform_calculate(t=at)
                 .transform_filter("cur_show > 0").mark_rule(color=color, strokeDash=[4, 3], strokeWidth=2)
-                .encode(x=x).add_params(p, show)]
+                .encode(**channels(x=x)).add_params(p, show)]
     if current is None:
         return []
     t = current if domain is None else min(max(current, domain[0]), domain[1])
     return [alt.Chart(pd.DataFrame({"t": [t]})).mark_rule(color=color, strokeDash=[4, 3], strokeWidth=2)
-            .encode(x=x)]
+            .encode(**channels(x=x))]
 
 
 def _whole_axis(channel: str = "x", **kw: Any) -> alt.Axis:
@@ -359,23 +360,23 @@ def cost_curve(table: pd.DataFrame, current: float | None = None, cost: str = "c
     bulk = bulk_range(table["threshold"].to_numpy(dtype=float), keep) if len(table) else None
     domain = nice(bulk.lo, bulk.hi) if bulk is not None and bulk.cut else None
     xs = alt.Scale(domain=list(domain), nice=False) if domain else alt.Undefined
-    line = alt.Chart(table).mark_line(color="#4c78a8", clip=True).encode(
+    line = alt.Chart(table).mark_line(color="#4c78a8", clip=True).encode(**channels(
         # (a domain set here starts on a tick: its label drawn flush against the next read "220240")
         x=alt.X("threshold:Q", title="threshold", scale=xs,
                 axis=_whole_axis(**({"labelFlush": False} if domain else {})) if whole
                 else alt.Axis(labelFlush=False) if domain else alt.Undefined), y=alt.Y(f"{cost}:Q", title="expected cost"),
-        tooltip=[alt.Tooltip("threshold:Q", format="d" if whole else ".3f"), alt.Tooltip(f"{cost}:Q", format=",.1f")])
+        tooltip=[alt.Tooltip("threshold:Q", format="d" if whole else ".3f"), alt.Tooltip(f"{cost}:Q", format=",.1f")]))
     # the label where the curve is not: a fixed spot below the point sat on the curve wherever it
     # rises or falls through the point (the cheapest threshold within a budget is rarely the minimum)
     if not len(mark):
         layers = [line]
     else:
         spot = _cost_label_spot(table, cost, mark, label, width, current, domain)
-        layers = [line, alt.Chart(mark).mark_point(shape="diamond", size=140, color="#59a14f", filled=True).encode(
-        x=alt.X("threshold:Q", scale=xs), y=f"{cost}:Q", tooltip=[alt.Tooltip("threshold:Q", format=".3f")]),
+        layers = [line, alt.Chart(mark).mark_point(shape="diamond", size=140, color="#59a14f", filled=True).encode(**channels(
+        x=alt.X("threshold:Q", scale=xs), y=f"{cost}:Q", tooltip=[alt.Tooltip("threshold:Q", format=".3f")])),
             alt.Chart(mark).mark_text(text=label, dx=spot.dx, dy=spot.dy, align=spot.align, baseline="middle",
-                                      fontSize=FONT_PX, color="#59a14f").encode(x=alt.X("threshold:Q", scale=xs),
-                                                                                y=f"{cost}:Q")]
+                                      fontSize=FONT_PX, color="#59a14f").encode(**channels(x=alt.X("threshold:Q", scale=xs),
+                                                                                y=f"{cost}:Q"))]
     if domain is not None:
         layers += _beyond_marks(table, cost, domain, xs)
     layers += _threshold_rule(current, live, "#e15759", domain)
@@ -401,14 +402,14 @@ def _beyond_marks(table: pd.DataFrame, cost: str, domain: tuple[float, float], x
                            "text": [text]})
         layers.append(alt.Chart(at).mark_point(shape="triangle-left" if side == "below" else "triangle-right",
                                                size=110, filled=False, strokeWidth=2, color="#4c78a8",
-                                               clip=False).encode(
+                                               clip=False).encode(**channels(
             x=alt.X("x:Q", scale=xs), y=alt.Y("y:Q"),
-            tooltip=[alt.Tooltip("threshold:Q", format=",.3f"), alt.Tooltip("y:Q", title=cost, format=",.1f")]))
+            tooltip=[alt.Tooltip("threshold:Q", format=",.3f"), alt.Tooltip("y:Q", title=cost, format=",.1f")])))
         # above the plot's frame, under the title: at the plot's top it lay over the curve wherever the curve peaked
         # at that side (the real desks' latency costs rose to the axis' top at its right end, ux43)
         layers.append(alt.Chart(at).mark_text(align="left" if side == "below" else "right", baseline="bottom",
-                                              dy=-3, fontSize=11, color="#333", clip=False).encode(
-            x=alt.X("x:Q", scale=xs), y=alt.value(0), text="text:N"))
+                                              dy=-3, fontSize=11, color="#333", clip=False).encode(**channels(
+            x=alt.X("x:Q", scale=xs), y=alt.value(0), text="text:N")))
     return layers
 
 
@@ -437,14 +438,14 @@ def histogram(bins: pd.DataFrame, signal: str = "value", threshold: float | None
     # brown the legend does not have, and hid which bins the failures fill.
     bars = alt.Chart(bins).transform_calculate(
         rank="datum.outcome === 'failure' ? 0 : datum.outcome === 'success' ? 1 : 2",
-    ).mark_bar(binSpacing=0).encode(
+    ).mark_bar(binSpacing=0).encode(**channels(
         x=alt.X("bin_start:Q", title=signal, bin="binned"), x2="bin_end:Q",
         # (a count: a bin of one step drew ticks at 0.2 steps)
         y=alt.Y("n:Q", title="steps", stack="zero", axis=_whole_axis("y")),
         order=alt.Order("rank:Q"),
         color=alt.Color("outcome:N", title="run outcome", scale=alt.Scale(domain=list(colors),
                                                                           range=list(colors.values()))),
-        tooltip=["outcome:N", alt.Tooltip("bin_start:Q", format=".3f"), alt.Tooltip("n:Q", format=",")])
+        tooltip=["outcome:N", alt.Tooltip("bin_start:Q", format=".3f"), alt.Tooltip("n:Q", format=",")]))
     layers = [bars, *_above_note(bins), *_threshold_rule(threshold, live, "#333")]
     return alt.layer(*layers).properties(width=width, height=200, title=f"{signal} of steps by run outcome")
 
@@ -464,11 +465,11 @@ def _above_note(bins: pd.DataFrame) -> list:
     # a rect, not a bar: a continuous bar layer pads the y scale below zero
     outline = alt.Chart(pd.DataFrame({"x0": [tail["bin_start"].iat[0]], "x1": [tail["bin_end"].iat[0]],
                                       "n": [int(tail["n"].sum())], "y0": [0]})).mark_rect(
-        fillOpacity=0, stroke="#333", strokeDash=[3, 2], strokeWidth=1).encode(
-        x="x0:Q", x2="x1:Q", y=alt.Y("n:Q", stack=None), y2="y0:Q")
+        fillOpacity=0, stroke="#333", strokeDash=[3, 2], strokeWidth=1).encode(**channels(
+        x="x0:Q", x2="x1:Q", y=alt.Y("n:Q", stack=None), y2="y0:Q"))
     # at the top right of the plot, ending over the tail's bin: over a bar it crossed the bars it sat on
-    text = alt.Chart(note).mark_text(align="right", baseline="top", dy=2, fontSize=11, color="#333").encode(
-        x="x:Q", y=alt.value(0), text="text:N")
+    text = alt.Chart(note).mark_text(align="right", baseline="top", dy=2, fontSize=11, color="#333").encode(**channels(
+        x="x:Q", y=alt.value(0), text="text:N"))
     return [outline, text]
 
 
@@ -483,13 +484,13 @@ def review_load_curve(table: pd.DataFrame, current: float | None = None, signal:
                       var_name="share", value_name="rate")
     long["share"] = long["share"].map({"escalation_rate": "runs", "step_escalation_rate": "steps"})
     domain = _one_value_domain(table["threshold"], current, whole)
-    line = alt.Chart(long).mark_line(interpolate="step-after", point=len(table) <= 40).encode(
+    line = alt.Chart(long).mark_line(interpolate="step-after", point=len(table) <= 40).encode(**channels(
         x=alt.X("threshold:Q", title=signal, axis=_whole_axis() if whole else alt.Undefined,
                 scale=alt.Scale(domain=list(domain), nice=False) if domain else alt.Undefined),
         y=alt.Y("rate:Q", title="sent to a human", axis=alt.Axis(format="%")),
         color=alt.Color("share:N", title="share of", scale=alt.Scale(domain=["runs", "steps"],
                                                                      range=["#4c78a8", "#f58518"])),
-        tooltip=[alt.Tooltip("threshold:Q", format=".4~g"), "share:N", alt.Tooltip("rate:Q", format=".1%")])
+        tooltip=[alt.Tooltip("threshold:Q", format=".4~g"), "share:N", alt.Tooltip("rate:Q", format=".1%")]))
     layers = [line, *_threshold_rule(current, live, "#e15759", domain)]
     return alt.layer(*layers).properties(width=width, height=240, title=title)
 
@@ -515,13 +516,13 @@ def calibration(table: pd.DataFrame, width: int = 260) -> alt.LayerChart:
     """Mean confidence against the observed success rate per bin; the diagonal is perfect."""
     _check(table, ["mean_confidence", "success_rate"], "calibration")
     count = next((c for c in ("n", "steps") if c in table.columns), None)
-    diag = alt.Chart(pd.DataFrame({"p": [0.0, 1.0]})).mark_line(color="#9d9d9d", strokeDash=[3, 3]).encode(
-        x="p:Q", y="p:Q")
-    pts = alt.Chart(table).mark_line(point=True, color="#4c78a8").encode(
+    diag = alt.Chart(pd.DataFrame({"p": [0.0, 1.0]})).mark_line(color="#9d9d9d", strokeDash=[3, 3]).encode(**channels(
+        x="p:Q", y="p:Q"))
+    pts = alt.Chart(table).mark_line(point=True, color="#4c78a8").encode(**channels(
         x=alt.X("mean_confidence:Q", title="mean step confidence", scale=alt.Scale(domain=[0, 1])),
         y=alt.Y("success_rate:Q", title="runs that succeeded", scale=alt.Scale(domain=[0, 1])),
         tooltip=[alt.Tooltip("mean_confidence:Q", format=".2f"), alt.Tooltip("success_rate:Q", format=".1%"),
-                 *([alt.Tooltip(f"{count}:Q", format=",")] if count else [])])
+                 *([alt.Tooltip(f"{count}:Q", format=",")] if count else [])]))
     return alt.layer(diag, pts).properties(width=width, height=220, title="Calibration of confidence")
 
 
@@ -539,30 +540,30 @@ def drift_over_time(series: pd.DataFrame, metric: str, changes: pd.DataFrame | N
         changes = changes[changes["agent"].isin(set(series["agent"]))]
     # points large enough to read as the agent's colour: on a store of a few runs per agent most buckets
     # stand alone, and 16 px² dots were all the chart showed
-    lines = alt.Chart(series).mark_line(point=alt.OverlayMarkDef(size=40)).encode(
+    lines = alt.Chart(series).mark_line(point=alt.OverlayMarkDef(size=40)).encode(**channels(
         x=alt.X("t:T", **_clock_axis(series["t"])), y=alt.Y(f"{metric}:Q", title=metric.replace("_", " ")),
         color=alt.Color("agent:N", scale=colors),
         # ",.3~r": three significant digits written out (2,730 ms, not 2.73e+3)
-        tooltip=["agent:N", "t:T", alt.Tooltip(f"{metric}:Q", format=",.3~r"), "runs:Q"])
+        tooltip=["agent:N", "t:T", alt.Tooltip(f"{metric}:Q", format=",.3~r"), "runs:Q"]))
     layers = [lines]
     if len(bridges):
         # an agent's points across a stretch with no runs of it: joined thin and dotted, so the eye can follow
         # one agent, while the solid line still claims only what consecutive buckets measured
-        layers.append(alt.Chart(bridges).mark_line(strokeDash=[1, 3], strokeWidth=1.5, opacity=0.7).encode(
-            x="t:T", y=f"{metric}:Q", color=alt.Color("agent:N", scale=colors), detail="gap:N"))
+        layers.append(alt.Chart(bridges).mark_line(strokeDash=[1, 3], strokeWidth=1.5, opacity=0.7).encode(**channels(
+            x="t:T", y=f"{metric}:Q", color=alt.Color("agent:N", scale=colors), detail="gap:N")))
     if changes is not None and len(changes.dropna(subset=["since"])):
         ch = _change_labels(changes.dropna(subset=["since"]), series["t"],
                             width if isinstance(width, int | float) else NARROW_PLOT_PX)
-        layers.append(alt.Chart(ch).mark_rule(strokeDash=[5, 3], strokeWidth=2).encode(
+        layers.append(alt.Chart(ch).mark_rule(strokeDash=[5, 3], strokeWidth=2).encode(**channels(
             x="since:T", color=alt.Color("agent:N", scale=colors),
-            tooltip=["agent:N", "since:T", "severity:N", "detail:N"]))
+            tooltip=["agent:N", "since:T", "severity:N", "detail:N"])))
         for align, dx in (("left", 3), ("right", -3)):
             part = ch[ch["align"] == align]
             if len(part):
                 layers.append(alt.Chart(part).mark_text(align=align, dx=dx, baseline="bottom", fontWeight="bold",
-                                                        fontSize=FONT_PX).encode(
+                                                        fontSize=FONT_PX).encode(**channels(
                     x="since:T", y=alt.Y("label_y:Q", scale=None, axis=None), text="agent:N",
-                    color=alt.Color("agent:N", scale=colors)))
+                    color=alt.Color("agent:N", scale=colors))))
     # the title sits above the names: Vega places it outside the bounds of every mark
     # the key under the title, not in it: "latency ms per agent (dashed: change points; dotted: no runs between)"
     # ran past the chart's box at a 1000 px window ("…dotted: no runs betw")
@@ -689,7 +690,7 @@ def detector_bars(counts: pd.DataFrame, width: int = 420) -> alt.Chart:
     _check(counts, ["detector", "severity", "runs"], "detector_bars")
     pick = alt.selection_point(name="detector", fields=["detector"], on="click", empty=False)
     sev = {"critical": "#d62728", "warning": "#f28e2b", "info": "#9ecae9"}
-    return alt.Chart(counts).mark_bar().encode(
+    return alt.Chart(counts).mark_bar().encode(**channels(
         # runs are whole: 6 runs flagged drew ticks at every half run (Langfuse/OTLP traces)
         x=alt.X("runs:Q", title="runs flagged", axis=_whole_axis()), y=alt.Y("detector:N", sort="-x", title=None),
         # the legend over the bars: at the right it took the chart to 613 px, past a 1000 px window's 568 px output,
@@ -698,5 +699,5 @@ def detector_bars(counts: pd.DataFrame, width: int = 420) -> alt.Chart:
                         legend=alt.Legend(orient="top")),
         opacity=alt.condition(pick, alt.value(1.0), alt.value(0.75)),
         tooltip=["detector:N", "severity:N", "runs:Q", "findings:Q"],
-    ).add_params(pick).properties(width=width, height=max(80, 26 * counts["detector"].nunique()),
+    )).add_params(pick).properties(width=width, height=max(80, 26 * counts["detector"].nunique()),
                                   title="Runs flagged per detector")

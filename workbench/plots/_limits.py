@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .._plain import counted
+from ._channels import channels
 
 if TYPE_CHECKING:
     from ..policy._limits import LimitSuggestions
@@ -139,7 +140,7 @@ def limit_peaks(bins: pd.DataFrame, rules: pd.DataFrame, columns: int = 2, width
     three of 210 held 842 px in the 568 px output of a 1000 px window (ux37), the third column off its edge."""
     if rules.empty:
         return alt.Chart(pd.DataFrame({"t": ["no rule here has a limit: nothing to draw"]})).mark_text(
-            align="left", fontSize=13).encode(text="t:N").properties(width=width * 2, height=30)
+            align="left", fontSize=13).encode(**channels(text="t:N")).properties(width=width * 2, height=30)
     panel = {r.rule: f"{r.rule} ≤ {_fmt(r.limit)}|{r.label}" + (f"|{counted(r.beyond, 'run')} past the axis, in the last bar"
                                                                  if r.beyond else "")
              for r in rules.itertuples(index=False)}
@@ -158,8 +159,8 @@ def limit_peaks(bins: pd.DataFrame, rules: pd.DataFrame, columns: int = 2, width
     data = pd.concat([bars, marks[["rule", "layer", "cut", "top", "text", "side", "room"]]], ignore_index=True)
     data["panel"] = data["rule"].map(panel)
     base = alt.Chart()
-    band = base.transform_filter("datum.layer == 'limit'").mark_rect(color="#e15759", opacity=0.08).encode(
-        x="cut:Q", x2="top:Q")
+    band = base.transform_filter("datum.layer == 'limit'").mark_rect(color="#e15759", opacity=0.08).encode(**channels(
+        x="cut:Q", x2="top:Q"))
     # On a symlog axis Vega places its linear ticks (0, 5k, 10k, 15k), all but 0 crowded at the top: a panel
     # read "0" and "15k" only, so a bar of 2 runs and one of 300 could not be told apart. Powers of ten
     # instead (Vega drops those past a panel's own axis).
@@ -172,7 +173,7 @@ def limit_peaks(bins: pd.DataFrame, rules: pd.DataFrame, columns: int = 2, width
                      axis=alt.Axis(labelExpr=_RUNS_LABEL, values=decades, labelOverlap="greedy") if log
                      else alt.Axis(format="~s", tickMinStep=1, tickCount=_whole_steps("child_y", "child_height")))
 
-    hist = base.transform_filter("datum.layer == 'bar'").mark_bar(binSpacing=1).encode(
+    hist = base.transform_filter("datum.layer == 'bar'").mark_bar(binSpacing=1).encode(**channels(
         x=alt.X("bin_start:Q", bin="binned", title="how far each run went (its peak)",
                 # (a "~s" format gives every tick the largest tick's prefix: "0k" at the origin of a latency axis)
                 # a label a tick across ("1.2k" is ~24 px at 10 px): at one tick per 40 px a 210 px panel got
@@ -186,15 +187,15 @@ def limit_peaks(bins: pd.DataFrame, rules: pd.DataFrame, columns: int = 2, width
         color=alt.Color("outcome:N", title="run outcome", legend=alt.Legend(orient="top"),
                         scale=_outcome_scale(set(bins.loc[bins["n"] > 0, "outcome"]))),
         tooltip=["outcome:N", alt.Tooltip("bin_start:Q", title="from", format=",.4~r"),
-                 alt.Tooltip("bin_end:Q", title="to", format=",.4~r"), alt.Tooltip("n:Q", title="runs")])
+                 alt.Tooltip("bin_end:Q", title="to", format=",.4~r"), alt.Tooltip("n:Q", title="runs")]))
     limits = base.transform_filter("datum.layer == 'limit'")
-    line = limits.mark_rule(color="#333", strokeDash=[4, 3], strokeWidth=2).encode(x="cut:Q")
+    line = limits.mark_rule(color="#333", strokeDash=[4, 3], strokeWidth=2).encode(**channels(x="cut:Q"))
     texts = [limits.transform_filter(f"datum.side == '{side}'").mark_text(
-        align=side_align, baseline="top", dx=dx, fontSize=_LABEL_FONT, color="#333").encode(
-        x="cut:Q", y=alt.value(2), text="text:N") for side, side_align, dx in (("right", "left", 4),
+        align=side_align, baseline="top", dx=dx, fontSize=_LABEL_FONT, color="#333").encode(**channels(
+        x="cut:Q", y=alt.value(2), text="text:N")) for side, side_align, dx in (("right", "left", 4),
                                                                                ("left", "right", -4))]
     # nothing drawn: it only stretches the runs axis so the strip above the tallest bar stays free
-    room = limits.mark_point(opacity=0, size=0).encode(y=runs_y("room:Q"))
+    room = limits.mark_point(opacity=0, size=0).encode(**channels(y=runs_y("room:Q")))
     return alt.layer(band, hist, line, *texts, room, data=data).properties(width=width, height=height).facet(
         facet=alt.Facet("panel:N", sort=list(panel.values()), title=None,
                         header=alt.Header(labelFontSize=12, labelLimit=width + 60,
@@ -228,7 +229,7 @@ def limit_stops(table: pd.DataFrame, width: int | str = 420, outcomes: Iterable[
     # unknown outcomes named two colours not drawn
     said = [w for o, w in (("failure", "failed (red)"), ("success", "successful (green: what the limit costs)"),
                            ("unknown", "unknown outcome (grey)")) if present is None or o in present]
-    return base.mark_bar().encode(
+    return base.mark_bar().encode(**channels(
         # counts of runs: whole ticks ("0.0, 0.1, ... 1.0" when one run was stopped: Who&When, ux26); "d" alone
         # rounded the half-steps d3 picks on a short domain: "0 1 1" (one run stopped), "0 1 1 2 2" (two)
         x=alt.X("runs:Q", title="runs the limit stops", stack="zero",
@@ -236,7 +237,7 @@ def limit_stops(table: pd.DataFrame, width: int | str = 420, outcomes: Iterable[
         y=alt.Y("rule:N", sort=rules, title=None, scale=alt.Scale(domain=rules)),
         color=alt.Color("outcome:N", title="run outcome", scale=_outcome_scale(present)),
         tooltip=["rule:N", "outcome:N", "runs:Q"],
-    ).properties(width=width, height=max(60, 22 * len(rules)), title=alt.TitleParams(
+    )).properties(width=width, height=max(60, 22 * len(rules)), title=alt.TitleParams(
         # the key under the title: on one line (~560 px) it ran past a 1000 px window's output
         "Runs each limit stops", anchor="start",
         subtitle=", ".join(said[:-1] + [("and " if len(said) > 1 else "") + said[-1]])))

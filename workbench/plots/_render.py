@@ -124,10 +124,32 @@ def shared_module(esm: str) -> str:
     return _LOADER % {"key": key, "src": json.dumps(esm)}
 
 
-def widget(chart: alt.TopLevelMixin, **kwargs: object) -> alt.JupyterChart:
-    """The chart as a widget (offline); ``.selections`` holds what the user clicked."""
+def widget(chart: alt.TopLevelMixin, validate: bool = True, **kwargs: object) -> alt.JupyterChart:
+    """The chart as a widget (offline); ``.selections`` holds what the user clicked. ``validate=False``: the spec is
+    not checked against Vega-Lite's schema (for a chart this package built from its own code, where the check
+    finds nothing and cost ~0.1 CPU s a timeline: a quarter of an IncidentExplorer's build)."""
     enable_offline()
-    return alt.JupyterChart(chart, **kwargs)
+    return alt.JupyterChart(chart if validate else unchecked(chart), **kwargs)
+
+
+def redraw(shown: alt.JupyterChart, chart: alt.TopLevelMixin, validate: bool = True) -> None:
+    """Draw ``chart`` in the widget ``shown`` (``validate`` as in :func:`widget`)."""
+    shown.chart = chart if validate else unchecked(chart)
+
+
+def unchecked(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
+    """``chart``, its ``to_dict`` (which ``JupyterChart`` calls at every chart it is given) no longer validating the
+    spec against the schema: the check walks the whole Vega-Lite schema per chart. Only this object: a copy made
+    of it (``.properties(...)``, a layer of it) validates again."""
+    if "to_dict" not in vars(chart):
+        plain = type(chart).to_dict
+
+        def to_dict(validate: bool = True, **kwargs: Any) -> dict[str, Any]:
+            return plain(chart, False, **kwargs)
+
+        # (altair's own __setattr__ would store it as a property of the spec)
+        object.__setattr__(chart, "to_dict", to_dict)
+    return chart
 
 
 def link_zoom(lanes: alt.JupyterChart, signals: alt.JupyterChart) -> object:

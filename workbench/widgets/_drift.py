@@ -11,6 +11,7 @@ import pandas as pd
 from .. import plots
 from .._plain import counted
 from ..exceptions import InvalidParameterError
+from ..plots._render import redraw
 from ..store._outcomes import TAKEN_OUTCOME, counted_as
 from ..store._own_connection import fetch, fetch_df
 from ._html import STYLE, esc, label, short_id
@@ -47,7 +48,7 @@ class DriftMonitor(w.VBox):
         self.changes = plots.change_points(ws, system=self.system.value)
         self.metric = w.Dropdown(description="metric", options=list(plots.AGENT_METRICS), value=metric)
         # no times (Who&When, AG2 chats): the panel says so instead of drawing an empty frame
-        self.chart = plots.widget(self._drawn(metric)) if not self.series.empty else None
+        self.chart = plots.widget(self._drawn(metric), validate=False) if not self.series.empty else None
         if self.chart is not None:   # (640 px and its legend: at 1000 px the whole monitor scrolled sideways)
             fit_output(self.chart)
         self.summary = w.HTML(self._summary())
@@ -67,7 +68,7 @@ class DriftMonitor(w.VBox):
         self.changes = plots.change_points(self.ws, system=system)
         self.summary.value = self._summary()
         if self.chart is not None:
-            self.chart.chart = self._drawn(self.metric.value)
+            redraw(self.chart, self._drawn(self.metric.value), validate=False)
 
     def show(self, metric: str) -> None:
         """Draw ``metric`` per agent over time."""
@@ -77,7 +78,7 @@ class DriftMonitor(w.VBox):
             self.metric.value = metric
             return
         if self.chart is not None:
-            self.chart.chart = self._drawn(metric)
+            redraw(self.chart, self._drawn(metric), validate=False)
 
     def _drawn(self, metric: str) -> Any:
         # as wide as the output: at 640 px and its legend the chart took 820 px of a 1000 px window's 568, its
@@ -152,7 +153,7 @@ class FindingsOverview(w.VBox):
         # "(pick one)" option whose value is None: show that option instead
         self.detector.observe(lambda c: setattr(self.detector, "index", 0) if c["new"] is None else None,
                               names="index")
-        self.chart = plots.widget(plots.detector_bars(self.counts)) if len(self.counts) else w.HTML(
+        self.chart = plots.widget(plots.detector_bars(self.counts), validate=False) if len(self.counts) else w.HTML(
             f"<i>{self._nothing_found()}</i>")
         if len(self.counts):
             # (its severity legend and "…" menu past a 1000 px window's output: the whole view scrolled sideways)

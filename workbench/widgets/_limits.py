@@ -16,6 +16,7 @@ from .. import plots
 from .._plain import counted
 from ..exceptions import WorkbenchError
 from ..plots import _limits as limit_plots
+from ..plots._render import redraw
 from ..store._own_connection import fetch
 from ._html import STYLE, esc, frame, label, pre, short_id
 from ._layout import control_row, fit_output, scroll_wide
@@ -120,13 +121,15 @@ class LimitTuner(w.VBox):
         self.policy_view = w.HTML()
         self.policy_view.add_class("wb-limits-policy")
         self.backtest_button = w.Button(description="Backtest", icon="history", disabled=self.ws is None,
-                                        tooltip="replay the store's runs through a guard with these limits" if self.ws
-                                        is not None else "give the workspace (ws=) to backtest here")
+                                        tooltip="replay this system's runs through a guard with these limits" if
+                                        self.ws is not None else "give the workspace (ws=) to backtest here")
         self.backtest_button.add_class("wb-limits-backtest-button")
         self.backtest_view = w.HTML()
         self.backtest_view.add_class("wb-limits-backtest")
         self.backtest_button.on_click(lambda _: self.backtest())
         self.policy: Policy | None = None
+        # the system and quantile the backtest and policy shown were of: either changed, they are said to be stale
+        self._results_of: tuple[str, float] | None = None
         self.format.observe(self._suffix, names="value")
         self.quantile.observe(lambda _: self.recompute(), names="value")
         self.system.observe(lambda _: self.redraw(), names="value")
@@ -153,6 +156,7 @@ class LimitTuner(w.VBox):
         """Readout, charts and table for the chosen system at the current limits."""
         system = self.system.value
         table = self.limits.table[self.limits.table["system"] == system]
+        self._say_stale()
         self.readout.value = _readout(self.limits, system)
         self.notes.value = _notes(self.limits, system, table)
         bins, rules = limit_plots.limit_bins(self.limits, system)
@@ -174,9 +178,11 @@ class LimitTuner(w.VBox):
             self._table(table)
             return
         if self.peaks_chart is None:
-            self.stops_chart, self.peaks_chart = fit_output(plots.widget(stops)), scroll_wide(plots.widget(peaks))
+            self.stops_chart = fit_output(plots.widget(stops, validate=False))
+            self.peaks_chart = scroll_wide(plots.widget(peaks, validate=False))
         else:
-            self.stops_chart.chart, self.peaks_chart.chart = stops, peaks
+            redraw(self.stops_chart, stops, validate=False)
+            redraw(self.peaks_chart, peaks, validate=False)
         self.none_stopped.value = ("" if stopped else
                                    "<div><i>No limit here stops any run: each sits at or above the highest peak "
                                    "of its rule. The chart below shows how far the runs went.</i></div>")
@@ -225,6 +231,7 @@ class LimitTuner(w.VBox):
             return None
         same = "" if back == policy else " <b style='color:#d62728'>(reads back different)</b>"
         self.policy = back
+        self._shown_now()
         self.policy_view.value = (f"<b>Wrote {esc(target)}</b>: valid against the policy schema, "
                                   f"{_limit_count(back)} limits{same}" + pre(text))
         return back
@@ -240,10 +247,14 @@ class LimitTuner(w.VBox):
         t0 = time.perf_counter()
         # (2 s on the demo store with nothing said: the button looked dead, the last backtest's words stood)
         self.backtest_button.disabled = True
-        self.backtest_view.value = ("<i class='wb-building'>Backtest: replaying the store's runs through a guard "
-                                    "with these limits…</i>")
+        system = self.system.value
+        self.backtest_view.value = (f"<i class='wb-building'>Backtest: replaying {esc(system) or '(no system)'}'s "
+                                    "runs through a guard with these limits…</i>")
+        # this system's runs only: its limits over every system's runs (the desks of six frameworks) counted runs
+        # of systems they were never learned from, "stops 8 failed runs" beside a table stopping none of its own
+        mine = self.limits.runs.loc[self.limits.runs["system"] == system, "run_id"].tolist()
         try:
-            report = backtest(self.limits.to_policy(self.system.value), self.ws)
+            report = backtest(self.limits.to_policy(system), self.ws, runs=mine)
         except BaseException:
             self.backtest_view.value = ""
             raise
@@ -252,15 +263,48 @@ class LimitTuner(w.VBox):
         self.latency_ms["backtest"] = (time.perf_counter() - t0) * 1000
         s, cut = report.summary, report.runs[report.runs["decision"] == "cut"]
         failed_cut = int((cut["outcome"] == "failure").sum())
+        self._shown_now()
+        whose = f"{esc(system) or '(no system)'}'s limits at p{self.limits.quantile * 100:g}"
+        if not s["runs"]:
+            self.backtest_view.value = (
+                f"<div style='font-size:14px'>Backtest of {whose}: <b>nothing to backtest</b>, no run of it has a "
+                f"known outcome ({counted(s['excluded_unknown'], 'run')} of unknown outcome). Label the runs that "
+                "failed or succeeded, e.g. <code>ws.label(run_id, outcome='failure')</code>.</div>")
+            return report
+        unknown = (f", {counted(s['excluded_unknown'], 'run')} of unknown outcome left out" if s["excluded_unknown"]
+                   else "")
         self.backtest_view.value = (
-            f"<div style='font-size:14px'>Backtest at p{self.limits.quantile * 100:g} on {counted(s['runs'], 'run')}: "
-            f"stops {counted(failed_cut, 'failed run')}, <b class='wb-limits-prevented'>{s['prevented']:,}</b> of "
-            f"{'it' if failed_cut == 1 else 'them'} before the step that caused the failure (prevented: "
-            f"{s['prevented_share']:.0%} of {counted(s['failures'], 'failure')}; the others are cut after the "
-            f"damage, saving only what they would still have spent) · loses <b>{s['successes_lost']:,}</b> "
+            f"<div style='font-size:14px'>Backtest of {whose} on its {counted(s['runs'], 'run')}{unknown} "
+            "(in-sample: they include the runs its limits were learned from; <code>wb.backtest(policy, ws, "
+            "runs=…)</code> on runs held out for an honest estimate): "
+            + (f"stops {counted(failed_cut, 'failed run')}, <b class='wb-limits-prevented'>{s['prevented']:,}</b> of "
+               f"{'it' if failed_cut == 1 else 'them'} before the step that caused the failure (prevented: "
+               f"{s['prevented_share']:.0%} of {counted(s['failures'], 'failure')}; the others are cut after the "
+               "damage, saving only what they would still have spent)" if s["failures"]
+               # ("stops 0 failed runs, 0 of them before …: 0% of 0 failures" on a system none of whose runs failed)
+               else "<b>no run of them failed</b>, so there is no failure to prevent")
+            + f" · loses <b>{s['successes_lost']:,}</b> "
             f"successful {'run' if s['successes_lost'] == 1 else 'runs'} · saves "
             f"{counted(s['tool_calls_saved'], 'tool call')}</div>")
         return report
+
+    def _shown_now(self) -> None:
+        self._results_of = (self.system.value, float(self.limits.quantile))
+
+    def _say_stale(self) -> None:
+        """Another system or quantile than the backtest and policy shown were of: they are said to be of those (a
+        backtest of pai-quote-desk's limits stood under quote-desk's table, its policy file's name beside it)."""
+        was = self._results_of
+        if was is None or was == (self.system.value, float(self.limits.quantile)):
+            return
+        self._results_of = None
+        of = f"{esc(was[0]) or '(no system)'}'s limits at p{was[1] * 100:g}"
+        if self.backtest_view.value:
+            self.backtest_view.value = (f"<div class='wb-stale'><i>The last backtest was of {of}: Backtest "
+                                        "again for these limits.</i></div>")
+        if self.policy_view.value:
+            self.policy_view.value = (f"<div class='wb-stale'><i>The policy file written holds {of}, not these: "
+                                      "Export policy again to write these limits.</i></div>")
 
     def _suffix(self, change: dict[str, Any]) -> None:
         path = Path(self.path.value)

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets as w
 
 from .. import plots
+from ..plots._render import redraw
 from ._html import esc, pre
 from ._layout import chart_row, control_row
 
@@ -130,14 +131,14 @@ class ReviewLoadView(w.VBox):
             charts.append(plots.histogram(plots.histogram_data(self.ws, load.signal, all_runs=True), load.signal,
                                           start, live=True))
         if self.load_chart is None:
-            self.load_chart = plots.widget(charts[0])
+            self.load_chart = plots.widget(charts[0], validate=False)
         else:
-            self.load_chart.chart = charts[0]
+            redraw(self.load_chart, charts[0], validate=False)
         if len(charts) > 1:
             if self.hist_chart is None:
-                self.hist_chart = plots.widget(charts[1])
+                self.hist_chart = plots.widget(charts[1], validate=False)
             else:
-                self.hist_chart.chart = charts[1]
+                redraw(self.hist_chart, charts[1], validate=False)
         chart_row(self.charts, [self.load_chart, *([self.hist_chart] if len(charts) > 1 else [])])
         self.latency_ms["recompute"] = (time.perf_counter() - t0) * 1000
         self.move(self.threshold.value)

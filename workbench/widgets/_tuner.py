@@ -15,6 +15,7 @@ from .. import plots
 from .._plain import counted, plain
 from ..exceptions import InvalidParameterError
 from ..plots._bulk import bulk_range
+from ..plots._render import redraw
 from ..store._own_connection import fetch
 from ._escalated import EscalatedRuns
 from ._html import STYLE, esc, label, pre
@@ -116,6 +117,7 @@ class ThresholdTuner(w.VBox):
         self.path = w.Text(description="to file", value=policy_path, layout=w.Layout(width="320px"))
         self.export = w.Button(description="Export policy", icon="download", button_style="primary")
         self.policy_view = w.HTML()
+        self.policy_view.add_class("wb-tuner-policy")
         # the budget's unit beside it: "max review 0" read as "review nothing" (0 is no limit, said only in
         # a tooltip) and "0.1" did not say it is a share of the runs
         self.budget_note = w.Label(_budget_note(self.budget.value))
@@ -412,6 +414,7 @@ class ThresholdTuner(w.VBox):
             f"{caught} · {priced}</div>{_over_budget(sw, p, fmt)}{_every_run(sw, p)}")
         if self.escalated is not None:
             self.escalated.show(sw, t, fmt)
+        self._say_stale(t)
         self.advice.value = _advice(sw, self.recommended, fmt, per_agent=isinstance(t, dict), no_rule=self.no_rule)
         self.to_recommended.layout.display = (None if self.recommended is not None and not isinstance(t, dict)
                                               and t != self.recommended else "none")
@@ -445,7 +448,17 @@ class ThresholdTuner(w.VBox):
         except ValueError as exc:  # one outcome only, say so instead of drawing nothing
             self.calibration.children = (w.HTML(f"<i>{esc(exc)}</i>"),)
             return
-        self.calibration.children = (plots.widget(plots.calibration(table)),)
+        self.calibration.children = (plots.widget(plots.calibration(table), validate=False),)
+
+    def _say_stale(self, t: Any) -> None:
+        """The policy shown was written at other thresholds (or of another system or signal): said so, not left
+        reading as the file for the sliders now (its rule at 33.8 stood under sliders moved to "no rule")."""
+        was = getattr(self, "_exported", None)
+        if was is None or was[:3] == (self.system.value, self.sweep.signal if self.sweep else None, repr(t)):
+            return
+        self._exported = None
+        self.policy_view.value = (f"<div class='wb-stale'><i>{esc(was[3])} holds the rule exported before the last "
+                                  "change, not the threshold set now: Export policy again to write it.</i></div>")
 
     # -- export ----------------------------------------------------------------------------------
     def export_policy(self, path: str | Path | None = None) -> Any:
@@ -464,6 +477,7 @@ class ThresholdTuner(w.VBox):
         target = Path(path if path is not None else self.path.value)
         text = policy.to_yaml(target)
         self.policy_view.value = f"<b>Wrote {esc(target)}</b>" + pre(text)
+        self._exported = (self.system.value, self.sweep.signal, repr(t), str(target))
         return policy
 
 
@@ -591,8 +605,8 @@ def _drawn(widget: Any, chart: Any) -> Any:
     """``widget`` showing ``chart`` (a new chart widget the first time; its chart swapped, without a redraw of
     the page, after)."""
     if widget is None:
-        return plots.widget(chart)
-    widget.chart = chart
+        return plots.widget(chart, validate=False)   # (the package's own chart: see plots.widget)
+    redraw(widget, chart, validate=False)
     return widget
 
 
