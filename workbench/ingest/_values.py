@@ -9,8 +9,11 @@ from datetime import datetime, timezone
 from typing import Any
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
-# (a decimal comma, as ISO 8601 allows and Python's logging writes asctime, "10:00:00,250": after the seconds only)
-_FRACTION = re.compile(r"(?:\.|(?<=:\d\d),)(\d+)")
+# The fraction of the seconds (a dot, or a decimal comma as ISO 8601 allows and Python's logging writes asctime,
+# "10:00:00,250"): after a time's seconds, extended "10:00:00" or basic "100000", and nowhere else. Not after an
+# offset's ("+01:00:00"): fromisoformat reads "+01:00.5" and "10:00,5" (half a minute in ISO 8601) as fractions
+# of a second, so text that still has a dot or comma once this is cut is refused.
+_FRACTION = re.compile(r"(?<![\d:+\-])(\d\d:\d\d:\d\d|\d{6})[.,](\d+)")
 
 
 def iso_to_ns(value: Any) -> int | None:
@@ -35,20 +38,27 @@ def iso_to_ns(value: Any) -> int | None:
     text = value.strip()
     if text.isdigit():
         return int(text)
+    written = text
     # datetime keeps microseconds only: carry the sub-microsecond digits ourselves.
     frac_ns = 0
     m = _FRACTION.search(text)
     if m:
-        digits = m.group(1)
-        frac_ns = int((digits + "000000000")[:9])
-        text = text[: m.start()] + text[m.end():]
+        frac_ns = int((m.group(2) + "000000000")[:9])
+        text = text[: m.start()] + m.group(1) + text[m.end() :]
+    if "." in text or "," in text:  # a second fraction, or one after the zone, an offset or the minutes
+        raise ValueError(f"Invalid isoformat string: {written!r}")
     if text.endswith(("Z", "z")):
         text = text[:-1] + "+00:00"
-    dt = datetime.fromisoformat(text)
+    try:
+        dt = datetime.fromisoformat(text)
+    except ValueError as exc:
+        # (its message names the text it was given, cut and with Z spelled out: the text as written instead)
+        if str(exc).startswith("Invalid isoformat string"):
+            raise ValueError(f"Invalid isoformat string: {written!r}") from None
+        raise
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=timezone.utc)
     delta = dt - _EPOCH
-    # (+ what fromisoformat read of a fraction the pattern did not take: a basic-format "20260105T100000,25")
     return (delta.days * 86_400 + delta.seconds) * 1_000_000_000 + delta.microseconds * 1000 + frac_ns
 
 
@@ -109,8 +119,11 @@ def logprob_stats(content: Any) -> tuple[float | None, float | None]:
         top = tok.get("top_logprobs")
         if isinstance(top, list) and top:
             lps = [t.get("logprob") for t in top if isinstance(t, dict)]
-            lps = [float(x) for x in lps if isinstance(x, (int, float)) and not isinstance(x, bool)
-                   and math.isfinite(x)]
+            lps = [
+                float(x)
+                for x in lps
+                if isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
+            ]
             if lps:
                 peak = max(lps)
                 ps = [math.exp(x - peak) for x in lps]

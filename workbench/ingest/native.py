@@ -90,6 +90,21 @@ def _record_key_at_top(text: bytes) -> bool:
     return False
 
 
+def _record_line(line: bytes, last: bool) -> bool | None:
+    """Whether ``line`` of a file's head is a native record (``last``: the head's last line, which it may cut);
+    None when it is no JSON (nor a record the head cuts)."""
+    try:
+        rec = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        # A record longer than the head (a step whose prompt is 100 KB) is cut: it is still this format when
+        # the cut record names its kind at its top level (it was not recognised, and a folder ingest left the
+        # file out).
+        return True if last and _record_key_at_top(line) else None
+    return isinstance(rec, dict) and (
+        rec.get("record") in ("step", "run", "edge", "label") or ("run_id" in rec and "step_id" in rec)
+    )
+
+
 _STEP_PASS = ("parent_id", "agent", "kind", "name", "tool", "model", "latency_ms", "error", "input",
               "output", "tokens_in", "tokens_out", "cost", "confidence", "entropy", "attributes")
 
@@ -227,18 +242,17 @@ class NativeJsonl(Adapter):
     description = "workbench JSONL: one {'record': 'step'|'run'|'edge'|'label', ...} object per line"
 
     def sniff(self, path: Path, head: bytes) -> bool:
-        first = head.lstrip().split(b"\n", 1)[0]
-        try:
-            rec = orjson.loads(first)
-        except orjson.JSONDecodeError:
-            # A first record longer than the head (a step whose prompt is 100 KB) is cut: it is still this
-            # format when the cut record names its kind at its top level (it was not recognised, and a folder
-            # ingest left the file out).
-            return b"\n" not in head.strip() and _record_key_at_top(first)
-        return isinstance(rec, dict) and (
-            rec.get("record") in ("step", "run", "edge", "label")
-            or ("run_id" in rec and "step_id" in rec)
-        )
+        first, _, rest = head.lstrip().partition(b"\n")
+        known = _record_line(first, last=not rest.strip())
+        if known is not None:
+            return known
+        # A file cut at a byte offset (split -b, tail -c, a log rotated by size) starts with the tail of a
+        # record, which ends as a record does: judged by the next line, that one line is quarantined as any
+        # broken line is (it refused the whole file)
+        if not rest.strip() or not first.rstrip().endswith(b"}"):
+            return False
+        second, _, after = rest.lstrip().partition(b"\n")
+        return bool(_record_line(second, last=not after.strip()))
 
     def __init__(self, fast: bool | None = None) -> None:
         self.fast = fast
