@@ -210,7 +210,7 @@ def test_quick_start(story: Story) -> None:
     assert by_agent.fetchall() and by_agent.columns[0] == "agent"
     labels = ns["ws"].sql("SELECT agent, step_id, kind FROM labels WHERE run_id = ? AND source <> 'ground_truth'",
                           [story.run_id]).fetchall()
-    assert ("pricer", "s0007", "hallucination") in labels
+    assert ("pricer", "s0012", "hallucination") in labels
     assert r['ws.export("store_parquet/")'] == Path("store_parquet")
     days = {p.name for p in (story.folder / "store_parquet" / "steps").iterdir()}
     assert days and all(d.startswith("day=") for d in days), days     # partitioned by day
