@@ -25,7 +25,8 @@ when the call touched a run the store held (``old_runs``): a call of new runs pa
 
 An export merged into the store meets the same split (one store read a trace's first file, the other its second):
 :func:`export_stored_rules` runs the rules over the runs whose steps came from both sides (``export_rule_runs``),
-but the naming: an export holds no rule_agents (its store's rule names would be read as its logs').
+the naming too when the export holds its store's rule_agents (an export written before it carried them: not, as
+its store's rule names would be read as its logs', ``_export_kept``).
 """
 
 from __future__ import annotations
@@ -161,11 +162,12 @@ def _name_stored_loops(con: duckdb.DuckDBPyConnection, sections: dict[str, list[
         con.execute(stmt)
 
 
-def export_stored_rules(con: duckdb.DuckDBPyConnection) -> list[str]:
+def export_stored_rules(con: duckdb.DuckDBPyConnection, names: bool = False) -> list[str]:
     """The rules (see the module) in an export's merge, over the runs whose steps came from both sides
     (export_rules.sql's ``export_rule_runs``): a run only one side held went through them in the store that held
-    it, and the stored rule, on microseconds, may judge a tie otherwise than the staged one did. Nothing when the
-    export gave no stored run a step (most merges); the report's notes."""
+    it, and the stored rule, on microseconds, may judge a tie otherwise than the staged one did. ``names``: the
+    export held its rule_agents (merged into the store's), so the naming rules run too. Nothing when the export
+    gave no stored run a step (most merges); the report's notes."""
     if not con.execute("SELECT EXISTS (SELECT 1 FROM export_rule_runs)").fetchall()[0][0]:
         return []
     # (the rules read affected_steps: merge_export.sql's view of every touched run, which refresh_runs.sql reads
@@ -177,10 +179,17 @@ def export_stored_rules(con: duckdb.DuckDBPyConnection) -> list[str]:
         "CREATE OR REPLACE TEMP VIEW affected_steps AS "
         "SELECT s.* FROM steps s SEMI JOIN export_rule_runs r ON r.run_id = s.run_id"
     )
+    # (and the runs the naming rules pick among, affected: every touched run, refresh_runs.sql's next)
+    if names:
+        con.execute("CREATE OR REPLACE TEMP TABLE export_affected_all AS SELECT * FROM affected")
+        con.execute("DELETE FROM affected WHERE run_id NOT IN (SELECT run_id FROM export_rule_runs)")
     try:
-        # (not the naming rules of runs that name no agent: an export holds no rule_agents, so the names the rules
-        # gave in its store would be taken for its logs' and a stored run's names undone)
-        return stored_rules(con, 1, names=False)
+        # (the naming rules of runs that name no agent only when the export held its rule_agents: else the names
+        # the rules gave in its store would be taken for its logs' and a stored run's names undone)
+        return stored_rules(con, 1, names=names)
     finally:
         con.execute("DROP VIEW temp.main.affected_steps")
         con.execute(kept)  # (duckdb_views()' text of a temp view: CREATE TEMP VIEW ...)
+        if names:
+            con.execute("DELETE FROM affected")
+            con.execute("INSERT INTO affected SELECT * FROM export_affected_all")
