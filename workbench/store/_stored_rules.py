@@ -46,6 +46,7 @@ def stored_rules(
     names: bool = True,
     derived: bool = False,
     handoffs: bool = False,
+    pick_unnamed: bool = False,
 ) -> list[str]:
     """The stored side of the staging-only rules (see the module), when ``old_runs`` (the merge's count of touched
     runs the store held before) says the call met one; the report's notes. ``unnamed``: the call's staging ran
@@ -54,7 +55,8 @@ def stored_rules(
     of a run the store held (the stage's facts). ``names``: whether the naming rules run (not in an export's
     merge). ``derived``: the call staged tool steps read out of messages (``staged_derived``): they are kept in
     derived_tools. ``handoffs``: the call's staging named hand-offs (``staged_handoffs``): they are kept in
-    rule_handoffs."""
+    rule_handoffs. ``pick_unnamed``: the naming rules pick the runs whose steps name no agent but by the rules, as
+    when ``unnamed`` (an export's merge: its steps were not staged, so ``unnamed`` cannot say)."""
     sections = dict(sql_sections("stored_loop_agents"))
     if unnamed:
         (keep,) = sections["keep"]
@@ -84,9 +86,9 @@ def stored_rules(
             f"{gone} tool step(s) an earlier call read out of model calls' messages removed: their runs' own "
             "spans now trace their tools (one call of both reads none out of the messages)"
         )
-    if names and (named or unnamed):
+    if names and (named or unnamed or pick_unnamed):
         con.execute(sections["shape"][0])
-        _name_stored_loops(con, sections, unnamed)
+        _name_stored_loops(con, sections, unnamed or pick_unnamed)
     # (after the naming: a hand-off's agent is its own or its parent's, named or not by the rules)
     if handed:
         for stmt in sql_statements("stored_handoff_targets"):
@@ -186,7 +188,7 @@ def export_stored_rules(con: duckdb.DuckDBPyConnection, names: bool = False) -> 
     try:
         # (the naming rules of runs that name no agent only when the export held its rule_agents: else the names
         # the rules gave in its store would be taken for its logs' and a stored run's names undone)
-        return stored_rules(con, 1, names=names)
+        return stored_rules(con, 1, names=names, pick_unnamed=names)
     finally:
         con.execute("DROP VIEW temp.main.affected_steps")
         con.execute(kept)  # (duckdb_views()' text of a temp view: CREATE TEMP VIEW ...)
