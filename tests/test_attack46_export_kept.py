@@ -22,6 +22,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 import workbench as wb
 
 
@@ -67,15 +69,26 @@ def test_a_merged_export_keeps_a_log_tool_step_holding_the_marker_key(tmp_path: 
 HAYSTACK = Path(__file__).parent / "ingest" / "fixtures" / "haystack" / "nested_agents_fault.otlp.jsonl"
 
 
-def test_a_trace_read_through_an_export_and_a_later_file_names_its_agents(tmp_path: Path) -> None:
-    first, *rest = HAYSTACK.read_text(encoding="utf-8").splitlines(keepends=True)
-    (tmp_path / "first.otlp.jsonl").write_text(first, encoding="utf-8")
-    (tmp_path / "rest.otlp.jsonl").write_text("".join(rest), encoding="utf-8")
+@pytest.mark.parametrize(
+    ("cut", "exported", "export_first"),
+    [(1, "rest", True), (4, "first", False)],
+    ids=["later-spans-exported-merged-first", "first-spans-exported-merged-last"],
+)
+def test_a_trace_read_through_an_export_and_a_later_file_names_its_agents(
+    tmp_path: Path, cut: int, exported: str, export_first: bool
+) -> None:
+    """attack46's case, and (storeb46) the other order: a store holding the trace's later spans merges the export
+    of its first ones, and the merge runs the naming rules over the run both sides gave steps to, now that the
+    export says which names its store's rules gave (before: the run's agents stayed unnamed)."""
+    lines = HAYSTACK.read_text(encoding="utf-8").splitlines(keepends=True)
+    (tmp_path / "first.otlp.jsonl").write_text("".join(lines[:cut]), encoding="utf-8")
+    (tmp_path / "rest.otlp.jsonl").write_text("".join(lines[cut:]), encoding="utf-8")
+    other = tmp_path / ("first.otlp.jsonl" if exported == "rest" else "rest.otlp.jsonl")
     with wb.open() as a:
-        a.ingest(tmp_path / "rest.otlp.jsonl", progress=False)
+        a.ingest(tmp_path / f"{exported}.otlp.jsonl", progress=False)
         a.export(tmp_path / "export")
     with wb.open() as b:
-        b.ingest(tmp_path / "export", progress=False)
-        b.ingest(tmp_path / "first.otlp.jsonl", progress=False)
+        for source in (tmp_path / "export", other) if export_first else (other, tmp_path / "export"):
+            b.ingest(source, progress=False)
         agents = b.sql("SELECT agent FROM steps WHERE name = 'Agent.run' ORDER BY started_at").fetchall()
     assert agents == [("coordinator",), ("researcher",), ("pricer",), ("writer",)]

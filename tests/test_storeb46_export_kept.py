@@ -2,57 +2,20 @@
 store/_export_kept.py), read back by its merge and by ``wb.open(folder)``; an export written before (no such
 folders) is read as it was: its tool steps read out of messages told by their marker, the merge's report saying
 so. attack46's two cases (a log's own tool step holding the marker, a Haystack trace read through an export, then
-its first line) are tests/test_attack46_export_kept.py; here the other order (a store holding a part merges the
-export of the rest), store46's hand-off split through an export, and the older export."""
+its first line, and the other order) are tests/test_attack46_export_kept.py; here store46's hand-off split
+through an export, and the older export."""
 
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
-from typing import Any
+
+from test_attack45_split_rules import _step
+from test_attack46_export_kept import _log
 
 import workbench as wb
 
-HAYSTACK = Path(__file__).parents[1] / "ingest" / "fixtures" / "haystack" / "nested_agents_fault.otlp.jsonl"
 KEPT = ("rule_agents", "derived_tools", "rule_handoffs")
-
-
-def _step(
-    sid: str, kind: str, agent: str, start: int, end: int, parent: str | None = "s0", **more: Any
-) -> dict:
-    return {
-        "record": "step",
-        "run_id": "r1",
-        "step_id": sid,
-        "parent_id": parent,
-        "agent": agent,
-        "kind": kind,
-        "started_at": f"2026-01-05T10:00:{start:02d}Z",
-        "ended_at": f"2026-01-05T10:00:{end:02d}Z",
-        **more,
-    }
-
-
-def _log(path: Path, records: list[dict[str, Any]]) -> Path:
-    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
-    return path
-
-
-def test_a_store_holding_a_trace_s_later_spans_merges_the_export_of_its_first_ones(tmp_path: Path) -> None:
-    """The merge runs the naming rules over the run both sides gave steps to, now that the export says which names
-    its store's rules gave (before: the run's agents stayed unnamed)."""
-    lines = HAYSTACK.read_text(encoding="utf-8").splitlines(keepends=True)
-    (tmp_path / "first.otlp.jsonl").write_text("".join(lines[:4]), encoding="utf-8")
-    (tmp_path / "rest.otlp.jsonl").write_text("".join(lines[4:]), encoding="utf-8")
-    with wb.open() as a:
-        a.ingest(tmp_path / "first.otlp.jsonl", progress=False)
-        a.export(tmp_path / "export")
-    with wb.open() as b:
-        b.ingest(tmp_path / "rest.otlp.jsonl", progress=False)
-        b.ingest(tmp_path / "export", progress=False)
-        agents = b.sql("SELECT agent FROM steps WHERE name = 'Agent.run' ORDER BY started_at").fetchall()
-    assert agents == [("coordinator",), ("researcher",), ("pricer",), ("writer",)]
 
 
 def test_a_handoff_its_store_named_is_named_again_where_the_export_is_merged(tmp_path: Path) -> None:
