@@ -14,7 +14,7 @@ trace's later spans and then reads its first line gives the pricer's agent loop 
 above it), where two ingests of the two parts and one of the whole name it pricer (attack46's sweep of the
 fixture's split points through an export: 3 of 8 differ, each in one to three sub-agents, all in the order
 later-spans-first).
-attack46's strict xfails."""
+attack46's findings; storeb46's export carries the kept tables (store/_export_kept.py)."""
 
 from __future__ import annotations
 
@@ -46,12 +46,6 @@ def _log(path: Path, records: list[dict[str, Any]]) -> Path:
     return path
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="attack46: store/sql/merge_export.sql puts an export's tool steps whose attributes contain the text "
-    "'\"workbench.tool_call_from\"' (a log's payload may) into derived_tools; the next call tracing a tool in "
-    "the run deletes that log step (stored_derived_traced.sql), which the exporting store keeps",
-)
 def test_a_merged_export_keeps_a_log_tool_step_holding_the_marker_key(tmp_path: Path) -> None:
     first = _log(
         tmp_path / "first.jsonl",
@@ -75,21 +69,26 @@ def test_a_merged_export_keeps_a_log_tool_step_holding_the_marker_key(tmp_path: 
 HAYSTACK = Path(__file__).parent / "ingest" / "fixtures" / "haystack" / "nested_agents_fault.otlp.jsonl"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="attack46: an export holds no rule_agents (store/_stored_rules.py), so a store that merged an export of "
-    "a Haystack trace's later spans leaves its sub-agents unnamed when the trace's first spans come in a later "
-    "call (one call, or two ingests, name pricer, researcher and writer)",
+@pytest.mark.parametrize(
+    ("cut", "exported", "export_first"),
+    [(1, "rest", True), (4, "first", False)],
+    ids=["later-spans-exported-merged-first", "first-spans-exported-merged-last"],
 )
-def test_a_trace_read_through_an_export_and_a_later_file_names_its_agents(tmp_path: Path) -> None:
-    first, *rest = HAYSTACK.read_text(encoding="utf-8").splitlines(keepends=True)
-    (tmp_path / "first.otlp.jsonl").write_text(first, encoding="utf-8")
-    (tmp_path / "rest.otlp.jsonl").write_text("".join(rest), encoding="utf-8")
+def test_a_trace_read_through_an_export_and_a_later_file_names_its_agents(
+    tmp_path: Path, cut: int, exported: str, export_first: bool
+) -> None:
+    """attack46's case, and (storeb46) the other order: a store holding the trace's later spans merges the export
+    of its first ones, and the merge runs the naming rules over the run both sides gave steps to, now that the
+    export says which names its store's rules gave (before: the run's agents stayed unnamed)."""
+    lines = HAYSTACK.read_text(encoding="utf-8").splitlines(keepends=True)
+    (tmp_path / "first.otlp.jsonl").write_text("".join(lines[:cut]), encoding="utf-8")
+    (tmp_path / "rest.otlp.jsonl").write_text("".join(lines[cut:]), encoding="utf-8")
+    other = tmp_path / ("first.otlp.jsonl" if exported == "rest" else "rest.otlp.jsonl")
     with wb.open() as a:
-        a.ingest(tmp_path / "rest.otlp.jsonl", progress=False)
+        a.ingest(tmp_path / f"{exported}.otlp.jsonl", progress=False)
         a.export(tmp_path / "export")
     with wb.open() as b:
-        b.ingest(tmp_path / "export", progress=False)
-        b.ingest(tmp_path / "first.otlp.jsonl", progress=False)
+        for source in (tmp_path / "export", other) if export_first else (other, tmp_path / "export"):
+            b.ingest(source, progress=False)
         agents = b.sql("SELECT agent FROM steps WHERE name = 'Agent.run' ORDER BY started_at").fetchall()
     assert agents == [("coordinator",), ("researcher",), ("pricer",), ("writer",)]

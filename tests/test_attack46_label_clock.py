@@ -3,7 +3,8 @@ rowid))``), but ``labels.created_at`` is ``DEFAULT current_timestamp`` stored in
 casts it at the labelling process's own time zone (its ``TimeZone`` setting, from ``TZ``), so "latest" is a local
 wall clock. A store labelled in Tokyo and, later, by someone in New York (or by one person across the autumn's
 clock change, or on a laptop that travelled) keeps the earlier label: ben's later "success" is stored at 05:00
-and ana's earlier "failure" at 19:00 the same day. attack46's strict xfail (no product change here)."""
+and ana's earlier "failure" at 19:00 the same day. attack46's finding; storeb46 stores a label's created_at in UTC
+(finalize_rest.sql)."""
 
 from __future__ import annotations
 
@@ -29,12 +30,6 @@ def zone(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
     time.tzset()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="attack46: labels.created_at (store/sql/schema.sql DEFAULT current_timestamp into TIMESTAMP) is the "
-    "labelling process's local wall time; refresh_runs.sql's latest-label-wins orders by it, so a later label "
-    "given under a time zone behind the earlier one's (New York after Tokyo, a DST fall-back) loses",
-)
 def test_the_later_label_wins_whatever_the_labellers_time_zone(tmp_path: Path, zone) -> None:  # type: ignore[no-untyped-def]
     log = write_log(tmp_path / "run.jsonl", run_records(["planner", "pricer"], outcome="unknown"))
     db = tmp_path / "store.duckdb"

@@ -10,7 +10,8 @@
   and ``r1,success,<login>`` are one person's two outcomes, stored both (the later wins), where the same two rows
   naming the login both times are refused.
 
-attack46's strict xfails; one native run, no detector."""
+attack46's findings, fixed by storeb46 (finalize_rest.sql takes each label at its last row; the check keys a row
+with no giver by the login name); one native run, no detector."""
 
 from __future__ import annotations
 
@@ -38,21 +39,11 @@ def _store_with(log: Path, tmp_path: Path, rows: list[str]) -> wb.Workspace:
     return ws
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="attack46: store/sql/finalize_rest.sql stores a call's identical labels once at the first (GROUP BY ALL, "
-    "min(rowid)): a labels file's later row repeating an earlier one is not the run's latest",
-)
 def test_the_later_row_of_a_labels_file_is_the_latest(log: Path, tmp_path: Path) -> None:
     ws = _store_with(log, tmp_path, ["r1,failure,ana", "r1,success,ben", "r1,failure,ana"])
     assert ws.sql("SELECT outcome FROM runs").fetchall() == [("failure",)]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="attack46: ingest/labels_file.py _one_outcome_a_run keys a row with no given_by as nobody's; "
-    "ws.label_file then gives it the login name: one person's two outcomes of a run in one file are stored",
-)
 def test_a_row_with_no_giver_is_the_login_s_in_the_one_outcome_check(log: Path, tmp_path: Path) -> None:
     with pytest.raises(wb.IngestError, match="one giver gives a run one outcome"):
         _store_with(log, tmp_path, ["r1,failure,", f"r1,success,{person()}"])

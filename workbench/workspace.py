@@ -29,6 +29,7 @@ from .store._connection import (
     open_parquet_export,
     schema_version,
 )
+from .store._export_kept import write_kept
 from .store._label_target import check_label_target
 from .store._outcomes import RUN_OUTCOMES_SQL, silent_flag
 from .store._own_connection import fetch, fetch_df, own_cursor
@@ -285,6 +286,7 @@ class Workspace:
             else:
                 target.mkdir(parents=True, exist_ok=True)
                 rel.write_parquet(str(target / "data.parquet"), overwrite=True)
+        write_kept(con, out)  # (which steps the store's rules made up or named: store/_export_kept.py)
 
     def snapshot(self, path: str | os.PathLike[str], replace: bool = False) -> Path:
         """Write a consistent copy of the store to the DuckDB file ``path``; return its path.

@@ -95,15 +95,18 @@ def person() -> str:
 def _one_outcome_a_run(places: list[str], labels: list[dict[str, Any]], path: Path) -> None:
     """Refuse a file giving one run two outcomes by one giver: its rows are stored at one time, so neither is the
     later (the store took one as it liked), and the person who wrote them meant one. Two givers may disagree
-    (each label is kept, with its giver; the later row is the run's latest)."""
-    first: dict[tuple[str, str | None], tuple[str, str]] = {}
+    (each label is kept, with its giver; the later row is the run's latest). A row naming no giver is the login
+    name's, as ``ws.label_file`` stores it: it and a row naming that login are one person's."""
+    first: dict[tuple[str, str], tuple[str, str]] = {}
+    login = person()
     for where, label in zip(places, labels, strict=True):
         outcome = label["outcome"]
         if outcome is None:
             continue
-        seen = first.setdefault((label["run_id"], label["given_by"]), (where, outcome))
+        giver = label["given_by"] or login
+        seen = first.setdefault((label["run_id"], giver), (where, outcome))
         if seen[1] != outcome:
-            by = f" by {label['given_by']!r}" if label["given_by"] is not None else ""
+            by = f" by {giver!r}" + ("" if label["given_by"] else " (no given_by: the login name)")
             raise IngestError(
                 f"{path}: {where}: run {label['run_id']!r} is given outcome {outcome!r}{by}, and "
                 f"{seen[0]} gave it {seen[1]!r}: in a labels file one giver gives a run one outcome "

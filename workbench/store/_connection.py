@@ -391,10 +391,14 @@ def open_parquet_export(path: Path) -> duckdb.DuckDBPyConnection:
             # The partition key is derived from started_at; the store's columns are what we give back.
             rel = rel.select(", ".join(c for c in rel.columns if c != "day"))
         rel.create_view(table)
+    from ._export_kept import fill_unknown_derived, open_kept
+
+    open_kept(con, path)  # (the kept tables the export carries: store/_export_kept.py)
     # Tables with no export file become empty tables with the store's columns.
     existing = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
     for stmt in sql_statements("schema"):
         m = re.match(r"CREATE TABLE IF NOT EXISTS (\w+)", stmt)
         if m and m.group(1) not in existing:
             con.execute(stmt)
+    fill_unknown_derived(con, path)
     return con

@@ -26,6 +26,7 @@ from ._connection import (
     sql_sections,
     sql_statements,
 )
+from ._export_kept import kept_views
 from ._export_links import join_export_links, walk_merged_runs
 from ._export_rules import given_again, run_export_rules
 from ._export_usage import usage_records_of_both
@@ -139,7 +140,8 @@ def _text(words: str) -> str:
 
 # (this module's own, dropped or reset when the merge ends; on the ingest's own connection, _own_connection)
 _MACROS = ("export_cut_raw", "export_too_big", "export_no_run", "export_folded", "export_served", "export_ruled")   # (export_rules.sql's too)
-_VARIABLES = ("export_max_field", "export_max_raw", "export_step_kinds", "export_step_statuses")
+_VARIABLES = ("export_max_field", "export_max_raw", "export_step_kinds", "export_step_statuses",
+              "export_kept_derived")
 
 
 def merge_export(con: duckdb.DuckDBPyConnection, folder: Path) -> dict[str, int]:
@@ -159,6 +161,9 @@ def merge_export(con: duckdb.DuckDBPyConnection, folder: Path) -> dict[str, int]
             for stmt in sql_statements("step_differs"):
                 con.execute(stmt)
             join_export_links(con)
+            # (the export's kept tables, in the runs its traces joined)
+            kept_notes, rules_kept = kept_views(con, folder)
+            notes += kept_notes
             usage_records_of_both(con)  # (the export's runs as they stand after the joins)
             compare, rest = (stmts for _, stmts in sql_sections("merge_export"))
             for stmt in compare:
@@ -168,7 +173,8 @@ def merge_export(con: duckdb.DuckDBPyConnection, folder: Path) -> dict[str, int]
                 con.execute(stmt)
             run_export_rules(con)  # (the ingest's rules over runs given steps from both sides)
             walk_merged_runs(con)
-            ruled = export_stored_rules(con)  # (the ingest's stored side of staging-only rules: _stored_rules)
+            # (the ingest's stored side of staging-only rules: _stored_rules)
+            ruled = export_stored_rules(con, rules_kept)
             for stmt in sql_statements("refresh_runs"):
                 con.execute(stmt)
             cur = con.execute("SELECT * FROM export_counts")

@@ -28,7 +28,8 @@ when the call touched a run the store held (``old_runs``): a call of new runs pa
 
 An export merged into the store meets the same split (one store read a trace's first file, the other its second):
 :func:`export_stored_rules` runs the rules over the runs whose steps came from both sides (``export_rule_runs``),
-but the naming: an export holds no rule_agents (its store's rule names would be read as its logs').
+the naming too when the export holds its store's rule_agents (an export written before it carried them: not, as
+its store's rule names would be read as its logs', ``_export_kept``).
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ def stored_rules(
     derived: bool = False,
     handoffs: bool = False,
     node_named: bool = False,
+    pick_unnamed: bool = False,
 ) -> list[str]:
     """The stored side of the staging-only rules (see the module), when ``old_runs`` (the merge's count of touched
     runs the store held before) says the call met one; the report's notes. ``unnamed``: the call's staging ran
@@ -58,7 +60,9 @@ def stored_rules(
     merge). ``derived``: the call staged tool steps read out of messages (``staged_derived``): they are kept in
     derived_tools. ``handoffs``: the call's staging named hand-offs (``staged_handoffs``): they are kept in
     rule_handoffs. ``node_named``: the call's readers named model calls by their LangGraph metadata
-    (``staged_node_agents``): they are kept in rule_agents."""
+    (``staged_node_agents``): they are kept in rule_agents. ``pick_unnamed``: the naming rules pick the runs whose
+    steps name no agent but by the rules, as when ``unnamed`` (an export's merge: its steps were not staged, so
+    ``unnamed`` cannot say)."""
     sections = dict(sql_sections("stored_loop_agents"))
     if unnamed:
         (keep,) = sections["keep"]
@@ -91,9 +95,9 @@ def stored_rules(
             f"{gone} tool step(s) an earlier call read out of model calls' messages removed: their runs' own "
             "spans now trace their tools (one call of both reads none out of the messages)"
         )
-    if names and (named or unnamed):
+    if names and (named or unnamed or pick_unnamed):
         con.execute(sections["shape"][0])
-        _name_stored_loops(con, sections, unnamed)
+        _name_stored_loops(con, sections, unnamed or pick_unnamed)
     # (after the naming: a hand-off's agent is its own or its parent's, named or not by the rules)
     if handed:
         for stmt in sql_statements("stored_handoff_targets"):
@@ -191,11 +195,12 @@ def _stored_node_agents(con: duckdb.DuckDBPyConnection, sections: dict[str, list
         con.executemany("UPDATE loop_steps SET agent = ? WHERE stored_run = ? AND step_id = ?", named)
 
 
-def export_stored_rules(con: duckdb.DuckDBPyConnection) -> list[str]:
+def export_stored_rules(con: duckdb.DuckDBPyConnection, names: bool = False) -> list[str]:
     """The rules (see the module) in an export's merge, over the runs whose steps came from both sides
     (export_rules.sql's ``export_rule_runs``): a run only one side held went through them in the store that held
-    it, and the stored rule, on microseconds, may judge a tie otherwise than the staged one did. Nothing when the
-    export gave no stored run a step (most merges); the report's notes."""
+    it, and the stored rule, on microseconds, may judge a tie otherwise than the staged one did. ``names``: the
+    export held its rule_agents (merged into the store's), so the naming rules run too. Nothing when the export
+    gave no stored run a step (most merges); the report's notes."""
     if not con.execute("SELECT EXISTS (SELECT 1 FROM export_rule_runs)").fetchall()[0][0]:
         return []
     # (the rules read affected_steps: merge_export.sql's view of every touched run, which refresh_runs.sql reads
@@ -207,10 +212,17 @@ def export_stored_rules(con: duckdb.DuckDBPyConnection) -> list[str]:
         "CREATE OR REPLACE TEMP VIEW affected_steps AS "
         "SELECT s.* FROM steps s SEMI JOIN export_rule_runs r ON r.run_id = s.run_id"
     )
+    # (and the runs the naming rules pick among, affected: every touched run, refresh_runs.sql's next)
+    if names:
+        con.execute("CREATE OR REPLACE TEMP TABLE export_affected_all AS SELECT * FROM affected")
+        con.execute("DELETE FROM affected WHERE run_id NOT IN (SELECT run_id FROM export_rule_runs)")
     try:
-        # (not the naming rules of runs that name no agent: an export holds no rule_agents, so the names the rules
-        # gave in its store would be taken for its logs' and a stored run's names undone)
-        return stored_rules(con, 1, names=False)
+        # (the naming rules of runs that name no agent only when the export held its rule_agents: else the names
+        # the rules gave in its store would be taken for its logs' and a stored run's names undone)
+        return stored_rules(con, 1, names=names, pick_unnamed=names)
     finally:
         con.execute("DROP VIEW temp.main.affected_steps")
         con.execute(kept)  # (duckdb_views()' text of a temp view: CREATE TEMP VIEW ...)
+        if names:
+            con.execute("DELETE FROM affected")
+            con.execute("INSERT INTO affected SELECT * FROM export_affected_all")

@@ -127,15 +127,15 @@ WHERE steps.run_id = x.run_id AND steps.step_id = x.step_id;
 -- [section stage]
 -- The export's steps of those runs as the ingest stages steps (ingest/_stage_tables.py's columns), for the rules
 -- written on the stage: read as a later ingest call's, the store holding the rest of their runs. Not the tool
--- steps its store read out of messages: the rule reads them again, and a staged tool step says the run's tools
--- were traced.
+-- steps its store read out of messages (derived_tools, as merge_export.sql filled it from the export): the rule
+-- reads them again, and a staged tool step says the run's tools were traced.
 CREATE OR REPLACE TEMP TABLE stage_steps AS
 SELECT file, line, run_id, step_id, parent_id, agent_own AS agent, agent_own IS NOT NULL AS is_agent, kind, name,
        tool, model, epoch_ns(started_at) AS start_ns, epoch_ns(ended_at) AS end_ns, latency_ms, status, error,
        input, output, tokens_in, tokens_out, cost, confidence, entropy, attributes::VARCHAR AS attributes,
        order_hint, source, NULL::VARCHAR AS raw
-FROM export_new_steps SEMI JOIN export_rule_runs USING (run_id)
-WHERE NOT contains(coalesce(attributes::VARCHAR, ''), '"workbench.tool_call_from"');
+FROM export_new_steps n SEMI JOIN export_rule_runs USING (run_id)
+WHERE NOT EXISTS (SELECT 1 FROM derived_tools d WHERE d.run_id = n.run_id AND d.step_id = n.step_id);
 
 -- [section message_tools]
 -- (after ingest/_message_tools.stage_message_tools) the tool calls read out of the messages of both sides' model

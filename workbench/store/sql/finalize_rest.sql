@@ -14,16 +14,27 @@ WHERE NOT EXISTS (SELECT 1 FROM (SELECT * FROM edges WHERE kind <> 'parent') e
                     AND e.kind = n.kind);
 
 -- [section labels]
--- (in their order of arrival, each at its first: two outcome labels of one call share a created_at, and
--- refresh_runs.sql takes the later by rowid)
+-- (in their order of arrival, each at its last: two outcome labels of one call share a created_at, and
+-- refresh_runs.sql takes the later by rowid; a labels file's rows ana failure, ben success, ana failure leave ana's
+-- failure the latest, as three calls do)
 -- A label identical to a stored one (its giver too) adds nothing: a log ingested again, a culprit named again. But
--- a person's outcome label (given_by) is a new row unless it is the run's latest outcome label as it stands: a
--- person giving an earlier outcome again (success, failure, success) makes it the latest, where a log given again
--- (no giver) cannot undo a person's later label.
-INSERT INTO labels (run_id, agent, step_id, kind, source, outcome, detail, given_by)
-SELECT l.run_id, l.agent, l.step_id, l.kind, l.source, l.outcome, l.detail, l.given_by
-FROM stage_labels l
-WHERE NOT EXISTS (
+-- a person's outcome label (given_by) is a new row unless it is the run's latest outcome label as it stands (the
+-- call's outcome label before it, else the stored latest): a person giving an earlier outcome again (success,
+-- failure, success) makes it the latest, where a log given again (no giver) cannot undo a person's later label.
+-- created_at is the time in UTC (current_timestamp is the process's time zone's wall clock: a label given later in
+-- New York than one given in Tokyo was the earlier by it, and the latest label lost).
+INSERT INTO labels (run_id, agent, step_id, kind, source, outcome, detail, given_by, created_at)
+SELECT l.run_id, l.agent, l.step_id, l.kind, l.source, l.outcome, l.detail, l.given_by,
+       timezone('UTC', current_timestamp)
+FROM (SELECT *, rowid AS k,
+             lag(struct_pack(agent, step_id, kind, source, outcome, detail, given_by))
+                 OVER (PARTITION BY run_id, outcome IS NULL ORDER BY rowid) AS before
+      FROM stage_labels) l
+WHERE CASE WHEN l.given_by IS NOT NULL AND l.outcome IS NOT NULL AND l.before IS NOT NULL
+           THEN l.before IS DISTINCT FROM struct_pack(agent := l.agent, step_id := l.step_id, kind := l.kind,
+                                                      source := l.source, outcome := l.outcome, detail := l.detail,
+                                                      given_by := l.given_by)
+           ELSE NOT EXISTS (
     SELECT 1 FROM labels x
     WHERE x.run_id = l.run_id AND x.agent IS NOT DISTINCT FROM l.agent
       AND x.step_id IS NOT DISTINCT FROM l.step_id AND x.kind IS NOT DISTINCT FROM l.kind
@@ -31,10 +42,9 @@ WHERE NOT EXISTS (
       AND x.detail IS NOT DISTINCT FROM l.detail AND x.given_by IS NOT DISTINCT FROM l.given_by
       AND (l.given_by IS NULL OR l.outcome IS NULL
            OR x.rowid = (SELECT arg_max(y.rowid, (y.created_at, y.rowid)) FROM labels y
-                         WHERE y.run_id = l.run_id AND y.outcome IS NOT NULL))
-)
-GROUP BY ALL
-ORDER BY min(l.rowid);
+                         WHERE y.run_id = l.run_id AND y.outcome IS NOT NULL))) END
+GROUP BY l.run_id, l.agent, l.step_id, l.kind, l.source, l.outcome, l.detail, l.given_by
+ORDER BY max(l.k);
 
 -- [section rejects]
 -- (left out, with quarantine.sql, when nothing was rejected and no log record can be: the report then has no

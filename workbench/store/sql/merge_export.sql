@@ -324,11 +324,20 @@ INSERT INTO runs SELECT * FROM export_new_runs;
 
 INSERT INTO steps SELECT * FROM export_new_steps;
 
--- The export's tool steps its store read out of messages: an export holds no derived_tools (a store's own), so
--- they are told as a store of schema 3 told them, by their attributes' marker (a log's step holding it too is taken
--- for one: an export's weakness, not the ingest's).
-INSERT INTO derived_tools SELECT run_id, step_id FROM export_new_steps
-WHERE kind = 'tool' AND contains(attributes::VARCHAR, '"workbench.tool_call_from"');
+-- What the export's store kept of the steps it gives (store/_export_kept.py: export_kept_<table>): which tool steps
+-- it read out of messages, which agents and hand-offs' agents its rules gave. An export written before it carried
+-- them: its tool steps read out of messages told as a store of schema 3 told them, by their attributes' marker (a
+-- log's step holding it too is taken for one), the rules' names and hand-offs read as its logs'.
+INSERT INTO derived_tools SELECT run_id, step_id FROM export_new_steps n
+WHERE CASE WHEN getvariable('export_kept_derived')
+           THEN EXISTS (SELECT 1 FROM export_kept_derived_tools k WHERE k.run_id = n.run_id AND k.step_id = n.step_id)
+           ELSE kind = 'tool' AND contains(attributes::VARCHAR, '"workbench.tool_call_from"') END;
+
+INSERT INTO rule_agents SELECT DISTINCT k.run_id, k.step_id FROM export_kept_rule_agents k
+SEMI JOIN export_new_steps n ON n.run_id = k.run_id AND n.step_id = k.step_id;
+
+INSERT INTO rule_handoffs SELECT DISTINCT k.run_id, k.step_id FROM export_kept_rule_handoffs k
+SEMI JOIN export_new_steps n ON n.run_id = k.run_id AND n.step_id = k.step_id;
 
 INSERT INTO edges
 SELECT * FROM (SELECT * EXCLUDE (export_file, export_row, export_bad) FROM export_first_edges
