@@ -21,7 +21,8 @@ from ._transaction import transaction
 
 SCHEMA_VERSION = 5
 TABLES = ("runs", "steps", "edges", "labels", "findings", "attributions", "quarantine")
-# Tables the store keeps for its own work (a snapshot copies them; an export leaves them out): linked_roots, made
+# Tables the store keeps for its own work (a snapshot copies them; an export writes rule_agents, derived_tools and
+# rule_handoffs, store/_export_kept.py, and leaves the others out): linked_roots, made
 # from the steps, rule_agents, which steps' agents the ingest's naming rules gave (store/_stored_rules.py),
 # derived_tools, which tool steps it read out of model calls' messages (ingest/_message_tools.py), rule_handoffs,
 # which hand-offs' agents handed to its rule gave (store/sql/handoff_targets.sql), and detected, which runs the

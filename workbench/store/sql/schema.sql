@@ -79,8 +79,8 @@ CREATE TABLE IF NOT EXISTS linked_roots (
 -- The steps whose own agent (steps.agent_own) the ingest's naming rules gave, where their log named none: the
 -- loops and components of a run whose spans name no agent (ingest/_step_agents.loop_agents). A later call that
 -- brings more of such a run names its steps again over the whole stored run (store/_stored_rules.py), which needs
--- to tell a log's names from the rules' (one call of all the logs names them so). Kept by the ingest; an export
--- leaves it out (a store that merges one treats those names as the log's).
+-- to tell a log's names from the rules' (one call of all the logs names them so). Kept by the ingest; exported
+-- (store/_export_kept.py) and merged back (an export written before it has none: its names read as the log's).
 CREATE TABLE IF NOT EXISTS rule_agents (
     run_id   VARCHAR NOT NULL,
     step_id  VARCHAR NOT NULL
@@ -89,7 +89,7 @@ CREATE TABLE IF NOT EXISTS rule_agents (
 -- The tool steps the ingest read out of a model call's messages (ingest/_message_tools.py), not the log's: a later
 -- call removes them from a run its spans show to trace tools, and reads them as made up (store/_stored_rules.py).
 -- Told by this table, not by their attributes' workbench.tool_call_from, which a log's own step may hold too.
--- Kept by the ingest; an export leaves it out.
+-- Kept by the ingest; exported and merged back (an export written before it: told by the marker, as before).
 CREATE TABLE IF NOT EXISTS derived_tools (
     run_id   VARCHAR NOT NULL,
     step_id  VARCHAR NOT NULL
@@ -98,7 +98,7 @@ CREATE TABLE IF NOT EXISTS derived_tools (
 -- The hand-offs whose output (the agent handed to) the ingest's rule gave, where their log named none: the first
 -- other agent to start after them in their run (store/sql/handoff_targets.sql). A later call bringing more of the
 -- run names them again over the whole stored run (stored_handoff_targets.sql), which needs to tell a log's output
--- from the rule's. Kept by the ingest; an export leaves it out.
+-- from the rule's. Kept by the ingest; exported and merged back (store/_export_kept.py).
 CREATE TABLE IF NOT EXISTS rule_handoffs (
     run_id   VARCHAR NOT NULL,
     step_id  VARCHAR NOT NULL
