@@ -21,7 +21,7 @@ WRAPPED = {"inputs": {"messages": [{"lc": 1, "type": "constructor", "id": ["lang
 TRACE = "Traceback (most recent call last):\n  File \"tools.py\", line 12, in lookup\nTimeoutError: refund service " + XSS
 records = []
 for r in range(24):
-    run, t = f"r{r:02d}", f"2026-03-01T{10 + r // 6:02d}:{r:02d}:00"
+    run, t = f"r{r:02d}", f"2026-03-01T{10 + r // 6:02d}:{r:02d}"
     records.append({"record": "run", "run_id": run, "system": "support", "outcome": "failure" if r % 3 == 0 else "success"})
     records += [{"run_id": run, "step_id": f"s{i}", "agent": "customer_support_specialist", "kind": "llm",
                  "name": "ChatOpenAI.chat gpt-4o-mini-2024-07-18", "output": REPLY if r == 0 else f"answer {i} of run {r}",

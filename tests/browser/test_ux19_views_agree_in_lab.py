@@ -18,7 +18,7 @@ SEND = ("Send(node='tools', arg={'__type': 'tool_call_with_context', 'tool_call'
         "'state': {'messages': [HumanMessage(content='Book a flight.', additional_kwargs={}, id='1')]}})")
 records = []
 for r in range(24):
-    run, t = f"r{r:02d}", f"2026-03-01T{10 + r // 6:02d}:{r:02d}:00"
+    run, t = f"r{r:02d}", f"2026-03-01T{10 + r // 6:02d}:{r:02d}"
     ask = ("AgentInput(input=[ChatMessage(role=<MessageRole.USER: 'user'>, blocks=[TextBlock(block_type='text', "
            f"text={'question of run ' + run + ' ' + XSS!r})])], current_agent_name='researcher')")
     records.append({"record": "run", "run_id": run, "system": "support", "outcome": "failure" if r % 3 == 0 else "success"})

@@ -15,7 +15,7 @@ import workbench as wb
 def ws() -> wb.Workspace:
     records: list[dict] = []
     for r in range(4):
-        run, t = f"r{r:02d}", f"2026-03-01T10:{r:02d}:00"
+        run, t = f"r{r:02d}", f"2026-03-01T10:{r:02d}"
         records.append({"record": "run", "run_id": run, "system": "support", "outcome": "failure"})
         records += [{"run_id": run, "step_id": f"s{i}", "agent": ["planner", "coder"][i % 2], "kind": "llm",
                      "name": "n", "output": f"answer {i} of run {run}", "started_at": f"{t}:{i:02d}Z",

@@ -23,7 +23,7 @@ from workbench.widgets._runs import RunFilter, RunPager
 def ws30():  # noqa: ANN201
     records: list[dict] = []
     for r in range(30):
-        run, t = f"r{r:02d}", f"2026-03-01T{10 + r // 6:02d}:{r:02d}:00"
+        run, t = f"r{r:02d}", f"2026-03-01T{10 + r // 6:02d}:{r:02d}"
         records.append({"record": "run", "run_id": run, "system": "support",
                         "outcome": "failure" if r % 3 == 0 else "success"})
         records += [{"run_id": run, "step_id": f"s{i}", "agent": "a", "kind": "llm", "name": "n",

@@ -13,7 +13,7 @@ from workbench.widgets import IncidentExplorer
 def ws24():  # noqa: ANN201
     records: list[dict] = []
     for r in range(24):
-        run, t = f"r{r:02d}", f"2026-03-01T{10 + r // 6:02d}:{r:02d}:00"
+        run, t = f"r{r:02d}", f"2026-03-01T{10 + r // 6:02d}:{r:02d}"
         records.append({"record": "run", "run_id": run, "system": "support",
                         "outcome": "failure" if r % 3 == 0 else "success"})
         records += [{"run_id": run, "step_id": f"s{i}", "agent": "a", "kind": "llm", "name": "n",

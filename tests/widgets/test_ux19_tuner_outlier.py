@@ -12,7 +12,7 @@ from workbench.widgets import ThresholdTuner
 def test_slider_spans_the_bulk_of_the_thresholds() -> None:
     records: list[dict] = []
     for r in range(24):
-        run, t = f"r{r:02d}", f"2026-03-01T{10 + r // 6:02d}:{r:02d}:00"
+        run, t = f"r{r:02d}", f"2026-03-01T{10 + r // 6:02d}:{r:02d}"
         records.append({"record": "run", "run_id": run, "system": "s", "outcome": "failure" if r % 3 == 0 else "success"})
         records += [{"run_id": run, "step_id": f"s{i}", "agent": "a", "kind": "llm", "name": "n",
                      "latency_ms": 30000 if (r, i) == (5, 2) else 200 + (r * 37 + i * 11) % 300,

@@ -14,7 +14,9 @@ of magnitude apart, so the unit is told by size, value by value:
   unit and are not 0 (``5``, ``5e8``: counted from 1970 in nanoseconds, a test's synthetic clock), as many as
   those that fit one when its zeros are counted with them (a synthetic clock starts at 0), keeps all its small
   times as nanoseconds, 0 included, as the format says; the report names those that looked like another unit.
-  Fewer (one odd value among a file's ``Date.now()`` milliseconds: ``5``, or ``4102444800``, 2100 in seconds,
+  So too when every time that fits a unit fits seconds (a nanosecond clock past its first second: ``1e9`` to
+  ``4.1e9`` read as seconds would make its steps years long). Otherwise fewer (one odd value among a file's
+  ``Date.now()`` milliseconds: ``5``, or ``4102444800``, 2100 in seconds,
   one past the window), the file's times are read in their units and each odd one is read as no time, as 0
   is, the report naming the lines that hold them: one odd value moved every time of its file to 1970;
 * a number with a fraction (``time.time()`` writes one; decimal text too) is read in its unit one by one,
@@ -202,8 +204,9 @@ def scale_integer_units(con: duckdb.DuckDBPyConnection, counts: dict[tuple[str, 
     for file, units in sorted(found.items()):
         looks = {u: n for u, n in units.items() if u and u != "zero"}
         # a synthetic clock counted from 1970 in nanoseconds (its times fitting no unit, with its zeros, as many as
-        # those that do): kept as the format says
-        if "" in units and units[""] + units.get("zero", 0) >= sum(looks.values()):
+        # those that do; or those that do all read as seconds: a nanosecond clock past its first second, 1e9 to
+        # 4.1e9, is in the seconds' window, and read so its steps would last years): kept as the format says
+        if "" in units and (units[""] + units.get("zero", 0) >= sum(looks.values()) or set(looks) == {"seconds"}):
             if looks:
                 what = ", ".join(f"{n:,} {u}" for u, n in sorted(looks.items()))
                 mixed.append(f"{file}: {sum(looks.values()):,} integer timestamps look like epoch {what} but "
