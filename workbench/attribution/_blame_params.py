@@ -2,28 +2,29 @@
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from .._params import is_integer, is_number
+
 
 def _int_or_none(low: int) -> Callable[[Any], bool]:
-    return lambda v: v is None or (isinstance(v, numbers.Integral) and not isinstance(v, bool) and v >= low)
+    return lambda v: v is None or (is_integer(v) and v >= low)
 
 
 def _real(low: float, high: float = np.inf, closed_low: bool = True) -> Callable[[Any], bool]:
     def ok(v: Any) -> bool:
-        if not isinstance(v, numbers.Real) or isinstance(v, bool):
+        if not is_number(v):
             return False
         return (v >= low if closed_low else v > low) and v <= high
     return ok
 
 
 def _int(low: int) -> Callable[[Any], bool]:
-    return lambda v: isinstance(v, numbers.Integral) and not isinstance(v, bool) and v >= low
+    return lambda v: is_integer(v) and v >= low
 
 
 def run_weights(run_id: pd.Series, y: np.ndarray, power: float) -> np.ndarray:
