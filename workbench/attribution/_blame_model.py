@@ -142,8 +142,9 @@ class BlameModel(PersistMixin, BaseEstimator):
         or no move that looks like a culprit, whatever the calibrated confidence (which on a system the model never
         saw is one base rate per agent count). Default 0.1, chosen on Who&When Algorithm-Generated and judged on
         held-out systems (bench/protocol_blame46.md, D4). ``uncertain_below`` then governs runs with one candidate
-        agent (their step) and verdicts the evidence moved; None: ``agent_confidence < uncertain_below`` for every
-        verdict, as before.
+        agent (their step) and verdicts the evidence moved (``combine``: the evidence's agent over the model's; the
+        model's flag lifted when agreeing evidence lifts its confidence to it); None: ``agent_confidence <
+        uncertain_below`` for every verdict, as before.
     unfamiliar_below : float
         A verdict whose run has a familiarity (the share of the model's training runs at least as far
         from the training moves as the run: :mod:`._familiarity`) below this says ``uncertain`` too,

@@ -156,8 +156,16 @@ def combine(verdicts: pd.DataFrame, agents: pd.DataFrame, evidence: pd.DataFrame
     (a silent_failure's
     ``quiet`` agents: E's input is in no span, theirs said nothing the log shows), E is the one of them the
     model is surest of, and the log-odds are shared among them. Added columns: ``evidence`` (kind or None),
-    ``why`` (the evidence's sentence), ``model_agent`` and ``model_confidence`` (the model's own pick), ``disagrees`` (the agent the
-    verdict did not name, when model and evidence part).
+    ``why`` (the evidence's sentence), ``model_agent``, ``model_confidence`` and ``model_uncertain`` (the
+    model's own pick and its own flag), ``disagrees`` (the agent the verdict did not name, when model and
+    evidence part).
+
+    ``uncertain`` of a run of several agents: the model's own flag (its margin rule,
+    ``BlameModel(uncertain_margin=)``) where the model kept its pick over the evidence; where the evidence backs
+    the model's agent, uncertain only when both are: the model's flag and a combined confidence under
+    ``uncertain_below`` (agreeing evidence adds no doubt; it settles a coin flip between the top two when it lifts
+    the pick to ``uncertain_below``). A verdict the evidence took from the model's pick is uncertain by its
+    combined confidence (the model's margin was about its own pick).
 
     A run of one agent (``only_agent``) has no agent to choose: there the evidence weighs on the step, its
     share of the run's step scores (``steps``) moved by the same log-odds, and ``uncertain`` follows it (a
@@ -173,6 +181,10 @@ def combine(verdicts: pd.DataFrame, agents: pd.DataFrame, evidence: pd.DataFrame
     out = verdicts.copy()
     out["model_agent"] = out["agent"]
     out["model_confidence"] = out["agent_confidence"]
+    # the model's own flag, kept before the evidence is weighed: the margin rule's (coin_flips), which a
+    # confidence under uncertain_below does not say (shrunk, it sits near 1 / the run's agents on a system unseen)
+    out["model_uncertain"] = (out["uncertain"].astype(bool) if "uncertain" in out.columns
+                              else pd.to_numeric(out["agent_confidence"], errors="coerce") < uncertain_below)
     out["evidence"] = None
     out["why"] = None
     out["disagrees"] = None
@@ -224,7 +236,12 @@ def combine(verdicts: pd.DataFrame, agents: pd.DataFrame, evidence: pd.DataFrame
             share = step_share.get((row["run_id"], ev_step), 0.0)
             out.at[i, "step_confidence"] = 1.0 / (1.0 + math.exp(-(_logit(share) + weight)))
             out.at[i, "uncertain"] = bool(out.at[i, "step_confidence"] < uncertain_below)
-        else:
+        elif out.at[i, "agent"] == model_agent and model_agent == ev_agent:   # the evidence backs the model
+            out.at[i, "uncertain"] = (bool(row["model_uncertain"])
+                                      and bool(out.at[i, "agent_confidence"] < uncertain_below))
+        elif out.at[i, "agent"] == model_agent:   # the model kept its pick over the evidence: its own flag
+            out.at[i, "uncertain"] = bool(row["model_uncertain"])
+        else:   # the evidence's agent over the model's: its combined confidence says
             out.at[i, "uncertain"] = bool(out.at[i, "agent_confidence"] < uncertain_below)
         # On a run unlike the model's training runs the model's pick is not to be trusted; the log's own
         # evidence is read, not learned: a verdict it backs keeps its word, one it does not stays uncertain.
@@ -249,8 +266,9 @@ def predict_with_evidence(model: Any, ws: Any, run_ids: list[str]) -> pd.DataFra
     stored): the verdict :func:`store_log_verdicts` stores, for a view that shows one run live (public as
     ``wb.logonly_verdicts``)."""
     if not hasattr(model, "_predict"):   # an object with BlameModel's predict only: no agent scores to weigh
-        return duck_predictions(model, model.predict(ws, run_ids)).assign(evidence=None, why=None, model_agent=None,
-                                                                        model_confidence=None, disagrees=None)
+        return duck_predictions(model, model.predict(ws, run_ids)).assign(
+            evidence=None, why=None, model_agent=None, model_confidence=None, model_uncertain=None,
+            disagrees=None)
     return _weighed(model, ws, run_ids)[0]
 
 

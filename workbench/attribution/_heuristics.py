@@ -247,8 +247,8 @@ def save_scores(ws, method: str, steps: pd.DataFrame, agents: pd.DataFrame, verd
 
 
 # what a verdict that weighed the run's own evidence (._evidence.combine) adds to its params
-_EXTRAS = ("evidence", "why", "model_agent", "model_confidence", "disagrees", "only_agent", "step_confidence",
-           "familiarity", "unfamiliar")
+_EXTRAS = ("evidence", "why", "model_agent", "model_confidence", "model_uncertain", "disagrees", "only_agent",
+           "step_confidence", "familiarity", "unfamiliar")
 
 
 def _verdict_extras(verdict: pd.DataFrame) -> list[dict[str, Any]]:

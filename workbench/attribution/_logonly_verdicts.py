@@ -46,9 +46,9 @@ def logonly_verdicts(
     pandas.DataFrame
         One row per run: :meth:`BlameModel.predict`'s columns (``agent``, ``step_id``, ``agent_confidence``,
         ``uncertain``, …) for the verdict, and ``evidence`` (its kind, or None: the model alone), ``why`` (the
-        evidence in one sentence), ``model_agent`` and ``model_confidence`` (the model's own pick, which the
-        evidence may have outweighed) and ``disagrees`` (the agent the verdict did not name when model and
-        evidence part).
+        evidence in one sentence), ``model_agent``, ``model_confidence`` and ``model_uncertain`` (the
+        model's own pick and its own flag, which the evidence may have outweighed) and ``disagrees`` (the agent
+        the verdict did not name when model and evidence part).
 
     Examples
     --------

@@ -49,7 +49,10 @@ def _model_alone(q: Any, uncertain_below: float) -> str:
         return ""
     conf = q.get("model_confidence")
     share = _share(conf)
-    unsure = ", uncertain" if share and float(conf) < uncertain_below else ""
+    # the model's own flag (combine's model_uncertain: the margin rule), else its confidence under the bar
+    flag = q.get("model_uncertain")
+    doubt = bool(share) and (float(conf) < uncertain_below if flag is None or pd.isna(flag) else bool(flag))
+    unsure = ", uncertain" if doubt else ""
     how = f", {share}{unsure}" if share else ""
     return f" (the model alone: {esc(_or(mine, 'no agent'))}{how}; the evidence outweighs it)"
 
