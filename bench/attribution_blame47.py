@@ -39,6 +39,11 @@ AGG_MAX = ("agent_share", "agent_final_first", "final_origin_first", "agent_fina
            "corrected_later", "contra_next", "is_last", "agent_first_rel", "agent_order_rel", "agent_in_degree",
            "agent_out_degree", "after_tool_fail", "agent_errors", "agent_det_hits", "unconfirmed_values")
 AGG_MEAN = ("hedge_words", "self_correct")
+# (look, C, v11's agent score as an offset): A1 / A2 the protocol's looks, B1 / B2 its addendum B
+LOOKS = [("A2", C, False), ("A1", C, False), ("B1", 1.0, True), ("B2", 0.1, True)]
+if os.environ.get("BLAME47_LOOKS"):
+    LOOKS = [x for x in LOOKS if x[0] in os.environ["BLAME47_LOOKS"].split(",")]
+NAMES = [x[0] for x in LOOKS]
 A2_COLS = ("best", "lead", "rank", "mass", "near_share", "best_rel", "near_first_rel")
 
 
@@ -100,7 +105,10 @@ def agent_rows(X: pd.DataFrame, steps: pd.DataFrame, agents: pd.DataFrame, look:
     return A[["run_id", "agent", *cols]]
 
 
-def fit_stage(rows: pd.DataFrame, labels: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
+def fit_stage(rows: pd.DataFrame, labels: pd.DataFrame, c: float = C,
+              offset: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
+    """The conditional logit's coefficients, the features' training means and scales, the columns; with ``offset``
+    (addendum B) v11's agent score ``best`` is a fixed offset and the coefficients are corrections to it."""
     cols = [c for c in rows.columns if c not in ("run_id", "agent")]
     truth = set(zip(labels["run_id"], labels["agent"].astype(object), strict=True))
     y = np.array([(r, a) in truth for r, a in zip(rows["run_id"], rows["agent"], strict=True)], dtype=np.float64)
@@ -115,18 +123,20 @@ def fit_stage(rows: pd.DataFrame, labels: pd.DataFrame) -> tuple[np.ndarray, np.
     g = pd.factorize(R["run_id"])[0]
     starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
     w = np.ones(len(starts)) / len(starts) * len(Z)
+    off = R["best"].to_numpy(dtype=np.float64) if offset else np.zeros(len(Z))
 
     def f(beta: np.ndarray) -> tuple[float, np.ndarray]:
-        loss, gs = run_terms(Z @ beta, y, g, starts, w)
-        return C * loss + 0.5 * beta @ beta, C * (Z.T @ gs) + beta
+        loss, gs = run_terms(Z @ beta + off, y, g, starts, w)
+        return c * loss + 0.5 * beta @ beta, c * (Z.T @ gs) + beta
 
     beta = minimize(f, np.zeros(Z.shape[1]), jac=True, method="L-BFGS-B", options={"maxiter": 2000}).x
     return beta, mu, sd, cols
 
 
-def stage_pick(rows: pd.DataFrame, beta: np.ndarray, mu: np.ndarray, sd: np.ndarray, cols: list[str]) -> pd.Series:
+def stage_pick(rows: pd.DataFrame, beta: np.ndarray, mu: np.ndarray, sd: np.ndarray, cols: list[str],
+               offset: bool = False) -> pd.Series:
     Z = np.nan_to_num((rows[cols].astype(float).to_numpy() - mu) / sd)
-    s = rows.assign(_s=Z @ beta).sort_values(["run_id", "_s", "best"], ascending=[True, False, False], kind="stable")
+    s = rows.assign(_s=Z @ beta + (rows["best"].to_numpy(dtype=np.float64) if offset else 0.0)).sort_values(["run_id", "_s", "best"], ascending=[True, False, False], kind="stable")
     return s.drop_duplicates("run_id").set_index("run_id")["agent"]
 
 
@@ -152,9 +162,12 @@ def split_figures(X: pd.DataFrame, labels: pd.DataFrame, train: list[str], test:
     truth = set(zip(labels["run_id"], labels["agent"].astype(object), strict=True))
     cands = a_te[["run_id", "agent"]]
     out["ceiling"] = (sum(any((r, a) in truth for a in cands.loc[cands["run_id"] == r, "agent"]) for r in test), 0)
-    for look in ("A2", "A1"):
-        beta, mu, sd, cols = fit_stage(agent_rows(X, s_tr, a_tr, look), labels[labels["run_id"].isin(train)])
-        out[look] = score(labels, s_te, stage_pick(agent_rows(X, s_te, a_te, look), beta, mu, sd, cols), test)
+    for look, c, offset in LOOKS:
+        feats = "A2" if look == "A2" else "A1"
+        beta, mu, sd, cols = fit_stage(agent_rows(X, s_tr, a_tr, feats), labels[labels["run_id"].isin(train)], c,
+                                       offset)
+        picks = stage_pick(agent_rows(X, s_te, a_te, feats), beta, mu, sd, cols, offset)
+        out[look] = score(labels, s_te, picks, test)
         out[look + "_beta"] = dict(zip(cols, np.round(beta, 2), strict=True))
     return out
 
@@ -170,20 +183,20 @@ def main() -> None:
     ids = np.asarray(ag)
     folds = [split_figures(X, labels, list(ids[tr]), list(ids[te]))
              for tr, te in GroupKFold(n_splits=5).split(ids, groups=ids)]
-    cv = {k: tuple(sum(f[k][i] for f in folds) for i in range(2)) for k in ("v11", "ceiling", "A2", "A1")}
+    cv = {k: tuple(sum(f[k][i] for f in folds) for i in range(2)) for k in ("v11", "ceiling", *NAMES)}
     res = {"AG CV (126)": cv, "AG -> HC (58)": split_figures(X, labels, ag, hc),
            "HC -> AG (126)": split_figures(X, labels, hc, ag)}
     rows = []
     for name, r in res.items():
         n = len(ag) if name.endswith("AG (126)") or name.startswith("AG CV") else len(hc)
-        for k in ("v11", "A2", "A1"):
+        for k in ("v11", *NAMES):
             rows.append({"split": name, "ranking": k, "agent right": f"{r[k][0]} ({r[k][0] / n:.1%})",
                          "step right": f"{r[k][1]} ({r[k][1] / n:.1%})"})
         rows.append({"split": name, "ranking": "culprit among candidates", "agent right": str(r["ceiling"][0]),
                      "step right": ""})
     print(markdown(pd.DataFrame(rows)))
     for name in ("AG -> HC (58)", "HC -> AG (126)"):
-        for look in ("A2", "A1"):
+        for look in NAMES:
             print(name, look, res[name][look + "_beta"])
     print(f"{time.process_time() - c0:.1f} CPU s; load {np.round(os.getloadavg(), 1)}")
 
