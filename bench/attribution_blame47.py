@@ -31,6 +31,7 @@ from attribution_blame44 import read_frame  # noqa: E402
 from attribution_logonly import AG, HC, markdown  # noqa: E402
 
 from workbench.attribution._blame_model import BlameModel  # noqa: E402
+from workbench.attribution._coin_flip import score_margins  # noqa: E402
 from workbench.attribution._listwise import run_terms  # noqa: E402
 
 C = 1.0
@@ -43,7 +44,7 @@ AGG_MEAN = ("hedge_words", "self_correct")
 LOOKS = [("A2", C, False), ("A1", C, False), ("B1", 1.0, True), ("B2", 0.1, True)]
 if os.environ.get("BLAME47_LOOKS"):
     LOOKS = [x for x in LOOKS if x[0] in os.environ["BLAME47_LOOKS"].split(",")]
-NAMES = [x[0] for x in LOOKS]
+NAMES = [x[0] for x in LOOKS] + ["C" + x[0][1] for x in LOOKS if x[0] in ("B1", "B2")]
 A2_COLS = ("best", "lead", "rank", "mass", "near_share", "best_rel", "near_first_rel")
 
 
@@ -169,6 +170,12 @@ def split_figures(X: pd.DataFrame, labels: pd.DataFrame, train: list[str], test:
         picks = stage_pick(agent_rows(X, s_te, a_te, feats), beta, mu, sd, cols, offset)
         out[look] = score(labels, s_te, picks, test)
         out[look + "_beta"] = dict(zip(cols, np.round(beta, 2), strict=True))
+        if look in ("B1", "B2"):   # addendum C: the stage's pick on v11's coin flips only
+            flip = score_margins(a_te).reindex(test).fillna(0.0) < 0.1
+            mixed = pd.Series(np.where(flip, picks.reindex(test), v11.reindex(test)), index=test)
+            name = "C" + look[1]
+            out[name] = score(labels, s_te, mixed, test)
+            out[name + "_beta"] = {"v11 coin flips": int(flip.sum()), "changed": int((mixed != v11.reindex(test)).sum())}
     return out
 
 
