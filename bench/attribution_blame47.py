@@ -3,8 +3,8 @@ bench/protocol_blame47.md.
 
 Usage::
 
-    python bench/attribution_blame47.py FRAME            # v11 and looks A1, A2 on CV, AG -> HC, HC -> AG
-    BLAME47_LOOKS=B1,B2 python bench/attribution_blame47.py FRAME   # addenda B and C (C from B: coin flips only)
+    python bench/attribution_blame47.py FRAME            # v11 and every look (A1, A2, B1, B2, C1, C2)
+    BLAME47_LOOKS=B1,B2 python bench/attribution_blame47.py FRAME   # addenda B and C only (C: B on coin flips)
     python bench/attribution_blame47.py FRAME SYSTEM1 SYSTEM2       # a dry run on two other systems
 
 FRAME is ``bench/attribution_blame14.py --save-frame``'s (Who&When Algorithm-Generated and Hand-Crafted in it). The
