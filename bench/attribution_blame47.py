@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from scipy.optimize import minimize
+from scipy.stats import binomtest
 from sklearn.model_selection import GroupKFold
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -181,8 +182,11 @@ def stage_pick(
     return s.drop_duplicates("run_id").set_index("run_id")["agent"]
 
 
-def score(labels: pd.DataFrame, steps: pd.DataFrame, picks: pd.Series, runs: list[str]) -> tuple[int, int]:
-    """(agents right, steps right) over ``runs``; the step is the picked agent's best-ranked step."""
+def score(
+    labels: pd.DataFrame, steps: pd.DataFrame, picks: pd.Series, runs: list[str]
+) -> tuple[int, int, dict]:
+    """(agents right, steps right, each run's agent right) over ``runs``; the step is the picked agent's best-ranked
+    step."""
     la = labels.groupby("run_id")["agent"].apply(lambda s: set(s.dropna()))
     ls = labels.groupby("run_id")["step_id"].apply(lambda s: set(s.dropna()))
     best_step = (
@@ -190,12 +194,9 @@ def score(labels: pd.DataFrame, steps: pd.DataFrame, picks: pd.Series, runs: lis
         .drop_duplicates(["run_id", "agent"])
         .set_index(["run_id", "agent"])["step_id"]
     )
-    a_ok = s_ok = 0
-    for r in runs:
-        p = picks.get(r)
-        a_ok += p in la.get(r, set())
-        s_ok += best_step.get((r, p)) in ls.get(r, set())
-    return a_ok, s_ok
+    hits = [picks.get(r) in la.get(r, set()) for r in runs]
+    s_ok = sum(best_step.get((r, picks.get(r))) in ls.get(r, set()) for r in runs)
+    return sum(hits), s_ok, dict(zip(runs, hits, strict=True))
 
 
 def split_figures(
@@ -210,6 +211,7 @@ def split_figures(
     out["ceiling"] = (
         sum(any((r, a) in truth for a in cands.loc[cands["run_id"] == r, "agent"]) for r in test),
         0,
+        {},
     )
     for look, c, offset in LOOKS:
         feats = "A2" if look == "A2" else "A1"
@@ -246,6 +248,8 @@ def main() -> None:
         for tr, te in GroupKFold(n_splits=5).split(ids, groups=ids)
     ]
     cv = {k: tuple(sum(f[k][i] for f in folds) for i in range(2)) for k in ("v11", "ceiling", *NAMES)}
+    for k in ("v11", *NAMES):  # per-run agent hits of the folds, for the paired comparison
+        cv[k] = (*cv[k], {r: h for f in folds for r, h in f[k][2].items()})
     res = {
         "AG CV (126)": cv,
         "AG -> HC (58)": split_figures(X, labels, ag, hc),
@@ -275,6 +279,13 @@ def main() -> None:
     for name in ("AG -> HC (58)", "HC -> AG (126)"):
         for look in NAMES:
             print(name, look, res[name][look + "_beta"])
+    print("paired against v11 (agent): runs only the look gets right / only v11 gets right, exact McNemar p")
+    for name, r in res.items():
+        for k in NAMES:
+            gain = sum(h and not r["v11"][2][x] for x, h in r[k][2].items())
+            loss = sum(r["v11"][2][x] and not h for x, h in r[k][2].items())
+            p = binomtest(gain, gain + loss).pvalue if gain + loss else 1.0
+            print(f"  {name} {k}: +{gain} / -{loss}, p = {p:.2f}")
     print(f"{time.process_time() - c0:.1f} CPU s; load {np.round(os.getloadavg(), 1)}")
 
 
