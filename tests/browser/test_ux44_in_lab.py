@@ -33,7 +33,7 @@ src = next(c.source for c in nbformat.read(pathlib.Path(wb.__file__).resolve().p
 log_only = pd.Series({"run_id": "8e6fab01b296cf16a7cb07906d4b9d21", "agent": "Crew Manager", "step_id": "f1304289e3ccfe5a",
                       "score": 0.059, "agent_confidence": 0.799, "uncertain": False, "only_agent": False,
                       "step_confidence": 0.35, "familiarity": 0.08, "unfamiliar": False, "model_agent": "Stock Clerk",
-                      "model_confidence": 0.498, "evidence": "error", "disagrees": "Stock Clerk",
+                      "model_confidence": 0.498, "model_uncertain": True, "evidence": "error", "disagrees": "Stock Clerk",
                       "why": "Crew Manager's step raised 'RuntimeError: max iterations' at step f1304289e3ccfe5a"})
 model = types.SimpleNamespace(uncertain_below=0.5)
 exec(src[src.index("MEANS = {"):])'''

@@ -30,7 +30,7 @@ def test_investigate_notebook_on_real_traces_of_no_failed_run(real_traces: Noteb
     answer = next(o["data"]["text/html"] for o in outputs if "what it means" in o.get("data", {}).get("text/html", ""))
     rows = {tr.split("</th>")[0].rsplit(">", 1)[-1] for tr in answer.split("<tr>")[2:]}
     # (and the evidence the answer weighed in, with the model's own pick and why when there is some)
-    assert "evidence" in rows and rows - {"model_agent", "model_confidence", "why", "disagrees"} == {*columns, "evidence"}, \
+    assert "evidence" in rows and rows - {"model_agent", "model_confidence", "model_uncertain", "why", "disagrees"} == {*columns, "evidence"}, \
         (rows, columns)
     assert "a calibrated probability" in answer and "further out than all of them" in answer
 
