@@ -80,5 +80,6 @@ def test_an_ingest_committed_while_detect_runs_leaves_the_run_undetected(
     wb.detect(ws, ["r1"], detectors=["loop"], progress=False)  # (one detector: the test's CPU)
     monkeypatch.setattr(_runner, "_store", store)
     assert failed == [] and ws.count("steps") == 6
-    ensure_findings(ws, ["r1"], "auto")  # (what every view and BlameModel.predict ask before reading findings)
+    # (what every view and BlameModel.predict ask before reading findings)
+    ensure_findings(ws, ["r1"], "auto")
     assert ws.sql("SELECT detector FROM findings").fetchall() == [("loop",)]
