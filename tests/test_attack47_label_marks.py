@@ -52,7 +52,7 @@ _RECORDS = [
 def test_labelling_a_run_keeps_the_findings_of_the_users_own_settings() -> None:
     ws = wb.open()
     ws.ingest(_RECORDS, progress=False)
-    wb.detect(ws, config=DetectorConfig(loop_min_turns=10), progress=False)
+    wb.detect(ws, config=DetectorConfig(loop_min_turns=10), detectors=["loop"], progress=False)
     assert (
         ws.sql("SELECT detector FROM findings").fetchall() == []
     )  # (five calls: no loop by the user's rule)
