@@ -11,6 +11,10 @@ D18), by reading the file's first bytes with Python's ``open``. But DuckDB also 
   an ``_EXPORT_INCOMPLETE`` folder in the working directory), and ``ws.snapshot('~/s.duckdb')`` writes
   ``./~/s.duckdb`` that ``wb.open('~/s.duckdb')`` does not open.
 
+And a DuckDB file of another program is refused unless it holds a workbench store's tables, told by ``runs.run_id``,
+``steps.run_id`` and ``steps.step_id`` alone: a CI system's or a workflow engine's database with tables ``runs`` and
+``steps`` of its own passes, and is written into.
+
 DuckDB's connect is replaced here by one that refuses those targets at once (no network in a test): the product
 must refuse them before asking it. attack47's strict xfails."""
 
@@ -103,3 +107,26 @@ def test_a_path_from_home_names_one_place_for_export_snapshot_and_open(
     ws.export("~/exp")
     assert wb.open("~/exp").sql("SELECT run_id FROM runs").fetchall() == [("r1",)]
     assert not (cwd / "~").exists()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="attack47: store/_store_file.py takes any DuckDB file whose runs and steps tables have run_id and "
+    "step_id for a workbench store from before meta: another program's runs/steps database is written into "
+    "(meta, schema 5, the store's tables) and every ingest then fails with a bare BinderException",
+)
+def test_another_programs_runs_and_steps_tables_are_no_store(tmp_path: Path) -> None:
+    path = tmp_path / "ci.duckdb"
+    with duckdb.connect(str(path)) as con:  # (a CI system's database: its runs and their steps)
+        con.execute(
+            "CREATE TABLE runs (run_id VARCHAR, workflow VARCHAR, conclusion VARCHAR); "
+            "CREATE TABLE steps (run_id VARCHAR, step_id VARCHAR, name VARCHAR, seconds DOUBLE); "
+            "INSERT INTO runs VALUES ('1', 'build', 'success'); INSERT INTO steps VALUES ('1', 'a', 'checkout', 1.5)"
+        )
+    try:
+        with pytest.raises(StoreError, match="another program"):
+            wb.open(path)
+    finally:
+        with duckdb.connect(str(path), read_only=True) as con:
+            tables = sorted(t for (t,) in con.execute("SELECT table_name FROM duckdb_tables()").fetchall())
+    assert tables == ["runs", "steps"]  # (nothing written into it)
