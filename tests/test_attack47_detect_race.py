@@ -15,24 +15,11 @@ import threading
 from pathlib import Path
 
 import pytest
+from _attack47_runs import loop_run
 
 import workbench as wb
 from workbench.attribution._heuristics import ensure_findings
 from workbench.detect import _runner
-
-
-def _step(sid: str, second: int, **more: object) -> dict:
-    return {
-        "record": "step",
-        "run_id": "r1",
-        "step_id": sid,
-        "parent_id": None if sid == "s0" else "s0",
-        "agent": "pricer",
-        "kind": "llm",
-        "started_at": f"2026-01-05T10:00:{second:02d}Z",
-        "ended_at": f"2026-01-05T10:00:{second:02d}.5Z",
-        **more,
-    }
 
 
 def _write(path: Path, records: list[dict]) -> Path:
@@ -49,15 +36,9 @@ def _write(path: Path, records: list[dict]) -> Path:
 def test_an_ingest_committed_while_detect_runs_leaves_the_run_undetected(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    first = _write(
-        tmp_path / "a.jsonl",
-        [{"record": "run", "run_id": "r1", "outcome": "failure"}, _step("s0", 0, output="plan")],
-    )
-    loop = [
-        _step(f"s{i}", i, kind="tool", tool="lookup", input='{"q": 1}', output="the same answer")
-        for i in range(1, 6)
-    ]
-    later = _write(tmp_path / "b.jsonl", loop)
+    records = loop_run()
+    first = _write(tmp_path / "a.jsonl", records[:2])  # (the run and its planning step)
+    later = _write(tmp_path / "b.jsonl", records[2:])  # (five calls of one tool, one answer: a loop)
     ws = wb.open()
     ws.ingest(first, progress=False)
     store = _runner._store

@@ -19,43 +19,11 @@ from __future__ import annotations
 import threading
 
 import pytest
+from _attack47_runs import loop_run
 
 import workbench as wb
 from workbench.detect import _runner
 from workbench.exceptions import WorkbenchError
-
-
-def _records() -> list[dict]:
-    out: list[dict] = []
-    for k in range(2):
-        run = f"r{k}"
-        out.append({"record": "run", "run_id": run, "outcome": "failure"})
-        out.append(
-            {
-                "record": "step",
-                "run_id": run,
-                "step_id": "s0",
-                "agent": "pricer",
-                "kind": "llm",
-                "started_at": "2026-01-05T10:00:00Z",
-            }
-        )
-        out += [
-            {
-                "record": "step",
-                "run_id": run,
-                "step_id": f"s{i}",
-                "parent_id": "s0",
-                "agent": "pricer",
-                "kind": "tool",
-                "tool": "lookup",
-                "input": '{"q": 1}',
-                "output": "the same answer",
-                "started_at": f"2026-01-05T10:00:0{i}Z",
-            }
-            for i in range(1, 6)
-        ]
-    return out
 
 
 @pytest.mark.xfail(
@@ -69,7 +37,7 @@ def test_two_detect_calls_at_once_store_each_finding_once(
     detectors: list[str] | None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ws = wb.open()
-    ws.ingest(_records(), progress=False)
+    ws.ingest(loop_run("r0") + loop_run("r1"), progress=False)
     store = _runner._store
     errors: list[BaseException] = []
 

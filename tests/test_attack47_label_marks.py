@@ -10,37 +10,11 @@ strict xfail."""
 from __future__ import annotations
 
 import pytest
+from _attack47_runs import loop_run
 
 import workbench as wb
 from workbench.attribution._heuristics import ensure_findings
 from workbench.detect import DetectorConfig
-
-_RECORDS = [
-    {"record": "run", "run_id": "r1", "outcome": "failure"},
-    {
-        "record": "step",
-        "run_id": "r1",
-        "step_id": "s0",
-        "agent": "pricer",
-        "kind": "llm",
-        "started_at": "2026-01-05T10:00:00Z",
-        "output": "plan",
-    },
-] + [
-    {
-        "record": "step",
-        "run_id": "r1",
-        "step_id": f"s{i}",
-        "parent_id": "s0",
-        "agent": "pricer",
-        "kind": "tool",
-        "tool": "lookup",
-        "input": '{"q": 1}',
-        "output": "the same answer",
-        "started_at": f"2026-01-05T10:00:0{i}Z",
-    }
-    for i in range(1, 6)
-]
 
 
 @pytest.mark.xfail(
@@ -51,7 +25,7 @@ _RECORDS = [
 )
 def test_labelling_a_run_keeps_the_findings_of_the_users_own_settings() -> None:
     ws = wb.open()
-    ws.ingest(_RECORDS, progress=False)
+    ws.ingest(loop_run(), progress=False)
     wb.detect(ws, config=DetectorConfig(loop_min_turns=10), detectors=["loop"], progress=False)
     assert (
         ws.sql("SELECT detector FROM findings").fetchall() == []

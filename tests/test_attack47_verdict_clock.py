@@ -23,19 +23,6 @@ _RECORDS = [{"record": "run", "run_id": "r1", "outcome": "failure"}] + [
 ]  # fmt: skip
 
 
-@pytest.fixture
-def zone(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    """Set the process's time zone (DuckDB reads TZ for each new database instance); put back after."""
-
-    def set_zone(name: str) -> None:
-        monkeypatch.setenv("TZ", name)
-        time.tzset()
-
-    yield set_zone
-    monkeypatch.undo()
-    time.tzset()
-
-
 def _saved_by(agent: str):  # type: ignore[no-untyped-def]
     return lambda run_id, intervention: "success" if agent in intervention.agents else "failure"
 
@@ -46,15 +33,23 @@ def _saved_by(agent: str):  # type: ignore[no-untyped-def]
     "DEFAULT current_timestamp, TIMESTAMP), so verdict_rank.sql's newest verdict is by the clock of a place: "
     "a later verdict given further west loses",
 )
-def test_the_later_verdict_is_the_runs_whatever_the_time_zone(tmp_path: Path, zone) -> None:  # type: ignore[no-untyped-def]
+def test_the_later_verdict_is_the_runs_whatever_the_time_zone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     db = tmp_path / "store.duckdb"
-    zone("Asia/Tokyo")
-    with wb.open(db) as ws:
-        ws.ingest(_RECORDS, progress=False)
-        wb.attribute(ws, "r1", _saved_by("planner"), method="ablation")
-    zone("America/New_York")
-    with wb.open(db) as ws:
-        wb.attribute(
-            ws, "r1", _saved_by("pricer")
-        )  # (given after the ablation, by the wall clock of any one place)
-        assert investigate_table(ws, None)["culprit"].tolist() == ["pricer 100%"]
+    try:  # (DuckDB reads the process's TZ for each new database instance)
+        monkeypatch.setenv("TZ", "Asia/Tokyo")
+        time.tzset()
+        with wb.open(db) as ws:
+            ws.ingest(_RECORDS, progress=False)
+            wb.attribute(ws, "r1", _saved_by("planner"), method="ablation")
+        monkeypatch.setenv("TZ", "America/New_York")
+        time.tzset()
+        with wb.open(db) as ws:
+            # (after the ablation, by the wall clock of any one place)
+            wb.attribute(ws, "r1", _saved_by("pricer"))
+            culprits = investigate_table(ws, None)["culprit"].tolist()
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    assert culprits == ["pricer 100%"]
