@@ -13,7 +13,8 @@ D18), by reading the file's first bytes with Python's ``open``. But DuckDB also 
 
 And a DuckDB file of another program is refused unless it holds a workbench store's tables, told by ``runs.run_id``,
 ``steps.run_id`` and ``steps.step_id`` alone: a CI system's or a workflow engine's database with tables ``runs`` and
-``steps`` of its own passes, and is written into.
+``steps`` of its own passes, and is written into; so does one holding a table named ``meta`` (the check is asked only
+of a database without one), or it fails with DuckDB's bare ``BinderException``.
 
 DuckDB's connect is replaced here by one that refuses those targets at once (no network in a test): the product
 must refuse them before asking it. attack47's strict xfails."""
@@ -130,3 +131,30 @@ def test_another_programs_runs_and_steps_tables_are_no_store(tmp_path: Path) -> 
         with duckdb.connect(str(path), read_only=True) as con:
             tables = sorted(t for (t,) in con.execute("SELECT table_name FROM duckdb_tables()").fetchall())
     assert tables == ["runs", "steps"]  # (nothing written into it)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="attack47: store/_connection.py asks refuse_foreign only of a database without a meta table: another "
+    "program's database with a table named meta is written into (meta(key, value)) or fails with DuckDB's "
+    "bare BinderException (a meta of other columns)",
+)
+@pytest.mark.parametrize(
+    "meta",
+    [
+        "meta (key VARCHAR, value VARCHAR); INSERT INTO meta VALUES ('owner', 'finance')",
+        "meta (id INTEGER, note VARCHAR)",
+    ],
+    ids=["key_value", "other_columns"],
+)
+def test_another_programs_meta_table_makes_no_store(meta: str, tmp_path: Path) -> None:
+    path = tmp_path / "finance.duckdb"
+    with duckdb.connect(str(path)) as con:
+        con.execute(f"CREATE TABLE {meta}; CREATE TABLE invoices (id INTEGER)")  # (the test's own SQL text)
+    try:
+        with pytest.raises(StoreError, match="another program"):
+            wb.open(path)
+    finally:
+        with duckdb.connect(str(path), read_only=True) as con:
+            tables = sorted(t for (t,) in con.execute("SELECT table_name FROM duckdb_tables()").fetchall())
+    assert tables == ["invoices", "meta"]
