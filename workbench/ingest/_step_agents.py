@@ -2,7 +2,7 @@
 
 A LlamaIndex AgentWorkflow runs one agent at a time as a sequence of workflow steps under the workflow's
 span: ``setup_agent``, ``run_agent_step`` (the LLM calls), ``parse_agent_output`` (each names its agent in
-the event it handles, :func:`._conventions.workflow_event_agent`), then ``call_tool`` for each tool the
+the event it handles, :func:`._llamaindex_workflow.workflow_event_agent`), then ``call_tool`` for each tool the
 agent asked for and ``aggregate_tool_results``, whose events (``ToolCall`` / ``ToolCallResult``) name no
 agent. The tool call acts for the agent that asked for it: the one named by the last step before it under
 the same parent. Read span by span this cannot be known (the spans may come in any order), so the readers

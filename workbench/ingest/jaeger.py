@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from ._base import Adapter, Stage
-from ._conventions import StepSink
 from ._documents import iter_placed_items, nested_item_lines
+from ._step_sink import StepSink
 from .anyagent import json_start
 from .openinference import stage_span
 

@@ -24,9 +24,9 @@ from typing import Any
 import orjson
 
 from ._base import Adapter, Stage
-from ._conventions import StepSink
 from ._documents import each_document, iter_items
 from ._json_text import json_or_text
+from ._step_sink import StepSink
 from .openinference import stage_span
 
 SYSTEM = "openai-agents"

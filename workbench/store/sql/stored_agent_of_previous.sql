@@ -4,7 +4,7 @@
 -- names one (staged now or stored: previous_agent.sql, run between these two statements), as
 -- agent_of_previous.sql gives a staged one; the walk down the tree (finalize_tree.sql) then gives the steps
 -- under it that agent. Only the runs staged now with such frameworks' steps (the temp table _previous_runs). Told apart as the
--- readers tell them (ingest/_conventions.py map_span): AG2's _Group_Tool_Executor turn (its span
+-- readers tell them (ingest/_map_span.py map_span): AG2's _Group_Tool_Executor turn (its span
 -- "invoke_agent <agent>"), a LlamaIndex workflow step handling a tool call's event (its input
 -- {"ctx": …, "ev": "ToolCall(…" / "ToolCallResult(…"}).
 CREATE OR REPLACE TEMP TABLE previous_wanted AS
