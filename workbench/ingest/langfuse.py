@@ -444,8 +444,15 @@ class LangfuseExport(Adapter):
 
     def sniff(self, path: Path, head: bytes) -> bool:
         """Langfuse objects carry ``projectId``; observations carry ``parentObservationId``."""
-        if not head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith((b"{", b"[")):
-            return False
+        text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+        if not text.startswith((b"{", b"[")):
+            # A JSONL export cut at a byte offset (split -b, tail -c, a log rotated by size) starts with the tail
+            # of a trace, which ends as a trace does: judged by the lines after it (one of them a JSON object),
+            # that one line is quarantined as any broken line is (it refused the whole file), as the native
+            # sniff does
+            first, _, head = text.partition(b"\n")
+            if not first.rstrip().endswith(b"}") or not re.search(rb"(?m)^[ \t]*\{", head):
+                return False
         if b'"projectId"' in head and any(
                 k in head for k in (b'"observations"', b'"parentObservationId"', b'"trace"', b'"traceId"')):
             return True
