@@ -1,0 +1,54 @@
+"""real47: the OpenAI Agents SDK traced by Logfire (fixtures/logfire-openai-agents/README.md: real captures). Logfire
+names each span by its SDK type's message template and writes the span data as attributes, with no GenAI operation
+nor OpenInference kind: on main every agent run, model call and tool call was an "other" step of nobody's (only the
+hand-off was read), so investigate had no agent to blame for the pricer's made-up price."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import workbench as wb
+from workbench.ingest._registry import ADAPTERS
+from workbench.ingest.otlp import OtlpJson
+
+DESK = Path(__file__).parent / "fixtures" / "logfire-openai-agents"
+
+
+@pytest.mark.parametrize("fast", [True, False], ids=["sql", "python"])
+def test_logfire_spans_of_the_agents_sdk_are_its_agents_model_calls_and_tools(
+    fast: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(next(a for a in ADAPTERS if isinstance(a, OtlpJson)), "fast", fast)
+    ws = wb.open()
+    report = ws.ingest(DESK / "tool_error.otlp.jsonl", progress=False)
+    assert (report.read, report.stored, report.quarantined) == (12, 12, 0)
+    rows = ws.sql(
+        "SELECT kind, agent, tool, model, status, error FROM steps "
+        "WHERE kind IN ('agent', 'llm', 'tool', 'handoff') ORDER BY started_at, depth"
+    ).fetchall()
+    failed = "Error running tool (non-fatal): Tool execution failed. Error details are redacted."
+    assert rows == [
+        ("agent", "triage", None, None, "unset", None),
+        ("llm", "triage", None, "gpt-4o-mini", "unset", None),
+        ("handoff", "triage", None, None, "unset", None),
+        ("agent", "pricer", None, None, "unset", None),
+        ("llm", "pricer", None, "gpt-4o-mini", "unset", None),
+        ("tool", "pricer", "get_price", None, "error", failed),
+        ("llm", "pricer", None, "gpt-4o-mini", "unset", None),
+    ]
+    calls = ws.sql(
+        "SELECT input, output, tokens_in FROM steps WHERE kind = 'llm' ORDER BY started_at"
+    ).fetchall()
+    assert all(i and o and t == 200 for i, o, t in calls)
+    assert "12.40 USD each" in calls[-1][1]  # (the made-up price, the pricer's)
+
+
+def test_an_answered_desk_names_its_tool_call_and_agents() -> None:
+    ws = wb.open()
+    ws.ingest(DESK / "answered_ok.otlp.jsonl", progress=False)
+    tool = ws.sql("SELECT agent, tool, input, output, status FROM steps WHERE kind = 'tool'").fetchall()
+    assert tool == [("pricer", "get_price", '{"item":"widget"}', "widget: 4.12 USD each", "unset")]
+    agents = ws.sql("SELECT DISTINCT agent FROM steps WHERE agent IS NOT NULL ORDER BY 1").fetchall()
+    assert agents == [("pricer",), ("triage",)]
