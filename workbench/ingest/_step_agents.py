@@ -159,17 +159,11 @@ def _orphan_node_calls(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, s
     """``(run_id, step_id, parent_id, agent)`` of the staged model calls with no agent and no parent at hand whose
     attributes' LangGraph metadata names an agent (``staged_node_calls.sql``; :func:`._langgraph_shape.node_agent`,
     read from the staged attributes as the stored-run rule reads the stored ones)."""
-    import orjson
-
-    from ._langgraph_shape import node_agent
+    from ._langgraph_shape import stored_node_agent
 
     out = []
     for run, step, parent, text in con.execute(*sql_statements("staged_node_calls")).fetchall():
-        try:
-            attrs = orjson.loads(text)
-        except orjson.JSONDecodeError:
-            continue
-        agent = node_agent(attrs) if isinstance(attrs, dict) else None
+        agent = stored_node_agent(text)
         if agent is not None:
             out.append((run, step, parent, agent))
     return out
