@@ -7,20 +7,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 import workbench as wb
-from workbench.ingest._registry import ADAPTERS
-from workbench.ingest.otlp import OtlpJson
 
 DESK = Path(__file__).parent / "fixtures" / "logfire-openai-agents"
 
 
-@pytest.mark.parametrize("fast", [True, False], ids=["sql", "python"])
-def test_logfire_spans_of_the_agents_sdk_are_its_agents_model_calls_and_tools(
-    fast: bool, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(next(a for a in ADAPTERS if isinstance(a, OtlpJson)), "fast", fast)
+def test_logfire_spans_of_the_agents_sdk_are_its_agents_model_calls_and_tools() -> None:
+    # (both OTLP readers: test_reader24_agreement reads every checked-in fixture with each and compares)
     ws = wb.open()
     report = ws.ingest(DESK / "tool_error.otlp.jsonl", progress=False)
     assert (report.read, report.stored, report.quarantined) == (12, 12, 0)
