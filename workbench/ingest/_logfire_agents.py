@@ -33,6 +33,9 @@ _TEMPLATES = {
 }
 # The SDK's task and turn spans (templates with the task's or agent's name written in) and any newer type
 _SDK_SPAN_TYPE, _ANY_TYPE = "sdk_span_type", "OpenAI agents: {type} span"
+# What Logfire adds to a Responses API span beside the SDK's data: the input items, the whole response, and both as
+# GenAI events (read as the step's input and output; not kept again among its attributes)
+_RESPONSE_KEYS = ("raw_input", "response", "events")
 
 
 def _span_type(attrs: dict[str, Any]) -> str | None:
@@ -57,9 +60,48 @@ def openai_agents_attributes(attrs: dict[str, Any]) -> dict[str, Any] | None:
         k: schema_value(attrs[k], p) for k, p in props.items() if k in attrs and not k.startswith("gen_ai.")
     }
     data["type"] = kind
+    read = {*data, *_RESPONSE_KEYS}
     error = data.pop("error", None)
+    if kind == "response":
+        _response_text(data, attrs)
     _, out = span_fields(data)
-    out.update({k: v for k, v in attrs.items() if k not in data and k != "error"})
+    out.update({k: v for k, v in attrs.items() if k not in read})
     if isinstance(error, dict):
         out["exception.message"] = error_text(error)  # (Logfire sets the status, not its message)
     return out
+
+
+def _response_text(data: dict[str, Any], attrs: dict[str, Any]) -> None:
+    """A Responses API request's messages, which the SDK's span data does not hold (only the response's id and
+    usage): Logfire adds the request's input items (``raw_input``) and the whole response (``response``), whose
+    ``output`` items are the model's reply (text messages, function calls) and become its assistant messages."""
+    raw = schema_value(attrs.get("raw_input"), {"type": "array"})
+    if isinstance(raw, list):
+        data["input"] = raw
+    response = schema_value(attrs.get("response"), {"type": "object"})
+    items = response.get("output") if isinstance(response, dict) else None
+    if isinstance(items, list):
+        data["output"] = [m for m in map(_output_message, items) if m is not None]
+
+
+def _output_message(item: Any) -> dict[str, Any] | None:
+    """A Responses API output item as a chat message: a message's text parts, a function call as a tool call."""
+    if not isinstance(item, dict):
+        return None
+    if item.get("type") == "message":
+        parts = item.get("content")
+        texts = [p.get("text") for p in parts if isinstance(p, dict)] if isinstance(parts, list) else []
+        return {
+            "role": item.get("role") or "assistant",
+            "content": "".join(t for t in texts if isinstance(t, str)),
+        }
+    if item.get("type") == "function_call":
+        call = {"name": item.get("name"), "arguments": item.get("arguments")}
+        return {
+            "role": "assistant",
+            "tool_calls": [{"id": item.get("call_id"), "type": "function", "function": call}],
+        }
+    return {
+        "role": "assistant",
+        "content": item,
+    }  # (a reasoning item, a built-in tool's call: kept as written)
