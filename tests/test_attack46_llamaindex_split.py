@@ -5,14 +5,13 @@ steps only, and the stored rules (``store/_stored_rules.py``) do not run it: a t
 spans first (a collector's rotated file read after the live one, two files ingested newest first), leaves the
 pricer's ``run_agent_step`` and its two model calls with no agent, where one ingest of the same lines (and the two
 parts in the other order) name the pricer. attack46's split sweep of real45's gzipped fixtures: 2 of 24 cut/order
-pairs differ, both in this file, both later-part-first. attack46's strict xfail."""
+pairs differ, both in this file, both later-part-first. attack46's strict xfail; real47 gave the stored rule
+(store/sql/stored_agent_of_previous.sql) the cut AgentSetup step."""
 
 from __future__ import annotations
 
 import gzip
 from pathlib import Path
-
-import pytest
 
 import workbench as wb
 
@@ -26,11 +25,6 @@ TRACE = (
 RUN_AGENT_STEP = "90ae29b52507ab2c"  # the pricer's AgentWorkflow.run_agent_step (one ingest: agent pricer)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="attack46: ingest/_workflow_events.py's chain rule (run_agent_step acts for the setup_agent before it) "
-    "runs on a call's staged steps only: the trace's later spans read first, the pricer's step stays nobody's",
-)
 def test_a_cut_workflow_step_read_before_its_setup_step_is_the_pricers(tmp_path: Path) -> None:
     lines = gzip.decompress(TRACE.read_bytes()).decode("utf-8").splitlines(keepends=True)
     (tmp_path / "first.otlp.jsonl").write_text("".join(lines[:43]), encoding="utf-8")

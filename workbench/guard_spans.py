@@ -62,16 +62,12 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
 from .exceptions import PolicyViolation
 from .guard import keep_cut, max_runs_of, policy_of
 from .ingest._ag2 import failed_without_status
-from .ingest._conventions import (
-    TraceAgentIds,
-    agents_trace_root,
-    agno_run_agent,
-    has_identifier,
-    map_span,
-    status_of,
-    stored_reason,
-)
+from .ingest._agent_ids import TraceAgentIds, has_identifier
+from .ingest._convention_table import status_of
+from .ingest._framework_agents import agents_trace_root, agno_run_agent
 from .ingest._logfire import rendered_name
+from .ingest._map_span import map_span
+from .ingest._step_sink import stored_reason
 from .policy._core import Core, Decision, RunState, call_key, digest_of
 from .policy._model import Policy
 

@@ -77,7 +77,7 @@ def test_a_number_the_manager_made_up_is_caught_though_final_answer_echoes_it(tm
     # final_answer hands back its argument: no backend record, so it cannot support the 5.4 million
     found = _silent(tmp_path, "545,000", "Lisbon has 5.4 million inhabitants.")
     assert len(found) == 1 and "final answer 5.4 million (unsupported)" in found[0], found
-    # the manager's run span carries smolagents.* attributes: its agent is ToolCallingAgent (_conventions)
+    # the manager's run span carries smolagents.* attributes: its agent is ToolCallingAgent (_framework_agents.smolagents_agent)
     assert "first stated by ToolCallingAgent at" in found[0]
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import workbench as wb
-from workbench.ingest._conventions import map_span
+from workbench.ingest._map_span import map_span
 from workbench.ingest._registry import ADAPTERS
 from workbench.ingest.otlp import OtlpJson
 

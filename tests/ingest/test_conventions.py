@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 from _otel_fixtures import LOGPROBS, run_adapter
 
-from workbench.ingest._conventions import OPERATION_KINDS, STATUS_CODES, find_logprobs
+from workbench.ingest._convention_table import OPERATION_KINDS, STATUS_CODES
+from workbench.ingest._span_values import find_logprobs
 from workbench.ingest.langfuse import LangfuseExport
 from workbench.ingest.otlp import OtlpJson
 

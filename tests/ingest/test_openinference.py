@@ -9,7 +9,7 @@ import pytest
 from _otel_fixtures import counts_reconcile, rows, run_adapter
 
 import workbench as wb
-from workbench.ingest._conventions import map_span
+from workbench.ingest._map_span import map_span
 from workbench.ingest.openinference import OpenInferenceJsonl, SpanTreeJson, epoch_or_iso_ns, flatten
 from workbench.ingest.otlp import OtlpJson
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import workbench as wb
-from workbench.ingest._conventions import map_span
+from workbench.ingest._map_span import map_span
 
 
 def _obs(oid: str, parent: str | None, otype: str, name: str, second: int, ns: str | None = None,

@@ -68,7 +68,7 @@ def test_agent_names_of_forgotten_runs_are_forgotten() -> None:
 
 def test_many_unnamed_agents_in_one_trace_are_named_without_a_search_each() -> None:
     # each new agent's number searched from 1 through the names taken: 8,000 agents took 4.5 s (quadratic)
-    from workbench.ingest._conventions import AgentIds
+    from workbench.ingest._agent_ids import AgentIds
 
     class Counted(set):
         looked = 0

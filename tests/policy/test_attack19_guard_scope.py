@@ -2,7 +2,7 @@
 
 openai-agents' JavaScript OpenInference processor opens every trace with a root span typed AGENT that also
 carries ``llm.system`` and lifted text: the store reads it as the trace (a chain, no agent) by its scope
-(``ingest/_conventions.agents_trace_root``). The same span from an application's own tracer stays an agent.
+(``ingest/_framework_agents.agents_trace_root``). The same span from an application's own tracer stays an agent.
 The span processor read both as an agent "quote-workflow": a turn more, so a hand-off breaker cut a run the
 backtest does not cut. Two such roots alike in name and attributes, of different scopes, must not share the
 processor's reused start mapping either.

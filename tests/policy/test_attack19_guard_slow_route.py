@@ -22,7 +22,7 @@ from opentelemetry import trace as trace_api  # noqa: E402
 
 import workbench as wb  # noqa: E402
 from workbench.guard_spans import GuardSpanProcessor, SpanDecision  # noqa: E402
-from workbench.ingest._conventions import stored_reason  # noqa: E402
+from workbench.ingest._step_sink import stored_reason  # noqa: E402
 from workbench.policy import Budgets, HitlRule, Policy  # noqa: E402
 
 MS = 1_000_000

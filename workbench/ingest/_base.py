@@ -103,6 +103,8 @@ class Stage:
         #: (run, step, parent, agent) of the model calls whose LangGraph metadata names their node's agent: theirs
         #: when their parent is neither staged nor stored (``_step_agents.node_agents``).
         self.node_agents: list[tuple[str, str, str, str]] = []
+        #: Such calls staged by a reader that does not list them (the OTLP reader): the stage is searched for them.
+        self.node_calls = False
         #: The runs with steps that may act for the agent before them (AG2, LlamaIndex workflows: ``map_span``'s
         #: ``turns``), whose such steps an earlier call may have stored (``_step_agents.stored_agents_of_previous``);
         #: and the stored AG2 tool steps' error texts the merge's transaction gives them (``_ag2_errors``).

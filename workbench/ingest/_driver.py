@@ -491,8 +491,8 @@ def _run_ingest(con: duckdb.DuckDBPyConnection, source: Any, fmt: str | None, pr
                 bar.update(path.stat().st_size)
             bar.set_postfix(records=stage.read)
         stage.flush()
-        if stage.node_agents:
-            stage.node_named = node_agents(con, stage.node_agents)
+        if stage.node_agents or stage.node_calls:
+            stage.node_named = node_agents(con, stage.node_agents, stage.node_calls)
         if stage.agent_of_previous:
             with listed_steps(con, stage.agent_of_previous):
                 agents_of_previous(con)

@@ -242,3 +242,13 @@ def node_agent(attrs: dict[str, Any]) -> str | None:
     if meta.get("ls_integration", attrs.get("metadata.ls_integration")) == LC_CREATE_AGENT:
         return None
     return langgraph_node_actor(meta)
+
+
+def stored_node_agent(attributes: Any) -> str | None:
+    """:func:`node_agent` of a step's attributes as the stage or the store holds them (JSON text), None when they
+    do not parse: the rule read again after staging (``_step_agents``) and on a stored run (``_stored_rules``)."""
+    try:
+        attrs = orjson.loads(attributes)
+    except (orjson.JSONDecodeError, TypeError):
+        return None
+    return node_agent(attrs) if isinstance(attrs, dict) else None

@@ -2,7 +2,7 @@
 
 That instrumentor is a LangChain tracer: it turns the very ``Run`` objects LangSmith stores into span attributes
 (``openinference/instrumentation/langchain/_tracer.py``). Reading a LangSmith export through the same translation
-lets every LangChain/LangGraph convention the span readers know (``_conventions.map_span``) apply unchanged:
+lets every LangChain/LangGraph convention the span readers know (``_map_span.map_span``) apply unchanged:
 ``input.value`` / ``output.value`` as its ``_convert_io`` writes them, chat messages as ``llm.input_messages`` /
 ``llm.output_messages``, token counts from ``llm_output`` or the message's ``usage_metadata``, the model name.
 

@@ -36,7 +36,8 @@ def rendered_name(name: Any, attrs: dict[str, Any]) -> Any:
     return name
 
 
-def _schema_properties(attrs: dict[str, Any]) -> dict[str, Any] | None:
+def schema_properties(attrs: dict[str, Any]) -> dict[str, Any] | None:
+    """The attributes ``logfire.json_schema`` lists (the span's own, not Logfire's), or None."""
     schema = json_or_text(attrs.get(SCHEMA))
     props = schema.get("properties") if isinstance(schema, dict) else None
     return props if isinstance(props, dict) else None
@@ -51,7 +52,7 @@ def _instrumented_call(attrs: dict[str, Any], props: dict[str, Any]) -> bool:
                                                      or template.endswith("." + function)))
 
 
-def _value(value: Any, prop: Any) -> Any:
+def schema_value(value: Any, prop: Any) -> Any:
     """An attribute's value; JSON text decoded where the schema says Logfire encoded a structure."""
     return json_or_text(value) if isinstance(prop, dict) and prop.get("type") in ("object", "array") else value
 
@@ -61,13 +62,13 @@ def instrumented_call_attributes(attrs: dict[str, Any]) -> dict[str, Any]:
     or all of them by name) and its return value as ``output.value``; other spans as they are."""
     if any(k in attrs for k in _OWN_TEXT):
         return attrs
-    props = _schema_properties(attrs)
+    props = schema_properties(attrs)
     if not props or not _instrumented_call(attrs, props):
         return attrs
-    args = {k: _value(attrs[k], p) for k, p in props.items() if k != RETURN and k in attrs}
+    args = {k: schema_value(attrs[k], p) for k, p in props.items() if k != RETURN and k in attrs}
     out = {k: v for k, v in attrs.items() if k not in args and k != RETURN}
     if args:
         out["input.value"] = next(iter(args.values())) if len(args) == 1 else args
     if RETURN in attrs:
-        out["output.value"] = _value(attrs[RETURN], props.get(RETURN))
+        out["output.value"] = schema_value(attrs[RETURN], props.get(RETURN))
     return out

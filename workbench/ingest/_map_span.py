@@ -66,6 +66,7 @@ from ._llamaindex_workflow import (
 )
 from ._logfire import TEMPLATE as LOGFIRE_TEMPLATE
 from ._logfire import instrumented_call_attributes
+from ._logfire_agents import openai_agents_attributes
 from ._mastra import TYPE as MASTRA_TYPE
 from ._mastra import mastra_attributes
 from ._mlflow import SPAN_TYPE as MLFLOW_SPAN_TYPE
@@ -132,7 +133,7 @@ def map_span(
     elif MASTRA_TYPE in attrs:
         attrs = mastra_attributes(attrs)
     elif LOGFIRE_TEMPLATE in attrs:
-        attrs = instrumented_call_attributes(attrs)
+        attrs = openai_agents_attributes(attrs) or instrumented_call_attributes(attrs)
     elif ADK_SHAPE_KEY in attrs:
         attrs = adk_attributes(attrs)
     known, rest = split_attributes(attrs)

@@ -38,10 +38,11 @@ import orjson
 from ..store._connection import sql_statements
 from . import _timings
 from ._base import MAX_FIELD_BYTES, Stage
-from ._conventions import DETAILS_EVENTS, INPUT_EVENTS, OUTPUT_EVENTS, as_text
+from ._convention_table import DETAILS_EVENTS, INPUT_EVENTS, OUTPUT_EVENTS
 from ._depth import MAX_DEPTH, deeper_than
 from ._json_escapes import unescaped_json_text
 from ._json_text import json_or_text
+from ._span_values import as_text
 from ._stage_tables import arrow_type
 from ._values import checked_ns
 

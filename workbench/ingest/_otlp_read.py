@@ -15,22 +15,20 @@ from typing import Any
 import orjson
 
 from ._ag2 import failed_without_status
+from ._agent_ids import has_identifier
 from ._base import Stage
-from ._conventions import (
-    StepSink,
-    agents_trace_root,
-    agno_run_agent,
-    as_text,
-    has_identifier,
-    map_span,
-    status_of,
-)
+from ._convention_table import status_of
+from ._framework_agents import agents_trace_root, agno_run_agent
 from ._jsonio import MAX_DEPTH, deeper_than, jsonl_lines, may_be_deep
+from ._langgraph_shape import node_agent
 from ._links import LINKS_KEY, is_messaging, link_list, note_root_link
 from ._logfire import rendered_name
+from ._map_span import map_span
 from ._otlp_logs import stage_resource_logs
 from ._span_outcome import ended_well, recorded_failure
+from ._span_values import as_text
 from ._stage_tables import arrow_column
+from ._step_sink import StepSink
 from ._time_units import number_ns
 
 # Largest single-document (non-JSONL) file parsed in one go; a bigger file is read line by line.
@@ -397,6 +395,8 @@ def _span(sp: Any, line: int, keys: _Keys, base: dict[str, Any], service: Any,
         stage.agent_of_previous.append((tid, sid))
     if m["turns"]:
         stage.turn_runs.add(tid)
+    if not stage.node_calls and pid is not None and m["kind"] == "llm" and m["agent"] is None:
+        stage.node_calls = node_agent(rest) is not None  # (named once staged, if no parent: _step_agents.node_agents)
     if m["kind"] == "agent" and m["agent"] == name and scope_name:
         m["agent"] = agno_run_agent(name, scope_name) or m["agent"]
         if pid is None and agents_trace_root(attrs, scope_name):

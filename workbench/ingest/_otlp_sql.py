@@ -16,10 +16,8 @@ from ._adk import FUNCTION_RESPONSE_MARKER, REFLECTED_FAILURE
 from ._ag2 import TOOL_EXECUTOR as AG2_TOOL_EXECUTOR
 from ._base import MAX_FIELD_BYTES
 from ._call_args import SMOLAGENTS_FLAG
-from ._conventions import (
+from ._convention_table import (
     AGENT_NAME_PREFIXES,
-    AGNO_SCOPE,
-    AUTOGEN_HANDOFF,
     BARE_AGENT_OPERATIONS,
     DETAILS_EVENTS,
     HANDOFF_NAME,
@@ -29,27 +27,28 @@ from ._conventions import (
     MESSAGE_KINDS,
     MESSAGES_BEAT,
     OI_KINDS,
-    OPENAI_AGENTS_SCOPES,
     OPERATION_KINDS,
     OUT_MESSAGE_PREFIXES,
     OUTPUT_EVENTS,
-    SHAPE_KEYS,
     SLOT_KEYS,
     STATUS_CODES,
     TOOL_NAME_PREFIX,
     TOOL_NAME_SUFFIX,
-    TOOL_RESULT,
-    WORKFLOW_HANDOFF,
 )
+from ._framework_agents import AGNO_SCOPE, OPENAI_AGENTS_SCOPES
+from ._framework_handoffs import AUTOGEN_HANDOFF
 from ._handoff_tool import HANDOFF_TOOL_WORDS
 from ._handoff_tool import SEPARATORS as HANDOFF_SEPARATORS
 from ._jsonio import is_gzip
 from ._line_table import pick_lines
+from ._llamaindex_workflow import WORKFLOW_HANDOFF
 from ._one_thread import one_thread, unordered
 from ._otlp_read import ROOT_PARENT_IDS, _Context, stage_line
 from ._otlp_sql_blocks import blocks
+from ._shape_keys import SHAPE_KEYS
 from ._smolagents_stream import MARKER as SMOLAGENTS_STREAM
 from ._span_outcome import BUILD_COMPLETED, WORKFLOW_COMPLETED
+from ._span_values import TOOL_RESULT
 from ._stage_db import without_vacuum
 from ._tool_message import MARKER as TOOL_MESSAGE_MARKER
 
@@ -312,7 +311,7 @@ SELECT line, bad, ri, si, pi, (line << 24) + off + pi - 1 AS order_hint, service
       OR (kind = 'agent' AND coalesce(v_agent = s.name, v_agent IS NULL) AND scope_name = {_q(AGNO_SCOPE)}
           AND coalesce(regexp_full_match(s.name, {_q(_RUN_RE)}), false))
       -- a smolagents run span, <agent or class>.run with smolagents.* attributes (the reader names the agent:
-      -- _conventions.smolagents_agent; read here, the manager stayed "ToolCallingAgent.run")
+      -- _framework_agents.smolagents_agent; read here, the manager stayed "ToolCallingAgent.run")
       OR CASE WHEN kind = 'agent' AND v_agent IS NULL AND coalesce(ends_with(s.name, '.run'), false)
               THEN _wb_any(list_transform(keys, lambda k: starts_with(k, 'smolagents.'))) ELSE false END
       -- openai-agents' trace span (JavaScript's carries more than its kind: agents_trace_root)
@@ -338,7 +337,7 @@ SELECT line, bad, ri, si, pi, (line << 24) + off + pi - 1 AS order_hint, service
     OR CASE WHEN q_shape THEN {shape_keys} ELSE false END
     OR CASE WHEN q_meta THEN coalesce(contains(ss[list_position(keys, 'metadata')], 'langgraph_node'), false)
               OR coalesce(contains(ss[list_position(keys, 'metadata')], 'lc_agent_name'), false) ELSE false END
-    -- a model object's private helper method typed LLM (_conventions.model_helper: no model call)
+    -- a model object's private helper method typed LLM (_convention_table.model_helper: no model call)
     OR (kind = 'llm' AND coalesce(contains(s.name, '._'), false))
     OR CASE WHEN kind = 'tool' THEN
       -- a tool result written as LangChain's ToolMessage (the mapper reads its content and status)
@@ -349,12 +348,12 @@ SELECT line, bad, ri, si, pi, (line << 24) + off + pi - 1 AS order_hint, service
       OR (kind = 'tool' AND coalesce(contains(v_output, {_q(REFLECTED_FAILURE)}), false))
       -- a tool call naming AG2's group tool executor as its agent (OpenInference's: the asking agent's call)
       OR (kind = 'tool' AND coalesce(v_agent = {_q(AG2_TOOL_EXECUTOR)}, false))
-      -- AutoGen's hand-off tool (_conventions.autogen_handoff)
+      -- AutoGen's hand-off tool (_framework_handoffs.autogen_handoff)
       OR (kind = 'tool' AND coalesce(starts_with(ss[list_position(keys, 'gen_ai.tool.description')],
                                                  {_q(AUTOGEN_HANDOFF)}), false))
-      -- CrewAI's delegation tools (_conventions.crew_delegation: the coworker's run)
+      -- CrewAI's delegation tools (_framework_handoffs.crew_delegation: the coworker's run)
       OR (kind = 'tool' AND coalesce(contains(v_input, '"coworker"'), false))
-      -- LlamaIndex AgentWorkflow's hand-off tool (_conventions.workflow_handoff)
+      -- LlamaIndex AgentWorkflow's hand-off tool (_llamaindex_workflow.workflow_handoff)
       OR (kind = 'tool' AND v_tool = {_q(WORKFLOW_HANDOFF)})
       -- a framework's built-in hand-off tool (_handoff_tool)
       OR (kind = 'tool' AND coalesce(lower(regexp_replace(v_tool, {_q(HANDOFF_SEPARATORS)}, '', 'g'))
@@ -370,7 +369,7 @@ FROM f"""
 
 
 _STATUS_SQL = {"": "unset", **STATUS_CODES}
-# What _conventions.has_identifier and AGENT_RUN_NAME match, in RE2 (no look-behind; a superset only costs speed).
+# What _agent_ids.has_identifier and AGENT_RUN_NAME match, in RE2 (no look-behind; a superset only costs speed).
 _ID_RE = (r"(?i)(^|[^0-9a-z])([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{32})"
           r"([^0-9a-z]|$)")
 _RUN_RE = r"\S+\.a?run"

@@ -2,7 +2,7 @@
 
 A LlamaIndex AgentWorkflow runs one agent at a time as a sequence of workflow steps under the workflow's
 span: ``setup_agent``, ``run_agent_step`` (the LLM calls), ``parse_agent_output`` (each names its agent in
-the event it handles, :func:`._conventions.workflow_event_agent`), then ``call_tool`` for each tool the
+the event it handles, :func:`._llamaindex_workflow.workflow_event_agent`), then ``call_tool`` for each tool the
 agent asked for and ``aggregate_tool_results``, whose events (``ToolCall`` / ``ToolCallResult``) name no
 agent. The tool call acts for the agent that asked for it: the one named by the last step before it under
 the same parent. Read span by span this cannot be known (the spans may come in any order), so the readers
@@ -129,13 +129,19 @@ def handoff_targets(con: duckdb.DuckDBPyConnection) -> bool:
     return True
 
 
-def node_agents(con: duckdb.DuckDBPyConnection, steps: list[tuple[str, str, str, str]]) -> bool:
+def node_agents(
+    con: duckdb.DuckDBPyConnection, steps: list[tuple[str, str, str, str]], flagged: bool = False
+) -> bool:
     """Give each staged ``(run_id, step_id, parent_id, agent)`` model call with no agent that agent when its parent
     is neither staged nor stored (``node_agents.sql``): the readers' model calls exported without their LangGraph
-    node's span (``Stage.node_agents``: their metadata names it). Whether any was named (the merge then keeps
-    them, ``staged_node_agents``, in rule_agents)."""
+    node's span (``Stage.node_agents``: their metadata names it). ``flagged`` (``Stage.node_calls``): a reader
+    staged such calls without listing them; the stage's own orphan model calls are read for their metadata
+    (:func:`_orphan_node_calls`). Whether any was named (the merge then keeps them, ``staged_node_agents``, in
+    rule_agents)."""
     import pyarrow as pa  # (here, not with the module: see _stage_tables.arrow_type)
 
+    if flagged:
+        steps = list(dict.fromkeys([*steps, *_orphan_node_calls(con)]))
     columns = {
         name: pa.array([row[i] for row in steps], pa.string())
         for i, name in enumerate(("run_id", "step_id", "parent_id", "agent"))
@@ -147,3 +153,17 @@ def node_agents(con: duckdb.DuckDBPyConnection, steps: list[tuple[str, str, str,
     finally:
         con.unregister("node_agents")
     return bool(con.execute("SELECT EXISTS (SELECT 1 FROM staged_node_agents)").fetchall()[0][0])
+
+
+def _orphan_node_calls(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str, str]]:
+    """``(run_id, step_id, parent_id, agent)`` of the staged model calls with no agent and no parent at hand whose
+    attributes' LangGraph metadata names an agent (``staged_node_calls.sql``; :func:`._langgraph_shape.node_agent`,
+    read from the staged attributes as the stored-run rule reads the stored ones)."""
+    from ._langgraph_shape import stored_node_agent
+
+    out = []
+    for run, step, parent, text in con.execute(*sql_statements("staged_node_calls")).fetchall():
+        agent = stored_node_agent(text)
+        if agent is not None:
+            out.append((run, step, parent, agent))
+    return out

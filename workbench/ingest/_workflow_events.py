@@ -11,6 +11,7 @@ where the chain states it (:func:`workflow_chain_agent`).
 
 from __future__ import annotations
 
+import ast
 from typing import Any
 
 import orjson
@@ -40,13 +41,30 @@ def event_field(ev: str) -> str | None:
         elif ch in _CLOSE:
             depth -= 1
         elif depth == 1 and ev.startswith(EVENT_FIELD, i) and ev[i - 1] in " (":
-            start = i + len(EVENT_FIELD)
-            if ev[start : start + 1] != "'":
-                return None
-            end = ev.find("'", start + 1)
-            return ev[start + 1 : end].strip() or None if end > 0 else None
+            return _str_literal(ev, i + len(EVENT_FIELD))
         i += 1
     return None
+
+
+def _str_literal(ev: str, start: int) -> str | None:
+    """The Python string literal at ``ev[start]`` (a repr's: ``'pricer'``, or ``"Bob's pricer"`` when the name
+    holds an apostrophe, with backslash escapes when it holds both quotes), stripped; None when there is none or
+    it was cut short."""
+    quote = ev[start : start + 1]
+    if quote not in ("'", '"'):
+        return None
+    i, n = start + 1, len(ev)
+    while i < n and ev[i] != quote:
+        i += 2 if ev[i] == "\\" else 1
+    if i >= n:
+        return None
+    text = ev[start + 1 : i]
+    if "\\" in text:
+        try:
+            text = ast.literal_eval(ev[start : i + 1])  # (a literal only: no code is run)
+        except (ValueError, SyntaxError):
+            return None
+    return text.strip() or None
 
 
 def cut_workflow_event(inp: Any) -> str | None:

@@ -36,9 +36,10 @@ from pathlib import Path
 from typing import Any
 
 from ._base import Adapter, RecordError, Stage
-from ._conventions import StepSink, as_text
 from ._depth import depth_error
 from ._documents import exact_loads, iter_json
+from ._span_values import as_text
+from ._step_sink import StepSink
 from .openinference import BadSpan, flatten, stage_span
 
 # Integer ids in the first span's context or parent: what tells this dump from the hex-id span formats.

@@ -21,8 +21,8 @@ from typing import Any
 import orjson
 
 from ._base import Adapter, Stage
-from ._conventions import StepSink
 from ._documents import each_document, exact_loads, iter_items
+from ._step_sink import StepSink
 from .anyagent import json_start, stage_dumped_span
 
 # A span's trace id and a map of attributes (OTLP JSON has a list there), or the same as a log event's text.

@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from ._base import Adapter, Stage
-from ._conventions import StepSink
 from ._documents import iter_placed_items, nested_item_lines
+from ._step_sink import StepSink
 from .anyagent import json_start
 from .openinference import stage_span
 
@@ -70,6 +70,11 @@ def _duration_ms(duration: Any) -> float | None:
     if isinstance(duration, (int, float)) and not isinstance(duration, bool) and math.isfinite(duration):
         return duration / 1000
     return None
+
+
+def _json_type(value: Any) -> str:
+    """The JSON type name of a parsed value that is no string or number (a duration's, in a message)."""
+    return {dict: "object", list: "array", bool: "boolean"}.get(type(value), type(value).__name__)
 
 
 def _events(logs: Any) -> list[dict[str, Any]] | None:
@@ -157,10 +162,17 @@ class JaegerJson(Adapter):
             status = "ERROR"
         message = attrs.pop(_MESSAGE, None)
         start, duration = span.get("startTime"), span.get("duration")
+        if duration is not None and _duration_ms(duration) is None:
+            # (Jaeger's model writes a uint64 of µs, a JSON number: '1e5', true or '-5' is no duration to guess,
+            # and the span kept without its end would hide that its time was lost)
+            shown = repr(duration) if type(duration) in (str, int, float) else f"a JSON {_json_type(duration)}"
+            stage.reject(line=line, reason=f"bad span: duration {shown[:80]} is not a number of microseconds",
+                         raw=span, run_id=span.get("traceID"), step_id=span.get("spanID"))
+            return
         parent, links = _references(span)
         # (a start written otherwise, digit text or with a fraction, is read by size: its duration, always µs
         # in Jaeger's model, is added to it after)
-        whole = isinstance(start, int) and isinstance(duration, int)
+        whole = type(start) is int and type(duration) is int
         end = start + duration if whole else None
         stage_span(
             stage, sink, runs, line=line, order=order, raw=span, trace_id=span.get("traceID"),

@@ -36,29 +36,23 @@ from typing import Any
 import orjson
 
 from ._adk import event_answer
+from ._agent_ids import AgentIds, has_identifier, readable_name
 from ._base import Adapter, RecordError, Stage
-from ._conventions import (
-    AGENT_NAME_PREFIXES,
-    OI_KINDS,
-    OPERATION_KINDS,
-    AgentIds,
-    agent_run_span,
-    emitter_event,
-    executor_agent,
-    find_logprobs,
-    has_identifier,
+from ._convention_table import AGENT_NAME_PREFIXES, OI_KINDS, OPERATION_KINDS
+from ._depth import depth_error
+from ._documents import iter_json
+from ._framework_agents import agent_run_span, emitter_event, executor_agent
+from ._handoff_tool import handoff_target, unnamed_handoff
+from ._json_escapes import unescaped_json_text
+from ._langgraph_shape import (
     langgraph_node_actor,
     langgraph_path,
     langgraph_span,
     langgraph_subgraphs,
     langgraph_tool_node,
-    readable_name,
 )
-from ._depth import depth_error
-from ._documents import iter_json
-from ._handoff_tool import handoff_target, unnamed_handoff
-from ._json_escapes import unescaped_json_text
 from ._span_outcome import ended_well
+from ._span_values import find_logprobs
 from ._time_units import epoch_or_iso_ns
 from ._values import logprob_stats
 
@@ -450,8 +444,15 @@ class LangfuseExport(Adapter):
 
     def sniff(self, path: Path, head: bytes) -> bool:
         """Langfuse objects carry ``projectId``; observations carry ``parentObservationId``."""
-        if not head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith((b"{", b"[")):
-            return False
+        text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+        if not text.startswith((b"{", b"[")):
+            # A JSONL export cut at a byte offset (split -b, tail -c, a log rotated by size) starts with the tail
+            # of a trace, which ends as a trace does: judged by the lines after it (one of them a JSON object),
+            # that one line is quarantined as any broken line is (it refused the whole file), as the native
+            # sniff does
+            first, _, head = text.partition(b"\n")
+            if not first.rstrip().endswith(b"}") or not re.search(rb"(?m)^[ \t]*\{", head):
+                return False
         if b'"projectId"' in head and any(
                 k in head for k in (b'"observations"', b'"parentObservationId"', b'"trace"', b'"traceId"')):
             return True

@@ -42,10 +42,10 @@ from typing import Any
 import orjson
 
 from ._base import Adapter, Stage
-from ._conventions import StepSink
 from ._documents import iter_placed_items, nested_item_lines
 from ._langsmith_io import convert_io, first_count, input_messages, output_messages, token_usage
 from ._langsmith_sniff import looks_like_runs
+from ._step_sink import StepSink
 from ._time_units import epoch_or_iso_ns
 from .anyagent import json_start
 from .openinference import flatten, stage_span

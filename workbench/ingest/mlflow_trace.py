@@ -28,8 +28,8 @@ from pathlib import Path
 from typing import Any
 
 from ._base import Adapter, Stage
-from ._conventions import StepSink
 from ._documents import Place, iter_placed_items, nested_item_lines
+from ._step_sink import StepSink
 from .openinference import stage_span
 
 

@@ -1,7 +1,7 @@
 """OpenInference spans outside OTLP: Phoenix span exports and smolagents-style span trees.
 
 OpenInference attributes inside OTLP files are read by :class:`workbench.ingest.otlp.OtlpJson`; both
-go through the same mapper (:func:`workbench.ingest._conventions.map_span`).
+go through the same mapper (:func:`workbench.ingest._map_span.map_span`).
 
 :class:`OpenInferenceJsonl` (``openinference``)
     One span per line, as Arize Phoenix exports them: ``px.Client().get_spans_dataframe()`` written
@@ -34,16 +34,20 @@ from typing import Any
 import orjson
 
 from ._ag2 import failed_without_status
+from ._agent_ids import has_identifier
 from ._base import Adapter, Stage
-from ._conventions import StepSink, as_text, has_identifier, map_span, status_of
+from ._convention_table import status_of
 from ._depth import depth_error
 from ._documents import each_document, iter_items, iter_placed_items, nested_item_lines
 from ._langgraph_shape import node_agent
 from ._links import LINKS_KEY, is_messaging, link_list, note_root_link
 from ._logfire import rendered_name
+from ._map_span import map_span
 from ._parquet_rows import DamagedRows, has_span_ids, is_parquet, rows
 from ._span_holders import WRAPPERS, span_lists
 from ._span_outcome import ended_well, recorded_failure
+from ._span_values import as_text
+from ._step_sink import StepSink
 from ._time_units import epoch_or_iso_ns
 from ._values import checked_ns, iso_duration_ms
 

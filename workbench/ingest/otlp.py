@@ -5,7 +5,8 @@ a single JSON document (possibly pretty-printed, or a JSON array of such objects
 encoding (lowerCamelCase keys, hex ids) and protobuf's generic JSON mapping (base64 ids, and
 ``snake_case`` keys when the proto field names are kept) are read.
 
-Every span becomes one step (see :mod:`workbench.ingest._conventions` for the attribute mapping);
+Every span becomes one step (see :mod:`workbench.ingest._map_span` and
+:mod:`workbench.ingest._convention_table` for the attribute mapping);
 every trace becomes one run whose ``system`` is the resource's ``service.name``.
 
 Line numbers: for JSONL a record's ``line`` is its 1-based line in the file. For a single multi-line
@@ -24,13 +25,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from ._base import Adapter, Stage
-from ._conventions import (
-    StepSink,
-)
 from ._documents import document_values, has_record_lines, parse_document
 from ._jsonio import jsonl_lines, read_document, sql_path
 from ._otlp_read import _Context, _is_single_document, stage_document, stage_line, write_runs
 from ._otlp_sql import stage_jsonl_sql
+from ._step_sink import StepSink
 
 # A Collector writes spans and logs (the GenAI instrumentations' messages) as such lines, to one file or two.
 _TOP_KEYS = (b'"resourceSpans"', b'"resource_spans"', b'"resourceLogs"', b'"resource_logs"')

@@ -177,18 +177,12 @@ def _name_stored_loops(con: duckdb.DuckDBPyConnection, sections: dict[str, list[
 def _stored_node_agents(con: duckdb.DuckDBPyConnection, sections: dict[str, list[str]]) -> None:
     """The model calls of loop_steps a rule named whose node's span is still not in their run, named again by their
     LangGraph metadata (``_step_agents.node_agents``' rule on the stored run: the section node_steps)."""
-    import orjson
-
-    from ..ingest._langgraph_shape import node_agent
+    from ..ingest._langgraph_shape import stored_node_agent
 
     (calls,) = sections["node_steps"]
     named = []
     for run, step, text in con.execute(calls).fetchall():
-        try:
-            attrs = orjson.loads(text)
-        except orjson.JSONDecodeError:
-            continue
-        agent = node_agent(attrs) if isinstance(attrs, dict) else None
+        agent = stored_node_agent(text)
         if agent is not None:
             named.append((agent, run, step))
     if named:

@@ -4,9 +4,11 @@
 -- names one (staged now or stored: previous_agent.sql, run between these two statements), as
 -- agent_of_previous.sql gives a staged one; the walk down the tree (finalize_tree.sql) then gives the steps
 -- under it that agent. Only the runs staged now with such frameworks' steps (the temp table _previous_runs). Told apart as the
--- readers tell them (ingest/_conventions.py map_span): AG2's _Group_Tool_Executor turn (its span
+-- readers tell them (ingest/_map_span.py map_span): AG2's _Group_Tool_Executor turn (its span
 -- "invoke_agent <agent>"), a LlamaIndex workflow step handling a tool call's event (its input
--- {"ctx": …, "ev": "ToolCall(…" / "ToolCallResult(…"}).
+-- {"ctx": …, "ev": "ToolCall(…" / "ToolCallResult(…"}), or handling the AgentSetup event the setup_agent step
+-- before it emitted, its input cut at an attribute length limit (ingest/_workflow_events.py
+-- workflow_chain_agent: the document does not parse, the output is no AgentSetup of its own).
 CREATE OR REPLACE TEMP TABLE previous_wanted AS
 SELECT o.run_id, o.step_id, o.parent_id, epoch_us(o.started_at) AS start_us
 FROM steps o
@@ -15,7 +17,11 @@ WHERE o.run_id IN (SELECT run_id FROM _previous_runs) AND o.agent_own IS NULL AN
   AND CASE WHEN ends_with(o.name, '_Group_Tool_Executor')
            THEN json_extract_string(o.attributes, '$."ag2.span.type"') IS NOT NULL
            WHEN contains(o.input, 'ToolCall')
-           THEN coalesce(regexp_matches(try(json_extract_string(o.input, '$.ev')), '^ToolCall(Result)?\('), false)
+                AND coalesce(regexp_matches(try(json_extract_string(o.input, '$.ev')), '^ToolCall(Result)?\('), false)
+           THEN true
+           WHEN contains(o.input, '"ev": "AgentSetup(')
+           THEN starts_with(o.input, '{') AND NOT contains(o.input, '"ev": "AgentInput(') AND NOT json_valid(o.input)
+                AND NOT starts_with(coalesce(o.output, ''), 'AgentSetup(')
            ELSE false END;
 
 UPDATE steps SET agent_own = r.agent
