@@ -6,6 +6,7 @@ from __future__ import annotations
 import gc
 from unittest import mock
 
+import pandas as pd
 import pytest
 
 import workbench as wb
@@ -48,3 +49,57 @@ def test_the_explorer_names_a_bad_argument_before_any_work(kwargs: dict, said: s
     # a refused explorer leaves nothing that fails when collected (its __del__ raised AttributeError '_pager': an
     # unraisable-exception warning, an error in this suite, then failed a later test)
     gc.collect()
+
+
+class _FindingsModel:
+    """A user's own model (``predict(ws, run_ids)``) reading the detectors' findings, run first on a run without
+    any (as BlameModel's ``detect="auto"`` does): the agent of the run's loop finding, else its first agent."""
+
+    def __init__(self) -> None:
+        self.asked: list[list[str]] = []
+
+    def predict(self, ws: wb.Workspace, run_ids: list[str]) -> pd.DataFrame:
+        self.asked.append(list(run_ids))
+        rows = []
+        for run in run_ids:
+            if ws.sql("SELECT count(*) FROM findings WHERE run_id = ?", [run]).fetchall()[0][0] == 0:
+                wb.detect(ws, run_ids=[run], detectors=["loop"], progress=False)
+            hit = ws.sql(
+                "SELECT agent FROM findings WHERE run_id = ? AND detector = 'loop'", [run]
+            ).fetchall()
+            rows.append({"run_id": run, "agent": hit[0][0] if hit else "writer", "step_id": "t0"})
+        return pd.DataFrame(rows)
+
+
+def test_a_kept_verdict_is_of_the_run_as_scored_and_a_redetect_scores_it_again() -> None:
+    records = []
+    for r, loops in ((1, True), (2, False)):  # both failed; r2 the newer (the explorer opens on it)
+        records.append({"record": "run", "run_id": f"r{r}", "system": "desk", "outcome": "failure"})
+        records += [
+            {
+                "run_id": f"r{r}",
+                "step_id": f"t{i}",
+                "kind": "tool",
+                "tool": "search",
+                "agent": "finder",
+                "status": "ok",
+                "input": {"q": "same" if loops else str(i)},
+                "started_at": f"2026-03-01T10:0{r}:0{i}Z",
+            }
+            for i in range(6)
+        ]
+    ws = wb.open()
+    ws.ingest(records, progress=False)
+    model = _FindingsModel()
+    ex = IncidentExplorer(ws, blame_model=model)
+    ex.show_run("r1")  # scored: the model's detect wrote r1's loop finding
+    assert "<b>finder</b> at step" in ex.verdict.value and ws.count("findings") == 1, ex.verdict.value
+    ex.show_run("r2")
+    ex.show_run("r1")  # kept: the key taken before the scoring's own write named a run no longer stored
+    assert model.asked == [["r2"], ["r1"]], model.asked
+    # a re-detect with other settings (r1's loop no longer a finding; its steps unchanged): scored again
+    wb.detect(ws, run_ids=["r1"], detectors=["loop"], config={"loop_min_turns": 99}, progress=False)
+    ex.show_run("r2")
+    ex.show_run("r1")
+    assert model.asked[2:] == [["r1"]], model.asked
+    assert ws.count("findings") == 1  # (the model, finding none, detected again with the defaults)

@@ -113,7 +113,10 @@ class RunVerdict:
                     p = kept[2]
                 else:
                     p = logonly_verdicts(self.ws, [self.run_id], model=model)
-                    self._verdicts[self.run_id] = (model, key, p, state)
+                    # kept under the run as it is now: scoring a run without findings runs the detectors on it
+                    # and writes theirs, and the key taken before named a run no longer stored (scored again on
+                    # the first look back). A later re-detect, a label or a re-ingest changes it: scored again.
+                    self._verdicts[self.run_id] = (model, self._run_content(self.run_id), p, state)
                 if len(p):
                     q = p.iloc[0]
                     named = named if named is not None else q["step_id"]
