@@ -3,7 +3,6 @@ before any work (params46's strict xfail); its kept log-only verdict is keyed on
 
 from __future__ import annotations
 
-import gc
 from unittest import mock
 
 import pandas as pd
@@ -11,6 +10,11 @@ import pytest
 
 import workbench as wb
 from workbench.widgets import IncidentExplorer, _explorer
+
+
+@pytest.fixture(scope="module")
+def empty() -> wb.Workspace:
+    return wb.open()
 
 
 @pytest.mark.parametrize(
@@ -41,14 +45,17 @@ from workbench.widgets import IncidentExplorer, _explorer
         "replay",
     ],
 )
-def test_the_explorer_names_a_bad_argument_before_any_work(kwargs: dict, said: str) -> None:
-    with wb.open() as ws, mock.patch.object(_explorer, "building") as began:
-        with pytest.raises(wb.InvalidParameterError, match=f"^IncidentExplorer: {said}"):
-            IncidentExplorer(ws, **kwargs)
+def test_the_explorer_names_a_bad_argument_before_any_work(
+    empty: wb.Workspace, kwargs: dict, said: str
+) -> None:
+    with mock.patch.object(_explorer, "building") as began:
+        with pytest.raises(wb.InvalidParameterError, match=f"^IncidentExplorer: {said}") as refused:
+            IncidentExplorer(empty, **kwargs)
         assert not began.called  # (nothing said building, nothing read)
-    # a refused explorer leaves nothing that fails when collected (its __del__ raised AttributeError '_pager': an
-    # unraisable-exception warning, an error in this suite, then failed a later test)
-    gc.collect()
+    # a refused explorer closes cleanly (its __del__, which closes it, raised AttributeError '_pager': an
+    # unraisable-exception warning, an error in this suite, failing whichever later test it landed in)
+    half = next(e.frame.f_locals["self"] for e in refused.traceback if "self" in e.frame.f_locals)
+    half.close()
 
 
 class _FindingsModel:
@@ -73,7 +80,7 @@ class _FindingsModel:
 
 def test_a_kept_verdict_is_of_the_run_as_scored_and_a_redetect_scores_it_again() -> None:
     records = []
-    for r, loops in ((1, True), (2, False)):  # both failed; r2 the newer (the explorer opens on it)
+    for r, loops in ((1, False), (2, True)):  # both failed; r2, the newer, loops (the explorer opens on it)
         records.append({"record": "run", "run_id": f"r{r}", "system": "desk", "outcome": "failure"})
         records += [
             {
@@ -91,15 +98,14 @@ def test_a_kept_verdict_is_of_the_run_as_scored_and_a_redetect_scores_it_again()
     ws = wb.open()
     ws.ingest(records, progress=False)
     model = _FindingsModel()
-    ex = IncidentExplorer(ws, blame_model=model)
-    ex.show_run("r1")  # scored: the model's detect wrote r1's loop finding
-    assert "<b>finder</b> at step" in ex.verdict.value and ws.count("findings") == 1, ex.verdict.value
-    ex.show_run("r2")
-    ex.show_run("r1")  # kept: the key taken before the scoring's own write named a run no longer stored
-    assert model.asked == [["r2"], ["r1"]], model.asked
-    # a re-detect with other settings (r1's loop no longer a finding; its steps unchanged): scored again
-    wb.detect(ws, run_ids=["r1"], detectors=["loop"], config={"loop_min_turns": 99}, progress=False)
-    ex.show_run("r2")
+    ex = IncidentExplorer(ws, blame_model=model)  # r2 scored: the model's detect wrote its loop finding
+    assert ex.run_id == "r2" and "<b>finder</b> at step" in ex.verdict.value, ex.verdict.value
+    assert ws.count("findings") == 1
     ex.show_run("r1")
-    assert model.asked[2:] == [["r1"]], model.asked
+    ex.show_run("r2")  # kept: the key taken before the scoring's own write named a run no longer stored
+    assert model.asked == [["r2"], ["r1"]], model.asked
+    # a re-detect with other settings (r2's loop no longer a finding; its steps unchanged): scored again
+    wb.detect(ws, run_ids=["r2"], detectors=["loop"], config={"loop_min_turns": 99}, progress=False)
+    ex.show_run("r2")
+    assert model.asked[2:] == [["r2"]], model.asked
     assert ws.count("findings") == 1  # (the model, finding none, detected again with the defaults)
