@@ -282,8 +282,12 @@ class LimitTuner(w.VBox):
             "runs=…)</code> on runs held out for an honest estimate): "
             + (f"stops {counted(failed_cut, 'failed run')}, <b class='wb-limits-prevented'>{s['prevented']:,}</b> of "
                f"{'it' if failed_cut == 1 else 'them'} before the step that caused the failure (prevented: "
-               f"{s['prevented_share']:.0%} of {counted(s['failures'], 'failure')}; the others are cut after the "
-               "damage, saving only what they would still have spent)" if s["failures"]
+               f"{s['prevented_share']:.0%} of {counted(s['failures'], 'failure')}"
+               + ("; the others are cut after the damage, saving only what they would still have spent)"
+                  if failed_cut > s["prevented"] else ")") if failed_cut
+               # ("stops 0 failed runs, 0 of them before …; the others are cut after the damage" of limits
+               # stopping no run: there were no others, and nothing was cut)
+               else f"stops <b>none</b> of its {counted(s['failures'], 'failed run')}" if s["failures"]
                # ("stops 0 failed runs, 0 of them before …: 0% of 0 failures" on a system none of whose runs failed)
                else "<b>no run of them failed</b>, so there is no failure to prevent")
             + f" · loses <b>{s['successes_lost']:,}</b> "
