@@ -3,6 +3,7 @@ before any work (params46's strict xfail); its kept log-only verdict is keyed on
 
 from __future__ import annotations
 
+import re
 from unittest import mock
 
 import pandas as pd
@@ -80,7 +81,10 @@ class _FindingsModel:
 
 def test_a_kept_verdict_is_of_the_run_as_scored_and_a_redetect_scores_it_again() -> None:
     records = []
-    for r, loops in ((1, False), (2, True)):  # both failed; r2, the newer, loops (the explorer opens on it)
+    for r, loops in (
+        (1, True),
+        (2, False),
+    ):  # both failed, no times (as Who&When's): opened on r1, the first by id
         records.append({"record": "run", "run_id": f"r{r}", "system": "desk", "outcome": "failure"})
         records += [
             {
@@ -91,21 +95,28 @@ def test_a_kept_verdict_is_of_the_run_as_scored_and_a_redetect_scores_it_again()
                 "agent": "finder",
                 "status": "ok",
                 "input": {"q": "same" if loops else str(i)},
-                "started_at": f"2026-03-01T10:0{r}:0{i}Z",
             }
             for i in range(6)
         ]
     ws = wb.open()
     ws.ingest(records, progress=False)
+    ws.label(
+        "r2", agent="finder", step_id="t3", by="sre"
+    )  # (the model names the writer: not the labels' culprit)
     model = _FindingsModel()
-    ex = IncidentExplorer(ws, blame_model=model)  # r2 scored: the model's detect wrote its loop finding
-    assert ex.run_id == "r2" and "<b>finder</b> at step" in ex.verdict.value, ex.verdict.value
+    ex = IncidentExplorer(ws, blame_model=model)  # r1 scored: the model's detect wrote its loop finding
+    assert ex.run_id == "r1" and "<b>finder</b> at step" in ex.verdict.value, ex.verdict.value
     assert ws.count("findings") == 1
-    ex.show_run("r1")
-    ex.show_run("r2")  # kept: the key taken before the scoring's own write named a run no longer stored
-    assert model.asked == [["r2"], ["r1"]], model.asked
-    # a re-detect with other settings (r2's loop no longer a finding; its steps unchanged): scored again
-    wb.detect(ws, run_ids=["r2"], detectors=["loop"], config={"loop_min_turns": 99}, progress=False)
+    # "the most recent failed run" of runs with no time named no time at all
+    assert "the first failed run (by id: its log has no times)" in ex.opened.value, ex.opened.value
+    assert "labels name another" not in ex.verdict.value  # (r1: no label)
     ex.show_run("r2")
-    assert model.asked[2:] == [["r2"]], model.asked
+    said = " ".join(re.sub("<[^>]+>", "", ex.verdict.value).split())
+    assert "The labels name another culprit: finder at step t3 (see the header)" in said, said
+    ex.show_run("r1")  # kept: the key taken before the scoring's own write named a run no longer stored
+    assert model.asked == [["r1"], ["r2"]], model.asked
+    # a re-detect with other settings (r1's loop no longer a finding; its steps unchanged): scored again
+    wb.detect(ws, run_ids=["r1"], detectors=["loop"], config={"loop_min_turns": 99}, progress=False)
+    ex.show_run("r1")
+    assert model.asked[2:] == [["r1"]], model.asked
     assert ws.count("findings") == 1  # (the model, finding none, detected again with the defaults)
