@@ -60,8 +60,8 @@ def _opened_words(opened: dict[str, Any], timed: bool = True) -> str:
     none of which has a time, named no time at all)."""
     if opened["why"] == "failed":
         silent = ", a silent failure (reported success)" if isinstance(opened["taken_why"], str) else ""
-        which = "the most recent failed run" if timed else "the first failed run (by id: its log has no times)"
-        why = f"{which} of those listed{silent}"
+        which = "most recent" if timed else "first"
+        why = f"the {which} failed run of those listed{silent}" + ("" if timed else " (by id: its log has no times)")
     elif opened["why"] == "finding":
         at = f", at step {esc(opened['step_id'])}" if isinstance(opened["step_id"], str) else ""
         why = (
