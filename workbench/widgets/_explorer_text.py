@@ -61,7 +61,9 @@ def _opened_words(opened: dict[str, Any], timed: bool = True) -> str:
     if opened["why"] == "failed":
         silent = ", a silent failure (reported success)" if isinstance(opened["taken_why"], str) else ""
         which = "most recent" if timed else "first"
-        why = f"the {which} failed run of those listed{silent}" + ("" if timed else " (by id: its log has no times)")
+        why = f"the {which} failed run of those listed{silent}" + (
+            "" if timed else " (by id: its log has no times)"
+        )
     elif opened["why"] == "finding":
         at = f", at step {esc(opened['step_id'])}" if isinstance(opened["step_id"], str) else ""
         why = (
