@@ -63,3 +63,5 @@ def test_the_tuning_notebook_s_cost_curve_marks_the_threshold_chosen() -> None:
     calls = [n for c in nb.cells if c.cell_type == "code" for n in ast.walk(ast.parse(c.source))
              if isinstance(n, ast.Call) and ast.unparse(n.func) == "plots.cost_curve"]
     assert calls and all("best" in {k.arg for k in call.keywords} for call in calls), [ast.unparse(c) for c in calls]
+    # (ux47: its x axis titled with the signal, as the tuner's: "threshold" alone said neither of what nor in what unit)
+    assert all("signal" in {k.arg for k in call.keywords} for call in calls), [ast.unparse(c) for c in calls]

@@ -25,6 +25,8 @@ def test_tuner_on_failures_without_logprobs_says_what_it_cannot_tune() -> None:
     panel = tu.capabilities.value
     assert "What these logs do not let you tune" in panel
     assert "HITL on confidence" in panel and "no token log-probabilities" in panel
+    # (ux47: said once for both, not the same 40 words twice)
+    assert "HITL on confidence or entropy</b>" in panel and panel.count("no token log-probabilities") == 1, panel
     assert "false escalations cannot be counted" in panel and "wb.suggest_limits(ws)" in panel
     assert tu.capabilities in tu.children and tu.signal.value == "tool_calls"
 

@@ -171,6 +171,9 @@ def test_peak_bins_stay_few_and_count_every_run() -> None:
     stops = limits.table.set_index("rule").loc["max_tool_calls_run"]
     assert (f"max_tool_calls_run ≤ 5|stops {stops['stops_failed']} failed" in panels
             and stops["stops_failed"] > 0 and stops["stops_successful"] == 0), panels
+    # (ux47: a latency limit said with its unit, the "how far" axis under it having none)
+    assert {p.split("|")[0] for p in panels if "latency" in p} == {"max_run_latency_ms ≤ 9,000 ms",
+                                                                   "max_step_latency_ms ≤ 1,000 ms"}, panels
 
 
 def test_backtest_button_agrees_with_the_readout(shop: wb.Workspace) -> None:

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import workbench as wb
@@ -130,7 +131,10 @@ def test_tuner_calibration_and_capabilities_are_the_picked_system_s() -> None:
     # alpha's steps alone (the store's: 0.4 and 0.6, both systems' runs in each bin)
     assert tu.system.value == "alpha" and drawn() == [(0.2, 0.0), (0.9, 1.0)], drawn()
     # what alpha's logs do not let you tune: a latency threshold (beta's steps carry latencies, alpha's none)
-    assert "HITL on latency_ms</b>: no step carries it" in tu.capabilities.value, tu.capabilities.value
+    # (ux47: the signals no step carries said in one item, "HITL on latency_ms, tokens_in, … or cost")
+    assert re.search("HITL on [^<]*latency_ms[^<]*</b>: no step carries it", tu.capabilities.value), tu.capabilities.value
+    # (ux47: the cost curve's x axis names the signal, as the slider does; it read "threshold")
+    assert tu.cost_chart.chart.to_dict()["layer"][0]["encoding"]["x"]["title"] == "confidence"
     tu.system.value = "beta"
     assert drawn() == [(0.2, 1.0), (0.9, 0.0)], drawn()     # redrawn for beta, its confidence the other way
     assert "latency_ms" not in tu.capabilities.value and "HITL on entropy" in tu.capabilities.value

@@ -340,7 +340,8 @@ def _whole_axis(channel: str = "x", **kw: Any) -> alt.Axis:
 
 def cost_curve(table: pd.DataFrame, current: float | None = None, cost: str = "cost",
                title: str = "Expected cost per threshold", width: int = 360, live: bool = False,
-               best: float | None = None, mark_minimum: bool = True, whole: bool = False) -> alt.LayerChart:
+               best: float | None = None, mark_minimum: bool = True, whole: bool = False,
+               signal: str = "threshold") -> alt.LayerChart:
     """Expected cost against the threshold, its minimum marked (``best``: the chosen threshold, e.g.
     the cheapest within a review budget, instead of the curve's own minimum; ``mark_minimum=False``: none,
     where the costs cannot be compared, e.g. no successful run), and the current threshold (a chart param
@@ -349,7 +350,8 @@ def cost_curve(table: pd.DataFrame, current: float | None = None, cost: str = "c
     A few thresholds far from the rest (one 30 s call among 300 ms ones) do not set the axis: it spans the
     bulk (``_bulk.bulk_range``, always with the minimum and the current threshold), the curve runs off its
     edge, and the farthest threshold past it is a triangle on that edge with its cost, over a note
-    "N more thresholds up to 30,000 →". ``whole``: the signal counts (tool calls), its axis has whole ticks."""
+    "N more thresholds up to 30,000 →". ``whole``: the signal counts (tool calls), its axis has whole ticks.
+    ``signal``: the x axis' title (the signal the threshold is on, e.g. ``latency_ms``)."""
     _check(table, ["threshold", cost], "cost_curve")
     label = "minimum" if best is None else "best within budget"
     mark = (table.loc[[table[cost].idxmin()]] if best is None else table.iloc[[_nearest_index(table, best)]]) \
@@ -362,7 +364,9 @@ def cost_curve(table: pd.DataFrame, current: float | None = None, cost: str = "c
     xs = alt.Scale(domain=list(domain), nice=False) if domain else alt.Undefined
     line = alt.Chart(table).mark_line(color="#4c78a8", clip=True).encode(**channels(
         # (a domain set here starts on a tick: its label drawn flush against the next read "220240")
-        x=alt.X("threshold:Q", title="threshold", scale=xs,
+        # (the signal's name as the review load curve's: "threshold" alone, 20 to 220, said neither of what nor in
+        # what unit beside a slider on latency_ms)
+        x=alt.X("threshold:Q", title=signal, scale=xs,
                 axis=_whole_axis(**({"labelFlush": False} if domain else {})) if whole
                 else alt.Axis(labelFlush=False) if domain else alt.Undefined), y=alt.Y(f"{cost}:Q", title="expected cost"),
         tooltip=[alt.Tooltip("threshold:Q", format="d" if whole else ".3f"), alt.Tooltip(f"{cost}:Q", format=",.1f")]))

@@ -141,8 +141,10 @@ def limit_peaks(bins: pd.DataFrame, rules: pd.DataFrame, columns: int = 2, width
     if rules.empty:
         return alt.Chart(pd.DataFrame({"t": ["no rule here has a limit: nothing to draw"]})).mark_text(
             align="left", fontSize=13).encode(**channels(text="t:N")).properties(width=width * 2, height=30)
-    panel = {r.rule: f"{r.rule} ≤ {_fmt(r.limit)}|{r.label}" + (f"|{counted(r.beyond, 'run')} past the axis, in the last bar"
-                                                                 if r.beyond else "")
+    # (a latency limit with its unit: "max_step_latency_ms ≤ 736" over an axis of "0 … 1k 1.2k" said ms only in the
+    # rule's name)
+    panel = {r.rule: f"{r.rule} ≤ {_fmt(r.limit)}{' ms' if r.rule.endswith('_ms') else ''}|{r.label}"
+             + (f"|{counted(r.beyond, 'run')} past the axis, in the last bar" if r.beyond else "")
              for r in rules.itertuples(index=False)}
     bars = _stacked(bins).assign(layer="bar")
     marks = rules.assign(layer="limit", text=[f"limit {_fmt(v)}" for v in rules["limit"]],

@@ -17,6 +17,7 @@ import html
 import math
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from importlib import resources
 from typing import Any
 
 import numpy as np
@@ -25,6 +26,7 @@ import pandas as pd
 from .._plain import counted
 from ..exceptions import InvalidParameterError
 from ..store._outcomes import run_ids, silent_flag
+from ..store._own_connection import own_cursor
 from ._model import Breakers, Budgets, Loops, Policy, Provenance
 from ._propose import _FLOOR, _RULES, run_peaks
 
@@ -211,7 +213,7 @@ def suggest_limits(ws: Any, quantile: float = 0.99, min_runs: int = 5, by_system
     runs = run_ids(ws, runs, "suggest_limits")   # (an unknown id was said by "run_peaks:", no function of the user's)
     peaks = run_peaks(ws, window, unknown=True, silent=silent, runs=runs)
     if peaks.empty:
-        raise InvalidParameterError("no run with steps in this store: nothing to measure limits on")
+        raise InvalidParameterError(_nothing_to_measure(ws, runs))
     con = ws.con.cursor()
     try:
         systems = dict(con.execute("SELECT run_id, coalesce(system, '') FROM runs").fetchall())
@@ -226,6 +228,24 @@ def suggest_limits(ws: Any, quantile: float = 0.99, min_runs: int = 5, by_system
     store = str(ws.path) if getattr(ws, "path", None) is not None else "<memory>"
     return _from_peaks(peaks, {s: frozenset(k) for s, k in has.items()}, quantile, min_runs, store, window,
                        silent)
+
+
+def _nothing_to_measure(ws: Any, runs: list[str] | None) -> str:
+    """Why no run could be measured: what was given (``runs=[]`` was told "no run with steps in this store" of a
+    store holding hundreds) and what is needed."""
+    with own_cursor(ws.con) as con:
+        stored, stepped = con.execute(resources.files(__package__).joinpath("sql/runs_held.sql").read_text("utf-8")
+                                      ).fetchone()
+    held = f"the store holds {counted(stored, 'run')}, {stepped:,} with steps" if stored else "the store holds no run"
+    if runs is None:
+        return (f"suggest_limits: no run with steps in this store ({held}): nothing to measure limits on; ingest "
+                "logs with steps first, e.g. ws.ingest('traces.jsonl')")
+    if not runs:
+        return (f"suggest_limits: runs is empty (0 run ids given; a ws.runs(...) filter that matched no run gives "
+                f"none): nothing to measure limits on; give the runs to learn from, or leave runs=None for every run "
+                f"({held})")
+    return (f"suggest_limits: none of the {counted(len(runs), 'run')} given has a step ({held}): nothing to "
+            "measure limits on; give runs with steps, or leave runs=None for every run")
 
 
 # the runs whose log names no system are grouped under "" (``to_policy("")``); a reader sees them named

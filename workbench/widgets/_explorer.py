@@ -9,6 +9,7 @@ import ipywidgets as w
 import pandas as pd
 
 from .. import plots
+from ._explorer_args import check_arguments
 from ._explorer_list import ANY, RunListing, _options
 from ._explorer_run import RunShown
 from ._explorer_text import _model_alone, _opened_words  # noqa: F401  (tests read them here)
@@ -59,6 +60,12 @@ class IncidentExplorer(RunListing, RunShown, RunVerdict, w.VBox):
         True): silent failures are listed as failures marked "(silent)" and the outcome filter counts them as
         failed, as ``workbench investigate`` does; False (or the "silent failures count as failed" box
         unticked): the labelled/declared outcome only.
+
+    Raises
+    ------
+    InvalidParameterError
+        An argument it cannot use (an unknown ``blame_model`` name, an unknown filter, a bad filter value, a
+        ``page_size`` below 1), named with its value, before any work.
     """
 
     def __init__(
@@ -70,9 +77,12 @@ class IncidentExplorer(RunListing, RunShown, RunVerdict, w.VBox):
         page_size: int = 12,
         filters: dict[str, Any] | None = None,
     ) -> None:
+        # checked before any work (a bad argument raised from half-way through left a half-made widget)
+        self._pager: RunPager | None = None
+        run_filter = check_arguments(ws, replay, blame_model, snapshot, page_size, filters)
         # (3 s wall on a real store of 73 runs at a busy machine's load, the cell blank all that time)
         with building("Incident explorer: listing the runs and drawing the one to open on…"):
-            self._build(ws, replay, blame_model, snapshot, page_size, filters)
+            self._build(ws, replay, blame_model, snapshot, int(page_size), run_filter)
 
     def _build(
         self,
@@ -81,16 +91,10 @@ class IncidentExplorer(RunListing, RunShown, RunVerdict, w.VBox):
         blame_model: Any,
         snapshot: Callable[[str, str], Any] | None,
         page_size: int,
-        filters: dict[str, Any] | None,
+        run_filter: RunFilter,
     ) -> None:
-        if not isinstance(page_size, int) or page_size < 1:
-            raise ValueError(f"page_size must be a positive integer (got {page_size!r})")
         # "pretrained": the shipped model, loaded on the first run it is needed for (no replay verdict stored)
         self._default_model = isinstance(blame_model, str) and blame_model == "pretrained"
-        if isinstance(blame_model, str) and not self._default_model:
-            raise ValueError(
-                f"blame_model must be a fitted BlameModel, 'pretrained' or None (got {blame_model!r})"
-            )
         self.ws, self.replay, self.snapshot = ws, replay, snapshot
         self.blame_model: Any = None if self._default_model else blame_model
         # the log-only verdict per run (~0.3-0.6 CPU s a failed run with the pretrained model), kept for the store's life
@@ -100,7 +104,7 @@ class IncidentExplorer(RunListing, RunShown, RunVerdict, w.VBox):
         self._verdicts = kept_verdicts(ws)
         self._pending: object | None = None  # the deferred attribution of the run the list picked (see _show)
         self.page_size = page_size
-        self.filter = RunFilter(**(filters or {}))
+        self.filter = run_filter
         self.page = 0
         self.total = 0
         self.page_rows = pd.DataFrame()
@@ -212,7 +216,6 @@ class IncidentExplorer(RunListing, RunShown, RunVerdict, w.VBox):
             value=0, min=0, max=1, description="replays", layout=w.Layout(visibility="hidden")
         )
         self._chart_blame: Any = None
-        self._pager: RunPager | None = None
         for d in (
             self.outcome,
             self.system,

@@ -7,6 +7,8 @@ import time
 from datetime import date
 from typing import Any
 
+import pandas as pd
+
 from .._plain import counted
 from ._explorer_text import _opened_words, _run_label
 from ._html import esc, label
@@ -70,7 +72,10 @@ class RunListing:
             at = self._pager.position(opened["run_id"])
             self.page = at // self.page_size if at is not None else self.page
             self.page_rows = self._pager.page(self.page, self.page_size)
-        self._opened_why = _opened_words(opened) if opened is not None else ""
+        if opened is not None:
+            row = self.page_rows[self.page_rows["run_id"] == opened["run_id"]]
+            timed = not len(row) or isinstance(row["started_at"].iat[0], pd.Timestamp)
+        self._opened_why = _opened_words(opened, timed) if opened is not None else ""
         more = self._pager.has_next(self.page, self.page_size)
         self.latency_ms["page_query"] = (time.perf_counter() - t0) * 1000
         self.prev.disabled, self.next.disabled = self.page == 0, not more

@@ -70,6 +70,7 @@ class RunShown:
             "AND (l.agent IS NOT NULL OR l.step_id IS NOT NULL) ORDER BY s.seq NULLS LAST, l.created_at",
             [run_id],
         )
+        self._labelled = labelled  # (the verdict says where the model's pick is not the labels' culprit)
         r = run.iloc[0] if len(run) else None
         if r is not None:
             # the outcome the list's counting gives it (a silent failure is a failure, as investigate says)

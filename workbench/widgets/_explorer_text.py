@@ -57,11 +57,16 @@ def _model_alone(q: Any, uncertain_below: float) -> str:
     return f" (the model alone: {esc(_or(mine, 'no agent'))}{how}; the evidence outweighs it)"
 
 
-def _opened_words(opened: dict[str, Any]) -> str:
-    """Why the explorer opened on a run (RunPager.to_open's row), in a line above its header."""
+def _opened_words(opened: dict[str, Any], timed: bool = True) -> str:
+    """Why the explorer opened on a run (RunPager.to_open's row), in a line above its header. ``timed``: whether
+    the run has a start time (the list orders the runs without one by id: "the most recent" of Who&When's runs,
+    none of which has a time, named no time at all)."""
     if opened["why"] == "failed":
         silent = ", a silent failure (reported success)" if isinstance(opened["taken_why"], str) else ""
-        why = f"the most recent failed run of those listed{silent}"
+        which = "most recent" if timed else "first"
+        why = f"the {which} failed run of those listed{silent}" + (
+            "" if timed else " (by id: its log has no times)"
+        )
     elif opened["why"] == "finding":
         at = f", at step {esc(opened['step_id'])}" if isinstance(opened["step_id"], str) else ""
         why = (

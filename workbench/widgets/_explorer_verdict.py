@@ -113,7 +113,10 @@ class RunVerdict:
                     p = kept[2]
                 else:
                     p = logonly_verdicts(self.ws, [self.run_id], model=model)
-                    self._verdicts[self.run_id] = (model, key, p, state)
+                    # kept under the run as it is now: scoring a run without findings runs the detectors on it
+                    # and writes theirs, and the key taken before named a run no longer stored (scored again on
+                    # the first look back). A later re-detect, a label or a re-ingest changes it: scored again.
+                    self._verdicts[self.run_id] = (model, self._run_content(self.run_id), p, state)
                 if len(p):
                     q = p.iloc[0]
                     named = named if named is not None else q["step_id"]
@@ -183,6 +186,7 @@ class RunVerdict:
                 )
         if facts is None and self.run_id is not None:
             lines += self._lineage_lines(live_culprit)
+            lines += _label_differs(live_culprit, getattr(self, "_labelled", []))
         self.verdict.value = "<br>".join(lines)
         self._offer_step(named)
         if facts is not None and len(values):
@@ -307,6 +311,20 @@ class RunVerdict:
         self._refresh(count=True)  # the list shows the new culprit (and a culprit filter may now match)
         self.show_run(run_id)
         return res
+
+
+def _label_differs(culprit: str | None, labelled: list[tuple]) -> list[str]:
+    """A line where the log-only model's culprit is none of the agents the run's labels name (labelled rows: agent,
+    step_id, …): the header's "labelled culprit" (Who&When's mistake agent) and the model's other agent stood a
+    panel apart, nothing saying which to believe."""
+    named = [(agent, step) for agent, step, *_ in labelled if isinstance(agent, str) and agent]
+    if culprit is None or not named or culprit in {a for a, _ in named}:
+        return []
+    who = ", ".join(f"<b>{esc(a)}</b>" + (f" at step <b>{esc(st)}</b>" if st else "") for a, st in named)
+    return [
+        f"<span class='wb-label-differs'><b>The labels name another culprit</b>: {who} (see the header). A label "
+        "is what someone found the run to show; the log-only model's pick is a guess from the log alone.</span>"
+    ]
 
 
 def _model_state(model: Any) -> tuple:

@@ -14,6 +14,7 @@ import pandas as pd
 
 from .. import plots
 from .._plain import counted
+from .._termtext import html_text
 from ..exceptions import WorkbenchError
 from ..plots import _limits as limit_plots
 from ..plots._render import redraw
@@ -209,11 +210,13 @@ class LimitTuner(w.VBox):
         shown = shown[[c for c in _SHOWN if c not in dropped]].rename(
             columns={"stops": "stops " + " / ".join(c.removeprefix("stops_") for c in outcomes)})
         # (an OTel trace id cut to 12 hex, as the run list cuts it: whole and kept on one line it widened the column)
-        shown["stopped_runs"] = [_ID_SEP.join(str(short_id(i)) for i in ids[:2]) + (f" … (+{len(ids) - 2})" if len(ids) > 2 else "")
-                                 for ids in shown["stopped_runs"]]
+        cells = [([str(short_id(i)) for i in ids[:2]], len(ids) - 2) for ids in shown["stopped_runs"]]
+        # the cell's text in the table is a stand-in, its ids put in after escaping (_ids_whole)
+        shown["stopped_runs"] = ["…" if ids else "" for ids, _ in cells]
         for col in ("limit", "p50", "p90", "max"):
             shown[col] = shown[col].map(_number)
-        self.table.value = caption + _table_style(list(shown.columns)) + _ids_whole(frame(shown.rename(columns=_HEADERS)))
+        table_html = frame(shown.rename(columns=_HEADERS))
+        self.table.value = caption + _table_style(list(shown.columns)) + _ids_whole(table_html, cells)
 
     # -- export ----------------------------------------------------------------------------------
     def export_policy(self, path: str | Path | None = None) -> Policy | None:
@@ -279,8 +282,12 @@ class LimitTuner(w.VBox):
             "runs=…)</code> on runs held out for an honest estimate): "
             + (f"stops {counted(failed_cut, 'failed run')}, <b class='wb-limits-prevented'>{s['prevented']:,}</b> of "
                f"{'it' if failed_cut == 1 else 'them'} before the step that caused the failure (prevented: "
-               f"{s['prevented_share']:.0%} of {counted(s['failures'], 'failure')}; the others are cut after the "
-               "damage, saving only what they would still have spent)" if s["failures"]
+               f"{s['prevented_share']:.0%} of {counted(s['failures'], 'failure')}"
+               + ("; the others are cut after the damage, saving only what they would still have spent)"
+                  if failed_cut > s["prevented"] else ")") if failed_cut
+               # ("stops 0 failed runs, 0 of them before …; the others are cut after the damage" of limits
+               # stopping no run: there were no others, and nothing was cut)
+               else f"stops <b>none</b> of its {counted(s['failures'], 'failed run')}" if s["failures"]
                # ("stops 0 failed runs, 0 of them before …: 0% of 0 failures" on a system none of whose runs failed)
                else "<b>no run of them failed</b>, so there is no failure to prevent")
             + f" · loses <b>{s['successes_lost']:,}</b> "
@@ -312,20 +319,22 @@ class LimitTuner(w.VBox):
             self.path.value = str(path.with_suffix(".json" if change["new"] == "json" else ".yaml"))
 
 
-# between two ids of a cell: a character no escaped id holds (the cell's ids are wrapped in spans at it)
-_ID_SEP = "\u2063"
 _LAST_CELL = re.compile(r"<td>([^<]*)</td>(\s*</tr>)")
 
 
-def _ids_whole(table: str) -> str:
-    """The escaped table with each run id of its last column (the first runs stopped) in a span kept on one line,
-    the ids apart at ", ". (Wrapped only in already escaped text: a log's id is never read as markup.)"""
+def _ids_whole(table: str, cells: list[tuple[list[str], int]]) -> str:
+    """The escaped table with row i's last cell (the first runs stopped) holding ``cells[i]``'s ids, each escaped
+    in a span kept on one line, the ids apart at ", ", and how many more. Each id is escaped on its own: joined
+    into one text at a separator and split again after escaping, an id holding the separator (U+2063 once: log
+    content, which escaping leaves as it is) was shown as two runs stopped."""
+    rows = iter(cells)
+
     def cell(m: re.Match[str]) -> str:
-        if not m.group(1):   # (no run stopped)
+        ids, more = next(rows)
+        if not ids:   # (no run stopped)
             return m.group(0)
-        ids, sep, rest = m.group(1).partition(" … (+")
-        spans = ", ".join(f"<span class='wb-id'>{i}</span>" for i in ids.split(_ID_SEP))
-        return f"<td>{spans}{sep}{rest}</td>{m.group(2)}"
+        spans = ", ".join(f"<span class='wb-id'>{html_text(i, newlines=False)}</span>" for i in ids)
+        return f"<td>{spans}{f' … (+{more})' if more > 0 else ''}</td>{m.group(2)}"
     return _LAST_CELL.sub(cell, table)
 
 

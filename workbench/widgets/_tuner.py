@@ -288,7 +288,7 @@ class ThresholdTuner(w.VBox):
             # dearer than no review, beside a readout of the no-review point's lower cost; ux39, a system of
             # successful runs only: "minimum" at a cost of 1.0, the readout 0.0)
             self.cost_chart = _drawn(self.cost_chart, plots.cost_curve(
-                shown, rule, live=True, best=best if sw.budget else None, whole=sw.signal in _COUNTS))
+                shown, rule, live=True, best=best if sw.budget else None, whole=sw.signal in _COUNTS, signal=sw.signal))
         else:
             self.load_chart = _drawn(self.load_chart, plots.review_load_curve(
                 curve, rule, signal=sw.signal, live=True, whole=sw.signal in _COUNTS,
@@ -490,10 +490,24 @@ def _capabilities_html(ws: Workspace, expanded: bool = True, runs: list[str] | N
     missing = table[~table["tunable"] | table["instead"].str.startswith("wb.suggest_limits")]
     if missing.empty:
         return ""
-    items = "".join(f"<li><b>{esc(r.what)}</b>: {esc(r.why)}" + (f" — {esc(r.instead)}" if r.instead else "")
-                    + "</li>" for r in missing.itertuples(index=False))
+    # the rows saying the same, one item: confidence's and entropy's 40-word reason twice, word for word, filled
+    # the top of the tuner on real framework logs (none carries log-probabilities)
+    same: dict[tuple[str, str], list[str]] = {}
+    for r in missing.itertuples(index=False):
+        same.setdefault((r.why, r.instead), []).append(r.what)
+    items = "".join(f"<li><b>{esc(_either(whats))}</b>: {esc(why)}" + (f" — {esc(instead)}" if instead else "")
+                    + "</li>" for (why, instead), whats in same.items())
     return (f"<details{' open' if expanded else ''}><summary>What these logs do not let you tune</summary>"
             f"<ul>{items}</ul></details>")
+
+
+def _either(whats: list[str]) -> str:
+    """``["HITL on confidence", "HITL on entropy"]`` as "HITL on confidence or entropy" (three or more: "HITL on
+    latency_ms, tokens_in or cost")."""
+    if len(whats) > 1 and all(w.startswith("HITL on ") for w in whats):
+        names = [w.removeprefix("HITL on ") for w in whats]
+        return "HITL on " + ", ".join(names[:-1]) + " or " + names[-1]
+    return " · ".join(whats)
 
 
 # The review budget an unpriced store (no successful run) opens on, when none was given: a load a team can take.
