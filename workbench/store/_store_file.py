@@ -10,11 +10,20 @@ someone else's database must be refused before anything is written:
   table it read as an empty store, and the workbench's tables and schema version were written into it, its own
   ``runs`` then breaking every ingest with a bare BinderException.
 
+- a path DuckDB reads otherwise than Python (:func:`local_path`): a word and a colon first (``sqlite:app.db``,
+  ``md:incidents``, ``https://…``, ``s3://…``) names a database type or a remote file system to DuckDB, which fetched
+  the extension for it from the network; a leading ``~`` DuckDB expands to the home folder and Python does not.
+
 A workbench store is told by its ``runs`` and ``steps`` tables' ids, as a snapshot tells a file it may replace
 (``_snapshot.py``): a store written before the ``meta`` table existed holds them and is migrated as before.
 """
 
 from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 
@@ -24,6 +33,44 @@ from ..exceptions import StoreError
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 # The columns that make a database a workbench store, whatever else it holds.
 STORE_COLUMNS = frozenset({("runs", "run_id"), ("steps", "run_id"), ("steps", "step_id")})
+# DuckDB takes a path beginning with two or more letters, digits or underscores and a colon for a database type
+# ("sqlite:", "md:", any word: it looks for an extension of that name) or, before "://", for a file system of an
+# extension (https, s3, gcs, az, hf): it fetched the extension from the network, then failed naming it, not the path.
+# (One letter is a Windows drive; ":memory:" begins with the colon.)
+_PREFIXED = re.compile(r"[A-Za-z0-9_]{2,}:")
+
+P = TypeVar("P", str, bytes, os.PathLike)
+
+
+def local_path(path: P, doing: str) -> P:
+    """``path`` (of a store, a snapshot or an export) as one local file for Python and DuckDB alike: a leading ``~``
+    expanded here, once, before any check or write (DuckDB expands it itself and Python's ``open`` and ``pathlib``
+    do not: the SQLite check read ``./~/app.sqlite`` while DuckDB opened ``$HOME/app.sqlite``, and an export's
+    folder was made in ``./~`` while its tables went to ``$HOME``); :class:`StoreError` for a path DuckDB reads as
+    another database type or a URL (``doing`` says what was asked: "open", "export to" ...)."""
+    text = os.fsdecode(path)
+    found = _PREFIXED.match(text)
+    if found:
+        word = found.group()[:-1]
+        what = f"a {word}:// URL" if text[found.end() : found.end() + 2] == "//" else f"a '{word}:' database"
+        raise StoreError(
+            f"cannot {doing} {text!r}: DuckDB reads a path beginning {word + ':'!r} as {what}, and would fetch an "
+            "extension from the network for it; a store is a local DuckDB file. Nothing opened or written. For a "
+            f"local file whose name has a colon, write {'./' + text!r}"
+        )
+    if not text.startswith("~"):
+        return path
+    expanded = os.path.expanduser(text)
+    if expanded.startswith(
+        "~"
+    ):  # (~name of no user, or no home folder known: DuckDB put its own home before it)
+        raise StoreError(
+            f"cannot {doing} {text!r}: {text.split('/')[0]!r} names no home folder here. Nothing "
+            "opened or written"
+        )
+    if isinstance(path, str):
+        return expanded
+    return os.fsencode(expanded) if isinstance(path, bytes) else Path(expanded)  # type: ignore[return-value]
 
 
 def refuse_sqlite(target: str) -> None:
