@@ -18,8 +18,8 @@ of a database without one), or it fails with DuckDB's bare ``BinderException``.
 
 DuckDB's connect is replaced here by one that refuses those targets at once (no network in a test): the product
 must refuse them before asking it. attack47's strict xfails; mend47 made the path cases plain tests
-(``store/_store_file.local_path``, called by ``wb.open``, ``ws.export`` and ``ws.snapshot``), the foreign-database
-cases stay strict xfails."""
+(``store/_store_file.local_path``, called by ``wb.open``, ``ws.export`` and ``ws.snapshot``) and the foreign-database
+cases (``STORE_COLUMNS``: the columns a store's runs and steps have had since schema 1; ``refuse_foreign_meta``)."""
 
 from __future__ import annotations
 
@@ -96,12 +96,6 @@ def test_a_path_from_home_names_one_place_for_export_snapshot_and_open(
     assert not (cwd / "~").exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="attack47: store/_store_file.py takes any DuckDB file whose runs and steps tables have run_id and "
-    "step_id for a workbench store from before meta: another program's runs/steps database is written into "
-    "(meta, schema 5, the store's tables) and every ingest then fails with a bare BinderException",
-)
 def test_another_programs_runs_and_steps_tables_are_no_store(tmp_path: Path) -> None:
     path = tmp_path / "ci.duckdb"
     with duckdb.connect(str(path)) as con:  # (a CI system's database: its runs and their steps)
@@ -119,12 +113,6 @@ def test_another_programs_runs_and_steps_tables_are_no_store(tmp_path: Path) -> 
     assert tables == ["runs", "steps"]  # (nothing written into it)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="attack47: store/_connection.py asks refuse_foreign only of a database without a meta table: another "
-    "program's database with a table named meta is written into (meta(key, value)) or fails with DuckDB's "
-    "bare BinderException (a meta of other columns)",
-)
 @pytest.mark.parametrize(
     "meta",
     [

@@ -31,8 +31,16 @@ from ..exceptions import StoreError
 
 # The first 16 bytes of every SQLite 3 database file (https://www.sqlite.org/fileformat.html, "Magic Header String").
 _SQLITE_MAGIC = b"SQLite format 3\x00"
-# The columns that make a database a workbench store, whatever else it holds.
-STORE_COLUMNS = frozenset({("runs", "run_id"), ("steps", "run_id"), ("steps", "step_id")})
+# The columns that make a database a workbench store, whatever else it holds: those its runs and steps tables have
+# had since schema 1. (runs.run_id, steps.run_id and steps.step_id alone were any CI system's or workflow engine's
+# runs and steps tables too: such a database was taken for a store and written into, attack47 C4.)
+STORE_COLUMNS = frozenset(
+    [("runs", c) for c in ("run_id", "outcome", "outcome_source", "n_steps")]
+    + [
+        ("steps", c)
+        for c in ("run_id", "step_id", "parent_id", "seq", "agent", "kind", "started_at", "status")
+    ]
+)
 # DuckDB takes a path beginning with two or more letters, digits or underscores and a colon for a database type
 # ("sqlite:", "md:", any word: it looks for an extension of that name) or, before "://", for a file system of an
 # extension (https, s3, gcs, az, hf): it fetched the extension from the network, then failed naming it, not the path.
@@ -98,9 +106,31 @@ def holds_store_tables(con: duckdb.DuckDBPyConnection) -> bool:
     return STORE_COLUMNS <= columns
 
 
-def refuse_foreign(con: duckdb.DuckDBPyConnection) -> None:
+def refuse_foreign_meta(con: duckdb.DuckDBPyConnection) -> list[tuple[object]]:
+    """For a database with a ``meta`` table: :class:`StoreError` as :func:`refuse_foreign`'s unless it is the
+    store's (``key`` and ``value``, holding the schema version, or beside the store's tables). Another program's
+    table named ``meta`` was taken for the store's: its database written into (``meta(key, value)``), or a bare
+    BinderException raised from the open (a ``meta`` of other columns), attack47 C5. Returns the schema version's
+    row (none: a store's meta without one)."""
+    columns = {
+        c
+        for (c,) in con.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() "
+            "AND schema_name = 'main' AND table_name = 'meta'"
+        ).fetchall()
+    }
+    if {"key", "value"} <= columns:
+        row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
+        if row or holds_store_tables(con):
+            return row
+    refuse_foreign(con, meta=True)
+    return []
+
+
+def refuse_foreign(con: duckdb.DuckDBPyConnection, meta: bool = False) -> None:
     """For a database with no ``meta`` table: :class:`StoreError` naming the file and the tables it holds, unless
-    it holds none (a new store) or is a workbench store (:func:`holds_store_tables`, one from before ``meta``)."""
+    it holds none (a new store) or is a workbench store (:func:`holds_store_tables`, one from before ``meta``).
+    ``meta``: the database has a ``meta`` table that is not the store's (:func:`refuse_foreign_meta`)."""
     held = [
         name
         for (name,) in con.execute(
@@ -111,7 +141,7 @@ def refuse_foreign(con: duckdb.DuckDBPyConnection) -> None:
             "ORDER BY 1"
         ).fetchall()
     ]
-    if not held or holds_store_tables(con):
+    if not meta and (not held or holds_store_tables(con)):
         return
     ((where,),) = con.execute(
         "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
