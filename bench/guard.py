@@ -9,7 +9,8 @@ Usage::
 A synthetic run mixes LLM steps (with confidence and entropy) and tool calls (with argument dicts)
 over five agents, through a policy with every kind of rule set and two HITL rules (loose enough that
 nothing is cut, so every step is checked in full). Scenarios: ``before_step`` + ``after_step`` on one
-thread; the same from 4 threads on 4 runs each; the ``with guard.step(...)`` context manager; and a
+thread; the same from 4 threads on 4 runs each; the ``with guard.step(...)`` context manager; calls of a
+``guard.wrap``-ped plain tool and of an awaited async one (one event loop, no sleeps); and a
 baseline of two plain Python calls with the same arguments (the floor any in-process hook pays).
 With ``--outputs`` every step also hands over what it said (an LLM reply of about 150 characters,
 a tool result as a dict) and the policy sets ``max_repeated_replies``: the cost of the ping-pong and
@@ -95,6 +96,37 @@ def run_scoped(guard: Guard, seq: list[tuple]) -> None:
             s.confidence, s.entropy = conf, ent
 
 
+def _noop(**kwargs: object) -> None:
+    return None
+
+
+async def _anoop(**kwargs: object) -> None:
+    return None
+
+
+def _wrapped_tools(guard: Guard, seq: list[tuple], fn) -> list:
+    """Each step's ``guard.wrap`` of ``fn`` (one per agent, kind and tool, made before timing) and its arguments."""
+    made: dict = {}
+    return [(made.setdefault((agent, kind, tool), guard.wrap(agent, kind, tool)(fn)), args or {})
+            for agent, kind, tool, args, *_rest in seq]
+
+
+def run_wrapped(guard: Guard, calls: list) -> None:
+    with guard.run("w"):
+        for fn, args in calls:
+            fn(**args)
+
+
+def run_wrapped_async(guard: Guard, calls: list) -> None:
+    import asyncio
+
+    async def main() -> None:
+        with guard.run("w"):
+            for fn, args in calls:
+                await fn(**args)
+    asyncio.run(main())
+
+
 def timed(fn) -> tuple[float, float]:
     """Wall seconds, and CPU seconds of this process (all threads): the CPU figure is what a step
     costs when other processes share the machine's cores."""
@@ -130,6 +162,12 @@ def main() -> None:
             t.join()
     rows.append(("guard, 4 threads x 1 run", per * 4, timed(threaded)))
     rows.append(("guard.step context manager", n, timed(lambda: run_scoped(Guard(POLICY), seq))))
+    g = Guard(POLICY)
+    calls = _wrapped_tools(g, seq, _noop)
+    rows.append(("guard.wrap of a plain tool", n, timed(lambda: run_wrapped(g, calls))))
+    g = Guard(POLICY)
+    calls = _wrapped_tools(g, seq, _anoop)
+    rows.append(("guard.wrap of an async tool (awaited)", n, timed(lambda: run_wrapped_async(g, calls))))
 
     tracemalloc.start()
     g = Guard(POLICY)

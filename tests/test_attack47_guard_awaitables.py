@@ -8,7 +8,7 @@ of an object's ``__call__`` (params46, after attack46 A4). Tools whose call is a
 
 Each is wrapped as a plain function: the step ends when the coroutine or generator is made, before any of the
 call runs. Its latency is 0, so ``max_step_latency_ms`` never stops a call however long it takes, and its output is
-the coroutine object. The guard's clock is a list moved by hand: no sleeps. attack47's strict xfails."""
+the coroutine object. The guard's clock is a list moved by hand: no sleeps. attack47's strict xfails, made plain tests by mend47 (``workbench/_guard_wrap.py``)."""
 
 from __future__ import annotations
 
@@ -44,11 +44,6 @@ _MAKERS: dict[str, Callable[[list[float]], Any]] = {
 }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="attack47: Guard.wrap (guard.py) takes a partial of an async tool object, or a function returning a "
-    "coroutine, for a sync tool: the step ends before the await (latency 0, max_step_latency_ms never applies)",
-)
 @pytest.mark.parametrize("made", sorted(_MAKERS))
 def test_an_awaited_tool_call_is_one_step_over_its_await(made: str) -> None:
     now = [1_767_225_600.0]
@@ -63,11 +58,6 @@ def test_an_awaited_tool_call_is_one_step_over_its_await(made: str) -> None:
         asyncio.run(main())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="attack47: Guard.wrap (guard.py) of an async generator (a streaming tool) ends the step when the "
-    "generator is made: latency 0 however long the stream takes",
-)
 def test_a_streaming_tool_is_one_step_over_its_stream() -> None:
     now = [1_767_225_600.0]
     guard = Guard(Policy(breakers=Breakers(max_step_latency_ms=500)), clock=lambda: now[0])
@@ -83,3 +73,40 @@ def test_a_streaming_tool_is_one_step_over_its_stream() -> None:
 
     with pytest.raises(wb.PolicyViolation, match="max_step_latency_ms"):
         asyncio.run(main())
+
+
+def test_the_wrapped_tools_stay_what_frameworks_ask_inspect_about() -> None:
+    """(mend47) Agent frameworks ask ``inspect`` whether to await or iterate a tool: the wrapper says the same."""
+    import inspect
+
+    guard = Guard(Policy())
+    assert inspect.iscoroutinefunction(guard.wrap("pricer")(functools.partial(_PriceTool([0.0]), "EUR")))
+
+    async def stream() -> AsyncIterator[int]:
+        yield 1
+
+    assert inspect.isasyncgenfunction(guard.wrap("pricer")(stream))
+
+
+def test_a_stream_closed_early_ends_its_step_and_its_run_is_cut() -> None:
+    """(mend47) A consumer that stops reading ends the stream's step there (not as an error): the two seconds it
+    took are past the limit, so the run is cut and its next step refused."""
+    now = [1_767_225_600.0]
+    guard = Guard(Policy(breakers=Breakers(max_step_latency_ms=500)), clock=lambda: now[0])
+
+    @guard.wrap("pricer")
+    async def stream_prices(sku: str) -> AsyncIterator[float]:
+        for price in (4.2, 4.3, 4.4):
+            now[0] += 1.0
+            yield price
+
+    async def main() -> float:
+        with guard.run("r"):
+            prices = stream_prices(sku="A")
+            first = [await anext(prices), await anext(prices)]
+            await prices.aclose()  # (the consumer stops after two prices)
+            with pytest.raises(wb.PolicyViolation, match="max_step_latency_ms"):
+                guard.before_step(None, "pricer", "llm")
+            return first[-1]
+
+    assert asyncio.run(main()) == 4.3

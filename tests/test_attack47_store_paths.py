@@ -17,7 +17,9 @@ And a DuckDB file of another program is refused unless it holds a workbench stor
 of a database without one), or it fails with DuckDB's bare ``BinderException``.
 
 DuckDB's connect is replaced here by one that refuses those targets at once (no network in a test): the product
-must refuse them before asking it. attack47's strict xfails."""
+must refuse them before asking it. attack47's strict xfails; mend47 made the path cases plain tests
+(``store/_store_file.local_path``, called by ``wb.open``, ``ws.export`` and ``ws.snapshot``) and the foreign-database
+cases (``STORE_COLUMNS``: the columns a store's runs and steps have had since schema 1; ``refuse_foreign_meta``)."""
 
 from __future__ import annotations
 
@@ -49,11 +51,6 @@ def asked(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return seen
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="attack47: wb.open('sqlite:app.db' / 'md:x' / 'https://…' / 's3://…') is handed to DuckDB, which "
-    "downloads an extension (store/_connection.py connect_file checks only a local file's SQLite header)",
-)
 @pytest.mark.parametrize(
     "target", ["sqlite:app.db", "md:incidents", "https://example.com/x.duckdb", "s3://b/x.duckdb"]
 )
@@ -66,11 +63,6 @@ def test_a_path_duckdb_would_fetch_an_extension_for_is_refused_before_duckdb_ope
     assert asked == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="attack47: wb.open('~/app.sqlite'): refuse_sqlite (store/_store_file.py) reads ./~/app.sqlite, DuckDB "
-    "opens $HOME/app.sqlite (the SQLite file is not refused, DuckDB fetches sqlite_scanner)",
-)
 def test_a_sqlite_file_named_from_home_is_refused_as_sqlite(
     asked: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -85,12 +77,6 @@ def test_a_sqlite_file_named_from_home_is_refused_as_sqlite(
         wb.open("~/app.sqlite")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="attack47: ws.export('~/exp') makes ./~/exp and its marker (Python), then DuckDB's COPY writes into "
-    "$HOME/exp and fails half-way; ws.snapshot('~/s.duckdb') writes ./~/s.duckdb, which wb.open('~/s.duckdb') "
-    "(DuckDB: $HOME) does not read",
-)
 def test_a_path_from_home_names_one_place_for_export_snapshot_and_open(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -110,12 +96,17 @@ def test_a_path_from_home_names_one_place_for_export_snapshot_and_open(
     assert not (cwd / "~").exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="attack47: store/_store_file.py takes any DuckDB file whose runs and steps tables have run_id and "
-    "step_id for a workbench store from before meta: another program's runs/steps database is written into "
-    "(meta, schema 5, the store's tables) and every ingest then fails with a bare BinderException",
-)
+def _refused_tables(path: Path) -> list[str]:
+    """The tables of a database wb.open refused as another program's, read after the refusal."""
+    try:
+        with pytest.raises(StoreError, match="another program"):
+            wb.open(path)
+    finally:
+        with duckdb.connect(str(path), read_only=True) as con:
+            tables = sorted(t for (t,) in con.execute("SELECT table_name FROM duckdb_tables()").fetchall())
+    return tables
+
+
 def test_another_programs_runs_and_steps_tables_are_no_store(tmp_path: Path) -> None:
     path = tmp_path / "ci.duckdb"
     with duckdb.connect(str(path)) as con:  # (a CI system's database: its runs and their steps)
@@ -124,21 +115,9 @@ def test_another_programs_runs_and_steps_tables_are_no_store(tmp_path: Path) -> 
             "CREATE TABLE steps (run_id VARCHAR, step_id VARCHAR, name VARCHAR, seconds DOUBLE); "
             "INSERT INTO runs VALUES ('1', 'build', 'success'); INSERT INTO steps VALUES ('1', 'a', 'checkout', 1.5)"
         )
-    try:
-        with pytest.raises(StoreError, match="another program"):
-            wb.open(path)
-    finally:
-        with duckdb.connect(str(path), read_only=True) as con:
-            tables = sorted(t for (t,) in con.execute("SELECT table_name FROM duckdb_tables()").fetchall())
-    assert tables == ["runs", "steps"]  # (nothing written into it)
+    assert _refused_tables(path) == ["runs", "steps"]  # (nothing written into it)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="attack47: store/_connection.py asks refuse_foreign only of a database without a meta table: another "
-    "program's database with a table named meta is written into (meta(key, value)) or fails with DuckDB's "
-    "bare BinderException (a meta of other columns)",
-)
 @pytest.mark.parametrize(
     "meta",
     [
@@ -151,10 +130,25 @@ def test_another_programs_meta_table_makes_no_store(meta: str, tmp_path: Path) -
     path = tmp_path / "finance.duckdb"
     with duckdb.connect(str(path)) as con:
         con.execute(f"CREATE TABLE {meta}; CREATE TABLE invoices (id INTEGER)")  # (the test's own SQL text)
-    try:
-        with pytest.raises(StoreError, match="another program"):
-            wb.open(path)
-    finally:
-        with duckdb.connect(str(path), read_only=True) as con:
-            tables = sorted(t for (t,) in con.execute("SELECT table_name FROM duckdb_tables()").fetchall())
-    assert tables == ["invoices", "meta"]
+    assert _refused_tables(path) == ["invoices", "meta"]
+
+
+def test_any_word_and_colon_is_refused_everywhere_and_dot_slash_names_the_local_file(
+    asked: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """(mend47) DuckDB takes any word before a colon for an extension's name (``notes:v2.duckdb`` looked for an
+    extension ``notes``): refused by wb.open, ws.export and ws.snapshot alike, naming ``./`` for a local file."""
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(StoreError, match=r"cannot open 'notes:v2\.duckdb'.*'\./notes:v2\.duckdb'"):
+        wb.open("notes:v2.duckdb")
+    ws = wb.open()
+    with pytest.raises(StoreError, match=r"cannot export to 's3://b/exp'.*s3:// URL"):
+        ws.export("s3://b/exp")
+    with pytest.raises(StoreError, match=r"cannot write a snapshot to 'md:s'"):
+        ws.snapshot("md:s")
+    with pytest.raises(StoreError, match=r"'~no_such_user_mend47' names no home folder"):
+        wb.open("~no_such_user_mend47/s.duckdb")
+    assert asked == [] and list(tmp_path.iterdir()) == []
+    with wb.open("./notes:v2.duckdb") as local:
+        assert local.count("runs") == 0
+    assert (tmp_path / "notes:v2.duckdb").is_file()

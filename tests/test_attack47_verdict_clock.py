@@ -4,7 +4,8 @@ read by investigate's table, its agreement line, the lineage note and the run li
 ``attributions.created_at`` is still ``DEFAULT current_timestamp`` in a ``TIMESTAMP`` column: the attributing
 process's wall clock. A run attributed in Tokyo (ablation: planner) and attributed again, later, in New York
 (Shapley, after a better replay: pricer) shows the Tokyo verdict, stored at 22:00 against New York's 08:00 of the
-same day. attack47's strict xfail."""
+same day. attack47's strict xfail, made a plain test by mend47 (both inserts of attributions write
+``timezone('UTC', current_timestamp)``)."""
 
 from __future__ import annotations
 
@@ -27,12 +28,6 @@ def _saved_by(agent: str):  # type: ignore[no-untyped-def]
     return lambda run_id, intervention: "success" if agent in intervention.agents else "failure"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="attack47: attributions.created_at is the attributing process's local wall clock (schema.sql "
-    "DEFAULT current_timestamp, TIMESTAMP), so verdict_rank.sql's newest verdict is by the clock of a place: "
-    "a later verdict given further west loses",
-)
 def test_the_later_verdict_is_the_runs_whatever_the_time_zone(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import contextvars
 import functools
-import inspect
 import logging
 import os
 import threading
@@ -33,6 +32,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from ._guard_wrap import wrap_call
 from ._params import integer_at_least, is_number
 from .exceptions import InvalidParameterError, PolicyViolation
 from .ingest._fields import SHORT_CHARS as _BIG
@@ -264,31 +264,18 @@ class Guard:
 
     def wrap(self, agent: str | None, kind: str = "tool", tool: str | None = None) -> Callable[[Any], Any]:
         """Decorator: guard every call of a function as one step of the current run (set with
-        :meth:`run`); the call's keyword arguments are the step's arguments, its result the output."""
+        :meth:`run`); the call's keyword arguments are the step's arguments, its result the output. The step
+        lasts as long as the call: to the end of its await (an async tool, a partial of one, a function returning
+        a coroutine or any awaitable) or of its stream (an async generator, until it ends or is closed)."""
         def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
-            # (a tool object has no __name__: its class names it; it was a bare AttributeError)
-            name = tool or (getattr(fn, "__name__", None) or type(fn).__name__ if kind_word(kind) == "tool" else None)
-            # (an object whose __call__ is async, a common way to write a tool with state, is an async tool too)
-            if inspect.iscoroutinefunction(fn) or (
-                    not inspect.isroutine(fn) and inspect.iscoroutinefunction(type(fn).__call__)):
-                # an async tool (most agent SDKs' tools): the step is the awaited call. Wrapped as a plain
-                # function its step ended when the coroutine was made: latency 0 (every latency limit and HITL
-                # rule passed), the coroutine object as the output, an exception raised later never an error step
-                @functools.wraps(fn)
-                async def guarded_async(*args: Any, **kwargs: Any) -> Any:
-                    call_args = kwargs or (list(args) if args else None)
-                    with self.step(None, agent, kind, name, call_args) as scope:
-                        result = scope.output = await fn(*args, **kwargs)
-                        return result
-                return guarded_async
-
-            @functools.wraps(fn)
-            def guarded(*args: Any, **kwargs: Any) -> Any:
-                call_args = kwargs or (list(args) if args else None)
-                with self.step(None, agent, kind, name, call_args) as scope:
-                    result = scope.output = fn(*args, **kwargs)   # what the call said, for the loop rules
-                    return result
-            return guarded
+            # (a tool object has no __name__: its class names it; it was a bare AttributeError; a partial: its function)
+            inner = fn
+            while isinstance(inner, functools.partial):
+                inner = inner.func
+            name = tool or (getattr(inner, "__name__", None) or type(inner).__name__
+                            if kind_word(kind) == "tool" else None)
+            # the step lasts as long as the call: over an await or a stream (_guard_wrap)
+            return wrap_call(self, fn, agent, kind, name)
         return decorate
 
     def start_run(self, run_id: str, *, task: Any = None) -> None:

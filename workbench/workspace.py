@@ -34,6 +34,7 @@ from .store._label_target import check_label_target
 from .store._outcomes import RUN_OUTCOMES_SQL, silent_flag
 from .store._own_connection import fetch, fetch_df, own_cursor
 from .store._run_scope import one_run_id
+from .store._store_file import local_path
 from .store._thread_cursors import ThreadCursors
 
 _OUTCOMES = ("success", "failure", "unknown")
@@ -237,7 +238,7 @@ class Workspace:
         """Write every table as Parquet under ``folder`` (runs and steps partitioned by day, hive
         style: ``steps/day=2026-01-05/….parquet``). ``wb.open(folder)`` reads it back in place, and
         ``other.ingest(folder)`` merges it into another store."""
-        out = Path(folder)
+        out = Path(local_path(folder, "export to"))  # (DuckDB's COPY and Python's mkdir: one folder)
         marker = out / EXPORT_INCOMPLETE
         try:
             out.mkdir(parents=True, exist_ok=True)
@@ -306,6 +307,7 @@ class Workspace:
         """
         from .store._snapshot import snapshot_to_file
 
+        path = local_path(path, "write a snapshot to")  # (the file wb.open of the same text opens)
         if self.path is not None and _same_file(Path(path), self.path):
             # replaced under the open store, the file DuckDB writes is gone from its name: what the session
             # stored after the snapshot was lost when the store closed
@@ -406,6 +408,8 @@ def open(path: str | os.PathLike[str] | None = None, read_only: bool = False,  #
     0
     """
     read_only = flag(read_only, "read_only")  # (a string reached DuckDB's connect(): a bare TypeError)
+    if path is not None:  # ('~' expanded once, for Python and DuckDB alike; "sqlite:x", "https://…" refused)
+        path = local_path(path, "open")
     if path is not None and is_parquet_export(Path(path)):
         con = open_parquet_export(Path(path))
         _limit(con, memory_limit)

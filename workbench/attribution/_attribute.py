@@ -410,6 +410,8 @@ def save(ws, res: Attribution | Sequence[Attribution]) -> None:  # noqa: ANN001
         con.execute("DELETE FROM attributions WHERE method = 'decisive-step' "
                     "AND list_contains(?::VARCHAR[], run_id)", [[r.run_id for r in results]])
         con.register("_wb_new_attributions", frame)
-        con.execute("INSERT INTO attributions (run_id, method, unit, target, value, ci_low, ci_high, params) "
-                    "SELECT run_id, method, unit, target, value, ci_low, ci_high, params::JSON "
-                    "FROM _wb_new_attributions")
+        # created_at in UTC, as labels' (the DEFAULT is the process's wall clock: a verdict given later in New York
+        # than one given in Tokyo was the older by it, and verdict_rank.sql showed the Tokyo one)
+        con.execute("INSERT INTO attributions (run_id, method, unit, target, value, ci_low, ci_high, params, "
+                    "created_at) SELECT run_id, method, unit, target, value, ci_low, ci_high, params::JSON, "
+                    "timezone('UTC', current_timestamp) FROM _wb_new_attributions")

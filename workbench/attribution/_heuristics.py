@@ -242,8 +242,9 @@ def save_scores(ws, method: str, steps: pd.DataFrame, agents: pd.DataFrame, verd
         con.register("_bm_rows", rows)
         con.execute("DELETE FROM attributions WHERE method = ? AND run_id IN "
                     "(SELECT DISTINCT run_id FROM _bm_rows)", [method])
-        con.execute("INSERT INTO attributions (run_id, method, unit, target, value, params) "
-                    "SELECT run_id, ?, unit, target, value, params::JSON FROM _bm_rows", [method])
+        con.execute("INSERT INTO attributions (run_id, method, unit, target, value, params, created_at) "
+                    "SELECT run_id, ?, unit, target, value, params::JSON, timezone('UTC', current_timestamp) "
+                    "FROM _bm_rows", [method])   # (in UTC, as _attribute.py's verdicts)
 
 
 # what a verdict that weighed the run's own evidence (._evidence.combine) adds to its params

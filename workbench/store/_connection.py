@@ -16,7 +16,7 @@ from ..exceptions import StoreError, StoreLockedError
 from ._linked_roots import keep_linked_roots_sql
 from ._read_only_open import connect_read_only
 from ._same_json import register_same_json
-from ._store_file import refuse_foreign, refuse_sqlite
+from ._store_file import refuse_foreign, refuse_foreign_meta, refuse_sqlite
 from ._transaction import transaction
 
 SCHEMA_VERSION = 5
@@ -244,7 +244,8 @@ def schema_version(con: duckdb.DuckDBPyConnection) -> int:
     if not _has_table(con, "meta"):
         refuse_foreign(con)  # (a new store holds nothing yet; another program's database is not written into)
         return 0
-    row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
+    # (a table named meta of another program's: its database is no store either)
+    row = refuse_foreign_meta(con)
     version = _stored_version(con, row[0][0]) if row else 0
     _refuse_newer(version, "this store")
     return version

@@ -10,11 +10,20 @@ someone else's database must be refused before anything is written:
   table it read as an empty store, and the workbench's tables and schema version were written into it, its own
   ``runs`` then breaking every ingest with a bare BinderException.
 
+- a path DuckDB reads otherwise than Python (:func:`local_path`): a word and a colon first (``sqlite:app.db``,
+  ``md:incidents``, ``https://…``, ``s3://…``) names a database type or a remote file system to DuckDB, which fetched
+  the extension for it from the network; a leading ``~`` DuckDB expands to the home folder and Python does not.
+
 A workbench store is told by its ``runs`` and ``steps`` tables' ids, as a snapshot tells a file it may replace
 (``_snapshot.py``): a store written before the ``meta`` table existed holds them and is migrated as before.
 """
 
 from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 
@@ -22,8 +31,54 @@ from ..exceptions import StoreError
 
 # The first 16 bytes of every SQLite 3 database file (https://www.sqlite.org/fileformat.html, "Magic Header String").
 _SQLITE_MAGIC = b"SQLite format 3\x00"
-# The columns that make a database a workbench store, whatever else it holds.
-STORE_COLUMNS = frozenset({("runs", "run_id"), ("steps", "run_id"), ("steps", "step_id")})
+# The columns that make a database a workbench store, whatever else it holds: those its runs and steps tables have
+# had since schema 1. (runs.run_id, steps.run_id and steps.step_id alone were any CI system's or workflow engine's
+# runs and steps tables too: such a database was taken for a store and written into, attack47 C4.)
+STORE_COLUMNS = frozenset(
+    [("runs", c) for c in ("run_id", "outcome", "outcome_source", "n_steps")]
+    + [
+        ("steps", c)
+        for c in ("run_id", "step_id", "parent_id", "seq", "agent", "kind", "started_at", "status")
+    ]
+)
+# DuckDB takes a path beginning with two or more letters, digits or underscores and a colon for a database type
+# ("sqlite:", "md:", any word: it looks for an extension of that name) or, before "://", for a file system of an
+# extension (https, s3, gcs, az, hf): it fetched the extension from the network, then failed naming it, not the path.
+# (One letter is a Windows drive; ":memory:" begins with the colon.)
+_PREFIXED = re.compile(r"[A-Za-z0-9_]{2,}:")
+
+P = TypeVar("P", str, bytes, os.PathLike)
+
+
+def local_path(path: P, doing: str) -> P:
+    """``path`` (of a store, a snapshot or an export) as one local file for Python and DuckDB alike: a leading ``~``
+    expanded here, once, before any check or write (DuckDB expands it itself and Python's ``open`` and ``pathlib``
+    do not: the SQLite check read ``./~/app.sqlite`` while DuckDB opened ``$HOME/app.sqlite``, and an export's
+    folder was made in ``./~`` while its tables went to ``$HOME``); :class:`StoreError` for a path DuckDB reads as
+    another database type or a URL (``doing`` says what was asked: "open", "export to" ...)."""
+    text = os.fsdecode(path)
+    found = _PREFIXED.match(text)
+    if found:
+        word = found.group()[:-1]
+        what = f"a {word}:// URL" if text[found.end() : found.end() + 2] == "//" else f"a '{word}:' database"
+        raise StoreError(
+            f"cannot {doing} {text!r}: DuckDB reads a path beginning {word + ':'!r} as {what}, and would fetch an "
+            "extension from the network for it; a store is a local DuckDB file. Nothing opened or written. For a "
+            f"local file whose name has a colon, write {'./' + text!r}"
+        )
+    if not text.startswith("~"):
+        return path
+    expanded = os.path.expanduser(text)
+    if expanded.startswith(
+        "~"
+    ):  # (~name of no user, or no home folder known: DuckDB put its own home before it)
+        raise StoreError(
+            f"cannot {doing} {text!r}: {text.split('/')[0]!r} names no home folder here. Nothing "
+            "opened or written"
+        )
+    if isinstance(path, str):
+        return expanded
+    return os.fsencode(expanded) if isinstance(path, bytes) else Path(expanded)  # type: ignore[return-value]
 
 
 def refuse_sqlite(target: str) -> None:
@@ -51,9 +106,31 @@ def holds_store_tables(con: duckdb.DuckDBPyConnection) -> bool:
     return STORE_COLUMNS <= columns
 
 
-def refuse_foreign(con: duckdb.DuckDBPyConnection) -> None:
+def refuse_foreign_meta(con: duckdb.DuckDBPyConnection) -> list[tuple[object]]:
+    """For a database with a ``meta`` table: :class:`StoreError` as :func:`refuse_foreign`'s unless it is the
+    store's (``key`` and ``value``, holding the schema version, or beside the store's tables). Another program's
+    table named ``meta`` was taken for the store's: its database written into (``meta(key, value)``), or a bare
+    BinderException raised from the open (a ``meta`` of other columns), attack47 C5. Returns the schema version's
+    row (none: a store's meta without one)."""
+    columns = {
+        c
+        for (c,) in con.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() "
+            "AND schema_name = 'main' AND table_name = 'meta'"
+        ).fetchall()
+    }
+    if {"key", "value"} <= columns:
+        row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
+        if row or holds_store_tables(con):
+            return row
+    refuse_foreign(con, meta=True)
+    return []
+
+
+def refuse_foreign(con: duckdb.DuckDBPyConnection, meta: bool = False) -> None:
     """For a database with no ``meta`` table: :class:`StoreError` naming the file and the tables it holds, unless
-    it holds none (a new store) or is a workbench store (:func:`holds_store_tables`, one from before ``meta``)."""
+    it holds none (a new store) or is a workbench store (:func:`holds_store_tables`, one from before ``meta``).
+    ``meta``: the database has a ``meta`` table that is not the store's (:func:`refuse_foreign_meta`)."""
     held = [
         name
         for (name,) in con.execute(
@@ -64,7 +141,7 @@ def refuse_foreign(con: duckdb.DuckDBPyConnection) -> None:
             "ORDER BY 1"
         ).fetchall()
     ]
-    if not held or holds_store_tables(con):
+    if not meta and (not held or holds_store_tables(con)):
         return
     ((where,),) = con.execute(
         "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
