@@ -18,6 +18,7 @@ from ._convention_table import (
     AGENT_NAME_PREFIXES,
     BARE_AGENT_OPERATIONS,
     DETAILS_EVENTS,
+    EXCEPTION_EVENTS,
     IN_MESSAGE_PREFIXES,
     INPUT_EVENTS,
     MESSAGE_KINDS,
@@ -306,7 +307,7 @@ def map_span(
         for ev in events:
             ev_name = ev.get("name")
             ev_attrs = ev.get("attributes") or {}
-            if ev_name == "exception":
+            if ev_name in EXCEPTION_EVENTS:
                 msg = ev_attrs.get("exception.message") or ev_attrs.get("exception.type")
                 if msg is not None and error is None:
                     error = exception_error(msg, ev_attrs.get("exception.stacktrace"))

@@ -16,6 +16,7 @@ from ._adk import FUNCTION_RESPONSE_MARKER, REFLECTED_FAILURE
 from ._ag2 import TOOL_EXECUTOR as AG2_TOOL_EXECUTOR
 from ._base import MAX_FIELD_BYTES
 from ._call_args import SMOLAGENTS_FLAG
+from ._convention_table import EXCEPTION_EVENTS
 from ._conventions import (
     AGENT_NAME_PREFIXES,
     AGNO_SCOPE,
@@ -154,7 +155,9 @@ def _spans_sql() -> str:
     out_msg = " OR ".join(f"starts_with(k, {_q(p)})" for p in OUT_MESSAGE_PREFIXES)
     beat = ", ".join(_q(k) for k in MESSAGES_BEAT)
     oai_scopes = ", ".join(_q(k) for k in OPENAI_AGENTS_SCOPES)
-    message_events = ", ".join(_q(k) for k in sorted(INPUT_EVENTS | OUTPUT_EVENTS | DETAILS_EVENTS))
+    # (and the GenAI conventions' exception event, which the Python mapper reads as OpenTelemetry's own)
+    message_events = ", ".join(_q(k) for k in sorted(INPUT_EVENTS | OUTPUT_EVENTS | DETAILS_EVENTS
+                                                     | (EXCEPTION_EVENTS - {"exception"})))
     # "invoke_agent planner" -> planner (the rest of the name after the prefix; the whole name if empty)
     agent_prefix = " ".join(f"WHEN starts_with(s.name, {_q(x)}) THEN coalesce(nullif(s.name[{len(x) + 1}:], ''), s.name)"
                             for x in AGENT_NAME_PREFIXES)
