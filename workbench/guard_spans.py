@@ -63,7 +63,7 @@ from .exceptions import PolicyViolation
 from .guard import keep_cut, max_runs_of, policy_of
 from .ingest._ag2 import failed_without_status
 from .ingest._agent_ids import TraceAgentIds, has_identifier
-from .ingest._convention_table import status_of
+from .ingest._convention_table import EXCEPTION_EVENTS, status_of
 from .ingest._framework_agents import agents_trace_root, agno_run_agent
 from .ingest._logfire import rendered_name
 from .ingest._map_span import map_span
@@ -413,7 +413,7 @@ class GuardSpanProcessor(SpanProcessor):
         status = status_of(span.status.status_code.value) or "unset"
         if (status == "unset" and failed_without_status(span.attributes or {})) or m["failed"]:
             status = "error"    # (m["failed"]: a failure handed back as the call's result, as the store reads it)
-        elif status != "error" and any(e.name == "exception" for e in span.events or ()):
+        elif status != "error" and any(e.name in EXCEPTION_EVENTS for e in span.events or ()):
             status = "error"    # (an exception recorded with no error status: _span_outcome.recorded_failure)
         own = self._agent(key, span, m)     # (its own agent: a span checked only at its end says it then)
         run = self._run(key)

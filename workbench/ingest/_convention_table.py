@@ -175,6 +175,9 @@ OUTPUT_EVENTS = frozenset({"gen_ai.choice"})
 # opentelemetry-util-genai writes it (OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=event_only): an OTLP
 # log record (_otlp_logs.py) or a span event.
 DETAILS_EVENTS = frozenset({"gen_ai.client.inference.operation.details"})
+# Span events that record an exception: OpenTelemetry's own, and the GenAI conventions' client operation exception
+# (gen-ai-exceptions.md: exception.type / .message / .stacktrace; LiteLLM writes it on a failed call)
+EXCEPTION_EVENTS = frozenset({"exception", "gen_ai.client.operation.exception"})
 
 
 TRACELOOP_ENTITY = "traceloop.entity.name"

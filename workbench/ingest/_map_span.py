@@ -18,6 +18,7 @@ from ._convention_table import (
     AGENT_NAME_PREFIXES,
     BARE_AGENT_OPERATIONS,
     DETAILS_EVENTS,
+    EXCEPTION_EVENTS,
     IN_MESSAGE_PREFIXES,
     INPUT_EVENTS,
     MESSAGE_KINDS,
@@ -84,6 +85,7 @@ from ._span_values import (
     traceloop_value,
 )
 from ._tool_message import tool_message
+from ._tool_parts import TOOL_CALL, TOOL_CALL_RESPONSE, event_call_arguments, tool_part
 from ._values import logprob_stats
 from ._vercel_ai import OPERATION as VERCEL_AI_OPERATION
 from ._vercel_ai import vercel_ai_attributes
@@ -306,7 +308,7 @@ def map_span(
         for ev in events:
             ev_name = ev.get("name")
             ev_attrs = ev.get("attributes") or {}
-            if ev_name == "exception":
+            if ev_name in EXCEPTION_EVENTS:
                 msg = ev_attrs.get("exception.message") or ev_attrs.get("exception.type")
                 if msg is not None and error is None:
                     error = exception_error(msg, ev_attrs.get("exception.stacktrace"))
@@ -375,21 +377,24 @@ def map_span(
 
 
 def _event_arguments(events: list[dict[str, Any]] | None) -> Any:
-    """A tool call's arguments written as its span's one ``gen_ai.tool.message`` event (Strands), else None."""
+    """A tool call's arguments as its span's one ``gen_ai.tool.message`` event or details event (Strands), else None."""
     said = [ev.get("attributes") for ev in events or () if ev.get("name") == "gen_ai.tool.message"]
-    return said[0].get("content") if len(said) == 1 and isinstance(said[0], dict) else None
+    if len(said) == 1 and isinstance(said[0], dict):
+        return said[0].get("content")
+    return as_text(event_call_arguments(events, DETAILS_EVENTS)) if not said else None
 
 
 def _tool_event_value(events: list[Any], key: str) -> Any:
     """A tool span's one message event read as the call's arguments / result: its ``key`` (else the events).
 
     Strands writes a tool call's arguments as a ``gen_ai.tool.message`` event (``content``, beside the call's
-    ``id``) and its result as a ``gen_ai.choice`` (``message``): read whole, each call's input held its call id,
-    and the same arguments of a call made again read as other arguments.
+    ``id``) and its result as a ``gen_ai.choice`` (``message``), or both as message parts (:mod:`._tool_parts`):
+    read whole, each call's input held its call id, and the same arguments of a call made again read as others.
     """
     if len(events) == 1 and isinstance(events[0], dict) and events[0].get(key) is not None:
         return events[0][key]
-    return events
+    part = tool_part(events, TOOL_CALL if key == "content" else TOOL_CALL_RESPONSE)
+    return events if part is None else part
 
 
 def _output_key(attrs: dict[str, Any]) -> str | None:

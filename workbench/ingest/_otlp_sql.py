@@ -20,6 +20,7 @@ from ._convention_table import (
     AGENT_NAME_PREFIXES,
     BARE_AGENT_OPERATIONS,
     DETAILS_EVENTS,
+    EXCEPTION_EVENTS,
     HANDOFF_NAME,
     IN_MESSAGE_PREFIXES,
     INPUT_EVENTS,
@@ -153,7 +154,9 @@ def _spans_sql() -> str:
     out_msg = " OR ".join(f"starts_with(k, {_q(p)})" for p in OUT_MESSAGE_PREFIXES)
     beat = ", ".join(_q(k) for k in MESSAGES_BEAT)
     oai_scopes = ", ".join(_q(k) for k in OPENAI_AGENTS_SCOPES)
-    message_events = ", ".join(_q(k) for k in sorted(INPUT_EVENTS | OUTPUT_EVENTS | DETAILS_EVENTS))
+    # (and the GenAI conventions' exception event, which the Python mapper reads as OpenTelemetry's own)
+    message_events = ", ".join(_q(k) for k in sorted(INPUT_EVENTS | OUTPUT_EVENTS | DETAILS_EVENTS
+                                                     | (EXCEPTION_EVENTS - {"exception"})))
     # "invoke_agent planner" -> planner (the rest of the name after the prefix; the whole name if empty)
     agent_prefix = " ".join(f"WHEN starts_with(s.name, {_q(x)}) THEN coalesce(nullif(s.name[{len(x) + 1}:], ''), s.name)"
                             for x in AGENT_NAME_PREFIXES)

@@ -31,12 +31,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from ._convention_table import EXCEPTION_EVENTS
 from ._exception_cause import exception_error
 
 #: Agent Framework's events on a workflow run that ran to the end and on a build that built its workflow
 #: (``OtelAttr.WORKFLOW_COMPLETED``, ``OtelAttr.BUILD_COMPLETED``)
 WORKFLOW_COMPLETED, BUILD_COMPLETED = "workflow.completed", "build.completed"
-_FAILED_EVENTS = frozenset({"workflow.error", "build.error", "exception"})
+_FAILED_EVENTS = frozenset({"workflow.error", "build.error", *EXCEPTION_EVENTS})
 
 
 def ended_well(attrs: dict[str, Any], events: list[dict[str, Any]] | None) -> bool:
@@ -52,9 +53,9 @@ def ended_well(attrs: dict[str, Any], events: list[dict[str, Any]] | None) -> bo
 
 
 def recorded_failure(events: list[dict[str, Any]] | None) -> str | None:
-    """The error of a span's first ``exception`` event (``Type: message``, its root cause beside it), else None."""
+    """The error of a span's first exception event (``Type: message``, its root cause beside it), else None."""
     for ev in events or ():
-        if not isinstance(ev, dict) or ev.get("name") != "exception":
+        if not isinstance(ev, dict) or ev.get("name") not in EXCEPTION_EVENTS:
             continue
         attrs = ev.get("attributes") or {}
         kind, msg = attrs.get("exception.type"), attrs.get("exception.message")
