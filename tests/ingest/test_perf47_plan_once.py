@@ -33,20 +33,20 @@ def _block(traces: tuple[int, ...]) -> pa.Table:
 def test_the_prepared_statement_maps_each_block_as_the_reader_does() -> None:
     con = duckdb.connect()
     con.execute(_MACROS)
-    once = ingest_mapping.plan_once(con, _spans_sql())
-    for traces in ((1, 2), (7,)):  # two blocks through one prepared statement
-        block = _block(traces)
-        con.register("_wb_otlp_in", block)
-        con.execute(_spans_sql())
-        con.unregister("_wb_otlp_in")
-        want = con.execute(f"SELECT {_COLS} FROM _wb_otlp_spans ORDER BY order_hint").fetchall()
-        assert len(want) == len(traces) * bench_ingest.SPANS_PER_TRACE
-        for name in ("from a table", "prepared"):
-            once[name](block)
-            assert con.execute(f"SELECT {_COLS} FROM _wb_plan_out ORDER BY order_hint").fetchall() == want, (
-                name
-            )
-    once["prepared, empty"](_block((1,)))
+    sql = _spans_sql()
+    once = ingest_mapping.plan_once(con, sql)
+    block = _block((1, 2))
+    con.register("_wb_otlp_in", block)
+    con.execute(sql)
+    con.unregister("_wb_otlp_in")
+    want = con.execute(f"SELECT {_COLS} FROM _wb_otlp_spans ORDER BY order_hint").fetchall()
+    assert len(want) == 2 * bench_ingest.SPANS_PER_TRACE
+    once["prepared"](block)
+    assert con.execute(f"SELECT {_COLS} FROM _wb_plan_out ORDER BY order_hint").fetchall() == want
+    # another block through the same prepared statement: its own rows, not the first block's again
+    once["prepared"](_block((7,)))
+    assert con.execute("SELECT DISTINCT run_id FROM _wb_plan_out").fetchall() == [(f"{7:032x}",)]
+    once["prepared, empty"](block)
     assert con.execute("SELECT count(*) FROM _wb_plan_out").fetchall() == [(0,)]
     con.close()
 
