@@ -660,9 +660,12 @@ def _merge(con: duckdb.DuckDBPyConnection, stage: Stage, stage_fill: Any, jobs: 
         # Fewer steps staged than a chunk holds: one chunk of every affected run (merge_chunks would number
         # them all 0), merged without the chunks' table, variables and row ranges (6 statements).
         whole = held["steps"] < MERGE_CHUNK_STEPS
+        left_out = _steps_left_out(held)
         if not whole:
             con.execute("SET VARIABLE wb_chunk_steps = ?", [MERGE_CHUNK_STEPS])
-        skip = _finalize(con, held, ({"chunks"} if whole else set()) | _steps_left_out(held))
+            if "new_steps" not in left_out:  # (new runs only: a chunk's tree reads no stored step, finalize_tree.sql)
+                con.execute("SET VARIABLE wb_new_runs = true")
+        skip = _finalize(con, held, ({"chunks"} if whole else set()) | left_out)
         chunks = [(0, None, None)] if whole else con.execute(
             "SELECT chunk, min(first_rid), max(last_rid) FROM merge_chunks GROUP BY chunk ORDER BY chunk").fetchall()
         for chunk, lo, hi in chunks:
