@@ -37,9 +37,11 @@ _LOCK = threading.Lock()
 def macro_statements() -> tuple[str, ...]:
     """The macros' CREATE statements: ``macros.sql``'s, then ``gave_up.sql``'s (which call some of them), made
     persistent in the database they are run on."""
-    stmts = [*sql_statements("macros", __package__),
-             *(s for s in sql_statements("gave_up", __package__) if s.startswith(_TEMP))]
-    return tuple("CREATE OR REPLACE MACRO " + s[len(_TEMP):] if s.startswith(_TEMP) else s for s in stmts)
+    stmts = [
+        *sql_statements("macros", __package__),
+        *(s for s in sql_statements("gave_up", __package__) if s.startswith(_TEMP)),
+    ]
+    return tuple("CREATE OR REPLACE MACRO " + s[len(_TEMP) :] if s.startswith(_TEMP) else s for s in stmts)
 
 
 @lru_cache(maxsize=None)
