@@ -79,7 +79,9 @@ def _gated(name: str) -> tuple[tuple[str | None, tuple[str, ...]], ...]:
     """A family file's statements by section, each with the working table it needs (``-- [section
     needs_det_x]``: its statements read only det_x's rows and write nothing when it is empty) or None (the
     file's first section, and ``-- [section every]``). det_x must be made by a statement that runs on every
-    chunk: a table left by an earlier chunk of the worker would answer for this one."""
+    chunk, or in a section of its own needs_ (a table left by an earlier chunk of the worker would answer for
+    this one): the tables of a section skipped count as made empty (_worker), and no statement outside such
+    sections may read them."""
     out = []
     for section, stmts in sql_sections(name, __package__):
         need = _NEEDS.fullmatch(section)
@@ -88,6 +90,15 @@ def _gated(name: str) -> tuple[tuple[str | None, tuple[str, ...]], ...]:
         # (a family file's macros are made once per DuckDB instance with macros.sql's: _macros.py)
         out.append((need.group(1) if need else None, tuple(s for s in stmts if not s.startswith(_TEMP_MACRO))))
     return tuple(out)
+
+
+_MAKES = re.compile(r"^CREATE OR REPLACE TEMP TABLE (det_\w+)", re.MULTILINE)
+
+
+@lru_cache(maxsize=None)
+def _made_by(stmts: tuple[str, ...]) -> frozenset[str]:
+    """The working tables ``stmts`` make."""
+    return frozenset(t for stmt in stmts for t in _MAKES.findall(stmt))
 
 
 def _has_rows(con, table: str) -> bool:  # noqa: ANN001
@@ -155,11 +166,14 @@ def _worker(cur, todo: queue.SimpleQueue, runs: pa.Table, names: list[str],  # n
             cur.execute("CREATE OR REPLACE TEMP TABLE det_scope AS SELECT run_id FROM _det_chunk_runs")
             cur.unregister("_det_chunk_runs")
             bounds = {"row_lo": row_lo, "row_hi": row_hi, "edge_lo": edge_lo, "edge_hi": edge_hi}
+            empty: set[str] = set()  # (the tables of the sections skipped in this chunk: made empty, as it were)
             for name in names:
                 for need, stmts in _gated(name):
                     # statements planned for nothing cost most of a small store's call: skipped when empty
-                    if need is not None and not _has_rows(cur, need):
+                    if need is not None and (need in empty or not _has_rows(cur, need)):
+                        empty |= _made_by(stmts)
                         continue
+                    empty -= _made_by(stmts)
                     for stmt in stmts:
                         _execute(cur, stmt, {**params, **bounds})
             bar.update()
