@@ -12,8 +12,10 @@ A connection finds them through its search path (:func:`search_path`: the macros
 macro came before a store's own of the same name, then the store's). A macro's body names the macros it calls
 without a database; DuckDB resolves those names with the calling connection's search path, which holds them.
 
-A change of the macros' text (another version of the package in the same process is impossible, but a test may
-edit them) is told by :data:`_VERSION`, kept beside them: they are made again when it differs.
+The macros only a family file's gated statements call (gave_up.sql's, for the runs that gave up) are made when
+those statements first run in the instance (:func:`ensure_file_macros`), as they were made only then before. A
+change of the macros' text (a test may edit them) is told by their version, kept beside them in ``made``: they
+are made again when it differs.
 """
 
 from __future__ import annotations
@@ -28,37 +30,49 @@ from ..store._connection import sql_statements
 
 #: The attached in-memory database holding the macros (one per DuckDB instance).
 DATABASE = "workbench_detect_macros"
-_TEMP = "CREATE OR REPLACE TEMP MACRO "
+TEMP_MACRO = "CREATE OR REPLACE TEMP MACRO "
 # (two threads of one process making them at once: DuckDB refuses the second one's CREATE as a write-write conflict)
 _LOCK = threading.Lock()
 
 
 @lru_cache(maxsize=None)
-def macro_statements() -> tuple[str, ...]:
-    """The macros' CREATE statements: ``macros.sql``'s, then ``gave_up.sql``'s (which call some of them), made
-    persistent in the database they are run on."""
-    stmts = [
-        *sql_statements("macros", __package__),
-        *(s for s in sql_statements("gave_up", __package__) if s.startswith(_TEMP)),
-    ]
-    return tuple("CREATE OR REPLACE MACRO " + s[len(_TEMP) :] if s.startswith(_TEMP) else s for s in stmts)
+def macro_statements(name: str) -> tuple[str, ...]:
+    """The CREATE statements of the macros of the SQL file ``name`` (``macros``: every detector's; a family file's:
+    those its gated statements alone call, made when they first run, as gave_up.sql's), made persistent in the
+    database they are run on."""
+    return tuple(
+        "CREATE OR REPLACE MACRO " + s[len(TEMP_MACRO) :]
+        for s in sql_statements(name, __package__)
+        if s.startswith(TEMP_MACRO)
+    )
 
 
 @lru_cache(maxsize=None)
-def _version() -> str:
-    return hashlib.sha256("\n;\n".join(macro_statements()).encode()).hexdigest()[:16]
+def _version(name: str) -> str:
+    return hashlib.sha256("\n;\n".join(macro_statements(name)).encode()).hexdigest()[:16]
 
 
 def ensure_macros(con: duckdb.DuckDBPyConnection) -> str:
-    """Make the macros in ``con``'s DuckDB instance unless they are there already; the search path a connection of
-    that instance uses them with (:func:`search_path`). ``con`` must have no transaction open (the macros are
-    made on a cursor of their own, which commits)."""
-    store = con.execute("SELECT current_database()").fetchall()[0][0]
-    if _made(con) != _version():
-        with _LOCK:
-            if _made(con) != _version():
-                _make(con)
+    """Make ``macros.sql``'s macros in ``con``'s DuckDB instance unless they are there already; the search path a
+    connection of that instance uses them with (:func:`search_path`). ``con`` must have no transaction open (the
+    macros are made on a cursor of their own, which commits)."""
+    try:  # (one statement when they are made, as they are from the instance's second detect on)
+        store, made = con.execute(
+            f"SELECT current_database(), (SELECT version FROM {_quoted(DATABASE)}.main.made WHERE name = 'macros')"
+        ).fetchall()[0]
+    except duckdb.CatalogException:
+        store, made = con.execute("SELECT current_database()").fetchall()[0][0], None
+    if made != _version("macros"):
+        _ensure(con, "macros")
     return search_path(store)
+
+
+def ensure_file_macros(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    """Make the macros of the SQL file ``name`` unless they are there (a worker, before the first statement of that
+    file that calls them: _runner._gated). ``con``: one on the search path of :func:`ensure_macros`, without a
+    transaction open."""
+    if _made(con, name) != _version(name):
+        _ensure(con, name)
 
 
 def search_path(store: str) -> str:
@@ -66,27 +80,32 @@ def search_path(store: str) -> str:
     return f"{_quoted(DATABASE)}.main,{_quoted(store)}.main"
 
 
-def _made(con: duckdb.DuckDBPyConnection) -> str | None:
-    """The version of the macros the instance holds (None: none made)."""
+def _made(con: duckdb.DuckDBPyConnection, name: str) -> str | None:
+    """The version of the macros of ``name`` the instance holds (None: none made)."""
     try:
-        return con.execute(f"SELECT max(version) FROM {_quoted(DATABASE)}.main.made").fetchall()[0][0]
+        rows = con.execute(
+            f"SELECT version FROM {_quoted(DATABASE)}.main.made WHERE name = ?", [name]
+        ).fetchall()
     except duckdb.CatalogException:
         return None
+    return rows[0][0] if rows else None
 
 
-def _make(con: duckdb.DuckDBPyConnection) -> None:
-    maker = con.cursor()  # (USE is the cursor's own: the caller's default database stays the store)
-    try:
-        maker.execute(f"ATTACH IF NOT EXISTS ':memory:' AS {_quoted(DATABASE)}")
-        maker.execute(f"USE {_quoted(DATABASE)}")
-        maker.execute("BEGIN")
-        for stmt in macro_statements():
-            maker.execute(stmt)
-        maker.execute("CREATE OR REPLACE TABLE made (version VARCHAR)")
-        maker.execute("INSERT INTO made VALUES (?)", [_version()])
-        maker.execute("COMMIT")
-    finally:
-        maker.close()
+def _ensure(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    with _LOCK:
+        if _made(con, name) == _version(name):  # (another thread made them meanwhile)
+            return
+        maker = con.cursor()  # (USE is the cursor's own: the caller's default database stays the store)
+        try:
+            maker.execute(f"ATTACH IF NOT EXISTS ':memory:' AS {_quoted(DATABASE)}")
+            maker.execute(f"USE {_quoted(DATABASE)}")
+            for stmt in macro_statements(name):
+                maker.execute(stmt)
+            # (last: a failure before leaves them to be made again)
+            maker.execute("CREATE TABLE IF NOT EXISTS made (name VARCHAR PRIMARY KEY, version VARCHAR)")
+            maker.execute("INSERT OR REPLACE INTO made VALUES (?, ?)", [name, _version(name)])
+        finally:
+            maker.close()
 
 
 def _quoted(name: str) -> str:

@@ -25,7 +25,7 @@ from ..store._run_scope import fill_run_scope
 from ..store._transaction import transaction
 from ._config import DetectorConfig
 from ._drift import detect_drift
-from ._macros import ensure_macros
+from ._macros import TEMP_MACRO, ensure_file_macros, ensure_macros
 from ._vocab import VOCAB_FAMILIES, read_vocab, store_fingerprint, stored_fingerprint
 
 # detector -> the SQL files it needs, in order (shared inputs first; each file runs once per chunk).
@@ -71,24 +71,24 @@ def _statements(name: str) -> tuple[str, ...]:
 
 
 _NEEDS = re.compile(r"needs_(det_\w+)")
-_TEMP_MACRO = "CREATE OR REPLACE TEMP MACRO "
 
 
 @lru_cache(maxsize=None)
-def _gated(name: str) -> tuple[tuple[str | None, tuple[str, ...]], ...]:
+def _gated(name: str) -> tuple[tuple[str | None, tuple[str, ...], bool], ...]:
     """A family file's statements by section, each with the working table it needs (``-- [section
     needs_det_x]``: its statements read only det_x's rows and write nothing when it is empty) or None (the
     file's first section, and ``-- [section every]``). det_x must be made by a statement that runs on every
     chunk, or in a section of its own needs_ (a table left by an earlier chunk of the worker would answer for
     this one): the tables of a section skipped count as made empty (_worker), and no statement outside such
-    sections may read them."""
+    sections may read them. The third item: whether the section made macros of the file's own, made instead
+    once per DuckDB instance (_macros.py) when the section first runs."""
     out = []
     for section, stmts in sql_sections(name, __package__):
         need = _NEEDS.fullmatch(section)
         if section not in ("", "every") and need is None:
             raise ValueError(f"detect/sql/{name}.sql: section {section!r} is neither needs_det_<table> nor every")
-        # (a family file's macros are made once per DuckDB instance with macros.sql's: _macros.py)
-        out.append((need.group(1) if need else None, tuple(s for s in stmts if not s.startswith(_TEMP_MACRO))))
+        kept = tuple(s for s in stmts if not s.startswith(TEMP_MACRO))
+        out.append((need.group(1) if need else None, kept, len(kept) < len(stmts)))
     return tuple(out)
 
 
@@ -168,12 +168,14 @@ def _worker(cur, todo: queue.SimpleQueue, runs: pa.Table, names: list[str],  # n
             bounds = {"row_lo": row_lo, "row_hi": row_hi, "edge_lo": edge_lo, "edge_hi": edge_hi}
             empty: set[str] = set()  # (the tables of the sections skipped in this chunk: made empty, as it were)
             for name in names:
-                for need, stmts in _gated(name):
+                for need, stmts, macros in _gated(name):
                     # statements planned for nothing cost most of a small store's call: skipped when empty
                     if need is not None and (need in empty or not _has_rows(cur, need)):
                         empty |= _made_by(stmts)
                         continue
                     empty -= _made_by(stmts)
+                    if macros:
+                        ensure_file_macros(cur, name)
                     for stmt in stmts:
                         _execute(cur, stmt, {**params, **bounds})
             bar.update()
