@@ -137,3 +137,39 @@ def test_shapley_settings_numbers_are_params_numbers() -> None:
         count, ["a", "b"], method="permutation", tol=np.float32(0.1), confidence=np.float32(0.9), seed=1
     )
     assert got.values["value"].round(6).tolist() == [1.0, 1.0]
+
+
+def test_gates_nest_a_section_skipped_leaves_its_tables_empty(
+    store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from workbench.detect import _runner
+
+    ran: list[str] = []
+    execute = _runner._execute
+
+    def recording(con, stmt, params):  # noqa: ANN001, ANN202
+        ran.append(stmt)
+        return execute(con, stmt, params)
+
+    monkeypatch.setattr(_runner, "_execute", recording)
+    ws = wb.open(store)
+    try:
+        found = wb.detect(ws, detectors=["loop", "ping_pong", "cascade"], progress=False)
+    finally:
+        ws.close()
+    made = " ".join(ran)
+    # the tables the gates ask about are still made ...
+    for asked in ("det_loop_streaks AS", "det_pp_turns AS", "det_seeds AS"):
+        assert asked in made, asked
+    # ... and, empty on this run (no tool call loops, no agent bounces, nothing wrong spreads), what reads only
+    # their rows is not planned: the statements main ran for nothing
+    for skipped in (
+        "'loop'",
+        "det_pp_said AS",
+        "det_pp_pairs AS",
+        "'ping_pong'",
+        "det_downstream AS",
+        "'cascade'",
+    ):
+        assert skipped not in made, skipped
+    assert found.empty
