@@ -139,21 +139,11 @@ def test_shapley_settings_numbers_are_params_numbers() -> None:
     assert got.values["value"].round(6).tolist() == [1.0, 1.0]
 
 
-def test_gates_nest_a_section_skipped_leaves_its_tables_empty(
-    store: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from workbench.detect import _runner
-
+def test_gates_nest_a_section_skipped_leaves_its_tables_empty(store: Path) -> None:
     ran: list[str] = []
-    execute = _runner._execute
-
-    def recording(con, stmt, params):  # noqa: ANN001, ANN202
-        ran.append(stmt)
-        return execute(con, stmt, params)
-
-    monkeypatch.setattr(_runner, "_execute", recording)
     ws = wb.open(store)
     try:
+        ws._con = _Recording(ws._con, ran)
         found = wb.detect(ws, detectors=["loop", "ping_pong", "cascade"], progress=False)
     finally:
         ws.close()
