@@ -58,6 +58,14 @@ def is_integer(value: Any) -> bool:
     return value.__class__ is not bool and isinstance(value, numbers.Integral)
 
 
+def plain_number(value: Any) -> int | float:
+    """A number (:func:`is_number`) as Python's own ``int`` or ``float``: a NumPy scalar kept in a setting was no
+    JSON's (``json.dumps(np.int64(3))`` raised) nor YAML's; a Python int or float is given back as it is."""
+    if value.__class__ in (int, float):
+        return value
+    return int(value) if is_integer(value) else float(value)
+
+
 def integer_at_least(value: Any, name: str, least: int) -> int:
     """An integer parameter (a NumPy integer too, as a count read from a frame is), ``least`` or more, as a Python
     int; a bool, a float, a string or one below ``least`` an :class:`InvalidParameterError` naming ``name``."""

@@ -38,6 +38,7 @@ import numpy as np
 if TYPE_CHECKING:
     import pandas as pd
 
+from .._params import is_integer, is_number
 from ..exceptions import InvalidParameterError
 from ._shapley_perm import CachedValue, sample
 
@@ -126,11 +127,12 @@ def _check(method: str, players: Sequence[Hashable], n_samples: int | None, tol:
         dup = sorted({str(p) for p in names if names.count(p) > 1})
         raise InvalidParameterError(f"players must be distinct; repeated: {', '.join(dup)}")
     for name, x, low in (("n_samples", n_samples, 2), ("max_evals", max_evals, 1), ("batch", batch, 1)):
-        if x is not None and (isinstance(x, bool) or not isinstance(x, (int, np.integer)) or x < low):
+        if x is not None and (not is_integer(x) or x < low):
             raise InvalidParameterError(f"{name}={x!r} must be an integer >= {low} or None")
-    if tol is not None and not (isinstance(tol, (int, float)) and np.isfinite(tol) and tol > 0):
+    # (_params' number: not a bool, True was a tol of 1; a NumPy float32 one, it was refused)
+    if tol is not None and not (is_number(tol) and np.isfinite(tol) and tol > 0):
         raise InvalidParameterError(f"tol={tol!r} must be a positive number or None")
-    if not (isinstance(confidence, (int, float)) and 0 < confidence < 1):
+    if not (is_number(confidence) and 0 < confidence < 1):
         raise InvalidParameterError(f"confidence={confidence!r} must be in (0, 1)")
     return names
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
+from .._params import is_integer, is_number, plain_number
 from ..exceptions import InvalidParameterError
 
 # Ids an LLM API hands out and the agents pass along by design (OpenAI tool calls ``call_…`` and
@@ -101,12 +102,15 @@ class DetectorConfig:
         for f in fields(self):
             value = getattr(self, f.name)
             low = self._BOUNDS[f.name]
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
+            # (NaN compares false with every bound: it passed them all, and a NaN budget never tripped)
+            if not is_number(value) or value != value:
                 raise InvalidParameterError(f"{f.name!r} must be a number (got {value!r})")
-            if f.type == "int" and not isinstance(value, int):
+            if f.type == "int" and not is_integer(value):
                 raise InvalidParameterError(f"{f.name!r} must be an integer (got {value!r})")
             if value < low:
                 raise InvalidParameterError(f"{f.name!r} must be >= {low} (got {value!r})")
+            # (a NumPy number read from a frame is taken, as Python's: to_dict's policy and fingerprint are JSON)
+            object.__setattr__(self, f.name, plain_number(value))
         if not self.drift_alpha < 1:
             raise InvalidParameterError(f"'drift_alpha' must be < 1 (got {self.drift_alpha!r})")
         if not 0 < self.repeat_similarity <= 1:

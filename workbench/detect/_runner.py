@@ -25,6 +25,7 @@ from ..store._run_scope import fill_run_scope
 from ..store._transaction import transaction
 from ._config import DetectorConfig
 from ._drift import detect_drift
+from ._macros import TEMP_MACRO, ensure_file_macros, ensure_macros
 from ._vocab import VOCAB_FAMILIES, read_vocab, store_fingerprint, stored_fingerprint
 
 # detector -> the SQL files it needs, in order (shared inputs first; each file runs once per chunk).
@@ -73,18 +74,31 @@ _NEEDS = re.compile(r"needs_(det_\w+)")
 
 
 @lru_cache(maxsize=None)
-def _gated(name: str) -> tuple[tuple[str | None, tuple[str, ...]], ...]:
+def _gated(name: str) -> tuple[tuple[str | None, tuple[str, ...], bool], ...]:
     """A family file's statements by section, each with the working table it needs (``-- [section
     needs_det_x]``: its statements read only det_x's rows and write nothing when it is empty) or None (the
     file's first section, and ``-- [section every]``). det_x must be made by a statement that runs on every
-    chunk: a table left by an earlier chunk of the worker would answer for this one."""
+    chunk, or in a section of its own needs_ (a table left by an earlier chunk of the worker would answer for
+    this one): the tables of a section skipped count as made empty (_worker), and no statement outside such
+    sections may read them. The third item: whether the section made macros of the file's own, made instead
+    once per DuckDB instance (_macros.py) when the section first runs."""
     out = []
     for section, stmts in sql_sections(name, __package__):
         need = _NEEDS.fullmatch(section)
         if section not in ("", "every") and need is None:
             raise ValueError(f"detect/sql/{name}.sql: section {section!r} is neither needs_det_<table> nor every")
-        out.append((need.group(1) if need else None, tuple(stmts)))
+        kept = tuple(s for s in stmts if not s.startswith(TEMP_MACRO))
+        out.append((need.group(1) if need else None, kept, len(kept) < len(stmts)))
     return tuple(out)
+
+
+_MAKES = re.compile(r"^CREATE OR REPLACE TEMP TABLE (det_\w+)", re.MULTILINE)
+
+
+@lru_cache(maxsize=None)
+def _made_by(stmts: tuple[str, ...]) -> frozenset[str]:
+    """The working tables ``stmts`` make."""
+    return frozenset(t for stmt in stmts for t in _MAKES.findall(stmt))
 
 
 def _has_rows(con, table: str) -> bool:  # noqa: ANN001
@@ -130,17 +144,18 @@ def _chunks(con, families: list[str], workers: int) -> tuple[pa.Table, list[tupl
 
 
 def _worker(cur, todo: queue.SimpleQueue, runs: pa.Table, names: list[str],  # noqa: ANN001
-            params: dict[str, Any], shared: dict[str, pa.Table], bar: tqdm, stop: threading.Event) -> pa.Table:
-    """Run the statements over chunks taken from ``todo`` on a connection of its own; its findings."""
+            params: dict[str, Any], shared: dict[str, pa.Table], bar: tqdm, stop: threading.Event,
+            path: str) -> pa.Table:
+    """Run the statements over chunks taken from ``todo`` on a connection of its own; its findings. ``path``: the
+    search path that finds the macros (_macros.py), made once per DuckDB instance, not here."""
     try:
+        cur.execute("SET search_path = ?", [path])
         for name, table in shared.items():  # scope-wide inputs, the same for every chunk
             cur.register(f"_{name}", table)
             cur.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM _{name}")
             cur.unregister(f"_{name}")
         cur.execute("CREATE OR REPLACE TEMP TABLE det_out (run_id VARCHAR, step_id VARCHAR, agent VARCHAR, "
                     "detector VARCHAR, severity VARCHAR, detail VARCHAR, attributes VARCHAR)")
-        for stmt in _statements("macros"):
-            cur.execute(stmt)
         while not stop.is_set():
             try:
                 chunk, row_lo, row_hi, edge_lo, edge_hi = todo.get_nowait()
@@ -151,11 +166,16 @@ def _worker(cur, todo: queue.SimpleQueue, runs: pa.Table, names: list[str],  # n
             cur.execute("CREATE OR REPLACE TEMP TABLE det_scope AS SELECT run_id FROM _det_chunk_runs")
             cur.unregister("_det_chunk_runs")
             bounds = {"row_lo": row_lo, "row_hi": row_hi, "edge_lo": edge_lo, "edge_hi": edge_hi}
+            empty: set[str] = set()  # (the tables of the sections skipped in this chunk: made empty, as it were)
             for name in names:
-                for need, stmts in _gated(name):
+                for need, stmts, macros in _gated(name):
                     # statements planned for nothing cost most of a small store's call: skipped when empty
-                    if need is not None and not _has_rows(cur, need):
+                    if need is not None and (need in empty or not _has_rows(cur, need)):
+                        empty |= _made_by(stmts)
                         continue
+                    empty -= _made_by(stmts)
+                    if macros:
+                        ensure_file_macros(cur, name)
                     for stmt in stmts:
                         _execute(cur, stmt, {**params, **bounds})
             bar.update()
@@ -169,7 +189,7 @@ def _worker(cur, todo: queue.SimpleQueue, runs: pa.Table, names: list[str],  # n
         cur.close()
 
 
-def _run_chunked(con, families: list[str], params: dict[str, Any], show: bool,  # noqa: ANN001
+def _run_chunked(con, families: list[str], params: dict[str, Any], show: bool, path: str,  # noqa: ANN001
                  meanwhile: Callable[[], None] | None = None, vocab: pa.Table | None = None) -> None:
     # Chunks run on as many connections of their own as DuckDB has threads, each one thread: the
     # statements are small (a chunk's), and DuckDB splitting each of them over the cores costs a
@@ -197,7 +217,7 @@ def _run_chunked(con, families: list[str], params: dict[str, Any], show: bool,  
     try:
         with tqdm(total=len(ranges), desc="detect", disable=not show or len(ranges) < 2) as bar, \
                 ThreadPoolExecutor(n_workers) as pool:
-            futures = [pool.submit(_worker, con.cursor(), todo, runs, names, params, shared, bar, stop)
+            futures = [pool.submit(_worker, con.cursor(), todo, runs, names, params, shared, bar, stop, path)
                        for _ in range(n_workers)]
             try:
                 if meanwhile is not None:
@@ -252,7 +272,8 @@ def detect(ws, run_ids: Iterable[str] | None = None, config: DetectorConfig | di
     show = progress if progress is not None else ws.count("steps") > 1_000_000
     # on a connection of its own: its det_ tables neither replace nor drop a user's on ws.con
     with own_connection(ws._here(), "the detectors' findings", StoreError) as con:
-        return _detect(con, chosen, config, params, show, run_ids)
+        path = ensure_macros(con)  # (before the call's transaction: they are made on a cursor that commits)
+        return _detect(con, chosen, config, params, show, path, run_ids)
 
 
 def settings_fingerprint(config: DetectorConfig) -> str:
@@ -281,8 +302,8 @@ def _store(con, chosen: list[str], settings: str) -> None:  # noqa: ANN001
                     {"d": marks, "settings": settings})
 
 
-def _refresh(con, families: list[str], params: dict[str, Any], show: bool, vocab: pa.Table,  # noqa: ANN001
-             settings: str) -> None:
+def _refresh(con, families: list[str], params: dict[str, Any], show: bool, path: str,  # noqa: ANN001
+             vocab: pa.Table, settings: str) -> None:
     """``families`` (those reading the vocabulary) again on the runs detected before, outside this call's scope,
     whose findings the vocabulary may have changed (stale.sql): it is no longer the one their findings were
     computed with (_vocab.py)."""
@@ -297,12 +318,12 @@ def _refresh(con, families: list[str], params: dict[str, Any], show: bool, vocab
     con.execute("CREATE OR REPLACE TEMP TABLE det_scope AS SELECT run_id FROM det_stale")
     con.execute("CREATE OR REPLACE TEMP TABLE det_out (run_id VARCHAR, step_id VARCHAR, agent VARCHAR, "
                 "detector VARCHAR, severity VARCHAR, detail VARCHAR, attributes VARCHAR)")
-    _run_chunked(con, families, params, show, vocab=vocab)
+    _run_chunked(con, families, params, show, path, vocab=vocab)
     _store(con, families, settings)
 
 
 def _detect(con, chosen: list[str], config: DetectorConfig, params: dict[str, Any], show: bool,  # noqa: ANN001
-            run_ids: Iterable[str] | None = None) -> pd.DataFrame:
+            path: str, run_ids: Iterable[str] | None = None) -> pd.DataFrame:
     """:func:`detect`'s work, on ``con``, the call's own connection."""
     with transaction(con, "the detectors' findings"):
         if run_ids is None:
@@ -321,7 +342,7 @@ def _detect(con, chosen: list[str], config: DetectorConfig, params: dict[str, An
         worded = [f for f in chosen if f in VOCAB_FAMILIES]
         vocab, fingerprint = read_vocab(con) if worded else (None, None)
         if per_run:  # drift reads the whole history on this connection while the chunks run
-            _run_chunked(con, per_run, params, show, meanwhile=drift, vocab=vocab)
+            _run_chunked(con, per_run, params, show, path, meanwhile=drift, vocab=vocab)
         else:
             drift()
         for found in drifted:
@@ -340,7 +361,7 @@ def _detect(con, chosen: list[str], config: DetectorConfig, params: dict[str, An
         _store(con, chosen, settings)
         result = con.execute("SELECT * FROM det_out ORDER BY run_id, detector, step_id").df()
         if worded and stored_fingerprint(con) != fingerprint:
-            _refresh(con, worded, params, show, vocab, settings)
+            _refresh(con, worded, params, show, path, vocab, settings)
             store_fingerprint(con, fingerprint)
     # (its working tables go with the call's own connection, which detect() closes: own_connection)
     return result[_COLUMNS]

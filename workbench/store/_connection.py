@@ -208,10 +208,12 @@ def _check_catalog(con: duckdb.DuckDBPyConnection, target: str) -> None:
     ``coalesce``) is called in its place by every query, as a view named like a store table is read in its
     place: a crafted store (an incident store passed around, double-clicked in JupyterLab) ran its own SQL on
     opening, reading any local file (``read_text``) or URL. The store itself makes neither. (The catalog is
-    read through ``system.main``: a file's own ``duckdb_functions`` macro would answer the unqualified name.)"""
+    read through ``system.main``: a file's own ``duckdb_functions`` macro would answer the unqualified name. The
+    detectors' macros are in a database of their own, attached to the instance by a detect, never in a file:
+    detect/_macros.py; a second open of a file this process has open shares that instance.)"""
     macros = sorted({n for n, in con.execute(
         "SELECT function_name FROM system.main.duckdb_functions() WHERE NOT internal "
-        "AND function_type IN ('macro', 'table_macro')").fetchall()})
+        "AND function_type IN ('macro', 'table_macro') AND database_name <> 'workbench_detect_macros'").fetchall()})
     views = sorted({n for n, in con.execute(
         "SELECT view_name FROM system.main.duckdb_views() WHERE NOT internal AND NOT temporary").fetchall()}
         & {*TABLES, *KEPT, "meta"})

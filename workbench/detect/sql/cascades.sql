@@ -75,6 +75,8 @@ ANTI JOIN (SELECT DISTINCT f2.run_id, f2.step_id FROM det_failed_consumed f2
   ON handled.run_id = f.run_id AND handled.step_id = f.step_id
 GROUP BY f.run_id, f.step_id;
 
+-- [section needs_det_seeds]
+-- (what a cascade spread to starts at a seed of det_seeds: none, no cascade; skipped then, by the runner)
 CREATE OR REPLACE TEMP TABLE det_downstream AS
 WITH RECURSIVE flow(run_id, seed, step_id, hops) AS (
     SELECT run_id, step_id, step_id, 0 FROM det_seeds

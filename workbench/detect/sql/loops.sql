@@ -21,6 +21,8 @@ FROM islands
 GROUP BY run_id, p, grp
 HAVING count(*) >= p * ($loop_min_turns - 1);
 
+-- [section needs_det_loop_streaks]
+-- (every loop below is a streak of det_loop_streaks: none, no finding; skipped then, by the runner)
 -- Keep the shortest period where streaks overlap (A A A A is a 1-cycle, not also a 2-cycle).
 INSERT INTO det_out
 SELECT s.run_id, c.step_id, c.agent, 'loop',

@@ -1,4 +1,5 @@
--- Macros of the detector statements, made once on each worker's connection.
+-- Macros of the detector statements, made once per DuckDB instance in a database of their own (_macros.py: written
+-- TEMP here, as a test makes them on a connection of its own).
 
 -- Text with case and whitespace left out: what "the same arguments" (calls.sql) and "the same reply"
 -- (replies.sql) compare. RE2's \s is exactly these five characters; plain replaces cost a fraction of

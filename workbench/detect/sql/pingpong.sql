@@ -22,6 +22,9 @@ needed AS (SELECT run_id, t FROM cand UNION SELECT run_id, t - 1 FROM cand UNION
            UNION SELECT run_id, t - 3 FROM cand)
 SELECT w.* FROM w SEMI JOIN needed n ON n.run_id = w.run_id AND n.t = w.t;
 
+-- [section needs_det_pp_turns]
+-- (the said and the pairs below are of det_pp_turns' turns: none, none; skipped then, by the runner, and with them
+-- the section that needs det_pp_pairs)
 -- What each of those turns said: its replies and its tool outputs, in order (as det_replies keeps
 -- them: a hash of each, and the first 2,000 characters of each of 80 or more), and whether it
 -- brought a new tool result.
