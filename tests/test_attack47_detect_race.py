@@ -29,22 +29,28 @@ def _write(path: Path, records: list[dict]) -> Path:
     return path
 
 
+# ("two opens": the ingest through a second wb.open of the store's file, a notebook's open cell run again while a
+# thread still works through the first workspace; both share the file's write lock, workspace.py's _write_lock)
+@pytest.mark.parametrize("two_opens", [False, True], ids=["one workspace", "two opens of one file"])
 def test_an_ingest_committed_while_detect_runs_leaves_the_run_undetected(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, two_opens: bool
 ) -> None:
     records = loop_run()
     first = _write(tmp_path / "a.jsonl", records[:2])  # (the run and its planning step)
     later = _write(tmp_path / "b.jsonl", records[2:])  # (five calls of one tool, one answer: a loop)
-    ws = wb.open()
+    ws = wb.open(tmp_path / "s.duckdb" if two_opens else None)
     ws.ingest(first, progress=False)
+    other = wb.open(tmp_path / "s.duckdb") if two_opens else ws
     store = _runner._store
     failed: list[BaseException] = []
     moved = threading.Event()  # (the ingest ended, or waits for the detect's lock)
     monkeypatch.setattr(ws, "_writes", TellingLock(ws._writes, moved))
+    if two_opens:
+        monkeypatch.setattr(other, "_writes", TellingLock(other._writes, moved))
 
     def ingest() -> None:
         try:
-            ws.ingest(later, progress=False)
+            other.ingest(later, progress=False)
         except BaseException as exc:  # noqa: BLE001
             failed.append(exc)
         finally:
