@@ -35,3 +35,37 @@ class TellingLock:
 
     def __exit__(self, *exc: object) -> None:
         self.lock.release()
+
+
+def write_meanwhile(monkeypatch, thread: threading.Thread, moved: threading.Event) -> None:  # noqa: ANN001
+    """Make the next ``wb.detect`` start ``thread`` (another writer) between its detectors' reads and its store
+    (``_runner._store``) and store once that writer ended or waits for the detect's lock (``moved``): no timing.
+    A detect of the thread's own stores as usual."""
+    from workbench.detect import _runner
+
+    store = _runner._store
+
+    def meanwhile(con, chosen, settings):  # noqa: ANN001, ANN202
+        monkeypatch.setattr(_runner, "_store", store)
+        thread.start()
+        assert moved.wait(
+            timeout=60
+        )  # (bounded: a writer that neither ends nor waits fails the test, not hangs it)
+        return store(con, chosen, settings)
+
+    monkeypatch.setattr(_runner, "_store", meanwhile)
+
+
+def writer(call, moved: threading.Event, errors: list[BaseException]) -> threading.Thread:  # noqa: ANN001
+    """A thread running ``call`` (another writer of the store), keeping its exception in ``errors``, setting ``moved``
+    when it ends."""
+
+    def run() -> None:
+        try:
+            call()
+        except Exception as exc:  # noqa: BLE001
+            errors.append(exc)
+        finally:
+            moved.set()
+
+    return threading.Thread(target=run)

@@ -17,11 +17,10 @@ import threading
 from pathlib import Path
 
 import pytest
-from _attack47_runs import TellingLock, loop_run
+from _attack47_runs import TellingLock, loop_run, write_meanwhile, writer
 
 import workbench as wb
 from workbench.attribution._heuristics import ensure_findings
-from workbench.detect import _runner
 
 
 def _write(path: Path, records: list[dict]) -> Path:
@@ -41,32 +40,15 @@ def test_an_ingest_committed_while_detect_runs_leaves_the_run_undetected(
     ws = wb.open(tmp_path / "s.duckdb" if two_opens else None)
     ws.ingest(first, progress=False)
     other = wb.open(tmp_path / "s.duckdb") if two_opens else ws
-    store = _runner._store
     failed: list[BaseException] = []
     moved = threading.Event()  # (the ingest ended, or waits for the detect's lock)
     monkeypatch.setattr(ws, "_writes", TellingLock(ws._writes, moved))
     if two_opens:
         monkeypatch.setattr(other, "_writes", TellingLock(other._writes, moved))
 
-    def ingest() -> None:
-        try:
-            other.ingest(later, progress=False)
-        except BaseException as exc:  # noqa: BLE001
-            failed.append(exc)
-        finally:
-            moved.set()
-
-    thread = threading.Thread(target=ingest)
-
-    def meanwhile(con, chosen, settings):  # noqa: ANN001, ANN202
-        # (the other thread's ingest, between the detectors' reads and their writes: no timing)
-        thread.start()
-        assert moved.wait(timeout=60)  # (bounded: an ingest that neither ends nor waits fails, not hangs)
-        return store(con, chosen, settings)
-
-    monkeypatch.setattr(_runner, "_store", meanwhile)
+    thread = writer(lambda: other.ingest(later, progress=False), moved, failed)
+    write_meanwhile(monkeypatch, thread, moved)
     wb.detect(ws, ["r1"], detectors=["loop"], progress=False)  # (one detector: the test's CPU)
-    monkeypatch.setattr(_runner, "_store", store)
     thread.join()
     assert failed == [] and ws.count("steps") == 6
     # (what every view and BlameModel.predict ask before reading findings)

@@ -21,10 +21,9 @@ from __future__ import annotations
 import threading
 
 import pytest
-from _attack47_runs import TellingLock, loop_run
+from _attack47_runs import TellingLock, loop_run, write_meanwhile, writer
 
 import workbench as wb
-from workbench.detect import _runner
 
 
 @pytest.mark.parametrize("detectors", [["loop"], ["loop", "silent_failure"]], ids=["loop", "worded"])
@@ -33,29 +32,13 @@ def test_two_detect_calls_at_once_store_each_finding_once(
 ) -> None:
     ws = wb.open()
     ws.ingest(loop_run("r0") + loop_run("r1"), progress=False)
-    store = _runner._store
     errors: list[BaseException] = []
     moved = threading.Event()  # (the other call ended, or waits for this one's lock)
     monkeypatch.setattr(ws, "_writes", TellingLock(ws._writes, moved))
 
-    def detect() -> None:
-        try:
-            wb.detect(ws, detectors=detectors, progress=False)
-        except Exception as exc:  # noqa: BLE001
-            errors.append(exc)
-        finally:
-            moved.set()
-
-    other = threading.Thread(target=detect)
-
-    def meanwhile(con, chosen, settings):  # noqa: ANN001, ANN202
-        monkeypatch.setattr(_runner, "_store", store)  # (the other call writes as usual)
-        other.start()
-        assert moved.wait(timeout=60)  # (bounded: a call that neither ends nor waits fails, not hangs)
-        return store(con, chosen, settings)
-
-    monkeypatch.setattr(_runner, "_store", meanwhile)
-    detect()
+    other = writer(lambda: wb.detect(ws, detectors=detectors, progress=False), moved, errors)
+    write_meanwhile(monkeypatch, other, moved)
+    wb.detect(ws, detectors=detectors, progress=False)
     other.join()
     # both calls stored (the later after the earlier), and the store holds each finding and mark once
     assert [repr(e) for e in errors] == []

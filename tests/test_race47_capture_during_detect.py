@@ -11,7 +11,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from _attack47_runs import TellingLock
+from _attack47_runs import TellingLock, write_meanwhile, writer
 
 pytest.importorskip("opentelemetry.sdk")
 
@@ -21,7 +21,6 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 
 import workbench as wb  # noqa: E402
 from workbench.capture import WorkspaceSpanExporter  # noqa: E402
-from workbench.detect import _runner  # noqa: E402
 
 
 def test_a_batch_exported_while_detect_runs_leaves_its_run_undetected(
@@ -42,29 +41,15 @@ def test_a_batch_exported_while_detect_runs_leaves_its_run_undetected(
     moved = threading.Event()  # (the export ended, or waits for the detect's lock)
     monkeypatch.setattr(ws, "_writes", TellingLock(ws._writes, moved))
     exporter = WorkspaceSpanExporter(ws, spool_dir=tmp_path / "spool")
-    assert (
-        exporter.export(spans[:2]) is not None and ws.count("steps") == 2
-    )  # (a batch sent before the rest ended)
+    exporter.export(spans[:2])  # (a batch sent before the rest ended)
+    assert ws.count("steps") == 2
     run = ws.sql("SELECT run_id FROM runs").fetchall()
 
-    def export() -> None:
-        try:
-            exporter.export(spans[2:])
-        finally:
-            moved.set()
-
-    thread = threading.Thread(target=export)
-    store = _runner._store
-
-    def meanwhile(con, chosen, settings):  # noqa: ANN001, ANN202
-        thread.start()
-        assert moved.wait(timeout=60)  # (bounded: an export that neither ends nor waits fails, not hangs)
-        return store(con, chosen, settings)
-
-    monkeypatch.setattr(_runner, "_store", meanwhile)
+    failed: list[BaseException] = []
+    thread = writer(lambda: exporter.export(spans[2:]), moved, failed)
+    write_meanwhile(monkeypatch, thread, moved)
     wb.detect(ws, detectors=["loop"], progress=False)
-    monkeypatch.setattr(_runner, "_store", store)
     thread.join()
-    assert ws.sql("SELECT run_id FROM runs").fetchall() == run and ws.count("steps") == 5
+    assert failed == [] and ws.sql("SELECT run_id FROM runs").fetchall() == run and ws.count("steps") == 5
     # the export came after the detect's store: the run changed since, and is no longer marked detected
     assert ws.sql("SELECT count(*) FROM detected").fetchall() == [(0,)]
