@@ -1,7 +1,9 @@
 """attack47's small native runs: a failed run whose one agent calls one tool five times with the same answer (a loop
-by the default detector settings)."""
+by the default detector settings); and a write lock telling when a second writer waits for it."""
 
 from __future__ import annotations
+
+import threading
 
 
 def loop_run(run_id: str = "r1") -> list[dict]:
@@ -15,3 +17,55 @@ def loop_run(run_id: str = "r1") -> list[dict]:
          "output": "the same answer", "started_at": f"2026-01-05T10:00:0{i}Z"}
         for i in range(1, 6)
     ]  # fmt: skip
+
+
+class TellingLock:
+    """A workspace's write lock (``ws._writes``) that sets ``moved`` when a thread finds it held by another and waits:
+    a test whose second writer is started from inside the first one's write waits on ``moved``, which that writer's
+    thread also sets when it ends, so the test neither sleeps nor hangs whether the two are serialised or not."""
+
+    def __init__(self, lock, moved: threading.Event) -> None:  # noqa: ANN001
+        self.lock, self.moved = lock, moved
+
+    def __enter__(self) -> TellingLock:
+        if not self.lock.acquire(blocking=False):  # (re-entered by its holder: taken at once)
+            self.moved.set()
+            self.lock.acquire()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.lock.release()
+
+
+def write_meanwhile(monkeypatch, thread: threading.Thread, moved: threading.Event) -> None:  # noqa: ANN001
+    """Make the next ``wb.detect`` start ``thread`` (another writer) between its detectors' reads and its store
+    (``_runner._store``) and store once that writer ended or waits for the detect's lock (``moved``): no timing.
+    A detect of the thread's own stores as usual."""
+    from workbench.detect import _runner
+
+    store = _runner._store
+
+    def meanwhile(con, chosen, settings):  # noqa: ANN001, ANN202
+        monkeypatch.setattr(_runner, "_store", store)
+        thread.start()
+        assert moved.wait(
+            timeout=60
+        )  # (bounded: a writer that neither ends nor waits fails the test, not hangs it)
+        return store(con, chosen, settings)
+
+    monkeypatch.setattr(_runner, "_store", meanwhile)
+
+
+def writer(call, moved: threading.Event, errors: list[BaseException]) -> threading.Thread:  # noqa: ANN001
+    """A thread running ``call`` (another writer of the store), keeping its exception in ``errors``, setting ``moved``
+    when it ends."""
+
+    def run() -> None:
+        try:
+            call()
+        except Exception as exc:  # noqa: BLE001
+            errors.append(exc)
+        finally:
+            moved.set()
+
+    return threading.Thread(target=run)

@@ -10,56 +10,38 @@ saw and inserts its own. When one commits while the other's transaction is open:
   the later call fails with DuckDB's bare ``ConstraintException`` ('Duplicate key "key:
   detect_vocab" violates primary key constraint'), which names no workbench call and is no ``StoreError``.
 
-The second call is run from inside the first one's write (``_runner._store``), in a thread joined there, so the
-overlap does not depend on timing (the join is bounded only so that a fix serialising the calls cannot hang the
-test). attack47's strict xfails."""
+The second call is run from inside the first one's write (``_runner._store``), in a thread the first waits for
+until it ends or waits for the workspace's write lock (``TellingLock``), so the overlap depends on no timing.
+attack47's strict xfails, made plain tests by race47: ``wb.detect`` reads, computes and stores under the
+workspace's write lock (the one its ingests take), so the second call waits for the first and replaces its
+findings."""
 
 from __future__ import annotations
 
 import threading
 
 import pytest
-from _attack47_runs import loop_run
+from _attack47_runs import TellingLock, loop_run, write_meanwhile, writer
 
 import workbench as wb
-from workbench.detect import _runner
-from workbench.exceptions import WorkbenchError
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="attack47: two wb.detect calls at once (detect/_runner.py, a transaction each): with loop alone "
-    "every finding and detected mark is stored twice; with silent_failure (every default call) the later call fails with DuckDB's "
-    "bare ConstraintException on meta's detect_vocab",
-)
 @pytest.mark.parametrize("detectors", [["loop"], ["loop", "silent_failure"]], ids=["loop", "worded"])
 def test_two_detect_calls_at_once_store_each_finding_once(
     detectors: list[str] | None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ws = wb.open()
     ws.ingest(loop_run("r0") + loop_run("r1"), progress=False)
-    store = _runner._store
     errors: list[BaseException] = []
+    moved = threading.Event()  # (the other call ended, or waits for this one's lock)
+    monkeypatch.setattr(ws, "_writes", TellingLock(ws._writes, moved))
 
-    def detect() -> None:
-        try:
-            wb.detect(ws, detectors=detectors, progress=False)
-        except Exception as exc:  # noqa: BLE001
-            errors.append(exc)
-
-    other = threading.Thread(target=detect)
-
-    def meanwhile(con, chosen, settings):  # noqa: ANN001, ANN202
-        monkeypatch.setattr(_runner, "_store", store)  # (the other call writes as usual)
-        other.start()
-        other.join(timeout=10)  # (a fix that makes it wait for this call goes on after it)
-        return store(con, chosen, settings)
-
-    monkeypatch.setattr(_runner, "_store", meanwhile)
-    detect()
+    other = writer(lambda: wb.detect(ws, detectors=detectors, progress=False), moved, errors)
+    write_meanwhile(monkeypatch, other, moved)
+    wb.detect(ws, detectors=detectors, progress=False)
     other.join()
-    # a call may fail, if it says what happened as the workbench's own error; the store holds each finding once
-    assert [type(e).__name__ for e in errors if not isinstance(e, WorkbenchError)] == []
+    # both calls stored (the later after the earlier), and the store holds each finding and mark once
+    assert [repr(e) for e in errors] == []
     assert sorted(ws.sql("SELECT run_id, detector FROM findings").fetchall()) == [
         ("r0", "loop"),
         ("r1", "loop"),

@@ -5,24 +5,19 @@ relabelled"), so labelling the run's culprit, with the outcome it already had, d
 ``BlameModel.predict`` or ``investigate`` (``ensure_findings(..., "auto")``) runs every detector on it with the
 *default* settings and replaces the user's findings: here a loop the user's ``loop_min_turns=10`` did not call a
 loop becomes one. Nothing a per-run detector reads changed (the steps are the same, the outcome too). attack47's
-strict xfail."""
+strict xfail, made a plain test by race47: a call of labels only drops the marks of the runs whose row it changed
+(refresh_runs.sql's labelled_after: a label of another outcome), and only theirs."""
 
 from __future__ import annotations
 
-import pytest
 from _attack47_runs import loop_run
 
 import workbench as wb
 from workbench.attribution._heuristics import ensure_findings
 from workbench.detect import DetectorConfig
+from workbench.detect._runner import settings_fingerprint
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="attack47: ws.label drops the run's detected marks (refresh_runs.sql section detected), so "
-    "detect='auto' re-detects it with the default settings, replacing the findings of the user's own "
-    "DetectorConfig although neither its steps nor its outcome changed",
-)
 def test_labelling_a_run_keeps_the_findings_of_the_users_own_settings() -> None:
     ws = wb.open()
     ws.ingest(loop_run(), progress=False)
@@ -33,3 +28,8 @@ def test_labelling_a_run_keeps_the_findings_of_the_users_own_settings() -> None:
     ws.label("r1", agent="pricer", outcome="failure", by="ana")  # (the outcome it had; its culprit named)
     ensure_findings(ws, ["r1"], "auto")
     assert ws.sql("SELECT detector FROM findings").fetchall() == []
+    mine = settings_fingerprint(DetectorConfig(loop_min_turns=10))
+    assert ws.sql("SELECT settings FROM detected WHERE detector = 'loop'").fetchall() == [(mine,)]
+    # a label of another outcome changes what the silent-failure and cascade checks read: the run is detected again
+    ws.label("r1", outcome="success", by="ana")
+    assert ws.sql("SELECT count(*) FROM detected").fetchall() == [(0,)]

@@ -59,6 +59,7 @@ class WorkspaceSpanExporter(SpanExporter):
         if ws.read_only:
             raise ValueError(f"{ws!r} is read-only: live capture needs a writable workspace")
         self._ws = Workspace(ws.con.cursor(), ws.path, False)
+        self._ws._writes = ws._writes  # (its ingests wait for the notebook's detects and ingests, and they for it)
         self._own_dir = spool_dir is None
         self.spool_dir = Path(spool_dir) if spool_dir is not None else Path(tempfile.mkdtemp(prefix="wb-capture-"))
         self.spool_dir.mkdir(parents=True, exist_ok=True)

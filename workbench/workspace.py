@@ -38,6 +38,19 @@ from .store._store_file import local_path
 from .store._thread_cursors import ThreadCursors
 
 _OUTCOMES = ("success", "failure", "unknown")
+# The write lock of each store file this process opened (race47): a second wb.open of a file (a notebook's open
+# cell run again while a thread still writes through the first workspace) writes the same database, so its ingests
+# and detects wait for the first's as that workspace's own do (two locks let an ingest commit inside a detect).
+_FILE_LOCKS: dict[str, threading.RLock] = {}
+_FILE_LOCKS_GUARD = threading.Lock()
+
+
+def _write_lock(path: Path | None) -> threading.RLock:
+    """The write lock of the store at ``path`` (a new one for a store in memory: no other workspace opens it)."""
+    if path is None:
+        return threading.RLock()
+    with _FILE_LOCKS_GUARD:
+        return _FILE_LOCKS.setdefault(os.path.realpath(path), threading.RLock())
 
 
 class Workspace:
@@ -56,7 +69,7 @@ class Workspace:
         # One write at a time through this workspace: two threads' ingests at once raced on ws.con (DuckDB's
         # "connection is busy", an IndexError) or conflicted at COMMIT, and the same file given by both failed
         # on a duplicate key instead of adding nothing the second time.
-        self._writes = threading.RLock()
+        self._writes = _write_lock(path)
         # (ws.con in the thread that opened the workspace, a cursor of its own in any other: _thread_cursors.py)
         self._threads = ThreadCursors()
 

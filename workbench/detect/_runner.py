@@ -270,8 +270,12 @@ def detect(ws, run_ids: Iterable[str] | None = None, config: DetectorConfig | di
     ws._writable()
     params = config.params()
     show = progress if progress is not None else ws.count("steps") > 1_000_000
-    # on a connection of its own: its det_ tables neither replace nor drop a user's on ws.con
-    with own_connection(ws._here(), "the detectors' findings", StoreError) as con:
+    # on a connection of its own: its det_ tables neither replace nor drop a user's on ws.con. Read, compute and
+    # store under the workspace's write lock (the one its ingests and labels take): two detects at once each
+    # stored their findings and marks (twice over), or the later failed on a bare ConstraintException on meta;
+    # an ingest committed between the read and the store left its runs marked detected with the old steps'
+    # findings. An ingest given meanwhile waits for the detect (bench/detect_lock.py measures how long).
+    with ws._writes, own_connection(ws._here(), "the detectors' findings", StoreError) as con:
         path = ensure_macros(con)  # (before the call's transaction: they are made on a cursor that commits)
         return _detect(con, chosen, config, params, show, path, run_ids)
 

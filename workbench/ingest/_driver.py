@@ -694,8 +694,11 @@ def _merge(con: duckdb.DuckDBPyConnection, stage: Stage, stage_fill: Any, jobs: 
         # (staging-only rules, stored side: _stored_rules)
         notes = [*notes, *stored_rules(con, held["old_runs"], stage.unnamed, *stage.tool_text, derived=stage.derived,
                                       handoffs=stage.handoffs, node_named=stage.node_named)]
+        # (marks are of stored runs only; a call of labels only drops those of runs whose row it changed)
+        labels_only = not (held["steps"] or held["runs"] or held["edges"])
         _sections(con, "refresh_runs", ({"root_said"} if not counts["said_roots"] else set())
-                  | ({"detected"} if not held["old_runs"] else set()))  # (marks are of stored runs only)
+                  | ({"detected", "labelled_before", "labelled_after"} if not held["old_runs"]
+                     else {"detected"} if labels_only else {"labelled_before", "labelled_after"}))
         early = counts["superseded"]
         if early:
             notes = [*notes, f"{early} step(s) given again complete after a copy taken before they ended: "

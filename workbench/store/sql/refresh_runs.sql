@@ -266,6 +266,15 @@ LEFT JOIN run_declared d ON d.run_id = a.run_id
 LEFT JOIN runs old ON old.run_id = a.run_id
 LEFT JOIN run_labelled lab ON lab.run_id = a.run_id;
 
+-- [section labelled_before]
+-- (run, with labelled_after in place of detected, by a call that stages labels only, no step, edge or run record,
+-- of runs the store holds: ws.label, ws.label_file) What the detectors read of such a run's row as it was
+-- (detect/sql: its outcome, reported outcome, task and times; they read no label, and its steps and edges stay
+-- as they were): labelled_after keeps its marks unless that changed (a label of another outcome).
+CREATE OR REPLACE TEMP TABLE labelled_before AS
+SELECT run_id, outcome, reported_outcome, task, started_at, ended_at FROM runs SEMI JOIN affected USING (run_id);
+
+-- [section rows]
 DELETE FROM runs WHERE run_id IN (SELECT run_id FROM affected);
 
 INSERT INTO runs BY NAME
@@ -287,3 +296,13 @@ FROM run_rows;
 -- runs table, nor a stored run moved in: the marks are of stored runs only, and a run moved into another loses its
 -- own, join_linked_stored.sql)
 DELETE FROM detected WHERE run_id IN (SELECT run_id FROM affected);
+
+-- [section labelled_after]
+-- A run given labels only is no longer detected when what the detectors read of its row changed: a label of another
+-- outcome changes which of its problems reported.sql and silent_errors.sql report. A label of the outcome it has, or
+-- naming its culprit, keeps the marks, and detect="auto" the findings of the settings the user detected it with.
+DELETE FROM detected WHERE run_id IN (
+    SELECT b.run_id FROM labelled_before b LEFT JOIN runs r ON r.run_id = b.run_id
+    WHERE r.run_id IS NULL OR r.outcome IS DISTINCT FROM b.outcome
+       OR r.reported_outcome IS DISTINCT FROM b.reported_outcome OR r.task IS DISTINCT FROM b.task
+       OR r.started_at IS DISTINCT FROM b.started_at OR r.ended_at IS DISTINCT FROM b.ended_at);
