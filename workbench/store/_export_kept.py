@@ -18,6 +18,7 @@ from pathlib import Path
 import duckdb
 
 from ._connection import DERIVED_BY_MARKER, export_files
+from ._export_detected import open_detected, write_detected
 
 # (linked_roots, the fourth kept table, is made from the steps again wherever they are stored)
 EXPORTED_KEPT = ("rule_agents", "derived_tools", "rule_handoffs")
@@ -50,6 +51,7 @@ def write_kept(con: duckdb.DuckDBPyConnection, out: Path) -> None:
             continue
         target.parent.mkdir(parents=True, exist_ok=True)
         con.table(table).select("run_id, step_id").write_parquet(str(target), overwrite=True)
+    write_detected(con, out, _held(con, "detected"))  # (which runs the detectors ran on: _export_detected)
 
 
 def _kept_rows(con: duckdb.DuckDBPyConnection, folder: Path, table: str) -> duckdb.DuckDBPyRelation | None:
@@ -116,6 +118,7 @@ def open_kept(con: duckdb.DuckDBPyConnection, path: Path) -> None:
 
 def fill_unknown_derived(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     """After :func:`open_kept` and the empty tables: an export holding no derived_tools has its tool steps read out
-    of messages told by their marker."""
+    of messages told by their marker; and the runs the detectors ran on (_export_detected)."""
     if _kept_rows(con, path, "derived_tools") is None:
         con.execute(DERIVED_BY_MARKER)
+    open_detected(con, path)
