@@ -29,25 +29,31 @@ MARKS = "SELECT run_id, detector, settings FROM detected ORDER BY ALL"
 OWN = {"loop_min_turns": 4, "max_tool_calls_agent": 11}
 
 
+# one call of the agent's tool, the same arguments each time
+_CALL = {
+    "record": "step",
+    "agent": "buyer",
+    "kind": "tool",
+    "tool": "price",
+    "status": "ok",
+    "input": {"item": "w"},
+}
+
+
 def _run(run_id: str, calls: int) -> list[dict]:
-    """A run whose agent calls the same tool ``calls`` times with the same arguments."""
-    return [{"record": "run", "run_id": run_id, "outcome": "failure"}] + [
-        {
-            "record": "step",
-            "run_id": run_id,
-            "step_id": f"s{i}",
-            "seq": i,
-            "agent": "buyer",
-            "kind": "tool",
-            "tool": "price",
-            "status": "ok",
-            "started_at": T0 + i * 10**9,
-            "ended_at": T0 + i * 10**9 + 10**8,
-            "input": {"item": "widget"},
-            "output": {"price": 12},
-        }
+    """A failed run whose agent calls the same tool ``calls`` times a second apart."""
+    steps = [
+        dict(
+            _CALL,
+            run_id=run_id,
+            step_id=f"s{i}",
+            seq=i,
+            started_at=T0 + i * 10**9,
+            ended_at=T0 + i * 10**9 + 10**8,
+        )
         for i in range(calls)
     ]
+    return [{"record": "run", "run_id": run_id, "outcome": "failure"}, *steps]
 
 
 @pytest.fixture(scope="module")
@@ -91,11 +97,9 @@ def test_a_merged_export_keeps_its_runs_detected_with_their_own_settings(exporte
     wb.BlameModel().frame(ws, RUNS)
     assert ran == [], "the merged runs were detected again with the default settings"
     assert ws.sql(FINDINGS).fetchall() == src.sql(FINDINGS).fetchall()
-    # read in place and copied (the explorer's own copy of a read-only store), and snapshot: the same
+    # read in place and copied (the explorer's own copy of a read-only store): the same marks and stamp
     copy = wb.open(new).copy()
     assert copy.sql(MARKS).fetchall() == src.sql(MARKS).fetchall() and _vocab(copy) == _vocab(src)
-    wb.BlameModel().frame(copy, RUNS)
-    assert ran == [] and copy.sql(FINDINGS).fetchall() == src.sql(FINDINGS).fetchall()
 
 
 def test_an_older_export_marks_the_runs_that_arrive_with_findings(exported, ran) -> None:

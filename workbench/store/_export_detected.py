@@ -7,7 +7,8 @@ copied), its runs with findings were runs never detected, and the first ``frame(
 settings had given. Now the export writes ``detected/data.parquet`` and the merge keeps the marks of the runs it
 brings whole; an export written before (no such folder) has its runs that arrive with findings marked detected by
 every per-run detector, settings unknown (NULL), as migration 5 marked a store's. A run the merge extends, moves or
-relabels loses its marks as an ingest's does (refresh_runs.sql). Without the export's vocabulary stamp a store that
+relabels loses its marks as an ingest's does (refresh_runs.sql). (The export writes the table with the other kept
+tables: _export_kept.write_kept.) Without the export's vocabulary stamp a store that
 held no findings took its merged findings for stale, and "auto" ran the vocabulary's detectors on them again.
 """
 
@@ -18,33 +19,16 @@ from pathlib import Path
 import duckdb
 
 from ._connection import PER_RUN_DETECTORS, export_files, mark_detected_by_findings
+from ._export_kept import kept_relation
 
 _TABLE = "detected"
 _VOCAB = "detect_vocab"  # (detect/_vocab.py's key)
 
 
-def write_detected(con: duckdb.DuckDBPyConnection, out: Path, held: bool) -> None:
-    """Write the store's marks into the export folder ``out`` (in the export's transaction); ``held``: whether the
-    store holds the table (one of an earlier schema opened read-only may not: then no file, as an older export)."""
-    target = out / _TABLE / "data.parquet"
-    if not held:
-        target.unlink(missing_ok=True)
-        return
-    target.parent.mkdir(parents=True, exist_ok=True)
-    con.table(_TABLE).select("run_id, detector, settings").write_parquet(str(target), overwrite=True)
-
-
 def _marks(con: duckdb.DuckDBPyConnection, folder: Path) -> duckdb.DuckDBPyRelation | None:
-    """The export's marks (run_id, detector, settings), or None when it holds none (written before it carried them)
-    or its files lack those columns (put together by hand: read as an older export's)."""
-    files = export_files(folder / _TABLE)
-    if not files:
-        return None
-    try:
-        rel = con.read_parquet([str(f) for f in files], union_by_name=True)
-    except duckdb.Error:
-        return None
-    if not {"run_id", "detector"} <= set(rel.columns):
+    """The export's marks (run_id, detector, settings), or None (written before it carried them: kept_relation)."""
+    rel = kept_relation(con, folder, _TABLE, ("run_id", "detector"))
+    if rel is None:
         return None
     settings = "TRY_CAST(settings AS VARCHAR)" if "settings" in rel.columns else "NULL::VARCHAR"
     return rel.select(
