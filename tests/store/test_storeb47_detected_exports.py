@@ -119,8 +119,8 @@ def test_an_older_export_marks_the_runs_that_arrive_with_findings(exported, ran)
 def test_findings_of_two_vocabularies_keep_no_stamp(exported) -> None:
     _, new, _ = exported
     ws = wb.open()
-    ws.ingest(_run("other", 2), progress=False)
-    # (a finding and the stamp of a store detected with another vocabulary, as wb.detect writes them)
+    # (a finding and the stamp of a store detected with another vocabulary, as wb.detect writes them; its run's steps
+    # are no matter here)
     ws.sql("INSERT INTO findings (run_id, step_id, agent, detector) VALUES ('other', 's0', 'buyer', 'loop')")
     ws.sql("INSERT INTO meta VALUES ('detect_vocab', '7:1234')")
     ws.ingest(new, progress=False)
