@@ -79,10 +79,12 @@ def merge_detected(con: duckdb.DuckDBPyConnection, folder: Path, held_findings: 
         marks.create_view("_export_detected_in", replace=True)
         # (a run moved into a stored run has no findings from the export, export_linked.sql: nor marks)
         con.execute(
-            "INSERT INTO detected SELECT DISTINCT k.run_id, k.detector, k.settings FROM _export_detected_in k "
+            # (one mark a run and detector, as wb.detect writes them: a row copied by hand adds none)
+            "INSERT INTO detected SELECT k.run_id, k.detector, min(k.settings) FROM _export_detected_in k "
             "SEMI JOIN runs r ON r.run_id = k.run_id "
             "ANTI JOIN export_moves m ON m.old_run = k.run_id "
-            "ANTI JOIN detected x ON x.run_id = k.run_id AND x.detector = k.detector"
+            "ANTI JOIN detected x ON x.run_id = k.run_id AND x.detector = k.detector "
+            "GROUP BY k.run_id, k.detector"
         )
         con.execute("DROP VIEW _export_detected_in")
     else:
