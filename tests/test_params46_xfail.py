@@ -1,4 +1,4 @@
-"""Bad arguments to ``ws.label`` (store46's labels): strict xfails, to be fixed there.
+"""Bad arguments to ``ws.label`` (store46's labels): params46's strict xfails, mended by storeb47.
 
 README, "Errors": every bad argument, an unknown name or mode among them, raises ``InvalidParameterError`` naming
 the parameter and the value. (The IncidentExplorer's, once here too, are tests in tests/widgets/test_ux47_views.py,
@@ -13,11 +13,8 @@ import workbench as wb
 pytest.importorskip("ipywidgets")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="params46: ws.label with agent=5 / detail={...} / kind=1.5 raises IngestError('ingest failed while reading "
-    "<merge>: RecordError: ...'), not InvalidParameterError naming the parameter (store46's labels; attack46 saw it)",
-)
+# (was a strict xfail, params46: ws.label with agent=5 / detail={...} / kind=1.5 raised IngestError('ingest failed
+# while reading <merge>: RecordError: ...'), naming no parameter; storeb47 checks them first, _params.text_or_none)
 @pytest.mark.parametrize(
     "kwargs", [{"agent": 5}, {"detail": {"a": 1}}, {"kind": 1.5}], ids=["agent", "detail", "kind"]
 )

@@ -33,6 +33,17 @@ def names_of(value: Any, name: str) -> list[Any]:
         ) from None
 
 
+def text_or_none(value: Any, name: str) -> str | None:
+    """A text parameter that may be left out (``ws.label``'s ``agent=``, ``kind=``, ``detail=``): a str or None;
+    anything else (``agent=5``, ``detail={...}``) an :class:`InvalidParameterError` naming ``name`` (it reached the
+    stage and failed there as an ``IngestError`` about a record, naming no parameter)."""
+    if value is None or isinstance(value, str):
+        return value
+    shown = repr(value)
+    shown = shown if len(shown) <= 60 else shown[:57] + "..."
+    raise InvalidParameterError(f"{name} must be text (a str) or None (got {type(value).__name__} {shown})")
+
+
 def model_of(model: Any) -> Any:
     """``model=`` of the log-only entry points: a fitted :class:`~workbench.BlameModel` or a user's own object with
     ``predict(ws, run_ids)``; anything else an :class:`InvalidParameterError` naming it (a bare ``AttributeError:

@@ -15,7 +15,7 @@ import duckdb
 if TYPE_CHECKING:
     import pandas as pd  # imported when a table is asked for: an ingest script never pays for it
 
-from ._params import flag, integer_at_least
+from ._params import flag, integer_at_least, text_or_none
 from .exceptions import InvalidParameterError, ReadOnlyStoreError, StoreError, WorkbenchError
 from .ingest._driver import INGEST_MEMORY, IngestReport, run_ingest
 from .ingest._sources import ingest_source
@@ -208,6 +208,9 @@ class Workspace:
 
         self._writable()
         run_id = one_run_id(run_id, "ws.label")
+        for name, value in (("agent", agent), ("step_id", step_id), ("kind", kind), ("detail", detail),
+                            ("source", source)):
+            text_or_none(value, f"ws.label: {name}")  # (a number or a dict failed on the stage, naming none)
         if by is not None and (not isinstance(by, str) or not by.strip()):
             raise InvalidParameterError(f"ws.label: by must name the person giving the label (got {by!r})")
         giver = by.strip() if by is not None else person()

@@ -10,15 +10,17 @@ of magnitude apart, so the unit is told by size, value by value:
   may hold ``time.time()`` seconds beside ``Date.now()`` milliseconds, and each lands where it says;
 * 0 is no time (None), as OTLP reads ``startTimeUnixNano: "0"`` and the span readers read 0: an unset
   clock or a zero value, which read as 1970 beside times of today made a run 56 years long;
-* the one exception, which no single value can tell: a file whose small times include ones that fit no
-  unit and are not 0 (``5``, ``5e8``: counted from 1970 in nanoseconds, a test's synthetic clock), as many as
-  those that fit one when its zeros are counted with them (a synthetic clock starts at 0), keeps all its small
-  times as nanoseconds, 0 included, as the format says; the report names those that looked like another unit.
-  So too when every time that fits a unit fits seconds (a nanosecond clock past its first second: ``1e9`` to
-  ``4.1e9`` read as seconds would make its steps years long). Otherwise fewer (one odd value among a file's
-  ``Date.now()`` milliseconds: ``5``, or ``4102444800``, 2100 in seconds,
-  one past the window), the file's times are read in their units and each odd one is read as no time, as 0
+* a unit is wrong for a value that, read in it, lies more than a year from its run's middle time (the lower median
+  of the run's times, each read in the unit its size tells, nanoseconds of today as they are): a nanosecond clock
+  past its first second (``1e9`` to ``4.1e9``) is in the seconds' window, and read so its steps would last years;
+  ``4000000000`` among a run's ``Date.now()`` milliseconds of today is 2096 in seconds. Such a value, and one that
+  fits no unit and is not 0 (``5``, ``4102444800``: 2100 in seconds, one past the window), is read as no time, as 0
   is, the report naming the lines that hold them: one odd value moved every time of its file to 1970;
+* the one exception, which no single value can tell: a file whose wrong small times (fitting no unit, or years
+  from their runs' other times) are as many as its right ones when its zeros are counted with them (a synthetic
+  clock starts at 0), and whose runs hold no nanoseconds of today beside them (there 1970 is decades off too), is a
+  clock counted from 1970 in nanoseconds (a test's synthetic clock): all its small times are kept as nanoseconds,
+  0 included, as the format says; the report names those that looked like another unit;
 * a number with a fraction (``time.time()`` writes one; decimal text too) is read in its unit one by one,
   as it is parsed: its fraction would be lost if it were scaled after being staged as integer
   nanoseconds. One that fits no unit is quarantined (a fraction of a nanosecond is no time; it may be a
@@ -134,25 +136,81 @@ def class_sql(x: str) -> str:
     return f"(CASE WHEN {x} >= {NS_PLAUSIBLE} THEN 'ns' WHEN {x} = 0 THEN 'zero' {_windows(x, 'class')} ELSE '' END)"
 
 
-def _windows(x: str, then: str) -> str:
-    # One WHEN a unit of UNITS, its 2000-2100 window: 'class' gives the unit's name, 'value' the time in ns.
-    return " ".join(f"WHEN {x} >= {_FROM_S * per_s} AND {x} < {_TO_S * per_s} THEN "
-                    + (f"'{name}'" if then == "class" else f"{x} * {ns}") for name, ns, per_s in UNITS)
+# A small time read in its unit lies this far from its run's middle time at most (a year, in ns): farther, the unit is
+# wrong for it. A nanosecond clock counted from 1970 past its first second (1e9 to 4.1e9) is in the seconds' window,
+# and read so its times lie decades apart; 4e9 among a run's Date.now() milliseconds of today (2096 in seconds) is no
+# time of that run.
+FAR_NS = 366 * 86_400 * 10**9
 
 
-# The staged native times below NS_PLAUSIBLE, by file and class: the unit that puts them in 2000-2100, 'zero'
-# for 0, '' for none (of the rows stage_facts.sql's small_times test finds: steps' and native run records').
+def _windows(x: str, then: str, center: str = "c.center") -> str:
+    # One WHEN a unit of UNITS, its 2000-2100 window: 'class' gives the unit's name, 'value' the time in ns, 'near'
+    # the time in ns when it lies within FAR_NS of its run's middle time (``center``), else NULL.
+    def out(name: str, ns: int) -> str:
+        if then == "class":
+            return f"'{name}'"
+        if then == "value":
+            return f"{x} * {ns}"
+        return f"CASE WHEN abs({x} * {ns} - {center}) <= {FAR_NS} THEN {x} * {ns} END"
+
+    return " ".join(
+        f"WHEN {x} >= {_FROM_S * per_s} AND {x} < {_TO_S * per_s} THEN {out(name, ns)}" for name, ns, per_s in UNITS
+    )
+
+
+# The rows of stage_steps and stage_runs (alias s) of the sources this applies to.
+_OF_STAGE = [f"FROM {t} s WHERE list_contains($sources, s.source)" for t in ("stage_steps", "stage_runs")]
+_SMALL_ROW = "(s.start_ns < $small OR s.end_ns < $small)"
+
+# The runs holding a staged native or OTLP time below NS_PLAUSIBLE (of the rows stage_facts.sql's small_times test
+# finds: steps' and native run records'), each with its middle time read in the candidate units (the lower median
+# of its times, each small one in the unit its size tells, the others as they are: 0 and those fitting no unit
+# left out), whether it holds a time of today in nanoseconds (big), and one that is small and not 0.
+_CENTERS = f"""
+CREATE OR REPLACE TEMP TABLE time_centers AS
+WITH small AS (
+    SELECT DISTINCT s.file, s.run_id {_OF_STAGE[0]} AND {_SMALL_ROW}
+    UNION SELECT DISTINCT s.file, s.run_id {_OF_STAGE[1]} AND {_SMALL_ROW}
+), times AS (
+    SELECT s.file, s.run_id, unnest([s.start_ns, s.end_ns]) AS ns {_OF_STAGE[0]}
+      AND EXISTS (SELECT 1 FROM small m WHERE m.file = s.file AND m.run_id IS NOT DISTINCT FROM s.run_id)
+    UNION ALL
+    SELECT s.file, s.run_id, unnest([s.start_ns, s.end_ns]) AS ns {_OF_STAGE[1]}
+      AND EXISTS (SELECT 1 FROM small m WHERE m.file = s.file AND m.run_id IS NOT DISTINCT FROM s.run_id)
+)
+SELECT file, run_id, quantile_disc(CASE WHEN ns >= $small THEN ns {_windows("ns", "value")} END, 0.5) AS center,
+       bool_or(ns >= $small) AS big, bool_or(ns > 0 AND ns < $small) AS small_set
+FROM times WHERE ns IS NOT NULL
+GROUP BY file, run_id
+"""
+
+# The small times by file, class (the unit that puts them in 2000-2100, 'zero' for 0, '' for none) and whether one
+# fitting a unit lies far from its run's other times; and whether the file's runs holding a small time but 0 hold a
+# time of today in nanoseconds beside it (anchored: such a file is no clock counted from 1970).
 _SMALL = f"""
-SELECT file, {class_sql("ns")} AS unit, count(*)::BIGINT AS n
-FROM (SELECT file, unnest([start_ns, end_ns]) AS ns FROM ({check_sql("small_times")}))
+WITH v AS (
+    SELECT s.file, unnest([s.start_ns, s.end_ns]) AS ns, c.center
+    FROM stage_steps s JOIN time_centers c ON c.file = s.file AND c.run_id IS NOT DISTINCT FROM s.run_id
+    WHERE list_contains($sources, s.source) AND {_SMALL_ROW}
+    UNION ALL
+    SELECT s.file, unnest([s.start_ns, s.end_ns]) AS ns, c.center
+    FROM stage_runs s JOIN time_centers c ON c.file = s.file AND c.run_id IS NOT DISTINCT FROM s.run_id
+    WHERE list_contains($sources, s.source) AND {_SMALL_ROW}
+)
+SELECT v.file, {class_sql("ns")} AS unit, (CASE {_windows("ns", "near", "center")} END) IS NULL AS far,
+       count(*)::BIGINT AS n, any_value(a.anchored) AS anchored
+FROM v JOIN (SELECT file, bool_or(big AND small_set) AS anchored FROM time_centers GROUP BY file) a
+     ON a.file = v.file
 WHERE ns < $small
 GROUP BY ALL
 """
-# Each small time of the files listed read in its own unit, 0 as no time (the files on a synthetic clock,
-# see the module's text, are not listed).
+
+
+# Each small time of the files listed read in its own unit when it lies near its run's other times, 0 as no time (the
+# files on a synthetic clock, see the module's text, are not listed).
 def _value_sql(x: str) -> str:
-    # (ELSE: a time that fits no unit, in a file whose other times do: no time, as 0)
-    return f"CASE WHEN {x} >= $small THEN {x} WHEN {x} = 0 THEN NULL {_windows(x, 'value')} ELSE NULL END"
+    # (ELSE: a time that fits no unit, in a file whose other times do: no time, as 0; so too one far from its run's)
+    return f"CASE WHEN {x} >= $small THEN {x} WHEN {x} = 0 THEN NULL {_windows(x, 'near')} ELSE NULL END"
 
 
 _SCALE = f"""
@@ -160,12 +218,18 @@ UPDATE stage_steps
 SET start_ns = {_value_sql("start_ns")}, end_ns = {_value_sql("end_ns")},
     -- a latency the reader derived from the unscaled times: derived again by the merge from the scaled ones
     latency_ms = CASE WHEN source IN (SELECT unnest($derived)) THEN NULL ELSE latency_ms END
-WHERE list_contains($files, file) AND source IN (SELECT unnest($sources)) AND (start_ns < $small OR end_ns < $small)
+FROM time_centers c
+WHERE c.file = stage_steps.file AND c.run_id IS NOT DISTINCT FROM stage_steps.run_id
+  AND list_contains($files, stage_steps.file) AND source IN (SELECT unnest($sources))
+  AND (start_ns < $small OR end_ns < $small)
 """
 _SCALE_RUNS = f"""
 UPDATE stage_runs
 SET start_ns = {_value_sql("start_ns")}, end_ns = {_value_sql("end_ns")}
-WHERE list_contains($files, file) AND source IN (SELECT unnest($sources)) AND (start_ns < $small OR end_ns < $small)
+FROM time_centers c
+WHERE c.file = stage_runs.file AND c.run_id IS NOT DISTINCT FROM stage_runs.run_id
+  AND list_contains($files, stage_runs.file) AND source IN (SELECT unnest($sources))
+  AND (start_ns < $small OR end_ns < $small)
 """
 
 
@@ -191,38 +255,51 @@ def scale_integer_units(con: duckdb.DuckDBPyConnection, counts: dict[tuple[str, 
     ``counts`` holds the numbers with a fraction already read in a unit (:func:`number_ns`); they are
     added to the notes. Returns one note a file and unit, for the report.
     """
-    found: dict[str, dict[str, int]] = {}
-    # (any_small: whether the stage holds a small time at all, when the caller knows: _stage_facts)
-    rows = [] if any_small is False else con.execute(_SMALL, SMALL_PARAMS).fetchall()
-    for file, unit, n in rows:
-        found.setdefault(file, {})[unit] = n
+    found: dict[str, dict[tuple[str, bool], int]] = {}
+    anchored: set[str] = set()
+    # (any_small: whether the stage holds a small time at all, when the caller knows: _stage_facts; else its test)
+    if any_small is None:
+        any_small = bool(con.execute(f"SELECT EXISTS ({check_sql('small_times')})", SMALL_PARAMS).fetchall()[0][0])
+    if any_small:
+        con.execute(_CENTERS, SMALL_PARAMS)
+        for file, unit, far, n, held in con.execute(_SMALL, SMALL_PARAMS).fetchall():
+            found.setdefault(file, {})[(unit, bool(far) and unit not in ("", "zero"))] = n
+            if held:
+                anchored.add(file)
     scaled = dict(counts)
     mixed: list[str] = []
     zeros: list[str] = []
     files: list[str] = []
     odd: list[str] = []
-    for file, units in sorted(found.items()):
-        looks = {u: n for u, n in units.items() if u and u != "zero"}
-        # a synthetic clock counted from 1970 in nanoseconds (its times fitting no unit, with its zeros, as many as
-        # those that do; or those that do all read as seconds: a nanosecond clock past its first second, 1e9 to
-        # 4.1e9, is in the seconds' window, and read so its steps would last years): kept as the format says
-        if "" in units and (units[""] + units.get("zero", 0) >= sum(looks.values()) or set(looks) == {"seconds"}):
+    for file, classes in sorted(found.items()):
+        near = {u: n for (u, far), n in classes.items() if u not in ("", "zero") and not far}
+        far = {u: n for (u, far_), n in classes.items() if far_}
+        looks = {u: near.get(u, 0) + far.get(u, 0) for u in {*near, *far}}
+        unfit, zero, n_far = classes.get(("", False), 0), classes.get(("zero", False), 0), sum(far.values())
+        # A clock counted from 1970 in nanoseconds, as the format says (a test's synthetic clock): its small times
+        # read in the units their sizes tell are wrong, fitting none or lying years from their runs' other times (a
+        # nanosecond clock past its first second, 1e9 to 4.1e9, is in the seconds' window: its steps would last
+        # years), as many as those that are right, counted with its zeros (such a clock starts at 0); and no run of
+        # it holds a time of today in nanoseconds beside them (there 1970 is decades off as well). Kept as it is.
+        if (unfit or n_far) and file not in anchored and unfit + zero + n_far >= sum(near.values()):
             if looks:
                 what = ", ".join(f"{n:,} {u}" for u, n in sorted(looks.items()))
+                why = " and ".join(x for x in (
+                    f"{unfit:,} fit no unit" if unfit else "",
+                    f"{n_far:,} read so would lie years from their run's other times" if n_far else "") if x)
                 mixed.append(f"{file}: {sum(looks.values()):,} integer timestamps look like epoch {what} but "
-                             f"were read as nanoseconds (1970), as the file's other small ones ({units[''] :,}) "
-                             "fit no unit; write ISO-8601 or integer nanoseconds")
+                             f"were read as nanoseconds (1970), as the file's small ones are no epoch times "
+                             f"({why}); write ISO-8601 or integer nanoseconds")
             continue
-        if looks or "zero" in units:
+        if near or zero or unfit or n_far:
             files.append(file)
-        if "" in units:
-            odd.append(_odd_note(con, file, units[""], looks))
-        for unit, n in looks.items():
+        if unfit or n_far:
+            odd.append(_odd_note(con, file, unfit, n_far, near))
+        for unit, n in near.items():
             scaled[(file, unit)] = scaled.get((file, unit), 0) + n
-        if "zero" in units:
-            n = units["zero"]
-            zeros.append(f"{file}: {n:,} timestamp{'' if n == 1 else 's'} of 0 read as no time (an unset clock, "
-                         "not 1970)")
+        if zero:
+            zeros.append(f"{file}: {zero:,} timestamp{'' if zero == 1 else 's'} of 0 read as no time (an unset "
+                         "clock, not 1970)")
     if files:
         con.execute(_SCALE, {**SMALL_PARAMS, "files": files, "derived": list(DERIVED_LATENCY)})
         con.execute(_SCALE_RUNS, {**SMALL_PARAMS, "files": files})
@@ -231,23 +308,34 @@ def scale_integer_units(con: duckdb.DuckDBPyConnection, counts: dict[tuple[str, 
     return notes + zeros + mixed + odd
 
 
-# The lines of a file holding a small time that fits no unit (the first three)
+def _wrong(x: str) -> str:
+    # (a small time but 0 that fits no unit, or lies far from its run's other times read in the one it fits)
+    return f"({x} > 0 AND {x} < $small AND (CASE {_windows(x, 'near')} END) IS NULL)"
+
+
+# The lines of a file holding a small time read as no time, fitting no unit or far from its run's (the first three)
 _ODD_LINES = f"""
-SELECT DISTINCT line FROM stage_steps
-WHERE file = $file AND list_contains($sources, source)
-  AND ((start_ns < $small AND {class_sql("start_ns")} = '') OR (end_ns < $small AND {class_sql("end_ns")} = ''))
-UNION SELECT DISTINCT line FROM stage_runs
-WHERE file = $file AND list_contains($sources, source)
-  AND ((start_ns < $small AND {class_sql("start_ns")} = '') OR (end_ns < $small AND {class_sql("end_ns")} = ''))
+SELECT DISTINCT s.line FROM stage_steps s
+JOIN time_centers c ON c.file = s.file AND c.run_id IS NOT DISTINCT FROM s.run_id
+WHERE s.file = $file AND list_contains($sources, s.source) AND ({_wrong("s.start_ns")} OR {_wrong("s.end_ns")})
+UNION SELECT DISTINCT s.line FROM stage_runs s
+JOIN time_centers c ON c.file = s.file AND c.run_id IS NOT DISTINCT FROM s.run_id
+WHERE s.file = $file AND list_contains($sources, s.source) AND ({_wrong("s.start_ns")} OR {_wrong("s.end_ns")})
 ORDER BY line NULLS LAST LIMIT 3
 """
 
 
-def _odd_note(con: duckdb.DuckDBPyConnection, file: str, n: int, looks: dict[str, int]) -> str:
-    """The report's note on a file's times that fit no unit beside more that do (read as no time)."""
+def _odd_note(con: duckdb.DuckDBPyConnection, file: str, unfit: int, n_far: int, near: dict[str, int]) -> str:
+    """The report's note on a file's times read as no time beside more that are read in their units: fitting no
+    unit, or lying years from their run's other times in the one they fit."""
     lines = [line for (line,) in con.execute(_ODD_LINES, {**SMALL_PARAMS, "file": file}).fetchall()]
+    n = unfit + n_far
     where = ", ".join("?" if line is None else str(line) for line in lines) + (", ..." if n > len(lines) else "")
-    what = ", ".join(f"{m:,} {u}" for u, m in sorted(looks.items()))
-    return (f"{file}: {n:,} integer timestamp{'' if n == 1 else 's'} fit{'s' if n == 1 else ''} no unit (not 2000-2100 in seconds, "
-            f"milliseconds or microseconds) beside {what} that do: read as no time, not 1970 (line "
-            f"{where}); write ISO-8601 or integer nanoseconds")
+    what = (", ".join(f"{m:,} {u}" for u, m in sorted(near.items())) + " that do") if near else "nanoseconds of today"
+    said = " and ".join(x for x in (
+        f"{unfit:,} integer timestamp{'' if unfit == 1 else 's'} fit{'s' if unfit == 1 else ''} no unit (not "
+        "2000-2100 in seconds, milliseconds or microseconds)" if unfit else "",
+        f"{n_far:,} integer timestamp{'' if n_far == 1 else 's'} read in the unit {'its' if n_far == 1 else 'their'} "
+        f"size tells would lie years from {'its' if n_far == 1 else 'their'} run's other times" if n_far else "") if x)
+    return (f"{file}: {said} beside {what}: read as no time, not 1970 (line {where}); write ISO-8601 "
+            "or integer nanoseconds")

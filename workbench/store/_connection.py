@@ -22,7 +22,7 @@ from ._transaction import transaction
 SCHEMA_VERSION = 5
 TABLES = ("runs", "steps", "edges", "labels", "findings", "attributions", "quarantine")
 # Tables the store keeps for its own work (a snapshot copies them; an export writes rule_agents, derived_tools and
-# rule_handoffs, store/_export_kept.py, and leaves the others out): linked_roots, made
+# rule_handoffs, store/_export_kept.py, and detected, store/_export_detected.py): linked_roots, made
 # from the steps, rule_agents, which steps' agents the ingest's naming rules gave (store/_stored_rules.py),
 # derived_tools, which tool steps it read out of model calls' messages (ingest/_message_tools.py), rule_handoffs,
 # which hand-offs' agents handed to its rule gave (store/sql/handoff_targets.sql), and detected, which runs the
@@ -395,6 +395,7 @@ def open_parquet_export(path: Path) -> duckdb.DuckDBPyConnection:
             # The partition key is derived from started_at; the store's columns are what we give back.
             rel = rel.select(", ".join(c for c in rel.columns if c != "day"))
         rel.create_view(table)
+    from ._export_detected import open_detected
     from ._export_kept import fill_unknown_derived, open_kept
 
     open_kept(con, path)  # (the kept tables the export carries: store/_export_kept.py)
@@ -405,4 +406,5 @@ def open_parquet_export(path: Path) -> duckdb.DuckDBPyConnection:
         if m and m.group(1) not in existing:
             con.execute(stmt)
     fill_unknown_derived(con, path)
+    open_detected(con, path)  # (which runs its detectors ran on, and their stamps in meta)
     return con

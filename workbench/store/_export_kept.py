@@ -40,21 +40,30 @@ def _held(con: duckdb.DuckDBPyConnection, table: str) -> bool:
     )
 
 
+# The columns each kept table is written with (detected, which runs the detectors ran on: store/_export_detected.py)
+_WRITTEN = {
+    **dict.fromkeys(EXPORTED_KEPT, ("run_id", "step_id")),
+    "detected": ("run_id", "detector", "settings"),
+}
+
+
 def write_kept(con: duckdb.DuckDBPyConnection, out: Path) -> None:
     """Write the kept tables of the store on ``con`` into the export folder ``out`` (in the export's transaction).
     A table the store lacks is written by none, and an earlier export's file of it goes: it was another store's."""
-    for table in EXPORTED_KEPT:
+    for table, columns in _WRITTEN.items():
         target = out / table / "data.parquet"
         if not _held(con, table):
             target.unlink(missing_ok=True)
             continue
         target.parent.mkdir(parents=True, exist_ok=True)
-        con.table(table).select("run_id, step_id").write_parquet(str(target), overwrite=True)
+        con.table(table).select(", ".join(columns)).write_parquet(str(target), overwrite=True)
 
 
-def _kept_rows(con: duckdb.DuckDBPyConnection, folder: Path, table: str) -> duckdb.DuckDBPyRelation | None:
-    """The export's rows of the kept ``table`` (run_id, step_id), or None when it holds none of it (an export written
-    before it carried them) or its files lack those columns (put together by hand: read as an older export's)."""
+def kept_relation(
+    con: duckdb.DuckDBPyConnection, folder: Path, table: str, columns: tuple[str, ...]
+) -> duckdb.DuckDBPyRelation | None:
+    """The export's files of the kept ``table``, read, or None when it holds none of it (an export written before it
+    carried them) or its files lack ``columns`` (put together by hand: read as an older export's)."""
     files = export_files(folder / table)
     if not files:
         return None
@@ -62,7 +71,13 @@ def _kept_rows(con: duckdb.DuckDBPyConnection, folder: Path, table: str) -> duck
         rel = con.read_parquet([str(f) for f in files], union_by_name=True)
     except duckdb.Error:
         return None
-    if not {"run_id", "step_id"} <= set(rel.columns):
+    return rel if set(columns) <= set(rel.columns) else None
+
+
+def _kept_rows(con: duckdb.DuckDBPyConnection, folder: Path, table: str) -> duckdb.DuckDBPyRelation | None:
+    """The export's rows of the kept ``table`` (run_id, step_id), or None (:func:`kept_relation`)."""
+    rel = kept_relation(con, folder, table, ("run_id", "step_id"))
+    if rel is None:
         return None
     return rel.select(
         "TRY_CAST(run_id AS VARCHAR) AS run_id, TRY_CAST(step_id AS VARCHAR) AS step_id"

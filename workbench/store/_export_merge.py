@@ -26,6 +26,7 @@ from ._connection import (
     sql_sections,
     sql_statements,
 )
+from ._export_detected import merge_detected
 from ._export_kept import kept_views
 from ._export_links import join_export_links, walk_merged_runs
 from ._export_rules import given_again, run_export_rules
@@ -169,8 +170,10 @@ def merge_export(con: duckdb.DuckDBPyConnection, folder: Path) -> dict[str, int]
             for stmt in compare:
                 con.execute(stmt)
             given_again(con)  # (a step the rules below changed in an earlier merge, given again)
+            held_findings = con.execute("SELECT EXISTS (SELECT 1 FROM findings)").fetchall()[0][0]
             for stmt in [*rest, keep_linked_roots_sql("export_new_steps")]:
                 con.execute(stmt)
+            merge_detected(con, folder, held_findings)  # (which runs its detectors ran on: _export_detected)
             run_export_rules(con)  # (the ingest's rules over runs given steps from both sides)
             walk_merged_runs(con)
             # (the ingest's stored side of staging-only rules: _stored_rules)

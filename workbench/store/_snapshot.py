@@ -62,6 +62,14 @@ def copy_tables(src: duckdb.DuckDBPyConnection, dst: duckdb.DuckDBPyConnection) 
                 dst.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _wb_snapshot_in")
             finally:
                 dst.unregister("_wb_snapshot_in")
+        # (meta's rows but the schema version, which the copy's own schema wrote: the stamps wb.detect leaves there,
+        # the vocabulary its findings were found with and the drift test's extent, describe the copied findings; a
+        # copy without them took its findings for stale, and detect="auto" ran the detectors again)
+        dst.register("_wb_snapshot_in", src.table("meta").filter("key <> 'schema_version'").arrow())
+        try:
+            dst.execute("INSERT OR REPLACE INTO meta BY NAME SELECT * FROM _wb_snapshot_in")
+        finally:
+            dst.unregister("_wb_snapshot_in")
 
 
 def snapshot_to_memory(src: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
@@ -81,7 +89,7 @@ def snapshot_to_file(
     ``ws.snapshot("traces.jsonl")``, a slip of tab completion, replaced the log with the snapshot.
     """
     target = Path(path)
-    _check_node(target)
+    _check_node(target, path)
     if not replace:
         _check_replaceable(target)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -120,15 +128,29 @@ def _node_kind(mode: int) -> str:
 _MAGIC, _MAGIC_AT = b"DUCK", 8
 
 
-def _check_node(target: Path) -> None:
-    """Refuse a target that is no file (a device, a pipe, a socket), ``replace=True`` or not: a device reads no
-    bytes, taken for an empty file, and the snapshot's rename replaced the device node itself (as root,
-    ``ws.snapshot("/dev/null")`` took the machine's); a FIFO blocked the check's read for ever."""
+def _check_node(target: Path, given: str | os.PathLike[str]) -> None:
+    """Refuse a target that is no file (a folder, a device, a pipe, a socket), ``replace=True`` or not: a device
+    reads no bytes, taken for an empty file, and the snapshot's rename replaced the device node itself (as root,
+    ``ws.snapshot("/dev/null")`` took the machine's); a FIFO blocked the check's read for ever; a folder failed
+    with a bare ``IsADirectoryError`` once the whole store was copied, at the rename."""
+    if isinstance(given, str) and given.endswith(("/", os.sep)) and not target.is_dir():
+        # (Path drops the slash: "snaps/" wrote a snapshot file named "snaps" where a folder was meant)
+        raise StoreError(
+            f"cannot write a snapshot to {given!r}: it names a folder (it ends with a slash), and a "
+            f"snapshot is one DuckDB file: name the file ({given + 'store.snapshot.duckdb'!r}); "
+            "nothing was written"
+        )
     try:
         mode = target.stat().st_mode
     except OSError:
         return  # (none there, or not to be read: the write says it)
-    if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+    if stat.S_ISDIR(mode):
+        raise StoreError(
+            f"cannot write a snapshot to {target}: it is a folder, and a snapshot is one DuckDB file "
+            f"that replaces the file at its path: name a file ({target / 'store.snapshot.duckdb'}); "
+            "nothing was written"
+        )
+    if not stat.S_ISREG(mode):
         raise StoreError(
             f"cannot write a snapshot to {target}: it is {_node_kind(mode)}, not a file, and a snapshot replaces "
             "the file it is written to; nothing was written"
@@ -140,8 +162,8 @@ def _check_replaceable(target: Path) -> None:
     try:
         with target.open("rb") as f:
             head = f.read(_MAGIC_AT + len(_MAGIC))
-    except (FileNotFoundError, IsADirectoryError):
-        return  # (nothing to lose; a folder fails at the replace, as before)
+    except FileNotFoundError:
+        return  # (nothing to lose; a folder was refused before, _check_node)
     except OSError as exc:
         raise StoreError(
             f"cannot write a snapshot to {target}: {exc.strerror or exc}; nothing was written"

@@ -149,7 +149,8 @@ CREATE TABLE IF NOT EXISTS findings (
 -- fingerprint of the DetectorConfig the findings were computed with (NULL: a store of schema 4 or earlier, whose
 -- runs with findings were taken as detected, migration 5). Written by wb.detect with the findings it stores;
 -- an ingest call's rows go for every run it touches (refresh_runs.sql: steps, records or labels given, a run
--- extended, moved or relabelled is no longer detected). Kept by the store; an export leaves it out.
+-- extended, moved or relabelled is no longer detected). Kept by the store; an export carries it, and the merge
+-- keeps the marks of the runs it brings whole (store/_export_detected.py).
 CREATE TABLE IF NOT EXISTS detected (
     run_id    VARCHAR NOT NULL,
     detector  VARCHAR NOT NULL,
