@@ -7,9 +7,11 @@ OTLP or native file the test wrote. tests/ingest/test_reader24_agreement.py says
 from __future__ import annotations
 
 import contextlib
+import gzip
 import hashlib
 import json
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -92,6 +94,69 @@ def assert_same(path: Path | list[Path], fmt: str | None = None) -> dict[str, An
     sql, python = store(path, True, fmt), store(path, False, fmt)
     assert not differences(sql, python), "\n".join(differences(sql, python))
     return sql
+
+
+def _runs_across_units(tables: dict[str, Any], units: list[list[Path]]) -> dict[str, list[int]]:
+    """The runs of one call's store that took rows from files of more than one of ``units`` (by each step's and
+    quarantined record's file), with the units they came from."""
+    unit_of = {str(p): n for n, unit in enumerate(units) for p in unit}
+    seen: dict[str, set[int]] = {}
+    for row in tables["steps"] + tables["quarantine"]:
+        if row.get("run_id") and row.get("file") in unit_of:
+            seen.setdefault(row["run_id"], set()).add(unit_of[row["file"]])
+    return {run: sorted(n) for run, n in seen.items() if len(n) > 1}
+
+
+def assert_same_each(units: list[list[Path]], names: list[str] | None = None) -> dict[str, Any]:
+    """Both readers store the same rows for each unit of ``units`` (a file, or files read in one call), all of
+    them read in ONE ingest call per reader instead of one a unit: a call's fixed cost (~35 statements, ~0.2 CPU
+    s) is most of what a small file costs, and the suite reads some 200. The units must be independent, no run of
+    one continued, linked or logged in another: then one call's store is the union of each unit's own (so it was
+    for the checked-in fixtures in independent_batches, each reader, table by table: suite47's notes), and the
+    two readers' stores differ where a unit's would. Checked here too: a run with rows from two units
+    makes each unit compared alone, as is a difference found (to name the unit: ``names``, else its files)."""
+    files = [p for unit in units for p in unit]
+    sql, python = store(files, True), store(files, False)
+    if len(units) > 1 and (
+        _runs_across_units(sql, units) or _runs_across_units(python, units) or differences(sql, python)
+    ):
+        for n, unit in enumerate(units):
+            try:
+                assert_same(unit if len(unit) > 1 else unit[0])
+            except AssertionError as e:
+                raise AssertionError(f"{names[n] if names else [str(p) for p in unit]}: {e}") from None
+    assert not differences(sql, python), "\n".join(differences(sql, python))
+    return sql
+
+
+_IDS = re.compile(rb'"(?:traceId|trace_id|run_id)"\s*:\s*"([^"]{1,200})"')
+
+
+def ids_of(unit: list[Path]) -> frozenset[bytes]:
+    """The trace and run ids a unit's files name (OTLP spans, links and log records; native records): two units
+    naming none in common can share no run. Empty where none is found (then the unit is read alone)."""
+    out: set[bytes] = set()
+    for p in unit:
+        data = p.read_bytes()
+        with contextlib.suppress(OSError, EOFError, gzip.BadGzipFile):
+            data = gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data
+        out.update(_IDS.findall(data))
+    return frozenset(out)
+
+
+def independent_batches(units: list[list[Path]]) -> list[list[int]]:
+    """``units`` (their indices) in batches that name no trace or run id in common, first fit; a unit whose ids
+    were not found makes a batch of its own."""
+    batches: list[tuple[list[int], set[bytes]]] = []
+    for n, unit in enumerate(units):
+        ids = ids_of(unit)
+        home = next((b for b in batches if ids and b[1] and not (ids & b[1])), None) if ids else None
+        if home is None:
+            batches.append(([n], set(ids)))
+        else:
+            home[0].append(n)
+            home[1].update(ids)
+    return [b[0] for b in batches]
 
 
 # The modules whose tests write the framework and format fixtures of the suite (each file in a format of two
