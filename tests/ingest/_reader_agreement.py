@@ -6,6 +6,7 @@ OTLP or native file the test wrote. tests/ingest/test_reader24_agreement.py says
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import gzip
 import hashlib
@@ -133,14 +134,19 @@ _IDS = re.compile(rb'"(?:traceId|trace_id|run_id)"\s*:\s*"([^"]{1,200})"')
 
 
 def ids_of(unit: list[Path]) -> frozenset[bytes]:
-    """The trace and run ids a unit's files name (OTLP spans, links and log records; native records): two units
-    naming none in common can share no run. Empty where none is found (then the unit is read alone)."""
+    """The trace and run ids a unit's files name (OTLP spans, links and log records; native records), lower case:
+    two units naming none in common can share no run. Empty where none is found (then the unit is read alone)."""
     out: set[bytes] = set()
     for p in unit:
         data = p.read_bytes()
         with contextlib.suppress(OSError, EOFError, gzip.BadGzipFile):
             data = gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data
-        out.update(_IDS.findall(data))
+        for found in _IDS.findall(data):
+            # (an id as it is and, where it reads as base64, as hex: the SDK's base64 and the Collector's hex
+            # spellings of one trace are one id)
+            out.add(found.lower())
+            with contextlib.suppress(ValueError):
+                out.add(base64.b64decode(found, validate=True).hex().encode())
     return frozenset(out)
 
 

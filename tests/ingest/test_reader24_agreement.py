@@ -27,6 +27,7 @@ from _otel_fixtures import collector_style, multi_agent_spans, otlp_request, wri
 from _reader_agreement import (
     _TWO_READERS,
     WRITERS,
+    _runs_across_units,
     _two_reader_files,
     assert_same,
     assert_same_each,
@@ -70,6 +71,20 @@ def test_checked_in_fixtures_read_the_same_by_both_readers() -> None:
     for batch in independent_batches([[p] for p in files]):
         tables = assert_same_each([[files[n]] for n in batch])
         assert tables["runs"] or tables["quarantine"]
+
+
+def test_files_naming_a_trace_in_common_are_never_read_in_one_batch(tmp_path: Path) -> None:
+    # (what keeps assert_same_each's one call the union of each file's own: a trace continued, linked or logged in
+    # another file would join them; a file naming no id found is read alone)
+    doc = otlp_request(multi_agent_spans())
+    a, b = write_jsonl(tmp_path / "a.jsonl", [doc]), write_jsonl(tmp_path / "b.jsonl", [collector_style(doc)])
+    native = write_jsonl(tmp_path / "c.jsonl", _native_records(1))
+    nameless = tmp_path / "d.jsonl"
+    nameless.write_text('{"resourceSpans": []}\n', encoding="utf-8")
+    assert independent_batches([[a], [b], [native], [nameless], [a, native]]) == [[0, 2], [1], [3], [4]]
+    runs = {"steps": [{"run_id": "r1", "file": str(a)}, {"run_id": "r2", "file": str(b)}],
+            "quarantine": [{"run_id": "r1", "file": str(b)}, {"run_id": None, "file": str(a)}]}
+    assert _runs_across_units(runs, [[a], [b]]) == {"r1": [0, 1]} and not _runs_across_units(runs, [[a, b]])
 
 
 def test_the_sdks_own_encodings_read_the_same_by_both_readers(tmp_path: Path) -> None:
