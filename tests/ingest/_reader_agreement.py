@@ -210,26 +210,35 @@ def _two_reader_files(folder: Path) -> list[Path]:
 
 
 class WrittenFiles:
-    """Per writer module, the file sets both readers already read: the same bytes under the same names another
-    test of the module wrote (e.g. from a shared fixture) are read once."""
+    """The files the tests of WRITERS wrote, gathered as each test ends and compared when the worker's last test
+    of this directory is done: read by both readers in a few calls (assert_same_each, on batches naming no trace
+    or run id in common: the tests of one module mostly write the same ids, those of different modules seldom)
+    rather than in two calls a file. The same bytes under the same name, from another test or module (a shared
+    fixture), are read once."""
 
     def __init__(self) -> None:
-        self.compared: dict[str, set[tuple[tuple[str, bytes], ...]]] = {}
+        self.compared: set[tuple[tuple[str, bytes], ...]] = set()
+        self.pending: list[tuple[list[Path], str]] = []
 
     def check(self, item: pytest.Item) -> None:
-        """Both readers store the same rows for each OTLP or native file ``item`` wrote in its ``tmp_path``,
-        alone, and for all of them in one call (spans and their log records, runs split over files, as the
-        test read them). Tests of the modules in WRITERS whose only marks are ``parametrize`` (a test marked
-        slow, xfail or skipif was never one of them); read after the test and its fixtures ended."""
+        """Keeps each OTLP or native file ``item`` wrote in its ``tmp_path``, alone, and all of them as one call
+        (spans and their log records, runs split over files, as the test read them). Tests of the modules in
+        WRITERS whose only marks are ``parametrize`` (a test marked slow, xfail or skipif was never one of them);
+        read after the test and its fixtures ended."""
         module = item.module.__name__ if isinstance(item, pytest.Function) else ""
         folder = item.funcargs.get("tmp_path") if module in WRITERS else None
         if folder is None or item.name.split("[")[0] in APART or any(
                 m.name != "parametrize" for m in getattr(item.function, "pytestmark", [])):
             return
-        compared = self.compared.setdefault(module, set())
         files = _two_reader_files(folder)
         for paths in [[p] for p in files] + ([files] if len(files) > 1 else []):
             key = tuple((p.relative_to(folder).as_posix(), hashlib.sha256(p.read_bytes()).digest()) for p in paths)
-            if key not in compared:
-                compared.add(key)
-                assert_same(paths if len(paths) > 1 else paths[0])
+            if key not in self.compared:
+                self.compared.add(key)
+                self.pending.append((paths, item.nodeid))
+
+    def flush(self) -> None:
+        """Both readers store the same rows for each file set kept (a difference names the test that wrote it)."""
+        units, self.pending = self.pending, []
+        for batch in independent_batches([paths for paths, _ in units]):
+            assert_same_each([units[n][0] for n in batch], [units[n][1] for n in batch])
