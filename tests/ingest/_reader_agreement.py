@@ -126,7 +126,8 @@ def assert_same_each(units: list[list[Path]], names: list[str] | None = None) ->
                 assert_same(unit if len(unit) > 1 else unit[0])
             except AssertionError as e:
                 raise AssertionError(f"{names[n] if names else [str(p) for p in unit]}: {e}") from None
-    assert not differences(sql, python), "\n".join(differences(sql, python))
+    where = f"{names[0] if names else [str(p) for p in units[0]]}: " if len(units) == 1 else ""
+    assert not differences(sql, python), where + "\n".join(differences(sql, python))
     return sql
 
 
