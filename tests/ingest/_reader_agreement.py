@@ -6,10 +6,13 @@ OTLP or native file the test wrote. tests/ingest/test_reader24_agreement.py says
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import gzip
 import hashlib
 import json
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -94,6 +97,75 @@ def assert_same(path: Path | list[Path], fmt: str | None = None) -> dict[str, An
     return sql
 
 
+def _runs_across_units(tables: dict[str, Any], units: list[list[Path]]) -> dict[str, list[int]]:
+    """The runs of one call's store that took rows from files of more than one of ``units`` (by each step's and
+    quarantined record's file), with the units they came from."""
+    unit_of = {str(p): n for n, unit in enumerate(units) for p in unit}
+    seen: dict[str, set[int]] = {}
+    for row in tables["steps"] + tables["quarantine"]:
+        if row.get("run_id") and row.get("file") in unit_of:
+            seen.setdefault(row["run_id"], set()).add(unit_of[row["file"]])
+    return {run: sorted(n) for run, n in seen.items() if len(n) > 1}
+
+
+def assert_same_each(units: list[list[Path]], names: list[str] | None = None) -> dict[str, Any]:
+    """Both readers store the same rows for each unit of ``units`` (a file, or files read in one call), all of
+    them read in ONE ingest call per reader instead of one a unit: a call's fixed cost (~35 statements, ~0.2 CPU
+    s) is most of what a small file costs, and the suite reads some 200. The units must be independent, no run of
+    one continued, linked or logged in another: then one call's store is the union of each unit's own (so it was
+    for the checked-in fixtures in independent_batches, each reader, table by table: suite47's notes), and the
+    two readers' stores differ where a unit's would. Checked here too: a run with rows from two units
+    makes each unit compared alone, as is a difference found (to name the unit: ``names``, else its files)."""
+    files = [p for unit in units for p in unit]
+    sql, python = store(files, True), store(files, False)
+    if len(units) > 1 and (
+        _runs_across_units(sql, units) or _runs_across_units(python, units) or differences(sql, python)
+    ):
+        for n, unit in enumerate(units):
+            try:
+                assert_same(unit if len(unit) > 1 else unit[0])
+            except AssertionError as e:
+                raise AssertionError(f"{names[n] if names else [str(p) for p in unit]}: {e}") from None
+    where = f"{names[0] if names else [str(p) for p in units[0]]}: " if len(units) == 1 else ""
+    assert not differences(sql, python), where + "\n".join(differences(sql, python))
+    return sql
+
+
+_IDS = re.compile(rb'"(?:traceId|trace_id|run_id)"\s*:\s*"([^"]{1,200})"')
+
+
+def ids_of(unit: list[Path]) -> frozenset[bytes]:
+    """The trace and run ids a unit's files name (OTLP spans, links and log records; native records), lower case:
+    two units naming none in common can share no run. Empty where none is found (then the unit is read alone)."""
+    out: set[bytes] = set()
+    for p in unit:
+        data = p.read_bytes()
+        with contextlib.suppress(OSError, EOFError, gzip.BadGzipFile):
+            data = gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data
+        for found in _IDS.findall(data):
+            # (an id as it is and, where it reads as base64, as hex: the SDK's base64 and the Collector's hex
+            # spellings of one trace are one id)
+            out.add(found.lower())
+            with contextlib.suppress(ValueError):
+                out.add(base64.b64decode(found, validate=True).hex().encode())
+    return frozenset(out)
+
+
+def independent_batches(units: list[list[Path]]) -> list[list[int]]:
+    """``units`` (their indices) in batches that name no trace or run id in common, first fit; a unit whose ids
+    were not found makes a batch of its own."""
+    batches: list[tuple[list[int], set[bytes]]] = []
+    for n, unit in enumerate(units):
+        ids = ids_of(unit)
+        home = next((b for b in batches if ids and b[1] and not (ids & b[1])), None) if ids else None
+        if home is None:
+            batches.append(([n], set(ids)))
+        else:
+            home[0].append(n)
+            home[1].update(ids)
+    return [b[0] for b in batches]
+
+
 # The modules whose tests write the framework and format fixtures of the suite (each file in a format of two
 # readers, OTLP or native, is read by both: WrittenFiles below).
 WRITERS = (
@@ -139,26 +211,35 @@ def _two_reader_files(folder: Path) -> list[Path]:
 
 
 class WrittenFiles:
-    """Per writer module, the file sets both readers already read: the same bytes under the same names another
-    test of the module wrote (e.g. from a shared fixture) are read once."""
+    """The files the tests of WRITERS wrote, gathered as each test ends and compared when the worker's last test
+    of this directory is done: read by both readers in a few calls (assert_same_each, on batches naming no trace
+    or run id in common: the tests of one module mostly write the same ids, those of different modules seldom)
+    rather than in two calls a file. The same bytes under the same name, from another test or module (a shared
+    fixture), are read once."""
 
     def __init__(self) -> None:
-        self.compared: dict[str, set[tuple[tuple[str, bytes], ...]]] = {}
+        self.compared: set[tuple[tuple[str, bytes], ...]] = set()
+        self.pending: list[tuple[list[Path], str]] = []
 
     def check(self, item: pytest.Item) -> None:
-        """Both readers store the same rows for each OTLP or native file ``item`` wrote in its ``tmp_path``,
-        alone, and for all of them in one call (spans and their log records, runs split over files, as the
-        test read them). Tests of the modules in WRITERS whose only marks are ``parametrize`` (a test marked
-        slow, xfail or skipif was never one of them); read after the test and its fixtures ended."""
+        """Keeps each OTLP or native file ``item`` wrote in its ``tmp_path``, alone, and all of them as one call
+        (spans and their log records, runs split over files, as the test read them). Tests of the modules in
+        WRITERS whose only marks are ``parametrize`` (a test marked slow, xfail or skipif was never one of them);
+        read after the test and its fixtures ended."""
         module = item.module.__name__ if isinstance(item, pytest.Function) else ""
         folder = item.funcargs.get("tmp_path") if module in WRITERS else None
         if folder is None or item.name.split("[")[0] in APART or any(
                 m.name != "parametrize" for m in getattr(item.function, "pytestmark", [])):
             return
-        compared = self.compared.setdefault(module, set())
         files = _two_reader_files(folder)
         for paths in [[p] for p in files] + ([files] if len(files) > 1 else []):
             key = tuple((p.relative_to(folder).as_posix(), hashlib.sha256(p.read_bytes()).digest()) for p in paths)
-            if key not in compared:
-                compared.add(key)
-                assert_same(paths if len(paths) > 1 else paths[0])
+            if key not in self.compared:
+                self.compared.add(key)
+                self.pending.append((paths, item.nodeid))
+
+    def flush(self) -> None:
+        """Both readers store the same rows for each file set kept (a difference names the test that wrote it)."""
+        units, self.pending = self.pending, []
+        for batch in independent_batches([paths for paths, _ in units]):
+            assert_same_each([units[n][0] for n in batch], [units[n][1] for n in batch])
