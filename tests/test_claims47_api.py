@@ -64,3 +64,15 @@ def test_empty_runs_named_not_blamed_on_the_store(ws, name):
     for runs in ([], empty):
         with pytest.raises(InvalidParameterError, match=rf"^{name}: runs is empty \(0 run ids given"):
             CALLS[name](ws, runs)
+
+
+def test_investigate_limit_and_all_are_one_or_the_other(tmp_path, capsys):
+    # the usage line says [--limit N | --all]: both given, --all won and the limit was dropped unsaid (exit 0)
+    from workbench.cli import main
+
+    try:
+        code = main(["investigate", "--db", str(tmp_path / "none.duckdb"), "--limit", "2", "--all"])
+    except SystemExit as exc:  # (a usage error leaves argparse's way)
+        code = exc.code
+    assert code == 2
+    assert "--all: not allowed with argument --limit" in capsys.readouterr().err

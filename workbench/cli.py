@@ -228,9 +228,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--db", help="DuckDB file or Parquet export to read (and to ingest the paths into)")
     p.add_argument("--format", help="force the paths' format (native, otlp, openinference, span-tree, any-agent, langfuse, mlflow-trace, "
                                     "openai-agents, aws-spans, whowhen); detected per file by default")
-    p.add_argument("--limit", type=_int_at_least(1), default=None,
-                   help="failed runs to show (default 25; with --json or --jsonl every one)")
-    p.add_argument("--all", action="store_true", help="show every failed run")
+    # (one or the other, as the usage line says: --limit 2 --all showed every run, the limit dropped unsaid)
+    shown = p.add_mutually_exclusive_group()
+    shown.add_argument("--limit", type=_int_at_least(1), default=None,
+                       help="failed runs to show (default 25; with --json or --jsonl every one)")
+    shown.add_argument("--all", action="store_true", help="show every failed run")
     p.add_argument("--no-attribute", action="store_true", help="skip the replay-based verdicts on the demo data")
     p.add_argument("--jobs", type=_int_at_least(1), default=None,
                    help="processes replaying the demo's failed runs, this one included (default: every CPU, "
