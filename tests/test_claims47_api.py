@@ -76,3 +76,18 @@ def test_investigate_limit_and_all_are_one_or_the_other(tmp_path, capsys):
         code = exc.code
     assert code == 2
     assert "--all: not allowed with argument --limit" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("extra", [["--system", "nope"], ["--quantile", "0.5"]])
+def test_policy_suggest_peaks_options_refused_with_findings(tmp_path, capsys, extra):
+    # --system / --quantile are --method peaks' (the usage line, the help): with the default method they were
+    # dropped unsaid, a policy of every system written, exit 0. Refused before the store is read.
+    from workbench.cli import main
+
+    out = tmp_path / "p.yaml"
+    try:
+        code = main(["policy", "suggest", "--db", str(tmp_path / "none.duckdb"), "-o", str(out), *extra])
+    except SystemExit as exc:
+        code = exc.code
+    assert code == 2 and not out.exists()
+    assert f"{extra[0]}: only with --method peaks" in capsys.readouterr().err

@@ -311,7 +311,7 @@ def _policy_parsers(sub: argparse._SubParsersAction) -> None:
                    help="highest share of runs the HITL rule may send to review (default 0.1)")
     s.add_argument("--lost-weight", type=_positive, default=3.0,
                    help="failed runs cut worth one successful run cut (default 3)")
-    s.add_argument("--quantile", type=_rate, default=0.99, help="--method peaks: the peaks' quantile (default 0.99)")
+    s.add_argument("--quantile", type=_rate, default=None, help="--method peaks: the peaks' quantile (default 0.99)")
     s.add_argument("--system", help="--method peaks: the system to write limits for, when the runs hold several")
     s.set_defaults(func=run_suggest)
     b = actions.add_parser("backtest", help="replay the runs through a policy file: what the guard would have "
