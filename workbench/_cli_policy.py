@@ -75,10 +75,17 @@ def cmd_suggest(args: argparse.Namespace) -> int:
     import workbench as wb
 
     _check_out(args)   # before the minutes of an ingest, and before anything is written
+    if args.method != "peaks":
+        # (--system nope or --quantile 0.5 with the default method wrote a policy of every system at its own
+        # limits, exit 0: the option the user gave was dropped unsaid)
+        given = [f"--{name}" for name in ("quantile", "system") if getattr(args, name) is not None]
+        if given:
+            raise InvalidParameterError(f"{' and '.join(given)}: only with --method peaks (the method is "
+                                        f"{args.method})")
     with history(args) as ws:
         if args.method == "peaks":
             # notebook 03: limits from how far the runs went, the HITL rule from the findings' proposal
-            limits = wb.suggest_limits(ws, quantile=args.quantile)
+            limits = wb.suggest_limits(ws, quantile=0.99 if args.quantile is None else args.quantile)
             try:
                 policy = limits.to_policy(args.system)
             except InvalidParameterError as exc:   # its "system: ..." is this command's --system

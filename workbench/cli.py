@@ -228,9 +228,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--db", help="DuckDB file or Parquet export to read (and to ingest the paths into)")
     p.add_argument("--format", help="force the paths' format (native, otlp, openinference, span-tree, any-agent, langfuse, mlflow-trace, "
                                     "openai-agents, aws-spans, whowhen); detected per file by default")
-    p.add_argument("--limit", type=_int_at_least(1), default=None,
-                   help="failed runs to show (default 25; with --json or --jsonl every one)")
-    p.add_argument("--all", action="store_true", help="show every failed run")
+    # (one or the other, as the usage line says: --limit 2 --all showed every run, the limit dropped unsaid)
+    shown = p.add_mutually_exclusive_group()
+    shown.add_argument("--limit", type=_int_at_least(1), default=None,
+                       help="failed runs to show (default 25; with --json or --jsonl every one)")
+    shown.add_argument("--all", action="store_true", help="show every failed run")
     p.add_argument("--no-attribute", action="store_true", help="skip the replay-based verdicts on the demo data")
     p.add_argument("--jobs", type=_int_at_least(1), default=None,
                    help="processes replaying the demo's failed runs, this one included (default: every CPU, "
@@ -309,7 +311,7 @@ def _policy_parsers(sub: argparse._SubParsersAction) -> None:
                    help="highest share of runs the HITL rule may send to review (default 0.1)")
     s.add_argument("--lost-weight", type=_positive, default=3.0,
                    help="failed runs cut worth one successful run cut (default 3)")
-    s.add_argument("--quantile", type=_rate, default=0.99, help="--method peaks: the peaks' quantile (default 0.99)")
+    s.add_argument("--quantile", type=_rate, default=None, help="--method peaks: the peaks' quantile (default 0.99)")
     s.add_argument("--system", help="--method peaks: the system to write limits for, when the runs hold several")
     s.set_defaults(func=run_suggest)
     b = actions.add_parser("backtest", help="replay the runs through a policy file: what the guard would have "

@@ -21,6 +21,7 @@ import pandas as pd
 from ..store._outcomes import RUN_OUTCOMES_SQL, run_ids, silent_flag
 from ..store._own_connection import fetch, fetch_df
 from ..store._run_scope import fill_run_scope
+from ..thresholds._runs_given import refuse_empty
 from ._backtest import _STEPS_SQL, live_order, runs_of
 from ._core import Core
 from ._model import SIGNALS, Breakers, Budgets, HitlRule, Loops, Policy, Provenance
@@ -130,6 +131,7 @@ def policy_from_findings(ws: Any, lost_weight: float = 3.0, review_budget: float
     """
     silent = silent_flag(silent, "policy_from_findings")
     runs = run_ids(ws, runs, "policy_from_findings")
+    refuse_empty(runs, "policy_from_findings")
     from ..exceptions import InvalidParameterError
     from ..thresholds import available_signals, sweep_thresholds
 

@@ -11,6 +11,7 @@ from sklearn.calibration import calibration_curve
 from .._params import integer_at_least
 from ..exceptions import InvalidParameterError
 from ..store._outcomes import COUNTING, learn_scope, learning, run_ids, silent_flag, with_run_outcomes
+from ._runs_given import refuse_empty
 
 # Outcomes from store/sql/run_outcomes.sql: $silent true counts the runs taken as failed; $learn_scoped: only the
 # runs in _learn_scope have a known outcome (the others are left out, as runs of unknown outcome are).
@@ -38,6 +39,7 @@ def confidence_calibration(ws: Any, n_bins: int = 10, strategy: str = "quantile"
     if strategy not in ("quantile", "uniform"):
         raise InvalidParameterError(f"strategy must be 'quantile' or 'uniform' (got {strategy!r})")
     runs = run_ids(ws, runs, "confidence_calibration")
+    refuse_empty(runs, "confidence_calibration")
     con = ws.con.cursor()
     try:
         scoped = learn_scope(con, runs)

@@ -15,6 +15,7 @@ import pandas as pd
 from ..policy._model import SIGNALS
 from ..store._outcomes import RUN_OUTCOMES_SQL, TAKEN_SQL, run_ids
 from ..store._run_scope import fill_run_scope
+from ._runs_given import refuse_empty
 
 _COLUMNS = ["what", "tunable", "why", "instead"]
 
@@ -61,6 +62,7 @@ def what_can_be_tuned(ws: Any, runs: Any = None) -> TunableTable:
     from ._sweep import available_signals
 
     runs = run_ids(ws, runs, "what_can_be_tuned")
+    refuse_empty(runs, "what_can_be_tuned")
     have = available_signals(ws, runs=runs).set_index("signal")["steps"]
     con = ws.con.cursor()
     try:
