@@ -61,8 +61,9 @@ def test_limit_tuner_says_one_run() -> None:
     tu = LimitTuner(ws, quantile=0.5)
     tu.backtest()
     text = tu.readout.value + tu.notes.value + tu.backtest_view.value
-    # (ux46: "on its 1 run (in-sample: …)", the backtest of the picked system's runs)
-    assert "of 1 failed run (" in text and "on its 1 run (" in text and "of 1 failure;" in text, text
+    # (ux46: "on its 1 run (in-sample: …)", the backtest of the picked system's runs; ux47: a backtest stopping no
+    # run says "stops none of its 1 failed run", where it said "stops 0 of 1 failure; …")
+    assert "of 1 failed run (" in text and "on its 1 run (" in text and "none</b> of its 1 failed run" in text, text
     assert "1 run (1 failed)" in text, text   # the note on limits learned from all runs (said "1 runs (1 failure)")
     assert not re.search(r"\b1 (failed |successful |unknown-outcome )?runs\b", text), text
     ws.close()
