@@ -47,6 +47,11 @@ def call_form(fn: Any) -> str:
     return "call"
 
 
+def _call_args(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    # a step's arguments as the loop and retry rules key them: the keywords, else the positional ones, else none
+    return kwargs or (list(args) if args else None)
+
+
 def wrap_call(guard: Guard, fn: Callable[..., Any], agent: str | None, kind: str, name: str | None) -> Any:
     """``fn`` guarded: each call one step of the guard's current run, over the whole call (its await, its stream).
     An async tool stays a coroutine function and a streaming one an async generator function (agent frameworks
@@ -56,8 +61,7 @@ def wrap_call(guard: Guard, fn: Callable[..., Any], agent: str | None, kind: str
 
         @functools.wraps(fn)
         async def guarded_async(*args: Any, **kwargs: Any) -> Any:
-            call_args = kwargs or (list(args) if args else None)
-            with guard.step(None, agent, kind, name, call_args) as scope:
+            with guard.step(None, agent, kind, name, _call_args(args, kwargs)) as scope:
                 result = scope.output = await fn(*args, **kwargs)
                 return result
 
@@ -66,7 +70,7 @@ def wrap_call(guard: Guard, fn: Callable[..., Any], agent: str | None, kind: str
     if form == "stream":
 
         def begin(*args: Any, **kwargs: Any) -> tuple[StepScope, Any]:
-            scope = guard.step(None, agent, kind, name, kwargs or (list(args) if args else None))
+            scope = guard.step(None, agent, kind, name, _call_args(args, kwargs))
             scope.__enter__()
             try:
                 return scope, fn(*args, **kwargs)
@@ -78,8 +82,7 @@ def wrap_call(guard: Guard, fn: Callable[..., Any], agent: str | None, kind: str
 
     @functools.wraps(fn)
     def guarded(*args: Any, **kwargs: Any) -> Any:
-        call_args = kwargs or (list(args) if args else None)
-        scope = guard.step(None, agent, kind, name, call_args)
+        scope = guard.step(None, agent, kind, name, _call_args(args, kwargs))
         scope.__enter__()
         try:
             result = fn(*args, **kwargs)
