@@ -1,6 +1,7 @@
 """blame48 (bench/protocol_blame48.md): the step of a one-agent run, trained only on what ships, scored on TRAIL.
 
-    python bench/attribution_trail48.py FRAME STORES
+    python bench/attribution_trail48.py FRAME STORES      # looks N, W, E
+    python bench/attribution_trail48.py FRAME STORES F    # addendum F's checks
 
 FRAME is the pretrained pool's feature table (``bench/attribution_blame14.py --save-frame``: Who&When, simulator,
 AEGIS, tau-bench); STORES holds ``{gaia,swe}.duckdb`` (``bench/attribution_trail46.py build``). Looks N (v11 with the
@@ -61,6 +62,11 @@ def one_agent_runs(agents: pd.DataFrame) -> set[str]:
     named = agents[agents["agent"].notna() & (agents["agent"] != "<none>")]
     n = named.groupby("run_id")["agent"].size()
     return set(n.index[n == 1])
+
+
+def model_call_runs(X: pd.DataFrame) -> set[str]:
+    """Addendum F's narrowing: runs with at least one model call (frame kind ``llm``)."""
+    return set(X.loc[X["kind"] == "llm", "run_id"])
 
 
 def neutral_logit(model: BlameModel, X: pd.DataFrame) -> np.ndarray:
@@ -196,12 +202,58 @@ def whowhen(X: pd.DataFrame, labels: pd.DataFrame) -> None:
     print(pd.DataFrame(rows).to_string(index=False))
 
 
+def addendum_f(X_pool: pd.DataFrame, labels: pd.DataFrame, stores: Path) -> None:
+    """F = W on one-agent runs with a model call: the checks the addendum declares."""
+    from attribution_trail46 import generated_store
+
+    pre = BlameModel.pretrained()
+    wnames = [n for n in pre.feature_names_in_ if n not in NEUTRAL]
+    within = fit_within(X_pool, labels, wnames)
+    for n in SPLITS:  # TRAIL: every run in W's scope has a model call (then F's figures are W's)
+        ws = wb.open(str(stores / f"{n}.duckdb"), read_only=True)
+        runs, _ = _scorable(ws)
+        X = pre.frame(ws)
+        X = X[X["run_id"].isin(runs)]
+        scope = one_agent_runs(pre.rank_frame(X)[1]) & set(runs)
+        print(f"TRAIL {n}: W's scope {len(scope)}, of them with a model call {len(scope & model_call_runs(X))}")
+        ws.close()
+    # the pool: runs F would change (one candidate agent under v11 fitted on the pool, and a model call)
+    _, agents = pre.rank_frame(X_pool)
+    pool_scope = one_agent_runs(agents) & model_call_runs(X_pool)
+    sys_of = X_pool.drop_duplicates("run_id").set_index("run_id")["system"]
+    print(f"pool: one-agent runs {len(one_agent_runs(agents))}, in F's scope {len(pool_scope)} "
+          f"{sys_of.reindex(sorted(pool_scope)).value_counts().to_dict()}")
+    if pool_scope:
+        steps, _ = pre.rank_frame(X_pool[X_pool["run_id"].isin(pool_scope)])
+        Xs = X_pool[X_pool["run_id"].isin(pool_scope)].reset_index(drop=True)
+        truth = labels.dropna(subset=["step_id"]).groupby("run_id")["step_id"].agg(set).to_dict()
+        runs = sorted(r for r in pool_scope if r in truth)
+        f = with_look(steps, look_scores(pre, within, wnames, Xs)["W"], pool_scope)
+        print(f"pool in scope, step-labelled {len(runs)}: v11 {topk(steps, truth, runs)}, F {topk(f, truth, runs)}")
+    # generated span trees (never in the pool)
+    gen = generated_store()
+    X = pre.frame(gen)
+    steps, agents = pre.rank_frame(X)
+    scope = one_agent_runs(agents) & model_call_runs(X)
+    kinds = _kinds(gen)
+    truth = kinds[kinds["err"]].groupby("run_id")["step_id"].agg(set).to_dict()
+    runs = sorted(truth)
+    f = with_look(steps, look_scores(pre, within, wnames, X.reset_index(drop=True))["W"], scope)
+    test = kinds[kinds.run_id.isin(runs)]
+    u = _hit_chance(test, pd.Series(False, index=test.index))
+    print(f"generated: {len(runs)} labelled traces, {len(scope)} in F's scope; P top1/top3 {topk(steps, truth, runs)}; "
+          f"F {topk(f, truth, runs)}; uniform {u['top1']:.3f} / {u['top3']:.3f}")
+
+
 def main() -> None:
     warnings.filterwarnings("ignore")
     c0 = time.process_time()
     X, labels = read_frame(Path(sys.argv[1]))
-    trail(X, labels, Path(sys.argv[2]))
-    whowhen(X, labels)
+    if sys.argv[3:] == ["F"]:
+        addendum_f(X, labels, Path(sys.argv[2]))
+    else:
+        trail(X, labels, Path(sys.argv[2]))
+        whowhen(X, labels)
     print(f"CPU {time.process_time() - c0:.1f} s", file=sys.stderr)
 
 
