@@ -2,6 +2,7 @@
 
     python bench/attribution_trail48.py FRAME STORES      # looks N, W, E
     python bench/attribution_trail48.py FRAME STORES F    # addendum F's checks
+    python bench/attribution_trail48.py FRAME STORES G    # addendum G: F without the run-position features
 
 FRAME is the pretrained pool's feature table (``bench/attribution_blame14.py --save-frame``: Who&When, simulator,
 AEGIS, tau-bench); STORES holds ``{gaia,swe}.duckdb`` (``bench/attribution_trail46.py build``). Looks N (v11 with the
@@ -50,6 +51,8 @@ NEUTRAL = (
     "agent_order_rel",
     "agent_first_rel",
 )
+# G's (addendum G): N's list and where the move sits in the run (in a one-agent run, in its agent's sequence again)
+NEUTRAL_G = (*NEUTRAL, "position", "rel_pos", "pos_from_end", "is_last", "since_first_error", "n_moves")
 FLAGS = {
     "own error": lambda X: X["is_error"].fillna(0) == 1,
     "failure ignored / retried": lambda X: (X["after_tool_fail"].fillna(0) == 1) | (X["is_retry"].fillna(0) == 1),
@@ -202,21 +205,35 @@ def whowhen(X: pd.DataFrame, labels: pd.DataFrame) -> None:
     print(pd.DataFrame(rows).to_string(index=False))
 
 
-def addendum_f(X_pool: pd.DataFrame, labels: pd.DataFrame, stores: Path) -> None:
-    """F = W on one-agent runs with a model call: the checks the addendum declares."""
+def addendum_f(X_pool: pd.DataFrame, labels: pd.DataFrame, stores: Path, neutral: tuple = NEUTRAL) -> None:
+    """F = W on one-agent runs with a model call (G: W without ``NEUTRAL_G``): the checks the addenda declare."""
     from attribution_trail46 import generated_store
 
     pre = BlameModel.pretrained()
-    wnames = [n for n in pre.feature_names_in_ if n not in NEUTRAL]
+    wnames = [n for n in pre.feature_names_in_ if n not in neutral]
     within = fit_within(X_pool, labels, wnames)
+    frames = {}
     for n in SPLITS:  # TRAIL: every run in W's scope has a model call (then F's figures are W's)
         ws = wb.open(str(stores / f"{n}.duckdb"), read_only=True)
         runs, _ = _scorable(ws)
         X = pre.frame(ws)
-        X = X[X["run_id"].isin(runs)]
-        scope = one_agent_runs(pre.rank_frame(X)[1]) & set(runs)
-        print(f"TRAIL {n}: W's scope {len(scope)}, of them with a model call {len(scope & model_call_runs(X))}")
+        X = X[X["run_id"].isin(runs)].reset_index(drop=True)
+        steps, agents = pre.rank_frame(X)
+        scope = one_agent_runs(agents) & model_call_runs(X) & set(runs)
+        print(f"TRAIL {n}: one-agent {len(one_agent_runs(agents) & set(runs))}, with a model call {len(scope)}")
+        kinds = _kinds(ws)
+        frames[n] = (kinds, runs)
+        truth = kinds[kinds["err"]].groupby("run_id")["step_id"].agg(set).to_dict()
+        f = with_look(steps, look_scores(pre, within, wnames, X)["W"], scope)
+        print(f"  {n}: look top1/top3 {topk(f, truth, runs)}; in scope {topk(f, truth, sorted(scope))}")
         ws.close()
+    other = {"gaia": "swe", "swe": "gaia"}
+    for n in SPLITS:
+        (kinds, runs), (okinds, oruns) = frames[n], frames[other[n]]
+        test = kinds[kinds.run_id.isin(runs)]
+        kind, tr = _trivial(okinds[okinds.run_id.isin(oruns)], test)
+        u = _hit_chance(test, pd.Series(False, index=test.index))
+        print(f"  {n}: trivial ({kind}) {tr}; uniform {u}")
     # the pool: runs F would change (one candidate agent under v11 fitted on the pool, and a model call)
     _, agents = pre.rank_frame(X_pool)
     pool_scope = one_agent_runs(agents) & model_call_runs(X_pool)
@@ -251,6 +268,8 @@ def main() -> None:
     X, labels = read_frame(Path(sys.argv[1]))
     if sys.argv[3:] == ["F"]:
         addendum_f(X, labels, Path(sys.argv[2]))
+    elif sys.argv[3:] == ["G"]:
+        addendum_f(X, labels, Path(sys.argv[2]), NEUTRAL_G)
     else:
         trail(X, labels, Path(sys.argv[2]))
         whowhen(X, labels)
