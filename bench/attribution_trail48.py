@@ -55,7 +55,9 @@ NEUTRAL = (
 NEUTRAL_G = (*NEUTRAL, "position", "rel_pos", "pos_from_end", "is_last", "since_first_error", "n_moves")
 FLAGS = {
     "own error": lambda X: X["is_error"].fillna(0) == 1,
-    "failure ignored / retried": lambda X: (X["after_tool_fail"].fillna(0) == 1) | (X["is_retry"].fillna(0) == 1),
+    "failure ignored / retried": lambda X: (
+        (X["after_tool_fail"].fillna(0) == 1) | (X["is_retry"].fillna(0) == 1)
+    ),
     "repeated identical call": lambda X: X["same_call"].fillna(0) >= 2,
     "final answer rests on it": lambda X: X["final_origin"].fillna(0) > 0,
 }
@@ -86,7 +88,9 @@ def fit_within(X: pd.DataFrame, labels: pd.DataFrame, names: list[str]) -> Linea
     pairs = set(zip(lab["run_id"], lab["agent"].astype(object), strict=True))
     steps = set(zip(lab["run_id"], lab["step_id"].astype(object), strict=True))
     rows = X[[(r, a) in pairs for r, a in zip(X["run_id"], X["agent"], strict=True)]]
-    y = np.fromiter(((r, s) in steps for r, s in zip(rows["run_id"], rows["step_id"], strict=True)), bool, len(rows))
+    y = np.fromiter(
+        ((r, s) in steps for r, s in zip(rows["run_id"], rows["step_id"], strict=True)), bool, len(rows)
+    )
     keep = rows["run_id"].isin(rows.loc[y, "run_id"]).to_numpy()
     rows, y = rows.loc[keep], y[keep]
     w = system_weights(rows["system"], run_weights(rows["run_id"], y, 0.5))
@@ -94,7 +98,9 @@ def fit_within(X: pd.DataFrame, labels: pd.DataFrame, names: list[str]) -> Linea
     return LinearScorer.fit(rows[names].to_numpy(dtype=np.float64), y, 0.1, sample_weight=w)
 
 
-def look_scores(model: BlameModel, within: LinearScorer, wnames: list[str], X: pd.DataFrame) -> dict[str, pd.DataFrame]:
+def look_scores(
+    model: BlameModel, within: LinearScorer, wnames: list[str], X: pd.DataFrame
+) -> dict[str, pd.DataFrame]:
     """Per look, X's rows (run_id, step_id, pos) with a sort key; rank 1 = the first after sorting."""
     base = X[["run_id", "step_id", "pos"]].reset_index(drop=True)
     w = within.decision_function(X[wnames].to_numpy(dtype=np.float64))
@@ -144,27 +150,54 @@ def trail(X_pool: pd.DataFrame, labels: pd.DataFrame, stores: Path) -> None:
         truth = kinds[kinds["err"]].groupby("run_id")["step_id"].agg(set).to_dict()
         print(f"{n}: {info}; one-agent (in scope) {len(scope)} of {len(runs)}", file=sys.stderr)
         p = topk(steps, truth, runs)
-        rows.append({"ranking": "P: pretrained v11 (as shipped)", "on": n, "in scope": len(scope), "top1": p[0], "top3": p[1]})
+        rows.append(
+            {
+                "ranking": "P: pretrained v11 (as shipped)",
+                "on": n,
+                "in scope": len(scope),
+                "top1": p[0],
+                "top3": p[1],
+            }
+        )
         for name, keys in look_scores(pre, within, wnames, X).items():
             t = topk(with_look(steps, keys, scope), truth, runs)
             s = topk(with_look(steps, keys, scope), truth, sorted(scope)) if scope else (np.nan, np.nan)
-            rows.append({"ranking": name, "on": n, "in scope": len(scope), "top1": t[0], "top3": t[1],
-                         "top1 in scope": s[0], "top3 in scope": s[1]})
+            rows.append(
+                {
+                    "ranking": name,
+                    "on": n,
+                    "in scope": len(scope),
+                    "top1": t[0],
+                    "top3": t[1],
+                    "top1 in scope": s[0],
+                    "top3 in scope": s[1],
+                }
+            )
         # diagnostics: annotated share of the moves with / without each evidence flag
-        lab = X[["run_id", "step_id"]].merge(kinds[["run_id", "step_id", "err"]], on=["run_id", "step_id"], how="left")
+        lab = X[["run_id", "step_id"]].merge(
+            kinds[["run_id", "step_id", "err"]], on=["run_id", "step_id"], how="left"
+        )
         err = lab["err"].fillna(False).astype(bool).to_numpy()
         for f, fn in FLAGS.items():
             m = fn(X).to_numpy()
-            print(f"  {n} flag {f!r}: {int(m.sum())} moves, annotated {err[m].mean() if m.any() else float('nan'):.3f}"
-                  f" vs {err[~m].mean():.3f} without", file=sys.stderr)
+            print(
+                f"  {n} flag {f!r}: {int(m.sum())} moves, annotated {err[m].mean() if m.any() else float('nan'):.3f}"
+                f" vs {err[~m].mean():.3f} without",
+                file=sys.stderr,
+            )
         ws.close()
     other = {"gaia": "swe", "swe": "gaia"}
     for n in SPLITS:
         (kinds, runs), (okinds, oruns) = frames[n], frames[other[n]]
         test = kinds[kinds.run_id.isin(runs)]
         kind, tr = _trivial(okinds[okinds.run_id.isin(oruns)], test)
-        rows.append({"ranking": f"trivial: random {kind} span (kind from {other[n]})", "on": n, **{
-            "top1": tr["top1"], "top3": tr["top3"]}})
+        rows.append(
+            {
+                "ranking": f"trivial: random {kind} span (kind from {other[n]})",
+                "on": n,
+                **{"top1": tr["top1"], "top3": tr["top3"]},
+            }
+        )
         u = _hit_chance(test, pd.Series(False, index=test.index))
         rows.append({"ranking": "uniformly random row", "on": n, "top1": u["top1"], "top3": u["top3"]})
     print(pd.DataFrame(rows).round(3).to_string(index=False))
@@ -179,7 +212,8 @@ def whowhen(X: pd.DataFrame, labels: pd.DataFrame) -> None:
     res: dict[str, dict[str, list]] = {}
     for name, train, test in plan:
         m = BlameModel(**{**V11, "calibration_cv": None}).fit_frame(
-            X[X["run_id"].isin(train)], labels[labels["run_id"].isin(train)])
+            X[X["run_id"].isin(train)], labels[labels["run_id"].isin(train)]
+        )
         Xt = X[X["run_id"].isin(test)].reset_index(drop=True)
         steps, agents = m.rank_frame(Xt)
         wnames = [n for n in m.feature_names_in_ if n not in NEUTRAL]
@@ -191,17 +225,25 @@ def whowhen(X: pd.DataFrame, labels: pd.DataFrame) -> None:
         r["runs"] += list(test)
         r["scope"] += [t for t in test if t in scope]
         r["agent"] += [top_agent.get(t) in la.get(t, set()) for t in test]
-        looks = {"v11": steps[["run_id", "step_id", "rank"]],
-                 **{k: with_look(steps, v, scope) for k, v in look_scores(m, within, wnames, Xt).items()}}
+        looks = {
+            "v11": steps[["run_id", "step_id", "rank"]],
+            **{k: with_look(steps, v, scope) for k, v in look_scores(m, within, wnames, Xt).items()},
+        }
         for k, s in looks.items():
             first = s[s["rank"] == 1].set_index("run_id")["step_id"]
             r.setdefault(k, [])
             r[k] += [first.get(t) in ls.get(t, set()) for t in test]
     rows = []
     for key, r in res.items():
-        rows.append({"split": key, "runs": len(r["runs"]), "one-agent runs": len(r["scope"]),
-                     "agents right (all looks)": sum(r["agent"]),
-                     **{f"{k} steps": sum(r[k]) for k in ("v11", "N", "W", "E")}})
+        rows.append(
+            {
+                "split": key,
+                "runs": len(r["runs"]),
+                "one-agent runs": len(r["scope"]),
+                "agents right (all looks)": sum(r["agent"]),
+                **{f"{k} steps": sum(r[k]) for k in ("v11", "N", "W", "E")},
+            }
+        )
     print(pd.DataFrame(rows).to_string(index=False))
 
 
@@ -220,7 +262,9 @@ def addendum_f(X_pool: pd.DataFrame, labels: pd.DataFrame, stores: Path, neutral
         X = X[X["run_id"].isin(runs)].reset_index(drop=True)
         steps, agents = pre.rank_frame(X)
         scope = one_agent_runs(agents) & model_call_runs(X) & set(runs)
-        print(f"TRAIL {n}: one-agent {len(one_agent_runs(agents) & set(runs))}, with a model call {len(scope)}")
+        print(
+            f"TRAIL {n}: one-agent {len(one_agent_runs(agents) & set(runs))}, with a model call {len(scope)}"
+        )
         kinds = _kinds(ws)
         frames[n] = (kinds, runs)
         truth = kinds[kinds["err"]].groupby("run_id")["step_id"].agg(set).to_dict()
@@ -238,15 +282,19 @@ def addendum_f(X_pool: pd.DataFrame, labels: pd.DataFrame, stores: Path, neutral
     _, agents = pre.rank_frame(X_pool)
     pool_scope = one_agent_runs(agents) & model_call_runs(X_pool)
     sys_of = X_pool.drop_duplicates("run_id").set_index("run_id")["system"]
-    print(f"pool: one-agent runs {len(one_agent_runs(agents))}, in F's scope {len(pool_scope)} "
-          f"{sys_of.reindex(sorted(pool_scope)).value_counts().to_dict()}")
+    print(
+        f"pool: one-agent runs {len(one_agent_runs(agents))}, in F's scope {len(pool_scope)} "
+        f"{sys_of.reindex(sorted(pool_scope)).value_counts().to_dict()}"
+    )
     if pool_scope:
         steps, _ = pre.rank_frame(X_pool[X_pool["run_id"].isin(pool_scope)])
         Xs = X_pool[X_pool["run_id"].isin(pool_scope)].reset_index(drop=True)
         truth = labels.dropna(subset=["step_id"]).groupby("run_id")["step_id"].agg(set).to_dict()
         runs = sorted(r for r in pool_scope if r in truth)
         f = with_look(steps, look_scores(pre, within, wnames, Xs)["W"], pool_scope)
-        print(f"pool in scope, step-labelled {len(runs)}: v11 {topk(steps, truth, runs)}, F {topk(f, truth, runs)}")
+        print(
+            f"pool in scope, step-labelled {len(runs)}: v11 {topk(steps, truth, runs)}, F {topk(f, truth, runs)}"
+        )
     # generated span trees (never in the pool)
     gen = generated_store()
     X = pre.frame(gen)
@@ -258,8 +306,10 @@ def addendum_f(X_pool: pd.DataFrame, labels: pd.DataFrame, stores: Path, neutral
     f = with_look(steps, look_scores(pre, within, wnames, X.reset_index(drop=True))["W"], scope)
     test = kinds[kinds.run_id.isin(runs)]
     u = _hit_chance(test, pd.Series(False, index=test.index))
-    print(f"generated: {len(runs)} labelled traces, {len(scope)} in F's scope; P top1/top3 {topk(steps, truth, runs)}; "
-          f"F {topk(f, truth, runs)}; uniform {u['top1']:.3f} / {u['top3']:.3f}")
+    print(
+        f"generated: {len(runs)} labelled traces, {len(scope)} in F's scope; P top1/top3 {topk(steps, truth, runs)}; "
+        f"F {topk(f, truth, runs)}; uniform {u['top1']:.3f} / {u['top3']:.3f}"
+    )
 
 
 def main() -> None:
