@@ -186,21 +186,21 @@ def trail(X_pool: pd.DataFrame, labels: pd.DataFrame, stores: Path) -> None:
                 file=sys.stderr,
             )
         ws.close()
-    other = {"gaia": "swe", "swe": "gaia"}
+    rows += bars(frames)
+    print(pd.DataFrame(rows).round(3).to_string(index=False))
+
+
+def bars(frames: dict[str, tuple[pd.DataFrame, list[str]]]) -> list[dict]:
+    """Per TRAIL split the trivial ranking (kind from the other split) and the uniformly random row."""
+    other, rows = {"gaia": "swe", "swe": "gaia"}, []
     for n in SPLITS:
         (kinds, runs), (okinds, oruns) = frames[n], frames[other[n]]
         test = kinds[kinds.run_id.isin(runs)]
         kind, tr = _trivial(okinds[okinds.run_id.isin(oruns)], test)
-        rows.append(
-            {
-                "ranking": f"trivial: random {kind} span (kind from {other[n]})",
-                "on": n,
-                **{"top1": tr["top1"], "top3": tr["top3"]},
-            }
-        )
+        rows.append({"ranking": f"trivial: random {kind} span (kind from {other[n]})", "on": n, **tr})
         u = _hit_chance(test, pd.Series(False, index=test.index))
-        rows.append({"ranking": "uniformly random row", "on": n, "top1": u["top1"], "top3": u["top3"]})
-    print(pd.DataFrame(rows).round(3).to_string(index=False))
+        rows.append({"ranking": "uniformly random row", "on": n, **u})
+    return rows
 
 
 def whowhen(X: pd.DataFrame, labels: pd.DataFrame) -> None:
@@ -271,13 +271,8 @@ def addendum_f(X_pool: pd.DataFrame, labels: pd.DataFrame, stores: Path, neutral
         f = with_look(steps, look_scores(pre, within, wnames, X)["W"], scope)
         print(f"  {n}: look top1/top3 {topk(f, truth, runs)}; in scope {topk(f, truth, sorted(scope))}")
         ws.close()
-    other = {"gaia": "swe", "swe": "gaia"}
-    for n in SPLITS:
-        (kinds, runs), (okinds, oruns) = frames[n], frames[other[n]]
-        test = kinds[kinds.run_id.isin(runs)]
-        kind, tr = _trivial(okinds[okinds.run_id.isin(oruns)], test)
-        u = _hit_chance(test, pd.Series(False, index=test.index))
-        print(f"  {n}: trivial ({kind}) {tr}; uniform {u}")
+    for row in bars(frames):
+        print(f"  {row}")
     # the pool: runs F would change (one candidate agent under v11 fitted on the pool, and a model call)
     _, agents = pre.rank_frame(X_pool)
     pool_scope = one_agent_runs(agents) & model_call_runs(X_pool)
