@@ -1,0 +1,38 @@
+"""The detectors' macros live in an in-memory database attached to the workspace's DuckDB instance under the name
+``workbench_detect_macros`` (``detect/_macros.py``), "never part of the store's file". DuckDB names a file's database
+after the file's stem, so a store kept in ``workbench_detect_macros.duckdb`` (any folder) *is* the database of that
+name: ``ATTACH IF NOT EXISTS ':memory:' AS workbench_detect_macros`` attaches nothing, and ``_ensure`` writes the 34
+``CREATE OR REPLACE MACRO`` statements and the ``made_macros()`` stamp into the user's store file, where they persist
+(and a snapshot or copy carries them). attack48's strict xfail."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+from _attack47_runs import loop_run
+
+import workbench as wb
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="detect/_macros.py: a store file named workbench_detect_macros.duckdb is taken for the macros' "
+    "in-memory catalogue (ATTACH IF NOT EXISTS by name): the detectors' macros are written into the store file",
+)
+def test_a_store_named_like_the_macros_catalogue_gets_no_macros(tmp_path: Path) -> None:
+    path = tmp_path / "workbench_detect_macros.duckdb"
+    ws = wb.open(path)
+    ws.ingest(loop_run("r1"), progress=False)
+    assert len(wb.detect(ws, detectors=["loop"], progress=False)) == 1
+    ws.close()
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        macros = con.execute(
+            "SELECT function_name FROM duckdb_functions() WHERE function_type IN ('macro', 'table_macro') "
+            "AND NOT internal AND database_name = current_database() ORDER BY 1"
+        ).fetchall()
+    finally:
+        con.close()
+    assert macros == []
