@@ -8,8 +8,6 @@ attack48's strict xfail."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 import workbench as wb
