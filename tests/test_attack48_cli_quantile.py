@@ -6,13 +6,10 @@ an argument of ``--method peaks`` (claims47); its range check is the argparse on
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
 
 import workbench as wb
-from workbench.cli import main
+from workbench.cli import build_parser
 
 
 @pytest.mark.xfail(
@@ -20,17 +17,11 @@ from workbench.cli import main
     reason="cli.py: --quantile's check (_rate, [0, 1]) takes 0, which suggest_limits refuses after the paths were "
     "ingested into --db",
 )
-def test_a_quantile_suggest_limits_refuses_is_refused_before_any_ingest(tmp_path: Path) -> None:
-    log = tmp_path / "one.jsonl"
-    records = [
-        {"record": "run", "run_id": "r1", "outcome": "failure"},
-        {"record": "step", "run_id": "r1", "step_id": "s0", "agent": "a", "kind": "llm", "output": "x"},
-    ]
-    log.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
-    db = tmp_path / "store.duckdb"
-    argv = ["policy", "suggest", "--quiet", "--method", "peaks", "--quantile", "0"]
-    rc = main([*argv, "--db", str(db), "-o", str(tmp_path / "p.yaml"), str(log)])
-    assert rc == 2
-    if db.exists():
-        ws = wb.open(db, read_only=True)
-        assert ws.sql("SELECT count(*) FROM runs").fetchall() == [(0,)]
+def test_a_quantile_suggest_limits_refuses_is_refused_by_the_command_line(
+    capsys: pytest.CaptureFixture,
+) -> None:
+    with pytest.raises(wb.InvalidParameterError, match="quantile"):
+        wb.suggest_limits(wb.open(), quantile=0)  # (the library's range: (0, 1])
+    argv = ["policy", "suggest", "--method", "peaks", "--quantile", "0", "-o", "p.yaml", "one.jsonl"]
+    with pytest.raises(SystemExit):  # (an argument error, before any path is read or any store opened)
+        build_parser().parse_args(argv)
