@@ -1,6 +1,6 @@
 """Round 47 quarantines a Jaeger span whose ``duration`` is no number of microseconds (``jaeger.py``, with its line),
 and an end past 2262 (``2**63`` µs) is quarantined by the range check. A duration larger still, an integer past
-2**64 (``10**30``) or a float of that size (``1e300``, finite, so ``_duration_ms`` takes it), reaches the step sink's
+2**64 (``10**30``) or a float of that size (``1e300``, finite, so ``_duration_ms`` takes it) or digit text (``"1000…0"``), reaches the step sink's
 Arrow columns and fails the whole file: ``IngestError: ... OverflowError: Python int too large to convert to C long;
 nothing was stored``, naming neither the span nor its line. One bad record must cost only itself.
 attack48's strict xfail; a trace of two spans."""
@@ -21,8 +21,8 @@ import workbench as wb
     reason="ingest/jaeger.py: a duration of 10**30 or 1e300 (µs) overflows _step_sink's int64 columns: the whole "
     "file fails with a bare OverflowError, nothing stored, no line named",
 )
-@pytest.mark.parametrize("duration", [10**30, 1e300], ids=["int", "float"])
-def test_a_huge_duration_costs_only_its_span(duration: float, tmp_path: Path) -> None:
+@pytest.mark.parametrize("duration", [10**30, 1e300, "1" + "0" * 30], ids=["int", "float", "digits"])
+def test_a_huge_duration_costs_only_its_span(duration: float | str, tmp_path: Path) -> None:
     spans = [
         _span(_A, "00000000000000a1", None, "invoke_agent planner", 0, agent="planner"),
         _span(_A, "00000000000000a2", "00000000000000a1", "chat", 1000),
