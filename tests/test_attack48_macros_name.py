@@ -3,7 +3,13 @@
 after the file's stem, so a store kept in ``workbench_detect_macros.duckdb`` (any folder) *is* the database of that
 name: ``ATTACH IF NOT EXISTS ':memory:' AS workbench_detect_macros`` attaches nothing, and ``_ensure`` writes the 34
 ``CREATE OR REPLACE MACRO`` statements and the ``made_macros()`` stamp into the user's store file, where they persist
-(and a snapshot or copy carries them). attack48's strict xfail."""
+(and a snapshot or copy carries them).
+
+Worse, the crafted-file check (``store/_connection.py`` ``_check_catalog``: a file whose macros are named like
+DuckDB's functions is refused, "a crafted file reads local files so") leaves out every macro of a database of that
+name (``database_name <> 'workbench_detect_macros'``): a crafted store saved as ``workbench_detect_macros.duckdb``
+with ``CREATE MACRO lower(a) AS (SELECT content FROM read_text('...'))`` opens, and every query of the store calling
+``lower`` reads that file. attack48's strict xfails."""
 
 from __future__ import annotations
 
@@ -36,3 +42,24 @@ def test_a_store_named_like_the_macros_catalogue_gets_no_macros(tmp_path: Path) 
     finally:
         con.close()
     assert macros == []
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="store/_connection.py _check_catalog: macros of a database named workbench_detect_macros are left out, "
+    "so a crafted store file of that name opens with macros shadowing DuckDB's functions",
+)
+def test_a_crafted_store_named_like_the_macros_catalogue_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "workbench_detect_macros.duckdb"
+    wb.open(path).close()
+    con = duckdb.connect(str(path))
+    con.execute(
+        "CREATE MACRO lower(a) AS 'crafted'"
+    )  # (a crafted file's: read_text of any local file, as well)
+    con.close()
+    with pytest.raises(wb.StoreError, match="lower"):
+        ws = wb.open(path)
+        try:
+            assert ws.sql("SELECT lower('ABC')").fetchall() == [("abc",)]
+        finally:
+            ws.close()
