@@ -236,13 +236,17 @@ class BlameModel(PersistMixin, BaseEstimator):
         long single-agent trace these extremes alone rank the first model call first. ``"run"``: the task and every
         other move's output of the run, before or after (``novel_word_frac``, ``step_novel_rank``, ``role_external``),
         with NULL (median-imputed) where there is nothing to compare (``max_sim_earlier`` at the first move,
-        ``step_loop_after`` without a side). Declared and scored in bench/protocol_blame48.md, addendum H.
+        ``step_loop_after`` without a side). Scored with ``agent_only_labels="agent"`` against the shipped model
+        (bench/protocol_blame48.md, addendum H) and not better: the first-move weights fell and GAIA's annotated
+        spans came first in 31 % of TRAIL traces (v11: none), but SWE-bench's stayed at none, the generated span
+        trees at chance, and 2 of 126 Algorithm-Generated decisive steps were lost; not the default.
     agent_only_labels : {"first_move", "agent"}
         What a label naming a culprit agent and no step teaches. ``"first_move"`` (default): the agent's first move
         of the run is taken as its step (600 AEGIS runs of the pretrained pool then taught "the decisive step is
         the culprit's first move"). ``"agent"``: the run stays out of the per-move step scorer (it names no step),
         and in the run-level fit of ``listwise_weight`` every move of its culprit agent is a labelled move (the
-        softmax mass on the agent's moves: it teaches the agent, not a step).
+        softmax mass on the agent's moves: it teaches the agent, not a step). Scored with ``novelty="run"``
+        (addendum H, above) and not the default.
     step_rule : {"top", "named_agent"}
         The decisive step: the run's top-scoring move (``"top"``, default), or the best move of the
         agent named culprit (``"named_agent"``: the verdict's step is always one of its agent's moves).
