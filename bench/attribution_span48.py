@@ -28,10 +28,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import attribution_blame14 as b14  # noqa: E402
 from attribution_blame31 import V11  # noqa: E402
-from attribution_blame44 import read_frame, splits  # noqa: E402
-from attribution_logonly import AG, HC, PARAMS  # noqa: E402
+from attribution_blame44 import read_frame  # noqa: E402
+from attribution_logonly import PARAMS  # noqa: E402
 from attribution_trail46 import SPLITS, _hit_chance, _kinds, _scorable, generated_store  # noqa: E402
-from attribution_trail48 import bars, topk  # noqa: E402
+from attribution_trail48 import bars, topk, whowhen_plan  # noqa: E402
 
 import workbench as wb  # noqa: E402
 from workbench.attribution import BlameModel  # noqa: E402
@@ -117,11 +117,7 @@ def generated(pre: BlameModel, h: BlameModel) -> None:
 
 
 def whowhen(XV: pd.DataFrame, XH: pd.DataFrame, labels: pd.DataFrame) -> None:
-    sys_of = XV.drop_duplicates("run_id").set_index("run_id")["system"]
-    ag, hc = sorted(sys_of.index[sys_of == AG]), sorted(sys_of.index[sys_of == HC])
-    plan = [s for s in splits(XV) if s[0].startswith("cv") or s[0] == "ag->hc"] + [("hc->ag", hc, ag)]
-    ls = labels.groupby("run_id")["step_id"].apply(lambda s: set(s.dropna().astype(object)))
-    la = labels.groupby("run_id")["agent"].apply(lambda s: set(s.dropna().astype(object)))
+    plan, ls, la = whowhen_plan(XV, labels)
     res: dict[str, dict[str, list]] = {}
     for name, train, test in plan:
         key = "Alg-Gen 5-fold CV" if name.startswith("cv") else name
