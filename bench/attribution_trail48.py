@@ -203,12 +203,19 @@ def bars(frames: dict[str, tuple[pd.DataFrame, list[str]]]) -> list[dict]:
     return rows
 
 
-def whowhen(X: pd.DataFrame, labels: pd.DataFrame) -> None:
+def whowhen_plan(X: pd.DataFrame, labels: pd.DataFrame) -> tuple[list, pd.Series, pd.Series]:
+    """The Who&When gate's splits (Alg-Gen CV folds, Alg-Gen -> Hand-Crafted, Hand-Crafted -> Alg-Gen) and each
+    run's labelled steps and agents."""
     sys_of = X.drop_duplicates("run_id").set_index("run_id")["system"]
     ag, hc = sorted(sys_of.index[sys_of == AG]), sorted(sys_of.index[sys_of == HC])
     plan = [s for s in splits(X) if s[0].startswith("cv") or s[0] == "ag->hc"] + [("hc->ag", hc, ag)]
     ls = labels.groupby("run_id")["step_id"].apply(lambda s: set(s.dropna().astype(object)))
     la = labels.groupby("run_id")["agent"].apply(lambda s: set(s.dropna().astype(object)))
+    return plan, ls, la
+
+
+def whowhen(X: pd.DataFrame, labels: pd.DataFrame) -> None:
+    plan, ls, la = whowhen_plan(X, labels)
     res: dict[str, dict[str, list]] = {}
     for name, train, test in plan:
         m = BlameModel(**{**V11, "calibration_cv": None}).fit_frame(

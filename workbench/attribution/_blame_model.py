@@ -230,6 +230,23 @@ class BlameModel(PersistMixin, BaseEstimator):
         against the shipped model at 0.25 and 0.5 (bench/protocol_blame41.md): a few more held-out Who&When culprits,
         fewer MacNet ones and Hand-Crafted decisive steps, 1-2 of 58 fewer trained on Algorithm-Generated alone, a
         slightly worse Brier score; not the default.
+    novelty : {"earlier", "run"}
+        What the text-novelty features read a move against. ``"earlier"`` (default): the texts before it, so every
+        word of a run's first move is new and it has no earlier move to resemble (``max_sim_earlier`` 0) -- on a
+        long single-agent trace these extremes alone rank the first model call first. ``"run"``: the task and every
+        other move's output of the run, before or after (``novel_word_frac``, ``step_novel_rank``, ``role_external``),
+        with NULL (median-imputed) where there is nothing to compare (``max_sim_earlier`` at the first move,
+        ``step_loop_after`` without a side). Scored with ``agent_only_labels="agent"`` against the shipped model
+        (bench/protocol_blame48.md, addendum H) and not better: the first-move weights fell and GAIA's annotated
+        spans came first in 31 % of TRAIL traces (v11: none), but SWE-bench's stayed at none, the generated span
+        trees at chance, and 2 of 126 Algorithm-Generated decisive steps were lost; not the default.
+    agent_only_labels : {"first_move", "agent"}
+        What a label naming a culprit agent and no step teaches. ``"first_move"`` (default): the agent's first move
+        of the run is taken as its step (600 AEGIS runs of the pretrained pool then taught "the decisive step is
+        the culprit's first move"). ``"agent"``: the run stays out of the per-move step scorer (it names no step),
+        and in the run-level fit of ``listwise_weight`` every move of its culprit agent is a labelled move (the
+        softmax mass on the agent's moves: it teaches the agent, not a step). Scored with ``novelty="run"``
+        (addendum H, above) and not the default.
     step_rule : {"top", "named_agent"}
         The decisive step: the run's top-scoring move (``"top"``, default), or the best move of the
         agent named culprit (``"named_agent"``: the verdict's step is always one of its agent's moves).
@@ -320,6 +337,8 @@ class BlameModel(PersistMixin, BaseEstimator):
         "detect": (lambda v: isinstance(v, bool) or v == "auto", "'auto', True or False"),
         "random_state": (_int_or_none(0), "None or an int >= 0"),
         "n_jobs": (_int_or_none(1), "None or an int >= 1"),
+        "novelty": (lambda v: v in ("earlier", "run"), "'earlier' or 'run'"),
+        "agent_only_labels": (lambda v: v in ("first_move", "agent"), "'first_move' or 'agent'"),
     }
 
     def __init__(self, *, estimator: str = "linear", C: float = 0.1, agent_aggregation: str = "max",
@@ -333,7 +352,8 @@ class BlameModel(PersistMixin, BaseEstimator):
                  credit_tools: bool = False, unfamiliar_below: float = UNFAMILIAR_BELOW,
                  run_contrast: str | None = None, flag_margin: float = 0.25,
                  contrast_features: list[str] | None = None, system_fits: str | None = None,
-                 group_dropout: float = 0.0, uncertain_margin: float | None = 0.1) -> None:
+                 group_dropout: float = 0.0, uncertain_margin: float | None = 0.1, novelty: str = "earlier",
+                 agent_only_labels: str = "first_move") -> None:
         self.estimator = estimator
         self.C = C
         self.agent_aggregation = agent_aggregation
@@ -367,6 +387,8 @@ class BlameModel(PersistMixin, BaseEstimator):
         self.system_fits = system_fits
         self.group_dropout = group_dropout
         self.uncertain_margin = uncertain_margin
+        self.novelty = novelty
+        self.agent_only_labels = agent_only_labels
 
     # -- parameters -------------------------------------------------------------------------
     def _validate(self) -> None:
@@ -436,10 +458,11 @@ class BlameModel(PersistMixin, BaseEstimator):
         self._validate()
         ids = failed_runs(ws) if run_ids is None else run_id_list(run_ids)
         ensure_findings(ws, ids, self.detect)
-        X = step_features(ws, ids)
+        novelty = getattr(self, "novelty", "earlier")
+        X = step_features(ws, ids, novelty)
         systems = dict(fetch(ws.con, "SELECT run_id, coalesce(system, '') FROM runs"))
         X.insert(5, "system", X["run_id"].map(systems).astype(object))
-        X = pd.concat([X, portable_features(ws, X)], axis=1)
+        X = pd.concat([X, portable_features(ws, X, novelty)], axis=1)
         # DuckDB's parallel window sums can differ in the last bits from one call to the next:
         # rounded, the same log gives the same features and so the same scores.
         names = [c for c in X.columns if c in ALL_FEATURES]
@@ -485,11 +508,14 @@ class BlameModel(PersistMixin, BaseEstimator):
         names = [n for n in chosen if X[n].notna().any()]
         if not names:
             raise WorkbenchError(f"none of the features {chosen} has a value in these runs")
-        y = self._targets(X, self._first_move_of_agent(X, labels))
+        if getattr(self, "agent_only_labels", "first_move") == "agent":
+            y, y_agent = self._targets(X, labels), self._agent_targets(X, labels)
+        else:
+            y = y_agent = self._targets(X, self._first_move_of_agent(X, labels))
         if not y.any():
             raise WorkbenchError("no labelled culprit step is a move of the runs fitted on")
-        # Only runs whose labelled step is one of their moves teach the step model.
-        keep = X["run_id"].isin(X.loc[y, "run_id"]).to_numpy()
+        # Only runs whose labelled step (or, agent_only_labels="agent", culprit agent) is among their moves are kept.
+        keep = X["run_id"].isin(X.loc[y | y_agent, "run_id"]).to_numpy()
         if y[keep].all():   # (sklearn's own error named neither the runs nor what they lack)
             raise WorkbenchError(f"every move of the {X.loc[keep, 'run_id'].nunique()} labelled runs fitted on is "
                                  "its culprit (a run of one move each): nothing to tell a culprit move from; fit on "
@@ -498,8 +524,8 @@ class BlameModel(PersistMixin, BaseEstimator):
         self.n_features_in_ = len(names)
         self.unavailable_features_ = [n for n in chosen if n not in names]
         self.n_runs_ = int(X.loc[keep, "run_id"].nunique())
-        self.step_model_, self.agent_model_ = self._fit_scorers(X.loc[keep], y[keep])
-        self.calibration_ = self._calibrate(X.loc[keep], y[keep], labels)
+        self.step_model_, self.agent_model_ = self._fit_scorers(X.loc[keep], y[keep], y_agent[keep])
+        self.calibration_ = self._calibrate(X.loc[keep], y[keep], labels, y_agent[keep])
         # kept whatever shift_scale is: every verdict says how familiar its run is (shift_scale 0: no shrink)
         self.familiarity_ = Familiarity.fit(X.loc[keep, names].to_numpy(dtype=np.float64),
                                             X.loc[keep, "run_id"].to_numpy(dtype=object), self.shift_scale)
@@ -524,6 +550,14 @@ class BlameModel(PersistMixin, BaseEstimator):
         return out
 
     @staticmethod
+    def _agent_targets(X: pd.DataFrame, labels: pd.DataFrame) -> np.ndarray:
+        """Every move of the culprit agent of a run labelled with an agent and no step, and the labelled steps."""
+        only = labels[labels["step_id"].isna() & labels["agent"].notna()]
+        pairs = set(zip(only["run_id"], only["agent"].astype(object), strict=True))
+        of_agent = np.fromiter(((r, a) in pairs for r, a in zip(X["run_id"], X["agent"], strict=True)), bool, len(X))
+        return of_agent | BlameModel._targets(X, labels)
+
+    @staticmethod
     def _targets(X: pd.DataFrame, labels: pd.DataFrame) -> np.ndarray:
         steps = set(zip(labels["run_id"], labels["step_id"].astype(object), strict=True))
         return np.fromiter(((r, s) in steps for r, s in zip(X["run_id"], X["step_id"], strict=True)), bool, len(X))
@@ -545,16 +579,23 @@ class BlameModel(PersistMixin, BaseEstimator):
         with threadpool_limits(self.n_jobs, user_api="openmp"):
             return TreeEnsemble.from_hgb(self._booster().fit(M, y, sample_weight=w))
 
-    def _fit_scorers(self, X: pd.DataFrame, y: np.ndarray) -> tuple[Any, LinearScorer | None]:
-        """The step scorer and, when another one ranks the agents, that one (else None)."""
-        base = self._fit_scorer(X, y)
+    def _fit_scorers(self, X: pd.DataFrame, y: np.ndarray,
+                     y_agent: np.ndarray | None = None) -> tuple[Any, LinearScorer | None]:
+        """The step scorer and, when another one ranks the agents, that one (else None).
+
+        ``y_agent`` (default ``y``): the moves the run-level fit labels; the step scorer learns from the runs with a
+        labelled step (``y``) only."""
+        y_agent = y if y_agent is None else y_agent
+        named = X["run_id"].isin(X.loc[y, "run_id"]).to_numpy()
+        base = self._fit_scorer(X.loc[named], y[named])
         w = getattr(self, "listwise_weight", 0.0)
         if not w or not len(X):
             return base, None
         Z = base._z(X[list(self.feature_names_in_)].to_numpy(dtype=np.float64))
         order = np.lexsort((X["pos"].to_numpy(), pd.factorize(X["run_id"])[0]))
         system = X["system"].reset_index(drop=True) if self.system_balance and "system" in X.columns else None
-        beta = fit_listwise(Z, y, self._value_offset(X), X["run_id"].reset_index(drop=True), order, system, self.C)
+        beta = fit_listwise(Z, y_agent, self._value_offset(X), X["run_id"].reset_index(drop=True), order, system,
+                            self.C)
         blend = LinearScorer(base.median, base.mean, base.scale, (1 - w) * base.coef + w * beta,
                              (1 - w) * base.intercept)
         return (blend, None) if self.listwise_steps else (base, blend)
@@ -569,7 +610,9 @@ class BlameModel(PersistMixin, BaseEstimator):
             steps = steps_of_named_agent(steps, agents)
         return steps, agents, scored
 
-    def _calibrate(self, X: pd.DataFrame, y: np.ndarray, labels: pd.DataFrame) -> PlattCalibration | None:
+    def _calibrate(self, X: pd.DataFrame, y: np.ndarray, labels: pd.DataFrame,
+                   y_agent: np.ndarray | None = None) -> PlattCalibration | None:
+        y_agent = y if y_agent is None else y_agent
         runs = np.array(sorted(X["run_id"].unique()))
         k = self.calibration_cv
         if k is None or len(runs) < 2 * k:
@@ -584,7 +627,7 @@ class BlameModel(PersistMixin, BaseEstimator):
             held_out = [X["run_id"].isin(order[i::k]).to_numpy() for i in range(k)]
         parts = []
         for test in held_out:
-            trees, agent_model = self._fit_scorers(X.loc[~test], y[~test])
+            trees, agent_model = self._fit_scorers(X.loc[~test], y[~test], y_agent[~test])
             _, agents, scored = self._rank_both(X.loc[test], trees, agent_model)
             agents = agent_evidence(scored, agents)
             parts.append(calibration_rows(agents, labels))

@@ -187,10 +187,16 @@ _SQL = [
     SELECT run_id, step_id, t, unnest(list_distinct(regexp_extract_all(lower(txt), $tokens))) AS tok
     FROM src WHERE txt IS NOT NULL""",
     """CREATE OR REPLACE TEMP TABLE _bf_first AS
-    SELECT run_id, tok, min(t) AS t0, regexp_matches(tok, '[0-9]') AS val FROM _bf_tok GROUP BY run_id, tok""",
+    SELECT run_id, tok, min(t) AS t0, regexp_matches(tok, '[0-9]') AS val,
+           -- for novelty="run" (``solo_word_frac``): how many outputs have the word, whether the task does, and the
+           -- first input that does (an input echoes the outputs before it, so only those at or before a move count)
+           count(*) FILTER (t % 2 = 1) AS n_out, bool_or(t = 0) AS in_task,
+           min(t) FILTER (t % 2 = 0 AND t > 0) AS t0_in
+    FROM _bf_tok GROUP BY run_id, tok""",
     """CREATE OR REPLACE TEMP TABLE _bf_nov AS
     SELECT o.run_id, o.step_id, count(*) FILTER (f.val) AS n_val, count(*) FILTER (f.val AND f.t0 = o.t) AS n_nov,
-           count(*) AS n_word, count(*) FILTER (f.t0 = o.t) AS n_nov_word
+           count(*) AS n_word, count(*) FILTER (f.t0 = o.t) AS n_nov_word,
+           count(*) FILTER (f.n_out = 1 AND NOT f.in_task AND coalesce(f.t0_in > o.t, true)) AS n_solo_word
     FROM _bf_tok o JOIN _bf_first f ON f.run_id = o.run_id AND f.tok = o.tok
     WHERE o.t % 2 = 1 GROUP BY o.run_id, o.step_id""",
     # Later steps that repeat a move's made-up values, and later contradictions citing its values.
@@ -308,7 +314,7 @@ SELECT f.run_id, f.step_id, f.agent, f.kind, f.pos, f.pos AS position,
     sm.sim_prev, sm.sim_prev_agent,
     coalesce(f.out_h IS NOT NULL AND f.out_h = f.prev_agent_out, false) AS repeat_agent,
     coalesce(nv.n_nov, 0) AS novel_values, nv.n_nov / nullif(nv.n_val, 0) AS novel_frac,
-    nv.n_nov_word / nullif(nv.n_word, 0) AS novel_word_frac,
+    nv.n_nov_word / nullif(nv.n_word, 0) AS novel_word_frac, nv.n_solo_word / nullif(nv.n_word, 0) AS solo_word_frac,
     coalesce(ec.echoed, 0) AS novel_echoed, coalesce(cr.cref, 0) AS contra_ref, coalesce(f.contra_after_raw, 0) AS contra_after,
     f.next_contra_pos - f.pos AS contra_dist,
     coalesce(f.next_contra AND f.next_agent IS DISTINCT FROM f.agent, false) AS contra_next,
@@ -357,7 +363,7 @@ def _run(con, stmt: str) -> None:  # noqa: ANN001
     con.execute(stmt, used) if used else con.execute(stmt)
 
 
-def step_features(ws, run_ids: Iterable[str] | None = None) -> pd.DataFrame:  # noqa: ANN001
+def step_features(ws, run_ids: Iterable[str] | None = None, novelty: str = "earlier") -> pd.DataFrame:  # noqa: ANN001
     """Features of every move of the given runs, one row per move.
 
     Parameters
@@ -367,6 +373,10 @@ def step_features(ws, run_ids: Iterable[str] | None = None) -> pd.DataFrame:  # 
         :func:`workbench.detect` first to have them (otherwise they are zero).
     run_ids : iterable of str, optional
         The runs (default: every run in the store).
+    novelty : {"earlier", "run"}
+        What ``novel_word_frac`` counts as new: a word no earlier text of the run had (``"earlier"``: every word
+        of a run's first move is new), or a word in neither the task, nor an input at or before the move, nor any
+        other move's output of the run, before or after it (``"run"``: a first move is not new by position).
 
     Returns
     -------
@@ -397,6 +407,8 @@ def step_features(ws, run_ids: Iterable[str] | None = None) -> pd.DataFrame:  # 
         frame = con.execute(_MAIN, used).df()
     out = frame[ID_COLUMNS].copy()
     out["pos"] = out["pos"].astype("int64")
+    if novelty == "run":
+        frame["novel_word_frac"] = frame["solo_word_frac"]
     values = {name: pd.to_numeric(frame[name], errors="coerce").astype("float64") for name in FEATURE_NAMES}
     return pd.concat([out.reset_index(drop=True), pd.DataFrame(values).reset_index(drop=True)], axis=1)
 

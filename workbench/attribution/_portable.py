@@ -115,7 +115,8 @@ def _handled(fails: np.ndarray, is_tool: np.ndarray, agent: np.ndarray, tool: np
 
 
 def _run_features(kind: np.ndarray, agent: np.ndarray, texts: list[str], task: str,
-                  tool: np.ndarray | None = None, in_h: np.ndarray | None = None) -> dict[str, np.ndarray]:
+                  tool: np.ndarray | None = None, in_h: np.ndarray | None = None,
+                  novelty: str = "earlier") -> dict[str, np.ndarray]:
     n = len(texts)
     low = [t.lower() for t in texts]
     is_agent = np.array([k not in ("tool", "retriever", "human", "system") for k in kind])
@@ -199,6 +200,8 @@ def _run_features(kind: np.ndarray, agent: np.ndarray, texts: list[str], task: s
             if words[i] and words[j]:
                 best = max(best, len(words[i] & words[j]) / len(words[i] | words[j]))
         f["max_sim_earlier"][i] = best
+    if novelty == "run" and n:
+        f["max_sim_earlier"][0] = np.nan   # nothing before the first move: unknown, not "like nothing"
     first_num = next((i for i in agent_idx if nums[i] - task_nums), None)
     if first_num is not None:
         f["first_numbers"][first_num] = 1
@@ -207,13 +210,14 @@ def _run_features(kind: np.ndarray, agent: np.ndarray, texts: list[str], task: s
         f["first_code"][first_code] = 1
     lengths = np.array([len(t) for t in texts], dtype=float)
     f["len_rank"] = pd.Series(lengths).rank(pct=True).to_numpy()
-    f.update(role_features(kind, agent, texts, is_agent, is_tool, f["max_sim_earlier"]))
+    f.update(role_features(kind, agent, texts, is_agent, is_tool, f["max_sim_earlier"],
+                           task if novelty == "run" else None))
     f.update(claim_features(is_agent, is_tool, nums, task_nums))
     f.update(handoff_features(agent, is_agent, is_tool, nums, task_nums, corrective, final_vals))
     return f
 
 
-def portable_features(ws, X: pd.DataFrame) -> pd.DataFrame:  # noqa: ANN001
+def portable_features(ws, X: pd.DataFrame, novelty: str = "earlier") -> pd.DataFrame:  # noqa: ANN001
     """:data:`PORTABLE_FEATURES` and the opt-in :data:`~._portable_claims.CLAIM_FEATURES` and
     :data:`~._portable_handoff.HANDOFF_FEATURES` of the moves of ``X``
     (a :func:`step_features` table), same row order.
@@ -225,6 +229,10 @@ def portable_features(ws, X: pd.DataFrame) -> pd.DataFrame:  # noqa: ANN001
     X : pandas.DataFrame
         Step features: run_id, step_id, agent, kind, pos, sorted by run and position (as
         :func:`step_features` returns them).
+    novelty : {"earlier", "run"}
+        ``"run"``: ``max_sim_earlier`` is NULL at a run's first move, ``step_loop_after`` NULL where a side has no
+        similarity, and the novelty of ``step_novel_rank`` / ``role_external`` counts the words in no other move's
+        output of the run and not in the task (``"earlier"``: not seen before, so a first move is all new).
 
     Returns
     -------
@@ -249,7 +257,8 @@ def portable_features(ws, X: pd.DataFrame) -> pd.DataFrame:  # noqa: ANN001
     # Rows are sorted by run: each run is one contiguous block.
     bounds = np.flatnonzero(np.r_[True, run[1:] != run[:-1], True])
     for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
-        f = _run_features(kind[lo:hi], agent[lo:hi], list(texts[lo:hi]), task[lo] or "", tool[lo:hi], in_h[lo:hi])
+        f = _run_features(kind[lo:hi], agent[lo:hi], list(texts[lo:hi]), task[lo] or "", tool[lo:hi], in_h[lo:hi],
+                          novelty)
         for k, v in f.items():
             out[k][lo:hi] = v
     return pd.DataFrame(out, index=X.index).reindex(given)

@@ -24,6 +24,7 @@ Per move (every value is relative to the run, so a 10-move and a 130-move run re
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 import numpy as np
 import pandas as pd
@@ -51,8 +52,12 @@ def _rank01(values: dict[object, float]) -> dict[object, float]:
 
 
 def role_features(kind: np.ndarray, agent: np.ndarray, texts: list[str], is_agent: np.ndarray,
-                  is_tool: np.ndarray, max_sim: np.ndarray) -> dict[str, np.ndarray]:
-    """:data:`ROLE_FEATURES` of one run's moves (in order); ``max_sim`` is each move's best earlier similarity."""
+                  is_tool: np.ndarray, max_sim: np.ndarray, task: str | None = None) -> dict[str, np.ndarray]:
+    """:data:`ROLE_FEATURES` of one run's moves (in order); ``max_sim`` is each move's best earlier similarity.
+
+    ``task`` given (``novelty="run"`` of :func:`~._portable.portable_features`): a move's new words are those in no
+    other move of the run and not in the task, so a first move is not new by its position alone; and
+    ``step_loop_after`` is NULL where either side has no similarity (``max_sim`` NULL at the first move)."""
     n = len(texts)
     f = {k: np.full(n, np.nan) for k in ROLE_FEATURES}
     low = [t.lower() for t in texts]
@@ -79,12 +84,19 @@ def role_features(kind: np.ndarray, agent: np.ndarray, texts: list[str], is_agen
         if named:
             delegating[agent[i]] += 1
     # New words: the share of a move's words no earlier move (or the task) used.
-    seen: set[str] = set()
     novel = np.zeros(n)
-    for i in range(n):
-        w = set(_WORD.findall(low[i]))
-        novel[i] = len(w - seen) / len(w) if w else 0.0
-        seen |= w
+    if task is None:
+        seen: set[str] = set()
+        for i in range(n):
+            w = set(_WORD.findall(low[i]))
+            novel[i] = len(w - seen) / len(w) if w else 0.0
+            seen |= w
+    else:
+        words = [set(_WORD.findall(t)) for t in low]
+        moves_with = Counter(x for w in words for x in w)
+        in_task = set(_WORD.findall(task.lower()))
+        for i, w in enumerate(words):
+            novel[i] = sum(moves_with[x] == 1 and x not in in_task for x in w) / len(w) if w else 0.0
     lengths = np.array([len(t) for t in texts], dtype=float)
     n_agent_moves = int(is_agent.sum())
     ext = _rank01({a: float(novel[idx[a]].mean()) for a in agents})
@@ -107,5 +119,9 @@ def role_features(kind: np.ndarray, agent: np.ndarray, texts: list[str], is_agen
     for i in range(n):
         after = max_sim[i + 1:i + 1 + _LOOP]
         before = max_sim[max(0, i - _LOOP + 1):i + 1]
-        f["step_loop_after"][i] = (after.mean() if len(after) else 0.0) - (before.mean() if len(before) else 0.0)
+        if task is None:
+            f["step_loop_after"][i] = (after.mean() if len(after) else 0.0) - (before.mean() if len(before) else 0.0)
+        else:
+            after, before = after[~np.isnan(after)], before[~np.isnan(before)]
+            f["step_loop_after"][i] = after.mean() - before.mean() if len(after) and len(before) else np.nan
     return f
