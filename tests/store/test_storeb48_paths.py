@@ -91,7 +91,7 @@ def test_a_write_ahead_log_is_no_store(tmp_path: Path) -> None:
     assert sorted(os.listdir(tmp_path)) == before
 
 
-def test_a_slash_after_a_store_file_and_a_folder_named_like_a_store_are_said_as_they_are(tmp_path: Path) -> None:
+def test_a_slash_after_a_file_and_a_folder_named_like_a_store_are_said_as_they_are(tmp_path: Path) -> None:
     wb.open(tmp_path / "store.duckdb").close()
     with pytest.raises(StoreError, match=r"ends with a slash\), and '.*store\.duckdb' is a file"):
         wb.open(f"{tmp_path / 'store.duckdb'}/")
