@@ -13,6 +13,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 import workbench as wb
@@ -47,8 +49,9 @@ def test_a_log_time_in_arabic_indic_digits_is_quarantined_not_stored() -> None:
 @pytest.fixture(scope="module")
 def ws() -> wb.Workspace:
     ws = wb.open()
-    ws.ingest([{"run_id": "r1", "step_id": "s1", "agent": "a", "kind": "llm"}], progress=False)
-    return ws
+    ws.ingest([{"run_id": "r1", "step_id": f"s{i}", "agent": "a", "kind": "tool", "tool": "search", "input": "q",
+                "output": "none", "started_at": f"2026-01-05T10:00:0{i}Z"} for i in range(8)], progress=False)  # fmt: skip
+    return ws  # (a run calling one tool eight times alike: a loop, found)
 
 
 @pytest.mark.parametrize(
@@ -66,3 +69,22 @@ def test_run_ids_that_are_none_are_named(ws: wb.Workspace, runs: object, said: s
     assert ws.sql("SELECT count(*) FROM detected").fetchall() == [(0,)]
     with pytest.raises(InvalidParameterError, match=said.replace("run_ids", "sweep_thresholds: runs")):
         wb.sweep_thresholds(ws, runs=runs)  # type: ignore[arg-type]
+
+
+def test_the_detectors_macros_are_no_data_of_the_store(ws: wb.Workspace, tmp_path: Path) -> None:
+    """A detect attaches the detectors' macros to the store's DuckDB instance, in memory (detect/_macros.py):
+    ``SHOW DATABASES`` and ``duckdb_functions()`` list them (DuckDB 2.0.1 hides no attached database), but the
+    store's own views of its data hold none of it, an export of the database carries none, and a user's DETACH
+    of it costs the next detect nothing."""
+    found = wb.detect(ws, progress=False)
+    assert "loop" in set(found["detector"])
+    held = {"attributions", "derived_tools", "detected", "edges", "findings", "labels", "linked_roots", "meta",
+            "quarantine", "rule_agents", "rule_handoffs", "runs", "steps"}  # fmt: skip
+    assert {t for (t,) in ws.sql("SHOW TABLES").fetchall()} == held
+    assert {
+        c for (c,) in ws.sql("SELECT DISTINCT table_catalog FROM information_schema.tables").fetchall()
+    } == {ws.sql("SELECT current_database()").fetchall()[0][0]}
+    ws.sql(f"EXPORT DATABASE '{tmp_path / 'db'}'")  # (the test's own folder)
+    assert "MACRO" not in (tmp_path / "db" / "schema.sql").read_text().upper()
+    ws.sql("DETACH workbench_detect_macros")
+    assert wb.detect(ws, progress=False).equals(found)

@@ -28,8 +28,10 @@ def test_a_verdict_of_an_older_release_east_of_utc_loses_to_a_later_one() -> Non
                "('r1', 'ablation', 'verdict', 'planner', 1.0, '{\"decisive_step\": \"s0\"}', "
                "timezone('UTC', current_timestamp) + INTERVAL 9 HOUR)")  # fmt: skip
         assert investigate_table(ws, None)["culprit"].tolist() == ["planner 100%"]
-        wb.attribute(ws, "r1", lambda run_id, intervention: "success" if "pricer" in intervention.agents
-                     else "failure")  # fmt: skip  (an hour later, say, by this release: Shapley, pricer)
+        # an hour later, say, by this release: Shapley, pricer
+        wb.attribute(ws, "r1", lambda run_id, i: "success" if "pricer" in i.agents else "failure")
         assert investigate_table(ws, None)["culprit"].tolist() == ["pricer 100%"]
-        stamps = ws.sql("SELECT DISTINCT params->>'created_at_utc' FROM attributions WHERE method <> 'ablation'")
+        stamps = ws.sql(
+            "SELECT DISTINCT params->>'created_at_utc' FROM attributions WHERE method <> 'ablation'"
+        )
         assert stamps.fetchall() == [("true",)]
