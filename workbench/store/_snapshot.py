@@ -89,9 +89,8 @@ def snapshot_to_file(
     ``ws.snapshot("traces.jsonl")``, a slip of tab completion, replaced the log with the snapshot.
     """
     target = Path(path)
-    refuse_wal(
-        path, "write a snapshot to"
-    )  # (in a store's log's place, opening that store would read it as one)
+    # (in a store's write-ahead log's place, opening that store would read the snapshot as its log)
+    refuse_wal(path, "write a snapshot to")
     _check_node(target, path)
     if not replace:
         _check_replaceable(target)

@@ -69,10 +69,11 @@ ORDER BY kind, name
 
 def local_path(path: P, doing: str) -> P:
     """``path`` (of a store, a snapshot or an export) as one local file for Python and DuckDB alike: a leading ``~``
-    expanded here, once, before any check or write (:func:`~workbench._params.user_path`; DuckDB expands it itself and Python's ``open`` and ``pathlib``
-    do not: the SQLite check read ``./~/app.sqlite`` while DuckDB opened ``$HOME/app.sqlite``, and an export's
-    folder was made in ``./~`` while its tables went to ``$HOME``); :class:`StoreError` for a path DuckDB reads as
-    another database type or a URL (``doing`` says what was asked: "open", "export to" ...)."""
+    expanded here, once, before any check or write (:func:`~workbench._params.user_path`, as for every path a user
+    gives; DuckDB expands it itself and Python's ``open`` and ``pathlib`` do not: the SQLite check read
+    ``./~/app.sqlite`` while DuckDB opened ``$HOME/app.sqlite``, and an export's folder was made in ``./~`` while its
+    tables went to ``$HOME``); :class:`StoreError` for a path DuckDB reads as another database type or a URL
+    (``doing`` says what was asked: "open", "export to" ...)."""
     text = os.fsdecode(path)
     found = _PREFIXED.match(text)
     if found:
