@@ -1,4 +1,4 @@
-"""storeb48, for the OTLP reader's owner (perf48's ``ingest/_otlp_read*.py``): a ``*UnixNano`` time written in
+"""storeb48: defects found in other helpers' files, as strict xfails. First, for the OTLP reader's owner (perf48's ``ingest/_otlp_read*.py``): a ``*UnixNano`` time written in
 Arabic-Indic digits is read as a time. ``str.isdigit`` and ``int`` take the digits of any script, so
 ``"١٧٦٧٦٠٧٢٠٠٠٠٠٠٠٠٠٠٠"`` is stored as 2026-01-05 10:00, where ``"abc"`` is a bad span named in the quarantine
 ("startTimeUnixNano is not a number") and ``iso_to_ns`` now refuses such digits in ISO text (storeb48). No clock
@@ -39,3 +39,20 @@ def test_an_otlp_time_in_arabic_indic_digits_is_a_bad_span(tmp_path: Path) -> No
         assert ws.sql("SELECT step_id FROM steps").fetchall() == [("0000000000000001",)]
         ((reason,),) = ws.sql("SELECT reason FROM quarantine").fetchall()
         assert "startTimeUnixNano" in reason
+
+
+@pytest.mark.xfail(strict=True, reason="WorkspaceSpanExporter(spool_dir='~/...') spools into ./~ (storeb48)")
+def test_a_capture_spool_folder_under_home_is_the_home_folders(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """For ``capture.py``'s owner (lock48): every other path the package takes expands a leading ``~`` (storeb48,
+    ``_params.user_path``); the exporter's ``spool_dir`` makes ``./~/spool`` in the working folder instead."""
+    pytest.importorskip("opentelemetry.sdk")
+    from workbench.capture import WorkspaceSpanExporter
+
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.chdir(tmp_path)
+    with wb.open() as ws:
+        exporter = WorkspaceSpanExporter(ws, spool_dir="~/spool")
+        exporter.shutdown()
+    assert not (tmp_path / "~").exists()
