@@ -1,4 +1,6 @@
-"""storeb48: defects found in other helpers' files, as strict xfails. First, for the OTLP reader's owner (perf48's ``ingest/_otlp_read*.py``): a ``*UnixNano`` time written in
+"""storeb48: defects found in other helpers' files, as strict xfails.
+
+For the OTLP reader's owner (perf48's ``ingest/_otlp_read*.py``): a ``*UnixNano`` time written in
 Arabic-Indic digits is read as a time. ``str.isdigit`` and ``int`` take the digits of any script, so
 ``"١٧٦٧٦٠٧٢٠٠٠٠٠٠٠٠٠٠٠"`` is stored as 2026-01-05 10:00, where ``"abc"`` is a bad span named in the quarantine
 ("startTimeUnixNano is not a number") and ``iso_to_ns`` now refuses such digits in ISO text (storeb48). No clock
