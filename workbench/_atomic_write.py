@@ -7,6 +7,8 @@ import stat
 import tempfile
 from pathlib import Path
 
+from ._params import user_path
+
 
 def write_text_atomic(path: str | os.PathLike[str], text: str, mode: int | None = None,
                       follow_symlinks: bool = True) -> None:
@@ -22,6 +24,7 @@ def write_text_atomic(path: str | os.PathLike[str], text: str, mode: int | None 
     A character device or a FIFO at ``path`` (``/dev/null``, ``/dev/stdout``, a named pipe) is written through, as a
     shell's redirection writes it, never replaced; a block device or a socket is refused (``OSError``).
     """
+    path = user_path(path, "write to", OSError)  # ('~/policy.yaml': the home folder's, as a shell writes it)
     target = Path(os.path.realpath(path) if follow_symlinks else os.path.abspath(path))
     try:
         mode_now = os.lstat(target).st_mode

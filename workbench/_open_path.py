@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ._params import user_path
 from .exceptions import IngestError, StoreError
 
 if TYPE_CHECKING:
@@ -52,7 +53,8 @@ def open_path_report(path: str | os.PathLike[str], db: str | os.PathLike[str] | 
     from .store._connection import is_parquet_export
     from .workspace import open as wb_open
 
-    text = os.fspath(path)
+    text = os.fspath(user_path(path, "open", IngestError))  # ('~/traces.jsonl', '~/ws.duckdb': the home folder's)
+    db = user_path(db, "open", StoreError) if db is not None else None
     source = Path(text)
     is_glob = any(ch in text for ch in "*?[")
     if not is_glob and not os.path.exists(source):   # (False for a name too long for a file, where .exists() raised)

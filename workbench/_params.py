@@ -7,9 +7,38 @@ README, "Errors": every bad argument (a value out of range, an unknown name or m
 from __future__ import annotations
 
 import numbers
-from typing import Any
+import os
+from pathlib import Path
+from typing import Any, TypeVar
 
 from .exceptions import InvalidParameterError
+
+P = TypeVar("P", str, bytes, os.PathLike)
+
+
+def user_path(path: P, doing: str, error: type[Exception] = InvalidParameterError) -> P:
+    """A path a user gave (to read, to write, to open as a store), as one file for Python and DuckDB alike: a
+    leading ``~`` (``~/x``, ``~name/x``) expanded to the home folder, here, once, before any check or use. DuckDB
+    expands it itself and Python's ``open``, ``glob`` and ``pathlib`` do not: ``ws.ingest('~/x.jsonl')`` was "no
+    such file", an export's folder was made in ``./~`` while its tables went to ``$HOME``. A ``~word`` that names
+    no user here is the file of that very name when one is there (``./~word``: DuckDB would read ``$HOMEword``),
+    else ``error`` (what was asked: ``doing``, "ingest", "open" ...). Other paths come back as they were given,
+    of the type given (str, bytes, or a ``Path`` for any other path-like)."""
+    text = os.fsdecode(path)
+    if not text.startswith("~"):
+        return path
+    expanded = os.path.expanduser(text)
+    # (~name of no user, or no home folder known: DuckDB put its own home before it)
+    if expanded.startswith("~"):
+        if not os.path.lexists(text):
+            raise error(
+                f"cannot {doing} {text!r}: {text.split('/')[0]!r} names no home folder here. Nothing "
+                "opened or written"
+            )
+        expanded = os.path.join(".", text)
+    if isinstance(path, str):
+        return expanded
+    return os.fsencode(expanded) if isinstance(path, bytes) else Path(expanded)  # type: ignore[return-value]
 
 
 def names_of(value: Any, name: str) -> list[Any]:

@@ -15,7 +15,7 @@ import duckdb
 if TYPE_CHECKING:
     import pandas as pd  # imported when a table is asked for: an ingest script never pays for it
 
-from ._params import flag, integer_at_least, text_or_none
+from ._params import flag, integer_at_least, text_or_none, user_path
 from .exceptions import InvalidParameterError, ReadOnlyStoreError, StoreError, WorkbenchError
 from .ingest._driver import INGEST_MEMORY, IngestReport, run_ingest
 from .ingest._sources import ingest_source
@@ -34,7 +34,7 @@ from .store._label_target import check_label_target
 from .store._outcomes import RUN_OUTCOMES_SQL, silent_flag
 from .store._own_connection import fetch, fetch_df, own_cursor
 from .store._run_scope import one_run_id
-from .store._store_file import local_path
+from .store._store_file import local_path, refuse_no_store_file, refuse_wal
 from .store._thread_cursors import ThreadCursors
 
 _OUTCOMES = ("success", "failure", "unknown")
@@ -235,7 +235,7 @@ class Workspace:
         from .ingest.labels_file import person, read_labels
 
         self._writable()
-        rows = read_labels(path)
+        rows = read_labels(user_path(path, "read labels from"))  # ('~/labels.csv': the home folder's)
         giver = person()
 
         def fill(stage: Any) -> None:
@@ -394,13 +394,6 @@ def _same_file(a: Path, b: Path) -> bool:
         return False
 
 
-def _is_dir(path: Path) -> bool:
-    try:
-        return path.is_dir()
-    except (OSError, ValueError):   # a name no file can have (too long): connect_file says why it cannot open it
-        return False
-
-
 def _limit(con: duckdb.DuckDBPyConnection, memory_limit: str | None) -> None:
     if memory_limit is not None:
         try:
@@ -430,12 +423,9 @@ def open(path: str | os.PathLike[str] | None = None, read_only: bool = False,  #
         con = open_parquet_export(Path(path))
         _limit(con, memory_limit)
         return Workspace(con, Path(path), read_only=True)
-    if path is not None and _is_dir(Path(path)):
-        raise StoreError(f"{path} is a folder but not a workbench Parquet export (no runs/ and steps/)")
-    if isinstance(path, str) and path.endswith(("/", os.sep)):
-        # (Path drops the slash: "runs/" made a store file named "runs" where the user meant a folder)
-        raise StoreError(f"{path!r} names a folder (it ends with a slash), and there is none: a store is a file "
-                         f"(wb.open({path + 'store.duckdb'!r})), a folder an export ws.export wrote. Nothing made")
+    if path is not None:  # (a folder, "x/", "store.duckdb.wal": refused, naming what the path is)
+        refuse_no_store_file(path)
+        refuse_wal(path, "open")
     con = connect_file(path, read_only=read_only)
     try:
         _limit(con, memory_limit)

@@ -18,6 +18,7 @@ import numpy as np
 if TYPE_CHECKING:
     import pandas as pd
 
+from .._verdict_rank import STAMPED_PARAMS
 from ..exceptions import InvalidParameterError, ReplayError
 from ._decisive import DecisiveStep, decisive_step
 from ._runner import ReplayLog, ReplayRunner, kept_game
@@ -413,5 +414,5 @@ def save(ws, res: Attribution | Sequence[Attribution]) -> None:  # noqa: ANN001
         # created_at in UTC, as labels' (the DEFAULT is the process's wall clock: a verdict given later in New York
         # than one given in Tokyo was the older by it, and verdict_rank.sql showed the Tokyo one)
         con.execute("INSERT INTO attributions (run_id, method, unit, target, value, ci_low, ci_high, params, "
-                    "created_at) SELECT run_id, method, unit, target, value, ci_low, ci_high, params::JSON, "
-                    "timezone('UTC', current_timestamp) FROM _wb_new_attributions")
+                    f"created_at) SELECT run_id, method, unit, target, value, ci_low, ci_high, {STAMPED_PARAMS}, "
+                    "timezone('UTC', current_timestamp) FROM _wb_new_attributions")  # (params say it: _verdict_rank)

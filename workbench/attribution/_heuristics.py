@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from .._verdict_rank import STAMPED_PARAMS
 from ..detect import DETECTORS
 from ..detect import detect as run_detectors
 from ..detect._vocab import vocab_changed
@@ -243,8 +244,8 @@ def save_scores(ws, method: str, steps: pd.DataFrame, agents: pd.DataFrame, verd
         con.execute("DELETE FROM attributions WHERE method = ? AND run_id IN "
                     "(SELECT DISTINCT run_id FROM _bm_rows)", [method])
         con.execute("INSERT INTO attributions (run_id, method, unit, target, value, params, created_at) "
-                    "SELECT run_id, ?, unit, target, value, params::JSON, timezone('UTC', current_timestamp) "
-                    "FROM _bm_rows", [method])   # (in UTC, as _attribute.py's verdicts)
+                    f"SELECT run_id, ?, unit, target, value, {STAMPED_PARAMS}, timezone('UTC', current_timestamp) "
+                    "FROM _bm_rows", [method])   # (in UTC, as _attribute.py's verdicts, and its params say so)
 
 
 # what a verdict that weighed the run's own evidence (._evidence.combine) adds to its params

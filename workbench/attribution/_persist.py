@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from .._params import model_of
+from .._params import model_of, user_path
 from ..exceptions import FormatError
 
 FORMAT = "workbench.BlameModel"
@@ -127,7 +127,7 @@ class PersistMixin:
 
     def save(self, path: str | Path, provenance: dict[str, Any] | None = None) -> Path:
         """Write the fitted model as JSON (``provenance``: free notes, e.g. what it was trained on)."""
-        path = Path(path)
+        path = Path(user_path(path, "save the model to"))  # ('~/m.json': the home folder's)
         path.write_text(json.dumps(self.to_dict(provenance), separators=(",", ":")), encoding="utf-8")
         return path
 
@@ -135,7 +135,7 @@ class PersistMixin:
     def load(cls, path: str | Path) -> Any:
         """Read a model written by :meth:`save`."""
         try:
-            d = json.loads(Path(path).read_text(encoding="utf-8"))
+            d = json.loads(Path(user_path(path, "read a model from")).read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise FormatError(f"{path}: cannot read a model file: {exc}") from exc
         try:

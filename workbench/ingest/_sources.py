@@ -13,7 +13,8 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from ..exceptions import InvalidParameterError
+from .._params import user_path
+from ..exceptions import IngestError, InvalidParameterError
 from ._driver import SMALL_STAGE_RECORDS
 from ._frame_records import frame_records, is_frame, loaded
 
@@ -44,18 +45,22 @@ def ingest_source(source: Any) -> Any:
         if not os.fspath(source).strip():
             raise InvalidParameterError(f"ws.ingest got an empty path ({os.fspath(source)!r}): name a file, a folder "
                                         "or a glob ('.' for the current folder)")
-        return source
+        return user_path(source, "ingest", IngestError)  # ('~/x.jsonl': the home folder's, as DuckDB reads it)
     if isinstance(source, bytes):
         if not source.strip():
             raise InvalidParameterError(f"ws.ingest got an empty path ({source!r})")
         if _content_bytes(source):
             raise TypeError(f"ws.ingest got {len(source):,} bytes of text, not a path: write them to a file and "
                             f"ingest the file (or give the records as dicts). {_WHAT}")
-        return source
+        return user_path(source, "ingest", IngestError)
     if isinstance(source, (list, tuple)) and any(
             isinstance(s, (str, bytes, os.PathLike)) and not os.fsdecode(s).strip() for s in source):
         raise InvalidParameterError("ws.ingest got an empty path in its list: name a file, a folder or a glob "
                                     "('.' for the current folder)")
+    if isinstance(source, (list, tuple)) and any(
+            isinstance(s, (str, bytes, os.PathLike)) and os.fsdecode(s).startswith("~") for s in source):
+        source = [user_path(s, "ingest", IngestError) if isinstance(s, (str, bytes, os.PathLike)) else s
+                  for s in source]
     if _series(source):
         raise TypeError("ws.ingest got a pandas Series: give a DataFrame (one record a row) or, for one record, "
                         "series.to_dict()")

@@ -12,8 +12,9 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 # The fraction of the seconds (a dot, or a decimal comma as ISO 8601 allows and Python's logging writes asctime,
 # "10:00:00,250"): after a time's seconds, extended "10:00:00" or basic "100000", and nowhere else. Not after an
 # offset's ("+01:00:00"): fromisoformat reads "+01:00.5" and "10:00,5" (half a minute in ISO 8601) as fractions
-# of a second, so text that still has a dot or comma once this is cut is refused.
-_FRACTION = re.compile(r"(?<![\d:+\-])(\d\d:\d\d:\d\d|\d{6})[.,](\d+)")
+# of a second, so text that still has a dot or comma once this is cut is refused. ASCII digits only (re.ASCII):
+# Python's \d and int() take any script's ('.٥' read as half a second, where fromisoformat refuses such an hour).
+_FRACTION = re.compile(r"(?<![\d:+\-])(\d\d:\d\d:\d\d|\d{6})[.,](\d+)", re.ASCII)
 
 
 def iso_to_ns(value: Any) -> int | None:
@@ -36,7 +37,8 @@ def iso_to_ns(value: Any) -> int | None:
     if not isinstance(value, str):
         raise ValueError(f"not a timestamp: {value!r}")
     text = value.strip()
-    if text.isdigit():
+    # (ASCII only: str.isdigit and int take Arabic-Indic digits, which no clock writes)
+    if text.isascii() and text.isdigit():
         return int(text)
     written = text
     # datetime keeps microseconds only: carry the sub-microsecond digits ourselves.

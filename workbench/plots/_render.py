@@ -17,6 +17,7 @@ from typing import Any
 
 import altair as alt
 
+from .._params import user_path
 from . import _bundle_cache
 
 _enabled = False
@@ -170,7 +171,7 @@ def save(chart: alt.TopLevelMixin, path: str | os.PathLike[str], scale: float = 
     JSON escapes (a ``</script>`` in an agent name would otherwise end the script and run what
     follows); for images, characters XML cannot hold (ESC, NUL, …) are shown as visible stand-ins
     first, as vl-convert aborts the whole process on them (seen: a Rust panic, "NonXmlChar")."""
-    path = Path(path)
+    path = Path(user_path(path, "save a chart to"))  # ('~/chart.png': the home folder's)
     suffix = path.suffix.lower()
     if suffix not in (".html", ".png", ".svg", ".pdf"):
         raise ValueError(f"save: {path.name} must end in .png, .svg, .pdf or .html")

@@ -9,6 +9,7 @@ import stat
 from pathlib import Path
 from typing import Any
 
+from .._params import user_path
 from ..exceptions import PolicyError
 
 
@@ -53,6 +54,8 @@ def _kind(mode: int) -> str:
 
 def read_source(source: str | os.PathLike[str]) -> tuple[str, str]:
     """The document's text and what to call it in errors: a path's file, else the text itself."""
+    if isinstance(source, (str, os.PathLike)) and "\n" not in os.fspath(source):  # ('~/p.yaml': the home folder's)
+        source = user_path(source, "read policy file", PolicyError) if _is_file(os.path.expanduser(source)) else source
     if isinstance(source, os.PathLike) or (isinstance(source, str) and "\n" not in source and (
             Path(source).suffix.lower() in (".yaml", ".yml", ".json") or _is_file(source))):
         path = Path(source)

@@ -15,7 +15,7 @@ from typing import Any
 from ..exceptions import InvalidParameterError
 from ._connection import sql_text
 from ._own_connection import own_cursor
-from ._run_scope import fill_run_scope, run_scope
+from ._run_scope import fill_run_scope, run_id_list, run_scope
 
 TAKEN_SQL = sql_text("taken_as_failed")
 RUN_OUTCOMES_SQL = sql_text("run_outcomes").replace("{taken_as_failed}", TAKEN_SQL)
@@ -92,7 +92,7 @@ def run_ids(ws: Any, runs: Any, where: str) -> list[str] | None:
             raise InvalidParameterError(f"{where}: the runs frame has no run_id column (columns: "
                                         f"{', '.join(map(str, runs.columns))})")
         runs = runs["run_id"]
-    ids = list(dict.fromkeys(str(r) for r in runs))
+    ids = list(dict.fromkeys(run_id_list(runs, f"{where}: runs")))  # (runs=5, [None]: named, not run on)
     with own_cursor(ws.con) as con, run_scope(con, "_given_runs", ids):
         held = {r for (r,) in con.execute("SELECT run_id FROM runs SEMI JOIN _given_runs USING (run_id)").fetchall()}
     missing = [r for r in ids if r not in held]

@@ -16,6 +16,7 @@ from typing import Any
 
 import duckdb
 
+from .._params import is_number
 from ..exceptions import InvalidParameterError
 
 # A table name is the package's own constant, never a caller's text: checked, as it is the one thing
@@ -39,14 +40,32 @@ def fill_run_scope(con: Any, table: str, runs: Iterable[Any] | None) -> bool:
     return True
 
 
-def run_id_list(runs: Iterable[Any]) -> list[str]:
-    """``runs`` as a list of run ids (each read with ``str``); a lone string is refused (TypeError): read as
-    its characters, ``"r01"`` scoped a call to runs "r", "0" and "1", and ``model.predict(ws, "r01")``
-    answered with no row and no word."""
-    if isinstance(runs, (str, bytes)):
-        raise TypeError(f"run ids must be a list of run ids, not the string {str(runs)[:80]!r}: "
-                        f"pass [{str(runs)[:80]!r}] for that one run")
-    return [r if isinstance(r, str) else str(r) for r in runs]
+class NotRunIds(InvalidParameterError, TypeError):
+    """A value given as run ids that is none: an :class:`InvalidParameterError` (README, "Errors"), and a
+    ``TypeError`` as the refusal of a lone string was before."""
+
+
+def run_id_list(runs: Iterable[Any], name: str = "run_ids") -> list[str]:
+    """``runs`` (the parameter ``name``) as a list of run ids: each a string, or a number read with ``str`` (as
+    :func:`one_run_id` reads one). Refused, :class:`NotRunIds` naming ``name``: a lone string (read as its
+    characters, ``"r01"`` scoped a call to runs "r", "0" and "1", and ``model.predict(ws, "r01")`` answered with no
+    row and no word), bytes (``b"r1"``: its byte values), a value that is no collection (``wb.detect(ws, 5)``: a
+    bare "'int' object is not iterable"), and an id that is neither text nor a number (``[None]`` scoped the call to
+    a run "None" and ran on nothing, unsaid)."""
+    if isinstance(runs, str):
+        raise NotRunIds(f"run ids must be a list of run ids, not the string {runs[:80]!r}: "
+                        f"pass [{runs[:80]!r}] for that one run")
+    if isinstance(runs, (bytes, bytearray, memoryview)):
+        raise NotRunIds(f"{name} must be a list of run ids (str), not bytes ({bytes(runs[:60])!r})")
+    try:
+        ids = list(runs)
+    except TypeError:
+        raise NotRunIds(f"{name} must be a list of run ids (got {type(runs).__name__} {repr(runs)[:60]})") from None
+    odd = next((i for i, r in enumerate(ids) if not isinstance(r, str) and not is_number(r)), None)
+    if odd is not None:
+        raise NotRunIds(f"{name} holds {type(ids[odd]).__name__} {repr(ids[odd])[:60]} at position {odd}: a run id "
+                        "is text (or a number)")
+    return [r if isinstance(r, str) else str(r) for r in ids]
 
 
 def known_run_ids(ws: Any, runs: Iterable[Any], where: str) -> list[str]:

@@ -19,7 +19,7 @@ from ..exceptions import StoreError
 from ._connection import DERIVED_BY_MARKER, TABLES, connect_file, ensure_schema, mark_detected_by_findings
 from ._linked_roots import keep_linked_roots_sql
 from ._read_only_open import connect_read_only
-from ._store_file import holds_store_tables
+from ._store_file import holds_store_tables, refuse_wal
 from ._transaction import transaction
 
 _BATCH_ROWS = 100_000
@@ -89,6 +89,8 @@ def snapshot_to_file(
     ``ws.snapshot("traces.jsonl")``, a slip of tab completion, replaced the log with the snapshot.
     """
     target = Path(path)
+    # (in a store's write-ahead log's place, opening that store would read the snapshot as its log)
+    refuse_wal(path, "write a snapshot to")
     _check_node(target, path)
     if not replace:
         _check_replaceable(target)

@@ -27,6 +27,7 @@ from typing import TypeVar
 
 import duckdb
 
+from .._params import user_path
 from ..exceptions import StoreError
 
 # The first 16 bytes of every SQLite 3 database file (https://www.sqlite.org/fileformat.html, "Magic Header String").
@@ -47,15 +48,32 @@ STORE_COLUMNS = frozenset(
 # (One letter is a Windows drive; ":memory:" begins with the colon.)
 _PREFIXED = re.compile(r"[A-Za-z0-9_]{2,}:")
 
-P = TypeVar("P", str, bytes, os.PathLike)
+P = TypeVar("P", str, bytes, os.PathLike)  # (as _params.user_path's)
+
+# What a database holds of its own, by kind ('': a table or a view, named alone): a file holding any of it and no
+# store is another program's. Sequences, types (an ENUM) and schemas too, which a workbench store never holds: a
+# file of nothing else was taken for an empty one and written into (attack47). An empty DuckDB file holds none.
+_HELD_SQL = """
+SELECT '' AS kind, CASE WHEN schema_name = 'main' THEN table_name ELSE schema_name || '.' || table_name END AS name
+FROM duckdb_tables() WHERE database_name = current_database() AND NOT temporary AND NOT internal
+UNION ALL SELECT '', CASE WHEN schema_name = 'main' THEN view_name ELSE schema_name || '.' || view_name END
+FROM duckdb_views() WHERE database_name = current_database() AND NOT temporary AND NOT internal
+UNION ALL SELECT 'sequence', CASE WHEN schema_name = 'main' THEN sequence_name ELSE schema_name || '.' || sequence_name
+END FROM duckdb_sequences() WHERE database_name = current_database() AND NOT temporary
+UNION ALL SELECT 'type', CASE WHEN schema_name = 'main' THEN type_name ELSE schema_name || '.' || type_name END
+FROM duckdb_types() WHERE database_name = current_database() AND NOT internal
+UNION ALL SELECT 'schema', schema_name FROM duckdb_schemas() WHERE database_name = current_database() AND NOT internal
+ORDER BY kind, name
+"""
 
 
 def local_path(path: P, doing: str) -> P:
     """``path`` (of a store, a snapshot or an export) as one local file for Python and DuckDB alike: a leading ``~``
-    expanded here, once, before any check or write (DuckDB expands it itself and Python's ``open`` and ``pathlib``
-    do not: the SQLite check read ``./~/app.sqlite`` while DuckDB opened ``$HOME/app.sqlite``, and an export's
-    folder was made in ``./~`` while its tables went to ``$HOME``); :class:`StoreError` for a path DuckDB reads as
-    another database type or a URL (``doing`` says what was asked: "open", "export to" ...)."""
+    expanded here, once, before any check or write (:func:`~workbench._params.user_path`, as for every path a user
+    gives; DuckDB expands it itself and Python's ``open`` and ``pathlib`` do not: the SQLite check read
+    ``./~/app.sqlite`` while DuckDB opened ``$HOME/app.sqlite``, and an export's folder was made in ``./~`` while its
+    tables went to ``$HOME``); :class:`StoreError` for a path DuckDB reads as another database type or a URL
+    (``doing`` says what was asked: "open", "export to" ...)."""
     text = os.fsdecode(path)
     found = _PREFIXED.match(text)
     if found:
@@ -66,19 +84,50 @@ def local_path(path: P, doing: str) -> P:
             "extension from the network for it; a store is a local DuckDB file. Nothing opened or written. For a "
             f"local file whose name has a colon, write {'./' + text!r}"
         )
-    if not text.startswith("~"):
-        return path
-    expanded = os.path.expanduser(text)
-    if expanded.startswith(
-        "~"
-    ):  # (~name of no user, or no home folder known: DuckDB put its own home before it)
+    return user_path(path, doing, StoreError)
+
+
+def refuse_wal(path: str | bytes | os.PathLike, doing: str) -> None:
+    """:class:`StoreError` when ``path`` names a DuckDB write-ahead log (``store.duckdb.wal``: the changes not yet
+    written into the store beside it): ``wb.open`` of one made a new store of that name (and a ``.wal.wal`` beside
+    it), or refused an existing one as "not a valid DuckDB database file", naming neither; a snapshot written
+    there would take the place of a store's log."""
+    text = os.fsdecode(path)
+    if text.rstrip("/" + os.sep).lower().endswith(".wal"):
+        store = text.rstrip("/" + os.sep)[:-4]
         raise StoreError(
-            f"cannot {doing} {text!r}: {text.split('/')[0]!r} names no home folder here. Nothing "
-            "opened or written"
+            f"cannot {doing} {text!r}: a name ending .wal is a DuckDB write-ahead log, the changes not yet written "
+            f"into the store {store!r} beside it, not a store. Open the store itself (wb.open({store!r})), which "
+            "reads its log; nothing opened or written"
         )
-    if isinstance(path, str):
-        return expanded
-    return os.fsencode(expanded) if isinstance(path, bytes) else Path(expanded)  # type: ignore[return-value]
+
+
+def refuse_no_store_file(path: str | bytes | os.PathLike) -> None:
+    """For ``wb.open(path)`` of a path that is no Parquet export: :class:`StoreError` naming what ``path`` is when
+    it cannot be a store file: a folder (named like a store or not), or a path ending with a slash (a folder meant,
+    where ``Path`` drops the slash and a store file named ``runs`` was made for ``"runs/"``; or an existing file
+    named as a folder, which was said to be "none")."""
+    text = os.fsdecode(path)
+    target = Path(text)
+    try:
+        is_dir, is_file = target.is_dir(), target.is_file()
+    except (OSError, ValueError):  # (a name no file can have: DuckDB's open says why)
+        return
+    if is_dir:
+        raise StoreError(
+            f"cannot open {text}: it is a folder, neither a store (a DuckDB file) nor a Parquet export ws.export "
+            f"wrote (it has no runs/ and steps/). A store in it: wb.open({str(target / 'store.duckdb')!r})"
+        )
+    if text.endswith(("/", os.sep)):
+        if is_file:
+            raise StoreError(
+                f"cannot open {text!r}: it names a folder (it ends with a slash), and {text.rstrip('/' + os.sep)!r} "
+                f"is a file: wb.open({text.rstrip('/' + os.sep)!r}) opens it if it is a store. Nothing opened"
+            )
+        raise StoreError(
+            f"{text!r} names a folder (it ends with a slash), and there is none: a store is a file "
+            f"(wb.open({text + 'store.duckdb'!r})), a folder an export ws.export wrote. Nothing made"
+        )
 
 
 def refuse_sqlite(target: str) -> None:
@@ -131,24 +180,15 @@ def refuse_foreign(con: duckdb.DuckDBPyConnection, meta: bool = False) -> None:
     """For a database with no ``meta`` table: :class:`StoreError` naming the file and the tables it holds, unless
     it holds none (a new store) or is a workbench store (:func:`holds_store_tables`, one from before ``meta``).
     ``meta``: the database has a ``meta`` table that is not the store's (:func:`refuse_foreign_meta`)."""
-    held = [
-        name
-        for (name,) in con.execute(
-            "SELECT CASE WHEN schema_name = 'main' THEN table_name ELSE schema_name || '.' || table_name END "
-            "FROM duckdb_tables() WHERE database_name = current_database() AND NOT temporary AND NOT internal "
-            "UNION ALL SELECT CASE WHEN schema_name = 'main' THEN view_name ELSE schema_name || '.' || view_name "
-            "END FROM duckdb_views() WHERE database_name = current_database() AND NOT temporary AND NOT internal "
-            "ORDER BY 1"
-        ).fetchall()
+    held = [  # (tables and views by name, others by kind and name)
+        (kind + " " if kind else "") + repr(name[:60]) for (kind, name) in con.execute(_HELD_SQL).fetchall()
     ]
     if not meta and (not held or holds_store_tables(con)):
         return
     ((where,),) = con.execute(
         "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
     ).fetchall()
-    shown = ", ".join(repr(n[:60]) for n in held[:8]) + (
-        f" and {len(held) - 8} more" if len(held) > 8 else ""
-    )
+    shown = ", ".join(held[:8]) + (f" and {len(held) - 8} more" if len(held) > 8 else "")
     raise StoreError(
         f"cannot open {where}: it is a DuckDB database of another program, not a workbench store: it holds "
         f"{shown} and no workbench tables (runs and steps by run_id and step_id, and meta). Not opened, nothing "

@@ -5,7 +5,8 @@ WITH latest AS (
     SELECT method FROM attributions
     WHERE run_id = $1 AND unit IN ('agent', 'verdict') AND (method LIKE 'shapley%' OR method = 'ablation')
     GROUP BY method
-    ORDER BY bool_or(unit = 'agent') DESC, max(created_at) DESC LIMIT 1
+    -- (one stored since created_at is UTC, its params say, over one of an older release: store/sql/verdict_rank.sql)
+    ORDER BY bool_or(unit = 'agent') DESC, bool_or(params->>'created_at_utc' = 'true') DESC, max(created_at) DESC LIMIT 1
 )
 SELECT a.unit, a.target AS player, a.value AS blame, coalesce(a.ci_low, a.value) AS blame_low,
        coalesce(a.ci_high, a.value) AS blame_high, a.method, a.params::VARCHAR AS params

@@ -1,7 +1,14 @@
 -- Which of a run's verdicts (attributions with unit 'verdict') is its verdict: arg_max over this key, of a
 -- row of attributions. A replay verdict (the user's wb.attribute, or investigate with a replay) outranks
 -- the log-only model's guess (method blame_model), however recent: investigate stores that guess again
--- on every run without a replay. Among verdicts of one rank, the newest. One expression, not a statement:
+-- on every run without a replay. Among verdicts of one rank, the newest: first, one whose created_at is known to
+-- be UTC (its params say created_at_utc, as every verdict stored since this rule says) over one of a release that
+-- may have written its process's local wall clock (attributions before round 47's: no mark says which), then by
+-- created_at. In one store every marked verdict was stored after every unmarked one, so the mark orders them
+-- right whatever the zones: a verdict given in Tokyo by an older release, at 22:00 local (13:00 UTC), outranked
+-- one given an hour later (14:00 UTC) by a release writing UTC, for up to the zone's offset. (A schema step could
+-- not say more: a store of schema 5 holds rows of both clocks, and a read-only open, which migrates nothing, of a
+-- store or snapshot an earlier release wrote would lack a new column the rule reads.) One expression, not a statement:
 -- workbench/_verdict_rank.py reads it into the queries that pick a run's verdict (investigate's table and
 -- agreement line, the lineage note, the run list's culprit column), so they cannot disagree.
-[(method <> 'blame_model')::BIGINT, epoch_us(created_at)]
+[(method <> 'blame_model')::BIGINT, coalesce(params->>'created_at_utc' = 'true', false)::BIGINT, epoch_us(created_at)]
