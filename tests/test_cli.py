@@ -188,17 +188,22 @@ def _hostile_log(path: Path) -> None:
 
 
 @pytest.mark.parametrize("columns", [80, 120])
-def test_investigate_output_is_inert_and_fits_the_terminal(tmp_path: Path, columns: int) -> None:
+def test_investigate_output_is_inert_and_fits_the_terminal(tmp_path: Path, columns: int,
+                                                           monkeypatch: pytest.MonkeyPatch,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    # (in this process: the terminal's width is $COLUMNS, as shutil.get_terminal_size reads it in a process whose
+    # output is not a terminal; what the process adds, its exit and flush, is the test above's)
     log = tmp_path / "hostile.jsonl"
     _hostile_log(log)
-    proc = _cli("investigate", str(log), "--db", str(tmp_path / "s.duckdb"), "--quiet",
-                env=dict(os.environ, COLUMNS=str(columns)))
-    assert proc.returncode == 0, proc.stderr
-    for stream in (proc.stdout, proc.stderr):
+    monkeypatch.setenv("COLUMNS", str(columns))
+    code = main(["investigate", str(log), "--db", str(tmp_path / "s.duckdb"), "--quiet"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    for stream in (out, err):
         assert not re.search("[\x00-\x08\x0b-\x1f\x7f\u202e]", stream), repr(stream)
-    assert "^[" in proc.stdout
-    assert all(len(line) <= columns for line in proc.stdout.splitlines())
-    assert "r^[]0;owned^G^[[2J1" in proc.stdout
+    assert "^[" in out
+    assert all(len(line) <= columns for line in out.splitlines())
+    assert "r^[]0;owned^G^[[2J1" in out
 
 
 def test_the_cached_demo_store_is_named_after_the_package_s_own_files(tmp_path: Path) -> None:
@@ -255,7 +260,10 @@ def test_fit_table_cuts_and_drops_columns_to_the_width() -> None:
     (["investigate", "--limit", "0"], "must be >= 1"),
     (["nonsense"], "invalid choice"),
 ])
-def test_errors_are_one_line_without_traceback(tmp_path: Path, argv: list[str], message: str) -> None:
+def test_errors_are_one_line_without_traceback(tmp_path: Path, argv: list[str], message: str,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    # main() in this process (the exit status a process gets from it: `sys.exit(main())`; the installed command's
+    # own exit status is test_cli41_json.py's): an interpreter and its imports a case cost ~0.4 CPU s, 8 cases
     bad = tmp_path / "notes.txt"
     bad.write_text("just some notes\n")
     quarantined = tmp_path / "broken.jsonl"
@@ -263,11 +271,15 @@ def test_errors_are_one_line_without_traceback(tmp_path: Path, argv: list[str], 
                            '{"record": "step", "run_id": "r1"}\n')
     out = tmp_path / "sim.jsonl"
     argv = [a.format(db=tmp_path / "s.duckdb", bad=bad, quarantined=quarantined, out=out) for a in argv]
-    proc = _cli(*argv)
-    assert proc.returncode == 2
-    assert proc.stderr.count("\n") == 1 and proc.stderr.startswith("workbench: error:")
-    assert message in proc.stderr and "Traceback" not in proc.stderr
-    assert "format=" not in proc.stderr
+    try:
+        code = main(argv)
+    except SystemExit as e:     # (argparse's own errors exit from inside main(), as in the process)
+        code = e.code
+    stderr = capsys.readouterr().err
+    assert code == 2
+    assert stderr.count("\n") == 1 and stderr.startswith("workbench: error:")
+    assert message in stderr and "Traceback" not in stderr
+    assert "format=" not in stderr
     assert not out.exists()
 
 
