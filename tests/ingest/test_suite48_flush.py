@@ -10,12 +10,13 @@ import pytest
 
 
 def test_a_flush_reads_every_batch_and_names_each_test_that_wrote_a_difference(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     written = ra.WrittenFiles()
     written.pending = [([tmp_path / f"{n}.otlp.jsonl"], f"tests/ingest/test_x.py::test_{n}") for n in "abc"]
     read = []
 
-    def each(units: list[list[Path]], names: list[str]) -> None:   # (the readers disagreeing on a and c)
+    def each(units: list[list[Path]], names: list[str]) -> None:  # (the readers disagreeing on a and c)
         read.extend(names)
         if names[0].endswith(("_a", "_c")):
             raise AssertionError(f"{names[0]}: steps.line [r1]: '1' != '1001'")
@@ -27,4 +28,6 @@ def test_a_flush_reads_every_batch_and_names_each_test_that_wrote_a_difference(
     assert read == [f"tests/ingest/test_x.py::test_{n}" for n in "abc"] and written.pending == []
     message = str(e.value)
     assert "test_x.py::test_a: steps.line" in message and "test_x.py::test_c: steps.line" in message, message
-    assert "test_x.py::test_b" not in message and "reported at the teardown of the test that ran last" in message
+    assert (
+        "test_x.py::test_b" not in message and "reported at the teardown of the test that ran last" in message
+    )
