@@ -132,7 +132,8 @@ def test_investigate_says_what_to_do_with_runs_of_unknown_outcome(
 
 
 @pytest.mark.slow
-def test_investigate_on_the_demo_data_names_culprits(tmp_path: Path) -> None:
+def test_investigate_on_the_demo_data_names_culprits(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
     # --jobs 2: a worker process replays beside the detectors whatever the machine's load
     proc = _cli("investigate", "--limit", "5", "--quiet", "--jobs", "2", env=dict(os.environ, COLUMNS="120"))
     assert proc.returncode == 0, proc.stderr
@@ -166,11 +167,15 @@ def test_investigate_on_the_demo_data_names_culprits(tmp_path: Path) -> None:
     assert agent_ok >= 0.95 and step_ok >= 0.95  # the quality floor of the replay attribution
     assert len([ln for ln in text.splitlines() if ln.startswith("proc-s7-")]) == 5
     assert "SILENT" in text and "silent failure" in flat and "shared" in flat  # the legend explains both
-    # a second run reads the cached store: no replays, same answer
-    again = _cli("investigate", "--limit", "5", "--quiet", "--timings", env=dict(os.environ, COLUMNS="120"))
-    again_flat = " ".join(again.stdout.split())  # wrapped where the checkout's path length puts the break
-    assert again.returncode == 0 and line in again_flat and "(stored in" in again_flat
-    assert "detect" not in again.stdout.splitlines()[-1]
+    # a second run reads the cached store: no replays, same answer (in this process: what a process adds is the
+    # first run's and test_the_command_line_ends_with_its_output_and_store_complete's)
+    monkeypatch.setenv("COLUMNS", "120")
+    capsys.readouterr()
+    code = main(["investigate", "--limit", "5", "--quiet", "--timings"])
+    again = capsys.readouterr().out
+    again_flat = " ".join(again.split())  # wrapped where the checkout's path length puts the break
+    assert code == 0 and line in again_flat and "(stored in" in again_flat
+    assert "detect" not in again.splitlines()[-1]
 
 
 def _hostile_log(path: Path) -> None:
@@ -188,17 +193,22 @@ def _hostile_log(path: Path) -> None:
 
 
 @pytest.mark.parametrize("columns", [80, 120])
-def test_investigate_output_is_inert_and_fits_the_terminal(tmp_path: Path, columns: int) -> None:
+def test_investigate_output_is_inert_and_fits_the_terminal(tmp_path: Path, columns: int,
+                                                           monkeypatch: pytest.MonkeyPatch,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    # (in this process: the terminal's width is $COLUMNS, as shutil.get_terminal_size reads it in a process whose
+    # output is not a terminal; what the process adds, its exit and flush, is the test above's)
     log = tmp_path / "hostile.jsonl"
     _hostile_log(log)
-    proc = _cli("investigate", str(log), "--db", str(tmp_path / "s.duckdb"), "--quiet",
-                env=dict(os.environ, COLUMNS=str(columns)))
-    assert proc.returncode == 0, proc.stderr
-    for stream in (proc.stdout, proc.stderr):
+    monkeypatch.setenv("COLUMNS", str(columns))
+    code = main(["investigate", str(log), "--db", str(tmp_path / "s.duckdb"), "--quiet"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    for stream in (out, err):
         assert not re.search("[\x00-\x08\x0b-\x1f\x7f\u202e]", stream), repr(stream)
-    assert "^[" in proc.stdout
-    assert all(len(line) <= columns for line in proc.stdout.splitlines())
-    assert "r^[]0;owned^G^[[2J1" in proc.stdout
+    assert "^[" in out
+    assert all(len(line) <= columns for line in out.splitlines())
+    assert "r^[]0;owned^G^[[2J1" in out
 
 
 def test_the_cached_demo_store_is_named_after_the_package_s_own_files(tmp_path: Path) -> None:
@@ -255,7 +265,10 @@ def test_fit_table_cuts_and_drops_columns_to_the_width() -> None:
     (["investigate", "--limit", "0"], "must be >= 1"),
     (["nonsense"], "invalid choice"),
 ])
-def test_errors_are_one_line_without_traceback(tmp_path: Path, argv: list[str], message: str) -> None:
+def test_errors_are_one_line_without_traceback(tmp_path: Path, argv: list[str], message: str,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    # main() in this process (the exit status a process gets from it: `sys.exit(main())`; the installed command's
+    # own exit status is test_cli41_json.py's): an interpreter and its imports a case cost ~0.4 CPU s, 8 cases
     bad = tmp_path / "notes.txt"
     bad.write_text("just some notes\n")
     quarantined = tmp_path / "broken.jsonl"
@@ -263,11 +276,15 @@ def test_errors_are_one_line_without_traceback(tmp_path: Path, argv: list[str], 
                            '{"record": "step", "run_id": "r1"}\n')
     out = tmp_path / "sim.jsonl"
     argv = [a.format(db=tmp_path / "s.duckdb", bad=bad, quarantined=quarantined, out=out) for a in argv]
-    proc = _cli(*argv)
-    assert proc.returncode == 2
-    assert proc.stderr.count("\n") == 1 and proc.stderr.startswith("workbench: error:")
-    assert message in proc.stderr and "Traceback" not in proc.stderr
-    assert "format=" not in proc.stderr
+    try:
+        code = main(argv)
+    except SystemExit as e:     # (argparse's own errors exit from inside main(), as in the process)
+        code = e.code
+    stderr = capsys.readouterr().err
+    assert code == 2
+    assert stderr.count("\n") == 1 and stderr.startswith("workbench: error:")
+    assert message in stderr and "Traceback" not in stderr
+    assert "format=" not in stderr
     assert not out.exists()
 
 

@@ -257,6 +257,11 @@ def save_notebook(s: Session, path: Path, timeout: float = 120) -> Path:
         time.sleep(0.5)
 
 
+# Resolves once the page has painted a frame after the call (two animation frames): what a screenshot taken next of
+# a part just scrolled into view needs, instead of a fixed wait.
+PAINTED = "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
+
+
 def charts(s: Session) -> list[dict]:
     return s.page.evaluate(_CHARTS)
 

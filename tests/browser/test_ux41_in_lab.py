@@ -10,7 +10,7 @@ wide as its output, no output scrolling sideways, no console error, no dialog (a
 from __future__ import annotations
 
 import pytest
-from _lab import HEADER, PANEL, REAL_TRACES, drawn_at, run_cells, settle, unfilled, wide_outputs
+from _lab import HEADER, PAINTED, PANEL, REAL_TRACES, drawn_at, run_cells, settle, unfilled, wide_outputs
 
 pytestmark = pytest.mark.slow
 
@@ -85,7 +85,8 @@ def _parts(page, out, lab, stem: str, part: int = 1400) -> None:  # noqa: ANN001
     """``out`` shot in parts of at most ``part`` px high: ``stem``-1.png, -2.png … (what fits the window)"""
     lab.shots.mkdir(parents=True, exist_ok=True)
     out.evaluate("e => e.scrollIntoView({block: 'start'})")
-    page.wait_for_timeout(300)
+    # (the scrolled page painted: two animation frames, ~35 ms; a fixed 0.3 s a part guessed it, 22 times a run)
+    page.evaluate(PAINTED)
     box, bottom = out.bounding_box(), page.viewport_size["height"]
     top, end, k = max(box["y"], 0), min(box["y"] + box["height"], bottom), 1
     while top < end - 1:

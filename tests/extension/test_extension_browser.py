@@ -208,8 +208,11 @@ def test_a_notebook_planted_beside_a_trace_opens_but_does_not_run(lab: Lab, page
     page.locator(".lm-TabBar-tab.lm-mod-current").filter(has=label).wait_for(timeout=SLOW_MS)
     # The kernel starts with the notebook; once it is idle a run would have written the marker.
     page.locator(f'{VISIBLE} .jp-Notebook-ExecutionIndicator[data-status="idle"]').wait_for(timeout=SLOW_MS)
-    page.wait_for_timeout(5_000)
+    # A run would be asked for as the kernel becomes ready (src/notebook.ts runAll awaits sessionContext.ready, then
+    # NotebookActions.runAll queues the cells: "[*]" at once): 1.5 s past idle it would have shown (5 s did not tell
+    # more, and a queued cell is caught by its prompt, not only by its mark on disk).
+    page.wait_for_timeout(1_500)
     assert not marker.exists(), "the planted notebook's code ran"
     prompt = page.locator(f"{VISIBLE} .jp-CodeCell .jp-InputPrompt").first.inner_text()
-    assert not re.search(r"\[\d+\]", prompt), prompt
+    assert not re.search(r"\[[\d*]+\]", prompt), prompt
     assert not (folder / "planted.duckdb").exists()  # nothing ingested either
