@@ -27,14 +27,24 @@ class TellingLock:
     def __init__(self, lock, moved: threading.Event) -> None:  # noqa: ANN001
         self.lock, self.moved = lock, moved
 
+    def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
+        # (a try that does not wait, as the live capture's export makes, is no waiting writer: moved stays)
+        if self.lock.acquire(blocking=False):  # (re-entered by its holder: taken at once)
+            return True
+        if not blocking:
+            return False
+        self.moved.set()
+        return self.lock.acquire(timeout=timeout)
+
+    def release(self) -> None:
+        self.lock.release()
+
     def __enter__(self) -> TellingLock:
-        if not self.lock.acquire(blocking=False):  # (re-entered by its holder: taken at once)
-            self.moved.set()
-            self.lock.acquire()
+        self.acquire()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.lock.release()
+        self.release()
 
 
 def write_meanwhile(monkeypatch, thread: threading.Thread, moved: threading.Event) -> None:  # noqa: ANN001

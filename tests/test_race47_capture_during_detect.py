@@ -50,6 +50,7 @@ def test_a_batch_exported_while_detect_runs_leaves_its_run_undetected(
     write_meanwhile(monkeypatch, thread, moved)
     wb.detect(ws, detectors=["loop"], progress=False)
     thread.join()
+    assert exporter.force_flush()  # (the export found the lock held: its batch was stored once the detect's ended)
     assert failed == [] and ws.sql("SELECT run_id FROM runs").fetchall() == run and ws.count("steps") == 5
     # the export came after the detect's store: the run changed since, and is no longer marked detected
     assert ws.sql("SELECT count(*) FROM detected").fetchall() == [(0,)]

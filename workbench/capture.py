@@ -11,6 +11,12 @@ Each exported batch is encoded exactly as the OpenTelemetry Collector's file exp
 OTLP adapter, so the rows are those the adapter stores from the Collector's file of the same spans
 (only the ``file`` column, which names the spool file, differs). A batch that cannot be stored (the
 store busy in another transaction, say) stays in the spool folder and is retried with the next batch.
+
+An export never waits for the store's write lock (``ws._writes``, which the notebook's ingests, labels and
+``wb.detect``'s store take). While another write holds it, the batch stays spooled and a thread of the exporter's
+stores it once the lock is free: the SDK's ``BatchSpanProcessor`` drops the spans that do not fit its queue (2,048
+by default) while an export blocks, so an export that waited out a long ingest lost spans.
+``force_flush`` and ``shutdown`` wait until every spooled batch is stored.
 """
 
 from __future__ import annotations
@@ -64,13 +70,17 @@ class WorkspaceSpanExporter(SpanExporter):
         self.spool_dir = Path(spool_dir) if spool_dir is not None else Path(tempfile.mkdtemp(prefix="wb-capture-"))
         self.spool_dir.mkdir(parents=True, exist_ok=True)
         self.keep = keep
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()   # (the spool's names, and the thread below)
         self._n = 0
         self._closed = False
+        self._drainer: threading.Thread | None = None  # (stores the spool once the write lock is free)
+        self._dirty = False        # (a batch was spooled since the drainer last looked)
         self.exported = 0          # spans stored so far
+        self.deferred = 0          # batches spooled while another write held the lock, stored by the drainer
 
     def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
-        """Store a batch of finished spans (and any batch left over from a failed export)."""
+        """Store a batch of finished spans (and any batch left over from a failed export); while another write
+        holds the store's write lock, spool it for the exporter's thread to store, without waiting."""
         if self._closed:
             return SpanExportResult.FAILURE
         if not spans:
@@ -79,29 +89,79 @@ class WorkspaceSpanExporter(SpanExporter):
             self._n += 1
             path = self.spool_dir / f"spans-{time.time_ns()}-{self._n:06d}.jsonl"
             path.write_text(json.dumps(otlp_json(spans), separators=(",", ":")) + "\n", encoding="utf-8")
-            ok = True
-            for pending in sorted(self.spool_dir.glob("spans-*.jsonl")):
-                if pending.name.endswith(".done.jsonl"):
-                    continue
-                try:
-                    report = self._ws.ingest(pending, format="otlp", progress=False)
-                except Exception as exc:  # noqa: BLE001 - the exporter must not raise into the SDK
-                    _log.warning("could not store %s (kept for the next export): %s", pending, exc)
-                    ok = False
-                    break
-                self.exported += report.stored
-                if self.keep:
-                    pending.rename(pending.with_suffix(".done.jsonl"))
-                else:
-                    pending.unlink()
-        return SpanExportResult.SUCCESS if ok else SpanExportResult.FAILURE
+            self._dirty = True
+        writes = self._ws._writes
+        if not writes.acquire(blocking=False):
+            self._drain_later()
+            return SpanExportResult.SUCCESS  # (on disk, stored when the lock is free)
+        try:
+            return SpanExportResult.SUCCESS if self._store_spool() else SpanExportResult.FAILURE
+        finally:
+            writes.release()
+
+    def _store_spool(self) -> bool:
+        """Ingest every spooled batch, oldest first (the caller holds the write lock); False when one failed (it
+        and those after it stay for the next export)."""
+        with self._lock:
+            self._dirty = False  # (a batch spooled from here on is globbed below, or looked for by the drainer)
+        for pending in sorted(self.spool_dir.glob("spans-*.jsonl")):
+            if pending.name.endswith(".done.jsonl"):
+                continue
+            try:
+                report = self._ws.ingest(pending, format="otlp", progress=False)
+            except Exception as exc:  # noqa: BLE001 - the exporter must not raise into the SDK
+                _log.warning("could not store %s (kept for the next export): %s", pending, exc)
+                return False
+            self.exported += report.stored
+            if self.keep:
+                pending.rename(pending.with_suffix(".done.jsonl"))
+            else:
+                pending.unlink()
+        return True
+
+    def _drain_later(self) -> None:
+        """Have the drainer store the spool once the write lock is free (started unless it runs)."""
+        with self._lock:
+            self.deferred += 1
+            if self._drainer is None:
+                self._drainer = threading.Thread(target=self._drain, name="workbench-capture-store", daemon=True)
+                self._drainer.start()
+
+    def _drain(self) -> None:
+        while True:
+            with self._lock:
+                if not self._dirty:  # (under the lock the exports set it by: none is left unlooked for)
+                    self._drainer = None
+                    return
+            with self._ws._writes:
+                if not self._store_spool():
+                    with self._lock:  # (kept for the next export, as a failed export's batch is)
+                        self._drainer = None
+                    return
 
     def force_flush(self, timeout_millis: int = 30000) -> bool:
-        return True
+        """Wait (at most ``timeout_millis``) until every spooled batch is stored; whether they are."""
+        deadline = time.monotonic() + timeout_millis / 1000
+        drainer = self._drainer
+        if drainer is not None:
+            drainer.join(max(0.0, deadline - time.monotonic()))
+        writes = self._ws._writes
+        if not writes.acquire(timeout=max(0.0, deadline - time.monotonic())):
+            return False
+        try:
+            return self._store_spool()
+        finally:
+            writes.release()
 
     def shutdown(self) -> None:
         with self._lock:
             self._closed = True
+            drainer = self._drainer
+        if drainer is not None:
+            drainer.join()
+        with self._ws._writes:  # (what is spooled is stored before the workspace closes)
+            self._store_spool()
+        with self._lock:
             self._ws.close()
             if self._own_dir and not self.keep and not any(self.spool_dir.iterdir()):
                 self.spool_dir.rmdir()
