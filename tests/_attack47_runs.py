@@ -39,6 +39,11 @@ class TellingLock:
     def release(self) -> None:
         self.lock.release()
 
+    @property
+    def generation(self) -> int | None:
+        """The wrapped lock's count of the writes that ended (WriteLock; None for a lock that keeps none)."""
+        return getattr(self.lock, "generation", None)
+
     def __enter__(self) -> TellingLock:
         self.acquire()
         return self
