@@ -40,7 +40,7 @@ def test_a_batch_exported_while_detect_runs_leaves_its_run_undetected(
     ws = wb.open()
     moved = threading.Event()  # (the export ended, or waits for the detect's lock)
     monkeypatch.setattr(ws, "_writes", TellingLock(ws._writes, moved))
-    exporter = WorkspaceSpanExporter(ws, spool_dir=tmp_path / "spool")
+    exporter = WorkspaceSpanExporter(ws, spool_dir=tmp_path / "spool", background=False)
     exporter.export(spans[:2])  # (a batch sent before the rest ended)
     assert ws.count("steps") == 2
     run = ws.sql("SELECT run_id FROM runs").fetchall()
@@ -50,7 +50,8 @@ def test_a_batch_exported_while_detect_runs_leaves_its_run_undetected(
     write_meanwhile(monkeypatch, thread, moved)
     wb.detect(ws, detectors=["loop"], progress=False)
     thread.join()
-    assert exporter.force_flush()  # (the export found the lock held: its batch was stored once the detect's ended)
+    # (the export found the lock held: its batch was stored once the detect's ended)
+    assert exporter.force_flush()
     assert failed == [] and ws.sql("SELECT run_id FROM runs").fetchall() == run and ws.count("steps") == 5
     # the export came after the detect's store: the run changed since, and is no longer marked detected
     assert ws.sql("SELECT count(*) FROM detected").fetchall() == [(0,)]
