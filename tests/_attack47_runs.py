@@ -1,5 +1,6 @@
 """attack47's small native runs: a failed run whose one agent calls one tool five times with the same answer (a loop
-by the default detector settings); and a write lock telling when a second writer waits for it."""
+by the default detector settings); a live trace's finished spans; and a write lock telling when a second writer waits
+for it."""
 
 from __future__ import annotations
 
@@ -17,6 +18,26 @@ def loop_run(run_id: str = "r1") -> list[dict]:
          "output": "the same answer", "started_at": f"2026-01-05T10:00:0{i}Z"}
         for i in range(1, 6)
     ]  # fmt: skip
+
+
+def agent_spans(calls: int = 4) -> list:
+    """The finished OpenTelemetry spans of one trace: the agent pricer calling the tool lookup ``calls`` times (the
+    calls first, then the agent's span: ended last)."""
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    memory = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(memory))
+    tracer = provider.get_tracer("desk")
+    with tracer.start_as_current_span("invoke_agent pricer", attributes={"gen_ai.agent.name": "pricer"}):
+        for _ in range(calls):
+            with tracer.start_as_current_span(
+                "execute_tool lookup", attributes={"gen_ai.tool.name": "lookup"}
+            ):
+                pass
+    return list(memory.get_finished_spans())
 
 
 class TellingLock:

@@ -15,7 +15,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from _attack47_runs import TellingLock, loop_run, write_meanwhile
+from _attack47_runs import TellingLock, agent_spans, loop_run, write_meanwhile
 
 import workbench as wb
 from workbench.detect import _runner
@@ -113,23 +113,11 @@ def test_a_live_export_while_detect_stores_returns_at_once_and_every_span_is_sto
     tmp_path: Path,
     background: bool,
 ) -> None:
-    from opentelemetry.sdk.trace import TracerProvider
-    from opentelemetry.sdk.trace.export import SimpleSpanProcessor, SpanExportResult
-    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+    from opentelemetry.sdk.trace.export import SpanExportResult
 
     from workbench.capture import WorkspaceSpanExporter
 
-    memory = InMemorySpanExporter()
-    provider = TracerProvider()
-    provider.add_span_processor(SimpleSpanProcessor(memory))
-    tracer = provider.get_tracer("desk")
-    with tracer.start_as_current_span("invoke_agent pricer", attributes={"gen_ai.agent.name": "pricer"}):
-        for _ in range(3):
-            with tracer.start_as_current_span(
-                "execute_tool lookup", attributes={"gen_ai.tool.name": "lookup"}
-            ):
-                pass
-    spans = memory.get_finished_spans()
+    spans = agent_spans(4)
     ws, moved = loop_store
     exporter = WorkspaceSpanExporter(ws, spool_dir=tmp_path / "spool", background=background)
     results: list[object] = []
@@ -151,8 +139,8 @@ def test_a_live_export_while_detect_stores_returns_at_once_and_every_span_is_sto
     assert seen == [[SpanExportResult.SUCCESS]]  # (it returned while the detect held the lock)
     assert exporter.deferred == 1 and exporter.pending() in (0, 1)
     assert exporter.force_flush() and exporter.pending() == 0
-    assert exporter.exported == len(spans) == 4
-    assert ws.count("steps") == 7 + 4 and not list((tmp_path / "spool").glob("spans-*"))
+    assert exporter.exported == len(spans) == 5
+    assert ws.count("steps") == 7 + 5 and not list((tmp_path / "spool").glob("spans-*"))
     exporter.shutdown()
 
 
