@@ -38,11 +38,8 @@ def keep_read(cur: Any, bounds: dict[str, int], with_edges: bool) -> None:
         cur.execute(stmt, {**bounds, "with_edges": with_edges})
 
 
-def find_changed(con: Any, moved: bool) -> None:
-    """Make ``det_changed``: the runs of ``det_read`` whose rows now differ from those read (none when ``moved`` is
-    false: no write ended since the reads began). Run under the write lock, in the transaction that stores."""
-    if not moved:
-        con.execute("CREATE OR REPLACE TEMP TABLE det_changed (run_id VARCHAR)")
-        return
+def find_changed(con: Any) -> None:
+    """Make ``det_changed``: the runs of ``det_read`` whose rows now differ from those read. Run under the write lock,
+    in the transaction that stores, when some write ended since the reads began (else no run changed)."""
     for stmt in _section("now"):
         con.execute(stmt)

@@ -399,7 +399,8 @@ def _detect(con, chosen: list[str], config: DetectorConfig, params: dict[str, An
     settings = settings_fingerprint(config)
     with lock if lock is not None else contextlib.nullcontext(), transaction(con, "the detectors' findings", own=True):
         moved = generation is None or getattr(lock, "generation", None) != generation
-        find_changed(con, moved)
+        if moved:
+            find_changed(con)
         for found in drifted:
             # that drift was tested, and how much of the history could be: a panel without findings then
             # says "none found" or "too few runs to judge", not "run wb.detect"
@@ -407,17 +408,16 @@ def _detect(con, chosen: list[str], config: DetectorConfig, params: dict[str, An
                 "pairs_tested": int(found.attrs.get("pairs_tested", 0)), "min_runs": config.drift_min_runs,
                 "alpha": config.drift_alpha})])
         batches = [("det_scope", "det_out", chosen)] + ([("det_stale", "det_stale_out", worded)] if refresh else [])
+        unchanged = " ANTI JOIN det_changed USING (run_id)" if moved else ""
         for scope, out, families in batches:  # (det_ names of this module's)
-            con.execute(f"CREATE OR REPLACE TEMP TABLE det_store_scope AS SELECT run_id FROM {scope} "
-                        "ANTI JOIN det_changed USING (run_id)")
-            con.execute(f"CREATE OR REPLACE TEMP TABLE det_store_out AS SELECT * FROM {out} "
-                        "ANTI JOIN det_changed USING (run_id)")
+            con.execute(f"CREATE OR REPLACE TEMP TABLE det_store_scope AS SELECT run_id FROM {scope}{unchanged}")
+            con.execute(f"CREATE OR REPLACE TEMP TABLE det_store_out AS SELECT * FROM {out}{unchanged}")
             _store(con, families, settings)
         if refresh and stored_fingerprint(con) != fingerprint:
             store_fingerprint(con, fingerprint)
-        changed = [r[0] for r in con.execute("SELECT run_id FROM det_changed ORDER BY run_id").fetchall()]
-    result = con.execute("SELECT * FROM det_out ANTI JOIN det_changed USING (run_id) "
-                         "ORDER BY run_id, detector, step_id").df()
+        changed = [r[0] for r in con.execute("SELECT run_id FROM det_changed ORDER BY run_id").fetchall()] \
+            if moved else []
+    result = con.execute(f"SELECT * FROM det_out{unchanged} ORDER BY run_id, detector, step_id").df()
     if changed:
         _log.warning("wb.detect: %d run(s) changed while their findings were computed (an ingest or a label "
                      "meanwhile), left as they were and not marked detected, so detect='auto' computes them "
