@@ -19,27 +19,33 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
+import pyarrow as pa
+
 from ..store._connection import sql_sections
 
-#: The fingerprints of what each worker read (one row per run of the call's scope).
-READ_TABLE = "CREATE OR REPLACE TEMP TABLE det_read (run_id VARCHAR, with_edges BOOLEAN, fp UBIGINT)"
+#: The fingerprints of what the workers read: one row per run of the call's scope.
+READ = pa.schema([("run_id", pa.string()), ("with_edges", pa.bool_()), ("fp", pa.uint64())])
 
 
 @lru_cache(maxsize=None)
-def _section(name: str) -> tuple[str, ...]:
-    return tuple(dict(sql_sections("fingerprints", __package__))[name])
+def _section(name: str) -> str:
+    (stmt,) = dict(sql_sections("fingerprints", __package__))[name]
+    return stmt
 
 
-def keep_read(cur: Any, bounds: dict[str, int], with_edges: bool) -> None:
-    """Add to ``det_read`` the fingerprints of the runs of ``cur``'s ``det_scope`` (a worker's chunk) as read in
-    the rowid ``bounds`` of the chunk; ``with_edges``: the chunk's statements read its edges (the cascade detector).
-    Run in the transaction the chunk's statements read in."""
-    for stmt in _section("read"):
-        cur.execute(stmt, {**bounds, "with_edges": with_edges})
+def read_fingerprints(cur: Any, bounds: dict[str, int], with_edges: bool) -> pa.Table:
+    """The fingerprints of the runs of ``cur``'s ``det_scope`` (a worker's chunk) as read in the rowid ``bounds`` of
+    the chunk; ``with_edges``: the chunk's statements read its edges (the cascade detector). Read in the transaction
+    the chunk's statements read in."""
+    return cur.sql(_section("read"), params={**bounds, "with_edges": with_edges}).to_arrow_table().cast(READ)
 
 
-def find_changed(con: Any) -> None:
-    """Make ``det_changed``: the runs of ``det_read`` whose rows now differ from those read. Run under the write lock,
-    in the transaction that stores, when some write ended since the reads began (else no run changed)."""
-    for stmt in _section("now"):
-        con.execute(stmt)
+def find_changed(con: Any, reads: list[pa.Table]) -> None:
+    """Make ``det_changed``: the runs of ``reads`` (the workers' fingerprints) whose rows now differ from those read.
+    Run under the write lock, in the transaction that stores, when some write ended since the reads began (else no
+    run changed)."""
+    con.register("det_read", pa.concat_tables(reads) if reads else READ.empty_table())
+    try:
+        con.execute(_section("now"))
+    finally:
+        con.unregister("det_read")

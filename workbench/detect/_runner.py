@@ -27,7 +27,7 @@ from ..store._run_scope import fill_run_scope
 from ..store._transaction import transaction
 from ._config import DetectorConfig
 from ._drift import detect_drift
-from ._fingerprint import READ_TABLE, find_changed, keep_read
+from ._fingerprint import find_changed, read_fingerprints
 from ._macros import TEMP_MACRO, ensure_file_macros, ensure_macros
 from ._vocab import VOCAB_FAMILIES, read_vocab, store_fingerprint, stored_fingerprint
 
@@ -149,7 +149,7 @@ def _chunks(con, families: list[str], workers: int) -> tuple[pa.Table, list[tupl
 
 def _worker(cur, todo: queue.SimpleQueue, runs: pa.Table, names: list[str],  # noqa: ANN001
             params: dict[str, Any], shared: dict[str, pa.Table], bar: tqdm, stop: threading.Event,
-            path: str, with_edges: bool) -> tuple[pa.Table, pa.Table]:
+            path: str, with_edges: bool) -> tuple[pa.Table, list[pa.Table]]:
     """Run the statements over chunks taken from ``todo`` on a connection of its own; its findings, and the
     fingerprints of the runs it read (_fingerprint.py). ``path``: the search path that finds the macros
     (_macros.py), made once per DuckDB instance before the workers start."""
@@ -161,7 +161,7 @@ def _worker(cur, todo: queue.SimpleQueue, runs: pa.Table, names: list[str],  # n
             cur.unregister(f"_{name}")
         cur.execute("CREATE OR REPLACE TEMP TABLE det_out (run_id VARCHAR, step_id VARCHAR, agent VARCHAR, "
                     "detector VARCHAR, severity VARCHAR, detail VARCHAR, attributes VARCHAR)")
-        cur.execute(READ_TABLE)
+        reads = []
         while not stop.is_set():
             try:
                 chunk, row_lo, row_hi, edge_lo, edge_hi = todo.get_nowait()
@@ -187,10 +187,10 @@ def _worker(cur, todo: queue.SimpleQueue, runs: pa.Table, names: list[str],  # n
                         ensure_file_macros(cur, name)
                     for stmt in stmts:
                         _execute(cur, stmt, {**params, **bounds})
-            keep_read(cur, bounds, with_edges)
+            reads.append(read_fingerprints(cur, bounds, with_edges))
             cur.execute("COMMIT")  # (temporary tables only: nothing of the store written, nothing to conflict)
             bar.update()
-        return cur.sql("SELECT * FROM det_out").to_arrow_table(), cur.sql("SELECT * FROM det_read").to_arrow_table()
+        return cur.sql("SELECT * FROM det_out").to_arrow_table(), reads
     except BaseException:
         stop.set()  # the other workers stop after their current chunk
         raise
@@ -202,7 +202,7 @@ def _worker(cur, todo: queue.SimpleQueue, runs: pa.Table, names: list[str],  # n
 
 def _run_chunked(con, families: list[str], params: dict[str, Any], show: bool, path: str,  # noqa: ANN001
                  meanwhile: Callable[[], None] | None = None, vocab: pa.Table | None = None,
-                 out: str = "det_out") -> None:
+                 out: str = "det_out", reads: list[pa.Table] | None = None) -> None:
     # Chunks run on as many connections of their own as DuckDB has threads, each one thread: the
     # statements are small (a chunk's), and DuckDB splitting each of them over the cores costs a
     # fifth more CPU (measured) than whole chunks side by side. A chunk's working tables are its
@@ -255,9 +255,8 @@ def _run_chunked(con, families: list[str], params: dict[str, Any], show: bool, p
         con.register("_det_chunk_out", found)
         con.execute(f"INSERT INTO {out} SELECT * FROM _det_chunk_out")  # (out: a det_ name of this module's)
         con.unregister("_det_chunk_out")
-        con.register("_det_chunk_out", read)
-        con.execute("INSERT INTO det_read SELECT * FROM _det_chunk_out")
-        con.unregister("_det_chunk_out")
+        if reads is not None:
+            reads.extend(read)
 
 
 def detect(ws, run_ids: Iterable[str] | None = None, config: DetectorConfig | dict | None = None,  # noqa: ANN001
@@ -335,10 +334,11 @@ def _store(con, chosen: list[str], settings: str) -> None:  # noqa: ANN001
 
 
 def _refresh(con, families: list[str], params: dict[str, Any], show: bool, path: str,  # noqa: ANN001
-             vocab: pa.Table) -> None:
+             vocab: pa.Table, reads: list[pa.Table]) -> None:
     """``families`` (those reading the vocabulary) again on the runs detected before, outside this call's scope,
     whose findings the vocabulary may have changed (stale.sql): it is no longer the one their findings were
-    computed with (_vocab.py). Their scope in ``det_stale``, their findings in ``det_stale_out``."""
+    computed with (_vocab.py). Their scope in ``det_stale``, their findings in ``det_stale_out``, the fingerprints of
+    what they read added to ``reads``."""
     con.register("det_vocab_now", vocab)
     try:
         for stmt in _statements("stale"):
@@ -352,7 +352,7 @@ def _refresh(con, families: list[str], params: dict[str, Any], show: bool, path:
     con.execute("ALTER TABLE det_scope RENAME TO det_scope_main")  # (_chunks reads det_scope)
     con.execute("ALTER TABLE det_stale RENAME TO det_scope")
     try:
-        _run_chunked(con, families, params, show, path, vocab=vocab, out="det_stale_out")
+        _run_chunked(con, families, params, show, path, vocab=vocab, out="det_stale_out", reads=reads)
     finally:
         con.execute("ALTER TABLE det_scope RENAME TO det_stale")
         con.execute("ALTER TABLE det_scope_main RENAME TO det_scope")
@@ -374,7 +374,7 @@ def _detect(con, chosen: list[str], config: DetectorConfig, params: dict[str, An
             fill_run_scope(con, "det_scope", run_ids)
         con.execute("CREATE OR REPLACE TEMP TABLE det_out (run_id VARCHAR, step_id VARCHAR, agent VARCHAR, "
                     "detector VARCHAR, severity VARCHAR, detail VARCHAR, attributes VARCHAR)")
-        con.execute(READ_TABLE)
+        reads: list[pa.Table] = []  # (the workers' fingerprints of what they read)
         drifted: list[pd.DataFrame] = []
 
         def drift() -> None:
@@ -383,7 +383,7 @@ def _detect(con, chosen: list[str], config: DetectorConfig, params: dict[str, An
 
         vocab, fingerprint = read_vocab(con) if worded else (None, None)
         if per_run:  # drift reads the whole history on this connection while the chunks run
-            _run_chunked(con, per_run, params, show, path, meanwhile=drift, vocab=vocab)
+            _run_chunked(con, per_run, params, show, path, meanwhile=drift, vocab=vocab, reads=reads)
         else:
             drift()
         for found in drifted:
@@ -395,12 +395,12 @@ def _detect(con, chosen: list[str], config: DetectorConfig, params: dict[str, An
             con.unregister("_det_drift")
         refresh = bool(worded) and stored_fingerprint(con) != fingerprint
         if refresh:
-            _refresh(con, worded, params, show, path, vocab)
+            _refresh(con, worded, params, show, path, vocab, reads)
     settings = settings_fingerprint(config)
     with lock if lock is not None else contextlib.nullcontext(), transaction(con, "the detectors' findings", own=True):
         moved = generation is None or getattr(lock, "generation", None) != generation
         if moved:
-            find_changed(con)
+            find_changed(con, reads)
         for found in drifted:
             # that drift was tested, and how much of the history could be: a panel without findings then
             # says "none found" or "too few runs to judge", not "run wb.detect"
@@ -410,8 +410,8 @@ def _detect(con, chosen: list[str], config: DetectorConfig, params: dict[str, An
         batches = [("det_scope", "det_out", chosen)] + ([("det_stale", "det_stale_out", worded)] if refresh else [])
         unchanged = " ANTI JOIN det_changed USING (run_id)" if moved else ""
         for scope, out, families in batches:  # (det_ names of this module's)
-            con.execute(f"CREATE OR REPLACE TEMP TABLE det_store_scope AS SELECT run_id FROM {scope}{unchanged}")
-            con.execute(f"CREATE OR REPLACE TEMP TABLE det_store_out AS SELECT * FROM {out}{unchanged}")
+            con.execute(f"CREATE OR REPLACE TEMP VIEW det_store_scope AS SELECT run_id FROM {scope}{unchanged}")
+            con.execute(f"CREATE OR REPLACE TEMP VIEW det_store_out AS SELECT * FROM {out}{unchanged}")
             _store(con, families, settings)
         if refresh and stored_fingerprint(con) != fingerprint:
             store_fingerprint(con, fingerprint)
