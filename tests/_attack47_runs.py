@@ -1,5 +1,6 @@
 """attack47's small native runs: a failed run whose one agent calls one tool five times with the same answer (a loop
-by the default detector settings); and a write lock telling when a second writer waits for it."""
+by the default detector settings); a live trace's finished spans; and a write lock telling when a second writer waits
+for it."""
 
 from __future__ import annotations
 
@@ -19,6 +20,26 @@ def loop_run(run_id: str = "r1") -> list[dict]:
     ]  # fmt: skip
 
 
+def agent_spans(calls: int = 4) -> list:
+    """The finished OpenTelemetry spans of one trace: the agent pricer calling the tool lookup ``calls`` times (the
+    calls first, then the agent's span: ended last)."""
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    memory = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(memory))
+    tracer = provider.get_tracer("desk")
+    with tracer.start_as_current_span("invoke_agent pricer", attributes={"gen_ai.agent.name": "pricer"}):
+        for _ in range(calls):
+            with tracer.start_as_current_span(
+                "execute_tool lookup", attributes={"gen_ai.tool.name": "lookup"}
+            ):
+                pass
+    return list(memory.get_finished_spans())
+
+
 class TellingLock:
     """A workspace's write lock (``ws._writes``) that sets ``moved`` when a thread finds it held by another and waits:
     a test whose second writer is started from inside the first one's write waits on ``moved``, which that writer's
@@ -27,14 +48,29 @@ class TellingLock:
     def __init__(self, lock, moved: threading.Event) -> None:  # noqa: ANN001
         self.lock, self.moved = lock, moved
 
+    def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
+        # (a try that does not wait, as the live capture's export makes, is no waiting writer: moved stays)
+        if self.lock.acquire(blocking=False):  # (re-entered by its holder: taken at once)
+            return True
+        if not blocking:
+            return False
+        self.moved.set()
+        return self.lock.acquire(timeout=timeout)
+
+    def release(self) -> None:
+        self.lock.release()
+
+    @property
+    def generation(self) -> int | None:
+        """The wrapped lock's count of the writes that ended (WriteLock; None for a lock that keeps none)."""
+        return getattr(self.lock, "generation", None)
+
     def __enter__(self) -> TellingLock:
-        if not self.lock.acquire(blocking=False):  # (re-entered by its holder: taken at once)
-            self.moved.set()
-            self.lock.acquire()
+        self.acquire()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.lock.release()
+        self.release()
 
 
 def write_meanwhile(monkeypatch, thread: threading.Thread, moved: threading.Event) -> None:  # noqa: ANN001

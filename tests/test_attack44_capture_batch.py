@@ -44,7 +44,7 @@ def _spans(odd: object) -> tuple:
 )
 def test_one_odd_attribute_costs_at_most_its_own_span(tmp_path: Path, odd: object) -> None:
     ws = wb.open()
-    exporter = WorkspaceSpanExporter(ws, spool_dir=tmp_path / "spool")
+    exporter = WorkspaceSpanExporter(ws, spool_dir=tmp_path / "spool", background=False)
     exporter.export(_spans(odd))
     stored = ws.sql("SELECT count(*) FROM steps").fetchall()[0][0]
     assert stored >= 5, (

@@ -38,7 +38,9 @@ def test_a_lone_surrogate_in_the_scopes_schema_url_costs_no_span(tmp_path: Path,
             ):
                 pass
     ws = wb.open()
-    WorkspaceSpanExporter(ws, spool_dir=tmp_path / "spool").export(memory.get_finished_spans())
+    WorkspaceSpanExporter(ws, spool_dir=tmp_path / "spool", background=False).export(
+        memory.get_finished_spans()
+    )
     assert ws.sql("SELECT count(*) FROM steps").fetchall() == [(4,)], ws.sql(
         "SELECT reason FROM quarantine"
     ).fetchall()

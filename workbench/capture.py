@@ -11,6 +11,16 @@ Each exported batch is encoded exactly as the OpenTelemetry Collector's file exp
 OTLP adapter, so the rows are those the adapter stores from the Collector's file of the same spans
 (only the ``file`` column, which names the spool file, differs). A batch that cannot be stored (the
 store busy in another transaction, say) stays in the spool folder and is retried with the next batch.
+
+An export only spools its batch (``background=True``, the default): a thread of the exporter's stores the spool,
+oldest first, taking the store's write lock (``ws._writes``, which the notebook's ingests, labels and
+``wb.detect``'s store take) as they do. The SDK's ``BatchSpanProcessor`` drops the spans that do not fit its queue
+(2,048 by default) while an export runs, so an export that stored its batch itself lost spans whenever the store
+was slow to take them: waiting for a long ingest's lock, or sharing the cores with a detect
+(bench/detect_lock.py). A batch on disk is never lost: one that cannot be stored stays spooled for the next try.
+``force_flush`` and ``shutdown`` wait until every spooled batch is stored; :meth:`WorkspaceSpanExporter.pending`
+counts those that wait. ``background=False``: an export stores its batch before it returns, unless another write
+holds the lock (then the thread stores it, and the export does not wait).
 """
 
 from __future__ import annotations
@@ -53,9 +63,14 @@ class WorkspaceSpanExporter(SpanExporter):
         Where batches are spooled before ingest (a temporary folder by default).
     keep : bool
         Keep ingested spool files (an OTLP JSONL trail any tool can read) instead of deleting them.
+    background : bool
+        Store the spooled batches in a thread of the exporter's (default): an export only writes its batch to the
+        spool, and never keeps the SDK's worker waiting for the store. False: an export stores its batch (and any
+        left over) before it returns, unless another write holds the store's write lock.
     """
 
-    def __init__(self, ws: Workspace, spool_dir: str | os.PathLike[str] | None = None, keep: bool = False) -> None:
+    def __init__(self, ws: Workspace, spool_dir: str | os.PathLike[str] | None = None, keep: bool = False,
+                 background: bool = True) -> None:
         if ws.read_only:
             raise ValueError(f"{ws!r} is read-only: live capture needs a writable workspace")
         self._ws = Workspace(ws.con.cursor(), ws.path, False)
@@ -64,13 +79,20 @@ class WorkspaceSpanExporter(SpanExporter):
         self.spool_dir = Path(spool_dir) if spool_dir is not None else Path(tempfile.mkdtemp(prefix="wb-capture-"))
         self.spool_dir.mkdir(parents=True, exist_ok=True)
         self.keep = keep
-        self._lock = threading.Lock()
+        self.background = background
+        self._lock = threading.Lock()   # (the spool's names, and the thread below)
         self._n = 0
         self._closed = False
+        self._drainer: threading.Thread | None = None  # (stores the spool once the write lock is free)
+        self._storing = threading.Lock()  # (one pass over the spool at a time; taken before the write lock)
+        self._dirty = False        # (a batch was spooled since the drainer last looked)
         self.exported = 0          # spans stored so far
+        self.deferred = 0          # batches the exporter's thread stored (all, in the background; else those spooled
+        #                            while another write held the lock)
 
     def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
-        """Store a batch of finished spans (and any batch left over from a failed export)."""
+        """Spool a batch of finished spans for the exporter's thread to store (``background=False``: store it, and
+        any batch left over from a failed export, unless another write holds the store's write lock)."""
         if self._closed:
             return SpanExportResult.FAILURE
         if not spans:
@@ -79,29 +101,91 @@ class WorkspaceSpanExporter(SpanExporter):
             self._n += 1
             path = self.spool_dir / f"spans-{time.time_ns()}-{self._n:06d}.jsonl"
             path.write_text(json.dumps(otlp_json(spans), separators=(",", ":")) + "\n", encoding="utf-8")
-            ok = True
-            for pending in sorted(self.spool_dir.glob("spans-*.jsonl")):
-                if pending.name.endswith(".done.jsonl"):
-                    continue
-                try:
+            self._dirty = True
+        writes = self._ws._writes
+        if self.background or not self._storing.acquire(blocking=False):
+            self._drain_later()
+            return SpanExportResult.SUCCESS  # (on disk, stored by the thread)
+        try:
+            if not writes.acquire(blocking=False):  # (another write holds it: the thread stores the batch)
+                self._drain_later()
+                return SpanExportResult.SUCCESS
+            try:
+                return SpanExportResult.SUCCESS if self._store_spool() else SpanExportResult.FAILURE
+            finally:
+                writes.release()
+        finally:
+            self._storing.release()
+
+    def _store_spool(self) -> bool:
+        """Ingest every spooled batch, oldest first, each under the write lock (taken batch by batch: a backlog does
+        not keep the notebook's writes waiting for all of it); False when one failed (it and those after it stay for
+        the next export). The caller holds ``_storing``."""
+        with self._lock:
+            self._dirty = False  # (a batch spooled from here on is globbed below, or looked for by the drainer)
+        for pending in sorted(self.spool_dir.glob("spans-*.jsonl")):
+            if pending.name.endswith(".done.jsonl"):
+                continue
+            try:
+                with self._ws._writes:
                     report = self._ws.ingest(pending, format="otlp", progress=False)
-                except Exception as exc:  # noqa: BLE001 - the exporter must not raise into the SDK
-                    _log.warning("could not store %s (kept for the next export): %s", pending, exc)
-                    ok = False
-                    break
-                self.exported += report.stored
-                if self.keep:
-                    pending.rename(pending.with_suffix(".done.jsonl"))
-                else:
-                    pending.unlink()
-        return SpanExportResult.SUCCESS if ok else SpanExportResult.FAILURE
+            except Exception as exc:  # noqa: BLE001 - the exporter must not raise into the SDK
+                _log.warning("could not store %s (kept for the next export): %s", pending, exc)
+                return False
+            self.exported += report.stored
+            if self.keep:
+                pending.rename(pending.with_suffix(".done.jsonl"))
+            else:
+                pending.unlink()
+        return True
+
+    def pending(self) -> int:
+        """The spooled batches not stored yet."""
+        return sum(not p.name.endswith(".done.jsonl") for p in self.spool_dir.glob("spans-*.jsonl"))
+
+    def _drain_later(self) -> None:
+        """Have the drainer store the spool once the write lock is free (started unless it runs)."""
+        with self._lock:
+            self.deferred += 1
+            if self._drainer is None:
+                self._drainer = threading.Thread(target=self._drain, name="workbench-capture-store", daemon=True)
+                self._drainer.start()
+
+    def _drain(self) -> None:
+        while True:
+            with self._lock:
+                if not self._dirty:  # (under the lock the exports set it by: none is left unlooked for)
+                    self._drainer = None
+                    return
+            with self._storing:
+                stored = self._store_spool()
+            if not stored:
+                with self._lock:  # (kept for the next export, as a failed export's batch is)
+                    self._drainer = None
+                return
 
     def force_flush(self, timeout_millis: int = 30000) -> bool:
-        return True
+        """Wait (at most ``timeout_millis``) until every spooled batch is stored; whether they are."""
+        deadline = time.monotonic() + timeout_millis / 1000
+        drainer = self._drainer
+        if drainer is not None:
+            drainer.join(max(0.0, deadline - time.monotonic()))
+        if not self._storing.acquire(timeout=max(0.0, deadline - time.monotonic())):
+            return False
+        try:
+            return self._store_spool()
+        finally:
+            self._storing.release()
 
     def shutdown(self) -> None:
         with self._lock:
             self._closed = True
+            drainer = self._drainer
+        if drainer is not None:
+            drainer.join()
+        with self._storing:
+            self._store_spool()  # (what is spooled is stored before the workspace closes)
+        with self._lock:
             self._ws.close()
             if self._own_dir and not self.keep and not any(self.spool_dir.iterdir()):
                 self.spool_dir.rmdir()

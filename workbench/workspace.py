@@ -36,21 +36,22 @@ from .store._own_connection import fetch, fetch_df, own_cursor
 from .store._run_scope import one_run_id
 from .store._store_file import local_path, refuse_no_store_file, refuse_wal
 from .store._thread_cursors import ThreadCursors
+from .store._write_lock import WriteLock
 
 _OUTCOMES = ("success", "failure", "unknown")
 # The write lock of each store file this process opened (race47): a second wb.open of a file (a notebook's open
 # cell run again while a thread still writes through the first workspace) writes the same database, so its ingests
 # and detects wait for the first's as that workspace's own do (two locks let an ingest commit inside a detect).
-_FILE_LOCKS: dict[str, threading.RLock] = {}
+_FILE_LOCKS: dict[str, WriteLock] = {}
 _FILE_LOCKS_GUARD = threading.Lock()
 
 
-def _write_lock(path: Path | None) -> threading.RLock:
+def _write_lock(path: Path | None) -> WriteLock:
     """The write lock of the store at ``path`` (a new one for a store in memory: no other workspace opens it)."""
     if path is None:
-        return threading.RLock()
+        return WriteLock()
     with _FILE_LOCKS_GUARD:
-        return _FILE_LOCKS.setdefault(os.path.realpath(path), threading.RLock())
+        return _FILE_LOCKS.setdefault(os.path.realpath(path), WriteLock())
 
 
 class Workspace:

@@ -108,7 +108,7 @@ def test_capture_gives_the_rows_of_the_collector_file(tmp_path: Path, processor:
 
 def test_a_batch_that_cannot_be_stored_is_kept_and_retried(tmp_path: Path) -> None:
     live = wb.open()
-    exporter = WorkspaceSpanExporter(live, spool_dir=tmp_path)
+    exporter = WorkspaceSpanExporter(live, spool_dir=tmp_path, background=False)  # (an export stores, or says it failed)
     memory = InMemorySpanExporter()
     provider = TracerProvider()
     provider.add_span_processor(SimpleSpanProcessor(memory))

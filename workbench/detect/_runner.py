@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import logging
 import queue
 import re
 import threading
@@ -25,6 +27,7 @@ from ..store._run_scope import fill_run_scope
 from ..store._transaction import transaction
 from ._config import DetectorConfig
 from ._drift import detect_drift
+from ._fingerprint import find_changed, read_fingerprints
 from ._macros import TEMP_MACRO, ensure_file_macros, ensure_macros
 from ._vocab import VOCAB_FAMILIES, read_vocab, store_fingerprint, stored_fingerprint
 
@@ -56,6 +59,7 @@ PARALLEL_FROM = 250_000
 WORKERS = 4
 # Finding names a family writes (breach writes three kinds).
 WRITES = {"breach": ("depth_breach", "handoff_breach", "latency_breach")}
+_log = logging.getLogger("workbench.detect")
 _PARAM = re.compile(r"\$([a-z_]+)")
 _COLUMNS = ["run_id", "step_id", "agent", "detector", "severity", "detail", "attributes"]
 
@@ -145,9 +149,10 @@ def _chunks(con, families: list[str], workers: int) -> tuple[pa.Table, list[tupl
 
 def _worker(cur, todo: queue.SimpleQueue, runs: pa.Table, names: list[str],  # noqa: ANN001
             params: dict[str, Any], shared: dict[str, pa.Table], bar: tqdm, stop: threading.Event,
-            path: str) -> pa.Table:
-    """Run the statements over chunks taken from ``todo`` on a connection of its own; its findings. ``path``: the
-    search path that finds the macros (_macros.py), made once per DuckDB instance, not here."""
+            path: str, with_edges: bool) -> tuple[pa.Table, list[pa.Table]]:
+    """Run the statements over chunks taken from ``todo`` on a connection of its own; its findings, and the
+    fingerprints of the runs it read (_fingerprint.py). ``path``: the search path that finds the macros
+    (_macros.py), made once per DuckDB instance before the workers start."""
     try:
         cur.execute("SET search_path = ?", [path])
         for name, table in shared.items():  # scope-wide inputs, the same for every chunk
@@ -156,6 +161,7 @@ def _worker(cur, todo: queue.SimpleQueue, runs: pa.Table, names: list[str],  # n
             cur.unregister(f"_{name}")
         cur.execute("CREATE OR REPLACE TEMP TABLE det_out (run_id VARCHAR, step_id VARCHAR, agent VARCHAR, "
                     "detector VARCHAR, severity VARCHAR, detail VARCHAR, attributes VARCHAR)")
+        reads = []
         while not stop.is_set():
             try:
                 chunk, row_lo, row_hi, edge_lo, edge_hi = todo.get_nowait()
@@ -166,6 +172,9 @@ def _worker(cur, todo: queue.SimpleQueue, runs: pa.Table, names: list[str],  # n
             cur.execute("CREATE OR REPLACE TEMP TABLE det_scope AS SELECT run_id FROM _det_chunk_runs")
             cur.unregister("_det_chunk_runs")
             bounds = {"row_lo": row_lo, "row_hi": row_hi, "edge_lo": edge_lo, "edge_hi": edge_hi}
+            # A chunk reads in one transaction (one snapshot: no ingest committed meanwhile is half seen), which
+            # also keeps the fingerprints of what it read; the detect takes no lock while it reads
+            cur.execute("BEGIN TRANSACTION")
             empty: set[str] = set()  # (the tables of the sections skipped in this chunk: made empty, as it were)
             for name in names:
                 for need, stmts, macros in _gated(name):
@@ -178,8 +187,10 @@ def _worker(cur, todo: queue.SimpleQueue, runs: pa.Table, names: list[str],  # n
                         ensure_file_macros(cur, name)
                     for stmt in stmts:
                         _execute(cur, stmt, {**params, **bounds})
+            reads.append(read_fingerprints(cur, bounds, with_edges))
+            cur.execute("COMMIT")  # (temporary tables only: nothing of the store written, nothing to conflict)
             bar.update()
-        return cur.sql("SELECT * FROM det_out").to_arrow_table()
+        return cur.sql("SELECT * FROM det_out").to_arrow_table(), reads
     except BaseException:
         stop.set()  # the other workers stop after their current chunk
         raise
@@ -190,7 +201,8 @@ def _worker(cur, todo: queue.SimpleQueue, runs: pa.Table, names: list[str],  # n
 
 
 def _run_chunked(con, families: list[str], params: dict[str, Any], show: bool, path: str,  # noqa: ANN001
-                 meanwhile: Callable[[], None] | None = None, vocab: pa.Table | None = None) -> None:
+                 meanwhile: Callable[[], None] | None = None, vocab: pa.Table | None = None,
+                 out: str = "det_out", reads: list[pa.Table] | None = None) -> None:
     # Chunks run on as many connections of their own as DuckDB has threads, each one thread: the
     # statements are small (a chunk's), and DuckDB splitting each of them over the cores costs a
     # fifth more CPU (measured) than whole chunks side by side. A chunk's working tables are its
@@ -206,6 +218,15 @@ def _run_chunked(con, families: list[str], params: dict[str, Any], show: bool, p
     shared: dict[str, pa.Table] = {}
     if "values" in names:
         shared["det_vocab"] = vocab if vocab is not None else read_vocab(con)[0]
+    # The macros of a family file's gated statements, made now if not yet (once per DuckDB instance): a worker's
+    # transaction would not see macros another cursor made after it began
+    maker = con.cursor()
+    try:
+        for name in names:
+            if any(macros for _, _, macros in _gated(name)):
+                ensure_file_macros(maker, name)
+    finally:
+        maker.close()
     todo: queue.SimpleQueue = queue.SimpleQueue()
     for r in ranges:
         todo.put(r)
@@ -217,7 +238,8 @@ def _run_chunked(con, families: list[str], params: dict[str, Any], show: bool, p
     try:
         with tqdm(total=len(ranges), desc="detect", disable=not show or len(ranges) < 2) as bar, \
                 ThreadPoolExecutor(n_workers) as pool:
-            futures = [pool.submit(_worker, con.cursor(), todo, runs, names, params, shared, bar, stop, path)
+            futures = [pool.submit(_worker, con.cursor(), todo, runs, names, params, shared, bar, stop, path,
+                                   "cascade" in families)
                        for _ in range(n_workers)]
             try:
                 if meanwhile is not None:
@@ -229,10 +251,12 @@ def _run_chunked(con, families: list[str], params: dict[str, Any], show: bool, p
     finally:
         if one_thread:
             con.execute("SET threads = ?", [threads])
-    for out in outs:
-        con.register("_det_chunk_out", out)
-        con.execute("INSERT INTO det_out SELECT * FROM _det_chunk_out")
+    for found, read in outs:
+        con.register("_det_chunk_out", found)
+        con.execute(f"INSERT INTO {out} SELECT * FROM _det_chunk_out")  # (out: a det_ name of this module's)
         con.unregister("_det_chunk_out")
+        if reads is not None:
+            reads.extend(read)
 
 
 def detect(ws, run_ids: Iterable[str] | None = None, config: DetectorConfig | dict | None = None,  # noqa: ANN001
@@ -270,14 +294,16 @@ def detect(ws, run_ids: Iterable[str] | None = None, config: DetectorConfig | di
     ws._writable()
     params = config.params()
     show = progress if progress is not None else ws.count("steps") > 1_000_000
-    # on a connection of its own: its det_ tables neither replace nor drop a user's on ws.con. Read, compute and
-    # store under the workspace's write lock (the one its ingests and labels take): two detects at once each
-    # stored their findings and marks (twice over), or the later failed on a bare ConstraintException on meta;
-    # an ingest committed between the read and the store left its runs marked detected with the old steps'
-    # findings. An ingest given meanwhile waits for the detect (bench/detect_lock.py measures how long).
-    with ws._writes, own_connection(ws._here(), "the detectors' findings", StoreError) as con:
+    # On a connection of its own: its det_ tables neither replace nor drop a user's on ws.con. Read and compute
+    # without the workspace's write lock (the one its ingests, labels and live capture take: held for the whole
+    # detect, it kept an ingest given meanwhile waiting for all of it), then store under it, only the findings of
+    # the runs that still hold the rows they were computed from (_fingerprint.py). Under the lock, two detects at
+    # once store one after the other (each finding once), and an ingest committed meanwhile leaves its runs unmarked.
+    lock = ws._writes
+    generation = getattr(lock, "generation", None)  # (before the first read: a write ending after it moves it)
+    with own_connection(ws._here(), "the detectors' findings", StoreError) as con:
         path = ensure_macros(con)  # (before the call's transaction: they are made on a cursor that commits)
-        return _detect(con, chosen, config, params, show, path, run_ids)
+        return _detect(con, chosen, config, params, show, path, run_ids, lock, generation)
 
 
 def settings_fingerprint(config: DetectorConfig) -> str:
@@ -286,49 +312,61 @@ def settings_fingerprint(config: DetectorConfig) -> str:
 
 
 def _store(con, chosen: list[str], settings: str) -> None:  # noqa: ANN001
-    """The findings of ``det_out`` in place of the store's of the ``chosen`` detectors for the runs of ``det_scope``,
-    and those runs marked detected by them with ``settings`` (schema.sql's detected: a run found with nothing is
-    told from one never detected)."""
+    """The findings of ``det_store_out`` in place of the store's of the ``chosen`` detectors for the runs of
+    ``det_store_scope`` (those of the call's that did not change meanwhile), and those runs marked detected by them
+    with ``settings`` (schema.sql's detected: a run found with nothing is told from one never detected)."""
     names = [n for f in chosen for n in WRITES.get(f, (f,))]
     marks = [f for f in chosen if f not in WHOLE_STORE]
     con.register("_det_names", pa.table({"detector": pa.array(names, type=pa.string())}))
-    con.execute("DELETE FROM findings WHERE run_id IN (SELECT run_id FROM det_scope) "
+    con.execute("DELETE FROM findings WHERE run_id IN (SELECT run_id FROM det_store_scope) "
                 "AND detector IN (SELECT detector FROM _det_names)")
     con.unregister("_det_names")
     con.execute("INSERT INTO findings (run_id, step_id, agent, detector, severity, detail, attributes) "
-                "SELECT run_id, step_id, agent, detector, severity, detail, attributes::JSON FROM det_out")
+                "SELECT run_id, step_id, agent, detector, severity, detail, attributes::JSON FROM det_store_out")
     if marks:
         # (the scope's runs of the store only: an id the caller named that is no run gets no mark)
-        con.execute("DELETE FROM detected WHERE run_id IN (SELECT run_id FROM det_scope) AND list_contains($d, detector)",
+        con.execute("DELETE FROM detected WHERE run_id IN (SELECT run_id FROM det_store_scope) "
+                    "AND list_contains($d, detector)",
                     {"d": marks})
-        con.execute("INSERT INTO detected SELECT s.run_id, d.detector, $settings FROM det_scope s SEMI JOIN runs r "
+        con.execute("INSERT INTO detected SELECT s.run_id, d.detector, $settings FROM det_store_scope s SEMI JOIN runs r "
                     "ON r.run_id = s.run_id CROSS JOIN (SELECT unnest($d) AS detector) d",
                     {"d": marks, "settings": settings})
 
 
 def _refresh(con, families: list[str], params: dict[str, Any], show: bool, path: str,  # noqa: ANN001
-             vocab: pa.Table, settings: str) -> None:
+             vocab: pa.Table, reads: list[pa.Table]) -> None:
     """``families`` (those reading the vocabulary) again on the runs detected before, outside this call's scope,
     whose findings the vocabulary may have changed (stale.sql): it is no longer the one their findings were
-    computed with (_vocab.py)."""
+    computed with (_vocab.py). Their scope in ``det_stale``, their findings in ``det_stale_out``, the fingerprints of
+    what they read added to ``reads``."""
     con.register("det_vocab_now", vocab)
     try:
         for stmt in _statements("stale"):
             con.execute(stmt)
     finally:
         con.unregister("det_vocab_now")
+    con.execute("CREATE OR REPLACE TEMP TABLE det_stale_out (run_id VARCHAR, step_id VARCHAR, agent VARCHAR, "
+                "detector VARCHAR, severity VARCHAR, detail VARCHAR, attributes VARCHAR)")
     if not con.execute("SELECT count(*) FROM det_stale").fetchall()[0][0]:
         return
-    con.execute("CREATE OR REPLACE TEMP TABLE det_scope AS SELECT run_id FROM det_stale")
-    con.execute("CREATE OR REPLACE TEMP TABLE det_out (run_id VARCHAR, step_id VARCHAR, agent VARCHAR, "
-                "detector VARCHAR, severity VARCHAR, detail VARCHAR, attributes VARCHAR)")
-    _run_chunked(con, families, params, show, path, vocab=vocab)
-    _store(con, families, settings)
+    con.execute("ALTER TABLE det_scope RENAME TO det_scope_main")  # (_chunks reads det_scope)
+    con.execute("ALTER TABLE det_stale RENAME TO det_scope")
+    try:
+        _run_chunked(con, families, params, show, path, vocab=vocab, out="det_stale_out", reads=reads)
+    finally:
+        con.execute("ALTER TABLE det_scope RENAME TO det_stale")
+        con.execute("ALTER TABLE det_scope_main RENAME TO det_scope")
 
 
 def _detect(con, chosen: list[str], config: DetectorConfig, params: dict[str, Any], show: bool,  # noqa: ANN001
-            path: str, run_ids: Iterable[str] | None = None) -> pd.DataFrame:
-    """:func:`detect`'s work, on ``con``, the call's own connection."""
+            path: str, run_ids: Iterable[str] | None = None, lock: Any = None,
+            generation: int | None = None) -> pd.DataFrame:
+    """:func:`detect`'s work, on ``con``, the call's own connection: read and compute in one transaction, then
+    store in another under ``lock`` (the workspace's write lock; None: the caller holds it), the findings of the
+    runs that did not change since (``generation``: the lock's before the first read, None when it keeps none)."""
+    per_run = [f for f in chosen if f not in WHOLE_STORE]
+    worded = [f for f in chosen if f in VOCAB_FAMILIES]
+    # (temporary tables only: the reads' transaction writes nothing of the store, and conflicts with no write)
     with transaction(con, "the detectors' findings"):
         if run_ids is None:
             con.execute("CREATE OR REPLACE TEMP TABLE det_scope AS SELECT run_id FROM runs")
@@ -336,36 +374,55 @@ def _detect(con, chosen: list[str], config: DetectorConfig, params: dict[str, An
             fill_run_scope(con, "det_scope", run_ids)
         con.execute("CREATE OR REPLACE TEMP TABLE det_out (run_id VARCHAR, step_id VARCHAR, agent VARCHAR, "
                     "detector VARCHAR, severity VARCHAR, detail VARCHAR, attributes VARCHAR)")
+        reads: list[pa.Table] = []  # (the workers' fingerprints of what they read)
         drifted: list[pd.DataFrame] = []
 
         def drift() -> None:
             if "drift" in chosen:
                 drifted.append(detect_drift(con, config))
 
-        per_run = [f for f in chosen if f not in WHOLE_STORE]
-        worded = [f for f in chosen if f in VOCAB_FAMILIES]
         vocab, fingerprint = read_vocab(con) if worded else (None, None)
         if per_run:  # drift reads the whole history on this connection while the chunks run
-            _run_chunked(con, per_run, params, show, path, meanwhile=drift, vocab=vocab)
+            _run_chunked(con, per_run, params, show, path, meanwhile=drift, vocab=vocab, reads=reads)
         else:
             drift()
         for found in drifted:
-            # that drift was tested, and how much of the history could be: a panel without findings then
-            # says "none found" or "too few runs to judge", not "run wb.detect"
-            con.execute("INSERT OR REPLACE INTO meta VALUES ('drift_checked', ?)", [json.dumps({
-                "pairs_tested": int(found.attrs.get("pairs_tested", 0)), "min_runs": config.drift_min_runs,
-                "alpha": config.drift_alpha})])
             if found.empty:   # (no frame to hand DuckDB and plan an insert of nothing for)
                 continue
             con.register("_det_drift", found.astype(object))
             con.execute("INSERT INTO det_out SELECT d.* FROM _det_drift d SEMI JOIN det_scope s "
                         "ON s.run_id = d.run_id")
             con.unregister("_det_drift")
-        settings = settings_fingerprint(config)
-        _store(con, chosen, settings)
-        result = con.execute("SELECT * FROM det_out ORDER BY run_id, detector, step_id").df()
-        if worded and stored_fingerprint(con) != fingerprint:
-            _refresh(con, worded, params, show, path, vocab, settings)
+        refresh = bool(worded) and stored_fingerprint(con) != fingerprint
+        if refresh:
+            _refresh(con, worded, params, show, path, vocab, reads)
+    settings = settings_fingerprint(config)
+    with lock if lock is not None else contextlib.nullcontext(), transaction(con, "the detectors' findings", own=True):
+        moved = generation is None or getattr(lock, "generation", None) != generation
+        if moved:
+            find_changed(con, reads)
+        for found in drifted:
+            # that drift was tested, and how much of the history could be: a panel without findings then
+            # says "none found" or "too few runs to judge", not "run wb.detect"
+            con.execute("INSERT OR REPLACE INTO meta VALUES ('drift_checked', ?)", [json.dumps({
+                "pairs_tested": int(found.attrs.get("pairs_tested", 0)), "min_runs": config.drift_min_runs,
+                "alpha": config.drift_alpha})])
+        batches = [("det_scope", "det_out", chosen)] + ([("det_stale", "det_stale_out", worded)] if refresh else [])
+        unchanged = " ANTI JOIN det_changed USING (run_id)" if moved else ""
+        for scope, out, families in batches:  # (det_ names of this module's)
+            con.execute(f"CREATE OR REPLACE TEMP VIEW det_store_scope AS SELECT run_id FROM {scope}{unchanged}")
+            con.execute(f"CREATE OR REPLACE TEMP VIEW det_store_out AS SELECT * FROM {out}{unchanged}")
+            _store(con, families, settings)
+        if refresh and stored_fingerprint(con) != fingerprint:
             store_fingerprint(con, fingerprint)
+        changed = [r[0] for r in con.execute("SELECT run_id FROM det_changed ORDER BY run_id").fetchall()] \
+            if moved else []
+    result = con.execute(f"SELECT * FROM det_out{unchanged} ORDER BY run_id, detector, step_id").df()
+    if changed:
+        _log.warning("wb.detect: %d run(s) changed while their findings were computed (an ingest or a label "
+                     "meanwhile), left as they were and not marked detected, so detect='auto' computes them "
+                     "again: %s", len(changed), ", ".join(changed[:5]) + (" ..." if len(changed) > 5 else ""))
+    result = result[_COLUMNS]
+    result.attrs["changed_meanwhile"] = changed
     # (its working tables go with the call's own connection, which detect() closes: own_connection)
-    return result[_COLUMNS]
+    return result
