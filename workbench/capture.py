@@ -37,6 +37,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from workbench._params import user_path
+
 try:
     from opentelemetry.sdk.trace import ReadableSpan
     from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
@@ -76,7 +78,11 @@ class WorkspaceSpanExporter(SpanExporter):
         self._ws = Workspace(ws.con.cursor(), ws.path, False)
         self._ws._writes = ws._writes  # (its ingests wait for the notebook's detects and ingests, and they for it)
         self._own_dir = spool_dir is None
-        self.spool_dir = Path(spool_dir) if spool_dir is not None else Path(tempfile.mkdtemp(prefix="wb-capture-"))
+        self.spool_dir = (
+            Path(user_path(spool_dir, "spool spans into"))
+            if spool_dir is not None
+            else Path(tempfile.mkdtemp(prefix="wb-capture-"))
+        )
         self.spool_dir.mkdir(parents=True, exist_ok=True)
         self.keep = keep
         self.background = background
