@@ -216,12 +216,8 @@ def test_genai_exception_event_says_why_a_call_failed(steps: dict, fast: bool) -
     assert s["11"][:4] == ("agent", "pricer", None, "unset")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="semconv47: the GenAI exception event as an OTLP log record (the conventions define it as a log-based "
-    "event, severity WARN) is kept in otel.logs only; naming the failed step's error from it needs the logs merge "
-    "(store/sql/span_logs_attach.sql) to fill the error column as it fills input / output",
-)
+# (the conventions define it as a log-based event, severity WARN: span_logs_attach.sql fills the error column from
+# it, as it fills input / output; more in test_real48_exception_log.py)
 def test_genai_exception_log_record_says_why_a_call_failed(tmp_path_factory: pytest.TempPathFactory) -> None:
     d = tmp_path_factory.mktemp("semconv47_logs")
     t, sid = "e8" * 16, f"{12:016x}"
