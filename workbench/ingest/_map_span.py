@@ -51,6 +51,7 @@ from ._framework_agents import (
 from ._framework_answers import crew_answer, graph_state_answer, react_answer
 from ._framework_handoffs import autogen_handoff, crew_delegation, executor_handoff
 from ._handoff_tool import handoff_target, unnamed_handoff
+from ._instructions import SYSTEM_INSTRUCTIONS, with_instructions
 from ._json_text import json_within
 from ._langfuse_otel import TYPE as LANGFUSE_TYPE
 from ._langfuse_otel import langfuse_attributes
@@ -255,6 +256,11 @@ def map_span(
             inp = flat_messages(rest, prefix)
             if inp is not None:
                 break
+    if (
+        SYSTEM_INSTRUCTIONS in rest
+        and (given := with_instructions(inp, rest[SYSTEM_INSTRUCTIONS])) is not inp
+    ):
+        inp, rest = given, {k: v for k, v in rest.items() if k != SYSTEM_INSTRUCTIONS}  # (_instructions)
     beaten = None
     if kind == "llm" and out is not None and _output_key(attrs) in MESSAGES_BEAT:
         beaten, out = out, None

@@ -41,6 +41,7 @@ from ._base import MAX_FIELD_BYTES, Stage
 from ._convention_table import DETAILS_EVENTS, EXCEPTION_EVENTS, INPUT_EVENTS, OUTPUT_EVENTS
 from ._depth import MAX_DEPTH, deeper_than
 from ._exception_cause import exception_error
+from ._instructions import SYSTEM_INSTRUCTIONS, with_instructions
 from ._json_escapes import unescaped_json_text
 from ._json_text import json_or_text
 from ._span_outcome import recorded_failure
@@ -92,10 +93,7 @@ def log_messages(event: Any, attrs: dict[str, Any], body: Any) -> tuple[Any, Any
     if event in DETAILS_EVENTS:
         src = attrs if attrs.get("gen_ai.input.messages") is not None or not isinstance(body, dict) else body
         inp, out = _json_list(src.get("gen_ai.input.messages")), _json_list(src.get("gen_ai.output.messages"))
-        system = _json_list(src.get("gen_ai.system_instructions"))
-        if system is not None and isinstance(inp, list):
-            inp = [{"role": "system", "parts": system if isinstance(system, list) else [system]}, *inp]
-        return inp, out
+        return with_instructions(inp, src.get(SYSTEM_INSTRUCTIONS)), out
     return None, None
 
 

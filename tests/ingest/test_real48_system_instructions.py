@@ -1,0 +1,145 @@
+"""A model call's system instructions (``gen_ai.system_instructions``, GenAI conventions v1.37+) read as the first
+message of its input, by both OTLP readers, where the other conventions put the system prompt.
+
+The shape: Google ADK for Go v2 with content capture on (``OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT``),
+as its own telemetry test expects it (google/adk-go ``internal/telemetry/telemetrytestcase``,
+``AgentWithToolCaptureContentCase``): ``invoke_agent some_root_agent`` over ``generate_content <model>`` spans
+carrying ``gen_ai.system_instructions`` (``[{"type": "text", "content": "you are helpful ..."}]``, the agent's
+instruction and ADK's identity preamble), ``gen_ai.input.messages`` / ``gen_ai.output.messages`` as JSON text, and
+``execute_tool some_tool``. Before, the instructions stayed a plain attribute: the views and the features, which
+read a step's input, never saw the system prompt.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from _reader_agreement import readers
+
+import workbench as wb
+
+T0 = 1_796_133_000_000_000_000
+SYSTEM = [
+    {
+        "type": "text",
+        "content": 'you are helpful\n\nYou are an agent. Your internal name is "some_root_agent". '
+        'The description about you is "A sample root agent.".',
+    }
+]
+
+
+def _span(n: int, parent: int | None, name: str, attrs: dict) -> dict:
+    s = {
+        "traceId": "ad" * 16,
+        "spanId": f"{n:016x}",
+        "name": name,
+        "kind": "SPAN_KIND_INTERNAL",
+        "startTimeUnixNano": str(T0 + n * 1_000_000),
+        "endTimeUnixNano": str(T0 + n * 1_000_000 + 500_000),
+        "attributes": [{"key": k, "value": {"stringValue": v}} for k, v in attrs.items()],
+        "status": {},
+    }
+    if parent is not None:
+        s["parentSpanId"] = f"{parent:016x}"
+    return s
+
+
+def _trace() -> str:
+    call = {"type": "tool_call", "name": "some_tool", "arguments": {"arg1": "val1"}}
+    hello = {"role": "user", "parts": [{"type": "text", "content": "hello"}]}
+    model = {
+        "gen_ai.operation.name": "generate_content",
+        "gen_ai.request.model": "gemini-2.5-flash",
+        "gen_ai.system_instructions": json.dumps(SYSTEM),
+    }
+    spans = [
+        _span(
+            1,
+            None,
+            "invoke_agent some_root_agent",
+            {"gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "some_root_agent"},
+        ),
+        _span(
+            2,
+            1,
+            "generate_content gemini-2.5-flash",
+            {
+                **model,
+                "gen_ai.input.messages": json.dumps([hello]),
+                "gen_ai.output.messages": json.dumps(
+                    [{"role": "assistant", "parts": [call], "finish_reason": "tool_call"}]
+                ),
+            },
+        ),
+        _span(
+            3,
+            1,
+            "execute_tool some_tool",
+            {
+                "gen_ai.operation.name": "execute_tool",
+                "gen_ai.tool.name": "some_tool",
+                "gen_ai.tool.call.id": "call-1",
+            },
+        ),
+        _span(
+            4,
+            1,
+            "generate_content gemini-2.5-flash",
+            {
+                **model,
+                "gen_ai.input.messages": json.dumps([hello, {"role": "assistant", "parts": [call]}]),
+                "gen_ai.output.messages": json.dumps(
+                    [
+                        {
+                            "role": "assistant",
+                            "parts": [{"type": "text", "content": "text response"}],
+                            "finish_reason": "stop",
+                        }
+                    ]
+                ),
+            },
+        ),
+    ]
+    doc = {
+        "resourceSpans": [
+            {
+                "resource": {"attributes": [{"key": "service.name", "value": {"stringValue": "adk-go"}}]},
+                "scopeSpans": [{"scope": {"name": "gcp.vertex.agent"}, "spans": spans}],
+            }
+        ]
+    }
+    return json.dumps(doc) + "\n"
+
+
+@pytest.fixture(scope="module")
+def steps(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    path = tmp_path_factory.mktemp("real48_sys") / "adk_go.otlp.jsonl"
+    path.write_text(_trace())
+    out = {}
+    for fast in (True, False):
+        with readers(fast):
+            ws = wb.open()
+            rep = ws.ingest(path, progress=False)
+        assert (rep.read, rep.stored, rep.quarantined) == (4, 4, 0)
+        out[fast] = {
+            int(r[0], 16): (r[1], r[2], json.loads(r[3]) if r[3] else None, json.loads(r[4]))
+            for r in ws.sql("SELECT step_id, kind, agent, input, attributes FROM steps").fetchall()
+        }
+    return out
+
+
+@pytest.mark.parametrize("fast", [True, False], ids=["sql", "python"])
+def test_system_instructions_are_the_calls_first_message(steps: dict, fast: bool) -> None:
+    s = steps[fast]
+    for n in (2, 4):
+        kind, agent, given, attrs = s[n]
+        assert (kind, agent) == ("llm", "some_root_agent")
+        assert given[0] == {"role": "system", "parts": SYSTEM}
+        assert given[1]["parts"] == [{"type": "text", "content": "hello"}]
+        assert "gen_ai.system_instructions" not in attrs  # (read into the input, not kept twice)
+    assert len(s[4][2]) == 3
+
+
+def test_both_readers_read_it_alike(steps: dict) -> None:
+    assert steps[True] == steps[False]
