@@ -1,4 +1,6 @@
-"""A model call's system instructions (``gen_ai.system_instructions``, GenAI conventions v1.37+) read as the first
+"""GenAI-convention shapes of two frameworks, read alike by both OTLP readers.
+
+1. A model call's system instructions (``gen_ai.system_instructions``, GenAI conventions v1.37+) read as the first
 message of its input, by both OTLP readers, where the other conventions put the system prompt.
 
 The shape: Google ADK for Go v2 with content capture on (``OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT``),
@@ -8,6 +10,12 @@ carrying ``gen_ai.system_instructions`` (``[{"type": "text", "content": "you are
 instruction and ADK's identity preamble), ``gen_ai.input.messages`` / ``gen_ai.output.messages`` as JSON text, and
 ``execute_tool some_tool``. Before, the instructions stayed a plain attribute: the views and the features, which
 read a step's input, never saw the system prompt.
+
+2. Strands Agents' swarm and graph (strands-agents/sdk-python ``src/strands/telemetry/tracer.py`` at 1232230d, v1.40:
+``start_multiagent_span`` opens ``invoke_swarm`` / ``invoke_graph`` with ``gen_ai.operation.name`` of that name and
+``gen_ai.agent.name`` set to the instance, ``"swarm"`` / ``"graph"``, a CLIENT span; ``multiagent/swarm.py`` and
+``graph.py`` call it with those literals). The orchestrator read as an agent named "swarm": counted among the run's
+agents beside its node agents (``invoke_agent <name>`` under it), which are the agents.
 """
 
 from __future__ import annotations
@@ -43,6 +51,37 @@ def _span(n: int, parent: int | None, name: str, attrs: dict) -> dict:
     if parent is not None:
         s["parentSpanId"] = f"{parent:016x}"
     return s
+
+
+def _multiagent(instance: str, trace: str, nodes: tuple[str, ...]) -> list[dict]:
+    spans = [
+        _span(
+            10,
+            None,
+            f"invoke_{instance}",
+            {
+                "gen_ai.operation.name": f"invoke_{instance}",
+                "gen_ai.provider.name": "strands-agents",
+                "gen_ai.agent.name": instance,
+            },
+        )
+    ]
+    for i, node in enumerate(nodes):
+        spans.append(
+            _span(
+                11 + i,
+                10,
+                f"invoke_agent {node}",
+                {
+                    "gen_ai.operation.name": "invoke_agent",
+                    "gen_ai.provider.name": "strands-agents",
+                    "gen_ai.agent.name": node,
+                },
+            )
+        )
+    for s in spans:
+        s["traceId"], s["kind"] = trace, "SPAN_KIND_CLIENT"
+    return spans
 
 
 def _trace() -> str:
@@ -101,12 +140,19 @@ def _trace() -> str:
             },
         ),
     ]
+    strands = _multiagent("swarm", "5a" * 16, ("researcher", "writer")) + _multiagent(
+        "graph", "6a" * 16, ("pricer",)
+    )
     doc = {
         "resourceSpans": [
             {
                 "resource": {"attributes": [{"key": "service.name", "value": {"stringValue": "adk-go"}}]},
                 "scopeSpans": [{"scope": {"name": "gcp.vertex.agent"}, "spans": spans}],
-            }
+            },
+            {
+                "resource": {"attributes": [{"key": "service.name", "value": {"stringValue": "quote-desk"}}]},
+                "scopeSpans": [{"scope": {"name": "strands.telemetry.tracer"}, "spans": strands}],
+            },
         ]
     }
     return json.dumps(doc) + "\n"
@@ -121,10 +167,10 @@ def steps(tmp_path_factory: pytest.TempPathFactory) -> dict:
         with readers(fast):
             ws = wb.open()
             rep = ws.ingest(path, progress=False)
-        assert (rep.read, rep.stored, rep.quarantined) == (4, 4, 0)
+        assert (rep.read, rep.stored, rep.quarantined) == (9, 9, 0)
         out[fast] = {
-            int(r[0], 16): (r[1], r[2], json.loads(r[3]) if r[3] else None, json.loads(r[4]))
-            for r in ws.sql("SELECT step_id, kind, agent, input, attributes FROM steps").fetchall()
+            (r[0][:2], int(r[1], 16)): (r[2], r[3], json.loads(r[4]) if r[4] else None, json.loads(r[5]))
+            for r in ws.sql("SELECT run_id, step_id, kind, agent, input, attributes FROM steps").fetchall()
         }
     return out
 
@@ -132,13 +178,27 @@ def steps(tmp_path_factory: pytest.TempPathFactory) -> dict:
 @pytest.mark.parametrize("fast", [True, False], ids=["sql", "python"])
 def test_system_instructions_are_the_calls_first_message(steps: dict, fast: bool) -> None:
     s = steps[fast]
-    for n in (2, 4):
+    for n in (("ad", 2), ("ad", 4)):
         kind, agent, given, attrs = s[n]
         assert (kind, agent) == ("llm", "some_root_agent")
         assert given[0] == {"role": "system", "parts": SYSTEM}
         assert given[1]["parts"] == [{"type": "text", "content": "hello"}]
         assert "gen_ai.system_instructions" not in attrs  # (read into the input, not kept twice)
-    assert len(s[4][2]) == 3
+    assert len(s["ad", 4][2]) == 3
+
+
+@pytest.mark.parametrize("fast", [True, False], ids=["sql", "python"])
+def test_strands_swarm_and_graph_are_no_agents(steps: dict, fast: bool) -> None:
+    s = steps[fast]
+    for run, instance in (("5a", "swarm"), ("6a", "graph")):
+        kind, agent, _, attrs = s[run, 10]
+        assert (kind, agent) == ("other", None)
+        assert attrs["gen_ai.agent.name"] == instance  # (what the span said, kept)
+    assert {k: v[:2] for k, v in s.items() if k[0] in ("5a", "6a") and k[1] > 10} == {
+        ("5a", 11): ("agent", "researcher"),
+        ("5a", 12): ("agent", "writer"),
+        ("6a", 11): ("agent", "pricer"),
+    }
 
 
 def test_both_readers_read_it_alike(steps: dict) -> None:

@@ -23,6 +23,7 @@ from ._convention_table import (
     INPUT_EVENTS,
     MESSAGE_KINDS,
     MESSAGES_BEAT,
+    MULTIAGENT_OPERATIONS,
     OUT_MESSAGE_PREFIXES,
     OUTPUT_EVENTS,
     SLOT_KEYS,
@@ -144,6 +145,8 @@ def map_span(
     if kind == "llm" and model_helper(name, attrs, known.get("output")):
         kind = "chain"
     agent = known.get("agent")
+    if agent is not None and known.get("op") in MULTIAGENT_OPERATIONS:  # (kept as the attribute it was)
+        agent, rest[next(k for k in SLOT_KEYS["agent"] if attrs.get(k) is not None)] = None, agent
     tool_node = False
     if kind in ("agent", "tool") and emitter_event(name, rest):
         # BeeAI: one event of the enclosing agent's run or tool call, not an agent nor another call

@@ -27,6 +27,7 @@ from ._convention_table import (
     KEEP_KEYS,
     MESSAGE_KINDS,
     MESSAGES_BEAT,
+    MULTIAGENT_OPERATIONS,
     OI_KINDS,
     OPERATION_KINDS,
     OUT_MESSAGE_PREFIXES,
@@ -293,6 +294,8 @@ SELECT line, bad, ri, si, pi, (line << 24) + off + pi - 1 AS order_hint, service
     OR {text_slots}
     -- a call's system instructions, put before its input messages (_instructions.with_instructions): read by Python
     OR list_contains(keys, {_q(SYSTEM_INSTRUCTIONS)})
+    -- a Strands swarm / graph naming itself as its agent (the mapper names none: MULTIAGENT_OPERATIONS): by Python
+    OR coalesce(v_agent IS NOT NULL AND v_op IN ({", ".join(_q(x) for x in sorted(MULTIAGENT_OPERATIONS))}), false)
     OR (h_tokens_in IS NOT NULL AND v_tokens_in IS NULL) OR (h_tokens_out IS NOT NULL AND v_tokens_out IS NULL)
     OR (h_cost IS NOT NULL AND v_cost IS NULL) OR (h_entropy IS NOT NULL AND v_entropy IS NULL)
     OR (h_confidence IS NOT NULL AND NOT coalesce(v_confidence BETWEEN 0 AND 1, false)) OR h_logprobs IS NOT NULL
