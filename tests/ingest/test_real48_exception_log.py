@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from _otlp_json import otlp_span, string_attrs
 
 import workbench as wb
 
@@ -31,24 +32,8 @@ CAUSE = (
 )
 
 
-def _attrs(d: dict) -> list[dict]:
-    return [{"key": k, "value": {"stringValue": v}} for k, v in d.items()]
-
-
 def _span(n: int, parent: int | None, name: str, attrs: dict, status: dict) -> dict:
-    s = {
-        "traceId": TRACE,
-        "spanId": f"{n:016x}",
-        "name": name,
-        "kind": "SPAN_KIND_CLIENT",
-        "startTimeUnixNano": str(T0 + n * 1_000_000),
-        "endTimeUnixNano": str(T0 + n * 1_000_000 + 500_000),
-        "attributes": _attrs(attrs),
-        "status": status,
-    }
-    if parent is not None:
-        s["parentSpanId"] = f"{parent:016x}"
-    return s
+    return otlp_span(TRACE, n, parent, name, attrs, T0, status, kind="SPAN_KIND_CLIENT")
 
 
 def _spans() -> str:
@@ -73,7 +58,7 @@ def _spans() -> str:
     doc = {
         "resourceSpans": [
             {
-                "resource": {"attributes": _attrs({"service.name": "quote-desk"})},
+                "resource": {"attributes": string_attrs({"service.name": "quote-desk"})},
                 "scopeSpans": [{"scope": {"name": "io.opentelemetry.openai-java-1.1"}, "spans": spans}],
             }
         ]
@@ -88,7 +73,7 @@ def _record(n: int, attrs: dict, event: str = "gen_ai.client.operation.exception
         "eventName": event,
         "traceId": TRACE,
         "spanId": f"{n:016x}",
-        "attributes": _attrs(attrs),
+        "attributes": string_attrs(attrs),
     }
 
 

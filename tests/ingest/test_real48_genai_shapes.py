@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from _otlp_json import otlp_span
 from _reader_agreement import readers
 
 import workbench as wb
@@ -37,20 +38,8 @@ SYSTEM = [
 ]
 
 
-def _span(n: int, parent: int | None, name: str, attrs: dict) -> dict:
-    s = {
-        "traceId": "ad" * 16,
-        "spanId": f"{n:016x}",
-        "name": name,
-        "kind": "SPAN_KIND_INTERNAL",
-        "startTimeUnixNano": str(T0 + n * 1_000_000),
-        "endTimeUnixNano": str(T0 + n * 1_000_000 + 500_000),
-        "attributes": [{"key": k, "value": {"stringValue": v}} for k, v in attrs.items()],
-        "status": {},
-    }
-    if parent is not None:
-        s["parentSpanId"] = f"{parent:016x}"
-    return s
+def _span(n: int, parent: int | None, name: str, attrs: dict, trace: str = "ad" * 16) -> dict:
+    return otlp_span(trace, n, parent, name, attrs, T0)
 
 
 def _multiagent(instance: str, trace: str, nodes: tuple[str, ...]) -> list[dict]:

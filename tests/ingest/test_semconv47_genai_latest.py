@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from _otlp_json import otlp_span
 from _reader_agreement import readers
 
 import workbench as wb
@@ -42,21 +43,8 @@ def _span(
     events: list | None = None,
     trace: str = "5d" * 16,
 ) -> dict:
-    n = int(sid)
-    s = {
-        "traceId": trace,
-        "spanId": f"{n:016x}",
-        "name": name,
-        "kind": "SPAN_KIND_INTERNAL",
-        "startTimeUnixNano": str(T0 + n * 1_000_000),
-        "endTimeUnixNano": str(T0 + n * 1_000_000 + 500_000),
-        "attributes": _attrs({"gen_ai.provider.name": "strands-agents", **attrs}),
-        "status": status,
-        "events": events or [],
-    }
-    if parent:
-        s["parentSpanId"] = f"{int(parent):016x}"
-    return s
+    attrs = {"gen_ai.provider.name": "strands-agents", **attrs}
+    return otlp_span(trace, int(sid), int(parent) if parent else None, name, attrs, T0, status, events or [])
 
 
 def _tool(sid: str, parent: str, name: str, args: dict, said: str, failed: bool = False) -> dict:
