@@ -107,7 +107,11 @@ def _trace() -> str:
             {
                 "gen_ai.operation.name": "execute_tool",
                 "gen_ai.tool.name": "some_tool",
-                "gen_ai.tool.call.id": "call-1",
+                "gcp.vertex.agent.tool_call_args": '{"arg1":"val1"}',
+                "gen_ai.tool.description": "A sample tool.",
+                "gcp.vertex.agent.event_id": "e-3",
+                "gen_ai.tool.call.id": "adk-3",
+                "gcp.vertex.agent.tool_response": '{"result":"processed val1"}',
             },
         ),
         _span(
@@ -127,6 +131,23 @@ def _trace() -> str:
                     ]
                 ),
             },
+        ),
+        # (a call that failed: ADK's placeholders for the response and id it did not get, an error status)
+        otlp_span(
+            "ad" * 16,
+            5,
+            1,
+            "execute_tool some_tool",
+            {
+                "gen_ai.operation.name": "execute_tool",
+                "gen_ai.tool.name": "some_tool",
+                "gcp.vertex.agent.tool_call_args": '{"arg1":"val2"}',
+                "gen_ai.tool.description": "A sample tool.",
+                "gen_ai.tool.call.id": "<not specified>",
+                "gcp.vertex.agent.tool_response": "<not specified>",
+            },
+            T0,
+            {"code": "STATUS_CODE_ERROR", "message": "tool failed"},
         ),
     ]
     strands = _multiagent("swarm", "5a" * 16, ("researcher", "writer")) + _multiagent(
@@ -156,10 +177,18 @@ def steps(tmp_path_factory: pytest.TempPathFactory) -> dict:
         with readers(fast):
             ws = wb.open()
             rep = ws.ingest(path, progress=False)
-        assert (rep.read, rep.stored, rep.quarantined) == (9, 9, 0)
+        assert (rep.read, rep.stored, rep.quarantined) == (10, 10, 0)
         out[fast] = {
-            (r[0][:2], int(r[1], 16)): (r[2], r[3], json.loads(r[4]) if r[4] else None, json.loads(r[5]))
-            for r in ws.sql("SELECT run_id, step_id, kind, agent, input, attributes FROM steps").fetchall()
+            (r[0][:2], int(r[1], 16)): (
+                r[2],
+                r[3],
+                json.loads(r[4]) if r[4] else None,
+                json.loads(r[5]),
+                r[6],
+            )
+            for r in ws.sql(
+                "SELECT run_id, step_id, kind, agent, input, attributes, output FROM steps"
+            ).fetchall()
         }
     return out
 
@@ -168,7 +197,7 @@ def steps(tmp_path_factory: pytest.TempPathFactory) -> dict:
 def test_system_instructions_are_the_calls_first_message(steps: dict, fast: bool) -> None:
     s = steps[fast]
     for n in (("ad", 2), ("ad", 4)):
-        kind, agent, given, attrs = s[n]
+        kind, agent, given, attrs, _ = s[n]
         assert (kind, agent) == ("llm", "some_root_agent")
         assert given[0] == {"role": "system", "parts": SYSTEM}
         assert given[1]["parts"] == [{"type": "text", "content": "hello"}]
@@ -177,10 +206,24 @@ def test_system_instructions_are_the_calls_first_message(steps: dict, fast: bool
 
 
 @pytest.mark.parametrize("fast", [True, False], ids=["sql", "python"])
+def test_adk_go_tool_calls_read_their_arguments_and_result(steps: dict, fast: bool) -> None:
+    """ADK for Go writes a tool call's arguments and response as ADK's own keys (``gcp.vertex.agent.tool_call_args``
+    / ``tool_response``, ``internal/telemetry/telemetry.go``'s ``StartExecuteToolSpan`` / ``TraceToolResult``), and
+    no LLM keys on the span, which is what sent ADK (Python)'s tool spans to the ADK mapping: a call had neither."""
+    s = steps[fast]
+    assert s["ad", 3][:3] == ("tool", "some_root_agent", {"arg1": "val1"})
+    assert s["ad", 3][3]["gen_ai.tool.description"] == "A sample tool."
+    assert json.loads(s["ad", 3][4]) == {"result": "processed val1"}
+    kind, agent, given, attrs, said = s["ad", 5]
+    assert (kind, agent, given, said) == ("tool", "some_root_agent", {"arg1": "val2"}, None)
+    assert "gcp.vertex.agent.tool_response" not in attrs  # ("<not specified>": it gave no response)
+
+
+@pytest.mark.parametrize("fast", [True, False], ids=["sql", "python"])
 def test_strands_swarm_and_graph_are_no_agents(steps: dict, fast: bool) -> None:
     s = steps[fast]
     for run, instance in (("5a", "swarm"), ("6a", "graph")):
-        kind, agent, _, attrs = s[run, 10]
+        kind, agent, _, attrs, _ = s[run, 10]
         assert (kind, agent) == ("other", None)
         assert attrs["gen_ai.agent.name"] == instance  # (what the span said, kept)
     assert {k: v[:2] for k, v in s.items() if k[0] in ("5a", "6a") and k[1] > 10} == {

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from ._adk import SHAPE_KEY as ADK_SHAPE_KEY
+from ._adk import TOOL_SHAPE_KEY as ADK_TOOL_SHAPE_KEY
 from ._adk import adk_attributes, event_answer, function_response, reflected_failure
 from ._ag2 import SPAN_TYPE as AG2_SPAN_TYPE
 from ._ag2 import TOOL_EXECUTOR as AG2_TOOL_EXECUTOR
@@ -138,7 +139,7 @@ def map_span(
         attrs = mastra_attributes(attrs)
     elif LOGFIRE_TEMPLATE in attrs:
         attrs = openai_agents_attributes(attrs) or instrumented_call_attributes(attrs)
-    elif ADK_SHAPE_KEY in attrs:
+    elif ADK_SHAPE_KEY in attrs or ADK_TOOL_SHAPE_KEY in attrs:
         attrs = adk_attributes(attrs)
     known, rest = split_attributes(attrs)
     kind = step_kind(known.get("op"), known.get("oi_kind"), name, fallback_kind, known.get("tool"))
