@@ -4,7 +4,12 @@ shape a framework's tracer gives."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
+
+from _reader_agreement import readers
+
+import workbench as wb
 
 
 def string_attrs(values: dict[str, str]) -> list[dict[str, Any]]:
@@ -40,3 +45,16 @@ def otlp_span(
     if parent is not None:
         span["parentSpanId"] = f"{parent:016x}"
     return span
+
+
+def by_each_reader(path: Path, counted: tuple[int, int, int]) -> dict[bool, wb.Workspace]:
+    """The store each OTLP reader (True: the SQL one, False: Python's) makes of ``path``, each read, stored and
+    quarantined as ``counted`` says."""
+    out = {}
+    for fast in (True, False):
+        with readers(fast):
+            ws = wb.open()
+            rep = ws.ingest(path, progress=False)
+        assert (rep.read, rep.stored, rep.quarantined) == counted
+        out[fast] = ws
+    return out
