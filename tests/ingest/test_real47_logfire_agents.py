@@ -36,6 +36,8 @@ def test_logfire_spans_of_the_agents_sdk_are_its_agents_model_calls_and_tools() 
     ).fetchall()
     assert all(i and o and t == 200 for i, o, t in calls)
     assert "12.40 USD each" in calls[-1][1]  # (the made-up price, the pricer's)
+    # (real48: the run went on after the tool's error and answered: not read a success, as the GenAI rule reads it)
+    assert ws.sql("SELECT outcome FROM runs").fetchall() == [("unknown",)]
 
 
 def test_a_responses_api_call_reads_its_input_items_and_reply() -> None:
@@ -50,3 +52,23 @@ def test_a_responses_api_call_reads_its_input_items_and_reply() -> None:
     assert '"content":"10 widgets at 4.12 USD each: 41.20 USD in all."' in calls[2][2]
     tool = ws.sql("SELECT agent, tool, input, output, status FROM steps WHERE kind = 'tool'").fetchall()
     assert tool == [("pricer", "get_price", '{"item":"widget"}', "widget: 4.12 USD each", "unset")]
+    # (real48: the root says nothing; the run answered, no step in error)
+    assert ws.sql("SELECT outcome, outcome_source FROM runs").fetchall() == [("success", "root_status")]
+
+
+def test_a_run_that_raised_is_a_failure() -> None:
+    """real48: Logfire's root span of the SDK's trace ("OpenAI Agents trace: {name}") ends with no status however the
+    run ended (``LogfireTraceWrapper.on_ending`` sets only its ids: pydantic/logfire
+    ``logfire/_internal/integrations/openai_agents.py``); the SDK puts its error on the agent span whose turn raised
+    (``SpanError("Error in agent run")``) and Logfire gives that span its error level. ``tool_crash``: ``get_price``
+    raises with no ``failure_error_function``, and ``Runner.run`` raises ``UserError`` to the caller. Before, such a
+    run's outcome was unknown."""
+    ws = wb.open()
+    ws.ingest(DESK / "tool_crash.otlp.jsonl", progress=False)
+    assert ws.sql("SELECT outcome, outcome_source FROM runs").fetchall() == [("failure", "root_status")]
+    agent = ws.sql(
+        "SELECT agent, status, error FROM steps WHERE kind = 'agent' AND status = 'error'"
+    ).fetchall()
+    assert agent == [
+        ("pricer", "error", "Error in agent run: Error running tool get_price: price feed unavailable (503)")
+    ]

@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from _reader_agreement import readers
+from _otlp_json import by_each_reader, otlp_span
 
 import workbench as wb
 
@@ -42,21 +42,8 @@ def _span(
     events: list | None = None,
     trace: str = "5d" * 16,
 ) -> dict:
-    n = int(sid)
-    s = {
-        "traceId": trace,
-        "spanId": f"{n:016x}",
-        "name": name,
-        "kind": "SPAN_KIND_INTERNAL",
-        "startTimeUnixNano": str(T0 + n * 1_000_000),
-        "endTimeUnixNano": str(T0 + n * 1_000_000 + 500_000),
-        "attributes": _attrs({"gen_ai.provider.name": "strands-agents", **attrs}),
-        "status": status,
-        "events": events or [],
-    }
-    if parent:
-        s["parentSpanId"] = f"{int(parent):016x}"
-    return s
+    attrs = {"gen_ai.provider.name": "strands-agents", **attrs}
+    return otlp_span(trace, int(sid), int(parent) if parent else None, name, attrs, T0, status, events or [])
 
 
 def _tool(sid: str, parent: str, name: str, args: dict, said: str, failed: bool = False) -> dict:
@@ -164,11 +151,7 @@ def steps(tmp_path_factory: pytest.TempPathFactory) -> dict:
     path = tmp_path_factory.mktemp("semconv47") / "strands_latest.otlp.jsonl"
     path.write_text(json.dumps(_trace()) + "\n" + json.dumps(_failed_calls()) + "\n")
     out = {}
-    for fast in (True, False):
-        with readers(fast):
-            ws = wb.open()
-            rep = ws.ingest(path, progress=False)
-        assert (rep.read, rep.stored, rep.quarantined) == (10, 10, 0)
+    for fast, ws in by_each_reader(path, (10, 10, 0)).items():
         out[fast] = ws.sql(
             "SELECT step_id, kind, agent, tool, status, error, input, output FROM steps ORDER BY step_id"
         ).fetchall()
@@ -216,12 +199,8 @@ def test_genai_exception_event_says_why_a_call_failed(steps: dict, fast: bool) -
     assert s["11"][:4] == ("agent", "pricer", None, "unset")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="semconv47: the GenAI exception event as an OTLP log record (the conventions define it as a log-based "
-    "event, severity WARN) is kept in otel.logs only; naming the failed step's error from it needs the logs merge "
-    "(store/sql/span_logs_attach.sql) to fill the error column as it fills input / output",
-)
+# (the conventions define it as a log-based event, severity WARN: span_logs_attach.sql fills the error column from
+# it, as it fills input / output; more in test_real48_exception_log.py)
 def test_genai_exception_log_record_says_why_a_call_failed(tmp_path_factory: pytest.TempPathFactory) -> None:
     d = tmp_path_factory.mktemp("semconv47_logs")
     t, sid = "e8" * 16, f"{12:016x}"

@@ -32,9 +32,13 @@ TOOL_ARGS = "gcp.vertex.agent.tool_call_args"
 TOOL_RESPONSE = "gcp.vertex.agent.tool_response"
 #: ADK writes it on every legacy model and tool span (``"{}"`` on tool spans): the key that sends a span here.
 SHAPE_KEY = LLM_REQUEST
+#: ADK for Go (v2, ``internal/telemetry``) writes no LLM keys on a tool span, only these two: it is sent here too.
+TOOL_SHAPE_KEY = TOOL_ARGS
 #: The ``response_type`` of a failure ReflectAndRetryToolPlugin handed back (the SQL path looks for it).
 REFLECTED_FAILURE = "ERROR_HANDLED_BY_REFLECT_AND_RETRY_PLUGIN"
 _PLACEHOLDER = "{}"
+# (what ADK, Python and Go, writes as a tool's response when the call gave none: it failed)
+_NO_RESPONSE = "<not specified>"
 # the operation any-agent also writes for a model call (OPERATION_KINDS maps it to an LLM step)
 _CALL_LLM = "call_llm"
 
@@ -45,6 +49,8 @@ def adk_attributes(attrs: dict[str, Any]) -> dict[str, Any]:
     for key in (LLM_REQUEST, LLM_RESPONSE, TOOL_ARGS, TOOL_RESPONSE):
         if out.get(key) == _PLACEHOLDER:
             del out[key]  # (says only that ADK's UI wants the key there)
+    if out.get(TOOL_RESPONSE) == _NO_RESPONSE:
+        del out[TOOL_RESPONSE]
     _move(out, TOOL_ARGS, "gen_ai.tool.call.arguments")
     _move(out, TOOL_RESPONSE, "gen_ai.tool.call.result")
     request = json_or_text(out.get(LLM_REQUEST))

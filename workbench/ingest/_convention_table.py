@@ -57,6 +57,9 @@ OPERATION_KINDS = {
     # as the operation itself (and names the span after it: "CHAIN"), upper-case, unlike any GenAI operation
     **MLFLOW_PASSED_OPERATIONS,
 }
+# Strands Agents' multi-agent spans (tracer.start_multiagent_span, v1.40: "invoke_swarm" / "invoke_graph") name the
+# orchestrator itself as gen_ai.agent.name ("swarm", "graph"): no agent; its node agents' spans under it are.
+MULTIAGENT_OPERATIONS = frozenset({"invoke_swarm", "invoke_graph"})
 # openinference.span.kind -> step kind. Guardrails and evaluators are the system checking itself.
 OI_KINDS = {
     "AGENT": "agent",

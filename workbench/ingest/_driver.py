@@ -799,7 +799,8 @@ UNION ALL SELECT 'old_runs', count(*) + coalesce(getvariable('wb_moved'), false)
           FROM (SELECT 1 FROM runs WHERE run_id IN (SELECT run_id FROM stage_steps UNION ALL
                                                     SELECT run_id FROM stage_runs UNION ALL
                                                     SELECT run_id FROM stage_labels UNION ALL
-                                                    SELECT run_id FROM stage_quarantine) LIMIT 1)
+                                                    SELECT run_id FROM stage_quarantine UNION ALL
+                                                    SELECT unnest(getvariable('wb_log_runs'))) LIMIT 1)
 """
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from ._adk import SHAPE_KEY as ADK_SHAPE_KEY
+from ._adk import TOOL_SHAPE_KEY as ADK_TOOL_SHAPE_KEY
 from ._adk import adk_attributes, event_answer, function_response, reflected_failure
 from ._ag2 import SPAN_TYPE as AG2_SPAN_TYPE
 from ._ag2 import TOOL_EXECUTOR as AG2_TOOL_EXECUTOR
@@ -23,6 +24,7 @@ from ._convention_table import (
     INPUT_EVENTS,
     MESSAGE_KINDS,
     MESSAGES_BEAT,
+    MULTIAGENT_OPERATIONS,
     OUT_MESSAGE_PREFIXES,
     OUTPUT_EVENTS,
     SLOT_KEYS,
@@ -51,6 +53,7 @@ from ._framework_agents import (
 from ._framework_answers import crew_answer, graph_state_answer, react_answer
 from ._framework_handoffs import autogen_handoff, crew_delegation, executor_handoff
 from ._handoff_tool import handoff_target, unnamed_handoff
+from ._instructions import SYSTEM_INSTRUCTIONS, with_instructions
 from ._json_text import json_within
 from ._langfuse_otel import TYPE as LANGFUSE_TYPE
 from ._langfuse_otel import langfuse_attributes
@@ -136,13 +139,15 @@ def map_span(
         attrs = mastra_attributes(attrs)
     elif LOGFIRE_TEMPLATE in attrs:
         attrs = openai_agents_attributes(attrs) or instrumented_call_attributes(attrs)
-    elif ADK_SHAPE_KEY in attrs:
+    elif ADK_SHAPE_KEY in attrs or ADK_TOOL_SHAPE_KEY in attrs:
         attrs = adk_attributes(attrs)
     known, rest = split_attributes(attrs)
     kind = step_kind(known.get("op"), known.get("oi_kind"), name, fallback_kind, known.get("tool"))
     if kind == "llm" and model_helper(name, attrs, known.get("output")):
         kind = "chain"
     agent = known.get("agent")
+    if agent is not None and known.get("op") in MULTIAGENT_OPERATIONS:  # (kept as the attribute it was)
+        agent, rest[next(k for k in SLOT_KEYS["agent"] if attrs.get(k) is not None)] = None, agent
     tool_node = False
     if kind in ("agent", "tool") and emitter_event(name, rest):
         # BeeAI: one event of the enclosing agent's run or tool call, not an agent nor another call
@@ -255,6 +260,11 @@ def map_span(
             inp = flat_messages(rest, prefix)
             if inp is not None:
                 break
+    if (
+        SYSTEM_INSTRUCTIONS in rest
+        and (given := with_instructions(inp, rest[SYSTEM_INSTRUCTIONS])) is not inp
+    ):
+        inp, rest = given, {k: v for k, v in rest.items() if k != SYSTEM_INSTRUCTIONS}  # (_instructions)
     beaten = None
     if kind == "llm" and out is not None and _output_key(attrs) in MESSAGES_BEAT:
         beaten, out = out, None

@@ -38,17 +38,32 @@ import orjson
 from ..store._connection import sql_statements
 from . import _timings
 from ._base import MAX_FIELD_BYTES, Stage
-from ._convention_table import DETAILS_EVENTS, INPUT_EVENTS, OUTPUT_EVENTS
+from ._convention_table import DETAILS_EVENTS, EXCEPTION_EVENTS, INPUT_EVENTS, OUTPUT_EVENTS
 from ._depth import MAX_DEPTH, deeper_than
+from ._exception_cause import exception_error
+from ._instructions import SYSTEM_INSTRUCTIONS, with_instructions
 from ._json_escapes import unescaped_json_text
 from ._json_text import json_or_text
+from ._span_outcome import recorded_failure
 from ._span_values import as_text
 from ._stage_tables import arrow_type
 from ._values import checked_ns
 
-# (file, line, run_id, step_id, input, output, note, time, raw) per log record read, in reading order.
-_COLUMNS = {"file": "VARCHAR", "line": "BIGINT", "run_id": "VARCHAR", "step_id": "VARCHAR",
-            "input": "VARCHAR", "output": "VARCHAR", "note": "VARCHAR", "time": "VARCHAR", "raw": "VARCHAR"}
+# (file, line, run_id, step_id, input, output, note, time, raw, error, caught) per log record read, in reading
+# order; error / caught: an exception record's error for a span that failed / one whose status said no error.
+_COLUMNS = {
+    "file": "VARCHAR",
+    "line": "BIGINT",
+    "run_id": "VARCHAR",
+    "step_id": "VARCHAR",
+    "input": "VARCHAR",
+    "output": "VARCHAR",
+    "note": "VARCHAR",
+    "time": "VARCHAR",
+    "raw": "VARCHAR",
+    "error": "VARCHAR",
+    "caught": "VARCHAR",
+}
 # Log records held in Python before they go to the temporary table stage_span_log_rows: a logs file of
 # millions of records (each with its raw text) stays out of the process's memory, as staged spans do.
 _LOG_CHUNK = 20_000
@@ -78,10 +93,7 @@ def log_messages(event: Any, attrs: dict[str, Any], body: Any) -> tuple[Any, Any
     if event in DETAILS_EVENTS:
         src = attrs if attrs.get("gen_ai.input.messages") is not None or not isinstance(body, dict) else body
         inp, out = _json_list(src.get("gen_ai.input.messages")), _json_list(src.get("gen_ai.output.messages"))
-        system = _json_list(src.get("gen_ai.system_instructions"))
-        if system is not None and isinstance(inp, list):
-            inp = [{"role": "system", "parts": system if isinstance(system, list) else [system]}, *inp]
-        return inp, out
+        return with_instructions(inp, src.get(SYSTEM_INSTRUCTIONS)), out
     return None, None
 
 
@@ -90,18 +102,47 @@ def _json_list(value: Any) -> Any:
     return json_or_text(value) if isinstance(value, str) and value[:1] == "[" else value
 
 
-def stage_log_record(stage: Stage, line: int, tid: str, sid: str, event: Any, attrs: dict[str, Any],
-                     body: Any, raw: Any, severity: Any = None, when: Any = None) -> None:
+def stage_log_record(
+    stage: Stage,
+    line: int,
+    tid: str,
+    sid: str,
+    event: Any,
+    attrs: dict[str, Any],
+    body: Any,
+    raw: Any,
+    severity: Any = None,
+    when: Any = None,
+) -> None:
     """Stage one log record of span ``sid``: its GenAI messages, or else the record as a note.
 
     ``when`` is the record's time (:func:`record_time`), ``severity`` its level (:func:`record_severity`).
     """
     inp, out = log_messages(event, attrs, body)
-    note = None
+    note = error = caught = None
     if inp is None and out is None:
         note = _within_limits({"time": when, "severity": severity, "event": event, "body": body}, "body")
-    stage.span_logs.append((stage.file, line, tid, sid, _within_limits(_as_list(inp), "input"),
-                            _within_limits(_as_list(out), "output"), note, when, _raw(raw)))
+    if event in EXCEPTION_EVENTS:
+        # (its span's error, as the same event on the span gives it: span_logs_attach.sql)
+        said = attrs.get("exception.message") or attrs.get("exception.type")
+        if said is not None:
+            error = _within_limits(exception_error(said, attrs.get("exception.stacktrace")), "error")
+        caught = _within_limits(recorded_failure([{"name": event, "attributes": attrs}]), "error")
+    stage.span_logs.append(
+        (
+            stage.file,
+            line,
+            tid,
+            sid,
+            _within_limits(_as_list(inp), "input"),
+            _within_limits(_as_list(out), "output"),
+            note,
+            when,
+            _raw(raw),
+            error,
+            caught,
+        )
+    )
     stage.read += 1
     if len(stage.span_logs) >= _LOG_CHUNK:
         _write_log_rows(stage)
@@ -166,7 +207,9 @@ def _write_log_rows(stage: Stage) -> None:
         ddl = ", ".join(f"{c} {t}" for c, t in _COLUMNS.items())
         con.execute(f"CREATE OR REPLACE TEMP TABLE stage_span_log_rows ({ddl}, ord BIGINT)")
     cols = list(zip(*rows, strict=True))
-    table = pa.table({c: pa.array(v, type=arrow_type(t)) for (c, t), v in zip(_COLUMNS.items(), cols, strict=True)})
+    table = pa.table(
+        {c: pa.array(v, type=arrow_type(t)) for (c, t), v in zip(_COLUMNS.items(), cols, strict=True)}
+    )
     start = stage.span_logs_written
     table = table.append_column("ord", pa.array(range(start, start + len(rows)), pa.int64()))
     con.register("_wb_span_log_batch", table)
@@ -190,7 +233,9 @@ def _within_limits(value: Any, field: str) -> str | None:
         return None
     why = None
     if len(text) > MAX_FIELD_BYTES // 4 and len(text.encode("utf-8", "surrogatepass")) > MAX_FIELD_BYTES:
-        why = f"field {field!r} is {len(text.encode('utf-8', 'surrogatepass'))} bytes (limit {MAX_FIELD_BYTES})"
+        why = (
+            f"field {field!r} is {len(text.encode('utf-8', 'surrogatepass'))} bytes (limit {MAX_FIELD_BYTES})"
+        )
     elif text.count("[") + text.count("{") > MAX_DEPTH and deeper_than(value):
         why = f"field {field!r} is nested deeper than {MAX_DEPTH} levels (the limit)"
     if why is not None:
@@ -223,15 +268,27 @@ def match_span_logs(stage: Stage, moves: dict[str, str] | None = None) -> None:
     stage.span_logs_matched = True
     # (stored spans are found under their trace's run until the merge moves them; staged ones already moved)
     moves = moves or {}
-    con.register("_wb_log_moves", pa.table({"trace": pa.array(list(moves), pa.string()),
-                                            "run": pa.array(list(moves.values()), pa.string())}))
-    con.execute("CREATE OR REPLACE TEMP VIEW _wb_span_logs AS "
-                "SELECT l.file, l.line, coalesce(m.run, l.run_id) AS run_id, l.step_id, l.input, l.output, l.note, "
-                "l.time, l.raw, l.run_id AS trace_id, l.ord FROM stage_span_log_rows l LEFT JOIN _wb_log_moves m "
-                "ON m.trace = l.run_id")
+    con.register(
+        "_wb_log_moves",
+        pa.table(
+            {"trace": pa.array(list(moves), pa.string()), "run": pa.array(list(moves.values()), pa.string())}
+        ),
+    )
+    con.execute(
+        "CREATE OR REPLACE TEMP VIEW _wb_span_logs AS "
+        "SELECT l.file, l.line, coalesce(m.run, l.run_id) AS run_id, l.step_id, l.input, l.output, l.note, "
+        "l.time, l.raw, l.error, l.caught, l.run_id AS trace_id, l.ord FROM stage_span_log_rows l LEFT JOIN _wb_log_moves m "
+        "ON m.trace = l.run_id"
+    )
     try:
         for stmt in sql_statements("span_logs_match"):
             con.execute(stmt)
+        # (the runs an exception record may fail a step of: the merge rebuilds their rows, finalize.sql's
+        # affected, when the call stages none of their spans; the variable dies with the ingest's cursor)
+        con.execute(
+            "SET VARIABLE wb_log_runs = (SELECT list(DISTINCT run_id) FROM stage_span_logs "
+            "WHERE caught IS NOT NULL)"
+        )
     finally:
         con.execute("DROP VIEW _wb_span_logs")
         con.unregister("_wb_log_moves")
@@ -241,16 +298,27 @@ def match_span_logs(stage: Stage, moves: dict[str, str] | None = None) -> None:
     stage.source = "otlp"  # (only the OTLP reader stages log records)
     # (a page at a time, by row number of the orphans in reading order: quarantining one writes to con,
     # which would end a result still being fetched)
-    con.execute("CREATE OR REPLACE TEMP TABLE stage_span_log_orphans AS "
-                "SELECT file, line, run_id, step_id, raw FROM stage_span_log_orphans ORDER BY ord")
-    for start in range(0, con.execute("SELECT count(*) FROM stage_span_log_orphans").fetchall()[0][0], _LOG_CHUNK):
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE stage_span_log_orphans AS "
+        "SELECT file, line, run_id, step_id, raw FROM stage_span_log_orphans ORDER BY ord"
+    )
+    for start in range(
+        0, con.execute("SELECT count(*) FROM stage_span_log_orphans").fetchall()[0][0], _LOG_CHUNK
+    ):
         for file, line, tid, sid, raw in con.execute(
-                "SELECT file, line, run_id, step_id, raw FROM stage_span_log_orphans "
-                "WHERE rowid >= $start AND rowid < $end ORDER BY rowid", {"start": start, "end": start + _LOG_CHUNK}
+            "SELECT file, line, run_id, step_id, raw FROM stage_span_log_orphans "
+            "WHERE rowid >= $start AND rowid < $end ORDER BY rowid",
+            {"start": start, "end": start + _LOG_CHUNK},
         ).fetchall():
             stage.file = file  # (the reject is the record's file's, counted read when it was staged)
-            stage._reject(line, f"log record of span {sid} in trace {tid}: no such span in this ingest or the "
-                                "store (ingest the traces with or before their logs)", raw, tid, sid)
+            stage._reject(
+                line,
+                f"log record of span {sid} in trace {tid}: no such span in this ingest or the "
+                "store (ingest the traces with or before their logs)",
+                raw,
+                tid,
+                sid,
+            )
     stage.file, stage.source = current
     stage.flush()
 
@@ -261,8 +329,9 @@ def attach_span_logs(con: Any) -> tuple[int, int]:
     ``(stored, quarantined)``: the records stored with their step, and those quarantined because the merge
     quarantined their span (added to ``stage_rejects``, which the merge then writes to the quarantine).
     """
-    if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = "
-                       "'stage_span_logs'").fetchall()[0][0]:
+    if not con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = 'stage_span_logs'"
+    ).fetchall()[0][0]:
         return 0, 0
     stmts = sql_statements("span_logs_attach")
     for stmt in stmts[:-1]:
@@ -293,15 +362,25 @@ def _tool_texts(con: Any) -> None:
         if call_id in args or call_id in results:
             # (written after finalize.sql's stage_n read the staged steps: the arguments' text as the model's writer
             # escaped it, undone here as there)
-            rows.append((run, step, unescaped_json_text(as_text(args.get(call_id))),
-                         unescaped_json_text(as_text(results.get(call_id)))))
+            rows.append(
+                (
+                    run,
+                    step,
+                    unescaped_json_text(as_text(args.get(call_id))),
+                    unescaped_json_text(as_text(results.get(call_id))),
+                )
+            )
     if not rows:
         return
     import pyarrow as pa  # (here, not with the module: see _stage_tables.arrow_type)
 
     cols = list(zip(*rows, strict=True))
-    table = pa.table({c: pa.array(v, pa.string()) for c, v in zip(("run_id", "step_id", "input", "output"), cols,
-                                                                 strict=True)})
+    table = pa.table(
+        {
+            c: pa.array(v, pa.string())
+            for c, v in zip(("run_id", "step_id", "input", "output"), cols, strict=True)
+        }
+    )
     con.register("_wb_tool_texts", table)
     try:
         con.execute(update)
@@ -335,7 +414,9 @@ def _message_calls(msg: dict, args: dict, results: dict) -> None:
     for call in msg.get("tool_calls") or ():
         if isinstance(call, dict) and isinstance(call.get("id"), str):
             fn = call.get("function")
-            args.setdefault(call["id"], fn.get("arguments") if isinstance(fn, dict) else call.get("arguments"))
+            args.setdefault(
+                call["id"], fn.get("arguments") if isinstance(fn, dict) else call.get("arguments")
+            )
     call_id = msg.get("tool_call_id", msg.get("id"))
     if msg.get("role") == "tool" and isinstance(call_id, str) and "content" in msg:
         results.setdefault(call_id, msg["content"])
@@ -346,7 +427,9 @@ def stage_resource_logs(rls: Any, line: int, stage: Stage, snake: bool) -> None:
     from ._otlp_read import BadRecord, _why, any_value, attributes, hex_id
 
     k_scopes, k_records = ("scope_logs", "log_records") if snake else ("scopeLogs", "logRecords")
-    k_trace, k_span, k_event = ("trace_id", "span_id", "event_name") if snake else ("traceId", "spanId", "eventName")
+    k_trace, k_span, k_event = (
+        ("trace_id", "span_id", "event_name") if snake else ("traceId", "spanId", "eventName")
+    )
     string_key = "string_value" if snake else "stringValue"
     if not isinstance(rls, list):
         stage.reject(line=line, reason="resourceLogs is not a list", raw=rls)
@@ -367,17 +450,24 @@ def stage_resource_logs(rls: Any, line: int, stage: Stage, snake: bool) -> None:
                     if not isinstance(rec, dict):
                         raise BadRecord(f"log record is a JSON {type(rec).__name__}, not an object")
                     if not rec.get(k_trace) or not rec.get(k_span):
-                        raise BadRecord("log record names no span (no traceId / spanId): it belongs to no step")
+                        raise BadRecord(
+                            "log record names no span (no traceId / spanId): it belongs to no step"
+                        )
                     tid = hex_id(rec.get(k_trace), 16, "traceId")
                     sid = hex_id(rec.get(k_span), 8, "spanId")
                     attrs = attributes(rec.get("attributes"), string_key)
                     event = rec.get(k_event) or attrs.get("event.name")
-                    severity = record_severity(rec.get("severityText", rec.get("severity_text")),
-                                               rec.get("severityNumber", rec.get("severity_number")))
-                    when = record_time(rec.get("timeUnixNano", rec.get("time_unix_nano")),
-                                       rec.get("observedTimeUnixNano", rec.get("observed_time_unix_nano")))
-                    stage_log_record(stage, line, tid, sid, event, attrs, any_value(rec.get("body")), rec, severity,
-                                     when)
+                    severity = record_severity(
+                        rec.get("severityText", rec.get("severity_text")),
+                        rec.get("severityNumber", rec.get("severity_number")),
+                    )
+                    when = record_time(
+                        rec.get("timeUnixNano", rec.get("time_unix_nano")),
+                        rec.get("observedTimeUnixNano", rec.get("observed_time_unix_nano")),
+                    )
+                    stage_log_record(
+                        stage, line, tid, sid, event, attrs, any_value(rec.get("body")), rec, severity, when
+                    )
                     why = None
                 except (BadRecord, KeyError, TypeError, AttributeError, ValueError, RecursionError) as exc:
                     why = f"bad log record: {_why(exc)}"

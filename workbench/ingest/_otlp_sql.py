@@ -27,6 +27,7 @@ from ._convention_table import (
     KEEP_KEYS,
     MESSAGE_KINDS,
     MESSAGES_BEAT,
+    MULTIAGENT_OPERATIONS,
     OI_KINDS,
     OPERATION_KINDS,
     OUT_MESSAGE_PREFIXES,
@@ -40,6 +41,7 @@ from ._framework_agents import AGNO_SCOPE, OPENAI_AGENTS_SCOPES
 from ._framework_handoffs import AUTOGEN_HANDOFF
 from ._handoff_tool import HANDOFF_TOOL_WORDS
 from ._handoff_tool import SEPARATORS as HANDOFF_SEPARATORS
+from ._instructions import SYSTEM_INSTRUCTIONS
 from ._jsonio import is_gzip
 from ._line_table import pick_lines
 from ._llamaindex_workflow import WORKFLOW_HANDOFF
@@ -290,6 +292,10 @@ SELECT line, bad, ri, si, pi, (line << 24) + off + pi - 1 AS order_hint, service
     -- a root span's links (it may continue another trace, see _links.py): read by Python
     OR (coalesce(len(s.links), 0) > 0 AND coalesce(s.parentSpanId, '') IN ({roots}))
     OR {text_slots}
+    -- a call's system instructions, put before its input messages (_instructions.with_instructions): read by Python
+    OR list_contains(keys, {_q(SYSTEM_INSTRUCTIONS)})
+    -- a Strands swarm / graph naming itself as its agent (the mapper names none: MULTIAGENT_OPERATIONS): by Python
+    OR coalesce(v_agent IS NOT NULL AND v_op IN ({", ".join(_q(x) for x in sorted(MULTIAGENT_OPERATIONS))}), false)
     OR (h_tokens_in IS NOT NULL AND v_tokens_in IS NULL) OR (h_tokens_out IS NOT NULL AND v_tokens_out IS NULL)
     OR (h_cost IS NOT NULL AND v_cost IS NULL) OR (h_entropy IS NOT NULL AND v_entropy IS NULL)
     OR (h_confidence IS NOT NULL AND NOT coalesce(v_confidence BETWEEN 0 AND 1, false)) OR h_logprobs IS NOT NULL

@@ -6,6 +6,7 @@ it in SQL).
 from __future__ import annotations
 
 from ._adk import SHAPE_KEY as ADK_SHAPE_KEY
+from ._adk import TOOL_SHAPE_KEY as ADK_TOOL_SHAPE_KEY
 from ._ag2 import OI_SENDER as AG2_OI_SENDER
 from ._ag2 import SPAN_TYPE as AG2_SPAN_TYPE
 from ._autogen_manager import RECIPIENT_CLASS as AUTOGEN_RECIPIENT_CLASS
@@ -40,6 +41,7 @@ SHAPE_KEYS = (
     VERCEL_AI_OPERATION,
     MASTRA_TYPE,
     ADK_SHAPE_KEY,
+    ADK_TOOL_SHAPE_KEY,
     DESTINATION_EXECUTOR,
     OPENLLMETRY_GRAPH_NODES,
     CREW_ID,

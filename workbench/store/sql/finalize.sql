@@ -18,7 +18,8 @@ CREATE OR REPLACE TEMP MACRO as_stored(n) AS struct_pack(
     attributes := n.attributes);
 
 -- A stored step as its span gave it: without what its OTLP log records added (ingest/_otlp_logs.py: the
--- columns named in otel.log_filled, and the otel.log* attributes), so that the span given again is a repeat.
+-- columns named in otel.log_filled, the status an exception record changed (otel.log_status: the span's), and
+-- the otel.log* attributes), so that the span given again is a repeat.
 -- (applied to the joined rows only: a scan of every stored step's attributes would cost every ingest)
 CREATE OR REPLACE TEMP MACRO without_logs(s) AS CASE
     WHEN NOT coalesce(contains(s.attributes::VARCHAR, '"otel.log_filled"'), false) THEN s
@@ -27,7 +28,10 @@ CREATE OR REPLACE TEMP MACRO without_logs(s) AS CASE
                       THEN NULL ELSE s.input END,
         output := CASE WHEN list_contains(CAST(json_extract(s.attributes, '$."otel.log_filled"') AS VARCHAR[]), 'output')
                        THEN NULL ELSE s.output END,
-        attributes := json_merge_patch(s.attributes, '{"otel.logs": null, "otel.log_ids": null, "otel.log_filled": null, "otel.log_times": null}'))
+        error := CASE WHEN list_contains(CAST(json_extract(s.attributes, '$."otel.log_filled"') AS VARCHAR[]), 'error')
+                      THEN NULL ELSE s.error END,
+        status := coalesce(json_extract_string(s.attributes, '$."otel.log_status"'), s.status),
+        attributes := json_merge_patch(s.attributes, '{"otel.logs": null, "otel.log_ids": null, "otel.log_filled": null, "otel.log_times": null, "otel.log_status": null}'))
     END;
 
 -- What a stored step's OTLP log records added to its attributes (the otel.log* keys), as a patch: a stored row
@@ -36,7 +40,8 @@ CREATE OR REPLACE TEMP MACRO without_logs(s) AS CASE
 CREATE OR REPLACE TEMP MACRO logs_patch(attributes) AS json_object(
     'otel.logs', json_extract(attributes, '$."otel.logs"'), 'otel.log_ids', json_extract(attributes, '$."otel.log_ids"'),
     'otel.log_filled', json_extract(attributes, '$."otel.log_filled"'),
-    'otel.log_times', json_extract(attributes, '$."otel.log_times"'));
+    'otel.log_times', json_extract(attributes, '$."otel.log_times"'),
+    'otel.log_status', json_extract(attributes, '$."otel.log_status"'));
 
 -- A copy of a span taken before it ended (no end time: the SDK's console exporter of Microsoft Agent
 -- Framework prints a span when it starts and again when it ends) differs from the complete copy only in
@@ -244,11 +249,13 @@ DELETE FROM stage_runs WHERE rowid IN (SELECT rrid FROM stage_run_conflicts);
 
 -- [section affected]
 -- Runs this ingest touches; also a stored run a record of which this call newly quarantines (refresh_runs.sql
--- then no longer reads it a success from the rest: one call reads as two calls would, in either order).
+-- then no longer reads it a success from the rest: one call reads as two calls would, in either order), and one
+-- an OTLP exception log record fails a step of (wb_log_runs, ingest/_otlp_logs.py).
 CREATE OR REPLACE TEMP TABLE affected AS
 SELECT run_id FROM stage_steps WHERE run_id IS NOT NULL
 UNION SELECT run_id FROM stage_runs
 UNION SELECT run_id FROM stage_labels
+UNION SELECT unnest(getvariable('wb_log_runs')) AS run_id
 UNION SELECT q.run_id FROM stage_quarantine q SEMI JOIN runs r ON r.run_id = q.run_id
       WHERE NOT EXISTS (SELECT 1 FROM quarantine x WHERE x.run_id = q.run_id AND x.file = q.file AND x.line = q.line);
 

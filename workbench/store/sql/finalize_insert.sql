@@ -35,8 +35,13 @@ JOIN chunk_n n ON n.rid = r.rid;
 -- and line among others. (A run's staged rows all lie in its chunk's row range, chunk_n.)
 UPDATE steps SET ended_at = make_timestamp(n.end_ns // 1000),
                  latency_ms = coalesce(n.latency_ms, (n.end_ns - n.start_ns) / 1e6),
-                 status = n.status, error = n.error, model = n.model,
-                 -- (what the span's log records gave is kept, unless this copy brings its own output)
+                 -- (what the span's log records gave is kept, unless this copy brings its own output, error,
+                 -- error status)
+                 status = CASE WHEN n.status <> 'error' AND json_exists(steps.attributes, '$."otel.log_status"')
+                               THEN 'error' ELSE n.status END,
+                 error = CASE WHEN n.error IS NULL AND list_contains(CAST(json_extract(steps.attributes,
+                                   '$."otel.log_filled"') AS VARCHAR[]), 'error') THEN steps.error ELSE n.error END,
+                 model = n.model,
                  output = CASE WHEN n.output IS NULL AND list_contains(CAST(json_extract(steps.attributes,
                                     '$."otel.log_filled"') AS VARCHAR[]), 'output') THEN steps.output ELSE n.output END,
                  tokens_in = n.tokens_in, tokens_out = n.tokens_out, cost = n.cost, confidence = n.confidence,
@@ -45,7 +50,10 @@ UPDATE steps SET ended_at = make_timestamp(n.end_ns // 1000),
                                    THEN json_merge_patch(coalesce(n.attributes::JSON, '{}'), json_merge_patch(
                                        logs_patch(steps.attributes), json_object('otel.log_filled', to_json(list_filter(
                                            CAST(json_extract(steps.attributes, '$."otel.log_filled"') AS VARCHAR[]),
-                                           lambda c: c <> 'output' OR n.output IS NULL)))))
+                                           lambda c: (c <> 'output' OR n.output IS NULL)
+                                                     AND (c <> 'error' OR n.error IS NULL))),
+                                           'otel.log_status', CASE WHEN n.status <> 'error' AND json_exists(
+                                               steps.attributes, '$."otel.log_status"') THEN to_json(n.status) END)))
                                    ELSE n.attributes::JSON END,
                  line = n.line, order_hint = n.order_hint
 FROM stage_completes c JOIN chunk_n n ON n.rid = c.rid

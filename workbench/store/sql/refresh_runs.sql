@@ -27,6 +27,12 @@ CREATE OR REPLACE TEMP MACRO merge_objects(a, b) AS CASE
 -- call asking for a tool or hand-off that never ran, or (OpenInference, which writes every answer's output and
 -- usage) one that got no answer, was cut off: a caller's timeout cancels the run, and no span says an error.
 -- (blind_ok_roots in root_said below.)
+-- Logfire's span of such a trace (logfire.instrument_openai_agents: "OpenAI Agents trace: {name}", scope
+-- logfire.openai_agents) ends with no status at all (the SDK's trace has none; LogfireTraceWrapper.on_ending sets
+-- only its ids), while the agent span whose turn raised gets the SDK's error ("Error in agent run", "Max turns
+-- exceeded") and Logfire's error level: read by the same rules, and, having no OK to fall back on, a success only
+-- when the run answered as the GenAI rule below asks: its last step but agents a model call that gave a reply and
+-- asked for no tool or hand-off, no step in error, no record in the quarantine.
 -- A root left unset whose run OpenLLMetry says ended well or not: its LangChain instrumentation sets
 -- gen_ai.task.status (success / failure) on its callback's workflow span (traceloop.span.kind workflow), which
 -- is the root, or (0.5x+, LangGraph) the root's child under the graph's invoke_agent span, which it sets an
@@ -34,11 +40,15 @@ CREATE OR REPLACE TEMP MACRO merge_objects(a, b) AS CASE
 -- (The JSON is read after the join, on the roots and their children only, not on every step's attributes.)
 CREATE OR REPLACE TEMP TABLE root_said AS
 WITH blind_ok_roots AS (
-    SELECT r.run_id, r.step_id FROM run_roots r
+    SELECT r.run_id, r.step_id, s.status = 'unset' AS unset FROM run_roots r
     JOIN affected_steps s ON s.run_id = r.run_id AND s.step_id = r.step_id
-    WHERE s.status = 'ok' AND s.parent_id IS NULL AND contains(s.attributes, '.instrumentation.openai_agents')
-      AND json_extract_string(s.attributes, '$."otel.scope.name"') IN (
-          'openinference.instrumentation.openai_agents', 'opentelemetry.instrumentation.openai_agents')
+    WHERE s.parent_id IS NULL AND ((
+          s.status = 'ok' AND contains(s.attributes, '.instrumentation.openai_agents')
+          AND json_extract_string(s.attributes, '$."otel.scope.name"') IN (
+              'openinference.instrumentation.openai_agents', 'opentelemetry.instrumentation.openai_agents'))
+       OR (s.status = 'unset' AND contains(s.attributes, 'logfire.openai_agents')
+           AND json_extract_string(s.attributes, '$."otel.scope.name"') = 'logfire.openai_agents'
+           AND json_extract_string(s.attributes, '$."logfire.msg_template"') = 'OpenAI Agents trace: {name}'))
 ), unset_roots AS MATERIALIZED (
     -- (each numbered, k: the parts below carry and group by that number, not the run's and root's ids. Held with
     -- the two ids, the roots and their children (1.5M rows at 5M generated spans) and the group-bys' tables
@@ -155,20 +165,30 @@ SELECT run_id, root_id, bool_or(failed) AS failed, bool_and(succeeded) AS succee
     UNION ALL
     -- (a blind OK whose run has a record in the quarantine says nothing: the refused span may be the agent
     -- that failed; run_steps reads a root of root_said by its row, not its status)
-    SELECT b.run_id, b.step_id AS root_id, a.failed, false AS succeeded
+    -- (an unset one, Logfire's, says succeeded when its run answered)
+    SELECT b.run_id, b.step_id AS root_id, a.failed,
+           b.unset AND NOT a.failed AND a.answered AND NOT a.any_error
+           AND b.run_id NOT IN (SELECT q.run_id FROM quarantine q SEMI JOIN blind_ok_roots x ON x.run_id = q.run_id)
+               AS succeeded
     FROM blind_ok_roots b JOIN (
         -- (the last agent and the last step but agents of each run)
-        SELECT s.run_id, arg_max({'failed': coalesce(
-                   (s.kind = 'agent' AND (s.status = 'error' OR s.error IS NOT NULL))
-                   OR (s.kind = 'llm' AND (contains(s.output, '"tool_calls":')
-                       OR (s.output IS NULL AND s.tokens_out IS NULL
-                           AND contains(s.attributes, '"openinference.span.kind"')))), false)},
-                   {'started': s.started_at IS NOT NULL, 'at': s.started_at,
-                    'has_seq': s.seq IS NOT NULL, 'seq': s.seq}).failed AS failed
-        FROM affected_steps s SEMI JOIN blind_ok_roots x ON x.run_id = s.run_id
-        GROUP BY s.run_id, s.kind = 'agent'
+        SELECT run_id, bool_or(l.failed) AS failed, bool_or(l.answered) AS answered, bool_or(any_error) AS any_error
+        FROM (
+            SELECT s.run_id, arg_max({'failed': coalesce(
+                       (s.kind = 'agent' AND (s.status = 'error' OR s.error IS NOT NULL))
+                       OR (s.kind = 'llm' AND (contains(s.output, '"tool_calls":')
+                           OR (s.output IS NULL AND s.tokens_out IS NULL
+                               AND contains(s.attributes, '"openinference.span.kind"')))), false),
+                       'answered': coalesce(s.kind = 'llm' AND s.status <> 'error' AND s.output IS NOT NULL
+                                            AND NOT contains(s.output, '"tool_calls":'), false)},
+                       {'started': s.started_at IS NOT NULL, 'at': s.started_at,
+                        'has_seq': s.seq IS NOT NULL, 'seq': s.seq}) AS l,
+                   bool_or(s.status = 'error' OR s.error IS NOT NULL) AS any_error
+            FROM affected_steps s SEMI JOIN blind_ok_roots x ON x.run_id = s.run_id
+            GROUP BY s.run_id, s.kind = 'agent')
+        GROUP BY run_id
     ) a ON a.run_id = b.run_id
-    WHERE a.failed
+    WHERE a.failed OR b.unset
        OR b.run_id IN (SELECT q.run_id FROM quarantine q SEMI JOIN blind_ok_roots x ON x.run_id = q.run_id)
 )
 GROUP BY run_id, root_id;

@@ -193,13 +193,16 @@ QUALIFY row_number() OVER (PARTITION BY p.run_id, p.step_id ORDER BY c.file, c.l
 -- it), so the merge finds it a repeat of the stored step.
 UPDATE stage_steps SET step_id = p.step_id, parent_id = p.parent_id, agent = p.agent_own, kind = p.kind,
     name = p.name, tool = p.tool, model = p.model, start_ns = epoch_us(p.started_at) * 1000,
-    end_ns = epoch_us(p.ended_at) * 1000, latency_ms = p.latency_ms, status = p.status, error = p.error,
+    end_ns = epoch_us(p.ended_at) * 1000, latency_ms = p.latency_ms,
+    status = coalesce(json_extract_string(p.attributes, '$."otel.log_status"'), p.status),
+    error = CASE WHEN list_contains(p.filled, 'error') THEN NULL ELSE p.error END,
     input = CASE WHEN list_contains(p.filled, 'input') THEN NULL ELSE p.input END,
     output = CASE WHEN list_contains(p.filled, 'output') THEN NULL ELSE p.output END,
     tokens_in = p.tokens_in, tokens_out = p.tokens_out, cost = p.cost, confidence = p.confidence,
     entropy = p.entropy, order_hint = p.order_hint,
     attributes = CASE WHEN p.filled IS NULL THEN p.attributes::VARCHAR ELSE json_merge_patch(p.attributes,
-        '{"otel.logs": null, "otel.log_ids": null, "otel.log_filled": null, "otel.log_times": null}')::VARCHAR END
+        '{"otel.logs": null, "otel.log_ids": null, "otel.log_filled": null, "otel.log_times": null,
+          "otel.log_status": null}')::VARCHAR END
 FROM (SELECT *, CAST(json_extract(attributes, '$."otel.log_filled"') AS VARCHAR[]) AS filled FROM (
           SELECT p.*, x.child FROM same_call_stored x JOIN steps p ON p.run_id = x.run_id AND p.step_id = x.parent
           UNION ALL BY NAME
@@ -270,7 +273,11 @@ UPDATE stage_steps SET
     error = coalesce(stage_steps.error, p.error),
     attributes = json_merge_patch(coalesce(stage_steps.attributes, '{}'),
                                   json_object('workbench.same_call_span', p.child))::VARCHAR
-FROM (SELECT run_id, step_id, input, output, cost, confidence, entropy, status, error,
+-- (the status and error as the spans gave them: an exception log record's are compared without, as text)
+FROM (SELECT run_id, step_id, input, output, cost, confidence, entropy,
+             coalesce(json_extract_string(attributes, '$."otel.log_status"'), status) AS status,
+             CASE WHEN list_contains(CAST(json_extract(attributes, '$."otel.log_filled"') AS VARCHAR[]), 'error')
+                  THEN NULL ELSE error END AS error,
              json_extract_string(attributes, '$."workbench.same_call_span"') AS child,
              CAST(json_extract(attributes, '$."otel.log_filled"') AS VARCHAR[]) AS filled
       FROM steps SEMI JOIN (SELECT run_id, step_id FROM stage_steps WHERE kind = 'llm') s USING (run_id, step_id)

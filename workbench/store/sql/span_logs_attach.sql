@@ -23,7 +23,7 @@ SELECT run_id, step_id, unnest(ids) AS digest FROM (
     FROM steps s SEMI JOIN (SELECT DISTINCT run_id, step_id FROM stage_span_logs) k
       ON k.run_id = s.run_id AND k.step_id = s.step_id);
 CREATE OR REPLACE TEMP TABLE stage_span_log_new AS
-SELECT run_id, step_id, input, output, note, time, ord, digest, file FROM stage_span_logs l
+SELECT run_id, step_id, input, output, note, time, ord, digest, file, error, caught FROM stage_span_logs l
 WHERE ord NOT IN (SELECT ord FROM stage_span_log_lost)
   AND NOT EXISTS (SELECT 1 FROM stage_span_log_stored_ids i
                   WHERE i.run_id = l.run_id AND i.step_id = l.step_id AND i.digest = l.digest)
@@ -41,7 +41,7 @@ SELECT s.run_id, s.step_id,
        TRY_CAST(json_extract(s.attributes, '$."otel.log_times".output') AS VARCHAR[]) AS output_times,
        coalesce(CASE WHEN json_valid(s.input) THEN json_type(s.input) = 'ARRAY' END, false) AS input_list,
        coalesce(CASE WHEN json_valid(s.output) THEN json_type(s.output) = 'ARRAY' END, false) AS output_list,
-       s.input IS NULL AS input_empty, s.output IS NULL AS output_empty, s.input, s.output,
+       s.input IS NULL AS input_empty, s.output IS NULL AS output_empty, s.input, s.output, s.status, s.error,
        strftime(s.started_at, '%Y-%m-%dT%H:%M:%S.%f') || '000Z' AS span_time
 FROM steps s SEMI JOIN (SELECT DISTINCT run_id, step_id FROM stage_span_log_new) k
   ON k.run_id = s.run_id AND k.step_id = s.step_id;
@@ -102,10 +102,15 @@ SELECT run_id, step_id, col, item,
 FROM stored_times
 UNION ALL
 SELECT run_id, step_id, col, unnest(items)::VARCHAR, time, 1, ord, generate_subscripts(items, 1) FROM fresh;
--- Per step, its log-filled messages and notes in time order, the times of the messages, and the new digests.
+-- Per step, its log-filled messages and notes in time order, the times of the messages, the new digests, and
+-- the error of its first new exception record (a GenAI exception event sent as a log record, as the same event on
+-- the span gives it: error for a span that failed, caught for one whose status said no error).
 CREATE OR REPLACE TEMP TABLE stage_span_log_texts AS
-SELECT k.run_id, k.step_id, i.input, i.output, i.notes, i.input_times, i.output_times, k.ids
-FROM (SELECT run_id, step_id, list(digest ORDER BY ord) AS ids FROM stage_span_log_new GROUP BY ALL) k
+SELECT k.run_id, k.step_id, i.input, i.output, i.notes, i.input_times, i.output_times, k.ids, k.error, k.caught
+FROM (SELECT run_id, step_id, list(digest ORDER BY ord) AS ids,
+             arg_min(error, (time, ord)) FILTER (WHERE caught IS NOT NULL) AS error,
+             arg_min(caught, (time, ord)) FILTER (WHERE caught IS NOT NULL) AS caught
+      FROM stage_span_log_new GROUP BY ALL) k
 LEFT JOIN (
     SELECT run_id, step_id,
            '[' || string_agg(item, ',' ORDER BY time NULLS FIRST, src, ord, i) FILTER (WHERE col = 'input') || ']' AS input,
@@ -118,22 +123,32 @@ LEFT JOIN (
 -- earlier records filled (otel.log_filled: stage_span_log_texts holds those earlier messages with the new
 -- ones); a span's own messages win (span_and_event mode writes both). The notes take the place of the
 -- step's otel.logs (likewise), the digests are appended to its otel.log_ids.
+-- An exception record fails a step whose span said no error, and names the error of one that said none (the
+-- span's own error wins); the error column filled is named in otel.log_filled, the status the span gave in
+-- otel.log_status (finalize.sql's without_logs compares the span given again with what it gave).
 -- (The otel.* keys may also be a span's own attributes, of any type: read as a list only when they are one.
 -- Text is added to only when it is a JSON list: a span's own otel.log_filled must not splice records into
 -- its own text.)
 UPDATE steps SET
+    status = CASE WHEN t.caught IS NOT NULL THEN 'error' ELSE steps.status END,
+    error = CASE WHEN t.caught IS NULL OR f.error IS NOT NULL THEN steps.error
+                 WHEN f.status = 'error' THEN t.error ELSE t.caught END,
     input = CASE WHEN t.input IS NULL THEN steps.input
                  WHEN f.input_empty OR (list_contains(f.filled, 'input') AND f.input_list) THEN t.input
                  ELSE steps.input END,
     output = CASE WHEN t.output IS NULL THEN steps.output
                   WHEN f.output_empty OR (list_contains(f.filled, 'output') AND f.output_list) THEN t.output
                   ELSE steps.output END,
-    attributes = json_merge_patch(coalesce(steps.attributes, '{}'), json_object(
+    attributes = json_merge_patch(json_merge_patch(coalesce(steps.attributes, '{}'), CASE
+        WHEN t.caught IS NOT NULL AND f.status <> 'error' THEN json_object('otel.log_status', f.status) ELSE '{}' END),
+        json_object(
         'otel.logs', json(coalesce(t.notes, f.logs)),
         'otel.log_ids', to_json(list_concat(f.ids, t.ids)),
-        'otel.log_filled', to_json(list_distinct(list_concat(f.filled, [c FOR c IN ['input', 'output']
+        'otel.log_filled', to_json(list_distinct(list_concat(f.filled, [c FOR c IN ['input', 'output', 'error']
             IF (c = 'input' AND f.input_empty AND t.input IS NOT NULL)
-            OR (c = 'output' AND f.output_empty AND t.output IS NOT NULL)]))),
+            OR (c = 'output' AND f.output_empty AND t.output IS NOT NULL)
+            OR (c = 'error' AND f.error IS NULL AND t.caught IS NOT NULL
+                AND (f.status <> 'error' OR t.error IS NOT NULL))]))),
         'otel.log_times', CASE WHEN t.input_times IS NOT NULL OR t.output_times IS NOT NULL
                                  OR f.input_times IS NOT NULL OR f.output_times IS NOT NULL THEN json_object(
             'input', to_json(CASE WHEN t.input IS NOT NULL AND (f.input_empty

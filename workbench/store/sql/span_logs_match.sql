@@ -1,5 +1,5 @@
 -- After staging (ingest/_otlp_logs.py): the log records read (view _wb_span_logs: file, line, run_id,
--- step_id, input, output, note, time, raw, trace_id, ord) whose span is staged in this call or stored, and the others.
+-- step_id, input, output, note, time, raw, error, caught, trace_id, ord) whose span is staged in this call or stored, and the others.
 -- run_id is the run the span's trace belongs to after span links joined traces (staged steps have moved
 -- there already); trace_id the trace's own run, under which a stored span stays until the merge moves it.
 CREATE OR REPLACE TEMP TABLE stage_span_log_keys AS
