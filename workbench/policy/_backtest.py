@@ -180,6 +180,9 @@ def backtest(policy: Policy, ws: Any, runs: Any = None, steps: bool = False,
     if not isinstance(policy, Policy):
         raise TypeError(f"policy must be a workbench Policy (got {type(policy).__name__})")
     runs = run_ids(ws, runs, "backtest")
+    from ..thresholds._runs_given import refuse_empty  # (here: the thresholds package imports this module)
+
+    refuse_empty(ws, runs, "backtest", "replay")   # (it returned an empty report: "0 runs", as if tried)
     con = ws.con.cursor()
     try:
         scoped = fill_run_scope(con, "_bt_scope", runs)

@@ -131,7 +131,7 @@ def policy_from_findings(ws: Any, lost_weight: float = 3.0, review_budget: float
     """
     silent = silent_flag(silent, "policy_from_findings")
     runs = run_ids(ws, runs, "policy_from_findings")
-    refuse_empty(runs, "policy_from_findings")
+    refuse_empty(ws, runs, "policy_from_findings")
     from ..exceptions import InvalidParameterError
     from ..thresholds import available_signals, sweep_thresholds
 

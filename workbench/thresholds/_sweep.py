@@ -93,7 +93,7 @@ def available_signals(ws: Any, silent: bool = True, runs: Any = None) -> pd.Data
     (ids, or a frame of ``ws.runs(...)``; see :func:`sweep_thresholds`)."""
     silent = silent_flag(silent, "available_signals")
     runs = run_ids(ws, runs, "available_signals")
-    refuse_empty(runs, "available_signals")
+    refuse_empty(ws, runs, "available_signals")
     con = ws.con.cursor()
     try:
         scoped = learn_scope(con, runs)
@@ -164,7 +164,7 @@ def sweep_thresholds(ws: Any, signal: str = "entropy", per_agent: bool = False, 
     if not isinstance(keep_shared, (bool, np.bool_)):   # ("false" is a true string: refused, not read)
         raise TypeError(f"sweep_thresholds: keep_shared must be True or False (got {keep_shared!r})")
     runs = run_ids(ws, runs, "sweep_thresholds")
-    refuse_empty(runs, "sweep_thresholds")
+    refuse_empty(ws, runs, "sweep_thresholds")
     if signal not in SIGNALS:
         raise InvalidParameterError(f"signal must be one of {', '.join(SIGNALS)} (got {signal!r})")
     direction = direction or default_direction(signal)

@@ -23,10 +23,12 @@ def beyond(sweep: Any, value: Any) -> bool:
     """Whether a slider's ``value`` lies outside what a rule on the sweep's signal can hold (its no-review point past
     a confidence of 0: no rule then)."""
     return (
-        sweep is not None and threshold_out_of_range(sweep.signal, float(value), sweep.direction) is not None
+        sweep is not None
+        and value is not None
+        and threshold_out_of_range(sweep.signal, float(value), sweep.direction) is not None
     )
 
 
 def point_at(sweep: Any, value: Any) -> Any:
     """``sweep.at(value)``, a value :func:`beyond` the signal's range read as no rule (``None``)."""
-    return sweep.at(None if value is None or beyond(sweep, value) else value)
+    return sweep.at(None if beyond(sweep, value) else value)
