@@ -129,8 +129,11 @@ class LimitSuggestions:
                 notes.append(f"{row.rule}: no limit ({row.note})")
                 continue
             limits[_RULES[row.rule][0]][row.rule] = row.limit
-            notes.append(f"{row.rule} {row.limit:g}: p{self.quantile * 100:g} of {row.baseline_runs} "
-                         f"{row.basis}; stops {row.stops_failed} failed, {row.stops_successful} successful, "
+            # the basis in short: its caveat ("fewer than 5 successful: limits are where the runs went") is the first
+            # note's, once (it was each limit's too, ten times in a row, in the CLI's words and the file's notes)
+            basis = (f"the {row.baseline_runs} successful" if row.basis == "successful runs"
+                     else f"all {row.baseline_runs}")
+            notes.append(f"{row.rule} {row.limit:g}: p{self.quantile * 100:g} of {basis} runs' peaks; stops {row.stops_failed} failed, {row.stops_successful} successful, "
                          f"{row.stops_unknown} unknown runs")
         sys_runs = self.runs[self.runs["system"] == system]
         prov = Provenance(created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
