@@ -26,12 +26,28 @@ from workbench.policy import Breakers
 def _records(runs: int, failed_every: int) -> list[dict]:
     out: list[dict] = []
     for r in range(runs):
-        out.append({"record": "run", "run_id": f"r{r}", "system": "desk",
-                    "outcome": "failure" if r % failed_every == 0 else "success"})
-        out += [{"run_id": f"r{r}", "step_id": f"s{i}", "agent": "clerk", "kind": "tool", "tool": "price",
-                 "input": {"sku": f"{r}-{i}"}, "latency_ms": 100.0,
-                 "started_at": f"2026-01-01T10:{r:02d}:0{i}Z", "ended_at": f"2026-01-01T10:{r:02d}:0{i}.1Z"}
-                for i in range(2)]
+        out.append(
+            {
+                "record": "run",
+                "run_id": f"r{r}",
+                "system": "desk",
+                "outcome": "failure" if r % failed_every == 0 else "success",
+            }
+        )
+        out += [
+            {
+                "run_id": f"r{r}",
+                "step_id": f"s{i}",
+                "agent": "clerk",
+                "kind": "tool",
+                "tool": "price",
+                "input": {"sku": f"{r}-{i}"},
+                "latency_ms": 100.0,
+                "started_at": f"2026-01-01T10:{r:02d}:0{i}Z",
+                "ended_at": f"2026-01-01T10:{r:02d}:0{i}.1Z",
+            }
+            for i in range(2)
+        ]
     return out
 
 
@@ -48,14 +64,19 @@ def test_no_paying_threshold_is_said_as_no_hitl_rule(flat: wb.Workspace) -> None
     assert policy.hitl == ()
     notes = policy.provenance.notes
     assert not any(n.startswith("HITL on") for n in notes), notes
-    assert ("no HITL rule: no threshold on latency_ms sending at most 10% of runs to review costs less than "
-            "reviewing no run (a review 1, a missed failure 20)") in notes, notes
+    assert (
+        "no HITL rule: no threshold on latency_ms sending at most 10% of runs to review costs less than "
+        "reviewing no run (a review 1, a missed failure 20)"
+    ) in notes, notes
 
 
 def test_the_limits_caveat_is_said_once(flat: wb.Workspace) -> None:
     notes = wb.suggest_limits(flat, min_runs=20).to_policy().provenance.notes
     assert sum("fewer than 20" in n for n in notes) == 1 and "fewer than 20" in notes[0], notes
-    assert "max_tool_calls_run 2: p99 of all 12 runs' peaks; stops 0 failed, 0 successful, 0 unknown runs" in notes
+    assert (
+        "max_tool_calls_run 2: p99 of all 12 runs' peaks; stops 0 failed, 0 successful, 0 unknown runs"
+        in notes
+    )
 
 
 def test_a_backtest_that_stops_nothing_says_why(flat: wb.Workspace) -> None:
@@ -75,11 +96,15 @@ def desk(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_the_cli_walk_names_its_own_option_units_and_validates(
-        desk: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    desk: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "policy.yaml"
     assert main(["policy", "suggest", "--db", str(desk), "-o", str(out), "--quiet"]) == 0
     err = capsys.readouterr().err
-    assert "fewer than 5 successful runs to weigh it against (3 in all); policy suggest --method peaks sets limits" in err, err
+    assert (
+        "fewer than 5 successful runs to weigh it against (3 in all); policy suggest --method peaks sets limits"
+        in err
+    ), err
     assert "wb.suggest_limits" not in err
     # validate: the rules (none here, said), then a file a person edited, then a wrong one named
     assert main(["policy", "validate", str(out)]) == 0
@@ -89,8 +114,10 @@ def test_the_cli_walk_names_its_own_option_units_and_validates(
     edited = tmp_path / "edited.yaml"
     edited.write_text("schema: workbench.policy/v4\nbreakers: {max_step_latency_ms: 30000}\n", "utf-8")
     assert main(["policy", "validate", str(edited)]) == 0
-    assert capsys.readouterr().out == f"{edited}: valid (workbench.policy/v4, version 1): 1 rule " \
-                                      "(max_step_latency_ms 30,000 ms)\n"
+    assert (
+        capsys.readouterr().out == f"{edited}: valid (workbench.policy/v4, version 1): 1 rule "
+        "(max_step_latency_ms 30,000 ms)\n"
+    )
     wrong = tmp_path / "wrong.yaml"
     wrong.write_text("schema: workbench.policy/v4\nbreakers: {max_latency_ms: 3}\n", "utf-8")
     assert main(["policy", "validate", str(edited), str(wrong)]) == 2

@@ -10,7 +10,12 @@ from __future__ import annotations
 from _jupyterlab import SHOTS
 from _lab import PANEL
 
-NAMES = ["agents.research.web_searcher_v2", "agents.research.web_reader_v2", "Senior Research Analyst", "planner"]
+NAMES = [
+    "agents.research.web_searcher_v2",
+    "agents.research.web_reader_v2",
+    "Senior Research Analyst",
+    "planner",
+]
 
 CELLS = [
     f"""import pandas as pd
@@ -39,15 +44,20 @@ def ux48_wrong(s, first: int, width: int) -> list[tuple]:  # noqa: ANN001
     out.scroll_into_view_if_needed()
     out.screenshot(path=str(SHOTS / f"ux48_lanes_{width}.png"))
     svg = out.locator(".vega-embed svg").first
-    names = [t for t in svg.evaluate(_LANES) if t["text"].replace("|", "").replace(" ", "") in
-             {n.replace(" ", "") for n in NAMES}]
+    names = [
+        t
+        for t in svg.evaluate(_LANES)
+        if t["text"].replace("|", "").replace(" ", "") in {n.replace(" ", "") for n in NAMES}
+    ]
     # every name whole (lines joined), none cut, each within the chart and left of the lanes' plot
-    if sorted(t["text"].replace("|", "").replace(" ", "") for t in names) != sorted(n.replace(" ", "") for n in NAMES):
+    if sorted(t["text"].replace("|", "").replace(" ", "") for t in names) != sorted(
+        n.replace(" ", "") for n in NAMES
+    ):
         wrong.append(("lane names not whole", width, svg.evaluate(_LANES)))
     for t in names:
         if t["left"] < t["svg"] - 1 or t["right"] > t["plot"] + 1:
             wrong.append(("lane name outside its room", width, t))
-    if sum(1 for t in names if "|" in t["text"]) < 3:   # the three long names on two lines, "planner" on one
+    if sum(1 for t in names if "|" in t["text"]) < 3:  # the three long names on two lines, "planner" on one
         wrong.append(("long names not on two lines", width, names))
     # the whole name in the tooltip of its label
     label = svg.locator(".mark-text.role-mark text", has_text="web_searcher_v2").first

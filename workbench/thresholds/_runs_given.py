@@ -25,7 +25,11 @@ def store_holds(ws: Any) -> str:
     """What the store holds, for a message: ``the store holds 80 runs, 79 with steps`` (or ``no run``)."""
     with own_cursor(ws.con) as con:
         stored, stepped = con.execute(_HELD_SQL.read_text("utf-8")).fetchone()
-    return f"the store holds {counted(stored, 'run')}, {stepped:,} with steps" if stored else "the store holds no run"
+    return (
+        f"the store holds {counted(stored, 'run')}, {stepped:,} with steps"
+        if stored
+        else "the store holds no run"
+    )
 
 
 def refuse_empty(ws: Any, runs: list[str] | None, where: str, doing: str = "learn from") -> None:
