@@ -45,3 +45,11 @@ def test_backtest_chart_has_no_empty_rows_and_readable_effects() -> None:
     assert set(spec["encoding"]["color"]["scale"]["domain"]) == {"failures prevented", "successes stopped",
                                                                   "runs sent to a human"}
     assert "max_handoffs" in str(spec["title"].get("subtitle", "")), spec["title"]
+
+
+def test_backtest_chart_counts_whole_runs_on_its_axis() -> None:
+    """(ux48) With one run at most its axis read "0 1 1" (a tick at 0.5 written as a whole number): on the eight
+    framework desks, notebook 03's held-out runs had one run per rule."""
+    table = pd.DataFrame({"rule": ["max_pingpong", "total"], "failures_prevented": [1, 1], "successes_lost": [1, 1],
+                          "runs_escalated": [0, 0]})
+    assert _chart(table)["encoding"]["x"]["axis"]["values"] == [0, 1]
