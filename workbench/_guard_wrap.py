@@ -169,11 +169,9 @@ def _relaying(begin: Callable[..., tuple[StepScope, Any]]) -> Callable[..., Asyn
             _closed(scope, items)
             raise
         except BaseException as exc:
-            scope.output = _said(items)
-            scope.__exit__(type(exc), exc, exc.__traceback__)
+            _ended(scope, items, exc)
             raise
-        scope.output = _said(items)
-        scope.__exit__(None, None, None)
+        _ended(scope, items)
 
     return relay
 
@@ -215,11 +213,9 @@ def _iterating(begin: Callable[..., tuple[StepScope, Any]]) -> Callable[..., Ite
             _closed(scope, items)
             raise
         except BaseException as exc:
-            scope.output = _said(items)
-            scope.__exit__(type(exc), exc, exc.__traceback__)
+            _ended(scope, items, exc)
             raise
-        scope.output = _said(items)
-        scope.__exit__(None, None, None)
+        _ended(scope, items)
         return returned
 
     return iterate
@@ -227,6 +223,14 @@ def _iterating(begin: Callable[..., tuple[StepScope, Any]]) -> Callable[..., Ite
 
 # a generator a plain function returned, its step already begun
 _iterate = _iterating(lambda scope, gen: (scope, gen))
+
+
+def _ended(scope: StepScope, items: list[Any], exc: BaseException | None = None) -> None:
+    """End the step of a stream that ran out (``exc`` None) or raised ``exc`` (an error step), its output what it
+    yielded. (The relaying loops themselves stay two, one sync and one async: a generator's ``yield`` cannot be
+    shared between the two kinds.)"""
+    scope.output = _said(items)
+    scope.__exit__(None if exc is None else type(exc), exc, None if exc is None else exc.__traceback__)
 
 
 def _closed(scope: StepScope, items: list[Any]) -> None:
@@ -300,10 +304,7 @@ class _SyncStream:
     def _end(self, exc: BaseException | None) -> None:
         if self._open:
             self._open = False
-            self._scope.output = _said(self._items)
-            self._scope.__exit__(
-                None if exc is None else type(exc), exc, None if exc is None else exc.__traceback__
-            )
+            _ended(self._scope, self._items, exc)
 
 
 class _AsyncStream:
