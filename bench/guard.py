@@ -38,7 +38,8 @@ POLICY = Policy(
     breakers=Breakers(max_depth=50, max_handoffs=10**9, max_step_latency_ms=1e12, max_run_latency_ms=1e15),
     budgets=Budgets(max_tool_calls_run=10**9, max_tool_calls_agent=10**9, max_retries=10**9),
     loops=Loops(max_repeats=10**9, window=20, max_pingpong=10**9),
-    hitl=(HitlRule("confidence", -1.0), HitlRule("entropy", 1e9, agent="pricer")))
+    # (rules read on every step that never fire: the steps' confidence is 0.5 or more; a threshold below 0 is refused)
+    hitl=(HitlRule("confidence", 0.0), HitlRule("entropy", 1e9, agent="pricer")))
 
 
 def steps(n: int) -> list[tuple]:

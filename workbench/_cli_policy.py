@@ -1,5 +1,5 @@
-"""``workbench policy suggest`` and ``workbench policy backtest``: notebook 03's proposal, export and backtest
-from the command line, through the library's own functions (``policy_from_findings``, ``suggest_limits``,
+"""``workbench policy suggest``, ``workbench policy backtest`` and ``workbench policy validate``: notebook 03's
+proposal, export, check and backtest from the command line, through the library's own functions (``policy_from_findings``, ``suggest_limits``,
 ``Policy.to_yaml`` / ``from_yaml`` with their schema check, ``backtest``, ``BacktestReport.meets``)."""
 
 from __future__ import annotations
@@ -114,7 +114,7 @@ def cmd_suggest(args: argparse.Namespace) -> int:
           f"{'rule' if len(rules) == 1 else 'rules'} ({', '.join(_rule(n, v) for n, v in rules) or 'none'})"
           f" from {policy.provenance.runs or 0:,} runs ({policy.provenance.failures or 0:,} failed)")
     for note in policy.provenance.notes or []:
-        _note(f"  {note}")
+        _note(f"  {_cli_words(note)}")
     return 0
 
 
@@ -154,9 +154,15 @@ def _holds(given: str, out: Path) -> bool:
     return False
 
 
+def _cli_words(text: str) -> str:
+    """A policy's notes on the command line: they name the library's call, which here is an option (a first-time
+    reader of "wb.suggest_limits(ws) sets limits at a quantile" looked for a command of that name)."""
+    return text.replace("wb.suggest_limits(ws)", "policy suggest --method peaks")
+
+
 def _rule(name: str, limit: Any) -> str:
     # a HITL rule's name holds its threshold ("hitl:entropy>=0.624@planner")
-    return name if name.startswith("hitl:") else f"{name} {_limit(limit)}"
+    return name if name.startswith("hitl:") else f"{name} {_limit(limit, name)}"
 
 
 def load_policy(path: str) -> Any:
@@ -199,8 +205,8 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     else:
         from ._investigate import _say
 
-        _say(repr(report).strip("<>"), wrap=True)
-        rows = [[row["rule"], _limit(row["limit"]), *(row[c] for c in list(_COLUMNS)[2:])]
+        _say(_cli_words(repr(report).strip("<>")), wrap=True)
+        rows = [[row["rule"], _limit(row["limit"], row["rule"]), *(row[c] for c in list(_COLUMNS)[2:])]
                 for row in report.table.to_dict(orient="records")]
         _say(fit_table(rows, list(_COLUMNS.values()), terminal_width(), flexible=["rule"],
                        right=list(_COLUMNS.values())[1:]))
@@ -214,10 +220,26 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     return 0 if gate is None or gate else 1
 
 
-def _limit(value: Any) -> str:
+def _limit(value: Any, rule: str = "") -> str:
     if value is None or value != value:   # the total row has none (NaN in the frame)
         return ""
-    return f"{value:g}" if isinstance(value, (int, float)) else str(value)
+    # a latency's unit: "34100" stood in the limit column apart from the rule's name that said "ms"
+    unit = " ms" if "latency_ms" in rule else ""
+    return (f"{value:,g}" + unit) if isinstance(value, (int, float)) else str(value)
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """Read each policy file through the schema check: its rules on stdout, or the first bad one's field and why (a
+    ``PolicyError``: exit 2). A hand-edited file was checked only by a backtest (minutes of ingest) or Python."""
+    for path in args.policies:
+        policy = load_policy(path)
+        rules = policy.rules()
+        print(clean(f"{path}: valid ({policy.to_dict()['schema']}, version {policy.version}): {len(rules)} "
+                    f"{'rule' if len(rules) == 1 else 'rules'} ({', '.join(_rule(n, v) for n, v in rules) or 'none'})"),
+              flush=True)
+        if not rules:
+            _note(f"  {path} has no rule: a guard with it stops nothing and sends nothing to review")
+    return 0
 
 
 def _gate(report: Any, args: argparse.Namespace) -> Any:

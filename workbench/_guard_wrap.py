@@ -16,7 +16,7 @@ import functools
 import inspect
 import logging
 import types
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from .exceptions import PolicyViolation
@@ -44,6 +44,8 @@ def call_form(fn: Any) -> str:
         return "await"
     if inspect.isasyncgenfunction(call):
         return "stream"
+    if inspect.isgeneratorfunction(call):
+        return "iterate"
     return "call"
 
 
@@ -61,24 +63,30 @@ def wrap_call(guard: Guard, fn: Callable[..., Any], agent: str | None, kind: str
 
         @functools.wraps(fn)
         async def guarded_async(*args: Any, **kwargs: Any) -> Any:
-            with guard.step(None, agent, kind, name, _call_args(args, kwargs)) as scope:
-                result = scope.output = await fn(*args, **kwargs)
-                return result
-
-        return guarded_async
-
-    if form == "stream":
-
-        def begin(*args: Any, **kwargs: Any) -> tuple[StepScope, Any]:
             scope = guard.step(None, agent, kind, name, _call_args(args, kwargs))
             scope.__enter__()
             try:
-                return scope, fn(*args, **kwargs)
-            except BaseException as exc:
+                awaitable = fn(*args, **kwargs)
+            except BaseException as exc:  # (a call with arguments the tool does not take: TypeError, at once)
                 scope.__exit__(type(exc), exc, exc.__traceback__)
                 raise
+            return await _await_in_step(scope, awaitable)
 
+        return guarded_async
+
+    def begin(*args: Any, **kwargs: Any) -> tuple[StepScope, Any]:
+        scope = guard.step(None, agent, kind, name, _call_args(args, kwargs))
+        scope.__enter__()
+        try:
+            return scope, fn(*args, **kwargs)
+        except BaseException as exc:
+            scope.__exit__(type(exc), exc, exc.__traceback__)
+            raise
+
+    if form == "stream":
         return functools.wraps(fn)(_relaying(begin))
+    if form == "iterate":
+        return functools.wraps(fn)(_iterating(begin))
 
     @functools.wraps(fn)
     def guarded(*args: Any, **kwargs: Any) -> Any:
@@ -91,30 +99,41 @@ def wrap_call(guard: Guard, fn: Callable[..., Any], agent: str | None, kind: str
                 type(exc), exc, exc.__traceback__
             )  # (a violation it raises goes up over the error)
             raise
-        cls = result.__class__
         # a plain function can hand back the call still to be made (a sync adapter: `lambda **kw: tool.ainvoke(kw)`,
-        # a partial of an async generator function): the step lasts until it is
-        if cls is types.AsyncGeneratorType:
-            return _relay(scope, result)
-        if getattr(cls, "__await__", None) is not None:
+        # a partial of an async generator function, `client.chat.completions.create(stream=True)`): the step lasts
+        # until it is
+        if getattr(result.__class__, "__await__", None) is not None:
             return _await_in_step(scope, result)
-        scope.output = result  # what the call said, for the loop rules
-        scope.__exit__(None, None, None)
-        return result
+        return _finish(scope, result)
 
     return guarded
 
 
+def _finish(scope: StepScope, result: Any) -> Any:
+    """What a guarded call gave, its step ended now, or passed on with its step going on while it is iterated: a
+    generator, an async generator, or an SDK's stream object (OpenAI-style: an iterator holding its HTTP
+    ``response``, see :class:`_SyncStream`)."""
+    cls = result.__class__
+    if cls is types.AsyncGeneratorType:
+        return _relay(scope, result)
+    if cls is types.GeneratorType:
+        return _iterate(scope, result)
+    if _is_sdk_stream(result):
+        return (_SyncStream if hasattr(cls, "__next__") else _AsyncStream)(scope, result)
+    scope.output = result  # what the call said, for the loop rules
+    scope.__exit__(None, None, None)
+    return result
+
+
 async def _await_in_step(scope: StepScope, awaitable: Awaitable[Any]) -> Any:
-    """Await what a guarded call returned, then end its step (an error step when the await raised)."""
+    """Await what a guarded call returned, then end its step (an error step when the await raised), or, when the
+    await gave a stream (``await client.chat.completions.create(stream=True)``), when that ends."""
     try:
         result = await awaitable
     except BaseException as exc:
         scope.__exit__(type(exc), exc, exc.__traceback__)
         raise
-    scope.output = result
-    scope.__exit__(None, None, None)
-    return result
+    return _finish(scope, result)
 
 
 def _relaying(begin: Callable[..., tuple[StepScope, Any]]) -> Callable[..., AsyncIterator[Any]]:
@@ -147,24 +166,191 @@ def _relaying(begin: Callable[..., tuple[StepScope, Any]]) -> Callable[..., Asyn
         except GeneratorExit:
             # closed before its end (the consumer stopped): the step ends here, not in error
             await stream.aclose()
-            scope.output = _said(items)
-            try:
-                scope.__exit__(None, None, None)
-            except PolicyViolation as exc:  # (the run is cut all the same: its next step raises)
-                _log.warning("workbench guard: %s (a stream closed before its end)", exc)
+            _closed(scope, items)
             raise
         except BaseException as exc:
-            scope.output = _said(items)
-            scope.__exit__(type(exc), exc, exc.__traceback__)
+            _ended(scope, items, exc)
             raise
-        scope.output = _said(items)
-        scope.__exit__(None, None, None)
+        _ended(scope, items)
 
     return relay
 
 
 # a stream a plain function returned, its step already begun
 _relay = _relaying(lambda scope, stream: (scope, stream))
+
+
+def _iterating(begin: Callable[..., tuple[StepScope, Any]]) -> Callable[..., Iterator[Any]]:
+    """A generator function (sync; as :func:`_relaying` is for async generators) whose calls begin a step and its
+    generator with ``begin`` and pass the generator on: its items out, what the caller sends or throws in, its
+    return value back. The step ends when the generator ends (an error step when it raised) or is closed. Ended
+    when the generator was made, the step's latency was 0 and its output the generator object; an exception raised
+    while iterating was never an error step (a failing call's retries went uncounted)."""
+
+    def iterate(*args: Any, **kwargs: Any) -> Iterator[Any]:
+        scope, gen = begin(*args, **kwargs)
+        items: list[Any] = []
+        sent: Any = None
+        thrown: BaseException | None = None
+        try:
+            while True:
+                try:
+                    item = gen.send(sent) if thrown is None else gen.throw(thrown)
+                except StopIteration as stop:
+                    returned = stop.value
+                    break
+                thrown = sent = None
+                if len(items) < MAX_STREAM_ITEMS:
+                    items.append(item)
+                try:
+                    sent = yield item
+                except GeneratorExit:
+                    raise
+                except BaseException as exc:  # (thrown in by the caller: the generator's to handle)
+                    thrown = exc
+        except GeneratorExit:
+            gen.close()
+            _closed(scope, items)
+            raise
+        except BaseException as exc:
+            _ended(scope, items, exc)
+            raise
+        _ended(scope, items)
+        return returned
+
+    return iterate
+
+
+# a generator a plain function returned, its step already begun
+_iterate = _iterating(lambda scope, gen: (scope, gen))
+
+
+def _ended(scope: StepScope, items: list[Any], exc: BaseException | None = None) -> None:
+    """End the step of a stream that ran out (``exc`` None) or raised ``exc`` (an error step), its output what it
+    yielded. (The relaying loops themselves stay two, one sync and one async: a generator's ``yield`` cannot be
+    shared between the two kinds.)"""
+    scope.output = _said(items)
+    scope.__exit__(None if exc is None else type(exc), exc, None if exc is None else exc.__traceback__)
+
+
+def _closed(scope: StepScope, items: list[Any]) -> None:
+    """End the step of a stream closed before its end (the consumer stopped): not an error; a limit broken then is
+    logged, not raised (the run is cut all the same: its next step raises)."""
+    scope.output = _said(items)
+    try:
+        scope.__exit__(None, None, None)
+    except PolicyViolation as exc:
+        _log.warning("workbench guard: %s (a stream closed before its end)", exc)
+
+
+def _is_sdk_stream(obj: Any) -> bool:
+    """An SDK's HTTP stream object: an iterator (or async iterator) with a ``close`` and the ``response`` it reads
+    (OpenAI's and Anthropic's ``Stream`` / ``AsyncStream``, returned by ``create(stream=True)``). Asked of the
+    class's methods and the object's ``response`` only: a file or a list iterator is no such stream."""
+    cls = obj.__class__
+    return (
+        (hasattr(cls, "__next__") or hasattr(cls, "__anext__"))
+        and callable(getattr(cls, "close", None))
+        and "response" in getattr(obj, "__dict__", {})
+    )
+
+
+_OWN = frozenset({"_scope", "_stream", "_items", "_open"})
+
+
+class _SyncStream:
+    """An SDK's stream passed on in its step: iterated item by item (kept as the step's output, up to
+    ``MAX_STREAM_ITEMS``), the step ended when the stream runs out (an error step when it raises) or is closed
+    (``close()``, or the ``with`` block it is used in). Any other attribute (``response``) is the stream's own."""
+
+    def __init__(self, scope: StepScope, stream: Any) -> None:
+        self._scope, self._stream, self._items, self._open = scope, stream, [], True
+
+    def __getattr__(self, name: str) -> Any:
+        if name in _OWN:  # (not set yet: a copy being made)
+            raise AttributeError(name)
+        return getattr(self._stream, name)
+
+    def __iter__(self) -> _SyncStream:
+        return self
+
+    def __next__(self) -> Any:
+        try:
+            item = next(self._stream)
+        except StopIteration:
+            self._end(None)
+            raise
+        except BaseException as exc:
+            self._end(exc)
+            raise
+        if len(self._items) < MAX_STREAM_ITEMS:
+            self._items.append(item)
+        return item
+
+    def close(self) -> None:
+        try:
+            self._stream.close()
+        finally:
+            if self._open:
+                self._open = False
+                _closed(self._scope, self._items)
+
+    def __enter__(self) -> _SyncStream:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def _end(self, exc: BaseException | None) -> None:
+        if self._open:
+            self._open = False
+            _ended(self._scope, self._items, exc)
+
+
+class _AsyncStream:
+    """:class:`_SyncStream` for an SDK's async stream (``async for``, ``await close()``, ``async with``)."""
+
+    def __init__(self, scope: StepScope, stream: Any) -> None:
+        self._scope, self._stream, self._items, self._open = scope, stream, [], True
+
+    def __getattr__(self, name: str) -> Any:
+        if name in _OWN:  # (not set yet: a copy being made)
+            raise AttributeError(name)
+        return getattr(self._stream, name)
+
+    def __aiter__(self) -> _AsyncStream:
+        return self
+
+    async def __anext__(self) -> Any:
+        try:
+            item = await self._stream.__anext__()
+        except StopAsyncIteration:
+            self._end(None)
+            raise
+        except BaseException as exc:
+            self._end(exc)
+            raise
+        if len(self._items) < MAX_STREAM_ITEMS:
+            self._items.append(item)
+        return item
+
+    async def close(self) -> None:
+        try:
+            await self._stream.close()
+        finally:
+            if self._open:
+                self._open = False
+                _closed(self._scope, self._items)
+
+    aclose = close
+
+    async def __aenter__(self) -> _AsyncStream:
+        return self
+
+    async def __aexit__(self, *exc: Any) -> None:
+        await self.close()
+
+    _end = _SyncStream._end
 
 
 def _said(items: list[Any]) -> Any:

@@ -298,8 +298,15 @@ def _policy_parsers(sub: argparse._SubParsersAction) -> None:
 
         return _as_command_line(cmd_backtest, args)
 
-    p = sub.add_parser("policy", help="suggest a guard policy from history, or backtest a policy file on it")
-    actions = p.add_subparsers(dest="action", required=True, parser_class=_Parser, metavar="suggest|backtest")
+    def run_validate(args: argparse.Namespace) -> int:
+        from ._cli_policy import cmd_validate
+
+        return _as_command_line(cmd_validate, args)
+
+    p = sub.add_parser("policy", help="suggest a guard policy from history, backtest a policy file on it, or validate "
+                                      "one")
+    actions = p.add_subparsers(dest="action", required=True, parser_class=_Parser,
+                               metavar="suggest|backtest|validate")
     s = actions.add_parser("suggest", help="propose limits and HITL thresholds from the runs and write the policy")
     _history_arguments(s)
     s.add_argument("-o", "--out", required=True, metavar="FILE", help="policy file to write (YAML; - for stdout)")
@@ -324,6 +331,10 @@ def _policy_parsers(sub: argparse._SubParsersAction) -> None:
     b.add_argument("--max-review-rate", type=_rate, default=None, metavar="R",
                    help="exit 1 unless the share of runs sent to review is under this")
     b.set_defaults(func=run_backtest)
+    v = actions.add_parser("validate", help="check policy files against the schema: each one's rules, or the field "
+                                            "that is wrong (exit 2)")
+    v.add_argument("policies", nargs="+", metavar="POLICY", help="policy file (YAML, or JSON by its .json suffix)")
+    v.set_defaults(func=run_validate)
 
 
 def _positive(text: str) -> float:
@@ -347,7 +358,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # `investigate a.jsonl --quiet b.jsonl`) left the paths after the option unrecognised
         args.paths += extra
         extra = []
-    if args.command in ("investigate", "policy"):
+    if args.command in ("investigate", "policy") and hasattr(args, "paths"):   # (policy validate reads no logs)
         _store_as_db(args)
     if extra and args.command != "lab":
         parser.error(f"unrecognized arguments: {' '.join(extra)}")

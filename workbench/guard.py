@@ -266,7 +266,8 @@ class Guard:
         """Decorator: guard every call of a function as one step of the current run (set with
         :meth:`run`); the call's keyword arguments are the step's arguments, its result the output. The step
         lasts as long as the call: to the end of its await (an async tool, a partial of one, a function returning
-        a coroutine or any awaitable) or of its stream (an async generator, until it ends or is closed)."""
+        a coroutine or any awaitable) or of its stream (an async or sync generator, an SDK's ``Stream``, until it
+        ends or is closed)."""
         def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
             # (a tool object has no __name__: its class names it; it was a bare AttributeError; a partial: its function)
             inner = fn

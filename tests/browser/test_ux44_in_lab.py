@@ -21,6 +21,8 @@ import pytest
 from _lab import HEADER, PANEL, drawn_at, run_cells
 from _ux45_lab import CELLS as CELLS45
 from _ux45_lab import ux45_wrong
+from _ux48_lab import CELLS as CELLS48
+from _ux48_lab import ux48_wrong
 
 pytestmark = pytest.mark.slow
 
@@ -73,7 +75,7 @@ _ALIGN = """(t) => ({align: [...t.querySelectorAll('td')].map(td => getComputedS
 
 
 def test_what_the_desks_showed_wrong_limit_ids_cost_note_answer(lab, browser) -> None:  # noqa: ANN001
-    with run_cells(browser, lab, "ux44_walk.ipynb", CELLS + CELLS45) as s:
+    with run_cells(browser, lab, "ux44_walk.ipynb", CELLS + CELLS45 + CELLS48) as s:
         page, wrong = s.page, []
         cells = page.locator(f"{PANEL} .jp-CodeCell")
         lab.shots.mkdir(parents=True, exist_ok=True)
@@ -100,6 +102,11 @@ def test_what_the_desks_showed_wrong_limit_ids_cost_note_answer(lab, browser) ->
         if got["means"] < 0.35 * got["table"]:   # (41 % now, 18 % with the id whole)
             wrong.append(("answer's meanings squeezed", got))
         wrong += ux45_wrong(s, len(CELLS))
+        # ux48: the timeline's long lane names, at 1000 px and at 1400
+        wrong += ux48_wrong(s, len(CELLS) + len(CELLS45), 1000)
+        drawn_at(s, 1400, 1)
+        wrong += ux48_wrong(s, len(CELLS) + len(CELLS45), 1400)
+        s.page.set_viewport_size({"width": 1000, "height": 1800})
         for w in wrong:
             print(*w, sep="\n  ", file=sys.stderr)
         assert not wrong, wrong

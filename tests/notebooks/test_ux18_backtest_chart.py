@@ -45,3 +45,28 @@ def test_backtest_chart_has_no_empty_rows_and_readable_effects() -> None:
     assert set(spec["encoding"]["color"]["scale"]["domain"]) == {"failures prevented", "successes stopped",
                                                                   "runs sent to a human"}
     assert "max_handoffs" in str(spec["title"].get("subtitle", "")), spec["title"]
+
+
+def test_backtest_chart_counts_whole_runs_on_its_axis() -> None:
+    """(ux48) With one run at most its axis read "0 1 1" (a tick at 0.5 written as a whole number): on the eight
+    framework desks, notebook 03's held-out runs had one run per rule."""
+    table = pd.DataFrame({"rule": ["max_pingpong", "total"], "failures_prevented": [1, 1], "successes_lost": [1, 1],
+                          "runs_escalated": [0, 0]})
+    assert _chart(table)["encoding"]["x"]["axis"]["values"] == [0, 1]
+
+
+def test_the_exported_policy_is_shown_in_whole_lines(tmp_path: Path, monkeypatch: object) -> None:
+    """(ux48) The export cell printed the file's first 1,200 characters: on the framework desks it ended mid-note
+    ("- 'max_step_latency_ms 736: "), unsaid. It shows whole lines now, and says how many more the file holds."""
+    import workbench as wb
+
+    monkeypatch.chdir(tmp_path)  # type: ignore[attr-defined]
+    cells = [c for c in nbformat.read(NB, as_version=4).cells if c.cell_type == "code"]
+    [cell] = [c for c in cells if 'path = "policy.yaml"' in c.source]
+    notes = tuple(f"max_step_latency_ms {n}: p99 of the 14 successful runs' peaks; stops 0 failed" for n in range(30))
+    shown: list[str] = []
+    policy = wb.Policy(provenance=wb.policy.Provenance(notes=notes))
+    exec(cell.source, {"wb": wb, "policy": policy, "print": shown.append})  # noqa: S102 - the notebook's own cell
+    [text] = shown
+    file = (tmp_path / "policy.yaml").read_text("utf-8").splitlines()
+    assert text.splitlines()[:-1] == file[:40] and text.endswith(f"… {len(file) - 40} more lines in policy.yaml")

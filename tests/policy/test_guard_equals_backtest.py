@@ -37,11 +37,15 @@ policies = st.builds(
                       max_retries=limit(0, 3)),
     loops=st.builds(Loops, max_repeats=limit(0, 3), window=st.integers(1, 20), max_pingpong=limit(1, 4),
                    max_repeated_replies=limit(1, 4)),
-    hitl=st.lists(st.builds(HitlRule,
-                            signal=st.sampled_from(["confidence", "entropy", "latency_ms", "tool_calls",
-                                                    "retries", "depth", "handoffs", "tokens_out"]),
-                            threshold=st.floats(0, 20), direction=st.sampled_from(["", "above", "below"]),
-                            agent=st.sampled_from(AGENTS)), max_size=3).map(tuple),
+    hitl=st.lists(st.one_of(
+        st.builds(HitlRule, signal=st.sampled_from(["entropy", "latency_ms", "tool_calls", "retries", "depth",
+                                                    "handoffs", "tokens_out"]),
+                  threshold=st.floats(0, 20), direction=st.sampled_from(["", "above", "below"]),
+                  agent=st.sampled_from(AGENTS)),
+        # (a confidence is a probability: a threshold past 1 is refused since ux48)
+        st.builds(HitlRule, signal=st.just("confidence"), threshold=st.floats(0, 1),
+                  direction=st.sampled_from(["", "above", "below"]), agent=st.sampled_from(AGENTS))),
+        max_size=3).map(tuple),
 )
 
 

@@ -92,6 +92,10 @@ def _message_jsonschema(doc) -> str | None:  # noqa: ANN001
     if bad is not None:
         hint = "remove the rule to turn it off" if bad[0].startswith("hitl") else "use null for no limit"
         return f"policy: {bad[0]}: must be a finite number, got {bad[1]!r} ({hint})"
+    for i, rule in enumerate(doc.get("hitl") or ()):   # (ux48: a threshold outside its signal's range, after both)
+        why = _model.threshold_out_of_range(rule["signal"], rule["threshold"], rule.get("direction") or "")
+        if why is not None:
+            return f"policy: hitl[{i}].threshold: {why}"
     return None
 
 

@@ -18,6 +18,8 @@ from ._bulk import bulk_range
 from ._channels import channels
 from ._data import raised
 from ._label_spot import _CHAR_PX, FONT_PX, Spot, label_spot, nice
+from ._lanes import fixed_axis as _fixed_axis
+from ._lanes import lane_names as _lane_names
 
 KIND_COLORS = {"llm": "#4c78a8", "tool": "#59a14f", "handoff": "#b07aa1", "human": "#edc948",
                "retriever": "#76b7b2", "agent": "#9c755f", "chain": "#bab0ac", "other": "#9d9d9d"}
@@ -112,7 +114,7 @@ def timeline_parts(steps: pd.DataFrame, handoffs: pd.DataFrame | None = None, de
     fit = width == "container"
     # (fixed-width too: a legend beside the 720 px lanes took the chart to 899 px, cut in a 1000 px window)
     legend = alt.Legend(orient="bottom", direction="horizontal")
-    y = alt.Y("agent:N", sort=lanes, title=None, axis=_fixed_axis() if fit else alt.Undefined)
+    y = alt.Y("agent:N", sort=lanes, title=None, axis=_fixed_axis(labels=False) if fit else alt.Undefined)
     pick = alt.selection_point(name="step", fields=["step_id"], on="click", empty=False)
     base = alt.Chart(data)
     # the legend lists the kinds of move drawn, each in its fixed colour: a Who&When chat (agent turns and
@@ -169,6 +171,8 @@ def timeline_parts(steps: pd.DataFrame, handoffs: pd.DataFrame | None = None, de
         layers += [mark.mark_rule(color="#d62728", strokeWidth=2, clip=True).encode(**channels(x=x)),
                    mark.mark_text(text="decisive step", dy=-4, dx=4, align="left", baseline="bottom",
                                   color="#d62728", fontWeight="bold").encode(**channels(x=x, y=alt.value(0)))]
+    if fit:   # the lanes' names, whole where they fit in the axis's room, with a tooltip where they do not
+        layers.append(_lane_names(lanes, y))
     # the key on two lines: on one (~720 px) it was wider than an output at a 1000 px window
     head = alt.TitleParams(title or "timeline", anchor="start", subtitle=[
         "red outline: a detector points here · faded with amber ticks: built on a fault",
@@ -207,17 +211,6 @@ def timeline_parts(steps: pd.DataFrame, handoffs: pd.DataFrame | None = None, de
     return lanes_chart, alt.layer(line, whole).properties(width=width, height=90,
                                                          title="confidence and entropy of LLM moves").add_params(
         alt.param(name=ZOOMED, value=None))
-
-
-
-
-# the width of a container-wide timeline's y axes (an agent name longer than it is cut with "…"; the tooltip
-# has it whole)
-LANE_AXIS_PX = 110
-
-
-def _fixed_axis() -> alt.Axis:
-    return alt.Axis(minExtent=LANE_AXIS_PX, maxExtent=LANE_AXIS_PX, labelLimit=LANE_AXIS_PX - 8)
 
 
 def _first_line(text: object, limit: int = 160) -> str | None:

@@ -93,7 +93,8 @@ class BacktestReport:
         s = self.summary
         return (f"<BacktestReport {s['runs']} runs ({s['failures']} failed{_counted(s)}, {s['excluded_unknown']} unknown "
                 f"left out{_bare(s)}): prevented {s['prevented']} ({s['prevented_share']:.0%}), review rate "
-                f"{s['review_rate']:.1%}, cut {s['cut_rate']:.1%}, successes lost {s['successes_lost']}{_unseen(s)}>")
+                f"{s['review_rate']:.1%}, cut {s['cut_rate']:.1%}, successes lost {s['successes_lost']}{_unseen(s)}"
+                f"{_idle(self.policy, s)}>")
 
     def _repr_html_(self) -> str:
         from .._termtext import html_table  # rule names carry agent names from logs
@@ -146,6 +147,21 @@ def _unseen(summary: dict[str, Any]) -> str:
             f"replayed (a live guard counts a tool call among them whose arguments were past the store's limits)")
 
 
+def _idle(policy: Policy, summary: dict[str, Any]) -> str:
+    """Why nothing was stopped or sent to review, for the one-line repr: "prevented 0, review rate 0.0%, cut 0.0%"
+    read as a policy that failed on these runs, when it had no rule (the proposal found none to weigh) or no run came
+    near a limit (limits at these very runs' peaks stop none of them)."""
+    if not summary["runs"] or summary["cut"] or summary["reviews"]:
+        return ""
+    rules = policy.rules()
+    if not rules:
+        why = next(iter(policy.provenance.notes or ()), "")
+        return "; the policy has no rule: it stops nothing" + (f" (its first note: {why})" if why else "")
+    return (f"; none of its {len(rules)} rule{'s' if len(rules) != 1 else ''} stepped in: no run went past a limit or "
+            "crossed a threshold (limits learned at these runs' own peaks stop none of them: backtest on runs it did not "
+            "learn from)")
+
+
 def _counted(summary: dict[str, Any]) -> str:
     """How the report counted failures, for its one-line repr."""
     if summary.get("silent", True):
@@ -180,6 +196,9 @@ def backtest(policy: Policy, ws: Any, runs: Any = None, steps: bool = False,
     if not isinstance(policy, Policy):
         raise TypeError(f"policy must be a workbench Policy (got {type(policy).__name__})")
     runs = run_ids(ws, runs, "backtest")
+    from ..thresholds._runs_given import refuse_empty  # (here: the thresholds package imports this module)
+
+    refuse_empty(ws, runs, "backtest", "replay")   # (it returned an empty report: "0 runs", as if tried)
     con = ws.con.cursor()
     try:
         scoped = fill_run_scope(con, "_bt_scope", runs)

@@ -17,7 +17,6 @@ import html
 import math
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from importlib import resources
 from typing import Any
 
 import numpy as np
@@ -26,7 +25,7 @@ import pandas as pd
 from .._plain import counted
 from ..exceptions import InvalidParameterError
 from ..store._outcomes import run_ids, silent_flag
-from ..store._own_connection import own_cursor
+from ..thresholds._runs_given import refuse_empty, store_holds
 from ._model import Breakers, Budgets, Loops, Policy, Provenance
 from ._propose import _FLOOR, _RULES, run_peaks
 
@@ -130,8 +129,11 @@ class LimitSuggestions:
                 notes.append(f"{row.rule}: no limit ({row.note})")
                 continue
             limits[_RULES[row.rule][0]][row.rule] = row.limit
-            notes.append(f"{row.rule} {row.limit:g}: p{self.quantile * 100:g} of {row.baseline_runs} "
-                         f"{row.basis}; stops {row.stops_failed} failed, {row.stops_successful} successful, "
+            # the basis in short: its caveat ("fewer than 5 successful: limits are where the runs went") is the first
+            # note's, once (it was each limit's too, ten times in a row, in the CLI's words and the file's notes)
+            basis = (f"the {row.baseline_runs} successful" if row.basis == "successful runs"
+                     else f"all {row.baseline_runs}")
+            notes.append(f"{row.rule} {row.limit:g}: p{self.quantile * 100:g} of {basis} runs' peaks; stops {row.stops_failed} failed, {row.stops_successful} successful, "
                          f"{row.stops_unknown} unknown runs")
         sys_runs = self.runs[self.runs["system"] == system]
         prov = Provenance(created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -211,6 +213,7 @@ def suggest_limits(ws: Any, quantile: float = 0.99, min_runs: int = 5, by_system
     if min_runs < 1:
         raise InvalidParameterError(f"'min_runs' must be >= 1 (got {min_runs!r})")
     runs = run_ids(ws, runs, "suggest_limits")   # (an unknown id was said by "run_peaks:", no function of the user's)
+    refuse_empty(ws, runs, "suggest_limits", "measure limits on")
     peaks = run_peaks(ws, window, unknown=True, silent=silent, runs=runs)
     if peaks.empty:
         raise InvalidParameterError(_nothing_to_measure(ws, runs))
@@ -232,18 +235,11 @@ def suggest_limits(ws: Any, quantile: float = 0.99, min_runs: int = 5, by_system
 
 def _nothing_to_measure(ws: Any, runs: list[str] | None) -> str:
     """Why no run could be measured: what was given (``runs=[]`` was told "no run with steps in this store" of a
-    store holding hundreds) and what is needed."""
-    with own_cursor(ws.con) as con:
-        stored, stepped = con.execute(resources.files(__package__).joinpath("sql/runs_held.sql").read_text("utf-8")
-                                      ).fetchone()
-    held = f"the store holds {counted(stored, 'run')}, {stepped:,} with steps" if stored else "the store holds no run"
+    store holding hundreds: refused before, by ``refuse_empty``) and what is needed."""
+    held = store_holds(ws)
     if runs is None:
         return (f"suggest_limits: no run with steps in this store ({held}): nothing to measure limits on; ingest "
                 "logs with steps first, e.g. ws.ingest('traces.jsonl')")
-    if not runs:
-        return (f"suggest_limits: runs is empty (0 run ids given; a ws.runs(...) filter that matched no run gives "
-                f"none): nothing to measure limits on; give the runs to learn from, or leave runs=None for every run "
-                f"({held})")
     return (f"suggest_limits: none of the {counted(len(runs), 'run')} given has a step ({held}): nothing to "
             "measure limits on; give runs with steps, or leave runs=None for every run")
 

@@ -44,6 +44,26 @@ SIGNALS = STEP_SIGNALS + RUNNING_SIGNALS
 LOW_IS_BAD = frozenset({"confidence"})
 
 
+# The values a signal's threshold can take: a confidence is a probability, an entropy never negative. Outside them a
+# rule is every step or none in disguise ("confidence <= 1.5" sends every step to a human, "<= -0.5" none), and the
+# file said nothing of it (a rule that silently never fires is a guard that is not there).
+THRESHOLD_RANGE = {"confidence": (0.0, 1.0), "entropy": (0.0, math.inf)}
+
+
+def threshold_out_of_range(signal: str, value: Any, direction: str = "") -> str | None:
+    """Why ``value`` cannot be a threshold on ``signal`` (outside the signal's range: ``THRESHOLD_RANGE``), or
+    None. Says the range and what the rule would do: escalate every step, or none."""
+    lo, hi = THRESHOLD_RANGE.get(signal, (-math.inf, math.inf))
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or math.isnan(value) or lo <= value <= hi:
+        return None   # (the type and NaN checks say what is wrong with those)
+    below = (direction or default_direction(signal)) == "below"
+    every = (value > hi) == below
+    span = f"in [{lo:g}, {hi:g}] ({signal} is a probability)" if math.isfinite(hi) else \
+        f"{lo:g} or more ({signal} is never negative)"
+    return (f"a threshold on {signal} must be {span}, got {value!r}: {'<=' if below else '>='} {value!r} "
+            f"would escalate {'every step' if every else 'no step'}")
+
+
 def default_direction(signal: str) -> str:
     """``"below"`` for confidence (escalate when it drops), ``"above"`` for every other signal."""
     return "below" if signal in LOW_IS_BAD else "above"
@@ -367,6 +387,10 @@ def validate(doc: Any, where: str = "policy") -> None:
     if bad is not None:
         hint = "remove the rule to turn it off" if bad[0].startswith("hitl") else "use null for no limit"
         raise PolicyError(f"{where}: {bad[0]}: must be a finite number, got {bad[1]!r} ({hint})")
+    for i, rule in enumerate(doc.get("hitl") or ()):
+        why = threshold_out_of_range(rule["signal"], rule["threshold"], rule.get("direction") or "")
+        if why is not None:
+            raise PolicyError(f"{where}: hitl[{i}].threshold: {why}")
 
 
 _ORDER = {"type": 0, "required": 1, "additionalProperties": 2, "enum": 3, "const": 3}

@@ -131,7 +131,7 @@ def policy_from_findings(ws: Any, lost_weight: float = 3.0, review_budget: float
     """
     silent = silent_flag(silent, "policy_from_findings")
     runs = run_ids(ws, runs, "policy_from_findings")
-    refuse_empty(runs, "policy_from_findings")
+    refuse_empty(ws, runs, "policy_from_findings")
     from ..exceptions import InvalidParameterError
     from ..thresholds import available_signals, sweep_thresholds
 
@@ -203,21 +203,28 @@ def policy_from_findings(ws: Any, lost_weight: float = 3.0, review_budget: float
                      f"{', ...' if len(systems) > 5 else ''}): wb.suggest_limits(ws) gives limits per system")
     hitl: tuple[HitlRule, ...] = ()
     have = set(available_signals(ws, silent=silent, runs=runs).query("steps > 0")["signal"])
-    best_cost, chosen = math.inf, None
+    best_cost, chosen, swept = math.inf, None, []
     for signal in signals:
         if signal not in have:
             notes.append(f"no HITL rule on {signal}: no step in this store carries it")
             continue
         sweep = sweep_thresholds(ws, signal, per_agent=True, cost_review=cost_review,
                                  cost_failure=cost_failure, budget=review_budget, silent=silent, runs=runs)
+        swept.append(signal)
         for point in (sweep.best, sweep.best_per_agent):
-            if point is not None and point.threshold is not None and point.cost < best_cost:
+            # (a per-agent set with no agent's rule is no rule: it was chosen, and the note read "HITL on latency_ms:
+            # 0.0% of runs escalated" over a policy with no HITL rule, on a real smolagents desk)
+            if point is not None and _sets_a_rule(point.threshold) and point.cost < best_cost:
                 best_cost, chosen = point.cost, (sweep, point)
     if chosen is not None:
         sweep, point = chosen
         hitl = sweep.to_policy(point.threshold).hitl
         notes.append(f"HITL on {sweep.signal}: {point.escalation_rate:.1%} of runs escalated, "
                      f"{point.failures_caught} of {sweep.n_failures} failures caught in time")
+    elif swept:
+        within = f" sending at most {review_budget:.0%} of runs to review" if review_budget is not None else ""
+        notes.append(f"no HITL rule: no threshold on {', '.join(swept)}{within} costs less than reviewing no run "
+                     f"(a review {cost_review:g}, a missed failure {cost_failure:g})")
     prov = Provenance(created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
                       created_by="workbench", source="policy_from_findings",
                       store=str(ws.path) if getattr(ws, "path", None) is not None else "<memory>",
@@ -226,6 +233,13 @@ def policy_from_findings(ws: Any, lost_weight: float = 3.0, review_budget: float
                              "cost_review": cost_review, "cost_failure": cost_failure, "silent": silent})
     return Policy(version=version, breakers=Breakers(**limits["breakers"]), budgets=Budgets(**limits["budgets"]),
                   loops=Loops(**limits["loops"]), hitl=hitl, provenance=prov)
+
+
+def _sets_a_rule(threshold: Any) -> bool:
+    """Whether a sweep point's threshold is a rule: a number, or a per-agent set giving some agent one."""
+    if isinstance(threshold, dict):
+        return any(t is not None for t in threshold.values())
+    return threshold is not None
 
 
 def _best_limit(succ: np.ndarray, fail: np.ndarray, lost_weight: float, integer: bool,

@@ -39,7 +39,7 @@ def confidence_calibration(ws: Any, n_bins: int = 10, strategy: str = "quantile"
     if strategy not in ("quantile", "uniform"):
         raise InvalidParameterError(f"strategy must be 'quantile' or 'uniform' (got {strategy!r})")
     runs = run_ids(ws, runs, "confidence_calibration")
-    refuse_empty(runs, "confidence_calibration")
+    refuse_empty(ws, runs, "confidence_calibration")
     con = ws.con.cursor()
     try:
         scoped = learn_scope(con, runs)

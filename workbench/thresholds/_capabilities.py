@@ -62,7 +62,7 @@ def what_can_be_tuned(ws: Any, runs: Any = None) -> TunableTable:
     from ._sweep import available_signals
 
     runs = run_ids(ws, runs, "what_can_be_tuned")
-    refuse_empty(runs, "what_can_be_tuned")
+    refuse_empty(ws, runs, "what_can_be_tuned")
     have = available_signals(ws, runs=runs).set_index("signal")["steps"]
     con = ws.con.cursor()
     try:

@@ -59,7 +59,7 @@ class ReviewLoad:
     def at(self, threshold: float | None) -> dict[str, float]:
         """Runs and steps at or past ``threshold`` (at or below it for direction ``below``; None: no escalation)."""
         # (as ThresholdSweep.at: NaN escalated nothing unseen, True was read as 1)
-        t = np.inf if threshold is None else self._sign * _threshold(threshold)
+        t = np.inf if threshold is None else self._sign * _threshold(threshold, None, self.signal, self.direction)
         runs = len(self._runs) - int(np.searchsorted(self._runs, t, "left"))
         steps = len(self._steps) - int(np.searchsorted(self._steps, t, "left"))
         return {"escalated_runs": runs, "escalation_rate": runs / self.n_runs if self.n_runs else 0.0,

@@ -19,7 +19,7 @@ import pandas as pd
 
 from .._params import is_number
 from ..exceptions import InvalidParameterError
-from ..policy._model import SIGNALS, HitlRule, Policy, Provenance, default_direction
+from ..policy._model import SIGNALS, HitlRule, Policy, Provenance, default_direction, threshold_out_of_range
 from ..policy._readable import escalating_same, readable
 from ..store._outcomes import RUN_OUTCOMES_SQL, learn_scope, learning, run_ids, silent_flag, with_run_outcomes
 from ..store._own_connection import own_cursor
@@ -93,7 +93,7 @@ def available_signals(ws: Any, silent: bool = True, runs: Any = None) -> pd.Data
     (ids, or a frame of ``ws.runs(...)``; see :func:`sweep_thresholds`)."""
     silent = silent_flag(silent, "available_signals")
     runs = run_ids(ws, runs, "available_signals")
-    refuse_empty(runs, "available_signals")
+    refuse_empty(ws, runs, "available_signals")
     con = ws.con.cursor()
     try:
         scoped = learn_scope(con, runs)
@@ -164,7 +164,7 @@ def sweep_thresholds(ws: Any, signal: str = "entropy", per_agent: bool = False, 
     if not isinstance(keep_shared, (bool, np.bool_)):   # ("false" is a true string: refused, not read)
         raise TypeError(f"sweep_thresholds: keep_shared must be True or False (got {keep_shared!r})")
     runs = run_ids(ws, runs, "sweep_thresholds")
-    refuse_empty(runs, "sweep_thresholds")
+    refuse_empty(ws, runs, "sweep_thresholds")
     if signal not in SIGNALS:
         raise InvalidParameterError(f"signal must be one of {', '.join(SIGNALS)} (got {signal!r})")
     direction = direction or default_direction(signal)
@@ -334,7 +334,7 @@ class ThresholdSweep:
         if threshold is None:
             esc = caught = steps = fail_esc = 0
         else:
-            t = self._sign * _threshold(threshold)
+            t = self._sign * self._given(threshold)
             esc = self.n_runs - int(np.searchsorted(self._all, t, "left"))
             fail_esc = len(self._fail_all) - int(np.searchsorted(self._fail_all, t, "left"))
             caught = len(self._fail_pre) - int(np.searchsorted(self._fail_pre, t, "left"))
@@ -351,18 +351,22 @@ class ThresholdSweep:
             esc = caught = np.zeros(self.n_runs, dtype=bool)
         elif isinstance(threshold, dict):
             self._at_agents(threshold)     # (its checks: a per-agent sweep, known agents)
-            t = np.asarray([np.inf if threshold.get(a) is None else self._sign * _threshold(threshold[a], a)
+            t = np.asarray([np.inf if threshold.get(a) is None else self._sign * self._given(threshold[a], a)
                             for a in self.agents])
             esc = (self._agent_all >= t).any(axis=1)
             caught = (self._agent_pre >= t).any(axis=1) & self._run_failed
         else:
-            t = self._sign * _threshold(threshold)
+            t = self._sign * self._given(threshold)
             esc, caught = self._run_all >= t, (self._run_pre >= t) & self._run_failed
         value = None if isinstance(threshold, dict) else self._sign * self._run_all[esc]
         out = pd.DataFrame({"run_id": self._run_ids[esc], "failed": self._run_failed[esc], "caught": caught[esc],
                             "value": value})
         order = np.lexsort((-self._run_all[esc], ~out["failed"].to_numpy(), ~out["caught"].to_numpy()))
         return out.iloc[order].reset_index(drop=True)
+
+    def _given(self, value: Any, agent: str | None = None) -> float:
+        """A threshold given on this sweep's signal, checked (a number, finite, in the signal's range)."""
+        return _threshold(value, agent, self.signal, self.direction)
 
     def _point(self, threshold: Any, esc: int, caught: int, false: int, steps: int) -> SweepPoint:
         return SweepPoint(
@@ -380,7 +384,7 @@ class ThresholdSweep:
         if unknown:
             raise InvalidParameterError(f"no agent {sorted(unknown)[0]!r} in this sweep "
                                         f"(agents: {', '.join(self.agents)})")
-        cols = [np.inf if thresholds.get(a) is None else self._sign * _threshold(thresholds[a], a)
+        cols = [np.inf if thresholds.get(a) is None else self._sign * self._given(thresholds[a], a)
                 for a in self.agents]
         t = np.asarray(cols)
         esc = (self._agent_all >= t).any(axis=1)
@@ -438,11 +442,11 @@ class ThresholdSweep:
         elif isinstance(threshold, dict):
             # keep_shared: rounded between every agent's steps, so agents on the shared threshold get its one number
             # (by each agent's own steps: 478 for the agent whose steps met it, 479 for those whose steps did not)
-            threshold = {a: None if t is None else self._readable(_threshold(t, a), None if self.keep_shared else a)
+            threshold = {a: None if t is None else self._readable(self._given(t, a), None if self.keep_shared else a)
                          for a, t in threshold.items()}
             rules = tuple(HitlRule(self.signal, t, self.direction, a) for a, t in threshold.items() if t is not None)
         else:
-            threshold = self._readable(_threshold(threshold))
+            threshold = self._readable(self._given(threshold))
             rules = (HitlRule(self.signal, threshold, self.direction),)
         point = self.at(threshold)
         if not rules:
@@ -525,16 +529,20 @@ class ThresholdSweep:
         return f"<p>{html.escape(repr(self))}</p>"
 
 
-def _threshold(value: Any, agent: str | None = None) -> float:
-    """A threshold a caller gives ``at`` / ``escalated`` / ``to_policy``: a finite number. NaN escalated nothing
-    unseen (every comparison with it false), ``True`` was read as 1 and ``"high"`` raised float()'s ValueError;
-    ``None`` is the way to say no escalation."""
+def _threshold(value: Any, agent: str | None = None, signal: str = "", direction: str = "") -> float:
+    """A threshold a caller gives ``at`` / ``escalated`` / ``to_policy``: a finite number, within ``signal``'s range
+    (a confidence in [0, 1], an entropy 0 or more). NaN escalated nothing unseen (every comparison with it false),
+    ``True`` was read as 1 and ``"high"`` raised float()'s ValueError; a confidence of 1.5 escalated every run, the
+    policy file then refused; ``None`` is the way to say no escalation."""
     where = "threshold" if agent is None else f"threshold[{agent!r}]"
     if not is_number(value):
         raise InvalidParameterError(f"{where} must be a number, or None for no escalation "
                                     f"(got {type(value).__name__} {value!r})")
     if not math.isfinite(value):
         raise InvalidParameterError(f"{where} must be a finite number, or None for no escalation (got {value!r})")
+    why = threshold_out_of_range(signal, float(value), direction)
+    if why is not None:
+        raise InvalidParameterError(f"{where}: {why} (None: no escalation)")
     return float(value)
 
 

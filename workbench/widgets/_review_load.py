@@ -100,6 +100,7 @@ class ReviewLoadView(w.VBox):
     def recompute(self) -> None:
         """Read the chosen signal over every run (one DuckDB pass) and redraw both charts."""
         from ..thresholds import review_load
+        from ._signal_range import signal_range
         from ._tuner import _COUNTS, on_grid, slider_grid  # (the tuner imports this module)
 
         t0 = time.perf_counter()
@@ -113,6 +114,7 @@ class ReviewLoadView(w.VBox):
         # a round step with its ends on its grid (whole on a count: the slider read "0.000" tool calls), the
         # start on it too, so the slider and the readout show one number
         lo, hi, step, fmt = slider_grid(lo, hi, load.signal in _COUNTS)
+        lo, hi = signal_range(lo, hi, load.signal)   # (a pad past one value: entropy -0.9, refused as a rule)
         start = on_grid(start, step, lo, "up" if load.direction == "below" else "down")
         self._quiet = True
         try:

@@ -21,6 +21,7 @@ from ._escalated import EscalatedRuns
 from ._html import STYLE, esc, label, pre
 from ._layout import chart_row, control_row
 from ._review_load import ReviewLoadView, empty_store_html, missing_outcomes_html
+from ._signal_range import beyond, point_at, signal_range
 from ._systems import system_picker
 
 if TYPE_CHECKING:
@@ -233,6 +234,7 @@ class ThresholdTuner(w.VBox):
                                                                 float(curve["threshold"].max()))
         end = lo if sw.direction == "below" else hi     # the span's far end, before the grid rounds it outwards
         lo, hi, step, fmt = slider_grid(lo, hi, sw.signal in _COUNTS)
+        lo, hi = signal_range(lo, hi, sw.signal)    # (a confidence of 1.08, a pad past the one value, was a rule)
         if best is not None:
             # the opening point on the slider's grid: of the grid points either side of the best threshold, the
             # cheaper (one between the best and the next lower value escalates the same steps); the slider read
@@ -273,8 +275,9 @@ class ThresholdTuner(w.VBox):
             box.layout.display = None if priced else "none"
         # the trade-off's line reaches the no-review point the slider opened on (0 runs, 0 failures): it ended at
         # the extreme value's runs (50 % of runs escalated), the current point drawn off its axis
-        shown = pd.concat([curve, pd.DataFrame([dataclasses.asdict(sw.at(start))])], ignore_index=True) \
-            if no_rule else curve
+        nothing = point_at(sw, start)   # (past a confidence of 0 it is no rule: drawn at start all the same)
+        shown = pd.concat([curve, pd.DataFrame([{**dataclasses.asdict(nothing), "threshold": start}])],
+                          ignore_index=True) if no_rule else curve
         # the charts open on what the readout says: per agent, the agents' sliders' set, not the one slider's
         # threshold. (A chart's params set from Python before the page draws it are overwritten there by its spec's:
         # the current point sat at the one slider's 50 % escalated beside a readout of 0 %, on real traces.)
@@ -348,12 +351,13 @@ class ThresholdTuner(w.VBox):
         self._agent_opened = self.current_threshold()    # (what the search chose, on the sliders' grid)
 
     # -- a lookup per slider move ----------------------------------------------------------------
-    def current_threshold(self) -> float | dict[str, float]:
+    def current_threshold(self) -> float | dict[str, float | None] | None:
         if self.per_agent.value and self.agent_sliders.children:
             # a slider on the no-review point is the agent's "no rule" (None), exported as none
             return {a: None if self._off(s.value) else float(s.value)
                     for a, s in zip(self._slider_agents, self.agent_sliders.children, strict=True)}
-        return float(self.threshold.value)
+        # the no-review point past a confidence of 0 (every step at 0: no rule pays) is no threshold a rule can hold
+        return None if beyond(self.sweep, self.threshold.value) else float(self.threshold.value)
 
     def _off(self, value: float) -> bool:
         """An agent's slider at (or, dragged, within half a step of) the no-review point: no rule for that agent.
@@ -377,7 +381,9 @@ class ThresholdTuner(w.VBox):
         # the slider's own number (its format): "≥ 166.3" beside a slider reading "166" said two thresholds
         fmt = self.threshold.readout_format
         where = (", ".join(f"{esc(a)} {'no rule' if v is None else format(v, fmt)}" for a, v in t.items())
-                 if isinstance(t, dict) else format(t, fmt))
+                 if isinstance(t, dict) else format(t, fmt) if t is not None else "")
+        at = ("With no rule (the slider past every value)" if t is None
+              else f"At {esc(sw.signal)} {'≤' if sw.direction == 'below' else '≥'} {where}")
         self.agent_note.value = (_no_rule_note(t, self._past_every, fmt) + (
             _per_agent_why(sw, t, fmt) if t == self._agent_opened else "") if isinstance(t, dict) else "")
         for s in self.agent_sliders.children:     # (a handle on "no rule" drawn apart from one on a threshold)
@@ -392,7 +398,7 @@ class ThresholdTuner(w.VBox):
             # the cost's unit: "expected cost 9,380.0" named neither what one unit is nor over how many runs. The
             # best's cost is the recommended slider position's (the advice line's): the sweep's exact best (2,796.3)
             # lies off the slider's grid, and "best 9,380.0" sat beside a recommended 2,800 costing 9,399
-            best = sw.at(self.recommended).cost if self.recommended is not None else sw.best.cost
+            best = point_at(sw, self.recommended).cost if self.recommended is not None else sw.best.cost
             # (no run escalated: no precision to measure; "precision 0.0%" read as every escalation a false one)
             precise = f"precision {p.precision:.1%}" if p.escalated_runs else "precision: no run escalated"
             priced = (f"{precise} · expected cost <b>{p.cost:,.1f}</b> over the {sw.n_runs:,} runs, "
@@ -408,7 +414,7 @@ class ThresholdTuner(w.VBox):
             caught += (f" · <span class='wb-tuner-late'>{counted(late, 'failed run')} escalated too late: only "
                        f"after {'its' if late == 1 else 'their'} labelled culprit step</span>")
         self.readout.value = (
-            f"<div style='font-size:14px'>At {esc(sw.signal)} {'≤' if sw.direction == 'below' else '≥'} {where}: "
+            f"<div style='font-size:14px'>{at}: "
             f"escalation rate <b class='wb-escalation-rate'>{p.escalation_rate:.1%}</b> of runs "
             f"({p.escalated_runs:,} of {sw.n_runs:,}; {p.step_escalation_rate:.2%} of steps) · "
             f"{caught} · {priced}</div>{_over_budget(sw, p, fmt)}{_every_run(sw, p)}")
@@ -417,7 +423,7 @@ class ThresholdTuner(w.VBox):
         self._say_stale(t)
         self.advice.value = _advice(sw, self.recommended, fmt, per_agent=isinstance(t, dict), no_rule=self.no_rule)
         self.to_recommended.layout.display = (None if self.recommended is not None and not isinstance(t, dict)
-                                              and t != self.recommended else "none")
+                                              and self.threshold.value != self.recommended else "none")
         single = None if isinstance(t, dict) else t
         if self.sweep_chart is not None:
             with self.sweep_chart.hold_sync():
@@ -471,7 +477,7 @@ class ThresholdTuner(w.VBox):
             raise InvalidParameterError("this store has nothing to put a threshold on (see the tuner's panel)")
         t = self.current_threshold()
         # at the no-review point the policy has no rule (and its provenance says why), not one that never fires
-        policy = self.sweep.to_policy(None if self.no_rule and t == self.recommended else t)
+        policy = self.sweep.to_policy(None if t is None or (self.no_rule and t == self.recommended) else t)
         if self.system.value:    # the rule of one system's runs: the file says which
             policy = policy.replace(name=self.system.value)
         target = Path(path if path is not None else self.path.value)
@@ -667,7 +673,7 @@ def _advice(sw: ThresholdSweep, recommended: float | None, fmt: str, per_agent: 
     none = sw.at(None)
     budget = f" sending at most {_share(sw.budget)} of runs to a human (max review)" if sw.budget else ""
     if per_agent and sw.best_per_agent is not None and sw.n_failures < sw.n_runs:
-        one = sw.at(recommended).cost if recommended is not None else none.cost
+        one = point_at(sw, recommended).cost if recommended is not None else none.cost
         return (f"<b>Recommended per agent: the thresholds the agents' sliders opened on</b> — the cheapest set"
                 f"{budget}: expected cost {sw.best_per_agent.cost:,.0f} against {one:,.0f} with one threshold for "
                 f"every agent and {none.cost:,.0f} with no review")
@@ -676,10 +682,11 @@ def _advice(sw: ThresholdSweep, recommended: float | None, fmt: str, per_agent: 
     if no_rule or recommended is None:
         why = (f" catches a failure in time{budget}" if sw.n_failures >= sw.n_runs else
                f"{budget} costs less than sending no run to a human (expected cost {none.cost:,.0f})")
-        where = (f", so the slider opens past every value, at {rule}, where <b>no run is sent to a human</b>; "
+        at = "its end" if beyond(sw, recommended) else rule   # (not "confidence ≤ -0.001": no such rule)
+        where = (f", so the slider opens past every value, at {at}, where <b>no run is sent to a human</b>; "
                  "move it to see what a threshold would send and cost" if recommended is not None else "")
         return f"<b>Recommended: no review rule</b> — no threshold on this signal{why}{where}"
-    p = sw.at(recommended)
+    p = point_at(sw, recommended)
     if sw.n_failures >= sw.n_runs:    # nothing priced (every run failed): the most failures caught in the budget
         return (f"<b>Recommended: {rule}</b> — of the thresholds{budget}, the one catching the most failures in "
                 f"time ({p.failures_caught:,} of {sw.n_failures:,})")
