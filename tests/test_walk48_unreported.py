@@ -1,0 +1,121 @@
+"""walk48: a tool that raised in a run whose log never says how it ended was not mentioned by investigate.
+
+Logfire's OpenAI Agents export (tests/ingest/fixtures/logfire-openai-agents/tool_error.otlp.jsonl) has the tool
+span in ERROR and the agent answering anyway; no detector fires (nothing gave up, nothing repeated), so
+``workbench investigate`` said "1 run, 0 failed, 1 of unknown outcome / no failed runs: nothing to attribute" and
+nothing of the error. The log here is written by the test: the same shape in OTel GenAI spans.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from workbench.cli import main
+
+T0 = 1_767_225_600 * 10**9  # 2026-01-01
+
+
+def _kv(key: str, value: str) -> dict:
+    return {"key": key, "value": {"stringValue": value}}
+
+
+def _span(
+    trace: str, sid: str, parent: str | None, name: str, at: int, *attrs: dict, error: str = ""
+) -> dict:
+    span = {
+        "traceId": trace,
+        "spanId": sid,
+        "name": name,
+        "kind": "SPAN_KIND_INTERNAL",
+        "startTimeUnixNano": str(T0 + at * 10**9),
+        "endTimeUnixNano": str(T0 + (at + 1) * 10**9),
+        # unset, as most OTel roots leave it: the log never says how the run ended
+        "status": {"code": "STATUS_CODE_ERROR", "message": error} if error else {},
+        "attributes": list(attrs),
+    }
+    if parent:
+        span["parentSpanId"] = parent
+    return span
+
+
+@pytest.fixture(scope="module")
+def log(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    # trace 1: the pricer's tool raised, its model answered anyway (no detector fires); trace 2: no error
+    t1, t2 = "1" * 32, "2" * 32
+    agent = [_kv("gen_ai.operation.name", "invoke_agent"), _kv("gen_ai.agent.name", "pricer")]
+    spans = [
+        _span(t1, "a000000000000001", None, "invoke_agent pricer", 0, *agent),
+        _span(
+            t1,
+            "a000000000000002",
+            "a000000000000001",
+            "execute_tool get_price",
+            1,
+            _kv("gen_ai.operation.name", "execute_tool"),
+            _kv("gen_ai.tool.name", "get_price"),
+            error="ConnectionError: price feed unreachable",
+        ),
+        _span(
+            t1,
+            "a000000000000003",
+            "a000000000000001",
+            "chat gpt-4o-mini",
+            2,
+            _kv("gen_ai.operation.name", "chat"),
+            _kv("gen_ai.request.model", "gpt-4o-mini"),
+        ),
+        _span(t2, "b000000000000001", None, "invoke_agent pricer", 5, *agent),
+        _span(
+            t2,
+            "b000000000000002",
+            "b000000000000001",
+            "chat gpt-4o-mini",
+            6,
+            _kv("gen_ai.operation.name", "chat"),
+            _kv("gen_ai.request.model", "gpt-4o-mini"),
+        ),
+    ]
+    doc = {
+        "resourceSpans": [
+            {
+                "resource": {"attributes": [_kv("service.name", "desk")]},
+                "scopeSpans": [{"scope": {"name": "desk"}, "spans": spans}],
+            }
+        ]
+    }
+    path = tmp_path_factory.mktemp("walk48") / "unreported.otlp.jsonl"
+    path.write_text(json.dumps(doc) + "\n", encoding="utf-8")
+    return path
+
+
+def test_table_names_the_unreported_error_and_what_to_do(
+    log: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "200")
+    assert main(["investigate", str(log), "--quiet"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "0 failed" in out
+    assert "1 run of unknown outcome holds steps in error that no detector flagged" in out, out
+    assert (
+        '11111111111111111111111111111111 (1 error step, first pricer:a000000000000002: "ConnectionError: price feed unreachable")'
+        in out
+    )
+    assert 'ws.label(run_id, outcome="failure")' in out
+    assert "2222" not in out
+
+
+def test_json_lists_the_unreported_error_runs(log: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["investigate", str(log), "--json", "--quiet"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["failed"] == 0 and doc["flagged"] == 0
+    assert doc["unreported_error_runs"] == [
+        {
+            "run_id": "1" * 32,
+            "error_steps": 1,
+            "first_error": "pricer:a000000000000002",
+            "error": "ConnectionError: price feed unreachable",
+        }
+    ]
