@@ -119,3 +119,27 @@ def test_json_lists_the_unreported_error_runs(log: Path, capsys: pytest.CaptureF
             "error": "ConnectionError: price feed unreachable",
         }
     ]
+
+
+def test_magic_investigate_reads_the_notebooks_own_ws_not_the_demo(log: Path) -> None:
+    # The README's way in: ws = wb.open(); ws.ingest(...); then %workbench investigate. With no %workbench open
+    # before, it showed the demo's 2,000 simulated runs instead of the user's own.
+    from IPython.testing.globalipapp import get_ipython
+
+    import workbench as wb
+    from workbench._magics import WorkbenchMagics
+
+    ip = get_ipython()
+    ws = wb.open()
+    ws.ingest(log, progress=False)
+    magics = WorkbenchMagics(ip)  # its own: the shared shell's may remember another test's %workbench open
+    ip.user_ns["ws"] = ws
+    try:
+        found = magics.workbench("investigate --no-attribute")
+    finally:
+        del ip.user_ns["ws"]
+    page = " ".join(found._repr_html_().split())
+    assert "the demo data" not in page and "2,000" not in page
+    assert "ws (memory): 2 runs, 0 failed" in page, page[:500]
+    # ... and names the run whose tool raised, as the command line does
+    assert "1 run of unknown outcome holds steps in error that no detector flagged" in page
