@@ -143,3 +143,26 @@ def test_magic_investigate_reads_the_notebooks_own_ws_not_the_demo(log: Path) ->
     assert "ws (memory): 2 runs, 0 failed" in page, page[:500]
     # ... and names the run whose tool raised, as the command line does
     assert "1 run of unknown outcome holds steps in error that no detector flagged" in page
+
+
+def test_policy_suggest_on_logs_of_no_failure_names_the_option_that_works(
+    log: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Most exports of real traces say no outcome: the findings method can weigh no limit, and its error named only
+    # the Python call (wb.suggest_limits); the command's own --method peaks, which needs no outcome, went unsaid.
+    monkeypatch.setenv("COLUMNS", "400")
+    assert main(["policy", "suggest", str(log), "-o", str(tmp_path / "p.yaml"), "--quiet"]) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert "no run with a known outcome" in err and "workbench policy suggest ... --method peaks" in err, err
+    # ... and with outcomes known but none failed (the runs succeeded): a policy of no limit, and the same option
+    db = tmp_path / "ok.duckdb"
+    import workbench as wb
+
+    with wb.open(db) as ws:
+        ws.ingest(log, progress=False)
+        for run in ws.runs()["run_id"]:
+            ws.label(run, outcome="success")
+    assert main(["policy", "suggest", "--db", str(db), "-o", str(tmp_path / "p.yaml"), "--quiet"]) == 0
+    err = " ".join(capsys.readouterr().err.split())
+    assert "from 2 runs (0 failed)" in err
+    assert "next: --method peaks sets the limits at a quantile of the runs' peaks" in err, err
