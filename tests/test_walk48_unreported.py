@@ -166,3 +166,30 @@ def test_policy_suggest_on_logs_of_no_failure_names_the_option_that_works(
     err = " ".join(capsys.readouterr().err.split())
     assert "from 2 runs (0 failed)" in err
     assert "next: --method peaks sets the limits at a quantile of the runs' peaks" in err, err
+
+
+def test_the_legend_does_not_claim_a_repair_for_a_log_only_step(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A Who&When record (no replay of its system): the step column is the log-only model's pick, yet the legend
+    # said "the earliest whose repair saves the run", which no replay checked.
+    record = {
+        "is_correct": False,
+        "question": "How many moons?",
+        "ground_truth": "3",
+        "history": [
+            {"content": "Count the moons with code.", "role": "assistant", "name": "Astro_Expert"},
+            {"content": "exitcode: 0\nCode output: 2", "role": "user", "name": "Computer_terminal"},
+            {"content": "The planet has 2 moons. TERMINATE", "role": "user", "name": "Check_Expert"},
+        ],
+    }
+    path = tmp_path / "whowhen.json"
+    path.write_text(json.dumps([record]), encoding="utf-8")
+    monkeypatch.setenv("COLUMNS", "400")
+    assert main(["investigate", str(path), "--quiet"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "(log)" in out
+    assert (
+        "step: the decisive step: by replay, the earliest whose repair saves the run; by the log-only model"
+        in out
+    )

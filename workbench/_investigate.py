@@ -114,7 +114,9 @@ LEGEND = [
        f"of them (its familiarity, the share of those runs at least as far out, is below {UNFAMILIAR_BELOW:g}): the "
        "model's confidence says nothing there, so its verdict reads \"uncertain\" unless the run's own evidence "
        "names the same agent."] if UNFAMILIAR_BELOW > 0 else []),
-    "step: the decisive step, the earliest whose repair saves the run.",
+    "step: the decisive step: by replay, the earliest whose repair saves the run; by the log-only model \"(log)\", "
+    "the culprit's step it scores highest, or the step the run's evidence names (an error's span, a failed call): "
+    "no replay checked it.",
     "known culprit: ground-truth labels, when the store has them.",
 ]
 
