@@ -151,15 +151,16 @@ def test_policy_suggest_on_logs_of_no_failure_names_the_option_that_works(
     # Most exports of real traces say no outcome: the findings method can weigh no limit, and its error named only
     # the Python call (wb.suggest_limits); the command's own --method peaks, which needs no outcome, went unsaid.
     monkeypatch.setenv("COLUMNS", "400")
-    assert main(["policy", "suggest", str(log), "-o", str(tmp_path / "p.yaml"), "--quiet"]) == 2
+    import workbench as wb
+
+    db = tmp_path / "s.duckdb"
+    with wb.open(db) as ws:
+        ws.ingest(log, progress=False)
+    assert main(["policy", "suggest", "--db", str(db), "-o", str(tmp_path / "p.yaml"), "--quiet"]) == 2
     err = " ".join(capsys.readouterr().err.split())
     assert "no run with a known outcome" in err and "workbench policy suggest ... --method peaks" in err, err
     # ... and with outcomes known but none failed (the runs succeeded): a policy of no limit, and the same option
-    db = tmp_path / "ok.duckdb"
-    import workbench as wb
-
     with wb.open(db) as ws:
-        ws.ingest(log, progress=False)
         for run in ws.runs()["run_id"]:
             ws.label(run, outcome="success")
     assert main(["policy", "suggest", "--db", str(db), "-o", str(tmp_path / "p.yaml"), "--quiet"]) == 0
@@ -168,28 +169,12 @@ def test_policy_suggest_on_logs_of_no_failure_names_the_option_that_works(
     assert "next: --method peaks sets the limits at a quantile of the runs' peaks" in err, err
 
 
-def test_the_legend_does_not_claim_a_repair_for_a_log_only_step(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # A Who&When record (no replay of its system): the step column is the log-only model's pick, yet the legend
-    # said "the earliest whose repair saves the run", which no replay checked.
-    record = {
-        "is_correct": False,
-        "question": "How many moons?",
-        "ground_truth": "3",
-        "history": [
-            {"content": "Count the moons with code.", "role": "assistant", "name": "Astro_Expert"},
-            {"content": "exitcode: 0\nCode output: 2", "role": "user", "name": "Computer_terminal"},
-            {"content": "The planet has 2 moons. TERMINATE", "role": "user", "name": "Check_Expert"},
-        ],
-    }
-    path = tmp_path / "whowhen.json"
-    path.write_text(json.dumps([record]), encoding="utf-8")
-    monkeypatch.setenv("COLUMNS", "400")
-    assert main(["investigate", str(path), "--quiet"]) == 0
-    out = " ".join(capsys.readouterr().out.split())
-    assert "(log)" in out
-    assert (
-        "step: the decisive step: by replay, the earliest whose repair saves the run; by the log-only model"
-        in out
-    )
+def test_the_legend_does_not_claim_a_repair_for_a_log_only_step() -> None:
+    # The legend printed under the table (its entries, as _print_table prints them): the step column of a log-only
+    # verdict "(log)" is the model's pick, yet it said "the earliest whose repair saves the run", which no replay
+    # checked. (Read from the list printed, not from a run: a Who&When log through the model cost seconds.)
+    from workbench._investigate import LEGEND
+
+    step = [entry for entry in LEGEND if entry.startswith("step:")]
+    assert len(step) == 1
+    assert "by the log-only model" in step[0] and "no replay checked it" in step[0], step[0]
