@@ -21,7 +21,7 @@ RECORD_KEYS = {"run_id", "system", "failed_as", "reported_outcome", "taken_why",
 VERDICT_KEYS = {"culprit", "confidence", "decisive_step", "method", "method_name", "uncertain", "shared",
                 "inconclusive", "only_agent", "step_confidence", "unfamiliar", "evidence", "why", "text"}
 DOC_KEYS = {"schema", "runs", "failed", "taken_as_failed", "flagged", "shown", "failed_runs", "flagged_runs",
-            "ingest"}
+            "unreported_error_runs", "ingest"}
 NS = 1_767_225_600_000_000_000
 
 

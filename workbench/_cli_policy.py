@@ -98,7 +98,14 @@ def cmd_suggest(args: argparse.Namespace) -> int:
                          "threshold on (label outcomes: ws.label(run_id, outcome=...))")
                 policy = policy.replace(provenance=dataclasses.replace(policy.provenance, notes=notes))
         else:
-            policy = wb.policy_from_findings(ws, lost_weight=args.lost_weight, review_budget=args.review_budget)
+            try:
+                policy = wb.policy_from_findings(ws, lost_weight=args.lost_weight, review_budget=args.review_budget)
+            except InvalidParameterError as exc:
+                if ws.count("runs") and not _known_outcomes(ws):
+                    # its advice is the Python call; this command's own way to it is an option
+                    raise InvalidParameterError(f"{exc}; here: workbench policy suggest ... --method peaks "
+                                                "(--quantile Q, --system NAME)") from None
+                raise
     if args.out == "-":
         sys.stdout.write(policy.to_yaml())
         sys.stdout.flush()
@@ -112,10 +119,25 @@ def cmd_suggest(args: argparse.Namespace) -> int:
     rules = policy.rules()
     _note(f"{'wrote ' + args.out if args.out != '-' else 'policy'}: {len(rules)} "
           f"{'rule' if len(rules) == 1 else 'rules'} ({', '.join(_rule(n, v) for n, v in rules) or 'none'})"
-          f" from {policy.provenance.runs or 0:,} runs ({policy.provenance.failures or 0:,} failed)")
+          f" from {policy.provenance.runs or 0:,} {'run' if policy.provenance.runs == 1 else 'runs'}"
+          f" ({policy.provenance.failures or 0:,} failed)")
     for note in policy.provenance.notes or []:
         _note(f"  {_cli_words(note)}")
+    if args.method != "peaks" and not policy.provenance.failures and not any(
+            not name.startswith("hitl:") for name, _ in rules):
+        # logs that report no failure (most exports of real traces) give the findings method nothing to weigh a
+        # limit against; a command-line user needs this command's option said whatever the notes above say
+        _note("  next: --method peaks sets the limits at a quantile of the runs' peaks (--quantile Q), which needs "
+              "no failed run; or label outcomes (ws.label(run_id, outcome=\"failure\")) in a store kept with --db")
     return 0
+
+
+def _known_outcomes(ws: Any) -> int:
+    """How many runs of the store have a known outcome (success or failure), as investigate counts them."""
+    from .store._outcomes import counted_as
+    from .store._own_connection import fetch
+
+    return fetch(ws.con, f"SELECT count(*) FROM ({counted_as(True)}) WHERE outcome IN ('success', 'failure')")[0][0]
 
 
 def _check_out(args: argparse.Namespace) -> None:

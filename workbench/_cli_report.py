@@ -17,6 +17,7 @@ from typing import Any
 from ._cli_json import write_line
 from ._failed import FAILED_SQL, taken_as_failed
 from ._flagged import flagged_runs, flagged_total
+from ._unreported_errors import unreported_records
 from ._verdict_rank import VERDICT_RANK
 from ._worst import WORST_FIRST
 from .exceptions import IngestError
@@ -186,5 +187,6 @@ def report(ws: Any, args: argparse.Namespace) -> None:
     else:
         write_line(out, {"schema": SCHEMA, **c, "shown": len(records), "failed_runs": records,
                          "flagged_runs": flagged_records(ws, None if args.all else args.limit),
+                         "unreported_error_runs": unreported_records(ws),
                          "ingest": ingested(getattr(args, "ingested", None))})
     args.status = exit_status(args.fail_on, c)

@@ -17,6 +17,7 @@ from ._failed import FAILED_SQL, failed_run_ids, taken_as_failed, taken_note
 from ._flagged import FLAGGED_HEADERS, flagged_runs, flagged_summary, flagged_total
 from ._lineage_note import lineage_note
 from ._termtext import clean, fit_table, terminal_width
+from ._unreported_errors import unreported_note
 from ._verdict_rank import VERDICT_RANK
 from .attribution._unfamiliar import UNFAMILIAR_BELOW
 from .store._outcomes import counted_as
@@ -113,7 +114,9 @@ LEGEND = [
        f"of them (its familiarity, the share of those runs at least as far out, is below {UNFAMILIAR_BELOW:g}): the "
        "model's confidence says nothing there, so its verdict reads \"uncertain\" unless the run's own evidence "
        "names the same agent."] if UNFAMILIAR_BELOW > 0 else []),
-    "step: the decisive step, the earliest whose repair saves the run.",
+    "step: the decisive step: by replay, the earliest whose repair saves the run; by the log-only model \"(log)\", "
+    "the culprit's step it scores highest, or the step the run's evidence names (an error's span, a failed call): "
+    "no replay checked it.",
     "known culprit: ground-truth labels, when the store has them.",
 ]
 
@@ -399,6 +402,9 @@ def _print_table(ws: Any, args: argparse.Namespace) -> None:
     if not rows:
         _say("no failed runs: nothing to attribute", wrap=True)
         flagged = _print_flagged(ws, limit)
+        unreported = unreported_note(ws)
+        if unreported:
+            _say(unreported, wrap=True)
         if n_unknown:
             _say(f"the logs do not say whether {'this run' if n_unknown == 1 else f'these {n_unknown:,} runs'} "
                  "failed: label outcomes in Python (ws.label(run_id, outcome=\"failure\"), or ws.label_file("
@@ -423,6 +429,9 @@ def _print_table(ws: Any, args: argparse.Namespace) -> None:
     flagged = flagged_summary(ws)
     if flagged:
         _say(flagged, wrap=True)
+    unreported = unreported_note(ws)
+    if unreported:
+        _say(unreported, wrap=True)
     summary = agreement(ws)
     if summary:
         _say(summary, wrap=True)

@@ -5,8 +5,9 @@
     %workbench investigate [PATH ...] [--db FILE] [--all] [--limit N]
                                                       the ``workbench investigate`` table, as rich output
 
-``investigate`` with no PATH and no ``--db`` reads the workspace of the last ``%workbench open``,
-else the embedded demo (as the command line does).
+``investigate`` with no PATH and no ``--db`` reads the workspace of the last ``%workbench open``, else the
+notebook's own workspace (a ``Workspace`` named ``ws``, or the only one), else the embedded demo (as the command
+line does).
 """
 
 from __future__ import annotations
@@ -133,6 +134,7 @@ def investigate(ws: Workspace, where: str, replay: Any = None, limit: int | None
         evidence_lines,
         investigate_table,
     )
+    from ._unreported_errors import unreported_note
     from .detect import detect
     from .store._own_connection import fetch
 
@@ -151,7 +153,7 @@ def investigate(ws: Workspace, where: str, replay: Any = None, limit: int | None
     note = {"replay": "", "none": "",
             "logonly": "no replay of this system: culprits from the pretrained log-only BlameModel (log)"}[path]
     # one line each: joined by a space, the log-only note ran on after the taken note's ")" as one sentence
-    note = "\n".join(x for x in (taken_note(taken), note) if x)
+    note = "\n".join(x for x in (taken_note(taken), note, unreported_note(ws)) if x)
     import pandas
 
     flagged = None if n_failed else pandas.DataFrame(flagged_runs(ws, limit), columns=FLAGGED_HEADERS)
@@ -235,12 +237,26 @@ class WorkbenchMagics(Magics):
         elif self._last is not None:
             ws = self._last
             where = "memory" if ws.path is None else str(ws.path)
+        elif (named := _notebook_workspace(self.shell.user_ns)) is not None:
+            # the README's way in is `ws = wb.open(...)` and `ws.ingest(...)`, not %workbench open: that store,
+            # not the demo's 2,000 simulated runs, is the one the user means
+            name, ws = named
+            where = f"{name} ({'memory' if ws.path is None else ws.path})"
         else:
             from .demo import demo_replay, open_demo
 
             ws, where = open_demo(), "the demo data"
             replay = None if args.no_attribute else demo_replay()
         return investigate(ws, where, replay=replay, limit=limit, attribute=not args.no_attribute)
+
+
+def _notebook_workspace(namespace: dict[str, Any]) -> tuple[str, Workspace] | None:
+    """The notebook's own open workspace: the one named ``ws`` (the README's name), else the only one."""
+    from .workspace import Workspace
+
+    found = [(name, value) for name, value in namespace.items()
+             if not name.startswith("_") and isinstance(value, Workspace)]
+    return next((f for f in found if f[0] == "ws"), found[0] if len(found) == 1 else None)
 
 
 def load_ipython_extension(ipython: Any) -> None:

@@ -62,6 +62,15 @@ def _rate(text: str) -> float:
     return value
 
 
+def _share(text: str) -> float:
+    """A share in (0, 1]: a quantile or a review budget of 0 is refused by the library (suggest_limits,
+    policy_from_findings), which only ran after the paths were ingested into --db."""
+    value = _rate(text)
+    if value == 0.0:
+        raise argparse.ArgumentTypeError("must be in (0, 1] (got 0)")
+    return value
+
+
 def cmd_investigate(args: argparse.Namespace) -> int:
     """Print, per failed run, what is known: errors, detector hits, the culprit and decisive step."""
     from contextlib import redirect_stdout
@@ -314,11 +323,11 @@ def _policy_parsers(sub: argparse._SubParsersAction) -> None:
                    help="findings: each limit where it cuts the most failed runs per success lost "
                         "(policy_from_findings); peaks: each limit at a quantile of the successful runs' peaks "
                         "(suggest_limits); both add the HITL rule of the findings' proposal (default findings)")
-    s.add_argument("--review-budget", type=_rate, default=0.1,
+    s.add_argument("--review-budget", type=_share, default=0.1,
                    help="highest share of runs the HITL rule may send to review (default 0.1)")
     s.add_argument("--lost-weight", type=_positive, default=3.0,
                    help="failed runs cut worth one successful run cut (default 3)")
-    s.add_argument("--quantile", type=_rate, default=None, help="--method peaks: the peaks' quantile (default 0.99)")
+    s.add_argument("--quantile", type=_share, default=None, help="--method peaks: the peaks' quantile (default 0.99)")
     s.add_argument("--system", help="--method peaks: the system to write limits for, when the runs hold several")
     s.set_defaults(func=run_suggest)
     b = actions.add_parser("backtest", help="replay the runs through a policy file: what the guard would have "
