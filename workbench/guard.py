@@ -135,7 +135,7 @@ class Guard:
     def before_step(self, run_id: str | None, agent: str | None, kind: str | None, tool: str | None = None,
                     args: Any = None, *, depth: int | None = None,
                     started_at: float | None = None, step_id: str | None = None,
-                    parent_id: str | None = None) -> Decision:
+                    parent_id: str | None = None, _run_state: RunState | None = None) -> Decision:
         """Check a step before it runs. Raises :class:`PolicyViolation` when a breaker, budget or
         loop limit is past (and for every later step of that run); else returns the decision. ``run_id``
         None: the current run of ``with guard.run(...)`` (an :class:`InvalidParameterError` outside one).
@@ -149,7 +149,8 @@ class Guard:
             run_id = self._run_id(run_id)
         when = self._clock() if started_at is None or started_at != started_at else started_at
         kind = kind_word(kind)    # ("TOOL" is a tool call, as the store reads it for the backtest)
-        st = self._state(run_id)
+        # (_run_state: a StepScope's run, looked up by it already, or ended while the step was open: see StepScope)
+        st = self._state(run_id) if _run_state is None else _run_state
         unkept = None
         if kind == "tool" and args is not None:
             text, unkept = _args_text(args)   # serialised outside any lock: arguments can be large
@@ -174,7 +175,7 @@ class Guard:
                    confidence: float | None = None, entropy: float | None = None,
                    tokens_in: int | None = None, tokens_out: int | None = None, cost: float | None = None,
                    ended_at: float | None = None, output: Any = None, encloses: bool | None = None,
-                   step_id: str | None = None) -> Decision:
+                   step_id: str | None = None, _run_state: RunState | None = None) -> Decision:
         """Record how a step ended. Raises :class:`PolicyViolation` past a latency limit or a
         repeated-reply limit; calls the escalation hook when a HITL rule fires; returns the decision.
 
@@ -216,7 +217,7 @@ class Guard:
         signals = {"confidence": confidence, "entropy": entropy, "tokens_in": tokens_in,
                    "tokens_out": tokens_out, "cost": cost}
         kind = kind_word(kind)
-        st = self._state(run_id)
+        st = self._state(run_id) if _run_state is None else _run_state
         unkept = None
         if kind == "tool" and args is not None:
             given = st.raw_args       # one read: another thread may replace the triple
@@ -302,10 +303,14 @@ class Guard:
             self.end_run(run_id)
 
     def end_run(self, run_id: str) -> None:
-        """Forget a finished run."""
+        """Forget a finished run. A step of it still open (a guarded stream read after ``with guard.run``, or left
+        with ``break`` and closed later) is recorded against the ended run when it ends: the run is not made again
+        (it was, and kept for ever: one run more remembered per such stream)."""
         with self._lock:
-            self._runs.pop(run_id, None)
+            st = self._runs.pop(run_id, None)
             self._cuts.pop(run_id, None)
+            if st is not None:
+                st.ended = True
 
     def active_runs(self) -> int:
         """Runs the guard currently remembers."""
@@ -361,13 +366,15 @@ class Guard:
 class StepScope:
     """One guarded step (from :meth:`Guard.step`): signals the block hands over, and the decision."""
 
-    __slots__ = ("_guard", "_run", "_agent", "_kind", "_tool", "_args", "_depth", "_started",
+    __slots__ = ("_guard", "_run", "_agent", "_kind", "_tool", "_args", "_depth", "_started", "_st",
                  "confidence", "entropy", "tokens_in", "tokens_out", "cost", "output", "decision")
 
     def __init__(self, guard: Guard, run: str, agent: str | None, kind: str | None, tool: str | None,
-                 args: Any, depth: int | None) -> None:
+                 args: Any, depth: int | None, state: RunState | None = None) -> None:
         self._guard, self._run, self._agent, self._kind = guard, run, agent, kind
         self._tool, self._args, self._depth = tool, args, depth
+        # the run's state: looked up when the step begins, or given (the run's at the call that made a stream)
+        self._st = state
         self.confidence: float | None = None
         self.entropy: float | None = None
         self.tokens_in: int | None = None
@@ -378,9 +385,12 @@ class StepScope:
 
     def __enter__(self) -> StepScope:
         g = self._guard
+        st = self._st
+        if st is None or not st.ended:   # (ended: a stream made in its run and read after it, decided on that run)
+            st = self._st = g._state(self._run)
         self._started = g._clock()
         g.before_step(self._run, self._agent, self._kind, self._tool, self._args, depth=self._depth,
-                      started_at=self._started)
+                      started_at=self._started, _run_state=st)
         return self
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
@@ -391,12 +401,17 @@ class StepScope:
         # the same, and the CancelledError / KeyboardInterrupt goes on (a timed-out call is the slow one, and the
         # violation raised over it left the task not cancelled and a Ctrl-C caught as a policy stop)
         status = "error" if exc_type is not None and not issubclass(exc_type, PolicyViolation) else "ok"
+        # A step ending after its run ended (end_run: a stream read after `with guard.run`, one left with `break`
+        # and closed later, a task done later) is recorded against that run: looked up by its id, the run was made
+        # again and kept for ever (active_runs grew by one per such step). Else by its id, as any step's end.
+        st = self._st
+        late = st if st is not None and st.ended else None
         try:
             self.decision = g.after_step(
                 self._run, self._agent, self._kind, self._tool, self._args, status=status,
                 latency_ms=(ended - self._started) * 1000.0, confidence=self.confidence, entropy=self.entropy,
                 tokens_in=self.tokens_in, tokens_out=self.tokens_out, cost=self.cost, ended_at=ended,
-                output=self.output)
+                output=self.output, _run_state=late)
         except PolicyViolation:
             if exc_type is None or issubclass(exc_type, Exception):
                 raise
