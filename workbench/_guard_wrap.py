@@ -66,12 +66,19 @@ def wrap_call(guard: Guard, fn: Callable[..., Any], agent: str | None, kind: str
         async def guarded_async(*args: Any, **kwargs: Any) -> Any:
             scope = guard.step(None, agent, kind, name, _call_args(args, kwargs))
             scope.__enter__()
-            try:
-                awaitable = fn(*args, **kwargs)
-            except BaseException as exc:  # (a call with arguments the tool does not take: TypeError, at once)
+            try:  # (awaited here, not in a coroutine of _await_in_step's: one coroutine less per call)
+                result = await fn(*args, **kwargs)
+            except BaseException as exc:  # (a call with arguments the tool does not take too: TypeError)
                 scope.__exit__(type(exc), exc, exc.__traceback__)
                 raise
-            return await _await_in_step(scope, awaitable)
+            form = _FORMS.get(result.__class__)
+            if form is None:
+                form = _form_of(result.__class__)
+            if form != _ITEMS:  # (an awaitable it gave is what it said, as a coroutine's result always was)
+                scope.output = result
+                scope.__exit__(None, None, None)
+                return result
+            return _finish(scope, result)  # (`await client.chat.completions.create(stream=True)`: its stream)
 
         return guarded_async
 
@@ -105,11 +112,17 @@ def wrap_call(guard: Guard, fn: Callable[..., Any], agent: str | None, kind: str
         # a plain function can hand back the call still to be made (a sync adapter: `lambda **kw: tool.ainvoke(kw)`,
         # a partial of an async generator function, `client.chat.completions.create(stream=True)`): the step lasts
         # until it is
-        if getattr(result.__class__, "__await__", None) is not None:
-            # (asyncio.isfuture's test, without importing asyncio into the guard)
-            if getattr(result.__class__, "_asyncio_future_blocking", None) is not None:
-                return _future_in_step(scope, result)
+        form = _FORMS.get(result.__class__)
+        if form is None:
+            form = _form_of(result.__class__)
+        if form == _PLAIN:
+            scope.output = result  # what the call said, for the loop rules
+            scope.__exit__(None, None, None)
+            return result
+        if form == _AWAIT:
             return _await_in_step(scope, result)
+        if form == _FUTURE:
+            return _future_in_step(scope, result)
         return _finish(scope, result)
 
     return guarded
@@ -171,6 +184,26 @@ def _future_in_step(scope: StepScope, future: Any) -> Any:
 
     future.add_done_callback(done)
     return future
+
+
+# What a guarded call's result asks of its step, by its class, asked once per class (a plain value's class was asked
+# at every call for the three or four attributes it lacks, a raised and cleared AttributeError each): ended now
+# (_PLAIN), awaited (_AWAIT), a future or task handed back (_FUTURE), or maybe iterated (_ITEMS: _finish looks).
+_PLAIN, _AWAIT, _FUTURE, _ITEMS = 0, 1, 2, 3
+_FORMS: dict[type, int] = {}
+
+
+def _form_of(cls: type) -> int:
+    if getattr(cls, "__await__", None) is not None:
+        # (asyncio.isfuture's test, without importing asyncio into the guard)
+        form = _FUTURE if getattr(cls, "_asyncio_future_blocking", None) is not None else _AWAIT
+    elif hasattr(cls, "__next__") or hasattr(cls, "__anext__"):  # (generators, SDK streams; a file too)
+        form = _ITEMS
+    else:
+        form = _PLAIN
+    if len(_FORMS) < 4096:  # (bounded: classes made at run time are classes too)
+        _FORMS[cls] = form
+    return form
 
 
 def _finish(scope: StepScope, result: Any) -> Any:

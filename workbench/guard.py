@@ -404,8 +404,8 @@ class StepScope:
         # A step ending after its run ended (end_run: a stream read after `with guard.run`, one left with `break`
         # and closed later, a task done later) is recorded against that run: looked up by its id, the run was made
         # again and kept for ever (active_runs grew by one per such step). Else by its id, as any step's end.
-        st = self._st
-        late = st if st is not None and st.ended else None
+        st = self._st   # (set by __enter__)
+        late = st if st.ended else None
         try:
             self.decision = g.after_step(
                 self._run, self._agent, self._kind, self._tool, self._args, status=status,
