@@ -142,3 +142,27 @@ def test_a_cancelled_task_is_an_error_step_and_the_caller_can_cancel_it() -> Non
                 start()
 
     asyncio.run(main())
+
+
+def test_a_task_made_in_a_run_and_run_after_it_counts_in_that_run() -> None:
+    # asyncio.ensure_future in the run: the task copies the run, and runs once `with guard.run` has ended it
+    guard = Guard(Policy(budgets=Budgets(max_tool_calls_run=1)))
+
+    @guard.wrap("pricer", tool="price")
+    async def price(sku: str) -> float:
+        return 4.2
+
+    async def main() -> None:
+        with guard.run("r"):
+            price_now = asyncio.ensure_future(price("A"))
+            stream_later = asyncio.ensure_future(_read(guard.wrap("writer", tool="tokens")(_tokens)))
+        assert await price_now == 4.2
+        with pytest.raises(PolicyViolation, match="run 'r'.*max_tool_calls_run is 2"):
+            await stream_later
+
+    asyncio.run(main())
+    assert guard.active_runs() == 0
+
+
+async def _read(stream) -> list[str]:  # noqa: ANN001
+    return [token async for token in stream("p")]

@@ -140,7 +140,10 @@ class _GeneratorTool:
     __defaults__ = __kwdefaults__ = None
 
     def __init__(self, guard: Guard, fn: Any, relay: Callable[..., Any]) -> None:
-        from .guard import _current_run  # (guard.py imports this module: here, once per wrapped tool)
+        from .guard import (
+            _current_run,
+            _current_state,
+        )  # (guard.py imports this module: once per wrapped tool)
 
         inner = fn
         while isinstance(inner, functools.partial):
@@ -148,14 +151,19 @@ class _GeneratorTool:
         # (named by its function, for a tool object or a partial too: inspect needs a name)
         self.__name__ = self.__qualname__ = getattr(inner, "__name__", None) or type(inner).__name__
         functools.update_wrapper(self, fn)  # (first: a tool object's attributes are copied, ours must win)
-        self._guard, self._relay, self._runvar = guard, relay, _current_run
+        self._guard, self._relay, self._runvar, self._statevar = guard, relay, _current_run, _current_state
         self.__code__ = relay.__code__
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         guard = self._guard
         run = self._runvar.get()
-        # (the run's state too: a run ended before the first item is decided on as it stood, never made again)
-        return self._relay(run, None if run is None else guard._state(run), args, kwargs)
+        st = None
+        if run is not None:
+            # the run's state too (guard.run's own, when the call is in a task it made that outlived it): a run
+            # ended before the first item is decided on as it stood, never made again
+            held = self._statevar.get()
+            st = held[1] if held is not None and held[0] is guard else guard._state(run)
+        return self._relay(run, st, args, kwargs)
 
     def __get__(self, obj: Any, cls: Any = None) -> Any:
         return self if obj is None else types.MethodType(self, obj)

@@ -46,6 +46,10 @@ __all__ = ["Escalation", "Guard", "PolicyViolation"]
 
 _log = logging.getLogger("workbench.guard")
 _current_run: contextvars.ContextVar[str | None] = contextvars.ContextVar("workbench_guard_run", default=None)
+# the guard and state of that run: a task made in the run (it copies the context) and run after it ended finds the
+# ended run's state, so its steps are recorded there rather than making the run again (kept for ever)
+_current_state: contextvars.ContextVar[tuple[Guard, RunState] | None] = contextvars.ContextVar(
+    "workbench_guard_run_state", default=None)
 
 
 def policy_of(policy: Policy | str | bytes | os.PathLike[str] | os.PathLike[bytes]) -> Policy:
@@ -261,7 +265,12 @@ class Guard:
         times the block, and records it after (status ``error`` when it raised). Set ``s.confidence``,
         ``s.entropy``, ``s.tokens_in`` … inside the block to hand signals over, ``s.output`` to hand
         over what the step said."""
-        return StepScope(self, self._run_id(run_id), agent, kind, tool, args, depth)
+        state = None
+        if run_id is None:
+            held = _current_state.get()
+            if held is not None and held[0] is self:
+                state = held[1]
+        return StepScope(self, self._run_id(run_id), agent, kind, tool, args, depth, state)
 
     def wrap(self, agent: str | None, kind: str = "tool", tool: str | None = None) -> Callable[[Any], Any]:
         """Decorator: guard every call of a function as one step of the current run (set with
@@ -296,9 +305,11 @@ class Guard:
         if task is not None:
             self.start_run(run_id, task=task)
         token = _current_run.set(run_id)
+        held = _current_state.set((self, self._state(run_id)))
         try:
             yield run_id
         finally:
+            _current_state.reset(held)
             _current_run.reset(token)
             self.end_run(run_id)
 
