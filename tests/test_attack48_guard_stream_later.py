@@ -4,14 +4,12 @@ Unguarded, the tool streams. Guarded (``_guard_wrap._relaying``), an async gener
 stream's first item, not at the call, and reads the current run then: there is none, and the first ``__anext__``
 raises ``InvalidParameterError: run_id: no run`` — adding the guard breaks the endpoint. (A sync adapter returning
 the stream begins its step at the call, in the run; it ends after ``guard.run`` forgot the run, whose state
-``after_step`` then makes again and keeps: ``active_runs()`` 1.) attack48's strict xfails."""
+``after_step`` then makes again and keeps: ``active_runs()`` 1.) attack48's, mended by guard48 (``_guard_wrap._GeneratorTool``, ``StepScope``'s ended run)."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-
-import pytest
 
 from workbench import Guard, Policy
 
@@ -39,21 +37,11 @@ def _streamed_after_its_run(tool) -> tuple[list[str], Guard]:  # noqa: ANN001
     return asyncio.run(main()), guard
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="_guard_wrap.py _relaying: an async generator tool's step begins at the first item, reading the "
-    "current run then; iterated after guard.run, InvalidParameterError 'no run'",
-)
 def test_a_guarded_stream_made_in_a_run_streams_after_it() -> None:
     tokens, _ = _streamed_after_its_run(_tokens)
     assert tokens == ["a", "b"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="guard.py after_step: a step ending after its run ended (a stream of a sync adapter iterated later) "
-    "makes the forgotten run's state again; the guard keeps it",
-)
 def test_a_stream_ending_after_its_run_leaves_no_run_behind() -> None:
     tokens, guard = _streamed_after_its_run(_adapter)
     assert tokens == ["a", "b"]

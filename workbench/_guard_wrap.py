@@ -23,6 +23,7 @@ from .exceptions import PolicyViolation
 
 if TYPE_CHECKING:
     from .guard import Guard, StepScope
+    from .policy._core import RunState
 
 _log = logging.getLogger("workbench.guard")
 
@@ -65,28 +66,37 @@ def wrap_call(guard: Guard, fn: Callable[..., Any], agent: str | None, kind: str
         async def guarded_async(*args: Any, **kwargs: Any) -> Any:
             scope = guard.step(None, agent, kind, name, _call_args(args, kwargs))
             scope.__enter__()
-            try:
-                awaitable = fn(*args, **kwargs)
-            except BaseException as exc:  # (a call with arguments the tool does not take: TypeError, at once)
+            try:  # (awaited here, not in a coroutine of _await_in_step's: one coroutine less per call)
+                result = await fn(*args, **kwargs)
+            except BaseException as exc:  # (a call with arguments the tool does not take too: TypeError)
                 scope.__exit__(type(exc), exc, exc.__traceback__)
                 raise
-            return await _await_in_step(scope, awaitable)
+            form = _FORMS.get(result.__class__)
+            if form is None:
+                form = _form_of(result.__class__)
+            if form != _ITEMS:  # (an awaitable it gave is what it said, as a coroutine's result always was)
+                scope.output = result
+                scope.__exit__(None, None, None)
+                return result
+            return _finish(scope, result)  # (`await client.chat.completions.create(stream=True)`: its stream)
 
         return guarded_async
 
-    def begin(*args: Any, **kwargs: Any) -> tuple[StepScope, Any]:
-        scope = guard.step(None, agent, kind, name, _call_args(args, kwargs))
-        scope.__enter__()
-        try:
-            return scope, fn(*args, **kwargs)
-        except BaseException as exc:
-            scope.__exit__(type(exc), exc, exc.__traceback__)
-            raise
+    if form in ("stream", "iterate"):
+        from .guard import StepScope  # (guard.py imports this module: here, once per wrapped tool)
 
-    if form == "stream":
-        return functools.wraps(fn)(_relaying(begin))
-    if form == "iterate":
-        return functools.wraps(fn)(_iterating(begin))
+        def begin(run: str | None, st: RunState | None, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+            # the step begins at the first item (as the generator's own code does), in the run of the call
+            args_ = _call_args(args, kwargs)
+            scope = StepScope(guard, guard._run_id(run), agent, kind, name, args_, None, st)
+            scope.__enter__()
+            try:
+                return scope, fn(*args, **kwargs)
+            except BaseException as exc:
+                scope.__exit__(type(exc), exc, exc.__traceback__)
+                raise
+
+        return _GeneratorTool(guard, fn, (_relaying if form == "stream" else _iterating)(begin))
 
     @functools.wraps(fn)
     def guarded(*args: Any, **kwargs: Any) -> Any:
@@ -102,11 +112,106 @@ def wrap_call(guard: Guard, fn: Callable[..., Any], agent: str | None, kind: str
         # a plain function can hand back the call still to be made (a sync adapter: `lambda **kw: tool.ainvoke(kw)`,
         # a partial of an async generator function, `client.chat.completions.create(stream=True)`): the step lasts
         # until it is
-        if getattr(result.__class__, "__await__", None) is not None:
+        form = _FORMS.get(result.__class__)
+        if form is None:
+            form = _form_of(result.__class__)
+        if form == _PLAIN:
+            scope.output = result  # what the call said, for the loop rules
+            scope.__exit__(None, None, None)
+            return result
+        if form == _AWAIT:
             return _await_in_step(scope, result)
+        if form == _FUTURE:
+            return _future_in_step(scope, result)
         return _finish(scope, result)
 
     return guarded
+
+
+class _GeneratorTool:
+    """A guarded generator function (async or sync) whose calls decide their run where the generator is made: the
+    current run of ``with guard.run`` at the call (a generator function's own code runs only at its first item,
+    and a stream made in a run and read after it, a streaming HTTP response, found no run then: 'no run'). Its
+    step begins at the first item; without a run at the call, the run current then. An object, not a function, to
+    run at the call; ``inspect`` still calls it a generator function (asked of its ``__code__``, as of a Cython
+    function: agent frameworks ask it whether to iterate a tool), and it binds as a method as a function does."""
+
+    # (what inspect reads of a function-like object besides its __code__)
+    __defaults__ = __kwdefaults__ = None
+
+    def __init__(self, guard: Guard, fn: Any, relay: Callable[..., Any]) -> None:
+        from .guard import (
+            _current_run,
+            _current_state,
+        )  # (guard.py imports this module: once per wrapped tool)
+
+        inner = fn
+        while isinstance(inner, functools.partial):
+            inner = inner.func
+        # (named by its function, for a tool object or a partial too: inspect needs a name)
+        self.__name__ = self.__qualname__ = getattr(inner, "__name__", None) or type(inner).__name__
+        functools.update_wrapper(self, fn)  # (first: a tool object's attributes are copied, ours must win)
+        self._guard, self._relay, self._runvar, self._statevar = guard, relay, _current_run, _current_state
+        self.__code__ = relay.__code__
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        guard = self._guard
+        run = self._runvar.get()
+        st = None
+        if run is not None:
+            # the run's state too (guard.run's own, when the call is in a task it made that outlived it): a run
+            # ended before the first item is decided on as it stood, never made again
+            held = self._statevar.get()
+            st = held[1] if held is not None and held[0] is guard else guard._state(run)
+        return self._relay(run, st, args, kwargs)
+
+    def __get__(self, obj: Any, cls: Any = None) -> Any:
+        return self if obj is None else types.MethodType(self, obj)
+
+    def __repr__(self) -> str:
+        return f"<guarded {self.__qualname__}>"
+
+
+def _future_in_step(scope: StepScope, future: Any) -> Any:
+    """An asyncio ``Future`` or ``Task`` a guarded call returned, handed back as it is (its caller may cancel it,
+    add callbacks, or never await it: work started to run on its own), its step ended when it is done: an error
+    step when it raised or was cancelled. (Awaited in a coroutine of the guard's, the caller got a coroutine: no
+    ``cancel``, no ``add_done_callback``, and a task never awaited left its step open.)"""
+
+    def done(fut: Any) -> None:
+        try:
+            exc = fut.exception()
+        except BaseException as cancelled:  # (a cancelled one raises its CancelledError: an error step too)
+            exc = cancelled
+        if exc is None:
+            scope.output = fut.result()
+        try:
+            scope.__exit__(None if exc is None else type(exc), exc, None)
+        except PolicyViolation as violation:  # (no caller to raise to: said, and the run is cut all the same)
+            _log.warning("workbench guard: %s (a task done after its call returned)", violation)
+
+    future.add_done_callback(done)
+    return future
+
+
+# What a guarded call's result asks of its step, by its class, asked once per class (a plain value's class was asked
+# at every call for the three or four attributes it lacks, a raised and cleared AttributeError each): ended now
+# (_PLAIN), awaited (_AWAIT), a future or task handed back (_FUTURE), or maybe iterated (_ITEMS: _finish looks).
+_PLAIN, _AWAIT, _FUTURE, _ITEMS = 0, 1, 2, 3
+_FORMS: dict[type, int] = {}
+
+
+def _form_of(cls: type) -> int:
+    if getattr(cls, "__await__", None) is not None:
+        # (asyncio.isfuture's test, without importing asyncio into the guard)
+        form = _FUTURE if getattr(cls, "_asyncio_future_blocking", None) is not None else _AWAIT
+    elif hasattr(cls, "__next__") or hasattr(cls, "__anext__"):  # (generators, SDK streams; a file too)
+        form = _ITEMS
+    else:
+        form = _PLAIN
+    if len(_FORMS) < 4096:  # (bounded: classes made at run time are classes too)
+        _FORMS[cls] = form
+    return form
 
 
 def _finish(scope: StepScope, result: Any) -> Any:

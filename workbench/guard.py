@@ -46,6 +46,10 @@ __all__ = ["Escalation", "Guard", "PolicyViolation"]
 
 _log = logging.getLogger("workbench.guard")
 _current_run: contextvars.ContextVar[str | None] = contextvars.ContextVar("workbench_guard_run", default=None)
+# the guard and state of that run: a task made in the run (it copies the context) and run after it ended finds the
+# ended run's state, so its steps are recorded there rather than making the run again (kept for ever)
+_current_state: contextvars.ContextVar[tuple[Guard, RunState] | None] = contextvars.ContextVar(
+    "workbench_guard_run_state", default=None)
 
 
 def policy_of(policy: Policy | str | bytes | os.PathLike[str] | os.PathLike[bytes]) -> Policy:
@@ -135,7 +139,7 @@ class Guard:
     def before_step(self, run_id: str | None, agent: str | None, kind: str | None, tool: str | None = None,
                     args: Any = None, *, depth: int | None = None,
                     started_at: float | None = None, step_id: str | None = None,
-                    parent_id: str | None = None) -> Decision:
+                    parent_id: str | None = None, _run_state: RunState | None = None) -> Decision:
         """Check a step before it runs. Raises :class:`PolicyViolation` when a breaker, budget or
         loop limit is past (and for every later step of that run); else returns the decision. ``run_id``
         None: the current run of ``with guard.run(...)`` (an :class:`InvalidParameterError` outside one).
@@ -149,7 +153,8 @@ class Guard:
             run_id = self._run_id(run_id)
         when = self._clock() if started_at is None or started_at != started_at else started_at
         kind = kind_word(kind)    # ("TOOL" is a tool call, as the store reads it for the backtest)
-        st = self._state(run_id)
+        # (_run_state: a StepScope's run, looked up by it already, or ended while the step was open: see StepScope)
+        st = self._state(run_id) if _run_state is None else _run_state
         unkept = None
         if kind == "tool" and args is not None:
             text, unkept = _args_text(args)   # serialised outside any lock: arguments can be large
@@ -174,7 +179,7 @@ class Guard:
                    confidence: float | None = None, entropy: float | None = None,
                    tokens_in: int | None = None, tokens_out: int | None = None, cost: float | None = None,
                    ended_at: float | None = None, output: Any = None, encloses: bool | None = None,
-                   step_id: str | None = None) -> Decision:
+                   step_id: str | None = None, _run_state: RunState | None = None) -> Decision:
         """Record how a step ended. Raises :class:`PolicyViolation` past a latency limit or a
         repeated-reply limit; calls the escalation hook when a HITL rule fires; returns the decision.
 
@@ -216,7 +221,7 @@ class Guard:
         signals = {"confidence": confidence, "entropy": entropy, "tokens_in": tokens_in,
                    "tokens_out": tokens_out, "cost": cost}
         kind = kind_word(kind)
-        st = self._state(run_id)
+        st = self._state(run_id) if _run_state is None else _run_state
         unkept = None
         if kind == "tool" and args is not None:
             given = st.raw_args       # one read: another thread may replace the triple
@@ -260,7 +265,12 @@ class Guard:
         times the block, and records it after (status ``error`` when it raised). Set ``s.confidence``,
         ``s.entropy``, ``s.tokens_in`` … inside the block to hand signals over, ``s.output`` to hand
         over what the step said."""
-        return StepScope(self, self._run_id(run_id), agent, kind, tool, args, depth)
+        state = None
+        if run_id is None:
+            held = _current_state.get()
+            if held is not None and held[0] is self:
+                state = held[1]
+        return StepScope(self, self._run_id(run_id), agent, kind, tool, args, depth, state)
 
     def wrap(self, agent: str | None, kind: str = "tool", tool: str | None = None) -> Callable[[Any], Any]:
         """Decorator: guard every call of a function as one step of the current run (set with
@@ -295,17 +305,23 @@ class Guard:
         if task is not None:
             self.start_run(run_id, task=task)
         token = _current_run.set(run_id)
+        held = _current_state.set((self, self._state(run_id)))
         try:
             yield run_id
         finally:
+            _current_state.reset(held)
             _current_run.reset(token)
             self.end_run(run_id)
 
     def end_run(self, run_id: str) -> None:
-        """Forget a finished run."""
+        """Forget a finished run. A step of it still open (a guarded stream read after ``with guard.run``, or left
+        with ``break`` and closed later) is recorded against the ended run when it ends: the run is not made again
+        (it was, and kept for ever: one run more remembered per such stream)."""
         with self._lock:
-            self._runs.pop(run_id, None)
+            st = self._runs.pop(run_id, None)
             self._cuts.pop(run_id, None)
+            if st is not None:
+                st.ended = True
 
     def active_runs(self) -> int:
         """Runs the guard currently remembers."""
@@ -361,13 +377,15 @@ class Guard:
 class StepScope:
     """One guarded step (from :meth:`Guard.step`): signals the block hands over, and the decision."""
 
-    __slots__ = ("_guard", "_run", "_agent", "_kind", "_tool", "_args", "_depth", "_started",
+    __slots__ = ("_guard", "_run", "_agent", "_kind", "_tool", "_args", "_depth", "_started", "_st",
                  "confidence", "entropy", "tokens_in", "tokens_out", "cost", "output", "decision")
 
     def __init__(self, guard: Guard, run: str, agent: str | None, kind: str | None, tool: str | None,
-                 args: Any, depth: int | None) -> None:
+                 args: Any, depth: int | None, state: RunState | None = None) -> None:
         self._guard, self._run, self._agent, self._kind = guard, run, agent, kind
         self._tool, self._args, self._depth = tool, args, depth
+        # the run's state: looked up when the step begins, or given (the run's at the call that made a stream)
+        self._st = state
         self.confidence: float | None = None
         self.entropy: float | None = None
         self.tokens_in: int | None = None
@@ -378,9 +396,12 @@ class StepScope:
 
     def __enter__(self) -> StepScope:
         g = self._guard
+        st = self._st
+        if st is None or not st.ended:   # (ended: a stream made in its run and read after it, decided on that run)
+            st = self._st = g._state(self._run)
         self._started = g._clock()
         g.before_step(self._run, self._agent, self._kind, self._tool, self._args, depth=self._depth,
-                      started_at=self._started)
+                      started_at=self._started, _run_state=st)
         return self
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
@@ -391,12 +412,17 @@ class StepScope:
         # the same, and the CancelledError / KeyboardInterrupt goes on (a timed-out call is the slow one, and the
         # violation raised over it left the task not cancelled and a Ctrl-C caught as a policy stop)
         status = "error" if exc_type is not None and not issubclass(exc_type, PolicyViolation) else "ok"
+        # A step ending after its run ended (end_run: a stream read after `with guard.run`, one left with `break`
+        # and closed later, a task done later) is recorded against that run: looked up by its id, the run was made
+        # again and kept for ever (active_runs grew by one per such step). Else by its id, as any step's end.
+        st = self._st   # (set by __enter__)
+        late = st if st.ended else None
         try:
             self.decision = g.after_step(
                 self._run, self._agent, self._kind, self._tool, self._args, status=status,
                 latency_ms=(ended - self._started) * 1000.0, confidence=self.confidence, entropy=self.entropy,
                 tokens_in=self.tokens_in, tokens_out=self.tokens_out, cost=self.cost, ended_at=ended,
-                output=self.output)
+                output=self.output, _run_state=late)
         except PolicyViolation:
             if exc_type is None or issubclass(exc_type, Exception):
                 raise

@@ -216,7 +216,7 @@ class RunState:
 
     __slots__ = ("started_at", "tool_calls", "per_agent", "window", "outcomes", "retries",
                  "retries_total", "talk", "cut", "peaks", "depth", "ok_counts", "last_args",
-                 "last_key", "lock", "raw_args", "hand", "began", "opened", "named", "counted")
+                 "last_key", "lock", "raw_args", "hand", "began", "opened", "named", "counted", "ended")
 
     def __init__(self, window: int) -> None:
         self.started_at: float | None = None
@@ -245,6 +245,8 @@ class RunState:
         # the Guard's steps counted as quarantined at their start and not yet ended, by (agent, kind, tool, step id):
         # their end is the same step, not counted again (None until one is)
         self.counted: dict[tuple[Any, ...], int] | None = None
+        # the Guard ended the run (end_run): a step still open then is recorded here, never in a run made again
+        self.ended = False
 
     def clock_from(self, started_at: float | None) -> None:
         """The run's clock starts at its earliest step's start (as the store's run starts)."""
