@@ -66,13 +66,15 @@ class WorkspaceSpanExporter(SpanExporter):
     keep : bool
         Keep ingested spool files (an OTLP JSONL trail any tool can read) instead of deleting them.
     background : bool
-        Store the spooled batches in a thread of the exporter's (default): an export only writes its batch to the
-        spool, and never keeps the SDK's worker waiting for the store. False: an export stores its batch (and any
-        left over) before it returns, unless another write holds the store's write lock.
+        False (default): an export stores its batch (and any left over) before it returns, so the provider's
+        ``force_flush()`` leaves every span queryable; when another write holds the store's write lock (a
+        ``wb.detect``, a big ingest) it spools the batch for a thread of the exporter's to store and returns at
+        once, never keeping the SDK's worker waiting. True: every export only spools its batch (for a system whose
+        span rate outruns the store's ingests on busy cores); then ``exporter.force_flush()`` waits for the store.
     """
 
     def __init__(self, ws: Workspace, spool_dir: str | os.PathLike[str] | None = None, keep: bool = False,
-                 background: bool = True) -> None:
+                 background: bool = False) -> None:
         if ws.read_only:
             raise ValueError(f"{ws!r} is read-only: live capture needs a writable workspace")
         self._ws = Workspace(ws.con.cursor(), ws.path, False)
