@@ -16,11 +16,6 @@ from _attack47_runs import loop_run
 import workbench as wb
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="workspace.py wb.open/_write_lock: one file under two hard-linked names opens two DuckDB instances "
-    "in one process; one workspace's writes are lost",
-)
 def test_one_file_by_two_names_keeps_both_workspaces_writes(tmp_path: Path) -> None:
     first, second = tmp_path / "store.duckdb", tmp_path / "linked.duckdb"
     wb.open(first).close()

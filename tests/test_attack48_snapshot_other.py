@@ -14,11 +14,6 @@ from _attack47_runs import loop_run
 import workbench as wb
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="store/_snapshot.py: snapshot(replace=True) replaces a file another open workspace writes; "
-    "its writes are lost",
-)
 def test_a_snapshot_does_not_replace_a_store_another_workspace_writes(tmp_path: Path) -> None:
     source = wb.open()
     source.ingest(loop_run("r1"), progress=False)

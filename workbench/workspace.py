@@ -15,6 +15,7 @@ import duckdb
 if TYPE_CHECKING:
     import pandas as pd  # imported when a table is asked for: an ingest script never pays for it
 
+from ._open_files import closed, file_name, opened_for_writing, shared_name, writer_of
 from ._params import flag, integer_at_least, text_or_none
 from .exceptions import InvalidParameterError, ReadOnlyStoreError, StoreError, WorkbenchError
 from .ingest._driver import INGEST_MEMORY, IngestReport, run_ingest
@@ -50,7 +51,7 @@ def _write_lock(path: Path | None) -> threading.RLock:
     if path is None:
         return threading.RLock()
     with _FILE_LOCKS_GUARD:
-        return _FILE_LOCKS.setdefault(os.path.realpath(path), threading.RLock())
+        return _FILE_LOCKS.setdefault(file_name(path), threading.RLock())  # (a hard link's too: _open_files.py)
 
 
 class Workspace:
@@ -72,6 +73,8 @@ class Workspace:
         self._writes = _write_lock(path)
         # (ws.con in the thread that opened the workspace, a cursor of its own in any other: _thread_cursors.py)
         self._threads = ThreadCursors()
+        if path is not None and not read_only:
+            opened_for_writing(self)
 
     # -- reading ------------------------------------------------------------------------------
     @property
@@ -329,6 +332,10 @@ class Workspace:
             # stored after the snapshot was lost when the store closed
             raise StoreError(f"{path} is this store's own file: a snapshot there would replace the open store, and "
                              "what it stores afterwards would be lost; write the snapshot to another file")
+        if (writer := writer_of(path)) is not None:  # (replace=True or not: it went on writing the unlinked file)
+            raise StoreError(f"{path} is the store file of another open workspace ({writer.path}), which writes it: a "
+                             "snapshot there would replace it under that workspace, and what it stores would be "
+                             "lost; close it first, or write the snapshot to another file")
         with own_cursor(self._con) as con:   # (the store's tables, not a user's temporary ones of those names)
             return snapshot_to_file(con, path, replace)
 
@@ -342,6 +349,7 @@ class Workspace:
     # -- housekeeping -------------------------------------------------------------------------
     def close(self) -> None:
         """Close the connection (and release the file's write lock)."""
+        closed(self)
         self._threads.close()
         self._con.close()
 
@@ -436,7 +444,8 @@ def open(path: str | os.PathLike[str] | None = None, read_only: bool = False,  #
         # (Path drops the slash: "runs/" made a store file named "runs" where the user meant a folder)
         raise StoreError(f"{path!r} names a folder (it ends with a slash), and there is none: a store is a file "
                          f"(wb.open({path + 'store.duckdb'!r})), a folder an export ws.export wrote. Nothing made")
-    con = connect_file(path, read_only=read_only)
+    # (the name this process first opened the file by: a hard link shares its DuckDB instance, _open_files.py)
+    con = connect_file(shared_name(path) if path is not None else None, read_only=read_only)
     try:
         _limit(con, memory_limit)
         if not read_only:
