@@ -8,8 +8,6 @@ attack48's strict xfail."""
 
 from __future__ import annotations
 
-import pytest
-
 import workbench as wb
 
 _TODAY_S = 1_767_268_800  # 2026-01-01T12:00:00Z
@@ -33,11 +31,6 @@ def _times(parts: list[list[dict]]) -> list[tuple]:
     ).fetchall()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ingest/_time_units.py: the middle time is the staged file's alone (time_centers), not the stored "
-    "run's: a far time ingested after the rest of its run is kept (2096), split != whole",
-)
 def test_a_far_time_is_no_time_whether_its_run_came_whole_or_split() -> None:
     records = _records()
     whole = _times([records])
