@@ -7,18 +7,12 @@ investigate --db`` over the same folder. attack48's strict xfail."""
 
 from __future__ import annotations
 
-import pytest
 from _attack47_runs import loop_run
 
 import workbench as wb
 from workbench import DetectorConfig
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="store/sql/refresh_runs.sql: the same records ingested again (nothing stored) drop the run's detected "
-    "marks; detect='auto' then re-detects with the default settings",
-)
 def test_the_same_records_again_keep_the_runs_marks() -> None:
     ws = wb.open()
     ws.ingest(loop_run("r1"), progress=False)

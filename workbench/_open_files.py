@@ -47,6 +47,8 @@ def file_name(path: str | os.PathLike[str]) -> str:
 def shared_name(path: str | os.PathLike[str]) -> str | os.PathLike[str]:
     """``path``, or the name this process first opened its file by when that is another (a hard link's): the name
     to connect by, so that DuckDB shares that open's instance. (``path`` as given otherwise: errors name it.)"""
+    if "\x00" in os.fspath(path):  # (no file's name: connect_file says so)
+        return path
     name = file_name(path)
     return path if name == os.path.realpath(path) else name
 
