@@ -12,11 +12,6 @@ import workbench as wb
 from workbench.cli import build_parser
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cli.py: --quantile's check (_rate, [0, 1]) takes 0, which suggest_limits refuses after the paths were "
-    "ingested into --db",
-)
 def test_a_quantile_suggest_limits_refuses_is_refused_by_the_command_line(
     capsys: pytest.CaptureFixture,
 ) -> None:

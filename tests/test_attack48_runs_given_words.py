@@ -23,11 +23,6 @@ def store() -> wb.Workspace:
     return ws
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="thresholds/_sweep.py, _calibration.py: runs= restricted to runs without the signal says "
-    "'no step in this store has' it, of a store whose other runs have it",
-)
 @pytest.mark.parametrize("call", ["sweep_thresholds", "confidence_calibration"])
 def test_runs_given_without_a_signal_are_not_called_the_store(call: str, store: wb.Workspace) -> None:
     kwargs = {"signal": "confidence"} if call == "sweep_thresholds" else {}

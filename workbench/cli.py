@@ -62,6 +62,14 @@ def _rate(text: str) -> float:
     return value
 
 
+def _quantile(text: str) -> float:
+    # (suggest_limits' range, (0, 1]: checked here, before any path is ingested into --db)
+    value = _rate(text)
+    if value == 0.0:
+        raise argparse.ArgumentTypeError("must be in (0, 1], as wb.suggest_limits takes it (got 0)")
+    return value
+
+
 def cmd_investigate(args: argparse.Namespace) -> int:
     """Print, per failed run, what is known: errors, detector hits, the culprit and decisive step."""
     from contextlib import redirect_stdout
@@ -311,7 +319,7 @@ def _policy_parsers(sub: argparse._SubParsersAction) -> None:
                    help="highest share of runs the HITL rule may send to review (default 0.1)")
     s.add_argument("--lost-weight", type=_positive, default=3.0,
                    help="failed runs cut worth one successful run cut (default 3)")
-    s.add_argument("--quantile", type=_rate, default=None, help="--method peaks: the peaks' quantile (default 0.99)")
+    s.add_argument("--quantile", type=_quantile, default=None, help="--method peaks: the peaks' quantile (default 0.99)")
     s.add_argument("--system", help="--method peaks: the system to write limits for, when the runs hold several")
     s.set_defaults(func=run_suggest)
     b = actions.add_parser("backtest", help="replay the runs through a policy file: what the guard would have "
