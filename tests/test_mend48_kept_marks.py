@@ -18,7 +18,7 @@ def test_a_change_the_detectors_read_drops_the_marks_the_same_records_keep() -> 
     ws = wb.open()
     ws.ingest(loop_run("r1") + loop_run("r2"), progress=False)
     config = DetectorConfig(loop_min_turns=10)
-    wb.detect(ws, config=config, progress=False)
+    wb.detect(ws, detectors=["loop"], config=config, progress=False)
     marks = _marks(ws)
     assert marks
     step = loop_run("r1")[-1]
@@ -27,7 +27,7 @@ def test_a_change_the_detectors_read_drops_the_marks_the_same_records_keep() -> 
     )
     assert _marks(ws) == []  # (a new step)
     assert ws.sql("SELECT count(*) FROM detected WHERE run_id = 'r2'").fetchall()[0][0] > 0  # (r2 untouched)
-    wb.detect(ws, config=config, progress=False)
+    wb.detect(ws, detectors=["loop"], config=config, progress=False)
     assert _marks(ws) == marks
     ws.ingest([{"record": "run", "run_id": "r1", "task": "price the order"}, step], progress=False)
     assert _marks(ws) == []  # (its task, which the detectors read)
