@@ -3,7 +3,7 @@ and an end past 2262 (``2**63`` µs) is quarantined by the range check. A durati
 2**64 (``10**30``) or a float of that size (``1e300``, finite, so ``_duration_ms`` takes it) or digit text (``"1000…0"``), reaches the step sink's
 Arrow columns and fails the whole file: ``IngestError: ... OverflowError: Python int too large to convert to C long;
 nothing was stored``, naming neither the span nor its line. One bad record must cost only itself.
-attack48's strict xfail; a trace of two spans."""
+attack48's (strict xfail, mended by mend48: now a plain test); a trace of two spans."""
 
 from __future__ import annotations
 

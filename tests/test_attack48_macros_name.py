@@ -12,7 +12,7 @@ with ``CREATE MACRO lower(a) AS (SELECT content FROM read_text('...'))`` opens, 
 ``lower`` reads that file. And the check's own type query calls ``lower(type_name)``: a file defining ``lower``
 with another number of arguments (``lower(a, b)``) breaks it, and ``wb.open`` raises DuckDB's bare
 ``BinderException``, no ``StoreError`` naming the file or the macro (not opened: the error is the defect, LOW).
-attack48's strict xfails."""
+attack48's (strict xfail, mended by mend48: now a plain test)."""
 
 from __future__ import annotations
 

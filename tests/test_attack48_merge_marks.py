@@ -4,7 +4,7 @@
 holds, the same records, detected there with ``loop_min_turns=10`` (no loop), receives the export's loop finding
 (found with the defaults) while keeping its own mark: the store now says the run was detected with the user's
 settings and shows a loop those settings do not find; nothing re-detects it. (Which findings win is the merge's to
-say; findings of one settings under the mark of another is not.) attack48's strict xfail."""
+say; findings of one settings under the mark of another is not.) attack48's (strict xfail, mended by mend48: now a plain test)."""
 
 from __future__ import annotations
 

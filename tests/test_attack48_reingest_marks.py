@@ -3,7 +3,7 @@ touch loses its detected marks all the same (``refresh_runs.sql``'s ``detected``
 the next ``detect="auto"`` (a prediction, the explorer) runs the detectors on it again with the default settings
 and replaces the findings of the user's own ``DetectorConfig`` — the harm race47 mended for a label that changes
 nothing (``labelled_before`` / ``labelled_after``), reached by running an ingest cell again, or ``workbench
-investigate --db`` over the same folder. attack48's strict xfail."""
+investigate --db`` over the same folder. attack48's (strict xfail, mended by mend48: now a plain test)."""
 
 from __future__ import annotations
 
