@@ -15,7 +15,6 @@ import duckdb
 if TYPE_CHECKING:
     import pandas as pd  # imported when a table is asked for: an ingest script never pays for it
 
-from ._open_files import closed, file_name, opened_for_writing, shared_name, writer_of
 from ._params import flag, integer_at_least, text_or_none
 from .exceptions import InvalidParameterError, ReadOnlyStoreError, StoreError, WorkbenchError
 from .ingest._driver import INGEST_MEMORY, IngestReport, run_ingest
@@ -51,7 +50,7 @@ def _write_lock(path: Path | None) -> threading.RLock:
     if path is None:
         return threading.RLock()
     with _FILE_LOCKS_GUARD:
-        return _FILE_LOCKS.setdefault(file_name(path), threading.RLock())  # (a hard link's too: _open_files.py)
+        return _FILE_LOCKS.setdefault(os.path.realpath(path), threading.RLock())
 
 
 class Workspace:
@@ -70,11 +69,13 @@ class Workspace:
         # One write at a time through this workspace: two threads' ingests at once raced on ws.con (DuckDB's
         # "connection is busy", an IndexError) or conflicted at COMMIT, and the same file given by both failed
         # on a duplicate key instead of adding nothing the second time.
-        self._writes = _write_lock(path)
+        self._writes = _write_lock(_file_name(path))  # (a hard link's the lock of its file's first name)
         # (ws.con in the thread that opened the workspace, a cursor of its own in any other: _thread_cursors.py)
         self._threads = ThreadCursors()
         if path is not None and not read_only:
-            opened_for_writing(self)
+            from . import _open_files
+
+            _open_files.opened_for_writing(self)
 
     # -- reading ------------------------------------------------------------------------------
     @property
@@ -332,6 +333,8 @@ class Workspace:
             # stored after the snapshot was lost when the store closed
             raise StoreError(f"{path} is this store's own file: a snapshot there would replace the open store, and "
                              "what it stores afterwards would be lost; write the snapshot to another file")
+        from ._open_files import writer_of
+
         if (writer := writer_of(path)) is not None:  # (replace=True or not: it went on writing the unlinked file)
             raise StoreError(f"{path} is the store file of another open workspace ({writer.path}), which writes it: a "
                              "snapshot there would replace it under that workspace, and what it stores would be "
@@ -349,7 +352,9 @@ class Workspace:
     # -- housekeeping -------------------------------------------------------------------------
     def close(self) -> None:
         """Close the connection (and release the file's write lock)."""
-        closed(self)
+        from . import _open_files
+
+        _open_files.closed(self)
         self._threads.close()
         self._con.close()
 
@@ -393,6 +398,13 @@ def _out_of_memory(exc: BaseException) -> bool:
         seen.add(id(exc))
         exc = exc.__cause__ or exc.__context__  # type: ignore[assignment]
     return False
+
+
+def _file_name(path: Path | None) -> Path | None:
+    """The name this process first opened ``path``'s file by (a hard link's: _open_files.py), None for memory."""
+    from ._open_files import file_name
+
+    return None if path is None else Path(file_name(path))
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -444,8 +456,7 @@ def open(path: str | os.PathLike[str] | None = None, read_only: bool = False,  #
         # (Path drops the slash: "runs/" made a store file named "runs" where the user meant a folder)
         raise StoreError(f"{path!r} names a folder (it ends with a slash), and there is none: a store is a file "
                          f"(wb.open({path + 'store.duckdb'!r})), a folder an export ws.export wrote. Nothing made")
-    # (the name this process first opened the file by: a hard link shares its DuckDB instance, _open_files.py)
-    con = connect_file(shared_name(path) if path is not None else None, read_only=read_only)
+    con = connect_file(path, read_only=read_only)
     try:
         _limit(con, memory_limit)
         if not read_only:

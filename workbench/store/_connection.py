@@ -13,6 +13,7 @@ from pathlib import Path
 import duckdb
 
 from .._macros_catalogue import DATABASE as MACROS_DATABASE
+from .._open_files import shared_name
 from ..exceptions import StoreError, StoreLockedError
 from ._linked_roots import keep_linked_roots_sql
 from ._read_only_open import connect_read_only
@@ -139,6 +140,8 @@ def connect_file(path: str | os.PathLike[str] | None, read_only: bool = False) -
         raise StoreError(f"cannot open {target!r}: the path holds a NUL character, which no file name can")
     if path is not None:
         refuse_sqlite(target)  # (before DuckDB, which fetched an extension from the network to open one)
+        # (a file this process has open by another name, a hard link: by that name, one DuckDB instance writes it)
+        target = os.fspath(shared_name(target))
     try:
         # (read-only: an instance of its own, not the one DuckDB's cache holds for the path: _read_only_open.py)
         con = (connect_read_only(target) if read_only and path is not None
