@@ -2,7 +2,7 @@
 [0, 1]", ``cli.py``) while ``suggest_limits`` takes (0, 1]. ``--quantile 0`` passes the command line's check, the
 paths are ingested into ``--db``, and only then is it refused (exit 2, "'quantile' must be in (0, 1]", without
 the "see --help" of an argument error): a bad argument has written the user's store. Round 47 made ``--quantile``
-an argument of ``--method peaks`` (claims47); its range check is the argparse one. attack48's strict xfail (LOW)."""
+an argument of ``--method peaks`` (claims47); its range check is the argparse one. attack48's (LOW), mended in round 48."""
 
 from __future__ import annotations
 

@@ -3,24 +3,18 @@
 The same file under a second name that is no symlink (a hard link: a backup tool's snapshot folder, a dataset
 folder linked to save space) is two DuckDB instances writing one file: DuckDB's own lock is per process, so neither
 refuses, and what the first workspace stored is gone when both close (``r2`` below). ``wb.open`` could tell the
-file by its device and inode (``os.stat``) and share, or refuse. attack48's strict xfail."""
+file by its device and inode (``os.stat``) and share, or refuse. attack48's (strict xfail, mended by mend48: now a plain test)."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
-import pytest
 from _attack47_runs import loop_run
 
 import workbench as wb
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="workspace.py wb.open/_write_lock: one file under two hard-linked names opens two DuckDB instances "
-    "in one process; one workspace's writes are lost",
-)
 def test_one_file_by_two_names_keeps_both_workspaces_writes(tmp_path: Path) -> None:
     first, second = tmp_path / "store.duckdb", tmp_path / "linked.duckdb"
     wb.open(first).close()

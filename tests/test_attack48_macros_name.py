@@ -12,7 +12,7 @@ with ``CREATE MACRO lower(a) AS (SELECT content FROM read_text('...'))`` opens, 
 ``lower`` reads that file. And the check's own type query calls ``lower(type_name)``: a file defining ``lower``
 with another number of arguments (``lower(a, b)``) breaks it, and ``wb.open`` raises DuckDB's bare
 ``BinderException``, no ``StoreError`` naming the file or the macro (not opened: the error is the defect, LOW).
-attack48's strict xfails."""
+attack48's (strict xfail, mended by mend48: now a plain test)."""
 
 from __future__ import annotations
 
@@ -25,11 +25,6 @@ from _attack47_runs import loop_run
 import workbench as wb
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="detect/_macros.py: a store file named workbench_detect_macros.duckdb is taken for the macros' "
-    "in-memory catalogue (ATTACH IF NOT EXISTS by name): the detectors' macros are written into the store file",
-)
 def test_a_store_named_like_the_macros_catalogue_gets_no_macros(tmp_path: Path) -> None:
     path = tmp_path / "workbench_detect_macros.duckdb"
     ws = wb.open(path)
@@ -51,21 +46,11 @@ _CRAFTED = [
     pytest.param(
         "workbench_detect_macros.duckdb",
         "lower(a) AS 'crafted'",  # (a crafted file's: read_text of any local file, as well)
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="store/_connection.py _check_catalog: macros of a database named workbench_detect_macros are "
-            "left out, so a crafted store file of that name opens with macros shadowing DuckDB's functions",
-        ),
         id="named_like_the_catalogue",
     ),
     pytest.param(
         "store.duckdb",
         "lower(a, b) AS 'crafted'",
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="store/_connection.py _check_catalog: its type query calls lower(), which a crafted lower(a, b) "
-            "breaks: a bare BinderException instead of the StoreError naming the macro (LOW)",
-        ),
         id="breaking_the_check",
     ),
 ]

@@ -3,22 +3,16 @@ touch loses its detected marks all the same (``refresh_runs.sql``'s ``detected``
 the next ``detect="auto"`` (a prediction, the explorer) runs the detectors on it again with the default settings
 and replaces the findings of the user's own ``DetectorConfig`` — the harm race47 mended for a label that changes
 nothing (``labelled_before`` / ``labelled_after``), reached by running an ingest cell again, or ``workbench
-investigate --db`` over the same folder. attack48's strict xfail."""
+investigate --db`` over the same folder. attack48's (strict xfail, mended by mend48: now a plain test)."""
 
 from __future__ import annotations
 
-import pytest
 from _attack47_runs import loop_run
 
 import workbench as wb
 from workbench import DetectorConfig
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="store/sql/refresh_runs.sql: the same records ingested again (nothing stored) drop the run's detected "
-    "marks; detect='auto' then re-detects with the default settings",
-)
 def test_the_same_records_again_keep_the_runs_marks() -> None:
     ws = wb.open()
     ws.ingest(loop_run("r1"), progress=False)

@@ -3,7 +3,7 @@ confidence"). ``runs=`` naming runs of the store that lack the signal, in a stor
 says the false thing: ``sweep_thresholds(ws, signal="confidence", runs=["r1"])`` "no step in this store has a
 value for 'confidence' (no step carries token log-probabilities ...)", ``confidence_calibration`` "no step in this
 store has a confidence (... in the logs)", of a store where run r3's steps have one. The words should be of the
-runs given. attack48's strict xfail (LOW)."""
+runs given. attack48's (strict xfail, mended by mend48: now a plain test) (LOW)."""
 
 from __future__ import annotations
 
@@ -23,11 +23,6 @@ def store() -> wb.Workspace:
     return ws
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="thresholds/_sweep.py, _calibration.py: runs= restricted to runs without the signal says "
-    "'no step in this store has' it, of a store whose other runs have it",
-)
 @pytest.mark.parametrize("call", ["sweep_thresholds", "confidence_calibration"])
 def test_runs_given_without_a_signal_are_not_called_the_store(call: str, store: wb.Workspace) -> None:
     kwargs = {"signal": "confidence"} if call == "sweep_thresholds" else {}

@@ -2,23 +2,17 @@
 and what it stores afterwards would be lost"), by any spelling (a symlink, ``..``). Another workspace's file open
 for writing in the same process is replaced all the same: that workspace goes on writing into the unlinked file,
 its runs stored before and after are lost without a word, the file holds the snapshot's. (A writer in another
-process holds the file by DuckDB's lock, which a rename does not see either.) attack48's strict xfail."""
+process holds the file by DuckDB's lock, which a rename does not see either.) attack48's (strict xfail, mended by mend48: now a plain test)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from _attack47_runs import loop_run
 
 import workbench as wb
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="store/_snapshot.py: snapshot(replace=True) replaces a file another open workspace writes; "
-    "its writes are lost",
-)
 def test_a_snapshot_does_not_replace_a_store_another_workspace_writes(tmp_path: Path) -> None:
     source = wb.open()
     source.ingest(loop_run("r1"), progress=False)

@@ -70,9 +70,13 @@ class Workspace:
         # One write at a time through this workspace: two threads' ingests at once raced on ws.con (DuckDB's
         # "connection is busy", an IndexError) or conflicted at COMMIT, and the same file given by both failed
         # on a duplicate key instead of adding nothing the second time.
-        self._writes = _write_lock(path)
+        self._writes = _write_lock(_file_name(path))  # (a hard link's the lock of its file's first name)
         # (ws.con in the thread that opened the workspace, a cursor of its own in any other: _thread_cursors.py)
         self._threads = ThreadCursors()
+        if path is not None and not read_only:
+            from . import _open_files
+
+            _open_files.opened_for_writing(self)
 
     # -- reading ------------------------------------------------------------------------------
     @property
@@ -330,6 +334,12 @@ class Workspace:
             # stored after the snapshot was lost when the store closed
             raise StoreError(f"{path} is this store's own file: a snapshot there would replace the open store, and "
                              "what it stores afterwards would be lost; write the snapshot to another file")
+        from ._open_files import writer_of
+
+        if (writer := writer_of(path)) is not None:  # (replace=True or not: it went on writing the unlinked file)
+            raise StoreError(f"{path} is the store file of another open workspace ({writer.path}), which writes it: a "
+                             "snapshot there would replace it under that workspace, and what it stores would be "
+                             "lost; close it first, or write the snapshot to another file")
         with own_cursor(self._con) as con:   # (the store's tables, not a user's temporary ones of those names)
             return snapshot_to_file(con, path, replace)
 
@@ -343,6 +353,9 @@ class Workspace:
     # -- housekeeping -------------------------------------------------------------------------
     def close(self) -> None:
         """Close the connection (and release the file's write lock)."""
+        from . import _open_files
+
+        _open_files.closed(self)
         self._threads.close()
         self._con.close()
 
@@ -386,6 +399,13 @@ def _out_of_memory(exc: BaseException) -> bool:
         seen.add(id(exc))
         exc = exc.__cause__ or exc.__context__  # type: ignore[assignment]
     return False
+
+
+def _file_name(path: Path | None) -> Path | None:
+    """The name this process first opened ``path``'s file by (a hard link's: _open_files.py), None for memory."""
+    from ._open_files import file_name
+
+    return None if path is None else Path(file_name(path))
 
 
 def _same_file(a: Path, b: Path) -> bool:

@@ -26,10 +26,10 @@ from functools import lru_cache
 
 import duckdb
 
+from .._macros_catalogue import DATABASE
+from ..exceptions import StoreError
 from ..store._connection import sql_statements
 
-#: The attached in-memory database holding the macros (one per DuckDB instance).
-DATABASE = "workbench_detect_macros"
 TEMP_MACRO = "CREATE OR REPLACE TEMP MACRO "
 # (two threads of one process making them at once: DuckDB refuses the second one's CREATE as a write-write conflict)
 _LOCK = threading.Lock()
@@ -95,6 +95,7 @@ def _ensure(con: duckdb.DuckDBPyConnection, name: str) -> None:
         maker = con.cursor()  # (USE is the cursor's own: the caller's default database stays the store)
         try:
             maker.execute(f"ATTACH IF NOT EXISTS ':memory:' AS {_quoted(DATABASE)}")
+            _refuse_not_in_memory(maker)
             maker.execute(f"USE {_quoted(DATABASE)}")
             for stmt in macro_statements(name):
                 maker.execute(stmt)
@@ -103,6 +104,19 @@ def _ensure(con: duckdb.DuckDBPyConnection, name: str) -> None:
             maker.execute(f"CREATE OR REPLACE MACRO made_{name}() AS '{_version(name)}'")
         finally:
             maker.close()
+
+
+def _refuse_not_in_memory(con: duckdb.DuckDBPyConnection) -> None:
+    """Make no macro in a database of the catalogue's name that is a file (ATTACH IF NOT EXISTS attaches nothing
+    then): its macros would be written into that file."""
+    (path,) = con.execute(
+        "SELECT path FROM system.main.duckdb_databases() WHERE database_name = $name", {"name": DATABASE}
+    ).fetchall()[0]
+    if path is not None:
+        raise StoreError(
+            f"the detectors' macros are made in an in-memory database named {DATABASE}, and {path} "
+            "is open under that name: not written into it. Open the store under another file name"
+        )
 
 
 def _quoted(name: str) -> str:

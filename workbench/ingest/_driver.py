@@ -26,6 +26,7 @@ from ._base import Adapter, RecordsAdapter, Stage, create_stage_tables
 from ._checkpoint import checkpoint_within
 from ._json_escapes import register_unescape, unescape_staged_tasks
 from ._jsonio import compression_of, read_head
+from ._kept_marks import drop_changed_marks, marks_before
 from ._links import join_linked_runs, keep_linked_roots, move_stored_runs
 from ._mcp_served import fold_served_calls, fold_stored_served_calls
 from ._memory_setting import memory_limit_shown, restore_memory_limit
@@ -665,6 +666,7 @@ def _merge(con: duckdb.DuckDBPyConnection, stage: Stage, stage_fill: Any, jobs: 
             con.execute("SET VARIABLE wb_chunk_steps = ?", [MERGE_CHUNK_STEPS])
             if "new_steps" not in left_out:  # (new runs only: a chunk's tree reads no stored step, finalize_tree.sql)
                 con.execute("SET VARIABLE wb_new_runs = true")
+        kept = marks_before(con, held, stage)  # (stored steps given again: a run nothing changed of keeps its marks)
         skip = _finalize(con, held, ({"chunks"} if whole else set()) | left_out)
         chunks = [(0, None, None)] if whole else con.execute(
             "SELECT chunk, min(first_rid), max(last_rid) FROM merge_chunks GROUP BY chunk ORDER BY chunk").fetchall()
@@ -698,7 +700,10 @@ def _merge(con: duckdb.DuckDBPyConnection, stage: Stage, stage_fill: Any, jobs: 
         labels_only = not (held["steps"] or held["runs"] or held["edges"])
         _sections(con, "refresh_runs", ({"root_said"} if not counts["said_roots"] else set())
                   | ({"detected", "labelled_before", "labelled_after"} if not held["old_runs"]
-                     else {"detected"} if labels_only else {"labelled_before", "labelled_after"}))
+                     else {"detected"} if labels_only else {"detected", "labelled_after"} if kept
+                     else {"labelled_before", "labelled_after"}))
+        if kept:  # (never labels only: they stage no step)
+            drop_changed_marks(con)
         early = counts["superseded"]
         if early:
             notes = [*notes, f"{early} step(s) given again complete after a copy taken before they ended: "

@@ -29,6 +29,8 @@ _SPAN = re.compile(rb'"spanID"\s*:\s*"[0-9a-fA-F]+"')
 _JAEGER = re.compile(rb'"(?:operationName|references|processID)"\s*:')
 # The tags a span's OTLP facts are kept in (the rest are its attributes)
 _DIGITS = re.compile(r"[0-9]+(\.[0-9]+)?")
+# The longest duration a step holds: its end, in nanoseconds, is an int64.
+_LONGEST_MS = (2**63 - 1) / 1e6
 _STATUS, _MESSAGE, _KIND = "otel.status_code", "otel.status_description", "span.kind"
 
 
@@ -167,6 +169,12 @@ class JaegerJson(Adapter):
             # and the span kept without its end would hide that its time was lost)
             shown = repr(duration) if type(duration) in (str, int, float) else f"a JSON {_json_type(duration)}"
             stage.reject(line=line, reason=f"bad span: duration {shown[:80]} is not a number of microseconds",
+                         raw=span, run_id=span.get("traceID"), step_id=span.get("spanID"))
+            return
+        if duration is not None and _duration_ms(duration) > _LONGEST_MS:
+            # (10**30 or 1e300 µs overflowed the step columns' int64 nanoseconds: the whole file failed, no line said)
+            stage.reject(line=line, reason=f"bad span: duration {str(duration)[:80]} µs is longer than any step the "
+                         "store can hold (292 years of nanoseconds)",
                          raw=span, run_id=span.get("traceID"), step_id=span.get("spanID"))
             return
         parent, links = _references(span)

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import duckdb
 
+from .._macros_catalogue import DATABASE as MACROS_DATABASE
+from .._open_files import shared_name
 from ..exceptions import StoreError, StoreLockedError
 from ._linked_roots import keep_linked_roots_sql
 from ._read_only_open import connect_read_only
@@ -138,6 +140,8 @@ def connect_file(path: str | os.PathLike[str] | None, read_only: bool = False) -
         raise StoreError(f"cannot open {target!r}: the path holds a NUL character, which no file name can")
     if path is not None:
         refuse_sqlite(target)  # (before DuckDB, which fetched an extension from the network to open one)
+        # (a file this process has open by another name, a hard link: by that name, one DuckDB instance writes it)
+        target = os.fspath(shared_name(target))
     try:
         # (read-only: an instance of its own, not the one DuckDB's cache holds for the path: _read_only_open.py)
         con = (connect_read_only(target) if read_only and path is not None
@@ -211,18 +215,21 @@ def _check_catalog(con: duckdb.DuckDBPyConnection, target: str) -> None:
     read through ``system.main``: a file's own ``duckdb_functions`` macro would answer the unqualified name. The
     detectors' macros are in a database of their own, attached to the instance by a detect, never in a file:
     detect/_macros.py; a second open of a file this process has open shares that instance.)"""
-    macros = sorted({n for n, in con.execute(
-        "SELECT function_name FROM system.main.duckdb_functions() WHERE NOT internal "
-        "AND function_type IN ('macro', 'table_macro') AND database_name <> 'workbench_detect_macros'").fetchall()})
+    # (the detectors' catalogue told by its name and its being in memory, never a file's: _macros_catalogue.py; no
+    # function called in these queries, which a file's macro of that name would answer: compared in Python)
+    macros = sorted({n for n, db, in_memory in con.execute(
+        "SELECT f.function_name, f.database_name, d.path IS NULL FROM system.main.duckdb_functions() f "
+        "LEFT JOIN system.main.duckdb_databases() d ON d.database_name = f.database_name WHERE NOT f.internal "
+        "AND f.function_type IN ('macro', 'table_macro')").fetchall() if not (db == MACROS_DATABASE and in_memory)})
     views = sorted({n for n, in con.execute(
         "SELECT view_name FROM system.main.duckdb_views() WHERE NOT internal AND NOT temporary").fetchall()}
         & {*TABLES, *KEPT, "meta"})
     # A type named like one of DuckDB's (JSON: an extension's, not reserved) is taken for it in every cast: a
     # file defining json as INTEGER made every ingest fail on 'Could not convert string to INT32', as VARCHAR
     # it would change what the store's JSON comparisons see.
-    types = sorted({n for n, in con.execute(
-        "SELECT type_name FROM system.main.duckdb_types() WHERE NOT internal AND lower(type_name) IN "
-        "(SELECT lower(type_name) FROM system.main.duckdb_types() WHERE internal)").fetchall()})
+    kinds = con.execute("SELECT type_name, internal FROM system.main.duckdb_types()").fetchall()
+    duckdbs = {n.lower() for n, internal in kinds if internal}
+    types = sorted({n for n, internal in kinds if not internal and n.lower() in duckdbs})
     if macros or views or types:
         what = "; ".join(x for x in (
             f"SQL macros {_listed(macros)} (named like DuckDB's functions, they run in their place)" if macros else "",

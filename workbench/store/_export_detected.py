@@ -70,6 +70,19 @@ def export_vocab(con: duckdb.DuckDBPyConnection, folder: Path) -> str | None:
     return dict(_meta_stamps(con, folder)).get(_VOCAB)
 
 
+# A stored run the store detected with settings of its own (the user's DetectorConfig) given findings by the export
+# of a detector whose mark there has other settings (or none: an export written before marks): its findings are of
+# two settings now, and its mark says which settings they are of no longer: settings unknown (NULL), as migration 5
+# marks findings of unknown settings. detect="auto" leaves the run as it is (the user's findings stay, the export's
+# beside them); wb.detect(ws, config=...) detects it again. ({theirs}: the export's settings of the run's detector)
+_MIXED = """
+UPDATE detected SET settings = NULL
+FROM (SELECT DISTINCT run_id, detector FROM export_first_findings) f
+WHERE detected.run_id = f.run_id AND detected.detector = f.detector AND detected.settings IS NOT NULL
+  AND detected.settings IS DISTINCT FROM {theirs}
+"""
+
+
 def merge_detected(con: duckdb.DuckDBPyConnection, folder: Path, held_findings: bool) -> None:
     """In the merge's transaction, once its findings are stored and before refresh_runs.sql drops the marks of the
     runs it touched: the marks of the export's runs, and the vocabulary stamp. ``held_findings``: whether the store
@@ -77,6 +90,12 @@ def merge_detected(con: duckdb.DuckDBPyConnection, folder: Path, held_findings: 
     marks = _marks(con, folder)
     if marks is not None:
         marks.create_view("_export_detected_in", replace=True)
+        con.execute(
+            _MIXED.format(
+                theirs="(SELECT min(k.settings) FROM _export_detected_in k "
+                "WHERE k.run_id = f.run_id AND k.detector = f.detector)"
+            )
+        )
         # (a run moved into a stored run has no findings from the export, export_linked.sql: nor marks)
         con.execute(
             # (one mark a run and detector, as wb.detect writes them: a row copied by hand adds none)
@@ -88,6 +107,7 @@ def merge_detected(con: duckdb.DuckDBPyConnection, folder: Path, held_findings: 
         )
         con.execute("DROP VIEW _export_detected_in")
     else:
+        con.execute(_MIXED.format(theirs="NULL"))
         con.execute(
             "INSERT INTO detected SELECT f.run_id, d.detector, NULL FROM "
             "(SELECT DISTINCT run_id FROM export_first_findings) f SEMI JOIN runs r ON r.run_id = f.run_id "

@@ -49,8 +49,9 @@ def confidence_calibration(ws: Any, n_bins: int = 10, strategy: str = "quantile"
     conf = np.asarray(data["confidence"], dtype=float)
     if conf.size == 0:
         raise InvalidParameterError(
-            "no step in this store has a confidence (no token log-probabilities or workbench.confidence "
-            "in the logs): see workbench.available_signals(ws) for the signals it has")
+            f"no step {'of the given runs' if runs is not None else 'in this store'} has a confidence (no token "
+            "log-probabilities or workbench.confidence in the logs): see workbench.available_signals(ws) for the "
+            "signals it has")
     y = np.asarray(data["succeeded"], dtype=bool)
     if y.all() or not y.any():
         raise InvalidParameterError("calibration needs runs of both outcomes (success and failure)")

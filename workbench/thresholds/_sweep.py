@@ -189,7 +189,8 @@ def sweep_thresholds(ws: Any, signal: str = "entropy", per_agent: bool = False, 
         why = (" (no step carries token log-probabilities, or workbench.confidence / workbench.entropy)"
                if signal in ("confidence", "entropy") else "")
         raise InvalidParameterError(
-            f"no step in this store has a value for {signal!r}{why}; signals with values here: "
+            f"no step {'of the given runs' if runs is not None else 'in this store'} has a value for {signal!r}{why}; "
+            "signals with values here: "
             f"{offer or 'none (the store has no steps of runs with a known outcome)'}. "
             "wb.what_can_be_tuned(ws) says what this store allows and what to do instead")
     sign = -1.0 if direction == "below" else 1.0

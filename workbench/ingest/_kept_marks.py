@@ -1,0 +1,60 @@
+"""Whether an ingest call may keep the detected marks of the stored runs it touches (``store/sql/kept_marks.sql``):
+a call giving stored steps again (``held["stored"]``) of runs the store holds, not labels alone (those keep theirs
+by refresh_runs.sql's labelled_before / labelled_after). Such a run keeps its marks when nothing the detectors read
+of it changed, as race47 made a label that changes nothing keep them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import duckdb
+
+from ..store._connection import sql_sections
+
+
+def marks_before(con: duckdb.DuckDBPyConnection, held: dict[str, int], stage: Any) -> bool:
+    """Before the merge: note what the detectors read of the marked stored runs the call gives steps of again, when
+    it does; whether it did (then :func:`drop_changed_marks` replaces refresh_runs.sql's detected section).
+
+    Not when the merge's transaction changed stored steps already, before this could see them (a stored run moved
+    into a trace, a model call's two spans or an MCP call split over calls, steps acting for the agent before them,
+    AG2's errors and usage): their runs lose their marks, as every touched run did."""
+    if not (held["old_runs"] and held["stored"]):
+        return False
+    moves = stage.stored_link_moves
+    if (
+        (moves is not None and moves.moves)
+        or stage.turn_runs
+        or stage.ag2_stored_errors
+        or stage.mcp_served_stored
+    ):
+        return False
+    if stage.same_calls_asked and _same_calls_folded(con):
+        return False
+    _run(con, "before")
+    return True
+
+
+def _same_calls_folded(con: duckdb.DuckDBPyConnection) -> bool:
+    # (the tables _same_call.fold_stored_same_calls folds stored steps by, when they hold rows)
+    found = [
+        t
+        for (t,) in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE temporary AND table_name IN ('same_call_folded', "
+            "'same_call_down')"
+        ).fetchall()
+    ]
+    return any(con.execute(f"SELECT EXISTS (FROM {t})").fetchall()[0][0] for t in found)
+
+
+def drop_changed_marks(con: duckdb.DuckDBPyConnection) -> None:
+    """After refresh_runs.sql (its labelled_before and rows sections run): the marks of the touched runs whose steps,
+    edges or row changed dropped, the others kept."""
+    _run(con, "after")
+
+
+def _run(con: duckdb.DuckDBPyConnection, section: str) -> None:
+    for name, stmts in sql_sections("kept_marks"):
+        if name == section:
+            for stmt in stmts:
+                con.execute(stmt)
