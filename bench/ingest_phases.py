@@ -18,7 +18,8 @@ are summed into phases, CPU seconds of the process (DuckDB's threads included):
   call of fewer than ``_driver.MERGE_CHUNK_STEPS`` steps);
 - ``merge, other chunks``: the chunks after the first (finalize_tree.sql, finalize_insert.sql);
 - ``after the chunks``: counts, stored rules, the runs' rows (refresh_runs.sql);
-- ``commit`` and ``checkpoint`` (the store's, ``_checkpoint.py``).
+- ``commit`` and ``checkpoint`` (the store's, ``_checkpoint.py``);
+- ``outside the call``: the rest of the process (imports, the store's open and close).
 
 For each phase it prints CPU s and µs a span, and from the second size on how many times its CPU grew against
 how many times the spans did: a phase growing faster than the spans is what falls off at the larger size. The bare
@@ -159,7 +160,13 @@ def main() -> None:
                 bare = bench_ingest.measure("duckdb-bare", path)
                 path.unlink()
                 load = "/".join(f"{x:.1f}" for x in os.getloadavg())
-                now = {**ours["phases"], "whole call": ours["cpu"], "bare read": bare["cpu"]}
+                rest = ours["cpu"] - sum(ours["phases"].values())  # (imports, the store's open and close)
+                now = {
+                    **ours["phases"],
+                    "outside the call": rest,
+                    "whole process": ours["cpu"],
+                    "bare read": bare["cpu"],
+                }
                 for name, cpu in now.items():
                     grew = (
                         "-"
