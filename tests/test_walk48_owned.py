@@ -1,21 +1,13 @@
-"""walk48: what a newcomer stumbled on in areas other helpers own, as strict xfails (not fixed here)."""
+"""walk48: what a newcomer stumbled on in areas other helpers owned (a strict xfail, mended by the lead in round 48)."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
-import pytest
-
 import workbench as wb
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ingest/_driver.py: the report's skipped line repeats '(named among N files: the others were read)' "
-    "after every skipped file, all on one line (5 of ../shared/samples/openinference-genai beside the Langfuse "
-    "exports: one 2,000-character line)",
-)
 def test_the_report_says_once_that_the_other_files_were_read(tmp_path: Path) -> None:
     good = {"record": "step", "run_id": "r1", "step_id": "s1", "agent": "a", "kind": "llm", "status": "ok"}
     (tmp_path / "good.jsonl").write_text(json.dumps(good) + "\n", encoding="utf-8")
@@ -27,4 +19,5 @@ def test_the_report_says_once_that_the_other_files_were_read(tmp_path: Path) -> 
         sorted(map(str, tmp_path.iterdir())), progress=False
     )  # named, as a shell glob does
     assert len(report.skipped) == 3
-    assert str(report).count("the others were read") <= 1, str(report)
+    assert str(report).count("the others were read") == 1, str(report)
+    assert str(report).count("tried native") == 1 and str(report).count("(as above)") == 2, str(report)
