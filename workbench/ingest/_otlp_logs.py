@@ -165,7 +165,7 @@ def record_severity(text: Any, number: Any) -> str | None:
         if number.startswith("SEVERITY_NUMBER_"):
             name = number[16:]
             return None if name == "UNSPECIFIED" else name
-        number = int(number) if number.isdigit() else None
+        number = int(number) if number.isascii() and number.isdigit() else None
     if isinstance(number, int) and 1 <= number <= 24:
         base, step = _SEVERITY_RANGES[(number - 1) // 4], (number - 1) % 4
         return base if step == 0 else f"{base}{step + 1}"

@@ -206,7 +206,7 @@ def _nanos(value: Any, what: str, stage: Stage) -> int | None:
     integers in another unit are scaled after staging, file by file, the same way.
     """
     if value.__class__ is str:
-        if value.isdigit():
+        if value.isascii() and value.isdigit():  # (str.isdigit and int take any script's digits)
             n = int(value)
         elif _DECIMAL.fullmatch(value):
             n = _fraction_ns(value, what, stage)

@@ -190,7 +190,7 @@ def cost_parts(rest: dict[str, Any]) -> float | None:
 
 
 def count_of(value: Any) -> Any:
-    if isinstance(value, str) and value.isdigit():
+    if isinstance(value, str) and value.isascii() and value.isdigit():
         return int(value)
     if isinstance(value, float) and value.is_integer():
         return int(value)

@@ -34,7 +34,7 @@ _TEXT_KEYS = ("message", "@message")
 
 def _ns(value: Any) -> Any:
     """An OTLP time (nanoseconds as a number or as digits) as an int; anything else as it is."""
-    if isinstance(value, str) and value.isdigit():
+    if isinstance(value, str) and value.isascii() and value.isdigit():
         return int(value)
     return value
 
