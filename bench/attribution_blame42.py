@@ -47,12 +47,13 @@ class Capture(BlameModel):
     culprit: set = set()
     inner: list = []
 
-    def _calibrate(self, X, y, labels):  # noqa: ANN001, ANN202
+    def _calibrate(self, X, y, labels, y_agent=None):  # noqa: ANN001, ANN202
+        y_agent = y if y_agent is None else y_agent  # (BlameModel's run-level labels: span48)
         systems = X["system"].fillna("")
         parts = []
         for s in sorted(systems.unique()):
             test = (systems == s).to_numpy()
-            trees, agent_model = self._fit_scorers(X.loc[~test], y[~test])
+            trees, agent_model = self._fit_scorers(X.loc[~test], y[~test], y_agent[~test])
             _, agents, scored = self._rank_both(X.loc[test], trees, agent_model)
             agents = agent_evidence(scored, agents)
             parts.append(calibration_rows(agents, labels))
