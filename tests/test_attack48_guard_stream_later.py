@@ -1,6 +1,6 @@
 """A guarded stream iterated after the ``with guard.run(...)`` block it was made in: a streaming HTTP response (the
 handler returns the generator, the server iterates it once the handler returned), a generator handed to a caller.
-Unguarded, the tool streams. Guarded (``_guard_wrap._relaying``), an async generator function's step begins at the
+Unguarded, the tool streams. Guarded (``_guard_streams._relaying``), an async generator function's step begins at the
 stream's first item, not at the call, and reads the current run then: there is none, and the first ``__anext__``
 raises ``InvalidParameterError: run_id: no run`` — adding the guard breaks the endpoint. (A sync adapter returning
 the stream begins its step at the call, in the run; it ends after ``guard.run`` forgot the run, whose state

@@ -1,4 +1,4 @@
-"""A guarded stream (``Guard.wrap`` of an async generator, ``_guard_wrap._relaying``) ends its step "when the stream
+"""A guarded stream (``Guard.wrap`` of an async generator, ``_guard_streams._relaying``) ends its step "when the stream
 ends, raises, or is closed". A consumer that stops with ``break`` (``async for chunk in stream: ... break``, the
 usual way to stop reading a reply) does not close it: Python leaves an abandoned async generator to be finalized
 later (the event loop's asyncgen hooks, at garbage collection or at ``shutdown_asyncgens``). The step then ends after
