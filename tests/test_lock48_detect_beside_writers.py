@@ -105,7 +105,7 @@ def test_a_label_while_detect_computes_unmarks_the_run_only_when_it_changed_what
 pytest.importorskip("opentelemetry.sdk")
 
 
-# (background: an export only spools, the default; else it stores its batch unless another write holds the lock)
+# (background: an export only spools; False, the default: it stores its batch unless another write holds the lock)
 @pytest.mark.parametrize("background", [True, False], ids=["background", "in the export"])
 def test_a_live_export_while_detect_stores_returns_at_once_and_every_span_is_stored(
     loop_store: tuple[wb.Workspace, threading.Event],
