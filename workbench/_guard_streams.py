@@ -146,10 +146,10 @@ def _is_sdk_stream(obj: Any) -> bool:
 _OWN = frozenset({"_scope", "_stream", "_items", "_open"})
 
 
-class _SyncStream:
-    """An SDK's stream passed on in its step: iterated item by item (kept as the step's output, up to
-    ``MAX_STREAM_ITEMS``), the step ended when the stream runs out (an error step when it raises) or is closed
-    (``close()``, or the ``with`` block it is used in). Any other attribute (``response``) is the stream's own."""
+class _StreamStep:
+    """What :class:`_SyncStream` and :class:`_AsyncStream` share: the SDK's stream, its step, the items kept as the
+    step's output (up to ``MAX_STREAM_ITEMS``), and the step ended once, when the stream runs out, raises or is
+    closed. Any other attribute (``response``) is the stream's own."""
 
     def __init__(self, scope: StepScope, stream: Any) -> None:
         self._scope, self._stream, self._items, self._open = scope, stream, [], True
@@ -158,6 +158,26 @@ class _SyncStream:
         if name in _OWN:  # (not set yet: a copy being made)
             raise AttributeError(name)
         return getattr(self._stream, name)
+
+    def _kept(self, item: Any) -> Any:
+        if len(self._items) < MAX_STREAM_ITEMS:
+            self._items.append(item)
+        return item
+
+    def _end(self, exc: BaseException | None) -> None:
+        if self._open:
+            self._open = False
+            _ended(self._scope, self._items, exc)
+
+    def _close_step(self) -> None:
+        if self._open:
+            self._open = False
+            _closed(self._scope, self._items)
+
+
+class _SyncStream(_StreamStep):
+    """An SDK's stream passed on in its step: iterated item by item, the step ended when the stream runs out (an
+    error step when it raises) or is closed (``close()``, or the ``with`` block it is used in)."""
 
     def __iter__(self) -> _SyncStream:
         return self
@@ -171,17 +191,13 @@ class _SyncStream:
         except BaseException as exc:
             self._end(exc)
             raise
-        if len(self._items) < MAX_STREAM_ITEMS:
-            self._items.append(item)
-        return item
+        return self._kept(item)
 
     def close(self) -> None:
         try:
             self._stream.close()
         finally:
-            if self._open:
-                self._open = False
-                _closed(self._scope, self._items)
+            self._close_step()
 
     def __enter__(self) -> _SyncStream:
         return self
@@ -189,22 +205,9 @@ class _SyncStream:
     def __exit__(self, *exc: Any) -> None:
         self.close()
 
-    def _end(self, exc: BaseException | None) -> None:
-        if self._open:
-            self._open = False
-            _ended(self._scope, self._items, exc)
 
-
-class _AsyncStream:
+class _AsyncStream(_StreamStep):
     """:class:`_SyncStream` for an SDK's async stream (``async for``, ``await close()``, ``async with``)."""
-
-    def __init__(self, scope: StepScope, stream: Any) -> None:
-        self._scope, self._stream, self._items, self._open = scope, stream, [], True
-
-    def __getattr__(self, name: str) -> Any:
-        if name in _OWN:  # (not set yet: a copy being made)
-            raise AttributeError(name)
-        return getattr(self._stream, name)
 
     def __aiter__(self) -> _AsyncStream:
         return self
@@ -218,17 +221,13 @@ class _AsyncStream:
         except BaseException as exc:
             self._end(exc)
             raise
-        if len(self._items) < MAX_STREAM_ITEMS:
-            self._items.append(item)
-        return item
+        return self._kept(item)
 
     async def close(self) -> None:
         try:
             await self._stream.close()
         finally:
-            if self._open:
-                self._open = False
-                _closed(self._scope, self._items)
+            self._close_step()
 
     aclose = close
 
@@ -237,8 +236,6 @@ class _AsyncStream:
 
     async def __aexit__(self, *exc: Any) -> None:
         await self.close()
-
-    _end = _SyncStream._end
 
 
 def _said(items: list[Any]) -> Any:
