@@ -31,12 +31,13 @@ from ._links import join_linked_runs, keep_linked_roots, move_stored_runs
 from ._mcp_served import fold_served_calls, fold_stored_served_calls
 from ._memory_setting import memory_limit_shown, restore_memory_limit
 from ._message_tools import stage_message_tools
-from ._otlp_logs import attach_span_logs, match_span_logs
 from ._parquet_rows import column_names, is_parquet
 from ._paths import display, expand_paths
 from ._rawtext import fill_raw_text
 from ._registry import ADAPTERS, RECORD_ADAPTERS
 from ._same_call import fold_stored_same_calls, merge_same_calls
+from ._span_logs_attach import attach_span_logs
+from ._span_logs_match import match_span_logs
 from ._stage_db import ENABLED as _COMPRESSED_STAGE
 from ._stage_db import StageDB
 from ._stage_facts import StageFacts

@@ -16,7 +16,7 @@ It is applied where every reader's rows pass, whichever reader staged them (the 
 paths, the OTLP Python reader, OpenInference, Langfuse and the others alike, and the tool calls read out of a
 model's messages): the staged steps' ``input`` and ``output`` as the merge reads them (``finalize.sql``'s
 ``stage_n``, through :func:`register_unescape`), the staged runs' ``task`` (:func:`unescape_staged_tasks`), and
-the tool texts the merge takes from OTLP log records (``_otlp_logs``). The attributes, the error text and the
+the tool texts the merge takes from OTLP log records (``_span_logs_attach``). The attributes, the error text and the
 raw record are kept as written.
 """
 
@@ -85,8 +85,9 @@ def register_unescape(con: duckdb.DuckDBPyConnection) -> None:
     ``json_valid`` takes text orjson does not (a trailing comma, ``NaN``)."""
     try:
         # (a Python function is the DuckDB instance's, not the cursor's: registered once for every connection)
-        con.create_function("wb_unescaped_json_text", _unescaped_or_kept, ["VARCHAR"], "VARCHAR",
-                            side_effects=False)
+        con.create_function(
+            "wb_unescaped_json_text", _unescaped_or_kept, ["VARCHAR"], "VARCHAR", side_effects=False
+        )
     except (duckdb.CatalogException, duckdb.NotImplementedException):
         pass  # registered by an earlier call on this instance (through another cursor, or this one)
 
