@@ -34,6 +34,11 @@ TOOL_RESPONSE = "gcp.vertex.agent.tool_response"
 SHAPE_KEY = LLM_REQUEST
 #: ADK for Go (v2, ``internal/telemetry``) writes no LLM keys on a tool span, only these two: it is sent here too.
 TOOL_SHAPE_KEY = TOOL_ARGS
+#: ADK for Go's workflow node (v2, ``internal/telemetry/node_tracing.go``'s ``startInvokeNodeSpan``: a span
+#: ``invoke_node <name>`` of that operation naming the node, for a function node or a router; an agent node
+#: writes its own ``invoke_agent``): the node acts in the workflow as a LangGraph node does, the steps under it its.
+NODE_OPERATION = "invoke_node"
+NODE_NAME = "gen_ai.node.name"
 #: The ``response_type`` of a failure ReflectAndRetryToolPlugin handed back (the SQL path looks for it).
 REFLECTED_FAILURE = "ERROR_HANDLED_BY_REFLECT_AND_RETRY_PLUGIN"
 _PLACEHOLDER = "{}"
@@ -106,8 +111,12 @@ def function_response(value: Any, tool: Any) -> Any:
     if not isinstance(value, str) or FUNCTION_RESPONSE_MARKER not in value or not isinstance(tool, str):
         return value
     doc = json_or_text(value)
-    if (not isinstance(doc, dict) or doc.get("name") != tool or not isinstance(doc.get("response"), dict)
-            or not set(doc) <= _FUNCTION_RESPONSE_FIELDS):
+    if (
+        not isinstance(doc, dict)
+        or doc.get("name") != tool
+        or not isinstance(doc.get("response"), dict)
+        or not set(doc) <= _FUNCTION_RESPONSE_FIELDS
+    ):
         return value
     return json.dumps(doc["response"], ensure_ascii=False)
 
@@ -126,10 +135,20 @@ def event_answer(value: Any) -> tuple[str, Any] | None:
     if not isinstance(value, str) or EVENT_MARKER not in value or not value.lstrip().startswith("{"):
         return None
     event = json_or_text(value)
-    if not isinstance(event, dict) or "author" not in event or not isinstance(content := event.get("content"), dict):
+    if (
+        not isinstance(event, dict)
+        or "author" not in event
+        or not isinstance(content := event.get("content"), dict)
+    ):
         return None
-    texts = [p["text"] for p in _listed(content.get("parts"))
-             if isinstance(p, dict) and isinstance(p.get("text"), str) and p["text"].strip() and not p.get("thought")]
+    texts = [
+        p["text"]
+        for p in _listed(content.get("parts"))
+        if isinstance(p, dict)
+        and isinstance(p.get("text"), str)
+        and p["text"].strip()
+        and not p.get("thought")
+    ]
     return ("\n".join(texts), value) if texts else None
 
 
@@ -160,7 +179,7 @@ def _message(content: Any) -> dict[str, Any] | None:
         return None
     role = content.get("role")
     if not isinstance(role, str):
-        role = None   # (the conventions' role is a name; anything else in a hostile log)
+        role = None  # (the conventions' role is a name; anything else in a hostile log)
     parts = []
     for part in _listed(content.get("parts")):
         if not isinstance(part, dict):
@@ -168,10 +187,18 @@ def _message(content: Any) -> dict[str, Any] | None:
         if isinstance(part.get("text"), str) and not part.get("thought"):
             parts.append({"type": "text", "content": part["text"]})
         elif isinstance(call := part.get("function_call"), dict):
-            parts.append({"type": "tool_call", "id": call.get("id"), "name": call.get("name"),
-                          "arguments": call.get("args")})
+            parts.append(
+                {
+                    "type": "tool_call",
+                    "id": call.get("id"),
+                    "name": call.get("name"),
+                    "arguments": call.get("args"),
+                }
+            )
         elif isinstance(resp := part.get("function_response"), dict):
-            parts.append({"type": "tool_call_response", "id": resp.get("id"), "response": resp.get("response")})
+            parts.append(
+                {"type": "tool_call_response", "id": resp.get("id"), "response": resp.get("response")}
+            )
     return {"role": "assistant" if role == "model" else (role or "user"), "parts": parts}
 
 
@@ -179,3 +206,9 @@ def _listed(value: Any) -> list[Any]:
     """``value`` when it is a list (``contents``, ``parts``), else nothing: a number or a text there is no list of
     messages, and iterating it cost the span (``TypeError``) or read a text letter by letter."""
     return value if isinstance(value, list) else []
+
+
+def node_agent(operation: Any, attrs: dict[str, Any]) -> str | None:
+    """The node an ADK workflow's ``invoke_node`` span runs: the agent its steps act for (None for another span)."""
+    name = attrs.get(NODE_NAME) if operation == NODE_OPERATION else None
+    return name if isinstance(name, str) and name else None

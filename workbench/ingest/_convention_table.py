@@ -48,6 +48,8 @@ OPERATION_KINDS = {
     "create_agent": "agent",
     "retrieval": "retriever",
     "invoke_workflow": "chain",
+    # a workflow's node (Google ADK for Go v2: gen_ai.node.name names it, _adk.node_agent), as a LangGraph node's span
+    "invoke_node": "chain",
     "handoff": "handoff",
     # OpenLLMetry's llm.request.type (its spans before gen_ai.operation.name): chat / completion / embedding / rerank
     "completion": "llm",

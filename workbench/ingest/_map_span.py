@@ -9,7 +9,7 @@ from typing import Any
 
 from ._adk import SHAPE_KEY as ADK_SHAPE_KEY
 from ._adk import TOOL_SHAPE_KEY as ADK_TOOL_SHAPE_KEY
-from ._adk import adk_attributes, event_answer, function_response, reflected_failure
+from ._adk import adk_attributes, event_answer, function_response, node_agent, reflected_failure
 from ._ag2 import SPAN_TYPE as AG2_SPAN_TYPE
 from ._ag2 import TOOL_EXECUTOR as AG2_TOOL_EXECUTOR
 from ._ag2 import USAGE_COST, USAGE_IN, USAGE_OUT, tool_executor, usage_record
@@ -162,7 +162,7 @@ def map_span(
             # that agent's (as the langfuse and langsmith readers read it), not nobody's
             tool_node = agent is None and node_name == LANGGRAPH_TOOL_NODE and langgraph_tool_node(meta)
         if agent is None and kind != "tool":
-            agent = executor_agent(rest) or model_manager(rest)
+            agent = executor_agent(rest) or model_manager(rest) or node_agent(known.get("op"), rest)
             if agent is None and kind != "agent":
                 agent = agent_run_span(name, rest)
                 kind = "agent" if agent is not None else kind

@@ -5,6 +5,7 @@ it in SQL).
 
 from __future__ import annotations
 
+from ._adk import NODE_NAME as ADK_NODE_NAME
 from ._adk import SHAPE_KEY as ADK_SHAPE_KEY
 from ._adk import TOOL_SHAPE_KEY as ADK_TOOL_SHAPE_KEY
 from ._ag2 import OI_SENDER as AG2_OI_SENDER
@@ -42,6 +43,7 @@ SHAPE_KEYS = (
     MASTRA_TYPE,
     ADK_SHAPE_KEY,
     ADK_TOOL_SHAPE_KEY,
+    ADK_NODE_NAME,
     DESTINATION_EXECUTOR,
     OPENLLMETRY_GRAPH_NODES,
     CREW_ID,
