@@ -15,6 +15,7 @@ from ._ag2 import TOOL_EXECUTOR as AG2_TOOL_EXECUTOR
 from ._ag2 import USAGE_COST, USAGE_IN, USAGE_OUT, tool_executor, usage_record
 from ._autogen_manager import model_manager
 from ._call_args import smolagents_tool_call
+from ._claude_agents import subagent_call, tool_named_span
 from ._convention_table import (
     AGENT_NAME_PREFIXES,
     BARE_AGENT_OPERATIONS,
@@ -171,6 +172,7 @@ def map_span(
     handoff_tool = kind == "tool"
     coworker = (
         crew_delegation(known.get("input"), known.get("output"), known.get("tool"), name, attrs)
+        or subagent_call(known.get("tool"), known.get("input"))
         if kind == "tool"
         else None
     )
@@ -210,6 +212,9 @@ def map_span(
         kind, agent = "chain", crew or None
     if agent is None and kind == "agent":
         agent = graph_node(rest) or smolagents_agent(name, rest) or traceloop_entity(rest)
+    if kind == "agent" and tool_named_span(name, agent):
+        # (a Claude Agent SDK subagent's run: the tool call above it names the agent)
+        kind, agent = "chain", None
     if agent is None and kind == "agent" and name in BARE_AGENT_OPERATIONS:
         kind = "chain"  # (no agent named: the steps under it act for the agent above)
     if agent is None and kind == "agent" and name:

@@ -16,6 +16,8 @@ from ._adk import FUNCTION_RESPONSE_MARKER, REFLECTED_FAILURE
 from ._ag2 import TOOL_EXECUTOR as AG2_TOOL_EXECUTOR
 from ._base import MAX_FIELD_BYTES
 from ._call_args import SMOLAGENTS_FLAG
+from ._claude_agents import SPAN_PREFIX as CLAUDE_SPAN
+from ._claude_agents import SUBAGENT_KEY as CLAUDE_SUBAGENT
 from ._convention_table import (
     AGENT_NAME_PREFIXES,
     BARE_AGENT_OPERATIONS,
@@ -330,6 +332,7 @@ SELECT line, bad, ri, si, pi, (line << 24) + off + pi - 1 AS order_hint, service
       OR (kind = 'chain' AND coalesce(contains(v_input, 'current_agent_name=') OR contains(v_input, 'ToolCall')
                                       -- (its event cut short: _workflow_events)
                                       OR contains(v_input, '"ev": "Agent'), false))
+      OR (kind = 'agent' AND coalesce(starts_with(s.name, {_q(CLAUDE_SPAN)}), false))
       -- an ADK Event as an agent's output (_adk.event_answer)
       OR (kind IN ('chain', 'agent') AND coalesce(contains(v_output, {_q(ADK_EVENT_MARKER)}), false))
     ELSE false END
@@ -362,6 +365,8 @@ SELECT line, bad, ri, si, pi, (line << 24) + off + pi - 1 AS order_hint, service
                                                  {_q(AUTOGEN_HANDOFF)}), false))
       -- CrewAI's delegation tools (_framework_handoffs.crew_delegation: the coworker's run)
       OR (kind = 'tool' AND coalesce(contains(v_input, '"coworker"'), false))
+      -- a Claude Agent SDK subagent's run (_claude_agents: the call, and the span named after its tool)
+      OR (kind = 'tool' AND coalesce(contains(v_input, {_q(CLAUDE_SUBAGENT)}), false))
       -- LlamaIndex AgentWorkflow's hand-off tool (_llamaindex_workflow.workflow_handoff)
       OR (kind = 'tool' AND v_tool = {_q(WORKFLOW_HANDOFF)})
       -- a framework's built-in hand-off tool (_handoff_tool)
