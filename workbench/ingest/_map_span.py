@@ -187,8 +187,9 @@ def map_span(
         known.get("input") if kind != "tool" or known.get("input") is not None else _event_arguments(events)
     )
     handed_to = (
+        # (kind "chain": OpenInference's span processor for Agent Framework types the message CHAIN)
         executor_handoff(name, rest)
-        if kind == "other"
+        if kind in ("other", "chain")
         else (
             autogen_handoff(attrs)
             or workflow_handoff(
