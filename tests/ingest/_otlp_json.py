@@ -47,6 +47,17 @@ def otlp_span(
     return span
 
 
+def enclosing(spans: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``spans`` (of :func:`otlp_span`, one trace) with each parent ending after its children, as a tracer's spans
+    do (an error's chain then ends deepest first), the parents' end times moved; the list itself."""
+    by_id = {s["spanId"]: s for s in spans}
+    for s in sorted(spans, key=lambda s: -int(s["spanId"], 16)):
+        parent = by_id.get(s.get("parentSpanId"))
+        if parent is not None and int(parent["endTimeUnixNano"]) <= int(s["endTimeUnixNano"]):
+            parent["endTimeUnixNano"] = str(int(s["endTimeUnixNano"]) + 100_000)
+    return spans
+
+
 def by_each_reader(path: Path, counted: tuple[int, int, int]) -> dict[bool, wb.Workspace]:
     """The store each OTLP reader (True: the SQL one, False: Python's) makes of ``path``, each read, stored and
     quarantined as ``counted`` says."""

@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from _otlp_json import by_each_reader, otlp_span
+from _otlp_json import by_each_reader, enclosing, otlp_span
 
 from workbench.attribution._evidence import run_evidence
 
@@ -76,13 +76,7 @@ def _workflow(trace: str, fails: str | None) -> list[dict]:
         spans += agent(6, "single_turn_agent")
     if fails is None:
         spans += [node(8, 3, "echo_node"), node(9, 3, "echo_node")]
-    # (a parent ends after its children, as a tracer's spans do: a chain of errors ends deepest first)
-    by_id = {s["spanId"]: s for s in spans}
-    for s in sorted(spans, key=lambda s: -int(s["spanId"], 16)):
-        parent = by_id.get(s.get("parentSpanId"))
-        if parent is not None and int(parent["endTimeUnixNano"]) <= int(s["endTimeUnixNano"]):
-            parent["endTimeUnixNano"] = str(int(s["endTimeUnixNano"]) + 100_000)
-    return spans
+    return enclosing(spans)
 
 
 @pytest.fixture(scope="module")

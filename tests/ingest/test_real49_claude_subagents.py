@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from _otlp_json import by_each_reader, otlp_span
+from _otlp_json import by_each_reader, enclosing, otlp_span
 
 T0 = 1_796_150_000_000_000_000
 OK = {"code": "STATUS_CODE_OK"}
@@ -73,13 +73,7 @@ def _run(trace: str, tool: str, bash_error: bool = False, result_error: bool = F
     fails = {"code": "STATUS_CODE_ERROR", "message": "Exit code 22: curl: (22) 503"}
     spans.append(span(4, 3, "Bash", bash, fails if bash_error else OK))
     spans += delegate(5, "writer", "Write the quote for 10 widgets at 14.20 USD.", "10 widgets: 142.00 USD.")
-    # (a parent ends after its children, as a tracer's spans do)
-    by_id = {s["spanId"]: s for s in spans}
-    for s in sorted(spans, key=lambda s: -int(s["spanId"], 16)):
-        parent = by_id.get(s.get("parentSpanId"))
-        if parent is not None and int(parent["endTimeUnixNano"]) <= int(s["endTimeUnixNano"]):
-            parent["endTimeUnixNano"] = str(int(s["endTimeUnixNano"]) + 100_000)
-    return spans
+    return enclosing(spans)
 
 
 @pytest.fixture(scope="module")
