@@ -332,6 +332,7 @@ SELECT line, bad, ri, si, pi, (line << 24) + off + pi - 1 AS order_hint, service
       OR (kind = 'chain' AND coalesce(contains(v_input, 'current_agent_name=') OR contains(v_input, 'ToolCall')
                                       -- (its event cut short: _workflow_events)
                                       OR contains(v_input, '"ev": "Agent'), false))
+      -- a Claude Agent SDK subagent's span, named after the tool that ran it (_claude_agents)
       OR (kind = 'agent' AND coalesce(starts_with(s.name, {_q(CLAUDE_SPAN)}), false))
       -- an ADK Event as an agent's output (_adk.event_answer)
       OR (kind IN ('chain', 'agent') AND coalesce(contains(v_output, {_q(ADK_EVENT_MARKER)}), false))
