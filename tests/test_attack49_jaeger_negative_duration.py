@@ -34,4 +34,6 @@ def test_a_hugely_negative_duration_costs_only_its_span(duration: float, tmp_pat
     ws = wb.open()
     ws.ingest(path, progress=False)
     assert ws.sql("SELECT step_id FROM steps").fetchall() == [("00000000000000a1",)]
-    assert ws.sql("SELECT step_id, line IS NOT NULL FROM quarantine").fetchall() == [("00000000000000a2", True)]
+    assert ws.sql("SELECT step_id, line IS NOT NULL FROM quarantine").fetchall() == [
+        ("00000000000000a2", True)
+    ]

@@ -26,7 +26,8 @@ def test_investigate_passes_over_a_closed_ws(monkeypatch: pytest.MonkeyPatch) ->
     closed = wb.open()
     closed.close()
     monkeypatch.setitem(ip.user_ns, "ws", closed)
-    monkeypatch.setitem(ip.user_ns, "store", wb.open())  # (the notebook's open one: no run, a quick investigate)
+    # (the notebook's open one: no run, a quick investigate)
+    monkeypatch.setitem(ip.user_ns, "store", wb.open())
     magics = WorkbenchMagics(ip)  # (not the registered one: its last %workbench open would be read first)
     try:
         found = magics.workbench("investigate --no-attribute")

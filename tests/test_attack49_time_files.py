@@ -21,7 +21,9 @@ def _times(calls: list) -> list[tuple]:
     ws = wb.open()
     for call in calls:
         ws.ingest(call, progress=False)
-    return ws.sql("SELECT step_id, started_at FROM steps UNION ALL SELECT 'run', ended_at FROM runs ORDER BY 1").fetchall()
+    return ws.sql(
+        "SELECT step_id, started_at FROM steps UNION ALL SELECT 'run', ended_at FROM runs ORDER BY 1"
+    ).fetchall()
 
 
 @pytest.mark.xfail(

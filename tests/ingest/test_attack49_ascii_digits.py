@@ -35,7 +35,11 @@ def test_a_message_index_in_another_scripts_digits_replaces_no_message(tmp_path:
         "llm.input_messages.\u0660.message.content": "injected",
     }
     span = otlp_span("0af7651916cd43dd8448eb211c80319c", 1, None, "llm", attrs, 1_760_000_000_000_000_000)
-    doc = {"resourceSpans": [{"resource": {"attributes": []}, "scopeSpans": [{"scope": {"name": "x"}, "spans": [span]}]}]}
+    doc = {
+        "resourceSpans": [
+            {"resource": {"attributes": []}, "scopeSpans": [{"scope": {"name": "x"}, "spans": [span]}]}
+        ]
+    }
     path = tmp_path / "oi.json"
     path.write_text(json.dumps(doc), encoding="utf-8")
     ws = wb.open()
@@ -49,7 +53,9 @@ def test_a_message_index_in_another_scripts_digits_replaces_no_message(tmp_path:
     reason="ingest/_values.py _ISO_DURATION's \\d is not re.ASCII: PT٠.٩S / PT０.９S read as 0.9 s, not "
     "quarantined as no ISO-8601 duration",
 )
-@pytest.mark.parametrize("duration", ["PT\u0660.\u0669S", "PT\uff10.\uff19S"], ids=["arabic-indic", "fullwidth"])
+@pytest.mark.parametrize(
+    "duration", ["PT\u0660.\u0669S", "PT\uff10.\uff19S"], ids=["arabic-indic", "fullwidth"]
+)
 def test_a_duration_in_another_scripts_digits_is_quarantined(tmp_path: Path, duration: str) -> None:
     tree = span_tree()
     tree["spans"][0]["child_spans"][0]["child_spans"][1]["duration"] = duration  # (the tool span, tool1)
