@@ -5,7 +5,9 @@
   ``…eu_west…``) are drawn as the same two lines (``agents.research.`` / ``…t.web_searcher_v2``): the lanes read
   alike, only the tooltip tells them apart;
 - an agent name holding newlines (log text, untrusted) is drawn on as many lines as it holds (``lineBreak="\\n"``),
-  each 11 px, over the lanes above and below it.
+  each 11 px, over the lanes above and below it;
+- a bidi override in a name (U+202E, Trojan Source) is drawn as given, reversing what the lane reads
+  (``"\u202egnp.exe"`` reads ``exe.png``), where every HTML view shows it as a stand-in (``_termtext.clean``).
 
 attack49's strict xfails (low: the tooltip has the whole name), on the names the chart is handed."""
 
@@ -40,3 +42,13 @@ def test_two_agents_get_two_lane_names() -> None:
 def test_a_lane_name_is_at_most_two_lines() -> None:
     (drawn,) = _drawn(["planner\n\n\n\n\n\nreviewer"])
     assert drawn.count("\n") <= 1, repr(drawn)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="plots/_lanes.py lane_name draws a name's bidi override (U+202E) as given: the lane reads reversed, "
+    "where the HTML views show a stand-in (_termtext.clean)",
+)
+def test_a_lane_name_shows_no_bidi_override() -> None:
+    (drawn,) = _drawn(["\u202egnp.exe"])
+    assert "\u202e" not in drawn, repr(drawn)
