@@ -12,18 +12,7 @@ import json
 from pathlib import Path
 
 import pytest
-from test_attack48_time_split import _records
-
-import workbench as wb
-
-
-def _times(calls: list) -> list[tuple]:
-    ws = wb.open()
-    for call in calls:
-        ws.ingest(call, progress=False)
-    return ws.sql(
-        "SELECT step_id, started_at FROM steps UNION ALL SELECT 'run', ended_at FROM runs ORDER BY 1"
-    ).fetchall()
+from test_attack48_time_split import _records, _times
 
 
 @pytest.mark.xfail(
