@@ -21,7 +21,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import minimize
 from scipy.stats import binomtest
 from sklearn.model_selection import GroupKFold
 
@@ -31,13 +30,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from attribution_blame31 import V11  # noqa: E402
 from attribution_blame44 import read_frame  # noqa: E402
 from attribution_blame47 import agent_rows, oof_rank, score, v11_rank  # noqa: E402
+from attribution_blame47 import fit_stage as b47_fit_stage  # noqa: E402
 from attribution_logonly import AG, HC, markdown  # noqa: E402
 from attribution_trail46 import SPLITS, _kinds, _scorable  # noqa: E402
 
 import workbench as wb  # noqa: E402
 from workbench.attribution._blame_model import BlameModel  # noqa: E402
 from workbench.attribution._calibration import brier  # noqa: E402
-from workbench.attribution._listwise import run_terms  # noqa: E402
 
 C = 1.0
 # the nine per-agent aggregates whose sign (culprit against v11's runner-up) agreed in both systems (the protocol's
@@ -65,28 +64,9 @@ def look_rows(X: pd.DataFrame, steps: pd.DataFrame, agents: pd.DataFrame) -> pd.
 
 
 def fit_stage(rows: pd.DataFrame, labels: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Corrections to v11's agent score (offset, coefficient 1): the conditional logit's coefficients, the features'
-    training means and scales; fitted on the runs whose culprit is a candidate."""
-    truth = set(zip(labels["run_id"], labels["agent"].astype(object), strict=True))
-    hit = np.array([(r, a) in truth for r, a in zip(rows["run_id"], rows["agent"], strict=True)])
-    R = rows[rows["run_id"].isin(set(rows.loc[hit, "run_id"]))].sort_values(
-        ["run_id", "agent"], kind="stable"
-    )
-    y = np.array([(r, a) in truth for r, a in zip(R["run_id"], R["agent"], strict=True)], dtype=np.float64)
-    V = R[COLS].astype(float)
-    mu = V.mean().fillna(0.0).to_numpy()
-    sd = V.std().replace(0, 1).fillna(1.0).to_numpy()
-    Z = np.nan_to_num((V.to_numpy() - mu) / sd)
-    g = pd.factorize(R["run_id"])[0]
-    starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
-    w = np.ones(len(starts)) / len(starts) * len(Z)
-    off = R["best"].to_numpy(dtype=np.float64)
-
-    def f(beta: np.ndarray) -> tuple[float, np.ndarray]:
-        loss, gs = run_terms(Z @ beta + off, y, g, starts, w)
-        return C * loss + 0.5 * beta @ beta, C * (Z.T @ gs) + beta
-
-    beta = minimize(f, np.zeros(Z.shape[1]), jac=True, method="L-BFGS-B", options={"maxiter": 2000}).x
+    """Corrections to v11's agent score (offset, coefficient 1): blame47's addendum-B fit over the nine aggregates
+    only; the coefficients, the features' training means and scales."""
+    beta, mu, sd, _ = b47_fit_stage(rows, labels, C, offset=True, cols=COLS)
     return beta, mu, sd
 
 

@@ -25,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from attribution_blame44 import read_frame  # noqa: E402
 from attribution_blame47 import v11_rank  # noqa: E402
+from attribution_blame49 import AGG as LOOK_I_AGG  # noqa: E402
 from attribution_logonly import AG, HC  # noqa: E402
 
 from workbench.ingest.whowhen import run_id_of  # noqa: E402
@@ -43,21 +44,9 @@ REASONS = (  # first match wins
     ),
     ("bad plan / instruction", r"plan|instruct|replan|direction"),
 )
-AGG = {  # per-agent aggregates compared between the culprit and the other of v11's top two
-    "agent_final_first": "max",
-    "final_origin": "max",
-    "novel_values": "mean",
-    "n_numbers": "mean",
-    "unconfirmed_values": "max",
-    "questions": "max",
-    "role_external": "max",
-    "role_delegates": "max",
-    "fabricate_words": "max",
-    "agent_final_relay": "max",
-    "has_code": "max",
-    "is_last": "max",
-    "after_tool": "max",
-}
+# per-agent aggregates compared between the culprit and the other of v11's top two: look I's nine and four whose
+# sign flipped between the systems
+AGG = {**LOOK_I_AGG, "agent_final_relay": "max", "has_code": "max", "is_last": "max", "after_tool": "max"}
 
 
 def reason_group(text: str) -> str:
