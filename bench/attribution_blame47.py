@@ -137,11 +137,17 @@ def agent_rows(X: pd.DataFrame, steps: pd.DataFrame, agents: pd.DataFrame, look:
 
 
 def fit_stage(
-    rows: pd.DataFrame, labels: pd.DataFrame, c: float = C, offset: bool = False
+    rows: pd.DataFrame,
+    labels: pd.DataFrame,
+    c: float = C,
+    offset: bool = False,
+    cols: list[str] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
     """The conditional logit's coefficients, the features' training means and scales, the columns; with ``offset``
-    (addendum B) v11's agent score ``best`` is a fixed offset and the coefficients are corrections to it."""
-    cols = [c for c in rows.columns if c not in ("run_id", "agent")]
+    (addendum B) v11's agent score ``best`` is a fixed offset and the coefficients are corrections to it. ``cols``:
+    the features (default every column but the run and the agent; blame49's look I names its own, ``best`` not
+    among them)."""
+    cols = cols or [c for c in rows.columns if c not in ("run_id", "agent")]
     truth = set(zip(labels["run_id"], labels["agent"].astype(object), strict=True))
     y = np.array(
         [(r, a) in truth for r, a in zip(rows["run_id"], rows["agent"], strict=True)], dtype=np.float64
