@@ -218,10 +218,11 @@ def _run_chunked(con, families: list[str], params: dict[str, Any], show: bool, p
     shared: dict[str, pa.Table] = {}
     if "values" in names:
         shared["det_vocab"] = vocab if vocab is not None else read_vocab(con)[0]
-    # The macros of a family file's gated statements, made now if not yet (once per DuckDB instance): a worker's
-    # transaction would not see macros another cursor made after it began
+    # The macros of a family file's gated statements, and the fingerprint's (every chunk's), made now if not yet
+    # (once per DuckDB instance): a worker's transaction would not see macros another cursor made after it began
     maker = con.cursor()
     try:
+        ensure_file_macros(maker, "fingerprints")
         for name in names:
             if any(macros for _, _, macros in _gated(name)):
                 ensure_file_macros(maker, name)
@@ -400,7 +401,7 @@ def _detect(con, chosen: list[str], config: DetectorConfig, params: dict[str, An
     with lock if lock is not None else contextlib.nullcontext(), transaction(con, "the detectors' findings", own=True):
         moved = generation is None or getattr(lock, "generation", None) != generation
         if moved:
-            find_changed(con, reads)
+            find_changed(con, reads, path)
         for found in drifted:
             # that drift was tested, and how much of the history could be: a panel without findings then
             # says "none found" or "too few runs to judge", not "run wb.detect"
