@@ -213,19 +213,18 @@ class Core:
 
     def _pingpong(self, st: RunState, exchanges: int) -> bool:
         """A turn ended with ``exchanges`` of a stretch of bounces (0: none): cut past the limit."""
-        if self.measure:
-            st._peak("max_pingpong", exchanges)
-        if self.max_pingpong is not None and exchanges > self.max_pingpong:
-            self._cut(st, "max_pingpong", exchanges, self.max_pingpong)
-            return True
-        return False
+        return self._turn_past(st, "max_pingpong", exchanges, self.max_pingpong)
 
     def _handoffs(self, st: RunState, idle: int) -> bool:
         """A turn ended with ``idle`` hand-offs in a row that brought nothing: cut past the limit."""
+        return self._turn_past(st, "max_handoffs", idle, self.max_handoffs)
+
+    def _turn_past(self, st: RunState, rule: str, value: int, limit: int | None) -> bool:
+        """A turn's ``value`` for ``rule`` (its peak measured): whether it is past ``limit``, the run cut then."""
         if self.measure:
-            st._peak("max_handoffs", idle)
-        if self.max_handoffs is not None and idle > self.max_handoffs:
-            self._cut(st, "max_handoffs", idle, self.max_handoffs)
+            st._peak(rule, value)
+        if limit is not None and value > limit:
+            self._cut(st, rule, value, limit)
             return True
         return False
 
