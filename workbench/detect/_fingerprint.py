@@ -20,8 +20,10 @@ from functools import lru_cache
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..store._connection import sql_sections
+from ._macros import TEMP_MACRO
 
 #: The fingerprints of what the workers read: one row per run of the call's scope.
 READ = pa.schema([("run_id", pa.string()), ("with_edges", pa.bool_()), ("fp", pa.uint64())])
@@ -33,19 +35,36 @@ def _section(name: str) -> str:
     return stmt
 
 
+def fingerprint_macro() -> str:
+    """The statement making ``fingerprints.sql``'s macro ``run_fingerprints(scope, with_edges)`` a temporary macro of
+    the connection it runs on (an ingest's, for ``store/sql/kept_marks.sql``). A detect's connections find it among
+    the detectors' macros instead, made once per DuckDB instance (``_macros.ensure_file_macros``)."""
+    stmt = _section("")
+    assert stmt.startswith(TEMP_MACRO)  # (_macros.macro_statements makes only such statements persistent)
+    return stmt
+
+
 def read_fingerprints(cur: Any, bounds: dict[str, int], with_edges: bool) -> pa.Table:
     """The fingerprints of the runs of ``cur``'s ``det_scope`` (a worker's chunk) as read in the rowid ``bounds`` of
     the chunk; ``with_edges``: the chunk's statements read its edges (the cascade detector). Read in the transaction
-    the chunk's statements read in."""
+    the chunk's statements read in, on a connection whose search path finds the detectors' macros."""
     return cur.sql(_section("read"), params={**bounds, "with_edges": with_edges}).to_arrow_table().cast(READ)
 
 
-def find_changed(con: Any, reads: list[pa.Table]) -> None:
+def find_changed(con: Any, reads: list[pa.Table], path: str) -> None:
     """Make ``det_changed``: the runs of ``reads`` (the workers' fingerprints) whose rows now differ from those read.
     Run under the write lock, in the transaction that stores, when some write ended since the reads began (else no
-    run changed)."""
-    con.register("det_read", pa.concat_tables(reads) if reads else READ.empty_table())
-    try:
-        con.execute(_section("now"))
-    finally:
-        con.unregister("det_read")
+    run changed); ``path``: the search path finding the detectors' macros (``_macros.ensure_macros``)."""
+    con.execute(_section("changed"))
+    read = pa.concat_tables(reads) if reads else READ.empty_table()
+    con.execute("SET search_path = ?", [path])
+    # (the runs read without their edges, and those read with them, each compared as read)
+    for with_edges in (False, True):
+        part = read.filter(pc.equal(read["with_edges"], with_edges))
+        if not part.num_rows:
+            continue
+        con.register("det_read", part)
+        try:
+            con.execute(_section("now"), {"with_edges": with_edges})
+        finally:
+            con.unregister("det_read")

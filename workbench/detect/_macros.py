@@ -69,7 +69,7 @@ def ensure_macros(con: duckdb.DuckDBPyConnection) -> str:
 
 def ensure_file_macros(con: duckdb.DuckDBPyConnection, name: str) -> None:
     """Make the macros of the SQL file ``name`` unless they are there (a worker, before the first statement of that
-    file that calls them: _runner._gated). ``con``: one on the search path of :func:`ensure_macros`, without a
+    file that calls them: _gates._gated). ``con``: one on the search path of :func:`ensure_macros`, without a
     transaction open."""
     if _made(con, name) != _version(name):
         _ensure(con, name)

@@ -21,14 +21,15 @@ from tqdm.auto import tqdm
 
 from .._params import names_of
 from ..exceptions import InvalidParameterError, StoreError
-from ..store._connection import sql_sections, sql_statements
+from ..store._connection import sql_statements
 from ..store._own_connection import own_connection
 from ..store._run_scope import fill_run_scope
 from ..store._transaction import transaction
 from ._config import DetectorConfig
 from ._drift import detect_drift
 from ._fingerprint import find_changed, read_fingerprints
-from ._macros import TEMP_MACRO, ensure_file_macros, ensure_macros
+from ._gates import _gated, _has_rows, _made_by
+from ._macros import ensure_file_macros, ensure_macros
 from ._vocab import VOCAB_FAMILIES, read_vocab, store_fingerprint, stored_fingerprint
 
 # detector -> the SQL files it needs, in order (shared inputs first; each file runs once per chunk).
@@ -72,42 +73,6 @@ def _execute(con, stmt: str, params: dict[str, Any]) -> None:  # noqa: ANN001
 @lru_cache(maxsize=None)
 def _statements(name: str) -> tuple[str, ...]:
     return tuple(sql_statements(name, __package__))
-
-
-_NEEDS = re.compile(r"needs_(det_\w+)")
-
-
-@lru_cache(maxsize=None)
-def _gated(name: str) -> tuple[tuple[str | None, tuple[str, ...], bool], ...]:
-    """A family file's statements by section, each with the working table it needs (``-- [section
-    needs_det_x]``: its statements read only det_x's rows and write nothing when it is empty) or None (the
-    file's first section, and ``-- [section every]``). det_x must be made by a statement that runs on every
-    chunk, or in a section of its own needs_ (a table left by an earlier chunk of the worker would answer for
-    this one): the tables of a section skipped count as made empty (_worker), and no statement outside such
-    sections may read them. The third item: whether the section made macros of the file's own, made instead
-    once per DuckDB instance (_macros.py) when the section first runs."""
-    out = []
-    for section, stmts in sql_sections(name, __package__):
-        need = _NEEDS.fullmatch(section)
-        if section not in ("", "every") and need is None:
-            raise ValueError(f"detect/sql/{name}.sql: section {section!r} is neither needs_det_<table> nor every")
-        kept = tuple(s for s in stmts if not s.startswith(TEMP_MACRO))
-        out.append((need.group(1) if need else None, kept, len(kept) < len(stmts)))
-    return tuple(out)
-
-
-_MAKES = re.compile(r"^CREATE OR REPLACE TEMP TABLE (det_\w+)", re.MULTILINE)
-
-
-@lru_cache(maxsize=None)
-def _made_by(stmts: tuple[str, ...]) -> frozenset[str]:
-    """The working tables ``stmts`` make."""
-    return frozenset(t for stmt in stmts for t in _MAKES.findall(stmt))
-
-
-def _has_rows(con, table: str) -> bool:  # noqa: ANN001
-    # (table: a det_ name from the runner's own SQL files, matched by _NEEDS)
-    return bool(con.execute(f"SELECT EXISTS (SELECT 1 FROM {table})").fetchall()[0][0])
 
 
 def _chunk_size(total: int, workers: int) -> int:
@@ -218,10 +183,11 @@ def _run_chunked(con, families: list[str], params: dict[str, Any], show: bool, p
     shared: dict[str, pa.Table] = {}
     if "values" in names:
         shared["det_vocab"] = vocab if vocab is not None else read_vocab(con)[0]
-    # The macros of a family file's gated statements, made now if not yet (once per DuckDB instance): a worker's
-    # transaction would not see macros another cursor made after it began
+    # The macros of a family file's gated statements, and the fingerprint's (every chunk's), made now if not yet
+    # (once per DuckDB instance): a worker's transaction would not see macros another cursor made after it began
     maker = con.cursor()
     try:
+        ensure_file_macros(maker, "fingerprints")
         for name in names:
             if any(macros for _, _, macros in _gated(name)):
                 ensure_file_macros(maker, name)
@@ -400,7 +366,7 @@ def _detect(con, chosen: list[str], config: DetectorConfig, params: dict[str, An
     with lock if lock is not None else contextlib.nullcontext(), transaction(con, "the detectors' findings", own=True):
         moved = generation is None or getattr(lock, "generation", None) != generation
         if moved:
-            find_changed(con, reads)
+            find_changed(con, reads, path)
         for found in drifted:
             # that drift was tested, and how much of the history could be: a panel without findings then
             # says "none found" or "too few runs to judge", not "run wb.detect"

@@ -1,7 +1,8 @@
 """Whether an ingest call may keep the detected marks of the stored runs it touches (``store/sql/kept_marks.sql``):
 a call giving stored steps again (``held["stored"]``) of runs the store holds, not labels alone (those keep theirs
 by refresh_runs.sql's labelled_before / labelled_after). Such a run keeps its marks when nothing the detectors read
-of it changed, as race47 made a label that changes nothing keep them."""
+of it changed (its content fingerprint, the one a detect checks its runs by: ``detect/sql/fingerprints.sql``), as
+race47 made a label that changes nothing keep them."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 
 import duckdb
 
+from ..detect._fingerprint import fingerprint_macro
 from ..store._connection import sql_sections
 
 
@@ -31,6 +33,7 @@ def marks_before(con: duckdb.DuckDBPyConnection, held: dict[str, int], stage: An
         return False
     if stage.same_calls_asked and _same_calls_folded(con):
         return False
+    con.execute(fingerprint_macro())
     _run(con, "before")
     return True
 
@@ -48,7 +51,7 @@ def _same_calls_folded(con: duckdb.DuckDBPyConnection) -> bool:
 
 
 def drop_changed_marks(con: duckdb.DuckDBPyConnection) -> None:
-    """After refresh_runs.sql (its labelled_before and rows sections run): the marks of the touched runs whose steps,
+    """After refresh_runs.sql (its rows section run): the marks of the touched runs whose steps,
     edges or row changed dropped, the others kept."""
     _run(con, "after")
 

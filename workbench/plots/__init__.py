@@ -9,18 +9,7 @@ Example::
     plots.save(chart, "timeline.png")            # or .html / .svg
 """
 
-from ._charts import (
-    blame_bars,
-    calibration,
-    cost_curve,
-    detector_bars,
-    drift_over_time,
-    histogram,
-    review_load_curve,
-    sweep_curve,
-    timeline,
-    timeline_parts,
-)
+from ._charts import blame_bars, detector_bars
 from ._data import (
     AGENT_METRICS,
     SIGNALS,
@@ -34,8 +23,12 @@ from ._data import (
     stored_attribution,
     timeline_data,
 )
+from ._drift_chart import drift_over_time
 from ._limits import limit_bins, limit_peaks, limit_stops, thin_tail
 from ._render import enable_offline, link_zoom, save, widget
+from ._signal_charts import calibration, histogram, review_load_curve
+from ._threshold_charts import cost_curve, sweep_curve
+from ._timeline import timeline, timeline_parts
 
 __all__ = [
     "AGENT_METRICS",

@@ -18,7 +18,7 @@ from ..exceptions import InvalidParameterError
 from ..policy._model import SIGNALS, default_direction
 from ..store._outcomes import with_run_outcomes
 from ._handoff_signal import handoff_signal
-from ._sweep import _threshold
+from ._threshold_sweep import _threshold
 
 _SQL = resources.files(__package__).joinpath("sql")
 # The sweep's step queries, read with $every_run true: the runs of unknown outcome too.

@@ -101,7 +101,7 @@ class ReviewLoadView(w.VBox):
         """Read the chosen signal over every run (one DuckDB pass) and redraw both charts."""
         from ..thresholds import review_load
         from ._signal_range import signal_range
-        from ._tuner import _COUNTS, on_grid, slider_grid  # (the tuner imports this module)
+        from ._tuner_grid import _COUNTS, on_grid, slider_grid
 
         t0 = time.perf_counter()
         load = self.load = review_load(self.ws, self.signal.value)

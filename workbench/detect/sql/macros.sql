@@ -10,9 +10,9 @@ CREATE OR REPLACE TEMP MACRO det_squeezed(t) AS
 -- A JSON object or array (with a comma: one member cannot be reordered) the same call whatever the order of
 -- its keys: every value's path (json_tree's fullkey) and value, sorted, joined by chr(31); numbers in one form
 -- (1, 1.0 and 1e0 alike: an integral double below 2^53 as an integer, any other as DuckDB writes a double).
--- Any other text as it is (and one past 65,536 characters: policy/_core.py CANONICAL_CHARS), and so, on both sides, a trailing comma or an escaped surrogate (read by one of
+-- Any other text as it is (and one past 65,536 characters: policy/_call_keys.py CANONICAL_CHARS), and so, on both sides, a trailing comma or an escaped surrogate (read by one of
 -- DuckDB's reader and Python's json only) and a number written with letters (nan, inf: DuckDB's reader only).
--- The guard's mirror is policy/_core.py canonical: keep the two equal (tests/policy/test_guard36_canonical_args.py
+-- The guard's mirror is policy/_call_keys.py canonical: keep the two equal (tests/policy/test_guard36_canonical_args.py
 -- compares them). json_tree reads '[]' where the text is no JSON (a CASE does not spare a subquery the text).
 CREATE OR REPLACE TEMP MACRO det_canonical(t) AS CASE
     WHEN length(t) <= 65536 AND ltrim(t)[1] IN ('{', '[') AND contains(t, ',')
@@ -37,7 +37,7 @@ CREATE OR REPLACE TEMP MACRO det_canonical(t) AS CASE
 -- Strands and others log beside the arguments: a failed call made again gets a new id but is the
 -- same call), then squeezed. call_ is a common word, so it counts as an id only in OpenAI's shape
 -- (20 letters or digits and more) or as the value of an id key. Ids go first, while the spaces
--- still separate them from the words before. The guard's mirror is policy/_core.py _CALL_IDS:
+-- still separate them from the words before. The guard's mirror is policy/_call_keys.py _CALL_IDS:
 -- keep the two equal (ASCII classes only, so RE2 and Python's re read the pattern alike).
 CREATE OR REPLACE TEMP MACRO det_call_args(t) AS det_squeezed(det_canonical(regexp_replace(t,
     '(^|[^0-9A-Za-z_])(?:tooluse_|toolu_|call_[0-9A-Za-z]{20})[0-9A-Za-z_-]*|(\\?"(?:id|tool_call_id|call_id|toolUseId)\\?"[ \t\n\f\r]*:[ \t\n\f\r]*\\?")call_[0-9A-Za-z_-]*',

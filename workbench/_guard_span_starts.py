@@ -1,0 +1,111 @@
+"""What the span guard decides when a span starts (``GuardSpanProcessor``): the step it opens, its agent and depth,
+and the check of a tool call, a hand-off or a step's start."""
+
+from __future__ import annotations
+
+import logging
+
+from opentelemetry.sdk.trace import Span
+
+from ._guard_span_steps import _MAX_SPANS, SpanDecision, _Step
+from ._guard_span_values import _call, _seconds
+from .policy._core import Decision
+
+_log = logging.getLogger("workbench.guard")
+
+
+class _SpanStarts:
+    """``GuardSpanProcessor``'s start of a span."""
+
+    def _start(self, span: Span) -> SpanDecision | None:
+        """Map the span as it is when it starts and check it, unless what the check reads comes only at
+        its end. Returns the cut to raise (``raise_on_cut``) or None."""
+        ctx = span.get_span_context()
+        trace = f"{ctx.trace_id:032x}"
+        parent = span.parent.span_id if span.parent is not None else None
+        # a span the store quarantines (a value out of range, a field past its size limit) is no step of the
+        # backtest's: not checked, and its children are roots of the store's walk (no depth or agent from it)
+        m, name, reason = self._mapped_start(span, parent is None)
+        key, linked = self._key(trace), None
+        if parent is None and span.links and len(span.links) == 1:
+            key, linked = self._join(trace, span)
+        run = self._run(key)
+        agent = self._agent(key, span, m)
+        with run.lock:
+            st = run.state
+            if st.cut is not None:
+                return self._stopped(key, ctx.span_id, agent, m, run)
+            above = run.spans.get(parent) if parent is not None else None
+            if linked is not None:  # a call made in a new trace: the linked span is its caller
+                above = run.spans.get(linked) or run.ended.get(linked)
+            # (the top span here whose subtree it is in: its own id when it is one, or its parent is unknown)
+            top = above.top if above is not None and above.top is not None else ctx.span_id
+            if key == trace and (parent is None or span.parent.is_remote):
+                run.tops[ctx.span_id] = None
+                if len(run.tops) > _MAX_SPANS:
+                    run.tops.popitem(last=False)
+            if above is not None and above.dropped:
+                above = None
+            if reason is not None:
+                run.spans[ctx.span_id] = dropped = _Step(agent, 0, m["kind"], None, True, dropped=True)
+                dropped.top = top
+                if len(run.spans) > _MAX_SPANS:
+                    run.spans.popitem(last=False)
+                self._dropped(trace, ctx.span_id, reason)
+                return None
+            kind, tool, args = _call(m, name)
+            told: list[tuple[int, _Step, Decision]] = []
+            inner = False
+            if kind == "llm" and above is not None:
+                above.llm_kids += 1
+                if above.pending and above.waits_on is None:  # (a chain of three: the span it began
+                    told += self._release(run, above)  # under is no pair's child)
+                elif above.inner is not None:  # (a second LLM child: the first is a call of its own)
+                    told += self._release(run, above.inner)
+                inner = above.kind == "llm" and above.llm_kids == 1 and not above.dropped
+            if above is not None and not inner:
+                above.encloses += 1
+            if m["agent_of_previous"] and agent is None:
+                agent = run.last_agent.get(parent)  # as the store's agent_of_previous.sql
+            if agent is not None:
+                run.last_agent[parent] = agent
+                if len(run.last_agent) > _MAX_SPANS:
+                    run.last_agent.pop(next(iter(run.last_agent)))
+            if agent is None and above is not None:
+                agent = above.agent
+            depth = above.depth + 1 if above is not None else 0
+            held = above is not None and above.pending and not inner
+            # checked at its end when the span says nothing yet of what it is (OpenInference's LangChain
+            # spans carry only a name until they end). A tool call without arguments when a limit reads them
+            # is judged now, where the backtest judges it, as the call without arguments it is for the store
+            # if it never gives any (AutoGen's); if it gives them at its end (OpenInference's openai-agents
+            # spans), what that judgement counted is taken back and the call judged again with them then
+            late = kind == "other" and agent is None and not span.attributes
+            args_late = kind == "tool" and args is None and self._reads_args
+            step = _Step(agent, depth, kind, tool, late, args_late=args_late)
+            step.above, step.top = above, top
+            step.started = _seconds(span.start_time)
+            if late:  # (judged at its end; its start still starts the run's clock, as the stored run's does)
+                st.clock_from(step.started)
+            run.spans[ctx.span_id] = step
+            if len(run.spans) > _MAX_SPANS:
+                run.spans.popitem(last=False)
+            if inner or held:
+                step.pending = True
+                step.key = ctx.span_id  # (its own id, until it is judged: _release tells it by this)
+                if inner:
+                    above.inner = step
+                else:
+                    step.waits_on = above
+                    above.held = [*(above.held or ()), step]
+            d = None
+            if not (late or inner or held):
+                retries = st.retries_total
+                d = self._core.before(st, agent, kind, tool, args, depth, _seconds(span.start_time))
+                if kind == "tool":
+                    step.key = st.last_key  # (what after() reads of the arguments: they are not held)
+                    step.retried = st.retries_total > retries
+        cut = self._told(key, told, run)
+        if d is not None and d.action == "cut":
+            return self._tell(key, ctx.span_id, step, d, "start", run)
+        return cut
