@@ -27,6 +27,15 @@ T0 = 1_796_160_000_000_000_000
 MODEL = "gpt-4o-mini-2024-07-18"
 
 
+def _value(v: Any) -> dict[str, Any]:
+    """An attribute's OTLP value as coerce_tag_value leaves it: a primitive as itself, anything else as JSON text."""
+    if isinstance(v, bool):
+        return {"boolValue": v}
+    if isinstance(v, int):
+        return {"intValue": str(v)}
+    return {"stringValue": v if isinstance(v, str) else json.dumps(v)}
+
+
 def _msg(role: str, text: str | None = None, calls: list[tuple[str, dict]] = (), **meta: Any) -> dict[str, Any]:
     content: list[dict[str, Any]] = [{"text": text}] if text is not None else []
     content += [{"tool_call": {"tool_name": t, "arguments": a, "id": f"call_{t}", "extra": None}} for t, a in calls]
@@ -47,8 +56,9 @@ def run(trace: str, content: bool = True, tool_error: bool = False) -> list[dict
     def span(parent: int | None, name: str, tags: dict[str, Any], said: dict[str, Any] | None = None) -> int:
         n = len(spans) + 1
         attrs = {**tags, **(said if content and said else {})}
-        coerced = {k: v if isinstance(v, str) else json.dumps(v) for k, v in attrs.items()}
-        spans.append(otlp_span(trace, n, parent, name, coerced, T0))
+        sp = otlp_span(trace, n, parent, name, {}, T0)
+        sp["attributes"] = [{"key": k, "value": _value(v)} for k, v in attrs.items()]
+        spans.append(sp)
         return n
 
     task = "Quote 10 widgets."

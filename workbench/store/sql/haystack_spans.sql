@@ -5,7 +5,9 @@
 -- attribute at all without content tracing) and tool calls haystack.agent.step.tool (haystack.tool.name, the
 -- tools slot). The span names say what each step is. An Agent component is that agent (its name the component's);
 -- an Agent offered to another as a ComponentTool runs its haystack.agent.run right under the tool call's span (the
--- tracer's parent is the current span; no component span between): that run is the agent the tool is named after.
+-- tracer's parent is the current span; no component span between): that run is the agent the tool is named after
+-- (as the OpenInference Haystack reading names it, tool_agents.sql; the call stays the caller's).
+-- An Agent run with no component nor tool above (an Agent run alone) names no agent: none is named in the trace.
 -- The steps under either act for it (the merge's walk down). A tool call whose content output is {"error": …} is a
 -- caught ToolInvocationError handed back to the model (tool_calling.py leaves the span's status unset): it failed.
 -- Only steps no reader typed or named (kind 'other', no agent), of this call's stage.
@@ -14,13 +16,27 @@ WITH spans AS (
     SELECT s.run_id, s.step_id, s.name, s.output,
            json_extract_string(s.attributes, '$."haystack.component.type"') AS component_type,
            json_extract_string(s.attributes, '$."haystack.component.name"') AS component,
-           CASE WHEN p.name = 'haystack.agent.step.tool' THEN nullif(trim(p.tool), '') END AS offered_as
+           -- (the parent staged, else stored: a trace read in two calls)
+           coalesce(p.name, sp.name) AS parent_name, coalesce(p.tool, sp.tool) AS parent_tool,
+           coalesce(p.attributes, sp.attributes) AS parent_attributes
     FROM stage_steps s
     LEFT JOIN stage_steps p ON p.run_id = s.run_id AND p.step_id = s.parent_id
+    LEFT JOIN steps sp ON p.step_id IS NULL AND sp.run_id = s.run_id AND sp.step_id = s.parent_id
     WHERE s.name IN ('haystack.pipeline.run', 'haystack.component.run', 'haystack.chat_generator.run',
                      'haystack.agent.run', 'haystack.agent.step', 'haystack.agent.step.llm',
                      'haystack.agent.step.tool')
       AND s.kind = 'other' AND s.agent IS NULL
+), runs_of AS (
+    -- the agent an Agent's run is, when the span above does not type itself so: the tool offering it, or a
+    -- component of a class of its own (a subclass of Agent); under an Agent component, that component's
+    SELECT *, CASE
+        WHEN name <> 'haystack.agent.run' THEN NULL
+        WHEN parent_name = 'haystack.agent.step.tool' THEN nullif(trim(parent_tool), '')
+        WHEN parent_name = 'haystack.component.run'
+             AND json_extract_string(parent_attributes, '$."haystack.component.type"') IS DISTINCT FROM 'Agent'
+            THEN nullif(trim(json_extract_string(parent_attributes, '$."haystack.component.name"')), '')
+        END AS offered_as
+    FROM spans
 ), typed AS (
     SELECT *, CASE
         WHEN name IN ('haystack.agent.step.llm', 'haystack.chat_generator.run') THEN 'llm'
@@ -32,7 +48,7 @@ WITH spans AS (
         WHEN name = 'haystack.component.run' AND ends_with(component_type, 'Generator') THEN 'llm'
         WHEN name = 'haystack.component.run' AND ends_with(component_type, 'Retriever') THEN 'retriever'
         ELSE 'chain' END AS kind
-    FROM spans
+    FROM runs_of
 )
 SELECT run_id, step_id, kind,
        CASE WHEN kind = 'agent' THEN coalesce(offered_as, component) END AS agent,
