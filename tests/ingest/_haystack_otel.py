@@ -47,10 +47,13 @@ def _reply(text: str | None = None, calls: list[tuple[str, dict]] = ()) -> dict[
     return {"replies": [_msg("assistant", text, calls, model=MODEL, finish_reason="stop", usage=usage)]}
 
 
-def run(trace: str, content: bool = True, tool_error: bool = False) -> list[dict[str, Any]]:
+def run(trace: str, content: bool = True, tool_error: bool = False, confirm: bool = False) -> list[dict[str, Any]]:
     """One pipeline run: a ChatPromptBuilder, then the Agent ``planner`` whose tool ``researcher`` is an Agent offered
     as a ComponentTool; the researcher calls ``fetch_price`` (failing with a caught ToolInvocationError when
-    ``tool_error``). ``content``: whether content tracing was on."""
+    ``tool_error``). ``content``: whether content tracing was on. ``confirm``: the planner's call of the researcher
+    confirmed by a ConfirmationHook first (``hooks/invocation.py``'s ``haystack.agent.hook`` span, the strategy's
+    ``haystack.agent.hook.human_in_the_loop.strategy`` under it: ``hooks/human_in_the_loop/strategies.py``), spans
+    16 and 17."""
     spans: list[dict[str, Any]] = []
 
     def span(parent: int | None, name: str, tags: dict[str, Any], said: dict[str, Any] | None = None) -> int:
@@ -106,6 +109,13 @@ def run(trace: str, content: bool = True, tool_error: bool = False) -> list[dict
     tool(r0, "fetch_price", {"item": "widget"}, {"error": price_error} if tool_error else {"price": 14.2})
     step(inner, 1, _reply(answer))
     step(outer, 1, _reply(f"Quote: 10 widgets, {answer}."))
+    if confirm:
+        hook = span(s0, "haystack.agent.hook", {"haystack.agent.hook.point": "before_tool",
+                                                "haystack.agent.hook.name": "ConfirmationHook",
+                                                "haystack.agent.hook.type": "haystack.hooks.ConfirmationHook"})
+        span(hook, "haystack.agent.hook.human_in_the_loop.strategy",
+             {"haystack.tool.name": "researcher", "haystack.tool.call.id": "call_researcher",
+              "haystack.agent.hook.human_in_the_loop.strategy.type": "haystack.hooks.BlockingConfirmationStrategy"})
     return enclosing(spans)
 
 

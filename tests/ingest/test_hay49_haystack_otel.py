@@ -40,11 +40,12 @@ FAILED = "Failed to invoke Tool `fetch_price` with parameters {'item': 'widget'}
 
 @pytest.fixture(scope="module")
 def stores(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    # a1: content tracing on, the researcher's tool call failing (caught); a2: content tracing off; a3: all well
-    doc = export([run("a1" * 16, tool_error=True), run("a2" * 16, content=False), run("a3" * 16)])
+    # a1: content tracing on, the researcher's tool call failing (caught); a2: content tracing off; a3: all well,
+    # the planner's call confirmed by a ConfirmationHook first
+    doc = export([run("a1" * 16, tool_error=True), run("a2" * 16, content=False), run("a3" * 16, confirm=True)])
     path = tmp_path_factory.mktemp("hay49") / "haystack.otlp.json"
     path.write_text(json.dumps(doc))
-    return by_each_reader(path, (45, 45, 0))
+    return by_each_reader(path, (47, 47, 0))
 
 
 def _steps(ws: wb.Workspace) -> dict:
@@ -60,6 +61,8 @@ def test_kinds_and_agents(stores: dict, fast: bool) -> None:
     # a model call's reply names the model and counts its tokens (only with content tracing on)
     assert s["a1", 6][5:] == ("gpt-4o-mini-2024-07-18", 120)
     assert s["a2", 6][5:] == (None, None)
+    # a ConfirmationHook's run (a chain step of the planner's), its strategy asking about the researcher's call
+    assert [s["a3", n][:3] for n in (16, 17)] == [("chain", "planner", None), ("human", "planner", "researcher")]
 
 
 @pytest.mark.parametrize("fast", [True, False], ids=["sql", "python"])

@@ -10,6 +10,7 @@
 -- An Agent run with no component nor tool above (an Agent run alone) names no agent: none is named in the trace.
 -- The steps under either act for it (the merge's walk down). A tool call whose content output is {"error": …} is a
 -- caught ToolInvocationError handed back to the model (tool_calling.py leaves the span's status unset): it failed.
+-- Any other span of Haystack's (haystack.pipeline.run, haystack.agent.step, haystack.agent.hook …) is a chain step.
 -- Only steps no reader typed or named (kind 'other', no agent), of this call's stage.
 CREATE OR REPLACE TEMP TABLE haystack_steps AS
 WITH spans AS (
@@ -22,10 +23,7 @@ WITH spans AS (
     FROM stage_steps s
     LEFT JOIN stage_steps p ON p.run_id = s.run_id AND p.step_id = s.parent_id
     LEFT JOIN steps sp ON p.step_id IS NULL AND sp.run_id = s.run_id AND sp.step_id = s.parent_id
-    WHERE s.name IN ('haystack.pipeline.run', 'haystack.component.run', 'haystack.chat_generator.run',
-                     'haystack.agent.run', 'haystack.agent.step', 'haystack.agent.step.llm',
-                     'haystack.agent.step.tool')
-      AND s.kind = 'other' AND s.agent IS NULL
+    WHERE starts_with(s.name, 'haystack.') AND s.kind = 'other' AND s.agent IS NULL
 ), runs_of AS (
     -- the agent an Agent's run is, when the span above does not type itself so: the tool offering it, or a
     -- component of a class of its own (a subclass of Agent); under an Agent component, that component's
@@ -41,6 +39,8 @@ WITH spans AS (
     SELECT *, CASE
         WHEN name IN ('haystack.agent.step.llm', 'haystack.chat_generator.run') THEN 'llm'
         WHEN name = 'haystack.agent.step.tool' THEN 'tool'
+        -- (a ConfirmationHook's strategy asking about a tool call, haystack.tool.name its tool: hooks/human_in_the_loop)
+        WHEN name = 'haystack.agent.hook.human_in_the_loop.strategy' THEN 'human'
         WHEN name = 'haystack.component.run' AND component_type = 'Agent' AND nullif(trim(component), '') IS NOT NULL
             THEN 'agent'
         WHEN name = 'haystack.agent.run' AND offered_as IS NOT NULL THEN 'agent'
