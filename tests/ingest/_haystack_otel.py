@@ -36,9 +36,13 @@ def _value(v: Any) -> dict[str, Any]:
     return {"stringValue": v if isinstance(v, str) else json.dumps(v)}
 
 
-def _msg(role: str, text: str | None = None, calls: list[tuple[str, dict]] = (), **meta: Any) -> dict[str, Any]:
+def _msg(
+    role: str, text: str | None = None, calls: list[tuple[str, dict]] = (), **meta: Any
+) -> dict[str, Any]:
     content: list[dict[str, Any]] = [{"text": text}] if text is not None else []
-    content += [{"tool_call": {"tool_name": t, "arguments": a, "id": f"call_{t}", "extra": None}} for t, a in calls]
+    content += [
+        {"tool_call": {"tool_name": t, "arguments": a, "id": f"call_{t}", "extra": None}} for t, a in calls
+    ]
     return {"role": role, "meta": meta, "name": None, "content": content}
 
 
@@ -47,7 +51,9 @@ def _reply(text: str | None = None, calls: list[tuple[str, dict]] = ()) -> dict[
     return {"replies": [_msg("assistant", text, calls, model=MODEL, finish_reason="stop", usage=usage)]}
 
 
-def run(trace: str, content: bool = True, tool_error: bool = False, confirm: bool = False) -> list[dict[str, Any]]:
+def run(
+    trace: str, content: bool = True, tool_error: bool = False, confirm: bool = False
+) -> list[dict[str, Any]]:
     """One pipeline run: a ChatPromptBuilder, then the Agent ``planner`` whose tool ``researcher`` is an Agent offered
     as a ComponentTool; the researcher calls ``fetch_price`` (failing with a caught ToolInvocationError when
     ``tool_error``). ``content``: whether content tracing was on. ``confirm``: the planner's call of the researcher
@@ -65,57 +71,110 @@ def run(trace: str, content: bool = True, tool_error: bool = False, confirm: boo
         return n
 
     task = "Quote 10 widgets."
-    root = span(None, "haystack.pipeline.run", {"haystack.pipeline.input_data": {"prompt_builder": {"task": task}},
-                                                 "haystack.pipeline.metadata": {},
-                                                 "haystack.pipeline.max_runs_per_component": 100,
-                                                 "haystack.pipeline.execution_mode": "sync"})
+    root = span(
+        None,
+        "haystack.pipeline.run",
+        {
+            "haystack.pipeline.input_data": {"prompt_builder": {"task": task}},
+            "haystack.pipeline.metadata": {},
+            "haystack.pipeline.max_runs_per_component": 100,
+            "haystack.pipeline.execution_mode": "sync",
+        },
+    )
 
     def component(name: str, kind: str) -> dict[str, Any]:
-        return {"haystack.component.name": name, "haystack.component.type": kind,
-                "haystack.component.fully_qualified_type": f"haystack.components.{kind}",
-                "haystack.component.input_types": {"messages": "list"}}
+        return {
+            "haystack.component.name": name,
+            "haystack.component.type": kind,
+            "haystack.component.fully_qualified_type": f"haystack.components.{kind}",
+            "haystack.component.input_types": {"messages": "list"},
+        }
 
-    span(root, "haystack.component.run", component("prompt_builder", "ChatPromptBuilder"),
-         {"haystack.component.input": {"task": task},
-          "haystack.component.output": {"prompt": [_msg("user", task)]}, "haystack.component.visits": 1})
-    planner = span(root, "haystack.component.run", component("planner", "Agent"),
-                   {"haystack.component.input": {"messages": [_msg("user", task)]}, "haystack.component.visits": 1})
+    span(
+        root,
+        "haystack.component.run",
+        component("prompt_builder", "ChatPromptBuilder"),
+        {
+            "haystack.component.input": {"task": task},
+            "haystack.component.output": {"prompt": [_msg("user", task)]},
+            "haystack.component.visits": 1,
+        },
+    )
+    planner = span(
+        root,
+        "haystack.component.run",
+        component("planner", "Agent"),
+        {"haystack.component.input": {"messages": [_msg("user", task)]}, "haystack.component.visits": 1},
+    )
 
     def agent(parent: int, tools: list[str], asked: str) -> int:
-        return span(parent, "haystack.agent.run", {"haystack.agent.max_steps": 100,
-                                                   "haystack.agent.tools": [{"name": t} for t in tools],
-                                                   "haystack.agent.exit_conditions": ["text"]},
-                    {"haystack.agent.input": {"messages": [_msg("user", asked)], "streaming_callback": None}})
+        return span(
+            parent,
+            "haystack.agent.run",
+            {
+                "haystack.agent.max_steps": 100,
+                "haystack.agent.tools": [{"name": t} for t in tools],
+                "haystack.agent.exit_conditions": ["text"],
+            },
+            {"haystack.agent.input": {"messages": [_msg("user", asked)], "streaming_callback": None}},
+        )
 
     def step(parent: int, counter: int, reply: dict[str, Any]) -> int:
         s = span(parent, "haystack.agent.step", {"haystack.agent.step": counter})
-        span(s, "haystack.agent.step.llm", {}, {"haystack.agent.step.llm.input": {"messages": []},
-                                               "haystack.agent.step.llm.output": reply})
+        span(
+            s,
+            "haystack.agent.step.llm",
+            {},
+            {"haystack.agent.step.llm.input": {"messages": []}, "haystack.agent.step.llm.output": reply},
+        )
         return s
 
     def tool(parent: int, name: str, args: dict, result: Any) -> int:
-        return span(parent, "haystack.agent.step.tool",
-                    {"haystack.tool.name": name, "haystack.tool.description": f"The {name} tool."},
-                    {"haystack.agent.step.tool.input": args, "haystack.agent.step.tool.output": result})
+        return span(
+            parent,
+            "haystack.agent.step.tool",
+            {"haystack.tool.name": name, "haystack.tool.description": f"The {name} tool."},
+            {"haystack.agent.step.tool.input": args, "haystack.agent.step.tool.output": result},
+        )
 
     outer = agent(planner, ["researcher"], task)
-    s0 = step(outer, 0, _reply(calls=[("researcher", {"messages": [{"role": "user", "text": "price of a widget"}]})]))
+    s0 = step(
+        outer,
+        0,
+        _reply(calls=[("researcher", {"messages": [{"role": "user", "text": "price of a widget"}]})]),
+    )
     price_error = "Failed to invoke Tool `fetch_price` with parameters {'item': 'widget'}. Error: 503 Service Unavailable"
     answer = "I could not fetch the price." if tool_error else "14.20 USD"
-    call = tool(s0, "researcher", {"messages": [{"role": "user", "text": "price of a widget"}]},
-                {"messages": [], "last_message": _msg("assistant", answer)})
+    call = tool(
+        s0,
+        "researcher",
+        {"messages": [{"role": "user", "text": "price of a widget"}]},
+        {"messages": [], "last_message": _msg("assistant", answer)},
+    )
     inner = agent(call, ["fetch_price"], "price of a widget")
     r0 = step(inner, 0, _reply(calls=[("fetch_price", {"item": "widget"})]))
     tool(r0, "fetch_price", {"item": "widget"}, {"error": price_error} if tool_error else {"price": 14.2})
     step(inner, 1, _reply(answer))
     step(outer, 1, _reply(f"Quote: 10 widgets, {answer}."))
     if confirm:
-        hook = span(s0, "haystack.agent.hook", {"haystack.agent.hook.point": "before_tool",
-                                                "haystack.agent.hook.name": "ConfirmationHook",
-                                                "haystack.agent.hook.type": "haystack.hooks.ConfirmationHook"})
-        span(hook, "haystack.agent.hook.human_in_the_loop.strategy",
-             {"haystack.tool.name": "researcher", "haystack.tool.call.id": "call_researcher",
-              "haystack.agent.hook.human_in_the_loop.strategy.type": "haystack.hooks.BlockingConfirmationStrategy"})
+        hook = span(
+            s0,
+            "haystack.agent.hook",
+            {
+                "haystack.agent.hook.point": "before_tool",
+                "haystack.agent.hook.name": "ConfirmationHook",
+                "haystack.agent.hook.type": "haystack.hooks.ConfirmationHook",
+            },
+        )
+        span(
+            hook,
+            "haystack.agent.hook.human_in_the_loop.strategy",
+            {
+                "haystack.tool.name": "researcher",
+                "haystack.tool.call.id": "call_researcher",
+                "haystack.agent.hook.human_in_the_loop.strategy.type": "haystack.hooks.BlockingConfirmationStrategy",
+            },
+        )
     return enclosing(spans)
 
 
@@ -123,4 +182,8 @@ def export(runs: list[list[dict[str, Any]]]) -> dict[str, Any]:
     """The runs' spans as one OTLP/JSON export of service ``quote-desk``, scope ``haystack``."""
     spans = [s for r in runs for s in r]
     resource = {"attributes": [{"key": "service.name", "value": {"stringValue": "quote-desk"}}]}
-    return {"resourceSpans": [{"resource": resource, "scopeSpans": [{"scope": {"name": "haystack"}, "spans": spans}]}]}
+    return {
+        "resourceSpans": [
+            {"resource": resource, "scopeSpans": [{"scope": {"name": "haystack"}, "spans": spans}]}
+        ]
+    }

@@ -25,7 +25,11 @@ EXPECTED = {
     4: ("chain", "planner", None),  # its haystack.agent.run (naming no agent)
     5: ("chain", "planner", None),  # step 0
     6: ("llm", "planner", None),
-    7: ("tool", "planner", "researcher"),  # the planner's call of the researcher (the call stays the caller's)
+    7: (
+        "tool",
+        "planner",
+        "researcher",
+    ),  # the planner's call of the researcher (the call stays the caller's)
     8: ("agent", "researcher", None),  # the researcher's run, under the call: the tool's name
     9: ("chain", "researcher", None),
     10: ("llm", "researcher", None),
@@ -35,14 +39,18 @@ EXPECTED = {
     14: ("chain", "planner", None),
     15: ("llm", "planner", None),
 }
-FAILED = "Failed to invoke Tool `fetch_price` with parameters {'item': 'widget'}. Error: 503 Service Unavailable"
+FAILED = (
+    "Failed to invoke Tool `fetch_price` with parameters {'item': 'widget'}. Error: 503 Service Unavailable"
+)
 
 
 @pytest.fixture(scope="module")
 def stores(tmp_path_factory: pytest.TempPathFactory) -> dict:
     # a1: content tracing on, the researcher's tool call failing (caught); a2: content tracing off; a3: all well,
     # the planner's call confirmed by a ConfirmationHook first
-    doc = export([run("a1" * 16, tool_error=True), run("a2" * 16, content=False), run("a3" * 16, confirm=True)])
+    doc = export(
+        [run("a1" * 16, tool_error=True), run("a2" * 16, content=False), run("a3" * 16, confirm=True)]
+    )
     path = tmp_path_factory.mktemp("hay49") / "haystack.otlp.json"
     path.write_text(json.dumps(doc))
     return by_each_reader(path, (47, 47, 0))
@@ -62,7 +70,10 @@ def test_kinds_and_agents(stores: dict, fast: bool) -> None:
     assert s["a1", 6][5:] == ("gpt-4o-mini-2024-07-18", 120)
     assert s["a2", 6][5:] == (None, None)
     # a ConfirmationHook's run (a chain step of the planner's), its strategy asking about the researcher's call
-    assert [s["a3", n][:3] for n in (16, 17)] == [("chain", "planner", None), ("human", "planner", "researcher")]
+    assert [s["a3", n][:3] for n in (16, 17)] == [
+        ("chain", "planner", None),
+        ("human", "planner", "researcher"),
+    ]
 
 
 @pytest.mark.parametrize("fast", [True, False], ids=["sql", "python"])
@@ -74,7 +85,10 @@ def test_caught_tool_error_is_an_error_step(stores: dict, fast: bool) -> None:
     assert all(s[r, n][3] == "unset" for r in ("a2", "a3") for n in EXPECTED)
     # the run's outcome: its root says nothing (the error was handed back to the model, which answered)
     assert dict(stores[fast].sql("SELECT run_id[:2], outcome FROM runs").fetchall()) == {
-        "a1": "unknown", "a2": "unknown", "a3": "unknown"}
+        "a1": "unknown",
+        "a2": "unknown",
+        "a3": "unknown",
+    }
 
 
 def test_both_readers_read_it_alike(stores: dict) -> None:

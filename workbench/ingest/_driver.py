@@ -507,8 +507,7 @@ def _run_ingest(con: duckdb.DuckDBPyConnection, source: Any, fmt: str | None, pr
             stage.ag2_stored_errors = tool_errors_from_executor(con, stage.turn_runs)
             usage_tokens(con, stage.turn_runs)
         facts = StageFacts(con)  # (each step below left out when the stage holds nothing for it)
-        if not facts.nothing_for("haystack"):
-            haystack_spans(con)  # (first: the naming rules below read its kinds and agents)
+        if not facts.nothing_for("haystack") and haystack_spans(con):  # (first: the rules below read its kinds)
             facts.changed()
         if not facts.nothing_for("nameless"):
             stage.unnamed = keep_unnamed(con)  # (which runs the rules name: the merge keeps it, _stored_rules)

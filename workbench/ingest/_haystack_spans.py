@@ -15,13 +15,17 @@ from __future__ import annotations
 import duckdb
 
 from ..store._connection import sql_statements
+from ._stage_checks import holds
 
 
-def haystack_spans(con: duckdb.DuckDBPyConnection) -> None:
-    """Type and name the staged spans of Haystack's own tracing (see the module's docstring): asked only when the
-    stage holds one (``stage_facts.sql``'s section ``haystack``)."""
+def haystack_spans(con: duckdb.DuckDBPyConnection) -> bool:
+    """Type and name the staged spans of Haystack's own tracing (see the module's docstring), when the stage holds one
+    no reader typed (``stage_facts.sql``'s section ``haystack``). Whether it did."""
+    if not holds(con, "haystack"):
+        return False
     try:
         for stmt in sql_statements("haystack_spans"):
             con.execute(stmt)
     finally:
         con.execute("DROP TABLE IF EXISTS haystack_steps")
+    return True
