@@ -14,6 +14,7 @@ import pytest
 import workbench as wb
 from workbench.ingest import (
     _driver,
+    _haystack_spans,
     _json_escapes,
     _jsonio,
     _links,
@@ -211,7 +212,8 @@ def _own_answer(con: duckdb.DuckDBPyConnection, fact: str) -> bool:
             "mcp": _mcp_served.fold_served_calls, "staged": lambda c: _links.join_linked_runs(c, []),
             "links": _links.keep_linked_roots, "message_tools": _message_tools.stage_message_tools,
             "build": lambda c: _workflow_build.join_build_traces(c, _links.StoredMoves()),
-            "small_times": lambda c: _time_units.scale_integer_units(c, {})}[fact]
+            "small_times": lambda c: _time_units.scale_integer_units(c, {}),
+            "haystack": _haystack_spans.haystack_spans}[fact]
     try:
         step(asked)
     except _Enough:
@@ -247,6 +249,7 @@ def test_each_steps_own_test_is_its_stage_fact() -> None:
         "small_times": [{**plain, "start_ns": 1_767_225_600, "end_ns": 1_767_225_601}],
         "small run times": [plain],
         "small otlp times": [{**plain, "source": "otlp", "end_ns": 1_767_225_601_000}],
+        "haystack": [{**plain, "agent": None, "kind": "other", "name": "haystack.agent.run"}],
         "small times of another source": [{**plain, "source": "openinference", "start_ns": 1}],
     }
     create_stage_tables(con)

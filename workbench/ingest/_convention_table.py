@@ -110,7 +110,7 @@ SLOT_KEYS: dict[str, tuple[str, ...]] = {
     "op": ("gen_ai.operation.name", "llm.request.type"),
     "oi_kind": ("openinference.span.kind", "traceloop.span.kind"),
     "agent": ("gen_ai.agent.name", "agent.name"),
-    "tool": ("gen_ai.tool.name", "tool.name"),
+    "tool": ("gen_ai.tool.name", "tool.name", "haystack.tool.name"),
     "model": (
         "gen_ai.response.model",
         "gen_ai.request.model",
@@ -138,6 +138,11 @@ SLOT_KEYS: dict[str, tuple[str, ...]] = {
         "input",
         "tool.parameters",
         "traceloop.entity.input",
+        # Haystack's own tracing (content tags, only with content tracing on: _haystack_spans)
+        "haystack.agent.step.tool.input",
+        "haystack.agent.step.llm.input",
+        "haystack.agent.input",
+        "haystack.component.input",
     ),
     # final_result: PydanticAI's agent run span's answer (its pydantic_ai.all_messages repeat the LLM steps)
     "output": (
@@ -149,6 +154,10 @@ SLOT_KEYS: dict[str, tuple[str, ...]] = {
         "output",
         "traceloop.entity.output",
         "final_result",
+        "haystack.agent.step.tool.output",
+        "haystack.agent.step.llm.output",
+        "haystack.agent.output",
+        "haystack.component.output",
     ),
     "error_type": ("error.type", "exception.message", "exception.type"),
     "confidence": ("workbench.confidence",),

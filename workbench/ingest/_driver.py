@@ -24,6 +24,7 @@ from ._ag2_errors import fix_stored_errors, tool_errors_from_executor
 from ._ag2_usage import empty_stored_usage, usage_tokens
 from ._base import Adapter, RecordsAdapter, Stage, create_stage_tables
 from ._checkpoint import checkpoint_within
+from ._haystack_spans import haystack_spans
 from ._json_escapes import register_unescape, unescape_staged_tasks
 from ._jsonio import compression_of, read_head
 from ._kept_marks import drop_changed_marks, marks_before
@@ -506,6 +507,8 @@ def _run_ingest(con: duckdb.DuckDBPyConnection, source: Any, fmt: str | None, pr
             stage.ag2_stored_errors = tool_errors_from_executor(con, stage.turn_runs)
             usage_tokens(con, stage.turn_runs)
         facts = StageFacts(con)  # (each step below left out when the stage holds nothing for it)
+        if not facts.nothing_for("haystack") and haystack_spans(con):  # (first: the rules below read its kinds)
+            facts.changed()
         if not facts.nothing_for("nameless"):
             stage.unnamed = keep_unnamed(con)  # (which runs the rules name: the merge keeps it, _stored_rules)
             loop_agents(con)

@@ -92,3 +92,7 @@ WHERE list_contains($sources, source) AND (start_ns < $small OR end_ns < $small)
 UNION ALL
 SELECT file, start_ns, end_ns FROM stage_runs
 WHERE list_contains($sources, source) AND (start_ns < $small OR end_ns < $small);
+
+-- [section haystack]
+-- a span of Haystack's own tracing no reader typed (_haystack_spans.haystack_spans)
+SELECT 1 FROM stage_steps WHERE kind = 'other' AND starts_with(name, 'haystack.') AND agent IS NULL;
