@@ -160,6 +160,12 @@ def _windows(x: str, then: str, center: str = "c.center") -> str:
 
 # The rows of stage_steps and stage_runs (alias s) of the sources this applies to.
 _OF_STAGE = [f"FROM {t} s WHERE list_contains($sources, s.source)" for t in ("stage_steps", "stage_runs")]
+# Of those, the rows of a run holding a small time (m, of the query's ``small``): of any staged file, by the run's id
+_OF_RUN = [
+    f"FROM {t} s JOIN small m ON m.run_id IS NOT DISTINCT FROM s.run_id AND (m.run_id IS NOT NULL OR m.file = s.file) "
+    "WHERE list_contains($sources, s.source)"
+    for t in ("stage_steps", "stage_runs")
+]
 _SMALL_ROW = "(s.start_ns < $small OR s.end_ns < $small)"
 
 # The runs holding a staged native or OTLP time below NS_PLAUSIBLE (of the rows stage_facts.sql's small_times test
@@ -172,11 +178,12 @@ WITH small AS (
     SELECT DISTINCT s.file, s.run_id {_OF_STAGE[0]} AND {_SMALL_ROW}
     UNION SELECT DISTINCT s.file, s.run_id {_OF_STAGE[1]} AND {_SMALL_ROW}
 ), times AS (
-    SELECT s.file, s.run_id, unnest([s.start_ns, s.end_ns]) AS ns {_OF_STAGE[0]}
-      AND EXISTS (SELECT 1 FROM small m WHERE m.file = s.file AND m.run_id IS NOT DISTINCT FROM s.run_id)
+    -- the run's staged times in every file of the call (a run without an id, in its own file only): its records in
+    -- two files of one call (a rotated log, a folder) find the middle time the whole file finds, not the second
+    -- file's odd time alone
+    SELECT m.file, m.run_id, unnest([s.start_ns, s.end_ns]) AS ns {_OF_RUN[0]}
     UNION ALL
-    SELECT s.file, s.run_id, unnest([s.start_ns, s.end_ns]) AS ns {_OF_STAGE[1]}
-      AND EXISTS (SELECT 1 FROM small m WHERE m.file = s.file AND m.run_id IS NOT DISTINCT FROM s.run_id)
+    SELECT m.file, m.run_id, unnest([s.start_ns, s.end_ns]) AS ns {_OF_RUN[1]}
     UNION ALL
     -- the times the store holds for the run (as stored: read in their units already, nanoseconds of today telling
     -- it is no clock from 1970): its records ingested in two calls find the middle time and the anchor the whole
