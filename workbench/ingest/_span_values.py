@@ -90,7 +90,7 @@ def flat_messages(rest: dict[str, Any], prefix: str) -> list[dict[str, Any]] | N
     plen = len(prefix)
     for key in keys:
         index, _, field = key[plen:].partition(".")
-        if not index.isdigit():
+        if not (index.isascii() and index.isdigit()):  # (isdigit takes any script's: '٠' would replace message 0)
             continue
         value = rest.pop(key)
         field = field.removeprefix("message.")
