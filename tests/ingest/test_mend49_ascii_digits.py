@@ -14,22 +14,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from test_documents import _whowhen
+
 import workbench as wb
 from workbench.ingest._framework_agents import emitter_event
 
 
 def test_a_mistake_step_in_another_scripts_digits_is_no_index(tmp_path: Path) -> None:
-    doc = {
-        "question": "q",
-        "question_ID": "x1",
-        "mistake_agent": "A",
-        "mistake_step": "\u0662",
-        "history": [
-            {"content": "hi", "role": "A"},
-            {"content": "yo", "role": "B"},
-            {"content": "ok", "role": "A"},
-        ],
-    }
+    doc = {**_whowhen(), "mistake_step": "\u0662"}  # (test_documents' three turns, agent A)
     path = tmp_path / "ww.json"
     path.write_text(json.dumps(doc), encoding="utf-8")
     ws = wb.open()
