@@ -9,12 +9,12 @@
 - a bidi override in a name (U+202E, Trojan Source) is drawn as given, reversing what the lane reads
   (``"\u202egnp.exe"`` reads ``exe.png``), where every HTML view shows it as a stand-in (``_termtext.clean``).
 
-attack49's strict xfails (low: the tooltip has the whole name), on the names the chart is handed."""
+attack49's (strict xfails, mended by mend49: ``drawn_names``; low: the tooltip has the whole name), on the names
+the chart is handed."""
 
 from __future__ import annotations
 
 import altair as alt
-import pytest
 
 from workbench.plots._lanes import lane_names
 
@@ -23,32 +23,17 @@ def _drawn(lanes: list[str]) -> list[str]:
     return list(lane_names(lanes, alt.Y("agent:N", sort=lanes)).data["lane_name"])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="plots/_lanes.py lane_name cuts each name alone: two agents differing in the middle of a long dotted "
-    "name get the same two drawn lines",
-)
 def test_two_agents_get_two_lane_names() -> None:
     lanes = ["agents.research.us_east.web_searcher_v2", "agents.research.eu_west.web_searcher_v2"]
     drawn = _drawn(lanes)
     assert len(set(drawn)) == 2, drawn
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="plots/_lanes.py lane_name keeps a name's own newlines: Vega's lineBreak draws a log's 'a\\n\\n…b' "
-    "on as many lines, over the neighbouring lanes",
-)
 def test_a_lane_name_is_at_most_two_lines() -> None:
     (drawn,) = _drawn(["planner\n\n\n\n\n\nreviewer"])
     assert drawn.count("\n") <= 1, repr(drawn)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="plots/_lanes.py lane_name draws a name's bidi override (U+202E) as given: the lane reads reversed, "
-    "where the HTML views show a stand-in (_termtext.clean)",
-)
 def test_a_lane_name_shows_no_bidi_override() -> None:
     (drawn,) = _drawn(["\u202egnp.exe"])
     assert "\u202e" not in drawn, repr(drawn)

@@ -4,7 +4,8 @@ the file said nothing of it". A latency, a token count, a cost, a count of tool 
 negative either, and ``latency_ms >= -5`` escalates every step just as ``entropy >= -5`` does, but THRESHOLD_RANGE
 names only confidence and entropy, so the file loads without a word. And a threshold written as an integer past a
 float's range (400 digits) makes that range check itself fail: a bare ``OverflowError: int too large to convert to
-float`` (``math.isnan`` of the int), naming neither the file nor the key. attack49's strict xfails."""
+float`` (``math.isnan`` of the int), naming neither the file nor the key. attack49's (strict xfails, mended by mend49: every
+signal but confidence is bounded below by 0, and an integer past a float's range is no finite number)."""
 
 from __future__ import annotations
 
@@ -16,11 +17,6 @@ from workbench.exceptions import PolicyError
 from workbench.policy import Policy
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="policy/_model.py THRESHOLD_RANGE bounds confidence and entropy only: a negative threshold on "
-    "latency_ms, tokens, cost or a count (every step or none in disguise) loads without a word",
-)
 @pytest.mark.parametrize("signal", ["latency_ms", "tokens_in", "cost", "retries"])
 def test_a_negative_threshold_on_a_signal_never_negative_is_refused(tmp_path: Path, signal: str) -> None:
     path = tmp_path / "policy.yaml"
@@ -29,11 +25,6 @@ def test_a_negative_threshold_on_a_signal_never_negative_is_refused(tmp_path: Pa
         Policy.from_yaml(path)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="policy/_model.py threshold_out_of_range calls math.isnan on the threshold: an integer past a float's "
-    "range (400 digits) raises a bare OverflowError naming neither the file nor the key",
-)
 @pytest.mark.parametrize("signal", ["confidence", "entropy"])
 def test_a_threshold_past_a_floats_range_is_refused_naming_the_key(tmp_path: Path, signal: str) -> None:
     path = tmp_path / "policy.yaml"

@@ -4,22 +4,17 @@ whose records lie in two files (a rotated log: ``ws.ingest("logs/")``, ``ws.inge
 gets the second file's middle time from that file alone, not from the first file's staged times beside it: the odd
 step (``4000000000``: 2096 in seconds) is its own middle and is stored in 2096, the run 70 years long; the same two
 files in two calls, or as one file, store it without a time. One call of two files must read as the two calls do.
-attack49's strict xfail (the records are attack48's)."""
+attack49's (strict xfail, mended by mend49: the middle time takes the run's staged times in every file of the
+call; the records are attack48's)."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
-import pytest
 from test_attack48_time_split import _records, _times
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ingest/_time_units.py time_centers groups by file and run: a run's second file in the same call takes "
-    "its middle time alone (the store's times are read, the call's other files' are not), s4 stored in 2096",
-)
 def test_a_runs_two_files_in_one_call_read_as_in_two_calls(tmp_path: Path) -> None:
     records = _records()
     first, second = tmp_path / "a.jsonl", tmp_path / "b.jsonl"

@@ -33,6 +33,7 @@ import os
 import tempfile
 import threading
 import time
+import uuid
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -62,7 +63,8 @@ class WorkspaceSpanExporter(SpanExporter):
         A writable workspace. The exporter writes through its own cursor on the workspace's
         database, so the exporting thread never shares a connection with the notebook's.
     spool_dir : path, optional
-        Where batches are spooled before ingest (a temporary folder by default).
+        Where batches are spooled before ingest (a temporary folder by default). Exporters may share it: each
+        stores only the batches it spooled (a batch a killed session left there stays, a file ``ws.ingest`` reads).
     keep : bool
         Keep ingested spool files (an OTLP JSONL trail any tool can read) instead of deleting them.
     background : bool
@@ -90,6 +92,9 @@ class WorkspaceSpanExporter(SpanExporter):
         self.background = background
         self._lock = threading.Lock()   # (the spool's names, and the thread below)
         self._n = 0
+        # (this exporter's batches' names end in it: two exporters sharing a spool_dir, two notebooks' say, each store
+        # only their own batches, not each other's into the wrong store)
+        self._tag = uuid.uuid4().hex[:12]
         self._closed = False
         self._drainer: threading.Thread | None = None  # (stores the spool once the write lock is free)
         self._storing = threading.Lock()  # (one pass over the spool at a time; taken before the write lock)
@@ -107,7 +112,7 @@ class WorkspaceSpanExporter(SpanExporter):
             return SpanExportResult.SUCCESS
         with self._lock:
             self._n += 1
-            path = self.spool_dir / f"spans-{time.time_ns()}-{self._n:06d}.jsonl"
+            path = self.spool_dir / f"spans-{time.time_ns()}-{self._n:06d}-{self._tag}.jsonl"
             path.write_text(json.dumps(otlp_json(spans), separators=(",", ":")) + "\n", encoding="utf-8")
             self._dirty = True
         writes = self._ws._writes
@@ -131,9 +136,7 @@ class WorkspaceSpanExporter(SpanExporter):
         the next export). The caller holds ``_storing``."""
         with self._lock:
             self._dirty = False  # (a batch spooled from here on is globbed below, or looked for by the drainer)
-        for pending in sorted(self.spool_dir.glob("spans-*.jsonl")):
-            if pending.name.endswith(".done.jsonl"):
-                continue
+        for pending in self._spooled():
             try:
                 with self._ws._writes:
                     report = self._ws.ingest(pending, format="otlp", progress=False)
@@ -148,8 +151,12 @@ class WorkspaceSpanExporter(SpanExporter):
         return True
 
     def pending(self) -> int:
-        """The spooled batches not stored yet."""
-        return sum(not p.name.endswith(".done.jsonl") for p in self.spool_dir.glob("spans-*.jsonl"))
+        """The batches this exporter spooled and has not stored yet."""
+        return len(self._spooled())
+
+    def _spooled(self) -> list[Path]:
+        # (its own, oldest first: a stored one kept is '-<tag>.done.jsonl', which the pattern leaves out)
+        return sorted(self.spool_dir.glob(f"spans-*-{self._tag}.jsonl"))
 
     def _drain_later(self) -> None:
         """Have the drainer store the spool once the write lock is free (started unless it runs)."""

@@ -10,7 +10,7 @@ take any script's digits) did not reach:
 - ``_fields._int`` / ``_float`` (a native record's counts, cost, latency given as text; both native readers agree):
   ``int("١٢")`` is 12 and ``float("١.٥")`` 1.5, where ``"abc"`` is quarantined as no integer.
 
-attack49's strict xfails."""
+attack49's (strict xfails, mended by mend49: ASCII digits only, in each)."""
 
 from __future__ import annotations
 
@@ -24,11 +24,6 @@ from test_openinference import span_tree
 import workbench as wb
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ingest/_span_values.py flat_messages takes index.isdigit(): a key of an Arabic-Indic digit is read as "
-    "message N and replaces its text (the real message lost)",
-)
 def test_a_message_index_in_another_scripts_digits_replaces_no_message(tmp_path: Path) -> None:
     attrs = {
         "openinference.span.kind": "LLM",
@@ -50,11 +45,6 @@ def test_a_message_index_in_another_scripts_digits_replaces_no_message(tmp_path:
     assert json.loads(inp)[0]["content"] == "real question"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ingest/_values.py _ISO_DURATION's \\d is not re.ASCII: PT٠.٩S / PT０.９S read as 0.9 s, not "
-    "quarantined as no ISO-8601 duration",
-)
 @pytest.mark.parametrize(
     "duration", ["PT\u0660.\u0669S", "PT\uff10.\uff19S"], ids=["arabic-indic", "fullwidth"]
 )
@@ -69,11 +59,6 @@ def test_a_duration_in_another_scripts_digits_is_quarantined(tmp_path: Path, dur
     assert ws.sql("SELECT step_id FROM steps WHERE step_id = 'tool1'").fetchall() == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ingest/_fields.py _int / _float read digit text with int() / float(): a native record's tokens_in "
-    "'١٢' is 12, its cost '١.٥' 1.5, not quarantined as no number",
-)
 @pytest.mark.parametrize(
     "field,text", [("tokens_in", "\u0661\u0662"), ("cost", "\u0661.\u0665")], ids=["count", "cost"]
 )

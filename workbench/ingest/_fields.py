@@ -100,7 +100,7 @@ def _int(value: Any, field: str) -> int | None:
         number = int(value)
     elif isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
         number = int(value)   # (a database driver's NUMERIC: Decimal('12'))
-    elif isinstance(value, str):
+    elif isinstance(value, str) and value.isascii():  # (int() takes any script's digits: '١٢' is no count)
         try:
             number = int(value)
         except ValueError:
@@ -123,7 +123,7 @@ def _float(value: Any, field: str) -> float | None:
             number = float(value)
         except OverflowError:
             raise RecordError(f"field {field!r} is out of range ({str(value)[:40]})") from None
-    elif isinstance(value, str):
+    elif isinstance(value, str) and value.isascii():  # (float() too: '١.٥' is no cost)
         try:
             number = float(value)
         except ValueError:

@@ -34,7 +34,8 @@ def emitter_event(name: Any, attrs: dict[str, Any]) -> bool:
         return False
     target = attrs.get("target")
     if isinstance(target, str) and target:
-        return name.startswith(target + "-") and name[len(target) + 1 :].isdigit()
+        counter = name[len(target) + 1 :]  # ('١٣' is no counter: isdigit takes any script's digits)
+        return name.startswith(target + "-") and counter.isascii() and counter.isdigit()
     # openinference-instrumentation-beeai 0.1.30 names the event's span after the event and keeps the
     # event's EventMeta under metadata.: its path (``agent.requirement.final_answer``,
     # ``tool.custom.get_price.error``: the emitter's namespace, then the event) and its id, a UUID. Both are

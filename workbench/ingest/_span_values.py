@@ -90,7 +90,8 @@ def flat_messages(rest: dict[str, Any], prefix: str) -> list[dict[str, Any]] | N
     plen = len(prefix)
     for key in keys:
         index, _, field = key[plen:].partition(".")
-        if not index.isdigit():
+        # (ASCII: isdigit takes any script's digits, and '٠' replaced message 0)
+        if not (index.isascii() and index.isdigit()):
             continue
         value = rest.pop(key)
         field = field.removeprefix("message.")

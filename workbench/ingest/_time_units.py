@@ -160,6 +160,16 @@ def _windows(x: str, then: str, center: str = "c.center") -> str:
 
 # The rows of stage_steps and stage_runs (alias s) of the sources this applies to.
 _OF_STAGE = [f"FROM {t} s WHERE list_contains($sources, s.source)" for t in ("stage_steps", "stage_runs")]
+# Of those, the rows of a run holding a small time (of the query's ``small``): in any staged file, by the run's id; one
+# without a run id, in its own file. Keyed by the run (file NULL) or, without an id, by its file: a run's middle time
+# is taken once, not once for each of its files.
+_OF_RUN = [
+    f"SELECT CASE WHEN s.run_id IS NULL THEN s.file END AS file, s.run_id, unnest([s.start_ns, s.end_ns]) AS ns "
+    f"FROM {t} s WHERE list_contains($sources, s.source) "
+    "AND (s.run_id IN (SELECT run_id FROM small WHERE run_id IS NOT NULL) "
+    "OR (s.run_id IS NULL AND s.file IN (SELECT file FROM small WHERE run_id IS NULL)))"
+    for t in ("stage_steps", "stage_runs")
+]
 _SMALL_ROW = "(s.start_ns < $small OR s.end_ns < $small)"
 
 # The runs holding a staged native or OTLP time below NS_PLAUSIBLE (of the rows stage_facts.sql's small_times test
@@ -172,22 +182,28 @@ WITH small AS (
     SELECT DISTINCT s.file, s.run_id {_OF_STAGE[0]} AND {_SMALL_ROW}
     UNION SELECT DISTINCT s.file, s.run_id {_OF_STAGE[1]} AND {_SMALL_ROW}
 ), times AS (
-    SELECT s.file, s.run_id, unnest([s.start_ns, s.end_ns]) AS ns {_OF_STAGE[0]}
-      AND EXISTS (SELECT 1 FROM small m WHERE m.file = s.file AND m.run_id IS NOT DISTINCT FROM s.run_id)
+    -- the run's staged times in every file of the call: its records in two files of one call (a rotated log, a
+    -- folder) find the middle time the whole file finds, not the second file's odd time alone
+    {_OF_RUN[0]}
     UNION ALL
-    SELECT s.file, s.run_id, unnest([s.start_ns, s.end_ns]) AS ns {_OF_STAGE[1]}
-      AND EXISTS (SELECT 1 FROM small m WHERE m.file = s.file AND m.run_id IS NOT DISTINCT FROM s.run_id)
+    {_OF_RUN[1]}
     UNION ALL
     -- the times the store holds for the run (as stored: read in their units already, nanoseconds of today telling
     -- it is no clock from 1970): its records ingested in two calls find the middle time and the anchor the whole
     -- file finds, not the second call's odd time alone (split = whole)
-    SELECT m.file, m.run_id, unnest([epoch_ns(t.started_at), epoch_ns(t.ended_at)]) AS ns
-    FROM small m JOIN steps t ON t.run_id = m.run_id
+    SELECT NULL, m.run_id, unnest([epoch_ns(t.started_at), epoch_ns(t.ended_at)]) AS ns
+    FROM (SELECT DISTINCT run_id FROM small) m JOIN steps t ON t.run_id = m.run_id
+), centers AS (
+    SELECT file, run_id, quantile_disc(CASE WHEN ns >= $small THEN ns {_windows("ns", "value")} END, 0.5) AS center,
+           bool_or(ns >= $small) AS big, bool_or(ns > 0 AND ns < $small) AS small_set
+    FROM times WHERE ns IS NOT NULL
+    GROUP BY file, run_id
 )
-SELECT file, run_id, quantile_disc(CASE WHEN ns >= $small THEN ns {_windows("ns", "value")} END, 0.5) AS center,
-       bool_or(ns >= $small) AS big, bool_or(ns > 0 AND ns < $small) AS small_set
-FROM times WHERE ns IS NOT NULL
-GROUP BY file, run_id
+-- each file and run holding a small time, with its run's middle time (two joins, each on equal keys)
+SELECT m.file, m.run_id, c.center, c.big, c.small_set FROM small m JOIN centers c ON c.run_id = m.run_id
+UNION ALL
+SELECT m.file, m.run_id, c.center, c.big, c.small_set
+FROM small m JOIN centers c ON c.file = m.file AND m.run_id IS NULL AND c.run_id IS NULL
 """
 
 # The small times by file, class (the unit that puts them in 2000-2100, 'zero' for 0, '' for none) and whether one

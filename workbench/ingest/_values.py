@@ -73,7 +73,8 @@ def checked_ns(value: int | None, what: str) -> int | None:
 
 _ISO_DURATION = re.compile(
     r"^P(?:(?P<d>\d+(?:\.\d+)?)D)?(?:T(?:(?P<h>\d+(?:\.\d+)?)H)?(?:(?P<m>\d+(?:\.\d+)?)M)?"
-    r"(?:(?P<s>\d+(?:\.\d+)?)S)?)?$"
+    r"(?:(?P<s>\d+(?:\.\d+)?)S)?)?$",
+    re.ASCII,  # (\d takes any script's digits: 'PT٠.٩S' is no ISO-8601 duration)
 )
 
 

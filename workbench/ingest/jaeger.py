@@ -171,10 +171,11 @@ class JaegerJson(Adapter):
             stage.reject(line=line, reason=f"bad span: duration {shown[:80]} is not a number of microseconds",
                          raw=span, run_id=span.get("traceID"), step_id=span.get("spanID"))
             return
-        if duration is not None and _duration_ms(duration) > _LONGEST_MS:
-            # (10**30 or 1e300 µs overflowed the step columns' int64 nanoseconds: the whole file failed, no line said)
+        if duration is not None and abs(_duration_ms(duration)) > _LONGEST_MS:
+            # (10**30 or 1e300 µs, or -10**30, overflowed the step columns' int64 nanoseconds: the whole file failed,
+            # no line said)
             stage.reject(line=line, reason=f"bad span: duration {str(duration)[:80]} µs is longer than any step the "
-                         "store can hold (292 years of nanoseconds)",
+                         "store can hold (292 years of nanoseconds, either way)",
                          raw=span, run_id=span.get("traceID"), step_id=span.get("spanID"))
             return
         parent, links = _references(span)

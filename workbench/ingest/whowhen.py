@@ -160,7 +160,7 @@ def _step_index(value: Any, n_turns: int) -> tuple[int | None, str | None]:
     """``mistake_step`` as an index into history, or the reason it is not one."""
     if isinstance(value, int) and not isinstance(value, bool):
         index = value
-    elif isinstance(value, str) and value.strip().isdigit():
+    elif isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():  # ('٢' is no index)
         index = int(value.strip())
     else:
         return None, f"mistake_step {value!r} is not an integer index into history"

@@ -4,9 +4,12 @@ name in a tooltip."""
 
 from __future__ import annotations
 
+import os
+
 import altair as alt
 import pandas as pd
 
+from .._termtext import clean
 from ._channels import channels
 
 # the width of a container-wide timeline's y axes (one width, so that the lanes and the signals under them line up)
@@ -43,12 +46,35 @@ def lane_name(agent: str, chars: int = LANE_LINE_CHARS) -> str:
     return f"{head}\n{rest if len(rest) <= chars else '…' + rest[-(chars - 1) :]}"
 
 
+def drawn_names(lanes: list[str], chars: int = LANE_LINE_CHARS) -> list[str]:
+    """Each lane's :func:`lane_name`, of its name on one line with control and bidi characters shown as stand-ins
+    (a log's name is untrusted: its newlines were drawn as lines over the lanes beside it, a U+202E reversed what the
+    lane read), and told apart from the others': two names alike at both ends
+    (``agents.research.us_east.web_searcher_v2`` and ``…eu_west…``) were drawn as the same two lines, so such a
+    name's second line shows where it differs from the others instead."""
+    shown = [clean(a, newlines=False) for a in lanes]
+    cut = [lane_name(a, chars) for a in shown]
+    drawn = list(cut)
+    for i, (name, text) in enumerate(zip(shown, cut, strict=True)):
+        alike = [other for other, t in zip(shown, cut, strict=True) if t == text and other != name]
+        if alike:
+            # (where it differs from them)
+            at = max(len(os.path.commonprefix([name, other])) for other in alike)
+            head = text.split("\n")[0]
+            # (from just after the separator before that, when near: "eu_west.web_…", not "t.web_…")
+            start = max((j + 1 for j in range(len(head), at) if name[j] in _BREAKS), default=at)
+            start = start if at - start < chars // 2 else at
+            rest = name[start:] if len(name) - start <= chars - 1 else name[start : start + chars - 2] + "…"
+            drawn[i] = f"{head}\n{'…' if start > len(head) else ''}{rest}"
+    return drawn
+
+
 def lane_names(lanes: list[str], y: alt.Y) -> alt.Chart:
     """The lanes' names as text marks in the y axis's room (its own labels off). An axis label is cut at the room's
     width with no tooltip: real frameworks' agents (``agents.research.web_searcher_v2``, CrewAI's "Senior Research
     Analyst") read "agents.research.web_…", and two agents of one prefix looked alike. Here a long name goes on two
     lines (:func:`lane_name`), each held to the room (``limit``), and the whole name is in the tooltip."""
-    names = pd.DataFrame({"agent": lanes, "lane_name": [lane_name(a) for a in lanes]})
+    names = pd.DataFrame({"agent": lanes, "lane_name": drawn_names(lanes)})
     return (
         alt.Chart(names)
         .mark_text(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import sys
 from dataclasses import asdict, dataclass, field, fields, replace
 from importlib import resources
 from typing import Any
@@ -44,17 +45,18 @@ SIGNALS = STEP_SIGNALS + RUNNING_SIGNALS
 LOW_IS_BAD = frozenset({"confidence"})
 
 
-# The values a signal's threshold can take: a confidence is a probability, an entropy never negative. Outside them a
-# rule is every step or none in disguise ("confidence <= 1.5" sends every step to a human, "<= -0.5" none), and the
-# file said nothing of it (a rule that silently never fires is a guard that is not there).
-THRESHOLD_RANGE = {"confidence": (0.0, 1.0), "entropy": (0.0, math.inf)}
+# The values a signal's threshold can take: a confidence is a probability; an entropy, a latency, a token count, a cost
+# and the running counts are never negative. Outside them a rule is every step or none in disguise ("confidence <=
+# 1.5" sends every step to a human, "latency_ms >= -5" too, "<= -0.5" none), and the file said nothing of it (a rule
+# that silently never fires is a guard that is not there).
+THRESHOLD_RANGE = {"confidence": (0.0, 1.0), **{s: (0.0, math.inf) for s in SIGNALS if s != "confidence"}}
 
 
 def threshold_out_of_range(signal: str, value: Any, direction: str = "") -> str | None:
     """Why ``value`` cannot be a threshold on ``signal`` (outside the signal's range: ``THRESHOLD_RANGE``), or
     None. Says the range and what the rule would do: escalate every step, or none."""
     lo, hi = THRESHOLD_RANGE.get(signal, (-math.inf, math.inf))
-    if not isinstance(value, (int, float)) or isinstance(value, bool) or math.isnan(value) or lo <= value <= hi:
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or value != value or lo <= value <= hi:
         return None   # (the type and NaN checks say what is wrong with those)
     below = (direction or default_direction(signal)) == "below"
     every = (value > hi) == below
@@ -349,15 +351,23 @@ def _non_finite(doc: Any) -> tuple[str, Any] | None:
         part = doc.get(group)
         if isinstance(part, dict):
             for key, value in part.items():
-                if isinstance(value, float) and not math.isfinite(value):
+                if _beyond_float(value):
                     return f"{group}.{key}", value
     rules = doc.get("hitl")
     if isinstance(rules, list):
         for i, rule in enumerate(rules):
             value = rule.get("threshold") if isinstance(rule, dict) else None
-            if isinstance(value, float) and not math.isfinite(value):
+            if _beyond_float(value):
                 return f"hitl[{i}].threshold", value
     return None
+
+
+def _beyond_float(value: Any) -> bool:
+    """NaN, infinite, or an integer past a float's range (400 digits: comparing it with a float's limit, or printing
+    the policy with ``:g``, raised a bare OverflowError naming neither the file nor the key)."""
+    if isinstance(value, float):
+        return not math.isfinite(value)
+    return isinstance(value, int) and not isinstance(value, bool) and abs(value) > sys.float_info.max
 
 
 _SCHEMA_TEXT: str | None = None
@@ -386,7 +396,9 @@ def validate(doc: Any, where: str = "policy") -> None:
     bad = _non_finite(doc)
     if bad is not None:
         hint = "remove the rule to turn it off" if bad[0].startswith("hitl") else "use null for no limit"
-        raise PolicyError(f"{where}: {bad[0]}: must be a finite number, got {bad[1]!r} ({hint})")
+        got = (repr(bad[1]) if isinstance(bad[1], float)
+               else f"an integer of about {int(bad[1].bit_length() * math.log10(2)) + 1} digits, past a float's range")
+        raise PolicyError(f"{where}: {bad[0]}: must be a finite number, got {got} ({hint})")
     for i, rule in enumerate(doc.get("hitl") or ()):
         why = threshold_out_of_range(rule["signal"], rule["threshold"], rule.get("direction") or "")
         if why is not None:

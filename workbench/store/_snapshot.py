@@ -9,6 +9,7 @@ reader never sees half of one) or a Parquet export.
 from __future__ import annotations
 
 import os
+import re
 import stat
 import tempfile
 from pathlib import Path
@@ -92,6 +93,7 @@ def snapshot_to_file(
     # (in a store's write-ahead log's place, opening that store would read the snapshot as its log)
     refuse_wal(path, "write a snapshot to")
     _check_node(target, path)
+    _check_no_other_writer(target)
     if not replace:
         _check_replaceable(target)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -106,12 +108,58 @@ def snapshot_to_file(
             dst.execute("CHECKPOINT")
         finally:
             dst.close()
-        os.replace(tmp, target)
+        _replace(tmp, target)
     finally:
         for leftover in (tmp, tmp + ".wal"):
             if os.path.exists(leftover):
                 os.unlink(leftover)
     return target
+
+
+def _replace(tmp: str, target: Path) -> None:
+    """Put the snapshot ``tmp`` in ``target``'s place, with the write-ahead log of the store it replaces (a killed
+    kernel's ``x.duckdb.wal``) set aside first: left beside the snapshot, it made the snapshot unopenable ("WAL does
+    not match database file"). Put back if the replace fails: the old store keeps its log's changes."""
+    wal = Path(f"{target}.wal")
+    aside = None
+    if wal.exists():
+        aside = Path(tempfile.mkstemp(prefix=f".{wal.name}.", suffix=".old", dir=target.parent)[1])
+        os.replace(wal, aside)
+    try:
+        os.replace(tmp, target)
+    except BaseException:
+        if aside is not None:
+            os.replace(aside, wal)
+        raise
+    if aside is not None:
+        aside.unlink()
+
+
+def _check_no_other_writer(target: Path) -> None:
+    """Refuse a store file another process has open for writing (a second kernel, a ``workbench investigate``
+    running), told by DuckDB's file lock: replaced under it, that process went on writing the unlinked file, and
+    what it stored was lost when it closed. (A workspace of this process writing it is refused by the caller,
+    ``_open_files.writer_of``; readers elsewhere keep the copy they opened, as the snapshot's text says.)"""
+    try:
+        with target.open("rb") as f:
+            if f.read(_MAGIC_AT + len(_MAGIC))[_MAGIC_AT:] != _MAGIC:
+                return  # (no DuckDB file, or none at all: no DuckDB writes it)
+    except OSError:
+        return  # (the write says it)
+    try:
+        # (a read lock: refused only while a process holds the write lock)
+        connect_read_only(str(target)).close()
+    except duckdb.IOException as exc:
+        if "lock" not in str(exc).lower():
+            return
+        holder = re.search(r"\(PID (\d+)\)", str(exc))
+        raise StoreError(
+            f"{target} is open for writing in {f'process {holder.group(1)}' if holder else 'another process'}: a "
+            "snapshot there would replace it under that process, and what it stores would be lost; close it "
+            "there first, or write the snapshot to another file. Nothing was written"
+        ) from None
+    except duckdb.Error:
+        return  # (a file DuckDB cannot read: replace=True replaces it, else _check_replaceable says so)
 
 
 def _node_kind(mode: int) -> str:
