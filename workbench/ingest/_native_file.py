@@ -261,9 +261,9 @@ def _copy_steps(con: duckdb.DuckDBPyConnection, stage: Stage, table: str) -> Non
     dropped, renamed): a step's ``line`` is its row id + 1, which the parallel read cannot write (``WITH
     ORDINALITY`` or ``row_number() OVER ()`` put a fixed-order streaming window in the read's pipeline, which
     then runs on one thread), and an UPDATE setting it afterwards cost 3.2 CPU s for 1M native steps (the
-    table past the 640MB limit, load 17), more than this copy (2.0-3.1; perf49's notes). Neither did keeping the
-    mapped table compressed (an attached database, on disk or in memory) pay: the copies out of it took 1.6-2.7
-    CPU s instead of 2.9-3.6, and the read as much more.
+    table past the 640MB limit, load 17), more than this copy (2.0-3.1; perf49's notes). Nor did keeping the
+    mapped table compressed pay: in an attached database on disk the four copies out of it took 1.6 CPU s
+    instead of 3.6 and the read 1.8 more; in one in memory (``COMPRESS``) 2.7 against 2.9, the read the same.
     """
     stage.read += _timings.execute(con,
         "INSERT INTO stage_steps BY NAME SELECT rowid + 1 AS line, run_id, step_id, parent_id, agent, "
