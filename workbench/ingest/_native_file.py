@@ -225,8 +225,12 @@ def stage_native_file(path: Path, stage: Stage, slow) -> bool:  # noqa: ANN001
             try:
                 first, *firsts = _next_rowids(con)  # (where each copy starts: what a take-back takes)
                 with one_thread(con):
-                    _copy_steps(con, stage, table)
+                    # (the runs, edges and labels first: each copy scans the whole mapped table, which at 1M
+                    # steps is past the memory limit, and after the steps' copy most of it had been pushed out
+                    # to the spill file by the copied steps. 1M native steps, 640MB, two alternated pairs, load
+                    # 11-14: the four copies 2.91 -> 2.55 and 2.93 -> 2.46 CPU s, the runs' 0.33-0.35 -> 0.16-0.17)
                     _copy_out(con, stage, table)
+                    _copy_steps(con, stage, table)
             finally:
                 counted = counting.result()
         late = _vouched(con, path, stage, table, counted, scan.found(), lenient, first)
@@ -255,7 +259,16 @@ def _next_rowids(con: duckdb.DuckDBPyConnection) -> list[int]:
 
 
 def _copy_steps(con: duckdb.DuckDBPyConnection, stage: Stage, table: str) -> None:
-    """Stage the steps of ``table`` read here (``fast``)."""
+    """Stage the steps of ``table`` read here (``fast``).
+
+    A copy, not the mapped table made ``stage_steps`` itself (its other records deleted, its extra columns
+    dropped, renamed): a step's ``line`` is its row id + 1, which the parallel read cannot write (``WITH
+    ORDINALITY`` or ``row_number() OVER ()`` put a fixed-order streaming window in the read's pipeline, which
+    then runs on one thread), and an UPDATE setting it afterwards cost 3.2 CPU s for 1M native steps (the
+    table past the 640MB limit, load 17), more than this copy (2.0-3.1; perf49's notes). Nor did keeping the
+    mapped table compressed pay: in an attached database on disk the four copies out of it took 1.6 CPU s
+    instead of 3.6 and the read 1.8 more; in one in memory (``COMPRESS``) 2.7 against 2.9, the read the same.
+    """
     stage.read += _timings.execute(con,
         "INSERT INTO stage_steps BY NAME SELECT rowid + 1 AS line, run_id, step_id, parent_id, agent, "
         "coalesce(kind, 'other') = 'agent' AS is_agent, coalesce(kind, 'other') AS kind, name, tool, model, "

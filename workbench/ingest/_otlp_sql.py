@@ -67,7 +67,11 @@ if TYPE_CHECKING:
 
 # Lines the typed JSON transform would read leniently (a non-string where a string belongs, a
 # non-list/non-object container, NaN, trailing commas …) go to Python. False alarms (the pattern
-# inside a string value) only cost speed.
+# inside a string value) only cost speed. (DuckDB's JSON reader takes a trailing comma and NaN or Infinity:
+# the last two patterns are needed. They are most of the guard's cost, ~0.1 CPU s a 32 MB block of ~0.8 for
+# the whole mapping: they start with ':' ',' or '[', where the others start with a quote RE2 skips to. Run only
+# on the lines that hold 'NaN', 'Infinity', ',}', ',]' or ', ' (contains), they cost no less within the noise
+# of the whole statement: 0.780 against 0.792 CPU s a block, perf49.)
 _GUARD = "|".join((
     r'"(?:stringValue|key|bytesValue|name|message|traceId|spanId|parentSpanId)"\s*:\s*[^"\s]',
     r'"boolValue"\s*:\s*[^tf\s]',
