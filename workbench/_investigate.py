@@ -45,6 +45,11 @@ _TABLE_SQL = f"""
     hits AS (
         SELECT run_id, string_agg(DISTINCT detector, ', ' ORDER BY detector) AS detectors
         FROM findings WHERE severity <> 'info' GROUP BY run_id),
+    -- the steps the log-only model scored: with one, its share of 100% is no choice made (a run of one
+    -- agent whose one model call is its only turn: the rest are wrappers the model does not weigh)
+    scored AS (
+        SELECT run_id, count(*) AS n_scored FROM attributions
+        WHERE method = 'blame_model' AND unit = 'step' GROUP BY run_id),
     -- The run's verdict by the store's one ranking (store/sql/verdict_rank.sql: a replay verdict outranks
     -- the log-only model's guess, however recent). The step shown is the chosen verdict's own decisive step.
     verdicts AS (
@@ -55,9 +60,12 @@ _TABLE_SQL = f"""
                                     -- only ran tools or held others' steps, and the agent that talks answers)
                                     WHEN params->>'only_agent' = 'true'
                                     THEN target || CASE WHEN n_agents > 1 THEN ' (only agent that talks)'
-                                                        ELSE ' (only agent)' END || ', step '
-                                         || round(100 * (params->>'step_confidence')::DOUBLE)::INTEGER || '%'
-                                         || CASE WHEN params->>'uncertain' = 'true' THEN ' uncertain' ELSE '' END
+                                                        ELSE ' (only agent)' END || ', '
+                                         || CASE WHEN n_scored = 1 AND (params->>'step_confidence')::DOUBLE >= 1
+                                                 THEN 'one candidate step'
+                                                 ELSE 'step ' || round(100 * (params->>'step_confidence')::DOUBLE)::INTEGER
+                                                      || '%' || CASE WHEN params->>'uncertain' = 'true'
+                                                                     THEN ' uncertain' ELSE '' END END
                                          || ' (log' || coalesce(' + ' || (params->>'evidence'), '') || {_UNFAMILIAR} || ')'
                                     ELSE target || ' ' || round(100 * value)::INTEGER || '%'
                                          || CASE WHEN params->>'ambiguous' = 'true' THEN ' shared' ELSE '' END
@@ -70,7 +78,8 @@ _TABLE_SQL = f"""
                arg_max(method = 'blame_model', {VERDICT_RANK}) AS log_only,
                -- arg_max_null: a replay verdict with no decisive step must not borrow the log-only one
                arg_max_null(params->>'decisive_step', {VERDICT_RANK}) AS step
-        FROM attributions LEFT JOIN errs USING (run_id) WHERE unit = 'verdict' GROUP BY run_id, n_agents),
+        FROM attributions LEFT JOIN errs USING (run_id) LEFT JOIN scored USING (run_id)
+        WHERE unit = 'verdict' GROUP BY run_id, n_agents, n_scored),
     decisive AS (
         SELECT v.run_id, CASE WHEN v.log_only THEN v.step ELSE coalesce(v.step, r.step) END AS decisive_step
         FROM verdicts v
@@ -105,7 +114,9 @@ LEGEND = [
     "its pick to 50% or more; where that evidence named another agent than the model's, below 50%); "
     "\"(only agent), step N%\": the run has one agent, so no choice between agents "
     "(\"(only agent that talks)\": its other agents only ran tools or held others' steps, and the model holds the "
-    "agent that talks answerable for them); N% is the decisive step's share of the model's step scores (\"uncertain\" below 50%); \"(log + error)\", \"(log + silent_failure)\", \"(log + gave_up)\": the model's confidence weighed "
+    "agent that talks answerable for them); N% is the decisive step's share of the model's step scores (\"uncertain\" below 50%; "
+    "\"one candidate step\": the model scored one step of the run, its other steps being wrappers or calls it does "
+    "not weigh, so no choice of step either: look at the run's steps); \"(log + error)\", \"(log + silent_failure)\", \"(log + gave_up)\": the model's confidence weighed "
     "with the run's own evidence, an error that ended the run, the agent that first stated the value a wrong "
     "answer rests on (or, when the log cannot tell, the one the model is surest of among it and the agents before "
     "it whose words the log does not hold), or the agent whose tool call failed before the answer gave up (the why: "
@@ -439,11 +450,17 @@ def _print_table(ws: Any, args: argparse.Namespace) -> None:
 
 
 _EVIDENCE_SQL = f"""
+    WITH top_step AS (   -- the step the model alone scores highest (step_rule "top"), with what it was
+        SELECT a.run_id, arg_max(a.target, a.value) AS model_step,
+               arg_max(s.kind || coalesce(' ' || s.name, ''), a.value) AS model_step_is
+        FROM attributions a LEFT JOIN steps s ON s.run_id = a.run_id AND s.step_id = a.target
+        WHERE a.method = 'blame_model' AND a.unit = 'step' GROUP BY a.run_id)
     SELECT run_id, arg_max(target, {VERDICT_RANK}), arg_max(params->>'why', {VERDICT_RANK}),
            arg_max(params->>'disagrees', {VERDICT_RANK}), arg_max(params->>'model_agent', {VERDICT_RANK}),
            arg_max(TRY_CAST(params->>'model_confidence' AS DOUBLE), {VERDICT_RANK}),
-           arg_max(method = 'blame_model', {VERDICT_RANK}), arg_max(params->>'only_agent' = 'true', {VERDICT_RANK})
-    FROM attributions WHERE unit = 'verdict' GROUP BY run_id ORDER BY run_id"""
+           arg_max(method = 'blame_model', {VERDICT_RANK}), arg_max(params->>'only_agent' = 'true', {VERDICT_RANK}),
+           arg_max(params->>'decisive_step', {VERDICT_RANK}), any_value(model_step), any_value(model_step_is)
+    FROM attributions LEFT JOIN top_step USING (run_id) WHERE unit = 'verdict' GROUP BY run_id ORDER BY run_id"""
 
 
 def _cut(text: Any, width: int = 80) -> str:
@@ -456,7 +473,7 @@ def evidence_lines(ws: Any, limit: int = 3) -> list[str]:
     each of the first ``limit`` such runs, saying what the log shows and whether the model alone agreed."""
     rows = [r for r in fetch(ws.con, _EVIDENCE_SQL) if r[6] and r[2]]
     lines = []
-    for run, culprit, why, other, model_agent, model_conf, _, sole in rows[:limit]:
+    for run, culprit, why, other, model_agent, model_conf, _, sole, step, model_step, model_step_is in rows[:limit]:
         # names and texts from the logs: one line each, cut (clean() strips control characters)
         # (cut too: an agent name may be megabytes, the field limit; the sentence stored before attack24 was not)
         why = clean(_cut(why, 400), newlines=False)
@@ -471,6 +488,13 @@ def evidence_lines(ws: Any, limit: int = 3) -> list[str]:
         elif other:
             tail = (f"the evidence names {clean(_cut(other), newlines=False)}, but the model is surer of "
                     f"{clean(_cut(culprit), newlines=False)}: look at both")
+        elif sole and model_step and step and model_step != step:
+            # one agent: agreeing on it is no choice; the question is the step, where the model scored another
+            # higher (what the step's low share in the table comes from: "the model agrees" hid it)
+            tail = (f"the model has no other agent to weigh, and of its steps scores "
+                    f"{clean(_cut(model_step), newlines=False)}"
+                    + (f" ({clean(_cut(model_step_is), newlines=False)})" if model_step_is else "")
+                    + " highest, not this one: look at both")
         else:
             tail = "the model agrees"
         lines.append(f"why: {clean(_cut(run), newlines=False)}: {why}; {tail}")
