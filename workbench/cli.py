@@ -334,6 +334,9 @@ def _policy_parsers(sub: argparse._SubParsersAction) -> None:
                                             "stopped, missed and stopped wrongly")
     b.add_argument("policy", help="policy file (YAML, or JSON by its .json suffix), checked against the schema")
     _history_arguments(b)
+    b.add_argument("--system", help="backtest the runs of this system only ('' : those with no system name); by "
+                                    "default those of the system the policy's limits were learned for, when the runs "
+                                    "hold several")
     b.add_argument("--json", action="store_true", help="print one JSON document instead of the tables")
     b.add_argument("--min-prevented", type=_rate, default=None, metavar="S",
                    help="exit 1 unless at least this share of the failed runs is stopped in time")
