@@ -7,6 +7,9 @@
   table read "step 21% uncertain (log + error)" and the why: line "...; the model agrees": the model agrees on
   the agent only because there is no other, and it scores another step (the model call) highest, which is where the
   21 % comes from. The why: line now says so, naming that step, and ``--json`` gives it as ``model_step``.
+- beside them, a run whose log never says how it ended (written here). Beside a table of failed
+  runs, "3 runs, 2 failed, 1 of unknown outcome" was all investigate (and ``%workbench investigate``) said of it; the
+  way to bring such runs in (label them, investigate again) was said only when no run had failed.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import os
 from pathlib import Path
 from unittest import mock
 
+import pandas as pd
 import pytest
 
 import workbench as wb
@@ -27,18 +31,38 @@ from workbench.cli import main
 FIXTURES = Path(__file__).parent / "ingest" / "fixtures"
 HANDOFF = FIXTURES / "openai-agents" / "openinference_timeout_handoff.otlp.jsonl"
 CRASH = FIXTURES / "langfuse-sdk" / "agents_crash.otlp.jsonl"
+# a run that never says how it ended, and has no step in error (one that has is named on a line of its own)
+UNKNOWN = {
+    "run_id": "quiet",
+    "step_id": "s0",
+    "agent": "clerk",
+    "kind": "llm",
+    "input": "say hello",
+    "output": "hello there",
+    "started_at": "2026-01-01T10:00:00Z",
+    "ended_at": "2026-01-01T10:00:01Z",
+}
 HANDOFF_RUN, CRASH_RUN = "2ca4a5586c73533458f1a8a6855f0d2d", "debdba57d25122eca857e42d8f25a704"
 
 
 @pytest.fixture(scope="module")
 def said(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict]:
-    """investigate on the two logs (the table, at a width that shows every column), and --json's records of the
+    """investigate on the three logs (the table, at a width that shows every column), and --json's records of the
     store it kept (``failed_records``, what ``--json`` prints, without attributing again)."""
-    db = tmp_path_factory.mktemp("walk49_verdicts") / "two.duckdb"
+    here = tmp_path_factory.mktemp("walk49_verdicts")
+    db, quiet = here / "three.duckdb", here / "quiet.jsonl"
+    quiet.write_text(
+        json.dumps({"record": "run", "run_id": "quiet", "outcome": "unknown"})
+        + "\n"
+        + json.dumps(UNKNOWN)
+        + "\n"
+    )
     table = io.StringIO()
     with mock.patch.dict(os.environ, {"COLUMNS": "250"}), contextlib.redirect_stderr(io.StringIO()):
         with contextlib.redirect_stdout(table):
-            assert main(["investigate", str(HANDOFF), str(CRASH), "--db", str(db), "--quiet"]) == 0
+            assert (
+                main(["investigate", str(HANDOFF), str(CRASH), str(quiet), "--db", str(db), "--quiet"]) == 0
+            )
     ws = wb.open(str(db), read_only=True)
     try:
         records = json.loads(json.dumps(failed_records(ws, None)))
@@ -72,3 +96,33 @@ def test_sole_agent_why_line_names_the_models_own_step(said: tuple[str, dict]) -
         verdict
     )
     assert verdict["scored_steps"] == 2, verdict
+
+
+def test_runs_of_unknown_outcome_beside_failed_ones_get_a_next_step(said: tuple[str, dict]) -> None:
+    from workbench._magics import Investigation
+
+    table, _ = said
+    flat = " ".join(table.split())
+    assert "3 runs, 2 failed, 1 of unknown outcome" in flat, flat
+    assert (
+        (
+            "1 run of unknown outcome is not in the table (the logs do not say whether it failed): label the failed ones in "
+            "wb.open("
+        )
+        in flat
+        and 'ws.label(run_id, outcome="failure")' in flat
+        and "and investigate again to attribute them" in flat
+    )
+    # the magic's view says it too (it said how to label only when no run had failed)
+    seen = Investigation(
+        where="ws",
+        n_runs=3,
+        n_failed=2,
+        table=pd.DataFrame(),
+        truncated=False,
+        agreement="",
+        note="",
+        n_unknown=1,
+    )
+    assert "and run %workbench investigate again to attribute them" in repr(seen), repr(seen)
+    assert "1 run of unknown outcome is not in the table" in seen._repr_html_()

@@ -17,7 +17,7 @@ from ._failed import FAILED_SQL, failed_run_ids, taken_as_failed, taken_note
 from ._flagged import FLAGGED_HEADERS, flagged_runs, flagged_summary, flagged_total
 from ._lineage_note import lineage_note
 from ._termtext import clean, fit_table, terminal_width
-from ._unreported_errors import unreported_note
+from ._unreported_errors import unreported_errors, unreported_note
 from ._verdict_rank import VERDICT_RANK
 from .attribution._unfamiliar import UNFAMILIAR_BELOW
 from .store._outcomes import counted_as
@@ -443,6 +443,8 @@ def _print_table(ws: Any, args: argparse.Namespace) -> None:
     unreported = unreported_note(ws)
     if unreported:
         _say(unreported, wrap=True)
+    if n_unknown > len(unreported_errors(ws)):   # (those the line above names each have their next step)
+        _say(unknown_note(n_unknown, f"wb.open({args.db!r})" if args.db else "a store kept with --db"), wrap=True)
     summary = agreement(ws)
     if summary:
         _say(summary, wrap=True)
@@ -515,6 +517,15 @@ def _print_flagged(ws: Any, limit: int | None) -> bool:
     _say(fit_table(rows, FLAGGED_HEADERS, terminal_width(), flexible=["detectors", "worst finding"],
                    drop=["steps"], right=["steps"]))
     return True
+
+
+def unknown_note(n_unknown: int, where: str = "", again: str = "investigate again") -> str:
+    """Beside a table of failed runs, the runs it leaves out because their logs never say how they ended (most
+    exports of real traces): the count in its first line was all a reader had of them, and no way to bring them in."""
+    which = "1 run of unknown outcome is" if n_unknown == 1 else f"{n_unknown:,} runs of unknown outcome are"
+    return (f"{which} not in the table (the logs do not say whether {'it' if n_unknown == 1 else 'they'} failed): "
+            f"label the failed ones{' in ' + where if where else ''} (ws.label(run_id, outcome=\"failure\"), or "
+            f"ws.label_file(\"labels.csv\") with columns run_id, outcome) and {again} to attribute them")
 
 
 def next_steps(args: argparse.Namespace) -> str:
