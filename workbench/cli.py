@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import errno
 import os
+import shlex
 import shutil
 import signal
 import subprocess
@@ -134,6 +135,10 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     if report.stored == 0 and report.quarantined:
         raise IngestError(f"every record was quarantined ({report.quarantined:,}): nothing stored; "
                           f"see the quarantine table in {args.db} for file, line and reason")
+    # what a store is for, said where it was made (the report alone left a newcomer at a prompt with a file)
+    print(clean(f"next: `workbench investigate --db {shlex.quote(args.db)}` names a culprit agent and step per failed "
+                f"run; `workbench policy suggest --db {shlex.quote(args.db)} -o policy.yaml` proposes a guard "
+                f"policy; in Python, wb.open({args.db!r})"), file=sys.stderr, flush=True)
     return 0
 
 
