@@ -1,5 +1,8 @@
 """walk49: a policy of one system's limits, on a store of several systems (a mix of framework logs in one store).
 
+- ``workbench ingest`` printed its report and stopped: nothing said what the store it wrote was for (now a ``next:``
+  line on stderr);
+
 - ``workbench policy suggest --method peaks --system A`` took its HITL rule from the findings' proposal over the
   whole store: rules for other systems' agents, at thresholds priced on their runs (on the mix of the project's
   framework fixtures, six ``latency_ms`` rules for agents of other systems in a policy of ``pai-quote-desk``);
@@ -45,6 +48,9 @@ def _run(
     return out
 
 
+INGEST_SAID: list[str] = []  # what `workbench ingest` wrote to stderr, in the fixture
+
+
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, str]:
     """The two systems' store, and desk-a's peaks policy written by the CLI (with what it said on stderr)."""
@@ -68,27 +74,14 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, str]:
     log = here / "two.jsonl"
     log.write_text("".join(json.dumps(x) + "\n" for x in records))
     db, policy = here / "two.duckdb", here / "desk-a.yaml"
-    err = io.StringIO()
+    # the store by `workbench ingest` (what it says on stderr is kept for its own test), then the policy from it
+    ingested, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stderr(ingested), contextlib.redirect_stdout(io.StringIO()):
+        assert main(["ingest", str(log), "--db", str(db), "--quiet"]) == 0
     with contextlib.redirect_stderr(err):
-        assert (
-            main(
-                [
-                    "policy",
-                    "suggest",
-                    str(log),
-                    "--db",
-                    str(db),
-                    "-o",
-                    str(policy),
-                    "--quiet",
-                    "--method",
-                    "peaks",
-                    "--system",
-                    "desk-a",
-                ]
-            )
-            == 0
-        )
+        argv = ["policy", "suggest", "--db", str(db), "-o", str(policy), "--quiet", "--method", "peaks"]
+        assert main([*argv, "--system", "desk-a"]) == 0
+    INGEST_SAID.append(ingested.getvalue())
     return db, policy, err.getvalue()
 
 
@@ -130,3 +123,12 @@ def test_backtest_replays_the_system_the_policy_was_learned_for(
     assert main(["policy", "backtest", str(policy), "--db", str(db), "--quiet", "--system", "desk-c"]) == 2
     err = capsys.readouterr().err
     assert "--system 'desk-c': no runs of it here (systems: 'desk-a', 'desk-b')" in err, err
+
+
+def test_ingest_says_what_to_run_on_the_store_it_wrote(store: tuple[Path, Path, str]) -> None:
+    db, _, _ = store
+    said = " ".join(INGEST_SAID[0].split())
+    assert (
+        f"next: `workbench investigate --db {db}` names a culprit agent and step per failed run;" in said
+    ), said
+    assert f"`workbench policy suggest --db {db} -o policy.yaml` proposes a guard policy" in said, said
