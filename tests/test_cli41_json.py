@@ -22,7 +22,7 @@ VERDICT_KEYS = {"culprit", "confidence", "decisive_step", "method", "method_name
                 "inconclusive", "only_agent", "step_confidence", "unfamiliar", "evidence", "why", "text",
                 "scored_steps", "model_step"}   # (walk49's two, added)
 DOC_KEYS = {"schema", "runs", "failed", "taken_as_failed", "flagged", "shown", "failed_runs", "flagged_runs",
-            "unreported_error_runs", "ingest"}
+            "unreported_error_runs", "ingest", "succeeded", "unknown"}   # (walk49's two, added)
 NS = 1_767_225_600_000_000_000
 
 

@@ -25,7 +25,7 @@ import pandas as pd
 import pytest
 
 import workbench as wb
-from workbench._cli_report import failed_records
+from workbench._cli_report import counts, failed_records
 from workbench.cli import main
 
 FIXTURES = Path(__file__).parent / "ingest" / "fixtures"
@@ -43,6 +43,9 @@ UNKNOWN = {
     "ended_at": "2026-01-01T10:00:01Z",
 }
 HANDOFF_RUN, CRASH_RUN = "2ca4a5586c73533458f1a8a6855f0d2d", "debdba57d25122eca857e42d8f25a704"
+
+
+COUNTS: dict[str, int] = {}  # --json's counts of the store, in the fixture
 
 
 @pytest.fixture(scope="module")
@@ -66,6 +69,7 @@ def said(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict]:
     ws = wb.open(str(db), read_only=True)
     try:
         records = json.loads(json.dumps(failed_records(ws, None)))
+        COUNTS.update(counts(ws))
     finally:
         ws.close()
     return table.getvalue(), {r["run_id"]: r for r in records}
@@ -113,6 +117,8 @@ def test_runs_of_unknown_outcome_beside_failed_ones_get_a_next_step(said: tuple[
         and 'ws.label(run_id, outcome="failure")' in flat
         and "and investigate again to attribute them" in flat
     )
+    # --json counts them (runs = failed + succeeded + unknown), which only the table's header did
+    assert (COUNTS["runs"], COUNTS["failed"], COUNTS["succeeded"], COUNTS["unknown"]) == (3, 2, 0, 1), COUNTS
     # the magic's view says it too (it said how to label only when no run had failed)
     seen = Investigation(
         where="ws",

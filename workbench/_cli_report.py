@@ -21,6 +21,7 @@ from ._unreported_errors import unreported_records
 from ._verdict_rank import VERDICT_RANK
 from ._worst import WORST_FIRST
 from .exceptions import IngestError
+from .store._outcomes import counted_as
 from .store._own_connection import fetch
 
 SCHEMA = "workbench.investigate/v1"
@@ -140,8 +141,12 @@ def counts(ws: Any, taken: dict[str, str] | None = None) -> dict[str, int]:
     """The counts a gate decides on: runs, failed runs (taken as failed included), flagged others."""
     n_runs = fetch(ws.con, "SELECT count(*) FROM runs")[0][0]
     n_failed = fetch(ws.con, f"SELECT count(*) FROM ({FAILED_SQL})")[0][0]
+    # (the table's header counts these too: without them a script could not tell logs that never say how a run
+    # ended from runs that succeeded)
+    n_ok = fetch(ws.con, f"SELECT count(*) FROM ({counted_as(True)}) WHERE outcome = 'success'")[0][0]
     return {"runs": n_runs, "failed": n_failed,
-            "taken_as_failed": len(taken_as_failed(ws) if taken is None else taken), "flagged": flagged_total(ws)}
+            "taken_as_failed": len(taken_as_failed(ws) if taken is None else taken), "flagged": flagged_total(ws),
+            "succeeded": n_ok, "unknown": n_runs - n_failed - n_ok}
 
 
 def exit_status(fail_on: str, c: dict[str, int]) -> int:
