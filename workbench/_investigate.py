@@ -418,9 +418,9 @@ def _print_table(ws: Any, args: argparse.Namespace) -> None:
             _say(unreported, wrap=True)
         if n_unknown:
             _say(f"the logs do not say whether {'this run' if n_unknown == 1 else f'these {n_unknown:,} runs'} "
-                 "failed: label outcomes in Python (ws.label(run_id, outcome=\"failure\"), or ws.label_file("
-                 "\"labels.csv\") with columns run_id, outcome) in a store kept with --db, then investigate it "
-                 "again", wrap=True)
+                 f"failed: label outcomes in Python ({_LISTS_THEM}; ws.label(run_id, outcome=\"failure\"), or "
+                 "ws.label_file(\"labels.csv\") with columns run_id, outcome) in a store kept with --db, then "
+                 "investigate it again", wrap=True)
         if flagged:
             _say(next_steps(args), wrap=True, break_long=True)
         return
@@ -519,13 +519,18 @@ def _print_flagged(ws: Any, limit: int | None) -> bool:
     return True
 
 
+# which runs to label: the messages named the call to label one, never where its run ids are
+_LISTS_THEM = "ws.runs(outcome=\"unknown\") lists them"
+
+
 def unknown_note(n_unknown: int, where: str = "", again: str = "investigate again") -> str:
     """Beside a table of failed runs, the runs it leaves out because their logs never say how they ended (most
     exports of real traces): the count in its first line was all a reader had of them, and no way to bring them in."""
     which = "1 run of unknown outcome is" if n_unknown == 1 else f"{n_unknown:,} runs of unknown outcome are"
     return (f"{which} not in the table (the logs do not say whether {'it' if n_unknown == 1 else 'they'} failed): "
-            f"label the failed ones{' in ' + where if where else ''} (ws.label(run_id, outcome=\"failure\"), or "
-            f"ws.label_file(\"labels.csv\") with columns run_id, outcome) and {again} to attribute them")
+            f"label the failed ones{' in ' + where if where else ''} ({_LISTS_THEM}; ws.label(run_id, "
+            f"outcome=\"failure\"), or ws.label_file(\"labels.csv\") with columns run_id, outcome) and {again} to "
+            "attribute them")
 
 
 def next_steps(args: argparse.Namespace) -> str:

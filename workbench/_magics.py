@@ -86,9 +86,9 @@ class Investigation:
 
             return unknown_note(self.n_unknown, again="run %workbench investigate again")
         which = "this run" if self.n_unknown == 1 else f"these {self.n_unknown:,} runs"
-        return (f"the logs do not say whether {which} failed: label outcomes (ws.label(run_id, "
-                "outcome=\"failure\"), or ws.label_file(\"labels.csv\") with columns run_id, outcome), "
-                "then run %workbench investigate again")
+        return (f"the logs do not say whether {which} failed: label outcomes (ws.runs(outcome=\"unknown\") lists "
+                "them; ws.label(run_id, outcome=\"failure\"), or ws.label_file(\"labels.csv\") with columns run_id, "
+                "outcome), then run %workbench investigate again")
 
     def __repr__(self) -> str:
         from ._termtext import clean  # run ids and agents from logs: no escape sequence reaches a terminal
