@@ -116,8 +116,8 @@ def test_runs_of_unknown_outcome_beside_failed_ones_get_a_next_step(said: tuple[
         in flat
         and 'ws.label(run_id, outcome="failure")' in flat
         and "and investigate again to attribute them" in flat
-    assert 'ws.runs(outcome="unknown") lists them' in flat, flat   # (where the ids to label are)
     )
+    assert 'ws.runs(outcome="unknown") lists them' in flat, flat  # (where the ids to label are)
     # --json counts them (runs = failed + succeeded + unknown), which only the table's header did
     assert (COUNTS["runs"], COUNTS["failed"], COUNTS["succeeded"], COUNTS["unknown"]) == (3, 2, 0, 1), COUNTS
     # the magic's view says it too (it said how to label only when no run had failed)
