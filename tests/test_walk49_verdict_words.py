@@ -133,3 +133,29 @@ def test_runs_of_unknown_outcome_beside_failed_ones_get_a_next_step(said: tuple[
     )
     assert "and run %workbench investigate again to attribute them" in repr(seen), repr(seen)
     assert "1 run of unknown outcome is not in the table" in seen._repr_html_()
+
+
+def test_why_lines_follow_the_tables_runs() -> None:
+    """The why: lines came in run-id order: with more runs than lines (3), a line named a run the table (25 rows,
+    by start time) left out, while a run it showed had none. Now the table's runs come first, in its order."""
+    from workbench._investigate import evidence_lines
+
+    ws = wb.open()
+    try:
+        for run in ("r1", "r2", "r3", "r4"):
+            params = {
+                "why": f"{run}'s tool raised",
+                "evidence": "error",
+                "model_agent": "clerk",
+                "only_agent": False,
+            }
+            ws.con.execute(
+                "INSERT INTO attributions (run_id, method, unit, target, value, params) "
+                "VALUES (?, 'blame_model', 'verdict', 'clerk', 0.8, ?)",
+                [run, json.dumps(params)],
+            )
+        lines = evidence_lines(ws, limit=2, shown=["r4", "r2"])
+    finally:
+        ws.close()
+    assert [line.split(":")[1].strip() for line in lines[:2]] == ["r4", "r2"], lines
+    assert lines[2].startswith("why: and 2 more runs"), lines

@@ -432,7 +432,7 @@ def _print_table(ws: Any, args: argparse.Namespace) -> None:
             _say(entry, wrap=True)
     if taken:
         _say(taken_note(taken), wrap=True)
-    for line in evidence_lines(ws):
+    for line in evidence_lines(ws, shown=[r[0] for r in rows]):
         _say(line, wrap=True)
     disagree = lineage_note(ws)
     if disagree:
@@ -470,10 +470,15 @@ def _cut(text: Any, width: int = 80) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def evidence_lines(ws: Any, limit: int = 3) -> list[str]:
+def evidence_lines(ws: Any, limit: int = 3, shown: list[str] | None = None) -> list[str]:
     """Why the log-only verdicts weighed in the run's own evidence (attribution/_evidence.py): a line for
-    each of the first ``limit`` such runs, saying what the log shows and whether the model alone agreed."""
+    each of the first ``limit`` such runs, saying what the log shows and whether the model alone agreed.
+    ``shown``: the runs of the table, in its order: those come first, in that order (by run id, a why: line
+    named a run the table above left out while one it showed went unexplained)."""
     rows = [r for r in fetch(ws.con, _EVIDENCE_SQL) if r[6] and r[2]]
+    if shown is not None:
+        at = {run: i for i, run in enumerate(shown)}
+        rows.sort(key=lambda r: at.get(r[0], len(at)))   # (stable: the rest by run id, after)
     lines = []
     for run, culprit, why, other, model_agent, model_conf, _, sole, step, model_step, model_step_is in rows[:limit]:
         # names and texts from the logs: one line each, cut (clean() strips control characters)

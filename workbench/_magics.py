@@ -167,7 +167,8 @@ def investigate(ws: Workspace, where: str, replay: Any = None, limit: int | None
     return Investigation(where=where, n_runs=n_runs, n_failed=n_failed, table=table,
                          truncated=limit is not None and n_failed > limit, agreement=agreement(ws), note=note,
                          flagged=flagged, flagged_note=flagged_summary(ws) if n_failed else "", n_unknown=n_unknown,
-                         n_named=len(unreported_errors(ws)), why=evidence_lines(ws))
+                         n_named=len(unreported_errors(ws)),
+                         why=evidence_lines(ws, shown=list(table["run"]) if "run" in table.columns else None))
 
 
 def _without_comment(line: str) -> str:
