@@ -159,3 +159,22 @@ def test_why_lines_follow_the_tables_runs() -> None:
         ws.close()
     assert [line.split(":")[1].strip() for line in lines[:2]] == ["r4", "r2"], lines
     assert lines[2].startswith("why: and 2 more runs"), lines
+
+
+def test_magic_view_folds_the_legend_in() -> None:
+    """%workbench investigate showed the table's cells ("SILENT*", "(log + error)", "one candidate step") with no
+    word of what they mean: the command line's legend is folded under the table."""
+    from workbench._magics import Investigation
+
+    table = pd.DataFrame(
+        {"run": ["r1"], "reported": ["SILENT*"], "culprit": ["clerk (only agent), one candidate step (log)"]}
+    )
+    page = Investigation(
+        where="ws", n_runs=1, n_failed=1, table=table, truncated=False, agreement="", note=""
+    )._repr_html_()
+    assert "<details><summary>what the columns say</summary>" in page, page
+    assert (
+        "one candidate step&quot;: the model scored one step of the run" in page
+        and "SILENT*: it reported" in page
+    )
+    assert "known culprit: ground-truth labels" not in page  # (a column the table does not have)

@@ -114,6 +114,13 @@ class Investigation:
                       + html_table(self.flagged, border=0, classes="wb-investigate"))
         extra = "".join(f"<p>{html_text(x)}</p>" for x in (self.flagged_note, self._unknown_note(), self.agreement,
                                                           *self.note.split("\n"), *self.why) if x)
+        # the command line's legend, folded: "SILENT*", "(log + error)", "one candidate step" were said nowhere here
+        from ._investigate import LEGEND
+
+        legend = [entry for entry in LEGEND if entry.split(":")[0] in self.table.columns]
+        if legend and len(self.table):
+            extra += ("<details><summary>what the columns say</summary>"
+                      + "".join(f"<p>{html_text(entry)}</p>" for entry in legend) + "</details>")
         # run ids of 32 hex digits, "writer:eeb3a058ce976ae0": words no line breaks, and the table held 968 px in a
         # 1000 px window's 568 px output (real OpenAI Agents and CrewAI traces). Broken anywhere, it fits.
         # (only the id columns: "Researcher" broke as "Researche r")
