@@ -258,10 +258,13 @@ def _system_runs(ws: Any, policy: Any, args: argparse.Namespace) -> tuple[list[s
     a policy of one system's limits replayed on every system's runs cut other systems' runs at limits never meant
     for them, and its figures read as the policy's."""
     from .policy._limits import listed_systems
+    from .store._own_connection import fetch
 
-    frame = ws.runs()
-    systems = frame["system"].fillna("")
-    present = sorted(set(systems))
+    if args.system is None and (policy.provenance.sweep or {}).get("system") is None:
+        return None, None   # (a policy of every system's runs: no store read)
+    # each system's run ids, not ws.runs()'s frame of every run with its attributes (a store of millions)
+    ids = dict(fetch(ws.con, "SELECT coalesce(system, ''), list(run_id ORDER BY run_id) FROM runs GROUP BY ALL"))
+    present, total = sorted(ids), sum(len(v) for v in ids.values())
     if args.system is not None:
         if args.system not in present:
             raise InvalidParameterError(f"--system {args.system!r}: no runs of it here (systems: "
@@ -273,13 +276,12 @@ def _system_runs(ws: Any, policy: Any, args: argparse.Namespace) -> tuple[list[s
             return None, None
         if learned_for not in present:
             _note(f"{args.policy}'s limits were learned for system {learned_for!r}, which these runs do not hold: "
-                  f"backtesting all {len(frame):,} runs of {len(present):,} systems (--system NAME for one)")
+                  f"backtesting all {total:,} runs of {len(present):,} systems (--system NAME for one)")
             return None, None
         chosen = learned_for
-        _note(f"backtesting the {int((systems == chosen).sum()):,} runs of system {chosen!r}, the one "
-              f"{args.policy}'s limits were learned for (the store holds {len(frame):,} runs of {len(present):,} "
-              "systems; --system NAME for another)")
-    return list(frame.loc[systems == chosen, "run_id"]), chosen
+        _note(f"backtesting the {len(ids[chosen]):,} runs of system {chosen!r}, the one {args.policy}'s limits were "
+              f"learned for (the store holds {total:,} runs of {len(present):,} systems; --system NAME for another)")
+    return list(ids[chosen]), chosen
 
 
 def _limit(value: Any, rule: str = "") -> str:
