@@ -132,3 +132,12 @@ def test_ingest_says_what_to_run_on_the_store_it_wrote(store: tuple[Path, Path, 
         f"next: `workbench investigate --db {db}` names a culprit agent and step per failed run;" in said
     ), said
     assert f"`workbench policy suggest --db {db} -o policy.yaml` proposes a guard policy" in said, said
+
+
+def test_runs_without_parent_links_give_no_depth_limit(store: tuple[Path, Path, str]) -> None:
+    """Every step a root (no parent links: Who&When's turns, these native steps): the peaks' depth is 0 everywhere
+    and the policy said "max_depth 0", which a live guard reads as "stop any nested step"."""
+    _, path, said = store
+    policy = wb.Policy.from_yaml(path)
+    assert policy.breakers.max_depth is None, policy.breakers
+    assert "max_depth: no limit (no step carries a depth (no parent links))" in said, said

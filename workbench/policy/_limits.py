@@ -320,7 +320,9 @@ def _suggest(system: str, rule: str, integer: bool, peak: np.ndarray, base: np.n
     else:
         arr = peak[base]
         arr = arr[~np.isnan(arr)]
-        if arr.size == 0:
+        # every run of depth 0 is every step a root: no parent links (Who&When's turns, flat exports), and a
+        # "max_depth 0" from them stopped any nested step of a live system
+        if arr.size == 0 or (rule == "max_depth" and not np.nanmax(peak) > 0):
             return {**row, "note": _MISSING[rule]}
     top = float(np.quantile(arr, quantile, method="higher"))
     limit: float | int = max(int(math.ceil(top)), _FLOOR.get(rule, 0)) if integer else float(math.ceil(top))
