@@ -19,9 +19,10 @@ from workbench.cli import main
 RECORD_KEYS = {"run_id", "system", "failed_as", "reported_outcome", "taken_why", "steps", "error_steps",
                "first_error", "verdict", "findings", "findings_total", "known_culprit"}
 VERDICT_KEYS = {"culprit", "confidence", "decisive_step", "method", "method_name", "uncertain", "shared",
-                "inconclusive", "only_agent", "step_confidence", "unfamiliar", "evidence", "why", "text"}
+                "inconclusive", "only_agent", "step_confidence", "unfamiliar", "evidence", "why", "text",
+                "scored_steps", "model_step"}   # (walk49's two, added)
 DOC_KEYS = {"schema", "runs", "failed", "taken_as_failed", "flagged", "shown", "failed_runs", "flagged_runs",
-            "unreported_error_runs", "ingest"}
+            "unreported_error_runs", "ingest", "succeeded", "unknown"}   # (walk49's two, added)
 NS = 1_767_225_600_000_000_000
 
 

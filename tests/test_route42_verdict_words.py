@@ -26,7 +26,8 @@ def test_the_only_candidate_of_a_run_of_several_agents_is_not_called_its_only_ag
     assert main(["investigate", str(log), "--db", str(db), "--json", "--quiet"]) == 0
     text = {r["run_id"]: r["verdict"]["text"] for r in json.loads(capsys.readouterr()[0])["failed_runs"]}
     assert text["three"].startswith("writer (only agent that talks), step "), text
-    assert text["solo"].startswith("writer (only agent), step "), text
+    # (its one step, the only one the model scores: walk49's "one candidate step", not "step 100%")
+    assert text["solo"] == "writer (only agent), one candidate step (log)", text
     assert text["tool"] == "fetcher 80% (log + error)", text
     monkeypatch.setenv("COLUMNS", "100")
     assert main(["investigate", "--db", str(db), "--quiet", "--no-attribute"]) == 0   # (the verdicts stored)

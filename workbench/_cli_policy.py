@@ -90,9 +90,18 @@ def cmd_suggest(args: argparse.Namespace) -> int:
                 policy = limits.to_policy(args.system)
             except InvalidParameterError as exc:   # its "system: ..." is this command's --system
                 raise InvalidParameterError(f"--{exc}") from exc
-            if limits.runs["outcome"].isin(["success", "failure"]).any():
-                learned = wb.policy_from_findings(ws, lost_weight=args.lost_weight, review_budget=args.review_budget)
-                policy = policy.replace(hitl=learned.hitl)
+            # the HITL rule from the same system's runs: learned from the whole store it named other systems'
+            # agents, at thresholds priced on their runs (a policy for one system held six rules for agents of others)
+            system = (policy.provenance.sweep or {}).get("system")
+            own = limits.runs if system is None else limits.runs[limits.runs["system"] == system]
+            if own["outcome"].isin(["success", "failure"]).any():
+                learned = wb.policy_from_findings(ws, lost_weight=args.lost_weight, review_budget=args.review_budget,
+                                                  runs=None if len(own) == len(limits.runs) else list(own["run_id"]))
+                # why a signal has no HITL rule (no confidence in the log, none worth its reviews): said, as the
+                # default method says it, not an empty list left unexplained
+                why_none = tuple(n for n in learned.provenance.notes or () if n.startswith("no HITL rule"))
+                policy = policy.replace(hitl=learned.hitl, provenance=dataclasses.replace(
+                    policy.provenance, notes=(*(policy.provenance.notes or ()), *why_none)))
             else:   # peaks need no outcome (the usual export of real logs); a HITL threshold is priced on them
                 notes = (*(policy.provenance.notes or ()), "no HITL rule: no run has a known outcome to price a "
                          "threshold on (label outcomes: ws.label(run_id, outcome=...))")
@@ -212,7 +221,8 @@ def cmd_backtest(args: argparse.Namespace) -> int:
 
     policy = load_policy(args.policy)   # before the minutes of an ingest: a bad file fails at once
     with history(args) as ws:
-        report = wb.backtest(policy, ws, progress=None if not args.quiet else False)
+        runs, system = _system_runs(ws, policy, args)
+        report = wb.backtest(policy, ws, runs=runs, progress=None if not args.quiet else False)
     s = report.summary
     runs = report.runs
     missed = sorted(runs.loc[(runs["outcome"] == "failure") & ~runs["prevented"].astype(bool), "run_id"])
@@ -221,7 +231,7 @@ def cmd_backtest(args: argparse.Namespace) -> int:
         limits = dict(policy.rules())   # the file's own values (the table's column is float, NaN in its total row)
         rules = [{k: (list(v) if isinstance(v, tuple) else limits.get(row["rule"]) if k == "limit" else v)
                   for k, v in row.items()} for row in report.table.to_dict(orient="records")]
-        write_line(sys.stdout, {"schema": BACKTEST_SCHEMA, "policy": args.policy, "summary": s,
+        write_line(sys.stdout, {"schema": BACKTEST_SCHEMA, "policy": args.policy, "system": system, "summary": s,
                                 "missed": len(missed), "missed_run_ids": missed, "rules": rules,
                                 "gate": None if gate is None else {"ok": bool(gate), "text": str(gate)}})
     else:
@@ -240,6 +250,38 @@ def cmd_backtest(args: argparse.Namespace) -> int:
         if gate is not None:
             _say(str(gate), wrap=True)
     return 0 if gate is None or gate else 1
+
+
+def _system_runs(ws: Any, policy: Any, args: argparse.Namespace) -> tuple[list[str] | None, str | None]:
+    """The runs to backtest on and their system (None, None: every run): ``--system NAME``'s, else, in a store of
+    several systems, those of the system the policy's limits were learned for (``suggest --method peaks --system``):
+    a policy of one system's limits replayed on every system's runs cut other systems' runs at limits never meant
+    for them, and its figures read as the policy's."""
+    from .policy._limits import listed_systems
+    from .store._own_connection import fetch
+
+    if args.system is None and (policy.provenance.sweep or {}).get("system") is None:
+        return None, None   # (a policy of every system's runs: no store read)
+    # each system's run ids, not ws.runs()'s frame of every run with its attributes (a store of millions)
+    ids = dict(fetch(ws.con, "SELECT coalesce(system, ''), list(run_id ORDER BY run_id) FROM runs GROUP BY ALL"))
+    present, total = sorted(ids), sum(len(v) for v in ids.values())
+    if args.system is not None:
+        if args.system not in present:
+            raise InvalidParameterError(f"--system {args.system!r}: no runs of it here (systems: "
+                                        f"{listed_systems(present)})")
+        chosen = args.system
+    else:
+        learned_for = (policy.provenance.sweep or {}).get("system")
+        if learned_for is None or len(present) < 2:
+            return None, None
+        if learned_for not in present:
+            _note(f"{args.policy}'s limits were learned for system {learned_for!r}, which these runs do not hold: "
+                  f"backtesting all {total:,} runs of {len(present):,} systems (--system NAME for one)")
+            return None, None
+        chosen = learned_for
+        _note(f"backtesting the {len(ids[chosen]):,} runs of system {chosen!r}, the one {args.policy}'s limits were "
+              f"learned for (the store holds {total:,} runs of {len(present):,} systems; --system NAME for another)")
+    return list(ids[chosen]), chosen
 
 
 def _limit(value: Any, rule: str = "") -> str:

@@ -21,6 +21,7 @@ from ._unreported_errors import unreported_records
 from ._verdict_rank import VERDICT_RANK
 from ._worst import WORST_FIRST
 from .exceptions import IngestError
+from .store._outcomes import counted_as
 from .store._own_connection import fetch
 
 SCHEMA = "workbench.investigate/v1"
@@ -40,6 +41,11 @@ _VERDICT_SQL = f"""
     SELECT run_id, arg_max(target, {VERDICT_RANK}), arg_max(value, {VERDICT_RANK}),
            arg_max(method, {VERDICT_RANK}), arg_max(params, {VERDICT_RANK})
     FROM attributions WHERE unit = 'verdict' AND run_id IN (SELECT unnest(?::VARCHAR[])) GROUP BY run_id"""
+
+# the log-only model's own step scores: how many steps it weighed, and which it scored highest
+_SCORED_SQL = """
+    SELECT run_id, count(*), arg_max(target, value) FROM attributions
+    WHERE method = 'blame_model' AND unit = 'step' AND run_id IN (SELECT unnest(?::VARCHAR[])) GROUP BY run_id"""
 
 _FINDINGS_SQL = f"""
     SELECT f.run_id, f.detector, f.severity, f.step_id, coalesce(f.agent, s.agent), f.detail,
@@ -61,6 +67,7 @@ def failed_records(ws: Any, limit: int | None, taken: dict[str, str] | None = No
         return []
     runs = {r[0]: r[1:] for r in fetch(ws.con, _RUNS_SQL, [ids])}
     verdicts = {r[0]: r[1:] for r in fetch(ws.con, _VERDICT_SQL, [ids])}
+    scored = {r[0]: r[1:] for r in fetch(ws.con, _SCORED_SQL, [ids])}
     findings: dict[str, list[dict[str, Any]]] = {}
     totals: dict[str, int] = {}
     for run_id, detector, severity, step_id, agent, detail, total in fetch(ws.con, _FINDINGS_SQL,
@@ -81,7 +88,7 @@ def failed_records(ws: Any, limit: int | None, taken: dict[str, str] | None = No
             "steps": n_steps,
             "error_steps": errs,
             "first_error": None if first_error == "-" else first_error,
-            "verdict": _verdict(verdicts.get(run_id), None if step == "-" else step, shown),
+            "verdict": _verdict(verdicts.get(run_id), None if step == "-" else step, shown, scored.get(run_id)),
             "findings": findings.get(run_id, []),
             "findings_total": totals.get(run_id, 0),
             "known_culprit": None if known == "-" else known,
@@ -89,10 +96,12 @@ def failed_records(ws: Any, limit: int | None, taken: dict[str, str] | None = No
     return out
 
 
-def _verdict(row: tuple | None, step: str | None, shown: str) -> dict[str, Any] | None:
+def _verdict(row: tuple | None, step: str | None, shown: str, scored: tuple | None = None) -> dict[str, Any] | None:
     if row is None:
         return None
     target, value, method, params = row
+    # (a replay verdict: the log-only model's scores of the run, if any, are not what it rests on)
+    n_scored, model_step = scored if scored is not None and method == "blame_model" else (None, None)
     p = json.loads(params) if isinstance(params, str) else (params or {})
 
     def flag(key: str) -> bool:
@@ -110,6 +119,10 @@ def _verdict(row: tuple | None, step: str | None, shown: str) -> dict[str, Any] 
         "inconclusive": flag("inconclusive"),
         "only_agent": flag("only_agent"),
         "step_confidence": float(step_conf) if step_conf is not None else None,
+        # one scored step: its step_confidence of 1.0 is no choice made ("one candidate step" in the table);
+        # model_step: the step the model alone scores highest, which the run's evidence may have overruled
+        "scored_steps": n_scored,
+        "model_step": model_step,
         "unfamiliar": flag("unfamiliar"),
         "evidence": p.get("evidence"),
         "why": p.get("why"),
@@ -128,8 +141,12 @@ def counts(ws: Any, taken: dict[str, str] | None = None) -> dict[str, int]:
     """The counts a gate decides on: runs, failed runs (taken as failed included), flagged others."""
     n_runs = fetch(ws.con, "SELECT count(*) FROM runs")[0][0]
     n_failed = fetch(ws.con, f"SELECT count(*) FROM ({FAILED_SQL})")[0][0]
+    # (the table's header counts these too: without them a script could not tell logs that never say how a run
+    # ended from runs that succeeded)
+    n_ok = fetch(ws.con, f"SELECT count(*) FROM ({counted_as(True)}) WHERE outcome = 'success'")[0][0]
     return {"runs": n_runs, "failed": n_failed,
-            "taken_as_failed": len(taken_as_failed(ws) if taken is None else taken), "flagged": flagged_total(ws)}
+            "taken_as_failed": len(taken_as_failed(ws) if taken is None else taken), "flagged": flagged_total(ws),
+            "succeeded": n_ok, "unknown": n_runs - n_failed - n_ok}
 
 
 def exit_status(fail_on: str, c: dict[str, int]) -> int:

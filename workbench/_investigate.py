@@ -17,7 +17,7 @@ from ._failed import FAILED_SQL, failed_run_ids, taken_as_failed, taken_note
 from ._flagged import FLAGGED_HEADERS, flagged_runs, flagged_summary, flagged_total
 from ._lineage_note import lineage_note
 from ._termtext import clean, fit_table, terminal_width
-from ._unreported_errors import unreported_note
+from ._unreported_errors import unreported_errors, unreported_note
 from ._verdict_rank import VERDICT_RANK
 from .attribution._unfamiliar import UNFAMILIAR_BELOW
 from .store._outcomes import counted_as
@@ -45,6 +45,11 @@ _TABLE_SQL = f"""
     hits AS (
         SELECT run_id, string_agg(DISTINCT detector, ', ' ORDER BY detector) AS detectors
         FROM findings WHERE severity <> 'info' GROUP BY run_id),
+    -- the steps the log-only model scored: with one, its share of 100% is no choice made (a run of one
+    -- agent whose one model call is its only turn: the rest are wrappers the model does not weigh)
+    scored AS (
+        SELECT run_id, count(*) AS n_scored FROM attributions
+        WHERE method = 'blame_model' AND unit = 'step' GROUP BY run_id),
     -- The run's verdict by the store's one ranking (store/sql/verdict_rank.sql: a replay verdict outranks
     -- the log-only model's guess, however recent). The step shown is the chosen verdict's own decisive step.
     verdicts AS (
@@ -55,9 +60,12 @@ _TABLE_SQL = f"""
                                     -- only ran tools or held others' steps, and the agent that talks answers)
                                     WHEN params->>'only_agent' = 'true'
                                     THEN target || CASE WHEN n_agents > 1 THEN ' (only agent that talks)'
-                                                        ELSE ' (only agent)' END || ', step '
-                                         || round(100 * (params->>'step_confidence')::DOUBLE)::INTEGER || '%'
-                                         || CASE WHEN params->>'uncertain' = 'true' THEN ' uncertain' ELSE '' END
+                                                        ELSE ' (only agent)' END || ', '
+                                         || CASE WHEN n_scored = 1 AND (params->>'step_confidence')::DOUBLE >= 1
+                                                 THEN 'one candidate step'
+                                                 ELSE 'step ' || round(100 * (params->>'step_confidence')::DOUBLE)::INTEGER
+                                                      || '%' || CASE WHEN params->>'uncertain' = 'true'
+                                                                     THEN ' uncertain' ELSE '' END END
                                          || ' (log' || coalesce(' + ' || (params->>'evidence'), '') || {_UNFAMILIAR} || ')'
                                     ELSE target || ' ' || round(100 * value)::INTEGER || '%'
                                          || CASE WHEN params->>'ambiguous' = 'true' THEN ' shared' ELSE '' END
@@ -70,7 +78,8 @@ _TABLE_SQL = f"""
                arg_max(method = 'blame_model', {VERDICT_RANK}) AS log_only,
                -- arg_max_null: a replay verdict with no decisive step must not borrow the log-only one
                arg_max_null(params->>'decisive_step', {VERDICT_RANK}) AS step
-        FROM attributions LEFT JOIN errs USING (run_id) WHERE unit = 'verdict' GROUP BY run_id, n_agents),
+        FROM attributions LEFT JOIN errs USING (run_id) LEFT JOIN scored USING (run_id)
+        WHERE unit = 'verdict' GROUP BY run_id, n_agents, n_scored),
     decisive AS (
         SELECT v.run_id, CASE WHEN v.log_only THEN v.step ELSE coalesce(v.step, r.step) END AS decisive_step
         FROM verdicts v
@@ -105,7 +114,9 @@ LEGEND = [
     "its pick to 50% or more; where that evidence named another agent than the model's, below 50%); "
     "\"(only agent), step N%\": the run has one agent, so no choice between agents "
     "(\"(only agent that talks)\": its other agents only ran tools or held others' steps, and the model holds the "
-    "agent that talks answerable for them); N% is the decisive step's share of the model's step scores (\"uncertain\" below 50%); \"(log + error)\", \"(log + silent_failure)\", \"(log + gave_up)\": the model's confidence weighed "
+    "agent that talks answerable for them); N% is the decisive step's share of the model's step scores (\"uncertain\" below 50%; "
+    "\"one candidate step\": the model scored one step of the run, its other steps being wrappers or calls it does "
+    "not weigh, so no choice of step either: look at the run's steps); \"(log + error)\", \"(log + silent_failure)\", \"(log + gave_up)\": the model's confidence weighed "
     "with the run's own evidence, an error that ended the run, the agent that first stated the value a wrong "
     "answer rests on (or, when the log cannot tell, the one the model is surest of among it and the agents before "
     "it whose words the log does not hold), or the agent whose tool call failed before the answer gave up (the why: "
@@ -407,9 +418,9 @@ def _print_table(ws: Any, args: argparse.Namespace) -> None:
             _say(unreported, wrap=True)
         if n_unknown:
             _say(f"the logs do not say whether {'this run' if n_unknown == 1 else f'these {n_unknown:,} runs'} "
-                 "failed: label outcomes in Python (ws.label(run_id, outcome=\"failure\"), or ws.label_file("
-                 "\"labels.csv\") with columns run_id, outcome) in a store kept with --db, then investigate it "
-                 "again", wrap=True)
+                 f"failed: label outcomes in Python ({_LISTS_THEM}; ws.label(run_id, outcome=\"failure\"), or "
+                 "ws.label_file(\"labels.csv\") with columns run_id, outcome) in a store kept with --db, then "
+                 "investigate it again", wrap=True)
         if flagged:
             _say(next_steps(args), wrap=True, break_long=True)
         return
@@ -421,7 +432,7 @@ def _print_table(ws: Any, args: argparse.Namespace) -> None:
             _say(entry, wrap=True)
     if taken:
         _say(taken_note(taken), wrap=True)
-    for line in evidence_lines(ws):
+    for line in evidence_lines(ws, shown=[r[0] for r in rows]):
         _say(line, wrap=True)
     disagree = lineage_note(ws)
     if disagree:
@@ -432,6 +443,8 @@ def _print_table(ws: Any, args: argparse.Namespace) -> None:
     unreported = unreported_note(ws)
     if unreported:
         _say(unreported, wrap=True)
+    if n_unknown > len(unreported_errors(ws)):   # (those the line above names each have their next step)
+        _say(unknown_note(n_unknown, f"wb.open({args.db!r})" if args.db else "a store kept with --db"), wrap=True)
     summary = agreement(ws)
     if summary:
         _say(summary, wrap=True)
@@ -439,11 +452,17 @@ def _print_table(ws: Any, args: argparse.Namespace) -> None:
 
 
 _EVIDENCE_SQL = f"""
+    WITH top_step AS (   -- the step the model alone scores highest (step_rule "top"), with what it was
+        SELECT a.run_id, arg_max(a.target, a.value) AS model_step,
+               arg_max(s.kind || coalesce(' ' || s.name, ''), a.value) AS model_step_is
+        FROM attributions a LEFT JOIN steps s ON s.run_id = a.run_id AND s.step_id = a.target
+        WHERE a.method = 'blame_model' AND a.unit = 'step' GROUP BY a.run_id)
     SELECT run_id, arg_max(target, {VERDICT_RANK}), arg_max(params->>'why', {VERDICT_RANK}),
            arg_max(params->>'disagrees', {VERDICT_RANK}), arg_max(params->>'model_agent', {VERDICT_RANK}),
            arg_max(TRY_CAST(params->>'model_confidence' AS DOUBLE), {VERDICT_RANK}),
-           arg_max(method = 'blame_model', {VERDICT_RANK}), arg_max(params->>'only_agent' = 'true', {VERDICT_RANK})
-    FROM attributions WHERE unit = 'verdict' GROUP BY run_id ORDER BY run_id"""
+           arg_max(method = 'blame_model', {VERDICT_RANK}), arg_max(params->>'only_agent' = 'true', {VERDICT_RANK}),
+           arg_max(params->>'decisive_step', {VERDICT_RANK}), any_value(model_step), any_value(model_step_is)
+    FROM attributions LEFT JOIN top_step USING (run_id) WHERE unit = 'verdict' GROUP BY run_id ORDER BY run_id"""
 
 
 def _cut(text: Any, width: int = 80) -> str:
@@ -451,12 +470,17 @@ def _cut(text: Any, width: int = 80) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def evidence_lines(ws: Any, limit: int = 3) -> list[str]:
+def evidence_lines(ws: Any, limit: int = 3, shown: list[str] | None = None) -> list[str]:
     """Why the log-only verdicts weighed in the run's own evidence (attribution/_evidence.py): a line for
-    each of the first ``limit`` such runs, saying what the log shows and whether the model alone agreed."""
+    each of the first ``limit`` such runs, saying what the log shows and whether the model alone agreed.
+    ``shown``: the runs of the table, in its order: those come first, in that order (by run id, a why: line
+    named a run the table above left out while one it showed went unexplained)."""
     rows = [r for r in fetch(ws.con, _EVIDENCE_SQL) if r[6] and r[2]]
+    if shown is not None:
+        at = {run: i for i, run in enumerate(shown)}
+        rows.sort(key=lambda r: at.get(r[0], len(at)))   # (stable: the rest by run id, after)
     lines = []
-    for run, culprit, why, other, model_agent, model_conf, _, sole in rows[:limit]:
+    for run, culprit, why, other, model_agent, model_conf, _, sole, step, model_step, model_step_is in rows[:limit]:
         # names and texts from the logs: one line each, cut (clean() strips control characters)
         # (cut too: an agent name may be megabytes, the field limit; the sentence stored before attack24 was not)
         why = clean(_cut(why, 400), newlines=False)
@@ -471,6 +495,13 @@ def evidence_lines(ws: Any, limit: int = 3) -> list[str]:
         elif other:
             tail = (f"the evidence names {clean(_cut(other), newlines=False)}, but the model is surer of "
                     f"{clean(_cut(culprit), newlines=False)}: look at both")
+        elif sole and model_step and step and model_step != step:
+            # one agent: agreeing on it is no choice; the question is the step, where the model scored another
+            # higher (what the step's low share in the table comes from: "the model agrees" hid it)
+            tail = (f"the model has no other agent to weigh, and of its steps scores "
+                    f"{clean(_cut(model_step), newlines=False)}"
+                    + (f" ({clean(_cut(model_step_is), newlines=False)})" if model_step_is else "")
+                    + " highest, not this one: look at both")
         else:
             tail = "the model agrees"
         lines.append(f"why: {clean(_cut(run), newlines=False)}: {why}; {tail}")
@@ -491,6 +522,20 @@ def _print_flagged(ws: Any, limit: int | None) -> bool:
     _say(fit_table(rows, FLAGGED_HEADERS, terminal_width(), flexible=["detectors", "worst finding"],
                    drop=["steps"], right=["steps"]))
     return True
+
+
+# which runs to label: the messages named the call to label one, never where its run ids are
+_LISTS_THEM = "ws.runs(outcome=\"unknown\") lists them"
+
+
+def unknown_note(n_unknown: int, where: str = "", again: str = "investigate again") -> str:
+    """Beside a table of failed runs, the runs it leaves out because their logs never say how they ended (most
+    exports of real traces): the count in its first line was all a reader had of them, and no way to bring them in."""
+    which = "1 run of unknown outcome is" if n_unknown == 1 else f"{n_unknown:,} runs of unknown outcome are"
+    return (f"{which} not in the table (the logs do not say whether {'it' if n_unknown == 1 else 'they'} failed): "
+            f"label the failed ones{' in ' + where if where else ''} ({_LISTS_THEM}; ws.label(run_id, "
+            f"outcome=\"failure\"), or ws.label_file(\"labels.csv\") with columns run_id, outcome) and {again} to "
+            "attribute them")
 
 
 def next_steps(args: argparse.Namespace) -> str:

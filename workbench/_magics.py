@@ -66,6 +66,7 @@ class Investigation:
     flagged: pd.DataFrame | None = None   # runs not known to have failed that detectors flagged (no failed runs)
     flagged_note: str = ""                # the same, one line per detector, beside a table of failed runs
     n_unknown: int = 0                    # runs whose logs do not say whether they failed
+    n_named: int = 0                      # of them, those the note names for their steps in error
     why: list[str] = field(default_factory=list)   # the CLI's why: lines (_investigate.evidence_lines)
 
     def _header(self) -> str:
@@ -76,12 +77,18 @@ class Investigation:
 
     def _unknown_note(self) -> str:
         # Real traces often leave every root span unset: say how to tell failures apart, as the CLI does.
-        if self.n_failed or not self.n_unknown:
+        if not self.n_unknown:
             return ""
+        if self.n_failed:   # beside failed runs too: the header's count was all it said of them
+            if self.n_unknown <= self.n_named:
+                return ""   # each named, with its next step, in the note
+            from ._investigate import unknown_note
+
+            return unknown_note(self.n_unknown, again="run %workbench investigate again")
         which = "this run" if self.n_unknown == 1 else f"these {self.n_unknown:,} runs"
-        return (f"the logs do not say whether {which} failed: label outcomes (ws.label(run_id, "
-                "outcome=\"failure\"), or ws.label_file(\"labels.csv\") with columns run_id, outcome), "
-                "then run %workbench investigate again")
+        return (f"the logs do not say whether {which} failed: label outcomes (ws.runs(outcome=\"unknown\") lists "
+                "them; ws.label(run_id, outcome=\"failure\"), or ws.label_file(\"labels.csv\") with columns run_id, "
+                "outcome), then run %workbench investigate again")
 
     def __repr__(self) -> str:
         from ._termtext import clean  # run ids and agents from logs: no escape sequence reaches a terminal
@@ -107,6 +114,13 @@ class Investigation:
                       + html_table(self.flagged, border=0, classes="wb-investigate"))
         extra = "".join(f"<p>{html_text(x)}</p>" for x in (self.flagged_note, self._unknown_note(), self.agreement,
                                                           *self.note.split("\n"), *self.why) if x)
+        # the command line's legend, folded: "SILENT*", "(log + error)", "one candidate step" were said nowhere here
+        from ._investigate import LEGEND
+
+        legend = [entry for entry in LEGEND if entry.split(":")[0] in self.table.columns]
+        if legend and len(self.table):
+            extra += ("<details><summary>what the columns say</summary>"
+                      + "".join(f"<p>{html_text(entry)}</p>" for entry in legend) + "</details>")
         # run ids of 32 hex digits, "writer:eeb3a058ce976ae0": words no line breaks, and the table held 968 px in a
         # 1000 px window's 568 px output (real OpenAI Agents and CrewAI traces). Broken anywhere, it fits.
         # (only the id columns: "Researcher" broke as "Researche r")
@@ -134,7 +148,7 @@ def investigate(ws: Workspace, where: str, replay: Any = None, limit: int | None
         evidence_lines,
         investigate_table,
     )
-    from ._unreported_errors import unreported_note
+    from ._unreported_errors import unreported_errors, unreported_note
     from .detect import detect
     from .store._own_connection import fetch
 
@@ -160,7 +174,8 @@ def investigate(ws: Workspace, where: str, replay: Any = None, limit: int | None
     return Investigation(where=where, n_runs=n_runs, n_failed=n_failed, table=table,
                          truncated=limit is not None and n_failed > limit, agreement=agreement(ws), note=note,
                          flagged=flagged, flagged_note=flagged_summary(ws) if n_failed else "", n_unknown=n_unknown,
-                         why=evidence_lines(ws))
+                         n_named=len(unreported_errors(ws)),
+                         why=evidence_lines(ws, shown=list(table["run"]) if "run" in table.columns else None))
 
 
 def _without_comment(line: str) -> str:

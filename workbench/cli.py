@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import errno
 import os
+import shlex
 import shutil
 import signal
 import subprocess
@@ -134,6 +135,10 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     if report.stored == 0 and report.quarantined:
         raise IngestError(f"every record was quarantined ({report.quarantined:,}): nothing stored; "
                           f"see the quarantine table in {args.db} for file, line and reason")
+    # what a store is for, said where it was made (the report alone left a newcomer at a prompt with a file)
+    print(clean(f"next: `workbench investigate --db {shlex.quote(args.db)}` names a culprit agent and step per failed "
+                f"run; `workbench policy suggest --db {shlex.quote(args.db)} -o policy.yaml` proposes a guard "
+                f"policy; in Python, wb.open({args.db!r})"), file=sys.stderr, flush=True)
     return 0
 
 
@@ -334,6 +339,9 @@ def _policy_parsers(sub: argparse._SubParsersAction) -> None:
                                             "stopped, missed and stopped wrongly")
     b.add_argument("policy", help="policy file (YAML, or JSON by its .json suffix), checked against the schema")
     _history_arguments(b)
+    b.add_argument("--system", help="backtest the runs of this system only ('' : those with no system name); by "
+                                    "default those of the system the policy's limits were learned for, when the runs "
+                                    "hold several")
     b.add_argument("--json", action="store_true", help="print one JSON document instead of the tables")
     b.add_argument("--min-prevented", type=_rate, default=None, metavar="S",
                    help="exit 1 unless at least this share of the failed runs is stopped in time")

@@ -25,3 +25,5 @@ def test_only_candidate_of_several_agents_is_the_only_agent_that_talks() -> None
         said[run_id] = ex.verdict.value
     assert "the run's only agent that talks (no choice between agents)" in said["three"], said["three"]
     assert "the run's only agent (no choice between agents)" in said["solo"], said["solo"]
+    # its one step is the only one the model scores: no "share 100%" read as a certainty (walk49)
+    assert "(its one candidate step: no choice of step either" in said["solo"] and "100%" not in said["solo"], said

@@ -121,7 +121,8 @@ def test_log_text_is_escaped_everywhere(tmp_path) -> None:  # noqa: ANN001
     assert "<img" not in tu.policy_view.value
     rendered = tu.limits._repr_html_()
     assert "<img" not in rendered and "<b>run" not in rendered and "&lt;b&gt;run&lt;/b&gt;" in rendered
-    assert "&lt;img src=x onerror=alert(&#x27;sys&#x27;)&gt;: 10 limits; together they stop" in rendered
+    # (9: its steps have no parent links, so no depth limit: walk49)
+    assert "&lt;img src=x onerror=alert(&#x27;sys&#x27;)&gt;: 9 limits; together they stop" in rendered
     # the charts carry no log text at all: rule names and numbers only
     assert "onerror" not in str(tu.peaks_chart.chart.to_dict()) + str(tu.stops_chart.chart.to_dict())
 

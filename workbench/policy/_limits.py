@@ -133,7 +133,7 @@ class LimitSuggestions:
             # note's, once (it was each limit's too, ten times in a row, in the CLI's words and the file's notes)
             basis = (f"the {row.baseline_runs} successful" if row.basis == "successful runs"
                      else f"all {row.baseline_runs}")
-            notes.append(f"{row.rule} {row.limit:g}: p{self.quantile * 100:g} of {basis} runs' peaks; stops {row.stops_failed} failed, {row.stops_successful} successful, "
+            notes.append(f"{row.rule} {row.limit:g}{_counts_what(row.rule, row.limit)}: p{self.quantile * 100:g} of {basis} runs' peaks; stops {row.stops_failed} failed, {row.stops_successful} successful, "
                          f"{row.stops_unknown} unknown runs")
         sys_runs = self.runs[self.runs["system"] == system]
         prov = Provenance(created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -174,6 +174,18 @@ class LimitSuggestions:
 
 # "3 runs (3 failed)", not "(3 failure)"
 _OUTCOME_WORD = {"success": "successful", "failure": "failed", "unknown": "unknown"}
+
+
+def _counts_what(rule: str, limit: float) -> str:
+    """What a limit counts, where its number misleads: max_repeats counts calls made *again*, so "max_repeats 2"
+    lets a call through 3 times (the loop detector's "called 3 times in a row" is within it, not past it)."""
+    if rule != "max_repeats":
+        return ""
+    made = int(limit) + 1
+    nth = made + 1
+    suffix = "th" if 10 <= nth % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(nth % 10, "th")
+    return (f" (the same call, succeeding, passes {'once' if made == 1 else f'{made} times'}; "
+            f"a {nth}{suffix} is stopped)")
 
 
 def suggest_limits(ws: Any, quantile: float = 0.99, min_runs: int = 5, by_system: bool = True,
@@ -308,7 +320,9 @@ def _suggest(system: str, rule: str, integer: bool, peak: np.ndarray, base: np.n
     else:
         arr = peak[base]
         arr = arr[~np.isnan(arr)]
-        if arr.size == 0:
+        # every run of depth 0 is every step a root: no parent links (Who&When's turns, flat exports), and a
+        # "max_depth 0" from them stopped any nested step of a live system
+        if arr.size == 0 or (rule == "max_depth" and not np.nanmax(peak) > 0):
             return {**row, "note": _MISSING[rule]}
     top = float(np.quantile(arr, quantile, method="higher"))
     limit: float | int = max(int(math.ceil(top)), _FLOOR.get(rule, 0)) if integer else float(math.ceil(top))

@@ -146,10 +146,17 @@ class RunVerdict:
                                 [self.run_id],
                             )[0][0]
                             only = "only agent that talks" if several else "only agent"
+                            # a share of 100%: the one step the model scores, no choice of step either (as
+                            # investigate's "one candidate step"), not a certainty
+                            share = (
+                                "its one candidate step: no choice of step either"
+                                if float(q["step_confidence"]) >= 1.0
+                                else f"the step's share {q['step_confidence']:.0%}"
+                            )
                             lines.append(
                                 f"{head}: <b>{esc(q['agent'])}</b>, the run's {only} (no choice "
-                                f"between agents), at step <b>{esc(q['step_id'])}</b> (the step's share "
-                                f"{q['step_confidence']:.0%}{unsure}{later})."
+                                f"between agents), at step <b>{esc(q['step_id'])}</b> ({share}"
+                                f"{unsure}{later})."
                             )
                         else:
                             # a user's own model may give no confidence: then none is printed ("nan%")
