@@ -12,11 +12,6 @@ import pytest
 import workbench as wb
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="_magics._notebook_workspace picks a closed `ws` over the notebook's open workspace: %workbench "
-    "investigate fails with DuckDB's bare 'Connection already closed!'",
-)
 def test_investigate_passes_over_a_closed_ws(monkeypatch: pytest.MonkeyPatch) -> None:
     from IPython.testing.globalipapp import get_ipython
 

@@ -269,8 +269,10 @@ def _notebook_workspace(namespace: dict[str, Any]) -> tuple[str, Workspace] | No
     """The notebook's own open workspace: the one named ``ws`` (the README's name), else the only one."""
     from .workspace import Workspace
 
+    # (a closed one, after ``ws.close()`` or a ``with`` block, is passed over: reading it fails on DuckDB's bare
+    # "Connection already closed!", naming no workspace)
     found = [(name, value) for name, value in namespace.items()
-             if not name.startswith("_") and isinstance(value, Workspace)]
+             if not name.startswith("_") and isinstance(value, Workspace) and not value.closed]
     return next((f for f in found if f[0] == "ws"), found[0] if len(found) == 1 else None)
 
 

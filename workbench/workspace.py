@@ -67,6 +67,7 @@ class Workspace:
         self.path = path
         self.read_only = read_only
         self._memory_limit = memory_limit
+        self.closed = False
         # One write at a time through this workspace: two threads' ingests at once raced on ws.con (DuckDB's
         # "connection is busy", an IndexError) or conflicted at COMMIT, and the same file given by both failed
         # on a duplicate key instead of adding nothing the second time.
@@ -358,6 +359,7 @@ class Workspace:
         _open_files.closed(self)
         self._threads.close()
         self._con.close()
+        self.closed = True
 
     def __enter__(self) -> Workspace:
         return self
