@@ -82,14 +82,31 @@ def _silent(recs: list[dict]) -> list[tuple]:
     return ws.sql("SELECT severity, detail FROM findings WHERE detector = 'silent_failure'").fetchall()
 
 
-@pytest.mark.parametrize("shape", SHAPES)
-def test_the_right_figure_is_no_silent_failure(shape: str) -> None:
-    assert _silent(SHAPES[shape](RIGHT)) == []
+@pytest.fixture(scope="module")
+def silent() -> dict[tuple[str, str], list[tuple]]:
+    """Each shape's right and wrong run in one store, detected once (the detectors read a run's own steps: each in
+    a store of its own, as until suite49, found the same): the silent_failure findings of each (shape, answer)."""
+    cases = [(shape, said) for said in (RIGHT, WRONG) for shape in SHAPES]
+    recs = [{**rec, "run_id": f"r{n}"} for n, (shape, said) in enumerate(cases) for rec in SHAPES[shape](said)]
+    ws = wb.open()
+    assert ws.ingest(recs, progress=False).quarantined == 0
+    wb.detect(ws)
+    found: dict[tuple[str, str], list[tuple]] = {case: [] for case in cases}
+    for run_id, severity, detail in ws.sql("SELECT run_id, severity, detail FROM findings "
+                                           "WHERE detector = 'silent_failure' ORDER BY ALL").fetchall():
+        found[cases[int(run_id[1:])]].append((severity, detail))
+    ws.close()
+    return found
 
 
 @pytest.mark.parametrize("shape", SHAPES)
-def test_a_made_up_figure_is_still_a_silent_failure(shape: str) -> None:
-    found = _silent(SHAPES[shape](WRONG))
+def test_the_right_figure_is_no_silent_failure(silent: dict[tuple[str, str], list[tuple]], shape: str) -> None:
+    assert silent[shape, RIGHT] == []
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_a_made_up_figure_is_still_a_silent_failure(silent: dict[tuple[str, str], list[tuple]], shape: str) -> None:
+    found = silent[shape, WRONG]
     assert [s for s, _ in found] == ["critical"], found
     # the figure, and nothing of the record's metadata (token counts, the model's name)
     assert "454,000" in found[0][1] and not any(x in found[0][1] for x in ("160", "174", "412", "2024", "gpt", "claude"))
