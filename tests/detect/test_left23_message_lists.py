@@ -82,21 +82,27 @@ def _silent(recs: list[dict]) -> list[tuple]:
     return ws.sql("SELECT severity, detail FROM findings WHERE detector = 'silent_failure'").fetchall()
 
 
-@pytest.fixture(scope="module")
-def silent() -> dict[tuple[str, str], list[tuple]]:
-    """Each shape's right and wrong run in one store, detected once (the detectors read a run's own steps: each in
-    a store of its own, as until suite49, found the same): the silent_failure findings of each (shape, answer)."""
-    cases = [(shape, said) for said in (RIGHT, WRONG) for shape in SHAPES]
-    recs = [{**rec, "run_id": f"r{n}"} for n, (shape, said) in enumerate(cases) for rec in SHAPES[shape](said)]
+def silent_by_case(cases: dict[tuple[str, str], list[dict]]) -> dict[tuple[str, str], list[tuple]]:
+    """Each case's records (of run "r") as a run of its own in one store, detected once (the detectors read a run's
+    own steps: each in a store of its own, as until suite49, found the same): each case's silent_failure findings.
+    (test_real24_record_answer_key.py's cases too.)"""
+    names = list(cases)
     ws = wb.open()
-    assert ws.ingest(recs, progress=False).quarantined == 0
+    report = ws.ingest([{**rec, "run_id": f"r{n}"} for n, case in enumerate(names) for rec in cases[case]],
+                       progress=False)
+    assert report.quarantined == 0
     wb.detect(ws)
-    found: dict[tuple[str, str], list[tuple]] = {case: [] for case in cases}
+    found: dict[tuple[str, str], list[tuple]] = {case: [] for case in names}
     for run_id, severity, detail in ws.sql("SELECT run_id, severity, detail FROM findings "
                                            "WHERE detector = 'silent_failure' ORDER BY ALL").fetchall():
-        found[cases[int(run_id[1:])]].append((severity, detail))
+        found[names[int(run_id[1:])]].append((severity, detail))
     ws.close()
     return found
+
+
+@pytest.fixture(scope="module")
+def silent() -> dict[tuple[str, str], list[tuple]]:
+    return silent_by_case({(shape, said): SHAPES[shape](said) for said in (RIGHT, WRONG) for shape in SHAPES})
 
 
 @pytest.mark.parametrize("shape", SHAPES)

@@ -12,9 +12,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from test_left23_message_lists import ASK, RIGHT, WRONG, _openai, _records
-
-import workbench as wb
+from test_left23_message_lists import ASK, RIGHT, WRONG, _openai, _records, silent_by_case
 
 MESSAGES = _openai("I have the figure; handing it to the writer.")
 
@@ -35,20 +33,7 @@ CASES["report", "stop"] = _run("report", RIGHT, STOP)
 
 @pytest.fixture(scope="module")
 def silent() -> dict[tuple[str, str], list[tuple]]:
-    """Each case's run in one store, detected once (the detectors read a run's own steps: each in a store of its
-    own, as until suite49, found the same): the silent_failure findings of each (key, answer)."""
-    names = list(CASES)
-    ws = wb.open()
-    report = ws.ingest([{**rec, "run_id": f"r{n}"} for n, case in enumerate(names) for rec in CASES[case]],
-                       progress=False)
-    assert report.quarantined == 0
-    wb.detect(ws)
-    found: dict[tuple[str, str], list[tuple]] = {case: [] for case in names}
-    for run_id, severity, detail in ws.sql("SELECT run_id, severity, detail FROM findings "
-                                           "WHERE detector = 'silent_failure' ORDER BY ALL").fetchall():
-        found[names[int(run_id[1:])]].append((severity, detail))
-    ws.close()
-    return found
+    return silent_by_case(CASES)   # (each case a run of one store, detected once)
 
 
 @pytest.mark.parametrize("key", ["report", "final_answer"])
