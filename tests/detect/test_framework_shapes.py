@@ -89,19 +89,43 @@ def _ends_last(export: dict) -> dict:
     return export
 
 
-@pytest.mark.parametrize("call_id", ["call_1oGK863sxQHlPreFhDdEs3yl", "call_VEZJgIQLgzcb80IIyQJm7JCi",
-                                     "toolu_01A09q90qw90lq917835lq9"])
-def test_tool_call_ids_are_no_made_up_values(tmp_path, call_id: str) -> None:  # noqa: ANN001
+CALL_IDS = ["call_1oGK863sxQHlPreFhDdEs3yl", "call_VEZJgIQLgzcb80IIyQJm7JCi", "toolu_01A09q90qw90lq917835lq9"]
+
+
+@pytest.fixture(scope="module")
+def call_id_runs(tmp_path_factory) -> dict[str, tuple[list, list]]:  # noqa: ANN001
+    """Each call id's export as a trace of its own (its id told apart), all read in one call and detected once
+    (a run's findings come from its own steps: a store each, as until suite49, found the same): per call id,
+    the agents of its tool steps and its findings above "info"."""
+    folder = tmp_path_factory.mktemp("call_ids")
+    traces = {call_id: f"e1fde3efec57ce8a69bafd3fb928a7{n:02x}" for n, call_id in enumerate(CALL_IDS)}
+    n_of = CALL_IDS.index
+    paths = {}
+    for call_id, trace in traces.items():
+        text = json.dumps(_ends_last(_langgraph_export(call_id))).replace("e1fde3efec57ce8a69bafd3fb928a7eb", trace)
+        paths[call_id] = folder / f"langgraph-{n_of(call_id)}.trace.json"
+        paths[call_id].write_text(text, encoding="utf-8")
+    ws = wb.open()
+    assert ws.ingest([str(p) for p in paths.values()]).quarantined == 0
+    hits = detect(ws)
+    out = {}
+    for call_id, path in paths.items():
+        ((run,),) = ws.sql("SELECT DISTINCT run_id FROM steps WHERE file = ?", [str(path)]).fetchall()
+        agents = ws.sql("SELECT DISTINCT agent FROM steps WHERE kind = 'tool' AND run_id = ?", [run]).fetchall()
+        mine = hits.loc[(hits["run_id"] == run) & (hits["severity"] != "info")]
+        out[call_id] = (agents, mine.to_dict("records"))
+    ws.close()
+    return out
+
+
+@pytest.mark.parametrize("call_id", CALL_IDS)
+def test_tool_call_ids_are_no_made_up_values(call_id_runs, call_id: str) -> None:  # noqa: ANN001
     # The Langfuse LangGraph traces were 'cascade, critical': 'made-up value call_1oGK…' (the id the API
     # gave the tool call, passed on by design), or 'made-up value 7' (digits inside such an id).
-    path = tmp_path / "langgraph.trace.json"
-    path.write_text(json.dumps(_ends_last(_langgraph_export(call_id))), encoding="utf-8")
-    ws = wb.open()
-    assert ws.ingest(path).quarantined == 0
+    agents, findings = call_id_runs[call_id]
     # the graph's ToolNode runs the agent's tools (this export has no checkpoint namespaces)
-    assert ws.sql("SELECT DISTINCT agent FROM steps WHERE kind = 'tool'").fetchall() == [("agent",)]
-    hits = detect(ws)
-    assert hits.loc[hits["severity"] != "info"].empty, hits.to_dict("records")
+    assert agents == [("agent",)]
+    assert findings == [], findings
 
 
 def test_a_made_up_value_where_the_tool_call_id_was_is_still_caught(tmp_path) -> None:  # noqa: ANN001

@@ -97,16 +97,44 @@ def test_both_readers_name_the_manager_as_the_convention_says(tmp_path: Path, mo
     assert agents["a000000000000003"] == "census_agent.run"   # no smolagents.* attribute: the span's name
 
 
-@pytest.mark.parametrize(("census", "answer"), [
+SCALED = [
     ("545,000", "Lisbon has 545,000 inhabitants."),
     ("545,000", "Lisbon has 545 thousand inhabitants."),
     ("545,000", "Lisbon has 0.545 million inhabitants."),
     ("5,412,345", "Lisbon has 5.4 million inhabitants."),      # rounded as written
     ("5,400,000", "Lisbon has 5.4 Million inhabitants."),
-])
-def test_the_backends_number_written_with_a_scale_word_is_supported(tmp_path: Path, census: str,
-                                                                    answer: str) -> None:
-    assert _silent(tmp_path, census, answer) == []
+]
+
+
+@pytest.fixture(scope="module")
+def scaled(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], list[str]]:
+    """Each (census, answer) run as a trace of its own (its id told apart), read in one call and detected once (a
+    run's findings come from its own steps: a store each, as until suite49, found the same): per case, its run's
+    silent_failure details."""
+    folder = tmp_path_factory.mktemp("scaled")
+    paths = {}
+    for n, case in enumerate(SCALED):
+        paths[case] = folder / f"smolagents_managed_{n}.otlp.jsonl"
+        _run(paths[case], *case)
+        paths[case].write_text(paths[case].read_text("utf-8").replace(
+            "ce73fb324ea34d0f8c01afb4c3cbfae9", f"ce73fb324ea34d0f8c01afb4c3cbfa{n:02x}"), "utf-8")
+    ws = wb.open()
+    assert ws.ingest([str(p) for p in paths.values()]).quarantined == 0
+    assert ws.sql("SELECT DISTINCT reported_outcome FROM runs").fetchall() == [("success",)]
+    assert ws.count("runs") == len(SCALED)
+    hits = detect(ws, detectors=["silent_failure"])
+    out = {}
+    for case, path in paths.items():
+        ((run,),) = ws.sql("SELECT DISTINCT run_id FROM steps WHERE file = ?", [str(path)]).fetchall()
+        out[case] = list(hits.loc[(hits["detector"] == "silent_failure") & (hits["run_id"] == run), "detail"])
+    ws.close()
+    return out
+
+
+@pytest.mark.parametrize(("census", "answer"), SCALED)
+def test_the_backends_number_written_with_a_scale_word_is_supported(scaled: dict[tuple[str, str], list[str]],
+                                                                    census: str, answer: str) -> None:
+    assert scaled[census, answer] == []
 
 
 def test_a_scale_word_rounding_too_far_is_unsupported(tmp_path: Path) -> None:

@@ -12,9 +12,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from test_left23_message_lists import ASK, RIGHT, WRONG, _openai, _records
-
-import workbench as wb
+from test_left23_message_lists import ASK, RIGHT, WRONG, _openai, _records, silent_by_case
 
 MESSAGES = _openai("I have the figure; handing it to the writer.")
 
@@ -28,27 +26,28 @@ def _run(key: str, said: str, extra: dict | None = None) -> list[dict]:
                      ("w", "p", "chain", "writer", json.dumps(MESSAGES), json.dumps({key: said}), 6, 8)])
 
 
-def _silent(recs: list[dict]) -> list[tuple]:
-    ws = wb.open()
-    report = ws.ingest(recs, progress=False)
-    assert report.quarantined == 0
-    wb.detect(ws)
-    return ws.sql("SELECT severity, detail FROM findings WHERE detector = 'silent_failure' AND run_id = 'r'").fetchall()
+STOP = {"stop_reason": "Maximum number of messages 10 reached, current message count: 10"}
+CASES = {(key, said): _run(key, said) for said in (WRONG, RIGHT) for key in ("report", "final_answer")}
+CASES["report", "stop"] = _run("report", RIGHT, STOP)
+
+
+@pytest.fixture(scope="module")
+def silent() -> dict[tuple[str, str], list[tuple]]:
+    return silent_by_case(CASES)   # (each case a run of one store, detected once)
 
 
 @pytest.mark.parametrize("key", ["report", "final_answer"])
-def test_a_made_up_figure_under_the_answer_key_is_a_silent_failure(key: str) -> None:
-    found = _silent(_run(key, WRONG))
+def test_a_made_up_figure_under_the_answer_key_is_a_silent_failure(silent: dict, key: str) -> None:
+    found = silent[key, WRONG]
     assert [s for s, _ in found] == ["critical"], found    # old code: [] (the last message said no figure)
     assert "454,000" in found[0][1] and not any(x in found[0][1] for x in ("160", "174", "gpt"))
 
 
 @pytest.mark.parametrize("key", ["report", "final_answer"])
-def test_the_right_figure_under_the_answer_key_is_none(key: str) -> None:
-    assert _silent(_run(key, RIGHT)) == []
+def test_the_right_figure_under_the_answer_key_is_none(silent: dict, key: str) -> None:
+    assert silent[key, RIGHT] == []
 
 
-def test_a_stop_reason_beside_the_messages_is_no_answer() -> None:
+def test_a_stop_reason_beside_the_messages_is_no_answer(silent: dict) -> None:
     """AutoGen's TaskResult keeps ``stop_reason`` beside its messages: its count is not a figure stated."""
-    recs = _run("report", RIGHT, {"stop_reason": "Maximum number of messages 10 reached, current message count: 10"})
-    assert _silent(recs) == []
+    assert silent["report", "stop"] == []

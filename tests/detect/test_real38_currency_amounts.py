@@ -17,27 +17,20 @@ from workbench.policy import _bounce
 from workbench.store._connection import sql_statements
 
 
-def _run(tool_price: str, answer: str) -> wb.Workspace:
+def _run(run_id: str, tool_price: str, answer: str) -> list[dict]:
     """A run reported a success: a tool returns a price record, an LLM step answers with the price."""
     record = f'{{"sku": "WID-7", "price": "{tool_price}", "stock": 40}}'
-    ws = wb.open()
-    ws.ingest([
-        {"record": "run", "run_id": "r", "outcome": "success", "task": "What does WID-7 cost?"},
-        {"run_id": "r", "step_id": "1", "agent": "clerk", "kind": "tool", "tool": "price_lookup",
+    return [
+        {"record": "run", "run_id": run_id, "outcome": "success", "task": "What does WID-7 cost?"},
+        {"run_id": run_id, "step_id": "1", "agent": "clerk", "kind": "tool", "tool": "price_lookup",
          "input": '{"sku": "WID-7"}', "output": record,
          "started_at": "2026-03-01T10:00:01Z", "ended_at": "2026-03-01T10:00:02Z"},
-        {"run_id": "r", "step_id": "2", "agent": "clerk", "kind": "llm", "input": f"The tool said: {record}",
+        {"run_id": run_id, "step_id": "2", "agent": "clerk", "kind": "llm", "input": f"The tool said: {record}",
          "output": answer, "started_at": "2026-03-01T10:00:03Z", "ended_at": "2026-03-01T10:00:04Z"},
-    ], progress=False)
-    return ws
+    ]
 
 
-def _silent(ws: wb.Workspace) -> list[tuple]:
-    detect(ws)
-    return ws.sql("SELECT severity, detail FROM findings WHERE detector = 'silent_failure'").fetchall()
-
-
-@pytest.mark.parametrize("tool_price, answer", [
+RIGHT = [
     ("USD12.50", "WID-7 costs 12.50 USD."),
     ("12.50USD", "WID-7 costs $12.50."),
     ("EUR 12,50", "WID-7 costs 12.50 EUR."),
@@ -46,19 +39,44 @@ def _silent(ws: wb.Workspace) -> list[tuple]:
     ("€1.234,50", "WID-7 costs 1234.50 EUR."),
     ("USD 1,234.50", "WID-7 costs USD1,234.50."),
     ("EUR12,50", "WID-7 costs 12,50EUR."),
-])
-def test_an_answer_repeating_the_backends_amount_is_no_silent_failure(tool_price: str, answer: str) -> None:
-    assert _silent(_run(tool_price, answer)) == []
-
-
-@pytest.mark.parametrize("tool_price, answer, made_up", [
+]
+MADE_UP = [
     ("12.50", "WID-7 costs 99.00 USD.", "99.00"),
     ("USD12.50", "WID-7 costs USD99.00.", "99.00"),
     ("EUR 12,50", "WID-7 costs 12,80 EUR.", "12.80"),
     ("12.50USD", "WID-7 costs 21.50USD.", "21.50"),
-])
-def test_a_made_up_amount_is_still_a_critical_silent_failure(tool_price: str, answer: str, made_up: str) -> None:
-    ((severity, detail),) = _silent(_run(tool_price, answer))
+]
+
+
+@pytest.fixture(scope="module")
+def silent() -> dict[tuple[str, str], list[tuple]]:
+    """Each case's run in one store, detected once (the detectors read a run's own steps: a run of each case
+    in a store of its own, as until suite49, found the same; twelve stores and detect calls cost ~0.5 CPU s
+    each): the silent_failure findings (severity, detail) of each (tool price, answer)."""
+    cases = [(price, answer) for price, answer in RIGHT] + [(price, answer) for price, answer, _ in MADE_UP]
+    ws = wb.open()
+    ws.ingest([rec for n, (price, answer) in enumerate(cases) for rec in _run(f"r{n}", price, answer)],
+              progress=False)
+    detect(ws)
+    found = {case: [] for case in cases}
+    rows = ws.sql("SELECT run_id, severity, detail FROM findings WHERE detector = 'silent_failure' "
+                  "ORDER BY run_id, severity, detail").fetchall()
+    for run_id, severity, detail in rows:
+        found[cases[int(run_id[1:])]].append((severity, detail))
+    ws.close()
+    return found
+
+
+@pytest.mark.parametrize("tool_price, answer", RIGHT)
+def test_an_answer_repeating_the_backends_amount_is_no_silent_failure(
+        silent: dict[tuple[str, str], list[tuple]], tool_price: str, answer: str) -> None:
+    assert silent[tool_price, answer] == []
+
+
+@pytest.mark.parametrize("tool_price, answer, made_up", MADE_UP)
+def test_a_made_up_amount_is_still_a_critical_silent_failure(
+        silent: dict[tuple[str, str], list[tuple]], tool_price: str, answer: str, made_up: str) -> None:
+    ((severity, detail),) = silent[tool_price, answer]
     assert severity == "critical" and f"final answer {made_up} (" in detail, detail
 
 

@@ -113,6 +113,45 @@ def _store(tmp_path: Path, writer_says: str, root_status: dict | None = None):  
     return ws, detect(ws)
 
 
+ADDS = "Customer update: WID-7 has 120 units in stock at LIS, about 115 after today's orders."
+PAYLOAD = json.dumps({"content": {"parts": [{"text": "Hello!"}]}, "timestamp": 1756366351.22196,
+                      "usage_metadata": {"prompt_token_count": 39, "total_token_count": 45}})
+OK = {"code": "STATUS_CODE_OK"}
+# name -> (what the writer says, the root span's status, the stock tool's result)
+CASES = {
+    "grounded": (GROUNDED, None, STOCK),
+    "reported ok": (MADE_UP, OK, STOCK),
+    "reported error": (MADE_UP, {"code": "STATUS_CODE_ERROR", "message": "boom"}, STOCK),
+    "adds a figure": (ADDS, None, STOCK),
+    "adds a figure, reported ok": (ADDS, OK, STOCK),
+    "no number from the tool": (PAYLOAD, None, '{"sku": "WID-7", "warehouse": "LIS", "units": "plenty"}'),
+}
+
+
+@pytest.fixture(scope="module")
+def cases(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[object, set]]:
+    """Each case's run as a trace of its own (its id told apart), read in one call and detected once (a run's
+    findings come from its own steps: a store each, as until suite49, found the same): per case, its run's
+    findings and whether it is taken as failed (``{run}`` or ``set()``)."""
+    folder = tmp_path_factory.mktemp("cases")
+    paths = {}
+    for n, (name, (says, status, stock)) in enumerate(CASES.items()):
+        paths[name] = folder / f"sk_inventory_{n}.otlp.jsonl"
+        _inventory_run(paths[name], says, status, stock)
+        paths[name].write_text(paths[name].read_text("utf-8").replace(
+            "2baadd4c8eeb9b0386aaa4f3c8171ece", f"2baadd4c8eeb9b0386aaa4f3c8171e{n:02x}"), "utf-8")
+    ws = wb.open()
+    assert ws.ingest([str(p) for p in paths.values()]).quarantined == 0
+    found = detect(ws)
+    failed = set(taken_as_failed(ws))
+    out = {}
+    for name, path in paths.items():
+        ((run,),) = ws.sql("SELECT DISTINCT run_id FROM steps WHERE file = ?", [str(path)]).fetchall()
+        out[name] = (found[found.run_id == run], failed & {run})
+    ws.close()
+    return out
+
+
 def test_made_up_value_in_a_run_of_unknown_outcome_is_a_warning(tmp_path: Path) -> None:
     ws, f = _store(tmp_path, MADE_UP)
     assert ws.sql("SELECT reported_outcome, outcome FROM runs").fetchall() == [("unknown", "unknown")]
@@ -129,24 +168,24 @@ def test_made_up_value_in_a_run_of_unknown_outcome_is_a_warning(tmp_path: Path) 
     assert outcome == "unknown" and "silent_failure" in detectors
 
 
-def test_grounded_answer_in_a_run_of_unknown_outcome_is_no_silent_failure(tmp_path: Path) -> None:
-    _, f = _store(tmp_path, GROUNDED)
+def test_grounded_answer_in_a_run_of_unknown_outcome_is_no_silent_failure(cases: dict) -> None:
+    f, _ = cases["grounded"]
     assert "silent_failure" not in set(f.detector)
 
 
-@pytest.mark.parametrize(("status", "expected"), [
-    ({"code": "STATUS_CODE_OK"}, "critical"),        # reported success: a silent failure, as before
-    ({"code": "STATUS_CODE_ERROR", "message": "boom"}, None),  # reported failure: known already
+@pytest.mark.parametrize(("case", "expected"), [
+    ("reported ok", "critical"),      # reported success: a silent failure, as before
+    ("reported error", None),         # reported failure: known already
 ])
-def test_reported_outcome_decides_the_finding(tmp_path: Path, status: dict, expected: str | None) -> None:
-    ws, f = _store(tmp_path, MADE_UP, status)
+def test_reported_outcome_decides_the_finding(cases: dict, case: str, expected: str | None) -> None:
+    f, taken = cases[case]
     silent = f[f.detector == "silent_failure"]
     if expected is None:
         assert silent.empty
         return
     assert list(silent.severity) == [expected]
     assert silent.iloc[0].detail.startswith("reported success, but the final answer")
-    assert set(taken_as_failed(ws)) == set(silent.run_id)
+    assert taken == set(silent.run_id)
 
 
 def test_labelled_failure_of_unknown_outcome_gets_no_silent_failure(tmp_path: Path) -> None:
@@ -160,23 +199,17 @@ def test_labelled_failure_of_unknown_outcome_gets_no_silent_failure(tmp_path: Pa
     assert "silent_failure" not in set(f.detector)
 
 
-def test_unknown_outcome_answer_quoting_the_backend_and_adding_a_figure_is_left_alone(tmp_path: Path) -> None:
+def test_unknown_outcome_answer_quoting_the_backend_and_adding_a_figure_is_left_alone(cases: dict) -> None:
     # Claude Agent SDK on Langfuse's sample: "Berlin: Cloudy, 59°F (15°C)" from a tool's "59°F". With no
     # claim of success, an answer that repeats the backend's number is not reported for what it adds;
     # a reported success still is.
-    says = "Customer update: WID-7 has 120 units in stock at LIS, about 115 after today's orders."
-    _, f = _store(tmp_path, says)
+    f, _ = cases["adds a figure"]
     assert "silent_failure" not in set(f.detector)
-    _, f = _store(tmp_path, says, {"code": "STATUS_CODE_OK"})
+    f, _ = cases["adds a figure, reported ok"]
     assert list(f.loc[f.detector == "silent_failure", "severity"]) == ["critical"]
 
 
-def test_unknown_outcome_run_whose_tools_gave_no_number_is_left_alone(tmp_path: Path) -> None:
+def test_unknown_outcome_run_whose_tools_gave_no_number_is_left_alone(cases: dict) -> None:
     # an answer that is a raw API payload (token counts, a timestamp) in a run whose tool said no number
-    payload = json.dumps({"content": {"parts": [{"text": "Hello!"}]}, "timestamp": 1756366351.22196,
-                          "usage_metadata": {"prompt_token_count": 39, "total_token_count": 45}})
-    path = tmp_path / "sk_inventory.otlp.jsonl"
-    _inventory_run(path, payload, stock='{"sku": "WID-7", "warehouse": "LIS", "units": "plenty"}')
-    ws = wb.open()
-    ws.ingest(path)
-    assert "silent_failure" not in set(detect(ws).detector)
+    f, _ = cases["no number from the tool"]
+    assert "silent_failure" not in set(f.detector)

@@ -97,15 +97,42 @@ def test_answer_quoting_one_backend_number_and_replacing_another_is_a_warning(tm
     assert json.loads(found.attributes.iat[0])["values"] == ["210"]
 
 
-@pytest.mark.parametrize("says", [
+LEFT_ALONE = [
     "WID-7: 120 units in stock at LIS and 80 units at OPO.",                      # grounded
     "WID-7: 120 units at LIS and 80 units at OPO, 200 units in all.",              # a sum of the backend's
     "WID-7: 120 units at LIS (about 3 pallets), 80 units at OPO (2 pallets).",      # small counts in prose
     "WID-7: 120 units at LIS and 80 at OPO; restock in 14 days.",                  # another kind of figure
     "WID-7: 120 units at LIS, 80 units at OPO; we expect 150 units at OPO next week.",  # both quoted
-])
-def test_answer_repeating_the_backend_and_adding_another_kind_of_figure_is_left_alone(tmp_path: Path, says: str) -> None:
-    assert _silent(tmp_path, says)[1].empty
+]
+
+
+@pytest.fixture(scope="module")
+def left_alone(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[dict]]:
+    """Each answer's run as a trace of its own (its id told apart), read in one call and detected once (a run's
+    findings come from its own steps: a store each, as until suite49, found the same): per answer, its run's
+    silent_failure findings."""
+    folder = tmp_path_factory.mktemp("left_alone")
+    paths = {}
+    for n, says in enumerate(LEFT_ALONE):
+        paths[says] = folder / f"sk_two_warehouses_{n}.otlp.jsonl"
+        _write(paths[says], says, STOCK)
+        paths[says].write_text(paths[says].read_text("utf-8").replace(
+            "5c0ffee4c8eeb9b0386aaa4f3c8171ec", f"5c0ffee4c8eeb9b0386aaa4f3c8171{n:02x}"), "utf-8")
+    ws = wb.open()
+    assert ws.ingest([str(p) for p in paths.values()]).quarantined == 0
+    found = detect(ws, detectors=["silent_failure"])
+    out = {}
+    for says, path in paths.items():
+        ((run,),) = ws.sql("SELECT DISTINCT run_id FROM steps WHERE file = ?", [str(path)]).fetchall()
+        out[says] = found[found.run_id == run].to_dict("records")
+    ws.close()
+    return out
+
+
+@pytest.mark.parametrize("says", LEFT_ALONE)
+def test_answer_repeating_the_backend_and_adding_another_kind_of_figure_is_left_alone(
+        left_alone: dict[str, list[dict]], says: str) -> None:
+    assert left_alone[says] == []
 
 
 def test_labels_are_read_from_keys_and_units_alike(tmp_path: Path) -> None:

@@ -132,11 +132,13 @@ def assert_same_each(units: list[list[Path]], names: list[str] | None = None) ->
 
 
 _IDS = re.compile(rb'"(?:traceId|trace_id|run_id)"\s*:\s*"([^"]{1,200})"')
+# A trace id as a Node.js Buffer (``JSON.stringify`` of an OpenTelemetry JS SDK's span: test_otlp_js_objects.py)
+_BUFFER_IDS = re.compile(rb'"traceId"\s*:\s*\{\s*"type"\s*:\s*"Buffer"\s*,\s*"data"\s*:\s*\[([\d,\s]{1,400})\]')
 
 
 def ids_of(unit: list[Path]) -> frozenset[bytes]:
-    """The trace and run ids a unit's files name (OTLP spans, links and log records; native records), lower case:
-    two units naming none in common can share no run. Empty where none is found (then the unit is read alone)."""
+    """The trace and run ids a unit's files name (OTLP spans, links and log records, also as Node.js Buffers; native
+    records), lower case: two units naming none in common can share no run. Empty where none is found (then the unit is read alone)."""
     out: set[bytes] = set()
     for p in unit:
         data = p.read_bytes()
@@ -148,6 +150,9 @@ def ids_of(unit: list[Path]) -> frozenset[bytes]:
             out.add(found.lower())
             with contextlib.suppress(ValueError):
                 out.add(base64.b64decode(found, validate=True).hex().encode())
+        for found in _BUFFER_IDS.findall(data):   # (its bytes as hex: the id the readers store; not bytes: left out)
+            with contextlib.suppress(ValueError):
+                out.add(bytes(int(b) for b in found.split(b",") if b.strip()).hex().encode())
     return frozenset(out)
 
 
