@@ -187,38 +187,55 @@ class _ToolInRun:
 
 
 def _future_in_step(scope: StepScope, future: Any) -> Any:
-    """An asyncio ``Future`` or ``Task`` a guarded call returned, handed back as it is (its caller may cancel it,
-    add callbacks, or never await it: work started to run on its own), its step ended when it is done: an error
-    step when it raised or was cancelled. (Awaited in a coroutine of the guard's, the caller got a coroutine: no
-    ``cancel``, no ``add_done_callback``, and a task never awaited left its step open.)"""
+    """A future a guarded call returned, handed back as it is (its caller may cancel it, add callbacks, or never
+    wait for it: work started to run on its own), its step ended when it is done: an error step when it raised or
+    was cancelled. An asyncio ``Future`` or ``Task``, a ``concurrent.futures.Future`` (``executor.submit``: its
+    step then ends in the thread that finished it), or any future with the same ``add_done_callback``, ``done``,
+    ``result`` and ``exception`` (dask's, grpc's). (An asyncio one awaited in a coroutine of the guard's, the caller
+    got a coroutine: no ``cancel``, no ``add_done_callback``, and a task never awaited left its step open; a
+    concurrent one ended its step at the call: latency 0, its output the future, its exception never an error.)
+    One already done at the call ends its step now, a limit it breaks raised to the caller as any call's."""
+    if future.done():
+        _future_ended(scope, future)
+        return future
 
     def done(fut: Any) -> None:
         try:
-            exc = fut.exception()
-        except BaseException as cancelled:  # (a cancelled one raises its CancelledError: an error step too)
-            exc = cancelled
-        if exc is None:
-            scope.output = fut.result()
-        try:
-            scope.__exit__(None if exc is None else type(exc), exc, None)
+            _future_ended(scope, fut)
         except PolicyViolation as violation:  # (no caller to raise to: said, and the run is cut all the same)
-            _log.warning("workbench guard: %s (a task done after its call returned)", violation)
+            _log.warning("workbench guard: %s (a future done after its call returned)", violation)
 
     future.add_done_callback(done)
     return future
 
 
+def _future_ended(scope: StepScope, fut: Any) -> None:
+    try:
+        exc = fut.exception()
+    except BaseException as cancelled:  # (a cancelled one raises its CancelledError: an error step too)
+        exc = cancelled
+    if exc is None:
+        scope.output = fut.result()
+    scope.__exit__(None if exc is None else type(exc), exc, None)
+
+
 # What a guarded call's result asks of its step, by its class, asked once per class (a plain value's class was asked
 # at every call for the three or four attributes it lacks, a raised and cleared AttributeError each): ended now
-# (_PLAIN), awaited (_AWAIT), a future or task handed back (_FUTURE), or maybe iterated (_ITEMS: _finish looks).
+# (_PLAIN), awaited (_AWAIT), a future or task handed back (_FUTURE: any with a done callback), or maybe iterated
+# (_ITEMS: _finish looks).
 _PLAIN, _AWAIT, _FUTURE, _ITEMS = 0, 1, 2, 3
 _FORMS: dict[type, int] = {}
 
 
 def _form_of(cls: type) -> int:
-    if getattr(cls, "__await__", None) is not None:
-        # (asyncio.isfuture's test, without importing asyncio into the guard)
-        form = _FUTURE if getattr(cls, "_asyncio_future_blocking", None) is not None else _AWAIT
+    # (a future first: dask's is awaitable too, and awaited for a sync caller it came back a coroutine)
+    if all(
+        callable(getattr(cls, method, None))
+        for method in ("add_done_callback", "done", "result", "exception")
+    ):
+        form = _FUTURE
+    elif getattr(cls, "__await__", None) is not None:
+        form = _AWAIT
     elif hasattr(cls, "__next__") or hasattr(cls, "__anext__"):  # (generators, SDK streams; a file too)
         form = _ITEMS
     else:
