@@ -7,7 +7,12 @@ the step took 0 ms, said the future, and its exception was never an error step (
 
 from __future__ import annotations
 
+import asyncio
+import collections
 import concurrent.futures
+import sys
+import threading
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -110,3 +115,153 @@ def test_a_future_done_at_the_call_raises_its_limit_to_the_caller() -> None:
 
     with guard.run("r"), pytest.raises(PolicyViolation, match="max_step_latency_ms is 2000"):
         guard.wrap("pricer", tool="cached")(slow_cached)()
+
+
+class _HeldLock:
+    """The guard's lock, held up in one thread (``worker``) at its first use until ``ended`` is set: the moment
+    between a step's end reading whether its run ended and the guard looking the run up, made to last."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.worker: threading.Thread | None = None
+        self.at_lock, self.ended = threading.Event(), threading.Event()
+
+    def __enter__(self) -> bool:
+        if threading.current_thread() is self.worker and not self.at_lock.is_set():
+            self.at_lock.set()
+            self.ended.wait(10)
+        return self._lock.__enter__()
+
+    def __exit__(self, *exc: object) -> None:
+        self._lock.__exit__(*exc)
+
+
+def _pages(n: int) -> Iterator[int]:
+    yield from range(n)
+
+
+@pytest.mark.parametrize("work", ["future", "stream"])
+def test_a_step_in_another_thread_as_its_run_ends_leaves_no_run(work: str) -> None:
+    # another thread ends a step (a pool's thread its future) or begins one (a server's thread pool reading a
+    # streamed response) while the caller's thread leaves `with guard.run`: the run was made again (asked whether
+    # it had ended outside the guard's lock, then looked up by its id) and remembered for ever. The stream fails
+    # on main 1aa0c9e9; the future, whose step ended at its call there, on this branch before guard.py's mend
+    guard = Guard(Policy())
+    lock = guard._lock = _HeldLock()  # type: ignore[assignment]
+    start = guard.wrap("pricer", tool="start")(lambda: concurrent.futures.Future())
+    pages = guard.wrap("pager", tool="pages")(_pages)
+    with guard.run("r"):
+        if work == "future":
+            worker = threading.Thread(target=start().set_result, args=(4.2,))
+        else:
+            worker = threading.Thread(target=list, args=(pages(3),))
+        lock.worker = worker
+        worker.start()
+        assert lock.at_lock.wait(10)  # (the step is on its way to the guard's lock)
+    lock.ended.set()
+    worker.join(10)
+    assert guard.active_runs() == 0
+
+
+def test_many_runs_at_once_in_threads_and_tasks_each_keep_their_own() -> None:
+    # a service: 12 threads and 40 asyncio tasks, each its own run, their steps interleaved (a barrier, an await in
+    # every call), some ending in a pool's threads; one run served by 6 threads at once. Each run's tools run
+    # exactly its budget's times, every cut names its own run, and no run is left remembered; nor after 10,000
+    # short runs. (A step begun before its run was cut and ending after raises the cut too: counted by the tool
+    # bodies that ran, not by the calls that returned.)
+    n = 5
+    guard = Guard(Policy(budgets=Budgets(max_tool_calls_run=n)))
+    ran: list[str] = []  # (the run of each tool body run: list.append is atomic across threads)
+    price = guard.wrap("pricer", tool="price")(lambda run, k: ran.append(run))
+    pool = concurrent.futures.ThreadPoolExecutor(2)
+    submit = guard.wrap("pricer", tool="submit")(lambda run, k: pool.submit(ran.append, run))
+
+    @guard.wrap("fetcher", tool="fetch")
+    async def fetch(run: str, k: int) -> None:
+        await asyncio.sleep(0)  # (the other tasks' steps run here)
+        ran.append(run)
+
+    strays: list[tuple[str, str | None]] = []
+
+    def call(run: str, tool: Any, k: int) -> None:
+        try:
+            tool(run, k)
+        except PolicyViolation as cut:
+            if cut.run_id != run:
+                strays.append((run, cut.run_id))
+
+    start = threading.Barrier(12 + 6)
+
+    def own_run(i: int) -> None:
+        with guard.run(f"t{i}"):
+            start.wait(10)
+            for k in range(n + 2):
+                call(f"t{i}", submit if k % 2 else price, k)
+
+    ending = threading.Barrier(6)
+
+    def shared_run() -> None:
+        with guard.run("shared"):
+            ending.wait(10)  # (all six in the run before any leaves it)
+            start.wait(10)
+            for k in range(3):
+                call("shared", price, k)
+            ending.wait(10)
+
+    async def task_run(i: int) -> None:
+        run = f"a{i}"
+        with guard.run(run):
+            for k in range(n - 3):
+                await fetch(run, k)
+            # tasks made in the run (gather copies the run's context), and two calls made in it, awaited after it
+            await asyncio.gather(fetch(run, 10), fetch(run, 11))
+            late, later = fetch(run, 20), fetch(run, 21)
+        await late  # (its budget's last call: while the other tasks are in their runs)
+        with pytest.raises(PolicyViolation) as cut:
+            await later
+        assert cut.value.run_id == run
+
+    async def tasks() -> None:
+        await asyncio.gather(*(task_run(i) for i in range(40)))
+
+    threads = [threading.Thread(target=own_run, args=(i,)) for i in range(12)]
+    threads += [threading.Thread(target=shared_run) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    asyncio.run(tasks())
+    for thread in threads:
+        thread.join(30)
+    pool.shutdown(wait=True)  # (the futures' steps end in the pool's threads)
+
+    assert strays == []
+    assert collections.Counter(ran) == {
+        **{f"t{i}": n for i in range(12)},
+        **{f"a{i}": n for i in range(40)},
+        "shared": n,
+    }
+    assert guard.active_runs() == 0
+
+    # 10,000 short runs, each a call and a future done after its run, or every tenth cut: nothing kept per run
+    look = guard.wrap("pricer", tool="look")(lambda run, k: None)
+    started = guard.wrap("pricer", tool="start")(lambda: concurrent.futures.Future())
+
+    def short(i: int) -> None:
+        with guard.run(f"s{i}"):
+            look("s", 0)
+            if i % 10 == 0:
+                for k in range(n):
+                    call(f"s{i}", look, k)
+                return
+            future = started()
+        future.set_result(
+            i
+        )  # (a cut run's future would end in a logged warning: the log kept, not the guard)
+
+    for i in range(4_000):  # (bounded caches filled: the tool call keys' 1,024)
+        short(i)
+    blocks = sys.getallocatedblocks()
+    for i in range(4_000, 10_000):
+        short(i)
+    grown = sys.getallocatedblocks() - blocks
+    assert grown < 2_000, f"{grown} memory blocks more after 6,000 more runs"
+    assert guard.active_runs() == 0 and not guard._cuts and strays == []

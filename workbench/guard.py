@@ -221,7 +221,8 @@ class Guard:
         signals = {"confidence": confidence, "entropy": entropy, "tokens_in": tokens_in,
                    "tokens_out": tokens_out, "cost": cost}
         kind = kind_word(kind)
-        st = self._state(run_id) if _run_state is None else _run_state
+        # (_run_state: the StepScope's run: kept when it has ended, else looked up by its id, see StepScope)
+        st = self._state(run_id, _run_state)
         unkept = None
         if kind == "tool" and args is not None:
             given = st.raw_args       # one read: another thread may replace the triple
@@ -349,10 +350,15 @@ class Guard:
         _log.info("workbench guard: run %r: a step the store quarantines (%s): not checked", run_id, reason)
         return ALLOW
 
-    def _state(self, run_id: str) -> RunState:
+    def _state(self, run_id: str, held: RunState | None = None) -> RunState:
         """The run's state, under the guard's lock (held only for this lookup). The decision is then
-        made under the run's own lock, so a step reading a long text holds up only its own run."""
+        made under the run's own lock, so a step reading a long text holds up only its own run. ``held``: the
+        state a step already holds (its run's at the call, or at its start), itself when that run has ended:
+        asked under the lock :meth:`end_run` takes, so a step ending in another thread (a future's) as its run
+        ends is recorded in it (asked before the lookup, the run was made again between the two and kept)."""
         with self._lock:
+            if held is not None and held.ended:
+                return held
             runs = self._runs
             st = runs.get(run_id)
             if st is None:
@@ -396,9 +402,8 @@ class StepScope:
 
     def __enter__(self) -> StepScope:
         g = self._guard
-        st = self._st
-        if st is None or not st.ended:   # (ended: a stream made in its run and read after it, decided on that run)
-            st = self._st = g._state(self._run)
+        # (the state held, when its run ended: a stream made in its run and read after it, decided on that run)
+        st = self._st = g._state(self._run, self._st)
         self._started = g._clock()
         g.before_step(self._run, self._agent, self._kind, self._tool, self._args, depth=self._depth,
                       started_at=self._started, _run_state=st)
@@ -414,15 +419,15 @@ class StepScope:
         status = "error" if exc_type is not None and not issubclass(exc_type, PolicyViolation) else "ok"
         # A step ending after its run ended (end_run: a stream read after `with guard.run`, one left with `break`
         # and closed later, a task done later) is recorded against that run: looked up by its id, the run was made
-        # again and kept for ever (active_runs grew by one per such step). Else by its id, as any step's end.
-        st = self._st   # (set by __enter__)
-        late = st if st.ended else None
+        # again and kept for ever (active_runs grew by one per such step). Else by its id, as any step's end: both
+        # decided in after_step, under the guard's lock (asked here, a run ending in another thread in between was
+        # made again all the same)
         try:
             self.decision = g.after_step(
                 self._run, self._agent, self._kind, self._tool, self._args, status=status,
                 latency_ms=(ended - self._started) * 1000.0, confidence=self.confidence, entropy=self.entropy,
                 tokens_in=self.tokens_in, tokens_out=self.tokens_out, cost=self.cost, ended_at=ended,
-                output=self.output, _run_state=late)
+                output=self.output, _run_state=self._st)
         except PolicyViolation:
             if exc_type is None or issubclass(exc_type, Exception):
                 raise
