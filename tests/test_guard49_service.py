@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import concurrent.futures
+import contextvars
 import sys
 import threading
 from collections.abc import Iterator
@@ -17,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from workbench import Guard, Policy, PolicyViolation
+from workbench import Guard, InvalidParameterError, Policy, PolicyViolation
 from workbench.policy import Breakers, Budgets, HitlRule
 
 T0 = 1_767_225_600.0
@@ -265,3 +266,14 @@ def test_many_runs_at_once_in_threads_and_tasks_each_keep_their_own() -> None:
     grown = sys.getallocatedblocks() - blocks
     assert grown < 2_000, f"{grown} memory blocks more after 6,000 more runs"
     assert guard.active_runs() == 0 and not guard._cuts and strays == []
+
+
+def test_a_tool_in_a_thread_pool_finds_its_run_when_its_context_goes_along() -> None:
+    # (README: Python's context variables stay in their thread unless copied; the guard's current run is one)
+    guard = Guard(Policy())
+    price = guard.wrap("pricer", tool="price")(lambda sku: 4.2)
+    with concurrent.futures.ThreadPoolExecutor(1) as pool, guard.run("r"):
+        assert pool.submit(contextvars.copy_context().run, price, "A").result() == 4.2
+        with pytest.raises(InvalidParameterError, match="no run"):
+            pool.submit(price, "A").result()
+    assert guard.active_runs() == 0
