@@ -277,3 +277,26 @@ def test_a_tool_in_a_thread_pool_finds_its_run_when_its_context_goes_along() -> 
         with pytest.raises(InvalidParameterError, match="no run"):
             pool.submit(price, "A").result()
     assert guard.active_runs() == 0
+
+
+def test_a_call_made_in_no_run_and_awaited_in_a_task_of_an_ended_run_keeps_to_that_run() -> None:
+    # made outside any run, awaited in a task made in run r that runs after r ended: a step of r as it stood (the
+    # run is the await's, as before guard49), not a run r made again and remembered
+    guard = Guard(Policy())
+
+    @guard.wrap("pricer", tool="price")
+    async def price(sku: str) -> float:
+        return 4.2
+
+    async def main() -> float:
+        unmade = price("A")
+        with guard.run("r"):
+            task = asyncio.ensure_future(_awaited(unmade))
+        return await task
+
+    assert asyncio.run(main()) == 4.2
+    assert guard.active_runs() == 0
+
+
+async def _awaited(call: Any) -> Any:
+    return await call

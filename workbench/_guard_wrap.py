@@ -68,15 +68,21 @@ def wrap_call(guard: Guard, fn: Callable[..., Any], agent: str | None, kind: str
     if form != "call":
         from .guard import StepScope  # (guard.py imports this module: here, once per wrapped tool)
 
+        def scope_of(
+            run: str | None, st: RunState | None, args: tuple[Any, ...], kwargs: dict[str, Any]
+        ) -> Any:
+            # the step of a call made in run `run` (its state `st`), begun at the await or the first item; made in
+            # no run, the run current then, as guard.step(None) finds it (a task's, whose run may have ended)
+            if run is None:
+                return guard.step(None, agent, kind, name, _call_args(args, kwargs))
+            return StepScope(guard, run, agent, kind, name, _call_args(args, kwargs), None, st)
+
     if form == "await":
 
         async def awaiting(
             run: str | None, st: RunState | None, args: tuple[Any, ...], kwargs: dict[str, Any]
         ) -> Any:
-            # the step begins at the await (as the coroutine's own code does), in the run of the call
-            scope = StepScope(
-                guard, guard._run_id(run), agent, kind, name, _call_args(args, kwargs), None, st
-            )
+            scope = scope_of(run, st, args, kwargs)  # (at the await, as the coroutine's own code runs)
             scope.__enter__()
             try:  # (awaited here, not in a coroutine of _await_in_step's: one coroutine less per call)
                 result = await fn(*args, **kwargs)
@@ -97,9 +103,7 @@ def wrap_call(guard: Guard, fn: Callable[..., Any], agent: str | None, kind: str
     if form in ("stream", "iterate"):
 
         def begin(run: str | None, st: RunState | None, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-            # the step begins at the first item (as the generator's own code does), in the run of the call
-            args_ = _call_args(args, kwargs)
-            scope = StepScope(guard, guard._run_id(run), agent, kind, name, args_, None, st)
+            scope = scope_of(run, st, args, kwargs)  # (at the first item, as the generator's own code runs)
             scope.__enter__()
             try:
                 return scope, fn(*args, **kwargs)
