@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import concurrent.futures
+import contextlib
 import contextvars
 import sys
 import threading
@@ -300,3 +301,28 @@ def test_a_call_made_in_no_run_and_awaited_in_a_task_of_an_ended_run_keeps_to_th
 
 async def _awaited(call: Any) -> Any:
     return await call
+
+
+def test_more_runs_at_once_than_max_runs_keep_their_budgets() -> None:
+    # 8 requests at once through a guard remembering 4 runs: each run, forgotten while still going, was made again
+    # at its next step with its counts at 0, and every one of its 5 calls ran past its budget of 3 (failing open)
+    guard = Guard(Policy(budgets=Budgets(max_tool_calls_run=3)), max_runs=4)
+    ran: list[str] = []
+
+    @guard.wrap("fetcher", tool="fetch")
+    async def fetch(run: str, k: int) -> None:
+        await asyncio.sleep(0)  # (the other seven runs' steps run here)
+        ran.append(run)
+
+    async def request(run: str) -> None:
+        with guard.run(run):
+            for k in range(5):
+                with contextlib.suppress(PolicyViolation):
+                    await fetch(run, k)
+
+    async def main() -> None:
+        await asyncio.gather(*(request(f"a{i}") for i in range(8)))
+
+    asyncio.run(main())
+    assert collections.Counter(ran) == {f"a{i}": 3 for i in range(8)}
+    assert guard.active_runs() == 0

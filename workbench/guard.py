@@ -362,9 +362,15 @@ class Guard:
             runs = self._runs
             st = runs.get(run_id)
             if st is None:
-                st = runs[run_id] = self._core.new_run()
-                st.lock = threading.Lock()
-                st.cut = self._cuts.pop(run_id, None)    # a run that was cut stays cut
+                if held is not None:
+                    # a run still going (its `with guard.run` holds it) forgotten past max_runs by more runs at once:
+                    # itself again, its counts kept (a new state let its budgets and limits start over: failing open)
+                    st = runs[run_id] = held
+                    self._cuts.pop(run_id, None)
+                else:
+                    st = runs[run_id] = self._core.new_run()
+                    st.lock = threading.Lock()
+                    st.cut = self._cuts.pop(run_id, None)    # a run that was cut stays cut
                 if len(runs) > self.max_runs:
                     gone, old = runs.popitem(last=False)
                     keep_cut(self._cuts, gone, old.cut, self.max_runs)
