@@ -353,9 +353,10 @@ class Guard:
     def _state(self, run_id: str, held: RunState | None = None) -> RunState:
         """The run's state, under the guard's lock (held only for this lookup). The decision is then
         made under the run's own lock, so a step reading a long text holds up only its own run. ``held``: the
-        state a step already holds (its run's at the call, or at its start), itself when that run has ended:
+        state a step already holds (its run's at the call, or at its start): itself when that run has ended,
         asked under the lock :meth:`end_run` takes, so a step ending in another thread (a future's) as its run
-        ends is recorded in it (asked before the lookup, the run was made again between the two and kept)."""
+        ends is recorded in it (asked before the lookup, the run was made again between the two and kept); and
+        itself again when the run, still going, was forgotten past ``max_runs``."""
         with self._lock:
             if held is not None and held.ended:
                 return held
