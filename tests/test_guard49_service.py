@@ -3,6 +3,11 @@
 A guarded call returning a ``concurrent.futures.Future`` (``executor.submit``) or any future with a done callback
 (dask's, grpc's) gets the same future back, its step ended when the future is done, wherever that is: at the call,
 the step took 0 ms, said the future, and its exception was never an error step (main ``1aa0c9e9``).
+
+Many runs at once, in threads and asyncio tasks: each keeps its own steps and budget, exactly; a step begun or
+ended in another thread just as its run ends no longer makes the run again (remembered for ever: main, with a
+stream read in another thread); runs pushed past ``max_runs`` while still going keep their counts (every budget
+started over: main); and 10,000 short runs leave nothing behind.
 """
 
 from __future__ import annotations
