@@ -105,7 +105,9 @@ class Guard:
     max_runs : int
         Runs remembered at once; the least recently used run is forgotten beyond this (call
         :meth:`end_run` when a run finishes to free it at once). A run forgotten while cut keeps its cut
-        (the decision alone, for up to ``max_runs`` such runs): its later steps are still refused.
+        (the decision alone, for up to ``max_runs`` such runs): its later steps are still refused. A run
+        forgotten while still going inside ``with guard.run`` (more runs at once than ``max_runs``) is taken
+        back whole at its next step there: its budgets and limits do not start over.
     clock : callable
         Seconds since the epoch, used when a step gives no ``started_at`` / ``ended_at``.
 
