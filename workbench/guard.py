@@ -107,7 +107,8 @@ class Guard:
         :meth:`end_run` when a run finishes to free it at once). A run forgotten while cut keeps its cut
         (the decision alone, for up to ``max_runs`` such runs): its later steps are still refused. A run
         forgotten while still going inside ``with guard.run`` (more runs at once than ``max_runs``) is taken
-        back whole at its next step there: its budgets and limits do not start over.
+        back whole at its next step of :meth:`step` (``run_id`` None) or :meth:`wrap` there: its budgets and
+        limits do not start over (``before_step`` with the run's id makes it anew, as it always did).
     clock : callable
         Seconds since the epoch, used when a step gives no ``started_at`` / ``ended_at``.
 
