@@ -331,3 +331,19 @@ def test_more_runs_at_once_than_max_runs_keep_their_budgets() -> None:
     asyncio.run(main())
     assert collections.Counter(ran) == {f"a{i}": 3 for i in range(8)}
     assert guard.active_runs() == 0
+
+
+def test_a_run_forgotten_past_max_runs_and_read_after_it_ended_is_not_remembered() -> None:
+    # run A, forgotten while run B went on inside it, ended; its stream read after that took A back for ever
+    guard = Guard(Policy(), max_runs=1)
+    tokens = guard.wrap("writer", tool="tokens")(_tokens)
+    price = guard.wrap("pricer", tool="price")(lambda sku: 4.2)
+    with guard.run("A"):
+        later = tokens("p")
+        with guard.run("B"):
+            price("x")
+    assert list(later) == ["a", "b"] and guard.active_runs() == 0
+
+
+def _tokens(prompt: str) -> Iterator[str]:
+    yield from ("a", "b")

@@ -309,13 +309,19 @@ class Guard:
         if task is not None:
             self.start_run(run_id, task=task)
         token = _current_run.set(run_id)
-        held = _current_state.set((self, self._state(run_id)))
+        state = self._state(run_id)
+        held = _current_state.set((self, state))
         try:
             yield run_id
         finally:
             _current_state.reset(held)
             _current_run.reset(token)
             self.end_run(run_id)
+            if not state.ended:
+                # (forgotten past max_runs while it went on: its own state ended too, or a step of it still open,
+                # a stream read later, took the run back and it stayed remembered for ever)
+                with self._lock:
+                    state.ended = True
 
     def end_run(self, run_id: str) -> None:
         """Forget a finished run. A step of it still open (a guarded stream read after ``with guard.run``, or left
