@@ -65,11 +65,24 @@ def wrap_call(guard: Guard, fn: Callable[..., Any], agent: str | None, kind: str
     An async tool stays a coroutine function and a streaming one an async generator function (agent frameworks
     ask ``inspect`` which a tool is, to know whether to await or iterate it)."""
     form = call_form(fn)
+    if form != "call":
+        from .guard import StepScope  # (guard.py imports this module: here, once per wrapped tool)
+
+        def scope_of(
+            run: str | None, st: RunState | None, args: tuple[Any, ...], kwargs: dict[str, Any]
+        ) -> Any:
+            # the step of a call made in run `run` (its state `st`), begun at the await or the first item; made in
+            # no run, the run current then, as guard.step(None) finds it (a task's, whose run may have ended)
+            if run is None:
+                return guard.step(None, agent, kind, name, _call_args(args, kwargs))
+            return StepScope(guard, run, agent, kind, name, _call_args(args, kwargs), None, st)
+
     if form == "await":
 
-        @functools.wraps(fn)
-        async def guarded_async(*args: Any, **kwargs: Any) -> Any:
-            scope = guard.step(None, agent, kind, name, _call_args(args, kwargs))
+        async def awaiting(
+            run: str | None, st: RunState | None, args: tuple[Any, ...], kwargs: dict[str, Any]
+        ) -> Any:
+            scope = scope_of(run, st, args, kwargs)  # (at the await, as the coroutine's own code runs)
             scope.__enter__()
             try:  # (awaited here, not in a coroutine of _await_in_step's: one coroutine less per call)
                 result = await fn(*args, **kwargs)
@@ -85,15 +98,12 @@ def wrap_call(guard: Guard, fn: Callable[..., Any], agent: str | None, kind: str
                 return result
             return _finish(scope, result)  # (`await client.chat.completions.create(stream=True)`: its stream)
 
-        return guarded_async
+        return _ToolInRun(guard, fn, awaiting)
 
     if form in ("stream", "iterate"):
-        from .guard import StepScope  # (guard.py imports this module: here, once per wrapped tool)
 
         def begin(run: str | None, st: RunState | None, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-            # the step begins at the first item (as the generator's own code does), in the run of the call
-            args_ = _call_args(args, kwargs)
-            scope = StepScope(guard, guard._run_id(run), agent, kind, name, args_, None, st)
+            scope = scope_of(run, st, args, kwargs)  # (at the first item, as the generator's own code runs)
             scope.__enter__()
             try:
                 return scope, fn(*args, **kwargs)
@@ -101,7 +111,7 @@ def wrap_call(guard: Guard, fn: Callable[..., Any], agent: str | None, kind: str
                 scope.__exit__(type(exc), exc, exc.__traceback__)
                 raise
 
-        return _GeneratorTool(guard, fn, (_relaying if form == "stream" else _iterating)(begin))
+        return _ToolInRun(guard, fn, (_relaying if form == "stream" else _iterating)(begin))
 
     @functools.wraps(fn)
     def guarded(*args: Any, **kwargs: Any) -> Any:
@@ -133,18 +143,21 @@ def wrap_call(guard: Guard, fn: Callable[..., Any], agent: str | None, kind: str
     return guarded
 
 
-class _GeneratorTool:
-    """A guarded generator function (async or sync) whose calls decide their run where the generator is made: the
-    current run of ``with guard.run`` at the call (a generator function's own code runs only at its first item,
-    and a stream made in a run and read after it, a streaming HTTP response, found no run then: 'no run'). Its
-    step begins at the first item; without a run at the call, the run current then. An object, not a function, to
-    run at the call; ``inspect`` still calls it a generator function (asked of its ``__code__``, as of a Cython
-    function: agent frameworks ask it whether to iterate a tool), and it binds as a method as a function does."""
+class _ToolInRun:
+    """A guarded async tool or generator function (async or sync) whose calls decide their run where the coroutine
+    or generator is made: the current run of ``with guard.run`` at the call. (Their own code runs only at the await
+    or the first item: a stream made in a run and read after it, a streaming HTTP response, or a coroutine made in
+    a run and awaited after it, found no run then: 'no run'.) The step begins at the await or the first item;
+    without a run at the call, in the run current then. An object, not a function, to run at the call; ``inspect``
+    still calls it a coroutine or generator function (asked of its ``__code__``, as of a Cython function: agent
+    frameworks ask it whether to await or iterate a tool), and it binds as a method as a function does."""
 
     # (what inspect reads of a function-like object besides its __code__)
     __defaults__ = __kwdefaults__ = None
 
-    def __init__(self, guard: Guard, fn: Any, relay: Callable[..., Any]) -> None:
+    def __init__(self, guard: Guard, fn: Any, make: Callable[..., Any]) -> None:
+        # make(run, state, args, kwargs): the async def or generator function whose coroutine or generator a call
+        # hands back (its __code__ is what inspect reads)
         from .guard import (
             _current_run,
             _current_state,
@@ -156,8 +169,8 @@ class _GeneratorTool:
         # (named by its function, for a tool object or a partial too: inspect needs a name)
         self.__name__ = self.__qualname__ = getattr(inner, "__name__", None) or type(inner).__name__
         functools.update_wrapper(self, fn)  # (first: a tool object's attributes are copied, ours must win)
-        self._guard, self._relay, self._runvar, self._statevar = guard, relay, _current_run, _current_state
-        self.__code__ = relay.__code__
+        self._guard, self._make, self._runvar, self._statevar = guard, make, _current_run, _current_state
+        self.__code__ = make.__code__
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         guard = self._guard
@@ -165,10 +178,10 @@ class _GeneratorTool:
         st = None
         if run is not None:
             # the run's state too (guard.run's own, when the call is in a task it made that outlived it): a run
-            # ended before the first item is decided on as it stood, never made again
+            # ended before the await or the first item is decided on as it stood, never made again
             held = self._statevar.get()
             st = held[1] if held is not None and held[0] is guard else guard._state(run)
-        return self._relay(run, st, args, kwargs)
+        return self._make(run, st, args, kwargs)
 
     def __get__(self, obj: Any, cls: Any = None) -> Any:
         return self if obj is None else types.MethodType(self, obj)
@@ -178,38 +191,55 @@ class _GeneratorTool:
 
 
 def _future_in_step(scope: StepScope, future: Any) -> Any:
-    """An asyncio ``Future`` or ``Task`` a guarded call returned, handed back as it is (its caller may cancel it,
-    add callbacks, or never await it: work started to run on its own), its step ended when it is done: an error
-    step when it raised or was cancelled. (Awaited in a coroutine of the guard's, the caller got a coroutine: no
-    ``cancel``, no ``add_done_callback``, and a task never awaited left its step open.)"""
+    """A future a guarded call returned, handed back as it is (its caller may cancel it, add callbacks, or never
+    wait for it: work started to run on its own), its step ended when it is done: an error step when it raised or
+    was cancelled. An asyncio ``Future`` or ``Task``, a ``concurrent.futures.Future`` (``executor.submit``: its
+    step then ends in the thread that finished it), or any future with the same ``add_done_callback``, ``done``,
+    ``result`` and ``exception`` (dask's, grpc's). (An asyncio one awaited in a coroutine of the guard's, the caller
+    got a coroutine: no ``cancel``, no ``add_done_callback``, and a task never awaited left its step open; a
+    concurrent one ended its step at the call: latency 0, its output the future, its exception never an error.)
+    One already done at the call ends its step now, a limit it breaks raised to the caller as any call's."""
+    if future.done():
+        _future_ended(scope, future)
+        return future
 
     def done(fut: Any) -> None:
         try:
-            exc = fut.exception()
-        except BaseException as cancelled:  # (a cancelled one raises its CancelledError: an error step too)
-            exc = cancelled
-        if exc is None:
-            scope.output = fut.result()
-        try:
-            scope.__exit__(None if exc is None else type(exc), exc, None)
+            _future_ended(scope, fut)
         except PolicyViolation as violation:  # (no caller to raise to: said, and the run is cut all the same)
-            _log.warning("workbench guard: %s (a task done after its call returned)", violation)
+            _log.warning("workbench guard: %s (a future done after its call returned)", violation)
 
     future.add_done_callback(done)
     return future
 
 
+def _future_ended(scope: StepScope, fut: Any) -> None:
+    try:
+        exc = fut.exception()
+    except BaseException as cancelled:  # (a cancelled one raises its CancelledError: an error step too)
+        exc = cancelled
+    if exc is None:
+        scope.output = fut.result()
+    scope.__exit__(None if exc is None else type(exc), exc, None)
+
+
 # What a guarded call's result asks of its step, by its class, asked once per class (a plain value's class was asked
 # at every call for the three or four attributes it lacks, a raised and cleared AttributeError each): ended now
-# (_PLAIN), awaited (_AWAIT), a future or task handed back (_FUTURE), or maybe iterated (_ITEMS: _finish looks).
+# (_PLAIN), awaited (_AWAIT), a future or task handed back (_FUTURE: any with a done callback), or maybe iterated
+# (_ITEMS: _finish looks).
 _PLAIN, _AWAIT, _FUTURE, _ITEMS = 0, 1, 2, 3
 _FORMS: dict[type, int] = {}
 
 
 def _form_of(cls: type) -> int:
-    if getattr(cls, "__await__", None) is not None:
-        # (asyncio.isfuture's test, without importing asyncio into the guard)
-        form = _FUTURE if getattr(cls, "_asyncio_future_blocking", None) is not None else _AWAIT
+    # (a future first: dask's is awaitable too, and awaited for a sync caller it came back a coroutine)
+    if all(
+        callable(getattr(cls, method, None))
+        for method in ("add_done_callback", "done", "result", "exception")
+    ):
+        form = _FUTURE
+    elif getattr(cls, "__await__", None) is not None:
+        form = _AWAIT
     elif hasattr(cls, "__next__") or hasattr(cls, "__anext__"):  # (generators, SDK streams; a file too)
         form = _ITEMS
     else:

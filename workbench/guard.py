@@ -105,7 +105,10 @@ class Guard:
     max_runs : int
         Runs remembered at once; the least recently used run is forgotten beyond this (call
         :meth:`end_run` when a run finishes to free it at once). A run forgotten while cut keeps its cut
-        (the decision alone, for up to ``max_runs`` such runs): its later steps are still refused.
+        (the decision alone, for up to ``max_runs`` such runs): its later steps are still refused. A run
+        forgotten while still going inside ``with guard.run`` (more runs at once than ``max_runs``) is taken
+        back whole at its next step of :meth:`step` (``run_id`` None) or :meth:`wrap` there: its budgets and
+        limits do not start over (``before_step`` with the run's id makes it anew, as it always did).
     clock : callable
         Seconds since the epoch, used when a step gives no ``started_at`` / ``ended_at``.
 
@@ -221,7 +224,8 @@ class Guard:
         signals = {"confidence": confidence, "entropy": entropy, "tokens_in": tokens_in,
                    "tokens_out": tokens_out, "cost": cost}
         kind = kind_word(kind)
-        st = self._state(run_id) if _run_state is None else _run_state
+        # (_run_state: the StepScope's run: kept when it has ended, else looked up by its id, see StepScope)
+        st = self._state(run_id, _run_state)
         unkept = None
         if kind == "tool" and args is not None:
             given = st.raw_args       # one read: another thread may replace the triple
@@ -305,13 +309,19 @@ class Guard:
         if task is not None:
             self.start_run(run_id, task=task)
         token = _current_run.set(run_id)
-        held = _current_state.set((self, self._state(run_id)))
+        state = self._state(run_id)
+        held = _current_state.set((self, state))
         try:
             yield run_id
         finally:
             _current_state.reset(held)
             _current_run.reset(token)
             self.end_run(run_id)
+            if not state.ended:
+                # (forgotten past max_runs while it went on: its own state ended too, or a step of it still open,
+                # a stream read later, took the run back and it stayed remembered for ever)
+                with self._lock:
+                    state.ended = True
 
     def end_run(self, run_id: str) -> None:
         """Forget a finished run. A step of it still open (a guarded stream read after ``with guard.run``, or left
@@ -349,16 +359,28 @@ class Guard:
         _log.info("workbench guard: run %r: a step the store quarantines (%s): not checked", run_id, reason)
         return ALLOW
 
-    def _state(self, run_id: str) -> RunState:
+    def _state(self, run_id: str, held: RunState | None = None) -> RunState:
         """The run's state, under the guard's lock (held only for this lookup). The decision is then
-        made under the run's own lock, so a step reading a long text holds up only its own run."""
+        made under the run's own lock, so a step reading a long text holds up only its own run. ``held``: the
+        state a step already holds (its run's at the call, or at its start): itself when that run has ended,
+        asked under the lock :meth:`end_run` takes, so a step ending in another thread (a future's) as its run
+        ends is recorded in it (asked before the lookup, the run was made again between the two and kept); and
+        itself again when the run, still going, was forgotten past ``max_runs``."""
         with self._lock:
+            if held is not None and held.ended:
+                return held
             runs = self._runs
             st = runs.get(run_id)
             if st is None:
-                st = runs[run_id] = self._core.new_run()
-                st.lock = threading.Lock()
-                st.cut = self._cuts.pop(run_id, None)    # a run that was cut stays cut
+                if held is not None:
+                    # a run still going (its `with guard.run` holds it) forgotten past max_runs by more runs at once:
+                    # itself again, its counts kept (a new state let its budgets and limits start over: failing open)
+                    st = runs[run_id] = held
+                    self._cuts.pop(run_id, None)
+                else:
+                    st = runs[run_id] = self._core.new_run()
+                    st.lock = threading.Lock()
+                    st.cut = self._cuts.pop(run_id, None)    # a run that was cut stays cut
                 if len(runs) > self.max_runs:
                     gone, old = runs.popitem(last=False)
                     keep_cut(self._cuts, gone, old.cut, self.max_runs)
@@ -396,9 +418,8 @@ class StepScope:
 
     def __enter__(self) -> StepScope:
         g = self._guard
-        st = self._st
-        if st is None or not st.ended:   # (ended: a stream made in its run and read after it, decided on that run)
-            st = self._st = g._state(self._run)
+        # (the state held, when its run ended: a stream made in its run and read after it, decided on that run)
+        st = self._st = g._state(self._run, self._st)
         self._started = g._clock()
         g.before_step(self._run, self._agent, self._kind, self._tool, self._args, depth=self._depth,
                       started_at=self._started, _run_state=st)
@@ -414,15 +435,15 @@ class StepScope:
         status = "error" if exc_type is not None and not issubclass(exc_type, PolicyViolation) else "ok"
         # A step ending after its run ended (end_run: a stream read after `with guard.run`, one left with `break`
         # and closed later, a task done later) is recorded against that run: looked up by its id, the run was made
-        # again and kept for ever (active_runs grew by one per such step). Else by its id, as any step's end.
-        st = self._st   # (set by __enter__)
-        late = st if st.ended else None
+        # again and kept for ever (active_runs grew by one per such step). Else by its id, as any step's end: both
+        # decided in after_step, under the guard's lock (asked here, a run ending in another thread in between was
+        # made again all the same)
         try:
             self.decision = g.after_step(
                 self._run, self._agent, self._kind, self._tool, self._args, status=status,
                 latency_ms=(ended - self._started) * 1000.0, confidence=self.confidence, entropy=self.entropy,
                 tokens_in=self.tokens_in, tokens_out=self.tokens_out, cost=self.cost, ended_at=ended,
-                output=self.output, _run_state=late)
+                output=self.output, _run_state=self._st)
         except PolicyViolation:
             if exc_type is None or issubclass(exc_type, Exception):
                 raise
