@@ -27,7 +27,8 @@ _UNNAMED = SPAN_PREFIX + "Subagent"
 
 def subagent_call(tool: Any, inp: Any) -> str | None:
     """The subagent a Claude Agent SDK ``Agent`` / ``Task`` tool call runs (its ``subagent_type``), else None."""
-    if tool not in _TOOLS or not isinstance(inp, str) or SUBAGENT_KEY not in inp:
+    # (a hostile log's tool name may be a list or a dict: unhashable, so never looked up in the set)
+    if not isinstance(tool, str) or tool not in _TOOLS or not isinstance(inp, str) or SUBAGENT_KEY not in inp:
         return None
     try:
         args = orjson.loads(inp)
@@ -42,4 +43,4 @@ def tool_named_span(name: Any, agent: Any) -> bool:
     ``agent.name`` the tool's, not the subagent's): the run is the tool call's above it."""
     if not isinstance(name, str) or not name.startswith(SPAN_PREFIX):
         return False
-    return name == _UNNAMED if agent is None else agent in _TOOLS and name == SPAN_PREFIX + agent
+    return name == _UNNAMED if agent is None else isinstance(agent, str) and agent in _TOOLS and name == SPAN_PREFIX + agent
