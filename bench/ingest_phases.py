@@ -4,6 +4,7 @@ Usage::
 
     python bench/ingest_phases.py                                   # generated OTLP spans, 1M and 5M
     python bench/ingest_phases.py --sizes 100000 1000000 --files generated sdk native
+    python bench/ingest_phases.py --baseline-python ../base33/.venv/bin/python   # an earlier release's phases beside
 
 Each file (written by ``bench/ingest.py``'s writers) is ingested in a fresh process with
 ``WORKBENCH_INGEST_TIMINGS=1`` (``workbench/ingest/_timings.py``: every statement's CPU seconds, and the call's
@@ -115,15 +116,19 @@ def _child(path: str) -> None:
     )
 
 
-def measure(path: Path) -> dict:
-    """Ingest ``path`` in a fresh process of this checkout's workbench, timings on; its phases, CPU s and peak RSS."""
-    env = {
-        **os.environ,
-        "WORKBENCH_INGEST_TIMINGS": "1",
-        "PYTHONPATH": str(Path(__file__).resolve().parents[1]),
-    }
+def measure(path: Path, python: str | None = None) -> dict:
+    """Ingest ``path`` in a fresh process of this checkout's workbench, timings on; its phases, CPU s and peak RSS.
+    ``python``: another interpreter (a venv with an earlier release, its own workbench imported) in its place."""
+    env = {**os.environ, "WORKBENCH_INGEST_TIMINGS": "1"}
+    env.pop("PYTHONPATH", None)
+    if python is None:
+        env["PYTHONPATH"] = str(Path(__file__).resolve().parents[1])
     out = subprocess.run(
-        [sys.executable, __file__, "--child", str(path)], capture_output=True, text=True, env=env, check=False
+        [python or sys.executable, __file__, "--child", str(path)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
     )
     if out.returncode != 0:
         raise SystemExit(f"the ingest of {path} failed:\n{out.stderr[-2000:]}")
@@ -138,6 +143,10 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1_000_000, 5_000_000])
     parser.add_argument("--files", nargs="+", default=["generated"], choices=list(bench_ingest.WRITERS))
     parser.add_argument("--tmp", help="folder for the generated files (default: the system's temp folder)")
+    parser.add_argument(
+        "--baseline-python",
+        help="also ingest each file with this interpreter's workbench (an earlier release)",
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -157,33 +166,49 @@ def main() -> None:
                 bench_ingest.WRITERS[kind](path, size)
                 bench_ingest._settle(path)
                 ours = measure(path)
+                base = measure(path, args.baseline_python) if args.baseline_python else None
                 bare = bench_ingest.measure("duckdb-bare", path)
                 path.unlink()
                 load = "/".join(f"{x:.1f}" for x in os.getloadavg())
-                rest = ours["cpu"] - sum(ours["phases"].values())  # (imports, the store's open and close)
                 now = {
                     **ours["phases"],
-                    "outside the call": rest,
+                    # (imports, the store's open and close)
+                    "outside the call": ours["cpu"] - sum(ours["phases"].values()),
                     "whole process": ours["cpu"],
                     "bare read": bare["cpu"],
                 }
+                then = (
+                    {
+                        **base["phases"],
+                        "outside the call": base["cpu"] - sum(base["phases"].values()),
+                        "whole process": base["cpu"],
+                    }
+                    if base
+                    else {}
+                )
                 for name, cpu in now.items():
                     grew = (
                         "-"
                         if before is None or not before[0][name]
                         else f"{cpu / before[0][name]:.2f}x for {size / before[1]:.1f}x spans"
                     )
+                    beside = f" {then[name]:.2f} |" if name in then else " - |" if base else ""
                     rows.append(
-                        f"| {kind} | {size:,} | {name} | {cpu:.2f} | {cpu / size * 1e6:.2f} | {grew} | {load} |"
+                        f"| {kind} | {size:,} | {name} | {cpu:.2f} |{beside} {cpu / size * 1e6:.2f} | {grew} | {load} |"
                     )
                 print(
                     f"{kind} {size:,}: ours {ours['cpu']:.1f} CPU s / {ours['peak_mb']:.0f} MB, bare "
-                    f"{bare['cpu']:.1f} / {bare['peak_mb']:.0f} MB (ours / bare CPU {ours['cpu'] / bare['cpu']:.2f}x)",
+                    f"{bare['cpu']:.1f} / {bare['peak_mb']:.0f} MB (ours / bare CPU {ours['cpu'] / bare['cpu']:.2f}x)"
+                    + (f", baseline {base['cpu']:.1f} / {base['peak_mb']:.0f} MB" if base else ""),
                     flush=True,
                 )
                 before = (now, size)
             print(
-                "\n| file | spans/steps | phase | CPU s | µs a span | growth | load 1/5/15 |\n|---|---|---|---|---|---|---|"
+                "\n| file | spans/steps | phase | CPU s |"
+                + (" baseline CPU s |" if args.baseline_python else "")
+                + " µs a span | growth | load 1/5/15 |\n|---|---|---|---|"
+                + ("---|" if args.baseline_python else "")
+                + "---|---|---|"
             )
             print("\n".join(rows), flush=True)
 

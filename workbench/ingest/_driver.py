@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import math
@@ -32,6 +33,7 @@ from ._links import join_linked_runs, keep_linked_roots, move_stored_runs
 from ._mcp_served import fold_served_calls, fold_stored_served_calls
 from ._memory_setting import memory_limit_shown, restore_memory_limit
 from ._message_tools import stage_message_tools
+from ._one_thread import one_thread
 from ._parquet_rows import column_names, is_parquet
 from ._paths import display, expand_paths
 from ._rawtext import fill_raw_text
@@ -684,7 +686,8 @@ def _merge(con: duckdb.DuckDBPyConnection, stage: Stage, stage_fill: Any, jobs: 
                 con.execute("SET VARIABLE wb_lo = ?", [lo])
                 con.execute("SET VARIABLE wb_hi = ?", [hi])
             stored = walk_tree(con, ("chunk",) if whole else ("whole",), _timed)
-            _sections(con, "finalize_insert", skip if stored else skip | {"stored_runs"})
+            _sections(con, "finalize_insert", skip if stored else skip | {"stored_runs"},
+                      frozenset() if whole else _ONE_THREAD)
             _timings.mark(f"merged chunk {chunk}")
         _sections(con, "finalize_rest", {"rejects"} | {k for k in ("edges", "labels") if not held[k]})
         # (a chunked call does not count said_roots: root_said runs, see _COUNTS)
@@ -836,11 +839,22 @@ def _holds(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     return {name: int(n) for name, n in con.execute(_HOLDS).fetchall()}
 
 
-def _sections(con: duckdb.DuckDBPyConnection, name: str, skip: set[str]) -> None:
+# The sections of finalize_insert.sql a chunked merge runs on one thread: its INSERTs into steps and edges. On two
+# threads each chunk's INSERT left part-filled row groups (each thread's last), which the store's checkpoint merged
+# with their neighbours, rewriting them (DuckDB's vacuum): the checkpoint's CPU after 1M generated OTLP spans
+# 0.04-0.67 s as the part-filled groups happened to fit together, 2.87 after 5M; on one thread the call's appends
+# fill each row group before the next, across the chunks, and the checkpoint has none to merge (0.04 s at 1M), for
+# no more CPU in the INSERTs (0.87 against 0.96 s a chunk of 500k steps). Left to a later checkpoint instead
+# (max_vacuum_tasks = 0), the merge was only put off: the next change to the table paid it.
+_ONE_THREAD = frozenset({"steps", "edges"})
+
+
+def _sections(con: duckdb.DuckDBPyConnection, name: str, skip: set[str], serial: frozenset[str] = frozenset()) -> None:
     for section, stmts in sql_sections(name):
         if section not in skip:
-            for stmt in stmts:
-                _timed(con, stmt)
+            with one_thread(con) if section in serial else contextlib.nullcontext():
+                for stmt in stmts:
+                    _timed(con, stmt)
 
 
 def _timed(con: duckdb.DuckDBPyConnection, stmt: str) -> None:

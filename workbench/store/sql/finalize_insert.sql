@@ -16,6 +16,9 @@ FROM (
 JOIN (SELECT rid, run_id, start_ns, order_hint, file, line, step_id FROM chunk_n) n ON n.rid = g.rid
 LEFT JOIN stored_runs o ON o.run_id = n.run_id;
 
+-- [section steps]
+-- (a chunked call's driver runs this section and edges on one thread, _driver._ONE_THREAD: an INSERT on two threads
+-- leaves part-filled row groups in each chunk's rows, which the store's checkpoint then merged, rewriting them)
 INSERT INTO steps BY NAME
 SELECT n.run_id, n.step_id, n.parent_id, r.seq, r.depth, r.agent, n.agent AS agent_own,
        n.kind, n.name, n.tool, n.model,
