@@ -293,17 +293,26 @@ def _limit(value: Any, rule: str = "") -> str:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    """Read each policy file through the schema check: its rules on stdout, or the first bad one's field and why (a
-    ``PolicyError``: exit 2). A hand-edited file was checked only by a backtest (minutes of ingest) or Python."""
+    """Read each policy file through the schema check: its rules on stdout, or the bad one's field and why on
+    stderr (exit 2 when any is bad). A hand-edited file was checked only by a backtest (minutes of ingest) or Python."""
+    bad = 0
     for path in args.policies:
-        policy = load_policy(path)
+        try:
+            policy = load_policy(path)
+        except PolicyError as exc:
+            # (every file is checked: a folder of policies stopped at its first bad one left the rest unsaid)
+            print(f"workbench: error: {clean(exc, newlines=False)}", file=sys.stderr, flush=True)
+            bad += 1
+            continue
         rules = policy.rules()
         print(clean(f"{path}: valid ({policy.to_dict()['schema']}, version {policy.version}): {len(rules)} "
                     f"{'rule' if len(rules) == 1 else 'rules'} ({', '.join(_rule(n, v) for n, v in rules) or 'none'})"),
               flush=True)
         if not rules:
             _note(f"  {path} has no rule: a guard with it stops nothing and sends nothing to review")
-    return 0
+    if bad and len(args.policies) > 1:
+        _note(f"{bad} of {len(args.policies)} policy files not valid")
+    return 2 if bad else 0
 
 
 def _gate(report: Any, args: argparse.Namespace) -> Any:
