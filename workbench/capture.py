@@ -88,6 +88,15 @@ class WorkspaceSpanExporter(SpanExporter):
             else Path(tempfile.mkdtemp(prefix="wb-capture-"))
         )
         self.spool_dir.mkdir(parents=True, exist_ok=True)
+        if not self._own_dir:
+            # (said here, where the user sets the folder: this exporter stores only its own batches, and one a killed
+            # session left, which an exporter made after the restart stored before the names were tagged, stays)
+            left = [p for p in self.spool_dir.glob("spans-*.jsonl") if not p.name.endswith(".done.jsonl")]
+            if left:
+                _log.warning(
+                    "%s holds %d spooled batch(es) no exporter of this workspace stored (another exporter's, or "
+                    "left by a session that was killed): this exporter stores only its own; ws.ingest(path) stores "
+                    "one (e.g. %s)", self.spool_dir, len(left), min(left).name)
         self.keep = keep
         self.background = background
         self._lock = threading.Lock()   # (the spool's names, and the thread below)

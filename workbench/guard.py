@@ -322,6 +322,10 @@ class Guard:
                 # a stream read later, took the run back and it stayed remembered for ever)
                 with self._lock:
                     state.ended = True
+                    # (and put back meanwhile, by a step of it in another thread looking its state up after end_run:
+                    # forgotten now, or it stayed remembered, and a later run of the same id took over its counts)
+                    if self._runs.get(run_id) is state:
+                        del self._runs[run_id]
 
     def end_run(self, run_id: str) -> None:
         """Forget a finished run. A step of it still open (a guarded stream read after ``with guard.run``, or left

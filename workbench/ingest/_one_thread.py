@@ -27,7 +27,13 @@ def one_thread(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     try:
         yield
     finally:
-        con.execute("SET threads = ?", [threads])
+        # (through a cursor of its own: after a failed statement in a transaction, the merge's, `con` takes no SET,
+        # and the restore raised over that statement's error and left the instance on one thread)
+        cur = con.cursor()
+        try:
+            cur.execute("SET threads = ?", [threads])
+        finally:
+            cur.close()
 
 
 @contextmanager
