@@ -3,15 +3,14 @@ policy's ``provenance.sweep["system"]`` as the system it was learned for. A poli
 ``wb.suggest_limits(ws, by_system=False).to_policy()``, carries the system ``""`` there too (every run is put in one
 group named ``""``), the same as a policy of the runs with no system name: on a store holding runs of two systems and
 some with none, its backtest replays only the runs with no system (2 of 8 here), said as "the one the limits were
-learned for". Not mended here: the sweep cannot tell the two apart (to_policy would have to record by_system)."""
+learned for". Mended by the lead: ``LimitSuggestions.by_system`` is kept, and a policy of every run's limits
+records no system."""
 
 from __future__ import annotations
 
 import argparse
 import json
 from pathlib import Path
-
-import pytest
 
 import workbench as wb
 from workbench._cli_policy import _system_runs
@@ -31,8 +30,6 @@ def _records() -> list[dict]:
     return out
 
 
-@pytest.mark.xfail(strict=True, reason="review49: a policy of every run's limits (by_system=False) is backtested on "
-                   "the runs with no system only: its sweep's system '' reads as the runs with no system name")
 def test_a_policy_of_every_run_is_backtested_on_every_run(tmp_path: Path) -> None:
     log = tmp_path / "mix.jsonl"
     log.write_text("".join(json.dumps(x) + "\n" for x in _records()))

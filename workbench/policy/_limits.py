@@ -73,11 +73,15 @@ class LimitSuggestions:
     kinds: dict[str, frozenset[str]] = field(default_factory=dict)
     # whether runs taken as failed (silent failures) count as failed (run_peaks' silent)
     silent: bool = True
+    # False: one set of limits for every run, grouped under "" as the runs with no system name are; a policy of
+    # it records no system (a backtest read "" as those runs only and replayed 2 of a store's 8)
+    by_system: bool = True
 
     def at(self, quantile: float) -> LimitSuggestions:
         """The same runs' limits at another ``quantile`` (no store access: the peaks are kept)."""
         _check_quantile(quantile)
-        return _from_peaks(self.runs, self.kinds, quantile, self.min_runs, self.store, self.window, self.silent)
+        return _from_peaks(self.runs, self.kinds, quantile, self.min_runs, self.store, self.window, self.silent,
+                           self.by_system)
 
     def summary(self) -> pd.DataFrame:
         """Per system: its runs by outcome and how many of them the suggested limits together stop
@@ -139,7 +143,8 @@ class LimitSuggestions:
         prov = Provenance(created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
                           created_by="workbench", source="suggest_limits", store=self.store,
                           runs=len(sys_runs), failures=int((sys_runs["outcome"] == "failure").sum()),
-                          notes=tuple(notes), sweep={"quantile": self.quantile, "system": system,
+                          notes=tuple(notes), sweep={"quantile": self.quantile,
+                                                       "system": system if self.by_system else None,
                                                        "silent": self.silent})
         return Policy(version=version, name=system or None, breakers=Breakers(**limits["breakers"]),
                       budgets=Budgets(**limits["budgets"]), loops=Loops(**limits["loops"]), provenance=prov)
@@ -242,7 +247,7 @@ def suggest_limits(ws: Any, quantile: float = 0.99, min_runs: int = 5, by_system
         has.setdefault(system if by_system else "", set()).add(kind)
     store = str(ws.path) if getattr(ws, "path", None) is not None else "<memory>"
     return _from_peaks(peaks, {s: frozenset(k) for s, k in has.items()}, quantile, min_runs, store, window,
-                       silent)
+                       silent, by_system)
 
 
 def _nothing_to_measure(ws: Any, runs: list[str] | None) -> str:
@@ -275,7 +280,7 @@ def _check_quantile(quantile: float) -> None:
 
 
 def _from_peaks(peaks: pd.DataFrame, kinds: dict[str, frozenset[str]], quantile: float, min_runs: int,
-                store: str, window: int, silent: bool = True) -> LimitSuggestions:
+                store: str, window: int, silent: bool = True, by_system: bool = True) -> LimitSuggestions:
     rows: list[dict[str, Any]] = []
     notes: dict[str, list[str]] = {}
     # numpy columns taken once: per system and rule pandas masks, sorts and assigns were 1.5-2 CPU s on a
@@ -301,7 +306,7 @@ def _from_peaks(peaks: pd.DataFrame, kinds: dict[str, frozenset[str]], quantile:
                                  quantile, has))
     table = pd.DataFrame(rows, columns=_COLUMNS)
     table["limit"] = pd.Series([r["limit"] for r in rows], dtype=object)   # whole counts stay ints
-    return LimitSuggestions(table, peaks, quantile, store, notes, window, min_runs, kinds, silent)
+    return LimitSuggestions(table, peaks, quantile, store, notes, window, min_runs, kinds, silent, by_system)
 
 
 def _suggest(system: str, rule: str, integer: bool, peak: np.ndarray, base: np.ndarray, run_ids: np.ndarray,
