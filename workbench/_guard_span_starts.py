@@ -4,9 +4,11 @@ and the check of a tool call, a hand-off or a step's start."""
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from opentelemetry.sdk.trace import Span
 
+from ._guard_span_haystack import info, is_haystack, typed
 from ._guard_span_steps import _MAX_SPANS, SpanDecision, _Step
 from ._guard_span_values import _call, _seconds
 from .policy._core import Decision
@@ -46,6 +48,9 @@ class _SpanStarts:
                     run.tops.popitem(last=False)
             if above is not None and above.dropped:
                 above = None
+            told: list[tuple[int, _Step, Decision]] = []
+            if above is not None and above.live is not None:  # (Haystack's: its tags are set by now)
+                told += self._haystack_begun(key, run, above)
             if reason is not None:
                 run.spans[ctx.span_id] = dropped = _Step(agent, 0, m["kind"], None, True, dropped=True)
                 dropped.top = top
@@ -53,8 +58,14 @@ class _SpanStarts:
                     run.spans.popitem(last=False)
                 self._dropped(trace, ctx.span_id, reason)
                 return None
+            # (a span of Haystack's own tracing, typed as the store's rule types it: now when its tags came with its
+            # start, else when the first span under it starts or at its end, held meanwhile: _guard_span_haystack)
+            hay = is_haystack(name, m)
+            up = above.hay[0] if hay and above is not None and above.hay is not None else None
+            if hay and span.attributes:
+                m = typed(name, span.attributes, m, up)
+                agent = self._agent(key, span, m)
             kind, tool, args = _call(m, name)
-            told: list[tuple[int, _Step, Decision]] = []
             inner = False
             if kind == "llm" and above is not None:
                 above.llm_kids += 1
@@ -80,11 +91,15 @@ class _SpanStarts:
             # is judged now, where the backtest judges it, as the call without arguments it is for the store
             # if it never gives any (AutoGen's); if it gives them at its end (OpenInference's openai-agents
             # spans), what that judgement counted is taken back and the call judged again with them then
-            late = kind == "other" and agent is None and not span.attributes
+            late = ((kind == "other" and agent is None) or hay) and not span.attributes
             args_late = kind == "tool" and args is None and self._reads_args
             step = _Step(agent, depth, kind, tool, late, args_late=args_late)
             step.above, step.top = above, top
             step.started = _seconds(span.start_time)
+            if hay:
+                step.hay = (info(name, span.attributes, m) if span.attributes else None, up)
+                if not span.attributes:
+                    step.live = (span, ctx.span_id, parent is None)
             if late:  # (judged at its end; its start still starts the run's clock, as the stored run's does)
                 st.clock_from(step.started)
             run.spans[ctx.span_id] = step
@@ -109,3 +124,31 @@ class _SpanStarts:
         if d is not None and d.action == "cut":
             return self._tell(key, ctx.span_id, step, d, "start", run)
         return cut
+
+    def _haystack_begun(self, key: str, run: Any, step: _Step) -> list[tuple[int, _Step, Decision]]:
+        """A span of Haystack's own tracing held since its start (no tag yet), a span under it starting now: its tags
+        were set right after its start, so it is typed (_guard_span_haystack) and judged as begun, before the span
+        under it, as the backtest judges it at its start. The cut to tell, for after the lock. (Under the run's
+        lock.)"""
+        from .guard_spans import _mapped  # (that module imports this one)
+
+        span, span_id, root = step.live
+        step.live = None
+        attrs = span.attributes or {}
+        m, name = _mapped(span, root)
+        m = typed(name, attrs, m, step.hay[1])
+        step.hay = (info(name, attrs, m), step.hay[1])
+        kind, tool, args = _call(m, name)
+        own = self._agent(key, span, m)
+        step.kind, step.tool, step.late = kind, tool, False
+        if own is not None:
+            step.agent = own
+        st = run.state
+        if st.cut is not None:
+            return []
+        retries = st.retries_total
+        d = self._core.before(st, step.agent, kind, tool, args, step.depth, step.started)
+        if kind == "tool":
+            step.key = st.last_key
+            step.retried = st.retries_total > retries
+        return [(span_id, step, d)] if d.action == "cut" else []

@@ -62,6 +62,8 @@ class _Step:
         "waits_on",
         "end_told",
         "top",
+        "live",
+        "hay",
     )
 
     def __init__(
@@ -105,6 +107,10 @@ class _Step:
         # a decision then is its end's.
         self.end_told = False
         self.top: int | None = None  # the id of the top span here whose subtree it is in (_Run.tops)
+        # A span of Haystack's own tracing (_guard_span_haystack): live, while its tags wait (its SDK span, its id, root
+        # flag, what it reads of the span above); hay, once typed, what the spans under it read of it
+        self.live: tuple | None = None
+        self.hay: tuple | None = None
 
 
 class _Run:

@@ -62,6 +62,7 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
     ) from exc
 
 from ._guard_span_ends import _SpanEnds
+from ._guard_span_haystack import ended_typed, is_haystack
 from ._guard_span_runs import _SpanRuns
 from ._guard_span_starts import _SpanStarts
 from ._guard_span_steps import _MAX_ENDED, SpanDecision, _Run, _shallower, _Step
@@ -235,6 +236,9 @@ class GuardSpanProcessor(_SpanStarts, _SpanEnds, _SpanRuns, SpanProcessor):
             )
             if digested is not None and reason is None:  # (counted once, at its end: every span ends once)
                 digest_note = digested
+        run = self._run(key)
+        if is_haystack(name, m):  # (Haystack's own: typed as the store's rule types it, _guard_span_haystack)
+            m = ended_typed(run, ctx.span_id, span, m, name)
         status = status_of(span.status.status_code.value) or "unset"
         if (status == "unset" and failed_without_status(span.attributes or {})) or m["failed"]:
             status = (
@@ -243,7 +247,6 @@ class GuardSpanProcessor(_SpanStarts, _SpanEnds, _SpanRuns, SpanProcessor):
         elif status != "error" and any(e.name in EXCEPTION_EVENTS for e in span.events or ()):
             status = "error"  # (an exception recorded with no error status: _span_outcome.recorded_failure)
         own = self._agent(key, span, m)  # (its own agent: a span checked only at its end says it then)
-        run = self._run(key)
         told: list[tuple[int, _Step, Decision]] = []
         with run.lock:
             step = run.spans.pop(ctx.span_id, None)
