@@ -109,8 +109,8 @@ def test_each_subagent_is_its_own_agent(stores: dict, fast: bool) -> None:
     for run, tool in (("c1", "Agent"), ("c2", "Task")):
         assert s[run, 1][:2] == [
             "agent",
-            "ClaudeAgentSDK.query",
-        ]  # (the main agent: the SDK names it nothing else)
+            "claude",
+        ]  # (the main agent: the SDK names it nothing: _claude_agents)
         assert [s[run, n][:3] for n in (2, 3, 4, 5, 6)] == [
             [
                 "agent",
@@ -141,7 +141,7 @@ def test_outcomes_are_what_the_root_says(stores: dict, fast: bool) -> None:
     agents = stores[fast].sql(
         "SELECT DISTINCT agent FROM steps WHERE run_id = ? ORDER BY 1", params=["c1" * 16]
     )
-    assert [a for (a,) in agents.fetchall()] == ["ClaudeAgentSDK.query", "researcher", "writer"]
+    assert [a for (a,) in agents.fetchall()] == ["claude", "researcher", "writer"]
 
 
 def test_both_readers_read_it_alike(stores: dict) -> None:

@@ -15,7 +15,7 @@ from ._ag2 import TOOL_EXECUTOR as AG2_TOOL_EXECUTOR
 from ._ag2 import USAGE_COST, USAGE_IN, USAGE_OUT, tool_executor, usage_record
 from ._autogen_manager import model_manager
 from ._call_args import smolagents_tool_call
-from ._claude_agents import subagent_call, tool_named_span
+from ._claude_agents import main_agent, subagent_call, tool_named_span
 from ._convention_table import (
     AGENT_NAME_PREFIXES,
     BARE_AGENT_OPERATIONS,
@@ -212,7 +212,7 @@ def map_span(
     if kind == "agent" and (crew := openllmetry_crew(attrs)) is not None:
         kind, agent = "chain", crew or None
     if agent is None and kind == "agent":
-        agent = graph_node(rest) or smolagents_agent(name, rest) or traceloop_entity(rest)
+        agent = graph_node(rest) or smolagents_agent(name, rest) or traceloop_entity(rest) or main_agent(name)
     if kind == "agent" and tool_named_span(name, agent):
         # (a Claude Agent SDK subagent's run: the tool call above it names the agent)
         kind, agent = "chain", None
