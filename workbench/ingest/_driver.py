@@ -25,7 +25,7 @@ from ._ag2_errors import fix_stored_errors, tool_errors_from_executor
 from ._ag2_usage import empty_stored_usage, usage_tokens
 from ._base import Adapter, RecordsAdapter, Stage, create_stage_tables
 from ._checkpoint import checkpoint_within
-from ._haystack_spans import haystack_spans
+from ._haystack_spans import haystack_spans, stored_haystack_runs
 from ._json_escapes import register_unescape, unescape_staged_tasks
 from ._jsonio import compression_of, read_head
 from ._kept_marks import drop_changed_marks, marks_before
@@ -510,6 +510,7 @@ def _run_ingest(con: duckdb.DuckDBPyConnection, source: Any, fmt: str | None, pr
             usage_tokens(con, stage.turn_runs)
         facts = StageFacts(con)  # (each step below left out when the stage holds nothing for it)
         if not facts.nothing_for("haystack") and haystack_spans(con):  # (first: the rules below read its kinds)
+            stage.haystack = True
             facts.changed()
         if not facts.nothing_for("nameless"):
             stage.unnamed = keep_unnamed(con)  # (which runs the rules name: the merge keeps it, _stored_rules)
@@ -655,6 +656,8 @@ def _merge(con: duckdb.DuckDBPyConnection, stage: Stage, stage_fill: Any, jobs: 
             con.execute("SET VARIABLE wb_moved = true")
         # (a trace split over calls: steps an earlier call stored before the step they act for came)
         stored_agents_of_previous(con, stage.turn_runs)
+        if stage.haystack:  # (an Agent's run stored before the tool call above it: _haystack_spans)
+            stored_haystack_runs(con)
         fix_stored_errors(con, stage.ag2_stored_errors)
         empty_stored_usage(con, stage.turn_runs)  # (usage records stored before their run's model calls came)
         if stage_fill is not None:  # (the workspace's few label and outcome rows, in the transaction)

@@ -29,3 +29,10 @@ def haystack_spans(con: duckdb.DuckDBPyConnection) -> bool:
     finally:
         con.execute("DROP TABLE IF EXISTS haystack_steps")
     return True
+
+
+def stored_haystack_runs(con: duckdb.DuckDBPyConnection) -> None:
+    """In the merge's transaction, before its walk down: an Agent's run an earlier call stored before the span above
+    it came, named by that span now staged, as one call of both names it (``store/sql/haystack_stored.sql``)."""
+    for stmt in sql_statements("haystack_stored"):
+        con.execute(stmt)
