@@ -49,7 +49,8 @@ class _SpanStarts:
             if above is not None and above.dropped:
                 above = None
             told: list[tuple[int, _Step, Decision]] = []
-            if above is not None and above.live is not None:  # (Haystack's: its tags are set by now)
+            # (Haystack's, held since its start: its tags are set by now; one waiting with an LLM pair waits on)
+            if above is not None and above.live is not None and not above.pending:
                 told += self._haystack_begun(key, run, above)
             if reason is not None:
                 run.spans[ctx.span_id] = dropped = _Step(agent, 0, m["kind"], None, True, dropped=True)
