@@ -11,7 +11,9 @@
 -- The steps under either act for it (the merge's walk down). A tool call whose content output is {"error": …} is a
 -- caught ToolInvocationError handed back to the model (tool_calling.py leaves the span's status unset): it failed.
 -- Any other span of Haystack's (haystack.pipeline.run, haystack.agent.step, haystack.agent.hook …) is a chain step.
--- Only steps no reader typed or named (kind 'other', no agent), of this call's stage.
+-- Only steps no reader typed or named (kind 'other', no agent), of this call's stage. The live guard types the spans
+-- so too, span by span (workbench/_guard_span_haystack.py, its Python twin: change both; haystack_stored.sql names a
+-- run stored before the span above it came).
 CREATE OR REPLACE TEMP TABLE haystack_steps AS
 WITH spans AS (
     SELECT s.run_id, s.step_id, s.name, s.output,
