@@ -36,3 +36,26 @@ def test_agent_run_stored_before_its_tool_call(tmp_path) -> None:  # type: ignor
     assert sorted(a, key=repr) == sorted(b, key=repr)
     runs = "SELECT * FROM runs"
     assert whole.sql(runs).fetchall() == split.sql(runs).fetchall()
+
+
+def test_agent_run_and_its_tool_call_merged_from_an_export(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The same split between a store (the planner's call) and an export of another (the researcher's run, an unnamed
+    chain step there): the merge names the run (export_rules' runs, haystack_stored.sql's section export); the same
+    export merged again is no conflict (its unnamed copy read with what the rule wrote: export_rules.sql)."""
+    spans = run("a7" * 16)
+    ours, theirs = tmp_path / "a.otlp.json", tmp_path / "b.otlp.json"
+    ours.write_text(json.dumps(export([spans[:7]])))
+    theirs.write_text(json.dumps(export([spans[7:]])))
+    other = wb.open()
+    other.ingest(theirs, progress=False)
+    folder = other.export(tmp_path / "export")
+    ws = wb.open()
+    ws.ingest(ours, progress=False)
+    for _ in range(2):
+        report = ws.ingest(folder, progress=False)
+        assert report.quarantined == 0
+        rows = ws.sql(
+            "SELECT step_id, kind, agent FROM steps WHERE step_id IN (?, ?)",
+            params=[f"{8:016x}", f"{11:016x}"],
+        ).fetchall()
+        assert sorted(rows) == [(f"{8:016x}", "agent", "researcher"), (f"{11:016x}", "tool", "researcher")]

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import duckdb
 
-from ..store._connection import sql_statements
+from ..store._connection import sql_sections, sql_statements
 from ._stage_checks import holds
 
 
@@ -31,8 +31,10 @@ def haystack_spans(con: duckdb.DuckDBPyConnection) -> bool:
     return True
 
 
-def stored_haystack_runs(con: duckdb.DuckDBPyConnection) -> None:
-    """In the merge's transaction, before its walk down: an Agent's run an earlier call stored before the span above
-    it came, named by that span now staged, as one call of both names it (``store/sql/haystack_stored.sql``)."""
-    for stmt in sql_statements("haystack_stored"):
+def stored_haystack_runs(con: duckdb.DuckDBPyConnection, side: str = "staged") -> None:
+    """In a merge's transaction, before its walk down: an Agent's run stored apart from the span above it, named by
+    that span, as one call of both names it (``store/sql/haystack_stored.sql``). ``side``: ``"staged"`` (an ingest's
+    merge: the span above staged in this call) or ``"export"`` (an export's merge: both stored, in its rules' runs)."""
+    sections = dict(sql_sections("haystack_stored"))
+    for stmt in [*sections[side], *sections["name"]]:
         con.execute(stmt)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import duckdb
 
+from ..ingest._haystack_spans import stored_haystack_runs
 from ..ingest._message_tools import stage_message_tools
 from ..ingest._step_agents import stored_previous_agents
 from ._connection import sql_sections, sql_statements
@@ -57,3 +58,4 @@ def run_export_rules(con: duckdb.DuckDBPyConnection) -> None:
     for stmt in sections["previous"]:
         con.execute(stmt)
     stored_previous_agents(con)
+    stored_haystack_runs(con, "export")  # (an Agent's run and the tool call above it on two sides)

@@ -8,7 +8,8 @@
 -- another of that store's): read with what the rules wrote, as the ingest reads a step given again after them (same_call_llm.sql, previous_agent.sql, mcp_served_calls.sql)
 -- - a model call's parent that took its child's span (workbench.same_call_span): what the child gave;
 -- - a step given the agent before it: that agent; an MCP server's span of the agent's call: a chain;
--- - a hand-off naming no agent that the store's stored_handoff_targets.sql named: that agent.
+-- - a hand-off naming no agent that the store's stored_handoff_targets.sql named: that agent;
+-- - an Agent's run of Haystack's that haystack_stored.sql named: that agent.
 -- Anything else the two copies say otherwise still differs.
 CREATE OR REPLACE TEMP MACRO export_folded(e, s) AS
     e.kind = 'llm' AND json_exists(s.attributes, '$."workbench.same_call_span"')
@@ -18,10 +19,15 @@ CREATE OR REPLACE TEMP MACRO export_served(e, s) AS
     e.kind = 'tool' AND s.kind = 'chain' AND s.tool IS NULL AND contains(e.attributes::VARCHAR, '"mcp.method.name"')
     AND json_extract_string(e.attributes, '$."mcp.method.name"') = 'tools/call';
 
+-- (an Agent's run of Haystack's own tracing, an unnamed chain step in the export's store, named since by
+-- haystack_stored.sql: the agent the store named, its own agent as for any chain step above)
+CREATE OR REPLACE TEMP MACRO export_haystack(e, s) AS
+    e.name = 'haystack.agent.run' AND e.kind = 'chain' AND e.agent_own IS NULL AND s.kind = 'agent';
+
 CREATE OR REPLACE TEMP MACRO export_ruled(e, s) AS struct_pack(
     parent_id := e.parent_id,
     agent_own := CASE WHEN e.agent_own IS NULL AND e.kind = 'chain' THEN s.agent_own ELSE e.agent_own END,
-    kind := CASE WHEN export_served(e, s) THEN s.kind ELSE e.kind END, name := e.name,
+    kind := CASE WHEN export_served(e, s) OR export_haystack(e, s) THEN s.kind ELSE e.kind END, name := e.name,
     tool := CASE WHEN export_served(e, s) THEN s.tool ELSE e.tool END, model := e.model,
     started_us := epoch_us(e.started_at), ended_us := epoch_us(e.ended_at),
     status := CASE WHEN export_folded(e, s) AND s.status = 'error' THEN s.status ELSE e.status END,
