@@ -1,7 +1,8 @@
-"""Haystack's own tracing split the other way round over two ingest calls: the researcher's ``haystack.agent.run``
-(and the steps under it) stored by an earlier call than the planner's tool call above it. The run is the agent the
-tool is named after, as one call of both reads it (store/sql/haystack_stored.sql, in the merge before its walk down).
-Before, it stayed an unnamed chain step and the researcher's steps acted for the planner."""
+"""Haystack's own tracing split the other way round: the researcher's ``haystack.agent.run`` (and the steps under it)
+stored apart from, and before, the planner's tool call above it: by an earlier ingest call, or in another store whose
+export is merged. The run is the agent the tool is named after, as one call of both reads it (store/sql/
+haystack_stored.sql: in the ingest's merge before its walk down, in an export's merge among its rules). Before, it
+stayed an unnamed chain step and the researcher's steps acted for the planner."""
 
 from __future__ import annotations
 
@@ -23,39 +24,20 @@ def test_agent_run_stored_before_its_tool_call(tmp_path) -> None:  # type: ignor
     second.write_text(
         json.dumps(export([spans[:7]]))
     )  # (span 7, the planner's call of the researcher, and before)
-    whole, split = wb.open(), wb.open()
+    whole, split, merged = wb.open(), wb.open(), wb.open()
     whole.ingest(one, progress=False)
-    for path in (first, second):
-        split.ingest(path, progress=False)
-    rows = split.sql(
-        "SELECT step_id, kind, agent FROM steps WHERE step_id IN (?, ?)", params=[f"{8:016x}", f"{11:016x}"]
-    ).fetchall()
-    assert sorted(rows) == [(f"{8:016x}", "agent", "researcher"), (f"{11:016x}", "tool", "researcher")]
-    a = whole.sql(SAME).fetchall()
-    b = split.sql(SAME).fetchall()
-    assert sorted(a, key=repr) == sorted(b, key=repr)
-    runs = "SELECT * FROM runs"
-    assert whole.sql(runs).fetchall() == split.sql(runs).fetchall()
-
-
-def test_agent_run_and_its_tool_call_merged_from_an_export(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    """The same split between a store (the planner's call) and an export of another (the researcher's run, an unnamed
-    chain step there): the merge names the run (export_rules' runs, haystack_stored.sql's section export); the same
-    export merged again is no conflict (its unnamed copy read with what the rule wrote: export_rules.sql)."""
-    spans = run("a7" * 16)
-    ours, theirs = tmp_path / "a.otlp.json", tmp_path / "b.otlp.json"
-    ours.write_text(json.dumps(export([spans[:7]])))
-    theirs.write_text(json.dumps(export([spans[7:]])))
-    other = wb.open()
-    other.ingest(theirs, progress=False)
-    folder = other.export(tmp_path / "export")
-    ws = wb.open()
-    ws.ingest(ours, progress=False)
-    for _ in range(2):
-        report = ws.ingest(folder, progress=False)
-        assert report.quarantined == 0
+    split.ingest(first, progress=False)
+    folder = split.export(tmp_path / "export")  # (the researcher's run alone: an unnamed chain step there)
+    split.ingest(second, progress=False)
+    merged.ingest(second, progress=False)
+    for _ in range(2):  # (the same export merged again is no conflict: export_rules.sql's given_again)
+        assert merged.ingest(folder, progress=False).quarantined == 0
+    for ws in (split, merged):
         rows = ws.sql(
             "SELECT step_id, kind, agent FROM steps WHERE step_id IN (?, ?)",
             params=[f"{8:016x}", f"{11:016x}"],
         ).fetchall()
         assert sorted(rows) == [(f"{8:016x}", "agent", "researcher"), (f"{11:016x}", "tool", "researcher")]
+    # the ingest calls' store is the one call's, step for step and run for run
+    assert sorted(whole.sql(SAME).fetchall(), key=repr) == sorted(split.sql(SAME).fetchall(), key=repr)
+    assert whole.sql("SELECT * FROM runs").fetchall() == split.sql("SELECT * FROM runs").fetchall()
