@@ -121,7 +121,7 @@ class Stage:
         self.unnamed = False  # (staged_unnamed made: the merge keeps the steps the naming rules named, _stored_rules)
         self.derived = False  # (staged_derived made: the merge keeps the tool steps read out of messages)
         self.handoffs = False  # (staged_handoffs made: the merge keeps the hand-offs the rule named)
-        self.haystack = False  # (haystack_spans typed staged spans: the merge names the stored runs under them)
+        self.haystack = False  # (haystack_spans typed staged spans: the merge names stored runs by them)
         self.node_named = False  # (staged_node_agents named some: the merge keeps them, _stored_rules)
         # (a staged tool step whose input may be text, a staged model step of a held run: the tool text rule's
         # stored side may have work, _stored_rules; the driver says when not)
