@@ -23,7 +23,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..store._connection import sql_sections
-from ._macros import TEMP_MACRO
 
 #: The fingerprints of what the workers read: one row per run of the call's scope.
 READ = pa.schema([("run_id", pa.string()), ("with_edges", pa.bool_()), ("fp", pa.uint64())])
@@ -32,15 +31,6 @@ READ = pa.schema([("run_id", pa.string()), ("with_edges", pa.bool_()), ("fp", pa
 @lru_cache(maxsize=None)
 def _section(name: str) -> str:
     (stmt,) = dict(sql_sections("fingerprints", __package__))[name]
-    return stmt
-
-
-def fingerprint_macro() -> str:
-    """The statement making ``fingerprints.sql``'s macro ``run_fingerprints(scope, with_edges)`` a temporary macro of
-    the connection it runs on (an ingest's, for ``store/sql/kept_marks.sql``). A detect's connections find it among
-    the detectors' macros instead, made once per DuckDB instance (``_macros.ensure_file_macros``)."""
-    stmt = _section("")
-    assert stmt.startswith(TEMP_MACRO)  # (_macros.macro_statements makes only such statements persistent)
     return stmt
 
 

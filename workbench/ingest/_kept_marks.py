@@ -10,7 +10,6 @@ from typing import Any
 
 import duckdb
 
-from ..detect._fingerprint import fingerprint_macro
 from ..store._connection import sql_sections
 
 
@@ -33,7 +32,7 @@ def marks_before(con: duckdb.DuckDBPyConnection, held: dict[str, int], stage: An
         return False
     if stage.same_calls_asked and _same_calls_folded(con):
         return False
-    con.execute(fingerprint_macro())
+    con.execute(_fingerprint_macro())
     _run(con, "before")
     return True
 
@@ -61,3 +60,12 @@ def _run(con: duckdb.DuckDBPyConnection, section: str) -> None:
         if name == section:
             for stmt in stmts:
                 con.execute(stmt)
+
+
+def _fingerprint_macro() -> str:
+    """``fingerprints.sql``'s macro ``run_fingerprints(scope, with_edges)`` as a temporary macro of the ingest's
+    connection (a detect's connections find it among the detectors' macros, made once per DuckDB instance)."""
+    # (the file's text, not detect/_fingerprint.py: importing workbench.detect imports pandas and pyarrow, which an
+    # ingest on the SQL path never imports — test_otlp24_memory, test_otlp14_lazy_arrow)
+    (stmt,) = dict(sql_sections("fingerprints", "workbench.detect"))[""]
+    return stmt

@@ -86,7 +86,10 @@ MIGRATIONS: dict[int, list[str | Callable[[duckdb.DuckDBPyConnection], None]]] =
 @functools.lru_cache(maxsize=None)
 def sql_text(name: str, package: str = __package__) -> str:
     """The text of ``<package>/sql/<name>.sql`` (read once: an ingest call reads a dozen files, each call)."""
-    return resources.files(package).joinpath("sql", f"{name}.sql").read_text(encoding="utf-8")
+    # (found from the top package, so that reading another package's SQL never imports that package: an ingest
+    # reading detect/sql/fingerprints.sql imported workbench.detect, and with it pandas and pyarrow)
+    top, *sub = package.split(".")
+    return resources.files(top).joinpath(*sub, "sql", f"{name}.sql").read_text(encoding="utf-8")
 
 
 def sql_statements(name: str, package: str = __package__) -> list[str]:
