@@ -38,9 +38,10 @@ class DetectedTogether:
     look at several files' findings pays one ``detect`` (~0.4 s a call, mostly fixed cost) instead of one a file;
     each test still reads its file into a store of its own for what it asserts of the read."""
 
-    def __init__(self, paths: list[Path]) -> None:
-        self.ws = wb.open()
-        report = self.ws.ingest([str(p.resolve()) for p in paths], progress=False)
+    def __init__(self, paths: list[Path], fast: bool | None = None) -> None:
+        with readers(fast):     # (True: the SQL reader, False: the Python one, None: the chosen one)
+            self.ws = wb.open()
+            report = self.ws.ingest([str(p.resolve()) for p in paths], progress=False)
         assert report.read == report.stored and report.quarantined == 0, report
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
