@@ -19,7 +19,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from _otlp_edits import run_steps
+from _otlp_edits import DetectedTogether, run_steps
 
 import workbench as wb
 
@@ -28,6 +28,12 @@ FAULT = FIXTURES / "telemetry_middleware_fault.otlp.jsonl"
 TOOL_ERROR = FIXTURES / "telemetry_middleware_tool_error.otlp.jsonl"
 DELEGATION = FIXTURES / "telemetry_middleware_delegation_fault.otlp.jsonl"
 MODEL_CRASH = FIXTURES / "telemetry_middleware_model_crash.otlp.jsonl"
+
+
+@pytest.fixture(scope="module")
+def detected() -> DetectedTogether:
+    """The files whose findings the tests below look at (read by the chosen reader), detected in one store."""
+    return DetectedTogether([FAULT, DELEGATION])
 
 
 @pytest.mark.parametrize("fast", [True, False])
@@ -43,10 +49,11 @@ def test_ag2_1x_agents_calls_and_tools(fast: bool) -> None:
     assert ws.sql("SELECT outcome FROM runs").fetchall() == [("unknown",)]
 
 
-def test_ag2_1x_made_up_price_is_flagged_at_the_researchers_answer() -> None:
+def test_ag2_1x_made_up_price_is_flagged_at_the_researchers_answer(detected: DetectedTogether) -> None:
     ws, steps = run_steps(FAULT)
     said = steps[(steps.kind == "llm") & (steps.agent == "researcher")].step_id.iloc[1]
-    found = wb.detect(ws, progress=False)
+    assert detected.run(FAULT) == ws.runs().run_id[0]
+    found = detected.findings(FAULT)
     silent = found[found.detector == "silent_failure"]
     assert list(zip(silent.agent, silent.step_id, strict=True)) == [("researcher", said)]
     worst = found[found.severity == "critical"]
@@ -66,7 +73,7 @@ def test_ag2_1x_failed_tool_is_the_researchers_and_the_made_up_zero_the_writers(
     assert "0.00" in found.detail.iloc[0]
 
 
-def test_ag2_1x_delegation_is_the_planners_tool_running_each_agent() -> None:
+def test_ag2_1x_delegation_is_the_planners_tool_running_each_agent(detected: DetectedTogether) -> None:
     ws, steps = run_steps(DELEGATION)
     by_id = steps.set_index("step_id")
     agents = steps[steps.kind == "agent"]
@@ -80,7 +87,8 @@ def test_ag2_1x_delegation_is_the_planners_tool_running_each_agent() -> None:
         ("task_researcher", "planner"), ("get_price", "researcher"), ("task_writer", "planner"),
         ("format_quote", "writer")]
     said = steps[(steps.kind == "llm") & (steps.agent == "researcher")].step_id.iloc[1]
-    found = wb.detect(ws, progress=False)
+    assert detected.run(DELEGATION) == ws.runs().run_id[0]
+    found = detected.findings(DELEGATION)
     silent = found[found.detector == "silent_failure"]
     assert list(zip(silent.agent, silent.step_id, strict=True)) == [("researcher", said)]
 

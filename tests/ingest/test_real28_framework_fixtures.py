@@ -13,6 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from _otlp_edits import DetectedTogether
 from test_reader24_agreement import readers
 
 import workbench as wb
@@ -23,6 +24,12 @@ SK = FIXTURES / "semantic-kernel" / "sequential_fault.otlp.jsonl"
 OPENLLMETRY = FIXTURES / "openllmetry" / "langgraph_loop.otlp.jsonl"
 AUTOGEN = FIXTURES / "autogen" / "swarm_handoffs.otlp.jsonl"
 ACTING = ("llm", "tool", "agent", "handoff")
+
+
+@pytest.fixture(scope="module")
+def detected() -> DetectedTogether:
+    """The files whose findings the tests below look at (read by the chosen reader), detected in one store."""
+    return DetectedTogether([SK, OPENLLMETRY, AUTOGEN])
 
 
 def _open(path: Path, stored: int) -> wb.Workspace:
@@ -43,8 +50,9 @@ def _arrows(ws: wb.Workspace, run_id: str) -> list[tuple[str, str]]:
     return list(zip(h.src_agent, h.dst_agent, strict=True))
 
 
-def _culprit(ws: wb.Workspace, run_id: str) -> tuple[str, bool]:
-    p = wb.BlameModel.pretrained().predict(ws, [run_id])
+def _culprit(detected: DetectedTogether, path: Path, run_id: str) -> tuple[str, bool]:
+    """The pretrained model's verdict on ``path``'s run, in the detected store (the tests asked it after detect)."""
+    p = detected.predicted(path, [run_id])
     row = p[p.run_id == run_id].iloc[0]
     return row.agent, bool(row.uncertain)
 
@@ -69,17 +77,17 @@ def test_semantic_kernel_sequential_orchestration() -> None:
     said = steps[(steps.kind == "agent") & (steps.agent == "researcher")].iloc[0].output
     assert "41.20" in said                               # the planted fault: the researcher misstates its tool
     assert _arrows(ws, run) == [("researcher", "writer")]
-    assert _culprit(ws, run)[0] == "researcher"
+    # (asked of the store as read, before any detect: as this test always asked it)
+    assert wb.BlameModel.pretrained().predict(ws, [run]).agent.tolist() == ["researcher"]
 
 
-def test_semantic_kernel_researchers_made_up_price_is_found() -> None:
+def test_semantic_kernel_researchers_made_up_price_is_found(detected: DetectedTogether) -> None:
     """(An xfail until real29: the writer's format_quote, repeating the 41.20 it was given, backed it.)"""
-    ws = _open(SK, 23)
-    findings = wb.detect(ws)
+    findings = detected.findings(SK)
     assert "researcher" in set(findings.agent)
 
 
-def test_openllmetry_langgraph_loop() -> None:
+def test_openllmetry_langgraph_loop(detected: DetectedTogether) -> None:
     ws = _open(OPENLLMETRY, 36)
     (run,) = ws.runs().run_id
     # the root (invoke_agent LangGraph) is unset; OpenLLMetry's workflow span under it says success (real29)
@@ -94,13 +102,14 @@ def test_openllmetry_langgraph_loop() -> None:
     assert sorted(steps[steps.kind == "llm"].agent) == ["researcher"] * 3 + ["writer"]
     assert _tools(ws, run) == [("get_price", "researcher"), ("get_price", "researcher")]
     assert _arrows(ws, run) == [("researcher", "writer")]
-    findings = wb.detect(ws)
+    assert detected.run(OPENLLMETRY) == run
+    findings = detected.findings(OPENLLMETRY)
     assert list(zip(findings.detector, findings.agent, strict=True)) == [("loop", "researcher")]
     assert steps.set_index("step_id").loc[findings.step_id.iloc[0]].tool == "get_price"
-    assert _culprit(ws, run)[0] == "researcher"
+    assert _culprit(detected, OPENLLMETRY, run)[0] == "researcher"
 
 
-def test_autogen_swarm_linked_traces() -> None:
+def test_autogen_swarm_linked_traces(detected: DetectedTogether) -> None:
     """Read by the default reader (the file is over the SQL path's threshold: its hand-off spans are handed back
     to the Python mapper); the Python reader's store is the same (test_reader24_agreement)."""
     ws = _open(AUTOGEN, 92)
@@ -122,8 +131,9 @@ def test_autogen_swarm_linked_traces() -> None:
     assert _tools(ws, run) == [("get_price", "researcher"), ("format_quote", "writer")]
     assert _arrows(ws, run) == [("triage", "researcher"), ("researcher", "writer")]
     # no message or tool content in the spans: nothing for a detector to find, and the culprit is a guess
-    assert len(wb.detect(ws)) == 0
-    assert _culprit(ws, run)[1] is True
+    assert detected.runs(AUTOGEN) == sorted(runs.run_id)
+    assert len(detected.findings(AUTOGEN)) == 0
+    assert _culprit(detected, AUTOGEN, run)[1] is True
 
 
 @pytest.mark.parametrize("fast", [True, False])

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from _otlp_edits import edited_copy
+from _otlp_edits import DetectedTogether, edited_copy
 from test_reader24_agreement import readers
 
 import workbench as wb
@@ -19,6 +19,12 @@ FIXTURES = Path(__file__).parent / "fixtures"
 OPENLLMETRY = FIXTURES / "openllmetry" / "langgraph_loop.otlp.jsonl"
 SK = FIXTURES / "semantic-kernel" / "sequential_fault.otlp.jsonl"
 ERROR = {"code": "STATUS_CODE_ERROR", "message": "GraphRecursionError"}
+
+
+@pytest.fixture(scope="module")
+def detected() -> DetectedTogether:
+    """The files whose findings the tests below look at (read by the chosen reader), detected in one store."""
+    return DetectedTogether([OPENLLMETRY, SK])
 
 
 def _variant(tmp_path: Path, edit: Callable[[dict], None], source: Path = OPENLLMETRY) -> Path:
@@ -111,19 +117,20 @@ def test_a_graph_of_one_react_agent_stays_that_agent(tmp_path: Path, fast: bool)
     assert steps[steps.name == "invoke_agent LangGraph"][["kind", "agent"]].values.tolist() == [["agent", "LangGraph"]]
 
 
-def test_openllmetry_success_carries_no_silent_failure() -> None:
+def test_openllmetry_success_carries_no_silent_failure(detected: DetectedTogether) -> None:
     """Read as a reported success, the run's answer is the writer's quote (14.20, get_price's): before the
     state was read for its answer, its token counts and model name were 'unsupported' values."""
-    ws = _ws(OPENLLMETRY)
-    findings = wb.detect(ws)
+    assert detected.runs(OPENLLMETRY) == list(_ws(OPENLLMETRY).runs().run_id)
+    findings = detected.findings(OPENLLMETRY)
     assert list(zip(findings.detector, findings.agent, strict=True)) == [("loop", "researcher")]
 
 
-def test_semantic_kernel_echoing_tool_backs_nothing_but_a_record_still_does(tmp_path: Path) -> None:
+def test_semantic_kernel_echoing_tool_backs_nothing_but_a_record_still_does(detected: DetectedTogether,
+                                                                          tmp_path: Path) -> None:
     """The researcher states 41.20 where get_price said 14.20; the writer's format_quote only repeats the
     41.20 it was given, so the answer's 41.20 stays unsupported, found at the researcher. The same run with
     the researcher quoting the tool: format_quote repeats 14.20 and get_price's record backs it: no finding."""
-    findings = wb.detect(_ws(SK))
+    findings = detected.findings(SK)
     # (and, since real42, the cascade of that unsupported value from the researcher into the writer's steps)
     assert sorted(set(zip(findings.detector, findings.severity, findings.agent, strict=True))) == [
         ("cascade", "critical", "researcher"), ("cascade", "info", "writer"), ("silent_failure", "warning", "researcher")]

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from _otlp_edits import edited_copy, ingested_whole, string_attr
+from _otlp_edits import DetectedTogether, edited_copy, ingested_whole, string_attr
 
 import workbench as wb
 from workbench.plots._data import handoff_data
@@ -26,7 +26,17 @@ FIXTURES = Path(__file__).parent / "fixtures"
 CREW = FIXTURES / "crewai" / "sequential_fault.otlp.jsonl"
 DELEGATION = FIXTURES / "crewai" / "delegation_fault.otlp.jsonl"
 LLAMA = FIXTURES / "llamaindex" / "handoff_fault.otlp.jsonl"
+LANGFUSE_SDK = FIXTURES / "langfuse-sdk"
+AGNO = FIXTURES / "agno" / "route_fault.otlp.jsonl"
+LLAMA_TOOL_ERROR = FIXTURES / "llamaindex" / "tool_error.otlp.jsonl"
 ACTING = ("llm", "tool", "agent", "handoff")
+
+
+@pytest.fixture(scope="module")
+def detected() -> DetectedTogether:
+    """The files whose findings the tests below look at (read by the chosen reader), detected in one store."""
+    return DetectedTogether([CREW, LLAMA, LANGFUSE_SDK / "agents_fault.otlp.jsonl",
+                             LANGFUSE_SDK / "agents_crash.otlp.jsonl", AGNO, LLAMA_TOOL_ERROR])
 
 
 def _variant(tmp_path: Path, edit: Callable[[dict], None], source: Path = LLAMA) -> Path:
@@ -39,7 +49,7 @@ def _set(span: dict, key: str, value: str) -> None:
             a["value"] = {"stringValue": value}
 
 
-def test_crewai_sequential_crew() -> None:
+def test_crewai_sequential_crew(detected: DetectedTogether) -> None:
     ws = ingested_whole(CREW)
     runs = ws.runs()
     assert runs[["outcome", "n_steps"]].values.tolist() == [["success", 9]]
@@ -53,13 +63,14 @@ def test_crewai_sequential_crew() -> None:
         ("get_price", "Researcher", "widget: 14.20 USD"), ("format_quote", "Writer", "Quote: widget at 41.20 USD")]
     kickoff = steps[steps.parent_id.isna()]
     assert kickoff.output.tolist() == ["Quote for the customer: the widget costs 41.20 USD."]
-    findings = wb.detect(ws)
+    assert detected.run(CREW) == runs.run_id[0]
+    findings = detected.findings(CREW)
     silent = findings[findings.detector == "silent_failure"]
     assert list(zip(silent.agent, silent.severity, strict=True)) == [("Researcher", "critical")]
     assert "41.20 (made up upstream)" in silent.detail.iloc[0]
     worst = findings[findings.severity == "critical"]
     assert set(worst.agent) == {"Researcher"}
-    assert wb.BlameModel.pretrained().predict(ws, list(runs.run_id)).agent.tolist() == ["Researcher"]
+    assert detected.culprits(CREW) == ["Researcher"]
 
 
 @pytest.mark.parametrize("fast", [True, False])
@@ -144,10 +155,10 @@ def _cut_repr(span: dict) -> bool:
     return (string_attr(span, "output.value") or "").startswith("StopEvent(")
 
 
-def test_llamaindex_answer_cut_short_by_its_tracer_is_read_whole() -> None:
+def test_llamaindex_answer_cut_short_by_its_tracer_is_read_whole(detected: DetectedTogether) -> None:
     """The workflow's result is its StopEvent repr cut at 200 characters ("... the widget cost..."): the
     answer is the writer's whole reply, whose 41.20 is the researcher's made-up price, a silent failure."""
-    findings = wb.detect(ingested_whole(LLAMA))
+    findings = detected.findings(LLAMA)
     silent = findings[findings.detector == "silent_failure"]
     assert list(zip(silent.agent, silent.severity, strict=True)) == [("researcher", "critical")]
     assert "41.20 (made up upstream)" in silent.detail.iloc[0]
@@ -225,14 +236,12 @@ def test_a_tool_with_other_arguments_naming_a_coworker_stays_a_tool(tmp_path: Pa
     assert asked[["kind", "agent", "tool"]].values.tolist() == [["tool", "Writer", "Ask question to coworker"]]
 
 
-LANGFUSE_SDK = FIXTURES / "langfuse-sdk"
-
-
-def test_langfuse_sdk_agents_run() -> None:
+def test_langfuse_sdk_agents_run(detected: DetectedTogether) -> None:
     """The Langfuse SDK's own OTLP export: agents, tools and model calls by langfuse.observation.type, tool
     inputs as called (not @observe's {"args", "kwargs"}), an outcome nobody reported: the made-up price a
     warning at the researcher, its cascade critical, the researcher the culprit."""
-    ws = ingested_whole(LANGFUSE_SDK / "agents_fault.otlp.jsonl")
+    path = LANGFUSE_SDK / "agents_fault.otlp.jsonl"
+    ws = ingested_whole(path)
     runs = ws.runs()
     assert runs[["outcome", "n_steps"]].values.tolist() == [["unknown", 9]]
     steps = ws.steps(runs.run_id[0])
@@ -243,28 +252,31 @@ def test_langfuse_sdk_agents_run() -> None:
     tools = steps[steps.kind == "tool"].sort_values("seq")
     assert list(zip(tools.tool, tools.agent, tools.input, strict=True)) == [
         ("get_price", "researcher", '{"item":"widget"}'), ("format_quote", "writer", '{"item":"widget","price":"41.20"}')]
-    findings = wb.detect(ws)
+    assert detected.run(path) == runs.run_id[0]
+    findings = detected.findings(path)
     assert sorted(zip(findings[findings.severity != "info"].detector, findings[findings.severity != "info"].severity,
                       findings[findings.severity != "info"].agent, strict=True)) == [
         ("cascade", "critical", "researcher"), ("silent_failure", "warning", "researcher")]
-    assert wb.BlameModel.pretrained().predict(ws, list(runs.run_id)).agent.tolist() == ["researcher"]
+    assert detected.culprits(path) == ["researcher"]
 
 
-def test_langfuse_sdk_crash_is_a_failure() -> None:
-    ws = ingested_whole(LANGFUSE_SDK / "agents_crash.otlp.jsonl")
+def test_langfuse_sdk_crash_is_a_failure(detected: DetectedTogether) -> None:
+    path = LANGFUSE_SDK / "agents_crash.otlp.jsonl"
+    ws = ingested_whole(path)
     assert ws.runs()[["outcome", "n_steps"]].values.tolist() == [["failure", 4]]
     steps = ws.steps(ws.runs().run_id[0])
     failed = steps[steps.status == "error"].sort_values("seq")
     assert list(zip(failed.name, failed.error, strict=True)) == [
         ("quote_workflow", "price feed unreachable: 503"), ("researcher", "price feed unreachable: 503"),
         ("get_price", "price feed unreachable: 503")]
-    assert len(wb.detect(ws).query("severity != 'info'")) == 0
+    assert detected.run(path) == ws.runs().run_id[0]
+    assert len(detected.findings(path).query("severity != 'info'")) == 0
 
 
-def test_agno_route_team() -> None:
+def test_agno_route_team(detected: DetectedTogether) -> None:
     """An Agno Team in route mode: the leader's delegate_task_to_member call, the member's run beside it (not
     under it) and the member's answer as the team's; the made-up price found at the member."""
-    ws = ingested_whole(FIXTURES / "agno" / "route_fault.otlp.jsonl")
+    ws = ingested_whole(AGNO)
     runs = ws.runs()
     assert runs[["outcome", "n_steps"]].values.tolist() == [["success", 7]]
     steps = ws.steps(runs.run_id[0])
@@ -273,23 +285,25 @@ def test_agno_route_team() -> None:
     tools = steps[steps.kind == "tool"].sort_values("seq")
     assert list(zip(tools.tool, tools.agent, strict=True)) == [("delegate_task_to_member", "desk"),
                                                                 ("get_price", "researcher")]
-    findings = wb.detect(ws)
+    assert detected.run(AGNO) == runs.run_id[0]
+    findings = detected.findings(AGNO)
     critical = findings[findings.severity == "critical"]
     assert sorted(zip(critical.detector, critical.agent, strict=True)) == [
         ("cascade", "researcher"), ("silent_failure", "researcher")]
-    assert wb.BlameModel.pretrained().predict(ws, list(runs.run_id)).agent.tolist() == ["researcher"]
+    assert detected.culprits(AGNO) == ["researcher"]
 
 
-def test_llamaindex_failed_tool_and_a_made_up_answer() -> None:
+def test_llamaindex_failed_tool_and_a_made_up_answer(detected: DetectedTogether) -> None:
     """get_price raises; the workflow goes on, the writer makes up the price: the failed call is an error step of
     the researcher, the run a reported success whose (cut) answer is read whole: a silent failure at the writer."""
-    ws = ingested_whole(FIXTURES / "llamaindex" / "tool_error.otlp.jsonl")
+    ws = ingested_whole(LLAMA_TOOL_ERROR)
     runs = ws.runs()
     assert runs.outcome.tolist() == ["success"]
     steps = ws.steps(runs.run_id[0])
     failed = steps[steps.status == "error"]
     assert list(zip(failed.kind, failed.tool, failed.agent, strict=True)) == [("tool", "get_price", "researcher")]
     assert steps[steps.kind == "handoff"][["agent", "output"]].values.tolist() == [["researcher", "writer"]]
-    findings = wb.detect(ws)
+    assert detected.run(LLAMA_TOOL_ERROR) == runs.run_id[0]
+    findings = detected.findings(LLAMA_TOOL_ERROR)
     critical = findings[findings.severity == "critical"]
     assert list(zip(critical.detector, critical.agent, strict=True)) == [("silent_failure", "writer")]

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from _otlp_edits import edited_copy, ingested_whole, string_attr
+from _otlp_edits import DetectedTogether, edited_copy, ingested_whole, string_attr
 from test_reader24_agreement import SAMPLES
 
 import workbench as wb
@@ -28,6 +28,12 @@ ADK = FIXTURES / "adk" / "openinference_transfer_fault.otlp.jsonl"
 ADK_CRASH = FIXTURES / "adk" / "openinference_transfer_crash.otlp.jsonl"
 HAYSTACK = FIXTURES / "haystack" / "agents_as_tools_fault.otlp.jsonl"
 ACTING = ("llm", "tool", "agent", "handoff")
+
+
+@pytest.fixture(scope="module")
+def detected() -> DetectedTogether:
+    """The files whose findings the tests below look at (read by the chosen reader), detected in one store."""
+    return DetectedTogether([ADK, HAYSTACK])
 
 
 def _variant(tmp_path: Path, edit: Callable[[dict], None], source: Path = ADK) -> Path:
@@ -82,7 +88,7 @@ def test_a_transfer_to_agent_tool_taking_other_arguments_stays_a_tool_call(tmp_p
         assert steps[steps.kind == "tool"].tool.tolist().count("transfer_to_agent") == 2 - handed
 
 
-def test_adk_event_output_is_read_as_its_text() -> None:
+def test_adk_event_output_is_read_as_its_text(detected: DetectedTogether) -> None:
     """An agent run's and the invocation's output is ADK's last Event (content beside token counts, ids, a
     timestamp): the answer is the content's text. Read whole, the run's answer stated token counts and a
     timestamp nobody backed, a critical silent failure listing them."""
@@ -93,7 +99,8 @@ def test_adk_event_output_is_read_as_its_text() -> None:
     assert steps[steps.kind == "agent"].output.dropna().tolist() == [answer]
     # the event as written stays among the step's attributes
     assert "usage_metadata" in steps[steps.parent_id.isna()].attributes.iloc[0]
-    findings = wb.detect(ws)
+    assert detected.run(ADK) == ws.runs().run_id[0]
+    findings = detected.findings(ADK)
     silent = findings[findings.detector == "silent_failure"]
     # the researcher's words are in no span (no model span is written): the log shows 41.20 first in the writer's
     assert list(zip(silent.agent, silent.severity, strict=True)) == [("writer", "critical")]
@@ -168,11 +175,11 @@ def test_haystack_agents_offered_as_tools_are_their_own(fast: bool) -> None:
     assert runs_of.agent.tolist() == ["coordinator", "researcher", "writer"]
 
 
-def test_haystack_agent_tools_reply_is_no_backend_record() -> None:
+def test_haystack_agent_tools_reply_is_no_backend_record(detected: DetectedTogether) -> None:
     """The researcher's 41.20 reached the coordinator as its tool's result, and format_quote's result only
     repeats its arguments: neither backs the answer, the researcher made the price up (its get_price said
     14.20). Read as backend records, the run had no finding."""
-    findings = wb.detect(ingested_whole(HAYSTACK))
+    findings = detected.findings(HAYSTACK)
     silent = findings[findings.detector == "silent_failure"]
     assert list(zip(silent.agent, silent.severity, strict=True)) == [("researcher", "critical")]
     assert "41.20 (unsupported); first stated by researcher" in silent.detail.iloc[0]

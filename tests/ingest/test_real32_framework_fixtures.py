@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from _otlp_edits import edited_copy, ingested_whole, string_attr
+from _otlp_edits import DetectedTogether, edited_copy, ingested_whole, string_attr
 
 import workbench as wb
 from workbench.plots._data import handoff_data
@@ -130,10 +130,16 @@ def test_a_handoff_tool_taking_other_arguments_stays_a_tool_call(tmp_path: Path)
     assert [t for t, _ in _tools(ws)] == ["get_price", "handoff_to_agent", "format_quote"]
 
 
-def test_strands_swarm_made_up_price_is_the_researchers() -> None:
+@pytest.fixture(scope="module")
+def detected() -> DetectedTogether:
+    """The files whose findings the tests below look at (read by the chosen reader), detected in one store."""
+    return DetectedTogether([STRANDS, HAYSTACK_NESTED, DSPY])
+
+
+def test_strands_swarm_made_up_price_is_the_researchers(detected: DetectedTogether) -> None:
     """The researcher's model says 41.20 after get_price said 14.20: a silent failure first stated by the
     researcher (a warning: the swarm reports no outcome), the critical cascade from its model call on."""
-    findings = wb.detect(ingested_whole(STRANDS))
+    findings = detected.findings(STRANDS)
     silent = findings[findings.detector == "silent_failure"]
     assert list(zip(silent.agent, silent.severity, strict=True)) == [("researcher", "warning")]
     assert "41.20" in silent.detail.iloc[0] and "first stated by researcher" in silent.detail.iloc[0]
@@ -213,11 +219,11 @@ def test_haystack_agent_offered_as_a_tool_to_one_offered_as_a_tool_is_its_own(fa
     assert runs_of.agent.tolist() == ["coordinator", "researcher", "pricer", "writer"]
 
 
-def test_haystack_nested_agents_made_up_price_is_the_pricers(tmp_path: Path) -> None:
+def test_haystack_nested_agents_made_up_price_is_the_pricers(detected: DetectedTogether, tmp_path: Path) -> None:
     """The pricer made the price up (its get_price said 14.20): a critical silent failure first stated by the
     pricer; the run quoting the tool's price throughout has no finding (read as the researcher's own run, the
     pricer's tool result backed nothing and the run had no finding at all)."""
-    findings = wb.detect(ingested_whole(HAYSTACK_NESTED))
+    findings = detected.findings(HAYSTACK_NESTED)
     silent = findings[findings.detector == "silent_failure"]
     assert list(zip(silent.agent, silent.severity, strict=True)) == [("pricer", "critical")]
     assert "41.20 (unsupported); first stated by pricer" in silent.detail.iloc[0]
@@ -254,7 +260,7 @@ def test_a_handoff_tool_in_a_langfuse_export_is_a_handoff(tmp_path: Path, args: 
 DSPY = FIXTURES / "dspy" / "two_react_fault.otlp.jsonl"
 
 
-def test_dspy_react_answer_is_its_signatures_output_fields() -> None:
+def test_dspy_react_answer_is_its_signatures_output_fields(detected: DetectedTogether) -> None:
     """A ReAct module's prediction answers in its signature's output fields (``price``, ``quote``), beside
     ``trajectory`` and ``reasoning``: read as the answer, the researcher's made-up 41.20 is the one unsupported
     value, first stated at the researcher's extract step (the whole prediction listed the trajectory's keys,
@@ -264,7 +270,8 @@ def test_dspy_react_answer_is_its_signatures_output_fields() -> None:
     modules = steps[steps.name.isin(["ReAct.forward", "Quote.forward"])].sort_values("seq")
     assert modules.output.tolist() == ["Quote for the customer: the widget costs 41.20 USD.", "41.20 USD",
                                        "Quote for the customer: the widget costs 41.20 USD."]
-    silent = wb.detect(ws).query("detector == 'silent_failure'")
+    assert detected.run(DSPY) == ws.runs().run_id[0]
+    silent = detected.findings(DSPY).query("detector == 'silent_failure'")
     assert silent.severity.tolist() == ["critical"]
     assert silent.detail.iloc[0].count("(unsupported)") == 1 and "41.20 (unsupported)" in silent.detail.iloc[0]
     first = steps.set_index("step_id").loc[silent.step_id.iloc[0]]

@@ -14,7 +14,7 @@ import json
 from pathlib import Path
 
 import pytest
-from _otlp_edits import edited_copy, ingested_whole, logonly_verdicts
+from _otlp_edits import DetectedTogether, edited_copy, ingested_whole, logonly_verdicts
 
 import workbench as wb
 from workbench.plots._data import handoff_data
@@ -24,6 +24,13 @@ OI_FAULT = FIXTURES / "openinference_subagents_fault.otlp.jsonl"
 OI_CRASH = FIXTURES / "openinference_subagents_crash.otlp.jsonl"
 OTEL_FAULT = FIXTURES / "otel_genai_subagents_fault.otlp.jsonl"
 OTEL_CRASH = FIXTURES / "otel_genai_subagents_crash.otlp.jsonl"
+OTEL_UNNAMED = FIXTURES / "otel_genai_unnamed_subagents_fault.otlp.jsonl"
+
+
+@pytest.fixture(scope="module")
+def detected() -> DetectedTogether:
+    """The files whose findings the tests below look at by the chosen reader, detected in one store."""
+    return DetectedTogether([OI_FAULT, OTEL_FAULT, OTEL_UNNAMED])
 
 
 def _steps(ws: wb.Workspace):  # noqa: ANN202
@@ -70,12 +77,13 @@ def _researchers_second_llm(ws: wb.Workspace) -> str:
 
 
 @pytest.mark.parametrize(("path", "severity"), [(OI_FAULT, "critical"), (OTEL_FAULT, "critical")])
-def test_made_up_price_is_the_researchers(path: Path, severity: str) -> None:
+def test_made_up_price_is_the_researchers(detected: DetectedTogether, path: Path, severity: str) -> None:
     """The researcher answers 41.20 where get_price said 14.2; the supervisor passes it to the writer. OpenInference
     ends the supervisor's span OK (a reported success: critical); the official instrumentation sets no status, and
     the run that ended on the supervisor's answer is read as finished (test_real34_finished_runs; a warning before)."""
     ws = ingested_whole(path)
-    findings = wb.detect(ws)
+    assert detected.run(path) == ws.runs().run_id[0]
+    findings = detected.findings(path)
     origin = _researchers_second_llm(ws)
     silent = findings[findings.detector == "silent_failure"]
     assert list(zip(silent.severity, silent.agent, silent.step_id, strict=True)) == [(severity, "researcher", origin)]
@@ -138,18 +146,21 @@ UNNAMED = {"agents": [], "llm": ["-", "ask_researcher", "ask_researcher", "-", "
 
 @pytest.mark.parametrize(("path", "fast"), [("openinference_unnamed", True), ("openinference_unnamed", False),
                                             ("otel_genai_unnamed", None)])
-def test_unnamed_create_agents_are_the_tools_that_run_them(path: str, fast: bool | None) -> None:
+def test_unnamed_create_agents_are_the_tools_that_run_them(detected: DetectedTogether, path: str,
+                                                           fast: bool | None) -> None:
     """``create_agent`` given no ``name=`` writes no ``lc_agent_name``; OpenInference's metadata still marks its
     loop (``ls_integration`` ``langchain_create_agent``). Read by the LangGraph node (real34: before), every agent
     was ``model`` / ``tools`` and the made-up price was the ``tools`` agent's; now, as the official
     instrumentation's nameless ``invoke_agent`` is read, a subagent is the tool that runs it, the supervisor
     nameless, and the made-up price the researcher's."""
-    ws = ingested_whole(FIXTURES / f"{path}_subagents_fault.otlp.jsonl", fast)
+    file = FIXTURES / f"{path}_subagents_fault.otlp.jsonl"
+    ws = ingested_whole(file, fast)
     steps = _steps(ws).fillna({"agent": "-"})
     tools = steps[steps.kind == "tool"]
     assert {"agents": steps[steps.kind == "agent"].agent.tolist(), "llm": steps[steps.kind == "llm"].agent.tolist(),
             "tools": list(zip(tools.tool, tools.agent, strict=True))} == UNNAMED
-    findings = wb.detect(ws)
+    # (the official instrumentation's file, read by the chosen reader, is detected beside the others)
+    findings = detected.findings(file) if file == OTEL_UNNAMED else wb.detect(ws)
     critical = findings[findings.severity == "critical"]
     llm = _steps(ws).query("kind == 'llm' and agent == 'ask_researcher'")
     assert "41.20" in llm.output.iloc[1]
