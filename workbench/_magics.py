@@ -249,7 +249,7 @@ class WorkbenchMagics(Magics):
                 raise UsageError(f"%workbench investigate --db {args.db}: no such file or folder (to build a store "
                                  f"there, give the logs to ingest: %workbench investigate PATH ... --db {args.db})")
             ws, where = wb_open(args.db), os.fspath(args.db)
-        elif self._last is not None:
+        elif self._last is not None and not self._last.closed:
             ws = self._last
             where = "memory" if ws.path is None else str(ws.path)
         elif (named := _notebook_workspace(self.shell.user_ns)) is not None:
@@ -269,8 +269,12 @@ def _notebook_workspace(namespace: dict[str, Any]) -> tuple[str, Workspace] | No
     """The notebook's own open workspace: the one named ``ws`` (the README's name), else the only one."""
     from .workspace import Workspace
 
-    # (a closed one, after ``ws.close()`` or a ``with`` block, is passed over: reading it fails on DuckDB's bare
-    # "Connection already closed!", naming no workspace)
+    # (a closed ``ws``, after ``ws.close()`` or its ``with`` block, is the one the user means: reading it failed on
+    # DuckDB's bare "Connection already closed!", and the demo or another store in its place would answer another
+    # question; other closed ones are passed over)
+    if isinstance(named := namespace.get("ws"), Workspace) and named.closed:
+        raise UsageError("%workbench investigate: `ws` is closed (ws.close(), or the end of its `with` block): open "
+                         "it again, ws = wb.open(PATH), or give the store: %workbench investigate --db FILE")
     found = [(name, value) for name, value in namespace.items()
              if not name.startswith("_") and isinstance(value, Workspace) and not value.closed]
     return next((f for f in found if f[0] == "ws"), found[0] if len(found) == 1 else None)
