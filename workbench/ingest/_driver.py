@@ -714,10 +714,11 @@ def _merge(con: duckdb.DuckDBPyConnection, stage: Stage, stage_fill: Any, jobs: 
                                       handoffs=stage.handoffs, node_named=stage.node_named)]
         # (marks are of stored runs only; a call of labels only drops those of runs whose row it changed)
         labels_only = not (held["steps"] or held["runs"] or held["edges"])
+        # (kept: kept_marks.sql's after section drops the changed runs' marks by their fingerprints, in place of
+        # detected; labelled_before/after are for a call of labels only)
         _sections(con, "refresh_runs", ({"root_said"} if not said else set())
-                  | ({"detected", "labelled_before", "labelled_after"} if not held["old_runs"]
-                     else {"detected"} if labels_only else {"detected", "labelled_after"} if kept
-                     else {"labelled_before", "labelled_after"}))
+                  | ({"detected", "labelled_before", "labelled_after"} if not held["old_runs"] or kept
+                     else {"detected"} if labels_only else {"labelled_before", "labelled_after"}))
         if kept:  # (never labels only: they stage no step)
             drop_changed_marks(con)
         early = counts["superseded"]
