@@ -300,8 +300,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
         try:
             policy = load_policy(path)
         except PolicyError as exc:
-            # (every file is checked: a folder of policies stopped at its first bad one left the rest unsaid)
-            print(f"workbench: error: {clean(exc, newlines=False)}", file=sys.stderr, flush=True)
+            # (every file is checked: a folder of policies stopped at its first bad one left the rest unsaid; each
+            # bad one said as the command line says any error)
+            from .cli import _failed
+
+            _failed(exc)
             bad += 1
             continue
         rules = policy.rules()
