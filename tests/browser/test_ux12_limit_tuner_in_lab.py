@@ -117,6 +117,9 @@ def test_limit_tuner_draws_moves_and_exports(lab, browser) -> None:  # noqa: ANN
                                arg=[f"{PANEL} .wb-limit-tuner .wb-limits-backtest", said], timeout=30_000)
         assert tuner.locator(".wb-limits-backtest").inner_text().startswith("The last backtest was of "), \
             tuner.locator(".wb-limits-backtest").inner_text()
+        # (the two views are set in one Python call but reach the page as two widget messages: the second may lag)
+        page.wait_for_function("sel => document.querySelector(sel).innerText.includes('Export policy again')",
+                               arg=f"{PANEL} .wb-limit-tuner .wb-limits-policy", timeout=30_000)
         assert "Export policy again" in tuner.locator(".wb-limits-policy").inner_text()
         # the suggestions' own HTML table below: ids as text, and nothing injected anywhere
         body = page.locator(PANEL).first.inner_text()
